@@ -1,0 +1,90 @@
+"""The one error type of gradviz, with the source span it points at.
+
+Lexer, parser, interpreter and engine all raise GradvizError. Ops raise it
+without a span; the interpreter fills in the span of the expression it was
+evaluating. The CLI renders it as ``FILE:LINE:COL: error: MESSAGE`` with the
+source line, a caret and a hint.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# kind names: PyTorch's exception class where PyTorch has one, else ours.
+SYNTAX = "SyntaxError"
+NAME = "NameError"
+RUNTIME = "RuntimeError"
+TYPE = "TypeError"
+VALUE = "ValueError"
+INDEX = "IndexError"
+ATTRIBUTE = "AttributeError"
+LIMIT = "LimitError"
+FILE = "FileError"
+USAGE = "UsageError"
+
+# kinds that exit with status 2 (the program never started)
+STATIC_KINDS = frozenset({SYNTAX, FILE, USAGE})
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of the source: 1-based line and column, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def to(self, other: "Span") -> "Span":
+        """The span that covers self and other."""
+        return Span(self.line, self.col, other.end_line, other.end_col)
+
+
+class GradvizError(Exception):
+    """A problem in the user's program (or its files), told in its own terms."""
+
+    def __init__(self, message: str, *, kind: str = RUNTIME, span: Span | None = None,
+                 hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.span = span
+        self.hint = hint
+        self.record = None  # the record of the run so far, set by run_source
+
+    def at(self, span: Span | None) -> "GradvizError":
+        """Attach a span if none is set yet (innermost wins); returns self."""
+        if self.span is None and span is not None:
+            self.span = span
+        return self
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.kind in STATIC_KINDS else 1
+
+    def format(self, source: str | None, filename: str = "<string>") -> str:
+        """``FILE:LINE:COL: error: MESSAGE``, the line, a caret, and the hint."""
+        if self.span is None:
+            head = f"{filename}: error: {self.message}"
+            lines = [head]
+        else:
+            sp = self.span
+            lines = [f"{filename}:{sp.line}:{sp.col}: error: {self.message}"]
+            src_lines = source.splitlines() if source else []
+            if 0 < sp.line <= len(src_lines):
+                text = src_lines[sp.line - 1].expandtabs(4)
+                shown = text if len(text) <= 200 else text[:200] + " ..."
+                lines.append("    " + shown)
+                end = sp.end_col if sp.end_line == sp.line else len(text) + 1
+                width = max(1, min(end, len(shown) + 1) - sp.col)
+                lines.append("    " + " " * (sp.col - 1) + "^" * width)
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+def did_you_mean(word: str, choices) -> str | None:
+    """A 'did you mean X?' hint for a misspelt name, or None."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.7)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -1,0 +1,85 @@
+"""Reading programs and writing outputs, with a clear error for every fault.
+
+Outputs are written atomically: a temporary file in the same directory, then
+os.replace, so a failed run never leaves a truncated or clobbered file.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import FILE, GradvizError
+
+MAX_SOURCE_BYTES = 5_000_000    # --max-file-size
+
+
+def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
+    """The text of a program file ('-' for stdin)."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        where = "<stdin>"
+    else:
+        p = Path(path)
+        where = str(path)
+        if not p.exists():
+            raise GradvizError(f"no such file: {where}", kind=FILE,
+                               hint="check the path; use - to read the program from stdin")
+        if p.is_dir():
+            raise GradvizError(f"{where} is a directory, not a program file", kind=FILE,
+                               hint="name a .txt file with the program in it")
+        try:
+            with open(p, "rb") as f:
+                data = f.read(max_bytes + 1)
+        except OSError as exc:
+            raise GradvizError(f"cannot read {where}: {exc.strerror}", kind=FILE,
+                               hint="check the file's permissions") from None
+    if len(data) > max_bytes:
+        raise GradvizError(f"{where} is larger than {max_bytes:,} bytes", kind=FILE,
+                           hint="raise the limit with --max-file-size N")
+    if b"\x00" in data:
+        raise GradvizError(f"{where} looks like a binary file (it contains NUL bytes)",
+                           kind=FILE, hint="a program is plain text, one statement per line")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise GradvizError(f"{where} is not UTF-8 text (bad byte at line {line})", kind=FILE,
+                           hint="save the file as UTF-8") from None
+    if not text.strip():
+        raise GradvizError(f"{where} is empty", kind=FILE,
+                           hint="write a program, e.g. x = arange(4.0, requires_grad=True)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_atomic(path, data: str | bytes) -> None:
+    """Write a file all at once, or not at all ('-' writes to stdout)."""
+    if str(path) == "-":
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    p = Path(path)
+    directory = p.parent if str(p.parent) else Path(".")
+    if not directory.is_dir():
+        raise GradvizError(f"cannot write {path}: no such directory {directory}", kind=FILE)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise GradvizError(f"cannot write {path}: {exc.strerror}", kind=FILE) from None
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            f.write(data)
+        os.replace(tmp, p)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise GradvizError(f"cannot write {path}: {exc.strerror}", kind=FILE) from None
+        raise

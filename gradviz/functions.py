@@ -1,0 +1,751 @@
+"""The functions and tensor methods a program can call.
+
+FUNCTIONS maps a DSL name (``torch.`` prefix optional) to f(rt, *args, **kw);
+METHODS maps a tensor method name to f(rt, self, *args, **kw). rt is the
+running Interpreter: rt.apply(op, args, params) runs and records an op at
+the span of the call being evaluated. Nothing here is reachable from a
+program except through these two tables (and ATTRIBUTES in interpreter.py).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import autodiff
+from .errors import INDEX, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
+from .ops import OPS
+from .render.torchfmt import DType, Size
+from .tensor import Tensor
+
+DTYPES = {
+    "float32": np.dtype(np.float32), "float": np.dtype(np.float32),
+    "float64": np.dtype(np.float64), "double": np.dtype(np.float64),
+    "int64": np.dtype(np.int64), "long": np.dtype(np.int64),
+    "bool": np.dtype(np.bool_),
+}
+CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64"}
+F32 = np.dtype(np.float32)
+
+
+# ---- small helpers ------------------------------------------------------
+
+def is_tensor(v) -> bool:
+    return v.__class__ is Tensor
+
+
+def as_tensor(rt, v, like: Tensor | None = None) -> Tensor:
+    """A Python number or nested list as a constant tensor (for cat, where...)."""
+    if is_tensor(v):
+        return v
+    return _make_tensor(rt, v, None, False, "tensor")
+
+
+def _dtype_arg(dtype) -> np.dtype | None:
+    if dtype is None:
+        return None
+    if isinstance(dtype, DType):
+        return DTYPES[str(dtype)]
+    raise GradvizError(f"dtype must be a torch dtype such as torch.float32, not {dtype!r}",
+                       kind=TYPE)
+
+
+def _check_requires_grad(dt: np.dtype, requires_grad, method=False):
+    if requires_grad and dt.kind != "f":
+        msg = ("only Tensors of floating point dtype can require gradients" if method else
+               "Only Tensors of floating point and complex dtype can require gradients")
+        raise GradvizError(msg, hint="use float data (e.g. 1.0 instead of 1, arange(4.0) "
+                                     "instead of arange(4)) or pass dtype=torch.float32")
+
+
+def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
+    _check_requires_grad(data.dtype, requires_grad)
+    t = Tensor(data, bool(requires_grad))
+    return rt.tape.add(t, rt.span, label=label)
+
+
+def _shape_args(rt, args, what) -> tuple:
+    """ones(2, 3) / ones((2, 3)) / ones([2, 3]) / ones(x.shape) -> (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    shape = []
+    for a in args:
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise GradvizError(f"{what}(): sizes must be whole numbers, got {_describe(a)}",
+                               kind=TYPE, hint=f"write e.g. {what}(2, 3)")
+        if a < 0:
+            raise GradvizError(f"Trying to create tensor with negative dimension {a}: "
+                               f"{list(args)}", hint="sizes must be 0 or more")
+        shape.append(a)
+    rt.tape.check_size(math.prod(shape))
+    return tuple(shape)
+
+
+def _describe(v) -> str:
+    if is_tensor(v):
+        return f"a tensor of shape {list(v.data.shape)}"
+    return f"{type(v).__name__} {v!r}"
+
+
+def _infer_dtype(flat) -> np.dtype:
+    kind = 0
+    for v in flat:
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int):
+            kind = max(kind, 1)
+        elif isinstance(v, float):
+            return F32
+    return (np.dtype(np.bool_), np.dtype(np.int64))[kind] if flat else F32
+
+
+def _flatten_nested(data):
+    """Flatten nested lists (without recursion) checking they are rectangular;
+    returns (flat values, shape) or raises PyTorch's ValueError wording."""
+    shape = []
+    level = [data]
+    while level and isinstance(level[0], (list, tuple)):
+        n = len(level[0])
+        for item in level:
+            if not isinstance(item, (list, tuple)):
+                raise GradvizError(f"expected sequence of length {n} at dim {len(shape)} "
+                                   f"(got {_describe(item)})", kind=VALUE)
+            if len(item) != n:
+                raise GradvizError(f"expected sequence of length {n} at dim {len(shape)} "
+                                   f"(got {len(item)})", kind=VALUE,
+                                   hint="every row of a nested list must have the same length")
+        shape.append(n)
+        level = [x for item in level for x in item]
+        if len(level) > 10_000_000:
+            raise GradvizError("this list is too big", kind=LIMIT)
+    for v in level:
+        if isinstance(v, (list, tuple)):
+            raise GradvizError(f"expected a number at dim {len(shape)}, got a list",
+                               kind=VALUE, hint="every row must be nested equally deep")
+        if is_tensor(v):
+            if v.data.size != 1:
+                raise GradvizError("only one element tensors can be converted to Python "
+                                   "scalars", kind=VALUE)
+        elif not isinstance(v, (int, float)):
+            raise GradvizError(f"tensor() takes numbers, got {_describe(v)}", kind=TYPE)
+    flat = [v.data.item() if is_tensor(v) else v for v in level]
+    return flat, tuple(shape)
+
+
+def _make_tensor(rt, data, dtype, requires_grad, label):
+    if is_tensor(data):
+        arr = data.data.copy()
+    else:
+        flat, shape = _flatten_nested(data)
+        dt = _infer_dtype(flat)
+        rt.tape.check_size(len(flat))
+        arr = np.array(flat, dtype=dt).reshape(shape)
+    if dtype is not None:
+        arr = arr.astype(dtype)
+    return _leaf(rt, arr, requires_grad, label)
+
+
+def _dim(d, ndim, allow_end=False) -> int:
+    """Normalise a dim argument like PyTorch (negative counts from the end)."""
+    if isinstance(d, bool) or not isinstance(d, int):
+        raise GradvizError(f"dim must be an integer, not {_describe(d)}", kind=TYPE)
+    hi = ndim + (1 if allow_end else 0)
+    lo_ok = -max(hi, 1)
+    top = max(hi, 1) - 1
+    if d < lo_ok or d > top:
+        raise GradvizError(
+            f"Dimension out of range (expected to be in range of [{lo_ok}, {top}], but got {d})",
+            kind=INDEX, hint=f"this tensor has {ndim} dimension(s)")
+    return d % max(hi, 1)
+
+
+def _dims(dim, ndim):
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        return tuple(sorted({_dim(d, ndim) for d in dim}))
+    return (_dim(dim, ndim),)
+
+
+def _need_tensor(v, fname, pos=1) -> Tensor:
+    if not is_tensor(v):
+        raise GradvizError(f"{fname}(): argument {pos} must be a Tensor, not {_describe(v)}",
+                           kind=TYPE, hint=f"make it a tensor first, e.g. tensor({v!r})"
+                           if isinstance(v, (int, float, list)) else None)
+    return v
+
+
+# ---- creation -----------------------------------------------------------
+
+def f_tensor(rt, data, dtype=None, requires_grad=False):
+    return _make_tensor(rt, data, _dtype_arg(dtype), requires_grad, "tensor")
+
+
+def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    for v in (start, end, step):
+        if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise GradvizError(f"arange(): expected numbers, got {_describe(v)}", kind=TYPE)
+    if step == 0:
+        raise GradvizError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise GradvizError("upper bound and lower bound inconsistent with step sign",
+                           hint="e.g. arange(0, 4) or arange(4, 0, -1)")
+    n = math.ceil((end - start) / step)
+    rt.tape.check_size(n)
+    is_float = any(isinstance(v, float) for v in (start, end, step))
+    dt = _dtype_arg(dtype) or (F32 if is_float else np.dtype(np.int64))
+    data = (start + np.arange(n, dtype=np.float64) * step) if is_float else \
+        np.arange(start, end, step, dtype=np.int64)
+    return _leaf(rt, data.astype(dt), requires_grad, "arange")
+
+
+def _filled(label, fill):
+    def make(rt, *size, dtype=None, requires_grad=False):
+        shape = _shape_args(rt, size, label)
+        dt = _dtype_arg(dtype) or F32
+        return _leaf(rt, np.full(shape, fill, dt), requires_grad, label)
+    make.__name__ = label
+    return make
+
+
+def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
+    shape = _shape_args(rt, (size,) if isinstance(size, int) else size, "full")
+    if is_tensor(fill_value):
+        fill_value = fill_value.data.item()
+    dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
+    return _leaf(rt, np.full(shape, fill_value, dt), requires_grad, "full")
+
+
+def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
+    shape = _shape_args(rt, (n, n if m is None else m), "eye")
+    return _leaf(rt, np.eye(*shape, dtype=_dtype_arg(dtype) or F32), requires_grad, "eye")
+
+
+def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
+    _shape_args(rt, (steps,), "linspace")
+    dt = _dtype_arg(dtype) or F32
+    return _leaf(rt, np.linspace(start, end, steps).astype(dt), requires_grad, "linspace")
+
+
+def _like(label, fill):
+    def make(rt, t, dtype=None, requires_grad=False):
+        t = _need_tensor(t, label)
+        dt = _dtype_arg(dtype) or t.data.dtype
+        return _leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label)
+    make.__name__ = label
+    return make
+
+
+def f_manual_seed(rt, seed):
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise GradvizError("manual_seed() takes an integer", kind=TYPE)
+    rt.rng = np.random.default_rng(seed)
+    return None
+
+
+def _random(label, draw):
+    def make(rt, *size, dtype=None, requires_grad=False):
+        shape = _shape_args(rt, size, label)
+        dt = _dtype_arg(dtype) or F32
+        return _leaf(rt, draw(rt.rng, shape).astype(dt), requires_grad, label)
+    make.__name__ = label
+    return make
+
+
+# ---- ops ----------------------------------------------------------------
+
+def _unary(name):
+    op = OPS[name]
+
+    def f(rt, x):
+        return rt.apply(op, (_need_tensor(x, name),))
+    f.__name__ = name
+    return f
+
+
+def _binary(name):
+    op = OPS[name]
+
+    def f(rt, a, b):
+        if not is_tensor(a) and not is_tensor(b):
+            raise GradvizError(f"{name}(): expected a Tensor argument, got "
+                               f"{_describe(a)} and {_describe(b)}", kind=TYPE)
+        return rt.apply(op, (_as_operand(rt, a), _as_operand(rt, b)))
+    f.__name__ = name
+    return f
+
+
+def _as_operand(rt, v):
+    """Tensors and Python numbers are operands; a nested list becomes a tensor."""
+    if is_tensor(v) or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+        return v
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (list, tuple)):
+        return as_tensor(rt, v)
+    raise GradvizError(f"unsupported operand: {_describe(v)}", kind=TYPE)
+
+
+def f_pow(rt, a, b):
+    if not is_tensor(a) and not is_tensor(b):
+        return _py_arith("**", a, b)
+    if is_tensor(a) and is_tensor(b) is False and a.data.dtype.kind in "iub" and \
+            isinstance(b, int) and b < 0:
+        raise GradvizError("Integers to negative integer powers are not allowed.",
+                           hint="use a float tensor, e.g. x.float() ** -1")
+    return rt.apply(OPS["pow"], (_as_operand(rt, a), _as_operand(rt, b)))
+
+
+def _py_arith(sym, a, b):
+    try:
+        if sym == "**":
+            return a ** b
+    except (ZeroDivisionError, OverflowError, TypeError) as exc:
+        raise GradvizError(str(exc), kind=TYPE if isinstance(exc, TypeError) else VALUE)
+    raise AssertionError(sym)
+
+
+def f_clamp(rt, x, min=None, max=None):
+    x = _need_tensor(x, "clamp")
+    if min is None and max is None:
+        raise GradvizError("torch.clamp: At least one of 'min' or 'max' must not be None",
+                           hint="e.g. clamp(x, min=0)")
+    for v in (min, max):
+        if v is not None and (is_tensor(v) or not isinstance(v, (int, float))):
+            raise GradvizError("clamp(): min and max must be numbers", kind=TYPE)
+    return rt.apply(OPS["clamp"], (x,), {"min": min, "max": max})
+
+
+def f_where(rt, cond, a, b):
+    cond = as_tensor(rt, cond)
+    if cond.data.dtype != np.bool_:
+        raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {cond.dtype_name}", kind=RUNTIME,
+                           hint="use a comparison such as x > 0")
+    return rt.apply(OPS["where"], (cond, _as_operand(rt, a), _as_operand(rt, b)))
+
+
+def _reduction(name):
+    op = OPS[name]
+
+    def f(rt, x, dim=None, keepdim=False, dtype=None):
+        x = _need_tensor(x, name)
+        p = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
+        t = rt.apply(op, (x,), p)
+        if dtype is not None:
+            t = f_to(rt, t, _dtype_arg(dtype))
+        return t
+    f.__name__ = name
+    return f
+
+
+class ReturnTypes:
+    """torch.return_types.max(values=..., indices=...), unpackable."""
+
+    def __init__(self, kind, values, indices):
+        self.kind, self.values, self.indices = kind, values, indices
+
+    def __iter__(self):
+        return iter((self.values, self.indices))
+
+
+def _extreme(name):
+    full, by_dim, pair = OPS[name], OPS[name + "_dim"], OPS["maximum" if name == "max" else "minimum"]
+
+    def f(rt, x, dim=None, keepdim=False):
+        x = _need_tensor(x, name)
+        if is_tensor(dim):
+            return rt.apply(pair, (x, dim))
+        if dim is None:
+            if x.data.size == 0:
+                raise GradvizError(f"{name}(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0.")
+            return rt.apply(full, (x,))
+        d = _dims(dim, x.data.ndim)
+        p = {"dim": d, "keepdim": bool(keepdim)}
+        values = rt.apply(by_dim, (x,), p)
+        argf = np.argmax if name == "max" else np.argmin
+        idx = np.asarray(argf(x.data, axis=d[0], keepdims=bool(keepdim)), dtype=np.int64)
+        indices = rt.tape.add(Tensor(idx), rt.span, label=f"{name}.indices")
+        return ReturnTypes(name, values, indices)
+    f.__name__ = name
+    return f
+
+
+def f_norm(rt, x, p=2, dim=None, keepdim=False):
+    x = _need_tensor(x, "norm")
+    if p != 2 and p != "fro":
+        raise GradvizError("only the 2-norm is supported (p=2)", hint="norm(x) is sqrt(sum(x**2))")
+    return rt.apply(OPS["norm"], (x,), {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)})
+
+
+def _matmul_form(name):
+    op = OPS[name]
+
+    def f(rt, a, b):
+        return rt.apply(op, (_need_tensor(a, name, 1), _need_tensor(b, name, 2)))
+    f.__name__ = name
+    return f
+
+
+def _shape_from(rt, x, shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    n = x.data.size
+    known = 1
+    free = None
+    for i, s in enumerate(shape):
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise GradvizError(f"reshape(): sizes must be integers, got {_describe(s)}", kind=TYPE)
+        if s == -1:
+            if free is not None:
+                raise GradvizError("only one dimension can be inferred")
+            free = i
+        elif s < 0:
+            raise GradvizError(f"invalid shape dimension {s}")
+        else:
+            known *= s
+    out = list(shape)
+    if free is not None:
+        if known == 0 or n % known:
+            raise GradvizError(f"shape '{list(shape)}' is invalid for input of size {n}")
+        out[free] = n // known
+    elif known != n:
+        raise GradvizError(f"shape '{list(shape)}' is invalid for input of size {n}",
+                           hint=f"the new shape must hold exactly {n} elements")
+    return tuple(out)
+
+
+def f_reshape(rt, x, *shape):
+    x = _need_tensor(x, "reshape")
+    return rt.apply(OPS["reshape"], (x,), {"shape": _shape_from(rt, x, shape)})
+
+
+def m_view(rt, x, *shape):
+    return rt.apply(OPS["view"], (x,), {"shape": _shape_from(rt, x, shape)})
+
+
+def f_flatten(rt, x):
+    x = _need_tensor(x, "flatten")
+    return rt.apply(OPS["flatten"], (x,), {"shape": (x.data.size,)})
+
+
+def f_transpose(rt, x, dim0, dim1):
+    x = _need_tensor(x, "transpose")
+    nd = x.data.ndim
+    return rt.apply(OPS["transpose"], (x,), {"dims": (_dim(dim0, nd), _dim(dim1, nd))})
+
+
+def f_unsqueeze(rt, x, dim):
+    x = _need_tensor(x, "unsqueeze")
+    return rt.apply(OPS["unsqueeze"], (x,), {"dim": _dim(dim, x.data.ndim, allow_end=True)})
+
+
+def f_squeeze(rt, x, dim=None):
+    x = _need_tensor(x, "squeeze")
+    shape = x.data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        d = _dim(dim, x.data.ndim)
+        new = shape[:d] + shape[d + 1:] if shape and shape[d] == 1 else shape
+    return rt.apply(OPS["squeeze"], (x,), {"shape": new, "dim": dim})
+
+
+def _seq_op(name):
+    op = OPS[name]
+
+    def f(rt, tensors, dim=0):
+        if not isinstance(tensors, (list, tuple)) or not tensors:
+            raise GradvizError(f"{name}() expects a non-empty list of tensors, e.g. "
+                               f"{name}([a, b], dim=0)", kind=TYPE)
+        ts = tuple(_need_tensor(t, name) for t in tensors)
+        nd = ts[0].data.ndim
+        if name == "cat":
+            for t in ts:
+                if t.data.ndim != nd:
+                    raise GradvizError(f"Tensors must have same number of dimensions: got "
+                                       f"{nd} and {t.data.ndim}")
+            d = _dim(dim, nd)
+            for t in ts:
+                for i, (s0, s1) in enumerate(zip(ts[0].data.shape, t.data.shape)):
+                    if i != d and s0 != s1:
+                        raise GradvizError(
+                            f"Sizes of tensors must match except in dimension {d}. Expected "
+                            f"size {s0} but got size {s1} for tensor number {ts.index(t)} in "
+                            "the list.")
+        else:
+            d = _dim(dim, nd, allow_end=True)
+            for i, t in enumerate(ts):
+                if t.data.shape != ts[0].data.shape:
+                    raise GradvizError(
+                        f"stack expects each tensor to be equal size, but got "
+                        f"{list(ts[0].data.shape)} at entry 0 and {list(t.data.shape)} at "
+                        f"entry {i}")
+        return rt.apply(op, ts, {"dim": d})
+    f.__name__ = name
+    return f
+
+
+def _softmax_like(name):
+    op = OPS[name]
+
+    def f(rt, x, dim=None):
+        x = _need_tensor(x, name)
+        if dim is None:
+            raise GradvizError(f"{name}() needs dim=", kind=TYPE,
+                               hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
+        return rt.apply(op, (x,), {"dim": _dim(dim, x.data.ndim)})
+    f.__name__ = name
+    return f
+
+
+def f_mse_loss(rt, input, target, reduction="mean"):
+    input, target = _need_tensor(input, "mse_loss"), _need_tensor(target, "mse_loss", 2)
+    if reduction != "mean":
+        raise GradvizError("only reduction='mean' is supported")
+    from .ops.registry import broadcast_shape
+    broadcast_shape(input.data.shape, target.data.shape)
+    return rt.apply(OPS["mse_loss"], (input, target))
+
+
+def f_cross_entropy(rt, input, target):
+    input, target = _need_tensor(input, "cross_entropy"), _need_tensor(target, "cross_entropy", 2)
+    if input.data.dtype.kind != "f":
+        raise GradvizError("cross_entropy expects float logits", kind=RUNTIME)
+    if target.data.dtype == np.int64:
+        c = input.data.shape[-1] if input.data.ndim == 1 else input.data.shape[1]
+        n_ok = (input.data.ndim == 1 and target.data.ndim == 0) or \
+               (input.data.ndim == 2 and target.data.shape == input.data.shape[:1])
+        if not n_ok:
+            raise GradvizError(
+                f"Expected target of shape {list(input.data.shape[:1])} for input of shape "
+                f"{list(input.data.shape)}, got {list(target.data.shape)}",
+                hint="logits are (N, C) and the target holds N class indices")
+        if target.data.size and (target.data.min() < 0 or target.data.max() >= c):
+            raise GradvizError(f"Target {int(target.data.max())} is out of bounds.", kind=INDEX,
+                               hint=f"class indices run from 0 to {c - 1}")
+    elif target.data.shape != input.data.shape:
+        raise GradvizError("class-probability targets must have the logits' shape")
+    return rt.apply(OPS["cross_entropy"], (input, target))
+
+
+def f_to(rt, x, dt):
+    if x.data.dtype == dt:
+        return x
+    return rt.apply(OPS["to_dtype"], (x,), {"dtype": dt})
+
+
+def f_clone(rt, x):
+    return rt.apply(OPS["clone"], (_need_tensor(x, "clone"),))
+
+
+def f_detach(rt, x):
+    x = _need_tensor(x, "detach")
+    t = Tensor(x.data)                 # shares the value, as PyTorch does
+    return rt.tape.add(t, rt.span, label="detach", detached_from=x.seq)
+
+
+def f_numel(rt, x):
+    return int(_need_tensor(x, "numel").data.size)
+
+
+def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+           allow_unused=False):
+    """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple."""
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    gos = (list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]) \
+        if grad_outputs is not None else [None] * len(outs)
+    if create_graph:
+        return rt.higher_order_grad(outs, ins, gos, retain_graph)
+    for t in outs + ins:
+        _need_tensor(t, "grad")
+    for t in ins:
+        if not t.requires_grad:
+            raise GradvizError("One of the differentiated Tensors does not require grad")
+    seeds = [autodiff.seed_gradient(o, g)[0] for o, g in zip(outs, gos)]
+    keep = bool(retain_graph) if retain_graph is not None else False
+    grads, steps, pruned, order = autodiff.run_backward(outs, seeds, keep, accumulate=False,
+                                                        inputs=ins)
+    result = []
+    for t in ins:
+        g = grads.get(t)
+        if g is None:
+            if not allow_unused:
+                raise GradvizError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+            result.append(None)
+        else:
+            result.append(rt.tape.add(Tensor(np.array(g, copy=True)), rt.span, label="grad"))
+    rt.log_pass("grad", outs, seeds, keep, steps, pruned, order)
+    return tuple(result)
+
+
+def f_print(rt, *args, sep=" ", end="\n"):
+    rt.print(args, sep, end)
+    return None
+
+
+def f_len(rt, x):
+    if is_tensor(x):
+        if x.data.ndim == 0:
+            raise GradvizError("len() of a 0-d tensor", kind=TYPE)
+        return x.data.shape[0]
+    if isinstance(x, (list, tuple, str)):
+        return len(x)
+    raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
+
+
+def f_abs(rt, x):
+    if is_tensor(x):
+        return rt.apply(OPS["abs"], (x,))
+    if isinstance(x, (int, float)):
+        return abs(x)
+    raise GradvizError(f"bad operand for abs(): {_describe(x)}", kind=TYPE)
+
+
+def _py_number(kind):
+    def f(rt, x):
+        if is_tensor(x):
+            if x.data.size != 1:
+                raise GradvizError(f"only one element tensors can be converted to Python "
+                                   "scalars", kind=VALUE)
+            x = x.data.item()
+        if isinstance(x, (int, float)):
+            return kind(x)
+        raise GradvizError(f"{kind.__name__}() of {_describe(x)}", kind=TYPE)
+    return f
+
+
+class NoGrad:
+    """The context manager no_grad() returns."""
+
+
+def f_no_grad(rt):
+    return NoGrad()
+
+
+FUNCTIONS = {
+    "tensor": f_tensor, "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
+    "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
+    "zeros_like": _like("zeros_like", 0), "manual_seed": f_manual_seed,
+    "rand": _random("rand", lambda g, s: g.random(s)),
+    "randn": _random("randn", lambda g, s: g.standard_normal(s)),
+    "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"), "div": _binary("div"),
+    "pow": f_pow, "maximum": _binary("maximum"), "minimum": _binary("minimum"),
+    "where": f_where, "clamp": f_clamp,
+    "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
+    "max": _extreme("max"), "min": _extreme("min"), "norm": f_norm,
+    "dot": _matmul_form("dot"), "mv": _matmul_form("mv"), "mm": _matmul_form("mm"),
+    "matmul": _matmul_form("matmul"), "outer": _matmul_form("outer"),
+    "reshape": f_reshape, "transpose": f_transpose, "unsqueeze": f_unsqueeze,
+    "squeeze": f_squeeze, "flatten": f_flatten, "cat": _seq_op("cat"), "stack": _seq_op("stack"),
+    "softmax": _softmax_like("softmax"), "log_softmax": _softmax_like("log_softmax"),
+    "mse_loss": f_mse_loss, "cross_entropy": f_cross_entropy,
+    "clone": f_clone, "detach": f_detach, "numel": f_numel, "grad": f_grad,
+    "no_grad": f_no_grad,
+}
+for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
+              "relu"):
+    FUNCTIONS[_name] = _unary(_name)
+
+# bare names that are Python's, not torch's
+PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
+               "int": _py_number(int)}
+
+# torch.nn.functional.X (also reachable as F.X)
+NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
+                 ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss",
+                  "cross_entropy")}
+
+
+# ---- methods ------------------------------------------------------------
+
+def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False):
+    rt.backward(x, gradient, retain_graph, create_graph)
+    return None
+
+
+def m_item(rt, x):
+    if x.data.size != 1:
+        raise GradvizError(f"a Tensor with {x.data.size} elements cannot be converted to Scalar",
+                           hint="item() needs a single-element tensor; reduce it first "
+                                "(e.g. x.sum().item())")
+    return x.data.item()
+
+
+def m_tolist(rt, x):
+    return x.data.tolist()
+
+
+def m_zero_(rt, x):
+    rt.inplace_check(x)
+    x.data[...] = 0
+    rt.log_event("zero_", x)
+    return x
+
+
+def m_retain_grad(rt, x):
+    if not x.requires_grad:
+        raise GradvizError("can't retain_grad on Tensor that has requires_grad=False",
+                           hint="only tensors that need a gradient can keep one")
+    if x.recorded:
+        x.retains_grad = True
+        rt.log_event("retain_grad", x)
+    return None
+
+
+def m_requires_grad_(rt, x, requires_grad=True):
+    if x.recorded:
+        raise GradvizError(
+            "you can only change requires_grad flags of leaf variables. If you want to use a "
+            "computed variable in a subgraph that doesn't require differentiation use "
+            "var_no_grad = var.detach().", hint="call requires_grad_() on the input you "
+                                                "created, before computing with it")
+    _check_requires_grad(x.data.dtype, requires_grad, method=True)
+    x.requires_grad = bool(requires_grad)
+    rt.log_event("requires_grad_", x, value=bool(requires_grad))
+    return x
+
+
+def m_size(rt, x, dim=None):
+    if dim is None:
+        return Size(x.data.shape)
+    return x.data.shape[_dim(dim, x.data.ndim)]
+
+
+def m_dim(rt, x):
+    return x.data.ndim
+
+
+def _cast(dt):
+    return lambda rt, x: f_to(rt, x, dt)
+
+
+def m_to(rt, x, dtype):
+    return f_to(rt, x, _dtype_arg(dtype))
+
+
+def m_add(rt, x, other):
+    return rt.binary("+", x, other)
+
+
+METHODS = {
+    "backward": m_backward, "item": m_item, "tolist": m_tolist, "zero_": m_zero_,
+    "retain_grad": m_retain_grad, "requires_grad_": m_requires_grad_, "size": m_size,
+    "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
+    "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
+    "view": m_view, "reshape": f_reshape, "detach": f_detach, "clone": f_clone,
+    "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),
+    "mul": lambda rt, x, o: rt.binary("*", x, o), "div": lambda rt, x, o: rt.binary("/", x, o),
+    "pow": lambda rt, x, o: rt.binary("**", x, o),
+}
+for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
+              "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
+              "matmul", "outer", "transpose", "unsqueeze", "squeeze", "flatten", "softmax",
+              "log_softmax", "maximum", "minimum"):
+    METHODS[_name] = FUNCTIONS[_name]

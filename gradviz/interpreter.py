@@ -1,0 +1,549 @@
+"""The interpreter: walks the statements of a parsed program, evaluates
+expressions, calls functions and ops, and keeps the events of the run.
+
+Only FUNCTIONS/METHODS (functions.py) and the attributes below are reachable
+from a program: there is no eval, no import, no access to Python objects.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import autodiff, functions, syntax
+from .errors import (ATTRIBUTE, INDEX, NAME, RUNTIME, TYPE, VALUE, GradvizError,
+                     did_you_mean)
+from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
+from .ops import OPS
+from .render.torchfmt import DType, Size, format_tensor, print_args
+from .tape import Limits, Tape
+from .tensor import Tensor
+
+BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
+              "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+# a Python number on the left of a non-commutative op: PyTorch's own node
+REFLECTED = {"-": "rsub", "/": "rdiv"}
+TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
+                     "T", "ndim")
+
+
+class Module:
+    """A namespace a program can name: torch, torch.nn, torch.nn.functional."""
+
+    def __init__(self, name: str, members: dict):
+        self.name, self.members = name, members
+
+
+class GradFn:
+    """What x.grad_fn evaluates to: printed like PyTorch, without the address."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class Function:
+    """A callable the program named (a torch function or a builtin)."""
+
+    __slots__ = ("name", "impl")
+
+    def __init__(self, name, impl):
+        self.name, self.impl = name, impl
+
+
+class BoundMethod:
+    __slots__ = ("name", "impl", "obj")
+
+    def __init__(self, name, impl, obj):
+        self.name, self.impl, self.obj = name, impl, obj
+
+
+def _module_tree() -> dict:
+    functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
+    nn = Module("torch.nn", {"functional": functional})
+    autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"])})
+    members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
+    members.update({k: DType(functions.CANONICAL_DTYPE.get(k, k)) for k in functions.DTYPES})
+    members.update(nn=nn, autograd=autograd)
+    torch = Module("torch", members)
+    glob = dict(members)
+    glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
+    glob.update(torch=torch, F=functional)
+    return glob
+
+
+GLOBALS = _module_tree()
+
+
+class Interpreter:
+    """Runs one program. `print` output goes to `out` (a text stream)."""
+
+    def __init__(self, source: str, out, limits: Limits | None = None):
+        self.source = source
+        self.out = out
+        self.tape = Tape(limits)
+        self.env: dict = {}
+        self.span = None               # span of the call being evaluated
+        self.rng = np.random.default_rng(0)
+        self.line = 0                  # the statement being run (for internal errors)
+        self._eval = {
+            syntax.Num: self._num, syntax.Const: self._num, syntax.Str: self._num,
+            syntax.Name: self._name, syntax.BinOp: self._binop, syntax.UnaryOp: self._unary,
+            syntax.Call: self._call, syntax.Attribute: self._attribute,
+            syntax.Subscript: self._subscript, syntax.ListExpr: self._list,
+            syntax.TupleExpr: self._tuple,
+        }
+
+    # ---- statements ---------------------------------------------------
+    def run(self, program: syntax.Program):
+        """Run every statement; explicit stack of blocks, so no recursion."""
+        frames = [(iter(program.body), None)]
+        while frames:
+            body, ctx = frames[-1]
+            stmt = next(body, None)
+            if stmt is None:
+                frames.pop()
+                if ctx is not None:
+                    self.tape.grad_enabled, self.tape.no_grad_block = ctx
+                continue
+            self.line = stmt.span.line
+            try:
+                cls = stmt.__class__
+                if cls is syntax.Assign:
+                    self._assign(stmt)
+                elif cls is syntax.ExprStmt:
+                    self.eval(stmt.value)
+                elif cls is syntax.With:
+                    saved = (self.tape.grad_enabled, self.tape.no_grad_block)
+                    self._enter_with(stmt)
+                    frames.append((iter(stmt.body), saved))
+                elif cls is syntax.AugAssign:
+                    self._augassign(stmt)
+                elif cls is syntax.Import:
+                    self._import(stmt)
+                else:
+                    raise GradvizError(f"unsupported statement {cls.__name__}", kind=RUNTIME)
+            except GradvizError as exc:
+                raise exc.at(stmt.span)
+
+    def _assign(self, stmt):
+        value = self.eval(stmt.value)
+        if stmt.targets:
+            try:
+                items = tuple(value)
+            except TypeError:
+                raise GradvizError(f"cannot unpack {self._kind(value)}", kind=TYPE) from None
+            if len(items) != len(stmt.targets):
+                raise GradvizError(f"expected {len(stmt.targets)} values to unpack, got "
+                                   f"{len(items)}", kind=VALUE)
+            for name, v in zip(stmt.targets, items):
+                self._bind(name, v)
+        else:
+            self._bind(stmt.target, value)
+
+    def _bind(self, name, value):
+        if name in GLOBALS and name not in self.env and name not in ("F",):
+            pass  # shadowing a function name is allowed, as in Python
+        self.env[name] = value
+        if value.__class__ is Tensor and value.name is None:
+            value.name = name
+
+    def _augassign(self, stmt):
+        target = stmt.target
+        current = self.eval(target)
+        value = self.eval(stmt.value)
+        sym = stmt.op.rstrip("=")
+        if current.__class__ is Tensor:
+            if current.requires_grad and self.tape.grad_enabled:
+                if current.recorded:
+                    # out of place, as if `y = y + v`: the graph stays readable
+                    result = self.binary(sym, current, value, stmt.span)
+                    return self._store(target, result)
+                self.inplace_check(current)
+            # in place, like PyTorch: aliases (detach(), .data) see the change
+            result = self._with_grad_off(lambda: self.binary(sym, current, value, stmt.span))
+            if result.data.shape != current.data.shape:
+                raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
+                                   f"the broadcast shape {list(result.data.shape)}")
+            np.copyto(current.data, result.data, casting="unsafe")
+            self.log_event("inplace", current, op=stmt.op)
+            return None
+        return self._store(target, self.binary(sym, current, value, stmt.span))
+
+    def _store(self, target, value):
+        if target.__class__ is syntax.Name:
+            self._bind(target.id, value)
+            return None
+        raise GradvizError("only a name can be assigned to here", kind=TYPE)
+
+    def _with_grad_off(self, fn):
+        saved = self.tape.grad_enabled
+        self.tape.grad_enabled = False
+        try:
+            return fn()
+        finally:
+            self.tape.grad_enabled = saved
+
+    def _enter_with(self, stmt):
+        ctx = self.eval(stmt.context)
+        if not isinstance(ctx, NoGrad):
+            raise GradvizError("only `with torch.no_grad():` is supported", kind=TYPE,
+                               hint="write `with torch.no_grad():` or `with no_grad():`")
+        self.tape.grad_enabled = False
+        self.tape.no_grad_blocks.append(stmt.span)
+        self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
+
+    def _import(self, stmt):
+        if stmt.module not in ("torch", "torch.nn.functional", "torch.nn"):
+            raise GradvizError(f"cannot import {stmt.module!r}: the language has only torch",
+                               kind=NAME, hint="remove the import; torch functions are "
+                                               "available with or without the torch. prefix")
+
+    # ---- expressions --------------------------------------------------
+    def eval(self, node):
+        try:
+            return self._eval[node.__class__](node)
+        except GradvizError as exc:
+            raise exc.at(node.span)
+
+    def _num(self, node):
+        return node.value
+
+    def _list(self, node):
+        return [self.eval(item) for item in node.items]
+
+    def _tuple(self, node):
+        return tuple(self.eval(item) for item in node.items)
+
+    def _name(self, node):
+        name = node.id
+        v = self.env.get(name)
+        if v is not None or name in self.env:
+            return v
+        v = GLOBALS.get(name)
+        if v is not None:
+            return v
+        raise GradvizError(f"name '{name}' is not defined", kind=NAME,
+                           hint=did_you_mean(name, list(self.env) + list(GLOBALS))
+                           or "assign it first (name = ...) or check the spelling")
+
+    def _binop(self, node):
+        left = self.eval(node.left)
+        right = self.eval(node.right)
+        return self.binary(node.op, left, right, node.span)
+
+    def binary(self, sym, a, b, span=None):
+        """An operator on two values: an op when a tensor is involved."""
+        if a.__class__ is Tensor or b.__class__ is Tensor:
+            if span is not None:
+                self.span = span
+            if a.__class__ is not Tensor and sym in REFLECTED:
+                op = OPS[REFLECTED[sym]]
+            elif sym == "**":
+                return functions.f_pow(self, a, b)
+            else:
+                op = OPS[BINARY_OPS[sym]]
+            if sym == "@":
+                if a.__class__ is not Tensor or b.__class__ is not Tensor:
+                    raise GradvizError("both operands of @ must be tensors", kind=TYPE)
+            a = functions._as_operand(self, a)
+            b = functions._as_operand(self, b)
+            return self.apply(op, (a, b))
+        return self._python_binary(sym, a, b)
+
+    def _python_binary(self, sym, a, b):
+        ok = (int, float, bool)
+        if not (isinstance(a, ok) and isinstance(b, ok)):
+            if sym in ("==", "!="):
+                return (a == b) if sym == "==" else (a != b)
+            if sym == "+" and isinstance(a, (list, tuple)) and type(a) is type(b):
+                return a + b
+            raise GradvizError(f"unsupported operand types for {sym}: {self._kind(a)} and "
+                               f"{self._kind(b)}", kind=TYPE)
+        try:
+            match sym:
+                case "+": return a + b
+                case "-": return a - b
+                case "*": return a * b
+                case "/": return a / b
+                case "**":
+                    if isinstance(b, (int, float)) and abs(b) > 10_000 and abs(a) > 1:
+                        raise OverflowError("number too large")
+                    return a ** b
+                case "==": return a == b
+                case "!=": return a != b
+                case "<": return a < b
+                case "<=": return a <= b
+                case ">": return a > b
+                case ">=": return a >= b
+                case "@":
+                    raise GradvizError("@ needs tensors", kind=TYPE)
+        except ZeroDivisionError:
+            raise GradvizError("division by zero", kind=VALUE) from None
+        except OverflowError:
+            raise GradvizError("number too large", kind=VALUE) from None
+        raise GradvizError(f"unknown operator {sym}", kind=RUNTIME)
+
+    def _unary(self, node):
+        v = self.eval(node.operand)
+        if node.op == "-":
+            if v.__class__ is Tensor:
+                self.span = node.span
+                if v.data.dtype == np.bool_:
+                    raise GradvizError("Negation, the `-` operator, on a bool tensor is not "
+                                       "supported.", hint="use ~x or logical_not")
+                return self.apply(OPS["neg"], (v,))
+            if isinstance(v, (int, float)):
+                return -v
+        elif node.op == "+":
+            if v.__class__ is Tensor or isinstance(v, (int, float)):
+                return v
+        elif node.op == "not":
+            if isinstance(v, bool):
+                return not v
+        raise GradvizError(f"bad operand for unary {node.op}: {self._kind(v)}", kind=TYPE)
+
+    def _call(self, node):
+        fn = self.eval(node.func)
+        args = [self.eval(a) for a in node.args]
+        kwargs = {}
+        for kw in node.keywords:
+            kwargs[kw.name] = self.eval(kw.value)
+        self.span = node.span
+        if fn.__class__ is BoundMethod:
+            return self._invoke(fn.name, fn.impl, (fn.obj, *args), kwargs)
+        if fn.__class__ is Function:
+            return self._invoke(fn.name, fn.impl, args, kwargs)
+        raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
+
+    def _invoke(self, name, impl, args, kwargs):
+        try:
+            return impl(self, *args, **kwargs)
+        except TypeError as exc:
+            # an argument mismatch is raised at the call itself (no deeper
+            # frame): that is the user's; anything deeper is a bug
+            if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+                msg = str(exc).replace("f_", "").replace("m_", "")
+                msg = msg.split("() ", 1)[-1] if "() " in msg else msg
+                raise GradvizError(f"{name}(): {msg}", kind=TYPE,
+                                   hint="check the arguments (see `gradviz ops`)") from None
+            raise
+
+    def _attribute(self, node):
+        obj = self.eval(node.value)
+        attr = node.attr
+        if obj.__class__ is Tensor:
+            self.span = node.span
+            return self.tensor_attribute(obj, attr)
+        if obj.__class__ is Module:
+            v = obj.members.get(attr)
+            if v is None:
+                raise GradvizError(f"module '{obj.name}' has no attribute '{attr}'",
+                                   kind=ATTRIBUTE, hint=did_you_mean(attr, obj.members))
+            return v
+        if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
+            return getattr(obj, attr)
+        if obj.__class__ is GradFn and attr == "name":
+            return Function("name", lambda rt: obj.name)
+        raise GradvizError(f"{self._kind(obj)} has no attribute '{attr}'", kind=ATTRIBUTE)
+
+    def tensor_attribute(self, t: Tensor, attr: str):
+        impl = METHODS.get(attr)
+        if impl is not None:
+            return BoundMethod(attr, impl, t)
+        match attr:
+            case "grad":
+                if t.recorded and not t.retains_grad:
+                    self.warn_nonleaf_grad(t)
+                g = t.grad
+                if g is not None and g.seq < 0:
+                    self.tape.add(g, self.span, label="grad")
+                return g
+            case "shape":
+                return Size(t.data.shape)
+            case "dtype":
+                return DType(t.dtype_name)
+            case "requires_grad":
+                return t.requires_grad
+            case "is_leaf":
+                return t.is_leaf
+            case "grad_fn":
+                name = t.grad_fn_name
+                return None if name is None else GradFn(name)
+            case "data":
+                return self.tape.add(Tensor(t.data), self.span, label=".data",
+                                     detached_from=t.seq)
+            case "T":
+                return self.apply(OPS["T"], (t,))
+            case "ndim":
+                return t.data.ndim
+        raise GradvizError(f"'Tensor' object has no attribute '{attr}'", kind=ATTRIBUTE,
+                           hint=did_you_mean(attr, list(METHODS) + list(TENSOR_ATTRIBUTES)))
+
+    def warn_nonleaf_grad(self, t):
+        """PyTorch warns when .grad of a non-leaf is read; we note it."""
+        self.log_event("nonleaf_grad_read", t)
+
+    def _subscript(self, node):
+        obj = self.eval(node.value)
+        index = []
+        for item in node.index:
+            if item.__class__ is syntax.Slice:
+                parts = [None if e is None else self.eval(e) for e in (item.start, item.stop, item.step)]
+                for v in parts:
+                    if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                        raise GradvizError("slice indices must be integers", kind=TYPE)
+                if parts[2] is not None and parts[2] <= 0:
+                    raise GradvizError("step must be greater than zero", kind=VALUE)
+                index.append(slice(*parts))
+            else:
+                index.append(self.eval(item))
+        self.span = node.span
+        if obj.__class__ is Tensor:
+            return self.index_tensor(obj, index)
+        if isinstance(obj, (list, tuple)):
+            if len(index) != 1:
+                raise GradvizError("a list takes one index", kind=TYPE)
+            i = index[0]
+            if isinstance(i, bool) or not isinstance(i, (int, slice)):
+                raise GradvizError("list indices must be integers", kind=TYPE)
+            try:
+                v = obj[i]
+            except IndexError:
+                raise GradvizError(f"index {i} is out of range", kind=INDEX) from None
+            return Size(v) if isinstance(obj, Size) and isinstance(i, slice) else v
+        raise GradvizError(f"{self._kind(obj)} cannot be indexed", kind=TYPE)
+
+    def index_tensor(self, t: Tensor, index: list):
+        shape = t.data.shape
+        np_index = []
+        dim = 0
+        advanced = False
+        grad_fn = "SliceBackward0"
+        for i in index:
+            if i is None:
+                np_index.append(None)
+                grad_fn = "UnsqueezeBackward0"
+                continue
+            if dim >= len(shape) and not (i.__class__ is Tensor and i.data.dtype == np.bool_):
+                raise GradvizError(f"too many indices for tensor of dimension {len(shape)}",
+                                   kind=INDEX)
+            if isinstance(i, bool):
+                raise GradvizError("a bool index is not supported; use a bool tensor", kind=TYPE)
+            if isinstance(i, int):
+                if not -shape[dim] <= i < shape[dim]:
+                    raise GradvizError(f"index {i} is out of bounds for dimension {dim} with "
+                                       f"size {shape[dim]}", kind=INDEX)
+                np_index.append(i)
+                grad_fn = "SelectBackward0"
+                dim += 1
+            elif isinstance(i, slice):
+                np_index.append(i)
+                if i != slice(None):
+                    grad_fn = "SliceBackward0"
+                dim += 1
+            elif i.__class__ is Tensor:
+                advanced = True
+                if i.data.dtype == np.bool_:
+                    if i.data.shape != shape[dim:dim + i.data.ndim]:
+                        raise GradvizError(
+                            f"The shape of the mask {list(i.data.shape)} at index {dim} does not "
+                            f"match the shape of the indexed tensor {list(shape)}", kind=INDEX)
+                    dim += i.data.ndim
+                elif i.data.dtype == np.int64:
+                    if i.data.size and (i.data.max() >= shape[dim] or i.data.min() < -shape[dim]):
+                        raise GradvizError(f"index {int(i.data.max())} is out of bounds for "
+                                           f"dimension {dim} with size {shape[dim]}", kind=INDEX)
+                    dim += 1
+                else:
+                    raise GradvizError("tensors used as indices must be long or bool tensors",
+                                       kind=INDEX)
+                np_index.append(i.data)
+            elif isinstance(i, list):
+                return self.index_tensor(t, [functions.as_tensor(self, i) if k is i else k
+                                             for k in index])
+            else:
+                raise GradvizError(f"cannot index a tensor with {self._kind(i)}", kind=TYPE)
+        if advanced:
+            grad_fn = "IndexBackward0"
+        idx = tuple(np_index)
+        return self.apply(OPS["index"], (t,), {"index": idx, "advanced": advanced,
+                                                "grad_fn": grad_fn})
+
+    # ---- what functions call back -------------------------------------
+    def apply(self, op, args, params=None):
+        return self.tape.apply(op, args, params, self.span)
+
+    def print(self, args, sep, end):
+        if not isinstance(sep, str) or not isinstance(end, str):
+            raise GradvizError("print(): sep and end must be strings", kind=TYPE)
+        self.out.write(print_args(args, sep, end, tensor_str=self.value_str))
+
+    def value_str(self, v) -> str:
+        """str() of the values print() meets that are not plain Python ones."""
+        if v.__class__ is Tensor:
+            return format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
+                                 grad_fn=v.grad_fn_name)
+        if v.__class__ is GradFn:
+            return f"<{v.name} object>"
+        if v.__class__ is ReturnTypes:
+            return (f"torch.return_types.{v.kind}(\nvalues={self.value_str(v.values)},\n"
+                    f"indices={self.value_str(v.indices)})")
+        if v.__class__ is Module:
+            return f"<module '{v.name}'>"
+        if v.__class__ in (Function, BoundMethod):
+            return f"<built-in method {v.name}>"
+        if v.__class__ is NoGrad:
+            return "<torch.autograd.grad_mode.no_grad object>"
+        return repr(v)
+
+    def inplace_check(self, t: Tensor):
+        if t.requires_grad and self.tape.grad_enabled and not t.recorded:
+            raise GradvizError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.",
+                               hint="update parameters inside `with torch.no_grad():`")
+
+    def log_event(self, kind, t, **extra):
+        ev = {"kind": kind, "node": t.seq, "line": self.line}
+        grad_of = (t.meta or {}).get("grad_of")
+        if grad_of is not None:
+            ev["grad_of"] = grad_of
+        ev.update(extra)
+        self.tape.events.append(ev)
+
+    def backward(self, root: Tensor, gradient, retain_graph, create_graph):
+        if create_graph:
+            raise GradvizError("backward(create_graph=True) is not supported; use "
+                               "grad(y, x, create_graph=True) for higher derivatives",
+                               kind=RUNTIME)
+        if gradient is not None and gradient.__class__ is not Tensor:
+            gradient = functions.as_tensor(self, gradient)
+        seed, implicit = autodiff.seed_gradient(root, gradient)
+        keep = bool(retain_graph) if retain_graph is not None else False
+        _, steps, pruned, order = autodiff.run_backward([root], [seed], keep)
+        self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)
+
+    def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):
+        self.tape.backward_passes += 1
+        leaves = {}
+        for t in order:
+            if not t.recorded and t.grad is not None and kind == "backward":
+                leaves[t.seq] = t.grad.data.copy()
+        self.tape.events.append({
+            "kind": kind, "pass": self.tape.backward_passes, "line": self.line,
+            "roots": [r.seq for r in roots], "seeds": seeds, "implicit_seed": implicit,
+            "retain_graph": retain_graph, "steps": steps, "pruned": pruned,
+            "leaf_grads": leaves,
+        })
+
+    def higher_order_grad(self, outs, ins, gos, retain_graph):
+        raise GradvizError("grad(..., create_graph=True) is not supported yet", kind=RUNTIME)
+
+    @staticmethod
+    def _kind(v) -> str:
+        if v.__class__ is Tensor:
+            return "a tensor"
+        if v is None:
+            return "None"
+        if isinstance(v, Module):
+            return f"module '{v.name}'"
+        if isinstance(v, (Function, BoundMethod)):
+            return f"function '{v.name}'"
+        return f"'{type(v).__name__}'"

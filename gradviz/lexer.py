@@ -1,0 +1,255 @@
+"""Tokens with spans for the gradviz language.
+
+One compiled master regex cuts the whole source into contiguous pieces (every
+character belongs to exactly one piece, the last alternative catches anything
+else), so ``findall`` does the scanning in C and the Python loop only
+classifies each piece by its first character through a precomputed table.
+On top of that a small state machine turns line starts into INDENT/DEDENT,
+drops newlines inside brackets and after a trailing backslash (implicit and
+explicit line joining, as in Python) and tracks open brackets so an unclosed
+or mismatched one is reported where it was opened.
+
+The parser reads the raw 6-tuples from :func:`scan` (a tuple is much cheaper
+to build than an object, and a 30,000-line program has ~300,000 tokens);
+:func:`tokenize` wraps them in :class:`Token` for everyone else.
+"""
+from __future__ import annotations
+
+import keyword
+import re
+from typing import NamedTuple
+
+from .errors import LIMIT, SYNTAX, GradvizError, Span
+
+# token kinds; operators, brackets and keywords use their own text as kind
+NAME = "NAME"
+NUMBER = "NUMBER"
+STRING = "STRING"
+NEWLINE = "NEWLINE"
+INDENT = "INDENT"
+DEDENT = "DEDENT"
+EOF = "EOF"
+
+KEYWORDS = frozenset(keyword.kwlist)
+TAB_SIZE = 8
+STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"'}
+
+_MASTER = re.compile(
+    r"""
+    [ \t\f]+                                    # spaces
+  | [^\W\d]\w*                                  # name or keyword
+  | [0-9][\w.]*(?:(?<=[eE])[+-][0-9]\w*)?       # number, validated later
+  | \.[0-9][\w.]*(?:(?<=[eE])[+-][0-9]\w*)?     # number like .5
+  | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | ->
+  | [-+*/@%&|^~<>=,:.;()\[\]{}]                 # one-character operators, brackets
+  | \r\n | [\r\n]                               # newline
+  | \#[^\r\n]*                                  # comment
+  | ''' | \"\"\"                                # triple quote (unsupported)
+  | '[^'\\\r\n]*(?:\\[^\r\n][^'\\\r\n]*)*'      # string
+  | "[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"
+  | \\(?:\r\n|[\r\n])?                          # line continuation (or a stray backslash)
+  | .                                           # anything else: a bad character
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\(.)")
+_LINE_END = re.compile(r"[\r\n]|\Z")
+
+# classes of a piece's first character; the real tokens' classes come first
+_NAME, _OP, _NUM, _DOT, _OPEN, _CLOSE, _WS, _NL, _COMMENT, _STR, _BACKSLASH, _BANG, _ODD = \
+    range(13)
+_CLASS: dict[str, int] = {" ": _WS, "\t": _WS, "\f": _WS, "\n": _NL, "\r": _NL, "#": _COMMENT,
+                          "'": _STR, '"': _STR, "\\": _BACKSLASH, ".": _DOT, "!": _BANG}
+_CLASS.update(dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", _NAME))
+_CLASS.update(dict.fromkeys("0123456789", _NUM))
+_CLASS.update(dict.fromkeys("-+*/@%&|^~<>=,:;", _OP))
+_CLASS.update(dict.fromkeys("([{", _OPEN))
+_CLASS.update(dict.fromkeys(")]}", _CLOSE))
+_CLOSER = {"(": ")", "[": "]", "{": "}"}
+_KIND_OF_NAME = {kw: kw for kw in KEYWORDS}
+
+
+class Token(NamedTuple):
+    """One token: kind (NAME, NUMBER, STRING, NEWLINE, INDENT, DEDENT, EOF, or the
+    operator/keyword text itself), its source text, its value (the number or the
+    string's contents, else None) and where it is (tokens never span lines)."""
+
+    kind: str
+    text: str
+    value: object
+    line: int
+    col: int
+    end_col: int
+
+    @property
+    def span(self) -> Span:
+        return Span(self.line, self.col, self.line, self.end_col)
+
+
+def tokenize(source: str) -> list[Token]:
+    """The tokens of ``source``, ending with NEWLINE (if needed), DEDENTs and EOF."""
+    make = Token._make
+    return [make(t) for t in scan(source)]
+
+
+def _error(message: str, line: int, col: int, end_col: int, hint: str | None = None,
+           kind: str = SYNTAX) -> GradvizError:
+    return GradvizError(message, kind=kind, span=Span(line, col, line, end_col), hint=hint)
+
+
+def _show_char(ch: str) -> str:
+    return f"'{ch}'" if ch.isprintable() and not ch.isspace() else repr(ch)
+
+
+def _number(text: str, line: int, col: int) -> int | float:
+    """The value of a number piece that is not all digits (those are ints)."""
+    try:
+        if "." in text or "e" in text or "E" in text:
+            return float(text)
+        return int(text)              # digits with underscores, or junk (ValueError)
+    except ValueError:
+        raise _error(f"invalid number literal '{text}'", line, col, col + len(text),
+                     "numbers look like 3, 0.5, .5, 2. or 1e-3; put an operator or a "
+                     "space between a number and a name") from None
+
+
+def _string(text: str, line: int, col: int) -> str:
+    body = text[1:-1]
+    if "\\" not in body:
+        return body
+
+    def unescape(m: re.Match) -> str:
+        ch = m.group(1)
+        if ch not in STRING_ESCAPES:
+            raise _error(f"unsupported escape '\\{ch}' in a string", line, col, col + len(text),
+                         "strings support only \\n \\t \\r \\0 \\\\ \\' and \\\"")
+        return STRING_ESCAPES[ch]
+
+    return _ESCAPE.sub(unescape, body)
+
+
+def _indent_width(ws: str) -> int:
+    return len(ws.expandtabs(TAB_SIZE)) if "\t" in ws else len(ws)
+
+
+def scan(source: str) -> list[tuple]:
+    """The tokens of ``source`` as plain ``(kind, text, value, line, col, end_col)`` tuples."""
+    toks: list[tuple] = []
+    append = toks.append
+    classify = _CLASS.get
+    kind_of_name = _KIND_OF_NAME.get
+    line, pos, base = 1, 0, -1   # base: offset just before the current line (col = pos - base)
+    brackets: list[tuple] = []   # (open char, line, col) of the brackets still open
+    indents = [0]
+    bol = True                   # at the start of a logical line: indentation matters
+    indent = 0
+    for text in _MASTER.findall(source):
+        n = len(text)
+        cls = classify(text[0], _ODD)
+        if cls == _WS:
+            if bol:
+                indent = len(text.expandtabs(TAB_SIZE)) if "\t" in text else n
+            pos += n
+            continue
+        col = pos - base
+        pos += n
+        if cls <= _CLOSE or cls == _STR:
+            if bol:
+                bol = False
+                if indent != indents[-1]:
+                    _indentation(indent, indents, append, line, col)
+            if cls == _NAME:
+                append((kind_of_name(text, NAME), text, None, line, col, col + n))
+            elif cls == _OP:
+                append((text, text, None, line, col, col + n))
+            elif cls == _NUM or (cls == _DOT and n > 1):
+                if text.isdigit():
+                    try:
+                        value = int(text)
+                    except ValueError:
+                        raise _error(f"integer literal too long ({n} digits)", line, col,
+                                     col + n, "write big numbers in float form, like 1e300",
+                                     kind=LIMIT) from None
+                else:
+                    value = _number(text, line, col)
+                append((NUMBER, text, value, line, col, col + n))
+            elif cls == _DOT:
+                append((".", ".", None, line, col, col + 1))
+            elif cls == _OPEN:
+                brackets.append((text, line, col))
+                append((text, text, None, line, col, col + 1))
+            elif cls == _CLOSE:
+                _close(text, brackets, line, col)
+                append((text, text, None, line, col, col + 1))
+            else:
+                append((STRING, text, _string(text, source, line, col, base), line, col, col + n))
+        elif cls == _NL:
+            if not bol and not brackets:
+                append((NEWLINE, "\n", None, line, col, col + 1))
+                bol = True
+            line += 1
+            base = pos - 1
+            indent = 0
+        elif cls == _COMMENT:
+            pass
+        elif cls == _BACKSLASH and n > 1:
+            line += 1
+            base = pos - 1
+            if bol:
+                indent = 0
+        elif cls == _BANG and text == "!=":
+            append((text, text, None, line, col, col + n))
+        else:
+            raise _bad_piece(text, line, col)
+    col = pos - base
+    if brackets:
+        opener, oline, ocol = brackets[-1]
+        raise _error(f"'{opener}' was never closed", oline, ocol, ocol + 1,
+                     f"add '{_CLOSER[opener]}' to close the '{opener}' opened at line "
+                     f"{oline} col {ocol}")
+    if not bol:
+        append((NEWLINE, "", None, line, col, col + 1))
+    for _ in indents[1:]:
+        append((DEDENT, "", None, line, col, col))
+    append((EOF, "", None, line, col, col))
+    return toks
+
+
+def _indentation(indent: int, indents: list, append, line: int, col: int) -> None:
+    """Emit the INDENT or DEDENTs for a logical line starting at ``col``."""
+    if indent > indents[-1]:
+        indents.append(indent)
+        append((INDENT, "", None, line, 1, col))
+        return
+    while indent < indents[-1]:
+        indents.pop()
+        append((DEDENT, "", None, line, col, col))
+    if indent != indents[-1]:
+        raise _error(f"unindent on line {line} does not match any outer indentation level",
+                     line, 1, col, "indent this line exactly like the block it belongs to")
+
+
+def _close(text: str, brackets: list, line: int, col: int) -> None:
+    if not brackets:
+        raise _error(f"unmatched '{text}'", line, col, col + 1,
+                     "remove it, or add the opening bracket it closes")
+    opener, oline, ocol = brackets.pop()
+    if _CLOSER[opener] != text:
+        raise _error(f"closing '{text}' does not match '{opener}' opened at line {oline} "
+                     f"col {ocol}", line, col, col + 1, f"close '{opener}' with "
+                     f"'{_CLOSER[opener]}'")
+
+
+def _bad_piece(text: str, line: int, col: int) -> GradvizError:
+    """The error for a piece that is no token: a stray backslash, '!', a bad character."""
+    if text == "\\":
+        return _error("unexpected '\\': a backslash must be the last character of its line",
+                      line, col, col + 1, "remove it, or end the line right after it")
+    if text == "!":
+        return _error("unexpected character '!'", line, col, col + 1,
+                      "to negate a condition use 'not'; 'not equal' is '!='")
+    ch = text[0]
+    shown = f"'{ch}'" if ch.isprintable() and not ch.isspace() else repr(ch)
+    return _error(f"unexpected character {shown}", line, col, col + 1,
+                  "gradviz programs use Python syntax: names, numbers, strings, brackets "
+                  "and the operators + - * / ** @ == != < <= > >=")

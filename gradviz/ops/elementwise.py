@@ -1,0 +1,197 @@
+"""Elementwise ops: arithmetic, unary functions, comparisons.
+
+Binary ops broadcast like NumPy; the engine sums a broadcast operand's
+gradient back to its shape (registry.unbroadcast), so rules here ignore it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import BOOL, FLOAT, bcast_check, defop
+
+
+def _sigmoid(x):
+    # numerically stable: exp of a non-positive number only
+    # (1 / (1 + exp(-x)) overflows for large negative x)
+    out = np.empty_like(x) if isinstance(x, np.ndarray) else None
+    if out is None:
+        return 1.0 / (1.0 + np.exp(-x))
+    pos = x >= 0
+    ex = np.exp(np.where(pos, -x, x))
+    np.divide(1.0, 1.0 + ex, out=out, where=pos)
+    np.divide(ex, 1.0 + ex, out=out, where=~pos)
+    return out
+
+
+# ---- binary arithmetic --------------------------------------------------
+
+defop("add", "AddBackward0", lambda xs, p: xs[0] + xs[1],
+      vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: g),
+      jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: t),
+      formula=("d(a+b)/da = 1", "d(a+b)/db = 1"), symbol="+", saves=False, check=bcast_check)
+
+defop("sub", "SubBackward0", lambda xs, p: xs[0] - xs[1],
+      vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: -g),
+      jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
+      formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check)
+
+# `1 - x`: PyTorch records it as RsubBackward1 (x is its first argument)
+defop("rsub", "RsubBackward1", lambda xs, p: xs[0] - xs[1],
+      vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: -g),
+      jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
+      formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check)
+
+defop("mul", "MulBackward0", lambda xs, p: xs[0] * xs[1],
+      vjp=(lambda g, ans, xs, p: g * xs[1], lambda g, ans, xs, p: g * xs[0]),
+      jvp=(lambda t, ans, xs, p: t * xs[1], lambda t, ans, xs, p: xs[0] * t),
+      formula=("d(a*b)/da = b", "d(a*b)/db = a"), symbol="*", check=bcast_check)
+
+defop("div", "DivBackward0", lambda xs, p: xs[0] / xs[1],
+      vjp=(lambda g, ans, xs, p: g / xs[1],
+           lambda g, ans, xs, p: -g * ans / xs[1]),
+      jvp=(lambda t, ans, xs, p: t / xs[1],
+           lambda t, ans, xs, p: -t * ans / xs[1]),
+      formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
+      dtype_rule=FLOAT, check=bcast_check)
+
+# `2 / x`: PyTorch computes reciprocal then mul; the last node is MulBackward0
+defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
+      vjp=(lambda g, ans, xs, p: g / xs[1],
+           lambda g, ans, xs, p: -g * ans / xs[1]),
+      jvp=(lambda t, ans, xs, p: t / xs[1],
+           lambda t, ans, xs, p: -t * ans / xs[1]),
+      formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
+      dtype_rule=FLOAT, check=bcast_check)
+
+
+def _pow_grad_fn(t):
+    a, b = t.args
+    from ..tensor import Tensor
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return "PowBackward1"
+    return "PowBackward0" if isinstance(a, Tensor) else "PowBackward2"
+
+
+def _pow_da(g, ans, xs, p):
+    a, b = xs
+    # NOTE: PyTorch: d(a^0)/da is 0 everywhere (also at a = 0)
+    if np.ndim(b) == 0 and b == 0:
+        return np.zeros_like(g * a)
+    return g * b * a ** (b - 1)
+
+
+def _pow_db(g, ans, xs, p):
+    a = xs[0]
+    # NOTE: PyTorch masks the 0 * log(0) case: where a == 0 and b >= 0, grad is 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        la = np.log(a)
+    la = np.where((np.asarray(a) == 0) & (np.asarray(xs[1]) >= 0), 0.0, la)
+    return (g * ans * la).astype(np.result_type(ans), copy=False)
+
+
+defop("pow", _pow_grad_fn, lambda xs, p: xs[0] ** xs[1],
+      vjp=(_pow_da, _pow_db),
+      jvp=(lambda t, ans, xs, p: _pow_da(t, ans, xs, p), lambda t, ans, xs, p: _pow_db(t, ans, xs, p)),
+      formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check)
+
+
+def _tie_split(a, b, g, mine):
+    """maximum/minimum: the winner gets g, a tie splits it in half (PyTorch)."""
+    # NOTE: PyTorch gives g/2 to each side when a == b
+    return np.where(mine, g, 0) + np.where(a == b, g * 0.5, 0)
+
+
+defop("maximum", "MaximumBackward0", lambda xs, p: np.maximum(xs[0], xs[1]),
+      vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] > xs[1]).astype(g.dtype),
+           lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] > xs[0]).astype(g.dtype)),
+      jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] > xs[1]).astype(t.dtype),
+           lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] > xs[0]).astype(t.dtype)),
+      formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
+      symbol="maximum", check=bcast_check)
+
+defop("minimum", "MinimumBackward0", lambda xs, p: np.minimum(xs[0], xs[1]),
+      vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] < xs[1]).astype(g.dtype),
+           lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] < xs[0]).astype(g.dtype)),
+      jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] < xs[1]).astype(t.dtype),
+           lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] < xs[0]).astype(t.dtype)),
+      formula=("d min(a,b)/da = [a<b] (+1/2 on ties)", "d min(a,b)/db = [b<a] (+1/2 on ties)"),
+      symbol="minimum", check=bcast_check)
+
+# where(cond, a, b): cond is argument 0 and never differentiable
+defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
+      vjp=(None,
+           lambda g, ans, xs, p: np.where(xs[0], g, 0).astype(g.dtype),
+           lambda g, ans, xs, p: np.where(xs[0], 0, g).astype(g.dtype)),
+      jvp=(None,
+           lambda t, ans, xs, p: np.where(xs[0], t, 0).astype(t.dtype),
+           lambda t, ans, xs, p: np.where(xs[0], 0, t).astype(t.dtype)),
+      formula=("", "d where(c,a,b)/da = [c]", "d where(c,a,b)/db = [not c]"),
+      symbol="where", check=bcast_check)
+
+
+# ---- unary functions ----------------------------------------------------
+
+def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None):
+    """A unary op whose VJP and JVP are both 'multiply by f'(x)'."""
+    defop(name, grad_fn, lambda xs, p: fwd(xs[0]),
+          vjp=(lambda g, ans, xs, p: g * dfdx(xs[0], ans),),
+          jvp=(lambda t, ans, xs, p: t * dfdx(xs[0], ans),),
+          formula=(formula,), symbol=symbol or name, saves=saves, dtype_rule=dtype_rule)
+
+
+_unary("exp", "ExpBackward0", np.exp, lambda x, y: y, "d exp(x)/dx = exp(x)")
+_unary("log", "LogBackward0", np.log, lambda x, y: 1 / x, "d log(x)/dx = 1/x")
+_unary("sqrt", "SqrtBackward0", np.sqrt, lambda x, y: 0.5 / y, "d sqrt(x)/dx = 1/(2 sqrt(x))")
+_unary("sin", "SinBackward0", np.sin, lambda x, y: np.cos(x), "d sin(x)/dx = cos(x)")
+_unary("cos", "CosBackward0", np.cos, lambda x, y: -np.sin(x), "d cos(x)/dx = -sin(x)")
+_unary("tanh", "TanhBackward0", np.tanh, lambda x, y: 1 - y * y, "d tanh(x)/dx = 1 - tanh(x)^2")
+_unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda x, y: y * (1 - y),
+       "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))")
+# NOTE: PyTorch: abs'(0) = 0 (sign(0) = 0)
+_unary("abs", "AbsBackward0", np.abs, lambda x, y: np.sign(x), "d |x|/dx = sign(x)",
+       dtype_rule="promote")
+_unary("neg", "NegBackward0", np.negative, lambda x, y: -1, "d(-x)/dx = -1",
+       saves=False, dtype_rule="promote", symbol="-")
+_unary("square", "PowBackward0", np.square, lambda x, y: 2 * x, "d x^2/dx = 2x",
+       dtype_rule="promote")
+# NOTE: PyTorch: relu'(0) = 0
+_unary("relu", "ReluBackward0", lambda x: np.maximum(x, 0),
+       lambda x, y: (y > 0).astype(y.dtype), "d relu(x)/dx = [x > 0]", dtype_rule="promote")
+
+
+def _clamp_fwd(xs, p):
+    x = xs[0]
+    lo, hi = p.get("min"), p.get("max")
+    if lo is not None and hi is not None:
+        # NOTE: PyTorch: min > max gives max everywhere
+        return np.minimum(np.maximum(x, lo), hi)
+    if lo is not None:
+        return np.maximum(x, lo)
+    return np.minimum(x, hi)
+
+
+def _clamp_mask(x, p):
+    # NOTE: PyTorch passes the gradient at the boundary (min <= x <= max)
+    lo, hi = p.get("min"), p.get("max")
+    m = np.ones(x.shape, bool)
+    if lo is not None:
+        m &= x >= lo
+    if hi is not None:
+        m &= x <= hi
+    return m
+
+
+defop("clamp", "ClampBackward1", _clamp_fwd,
+      vjp=(lambda g, ans, xs, p: np.where(_clamp_mask(xs[0], p), g, 0).astype(g.dtype),),
+      jvp=(lambda t, ans, xs, p: np.where(_clamp_mask(xs[0], p), t, 0).astype(t.dtype),),
+      formula=("d clamp(x)/dx = [min <= x <= max]",), symbol="clamp", dtype_rule="promote")
+
+
+# ---- comparisons: bool results, no gradient --------------------------------
+
+for _name, _sym, _fn in (("eq", "==", np.equal), ("ne", "!=", np.not_equal),
+                         ("lt", "<", np.less), ("le", "<=", np.less_equal),
+                         ("gt", ">", np.greater), ("ge", ">=", np.greater_equal)):
+    defop(_name, None, (lambda f: lambda xs, p: f(xs[0], xs[1]))(_fn), vjp=(None, None),
+          jvp=(None, None), formula=("", ""), symbol=_sym, saves=False,
+          dtype_rule=BOOL, differentiable=False, check=bcast_check)

@@ -1,0 +1,128 @@
+"""Matrix products: matmul (and its forms dot, mv, mm), outer."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GradvizError, RUNTIME
+from .registry import defop
+
+
+def _shape_str(shape):
+    return "x".join(str(s) for s in shape)
+
+
+def check_matmul(a_shape, b_shape, form="matmul"):
+    """PyTorch's wording for shapes that cannot be multiplied."""
+    na, nb = len(a_shape), len(b_shape)
+    if na == 0 or nb == 0:
+        raise GradvizError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{na}D and {nb}D", hint="use * to multiply by a scalar")
+    if form == "dot" and (na != 1 or nb != 1):
+        raise GradvizError(f"1D tensors expected, but got {na}D and {nb}D tensors",
+                           hint="dot takes two vectors; use @ or matmul for matrices")
+    if form == "mv" and (na != 2 or nb != 1):
+        raise GradvizError(f"vector + matrix @ vector expected, got {na}, {na}, {nb}",
+                           hint="mv takes a matrix and a vector")
+    if form == "mm" and (na != 2 or nb != 2):
+        raise GradvizError(f"self must be a matrix" if na != 2 else "mat2 must be a matrix",
+                           hint="mm takes two matrices; use @ for vectors")
+    k_a = a_shape[-1]
+    k_b = b_shape[0] if nb == 1 else b_shape[-2]
+    if k_a == k_b:
+        return
+    if na == 1 and nb == 1:
+        raise GradvizError(
+            f"inconsistent tensor size, expected tensor [{a_shape[0]}] and src [{b_shape[0]}] "
+            f"to have the same number of elements, but got {a_shape[0]} and {b_shape[0]} "
+            "elements respectively", kind=RUNTIME,
+            hint="the two vectors of a dot product must have the same length")
+    if na == 2 and nb == 1:
+        raise GradvizError(f"size mismatch, got input ({a_shape[0]}), mat ({_shape_str(a_shape)}), "
+                           f"vec ({b_shape[0]})", kind=RUNTIME,
+                           hint=f"the matrix has {a_shape[1]} columns but the vector has "
+                                f"{b_shape[0]} elements")
+    a2 = a_shape if na >= 2 else (1,) + tuple(a_shape)
+    b2 = b_shape if nb >= 2 else tuple(b_shape) + (1,)
+    if na <= 2 and nb <= 2:
+        raise GradvizError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a2[-2:])} and "
+            f"{_shape_str(b2[-2:])})", kind=RUNTIME,
+            hint=f"the inner sizes must match: {_shape_str(a_shape)} @ {_shape_str(b_shape)} "
+                 f"needs {k_a} == {k_b}; did you mean to transpose one of them (.T)?")
+    raise GradvizError(
+        f"Expected size for first two dimensions of batch2 tensor to be: [{a2[0]}, {k_a}] "
+        f"but got: [{b2[0]}, {k_b}].", kind=RUNTIME,
+        hint=f"the inner sizes must match: {k_a} != {k_b}")
+
+
+def _matmul_grad_fn(t):
+    a, b = t.args[0].data.ndim, t.args[1].data.ndim
+    if a == 1 and b == 1:
+        return "DotBackward0"
+    if a == 2 and b == 1:
+        return "MvBackward0"
+    if a == 2 and b == 2:
+        return "MmBackward0"
+    if a == 1 and b == 2:
+        return "SqueezeBackward4"
+    return "UnsafeViewBackward0"
+
+
+def _mm_da(g, ans, xs, p):
+    a, b = xs
+    if b.ndim == 1:
+        if a.ndim == 1:
+            return g * b
+        return np.multiply.outer(g, b) if a.ndim == 2 else g[..., None] * b
+    if a.ndim == 1:
+        return b @ g
+    return g @ np.swapaxes(b, -1, -2)
+
+
+def _mm_db(g, ans, xs, p):
+    a, b = xs
+    if a.ndim == 1:
+        if b.ndim == 1:
+            return g * a
+        return np.multiply.outer(a, g) if b.ndim == 2 else a[:, None] * g[..., None, :]
+    if b.ndim == 1:
+        gb = np.swapaxes(a, -1, -2) @ g[..., None]
+        return gb.reshape(-1, b.shape[0]).sum(axis=0) if gb.ndim > 2 else gb[:, 0]
+    return np.swapaxes(a, -1, -2) @ g
+
+
+def _unbatch(grad, shape):
+    # a batched matmul broadcasts batch dimensions; sum them back
+    from .registry import unbroadcast
+    return unbroadcast(grad, shape)
+
+
+def _matmul_check(form):
+    def check(xs, p):
+        a, b = xs
+        check_matmul(a.shape, b.shape, form)
+        if a.ndim >= 2 and b.ndim >= 2:
+            from .registry import broadcast_shape
+            batch = broadcast_shape(a.shape[:-2], b.shape[:-2])
+            return int(np.prod(batch)) * a.shape[-2] * b.shape[-1]
+        return max(a.size // max(a.shape[-1], 1), b.size // max(b.shape[0], 1))
+    return check
+
+
+for _name, _sym in (("matmul", "@"), ("dot", "dot"), ("mv", "mv"), ("mm", "mm")):
+    defop(_name, _matmul_grad_fn if _name == "matmul" else _name.capitalize() + "Backward0",
+          lambda xs, p: np.asarray(np.matmul(xs[0], xs[1])),
+          vjp=(lambda g, ans, xs, p: _unbatch(_mm_da(g, ans, xs, p), xs[0].shape),
+               lambda g, ans, xs, p: _unbatch(_mm_db(g, ans, xs, p), xs[1].shape)),
+          jvp=(lambda t, ans, xs, p: np.asarray(np.matmul(t, xs[1])),
+               lambda t, ans, xs, p: np.asarray(np.matmul(xs[0], t))),
+          formula=("d(A@B)/dA = G @ B^T", "d(A@B)/dB = A^T @ G"), symbol=_sym,
+          check=_matmul_check(_name))
+
+# torch.outer is computed as a broadcast multiply: MulBackward0
+defop("outer", "MulBackward0", lambda xs, p: np.multiply.outer(xs[0], xs[1]),
+      vjp=(lambda g, ans, xs, p: g @ xs[1], lambda g, ans, xs, p: xs[0] @ g),
+      jvp=(lambda t, ans, xs, p: np.multiply.outer(t, xs[1]),
+           lambda t, ans, xs, p: np.multiply.outer(xs[0], t)),
+      formula=("d outer(a,b)/da = G @ b", "d outer(a,b)/db = a @ G"), symbol="outer",
+      check=lambda xs, p: xs[0].size * xs[1].size)

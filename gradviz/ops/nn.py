@@ -1,0 +1,89 @@
+"""Neural-network ops that PyTorch records as one node each."""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import FLOAT, defop
+
+
+def _softmax(x, d):
+    z = x - np.max(x, axis=d, keepdims=True)
+    e = np.exp(z)
+    return e / np.sum(e, axis=d, keepdims=True)
+
+
+def _log_softmax(x, d):
+    z = x - np.max(x, axis=d, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=d, keepdims=True))
+
+
+defop("softmax", "SoftmaxBackward0", lambda xs, p: _softmax(xs[0], p["dim"]),
+      vjp=(lambda g, ans, xs, p: ans * (g - np.sum(g * ans, axis=p["dim"], keepdims=True)),),
+      jvp=(lambda t, ans, xs, p: ans * (t - np.sum(t * ans, axis=p["dim"], keepdims=True)),),
+      formula=("d softmax(x)/dx = s * (g - sum(g*s))",), symbol="softmax", dtype_rule=FLOAT)
+
+defop("log_softmax", "LogSoftmaxBackward0", lambda xs, p: _log_softmax(xs[0], p["dim"]),
+      vjp=(lambda g, ans, xs, p: g - np.exp(ans) * np.sum(g, axis=p["dim"], keepdims=True),),
+      jvp=(lambda t, ans, xs, p: t - np.sum(np.exp(ans) * t, axis=p["dim"], keepdims=True),),
+      formula=("d log_softmax(x)/dx = g - softmax(x) * sum(g)",), symbol="log_softmax",
+      dtype_rule=FLOAT)
+
+
+def _mse_fwd(xs, p):
+    d = xs[0] - xs[1]
+    return np.asarray(np.mean(d * d), dtype=np.result_type(xs[0], xs[1]))
+
+
+def _mse_da(g, ans, xs, p):
+    d = xs[0] - xs[1]
+    return g * (2.0 / d.size) * d
+
+
+defop("mse_loss", "MseLossBackward0", _mse_fwd,
+      vjp=(_mse_da, lambda g, ans, xs, p: -_mse_da(g, ans, xs, p)),
+      jvp=(lambda t, ans, xs, p: np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t),
+           lambda t, ans, xs, p: -np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t)),
+      formula=("d mse(a,b)/da = 2(a-b)/n", "d mse(a,b)/db = -2(a-b)/n"), symbol="mse_loss",
+      dtype_rule=FLOAT)
+
+
+def _ce_parts(xs):
+    """log-probabilities over classes (axis 1, or 0 for one sample), and a
+    one-hot (or probability) target of the same shape."""
+    logits, target = xs
+    axis = 0 if logits.ndim == 1 else 1
+    logp = _log_softmax(logits, axis)
+    if target.dtype == np.int64:
+        onehot = np.zeros(logits.shape, logits.dtype)
+        if logits.ndim == 1:
+            onehot[target] = 1
+        else:
+            idx = np.expand_dims(target, 1)
+            np.put_along_axis(onehot, idx, 1, axis=1)
+        return logp, onehot, axis
+    return logp, target.astype(logits.dtype), axis
+
+
+def _ce_count(logits):
+    return 1 if logits.ndim == 1 else int(np.prod(logits.shape) // logits.shape[1])
+
+
+def _ce_fwd(xs, p):
+    logp, onehot, axis = _ce_parts(xs)
+    return np.asarray(-np.sum(onehot * logp) / _ce_count(xs[0]), dtype=xs[0].dtype)
+
+
+def _ce_vjp(g, ans, xs, p):
+    logp, onehot, axis = _ce_parts(xs)
+    return (g * (np.exp(logp) * onehot.sum(axis=axis, keepdims=True) - onehot)
+            / _ce_count(xs[0])).astype(xs[0].dtype)
+
+
+# cross_entropy = log_softmax then nll_loss; PyTorch prints the last node,
+# NllLossBackward0, and so do we (one node here)
+defop("cross_entropy", "NllLossBackward0", _ce_fwd,
+      vjp=(_ce_vjp, None),
+      jvp=(lambda t, ans, xs, p: np.asarray(np.sum(_ce_vjp(np.ones_like(ans), ans, xs, p) * t)),
+           None),
+      formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", ""), symbol="cross_entropy",
+      dtype_rule=FLOAT)

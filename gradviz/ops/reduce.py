@@ -1,0 +1,166 @@
+"""Reductions: sum, mean, max, min, prod, norm.
+
+p["dim"] is None (all axes) or a tuple of non-negative axes, normalised by
+the caller; p["keepdim"] a bool.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import FLOAT, SAME, defop
+
+
+def _expand(g, xs, p):
+    """Broadcast a reduction's gradient back over the reduced axes (a view)."""
+    x = xs[0]
+    dim = p.get("dim")
+    if dim is not None and not p.get("keepdim"):
+        g = np.expand_dims(g, dim)
+    return np.broadcast_to(g, x.shape)
+
+
+def _reduce_t(t, xs, p, how):
+    return how(t, axis=p.get("dim"), keepdims=p.get("keepdim", False))
+
+
+def _sum_fwd(xs, p):
+    x = xs[0]
+    out = np.sum(x, axis=p.get("dim"), keepdims=p.get("keepdim", False))
+    # NOTE: PyTorch sums bool and int tensors to int64
+    if x.dtype == np.bool_:
+        out = out.astype(np.int64)
+    return np.asarray(out)
+
+
+defop("sum", lambda t: "SumBackward0" if t.params.get("dim") is None else "SumBackward1",
+      _sum_fwd,
+      vjp=(lambda g, ans, xs, p: _expand(g, xs, p),),
+      jvp=(lambda t, ans, xs, p: np.asarray(_reduce_t(t, xs, p, np.sum)),),
+      formula=("d sum(x)/dx_i = 1",), symbol="sum", saves=False, dtype_rule=SAME)
+
+
+def _count(xs, p):
+    x = xs[0]
+    dim = p.get("dim")
+    if dim is None:
+        return x.size
+    return int(np.prod([x.shape[d] for d in dim]))
+
+
+defop("mean", lambda t: "MeanBackward0" if t.params.get("dim") is None else "MeanBackward1",
+      lambda xs, p: np.asarray(np.mean(xs[0], axis=p.get("dim"), keepdims=p.get("keepdim", False),
+                                       dtype=xs[0].dtype)),
+      vjp=(lambda g, ans, xs, p: _expand(g / _count(xs, p), xs, p),),
+      jvp=(lambda t, ans, xs, p: np.asarray(_reduce_t(t, xs, p, np.mean)),),
+      formula=("d mean(x)/dx_i = 1/n",), symbol="mean", saves=False, dtype_rule=SAME)
+
+
+def _extreme_mask(xs, ans, p):
+    x = xs[0]
+    a = ans
+    dim = p.get("dim")
+    if dim is not None and not p.get("keepdim"):
+        a = np.expand_dims(a, dim)
+    return x == a
+
+
+def _full_extreme_vjp(g, ans, xs, p):
+    # NOTE: PyTorch's max()/min() over all elements split the gradient
+    # evenly between tied maxima
+    mask = _extreme_mask(xs, ans, p)
+    return (g * mask / mask.sum()).astype(g.dtype)
+
+
+for _name, _fn, _gf in (("max", np.max, "MaxBackward1"), ("min", np.min, "MinBackward1")):
+    defop(_name, _gf, (lambda f: lambda xs, p: np.asarray(f(xs[0])))(_fn),
+          vjp=(_full_extreme_vjp,),
+          jvp=(lambda t, ans, xs, p: np.asarray((t * _extreme_mask(xs, ans, p)).sum()
+                                                / _extreme_mask(xs, ans, p).sum()).astype(t.dtype),),
+          formula=(f"d {_name}(x)/dx_i = [x_i is the {_name}] / (number of ties)",),
+          symbol=_name, dtype_rule=SAME)
+
+
+def _dim_extreme_fwd(f):
+    def fwd(xs, p):
+        return np.asarray(f(xs[0], axis=p["dim"][0], keepdims=p.get("keepdim", False)))
+    return fwd
+
+
+def _dim_index_mask(xs, p, argf):
+    """One-hot of the index max(dim)/min(dim) returned (the first of ties)."""
+    x = xs[0]
+    d = p["dim"][0]
+    idx = np.expand_dims(argf(x, axis=d), d)
+    mask = np.zeros(x.shape, bool)
+    np.put_along_axis(mask, idx, True, axis=d)
+    return mask
+
+
+for _name, _fn, _arg in (("max_dim", np.max, np.argmax), ("min_dim", np.min, np.argmin)):
+    defop(_name, _name.replace("_dim", "").capitalize() + "Backward0", _dim_extreme_fwd(_fn),
+          vjp=((lambda af: lambda g, ans, xs, p: np.where(
+              _dim_index_mask(xs, p, af), _expand(g, xs, p), 0).astype(g.dtype))(_arg),),
+          jvp=((lambda af: lambda t, ans, xs, p: np.asarray(np.sum(
+              np.where(_dim_index_mask(xs, p, af), t, 0), axis=p["dim"][0],
+              keepdims=p.get("keepdim", False))).astype(t.dtype))(_arg),),
+          formula=(f"d {_name[:3]}(x, dim)/dx_i = [i is the index returned]",),
+          symbol=_name[:3], dtype_rule=SAME)
+
+
+def _prod_vjp(g, ans, xs, p):
+    """Product of all the other elements: exclusive cumulative products from
+    both sides, so zeros in x are handled exactly (no division by x)."""
+    x = xs[0]
+    dim = p.get("dim")
+    if dim is None:
+        flat = x.reshape(-1)
+        left = np.concatenate(([1], np.cumprod(flat[:-1]))).astype(x.dtype)
+        right = np.concatenate((np.cumprod(flat[::-1][:-1])[::-1], [1])).astype(x.dtype)
+        return (g * (left * right).reshape(x.shape)).astype(g.dtype)
+    d = dim[0]
+    ones = np.ones_like(np.take(x, [0], axis=d))
+    left = np.concatenate((ones, np.cumprod(np.take(x, range(x.shape[d] - 1), axis=d), axis=d)), axis=d)
+    rev = np.flip(x, d)
+    right = np.flip(np.concatenate((ones, np.cumprod(np.take(rev, range(x.shape[d] - 1), axis=d),
+                                                     axis=d)), axis=d), d)
+    return (_expand(g, xs, p) * left * right).astype(g.dtype)
+
+
+def _prod_fwd(xs, p):
+    x = xs[0]
+    out = np.asarray(np.prod(x, axis=p.get("dim"), keepdims=p.get("keepdim", False)))
+    if x.dtype == np.bool_:
+        out = out.astype(np.int64)
+    return out
+
+
+defop("prod", lambda t: "ProdBackward0" if t.params.get("dim") is None else "ProdBackward1",
+      _prod_fwd, vjp=(_prod_vjp,),
+      jvp=(lambda t, ans, xs, p: np.asarray(np.sum(t * _prod_vjp(np.ones_like(ans), ans, xs, p),
+                                                   axis=p.get("dim"),
+                                                   keepdims=p.get("keepdim", False))).astype(t.dtype),),
+      formula=("d prod(x)/dx_i = product of the other x_j",), symbol="prod", dtype_rule=SAME)
+
+
+def _norm_fwd(xs, p):
+    x = xs[0]
+    return np.asarray(np.sqrt(np.sum(x * x, axis=p.get("dim"), keepdims=p.get("keepdim", False))),
+                      dtype=x.dtype)
+
+
+def _norm_vjp(g, ans, xs, p):
+    x = xs[0]
+    a = ans
+    if p.get("dim") is not None and not p.get("keepdim"):
+        a = np.expand_dims(a, p["dim"])
+    # NOTE: PyTorch gives a zero gradient where the norm is 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(a == 0, 0, 1 / a)
+    return (_expand(g, xs, p) * x * scale).astype(x.dtype)
+
+
+defop("norm", "LinalgVectorNormBackward0", _norm_fwd, vjp=(_norm_vjp,),
+      jvp=(lambda t, ans, xs, p: np.asarray(np.sum(t * _norm_vjp(np.ones_like(ans), ans, xs, p),
+                                                   axis=p.get("dim"),
+                                                   keepdims=p.get("keepdim", False))).astype(t.dtype),),
+      formula=("d ||x||/dx = x / ||x||",), symbol="norm", dtype_rule=FLOAT)

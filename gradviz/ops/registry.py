@@ -1,0 +1,96 @@
+"""The op registry: each differentiable op defined once, forward beside its
+VJP and JVP, with PyTorch's grad_fn name and the formula a learner reads.
+
+Rules take the arrays they need as arguments, never from closures:
+  forward(xs, p)          -> ans            xs: arrays (or Python numbers)
+  vjp[i](g, ans, xs, p)   -> grad of input i (before unbroadcasting)
+  jvp[i](t, ans, xs, p)   -> tangent contribution of input i
+p is the dict of keyword parameters. The registry (OPS) is the only global
+state in gradviz.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import GradvizError, RUNTIME
+
+OPS: dict[str, "OpDef"] = {}
+
+# how an op's output dtype follows its inputs (PyTorch's type promotion)
+PROMOTE = "promote"      # elementwise arithmetic: bool < int64 < float
+FLOAT = "float"          # like PROMOTE, but integer results become float32
+BOOL = "bool"            # comparisons
+SAME = "same"            # output dtype comes from forward itself
+
+
+@dataclass(frozen=True, slots=True)
+class OpDef:
+    name: str                       # DSL name: "mul", "sum", "matmul"
+    grad_fn: str | Callable         # "MulBackward0", or f(tensor) -> name
+    forward: Callable
+    vjp: tuple                      # one rule per input (None: not differentiable)
+    jvp: tuple                      # one rule per input
+    formula: tuple                  # per input, e.g. "d(a*b)/da = b"
+    symbol: str                     # how the DSL writes it: "*", "tanh", ".sum"
+    saves: bool = True              # saves tensors for backward (freed after it)
+    dtype_rule: str = PROMOTE
+    differentiable: bool = True
+    variadic: bool = False          # inputs are a list (cat, stack)
+    check: Callable | None = None   # check(xs, p) -> output size; raises PyTorch's shape errors
+    doc: str = ""
+
+    def grad_fn_for(self, t) -> str:
+        gf = self.grad_fn
+        return gf if isinstance(gf, str) else gf(t)
+
+
+def defop(name, grad_fn, forward, vjp=(), jvp=(), formula=(), symbol=None, **kw) -> OpDef:
+    op = OpDef(name=name, grad_fn=grad_fn, forward=forward, vjp=tuple(vjp),
+               jvp=tuple(jvp), formula=tuple(formula), symbol=symbol or name, **kw)
+    OPS[name] = op
+    return op
+
+
+def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast gradient back to an operand's shape: first the leading
+    axes broadcasting added, then the axes where the operand had size 1."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast shape, or PyTorch's error for sizes that do not fit."""
+    if a == b:
+        return a
+    n = max(len(a), len(b))
+    pa = (1,) * (n - len(a)) + tuple(a)
+    pb = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise GradvizError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                f"at non-singleton dimension {i}", kind=RUNTIME,
+                hint=f"shapes {list(a)} and {list(b)} do not broadcast: sizes must be "
+                     "equal or 1, compared from the right")
+        out.append(max(x, y) if min(x, y) != 0 else 0)
+    return tuple(out)
+
+
+def bcast_check(xs, p) -> int | None:
+    """Shape check of an elementwise op: the broadcast shape's size."""
+    shape = None
+    for x in xs:
+        if x.__class__ is np.ndarray:
+            shape = x.shape if shape is None else broadcast_shape(shape, x.shape)
+    return None if shape is None else int(np.prod(shape))

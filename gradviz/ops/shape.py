@@ -1,0 +1,89 @@
+"""Shape ops: reshape/view, transpose, .T, unsqueeze, squeeze, cat, stack,
+indexing, dtype conversion and clone. All linear, none saves tensors."""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import SAME, defop
+
+
+def _linear(name, grad_fn, fwd, vjp, formula, symbol=None, **kw):
+    """A linear op: its JVP is the forward applied to the tangent."""
+    defop(name, grad_fn, fwd, vjp=(vjp,),
+          jvp=(lambda t, ans, xs, p: fwd([t] + list(xs[1:]), p),),
+          formula=(formula,), symbol=symbol or name, saves=False, dtype_rule=SAME, **kw)
+
+
+_linear("reshape", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
+        lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
+_linear("view", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
+        lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
+_linear("flatten", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
+        lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
+_linear("transpose", "TransposeBackward0", lambda xs, p: np.swapaxes(xs[0], *p["dims"]),
+        lambda g, ans, xs, p: np.swapaxes(g, *p["dims"]), "gradient transposed back")
+_linear("T", "PermuteBackward0", lambda xs, p: xs[0].T,
+        lambda g, ans, xs, p: g.T, "gradient transposed back", symbol=".T")
+_linear("unsqueeze", "UnsqueezeBackward0", lambda xs, p: np.expand_dims(xs[0], p["dim"]),
+        lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient squeezed back")
+_linear("squeeze", lambda t: "SqueezeBackward0" if t.params.get("dim") is None else "SqueezeBackward1",
+        lambda xs, p: xs[0].reshape(p["shape"]),
+        lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient unsqueezed back")
+_linear("clone", "CloneBackward0", lambda xs, p: xs[0].copy(),
+        lambda g, ans, xs, p: g, "d clone(x)/dx = 1")
+_linear("to_dtype", "ToCopyBackward0", lambda xs, p: xs[0].astype(p["dtype"]),
+        lambda g, ans, xs, p: g.astype(xs[0].dtype), "gradient cast back")
+
+
+def _index_vjp(g, ans, xs, p):
+    x = xs[0]
+    out = np.zeros(x.shape, g.dtype)
+    if p.get("advanced"):
+        np.add.at(out, p["index"], g)   # repeated indices add up
+    else:
+        out[p["index"]] = g
+    return out
+
+
+def _index_grad_fn(t):
+    return t.params["grad_fn"]
+
+
+defop("index", _index_grad_fn, lambda xs, p: np.asarray(xs[0][p["index"]]),
+      vjp=(_index_vjp,), jvp=(lambda t, ans, xs, p: np.asarray(t[p["index"]]),),
+      formula=("gradient scattered back into the indexed positions",), symbol="[]",
+      saves=False, dtype_rule=SAME)
+
+
+def _split(g, xs, p, i, stacked):
+    d = p["dim"]
+    if stacked:
+        return np.take(g, i, axis=d)
+    start = sum(x.shape[d] for x in xs[:i])
+    return np.take(g, range(start, start + xs[i].shape[d]), axis=d)
+
+
+def _cat_fwd(xs, p):
+    return np.concatenate(xs, axis=p["dim"])
+
+
+def _stack_fwd(xs, p):
+    return np.stack(xs, axis=p["dim"])
+
+
+def _jvp_by_zeros(fwd):
+    def rule(t, ans, xs, p, i):
+        parts = [np.zeros_like(x) if j != i else t for j, x in enumerate(xs)]
+        return fwd(parts, p)
+    return rule
+
+
+# variadic ops: one rule for all inputs, called with the input's index last
+defop("cat", "CatBackward0", _cat_fwd, vjp=(lambda g, ans, xs, p, i: _split(g, xs, p, i, False),),
+      jvp=(_jvp_by_zeros(_cat_fwd),),
+      formula=("gradient split back into the pieces",), symbol="cat", saves=False,
+      variadic=True)
+defop("stack", "StackBackward0", _stack_fwd, vjp=(lambda g, ans, xs, p, i: _split(g, xs, p, i, True),),
+      jvp=(_jvp_by_zeros(_stack_fwd),),
+      formula=("gradient unstacked back into the pieces",), symbol="stack", saves=False,
+      variadic=True)

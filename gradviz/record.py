@@ -1,0 +1,237 @@
+"""The plain record of a run: what renderers read, never the engine.
+
+Record.nodes is a list of NodeRecord in creation order (a topological
+order); Record.events is the timeline (backward passes with the gradient
+that reached every node, zero_() calls, ...). Node records are built on
+first access, once, so running a big program does not pay for records no
+one reads.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .tensor import Tensor
+
+# node kinds, as the renderers draw them
+PARAM = "param"          # leaf that requires grad (a parameter / input of backward)
+CONST = "const"          # leaf that does not require grad (data, constants)
+OP = "op"                # result of an op
+DETACHED = "detached"    # detach() / .data: shares a value, no gradient path
+GRAD = "grad"            # a .grad tensor the program used
+
+
+@dataclass(slots=True)
+class NodeRecord:
+    id: str                     # "n12": stable, from the creation index
+    seq: int
+    kind: str                   # PARAM, CONST, OP, DETACHED, GRAD
+    op: str                     # op name ("mul") or how it was made ("arange", "detach")
+    symbol: str                 # as the DSL writes it: "*", "tanh", "sum", "arange"
+    grad_fn: str | None         # PyTorch's grad_fn name, when recorded
+    inputs: list                # ids of the tensor arguments, in order
+    consts: list                # [(position, number)] for Python-number arguments
+    params: dict                # keyword parameters shown on the op (dim=...)
+    name: str | None            # the DSL name bound to it
+    expr: str                   # the source text that made it
+    line: int
+    col: int
+    shape: tuple
+    dtype: str
+    value: np.ndarray
+    requires_grad: bool
+    is_leaf: bool
+    retains_grad: bool
+    grad: np.ndarray | None     # final .grad (leaves, retained non-leaves)
+    formula: tuple = ()         # per input, the local derivative as a formula
+    detached_from: str | None = None
+    no_grad: int | None = None  # index of the no_grad block it was made in
+    grad_of: str | None = None  # for GRAD nodes: whose .grad it is
+    backward_root: bool = False # backward() was called on it
+    visited: bool = False       # reached by some backward pass
+    pruned: bool = False        # left out of every backward pass: needs no gradient
+    pruned_reason: str | None = None
+    freed: bool = False         # saved values released by backward()
+    saves: bool = False         # its backward needs saved values (so freeing matters)
+    error: bool = False         # the failing statement used it
+    grads_by_pass: dict = field(default_factory=dict)   # pass -> gradient that reached it
+
+
+@dataclass
+class Record:
+    """Everything a run produced, as plain data."""
+
+    source: str
+    filename: str
+    output: str                           # what the program printed
+    variables: dict                       # DSL name -> NodeRecord id (tensors only)
+    error: dict | None                    # {"type", "message", "line", "column", "hint"}
+    tensors: list = field(repr=False)     # the tape (read once by .nodes)
+    raw_events: list = field(repr=False)
+    no_grad_blocks: list = field(default_factory=list)   # [(line, end_line)]
+    error_tensors: list = field(default_factory=list, repr=False)
+
+    # ---- the plain data, built once on first use -----------------------
+    @cached_property
+    def nodes(self) -> list[NodeRecord]:
+        lines = self.source.splitlines()
+        out = []
+        for t in self.tensors:
+            out.append(_node_record(t, lines))
+        by_seq = out
+        for ev in self.events:
+            if ev["kind"] not in ("backward", "grad"):
+                continue
+            k = ev["pass"]
+            for step in ev["steps"]:
+                n = by_seq[step["node"]]
+                n.visited = True
+                n.grads_by_pass[k] = step["grad"]
+            for root in ev["roots"]:
+                if ev["kind"] == "backward":
+                    by_seq[root].backward_root = True
+        _mark_pruned(by_seq, self.events)
+        for seq in self.error_tensors:
+            by_seq[seq].error = True
+        return out
+
+    @cached_property
+    def events(self) -> list[dict]:
+        """The timeline with tensors replaced by node seq numbers."""
+        out = []
+        for ev in self.raw_events:
+            if ev["kind"] in ("backward", "grad"):
+                ev = dict(ev)
+                ev["steps"] = [{"node": n.seq, "grad": g,
+                                "sent": [(a.seq, ga) for a, ga in sent]}
+                               for n, g, sent in ev["steps"]]
+                ev["pruned"] = [(n.seq, a.seq) for n, a in ev["pruned"]]
+            out.append(ev)
+        return out
+
+    def node(self, id_or_seq) -> NodeRecord:
+        seq = int(id_or_seq[1:]) if isinstance(id_or_seq, str) else id_or_seq
+        return self.nodes[seq]
+
+    @property
+    def passes(self) -> list[dict]:
+        return [e for e in self.events if e["kind"] in ("backward", "grad")]
+
+    def grad_history(self, seq: int) -> list[tuple[str, np.ndarray, int]]:
+        """(what, .grad after it, line) for a leaf, over the whole run."""
+        hist = []
+        for ev in self.events:
+            if ev["kind"] == "backward" and seq in ev["leaf_grads"]:
+                hist.append((f"backward #{ev['pass']}", ev["leaf_grads"][seq], ev["line"]))
+            elif ev["kind"] == "zero_" and ev.get("grad_of") == seq:
+                hist.append(("zero_()", np.zeros_like(hist[-1][1]) if hist else None, ev["line"]))
+        return hist
+
+    # ---- exports ---------------------------------------------------------
+    def to_json(self, indent: int | None = 2) -> str:
+        from .render.jsonout import record_to_json
+        return record_to_json(self, indent)
+
+    def to_dict(self) -> dict:
+        from .render.jsonout import record_to_dict
+        return record_to_dict(self)
+
+    def to_dot(self, **options) -> str:
+        from .render.dot import to_dot
+        return to_dot(self, **options)
+
+    def to_svg(self, **options) -> str:
+        from .render.svg import to_svg
+        return to_svg(self, **options)
+
+    def _repr_svg_(self):
+        return self.to_svg()
+
+
+def _node_record(t: Tensor, lines) -> NodeRecord:
+    meta = t.meta or {}
+    span = t.span
+    op = t.op
+    if op is not None:
+        kind = OP
+        opname, symbol = op.name, op.symbol
+        inputs = [f"n{a.seq}" for a in t.args if a.__class__ is Tensor]
+        consts = [(i, a) for i, a in enumerate(t.args) if a.__class__ is not Tensor]
+        params = _display_params(t.params)
+        formula = op.formula
+    else:
+        label = meta.get("label", "tensor")
+        opname = symbol = label
+        inputs, consts, params, formula = [], [], {}, ()
+        if "detached_from" in meta:
+            kind = DETACHED
+        elif "grad_of" in meta:
+            kind = GRAD
+        else:
+            kind = PARAM if t.requires_grad else CONST
+    expr = ""
+    if span is not None and 0 < span.line <= len(lines):
+        text = lines[span.line - 1]
+        end = span.end_col if span.end_line == span.line else len(text) + 1
+        expr = text[span.col - 1:end - 1]
+    det = meta.get("detached_from")
+    grad_of = meta.get("grad_of")
+    return NodeRecord(
+        id=f"n{t.seq}", seq=t.seq, kind=kind, op=opname, symbol=symbol,
+        grad_fn=t.grad_fn_name, inputs=inputs, consts=consts, params=params, name=t.name,
+        expr=expr, line=span.line if span else 0, col=span.col if span else 0,
+        shape=tuple(t.data.shape), dtype=t.dtype_name, value=t.data,
+        requires_grad=t.requires_grad, is_leaf=t.is_leaf, retains_grad=t.retains_grad,
+        grad=None if t.grad is None else t.grad.data, formula=formula,
+        detached_from=None if det is None else f"n{det}", no_grad=meta.get("no_grad"),
+        grad_of=None if grad_of is None else f"n{grad_of}", freed=t.freed,
+        saves=bool(op is not None and op.saves and t.recorded))
+
+
+def _display_params(p) -> dict:
+    if not p:
+        return {}
+    out = {}
+    for k, v in p.items():
+        if k in ("grad_fn", "advanced") or v is None or (k == "keepdim" and not v):
+            continue
+        if k == "index":
+            continue
+        if k == "dtype":
+            v = str(np.dtype(v))
+        if isinstance(v, tuple) and len(v) == 1 and k == "dim":
+            v = v[0]
+        out[k] = v
+    return out
+
+
+def _mark_pruned(nodes, events):
+    """A branch backward did not enter because it needs no gradient: the
+    inputs it skipped and everything they were computed from, unless some
+    pass visited them."""
+    for ev in events:
+        if ev["kind"] not in ("backward", "grad"):
+            continue
+        stack = [a for _, a in ev["pruned"]]
+        while stack:
+            seq = stack.pop()
+            n = nodes[seq]
+            if n.pruned or n.visited:
+                continue
+            n.pruned = True
+            n.pruned_reason = ("detached: the value is shared, the gradient stops"
+                               if n.kind == DETACHED else
+                               "made under no_grad()" if n.no_grad is not None else
+                               "needs no gradient (requires_grad=False)")
+            stack.extend(int(i[1:]) for i in n.inputs)
+    for n in nodes:
+        if n.visited:
+            n.pruned = False
+            n.pruned_reason = None
+
+
+def dumps(obj, indent=2) -> str:
+    return json.dumps(obj, indent=indent, allow_nan=True)

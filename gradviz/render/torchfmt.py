@@ -1,0 +1,364 @@
+"""Text of values exactly as PyTorch's ``print`` shows them.
+
+``format_tensor`` reproduces ``str(tensor)`` of PyTorch 2.13 for dense CPU
+tensors of dtype float32, float64, int64 and bool under the *default* print
+options (precision 4, threshold 1000, edgeitems 3, linewidth 80, automatic
+scientific mode).  Its structure follows ``torch/_tensor_str.py`` piece by
+piece; each helper names the PyTorch function it mirrors:
+
+* ``_Formatter``        -- ``_Formatter``: chooses int mode (``4.``), fixed
+  mode (``2.5000``) or scientific mode (``1.0000e-08``) from the non-zero
+  finite values, and the common column width.
+* ``_summarized``       -- ``get_summarized_data``: for tensors with more than
+  1000 elements only the first and last 3 entries of every dimension are
+  looked at (and printed, with ``...`` between).
+* ``_body``             -- ``_tensor_str_with_formatter`` / ``_vector_str``:
+  nested brackets, one extra space of indent per level, ``dim - 1`` newlines
+  between slices, rows wrapped to 80 columns.
+* ``format_tensor``     -- ``_str_intern`` + ``_add_suffixes``: the
+  ``tensor(`` prefix and the ``size=``, ``dtype=``, ``grad_fn=`` /
+  ``requires_grad=True`` suffixes in PyTorch's order and wrapping.
+
+The other printable values of a program (Python scalars, None, strings,
+``torch.Size``, dtypes, tuples and lists of these) are handled by
+``format_value`` / ``print_args`` following Python's own ``print``: ``str`` at
+the top level, ``repr`` inside tuples and lists.  A tensor's repr is the same
+text as its str, so tensors nested in containers print identically.
+
+Value protocol for ``format_value`` (the engine is not imported here):
+
+* ``None``, ``bool``, ``int``, ``float``, ``str`` -- Python semantics
+  (numpy scalars are first converted with ``.item()``).
+* ``Size`` (a tuple) prints ``torch.Size([2, 3])``; ``DType`` (a str holding a
+  dtype name such as ``"float32"``) prints ``torch.float32``.
+* ``Formatted`` (a str) is text that is already final, e.g. a tensor the caller
+  formatted with ``format_tensor``; it prints verbatim everywhere.
+* ``tuple`` / ``list`` -- Python's container repr of the above.
+* anything else is handed to the ``tensor_str`` callback, which must return
+  the tensor's text (typically by calling ``format_tensor``); without a
+  callback such values raise ``TypeError``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+__all__ = [
+    "DType", "Formatted", "Size", "format_compact", "format_number",
+    "format_tensor", "format_value", "print_args",
+]
+
+# PyTorch's default print options (torch._tensor_str.PRINT_OPTS).
+PRECISION = 4
+THRESHOLD = 1000
+EDGEITEMS = 3
+LINEWIDTH = 80
+
+_NP_DTYPES = {
+    "float32": np.float32,
+    "float64": np.float64,
+    "int64": np.int64,
+    "bool": np.bool_,
+}
+_FLOATING = frozenset({"float32", "float64"})
+# dtypes printed without a ``dtype=`` suffix when the tensor is non-empty
+# (``has_default_dtype`` in ``_str_intern``); empty tensors show every dtype
+# except the default float32.
+_DEFAULT_DTYPES = frozenset({"float32", "int64", "bool"})
+
+_PREFIX = "tensor("
+_INDENT = len(_PREFIX)
+
+
+class Size(tuple):
+    """A shape that prints like ``torch.Size``: ``torch.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "torch.Size([" + ", ".join(str(int(d)) for d in self) + "])"
+
+    __str__ = __repr__
+
+
+class DType(str):
+    """A dtype name (``DType("float32")``) that prints as ``torch.float32``.
+
+    It still compares equal to the plain name: ``DType("int64") == "int64"``.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "torch." + str.__str__(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return format(repr(self), spec)
+
+
+class Formatted(str):
+    """Final text for a value (e.g. a formatted tensor); printed verbatim,
+    also inside tuples and lists (where a plain ``str`` would be quoted)."""
+
+    __slots__ = ()
+
+
+# ---------------------------------------------------------------------------
+# tensors
+
+
+class _Formatter:
+    """Mirror of ``torch._tensor_str._Formatter`` for default options.
+
+    ``values`` is the flat list of Python scalars the formatter inspects (the
+    whole tensor, or the summarized edges of a large one).  Floats are
+    examined as doubles, as PyTorch does through ``Tensor.item()``.
+    """
+
+    __slots__ = ("floating", "int_mode", "sci_mode", "width")
+
+    def __init__(self, values: list, floating: bool) -> None:
+        self.floating = floating
+        self.int_mode = True
+        self.sci_mode = False
+        self.width = 1
+        if not floating:
+            # ints and bools: width of their Python str
+            self.width = max(1, max(len(str(v)) for v in values)) if values else 1
+            return
+        isfinite = math.isfinite
+        nz = [v for v in values if v != 0 and isfinite(v)]
+        if not nz:
+            return  # only zeros / nan / inf: int mode, width 1
+        for v in nz:
+            if not v.is_integer():
+                self.int_mode = False
+                break
+        lo = min(abs(v) for v in nz)
+        hi = max(abs(v) for v in nz)
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        if self.sci_mode:
+            self.width = max(len(f"{v:.{PRECISION}e}") for v in nz)
+        elif self.int_mode:
+            # the "+ 1" is the trailing "." of "4."
+            self.width = max(len(f"{v:.0f}") for v in nz) + 1
+        else:
+            self.width = max(len(f"{v:.{PRECISION}f}") for v in nz)
+
+    def format(self, value: Any) -> str:
+        """``_Formatter.format``: one element, right-aligned to the width."""
+        if self.floating:
+            if self.sci_mode:
+                ret = f"{value:{self.width}.{PRECISION}e}"
+            elif self.int_mode:
+                ret = f"{value:.0f}"
+                if math.isfinite(value):
+                    ret += "."
+            else:
+                ret = f"{value:.{PRECISION}f}"
+        else:
+            ret = str(value)
+        return ret.rjust(self.width)
+
+
+def _summarized(arr: np.ndarray) -> tuple[np.ndarray, tuple[bool, ...]]:
+    """``get_summarized_data``: keep the first and last ``EDGEITEMS`` entries
+    of every dimension longer than ``2 * EDGEITEMS``.  Also returns, per
+    dimension, whether it was cut (where ``...`` goes when printing)."""
+    cut = tuple(n > 2 * EDGEITEMS for n in arr.shape)
+    idx = list(range(EDGEITEMS)) + list(range(-EDGEITEMS, 0))
+    for axis, c in enumerate(cut):
+        if c:
+            arr = np.take(arr, idx, axis=axis)
+    return arr, cut
+
+
+def _body(nested: Any, depth: int, ndim: int, indent: int, cut: tuple[bool, ...] | None,
+          fmt: Callable[[Any], str], width: int, oneline: bool = False) -> str:
+    """``_tensor_str_with_formatter`` / ``_vector_str`` on nested lists.
+
+    ``cut`` marks the dimensions that were summarized (``None``: no
+    summarization); ``oneline`` joins everything with ", " (compact labels).
+    """
+    dim = ndim - depth
+    if dim == 0:
+        return fmt(nested)
+    summarize = cut is not None and cut[depth]
+    if dim == 1:
+        if summarize:
+            data = [fmt(v) for v in nested[:EDGEITEMS]] + [" ..."] + \
+                   [fmt(v) for v in nested[-EDGEITEMS:]]
+        else:
+            data = [fmt(v) for v in nested]
+        if oneline:
+            return "[" + ", ".join(data) + "]"
+        # element_length includes the ", " between elements
+        per_line = max(1, (LINEWIDTH - indent) // (width + 2))
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+    def sub(rows: Iterable[Any]) -> list[str]:
+        return [_body(r, depth + 1, ndim, indent + 1, cut, fmt, width, oneline) for r in rows]
+
+    if summarize:
+        slices = sub(nested[:EDGEITEMS]) + ["..."] + sub(nested[-EDGEITEMS:])
+    else:
+        slices = sub(nested)
+    sep = ", " if oneline else "," + "\n" * (dim - 1) + " " * (indent + 1)
+    return "[" + sep.join(slices) + "]"
+
+
+def _as_array(data: Any, dtype: str) -> np.ndarray:
+    try:
+        np_dtype = _NP_DTYPES[dtype]
+    except KeyError:
+        raise ValueError(f"unsupported dtype {dtype!r}; expected one of "
+                         f"{', '.join(_NP_DTYPES)}") from None
+    return np.asarray(data, dtype=np_dtype)
+
+
+def _contents(arr: np.ndarray, dtype: str, indent: int, oneline: bool = False) -> str:
+    """``_tensor_str`` for a non-empty tensor: the bracketed body."""
+    cut = None
+    shown = arr
+    if arr.size > THRESHOLD:
+        shown, cut = _summarized(arr)
+    formatter = _Formatter(shown.ravel().tolist(), dtype in _FLOATING)
+    return _body(shown.tolist(), 0, arr.ndim, indent, cut, formatter.format,
+                 formatter.width, oneline)
+
+
+def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int) -> str:
+    """``_add_suffixes``: ``, suffix`` on the last line while it fits in 80
+    columns, else on a new line indented under the prefix.  (The ``+ 1`` in
+    the last-line length is PyTorch's, kept for identical wrapping.)"""
+    parts = [tensor_str]
+    last_line_len = len(tensor_str) - tensor_str.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
+
+
+def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
+                  grad_fn: str | None = None) -> str:
+    """``str(t)`` of a CPU tensor holding ``data`` (``_str_intern``).
+
+    ``dtype``: "float32", "float64", "int64" or "bool"; ``data`` is converted
+    to it.  ``grad_fn`` is the node's class name, e.g. ``"MulBackward0"``
+    (printed ``grad_fn=<MulBackward0>``); otherwise ``requires_grad=True`` is
+    printed for a leaf that requires grad.
+    """
+    arr = _as_array(data, dtype)
+    suffixes = []
+    if arr.size == 0:
+        # as NumPy: the shape is shown unless it is (0,); and the dtype cannot
+        # be inferred from elements, so any non-default dtype is shown
+        if arr.ndim != 1:
+            suffixes.append("size=" + str(tuple(int(n) for n in arr.shape)))
+        if dtype != "float32":
+            suffixes.append("dtype=torch." + dtype)
+        body = "[]"
+    else:
+        if dtype not in _DEFAULT_DTYPES:
+            suffixes.append("dtype=torch." + dtype)
+        body = _contents(arr, dtype, _INDENT)
+    if grad_fn is not None:
+        suffixes.append(f"grad_fn=<{grad_fn}>")
+    elif requires_grad:
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(_PREFIX + body, suffixes, _INDENT)
+
+
+def format_number(x: float | int | bool) -> str:
+    """A scalar as PyTorch prints a 0-d tensor's contents, for short labels.
+
+    Floats: ``3.0 -> "3."``, ``2.5 -> "2.5000"``, ``-0.125 -> "-0.1250"``,
+    ``1e-8 -> "1.0000e-08"``, ``123456789.0 -> "1.2346e+08"``, ``nan -> "nan"``,
+    ``-0.0 -> "-0."`` (fixed 4 decimals, scientific below 1e-4 or above 1e8,
+    integers with a trailing dot).  Ints and bools: Python's ``str``.
+    """
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, (bool, int)):
+        return str(x)
+    x = float(x)
+    return _Formatter([x], True).format(x)
+
+
+def format_compact(data: np.ndarray, dtype: str, max_elems: int = 8) -> str:
+    """A one-line summary of a tensor for labels.
+
+    * 1 to ``max_elems`` elements: the values exactly as ``print`` shows them
+      (same element text and padding), without ``tensor(`` and suffixes, all
+      on one line with ", " between rows: ``28.``, ``[ 0.,  4.,  8., 12.]``,
+      ``[[1., 2.], [3., 4.]]``, ``[ True, False]``.
+    * no elements: ``[]``, plus ``, size=(0, 3)`` when the shape is not (0,).
+    * more elements: ``MIN … MAX, mean MEAN, size=(D0, D1, ...)`` with
+      ``format_number`` for floats (mean computed in float64; nan propagates),
+      ints for int64 (mean as a float), and for bool min/max as
+      ``False``/``True`` and the mean as the fraction of True values.
+      Example: ``-1.2000 … 3.5000, mean 0.1234, size=(100, 3)``.
+    """
+    arr = _as_array(data, dtype)
+    size = str(tuple(int(n) for n in arr.shape))
+    if arr.size == 0:
+        return "[]" if arr.ndim == 1 else "[], size=" + size
+    if arr.size <= max_elems:
+        return _contents(arr, dtype, 0, oneline=True)
+    lo, hi = arr.min().item(), arr.max().item()
+    mean = float(np.mean(arr, dtype=np.float64))
+    return (f"{format_number(lo)} … {format_number(hi)}, "
+            f"mean {format_number(mean)}, size={size}")
+
+
+# ---------------------------------------------------------------------------
+# other values and print()
+
+
+def format_value(v: Any, tensor_str: Callable[[Any], str] | None = None) -> str:
+    """What ``print(v)`` shows (``str(v)``), per the module's value protocol.
+
+    ``tensor_str(t)`` is called for any value that is not one of the known
+    kinds (tensors), at any nesting depth.
+    """
+    return _value(v, tensor_str, True)
+
+
+def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
+    if v is None:
+        return "None"
+    if isinstance(v, (Formatted, Size, DType)):
+        return str(v)
+    if isinstance(v, str):
+        return str.__str__(v) if top else repr(v)
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, (bool, int, float)):
+        # Python's str and repr agree for these
+        return repr(v)
+    if isinstance(v, tuple):
+        items = [_value(x, tensor_str, False) for x in v]
+        if len(items) == 1:
+            return "(" + items[0] + ",)"
+        return "(" + ", ".join(items) + ")"
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x, tensor_str, False) for x in v) + "]"
+    if tensor_str is not None:
+        return tensor_str(v)
+    raise TypeError(f"cannot format value of type {type(v).__name__}")
+
+
+def print_args(args: Iterable[Any], sep: str = " ", end: str = "\n",
+               tensor_str: Callable[[Any], str] | None = None) -> str:
+    """The text ``print(*args, sep=sep, end=end)`` writes."""
+    return sep.join(_value(a, tensor_str, True) for a in args) + end

@@ -1,0 +1,96 @@
+"""Parse, run, and package the result as a Record: the one pipeline that the
+CLI, the Python API and the tests share."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from . import syntax
+from .errors import GradvizError
+from .interpreter import Interpreter
+from .parser import parse
+from .record import Record
+from .tensor import Tensor
+
+
+def run_source(text: str, filename: str = "<string>", stdout=None, limits=None) -> Record:
+    out = sys.stdout if stdout is None else stdout
+    program = parse(text, filename)
+    rt = Interpreter(text, _Tee(out), limits)
+    error = None
+    with np.errstate(all="ignore"):
+        try:
+            rt.run(program)
+        except GradvizError as exc:
+            error = exc
+    record = _make_record(rt, text, filename, error, program)
+    if error is not None:
+        error.record = record
+        raise error
+    return record
+
+
+def run_file(path, stdout=None, limits=None) -> Record:
+    from .files import read_program
+    text = read_program(path)
+    return run_source(text, filename=str(path), stdout=stdout, limits=limits)
+
+
+class _Tee:
+    """Writes through to the stream and keeps a copy for the record."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.parts = []
+
+    def write(self, s):
+        self.parts.append(s)
+        self.stream.write(s)
+
+
+def _make_record(rt: Interpreter, text, filename, error, program) -> Record:
+    variables = {}
+    for name, v in rt.env.items():
+        if v.__class__ is Tensor and v.seq >= 0:
+            variables[name] = f"n{v.seq}"
+    err = None
+    error_tensors = []
+    if error is not None:
+        sp = error.span
+        err = {"type": error.kind, "message": error.message,
+               "line": sp.line if sp else None, "column": sp.col if sp else None,
+               "hint": error.hint}
+        if sp is not None:
+            error_tensors = _tensors_on_line(rt, program, sp.line)
+    return Record(source=text, filename=filename, output="".join(rt.out.parts),
+                  variables=variables, error=err, tensors=rt.tape.nodes,
+                  raw_events=rt.tape.events,
+                  no_grad_blocks=[(s.line, s.end_line) for s in rt.tape.no_grad_blocks],
+                  error_tensors=error_tensors)
+
+
+def _tensors_on_line(rt, program, line) -> list[int]:
+    """Tensors named in the failing statement (to highlight in pictures)."""
+    stmts = list(program.body)
+    found = []
+    while stmts:
+        s = stmts.pop()
+        if s.__class__ is syntax.With:
+            stmts.extend(s.body)
+        elif s.span.line <= line <= s.span.end_line:
+            stack = [s]
+            while stack:
+                node = stack.pop()
+                if node.__class__ is syntax.Name:
+                    v = rt.env.get(node.id)
+                    if v.__class__ is Tensor and v.seq >= 0:
+                        found.append(v.seq)
+                    continue
+                for f in getattr(node, "__slots__", ()):
+                    child = getattr(node, f, None)
+                    if isinstance(child, tuple):
+                        stack.extend(c for c in child if hasattr(c, "span"))
+                    elif hasattr(child, "span"):
+                        stack.append(child)
+    return sorted(set(found))

@@ -1,0 +1,145 @@
+"""The tape: every tensor a run creates, in creation order, and the one
+function that applies an op and records it.
+
+Creation order is a topological order (an op's inputs exist before it), so
+backward and forward mode can walk the tape without recursion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import LIMIT, GradvizError
+from .ops.registry import BOOL, FLOAT, PROMOTE
+from .tensor import Tensor
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_I64 = np.dtype(np.int64)
+_BOOL = np.dtype(np.bool_)
+_CATEGORY = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 2}
+_DEFAULT = {0: _BOOL, 1: _I64, 2: _F32}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a run may use; each has a CLI flag to raise it."""
+
+    max_elements: int = 10_000_000      # per tensor          (--max-elements)
+    max_nodes: int = 1_000_000          # tensors in a run    (--max-graph-nodes)
+
+
+def result_dtype(args) -> np.dtype:
+    """PyTorch's type promotion: the highest category (bool < int < float)
+    wins; within it, tensors with dimensions outrank 0-d tensors, which
+    outrank Python numbers (a float number makes float32, the default)."""
+    dim_dt = zero_dt = None
+    cat = 0
+    for a in args:
+        if a.__class__ is Tensor:
+            dt = a.data.dtype
+            c = _CATEGORY[dt]
+            if a.data.ndim:
+                if dim_dt is None or dt == _F64 or _CATEGORY[dim_dt] < c:
+                    dim_dt = dt
+            elif zero_dt is None or dt == _F64 or _CATEGORY[zero_dt] < c:
+                zero_dt = dt
+        elif a is True or a is False:
+            continue
+        elif isinstance(a, int):
+            c = 1
+        elif isinstance(a, float):
+            c = 2
+        else:
+            continue
+        if c > cat:
+            cat = c
+    if dim_dt is not None and _CATEGORY[dim_dt] == cat:
+        return dim_dt
+    if zero_dt is not None and _CATEGORY[zero_dt] == cat:
+        return zero_dt
+    return _DEFAULT[cat]
+
+
+class Tape:
+    """The state of one run: tensors made so far, grad mode, events."""
+
+    def __init__(self, limits: Limits | None = None):
+        self.nodes: list[Tensor] = []
+        self.events: list[dict] = []
+        self.grad_enabled = True
+        self.no_grad_block = None      # index of the `with no_grad():` block being run
+        self.no_grad_blocks: list = [] # spans of the no_grad blocks
+        self.limits = limits or Limits()
+        self.backward_passes = 0
+
+    def add(self, t: Tensor, span=None, label=None, **meta) -> Tensor:
+        """Register a tensor the program can see (creation, detach, .grad)."""
+        if t.seq >= 0:
+            return t
+        if len(self.nodes) >= self.limits.max_nodes:
+            raise GradvizError(
+                f"the program made more than {self.limits.max_nodes:,} tensors", kind=LIMIT,
+                hint="raise the limit with --max-graph-nodes N, or make the program smaller")
+        t.seq = len(self.nodes)
+        if t.span is None:
+            t.span = span
+        if label is not None or meta or self.no_grad_block is not None:
+            m = t.meta or {}
+            if label is not None:
+                m["label"] = label
+            m.update(meta)
+            if self.no_grad_block is not None:
+                m["no_grad"] = self.no_grad_block
+            t.meta = m
+        self.nodes.append(t)
+        return t
+
+    def check_size(self, n: int, what: str = "tensor"):
+        if n > self.limits.max_elements:
+            raise GradvizError(
+                f"this {what} would have {n:,} elements, more than the limit of "
+                f"{self.limits.max_elements:,}", kind=LIMIT,
+                hint="raise the limit with --max-elements N if you really mean it")
+
+    def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
+        """Run op forward on args (Tensors and numbers) and record the result."""
+        p = params if params is not None else {}
+        xs = [a.data if a.__class__ is Tensor else a for a in args]
+        if op.check is not None:
+            n = op.check(xs, p)
+            if n is not None and n > self.limits.max_elements:
+                self.check_size(n, "result")
+        ans = op.forward(xs, p)
+        rule = op.dtype_rule
+        if rule is PROMOTE or rule is FLOAT:
+            want = result_dtype(args)
+            if rule is FLOAT and want.kind != "f":
+                want = _F32
+            if ans.dtype != want:
+                ans = ans.astype(want)
+        elif rule is BOOL and ans.__class__ is not np.ndarray:
+            ans = np.asarray(ans)
+        if ans.__class__ is not np.ndarray:
+            ans = np.asarray(ans)
+        if ans.size > self.limits.max_elements:
+            self.check_size(ans.size, "result")
+        out = Tensor(ans)
+        out.op = op
+        out.args = args
+        out.params = p
+        out.span = span
+        if self.grad_enabled and op.differentiable:
+            for a in args:
+                if a.__class__ is Tensor and a.requires_grad:
+                    out.requires_grad = True
+                    out.recorded = True
+                    break
+        if self.no_grad_block is not None:
+            out.meta = {"no_grad": self.no_grad_block}
+        if len(self.nodes) >= self.limits.max_nodes:
+            self.add(Tensor(ans))  # raises the limit error
+        out.seq = len(self.nodes)
+        self.nodes.append(out)
+        return out

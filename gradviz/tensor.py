@@ -1,0 +1,86 @@
+"""Tensor: a numpy array plus the autograd state PyTorch keeps beside it.
+
+A Tensor is also a node of the recorded graph: it keeps the op that made it
+and that op's inputs, so the graph is simply the set of tensors reachable
+from a result. There are no closures and no back-references, so tensors form
+a DAG with no reference cycles (the cyclic garbage collector has nothing to
+do, unlike closure-based engines).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# numpy dtype -> the name PyTorch prints (torch.float32 ...)
+DTYPE_NAMES = {
+    np.dtype(np.float32): "float32",
+    np.dtype(np.float64): "float64",
+    np.dtype(np.int64): "int64",
+    np.dtype(np.bool_): "bool",
+}
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class Tensor:
+    """One value of the program and its node in the graph.
+
+    Fields (slots, to keep ~300k nodes cheap):
+      data          the numpy array (float32 / float64 / int64 / bool)
+      requires_grad PyTorch's flag
+      op            the OpDef that made it (None for creation and leaves)
+      args          the op's arguments in order: Tensors (graph edges) and
+                    Python numbers (constants shown on the op)
+      params        the op's keyword parameters (dim=, keepdim=, ...)
+      recorded      True when the op was recorded for backward (grad_fn set)
+      freed         True once backward released the saved values
+      grad          the .grad Tensor (leaves, or retain_grad() non-leaves)
+      retains_grad  retain_grad() was called
+      seq           creation index in the tape (a topological order)
+      name          the DSL name it was last bound to (for display)
+      span          the source span of the expression that made it
+      meta          extra display facts: creator label, detached_from, ...
+    """
+
+    __slots__ = ("data", "requires_grad", "op", "args", "params",
+                 "recorded", "freed", "grad", "retains_grad", "seq", "name",
+                 "span", "meta", "__weakref__")
+
+    def __init__(self, data: np.ndarray, requires_grad: bool = False):
+        self.data = data
+        self.requires_grad = requires_grad
+        self.op = None
+        self.args = ()
+        self.params = None
+        self.recorded = False
+        self.freed = False
+        self.grad = None
+        self.retains_grad = False
+        self.seq = -1
+        self.name = None
+        self.span = None
+        self.meta = None
+
+    # ---- facts PyTorch exposes --------------------------------------
+    @property
+    def is_leaf(self) -> bool:
+        return not self.recorded
+
+    @property
+    def dtype_name(self) -> str:
+        return DTYPE_NAMES[self.data.dtype]
+
+    @property
+    def is_float(self) -> bool:
+        return self.data.dtype in FLOAT_DTYPES
+
+    @property
+    def grad_fn_name(self) -> str | None:
+        if not self.recorded:
+            return None
+        return self.op.grad_fn_for(self)
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    def __repr__(self) -> str:  # for debugging only; print() uses torchfmt
+        return f"Tensor(seq={self.seq}, name={self.name}, shape={self.data.shape})"
