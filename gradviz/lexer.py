@@ -56,7 +56,7 @@ _ESCAPE = re.compile(r"\\(.)")
 _LINE_END = re.compile(r"[\r\n]|\Z")
 
 # classes of a piece's first character; the real tokens' classes come first
-_NAME, _OP, _NUM, _DOT, _OPEN, _CLOSE, _WS, _NL, _COMMENT, _STR, _BACKSLASH, _BANG, _ODD = \
+_NAME, _OP, _NUM, _DOT, _OPEN, _CLOSE, _STR, _WS, _NL, _COMMENT, _BACKSLASH, _BANG, _ODD = \
     range(13)
 _CLASS: dict[str, int] = {" ": _WS, "\t": _WS, "\f": _WS, "\n": _NL, "\r": _NL, "#": _COMMENT,
                           "'": _STR, '"': _STR, "\\": _BACKSLASH, ".": _DOT, "!": _BANG}
@@ -97,10 +97,6 @@ def _error(message: str, line: int, col: int, end_col: int, hint: str | None = N
     return GradvizError(message, kind=kind, span=Span(line, col, line, end_col), hint=hint)
 
 
-def _show_char(ch: str) -> str:
-    return f"'{ch}'" if ch.isprintable() and not ch.isspace() else repr(ch)
-
-
 def _number(text: str, line: int, col: int) -> int | float:
     """The value of a number piece that is not all digits (those are ints)."""
     try:
@@ -113,7 +109,15 @@ def _number(text: str, line: int, col: int) -> int | float:
                      "space between a number and a name") from None
 
 
-def _string(text: str, line: int, col: int) -> str:
+def _string(text: str, source: str, line: int, col: int, base: int) -> str:
+    """The value of a string piece (or the error for an unterminated one)."""
+    if text in ("'", '"'):
+        eol = _LINE_END.search(source, base + col).start()
+        raise _error("unterminated string", line, col, eol - base,
+                     f"close the string with a matching {text} on the same line")
+    if text in ("'''", '"""'):
+        raise _error("triple-quoted strings are not supported", line, col, col + 3,
+                     "use a one-line string in '...' or \"...\"")
     body = text[1:-1]
     if "\\" not in body:
         return body
@@ -121,15 +125,11 @@ def _string(text: str, line: int, col: int) -> str:
     def unescape(m: re.Match) -> str:
         ch = m.group(1)
         if ch not in STRING_ESCAPES:
-            raise _error(f"unsupported escape '\\{ch}' in a string", line, col, col + len(text),
-                         "strings support only \\n \\t \\r \\0 \\\\ \\' and \\\"")
+            raise _error(f"unsupported escape '\\{ch}' in a string", line, col,
+                         col + len(text), "strings support only \\n \\t \\r \\0 \\\\ \\' and \\\"")
         return STRING_ESCAPES[ch]
 
     return _ESCAPE.sub(unescape, body)
-
-
-def _indent_width(ws: str) -> int:
-    return len(ws.expandtabs(TAB_SIZE)) if "\t" in ws else len(ws)
 
 
 def scan(source: str) -> list[tuple]:
@@ -153,7 +153,7 @@ def scan(source: str) -> list[tuple]:
             continue
         col = pos - base
         pos += n
-        if cls <= _CLOSE or cls == _STR:
+        if cls <= _STR or (cls == _ODD and text.isidentifier()):
             if bol:
                 bol = False
                 if indent != indents[-1]:
@@ -181,8 +181,10 @@ def scan(source: str) -> list[tuple]:
             elif cls == _CLOSE:
                 _close(text, brackets, line, col)
                 append((text, text, None, line, col, col + 1))
-            else:
+            elif cls == _STR:
                 append((STRING, text, _string(text, source, line, col, base), line, col, col + n))
+            else:   # a name that starts with a non-ASCII letter
+                append((NAME, text, None, line, col, col + n))
         elif cls == _NL:
             if not bol and not brackets:
                 append((NEWLINE, "\n", None, line, col, col + 1))
@@ -253,3 +255,19 @@ def _bad_piece(text: str, line: int, col: int) -> GradvizError:
     return _error(f"unexpected character {shown}", line, col, col + 1,
                   "gradviz programs use Python syntax: names, numbers, strings, brackets "
                   "and the operators + - * / ** @ == != < <= > >=")
+
+
+def describe(tok: tuple) -> str:
+    """A token as a message names it: "name 'x'", "'+'", "end of line" ..."""
+    kind, text = tok[0], tok[1]
+    if kind == NAME:
+        return f"name '{text}'"
+    if kind in (NUMBER, STRING):
+        return f"{kind.lower()} {text if len(text) <= 20 else text[:17] + '...'}"
+    if kind in _TOKEN_WORDS:
+        return _TOKEN_WORDS[kind]
+    return f"keyword '{kind}'" if kind in KEYWORDS else f"'{text}'"
+
+
+_TOKEN_WORDS = {NEWLINE: "end of line", EOF: "end of input", INDENT: "an indented line",
+                DEDENT: "the end of an indented block"}

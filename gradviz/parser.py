@@ -8,8 +8,8 @@ operand may be a unary expression (``-x**2`` is ``-(x**2)``, ``2**-1`` is
 to the last one, parentheses included, as in Python's own ``ast``.
 
 ``MAX_NESTING`` bounds the height of every tree the parser builds (brackets,
-operands, postfix chains and blocks all count), so the parser never hits
-Python's recursion limit and later tree walkers may recurse too.
+operands, postfix chains and ``with`` blocks all count), so the parser never
+meets Python's recursion limit and later tree walkers may recurse too.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ LBP = {"==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
        ">": COMPARE_BP, ">=": COMPARE_BP, "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP,
        "/": PRODUCT_BP, "@": PRODUCT_BP, "**": POWER_BP,
        "(": POSTFIX_BP, "[": POSTFIX_BP, ".": POSTFIX_BP}
-# right binding power: left-associative ops parse their right operand one tighter;
+# left-associative operators parse their right operand one level tighter;
 # ** is right-associative and takes a unary expression on its right
 RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
 COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
@@ -40,76 +40,113 @@ EXPR_START = frozenset((NAME, NUMBER, STRING, "(", "[", "-", "+", "not", "True",
 LANGUAGE = ("gradviz runs straight-line programs: 'import torch', assignments (y = x * 2, "
             "a, b = ...), augmented assignments (w -= lr * w.grad), expression statements "
             "(loss.backward()) and 'with torch.no_grad():' blocks")
-UNSUPPORTED_STATEMENTS = {
+UNSUPPORTED = {   # keyword -> what it would start
     "def": "function definitions", "class": "class definitions", "for": "'for' loops",
     "while": "'while' loops", "if": "'if' statements", "elif": "'elif' branches",
     "else": "'else' branches", "try": "'try' statements", "except": "'except' clauses",
     "finally": "'finally' clauses", "return": "'return' statements",
-    "lambda": "lambda expressions", "raise": "'raise' statements",
-    "del": "'del' statements", "global": "'global' statements",
-    "nonlocal": "'nonlocal' statements", "pass": "'pass' statements",
-    "break": "'break' statements", "continue": "'continue' statements",
-    "yield": "'yield'", "assert": "'assert' statements", "async": "'async'",
-    "await": "'await'",
+    "lambda": "lambda expressions", "raise": "'raise' statements", "del": "'del' statements",
+    "global": "'global' statements", "nonlocal": "'nonlocal' statements",
+    "pass": "'pass' statements", "break": "'break' statements",
+    "continue": "'continue' statements", "yield": "'yield' expressions",
+    "assert": "'assert' statements", "async": "'async' functions", "await": "'await' expressions",
 }
 _ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >="
 UNSUPPORTED_OPERATORS = {
     "and": "compute each condition on its own line", "or": "compute each condition on "
     "its own line", "in": "membership tests are not available", "is": "compare values "
     "with == or !=", "if": "conditional expressions are not available", "not": _ONLY_OPS,
-    "for": "comprehensions are not available: write the list out",
     "%": _ONLY_OPS, "//": _ONLY_OPS, "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
     ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
 }
 EQUALS_HINT = "'=' assigns a value; to compare two values use '=='"
+NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
+              Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list",
+              TupleExpr: "a tuple", Name: "a name"}
+
+
+# Frozen dataclasses set each field through object.__setattr__, which made node
+# construction most of the parse time. These builders fill the same slots
+# directly and then become the real class (same slot layout, so __class__
+# assignment is allowed): the result is an ordinary, frozen node.
+class _Span:
+    __slots__ = Span.__slots__
+
+    def __init__(self, line, col, end_line, end_col):
+        self.line, self.col, self.end_line, self.end_col = line, col, end_line, end_col
+        self.__class__ = Span
+
+
+class _Name:
+    __slots__ = Name.__slots__
+
+    def __init__(self, id, span):
+        self.id, self.span, self.__class__ = id, span, Name
+
+
+class _Num:
+    __slots__ = Num.__slots__
+
+    def __init__(self, value, span):
+        self.value, self.span, self.__class__ = value, span, Num
+
+
+class _BinOp:
+    __slots__ = BinOp.__slots__
+
+    def __init__(self, op, left, right, span):
+        self.op, self.left, self.right, self.span, self.__class__ = op, left, right, span, BinOp
+
+
+class _Attribute:
+    __slots__ = Attribute.__slots__
+
+    def __init__(self, value, attr, span):
+        self.value, self.attr, self.span, self.__class__ = value, attr, span, Attribute
+
+
+class _Call:
+    __slots__ = Call.__slots__
+
+    def __init__(self, func, args, keywords, span):
+        self.func, self.args, self.keywords, self.span = func, args, keywords, span
+        self.__class__ = Call
+
+
+class _Assign:
+    __slots__ = Assign.__slots__
+
+    def __init__(self, target, value, span, targets):
+        self.target, self.value, self.span, self.targets = target, value, span, targets
+        self.__class__ = Assign
 
 
 def parse(source: str, filename: str = "<string>") -> Program:
     """Parse a gradviz program into a :class:`Program`.
 
     Raises GradvizError of kind SyntaxError (with a span and a hint) for any bad
-    input, or LimitError when nesting exceeds MAX_NESTING. ``filename`` is only
-    used to name the program in messages about undecodable bytes.
+    input, or LimitError when nesting exceeds MAX_NESTING. ``filename`` only
+    names the program when its bytes are not UTF-8.
     """
     if isinstance(source, (bytes, bytearray)):
         try:
             source = bytes(source).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise GradvizError(f"{filename} is not valid UTF-8 text ({exc.reason} at byte "
+            raise GradvizError(f"{filename} is not UTF-8 text ({exc.reason} at byte "
                                f"{exc.start})", kind=SYNTAX,
                                hint="save the program as UTF-8 text") from None
-    # Parsing makes hundreds of thousands of long-lived objects and no cycles, so
-    # cyclic GC passes during it are pure overhead.
+    # Parsing makes many long-lived objects and no cycles: GC passes are pure cost.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         text = source[1:] if source.startswith("\ufeff") else source
         return _Parser(lexer.scan(text), source).program()
-    except RecursionError:  # unreachable by design: the explicit guard comes first
-        raise GradvizError("program nested too deeply", kind=LIMIT,
+    except RecursionError:  # unreachable by design: the explicit depth guard comes first
+        raise GradvizError("the program is nested too deeply", kind=LIMIT,
                            hint="split it into smaller statements") from None
     finally:
         if gc_was_enabled:
             gc.enable()
-
-
-def _describe(tok: tuple) -> str:
-    kind, text = tok[0], tok[1]
-    if kind == NAME:
-        return f"name '{text}'"
-    if kind in (NUMBER, STRING):
-        return f"{kind.lower()} {text if len(text) <= 20 else text[:17] + '...'}"
-    if kind == NEWLINE:
-        return "end of line"
-    if kind == EOF:
-        return "end of input"
-    if kind == INDENT:
-        return "an indented line"
-    if kind == DEDENT:
-        return "the end of an indented block"
-    if kind in lexer.KEYWORDS:
-        return f"keyword '{kind}'"
-    return f"'{text}'"
 
 
 def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX):
@@ -126,12 +163,10 @@ class _Parser:
         self.depth = 0
         self.source = source
 
-    # ---- helpers --------------------------------------------------------
-
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
         last = self.toks[self.i - 1]
-        return Span(first[3], first[4], last[3], last[5])
+        return _Span(first[3], first[4], last[3], last[5])
 
     def too_deep(self, tok: tuple) -> GradvizError:
         return _error(tok, f"the program is nested too deeply (more than {MAX_NESTING} levels "
@@ -141,48 +176,45 @@ class _Parser:
     def expected(self, what: str, opener: tuple | None = None) -> GradvizError:
         """An error at the current token, which is not ``what``."""
         tok = self.toks[self.i]
+        prev = self.toks[self.i - 1]
+        kind = tok[0]
         where = f" to close '{opener[1]}' opened at line {opener[3]} col {opener[4]}" \
             if opener else ""
         hint = None
-        kind = tok[0]
-        prev = self.toks[self.i - 1] if self.i else None
         if kind == "=":
             hint = EQUALS_HINT
         elif kind in UNSUPPORTED_OPERATORS:
             hint = f"'{kind}' is not supported: {UNSUPPORTED_OPERATORS[kind]}"
-        elif kind == STRING and prev and prev[0] == NAME and prev[5] == tok[4] \
-                and prev[1].lower() in ("f", "r", "b", "u", "rb", "br", "fr", "rf"):
+        elif kind == "for":
+            hint = "comprehensions are not supported: write the items out"
+        elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
             hint = "string prefixes like f'' and r'' are not supported"
         elif kind in (NAME, NUMBER, STRING, "(", "["):
             hint = "is an operator or a ',' missing before it?"
         elif opener:
-            hint = f"add '{lexer._CLOSER[opener[1]]}' or separate the items with ','"
-        return _error(tok, f"expected {what}{where}, found {_describe(tok)}", hint)
+            hint = f"close the '{opener[1]}' or separate the items with ','"
+        return _error(tok, f"expected {what}{where}, found {lexer.describe(tok)}", hint)
 
     # ---- statements -------------------------------------------------------
 
     def program(self) -> Program:
         """program := statement* EOF"""
         body: list = []
+        statement = self.statement
         while self.toks[self.i][0] != EOF:
-            self.statement(body)
+            statement(body)
         return Program(tuple(body), self.source)
 
     def statement(self, out: list) -> None:
         """statement := with_stmt | simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
-        tok = self.toks[self.i]
-        if tok[0] == "with":
+        toks = self.toks
+        kind = toks[self.i][0]
+        if kind == "with":
             out.append(self.with_stmt())
             return
-        if tok[0] == INDENT:
-            raise _error(tok, "unexpected indent",
-                         "only the body of a 'with' block is indented; start this line "
-                         "in the same column as the line before")
-        self.simple_line(out)
-
-    def simple_line(self, out: list) -> None:
-        """simple_line := simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
-        toks = self.toks
+        if kind == INDENT:
+            raise _error(toks[self.i], "unexpected indent", "only the body of a 'with' block "
+                         "is indented; start this line in the same column as the one before")
         while True:
             out.append(self.simple_stmt())
             if toks[self.i][0] != ";":
@@ -195,8 +227,8 @@ class _Parser:
         self.i += 1
 
     def simple_stmt(self):
-        """simple_stmt := import_stmt | NAME '=' exprlist | targets '=' exprlist
-                       | target AUG_OP expr | exprlist"""
+        """simple_stmt := 'import' 'torch' | targets '=' exprlist | target AUG_OP expr
+                       | exprlist"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
@@ -206,17 +238,15 @@ class _Parser:
             if toks[self.i][0] == "=":
                 raise _error(toks[self.i], "chained assignment (a = b = ...) is not supported",
                              "assign one name per line, or did you mean '=='?")
-            return Assign(first[1], value, self.span_from(first))
+            last = toks[self.i - 1]
+            return _Assign(first[1], value, _Span(first[3], first[4], last[3], last[5]), ())
         if kind in ("import", "from"):
             return self.import_stmt()
-        if kind in UNSUPPORTED_STATEMENTS:
-            raise _error(first, f"{UNSUPPORTED_STATEMENTS[kind]} are not supported"
-                         if not UNSUPPORTED_STATEMENTS[kind].startswith("'") or
-                         UNSUPPORTED_STATEMENTS[kind].endswith("s") else
-                         f"{UNSUPPORTED_STATEMENTS[kind]} is not supported", LANGUAGE)
+        if kind in UNSUPPORTED:
+            raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         left = self.exprlist()
-        op = toks[self.i]
-        if op[0] == "=":
+        op = toks[self.i][0]
+        if op == "=":
             names = self.assign_targets(left)
             self.i += 1
             value = self.exprlist()
@@ -225,45 +255,35 @@ class _Parser:
                              "assign one name per line, or did you mean '=='?")
             target = ", ".join(names) if len(names) > 1 else names[0] + ","
             return Assign(target, value, self.span_from(first), names)
-        if op[0] in AUG_OPS:
+        if op in AUG_OPS:
             if not isinstance(left, (Name, Attribute, Subscript)):
-                raise _error(first, f"cannot use '{op[1]}' on {self.what(left)}",
-                             "the left side of an augmented assignment is a name such as w, "
-                             "or an attribute or item such as w.grad or m[0]")
+                what = NODE_WORDS.get(type(left), "an expression")
+                raise GradvizError(f"cannot use '{op}' on {what}", kind=SYNTAX, span=left.span,
+                                   hint="the left side of an augmented assignment is a name "
+                                   "such as w, or an attribute or item such as w.grad or m[0]")
             self.i += 1
             value = self.expr()
-            return AugAssign(left, AUG_OPS[op[0]], value, self.span_from(first))
-        if op[0].endswith("=") and op[0] not in ("==", "!=", "<=", ">="):
-            raise _error(op, f"augmented assignment '{op[0]}' is not supported",
-                         "the augmented assignments are += -= *= /=; write x = x "
-                         f"{op[0][:-1]} y instead")
+            return AugAssign(left, AUG_OPS[op], value, self.span_from(first))
+        if op.endswith("=") and op not in COMPARISONS:
+            raise _error(toks[self.i], f"augmented assignment '{op}' is not supported",
+                         f"the augmented assignments are += -= *= /=; write x = x {op[:-1]} y")
         return ExprStmt(left, self.span_from(first))
 
     def assign_targets(self, left) -> tuple:
-        """targets := NAME | NAME (',' NAME)* [',']  (checked on a parsed exprlist)"""
-        if isinstance(left, TupleExpr) and left.items and \
-                all(isinstance(item, Name) for item in left.items):
-            return tuple(item.id for item in left.items)
-        bad = next((item for item in left.items if not isinstance(item, Name)), left) \
-            if isinstance(left, TupleExpr) and left.items else left
+        """targets := NAME | NAME (',' NAME)* [',']    -- checked on a parsed exprlist"""
+        items = left.items if isinstance(left, TupleExpr) and left.items else (left,)
+        bad = next((item for item in items if not isinstance(item, Name)), None)
+        if bad is None:
+            return tuple(item.id for item in items)
         if isinstance(bad, Attribute):
-            hint = ("only plain names can be assigned; change tensors with methods such as "
+            hint = ("only names can be assigned; change tensors with methods such as "
                     "x.requires_grad_(True) or x.grad.zero_()")
         elif isinstance(bad, Subscript):
             hint = "item assignment is not supported; build a new tensor instead"
         else:
             hint = "only names can be assigned; did you mean '=='?"
-        sp = bad.span
-        raise GradvizError(f"cannot assign to {self.what(bad)}", kind=SYNTAX, span=sp,
-                           hint=hint)
-
-    @staticmethod
-    def what(node) -> str:
-        names = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
-                 Num: "a number", Str: "a string", Const: "a constant", BinOp: "an expression",
-                 UnaryOp: "an expression", ListExpr: "a list", TupleExpr: "a tuple",
-                 Name: "a name"}
-        return names.get(type(node), "an expression")
+        what = NODE_WORDS.get(type(bad), "an expression")
+        raise GradvizError(f"cannot assign to {what}", kind=SYNTAX, span=bad.span, hint=hint)
 
     def import_stmt(self) -> Import:
         """import_stmt := 'import' 'torch'"""
@@ -273,33 +293,32 @@ class _Parser:
                 "are built in, both bare and as torch.<name>")
         if first[0] == "from":
             raise _error(first, "'from ... import' is not supported", hint)
-        name = toks[self.i + 1]
-        after = toks[self.i + 2][0]
-        if name[0] != NAME or name[1] != "torch" or after not in (NEWLINE, ";"):
-            bad = name if name[0] != NAME or name[1] != "torch" else toks[self.i + 2]
-            raise _error(bad, "only 'import torch' is supported", hint)
+        name, after = toks[self.i + 1], toks[self.i + 2]
+        if name[0] != NAME or name[1] != "torch":
+            raise _error(name, "only 'import torch' is supported", hint)
+        if after[0] not in (NEWLINE, ";"):
+            raise _error(after, "only 'import torch' is supported", hint)
         self.i += 2
         return Import("torch", self.span_from(first))
 
     def with_stmt(self) -> With:
-        """with_stmt := 'with' expr ':' (simple_line | NEWLINE INDENT statement+ DEDENT)"""
+        """with_stmt := 'with' expr ':' (simple_stmts | NEWLINE INDENT statement+ DEDENT)"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
         context = self.expr()
         if toks[self.i][0] != ":":
-            tok = toks[self.i]
-            if tok[0] == "as":
-                raise _error(tok, "'with ... as' is not supported",
-                             "write 'with torch.no_grad():' and nothing between it and ':'")
+            if toks[self.i][0] == "as":
+                raise _error(toks[self.i], "'with ... as' is not supported",
+                             "write 'with torch.no_grad():' with nothing before the ':'")
             raise self.expected("':' after the 'with' context")
         self.i += 1
-        body: list = []
         depth = self.depth = self.depth + 1
         if depth > MAX_NESTING:
             raise self.too_deep(first)
+        body: list = []
         if toks[self.i][0] != NEWLINE:
-            self.simple_line(body)
+            self.statement(body)       # a body on the same line
         else:
             self.i += 1
             if toks[self.i][0] != INDENT:
@@ -316,7 +335,7 @@ class _Parser:
     # ---- expressions ------------------------------------------------------
 
     def exprlist(self):
-        """exprlist := expr (',' expr)* [',']    -- a bare tuple when it has a comma"""
+        """exprlist := expr (',' expr)* [',']    -- a tuple when it has a comma"""
         toks = self.toks
         first = toks[self.i]
         item = self.expr()
@@ -332,7 +351,7 @@ class _Parser:
 
     def expr(self, rbp: int = 0):
         """expr := prefix (BINARY_OP expr | '(' args ')' | '[' indices ']' | '.' NAME)*
-        -- Pratt loop: an operator extends the expression while its LBP exceeds rbp"""
+        -- the Pratt loop: an operator extends the expression while its LBP > rbp"""
         outer = self.depth
         depth = outer + 1
         toks = self.toks
@@ -343,10 +362,10 @@ class _Parser:
         self.depth = depth
         kind, text, value, line, col, end_col = first
         if kind == NAME:
-            left = Name(text, Span(line, col, line, end_col))
+            left = _Name(text, _Span(line, col, line, end_col))
             i += 1
         elif kind == NUMBER:
-            left = Num(value, Span(line, col, line, end_col))
+            left = _Num(value, _Span(line, col, line, end_col))
             i += 1
         else:
             left = PREFIX.get(kind, _Parser.bad_prefix)(self, first, rbp)
@@ -357,8 +376,7 @@ class _Parser:
             kind = tok[0]
             bp = LBP.get(kind)
             if bp is None or bp <= rbp:
-                if bp is None and kind in UNSUPPORTED_OPERATORS and kind != "for":
-                    self.i = i
+                if bp is None and kind in UNSUPPORTED_OPERATORS:
                     raise _error(tok, f"operator '{tok[1]}' is not supported",
                                  UNSUPPORTED_OPERATORS[kind])
                 break
@@ -372,7 +390,7 @@ class _Parser:
                     self.i = i + 1
                     raise self.expected("an attribute name after '.'")
                 i += 2
-                left = Attribute(left, name[1], Span(line, col, name[3], name[5]))
+                left = _Attribute(left, name[1], _Span(line, col, name[3], name[5]))
                 continue
             self.i = i + 1
             if kind == "(":
@@ -383,12 +401,12 @@ class _Parser:
                 if kind in COMPARISONS:
                     if compared:
                         raise _error(tok, "comparisons cannot be chained (a < b < c)",
-                                     "compare two values at a time, e.g. (a < b) and then "
-                                     "(b < c) on separate lines")
+                                     "compare two values at a time, e.g. a < b on one line "
+                                     "and b < c on another")
                     compared = True
                 right = self.expr(RBP[kind])
                 last = toks[self.i - 1]
-                left = BinOp(kind, left, right, Span(line, col, last[3], last[5]))
+                left = _BinOp(kind, left, right, _Span(line, col, last[3], last[5]))
             i = self.i
         self.i = i
         self.depth = outer
@@ -406,12 +424,12 @@ class _Parser:
         """atom := STRING | 'True' | 'False' | 'None'"""
         self.i += 1
         span = Span(tok[3], tok[4], tok[3], tok[5])
-        if tok[0] == STRING:
-            if self.toks[self.i][0] == STRING:
-                raise _error(self.toks[self.i], "adjacent strings are not supported",
-                             "write them as one string")
-            return Str(tok[2], span)
-        return Const(CONSTANTS[tok[0]], span)
+        if tok[0] != STRING:
+            return Const(CONSTANTS[tok[0]], span)
+        if self.toks[self.i][0] == STRING:
+            raise _error(self.toks[self.i], "adjacent strings are not supported",
+                         "write them as one string")
+        return Str(tok[2], span)
 
     def paren(self, tok: tuple, rbp: int):
         """paren := '(' ')' | '(' expr ')' | '(' expr ',' [expr (',' expr)* [',']] ')'"""
@@ -452,11 +470,11 @@ class _Parser:
     def bad_prefix(self, tok: tuple, rbp: int):
         """Any token that cannot start an expression."""
         kind = tok[0]
-        if kind in UNSUPPORTED_STATEMENTS:
-            raise _error(tok, f"'{kind}' cannot be used in an expression", LANGUAGE)
+        if kind in UNSUPPORTED:
+            raise _error(tok, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         if kind == "{":
             raise _error(tok, "dicts and sets are not supported",
-                         "use a list [...] or pass keyword arguments")
+                         "use a list [...] or keyword arguments")
         if kind in ("*", "**"):
             raise _error(tok, f"'{kind}' unpacking is not supported",
                          "pass the arguments one by one")
@@ -481,7 +499,7 @@ class _Parser:
                 keywords.append(Keyword(tok[1], value, self.span_from(tok)))
             elif keywords and tok[0] in EXPR_START:
                 raise _error(tok, "positional argument follows keyword argument",
-                             "put positional arguments before keyword arguments")
+                             "put the positional arguments before the keyword arguments")
             else:
                 args.append(self.expr())
             if toks[self.i][0] == ",":
@@ -489,7 +507,7 @@ class _Parser:
             elif toks[self.i][0] != ")":
                 raise self.expected("',' or ')'", open_tok)
         self.i += 1
-        return Call(func, tuple(args), tuple(keywords), self.span_from(first))
+        return _Call(func, tuple(args), tuple(keywords), self.span_from(first))
 
     def subscript(self, value, first: tuple, open_tok: tuple) -> Subscript:
         """subscript := primary '[' index (',' index)* [','] ']'"""
