@@ -100,7 +100,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if record_steps:
                 steps.append((node, g, ()))
             continue
-        if node.retains_grad and accumulate:
+        if node.retains_grad:
+            # PyTorch's retain_grad() hook fires in autograd.grad() too
             _accumulate(node, g)
         op = node.op
         if node.freed and op.saves:
@@ -154,7 +155,7 @@ def _accumulate(t: Tensor, g: np.ndarray):
     """Add g into t.grad in place (PyTorch keeps the .grad tensor's identity)."""
     if t.grad is None:
         gt = Tensor(np.array(g, dtype=t.data.dtype, copy=True))
-        gt.meta = {"grad_of": t}
+        gt.meta = {"grad_of": t.seq}
         t.grad = gt
     else:
         np.add(t.grad.data, g, out=t.grad.data, casting="unsafe")

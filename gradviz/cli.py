@@ -7,41 +7,228 @@ Heavy modules (rich, graphviz, wasmtime) are imported only when used.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import signal
 import sys
+import threading
+import warnings
 
 import click
 
 from . import __version__
+from .errors import GradvizError
+from .terminal import color_option, make_console
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130          # Ctrl-C, as shells report SIGINT
+
+# the limit flags every command that runs a program takes (see limit_options)
+DEFAULT_TIMEOUT = 60.0
 
 
-class _Failure(Exception):
-    def __init__(self, code):
-        self.code = code
-
-
-def _report(exc, source, filename) -> int:
+def _report(exc: GradvizError, source: str | None = None, filename: str | None = None) -> int:
     """Print a GradvizError the way compilers do; returns the exit code."""
     click.echo(exc.format(source, filename), err=True)
     return exc.exit_code
 
 
-def _internal(exc, debug, line) -> int:
+
+def _internal(exc: BaseException, debug: bool, line: int | None = None) -> int:
+    """A bug: a short message naming the program line, traceback only with --debug."""
     import traceback
-    where = f" while running line {line}" if line else ""
-    click.echo(f"gradviz: internal error{where}: {type(exc).__name__}: {exc}", err=True)
+    line = line or getattr(exc, "gradviz_line", None)
+    where = f" while running line {line} of the program" if line else ""
+    text = str(exc)
+    text = text if len(text) <= 300 else text[:297] + "..."
+    click.echo(f"gradviz: internal error{where}: {type(exc).__name__}: {text}", err=True)
     click.echo("This is a bug in gradviz, not in your program. Please report it with the "
                "program that caused it.", err=True)
     if debug:
-        traceback.print_exc()
+        traceback.print_exception(exc)
     else:
         click.echo("(run again with --debug for the traceback)", err=True)
     return EXIT_INTERNAL
 
 
+def guarded(fn):
+    """The one error policy of every command. Put it right above the
+    command's ``def``, below the click decorators and ``limit_options``::
+
+        @main.command()
+        @click.argument("file")
+        @limit_options
+        @guarded
+        def render(file, limits): ...
+
+    It adds ``--debug`` and turns the body's outcome into the exit code:
+    the int it returns (None is 0); a GradvizError it raises is printed as
+    ``FILE:LINE:COL: error: ...`` (exit 1, or 2 for syntax and file errors);
+    Ctrl-C exits 130 without a traceback; any other exception is a bug: a
+    short "internal error" message naming the program line, exit 3, the
+    traceback only with --debug. The limit flags arrive as one ``limits``
+    (a tape.Limits), and ``--timeout`` is enforced by a watchdog. Import
+    heavy modules inside the body, so that a broken import is caught too.
+    """
+    @functools.wraps(fn)
+    def command(*args, debug: bool = False, **kwargs):
+        sys.exit(_run_guarded(fn, args, kwargs, debug))
+    return click.option("--debug", is_flag=True,
+                        help="Show Python tracebacks of internal errors.")(command)
+
+
+def _run_guarded(fn, args, kwargs, debug) -> int:
+    try:
+        if "max_elements" in kwargs:
+            kwargs["limits"] = _limits(kwargs)
+        limits = kwargs.get("limits")
+        # --watch runs until Ctrl-C: its runs keep their own deadline
+        timeout = None if kwargs.get("watch") else getattr(limits, "timeout", None)
+        with _watchdog(timeout), warnings.catch_warnings():
+            # numpy's "invalid value" warnings while rendering NaN and inf:
+            # the run's own warning line (warn_nonfinite) says it once
+            warnings.simplefilter("ignore", RuntimeWarning)
+            code = fn(*args, **kwargs)
+        return EXIT_OK if code is None else code
+    except GradvizError as exc:
+        sys.stdout.flush()
+        return _report(exc)
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        click.echo("gradviz: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.exceptions.ClickException:
+        raise                      # usage errors: click prints them, exit 2
+    except Exception as exc:
+        sys.stdout.flush()
+        return _internal(exc, debug)
+
+
+def limit_options(fn):
+    """Add --max-elements, --max-graph-nodes, --max-file-size and --timeout;
+    under @guarded the command receives them as one ``limits``."""
+    options = (
+        click.option("--max-elements", type=click.IntRange(min=1), default=10_000_000,
+                     show_default=True, metavar="N", help="Most elements in one tensor."),
+        click.option("--max-graph-nodes", type=click.IntRange(min=1), default=1_000_000,
+                     show_default=True, metavar="N", help="Most tensors a program may make."),
+        click.option("--max-file-size", type=click.IntRange(min=1), default=5_000_000,
+                     show_default=True, metavar="BYTES", help="Largest program file."),
+        click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
+                     show_default=True, metavar="SECONDS",
+                     help="Stop a run that takes longer (0: no limit)."),
+    )
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _limits(kwargs):
+    from .tape import Limits
+    timeout = kwargs.pop("timeout")
+    return Limits(max_elements=kwargs.pop("max_elements"),
+                  max_nodes=kwargs.pop("max_graph_nodes"),
+                  max_source_bytes=kwargs.pop("max_file_size"),
+                  timeout=timeout or None)
+
+
+def graph_options(fn):
+    """Add the picture options (--engine, --legend, --show, --rankdir,
+    --theme, --title, --max-nodes); the command receives them as keywords."""
+    options = (
+        click.option("--engine", type=click.Choice(("auto", "system", "embedded")),
+                     default="auto", show_default=True,
+                     help="Graphviz for SVG: the 'dot' program on PATH (system), the one "
+                          "bundled with gradviz (embedded), or system when present (auto)."),
+        click.option("--legend", is_flag=True, help="Add a key to the shapes and colours."),
+        click.option("--show", type=click.Choice(("forward", "backward", "both")),
+                     default="both", show_default=True,
+                     help="Draw the forward edges, the gradient edges, or both."),
+        click.option("--rankdir", type=click.Choice(("TB", "LR", "BT", "RL")), default="TB",
+                     show_default=True, help="Direction of the graph: top to bottom, ..."),
+        click.option("--theme", type=click.Choice(("light", "dark", "print")), default="light",
+                     show_default=True, help="Colours; print is black on white for papers."),
+        click.option("--title", metavar="TEXT", help="A caption above the graph."),
+        click.option("--max-nodes", type=click.IntRange(min=0), default=300,
+                     show_default=True, metavar="N",
+                     help="Fold long chains into summary nodes above N tensors (0: never)."),
+    )
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _graph_kwargs(kwargs: dict) -> dict:
+    """The picture options of a command, for render.dot.build_dot."""
+    return {k: kwargs[k] for k in ("show", "rankdir", "theme", "title", "legend", "max_nodes")}
+
+
+def write_graph(record, *, dot_path=None, svg_path=None, engine="auto", **graph) -> None:
+    """Write the DOT and/or SVG picture of a record; a note about folding
+    goes to stderr (one line)."""
+    from .files import write_atomic
+    from .render.dot import build_dot
+
+    result = build_dot(record, **graph)
+    if result.note:
+        click.echo(f"gradviz: note: {result.note}", err=True)
+    svg = None
+    if svg_path:
+        from .render.layout import dot_to_svg
+        svg = dot_to_svg(result.source, engine=engine)
+    if dot_path:
+        write_atomic(dot_path, result.source)
+    if svg is not None:
+        write_atomic(svg_path, svg)
+
+
+def _one_stdout(**paths) -> bool:
+    """Whether an output goes to stdout; at most one may (else a usage error)."""
+    to_stdout = [name for name, path in paths.items() if path == "-"]
+    if len(to_stdout) > 1:
+        raise click.UsageError("only one output can go to standard output ('-'), not "
+                               + " and ".join("--" + name for name in to_stdout))
+    return bool(to_stdout)
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float | None):
+    """Raise the timeout error when the block runs longer than `seconds`.
+
+    The interpreter checks the time between statements; this alarm also
+    stops a long backward pass or render. A signal handler runs between
+    Python bytecodes, so one long numpy call finishes first (the limits
+    keep any one call to seconds). Only possible in the main thread, on Unix.
+    """
+    if not seconds or not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from .tape import timeout_error
+
+    def expire(signum, frame):
+        raise timeout_error(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def warn_nonfinite(record) -> None:
+    """After a run: one warning line on stderr for NaN/inf values, one for
+    NaN/inf gradients, naming the node that produced the first."""
+    from .numerics import warning_lines
+    for line in warning_lines(record.nonfinite, record):
+        click.echo(line, err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gradviz")
+@color_option
 def main():
     """gradviz: run a PyTorch autograd program and see every value and gradient."""
 
@@ -52,31 +239,188 @@ def main():
 @click.option("--json", "json_path", metavar="PATH", help="Write the record as JSON ('-' for stdout).")
 @click.option("--svg", "svg_path", metavar="PATH", help="Write the graph as SVG ('-' for stdout).")
 @click.option("--dot", "dot_path", metavar="PATH", help="Write the graph as DOT ('-' for stdout).")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
-def run(file, no_tables, json_path, svg_path, dot_path, debug):
-    """Run FILE ('-' for stdin) as PyTorch would, then show the graph."""
-    from .errors import GradvizError
+@click.option("--watch", is_flag=True,
+              help="Run again whenever FILE changes; outputs keep the last good run. Ctrl-C stops.")
+@click.option("--mode", type=click.Choice(("reverse", "forward", "both")), default="reverse",
+              show_default=True,
+              help="Which autodiff mode's gradients to show: reverse (backward), forward "
+                   "(one JVP pass per input element), or both side by side.")
+@click.option("--direction", metavar="VALUES",
+              help="With --mode forward|both: one JVP pass along these input tangents "
+                   "(numbers, a JSON list, or JSON {\"name\": values}) instead of the "
+                   "whole Jacobian.")
+@graph_options
+@color_option
+@limit_options
+@guarded
+def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, limits,
+        engine, **graph):
+    """Run FILE ('-' for stdin) as PyTorch would, then show the graph.
+
+    With an output to stdout ('-'), the tables are left out (the program's
+    own prints still come first; `gradviz render FILE -o -` gives the
+    picture alone)."""
+    if _one_stdout(json=json_path, svg=svg_path, dot=dot_path):
+        no_tables = True
+    options = _mode_options(mode, direction)
+    if watch:
+        from .watch import WatchUsageError, watch_run
+        try:
+            return watch_run(click.get_current_context(), file)
+        except WatchUsageError as exc:
+            raise click.UsageError(str(exc)) from None
     from .files import read_program, write_atomic
     from .runner import run_source
 
-    source = None
-    record = None
+    source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
-        source = read_program(file)
-        try:
-            record = run_source(source, filename=file)
-        except GradvizError as exc:
-            record = exc.record
-            sys.stdout.flush()
-            code = _report(exc, source, file)
-        if json_path and record is not None:
-            write_atomic(json_path, record.to_json())
-        if not no_tables and record is not None:
-            from .render.tables import print_tables
-            print_tables(record)
+        record = run_source(source, filename=file, limits=limits, options=options)
     except GradvizError as exc:
-        code = max(code, _report(exc, source, file))
-    except Exception as exc:  # a bug: short message, traceback only with --debug
-        code = _internal(exc, debug, None)
+        if exc.record is None:       # a syntax error: nothing ran
+            raise
+        record = exc.record
+        sys.stdout.flush()
+        code = _report(exc)
+    warn_nonfinite(record)
+    # each output is written whole or not at all; the JSON of a failed run too
+    if json_path:
+        write_atomic(json_path, record.to_json())
+    if dot_path or svg_path:
+        write_graph(record, dot_path=dot_path, svg_path=svg_path, engine=engine,
+                    **_graph_kwargs(graph))
+    if not no_tables:
+        from .render.tables import print_tables
+        console = make_console()
+        print_tables(record, console=console)
+        if record.forward_mode is not None:
+            from .render.modes import print_forward_mode
+            print_forward_mode(record, console)
+    return code
+
+
+def _mode_options(mode: str, direction: str | None):
+    """RunOptions for --mode/--direction (None: plain reverse mode)."""
+    if direction is not None and mode == "reverse":
+        raise click.UsageError("--direction needs --mode forward or --mode both")
+    if mode == "reverse":
+        return None
+    from .forward import parse_direction
+    from .tape import RunOptions
+    return RunOptions(forward_mode=mode,
+                      direction=None if direction is None else parse_direction(direction))
+
+
+RENDER_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".json": "json"}
+
+
+@main.command()
+@click.argument("file", type=str)
+@click.option("-o", "--output", metavar="PATH", required=True,
+              help="Where to write: .svg, .dot or .json ('-' for stdout, with --format).")
+@click.option("--format", "fmt", type=click.Choice(("svg", "dot", "json")),
+              help="Output format (default: from the suffix of -o).")
+@graph_options
+@limit_options
+@guarded
+def render(file, output, fmt, limits, engine, **graph):
+    """Run FILE ('-' for stdin) and write only its picture (or record).
+
+    The program's own prints go to stderr, so OUTPUT (or stdout) holds the
+    picture alone. A program that fails is still drawn, with the failing
+    statement highlighted, and the exit status is 1."""
+    from pathlib import PurePath
+
+    from .files import read_program, write_atomic
+    from .runner import run_source
+
+    if fmt is None:
+        fmt = RENDER_FORMATS.get(PurePath(output).suffix.lower()) if output != "-" else None
+        if fmt is None:
+            raise click.UsageError(
+                f"cannot tell the format of {output!r}: name it .svg, .dot or .json, "
+                "or give --format")
+    source = read_program(file, limits.max_source_bytes)
+    code = EXIT_OK
+    try:
+        record = run_source(source, filename=file, stdout=sys.stderr, limits=limits)
+    except GradvizError as exc:
+        if exc.record is None:       # a syntax error: nothing ran
+            raise
+        record = exc.record
+        code = _report(exc)
+    warn_nonfinite(record)
+    if fmt == "json":
+        write_atomic(output, record.to_json())
+    else:
+        write_graph(record, engine=engine, **{f"{fmt}_path": output}, **_graph_kwargs(graph))
+    return code
+
+
+@main.command()
+@click.argument("file", type=str)
+@click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-5,
+              show_default=True,
+              help="Largest error allowed, relative to max(1, the largest gradient element).")
+@color_option
+@limit_options
+@guarded
+def check(file, tol, limits):
+    """Check every backward() of FILE numerically: in float64, each leaf's
+    gradient against central finite differences and forward mode.
+
+    Exit 0 when all agree (kinks such as relu at 0 are reported, not
+    failed), 1 naming the leaf and the op whose rule is wrong otherwise."""
+    from .files import read_program
+    from .gradcheck import check_source
+    from .render.modes import print_check
+
+    source = read_program(file, limits.max_source_bytes)
+    console = make_console()
+    try:
+        report = check_source(source, file, tol, limits)
+    except GradvizError as exc:
+        partial = getattr(exc, "check", None)
+        if partial is not None and partial.passes:
+            print_check(partial, console)
+        raise
+    print_check(report, console)
+    for message in report.failure_messages():
+        click.echo(f"{file}: check failed: {message}", err=True)
+    return EXIT_OK if report.ok else EXIT_RUNTIME
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "markdown")), default="table",
+              help="A table for the terminal, or Markdown (as in docs/dsl.md).")
+@color_option
+def ops(fmt):
+    """List every op: how to write it, PyTorch's grad_fn, its VJP formula, JVP."""
+    from .render.opstable import ops_markdown, ops_table
+
+    if fmt == "markdown":
+        click.echo(ops_markdown(), nl=False)
+    else:
+        make_console().print(ops_table())
+
+
+@main.command()
+@click.argument("file", type=str)
+@click.option("--torch", "to_torch", is_flag=True, required=True,
+              help="Write a PyTorch script (the only export format so far).")
+@click.option("-o", "--output", metavar="PATH", default="-", show_default=True,
+              help="Where to write the script ('-' for stdout).")
+def export(file, to_torch, output):
+    """Write FILE as a runnable PyTorch script (names get their torch. prefix)."""
+    from .errors import GradvizError
+    from .export import to_torch as export_torch
+    from .files import read_program, write_atomic
+
+    source = None
+    try:
+        source = read_program(file)
+        write_atomic(output, export_torch(source, file))
+        code = EXIT_OK
+    except GradvizError as exc:
+        code = _report(exc, source, file)
     sys.exit(code)

@@ -7,7 +7,7 @@ source line, a caret and a hint.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # kind names: PyTorch's exception class where PyTorch has one, else ours.
 SYNTAX = "SyntaxError"
@@ -23,11 +23,16 @@ USAGE = "UsageError"
 
 # kinds that exit with status 2 (the program never started)
 STATIC_KINDS = frozenset({SYNTAX, FILE, USAGE})
+# a message or hint longer than this is cut: an error quoting a value (a list
+# of a million numbers) must stay one readable line
+MAX_MESSAGE_CHARS = 600
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A region of the source: 1-based line and column, end exclusive."""
+class Span(NamedTuple):
+    """A region of the source: 1-based line and column, end exclusive.
+
+    A NamedTuple: immutable, hashable and the cheapest object to build, which
+    matters since the parser makes one per AST node."""
 
     line: int
     col: int
@@ -44,12 +49,17 @@ class GradvizError(Exception):
 
     def __init__(self, message: str, *, kind: str = RUNTIME, span: Span | None = None,
                  hint: str | None = None):
+        message, hint = _clip(message), None if hint is None else _clip(hint)
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.span = span
         self.hint = hint
         self.record = None  # the record of the run so far, set by run_source
+        # the program text and its name, set by run_source, so that the error
+        # can be shown with its line wherever it is caught
+        self.source: str | None = None
+        self.filename: str | None = None
 
     def at(self, span: Span | None) -> "GradvizError":
         """Attach a span if none is set yet (innermost wins); returns self."""
@@ -61,8 +71,15 @@ class GradvizError(Exception):
     def exit_code(self) -> int:
         return 2 if self.kind in STATIC_KINDS else 1
 
-    def format(self, source: str | None, filename: str = "<string>") -> str:
-        """``FILE:LINE:COL: error: MESSAGE``, the line, a caret, and the hint."""
+    def format(self, source: str | None = None, filename: str | None = None) -> str:
+        """``FILE:LINE:COL: error: MESSAGE``, the line, a caret, and the hint.
+
+        source and filename default to the ones run_source attached."""
+        if source is None:
+            source = self.source
+        if filename is None:
+            # an error with no program (a missing file) names the tool, as compilers do
+            filename = self.filename or "gradviz"
         if self.span is None:
             head = f"{filename}: error: {self.message}"
             lines = [head]
@@ -88,3 +105,10 @@ def did_you_mean(word: str, choices) -> str | None:
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.7)
     return f"did you mean '{close[0]}'?" if close else None
+
+
+def _clip(text: str) -> str:
+    text = str(text)
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return text[:MAX_MESSAGE_CHARS - 5] + " ..."

@@ -36,8 +36,8 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
             raise GradvizError(f"cannot read {where}: {exc.strerror}", kind=FILE,
                                hint="check the file's permissions") from None
     if len(data) > max_bytes:
-        raise GradvizError(f"{where} is larger than {max_bytes:,} bytes", kind=FILE,
-                           hint="raise the limit with --max-file-size N")
+        raise GradvizError(f"{where} is larger than the limit of {max_bytes:,} bytes",
+                           kind=FILE, hint="raise the limit with --max-file-size BYTES")
     if b"\x00" in data:
         raise GradvizError(f"{where} looks like a binary file (it contains NUL bytes)",
                            kind=FILE, hint="a program is plain text, one statement per line")

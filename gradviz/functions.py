@@ -9,6 +9,7 @@ program except through these two tables (and ATTRIBUTES in interpreter.py).
 from __future__ import annotations
 
 import math
+import reprlib
 
 import numpy as np
 
@@ -45,9 +46,9 @@ def _dtype_arg(dtype) -> np.dtype | None:
     if dtype is None:
         return None
     if isinstance(dtype, DType):
-        return DTYPES[str(dtype)]
-    raise GradvizError(f"dtype must be a torch dtype such as torch.float32, not {dtype!r}",
-                       kind=TYPE)
+        return DTYPES[str.__str__(dtype)]   # str() of a DType is "torch.float32"
+    raise GradvizError("dtype must be a torch dtype such as torch.float32, not "
+                       f"{_describe(dtype)}", kind=TYPE)
 
 
 def _check_requires_grad(dt: np.dtype, requires_grad, method=False):
@@ -60,6 +61,9 @@ def _check_requires_grad(dt: np.dtype, requires_grad, method=False):
 
 def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
     _check_requires_grad(data.dtype, requires_grad)
+    if rt.tape.wide_floats and data.dtype == F32:
+        # float64 mode: the same float32-rounded values, exact arithmetic after
+        data = data.astype(rt.tape.default_float)
     t = Tensor(data, bool(requires_grad))
     return rt.tape.add(t, rt.span, label=label)
 
@@ -77,14 +81,24 @@ def _shape_args(rt, args, what) -> tuple:
             raise GradvizError(f"Trying to create tensor with negative dimension {a}: "
                                f"{list(args)}", hint="sizes must be 0 or more")
         shape.append(a)
-    rt.tape.check_size(math.prod(shape))
+    rt.tape.check_shape(tuple(shape))
     return tuple(shape)
+
+
+_VALUE_KINDS = {"Module": "module", "Function": "function", "BoundMethod": "method",
+                "GradFn": "grad_fn"}
 
 
 def _describe(v) -> str:
     if is_tensor(v):
         return f"a tensor of shape {list(v.data.shape)}"
-    return f"{type(v).__name__} {v!r}"
+    kind = _VALUE_KINDS.get(type(v).__name__)
+    if kind is not None:           # the interpreter's own objects: no Python repr
+        return f"{kind} '{v.name}'"
+    if isinstance(v, (str, int, float, list, tuple)) or v is None:
+        # reprlib: a list of a million numbers (or nested a thousand deep) stays short
+        return f"{type(v).__name__} {reprlib.repr(v)}"
+    return type(v).__name__
 
 
 def _infer_dtype(flat) -> np.dtype:
@@ -138,7 +152,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     else:
         flat, shape = _flatten_nested(data)
         dt = _infer_dtype(flat)
-        rt.tape.check_size(len(flat))
+        rt.tape.check_shape(shape)
         arr = np.array(flat, dtype=dt).reshape(shape)
     if dtype is not None:
         arr = arr.astype(dtype)
@@ -163,14 +177,17 @@ def _dims(dim, ndim):
     if dim is None:
         return None
     if isinstance(dim, (tuple, list)):
-        return tuple(sorted({_dim(d, ndim) for d in dim}))
-    return (_dim(dim, ndim),)
+        dims = tuple(sorted({_dim(d, ndim) for d in dim}))
+    else:
+        dims = (_dim(dim, ndim),)
+    # a 0-d tensor takes dim 0 or -1 as PyTorch does, but has no axis to reduce
+    return dims if ndim else ()
 
 
 def _need_tensor(v, fname, pos=1) -> Tensor:
     if not is_tensor(v):
         raise GradvizError(f"{fname}(): argument {pos} must be a Tensor, not {_describe(v)}",
-                           kind=TYPE, hint=f"make it a tensor first, e.g. tensor({v!r})"
+                           kind=TYPE, hint=f"make it a tensor first, e.g. tensor({reprlib.repr(v)})"
                            if isinstance(v, (int, float, list)) else None)
     return v
 
@@ -189,6 +206,9 @@ def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
             raise GradvizError(f"arange(): expected numbers, got {_describe(v)}", kind=TYPE)
     if step == 0:
         raise GradvizError("step must be nonzero")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise GradvizError(f"unsupported range: {start} -> {end}",
+                           hint="the ends and the step of a range must be finite numbers")
     if (end - start) / step < 0:
         raise GradvizError("upper bound and lower bound inconsistent with step sign",
                            hint="e.g. arange(0, 4) or arange(4, 0, -1)")
@@ -211,9 +231,12 @@ def _filled(label, fill):
 
 
 def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
-    shape = _shape_args(rt, (size,) if isinstance(size, int) else size, "full")
+    shape = _shape_args(rt, size if isinstance(size, (tuple, list)) else (size,), "full")
     if is_tensor(fill_value):
         fill_value = fill_value.data.item()
+    if not isinstance(fill_value, (int, float)):
+        raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
+                           kind=TYPE, hint="e.g. full((2, 3), 0.5)")
     dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
     return _leaf(rt, np.full(shape, fill_value, dt), requires_grad, "full")
 
@@ -224,6 +247,10 @@ def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
 
 
 def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
+    for v in (start, end):
+        if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise GradvizError(f"linspace(): start and end must be numbers, got {_describe(v)}",
+                               kind=TYPE, hint="e.g. linspace(0, 1, 5)")
     _shape_args(rt, (steps,), "linspace")
     dt = _dtype_arg(dtype) or F32
     return _leaf(rt, np.linspace(start, end, steps).astype(dt), requires_grad, "linspace")
@@ -241,7 +268,7 @@ def _like(label, fill):
 def f_manual_seed(rt, seed):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GradvizError("manual_seed() takes an integer", kind=TYPE)
-    rt.rng = np.random.default_rng(seed)
+    rt.rng = np.random.default_rng(seed % 2**64)   # negative seeds wrap, as in PyTorch
     return None
 
 
@@ -290,21 +317,18 @@ def _as_operand(rt, v):
 
 def f_pow(rt, a, b):
     if not is_tensor(a) and not is_tensor(b):
-        return _py_arith("**", a, b)
+        return rt.binary("**", a, b)   # Python numbers: bounded like the ** operator
     if is_tensor(a) and is_tensor(b) is False and a.data.dtype.kind in "iub" and \
             isinstance(b, int) and b < 0:
         raise GradvizError("Integers to negative integer powers are not allowed.",
                            hint="use a float tensor, e.g. x.float() ** -1")
-    return rt.apply(OPS["pow"], (_as_operand(rt, a), _as_operand(rt, b)))
-
-
-def _py_arith(sym, a, b):
-    try:
-        if sym == "**":
-            return a ** b
-    except (ZeroDivisionError, OverflowError, TypeError) as exc:
-        raise GradvizError(str(exc), kind=TYPE if isinstance(exc, TypeError) else VALUE)
-    raise AssertionError(sym)
+    a, b = _as_operand(rt, a), _as_operand(rt, b)
+    if is_tensor(b) and b.data.dtype.kind in "iu" and (b.data < 0).any() and \
+            (a.data.dtype.kind in "iub" if is_tensor(a) else isinstance(a, int)):
+        # PyTorch rounds these towards zero (2 ** -1 == 0); numpy refuses them
+        raise GradvizError("integer tensors to negative integer powers are not supported",
+                           hint="use a float tensor, e.g. x.float() ** -1")
+    return rt.apply(OPS["pow"], (a, b))
 
 
 def f_clamp(rt, x, min=None, max=None):
@@ -332,6 +356,11 @@ def _reduction(name):
 
     def f(rt, x, dim=None, keepdim=False, dtype=None):
         x = _need_tensor(x, name)
+        if name == "prod" and isinstance(dim, (tuple, list)):
+            # torch.prod takes one dim only (its backward assumes one)
+            raise GradvizError("prod(): argument 'dim' must be int, not tuple", kind=TYPE,
+                               hint="take the product over one dim at a time, e.g. "
+                                    "x.prod(dim=0).prod(dim=0)")
         p = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
         t = rt.apply(op, (x,), p)
         if dtype is not None:
@@ -364,10 +393,14 @@ def _extreme(name):
                                    "input.numel() == 0.")
             return rt.apply(full, (x,))
         d = _dims(dim, x.data.ndim)
+        if x.data.ndim and x.data.shape[d[0]] == 0:
+            raise GradvizError(f"{name}(): Expected reduction dim {d[0]} to have non-zero "
+                               "size.", kind=INDEX)
         p = {"dim": d, "keepdim": bool(keepdim)}
         values = rt.apply(by_dim, (x,), p)
         argf = np.argmax if name == "max" else np.argmin
-        idx = np.asarray(argf(x.data, axis=d[0], keepdims=bool(keepdim)), dtype=np.int64)
+        idx = np.asarray(argf(x.data, axis=d[0] if d else None, keepdims=bool(keepdim)),
+                         dtype=np.int64)
         indices = rt.tape.add(Tensor(idx), rt.span, label=f"{name}.indices")
         return ReturnTypes(name, values, indices)
     f.__name__ = name
@@ -440,6 +473,7 @@ def f_transpose(rt, x, dim0, dim1):
 
 def f_unsqueeze(rt, x, dim):
     x = _need_tensor(x, "unsqueeze")
+    rt.tape.check_shape(x.data.shape + (1,))
     return rt.apply(OPS["unsqueeze"], (x,), {"dim": _dim(dim, x.data.ndim, allow_end=True)})
 
 
@@ -463,7 +497,12 @@ def _seq_op(name):
                                f"{name}([a, b], dim=0)", kind=TYPE)
         ts = tuple(_need_tensor(t, name) for t in tensors)
         nd = ts[0].data.ndim
+        # the result's size, before numpy allocates it
+        rt.tape.check_size(sum(t.data.size for t in ts), "result")
         if name == "cat":
+            if nd == 0:
+                raise GradvizError("zero-dimensional tensor (at position 0) cannot be "
+                                   "concatenated", hint="use stack() for 0-d tensors")
             for t in ts:
                 if t.data.ndim != nd:
                     raise GradvizError(f"Tensors must have same number of dimensions: got "
@@ -477,6 +516,7 @@ def _seq_op(name):
                             f"size {s0} but got size {s1} for tensor number {ts.index(t)} in "
                             "the list.")
         else:
+            rt.tape.check_shape((len(ts),) + ts[0].data.shape, "result")
             d = _dim(dim, nd, allow_end=True)
             for i, t in enumerate(ts):
                 if t.data.shape != ts[0].data.shape:
@@ -497,7 +537,9 @@ def _softmax_like(name):
         if dim is None:
             raise GradvizError(f"{name}() needs dim=", kind=TYPE,
                                hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
-        return rt.apply(op, (x,), {"dim": _dim(dim, x.data.ndim)})
+        d = _dim(dim, x.data.ndim)
+        # a 0-d tensor has no axis: numpy's axis=None reduces it to itself
+        return rt.apply(op, (x,), {"dim": d if x.data.ndim else None})
     f.__name__ = name
     return f
 
@@ -507,7 +549,7 @@ def f_mse_loss(rt, input, target, reduction="mean"):
     if reduction != "mean":
         raise GradvizError("only reduction='mean' is supported")
     from .ops.registry import broadcast_shape
-    broadcast_shape(input.data.shape, target.data.shape)
+    rt.tape.check_size(math.prod(broadcast_shape(input.data.shape, target.data.shape)), "result")
     return rt.apply(OPS["mse_loss"], (input, target))
 
 
@@ -533,6 +575,8 @@ def f_cross_entropy(rt, input, target):
 
 
 def f_to(rt, x, dt):
+    if rt.tape.wide_floats and dt == F32:
+        dt = rt.tape.default_float
     if x.data.dtype == dt:
         return x
     return rt.apply(OPS["to_dtype"], (x,), {"dtype": dt})
@@ -560,7 +604,7 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     gos = (list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]) \
         if grad_outputs is not None else [None] * len(outs)
     if create_graph:
-        return rt.higher_order_grad(outs, ins, gos, retain_graph)
+        return rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
     for t in outs + ins:
         _need_tensor(t, "grad")
     for t in ins:
@@ -568,6 +612,8 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
             raise GradvizError("One of the differentiated Tensors does not require grad")
     seeds = [autodiff.seed_gradient(o, g)[0] for o, g in zip(outs, gos)]
     keep = bool(retain_graph) if retain_graph is not None else False
+    if rt.on_backward is not None:
+        rt.on_backward(rt, "grad", outs, seeds, ins)
     grads, steps, pruned, order = autodiff.run_backward(outs, seeds, keep, accumulate=False,
                                                         inputs=ins)
     result = []

@@ -6,23 +6,80 @@ from a program: there is no eval, no import, no access to Python objects.
 """
 from __future__ import annotations
 
+import math
+import re
+import time
+
 import numpy as np
 
 from . import autodiff, functions, syntax
-from .errors import (ATTRIBUTE, INDEX, NAME, RUNTIME, TYPE, VALUE, GradvizError,
+from .errors import (ATTRIBUTE, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      did_you_mean)
 from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
 from .ops import OPS
 from .render.torchfmt import DType, Size, format_tensor, print_args
-from .tape import Limits, Tape
+from .tape import Limits, RunOptions, Tape, timeout_error
 from .tensor import Tensor
 
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 # a Python number on the left of a non-commutative op: PyTorch's own node
 REFLECTED = {"-": "rsub", "/": "rdiv"}
+# Python ints are unbounded; a program's are not, so that `10**10**10` or
+# squaring a number twenty times ends in an error instead of a hang. About
+# 4,000 digits: below Python's own 4,300-digit limit for printing an int.
+MAX_INT_BITS = 13_288
+NUMBER_RANGE_HINT = ("tensors hold 64-bit integers (up to about 9.2e18) and floats up to "
+                     "about 3.4e38 (float32) or 1.8e308 (float64); Python integers here "
+                     "have at most 4,000 digits")
 TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
                      "T", "ndim")
+
+
+def power(a, b):
+    """a ** b on Python numbers, refused before it is computed when the
+    result would be an int of more than MAX_INT_BITS bits or a complex."""
+    if a.__class__ is not float and b.__class__ is not float:   # ints (and bools)
+        if b >= 0 and abs(a) > 1 and (abs(a).bit_length() - 1) * b > MAX_INT_BITS:
+            raise _int_too_large()
+        return _bounded_int(a ** b)
+    if a < 0 and math.isfinite(b) and not float(b).is_integer():
+        raise GradvizError(f"({a!r}) ** {b!r} is a complex number, which gradviz does not "
+                           "have", kind=VALUE, hint="raise a positive number to a "
+                           "fractional power, or use an integer power")
+    return a ** b
+
+
+_ARG_COUNTS = re.compile(r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
+                         r"(\d+) (?:was|were) given")
+
+
+def _user_arg_counts(msg: str) -> str:
+    """Python's argument-count message without the hidden interpreter
+    argument every function and method takes first."""
+    if "argument 'rt'" in msg:
+        return "got an unexpected keyword argument 'rt'"
+    m = _ARG_COUNTS.search(msg)
+    if m is None:
+        return msg
+    lo, hi, given = int(m[2]) - 1, m[3] and int(m[3]) - 1, int(m[4]) - 1
+    takes = f"from {lo} to {hi}" if m[1] else str(lo)
+    plural = "argument" if (hi or lo) == 1 else "arguments"
+    were = "was" if given == 1 else "were"
+    return msg[:m.start()] + f"takes {takes} positional {plural} but {given} {were} given" + \
+        msg[m.end():]
+
+
+def _bounded_int(v):
+    if v.__class__ is int and v.bit_length() > MAX_INT_BITS:
+        raise _int_too_large()
+    return v
+
+
+def _int_too_large() -> GradvizError:
+    return GradvizError("integer too large (more than 4,000 digits)", kind=LIMIT,
+                        hint="use floats (e.g. 2.0 ** 100) for big numbers; tensors cannot "
+                             "hold such integers anyway")
 
 
 class Module:
@@ -75,10 +132,14 @@ GLOBALS = _module_tree()
 class Interpreter:
     """Runs one program. `print` output goes to `out` (a text stream)."""
 
-    def __init__(self, source: str, out, limits: Limits | None = None):
+    def __init__(self, source: str, out, limits: Limits | None = None,
+                 options: RunOptions | None = None):
         self.source = source
         self.out = out
-        self.tape = Tape(limits)
+        options = options or RunOptions()
+        self.tape = Tape(limits, options.default_float)
+        # called before every reverse pass (forward mode, gradient check)
+        self.on_backward = options.on_backward
         self.env: dict = {}
         self.span = None               # span of the call being evaluated
         self.rng = np.random.default_rng(0)
@@ -95,6 +156,8 @@ class Interpreter:
     def run(self, program: syntax.Program):
         """Run every statement; explicit stack of blocks, so no recursion."""
         frames = [(iter(program.body), None)]
+        timeout = self.tape.limits.timeout
+        deadline = time.monotonic() + timeout if timeout else None
         while frames:
             body, ctx = frames[-1]
             stmt = next(body, None)
@@ -104,6 +167,8 @@ class Interpreter:
                     self.tape.grad_enabled, self.tape.no_grad_block = ctx
                 continue
             self.line = stmt.span.line
+            if deadline is not None and time.monotonic() > deadline:
+                raise timeout_error(timeout).at(stmt.span)
             try:
                 cls = stmt.__class__
                 if cls is syntax.Assign:
@@ -122,6 +187,21 @@ class Interpreter:
                     raise GradvizError(f"unsupported statement {cls.__name__}", kind=RUNTIME)
             except GradvizError as exc:
                 raise exc.at(stmt.span)
+            # These come only from the program's own values, never from a bug:
+            # numbers too large for a tensor or a float, lists built inside
+            # lists thousands of times (the AST itself is bounded by the
+            # parser), sizes within the limits that still do not fit in memory.
+            except OverflowError as exc:
+                raise GradvizError(f"a number is out of range: {exc}", kind=VALUE,
+                                   span=stmt.span, hint=NUMBER_RANGE_HINT) from None
+            except RecursionError:
+                raise GradvizError("the values in this statement are nested too deeply "
+                                   "(lists inside lists)", kind=LIMIT, span=stmt.span,
+                                   hint="build flatter lists, or a tensor") from None
+            except MemoryError:
+                raise GradvizError("out of memory", kind=LIMIT, span=stmt.span,
+                                   hint="make the tensors smaller, or lower --max-elements "
+                                        "so that the limit catches them first") from None
 
     def _assign(self, stmt):
         value = self.eval(stmt.value)
@@ -254,19 +334,22 @@ class Interpreter:
             if sym in ("==", "!="):
                 return (a == b) if sym == "==" else (a != b)
             if sym == "+" and isinstance(a, (list, tuple)) and type(a) is type(b):
+                self.tape.check_size(len(a) + len(b), "list")
                 return a + b
             raise GradvizError(f"unsupported operand types for {sym}: {self._kind(a)} and "
                                f"{self._kind(b)}", kind=TYPE)
         try:
             match sym:
-                case "+": return a + b
-                case "-": return a - b
-                case "*": return a * b
+                case "+": return _bounded_int(a + b)
+                case "-": return _bounded_int(a - b)
+                case "*":
+                    if a.__class__ is int and b.__class__ is int and \
+                            a.bit_length() + b.bit_length() > MAX_INT_BITS + 1:
+                        raise _int_too_large()
+                    return _bounded_int(a * b)
                 case "/": return a / b
                 case "**":
-                    if isinstance(b, (int, float)) and abs(b) > 10_000 and abs(a) > 1:
-                        raise OverflowError("number too large")
-                    return a ** b
+                    return power(a, b)
                 case "==": return a == b
                 case "!=": return a != b
                 case "<": return a < b
@@ -277,8 +360,9 @@ class Interpreter:
                     raise GradvizError("@ needs tensors", kind=TYPE)
         except ZeroDivisionError:
             raise GradvizError("division by zero", kind=VALUE) from None
-        except OverflowError:
-            raise GradvizError("number too large", kind=VALUE) from None
+        except OverflowError as exc:
+            raise GradvizError(f"number too large: {exc}", kind=VALUE,
+                               hint=NUMBER_RANGE_HINT) from None
         raise GradvizError(f"unknown operator {sym}", kind=RUNTIME)
 
     def _unary(self, node):
@@ -322,6 +406,7 @@ class Interpreter:
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
                 msg = str(exc).replace("f_", "").replace("m_", "")
                 msg = msg.split("() ", 1)[-1] if "() " in msg else msg
+                msg = _user_arg_counts(msg)
                 raise GradvizError(f"{name}(): {msg}", kind=TYPE,
                                    hint="check the arguments (see `gradviz ops`)") from None
             raise
@@ -398,6 +483,8 @@ class Interpreter:
         self.span = node.span
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
+        if obj.__class__ is ReturnTypes:     # x.max(0)[0]: a named tuple in PyTorch
+            obj = (obj.values, obj.indices)
         if isinstance(obj, (list, tuple)):
             if len(index) != 1:
                 raise GradvizError("a list takes one index", kind=TYPE)
@@ -463,9 +550,40 @@ class Interpreter:
                 raise GradvizError(f"cannot index a tensor with {self._kind(i)}", kind=TYPE)
         if advanced:
             grad_fn = "IndexBackward0"
+            self._check_index_size(shape, index)
+        elif len(np_index) - dim + len(shape) > len(shape):    # x[None, ...]
+            self.tape.check_shape(shape + (1,) * (len(np_index) - dim), "result")
         idx = tuple(np_index)
         return self.apply(OPS["index"], (t,), {"index": idx, "advanced": advanced,
                                                 "grad_fn": grad_fn})
+
+    def _check_index_size(self, shape: tuple, index: list):
+        """x[idx] with a million zeros in idx is far larger than x: the
+        result's shape, checked before numpy allocates it."""
+        picked = []      # shapes of the index tensors (a mask picks its True count)
+        rest = []        # sizes of the dimensions kept, and the None ones
+        dim = 0
+        for i in index:
+            if i is None:
+                rest.append(1)
+            elif isinstance(i, int):
+                dim += 1
+            elif isinstance(i, slice):
+                rest.append(len(range(*i.indices(shape[dim]))))
+                dim += 1
+            elif i.data.dtype == np.bool_:
+                picked.append((int(np.count_nonzero(i.data)),))
+                dim += i.data.ndim
+            else:
+                picked.append(i.data.shape)
+                dim += 1
+        try:
+            together = np.broadcast_shapes(*picked)
+        except ValueError:
+            raise GradvizError("shape mismatch: indexing tensors could not be broadcast "
+                               "together with shapes " + ", ".join(str(list(p)) for p in picked),
+                               kind=INDEX) from None
+        self.tape.check_shape(together + tuple(rest) + tuple(shape[dim:]), "result")
 
     # ---- what functions call back -------------------------------------
     def apply(self, op, args, params=None):
@@ -509,14 +627,15 @@ class Interpreter:
         self.tape.events.append(ev)
 
     def backward(self, root: Tensor, gradient, retain_graph, create_graph):
-        if create_graph:
-            raise GradvizError("backward(create_graph=True) is not supported; use "
-                               "grad(y, x, create_graph=True) for higher derivatives",
-                               kind=RUNTIME)
         if gradient is not None and gradient.__class__ is not Tensor:
             gradient = functions.as_tensor(self, gradient)
+        if create_graph:
+            from .higher_order import backward_with_graph
+            return backward_with_graph(self, root, gradient, retain_graph)
         seed, implicit = autodiff.seed_gradient(root, gradient)
         keep = bool(retain_graph) if retain_graph is not None else False
+        if self.on_backward is not None:
+            self.on_backward(self, "backward", [root], [seed], None)
         _, steps, pruned, order = autodiff.run_backward([root], [seed], keep)
         self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)
 
@@ -533,8 +652,10 @@ class Interpreter:
             "leaf_grads": leaves,
         })
 
-    def higher_order_grad(self, outs, ins, gos, retain_graph):
-        raise GradvizError("grad(..., create_graph=True) is not supported yet", kind=RUNTIME)
+    def higher_order_grad(self, outs, ins, gos, retain_graph, allow_unused=False):
+        """grad(..., create_graph=True): the backward pass itself recorded as ops."""
+        from .higher_order import grad_with_graph
+        return grad_with_graph(self, outs, ins, gos, retain_graph, allow_unused)
 
     @staticmethod
     def _kind(v) -> str:

@@ -34,6 +34,41 @@ KEYWORDS = frozenset(keyword.kwlist)
 TAB_SIZE = 8
 STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"'}
 
+# what the language has, and what it does not (for the parser's messages)
+LANGUAGE = ("gradviz runs straight-line programs: 'import torch', assignments (y = x * 2, "
+            "a, b = ...), augmented assignments (w -= lr * w.grad), expression statements "
+            "(loss.backward()) and 'with torch.no_grad():' blocks")
+UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
+    "def": "function definitions", "class": "class definitions", "lambda": "lambda "
+    "expressions", "for": "'for' loops", "while": "'while' loops", "async": "'async' functions",
+    "yield": "'yield' expressions", "await": "'await' expressions", "except": "'except' clauses",
+    "finally": "'finally' clauses", "elif": "'elif' branches", "else": "'else' branches"} | {
+    kw: f"'{kw}' statements" for kw in ("if", "try", "return", "raise", "del", "global",
+                                        "nonlocal", "pass", "break", "continue", "assert")}
+_ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >="
+UNSUPPORTED_OPERATORS = {
+    "and": "compute each condition on its own line", "or": "compute each condition on "
+    "its own line", "in": "membership tests are not available", "is": "compare values "
+    "with == or !=", "if": "conditional expressions are not available", "not": _ONLY_OPS,
+    "%": _ONLY_OPS, "//": _ONLY_OPS, "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
+    ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
+}
+PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
+    "{": ("dicts and sets are not supported", "use a list [...] or keyword arguments"),
+    "*": ("'*' unpacking is not supported", "pass the arguments one by one"),
+    "**": ("'**' unpacking is not supported", "pass the keyword arguments one by one"),
+    **dict.fromkeys((NEWLINE, EOF), ("expected an expression, found the end of the line",
+                                     "the line ends in the middle of an expression"))}
+FOUND_HINTS = {   # the hint for an unexpected token, by its kind
+    "=": "'=' assigns a value; to compare two values use '=='",
+    "for": "comprehensions are not supported: write the items out",
+    "as": "'as' is not supported: write 'with torch.no_grad():'",
+    **{k: f"'{k}' is not supported: {why}" for k, why in UNSUPPORTED_OPERATORS.items()},
+    **{op: f"the augmented assignments are += -= *= /=; write x = x {op[:-1]} y"
+       for op in ("**=", "@=", "//=", "%=", "&=", "|=", "^=", "<<=", ">>=")}}
+MISSING_OPERATOR = frozenset(   # found right after a whole expression
+    (NAME, NUMBER, STRING, "(", "["))
+
 _MASTER = re.compile(
     r"""
     [ \t\f]+                                    # spaces

@@ -17,7 +17,8 @@ import gc
 
 from . import lexer
 from .errors import LIMIT, SYNTAX, GradvizError, Span
-from .lexer import DEDENT, EOF, INDENT, NAME, NEWLINE, NUMBER, STRING
+from .lexer import (DEDENT, EOF, FOUND_HINTS, INDENT, LANGUAGE, MISSING_OPERATOR, NAME,
+                    NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED, UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, Import,
                      Keyword, ListExpr, Name, Num, Program, Slice, Str, Subscript,
                      TupleExpr, UnaryOp, With)
@@ -37,110 +38,35 @@ AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
 CONSTANTS = {"True": True, "False": False, "None": None}
 EXPR_START = frozenset((NAME, NUMBER, STRING, "(", "[", "-", "+", "not", "True", "False", "None"))
 
-LANGUAGE = ("gradviz runs straight-line programs: 'import torch', assignments (y = x * 2, "
-            "a, b = ...), augmented assignments (w -= lr * w.grad), expression statements "
-            "(loss.backward()) and 'with torch.no_grad():' blocks")
-UNSUPPORTED = {   # keyword -> what it would start
-    "def": "function definitions", "class": "class definitions", "for": "'for' loops",
-    "while": "'while' loops", "if": "'if' statements", "elif": "'elif' branches",
-    "else": "'else' branches", "try": "'try' statements", "except": "'except' clauses",
-    "finally": "'finally' clauses", "return": "'return' statements",
-    "lambda": "lambda expressions", "raise": "'raise' statements", "del": "'del' statements",
-    "global": "'global' statements", "nonlocal": "'nonlocal' statements",
-    "pass": "'pass' statements", "break": "'break' statements",
-    "continue": "'continue' statements", "yield": "'yield' expressions",
-    "assert": "'assert' statements", "async": "'async' functions", "await": "'await' expressions",
-}
-_ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >="
-UNSUPPORTED_OPERATORS = {
-    "and": "compute each condition on its own line", "or": "compute each condition on "
-    "its own line", "in": "membership tests are not available", "is": "compare values "
-    "with == or !=", "if": "conditional expressions are not available", "not": _ONLY_OPS,
-    "%": _ONLY_OPS, "//": _ONLY_OPS, "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
-    ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
-}
-EQUALS_HINT = "'=' assigns a value; to compare two values use '=='"
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list",
               TupleExpr: "a tuple", Name: "a name"}
+TARGET_HINTS = {
+    Attribute: "only names can be assigned; change tensors with methods such as "
+               "x.requires_grad_(True) or x.grad.zero_()",
+    Subscript: "item assignment is not supported; build a new tensor instead"}
 
 
-# Frozen dataclasses set each field through object.__setattr__, which made node
-# construction most of the parse time. These builders fill the same slots
-# directly and then become the real class (same slot layout, so __class__
-# assignment is allowed): the result is an ordinary, frozen node.
-class _Span:
-    __slots__ = Span.__slots__
-
-    def __init__(self, line, col, end_line, end_col):
-        self.line, self.col, self.end_line, self.end_col = line, col, end_line, end_col
-        self.__class__ = Span
-
-
-class _Name:
-    __slots__ = Name.__slots__
-
-    def __init__(self, id, span):
-        self.id, self.span, self.__class__ = id, span, Name
-
-
-class _Num:
-    __slots__ = Num.__slots__
-
-    def __init__(self, value, span):
-        self.value, self.span, self.__class__ = value, span, Num
-
-
-class _BinOp:
-    __slots__ = BinOp.__slots__
-
-    def __init__(self, op, left, right, span):
-        self.op, self.left, self.right, self.span, self.__class__ = op, left, right, span, BinOp
-
-
-class _Attribute:
-    __slots__ = Attribute.__slots__
-
-    def __init__(self, value, attr, span):
-        self.value, self.attr, self.span, self.__class__ = value, attr, span, Attribute
-
-
-class _Call:
-    __slots__ = Call.__slots__
-
-    def __init__(self, func, args, keywords, span):
-        self.func, self.args, self.keywords, self.span = func, args, keywords, span
-        self.__class__ = Call
-
-
-class _Assign:
-    __slots__ = Assign.__slots__
-
-    def __init__(self, target, value, span, targets):
-        self.target, self.value, self.span, self.targets = target, value, span, targets
-        self.__class__ = Assign
+# the parser's hot constructors, under short names
+_Span, _Name, _Num, _BinOp, _Attribute, _Call, _Assign = Span, Name, Num, BinOp, Attribute, Call, Assign
 
 
 def parse(source: str, filename: str = "<string>") -> Program:
     """Parse a gradviz program into a :class:`Program`.
 
     Raises GradvizError of kind SyntaxError (with a span and a hint) for any bad
-    input, or LimitError when nesting exceeds MAX_NESTING. ``filename`` only
-    names the program when its bytes are not UTF-8.
+    input, or LimitError when nesting exceeds MAX_NESTING. ``filename`` is for
+    the caller's messages (errors carry spans; the CLI adds the file name).
     """
-    if isinstance(source, (bytes, bytearray)):
-        try:
-            source = bytes(source).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise GradvizError(f"{filename} is not UTF-8 text ({exc.reason} at byte "
-                               f"{exc.start})", kind=SYNTAX,
-                               hint="save the program as UTF-8 text") from None
+    if isinstance(source, (bytes, bytearray)):   # undecodable bytes become bad characters
+        source = bytes(source).decode("utf-8", "replace")
+    if source.startswith("\ufeff"):
+        source = source[1:]
     # Parsing makes many long-lived objects and no cycles: GC passes are pure cost.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        text = source[1:] if source.startswith("\ufeff") else source
-        return _Parser(lexer.scan(text), source).program()
+        return _Parser(lexer.scan(source), source).program()
     except RecursionError:  # unreachable by design: the explicit depth guard comes first
         raise GradvizError("the program is nested too deeply", kind=LIMIT,
                            hint="split it into smaller statements") from None
@@ -152,6 +78,12 @@ def parse(source: str, filename: str = "<string>") -> Program:
 def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX):
     return GradvizError(message, kind=kind, span=Span(tok[3], tok[4], tok[3], tok[5]),
                         hint=hint)
+
+
+def _too_deep(tok: tuple) -> GradvizError:
+    return _error(tok, f"the program is nested too deeply (more than {MAX_NESTING} levels of "
+                  "brackets, operators or blocks)", "split it into several shorter "
+                  "assignments", LIMIT)
 
 
 class _Parser:
@@ -168,31 +100,22 @@ class _Parser:
         last = self.toks[self.i - 1]
         return _Span(first[3], first[4], last[3], last[5])
 
-    def too_deep(self, tok: tuple) -> GradvizError:
-        return _error(tok, f"the program is nested too deeply (more than {MAX_NESTING} levels "
-                      "of brackets, operators or blocks)",
-                      "split the expression into several shorter assignments", LIMIT)
-
-    def expected(self, what: str, opener: tuple | None = None) -> GradvizError:
+    def expected(self, what: str, opener: tuple | None = None,
+                 hint: str | None = None) -> GradvizError:
         """An error at the current token, which is not ``what``."""
-        tok = self.toks[self.i]
-        prev = self.toks[self.i - 1]
+        tok, prev = self.toks[self.i], self.toks[self.i - 1]
         kind = tok[0]
         where = f" to close '{opener[1]}' opened at line {opener[3]} col {opener[4]}" \
             if opener else ""
-        hint = None
-        if kind == "=":
-            hint = EQUALS_HINT
-        elif kind in UNSUPPORTED_OPERATORS:
-            hint = f"'{kind}' is not supported: {UNSUPPORTED_OPERATORS[kind]}"
-        elif kind == "for":
-            hint = "comprehensions are not supported: write the items out"
+        if kind in FOUND_HINTS:
+            hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
             hint = "string prefixes like f'' and r'' are not supported"
-        elif kind in (NAME, NUMBER, STRING, "(", "["):
+        elif hint is None and kind in MISSING_OPERATOR:
             hint = "is an operator or a ',' missing before it?"
-        elif opener:
-            hint = f"close the '{opener[1]}' or separate the items with ','"
+        elif hint is None:
+            hint = f"close the '{opener[1]}' here, or separate the items with ','" if opener \
+                else "check this spot against Python syntax"
         return _error(tok, f"expected {what}{where}, found {lexer.describe(tok)}", hint)
 
     # ---- statements -------------------------------------------------------
@@ -206,7 +129,8 @@ class _Parser:
         return Program(tuple(body), self.source)
 
     def statement(self, out: list) -> None:
-        """statement := with_stmt | simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
+        """statement := with_stmt | simple_line
+        simple_line := simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
         toks = self.toks
         kind = toks[self.i][0]
         if kind == "with":
@@ -223,99 +147,90 @@ class _Parser:
             if toks[self.i][0] == NEWLINE:
                 break
         if toks[self.i][0] != NEWLINE:
-            raise self.expected("end of line after the statement")
+            raise self.expected("end of line after the statement",
+                                hint="write one statement per line")
         self.i += 1
 
     def simple_stmt(self):
-        """simple_stmt := 'import' 'torch' | targets '=' exprlist | target AUG_OP expr
-                       | exprlist"""
+        """simple_stmt := import_stmt | targets '=' exprlist | target AUG_OP expr | exprlist"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
         if kind == NAME and toks[self.i + 1][0] == "=":      # the common case, fast
+            target, names = first[1], ()
             self.i += 2
-            value = self.exprlist()
-            if toks[self.i][0] == "=":
-                raise _error(toks[self.i], "chained assignment (a = b = ...) is not supported",
-                             "assign one name per line, or did you mean '=='?")
-            last = toks[self.i - 1]
-            return _Assign(first[1], value, _Span(first[3], first[4], last[3], last[5]), ())
-        if kind in ("import", "from"):
+        elif kind in ("import", "from"):
             return self.import_stmt()
-        if kind in UNSUPPORTED:
+        elif kind in UNSUPPORTED:
             raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
-        left = self.exprlist()
-        op = toks[self.i][0]
-        if op == "=":
+        else:
+            left = self.exprlist()
+            op = toks[self.i][0]
+            if op in AUG_OPS:
+                if not isinstance(left, (Name, Attribute, Subscript)):
+                    raise self.node_error(left, f"cannot use '{op}' on", "the left side of "
+                                          "an augmented assignment is a name such as w, or an "
+                                          "attribute or item such as w.grad or m[0]")
+                self.i += 1
+                return AugAssign(left, AUG_OPS[op], self.expr(), self.span_from(first))
+            if op != "=":
+                return ExprStmt(left, self.span_from(first))
             names = self.assign_targets(left)
-            self.i += 1
-            value = self.exprlist()
-            if toks[self.i][0] == "=":
-                raise _error(toks[self.i], "chained assignment (a = b = ...) is not supported",
-                             "assign one name per line, or did you mean '=='?")
             target = ", ".join(names) if len(names) > 1 else names[0] + ","
-            return Assign(target, value, self.span_from(first), names)
-        if op in AUG_OPS:
-            if not isinstance(left, (Name, Attribute, Subscript)):
-                what = NODE_WORDS.get(type(left), "an expression")
-                raise GradvizError(f"cannot use '{op}' on {what}", kind=SYNTAX, span=left.span,
-                                   hint="the left side of an augmented assignment is a name "
-                                   "such as w, or an attribute or item such as w.grad or m[0]")
             self.i += 1
-            value = self.expr()
-            return AugAssign(left, AUG_OPS[op], value, self.span_from(first))
-        if op.endswith("=") and op not in COMPARISONS:
-            raise _error(toks[self.i], f"augmented assignment '{op}' is not supported",
-                         f"the augmented assignments are += -= *= /=; write x = x {op[:-1]} y")
-        return ExprStmt(left, self.span_from(first))
+        value_first = toks[self.i]
+        value = self.expr()
+        if toks[self.i][0] == ",":
+            value = self.exprlist(value, value_first)
+        if toks[self.i][0] == "=":
+            raise _error(toks[self.i], "chained assignment (a = b = ...) is not supported",
+                         "assign one name per line, or did you mean '=='?")
+        last = toks[self.i - 1]
+        return _Assign(target, value, _Span(first[3], first[4], last[3], last[5]), names)
+
+    @staticmethod
+    def node_error(node, message: str, hint: str) -> GradvizError:
+        what = NODE_WORDS.get(type(node), "an expression")
+        return GradvizError(f"{message} {what}", kind=SYNTAX, span=node.span, hint=hint)
 
     def assign_targets(self, left) -> tuple:
         """targets := NAME | NAME (',' NAME)* [',']    -- checked on a parsed exprlist"""
         items = left.items if isinstance(left, TupleExpr) and left.items else (left,)
-        bad = next((item for item in items if not isinstance(item, Name)), None)
-        if bad is None:
-            return tuple(item.id for item in items)
-        if isinstance(bad, Attribute):
-            hint = ("only names can be assigned; change tensors with methods such as "
-                    "x.requires_grad_(True) or x.grad.zero_()")
-        elif isinstance(bad, Subscript):
-            hint = "item assignment is not supported; build a new tensor instead"
-        else:
-            hint = "only names can be assigned; did you mean '=='?"
-        what = NODE_WORDS.get(type(bad), "an expression")
-        raise GradvizError(f"cannot assign to {what}", kind=SYNTAX, span=bad.span, hint=hint)
+        for item in items:
+            if not isinstance(item, Name):
+                raise self.node_error(item, "cannot assign to", TARGET_HINTS.get(
+                    type(item), "only names can be assigned; did you mean '=='?"))
+        return tuple(item.id for item in items)
 
     def import_stmt(self) -> Import:
         """import_stmt := 'import' 'torch'"""
-        toks = self.toks
-        first = toks[self.i]
-        hint = ("the only import is 'import torch' (optional): tensor, ones, exp, no_grad ... "
-                "are built in, both bare and as torch.<name>")
+        first, name, after = self.toks[self.i:self.i + 3]    # NEWLINE, EOF always follow
         if first[0] == "from":
-            raise _error(first, "'from ... import' is not supported", hint)
-        name, after = toks[self.i + 1], toks[self.i + 2]
-        if name[0] != NAME or name[1] != "torch":
-            raise _error(name, "only 'import torch' is supported", hint)
-        if after[0] not in (NEWLINE, ";"):
-            raise _error(after, "only 'import torch' is supported", hint)
-        self.i += 2
-        return Import("torch", self.span_from(first))
+            bad = first
+        elif name[0] != NAME or name[1] != "torch":
+            bad = name
+        elif after[0] not in (NEWLINE, ";"):
+            bad = after
+        else:
+            self.i += 2
+            return Import("torch", self.span_from(first))
+        raise _error(bad, "the only import is 'import torch'", "the language has no other "
+                     "imports: tensor, ones, exp, no_grad ... are built in, both bare and as "
+                     "torch.<name>")
 
     def with_stmt(self) -> With:
-        """with_stmt := 'with' expr ':' (simple_stmts | NEWLINE INDENT statement+ DEDENT)"""
+        """with_stmt := 'with' expr ':' (simple_line | NEWLINE INDENT statement+ DEDENT)"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
         context = self.expr()
         if toks[self.i][0] != ":":
-            if toks[self.i][0] == "as":
-                raise _error(toks[self.i], "'with ... as' is not supported",
-                             "write 'with torch.no_grad():' with nothing before the ':'")
-            raise self.expected("':' after the 'with' context")
+            raise self.expected("':' after the 'with' context",
+                                hint="write 'with torch.no_grad():'")
         self.i += 1
         depth = self.depth = self.depth + 1
         if depth > MAX_NESTING:
-            raise self.too_deep(first)
+            raise _too_deep(first)
         body: list = []
         if toks[self.i][0] != NEWLINE:
             self.statement(body)       # a body on the same line
@@ -334,13 +249,15 @@ class _Parser:
 
     # ---- expressions ------------------------------------------------------
 
-    def exprlist(self):
-        """exprlist := expr (',' expr)* [',']    -- a tuple when it has a comma"""
+    def exprlist(self, item=None, first: tuple | None = None):
+        """exprlist := expr (',' expr)* [',']    -- a tuple when it has a comma
+        (``item`` is the first expr when the caller parsed it already, from ``first``)"""
         toks = self.toks
-        first = toks[self.i]
-        item = self.expr()
-        if toks[self.i][0] != ",":
-            return item
+        if item is None:
+            first = toks[self.i]
+            item = self.expr()
+            if toks[self.i][0] != ",":
+                return item
         items = [item]
         while toks[self.i][0] == ",":
             self.i += 1
@@ -350,15 +267,16 @@ class _Parser:
         return TupleExpr(tuple(items), self.span_from(first))
 
     def expr(self, rbp: int = 0):
-        """expr := prefix (BINARY_OP expr | '(' args ')' | '[' indices ']' | '.' NAME)*
-        -- the Pratt loop: an operator extends the expression while its LBP > rbp"""
+        """expr := prefix (BINARY_OP expr | call | subscript | '.' NAME)*
+        -- the Pratt loop: an operator extends the expression while its LBP > rbp
+        prefix := NAME | NUMBER | unary | atom | paren | list"""
         outer = self.depth
         depth = outer + 1
         toks = self.toks
         i = self.i
         first = toks[i]
         if depth > MAX_NESTING:
-            raise self.too_deep(first)
+            raise _too_deep(first)
         self.depth = depth
         kind, text, value, line, col, end_col = first
         if kind == NAME:
@@ -377,18 +295,20 @@ class _Parser:
             bp = LBP.get(kind)
             if bp is None or bp <= rbp:
                 if bp is None and kind in UNSUPPORTED_OPERATORS:
-                    raise _error(tok, f"operator '{tok[1]}' is not supported",
+                    what = f"'{kind}'" if kind in lexer.KEYWORDS else f"operator '{kind}'"
+                    raise _error(tok, f"{what} is not supported in expressions",
                                  UNSUPPORTED_OPERATORS[kind])
                 break
             depth += 1
             if depth > MAX_NESTING:
-                raise self.too_deep(tok)
+                raise _too_deep(tok)
             self.depth = depth
             if kind == ".":
                 name = toks[i + 1]
                 if name[0] != NAME:
                     self.i = i + 1
-                    raise self.expected("an attribute name after '.'")
+                    raise self.expected("an attribute name after '.'",
+                                        hint="write a name after the '.', as in x.grad")
                 i += 2
                 left = _Attribute(left, name[1], _Span(line, col, name[3], name[5]))
                 continue
@@ -404,8 +324,18 @@ class _Parser:
                                      "compare two values at a time, e.g. a < b on one line "
                                      "and b < c on another")
                     compared = True
-                right = self.expr(RBP[kind])
-                last = toks[self.i - 1]
+                right_bp = RBP[kind]
+                last = toks[i + 1]
+                after = toks[i + 2][0] if last[0] == NAME or last[0] == NUMBER else None
+                if after is not None and LBP.get(after, 0) <= right_bp:
+                    # a lone name or number on the right: build it here, not by recursion
+                    leaf_span = _Span(last[3], last[4], last[3], last[5])
+                    right = _Name(last[1], leaf_span) if last[0] == NAME else \
+                        _Num(last[2], leaf_span)
+                    self.i = i + 2
+                else:
+                    right = self.expr(right_bp)
+                    last = toks[self.i - 1]
                 left = _BinOp(kind, left, right, _Span(line, col, last[3], last[5]))
             i = self.i
         self.i = i
@@ -424,67 +354,44 @@ class _Parser:
         """atom := STRING | 'True' | 'False' | 'None'"""
         self.i += 1
         span = Span(tok[3], tok[4], tok[3], tok[5])
-        if tok[0] != STRING:
-            return Const(CONSTANTS[tok[0]], span)
-        if self.toks[self.i][0] == STRING:
-            raise _error(self.toks[self.i], "adjacent strings are not supported",
-                         "write them as one string")
-        return Str(tok[2], span)
+        return Str(tok[2], span) if tok[0] == STRING else Const(CONSTANTS[tok[0]], span)
 
     def paren(self, tok: tuple, rbp: int):
         """paren := '(' ')' | '(' expr ')' | '(' expr ',' [expr (',' expr)* [',']] ')'"""
-        toks = self.toks
         self.i += 1
-        if toks[self.i][0] == ")":
-            self.i += 1
-            return TupleExpr((), self.span_from(tok))
-        item = self.expr()
-        if toks[self.i][0] == ")":
-            self.i += 1
-            return item   # keeps its own span, as in Python's ast
-        items = [item]
-        while toks[self.i][0] == ",":
-            self.i += 1
-            if toks[self.i][0] == ")":
-                break
-            items.append(self.expr())
-        if toks[self.i][0] != ")":
-            raise self.expected("',' or ')'", tok)
-        self.i += 1
+        items = self.items(")", tok, self.expr)
+        if len(items) == 1 and self.toks[self.i - 2][0] != ",":
+            return items[0]   # keeps its own span, as in Python's ast
         return TupleExpr(tuple(items), self.span_from(tok))
 
     def list_display(self, tok: tuple, rbp: int) -> ListExpr:
         """list := '[' [expr (',' expr)* [',']] ']'"""
-        toks = self.toks
         self.i += 1
-        items = []
-        while toks[self.i][0] != "]":
-            items.append(self.expr())
+        return ListExpr(tuple(self.items("]", tok, self.expr)), self.span_from(tok))
+
+    def items(self, close: str, opener: tuple, item) -> list:
+        """items := [item (',' item)* [',']] close"""
+        toks = self.toks
+        out = []
+        while toks[self.i][0] != close:
+            out.append(item())
             if toks[self.i][0] == ",":
                 self.i += 1
-            elif toks[self.i][0] != "]":
-                raise self.expected("',' or ']'", tok)
+            elif toks[self.i][0] != close:
+                raise self.expected(f"',' or '{close}'", opener)
         self.i += 1
-        return ListExpr(tuple(items), self.span_from(tok))
+        return out
 
     def bad_prefix(self, tok: tuple, rbp: int):
         """Any token that cannot start an expression."""
-        kind = tok[0]
-        if kind in UNSUPPORTED:
-            raise _error(tok, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
-        if kind == "{":
-            raise _error(tok, "dicts and sets are not supported",
-                         "use a list [...] or keyword arguments")
-        if kind in ("*", "**"):
-            raise _error(tok, f"'{kind}' unpacking is not supported",
-                         "pass the arguments one by one")
-        if kind in (NEWLINE, EOF):
-            raise _error(tok, "expected an expression, found the end of the line",
-                         "the line ends in the middle of an expression; complete it")
-        raise self.expected("an expression")
+        if tok[0] in UNSUPPORTED:
+            raise _error(tok, f"{UNSUPPORTED[tok[0]]} are not supported", LANGUAGE)
+        if tok[0] in PREFIX_ERRORS:
+            raise _error(tok, *PREFIX_ERRORS[tok[0]])
+        raise self.expected("an expression", hint="write a value, a name or a call here")
 
     def call(self, func, first: tuple, open_tok: tuple) -> Call:
-        """call := primary '(' [arg (',' arg)* [',']] ')'    arg := NAME '=' expr | expr"""
+        """call := '(' [arg (',' arg)* [',']] ')'    arg := NAME '=' expr | expr"""
         toks = self.toks
         args: list = []
         keywords: list = []
@@ -506,22 +413,16 @@ class _Parser:
                 self.i += 1
             elif toks[self.i][0] != ")":
                 raise self.expected("',' or ')'", open_tok)
+        close = toks[self.i]
         self.i += 1
-        return _Call(func, tuple(args), tuple(keywords), self.span_from(first))
+        return _Call(func, tuple(args), tuple(keywords),
+                     _Span(first[3], first[4], close[3], close[5]))
 
     def subscript(self, value, first: tuple, open_tok: tuple) -> Subscript:
-        """subscript := primary '[' index (',' index)* [','] ']'"""
-        toks = self.toks
-        if toks[self.i][0] == "]":
-            raise self.expected("an index")
-        items = []
-        while toks[self.i][0] != "]":
-            items.append(self.index())
-            if toks[self.i][0] == ",":
-                self.i += 1
-            elif toks[self.i][0] != "]":
-                raise self.expected("',' or ']'", open_tok)
-        self.i += 1
+        """subscript := '[' index (',' index)* [','] ']'"""
+        if self.toks[self.i][0] == "]":
+            raise self.expected("an index", hint="write an index such as m[0], m[1:3] or m[:, 0]")
+        items = self.items("]", open_tok, self.index)
         return Subscript(value, tuple(items), self.span_from(first))
 
     def index(self):

@@ -67,12 +67,18 @@ class Record:
     source: str
     filename: str
     output: str                           # what the program printed
-    variables: dict                       # DSL name -> NodeRecord id (tensors only)
+    variable_ids: dict                    # DSL name -> NodeRecord id (tensors only)
     error: dict | None                    # {"type", "message", "line", "column", "hint"}
     tensors: list = field(repr=False)     # the tape (read once by .nodes)
     raw_events: list = field(repr=False)
     no_grad_blocks: list = field(default_factory=list)   # [(line, end_line)]
     error_tensors: list = field(default_factory=list, repr=False)
+    # forward mode, when asked for (run --mode forward|both): {"mode",
+    # "direction", "passes": [per reverse pass: "pass", "kind", "line",
+    # "roots", "outputs", "jvp_passes", "reverse_passes" (1), "skipped",
+    # "inputs": [{"node", "name", "shape", "passes", "grad" (forward mode),
+    # "reverse", "agree", ...}], "direction": None or {"value", "tangents"}]}
+    forward_mode: dict | None = field(default=None, repr=False)
 
     # ---- the plain data, built once on first use -----------------------
     @cached_property
@@ -112,7 +118,23 @@ class Record:
             out.append(ev)
         return out
 
+    @cached_property
+    def variables(self) -> dict[str, NodeRecord]:
+        """DSL name -> the NodeRecord it is bound to at the end of the run
+        (tensors only): ``r.variables["x"].grad`` is a numpy array."""
+        return {name: self.node(nid) for name, nid in self.variable_ids.items()}
+
+    @cached_property
+    def nonfinite(self):
+        """NaN and inf in values and gradients, and the node that produced
+        the first (a numerics.NonfiniteReport, computed once)."""
+        from .numerics import nonfinite_report
+        return nonfinite_report(self)
+
     def node(self, id_or_seq) -> NodeRecord:
+        """A node by id ("n3"), seq (3), or the NodeRecord itself."""
+        if isinstance(id_or_seq, NodeRecord):
+            return id_or_seq
         seq = int(id_or_seq[1:]) if isinstance(id_or_seq, str) else id_or_seq
         return self.nodes[seq]
 
@@ -148,7 +170,14 @@ class Record:
         return to_svg(self, **options)
 
     def _repr_svg_(self):
-        return self.to_svg()
+        # None (not an exception) when no engine can draw: IPython then
+        # falls back to the HTML, which says why
+        from .notebook import svg_or_none
+        return svg_or_none(self)
+
+    def _repr_html_(self):
+        from .notebook import record_html
+        return record_html(self)
 
 
 def _node_record(t: Tensor, lines) -> NodeRecord:

@@ -3,6 +3,7 @@ CLI, the Python API and the tests share."""
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 
@@ -11,30 +12,69 @@ from .errors import GradvizError
 from .interpreter import Interpreter
 from .parser import parse
 from .record import Record
+from .tape import RunOptions
 from .tensor import Tensor
 
 
-def run_source(text: str, filename: str = "<string>", stdout=None, limits=None) -> Record:
+def run_source(text: str, filename: str = "<string>", stdout=None, limits=None,
+               options: RunOptions | None = None) -> Record:
+    """Run a program. A GradvizError it raises carries the source, the file
+    name and the record so far; any other exception is a bug, and carries
+    the program line it happened on as ``gradviz_line``."""
     out = sys.stdout if stdout is None else stdout
-    program = parse(text, filename)
-    rt = Interpreter(text, _Tee(out), limits)
+    try:
+        program = parse(text, filename)
+    except GradvizError as exc:
+        exc.source, exc.filename = text, filename
+        raise
+    recorder = None
+    if options is not None and options.forward_mode:
+        options, recorder = _with_forward_mode(options)
+    rt = Interpreter(text, _Tee(out), limits, options)
     error = None
-    with np.errstate(all="ignore"):
+    # NaN and inf are values a learner should see (the CLI counts them after
+    # the run), not numpy warnings on stderr
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         try:
             rt.run(program)
         except GradvizError as exc:
             error = exc
+        except Exception as exc:
+            exc.gradviz_line = rt.line
+            exc.add_note(f"(while running line {rt.line} of {filename})")
+            raise
     record = _make_record(rt, text, filename, error, program)
+    if recorder is not None:
+        record.forward_mode = recorder.result(record)
     if error is not None:
         error.record = record
+        error.source, error.filename = text, filename
         raise error
     return record
 
 
-def run_file(path, stdout=None, limits=None) -> Record:
+def run_file(path, stdout=None, limits=None, options: RunOptions | None = None) -> Record:
     from .files import read_program
-    text = read_program(path)
-    return run_source(text, filename=str(path), stdout=stdout, limits=limits)
+    text = read_program(path) if limits is None else read_program(path, limits.max_source_bytes)
+    return run_source(text, filename=str(path), stdout=stdout, limits=limits, options=options)
+
+
+def _with_forward_mode(options: RunOptions):
+    """Options whose on_backward also runs forward mode (after any hook the
+    caller set), and the recorder that collects it."""
+    from dataclasses import replace
+
+    from .forward import ForwardRecorder
+    recorder = ForwardRecorder(options.forward_mode, options.direction)
+    inner = options.on_backward
+    if inner is None:
+        return replace(options, on_backward=recorder), recorder
+
+    def both(*args):
+        inner(*args)
+        recorder(*args)
+    return replace(options, on_backward=both), recorder
 
 
 class _Tee:
@@ -64,7 +104,7 @@ def _make_record(rt: Interpreter, text, filename, error, program) -> Record:
         if sp is not None:
             error_tensors = _tensors_on_line(rt, program, sp.line)
     return Record(source=text, filename=filename, output="".join(rt.out.parts),
-                  variables=variables, error=err, tensors=rt.tape.nodes,
+                  variable_ids=variables, error=err, tensors=rt.tape.nodes,
                   raw_events=rt.tape.events,
                   no_grad_blocks=[(s.line, s.end_line) for s in rt.tape.no_grad_blocks],
                   error_tensors=error_tensors)

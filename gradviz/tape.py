@@ -6,11 +6,12 @@ backward and forward mode can walk the tape without recursion.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import LIMIT, GradvizError
+from .errors import LIMIT, VALUE, GradvizError
 from .ops.registry import BOOL, FLOAT, PROMOTE
 from .tensor import Tensor
 
@@ -28,6 +29,47 @@ class Limits:
 
     max_elements: int = 10_000_000      # per tensor          (--max-elements)
     max_nodes: int = 1_000_000          # tensors in a run    (--max-graph-nodes)
+    max_source_bytes: int = 5_000_000   # program file size   (--max-file-size)
+    timeout: float | None = 60.0        # seconds, None: none (--timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How to run beyond the limits: the analysis modes' settings.
+
+    default_float "float64" makes every float tensor float64 (leaves keep the
+    float32-rounded values the program wrote, so it is the same point, with
+    exact arithmetic): the gradient check runs this way. on_backward, when
+    set, is called as ``on_backward(rt, kind, roots, seeds, inputs)`` just
+    before every reverse pass (kind "backward" or "grad"; inputs None for
+    backward()), while the values are those the pass will use. forward_mode
+    ("forward" or "both") computes forward-mode gradients at every pass into
+    Record.forward_mode; direction makes that one directional pass instead
+    of the whole Jacobian.
+    """
+
+    default_float: str = "float32"
+    on_backward: object = None
+    forward_mode: str | None = None
+    direction: object = None
+
+
+# numpy's own limit on dimensions (PyTorch has none this low): a clear error
+# instead of numpy's ValueError
+MAX_DIMS = 64
+# the largest size of one dimension (PyTorch's sizes are int64)
+MAX_DIM_SIZE = 2**63 - 1
+# all tensors of a run together (the tape keeps every one for the record) may
+# hold this many times --max-elements: a long program of big tensors ends in
+# an error, not in swap. Views (reshape, .T, detach) share memory and do not count.
+TOTAL_ELEMENTS_FACTOR = 10
+
+
+def timeout_error(seconds: float) -> GradvizError:
+    """The error of a run that took longer than --timeout."""
+    return GradvizError(f"the run took longer than the time limit of {seconds:g} s",
+                        kind=LIMIT, hint="raise the limit with --timeout SECONDS "
+                                         "(0 means no limit), or make the program smaller")
 
 
 def result_dtype(args) -> np.dtype:
@@ -65,14 +107,19 @@ def result_dtype(args) -> np.dtype:
 class Tape:
     """The state of one run: tensors made so far, grad mode, events."""
 
-    def __init__(self, limits: Limits | None = None):
+    def __init__(self, limits: Limits | None = None, default_float: str = "float32"):
         self.nodes: list[Tensor] = []
+        # "float64" (gradient checks): every float the program makes is float64
+        self.default_float = np.dtype(default_float)
+        self.wide_floats = self.default_float is not _F32
         self.events: list[dict] = []
         self.grad_enabled = True
         self.no_grad_block = None      # index of the `with no_grad():` block being run
         self.no_grad_blocks: list = [] # spans of the no_grad blocks
         self.limits = limits or Limits()
         self.backward_passes = 0
+        self.elements = 0              # elements held by the tensors made so far
+        self.max_total_elements = TOTAL_ELEMENTS_FACTOR * self.limits.max_elements
 
     def add(self, t: Tensor, span=None, label=None, **meta) -> Tensor:
         """Register a tensor the program can see (creation, detach, .grad)."""
@@ -82,6 +129,8 @@ class Tape:
             raise GradvizError(
                 f"the program made more than {self.limits.max_nodes:,} tensors", kind=LIMIT,
                 hint="raise the limit with --max-graph-nodes N, or make the program smaller")
+        if "detached_from" not in meta and t.data.base is None:
+            self.count_elements(t.data.size)
         t.seq = len(self.nodes)
         if t.span is None:
             t.span = span
@@ -95,6 +144,34 @@ class Tape:
             t.meta = m
         self.nodes.append(t)
         return t
+
+    def check_shape(self, shape: tuple, what: str = "tensor"):
+        """A shape a new tensor may have: at most MAX_DIMS dimensions, each
+        an int64, and at most max_elements elements."""
+        if len(shape) > MAX_DIMS:
+            raise GradvizError(f"this {what} would have {len(shape)} dimensions; gradviz "
+                               f"supports at most {MAX_DIMS}", kind=LIMIT)
+        for s in shape:
+            if s > MAX_DIM_SIZE:
+                raise GradvizError(f"Overflow when unpacking long: size {s} does not fit "
+                                   "in 64 bits", kind=VALUE)
+            if s > self.limits.max_elements:
+                # even with no elements (a size 0 elsewhere): its value would be
+                # shown, printed and exported as that many empty rows
+                raise GradvizError(
+                    f"this {what} would have a dimension of size {s:,}, more than the "
+                    f"limit of {self.limits.max_elements:,} elements", kind=LIMIT,
+                    hint="raise the limit with --max-elements N if you really mean it")
+        self.check_size(math.prod(shape), what)
+
+    def count_elements(self, n: int):
+        """Count a new tensor's elements against the limit of the whole run."""
+        self.elements += n
+        if self.elements > self.max_total_elements:
+            raise GradvizError(
+                f"the program's tensors would hold more than {self.max_total_elements:,} "
+                f"elements in all ({TOTAL_ELEMENTS_FACTOR} x the limit per tensor)", kind=LIMIT,
+                hint="raise the limit with --max-elements N, or make fewer or smaller tensors")
 
     def check_size(self, n: int, what: str = "tensor"):
         if n > self.limits.max_elements:
@@ -113,10 +190,15 @@ class Tape:
                 self.check_size(n, "result")
         ans = op.forward(xs, p)
         rule = op.dtype_rule
-        if rule is PROMOTE or rule is FLOAT:
+        # a float32 result means no float64 was involved: PyTorch agrees
+        if ans.__class__ is np.ndarray and ans.dtype is _F32:
+            pass
+        elif rule is PROMOTE or rule is FLOAT:
             want = result_dtype(args)
             if rule is FLOAT and want.kind != "f":
                 want = _F32
+            if want is _F32 and self.wide_floats:
+                want = self.default_float
             if ans.dtype != want:
                 ans = ans.astype(want)
         elif rule is BOOL and ans.__class__ is not np.ndarray:
@@ -125,6 +207,10 @@ class Tape:
             ans = np.asarray(ans)
         if ans.size > self.limits.max_elements:
             self.check_size(ans.size, "result")
+        elif ans.size == 0 and ans.ndim > 1:      # zeros(0).reshape(10**12, 0)
+            self.check_shape(ans.shape, "result")
+        if ans.base is None:
+            self.count_elements(ans.size)
         out = Tensor(ans)
         out.op = op
         out.args = args

@@ -187,6 +187,27 @@ defop("clamp", "ClampBackward1", _clamp_fwd,
       formula=("d clamp(x)/dx = [min <= x <= max]",), symbol="clamp", dtype_rule="promote")
 
 
+# ---- the backward of tanh and sigmoid as ops of their own ------------------
+# A create_graph=True backward records these (PyTorch's TanhBackwardBackward0
+# and SigmoidBackwardBackward0): inputs (g, y) with y the forward's output.
+
+defop("tanh_backward", "TanhBackwardBackward0", lambda xs, p: xs[0] * (1 - xs[1] * xs[1]),
+      vjp=(lambda g, ans, xs, p: g * (1 - xs[1] * xs[1]),
+           lambda g, ans, xs, p: -2 * g * xs[0] * xs[1]),
+      jvp=(lambda t, ans, xs, p: t * (1 - xs[1] * xs[1]),
+           lambda t, ans, xs, p: -2 * xs[0] * xs[1] * t),
+      formula=("d g(1-y^2)/dg = 1 - y^2", "d g(1-y^2)/dy = -2gy"), symbol="tanh_backward",
+      check=bcast_check)
+
+defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda xs, p: xs[0] * xs[1] * (1 - xs[1]),
+      vjp=(lambda g, ans, xs, p: g * xs[1] * (1 - xs[1]),
+           lambda g, ans, xs, p: g * xs[0] * (1 - 2 * xs[1])),
+      jvp=(lambda t, ans, xs, p: t * xs[1] * (1 - xs[1]),
+           lambda t, ans, xs, p: xs[0] * (1 - 2 * xs[1]) * t),
+      formula=("d gy(1-y)/dg = y(1-y)", "d gy(1-y)/dy = g(1-2y)"), symbol="sigmoid_backward",
+      check=bcast_check)
+
+
 # ---- comparisons: bool results, no gradient --------------------------------
 
 for _name, _sym, _fn in (("eq", "==", np.equal), ("ne", "!=", np.not_equal),

@@ -75,7 +75,8 @@ def _mm_da(g, ans, xs, p):
             return g * b
         return np.multiply.outer(g, b) if a.ndim == 2 else g[..., None] * b
     if a.ndim == 1:
-        return b @ g
+        # g is (batch..., m): each batch entry gives b_i @ g_i, summed back by _unbatch
+        return b @ g if b.ndim == 2 else (b @ g[..., None])[..., 0]
     return g @ np.swapaxes(b, -1, -2)
 
 
@@ -97,10 +98,35 @@ def _unbatch(grad, shape):
     return unbroadcast(grad, shape)
 
 
+# PyTorch's names of a dtype in its kernels' messages: (ScalarType, C++ type)
+_TYPE_NAMES = {np.dtype(np.float32): ("Float", "float"), np.dtype(np.float64): ("Double", "double"),
+               np.dtype(np.int64): ("Long", "long int"), np.dtype(np.bool_): ("Bool", "bool")}
+
+
+def check_matmul_dtypes(a_dtype, b_dtype, na: int, nb: int):
+    """Matrix products do not promote: PyTorch's kernel refuses mixed dtypes,
+    each in its own words (dot, addmv, mm, bmm)."""
+    if a_dtype == b_dtype:
+        return
+    (a_big, a_c), (b_big, b_c) = _TYPE_NAMES[a_dtype], _TYPE_NAMES[b_dtype]
+    if na == 1 and nb == 1:
+        msg = f"dot : expected both vectors to have same dtype, but found {a_big} and {b_big}"
+    elif nb == 1:
+        msg = f"addmv input tensors must have the same dtype, but got {b_big}, {a_big}, and {b_big}"
+    elif nb >= 3:
+        msg = f"expected scalar type {a_big} but found {b_big}"
+    else:
+        msg = f"expected m1 and m2 to have the same dtype, but got: {a_c} != {b_c}"
+    raise GradvizError(msg, kind=RUNTIME,
+                       hint=f"both operands must have the same dtype ({a_c} and {b_c} here); "
+                            "convert one with .float() or .double()")
+
+
 def _matmul_check(form):
     def check(xs, p):
         a, b = xs
         check_matmul(a.shape, b.shape, form)
+        check_matmul_dtypes(a.dtype, b.dtype, a.ndim, b.ndim)
         if a.ndim >= 2 and b.ndim >= 2:
             from .registry import broadcast_shape
             batch = broadcast_shape(a.shape[:-2], b.shape[:-2])

@@ -82,14 +82,21 @@ for _name, _fn, _gf in (("max", np.max, "MaxBackward1"), ("min", np.min, "MinBac
 
 def _dim_extreme_fwd(f):
     def fwd(xs, p):
-        return np.asarray(f(xs[0], axis=p["dim"][0], keepdims=p.get("keepdim", False)))
+        return np.asarray(f(xs[0], axis=_axis(p), keepdims=p.get("keepdim", False)))
     return fwd
+
+
+def _axis(p):
+    # dim is () for a 0-d tensor (PyTorch takes dim=0 there): no axis, axis=None
+    return p["dim"][0] if p["dim"] else None
 
 
 def _dim_index_mask(xs, p, argf):
     """One-hot of the index max(dim)/min(dim) returned (the first of ties)."""
     x = xs[0]
-    d = p["dim"][0]
+    d = _axis(p)
+    if d is None:
+        return np.ones(x.shape, bool)
     idx = np.expand_dims(argf(x, axis=d), d)
     mask = np.zeros(x.shape, bool)
     np.put_along_axis(mask, idx, True, axis=d)
@@ -101,7 +108,7 @@ for _name, _fn, _arg in (("max_dim", np.max, np.argmax), ("min_dim", np.min, np.
           vjp=((lambda af: lambda g, ans, xs, p: np.where(
               _dim_index_mask(xs, p, af), _expand(g, xs, p), 0).astype(g.dtype))(_arg),),
           jvp=((lambda af: lambda t, ans, xs, p: np.asarray(np.sum(
-              np.where(_dim_index_mask(xs, p, af), t, 0), axis=p["dim"][0],
+              np.where(_dim_index_mask(xs, p, af), t, 0), axis=_axis(p),
               keepdims=p.get("keepdim", False))).astype(t.dtype))(_arg),),
           formula=(f"d {_name[:3]}(x, dim)/dx_i = [i is the index returned]",),
           symbol=_name[:3], dtype_rule=SAME)
@@ -112,7 +119,7 @@ def _prod_vjp(g, ans, xs, p):
     both sides, so zeros in x are handled exactly (no division by x)."""
     x = xs[0]
     dim = p.get("dim")
-    if dim is None:
+    if not dim:   # None, or () for a 0-d tensor
         flat = x.reshape(-1)
         left = np.concatenate(([1], np.cumprod(flat[:-1]))).astype(x.dtype)
         right = np.concatenate((np.cumprod(flat[::-1][:-1])[::-1], [1])).astype(x.dtype)

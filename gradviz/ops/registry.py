@@ -10,6 +10,7 @@ state in gradviz.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -88,9 +89,12 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
 
 
 def bcast_check(xs, p) -> int | None:
-    """Shape check of an elementwise op: the broadcast shape's size."""
+    """Shape check of an elementwise op: the broadcast shape's size, or None
+    when there is only one array (its size is already allowed)."""
     shape = None
+    arrays = 0
     for x in xs:
         if x.__class__ is np.ndarray:
+            arrays += 1
             shape = x.shape if shape is None else broadcast_shape(shape, x.shape)
-    return None if shape is None else int(np.prod(shape))
+    return None if arrays < 2 else math.prod(shape)

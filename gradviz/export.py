@@ -1,0 +1,152 @@
+"""``gradviz export --torch FILE``: the program as a runnable PyTorch script.
+
+The language is already PyTorch-flavoured Python; what a real interpreter
+lacks is the bare names (``arange``, ``relu``, ``grad``) that gradviz accepts
+without the ``torch.`` prefix. The exporter parses the program and rewrites
+only those: a Name node that refers to a torch function, dtype or module
+gets its prefix (``torch.``, ``F.`` for the losses PyTorch keeps only in
+torch.nn.functional, ``torch.autograd.grad`` for ``grad``). A name the
+program has assigned before it is used is the program's own variable and is
+left alone, as are Python's builtins (``print``, ``len``, ``abs``, ``float``,
+``int``). Everything else (comments, spacing, line breaks) is copied as
+written, because the edits are made at the parser's spans.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import syntax
+from .parser import parse
+
+HEADER_IMPORTS = ("import torch", "import torch.nn.functional as F")
+# DSL names that PyTorch spells differently (or keeps elsewhere)
+RENAMED = {
+    "grad": "torch.autograd.grad",
+    "mse_loss": "F.mse_loss",            # not in the torch namespace
+    "cross_entropy": "F.cross_entropy",
+    "nn": "torch.nn",
+    "autograd": "torch.autograd",
+}
+# names that mean the same thing in the DSL and in Python
+KEEP = frozenset(("torch", "F"))
+
+
+def _globals() -> tuple[dict, frozenset]:
+    """What a bare name means when the program has not assigned it:
+    name -> exported spelling, and the Python builtins to leave alone."""
+    from .functions import DTYPES, FUNCTIONS, PY_BUILTINS
+
+    spelled = {name: f"torch.{name}" for name in FUNCTIONS}
+    spelled.update({name: f"torch.{name}" for name in DTYPES})
+    spelled.update(RENAMED)
+    builtins = frozenset(PY_BUILTINS)
+    for name in builtins | KEEP:
+        spelled.pop(name, None)
+    return spelled, builtins
+
+
+def _children(node) -> list:
+    out = []
+    for field in getattr(node, "__slots__", ()):
+        child = getattr(node, field, None)
+        if isinstance(child, tuple):
+            out.extend(c for c in child if hasattr(c, "span"))
+        elif hasattr(child, "span"):
+            out.append(child)
+    return out
+
+
+def _uses(expr) -> list:
+    """The Name and `torch.X` Attribute nodes of an expression, source order
+    not guaranteed (the caller sorts the edits). An explicit stack: the
+    parser bounds nesting, but no tree walk here needs Python's stack."""
+    found = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is syntax.Name:
+            found.append(node)
+            continue
+        if (cls is syntax.Attribute and node.value.__class__ is syntax.Name
+                and node.value.id == "torch" and f"torch.{node.attr}" in ATTRIBUTE_RENAMED):
+            found.append(node)
+            continue
+        stack.extend(_children(node))
+    return found
+
+
+# `torch.X` spellings the DSL accepts that PyTorch does not
+ATTRIBUTE_RENAMED = {"torch.grad": "torch.autograd.grad", "torch.mse_loss": "F.mse_loss",
+                     "torch.cross_entropy": "F.cross_entropy"}
+
+
+def _statements(program: syntax.Program):
+    """Every statement in source order, `with` bodies included (no recursion)."""
+    stack = [iter(program.body)]
+    while stack:
+        stmt = next(stack[-1], None)
+        if stmt is None:
+            stack.pop()
+            continue
+        yield stmt
+        if stmt.__class__ is syntax.With:
+            stack.append(iter(stmt.body))
+
+
+def _edits(program: syntax.Program) -> list[tuple]:
+    """(span, replacement) for every name to rewrite, in source order."""
+    spelled, _ = _globals()
+    assigned: set[str] = set()
+    edits = []
+    for stmt in _statements(program):
+        cls = stmt.__class__
+        if cls is syntax.Import:
+            continue
+        exprs = {syntax.Assign: lambda s: [s.value], syntax.AugAssign: lambda s: [s.target, s.value],
+                 syntax.ExprStmt: lambda s: [s.value], syntax.With: lambda s: [s.context]}[cls](stmt)
+        for expr in exprs:
+            for node in _uses(expr):
+                if node.__class__ is syntax.Attribute:
+                    edits.append((node.span, ATTRIBUTE_RENAMED[f"torch.{node.attr}"]))
+                elif node.id not in assigned and node.id in spelled:
+                    edits.append((node.span, spelled[node.id]))
+        # the value is evaluated before the names are bound: `sum = sum(x)`
+        # calls torch.sum, and later uses of `sum` mean the variable
+        if cls is syntax.Assign:
+            assigned.update(stmt.targets or (stmt.target,))
+        elif cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
+            assigned.add(stmt.target.id)
+    edits.sort(key=lambda e: (e[0].line, e[0].col))
+    return edits
+
+
+def to_torch(source: str, filename: str = "<string>") -> str:
+    """The program as a PyTorch script (raises GradvizError on a syntax error)."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    program = parse(source, filename)
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, col: int) -> int:
+        return starts[line - 1] + col - 1
+
+    pieces = []
+    pos = 0
+    for span, text in _edits(program):
+        begin, end = offset(span.line, span.col), offset(span.end_line, span.end_col)
+        pieces.append(source[pos:begin])
+        pieces.append(text)
+        pos = end
+    pieces.append(source[pos:])
+    body = "".join(pieces)
+    if not body.endswith("\n"):
+        body += "\n"
+    # the program's own `import torch` stays (a second import is harmless):
+    # the script keeps the program's lines as they were written
+    name = "" if filename.startswith("<") or filename == "-" else f"{Path(filename).name} "
+    header = [f"# {name}exported by gradviz: the same steps in PyTorch", *HEADER_IMPORTS]
+    return "\n".join(header) + "\n" + body

@@ -1,0 +1,374 @@
+"""Forward mode: tangents pushed through the tape in creation order.
+
+A JVP pass starts from a tangent on the inputs and walks the graph of a
+backward pass by ``seq`` ascending (creation order is a topological order,
+so no recursion): every op adds up the JVPs of its inputs' tangents. One
+pass gives one column of the Jacobian (seeded by a unit vector) or the
+derivative along one direction. The gradient of a root with seed ``v`` is
+``v · J``, so forward mode needs one pass per input element where reverse
+mode needs one pass per output: the tutorial's reason why deep learning,
+with millions of inputs and one loss, uses reverse mode.
+
+``ForwardRecorder`` is the interpreter's ``on_backward`` hook behind
+``gradviz run --mode forward|both``: it runs at the moment each backward()
+is called, so it sees the values that pass uses even when the program
+changes them later (``w -= lr * w.grad``, ``x.grad.zero_()``), in the same
+run (no second run of the program, whose prints and timing would double).
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from .errors import LIMIT, USAGE, GradvizError
+from .tensor import Tensor
+
+# node visits (JVP passes × nodes of the graph) forward mode may spend on one
+# backward pass; beyond it the pass is skipped with a note (a directional
+# pass, --direction, always fits)
+MAX_NODE_VISITS = 2_000_000
+# "agree within float32 rounding": |f - r| <= RTOL |r| + SCALE_TOL max|r| + ATOL
+AGREE_TOL = {"float32": (1e-4, 1e-5, 1e-6), "float64": (1e-9, 1e-10, 1e-12)}
+
+
+# ---- the engine -------------------------------------------------------------
+
+def backward_graph(roots) -> list[Tensor]:
+    """The nodes a reverse pass from ``roots`` visits (recorded ops and leaves
+    that require grad), in increasing creation order."""
+    seen: dict = {}
+    stack = [r for r in roots if r.requires_grad]
+    while stack:
+        t = stack.pop()
+        if t in seen:
+            continue
+        seen[t] = None
+        if t.recorded:
+            for a in t.args:
+                if a.__class__ is Tensor and a.requires_grad and a not in seen:
+                    stack.append(a)
+    return sorted(seen, key=_seq)
+
+
+def _seq(t: Tensor) -> int:
+    return t.seq
+
+
+def graph_inputs(order) -> list[Tensor]:
+    """The leaves a backward() over ``order`` accumulates into."""
+    return [t for t in order if not t.recorded]
+
+
+def push_tangents(order, seeds: dict) -> dict:
+    """One JVP pass: the tangent of every node of ``order`` that depends on a
+    seeded node (seeds: tensor -> tangent array). Seeded nodes keep their
+    seed (a non-leaf input of grad() is treated as a free variable)."""
+    tangents = dict(seeds)
+    for node in order:
+        if not node.recorded or node in seeds:
+            continue
+        op = node.op
+        args = node.args
+        total = None
+        xs = None
+        for i, a in enumerate(args):
+            if a.__class__ is not Tensor:
+                continue
+            t = tangents.get(a)
+            if t is None:
+                continue
+            rule = op.jvp[0] if op.variadic else op.jvp[i]
+            if rule is None:
+                continue
+            if xs is None:
+                xs = [b.data if b.__class__ is Tensor else b for b in args]
+            ans = node.data
+            part = rule(t, ans, xs, node.params, i) if op.variadic else \
+                rule(t, ans, xs, node.params)
+            part = np.asarray(part)
+            if part.shape != ans.shape:
+                # a broadcast input's tangent broadcasts like the input did
+                part = np.broadcast_to(part, ans.shape)
+            total = part if total is None else total + part
+        if total is not None:
+            tangents[node] = total.astype(node.data.dtype, copy=False)
+    return tangents
+
+
+def _pairing(roots, seeds, tangents) -> float:
+    """sum over roots of <seed, tangent of the root>, in float64."""
+    total = 0.0
+    for r, v in zip(roots, seeds):
+        t = tangents.get(r)
+        if t is not None:
+            total += float(np.sum(np.asarray(v, np.float64) * np.asarray(t, np.float64)))
+    return total
+
+
+def jvp_passes(inputs) -> int:
+    """Passes forward mode needs for a full gradient: one per input element."""
+    return sum(int(t.data.size) for t in inputs)
+
+
+def forward_gradients(roots, seeds, inputs, order=None) -> list[np.ndarray]:
+    """The gradient of ``sum_r <seed_r, root_r>`` with respect to each input,
+    by forward mode: one JVP pass per input element, seeded by the identity
+    (column j of the Jacobian dotted with the seed is element j)."""
+    order = backward_graph(roots) if order is None else order
+    out = []
+    for inp in inputs:
+        x = inp.data
+        grad = np.zeros(x.size, np.float64)
+        flat = np.zeros(x.size, x.dtype)
+        for j in range(x.size):
+            flat[j] = 1
+            tangents = push_tangents(order, {inp: flat.reshape(x.shape)})
+            grad[j] = _pairing(roots, seeds, tangents)
+            flat[j] = 0
+        out.append(grad.reshape(x.shape).astype(x.dtype))
+    return out
+
+
+def jacobian(root: Tensor, inputs) -> np.ndarray:
+    """The Jacobian of ``root`` (m elements) with respect to the inputs (n
+    elements in all, concatenated in order) as an m × n array, built column
+    by column with one JVP pass per input element."""
+    order = backward_graph([root])
+    cols = []
+    for inp in inputs:
+        x = inp.data
+        flat = np.zeros(x.size, x.dtype)
+        for j in range(x.size):
+            flat[j] = 1
+            t = push_tangents(order, {inp: flat.reshape(x.shape)}).get(root)
+            cols.append(np.zeros(root.data.size) if t is None else np.ravel(t))
+            flat[j] = 0
+    if not cols:
+        return np.zeros((root.data.size, 0))
+    return np.stack(cols, axis=1)
+
+
+# ---- directions ---------------------------------------------------------------
+
+def parse_direction(text: str):
+    """--direction: JSON (a number, a list, nested lists, or {name: values})
+    or numbers separated by commas or spaces. Raises a usage error."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        try:
+            value = [float(w) for w in text.replace(",", " ").split()]
+        except ValueError:
+            raise GradvizError(f"--direction: cannot read {text!r}", kind=USAGE,
+                               hint="give numbers, e.g. --direction 1,0,0 or "
+                                    "--direction '{\"x\": [1, 0, 0]}'") from None
+    if not _numeric(value):
+        raise GradvizError(f"--direction: expected numbers, got {text!r}", kind=USAGE,
+                           hint="a number, a list of numbers, or {\"name\": numbers}")
+    return value
+
+
+def _numeric(value) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+    return True
+
+
+def _flat(value) -> list[float]:
+    out = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(reversed(v))
+        else:
+            out.append(float(v))
+    return out
+
+
+def input_label(t: Tensor) -> str:
+    return t.name or f"n{t.seq}"
+
+
+def resolve_direction(direction, inputs) -> dict:
+    """The tangent of each input for a directional pass: a number fills every
+    element; a list is all inputs' elements in order; a dict gives values by
+    name (or node id), the inputs it leaves out get zeros."""
+    shapes = ", ".join(f"{input_label(t)} {list(t.data.shape)}" for t in inputs)
+    total = jvp_passes(inputs)
+    out = {}
+    if isinstance(direction, (int, float)):
+        for t in inputs:
+            out[t] = np.full(t.data.shape, direction, t.data.dtype)
+        return out
+    if isinstance(direction, list):
+        flat = _flat(direction)
+        if len(flat) != total:
+            raise ValueError(f"the direction has {len(flat)} numbers; this pass's inputs "
+                             f"({shapes}) have {total}")
+        start = 0
+        for t in inputs:
+            n = t.data.size
+            out[t] = np.asarray(flat[start:start + n], t.data.dtype).reshape(t.data.shape)
+            start += n
+        return out
+    by_label = {}
+    for t in inputs:
+        by_label.setdefault(input_label(t), t)
+        by_label.setdefault(f"n{t.seq}", t)
+    for key in direction:
+        if key not in by_label:
+            raise ValueError(f"the direction names {key!r}, which is not an input of this "
+                             f"pass ({shapes})")
+    for t in inputs:
+        v = direction.get(input_label(t), direction.get(f"n{t.seq}"))
+        if v is None:
+            out[t] = np.zeros(t.data.shape, t.data.dtype)
+            continue
+        flat = _flat(v)
+        if len(flat) == 1:
+            out[t] = np.full(t.data.shape, flat[0], t.data.dtype)
+        elif len(flat) == t.data.size:
+            out[t] = np.asarray(flat, t.data.dtype).reshape(t.data.shape)
+        else:
+            raise ValueError(f"the direction for {input_label(t)} has {len(flat)} numbers; "
+                             f"it has {t.data.size} elements")
+    return out
+
+
+# ---- comparison -------------------------------------------------------------
+
+def max_abs_diff(a, b) -> float:
+    """max |a - b|, with NaN == NaN and inf == inf (same sign)."""
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    if a.shape != b.shape or a.size == 0:
+        return 0.0 if a.shape == b.shape else math.inf
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    d = np.where(same, 0.0, np.abs(a - b))
+    return float(np.max(np.where(np.isnan(d), math.inf, d)))
+
+
+def agree(a, b, dtype: str = "float32") -> bool:
+    """a and b are equal up to rounding in dtype (elementwise, with a floor
+    relative to the largest element, for sums that cancel)."""
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        return False
+    if a.size == 0:
+        return True
+    rtol, stol, atol = AGREE_TOL.get(dtype, AGREE_TOL["float32"])
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    finite = np.isfinite(b)
+    scale = float(np.max(np.abs(b[finite]))) if finite.any() else 0.0
+    with np.errstate(invalid="ignore"):
+        ok = same | (np.abs(a - b) <= rtol * np.abs(b) + stol * scale + atol)
+    return bool(np.all(ok))
+
+
+# ---- the hook ---------------------------------------------------------------
+
+class ForwardRecorder:
+    """The on_backward hook of ``--mode forward|both``: forward-mode
+    gradients of every reverse pass, as plain data for the record."""
+
+    def __init__(self, mode: str = "forward", direction=None):
+        self.mode = mode
+        self.direction = direction
+        self.entries: list[dict] = []
+
+    def __call__(self, rt, kind, roots, seeds, inputs) -> None:
+        order = backward_graph(roots)
+        ins = list(inputs) if inputs is not None else graph_inputs(order)
+        entry = {
+            "pass": rt.tape.backward_passes + 1, "kind": kind, "line": rt.line,
+            "roots": [r.seq for r in roots], "outputs": sum(int(r.data.size) for r in roots),
+            "graph_nodes": len(order), "reverse_passes": 1, "jvp_passes": 0,
+            "inputs": [{"node": t.seq, "name": input_label(t), "shape": tuple(t.data.shape),
+                        "dtype": t.dtype_name, "passes": int(t.data.size), "grad": None}
+                       for t in ins],
+            "directional": self.direction is not None, "direction": None, "skipped": None,
+        }
+        self.entries.append(entry)
+        if self.direction is not None:
+            self._directional(entry, order, roots, seeds, ins)
+            return
+        passes = jvp_passes(ins)
+        entry["jvp_passes"] = passes
+        if passes * max(len(order), 1) > MAX_NODE_VISITS:
+            entry["skipped"] = (f"{passes:,} passes over {len(order):,} nodes is more than "
+                                f"forward mode's budget of {MAX_NODE_VISITS:,} node visits; "
+                                "use --direction for one directional pass")
+            return
+        for item, g in zip(entry["inputs"], forward_gradients(roots, seeds, ins, order)):
+            item["grad"] = g
+
+    def _directional(self, entry, order, roots, seeds, ins):
+        entry["jvp_passes"] = 1
+        for item in entry["inputs"]:
+            item["passes"] = 1
+        try:
+            seeds_t = resolve_direction(self.direction, ins)
+        except ValueError as exc:
+            entry["skipped"] = str(exc)
+            return
+        tangents = push_tangents(order, seeds_t)
+        for item, t in zip(entry["inputs"], ins):
+            item["tangent"] = seeds_t[t]
+        entry["direction"] = {
+            "value": _pairing(roots, seeds, tangents),
+            "tangents": {n.seq: tangents[n] for n in order if n in tangents},
+        }
+
+    def result(self, record) -> dict:
+        """The record's forward_mode entry: the passes that ran (a backward
+        that failed has none), each input with the reverse-mode gradient of
+        that pass beside the forward one and whether they agree."""
+        passes = {ev["pass"]: ev for ev in record.events if ev["kind"] in ("backward", "grad")}
+        done = []
+        for entry in self.entries:
+            ev = passes.get(entry["pass"])
+            if ev is None:
+                continue
+            reached = {s["node"]: s["grad"] for s in ev["steps"]}
+            for item in entry["inputs"]:
+                rev = reached.get(item["node"])
+                item["reverse"] = rev
+                if entry["direction"] is not None or entry["skipped"] is not None:
+                    item["agree"] = None
+                elif rev is None:
+                    # reverse mode never reached it: forward mode's gradient is 0
+                    item["agree"] = not np.any(item["grad"])
+                else:
+                    item["agree"] = agree(item["grad"], rev, item["dtype"])
+                    item["max_abs_diff"] = max_abs_diff(item["grad"], rev)
+            d = entry["direction"]
+            if d is not None:
+                # reverse mode's answer to the same question: <grad, direction>
+                total = 0.0
+                for item in entry["inputs"]:
+                    if item["reverse"] is not None:
+                        total += float(np.sum(np.asarray(item["reverse"], np.float64)
+                                              * np.asarray(item["tangent"], np.float64)))
+                d["reverse_value"] = total
+                d["agree"] = agree(d["value"], total, entry["inputs"][0]["dtype"]
+                                   if entry["inputs"] else "float32")
+            done.append(entry)
+        return {"mode": self.mode, "direction": self.direction, "passes": done}
+
+
+def check_work(passes: int, nodes: int) -> None:
+    """Raise a limit error when a full forward-mode gradient is too much work."""
+    if passes * max(nodes, 1) > MAX_NODE_VISITS:
+        raise GradvizError(f"forward mode would take {passes:,} passes over {nodes:,} nodes",
+                           kind=LIMIT, hint="use --direction for one directional pass")

@@ -1,0 +1,425 @@
+"""``gradviz check``: every reverse pass of a program against finite
+differences and forward mode, in float64.
+
+The program runs once with float64 as its default float (the leaves keep
+the float32-rounded values it wrote: the same point, exact arithmetic).
+At each backward() or grad() call, an ``on_backward`` hook sees the graph
+with the values that pass uses, and computes
+
+* forward mode's gradient (one JVP pass per input element, forward.py);
+* a central finite difference of ``<seed, root>`` for every input element,
+  re-evaluating the root from the perturbed input: the ops of the recorded
+  graph between the input and the root are run forward again, every other
+  value held at what it was at that moment.
+
+Why replay the graph instead of re-running the program's statements with
+the input perturbed: the function backward() differentiates is the graph,
+in which detach(), ``.data``, no_grad() results, ``.grad`` tensors and
+``.item()`` numbers are constants. A re-run of the statements would also
+move those (the derivative of ``(x*x).detach() * x`` would come out as
+3x² instead of the x² PyTorch gives), and a later statement that depends on
+an earlier backward (``w -= lr * w.grad`` then a second backward) would
+need the whole prefix again per perturbation. Evaluating at the moment of
+the call gives the right values for every pass of the program in one run.
+
+After the run, the reverse-mode gradient each pass sent to each input
+(from the record) is compared with both. Where they disagree, every op of
+the graph was checked on its own (its VJP and JVP against a finite
+difference of its forward) to name the rule that is wrong. Kinks (relu and
+abs at 0, clamp at its bounds, max/min/maximum/minimum ties) are where a
+finite difference cannot agree: an input at a kink, or a finite difference
+that steps across one, is reported as a kink, not as a failure.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import USAGE, GradvizError
+from .forward import (agree, backward_graph, forward_gradients, graph_inputs, input_label,
+                      jvp_passes, max_abs_diff)
+from .ops.reduce import _axis
+from .ops.registry import unbroadcast
+from .record import Record
+from .tape import RunOptions
+from .tensor import Tensor
+
+DEFAULT_TOL = 1e-5          # max abs error allowed, relative to max(1, |gradient|)
+FD_STEP = 1e-6              # central-difference step, relative to max(1, |x|)
+# node visits (2 per input element × graph nodes) finite differences may
+# spend on one pass; inputs beyond it are reported as skipped
+MAX_FD_NODE_VISITS = 4_000_000
+RULE_SEED = 0               # random directions of the per-op checks (deterministic)
+
+OK, KINK, SINGULAR, FAIL, SKIPPED = "ok", "kink", "singular", "FAIL", "skipped"
+
+
+# ---- kinks ------------------------------------------------------------------------
+
+def _branch(name: str, xs, p, ans):
+    """Which smooth piece of a kinked op the inputs are on (None: smooth op)."""
+    match name:
+        case "relu" | "abs":
+            return np.sign(xs[0])
+        case "clamp":
+            x = xs[0]
+            lo, hi = p.get("min"), p.get("max")
+            return np.stack([x < lo if lo is not None else np.zeros(x.shape, bool),
+                             x > hi if hi is not None else np.zeros(x.shape, bool)])
+        case "maximum" | "minimum":
+            return np.sign(np.asarray(xs[0]) - np.asarray(xs[1]))
+        case "max" | "min":
+            return np.argmax(xs[0]) if name == "max" else np.argmin(xs[0])
+        case "max_dim" | "min_dim":
+            f = np.argmax if name == "max_dim" else np.argmin
+            return f(xs[0], axis=_axis(p)) if p["dim"] else None   # a 0-d input: one piece
+        case "norm":
+            return ans == 0
+    return None
+
+
+def _at_kink(name: str, xs, p, ans) -> bool:
+    """An input sits exactly where the op has no derivative."""
+    match name:
+        case "relu" | "abs":
+            return bool(np.any(xs[0] == 0))
+        case "clamp":
+            x = xs[0]
+            lo, hi = p.get("min"), p.get("max")
+            return bool((lo is not None and np.any(x == lo)) or (hi is not None and np.any(x == hi)))
+        case "maximum" | "minimum":
+            return bool(np.any(np.asarray(xs[0]) == np.asarray(xs[1])))
+        case "max" | "min":
+            return int(np.sum(xs[0] == ans)) > 1
+        case "max_dim" | "min_dim":
+            if not p["dim"]:
+                return False
+            a = ans if p.get("keepdim") else np.expand_dims(ans, _axis(p))
+            return bool(np.any(np.sum(xs[0] == a, axis=_axis(p)) > 1))
+        case "norm":
+            return bool(np.any(ans == 0))
+    return False
+
+
+KINKED = ("relu", "abs", "clamp", "maximum", "minimum", "max", "min", "max_dim", "min_dim",
+          "norm")
+
+
+def _xs(node) -> list:
+    return [a.data if a.__class__ is Tensor else a for a in node.args]
+
+
+# ---- replaying the graph ------------------------------------------------------------
+
+def replay(order, sources: dict, watch: dict | None = None, crossed: set | None = None) -> dict:
+    """Values of the nodes of ``order`` downstream of ``sources`` (tensor ->
+    new value), recomputed with the ops' forwards; everything else keeps its
+    value. ``watch`` (node -> branch) notes in ``crossed`` the kinked nodes
+    whose inputs moved to another branch."""
+    vals = dict(sources)
+    for node in order:
+        if not node.recorded or node in sources:
+            continue
+        moved = False
+        for a in node.args:
+            if a.__class__ is Tensor and a in vals:
+                moved = True
+                break
+        if not moved:
+            continue
+        xs = [vals.get(a, a.data) if a.__class__ is Tensor else a for a in node.args]
+        out = np.asarray(node.op.forward(xs, node.params))
+        if out.dtype != node.data.dtype:
+            out = out.astype(node.data.dtype)
+        vals[node] = out
+        if watch is not None and node in watch:
+            if not np.array_equal(_branch(node.op.name, xs, node.params, out), watch[node]):
+                crossed.add(node.seq)
+    return vals
+
+
+def _objective(roots, seeds, vals) -> float:
+    total = 0.0
+    for r, v in zip(roots, seeds):
+        total += float(np.sum(np.asarray(v, np.float64) * vals.get(r, r.data)))
+    return total
+
+
+def numeric_gradient(order, roots, seeds, inp: Tensor, watch=None):
+    """Central finite differences of <seed, root> for every element of inp;
+    returns (gradient, nodes downstream of inp, kinked nodes stepped across)."""
+    x = inp.data
+    grad = np.zeros(x.size, np.float64)
+    crossed: set = set()
+    downstream: set = set()
+    for j in range(x.size):
+        h = FD_STEP * max(1.0, abs(float(x.flat[j])))
+        plus = x.copy()
+        plus.flat[j] += h
+        minus = x.copy()
+        minus.flat[j] -= h
+        vp = replay(order, {inp: plus}, watch, crossed)
+        vm = replay(order, {inp: minus}, watch, crossed)
+        if j == 0:
+            downstream.update(n.seq for n in vp)
+        step = float(plus.flat[j]) - float(minus.flat[j])
+        grad[j] = (_objective(roots, seeds, vp) - _objective(roots, seeds, vm)) / step
+    return grad.reshape(x.shape), downstream, crossed
+
+
+# ---- one op on its own -----------------------------------------------------------------
+
+def rule_errors(node, tol: float, rng) -> list[str]:
+    """Whether the node's VJP and JVP rules match a finite difference of its
+    forward at its own inputs, in random directions: the rules found wrong,
+    as "VJP" / "JVP" of input i."""
+    op = node.op
+    xs = _xs(node)
+    ans = node.data
+    p = node.params
+    out = []
+    for i, a in enumerate(node.args):
+        if a.__class__ is not Tensor or not a.requires_grad:
+            continue
+        vrule = op.vjp[0] if op.variadic else op.vjp[i]
+        jrule = op.jvp[0] if op.variadic else op.jvp[i]
+        if vrule is None:
+            continue
+        x = a.data
+        t = rng.standard_normal(x.shape)
+        g = rng.standard_normal(np.shape(ans))
+        h = FD_STEP * max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
+        plus, minus = list(xs), list(xs)
+        plus[i] = x + h * t
+        minus[i] = x - h * t
+        fp = np.asarray(op.forward(plus, p), np.float64)
+        fm = np.asarray(op.forward(minus, p), np.float64)
+        if op.name in KINKED:
+            # at a kink, or stepping across one, the difference says nothing
+            here = _branch(op.name, xs, p, ans)
+            if _at_kink(op.name, xs, p, ans) or \
+                    not np.array_equal(_branch(op.name, plus, p, fp), here) or \
+                    not np.array_equal(_branch(op.name, minus, p, fm), here):
+                continue
+        numeric = float(np.sum(g * (fp - fm))) / (2 * h)
+        v = op.vjp[0](g, ans, xs, p, i) if op.variadic else vrule(g, ans, xs, p)
+        v = unbroadcast(np.asarray(v, np.float64), x.shape)
+        by_vjp = float(np.sum(v * t))
+        scale = max(1.0, abs(numeric), float(np.sum(np.abs(v * t))))
+        if not abs(by_vjp - numeric) <= tol * scale:
+            out.append(f"VJP of input {i}")
+        if jrule is not None:
+            tj = jrule(t, ans, xs, p, i) if op.variadic else jrule(t, ans, xs, p)
+            by_jvp = float(np.sum(g * np.broadcast_to(np.asarray(tj, np.float64), np.shape(ans))))
+            if not abs(by_jvp - numeric) <= tol * scale:
+                out.append(f"JVP of input {i}")
+    return out
+
+
+# ---- the report -------------------------------------------------------------------------
+
+@dataclass
+class InputCheck:
+    """One input (leaf) of one pass: its three gradients and the verdict."""
+
+    node: int
+    name: str
+    shape: tuple
+    reverse: np.ndarray | None = None
+    forward: np.ndarray | None = None
+    numeric: np.ndarray | None = None
+    fd_abs: float = 0.0          # max |reverse - numeric|
+    fd_rel: float = 0.0          # fd_abs / max(|numeric|)
+    fwd_abs: float = 0.0         # max |reverse - forward|
+    fwd_rel: float = 0.0
+    status: str = OK
+    kinks: list = field(default_factory=list)      # seqs of kinked nodes in the way
+    culprits: list = field(default_factory=list)   # (seq, ["VJP of input 0", ...])
+    reason: str = ""
+    downstream: set = field(default_factory=set, repr=False)
+
+
+@dataclass
+class PassCheck:
+    pass_no: int
+    kind: str                     # "backward" or "grad"
+    line: int
+    roots: list
+    inputs: list                  # [InputCheck]
+    jvp_passes: int = 0
+    rules: dict = field(default_factory=dict, repr=False)   # seq -> wrong rules
+
+
+@dataclass
+class CheckReport:
+    filename: str
+    tol: float
+    passes: list                  # [PassCheck]
+    record: Record
+
+    @property
+    def failures(self) -> list[tuple[PassCheck, InputCheck]]:
+        return [(p, i) for p in self.passes for i in p.inputs if i.status == FAIL]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def describe(self, seq: int) -> str:
+        """A node as a reader finds it: id, op, line and source text."""
+        n = self.record.nodes[seq]
+        where = f"line {n.line}: {n.expr}" if n.expr else f"line {n.line}"
+        return f"{n.op} at n{seq} ({where})"
+
+    def failure_messages(self) -> list[str]:
+        out = []
+        for p, i in self.failures:
+            head = f"{p.kind} #{p.pass_no} (line {p.line}): {i.name}: {i.reason}"
+            if i.culprits:
+                seq, rules = i.culprits[0]
+                head += f"; wrong rule: {', '.join(rules)} of {self.describe(seq)}"
+            out.append(head)
+        return out
+
+
+class GradChecker:
+    """The on_backward hook of ``gradviz check``: gathers, at each pass, what
+    can only be computed while the values are those of that pass."""
+
+    def __init__(self, tol: float = DEFAULT_TOL):
+        self.tol = tol
+        self.passes: list[PassCheck] = []
+        self.rng = np.random.default_rng(RULE_SEED)
+
+    def __call__(self, rt, kind, roots, seeds, inputs) -> None:
+        order = backward_graph(roots)
+        ins = list(inputs) if inputs is not None else graph_inputs(order)
+        check = PassCheck(rt.tape.backward_passes + 1, kind, rt.line, [r.seq for r in roots],
+                          [InputCheck(t.seq, input_label(t), tuple(t.data.shape)) for t in ins],
+                          jvp_passes(ins))
+        self.passes.append(check)
+        watch = {}
+        base_kinks = []
+        for node in order:
+            if node.recorded and node.op.name in KINKED:
+                xs = _xs(node)
+                watch[node] = _branch(node.op.name, xs, node.params, node.data)
+                if _at_kink(node.op.name, xs, node.params, node.data):
+                    base_kinks.append(node.seq)
+        budget = MAX_FD_NODE_VISITS
+        fwd = forward_gradients(roots, seeds, ins, order) \
+            if check.jvp_passes * max(len(order), 1) <= budget else [None] * len(ins)
+        for item, t, f in zip(check.inputs, ins, fwd):
+            item.forward = f
+            cost = 2 * t.data.size * max(len(order), 1)
+            if cost > budget:
+                item.status = SKIPPED
+                item.reason = (f"{t.data.size:,} elements: too many for finite differences "
+                               f"over {len(order):,} nodes")
+                continue
+            budget -= cost
+            item.numeric, item.downstream, crossed = numeric_gradient(order, roots, seeds, t,
+                                                                     watch)
+            item.downstream.add(t.seq)
+            item.kinks = sorted(set(k for k in base_kinks if k in item.downstream) | crossed)
+        for node in order:
+            if node.recorded:
+                wrong = rule_errors(node, self.tol, self.rng)
+                if wrong:
+                    check.rules[node.seq] = wrong
+
+    def report(self, record: Record, filename: str) -> CheckReport:
+        done = []
+        events = {ev["pass"]: ev for ev in record.events if ev["kind"] in ("backward", "grad")}
+        for check in self.passes:
+            ev = events.get(check.pass_no)
+            if ev is None:
+                continue   # the pass itself failed (the program's error says why)
+            reached = {s["node"]: s["grad"] for s in ev["steps"]}
+            for item in check.inputs:
+                rev = reached.get(item.node)
+                if rev is None:
+                    rev = np.zeros(item.shape)
+                item.reverse = np.asarray(rev)
+                _judge(item, check, self.tol)
+            done.append(check)
+        return CheckReport(filename, self.tol, done, record)
+
+
+def _rel(err: float, ref) -> float:
+    ref = np.asarray(ref, np.float64)
+    finite = ref[np.isfinite(ref)]
+    scale = float(np.max(np.abs(finite))) if finite.size else 0.0
+    return err / scale if scale > 0 else (0.0 if err == 0 else math.inf)
+
+
+def _close(a, b, tol: float) -> tuple[bool, float]:
+    err = max_abs_diff(a, b)
+    b = np.asarray(b, np.float64)
+    finite = b[np.isfinite(b)]
+    scale = max(1.0, float(np.max(np.abs(finite))) if finite.size else 1.0)
+    return err <= tol * scale, err
+
+
+def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
+    rev = item.reverse
+    if item.forward is not None:
+        fwd_ok, item.fwd_abs = _close(rev, item.forward, tol)
+        item.fwd_rel = _rel(item.fwd_abs, item.forward)
+    else:
+        fwd_ok = True
+    if item.status == SKIPPED:
+        return
+    fd_ok, item.fd_abs = _close(rev, item.numeric, tol)
+    item.fd_rel = _rel(item.fd_abs, item.numeric)
+    culprits = [(seq, check.rules[seq]) for seq in sorted(item.downstream) if seq in check.rules]
+    if fd_ok and fwd_ok:
+        item.status = OK
+        if item.kinks:
+            item.reason = ("at a kink (" + ", ".join(f"n{k}" for k in item.kinks) +
+                           "), where PyTorch's convention matches the central difference")
+        return
+    if fwd_ok and item.kinks:
+        item.status = KINK
+        item.reason = "at a kink: " + ", ".join(f"n{k}" for k in item.kinks)
+        return
+    if fwd_ok and not np.all(np.isfinite(rev)):
+        item.status = SINGULAR
+        item.reason = "the gradient is not finite here (e.g. sqrt or log at 0)"
+        return
+    item.status = FAIL
+    item.culprits = culprits
+    if not fwd_ok and fd_ok:
+        item.reason = (f"forward mode disagrees with reverse mode and finite differences "
+                       f"(max abs error {item.fwd_abs:.3g})")
+    elif not fwd_ok:
+        item.reason = (f"the reverse-mode gradient disagrees with finite differences "
+                       f"(max abs error {item.fd_abs:.3g}) and with forward mode "
+                       f"({item.fwd_abs:.3g})")
+    else:
+        item.reason = (f"reverse and forward mode agree but differ from finite differences "
+                       f"(max abs error {item.fd_abs:.3g})")
+    if not culprits:
+        item.reason += "; every op's rules pass on their own, so the engine combined them wrongly"
+
+
+def check_source(text: str, filename: str = "<string>", tol: float = DEFAULT_TOL,
+                 limits=None) -> CheckReport:
+    """Run the program in float64 and check every reverse pass. A program
+    that fails raises its GradvizError (with .check, the report so far)."""
+    from .runner import run_source
+    if not tol > 0:
+        raise GradvizError("--tol must be a positive number", kind=USAGE)
+    checker = GradChecker(tol)
+    options = RunOptions(default_float="float64", on_backward=checker)
+    try:
+        record = run_source(text, filename, stdout=io.StringIO(), limits=limits,
+                            options=options)
+    except GradvizError as exc:
+        if exc.record is not None:
+            exc.check = checker.report(exc.record, filename)
+        raise
+    return checker.report(record, filename)

@@ -1,0 +1,497 @@
+"""Higher-order derivatives: a backward pass recorded as graph ops.
+
+``grad(y, x, create_graph=True)`` and ``y.backward(create_graph=True)`` run
+the reverse pass with a second set of VJP rules, written with the ops of the
+registry (every multiply and add of the chain rule goes through the tape
+like the program's own ops). The gradient is then a node with a grad_fn:
+the graph of the gradient computation is itself a graph, which can be drawn
+and differentiated again (a second derivative, a third ...).
+
+GRAPH_VJPS maps an op name to ``rule(rt, g, node, i) -> Tensor``: the
+gradient of input i of ``node`` given the gradient ``g`` of its output (a
+Tensor), before it is summed back to the input's shape. Ops without a rule
+raise a GradvizError naming the op before anything is recorded.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import autodiff, functions
+from .errors import RUNTIME, GradvizError
+from .forward import backward_graph
+from .ops import OPS
+from .tensor import Tensor
+
+# PyTorch's names for the backward of an index (what the gradient node shows)
+INDEX_BACKWARD_NAMES = {"SelectBackward0": "SelectBackwardBackward0",
+                        "SliceBackward0": "SliceBackwardBackward0",
+                        "UnsqueezeBackward0": "SqueezeBackward1"}
+
+
+def _op(rt, name: str, *args, **params) -> Tensor:
+    """Apply and record a registry op (the gradient's graph is made of these)."""
+    return rt.apply(OPS[name], args, params)
+
+
+def _const(rt, data: np.ndarray, label: str) -> Tensor:
+    """A constant of the gradient computation (a mask, a one-hot) on the tape."""
+    return rt.tape.add(Tensor(np.asarray(data)), rt.span, label=label)
+
+
+def _unsupported(op_name: str, why: str = "") -> GradvizError:
+    return GradvizError(f"create_graph=True is not supported through {op_name}{why}",
+                        kind=RUNTIME,
+                        hint="higher derivatives work through arithmetic, exp/log, sin/cos, "
+                             "tanh, sigmoid, relu, sum/mean, reshapes, transposes, matmul "
+                             "and indexing; see `gradviz ops`")
+
+
+# ---- the rules ----------------------------------------------------------------
+
+def _x(node, i=0):
+    return node.args[i]
+
+
+def _r_add(rt, g, node, i):
+    return g
+
+
+def _r_sub(rt, g, node, i):
+    return g if i == 0 else _op(rt, "neg", g)
+
+
+def _r_neg(rt, g, node, i):
+    return _op(rt, "neg", g)
+
+
+def _r_mul(rt, g, node, i):
+    return _op(rt, "mul", g, node.args[1 - i])
+
+
+def _r_div(rt, g, node, i):
+    a, b = node.args
+    if i == 0:
+        return _op(rt, "div", g, b)
+    # d(a/b)/db = -a / b^2
+    return _op(rt, "neg", _op(rt, "div", _op(rt, "mul", g, a), _op(rt, "mul", b, b)))
+
+
+def _r_pow(rt, g, node, i):
+    a, b = node.args
+    if i == 0:
+        if b.__class__ is not Tensor:
+            if b == 0:
+                # NOTE: PyTorch: d(a^0)/da is 0 everywhere
+                return _op(rt, "mul", g, 0.0)
+            return _op(rt, "mul", g, _op(rt, "mul", _op(rt, "pow", a, b - 1), b))
+        return _op(rt, "mul", g, _op(rt, "mul", b, _op(rt, "pow", a, _op(rt, "sub", b, 1))))
+    # d(a^b)/db = a^b log(a)
+    if a.__class__ is not Tensor:
+        # NOTE: PyTorch masks 0 * log(0): a zero base gives a zero gradient
+        log_a = math.log(a) if a > 0 else 0.0 if a == 0 else math.nan
+        return _op(rt, "mul", g, _op(rt, "mul", node, log_a))
+    d = _op(rt, "mul", node, _op(rt, "log", a))
+    zero = (a.data == 0) & (np.asarray(b.data) >= 0)
+    if zero.any():
+        d = _op(rt, "where", _const(rt, ~zero, "mask"), d, 0.0)
+    return _op(rt, "mul", g, d)
+
+
+def _r_exp(rt, g, node, i):
+    return _op(rt, "mul", g, node)
+
+
+def _r_log(rt, g, node, i):
+    return _op(rt, "div", g, _x(node))
+
+
+def _r_sqrt(rt, g, node, i):
+    return _op(rt, "div", g, _op(rt, "mul", node, 2))
+
+
+def _r_sin(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "cos", _x(node)))
+
+
+def _r_cos(rt, g, node, i):
+    return _op(rt, "neg", _op(rt, "mul", g, _op(rt, "sin", _x(node))))
+
+
+def _r_tanh(rt, g, node, i):
+    # g (1 - y^2) from the output y, one node as in PyTorch
+    return _op(rt, "tanh_backward", g, node)
+
+
+def _r_sigmoid(rt, g, node, i):
+    return _op(rt, "sigmoid_backward", g, node)
+
+
+def _r_tanh_backward(rt, g, node, i):
+    grad, y = node.args
+    if i == 0:                       # linear in its first input
+        return _op(rt, "tanh_backward", g, y)
+    return _op(rt, "neg", _op(rt, "mul", _op(rt, "mul", g, grad), _op(rt, "mul", y, 2)))
+
+
+def _r_sigmoid_backward(rt, g, node, i):
+    grad, y = node.args
+    if i == 0:
+        return _op(rt, "sigmoid_backward", g, y)
+    return _op(rt, "mul", _op(rt, "mul", g, grad), _op(rt, "rsub", 1, _op(rt, "mul", y, 2)))
+
+
+def _r_square(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "mul", _x(node), 2))
+
+
+def _r_relu(rt, g, node, i):
+    # NOTE: relu'(0) = 0, as PyTorch; the mask is not differentiable (relu'' = 0)
+    return _op(rt, "mul", g, _op(rt, "gt", node, 0))
+
+
+def _r_abs(rt, g, node, i):
+    # NOTE: abs'(0) = sign(0) = 0, as PyTorch
+    x = _x(node).data
+    return _op(rt, "mul", g, _const(rt, np.sign(x).astype(x.dtype), "sign"))
+
+
+def _r_clamp(rt, g, node, i):
+    from .ops.elementwise import _clamp_mask
+    x = _x(node).data
+    return _op(rt, "mul", g, _const(rt, _clamp_mask(x, node.params), "mask"))
+
+
+def _r_extreme_pair(rt, g, node, i):
+    # NOTE: a tie splits the gradient in half, as PyTorch
+    a, b = (x.data if x.__class__ is Tensor else x for x in node.args)
+    mine, other = (a, b) if i == 0 else (b, a)
+    wins = mine > other if node.op.name == "maximum" else mine < other
+    share = np.where(wins, 1.0, 0.0) + np.where(a == b, 0.5, 0.0)
+    return _op(rt, "mul", g, _const(rt, share.astype(node.data.dtype), "mask"))
+
+
+def _r_where(rt, g, node, i):
+    cond = node.args[0]
+    return _op(rt, "where", cond, g, 0.0) if i == 1 else _op(rt, "where", cond, 0.0, g)
+
+
+def _keepdim(rt, g, node):
+    """g of a reduction with the reduced axes put back as size 1."""
+    dim = node.params.get("dim")
+    if dim is None or node.params.get("keepdim"):
+        return g
+    shape = list(g.data.shape)
+    for d in sorted(dim):
+        shape.insert(d, 1)
+    return _op(rt, "reshape", g, shape=tuple(shape))
+
+
+def _r_sum(rt, g, node, i):
+    return _op(rt, "expand", _keepdim(rt, g, node), shape=_x(node).data.shape)
+
+
+def _r_mean(rt, g, node, i):
+    x = _x(node).data
+    n = x.size // max(node.data.size, 1)
+    return _op(rt, "expand", _keepdim(rt, _op(rt, "div", g, n), node), shape=x.shape)
+
+
+def _r_extreme_all(rt, g, node, i):
+    # NOTE: ties share the gradient evenly, as PyTorch's max()/min()
+    x = _x(node).data
+    mask = x == node.data
+    return _op(rt, "mul", g, _const(rt, (mask / mask.sum()).astype(x.dtype), "mask"))
+
+
+def _r_extreme_dim(rt, g, node, i):
+    from .ops.reduce import _dim_index_mask
+    x = _x(node).data
+    argf = np.argmax if node.op.name == "max_dim" else np.argmin
+    onehot = _dim_index_mask([x], node.params, argf).astype(x.dtype)
+    spread = _op(rt, "expand", _keepdim(rt, g, node), shape=x.shape)
+    return _op(rt, "mul", spread, _const(rt, onehot, "mask"))
+
+
+def _r_reshape(rt, g, node, i):
+    return _op(rt, "reshape", g, shape=_x(node).data.shape)
+
+
+def _r_transpose(rt, g, node, i):
+    return _op(rt, "transpose", g, dims=node.params["dims"])
+
+
+def _r_T(rt, g, node, i):
+    return _op(rt, "T", g)
+
+
+def _r_clone(rt, g, node, i):
+    return g
+
+
+def _r_to_dtype(rt, g, node, i):
+    dt = _x(node).data.dtype
+    return g if g.data.dtype == dt else _op(rt, "to_dtype", g, dtype=dt)
+
+
+def _r_expand(rt, g, node, i):
+    return _sum_to(rt, g, _x(node).data.shape)
+
+
+def _r_index(rt, g, node, i):
+    p = node.params
+    name = INDEX_BACKWARD_NAMES.get(p["grad_fn"], "IndexPutBackward0")
+    return _op(rt, "index_backward", g, index=p["index"], advanced=p["advanced"],
+               grad_fn=name, shape=_x(node).data.shape)
+
+
+def _r_index_backward(rt, g, node, i):
+    p = node.params
+    return _op(rt, "index", g, index=p["index"], advanced=p["advanced"],
+               grad_fn="IndexBackward0" if p["advanced"] else "SliceBackward0")
+
+
+def _r_cat(rt, g, node, i):
+    d = node.params["dim"]
+    xs = node.args
+    if node.op.name == "stack":
+        index = (slice(None),) * d + (i,)
+        return _op(rt, "index", g, index=index, advanced=False, grad_fn="SelectBackward0")
+    start = sum(x.data.shape[d] for x in xs[:i])
+    index = (slice(None),) * d + (slice(start, start + xs[i].data.shape[d]),)
+    return _op(rt, "index", g, index=index, advanced=False, grad_fn="SliceBackward0")
+
+
+def _swap(rt, t):
+    """The last two axes swapped (.T for a matrix)."""
+    nd = t.data.ndim
+    return _op(rt, "T", t) if nd == 2 else _op(rt, "transpose", t, dims=(nd - 2, nd - 1))
+
+
+def _column(rt, t):
+    """(..., n) -> (..., n, 1): a stack of vectors as a stack of columns."""
+    return _op(rt, "reshape", t, shape=t.data.shape + (1,))
+
+
+def _r_matmul(rt, g, node, i):
+    # the cases of matmul: vector·vector, matrix·vector, vector·matrix,
+    # matrix·matrix, and with batch dimensions (summed back by _sum_to)
+    a, b = node.args
+    na, nb = a.data.ndim, b.data.ndim
+    if i == 0:
+        if na == 1 and nb == 1:
+            return _op(rt, "mul", g, b)
+        if nb == 1:                                  # (..., m, k) @ (k,)
+            return _op(rt, "outer", g, b) if na == 2 else _op(rt, "mul", _column(rt, g), b)
+        if na == 1:                                  # (k,) @ (..., k, n)
+            if nb == 2:
+                return _op(rt, "matmul", b, g)
+            gi = _op(rt, "matmul", b, _column(rt, g))
+            return _op(rt, "reshape", gi, shape=gi.data.shape[:-1])
+        return _op(rt, "matmul", g, _swap(rt, b))
+    if na == 1 and nb == 1:
+        return _op(rt, "mul", g, a)
+    if na == 1:                                      # a[:, None] * g[..., None, :]
+        if nb == 2:
+            return _op(rt, "outer", a, g)
+        row = _op(rt, "reshape", g, shape=g.data.shape[:-1] + (1, g.data.shape[-1]))
+        return _op(rt, "mul", _column(rt, a), row)
+    if nb == 1:                                      # A^T @ g, vector by vector
+        if na == 2:
+            return _op(rt, "matmul", _op(rt, "T", a), g)
+        gi = _op(rt, "matmul", _swap(rt, a), _column(rt, g))
+        return _op(rt, "reshape", gi, shape=gi.data.shape[:-1])
+    return _op(rt, "matmul", _swap(rt, a), g)
+
+
+def _r_outer(rt, g, node, i):
+    a, b = node.args
+    return _op(rt, "matmul", g, b) if i == 0 else _op(rt, "matmul", a, g)
+
+
+def _r_softmax(rt, g, node, i):
+    if node.data.ndim == 0:
+        return _op(rt, "mul", g, 0.0)     # softmax of one number is 1, a constant
+    d = node.params["dim"]
+    inner = _op(rt, "sum", _op(rt, "mul", g, node), dim=(d,), keepdim=True)
+    return _op(rt, "mul", node, _op(rt, "sub", g, inner))
+
+
+def _r_log_softmax(rt, g, node, i):
+    if node.data.ndim == 0:
+        return _op(rt, "mul", g, 0.0)     # log_softmax of one number is 0, a constant
+    d = node.params["dim"]
+    total = _op(rt, "sum", g, dim=(d,), keepdim=True)
+    return _op(rt, "sub", g, _op(rt, "mul", _op(rt, "exp", node), total))
+
+
+def _r_mse_loss(rt, g, node, i):
+    a, b = node.args
+    diff = _op(rt, "sub", a, b)
+    da = _op(rt, "mul", g, _op(rt, "mul", diff, 2.0 / diff.data.size))
+    return da if i == 0 else _op(rt, "neg", da)
+
+
+def _r_cross_entropy(rt, g, node, i):
+    from .ops.nn import _ce_count, _ce_parts
+    z = node.args[0]
+    if node.args[1].requires_grad:
+        raise _unsupported("cross_entropy", " to its target")
+    _, onehot, axis = _ce_parts([z.data, node.args[1].data])
+    total = onehot.sum(axis=axis, keepdims=True)
+    probs = _op(rt, "mul", _op(rt, "softmax", z, dim=axis), _const(rt, total, "target sum"))
+    d = _op(rt, "sub", probs, _const(rt, onehot, "one-hot target"))
+    return _op(rt, "mul", g, _op(rt, "div", d, _ce_count(z.data)))
+
+
+GRAPH_VJPS = {
+    "add": _r_add, "sub": _r_sub, "rsub": _r_sub, "neg": _r_neg, "mul": _r_mul,
+    "div": _r_div, "rdiv": _r_div, "pow": _r_pow, "exp": _r_exp, "log": _r_log,
+    "sqrt": _r_sqrt, "sin": _r_sin, "cos": _r_cos, "tanh": _r_tanh, "sigmoid": _r_sigmoid,
+    "tanh_backward": _r_tanh_backward, "sigmoid_backward": _r_sigmoid_backward,
+    "square": _r_square, "relu": _r_relu, "abs": _r_abs, "clamp": _r_clamp,
+    "maximum": _r_extreme_pair, "minimum": _r_extreme_pair, "where": _r_where,
+    "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
+    "max_dim": _r_extreme_dim, "min_dim": _r_extreme_dim,
+    "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
+    "unsqueeze": _r_reshape, "transpose": _r_transpose, "T": _r_T, "clone": _r_clone,
+    "to_dtype": _r_to_dtype, "expand": _r_expand, "index": _r_index,
+    "index_backward": _r_index_backward, "cat": _r_cat, "stack": _r_cat,
+    "matmul": _r_matmul, "dot": _r_matmul, "mv": _r_matmul, "mm": _r_matmul,
+    "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,
+    "mse_loss": _r_mse_loss, "cross_entropy": _r_cross_entropy,
+}
+
+
+# ---- the pass -------------------------------------------------------------------
+
+def _sum_to(rt, gi: Tensor, shape: tuple) -> Tensor:
+    """Sum a broadcast gradient back to an input's shape, with recorded ops."""
+    if gi.data.shape == shape:
+        return gi
+    extra = gi.data.ndim - len(shape)
+    if extra > 0:
+        gi = _op(rt, "sum", gi, dim=tuple(range(extra)), keepdim=False)
+    axes = tuple(k for k, s in enumerate(shape) if s == 1 and gi.data.shape[k] != 1)
+    if axes:
+        gi = _op(rt, "sum", gi, dim=axes, keepdim=True)
+    if gi.data.shape != shape:
+        gi = _op(rt, "expand" if gi.data.size != math.prod(shape) else "reshape", gi,
+                 shape=tuple(shape))
+    return gi
+
+
+def _seed(rt, root: Tensor, gradient) -> tuple[Tensor, bool]:
+    """The seed as a tensor of the graph (it may itself require grad)."""
+    if gradient is not None and gradient.__class__ is not Tensor:
+        gradient = functions.as_tensor(rt, gradient)
+    data, implicit = autodiff.seed_gradient(root, gradient)   # PyTorch's checks
+    if gradient is None:
+        return _const(rt, data, "ones_like"), implicit
+    if gradient.data.dtype != root.data.dtype:
+        gradient = functions.f_to(rt, gradient, root.data.dtype)
+    return gradient, implicit
+
+
+def _check_supported(order) -> None:
+    for node in order:
+        if node.recorded and node.op.name not in GRAPH_VJPS and any(
+                a.__class__ is Tensor and a.requires_grad for a in node.args):
+            raise _unsupported(node.op.name)
+
+
+def _graph_backward(rt, roots, seeds, retain_graph: bool):
+    """The reverse pass with every VJP recorded. Returns (grads: tensor ->
+    gradient Tensor, steps, pruned, order) like autodiff.run_backward."""
+    order = backward_graph(roots)
+    order.reverse()
+    _check_supported(order)
+    grads: dict = {}
+    for r, s in zip(roots, seeds):
+        grads[r] = _op(rt, "add", grads[r], s) if r in grads else s
+    steps, pruned = [], []
+    for node in order:
+        g = grads.get(node)
+        if g is None:
+            continue
+        if not node.recorded:
+            steps.append((node, g.data, ()))
+            continue
+        op = node.op
+        if node.freed and op.saves:
+            raise GradvizError(
+                autodiff.FREED_MESSAGE, kind=RUNTIME,
+                hint="pass retain_graph=True to the first backward() to call it again on "
+                     "the same graph, or recompute the forward pass before backward()")
+        rule = GRAPH_VJPS[op.name]
+        sent = []
+        for i, a in enumerate(node.args):
+            if a.__class__ is not Tensor:
+                continue
+            if not a.requires_grad:
+                pruned.append((node, a))
+                continue
+            gi = _sum_to(rt, rule(rt, g, node, i), a.data.shape)
+            if gi.data.dtype != a.data.dtype:
+                gi = _op(rt, "to_dtype", gi, dtype=a.data.dtype)
+            prev = grads.get(a)
+            grads[a] = gi if prev is None else _op(rt, "add", prev, gi)
+            sent.append((a, gi.data))
+        steps.append((node, g.data, tuple(sent)))
+    if not retain_graph:
+        for node in order:
+            if node.recorded:
+                node.freed = True
+    return grads, steps, pruned, order
+
+
+def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tuple:
+    """torch.autograd.grad(outs, ins, grad_outputs=gos, create_graph=True)."""
+    for t in outs + ins:
+        functions._need_tensor(t, "grad")
+    for t in ins:
+        if not t.requires_grad:
+            raise GradvizError("One of the differentiated Tensors does not require grad")
+    seeds = [_seed(rt, o, g)[0] for o, g in zip(outs, gos)]
+    # PyTorch: retain_graph defaults to create_graph
+    keep = True if retain_graph is None else bool(retain_graph)
+    if rt.on_backward is not None:
+        rt.on_backward(rt, "grad", outs, [s.data for s in seeds], ins)
+    grads, steps, pruned, order = _graph_backward(rt, outs, seeds, keep)
+    result = []
+    for t in ins:
+        g = grads.get(t)
+        if g is None and not allow_unused:
+            raise GradvizError(
+                "One of the differentiated Tensors appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(g)
+    rt.log_pass("grad", outs, [s.data for s in seeds], keep, steps, pruned, order)
+    return tuple(result)
+
+
+def backward_with_graph(rt, root: Tensor, gradient, retain_graph) -> None:
+    """y.backward(create_graph=True): .grad becomes a node of the graph."""
+    seed, implicit = _seed(rt, root, gradient)
+    keep = True if retain_graph is None else bool(retain_graph)
+    if rt.on_backward is not None:
+        rt.on_backward(rt, "backward", [root], [seed.data], None)
+    grads, steps, pruned, order = _graph_backward(rt, [root], [seed], keep)
+    for t in order:
+        if t.recorded and not t.retains_grad:
+            continue
+        g = grads.get(t)
+        if g is None:
+            continue
+        if g.recorded:
+            # PyTorch, with create_graph: .grad = .grad + g, out of place
+            if t.grad is not None and t.grad.seq < 0:
+                rt.tape.add(t.grad, rt.span, label="grad")
+            new = g if t.grad is None else _op(rt, "add", t.grad, g)
+        else:
+            total = g.data if t.grad is None else t.grad.data + g.data
+            new = Tensor(np.array(total, dtype=t.data.dtype, copy=True))
+        new.meta = {**(new.meta or {}), "grad_of": t.seq}
+        t.grad = new
+    rt.log_pass("backward", [root], [seed.data], keep, steps, pruned, order, implicit)

@@ -1,0 +1,156 @@
+"""The op reference, read from the op registry: what `gradviz ops` prints and
+what scripts/make_dsl_docs.py writes into docs/dsl.md.
+
+One row per registered op: its DSL name, how a program writes it (function,
+method, operator), PyTorch's grad_fn name(s), the VJP formula a learner reads
+and whether a forward-mode (JVP) rule exists. Nothing here is typed by hand
+except how the few ops whose registry name is not a DSL name are spelt
+(OPERATOR_FORMS, NAME_FORMS), so the reference cannot drift from the code.
+"""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+
+# how an operator op is written (the registry's `symbol` says which operator;
+# these say on what, so `2 - x` and `x - 2` are told apart)
+OPERATOR_FORMS = {
+    "rsub": "2 - x", "rdiv": "2 / x", "neg": "-x", "index": "x[i], x[a:b], x[:, j]",
+    "T": "x.T",
+}
+# registry names that a program spells differently (or not at all)
+NAME_FORMS = {
+    "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (),
+    "to_dtype": ("float", "double", "long", "bool", "to"), "index": (), "T": (),
+}
+# ops whose grad_fn name is chosen outside the op (by the indexing code)
+GRAD_FN_SOURCES = {"index": ("gradviz.interpreter", "Interpreter.index_tensor")}
+# calls that take a dim: the `_dim` ops are these functions with dim=
+DIM_SUFFIX = "_dim"
+# shown for an op whose grad_fn name is passed in when it is recorded
+RUNTIME_GRAD_FN = "(as recorded)"
+COLUMNS = ("op", "written as", "grad_fn", "VJP formula", "JVP")
+
+
+@dataclass(frozen=True, slots=True)
+class OpRow:
+    op: str                 # the registry (DSL) name
+    functions: tuple        # `exp(x)`, `torch.exp(x)`, `F.relu(x)`
+    methods: tuple          # `x.exp()`
+    operator: str           # `a * b`, or ""
+    grad_fns: tuple         # PyTorch's grad_fn names this op can record
+    formula: tuple          # per differentiable input, the VJP formula
+    jvp: bool               # has a forward-mode rule
+    differentiable: bool
+
+    def parts(self) -> tuple[tuple[str, ...], ...]:
+        """The row as lists of items, one list per COLUMNS entry (empty: none)."""
+        written = self.functions + self.methods + ((self.operator,) if self.operator else ())
+        formula = self.formula or (("not differentiable",) if not self.differentiable else ())
+        grad_fns = self.grad_fns or ((RUNTIME_GRAD_FN,) if self.differentiable else ())
+        return ((self.op,), written, grad_fns, formula, ("yes" if self.jvp else "no",))
+
+
+def _backward_names(fn) -> list[str]:
+    """The grad_fn names a function can return: the "...BackwardN" string
+    constants of its code and of the code nested in it (no recursion)."""
+    found: list[str] = []
+    stack = [fn.__code__]
+    while stack:
+        code = stack.pop(0)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                stack.append(const)
+            elif (isinstance(const, str) and "Backward" in const and const[-1:].isdigit()
+                  and const.isidentifier() and const not in found):
+                found.append(const)
+    return found
+
+
+def _grad_fns(op) -> tuple[str, ...]:
+    if op.name in GRAD_FN_SOURCES:
+        import importlib
+
+        module, qualname = GRAD_FN_SOURCES[op.name]
+        obj = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        return tuple(_backward_names(obj))
+    gf = op.grad_fn
+    if gf is None:
+        return ()
+    if isinstance(gf, str):
+        return (gf,)
+    return tuple(_backward_names(gf))
+
+
+def _call_forms(op) -> tuple[tuple, tuple]:
+    from ..functions import FUNCTIONS, METHODS, NN_FUNCTIONAL
+
+    names = NAME_FORMS.get(op.name, (op.name,))
+    dim = ", dim" if op.name.endswith(DIM_SUFFIX) else ""
+    functions, methods = [], []
+    for n in names:
+        if n in FUNCTIONS:
+            functions.append(f"{n}(x{dim})" if op.name.endswith(DIM_SUFFIX) else f"{n}")
+        if n in NN_FUNCTIONAL:
+            functions.append(f"F.{n}")
+        if n in METHODS:
+            methods.append(f"x.{n}({dim.lstrip(', ')})")
+    return tuple(functions), tuple(methods)
+
+
+def _operator(op) -> str:
+    if op.name in OPERATOR_FORMS:
+        return OPERATOR_FORMS[op.name]
+    sym = op.symbol
+    if sym and not sym[0].isalpha() and not sym.startswith((".", "[")):
+        return f"a {sym} b"
+    return ""
+
+
+def op_rows() -> list[OpRow]:
+    """Every registered op, in registration order."""
+    from ..ops import OPS
+
+    rows = []
+    for op in OPS.values():
+        functions, methods = _call_forms(op)
+        rows.append(OpRow(
+            op=op.name, functions=functions, methods=methods, operator=_operator(op),
+            grad_fns=_grad_fns(op), formula=tuple(f for f in op.formula if f),
+            jvp=any(j is not None for j in op.jvp), differentiable=op.differentiable))
+    return rows
+
+
+def ops_table(rows: list[OpRow] | None = None):
+    """A rich Table of the ops, one item per line in a cell; '—' means none."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="gradviz ops: every op in the registry", title_justify="left",
+                  box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table.add_column(COLUMNS[0], no_wrap=True, style="bold")
+    table.add_column(COLUMNS[1], overflow="fold")
+    table.add_column(COLUMNS[2], overflow="fold", style="cyan")
+    table.add_column(COLUMNS[3], overflow="fold", ratio=1)
+    table.add_column(COLUMNS[4], no_wrap=True)
+    for row in rows if rows is not None else op_rows():
+        # Text, not markup: formulas like `[x > 0]` must print as written
+        table.add_row(*(Text("\n".join(items) or "—") for items in row.parts()))
+    return table
+
+
+def ops_markdown(rows: list[OpRow] | None = None) -> str:
+    """The ops as a Markdown table (for docs/dsl.md)."""
+    def esc(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for row in rows if rows is not None else op_rows():
+        op, written, grad_fns, formula, jvp = row.parts()
+        cells = [f"`{op[0]}`", ", ".join(f"`{esc(w)}`" for w in written) or "—",
+                 ", ".join(grad_fns) or "—", esc("; ".join(formula)) or "—", jvp[0]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

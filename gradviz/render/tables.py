@@ -1,0 +1,795 @@
+"""Terminal tables of a run: the graph, the ``.grad`` timeline, the passes.
+
+``print_tables(record)`` prints, after the program's own output:
+
+* a header line: file, tensors (recorded ops, leaves), backward passes and
+  what happened (zero_(), pruned, freed, failed);
+* the graph table, one row per tensor in creation order (a topological
+  order): id, source line, name and expression, op (DSL symbol and
+  PyTorch's grad_fn; the creation function for leaves), shape (dtype when
+  not float32), value, final ``.grad``, flags; then notes for what occurs;
+* the gradient timeline: every leaf's ``.grad`` after each backward() and
+  zero_(); then one row per backward pass: root, seed gradient, nodes
+  visited, inputs pruned, whether the graph was kept;
+* warnings (NaN/inf) and, when the program failed, a pointer at the failing
+  line (the CLI prints the message itself, on stderr).
+
+Visual legend:
+
+* names bold, ``= expression`` dim (``torch.`` dropped, long ones cut with
+  ``…``; none for a named leaf: the op and value columns say it all); a row
+  whose name was rebound later says ``(old)``;
+* values and grads: the whole tensor up to 8 elements (a matrix one row per
+  line), else ``min … max, mean`` (``format_compact``); bold red when they
+  hold NaN/inf; ``†`` on a ``.grad`` tensor's value (its value at the end);
+* grad: dim ``None`` for a leaf that requires grad and has none, dim
+  ``not retained`` where PyTorch keeps no ``.grad`` (a non-leaf), empty
+  where no gradient is involved;
+* flags: ``leaf`` green, ``requires_grad`` cyan (on leaves only: every
+  non-leaf requires grad), ``root`` (backward() was called on it) magenta,
+  ``retains_grad`` blue, ``detached`` / ``no_grad`` / ``pruned¹`` yellow
+  (numbered notes give the reason), ``freed`` dim, ``error`` and
+  ``nan/inf`` (its value, .grad or a gradient through it) bold red;
+* timeline: dim ``None`` before a leaf's first gradient, dim ``unchanged``
+  when the event did not touch that leaf.
+
+Below 100 columns the graph table drops the line and shape columns (the
+value's brackets, or ``size=`` of a summary, give the shape; a dtype
+follows the value). Column widths are fitted to the terminal so that names,
+grad_fn names and flags are never cut and as few lines as possible wrap;
+values wrap after a comma with their brackets' indentation.
+
+Big graphs: at most ``max_rows`` node rows (the first ones, the last ones,
+and within a quarter of the budget the ones a reader looks for: failing
+rows, backward roots, the first NaN, named tensors, parameters); each gap is
+one ``… N more nodes …`` row counting the ops it hides. Values are formatted
+only for the rows shown. Colours follow rich's Console (off when NO_COLOR is
+set or stdout is not a terminal).
+"""
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record
+from .torchfmt import format_compact
+
+MAX_ROWS = 60              # node rows shown before the middle is elided
+MAX_ELEMS = 8              # tensors up to this size are shown whole
+EXPR_CHARS = 32            # an expression longer than this is shortened
+EXPR_CHARS_NARROW = 24     # the same below WIDE columns
+GAP_TOP_OPS = 3            # ops named in an elision row
+MAX_EVENT_COLS = 12        # timeline events shown (first and last halves)
+EVENT_COL_CHARS = 22       # room a timeline column wants, to split into chunks
+MAX_PASS_ROWS = 20         # backward-pass rows shown (first and last halves)
+WIDE = 100                 # from this terminal width on: line and shape columns
+GAP = 2                    # between columns: the box's blank divider and a left pad
+# how narrow a column may get, at most, before words are cut; names are
+# never cut (their column is at least as wide as the longest name shown)
+MIN_WIDTHS = {"name": 12, "op": 20, "shape": 12, "value": 13, "grad": 13,
+              "flags": 13, "root": 14, "seed": 10, "pruned": 12, "graph": 17}
+DEFAULT_MIN_WIDTH = 12
+NAME_WIDTH = 12            # the name column gets no narrower while its text is wider
+# a wrapped line of a value or grad (a matrix row in two) costs more than
+# one of a name or a flag list, when columns give up room
+WRAP_WEIGHTS = {"value": 3, "grad": 3, "name": 2}
+
+FLAG_STYLES = {
+    "leaf": "green", "requires_grad": "cyan", "root": "bold magenta",
+    "retains_grad": "blue", "detached": "yellow", "no_grad": "yellow",
+    "pruned": "yellow", "freed": "dim", "error": "bold red", "nan/inf": "bold red",
+}
+# one short explanation per flag that is not self-explanatory, printed under
+# the table only for the flags that occur
+FLAG_NOTES = {
+    "root": "backward() was called on it",
+    "retains_grad": "retain_grad() was called: it keeps its .grad",
+    "detached": "made by detach(): same value, no gradient flows back",
+    "no_grad": "made inside `with no_grad():`, not recorded",
+    "freed": "backward() released its saved values (backward through it again "
+             "needs retain_graph=True the first time)",
+}
+CELL_NOTES = {
+    "not retained": "not retained: PyTorch keeps .grad on leaves only (a non-leaf's .grad "
+                    "is None) unless retain_grad() was called",
+    "grad_value": "† .grad changes in place with each backward() and zero_(): its value "
+                  "at the end (the timeline has its history)",
+}
+SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
+NAN_STYLE = "bold red"
+
+
+def print_tables(record: Record, console: Console | None = None,
+                 max_rows: int = MAX_ROWS) -> None:
+    """Print the header, graph table, gradient timeline, passes and warnings
+    of ``record`` to ``console`` (a new stdout Console by default); at most
+    ``max_rows`` node rows."""
+    console = console or Console()
+    width = console.width
+    with _gc_paused():
+        view = _View(record, max(4, max_rows), width)
+        console.print(view.header(), highlight=False)
+        if view.nodes:
+            console.print(view.graph_table())
+            for line in view.notes():
+                console.print(line, highlight=False)
+        timeline = view.timeline_tables()
+        if timeline:
+            console.print()
+            console.print(Text(".grad of each leaf after each backward() and zero_()",
+                               style="bold"))
+            for table in timeline:
+                console.print(table)
+        passes = view.pass_table()
+        if passes is not None:
+            console.print()
+            console.print(Text("what flowed in each backward pass", style="bold"))
+            console.print(passes)
+        warnings = view.warnings()
+        if warnings:
+            console.print()
+            for line in warnings:
+                console.print(line, highlight=False)
+
+
+@contextmanager
+def _gc_paused():
+    """Building 300,000 node records makes the cycle collector rescan the
+    whole heap again and again (seconds); nothing built here forms cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass(slots=True)
+class _Tensor:
+    """A value or grad cell: laid out once its column width is known."""
+
+    text: str
+    style: str = ""
+    suffix: Text | None = None     # dim extras: a dtype, a † mark
+
+    @property
+    def plain(self) -> str:
+        return self.text + (self.suffix.plain if self.suffix else "")
+
+    def render(self, width: int) -> Text:
+        out = Text(_wrap_after_commas(self.text, width), style=self.style)
+        if self.suffix:
+            out.append_text(self.suffix)
+        return out
+
+
+class _View:
+    """What the tables show, computed once per record."""
+
+    def __init__(self, record: Record, max_rows: int, width: int):
+        self.record = record
+        self.nodes: list[NodeRecord] = record.nodes
+        self.events: list[dict] = record.events
+        self.max_rows = max_rows
+        self.width = width
+        self.wide = width >= WIDE
+        self.expr_chars = EXPR_CHARS if self.wide else EXPR_CHARS_NARROW
+        self.report = record.nonfinite      # NaN/inf, found once for every renderer
+        self.final = _final_bindings(record)
+        self.final_names = set(self.final.values())
+        self.pruned_notes: dict[str, int] = {}   # reason -> note number
+        self.flags_seen: dict[str, None] = {}
+        self.notes_seen: dict[str, None] = {}
+
+    # ---- header -----------------------------------------------------------
+    def header(self) -> Text:
+        nodes = self.nodes
+        n_ops = sum(1 for n in nodes if not n.is_leaf)
+        kinds = Counter(e["kind"] for e in self.events)
+        pruned = sum(1 for n in nodes if n.pruned)
+        freed = sum(1 for n in nodes if n.freed)
+        parts = [f"{_count(len(nodes), 'tensor')} ({_count(n_ops, 'recorded op')}, "
+                 f"{_count(len(nodes) - n_ops, 'leaf', 'leaves')})" if nodes
+                 else "no tensors",
+                 _count(kinds["backward"], "backward pass", "backward passes")]
+        if kinds["grad"]:
+            parts.append(_count(kinds["grad"], "grad() call"))
+        if kinds["zero_"]:
+            parts.append(f"{kinds['zero_']:,} zero_()")
+        if pruned:
+            parts.append(_count(pruned, "node") + " pruned")
+        if freed:
+            parts.append(f"{freed:,} freed")
+        text = Text()
+        text.append(self.record.filename, style="bold")
+        text.append(": " + ", ".join(parts))
+        if self.record.error is not None:
+            line = self.record.error.get("line")
+            text.append(", ")
+            text.append(f"failed at line {line}" if line else "failed", style="bold red")
+        return text
+
+    # ---- the graph table --------------------------------------------------
+    def shown_rows(self) -> list[int | tuple[int, int]]:
+        """Seqs to show, in order, with (start, stop) for each elided gap."""
+        n = len(self.nodes)
+        if n <= self.max_rows:
+            return list(range(n))
+        nodes = self.nodes
+        wanted: dict[int, None] = {}
+        wanted.update((x.seq, None) for x in nodes if x.error)
+        wanted.update((x.seq, None) for x in nodes if x.backward_root)
+        if self.report.first_value is not None:
+            wanted[self.report.first_value] = None
+        if self.report.first_grad is not None:
+            wanted[self.report.first_grad.op_seq] = None
+        wanted.update((seq, None) for seq in sorted(self.final))
+        wanted.update((x.seq, None) for x in nodes if x.is_leaf and x.requires_grad)
+        pinned = list(wanted)[:self.max_rows // 4]
+        head = (self.max_rows - len(pinned)) * 2 // 3
+        tail = self.max_rows - len(pinned) - head
+        keep = dict.fromkeys(pinned)
+        keep.update(dict.fromkeys(range(n - tail, n)))
+        keep.update(dict.fromkeys(range(head)))
+        while len(keep) < self.max_rows:     # pinned rows that were in the head or tail
+            keep[head] = None
+            head += 1
+        out: list[int | tuple[int, int]] = []
+        prev = -1
+        for seq in sorted(keep):
+            if seq > prev + 1:
+                out.append((prev + 1, seq))
+            out.append(seq)
+            prev = seq
+        return out
+
+    def graph_table(self) -> Table:
+        keys = ["id", "line", "name", "op", "shape", "value", "grad", "flags"]
+        heads = ["id", "line", "name = expr", "op", "shape", "value", "grad", "flags"]
+        keep = [self.wide or k not in ("line", "shape") for k in keys]
+        keys = [k for k, on in zip(keys, keep) if on]
+        heads = [h for h, on in zip(heads, keep) if on]
+        rows = []
+        names_width = 0
+        for item in self.shown_rows():
+            if isinstance(item, tuple):
+                row = self._gap_row(*item)
+            else:
+                n = self.nodes[item]
+                row = self._node_row(n)
+                if n.name:
+                    names_width = max(names_width, cell_len(n.name))
+            rows.append([cell for cell, on in zip(row, keep) if on])
+        mins = {**MIN_WIDTHS, "name": max(MIN_WIDTHS["name"], names_width)}
+        return _build_table(heads, rows, [mins.get(k, DEFAULT_MIN_WIDTH) for k in keys],
+                            self.width, fixed=[k in ("id", "line", "shape") for k in keys],
+                            right=[k == "line" for k in keys],
+                            weights=[WRAP_WEIGHTS.get(k, 1) for k in keys],
+                            at_least=[NAME_WIDTH if k == "name" else 0 for k in keys])
+
+    def _node_row(self, n: NodeRecord) -> list:
+        ident = Text(n.id, style="bold red" if n.error else "dim")
+        line = Text(str(n.line) if n.line else "", style="dim")
+        return [ident, line, self._label(n), self._op_cell(n), _shape_cell(n),
+                self._value_cell(n), self._grad_cell(n), self._flags(n)]
+
+    def _gap_row(self, start: int, stop: int) -> list:
+        counts = Counter(n.op for n in self.nodes[start:stop])
+        ops = ", ".join(f"{op} ×{k:,}" for op, k in counts.most_common(GAP_TOP_OPS))
+        if len(counts) > GAP_TOP_OPS:
+            ops += ", …"
+        first, last = self.nodes[start].line, self.nodes[stop - 1].line
+        lines = f"{first}–{last}" if first and last and first != last else str(first or "")
+        return [Text("⋮", style="dim"), Text(lines, style="dim"),
+                Text(f"… {stop - start:,} more nodes …", style="italic"),
+                Text(f"({ops})", style="italic"), Text(""), Text(""), Text(""), Text("")]
+
+    def _name(self, n: NodeRecord) -> Text:
+        text = Text(n.name or "", style="bold")
+        if n.name and self.final.get(n.seq) != n.name and n.name in self.final_names:
+            text.append(" (old)", style="dim")
+        return text
+
+    def _label(self, n: NodeRecord) -> Text:
+        expr = _shorten(n.expr, self.expr_chars)
+        if not n.name:
+            return Text(expr or n.op)
+        text = self._name(n)
+        if n.kind in (PARAM, CONST):
+            return text   # the op column names the creation function, value the data
+        if expr and expr != n.name:
+            text.append(" = " + expr, style="dim")
+        return text
+
+    def _ref(self, id_: str) -> str:
+        """Another node, by name when it has one."""
+        n = self.nodes[int(id_[1:])]
+        return n.name or n.id
+
+    def _op_cell(self, n: NodeRecord) -> Text:
+        text = Text()
+        if n.kind == OP:
+            text.append(n.symbol, style="bold")
+            for k, v in n.params.items():
+                text.append(f" {k}={v}")
+            if n.grad_fn:
+                text.append("  " + n.grad_fn, style="dim")
+        elif n.kind == DETACHED:
+            text.append("detach", style="bold")
+            if n.detached_from:
+                text.append(" of " + self._ref(n.detached_from), style="dim")
+        elif n.kind == GRAD:
+            text.append(".grad", style="bold")
+            if n.grad_of:
+                text.append(" of " + self._ref(n.grad_of), style="dim")
+        else:
+            text.append(n.op)
+        return text
+
+    def _value_cell(self, n: NodeRecord) -> _Tensor:
+        cell = _tensor_cell(n.value, n.dtype, n.seq in self.report.values,
+                            size=not self.wide)
+        suffix = Text(style="dim")
+        if n.dtype != "float32" and not self.wide:
+            suffix.append(" " + n.dtype)
+        if n.kind == GRAD:
+            # one tensor whose value backward() and zero_() change in place
+            self.notes_seen["grad_value"] = None
+            suffix.append("†")
+        cell.suffix = suffix if suffix else None
+        return cell
+
+    def _grad_cell(self, n: NodeRecord):
+        if n.grad is not None:
+            return _tensor_cell(n.grad, n.dtype, _has_nonfinite(n.grad), size=not self.wide)
+        if n.is_leaf:
+            return Text("None", style="dim") if n.requires_grad else Text("")
+        if n.retains_grad:
+            return Text("None", style="dim")
+        self.notes_seen["not retained"] = None
+        return Text("not retained", style="dim")
+
+    def _flags(self, n: NodeRecord) -> Text:
+        words: list[tuple[str, str]] = []   # (flag, text shown)
+        if n.error:
+            words.append(("error", "error"))
+        if self.report.fault_of(n.seq) is not None:
+            # its value, its .grad, or a gradient that went through it
+            words.append(("nan/inf", "nan/inf"))
+        if n.is_leaf:
+            words.append(("leaf", "leaf"))
+        if n.requires_grad and n.is_leaf:
+            # (a non-leaf always requires grad: saying so on every op row is noise)
+            words.append(("requires_grad", "requires_grad"))
+        if n.backward_root:
+            words.append(("root", "root"))
+        if n.retains_grad:
+            words.append(("retains_grad", "retains_grad"))
+        if n.kind == DETACHED:
+            words.append(("detached", "detached"))
+        if n.no_grad is not None:
+            words.append(("no_grad", "no_grad"))
+        if n.pruned:
+            reason = n.pruned_reason or "backward() did not need it"
+            mark = self.pruned_notes.setdefault(reason, len(self.pruned_notes) + 1)
+            words.append(("pruned", "pruned" + _superscript(mark)))
+        if n.freed:
+            words.append(("freed", "freed"))
+        text = Text()
+        for flag, shown in words:
+            self.flags_seen[flag] = None
+            if text:
+                text.append(" ")
+            text.append(shown, style=FLAG_STYLES[flag])
+        return text
+
+    def notes(self) -> list[Text]:
+        """Notes on what the graph table shows (call after graph_table)."""
+        out = []
+        for reason, mark in self.pruned_notes.items():
+            line = Text(_superscript(mark) + " ", style="yellow")
+            line.append("pruned", style=FLAG_STYLES["pruned"])
+            line.append(f": backward() skipped it ({reason})", style="dim")
+            out.append(line)
+        for key, note in CELL_NOTES.items():
+            if key in self.notes_seen:
+                out.append(Text(note, style="dim"))
+        legend = Text()
+        for flag, note in FLAG_NOTES.items():
+            if flag in self.flags_seen:
+                if legend:
+                    legend.append(" · ", style="dim")
+                legend.append(flag, style=FLAG_STYLES[flag])
+                legend.append(": " + note, style="dim")
+        if legend:
+            out.append(legend)
+        return out
+
+    # ---- the gradient timeline --------------------------------------------
+    def _grad_histories(self) -> tuple[list[str], dict[int, dict[int, np.ndarray]]]:
+        """Event column titles, and per leaf {column: .grad after it}: what
+        Record.grad_history gives, for all leaves in one pass over events."""
+        columns: list[str] = []
+        history: dict[int, dict[int, np.ndarray]] = {}
+        for ev in self.events:
+            if ev["kind"] == "backward" and ev.get("leaf_grads"):
+                col = len(columns)
+                columns.append(f"backward #{ev['pass']} (line {ev['line']})")
+                for seq, g in ev["leaf_grads"].items():
+                    history.setdefault(seq, {})[col] = g
+            elif ev["kind"] == "zero_" and ev.get("grad_of") is not None:
+                before = history.get(ev["grad_of"])
+                if not before:
+                    continue   # zeroing a .grad no backward filled: nothing to show
+                col = len(columns)
+                columns.append(f"zero_() (line {ev['line']})")
+                before[col] = np.zeros_like(before[max(before)])
+        return columns, history
+
+    def timeline_tables(self) -> list[Table]:
+        columns, history = self._grad_histories()
+        if not history:
+            return []
+        shown_cols: list[int | None] = list(range(len(columns)))
+        if len(columns) > MAX_EVENT_COLS:
+            half = MAX_EVENT_COLS // 2
+            shown_cols = shown_cols[:half] + [None] + shown_cols[-half:]
+        leaves = sorted(history)
+        hidden = len(leaves) - self.max_rows if len(leaves) > self.max_rows else 0
+        leaves = leaves[:len(leaves) - hidden]
+        per_table = max(1, min(6, (self.width - 12) // EVENT_COL_CHARS))
+        tables = []
+        for start in range(0, len(shown_cols), per_table):
+            chunk = shown_cols[start:start + per_table]
+            heads = ["leaf"] + ["…" if c is None else columns[c] for c in chunk]
+            rows = []
+            for seq in leaves:
+                cells = history[seq]
+                first = min(cells)
+                row: list = [self._short_label(self.nodes[seq])]
+                for col in chunk:
+                    if col is None:
+                        row.append(Text(f"{len(columns) - MAX_EVENT_COLS:,} more",
+                                        style="dim"))
+                    elif col in cells:
+                        g = cells[col]
+                        row.append(_tensor_cell(g, self.nodes[seq].dtype, _has_nonfinite(g)))
+                    else:
+                        row.append(Text("None" if col < first else "unchanged", style="dim"))
+                rows.append(row)
+            if hidden and start + per_table >= len(shown_cols):
+                rows.append([Text(f"… {hidden:,} more leaves", style="italic")] +
+                            [Text("")] * len(chunk))
+            names = max(cell_len(r[0].plain) for r in rows)
+            mins = [max(MIN_WIDTHS["name"], names)] + [MIN_WIDTHS["value"]] * len(chunk)
+            tables.append(_build_table(heads, rows, mins, self.width))
+        return tables
+
+    def _short_label(self, n: NodeRecord) -> Text:
+        if n.name:
+            return self._name(n)
+        return Text(_shorten(n.expr, self.expr_chars) or n.id)
+
+    # ---- backward passes ----------------------------------------------------
+    def pass_table(self) -> Table | None:
+        passes = [e for e in self.events if e["kind"] in ("backward", "grad")]
+        if not passes:
+            return None
+        shown: list[dict | None] = list(passes)
+        if len(passes) > MAX_PASS_ROWS:
+            half = MAX_PASS_ROWS // 2
+            shown = passes[:half] + [None] + passes[-half:]
+        keys = ["pass", "line", "root", "seed", "visited", "pruned", "graph"]
+        heads = ["pass", "line", "root", "gradient=", "visited", "pruned", "graph after"]
+        rows = []
+        for ev in shown:
+            if ev is None:
+                rows.append([Text("⋮", style="dim"), Text(""),
+                             Text(f"… {len(passes) - MAX_PASS_ROWS:,} more passes …",
+                                  style="italic")] + [Text("")] * 4)
+            else:
+                rows.append(self._pass_row(ev))
+        return _build_table(heads, rows, [MIN_WIDTHS.get(k, DEFAULT_MIN_WIDTH) for k in keys],
+                            self.width, fixed=[k in ("pass", "line", "visited") for k in keys],
+                            right=[k in ("line", "visited") for k in keys])
+
+    def _pass_row(self, ev: dict) -> list:
+        what = "backward" if ev["kind"] == "backward" else "grad()"
+        roots = Text()
+        for i, seq in enumerate(ev["roots"]):
+            r = self.nodes[seq]
+            if i:
+                roots.append(", ")
+            roots.append_text(self._short_label(r))
+            roots.append(f" ({r.id})", style="dim")
+        seeds = ev.get("seeds") or []
+        if ev.get("implicit_seed"):
+            seed = Text("1. (implicit)")
+        elif seeds:
+            dtype = self.nodes[ev["roots"][0]].dtype if ev["roots"] else "float32"
+            seed = _tensor_cell(seeds[0], dtype, _has_nonfinite(seeds[0]))
+        else:
+            seed = Text("")
+        pruned_seqs = list(dict.fromkeys(b for _, b in ev.get("pruned") or []))
+        pruned = Text(", ".join(_plain_label(self.nodes[s]) for s in pruned_seqs[:3]),
+                      style="yellow")
+        if len(pruned_seqs) > 3:
+            pruned.append(f" and {len(pruned_seqs) - 3:,} more", style="yellow")
+        if ev["kind"] != "backward":
+            graph = Text("")
+        elif ev.get("retain_graph"):
+            graph = Text("kept: retain_graph=True", style="green")
+        else:
+            graph = Text("freed", style="dim")
+        return [Text(f"{what} #{ev['pass']}", style="bold"), Text(str(ev["line"])), roots,
+                seed, Text(f"{len(ev.get('steps') or []):,}"), pruned, graph]
+
+    # ---- warnings and the error pointer ------------------------------------
+    def warnings(self) -> list[Text]:
+        out = []
+        report = self.report
+        if report.values:
+            first = self.nodes[report.first_value]
+            k = len(report.values)
+            out.append(Text(f"⚠ {_count(k, 'tensor')} {'holds' if k == 1 else 'hold'} "
+                            f"NaN/inf; first: {_where(first, report.values[first.seq].text)}",
+                            style=NAN_STYLE))
+        if report.grads:
+            origin = report.first_grad
+            op = self.nodes[origin.op_seq]
+            k = len(report.grads)
+            what = ("the seed gradient of " if origin.from_seed else
+                    "the backward of " if origin.op_seq != origin.to_seq else "the .grad of ")
+            out.append(Text(f"⚠ {_count(k, 'tensor')} got a NaN/inf gradient; first: "
+                            f"{what}{_where(op, origin.fault.text)}", style=NAN_STYLE))
+        err = self.record.error
+        if err is not None:
+            line = err.get("line")
+            text = Text(f"✗ the program stopped at line {line}" if line
+                        else "✗ the program stopped", style="bold red")
+            text.append(f" ({err.get('type') or 'error'}, message above)")
+            if any(n.error for n in self.nodes):
+                text.append("; the rows marked ")
+                text.append("error", style=FLAG_STYLES["error"])
+                text.append(" are the tensors that line used")
+            out.append(text)
+        return out
+
+
+# ---- layout -----------------------------------------------------------------
+def _build_table(heads: list[str], rows: list[list], mins: list[int], width: int,
+                 fixed: list[bool] | None = None, right: list[bool] | None = None,
+                 weights: list[int] | None = None, at_least: list[int] | None = None) -> Table:
+    """A borderless table with a rule under the header, its column widths
+    fitted by ``_fit``; tensor cells are wrapped to their column."""
+    widths = _fit([[Text(h) for h in heads]] + rows, mins, width, fixed, weights, at_least)
+    right = right or [False] * len(heads)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                  header_style="bold", padding=(0, 0, 0, GAP - 1))
+    for head, w, r in zip(heads, widths, right):
+        table.add_column(head, width=w, overflow="fold", justify="right" if r else "left")
+    for row in rows:
+        table.add_row(*(c.render(w) if isinstance(c, _Tensor) else c
+                        for c, w in zip(row, widths)))
+    return table
+
+
+def _fit(rows: list[list], mins: list[int], width: int, fixed: list[bool] | None = None,
+         weights: list[int] | None = None, at_least: list[int] | None = None) -> list[int]:
+    """Column widths for ``rows`` (the header first) within ``width``.
+
+    Each column starts at its widest line. While the table is too wide, one
+    column gives up cells where that adds the fewest wrapped lines per cell,
+    times the column's weight (then the most cells), so that one long value
+    does not cost every row a second line. No column goes below its
+    longest word, at most ``mins``, so "MulBackward0" and "requires_grad"
+    stay whole (rich's own fitting cuts them at 80 columns), nor below
+    ``at_least`` while its text is wider; ``fixed`` columns keep their width.
+    """
+    ncols = len(mins)
+    fixed = fixed or [False] * ncols
+    weights = weights or [1] * ncols
+    at_least = at_least or [0] * ncols
+    natural = [1] * ncols
+    longest_word = [1] * ncols
+    columns: list[list] = [[] for _ in range(ncols)]
+    for row in rows:
+        for i, cell in enumerate(row[:ncols]):
+            columns[i].append(cell)
+            for line in cell.plain.split("\n"):
+                natural[i] = max(natural[i], cell_len(line))
+                for word in line.split():
+                    longest_word[i] = max(longest_word[i], cell_len(word))
+    floor = [natural[i] if fixed[i] else
+             min(natural[i], max(at_least[i], min(longest_word[i], max(mins[i], 1))))
+             for i in range(ncols)]
+    memo: dict[tuple[int, int], int] = {}
+
+    def lines_at(i: int, w: int) -> int:
+        # how many lines column i takes at width w (times its weight)
+        key = (i, w)
+        if key not in memo:
+            memo[key] = weights[i] * sum(_line_count(c, w) for c in columns[i])
+        return memo[key]
+
+    widths = list(natural)
+    excess = sum(widths) + GAP * (ncols - 1) - width
+    while excess > 0:
+        # the cheapest move, in added lines per cell saved: shrinking a
+        # column by several cells may cost no more than by one (a row
+        # that wraps anyway), so every target width is weighed
+        best = None
+        for i in range(ncols):
+            for w in range(widths[i] - 1, floor[i] - 1, -1):
+                saved = min(widths[i] - w, excess)
+                cost = (lines_at(i, w) - lines_at(i, widths[i])) / saved
+                key = (cost, -saved, -widths[i], i)
+                if best is None or key < best[0]:
+                    best = (key, i, widths[i] - saved)
+        if best is None:
+            break
+        _, i, w = best
+        excess -= widths[i] - w
+        widths[i] = w
+    return widths
+
+
+def _line_count(cell, width: int) -> int:
+    """Lines a cell takes at ``width``: a tensor wrapped after commas, then
+    any text wrapped at spaces as rich does (a word longer than the width
+    is cut)."""
+    text = cell.render(width).plain if isinstance(cell, _Tensor) else cell.plain
+    count = 0
+    for line in text.split("\n"):
+        count += 1
+        used = 0                       # cells taken on the current line
+        for word in line.split(" "):
+            n = cell_len(word)
+            need = n if used == 0 else used + 1 + n
+            if need <= width:
+                used = need
+                continue
+            if used:
+                count += 1             # the word starts a new line
+            pieces, rest = divmod(n, width)
+            if rest == 0:
+                pieces, rest = pieces - 1, width
+            count += pieces
+            used = rest
+    return count
+
+
+def _wrap_after_commas(text: str, width: int) -> str:
+    """Break each line longer than ``width`` after a ", " (not inside
+    parentheses), continuing under the first element, past the line's
+    leading spaces and brackets, as PyTorch wraps a long row. A piece still
+    too long is left to rich."""
+    out = []
+    for line in text.split("\n"):
+        if cell_len(line) <= width:
+            out.append(line)
+            continue
+        spaces = len(line) - len(line.lstrip(" "))
+        lead = spaces + len(line[spaces:]) - len(line[spaces:].lstrip("["))
+        indent = " " * lead if lead <= width // 2 else ""
+        pieces = _split_top_level(line)
+        current = pieces[0]
+        for piece in pieces[1:]:
+            if cell_len(current) + 2 + cell_len(piece) > width:
+                out.append(current + ",")
+                current = indent + piece
+            else:
+                current += ", " + piece
+        out.append(current)
+    return "\n".join(out)
+
+
+def _split_top_level(line: str) -> list[str]:
+    """``line.split(", ")``, except inside parentheses: ``size=(4, 3)`` stays."""
+    pieces = []
+    depth = start = 0
+    for i, c in enumerate(line):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "," and depth == 0 and line.startswith(", ", i):
+            pieces.append(line[start:i])
+            start = i + 2
+    pieces.append(line[start:])
+    return pieces
+
+
+# ---- cells ------------------------------------------------------------------
+def _shape_cell(n: NodeRecord) -> Text:
+    text = Text("scalar" if not n.shape else "[" + ", ".join(map(str, n.shape)) + "]")
+    if n.dtype != "float32":
+        text.append(" " + n.dtype, style="dim")
+    return text
+
+
+def _tensor_cell(data, dtype: str, nonfinite: bool, size: bool = True) -> _Tensor:
+    """``format_compact`` text, a matrix's rows on lines of their own;
+    ``size=False`` drops a summary's ``size=`` (a shape column shows it)."""
+    arr = np.asarray(data)
+    try:
+        s = format_compact(arr, dtype, MAX_ELEMS)
+    except (ValueError, TypeError):
+        s = np.array2string(arr, threshold=MAX_ELEMS)
+    if arr.size > MAX_ELEMS:
+        if not size:
+            s = s.rsplit(", size=", 1)[0]
+    elif arr.ndim >= 2:
+        s = _rows_on_lines(s)
+    return _Tensor(s, NAN_STYLE if nonfinite else "")
+
+
+def _rows_on_lines(s: str) -> str:
+    """``[[1., 2.], [3., 4.]]`` -> ``[[1., 2.],\\n [3., 4.]]``: a new line
+    after each closing bracket, indented by the brackets still open, as
+    PyTorch prints."""
+    out = []
+    depth = 0
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+        elif c == "," and s[i - 1] == "]" and s.startswith(", ", i):
+            out.append(",\n" + " " * depth)
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _has_nonfinite(a) -> bool:
+    a = np.asarray(a)
+    return a.dtype.kind in "fc" and not bool(np.isfinite(a).all())
+
+
+def _final_bindings(record: Record) -> dict[int, str]:
+    """seq -> the name bound to it at the end of the run."""
+    out = {}
+    for name, v in record.variables.items():
+        seq = v.seq if isinstance(v, NodeRecord) else int(str(v)[1:])
+        out[seq] = name
+    return out
+
+
+def _shorten(expr: str, limit: int = EXPR_CHARS) -> str:
+    """One line, without the optional ``torch.`` prefixes, at most ``limit``
+    characters."""
+    expr = " ".join(expr.split()).replace("torch.", "")
+    return expr if len(expr) <= limit else expr[:limit - 1] + "…"
+
+
+def _where(n: NodeRecord, fault: str) -> str:
+    """``log(x) at line 3 (n2, -inf)``: what a warning names."""
+    what = _shorten(n.expr) or n.name or n.id
+    return f"{what} at line {n.line} ({n.id}, {fault})" if n.line else f"{what} ({n.id}, {fault})"
+
+
+def _plain_label(n: NodeRecord) -> str:
+    return n.name or _shorten(n.expr) or n.id
+
+
+def _superscript(k: int) -> str:
+    return SUPERSCRIPTS[k - 1] if k <= len(SUPERSCRIPTS) else f"^{k}"
+
+
+def _count(k: int, word: str, plural: str | None = None) -> str:
+    return f"{k:,} {word if k == 1 else plural or word + 's'}"

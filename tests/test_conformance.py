@@ -1,0 +1,188 @@
+"""Conformance: programs with what real PyTorch 2.13 printed and computed.
+
+Each case is NAME.txt beside NAME.expected.out (PyTorch's print output) and
+NAME.expected.json (the final values, grads and flags of every variable, and
+the error where PyTorch failed). tests/conformance holds the shared corpus,
+tests/conformance_extra the cases written for this project (recorded with
+the same oracle). Every case runs twice:
+
+- through the CLI in a subprocess (`python -m gradviz run CASE --no-tables
+  --json OUT`), as a user would run it: stdout byte for byte, the JSON
+  variables, the exit code, and the diagnostic of a failing program;
+- in-process through gradviz.run_source (faster, and it checks the API).
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import gradviz
+from gradviz.errors import GradvizError
+from gradviz.render.jsonout import variables as record_variables
+
+HERE = Path(__file__).parent
+CASE_DIRS = (HERE / "conformance", HERE / "conformance_extra")
+CASES = sorted((p for d in CASE_DIRS for p in d.glob("*.txt")), key=lambda p: (p.parent.name, p.name))
+CASE_IDS = [f"{p.parent.name}/{p.stem}" for p in CASES]
+
+# PyTorch's phrases for the classic autograd confusions: when PyTorch's
+# message holds one, gradviz's must too
+PHRASES = (
+    "grad can be implicitly created only for scalar outputs",
+    "backward through the graph a second time",
+    "does not require grad",
+    "only Tensors of floating point",
+    "cannot be multiplied",
+)
+RTOL, ATOL = 1e-4, 1e-5
+CLI_TIMEOUT = 120
+# the subprocesses mostly wait on imports; run a few at once
+CLI_WORKERS = 4
+
+
+def close(a, b) -> bool:
+    """Nested lists of numbers equal within RTOL/ATOL; NaN == NaN; bools and
+    None exactly."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, list) or isinstance(y, list):
+            if not (isinstance(x, list) and isinstance(y, list) and len(x) == len(y)):
+                return False
+            stack.extend(zip(x, y))
+            continue
+        if isinstance(x, bool) or isinstance(y, bool) or x is None or y is None:
+            if x != y or type(x) is not type(y):
+                return False
+            continue
+        x, y = float(x), float(y)
+        if math.isnan(x) or math.isnan(y):
+            if not (math.isnan(x) and math.isnan(y)):
+                return False
+        elif math.isinf(x) or math.isinf(y):
+            if x != y:
+                return False
+        elif abs(x - y) > ATOL + RTOL * abs(y):
+            return False
+    return True
+
+
+def variable_mismatches(got: dict, want: dict) -> list[str]:
+    """What differs between gradviz's variables and PyTorch's."""
+    problems = []
+    for name, w in want.items():
+        g = got.get(name)
+        if g is None:
+            problems.append(f"variable {name} missing")
+            continue
+        if list(g["shape"]) != w["shape"]:
+            problems.append(f"{name}.shape: {g['shape']} != {w['shape']}")
+        for key in ("dtype", "requires_grad", "is_leaf"):
+            if g[key] != w[key]:
+                problems.append(f"{name}.{key}: {g[key]} != {w[key]}")
+        if not close(g["value"], w["value"]):
+            problems.append(f"{name}.value: {g['value']} != {w['value']}")
+        if not close(g["grad"], w["grad"]):
+            problems.append(f"{name}.grad: {g['grad']} != {w['grad']}")
+    return problems
+
+
+def expected(case: Path) -> tuple[str, dict]:
+    out = case.with_suffix(".expected.out").read_text()
+    return out, json.loads(case.with_suffix(".expected.json").read_text())
+
+
+def test_corpus_is_complete():
+    """Every case has both expected files, and the shared corpus is all here."""
+    assert len([c for c in CASES if c.parent.name == "conformance"]) >= 15
+    assert any(c.parent.name == "conformance_extra" for c in CASES)
+    for case in CASES:
+        assert case.with_suffix(".expected.out").exists(), case
+        assert case.with_suffix(".expected.json").exists(), case
+
+
+# ---- through the CLI ------------------------------------------------------
+
+def _run_cli(case: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out_json = Path(tmp) / "out.json"
+        env = dict(os.environ, COLUMNS="100")
+        proc = subprocess.run(
+            [sys.executable, "-m", "gradviz", "run", case.name, "--no-tables",
+             "--json", str(out_json)],
+            cwd=case.parent, capture_output=True, text=True, timeout=CLI_TIMEOUT, env=env)
+        data = json.loads(out_json.read_text()) if out_json.exists() else None
+    return {"code": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr,
+            "json": data}
+
+
+@pytest.fixture(scope="module")
+def cli_results() -> dict:
+    with ThreadPoolExecutor(CLI_WORKERS) as pool:
+        return dict(zip(CASES, pool.map(_run_cli, CASES)))
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_cli(case, cli_results):
+    want_out, want = expected(case)
+    res = cli_results[case]
+    said = res["stdout"] + res["stderr"]
+    assert "Traceback" not in said, said
+    # --no-tables: stdout is exactly the program's own prints, also when it fails
+    assert res["stdout"] == want_out
+    err = want["error"]
+    if err is None:
+        assert res["code"] == 0, res["stderr"]
+        assert res["stderr"] == ""
+    else:
+        assert res["code"] == 1, said
+        line = err["line"]
+        assert f"{case.name}:{line}:" in res["stderr"], res["stderr"]
+        assert f"error: " in res["stderr"]
+        assert "\nhint: " in res["stderr"], "a failing program gets a one-line hint"
+        for phrase in PHRASES:
+            if phrase in err["message"]:
+                assert phrase in res["stderr"]
+    assert res["json"] is not None, "--json wrote no file"
+    assert variable_mismatches(res["json"]["variables"], want["variables"]) == []
+    if err is None:
+        assert res["json"]["error"] is None
+    else:
+        assert res["json"]["error"]["type"] == err["type"]
+        assert res["json"]["error"]["line"] == err["line"]
+
+
+# ---- in-process -----------------------------------------------------------
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_in_process(case):
+    want_out, want = expected(case)
+    out = io.StringIO()
+    err = want["error"]
+    try:
+        record = gradviz.run_source(case.read_text(), filename=case.name, stdout=out)
+        failure = None
+    except GradvizError as exc:
+        record, failure = exc.record, exc
+    assert out.getvalue() == want_out
+    assert record.output == want_out
+    if err is None:
+        assert failure is None, failure.format(case.read_text(), case.name)
+    else:
+        assert failure is not None, f"PyTorch failed with {err['type']}: {err['message']}"
+        assert failure.kind == err["type"]
+        assert failure.span is not None and failure.span.line == err["line"]
+        assert failure.hint, "a failing program gets a hint"
+        for phrase in PHRASES:
+            if phrase in err["message"]:
+                assert phrase in failure.message
+    assert variable_mismatches(record_variables(record), want["variables"]) == []

@@ -1,0 +1,822 @@
+"""Differential test: random programs run in gradviz and in real PyTorch.
+
+A hypothesis strategy writes random DSL programs over the op set
+(elementwise ops with broadcasting, reductions with dim/keepdim, matrix
+products, shape ops, indexing, softmax and losses, detach, no_grad blocks,
+backward passes with retain_graph, zero_(), grad(), SGD updates,
+comparisons). The DSL is valid Python once bare names are bound to torch
+functions, so the same text runs under torch. Both runs must agree on:
+printed output (exactly), and for every variable its shape, dtype, value,
+grad, requires_grad, is_leaf and grad_fn; a failing program must fail in
+both, on the same line, with PyTorch's phrase for the classic autograd
+errors.
+
+~200 examples by default, derandomized so CI is reproducible; set
+GRADVIZ_DIFF_EXAMPLES=N to explore N fresh random programs.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import re
+import traceback
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gradviz
+from gradviz.errors import GradvizError
+from gradviz.render.jsonout import variables as record_variables
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+EXAMPLES = int(os.environ.get("GRADVIZ_DIFF_EXAMPLES", "200"))
+EXPLORE = "GRADVIZ_DIFF_EXAMPLES" in os.environ
+FILENAME = "<program>"
+
+# PyTorch's phrases for the classic autograd confusions (as in conformance)
+PHRASES = (
+    "grad can be implicitly created only for scalar outputs",
+    "backward through the graph a second time",
+    "does not require grad",
+    "only Tensors of floating point",
+    "cannot be multiplied",
+)
+
+# ---- the torch side (the namespace idea of the shared oracle) --------------
+
+TORCH_NAMES = """tensor arange ones zeros full eye linspace ones_like zeros_like
+exp log sqrt abs sin cos tanh sigmoid relu sum mean max min prod dot matmul
+mm mv transpose reshape softmax log_softmax where clamp maximum minimum pow
+no_grad cat stack outer norm square neg""".split()
+
+
+def torch_namespace() -> dict:
+    ns = {name: getattr(torch, name) for name in TORCH_NAMES}
+    ns.update(torch=torch, F=F, mse_loss=F.mse_loss, cross_entropy=F.cross_entropy,
+              grad=torch.autograd.grad, float32=torch.float32, float64=torch.float64)
+    return ns
+
+
+@dataclass
+class Outcome:
+    output: str
+    variables: dict                  # name -> {shape, dtype, value, grad, ..., grad_fn}
+    error: dict | None               # {"type", "message", "line"}
+
+
+def run_torch(src: str) -> Outcome:
+    ns = torch_namespace()
+    names = set(ns)
+    out = io.StringIO()
+    error = None
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(compile(src, FILENAME, "exec"), ns)  # noqa: S102  (a generated test program)
+        except Exception as exc:  # the program's own failure is part of the outcome
+            line = None
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if frame.filename == FILENAME:
+                    line = frame.lineno
+            error = {"type": type(exc).__name__, "message": str(exc).splitlines()[0]
+                     if str(exc) else "", "line": line}
+    variables = {}
+    for k, v in ns.items():
+        if k in names or not isinstance(v, torch.Tensor):
+            continue
+        keeps = v.is_leaf or v.retains_grad
+        variables[k] = {
+            "shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", ""),
+            "value": v.detach().tolist(),
+            "grad": v.grad.tolist() if keeps and v.grad is not None else None,
+            "requires_grad": v.requires_grad, "is_leaf": v.is_leaf,
+            "grad_fn": type(v.grad_fn).__name__ if v.grad_fn is not None else None,
+        }
+    return Outcome(out.getvalue(), variables, error)
+
+
+def run_gradviz(src: str) -> Outcome:
+    out = io.StringIO()
+    error = None
+    try:
+        record = gradviz.run_source(src, filename=FILENAME, stdout=out)
+    except GradvizError as exc:
+        record = exc.record
+        error = {"type": exc.kind, "message": exc.message,
+                 "line": exc.span.line if exc.span else None}
+    if record is None:   # a syntax error: nothing ran
+        return Outcome(out.getvalue(), {}, error)
+    variables = record_variables(record)
+    for name, nid in record.variables.items():
+        node = record.node(nid)
+        v = variables[name]
+        v["grad_fn"] = node.grad_fn
+        if node.retains_grad and node.grad is not None:
+            v["grad"] = node.grad.tolist()
+    return Outcome(out.getvalue(), variables, error)
+
+
+# ---- comparing -------------------------------------------------------------
+
+def close(a, b, rtol=1e-4, atol=1e-5) -> bool:
+    """Nested values equal within tolerance (scaled by the tensor's largest
+    magnitude, so cancellation noise in big values is not a failure);
+    NaN == NaN; bools, ints and None exactly."""
+    scale = 1.0 + max((abs(x) for x in _flat(b) if isinstance(x, float) and math.isfinite(x)),
+                      default=0.0)
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, list) or isinstance(y, list):
+            if not (isinstance(x, list) and isinstance(y, list) and len(x) == len(y)):
+                return False
+            stack.extend(zip(x, y))
+        elif x is None or y is None or isinstance(x, bool) or isinstance(y, bool):
+            if x != y or type(x) is not type(y):
+                return False
+        else:
+            x, y = float(x), float(y)
+            if math.isnan(x) or math.isnan(y):
+                if not (math.isnan(x) and math.isnan(y)):
+                    return False
+            elif math.isinf(x) or math.isinf(y):
+                if x != y:
+                    return False
+            elif abs(x - y) > atol * scale + rtol * abs(y):
+                return False
+    return True
+
+
+def _flat(v):
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        else:
+            yield x
+
+
+NUMBER = re.compile(r"-?(?:\d+\.?\d*(?:e[+-]?\d+)?|inf|nan)")
+
+
+def same_print(got: str, want: str) -> bool:
+    """Exactly equal, or equal but for float32 noise: the text between the
+    numbers identical and each differing number one unit of its last printed
+    digit away (numpy's and torch's kernels may round the last ulp apart)."""
+    if got == want:
+        return True
+    g_parts, w_parts = NUMBER.split(got), NUMBER.split(want)
+    g_nums, w_nums = NUMBER.findall(got), NUMBER.findall(want)
+    if g_parts != w_parts or len(g_nums) != len(w_nums):
+        return False
+    for g, w in zip(g_nums, w_nums):
+        if g == w:
+            continue
+        # whole numbers print without digits after the point ("2."): exact
+        if "." not in w or "e" in w or len(g) != len(w) or w.endswith("."):
+            return False
+        unit = 10.0 ** -len(w.split(".")[1])
+        if abs(float(g) - float(w)) > unit * 1.01:
+            return False
+    return True
+
+
+def compare(src: str, got: Outcome, want: Outcome):
+    numbered = "\n".join(f"{i:3}| {line}" for i, line in enumerate(src.splitlines(), 1))
+    where = f"\n--- program\n{numbered}\n"
+    if want.error is None:
+        assert got.error is None, f"gradviz failed, torch did not: {got.error}{where}"
+    else:
+        assert got.error is not None, f"torch failed, gradviz did not: {want.error}{where}"
+        assert got.error["line"] == want.error["line"], \
+            f"failed on another line: gradviz {got.error}, torch {want.error}{where}"
+        for phrase in PHRASES:
+            if phrase in want.error["message"]:
+                assert phrase in got.error["message"], f"{got.error} vs {want.error}{where}"
+    assert same_print(got.output, want.output), \
+        f"print output differs{where}--- gradviz\n{got.output}--- torch\n{want.output}"
+    for name, w in want.variables.items():
+        g = got.variables.get(name)
+        assert g is not None, f"variable {name} missing{where}"
+        for key in ("shape", "dtype", "requires_grad", "is_leaf", "grad_fn"):
+            assert g[key] == w[key], f"{name}.{key}: gradviz {g[key]} != torch {w[key]}{where}"
+        assert close(g["value"], w["value"]), \
+            f"{name}.value: gradviz {g['value']} != torch {w['value']}{where}"
+        assert close(g["grad"], w["grad"]), \
+            f"{name}.grad: gradviz {g['grad']} != torch {w['grad']}{where}"
+
+
+def check_program(src: str):
+    compare(src, run_gradviz(src), run_torch(src))
+
+
+# ---- the program generator --------------------------------------------------
+
+VALUES = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 0.25, -0.75, 0.3, 1.7, -1.2, 3.0)
+SHAPES = ((), (1,), (2,), (3,), (4,), (2, 2), (2, 3), (3, 2), (1, 3), (3, 1), (2, 1, 3),
+          (2, 2, 2))
+MAX_SIZE = 24
+MAX_NDIM = 3
+UNARY = ("exp", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg", "square")
+
+
+@dataclass
+class Var:
+    name: str
+    shape: tuple
+    kind: str            # "f" float, "i" int64, "b" bool
+    rg: bool             # requires_grad
+    leaf: bool
+    deps: frozenset      # the grad-requiring leaves it depends on
+
+
+def _size(shape) -> int:
+    return int(np.prod(shape)) if shape else 1
+
+
+def _shape_ok(shape) -> bool:
+    return len(shape) <= MAX_NDIM and _size(shape) <= MAX_SIZE
+
+
+def _bshape(a, b):
+    try:
+        return tuple(np.broadcast_shapes(a, b))
+    except ValueError:
+        return None
+
+
+class Builder:
+    """Writes one program, drawing every choice from hypothesis."""
+
+    def __init__(self, draw):
+        self.draw = draw
+        self.lines: list[str] = []
+        self.vars: dict[str, Var] = {}
+        self.count = 0
+        self.indent = ""
+        self.no_grad = False
+        self.with_grad: set[str] = set()    # leaves whose .grad is set
+        # leaves a view was taken of: PyTorch rebases such a view's grad_fn
+        # (AsStridedBackward0) when its base changes in place; gradviz does
+        # not model views, so the SGD update skips these leaves
+        self.viewed: set[str] = set()
+        self.view_root: dict[str, str] = {}
+
+    # -- drawing helpers
+    def choice(self, seq):
+        return self.draw(st.sampled_from(list(seq)))
+
+    def chance(self, p: float) -> bool:
+        return self.draw(st.integers(0, 999)) < p * 1000
+
+    def emit(self, line: str):
+        self.lines.append(self.indent + line)
+
+    def fresh(self, prefix="v") -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def bind(self, expr: str, shape, kind, operands, prefix="v") -> Var:
+        rg = kind == "f" and not self.no_grad and any(o.rg for o in operands)
+        deps = frozenset().union(*(o.deps for o in operands)) if rg else frozenset()
+        v = Var(self.fresh(prefix), tuple(shape), kind, rg, False, deps)
+        self.emit(f"{v.name} = {expr}")
+        self.vars[v.name] = v
+        return v
+
+    def floats(self, pred=lambda v: True) -> list[Var]:
+        return [v for v in self.vars.values() if v.kind == "f" and pred(v)]
+
+    # -- leaves
+    def literal(self, shape) -> str:
+        n = _size(shape)
+        vals = self.draw(st.lists(st.sampled_from(VALUES), min_size=n, max_size=n))
+        if not shape:
+            return repr(vals[0])
+        items = [repr(x) for x in vals]
+        for dim in reversed(shape):
+            items = ["[" + ", ".join(items[i:i + dim]) + "]" for i in range(0, len(items), dim)]
+        return items[0]
+
+    def leaf(self, shape=None, rg=None) -> Var:
+        shape = self.choice(SHAPES) if shape is None else tuple(shape)
+        rg = self.chance(0.7) if rg is None else rg
+        flag = ", requires_grad=True" if rg else ""
+        form = self.choice(("tensor", "tensor", "tensor", "tensor64", "ones", "full", "arange"))
+        if form == "tensor64":
+            expr = f"tensor({self.literal(shape)}, dtype=torch.float64{flag})"
+        elif form == "ones" and shape:
+            expr = f"{self.choice(('ones', 'torch.ones', 'zeros'))}({', '.join(map(str, shape))}{flag})"
+        elif form == "full" and shape:
+            expr = f"full({shape!r}, {self.choice(VALUES)}{flag})"
+        elif form == "arange" and len(shape) == 1:
+            expr = f"arange({float(shape[0])}{flag})"
+        else:
+            expr = f"{self.choice(('tensor', 'torch.tensor'))}({self.literal(shape)}{flag})"
+        name = self.fresh("x" if rg else "c")
+        v = Var(name, tuple(shape), "f", rg, True, frozenset({name}) if rg else frozenset())
+        self.emit(f"{name} = {expr}")
+        self.vars[name] = v
+        return v
+
+    def int_leaf(self) -> Var:
+        n = self.choice((2, 3, 4))
+        v = Var(self.fresh("i"), (n,), "i", False, True, frozenset())
+        self.emit(f"{v.name} = {self.choice(('arange', 'torch.arange'))}({n})")
+        self.vars[v.name] = v
+        return v
+
+    def operand(self) -> Var:
+        fs = self.floats()
+        if not fs or self.chance(0.15):
+            return self.leaf()
+        return self.choice(fs)
+
+    def partner(self, shape, same=False) -> Var:
+        """Another float tensor whose shape broadcasts with `shape`."""
+        if same:
+            fits = self.floats(lambda v: v.shape == shape)
+        else:
+            fits = self.floats(lambda v: _bshape(v.shape, shape) is not None
+                               and _shape_ok(_bshape(v.shape, shape)))
+        if fits and self.chance(0.6):
+            return self.choice(fits)
+        if same:
+            return self.leaf(shape)
+        k = self.draw(st.integers(0, len(shape)))
+        new = [1 if self.chance(0.3) else s for s in shape[len(shape) - k:]]
+        if len(shape) < MAX_NDIM and self.chance(0.15):
+            new.insert(0, self.choice((1, 2)))
+        new = tuple(new)
+        if not _shape_ok(_bshape(new, shape)):
+            new = shape
+        return self.leaf(new)
+
+    def dim(self, ndim, allow_end=False) -> int:
+        hi = max(ndim + (1 if allow_end else 0), 1)
+        return self.draw(st.integers(-hi, hi - 1))
+
+    # -- ops: each returns a Var or None when it does not apply
+    def op_unary(self, v):
+        f = self.choice(UNARY)
+        if f == "neg" and self.chance(0.5):
+            expr = f"-{v.name}"
+        else:
+            expr = self.choice((f"{f}({v.name})", f"torch.{f}({v.name})", f"{v.name}.{f}()"))
+        return self.bind(expr, v.shape, "f", [v])
+
+    def op_safe_log(self, v):
+        expr = self.choice((f"log({v.name}.abs() + 0.5)", f"torch.sqrt({v.name} * {v.name} + 1)",
+                            f"({v.name}.abs() + 1).log()", f"sqrt(abs({v.name}))",
+                            f"{v.name}.sigmoid().log()"))
+        return self.bind(expr, v.shape, "f", [v])
+
+    def op_binary(self, v):
+        sym = self.choice(("+", "-", "*", "/"))
+        if self.chance(0.3):
+            c = self.choice((2, 0.5, -1.5, 3, 1))
+            if sym == "/":
+                expr = self.choice((f"{v.name} / {c}", f"{c} / ({v.name}.abs() + 0.5)"))
+            else:
+                expr = self.choice((f"{v.name} {sym} {c}", f"{c} {sym} {v.name}"))
+            return self.bind(expr, v.shape, "f", [v])
+        w = self.partner(v.shape)
+        shape = _bshape(v.shape, w.shape)
+        if sym == "/":
+            expr = f"{v.name} / ({w.name}.abs() + 0.5)"
+        elif self.chance(0.2):
+            fn = {"+": "add", "-": "sub", "*": "mul"}[sym]
+            expr = self.choice((f"{v.name}.{fn}({w.name})", f"torch.{fn}({v.name}, {w.name})"))
+        else:
+            expr = f"{v.name} {sym} {w.name}"
+        return self.bind(expr, shape, "f", [v, w])
+
+    def op_int(self, v):
+        """Type promotion: int64 tensors meet floats and numbers."""
+        ints = [x for x in self.vars.values() if x.kind == "i"]
+        i = self.choice(ints) if ints and self.chance(0.5) else self.int_leaf()
+        form = self.choice(("float", "mul", "div", "intmul", "sum"))
+        if form == "float":
+            return self.bind(f"{i.name}.float()", i.shape, "f", [i])
+        if form == "intmul":
+            return self.bind(f"{i.name} * {self.choice((2, 3))}", i.shape, "i", [i], prefix="i")
+        if form == "sum":
+            return self.bind(f"{i.name}.sum()", (), "i", [i], prefix="i")
+        if form == "div":
+            return self.bind(f"{i.name} / 2", i.shape, "f", [i])
+        shape = _bshape(v.shape, i.shape)
+        if shape is None or not _shape_ok(shape):
+            return None
+        return self.bind(f"{v.name} * {i.name}", shape, "f", [v, i])
+
+    def op_pow(self, v):
+        form = self.choice(("sq", "cube", "method", "fn", "root", "base", "tensor", "zero"))
+        if form == "sq":
+            return self.bind(f"{v.name} ** 2", v.shape, "f", [v])
+        if form == "cube":
+            return self.bind(f"{v.name} ** 3", v.shape, "f", [v])
+        if form == "method":
+            return self.bind(f"{v.name}.pow(2)", v.shape, "f", [v])
+        if form == "fn":
+            return self.bind(f"pow({v.name}, 3)", v.shape, "f", [v])
+        if form == "root":
+            return self.bind(f"({v.name}.abs() + 0.5) ** 0.5", v.shape, "f", [v])
+        if form == "base":
+            return self.bind(f"2 ** {v.name}", v.shape, "f", [v])
+        if form == "zero":
+            return self.bind(f"{v.name} ** 0", v.shape, "f", [v])
+        w = self.partner(v.shape)
+        return self.bind(f"({v.name}.abs() + 0.5) ** {w.name}", _bshape(v.shape, w.shape), "f",
+                         [v, w])
+
+    def op_select(self, v):
+        w = self.partner(v.shape)
+        shape = _bshape(v.shape, w.shape)
+        form = self.choice(("maximum", "minimum", "where", "where0", "clamp"))
+        if form in ("maximum", "minimum"):
+            expr = self.choice((f"{form}({v.name}, {w.name})", f"torch.{form}({v.name}, {w.name})",
+                                f"{v.name}.{form}({w.name})"))
+            return self.bind(expr, shape, "f", [v, w])
+        if form == "where":
+            op = self.choice((">", "<", ">=", "==", "!="))
+            return self.bind(f"where({v.name} {op} {w.name}, {v.name}, {w.name})", shape, "f",
+                             [v, w])
+        if form == "where0":
+            return self.bind(f"torch.where({v.name} > 0, {v.name}, 0.0)", v.shape, "f", [v])
+        lo, hi = sorted((self.choice(VALUES), self.choice(VALUES)))
+        expr = self.choice((f"clamp({v.name}, min={lo})", f"{v.name}.clamp(max={hi})",
+                            f"torch.clamp({v.name}, min={lo}, max={hi})",
+                            f"{v.name}.clamp({lo}, {hi})"))
+        return self.bind(expr, v.shape, "f", [v])
+
+    def op_reduce(self, v):
+        nd = len(v.shape)
+        fn = self.choice(("sum", "mean", "max", "min", "prod", "norm", "maxdim", "mindim"))
+        if fn in ("max", "min", "prod", "norm") or self.chance(0.3):
+            if fn in ("maxdim", "mindim"):
+                fn = fn[:3]
+            expr = self.choice((f"{v.name}.{fn}()", f"{fn}({v.name})", f"torch.{fn}({v.name})"))
+            if fn == "prod" and self.chance(0.5):
+                d = self.dim(nd)
+                k = self.chance(0.4)
+                expr = f"{v.name}.prod(dim={d}{', keepdim=True' if k else ''})"
+                shape = np.prod(np.zeros(v.shape), axis=d if nd else None, keepdims=k).shape
+                return self.bind(expr, shape, "f", [v])
+            return self.bind(expr, (), "f", [v])
+        keep = self.chance(0.4)
+        kw = ", keepdim=True" if keep else ""
+        if fn in ("maxdim", "mindim"):
+            d = self.dim(nd)
+            name = fn[:3]
+            expr = self.choice((f"{v.name}.{name}(dim={d}{kw}).values",
+                                f"{v.name}.{name}({d}{kw})[0]",
+                                f"torch.{name}({v.name}, dim={d}{kw}).values"))
+            shape = np.sum(np.zeros(v.shape), axis=d if nd else None, keepdims=keep).shape
+            return self.bind(expr, shape, "f", [v])
+        if nd >= 2 and self.chance(0.3):
+            dims = tuple(sorted(self.draw(st.sets(st.integers(0, nd - 1), min_size=1,
+                                                  max_size=nd))))
+            dtext = repr(dims)
+        else:
+            d = self.dim(nd)
+            dims = (d % nd,) if nd else None
+            dtext = str(d)
+        expr = self.choice((f"{v.name}.{fn}(dim={dtext}{kw})", f"{fn}({v.name}, {dtext}{kw})"))
+        shape = np.sum(np.zeros(v.shape), axis=dims, keepdims=keep).shape
+        return self.bind(expr, shape, "f", [v])
+
+    def op_matmul(self, v):
+        nd = len(v.shape)
+        if nd == 0:
+            return None
+        n = v.shape[-1]
+        k = self.choice((1, 2, 3))
+        if nd == 1:
+            form = self.choice(("dot", "vecmat", "matvec", "mv", "outer", "at"))
+            if form in ("dot", "at"):
+                w = self.partner((n,), same=True)
+                expr = f"dot({v.name}, {w.name})" if form == "dot" else f"{v.name} @ {w.name}"
+                return self.bind(expr, (), "f", [v, w])
+            if form == "vecmat":
+                w = self.leaf((n, k))
+                return self.bind(f"{v.name} @ {w.name}", (k,), "f", [v, w])
+            if form == "outer":
+                w = self.leaf((k,))
+                return self.bind(f"outer({v.name}, {w.name})", (n, k), "f", [v, w])
+            m = self.leaf((k, n))
+            expr = f"mv({m.name}, {v.name})" if form == "mv" else f"{m.name} @ {v.name}"
+            return self.bind(expr, (k,), "f", [m, v])
+        if self.chance(0.05):    # inner sizes that do not match: both must fail alike
+            w = self.leaf((n + 1, k))
+            return self.bind(f"{v.name} @ {w.name}", v.shape[:-1] + (k,), "f", [v, w])
+        form = self.choice(("mm", "at", "vec", "self", "matmul"))
+        if form == "self" and nd == 2:
+            return self.bind(f"{v.name} @ {v.name}.T", (v.shape[0], v.shape[0]), "f", [v])
+        if form == "vec":
+            w = self.leaf((n,))
+            return self.bind(f"{v.name} @ {w.name}", v.shape[:-1], "f", [v, w])
+        w = self.leaf((n, k))
+        if form == "mm" and nd == 2:
+            expr = self.choice((f"mm({v.name}, {w.name})", f"{v.name}.mm({w.name})"))
+        elif form == "matmul":
+            expr = f"matmul({v.name}, {w.name})"
+        else:
+            expr = f"{v.name} @ {w.name}"
+        return self.bind(expr, v.shape[:-1] + (k,), "f", [v, w])
+
+    def view(self, v, out):
+        if out is not None:
+            root = self.view_root.get(v.name, v.name)
+            self.view_root[out.name] = root
+            self.viewed.add(root)
+        return out
+
+    def op_shape(self, v):
+        return self.view(v, self.shape_op(v))
+
+    def shape_op(self, v):
+        nd = len(v.shape)
+        form = self.choice(("flat", "reshape", "view", "transpose", "T", "unsqueeze", "squeeze",
+                            "squeeze_dim"))
+        if form == "flat":
+            return self.bind(self.choice((f"{v.name}.reshape(-1)", f"{v.name}.view(-1)")),
+                             (_size(v.shape),), "f", [v])
+        if form in ("reshape", "view"):
+            n = _size(v.shape)
+            opts = [(a, n // a) for a in range(1, n + 1) if n % a == 0]
+            shape = self.choice(opts)
+            if form == "reshape":
+                expr = self.choice((f"{v.name}.reshape{shape!r}", f"reshape({v.name}, {shape!r})",
+                                    f"{v.name}.reshape({shape[0]}, -1)"))
+            else:
+                expr = f"{v.name}.view({shape[0]}, {shape[1]})"
+            return self.bind(expr, shape, "f", [v])
+        if form == "transpose" and nd >= 2:
+            d0, d1 = self.dim(nd), self.dim(nd)
+            shape = list(v.shape)
+            shape[d0], shape[d1] = shape[d1], shape[d0]
+            expr = self.choice((f"{v.name}.transpose({d0}, {d1})", f"transpose({v.name}, {d0}, {d1})"))
+            return self.bind(expr, shape, "f", [v])
+        if form == "T" and nd == 2:
+            return self.bind(f"{v.name}.T", v.shape[::-1], "f", [v])
+        if form == "unsqueeze" and nd < MAX_NDIM:
+            d = self.dim(nd, allow_end=True)
+            shape = np.expand_dims(np.zeros(v.shape), d).shape
+            return self.bind(self.choice((f"{v.name}.unsqueeze({d})", f"torch.unsqueeze({v.name}, {d})")),
+                             shape, "f", [v])
+        if form == "squeeze":
+            return self.bind(f"{v.name}.squeeze()", tuple(s for s in v.shape if s != 1), "f", [v])
+        if form == "squeeze_dim" and nd:
+            d = self.dim(nd)
+            shape = v.shape[:d % nd] + v.shape[d % nd + 1:] if v.shape[d] == 1 else v.shape
+            return self.bind(f"{v.name}.squeeze({d})", shape, "f", [v])
+        return None
+
+    def op_join(self, v):
+        nd = len(v.shape)
+        if self.chance(0.5) or nd == 0:
+            w = self.partner(v.shape, same=True)
+            d = self.dim(nd, allow_end=True)
+            shape = np.stack([np.zeros(v.shape)] * 2, axis=d).shape
+            if not _shape_ok(shape):
+                return None
+            return self.bind(f"stack([{v.name}, {w.name}], dim={d})", shape, "f", [v, w])
+        d = self.dim(nd)
+        other = list(v.shape)
+        other[d] = self.choice((1, 2))
+        w = self.leaf(tuple(other)) if self.chance(0.5) else self.partner(v.shape, same=True)
+        shape = np.concatenate([np.zeros(v.shape), np.zeros(w.shape)], axis=d).shape
+        if not _shape_ok(shape):
+            return None
+        expr = self.choice((f"cat([{v.name}, {w.name}], dim={d})", f"torch.cat(({v.name}, {w.name}), {d})"))
+        return self.bind(expr, shape, "f", [v, w])
+
+    def op_index(self, v):
+        return self.view(v, self.index_op(v))
+
+    def index_op(self, v):
+        nd = len(v.shape)
+        if nd == 0:
+            return None
+        parts, index = [], []
+        for s in v.shape[:self.draw(st.integers(1, nd))]:
+            form = self.choice(("int", "neg", "all", "from", "to", "step"))
+            if form == "int":
+                i = self.draw(st.integers(0, s - 1))
+                parts.append(str(i)), index.append(i)
+            elif form == "neg":
+                i = -self.draw(st.integers(1, s))
+                parts.append(str(i)), index.append(i)
+            elif form == "all":
+                parts.append(":"), index.append(slice(None))
+            elif form == "from":
+                i = self.draw(st.integers(0, s - 1))
+                parts.append(f"{i}:"), index.append(slice(i, None))
+            elif form == "to":
+                i = self.draw(st.integers(1, s))
+                parts.append(f":{i}"), index.append(slice(None, i))
+            else:
+                parts.append("::2"), index.append(slice(None, None, 2))
+        text = ", ".join(parts)
+        shape = np.zeros(v.shape)[tuple(index)].shape
+        if 0 in shape:
+            return None
+        return self.bind(f"{v.name}[{text}]", shape, "f", [v])
+
+    def op_nn(self, v):
+        nd = len(v.shape)
+        form = self.choice(("softmax", "log_softmax", "mse", "ce"))
+        if form in ("softmax", "log_softmax"):
+            d = self.dim(nd)
+            expr = self.choice((f"{form}({v.name}, dim={d})", f"torch.{form}({v.name}, {d})",
+                                f"F.{form}({v.name}, dim={d})", f"{v.name}.{form}(dim={d})"))
+            return self.bind(expr, v.shape, "f", [v])
+        if form == "mse":
+            w = self.partner(v.shape, same=True)
+            return self.bind(self.choice((f"mse_loss({v.name}, {w.name})", f"F.mse_loss({w.name}, {v.name})")),
+                             (), "f", [v, w])
+        if nd == 2:
+            n, c = v.shape
+            target = [self.draw(st.integers(0, c - 1)) for _ in range(n)]
+            return self.bind(f"cross_entropy({v.name}, tensor({target!r}))", (), "f", [v])
+        if nd == 1:
+            c = v.shape[0]
+            return self.bind(f"F.cross_entropy({v.name}, tensor({self.draw(st.integers(0, c - 1))}))",
+                             (), "f", [v])
+        return None
+
+    def op_detach(self, v):
+        out = self.bind(self.choice((f"{v.name}.detach()", f"{v.name}.detach()", f"{v.name}.data")),
+                        v.shape, "f", [])
+        out.leaf = True
+        return out
+
+    def op_compare(self, v):
+        w = self.partner(v.shape) if self.chance(0.5) else None
+        op = self.choice((">", "<", ">=", "<=", "==", "!="))
+        rhs = w.name if w else repr(self.choice(VALUES))
+        shape = _bshape(v.shape, w.shape) if w else v.shape
+        b = self.bind(f"{v.name} {op} {rhs}", shape, "b", [], prefix="b")
+        if self.chance(0.5):
+            return self.bind(f"{b.name}.float()", shape, "f", [])
+        return b
+
+    OPS = ("op_unary", "op_unary", "op_safe_log", "op_binary", "op_binary", "op_binary",
+           "op_pow", "op_select", "op_reduce", "op_reduce", "op_matmul", "op_shape",
+           "op_join", "op_index", "op_nn", "op_detach", "op_compare", "op_int")
+
+    # PyTorch makes a view taken under no_grad of a tensor that requires grad
+    # a leaf that requires grad (and forbids in-place changes to its base
+    # later); gradviz does not model views, so no views inside no_grad blocks
+    NO_GRAD_OPS = tuple(o for o in OPS if o not in ("op_shape", "op_index"))
+
+    def op(self):
+        for _ in range(4):
+            v = self.operand()
+            out = getattr(self, self.choice(self.NO_GRAD_OPS if self.no_grad else self.OPS))(v)
+            if out is not None:
+                return out
+        return None
+
+    # -- statements that are not ops
+    def printing(self):
+        vs = list(self.vars.values())
+        if not vs:
+            return
+        v = self.choice(vs)
+        form = self.choice(("value", "value", "shape", "flags", "dtype", "grad", "item", "len"))
+        if form == "shape":
+            self.emit(self.choice((f"print({v.name}.shape)", f"print({v.name}.size())")))
+        elif form == "flags":
+            self.emit(f"print({v.name}.requires_grad, {v.name}.is_leaf)")
+        elif form == "dtype":
+            self.emit(f"print({v.name}.dtype)")
+        elif form == "grad" and v.leaf:
+            self.emit(f"print({v.name}.grad)")
+        elif form == "item" and v.shape == () and v.kind == "f":
+            self.emit(f"print({v.name}.item())")
+        elif form == "len" and v.shape:
+            self.emit(f"print(len({v.name}))")
+        else:
+            self.emit(f"print({v.name})")
+
+    def no_grad_block(self):
+        self.emit(self.choice(("with torch.no_grad():", "with no_grad():")))
+        self.indent, self.no_grad = "    ", True
+        for _ in range(self.draw(st.integers(1, 2))):
+            self.op()
+        self.indent, self.no_grad = "", False
+
+    def retain(self):
+        cands = self.floats(lambda v: v.rg and not v.leaf)
+        if cands:
+            self.emit(f"{self.choice(cands).name}.retain_grad()")
+
+    def backward(self):
+        cands = self.floats(lambda v: v.rg)
+        if not cands or self.chance(0.03):
+            cands = self.floats() or [self.leaf()]
+        v = self.choice(cands)
+        retain = self.chance(0.5)
+        kw = ", retain_graph=True" if retain else ""
+        kw1 = "retain_graph=True" if retain else ""
+        if v.shape == () or self.chance(0.03):   # a non-scalar here: both must refuse
+            call = f"{v.name}.backward({kw1})"
+        elif self.chance(0.25):
+            call = f"{v.name}.backward({self.choice(('ones_like', 'torch.ones_like'))}({v.name}){kw})"
+        else:
+            loss = self.bind(self.choice((f"{v.name}.sum()", f"{v.name}.mean()", f"sum({v.name})")),
+                             (), "f", [v], prefix="loss")
+            v = loss
+            call = f"{loss.name}.backward({kw1})"
+        if self.chance(0.2):
+            leaves = [self.vars[n] for n in sorted(v.deps)]
+            if leaves:
+                x = self.choice(leaves)
+                g = self.bind(f"grad({v.name}, {x.name}{kw})[0]", x.shape, "f", [], prefix="g")
+                g.leaf = True
+                return
+        self.emit(call)
+        self.with_grad |= v.deps
+        if self.chance(0.25):        # again: needs retain_graph when the graph saved tensors
+            self.emit(call)
+
+    def after_backward(self):
+        leaves = [self.vars[n] for n in sorted(self.with_grad)]
+        for x in leaves:
+            if self.chance(0.5):
+                self.emit(f"print({x.name}.grad)")
+        if leaves and self.chance(0.3):
+            self.emit(f"{self.choice(leaves).name}.grad.zero_()")
+        leaves = [x for x in leaves if x.name not in self.viewed]
+        if leaves and self.chance(0.3):
+            x = self.choice(leaves)
+            self.emit("with torch.no_grad():")
+            self.emit(f"    {x.name} -= 0.1 * {x.name}.grad")
+
+    def program(self) -> str:
+        for _ in range(self.draw(st.integers(1, 3))):
+            self.leaf()
+        for _ in range(self.draw(st.integers(2, 8))):
+            r = self.draw(st.integers(0, 99))
+            if r < 70:
+                self.op()
+            elif r < 82:
+                self.printing()
+            elif r < 90:
+                self.no_grad_block()
+            else:
+                self.retain()
+        for _ in range(self.draw(st.integers(1, 2))):
+            self.backward()
+            self.after_backward()
+            if self.chance(0.5):
+                self.op()
+        for _ in range(self.draw(st.integers(0, 2))):
+            self.printing()
+        return "\n".join(self.lines) + "\n"
+
+
+@st.composite
+def programs(draw) -> str:
+    return Builder(draw).program()
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not EXPLORE,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+          database=None if not EXPLORE else settings.default.database)
+@given(programs())
+def test_gradviz_computes_what_pytorch_computes(src):
+    check_program(src)
+
+
+# ---- the comparison itself can fail ------------------------------------------
+
+def test_a_difference_is_caught():
+    src = "x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * x).sum()\ny.backward()\n"
+    want = run_torch(src)
+    got = run_gradviz(src)
+    compare(src, got, want)
+    got.variables["x"]["grad"] = [2.0, 4.1]
+    with pytest.raises(AssertionError, match="x.grad"):
+        compare(src, got, want)
+    got = run_gradviz(src.replace("y.backward()", "y.backward()\ny.backward()"))
+    with pytest.raises(AssertionError, match="gradviz failed"):
+        compare(src, got, want)
+
+
+def test_same_print_allows_only_last_digit_noise():
+    assert same_print("tensor([0.1235, 2.0000])\n", "tensor([0.1234, 2.0000])\n")
+    assert not same_print("tensor([0.1236, 2.0000])\n", "tensor([0.1234, 2.0000])\n")
+    assert not same_print("tensor([0.1234,  2.0000])\n", "tensor([0.1234, 2.0000])\n")
+    assert not same_print("tensor(1.)\n", "tensor(2.)\n")
+    assert not same_print("tensor([1.0000e+00])\n", "tensor([1.0001e+00])\n")

@@ -1,0 +1,211 @@
+"""File faults, each through the CLI: a clear message naming the file, exit 2;
+outputs written atomically, so a failed run leaves the previous file intact."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradviz import cli, files
+from gradviz.errors import FILE, GradvizError
+
+GOOD = "x = arange(4.0, requires_grad=True)\ny = (x * x).sum()\ny.backward()\nprint(x.grad)\n"
+FAILING = "x = ones(2, 3)\ny = x @ x\n"
+
+
+def run_cli(*args, input=None):
+    return CliRunner().invoke(cli.main, ["run", "--no-tables", *map(str, args)], input=input)
+
+
+def assert_file_error(result, name: str, words: str):
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    err = result.stderr
+    assert "Traceback" not in result.output
+    assert name in err and words in err, err
+    assert err.startswith("gradviz: error: ")
+    assert "hint: " in err
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.txt"
+    assert_file_error(run_cli(path), "nope.txt", "no such file")
+
+
+def test_directory(tmp_path):
+    assert_file_error(run_cli(tmp_path), str(tmp_path), "is a directory")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads files whatever their permissions")
+def test_unreadable(tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_text(GOOD)
+    path.chmod(0)
+    try:
+        assert_file_error(run_cli(path), "secret.txt", "cannot read")
+    finally:
+        path.chmod(0o600)
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("x = 1\nprint('caf\u00e9')\n".encode("latin-1"))
+    assert_file_error(run_cli(path), "latin1.txt", "is not UTF-8 text (bad byte at line 2)")
+
+
+def test_binary(tmp_path):
+    path = tmp_path / "prog.bin"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert_file_error(run_cli(path), "prog.bin", "binary file")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n   \n", "\ufeff"])
+def test_empty(tmp_path, text):
+    path = tmp_path / "empty.txt"
+    path.write_text(text, encoding="utf-8")
+    assert_file_error(run_cli(path), "empty.txt", "is empty")
+
+
+def test_too_large(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text(GOOD * 10)
+    assert_file_error(run_cli("--max-file-size", 100, path), "big.txt",
+                      "larger than the limit of 100 bytes")
+    assert "--max-file-size" in run_cli("--max-file-size", 100, path).stderr
+    assert run_cli("--max-file-size", 10_000, path).exit_code == 0
+
+
+def test_stdin_is_read():
+    result = run_cli("-", input=GOOD)
+    assert result.exit_code == 0
+    assert result.stdout == "tensor([0., 2., 4., 6.])\n"
+
+
+def test_utf8_bom_and_crlf_are_fine(tmp_path):
+    path = tmp_path / "dos.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
+    result = run_cli(path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "tensor([0., 2., 4., 6.])\n"
+
+
+def test_read_program_errors_are_file_kind(tmp_path):
+    with pytest.raises(GradvizError) as info:
+        files.read_program(tmp_path / "missing.txt")
+    assert info.value.kind == FILE and info.value.exit_code == 2
+
+
+# ---- outputs --------------------------------------------------------------
+
+def test_output_into_missing_directory(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    result = run_cli(prog, "--json", tmp_path / "no" / "such" / "out.json")
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "out.json" in result.stderr
+
+
+def test_json_of_a_failing_run_is_written(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text(FAILING)
+    out = tmp_path / "out.json"
+    result = run_cli(prog, "--json", out)
+    assert result.exit_code == 1
+    data = json.loads(out.read_text())
+    assert "cannot be multiplied" in data["error"]["message"]
+    assert data["error"]["line"] == 2
+
+
+def test_failed_render_keeps_the_previous_output(tmp_path, monkeypatch):
+    """Rendering that fails half-way must not touch the file already there."""
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    out = tmp_path / "out.json"
+    assert run_cli(prog, "--json", out).exit_code == 0
+    before = out.read_bytes()
+
+    from gradviz.render import jsonout
+
+    real = jsonout.record_to_dict
+
+    def half_way(record):
+        real(record)
+        raise RuntimeError("renderer crashed half-way")
+    monkeypatch.setattr(jsonout, "record_to_dict", half_way)
+    prog.write_text(GOOD.replace("x * x", "x * x * x"))
+    result = run_cli(prog, "--json", out)
+    assert result.exit_code == 3
+    assert "internal error" in result.stderr and "Traceback" not in result.stderr
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "p.txt"]  # no temp file left
+
+
+def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
+    out = tmp_path / "graph.svg"
+    files.write_atomic(out, "<svg>old</svg>")
+
+    class Boom(Exception):
+        pass
+
+    real_fdopen = os.fdopen
+
+    def failing_fdopen(fd, *args, **kwargs):
+        f = real_fdopen(fd, *args, **kwargs)
+        real_write = f.write
+
+        def write(data):
+            real_write(data[: len(data) // 2])   # half of it reaches the disk
+            f.flush()
+            raise Boom()
+        f.write = write
+        return f
+    monkeypatch.setattr(files.os, "fdopen", failing_fdopen)
+    with pytest.raises(Boom):
+        files.write_atomic(out, "<svg>" + "new" * 10_000 + "</svg>")
+    assert out.read_text() == "<svg>old</svg>"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+
+
+def test_killed_mid_write_keeps_the_previous_output(tmp_path):
+    """A process killed while writing a big output leaves the old file whole."""
+    out = tmp_path / "big.json"
+    out.write_text('{"old": true}')
+    script = (
+        "import os, sys, gradviz.files as f\n"
+        "real = os.fdopen\n"
+        "def slow_fdopen(*a, **k):\n"
+        "    fh = real(*a, **k)\n"
+        "    w = fh.write\n"
+        "    def write(data):\n"
+        "        import time\n"
+        "        for i in range(0, len(data), 1000):\n"
+        "            w(data[i:i + 1000]); fh.flush(); time.sleep(0.001)\n"
+        "            if i == 20000: print('writing', flush=True)\n"
+        "    fh.write = write\n"
+        "    return fh\n"
+        "f.os.fdopen = slow_fdopen\n"
+        "f.write_atomic(sys.argv[1], 'x' * 10_000_000)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    proc.kill()
+    proc.wait(timeout=30)
+    assert out.read_text() == '{"old": true}'
+    # what a kill leaves is a hidden temporary file, never a truncated big.json
+    leftovers = [p for p in tmp_path.iterdir() if p.name != "big.json"]
+    assert all(p.name.startswith(".big.json.") for p in leftovers)
+
+
+def test_write_to_stdout(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    result = CliRunner().invoke(cli.main, ["run", "--no-tables", str(prog), "--json", "-"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("tensor([0., 2., 4., 6.])\n{")
+    assert json.loads(result.stdout.split("\n", 1)[1])["error"] is None

@@ -1,0 +1,227 @@
+"""`gradviz check`: every reverse pass of a program against central finite
+differences and forward mode, in float64; kinks reported, not failed; a
+broken rule injected through the registry is caught and named."""
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import gradviz
+from gradviz import autodiff
+from gradviz.cli import main
+from gradviz.errors import GradvizError
+from gradviz.gradcheck import check_source
+from gradviz.ops import OPS
+from gradviz.tape import RunOptions
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+SAMPLES = sorted((ROOT / "samples").glob("*.txt"))
+CONFORMANCE = sorted(list((HERE / "conformance").glob("*.txt"))
+                     + list((HERE / "conformance_extra").glob("*.txt")))
+
+
+def cli(*args):
+    # click < 8.2 mixes stderr into the output unless told not to
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in \
+        CliRunner.__init__.__code__.co_varnames else CliRunner()
+    return runner.invoke(main, [*args, "--color", "never"], catch_exceptions=False)
+
+
+def statuses(report) -> dict:
+    return {(p.pass_no, i.name): i.status for p in report.passes for i in p.inputs}
+
+
+def broken(monkeypatch, name="mul", vjp=True):
+    """OPS[name] with its first VJP (or JVP) rule off by a factor of 2."""
+    good = OPS[name]
+    if vjp:
+        rules = (lambda g, ans, xs, p: 2 * good.vjp[0](g, ans, xs, p),) + good.vjp[1:]
+        monkeypatch.setitem(OPS, name, dataclasses.replace(good, vjp=rules))
+    else:
+        rules = (lambda t, ans, xs, p: 2 * good.jvp[0](t, ans, xs, p),) + good.jvp[1:]
+        monkeypatch.setitem(OPS, name, dataclasses.replace(good, jvp=rules))
+
+
+# ---- it passes where it should ----------------------------------------------
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_check_passes_on_every_sample(sample):
+    result = cli("check", str(sample))
+    assert result.exit_code == 0, result.output
+    assert "✓ every gradient agrees" in result.output
+    assert "FAIL" not in result.output
+
+
+@pytest.mark.parametrize("case", CONFORMANCE, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_check_passes_on_every_conformance_program_that_succeeds(case):
+    try:
+        report = check_source(case.read_text(), case.name)
+    except GradvizError:
+        pytest.skip("the program fails (as in PyTorch)")
+    assert report.ok, report.failure_messages()
+    assert report.passes, "every conformance program that succeeds calls backward"
+    for p in report.passes:
+        for i in p.inputs:
+            assert i.numeric is not None and i.forward is not None
+
+
+def test_every_leaf_of_every_pass_is_checked():
+    report = check_source((ROOT / "samples" / "mlp.txt").read_text())
+    (p,) = report.passes
+    assert [(i.name, i.shape) for i in p.inputs] == [("W1", (3, 2)), ("b1", (3,)),
+                                                      ("W2", (1, 3))]
+    for i in p.inputs:
+        assert i.status == "ok" and i.fd_abs < 1e-8 and i.fwd_abs < 1e-12
+        np.testing.assert_allclose(i.reverse, i.numeric, atol=1e-8)
+    assert p.jvp_passes == 12
+
+
+def test_later_statements_that_use_earlier_gradients():
+    """An SGD step between two backward passes: the second pass is checked at
+    the updated values (a finite difference of the first pass's inputs would
+    be wrong here)."""
+    src = ("w = tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+           "x = tensor([1.0, 2.0, 3.0])\n"
+           "loss = ((w * x).sum() - 1.0) ** 2\nloss.backward()\n"
+           "with torch.no_grad():\n    w -= 0.1 * w.grad\n"
+           "w.grad.zero_()\n"
+           "loss = ((w * x).sum() - 1.0) ** 2 + (w * w.grad).sum()\nloss.backward()\n")
+    report = check_source(src)
+    assert report.ok and len(report.passes) == 2
+    second = report.passes[1].inputs[0]
+    w1 = np.array([0.5, -1.0, 2.0]) - 0.1 * 2 * (4.5 - 1.0) * np.array([1.0, 2.0, 3.0])
+    want = 2 * ((w1 * [1, 2, 3]).sum() - 1.0) * np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(second.reverse, want, rtol=1e-6)   # .grad (zeroed) is a constant
+    np.testing.assert_allclose(second.numeric, want, rtol=1e-6)
+
+
+def test_grad_calls_with_nonleaf_inputs_are_checked():
+    src = ("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * x\nz = (y * x).sum()\n"
+           "gy, gx = grad(z, [y, x])\n")
+    report = check_source(src)
+    assert statuses(report) == {(1, "y"): "ok", (1, "x"): "ok"}
+
+
+def test_a_second_derivative_is_checked():
+    src = ("x = tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+           "g, = grad((x ** 3).sum(), x, create_graph=True)\n(g * g).sum().backward()\n")
+    report = check_source(src)
+    assert report.ok and len(report.passes) == 2
+    np.testing.assert_allclose(report.passes[1].inputs[0].reverse,
+                               [2 * 3 * 0.25 * 6 * 0.5, 2 * 3 * 6 * -1.0, 2 * 12 * 12], rtol=1e-9)
+
+
+# ---- kinks -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("src", "status"), [
+    # one-sided derivatives that differ: the finite difference takes their mean
+    ("x = tensor([-1.0, 0.0, 2.0], requires_grad=True)\nrelu(x).sum().backward()", "kink"),
+    ("x = tensor([-1.0, 0.0, 0.5], requires_grad=True)\nclamp(x, min=0.0).sum().backward()",
+     "kink"),
+    ("x = tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)\n"
+     "x.max(dim=1).values.sum().backward()", "kink"),
+    # PyTorch's convention is that mean here (abs'(0) = 0, ties split): they agree
+    ("x = tensor([-1.5, 0.0, 2.0], requires_grad=True)\nabs(x).sum().backward()", "ok"),
+    ("x = tensor([1.0, 3.0, 3.0], requires_grad=True)\nx.max().backward()", "ok"),
+    ("a = tensor([1.0, 2.0], requires_grad=True)\nb = tensor([1.0, 0.0])\n"
+     "maximum(a, b).sum().backward()", "ok"),
+], ids=["relu", "clamp", "max_dim", "abs", "max", "maximum"])
+def test_kinks_are_reported_not_failed(src, status):
+    report = check_source(src)
+    assert report.ok
+    (item,) = report.passes[0].inputs
+    assert item.status == status and item.kinks, item
+    assert "kink" in item.reason
+
+
+def test_a_kink_in_the_cli_output(tmp_path):
+    f = tmp_path / "kink.txt"
+    f.write_text("x = tensor([-1.0, 0.0, 2.0], requires_grad=True)\nrelu(x).sum().backward()\n")
+    result = cli("check", str(f))
+    assert result.exit_code == 0
+    assert "kink" in result.output and "1 at a kink" in result.output
+
+
+def test_smooth_inputs_near_no_kink_are_ok():
+    report = check_source("x = tensor([-1.0, 0.5, 2.0], requires_grad=True)\n"
+                          "relu(x).sum().backward()\n")
+    assert statuses(report) == {(1, "x"): "ok"}
+
+
+# ---- it fails where it should ------------------------------------------------------
+
+def test_a_broken_vjp_fails_and_is_named(monkeypatch, tmp_path):
+    broken(monkeypatch, "mul")
+    result = cli("check", str(ROOT / "samples" / "chain_rule.txt"))
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "check failed" in err
+    assert "x:" in err and "VJP of input 0 of mul at n2 (line 5: x * x)" in err
+    assert "FAIL" in result.stdout
+
+
+def test_a_broken_jvp_is_told_apart(monkeypatch):
+    broken(monkeypatch, "mul", vjp=False)
+    report = check_source((ROOT / "samples" / "chain_rule.txt").read_text())
+    ((p, item),) = report.failures
+    assert "forward mode disagrees" in item.reason
+    assert item.culprits and item.culprits[0][1] == ["JVP of input 0"]
+
+
+def test_an_engine_bug_is_told_apart_from_a_wrong_rule(monkeypatch):
+    """Every rule right, the gradients combined wrongly (here: unbroadcast)."""
+    from gradviz.ops.registry import unbroadcast
+    monkeypatch.setattr(autodiff, "_unbroadcast", lambda g, shape: 2 * unbroadcast(g, shape))
+    report = check_source((ROOT / "samples" / "broadcast.txt").read_text())
+    names = {i.name for _, i in report.failures}
+    assert names == {"b"}
+    assert "the engine combined them wrongly" in report.failures[0][1].reason
+
+
+def test_the_tolerance_matters():
+    src = "x = tensor([0.5, 1.0], requires_grad=True)\n(x ** 3).sum().backward()\n"
+    assert check_source(src, tol=1e-5).ok
+    assert not check_source(src, tol=1e-14).ok      # finite differences are not that exact
+
+
+# ---- programs that do not get that far --------------------------------------------
+
+def test_a_failing_program_exits_1(tmp_path):
+    result = cli("check", str(HERE / "conformance" / "error_twice.txt"))
+    assert result.exit_code == 1
+    assert "backward through the graph a second time" in result.stderr
+
+
+def test_no_backward_nothing_to_check(tmp_path):
+    f = tmp_path / "none.txt"
+    f.write_text("x = tensor([1.0])\nprint(x)\n")
+    result = cli("check", str(f))
+    assert result.exit_code == 0 and "nothing to check" in result.output
+
+
+@pytest.mark.parametrize("tol", ["0", "-1", "abc"])
+def test_a_bad_tolerance_is_a_usage_error(tol):
+    result = CliRunner().invoke(main, ["check", str(SAMPLES[0]), "--tol", tol])
+    assert result.exit_code == 2
+
+
+# ---- float64 runs ---------------------------------------------------------------------
+
+def test_float64_mode_keeps_the_programs_values():
+    src = ("x = tensor([0.1, 2.0], requires_grad=True)\ny = arange(3) * 0.5\n"
+           "z = (x * 3).float()\nw = ones(2)\n")
+    r32 = gradviz.run_source(src, stdout=io.StringIO())
+    r64 = gradviz.run_source(src, stdout=io.StringIO(),
+                             options=RunOptions(default_float="float64"))
+    v32, v64 = r32.variables, r64.variables
+    assert [v64[k].dtype for k in "xyzw"] == ["float64"] * 4
+    assert [v32[k].dtype for k in "xyzw"] == ["float32"] * 4
+    # the same point: float32-rounded leaves, computed exactly after that
+    assert v64["x"].value[0] == np.float64(np.float32(0.1))
+    assert v64["z"].value[0] == np.float64(np.float32(0.1)) * 3

@@ -1,0 +1,452 @@
+"""Registry-driven gradient checks: every differentiable op in OPS, its VJP
+(through the engine: tape, backward, unbroadcast) and its JVP (the rule
+itself) against a central finite difference in float64, over scalar,
+vector, matrix and broadcasting shapes.
+
+INPUTS below holds, per op, the inputs to check it on, chosen where the op
+is smooth (positive for log/sqrt, away from kinks for relu/abs/clamp/max,
+no ties for max/min/maximum). An op in the registry without an entry fails
+test_every_op_has_inputs: adding an op means adding its check.
+
+The kinks themselves are not smooth, so the finite difference says nothing
+there; PyTorch's conventions (relu'(0)=0, abs'(0)=0, clamp passes its
+boundary, max/maximum split ties, ...) are pinned as literal values and
+checked against real torch when it is installed.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import gradviz
+from gradviz import autodiff
+from gradviz.ops import OPS
+from gradviz.tape import Tape
+from gradviz.tensor import Tensor
+
+STEP = 1e-6
+RTOL, ATOL = 1e-5, 1e-6
+F64 = np.float64
+
+
+# ---- input generators: each maps a numpy Generator to one argument ---------
+
+def anyv(*shape, lo=-2.0, hi=2.0):
+    return lambda rng: np.asarray(rng.uniform(lo, hi, shape), F64)
+
+
+def pos(*shape):
+    return anyv(*shape, lo=0.5, hi=2.0)
+
+
+def away(*shape, at=0.0, gap=0.2):
+    """Values at least `gap` from the kink at `at`, on both sides of it."""
+    return lambda rng: np.asarray(
+        at + rng.choice([-1.0, 1.0], shape) * rng.uniform(gap, 2.0, shape), F64)
+
+
+def grid(*shape, offset=0.0):
+    """Whole numbers plus offset: two grids with different offsets never tie."""
+    return lambda rng: np.asarray(rng.integers(-3, 4, shape) + offset, F64)
+
+
+def distinct(*shape):
+    """All elements different (no ties for max/min), spaced 0.5 apart."""
+    n = int(np.prod(shape))
+    return lambda rng: np.asarray((rng.permutation(n) * 0.5 - n * 0.25 + 0.1).reshape(shape), F64)
+
+
+def mask(*shape):
+    return lambda rng: np.asarray(rng.random(shape) > 0.5)
+
+
+def labels(*shape, classes):
+    return lambda rng: np.asarray(rng.integers(0, classes, shape), np.int64)
+
+
+def probs(*shape):
+    def make(rng):
+        e = np.exp(rng.uniform(-1, 1, shape))
+        return e / e.sum(axis=-1, keepdims=True)
+    return make
+
+
+def fixed(values):
+    return lambda rng: np.array(values, F64)
+
+
+def num(v):
+    return lambda rng: v
+
+
+def case(*args, **params):
+    return (args, params)
+
+
+# shapes every elementwise binary op is checked over: same shape, scalar
+# with tensor, and broadcasting both ways
+BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), (2, 3)),
+                 ((2, 1), (1, 3)), ((2, 3), ()), ((), (2, 3)), ((2, 1, 3), (4, 1))]
+UNARY_SHAPES = [(), (3,), (2, 3), (2, 1, 3)]
+
+
+def binary(gen_a, gen_b=None):
+    gen_b = gen_b or gen_a
+    return [case(gen_a(*sa), gen_b(*sb)) for sa, sb in BINARY_SHAPES]
+
+
+def unary(gen, **params):
+    return [case(gen(*s), **params) for s in UNARY_SHAPES]
+
+
+def reductions(gen, multi=True):
+    """A reduction over all axes and over dims (several at once when the op
+    takes a tuple of dims), with and without keepdim."""
+    out = [case(gen(), dim=None, keepdim=False), case(gen(4), dim=None, keepdim=False),
+           case(gen(2, 3), dim=None, keepdim=False)]
+    for dim in ((0,), (1,), (0, 2), (2,)) if multi else ((0,), (1,), (2,)):
+        for keepdim in (False, True):
+            out.append(case(gen(2, 3, 2), dim=dim, keepdim=keepdim))
+    out.append(case(gen(4), dim=(0,), keepdim=False))
+    return out
+
+
+def single_dim(gen):
+    """max(dim)/min(dim): one dim at a time."""
+    return [case(gen(*s), dim=(d,), keepdim=k) for s in ((4,), (2, 3), (2, 3, 2))
+            for d in range(len(s)) for k in (False, True)]
+
+
+def index(gen, idx, advanced=False):
+    return case(gen, index=idx, advanced=advanced, grad_fn="IndexBackward0")
+
+
+INPUTS: dict[str, list] = {
+    "add": binary(anyv) + [case(anyv(2, 3), num(2.5)), case(num(-1), anyv(3))],
+    "sub": binary(anyv) + [case(anyv(2, 3), num(2.5)), case(num(3), anyv(3))],
+    "rsub": [case(num(1.0), anyv()), case(num(2), anyv(2, 3)), case(anyv(3), anyv(2, 3))],
+    "mul": binary(anyv) + [case(anyv(2, 3), num(-1.5)), case(num(2), anyv(3))],
+    "div": binary(anyv, away) + [case(anyv(2, 3), num(4.0))],
+    "rdiv": [case(num(2.0), away()), case(num(-1), away(2, 3)), case(anyv(3), away(2, 3))],
+    "pow": binary(pos, anyv) + [
+        case(anyv(2, 3), num(2)), case(anyv(3), num(3)), case(pos(3), num(0.5)),
+        case(away(2, 3), num(-1)), case(anyv(3), num(0)),
+        case(num(2.0), anyv(2, 3)), case(num(0.5), anyv(3))],
+    "maximum": [case(grid(*sa, offset=0.25), grid(*sb, offset=-0.25)) for sa, sb in BINARY_SHAPES],
+    "minimum": [case(grid(*sa, offset=0.25), grid(*sb, offset=-0.25)) for sa, sb in BINARY_SHAPES],
+    "where": [case(mask(*sc), anyv(*sa), anyv(*sb)) for sc, sa, sb in (
+        ((), (), ()), ((3,), (3,), (3,)), ((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()),
+        ((3,), (2, 1), (2, 3)), ((2, 1), (1, 3), (3,)))] + [case(mask(2, 3), anyv(2, 3), num(0.0))],
+    "exp": unary(anyv),
+    "log": unary(pos),
+    "sqrt": unary(pos),
+    "sin": unary(anyv),
+    "cos": unary(anyv),
+    "tanh": unary(anyv),
+    "sigmoid": unary(anyv) + [case(anyv(5, lo=-30, hi=30))],
+    "abs": unary(away),
+    "neg": unary(anyv),
+    "square": unary(anyv),
+    "relu": unary(away),
+    "clamp": (unary(away, min=0.0, max=None) + unary(away, min=None, max=0.0)
+              + [case(anyv(2, 3), min=-3.0, max=3.0),
+                 case(fixed([-1.2, -0.3, 0.2, 0.9, 1.4]), min=-0.5, max=1.0)]),
+    "matmul": [case(anyv(*sa), anyv(*sb)) for sa, sb in (
+        ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((2, 2, 3), (3, 2)),
+        ((2, 3), (2, 3, 4)), ((2, 2, 3), (2, 3, 2)), ((1, 2, 3), (2, 3, 2)), ((3,), (2, 3, 2)),
+        ((2, 2, 3), (3,)))],
+    "dot": [case(anyv(3), anyv(3)), case(anyv(1), anyv(1))],
+    "mv": [case(anyv(2, 3), anyv(3)), case(anyv(1, 4), anyv(4))],
+    "mm": [case(anyv(2, 3), anyv(3, 4)), case(anyv(1, 1), anyv(1, 3))],
+    "outer": [case(anyv(3), anyv(2)), case(anyv(1), anyv(4))],
+    "softmax": [case(anyv(4), dim=0), case(anyv(2, 3), dim=0), case(anyv(2, 3), dim=1),
+                case(anyv(2, 3, 2), dim=1), case(anyv(), dim=0)],
+    "log_softmax": [case(anyv(4), dim=0), case(anyv(2, 3), dim=0), case(anyv(2, 3), dim=1),
+                    case(anyv(2, 3, 2), dim=2), case(anyv(), dim=0)],
+    "mse_loss": [case(anyv(*s), anyv(*s)) for s in ((), (3,), (2, 3))]
+    + [case(anyv(2, 3), anyv(3))],
+    "cross_entropy": [case(anyv(3, 4), labels(3, classes=4)), case(anyv(4), labels(classes=4)),
+                      case(anyv(2, 3), probs(2, 3)), case(anyv(1, 2), labels(1, classes=2))],
+    "sum": reductions(anyv),
+    "mean": reductions(anyv),
+    "max": [case(distinct(*s)) for s in ((), (4,), (2, 3), (2, 3, 2))],
+    "min": [case(distinct(*s)) for s in ((), (4,), (2, 3), (2, 3, 2))],
+    "max_dim": single_dim(distinct),
+    "min_dim": single_dim(distinct),
+    # prod is a polynomial: smooth at zeros too, where division-based rules fail
+    "prod": reductions(anyv, multi=False) + [case(fixed([[2.0, 0.0, 3.0], [0.0, 0.0, 1.5]]), dim=d, keepdim=False)
+                                for d in (None, (0,), (1,))],
+    "norm": reductions(away),
+    "reshape": [case(anyv(2, 3), shape=(3, 2)), case(anyv(6), shape=(2, 1, 3)),
+                case(anyv(), shape=(1,)), case(anyv(1, 1), shape=())],
+    "view": [case(anyv(2, 3), shape=(6,)), case(anyv(4), shape=(2, 2))],
+    "flatten": [case(anyv(2, 3), shape=(6,)), case(anyv(), shape=(1,))],
+    "transpose": [case(anyv(2, 3), dims=(0, 1)), case(anyv(2, 3, 4), dims=(0, 2)),
+                  case(anyv(2, 3, 4), dims=(2, 1)), case(anyv(3), dims=(0, 0))],
+    "T": [case(anyv(2, 3)), case(anyv(3)), case(anyv())],
+    "unsqueeze": [case(anyv(), dim=0), case(anyv(3), dim=0), case(anyv(3), dim=1),
+                  case(anyv(2, 3), dim=1)],
+    "squeeze": [case(anyv(1, 3, 1), shape=(3,), dim=None), case(anyv(1, 3), shape=(3,), dim=0),
+                case(anyv(2, 1), shape=(2,), dim=1), case(anyv(1), shape=(), dim=None)],
+    "clone": unary(anyv),
+    "to_dtype": [case(anyv(*s), dtype=np.dtype(F64)) for s in ((), (2, 3))],
+    "index": [
+        case(anyv(4), index=(1,), advanced=False, grad_fn="SelectBackward0"),
+        case(anyv(4), index=(-1,), advanced=False, grad_fn="SelectBackward0"),
+        case(anyv(3, 4), index=(slice(0, 2), slice(1, 3)), advanced=False,
+             grad_fn="SliceBackward0"),
+        case(anyv(3, 4), index=(slice(None), 1), advanced=False, grad_fn="SelectBackward0"),
+        case(anyv(5), index=(slice(None, None, 2),), advanced=False, grad_fn="SliceBackward0"),
+        case(anyv(2, 3), index=(1, 2), advanced=False, grad_fn="SelectBackward0"),
+        case(anyv(3), index=(None,), advanced=False, grad_fn="UnsqueezeBackward0"),
+        index(anyv(4), (np.array([0, 2, 0, 3]),), advanced=True),        # repeats add up
+        index(anyv(3, 2), (np.array([True, False, True]),), advanced=True),
+        index(anyv(3, 4), (slice(None), np.array([3, 1, 1])), advanced=True),
+    ],
+    "cat": [case(anyv(2), anyv(3), dim=0), case(anyv(2, 3), anyv(1, 3), dim=0),
+            case(anyv(2, 3), anyv(2, 1), anyv(2, 2), dim=1), case(anyv(2, 2, 1), anyv(2, 2, 2), dim=2)],
+    "stack": [case(anyv(), anyv(), dim=0), case(anyv(3), anyv(3), dim=0),
+              case(anyv(3), anyv(3), anyv(3), dim=1), case(anyv(2, 3), anyv(2, 3), dim=2)],
+    # the ops a create_graph=True backward records (sum's gradient, index's gradient,
+    # tanh's and sigmoid's backward)
+    "tanh_backward": binary(anyv, lambda *s: anyv(*s, lo=-0.99, hi=0.99)),
+    "sigmoid_backward": binary(anyv, lambda *s: anyv(*s, lo=0.01, hi=0.99)),
+    "expand": [case(anyv(3), shape=(2, 3)), case(anyv(2, 1), shape=(2, 3)),
+               case(anyv(), shape=(2, 2)), case(anyv(1, 3), shape=(2, 2, 3))],
+    "index_backward": [
+        case(anyv(), index=(1,), advanced=False, grad_fn="SelectBackwardBackward0", shape=(4,)),
+        case(anyv(2, 2), index=(slice(0, 2), slice(1, 3)), advanced=False,
+             grad_fn="SliceBackwardBackward0", shape=(3, 4)),
+        case(anyv(4), index=(np.array([0, 2, 0, 3]),), advanced=True,
+             grad_fn="IndexPutBackward0", shape=(4,)),                       # repeats add up
+        case(anyv(2, 2), index=(np.array([True, False, True]),), advanced=True,
+             grad_fn="IndexPutBackward0", shape=(3, 2))],
+}
+
+# ops the registry marks not differentiable (comparisons); they need no check
+NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
+CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]
+
+
+def test_every_op_has_inputs():
+    """Adding a differentiable op to the registry means adding its check here."""
+    missing = [n for n, op in OPS.items() if op.differentiable and n not in INPUTS]
+    assert missing == [], f"add inputs for these ops to INPUTS: {missing}"
+    stale = [n for n in INPUTS if n not in OPS]
+    assert stale == [], f"INPUTS names ops the registry does not have: {stale}"
+
+
+def test_non_differentiable_ops_have_no_rules():
+    assert {"eq", "ne", "lt", "le", "gt", "ge"} <= NOT_DIFFERENTIABLE
+    for name in NOT_DIFFERENTIABLE:
+        op = OPS[name]
+        assert all(r is None for r in op.vjp), name
+
+
+def test_every_op_has_a_shape_and_broadcast_case():
+    """The table covers a 0-d input somewhere, and every elementwise binary op
+    is checked with broadcasting shapes."""
+    for name in ("add", "sub", "mul", "div", "pow", "maximum", "minimum"):
+        shapes = [[a(np.random.default_rng(0)) for a in args] for args, _ in INPUTS[name]]
+        assert any(np.ndim(x) == 0 for s in shapes for x in s), name
+        assert any(np.shape(s[0]) != np.shape(s[1]) for s in shapes), name
+
+
+# ---- the machinery --------------------------------------------------------
+
+def _materialise(name, i):
+    rng = np.random.default_rng(1000 + 7 * i + sum(map(ord, name)))
+    args, params = INPUTS[name][i]
+    return [make(rng) for make in args], dict(params), rng
+
+
+def _differentiable(op, xs):
+    """Positions of inputs to check: float arrays whose rule exists."""
+    out = []
+    for i, x in enumerate(xs):
+        if not isinstance(x, np.ndarray) or x.dtype != F64:
+            continue
+        rule = op.vjp[0] if op.variadic else op.vjp[i]
+        if rule is not None:
+            out.append(i)
+    return out
+
+
+def _forward(op, xs, params) -> np.ndarray:
+    return np.asarray(op.forward(list(xs), params), F64)
+
+
+def _numeric_jvp(op, xs, params, i, t) -> np.ndarray:
+    """(f(x_i + h t) - f(x_i - h t)) / 2h."""
+    plus, minus = list(xs), list(xs)
+    plus[i] = xs[i] + STEP * t
+    minus[i] = xs[i] - STEP * t
+    return (_forward(op, plus, params) - _forward(op, minus, params)) / (2 * STEP)
+
+
+def _numeric_vjp(op, xs, params, i, g) -> np.ndarray:
+    """The gradient of <g, f(x)> with respect to x_i, element by element."""
+    x = xs[i]
+    out = np.zeros(x.shape, F64)
+    for j in np.ndindex(x.shape):
+        e = np.zeros(x.shape, F64)
+        e[j] = 1.0
+        out[j] = np.sum(g * _numeric_jvp(op, xs, params, i, e))
+    return out
+
+
+def _engine_vjp(op, xs, params, g, wrt) -> dict:
+    """Run the op on the tape and backward through the engine."""
+    tape = Tape()
+    args = []
+    for i, x in enumerate(xs):
+        if isinstance(x, np.ndarray):
+            t = tape.add(Tensor(x.copy(), requires_grad=i in wrt))
+            args.append(t)
+        else:
+            args.append(x)
+    out = tape.apply(op, tuple(args), params)
+    assert out.data.dtype == F64, "float64 in, float64 out"
+    leaves = [args[i] for i in wrt]
+    grads, *_ = autodiff.run_backward([out], [g], False, accumulate=False, inputs=leaves)
+    return {i: grads[args[i]] for i in wrt}
+
+
+def _jvp_rule(op, xs, params, i, t) -> np.ndarray:
+    ans = _forward(op, xs, params)
+    rule = op.jvp[0] if op.variadic else op.jvp[i]
+    got = rule(t, ans, list(xs), params, i) if op.variadic else rule(t, ans, list(xs), params)
+    # a broadcasting op's tangent may have the input's shape: it broadcasts
+    # to the output like the input itself did
+    return np.broadcast_to(np.asarray(got, F64), ans.shape)
+
+
+def _ids():
+    return [f"{name}-{i}" for name, i in CHECKED]
+
+
+@pytest.mark.parametrize(("name", "i"), CHECKED, ids=_ids())
+def test_vjp_matches_finite_difference(name, i):
+    op = OPS[name]
+    xs, params, rng = _materialise(name, i)
+    wrt = _differentiable(op, xs)
+    assert wrt, "every case differentiates something"
+    ans = _forward(op, xs, params)
+    g = np.asarray(rng.normal(size=ans.shape), F64)
+    got = _engine_vjp(op, xs, params, g, wrt)
+    for k in wrt:
+        assert got[k].shape == xs[k].shape, f"input {k}: gradient shape"
+        want = _numeric_vjp(op, xs, params, k, g)
+        np.testing.assert_allclose(got[k], want, rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name} input {k}: VJP vs finite difference")
+
+
+@pytest.mark.parametrize(("name", "i"), CHECKED, ids=_ids())
+def test_jvp_matches_finite_difference(name, i):
+    op = OPS[name]
+    xs, params, rng = _materialise(name, i)
+    for k in _differentiable(op, xs):
+        t = np.asarray(rng.normal(size=xs[k].shape), F64)
+        got = _jvp_rule(op, xs, params, k, t)
+        want = _numeric_jvp(op, xs, params, k, t)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name} input {k}: JVP vs finite difference")
+
+
+def test_a_wrong_rule_is_caught():
+    """The check can fail: a VJP off by a factor is found."""
+    op = OPS["sin"]
+    xs, params, rng = _materialise("sin", 1)
+    g = np.ones(xs[0].shape)
+    wrong = op.vjp[0](g, np.sin(xs[0]), xs, params) * 1.01
+    want = _numeric_vjp(op, xs, params, 0, g)
+    assert not np.allclose(wrong, want, rtol=RTOL, atol=ATOL)
+
+
+# ---- kinks and ties: PyTorch's conventions ----------------------------------
+
+# (program, {leaf: its .grad as PyTorch 2.13 computes it}): the literal values
+# were read off real torch and are re-checked against it below
+KINKS = {
+    "relu_at_0": ("x = tensor([-1.0, 0.0, 2.0], requires_grad=True)\nrelu(x).sum().backward()",
+                  {"x": [0.0, 0.0, 1.0]}),
+    "abs_at_0": ("x = tensor([-1.5, 0.0, 2.0], requires_grad=True)\nx.abs().sum().backward()",
+                 {"x": [-1.0, 0.0, 1.0]}),
+    "clamp_boundary": ("x = tensor([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)\n"
+                       "clamp(x, min=0.0, max=1.0).sum().backward()",
+                       {"x": [0.0, 1.0, 1.0, 1.0, 0.0]}),
+    "clamp_min_only": ("x = tensor([-1.0, 0.0, 1.0], requires_grad=True)\n"
+                       "x.clamp(min=0).sum().backward()", {"x": [0.0, 1.0, 1.0]}),
+    "maximum_tie": ("a = tensor([1.0, 2.0, 3.0], requires_grad=True)\n"
+                    "b = tensor([1.0, 3.0, 0.0], requires_grad=True)\n"
+                    "maximum(a, b).sum().backward()",
+                    {"a": [0.5, 0.0, 1.0], "b": [0.5, 1.0, 0.0]}),
+    "minimum_tie": ("a = tensor([1.0, 2.0, 3.0], requires_grad=True)\n"
+                    "b = tensor([1.0, 3.0, 0.0], requires_grad=True)\n"
+                    "minimum(a, b).sum().backward()",
+                    {"a": [0.5, 1.0, 0.0], "b": [0.5, 0.0, 1.0]}),
+    "max_all_ties": ("x = tensor([1.0, 3.0, 3.0, 2.0], requires_grad=True)\n"
+                     "x.max().backward()", {"x": [0.0, 0.5, 0.5, 0.0]}),
+    "min_all_ties": ("x = tensor([[1.0, 3.0], [1.0, 1.0]], requires_grad=True)\n"
+                     "x.min().backward()", {"x": [[1 / 3, 0.0], [1 / 3, 1 / 3]]}),
+    "max_dim_ties": ("x = tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)\n"
+                     "x.max(dim=1).values.sum().backward()",
+                     {"x": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]}),
+    "min_dim_ties": ("x = tensor([[1.0, 1.0], [0.0, 0.0]], requires_grad=True)\n"
+                     "v, i = x.min(0)\nv.sum().backward()",
+                     {"x": [[0.0, 0.0], [1.0, 1.0]]}),
+    "pow_zero_exponent_at_0": ("x = tensor([0.0, 2.0], requires_grad=True)\n"
+                               "(x ** 0).sum().backward()", {"x": [0.0, 0.0]}),
+    "pow_zero_base": ("y = tensor([0.0, 1.0, 2.0], requires_grad=True)\n"
+                      "(0.0 ** y).sum().backward()", {"y": [0.0, 0.0, 0.0]}),
+    "pow_tensor_zero_base": ("x = tensor([0.0, 0.0], requires_grad=True)\n"
+                             "y = tensor([2.0, 0.5], requires_grad=True)\n"
+                             "(x ** y).sum().backward()",
+                             {"x": [0.0, float("inf")], "y": [0.0, 0.0]}),
+    "sqrt_at_0": ("x = tensor([0.0, 4.0], requires_grad=True)\nx.sqrt().sum().backward()",
+                  {"x": [float("inf"), 0.25]}),
+    "norm_at_0": ("x = tensor([0.0, 0.0], requires_grad=True)\nx.norm().backward()",
+                  {"x": [0.0, 0.0]}),
+    "prod_with_zeros": ("x = tensor([2.0, 0.0, 3.0], requires_grad=True)\n"
+                        "x.prod().backward()", {"x": [0.0, 6.0, 0.0]}),
+    "prod_two_zeros": ("x = tensor([[0.0, 0.0, 3.0], [1.0, 2.0, 0.0]], requires_grad=True)\n"
+                       "x.prod(dim=1).sum().backward()",
+                       {"x": [[0.0, 0.0, 0.0], [0.0, 0.0, 2.0]]}),
+    "where_picks": ("x = tensor([-1.0, 0.0, 1.0], requires_grad=True)\n"
+                    "where(x > 0, x * 2, x * 3).sum().backward()", {"x": [3.0, 3.0, 2.0]}),
+    "sigmoid_saturated": ("x = tensor([-100.0, 0.0, 100.0], requires_grad=True)\n"
+                          "sigmoid(x).sum().backward()", {"x": [0.0, 0.25, 0.0]}),
+}
+
+
+def _gradviz_grads(program: str, names) -> dict:
+    record = gradviz.run_source(program, stdout=io.StringIO())
+    out = {}
+    for name in names:
+        node = record.node(record.variables[name])
+        out[name] = node.grad.tolist()
+    return out
+
+
+@pytest.mark.parametrize("kink", sorted(KINKS))
+def test_kink_follows_pytorch(kink):
+    program, want = KINKS[kink]
+    got = _gradviz_grads(program, want)
+    for name, w in want.items():
+        np.testing.assert_allclose(got[name], w, rtol=1e-6, atol=1e-7, err_msg=f"{kink}: {name}")
+
+
+@pytest.mark.parametrize("kink", sorted(KINKS))
+def test_kink_literals_are_pytorchs(kink):
+    """The pinned literals are what real torch computes."""
+    torch = pytest.importorskip("torch")
+    program, want = KINKS[kink]
+    ns = {"tensor": torch.tensor, "relu": torch.relu, "clamp": torch.clamp,
+          "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where,
+          "sigmoid": torch.sigmoid}
+    exec(compile(program, kink, "exec"), ns)  # noqa: S102  (a fixed test program)
+    for name, w in want.items():
+        np.testing.assert_allclose(ns[name].grad.tolist(), w, rtol=1e-6, atol=1e-7,
+                                   err_msg=f"{kink}: {name}")

@@ -1,0 +1,195 @@
+"""Higher-order derivatives: grad(..., create_graph=True) and
+backward(create_graph=True) record the backward pass as graph ops, so the
+gradient can be differentiated again (and drawn)."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from test_gradcheck_ops import INPUTS
+
+import gradviz
+from gradviz import autodiff
+from gradviz.errors import GradvizError
+from gradviz.higher_order import GRAPH_VJPS, _sum_to
+from gradviz.interpreter import Interpreter
+from gradviz.ops import OPS, unbroadcast
+from gradviz.tape import RunOptions
+from gradviz.tensor import Tensor
+
+X = [0.5, -1.0, 2.0]
+FUNCS = {"cube": "x ** 3", "tanh": "tanh(x)", "sigmoid": "sigmoid(x)"}
+# second derivatives at X, as PyTorch 2.13 computes them with create_graph=True
+# (read off real torch; re-checked against it below when it is installed)
+SECOND = {
+    "cube": [3.0, -6.0, 12.0],
+    "tanh": [-0.7268619537353516, 0.6396999359130859, -0.13621866703033447],
+    "sigmoid": [-0.05755680054426193, 0.09085775166749954, -0.07996252179145813],
+}
+
+
+def run(src: str):
+    return gradviz.run_source(src, stdout=io.StringIO())
+
+
+def second_derivative_program(expr: str) -> str:
+    return (f"x = tensor({X}, requires_grad=True)\n"
+            f"d1, = grad(({expr}).sum(), x, create_graph=True)\n"
+            "d2, = grad(d1.sum(), x, create_graph=True)\n")
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_second_derivatives_pinned(name):
+    r = run(second_derivative_program(FUNCS[name]))
+    np.testing.assert_allclose(r.variables["d2"].value, SECOND[name], rtol=1e-6)
+    assert r.variables["d2"].grad_fn is not None      # it can be differentiated again
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_second_derivatives_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(X, requires_grad=True)
+    y = {"cube": lambda: x ** 3, "tanh": lambda: torch.tanh(x),
+         "sigmoid": lambda: torch.sigmoid(x)}[name]()
+    d1, = torch.autograd.grad(y.sum(), x, create_graph=True)
+    d2, = torch.autograd.grad(d1.sum(), x, create_graph=True)
+    r = run(second_derivative_program(FUNCS[name]))
+    for ours, theirs in ((r.variables["d1"], d1), (r.variables["d2"], d2)):
+        np.testing.assert_allclose(ours.value, theirs.detach().numpy(), rtol=1e-6, atol=1e-7)
+        assert ours.grad_fn == type(theirs.grad_fn).__name__
+    np.testing.assert_allclose(SECOND[name], d2.detach().numpy(), rtol=1e-6)
+
+
+def test_third_derivative_of_a_cube_is_6():
+    r = run(second_derivative_program("x ** 3") + "d3, = grad(d2.sum(), x)\n")
+    np.testing.assert_array_equal(r.variables["d3"].value, [6.0, 6.0, 6.0])
+
+
+def test_backward_with_create_graph_prints_like_pytorch():
+    src = ("x = tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+           "(x * x * x).sum().backward(create_graph=True)\nprint(x.grad)\n"
+           "x.grad.sum().backward()\nprint(x.grad)\n")
+    out = io.StringIO()
+    gradviz.run_source(src, stdout=out)
+    assert out.getvalue() == ("tensor([ 0.7500,  3.0000, 12.0000], grad_fn=<AddBackward0>)\n"
+                              "tensor([ 3.7500, -3.0000, 24.0000], grad_fn=<AddBackward0>)\n")
+
+
+def test_the_gradient_computation_is_a_graph():
+    r = run(second_derivative_program("tanh(x)"))
+    grad_line = [n for n in r.nodes if n.line == 2]
+    ops = [n.op for n in grad_line if n.kind == "op"]
+    # the forward (tanh, sum), then the backward recorded: sum's gradient is an
+    # expand, tanh's is one tanh_backward node (PyTorch's TanhBackwardBackward0)
+    assert ops == ["tanh", "sum", "expand", "tanh_backward"]
+    assert all(n.grad_fn for n in grad_line if n.kind == "op" and n.requires_grad)
+    # the second grad() walked back through the first one's tanh_backward node
+    # and the forward's tanh to x (the seed's expand needs no gradient)
+    visited = {r.nodes[s["node"]].op for s in r.passes[1]["steps"]}
+    assert visited == {"sum", "tanh_backward", "tanh", "tensor"}
+
+
+def test_defaults_and_errors_follow_pytorch():
+    base = "x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * x).sum()\n"
+    # retain_graph defaults to create_graph: a second call works
+    run(base + "g, = grad(y, x, create_graph=True)\nh, = grad(y, x, create_graph=True)\n")
+    with pytest.raises(GradvizError, match="backward through the graph a second time"):
+        run(base + "g, = grad(y, x, create_graph=True, retain_graph=False)\n"
+                   "h, = grad(y, x, create_graph=True)\n")
+    r = run(base + "z = tensor(1.0, requires_grad=True)\n"
+                   "g, u = grad(y, [x, z], create_graph=True, allow_unused=True)\n")
+    assert "u" not in r.variables
+    with pytest.raises(GradvizError, match="not have been used in the graph"):
+        run(base + "z = tensor(1.0, requires_grad=True)\n"
+                   "g, u = grad(y, [x, z], create_graph=True)\n")
+    # the gradient of a linear function is a constant: nothing to differentiate
+    with pytest.raises(GradvizError, match="does not require grad"):
+        run("x = tensor([1.0], requires_grad=True)\n"
+            "g, = grad((2 * x).sum(), x, create_graph=True)\ng.sum().backward()\n")
+
+
+@pytest.mark.parametrize("expr", ["x.prod()", "x.norm()"])
+def test_an_op_without_a_graph_rule_is_named(expr):
+    with pytest.raises(GradvizError, match=f"create_graph=True is not supported through "
+                                           f"{expr[2:6]}") as info:
+        run(f"x = tensor([1.0, 2.0], requires_grad=True)\n"
+            f"g, = grad({expr} * 2, x, create_graph=True)\n")
+    assert info.value.span is not None and info.value.span.line == 2
+
+
+# ---- every graph rule, against the op's own VJP and a finite difference ---------
+
+CASES = [(name, i) for name in sorted(GRAPH_VJPS) if name in INPUTS
+         for i in range(len(INPUTS[name]))]
+
+
+def test_the_graph_rules_cover_the_ops_asked_for():
+    wanted = {"add", "sub", "rsub", "neg", "mul", "div", "rdiv", "pow", "exp", "log", "sin",
+              "cos", "tanh", "sigmoid", "sum", "mean", "square", "relu", "reshape", "view",
+              "T", "transpose", "matmul", "dot", "mv", "mm", "index"}
+    assert wanted <= set(GRAPH_VJPS)
+    assert set(GRAPH_VJPS) <= set(OPS)
+
+
+def _case(name, i):
+    rng = np.random.default_rng(7 * i + sum(map(ord, name)))
+    args, params = INPUTS[name][i]
+    return [make(rng) for make in args], dict(params), rng
+
+
+@pytest.mark.parametrize(("name", "i"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
+def test_graph_rule_matches_the_vjp_and_its_derivative(name, i):
+    """First order: the recorded rule computes what op.vjp computes. Second
+    order: backward through it gives d/dx <c, vjp(x)>, checked against a
+    central finite difference of op.vjp itself."""
+    op = OPS[name]
+    xs, params, rng = _case(name, i)
+    rt = Interpreter("", io.StringIO(), options=RunOptions(default_float="float64"))
+    rules = op.vjp if not op.variadic else op.vjp * len(xs)
+    args = [rt.tape.add(Tensor(x.copy(), x.dtype == np.float64 and rules[k] is not None))
+            if isinstance(x, np.ndarray) else x for k, x in enumerate(xs)]
+    out = rt.apply(op, tuple(args), params)
+    g = rng.normal(size=out.data.shape)
+    wrt = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    for k in wrt:
+        gi = _sum_to(rt, GRAPH_VJPS[name](rt, rt.tape.add(Tensor(g)), out, k),
+                     args[k].data.shape)
+        want = _vjp(op, g, xs, params, k)
+        np.testing.assert_allclose(gi.data, want, rtol=1e-10, atol=1e-12)
+        if not gi.requires_grad:
+            continue          # a linear op: the gradient is a constant
+        c = rng.normal(size=gi.data.shape)
+        s = rt.apply(OPS["sum"], (rt.apply(OPS["mul"], (gi, c)),), {"dim": None})
+        leaves = [args[j] for j in wrt]
+        grads, *_ = autodiff.run_backward([s], [np.ones(())], True, accumulate=False,
+                                          inputs=leaves)
+        for j in wrt:
+            got = grads.get(args[j], np.zeros(xs[j].shape))
+            numeric = _numeric(lambda xj: np.sum(c * _vjp(op, g, _with(xs, j, xj), params, k)),
+                               xs[j])
+            np.testing.assert_allclose(got, numeric, rtol=1e-5, atol=1e-6,
+                                       err_msg=f"d/dx{j} of the VJP of input {k}")
+
+
+def _with(xs, j, xj):
+    out = list(xs)
+    out[j] = xj
+    return out
+
+
+def _vjp(op, g, xs, params, k):
+    ans = np.asarray(op.forward(list(xs), params))
+    v = op.vjp[0](g, ans, list(xs), params, k) if op.variadic else \
+        op.vjp[k](g, ans, list(xs), params)
+    return unbroadcast(np.asarray(v, np.float64), np.shape(xs[k]))
+
+
+def _numeric(f, x, h=1e-6):
+    out = np.zeros(x.shape)
+    for j in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[j] += h
+        minus[j] -= h
+        out[j] = (f(plus) - f(minus)) / (2 * h)
+    return out

@@ -1,0 +1,274 @@
+"""Every limit ends a run quickly, in an error that names the limit and the
+flag that raises it: elements per tensor, tensors per program, nesting,
+integer size, time. None of them may be reached by allocating first."""
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import gradviz
+from gradviz import cli
+from gradviz.errors import LIMIT, VALUE, GradvizError
+from gradviz.parser import MAX_NESTING
+from gradviz.tape import MAX_DIMS, Limits
+
+# the element limit, as small as the tests need: a failure to check before
+# allocating would then still be quick, but is caught by the size checks below
+SMALL = Limits(max_elements=10_000, max_nodes=1_000)
+
+
+def run(src: str, limits: Limits | None = None):
+    return gradviz.run_source(src, stdout=io.StringIO(), limits=limits)
+
+
+def limit_error(src: str, limits: Limits | None = None, seconds: float = 3.0) -> GradvizError:
+    start = time.monotonic()
+    with pytest.raises(GradvizError) as info:
+        run(src, limits)
+    elapsed = time.monotonic() - start
+    assert elapsed < seconds, f"took {elapsed:.1f} s"
+    return info.value
+
+
+# ---- elements per tensor ---------------------------------------------------
+
+HUGE = [
+    "x = ones(10**6, 10**6)",
+    "x = zeros(10**12)",
+    "x = arange(1e12)",
+    "x = arange(0.0, 1.0, 1e-30)",
+    "x = eye(10**6)",
+    "x = eye(10**6, 30)",
+    "x = linspace(0, 1, 10**12)",
+    "x = rand(10**5, 10**5)",
+    "x = randn(10**4, 10**4)",
+    "x = full((10**5, 10**5), 1.5)",
+    "a = ones(10**4)\nb = a.reshape(10**4, 1) + a",
+    "a = ones(10**4, 1)\nb = ones(1, 10**4)\nc = a * b",
+    "a = ones(10**4, 1)\nb = a > a.T",
+    "a = ones(10**4, 1)\nb = where(a > 0, a, a.T)",
+    "a = ones(10**4, 1)\nb = maximum(a, a.T)",
+    "a = ones(10**4)\nc = outer(a, a)",
+    "a = ones(10**4, 1)\nb = ones(1, 10**4)\nc = a @ b",
+    "a = ones(10**4, 1)\nc = mm(a, a.T)",
+    "a = ones(10**4, 1)\nb = ones(1, 10**4)\nc = mse_loss(a, b)",
+    "a = ones(10**6)\nc = cat([a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a], dim=0)",
+    "a = ones(10**6)\nc = stack([a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a])",
+    "a = ones(10, 10**4)\ni = zeros(10**4).long()\nc = a[i]",
+    # with the limit lowered to 10,000 elements (SMALL)
+    "# small\na = ones(10**4)\nl = a.tolist()\nl = l + l",
+    "# small\nx = tensor([" + "1.0, " * 20_000 + "])",
+]
+
+
+@pytest.mark.parametrize("src", HUGE, ids=range(len(HUGE)))
+def test_huge_tensors_end_in_the_limit(src):
+    err = limit_error(src, SMALL if src.startswith("# small") else None)
+    assert err.kind == LIMIT, (err.kind, err.message)
+    assert "elements, more than the limit of" in err.message
+    assert "--max-elements" in err.hint
+    assert err.span is not None
+
+
+@pytest.mark.parametrize("src", ["x = [0] * 10**9", "x = 'a' * 10**9", "x = [[0]] * 10**9",
+                                 "x = (0,) * 10**9", "x = 10**9 * [0]"])
+def test_sequence_repetition_is_not_in_the_language(src):
+    err = limit_error(src)
+    assert err.kind == "TypeError" and "unsupported operand" in err.message
+
+
+def test_the_default_element_limit_is_ten_million():
+    assert Limits().max_elements == 10**7
+    run("x = ones(10**7)")
+    assert limit_error("x = ones(10**7 + 1)").kind == LIMIT
+
+
+def test_raising_the_element_limit_lets_a_program_run():
+    src = "x = ones(100, 200)\ny = x.sum()\nprint(y)"
+    assert limit_error(src, Limits(max_elements=19_999)).kind == LIMIT
+    run(src, Limits(max_elements=20_000))
+
+
+def test_dimensions_beyond_numpy_are_a_limit():
+    err = limit_error("x = ones(" + ", ".join(["1"] * (MAX_DIMS + 1)) + ")")
+    assert err.kind == LIMIT and str(MAX_DIMS) in err.message
+    src = "x = ones(" + ", ".join(["1"] * MAX_DIMS) + ")\ny = x.unsqueeze(0)"
+    assert limit_error(src).kind == LIMIT
+    src = "x = ones(" + ", ".join(["1"] * MAX_DIMS) + ")\ny = x[None]"
+    assert limit_error(src).kind == LIMIT
+    src = "x = ones(" + ", ".join(["1"] * MAX_DIMS) + ")\ny = stack([x, x])"
+    assert limit_error(src).kind == LIMIT
+
+
+def test_sizes_beyond_int64():
+    for src in ("x = ones(0, 10**30)", "x = ones(10**30, 0)"):
+        err = limit_error(src)
+        assert err.kind == VALUE and "Overflow" in err.message
+
+
+# ---- tensors per program ---------------------------------------------------
+
+def test_node_limit():
+    src = "x = ones(2, requires_grad=True)\n" + "x = x * 1.5\n" * 50
+    err = limit_error(src, Limits(max_nodes=20))
+    assert err.kind == LIMIT and "more than 20 tensors" in err.message
+    assert "--max-graph-nodes" in err.hint
+    assert err.span.line == 21          # line 1 made tensor 1, line 21 the 21st
+    run(src, Limits(max_nodes=51))
+
+
+def test_node_limit_counts_leaves_and_grads():
+    src = "x = ones(2)\n" * 30
+    assert limit_error(src, Limits(max_nodes=10)).kind == LIMIT
+
+
+def test_whole_program_memory_is_bounded():
+    """Many tensors each within the limit: 10 x the element limit in all."""
+    src = "x = ones(10000)\n" + "x = x + 1\n" * 12
+    err = limit_error(src, Limits(max_elements=10_000))
+    assert err.kind == LIMIT and "in all" in err.message and "--max-elements" in err.hint
+    # views share their memory and do not count
+    run("x = ones(10000)\n" + "y = x.reshape(100, 100)\n" * 30, Limits(max_elements=10_000))
+
+
+# ---- Python numbers --------------------------------------------------------
+
+INT_BOMBS = [
+    "x = 10**10**10",
+    "x = 2 ** 100000",
+    "x = pow(10, 10**10)",
+    "x = 99999 ** 999\n" + "x = x * x\n" * 30,
+    "x = 3 ** 8000\ny = x * x",
+    "x = -(7 ** 5000) * 7 ** 5000",
+]
+
+
+@pytest.mark.parametrize("src", INT_BOMBS, ids=range(len(INT_BOMBS)))
+def test_huge_python_ints_are_refused_before_they_are_computed(src):
+    err = limit_error(src, seconds=1.0)
+    assert err.kind == LIMIT and "integer too large" in err.message
+
+
+def test_big_but_allowed_numbers():
+    out = io.StringIO()
+    gradviz.run_source("print(len([1]))\nx = 10 ** 3999\nprint(x > 0)\nprint(2.0 ** 1000 > 0)\n"
+                       "print(1.0000001 ** 10**9 > 1)\nprint((-1) ** 10**9)", stdout=out)
+    assert out.getvalue() == "1\nTrue\nTrue\nTrue\n1\n"
+
+
+@pytest.mark.parametrize("src", [
+    "x = 2.0 ** 10**9", "x = int(1e400 - 1)", "x = float(10 ** 3000)", "x = tensor(10**30)",
+    "x = tensor([10**30])", "x = full((2,), 10**30)", "x = arange(3) ** 10**20",
+    "x = ones(2) * 10**400", "x = arange(0, 10**30, 10**29)",
+])
+def test_numbers_out_of_range_are_a_clear_error(src):
+    err = limit_error(src)
+    assert err.kind in (VALUE, LIMIT), err.kind
+    assert err.span is not None and err.span.line == src.count("\n") + 1
+
+
+# ---- nesting ---------------------------------------------------------------
+
+DEPTH = MAX_NESTING - 2
+DEEP_OK = [
+    "x = " + "[" * DEPTH + "1" + "]" * DEPTH + "\nprint(x)",
+    "x = " + "(" * DEPTH + "1" + ")" * DEPTH + "\nprint(x)",
+    "x = " + "-" * DEPTH + "1\nprint(x)",
+    "x = " + "(1, " * (DEPTH // 2) + "1" + ")" * (DEPTH // 2) + "\nprint(x)",
+    "x = " + "abs(" * (DEPTH // 2) + "1" + ")" * (DEPTH // 2) + "\nprint(x)",
+    "y = ones(2)\nx = " + "exp(" * (DEPTH // 2) + "y" + ")" * (DEPTH // 2),
+    "x = " + "1 + (" * (DEPTH // 3) + "1" + ")" * (DEPTH // 3) + "\nprint(x)",
+    "x = " + "1 ** " * (DEPTH // 2) + "1\nprint(x)",
+    "y = ones(2)\nx = y" + ".T" * (DEPTH // 2),
+    "y = ones(2)\nx = y" + "[0:2]" * (DEPTH // 2),
+    "y = [0]\nx = " + "y[" * (DEPTH // 2) + "0" + "]" * (DEPTH // 2) + "\nprint(x)",
+    "".join("    " * i + "with no_grad():\n" for i in range(DEPTH // 2)) + "    " * (DEPTH // 2)
+    + "x = 1\n",
+]
+
+
+@pytest.mark.parametrize("src", DEEP_OK, ids=range(len(DEEP_OK)))
+def test_the_deepest_programs_the_parser_allows_run(src):
+    # with the stack already as deep as a caller's (pytest, click) may be
+    run(src)
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: "x = " + "[" * d + "1" + "]" * d,
+    lambda d: "x = " + "(" * d + "1" + ")" * d,
+    lambda d: "x = " + "-" * d + "1",
+    lambda d: "x = " + "f(" * d + ")" * d,
+    lambda d: "x = y" + ".T" * d,
+    lambda d: "x = " + "1 ** " * d + "1",
+    lambda d: "x = " + " + ".join(["(1"] * d) + ")" * d,
+])
+def test_too_deep_is_a_limit_error_at_any_depth(make):
+    for depth in (MAX_NESTING + 1, 10 * MAX_NESTING, 20_000):
+        err = limit_error(make(depth))
+        assert err.kind == LIMIT and "nested too deeply" in err.message
+
+
+def test_values_nested_at_run_time_are_bounded():
+    """A list put inside a list line after line: printing or comparing it is
+    an error naming the nesting, never a RecursionError."""
+    deep = "a = [1]\n" + "a = [a]\n" * 3000
+    for use in ("print(a)", "b = a == [a]", "print(a[0][0])"):
+        err = limit_error(deep + use)
+        assert err.kind == LIMIT and "nested too deeply" in err.message, use
+        assert err.span.line == 3002
+    err = limit_error(deep + "t = tensor(a)")
+    assert err.kind == LIMIT and "3001 dimensions" in err.message
+    run(deep + "print(len(a))")
+
+
+# ---- time ------------------------------------------------------------------
+
+def test_timeout_between_statements():
+    src = "x = ones(200, 200)\n" + "y = (x @ x).sum()\n" * 5_000
+    err = limit_error(src, Limits(timeout=0.3), seconds=10)
+    assert err.kind == LIMIT and "time limit of 0.3 s" in err.message
+    assert "--timeout" in err.hint
+    assert err.span is not None and err.span.line > 1
+
+
+def test_timeout_stops_one_long_statement():
+    """The CLI's watchdog interrupts a statement that runs on and on (here a
+    chain of big matrix products in one expression)."""
+    from gradviz.tape import timeout_error
+    start = time.monotonic()
+    with pytest.raises(GradvizError) as info:
+        with cli._watchdog(0.2):
+            while True:
+                pass
+    assert time.monotonic() - start < 2
+    assert info.value.message == timeout_error(0.2).message
+
+
+def test_timeout_through_the_cli(tmp_path):
+    prog = tmp_path / "slow.txt"
+    # one statement of about 70 GFLOP: many seconds, unless stopped
+    prog.write_text("x = randn(1500, 1500)\ny = " + " @ ".join(["x"] * 20) + "\n")
+    start = time.monotonic()
+    result = CliRunner().invoke(cli.main, ["run", "--no-tables", "--timeout", "0.5", str(prog)])
+    assert time.monotonic() - start < 5
+    assert result.exit_code == 1, result.output
+    assert "time limit of 0.5 s" in result.stderr and "--timeout" in result.stderr
+    assert "slow.txt:2:" in result.stderr
+
+
+def test_limit_flags_reach_the_run(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text("x = ones(300)\ny = x * 2\nz = y + 1\n")
+    runner = CliRunner()
+    ok = runner.invoke(cli.main, ["run", "--no-tables", str(prog)])
+    assert ok.exit_code == 0
+    small = runner.invoke(cli.main, ["run", "--no-tables", "--max-elements", "299", str(prog)])
+    assert small.exit_code == 1 and "--max-elements" in small.stderr
+    few = runner.invoke(cli.main, ["run", "--no-tables", "--max-graph-nodes", "2", str(prog)])
+    assert few.exit_code == 1 and "--max-graph-nodes" in few.stderr
+    assert "p.txt:3:" in few.stderr
+    bad = runner.invoke(cli.main, ["run", "--max-elements", "-5", str(prog)])
+    assert bad.exit_code == 2

@@ -1,0 +1,580 @@
+"""Tests of the lexer and parser.
+
+Precedence and spans are checked against Python's own ``ast.parse`` as an
+oracle: both trees are turned into the same s-expression, and every node's
+span is compared with Python's positions.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import pathlib
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gradviz import errors, syntax
+from gradviz.errors import GradvizError, Span
+from gradviz.lexer import Token, tokenize
+from gradviz.parser import MAX_NESTING, parse
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CONFORMANCE = sorted((ROOT / "tests" / "conformance").glob("*.txt")) + \
+    sorted((ROOT / "samples").glob("*.txt"))
+
+# ---- the oracle: both trees as one s-expression, spans in the same order ----
+
+PY_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+          ast.MatMult: "@", ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
+          ast.Gt: ">", ast.GtE: ">=", ast.USub: "-", ast.UAdd: "+", ast.Not: "not"}
+
+
+def ours(node, spans: list):
+    """Our node as an s-expression; appends each node's span, pre-order."""
+    if isinstance(node, tuple):
+        return tuple(ours(n, spans) for n in node)
+    if node is None:
+        return None
+    kind = type(node).__name__
+    spans.append(("Num" if kind in ("Const", "Str") else kind, node.span))  # Python: Constant
+    match node:
+        case syntax.Name(id=name):
+            return name
+        case syntax.Num(value=v) | syntax.Const(value=v) | syntax.Str(value=v):
+            return repr(v)
+        case syntax.BinOp(op=op, left=left, right=right):
+            return (op, ours(left, spans), ours(right, spans))
+        case syntax.UnaryOp(op=op, operand=operand):
+            return ("u" + op, ours(operand, spans))
+        case syntax.Call(func=func, args=args, keywords=keywords):
+            return ("call", ours(func, spans), *ours(args, spans), *ours(keywords, spans))
+        case syntax.Keyword(name=name, value=value):
+            return ("kw", name, ours(value, spans))
+        case syntax.Attribute(value=value, attr=attr):
+            return (".", ours(value, spans), attr)
+        case syntax.Subscript(value=value, index=(syntax.TupleExpr(items=items),)):
+            return ("[]", ours(value, spans), *ours(items, spans))  # m[(a, b)]: as Python
+        case syntax.Subscript(value=value, index=index):
+            return ("[]", ours(value, spans), *ours(index, spans))
+        case syntax.Slice(start=start, stop=stop, step=step):
+            return ("slice", ours(start, spans), ours(stop, spans), ours(step, spans))
+        case syntax.ListExpr(items=items):
+            return ("list", *ours(items, spans))
+        case syntax.TupleExpr(items=items):
+            return ("tuple", *ours(items, spans))
+        case syntax.Assign(target=target, targets=targets, value=value):
+            names = ("tuple", *targets) if targets else target
+            return ("=", names, ours(value, spans))
+        case syntax.AugAssign(target=target, op=op, value=value):
+            return (op + "=", ours(target, spans), ours(value, spans))
+        case syntax.ExprStmt(value=value):
+            return ours(value, spans)
+        case syntax.Import(module=module):
+            return ("import", module)
+        case syntax.With(context=context, body=body):
+            return ("with", ours(context, spans), *ours(body, spans))
+    raise AssertionError(f"unknown node {node!r}")
+
+
+def python(node, spans: list):
+    """Python's node as the same s-expression; spans of the nodes we also have."""
+    if isinstance(node, list):
+        return tuple(python(n, spans) for n in node)
+    if node is None:
+        return None
+    if not isinstance(node, (ast.Module, ast.withitem, ast.alias)):
+        kind = {"Constant": "Num", "Compare": "BinOp", "List": "ListExpr",
+                "Tuple": "TupleExpr", "Expr": "ExprStmt", "keyword": "Keyword"}.get(
+                    type(node).__name__, type(node).__name__)
+        spans.append((kind, Span(node.lineno, node.col_offset + 1, node.end_lineno,
+                                 node.end_col_offset + 1)))
+    match node:
+        case ast.Module(body=body):
+            return python(body, spans)
+        case ast.Name(id=name):
+            return name
+        case ast.Constant(value=v):
+            return repr(v)
+        case ast.BinOp(left=left, op=op, right=right):
+            return (PY_OPS[type(op)], python(left, spans), python(right, spans))
+        case ast.Compare(left=left, ops=[op], comparators=[right]):
+            return (PY_OPS[type(op)], python(left, spans), python(right, spans))
+        case ast.UnaryOp(op=op, operand=operand):
+            return ("u" + PY_OPS[type(op)], python(operand, spans))
+        case ast.Call(func=func, args=args, keywords=keywords):
+            return ("call", python(func, spans), *python(args, spans),
+                    *python(keywords, spans))
+        case ast.keyword(arg=name, value=value):
+            return ("kw", name, python(value, spans))
+        case ast.Attribute(value=value, attr=attr):
+            return (".", python(value, spans), attr)
+        case ast.Subscript(value=value, slice=ast.Tuple(elts=items)):
+            return ("[]", python(value, spans), *python(items, spans))
+        case ast.Subscript(value=value, slice=index):
+            return ("[]", python(value, spans), python(index, spans))
+        case ast.Slice(lower=lower, upper=upper, step=step):
+            return ("slice", python(lower, spans), python(upper, spans), python(step, spans))
+        case ast.List(elts=items):
+            return ("list", *python(items, spans))
+        case ast.Tuple(elts=items):
+            return ("tuple", *python(items, spans))
+        case ast.Assign(targets=[target], value=value):
+            names = target.id if isinstance(target, ast.Name) else \
+                ("tuple", *(t.id for t in target.elts))
+            return ("=", names, python(value, spans))
+        case ast.AugAssign(target=target, op=op, value=value):
+            return (PY_OPS[type(op)] + "=", python(target, spans), python(value, spans))
+        case ast.Expr(value=value):
+            return python(value, spans)
+        case ast.Import(names=[alias]):
+            return ("import", alias.name)
+        case ast.With(items=[item], body=body):
+            return ("with", python(item.context_expr, spans), *python(body, spans))
+    raise AssertionError(f"unexpected Python node {ast.dump(node)}")
+
+
+def both(source: str):
+    """(ours, python) as (s-expression, spans) for a program both accept.
+
+    Python's assignment targets and the implicit tuple of m[a, b] are nodes that
+    we do not have (our targets are names, our index is a tuple of items), so
+    ``python`` never visits them."""
+    mine: list = []
+    theirs: list = []
+    ours_sx = ours(parse(source).body, mine)
+    python_sx = python(ast.parse(source), theirs)
+    return (ours_sx, mine), (python_sx, theirs)
+
+
+def sexpr(src: str):
+    return ours(parse(src).body, [])
+
+
+PRECEDENCE_CASES = [
+    "-x**2", "2**-1", "a @ b.T + c", "x.grad.zero_()", "m[:, 1]", "a - b - c", "a / b * c",
+    "x == 2 * x", "(x * x).sum()", "2**3**2", "-2**-2", "a * b @ c / d", "a + b * c ** -d",
+    "-a * b", "- -a", "+a - -b", "not a == b", "not not a", "a < b + c", "a + b >= c * d",
+    "f(a, b=c + 1)(d)[0].e", "m[0]", "m[-1]", "m[0:2, 1:3]", "m[::2]", "m[2, 3]", "m[1:]",
+    "m[:-1, ::-1]", "m[:]", "m[a:b:c]", "[1, 2]", "[]", "[[1.0, 2.0], [3., .5]]",
+    "(1, 2)", "(1,)", "()", "((a))", "x.T @ W.T", "tensor([1.0, 2.0], requires_grad=True)",
+    "torch.ones(2, 3, dtype='float32')", "1e-3 * x", "x ** 0.5 / 2.", "(a + b) * c",
+    "a * (b + c)", "f()", "f(x,)", "True", "None + x", "x != None", "'abc'", '"a\'b"',
+    "y.backward(torch.ones(len(x)))", "print(x.is_leaf, y.is_leaf, z.requires_grad)",
+    "mean((o - t) ** 2)", "(a) + (b)", "(-a) ** 2", "2 ** f(x) ** -y.z", "a[0][1]",
+    "f(not a)", "f(k=not a)", "-x.grad", "x[0].sum(dim=1, keepdim=True)",
+]
+
+
+@pytest.mark.parametrize("expr", PRECEDENCE_CASES)
+def test_expressions_match_python(expr):
+    for src in (expr, f"r = {expr}", f"r = {expr}\n"):
+        (mine, my_spans), (theirs, their_spans) = both(src)
+        assert mine == theirs
+        assert my_spans == their_spans
+
+
+STATEMENT_CASES = [
+    "import torch\nx = 1\n",
+    "a, b = f(x)\n",
+    "a, = f(x)\n",
+    "(a, b) = 1, 2\n",
+    "x = 1, 2,\n",
+    "w -= lr * w.grad\n",
+    "w.grad *= 0.5\n",
+    "m[0] += 1\n",
+    "x /= 2\n",
+    "with torch.no_grad():\n    w -= lr * w.grad\n    b -= lr * b.grad\nprint(w)\n",
+    "with no_grad():\n    with no_grad():\n        y = x * 2\n    z = y\nq = z\n",
+    "x = f(a,\n      b,\n      c=1)\n",
+    "x = [[1, 2],\n     [3, 4]]\n",
+    "x = a + \\\n    b\n",
+    "# comment\n\nx = 1  # trailing\n\n\ny = 2\n",
+    "with no_grad(): y = x * 2\n",
+]
+
+
+@pytest.mark.parametrize("src", STATEMENT_CASES)
+def test_statements_match_python(src):
+    (mine, my_spans), (theirs, their_spans) = both(src)
+    assert mine == theirs
+    assert my_spans == their_spans
+
+
+def test_precedence_shapes_spelled_out():
+    assert sexpr("-x**2") == (("u-", ("**", "x", "2")),)
+    assert sexpr("2**-1") == (("**", "2", ("u-", "1")),)
+    assert sexpr("a - b - c") == (("-", ("-", "a", "b"), "c"),)
+    assert sexpr("a / b * c") == (("*", ("/", "a", "b"), "c"),)
+    assert sexpr("2**3**2") == (("**", "2", ("**", "3", "2")),)
+    assert sexpr("a @ b.T + c") == (("+", ("@", "a", (".", "b", "T")), "c"),)
+    assert sexpr("x == 2 * x") == (("==", "x", ("*", "2", "x")),)
+
+
+# ---- random expressions against the oracle ----------------------------------
+
+NAMES = st.sampled_from(["x", "y", "w", "b1", "torch", "grad"])
+NUMBERS = st.sampled_from(["1", "2", "10", "0.5", "1e-3", ".5", "2.", "3.25"])
+ATOMS = st.one_of(NAMES, NUMBERS, st.sampled_from(["True", "None", "'f'"]))
+BINARY = st.sampled_from(["+", "-", "*", "/", "@", "**", "==", "!=", "<", "<=", ">", ">="])
+
+
+def _index(children):
+    bound = st.one_of(st.just(""), children)
+    part = st.one_of(
+        children,
+        st.tuples(bound, bound).map(lambda t: f"{t[0]}:{t[1]}"),
+        st.tuples(bound, bound, bound).map(lambda t: f"{t[0]}:{t[1]}:{t[2]}"))
+    return st.lists(part, min_size=1, max_size=3).map(", ".join)
+
+
+def _extend(children):
+    base = st.one_of(NAMES, children.map(lambda s: f"({s})"))   # never a bare number
+    args = st.lists(children, max_size=3)
+    kwargs = st.lists(st.tuples(NAMES, children), max_size=2, unique_by=lambda t: t[0]).map(
+        lambda pairs: [f"{name}={value}" for name, value in pairs])   # Python rejects repeats later
+    return st.one_of(
+        st.tuples(children, BINARY, children).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+        st.tuples(st.sampled_from(["-", "+", "not "]), children).map("".join),
+        children.map(lambda s: f"({s})"),
+        st.tuples(base, args, kwargs).map(lambda t: f"{t[0]}({', '.join(t[1] + t[2])})"),
+        st.tuples(base, NAMES).map(lambda t: f"{t[0]}.{t[1]}"),
+        st.tuples(base, _index(children)).map(lambda t: f"{t[0]}[{t[1]}]"),
+        st.lists(children, max_size=3).map(lambda items: f"[{', '.join(items)}]"),
+        st.lists(children, min_size=2, max_size=3).map(lambda items: f"({', '.join(items)})"),
+    )
+
+
+EXPRESSIONS = st.recursive(ATOMS, _extend, max_leaves=12)
+
+
+def _has_chained_comparison(tree) -> bool:
+    return any(isinstance(n, ast.Compare) and len(n.ops) > 1 for n in ast.walk(tree))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS)
+def test_random_expressions_match_python(expr):
+    src = f"r = {expr}\n"
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        tree = None
+    if tree is None or _has_chained_comparison(tree):
+        with pytest.raises(GradvizError) as info:
+            parse(src)
+        assert info.value.kind == errors.SYNTAX
+        return
+    (mine, my_spans), (theirs, their_spans) = both(src)
+    assert mine == theirs
+    assert my_spans == their_spans
+
+
+# ---- spans -------------------------------------------------------------------
+
+def test_spans_of_some_nodes():
+    prog = parse("A = ones(2, 3)\nC = A @ B\nloss = mean((o - t) ** 2)\n")
+    matmul = prog.body[1].value
+    assert matmul.span == Span(2, 5, 2, 10)             # `A @ B`, caret under all of it
+    assert prog.body[1].span == Span(2, 1, 2, 10)
+    call = prog.body[0].value
+    assert call.span == Span(1, 5, 1, 15)               # callee to closing paren
+    assert call.func.span == Span(1, 5, 1, 9)
+    power = prog.body[2].value.args[0]
+    assert power.span == Span(3, 13, 3, 25)             # from '(' of the left operand
+    assert power.left.span == Span(3, 14, 3, 19)        # the inner BinOp, without parens
+
+
+def test_multiline_call_span():
+    prog = parse("x = f(a,\n      b)\ny = 1\n")
+    assert prog.body[0].value.span == Span(1, 5, 2, 9)
+    assert prog.body[1].span == Span(3, 1, 3, 6)
+
+
+def test_error_format_puts_caret_under_the_span():
+    src = "x = 1\ny = f(a b)\n"
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    text = info.value.format(src, "prog.txt")
+    assert text.splitlines()[0].startswith("prog.txt:2:9: error: expected ',' or ')'")
+    assert text.splitlines()[2] == "            ^"
+
+
+# ---- conformance programs ----------------------------------------------------
+
+def _conformance_programs():
+    shared = pathlib.Path("/work/shared/conformance")
+    found = CONFORMANCE + (sorted(shared.glob("*.txt")) if shared.is_dir() else [])
+    return found
+
+
+@pytest.mark.parametrize("path", _conformance_programs(), ids=lambda p: p.name)
+def test_conformance_programs_parse(path):
+    source = path.read_text()
+    prog = parse(source, path.name)
+    statements = [line for line in source.splitlines()
+                  if line.strip() and not line.lstrip().startswith("#")
+                  and not line.startswith(" ")]
+    assert len(prog.body) == len(statements)
+    assert prog.source == source
+
+
+def test_there_are_conformance_programs():
+    assert len(_conformance_programs()) >= 10
+
+
+# ---- the language's edges ----------------------------------------------------
+
+def test_semicolons_separate_statements():
+    prog = parse("x = 1; y = 2;\nz = x\n")
+    assert [type(s).__name__ for s in prog.body] == ["Assign", "Assign", "Assign"]
+
+
+def test_tabs_crlf_and_comments():
+    prog = parse("with no_grad():\r\n\ty = 1\r\n\t# note\r\n\tz = 2\r\nw = 3")
+    assert len(prog.body) == 2 and len(prog.body[0].body) == 2
+    assert prog.body[1].span == Span(5, 1, 5, 6)
+
+
+def test_literals():
+    (stmt,) = parse("r = [1, 2.5, 1e-3, .5, 2., 1_000, 'a\\n', \"b\", True, False, None]").body
+    values = [item.value for item in stmt.value.items]
+    assert values == [1, 2.5, 1e-3, 0.5, 2.0, 1000, "a\n", "b", True, False, None]
+    assert type(values[0]) is int and type(values[4]) is float
+
+
+def test_tuple_assignment_targets_are_names():
+    (stmt,) = parse("a, b = 1, 2").body
+    assert stmt.targets == ("a", "b") and stmt.target == "a, b"
+    (stmt,) = parse("a = 1").body
+    assert stmt.targets == () and stmt.target == "a"
+
+
+def test_nodes_are_real_dataclasses():
+    (stmt,) = parse("y = f(x.a * 2)").body
+    call = stmt.value
+    assert type(stmt) is syntax.Assign and type(call) is syntax.Call
+    assert type(call.span) is Span and type(call.args[0]) is syntax.BinOp
+    twin = syntax.BinOp("*", syntax.Attribute(syntax.Name("x", Span(1, 7, 1, 8)), "a",
+                                              Span(1, 7, 1, 10)),
+                        syntax.Num(2, Span(1, 13, 1, 14)), Span(1, 7, 1, 14))
+    assert call.args[0] == twin
+    assert dataclasses.is_dataclass(call) and not hasattr(call, "__dict__")
+
+
+def test_tokenize():
+    toks = tokenize("x = f(1.5)  # c\n")
+    assert all(isinstance(t, Token) for t in toks)
+    assert [t.kind for t in toks] == ["NAME", "=", "NAME", "(", "NUMBER", ")", "NEWLINE", "EOF"]
+    assert toks[4].value == 1.5 and toks[4].text == "1.5"
+    assert toks[4].span == Span(1, 7, 1, 10)
+
+
+def test_indent_and_dedent_tokens():
+    kinds = [t.kind for t in tokenize("with a:\n    with b:\n        x\ny\n")]
+    assert kinds.count("INDENT") == 2 and kinds.count("DEDENT") == 2
+    assert kinds[-1] == "EOF"
+
+
+# ---- errors ------------------------------------------------------------------
+
+ERROR_CASES = [
+    # (source, line of the error, a word the message must contain)
+    ("x = 1\ny = f(a b)\n", 2, "to close '(' opened at line 2 col 6"),
+    ("x = f(1,\n  2\n", 1, "never closed"),
+    ("x = [1, 2)\n", 1, "does not match"),
+    ("x = 1)\n", 1, "unmatched"),
+    ("x = 1\ny = 'abc\n", 2, "unterminated string"),
+    ("x = $y\n", 1, "unexpected character '$'"),
+    ("x = 1\ny = a ? b\n", 2, "unexpected character"),
+    ("def f(x):\n    return x\n", 1, "function definitions"),
+    ("x = 1\nfor i in range(3):\n    x = i\n", 2, "'for' loops"),
+    ("if x:\n    y = 1\n", 1, "'if' statements"),
+    ("while True:\n    pass\n", 1, "'while' loops"),
+    ("class A:\n    pass\n", 1, "class definitions"),
+    ("f = lambda x: x\n", 1, "lambda"),
+    ("x = 1\nreturn x\n", 2, "'return'"),
+    ("import numpy\n", 1, "only import"),
+    ("import torch as t\n", 1, "only import"),
+    ("from torch import tensor\n", 1, "only import"),
+    ("x.grad = 1\n", 1, "cannot assign to an attribute"),
+    ("m[0] = 1\n", 1, "cannot assign to an item"),
+    ("f(x) = 1\n", 1, "cannot assign to a function call"),
+    ("1 = x\n", 1, "cannot assign to a number"),
+    ("a, b.c = 1, 2\n", 1, "cannot assign to an attribute"),
+    ("a = b = 1\n", 1, "chained assignment"),
+    ("y = (x = 2)\n", 1, "found '='"),
+    ("print(x.grad = 0)\n", 1, "found '='"),
+    ("a < b < c\n", 1, "chained"),
+    ("x = 1 +\n", 1, "expected an expression"),
+    ("x = 1 2\n", 1, "expected end of line"),
+    ("x = 3 % 2\n", 1, "'%'"),
+    ("x = a and b\n", 1, "'and'"),
+    ("x = 1 if a else 2\n", 1, "'if'"),
+    ("x = 1e\n", 1, "invalid number"),
+    ("x = 1.2.3\n", 1, "invalid number"),
+    ("x = f(a=1, b)\n", 1, "positional argument follows keyword"),
+    ("x = f(a=1, a=2)\n", 1, "repeated"),
+    ("x = [i for i in y]\n", 1, "found keyword 'for'"),
+    ("x = {1: 2}\n", 1, "dicts"),
+    ("x = f(*a)\n", 1, "unpacking"),
+    ("x **= 2\n", 1, "'**='"),
+    ("1 += x\n", 1, "cannot use '+='"),
+    ("x = '''a'''\n", 1, "triple-quoted"),
+    ("x = 'a\\q'\n", 1, "escape"),
+    ("x = m[]\n", 1, "expected an index"),
+    ("x = a.\n", 1, "attribute name"),
+    ("x = a == not b\n", 1, "'not'"),
+    ("x = a \\ b\n", 1, "backslash"),
+    ("with no_grad() as g:\n    y = 1\n", 1, "':'"),
+    ("with no_grad():\ny = 1\n", 2, "indented block"),
+    ("with no_grad():\n", 2, "indented block"),
+    ("with no_grad():\n    y = 1\n  z = 2\n", 3, "unindent on line 3"),
+    ("x = 1\n    y = 2\n", 2, "unexpected indent"),
+    ("x = \x00\n", 1, "'\\x00'"),
+    ("x = f'a'\n", 1, "found string"),
+    ("x = 1 := 2\n", 1, "':='"),
+]
+
+
+@pytest.mark.parametrize("src,line,words", ERROR_CASES, ids=[c[0][:24] for c in ERROR_CASES])
+def test_errors_name_the_spot(src, line, words):
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    err = info.value
+    assert err.kind == errors.SYNTAX
+    assert err.span is not None and err.span.line == line
+    assert words in err.message
+    assert err.hint
+    assert err.exit_code == 2
+    err.format(src, "prog.txt")          # renders without trouble
+
+
+def test_unsupported_statement_hint_lists_the_language():
+    with pytest.raises(GradvizError) as info:
+        parse("for i in x:\n    y = i\n")
+    assert "assignments" in info.value.hint and "no_grad" in info.value.hint
+
+
+def test_import_hint_says_there_are_no_other_imports():
+    with pytest.raises(GradvizError) as info:
+        parse("import numpy as np\n")
+    assert "import torch" in info.value.hint or "import torch" in info.value.message
+    assert "no other imports" in info.value.hint
+
+
+def test_unclosed_bracket_points_at_the_opener():
+    with pytest.raises(GradvizError) as info:
+        parse("x = 1\ny = f(1, [2,\n 3\n")
+    assert info.value.span == Span(2, 10, 2, 11)
+    assert "'[' opened at line 2 col 10" in info.value.hint
+
+
+def test_huge_integer_literal_is_a_limit_error():
+    with pytest.raises(GradvizError) as info:
+        parse("x = " + "9" * 6000)
+    assert info.value.kind == errors.LIMIT
+
+
+# ---- fuzzing: nothing but GradvizError ever escapes --------------------------
+
+def _check_spans(node):
+    """Every span is inside the program and runs forward."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, tuple):
+            stack.extend(n)
+        elif dataclasses.is_dataclass(n) and not isinstance(n, Span):
+            if hasattr(n, "span"):
+                sp = n.span
+                assert sp.line >= 1 and sp.col >= 1
+                assert (sp.end_line, sp.end_col) >= (sp.line, sp.col)
+            stack.extend(getattr(n, f.name) for f in dataclasses.fields(n)
+                         if f.name not in ("span", "source"))
+
+
+def _parse_or_gradviz_error(src):
+    try:
+        prog = parse(src)
+    except GradvizError as err:
+        assert err.kind in (errors.SYNTAX, errors.LIMIT)
+        if err.span is not None:
+            assert err.span.line >= 1 and err.span.col >= 1
+        assert isinstance(err.format(src if isinstance(src, str) else None), str)
+        return None
+    _check_spans(prog.body)
+    return prog
+
+
+SOUP = ["x", "y", "torch", "no_grad", "1", "2.5", ".5", "1e", "1e-3", "(", ")", "[", "]",
+        "{", "}", ",", ":", ";", "=", "==", "!=", "<", "+", "-", "*", "/", "**", "@", "%",
+        ".", "with", "import", "from", "not", "and", "def", "for", "lambda", "True", "None",
+        "'s'", '"t"', "'", '"', "#c", "\\", "\\\n", "\n", "\n    ", "\n  ", "\t", " ",
+        "+=", "-=", "**=", "!", "$", "?", "\x00", "é", "\r", "'''", "->", ":="]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=120))
+def test_fuzz_random_text(src):
+    _parse_or_gradviz_error(src)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(SOUP), max_size=40), st.sampled_from(["", " "]))
+def test_fuzz_token_soup(parts, sep):
+    _parse_or_gradviz_error(sep.join(parts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=80))
+def test_fuzz_random_bytes(data):
+    _parse_or_gradviz_error(data)
+    _parse_or_gradviz_error(data.decode("latin-1"))
+
+
+# ---- nesting limits: a LimitError, never a RecursionError --------------------
+
+DEEP = 10_000
+
+
+@pytest.mark.parametrize("src", [
+    "x = " + "(" * DEEP + "1" + ")" * DEEP,
+    "x = " + "[" * DEEP + "]" * DEEP,
+    "x = " + "-" * DEEP + "1",
+    "x = " + "not " * DEEP + "a",
+    "x = " + "2 ** " * DEEP + "2",
+    "x = a" + ".b" * DEEP,
+    "x = f" + "()" * DEEP,
+    "x = m" + "[0]" * DEEP,
+    "x = a" + " + a" * DEEP,
+    "x = " + "f(" * DEEP + ")" * DEEP,
+    "x = " + "m[" * DEEP + "0" + "]" * DEEP,
+    "".join(" " * i + "with no_grad():\n" for i in range(DEEP // 10)) + " " * (DEEP // 10) + "x\n",
+], ids=["parens", "lists", "unary", "not", "power", "attributes", "calls", "subscripts",
+        "sum", "call-args", "subscript-index", "with-blocks"])
+def test_deep_nesting_is_a_limit_error(src):
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    assert info.value.kind == errors.LIMIT
+    assert info.value.span is not None
+    assert str(MAX_NESTING) in info.value.message
+
+
+def test_nesting_below_the_limit_parses():
+    depth = MAX_NESTING // 2 - 5
+    prog = parse("x = " + "(" * depth + "1" + ")" * depth + "\ny = " + "[" * depth + "]" * depth)
+    assert prog.body[0].value.value == 1
+
+
+# ---- speed --------------------------------------------------------------------
+
+def test_large_program_parses_quickly():
+    src = "h = tanh(h * 1.01 + 0.1)\n" * 30_000
+    start = time.perf_counter()
+    prog = parse(src)
+    elapsed = time.perf_counter() - start
+    assert len(prog.body) == 30_000
+    assert prog.body[-1].span == Span(30_000, 1, 30_000, 25)
+    assert elapsed < 5.0     # generous: guards against accidental quadratic behaviour

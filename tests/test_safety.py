@@ -1,0 +1,224 @@
+"""The language reaches only its own functions and tensor attributes; the
+package runs no dynamic code; program text cannot break out of a DOT label
+or inject markup into the SVG."""
+from __future__ import annotations
+
+import ast
+import io
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import gradviz
+from gradviz.errors import ATTRIBUTE, NAME, GradvizError
+
+PACKAGE = Path(gradviz.__file__).parent
+
+# ---- unknown names and attributes --------------------------------------------
+
+NAMES = ["__class__", "__import__", "__builtins__", "eval", "exec", "compile", "open", "os",
+         "sys", "globals", "locals", "vars", "getattr", "setattr", "type", "object",
+         "breakpoint", "input", "help", "exit", "quit", "dir", "id", "super", "np", "numpy",
+         "builtins", "importlib", "subprocess", "__name__", "__file__", "__spec__",
+         "__loader__", "rt", "self", "Tensor", "GLOBALS", "FUNCTIONS", "OPS"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_python_names_are_unknown(name):
+    for src in (f"x = {name}", f"x = {name}('1 + 1')", f"print({name})"):
+        with pytest.raises(GradvizError) as info:
+            gradviz.run_source(src, stdout=io.StringIO())
+        err = info.value
+        assert err.kind == NAME, (src, err.kind, err.message)
+        assert f"name '{name}' is not defined" in err.message
+        assert err.span is not None and err.span.line == 1
+
+
+ATTRIBUTES = [
+    "x.__dict__", "x.__class__", "x.data.__class__", "x.__init__", "x.__reduce__",
+    "x.grad_fn.__class__", "x.shape.__class__", "x.dtype.__class__", "x.shape.count",
+    "x.backward.__self__", "x.sum.__call__", "().__class__.__bases__", "[].__class__",
+    "[1].append", "'abc'.upper", "'abc'.format", "(1).__add__", "(1.5).hex", "None.__doc__",
+    "True.__class__", "print.__self__", "print.__module__", "print.impl", "print.name",
+    "torch.__builtins__", "torch.__dict__", "torch.members", "torch.nn.__class__",
+    "torch.nn.functional.__globals__", "F.__dict__", "no_grad().__class__",
+    "ones(2).max(0).__class__", "ones(2).max(0).values.__class__", "x.data.__array__",
+    "x.numpy", "x.tolist().__class__", "x.shape.__getitem__", "torch.float32.__class__",
+    "x.grad_fn.__init__", "x.grad_fn.next_functions", "x.item.__func__", "x.T.__dict__",
+    "x.rt", "x.op", "x.args", "x.meta", "x.tape",
+]
+
+
+@pytest.mark.parametrize("expr", ATTRIBUTES)
+def test_python_attributes_are_unknown(expr):
+    src = f"x = ones(2, requires_grad=True) * 2\ny = {expr}\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    err = info.value
+    assert err.kind == ATTRIBUTE, (expr, err.kind, err.message)
+    assert "has no attribute" in err.message
+    assert err.span is not None and err.span.line == 2
+
+
+def test_keyword_names_do_not_reach_python():
+    for src in ("x = ones(2, rt=1)", "x = tensor([1.0], self=2)", "x = ones(2, __class__=1)",
+                "x = print(1, file=None)", "x = ones(2).sum(out=None)"):
+        with pytest.raises(GradvizError) as info:
+            gradviz.run_source(src, stdout=io.StringIO())
+        assert info.value.kind == "TypeError", (src, info.value.message)
+
+
+def test_imports_other_than_torch_are_refused():
+    for src in ("import os", "import sys", "from os import system", "import torch.os",
+                "import numpy as np", "import builtins"):
+        with pytest.raises(GradvizError) as info:
+            gradviz.run_source(src, stdout=io.StringIO())
+        assert "import" in info.value.message, src
+
+
+# ---- the package runs no dynamic code ---------------------------------------------
+
+FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint"}
+FORBIDDEN_MODULES = {"pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle",
+                     "importlib", "code", "codeop", "runpy"}
+# reading which packages are installed, or their version, runs none of their code
+ALLOWED_FROM = {"importlib.util": {"find_spec"}, "importlib.metadata": {"version"}}
+
+
+def _problems(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    where = path.relative_to(PACKAGE.parent)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in FORBIDDEN_CALLS:
+                found.append(f"{where}:{node.lineno}: {f.id}()")
+            elif isinstance(f, ast.Attribute) and f.attr in ("import_module", "__import__",
+                                                               "exec_module", "load_module"):
+                found.append(f"{where}:{node.lineno}: .{f.attr}()")
+            elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
+                    f.value.id == "builtins":
+                found.append(f"{where}:{node.lineno}: builtins.{f.attr}()")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in FORBIDDEN_MODULES | {"builtins"}:
+                    found.append(f"{where}:{node.lineno}: import {alias.name}")
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            names = {a.name for a in node.names}
+            if mod in ALLOWED_FROM and names <= ALLOWED_FROM[mod]:
+                continue
+            if mod.split(".")[0] in FORBIDDEN_MODULES | {"builtins"}:
+                found.append(f"{where}:{node.lineno}: from {mod} import {', '.join(sorted(names))}")
+        elif isinstance(node, ast.Name) and node.id == "__builtins__":
+            found.append(f"{where}:{node.lineno}: {node.id}")
+    return sorted(found, key=lambda p: int(p.split(":")[1]))
+
+
+def test_no_dynamic_code_in_the_package():
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert len(files) > 10
+    problems = [p for f in files for p in _problems(f)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_scanner_finds_what_it_looks_for(tmp_path, monkeypatch):
+    bad = PACKAGE / "_scan_probe_does_not_exist.py"
+    assert not bad.exists()
+    probe = tmp_path / "probe.py"
+    probe.write_text("import pickle\nfrom importlib import import_module\nexec('1')\n"
+                     "x = __builtins__\ny = __import__('os')\nimport importlib\n"
+                     "importlib.import_module('os')\n# eval(1) in a comment is fine\n"
+                     "s = 'exec(1) in a string is fine'\n")
+    monkeypatch.setattr(f"{__name__}.PACKAGE", tmp_path)
+    found = _problems(probe)
+    assert [p.split(": ", 1)[1] for p in found] == [
+        "import pickle", "from importlib import import_module", "exec()", "__builtins__",
+        "__import__()", "import importlib", ".import_module()"]
+
+
+# ---- labels in DOT and SVG ------------------------------------------------------
+
+# short, so that node headers (which cut long program text) show all of it
+NASTIES = ['"];evil[label=pwn];x->evil;', "</text><script>evil</script>",
+           '{<b>|evil&amp;}\\l\\"', "evil\n]; evil2 [shape=box"]
+
+
+def _programs(text: str) -> list[str]:
+    lit = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return [
+        # a string inside the expression that made a tensor: its text is the label
+        f"x = tensor([1.0, 2.0], requires_grad=True)\ny = x * len({lit})\n"
+        f"z = y.sum()\nz.backward()\n",
+        # the failing statement, and its message quoting the string, are drawn too
+        f"x = tensor([1.0, 2.0], requires_grad=True)\ny = x.sum(dim={lit})\n",
+        # names may be any identifier; expressions may run over several lines
+        f"x\u00e9 = ones(2, requires_grad=True)\n\u00e9t\u00e9 = (x\u00e9 * len({lit}) *\n 2)\n"
+        f"s = \u00e9t\u00e9.sum()\ns.backward()\n",
+    ]
+
+
+CASES = [(n, i) for n in range(len(NASTIES)) for i in range(3)]
+
+
+def _record(src: str):
+    try:
+        return gradviz.run_source(src, stdout=io.StringIO())
+    except GradvizError as exc:
+        assert exc.record is not None, exc.message
+        return exc.record
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _dot_outside_strings(dot: str) -> str:
+    return _QUOTED.sub('""', dot)
+
+
+@pytest.mark.parametrize("nasty, index", CASES)
+def test_program_text_stays_inside_dot_labels(nasty, index):
+    dot_mod = pytest.importorskip("gradviz.render.dot")
+    text = NASTIES[nasty]
+    nasty = _record(_programs(text)[index])
+    safe = _record(_programs("a" * len(text))[index])
+    dot = dot_mod.to_dot(nasty)
+    assert "evil" in dot                                 # the text is there ...
+    outside = _dot_outside_strings(dot)
+    assert "evil" not in outside                         # ... but only inside strings
+    # the same structure as the program without the nasty text
+    assert outside.count(";") == _dot_outside_strings(dot_mod.to_dot(safe)).count(";")
+    assert outside.count("{") == outside.count("}")
+
+
+ALLOWED_SVG = {"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "text", "a",
+               "defs", "linearGradient", "radialGradient", "stop", "desc", "metadata"}
+
+
+@pytest.mark.parametrize("nasty, index", CASES)
+def test_program_text_cannot_inject_svg_markup(nasty, index):
+    svg_mod = pytest.importorskip("gradviz.render.svg")
+    text = NASTIES[nasty]
+    nasty = _record(_programs(text)[index])
+    safe = _record(_programs("a" * len(text))[index])
+    try:
+        svg = svg_mod.to_svg(nasty)
+    except GradvizError as exc:          # no layout engine on this machine
+        pytest.skip(exc.message)
+    root = ET.fromstring(svg)            # well-formed XML
+    tags = [el.tag.rsplit("}", 1)[-1] for el in root.iter()]
+    assert set(tags) <= ALLOWED_SVG, set(tags) - ALLOWED_SVG
+    for el in root.iter():
+        assert not any(k.lower().startswith("on") for k in el.attrib)
+    text = "".join(root.itertext())
+    assert "evil" in text                                # shown as text, not run as markup
+    titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert "evil" not in titles
+    safe_root = ET.fromstring(svg_mod.to_svg(safe))
+    count = [el.get("class") for el in root.iter() if el.get("class") in ("node", "edge")]
+    safe_count = [el.get("class") for el in safe_root.iter()
+                  if el.get("class") in ("node", "edge")]
+    assert count == safe_count
