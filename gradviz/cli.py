@@ -359,8 +359,8 @@ def render(file, output, fmt, limits, engine, **graph):
 
 @main.command()
 @click.argument("file", type=str)
-@click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-5,
-              show_default=True,
+@click.option("--tol", type=click.FloatRange(min=0, min_open=True),
+              default=1e-5, show_default=True,     # gradcheck.DEFAULT_TOL (not imported here)
               help="Largest error allowed, relative to max(1, the largest gradient element).")
 @color_option
 @limit_options
@@ -394,6 +394,7 @@ def check(file, tol, limits):
 @click.option("--format", "fmt", type=click.Choice(("table", "markdown")), default="table",
               help="A table for the terminal, or Markdown (as in docs/dsl.md).")
 @color_option
+@guarded
 def ops(fmt):
     """List every op: how to write it, PyTorch's grad_fn, its VJP formula, JVP."""
     from .render.opstable import ops_markdown, ops_table
@@ -410,17 +411,16 @@ def ops(fmt):
               help="Write a PyTorch script (the only export format so far).")
 @click.option("-o", "--output", metavar="PATH", default="-", show_default=True,
               help="Where to write the script ('-' for stdout).")
+@guarded
 def export(file, to_torch, output):
     """Write FILE as a runnable PyTorch script (names get their torch. prefix)."""
-    from .errors import GradvizError
     from .export import to_torch as export_torch
     from .files import read_program, write_atomic
 
-    source = None
+    source = read_program(file)
     try:
-        source = read_program(file)
-        write_atomic(output, export_torch(source, file))
-        code = EXIT_OK
-    except GradvizError as exc:
-        code = _report(exc, source, file)
-    sys.exit(code)
+        script = export_torch(source, file)
+    except GradvizError as exc:     # a syntax error: shown with the line it is on
+        return _report(exc, source, file)
+    write_atomic(output, script)
+    return EXIT_OK

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .errors import LIMIT, USAGE, GradvizError
+from .errors import USAGE, GradvizError
 from .tensor import Tensor
 
 # node visits (JVP passes × nodes of the graph) forward mode may spend on one
@@ -366,9 +366,3 @@ class ForwardRecorder:
             done.append(entry)
         return {"mode": self.mode, "direction": self.direction, "passes": done}
 
-
-def check_work(passes: int, nodes: int) -> None:
-    """Raise a limit error when a full forward-mode gradient is too much work."""
-    if passes * max(nodes, 1) > MAX_NODE_VISITS:
-        raise GradvizError(f"forward mode would take {passes:,} passes over {nodes:,} nodes",
-                           kind=LIMIT, hint="use --direction for one directional pass")

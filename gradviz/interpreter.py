@@ -503,7 +503,9 @@ class Interpreter:
         np_index = []
         dim = 0
         advanced = False
-        grad_fn = "SliceBackward0"
+        # PyTorch skips a slice over a whole dim when it indexes with a tuple,
+        # so the last slice that cuts names the node (AliasBackward0 if none)
+        grad_fn = "SliceBackward0" if len(index) == 1 else "AliasBackward0"
         for i in index:
             if i is None:
                 np_index.append(None)
@@ -523,7 +525,7 @@ class Interpreter:
                 dim += 1
             elif isinstance(i, slice):
                 np_index.append(i)
-                if i != slice(None):
+                if len(index) == 1 or i.indices(shape[dim]) != (0, shape[dim], 1):
                     grad_fn = "SliceBackward0"
                 dim += 1
             elif i.__class__ is Tensor:

@@ -336,3 +336,15 @@ def test_json_carries_forward_mode_only_when_asked(tmp_path):
     assert item == {"node": "n0", "name": "x", "shape": [3], "passes": 3,
                     "forward_grad": [2.0, 4.0, 6.0], "reverse_grad": [2.0, 4.0, 6.0],
                     "agree": True, "tangent": None}
+
+
+def test_values_for_a_graph_table_column():
+    from gradviz.render.modes import forward_values_by_node
+    assert forward_values_by_node(gradviz.run_source(MLP, stdout=io.StringIO())) == {}
+    r = run(MLP)
+    by_node = forward_values_by_node(r)
+    assert [r.nodes[seq].name for seq in sorted(by_node)] == ["W1", "b1", "W2"]
+    w2 = r.forward_mode["passes"][0]["inputs"][2]
+    np.testing.assert_array_equal(by_node[w2["node"]], w2["grad"])
+    tangents = forward_values_by_node(run(MLP, direction=1.0))
+    assert len(tangents) > 3

@@ -36,12 +36,22 @@ def _need_svg():
 
 
 @pytest.fixture(scope="module")
-def shell():
-    sh = InteractiveShell.instance()
+def shell(tmp_path_factory):
+    """A headless IPython that writes no history and keeps its profile in a
+    temporary directory (not the user's ~/.ipython)."""
+    from traitlets.config import Config
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("IPYTHONDIR", str(tmp_path_factory.mktemp("ipython")))
+    config = Config()
+    config.HistoryManager.enabled = False
+    sh = InteractiveShell.instance(config=config)
     with capture_output():
         result = sh.run_cell("%load_ext gradviz")
     assert result.success
     yield sh
+    InteractiveShell.clear_instance()
+    mp.undo()
 
 
 def _cell(shell, text):
@@ -82,6 +92,22 @@ def test_html_has_the_tables_with_the_variable_names():
     for name in ("weight", "scaled", "MulBackward0"):
         assert name in html
     assert html == notebook.record_html(r, graph=False)  # deterministic
+
+
+def test_html_of_a_failed_run_shows_the_error():
+    with pytest.raises(gradviz.GradvizError) as info:
+        gradviz.run_source(FAILING, stdout=io.StringIO())
+    html = notebook.record_html(info.value.record, graph=False)
+    assert "error: " in html and "&lt;string&gt;:3:8" in html and "weight" in html
+
+
+def test_exports_from_the_record():
+    r = gradviz.run_source(PROGRAM, stdout=io.StringIO())
+    assert json.loads(r.to_json())["output"] == "tensor([1., 4., 9.], grad_fn=<MulBackward0>)\n"
+    dot = r.to_dot()
+    assert dot.lstrip().startswith("digraph") and "weight" in dot
+    _need_svg()
+    assert "<svg" in r.to_svg() and r.to_svg() == r.to_svg()
 
 
 def test_last_value_of_a_cell_displays_svg_and_html(shell):

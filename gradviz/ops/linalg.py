@@ -43,16 +43,25 @@ def check_matmul(a_shape, b_shape, form="matmul"):
                                 f"{b_shape[0]} elements")
     a2 = a_shape if na >= 2 else (1,) + tuple(a_shape)
     b2 = b_shape if nb >= 2 else tuple(b_shape) + (1,)
-    if na <= 2 and nb <= 2:
+    hint = (f"the inner sizes must match: {_shape_str(a_shape)} @ {_shape_str(b_shape)} "
+            f"needs {k_a} == {k_b}; did you mean to transpose one of them (.T)?")
+    if na >= 3 and nb == 1:
+        # PyTorch folds a's batch dims into its rows and calls mv
+        rows = int(np.prod(a_shape[:-1]))
+        raise GradvizError(f"size mismatch, got input ({rows}), mat ({rows}x{k_a}), vec ({k_b})",
+                           kind=RUNTIME, hint=hint)
+    if na >= 3 and nb == 2:
+        a2 = (int(np.prod(a_shape[:-1])), k_a)      # folded into mm likewise
+    if nb <= 2:
         raise GradvizError(
             f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a2[-2:])} and "
-            f"{_shape_str(b2[-2:])})", kind=RUNTIME,
-            hint=f"the inner sizes must match: {_shape_str(a_shape)} @ {_shape_str(b_shape)} "
-                 f"needs {k_a} == {k_b}; did you mean to transpose one of them (.T)?")
+            f"{_shape_str(b2[-2:])})", kind=RUNTIME, hint=hint)
+    # batched: the batch dims broadcast first (their error wins), then bmm
+    from .registry import broadcast_shape
+    batch = int(np.prod(broadcast_shape(tuple(a_shape[:-2]), tuple(b_shape[:-2]))))
     raise GradvizError(
-        f"Expected size for first two dimensions of batch2 tensor to be: [{a2[0]}, {k_a}] "
-        f"but got: [{b2[0]}, {k_b}].", kind=RUNTIME,
-        hint=f"the inner sizes must match: {k_a} != {k_b}")
+        f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {k_a}] "
+        f"but got: [{batch}, {k_b}].", kind=RUNTIME, hint=hint)
 
 
 def _matmul_grad_fn(t):

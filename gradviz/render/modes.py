@@ -149,6 +149,23 @@ def _print_directional(record, entry, both, console) -> None:
     console.print(line)
 
 
+def forward_values_by_node(record) -> dict[int, np.ndarray]:
+    """For a column of the graph table: node seq -> what forward mode gave it
+    at the last pass that reached it (an input's forward-mode gradient; with
+    --direction, every node's tangent). Empty when forward mode was off."""
+    out: dict[int, np.ndarray] = {}
+    fm = record.forward_mode
+    if fm is None:
+        return out
+    for entry in fm["passes"]:
+        if entry["direction"] is not None:
+            out.update(entry["direction"]["tangents"])
+        for item in entry["inputs"]:
+            if item.get("grad") is not None:
+                out[item["node"]] = item["grad"]
+    return out
+
+
 def _shorten(expr: str) -> str:
     expr = " ".join(expr.split()).replace("torch.", "")
     return expr if len(expr) <= EXPR_CHARS else expr[:EXPR_CHARS - 1] + "…"

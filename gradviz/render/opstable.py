@@ -23,8 +23,9 @@ NAME_FORMS = {
     "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (),
     "to_dtype": ("float", "double", "long", "bool", "to"), "index": (), "T": (),
 }
-# ops whose grad_fn name is chosen outside the op (by the indexing code)
-GRAD_FN_SOURCES = {"index": ("gradviz.interpreter", "Interpreter.index_tensor")}
+# ops whose grad_fn name is chosen outside the op, by the indexing code
+# (Interpreter.index_tensor): its names are read from there
+INDEXING_OPS = ("index",)
 # calls that take a dim: the `_dim` ops are these functions with dim=
 DIM_SUFFIX = "_dim"
 # shown for an op whose grad_fn name is passed in when it is recorded
@@ -68,14 +69,10 @@ def _backward_names(fn) -> list[str]:
 
 
 def _grad_fns(op) -> tuple[str, ...]:
-    if op.name in GRAD_FN_SOURCES:
-        import importlib
+    if op.name in INDEXING_OPS:
+        from ..interpreter import Interpreter
 
-        module, qualname = GRAD_FN_SOURCES[op.name]
-        obj = importlib.import_module(module)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-        return tuple(_backward_names(obj))
+        return tuple(_backward_names(Interpreter.index_tensor))
     gf = op.grad_fn
     if gf is None:
         return ()

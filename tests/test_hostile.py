@@ -1,0 +1,295 @@
+"""What a learner, a paste from Python, or a file nobody checked can hand
+gradviz: every case ends in a message that names the line, never a
+traceback or a hang. Also the CLI's one error policy (exit codes 0/1/2/3/130)
+and the NaN/inf warning."""
+from __future__ import annotations
+
+import io
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import gradviz
+from gradviz import cli
+from gradviz.errors import GradvizError
+
+sys.path.insert(0, str(Path(__file__).parent))
+import test_fuzz  # noqa: E402  (its program generators)
+
+# ---- programs that used to escape as Python exceptions ----------------------------
+
+HOSTILE = [
+    "x = int(1e400)",
+    "x = arange(3) ** 10**20",
+    "x = tensor(10**30)",
+    "x = full((2,), 10**30)",
+    "manual_seed(-1)\nx = rand(2)",
+    "x = ones(" + ", ".join(["1"] * 68) + ")",
+    "x = ones(0, 10**30)",
+    "x = ones(2, dtype=torch.bool, requires_grad=True)",
+    "x = rand(2, dtype=torch.int64)",
+    "x = ones(2).to(torch.bool) - 1",
+    "x = ones(0).max(dim=0)",
+    "x = ones(2, 0).max(dim=1)",
+    "x = 2 ** 9999 * 2 ** 9999 * 2 ** 9999 * 2 ** 9999\nprint(x)",
+    "x = 10 ** 4000\nprint(ones(1) * x)",
+    "x = 10 ** 4000\nprint(float(x))",
+    "x = 10 ** 4000\nprint(arange(x))",
+    "print(arange(0.0, 1e400))",
+    "print(arange(1e400 - 1e400))",
+    "print(linspace('a', 1, 2))",
+    "print(full((2,), 'a'))",
+    "print(full((2,), None))",
+    "print(full(2.5, 1))",
+    "print(ones(2).long() ** tensor([-2]))",
+    "print(2 ** tensor([-1]))",
+    "x = (-8) ** 0.5",
+    "x = pow(2, 10**9)",
+    "x = ones(3, 3)[tensor([0, 1]), tensor([0, 1, 2])]",
+    "x = cat([tensor(1.0), tensor(2.0)])",
+    "B = ones(10**12, 0)\nprint(B)",
+    "x = exp(print)",
+    "x = ones(2, dtype=torch)",
+    "x = ones(2).sum(dim=print)",
+    "x = ones(2, rt=1)",
+    "x = ones(2).sum(1, 2, 3, 4)",
+    "a = [1]\n" + "a = [a]\n" * 2000 + "print(a)",
+    "a = [0.5]\n" + "a = a + a\n" * 40,
+]
+
+
+@pytest.mark.parametrize("src", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_programs_run_or_end_in_a_located_error(src):
+    start = time.monotonic()
+    try:
+        gradviz.run_source(src, stdout=io.StringIO())
+    except GradvizError as exc:
+        err = exc
+    else:
+        return                                   # PyTorch runs it too (manual_seed(-1))
+    finally:
+        assert time.monotonic() - start < 3
+    assert err.span is not None and 1 <= err.span.line <= src.count("\n") + 1
+    text = err.format()
+    assert text.startswith("<string>:") and "error:" in text
+    assert " object at 0x" not in text          # no Python reprs in messages
+    assert len(err.message) <= 600
+
+
+def test_argument_counts_do_not_count_hidden_arguments():
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("x = sigmoid(ones(2), 1)", stdout=io.StringIO())
+    assert "takes 1 positional argument but 2 were given" in info.value.message
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("x = ones(2, rt=1)", stdout=io.StringIO())
+    assert "unexpected keyword argument 'rt'" in info.value.message
+
+
+def test_messages_quoting_huge_values_stay_short():
+    src = "l = arange(100000.0).tolist()\ny = exp(l)"
+    start = time.monotonic()
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert time.monotonic() - start < 2
+    assert len(info.value.message) < 300 and len(info.value.hint or "") < 300
+
+
+# ---- the CLI's one error policy -------------------------------------------------------
+
+GOOD = "x = arange(3.0, requires_grad=True)\ny = (x * x).sum()\ny.backward()\nprint(x.grad)\n"
+
+
+def invoke(tmp_path, text, *args, name="prog.txt"):
+    path = tmp_path / name
+    path.write_text(text)
+    return CliRunner().invoke(cli.main, ["run", "--no-tables", *args, str(path)])
+
+
+def test_exit_codes(tmp_path):
+    assert invoke(tmp_path, GOOD).exit_code == 0
+    runtime = invoke(tmp_path, "x = ones(2)\nx.backward()\n")
+    assert runtime.exit_code == 1
+    assert "prog.txt:2:1: error:" in runtime.stderr and "^" in runtime.stderr
+    syntax = invoke(tmp_path, "x = (1 +\n")
+    assert syntax.exit_code == 2 and "prog.txt:1:" in syntax.stderr
+    usage = CliRunner().invoke(cli.main, ["run", "--no-such-flag", "x.txt"])
+    assert usage.exit_code == 2
+
+
+def _boom(*args, **kwargs):
+    raise ZeroDivisionError("a bug deep inside")
+
+
+def test_internal_error_names_the_line_and_asks_for_a_report(tmp_path, monkeypatch):
+    from gradviz import interpreter
+    monkeypatch.setattr(interpreter.Interpreter, "_augassign", _boom)
+    result = invoke(tmp_path, "x = ones(2)\ny = x * 2\ny += 1\n")
+    assert result.exit_code == 3
+    err = result.stderr
+    assert "internal error while running line 3 of the program" in err
+    assert "ZeroDivisionError: a bug deep inside" in err
+    assert "Please report it" in err and "--debug" in err
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_traceback(tmp_path, monkeypatch):
+    from gradviz import interpreter
+    monkeypatch.setattr(interpreter.Interpreter, "_augassign", _boom)
+    path = tmp_path / "p.txt"
+    path.write_text("x = ones(2)\nx += 1\n")
+    result = CliRunner().invoke(cli.main, ["run", "--no-tables", "--debug", str(path)])
+    assert result.exit_code == 3
+    assert "Traceback" in result.stderr and "_boom" in result.stderr
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path, monkeypatch):
+    from gradviz import interpreter
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(interpreter.Interpreter, "_augassign", interrupted)
+    result = invoke(tmp_path, "x = ones(2)\nx += 1\n")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_broken_import_is_an_internal_error_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "gradviz.runner", None)    # import fails
+    result = invoke(tmp_path, GOOD)
+    assert result.exit_code == 3
+    assert "internal error" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_guarded_is_reusable_by_other_commands():
+    import click
+
+    @click.command()
+    @cli.limit_options
+    @cli.guarded
+    def probe(limits):
+        if limits.max_elements == 7:
+            raise GradvizError("seven", kind="LimitError")
+        return 0 if limits.timeout == 2.5 else 5
+
+    runner = CliRunner()
+    assert runner.invoke(probe, ["--timeout", "2.5"]).exit_code == 0
+    assert runner.invoke(probe, []).exit_code == 5
+    seven = runner.invoke(probe, ["--max-elements", "7"])
+    assert seven.exit_code == 1 and "error: seven" in seven.stderr
+
+
+# ---- NaN and inf are shown, not hidden ------------------------------------------------
+
+NAN_PROGRAM = """x = tensor([0.0, 1.0, 4.0], requires_grad=True)
+a = x * 2
+y = log(x)
+z = sqrt(x)
+s = z.sum()
+s.backward()
+"""
+
+
+def test_nonfinite_report_names_the_first_producer():
+    record = gradviz.run_source(NAN_PROGRAM, stdout=io.StringIO())
+    report = record.nonfinite
+    assert report is record.nonfinite                       # computed once
+    y, x = record.variables["y"], record.variables["x"]
+    assert list(report.values) == [y.seq]
+    assert report.first_value == y.seq and report.values[y.seq].text == "-inf"
+    assert list(report.grads) == [x.seq]                    # sqrt'(0) = inf reached x
+    origin = report.first_grad
+    assert origin.op_seq == record.variables["z"].seq and origin.to_seq == x.seq
+    assert report.fault_of(x.seq).posinf and not report.fault_of(x.seq).nan
+
+
+def test_nonfinite_warning_lines(tmp_path):
+    result = invoke(tmp_path, NAN_PROGRAM)
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines == [
+        "warning: 1 tensor holds NaN or inf; the first is log(x) at line 3 (-inf)",
+        "warning: 1 tensor got a NaN or inf gradient; the first came from the backward of "
+        "sqrt(x) at line 4 (inf, sent to x)",
+    ]
+    assert invoke(tmp_path, GOOD).stderr == ""
+
+
+def test_nonfinite_of_a_failing_run_is_still_counted(tmp_path):
+    result = invoke(tmp_path, "x = tensor([0.0, -1.0])\ny = x.log()\nz = y @ y @ y\n")
+    assert result.exit_code == 1
+    assert "warning: 2 tensors hold NaN or inf; the first is x.log() at line 2 (nan, -inf)" \
+        in result.stderr
+
+
+def test_nonfinite_seed_and_counts():
+    src = ("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * 2\n"
+           "y.backward(tensor([float(1e39), 0.0]))\n")
+    record = gradviz.run_source(src, stdout=io.StringIO())
+    origin = record.nonfinite.first_grad
+    assert origin.from_seed and origin.op_seq == record.variables["y"].seq
+
+
+def test_nonfinite_report_is_fast_on_big_graphs():
+    n = 50_000
+    src = "x = ones(3, requires_grad=True)\n" + "x = x * 1.5\n" * n + "x.sum().backward()\n"
+    record = gradviz.run_source(src, stdout=io.StringIO())
+    _ = record.nodes
+    start = time.monotonic()
+    report = record.nonfinite
+    took = time.monotonic() - start
+    assert not report
+    assert took < 2.0, took
+
+
+# ---- a few hundred mangled programs through the command line --------------------------
+
+def _mangled(count: int, seed: str) -> list[str]:
+    cats = sorted(test_fuzz.GENERATORS)
+    return [test_fuzz.GENERATORS[cats[i % len(cats)]](random.Random(f"{seed}-{i}"))
+            for i in range(count)]
+
+
+def test_cli_in_process_on_mangled_programs(tmp_path):
+    runner = CliRunner()
+    path = tmp_path / "m.txt"
+    codes = {}
+    slowest = 0.0
+    for i, src in enumerate(_mangled(300, "cli")):
+        path.write_bytes(src.encode("utf-8", errors="surrogateescape"))
+        start = time.monotonic()
+        result = runner.invoke(cli.main, ["run", "--no-tables", "--timeout", "5",
+                                          "--max-elements", "100000", str(path)])
+        slowest = max(slowest, time.monotonic() - start)
+        assert result.exit_code in (0, 1, 2), (src, result.output)
+        assert "Traceback" not in result.output
+        if result.exit_code:
+            assert "error: " in result.stderr
+        codes[result.exit_code] = codes.get(result.exit_code, 0) + 1
+    assert slowest < 5
+    assert len(codes) == 3          # some ran, some failed at run time, some did not parse
+
+
+def test_cli_subprocesses_on_mangled_programs(tmp_path):
+    """Real processes (stdin, exit status, stderr), a few at a time."""
+    progs = _mangled(24, "proc")
+    env = dict(os.environ, PYTHONWARNINGS="error::RuntimeWarning")
+    procs = []
+    for i, src in enumerate(progs):
+        path = tmp_path / f"p{i}.txt"
+        path.write_bytes(src.encode("utf-8", errors="surrogateescape"))
+        args = [sys.executable, "-m", "gradviz", "run", "--no-tables", "--json",
+                str(tmp_path / f"p{i}.json"), str(path)]
+        procs.append(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      env=env))
+        if len(procs) >= 6 or i == len(progs) - 1:
+            for p in procs:
+                out, err = p.communicate(timeout=60)
+                assert p.returncode in (0, 1, 2), err.decode(errors="replace")
+                assert b"Traceback" not in err and b"Traceback" not in out
+            procs = []
