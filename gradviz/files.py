@@ -74,6 +74,15 @@ def write_atomic(path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
             f.write(data)
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would have (or the mode of the file it replaces)
+        try:
+            mode_bits = p.stat().st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode_bits = 0o666 & ~umask
+        os.chmod(tmp, mode_bits)
         os.replace(tmp, p)
     except BaseException as exc:
         try:

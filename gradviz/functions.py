@@ -151,7 +151,8 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         arr = data.data.copy()
     else:
         flat, shape = _flatten_nested(data)
-        dt = _infer_dtype(flat)
+        # the requested dtype directly: 1.7 as float64 must not pass through float32
+        dt = dtype if dtype is not None else _infer_dtype(flat)
         rt.tape.check_shape(shape)
         arr = np.array(flat, dtype=dt).reshape(shape)
     if dtype is not None:

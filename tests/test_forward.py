@@ -232,13 +232,15 @@ def small_programs(draw) -> str:
             expr = f"{x} / ({y} * {y} + 1.0)" if op == "/" else f"{x} {op} {y}"
         elif kind == "reduce":
             expr = draw(st.sampled_from([f"{x}.sum()", f"{x}.mean()", f"softmax({x}, dim=-1)",
-                                         f"{x}.reshape(-1)[1:]", f"{x} * 2.0"]))
+                                         f"{x}.unsqueeze(0).squeeze(0)", f"{x} * 2.0"]))
         else:
             expr = f"{x}.detach() * {x}"
         lines.append(f"v{k} = {expr}")
         names.append(f"v{k}")
     loss = names[-1]
-    lines.append(f"loss = ({loss} * {loss}).sum()")
+    # every parameter in the loss, so that each has a .grad for the SGD step
+    lines.append(f"loss = ({loss} * {loss}).sum() + 0.1 * ("
+                 + " + ".join(f"{p}.sum()" for p in params) + ")")
     lines.append("loss.backward()")
     if draw(st.booleans()):
         p = draw(st.sampled_from(params))

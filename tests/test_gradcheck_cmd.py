@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from test_forward import small_programs
 
 import gradviz
 from gradviz import autodiff
@@ -225,3 +227,12 @@ def test_float64_mode_keeps_the_programs_values():
     # the same point: float32-rounded leaves, computed exactly after that
     assert v64["x"].value[0] == np.float64(np.float32(0.1))
     assert v64["z"].value[0] == np.float64(np.float32(0.1)) * 3
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(small_programs())
+def test_check_passes_on_random_programs(src):
+    report = check_source(src)
+    assert report.ok, (src, report.failure_messages())
+    assert all(i.numeric is not None for p in report.passes for i in p.inputs)

@@ -236,15 +236,15 @@ def test_nonfinite_seed_and_counts():
 
 
 def test_nonfinite_report_is_fast_on_big_graphs():
-    n = 50_000
-    src = "x = ones(3, requires_grad=True)\n" + "x = x * 1.5\n" * n + "x.sum().backward()\n"
+    n = 10_000
+    src = "x = ones(3, requires_grad=True)\n" + "x = x * 1.0\n" * n + "x.sum().backward()\n"
     record = gradviz.run_source(src, stdout=io.StringIO())
     _ = record.nodes
     start = time.monotonic()
     report = record.nonfinite
     took = time.monotonic() - start
     assert not report
-    assert took < 2.0, took
+    assert took < 1.0, took
 
 
 # ---- a few hundred mangled programs through the command line --------------------------

@@ -154,9 +154,12 @@ _unary("neg", "NegBackward0", np.negative, lambda x, y: -1, "d(-x)/dx = -1",
        saves=False, dtype_rule="promote", symbol="-")
 _unary("square", "PowBackward0", np.square, lambda x, y: 2 * x, "d x^2/dx = 2x",
        dtype_rule="promote")
-# NOTE: PyTorch: relu'(0) = 0
-_unary("relu", "ReluBackward0", lambda x: np.maximum(x, 0),
-       lambda x, y: (y > 0).astype(y.dtype), "d relu(x)/dx = [x > 0]", dtype_rule="promote")
+# NOTE: PyTorch: relu'(0) = 0, and where x <= 0 the gradient is +0 even for a
+# negative g (threshold_backward selects, it does not multiply: no -0.)
+defop("relu", "ReluBackward0", lambda xs, p: np.maximum(xs[0], 0),
+      vjp=(lambda g, ans, xs, p: np.where(ans > 0, g, 0).astype(g.dtype),),
+      jvp=(lambda t, ans, xs, p: np.where(ans > 0, t, 0).astype(t.dtype),),
+      formula=("d relu(x)/dx = [x > 0]",), symbol="relu", dtype_rule="promote")
 
 
 def _clamp_fwd(xs, p):

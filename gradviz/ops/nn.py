@@ -79,11 +79,19 @@ def _ce_vjp(g, ans, xs, p):
             / _ce_count(xs[0])).astype(xs[0].dtype)
 
 
+def _ce_target_vjp(g, xs):
+    """Class-probability targets: d CE / d target = -log_softmax(z) / N
+    (integer class targets can never require grad)."""
+    logp, _, _ = _ce_parts(xs)
+    return (-g * logp / _ce_count(xs[0])).astype(xs[0].dtype)
+
+
 # cross_entropy = log_softmax then nll_loss; PyTorch prints the last node,
 # NllLossBackward0, and so do we (one node here)
-defop("cross_entropy", "NllLossBackward0", _ce_fwd,
-      vjp=(_ce_vjp, None),
+defop("cross_entropy",
+      lambda t: "NllLossBackward0" if t.args[1].data.dtype == np.int64 else "DivBackward1", _ce_fwd,
+      vjp=(_ce_vjp, lambda g, ans, xs, p: _ce_target_vjp(g, xs)),
       jvp=(lambda t, ans, xs, p: np.asarray(np.sum(_ce_vjp(np.ones_like(ans), ans, xs, p) * t)),
-           None),
-      formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", ""), symbol="cross_entropy",
+           lambda t, ans, xs, p: np.asarray(np.sum(_ce_target_vjp(np.ones_like(ans), xs) * t))),
+      formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", "d CE(z,p)/dp = -log_softmax(z) / N"), symbol="cross_entropy",
       dtype_rule=FLOAT)

@@ -66,9 +66,10 @@ def _extreme_mask(xs, ans, p):
 
 def _full_extreme_vjp(g, ans, xs, p):
     # NOTE: PyTorch's max()/min() over all elements split the gradient
-    # evenly between tied maxima
-    mask = _extreme_mask(xs, ans, p)
-    return (g * mask / mask.sum()).astype(g.dtype)
+    # evenly between tied maxima (a NaN maximum: between the NaNs); the
+    # others get +0, not g * 0 (which is -0. for a negative g)
+    mask = np.isnan(xs[0]) if np.isnan(ans).any() else _extreme_mask(xs, ans, p)
+    return np.where(mask, g / mask.sum(), 0).astype(g.dtype)
 
 
 for _name, _fn, _gf in (("max", np.max, "MaxBackward1"), ("min", np.min, "MinBackward1")):

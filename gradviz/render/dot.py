@@ -55,7 +55,7 @@ import numpy as np
 
 from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record
 from .style import SANS, THEMES, Look, Theme, get_theme
-from .torchfmt import format_compact, format_number
+from .torchfmt import format_compact
 
 SHOW = ("forward", "backward", "both")
 RANKDIRS = ("LR", "TB", "BT", "RL")
@@ -64,6 +64,16 @@ SMALL_TENSOR = 8            # elements shown whole; above, min … max, mean
 MAX_TEXT = 48               # characters of program text in a node header
 FOLD_KEEP = 3               # records kept visible at each end of a folded chain
 FOLD_MIN = 4                # fewer hidden records than this are not worth a fold
+# Above this many tensors shown, each op is drawn inside its result's box:
+# half the nodes and half the depth. The embedded Graphviz recurses along
+# long paths and runs out of stack somewhere between 4,000 and 6,000 nodes
+# deep, and an unfolded 1,000-step chain is 3,000 tensors deep.
+COMPACT_ABOVE = 1000
+# Labels on gradient edges (which run beside forward edges) make the
+# embedded Graphviz recurse deeper still: a path of about 1,200 nodes
+# already exhausts its stack, 600 does not. Deeper graphs get the labels as
+# xlabels, placed after the layout instead of taking part in it.
+LABELLED_DEPTH = 500
 PASSES_SHOWN = 3            # per edge/node, gradients of the last passes only
 NOTE_WIDTH = 56             # wrap width of the error note
 
@@ -192,8 +202,9 @@ def _shape_text(shape: tuple) -> str:
 
 
 def _number(v) -> str:
+    """A Python-number argument as the program wrote it (``1.01``, not ``1.0100``)."""
     if isinstance(v, float):
-        return scalar_text(v)
+        return repr(v)
     if isinstance(v, (tuple, list)):
         return "(" + ", ".join(_number(x) for x in v) + ")"
     return str(v)
@@ -360,11 +371,15 @@ class _Builder:
         nodes, th = self.nodes, self.theme
         folded = _fold(self.record, nodes, self.in_seqs, self.opts["max_nodes"])
         self.group_of, self.groups = folded if folded else ([-1] * len(nodes), [])
+        hidden = sum(len(g.members) for g in self.groups)
+        self.compact = len(nodes) - hidden + len(self.groups) > COMPACT_ABOVE
         if not self.groups:     # nothing folded: skip the id lookups and merging
             self._tid = "n{}".format
-            self._oid = "n{}op".format
+            self._oid = "n{}".format if self.compact else "n{}op".format
             self._edge = self._edge_plain
-        hidden = sum(len(g.members) for g in self.groups)
+        elif self.compact:
+            self._oid = self._tid
+        self.grad_label = "label" if self._longest_path() <= LABELLED_DEPTH else "xlabel"
         note = None
         if self.groups:
             everything = [s for g in self.groups for s in g.members]
@@ -372,6 +387,9 @@ class _Builder:
                     f"summary node{'s' if len(self.groups) != 1 else ''} "
                     f"({_op_counts(nodes, everything)}) to stay under "
                     f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all")
+        if self.compact:
+            note = (note + "; " if note else "") + (
+                f"over {COMPACT_ABOVE:,} nodes shown: each op is drawn inside its result's box")
 
         out = self.lines
         out.append("digraph gradviz {")
@@ -409,6 +427,36 @@ class _Builder:
             self._legend()
         out.append("}")
         return DotResult("\n".join(out) + "\n", note, hidden)
+
+    def _longest_path(self) -> int:
+        """Nodes on the longest path of the picture (summary nodes count once).
+
+        Creation order is topological, and every consumer of a summary node
+        comes after all its members, so one pass in seq order suffices."""
+        group_of, in_seqs = self.group_of, self.in_seqs
+        per_op = 1 if self.compact else 2       # an op node and its tensor
+        depth = [0] * len(self.nodes)
+        group_depth = [0] * len(self.groups)
+        longest = 0
+        for r in self.nodes:
+            s, g = r.seq, group_of[r.seq]
+            before = 0
+            for a in in_seqs[s]:
+                ga = group_of[a]
+                if ga < 0:
+                    before = max(before, depth[a])
+                elif ga != g:
+                    before = max(before, group_depth[ga])
+            link = r.detached_from or r.grad_of
+            if link is not None:
+                before = max(before, depth[int(link[1:])] + 1)
+            here = before + (per_op if r.kind == OP else 1)
+            if g < 0:
+                depth[s] = here
+            else:
+                group_depth[g] = max(group_depth[g], before + 1)
+            longest = max(longest, here)
+        return longest + 1      # the seed boxes
 
     def _place(self, no_grad: int | None, line: str) -> None:
         if no_grad is None:
@@ -494,7 +542,11 @@ class _Builder:
 
     def _tensor_and_op(self, r: NodeRecord) -> None:
         key = self._look_key(r)
-        header = esc(f"{self._title(r)}\n{self._kind_words(r)}", CENTER)
+        if self.compact and r.kind == OP:
+            header = esc(f"{self._title(r)}\n{self._compact_op(r)}\n{self._kind_words(r)}",
+                         CENTER)
+        else:
+            header = esc(f"{self._title(r)}\n{self._kind_words(r)}", CENTER)
         if r.kind == GRAD:
             body = esc(f"now  {fmt(r.value)}\n(the .grad tensor itself: see its history)", LEFT)
         else:
@@ -522,8 +574,18 @@ class _Builder:
             self.lines.append("  " + line)
         else:
             self._place(r.no_grad, line)
-        if r.kind == OP:
+        if r.kind == OP and not self.compact:
             self._op_node(r)
+
+    def _compact_op(self, r: NodeRecord) -> str:
+        """The op node's text on one line, for compact graphs."""
+        parts = [self._op_text(r)]
+        if r.params:
+            parts.append(", ".join(f"{k}={_number(v)}" for k, v in r.params.items()))
+        parts.append(r.grad_fn or "no grad_fn")
+        if r.freed and r.saves and self.show != "forward":
+            parts.append("saved tensors freed")
+        return "op " + " · ".join(parts)
 
     def _op_node(self, r: NodeRecord) -> None:
         # Chains repeat the same few ops: their attribute text is memoised.
@@ -736,11 +798,16 @@ class _Builder:
                 if grad_on:
                     flowed = contrib.get((s, pos))
                     if flowed is not None:
-                        self._edge(src, op, self.grad_attrs, self._grad_label(flowed))
-            out = self._tid(s)
-            self._edge(op, out, fwd)
-            if grad_on and r.grads_by_pass:
-                self._edge(op, out, self.grad_attrs)
+                        label = self._grad_label(flowed)
+                        if self.grad_label == "label":
+                            self._edge(src, op, self.grad_attrs, label)
+                        else:
+                            self._edge(src, op, f'{self.grad_attrs} xlabel="{label}"')
+            if not self.compact:
+                out = self._tid(s)
+                self._edge(op, out, fwd)
+                if grad_on and r.grads_by_pass:
+                    self._edge(op, out, self.grad_attrs)
         if r.detached_from is not None:
             self._detach_cut(r)
         if r.grad_of is not None:
@@ -830,6 +897,9 @@ class _Builder:
             item("freed", "op_freed", ["op whose saved", "tensors were freed"]),
             item("folded", "folded", ["… n ops folded …"]),
             item("error", "error", ["used by the", "failing statement"]),
+            f'    lg_nograd [shape=box style="rounded,filled,dashed" fillcolor="{th.cluster_fill}" '
+            f'color="{th.cluster_border}" fontcolor="{th.muted}" '
+            f'label="{_lines(["with torch.no_grad():", "shaded block"], CENTER)}"];',
         ]
         grad = (f'dir=back arrowtail={th.gradient_arrow} style={th.gradient_style} '
                 f'color="{th.gradient}" fontcolor="{th.gradient}"')
@@ -848,6 +918,7 @@ class _Builder:
             "    lg_grad -> lg_freed [style=invis];",
             "    lg_freed -> lg_folded [style=invis];",
             "    lg_folded -> lg_error [style=invis];",
+            "    lg_pruned -> lg_nograd [style=invis];",
         ]
         out.append("  }")
 
