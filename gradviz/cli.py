@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 import sys
 import threading
@@ -91,17 +92,38 @@ def _run_guarded(fn, args, kwargs, debug) -> int:
             code = fn(*args, **kwargs)
         return EXIT_OK if code is None else code
     except GradvizError as exc:
-        sys.stdout.flush()
+        _flush()
         return _report(exc)
     except KeyboardInterrupt:
-        sys.stdout.flush()
+        _flush()
         click.echo("gradviz: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except click.exceptions.ClickException:
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise                      # usage errors: click prints them, exit 2
+    except BrokenPipeError:
+        # the reader went away (gradviz run x.txt | head): nothing left to say
+        try:     # and Python's own flush at exit must not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_RUNTIME
+    except MemoryError:
+        _flush()
+        click.echo("gradviz: error: out of memory", err=True)
+        click.echo("hint: lower --max-elements or --max-graph-nodes so that the limits "
+                   "stop the program first", err=True)
+        return EXIT_RUNTIME
     except Exception as exc:
-        sys.stdout.flush()
+        _flush()
         return _internal(exc, debug)
+
+
+def _flush() -> None:
+    """Put the program's output before the error message."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def limit_options(fn):

@@ -424,3 +424,30 @@ def test_small_graph_with_a_small_row_budget_is_elided_end_to_end():
     gap = next(row for k, row in c.items() if k.startswith("⋮"))
     assert re.fullmatch(r"… [\d,]+ more nodes …", gap["name = expr"])
     assert re.fullmatch(r"\((add|mul) ×\d+, (add|mul) ×\d+\)", gap["op"])
+
+
+def test_a_very_narrow_terminal_gets_one_block_per_node():
+    text = render_file(CONFORMANCE / "accumulate.txt", width=40)
+    assert max(len(line) for line in text.splitlines()) <= 40
+    lines = [line.rstrip() for line in text.splitlines()]
+    i = lines.index("n2       y = (x * x).sum()")
+    assert lines[i + 1:i + 5] == ["  op     sum  SumBackward0", "  value  14.",
+                                  "  grad   not retained", "  flags  root freed"]
+    assert "MulBackward0" in text and "requires_grad" in text
+
+
+def test_values_changed_in_place_later_are_marked():
+    record = run("w = tensor([[1.0, 2.0]], requires_grad=True)\n"
+                 "t = w.T\n"
+                 "loss = (t * 3).sum()\n"
+                 "loss.backward()\n"
+                 "with no_grad():\n"
+                 "    w -= 0.5 * w.grad\n"
+                 "u = w.T\n")
+    text = render(record)
+    c = cells(text)
+    by_name = {row["name = expr"].split(" =")[0]: row for row in c.values()}
+    assert by_name["w"]["value"] == "[[-0.5000, 0.5000]]‡"      # the value after line 6
+    assert by_name["t"]["value"].endswith("‡")                  # a view of w: changed too
+    assert not by_name["u"]["value"].endswith("‡")              # made after the change
+    assert "‡ changed in place by a later line" in squash(text)

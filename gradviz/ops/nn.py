@@ -70,7 +70,12 @@ def _ce_count(logits):
 
 def _ce_fwd(xs, p):
     logp, onehot, axis = _ce_parts(xs)
-    return np.asarray(-np.sum(onehot * logp) / _ce_count(xs[0]), dtype=xs[0].dtype)
+    if xs[1].dtype == np.int64:
+        # nll_loss adds -logp[target] to a +0 total: a zero loss is +0., not -0.
+        total = np.sum(-(onehot * logp))
+    else:
+        total = -np.sum(onehot * logp)
+    return np.asarray(total / _ce_count(xs[0]), dtype=xs[0].dtype)
 
 
 def _ce_vjp(g, ans, xs, p):

@@ -548,7 +548,8 @@ class _Builder:
         else:
             header = esc(f"{self._title(r)}\n{self._kind_words(r)}", CENTER)
         if r.kind == GRAD:
-            body = esc(f"now  {fmt(r.value)}\n(the .grad tensor itself: see its history)", LEFT)
+            body = esc(f"now  {fmt(r.value)}\n(updated in place: see the history "
+                       f"of {self._who(r.grad_of)})", LEFT)
         else:
             body = esc("value  " + fmt(r.value), LEFT)
         fields = [header, body]
@@ -668,9 +669,10 @@ class _Builder:
             steps = []
             for what, value, line in hist:
                 if what.startswith("zero_"):
-                    steps.append(f"{fmt(value) if value is not None else '0'} (zero_, line {line})")
+                    steps.append(f"{fmt(value) if value is not None else '0'} "
+                                 f"(zero_(), line {line})")
                 else:
-                    steps.append(f"{fmt(value)} (#{what.split('#')[-1]}, line {line})")
+                    steps.append(f"{fmt(value)} (backward #{what.split('#')[-1]}, line {line})")
             text = "history  " + " → ".join(steps)
             if len(text) <= 64:
                 lines.append(text)

@@ -21,7 +21,8 @@ Visual legend:
   whose name was rebound later says ``(old)``;
 * values and grads: the whole tensor up to 8 elements (a matrix one row per
   line), else ``min … max, mean`` (``format_compact``); bold red when they
-  hold NaN/inf; ``†`` on a ``.grad`` tensor's value (its value at the end);
+  hold NaN/inf; ``†`` on a ``.grad`` tensor's value (its value at the end),
+  ``‡`` on a value a later in-place statement changed (the value after it);
 * grad: dim ``None`` for a leaf that requires grad and has none, dim
   ``not retained`` where PyTorch keeps no ``.grad`` (a non-leaf), empty
   where no gradient is involved;
@@ -71,6 +72,7 @@ GAP_TOP_OPS = 3            # ops named in an elision row
 MAX_EVENT_COLS = 12        # timeline events shown (first and last halves)
 EVENT_COL_CHARS = 22       # room a timeline column wants, to split into chunks
 MAX_PASS_ROWS = 20         # backward-pass rows shown (first and last halves)
+MAX_INPLACE = 50           # in-place statements checked for changed rows
 WIDE = 100                 # from this terminal width on: line and shape columns
 GAP = 2                    # between columns: the box's blank divider and a left pad
 # how narrow a column may get, at most, before words are cut; names are
@@ -103,6 +105,8 @@ CELL_NOTES = {
                     "is None) unless retain_grad() was called",
     "grad_value": "† .grad changes in place with each backward() and zero_(): its value "
                   "at the end (the timeline has its history)",
+    "inplace": "‡ changed in place by a later line (such as W -= lr * W.grad): its value "
+               "after that; what was computed from it used the value before",
 }
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
 NAN_STYLE = "bold red"
@@ -190,6 +194,9 @@ class _View:
         self.pruned_notes: dict[str, int] = {}   # reason -> note number
         self.flags_seen: dict[str, None] = {}
         self.notes_seen: dict[str, None] = {}
+        # tensors a statement like `W -= lr * W.grad` changed in place: (seq, line)
+        self.inplace = [(e["node"], e["line"]) for e in self.events
+                        if e["kind"] == "inplace" and e.get("node") is not None][:MAX_INPLACE]
 
     # ---- header -----------------------------------------------------------
     def header(self) -> Text:
@@ -273,7 +280,7 @@ class _View:
         mins = {**MIN_WIDTHS, "name": max(MIN_WIDTHS["name"], names_width)}
         return _build_table(heads, rows, [mins.get(k, DEFAULT_MIN_WIDTH) for k in keys],
                             self.width, fixed=[k in ("id", "line", "shape") for k in keys],
-                            right=[k == "line" for k in keys],
+                            right=[k == "line" for k in keys], title_cols=2,
                             weights=[WRAP_WEIGHTS.get(k, 1) for k in keys],
                             at_least=[NAME_WIDTH if k == "name" else 0 for k in keys])
 
@@ -346,8 +353,22 @@ class _View:
             # one tensor whose value backward() and zero_() change in place
             self.notes_seen["grad_value"] = None
             suffix.append("†")
+        elif self._changed_later(n):
+            self.notes_seen["inplace"] = None
+            suffix.append("‡")
         cell.suffix = suffix if suffix else None
         return cell
+
+    def _changed_later(self, n: NodeRecord) -> bool:
+        """Whether a later in-place statement changed this value (the tensor
+        itself, or a view of it such as W.T): the record holds the value
+        after it, not the one this row's line computed with."""
+        for seq, line in self.inplace:
+            if line <= n.line:
+                continue
+            if seq == n.seq or np.may_share_memory(n.value, self.nodes[seq].value):
+                return True
+        return False
 
     def _grad_cell(self, n: NodeRecord):
         if n.grad is not None:
@@ -569,10 +590,14 @@ class _View:
 # ---- layout -----------------------------------------------------------------
 def _build_table(heads: list[str], rows: list[list], mins: list[int], width: int,
                  fixed: list[bool] | None = None, right: list[bool] | None = None,
-                 weights: list[int] | None = None, at_least: list[int] | None = None) -> Table:
+                 weights: list[int] | None = None, at_least: list[int] | None = None,
+                 title_cols: int = 1) -> Table:
     """A borderless table with a rule under the header, its column widths
-    fitted by ``_fit``; tensor cells are wrapped to their column."""
+    fitted by ``_fit``; tensor cells are wrapped to their column. When even
+    the narrowest columns do not fit, one block per row instead (``_blocks``)."""
     widths = _fit([[Text(h) for h in heads]] + rows, mins, width, fixed, weights, at_least)
+    if sum(widths) + GAP * (len(widths) - 1) > width:
+        return _blocks(heads, rows, width, title_cols)
     right = right or [False] * len(heads)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
                   header_style="bold", padding=(0, 0, 0, GAP - 1))
@@ -582,6 +607,31 @@ def _build_table(heads: list[str], rows: list[list], mins: list[int], width: int
         table.add_row(*(c.render(w) if isinstance(c, _Tensor) else c
                         for c, w in zip(row, widths)))
     return table
+
+
+def _blocks(heads: list[str], rows: list[list], width: int, title_cols: int) -> Table:
+    """Rows as blocks, for a terminal too narrow for the columns: the first
+    cell (and the second when ``title_cols`` is 2) on the block's first
+    line, then one labelled line per other non-empty cell::
+
+        n0     x
+          op     arange
+          value  [0., 1., 2., 3.]
+    """
+    first = max([cell_len(h) + 2 for h in heads[title_cols:]] +
+                [cell_len(row[0].plain) for row in rows])
+    rest = max(8, width - first - GAP)
+    grid = Table.grid(padding=(0, 0, 0, GAP))
+    grid.add_column(width=first, no_wrap=True)
+    grid.add_column(width=rest, overflow="fold")
+    for row in rows:
+        title = row[1] if title_cols == 2 else Text("")
+        grid.add_row(row[0], title.render(rest) if isinstance(title, _Tensor) else title)
+        for head, cell in zip(heads[title_cols:], row[title_cols:]):
+            if cell.plain:
+                grid.add_row(Text("  " + head, style="dim"),
+                             cell.render(rest) if isinstance(cell, _Tensor) else cell)
+    return grid
 
 
 def _fit(rows: list[list], mins: list[int], width: int, fixed: list[bool] | None = None,
