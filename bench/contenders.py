@@ -93,8 +93,27 @@ def micrograd_available() -> bool:
         return False
 
 
-def micrograd_deep_chain(n: int, width: int = 16):
+def _micrograd_value():
+    """micrograd's Value, with tanh added as in micrograd's lecture notebook
+    (the released package has only relu): a closure-based op like the rest."""
+    import math
+
     from micrograd.engine import Value
+    if not hasattr(Value, "tanh"):
+        def tanh(self):
+            t = math.tanh(self.data)
+            out = Value(t, (self,), "tanh")
+
+            def _backward():
+                self.grad += (1 - t * t) * out.grad
+            out._backward = _backward
+            return out
+        Value.tanh = tanh
+    return Value
+
+
+def micrograd_deep_chain(n: int, width: int = 16):
+    Value = _micrograd_value()
     xs = [Value(1.0) for _ in range(width)]
     hs = list(xs)
     for _ in range(n):
@@ -107,7 +126,7 @@ def micrograd_deep_chain(n: int, width: int = 16):
 
 def micrograd_scalar_mlp(sizes=(3, 16, 16, 1), batch=4, seed=0):
     import random
-    from micrograd.engine import Value
+    Value = _micrograd_value()
     rnd = random.Random(seed)
     Ws = [[[Value(rnd.uniform(-1, 1)) for _ in range(sizes[i])] for _ in range(sizes[i + 1])]
           for i in range(len(sizes) - 1)]

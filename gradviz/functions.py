@@ -233,7 +233,7 @@ def _filled(label, fill):
 
 def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
     shape = _shape_args(rt, size if isinstance(size, (tuple, list)) else (size,), "full")
-    if is_tensor(fill_value):
+    if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
     if not isinstance(fill_value, (int, float)):
         raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
@@ -535,6 +535,10 @@ def _softmax_like(name):
 
     def f(rt, x, dim=None):
         x = _need_tensor(x, name)
+        if x.data.dtype.kind != "f":
+            raise GradvizError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                               f"'{'Bool' if x.data.dtype.kind == 'b' else 'Long'}'",
+                               hint=f"make it a float tensor first: {name}(x.float(), dim=...)")
         if dim is None:
             raise GradvizError(f"{name}() needs dim=", kind=TYPE,
                                hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
@@ -558,6 +562,9 @@ def f_cross_entropy(rt, input, target):
     input, target = _need_tensor(input, "cross_entropy"), _need_tensor(target, "cross_entropy", 2)
     if input.data.dtype.kind != "f":
         raise GradvizError("cross_entropy expects float logits", kind=RUNTIME)
+    if input.data.ndim == 0:
+        raise GradvizError("Dimension out of range (expected to be in range of [-1, 0], but "
+                           "got 1)", kind=INDEX, hint="logits are (C,) or (N, C)")
     if target.data.dtype == np.int64:
         c = input.data.shape[-1] if input.data.ndim == 1 else input.data.shape[1]
         n_ok = (input.data.ndim == 1 and target.data.ndim == 0) or \

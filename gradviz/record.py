@@ -14,6 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .gcpause import gc_paused
 from .tensor import Tensor
 
 # node kinds, as the renderers draw them
@@ -83,6 +84,10 @@ class Record:
     # ---- the plain data, built once on first use -----------------------
     @cached_property
     def nodes(self) -> list[NodeRecord]:
+        with gc_paused():
+            return self._build_nodes()
+
+    def _build_nodes(self) -> list[NodeRecord]:
         lines = self.source.splitlines()
         out = []
         for t in self.tensors:
@@ -107,6 +112,10 @@ class Record:
     @cached_property
     def events(self) -> list[dict]:
         """The timeline with tensors replaced by node seq numbers."""
+        with gc_paused():
+            return self._build_events()
+
+    def _build_events(self) -> list[dict]:
         out = []
         for ev in self.raw_events:
             if ev["kind"] in ("backward", "grad"):

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import syntax
 from .errors import GradvizError
+from .gcpause import gc_paused
 from .interpreter import Interpreter
 from .parser import parse
 from .record import Record
@@ -34,7 +35,7 @@ def run_source(text: str, filename: str = "<string>", stdout=None, limits=None,
     error = None
     # NaN and inf are values a learner should see (the CLI counts them after
     # the run), not numpy warnings on stderr
-    with np.errstate(all="ignore"), warnings.catch_warnings():
+    with np.errstate(all="ignore"), warnings.catch_warnings(), gc_paused():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             rt.run(program)

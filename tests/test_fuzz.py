@@ -16,7 +16,9 @@ Categories:
 * ``huge``: a program whose numbers are replaced by huge, negative, fractional
   or non-finite ones;
 * ``typed``: well-formed programs calling random functions and methods with
-  arguments of random types and shapes.
+  arguments of random types and shapes;
+* ``calls``: one call of a random function or method, on tensors of every
+  dtype and odd shapes (0-d, empty), with arguments of every type.
 """
 from __future__ import annotations
 
@@ -236,8 +238,35 @@ def gen_typed(r: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
+CALL_PRELUDE = ("x = tensor([[1.0, -2.0], [0.0, 3.0]], requires_grad=True)\n"
+                "i = tensor([1, 0])\nb = tensor([True, False])\n"
+                "s = tensor(2.0, requires_grad=True)\ne = zeros(0, 2)\nm = x * 2\n")
+CALL_ARGS = ["x", "i", "b", "s", "e", "m", "0", "1", "-1", "2", "0.5", "1e30", "10**20", "True",
+             "None", "'a'", "[]", "[1.0, 2.0]", "[[1.0, 2.0], [3.0, 4.0]]", "(2,)", "(0,)",
+             "torch.float64", "torch.int64", "torch.bool", "print", "torch", "no_grad()",
+             "x.shape", "x.grad_fn", "x.max(0)", "x.T", "float('nan')", "e.T", "s.detach()"]
+
+
+def gen_call(r: random.Random) -> str:
+    """One call of a function or method on tensors of every dtype and odd
+    shape (0-d, empty) with arguments of every type: the interpreter's and
+    the ops' argument checks, one at a time."""
+    args = [r.choice(CALL_ARGS) for _ in range(r.choice([0, 1, 1, 2, 2, 3]))]
+    if r.random() < 0.4:
+        args.append(f"{r.choice(KEYWORDS[:12])}={r.choice(CALL_ARGS)}")
+    if r.random() < 0.5:
+        call = f"{r.choice(CALLABLES)}({', '.join(args)})"
+    else:
+        call = f"{r.choice(CALL_ARGS[:6] + ['x.T', 'm.sum()'])}.{r.choice(MEMBERS)}"
+        if r.random() < 0.8:
+            call += f"({', '.join(args)})"
+    after = r.choice(["", "print(y)\n", "y.sum().backward()\nprint(x.grad)\n",
+                      "z = y * y\nprint(z)\n"])
+    return f"{CALL_PRELUDE}y = {call}\n{after}"
+
+
 GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
-              "deep": gen_deep, "huge": gen_huge, "typed": gen_typed}
+              "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call}
 
 
 def run_pipeline(src: str, limits: Limits = FUZZ_LIMITS) -> str:

@@ -13,6 +13,8 @@ from .registry import BOOL, FLOAT, bcast_check, defop
 def _sigmoid(x):
     # numerically stable: exp of a non-positive number only
     # (1 / (1 + exp(-x)) overflows for large negative x)
+    if isinstance(x, np.ndarray) and x.dtype.kind != "f":
+        x = x.astype(np.float32)      # sigmoid(int or bool tensor) is float, as in PyTorch
     out = np.empty_like(x) if isinstance(x, np.ndarray) else None
     if out is None:
         return 1.0 / (1.0 + np.exp(-x))

@@ -7,13 +7,14 @@ from .registry import FLOAT, defop
 
 
 def _softmax(x, d):
-    z = x - np.max(x, axis=d, keepdims=True)
+    # initial: the max of an empty axis (softmax of a (0, 3) tensor is empty)
+    z = x - np.max(x, axis=d, keepdims=True, initial=-np.inf)
     e = np.exp(z)
     return e / np.sum(e, axis=d, keepdims=True)
 
 
 def _log_softmax(x, d):
-    z = x - np.max(x, axis=d, keepdims=True)
+    z = x - np.max(x, axis=d, keepdims=True, initial=-np.inf)
     return z - np.log(np.sum(np.exp(z), axis=d, keepdims=True))
 
 

@@ -20,8 +20,13 @@ _linear("view", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
 _linear("flatten", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
-_linear("transpose", "TransposeBackward0", lambda xs, p: np.swapaxes(xs[0], *p["dims"]),
-        lambda g, ans, xs, p: np.swapaxes(g, *p["dims"]), "gradient transposed back")
+def _swap(a, dims):
+    # a 0-d tensor transposes to itself (x.transpose(0, 0)); numpy refuses it
+    return np.swapaxes(a, *dims) if a.ndim else a
+
+
+_linear("transpose", "TransposeBackward0", lambda xs, p: _swap(xs[0], p["dims"]),
+        lambda g, ans, xs, p: _swap(g, p["dims"]), "gradient transposed back")
 _linear("T", "PermuteBackward0", lambda xs, p: xs[0].T,
         lambda g, ans, xs, p: g.T, "gradient transposed back", symbol=".T")
 _linear("unsqueeze", "UnsqueezeBackward0", lambda xs, p: np.expand_dims(xs[0], p["dim"]),
