@@ -393,6 +393,10 @@ def _extreme(name):
                 raise GradvizError(f"{name}(): Expected reduction dim to be specified for "
                                    "input.numel() == 0.")
             return rt.apply(full, (x,))
+        if isinstance(dim, (list, tuple)):
+            raise GradvizError(f"{name}(): argument 'dim' must be int, not "
+                               f"{type(dim).__name__}", kind=TYPE,
+                               hint=f"{name} reduces one dim at a time, e.g. x.{name}(dim=0)")
         d = _dims(dim, x.data.ndim)
         if x.data.ndim and x.data.shape[d[0]] == 0:
             raise GradvizError(f"{name}(): Expected reduction dim {d[0]} to have non-zero "
@@ -738,6 +742,7 @@ def m_tolist(rt, x):
 
 def m_zero_(rt, x):
     rt.inplace_check(x)
+    rt.tape.before_inplace(x.data)
     x.data[...] = 0
     rt.log_event("zero_", x)
     return x

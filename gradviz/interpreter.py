@@ -242,6 +242,7 @@ class Interpreter:
             if result.data.shape != current.data.shape:
                 raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
                                    f"the broadcast shape {list(result.data.shape)}")
+            self.tape.before_inplace(current.data)
             np.copyto(current.data, result.data, casting="unsafe")
             self.log_event("inplace", current, op=stmt.op)
             return None
@@ -440,6 +441,7 @@ class Interpreter:
                 g = t.grad
                 if g is not None and g.seq < 0:
                     self.tape.add(g, self.span, label="grad")
+                    self.tape.grad_tensors.append(g)
                 return g
             case "shape":
                 return Size(t.data.shape)
@@ -638,6 +640,8 @@ class Interpreter:
         keep = bool(retain_graph) if retain_graph is not None else False
         if self.on_backward is not None:
             self.on_backward(self, "backward", [root], [seed], None)
+        for g in self.tape.grad_tensors:      # backward adds into them in place
+            self.tape.before_inplace(g.data)
         _, steps, pruned, order = autodiff.run_backward([root], [seed], keep)
         self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)
 

@@ -58,6 +58,8 @@ class NodeRecord:
     freed: bool = False         # saved values released by backward()
     saves: bool = False         # its backward needs saved values (so freeing matters)
     error: bool = False         # the failing statement used it
+    final_value: np.ndarray | None = None   # the value at the end of the run
+    changed_in_place: bool = False          # so value (when made) != final_value
     grads_by_pass: dict = field(default_factory=dict)   # pass -> gradient that reached it
 
 
@@ -74,6 +76,7 @@ class Record:
     raw_events: list = field(repr=False)
     no_grad_blocks: list = field(default_factory=list)   # [(line, end_line)]
     error_tensors: list = field(default_factory=list, repr=False)
+    snapshots: dict = field(default_factory=dict, repr=False)   # seq -> value before in-place writes
     # forward mode, when asked for (run --mode forward|both): {"mode",
     # "direction", "passes": [per reverse pass: "pass", "kind", "line",
     # "roots", "outputs", "jvp_passes", "reverse_passes" (1), "skipped",
@@ -89,9 +92,10 @@ class Record:
 
     def _build_nodes(self) -> list[NodeRecord]:
         lines = self.source.splitlines()
+        snaps = self.snapshots
         out = []
         for t in self.tensors:
-            out.append(_node_record(t, lines))
+            out.append(_node_record(t, lines, snaps))
         by_seq = out
         for ev in self.events:
             if ev["kind"] not in ("backward", "grad"):
@@ -189,7 +193,7 @@ class Record:
         return record_html(self)
 
 
-def _node_record(t: Tensor, lines) -> NodeRecord:
+def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     meta = t.meta or {}
     span = t.span
     op = t.op
@@ -221,7 +225,8 @@ def _node_record(t: Tensor, lines) -> NodeRecord:
         id=f"n{t.seq}", seq=t.seq, kind=kind, op=opname, symbol=symbol,
         grad_fn=t.grad_fn_name, inputs=inputs, consts=consts, params=params, name=t.name,
         expr=expr, line=span.line if span else 0, col=span.col if span else 0,
-        shape=tuple(t.data.shape), dtype=t.dtype_name, value=t.data,
+        shape=tuple(t.data.shape), dtype=t.dtype_name, value=snaps.get(t.seq, t.data),
+        final_value=t.data, changed_in_place=t.seq in snaps,
         requires_grad=t.requires_grad, is_leaf=t.is_leaf, retains_grad=t.retains_grad,
         grad=None if t.grad is None else t.grad.data, formula=formula,
         detached_from=None if det is None else f"n{det}", no_grad=meta.get("no_grad"),

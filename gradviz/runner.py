@@ -105,7 +105,7 @@ def _make_record(rt: Interpreter, text, filename, error, program) -> Record:
         if sp is not None:
             error_tensors = _tensors_on_line(rt, program, sp.line)
     return Record(source=text, filename=filename, output="".join(rt.out.parts),
-                  variable_ids=variables, error=err, tensors=rt.tape.nodes,
+                  variable_ids=variables, error=err, tensors=rt.tape.nodes, snapshots=rt.tape.snapshots,
                   raw_events=rt.tape.events,
                   no_grad_blocks=[(s.line, s.end_line) for s in rt.tape.no_grad_blocks],
                   error_tensors=error_tensors)

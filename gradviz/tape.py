@@ -118,6 +118,10 @@ class Tape:
         self.no_grad_blocks: list = [] # spans of the no_grad blocks
         self.limits = limits or Limits()
         self.backward_passes = 0
+        # values as they were before an in-place write changed them (seq ->
+        # copy), so the record shows what each tensor held when it was made
+        self.snapshots: dict[int, np.ndarray] = {}
+        self.grad_tensors: list[Tensor] = []   # .grad tensors the program has seen
         self.elements = 0              # elements held by the tensors made so far
         self.max_total_elements = TOTAL_ELEMENTS_FACTOR * self.limits.max_elements
 
@@ -179,6 +183,16 @@ class Tape:
                 f"this {what} would have {n:,} elements, more than the limit of "
                 f"{self.limits.max_elements:,}", kind=LIMIT,
                 hint="raise the limit with --max-elements N if you really mean it")
+
+    def before_inplace(self, arr: np.ndarray) -> None:
+        """Snapshot every tensor whose value an in-place write to arr changes
+        (arr itself, views of it, and what it is a view of)."""
+        base = arr if arr.base is None else arr.base
+        snaps = self.snapshots
+        for t in self.nodes:
+            d = t.data
+            if (d is arr or d is base or d.base is base) and t.seq not in snaps:
+                snaps[t.seq] = d.copy()
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
         """Run op forward on args (Tensors and numbers) and record the result."""

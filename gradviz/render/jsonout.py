@@ -24,7 +24,7 @@ def variables(record) -> dict:
     out = {}
     for name, n in record.variables.items():
         out[name] = {
-            "shape": list(n.shape), "dtype": n.dtype, "value": _plain(n.value),
+            "shape": list(n.shape), "dtype": n.dtype, "value": _plain(n.final_value),
             "grad": _plain(n.grad) if n.is_leaf else None,
             "requires_grad": n.requires_grad, "is_leaf": n.is_leaf,
         }
@@ -39,6 +39,7 @@ def graph(record) -> dict:
             "id": n.id, "kind": n.kind, "op": n.op, "symbol": n.symbol, "grad_fn": n.grad_fn,
             "name": n.name, "expr": n.expr, "line": n.line, "col": n.col,
             "shape": list(n.shape), "dtype": n.dtype, "value": _plain(n.value),
+            "final_value": _plain(n.final_value) if n.changed_in_place else None,
             "grad": _plain(n.grad), "requires_grad": n.requires_grad, "is_leaf": n.is_leaf,
             "retains_grad": n.retains_grad, "params": {k: _plain(v) for k, v in n.params.items()},
             "consts": [[i, _plain(c)] for i, c in n.consts],
