@@ -90,9 +90,10 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     steps = []
     pruned = []
     wanted = set(inputs) if inputs is not None else None
+    needed = _between(order, wanted) if wanted is not None else None
     for node in order:
         g = grads.get(node)
-        if g is None:
+        if g is None or (needed is not None and node not in needed):
             continue
         if not node.recorded:                     # a leaf: AccumulateGrad
             if accumulate:
@@ -120,6 +121,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if not a.requires_grad:
                 pruned.append((node, a))
                 continue
+            if needed is not None and a not in needed:
+                continue
             if op.variadic:
                 gi = op.vjp[0](g, ans, xs, p, i)
             else:
@@ -141,9 +144,19 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             del grads[node]   # free memory early: a visited node's gradient is final
     if not retain_graph:
         for node in order:
-            if node.recorded:
+            if node.recorded and (needed is None or node in needed):
                 node.freed = True
     return grads, steps, pruned, order
+
+
+def _between(order, inputs: set) -> set:
+    """The nodes on a path from the roots to `inputs`: all autograd.grad()
+    runs (so a retain_grad() elsewhere sees nothing, as in PyTorch)."""
+    needed = set(inputs)
+    for t in reversed(order):          # increasing seq: an op after its inputs
+        if t.recorded and any(a.__class__ is Tensor and a in needed for a in t.args):
+            needed.add(t)
+    return needed
 
 
 def _unbroadcast(g, shape):

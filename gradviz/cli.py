@@ -185,9 +185,10 @@ def _graph_kwargs(kwargs: dict) -> dict:
     return {k: kwargs[k] for k in ("show", "rankdir", "theme", "title", "legend", "max_nodes")}
 
 
-def write_graph(record, *, dot_path=None, svg_path=None, engine="auto", **graph) -> None:
+def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",
+                timeout: float | None = None, **graph) -> None:
     """Write the DOT and/or SVG picture of a record; a note about folding
-    goes to stderr (one line)."""
+    goes to stderr (one line). ``timeout`` bounds the layout (seconds)."""
     from .files import write_atomic
     from .render.dot import build_dot
 
@@ -197,7 +198,7 @@ def write_graph(record, *, dot_path=None, svg_path=None, engine="auto", **graph)
     svg = None
     if svg_path:
         from .render.layout import dot_to_svg
-        svg = dot_to_svg(result.source, engine=engine)
+        svg = dot_to_svg(result.source, engine=engine, timeout=timeout)
     if dot_path:
         write_atomic(dot_path, result.source)
     if svg is not None:
@@ -310,7 +311,7 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
         write_atomic(json_path, record.to_json())
     if dot_path or svg_path:
         write_graph(record, dot_path=dot_path, svg_path=svg_path, engine=engine,
-                    **_graph_kwargs(graph))
+                    timeout=limits.timeout, **_graph_kwargs(graph))
     if not no_tables:
         from .render.tables import print_tables
         console = make_console()
@@ -375,7 +376,8 @@ def render(file, output, fmt, limits, engine, **graph):
     if fmt == "json":
         write_atomic(output, record.to_json())
     else:
-        write_graph(record, engine=engine, **{f"{fmt}_path": output}, **_graph_kwargs(graph))
+        write_graph(record, engine=engine, timeout=limits.timeout, **{f"{fmt}_path": output},
+                    **_graph_kwargs(graph))
     return code
 
 
@@ -410,6 +412,73 @@ def check(file, tol, limits):
     for message in report.failure_messages():
         click.echo(f"{file}: check failed: {message}", err=True)
     return EXIT_OK if report.ok else EXIT_RUNTIME
+
+
+@main.command()
+@click.argument("file", type=str)
+@click.option("--pass", "pass_no", type=click.IntRange(min=1), metavar="N",
+              help="Only the N-th backward()/autograd.grad() call (default: every one).")
+@click.option("--svg-frames", "frames_dir", metavar="DIR",
+              help="Write one SVG per step into DIR (made if missing): step-001.svg, ...")
+@click.option("--html", "html_path", metavar="PATH",
+              help="Write one self-contained page with the frames, a slider and each "
+                   "step's text ('-' for stdout).")
+@click.option("--theme", type=click.Choice(("light", "dark", "print")), default="light",
+              show_default=True, help="Colours of the pictures and the page.")
+@click.option("--engine", type=click.Choice(("auto", "system", "embedded")), default="auto",
+              show_default=True, help="Graphviz for the pictures (as for `gradviz run`).")
+@click.option("--max-nodes", type=click.IntRange(min=0), default=300, show_default=True,
+              metavar="N", help="Fold long chains in the pictures above N tensors (0: never).")
+@color_option
+@limit_options
+@guarded
+def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, limits):
+    """Show the backward pass of FILE step by step: each node's upstream
+    gradient, the local derivative as a formula, the product sent to each
+    input, and the sums where branches join, in the order the engine ran them.
+
+    A program that fails is explained up to the failure (exit 1)."""
+    from .explain import explain_record, print_explanation
+    from .files import read_program, write_atomic
+    from .runner import run_source
+
+    to_stdout = html_path == "-"
+    source = read_program(file, limits.max_source_bytes)
+    code = EXIT_OK
+    try:
+        record = run_source(source, filename=file, limits=limits,
+                            stdout=sys.stderr if to_stdout else None)
+    except GradvizError as exc:
+        if exc.record is None or not exc.record.passes:
+            raise
+        record = exc.record
+        sys.stdout.flush()
+        code = _report(exc)
+    ex = explain_record(record, pass_no)
+    if frames_dir or html_path:
+        from .render.frames import add_caption, check_frames, step_caption, step_frames
+        check_frames(ex)
+        frames = step_frames(ex, theme=theme, engine=engine, max_nodes=max_nodes)
+        if frames_dir:
+            from pathlib import Path
+
+            from .errors import FILE
+            folder = Path(frames_dir)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise GradvizError(f"cannot make the folder {frames_dir}: {exc.strerror}",
+                                   kind=FILE) from None
+            digits = max(3, len(str(len(frames))))
+            for st, svg in zip(ex.steps, frames):
+                write_atomic(folder / f"step-{st.number:0{digits}d}.svg",
+                             add_caption(svg, step_caption(ex, st), theme))
+        if html_path:
+            from .render.html import explanation_html
+            write_atomic(html_path, explanation_html(ex, frames, theme=theme))
+    if not to_stdout:
+        print_explanation(ex, make_console())
+    return code
 
 
 @main.command()

@@ -288,7 +288,11 @@ def _unary(name):
     op = OPS[name]
 
     def f(rt, x):
-        return rt.apply(op, (_need_tensor(x, name),))
+        x = _need_tensor(x, name)
+        if name == "neg" and x.data.dtype.kind == "b":
+            raise GradvizError("Negation, the `-` operator, on a bool tensor is not supported.",
+                               hint="use ~x or logical_not")
+        return rt.apply(op, (x,))
     f.__name__ = name
     return f
 
@@ -300,9 +304,20 @@ def _binary(name):
         if not is_tensor(a) and not is_tensor(b):
             raise GradvizError(f"{name}(): expected a Tensor argument, got "
                                f"{_describe(a)} and {_describe(b)}", kind=TYPE)
-        return rt.apply(op, (_as_operand(rt, a), _as_operand(rt, b)))
+        a, b = _as_operand(rt, a), _as_operand(rt, b)
+        if name == "sub":
+            check_bool_sub(a, b)
+        return rt.apply(op, (a, b))
     f.__name__ = name
     return f
+
+
+def check_bool_sub(a, b) -> None:
+    """PyTorch refuses `-` between two bools (numpy would too, less clearly)."""
+    if all((v.data.dtype.kind == "b") if is_tensor(v) else isinstance(v, bool) for v in (a, b)):
+        raise GradvizError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported.", hint="to invert a mask use ~ or logical_not(); "
+                                              "to count, convert first: a.long() - b.long()")
 
 
 def _as_operand(rt, v):
@@ -774,6 +789,9 @@ def m_requires_grad_(rt, x, requires_grad=True):
 def m_size(rt, x, dim=None):
     if dim is None:
         return Size(x.data.shape)
+    if x.data.ndim == 0:
+        raise GradvizError(f"Dimension specified as {dim} but tensor has no dimensions",
+                           kind=INDEX)
     return x.data.shape[_dim(dim, x.data.ndim)]
 
 

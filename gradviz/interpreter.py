@@ -326,6 +326,8 @@ class Interpreter:
                     raise GradvizError("both operands of @ must be tensors", kind=TYPE)
             a = functions._as_operand(self, a)
             b = functions._as_operand(self, b)
+            if sym == "-":
+                functions.check_bool_sub(a, b)
             return self.apply(op, (a, b))
         return self._python_binary(sym, a, b)
 

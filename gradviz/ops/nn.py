@@ -40,8 +40,15 @@ def _mse_da(g, ans, xs, p):
     return g * (2.0 / d.size) * d
 
 
+def _mse_db(g, ans, xs, p):
+    # NOTE: PyTorch computes it as 2(b-a)/n * g, not -(2(a-b)/n * g): they
+    # differ in the sign of a zero gradient, which print() shows (-0.)
+    d = xs[1] - xs[0]
+    return g * (2.0 / d.size) * d
+
+
 defop("mse_loss", "MseLossBackward0", _mse_fwd,
-      vjp=(_mse_da, lambda g, ans, xs, p: -_mse_da(g, ans, xs, p)),
+      vjp=(_mse_da, _mse_db),
       jvp=(lambda t, ans, xs, p: np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t),
            lambda t, ans, xs, p: -np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t)),
       formula=("d mse(a,b)/da = 2(a-b)/n", "d mse(a,b)/db = -2(a-b)/n"), symbol="mse_loss",

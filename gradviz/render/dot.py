@@ -20,24 +20,28 @@ needed to read it; ``legend=True`` adds one anyway):
   gradient colour, labelled with the contribution that flowed along them
   (per pass, ``#1`` ``#2``, when there were several); a dashed "seed" box
   says where each backward pass started and with which gradient.
-* ``detach()`` is a dashed edge with a scissors label and a bar at the
-  source: the value is shared, the gradient stops there.
+* ``detach()`` is a dashed line through a scissors node ("✂ detach()",
+  "value shared, gradient stops") with a bar at the source: the cut.
 * a ``with torch.no_grad():`` block is a shaded cluster; branches backward
   pruned are grey with the reason; the tensors of a failing statement have
   a thick red border and point at a note with the error.
 * over ``max_nodes`` tensors, long chains (and, if that is not enough,
   runs of less important nodes) are folded into dashed summary boxes
   ("... 2,994 ops folded ..."); ``DotResult.note`` says what was folded.
+* big pictures stay drawable: above COMPACT_ABOVE tensors shown, each op
+  is written inside its result's box; on paths deeper than LABELLED_DEPTH
+  the gradient labels become xlabels (see those constants for why).
 
 The text is written directly rather than through ``graphviz.Digraph``:
 (1) one function, :func:`esc`, owns all quoting, while ``Digraph`` passes a
 string that looks like ``<...>`` through as an HTML label, an injection path
-for program text unless every call remembers ``nohtml``; (2) it is several
-times faster (Digraph re-quotes every attribute with regular expressions;
-the 3,000-node chain costs about 3x more that way); (3) the byte layout is
-ours, so it cannot shift with the package's version.  Labels are record and
-plain labels, not HTML ones: the embedded Graphviz is built without expat
-and silently draws HTML labels as the bare node id.
+for program text unless every call remembers ``nohtml``; (2) it is faster:
+Digraph re-quotes every attribute with regular expressions, and just
+emitting the 3,000-node chain's statements through it takes about three
+times as long as building the whole text here, labels included; (3) the
+byte layout is ours, so it cannot shift with the package's version.
+Labels are record and plain labels, not HTML ones: the embedded Graphviz
+is built without expat and silently draws an HTML label as the node's id.
 
 No recursion over the graph; ids are counters (``n12``, ``n12op``,
 ``fold1``); nothing iterates a set into the output, so the same record and
@@ -116,6 +120,20 @@ class DotResult:
     folded: int         # records hidden in summary nodes
 
 
+@dataclass(frozen=True, slots=True)
+class PassView:
+    """Draw one backward pass, for the step-by-step frames of ``explain``:
+    only that pass's seed and gradient edges (labelled with its
+    contributions); each node's gradient field is the caller's one line
+    (``grad_lines[seq]``, none when absent); gradient edges carry SVG ids
+    (``g3_0``: into input 0 of node 3; ``g3``: from node 3 to its op) that
+    the frames restyle step by step on one layout."""
+
+    pass_no: int
+    grad_lines: dict
+    upto: int | None = None     # draw only the first `upto` nodes (those made before the pass)
+
+
 def to_dot(record: Record, **options) -> str:
     """The DOT text of a record; options as for :func:`build_dot`."""
     return build_dot(record, **options).source
@@ -143,16 +161,16 @@ def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
 
 def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
               theme: str = "light", title: str | None = None, legend: bool = False,
-              max_nodes: int = DEFAULT_MAX_NODES) -> DotResult:
+              max_nodes: int = DEFAULT_MAX_NODES, view: PassView | None = None) -> DotResult:
     """Draw ``record`` as DOT (see the module docstring for the picture).
 
     ``show``: forward | backward | both; ``rankdir``: LR | TB | BT | RL;
     ``theme``: light | dark | print; ``title``: a caption; ``legend``: add a
     key to the shapes and colours; ``max_nodes``: fold when the record has
-    more tensors than this (0: never).
+    more tensors than this (0: never); ``view``: one pass only (PassView).
     """
     opts = check_options(show, rankdir, theme, title, legend, max_nodes)
-    return _Builder(record, opts).build()
+    return _Builder(record, opts, view).build()
 
 
 # --------------------------------------------------------------------------
@@ -341,7 +359,7 @@ def _op_counts(nodes, members) -> str:
 class _Builder:
     """Builds the DOT text of one record; used once."""
 
-    def __init__(self, record: Record, opts: dict):
+    def __init__(self, record: Record, opts: dict, view: PassView | None = None):
         self.record = record
         self.opts = opts
         self.theme: Theme = get_theme(opts["theme"])
@@ -349,8 +367,11 @@ class _Builder:
         # Record fields must stack top to bottom: with rankdir TB/BT Graphviz
         # lays top-level fields side by side, so they are wrapped in braces.
         self.braces = opts["rankdir"] in ("TB", "BT")
-        self.nodes: list[NodeRecord] = record.nodes
-        self.passes = record.passes
+        self.nodes: list[NodeRecord] = (record.nodes if view is None or view.upto is None
+                                        else record.nodes[:view.upto])
+        self.view = view
+        self.passes = record.passes if view is None else [
+            ev for ev in record.passes if ev["pass"] == view.pass_no]
         self.multi = len(self.passes) > 1
         self.in_seqs = [[int(i[1:]) for i in r.inputs] for r in self.nodes]
         self.lines: list[str] = []
@@ -396,7 +417,7 @@ class _Builder:
         label = []
         if self.opts["title"]:
             label.append(_short(self.opts["title"], 120))
-        if note:
+        if self.groups:
             label.append(f"({hidden:,} nodes folded into summaries: --max-nodes 0 shows all)")
         graph = (f'  graph [rankdir={self.opts["rankdir"]} bgcolor="{th.background}" '
                  f'fontname="{SANS}" fontsize=16 fontcolor="{th.text}" nodesep=0.3 '
@@ -414,11 +435,16 @@ class _Builder:
                 self._tensor_and_op(r)
         for g in self.groups:
             self._group_node(g)
+        group_of, in_seqs = self.group_of, self.in_seqs
         for r in nodes:
+            g = group_of[r.seq]
+            if (g >= 0 and r.detached_from is None and r.grad_of is None
+                    and all(group_of[a] == g for a in in_seqs[r.seq])):
+                continue    # inside a summary node: no edge to draw
             self._edges_of(r, contrib)
         if self.show != "forward":
             self._seeds()
-        if self.record.error is not None:
+        if self.record.error is not None and self.view is None:
             self._error_note()
         for k in sorted(self.clusters):
             self._cluster(k)
@@ -512,12 +538,13 @@ class _Builder:
         if r.kind == GRAD:
             words = f".grad of {self._who(r.grad_of)}"
         elif r.kind == DETACHED:
-            how = ".data" if r.op == "data" else "detach()"
+            how = ".data" if r.op in ("data", ".data") else "detach()"
             words = f"{how} copy of {self._who(r.detached_from)}, no grad"
         elif r.kind == PARAM:
             words = "parameter (leaf, requires grad)"
         elif r.kind == CONST:
-            words = "constant (no grad)"
+            words = ("returned by autograd.grad (no grad)" if r.op == "grad"
+                     else "constant (no grad)")
         elif not r.requires_grad:
             words = "made under no_grad: no grad" if r.no_grad is not None else "result, no grad"
         elif r.retains_grad:
@@ -548,8 +575,10 @@ class _Builder:
         else:
             header = esc(f"{self._title(r)}\n{self._kind_words(r)}", CENTER)
         if r.kind == GRAD:
-            body = esc(f"now  {fmt(r.value)}\n(updated in place: see the history "
-                       f"of {self._who(r.grad_of)})", LEFT)
+            # the value when the program read it; the .grad tensor itself
+            # changes in place with every backward() and zero_()
+            body = esc(f"value  {fmt(r.value)}\n(.grad changes in place: see the "
+                       f"history of {self._who(r.grad_of)})", LEFT)
         else:
             body = esc("value  " + fmt(r.value), LEFT)
         fields = [header, body]
@@ -579,18 +608,33 @@ class _Builder:
             self._op_node(r)
 
     def _compact_op(self, r: NodeRecord) -> str:
-        """The op node's text on one line, for compact graphs."""
+        """The op node's text on one line, for compact graphs (memoised:
+        chains repeat the same few ops)."""
+        try:
+            key = (r.symbol, tuple(r.consts), tuple(r.params.items()), r.grad_fn,
+                   r.freed and r.saves, len(r.inputs))
+            text = self.op_memo.get(key)
+        except TypeError:   # an unhashable parameter: no memo
+            key, text = None, None
+        if text is None:
+            text = self._compact_op_text(r)
+            if key is not None:
+                self.op_memo[key] = text
+        return text
+
+    def _compact_op_text(self, r: NodeRecord) -> str:
         parts = [self._op_text(r)]
         if r.params:
             parts.append(", ".join(f"{k}={_number(v)}" for k, v in r.params.items()))
         parts.append(r.grad_fn or "no grad_fn")
-        if r.freed and r.saves and self.show != "forward":
+        if r.freed and r.saves and self.show != "forward" and self.view is None:
             parts.append("saved tensors freed")
         return "op " + " · ".join(parts)
 
     def _op_node(self, r: NodeRecord) -> None:
         # Chains repeat the same few ops: their attribute text is memoised.
-        freed = r.freed and r.saves and self.show != "forward"
+        # a PassView shows the graph while a pass runs: not freed yet
+        freed = r.freed and r.saves and self.show != "forward" and self.view is None
         try:
             memo_key = (r.symbol, tuple(r.consts), tuple(r.params.items()), r.grad_fn,
                         freed, r.pruned, r.no_grad is None, len(r.inputs))
@@ -633,25 +677,33 @@ class _Builder:
         return f"{sym.lstrip('.')}({', '.join(args)})"
 
     def _grad_lines(self, r: NodeRecord) -> list[str]:
+        if self.view is not None:
+            line = self.view.grad_lines.get(r.seq)
+            return [line] if line else []
         if r.kind in (GRAD, DETACHED) or not r.requires_grad:
             return []
         if r.is_leaf:
             return self._leaf_grad_lines(r)
-        lines = []
+        by_pass = r.grads_by_pass
         if r.retains_grad:
-            lines.append(f"grad  {fmt(r.grad)}  (kept: retain_grad())" if r.grad is not None
-                         else "grad  None: retain_grad(), but no pass reached it")
-        elif r.grads_by_pass:
-            lines.append("grad  None (non-leaf: not retained)")
+            lines = [f"grad  {fmt(r.grad)}  (kept: retain_grad())" if r.grad is not None
+                     else "grad  None: retain_grad(), but no pass reached it"]
+        elif not by_pass:
+            return ["grad  None (never computed: no backward reached it)"]
         else:
-            lines.append("grad  None (never computed: no backward reached it)")
-        for k, g in self._last(r.grads_by_pass):
-            where = f" (#{k})" if self.multi else ""
-            lines.append(f"gradient here{where}  {fmt(g)}")
+            lines = ["grad  None (non-leaf: not retained)"]
+        if not self.multi:
+            for g in by_pass.values():
+                lines.append("gradient here  " + fmt(g))
+            return lines
+        for k, g in list(by_pass.items())[-PASSES_SHOWN:]:
+            lines.append(f"gradient here (#{k})  {fmt(g)}")
         return lines
 
     def _leaf_grad_lines(self, r: NodeRecord) -> list[str]:
         if r.grad is None:
+            if r.visited:   # only autograd.grad() reached it: it returns, not stores
+                return ["grad  None (autograd.grad() returns gradients, leaves .grad alone)"]
             return ["grad  None (never computed: no backward reached it)"]
         hist = self.record.grad_history(r.seq)
         lines = [f"grad  {fmt(r.grad)}"]
@@ -680,11 +732,6 @@ class _Builder:
                 lines.append("history")
                 lines.extend(("   " if i == 0 else "→ ") + s for i, s in enumerate(steps))
         return lines
-
-    @staticmethod
-    def _last(by_pass: dict) -> list:
-        items = list(by_pass.items())
-        return items[-PASSES_SHOWN:]
 
     def _group_node(self, g: _Group) -> None:
         nodes = self.nodes
@@ -791,6 +838,20 @@ class _Builder:
 
     def _edges_of(self, r: NodeRecord, contrib: dict) -> None:
         s = r.seq
+        if r.kind == OP and not self.groups and self.grad_label == "xlabel" and self.compact:
+            # the hot path of big unfolded graphs: tensor -> tensor edges
+            append, fwd, grad_on = self.edge_out.append, self.fwd_attrs, self.show != "forward"
+            fwd_tail = f" [{fwd}];" if fwd else ";"
+            for pos, a in enumerate(self.in_seqs[s]):
+                append(f"  n{a} -> n{s}{fwd_tail}")
+                if grad_on:
+                    flowed = contrib.get((s, pos))
+                    if flowed is not None:
+                        append(f'  n{a} -> n{s} [{self.grad_attrs} '
+                               f'xlabel="{self._grad_label(flowed)}"];')
+            if r.detached_from is not None or r.grad_of is not None:
+                self._links(r)
+            return
         if r.kind == OP:
             fwd, grad_on = self.fwd_attrs, self.show != "forward"
             op = self._oid(s)
@@ -802,14 +863,20 @@ class _Builder:
                     if flowed is not None:
                         label = self._grad_label(flowed)
                         if self.grad_label == "label":
-                            self._edge(src, op, self.grad_attrs, label)
+                            self._edge(src, op, self._view_id(self.grad_attrs, s, pos), label)
                         else:
                             self._edge(src, op, f'{self.grad_attrs} xlabel="{label}"')
             if not self.compact:
                 out = self._tid(s)
                 self._edge(op, out, fwd)
-                if grad_on and r.grads_by_pass:
-                    self._edge(op, out, self.grad_attrs)
+                if grad_on and (r.grads_by_pass if self.view is None
+                                else self.view.pass_no in r.grads_by_pass):
+                    self._edge(op, out, self._view_id(self.grad_attrs, s))
+        self._links(r)
+
+    def _links(self, r: NodeRecord) -> None:
+        """The detach cut and the .grad link of a record, if any."""
+        s = r.seq
         if r.detached_from is not None:
             self._detach_cut(r)
         if r.grad_of is not None:
@@ -818,11 +885,17 @@ class _Builder:
                        f'style=dotted color="{th.gradient}" fontcolor="{th.gradient}" '
                        f'class="grad-link"', esc(".grad"))
 
+    def _view_id(self, attrs: str, s: int, pos: int | None = None) -> str:
+        """With a PassView, a gradient edge's stable SVG id (see PassView)."""
+        if self.view is None:
+            return attrs
+        return f'{attrs} id="g{s}"' if pos is None else f'{attrs} id="g{s}_{pos}"'
+
     def _detach_cut(self, r: NodeRecord) -> None:
         """A small scissors node on a dashed line: a bar at the source, where
         the gradient would have gone back; the value flows on."""
         th = self.theme
-        how = ".data" if r.op == "data" else "detach()"
+        how = ".data" if r.op in ("data", ".data") else "detach()"
         src, dst = self._tid(int(r.detached_from[1:])), self._tid(r.seq)
         if src == dst:
             return
@@ -899,8 +972,8 @@ class _Builder:
             item("freed", "op_freed", ["op whose saved", "tensors were freed"]),
             item("folded", "folded", ["… n ops folded …"]),
             item("error", "error", ["used by the", "failing statement"]),
-            f'    lg_nograd [shape=box style="rounded,filled,dashed" fillcolor="{th.cluster_fill}" '
-            f'color="{th.cluster_border}" fontcolor="{th.muted}" '
+            f'    lg_nograd [shape=box style="rounded,filled,dashed" '
+            f'fillcolor="{th.cluster_fill}" color="{th.cluster_border}" fontcolor="{th.muted}" '
             f'label="{_lines(["with torch.no_grad():", "shaded block"], CENTER)}"];',
         ]
         grad = (f'dir=back arrowtail={th.gradient_arrow} style={th.gradient_style} '
@@ -925,5 +998,5 @@ class _Builder:
         out.append("  }")
 
 
-__all__ = ["DEFAULT_MAX_NODES", "DotResult", "RANKDIRS", "SHOW", "build_dot", "check_options",
-           "esc", "fmt", "to_dot"]
+__all__ = ["DEFAULT_MAX_NODES", "DotResult", "PassView", "RANKDIRS", "SHOW", "build_dot",
+           "check_options", "esc", "fmt", "to_dot"]

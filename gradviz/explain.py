@@ -1,0 +1,594 @@
+"""The backward pass step by step: the chain rule as the engine ran it.
+
+``explain_record(record)`` turns the passes of a Record (its backward() and
+autograd.grad() events) into a numbered list of Steps, in the order the
+engine processed the nodes (decreasing creation order):
+
+* a **seed** step per root: the gradient the pass starts from (the implicit
+  1. of a scalar, the ``gradient=`` of a non-scalar), and, for
+  ``y.sum().backward()``, the implicit ones that sum hands to ``y``;
+* a **node** step per op: the upstream gradient ``g`` that reached it (the
+  sum, where branches join), and per input the local derivative as a
+  formula (``d(a*b)/da = b``), the product sent (``g · b = ...``) and where
+  it was added;
+* a **pruned** step for each input backward did not enter (it needs no
+  gradient: a constant, a detach(), a no_grad() result);
+* a **leaf** step per leaf: the accumulation into ``.grad`` (before -> after
+  when gradients pile up over several passes).
+
+The text of a step (``step_lines``) is shared by the terminal table
+(``print_explanation``), the SVG frames (render/frames.py) and the HTML
+page (render/html.py). Renderers only read the Record, never the engine.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import RUNTIME, USAGE, GradvizError
+from .record import DETACHED, OP, NodeRecord, Record
+from .render.dot import fmt
+
+SEED, NODE, LEAF, PRUNED = "seed", "node", "leaf", "pruned"
+TITLE_CHARS = 40          # a longer source expression is shortened in titles
+LABEL_CHARS = 24          # ... and where it names an input
+NODE_COLUMN = 24          # widest the terminal's node column gets
+BRANCH_NAMES = 4          # nodes named in a pruned step's "and its inputs"
+# ops whose operands broadcast: their gradient is summed back to each shape
+BROADCASTING = ("add", "sub", "rsub", "mul", "div", "rdiv", "pow", "rpow", "maximum",
+                "minimum", "where")
+# reductions: their gradient is spread back over the input
+SPREADING = ("sum", "mean", "max", "min", "amax", "amin", "prod", "norm", "expand")
+# what a formula calls the gradient coming in (its right side then is the
+# product already: "G @ B^T", "s * (g - sum(g*s))")
+UPSTREAM_NAMES = ("G", "g")
+_DVAR = re.compile(r"/d([A-Za-z]+)")
+_WORD = re.compile(r"[A-Za-z]\w*")
+# glyphs of the terminal and the pictures
+TIMES, ARROW, CUT = "·", "→", "✂"
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One contribution a node step sends to one of its inputs."""
+
+    to: int                  # seq of the input
+    position: int            # which tensor input of the op (0-based)
+    var: str                 # the formula's name for that input ("a"), or ""
+    formula: str             # the local derivative, "d(a*b)/da = b"
+    bindings: tuple          # ("b = x",): the formula's names in program terms
+    product: str             # how the contribution is made, "g · b"
+    value: np.ndarray        # the contribution
+    note: str                # "summed over the broadcast dimensions to [3]", or ""
+    arrival: int             # 1-based: the how-many-th contribution to `to` in this pass
+    arrivals: int            # how many `to` gets in this pass (the seed counts)
+    join: tuple | None       # the last of several: ((from, value), ...) all of them
+    total: np.ndarray | None  # with join: their sum
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the reverse pass."""
+
+    number: int              # 1-based, over the whole explanation
+    pass_no: int             # the pass (event "pass") it belongs to
+    index: int               # 0-based within its pass
+    kind: str                # SEED, NODE, LEAF, PRUNED
+    node: int                # seq: the root (SEED), the op (NODE, PRUNED), the leaf (LEAF)
+    g: np.ndarray | None     # the gradient that reached node (SEED: the seed)
+    parts: tuple             # ((from, value), ...) when g is the sum of several
+    sent: tuple              # Sent, in input order
+    pruned: int | None = None         # PRUNED: the input not entered
+    branch: tuple = ()       # PRUNED: seqs of that branch (the input and what made it)
+    before: np.ndarray | None = None  # LEAF: .grad before the pass (None: no .grad yet)
+    after: np.ndarray | None = None   # LEAF: .grad after it
+    sum_root: int | None = None       # SEED of y.sum(): the seq of y (implicit ones)
+
+
+@dataclass(frozen=True, slots=True)
+class PassInfo:
+    """One backward()/autograd.grad() call."""
+
+    number: int              # the event's "pass"
+    kind: str                # "backward" or "grad"
+    line: int
+    statement: str           # the source line that ran it
+    roots: tuple
+    seeds: tuple
+    implicit: bool
+    retain_graph: bool
+
+
+@dataclass
+class Explanation:
+    """The steps of one or every pass of a run."""
+
+    record: Record
+    passes: list             # PassInfo, in run order
+    steps: list              # Step, numbered 1.. in order
+
+    def pass_info(self, number: int) -> PassInfo:
+        return next(p for p in self.passes if p.number == number)
+
+    def steps_of(self, number: int) -> list:
+        return [s for s in self.steps if s.pass_no == number]
+
+    def label(self, seq: int) -> str:
+        """How a node is named in the text: its DSL name, else its expression."""
+        return node_label(self.record.node(seq))
+
+    def title(self, seq: int) -> str:
+        return node_title(self.record.node(seq))
+
+
+# --------------------------------------------------------------------------
+# building the steps
+
+
+def explain_record(record: Record, pass_no: int | None = None) -> Explanation:
+    """The steps of every pass of ``record`` (or of pass ``pass_no`` only).
+
+    Raises GradvizError: RUNTIME when the program ran no backward pass,
+    USAGE when ``pass_no`` names none of its passes.
+    """
+    events = record.passes
+    if not events:
+        raise GradvizError(
+            f"nothing to explain: {record.filename} never calls backward() or "
+            "autograd.grad()", kind=RUNTIME,
+            hint="add a backward pass, e.g. y.backward() on a scalar y")
+    if pass_no is not None and not any(ev["pass"] == pass_no for ev in events):
+        numbers = [ev["pass"] for ev in events]
+        which = (f"1 backward pass" if len(numbers) == 1
+                 else f"{len(numbers)} backward passes")
+        raise GradvizError(f"there is no pass {pass_no}: the program runs {which}",
+                           kind=USAGE, hint=f"choose --pass from {numbers[0]} to {numbers[-1]}")
+    lines = record.source.splitlines()
+    before_after = _leaf_grads(record)
+    passes, steps = [], []
+    for ev in events:
+        if pass_no is not None and ev["pass"] != pass_no:
+            continue
+        line = ev["line"]
+        statement = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        passes.append(PassInfo(ev["pass"], ev["kind"], line, statement, tuple(ev["roots"]),
+                               tuple(np.asarray(s) for s in ev["seeds"]),
+                               bool(ev.get("implicit_seed")), bool(ev.get("retain_graph"))))
+        steps.extend(_pass_steps(record, ev, len(steps), before_after))
+    return Explanation(record, passes, steps)
+
+
+def _pass_steps(record: Record, ev: dict, offset: int, before_after: dict) -> list:
+    nodes = record.nodes
+    k = ev["pass"]
+    # every contribution of the pass, per receiving node, in arrival order
+    arrivals: dict[int, list] = {}
+    for root, seed in zip(ev["roots"], ev["seeds"]):
+        arrivals.setdefault(root, []).append(("the seed", np.asarray(seed)))
+    for step in ev["steps"]:
+        r = nodes[step["node"]]
+        src = node_label(r)
+        targets = [a for a, _ in step["sent"]]
+        names = _formula_vars(r.formula)
+        argpos = _arg_positions(r)
+        for (a, g), pos in zip(step["sent"], _positions(r, step["sent"])):
+            label = src
+            if targets.count(a) > 1 and 0 <= pos < len(argpos) and argpos[pos] < len(names):
+                label += f", as {names[argpos[pos]]}"     # x * x sends to x twice
+            arrivals.setdefault(a, []).append((label, g))
+    totals = {step["node"]: step["grad"] for step in ev["steps"]}
+    pruned_by: dict[int, list] = {}
+    for s, a in ev["pruned"]:
+        if a not in pruned_by.setdefault(s, []):
+            pruned_by[s].append(a)
+    visited = set(totals)
+
+    out: list[Step] = []
+
+    def add(**kw):
+        out.append(Step(number=offset + len(out) + 1, pass_no=k, index=len(out), **kw))
+
+    for root, seed in zip(ev["roots"], ev["seeds"]):
+        r = nodes[root]
+        sum_root = None
+        if (ev.get("implicit_seed") and r.kind == OP and r.op == "sum" and not r.params
+                and len(r.inputs) == 1):
+            sum_root = int(r.inputs[0][1:])
+        add(kind=SEED, node=root, g=np.asarray(seed), parts=(), sent=(), sum_root=sum_root)
+
+    received: dict[int, int] = {root: 1 for root in ev["roots"]}
+    for step in ev["steps"]:
+        s, g = step["node"], step["grad"]
+        r = nodes[s]
+        parts = tuple(arrivals.get(s, ()))
+        parts = parts if len(parts) > 1 else ()
+        if r.kind != OP:
+            ba = before_after.get((k, s))
+            add(kind=LEAF, node=s, g=g, parts=parts, sent=(),
+                before=None if ba is None else ba[0], after=None if ba is None else ba[1])
+            continue
+        sent = []
+        positions = _positions(r, step["sent"])
+        for (a, value), pos in zip(step["sent"], positions):
+            received[a] = received.get(a, 0) + 1
+            n = len(arrivals.get(a, ()))
+            join = total = None
+            if n > 1 and received[a] == n:
+                join = tuple(arrivals[a])
+                total = totals.get(a)
+                if total is None:
+                    total = _sum(v for _, v in join)
+            sent.append(_sent(record, r, pos, a, value, g, received[a], n, join, total))
+        add(kind=NODE, node=s, g=g, parts=parts, sent=tuple(sent))
+        for a in pruned_by.get(s, ()):
+            add(kind=PRUNED, node=s, g=None, parts=(), sent=(), pruned=a,
+                branch=tuple(_branch(nodes, a, visited)))
+    return out
+
+
+def _positions(r: NodeRecord, sent) -> list[int]:
+    """The input position of each contribution (x * x sends to x twice; the
+    inputs backward skipped are not in ``sent``), as render/dot.py matches them."""
+    ins = [int(i[1:]) for i in r.inputs]
+    used = [False] * len(ins)
+    out = []
+    for a, _ in sent:
+        for pos, b in enumerate(ins):
+            if b == a and not used[pos]:
+                used[pos] = True
+                out.append(pos)
+                break
+        else:
+            out.append(-1)
+    return out
+
+
+def _arg_positions(r: NodeRecord) -> list[int]:
+    """Argument position of each tensor input (Python numbers take the others)."""
+    consts = {i for i, _ in r.consts}
+    total = len(r.inputs) + len(r.consts)
+    return [i for i in range(total) if i not in consts]
+
+
+def _formula_vars(formula: tuple) -> list[str]:
+    """The name each formula gives its argument: "d(a*b)/db = a" -> "b"."""
+    out = []
+    for f in formula:
+        m = _DVAR.search(f.split("=")[0]) if f else None
+        out.append(m.group(1) if m else "")
+    return out
+
+
+def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: int,
+          arrivals: int, join, total) -> Sent:
+    formula, var, bindings, product = "", "", (), "the gradient passed back"
+    if r.formula and pos >= 0:
+        argpos = _arg_positions(r)
+        ap = argpos[pos] if pos < len(argpos) else pos
+        fi = min(ap, len(r.formula) - 1)
+        formula = r.formula[fi]
+        names = _formula_vars(r.formula)
+        var = names[fi] if fi < len(names) else ""
+        if "=" in formula:
+            rhs = formula.split("=", 1)[1].strip()
+            words = dict.fromkeys(_WORD.findall(rhs))
+            args = _arg_texts(record, r)
+            bound = ["G = g"] if "G" in words else []
+            for i, name in enumerate(names):
+                if name and name in words and i < len(args) and name not in UPSTREAM_NAMES:
+                    bound.append(f"{name} = {args[i]}")
+            bindings = tuple(dict.fromkeys(bound))
+            if any(u in words for u in UPSTREAM_NAMES):
+                product = rhs
+            else:
+                product = f"g {TIMES} " + (f"({rhs})" if re.search(r"[\s+\-*/]", rhs) else rhs)
+                # the multiply itself, when the local derivative is one argument
+                if rhs in names:
+                    factor = _arg_value_text(record, r, names.index(rhs))
+                    if factor is not None:
+                        product += f" = {fmt(np.asarray(g))} {TIMES} {factor}"
+        else:
+            product = formula
+            formula = ""
+    note = ""
+    shape = tuple(np.shape(value))
+    if r.op in BROADCASTING and shape != tuple(r.shape):
+        note = f"summed over the broadcast dimensions to {_shape(shape)}"
+    elif r.op in SPREADING and np.size(value) > np.size(g):
+        note = f"spread over every element of {node_label(record.node(to))}"
+    return Sent(to, pos, var, formula, bindings, product, value, note, arrival, arrivals,
+                join, total)
+
+
+def _arg_texts(record: Record, r: NodeRecord) -> list[str]:
+    """Each argument of an op as the program wrote it (inputs by name)."""
+    consts = dict(r.consts)
+    ins = iter(r.inputs)
+    out = []
+    for i in range(len(r.inputs) + len(r.consts)):
+        if i in consts:
+            v = consts[i]
+            out.append(repr(v) if isinstance(v, float) else str(v))
+        else:
+            out.append(node_label(record.node(next(ins))))
+    return out
+
+
+def _arg_value_text(record: Record, r: NodeRecord, argpos: int) -> str | None:
+    """An op's argument as a value: an input's value, or a Python number as written."""
+    consts = dict(r.consts)
+    if argpos in consts:
+        v = consts[argpos]
+        return repr(v) if isinstance(v, float) else str(v) if isinstance(v, int) else None
+    argpos_of = _arg_positions(r)
+    if argpos not in argpos_of:
+        return None
+    return fmt(record.node(r.inputs[argpos_of.index(argpos)]).value)
+
+
+def _branch(nodes, seq: int, visited: set) -> list[int]:
+    """The pruned input and everything it was computed from that this pass
+    did not visit, in creation order (an explicit stack: no recursion)."""
+    seen, stack = {}, [seq]
+    while stack:
+        s = stack.pop()
+        if s in seen or s in visited:
+            continue
+        seen[s] = True
+        r = nodes[s]
+        stack.extend(int(i[1:]) for i in r.inputs)
+        if r.detached_from is not None and r.kind != DETACHED:
+            stack.append(int(r.detached_from[1:]))
+    return sorted(seen)
+
+
+def _leaf_grads(record: Record) -> dict:
+    """(pass, leaf seq) -> (.grad before, .grad after) over the run's timeline.
+
+    zero_() sets the remembered value to zeros; any other in-place change of
+    a .grad leaves it unknown, and the value before is then after - g."""
+    state: dict[int, object] = {}
+    unknown = object()
+    out = {}
+    for ev in record.events:
+        kind = ev["kind"]
+        if kind == "backward":
+            g_by_leaf = {st["node"]: st["grad"] for st in ev["steps"]}
+            for seq, after in ev["leaf_grads"].items():
+                before = state.get(seq)
+                if before is unknown:
+                    g = g_by_leaf.get(seq)
+                    before = None if g is None else after - g
+                out[(ev["pass"], seq)] = (before, after)
+                state[seq] = after
+        elif kind == "zero_" and ev.get("grad_of") is not None:
+            prev = state.get(ev["grad_of"])
+            state[ev["grad_of"]] = (np.zeros_like(prev) if isinstance(prev, np.ndarray)
+                                    else unknown)
+        elif ev.get("grad_of") is not None:
+            state[ev["grad_of"]] = unknown
+    return out
+
+
+def _sum(values):
+    total = None
+    for v in values:
+        total = v if total is None else total + v
+    return total
+
+
+# --------------------------------------------------------------------------
+# words
+
+
+def node_label(r: NodeRecord) -> str:
+    """A node's DSL name, else its source expression (shortened), else its id."""
+    if r.name:
+        return r.name
+    if r.expr:
+        return _short(r.expr, LABEL_CHARS)
+    return r.id
+
+
+def node_title(r: NodeRecord) -> str:
+    """``name = expression`` (or either one alone) for a step's heading; a
+    named leaf by its name (how it was made is not the step's point)."""
+    if r.name and r.kind != OP:
+        return r.name
+    expr = _short(r.expr, TITLE_CHARS) if r.expr else ""
+    if r.name and expr and expr != r.name:
+        return f"{r.name} = {expr}"
+    return expr or r.name or r.id
+
+
+def op_words(r: NodeRecord) -> str:
+    """The op and PyTorch's grad_fn: "*, MulBackward0", "leaf, AccumulateGrad"."""
+    if r.kind != OP:
+        return "leaf, AccumulateGrad" if r.requires_grad else "leaf"
+    return f"{r.symbol}, {r.grad_fn or 'no grad_fn'}"
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _shape(shape) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]" if shape else "a scalar"
+
+
+def _operand(text: str) -> str:
+    """``text`` ready to take a method call or a d/d: parenthesised unless a name."""
+    return text if text.isidentifier() else f"({text})"
+
+
+def _ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+def pass_heading(p: PassInfo) -> str:
+    """"backward() #1 · line 4: y.backward(retain_graph=True)"."""
+    what = "backward()" if p.kind == "backward" else "autograd.grad()"
+    text = f"{what} #{p.number} {TIMES} line {p.line}"
+    return text + (f": {p.statement}" if p.statement else "")
+
+
+def step_heading(ex: Explanation, step: Step) -> tuple[str, str]:
+    """(what the step is about, the op or kind in a few words)."""
+    r = ex.record.node(step.node)
+    if step.kind == SEED:
+        return f"seed {ARROW} {ex.label(step.node)}", "where the pass starts"
+    if step.kind == PRUNED:
+        return f"{CUT} {ex.label(step.pruned)}", f"pruned from {ex.label(step.node)}"
+    return ex.title(step.node), op_words(r)
+
+
+def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
+    """The step in words, as (kind, text) lines; kinds: "g" (the upstream
+    gradient), "rule" (a local derivative), "product", "sum" (a join),
+    "grad" (an accumulation into .grad), "seed", "pruned", "note"."""
+    rec = ex.record
+    out: list[tuple[str, str]] = []
+    if step.kind == SEED:
+        p = ex.pass_info(step.pass_no)
+        r = rec.node(step.node)
+        who = ex.label(step.node)
+        out.append(("g", f"g = {fmt(step.g)}"))
+        if p.implicit:
+            w = _operand(who)
+            out.append(("seed", f"the implicit seed: {who} is a scalar, and d{w}/d{w} = 1"))
+        else:
+            how = "gradient=" if p.kind == "backward" else "grad_outputs="
+            out.append(("seed", f"the seed is the {how} given for {who} "
+                                f"({_shape(r.shape)}): backward computes its product with "
+                                "the Jacobian"))
+        if step.sum_root is not None:
+            y = ex.label(step.sum_root)
+            ones = np.ones(rec.node(step.sum_root).shape, dtype=np.asarray(step.g).dtype)
+            out.append(("note", f"{who} sums {y}, so it hands {y} the implicit ones "
+                                f"{fmt(ones)}: the same as "
+                                f"{_operand(y)}.backward(torch.ones_like({y}))"))
+        return out
+    if step.kind == PRUNED:
+        a = rec.node(step.pruned)
+        out.append(("pruned", f"{ex.label(step.node)} sends nothing to {ex.label(step.pruned)}: "
+                              f"{_prune_reason(a)}"))
+        others = [ex.label(s) for s in step.branch if s != step.pruned]
+        if others:
+            shown = ", ".join(others[:BRANCH_NAMES]) + (", …" if len(others) > BRANCH_NAMES
+                                                         else "")
+            out.append(("note", f"backward never enters this branch ({shown}): "
+                                "no gradient is computed there"))
+        else:
+            out.append(("note", "backward never enters it: no gradient is computed there"))
+        return out
+    out.append(("g", _g_text(step)))
+    if step.kind == LEAF:
+        out.append(("grad", _leaf_text(ex, step)))
+        return out
+    r = rec.node(step.node)
+    for sent in step.sent:
+        to = ex.label(sent.to)
+        if sent.var and sum(1 for x in step.sent if x.to == sent.to) > 1:
+            to += f" (as {sent.var})"
+        rule = sent.formula or "its local derivative"
+        if sent.bindings:
+            rule += ", with " + ", ".join(sent.bindings)
+        out.append(("rule", f"{ARROW} {to}: {rule}"))
+        product = f"{sent.product} = {fmt(sent.value)}"
+        if sent.note:
+            product += f" ({sent.note})"
+        out.append(("product", product))
+        if sent.join is not None:
+            out.append(("sum", f"{ex.label(sent.to)} has all {len(sent.join)} contributions: "
+                               + _sum_text(sent.join, sent.total)))
+        elif sent.arrivals > 1:
+            out.append(("note", f"added into {ex.label(sent.to)} "
+                                f"({_ordinal(sent.arrival)} of {sent.arrivals})"))
+    if not step.sent:
+        out.append(("note", "no input needs a gradient: nothing is sent"))
+    if r.retains_grad:
+        out.append(("grad", f"retain_grad(): {ex.label(step.node)}.grad = {fmt(step.g)}"))
+    return out
+
+
+def _g_text(step: Step) -> str:
+    if step.parts:
+        return "g = " + _sum_text(step.parts, step.g)
+    return f"g = {fmt(step.g)}"
+
+
+def _sum_text(parts, total) -> str:
+    return " + ".join(fmt(v) for _, v in parts) + f" = {fmt(total)}"
+
+
+def _leaf_text(ex: Explanation, step: Step) -> str:
+    who = ex.label(step.node)
+    if ex.pass_info(step.pass_no).kind == "grad":
+        return f"autograd.grad() returns g for {who}; {who}.grad is left as it was"
+    if step.before is None:
+        return f"{who}.grad = None {ARROW} {fmt(step.after)} (AccumulateGrad)"
+    why = ("it was zeroed before this pass" if not np.any(step.before)
+           else "gradients add up over passes until zeroed")
+    return f"{who}.grad += g: {fmt(step.before)} {ARROW} {fmt(step.after)} ({why})"
+
+
+def _prune_reason(r: NodeRecord) -> str:
+    if r.kind == DETACHED:
+        return "it was detached (the value is shared, the gradient stops)"
+    if r.no_grad is not None:
+        return "it was made under no_grad() (not recorded)"
+    return "it needs no gradient (requires_grad=False)"
+
+
+# --------------------------------------------------------------------------
+# the terminal
+
+
+def print_explanation(ex: Explanation, console) -> None:
+    """The steps as rich tables, one per pass.
+
+    Visual legend: the step number bold; the node's title bold with its op
+    and grad_fn dim below; ``g = ...`` (the upstream gradient) first, then
+    per input the local derivative (cyan), the product sent, the sum where
+    branches join (bold yellow), the accumulation into .grad (green); seed
+    steps magenta, pruned steps dim with a ✂.
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    styles = {"g": "bold", "rule": "cyan", "product": "", "sum": "bold yellow",
+              "grad": "green", "seed": "magenta", "pruned": "dim", "note": "dim italic"}
+    for p in ex.passes:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, show_lines=True,
+                      header_style="bold", title=pass_heading(p), title_justify="left",
+                      title_style="bold", expand=True)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("node", ratio=1, overflow="fold", min_width=12, max_width=NODE_COLUMN)
+        table.add_column("upstream g · local derivative = sent", ratio=3, overflow="fold")
+        for step in ex.steps_of(p.number):
+            head, words = step_heading(ex, step)
+            node = Text(head, style="dim" if step.kind == PRUNED else "bold")
+            node.append("\n" + words, style="dim")
+            body = Text()
+            for i, (kind, text) in enumerate(step_lines(ex, step)):
+                if i:
+                    body.append("\n")
+                if kind == "product":
+                    text = "  " + text
+                body.append(text, style=styles.get(kind, ""))
+            table.add_row(Text(str(step.number), style="bold"), node, body)
+        console.print(table)
+        console.print()
+    n = len(ex.steps)
+    console.print(Text(f"{n} step{'s' if n != 1 else ''}: g is the gradient that reached the "
+                       "node; each input gets g times the local derivative, and where "
+                       "branches join the contributions add up.", style="dim"))
+
+
+__all__ = ["Explanation", "LEAF", "NODE", "PRUNED", "PassInfo", "SEED", "Sent", "Step",
+           "explain_record", "node_label", "node_title", "op_words", "pass_heading",
+           "print_explanation", "step_heading", "step_lines"]

@@ -1,0 +1,284 @@
+"""One SVG picture per step of the backward pass (``explain --svg-frames``).
+
+Each pass is laid out once (render/dot.py with a PassView: the pass's
+gradient edges, each node's gradient field sized for its longest text), and
+every step's frame restyles that one layout, so nothing moves from step to
+step: a learner's eye stays on the graph, not on the shuffle.
+
+Visual legend of a frame (beyond render/dot.py's): the node(s) of the
+current step have a thick amber border and a pale amber fill (a thick
+black border on a grey fill in the print theme); the gradient edges sent
+at this step are drawn thick; the gradient edges not sent yet are hidden;
+each node's gradient field says what is known so far: ``g = ?`` (not
+reached yet), ``g so far = ... (1 of 2)`` (some branches have sent theirs),
+``g = ...`` (complete), and for a leaf after its step ``.grad  before →
+after``. A caption on top names the step.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import RUNTIME, GradvizError
+from ..explain import LEAF, NODE, PRUNED, SEED, Explanation, Step, step_heading
+from .dot import DEFAULT_MAX_NODES, PassView, build_dot, fmt
+from .style import SANS, get_theme
+
+MAX_FRAMES = 400            # more steps than this: no pictures (each frame is a whole SVG)
+CAPTION_HEIGHT = 34         # points added above the graph for the caption
+CAPTION_SIZE = 15           # its font size
+ACTIVE_WIDTH = 5            # border of the step's node(s)
+LIT_WIDTH = 3.5             # gradient edges sent at this step
+# border and fill of the step's node(s), per theme
+ACTIVE = {"light": ("#f59e0b", "#fef3c7"), "dark": ("#fbbf24", "#713f12"),
+          "print": ("black", "#e0e0e0")}
+NOT_YET = "g = ?  (not reached yet)"
+# relative widths of narrow characters in Helvetica, to pick the longest text
+_NARROW = frozenset(" .,:;[]()|!'il1-")
+
+_GROUP = re.compile(r'<g id="([^"]*)" class="([^"]*)">\n<title>([^<]*)</title>')
+_SHAPE = re.compile(r"<(path|polygon|ellipse|polyline)\b([^>]*?)(/?)>")
+_TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.DOTALL)
+
+
+@dataclass(slots=True)
+class FrameState:
+    """What one frame shows: everything known after its step."""
+
+    texts: dict = field(default_factory=dict)     # seq -> gradient field text
+    shown: set = field(default_factory=set)       # ids of gradient edges sent so far
+    lit: tuple = ()                                # ids of edges sent at this step
+    active: tuple = ()                             # titles of the step's nodes
+
+
+def frame_states(ex: Explanation, steps: list[Step]) -> list[FrameState]:
+    """The state after each step of one pass (steps of a single pass)."""
+    if not steps:
+        return []
+    record = ex.record
+    k = steps[0].pass_no
+    grad_pass = ex.pass_info(k).kind == "grad"
+    expected: dict[int, int] = {}
+    involved: dict[int, None] = {}
+    for st in steps:
+        if st.kind == SEED:
+            expected[st.node] = expected.get(st.node, 0) + 1
+            involved[st.node] = None
+        elif st.kind in (NODE, LEAF):
+            involved[st.node] = None
+        for sent in st.sent:
+            expected[sent.to] = expected.get(sent.to, 0) + 1
+            involved[sent.to] = None
+    # a leaf's .grad before the pass, to show until its step (None: no .grad yet)
+    leaves = {st.node: st for st in steps if st.kind == LEAF and not grad_pass}
+    received: dict[int, list] = {}
+    done: dict[int, Step] = {}
+    shown: set = set()
+    out = []
+    for st in steps:
+        lit: list[str] = []
+        if st.kind == SEED:
+            received.setdefault(st.node, []).append(st.g)
+            active = (f"seed{k}", f"n{st.node}")
+        elif st.kind == PRUNED:
+            active = (f"n{st.node}op", f"n{st.pruned}")
+        else:
+            done[st.node] = st
+            active = (f"n{st.node}", f"n{st.node}op") if st.kind == NODE else (f"n{st.node}",)
+            if st.kind == NODE:
+                shown.add(f"g{st.node}")
+                lit.append(f"g{st.node}")
+            for sent in st.sent:
+                received.setdefault(sent.to, []).append(sent.value)
+                edge = f"g{st.node}_{sent.position}"
+                shown.add(edge)
+                lit.append(edge)
+        texts = {}
+        for seq in involved:
+            texts[seq] = _node_text(grad_pass, done.get(seq), received.get(seq, ()),
+                                    expected.get(seq, 0), leaves.get(seq))
+        out.append(FrameState(texts, set(shown), tuple(lit), active))
+    return out
+
+
+def _node_text(grad_pass: bool, step: Step | None, got, expected: int,
+               leaf: Step | None) -> str:
+    if step is not None and step.kind == LEAF:
+        if grad_pass:
+            return f"g = {fmt(step.g)}  (returned by grad())"
+        before = "None" if step.before is None else fmt(step.before)
+        return f".grad  {before} → {fmt(step.after)}"
+    if step is not None:
+        return f"g = {fmt(step.g)}"
+    if not got:
+        text = NOT_YET
+    else:
+        total = got[0]
+        for v in got[1:]:
+            total = total + v
+        text = (f"g so far = {fmt(np.asarray(total))}  ({len(got)} of {expected})"
+                if len(got) < expected else f"g = {fmt(np.asarray(total))}")
+    if leaf is not None and leaf.before is not None:
+        # a .grad from an earlier pass is there all along: say so
+        return f".grad  {fmt(leaf.before)};  {text}"
+    return text
+
+
+def _width(text: str) -> float:
+    return sum(0.5 if c in _NARROW else 1.0 for c in text)
+
+
+def check_frames(ex: Explanation) -> None:
+    """Refuse (RUNTIME) an explanation with more steps than MAX_FRAMES pictures."""
+    n = len(ex.steps)
+    if n > MAX_FRAMES:
+        raise GradvizError(
+            f"{n:,} steps are too many to draw one picture each (at most {MAX_FRAMES:,})",
+            kind=RUNTIME, hint="choose one backward pass with --pass N, or leave out "
+                               "--svg-frames/--html and read the table")
+
+
+def step_caption(ex: Explanation, st: Step) -> str:
+    """"Step 3 of 9: dot(x, x)  (dot, DotBackward0)"."""
+    head, words = step_heading(ex, st)
+    return f"Step {st.number} of {len(ex.steps)}: {head}  ({words})"
+
+
+def step_frames(ex: Explanation, *, theme: str = "light", engine: str = "auto",
+                max_nodes: int = DEFAULT_MAX_NODES, captions: bool = False) -> list[str]:
+    """One SVG text per step of ``ex``, in step order (see the module legend);
+    ``captions``: with the step's caption on top (see add_caption)."""
+    from .layout import dot_to_svg
+
+    frames: list[str] = []
+    for p in ex.passes:
+        steps = ex.steps_of(p.number)
+        states = frame_states(ex, steps)
+        longest: dict[int, str] = {}
+        for state in states:
+            for seq, text in state.texts.items():
+                if seq not in longest or _width(text) > _width(longest[seq]):
+                    longest[seq] = text
+        upto = _made_before(ex, p.line, steps)
+        dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes,
+                        view=PassView(p.number, longest, upto)).source
+        svg = dot_to_svg(dot, engine=engine)
+        for st, state in zip(steps, states):
+            frame = restyle(svg, state, longest, theme)
+            if captions:
+                frame = add_caption(frame, step_caption(ex, st), theme)
+            frames.append(frame)
+    return frames
+
+
+def _made_before(ex: Explanation, line: int, steps: list[Step]) -> int | None:
+    """How many nodes existed when the pass on ``line`` ran: the program has
+    no loops, so nodes are made in line order, and the ones of later lines
+    (a later print(x.grad), the next forward pass) are not drawn yet."""
+    nodes = ex.record.nodes
+    upto = next((r.seq for r in nodes if r.line > line), None)
+    if upto is None:
+        return None
+    needed = max((s for st in steps for s in (st.node, st.pruned or 0)), default=0)
+    return upto if needed < upto else None
+
+
+def restyle(svg: str, state: FrameState, layout_texts: dict, theme: str) -> str:
+    """The pass's SVG as it looks after one step (see the module legend)."""
+    th = get_theme(theme)
+    border, fill = ACTIVE[th.name]
+    active = set(state.active)
+    lit = set(state.lit)
+    out = []
+    pos = 0
+    for m in _GROUP.finditer(svg):
+        gid, cls, title = m.group(1), m.group(2), m.group(3)
+        end = svg.find("</g>", m.end())
+        if end < 0:
+            break
+        body = svg[m.end():end]
+        head = m.group(0)
+        if cls.startswith("node"):
+            seq = _seq_of(title)
+            if seq is not None and seq in state.texts and seq in layout_texts:
+                body = _swap_text(body, layout_texts[seq], state.texts[seq], th.muted)
+            if title in active:
+                head = head.replace(f'class="{cls}"', f'class="{cls} active"')
+                body = _SHAPE.sub(lambda s: _shape_attrs(s, border, fill), body, count=1)
+        elif cls.startswith("edge") and gid.startswith("g") and gid[1:2].isdigit():
+            if gid not in state.shown:
+                head = head.replace(f'<g id="{gid}"', f'<g id="{gid}" visibility="hidden"')
+            elif gid in lit:
+                head = head.replace(f'class="{cls}"', f'class="{cls} lit"')
+                body = re.sub(r'stroke-width="[^"]*"', f'stroke-width="{LIT_WIDTH}"', body)
+                body = body.replace("<text ", '<text font-weight="bold" ')
+        out.append(svg[pos:m.start()])
+        out.append(head)
+        out.append(body)
+        pos = end
+    out.append(svg[pos:])
+    return "".join(out)
+
+
+def _seq_of(title: str) -> int | None:
+    if title.startswith("n") and title[1:].isdigit():
+        return int(title[1:])
+    return None
+
+
+def _shape_attrs(m: re.Match, border: str, fill: str) -> str:
+    attrs = re.sub(r'\s(stroke|stroke-width|stroke-dasharray|fill)="[^"]*"', "", m.group(2))
+    return (f'<{m.group(1)} fill="{fill}" stroke="{border}" stroke-width="{ACTIVE_WIDTH}"'
+            f'{attrs}{m.group(3)}>')
+
+
+def _swap_text(body: str, old: str, new: str, muted: str) -> str:
+    """Replace the node's gradient line (laid out as ``old``) with ``new``."""
+    def swap(m):
+        if _unescape(m.group(2)) != old:
+            return m.group(0)
+        opening = m.group(1)
+        if new.endswith(NOT_YET):
+            opening = re.sub(r'fill="[^"]*"', f'fill="{muted}"', opening)
+        return opening + html.escape(new, quote=False) + m.group(3)
+    return _TEXT.sub(swap, body)
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text).replace("\xa0", " ")
+
+
+def add_caption(svg: str, caption: str, theme: str) -> str:
+    """A line of text above the graph (the SVG grows by CAPTION_HEIGHT)."""
+    th = get_theme(theme)
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([\d.\s-]+)"', svg)
+    g = re.search(r'(<g id="graph0" class="graph" transform="[^"]*translate\()([\d.-]+) '
+                  r'([\d.-]+)\)', svg)
+    if m is None or g is None:
+        return svg
+    width, height = float(m.group(1)), float(m.group(2))
+    vb = [float(v) for v in m.group(3).split()]
+    h = CAPTION_HEIGHT
+    # keep the caption inside the picture: about 0.55 em per character
+    fits = max(12, int((width - 16) / (CAPTION_SIZE * 0.55)))
+    if len(caption) > fits:
+        caption = caption[:fits - 1] + "…"
+    head = (f'<svg width="{width:g}pt" height="{height + h:g}pt"\n viewBox="{vb[0]:.2f} '
+            f'{vb[1]:.2f} {vb[2]:.2f} {vb[3] + h:.2f}"')
+    svg = svg[:m.start()] + head + svg[m.end():]
+    g = re.search(r'(<g id="graph0" class="graph" transform="[^"]*translate\()([\d.-]+) '
+                  r'([\d.-]+)\)', svg)
+    moved = f"{g.group(1)}{g.group(2)} {float(g.group(3)) + h:.2f})"
+    text = (f'<rect x="{vb[0]:.2f}" y="{vb[1]:.2f}" width="{vb[2]:.2f}" height="{h}" '
+            f'fill="{th.background}"/>\n'
+            f'<text class="caption" x="{vb[0] + 10:.2f}" y="{vb[1] + h - 11:.2f}" '
+            f'font-family="{SANS},Arial,sans-serif" font-size="{CAPTION_SIZE}" '
+            f'font-weight="bold" fill="{th.text}">{html.escape(caption, quote=False)}</text>\n')
+    return svg[:g.start()] + text + moved + svg[g.end():]
+
+
+__all__ = ["FrameState", "MAX_FRAMES", "add_caption", "check_frames", "frame_states",
+           "restyle", "step_caption", "step_frames"]
