@@ -191,15 +191,14 @@ class Bench:
                 "from gradviz.render.layout import dot_to_svg\n"
                 "dot_to_svg('digraph { a -> b }', engine='embedded')\n"
                 "print(time.perf_counter() - t)" % str(ROOT))
-        first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                               env={**os.environ, "GRADVIZ_CACHE_DIR": str(ROOT / "build" / "bench-cache-cold")})
         import shutil
-        shutil.rmtree(ROOT / "build" / "bench-cache-cold", ignore_errors=True)
-        first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                               env={**os.environ, "GRADVIZ_CACHE_DIR": str(ROOT / "build" / "bench-cache-cold")})
+        import tempfile
+        cache = tempfile.mkdtemp(prefix="gradviz-bench-cache-")   # a cold cache
+        env = {**os.environ, "GRADVIZ_CACHE_DIR": cache}
+        first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
         again = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                 env={**os.environ, "GRADVIZ_CACHE_DIR": str(ROOT / "build" / "bench-cache-cold")}
-                 ).stdout.split()[-1]) for _ in range(3)]
+                                      env=env).stdout.split()[-1]) for _ in range(3)]
+        shutil.rmtree(cache, ignore_errors=True)
         try:
             self.row("W4", "WebAssembly module + first render, new process, cold cache",
                      float(first.stdout.split()[-1]))

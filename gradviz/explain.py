@@ -59,7 +59,7 @@ class Sent:
     var: str                 # the formula's name for that input ("a"), or ""
     formula: str             # the local derivative, "d(a*b)/da = b"
     bindings: tuple          # ("b = x",): the formula's names in program terms
-    product: str             # how the contribution is made, "g · b"
+    product: str             # how the contribution is made, "g · b" ("": see formula)
     value: np.ndarray        # the contribution
     note: str                # "summed over the broadcast dimensions to [3]", or ""
     arrival: int             # 1-based: the how-many-th contribution to `to` in this pass
@@ -263,7 +263,7 @@ def _formula_vars(formula: tuple) -> list[str]:
 
 def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: int,
           arrivals: int, join, total) -> Sent:
-    formula, var, bindings, product = "", "", (), "the gradient passed back"
+    formula, var, bindings, product = "", "", (), ""
     if r.formula and pos >= 0:
         argpos = _arg_positions(r)
         ap = argpos[pos] if pos < len(argpos) else pos
@@ -277,7 +277,8 @@ def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: i
             args = _arg_texts(record, r)
             bound = ["G = g"] if "G" in words else []
             for i, name in enumerate(names):
-                if name and name in words and i < len(args) and name not in UPSTREAM_NAMES:
+                if (name and name in words and i < len(args) and name not in UPSTREAM_NAMES
+                        and args[i] != name):      # no "with a = a"
                     bound.append(f"{name} = {args[i]}")
             bindings = tuple(dict.fromkeys(bound))
             if any(u in words for u in UPSTREAM_NAMES):
@@ -289,9 +290,8 @@ def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: i
                     factor = _arg_value_text(record, r, names.index(rhs))
                     if factor is not None:
                         product += f" = {fmt(np.asarray(g))} {TIMES} {factor}"
-        else:
-            product = formula
-            formula = ""
+        else:       # words, not a formula: "gradient split back into the pieces"
+            product = ""
     note = ""
     shape = tuple(np.shape(value))
     if r.op in BROADCASTING and shape != tuple(r.shape):
@@ -456,9 +456,11 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
         r = rec.node(step.node)
         who = ex.label(step.node)
         out.append(("g", f"g = {fmt(step.g)}"))
+        w = _operand(who)
         if p.implicit:
-            w = _operand(who)
             out.append(("seed", f"the implicit seed: {who} is a scalar, and d{w}/d{w} = 1"))
+        elif p.kind == "grad" and r.value.size == 1 and np.all(np.asarray(step.g) == 1):
+            out.append(("seed", f"the seed: {who} is a scalar, and d{w}/d{w} = 1"))
         else:
             how = "gradient=" if p.kind == "backward" else "grad_outputs="
             out.append(("seed", f"the seed is the {how} given for {who} "
@@ -497,7 +499,7 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
         if sent.bindings:
             rule += ", with " + ", ".join(sent.bindings)
         out.append(("rule", f"{ARROW} {to}: {rule}"))
-        product = f"{sent.product} = {fmt(sent.value)}"
+        product = f"{sent.product} = {fmt(sent.value)}" if sent.product else f"= {fmt(sent.value)}"
         if sent.note:
             product += f" ({sent.note})"
         out.append(("product", product))
@@ -564,7 +566,7 @@ def print_explanation(ex: Explanation, console) -> None:
               "grad": "green", "seed": "magenta", "pruned": "dim", "note": "dim italic"}
     for p in ex.passes:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, show_lines=True,
-                      header_style="bold", title=pass_heading(p), title_justify="left",
+                      header_style="bold", title=Text(pass_heading(p)), title_justify="left",
                       title_style="bold", expand=True)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("node", ratio=1, overflow="fold", min_width=12, max_width=NODE_COLUMN)

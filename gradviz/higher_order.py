@@ -335,14 +335,22 @@ def _r_mse_loss(rt, g, node, i):
 
 def _r_cross_entropy(rt, g, node, i):
     from .ops.nn import _ce_count, _ce_parts
-    z = node.args[0]
-    if node.args[1].requires_grad:
-        raise _unsupported("cross_entropy", " to its target")
-    _, onehot, axis = _ce_parts([z.data, node.args[1].data])
-    total = onehot.sum(axis=axis, keepdims=True)
-    probs = _op(rt, "mul", _op(rt, "softmax", z, dim=axis), _const(rt, total, "target sum"))
-    d = _op(rt, "sub", probs, _const(rt, onehot, "one-hot target"))
-    return _op(rt, "mul", g, _op(rt, "div", d, _ce_count(z.data)))
+    z, target = node.args
+    axis = 0 if z.data.ndim == 1 else 1
+    n = _ce_count(z.data)
+    if i == 1:      # class-probability targets: d CE / dp = -log_softmax(z) / N
+        logp = _op(rt, "log_softmax", z, dim=axis)
+        return _op(rt, "mul", g, _op(rt, "div", _op(rt, "neg", logp), n))
+    if target.requires_grad:
+        # d = softmax(z) * sum(p) - p, with p itself in the graph
+        total = _op(rt, "sum", target, dim=(axis,), keepdim=True)
+        d = _op(rt, "sub", _op(rt, "mul", _op(rt, "softmax", z, dim=axis), total), target)
+    else:
+        _, onehot, _ = _ce_parts([z.data, target.data])
+        total = onehot.sum(axis=axis, keepdims=True)
+        probs = _op(rt, "mul", _op(rt, "softmax", z, dim=axis), _const(rt, total, "target sum"))
+        d = _op(rt, "sub", probs, _const(rt, onehot, "one-hot target"))
+    return _op(rt, "mul", g, _op(rt, "div", d, n))
 
 
 GRAPH_VJPS = {

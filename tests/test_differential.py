@@ -331,7 +331,9 @@ class Builder:
         shape = self.choice(SHAPES) if shape is None else tuple(shape)
         rg = self.chance(0.7) if rg is None else rg
         flag = ", requires_grad=True" if rg else ""
-        form = self.choice(("tensor", "tensor", "tensor", "tensor64", "ones", "full", "arange"))
+        form = self.choice(("tensor", "tensor", "tensor", "tensor64", "ones", "full", "arange",
+                            "linspace", "eye", "like"))
+        like = self.floats(lambda v: v.shape == shape)
         if form == "tensor64":
             expr = f"tensor({self.literal(shape)}, dtype=torch.float64{flag})"
         elif form == "ones" and shape:
@@ -340,6 +342,12 @@ class Builder:
             expr = f"full({shape!r}, {self.choice(VALUES)}{flag})"
         elif form == "arange" and len(shape) == 1:
             expr = f"arange({float(shape[0])}{flag})"
+        elif form == "linspace" and len(shape) == 1:
+            expr = f"linspace(-1, 1, {shape[0]}{flag})"
+        elif form == "eye" and len(shape) == 2 and shape[0] == shape[1]:
+            expr = f"torch.eye({shape[0]}{flag})"
+        elif form == "like" and like:
+            expr = f"{self.choice(('ones_like', 'torch.zeros_like'))}({self.choice(like).name}{flag})"
         else:
             expr = f"{self.choice(('tensor', 'torch.tensor'))}({self.literal(shape)}{flag})"
         name = self.fresh("x" if rg else "c")
@@ -621,6 +629,19 @@ class Builder:
         return self.bind(expr, shape, "f", [v, w])
 
     def op_index(self, v):
+        nd = len(v.shape)
+        if nd and self.chance(0.25):      # advanced indexing copies: not a view
+            form = self.choice(("list", "tensor", "cols", "mask"))
+            if form == "mask":
+                return self.bind(f"{v.name}[{v.name} > 0].sum()", (), "f", [v])
+            picks = self.draw(st.lists(st.integers(-v.shape[0], v.shape[0] - 1), min_size=1,
+                                       max_size=3))
+            if form == "cols" and nd >= 2:
+                picks = [p % v.shape[1] for p in picks]
+                shape = (v.shape[0], len(picks)) + v.shape[2:]
+                return self.bind(f"{v.name}[:, {picks!r}]", shape, "f", [v])
+            text = repr(picks) if form == "list" else f"tensor({picks!r})"
+            return self.bind(f"{v.name}[{text}]", (len(picks),) + v.shape[1:], "f", [v])
         return self.view(v, self.index_op(v))
 
     def index_op(self, v):
@@ -674,6 +695,15 @@ class Builder:
                              (), "f", [v])
         return None
 
+    def op_convert(self, v):
+        form = self.choice(("double", "float", "to64", "clone"))
+        if form == "clone":
+            return self.bind(self.choice((f"{v.name}.clone()", f"torch.clone({v.name})")), v.shape,
+                             "f", [v])
+        expr = {"double": f"{v.name}.double()", "float": f"{v.name}.float()",
+                "to64": f"{v.name}.to(torch.float64)"}[form]
+        return self.bind(expr, v.shape, "f", [v])
+
     def op_detach(self, v):
         out = self.bind(self.choice((f"{v.name}.detach()", f"{v.name}.detach()", f"{v.name}.data")),
                         v.shape, "f", [])
@@ -692,7 +722,7 @@ class Builder:
 
     OPS = ("op_unary", "op_unary", "op_safe_log", "op_binary", "op_binary", "op_binary",
            "op_pow", "op_select", "op_reduce", "op_reduce", "op_matmul", "op_shape",
-           "op_join", "op_index", "op_nn", "op_detach", "op_compare", "op_int")
+           "op_join", "op_index", "op_nn", "op_detach", "op_compare", "op_int", "op_convert")
 
     # PyTorch makes a view taken under no_grad of a tensor that requires grad
     # a leaf that requires grad (and forbids in-place changes to its base
@@ -735,6 +765,21 @@ class Builder:
         for _ in range(self.draw(st.integers(1, 2))):
             self.op()
         self.indent, self.no_grad = "", False
+
+    def flags(self):
+        consts = [v for v in self.floats(lambda v: v.leaf and not v.rg)]
+        if consts and self.chance(0.7):
+            c = self.choice(consts)
+            self.emit(self.choice((f"{c.name}.requires_grad_()", f"{c.name}.requires_grad_(True)")))
+            c.rg, c.deps = True, frozenset({c.name})
+            return
+        params = self.floats(lambda v: v.leaf and v.rg)
+        if params and self.chance(0.1):    # in place on a leaf that requires grad: refused
+            self.emit(f"{self.choice(params).name} += 1")
+            return
+        nonleaf = self.floats(lambda v: not v.leaf)
+        if nonleaf:
+            self.emit(f"print({self.choice(nonleaf).name}.grad)")
 
     def retain(self):
         cands = self.floats(lambda v: v.rg and not v.leaf)
@@ -795,8 +840,10 @@ class Builder:
                 self.printing()
             elif r < 90:
                 self.no_grad_block()
-            else:
+            elif r < 95:
                 self.retain()
+            else:
+                self.flags()
         for _ in range(self.draw(st.integers(1, 2))):
             self.backward()
             self.after_backward()

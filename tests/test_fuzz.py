@@ -294,7 +294,7 @@ def run_pipeline(src: str, limits: Limits = FUZZ_LIMITS) -> str:
 
 # ---- the tests -------------------------------------------------------------------
 
-FUZZ = settings(max_examples=60, deadline=None, database=None, derandomize=True,
+FUZZ = settings(max_examples=40, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 
 

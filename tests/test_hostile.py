@@ -260,7 +260,7 @@ def test_cli_in_process_on_mangled_programs(tmp_path):
     path = tmp_path / "m.txt"
     codes = {}
     slowest = 0.0
-    for i, src in enumerate(_mangled(300, "cli")):
+    for i, src in enumerate(_mangled(250, "cli")):
         path.write_bytes(src.encode("utf-8", errors="surrogateescape"))
         start = time.monotonic()
         result = runner.invoke(cli.main, ["run", "--no-tables", "--timeout", "5",
@@ -277,7 +277,7 @@ def test_cli_in_process_on_mangled_programs(tmp_path):
 
 def test_cli_subprocesses_on_mangled_programs(tmp_path):
     """Real processes (stdin, exit status, stderr), a few at a time."""
-    progs = _mangled(24, "proc")
+    progs = _mangled(16, "proc")
     env = dict(os.environ, PYTHONWARNINGS="error::RuntimeWarning")
     procs = []
     for i, src in enumerate(progs):
@@ -287,7 +287,7 @@ def test_cli_subprocesses_on_mangled_programs(tmp_path):
                 str(tmp_path / f"p{i}.json"), str(path)]
         procs.append(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       env=env))
-        if len(procs) >= 6 or i == len(progs) - 1:
+        if len(procs) >= 4 or i == len(progs) - 1:
             for p in procs:
                 out, err = p.communicate(timeout=60)
                 assert p.returncode in (0, 1, 2), err.decode(errors="replace")

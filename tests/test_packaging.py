@@ -145,11 +145,12 @@ def test_wheel_installs_in_a_fresh_venv_and_runs_a_sample(built):
 
 @pytest.mark.slow
 def test_python_m_build_wheel_installs_and_runs(tmp_path):
-    if importlib.util.find_spec("build") is None:
+    spec = importlib.util.find_spec("build")
+    if spec is None or spec.origin is None:    # absent, or just a folder named build/
         pytest.skip("the 'build' package is not installed")
     src = _copy_source(tmp_path)
     _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"),
-          str(src)])
+          str(src)], cwd=tmp_path)
     (wheel,) = (tmp_path / "dist").glob("gradviz-*.whl")
     _install_and_run(tmp_path, wheel, "venv-build")
 

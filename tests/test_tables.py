@@ -70,7 +70,7 @@ def cells(text: str, first: str = "id") -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, list[str]]] = {}
     parts: dict[str, list[str]] = {}
     for line in lines[h + 2:]:
-        if not line.strip() or line.startswith(("¹", "not retained:", "†", "root:", "freed:",
+        if not line.strip() or line.startswith(("¹", "not retained:", "‡", "root:", "freed:",
                                                 "✗", "⚠", "detached:", "retains_grad:",
                                                 "no_grad:")):
             break
@@ -124,12 +124,12 @@ def test_seed_detach_rows_show_names_ops_values_grads_and_flags():
     assert c["n3"]["value"] == squash("[ 0.,  1.,  8., 27.]")
     assert (c["n4"]["name = expr"], c["n4"]["op"], c["n4"]["shape"], c["n4"]["value"],
             c["n4"]["flags"]) == ("z.sum()", "sum SumBackward0", "scalar", "36.", "root freed")
-    assert c["n5"]["op"] == ".grad of x" and c["n5"]["value"] == "[0., 2., 4., 6.]†"
+    assert c["n5"]["op"] == ".grad of x" and c["n5"]["value"] == "[0., 1., 4., 9.]‡"   # as x.grad == u read it
     assert c["n6"]["shape"] == "[4] bool" and c["n6"]["value"] == "[True, True, True, True]"
     # the notes explain the marks and flags shown, once each
     assert "¹ pruned: backward() skipped it (detached" in text
     assert text.count("not retained: PyTorch keeps .grad on leaves only") == 1
-    assert "† .grad changes in place" in text
+    assert "‡ changed in place later" in squash(text)
     assert "freed: backward() released its saved values" in text
     assert " ".join(text.splitlines()[:2]).replace("  ", " ") == (
         "seed_detach.txt: 10 tensors (5 recorded ops, 5 leaves), 2 backward passes, "
@@ -447,7 +447,8 @@ def test_values_changed_in_place_later_are_marked():
     text = render(record)
     c = cells(text)
     by_name = {row["name = expr"].split(" =")[0]: row for row in c.values()}
-    assert by_name["w"]["value"] == "[[-0.5000, 0.5000]]‡"      # the value after line 6
+    assert by_name["w"]["value"] == "[[1., 2.]]‡"      # the value loss was computed with
     assert by_name["t"]["value"].endswith("‡")                  # a view of w: changed too
     assert not by_name["u"]["value"].endswith("‡")              # made after the change
-    assert "‡ changed in place by a later line" in squash(text)
+    assert "‡ changed in place later" in squash(text)
+    assert record.variables["w"].final_value.tolist() == [[-0.5, 0.5]]

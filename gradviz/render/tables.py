@@ -21,8 +21,8 @@ Visual legend:
   whose name was rebound later says ``(old)``;
 * values and grads: the whole tensor up to 8 elements (a matrix one row per
   line), else ``min … max, mean`` (``format_compact``); bold red when they
-  hold NaN/inf; ``†`` on a ``.grad`` tensor's value (its value at the end),
-  ``‡`` on a value a later in-place statement changed (the value after it);
+  hold NaN/inf; ``‡`` on a value changed in place later (shown as it was
+  when made);
 * grad: dim ``None`` for a leaf that requires grad and has none, dim
   ``not retained`` where PyTorch keeps no ``.grad`` (a non-leaf), empty
   where no gradient is involved;
@@ -72,7 +72,6 @@ GAP_TOP_OPS = 3            # ops named in an elision row
 MAX_EVENT_COLS = 12        # timeline events shown (first and last halves)
 EVENT_COL_CHARS = 22       # room a timeline column wants, to split into chunks
 MAX_PASS_ROWS = 20         # backward-pass rows shown (first and last halves)
-MAX_INPLACE = 50           # in-place statements checked for changed rows
 WIDE = 100                 # from this terminal width on: line and shape columns
 GAP = 2                    # between columns: the box's blank divider and a left pad
 # how narrow a column may get, at most, before words are cut; names are
@@ -103,10 +102,9 @@ FLAG_NOTES = {
 CELL_NOTES = {
     "not retained": "not retained: PyTorch keeps .grad on leaves only (a non-leaf's .grad "
                     "is None) unless retain_grad() was called",
-    "grad_value": "† .grad changes in place with each backward() and zero_(): its value "
-                  "at the end (the timeline has its history)",
-    "inplace": "‡ changed in place by a later line (such as W -= lr * W.grad): its value "
-               "after that; what was computed from it used the value before",
+    "inplace": "‡ changed in place later (W -= lr * W.grad, zero_(), or backward() adding "
+               "into a .grad): shown as it was when made, the value the computation used; "
+               "--json has the final value",
 }
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
 NAN_STYLE = "bold red"
@@ -164,7 +162,7 @@ class _Tensor:
 
     text: str
     style: str = ""
-    suffix: Text | None = None     # dim extras: a dtype, a † mark
+    suffix: Text | None = None     # dim extras: a dtype, a ‡ mark
 
     @property
     def plain(self) -> str:
@@ -194,9 +192,6 @@ class _View:
         self.pruned_notes: dict[str, int] = {}   # reason -> note number
         self.flags_seen: dict[str, None] = {}
         self.notes_seen: dict[str, None] = {}
-        # tensors a statement like `W -= lr * W.grad` changed in place: (seq, line)
-        self.inplace = [(e["node"], e["line"]) for e in self.events
-                        if e["kind"] == "inplace" and e.get("node") is not None][:MAX_INPLACE]
 
     # ---- header -----------------------------------------------------------
     def header(self) -> Text:
@@ -349,26 +344,11 @@ class _View:
         suffix = Text(style="dim")
         if n.dtype != "float32" and not self.wide:
             suffix.append(" " + n.dtype)
-        if n.kind == GRAD:
-            # one tensor whose value backward() and zero_() change in place
-            self.notes_seen["grad_value"] = None
-            suffix.append("†")
-        elif self._changed_later(n):
+        if n.changed_in_place:
             self.notes_seen["inplace"] = None
             suffix.append("‡")
         cell.suffix = suffix if suffix else None
         return cell
-
-    def _changed_later(self, n: NodeRecord) -> bool:
-        """Whether a later in-place statement changed this value (the tensor
-        itself, or a view of it such as W.T): the record holds the value
-        after it, not the one this row's line computed with."""
-        for seq, line in self.inplace:
-            if line <= n.line:
-                continue
-            if seq == n.seq or np.may_share_memory(n.value, self.nodes[seq].value):
-                return True
-        return False
 
     def _grad_cell(self, n: NodeRecord):
         if n.grad is not None:

@@ -1,0 +1,356 @@
+"""gradviz explain: the backward pass step by step (terminal, SVG frames, HTML)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import gradviz
+from gradviz.cli import main
+from gradviz.errors import GradvizError
+from gradviz.explain import LEAF, NODE, PRUNED, SEED, explain_record, step_lines
+from gradviz.render.frames import frame_states
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+SAMPLES = sorted((ROOT / "samples").glob("*.txt"))
+CONFORMANCE = sorted((HERE / "conformance").glob("*.txt"))
+
+DOT = """x = tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = 2 * dot(x, x)
+y.backward()
+"""
+# x reaches y along two different branches, joined at the leaf
+BRANCHES = """x = tensor([1.0, 2.0], requires_grad=True)
+a = x * 2
+b = x * 3
+y = (a + b).sum()
+y.backward()
+"""
+NONSCALAR = """x = arange(3.0, requires_grad=True)
+y = x * x
+y.backward(tensor([1.0, 0.5, 2.0]))
+"""
+
+
+def run(src: str):
+    return gradviz.run_source(src, stdout=open(os.devnull, "w"))
+
+
+def cli(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+def lines_of(ex, step, kind=None) -> list[str]:
+    return [t for k, t in step_lines(ex, step) if kind is None or k == kind]
+
+
+# ---- the steps ---------------------------------------------------------------
+
+
+def test_steps_of_two_times_dot_in_engine_order_with_their_numbers():
+    ex = explain_record(run(DOT))
+    nodes = ex.record.nodes
+    assert [(s.number, s.kind) for s in ex.steps] == [(1, SEED), (2, NODE), (3, NODE),
+                                                      (4, LEAF)]
+    seed, mul, dot, leaf = ex.steps
+    assert seed.node == mul.node and nodes[mul.node].op == "mul"
+    assert nodes[dot.node].op == "dot" and nodes[leaf.node].name == "x"
+    assert float(seed.g) == 1.0 and float(mul.g) == 1.0 and float(dot.g) == 2.0
+    # 2 * dot(x, x): the contribution to dot(x, x) is g * 2
+    (sent,) = mul.sent
+    assert sent.to == dot.node and sent.formula == "d(a*b)/db = a"
+    assert sent.bindings == ("a = 2",) and float(sent.value) == 2.0
+    assert "g · a = 1. · 2 = 2." in lines_of(ex, mul, "product")
+    # dot(x, x) sends 2x to x twice; the second completes the sum
+    assert [s.to for s in dot.sent] == [leaf.node, leaf.node]
+    for s in dot.sent:
+        np.testing.assert_allclose(s.value, [2.0, 4.0, 6.0])
+    assert dot.sent[0].join is None and dot.sent[1].join is not None
+    np.testing.assert_allclose(dot.sent[1].total, [4.0, 8.0, 12.0])
+    np.testing.assert_allclose(leaf.g, [4.0, 8.0, 12.0])
+    assert leaf.before is None
+    np.testing.assert_allclose(leaf.after, [4.0, 8.0, 12.0])
+    assert lines_of(ex, leaf, "grad") == ["x.grad = None → [ 4.,  8., 12.] (AccumulateGrad)"]
+
+
+def test_a_branch_join_shows_the_sum_where_the_last_contribution_arrives():
+    ex = explain_record(run(BRANCHES))
+    nodes = ex.record.nodes
+    by_name = {nodes[s.node].name: s for s in ex.steps if s.kind == NODE}
+    a, b = by_name["a"], by_name["b"]
+    # the engine runs b (made later) before a: a's contribution is the last
+    assert b.number < a.number
+    assert b.sent[0].join is None and "added into x (1st of 2)" in lines_of(ex, b)
+    (sum_line,) = lines_of(ex, a, "sum")
+    assert sum_line == "x has all 2 contributions: [3., 3.] + [2., 2.] = [5., 5.]"
+    leaf = ex.steps[-1]
+    assert leaf.kind == LEAF and [src for src, _ in leaf.parts] == ["b", "a"]
+    assert lines_of(ex, leaf, "g") == ["g = [3., 3.] + [2., 2.] = [5., 5.]"]
+
+
+def test_the_same_input_twice_says_which_slot_each_contribution_came_from():
+    ex = explain_record(run((ROOT / "samples" / "chain_rule.txt").read_text()))
+    leaf = ex.steps[-1]
+    assert [src for src, _ in leaf.parts] == ["a, as a", "a, as b"]
+
+
+def test_pruned_branches_and_the_implicit_seed_are_steps_of_their_own():
+    ex = explain_record(run((ROOT / "samples" / "chain_rule.txt").read_text()))
+    nodes = ex.record.nodes
+    kinds = [s.kind for s in ex.steps]
+    assert kinds == [SEED, NODE, NODE, PRUNED, NODE, NODE, LEAF]
+    pruned = ex.steps[3]
+    assert nodes[pruned.pruned].name == "b" and nodes[pruned.node].name == "z"
+    assert [nodes[s].name for s in pruned.branch] == ["c", "b"]
+    text = " ".join(lines_of(ex, pruned))
+    assert "needs no gradient" in text and "(c)" in text
+    # z.sum().backward(): the implicit 1, and the implicit ones sum hands z
+    seed = ex.steps[0]
+    assert seed.sum_root is not None and nodes[seed.sum_root].name == "z"
+    assert "implicit ones [1., 1., 1.]" in " ".join(lines_of(ex, seed))
+
+
+def test_a_detach_is_a_pruned_step_with_its_reason():
+    ex = explain_record(run((ROOT / "samples" / "seed_detach.txt").read_text()), 1)
+    (pruned,) = [s for s in ex.steps if s.kind == PRUNED]
+    assert ex.record.nodes[pruned.pruned].name == "u"
+    assert "detached" in lines_of(ex, pruned, "pruned")[0]
+
+
+def test_the_gradient_seed_of_a_nonscalar_is_a_step():
+    ex = explain_record(run(NONSCALAR))
+    seed = ex.steps[0]
+    assert seed.kind == SEED and seed.sum_root is None
+    np.testing.assert_allclose(seed.g, [1.0, 0.5, 2.0])
+    assert "gradient=" in " ".join(lines_of(ex, seed))
+
+
+def test_pass_selects_one_pass_and_leaves_show_accumulation():
+    src = (HERE / "conformance" / "accumulate.txt").read_text()
+    every = explain_record(run(src))
+    assert [p.number for p in every.passes] == [1, 2]
+    second = explain_record(run(src), 2)
+    assert [p.number for p in second.passes] == [2]
+    assert {s.pass_no for s in second.steps} == {2}
+    assert [s.number for s in second.steps] == list(range(1, len(second.steps) + 1))
+    leaf = second.steps[-1]
+    np.testing.assert_allclose(leaf.before, [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(leaf.after, [4.0, 8.0, 12.0])
+    assert "[2., 4., 6.] → [ 4.,  8., 12.]" in lines_of(second, leaf, "grad")[0]
+    with pytest.raises(GradvizError) as info:
+        explain_record(run(src), 3)
+    assert info.value.exit_code == 2 and "no pass 3" in info.value.message
+
+
+def test_zero_grad_between_passes_starts_again_from_zeros():
+    ex = explain_record(run((ROOT / "samples" / "seed_detach.txt").read_text()), 2)
+    leaf = ex.steps[-1]
+    np.testing.assert_allclose(leaf.before, [0.0, 0.0, 0.0, 0.0])
+    assert "zeroed" in lines_of(ex, leaf, "grad")[0]
+
+
+@pytest.mark.parametrize("path", SAMPLES + CONFORMANCE, ids=lambda p: p.name)
+def test_every_pass_of_every_program_is_explained_consistently(path):
+    try:
+        record = run(path.read_text())
+    except GradvizError as exc:
+        record = exc.record
+        if record is None or not record.passes:
+            return
+    ex = explain_record(record)
+    for ev in record.passes:
+        steps = ex.steps_of(ev["pass"])
+        assert len(steps) == (len(ev["roots"]) + len(ev["steps"])
+                              + len(dict.fromkeys(ev["pruned"])))
+        engine = [st["node"] for st in ev["steps"]]
+        assert [s.node for s in steps if s.kind in (NODE, LEAF)] == engine
+        for s in steps:
+            if s.kind == LEAF and ev["kind"] == "backward":
+                np.testing.assert_array_equal(s.after, ev["leaf_grads"][s.node])
+            for sent in s.sent:     # every contribution lands on its input
+                assert record.nodes[s.node].inputs[sent.position] == f"n{sent.to}"
+
+
+def test_a_program_without_backward_has_nothing_to_explain(tmp_path):
+    p = tmp_path / "f.txt"
+    p.write_text("x = tensor([1.0])\nprint(x)\n")
+    result = cli("explain", p)
+    assert result.exit_code == 1 and "nothing to explain" in result.output
+
+
+# ---- the terminal ----------------------------------------------------------------
+
+
+def test_the_table_reads_at_80_columns():
+    result = cli("explain", ROOT / "samples" / "chain_rule.txt", "--color", "never",
+                 env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    table = result.output.split("backward() #1", 1)[1]
+    assert max(len(line) for line in table.splitlines()) <= 80
+    for text in ("d(a*b)/da = b", "✂ b", "x.grad = None →", "x has all 2 contributions"):
+        assert text in table
+    # program text in the pass heading is not taken for markup
+    assert "z.sum().backward()" in table
+
+
+def test_cli_pass_out_of_range_is_a_usage_error():
+    result = cli("explain", HERE / "conformance" / "accumulate.txt", "--pass", "3")
+    assert result.exit_code == 2 and "choose --pass from 1 to 2" in result.output
+
+
+def test_a_failing_program_is_explained_up_to_the_failure():
+    result = cli("explain", HERE / "conformance" / "error_twice.txt", "--color", "never")
+    assert result.exit_code == 1
+    assert "backward() #1" in result.output and "Trying to backward" in result.output
+
+
+# ---- the frames ----------------------------------------------------------------------
+
+
+def test_frame_states_follow_what_is_known():
+    ex = explain_record(run(DOT))
+    states = frame_states(ex, ex.steps)
+    x = ex.steps[-1].node
+    assert states[0].texts[x].startswith("g = ?")            # seed: x not reached
+    assert states[2].texts[x] == "g = [ 4.,  8., 12.]"         # dot sent both
+    assert states[3].texts[x] == ".grad  None → [ 4.,  8., 12.]"
+    assert states[0].shown == set() and len(states[2].shown) > len(states[1].shown)
+    assert states[2].lit == (f"g{ex.steps[2].node}", f"g{ex.steps[2].node}_0",
+                             f"g{ex.steps[2].node}_1")
+
+
+def test_svg_frames_one_per_step_on_one_layout(tmp_path):
+    out = tmp_path / "frames"
+    result = cli("explain", ROOT / "samples" / "chain_rule.txt", "--svg-frames", out)
+    assert result.exit_code == 0, result.output
+    files = sorted(out.iterdir())
+    ex = explain_record(run((ROOT / "samples" / "chain_rule.txt").read_text()))
+    assert [f.name for f in files] == [f"step-{k:03d}.svg" for k in range(1, 8)]
+    assert len(files) == len(ex.steps)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    actives, boxes = [], set()
+    for f in files:
+        root = ET.parse(f).getroot()
+        boxes.add(root.get("viewBox"))
+        active = [g.find("s:title", ns).text for g in root.iter(f"{{{ns['s']}}}g")
+                  if "active" in (g.get("class") or "").split()]
+        actives.append(active)
+    assert len(boxes) == 1                       # nothing moves from frame to frame
+    assert actives[0] == ["n6", "seed1"] or set(actives[0]) == {"n6", "seed1"}
+    assert len({tuple(a) for a in actives}) == len(actives)   # each step its own node
+    first, last = files[0].read_text(), files[-1].read_text()
+    assert "Step 1 of 7" in first and 'visibility="hidden"' in first
+    assert "visibility=" not in last             # every gradient edge sent by the end
+
+
+# ---- the page ----------------------------------------------------------------------------
+
+
+class _Checker(HTMLParser):
+    """Fails on tags closed out of order; collects what loads from outside."""
+
+    VOID = {"meta", "input", "br", "img", "link", "hr", "source", "area", "base", "col",
+            "embed", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.outside, self.tags = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k in ("src", "href", "xlink:href", "data") and v and not v.startswith("#"):
+                self.outside.append((tag, k, v))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
+        self.stack.pop()
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("page") / "chain.html"
+    result = cli("explain", ROOT / "samples" / "chain_rule.txt", "--html", path)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_the_page_is_self_contained_and_parses(page):
+    text = page.read_text()
+    assert not re.search(r"https?://", text)
+    checker = _Checker()
+    checker.feed(text)
+    checker.close()
+    assert checker.stack == [] and checker.outside == []
+    assert "link" not in checker.tags and checker.tags.count("script") == 2
+    assert checker.tags.count("section") == 7 and checker.tags.count("svg") == 7
+    assert 'id="slider"' in text and "ArrowRight" in text
+    # frame ids are unique in the page
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids))
+
+
+def test_html_to_stdout_is_the_page_alone():
+    result = CliRunner().invoke(main, ["explain", str(HERE / "conformance" / "accumulate.txt"),
+                                       "--html", "-"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.endswith("</html>\n")
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _dump_dom(url: str) -> str:
+    profile = tempfile.mkdtemp()
+    try:
+        proc = subprocess.run(
+            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", url],
+            capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    return proc.stdout
+
+
+def _current(dom: str) -> tuple[str, list[str]]:
+    """(the current step's number, the titles of its highlighted nodes)."""
+    m = re.search(r'<section class="step current"[^>]*data-step="(\d+)".*?</section>', dom,
+                  re.DOTALL)
+    assert m, "no current step"
+    titles = re.findall(r'<g id="[^"]*" class="node[^"]* active">\s*<title>([^<]*)</title>',
+                        m.group(0))
+    return m.group(1), titles
+
+
+@pytest.mark.skipif(_chromium() is None, reason="needs chromium")
+def test_stepping_the_page_in_chromium_moves_the_highlight(page):
+    dom1 = _dump_dom(page.as_uri())
+    dom3 = _dump_dom(page.as_uri() + "#step=3")
+    step1, active1 = _current(dom1)
+    step3, active3 = _current(dom3)
+    assert (step1, step3) == ("1", "3")
+    assert sorted(active1) == ["n6", "seed1"]       # z.sum() and its seed
+    assert sorted(active3) == ["n5", "n5op"]        # z = sin(a) + b
+    assert re.search(r'id="where"[^>]*>Step 3 of 7<', dom3)
+    # one step shown at a time
+    assert dom3.count('class="step current"') == 1
