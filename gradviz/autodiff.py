@@ -56,18 +56,30 @@ def _reachable(roots) -> list[Tensor]:
     seen = set()
     stack = [r for r in roots if r.requires_grad]
     found = []
+    # bound methods in locals: this loop runs once per node of the graph
+    pop, push, mark, keep = stack.pop, stack.append, seen.add, found.append
     while stack:
-        t = stack.pop()
+        t = pop()
         if t in seen:
             continue
-        seen.add(t)
-        found.append(t)
+        mark(t)
+        keep(t)
         if t.recorded:
             for a in t.args:
-                if a.__class__ is Tensor and a.requires_grad and a not in seen:
-                    stack.append(a)
+                if a.__class__ is Tensor and a.requires_grad and a not in seen and (
+                        a.recorded or a.meta is None or _tracked(a, t)):
+                    push(a)
     found.sort(key=_seq, reverse=True)
     return found
+
+
+def _tracked(a: Tensor, node: Tensor) -> bool:
+    """a requires grad, and did when node was recorded: requires_grad_()
+    does not reach back into graphs built before it (as in PyTorch)."""
+    if not a.requires_grad:
+        return False
+    m = a.meta
+    return m is None or m.get("grad_since", -1) <= node.seq
 
 
 def _seq(t: Tensor) -> int:
@@ -105,34 +117,42 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             # PyTorch's retain_grad() hook fires in autograd.grad() too
             _accumulate(node, g)
         op = node.op
-        if node.freed and op.saves:
+        # advanced indexing saves its index tensor (IndexBackward0); slicing does not
+        if node.freed and (op.saves or (node.params or {}).get("advanced")):
             raise GradvizError(
                 FREED_MESSAGE, kind=RUNTIME,
                 hint="pass retain_graph=True to the first backward() to call it again on "
                      "the same graph, or recompute the forward pass before backward()")
         args = node.args
-        xs = [a.data if a.__class__ is Tensor else a for a in args]
+        # (this runs once per node: no comprehension for one or two arguments)
+        if len(args) == 1:
+            a = args[0]
+            xs = [a.data if a.__class__ is Tensor else a]
+        elif len(args) == 2:
+            a, b = args
+            xs = [a.data if a.__class__ is Tensor else a, b.data if b.__class__ is Tensor else b]
+        else:
+            xs = [a.data if a.__class__ is Tensor else a for a in args]
         p = node.params
         ans = node.data
+        vjp = op.vjp
+        variadic = op.variadic
         sent = []
         for i, a in enumerate(args):
             if a.__class__ is not Tensor:
                 continue
-            if not a.requires_grad:
+            if not (a.requires_grad and (a.recorded or a.meta is None or _tracked(a, node))):
                 pruned.append((node, a))
                 continue
             if needed is not None and a not in needed:
                 continue
-            if op.variadic:
-                gi = op.vjp[0](g, ans, xs, p, i)
-            else:
-                gi = op.vjp[i](g, ans, xs, p)
+            gi = vjp[0](g, ans, xs, p, i) if variadic else vjp[i](g, ans, xs, p)
             x = a.data
             if gi.__class__ is not np.ndarray:
                 gi = np.asarray(gi)
             if gi.shape != x.shape:
                 gi = _unbroadcast(gi, x.shape)
-            if gi.dtype != x.dtype:
+            if gi.dtype is not x.dtype and gi.dtype != x.dtype:
                 gi = gi.astype(x.dtype)
             prev = grads.get(a)
             grads[a] = gi if prev is None else prev + gi

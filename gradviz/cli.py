@@ -427,12 +427,15 @@ def check(file, tol, limits):
               show_default=True, help="Colours of the pictures and the page.")
 @click.option("--engine", type=click.Choice(("auto", "system", "embedded")), default="auto",
               show_default=True, help="Graphviz for the pictures (as for `gradviz run`).")
-@click.option("--max-nodes", type=click.IntRange(min=0), default=300, show_default=True,
-              metavar="N", help="Fold long chains in the pictures above N tensors (0: never).")
+@click.option("--max-nodes", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="N", help="Fold long chains in the pictures above N tensors (0: never, "
+                                "so that every step's node is drawn).")
+@click.option("--max-steps", type=click.IntRange(min=0), default=1000, show_default=True,
+              metavar="N", help="Rows of the table: the first and last N/2 steps (0: all).")
 @color_option
 @limit_options
 @guarded
-def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, limits):
+def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, max_steps, limits):
     """Show the backward pass of FILE step by step: each node's upstream
     gradient, the local derivative as a formula, the product sent to each
     input, and the sums where branches join, in the order the engine ran them.
@@ -456,9 +459,9 @@ def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, limi
         code = _report(exc)
     ex = explain_record(record, pass_no)
     if frames_dir or html_path:
-        from .render.frames import add_caption, check_frames, step_caption, step_frames
+        from .render.frames import check_frames, pass_pictures, step_frames
         check_frames(ex)
-        frames = step_frames(ex, theme=theme, engine=engine, max_nodes=max_nodes)
+        pictures = pass_pictures(ex, theme=theme, engine=engine, max_nodes=max_nodes)
         if frames_dir:
             from pathlib import Path
 
@@ -469,15 +472,14 @@ def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, limi
             except OSError as exc:
                 raise GradvizError(f"cannot make the folder {frames_dir}: {exc.strerror}",
                                    kind=FILE) from None
-            digits = max(3, len(str(len(frames))))
-            for st, svg in zip(ex.steps, frames):
-                write_atomic(folder / f"step-{st.number:0{digits}d}.svg",
-                             add_caption(svg, step_caption(ex, st), theme))
+            digits = max(3, len(str(len(ex.steps))))
+            for st, svg in step_frames(pictures, captions=ex):
+                write_atomic(folder / f"step-{st.number:0{digits}d}.svg", svg)
         if html_path:
             from .render.html import explanation_html
-            write_atomic(html_path, explanation_html(ex, frames, theme=theme))
+            write_atomic(html_path, explanation_html(ex, pictures, theme=theme))
     if not to_stdout:
-        print_explanation(ex, make_console())
+        print_explanation(ex, make_console(), max_steps)
     return code
 
 

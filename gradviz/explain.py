@@ -29,12 +29,15 @@ import numpy as np
 
 from .errors import RUNTIME, USAGE, GradvizError
 from .record import DETACHED, OP, NodeRecord, Record
-from .render.dot import fmt
+from .render.dot import fmt as _fmt_small
+from .render.torchfmt import format_compact
 
 SEED, NODE, LEAF, PRUNED = "seed", "node", "leaf", "pruned"
 TITLE_CHARS = 40          # a longer source expression is shortened in titles
 LABEL_CHARS = 24          # ... and where it names an input
 NODE_COLUMN = 24          # widest the terminal's node column gets
+WHOLE_ELEMENTS = 16       # a value with more elements is summarised in the text
+MAX_TABLE_STEPS = 1000    # terminal rows shown by default (first and last half)
 BRANCH_NAMES = 4          # nodes named in a pruned step's "and its inputs"
 # ops whose operands broadcast: their gradient is summed back to each shape
 BROADCASTING = ("add", "sub", "rsub", "mul", "div", "rdiv", "pow", "rpow", "maximum",
@@ -284,7 +287,8 @@ def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: i
             if any(u in words for u in UPSTREAM_NAMES):
                 product = rhs
             else:
-                product = f"g {TIMES} " + (f"({rhs})" if re.search(r"[\s+\-*/]", rhs) else rhs)
+                bare = re.fullmatch(r"\[[^\]]*\]", rhs) or not re.search(r"[\s+\-*/]", rhs)
+                product = f"g {TIMES} " + (rhs if bare else f"({rhs})")
                 # the multiply itself, when the local derivative is one argument
                 if rhs in names:
                     factor = _arg_value_text(record, r, names.index(rhs))
@@ -370,6 +374,18 @@ def _leaf_grads(record: Record) -> dict:
         elif ev.get("grad_of") is not None:
             state[ev["grad_of"]] = unknown
     return out
+
+
+def fmt(arr) -> str:
+    """A value or gradient in a step's text: whole up to WHOLE_ELEMENTS
+    elements (a 4x4 matrix), else min … max, mean and size."""
+    arr = np.asarray(arr)
+    if arr.size <= 1:
+        return _fmt_small(arr)
+    name = arr.dtype.name
+    if name not in ("float32", "float64", "int64", "bool"):
+        name = "float64"
+    return format_compact(arr, name, WHOLE_ELEMENTS)
 
 
 def _sum(values):
@@ -549,8 +565,9 @@ def _prune_reason(r: NodeRecord) -> str:
 # the terminal
 
 
-def print_explanation(ex: Explanation, console) -> None:
-    """The steps as rich tables, one per pass.
+def print_explanation(ex: Explanation, console, max_steps: int = MAX_TABLE_STEPS) -> None:
+    """The steps as rich tables, one per pass; above ``max_steps`` steps (0:
+    no limit) only the first and the last half of them, the gap marked.
 
     Visual legend: the step number bold; the node's title bold with its op
     and grad_fn dim below; ``g = ...`` (the upstream gradient) first, then
@@ -562,6 +579,13 @@ def print_explanation(ex: Explanation, console) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    total = len(ex.steps)
+    first = max_steps // 2
+
+    def shown(number: int) -> bool:
+        return not max_steps or total <= max_steps or number <= first or \
+            number > total - (max_steps - first)
+
     styles = {"g": "bold", "rule": "cyan", "product": "", "sum": "bold yellow",
               "grad": "green", "seed": "magenta", "pruned": "dim", "note": "dim italic"}
     for p in ex.passes:
@@ -571,7 +595,16 @@ def print_explanation(ex: Explanation, console) -> None:
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("node", ratio=1, overflow="fold", min_width=12, max_width=NODE_COLUMN)
         table.add_column("upstream g · local derivative = sent", ratio=3, overflow="fold")
+        gap = False
         for step in ex.steps_of(p.number):
+            if not shown(step.number):
+                if not gap:
+                    gap = True
+                    left = len(ex.steps) - max_steps
+                    table.add_row("…", Text(f"{left:,} steps left out", style="dim italic"),
+                                  Text("--max-steps 0 shows every step; --pass N one pass",
+                                       style="dim italic"))
+                continue
             head, words = step_heading(ex, step)
             node = Text(head, style="dim" if step.kind == PRUNED else "bold")
             node.append("\n" + words, style="dim")
@@ -586,7 +619,7 @@ def print_explanation(ex: Explanation, console) -> None:
         console.print(table)
         console.print()
     n = len(ex.steps)
-    console.print(Text(f"{n} step{'s' if n != 1 else ''}: g is the gradient that reached the "
+    console.print(Text(f"{n:,} step{'s' if n != 1 else ''}: g is the gradient that reached the "
                        "node; each input gets g times the local derivative, and where "
                        "branches join the contributions add up.", style="dim"))
 

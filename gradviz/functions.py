@@ -572,6 +572,10 @@ def f_mse_loss(rt, input, target, reduction="mean"):
     input, target = _need_tensor(input, "mse_loss"), _need_tensor(target, "mse_loss", 2)
     if reduction != "mean":
         raise GradvizError("only reduction='mean' is supported")
+    if input.data.dtype.kind != "f" and target.data.dtype.kind != "f":
+        kind = "Bool" if input.data.dtype.kind == "b" else "Long"
+        raise GradvizError(f'"mse_cpu" not implemented for \'{kind}\'',
+                           hint="make the input a float tensor: mse_loss(x.float(), y)")
     from .ops.registry import broadcast_shape
     rt.tape.check_size(math.prod(broadcast_shape(input.data.shape, target.data.shape)), "result")
     return rt.apply(OPS["mse_loss"], (input, target))
@@ -781,6 +785,10 @@ def m_requires_grad_(rt, x, requires_grad=True):
             "var_no_grad = var.detach().", hint="call requires_grad_() on the input you "
                                                 "created, before computing with it")
     _check_requires_grad(x.data.dtype, requires_grad, method=True)
+    if requires_grad and not x.requires_grad:
+        # ops recorded before now did not connect to x (PyTorch's graph has no
+        # edge to it): backward must not reach back to it through them
+        x.meta = {**(x.meta or {}), "grad_since": len(rt.tape.nodes)}
     x.requires_grad = bool(requires_grad)
     rt.log_event("requires_grad_", x, value=bool(requires_grad))
     return x

@@ -127,6 +127,11 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+# binary() without the checks, for a tensor on the left and a tensor (or a
+# number) on the right: every operator but ** (and @, which needs two tensors)
+# (names, looked up in OPS at each use: the registry may be changed at run time)
+_TENSOR_OPS = {sym: name for sym, name in BINARY_OPS.items() if sym != "**"}
+_NUMBER_OPS = {sym: name for sym, name in _TENSOR_OPS.items() if sym != "@"}
 
 
 class Interpreter:
@@ -144,13 +149,6 @@ class Interpreter:
         self.span = None               # span of the call being evaluated
         self.rng = np.random.default_rng(0)
         self.line = 0                  # the statement being run (for internal errors)
-        self._eval = {
-            syntax.Num: self._num, syntax.Const: self._num, syntax.Str: self._num,
-            syntax.Name: self._name, syntax.BinOp: self._binop, syntax.UnaryOp: self._unary,
-            syntax.Call: self._call, syntax.Attribute: self._attribute,
-            syntax.Subscript: self._subscript, syntax.ListExpr: self._list,
-            syntax.TupleExpr: self._tuple,
-        }
 
     # ---- statements ---------------------------------------------------
     def run(self, program: syntax.Program):
@@ -219,8 +217,7 @@ class Interpreter:
             self._bind(stmt.target, value)
 
     def _bind(self, name, value):
-        if name in GLOBALS and name not in self.env and name not in ("F",):
-            pass  # shadowing a function name is allowed, as in Python
+        # shadowing a function name is allowed, as in Python
         self.env[name] = value
         if value.__class__ is Tensor and value.name is None:
             value.name = name
@@ -280,7 +277,7 @@ class Interpreter:
     # ---- expressions --------------------------------------------------
     def eval(self, node):
         try:
-            return self._eval[node.__class__](node)
+            return _EVAL[node.__class__](self, node)
         except GradvizError as exc:
             raise exc.at(node.span)
 
@@ -312,6 +309,22 @@ class Interpreter:
 
     def binary(self, sym, a, b, span=None):
         """An operator on two values: an op when a tensor is involved."""
+        if a.__class__ is Tensor:
+            # the common cases, fast: tensor op tensor, tensor op number (the
+            # general path below gives the same op for them)
+            bc = b.__class__
+            if bc is Tensor:
+                name = _TENSOR_OPS.get(sym)
+                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
+                    if span is not None:
+                        self.span = span
+                    return self.tape.apply(OPS[name], (a, b), None, self.span)
+            elif bc is float or bc is int:
+                name = _NUMBER_OPS.get(sym)
+                if name is not None:
+                    if span is not None:
+                        self.span = span
+                    return self.tape.apply(OPS[name], (a, b), None, self.span)
         if a.__class__ is Tensor or b.__class__ is Tensor:
             if span is not None:
                 self.span = span
@@ -676,3 +689,15 @@ class Interpreter:
         if isinstance(v, (Function, BoundMethod)):
             return f"function '{v.name}'"
         return f"'{type(v).__name__}'"
+
+
+# how eval() evaluates each kind of expression node (plain functions, not
+# bound methods: an Interpreter holding its own bound methods would be a
+# reference cycle, and its whole tape would wait for the cyclic collector)
+_EVAL = {
+    syntax.Num: Interpreter._num, syntax.Const: Interpreter._num, syntax.Str: Interpreter._num,
+    syntax.Name: Interpreter._name, syntax.BinOp: Interpreter._binop,
+    syntax.UnaryOp: Interpreter._unary, syntax.Call: Interpreter._call,
+    syntax.Attribute: Interpreter._attribute, syntax.Subscript: Interpreter._subscript,
+    syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
+}

@@ -13,10 +13,9 @@ meets Python's recursion limit and later tree walkers may recurse too.
 """
 from __future__ import annotations
 
-import gc
-
 from . import lexer
 from .errors import LIMIT, SYNTAX, GradvizError, Span
+from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, INDENT, LANGUAGE, MISSING_OPERATOR, NAME,
                     NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED, UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, Import,
@@ -48,7 +47,10 @@ TARGET_HINTS = {
 
 
 # the parser's hot constructors, under short names
-_Span, _Name, _Num, _BinOp, _Attribute, _Call, _Assign = Span, Name, Num, BinOp, Attribute, Call, Assign
+_Name, _Num, _BinOp, _Attribute, _Call, _Assign = Name, Num, BinOp, Attribute, Call, Assign
+# a Span made as tuple.__new__(Span, (line, col, end_line, end_col)): the same
+# object as Span(...) without the Python-level __new__ a NamedTuple has
+_new = tuple.__new__
 
 
 def parse(source: str, filename: str = "<string>") -> Program:
@@ -63,16 +65,12 @@ def parse(source: str, filename: str = "<string>") -> Program:
     if source.startswith("\ufeff"):
         source = source[1:]
     # Parsing makes many long-lived objects and no cycles: GC passes are pure cost.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _Parser(lexer.scan(source), source).program()
-    except RecursionError:  # unreachable by design: the explicit depth guard comes first
-        raise GradvizError("the program is nested too deeply", kind=LIMIT,
-                           hint="split it into smaller statements") from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    with gc_paused():
+        try:
+            return _Parser(lexer.scan(source), source).program()
+        except RecursionError:  # unreachable by design: the explicit depth guard comes first
+            raise GradvizError("the program is nested too deeply", kind=LIMIT,
+                               hint="split it into smaller statements") from None
 
 
 def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX):
@@ -98,7 +96,7 @@ class _Parser:
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
         last = self.toks[self.i - 1]
-        return _Span(first[3], first[4], last[3], last[5])
+        return _new(Span, (first[3], first[4], last[3], last[5]))
 
     def expected(self, what: str, opener: tuple | None = None,
                  hint: str | None = None) -> GradvizError:
@@ -186,7 +184,7 @@ class _Parser:
             raise _error(toks[self.i], "chained assignment (a = b = ...) is not supported",
                          "assign one name per line, or did you mean '=='?")
         last = toks[self.i - 1]
-        return _Assign(target, value, _Span(first[3], first[4], last[3], last[5]), names)
+        return _Assign(target, value, _new(Span, (first[3], first[4], last[3], last[5])), names)
 
     @staticmethod
     def node_error(node, message: str, hint: str) -> GradvizError:
@@ -280,10 +278,10 @@ class _Parser:
         self.depth = depth
         kind, text, value, line, col, end_col = first
         if kind == NAME:
-            left = _Name(text, _Span(line, col, line, end_col))
+            left = _Name(text, _new(Span, (line, col, line, end_col)))
             i += 1
         elif kind == NUMBER:
-            left = _Num(value, _Span(line, col, line, end_col))
+            left = _Num(value, _new(Span, (line, col, line, end_col)))
             i += 1
         else:
             left = PREFIX.get(kind, _Parser.bad_prefix)(self, first, rbp)
@@ -310,7 +308,7 @@ class _Parser:
                     raise self.expected("an attribute name after '.'",
                                         hint="write a name after the '.', as in x.grad")
                 i += 2
-                left = _Attribute(left, name[1], _Span(line, col, name[3], name[5]))
+                left = _Attribute(left, name[1], _new(Span, (line, col, name[3], name[5])))
                 continue
             self.i = i + 1
             if kind == "(":
@@ -329,14 +327,14 @@ class _Parser:
                 after = toks[i + 2][0] if last[0] == NAME or last[0] == NUMBER else None
                 if after is not None and LBP.get(after, 0) <= right_bp:
                     # a lone name or number on the right: build it here, not by recursion
-                    leaf_span = _Span(last[3], last[4], last[3], last[5])
+                    leaf_span = _new(Span, (last[3], last[4], last[3], last[5]))
                     right = _Name(last[1], leaf_span) if last[0] == NAME else \
                         _Num(last[2], leaf_span)
                     self.i = i + 2
                 else:
                     right = self.expr(right_bp)
                     last = toks[self.i - 1]
-                left = _BinOp(kind, left, right, _Span(line, col, last[3], last[5]))
+                left = _BinOp(kind, left, right, _new(Span, (line, col, last[3], last[5])))
             i = self.i
         self.i = i
         self.depth = outer
@@ -416,7 +414,7 @@ class _Parser:
         close = toks[self.i]
         self.i += 1
         return _Call(func, tuple(args), tuple(keywords),
-                     _Span(first[3], first[4], close[3], close[5]))
+                     _new(Span, (first[3], first[4], close[3], close[5])))
 
     def subscript(self, value, first: tuple, open_tok: tuple) -> Subscript:
         """subscript := '[' index (',' index)* [','] ']'"""

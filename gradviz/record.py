@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from .gcpause import gc_paused
-from .tensor import Tensor
+from .tensor import DTYPE_NAMES, Tensor
 
 # node kinds, as the renderers draw them
 PARAM = "param"          # leaf that requires grad (a parameter / input of backward)
@@ -221,14 +221,17 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
         expr = text[span.col - 1:end - 1]
     det = meta.get("detached_from")
     grad_of = meta.get("grad_of")
+    seq = t.seq
+    data = t.data
+    # The fields without defaults go by position (they open the dataclass, and
+    # a keyword call of this size costs more than everything else here: this
+    # runs once per node, 300,000 times for a deep chain); the rest by keyword.
     return NodeRecord(
-        id=f"n{t.seq}", seq=t.seq, kind=kind, op=opname, symbol=symbol,
-        grad_fn=t.grad_fn_name, inputs=inputs, consts=consts, params=params, name=t.name,
-        expr=expr, line=span.line if span else 0, col=span.col if span else 0,
-        shape=tuple(t.data.shape), dtype=t.dtype_name, value=snaps.get(t.seq, t.data),
-        final_value=t.data, changed_in_place=t.seq in snaps,
-        requires_grad=t.requires_grad, is_leaf=t.is_leaf, retains_grad=t.retains_grad,
-        grad=None if t.grad is None else t.grad.data, formula=formula,
+        f"n{seq}", seq, kind, opname, symbol, t.grad_fn_name, inputs, consts, params,
+        t.name, expr, span.line if span else 0, span.col if span else 0, data.shape,
+        DTYPE_NAMES[data.dtype], snaps.get(seq, data) if snaps else data, t.requires_grad,
+        not t.recorded, t.retains_grad, None if t.grad is None else t.grad.data,
+        formula=formula, final_value=data, changed_in_place=bool(snaps) and seq in snaps,
         detached_from=None if det is None else f"n{det}", no_grad=meta.get("no_grad"),
         grad_of=None if grad_of is None else f"n{grad_of}", freed=t.freed,
         saves=bool(op is not None and op.saves and t.recorded))

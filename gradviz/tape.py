@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -21,6 +22,9 @@ _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 _CATEGORY = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 2}
 _DEFAULT = {0: _BOOL, 1: _I64, 2: _F32}
+# the params of an op called without keyword parameters: one shared, read-only
+# empty mapping instead of a new dict per op
+NO_PARAMS = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,18 +200,28 @@ class Tape:
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
         """Run op forward on args (Tensors and numbers) and record the result."""
-        p = params if params is not None else {}
-        xs = [a.data if a.__class__ is Tensor else a for a in args]
+        # This runs once per op of the program: it is kept lean (no list
+        # comprehension for one or two arguments, no new empty dict).
+        p = params if params is not None else NO_PARAMS
+        if len(args) == 1:
+            a = args[0]
+            xs = [a.data if a.__class__ is Tensor else a]
+        elif len(args) == 2:
+            a, b = args
+            xs = [a.data if a.__class__ is Tensor else a, b.data if b.__class__ is Tensor else b]
+        else:
+            xs = [a.data if a.__class__ is Tensor else a for a in args]
         if op.check is not None:
             n = op.check(xs, p)
             if n is not None and n > self.limits.max_elements:
                 self.check_size(n, "result")
         ans = op.forward(xs, p)
+        # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays
+        if ans.__class__ is not np.ndarray:
+            ans = np.asarray(ans)
         rule = op.dtype_rule
         # a float32 result means no float64 was involved: PyTorch agrees
-        if ans.__class__ is np.ndarray and ans.dtype is _F32:
-            pass
-        elif rule is PROMOTE or rule is FLOAT:
+        if ans.dtype is not _F32 and (rule is PROMOTE or rule is FLOAT):
             want = result_dtype(args)
             if rule is FLOAT and want.kind != "f":
                 want = _F32
@@ -215,16 +229,15 @@ class Tape:
                 want = self.default_float
             if ans.dtype != want:
                 ans = ans.astype(want)
-        elif rule is BOOL and ans.__class__ is not np.ndarray:
-            ans = np.asarray(ans)
-        if ans.__class__ is not np.ndarray:
-            ans = np.asarray(ans)
-        if ans.size > self.limits.max_elements:
-            self.check_size(ans.size, "result")
-        elif ans.size == 0 and ans.ndim > 1:      # zeros(0).reshape(10**12, 0)
+        size = ans.size
+        if size > self.limits.max_elements:
+            self.check_size(size, "result")
+        elif size == 0 and ans.ndim > 1:      # zeros(0).reshape(10**12, 0)
             self.check_shape(ans.shape, "result")
         if ans.base is None:
-            self.count_elements(ans.size)
+            self.elements += size
+            if self.elements > self.max_total_elements:
+                self.count_elements(0)        # raises the limit error
         out = Tensor(ans)
         out.op = op
         out.args = args

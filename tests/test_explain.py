@@ -1,6 +1,7 @@
 """gradviz explain: the backward pass step by step (terminal, SVG frames, HTML)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,7 +19,8 @@ import gradviz
 from gradviz.cli import main
 from gradviz.errors import GradvizError
 from gradviz.explain import LEAF, NODE, PRUNED, SEED, explain_record, step_lines
-from gradviz.render.frames import frame_states
+from gradviz.render.frames import frame_states, pass_pictures
+from gradviz.render.html import explanation_html
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -203,6 +205,17 @@ def test_the_table_reads_at_80_columns():
     assert "z.sum().backward()" in table
 
 
+def test_max_steps_keeps_the_first_and_last_rows(tmp_path):
+    p = tmp_path / "chain.txt"
+    p.write_text("x = tensor([1.0], requires_grad=True)\ny = x\n" + "y = y * 1.5\n" * 30
+                 + "y.backward()\n")
+    result = cli("explain", p, "--max-steps", "10", "--color", "never", env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    numbers = [int(m) for m in re.findall(r"^\s*(\d+)\s{2}", result.output, re.MULTILINE)]
+    assert numbers == [1, 2, 3, 4, 5, 28, 29, 30, 31, 32]
+    assert "22 steps left out" in result.output and "32 steps:" in result.output
+
+
 def test_cli_pass_out_of_range_is_a_usage_error():
     result = cli("explain", HERE / "conformance" / "accumulate.txt", "--pass", "3")
     assert result.exit_code == 2 and "choose --pass from 1 to 2" in result.output
@@ -299,12 +312,49 @@ def test_the_page_is_self_contained_and_parses(page):
     checker.feed(text)
     checker.close()
     assert checker.stack == [] and checker.outside == []
-    assert "link" not in checker.tags and checker.tags.count("script") == 2
-    assert checker.tags.count("section") == 7 and checker.tags.count("svg") == 7
+    assert "link" not in checker.tags and checker.tags.count("script") == 3
+    # one picture for the one pass, a section of text per step
+    assert checker.tags.count("section") == 7 and checker.tags.count("svg") == 1
     assert 'id="slider"' in text and "ArrowRight" in text
     # frame ids are unique in the page
     ids = re.findall(r'\bid="([^"]+)"', text)
     assert len(ids) == len(set(ids))
+
+
+def test_the_page_swaps_in_what_each_step_changes():
+    """The page holds each pass's picture once and, per group, the markup it
+    takes at the steps where it changes: applied as the script does, they
+    give exactly the SVG frame of every step."""
+    src = (HERE / "conformance" / "accumulate.txt").read_text()
+    ex = explain_record(run(src))
+    pictures = pass_pictures(ex, engine="auto")
+    for pic in pictures:
+        versions = pic.versions()
+        assert versions                                  # something changes
+        base = pic.frame(0)
+        for i in range(len(pic.steps)):
+            svg = base
+            for entries in versions.values():
+                first = entries[0][1]
+                now = [markup for k, markup in entries if k <= i][-1]
+                assert svg.count(first) == 1
+                svg = svg.replace(first, now)
+            assert svg == pic.frame(i)
+    page = explanation_html(ex, pictures)
+    data = re.search(r'<script type="application/json" id="versions">(.*?)</script>', page,
+                     re.DOTALL).group(1)
+    assert set(json.loads(data)) == {"1", "2"}
+
+
+def test_a_long_chain_makes_a_small_page(tmp_path):
+    src = "x = tensor([1.0, 2.0], requires_grad=True)\ny = x\n" + \
+        "y = y * 1.5\n" * 60 + "y.sum().backward()\n"
+    ex = explain_record(run(src))
+    pictures = pass_pictures(ex)
+    one_frame = len(pictures[0].frame(0))
+    page = explanation_html(ex, pictures)
+    assert len(ex.steps) == 63
+    assert len(page) < 10 * one_frame             # not 63 pictures
 
 
 def test_html_to_stdout_is_the_page_alone():
@@ -333,12 +383,14 @@ def _dump_dom(url: str) -> str:
 
 
 def _current(dom: str) -> tuple[str, list[str]]:
-    """(the current step's number, the titles of its highlighted nodes)."""
-    m = re.search(r'<section class="step current"[^>]*data-step="(\d+)".*?</section>', dom,
-                  re.DOTALL)
+    """(the current step's number, the titles of the highlighted nodes of the
+    picture shown)."""
+    m = re.search(r'<section class="step current"[^>]*data-step="(\d+)"', dom)
     assert m, "no current step"
+    figures = re.findall(r'<figure class="pass current".*?</figure>', dom, re.DOTALL)
+    assert len(figures) == 1
     titles = re.findall(r'<g id="[^"]*" class="node[^"]* active">\s*<title>([^<]*)</title>',
-                        m.group(0))
+                        figures[0])
     return m.group(1), titles
 
 

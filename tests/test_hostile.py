@@ -61,6 +61,24 @@ HOSTILE = [
     "x = ones(2).sum(1, 2, 3, 4)",
     "a = [1]\n" + "a = [a]\n" * 2000 + "print(a)",
     "a = [0.5]\n" + "a = a + a\n" * 40,
+    # found by scripts/fuzz_report.py and the single-call sweep
+    "s = tensor(2.0)\ny = F.cross_entropy(s, tensor([1, 0]))",
+    "s = tensor(2.0)\ny = F.cross_entropy(s, s)",
+    "y = F.log_softmax(tensor([True, False]), 0)",
+    "y = softmax(tensor([1, 2]), dim=0)",
+    "y = F.log_softmax(zeros(0, 2), 0)\nprint(y)",
+    "y = F.sigmoid(tensor([1, 0]))\nprint(y)",
+    "y = tanh(tensor([True, False]))\nprint(y)",
+    "y = full(0, ones(2, 2))",
+    "s = tensor(2.0, requires_grad=True)\ny = s.transpose(0, 0)\ny.backward()\nprint(s.grad)",
+    "y = ones(2).max([])",
+    "y = max(ones(2), dim=(0,))",
+    "y = tensor(2.0).size(-1)",
+    "y = tensor([True]).neg()",
+    "b = tensor([True])\ny = b - b",
+    "b = tensor([True])\ny = sub(b, True)",
+    "b = tensor([True])\ny = mse_loss(b, b)",
+    "x = ones(3)[[[0] * 1]]",
 ]
 
 

@@ -91,6 +91,10 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
 def bcast_check(xs, p) -> int | None:
     """Shape check of an elementwise op: the broadcast shape's size, or None
     when there is only one array (its size is already allowed)."""
+    if len(xs) == 2:      # the common case, fast: a number, or two arrays of one shape
+        a, b = xs
+        if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray or a.shape == b.shape:
+            return None
     shape = None
     arrays = 0
     for x in xs:

@@ -865,7 +865,8 @@ class _Builder:
                         if self.grad_label == "label":
                             self._edge(src, op, self._view_id(self.grad_attrs, s, pos), label)
                         else:
-                            self._edge(src, op, f'{self.grad_attrs} xlabel="{label}"')
+                            self._edge(src, op, self._view_id(
+                                f'{self.grad_attrs} xlabel="{label}"', s, pos))
             if not self.compact:
                 out = self._tid(s)
                 self._edge(op, out, fwd)

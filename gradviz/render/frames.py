@@ -1,12 +1,16 @@
 """One SVG picture per step of the backward pass (``explain --svg-frames``).
 
-Each pass is laid out once (render/dot.py with a PassView: the pass's
-gradient edges, each node's gradient field sized for its longest text), and
-every step's frame restyles that one layout, so nothing moves from step to
-step: a learner's eye stays on the graph, not on the shuffle.
+Each pass is laid out once (``pass_pictures``: render/dot.py with a
+PassView, the pass's gradient edges all present, each node's gradient field
+sized for its longest text) and cut into its node and edge groups; every
+step's frame restyles some of those groups on that one layout, so nothing
+moves from step to step: a learner's eye stays on the graph, not on the
+shuffle. ``step_frames`` gives the whole SVG of each step (for
+``--svg-frames``); ``PassPicture.versions`` only the groups that change,
+and when (for the HTML page, render/html.py).
 
 Visual legend of a frame (beyond render/dot.py's): the node(s) of the
-current step have a thick amber border and a pale amber fill (a thick
+current step have a thick pink border and a pale pink fill (a thick
 black border on a grey fill in the print theme); the gradient edges sent
 at this step are drawn thick; the gradient edges not sent yet are hidden;
 each node's gradient field says what is known so far: ``g = ?`` (not
@@ -32,8 +36,9 @@ CAPTION_HEIGHT = 34         # points added above the graph for the caption
 CAPTION_SIZE = 15           # its font size
 ACTIVE_WIDTH = 5            # border of the step's node(s)
 LIT_WIDTH = 3.5             # gradient edges sent at this step
-# border and fill of the step's node(s), per theme
-ACTIVE = {"light": ("#f59e0b", "#fef3c7"), "dark": ("#fbbf24", "#713f12"),
+# border and fill of the step's node(s), per theme: pink, a hue no kind of
+# node has (amber would pass for a detached copy)
+ACTIVE = {"light": ("#db2777", "#fce7f3"), "dark": ("#f472b6", "#831843"),
           "print": ("black", "#e0e0e0")}
 NOT_YET = "g = ?  (not reached yet)"
 # relative widths of narrow characters in Helvetica, to pick the longest text
@@ -135,10 +140,13 @@ def check_frames(ex: Explanation) -> None:
     """Refuse (RUNTIME) an explanation with more steps than MAX_FRAMES pictures."""
     n = len(ex.steps)
     if n > MAX_FRAMES:
+        small = [p.number for p in ex.passes if len(ex.steps_of(p.number)) <= MAX_FRAMES]
+        hint = (f"choose one backward pass with --pass N ({small[0]} fits)" if small else
+                "the table (without --svg-frames/--html) shows them; a smaller program "
+                "makes a better slide")
         raise GradvizError(
             f"{n:,} steps are too many to draw one picture each (at most {MAX_FRAMES:,})",
-            kind=RUNTIME, hint="choose one backward pass with --pass N, or leave out "
-                               "--svg-frames/--html and read the table")
+            kind=RUNTIME, hint=hint)
 
 
 def step_caption(ex: Explanation, st: Step) -> str:
@@ -147,13 +155,110 @@ def step_caption(ex: Explanation, st: Step) -> str:
     return f"Step {st.number} of {len(ex.steps)}: {head}  ({words})"
 
 
-def step_frames(ex: Explanation, *, theme: str = "light", engine: str = "auto",
-                max_nodes: int = DEFAULT_MAX_NODES, captions: bool = False) -> list[str]:
-    """One SVG text per step of ``ex``, in step order (see the module legend);
-    ``captions``: with the step's caption on top (see add_caption)."""
+@dataclass(slots=True)
+class PassPicture:
+    """One pass laid out once, cut into its groups, with the state after each
+    step: every frame of the pass is this picture with some groups restyled."""
+
+    number: int
+    steps: list                     # Step, of this pass
+    states: list                    # FrameState after each step
+    layout_texts: dict              # seq -> the gradient line the layout was sized for
+    theme: str
+    parts: list                     # str (fixed SVG text) or _Group, in document order
+
+    def frame(self, index: int) -> str:
+        """The whole SVG after step ``index`` (0-based within the pass)."""
+        state = self.states[index]
+        return "".join(p if isinstance(p, str) else self.render(p, state) for p in self.parts)
+
+    def groups(self) -> list:
+        return [p for p in self.parts if not isinstance(p, str)]
+
+    def render(self, g: "_Group", state: FrameState) -> str:
+        """One group's markup in a state (see the module legend)."""
+        th = get_theme(self.theme)
+        head, body = g.head, g.body
+        if g.kind == "node":
+            seq = _seq_of(g.title)
+            if seq is not None and seq in state.texts and seq in self.layout_texts:
+                body = _swap_text(body, self.layout_texts[seq], state.texts[seq], th.muted)
+            if g.title in state.active:
+                border, fill = ACTIVE[th.name]
+                head = head.replace(f'class="{g.cls}"', f'class="{g.cls} active"')
+                body = _SHAPE.sub(lambda s: _shape_attrs(s, border, fill), body, count=1)
+        elif g.kind == "gradient":
+            if g.gid not in state.shown:
+                head = head.replace(f'<g id="{g.gid}"', f'<g id="{g.gid}" visibility="hidden"')
+            elif g.gid in state.lit:
+                head = head.replace(f'class="{g.cls}"', f'class="{g.cls} lit"')
+                body = re.sub(r'stroke-width="[^"]*"', f'stroke-width="{LIT_WIDTH}"', body)
+                body = body.replace("<text ", '<text font-weight="bold" ')
+        return head + body + "</g>"
+
+    def key(self, g: "_Group", state: FrameState):
+        """What a group's look depends on: equal keys, equal markup."""
+        if g.kind == "node":
+            return (state.texts.get(_seq_of(g.title)), g.title in state.active)
+        if g.kind == "gradient":
+            return (g.gid in state.shown, g.gid in state.lit)
+        return None
+
+    def versions(self) -> dict:
+        """gid -> [(step index, markup), ...]: each group's markup from the
+        first step on, with a new entry only where it changes."""
+        out = {}
+        for g in self.groups():
+            if g.kind == "fixed":
+                continue
+            keys = [self.key(g, st) for st in self.states]
+            if all(k == keys[0] for k in keys):
+                continue
+            entries = [(0, self.render(g, self.states[0]))]
+            for i in range(1, len(keys)):
+                if keys[i] != keys[i - 1]:
+                    entries.append((i, self.render(g, self.states[i])))
+            out[g.gid] = entries
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    gid: str
+    cls: str
+    title: str
+    kind: str            # "node", "gradient" (an edge with a PassView id) or "fixed"
+    head: str            # '<g id=... class=...>\n<title>...</title>'
+    body: str            # up to, not including, '</g>'
+
+
+def _cut(svg: str) -> list:
+    """The SVG as fixed text and node/edge groups, in order."""
+    parts, pos = [], 0
+    for m in _GROUP.finditer(svg):
+        end = svg.find("</g>", m.end())
+        if end < 0:
+            break
+        gid, cls, title = m.group(1), m.group(2), m.group(3)
+        if cls.startswith("node"):
+            kind = "node"
+        elif cls.startswith("edge") and gid.startswith("g") and gid[1:2].isdigit():
+            kind = "gradient"
+        else:
+            kind = "fixed"
+        parts.append(svg[pos:m.start()])
+        parts.append(_Group(gid, cls, title, kind, m.group(0), svg[m.end():end]))
+        pos = end + len("</g>")
+    parts.append(svg[pos:])
+    return parts
+
+
+def pass_pictures(ex: Explanation, *, theme: str = "light", engine: str = "auto",
+                  max_nodes: int = DEFAULT_MAX_NODES) -> list[PassPicture]:
+    """Each pass of ``ex`` laid out once (one Graphviz run per pass)."""
     from .layout import dot_to_svg
 
-    frames: list[str] = []
+    out = []
     for p in ex.passes:
         steps = ex.steps_of(p.number)
         states = frame_states(ex, steps)
@@ -166,12 +271,19 @@ def step_frames(ex: Explanation, *, theme: str = "light", engine: str = "auto",
         dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes,
                         view=PassView(p.number, longest, upto)).source
         svg = dot_to_svg(dot, engine=engine)
-        for st, state in zip(steps, states):
-            frame = restyle(svg, state, longest, theme)
-            if captions:
-                frame = add_caption(frame, step_caption(ex, st), theme)
-            frames.append(frame)
-    return frames
+        out.append(PassPicture(p.number, steps, states, longest, theme, _cut(svg)))
+    return out
+
+
+def step_frames(pictures: list[PassPicture], captions: Explanation | None = None):
+    """One SVG text per step, in step order (a generator: a frame is a whole
+    picture); with ``captions`` (the explanation), each with its step's caption."""
+    for pic in pictures:
+        for i, st in enumerate(pic.steps):
+            frame = pic.frame(i)
+            if captions is not None:
+                frame = add_caption(frame, step_caption(captions, st), pic.theme)
+            yield st, frame
 
 
 def _made_before(ex: Explanation, line: int, steps: list[Step]) -> int | None:
@@ -184,43 +296,6 @@ def _made_before(ex: Explanation, line: int, steps: list[Step]) -> int | None:
         return None
     needed = max((s for st in steps for s in (st.node, st.pruned or 0)), default=0)
     return upto if needed < upto else None
-
-
-def restyle(svg: str, state: FrameState, layout_texts: dict, theme: str) -> str:
-    """The pass's SVG as it looks after one step (see the module legend)."""
-    th = get_theme(theme)
-    border, fill = ACTIVE[th.name]
-    active = set(state.active)
-    lit = set(state.lit)
-    out = []
-    pos = 0
-    for m in _GROUP.finditer(svg):
-        gid, cls, title = m.group(1), m.group(2), m.group(3)
-        end = svg.find("</g>", m.end())
-        if end < 0:
-            break
-        body = svg[m.end():end]
-        head = m.group(0)
-        if cls.startswith("node"):
-            seq = _seq_of(title)
-            if seq is not None and seq in state.texts and seq in layout_texts:
-                body = _swap_text(body, layout_texts[seq], state.texts[seq], th.muted)
-            if title in active:
-                head = head.replace(f'class="{cls}"', f'class="{cls} active"')
-                body = _SHAPE.sub(lambda s: _shape_attrs(s, border, fill), body, count=1)
-        elif cls.startswith("edge") and gid.startswith("g") and gid[1:2].isdigit():
-            if gid not in state.shown:
-                head = head.replace(f'<g id="{gid}"', f'<g id="{gid}" visibility="hidden"')
-            elif gid in lit:
-                head = head.replace(f'class="{cls}"', f'class="{cls} lit"')
-                body = re.sub(r'stroke-width="[^"]*"', f'stroke-width="{LIT_WIDTH}"', body)
-                body = body.replace("<text ", '<text font-weight="bold" ')
-        out.append(svg[pos:m.start()])
-        out.append(head)
-        out.append(body)
-        pos = end
-    out.append(svg[pos:])
-    return "".join(out)
 
 
 def _seq_of(title: str) -> int | None:
@@ -280,5 +355,5 @@ def add_caption(svg: str, caption: str, theme: str) -> str:
     return svg[:g.start()] + text + moved + svg[g.end():]
 
 
-__all__ = ["FrameState", "MAX_FRAMES", "add_caption", "check_frames", "frame_states",
-           "restyle", "step_caption", "step_frames"]
+__all__ = ["FrameState", "MAX_FRAMES", "PassPicture", "add_caption", "check_frames",
+           "frame_states", "pass_pictures", "step_caption", "step_frames"]
