@@ -194,14 +194,18 @@ class Record:
 
 
 def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
-    meta = t.meta or {}
+    meta = t.meta or _NO_META
     span = t.span
     op = t.op
     if op is not None:
         kind = OP
         opname, symbol = op.name, op.symbol
-        inputs = [f"n{a.seq}" for a in t.args if a.__class__ is Tensor]
-        consts = [(i, a) for i, a in enumerate(t.args) if a.__class__ is not Tensor]
+        inputs, consts = [], []
+        for i, a in enumerate(t.args):
+            if a.__class__ is Tensor:
+                inputs.append(f"n{a.seq}")
+            else:
+                consts.append((i, a))
         params = _display_params(t.params)
         formula = op.formula
     else:
@@ -223,18 +227,36 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     grad_of = meta.get("grad_of")
     seq = t.seq
     data = t.data
-    # The fields without defaults go by position (they open the dataclass, and
-    # a keyword call of this size costs more than everything else here: this
-    # runs once per node, 300,000 times for a deep chain); the rest by keyword.
-    return NodeRecord(
+    # This runs once per node (300,000 times for a deep chain), and keyword
+    # arguments to a dataclass this wide cost more than all the rest: the
+    # fields without defaults (they open the class) go by position, and the
+    # others are set by name, only where they differ from the default.
+    n = NodeRecord(
         f"n{seq}", seq, kind, opname, symbol, t.grad_fn_name, inputs, consts, params,
         t.name, expr, span.line if span else 0, span.col if span else 0, data.shape,
-        DTYPE_NAMES[data.dtype], snaps.get(seq, data) if snaps else data, t.requires_grad,
-        not t.recorded, t.retains_grad, None if t.grad is None else t.grad.data,
-        formula=formula, final_value=data, changed_in_place=bool(snaps) and seq in snaps,
-        detached_from=None if det is None else f"n{det}", no_grad=meta.get("no_grad"),
-        grad_of=None if grad_of is None else f"n{grad_of}", freed=t.freed,
-        saves=bool(op is not None and op.saves and t.recorded))
+        DTYPE_NAMES[data.dtype], data, t.requires_grad, not t.recorded, t.retains_grad,
+        None if t.grad is None else t.grad.data)
+    n.final_value = data
+    if formula:
+        n.formula = formula
+    if snaps and seq in snaps:
+        n.value = snaps[seq]
+        n.changed_in_place = True
+    if det is not None:
+        n.detached_from = f"n{det}"
+    if grad_of is not None:
+        n.grad_of = f"n{grad_of}"
+    no_grad = meta.get("no_grad")
+    if no_grad is not None:
+        n.no_grad = no_grad
+    if t.freed:
+        n.freed = True
+    if op is not None and op.saves and t.recorded:
+        n.saves = True
+    return n
+
+
+_NO_META: dict = {}     # read only: the meta of a tensor that has none
 
 
 def _display_params(p) -> dict:
