@@ -31,6 +31,7 @@ else heavy is imported only when a render needs it.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
@@ -397,6 +398,24 @@ def _trap_summary(exc: BaseException) -> str:
     return lines[0]
 
 
+def _release_runtime() -> None:
+    """Free the wasmtime objects while wasmtime itself is still loaded: left
+    to interpreter shutdown, their destructors run after wasmtime's module
+    globals are gone and print 'Exception ignored in Managed.__del__'."""
+    global _runtime_obj
+    rt, _runtime_obj = _runtime_obj, None
+    if rt is None:
+        return
+    for name in ("pre", "module", "engine"):
+        obj = getattr(rt, name, None)
+        close = getattr(obj, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:   # best effort at exit
+                pass
+
+
 def _runtime() -> _Runtime:
     global _runtime_obj
     rt = _runtime_obj
@@ -409,6 +428,7 @@ def _runtime() -> _Runtime:
                       "and wasmtime, which are not installed", _HINT_NO_EMBEDDED)
             try:
                 _runtime_obj = _Runtime()
+                atexit.register(_release_runtime)
             except (ImportError, OSError) as exc:   # e.g. wasmtime's native library
                 _fail(f"the embedded layout engine could not be loaded: {exc}",
                       _HINT_NO_EMBEDDED)
