@@ -231,8 +231,11 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     # arguments to a dataclass this wide cost more than all the rest: the
     # fields without defaults (they open the class) go by position, and the
     # others are set by name, only where they differ from the default.
+    grad_fn = None
+    if t.recorded:                 # Tensor.grad_fn_name, inline
+        grad_fn = op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t)
     n = NodeRecord(
-        f"n{seq}", seq, kind, opname, symbol, t.grad_fn_name, inputs, consts, params,
+        f"n{seq}", seq, kind, opname, symbol, grad_fn, inputs, consts, params,
         t.name, expr, span.line if span else 0, span.col if span else 0, data.shape,
         DTYPE_NAMES[data.dtype], data, t.requires_grad, not t.recorded, t.retains_grad,
         None if t.grad is None else t.grad.data)
