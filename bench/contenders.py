@@ -40,13 +40,22 @@ def numpy_deep_chain(n: int, width: int = 16, dtype=np.float64):
     return g
 
 
-def numpy_wide(size=512, batch=256, dtype=np.float32):
-    rng = np.random.default_rng(0)
-    W1 = rng.standard_normal((size, size)).astype(dtype)
-    W2 = rng.standard_normal((size, size)).astype(dtype)
-    x = rng.standard_normal((size, batch)).astype(dtype)
+def numpy_wide(size=512, batch=256, dtype=np.float32, with_init=False):
+    """W2 by hand: the matmuls and their gradients; with_init also draws the
+    weights and the batch in every run, as the program does."""
+    def init():
+        rng = np.random.default_rng(0)
+        return (rng.standard_normal((size, size), dtype=dtype),
+                rng.standard_normal((size, size), dtype=dtype),
+                rng.standard_normal((size, batch), dtype=dtype))
+    W1, W2, x = init()
 
     def step():
+        if with_init:
+            return grads(*init())
+        return grads(W1, W2, x)
+
+    def grads(W1, W2, x):
         z1 = W1 @ x
         h = np.maximum(z1, 0)
         o = np.tanh(W2 @ h)

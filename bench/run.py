@@ -2,22 +2,37 @@
 installed), side by side in one process; print and write a markdown table.
 
     python -m bench.run                 # full run, writes docs/benchmarks.md
-    python -m bench.run --quick         # small sizes, a smoke run
-    python -m bench.run --only W1,W2    # some workloads
+    python -m bench.run --quick         # small sizes, a smoke run (writes nothing)
+    python -m bench.run --only W1,W2    # some workloads (W1 W2 W3 W4 W5 P)
+    python -m bench.run --reps 9 --out -
 
-Times are medians of several repetitions; ratios are gradviz / contender,
-measured in the same run (the machine is noisy: compare ratios, not times).
+How it measures, so that a loaded machine still gives fair ratios:
+
+* the contenders of a workload take turns, one run each per round, in a
+  rotating order, so that a burst of load hits them alike;
+* every run is timed twice, by the wall clock and by this process's CPU time
+  (time.process_time): on a busy machine the wall clock also counts the time
+  other processes held the CPU, the CPU time does not (it does count every
+  thread: BLAS in W2 runs on several, so there the wall clock is the measure);
+* times are medians of the rounds, and a ratio is gradviz's median over the
+  contender's, from the same rounds;
+* gradviz and PyTorch run the same program text: gradviz parses it, PyTorch
+  has Python compile it (the DSL is Python once the bare names are torch's).
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import io
 import os
 import platform
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,18 +42,54 @@ from . import contenders as C
 from . import workloads as W
 
 ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "P")
 
 
-def median_time(fn, reps: int, warmup: int = 1) -> float:
+# ---- timing ----------------------------------------------------------------
+
+class Timing:
+    """Medians of one contender's rounds: wall clock and CPU seconds."""
+
+    def __init__(self, walls: list[float], cpus: list[float]):
+        self.wall = statistics.median(walls)
+        self.cpu = statistics.median(cpus)
+
+
+def measure(contenders: dict, reps: int, warmup: int = 1) -> dict[str, Timing]:
+    """Time each callable of ``contenders`` ``reps`` times, taking turns."""
+    names = list(contenders)
     for _ in range(warmup):
-        fn()
-    times = []
+        for name in names:
+            contenders[name]()
+    walls = {name: [] for name in names}
+    cpus = {name: [] for name in names}
+    for r in range(reps):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn = contenders[name]
+            gc.collect()
+            w, c = time.perf_counter(), time.process_time()
+            fn()
+            cpus[name].append(time.process_time() - c)
+            walls[name].append(time.perf_counter() - w)
+    return {name: Timing(walls[name], cpus[name]) for name in names}
+
+
+def subprocess_timing(cmd: list[str], reps: int, env: dict | None = None,
+                      cwd: Path = ROOT) -> Timing:
+    """Wall and CPU (user + system of the child) medians of a whole process."""
+    def once():
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False, cwd=cwd, env=env)
+    once()                                        # warm the disk cache
+    walls, cpus = [], []
     for _ in range(reps):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        w = time.perf_counter()
+        once()
+        walls.append(time.perf_counter() - w)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return Timing(walls, cpus)
 
 
 def fmt(t: float | None) -> str:
@@ -51,13 +102,28 @@ def fmt(t: float | None) -> str:
     return f"{t * 1e6:.0f} µs"
 
 
-def ratio(a, b) -> str:
-    return "–" if a is None or b is None else f"{a / b:.2f}x"
+def ratio(a: Timing | None, b: Timing | None) -> str:
+    """gradviz / contender, by wall clock and by CPU time."""
+    if a is None or b is None:
+        return "–"
+    return f"{a.wall / b.wall:.2f}x wall, {a.cpu / b.cpu:.2f}x CPU"
 
+
+# ---- the contenders' runs ------------------------------------------------------
 
 def run_gradviz(text: str):
     import gradviz
     return gradviz.run_source(text, stdout=io.StringIO())
+
+
+def run_parsed(program, text: str) -> None:
+    """gradviz without its parser: the interpreter and backward on a parsed
+    program (a diagnostic row: how fast the engine itself is)."""
+    from gradviz.gcpause import gc_paused
+    from gradviz.interpreter import Interpreter
+    rt = Interpreter(text, io.StringIO())
+    with np.errstate(all="ignore"), gc_paused():
+        rt.run(program)
 
 
 def have_torch() -> bool:
@@ -68,103 +134,127 @@ def have_torch() -> bool:
         return False
 
 
-def subprocess_time(cmd, reps: int) -> float:
-    def once():
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                       cwd=ROOT)
-    return median_time(once, reps, warmup=1)
-
-
 class Bench:
     def __init__(self, quick: bool, reps: int):
         self.quick = quick
         self.reps = reps
-        self.rows: list[tuple] = []      # (workload, contender, time, ratio note)
+        self.rows: list[tuple] = []      # (workload, what, Timing | None, note)
         self.notes: list[str] = []
         self.torch = have_torch()
         self.ns = C.torch_namespace() if self.torch else None
+        self.load = [os.getloadavg()[0]]
 
-    def row(self, workload, what, t, note=""):
+    def row(self, workload: str, what: str, t: Timing | None, note: str = "") -> None:
         self.rows.append((workload, what, t, note))
-        print(f"{workload:4} {what:44} {fmt(t):>10}  {note}", flush=True)
+        wall, cpu = (None, None) if t is None else (t.wall, t.cpu)
+        print(f"{workload:3} {what:58} {fmt(wall):>9} {fmt(cpu):>9}  {note}", flush=True)
 
     # W1 ------------------------------------------------------------------
     def w1(self):
+        from gradviz.parser import parse
         n = 1_000 if self.quick else 10_000
         text = W.deep_chain(n)
-        g = median_time(lambda: run_gradviz(text), self.reps)
-        tt = median_time(lambda: C.run_torch(text, self.ns), self.reps) if self.torch else None
-        f64 = median_time(lambda: C.numpy_deep_chain(n), self.reps)
-        f32 = median_time(lambda: C.numpy_deep_chain(n, dtype=np.float32), self.reps)
-        self.row("W1", f"gradviz run_source, N={n:,} ({3 * n:,} ops)", g,
-                 f"{ratio(g, tt)} of PyTorch (goal <= 0.5x)")
-        self.row("W1", "PyTorch eager, same program text", tt)
-        self.row("W1", "numpy by hand f64 / f32", f64, f"f32 {fmt(f32)}")
+        program = parse(text)
+        runs = {"gradviz": lambda: run_gradviz(text),
+                "parsed": lambda: run_parsed(program, text),
+                "f64": lambda: C.numpy_deep_chain(n),
+                "f32": lambda: C.numpy_deep_chain(n, dtype=np.float32)}
+        if self.torch:
+            runs["torch"] = lambda: C.run_torch(text, self.ns)
+        t = measure(runs, self.reps)
+        self.row("W1", f"gradviz run_source, N={n:,} ({3 * n:,} ops)", t["gradviz"],
+                 f"{ratio(t['gradviz'], t.get('torch'))} of PyTorch (goal <= 0.5x)")
+        self.row("W1", "PyTorch eager, same program text", t.get("torch"))
+        self.row("W1", "gradviz without its parser (diagnostic)", t["parsed"],
+                 f"{ratio(t['parsed'], t.get('torch'))} of PyTorch")
+        self.row("W1", "numpy by hand, float64 (no graph)", t["f64"])
+        self.row("W1", "numpy by hand, float32 (no graph)", t["f32"])
         if C.micrograd_available():
-            m_n = 300
-            m = median_time(lambda: C.micrograd_deep_chain(m_n), max(1, self.reps // 2))
-            scaled = m * n / m_n
-            self.row("W1", f"micrograd N={m_n} (scaled to N={n:,})", scaled,
-                     f"gradviz is {scaled / g:.0f}x faster")
+            m_n = 300       # its recursive topological sort fails a little above this
+            m = measure({"micrograd": lambda: C.micrograd_deep_chain(m_n)},
+                        max(1, self.reps // 2))["micrograd"]
+            scaled = Timing([m.wall * n / m_n], [m.cpu * n / m_n])
+            self.row("W1", f"micrograd, N={m_n} scaled to N={n:,}", scaled,
+                     f"gradviz {t['gradviz'].cpu / scaled.cpu:.3f}x CPU")
             try:
                 C.micrograd_deep_chain(400)
-                self.notes.append("micrograd ran N=400 without RecursionError")
+                self.notes.append("micrograd ran N=400 without a RecursionError")
             except RecursionError:
-                self.notes.append("micrograd: RecursionError at N=400 (recursive topological sort)")
+                self.notes.append("micrograd: RecursionError at N=400 (a recursive "
+                                  "topological sort), so W1 times its N=300 and scales")
         if not self.quick:
             self.deep()
 
     def deep(self):
-        """N=100,000 (300k nodes): runs, and its tables print, in a subprocess
-        so its peak memory can be read."""
-        code = ("import io, resource, time, sys; sys.path.insert(0, %r)\n"
-                "from bench import workloads as W\n"
-                "import gradviz\n"
-                "from gradviz.render.tables import print_tables\n"
-                "from rich.console import Console\n"
-                "t = time.perf_counter(); r = gradviz.run_source(W.deep_chain(100_000), stdout=io.StringIO())\n"
-                "t1 = time.perf_counter(); print_tables(r, console=Console(file=io.StringIO(), width=120))\n"
-                "t2 = time.perf_counter()\n"
-                "print(t1 - t, t2 - t1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
-                % str(ROOT))
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+        """N=100,000 (300k nodes): run, node records, terminal tables, in a
+        subprocess so that its peak memory is its own."""
+        code = (
+            "import io, resource, sys, time; sys.path.insert(0, %r)\n"
+            "from bench import workloads as W\n"
+            "import gradviz\n"
+            "from gradviz.render.tables import print_tables\n"
+            "from rich.console import Console\n"
+            "text = W.deep_chain(100_000)\n"
+            "c0 = time.process_time(); r = gradviz.run_source(text, stdout=io.StringIO())\n"
+            "c1 = time.process_time(); r.nodes\n"
+            "c2 = time.process_time()\n"
+            "print_tables(r, console=Console(file=io.StringIO(), width=120))\n"
+            "c3 = time.process_time()\n"
+            "print(c1 - c0, c2 - c1, c3 - c2, "
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n" % str(ROOT))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=ROOT)
         if out.returncode != 0:
-            self.row("W1", "N=100,000 (300k nodes)", None, "FAILED: " + out.stderr.strip()[-200:])
+            self.row("W1", "N=100,000 (300k nodes)", None,
+                     "FAILED: " + out.stderr.strip()[-300:].replace("\n", " "))
             return
-        run_t, tab_t, mb = (float(v) for v in out.stdout.split()[-3:])
-        self.row("W1", "N=100,000 (300k nodes): run + backward", run_t, f"peak memory {mb:.0f} MB")
-        self.row("W1", "N=100,000: terminal tables", tab_t)
+        run_t, nodes_t, tab_t, mb = (float(v) for v in out.stdout.split()[-4:])
+        self.row("W1", "N=100,000 (300k nodes): run_source (CPU)", Timing([run_t], [run_t]),
+                 f"peak memory of the process {mb:.0f} MB (goal < 1 GB)")
+        self.row("W1", "N=100,000: Record.nodes, 300k node records (CPU)",
+                 Timing([nodes_t], [nodes_t]))
+        self.row("W1", "N=100,000: terminal tables (CPU)", Timing([tab_t], [tab_t]))
 
     # W2 ------------------------------------------------------------------
     def w2(self):
         size, batch = (128, 64) if self.quick else (512, 256)
         text = W.wide(size, batch)
-        g = median_time(lambda: run_gradviz(text), self.reps)
-        note = ""
+        runs = {"gradviz": lambda: run_gradviz(text),
+                "np_all": C.numpy_wide(size, batch, with_init=True),
+                "np_step": C.numpy_wide(size, batch)}
         if self.torch:
-            import torch
-            t32 = median_time(lambda: C.run_torch(text, self.ns), self.reps)
-            note = f"{ratio(g, t32)} of PyTorch f32 (goal <= 1.2x)"
-        else:
-            t32 = None
-        np32 = median_time(C.numpy_wide(size, batch), self.reps)
-        self.row("W2", f"gradviz run_source, {size}x{size} @ {size}x{batch}", g, note)
-        self.row("W2", "PyTorch eager f32, same program text", t32)
-        self.row("W2", "numpy by hand f32", np32, f"gradviz {ratio(g, np32)} of numpy")
+            runs["torch"] = lambda: C.run_torch(text, self.ns)
+        t = measure(runs, self.reps)
+        self.row("W2", f"gradviz run_source, {size}x{size} @ {size}x{batch}", t["gradviz"],
+                 f"{ratio(t['gradviz'], t.get('torch'))} of PyTorch f32 (goal <= 1.2x, wall)")
+        self.row("W2", "PyTorch eager f32, same program text", t.get("torch"))
+        self.row("W2", "numpy by hand f32, with the random init", t["np_all"],
+                 f"gradviz {ratio(t['gradviz'], t['np_all'])}")
+        self.row("W2", "numpy by hand f32, matmuls and gradients only", t["np_step"])
 
     # W3 ------------------------------------------------------------------
     def w3(self):
+        from gradviz.parser import parse
         text = W.scalar_mlp()
-        n_ops = len(run_gradviz(text).tensors)
-        g = median_time(lambda: run_gradviz(text), self.reps)
-        self.row("W3", f"gradviz run_source, scalar MLP ({n_ops:,} tensors)", g)
+        program = parse(text)
+        n_tensors = len(run_gradviz(text).tensors)
+        runs = {"gradviz": lambda: run_gradviz(text),
+                "parsed": lambda: run_parsed(program, text),
+                "numpy": C.numpy_scalar_mlp()}
         if self.torch:
-            tt = median_time(lambda: C.run_torch(text, self.ns), self.reps)
-            self.row("W3", "PyTorch eager (0-d tensors), same program", tt, f"gradviz {ratio(g, tt)}")
-        self.row("W3", "numpy by hand, vectorised", median_time(C.numpy_scalar_mlp(), self.reps))
+            runs["torch"] = lambda: C.run_torch(text, self.ns)
         if C.micrograd_available():
-            m = median_time(C.micrograd_scalar_mlp, self.reps)
-            self.row("W3", "micrograd", m, f"gradviz {ratio(g, m)} of micrograd (goal < 1x)")
+            runs["micrograd"] = C.micrograd_scalar_mlp
+        t = measure(runs, self.reps)
+        self.row("W3", f"gradviz run_source, scalar MLP ({n_tensors:,} tensors)", t["gradviz"],
+                 f"{ratio(t['gradviz'], t.get('micrograd'))} of micrograd (goal < 1x)")
+        self.row("W3", "gradviz without its parser (diagnostic)", t["parsed"],
+                 f"{ratio(t['parsed'], t.get('micrograd'))} of micrograd")
+        self.row("W3", "PyTorch eager (0-d tensors), same program text", t.get("torch"),
+                 "" if "torch" not in t else
+                 f"gradviz {ratio(t['gradviz'], t['torch'])} of PyTorch")
+        self.row("W3", "micrograd (same network, Python floats)", t.get("micrograd"))
+        self.row("W3", "numpy by hand, vectorised", t["numpy"])
 
     # W4 ------------------------------------------------------------------
     def w4(self):
@@ -176,59 +266,98 @@ class Bench:
         except ImportError:
             self.notes.append("W4 skipped: no DOT renderer")
             return
-        d = median_time(lambda: to_dot(rec, max_nodes=0), self.reps)
-        self.row("W4", f"DOT of a {nodes:,}-node chain (unfolded)", d,
-                 f"{d / nodes * 1e6:.2f} µs per node (goal <= 5)")
-        from gradviz.render.layout import dot_to_svg
+        t = measure({"dot": lambda: to_dot(rec, max_nodes=0)}, self.reps)["dot"]
+        self.row("W4", f"DOT of a {nodes:,}-node chain (unfolded)", t,
+                 f"{t.cpu / nodes * 1e6:.2f} µs per node, CPU (goal <= 5)")
+        try:
+            from gradviz.render.layout import dot_to_svg
+            dot_to_svg("digraph { a -> b }", engine="embedded")      # module ready
+        except Exception as exc:       # the embedded engine is optional
+            self.notes.append(f"W4 layout skipped: {exc}")
+            return
         dot0 = to_dot(rec, max_nodes=0)
-        dot_to_svg("digraph { a -> b }", engine="embedded")        # module ready
-        s = median_time(lambda: dot_to_svg(dot0, engine="embedded"), max(1, self.reps // 2), 0)
-        self.row("W4", f"SVG layout of it, embedded Graphviz", s, "goal < 0.5 s")
+        s = measure({"svg": lambda: dot_to_svg(dot0, engine="embedded")},
+                    max(1, self.reps // 2), warmup=0)["svg"]
+        self.row("W4", "SVG layout of it, embedded Graphviz", s, "goal < 0.5 s")
         folded = to_dot(rec)
-        s2 = median_time(lambda: dot_to_svg(folded, engine="embedded"), self.reps)
+        s2 = measure({"svg": lambda: dot_to_svg(folded, engine="embedded")}, self.reps)["svg"]
         self.row("W4", "SVG of it folded by --max-nodes (default)", s2)
         code = ("import time, sys; sys.path.insert(0, %r); t = time.perf_counter()\n"
                 "from gradviz.render.layout import dot_to_svg\n"
                 "dot_to_svg('digraph { a -> b }', engine='embedded')\n"
                 "print(time.perf_counter() - t)" % str(ROOT))
-        import shutil
-        import tempfile
         cache = tempfile.mkdtemp(prefix="gradviz-bench-cache-")   # a cold cache
         env = {**os.environ, "GRADVIZ_CACHE_DIR": cache}
-        first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-        again = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                      env=env).stdout.split()[-1]) for _ in range(3)]
-        shutil.rmtree(cache, ignore_errors=True)
         try:
-            self.row("W4", "WebAssembly module + first render, new process, cold cache",
-                     float(first.stdout.split()[-1]))
-            self.row("W4", "the same, cached module", statistics.median(again), "goal: module < 0.1 s")
+            first = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                   text=True, env=env)
+            again = [float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                          text=True, env=env).stdout.split()[-1])
+                     for _ in range(3)]
+            cold = float(first.stdout.split()[-1])
         except (ValueError, IndexError):
             self.notes.append("W4 module timing failed: " + first.stderr[-200:])
+            return
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+        self.row("W4", "WebAssembly module + first render, new process, cold cache",
+                 Timing([cold], [cold]), "wall")
+        again_t = statistics.median(again)
+        self.row("W4", "the same, cached module", Timing([again_t], [again_t]),
+                 "wall; goal: module < 0.1 s")
 
     # W5 ------------------------------------------------------------------
     def w5(self):
-        reps = max(3, self.reps)
-        exe = [sys.executable, "-m", "gradviz"]
-        self.row("W5", "gradviz --help (whole process)", subprocess_time(exe + ["--help"], reps),
-                 "goal < 0.15 s")
-        self.row("W5", "gradviz run seed_scalar --no-tables",
-                 subprocess_time(exe + ["run", "samples/seed_scalar.txt", "--no-tables"], reps),
-                 "goal < 0.35 s")
-        self.row("W5", "python -c 'import numpy'",
-                 subprocess_time([sys.executable, "-c", "import numpy"], reps))
-        if self.torch:
-            self.row("W5", "python -c 'import torch'",
-                     subprocess_time([sys.executable, "-c", "import torch"], reps))
+        """Whole processes. Two set-ups: bytecode cached (as a pip-installed
+        package: .pyc files; here in a private PYTHONPYCACHEPREFIX, so that
+        nothing is written into the source tree), and gradviz compiled from
+        source in every process (this environment's PYTHONDONTWRITEBYTECODE
+        with a copy of the package that has no .pyc)."""
+        reps = max(5, self.reps)
+        sample = str(ROOT / "samples" / "seed_scalar.txt")
+        scratch = Path(tempfile.mkdtemp(prefix="gradviz-bench-w5-"))
+        try:
+            cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            cached["PYTHONPYCACHEPREFIX"] = str(scratch / "pyc")
+            copy = scratch / "src"
+            shutil.copytree(ROOT / "gradviz", copy / "gradviz",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            source = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
+                      "PYTHONPYCACHEPREFIX": str(scratch / "pyc"),
+                      "PYTHONPATH": str(copy)}
+            py = [sys.executable]
+            gz = py + ["-m", "gradviz"]
+            cases = [("python -c pass (the interpreter alone)", py + ["-c", "pass"], ""),
+                     ("python -c 'import numpy'", py + ["-c", "import numpy"], ""),
+                     ("gradviz --help", gz + ["--help"], "goal < 0.15 s"),
+                     ("gradviz run seed_scalar.txt --no-tables",
+                      gz + ["run", sample, "--no-tables"], "goal < 0.35 s")]
+            for what, cmd, goal in cases:
+                t = subprocess_timing(cmd, reps, env=cached, cwd=scratch)
+                self.row("W5", what + ", .pyc cached", t, goal)
+                if cmd[1] == "-m":
+                    t = subprocess_timing(cmd, reps, env=source, cwd=copy)
+                    self.row("W5", what + ", gradviz compiled from source", t, goal)
+            if self.torch:
+                self.row("W5", "python -c 'import torch'",
+                         subprocess_timing(py + ["-c", "import torch"], 3, env=cached,
+                                           cwd=scratch))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
-    def parse(self):
+    # P -------------------------------------------------------------------
+    def p(self):
+        import ast
+
         from gradviz.parser import parse
         n = 3_000 if self.quick else 30_000
         text = W.parse_only(n)
-        self.row("P", f"parse a {n:,}-line program", median_time(lambda: parse(text), self.reps),
-                 "goal < 0.3 s")
+        t = measure({"gradviz": lambda: parse(text), "ast": lambda: ast.parse(text)}, self.reps)
+        self.row("P", f"gradviz parse of a {n:,}-line program", t["gradviz"], "goal < 0.3 s")
+        self.row("P", "Python's own parser (ast.parse, in C), same text", t["ast"])
 
-    def markdown(self) -> str:
+    # ---- the report ------------------------------------------------------
+    def markdown(self, argv: list[str]) -> str:
         import numpy
         cpu = platform.processor() or platform.machine()
         try:
@@ -238,31 +367,54 @@ class Bench:
                     break
         except OSError:
             pass
-        lines = ["# Benchmarks", "",
-                 f"Machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-                 f"numpy {numpy.__version__}" + (f", torch {__import__('torch').__version__}"
-                                                  if self.torch else ", torch absent"),
-                 f"Medians of {self.reps} repetitions, contenders side by side in one run "
-                 f"(`python -m bench.run`{' --quick' if self.quick else ''}).", "",
-                 "| workload | contender | time | note |", "|---|---|---|---|"]
+        torch = f"torch {__import__('torch').__version__}" if self.torch else "torch absent"
+        try:
+            import micrograd  # noqa: F401
+            mg = "micrograd installed"
+        except ImportError:
+            mg = "micrograd absent"
+        load = ", ".join(f"{v:.1f}" for v in self.load)
+        command = " ".join(["python -m bench.run", *argv]).strip()
+        lines = [
+            "# Benchmarks", "",
+            f"Machine: {cpu}, {os.cpu_count()} cores; Linux {platform.release()}; "
+            f"Python {platform.python_version()}, numpy {numpy.__version__}, {torch}, {mg}.",
+            f"Run: `{command}` on {datetime.date.today().isoformat()}; medians of "
+            f"{self.reps} rounds, the contenders of a workload taking turns in each round.",
+            f"Load average (1 min) at the start and the end: {load}. Other work shared the "
+            "2 cores: wall-clock times are inflated and noisy, so compare the ratios, and "
+            "prefer the CPU-time ones (this process's CPU time, which load does not "
+            "inflate; in W2 BLAS uses several threads, so there the wall clock counts).", "",
+            "| workload | contender | wall | CPU | note |", "|---|---|---|---|---|"]
         for w, what, t, note in self.rows:
-            lines.append(f"| {w} | {what} | {fmt(t)} | {note} |")
+            wall, cpu_t = (None, None) if t is None else (t.wall, t.cpu)
+            lines.append(f"| {w} | {what} | {fmt(wall)} | {fmt(cpu_t)} | {note} |")
         if self.notes:
             lines += [""] + [f"- {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--only", default="W1,W2,W3,W4,W5,P")
-    ap.add_argument("--out", default=None, help="markdown file (default docs/benchmarks.md; - for none)")
+    ap.add_argument("--reps", type=int, default=7, help="rounds per workload (default 7)")
+    ap.add_argument("--only", default=",".join(WORKLOADS),
+                    help="comma-separated workloads: " + " ".join(WORKLOADS))
+    ap.add_argument("--out", default=None,
+                    help="markdown file (default docs/benchmarks.md, none with --quick; - for none)")
     args = ap.parse_args(argv)
+    names = [w.strip().upper() for w in args.only.split(",") if w.strip()]
+    unknown = [w for w in names if w not in WORKLOADS]
+    if unknown:
+        ap.error(f"unknown workload {', '.join(unknown)} (choose from {' '.join(WORKLOADS)})")
     b = Bench(args.quick, args.reps)
-    for name in args.only.split(","):
-        getattr(b, {"P": "parse"}.get(name, name.lower()))()
-    md = b.markdown()
+    print(f"{'':3} {'':58} {'wall':>9} {'CPU':>9}")
+    for name in names:
+        getattr(b, name.lower())()
+    b.load.append(os.getloadavg()[0])
+    md = b.markdown(argv)
     out = args.out or ("-" if args.quick else str(ROOT / "docs" / "benchmarks.md"))
     if out != "-":
         Path(out).write_text(md)

@@ -198,11 +198,25 @@ def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",
     svg = None
     if svg_path:
         from .render.layout import dot_to_svg
-        svg = dot_to_svg(result.source, engine=engine, timeout=timeout)
+        from .progress import SlowStep
+        with SlowStep("laying out the graph"):
+            svg = dot_to_svg(result.source, engine=engine, timeout=timeout)
     if dot_path:
         write_atomic(dot_path, result.source)
     if svg is not None:
         write_atomic(svg_path, svg)
+
+
+def run_with_progress(source: str, filename: str, stdout=None, **options):
+    """runner.run_source, with a progress line on stderr when it runs for
+    more than a second (the line ends at the program's first print)."""
+    from .progress import SlowStep, run_poll
+    from .runner import run_source
+
+    poll, observer = run_poll(source)
+    with SlowStep("running", poll) as step:
+        out = step.output(sys.stdout if stdout is None else stdout)
+        return run_source(source, filename=filename, stdout=out, observer=observer, **options)
 
 
 def _one_stdout(**paths) -> bool:
@@ -293,12 +307,11 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
         except WatchUsageError as exc:
             raise click.UsageError(str(exc)) from None
     from .files import read_program, write_atomic
-    from .runner import run_source
 
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
-        record = run_source(source, filename=file, limits=limits, options=options)
+        record = run_with_progress(source, file, limits=limits, options=options)
     except GradvizError as exc:
         if exc.record is None:       # a syntax error: nothing ran
             raise
@@ -355,7 +368,6 @@ def render(file, output, fmt, limits, engine, **graph):
     from pathlib import PurePath
 
     from .files import read_program, write_atomic
-    from .runner import run_source
 
     if fmt is None:
         fmt = RENDER_FORMATS.get(PurePath(output).suffix.lower()) if output != "-" else None
@@ -366,7 +378,7 @@ def render(file, output, fmt, limits, engine, **graph):
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
-        record = run_source(source, filename=file, stdout=sys.stderr, limits=limits)
+        record = run_with_progress(source, file, stdout=sys.stderr, limits=limits)
     except GradvizError as exc:
         if exc.record is None:       # a syntax error: nothing ran
             raise

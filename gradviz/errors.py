@@ -26,6 +26,7 @@ STATIC_KINDS = frozenset({SYNTAX, FILE, USAGE})
 # a message or hint longer than this is cut: an error quoting a value (a list
 # of a million numbers) must stay one readable line
 MAX_MESSAGE_CHARS = 600
+SNIPPET_CHARS = 200          # of a long source line, shown under the message
 
 
 class Span(NamedTuple):
@@ -88,15 +89,29 @@ class GradvizError(Exception):
             lines = [f"{filename}:{sp.line}:{sp.col}: error: {self.message}"]
             src_lines = source.splitlines() if source else []
             if 0 < sp.line <= len(src_lines):
-                text = src_lines[sp.line - 1].expandtabs(4)
-                shown = text if len(text) <= 200 else text[:200] + " ..."
-                lines.append("    " + shown)
-                end = sp.end_col if sp.end_line == sp.line else len(text) + 1
-                width = max(1, min(end, len(shown) + 1) - sp.col)
-                lines.append("    " + " " * (sp.col - 1) + "^" * width)
+                lines.extend(_snippet(src_lines[sp.line - 1], sp))
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+
+def _snippet(raw: str, sp: Span) -> list[str]:
+    """The source line under the message and its caret line. A long line
+    shows a window of SNIPPET_CHARS around the span (an error at column
+    1,000,000 of a generated program prints one short line, not a megabyte);
+    tabs become 4 spaces on both lines, so the caret stays under its text."""
+    end = sp.end_col if sp.end_line == sp.line else len(raw) + 1
+    lo = max(0, sp.col - 1 - SNIPPET_CHARS // 3) if len(raw) > SNIPPET_CHARS else 0
+    hi = min(len(raw), lo + SNIPPET_CHARS)
+    lead = "... " if lo else ""
+
+    def width(text: str) -> int:
+        return len(text.replace("\t", "    "))
+
+    shown = lead + raw[lo:hi].replace("\t", "    ") + (" ..." if hi < len(raw) else "")
+    start = len(lead) + width(raw[lo:max(lo, sp.col - 1)])
+    carets = max(1, min(width(raw[sp.col - 1:min(end, hi + 1) - 1]), len(shown) - start + 1))
+    return ["    " + shown, "    " + " " * start + "^" * carets]
 
 
 def did_you_mean(word: str, choices) -> str | None:

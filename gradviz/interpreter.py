@@ -147,8 +147,21 @@ class Interpreter:
         self.on_backward = options.on_backward
         self.env: dict = {}
         self.span = None               # span of the call being evaluated
-        self.rng = np.random.default_rng(0)
+        self._rng = None               # made on first use (see rng)
         self.line = 0                  # the statement being run (for internal errors)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The random generator of randn()/rand(), seeded 0 until manual_seed():
+        made on first use, as importing numpy.random costs a program that draws
+        nothing a tenth of its start-up."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(0)
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: np.random.Generator) -> None:
+        self._rng = value
 
     # ---- statements ---------------------------------------------------
     def run(self, program: syntax.Program):
@@ -284,11 +297,17 @@ class Interpreter:
     def _num(self, node):
         return node.value
 
+    # loops, not comprehensions: a comprehension is one more Python frame per
+    # level, and the deepest program the parser allows must stay far from
+    # the recursion limit (about 400 frames at MAX_NESTING, not 600)
     def _list(self, node):
-        return [self.eval(item) for item in node.items]
+        out = []
+        for item in node.items:
+            out.append(self.eval(item))
+        return out
 
     def _tuple(self, node):
-        return tuple(self.eval(item) for item in node.items)
+        return tuple(self._list(node))
 
     def _name(self, node):
         name = node.id
@@ -402,7 +421,9 @@ class Interpreter:
 
     def _call(self, node):
         fn = self.eval(node.func)
-        args = [self.eval(a) for a in node.args]
+        args = []
+        for a in node.args:
+            args.append(self.eval(a))
         kwargs = {}
         for kw in node.keywords:
             kwargs[kw.name] = self.eval(kw.value)

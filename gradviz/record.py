@@ -124,8 +124,10 @@ class Record:
         for ev in self.raw_events:
             if ev["kind"] in ("backward", "grad"):
                 ev = dict(ev)
+                # (once per node of the pass: most nodes send to one input)
                 ev["steps"] = [{"node": n.seq, "grad": g,
-                                "sent": [(a.seq, ga) for a, ga in sent]}
+                                "sent": [(sent[0][0].seq, sent[0][1])] if len(sent) == 1 else
+                                [(a.seq, ga) for a, ga in sent]}
                                for n, g, sent in ev["steps"]]
                 ev["pruned"] = [(n.seq, a.seq) for n, a in ev["pruned"]]
             out.append(ev)
@@ -206,7 +208,7 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
                 inputs.append(f"n{a.seq}")
             else:
                 consts.append((i, a))
-        params = _display_params(t.params)
+        params = _display_params(t.params) if t.params else {}
         formula = op.formula
     else:
         label = meta.get("label", "tensor")
@@ -219,10 +221,12 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
         else:
             kind = PARAM if t.requires_grad else CONST
     expr = ""
-    if span is not None and 0 < span.line <= len(lines):
-        text = lines[span.line - 1]
-        end = span.end_col if span.end_line == span.line else len(text) + 1
-        expr = text[span.col - 1:end - 1]
+    line = col = 0
+    if span is not None:
+        line, col, end_line, end_col = span
+        if 0 < line <= len(lines):
+            text = lines[line - 1]
+            expr = text[col - 1:(end_col if end_line == line else len(text) + 1) - 1]
     det = meta.get("detached_from")
     grad_of = meta.get("grad_of")
     seq = t.seq
@@ -236,7 +240,7 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
         grad_fn = op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t)
     n = NodeRecord(
         f"n{seq}", seq, kind, opname, symbol, grad_fn, inputs, consts, params,
-        t.name, expr, span.line if span else 0, span.col if span else 0, data.shape,
+        t.name, expr, line, col, data.shape,
         DTYPE_NAMES[data.dtype], data, t.requires_grad, not t.recorded, t.retains_grad,
         None if t.grad is None else t.grad.data)
     n.final_value = data

@@ -18,10 +18,12 @@ from .tensor import Tensor
 
 
 def run_source(text: str, filename: str = "<string>", stdout=None, limits=None,
-               options: RunOptions | None = None) -> Record:
+               options: RunOptions | None = None, observer=None) -> Record:
     """Run a program. A GradvizError it raises carries the source, the file
     name and the record so far; any other exception is a bug, and carries
-    the program line it happened on as ``gradviz_line``."""
+    the program line it happened on as ``gradviz_line``. ``observer``, when
+    given, is called with the Interpreter just before it runs (the CLI's
+    progress line reads its ``line`` from another thread)."""
     out = sys.stdout if stdout is None else stdout
     try:
         program = parse(text, filename)
@@ -32,6 +34,8 @@ def run_source(text: str, filename: str = "<string>", stdout=None, limits=None,
     if options is not None and options.forward_mode:
         options, recorder = _with_forward_mode(options)
     rt = Interpreter(text, _Tee(out), limits, options)
+    if observer is not None:
+        observer(rt)
     error = None
     # NaN and inf are values a learner should see (the CLI counts them after
     # the run), not numpy warnings on stderr

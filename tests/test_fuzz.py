@@ -58,7 +58,8 @@ LITERALS = ["0", "1", "2", "3", "-1", "-2", "0.5", "-0.0", "2.5", "1e30", "-1e30
             "(2, 3)", "(3,)", "()", "[0, 1]", "[[0], [1]]", "torch.float64", "torch.float32",
             "torch.int64", "torch.bool", "torch.long", "torch", "F", "print", "no_grad()",
             "tensor(0.0)", "tensor(float(1))", "tensor([0.0, 1.0])", "arange(6.0).reshape(2, 3)",
-            "ones(2, 3, requires_grad=True)", "tensor([[1.0, -2.0], [0.0, 3.0]], requires_grad=True)",
+            "ones(2, 3, requires_grad=True)",
+            "tensor([[1.0, -2.0], [0.0, 3.0]], requires_grad=True)",
             "tensor([1, 2, 3])", "tensor([True, False, True])", "log(tensor([0.0, -1.0]))",
             "zeros(0)", "ones(0, 3)", "randn(2, 1)", "eye(3)", "arange(4)"]
 TOKENS = [*CALLABLES[:40], *MEMBERS[:40], "x", "y", "z", "w", "torch", "F", "nn", "functional",
@@ -224,14 +225,15 @@ def gen_typed(r: random.Random) -> str:
             lines.append(f"{name} = {_expr(r, names, r.random() < sanity)}")
             names.append(name)
         elif what == 5:
-            lines.append(f"{r.choice(names)}.backward({r.choice(['', 'retain_graph=True', 'gradient=ones(3)', 'x'])})")
+            arg = r.choice(["", "retain_graph=True", "gradient=ones(3)", "x"])
+            lines.append(f"{r.choice(names)}.backward({arg})")
         elif what == 6:
             lines.append(f"print({_expr(r, names)})")
-        elif what == 7:
-            lines.append("with torch.no_grad():")
-            lines.append(f"    {r.choice(names)} {r.choice(['-=', '+=', '*=', '/='])} {_expr(r, names)}")
-        elif what == 8:
-            lines.append(f"{r.choice(names)} {r.choice(['+=', '-=', '*=', '/='])} {_expr(r, names)}")
+        elif what in (7, 8):
+            op = r.choice(["-=", "+=", "*=", "/="])
+            if what == 7:
+                lines.append("with torch.no_grad():")
+            lines.append(f"{'    ' * (what == 7)}{r.choice(names)} {op} {_expr(r, names)}")
         else:
             lines.append(f"a, b = {_expr(r, names)}")
             names += ["a", "b"]
@@ -271,8 +273,8 @@ GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
 
 def run_pipeline(src: str, limits: Limits = FUZZ_LIMITS) -> str:
     """Run a program and everything a run produces from its record (JSON,
-    NaN/inf report, DOT); returns "ok" or the error kind. Any exception
-    other than GradvizError propagates."""
+    NaN/inf report, DOT, the terminal tables); returns "ok" or the error
+    kind. Any exception other than GradvizError propagates."""
     out = io.StringIO()
     try:
         record = gradviz.run_source(src, filename="fuzz.txt", stdout=out, limits=limits)
@@ -284,11 +286,15 @@ def run_pipeline(src: str, limits: Limits = FUZZ_LIMITS) -> str:
         record.to_json()
         _ = record.nonfinite
         try:
+            from rich.console import Console
+
             from gradviz.render.dot import to_dot
+            from gradviz.render.tables import print_tables
         except ImportError:
             pass
         else:
             to_dot(record)
+            print_tables(record, console=Console(file=io.StringIO(), width=100))
     return outcome
 
 

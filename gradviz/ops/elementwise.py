@@ -103,7 +103,16 @@ def _tie_split(a, b, g, mine):
     return np.where(mine, g, 0) + np.where(a == b, g * 0.5, 0)
 
 
-defop("maximum", "MaximumBackward0", lambda xs, p: np.maximum(xs[0], xs[1]),
+def _pick(a, b, b_wins):
+    """b where it wins, else a. NOTE: PyTorch keeps its first argument on a
+    tie (maximum(-0., 0.) is -0.; numpy's SIMD max may return either) and
+    propagates a NaN from either side."""
+    if np.asarray(b).dtype.kind == "f":
+        b_wins = b_wins | np.isnan(b)
+    return np.where(b_wins, b, a)
+
+
+defop("maximum", "MaximumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] > xs[0]),
       vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] > xs[1]).astype(g.dtype),
            lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] > xs[0]).astype(g.dtype)),
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] > xs[1]).astype(t.dtype),
@@ -111,7 +120,7 @@ defop("maximum", "MaximumBackward0", lambda xs, p: np.maximum(xs[0], xs[1]),
       formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
       symbol="maximum", check=bcast_check)
 
-defop("minimum", "MinimumBackward0", lambda xs, p: np.minimum(xs[0], xs[1]),
+defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < xs[0]),
       vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] < xs[1]).astype(g.dtype),
            lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] < xs[0]).astype(g.dtype)),
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] < xs[1]).astype(t.dtype),
@@ -133,10 +142,12 @@ defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
 
 # ---- unary functions ----------------------------------------------------
 
-def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None):
-    """A unary op whose VJP and JVP are both 'multiply by f'(x)'."""
+def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None,
+           vjp=None):
+    """A unary op whose VJP and JVP are both 'multiply by f'(x)' (``vjp``: the
+    same product, computed faster)."""
     defop(name, grad_fn, lambda xs, p: fwd(xs[0]),
-          vjp=(lambda g, ans, xs, p: g * dfdx(xs[0], ans),),
+          vjp=(vjp or (lambda g, ans, xs, p: g * dfdx(xs[0], ans)),),
           jvp=(lambda t, ans, xs, p: t * dfdx(xs[0], ans),),
           formula=(formula,), symbol=symbol or name, saves=saves, dtype_rule=dtype_rule)
 
@@ -146,7 +157,24 @@ _unary("log", "LogBackward0", np.log, lambda x, y: 1 / x, "d log(x)/dx = 1/x")
 _unary("sqrt", "SqrtBackward0", np.sqrt, lambda x, y: 0.5 / y, "d sqrt(x)/dx = 1/(2 sqrt(x))")
 _unary("sin", "SinBackward0", np.sin, lambda x, y: np.cos(x), "d sin(x)/dx = cos(x)")
 _unary("cos", "CosBackward0", np.cos, lambda x, y: -np.sin(x), "d cos(x)/dx = -sin(x)")
-_unary("tanh", "TanhBackward0", np.tanh, lambda x, y: 1 - y * y, "d tanh(x)/dx = 1 - tanh(x)^2")
+# arrays from this size on get their VJP products written into one buffer
+# (smaller ones: numpy's temporaries are cheaper than the out= calls)
+BUFFERED_VJP_SIZE = 4096
+
+
+def _tanh_vjp(g, ans, xs, p):
+    """g * (1 - y*y), PyTorch's formula, in one buffer for a big y: three
+    passes over memory and no temporaries."""
+    if ans.size < BUFFERED_VJP_SIZE:
+        return g * (1 - ans * ans)
+    d = np.multiply(ans, ans)
+    np.subtract(1, d, out=d)
+    np.multiply(g, d, out=d)
+    return d
+
+
+_unary("tanh", "TanhBackward0", np.tanh, lambda x, y: 1 - y * y, "d tanh(x)/dx = 1 - tanh(x)^2",
+       vjp=_tanh_vjp)
 _unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda x, y: y * (1 - y),
        "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))")
 # NOTE: PyTorch: abs'(0) = 0 (sign(0) = 0)
@@ -158,7 +186,8 @@ _unary("square", "PowBackward0", np.square, lambda x, y: 2 * x, "d x^2/dx = 2x",
        dtype_rule="promote")
 # NOTE: PyTorch: relu'(0) = 0, and where x <= 0 the gradient is +0 even for a
 # negative g (threshold_backward selects, it does not multiply: no -0.)
-defop("relu", "ReluBackward0", lambda xs, p: np.maximum(xs[0], 0),
+# relu(-0.) is -0. and relu(nan) is nan in PyTorch: x unless x < 0
+defop("relu", "ReluBackward0", lambda xs, p: np.where(xs[0] < 0, 0, xs[0]),
       vjp=(lambda g, ans, xs, p: np.where(ans > 0, g, 0).astype(g.dtype),),
       jvp=(lambda t, ans, xs, p: np.where(ans > 0, t, 0).astype(t.dtype),),
       formula=("d relu(x)/dx = [x > 0]",), symbol="relu", dtype_rule="promote")
@@ -167,12 +196,13 @@ defop("relu", "ReluBackward0", lambda xs, p: np.maximum(xs[0], 0),
 def _clamp_fwd(xs, p):
     x = xs[0]
     lo, hi = p.get("min"), p.get("max")
-    if lo is not None and hi is not None:
-        # NOTE: PyTorch: min > max gives max everywhere
-        return np.minimum(np.maximum(x, lo), hi)
+    # NOTE: PyTorch: x < min gives min, then x > max gives max (so min > max
+    # gives max everywhere); x itself otherwise, also -0. at a 0 bound and nan
     if lo is not None:
-        return np.maximum(x, lo)
-    return np.minimum(x, hi)
+        x = np.where(x < lo, lo, x)
+    if hi is not None:
+        x = np.where(x > hi, hi, x)
+    return x
 
 
 def _clamp_mask(x, p):

@@ -58,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record
+from ..tensor import DTYPE_NAMES
 from .style import SANS, THEMES, Look, Theme, get_theme
 from .torchfmt import format_compact
 
@@ -206,8 +207,9 @@ def scalar_text(x: float) -> str:
 
 
 def _dtype_name(arr: np.ndarray) -> str:
-    name = arr.dtype.name
-    return name if name in ("float32", "float64", "int64", "bool") else "float64"
+    # a dict lookup: numpy's dtype.name is a Python-level property, slow
+    # enough to show in the time of a big graph
+    return DTYPE_NAMES.get(arr.dtype, "float64")
 
 
 def _short(text: str, limit: int = MAX_TEXT) -> str:
