@@ -480,7 +480,19 @@ def f_reshape(rt, x, *shape):
 
 
 def m_view(rt, x, *shape):
-    return rt.apply(OPS["view"], (x,), {"shape": _shape_from(rt, x, shape)})
+    new = _shape_from(rt, x, shape)
+    # view() never copies: a transposed (non-contiguous) tensor cannot be
+    # viewed flat. numpy keeps strides as PyTorch does (transpose, slicing,
+    # elementwise results keep the input's layout), so ask numpy.
+    try:
+        np.reshape(x.data, new, copy=False)
+    except ValueError:
+        raise GradvizError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+            hint="this tensor's elements are not laid out in order (it was transposed or "
+                 "sliced); use .reshape(), which copies when it must") from None
+    return rt.apply(OPS["view"], (x,), {"shape": new})
 
 
 def f_flatten(rt, x):

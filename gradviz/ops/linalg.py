@@ -77,6 +77,15 @@ def _matmul_grad_fn(t):
     return "UnsafeViewBackward0"
 
 
+def _mm(a, b):
+    """a @ b. NOTE: PyTorch's matrix product with inner size 1 and more than
+    one row and column is computed as an outer product, so 0 * -1 stays -0.
+    (print shows it); numpy sums from +0. Other shapes start from +0 in both."""
+    if b.ndim == 2 and a.ndim >= 2 and b.shape[0] == 1 and b.shape[1] > 1 and a.size > 1:
+        return a * b
+    return np.matmul(a, b)
+
+
 def _mm_da(g, ans, xs, p):
     a, b = xs
     if b.ndim == 1:
@@ -86,7 +95,7 @@ def _mm_da(g, ans, xs, p):
     if a.ndim == 1:
         # g is (batch..., m): each batch entry gives b_i @ g_i, summed back by _unbatch
         return b @ g if b.ndim == 2 else (b @ g[..., None])[..., 0]
-    return g @ np.swapaxes(b, -1, -2)
+    return _mm(g, np.swapaxes(b, -1, -2))
 
 
 def _mm_db(g, ans, xs, p):
@@ -98,7 +107,7 @@ def _mm_db(g, ans, xs, p):
     if b.ndim == 1:
         gb = np.swapaxes(a, -1, -2) @ g[..., None]
         return gb.reshape(-1, b.shape[0]).sum(axis=0) if gb.ndim > 2 else gb[:, 0]
-    return np.swapaxes(a, -1, -2) @ g
+    return _mm(np.swapaxes(a, -1, -2), g)
 
 
 def _unbatch(grad, shape):
@@ -146,7 +155,7 @@ def _matmul_check(form):
 
 for _name, _sym in (("matmul", "@"), ("dot", "dot"), ("mv", "mv"), ("mm", "mm")):
     defop(_name, _matmul_grad_fn if _name == "matmul" else _name.capitalize() + "Backward0",
-          lambda xs, p: np.asarray(np.matmul(xs[0], xs[1])),
+          lambda xs, p: np.asarray(_mm(xs[0], xs[1])),
           vjp=(lambda g, ans, xs, p: _unbatch(_mm_da(g, ans, xs, p), xs[0].shape),
                lambda g, ans, xs, p: _unbatch(_mm_db(g, ans, xs, p), xs[1].shape)),
           jvp=(lambda t, ans, xs, p: np.asarray(np.matmul(t, xs[1])),

@@ -120,6 +120,15 @@ def _prod_vjp(g, ans, xs, p):
     both sides, so zeros in x are handled exactly (no division by x)."""
     x = xs[0]
     dim = p.get("dim")
+    # NOTE: PyTorch's cases (they differ in rounding and in the sign of a zero
+    # gradient): no zero in x: g * prod / x; a full product with two or more
+    # zeros: +0 everywhere; otherwise the exclusive products below
+    zeros = int(np.count_nonzero(x == 0))
+    if zeros == 0:
+        a = ans if not dim or p.get("keepdim") else np.expand_dims(ans, dim)
+        return (_expand(g, xs, p) * (a / x)).astype(g.dtype)
+    if zeros > 1 and dim is None:
+        return np.zeros(x.shape, g.dtype)
     if not dim:   # None, or () for a 0-d tensor
         flat = x.reshape(-1)
         left = np.concatenate(([1], np.cumprod(flat[:-1]))).astype(x.dtype)

@@ -1,0 +1,66 @@
+"""The progress line of slow CLI steps: nothing for a quick step or a
+non-terminal, a line after the delay on a terminal, gone at the program's
+first print and at the end of the step."""
+from __future__ import annotations
+
+import io
+import time
+
+from gradviz.progress import SlowStep, run_poll
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_step_quicker_than_the_delay_draws_nothing():
+    term = FakeTerminal()
+    with SlowStep("running", file=term, delay=0.5):
+        pass
+    time.sleep(0.6)
+    assert term.getvalue() == ""
+
+
+def test_no_line_when_stderr_is_not_a_terminal():
+    out = io.StringIO()
+    with SlowStep("running", file=out, delay=0.01) as step:
+        time.sleep(0.2)
+        assert not step.shown
+    assert out.getvalue() == ""
+
+
+def test_a_slow_step_shows_its_line_and_takes_it_away():
+    term = FakeTerminal()
+    with SlowStep("running", lambda: (3, 10, "line 3 of 10"), file=term, delay=0.01) as step:
+        deadline = time.monotonic() + 5
+        while "line 3 of 10" not in term.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert step.shown
+    assert "running" in term.getvalue() and "line 3 of 10" in term.getvalue()
+    assert not step.shown
+
+
+def test_the_programs_first_print_ends_the_line():
+    term, out = FakeTerminal(), io.StringIO()
+    with SlowStep("running", file=term, delay=0.01) as step:
+        deadline = time.monotonic() + 5
+        while not step.shown and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stream = step.output(out)
+        stream.write("tensor(1.)\n")
+        assert not step.shown
+        drawn = term.getvalue()
+        time.sleep(0.3)
+        assert term.getvalue() == drawn          # not drawn again
+    assert out.getvalue() == "tensor(1.)\n"
+
+
+def test_run_poll_follows_the_interpreter_line():
+    poll, observe = run_poll("x = 1\ny = 2\nloss.backward()\n")
+    assert poll() == (None, None, "parsing")
+
+    class Rt:
+        line = 3
+    observe(Rt())
+    assert poll() == (3, 3, "line 3 of 3: loss.backward()")
