@@ -14,11 +14,25 @@ def _linear(name, grad_fn, fwd, vjp, formula, symbol=None, **kw):
           formula=(formula,), symbol=symbol or name, saves=False, dtype_rule=SAME, **kw)
 
 
-_linear("reshape", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
+def _reshape_grad_fn(t):
+    # NOTE: PyTorch's reshape views a contiguous input (ViewBackward0), aliases
+    # a strided one when strides allow (ReshapeAliasBackward0), else copies
+    # (UnsafeViewBackward0); numpy keeps the same strides, so ask it
+    x = t.args[0].data
+    if x.flags.c_contiguous:
+        return "ViewBackward0"
+    try:
+        np.reshape(x, t.data.shape, copy=False)
+        return "ReshapeAliasBackward0"
+    except ValueError:
+        return "UnsafeViewBackward0"
+
+
+_linear("reshape", _reshape_grad_fn, lambda xs, p: xs[0].reshape(p["shape"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
 _linear("view", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
-_linear("flatten", "ViewBackward0", lambda xs, p: xs[0].reshape(p["shape"]),
+_linear("flatten", _reshape_grad_fn, lambda xs, p: xs[0].reshape(p["shape"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient reshaped back")
 def _swap(a, dims):
     # a 0-d tensor transposes to itself (x.transpose(0, 0)); numpy refuses it
