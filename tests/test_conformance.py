@@ -10,7 +10,7 @@ the same oracle). Every case runs twice:
   --no-tables --json OUT`): stdout byte for byte, the JSON variables, the
   exit code, and the diagnostic of a failing program. The shared corpus runs
   in a subprocess each; the extra cases through the same command in-process
-  (click's runner), since a subprocess costs a second of imports;
+  (click's runner), since each subprocess pays for the imports again;
 - in-process through gradviz.run_source (faster, and it checks the API).
 """
 from __future__ import annotations
