@@ -575,4 +575,5 @@ def test_large_program_parses_quickly():
     elapsed = time.perf_counter() - start
     assert len(prog.body) == 30_000
     assert prog.body[-1].span == Span(30_000, 1, 30_000, 25)
-    assert elapsed < 5.0     # generous: guards against accidental quadratic behaviour
+    assert elapsed < 20.0    # generous: guards against accidental quadratic behaviour only
+    #                          (speed itself is measured in bench/, not here)
