@@ -389,9 +389,11 @@ class Bench:
             f"Run: `{command}` on {datetime.date.today().isoformat()}; medians of "
             f"{self.reps} rounds, the contenders of a workload taking turns in each round.",
             f"Load average (1 min) at the start and the end: {load}. Other work shared the "
-            "cores: wall-clock times are inflated and noisy, so compare the ratios, and "
-            "prefer the CPU-time ones (this process's CPU time, which load inflates much "
-            "less; in W2 BLAS uses several threads, so there the wall clock counts).", "",
+            "cores, and on a shared virtual machine the speed can also change from minute "
+            "to minute by up to 2x (unseen by the load average): absolute times are "
+            "inflated and noisy, so compare the ratios, and prefer the CPU-time ones (this "
+            "process's CPU time, which load inflates less; in W2 BLAS uses several threads, "
+            "so there the wall clock counts).", "",
             "| workload | contender | wall | CPU | note |", "|---|---|---|---|---|"]
         for w, what, t, note in self.rows:
             wall, cpu_t = (None, None) if t is None else (t.wall, t.cpu)

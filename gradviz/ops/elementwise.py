@@ -188,8 +188,8 @@ _unary("square", "PowBackward0", np.square, lambda x, y: 2 * x, "d x^2/dx = 2x",
 # negative g (threshold_backward selects, it does not multiply: no -0.)
 # relu(-0.) is -0. and relu(nan) is nan in PyTorch: x unless x < 0
 defop("relu", "ReluBackward0", lambda xs, p: np.where(xs[0] < 0, 0, xs[0]),
-      vjp=(lambda g, ans, xs, p: np.where(ans > 0, g, 0).astype(g.dtype),),
-      jvp=(lambda t, ans, xs, p: np.where(ans > 0, t, 0).astype(t.dtype),),
+      vjp=(lambda g, ans, xs, p: np.where(ans > 0, g, 0).astype(g.dtype, copy=False),),
+      jvp=(lambda t, ans, xs, p: np.where(ans > 0, t, 0).astype(t.dtype, copy=False),),
       formula=("d relu(x)/dx = [x > 0]",), symbol="relu", dtype_rule="promote")
 
 
