@@ -49,9 +49,7 @@ set or stdout is not a terminal).
 """
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +59,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..gcpause import gc_paused
 from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record
 from .torchfmt import format_compact
 
@@ -117,7 +116,7 @@ def print_tables(record: Record, console: Console | None = None,
     ``max_rows`` node rows."""
     console = console or Console()
     width = console.width
-    with _gc_paused():
+    with gc_paused():
         view = _View(record, max(4, max_rows), width)
         console.print(view.header(), highlight=False)
         if view.nodes:
@@ -141,19 +140,6 @@ def print_tables(record: Record, console: Console | None = None,
             console.print()
             for line in warnings:
                 console.print(line, highlight=False)
-
-
-@contextmanager
-def _gc_paused():
-    """Building 300,000 node records makes the cycle collector rescan the
-    whole heap again and again (seconds); nothing built here forms cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass(slots=True)
