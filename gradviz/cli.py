@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import signal
 import sys
-import threading
 import warnings
 
 import click
@@ -237,6 +235,9 @@ def _watchdog(seconds: float | None):
     Python bytecodes, so one long numpy call finishes first (the limits
     keep any one call to seconds). Only possible in the main thread, on Unix.
     """
+    import signal       # here, not at the top: `gradviz --help` needs neither
+    import threading
+
     if not seconds or not hasattr(signal, "setitimer") or \
             threading.current_thread() is not threading.main_thread():
         yield

@@ -2,13 +2,16 @@
 
 Outputs are written atomically: a temporary file in the same directory, then
 os.replace, so a failed run never leaves a truncated or clobbered file.
+
+Every ``gradviz run`` reads its program here, so reading uses os.path only:
+pathlib and tempfile (with the shutil, random and urllib they load) cost
+more start-up time than the run of a small program, and are imported by
+write_atomic when an output is written.
 """
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 from .errors import FILE, GradvizError
 
@@ -21,16 +24,15 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
         data = sys.stdin.buffer.read(max_bytes + 1)
         where = "<stdin>"
     else:
-        p = Path(path)
         where = str(path)
-        if not p.exists():
+        if not os.path.exists(path):
             raise GradvizError(f"no such file: {where}", kind=FILE,
                                hint="check the path; use - to read the program from stdin")
-        if p.is_dir():
+        if os.path.isdir(path):
             raise GradvizError(f"{where} is a directory, not a program file", kind=FILE,
                                hint="name a .txt file with the program in it")
         try:
-            with open(p, "rb") as f:
+            with open(path, "rb") as f:
                 data = f.read(max_bytes + 1)
         except OSError as exc:
             raise GradvizError(f"cannot read {where}: {exc.strerror}", kind=FILE,
@@ -62,6 +64,9 @@ def write_atomic(path, data: str | bytes) -> None:
             sys.stdout.write(data)
         sys.stdout.flush()
         return
+    import tempfile
+    from pathlib import Path
+
     p = Path(path)
     directory = p.parent if str(p.parent) else Path(".")
     if not directory.is_dir():
