@@ -232,7 +232,9 @@ def test_3000_node_chain_is_fast_and_not_recursive():
     res = build_dot(r, max_nodes=0)
     assert res.source.count('class="tensor ') == 3001
     assert "each op is drawn inside its result's box" in res.note
-    assert 'xlabel="grad' in res.source        # labels deep graphs cannot take part in layout
+    # too deep for gradient labels, and never an xlabel (either makes the layout crawl)
+    assert res.source.count('class="gradient"') == 3001 and "label=\"grad" not in res.source
+    assert "xlabel" not in res.source
     folded = build_dot(r)
     assert folded.folded > 2900 and folded.source.count("\n") < 60
 
@@ -248,3 +250,70 @@ def test_fmt_summarises_big_tensors():
     big = dotmod.fmt(np.arange(12.0, dtype=np.float32))
     assert big == "0. … 11., mean 5.5000, size=(12,)"
     assert dotmod.fmt(None) == "None"
+
+
+_ELEMENTS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e-5, 1e9, 0.5]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ELEMENTS, min_size=1, max_size=150),
+       st.sampled_from([np.float32, np.float64]),
+       st.sampled_from(["flat", "2d", "transposed", "strided"]),
+       st.integers(min_value=-6, max_value=6))
+def test_fmt_is_format_compact(values, dtype, layout, exponent):
+    """fmt's short cut for summaries gives format_compact's text: the same
+    min, max and mean (numpy's summation order), NaN and signed zeros too."""
+    from gradviz.render.torchfmt import format_compact
+
+    with np.errstate(all="ignore"):     # (big values overflow float32: inf)
+        arr = (np.array(values, dtype=np.float64) * 10.0 ** exponent).astype(dtype)
+    if layout == "2d" and arr.size % 3 == 0:
+        arr = arr.reshape(3, -1)
+    elif layout == "transposed" and arr.size % 3 == 0:
+        arr = arr.reshape(3, -1).T
+    elif layout == "strided":
+        arr = arr[::2]
+    with np.errstate(all="ignore"):
+        expected = format_compact(arr, "float32" if dtype is np.float32 else "float64")
+        assert dotmod.fmt(arr) == expected
+
+
+def test_wide_graphs_fold_runs_of_two_or_more():
+    """A run of one record is drawn as itself, not as a summary of one."""
+    lines = [f"w{i} = tensor([{i}.0], requires_grad=True)\nv{i} = tanh(w{i} * 2)"
+             for i in range(60)]
+    r = record_of("\n".join(lines) + "\nloss = " + " + ".join(f"v{i}" for i in range(60))
+                  + "\nloss.sum().backward()\n")
+    res = build_dot(r, max_nodes=40)
+    texts = "\n".join(unescape(lab) for lab in labels(res.source))
+    assert "… 1 ops folded …" not in texts and "… 1 nodes folded …" not in texts
+    assert res.folded > 0
+
+
+def test_a_record_drawn_again_gives_the_same_text():
+    """The second drawing reuses what the first computed (kept with the
+    record), whatever options the first had: the text is what a fresh
+    record of the same program gives."""
+    for source in (chain_source(400), (SAMPLES / "seed_detach.txt").read_text()):
+        used = record_of(source)        # (400 steps: compact, over 1,000 tensors)
+        for options in ({}, {"show": "forward"}, {"show": "backward", "rankdir": "LR"},
+                        {"theme": "dark"}, {"max_nodes": 50}, {}):
+            assert to_dot(used, **options) == to_dot(record_of(source), **options), options
+
+
+def test_big_pictures_have_no_edge_labels_at_all():
+    """One edge label makes Graphviz give every edge a middle node, and one
+    xlabel sets it placing labels around everything: a picture too big for
+    gradient labels has neither, and the detach caption moves into the
+    scissors node."""
+    r = record_of("x = tensor([1.0, 2.0], requires_grad=True)\nu = x.detach()\n"
+                  "h = u * x\n" + "h = tanh(h * 1.01 + 0.1)\n" * 400 + "h.sum().backward()\n")
+    res = build_dot(r, max_nodes=0, legend=True)
+    assert "gradient edges are not labelled" in res.note
+    edges = [line for line in res.source.splitlines() if " -> " in line]
+    assert edges and not any("label=" in line for line in edges)
+    assert re.search(r'cut\d+ \[[^\]]*label="✂\\ detach\(\)\\nvalue\\ shared,', res.source)
+    small = to_dot(sample("seed_detach"))         # small: labels as ever
+    assert re.search(r'cut\d+ -> n\d+ \[[^\]]*label="value', small)

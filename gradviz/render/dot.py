@@ -28,9 +28,12 @@ needed to read it; ``legend=True`` adds one anyway):
 * over ``max_nodes`` tensors, long chains (and, if that is not enough,
   runs of less important nodes) are folded into dashed summary boxes
   ("... 2,994 ops folded ..."); ``DotResult.note`` says what was folded.
-* big pictures stay drawable: above COMPACT_ABOVE tensors shown, each op
-  is written inside its result's box; on paths deeper than LABELLED_DEPTH
-  the gradient labels become xlabels (see those constants for why).
+* big pictures stay drawable and quick to lay out: above COMPACT_ABOVE
+  tensors shown, each op is written inside its result's box (a square
+  one, with the op and kind on one line); there, on paths deeper than
+  LABELLED_DEPTH and with more than LABELLED_EDGES of them, the gradient
+  edges carry no labels (each box shows the gradient that reached it).
+  See those constants for why.
 
 The text is written directly rather than through ``graphviz.Digraph``:
 (1) one function, :func:`esc`, owns all quoting, while ``Digraph`` passes a
@@ -57,8 +60,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..gcpause import gc_paused
 from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record
 from ..tensor import DTYPE_NAMES
+from .fold import Group, counts_text, fold
 from .style import SANS, THEMES, Look, Theme, get_theme
 from .torchfmt import format_compact
 
@@ -67,18 +72,29 @@ RANKDIRS = ("LR", "TB", "BT", "RL")
 DEFAULT_MAX_NODES = 300     # tensors shown before folding starts (0: never fold)
 SMALL_TENSOR = 8            # elements shown whole; above, min … max, mean
 MAX_TEXT = 48               # characters of program text in a node header
-FOLD_KEEP = 3               # records kept visible at each end of a folded chain
-FOLD_MIN = 4                # fewer hidden records than this are not worth a fold
 # Above this many tensors shown, each op is drawn inside its result's box:
-# half the nodes and half the depth. The embedded Graphviz recurses along
-# long paths and runs out of stack somewhere between 4,000 and 6,000 nodes
-# deep, and an unfolded 1,000-step chain is 3,000 tensors deep.
+# half the nodes to lay out and half the depth. The embedded Graphviz
+# recurses along long paths and runs out of stack about 6,000 boxes deep
+# (layout._WASM_STACK), and an unfolded 1,000-step chain is 3,000 tensors
+# deep.
 COMPACT_ABOVE = 1000
-# Labels on gradient edges (which run beside forward edges) make the
-# embedded Graphviz recurse deeper still: a path of about 1,200 nodes
-# already exhausts its stack, 600 does not. Deeper graphs get the labels as
-# xlabels, placed after the layout instead of taking part in it.
+# A label on an edge is a node of its own in the layout: labels on all the
+# gradient edges (which run beside the forward ones) double a path's depth,
+# and a path of about 1,200 nodes then exhausted the embedded Graphviz's
+# stack (600 did not); big pictures would have thousands more nodes to
+# place. Deeper pictures, and big ones, draw their gradient edges without
+# labels. Not as xlabels either: the first xlabel of a graph sets Graphviz
+# placing labels around every node and edge, which for 3,000 boxes took
+# 40 seconds (for one xlabel) instead of a fraction of one.
 LABELLED_DEPTH = 500
+# Nor with more gradient edges than this. An edge label is a node in the
+# middle of its edge, and the first one makes Graphviz put such a middle
+# node on every edge (all edges then span two ranks): a dense picture pays
+# for that in crossing minimisation. The scalar MLP folded to 436 boxes,
+# 1,726 of them labelled: 76 s to lay out, 10 s with no edge label at all;
+# with 211 labels: 0.25 s (0.12 s). So then no edge has a label, and the
+# few captions edges have elsewhere move into nodes.
+LABELLED_EDGES = 200
 PASSES_SHOWN = 3            # per edge/node, gradients of the last passes only
 NOTE_WIDTH = 56             # wrap width of the error note
 
@@ -171,7 +187,10 @@ def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
     more tensors than this (0: never); ``view``: one pass only (PassView).
     """
     opts = check_options(show, rankdir, theme, title, legend, max_nodes)
-    return _Builder(record, opts, view).build()
+    # (a big graph makes hundreds of thousands of lists and tuples, none in
+    # a cycle: the collector would walk the whole record again and again)
+    with gc_paused():
+        return _Builder(record, opts, view).build()
 
 
 # --------------------------------------------------------------------------
@@ -179,12 +198,65 @@ def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
 
 
 def fmt(arr) -> str:
-    """A value or gradient for a label (whole when small, else a summary)."""
+    """A value or gradient for a label (whole when small, else a summary):
+    ``torchfmt.format_compact``'s text, as the tables show it.
+
+    A big graph formats two or three tensors per node, so float tensors
+    take short cuts: a 0-d one is one scalar_text, and a summary
+    (``min … max, mean M, size=(16,)``) of up to _PAIRWISE elements is
+    computed on a Python list (a numpy reduction of 16 numbers costs more
+    than this whole function). Anything else goes to format_compact. A
+    property test pins fmt to format_compact.
+    """
     if arr is None:
         return "None"
     if arr.ndim == 0 and arr.dtype.kind == "f":
         return scalar_text(arr.item())
+    n = arr.size
+    if SMALL_TENSOR < n <= _PAIRWISE and arr.flags.c_contiguous \
+            and DTYPE_NAMES.get(arr.dtype) in _FLOATS:
+        vals = arr.ravel().tolist()
+        total = _numpy_sum(vals)
+        lo, hi = min(vals), max(vals)
+        # numpy's answers where Python's could differ: a NaN (min and max
+        # return it; Python's depend on where it is) and zeros of both signs
+        if total == total and (lo != 0 and hi != 0 or _one_zero_sign(vals)):
+            return (f"{scalar_text(lo)} … {scalar_text(hi)}, "
+                    f"mean {scalar_text(total / n)}, size={arr.shape}")
     return format_compact(arr, _dtype_name(arr), SMALL_TENSOR)
+
+
+_FLOATS = ("float32", "float64")
+_PAIRWISE = 128     # numpy's pairwise summation block: one block, one order
+
+
+def _numpy_sum(vals: list) -> float:
+    """The float64 sum numpy computes for 8 < len(vals) <= 128 contiguous
+    values (np.mean's, so the mean has the same last bit): eight running
+    sums over the multiples of 8, combined pairwise, then the rest in turn,
+    all added to the start value 0."""
+    r0, r1, r2, r3, r4, r5, r6, r7 = vals[:8]
+    n = len(vals)
+    stop = n - n % 8
+    for i in range(8, stop, 8):
+        r0 += vals[i]
+        r1 += vals[i + 1]
+        r2 += vals[i + 2]
+        r3 += vals[i + 3]
+        r4 += vals[i + 4]
+        r5 += vals[i + 5]
+        r6 += vals[i + 6]
+        r7 += vals[i + 7]
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(stop, n):
+        total += vals[i]
+    return 0.0 + total      # added to the reduction's start, 0. (so -0. becomes 0.)
+
+
+def _one_zero_sign(vals: list) -> bool:
+    """No 0. beside a -0. (which of them numpy's min returns is its own)."""
+    signs = {math.copysign(1.0, v) for v in vals if v == 0}
+    return len(signs) < 2
 
 
 def scalar_text(x: float) -> str:
@@ -210,6 +282,20 @@ def _dtype_name(arr: np.ndarray) -> str:
     # a dict lookup: numpy's dtype.name is a Python-level property, slow
     # enough to show in the time of a big graph
     return DTYPE_NAMES.get(arr.dtype, "float64")
+
+
+def _memo(record: Record) -> dict:
+    """What drawing a record computes once and keeps on it: the input
+    seqs of its nodes and the text of its values and gradients. A record
+    does not change once its run is over, and a notebook draws one twice
+    (the SVG, then to_dot). An object without a __dict__ gets no memo."""
+    attrs = getattr(record, "__dict__", None)
+    if attrs is None:
+        return {}
+    memo = attrs.get("_dot_memo")
+    if memo is None:
+        memo = attrs["_dot_memo"] = {}
+    return memo
 
 
 def _short(text: str, limit: int = MAX_TEXT) -> str:
@@ -239,119 +325,10 @@ def _look_attrs(look: Look, shape: str, extra_style: str = "") -> str:
     style = ",".join(s for s in ("filled", look.style, extra_style) if s)
     if shape == "box":
         style = "rounded," + style
-    return (f'shape={shape} style="{style}" fillcolor="{look.fill}" color="{look.border}" '
-            f'fontcolor="{look.text}" penwidth={look.penwidth:g}')
-
-
-# --------------------------------------------------------------------------
-# folding
-
-
-@dataclass(slots=True)
-class _Group:
-    gid: str
-    members: list
-    no_grad: int | None
-
-
-def _fold(record: Record, nodes: list, in_seqs: list, max_nodes: int):
-    """(group index per seq, or -1 when shown; the groups) or None."""
-    n = len(nodes)
-    if max_nodes == 0 or n <= max_nodes:
-        return None
-    finals = {record.node(v).seq for v in record.variables.values()}
-    consumers = [0] * n
-    for r in nodes:
-        for s in dict.fromkeys(in_seqs[r.seq]):
-            consumers[s] += 1
-        for link in (r.detached_from, r.grad_of):
-            if link is not None:
-                consumers[int(link[1:])] += 1
-    protected = [r.kind != OP or r.backward_root or r.error or r.seq in finals
-                 for r in nodes]
-
-    # Step 1: long chains (each member the only consumer of the one before)
-    # keep FOLD_KEEP records at each end; the middle becomes one group.
-    chain_of = list(range(n))
-    chains: dict[int, list] = {}
-    for r in nodes:
-        s = r.seq
-        if not protected[s]:
-            ops_in = [p for p in dict.fromkeys(in_seqs[s]) if nodes[p].kind == OP]
-            if len(ops_in) == 1:
-                p = ops_in[0]
-                if (not protected[p] and consumers[p] == 1
-                        and nodes[p].no_grad == r.no_grad):
-                    chain_of[s] = chain_of[p]
-        if not protected[s]:
-            chains.setdefault(chain_of[s], []).append(s)
-    hidden = [False] * n
-    for members in chains.values():
-        if len(members) - 2 * FOLD_KEEP >= FOLD_MIN:
-            for s in members[FOLD_KEEP:-FOLD_KEEP]:
-                hidden[s] = True
-    groups, group_of = _groups_from_chains(nodes, hidden, chain_of)
-    shown = n - sum(hidden) + len(groups)
-    if shown <= max_nodes:
-        return group_of, groups
-
-    # Step 2: still too many. Keep the most telling records (roots, errors,
-    # named results, parameters; then the ones nearest the program's start
-    # and end) and fold every run of consecutive hidden records. A run is
-    # an interval of the creation order, so folding it cannot make a cycle.
-    keep = max(1, (max_nodes - 1) // 2)
-    candidates = [s for s in range(n) if not hidden[s]]
-
-    def tier(s):
-        r = nodes[s]
-        if r.backward_root or r.error:
-            t = 0
-        elif s in finals or r.kind == PARAM:
-            t = 1
-        elif r.kind in (DETACHED, GRAD) or r.name is not None:
-            t = 2
-        else:
-            t = 3
-        return (t, min(s, n - 1 - s), s)
-
-    kept = set(sorted(candidates, key=tier)[:keep])
-    hidden = [s not in kept for s in range(n)]
-    groups, group_of = [], [-1] * n
-    current = None
-    for s in range(n):
-        if not hidden[s]:
-            current = None
-            continue
-        ng = nodes[s].no_grad
-        if current is None or current.no_grad != ng:
-            current = _Group(f"fold{len(groups) + 1}", [], ng)
-            groups.append(current)
-        current.members.append(s)
-        group_of[s] = len(groups) - 1
-    return group_of, groups
-
-
-def _groups_from_chains(nodes, hidden, chain_of):
-    groups, group_of, by_chain = [], [-1] * len(nodes), {}
-    for r in nodes:
-        s = r.seq
-        if hidden[s]:
-            c = chain_of[s]
-            if c not in by_chain:
-                by_chain[c] = len(groups)
-                groups.append(_Group(f"fold{len(groups) + 1}", [], r.no_grad))
-            groups[by_chain[c]].members.append(s)
-            group_of[s] = by_chain[c]
-    return groups, group_of
-
-
-def _op_counts(nodes, members) -> str:
-    counts = Counter(nodes[s].op if nodes[s].kind == OP else nodes[s].kind for s in members)
-    top = counts.most_common()
-    parts = [f"{name} ×{c:,}" for name, c in top[:4]]
-    if len(top) > 4:
-        parts.append("…")
-    return ", ".join(parts)
+    attrs = (f'shape={shape} style="{style}" fillcolor="{look.fill}" color="{look.border}" '
+             f'fontcolor="{look.text}"')
+    # (1 is Graphviz's default, and a fraction on every box costs layout time)
+    return attrs if look.penwidth == 1 else f"{attrs} penwidth={look.penwidth:g}"
 
 
 # --------------------------------------------------------------------------
@@ -375,7 +352,8 @@ class _Builder:
         self.passes = record.passes if view is None else [
             ev for ev in record.passes if ev["pass"] == view.pass_no]
         self.multi = len(self.passes) > 1
-        self.in_seqs = [[int(i[1:]) for i in r.inputs] for r in self.nodes]
+        self.memo = _memo(record)
+        self.in_seqs = self._in_seqs()
         self.lines: list[str] = []
         self.edge_out: list = []        # edge lines, or keys of merged edges
         self.fold_edges: dict = {}      # (src, dst, attrs) -> [label, count]
@@ -384,35 +362,64 @@ class _Builder:
         self.grad_attrs = (f'dir=back arrowtail={th.gradient_arrow} style={th.gradient_style} '
                            f'color="{th.gradient}" fontcolor="{th.gradient}" class="gradient"')
         self.clusters: dict[int, list[str]] = {}
-        self.looks = self._looks()
-        self.tensor_attrs = {k: f'{v} class="tensor {k}"' for k, v in self.looks.items()
-                             if k != "error"}
         self.op_memo: dict = {}
+        # id(array) -> (array, its fmt text): each value and gradient of the
+        # record is abbreviated once, also over several drawings of it
+        self.texts: dict = self.memo.setdefault("texts", {})
+
+    def _in_seqs(self) -> list:
+        """Per node, the seqs of its tensor inputs (ids are "n<seq>")."""
+        whole = self.memo.get("in_seqs")
+        if whole is None:
+            whole = [[int(i[1:]) for i in r.inputs] if r.inputs else [] for r in self.record.nodes]
+            self.memo["in_seqs"] = whole
+        return whole if len(self.nodes) == len(whole) else whole[:len(self.nodes)]
+
+    def fmt(self, arr) -> str:
+        """fmt(arr), once per array of the record (a node's gradient is
+        often the very array its gradient edges carry)."""
+        if arr is None:
+            return "None"
+        hit = self.texts.get(id(arr))
+        if hit is None:
+            # (the array is kept with its text, so its id stays its own)
+            hit = self.texts[id(arr)] = (arr, fmt(arr))
+        return hit[1]
 
     # ---- top level ------------------------------------------------------
     def build(self) -> DotResult:
         nodes, th = self.nodes, self.theme
-        folded = _fold(self.record, nodes, self.in_seqs, self.opts["max_nodes"])
+        folded = fold(self.record, nodes, self.in_seqs, self.opts["max_nodes"])
         self.group_of, self.groups = folded if folded else ([-1] * len(nodes), [])
         hidden = sum(len(g.members) for g in self.groups)
-        self.compact = len(nodes) - hidden + len(self.groups) > COMPACT_ABOVE
+        shown = len(nodes) - hidden + len(self.groups)
+        self.compact = shown > COMPACT_ABOVE
+        # seq -> (label text, look key) of its box; kept with the record for
+        # the next drawing (they depend on the record and these two only; a
+        # PassView's gradient lines are its own)
+        self.labels = ({} if self.view is not None
+                       else self.memo.setdefault(("labels", self.compact, self.show), {}))
+        self.looks = self._looks()
+        self.tensor_attrs = {k: f'{v} class="tensor {k}"' for k, v in self.looks.items()
+                             if k != "error"}
         if not self.groups:     # nothing folded: skip the id lookups and merging
             self._tid = "n{}".format
             self._oid = "n{}".format if self.compact else "n{}op".format
             self._edge = self._edge_plain
         elif self.compact:
             self._oid = self._tid
-        self.grad_label = "label" if self._longest_path() <= LABELLED_DEPTH else "xlabel"
-        note = None
+        notes = []
         if self.groups:
-            everything = [s for g in self.groups for s in g.members]
-            note = (f"folded {hidden:,} of {len(nodes):,} nodes into {len(self.groups)} "
-                    f"summary node{'s' if len(self.groups) != 1 else ''} "
-                    f"({_op_counts(nodes, everything)}) to stay under "
-                    f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all")
+            everything = Counter()
+            for g in self.groups:
+                everything.update(g.counts)
+            notes.append(f"folded {hidden:,} of {len(nodes):,} nodes into {len(self.groups)} "
+                         f"summary node{'s' if len(self.groups) != 1 else ''} "
+                         f"({counts_text(everything)}) to stay under "
+                         f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all")
         if self.compact:
-            note = (note + "; " if note else "") + (
-                f"over {COMPACT_ABOVE:,} nodes shown: each op is drawn inside its result's box")
+            notes.append(f"over {COMPACT_ABOVE:,} nodes shown: each op is drawn inside its "
+                         f"result's box, and gradient edges are not labelled")
 
         out = self.lines
         out.append("digraph gradviz {")
@@ -427,23 +434,32 @@ class _Builder:
         if label:
             graph += f' labelloc=t labeljust=l label="{_lines(label, CENTER)}"'
         out.append(graph + "];")
-        out.append(f'  node [fontname="{SANS}" fontsize=11 margin="0.12,0.06"];')
+        # Few fractions on what every node or edge has: the embedded Graphviz
+        # parses such a number each time it reads it, slowly (penwidth=1.2
+        # instead of 1 on 3,000 boxes: a fifth of the layout; margin, a
+        # tenth). The small arrows (arrowsize=0.7) are worth their 3%.
+        out.append(f'  node [fontname="{SANS}" fontsize=11];')
         out.append(f'  edge [fontname="{SANS}" fontsize=10 color="{th.forward}" '
-                   f'fontcolor="{th.forward}" arrowsize=0.7 penwidth=1.1];')
+                   f'fontcolor="{th.forward}" arrowsize=0.7];')
 
+        self.drawn = self._drawn()
         contrib = self._contributions()
-        for r in nodes:
-            if self.group_of[r.seq] < 0:
-                self._tensor_and_op(r)
+        # Gradient labels when the picture can take them: not a big one, not
+        # a deep one, not one with hundreds of them. (A quick bound first:
+        # the exact depth costs a pass over every node.)
+        self.labelled = (not self.compact and self._gradient_edges(contrib) <= LABELLED_EDGES
+                         and (2 * shown + 1 <= LABELLED_DEPTH
+                              or self._longest_path() <= LABELLED_DEPTH))
+        self._tensor_nodes()
         for g in self.groups:
             self._group_node(g)
-        group_of, in_seqs = self.group_of, self.in_seqs
-        for r in nodes:
-            g = group_of[r.seq]
-            if (g >= 0 and r.detached_from is None and r.grad_of is None
-                    and all(group_of[a] == g for a in in_seqs[r.seq])):
-                continue    # inside a summary node: no edge to draw
-            self._edges_of(r, contrib)
+        if self.compact and not self.groups and not self.labelled and self.view is None:
+            self._plain_edges(contrib)
+        else:
+            drawn = self.drawn
+            for r in nodes:
+                if drawn[r.seq]:
+                    self._edges_of(r, contrib)
         if self.show != "forward":
             self._seeds()
         if self.record.error is not None and self.view is None:
@@ -453,37 +469,43 @@ class _Builder:
         self._emit_edges()
         if self.opts["legend"]:
             self._legend()
-        out.append("}")
-        return DotResult("\n".join(out) + "\n", note, hidden)
+        out.append("}\n")
+        return DotResult("\n".join(out), "; ".join(notes) or None, hidden)
 
     def _longest_path(self) -> int:
         """Nodes on the longest path of the picture (summary nodes count once).
 
         Creation order is topological, and every consumer of a summary node
         comes after all its members, so one pass in seq order suffices."""
+        key = ("depth", self.compact)
+        if self.view is None and not self.groups and key in self.memo:
+            return self.memo[key]
         group_of, in_seqs = self.group_of, self.in_seqs
         per_op = 1 if self.compact else 2       # an op node and its tensor
         depth = [0] * len(self.nodes)
         group_depth = [0] * len(self.groups)
         longest = 0
         for r in self.nodes:
-            s, g = r.seq, group_of[r.seq]
+            s = r.seq
+            g = group_of[s]
             before = 0
             for a in in_seqs[s]:
                 ga = group_of[a]
-                if ga < 0:
-                    before = max(before, depth[a])
-                elif ga != g:
-                    before = max(before, group_depth[ga])
+                d = depth[a] if ga < 0 else group_depth[ga] if ga != g else 0
+                if d > before:
+                    before = d
             link = r.detached_from or r.grad_of
             if link is not None:
                 before = max(before, depth[int(link[1:])] + 1)
             here = before + (per_op if r.kind == OP else 1)
             if g < 0:
                 depth[s] = here
-            else:
-                group_depth[g] = max(group_depth[g], before + 1)
-            longest = max(longest, here)
+            elif before + 1 > group_depth[g]:
+                group_depth[g] = before + 1
+            if here > longest:
+                longest = here
+        if self.view is None and not self.groups:
+            self.memo[key] = longest + 1
         return longest + 1      # the seed boxes
 
     def _place(self, no_grad: int | None, line: str) -> None:
@@ -494,15 +516,18 @@ class _Builder:
 
     def _looks(self) -> dict[str, str]:
         th = self.theme
+        # A big picture's boxes have square corners: Graphviz writes a
+        # rounded box as a path of curves, its longest part of the SVG.
+        box = "record" if self.compact else "Mrecord"
         return {
-            "param": _look_attrs(th.param, "Mrecord"),
-            "const": _look_attrs(th.const, "Mrecord"),
-            "intermediate": _look_attrs(th.intermediate, "Mrecord"),
-            "root": _look_attrs(th.root, "Mrecord"),
-            "detached": _look_attrs(th.detached, "Mrecord"),
-            "grad": _look_attrs(th.grad, "Mrecord"),
-            "pruned": _look_attrs(th.pruned, "Mrecord"),
-            "error": _look_attrs(th.error_node, "Mrecord"),
+            "param": _look_attrs(th.param, box),
+            "const": _look_attrs(th.const, box),
+            "intermediate": _look_attrs(th.intermediate, box),
+            "root": _look_attrs(th.root, box),
+            "detached": _look_attrs(th.detached, box),
+            "grad": _look_attrs(th.grad, box),
+            "pruned": _look_attrs(th.pruned, box),
+            "error": _look_attrs(th.error_node, box),
             "op": _look_attrs(th.op, "ellipse"),
             "op_pruned": _look_attrs(th.pruned, "ellipse"),
             "op_freed": _look_attrs(th.op, "ellipse", "dashed"),
@@ -552,11 +577,12 @@ class _Builder:
         elif r.retains_grad:
             words = "intermediate, retain_grad()"
         else:
-            words = "intermediate"
+            # (a compact box leaves out what most of its boxes would say)
+            words = "" if self.compact else "intermediate"
         if r.backward_root:
-            words = ("backward() starts here" if r.kind == OP
+            words = ("backward() starts here" if r.kind == OP or not words
                      else "backward() starts here · " + words)
-        parts = [words, _shape_text(r.shape)]
+        parts = [words, _shape_text(r.shape)] if words else [_shape_text(r.shape)]
         if r.dtype != "float32":
             parts.append(r.dtype)
         if r.line:
@@ -569,20 +595,44 @@ class _Builder:
         r = self.record.node(node_id)
         return r.name or _short(r.expr, 24) or r.id
 
-    def _tensor_and_op(self, r: NodeRecord) -> None:
-        key = self._look_key(r)
+    def _tensor_nodes(self) -> None:
+        """The box of every tensor shown (and its op's ellipse, unless compact)."""
+        labels, group_of, braces = self.labels, self.group_of, self.braces
+        tensor_attrs, lines, ellipses = self.tensor_attrs, self.lines, not self.compact
+        for r in self.nodes:
+            s = r.seq
+            if group_of[s] >= 0:
+                continue
+            known = labels.get(s)
+            if known is None:
+                known = labels[s] = (self._tensor_label(r), self._look_key(r))
+            label, key = known
+            attrs = tensor_attrs.get(key)
+            if attrs is None:   # an error overlay: say the underlying kind too
+                attrs = f'{self.looks[key]} class="tensor error {self._look_key(r, False)}"'
+            if braces:
+                label = "{" + label + "}"
+            if r.no_grad is None:
+                lines.append(f'  n{s} [{attrs} label="{label}"];')
+            else:
+                self._place(r.no_grad, f'n{s} [{attrs} label="{label}"];')
+            if ellipses and r.kind == OP:
+                self._op_node(r)
+
+    def _tensor_label(self, r: NodeRecord) -> str:
+        """The record label of a tensor's box: its fields joined by "|"."""
         if self.compact and r.kind == OP:
-            header = esc(f"{self._title(r)}\n{self._compact_op(r)}\n{self._kind_words(r)}",
+            header = esc(f"{self._title(r)}\n{self._compact_op(r)} · {self._kind_words(r)}",
                          CENTER)
         else:
             header = esc(f"{self._title(r)}\n{self._kind_words(r)}", CENTER)
         if r.kind == GRAD:
             # the value when the program read it; the .grad tensor itself
             # changes in place with every backward() and zero_()
-            body = esc(f"value  {fmt(r.value)}\n(.grad changes in place: see the "
+            body = esc(f"value  {self.fmt(r.value)}\n(.grad changes in place: see the "
                        f"history of {self._who(r.grad_of)})", LEFT)
         else:
-            body = esc("value  " + fmt(r.value), LEFT)
+            body = esc("value  " + self.fmt(r.value), LEFT)
         fields = [header, body]
         if self.show != "forward":
             grad = self._grad_lines(r)
@@ -595,19 +645,7 @@ class _Builder:
             if r.error:
                 status.append("used by the failing statement")
             fields.append(_lines(status, LEFT))
-        attrs = self.tensor_attrs.get(key)
-        if attrs is None:   # an error overlay: say the underlying kind too
-            attrs = f'{self.looks[key]} class="tensor error {self._look_key(r, False)}"'
-        label = "|".join(fields)
-        if self.braces:
-            label = "{" + label + "}"
-        line = f'n{r.seq} [{attrs} label="{label}"];'
-        if r.no_grad is None:
-            self.lines.append("  " + line)
-        else:
-            self._place(r.no_grad, line)
-        if r.kind == OP and not self.compact:
-            self._op_node(r)
+        return "|".join(fields)
 
     def _compact_op(self, r: NodeRecord) -> str:
         """The op node's text on one line, for compact graphs (memoised:
@@ -688,18 +726,20 @@ class _Builder:
             return self._leaf_grad_lines(r)
         by_pass = r.grads_by_pass
         if r.retains_grad:
-            lines = [f"grad  {fmt(r.grad)}  (kept: retain_grad())" if r.grad is not None
+            lines = [f"grad  {self.fmt(r.grad)}  (kept: retain_grad())" if r.grad is not None
                      else "grad  None: retain_grad(), but no pass reached it"]
         elif not by_pass:
             return ["grad  None (never computed: no backward reached it)"]
+        elif self.compact:      # (as the kind words: what most boxes would say)
+            lines = []
         else:
             lines = ["grad  None (non-leaf: not retained)"]
         if not self.multi:
             for g in by_pass.values():
-                lines.append("gradient here  " + fmt(g))
+                lines.append("gradient here  " + self.fmt(g))
             return lines
         for k, g in list(by_pass.items())[-PASSES_SHOWN:]:
-            lines.append(f"gradient here (#{k})  {fmt(g)}")
+            lines.append(f"gradient here (#{k})  {self.fmt(g)}")
         return lines
 
     def _leaf_grad_lines(self, r: NodeRecord) -> list[str]:
@@ -708,7 +748,7 @@ class _Builder:
                 return ["grad  None (autograd.grad() returns gradients, leaves .grad alone)"]
             return ["grad  None (never computed: no backward reached it)"]
         hist = self.record.grad_history(r.seq)
-        lines = [f"grad  {fmt(r.grad)}"]
+        lines = [f"grad  {self.fmt(r.grad)}"]
         since_zero = []
         for what, _, _ in hist:
             if what.startswith("zero_"):
@@ -722,11 +762,13 @@ class _Builder:
         if len(hist) > 1:
             steps = []
             for what, value, line in hist:
+                # (fmt, not self.fmt: grad_history makes some of these arrays anew)
                 if what.startswith("zero_"):
                     steps.append(f"{fmt(value) if value is not None else '0'} "
                                  f"(zero_(), line {line})")
                 else:
-                    steps.append(f"{fmt(value)} (backward #{what.split('#')[-1]}, line {line})")
+                    steps.append(f"{fmt(value)} (backward #{what.split('#')[-1]}, "
+                                 f"line {line})")
             text = "history  " + " → ".join(steps)
             if len(text) <= 64:
                 lines.append(text)
@@ -735,12 +777,10 @@ class _Builder:
                 lines.extend(("   " if i == 0 else "→ ") + s for i, s in enumerate(steps))
         return lines
 
-    def _group_node(self, g: _Group) -> None:
-        nodes = self.nodes
-        what = "ops" if all(nodes[s].kind == OP for s in g.members) else "nodes"
-        first = min(nodes[s].line for s in g.members)
-        last = max(nodes[s].line for s in g.members)
-        lines = [f"… {len(g.members):,} {what} folded …", _op_counts(nodes, g.members)]
+    def _group_node(self, g: Group) -> None:
+        what = "ops" if g.all_ops else "nodes"
+        first, last = g.first_line, g.last_line
+        lines = [f"… {len(g.members):,} {what} folded …", counts_text(g.counts)]
         if first:
             lines.append(f"line {first}" if first == last else f"lines {first}–{last}")
         self._place(g.no_grad, f'{g.gid} [{self.looks["folded"]} class="folded" '
@@ -774,7 +814,7 @@ class _Builder:
 
     def _edge_plain(self, src: str, dst: str, attrs: str, label: str = "") -> None:
         """Queue an edge when nothing is folded (the hot path of big graphs)."""
-        if label:
+        if label and self.labelled:
             self.edge_out.append(f'  {src} -> {dst} [{attrs} label="{label}"];')
         elif attrs:
             self.edge_out.append(f"  {src} -> {dst} [{attrs}];")
@@ -786,6 +826,8 @@ class _Builder:
         summary node are merged (one per source, target and style)."""
         if src == dst:
             return
+        if not self.labelled:
+            label = ""
         if not (src.startswith("fold") or dst.startswith("fold")):
             text = f"{attrs} label=\"{label}\"" if label else attrs
             self.edge_out.append(f"  {src} -> {dst} [{text}];" if text else f"  {src} -> {dst};")
@@ -799,13 +841,16 @@ class _Builder:
 
     def _emit_edges(self) -> None:
         out = self.lines
+        if not self.fold_edges:
+            out.extend(self.edge_out)
+            return
         for item in self.edge_out:
             if isinstance(item, str):
                 out.append(item)
                 continue
             src, dst, attrs = item
             label, count = self.fold_edges[item]
-            if count > 1:
+            if count > 1 and self.labelled:
                 label = (label[:-2] + CENTER if label else "") + esc(f"(×{count:,} edges)")
             text = f"{attrs} label=\"{label}\"" if label else attrs
             out.append(f"  {src} -> {dst} [{text}];" if text else f"  {src} -> {dst};")
@@ -814,20 +859,32 @@ class _Builder:
         """(seq, input position) -> [(pass, gradient)] from the passes' steps.
 
         A step's ``sent`` lists (input seq, contribution) in input order,
-        without the inputs backward skipped; x * x sends to x twice."""
+        without the inputs backward skipped; x * x sends to x twice. Steps
+        inside a summary node are skipped: none of their edges is drawn."""
+        if self.show == "forward":
+            return {}
+        # the same for every drawing of the whole record
+        whole = self.view is None and not self.groups
+        if whole and "contributions" in self.memo:
+            return self.memo["contributions"]
         out: dict = {}
-        in_seqs, n = self.in_seqs, len(self.nodes)
+        in_seqs, n, drawn = self.in_seqs, len(self.nodes), self.drawn
         for ev in self.passes:
             k = ev["pass"]
             for step in ev["steps"]:
                 sent = step["sent"]
-                if not sent:
-                    continue
                 s = step["node"]
-                ins = in_seqs[s] if s < n else []
+                if not sent or s >= n or not drawn[s]:
+                    continue
+                ins = in_seqs[s]
                 if len(ins) == 1 and len(sent) == 1:
                     if ins[0] == sent[0][0]:
-                        out.setdefault((s, 0), []).append((k, sent[0][1]))
+                        key = (s, 0)
+                        flowed = out.get(key)
+                        if flowed is None:
+                            out[key] = [(k, sent[0][1])]
+                        else:
+                            flowed.append((k, sent[0][1]))
                     continue
                 used = [False] * len(ins)
                 for a, g in sent:
@@ -836,24 +893,60 @@ class _Builder:
                             used[pos] = True
                             out.setdefault((s, pos), []).append((k, g))
                             break
+        if whole:
+            self.memo["contributions"] = out
         return out
+
+    def _gradient_edges(self, contrib: dict) -> int:
+        """How many labelled gradient edges the picture would have (edges
+        into a summary node are merged)."""
+        if not self.groups:
+            return len(contrib)
+        in_seqs = self.in_seqs
+        edges = {(self._tid(in_seqs[s][pos]), self._oid(s)) for s, pos in contrib}
+        return sum(1 for src, dst in edges if src != dst)
+
+    def _drawn(self) -> list:
+        """Per node, whether its edges are drawn: all but those of a
+        summary node's members whose inputs are all in that summary."""
+        group_of, in_seqs, nodes = self.group_of, self.in_seqs, self.nodes
+        drawn = [g < 0 for g in group_of]
+        for gi, g in enumerate(self.groups):
+            for s in g.members:
+                r = nodes[s]
+                if r.detached_from is not None or r.grad_of is not None:
+                    drawn[s] = True
+                    continue
+                for a in in_seqs[s]:
+                    if group_of[a] != gi:
+                        drawn[s] = True
+                        break
+        return drawn
+
+    def _plain_edges(self, contrib: dict) -> None:
+        """_edges_of for every node of a big unfolded picture, in one loop:
+        tensor -> tensor edges, the gradient ones unlabelled."""
+        append, grad_attrs, in_seqs = self.edge_out.append, self.grad_attrs, self.in_seqs
+        fwd_tail = f" [{self.fwd_attrs}];" if self.fwd_attrs else ";"
+        for r in self.nodes:
+            s = r.seq
+            if r.kind == OP:
+                ins = in_seqs[s]
+                if len(ins) == 1:
+                    a = ins[0]
+                    append(f"  n{a} -> n{s}{fwd_tail}")
+                    if (s, 0) in contrib:
+                        append(f"  n{a} -> n{s} [{grad_attrs}];")
+                else:
+                    for pos, a in enumerate(ins):
+                        append(f"  n{a} -> n{s}{fwd_tail}")
+                        if (s, pos) in contrib:
+                            append(f"  n{a} -> n{s} [{grad_attrs}];")
+            if r.detached_from is not None or r.grad_of is not None:
+                self._links(r)
 
     def _edges_of(self, r: NodeRecord, contrib: dict) -> None:
         s = r.seq
-        if r.kind == OP and not self.groups and self.grad_label == "xlabel" and self.compact:
-            # the hot path of big unfolded graphs: tensor -> tensor edges
-            append, fwd, grad_on = self.edge_out.append, self.fwd_attrs, self.show != "forward"
-            fwd_tail = f" [{fwd}];" if fwd else ";"
-            for pos, a in enumerate(self.in_seqs[s]):
-                append(f"  n{a} -> n{s}{fwd_tail}")
-                if grad_on:
-                    flowed = contrib.get((s, pos))
-                    if flowed is not None:
-                        append(f'  n{a} -> n{s} [{self.grad_attrs} '
-                               f'xlabel="{self._grad_label(flowed)}"];')
-            if r.detached_from is not None or r.grad_of is not None:
-                self._links(r)
-            return
         if r.kind == OP:
             fwd, grad_on = self.fwd_attrs, self.show != "forward"
             op = self._oid(s)
@@ -863,12 +956,8 @@ class _Builder:
                 if grad_on:
                     flowed = contrib.get((s, pos))
                     if flowed is not None:
-                        label = self._grad_label(flowed)
-                        if self.grad_label == "label":
-                            self._edge(src, op, self._view_id(self.grad_attrs, s, pos), label)
-                        else:
-                            self._edge(src, op, self._view_id(
-                                f'{self.grad_attrs} xlabel="{label}"', s, pos))
+                        self._edge(src, op, self._view_id(self.grad_attrs, s, pos),
+                                   self._grad_label(flowed) if self.labelled else "")
             if not self.compact:
                 out = self._tid(s)
                 self._edge(op, out, fwd)
@@ -903,17 +992,19 @@ class _Builder:
         if src == dst:
             return
         cut = f"cut{r.seq}"
+        caption = "value shared,\ngradient stops"
+        text = esc("✂ " + how) if self.labelled else esc(f"✂ {how}\n{caption}")
         self._place(r.no_grad, f'{cut} [shape=plaintext fontsize=13 fontcolor="{th.detach}" '
-                               f'class="detach" label="{esc("✂ " + how)}"];')
+                               f'class="detach" label="{text}"];')
         line = f'style=dashed color="{th.detach}" fontcolor="{th.detach}" penwidth=1.8'
         self._edge(src, cut, line + ' dir=both arrowhead=none arrowtail=tee class="detach"')
-        self._edge(cut, dst, line + ' class="detach"', esc("value shared,\ngradient stops"))
+        self._edge(cut, dst, line + ' class="detach"', esc(caption))
 
     def _grad_label(self, items: list) -> str:
         items = items[-PASSES_SHOWN:]
         if not self.multi:
-            return esc("grad " + fmt(items[0][1]))
-        return esc("\n".join(f"grad #{k}: {fmt(g)}" for k, g in items))
+            return esc("grad " + self.fmt(items[0][1]))
+        return esc("\n".join(f"grad #{k}: {self.fmt(g)}" for k, g in items))
 
     def _seeds(self) -> None:
         for ev in self.passes:
@@ -981,7 +1072,7 @@ class _Builder:
         ]
         grad = (f'dir=back arrowtail={th.gradient_arrow} style={th.gradient_style} '
                 f'color="{th.gradient}" fontcolor="{th.gradient}"')
-        out += [
+        edges = [
             '    lg_param -> lg_op [label="forward:\\nvalue"];',
             f'    lg_param -> lg_op [{grad} label="gradient\\ncontribution"];',
             "    lg_const -> lg_op;",
@@ -998,6 +1089,16 @@ class _Builder:
             "    lg_folded -> lg_error [style=invis];",
             "    lg_pruned -> lg_nograd [style=invis];",
         ]
+        if not self.labelled:
+            # no edge may carry a label here (see LABELLED_EDGES): the
+            # captions of the legend's edges are one text instead
+            edges = [re.sub(r' ?label="[^"]*"', "", e).replace(" []", "") for e in edges]
+            text = _lines(["edges: dark, down: forward (the value)",
+                           "orange, arrow back up: gradient", "dashed with a bar: detach cut",
+                           "dotted: .grad link"], LEFT)
+            out.append(f'    lg_edges [shape=plaintext fontcolor="{th.muted}" label="{text}"];')
+            edges.append("    lg_nograd -> lg_edges [style=invis];")
+        out += edges
         out.append("  }")
 
 
