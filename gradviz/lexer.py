@@ -2,12 +2,14 @@
 
 One compiled master regex cuts the whole source into contiguous pieces (every
 character belongs to exactly one piece, the last alternative catches anything
-else), so ``findall`` does the scanning in C and the Python loop only
-classifies each piece by its first character through a precomputed table.
-On top of that a small state machine turns line starts into INDENT/DEDENT,
-drops newlines inside brackets and after a trailing backslash (implicit and
-explicit line joining, as in Python) and tracks open brackets so an unclosed
-or mismatched one is reported where it was opened.
+else, and a piece takes the spaces after it), so ``findall`` does the
+scanning in C. What a piece is does not depend on where it is, so the Python
+loop classifies each distinct piece once (a program repeats its names,
+operators and indentation) and then only looks it up. On top of that a small
+state machine turns line starts into INDENT/DEDENT, drops newlines inside
+brackets and after a trailing backslash (implicit and explicit line joining,
+as in Python) and tracks open brackets so an unclosed or mismatched one is
+reported where it was opened.
 
 The parser reads the raw 6-tuples from :func:`scan` (a tuple is much cheaper
 to build than an object, and a 30,000-line program has ~300,000 tokens);
@@ -69,30 +71,40 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
 MISSING_OPERATOR = frozenset(   # found right after a whole expression
     (NAME, NUMBER, STRING, "(", "["))
 
-_MASTER = re.compile(
-    r"""
-    [ \t\f]+                                    # spaces
-  | [^\W\d]\w*                                  # name or keyword
-  | [0-9][\w.]*(?:(?<=[eE])[+-][0-9]\w*)?       # number, validated later
-  | \.[0-9][\w.]*(?:(?<=[eE])[+-][0-9]\w*)?     # number like .5
-  | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | ->
-  | [-+*/@%&|^~<>=,:.;()\[\]{}]                 # one-character operators, brackets
-  | \r\n | [\r\n]                               # newline
-  | \#[^\r\n]*                                  # comment
-  | ''' | \"\"\"                                # triple quote (unsupported)
-  | '[^'\\\r\n]*(?:\\[^\r\n][^'\\\r\n]*)*'      # string
-  | "[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"
-  | \\(?:\r\n|[\r\n])?                          # line continuation (or a stray backslash)
-  | .                                           # anything else: a bad character
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+# every operator and bracket the lexer makes a token of, and every kind of token
+OPERATORS = frozenset(("**", "**=", "//", "//=", "<<", "<<=", ">>", ">>=", "->",
+                       *(c + "=" for c in "-+*/@%&|^:=!<>"), *"-+*/@%&|^~<>=,:.;()[]{}"))
+KINDS = frozenset((NAME, NUMBER, STRING, NEWLINE, INDENT, DEDENT, EOF)) | KEYWORDS | OPERATORS
+
+# Quantifiers are possessive (*+): no piece ever needs to give characters back,
+# and the engine then keeps no backtracking state.
+_PIECES = r"""
+    (?: [^\W\d]\w*+                                 # name or keyword
+      | [0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?     # number, validated later
+      | \.[0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?   # number like .5
+      | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | ->
+      | [-+*/@%&|^~<>=,:.;()\[\]{}]                 # one-character operators, brackets
+      | \r\n | [\r\n]                               # newline
+      | \#[^\r\n]*+                                 # comment
+      | ''' | \"\"\"                                # triple quote (unsupported)
+      | '[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'    # string
+      | "[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*"
+      | \\(?:\r\n|[\r\n])?                          # line continuation (or a stray backslash)
+      | [ \t\f]                                     # spaces at the start of the source
+      | .                                           # anything else: a bad character
+    ) [ \t\f]*+                                     # with the spaces after it
+    """
+_MASTER = re.compile(_PIECES, re.VERBOSE | re.DOTALL)
+# the same for a source that is all ASCII (most are): it cuts the same pieces,
+# faster, as \w then needs no Unicode tables
+_MASTER_ASCII = re.compile(_PIECES, re.VERBOSE | re.DOTALL | re.ASCII)
 _ESCAPE = re.compile(r"\\(.)")
 _LINE_END = re.compile(r"[\r\n]|\Z")
 
 # classes of a piece's first character; the real tokens' classes come first
 _NAME, _OP, _NUM, _DOT, _OPEN, _CLOSE, _STR, _WS, _NL, _COMMENT, _BACKSLASH, _BANG, _ODD = \
     range(13)
+_TOKEN = 13   # the class of a whole piece that is a name, operator, number or string
 _CLASS: dict[str, int] = {" ": _WS, "\t": _WS, "\f": _WS, "\n": _NL, "\r": _NL, "#": _COMMENT,
                           "'": _STR, '"': _STR, "\\": _BACKSLASH, ".": _DOT, "!": _BANG}
 _CLASS.update(dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", _NAME))
@@ -171,74 +183,53 @@ def scan(source: str) -> list[tuple]:
     """The tokens of ``source`` as plain ``(kind, text, value, line, col, end_col)`` tuples."""
     toks: list[tuple] = []
     append = toks.append
-    classify = _CLASS.get
-    kind_of_name = _KIND_OF_NAME.get
-    line, pos, base = 1, 0, -1   # base: offset just before the current line (col = pos - base)
+    # What each piece met so far is, by its text (see _piece): the names,
+    # operators, numbers and strings in ``tokens``, the others in ``others``
+    tokens: dict[str, tuple] = {}
+    others: dict[str, tuple] = {}
+    token = tokens.get
+    line, col, base = 1, 1, -1   # col: of the next piece; base: the offset just before its line
     brackets: list[tuple] = []   # (open char, line, col) of the brackets still open
     indents = [0]
     bol = True                   # at the start of a logical line: indentation matters
     indent = 0
-    for text in _MASTER.findall(source):
-        n = len(text)
-        cls = classify(text[0], _ODD)
-        if cls == _WS:
-            if bol:
-                indent = len(text.expandtabs(TAB_SIZE)) if "\t" in text else n
-            pos += n
-            continue
-        col = pos - base
-        pos += n
-        if cls <= _STR or (cls == _ODD and text.isidentifier()):
-            if bol:
-                bol = False
-                if indent != indents[-1]:
-                    _indentation(indent, indents, append, line, col)
-            if cls == _NAME:
-                append((kind_of_name(text, NAME), text, None, line, col, col + n))
-            elif cls == _OP:
-                append((text, text, None, line, col, col + n))
-            elif cls == _NUM or (cls == _DOT and n > 1):
-                if text.isdigit():
-                    try:
-                        value = int(text)
-                    except ValueError:
-                        raise _error(f"integer literal too long ({n} digits)", line, col,
-                                     col + n, "write big numbers in float form, like 1e300",
-                                     kind=LIMIT) from None
-                else:
-                    value = _number(text, line, col)
-                append((NUMBER, text, value, line, col, col + n))
-            elif cls == _DOT:
-                append((".", ".", None, line, col, col + 1))
-            elif cls == _OPEN:
-                brackets.append((text, line, col))
-                append((text, text, None, line, col, col + 1))
+    for piece in (_MASTER_ASCII if source.isascii() else _MASTER).findall(source):
+        tok = token(piece)
+        if tok is None:
+            tok = others.get(piece)
+            if tok is None:       # met for the first time (the error, for a bad piece)
+                tok = _piece(piece, source, line, col, base)
+                (tokens if tok[5] == _TOKEN else others)[piece] = tok
+            cls = tok[5]
+            if cls == _NL or cls == _BACKSLASH:
+                if cls == _NL and not bol and not brackets:
+                    append((NEWLINE, "\n", None, line, col, col + 1))
+                    bol = True
+                # the next line starts after the newline; the piece ends with its indentation
+                line += 1
+                base += col + tok[4] - tok[3] - 1
+                col = tok[3] + 1
+                if bol:
+                    indent = tok[2]
+                continue
+            if cls == _OPEN:
+                brackets.append((tok[1], line, col))
             elif cls == _CLOSE:
-                _close(text, brackets, line, col)
-                append((text, text, None, line, col, col + 1))
-            elif cls == _STR:
-                append((STRING, text, _string(text, source, line, col, base), line, col, col + n))
-            else:   # a name that starts with a non-ASCII letter
-                append((NAME, text, None, line, col, col + n))
-        elif cls == _NL:
-            if not bol and not brackets:
-                append((NEWLINE, "\n", None, line, col, col + 1))
-                bol = True
-            line += 1
-            base = pos - 1
-            indent = 0
-        elif cls == _COMMENT:
-            pass
-        elif cls == _BACKSLASH and n > 1:
-            line += 1
-            base = pos - 1
-            if bol:
-                indent = 0
-        elif cls == _BANG and text == "!=":
-            append((text, text, None, line, col, col + n))
-        else:
-            raise _bad_piece(text, line, col)
-    col = pos - base
+                _close(tok[1], brackets, line, col)
+            elif cls != _TOKEN:
+                if cls == _WS:    # only at the very start: every other piece takes its spaces
+                    indent = tok[2]
+                elif cls == _BANG:    # '!=', whose indentation goes to the next token
+                    append((tok[0], tok[1], None, line, col, col + tok[3]))
+                col += tok[4]
+                continue
+        kind, text, value, width, size, _ = tok
+        if bol:
+            bol = False
+            if indent != indents[-1]:
+                _indentation(indent, indents, append, line, col)
+        append((kind, text, value, line, col, col + width))
+        col += size
     if brackets:
         opener, oline, ocol = brackets[-1]
         raise _error(f"'{opener}' was never closed", oline, ocol, ocol + 1,
@@ -250,6 +241,65 @@ def scan(source: str) -> list[tuple]:
         append((DEDENT, "", None, line, col, col))
     append((EOF, "", None, line, col, col))
     return toks
+
+
+def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
+    """What a piece is, wherever it is: ``(kind, text, value, width, size,
+    class)``, where text is the piece without the spaces after it, width the
+    length of text and size the piece's. A newline's (or a line
+    continuation's) value is the width of the indentation after it and its
+    width the number of characters of that indentation. For a bad piece, this
+    raises its error, which says where it is."""
+    size = len(piece)
+    cls = _CLASS.get(piece[0], _ODD)
+    if cls == _NL:
+        spaces = piece.lstrip("\r\n")
+        return NEWLINE, "\n", _width(spaces), len(spaces), size, _NL
+    if cls == _WS:
+        return None, piece, _width(piece), size, size, _WS
+    text = piece.rstrip(" \t\f")
+    n = len(text)
+    if cls == _OPEN or cls == _CLOSE:
+        return text, text, None, 1, size, cls
+    if cls <= _STR or (cls == _ODD and text.isidentifier()):
+        kind, text, value = _token(cls, text, source, line, col, base)
+        return kind, text, value, n, size, _TOKEN
+    if cls == _COMMENT:
+        return None, text, None, n, size, _COMMENT
+    if cls == _BACKSLASH and n > 1:
+        spaces = piece[n:]
+        return None, text, _width(spaces), len(spaces), size, _BACKSLASH
+    if cls == _BANG and text == "!=":
+        return text, text, None, n, size, _BANG
+    raise _bad_piece(text, line, col)
+
+
+def _token(cls: int, text: str, source: str, line: int, col: int, base: int) -> tuple:
+    """(kind, text, value) of a name, operator, number or string piece (its
+    text without the spaces after it), or the error for a bad one."""
+    if cls == _NAME:
+        return _KIND_OF_NAME.get(text, NAME), text, None
+    if cls == _OP:
+        return text, text, None
+    n = len(text)
+    if cls == _NUM or (cls == _DOT and n > 1):
+        if text.isdigit():
+            try:
+                return NUMBER, text, int(text)
+            except ValueError:
+                raise _error(f"integer literal too long ({n} digits)", line, col, col + n,
+                             "write big numbers in float form, like 1e300", kind=LIMIT) from None
+        return NUMBER, text, _number(text, line, col)
+    if cls == _DOT:
+        return ".", ".", None
+    if cls == _STR:
+        return STRING, text, _string(text, source, line, col, base)
+    return NAME, text, None   # a name that starts with a non-ASCII letter
+
+
+def _width(spaces: str) -> int:
+    """The width of indentation, tabs to the next multiple of TAB_SIZE."""
+    return len(spaces.expandtabs(TAB_SIZE)) if "\t" in spaces else len(spaces)
 
 
 def _indentation(indent: int, indents: list, append, line: int, col: int) -> None:

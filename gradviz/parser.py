@@ -32,6 +32,10 @@ LBP = {"==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
 # left-associative operators parse their right operand one level tighter;
 # ** is right-associative and takes a unary expression on its right
 RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
+# LBP for every kind of token, so that the Pratt loop indexes instead of
+# calling .get: 0 for a token that does not extend an expression, -1 for an
+# operator Python has and gradviz does not (the loop stops there and says so)
+BP = dict.fromkeys(lexer.KINDS, 0) | dict.fromkeys(UNSUPPORTED_OPERATORS, -1) | LBP
 COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
 AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
 CONSTANTS = {"True": True, "False": False, "None": None}
@@ -45,9 +49,12 @@ TARGET_HINTS = {
                "x.requires_grad_(True) or x.grad.zero_()",
     Subscript: "item assignment is not supported; build a new tensor instead"}
 
-
-# the parser's hot constructors, under short names
-_Name, _Num, _BinOp, _Attribute, _Call, _Assign = Name, Num, BinOp, Attribute, Call, Assign
+# The most frequent nodes (names, numbers, operators, attributes, calls,
+# assignments) are made as _make(Name) with their fields set one by one: a
+# dataclass's __init__ is a Python call, which doubles the cost of a node. A
+# name, number, string or constant gets the token it is made of through
+# syntax.py's _token alias, and its span is built when it is first read.
+_make = object.__new__
 # a Span made as tuple.__new__(Span, (line, col, end_line, end_col)): the same
 # object as Span(...) without the Python-level __new__ a NamedTuple has
 _new = tuple.__new__
@@ -121,10 +128,34 @@ class _Parser:
     def program(self) -> Program:
         """program := statement* EOF"""
         body: list = []
-        statement = self.statement
-        while self.toks[self.i][0] != EOF:
+        append = body.append
+        statement, expr = self.statement, self.expr
+        toks = self.toks
+        i = 0
+        while True:
+            first = toks[i]
+            kind = first[0]
+            if kind == NAME and toks[i + 1][0] == "=":
+                # `name = expr` alone on its line, most lines, without the general
+                # path's calls; anything else after expr is parsed again by it
+                self.i = i + 2
+                value = expr()
+                end = self.i
+                if toks[end][0] == NEWLINE:
+                    last = toks[end - 1]
+                    node = _make(Assign)
+                    node.target = first[1]
+                    node.value = value
+                    node.span = _new(Span, (first[3], first[4], last[3], last[5]))
+                    node.targets = ()
+                    append(node)
+                    i = self.i = end + 1
+                    continue
+                self.i = i
+            elif kind == EOF:
+                return Program(tuple(body), self.source)
             statement(body)
-        return Program(tuple(body), self.source)
+            i = self.i
 
     def statement(self, out: list) -> None:
         """statement := with_stmt | simple_line
@@ -183,8 +214,7 @@ class _Parser:
         if toks[self.i][0] == "=":
             raise _error(toks[self.i], "chained assignment (a = b = ...) is not supported",
                          "assign one name per line, or did you mean '=='?")
-        last = toks[self.i - 1]
-        return _Assign(target, value, _new(Span, (first[3], first[4], last[3], last[5])), names)
+        return Assign(target, value, self.span_from(first), names)
 
     @staticmethod
     def node_error(node, message: str, hint: str) -> GradvizError:
@@ -268,6 +298,8 @@ class _Parser:
         """expr := prefix (BINARY_OP expr | call | subscript | '.' NAME)*
         -- the Pratt loop: an operator extends the expression while its LBP > rbp
         prefix := NAME | NUMBER | unary | atom | paren | list"""
+        # self.i and self.depth are kept in locals, and written back before
+        # each call that reads them
         outer = self.depth
         depth = outer + 1
         toks = self.toks
@@ -275,48 +307,31 @@ class _Parser:
         first = toks[i]
         if depth > MAX_NESTING:
             raise _too_deep(first)
-        self.depth = depth
-        kind, text, value, line, col, end_col = first
+        kind, text, value, line, col, _ = first
         if kind == NAME:
-            left = _Name(text, _new(Span, (line, col, line, end_col)))
+            left = _make(Name)
+            left.id = text
+            left._token = first
             i += 1
         elif kind == NUMBER:
-            left = _Num(value, _new(Span, (line, col, line, end_col)))
+            left = _make(Num)
+            left.value = value
+            left._token = first
             i += 1
         else:
+            self.depth = depth
             left = PREFIX.get(kind, _Parser.bad_prefix)(self, first, rbp)
             i = self.i
         compared = False
-        while True:
-            tok = toks[i]
-            kind = tok[0]
-            bp = LBP.get(kind)
-            if bp is None or bp <= rbp:
-                if bp is None and kind in UNSUPPORTED_OPERATORS:
-                    what = f"'{kind}'" if kind in lexer.KEYWORDS else f"operator '{kind}'"
-                    raise _error(tok, f"{what} is not supported in expressions",
-                                 UNSUPPORTED_OPERATORS[kind])
-                break
+        tok = toks[i]
+        bp = BP[tok[0]]
+        while bp > rbp:
             depth += 1
             if depth > MAX_NESTING:
                 raise _too_deep(tok)
-            self.depth = depth
-            if kind == ".":
-                name = toks[i + 1]
-                if name[0] != NAME:
-                    self.i = i + 1
-                    raise self.expected("an attribute name after '.'",
-                                        hint="write a name after the '.', as in x.grad")
-                i += 2
-                left = _Attribute(left, name[1], _new(Span, (line, col, name[3], name[5])))
-                continue
-            self.i = i + 1
-            if kind == "(":
-                left = self.call(left, first, tok)
-            elif kind == "[":
-                left = self.subscript(left, first, tok)
-            else:
-                if kind in COMPARISONS:
+            kind = tok[0]
+            if bp < POSTFIX_BP:        # a binary operator
+                if bp == COMPARE_BP:
                     if compared:
                         raise _error(tok, "comparisons cannot be chained (a < b < c)",
                                      "compare two values at a time, e.g. a < b on one line "
@@ -324,18 +339,56 @@ class _Parser:
                     compared = True
                 right_bp = RBP[kind]
                 last = toks[i + 1]
-                after = toks[i + 2][0] if last[0] == NAME or last[0] == NUMBER else None
-                if after is not None and LBP.get(after, 0) <= right_bp:
+                leaf = last[0]
+                if (leaf == NAME or leaf == NUMBER) and BP[toks[i + 2][0]] <= right_bp:
                     # a lone name or number on the right: build it here, not by recursion
-                    leaf_span = _new(Span, (last[3], last[4], last[3], last[5]))
-                    right = _Name(last[1], leaf_span) if last[0] == NAME else \
-                        _Num(last[2], leaf_span)
-                    self.i = i + 2
+                    if leaf == NAME:
+                        right = _make(Name)
+                        right.id = last[1]
+                    else:
+                        right = _make(Num)
+                        right.value = last[2]
+                    right._token = last
+                    i += 2
                 else:
+                    self.i = i + 1
+                    self.depth = depth
                     right = self.expr(right_bp)
-                    last = toks[self.i - 1]
-                left = _BinOp(kind, left, right, _new(Span, (line, col, last[3], last[5])))
-            i = self.i
+                    i = self.i
+                    last = toks[i - 1]
+                node = _make(BinOp)
+                node.op = kind
+                node.left = left
+                node.right = right
+                node.span = _new(Span, (line, col, last[3], last[5]))
+                left = node
+            elif kind == ".":
+                name = toks[i + 1]
+                if name[0] != NAME:
+                    self.i = i + 1
+                    raise self.expected("an attribute name after '.'",
+                                        hint="write a name after the '.', as in x.grad")
+                node = _make(Attribute)
+                node.value = left
+                node.attr = name[1]
+                node.span = _new(Span, (line, col, name[3], name[5]))
+                left = node
+                i += 2
+            else:
+                self.i = i + 1
+                self.depth = depth
+                if kind == "(":
+                    left = self.call(left, first, tok)
+                else:
+                    left = self.subscript(left, first, tok)
+                i = self.i
+            tok = toks[i]
+            bp = BP[tok[0]]
+        if bp < 0:
+            kind = tok[0]
+            what = f"'{kind}'" if kind in lexer.KEYWORDS else f"operator '{kind}'"
+            raise _error(tok, f"{what} is not supported in expressions",
+                         UNSUPPORTED_OPERATORS[kind])
         self.i = i
         self.depth = outer
         return left
@@ -351,8 +404,10 @@ class _Parser:
     def atom(self, tok: tuple, rbp: int):
         """atom := STRING | 'True' | 'False' | 'None'"""
         self.i += 1
-        span = Span(tok[3], tok[4], tok[3], tok[5])
-        return Str(tok[2], span) if tok[0] == STRING else Const(CONSTANTS[tok[0]], span)
+        node = _make(Str if tok[0] == STRING else Const)
+        node.value = tok[2] if tok[0] == STRING else CONSTANTS[tok[0]]
+        node._token = tok
+        return node
 
     def paren(self, tok: tuple, rbp: int):
         """paren := '(' ')' | '(' expr ')' | '(' expr ',' [expr (',' expr)* [',']] ')'"""
@@ -393,12 +448,13 @@ class _Parser:
         toks = self.toks
         args: list = []
         keywords: list = []
-        while toks[self.i][0] != ")":
-            tok = toks[self.i]
+        tok = toks[self.i]
+        while tok[0] != ")":
             if tok[0] == NAME and toks[self.i + 1][0] == "=":
-                if any(k.name == tok[1] for k in keywords):
-                    raise _error(tok, f"keyword argument '{tok[1]}' repeated",
-                                 "give each keyword argument once")
+                for k in keywords:
+                    if k.name == tok[1]:
+                        raise _error(tok, f"keyword argument '{tok[1]}' repeated",
+                                     "give each keyword argument once")
                 self.i += 2
                 value = self.expr()
                 keywords.append(Keyword(tok[1], value, self.span_from(tok)))
@@ -407,14 +463,19 @@ class _Parser:
                              "put the positional arguments before the keyword arguments")
             else:
                 args.append(self.expr())
-            if toks[self.i][0] == ",":
+            tok = toks[self.i]
+            if tok[0] == ",":
                 self.i += 1
-            elif toks[self.i][0] != ")":
+                tok = toks[self.i]
+            elif tok[0] != ")":
                 raise self.expected("',' or ')'", open_tok)
-        close = toks[self.i]
         self.i += 1
-        return _Call(func, tuple(args), tuple(keywords),
-                     _new(Span, (first[3], first[4], close[3], close[5])))
+        node = _make(Call)
+        node.func = func
+        node.args = tuple(args)
+        node.keywords = tuple(keywords) if keywords else ()
+        node.span = _new(Span, (first[3], first[4], tok[3], tok[5]))
+        return node
 
     def subscript(self, value, first: tuple, open_tok: tuple) -> Subscript:
         """subscript := '[' index (',' index)* [','] ']'"""

@@ -4,6 +4,14 @@ Not named ast.py so it never shadows the standard library module. The nodes
 are treated as immutable but not declared frozen: a frozen dataclass's
 __init__ sets every field through object.__setattr__, which made building
 nodes most of the parse time of a long program.
+
+The span of a node made of one token (a name, number, string or constant) is
+built when it is first read: making a Span costs as much as making the node,
+and these spans, half of a program's, are read only to show an error. The
+parser stores the token itself, through the alias ``_token``, and the ``span``
+property turns it into a Span on first read and keeps it. ``Name("x",
+Span(...))`` still takes a Span, as usual. The other nodes' spans are read as
+the program runs, and are plain fields.
 """
 from __future__ import annotations
 
@@ -11,29 +19,48 @@ from dataclasses import dataclass
 
 from .errors import Span
 
+_new = tuple.__new__
+
+
+def _leaf_span(node) -> Span:
+    tok = node._token
+    if tok.__class__ is not Span:   # a lexer token: (kind, text, value, line, col, end_col)
+        tok = node._token = _new(Span, (tok[3], tok[4], tok[3], tok[5]))
+    return tok
+
+
+def leaf(cls):
+    """A syntax node made of one token: a slotted dataclass whose span is
+    built when first read (see the module's docstring)."""
+    cls = dataclass(slots=True)(cls)
+    slot = cls.__dict__["span"]      # the slot's own descriptor
+    cls._token = slot                # stores and reads the slot without the property
+    cls.span = property(_leaf_span, slot.__set__, doc="where the node is in the source")
+    return cls
+
 
 # ---- expressions -------------------------------------------------------
 
-@dataclass(slots=True)
+@leaf
 class Num:
     value: int | float
     span: Span
 
 
-@dataclass(slots=True)
+@leaf
 class Const:
     """True, False or None."""
     value: bool | None
     span: Span
 
 
-@dataclass(slots=True)
+@leaf
 class Str:
     value: str
     span: Span
 
 
-@dataclass(slots=True)
+@leaf
 class Name:
     id: str
     span: Span
