@@ -145,7 +145,14 @@ def _error(message: str, line: int, col: int, end_col: int, hint: str | None = N
 
 
 def _number(text: str, line: int, col: int) -> int | float:
-    """The value of a number piece that is not all digits (those are ints)."""
+    """The value of a number piece."""
+    if text.isdigit():
+        try:
+            return int(text)
+        except ValueError:
+            raise _error(f"integer literal too long ({len(text)} digits)", line, col,
+                         col + len(text), "write big numbers in float form, like 1e300",
+                         kind=LIMIT) from None
     try:
         if "." in text or "e" in text or "E" in text:
             return float(text)
@@ -198,7 +205,14 @@ def scan(source: str) -> list[tuple]:
         if tok is None:
             tok = others.get(piece)
             if tok is None:       # met for the first time (the error, for a bad piece)
-                tok = _piece(piece, source, line, col, base)
+                try:
+                    tok = _piece(piece, source, line, col, base)
+                except GradvizError:
+                    # a bad number or string that starts a line: a wrong
+                    # indentation before it is the first error
+                    if bol and _CLASS.get(piece[0]) in (_NUM, _DOT, _STR):
+                        _indentation(indent, indents, append, line, col)
+                    raise
                 (tokens if tok[5] == _TOKEN else others)[piece] = tok
             cls = tok[5]
             if cls == _NL or cls == _BACKSLASH:
@@ -212,15 +226,27 @@ def scan(source: str) -> list[tuple]:
                 if bol:
                     indent = tok[2]
                 continue
-            if cls == _OPEN:
-                brackets.append((tok[1], line, col))
-            elif cls == _CLOSE:
-                _close(tok[1], brackets, line, col)
-            elif cls != _TOKEN:
+            if cls == _OPEN or cls == _CLOSE:
+                if bol:
+                    bol = False
+                    if indent != indents[-1]:
+                        _indentation(indent, indents, append, line, col)
+                if cls == _OPEN:
+                    brackets.append((tok[1], line, col))
+                else:
+                    _close(tok[1], brackets, line, col)
+                append((tok[0], tok[1], None, line, col, col + 1))
+                col += tok[4]
+                continue
+            if cls != _TOKEN:
                 if cls == _WS:    # only at the very start: every other piece takes its spaces
                     indent = tok[2]
-                elif cls == _BANG:    # '!=', whose indentation goes to the next token
+                elif cls == _BANG:
+                    # '!=' leaves the start of a line to the next token, and the
+                    # spaces after it are that token's indentation
                     append((tok[0], tok[1], None, line, col, col + tok[3]))
+                    if bol and tok[4] > tok[3]:
+                        indent = tok[2]
                 col += tok[4]
                 continue
         kind, text, value, width, size, _ = tok
@@ -248,53 +274,40 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
     class)``, where text is the piece without the spaces after it, width the
     length of text and size the piece's. A newline's (or a line
     continuation's) value is the width of the indentation after it and its
-    width the number of characters of that indentation. For a bad piece, this
-    raises its error, which says where it is."""
+    width the number of characters of that indentation; the value of '!=' is
+    the width of the spaces after it. For a bad piece, this raises its error,
+    which says where it is."""
     size = len(piece)
     cls = _CLASS.get(piece[0], _ODD)
+    text = piece.rstrip(" \t\f")
+    n = len(text)
+    if cls == _NAME:
+        return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _TOKEN
+    if cls == _OP:
+        return text, text, None, n, size, _TOKEN
+    if cls == _NUM or (cls == _DOT and n > 1):
+        return NUMBER, text, _number(text, line, col), n, size, _TOKEN
     if cls == _NL:
         spaces = piece.lstrip("\r\n")
         return NEWLINE, "\n", _width(spaces), len(spaces), size, _NL
-    if cls == _WS:
-        return None, piece, _width(piece), size, size, _WS
-    text = piece.rstrip(" \t\f")
-    n = len(text)
     if cls == _OPEN or cls == _CLOSE:
         return text, text, None, 1, size, cls
-    if cls <= _STR or (cls == _ODD and text.isidentifier()):
-        kind, text, value = _token(cls, text, source, line, col, base)
-        return kind, text, value, n, size, _TOKEN
+    if cls == _DOT:
+        return ".", ".", None, 1, size, _TOKEN
+    if cls == _STR:
+        return STRING, text, _string(text, source, line, col, base), n, size, _TOKEN
+    if cls == _ODD and text.isidentifier():
+        return NAME, text, None, n, size, _TOKEN   # a name that starts with a non-ASCII letter
+    if cls == _WS:
+        return None, piece, _width(piece), size, size, _WS
     if cls == _COMMENT:
         return None, text, None, n, size, _COMMENT
     if cls == _BACKSLASH and n > 1:
         spaces = piece[n:]
         return None, text, _width(spaces), len(spaces), size, _BACKSLASH
     if cls == _BANG and text == "!=":
-        return text, text, None, n, size, _BANG
+        return text, text, _width(piece[n:]), n, size, _BANG
     raise _bad_piece(text, line, col)
-
-
-def _token(cls: int, text: str, source: str, line: int, col: int, base: int) -> tuple:
-    """(kind, text, value) of a name, operator, number or string piece (its
-    text without the spaces after it), or the error for a bad one."""
-    if cls == _NAME:
-        return _KIND_OF_NAME.get(text, NAME), text, None
-    if cls == _OP:
-        return text, text, None
-    n = len(text)
-    if cls == _NUM or (cls == _DOT and n > 1):
-        if text.isdigit():
-            try:
-                return NUMBER, text, int(text)
-            except ValueError:
-                raise _error(f"integer literal too long ({n} digits)", line, col, col + n,
-                             "write big numbers in float form, like 1e300", kind=LIMIT) from None
-        return NUMBER, text, _number(text, line, col)
-    if cls == _DOT:
-        return ".", ".", None
-    if cls == _STR:
-        return STRING, text, _string(text, source, line, col, base)
-    return NAME, text, None   # a name that starts with a non-ASCII letter
 
 
 def _width(spaces: str) -> int:
