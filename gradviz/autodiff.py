@@ -5,10 +5,17 @@ order, since every input is created before the op that uses it).
 """
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from .errors import RUNTIME, GradvizError
+from .ops.registry import unbroadcast
+from .tape import ELEMENTWISE_PARAMS, SCALAR_PARAMS
 from .tensor import Tensor
+
+_ND = np.ndarray
+_asarray = np.asarray
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved "
@@ -51,12 +58,11 @@ def seed_gradient(root: Tensor, gradient) -> tuple[np.ndarray, bool]:
 
 
 def _reachable(roots) -> list[Tensor]:
-    """Recorded nodes and grad-requiring leaves reachable from roots, in
-    decreasing creation order."""
+    """Recorded nodes and grad-requiring leaves reachable from roots (the
+    graph autograd.grad(inputs=...) prunes to the paths that reach them)."""
     seen = set()
     stack = [r for r in roots if r.requires_grad]
     found = []
-    # bound methods in locals: this loop runs once per node of the graph
     pop, push, mark, keep = stack.pop, stack.append, seen.add, found.append
     while stack:
         t = pop()
@@ -91,82 +97,140 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     """The reverse pass from roots with seed gradients.
 
     accumulate=True adds into leaves' .grad (backward); False returns the
-    gradients of `inputs` instead (autograd.grad). Returns (grads, pass_info)
-    where grads maps a tensor to its total gradient and pass_info is a plain
-    description of the pass for the record.
+    gradients of `inputs` instead (autograd.grad). Returns (grads, steps,
+    pruned, order): grads maps a tensor to its total gradient; steps are
+    (node, gradient, input, gradient sent, input, gradient sent, ...) in the
+    order of the pass (one flat tuple per node: a long pass keeps few
+    objects for the garbage collector to walk), pruned the (node, input)
+    edges it did not take, order the nodes it visited.
+
+    Nodes wait in a heap keyed by decreasing creation order, entered when
+    their first gradient arrives: every node that sends to a node was made
+    after it, so a node leaves the heap with its gradient complete, and the
+    pass touches only the nodes it reaches (no traversal or sort before).
+    A gradient in flight may be a numpy scalar: nodes whose forward ran on
+    scalars (Tape.apply, SCALAR_PARAMS) run their VJPs on scalars too.
+    (On a graph of 0-d tensors, numpy's per-call cost on 0-d arrays is most
+    of the time otherwise.)
     """
-    order = _reachable(roots)
+    wanted = set(inputs) if inputs is not None else None
+    needed = _between(_reachable(roots), wanted) if wanted is not None else None
     grads: dict = {}
+    heap = []              # -seq of the nodes waiting (ints compare fast)
+    waiting = {}           # -seq -> node
     for r, s in zip(roots, seeds):
-        grads[r] = grads[r] + s if r in grads else s
+        if r in grads:
+            grads[r] = grads[r] + s
+        elif r.requires_grad and (needed is None or r in needed):
+            grads[r] = s
+            heap.append(_wait(waiting, r))
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    order = []
     steps = []
     pruned = []
-    wanted = set(inputs) if inputs is not None else None
-    needed = _between(order, wanted) if wanted is not None else None
-    for node in order:
-        g = grads.get(node)
-        if g is None or (needed is not None and node not in needed):
-            continue
+    # This loop runs once per node of the graph: it is kept lean (no
+    # comprehension, no call that is not needed).
+    while heap:
+        node = waiting.pop(pop(heap))
+        order.append(node)
+        g = grads[node] if wanted is not None and node in wanted else grads.pop(node)
         if not node.recorded:                     # a leaf: AccumulateGrad
             if accumulate:
                 _accumulate(node, g)
             if record_steps:
-                steps.append((node, g, ()))
+                steps.append((node, g))
             continue
         if node.retains_grad:
             # PyTorch's retain_grad() hook fires in autograd.grad() too
             _accumulate(node, g)
         op = node.op
+        p = node.params
         # advanced indexing saves its index tensor (IndexBackward0); slicing does not
-        if node.freed and (op.saves or (node.params or {}).get("advanced")):
+        if node.freed and (op.saves or (p is not None and p.get("advanced"))):
             raise GradvizError(
                 FREED_MESSAGE, kind=RUNTIME,
                 hint="pass retain_graph=True to the first backward() to call it again on "
                      "the same graph, or recompute the forward pass before backward()")
         args = node.args
-        # (this runs once per node: no comprehension for one or two arguments)
-        if len(args) == 1:
-            a = args[0]
-            xs = [a.data if a.__class__ is Tensor else a]
-        elif len(args) == 2:
-            a, b = args
-            xs = [a.data if a.__class__ is Tensor else a, b.data if b.__class__ is Tensor else b]
+        # an elementwise op run without broadcasting or promotion (Tape.apply):
+        # its inputs have its shape and dtype, and so has what its VJPs send
+        same = p is ELEMENTWISE_PARAMS or p is SCALAR_PARAMS
+        if p is SCALAR_PARAMS:        # and it ran on numpy scalars: so do its VJPs
+            if g.__class__ is _ND:
+                g = g[()]
+            if not op.saves:          # its VJPs read no values (see OpDef.saves)
+                ans, xs = None, args
+            elif len(args) == 2:
+                a, b = args
+                ans = node.data[()]
+                xs = [a.data[()] if a.__class__ is Tensor else a,
+                      b.data[()] if b.__class__ is Tensor else b]
+            else:
+                ans, xs = node.data[()], [args[0].data[()]]
         else:
-            xs = [a.data if a.__class__ is Tensor else a for a in args]
-        p = node.params
-        ans = node.data
+            ans = node.data
+            if g.__class__ is not _ND:
+                g = _asarray(g)
+            if len(args) == 1:
+                a = args[0]
+                xs = [a.data if a.__class__ is Tensor else a]
+            elif len(args) == 2:
+                a, b = args
+                xs = [a.data if a.__class__ is Tensor else a,
+                      b.data if b.__class__ is Tensor else b]
+            else:
+                xs = [a.data if a.__class__ is Tensor else a for a in args]
         vjp = op.vjp
         variadic = op.variadic
         sent = []
-        for i, a in enumerate(args):
+        i = -1
+        for a in args:
+            i += 1
             if a.__class__ is not Tensor:
                 continue
-            if not (a.requires_grad and (a.recorded or a.meta is None or _tracked(a, node))):
+            # a requires grad, and did when node was recorded (_tracked, inline)
+            if not (a.requires_grad and (a.recorded or (m := a.meta) is None
+                                         or m.get("grad_since", -1) <= node.seq)):
                 pruned.append((node, a))
                 continue
             if needed is not None and a not in needed:
                 continue
             gi = vjp[0](g, ans, xs, p, i) if variadic else vjp[i](g, ans, xs, p)
-            x = a.data
-            if gi.__class__ is not np.ndarray:
-                gi = np.asarray(gi)
-            if gi.shape != x.shape:
-                gi = _unbroadcast(gi, x.shape)
-            if gi.dtype is not x.dtype and gi.dtype != x.dtype:
-                gi = gi.astype(x.dtype)
+            if not same:
+                x = a.data
+                if gi.__class__ is not _ND:
+                    gi = _asarray(gi)
+                if gi.shape != x.shape:
+                    gi = unbroadcast(gi, x.shape)
+                if gi.dtype is not x.dtype and gi.dtype != x.dtype:
+                    gi = gi.astype(x.dtype)
             prev = grads.get(a)
-            grads[a] = gi if prev is None else prev + gi
+            if prev is None:
+                grads[a] = gi
+                key = -a.seq              # _wait(waiting, a), inline
+                if waiting.setdefault(key, a) is not a:
+                    _wait(waiting, a)     # raises
+                push(heap, key)
+            else:
+                grads[a] = prev + gi
             if record_steps:
-                sent.append((a, gi))
+                sent += (a, gi)
         if record_steps:
-            steps.append((node, g, tuple(sent)))
-        if wanted is None or node not in wanted:
-            del grads[node]   # free memory early: a visited node's gradient is final
+            steps.append((node, g, *sent))
     if not retain_graph:
         for node in order:
-            if node.recorded and (needed is None or node in needed):
+            if node.recorded:
                 node.freed = True
     return grads, steps, pruned, order
+
+
+def _wait(waiting: dict, t: Tensor) -> int:
+    """Put t in waiting under its heap key, -seq (unique: one tape's order)."""
+    key = -t.seq
+    if waiting.setdefault(key, t) is not t:
+        raise RuntimeError(f"two tensors of one graph have the creation index {t.seq}")
+    return key
 
 
 def _between(order, inputs: set) -> set:
@@ -177,11 +241,6 @@ def _between(order, inputs: set) -> set:
         if t.recorded and any(a.__class__ is Tensor and a in needed for a in t.args):
             needed.add(t)
     return needed
-
-
-def _unbroadcast(g, shape):
-    from .ops.registry import unbroadcast
-    return unbroadcast(g, shape)
 
 
 def _accumulate(t: Tensor, g: np.ndarray):

@@ -291,11 +291,13 @@ def _unary(name):
     op = OPS[name]
 
     def f(rt, x):
-        x = _need_tensor(x, name)
+        # (once per op of most programs: the checks inline, the tape direct)
+        if x.__class__ is not Tensor:
+            _need_tensor(x, name)
         if name == "neg" and x.data.dtype.kind == "b":
             raise GradvizError("Negation, the `-` operator, on a bool tensor is not supported.",
                                hint="use ~x or logical_not")
-        return rt.apply(op, (x,))
+        return rt.tape.apply(op, (x,), None, rt.span)
     f.__name__ = name
     return f
 

@@ -70,6 +70,15 @@ def _user_arg_counts(msg: str) -> str:
         msg[m.end():]
 
 
+def _argument_error(name: str, exc: TypeError) -> GradvizError:
+    """A function called with arguments it does not take, in the user's terms."""
+    msg = str(exc).replace("f_", "").replace("m_", "")
+    msg = msg.split("() ", 1)[-1] if "() " in msg else msg
+    msg = _user_arg_counts(msg)
+    return GradvizError(f"{name}(): {msg}", kind=TYPE,
+                        hint="check the arguments (see `gradviz ops`)")
+
+
 def _bounded_int(v):
     if v.__class__ is int and v.bit_length() > MAX_INT_BITS:
         raise _int_too_large()
@@ -132,6 +141,10 @@ GLOBALS = _module_tree()
 # (names, looked up in OPS at each use: the registry may be changed at run time)
 _TENSOR_OPS = {sym: name for sym, name in BINARY_OPS.items() if sym != "**"}
 _NUMBER_OPS = {sym: name for sym, name in _TENSOR_OPS.items() if sym != "@"}
+_UNSET = object()       # "no such key", where None is a value
+# the node classes the hot paths test for, as module globals
+_Name, _Num = syntax.Name, syntax.Num
+_Assign, _AugAssign, _ExprStmt, _With = syntax.Assign, syntax.AugAssign, syntax.ExprStmt, syntax.With
 
 
 class Interpreter:
@@ -171,51 +184,59 @@ class Interpreter:
         deadline = time.monotonic() + timeout if timeout else None
         while frames:
             body, ctx = frames[-1]
-            stmt = next(body, None)
-            if stmt is None:
+            for stmt in body:     # (left at a `with`: its block goes on the stack)
+                span = stmt.span
+                self.line = span.line
+                if deadline is not None and time.monotonic() > deadline:
+                    raise timeout_error(timeout).at(span)
+                try:
+                    cls = stmt.__class__
+                    if cls is _Assign:
+                        self._assign(stmt)
+                    elif cls is _ExprStmt:
+                        self.eval(stmt.value)
+                    elif cls is _With:
+                        saved = (self.tape.grad_enabled, self.tape.no_grad_block)
+                        self._enter_with(stmt)
+                        frames.append((iter(stmt.body), saved))
+                        break
+                    elif cls is _AugAssign:
+                        self._augassign(stmt)
+                    elif cls is syntax.Import:
+                        self._import(stmt)
+                    else:
+                        raise GradvizError(f"unsupported statement {cls.__name__}",
+                                           kind=RUNTIME)
+                except GradvizError as exc:
+                    raise exc.at(span)
+                # These come only from the program's own values, never from a
+                # bug: numbers too large for a tensor or a float, lists built
+                # inside lists thousands of times (the AST itself is bounded by
+                # the parser), sizes within the limits that still do not fit in
+                # memory.
+                except OverflowError as exc:
+                    raise GradvizError(f"a number is out of range: {exc}", kind=VALUE,
+                                       span=span, hint=NUMBER_RANGE_HINT) from None
+                except RecursionError:
+                    raise GradvizError("the values in this statement are nested too deeply "
+                                       "(lists inside lists)", kind=LIMIT, span=span,
+                                       hint="build flatter lists, or a tensor") from None
+                except MemoryError:
+                    raise GradvizError("out of memory", kind=LIMIT, span=span,
+                                       hint="make the tensors smaller, or lower "
+                                            "--max-elements so that the limit catches "
+                                            "them first") from None
+            else:                 # the block is done
                 frames.pop()
                 if ctx is not None:
                     self.tape.grad_enabled, self.tape.no_grad_block = ctx
-                continue
-            self.line = stmt.span.line
-            if deadline is not None and time.monotonic() > deadline:
-                raise timeout_error(timeout).at(stmt.span)
-            try:
-                cls = stmt.__class__
-                if cls is syntax.Assign:
-                    self._assign(stmt)
-                elif cls is syntax.ExprStmt:
-                    self.eval(stmt.value)
-                elif cls is syntax.With:
-                    saved = (self.tape.grad_enabled, self.tape.no_grad_block)
-                    self._enter_with(stmt)
-                    frames.append((iter(stmt.body), saved))
-                elif cls is syntax.AugAssign:
-                    self._augassign(stmt)
-                elif cls is syntax.Import:
-                    self._import(stmt)
-                else:
-                    raise GradvizError(f"unsupported statement {cls.__name__}", kind=RUNTIME)
-            except GradvizError as exc:
-                raise exc.at(stmt.span)
-            # These come only from the program's own values, never from a bug:
-            # numbers too large for a tensor or a float, lists built inside
-            # lists thousands of times (the AST itself is bounded by the
-            # parser), sizes within the limits that still do not fit in memory.
-            except OverflowError as exc:
-                raise GradvizError(f"a number is out of range: {exc}", kind=VALUE,
-                                   span=stmt.span, hint=NUMBER_RANGE_HINT) from None
-            except RecursionError:
-                raise GradvizError("the values in this statement are nested too deeply "
-                                   "(lists inside lists)", kind=LIMIT, span=stmt.span,
-                                   hint="build flatter lists, or a tensor") from None
-            except MemoryError:
-                raise GradvizError("out of memory", kind=LIMIT, span=stmt.span,
-                                   hint="make the tensors smaller, or lower --max-elements "
-                                        "so that the limit catches them first") from None
 
     def _assign(self, stmt):
-        value = self.eval(stmt.value)
+        node = stmt.value
+        try:                      # self.eval(node), without its call
+            value = _EVAL[node.__class__](self, node)
+        except GradvizError as exc:
+            raise exc.at(node.span)
         if stmt.targets:
             try:
                 items = tuple(value)
@@ -226,8 +247,11 @@ class Interpreter:
                                    f"{len(items)}", kind=VALUE)
             for name, v in zip(stmt.targets, items):
                 self._bind(name, v)
-        else:
-            self._bind(stmt.target, value)
+        else:                     # self._bind(stmt.target, value)
+            name = stmt.target
+            self.env[name] = value
+            if value.__class__ is Tensor and value.name is None:
+                value.name = name
 
     def _bind(self, name, value):
         # shadowing a function name is allowed, as in Python
@@ -317,14 +341,64 @@ class Interpreter:
         v = GLOBALS.get(name)
         if v is not None:
             return v
-        raise GradvizError(f"name '{name}' is not defined", kind=NAME,
+        raise GradvizError(f"name '{name}' is not defined", kind=NAME, span=node.span,
                            hint=did_you_mean(name, list(self.env) + list(GLOBALS))
                            or "assign it first (name = ...) or check the spelling")
 
+    def _operand(self, node):
+        """self.eval(node), with a name or a number read in place (the leaves
+        of most expressions: no call for them)."""
+        cls = node.__class__
+        if cls is _Name:
+            v = self.env.get(node.id)
+            return v if v is not None else self._name(node)
+        if cls is _Num:
+            return node.value
+        return self.eval(node)
+
     def _binop(self, node):
-        left = self.eval(node.left)
-        right = self.eval(node.right)
-        return self.binary(node.op, left, right, node.span)
+        # self._operand(node.left) and (node.right), in place: this runs once
+        # per operator of the program
+        a = node.left
+        cls = a.__class__
+        if cls is _Name:
+            v = self.env.get(a.id)
+            a = v if v is not None else self._name(a)
+        elif cls is _Num:
+            a = a.value
+        else:
+            try:
+                a = _EVAL[cls](self, a)
+            except GradvizError as exc:
+                raise exc.at(a.span)
+        b = node.right
+        cls = b.__class__
+        if cls is _Name:
+            v = self.env.get(b.id)
+            b = v if v is not None else self._name(b)
+        elif cls is _Num:
+            b = b.value
+        else:
+            try:
+                b = _EVAL[cls](self, b)
+            except GradvizError as exc:
+                raise exc.at(b.span)
+        sym = node.op
+        if a.__class__ is Tensor:
+            # the common cases, fast: tensor op tensor, tensor op number (binary()
+            # gives the same op for them)
+            cls = b.__class__
+            if cls is Tensor:
+                name = _TENSOR_OPS.get(sym)
+                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
+                    self.span = span = node.span
+                    return self.tape.apply(OPS[name], (a, b), None, span)
+            elif cls is float or cls is int:
+                name = _NUMBER_OPS.get(sym)
+                if name is not None:
+                    self.span = span = node.span
+                    return self.tape.apply(OPS[name], (a, b), None, span)
+        return self.binary(sym, a, b, node.span)
 
     def binary(self, sym, a, b, span=None):
         """An operator on two values: an op when a tensor is involved."""
@@ -420,32 +494,46 @@ class Interpreter:
         raise GradvizError(f"bad operand for unary {node.op}: {self._kind(v)}", kind=TYPE)
 
     def _call(self, node):
-        fn = self.eval(node.func)
+        func = node.func
+        if func.__class__ is _Name:       # most often one of torch's (GLOBALS)
+            fn = self.env.get(func.id, _UNSET)
+            if fn is _UNSET:
+                fn = GLOBALS.get(func.id, _UNSET)
+                if fn is _UNSET:
+                    fn = self._name(func)    # raises the NameError
+        else:
+            fn = self.eval(func)
         args = []
-        for a in node.args:
-            args.append(self.eval(a))
-        kwargs = {}
-        for kw in node.keywords:
-            kwargs[kw.name] = self.eval(kw.value)
+        for a in node.args:               # self._operand(a), in place
+            cls = a.__class__
+            if cls is _Name:
+                v = self.env.get(a.id)
+                args.append(v if v is not None else self._name(a))
+            elif cls is _Num:
+                args.append(a.value)
+            else:
+                try:
+                    args.append(_EVAL[cls](self, a))
+                except GradvizError as exc:
+                    raise exc.at(a.span)
+        kwargs = None
+        if node.keywords:
+            kwargs = {}
+            for kw in node.keywords:
+                kwargs[kw.name] = self.eval(kw.value)
         self.span = node.span
-        if fn.__class__ is BoundMethod:
-            return self._invoke(fn.name, fn.impl, (fn.obj, *args), kwargs)
-        if fn.__class__ is Function:
-            return self._invoke(fn.name, fn.impl, args, kwargs)
-        raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
-
-    def _invoke(self, name, impl, args, kwargs):
+        cls = fn.__class__
+        if cls is BoundMethod:
+            args.insert(0, fn.obj)
+        elif cls is not Function:
+            raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
         try:
-            return impl(self, *args, **kwargs)
+            return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except TypeError as exc:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
-                msg = str(exc).replace("f_", "").replace("m_", "")
-                msg = msg.split("() ", 1)[-1] if "() " in msg else msg
-                msg = _user_arg_counts(msg)
-                raise GradvizError(f"{name}(): {msg}", kind=TYPE,
-                                   hint="check the arguments (see `gradviz ops`)") from None
+                raise _argument_error(fn.name, exc) from None
             raise
 
     def _attribute(self, node):

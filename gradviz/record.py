@@ -124,11 +124,7 @@ class Record:
         for ev in self.raw_events:
             if ev["kind"] in ("backward", "grad"):
                 ev = dict(ev)
-                # (once per node of the pass: most nodes send to one input)
-                ev["steps"] = [{"node": n.seq, "grad": g,
-                                "sent": [(sent[0][0].seq, sent[0][1])] if len(sent) == 1 else
-                                [(a.seq, ga) for a, ga in sent]}
-                               for n, g, sent in ev["steps"]]
+                ev["steps"] = [_step(st) for st in ev["steps"]]
                 ev["pruned"] = [(n.seq, a.seq) for n, a in ev["pruned"]]
             out.append(ev)
         return out
@@ -264,6 +260,26 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
 
 
 _NO_META: dict = {}     # read only: the meta of a tensor that has none
+_ND = np.ndarray
+_asarray = np.asarray
+
+
+def _array(v) -> np.ndarray:
+    # the engine may pass numpy scalars between 0-d nodes; the record holds arrays
+    return v if v.__class__ is _ND else _asarray(v)
+
+
+def _step(st: tuple) -> dict:
+    """A step of a reverse pass as plain data. The engine's steps are flat,
+    (node, grad, input, grad sent, ...); a recorded (create_graph) pass's
+    are (node, grad, ((input, grad sent), ...))."""
+    if len(st) == 3:
+        sent = [(a.seq, _array(ga)) for a, ga in st[2]]
+    elif len(st) == 4:          # (once per node of the pass: most send to one input)
+        sent = [(st[2].seq, _array(st[3]))]
+    else:
+        sent = [(st[k].seq, _array(st[k + 1])) for k in range(2, len(st), 2)]
+    return {"node": st[0].seq, "grad": _array(st[1]), "sent": sent}
 
 
 def _display_params(p) -> dict:

@@ -25,37 +25,48 @@ def run_source(text: str, filename: str = "<string>", stdout=None, limits=None,
     given, is called with the Interpreter just before it runs (the CLI's
     progress line reads its ``line`` from another thread)."""
     out = sys.stdout if stdout is None else stdout
-    try:
-        program = parse(text, filename)
-    except GradvizError as exc:
-        exc.source, exc.filename = text, filename
-        raise
     recorder = None
     if options is not None and options.forward_mode:
         options, recorder = _with_forward_mode(options)
-    rt = Interpreter(text, _Tee(out), limits, options)
-    if observer is not None:
-        observer(rt)
-    error = None
-    # NaN and inf are values a learner should see (the CLI counts them after
-    # the run), not numpy warnings on stderr
-    with np.errstate(all="ignore"), warnings.catch_warnings(), gc_paused():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    # One pause of the cyclic collector for parse, run and record (see
+    # gcpause): the syntax tree is dropped inside it, so the collection that
+    # ends it walks only what the record keeps.
+    with gc_paused():
         try:
-            rt.run(program)
+            program = parse(text, filename)
         except GradvizError as exc:
-            error = exc
-        except Exception as exc:
-            exc.gradviz_line = rt.line
-            exc.add_note(f"(while running line {rt.line} of {filename})")
+            exc.source, exc.filename = text, filename
             raise
-    record = _make_record(rt, text, filename, error, program)
+        rt = Interpreter(text, _Tee(out), limits, options)
+        if observer is not None:
+            observer(rt)
+        error = None
+        # NaN and inf are values a learner should see (the CLI counts them
+        # after the run), not numpy warnings on stderr
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                rt.run(program)
+            except GradvizError as exc:
+                error = exc
+            except Exception as exc:
+                exc.gradviz_line = rt.line
+                exc.add_note(f"(while running line {rt.line} of {filename})")
+                raise
+        record = _make_record(rt, text, filename, error, program)
+        del program, rt
     if recorder is not None:
         record.forward_mode = recorder.result(record)
     if error is not None:
         error.record = record
         error.source, error.filename = text, filename
-        raise error
+        try:
+            raise error
+        finally:
+            # this frame, which the error's traceback holds, must not hold the
+            # error: a cycle that only the cyclic collector could free, with
+            # the whole record in it
+            error = None
     return record
 
 

@@ -25,6 +25,14 @@ _DEFAULT = {0: _BOOL, 1: _I64, 2: _F32}
 # the params of an op called without keyword parameters: one shared, read-only
 # empty mapping instead of a new dict per op
 NO_PARAMS = MappingProxyType({})
+# the same, marking how an op without parameters ran (see OpDef.scalar), for
+# backward: ELEMENTWISE_PARAMS, without broadcasting or promotion (its tensor
+# arguments have its shape and dtype, and so have their gradients);
+# SCALAR_PARAMS, that and on numpy scalars (its VJPs can run on them too)
+ELEMENTWISE_PARAMS = MappingProxyType({})
+SCALAR_PARAMS = MappingProxyType({})
+_asarray = np.asarray
+_new_tensor = object.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +134,18 @@ class Tape:
         # copy), so the record shows what each tensor held when it was made
         self.snapshots: dict[int, np.ndarray] = {}
         self.grad_tensors: list[Tensor] = []   # .grad tensors the program has seen
+        # before_inplace's index: id of the array owning a tensor's memory ->
+        # the tensors on it (the tape keeps the arrays alive, so ids are not
+        # reused), for nodes[:indexed]
+        self.by_owner: dict[int, list[Tensor]] = {}
+        self.indexed = 0
         self.elements = 0              # elements held by the tensors made so far
         self.max_total_elements = TOTAL_ELEMENTS_FACTOR * self.limits.max_elements
+        self.max_elements = self.limits.max_elements
+        self.max_nodes = self.limits.max_nodes
+        # the dtypes of 0-d tensors whose ops may run on numpy scalars (float64
+        # mode widens float32 results, which the scalar path would not)
+        self.scalar_dtypes = (_F64,) if self.wide_floats else (_F32, _F64)
 
     def add(self, t: Tensor, span=None, label=None, **meta) -> Tensor:
         """Register a tensor the program can see (creation, detach, .grad)."""
@@ -190,19 +208,84 @@ class Tape:
 
     def before_inplace(self, arr: np.ndarray) -> None:
         """Snapshot every tensor whose value an in-place write to arr changes
-        (arr itself, views of it, and what it is a view of)."""
+        (arr itself, views of it, and what it is a view of).
+
+        The tensors are found through an index of the tape by the array
+        that owns their memory, kept up to date here (each tensor is indexed
+        once), so a write costs the tensors it changes, not the whole tape:
+        a long unrolled loop of in-place updates stays linear."""
+        nodes = self.nodes
+        by_owner = self.by_owner
+        for i in range(self.indexed, len(nodes)):
+            t = nodes[i]
+            d = t.data
+            key = id(d if d.base is None else d.base)
+            group = by_owner.get(key)
+            if group is None:
+                by_owner[key] = [t]
+            else:
+                group.append(t)
+        self.indexed = len(nodes)
         base = arr if arr.base is None else arr.base
+        found = by_owner.get(id(base), [])
+        owner = getattr(base, "base", None)
+        if owner is not None:     # a view chain numpy did not collapse: base itself
+            found = found + by_owner.get(id(owner), [])    # is indexed under its owner
         snaps = self.snapshots
-        for t in self.nodes:
+        for t in found:
             d = t.data
             if (d is arr or d is base or d.base is base) and t.seq not in snaps:
                 snaps[t.seq] = d.copy()
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
         """Run op forward on args (Tensors and numbers) and record the result."""
-        # This runs once per op of the program: it is kept lean (no list
-        # comprehension for one or two arguments, no new empty dict).
-        p = params if params is not None else NO_PARAMS
+        # This runs once per op of the program: it is kept lean (no new empty
+        # dict, the result Tensor's fields set once, here).
+        ans = None
+        if params is None:
+            p = NO_PARAMS
+            if op.scalar is not None:
+                ans = _elementwise(op.scalar, args, self.scalar_dtypes)
+                if ans is not None:
+                    p = ELEMENTWISE_PARAMS if ans.ndim else SCALAR_PARAMS
+        else:
+            p = params
+        if ans is None:
+            ans = self._forward(op, args, p)
+        size = ans.size
+        if size > self.max_elements:
+            self.check_size(size, "result")
+        elif size == 0 and ans.ndim > 1:      # zeros(0).reshape(10**12, 0)
+            self.check_shape(ans.shape, "result")
+        if ans.base is None:
+            self.elements += size
+            if self.elements > self.max_total_elements:
+                self.count_elements(0)        # raises the limit error
+        nodes = self.nodes
+        seq = len(nodes)
+        if seq >= self.max_nodes:
+            self.add(Tensor(ans))  # raises the limit error
+        out = _new_tensor(Tensor)       # every slot is set here, as Tensor() would
+        out.data = ans
+        out.op = op
+        out.args = args
+        out.params = p
+        out.span = span
+        out.seq = seq
+        out.requires_grad = out.recorded = False
+        if self.grad_enabled and op.differentiable:
+            for a in args:
+                if a.__class__ is Tensor and a.requires_grad:
+                    out.requires_grad = out.recorded = True
+                    break
+        out.freed = out.retains_grad = False
+        out.grad = out.name = None
+        out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}
+        nodes.append(out)
+        return out
+
+    def _forward(self, op, args: tuple, p) -> np.ndarray:
+        """op's forward on arrays, with PyTorch's result dtype."""
         if len(args) == 1:
             a = args[0]
             xs = [a.data if a.__class__ is Tensor else a]
@@ -218,7 +301,7 @@ class Tape:
         ans = op.forward(xs, p)
         # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays
         if ans.__class__ is not np.ndarray:
-            ans = np.asarray(ans)
+            ans = _asarray(ans)
         rule = op.dtype_rule
         # a float32 result means no float64 was involved: PyTorch agrees
         if ans.dtype is not _F32 and (rule is PROMOTE or rule is FLOAT):
@@ -229,30 +312,49 @@ class Tape:
                 want = self.default_float
             if ans.dtype != want:
                 ans = ans.astype(want)
-        size = ans.size
-        if size > self.limits.max_elements:
-            self.check_size(size, "result")
-        elif size == 0 and ans.ndim > 1:      # zeros(0).reshape(10**12, 0)
-            self.check_shape(ans.shape, "result")
-        if ans.base is None:
-            self.elements += size
-            if self.elements > self.max_total_elements:
-                self.count_elements(0)        # raises the limit error
-        out = Tensor(ans)
-        out.op = op
-        out.args = args
-        out.params = p
-        out.span = span
-        if self.grad_enabled and op.differentiable:
-            for a in args:
-                if a.__class__ is Tensor and a.requires_grad:
-                    out.requires_grad = True
-                    out.recorded = True
-                    break
-        if self.no_grad_block is not None:
-            out.meta = {"no_grad": self.no_grad_block}
-        if len(self.nodes) >= self.limits.max_nodes:
-            self.add(Tensor(ans))  # raises the limit error
-        out.seq = len(self.nodes)
-        self.nodes.append(out)
-        return out
+        return ans
+
+
+def _elementwise(f, args: tuple, dtypes: tuple):
+    """f (an OpDef.scalar) on args, or None unless the result needs neither
+    broadcasting nor type promotion: every tensor among args of one shape
+    and of one dtype in ``dtypes`` (the result has that shape and dtype).
+    Arrays go to f as they are, as op.forward would pass them; 0-d ones as
+    numpy scalars, with every number a finite float or an int that float32
+    holds exactly (so that numpy's scalar and array rules cannot differ).
+    Once per op: no loop, no list."""
+    if len(args) == 2:
+        a, b = args
+        if a.__class__ is Tensor:
+            x = a.data
+            if x.dtype not in dtypes:
+                return None
+            if b.__class__ is Tensor:
+                y = b.data
+                if y.dtype is not x.dtype or y.shape != x.shape:
+                    return None
+                return f(x, y) if x.ndim else _asarray(f(x[()], y[()]))
+            if x.ndim:
+                return f(x, b) if (b.__class__ is float or b.__class__ is int) else None
+            return _asarray(f(x[()], b)) if _plain_number(b) else None
+        if b.__class__ is not Tensor:
+            return None
+        y = b.data
+        if y.dtype not in dtypes:
+            return None
+        if y.ndim:
+            return f(a, y) if (a.__class__ is float or a.__class__ is int) else None
+        return _asarray(f(a, y[()])) if _plain_number(a) else None
+    if len(args) == 1:
+        a = args[0]
+        if a.__class__ is Tensor:
+            x = a.data
+            if x.dtype in dtypes:
+                return f(x) if x.ndim else _asarray(f(x[()]))
+    return None
+
+
+def _plain_number(v) -> bool:
+    if v.__class__ is float:
+        return -3e38 < v < 3e38
+    return v.__class__ is int and -16_777_216 <= v <= 16_777_216

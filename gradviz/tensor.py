@@ -38,6 +38,9 @@ class Tensor:
       name          the DSL name it was last bound to (for display)
       span          the source span of the expression that made it
       meta          extra display facts: creator label, detached_from, ...
+
+    Tape.apply sets every slot itself (without __init__, once per op): a new
+    slot must be set there too.
     """
 
     __slots__ = ("data", "requires_grad", "op", "args", "params",

@@ -1,16 +1,23 @@
 """What the fast paths rely on, pinned: the engine makes no reference cycles
 (so pausing the cyclic GC during a run loses nothing), the pause leaves the
-collector as it found it, and a deep graph needs no recursion."""
+collector as it found it, repeated runs in one process do not grow, a deep
+graph needs no recursion, in-place writes find the tensors they change
+through an index, and ops on 0-d tensors computed on numpy scalars give the
+bits numpy's ufuncs give."""
 from __future__ import annotations
 
 import gc
 import io
+import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gradviz
+from gradviz.errors import GradvizError
 from gradviz.gcpause import gc_paused
+from gradviz.ops import OPS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.txt"))
@@ -86,3 +93,153 @@ def test_a_30000_op_chain_runs_without_recursion():
     r = gradviz.run_source(text + "h.sum().backward()\n", stdout=io.StringIO())
     assert len(r.nodes) > 30_000
     assert r.variables["x"].grad.shape == (4,)
+
+
+def _grown_over_runs(run, runs: int) -> int:
+    """Bytes traced after `runs` more calls of run(), beyond those after two."""
+    tracemalloc.start()
+    try:
+        run()
+        run()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(runs):
+            run()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+# a run of this keeps about 12 MB (three 1,000,000-element float32 tensors)
+BIG = "x = ones(1000, 1000, requires_grad=True)\ny = (x * 2.0).sum()\ny.backward()\n"
+FAILS = BIG + "z = y @ x\n"
+RUNS = 40
+# a record kept alive by each run would grow the process by RUNS x 12 MB;
+# cyclic garbage is freed on the collector's own schedule, a few runs late
+BOUND = 300_000_000
+
+
+def test_many_runs_in_one_process_do_not_grow_memory():
+    """A notebook, --watch or an API loop runs programs again and again: the
+    records of earlier runs must be freed, also when a reference cycle made
+    during the run holds them (here an observer's), which only the cyclic
+    collector frees."""
+    class Holder:
+        pass
+
+    def hold_in_a_cycle(rt):
+        h = Holder()
+        h.me, h.rt = h, rt
+
+    from gradviz.runner import run_source
+    assert _grown_over_runs(lambda: run_source(BIG, stdout=io.StringIO(),
+                                               observer=hold_in_a_cycle), RUNS) < BOUND
+
+
+def test_many_failing_runs_in_one_process_do_not_grow_memory():
+    """A failing run's error carries its record; the error must not sit in a
+    reference cycle of gradviz's own making (its traceback holding the frame
+    that holds it), and one the host makes (pytest.raises here, a notebook
+    keeping the last error) is freed on the collector's schedule."""
+    def caught():
+        try:
+            gradviz.run_source(FAILS, stdout=io.StringIO())
+        except GradvizError as exc:
+            assert exc.record.variables["x"].grad is not None
+
+    def kept_in_a_cycle():
+        with pytest.raises(GradvizError) as info:
+            gradviz.run_source(FAILS, stdout=io.StringIO())
+        assert info.value.record.variables["x"].grad is not None
+
+    assert _grown_over_runs(caught, RUNS) < 50_000_000
+    assert _grown_over_runs(kept_in_a_cycle, RUNS) < BOUND
+
+
+def test_in_place_writes_snapshot_exactly_the_tensors_they_change():
+    """The tape's index of tensors by the array owning their memory finds
+    what a scan of the whole tape finds: the tensor written, its views and
+    aliases (.T, detach(), .data, reshape, view), what it is a view of, and
+    nothing made after the write or on other memory."""
+    r = gradviz.run_source(
+        "w = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
+        "t = w.T\nd = w.detach()\nv = w.reshape(4)\nother = w * 1.0\n"
+        "loss = (t * d).sum()\nloss.backward()\n"
+        "g = w.grad\n"
+        "with no_grad():\n"
+        "    w -= 0.5 * w.grad\n"
+        "    v2 = w.view(4)\n"
+        "    w -= 0.25 * w.grad\n"           # a second write: the first value stays
+        "g.zero_()\n"
+        "late = w.T\n"
+        "d2 = v.data\n"
+        "d2.zero_()\n", stdout=io.StringIO())
+    changed = {n.name for n in r.nodes if n.changed_in_place and n.name}
+    assert changed == {"w", "t", "d", "v", "v2", "g", "late", "d2"}
+    w = r.variables["w"]
+    assert w.value.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert r.variables["v2"].value.tolist() == [0.5, 0.5, 2.0, 2.0]     # when it was made
+    assert w.final_value.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert r.variables["g"].final_value.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert not r.variables["other"].changed_in_place
+
+
+def test_an_unrolled_loop_of_in_place_updates_indexes_each_tensor_once(monkeypatch):
+    """`w -= lr * w.grad` and `w.grad.zero_()` in a long unrolled loop: each
+    write snapshots what a scan of the whole tape would, but the tape is
+    indexed once, not scanned at each write (that was quadratic)."""
+    step = ("loss = (w * w).sum()\nloss.backward()\n"
+            "with no_grad():\n    w -= 0.1 * w.grad\nw.grad.zero_()\nd = w.detach()\n")
+    text = "w = tensor([1.0, 2.0], requires_grad=True)\n" + step * 300
+    from gradviz.tape import Tape
+    indexed = []
+    real = Tape.before_inplace
+
+    def checked(self, arr):
+        base = arr if arr.base is None else arr.base
+        scan = {t.seq for t in self.nodes if t.seq not in self.snapshots and (
+            t.data is arr or t.data is base or t.data.base is base)}
+        before, snapped = self.indexed, set(self.snapshots)
+        real(self, arr)
+        assert set(self.snapshots) - snapped == scan
+        indexed.append(self.indexed - before)
+    monkeypatch.setattr(Tape, "before_inplace", checked)
+    r = gradviz.run_source(text, stdout=io.StringIO())
+    assert len(indexed) >= 600
+    assert sum(indexed) <= len(r.tensors)
+    assert r.variables["w"].final_value.tolist() == pytest.approx([0.8 ** 300, 2 * 0.8 ** 300])
+    assert sum(n.changed_in_place for n in r.nodes) > 300      # w, its .grad, the detaches
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ops_on_numpy_scalars_give_the_bits_of_numpys_ufuncs(dtype):
+    """OpDef.scalar runs 0-d ops (and their VJPs) on numpy scalars: the same
+    IEEE results as the forward (and VJPs) on 0-d arrays, on ordinary,
+    huge, tiny, signed-zero and non-finite values."""
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.standard_normal(300), rng.uniform(-4, 4, 300),
+                             np.exp(rng.uniform(-90, 90, 300)) * rng.choice([-1, 1], 300),
+                             [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, 3.4e38, 20.0]])
+    with np.errstate(over="ignore"):
+        values = values.astype(dtype)     # (float32: the huge ones become inf)
+    numbers = [1.01, 0.1, 2.0, -0.5, 3, 1, 7, 1e-10, -16_777_216]
+    checked = 0
+    with np.errstate(all="ignore"):
+        for op in OPS.values():
+            if op.scalar is None:
+                continue
+            for k, x in enumerate(values):
+                y = values[(7 * k + 3) % len(values)]
+                c = numbers[k % len(numbers)]
+                for args in ([(x,)] if len(op.vjp) == 1 else [(x, y), (x, c), (c, y)]):
+                    arrays = [np.array(a, dtype) if isinstance(a, np.floating) else a for a in args]
+                    want = np.asarray(op.forward(arrays, {}))
+                    got = np.asarray(op.scalar(*args))
+                    assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (op.name, args)
+                    g = dtype(rng.standard_normal())
+                    for i, rule in enumerate(op.vjp):
+                        if isinstance(args[i], np.floating):
+                            w = np.asarray(rule(np.array(g), want, arrays, {}))
+                            s = np.asarray(rule(g, got[()], list(args), {}))
+                            assert s.dtype == w.dtype and s.tobytes() == w.tobytes(), (op.name, i)
+                    checked += 1
+    assert checked > 10_000

@@ -5,6 +5,8 @@ gradient back to its shape (registry.unbroadcast), so rules here ignore it.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .registry import BOOL, FLOAT, bcast_check, defop
@@ -30,23 +32,27 @@ def _sigmoid(x):
 defop("add", "AddBackward0", lambda xs, p: xs[0] + xs[1],
       vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: g),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: t),
-      formula=("d(a+b)/da = 1", "d(a+b)/db = 1"), symbol="+", saves=False, check=bcast_check)
+      formula=("d(a+b)/da = 1", "d(a+b)/db = 1"), symbol="+", saves=False, check=bcast_check,
+      scalar=operator.add)
 
 defop("sub", "SubBackward0", lambda xs, p: xs[0] - xs[1],
       vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: -g),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
-      formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check)
+      formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check,
+      scalar=operator.sub)
 
 # `1 - x`: PyTorch records it as RsubBackward1 (x is its first argument)
 defop("rsub", "RsubBackward1", lambda xs, p: xs[0] - xs[1],
       vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: -g),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
-      formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check)
+      formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check,
+      scalar=operator.sub)
 
 defop("mul", "MulBackward0", lambda xs, p: xs[0] * xs[1],
       vjp=(lambda g, ans, xs, p: g * xs[1], lambda g, ans, xs, p: g * xs[0]),
       jvp=(lambda t, ans, xs, p: t * xs[1], lambda t, ans, xs, p: xs[0] * t),
-      formula=("d(a*b)/da = b", "d(a*b)/db = a"), symbol="*", check=bcast_check)
+      formula=("d(a*b)/da = b", "d(a*b)/db = a"), symbol="*", check=bcast_check,
+      scalar=operator.mul)
 
 defop("div", "DivBackward0", lambda xs, p: xs[0] / xs[1],
       vjp=(lambda g, ans, xs, p: g / xs[1],
@@ -54,7 +60,7 @@ defop("div", "DivBackward0", lambda xs, p: xs[0] / xs[1],
       jvp=(lambda t, ans, xs, p: t / xs[1],
            lambda t, ans, xs, p: -t * ans / xs[1]),
       formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
-      dtype_rule=FLOAT, check=bcast_check)
+      dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
 
 # `2 / x`: PyTorch computes reciprocal then mul; the last node is MulBackward0
 defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
@@ -63,7 +69,7 @@ defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
       jvp=(lambda t, ans, xs, p: t / xs[1],
            lambda t, ans, xs, p: -t * ans / xs[1]),
       formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
-      dtype_rule=FLOAT, check=bcast_check)
+      dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
 
 
 def _pow_grad_fn(t):
@@ -143,20 +149,23 @@ defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
 # ---- unary functions ----------------------------------------------------
 
 def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None,
-           vjp=None):
+           vjp=None, scalar=None):
     """A unary op whose VJP and JVP are both 'multiply by f'(x)' (``vjp``: the
-    same product, computed faster)."""
+    same product, computed faster). ``scalar``: fwd works on numpy scalars
+    (a ufunc: the same loop as on a 0-d array)."""
     defop(name, grad_fn, lambda xs, p: fwd(xs[0]),
           vjp=(vjp or (lambda g, ans, xs, p: g * dfdx(xs[0], ans)),),
           jvp=(lambda t, ans, xs, p: t * dfdx(xs[0], ans),),
-          formula=(formula,), symbol=symbol or name, saves=saves, dtype_rule=dtype_rule)
+          formula=(formula,), symbol=symbol or name, saves=saves, dtype_rule=dtype_rule,
+          scalar=fwd if scalar else None)
 
 
-_unary("exp", "ExpBackward0", np.exp, lambda x, y: y, "d exp(x)/dx = exp(x)")
-_unary("log", "LogBackward0", np.log, lambda x, y: 1 / x, "d log(x)/dx = 1/x")
-_unary("sqrt", "SqrtBackward0", np.sqrt, lambda x, y: 0.5 / y, "d sqrt(x)/dx = 1/(2 sqrt(x))")
-_unary("sin", "SinBackward0", np.sin, lambda x, y: np.cos(x), "d sin(x)/dx = cos(x)")
-_unary("cos", "CosBackward0", np.cos, lambda x, y: -np.sin(x), "d cos(x)/dx = -sin(x)")
+_unary("exp", "ExpBackward0", np.exp, lambda x, y: y, "d exp(x)/dx = exp(x)", scalar=True)
+_unary("log", "LogBackward0", np.log, lambda x, y: 1 / x, "d log(x)/dx = 1/x", scalar=True)
+_unary("sqrt", "SqrtBackward0", np.sqrt, lambda x, y: 0.5 / y, "d sqrt(x)/dx = 1/(2 sqrt(x))",
+       scalar=True)
+_unary("sin", "SinBackward0", np.sin, lambda x, y: np.cos(x), "d sin(x)/dx = cos(x)", scalar=True)
+_unary("cos", "CosBackward0", np.cos, lambda x, y: -np.sin(x), "d cos(x)/dx = -sin(x)", scalar=True)
 # arrays from this size on get their VJP products written into one buffer
 # (smaller ones: numpy's temporaries are cheaper than the out= calls)
 BUFFERED_VJP_SIZE = 4096
@@ -174,16 +183,16 @@ def _tanh_vjp(g, ans, xs, p):
 
 
 _unary("tanh", "TanhBackward0", np.tanh, lambda x, y: 1 - y * y, "d tanh(x)/dx = 1 - tanh(x)^2",
-       vjp=_tanh_vjp)
+       vjp=_tanh_vjp, scalar=True)
 _unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda x, y: y * (1 - y),
        "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))")
 # NOTE: PyTorch: abs'(0) = 0 (sign(0) = 0)
 _unary("abs", "AbsBackward0", np.abs, lambda x, y: np.sign(x), "d |x|/dx = sign(x)",
        dtype_rule="promote")
 _unary("neg", "NegBackward0", np.negative, lambda x, y: -1, "d(-x)/dx = -1",
-       saves=False, dtype_rule="promote", symbol="-")
+       saves=False, dtype_rule="promote", symbol="-", scalar=True)
 _unary("square", "PowBackward0", np.square, lambda x, y: 2 * x, "d x^2/dx = 2x",
-       dtype_rule="promote")
+       dtype_rule="promote", scalar=True)
 # NOTE: PyTorch: relu'(0) = 0, and where x <= 0 the gradient is +0 even for a
 # negative g (threshold_backward selects, it does not multiply: no -0.)
 # relu(-0.) is -0. and relu(nan) is nan in PyTorch: x unless x < 0
