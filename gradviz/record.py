@@ -8,7 +8,6 @@ one reads.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -325,4 +324,5 @@ def _mark_pruned(nodes, events):
 
 
 def dumps(obj, indent=2) -> str:
+    import json   # here, not at the top: a run without --json need not load it
     return json.dumps(obj, indent=indent, allow_nan=True)
