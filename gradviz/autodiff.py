@@ -11,11 +11,12 @@ import numpy as np
 
 from .errors import RUNTIME, GradvizError
 from .ops.registry import unbroadcast
-from .tape import ELEMENTWISE_PARAMS, SCALAR_PARAMS
+from .tape import ELEMENTWISE_PARAMS, SCALAR_PARAMS, _plain_number, number_array
 from .tensor import Tensor
 
 _ND = np.ndarray
 _asarray = np.asarray
+_F32 = np.dtype(np.float32)
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved "
@@ -129,6 +130,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     order = []
     steps = []
     pruned = []
+    numbers = ({}, {})         # _number()'s, for float32 and float64
     # This loop runs once per node of the graph: it is kept lean (no
     # comprehension, no call that is not needed).
     while heap:
@@ -177,8 +179,12 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 xs = [a.data if a.__class__ is Tensor else a]
             elif len(args) == 2:
                 a, b = args
-                xs = [a.data if a.__class__ is Tensor else a,
-                      b.data if b.__class__ is Tensor else b]
+                if same:       # a number as the 0-d array the forward used
+                    xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
+                          b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
+                else:
+                    xs = [a.data if a.__class__ is Tensor else a,
+                          b.data if b.__class__ is Tensor else b]
             else:
                 xs = [a.data if a.__class__ is Tensor else a for a in args]
         vjp = op.vjp
@@ -223,6 +229,18 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if node.recorded:
                 node.freed = True
     return grads, steps, pruned, order
+
+
+def _number(v, dt, numbers: tuple):
+    """v, a Python number an elementwise op took, as the operand Tape.apply
+    gave numpy for it (tape.number_array, made once per pass)."""
+    if not _plain_number(v):
+        return v
+    cache = numbers[0] if dt is _F32 else numbers[1]
+    c = cache.get(v)
+    if c is None:
+        c = cache[v] = number_array(v, dt)
+    return c
 
 
 def _wait(waiting: dict, t: Tensor) -> int:

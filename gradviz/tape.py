@@ -146,6 +146,8 @@ class Tape:
         # the dtypes of 0-d tensors whose ops may run on numpy scalars (float64
         # mode widens float32 results, which the scalar path would not)
         self.scalar_dtypes = (_F64,) if self.wide_floats else (_F32, _F64)
+        self.numbers_f32: dict = {}    # number_array() of the Python numbers used
+        self.numbers_f64: dict = {}
 
     def add(self, t: Tensor, span=None, label=None, **meta) -> Tensor:
         """Register a tensor the program can see (creation, detach, .grad)."""
@@ -245,7 +247,7 @@ class Tape:
         if params is None:
             p = NO_PARAMS
             if op.scalar is not None:
-                ans = _elementwise(op.scalar, args, self.scalar_dtypes)
+                ans = self._elementwise(op.scalar, args)
                 if ans is not None:
                     p = ELEMENTWISE_PARAMS if ans.ndim else SCALAR_PARAMS
         else:
@@ -284,6 +286,56 @@ class Tape:
         nodes.append(out)
         return out
 
+    def _elementwise(self, f, args: tuple):
+        """f (an OpDef.scalar) on args, or None unless the result needs neither
+        broadcasting nor type promotion: every tensor among args of one shape
+        and of one dtype in scalar_dtypes (the result has that shape and
+        dtype). Arrays go to f as op.forward would pass them, but a Python
+        number as a 0-d array (number_array); 0-d tensors as numpy scalars,
+        with every number a finite float or an int that float32 holds
+        exactly (so that numpy's scalar and array rules cannot differ).
+        Once per op: no loop, no list."""
+        dtypes = self.scalar_dtypes
+        if len(args) == 2:
+            a, b = args
+            if a.__class__ is Tensor:
+                x = a.data
+                if x.dtype not in dtypes:
+                    return None
+                if b.__class__ is Tensor:
+                    y = b.data
+                    if y.dtype is not x.dtype or y.shape != x.shape:
+                        return None
+                    return f(x, y) if x.ndim else _asarray(f(x[()], y[()]))
+                if not _plain_number(b):
+                    return f(x, b) if x.ndim and (b.__class__ is float or b.__class__ is int) \
+                        else None
+                return f(x, self.number_array(b, x.dtype)) if x.ndim else _asarray(f(x[()], b))
+            if b.__class__ is not Tensor:
+                return None
+            y = b.data
+            if y.dtype not in dtypes:
+                return None
+            if not _plain_number(a):
+                return f(a, y) if y.ndim and (a.__class__ is float or a.__class__ is int) \
+                    else None
+            return f(self.number_array(a, y.dtype), y) if y.ndim else _asarray(f(a, y[()]))
+        if len(args) == 1:
+            a = args[0]
+            if a.__class__ is Tensor:
+                x = a.data
+                if x.dtype in dtypes:
+                    return f(x) if x.ndim else _asarray(f(x[()]))
+        return None
+
+    def number_array(self, v, dt: np.dtype):
+        """number_array(v, dt), made once per run and value."""
+        cache = self.numbers_f32 if dt is _F32 else self.numbers_f64
+        c = cache.get(v)
+        if c is None:
+            c = cache[v] = number_array(v, dt)
+        return c
+
     def _forward(self, op, args: tuple, p) -> np.ndarray:
         """op's forward on arrays, with PyTorch's result dtype."""
         if len(args) == 1:
@@ -315,46 +367,17 @@ class Tape:
         return ans
 
 
-def _elementwise(f, args: tuple, dtypes: tuple):
-    """f (an OpDef.scalar) on args, or None unless the result needs neither
-    broadcasting nor type promotion: every tensor among args of one shape
-    and of one dtype in ``dtypes`` (the result has that shape and dtype).
-    Arrays go to f as they are, as op.forward would pass them; 0-d ones as
-    numpy scalars, with every number a finite float or an int that float32
-    holds exactly (so that numpy's scalar and array rules cannot differ).
-    Once per op: no loop, no list."""
-    if len(args) == 2:
-        a, b = args
-        if a.__class__ is Tensor:
-            x = a.data
-            if x.dtype not in dtypes:
-                return None
-            if b.__class__ is Tensor:
-                y = b.data
-                if y.dtype is not x.dtype or y.shape != x.shape:
-                    return None
-                return f(x, y) if x.ndim else _asarray(f(x[()], y[()]))
-            if x.ndim:
-                return f(x, b) if (b.__class__ is float or b.__class__ is int) else None
-            return _asarray(f(x[()], b)) if _plain_number(b) else None
-        if b.__class__ is not Tensor:
-            return None
-        y = b.data
-        if y.dtype not in dtypes:
-            return None
-        if y.ndim:
-            return f(a, y) if (a.__class__ is float or a.__class__ is int) else None
-        return _asarray(f(a, y[()])) if _plain_number(a) else None
-    if len(args) == 1:
-        a = args[0]
-        if a.__class__ is Tensor:
-            x = a.data
-            if x.dtype in dtypes:
-                return f(x) if x.ndim else _asarray(f(x[()]))
-    return None
-
-
 def _plain_number(v) -> bool:
+    """A finite float, or an int that float32 holds exactly; not 0 (a dict
+    key cannot tell 0.0 from -0.0)."""
     if v.__class__ is float:
-        return -3e38 < v < 3e38
-    return v.__class__ is int and -16_777_216 <= v <= 16_777_216
+        return (0 < v < 3e38) or (-3e38 < v < 0)
+    return v.__class__ is int and v and -16_777_216 <= v <= 16_777_216
+
+
+def number_array(v, dt: np.dtype) -> np.ndarray:
+    """A Python number as a 0-d array of the float dtype dt: for numpy, next
+    to an array of dt, the same operand as v itself (NEP 50 casts a Python
+    number to the array's dtype), minus that cast, which costs numpy as much
+    as the arithmetic on a small array. For a _plain_number v (in range)."""
+    return np.array(v, dt)

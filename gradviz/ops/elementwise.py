@@ -171,11 +171,20 @@ _unary("cos", "CosBackward0", np.cos, lambda x, y: -np.sin(x), "d cos(x)/dx = -s
 BUFFERED_VJP_SIZE = 4096
 
 
+# 1 as a 0-d array, by float dtype: `ONE - y` computes what `1 - y` does
+# without numpy converting the Python 1 at each call (as costly as the
+# subtraction itself on a small array)
+_ONE = {np.dtype(np.float32): np.array(1, np.float32), np.dtype(np.float64): np.array(1.0)}
+
+
 def _tanh_vjp(g, ans, xs, p):
     """g * (1 - y*y), PyTorch's formula, in one buffer for a big y: three
     passes over memory and no temporaries."""
-    if ans.size < BUFFERED_VJP_SIZE:
+    if ans.__class__ is not np.ndarray:       # a numpy scalar (see OpDef.scalar)
         return g * (1 - ans * ans)
+    if ans.size < BUFFERED_VJP_SIZE:
+        one = _ONE.get(ans.dtype, 1)
+        return g * (one - ans * ans)
     d = np.multiply(ans, ans)
     np.subtract(1, d, out=d)
     np.multiply(g, d, out=d)
