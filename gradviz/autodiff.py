@@ -99,11 +99,12 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
 
     accumulate=True adds into leaves' .grad (backward); False returns the
     gradients of `inputs` instead (autograd.grad). Returns (grads, steps,
-    pruned, order): grads maps a tensor to its total gradient; steps are
-    (node, gradient, input, gradient sent, input, gradient sent, ...) in the
-    order of the pass (one flat tuple per node: a long pass keeps few
-    objects for the garbage collector to walk), pruned the (node, input)
-    edges it did not take, order the nodes it visited.
+    pruned, order): grads maps a tensor to its total gradient; steps is one
+    flat list, per node in the order of the pass: node, gradient, then
+    input, gradient sent for each input it sent to, then None; pruned is
+    node, input, node, input, ... for the edges it did not take; order is
+    the nodes it visited. (Flat lists: a long pass leaves two objects for the
+    garbage collector to walk, not a few per node.)
 
     Nodes wait in a heap keyed by decreasing creation order, entered when
     their first gradient arrives: every node that sends to a node was made
@@ -141,7 +142,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if accumulate:
                 _accumulate(node, g)
             if record_steps:
-                steps.append((node, g))
+                steps += (node, g, None)
             continue
         if node.retains_grad:
             # PyTorch's retain_grad() hook fires in autograd.grad() too
@@ -155,22 +156,35 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 hint="pass retain_graph=True to the first backward() to call it again on "
                      "the same graph, or recompute the forward pass before backward()")
         args = node.args
-        # an elementwise op run without broadcasting or promotion (Tape.apply):
-        # its inputs have its shape and dtype, and so has what its VJPs send
-        same = p is ELEMENTWISE_PARAMS or p is SCALAR_PARAMS
-        if p is SCALAR_PARAMS:        # and it ran on numpy scalars: so do its VJPs
-            if g.__class__ is _ND:
-                g = g[()]
+        if p is SCALAR_PARAMS or p is ELEMENTWISE_PARAMS:
+            # an elementwise op run without broadcasting or promotion
+            # (Tape.apply): its tensor inputs have its shape and dtype, and so
+            # has what its VJPs send them
+            same = True
             if not op.saves:          # its VJPs read no values (see OpDef.saves)
                 ans, xs = None, args
-            elif len(args) == 2:
-                a, b = args
+                if p is SCALAR_PARAMS and g.__class__ is _ND:
+                    g = g[()]
+            elif p is SCALAR_PARAMS:  # it ran on numpy scalars: so do its VJPs
+                if g.__class__ is _ND:
+                    g = g[()]
                 ans = node.data[()]
-                xs = [a.data[()] if a.__class__ is Tensor else a,
-                      b.data[()] if b.__class__ is Tensor else b]
+                if len(args) == 2:
+                    a, b = args
+                    xs = [a.data[()] if a.__class__ is Tensor else a,
+                          b.data[()] if b.__class__ is Tensor else b]
+                else:
+                    xs = [args[0].data[()]]
             else:
-                ans, xs = node.data[()], [args[0].data[()]]
+                ans = node.data
+                if len(args) == 2:   # a number as the 0-d array the forward used
+                    a, b = args
+                    xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
+                          b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
+                else:
+                    xs = [args[0].data]
         else:
+            same = False
             ans = node.data
             if g.__class__ is not _ND:
                 g = _asarray(g)
@@ -179,17 +193,14 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 xs = [a.data if a.__class__ is Tensor else a]
             elif len(args) == 2:
                 a, b = args
-                if same:       # a number as the 0-d array the forward used
-                    xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
-                          b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
-                else:
-                    xs = [a.data if a.__class__ is Tensor else a,
-                          b.data if b.__class__ is Tensor else b]
+                xs = [a.data if a.__class__ is Tensor else a,
+                      b.data if b.__class__ is Tensor else b]
             else:
                 xs = [a.data if a.__class__ is Tensor else a for a in args]
         vjp = op.vjp
         variadic = op.variadic
-        sent = []
+        if record_steps:
+            steps += (node, g)
         i = -1
         for a in args:
             i += 1
@@ -198,7 +209,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             # a requires grad, and did when node was recorded (_tracked, inline)
             if not (a.requires_grad and (a.recorded or (m := a.meta) is None
                                          or m.get("grad_since", -1) <= node.seq)):
-                pruned.append((node, a))
+                pruned += (node, a)
                 continue
             if needed is not None and a not in needed:
                 continue
@@ -221,9 +232,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             else:
                 grads[a] = prev + gi
             if record_steps:
-                sent += (a, gi)
+                steps += (a, gi)
         if record_steps:
-            steps.append((node, g, *sent))
+            steps.append(None)
     if not retain_graph:
         for node in order:
             if node.recorded:

@@ -146,7 +146,17 @@ def _flatten_nested(data):
     return flat, tuple(shape)
 
 
+# the dtype of tensor(number): a Python float makes float32, an int int64
+_NUMBER_DTYPES = {float: F32, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
+
+
 def _make_tensor(rt, data, dtype, requires_grad, label):
+    number_dtype = _NUMBER_DTYPES.get(data.__class__)
+    if number_dtype is not None and rt.tape.max_elements:
+        # tensor(0.5): a 0-d tensor straight from the number, in the dtype
+        # asked for (1.7 as float64 must not pass through float32)
+        arr = np.array(data, dtype if dtype is not None else number_dtype)
+        return _leaf(rt, arr, requires_grad, label)
     if is_tensor(data):
         arr = data.data.copy()
     else:

@@ -143,7 +143,7 @@ _TENSOR_OPS = {sym: name for sym, name in BINARY_OPS.items() if sym != "**"}
 _NUMBER_OPS = {sym: name for sym, name in _TENSOR_OPS.items() if sym != "@"}
 _UNSET = object()       # "no such key", where None is a value
 # the node classes the hot paths test for, as module globals
-_Name, _Num = syntax.Name, syntax.Num
+_Name, _Num, _Const = syntax.Name, syntax.Num, syntax.Const
 _Assign, _AugAssign, _ExprStmt, _With = syntax.Assign, syntax.AugAssign, syntax.ExprStmt, syntax.With
 
 
@@ -520,7 +520,8 @@ class Interpreter:
         if node.keywords:
             kwargs = {}
             for kw in node.keywords:
-                kwargs[kw.name] = self.eval(kw.value)
+                v = kw.value
+                kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
         self.span = node.span
         cls = fn.__class__
         if cls is BoundMethod:

@@ -123,8 +123,8 @@ class Record:
         for ev in self.raw_events:
             if ev["kind"] in ("backward", "grad"):
                 ev = dict(ev)
-                ev["steps"] = [_step(st) for st in ev["steps"]]
-                ev["pruned"] = [(n.seq, a.seq) for n, a in ev["pruned"]]
+                ev["steps"] = _steps(ev["steps"])
+                ev["pruned"] = _pruned(ev["pruned"])
             out.append(ev)
         return out
 
@@ -268,17 +268,32 @@ def _array(v) -> np.ndarray:
     return v if v.__class__ is _ND else _asarray(v)
 
 
-def _step(st: tuple) -> dict:
-    """A step of a reverse pass as plain data. The engine's steps are flat,
-    (node, grad, input, grad sent, ...); a recorded (create_graph) pass's
-    are (node, grad, ((input, grad sent), ...))."""
-    if len(st) == 3:
-        sent = [(a.seq, _array(ga)) for a, ga in st[2]]
-    elif len(st) == 4:          # (once per node of the pass: most send to one input)
-        sent = [(st[2].seq, _array(st[3]))]
-    else:
-        sent = [(st[k].seq, _array(st[k + 1])) for k in range(2, len(st), 2)]
-    return {"node": st[0].seq, "grad": _array(st[1]), "sent": sent}
+def _steps(raw: list) -> list[dict]:
+    """The steps of a reverse pass as plain data. The engine's are one flat
+    list (autodiff.run_backward); a recorded (create_graph) pass's are
+    (node, grad, ((input, grad sent), ...)) tuples."""
+    if raw and raw[0].__class__ is tuple:
+        return [{"node": n.seq, "grad": _array(g), "sent": [(a.seq, _array(ga)) for a, ga in sent]}
+                for n, g, sent in raw]
+    out = []
+    i, end = 0, len(raw)
+    while i < end:                 # node, grad, (input, grad sent)*, None
+        node, g = raw[i], raw[i + 1]
+        i += 2
+        sent = []
+        while raw[i] is not None:
+            sent.append((raw[i].seq, _array(raw[i + 1])))
+            i += 2
+        i += 1
+        out.append({"node": node.seq, "grad": _array(g), "sent": sent})
+    return out
+
+
+def _pruned(raw: list) -> list[tuple]:
+    """(node seq, input seq) pairs, from pairs or a flat list (as _steps)."""
+    if raw and raw[0].__class__ is tuple:
+        return [(n.seq, a.seq) for n, a in raw]
+    return [(raw[i].seq, raw[i + 1].seq) for i in range(0, len(raw), 2)]
 
 
 def _display_params(p) -> dict:

@@ -249,20 +249,29 @@ class Tape:
             if op.scalar is not None:
                 ans = self._elementwise(op.scalar, args)
                 if ans is not None:
-                    p = ELEMENTWISE_PARAMS if ans.ndim else SCALAR_PARAMS
+                    # (the shape of an input, which is within the limits; new
+                    # memory: a ufunc's output, or a numpy scalar's array)
+                    if ans.ndim:
+                        p = ELEMENTWISE_PARAMS
+                        self.elements += ans.size
+                    else:
+                        p = SCALAR_PARAMS
+                        self.elements += 1
+                    if self.elements > self.max_total_elements:
+                        self.count_elements(0)        # raises the limit error
         else:
             p = params
         if ans is None:
             ans = self._forward(op, args, p)
-        size = ans.size
-        if size > self.max_elements:
-            self.check_size(size, "result")
-        elif size == 0 and ans.ndim > 1:      # zeros(0).reshape(10**12, 0)
-            self.check_shape(ans.shape, "result")
-        if ans.base is None:
-            self.elements += size
-            if self.elements > self.max_total_elements:
-                self.count_elements(0)        # raises the limit error
+            size = ans.size
+            if size > self.max_elements:
+                self.check_size(size, "result")
+            elif size == 0 and ans.ndim > 1:      # zeros(0).reshape(10**12, 0)
+                self.check_shape(ans.shape, "result")
+            if ans.base is None:
+                self.elements += size
+                if self.elements > self.max_total_elements:
+                    self.count_elements(0)        # raises the limit error
         nodes = self.nodes
         seq = len(nodes)
         if seq >= self.max_nodes:
@@ -290,50 +299,61 @@ class Tape:
         """f (an OpDef.scalar) on args, or None unless the result needs neither
         broadcasting nor type promotion: every tensor among args of one shape
         and of one dtype in scalar_dtypes (the result has that shape and
-        dtype). Arrays go to f as op.forward would pass them, but a Python
-        number as a 0-d array (number_array); 0-d tensors as numpy scalars,
-        with every number a finite float or an int that float32 holds
-        exactly (so that numpy's scalar and array rules cannot differ).
-        Once per op: no loop, no list."""
-        dtypes = self.scalar_dtypes
-        if len(args) == 2:
-            a, b = args
-            if a.__class__ is Tensor:
-                x = a.data
-                if x.dtype not in dtypes:
-                    return None
-                if b.__class__ is Tensor:
-                    y = b.data
-                    if y.dtype is not x.dtype or y.shape != x.shape:
-                        return None
-                    return f(x, y) if x.ndim else _asarray(f(x[()], y[()]))
-                if not _plain_number(b):
-                    return f(x, b) if x.ndim and (b.__class__ is float or b.__class__ is int) \
-                        else None
-                return f(x, self.number_array(b, x.dtype)) if x.ndim else _asarray(f(x[()], b))
-            if b.__class__ is not Tensor:
-                return None
-            y = b.data
-            if y.dtype not in dtypes:
-                return None
-            if not _plain_number(a):
-                return f(a, y) if y.ndim and (a.__class__ is float or a.__class__ is int) \
-                    else None
-            return f(self.number_array(a, y.dtype), y) if y.ndim else _asarray(f(a, y[()]))
+        dtype), every other argument a Python float or int. Arrays go to f as
+        op.forward would pass them, but a number as a 0-d array (the operand
+        function number_array() makes); 0-d tensors as numpy scalars, then
+        with every number a _plain_number (so that numpy's scalar and array
+        rules cannot differ). Once per op: no loop, no list."""
         if len(args) == 1:
             a = args[0]
             if a.__class__ is Tensor:
                 x = a.data
-                if x.dtype in dtypes:
+                if x.dtype in self.scalar_dtypes:
                     return f(x) if x.ndim else _asarray(f(x[()]))
-        return None
+            return None
+        if len(args) != 2:
+            return None
+        a, b = args
+        if a.__class__ is Tensor:
+            x = a.data
+            dt = x.dtype
+            if dt not in self.scalar_dtypes:
+                return None
+            if b.__class__ is Tensor:
+                y = b.data
+                if y.dtype is not dt:
+                    return None
+                shape = x.shape
+                if y.shape != shape:
+                    return None
+                return f(x, y) if shape else _asarray(f(x[()], y[()]))
+            number, tensor_first = b, True
+        elif b.__class__ is Tensor:
+            x = b.data
+            dt = x.dtype
+            if dt not in self.scalar_dtypes:
+                return None
+            number, tensor_first = a, False
+        else:
+            return None
+        cls = number.__class__
+        if cls is not float and cls is not int:
+            return None
+        if x.ndim:
+            # the number as a 0-d array, made once per run and value
+            c = (self.numbers_f32 if dt is _F32 else self.numbers_f64).get(number)
+            if c is None:
+                c = self._number_array(number, dt)
+            return f(x, c) if tensor_first else f(c, x)
+        if not _plain_number(number):
+            return None
+        return _asarray(f(x[()], number) if tensor_first else f(number, x[()]))
 
-    def number_array(self, v, dt: np.dtype):
-        """number_array(v, dt), made once per run and value."""
-        cache = self.numbers_f32 if dt is _F32 else self.numbers_f64
-        c = cache.get(v)
-        if c is None:
-            c = cache[v] = number_array(v, dt)
+    def _number_array(self, v, dt: np.dtype):
+        """number_array(v, dt), kept for the run; v itself unless a _plain_number."""
+        if not _plain_number(v):
+            return v
+        c = (self.numbers_f32 if dt is _F32 else self.numbers_f64)[v] = number_array(v, dt)
         return c
 
     def _forward(self, op, args: tuple, p) -> np.ndarray:
