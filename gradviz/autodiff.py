@@ -94,7 +94,7 @@ def _seq(t: Tensor) -> int:
 
 
 def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=None,
-                 record_steps=True):
+                 record_steps=True, versions=None):
     """The reverse pass from roots with seed gradients.
 
     accumulate=True adds into leaves' .grad (backward); False returns the
@@ -105,6 +105,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     node, input, node, input, ... for the edges it did not take; order is
     the nodes it visited. (Flat lists: a long pass leaves two objects for the
     garbage collector to walk, not a few per node.)
+
+    versions (the tape's Versions): check that what an op saved was not
+    written in place since, and count the writes into .grad.
 
     Nodes wait in a heap keyed by decreasing creation order, entered when
     their first gradient arrives: every node that sends to a node was made
@@ -132,6 +135,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     steps = []
     pruned = []
     numbers = ({}, {})         # _number()'s, for float32 and float64
+    # nodes recorded before the last in-place write check what they saved
+    vlast = versions.last if versions is not None else -1
+    fanin = {}                 # leaf -> gradients summed for it (versions only)
     # This loop runs once per node of the graph: it is kept lean (no
     # comprehension, no call that is not needed).
     while heap:
@@ -140,13 +146,13 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
         g = grads[node] if wanted is not None and node in wanted else grads.pop(node)
         if not node.recorded:                     # a leaf: AccumulateGrad
             if accumulate:
-                _accumulate(node, g)
+                _accumulate(node, g, versions, fanin)
             if record_steps:
                 steps += (node, g, None)
             continue
         if node.retains_grad:
             # PyTorch's retain_grad() hook fires in autograd.grad() too
-            _accumulate(node, g)
+            _accumulate(node, g, versions)
         op = node.op
         p = node.params
         # advanced indexing saves its index tensor (IndexBackward0); slicing does not
@@ -213,6 +219,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 continue
             if needed is not None and a not in needed:
                 continue
+            if node.seq < vlast and op.saved:
+                saved = op.saved
+                versions.check(node, (saved(node) if callable(saved) else saved)[i])
             gi = vjp[0](g, ans, xs, p, i) if variadic else vjp[i](g, ans, xs, p)
             if not same:
                 x = a.data
@@ -231,6 +240,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 push(heap, key)
             else:
                 grads[a] = prev + gi
+                if versions is not None and not a.recorded:
+                    fanin[a] = fanin.get(a, 1) + 1
             if record_steps:
                 steps += (a, gi)
         if record_steps:
@@ -272,11 +283,20 @@ def _between(order, inputs: set) -> set:
     return needed
 
 
-def _accumulate(t: Tensor, g: np.ndarray):
-    """Add g into t.grad in place (PyTorch keeps the .grad tensor's identity)."""
+def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None):
+    """Add g into t.grad in place (PyTorch keeps the .grad tensor's identity).
+
+    Versions as PyTorch counts them, for its in-place check: a new leaf
+    .grad is at version (gradients summed - 1) (its engine adds them up in
+    place in the buffer it then keeps), a retain_grad() one at 0; each
+    later backward adds one."""
     if t.grad is None:
         gt = Tensor(np.array(g, dtype=t.data.dtype, copy=True))
         gt.meta = {"grad_of": t.seq}
         t.grad = gt
+        if versions is not None and fanin:
+            versions.bump(gt, times=fanin.get(t, 1) - 1)
     else:
         np.add(t.grad.data, g, out=t.grad.data, casting="unsafe")
+        if versions is not None:
+            versions.bump(t.grad)

@@ -673,7 +673,7 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     if rt.on_backward is not None:
         rt.on_backward(rt, "grad", outs, seeds, ins)
     grads, steps, pruned, order = autodiff.run_backward(outs, seeds, keep, accumulate=False,
-                                                        inputs=ins)
+                                                        inputs=ins, versions=rt.tape.versions)
     result = []
     for t in ins:
         g = grads.get(t)
@@ -790,6 +790,7 @@ def m_zero_(rt, x):
     rt.inplace_check(x)
     rt.tape.before_inplace(x.data)
     x.data[...] = 0
+    rt.tape.versions.bump(x, rt.line)
     rt.log_event("zero_", x)
     return x
 

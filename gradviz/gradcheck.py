@@ -56,6 +56,10 @@ MAX_FD_NODE_VISITS = 4_000_000
 RULE_SEED = 0               # random directions of the per-op checks (deterministic)
 
 OK, KINK, SINGULAR, FAIL, SKIPPED = "ok", "kink", "singular", "FAIL", "skipped"
+# the pass read values changed in place after they were computed (through
+# .data, which escapes PyTorch's version check): its gradient is PyTorch's,
+# but not the derivative, and no rule is to blame
+CHANGED = "changed"
 
 
 # ---- kinks ------------------------------------------------------------------------
@@ -253,6 +257,7 @@ class PassCheck:
     inputs: list                  # [InputCheck]
     jvp_passes: int = 0
     rules: dict = field(default_factory=dict, repr=False)   # seq -> wrong rules
+    changed: list = field(default_factory=list, repr=False)  # seqs of ops that read changed values
 
 
 @dataclass
@@ -303,6 +308,10 @@ class GradChecker:
                           [InputCheck(t.seq, input_label(t), tuple(t.data.shape)) for t in ins],
                           jvp_passes(ins))
         self.passes.append(check)
+        changed_at = rt.tape.changed_at
+        if changed_at:
+            check.changed = [n.seq for n in order if n.recorded and any(
+                changed_at.get(t.seq, -1) > n.seq for t in (n, *n.args) if t.__class__ is Tensor)]
         watch = {}
         base_kinks = []
         for node in order:
@@ -411,6 +420,13 @@ def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
     if fwd_ok and not np.all(np.isfinite(rev)):
         item.status = SINGULAR
         item.reason = "the gradient is not finite here (e.g. sqrt or log at 0)"
+        return
+    changed = [seq for seq in check.changed if seq in item.downstream]
+    if changed:
+        item.status = CHANGED
+        item.reason = ("values this pass reads were changed in place after they were computed ("
+                       + ", ".join(f"n{s}" for s in changed) + "): the reverse pass uses them, "
+                       "as PyTorch's does, so its gradient is not the derivative")
         return
     item.status = FAIL
     item.culprits = culprits

@@ -147,6 +147,26 @@ _Name, _Num, _Const = syntax.Name, syntax.Num, syntax.Const
 _Assign, _AugAssign, _ExprStmt, _With = syntax.Assign, syntax.AugAssign, syntax.ExprStmt, syntax.With
 
 
+_CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
+
+
+def _check_inplace_result(current: Tensor, result: Tensor) -> None:
+    """PyTorch's errors for `current op= v`: the result must keep current's
+    shape, and a dtype current can hold (no float into int, no int into bool)."""
+    if result.data.shape != current.data.shape:
+        raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
+                           f"the broadcast shape {list(result.data.shape)}",
+                           hint="an in-place operation keeps the tensor's shape; write "
+                                "`a = a + v` for a new tensor of the broadcast shape")
+    rk, ck = result.data.dtype.kind, current.data.dtype.kind
+    if (rk == "f" and ck != "f") or (rk in "iu" and ck == "b"):
+        rname = "Double" if result.data.dtype == np.float64 else _CAST_NAMES[rk]
+        raise GradvizError(f"result type {rname} can't be cast to the desired output type "
+                           f"{_CAST_NAMES[ck]}",
+                           hint="an in-place operation keeps the tensor's dtype; write "
+                                "`a = a + v` for a new tensor of the wider type")
+
+
 class Interpreter:
     """Runs one program. `print` output goes to `out` (a text stream)."""
 
@@ -264,23 +284,34 @@ class Interpreter:
         current = self.eval(target)
         value = self.eval(stmt.value)
         sym = stmt.op.rstrip("=")
-        if current.__class__ is Tensor:
-            if current.requires_grad and self.tape.grad_enabled:
-                if current.recorded:
-                    # out of place, as if `y = y + v`: the graph stays readable
-                    result = self.binary(sym, current, value, stmt.span)
-                    return self._store(target, result)
-                self.inplace_check(current)
-            # in place, like PyTorch: aliases (detach(), .data) see the change
-            result = self._with_grad_off(lambda: self.binary(sym, current, value, stmt.span))
-            if result.data.shape != current.data.shape:
-                raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
-                                   f"the broadcast shape {list(result.data.shape)}")
-            self.tape.before_inplace(current.data)
-            np.copyto(current.data, result.data, casting="unsafe")
-            self.log_event("inplace", current, op=stmt.op)
-            return None
-        return self._store(target, self.binary(sym, current, value, stmt.span))
+        if current.__class__ is not Tensor:
+            return self._store(target, self.binary(sym, current, value, stmt.span))
+        tape = self.tape
+        if tape.grad_enabled and (current.requires_grad
+                                  or (value.__class__ is Tensor and value.requires_grad)):
+            self.inplace_check(current)
+            # recorded out of place, as if `y = y + v` (the graph stays
+            # readable: y before and after are two nodes), but on y's memory
+            # like PyTorch's in-place op: aliases (detach(), views) see the
+            # new value, and the version check sees the write. The node
+            # before keeps a copy of its value.
+            tape.before_inplace(current.data)
+            result = self.binary(sym, current, value, stmt.span)
+            _check_inplace_result(current, result)
+            memory = current.data
+            current.data = memory.copy()
+            np.copyto(memory, result.data, casting="unsafe")
+            result.data = memory
+            tape.versions.replaced(current, result, self.line)
+            return self._store(target, result)
+        # in place, like PyTorch: aliases (detach(), .data) see the change
+        result = self._with_grad_off(lambda: self.binary(sym, current, value, stmt.span))
+        _check_inplace_result(current, result)
+        tape.before_inplace(current.data)
+        np.copyto(current.data, result.data, casting="unsafe")
+        tape.versions.bump(current, self.line)
+        self.log_event("inplace", current, op=stmt.op)
+        return None
 
     def _store(self, target, value):
         if target.__class__ is syntax.Name:
@@ -580,8 +611,10 @@ class Interpreter:
                 name = t.grad_fn_name
                 return None if name is None else GradFn(name)
             case "data":
+                # shares t's memory but not its version count (PyTorch's .data:
+                                # writes through it escape the in-place check)
                 return self.tape.add(Tensor(t.data), self.span, label=".data",
-                                     detached_from=t.seq)
+                                     detached_from=t.seq, version_key=-1 - len(self.tape.nodes))
             case "T":
                 return self.apply(OPS["T"], (t,))
             case "ndim":
@@ -767,7 +800,8 @@ class Interpreter:
             self.on_backward(self, "backward", [root], [seed], None)
         for g in self.tape.grad_tensors:      # backward adds into them in place
             self.tape.before_inplace(g.data)
-        _, steps, pruned, order = autodiff.run_backward([root], [seed], keep)
+        _, steps, pruned, order = autodiff.run_backward([root], [seed], keep,
+                                                        versions=self.tape.versions)
         self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)
 
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):

@@ -15,6 +15,7 @@ import numpy as np
 from .errors import LIMIT, VALUE, GradvizError
 from .ops.registry import BOOL, FLOAT, PROMOTE
 from .tensor import Tensor
+from .versions import Versions
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -133,7 +134,9 @@ class Tape:
         # values as they were before an in-place write changed them (seq ->
         # copy), so the record shows what each tensor held when it was made
         self.snapshots: dict[int, np.ndarray] = {}
+        self.changed_at: dict[int, int] = {}   # seq -> tape length at its first in-place write
         self.grad_tensors: list[Tensor] = []   # .grad tensors the program has seen
+        self.versions = Versions(self.nodes)   # in-place writes, for backward's check
         # before_inplace's index: id of the array owning a tensor's memory ->
         # the tensors on it (the tape keeps the arrays alive, so ids are not
         # reused), for nodes[:indexed]
@@ -238,6 +241,7 @@ class Tape:
             d = t.data
             if (d is arr or d is base or d.base is base) and t.seq not in snaps:
                 snaps[t.seq] = d.copy()
+                self.changed_at[t.seq] = len(nodes)
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
         """Run op forward on args (Tensors and numbers) and record the result."""

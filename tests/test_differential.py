@@ -56,6 +56,7 @@ PHRASES = (
     "does not require grad",
     "only Tensors of floating point",
     "cannot be multiplied",
+    "modified by an inplace operation",
 )
 
 # ---- the torch side (the namespace idea of the shared oracle) --------------
@@ -295,10 +296,6 @@ class Builder:
         # not model views, so the SGD update skips these leaves
         self.viewed: set[str] = set()
         self.view_root: dict[str, str] = {}
-        # results computed before an in-place update of a leaf: PyTorch's
-        # version counters refuse a backward through them when they saved
-        # the leaf; gradviz has no version counters, so they are not reused
-        self.stale: set[str] = set()
 
     # -- drawing helpers
     def choice(self, seq):
@@ -324,7 +321,7 @@ class Builder:
 
     def floats(self, pred=lambda v: True) -> list[Var]:
         return [v for v in self.vars.values()
-                if v.kind == "f" and v.name not in self.stale and pred(v)]
+                if v.kind == "f" and pred(v)]
 
     # -- leaves
     def literal(self, shape) -> str:
@@ -801,6 +798,21 @@ class Builder:
         if nonleaf:
             self.emit(f"print({self.choice(nonleaf).name}.grad)")
 
+    def inplace(self):
+        """An in-place write before a backward: PyTorch refuses the backward
+        when an op saved the written tensor (its version counters)."""
+        cands = self.floats(lambda v: v.name not in self.viewed and
+                            v.name not in self.view_root)
+        if not cands:
+            return
+        v = self.choice(cands)
+        change = self.choice(("+= 1", "-= 0.5", "*= 2", "/= 2"))
+        if v.leaf and v.rg or self.chance(0.5):
+            self.emit("with torch.no_grad():")
+            self.emit(f"    {v.name} {change}")
+        else:
+            self.emit(f"{v.name} {change}")
+
     def retain(self):
         cands = self.floats(lambda v: v.rg and not v.leaf)
         if cands:
@@ -847,7 +859,6 @@ class Builder:
             x = self.choice(leaves)
             self.emit("with torch.no_grad():")
             self.emit(f"    {x.name} -= 0.1 * {x.name}.grad")
-            self.stale |= {v.name for v in self.vars.values() if not v.leaf}
 
     def program(self) -> str:
         for _ in range(self.draw(st.integers(1, 3))):
@@ -858,13 +869,17 @@ class Builder:
                 self.op()
             elif r < 82:
                 self.printing()
-            elif r < 90:
+            elif r < 87:
                 self.no_grad_block()
+            elif r < 91:
+                self.inplace()
             elif r < 95:
                 self.retain()
             else:
                 self.flags()
         for _ in range(self.draw(st.integers(1, 2))):
+            if self.chance(0.35):      # a write between the forward pass and backward
+                self.inplace()
             self.backward()
             self.after_backward()
             if self.chance(0.5):

@@ -236,3 +236,13 @@ def test_check_passes_on_random_programs(src):
     report = check_source(src)
     assert report.ok, (src, report.failure_messages())
     assert all(i.numeric is not None for p in report.passes for i in p.inputs)
+
+
+def test_values_changed_through_data_are_named_not_blamed_on_a_rule():
+    # y.data += 1 escapes PyTorch's version check: backward uses the changed
+    # exp(x), so the gradient is not the derivative; no rule is wrong
+    report = check_source("x = tensor([1.0, 2.0], requires_grad=True)\ny = x.exp()\n"
+                          "w = y.data\nw += 1\ny.sum().backward()\n", "p.txt")
+    (item,) = report.passes[0].inputs
+    assert item.status == "changed" and "n1" in item.reason
+    assert report.ok and not item.culprits

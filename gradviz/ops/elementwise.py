@@ -51,23 +51,25 @@ defop("rsub", "RsubBackward1", lambda xs, p: xs[0] - xs[1],
 defop("mul", "MulBackward0", lambda xs, p: xs[0] * xs[1],
       vjp=(lambda g, ans, xs, p: g * xs[1], lambda g, ans, xs, p: g * xs[0]),
       jvp=(lambda t, ans, xs, p: t * xs[1], lambda t, ans, xs, p: xs[0] * t),
-      formula=("d(a*b)/da = b", "d(a*b)/db = a"), symbol="*", check=bcast_check,
+      saved=("1", "0"), formula=("d(a*b)/da = b", "d(a*b)/db = a"), symbol="*", check=bcast_check,
       scalar=operator.mul)
 
+# d/db: PyTorch's -g * ((a / b) / b) reads a and b, which it saves, and not
+# the result, which an in-place write may have changed since (rdiv too)
 defop("div", "DivBackward0", lambda xs, p: xs[0] / xs[1],
       vjp=(lambda g, ans, xs, p: g / xs[1],
-           lambda g, ans, xs, p: -g * ans / xs[1]),
+           lambda g, ans, xs, p: -g * ((xs[0] / xs[1]) / xs[1])),
       jvp=(lambda t, ans, xs, p: t / xs[1],
-           lambda t, ans, xs, p: -t * ans / xs[1]),
-      formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
+           lambda t, ans, xs, p: -t * ((xs[0] / xs[1]) / xs[1])),
+      saved=("1", "01"), formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
       dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
 
 # `2 / x`: PyTorch computes reciprocal then mul; the last node is MulBackward0
 defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
       vjp=(lambda g, ans, xs, p: g / xs[1],
-           lambda g, ans, xs, p: -g * ans / xs[1]),
+           lambda g, ans, xs, p: -g * ((xs[0] / xs[1]) / xs[1])),
       jvp=(lambda t, ans, xs, p: t / xs[1],
-           lambda t, ans, xs, p: -t * ans / xs[1]),
+           lambda t, ans, xs, p: -t * ((xs[0] / xs[1]) / xs[1])),
       formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
       dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
 
@@ -78,6 +80,14 @@ def _pow_grad_fn(t):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         return "PowBackward1"
     return "PowBackward0" if isinstance(a, Tensor) else "PowBackward2"
+
+
+def _pow_saved(t):
+    """x ** 2 saves x; x ** y and 2 ** x also y and the result (PyTorch)."""
+    name = _pow_grad_fn(t)
+    if name == "PowBackward0":
+        return ("0",)
+    return ("01r", "01r")
 
 
 def _pow_da(g, ans, xs, p):
@@ -100,7 +110,7 @@ def _pow_db(g, ans, xs, p):
 defop("pow", _pow_grad_fn, lambda xs, p: xs[0] ** xs[1],
       vjp=(_pow_da, _pow_db),
       jvp=(lambda t, ans, xs, p: _pow_da(t, ans, xs, p), lambda t, ans, xs, p: _pow_db(t, ans, xs, p)),
-      formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check)
+      saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check)
 
 
 def _tie_split(a, b, g, mine):
@@ -123,7 +133,7 @@ defop("maximum", "MaximumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] > x
            lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] > xs[0]).astype(g.dtype)),
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] > xs[1]).astype(t.dtype),
            lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] > xs[0]).astype(t.dtype)),
-      formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
+      saved=("01", "01"), formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
       symbol="maximum", check=bcast_check)
 
 defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < xs[0]),
@@ -131,7 +141,7 @@ defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < x
            lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] < xs[0]).astype(g.dtype)),
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] < xs[1]).astype(t.dtype),
            lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] < xs[0]).astype(t.dtype)),
-      formula=("d min(a,b)/da = [a<b] (+1/2 on ties)", "d min(a,b)/db = [b<a] (+1/2 on ties)"),
+      saved=("01", "01"), formula=("d min(a,b)/da = [a<b] (+1/2 on ties)", "d min(a,b)/db = [b<a] (+1/2 on ties)"),
       symbol="minimum", check=bcast_check)
 
 # where(cond, a, b): cond is argument 0 and never differentiable
@@ -149,7 +159,7 @@ defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
 # ---- unary functions ----------------------------------------------------
 
 def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None,
-           vjp=None, scalar=None):
+           vjp=None, scalar=None, saved=("0",)):
     """A unary op whose VJP and JVP are both 'multiply by f'(x)' (``vjp``: the
     same product, computed faster). ``scalar``: fwd works on numpy scalars
     (a ufunc: the same loop as on a 0-d array)."""
@@ -157,13 +167,14 @@ def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symb
           vjp=(vjp or (lambda g, ans, xs, p: g * dfdx(xs[0], ans)),),
           jvp=(lambda t, ans, xs, p: t * dfdx(xs[0], ans),),
           formula=(formula,), symbol=symbol or name, saves=saves, dtype_rule=dtype_rule,
-          scalar=fwd if scalar else None)
+          scalar=fwd if scalar else None, saved=saved if saves else ())
 
 
-_unary("exp", "ExpBackward0", np.exp, lambda x, y: y, "d exp(x)/dx = exp(x)", scalar=True)
+_unary("exp", "ExpBackward0", np.exp, lambda x, y: y, "d exp(x)/dx = exp(x)", scalar=True,
+       saved=("r",))
 _unary("log", "LogBackward0", np.log, lambda x, y: 1 / x, "d log(x)/dx = 1/x", scalar=True)
 _unary("sqrt", "SqrtBackward0", np.sqrt, lambda x, y: 0.5 / y, "d sqrt(x)/dx = 1/(2 sqrt(x))",
-       scalar=True)
+       scalar=True, saved=("r",))
 _unary("sin", "SinBackward0", np.sin, lambda x, y: np.cos(x), "d sin(x)/dx = cos(x)", scalar=True)
 _unary("cos", "CosBackward0", np.cos, lambda x, y: -np.sin(x), "d cos(x)/dx = -sin(x)", scalar=True)
 # arrays from this size on get their VJP products written into one buffer
@@ -192,9 +203,9 @@ def _tanh_vjp(g, ans, xs, p):
 
 
 _unary("tanh", "TanhBackward0", np.tanh, lambda x, y: 1 - y * y, "d tanh(x)/dx = 1 - tanh(x)^2",
-       vjp=_tanh_vjp, scalar=True)
+       vjp=_tanh_vjp, scalar=True, saved=("r",))
 _unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda x, y: y * (1 - y),
-       "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))")
+       "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))", saved=("r",))
 # NOTE: PyTorch: abs'(0) = 0 (sign(0) = 0)
 _unary("abs", "AbsBackward0", np.abs, lambda x, y: np.sign(x), "d |x|/dx = sign(x)",
        dtype_rule="promote")
@@ -208,7 +219,7 @@ _unary("square", "PowBackward0", np.square, lambda x, y: 2 * x, "d x^2/dx = 2x",
 defop("relu", "ReluBackward0", lambda xs, p: np.where(xs[0] < 0, 0, xs[0]),
       vjp=(lambda g, ans, xs, p: np.where(ans > 0, g, 0).astype(g.dtype, copy=False),),
       jvp=(lambda t, ans, xs, p: np.where(ans > 0, t, 0).astype(t.dtype, copy=False),),
-      formula=("d relu(x)/dx = [x > 0]",), symbol="relu", dtype_rule="promote")
+      saved=("r",), formula=("d relu(x)/dx = [x > 0]",), symbol="relu", dtype_rule="promote")
 
 
 def _clamp_fwd(xs, p):
@@ -237,7 +248,7 @@ def _clamp_mask(x, p):
 defop("clamp", "ClampBackward1", _clamp_fwd,
       vjp=(lambda g, ans, xs, p: np.where(_clamp_mask(xs[0], p), g, 0).astype(g.dtype),),
       jvp=(lambda t, ans, xs, p: np.where(_clamp_mask(xs[0], p), t, 0).astype(t.dtype),),
-      formula=("d clamp(x)/dx = [min <= x <= max]",), symbol="clamp", dtype_rule="promote")
+      saved=("0",), formula=("d clamp(x)/dx = [min <= x <= max]",), symbol="clamp", dtype_rule="promote")
 
 
 # ---- the backward of tanh and sigmoid as ops of their own ------------------
@@ -249,7 +260,7 @@ defop("tanh_backward", "TanhBackwardBackward0", lambda xs, p: xs[0] * (1 - xs[1]
            lambda g, ans, xs, p: -2 * g * xs[0] * xs[1]),
       jvp=(lambda t, ans, xs, p: t * (1 - xs[1] * xs[1]),
            lambda t, ans, xs, p: -2 * xs[0] * xs[1] * t),
-      formula=("d g(1-y^2)/dg = 1 - y^2", "d g(1-y^2)/dy = -2gy"), symbol="tanh_backward",
+      saved=("01", "01"), formula=("d g(1-y^2)/dg = 1 - y^2", "d g(1-y^2)/dy = -2gy"), symbol="tanh_backward",
       check=bcast_check)
 
 defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda xs, p: xs[0] * xs[1] * (1 - xs[1]),
@@ -257,7 +268,7 @@ defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda xs, p: xs[0] * xs[1
            lambda g, ans, xs, p: g * xs[0] * (1 - 2 * xs[1])),
       jvp=(lambda t, ans, xs, p: t * xs[1] * (1 - xs[1]),
            lambda t, ans, xs, p: xs[0] * (1 - 2 * xs[1]) * t),
-      formula=("d gy(1-y)/dg = y(1-y)", "d gy(1-y)/dy = g(1-2y)"), symbol="sigmoid_backward",
+      saved=("01", "01"), formula=("d gy(1-y)/dg = y(1-y)", "d gy(1-y)/dy = g(1-2y)"), symbol="sigmoid_backward",
       check=bcast_check)
 
 

@@ -160,6 +160,7 @@ for _name, _sym in (("matmul", "@"), ("dot", "dot"), ("mv", "mv"), ("mm", "mm"))
                lambda g, ans, xs, p: _unbatch(_mm_db(g, ans, xs, p), xs[1].shape)),
           jvp=(lambda t, ans, xs, p: np.asarray(np.matmul(t, xs[1])),
                lambda t, ans, xs, p: np.asarray(np.matmul(xs[0], t))),
+          saved=("1", "0"),
           formula=("d(A@B)/dA = G @ B^T", "d(A@B)/dB = A^T @ G"), symbol=_sym,
           check=_matmul_check(_name))
 
@@ -168,5 +169,6 @@ defop("outer", "MulBackward0", lambda xs, p: np.multiply.outer(xs[0], xs[1]),
       vjp=(lambda g, ans, xs, p: g @ xs[1], lambda g, ans, xs, p: xs[0] @ g),
       jvp=(lambda t, ans, xs, p: np.multiply.outer(t, xs[1]),
            lambda t, ans, xs, p: np.multiply.outer(xs[0], t)),
+      saved=("1", "0"),
       formula=("d outer(a,b)/da = G @ b", "d outer(a,b)/db = a @ G"), symbol="outer",
       check=lambda xs, p: xs[0].size * xs[1].size)

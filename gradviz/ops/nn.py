@@ -21,11 +21,13 @@ def _log_softmax(x, d):
 defop("softmax", "SoftmaxBackward0", lambda xs, p: _softmax(xs[0], p["dim"]),
       vjp=(lambda g, ans, xs, p: ans * (g - np.sum(g * ans, axis=p["dim"], keepdims=True)),),
       jvp=(lambda t, ans, xs, p: ans * (t - np.sum(t * ans, axis=p["dim"], keepdims=True)),),
+      saved=("r",),
       formula=("d softmax(x)/dx = s * (g - sum(g*s))",), symbol="softmax", dtype_rule=FLOAT)
 
 defop("log_softmax", "LogSoftmaxBackward0", lambda xs, p: _log_softmax(xs[0], p["dim"]),
       vjp=(lambda g, ans, xs, p: g - np.exp(ans) * np.sum(g, axis=p["dim"], keepdims=True),),
       jvp=(lambda t, ans, xs, p: t - np.sum(np.exp(ans) * t, axis=p["dim"], keepdims=True),),
+      saved=("r",),
       formula=("d log_softmax(x)/dx = g - softmax(x) * sum(g)",), symbol="log_softmax",
       dtype_rule=FLOAT)
 
@@ -51,6 +53,7 @@ defop("mse_loss", "MseLossBackward0", _mse_fwd,
       vjp=(_mse_da, _mse_db),
       jvp=(lambda t, ans, xs, p: np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t),
            lambda t, ans, xs, p: -np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t)),
+      saved=("01", "01"),
       formula=("d mse(a,b)/da = 2(a-b)/n", "d mse(a,b)/db = -2(a-b)/n"), symbol="mse_loss",
       dtype_rule=FLOAT)
 

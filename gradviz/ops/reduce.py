@@ -77,6 +77,7 @@ for _name, _fn, _gf in (("max", np.max, "MaxBackward1"), ("min", np.min, "MinBac
           vjp=(_full_extreme_vjp,),
           jvp=(lambda t, ans, xs, p: np.asarray((t * _extreme_mask(xs, ans, p)).sum()
                                                 / _extreme_mask(xs, ans, p).sum()).astype(t.dtype),),
+          saved=("0r",),
           formula=(f"d {_name}(x)/dx_i = [x_i is the {_name}] / (number of ties)",),
           symbol=_name, dtype_rule=SAME)
 
@@ -156,6 +157,7 @@ defop("prod", lambda t: "ProdBackward0" if t.params.get("dim") is None else "Pro
       jvp=(lambda t, ans, xs, p: np.asarray(np.sum(t * _prod_vjp(np.ones_like(ans), ans, xs, p),
                                                    axis=p.get("dim"),
                                                    keepdims=p.get("keepdim", False))).astype(t.dtype),),
+      saved=("0r",),
       formula=("d prod(x)/dx_i = product of the other x_j",), symbol="prod", dtype_rule=SAME)
 
 
@@ -180,4 +182,5 @@ defop("norm", "LinalgVectorNormBackward0", _norm_fwd, vjp=(_norm_vjp,),
       jvp=(lambda t, ans, xs, p: np.asarray(np.sum(t * _norm_vjp(np.ones_like(ans), ans, xs, p),
                                                    axis=p.get("dim"),
                                                    keepdims=p.get("keepdim", False))).astype(t.dtype),),
+      saved=("0r",),
       formula=("d ||x||/dx = x / ||x||",), symbol="norm", dtype_rule=FLOAT)

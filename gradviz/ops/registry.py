@@ -37,6 +37,10 @@ class OpDef:
     formula: tuple                  # per input, e.g. "d(a*b)/da = b"
     symbol: str                     # how the DSL writes it: "*", "tanh", ".sum"
     saves: bool = True              # saves tensors for backward (freed after it)
+    # per input, what PyTorch saves for its VJP and checks against in-place
+    # writes at backward (versions.py): "0", "1" inputs, "r" the result; a
+    # callable(node) -> that tuple where it depends on the call; () nothing
+    saved: tuple | Callable = ()
     dtype_rule: str = PROMOTE
     differentiable: bool = True
     variadic: bool = False          # inputs are a list (cat, stack)

@@ -68,7 +68,17 @@ def _index_grad_fn(t):
     return t.params["grad_fn"]
 
 
-defop("index", _index_grad_fn, lambda xs, p: np.asarray(xs[0][p["index"]]),
+def _index_fwd(xs, p):
+    """x[index]: basic indexing gives a view of x, as in PyTorch (an in-place
+    write through y = x[0] changes x); numpy would give a copy for a single
+    element unless the index ends in `...`."""
+    idx = p["index"]
+    if p.get("advanced") or any(i is Ellipsis for i in idx):
+        return np.asarray(xs[0][idx])
+    return xs[0][idx + (Ellipsis,)]
+
+
+defop("index", _index_grad_fn, _index_fwd,
       vjp=(_index_vjp,), jvp=(lambda t, ans, xs, p: np.asarray(t[p["index"]]),),
       formula=("gradient scattered back into the indexed positions",), symbol="[]",
       saves=False, dtype_rule=SAME)

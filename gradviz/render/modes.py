@@ -32,7 +32,7 @@ MAX_ELEMS = 8                 # gradients up to this size are shown whole
 MAX_TANGENT_ROWS = 40         # nodes shown in a directional pass's table
 EXPR_CHARS = 32               # a longer source expression is shortened
 STATUS_STYLES = {"ok": "green", "kink": "yellow", "singular": "yellow", "FAIL": "bold red",
-                 "skipped": "dim"}
+                 "skipped": "dim", "changed": "yellow"}
 WHY = "why deep learning uses reverse mode"
 
 
@@ -254,6 +254,12 @@ def print_check(report, console: Console | None = None) -> None:
             console.print(Text("  " + msg, style="red"))
     else:
         kinks = sum(1 for p in report.passes for i in p.inputs if i.status == "kink")
+        changed = sum(1 for p in report.passes for i in p.inputs if i.status == "changed")
+        if changed:
+            console.print(Text(f"! {changed} gradient(s) read values changed in place after "
+                               "they were computed (e.g. through .data): no rule is wrong, "
+                               "but the result is not the derivative", style="bold yellow"))
+            return
         text = Text("✓ every gradient agrees", style="bold green")
         if kinks:
             text.append(f" ({kinks} at a kink, where finite differences cannot judge)",

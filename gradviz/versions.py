@@ -1,0 +1,133 @@
+"""Version counters: PyTorch's check that a tensor saved for backward was
+not changed in place before backward read it.
+
+PyTorch counts the in-place writes to each tensor's memory (views and
+detach() share the count; `.data` starts a count of its own), and an op's
+backward refuses a saved tensor whose count moved on since the op ran:
+
+    one of the variables needed for gradient computation has been modified
+    by an inplace operation: [torch.FloatTensor [3]] is at version 1;
+    expected version 0 instead. ...
+
+Here a write is remembered as a stamp, the tape's length when it happened:
+the op recorded at index `seq` saw exactly the writes with stamp <= seq. So
+ops pay nothing; only the (rare) writes and the backward of ops recorded
+before the last write do any work. What each op saves is OpDef.saved,
+measured against PyTorch 2.13 op by op.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import RUNTIME, GradvizError
+
+_TYPE_NAMES = {np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor",
+               np.dtype(np.int64): "torch.LongTensor", np.dtype(np.bool_): "torch.BoolTensor"}
+
+HINT_TAIL = ("change it after backward() (or after the last use of the graph), or use an "
+             "out-of-place operation (w = w - 0.1 * g) so that the saved value stays intact")
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array that owns a's memory (a loop: numpy may leave view chains)."""
+    while a.base is not None and a.base.__class__ is np.ndarray:
+        a = a.base
+    return a
+
+
+def short_name(grad_fn: str) -> str:
+    """PyTorch's name for a node in this message: ExpBackward0 -> Exp, PowBackward1 -> Pow1."""
+    return grad_fn.replace("Backward0", "").replace("Backward", "")
+
+
+class Versions:
+    """The in-place writes of one run, by the memory they changed."""
+
+    def __init__(self, nodes: list):
+        self.nodes = nodes          # the tape's: its length is the stamp of a write
+        self.writes: dict = {}      # key -> [(stamp, line), ...]
+        self.latest: dict = {}      # key -> the newest tensor of that memory (its grad_fn
+                                    # names it in the message)
+        self.inplace_nodes: set = set()   # seqs of ops that model an in-place op
+        self.last = -1              # the latest stamp (-1: no write yet)
+        self._alive: list = []      # arrays whose ids are keys stay alive (ids unique)
+
+    def key(self, t) -> int:
+        m = t.meta
+        if m is not None:
+            k = m.get("version_key")
+            if k is not None:
+                return k
+        return id(_owner(t.data))
+
+    def bump(self, t, line=None, times: int = 1) -> None:
+        """t's memory is written `times` times now (before the next op)."""
+        if times <= 0:
+            return
+        k = self.key(t)
+        stamp = len(self.nodes)
+        self.writes.setdefault(k, []).extend([(stamp, line)] * times)
+        self.last = stamp
+        self._alive.append(_owner(t.data))
+
+    def replaced(self, old, new, line=None) -> None:
+        """`old op= v` run out of place with grad on (the interpreter's
+        _augassign): new is the in-place op's result, on old's memory, and
+        old keeps a copy of its value under its old key. One more write,
+        after new's op saved its inputs; that op keeps old's value as it
+        was (PyTorch clones self for in-place ops whose backward reads it)."""
+        k = self.key(new)
+        m = old.meta
+        if m is None:
+            old.meta = m = {}
+        m["version_key"] = k
+        self.latest[k] = new
+        self.inplace_nodes.add(new.seq)
+        self.bump(new, line)
+
+    def check(self, node, spec: str) -> None:
+        """Raise PyTorch's error if a tensor node saved for one input's VJP
+        (spec: OpDef.saved's entry) was written after node ran."""
+        inplace = node.seq in self.inplace_nodes
+        for c in spec:
+            own = c == "r"
+            if own:
+                t = node
+            else:
+                t = node.args[int(c)]
+                if t.__class__ is not node.__class__ or (inplace and c == "0"):
+                    continue           # a number, or the in-place op's own copy of self
+            k = self.key(t)
+            stamps = self.writes.get(k)
+            if not stamps:
+                continue
+            # the op saw the writes up to its own index (an in-place op's
+            # result: up to its own write, just after it)
+            seen = node.seq + 1 if own and inplace else node.seq
+            expected = sum(1 for s, _ in stamps if s <= seen)
+            if expected < len(stamps):
+                self._raise(node, t, own, k, len(stamps), expected,
+                            next(line for s, line in stamps if s > seen))
+
+    def _raise(self, node, t, own, k, version, expected, line):
+        data = t.data
+        what = f"[{_TYPE_NAMES.get(data.dtype, 'torch.Tensor')} [{', '.join(map(str, data.shape))}]]"
+        maker = node if own else self.latest.get(k, t)
+        if maker.recorded:
+            what += f", which is output 0 of {short_name(maker.grad_fn_name)},"
+        used = node.span.line if node.span is not None else None
+        name = t.name or "a tensor"
+        if line is not None and line == used:
+            hint = (f"{name} was changed in place on line {line} by the operation that "
+                    "saved it; " + HINT_TAIL)
+        elif line is not None and used is not None:
+            hint = (f"{name} was changed in place on line {line} after line {used} used it; "
+                    + HINT_TAIL)
+        else:
+            hint = f"{name} was changed in place after an operation saved it; " + HINT_TAIL
+        raise GradvizError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {what} is at version {version}; expected version {expected} "
+            "instead. Hint: enable anomaly detection to find the operation that failed to "
+            "compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+            "check_nan=False).", kind=RUNTIME, hint=hint)
