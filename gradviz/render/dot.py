@@ -29,11 +29,14 @@ needed to read it; ``legend=True`` adds one anyway):
   runs of less important nodes) are folded into dashed summary boxes
   ("... 2,994 ops folded ..."); ``DotResult.note`` says what was folded.
 * big pictures stay drawable and quick to lay out: above COMPACT_ABOVE
-  tensors shown, each op is written inside its result's box (a square
-  one, with the op and kind on one line); there, on paths deeper than
-  LABELLED_DEPTH and with more than LABELLED_EDGES of them, the gradient
-  edges carry no labels (each box shows the gradient that reached it).
-  See those constants for why.
+  tensors shown, each op is written inside its result's box (a plain
+  rectangle: a header line with the expression, grad_fn, shape and source
+  line, then the value and gradient lines), and an input that a gradient
+  flowed back to has one edge, the gradient edge, standing for the
+  forward edge too; there, on paths deeper than LABELLED_DEPTH and with
+  more than LABELLED_EDGES of them, the gradient edges carry no labels
+  (each box shows the gradient that reached it). See those constants for
+  why.
 
 The text is written directly rather than through ``graphviz.Digraph``:
 (1) one function, :func:`esc`, owns all quoting, while ``Digraph`` passes a
@@ -77,6 +80,20 @@ MAX_TEXT = 48               # characters of program text in a node header
 # recurses along long paths and runs out of stack about 6,000 boxes deep
 # (layout._WASM_STACK), and an unfolded 1,000-step chain is 3,000 tensors
 # deep.
+# Such a picture is also drawn with less. For a big picture the embedded
+# Graphviz spends its time reading labels and writing the SVG, not on the
+# layout proper (nslimit, mclimit, searchsize, splines: no change): every
+# coordinate it writes goes through the C library's printf with software
+# long doubles (some 7,000 WebAssembly instructions), every line of a label
+# costs about seven coordinates' worth, every character of it about a
+# seventh of one. The 3,000-box chain wrote 2.5 times as many numbers as a
+# torchviz picture of it (a forward and a gradient edge per input, 16
+# numbers each; four text lines and two ruled lines per box) and ten times
+# as much text. So here a box is a plain rectangle with a one-line header
+# (no record fields and their rules; no escaped spaces: see esc), the
+# boxes share their look as subgraph defaults, and an input that a
+# gradient flowed back to has one edge, the gradient edge: the SVG takes
+# 0.6 of the time, with the same values and gradients.
 COMPACT_ABOVE = 1000
 # A label on an edge is a node of its own in the layout: labels on all the
 # gradient edges (which run beside the forward ones) double a path's depth,
@@ -104,7 +121,7 @@ CENTER, LEFT = "\\n", "\\l"   # Graphviz line breaks: centred, left-aligned
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
-def esc(text: str, br: str = CENTER) -> str:
+def esc(text: str, br: str = CENTER, record: bool = True) -> str:
     """Program or value text -> a fragment safe in any DOT label.
 
     The only function that puts text into the DOT output. Characters with a
@@ -112,15 +129,19 @@ def esc(text: str, br: str = CENTER) -> str:
     bar, angle brackets) get a backslash, so Graphviz draws the character
     itself; "&" becomes an entity, as Graphviz decodes entities in labels;
     spaces are escaped because record fields collapse runs of plain spaces
-    (the padding in "[ 0.,  4.]" must survive); each line (split at "\\n")
-    ends with the Graphviz line break ``br`` (CENTER or LEFT); other
+    (the padding in "[ 0.,  4.]" must survive), unless ``record`` is false:
+    a plain label keeps its spaces, and Graphviz reads an escaped one there
+    slowly (a tenth of the 3,000-box chain's SVG time); each line (split
+    at "\\n") ends with the Graphviz line break ``br`` (CENTER or LEFT); other
     control characters become spaces. The result can neither end the
     quoted string nor start a record field or port, and after Graphviz's
     own XML escaping cannot inject SVG markup.
     """
     text = (text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "\\{")
             .replace("}", "\\}").replace("|", "\\|").replace("<", "\\<").replace(">", "\\>")
-            .replace("&", "&amp;").replace(" ", "\\ "))
+            .replace("&", "&amp;"))
+    if record:
+        text = text.replace(" ", "\\ ")
     if "\n" in text:
         text = text.replace("\n", br)
     if not text.isprintable():
@@ -316,9 +337,9 @@ def _number(v) -> str:
     return str(v)
 
 
-def _lines(lines: list[str], br: str) -> str:
+def _lines(lines: list[str], br: str, record: bool = True) -> str:
     """Escaped lines, each closed by the Graphviz line break br."""
-    return esc("\n".join(lines), br)
+    return esc("\n".join(lines), br, record)
 
 
 def _look_attrs(look: Look, shape: str, extra_style: str = "") -> str:
@@ -418,8 +439,10 @@ class _Builder:
                          f"({counts_text(everything)}) to stay under "
                          f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all")
         if self.compact:
+            one_edge = (" a gradient edge stands for the forward edge it runs along,"
+                        if self.show == "both" and self.view is None else "")
             notes.append(f"over {COMPACT_ABOVE:,} nodes shown: each op is drawn inside its "
-                         f"result's box, and gradient edges are not labelled")
+                         f"result's box,{one_edge} and gradient edges are not labelled")
 
         out = self.lines
         out.append("digraph gradviz {")
@@ -450,9 +473,20 @@ class _Builder:
         self.labelled = (not self.compact and self._gradient_edges(contrib) <= LABELLED_EDGES
                          and (2 * shown + 1 <= LABELLED_DEPTH
                               or self._longest_path() <= LABELLED_DEPTH))
+        if self.compact:
+            # Most boxes of a big picture have the intermediate look: as the
+            # defaults of a subgraph around the boxes (not of the whole
+            # graph, where the plain-text nodes would take its fill), it is
+            # parsed once instead of on each (a thirtieth of the SVG time of
+            # the 3,000-box chain). A subgraph that is not a cluster changes
+            # nothing in the layout.
+            out.append("  subgraph {")
+            out.append(f'    node [{self.looks["intermediate"]}];')
         self._tensor_nodes()
         for g in self.groups:
             self._group_node(g)
+        if self.compact:
+            out.append("  }")
         if self.compact and not self.groups and not self.labelled and self.view is None:
             self._plain_edges(contrib)
         else:
@@ -516,9 +550,11 @@ class _Builder:
 
     def _looks(self) -> dict[str, str]:
         th = self.theme
-        # A big picture's boxes have square corners: Graphviz writes a
-        # rounded box as a path of curves, its longest part of the SVG.
-        box = "record" if self.compact else "Mrecord"
+        # A big picture's boxes are plain rectangles ("rect": "box" would be
+        # given round corners by _look_attrs, and Graphviz writes a rounded
+        # box as a path of curves, its longest part of the SVG) with plain
+        # labels: a record's fields cost a ruled line each (see COMPACT_ABOVE).
+        box = "rect" if self.compact else "Mrecord"
         return {
             "param": _look_attrs(th.param, box),
             "const": _look_attrs(th.const, box),
@@ -597,8 +633,13 @@ class _Builder:
 
     def _tensor_nodes(self) -> None:
         """The box of every tensor shown (and its op's ellipse, unless compact)."""
-        labels, group_of, braces = self.labels, self.group_of, self.braces
+        labels, group_of = self.labels, self.group_of
+        braces = self.braces and not self.compact       # (plain labels: no fields)
         tensor_attrs, lines, ellipses = self.tensor_attrs, self.lines, not self.compact
+        # (a big picture's boxes outside no_grad blocks are in a subgraph
+        # whose node defaults are the intermediate look: see build())
+        top_attrs = ({**tensor_attrs, "intermediate": 'class="tensor intermediate"'}
+                     if self.compact else tensor_attrs)
         for r in self.nodes:
             s = r.seq
             if group_of[s] >= 0:
@@ -607,7 +648,7 @@ class _Builder:
             if known is None:
                 known = labels[s] = (self._tensor_label(r), self._look_key(r))
             label, key = known
-            attrs = tensor_attrs.get(key)
+            attrs = (top_attrs if r.no_grad is None else tensor_attrs).get(key)
             if attrs is None:   # an error overlay: say the underlying kind too
                 attrs = f'{self.looks[key]} class="tensor error {self._look_key(r, False)}"'
             if braces:
@@ -620,55 +661,66 @@ class _Builder:
                 self._op_node(r)
 
     def _tensor_label(self, r: NodeRecord) -> str:
-        """The record label of a tensor's box: its fields joined by "|"."""
-        if self.compact and r.kind == OP:
-            header = esc(f"{self._title(r)}\n{self._compact_op(r)} · {self._kind_words(r)}",
-                         CENTER)
+        """The record label of a tensor's box: its fields joined by "|"; in
+        a big picture a plain label, its header on one line."""
+        in_record = not self.compact
+        title = self._title(r)
+        if in_record:
+            header = esc(f"{title}\n{self._kind_words(r)}", CENTER)
         else:
-            header = esc(f"{self._title(r)}\n{self._kind_words(r)}", CENTER)
+            words = [title, self._kind_words(r)]
+            if r.kind == OP:
+                # the title is the op's own expression: the op is written out
+                # again only when the title does not show it whole
+                words.insert(1, self._compact_op(r, not r.expr or title.endswith("…")))
+            header = esc(" · ".join(words), CENTER, False)
         if r.kind == GRAD:
             # the value when the program read it; the .grad tensor itself
             # changes in place with every backward() and zero_()
             body = esc(f"value  {self.fmt(r.value)}\n(.grad changes in place: see the "
-                       f"history of {self._who(r.grad_of)})", LEFT)
+                       f"history of {self._who(r.grad_of)})", LEFT, in_record)
         else:
-            body = esc("value  " + self.fmt(r.value), LEFT)
+            body = esc("value  " + self.fmt(r.value), LEFT, in_record)
         fields = [header, body]
         if self.show != "forward":
             grad = self._grad_lines(r)
             if grad:
-                fields.append(_lines(grad, LEFT))
+                fields.append(_lines(grad, LEFT, in_record))
         if r.error or (r.pruned and r.kind != DETACHED):
             status = []
             if r.pruned and r.kind != DETACHED:
                 status.append(f"pruned: {r.pruned_reason}")
             if r.error:
                 status.append("used by the failing statement")
-            fields.append(_lines(status, LEFT))
-        return "|".join(fields)
+            fields.append(_lines(status, LEFT, in_record))
+        # (every field ends with its line break: run together, they are lines)
+        return "|".join(fields) if in_record else "".join(fields)
 
-    def _compact_op(self, r: NodeRecord) -> str:
-        """The op node's text on one line, for compact graphs (memoised:
-        chains repeat the same few ops)."""
+    def _compact_op(self, r: NodeRecord, whole: bool) -> str:
+        """The op node's text on one line, for compact graphs: its grad_fn,
+        after the op and its parameters when ``whole`` (memoised: chains
+        repeat the same few ops)."""
         try:
             key = (r.symbol, tuple(r.consts), tuple(r.params.items()), r.grad_fn,
-                   r.freed and r.saves, len(r.inputs))
+                   len(r.inputs), whole)
             text = self.op_memo.get(key)
         except TypeError:   # an unhashable parameter: no memo
             key, text = None, None
         if text is None:
-            text = self._compact_op_text(r)
+            text = self._compact_op_text(r, whole)
             if key is not None:
                 self.op_memo[key] = text
         return text
 
-    def _compact_op_text(self, r: NodeRecord) -> str:
+    def _compact_op_text(self, r: NodeRecord, whole: bool) -> str:
+        # (not "saved tensors freed": as the kind words, a big picture leaves
+        # out what most of its boxes would say)
+        if not whole:
+            return r.grad_fn or "no grad_fn"
         parts = [self._op_text(r)]
         if r.params:
             parts.append(", ".join(f"{k}={_number(v)}" for k, v in r.params.items()))
         parts.append(r.grad_fn or "no grad_fn")
-        if r.freed and r.saves and self.show != "forward" and self.view is None:
-            parts.append("saved tensors freed")
         return "op " + " · ".join(parts)
 
     def _op_node(self, r: NodeRecord) -> None:
@@ -925,23 +977,21 @@ class _Builder:
 
     def _plain_edges(self, contrib: dict) -> None:
         """_edges_of for every node of a big unfolded picture, in one loop:
-        tensor -> tensor edges, the gradient ones unlabelled."""
-        append, grad_attrs, in_seqs = self.edge_out.append, self.grad_attrs, self.in_seqs
+        tensor -> tensor edges, one per input, the gradient ones unlabelled."""
+        append, in_seqs = self.edge_out.append, self.in_seqs
         fwd_tail = f" [{self.fwd_attrs}];" if self.fwd_attrs else ";"
+        grad_tail = f" [{self.grad_attrs}];"
         for r in self.nodes:
             s = r.seq
             if r.kind == OP:
                 ins = in_seqs[s]
                 if len(ins) == 1:
                     a = ins[0]
-                    append(f"  n{a} -> n{s}{fwd_tail}")
-                    if (s, 0) in contrib:
-                        append(f"  n{a} -> n{s} [{grad_attrs}];")
+                    append(f"  n{a} -> n{s}{grad_tail if (s, 0) in contrib else fwd_tail}")
                 else:
                     for pos, a in enumerate(ins):
-                        append(f"  n{a} -> n{s}{fwd_tail}")
-                        if (s, pos) in contrib:
-                            append(f"  n{a} -> n{s} [{grad_attrs}];")
+                        append(f"  n{a} -> n{s}"
+                               f"{grad_tail if (s, pos) in contrib else fwd_tail}")
             if r.detached_from is not None or r.grad_of is not None:
                 self._links(r)
 
@@ -949,15 +999,18 @@ class _Builder:
         s = r.seq
         if r.kind == OP:
             fwd, grad_on = self.fwd_attrs, self.show != "forward"
+            # a big picture's gradient edge stands for the forward edge too
+            # (not in a PassView: its frames hide gradient edges not sent yet)
+            one_edge = self.compact and self.view is None
             op = self._oid(s)
             for pos, a in enumerate(self.in_seqs[s]):
                 src = self._tid(a)
-                self._edge(src, op, fwd)
-                if grad_on:
-                    flowed = contrib.get((s, pos))
-                    if flowed is not None:
-                        self._edge(src, op, self._view_id(self.grad_attrs, s, pos),
-                                   self._grad_label(flowed) if self.labelled else "")
+                flowed = contrib.get((s, pos)) if grad_on else None
+                if flowed is None or not one_edge:
+                    self._edge(src, op, fwd)
+                if flowed is not None:
+                    self._edge(src, op, self._view_id(self.grad_attrs, s, pos),
+                               self._grad_label(flowed) if self.labelled else "")
             if not self.compact:
                 out = self._tid(s)
                 self._edge(op, out, fwd)
@@ -1093,9 +1146,12 @@ class _Builder:
             # no edge may carry a label here (see LABELLED_EDGES): the
             # captions of the legend's edges are one text instead
             edges = [re.sub(r' ?label="[^"]*"', "", e).replace(" []", "") for e in edges]
-            text = _lines(["edges: dark, down: forward (the value)",
-                           "orange, arrow back up: gradient", "dashed with a bar: detach cut",
-                           "dotted: .grad link"], LEFT)
+            lines = ["edges: dark, down: forward (the value)",
+                     "orange, arrow back up: gradient", "dashed with a bar: detach cut",
+                     "dotted: .grad link"]
+            if self.compact and self.show == "both" and self.view is None:
+                lines.insert(2, "(in a big picture, also the forward edge)")
+            text = _lines(lines, LEFT)
             out.append(f'    lg_edges [shape=plaintext fontcolor="{th.muted}" label="{text}"];')
             edges.append("    lg_nograd -> lg_edges [style=invis];")
         out += edges
