@@ -140,117 +140,145 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     fanin = {}                 # leaf -> gradients summed for it (versions only)
     # This loop runs once per node of the graph: it is kept lean (no
     # comprehension, no call that is not needed).
-    while heap:
-        node = waiting.pop(pop(heap))
-        order.append(node)
-        g = grads[node] if wanted is not None and node in wanted else grads.pop(node)
-        if not node.recorded:                     # a leaf: AccumulateGrad
-            if accumulate:
-                _accumulate(node, g, versions, fanin)
-            if record_steps:
-                steps += (node, g, None)
-            continue
-        if node.retains_grad:
-            # PyTorch's retain_grad() hook fires in autograd.grad() too
-            _accumulate(node, g, versions)
-        op = node.op
-        p = node.params
-        # advanced indexing saves its index tensor (IndexBackward0); slicing does not
-        if node.freed and (op.saves or (p is not None and p.get("advanced"))):
-            raise GradvizError(
-                FREED_MESSAGE, kind=RUNTIME,
-                hint="pass retain_graph=True to the first backward() to call it again on "
-                     "the same graph, or recompute the forward pass before backward()")
-        args = node.args
-        if p is SCALAR_PARAMS or p is ELEMENTWISE_PARAMS:
-            # an elementwise op run without broadcasting or promotion
-            # (Tape.apply): its tensor inputs have its shape and dtype, and so
-            # has what its VJPs send them
-            same = True
-            if not op.saves:          # its VJPs read no values (see OpDef.saves)
-                ans, xs = None, args
-                if p is SCALAR_PARAMS and g.__class__ is _ND:
-                    g = g[()]
-            elif p is SCALAR_PARAMS:  # it ran on numpy scalars: so do its VJPs
-                if g.__class__ is _ND:
-                    g = g[()]
-                ans = node.data[()]
-                if len(args) == 2:
-                    a, b = args
-                    xs = [a.data[()] if a.__class__ is Tensor else a,
-                          b.data[()] if b.__class__ is Tensor else b]
+    node = None
+    try:
+        while heap:
+            node = waiting.pop(pop(heap))
+            order.append(node)
+            g = grads[node] if wanted is not None and node in wanted else grads.pop(node)
+            if not node.recorded:                     # a leaf: AccumulateGrad
+                if accumulate:
+                    _accumulate(node, g, versions, fanin)
+                if record_steps:
+                    steps += (node, g, None)
+                continue
+            if node.retains_grad:
+                # PyTorch's retain_grad() hook fires in autograd.grad() too
+                _accumulate(node, g, versions)
+            op = node.op
+            p = node.params
+            # advanced indexing saves its index tensor (IndexBackward0); slicing does not
+            if node.freed and (op.saves or (p is not None and p.get("advanced"))):
+                raise GradvizError(
+                    FREED_MESSAGE, kind=RUNTIME,
+                    hint="pass retain_graph=True to the first backward() to call it again on "
+                         "the same graph, or recompute the forward pass before backward()")
+            args = node.args
+            if p is SCALAR_PARAMS or p is ELEMENTWISE_PARAMS:
+                # an elementwise op run without broadcasting or promotion
+                # (Tape.apply): its tensor inputs have its shape and dtype, and so
+                # has what its VJPs send them
+                same = True
+                if not op.saves:          # its VJPs read no values (see OpDef.saves)
+                    ans, xs = None, args
+                    if p is SCALAR_PARAMS and g.__class__ is _ND:
+                        g = g[()]
+                elif p is SCALAR_PARAMS:  # it ran on numpy scalars: so do its VJPs
+                    if g.__class__ is _ND:
+                        g = g[()]
+                    ans = node.data[()]
+                    if len(args) == 2:
+                        a, b = args
+                        xs = [a.data[()] if a.__class__ is Tensor else a,
+                              b.data[()] if b.__class__ is Tensor else b]
+                    else:
+                        xs = [args[0].data[()]]
                 else:
-                    xs = [args[0].data[()]]
+                    ans = node.data
+                    if len(args) == 2:   # a number as the 0-d array the forward used
+                        a, b = args
+                        xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
+                              b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
+                    else:
+                        xs = [args[0].data]
             else:
+                same = False
                 ans = node.data
-                if len(args) == 2:   # a number as the 0-d array the forward used
+                if g.__class__ is not _ND:
+                    g = _asarray(g)
+                if len(args) == 1:
+                    a = args[0]
+                    xs = [a.data if a.__class__ is Tensor else a]
+                elif len(args) == 2:
                     a, b = args
-                    xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
-                          b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
+                    xs = [a.data if a.__class__ is Tensor else a,
+                          b.data if b.__class__ is Tensor else b]
                 else:
-                    xs = [args[0].data]
-        else:
-            same = False
-            ans = node.data
-            if g.__class__ is not _ND:
-                g = _asarray(g)
-            if len(args) == 1:
-                a = args[0]
-                xs = [a.data if a.__class__ is Tensor else a]
-            elif len(args) == 2:
-                a, b = args
-                xs = [a.data if a.__class__ is Tensor else a,
-                      b.data if b.__class__ is Tensor else b]
-            else:
-                xs = [a.data if a.__class__ is Tensor else a for a in args]
-        vjp = op.vjp
-        variadic = op.variadic
-        if record_steps:
-            steps += (node, g)
-        i = -1
-        for a in args:
-            i += 1
-            if a.__class__ is not Tensor:
-                continue
-            # a requires grad, and did when node was recorded (_tracked, inline)
-            if not (a.requires_grad and (a.recorded or (m := a.meta) is None
-                                         or m.get("grad_since", -1) <= node.seq)):
-                pruned += (node, a)
-                continue
-            if needed is not None and a not in needed:
-                continue
-            if node.seq < vlast and op.saved:
-                saved = op.saved
-                versions.check(node, (saved(node) if callable(saved) else saved)[i])
-            gi = vjp[0](g, ans, xs, p, i) if variadic else vjp[i](g, ans, xs, p)
-            if not same:
-                x = a.data
-                if gi.__class__ is not _ND:
-                    gi = _asarray(gi)
-                if gi.shape != x.shape:
-                    gi = unbroadcast(gi, x.shape)
-                if gi.dtype is not x.dtype and gi.dtype != x.dtype:
-                    gi = gi.astype(x.dtype)
-            prev = grads.get(a)
-            if prev is None:
-                grads[a] = gi
-                key = -a.seq              # _wait(waiting, a), inline
-                if waiting.setdefault(key, a) is not a:
-                    _wait(waiting, a)     # raises
-                push(heap, key)
-            else:
-                grads[a] = prev + gi
-                if versions is not None and not a.recorded:
-                    fanin[a] = fanin.get(a, 1) + 1
+                    xs = [a.data if a.__class__ is Tensor else a for a in args]
+            vjp = op.vjp
+            variadic = op.variadic
             if record_steps:
-                steps += (a, gi)
-        if record_steps:
-            steps.append(None)
+                steps += (node, g)
+            i = -1
+            for a in args:
+                i += 1
+                if a.__class__ is not Tensor:
+                    continue
+                # a requires grad, and did when node was recorded (_tracked, inline)
+                if not (a.requires_grad and (a.recorded or (m := a.meta) is None
+                                             or m.get("grad_since", -1) <= node.seq)):
+                    pruned += (node, a)
+                    continue
+                if needed is not None and a not in needed:
+                    continue
+                if node.seq < vlast and op.saved:
+                    saved = op.saved
+                    versions.check(node, (saved(node) if callable(saved) else saved)[i])
+                gi = vjp[0](g, ans, xs, p, i) if variadic else vjp[i](g, ans, xs, p)
+                if not same:
+                    x = a.data
+                    if gi.__class__ is not _ND:
+                        gi = _asarray(gi)
+                    if gi.shape != x.shape:
+                        gi = unbroadcast(gi, x.shape)
+                    if gi.dtype is not x.dtype and gi.dtype != x.dtype:
+                        gi = gi.astype(x.dtype)
+                prev = grads.get(a)
+                if prev is None:
+                    grads[a] = gi
+                    key = -a.seq              # _wait(waiting, a), inline
+                    if waiting.setdefault(key, a) is not a:
+                        _wait(waiting, a)     # raises
+                    push(heap, key)
+                else:
+                    grads[a] = prev + gi
+                    if versions is not None and not a.recorded:
+                        fanin[a] = fanin.get(a, 1) + 1
+                if record_steps:
+                    steps += (a, gi)
+            if record_steps:
+                steps.append(None)
+    except GradvizError:
+        if accumulate and node is not None:
+            _accumulate_finished(node, waiting, grads, versions, fanin)
+        raise
     if not retain_graph:
         for node in order:
             if node.recorded:
                 node.freed = True
     return grads, steps, pruned, order
+
+
+def _accumulate_finished(failed: Tensor, waiting: dict, grads: dict, versions, fanin) -> None:
+    """A pass stopped by an error at `failed`: fill the .grad of the leaves
+    whose gradient was complete by then, as PyTorch does (its engine runs a
+    leaf's AccumulateGrad as soon as the last gradient for it arrives, before
+    any other node; here leaves wait their turn in creation order). Complete:
+    no node that will not run now (failed, those waiting) leads to it."""
+    stack = [failed] + [t for t in waiting.values() if t.recorded]
+    blocked = set()
+    while stack:
+        t = stack.pop()
+        if t in blocked:
+            continue
+        blocked.add(t)
+        if t.recorded:
+            for a in t.args:
+                if a.__class__ is Tensor and a.requires_grad and a not in blocked:
+                    stack.append(a)
+    for t in sorted(waiting.values(), key=_seq, reverse=True):
+        if not t.recorded and t not in blocked and t in grads:
+            _accumulate(t, grads[t], versions, fanin)
 
 
 def _number(v, dt, numbers: tuple):
@@ -294,8 +322,10 @@ def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None):
         gt = Tensor(np.array(g, dtype=t.data.dtype, copy=True))
         gt.meta = {"grad_of": t.seq}
         t.grad = gt
-        if versions is not None and fanin:
-            versions.bump(gt, times=fanin.get(t, 1) - 1)
+        if fanin:
+            n = fanin.get(t)
+            if n:
+                versions.start(gt, n - 1)
     else:
         np.add(t.grad.data, g, out=t.grad.data, casting="unsafe")
         if versions is not None:

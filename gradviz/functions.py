@@ -684,7 +684,15 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
                     "graph. Set allow_unused=True if this is the desired behavior.")
             result.append(None)
         else:
-            result.append(rt.tape.add(Tensor(np.array(g, copy=True)), rt.span, label="grad"))
+            # a gradient that is a broadcast view (sum's backward, passed on
+            # unchanged) repeats memory, as PyTorch's expanded one does: an
+            # in-place op on it is refused (_augassign)
+            g = np.asarray(g)
+            repeats = any(s == 0 and n > 1 for s, n in zip(g.strides, g.shape))
+            t = rt.tape.add(Tensor(np.array(g, copy=True)), rt.span, label="grad")
+            if repeats:
+                t.meta["overlapping"] = True
+            result.append(t)
     rt.log_pass("grad", outs, seeds, keep, steps, pruned, order)
     return tuple(result)
 

@@ -152,7 +152,14 @@ _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
 
 def _check_inplace_result(current: Tensor, result: Tensor) -> None:
     """PyTorch's errors for `current op= v`: the result must keep current's
-    shape, and a dtype current can hold (no float into int, no int into bool)."""
+    shape, and a dtype current can hold (no float into int, no int into bool),
+    and current must not repeat memory (an expanded gradient from grad())."""
+    if current.meta is not None and current.meta.get("overlapping"):
+        raise GradvizError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.",
+                           hint="this gradient is one value expanded over the shape (the "
+                                "backward of sum()); write g = g.clone() first")
     if result.data.shape != current.data.shape:
         raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
                            f"the broadcast shape {list(result.data.shape)}",

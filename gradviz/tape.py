@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import LIMIT, VALUE, GradvizError
 from .ops.registry import BOOL, FLOAT, PROMOTE
-from .tensor import Tensor
+from .tensor import VIEW_OPS, Tensor
 from .versions import Versions
 
 _F32 = np.dtype(np.float32)
@@ -239,9 +239,19 @@ class Tape:
         snaps = self.snapshots
         for t in found:
             d = t.data
-            if (d is arr or d is base or d.base is base) and t.seq not in snaps:
+            if not (d is arr or d is base or d.base is base):
+                continue
+            if t.seq not in snaps:
                 snaps[t.seq] = d.copy()
                 self.changed_at[t.seq] = len(nodes)
+            if t.recorded and t.op.name in VIEW_OPS and d.base is not None and not (
+                    t.params and t.params.get("advanced")):
+                # PyTorch rebuilds a view's grad_fn once its memory was
+                # written in place: AsStridedBackward0 (same gradient)
+                m = t.meta
+                if m is None:
+                    t.meta = m = {}
+                m["rebased"] = True
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
         """Run op forward on args (Tensors and numbers) and record the result."""

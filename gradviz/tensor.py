@@ -19,6 +19,13 @@ DTYPE_NAMES = {
 }
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+# ops whose result is a view of their input's memory (when numpy made one):
+# once that memory is written in place, PyTorch names the view's grad_fn
+# REBASED_GRAD_FN (Tape.before_inplace marks the tensor "rebased")
+VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "unsqueeze",
+                      "squeeze", "expand"})
+REBASED_GRAD_FN = "AsStridedBackward0"
+
 
 class Tensor:
     """One value of the program and its node in the graph.
@@ -79,6 +86,8 @@ class Tensor:
     def grad_fn_name(self) -> str | None:
         if not self.recorded:
             return None
+        if self.meta is not None and self.meta.get("rebased"):
+            return REBASED_GRAD_FN
         return self.op.grad_fn_for(self)
 
     @property

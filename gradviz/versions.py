@@ -49,6 +49,7 @@ class Versions:
         self.latest: dict = {}      # key -> the newest tensor of that memory (its grad_fn
                                     # names it in the message)
         self.inplace_nodes: set = set()   # seqs of ops that model an in-place op
+        self.initial: dict = {}     # key -> version a .grad starts at (autodiff._accumulate)
         self.last = -1              # the latest stamp (-1: no write yet)
         self._alive: list = []      # arrays whose ids are keys stay alive (ids unique)
 
@@ -60,15 +61,18 @@ class Versions:
                 return k
         return id(_owner(t.data))
 
-    def bump(self, t, line=None, times: int = 1) -> None:
-        """t's memory is written `times` times now (before the next op)."""
-        if times <= 0:
-            return
+    def bump(self, t, line=None) -> None:
+        """t's memory is written now (after the ops so far, before the next)."""
         k = self.key(t)
         stamp = len(self.nodes)
-        self.writes.setdefault(k, []).extend([(stamp, line)] * times)
+        self.writes.setdefault(k, []).append((stamp, line))
         self.last = stamp
         self._alive.append(_owner(t.data))
+
+    def start(self, grad, version: int) -> None:
+        """A new .grad tensor, at the version PyTorch's engine leaves it."""
+        self.initial[id(grad.data)] = version
+        self._alive.append(grad.data)
 
     def replaced(self, old, new, line=None) -> None:
         """`old op= v` run out of place with grad on (the interpreter's
@@ -106,7 +110,8 @@ class Versions:
             seen = node.seq + 1 if own and inplace else node.seq
             expected = sum(1 for s, _ in stamps if s <= seen)
             if expected < len(stamps):
-                self._raise(node, t, own, k, len(stamps), expected,
+                start = self.initial.get(k, 0)
+                self._raise(node, t, own, k, start + len(stamps), start + expected,
                             next(line for s, line in stamps if s > seen))
 
     def _raise(self, node, t, own, k, version, expected, line):

@@ -50,7 +50,8 @@ def _count(xs, p):
 defop("mean", lambda t: "MeanBackward0" if t.params.get("dim") is None else "MeanBackward1",
       lambda xs, p: np.asarray(np.mean(xs[0], axis=p.get("dim"), keepdims=p.get("keepdim", False),
                                        dtype=xs[0].dtype)),
-      vjp=(lambda g, ans, xs, p: _expand(g / _count(xs, p), xs, p),),
+      # PyTorch's grad.expand(shape) / n: a new tensor, not a view of g
+      vjp=(lambda g, ans, xs, p: _expand(g, xs, p) / _count(xs, p),),
       jvp=(lambda t, ans, xs, p: np.asarray(_reduce_t(t, xs, p, np.mean)),),
       formula=("d mean(x)/dx_i = 1/n",), symbol="mean", saves=False, dtype_rule=SAME)
 
