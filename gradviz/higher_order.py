@@ -419,6 +419,7 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
     for r, s in zip(roots, seeds):
         grads[r] = _op(rt, "add", grads[r], s) if r in grads else s
     steps, pruned = [], []
+    versions = rt.tape.versions
     for node in order:
         g = grads.get(node)
         if g is None:
@@ -440,6 +441,9 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             if not a.requires_grad:
                 pruned.append((node, a))
                 continue
+            if node.seq < versions.last and op.saved:    # as autodiff.run_backward
+                saved = op.saved
+                versions.check(node, (saved(node) if callable(saved) else saved)[i])
             gi = _sum_to(rt, rule(rt, g, node, i), a.data.shape)
             if gi.data.dtype != a.data.dtype:
                 gi = _op(rt, "to_dtype", gi, dtype=a.data.dtype)
