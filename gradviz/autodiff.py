@@ -152,6 +152,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 if record_steps:
                     steps += (node, g, None)
                 continue
+            if node.seq < vlast and versions.rewired:
+                versions.check_rewired(node)
             if node.retains_grad:
                 # PyTorch's retain_grad() hook fires in autograd.grad() too
                 _accumulate(node, g, versions)

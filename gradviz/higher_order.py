@@ -433,6 +433,8 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
                 autodiff.FREED_MESSAGE, kind=RUNTIME,
                 hint="pass retain_graph=True to the first backward() to call it again on "
                      "the same graph, or recompute the forward pass before backward()")
+        if node.seq < versions.last and versions.rewired:
+            versions.check_rewired(node)
         rule = GRAPH_VJPS[op.name]
         sent = []
         for i, a in enumerate(node.args):

@@ -19,7 +19,7 @@ from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, R
 from .ops import OPS
 from .render.torchfmt import DType, Size, format_tensor, print_args
 from .tape import Limits, RunOptions, Tape, timeout_error
-from .tensor import Tensor
+from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor
 
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -148,6 +148,12 @@ _Assign, _AugAssign, _ExprStmt, _With = syntax.Assign, syntax.AugAssign, syntax.
 
 
 _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
+
+
+def _is_view(t: Tensor) -> bool:
+    """t was made by a view op and shares its input's memory (as in PyTorch)."""
+    return (t.recorded and t.op.name in VIEW_OPS and t.data.base is not None
+            and not (t.params and t.params.get("advanced")))
 
 
 def _check_inplace_result(current: Tensor, result: Tensor) -> None:
@@ -302,9 +308,20 @@ class Interpreter:
             # like PyTorch's in-place op: aliases (detach(), views) see the
             # new value, and the version check sees the write. The node
             # before keeps a copy of its value.
-            tape.before_inplace(current.data)
+            for t in tape.before_inplace(current.data):
+                if t is not current and t.recorded:
+                    # a view of current, or what current is a view of: PyTorch
+                    # reroutes its gradient through this in-place op, which
+                    # this model (two nodes) cannot: backward refuses it
+                    tape.versions.rewired[t.seq] = self.line
+                    if t.data is current.data.base:     # PyTorch's node for it
+                        t.meta = t.meta or {}
+                        t.meta["rebased"] = "CopySlices"
             result = self.binary(sym, current, value, stmt.span)
             _check_inplace_result(current, result)
+            if _is_view(current):      # PyTorch's name for an in-place op on a view
+                result.meta = result.meta or {}
+                result.meta["rebased"] = REBASED_GRAD_FN
             memory = current.data
             current.data = memory.copy()
             np.copyto(memory, result.data, casting="unsafe")
@@ -786,6 +803,15 @@ class Interpreter:
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")
+        if t.requires_grad and self.tape.grad_enabled and _is_view(t):
+            base = t
+            while _is_view(base):
+                base = base.args[0]
+            if not base.recorded:
+                raise GradvizError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.",
+                                   hint="update parameters inside `with torch.no_grad():`, "
+                                        "or change a clone() of the view")
 
     def log_event(self, kind, t, **extra):
         ev = {"kind": kind, "node": t.seq, "line": self.line}

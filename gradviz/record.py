@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from .gcpause import gc_paused
-from .tensor import DTYPE_NAMES, REBASED_GRAD_FN, Tensor
+from .tensor import DTYPE_NAMES, Tensor
 
 # node kinds, as the renderers draw them
 PARAM = "param"          # leaf that requires grad (a parameter / input of backward)
@@ -234,7 +234,7 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     if t.recorded:                 # Tensor.grad_fn_name, inline
         grad_fn = op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t)
         if meta.get("rebased"):
-            grad_fn = REBASED_GRAD_FN
+            grad_fn = meta["rebased"]
     n = NodeRecord(
         f"n{seq}", seq, kind, opname, symbol, grad_fn, inputs, consts, params,
         t.name, expr, line, col, data.shape,

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import LIMIT, VALUE, GradvizError
 from .ops.registry import BOOL, FLOAT, PROMOTE
-from .tensor import VIEW_OPS, Tensor
+from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor
 from .versions import Versions
 
 _F32 = np.dtype(np.float32)
@@ -211,9 +211,9 @@ class Tape:
                 f"{self.limits.max_elements:,}", kind=LIMIT,
                 hint="raise the limit with --max-elements N if you really mean it")
 
-    def before_inplace(self, arr: np.ndarray) -> None:
+    def before_inplace(self, arr: np.ndarray) -> list:
         """Snapshot every tensor whose value an in-place write to arr changes
-        (arr itself, views of it, and what it is a view of).
+        (arr itself, views of it, and what it is a view of); returns them.
 
         The tensors are found through an index of the tape by the array
         that owns their memory, kept up to date here (each tensor is indexed
@@ -237,10 +237,12 @@ class Tape:
         if owner is not None:     # a view chain numpy did not collapse: base itself
             found = found + by_owner.get(id(owner), [])    # is indexed under its owner
         snaps = self.snapshots
+        changed = []
         for t in found:
             d = t.data
             if not (d is arr or d is base or d.base is base):
                 continue
+            changed.append(t)
             if t.seq not in snaps:
                 snaps[t.seq] = d.copy()
                 self.changed_at[t.seq] = len(nodes)
@@ -251,7 +253,8 @@ class Tape:
                 m = t.meta
                 if m is None:
                     t.meta = m = {}
-                m["rebased"] = True
+                m["rebased"] = REBASED_GRAD_FN
+        return changed
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
         """Run op forward on args (Tensors and numbers) and record the result."""

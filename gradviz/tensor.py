@@ -87,7 +87,7 @@ class Tensor:
         if not self.recorded:
             return None
         if self.meta is not None and self.meta.get("rebased"):
-            return REBASED_GRAD_FN
+            return self.meta["rebased"]
         return self.op.grad_fn_for(self)
 
     @property

@@ -50,6 +50,9 @@ class Versions:
                                     # names it in the message)
         self.inplace_nodes: set = set()   # seqs of ops that model an in-place op
         self.initial: dict = {}     # key -> version a .grad starts at (autodiff._accumulate)
+        # seq -> line: recorded tensors sharing memory with one that line
+        # changed in place with grad on (see Interpreter._augassign)
+        self.rewired: dict = {}
         self.last = -1              # the latest stamp (-1: no write yet)
         self._alive: list = []      # arrays whose ids are keys stay alive (ids unique)
 
@@ -113,6 +116,19 @@ class Versions:
                 start = self.initial.get(k, 0)
                 self._raise(node, t, own, k, start + len(stamps), start + expected,
                             next(line for s, line in stamps if s > seen))
+
+    def check_rewired(self, node) -> None:
+        line = self.rewired.get(node.seq)
+        if line is None:
+            return
+        name = node.name or f"the tensor of line {node.span.line if node.span else '?'}"
+        raise GradvizError(
+            f"gradviz cannot follow this gradient: {name} shares memory with a tensor that "
+            f"line {line} changed in place while recording, and PyTorch routes {name}'s "
+            "gradient through that in-place operation, which gradviz does not model",
+            kind=RUNTIME,
+            hint=f"change the tensor before taking views of it, or write line {line} out of "
+                 "place (y = y * 3 instead of y *= 3)")
 
     def _raise(self, node, t, own, k, version, expected, line):
         data = t.data

@@ -1,0 +1,78 @@
+"""In-place updates: what the version counters decide, and the one case the
+engine refuses rather than get wrong.
+
+The PyTorch behaviour itself is pinned by oracle cases in
+tests/conformance_extra (version_*, inplace_*, error_inplace_*, view_rebased*);
+these tests check the engine's side of it: where the check runs, what the
+hint names, and that a gradient this model cannot follow is an error, never
+a silent wrong number.
+"""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import gradviz
+from gradviz.errors import GradvizError
+
+
+def run(src: str):
+    out = io.StringIO()
+    record = gradviz.run_source(src, stdout=out)
+    return record, out.getvalue()
+
+
+def error(src: str) -> GradvizError:
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    return info.value
+
+
+def test_the_hint_names_the_write_and_the_use():
+    err = error("w = tensor([1.0, 2.0], requires_grad=True)\ny = w * w\n"
+                "with torch.no_grad():\n    w -= 0.1\ny.sum().backward()\n")
+    assert "is at version 1; expected version 0" in err.message
+    assert "w was changed in place on line 4 after line 2 used it" in err.hint
+    assert err.span.line == 5
+
+
+def test_a_write_before_the_op_is_not_stale():
+    # the op saw the write (stamp <= its index): no error
+    _, out = run("w = tensor([1.0, 2.0], requires_grad=True)\nwith torch.no_grad():\n"
+                 "    w -= 0.5\ny = w * w\ny.sum().backward()\nprint(w.grad)\n")
+    assert out == "tensor([1., 3.])\n"
+
+
+def test_graphs_without_writes_skip_the_check():
+    record, _ = run("x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * x).exp().sum()\n"
+                    "y.backward()\n")
+    assert record is not None
+
+
+@pytest.mark.parametrize("src, name", [
+    # a view of y, then y changed in place with grad on: PyTorch routes v's
+    # gradient through the in-place op (AsStridedBackward0 -> MulBackward0)
+    ("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * 1\nv = y[0:1]\ny *= 3\n"
+     "v.sum().backward()\n", "v"),
+    # y changed through its view v: PyTorch's y becomes CopySlices
+    ("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * 1\nv = y[0:1]\nv *= 3\n"
+     "y.sum().backward()\n", "y"),
+])
+def test_a_gradient_rerouted_by_an_inplace_op_is_refused_not_wrong(src, name):
+    err = error(src)
+    assert f"gradviz cannot follow this gradient: {name} shares memory" in err.message
+    assert "line 4" in err.message and "out of place" in err.hint
+
+
+def test_values_and_names_after_a_write_through_a_view_are_pytorchs():
+    _, out = run("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * 1\nv = y[0:1]\nv *= 3\n"
+                 "print(y, v.grad_fn.name())\n")
+    assert out == "tensor([3., 2.], grad_fn=<CopySlices>) AsStridedBackward0\n"
+
+
+@pytest.mark.parametrize("view", ["x[0:1]", "x.view(2)", "x.reshape(1, 2)", "x[0]"])
+def test_a_view_of_a_leaf_that_requires_grad_refuses_inplace_ops(view):
+    err = error(f"x = tensor([1.0, 2.0], requires_grad=True)\nv = {view}\nv *= 3\n")
+    assert err.message == ("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
