@@ -322,6 +322,9 @@ class Interpreter:
             if _is_view(current):      # PyTorch's name for an in-place op on a view
                 result.meta = result.meta or {}
                 result.meta["rebased"] = REBASED_GRAD_FN
+            if current.retains_grad:   # retain_grad() follows the tensor, now result
+                result.retains_grad, result.grad = True, current.grad
+                current.retains_grad, current.grad = False, None
             memory = current.data
             current.data = memory.copy()
             np.copyto(memory, result.data, casting="unsafe")
