@@ -152,8 +152,6 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 if record_steps:
                     steps += (node, g, None)
                 continue
-            if node.seq < vlast and versions.rewired:
-                versions.check_rewired(node)
             if node.retains_grad:
                 # PyTorch's retain_grad() hook fires in autograd.grad() too
                 _accumulate(node, g, versions)
@@ -165,6 +163,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     FREED_MESSAGE, kind=RUNTIME,
                     hint="pass retain_graph=True to the first backward() to call it again on "
                          "the same graph, or recompute the forward pass before backward()")
+            if node.seq < vlast:       # written in place since: PyTorch's checks
+                versions.check_node(node)
             args = node.args
             if p is SCALAR_PARAMS or p is ELEMENTWISE_PARAMS:
                 # an elementwise op run without broadcasting or promotion
@@ -223,9 +223,6 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     continue
                 if needed is not None and a not in needed:
                     continue
-                if node.seq < vlast and op.saved:
-                    saved = op.saved
-                    versions.check(node, (saved(node) if callable(saved) else saved)[i])
                 gi = vjp[0](g, ans, xs, p, i) if variadic else vjp[i](g, ans, xs, p)
                 if not same:
                     x = a.data

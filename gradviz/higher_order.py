@@ -433,8 +433,8 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
                 autodiff.FREED_MESSAGE, kind=RUNTIME,
                 hint="pass retain_graph=True to the first backward() to call it again on "
                      "the same graph, or recompute the forward pass before backward()")
-        if node.seq < versions.last and versions.rewired:
-            versions.check_rewired(node)
+        if node.seq < versions.last:       # as autodiff.run_backward
+            versions.check_node(node)
         rule = GRAPH_VJPS[op.name]
         sent = []
         for i, a in enumerate(node.args):
@@ -443,9 +443,6 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             if not a.requires_grad:
                 pruned.append((node, a))
                 continue
-            if node.seq < versions.last and op.saved:    # as autodiff.run_backward
-                saved = op.saved
-                versions.check(node, (saved(node) if callable(saved) else saved)[i])
             gi = _sum_to(rt, rule(rt, g, node, i), a.data.shape)
             if gi.data.dtype != a.data.dtype:
                 gi = _op(rt, "to_dtype", gi, dtype=a.data.dtype)

@@ -117,6 +117,24 @@ class Versions:
                 self._raise(node, t, own, k, start + len(stamps), start + expected,
                             next(line for s, line in stamps if s > seen))
 
+    def check_node(self, node) -> None:
+        """Before node's backward runs (it was recorded before a write):
+        PyTorch's engine unpacks every tensor the op saved, whichever
+        gradients this pass needs, so each is checked here; what was saved
+        depends on which inputs required grad when the op ran."""
+        self.check_rewired(node)
+        spec = node.op.saved
+        if not spec:
+            return
+        if callable(spec):
+            spec = spec(node)
+        i = -1
+        for a in node.args:
+            i += 1
+            if i < len(spec) and a.__class__ is node.__class__ and a.requires_grad and (
+                    a.recorded or a.meta is None or a.meta.get("grad_since", -1) <= node.seq):
+                self.check(node, spec[i])
+
     def check_rewired(self, node) -> None:
         line = self.rewired.get(node.seq)
         if line is None:
