@@ -190,6 +190,15 @@ class Record:
         return record_html(self)
 
 
+def updates_itself(name: str | None, expr: str) -> bool:
+    """expr is an augmented assignment of name ("y *= 2"): a label shows it
+    as it is, not as "y = y *= 2"."""
+    if not name or not expr.startswith(name + " "):
+        return False
+    rest = expr[len(name) + 1:]
+    return rest[:2] in ("+=", "-=", "*=", "/=", "@=")
+
+
 def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     meta = t.meta or _NO_META
     span = t.span

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..gcpause import gc_paused
-from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record
+from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, updates_itself
 from ..tensor import DTYPE_NAMES
 from .fold import Group, counts_text, fold
 from .style import SANS, THEMES, Look, Theme, get_theme
@@ -593,7 +593,7 @@ class _Builder:
 
     def _title(self, r: NodeRecord) -> str:
         expr = _short(r.expr) if r.expr else ""
-        if r.name and expr and expr != r.name:
+        if r.name and expr and expr != r.name and not updates_itself(r.name, expr):
             return _short(f"{r.name} = {expr}")
         return expr or r.name or r.id
 

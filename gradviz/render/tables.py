@@ -60,7 +60,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..gcpause import gc_paused
-from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record
+from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, updates_itself
 from .torchfmt import format_compact
 
 MAX_ROWS = 60              # node rows shown before the middle is elided
@@ -295,7 +295,9 @@ class _View:
         text = self._name(n)
         if n.kind in (PARAM, CONST):
             return text   # the op column names the creation function, value the data
-        if expr and expr != n.name:
+        if expr and updates_itself(n.name, expr):
+            text.append(expr[len(n.name):], style="dim")
+        elif expr and expr != n.name:
             text.append(" = " + expr, style="dim")
         return text
 
