@@ -452,3 +452,10 @@ def test_values_changed_in_place_later_are_marked():
     assert not by_name["u"]["value"].endswith("‡")              # made after the change
     assert "‡ changed in place later" in squash(text)
     assert record.variables["w"].final_value.tolist() == [[-0.5, 0.5]]
+
+
+def test_an_augmented_assignment_is_labelled_as_written():
+    record = run("x = tensor([0.5, 1.0], requires_grad=True)\ny = x * 3\ny += 1\n"
+                 "y.sum().backward()\n")
+    text = render(record)
+    assert "y += 1" in text and "y = y +=" not in text
