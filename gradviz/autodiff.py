@@ -5,11 +5,10 @@ order, since every input is created before the op that uses it).
 """
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 
 from .errors import RUNTIME, GradvizError
+from .ops.elementwise import passthrough
 from .ops.registry import unbroadcast
 from .tape import ELEMENTWISE_PARAMS, SCALAR_PARAMS, _plain_number, number_array
 from .tensor import Tensor
@@ -109,10 +108,10 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     versions (the tape's Versions): check that what an op saved was not
     written in place since, and count the writes into .grad.
 
-    Nodes wait in a heap keyed by decreasing creation order, entered when
-    their first gradient arrives: every node that sends to a node was made
-    after it, so a node leaves the heap with its gradient complete, and the
-    pass touches only the nodes it reaches (no traversal or sort before).
+    Nodes wait to run in decreasing creation order, entered when their
+    first gradient arrives: every node that sends to a node was made after
+    it, so a node runs with its gradient complete, and the pass touches only
+    the nodes it reaches (no traversal or sort before).
     A gradient in flight may be a numpy scalar: nodes whose forward ran on
     scalars (Tape.apply, SCALAR_PARAMS) run their VJPs on scalars too.
     (On a graph of 0-d tensors, numpy's per-call cost on 0-d arrays is most
@@ -120,17 +119,35 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     """
     wanted = set(inputs) if inputs is not None else None
     needed = _between(_reachable(roots), wanted) if wanted is not None else None
-    grads: dict = {}
-    heap = []              # -seq of the nodes waiting (ints compare fast)
-    waiting = {}           # -seq -> node
+    # The nodes waiting to run, by index seq + 1 (a tensor off the tape,
+    # seq -1, at 0): at[j] the node, gs[j] the gradient summed for it so far
+    # (None: none has arrived), ready[j] 1. The next node to run is the last
+    # 1 before the one just run: a node sends only to older ones, so the
+    # search only goes down, one index at a time in a dense pass, and with
+    # bytearray.rfind, at memory speed, over the gaps of a sparse one (a
+    # training step's pass, from its loss back to the parameters).
+    # at and gs start as dicts; a pass that proves dense (it ran a 32nd of
+    # the indices below its roots) goes on with lists, whose reads and
+    # writes cost much less, at a cost of their length (_dense): a pass
+    # over a few recent nodes of a long tape does not pay it.
+    top = 0
+    for r in roots:
+        if r.seq + 1 > top:
+            top = r.seq + 1
+    at = _Pending()
+    gs = _Pending()
+    dense_in = (top >> 5) + 1      # nodes to run before at and gs become lists
+    ready = bytearray(top + 1)
     for r, s in zip(roots, seeds):
-        if r in grads:
-            grads[r] = grads[r] + s
+        j = r.seq + 1
+        if at[j] is r:
+            gs[j] = gs[j] + s
         elif r.requires_grad and (needed is None or r in needed):
-            grads[r] = s
-            heap.append(_wait(waiting, r))
-    heapq.heapify(heap)
-    pop, push = heapq.heappop, heapq.heappush
+            if at[j] is not None:
+                _clash(r)
+            at[j], gs[j], ready[j] = r, s, 1
+    find = ready.rfind
+    grads: dict = {}       # the gradients of `wanted`, as they are complete
     order = []
     steps = []
     pruned = []
@@ -141,16 +158,31 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     # This loop runs once per node of the graph: it is kept lean (no
     # comprehension, no call that is not needed).
     node = None
+    here = top + 1
     try:
-        while heap:
-            node = waiting.pop(pop(heap))
+        while here:
+            here -= 1
+            if not ready[here]:       # (a dense pass, like a graph of scalars: seldom)
+                here = find(1, 0, here)
+                if here < 0:
+                    break
+            node = at[here]
+            g = gs[here]
+            gs[here] = None           # (kept by steps, if recorded)
             order.append(node)
-            g = grads[node] if wanted is not None and node in wanted else grads.pop(node)
+            dense_in -= 1
+            if not dense_in:          # a dense pass (see above)
+                at = _dense(at, here)
+                gs = _dense(gs, here)
+            if wanted is not None and node in wanted:
+                grads[node] = g
             if not node.recorded:                     # a leaf: AccumulateGrad
                 if accumulate:
                     _accumulate(node, g, versions, fanin)
                 if record_steps:
-                    steps += (node, g, None)
+                    steps.append(node)
+                    steps.append(g)
+                    steps.append(None)
                 continue
             if node.retains_grad:
                 # PyTorch's retain_grad() hook fires in autograd.grad() too
@@ -163,21 +195,18 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     FREED_MESSAGE, kind=RUNTIME,
                     hint="pass retain_graph=True to the first backward() to call it again on "
                          "the same graph, or recompute the forward pass before backward()")
-            if node.seq < vlast:       # written in place since: PyTorch's checks
+            if here <= vlast:          # written in place since: PyTorch's checks
                 versions.check_node(node)
             args = node.args
-            if p is SCALAR_PARAMS or p is ELEMENTWISE_PARAMS:
-                # an elementwise op run without broadcasting or promotion
-                # (Tape.apply): its tensor inputs have its shape and dtype, and so
-                # has what its VJPs send them
+            if p is SCALAR_PARAMS:
+                # it ran on numpy scalars (Tape.apply): so do its VJPs, and
+                # what they send has its inputs' shape and dtype already
                 same = True
+                if g.__class__ is _ND:
+                    g = g[()]
                 if not op.saves:          # its VJPs read no values (see OpDef.saves)
                     ans, xs = None, args
-                    if p is SCALAR_PARAMS and g.__class__ is _ND:
-                        g = g[()]
-                elif p is SCALAR_PARAMS:  # it ran on numpy scalars: so do its VJPs
-                    if g.__class__ is _ND:
-                        g = g[()]
+                else:
                     ans = node.data[()]
                     if len(args) == 2:
                         a, b = args
@@ -185,6 +214,12 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                               b.data[()] if b.__class__ is Tensor else b]
                     else:
                         xs = [args[0].data[()]]
+            elif p is ELEMENTWISE_PARAMS:
+                # run without broadcasting or promotion: its tensor inputs
+                # have its shape and dtype, and so has what its VJPs send them
+                same = True
+                if not op.saves:
+                    ans, xs = None, args
                 else:
                     ans = node.data
                     if len(args) == 2:   # a number as the 0-d array the forward used
@@ -210,7 +245,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             vjp = op.vjp
             variadic = op.variadic
             if record_steps:
-                steps += (node, g)
+                steps.append(node)
+                steps.append(g)
             i = -1
             for a in args:
                 i += 1
@@ -218,12 +254,17 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     continue
                 # a requires grad, and did when node was recorded (_tracked, inline)
                 if not (a.requires_grad and (a.recorded or (m := a.meta) is None
-                                             or m.get("grad_since", -1) <= node.seq)):
-                    pruned += (node, a)
+                                             or m.get("grad_since", -1) < here)):
+                    pruned.append(node)
+                    pruned.append(a)
                     continue
                 if needed is not None and a not in needed:
                     continue
-                gi = vjp[0](g, ans, xs, p, i) if variadic else vjp[i](g, ans, xs, p)
+                if variadic:
+                    gi = vjp[0](g, ans, xs, p, i)
+                else:
+                    rule = vjp[i]
+                    gi = g if rule is passthrough else rule(g, ans, xs, p)
                 if not same:
                     x = a.data
                     if gi.__class__ is not _ND:
@@ -232,24 +273,28 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                         gi = unbroadcast(gi, x.shape)
                     if gi.dtype is not x.dtype and gi.dtype != x.dtype:
                         gi = gi.astype(x.dtype)
-                prev = grads.get(a)
+                j = a.seq + 1
+                prev = gs[j]
                 if prev is None:
-                    grads[a] = gi
-                    key = -a.seq              # _wait(waiting, a), inline
-                    if waiting.setdefault(key, a) is not a:
-                        _wait(waiting, a)     # raises
-                    push(heap, key)
-                else:
-                    grads[a] = prev + gi
+                    if j >= here:
+                        _clash(a, node)
+                    at[j], gs[j], ready[j] = a, gi, 1
+                elif at[j] is a:
+                    gs[j] = prev + gi
                     if versions is not None and not a.recorded:
                         fanin[a] = fanin.get(a, 1) + 1
+                else:
+                    _clash(a)
                 if record_steps:
-                    steps += (a, gi)
+                    steps.append(a)
+                    steps.append(gi)
             if record_steps:
                 steps.append(None)
     except GradvizError:
         if accumulate and node is not None:
-            _accumulate_finished(node, waiting, grads, versions, fanin)
+            waiting = [at[j] for j in range(here) if ready[j]]
+            _accumulate_finished(node, waiting, {at[j]: gs[j] for j in range(here) if ready[j]},
+                                 versions, fanin)
         raise
     if not retain_graph:
         for node in order:
@@ -258,13 +303,13 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     return grads, steps, pruned, order
 
 
-def _accumulate_finished(failed: Tensor, waiting: dict, grads: dict, versions, fanin) -> None:
+def _accumulate_finished(failed: Tensor, waiting: list, grads: dict, versions, fanin) -> None:
     """A pass stopped by an error at `failed`: fill the .grad of the leaves
     whose gradient was complete by then, as PyTorch does (its engine runs a
     leaf's AccumulateGrad as soon as the last gradient for it arrives, before
     any other node; here leaves wait their turn in creation order). Complete:
     no node that will not run now (failed, those waiting) leads to it."""
-    stack = [failed] + [t for t in waiting.values() if t.recorded]
+    stack = [failed] + [t for t in waiting if t.recorded]
     blocked = set()
     while stack:
         t = stack.pop()
@@ -275,7 +320,7 @@ def _accumulate_finished(failed: Tensor, waiting: dict, grads: dict, versions, f
             for a in t.args:
                 if a.__class__ is Tensor and a.requires_grad and a not in blocked:
                     stack.append(a)
-    for t in sorted(waiting.values(), key=_seq, reverse=True):
+    for t in sorted(waiting, key=_seq, reverse=True):
         if not t.recorded and t not in blocked and t in grads:
             _accumulate(t, grads[t], versions, fanin)
 
@@ -292,12 +337,34 @@ def _number(v, dt, numbers: tuple):
     return c
 
 
-def _wait(waiting: dict, t: Tensor) -> int:
-    """Put t in waiting under its heap key, -seq (unique: one tape's order)."""
-    key = -t.seq
-    if waiting.setdefault(key, t) is not t:
+class _Pending(dict):
+    """run_backward's at or gs while the pass may be sparse: a dict by
+    index, None where nothing is (as in the lists of a dense pass)."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        return None
+
+
+def _dense(pending, below: int) -> list:
+    """pending as a list, for the indices below `below` (the rest is done)."""
+    if pending.__class__ is list:
+        return pending
+    out = [None] * below
+    for j, v in pending.items():
+        if j < below:
+            out[j] = v
+    return out
+
+
+def _clash(t: Tensor, sender: Tensor | None = None):
+    """A graph the tape cannot have made (an internal error): two tensors
+    with one creation index, or an input made after the op that used it."""
+    if sender is None:
         raise RuntimeError(f"two tensors of one graph have the creation index {t.seq}")
-    return key
+    raise RuntimeError(f"a tensor made at index {t.seq} is an input of one made at "
+                       f"{sender.seq}")
 
 
 def _between(order, inputs: set) -> set:
@@ -318,7 +385,10 @@ def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None):
     place in the buffer it then keeps), a retain_grad() one at 0; each
     later backward adds one."""
     if t.grad is None:
-        gt = Tensor(np.array(g, dtype=t.data.dtype, copy=True))
+        dt = t.data.dtype
+        # a numpy scalar of t's dtype (a pass on 0-d tensors): asarray makes a
+        # new array of it
+        gt = Tensor(_asarray(g) if g.__class__ is dt.type else np.array(g, dtype=dt, copy=True))
         gt.meta = {"grad_of": t.seq}
         t.grad = gt
         if fanin:

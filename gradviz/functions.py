@@ -60,7 +60,8 @@ def _check_requires_grad(dt: np.dtype, requires_grad, method=False):
 
 
 def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
-    _check_requires_grad(data.dtype, requires_grad)
+    if requires_grad:
+        _check_requires_grad(data.dtype, requires_grad)
     if rt.tape.wide_floats and data.dtype == F32:
         # float64 mode: the same float32-rounded values, exact arithmetic after
         data = data.astype(rt.tape.default_float)
@@ -206,7 +207,8 @@ def _need_tensor(v, fname, pos=1) -> Tensor:
 # ---- creation -----------------------------------------------------------
 
 def f_tensor(rt, data, dtype=None, requires_grad=False):
-    return _make_tensor(rt, data, _dtype_arg(dtype), requires_grad, "tensor")
+    return _make_tensor(rt, data, None if dtype is None else _dtype_arg(dtype), requires_grad,
+                        "tensor")
 
 
 def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):

@@ -450,7 +450,7 @@ class Interpreter:
                 name = _TENSOR_OPS.get(sym)
                 if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
                     self.span = span = node.span
-                    return self.tape.apply(OPS[name], (a, b), None, span)
+                    return self.tape.apply_pair(OPS[name], a, b, span)
             elif cls is float or cls is int:
                 name = _NUMBER_OPS.get(sym)
                 if name is not None:
@@ -469,7 +469,7 @@ class Interpreter:
                 if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
                     if span is not None:
                         self.span = span
-                    return self.tape.apply(OPS[name], (a, b), None, self.span)
+                    return self.tape.apply_pair(OPS[name], a, b, self.span)
             elif bc is float or bc is int:
                 name = _NUMBER_OPS.get(sym)
                 if name is not None:
@@ -533,7 +533,8 @@ class Interpreter:
         raise GradvizError(f"unknown operator {sym}", kind=RUNTIME)
 
     def _unary(self, node):
-        v = self.eval(node.operand)
+        v = node.operand
+        v = v.value if v.__class__ is _Num else self.eval(v)     # -0.5: a number, read in place
         if node.op == "-":
             if v.__class__ is Tensor:
                 self.span = node.span

@@ -1,15 +1,18 @@
 """Tokens with spans for the gradviz language.
 
-One compiled master regex cuts the whole source into contiguous pieces (every
+One compiled master regex cuts the source into contiguous pieces (every
 character belongs to exactly one piece, the last alternative catches anything
 else, and a piece takes the spaces after it), so ``findall`` does the
-scanning in C. What a piece is does not depend on where it is, so the Python
-loop classifies each distinct piece once (a program repeats its names,
-operators and indentation) and then only looks it up. On top of that a small
-state machine turns line starts into INDENT/DEDENT, drops newlines inside
-brackets and after a trailing backslash (implicit and explicit line joining,
-as in Python) and tracks open brackets so an unclosed or mismatched one is
-reported where it was opened.
+scanning in C. What a piece is does not depend on where it is, so each
+distinct piece is classified once (a program repeats its names, operators and
+indentation) and the loop only looks it up. A plain source (no strings,
+comments, tabs or backslashes, as most long, generated programs are) is first
+cut at its spaces by ``str.split``, which is much cheaper than a regex match,
+and each distinct word into pieces once. On top of that a small state machine
+turns line starts into INDENT/DEDENT, drops newlines inside brackets and
+after a trailing backslash (implicit and explicit line joining, as in Python)
+and tracks open brackets so an unclosed or mismatched one is reported where
+it was opened.
 
 The parser reads the raw 6-tuples from :func:`scan` (a tuple is much cheaper
 to build than an object, and a 30,000-line program has ~300,000 tokens);
@@ -17,6 +20,7 @@ to build than an object, and a 30,000-line program has ~300,000 tokens);
 """
 from __future__ import annotations
 
+import itertools
 import keyword
 import re
 from typing import NamedTuple
@@ -100,11 +104,11 @@ _MASTER = re.compile(_PIECES, re.VERBOSE | re.DOTALL)
 _MASTER_ASCII = re.compile(_PIECES, re.VERBOSE | re.DOTALL | re.ASCII)
 _ESCAPE = re.compile(r"\\(.)")
 _LINE_END = re.compile(r"[\r\n]|\Z")
+_NEWLINES = re.compile(r"\r\n|[\r\n]")
 
-# classes of a piece's first character; the real tokens' classes come first
+# classes of a piece's first character
 _NAME, _OP, _NUM, _DOT, _OPEN, _CLOSE, _STR, _WS, _NL, _COMMENT, _BACKSLASH, _BANG, _ODD = \
     range(13)
-_TOKEN = 13   # the class of a whole piece that is a name, operator, number or string
 _CLASS: dict[str, int] = {" ": _WS, "\t": _WS, "\f": _WS, "\n": _NL, "\r": _NL, "#": _COMMENT,
                           "'": _STR, '"': _STR, "\\": _BACKSLASH, ".": _DOT, "!": _BANG}
 _CLASS.update(dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", _NAME))
@@ -113,7 +117,21 @@ _CLASS.update(dict.fromkeys("-+*/@%&|^~<>=,:;", _OP))
 _CLASS.update(dict.fromkeys("([{", _OPEN))
 _CLASS.update(dict.fromkeys(")]}", _CLOSE))
 _CLOSER = {"(": ")", "[": "]", "{": "}"}
+_OPENER = {")": "(", "]": "[", "}": "{"}
 _KIND_OF_NAME = {kw: kw for kw in KEYWORDS}
+
+# What a whole piece is: the last field of its info (see _piece). A name,
+# operator, number or string is None, so that the loop sends every other
+# piece to its slower branch with one test (`is not None` needs no call).
+_IS_TOKEN = None
+_IS_NEWLINE, _IS_OPEN, _IS_CLOSE, _IS_JOIN, _IS_SPACES, _IS_COMMENT, _IS_NOT_EQUAL, _IS_BAD, \
+    _IS_MORE_SPACE = range(1, 10)
+# One more space after a piece (of a plain source, see scan): it widens the
+# indentation a newline or '!=' sets at the start of a line (anywhere else
+# the indentation is not read before the next newline sets it again)
+_MORE_SPACE = (None, " ", None, 0, 1, _IS_MORE_SPACE)
+# what makes a source not plain: pieces that hold spaces or tabs, or continue lines
+_NOT_PLAIN = "'\"#\\\t\f"
 
 
 class Token(NamedTuple):
@@ -188,68 +206,90 @@ def _string(text: str, source: str, line: int, col: int, base: int) -> str:
 
 def scan(source: str) -> list[tuple]:
     """The tokens of ``source`` as plain ``(kind, text, value, line, col, end_col)`` tuples."""
+    findall = (_MASTER_ASCII if source.isascii() else _MASTER).findall
+    # What a piece is does not depend on where it is: each distinct piece (or
+    # word) is looked at once, before the loop (a program repeats its names,
+    # operators and indentation), and the loop gets the infos through map and
+    # chain, in C. A bad piece raises its error in the loop, when it is
+    # reached, as then its place is known.
+    infos: dict[str, tuple] = {}   # piece -> its info
+    if source[:1] != " " and not any(ch in source for ch in _NOT_PLAIN):
+        # A plain source (no strings, comments, backslashes or tabs: most long
+        # ones) is cut at its spaces by str.split, much faster than by the
+        # regex, and each distinct word (with the space after it) into pieces:
+        # a piece ends at a space, and none holds one but strings, comments
+        # and the spaces that start a source. Two spaces in a row leave an
+        # empty word, which adds a space to the piece before (see _MORE_SPACE).
+        words = source.split(" ")
+        last = words.pop()        # the one with no space after it
+        cuts = dict.fromkeys(words)
+        for word in cuts:
+            cuts[word] = _cut(word + " ", findall, infos) if word else (_MORE_SPACE,)
+        pieces = itertools.chain(itertools.chain.from_iterable(map(cuts.__getitem__, words)),
+                                 _cut(last, findall, infos))
+    else:
+        pieces = findall(source)
+        pieces = map({piece: _info(piece) for piece in set(pieces)}.__getitem__, pieces)
     toks: list[tuple] = []
     append = toks.append
-    # What each piece met so far is, by its text (see _piece): the names,
-    # operators, numbers and strings in ``tokens``, the others in ``others``
-    tokens: dict[str, tuple] = {}
-    others: dict[str, tuple] = {}
-    token = tokens.get
-    line, col, base = 1, 1, -1   # col: of the next piece; base: the offset just before its line
-    brackets: list[tuple] = []   # (open char, line, col) of the brackets still open
+    line, col = 1, 1             # col: of the next piece
+    brackets: list[tuple] = []   # the tokens of the brackets still open
+    opened = brackets.append
     indents = [0]
     bol = True                   # at the start of a logical line: indentation matters
     indent = 0
-    for piece in (_MASTER_ASCII if source.isascii() else _MASTER).findall(source):
-        tok = token(piece)
-        if tok is None:
-            tok = others.get(piece)
-            if tok is None:       # met for the first time (the error, for a bad piece)
-                try:
-                    tok = _piece(piece, source, line, col, base)
-                except GradvizError:
-                    # a bad number or string that starts a line: a wrong
-                    # indentation before it is the first error
-                    if bol and _CLASS.get(piece[0]) in (_NUM, _DOT, _STR):
-                        _indentation(indent, indents, append, line, col)
-                    raise
-                (tokens if tok[5] == _TOKEN else others)[piece] = tok
-            cls = tok[5]
-            if cls == _NL or cls == _BACKSLASH:
-                if cls == _NL and not bol and not brackets:
+    for kind, text, value, width, size, what in pieces:
+        if what is not None:     # not a name, operator, number or string
+            if what == _IS_NEWLINE:
+                if not bol and not brackets:
                     append((NEWLINE, "\n", None, line, col, col + 1))
                     bol = True
-                # the next line starts after the newline; the piece ends with its indentation
+                # the next line starts after the newline; the piece ends with
+                # its indentation, of ``width`` characters
                 line += 1
-                base += col + tok[4] - tok[3] - 1
-                col = tok[3] + 1
+                col = width + 1
                 if bol:
-                    indent = tok[2]
+                    indent = value
                 continue
-            if cls == _OPEN or cls == _CLOSE:
+            if what == _IS_OPEN or what == _IS_CLOSE:
                 if bol:
                     bol = False
                     if indent != indents[-1]:
                         _indentation(indent, indents, append, line, col)
-                if cls == _OPEN:
-                    brackets.append((tok[1], line, col))
+                tok = (kind, text, None, line, col, col + 1)
+                if what == _IS_OPEN:
+                    opened(tok)
+                elif brackets and brackets[-1][1] == value:   # value: the matching opener
+                    del brackets[-1]
                 else:
-                    _close(tok[1], brackets, line, col)
-                append((tok[0], tok[1], None, line, col, col + 1))
-                col += tok[4]
+                    raise _close_error(text, brackets, line, col)
+                append(tok)
+                col += size
                 continue
-            if cls != _TOKEN:
-                if cls == _WS:    # only at the very start: every other piece takes its spaces
-                    indent = tok[2]
-                elif cls == _BANG:
-                    # '!=' leaves the start of a line to the next token, and the
-                    # spaces after it are that token's indentation
-                    append((tok[0], tok[1], None, line, col, col + tok[3]))
-                    if bol and tok[4] > tok[3]:
-                        indent = tok[2]
-                col += tok[4]
+            if what == _IS_JOIN:  # a backslash and newline: the logical line goes on
+                line += 1
+                col = width + 1
+                if bol:
+                    indent = value
                 continue
-        kind, text, value, width, size, _ = tok
+            if what == _IS_MORE_SPACE:
+                indent += 1       # only read at the start of a line, and right there
+            elif what == _IS_SPACES:   # only at the very start: every other piece takes its spaces
+                indent = value
+            elif what == _IS_NOT_EQUAL:
+                # '!=' leaves the start of a line to the next token, and the
+                # spaces after it are that token's indentation
+                append((kind, text, None, line, col, col + width))
+                if bol and size > width:
+                    indent = value
+            elif what == _IS_BAD:
+                # a bad number or string that starts a line: a wrong
+                # indentation before it is the first error
+                if bol and _CLASS.get(text[0]) in (_NUM, _DOT, _STR):
+                    _indentation(indent, indents, append, line, col)
+                _piece(text, source, line, col, _line_base(source, line))   # raises
+            col += size
+            continue
         if bol:
             bol = False
             if indent != indents[-1]:
@@ -257,7 +297,7 @@ def scan(source: str) -> list[tuple]:
         append((kind, text, value, line, col, col + width))
         col += size
     if brackets:
-        opener, oline, ocol = brackets[-1]
+        _, opener, _, oline, ocol, _ = brackets[-1]
         raise _error(f"'{opener}' was never closed", oline, ocol, ocol + 1,
                      f"add '{_CLOSER[opener]}' to close the '{opener}' opened at line "
                      f"{oline} col {ocol}")
@@ -269,44 +309,82 @@ def scan(source: str) -> list[tuple]:
     return toks
 
 
+def _cut(text: str, findall, infos: dict) -> tuple:
+    """The infos of the pieces of ``text``, cut by ``findall``; ``infos``
+    keeps them by piece."""
+    name = text.rstrip(" \t\f")
+    if name.isascii() and name.isidentifier():
+        # a lone name (most new words): one piece, as _piece would see it
+        return (_KIND_OF_NAME.get(name, NAME), name, None, len(name), len(text), _IS_TOKEN),
+    out = []
+    for piece in findall(text):
+        info = infos.get(piece)
+        if info is None:
+            info = infos[piece] = _info(piece)
+        out.append(info)
+    return tuple(out)
+
+
+def _info(piece: str) -> tuple:
+    """What a piece is (see _piece), or for a bad piece, whose error needs its
+    place, ``(None, piece, None, 0, size, _IS_BAD)``."""
+    try:
+        return _piece(piece, "", 0, 0, 0)
+    except GradvizError:
+        return None, piece, None, 0, len(piece), _IS_BAD
+
+
+def _line_base(source: str, line: int) -> int:
+    """The offset just before line ``line`` of ``source`` (for an error: a
+    line starts after each newline, as the pieces cut them)."""
+    base = -1
+    for m in itertools.islice(_NEWLINES.finditer(source), line - 1):
+        base = m.end() - 1
+    return base
+
+
 def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
     """What a piece is, wherever it is: ``(kind, text, value, width, size,
-    class)``, where text is the piece without the spaces after it, width the
-    length of text and size the piece's. A newline's (or a line
+    what)``, where text is the piece without the spaces after it, width the
+    length of text, size the piece's and what one of _IS_TOKEN ... A
+    closing bracket's value is its opening one. A newline's (or a line
     continuation's) value is the width of the indentation after it and its
     width the number of characters of that indentation; the value of '!=' is
     the width of the spaces after it. For a bad piece, this raises its error,
-    which says where it is."""
+    which says where it is (``line``, ``col``; ``base`` is the offset just
+    before the line in ``source``)."""
     size = len(piece)
     cls = _CLASS.get(piece[0], _ODD)
     text = piece.rstrip(" \t\f")
     n = len(text)
     if cls == _NAME:
-        return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _TOKEN
+        return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _IS_TOKEN
     if cls == _OP:
-        return text, text, None, n, size, _TOKEN
+        return text, text, None, n, size, _IS_TOKEN
     if cls == _NUM or (cls == _DOT and n > 1):
-        return NUMBER, text, _number(text, line, col), n, size, _TOKEN
+        return NUMBER, text, _number(text, line, col), n, size, _IS_TOKEN
     if cls == _NL:
         spaces = piece.lstrip("\r\n")
-        return NEWLINE, "\n", _width(spaces), len(spaces), size, _NL
-    if cls == _OPEN or cls == _CLOSE:
-        return text, text, None, 1, size, cls
+        return NEWLINE, "\n", _width(spaces), len(spaces), size, _IS_NEWLINE
+    if cls == _OPEN:
+        return text, text, None, 1, size, _IS_OPEN
+    if cls == _CLOSE:
+        return text, text, _OPENER[text], 1, size, _IS_CLOSE
     if cls == _DOT:
-        return ".", ".", None, 1, size, _TOKEN
+        return ".", ".", None, 1, size, _IS_TOKEN
     if cls == _STR:
-        return STRING, text, _string(text, source, line, col, base), n, size, _TOKEN
+        return STRING, text, _string(text, source, line, col, base), n, size, _IS_TOKEN
     if cls == _ODD and text.isidentifier():
-        return NAME, text, None, n, size, _TOKEN   # a name that starts with a non-ASCII letter
+        return NAME, text, None, n, size, _IS_TOKEN   # a name that starts with a non-ASCII letter
     if cls == _WS:
-        return None, piece, _width(piece), size, size, _WS
+        return None, piece, _width(piece), size, size, _IS_SPACES
     if cls == _COMMENT:
-        return None, text, None, n, size, _COMMENT
+        return None, text, None, n, size, _IS_COMMENT
     if cls == _BACKSLASH and n > 1:
         spaces = piece[n:]
-        return None, text, _width(spaces), len(spaces), size, _BACKSLASH
+        return None, text, _width(spaces), len(spaces), size, _IS_JOIN
     if cls == _BANG and text == "!=":
-        return text, text, _width(piece[n:]), n, size, _BANG
+        return text, text, _width(piece[n:]), n, size, _IS_NOT_EQUAL
     raise _bad_piece(text, line, col)
 
 
@@ -329,15 +407,15 @@ def _indentation(indent: int, indents: list, append, line: int, col: int) -> Non
                      line, 1, col, "indent this line exactly like the block it belongs to")
 
 
-def _close(text: str, brackets: list, line: int, col: int) -> None:
+def _close_error(text: str, brackets: list, line: int, col: int) -> GradvizError:
+    """The error for a closing bracket that closes no open one."""
     if not brackets:
-        raise _error(f"unmatched '{text}'", line, col, col + 1,
-                     "remove it, or add the opening bracket it closes")
-    opener, oline, ocol = brackets.pop()
-    if _CLOSER[opener] != text:
-        raise _error(f"closing '{text}' does not match '{opener}' opened at line {oline} "
-                     f"col {ocol}", line, col, col + 1, f"close '{opener}' with "
-                     f"'{_CLOSER[opener]}'")
+        return _error(f"unmatched '{text}'", line, col, col + 1,
+                      "remove it, or add the opening bracket it closes")
+    _, opener, _, oline, ocol, _ = brackets[-1]
+    return _error(f"closing '{text}' does not match '{opener}' opened at line {oline} "
+                  f"col {ocol}", line, col, col + 1, f"close '{opener}' with "
+                  f"'{_CLOSER[opener]}'")
 
 
 def _bad_piece(text: str, line: int, col: int) -> GradvizError:

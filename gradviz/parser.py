@@ -128,7 +128,7 @@ class _Parser:
         """program := statement* EOF"""
         body: list = []
         append = body.append
-        statement, expr = self.statement, self.expr
+        statement, expr, call = self.statement, self.expr, self.call
         toks = self.toks
         i = 0
         while True:
@@ -136,9 +136,22 @@ class _Parser:
             kind = first[0]
             if kind == NAME and toks[i + 1][0] == "=":
                 # `name = expr` alone on its line, most lines, without the general
-                # path's calls; anything else after expr is parsed again by it
-                self.i = i + 2
-                value = expr()
+                # path's calls; anything else after expr is parsed again by it.
+                # The most common, `name = f(...)`, goes straight to the call,
+                # made as expr() makes it: two levels deep (the expression's
+                # and the call's), the name's Name as its function
+                func = toks[i + 2]
+                if func[0] == NAME and toks[i + 3][0] == "(":
+                    name = _make(Name)
+                    name.id = func[1]
+                    name._token = func
+                    self.i = i + 4
+                    self.depth = 2
+                    value = call(name, func, toks[i + 3])
+                    self.depth = 0
+                else:
+                    self.i = i + 2
+                    value = expr()
                 end = self.i
                 if toks[end][0] == NEWLINE:
                     last = toks[end - 1]
@@ -445,30 +458,52 @@ class _Parser:
     def call(self, func, first: tuple, open_tok: tuple) -> Call:
         """call := '(' [arg (',' arg)* [',']] ')'    arg := NAME '=' expr | expr"""
         toks = self.toks
+        i = self.i
+        tok = toks[i]
         args: list = []
-        keywords: list = []
-        tok = toks[self.i]
+        keywords: list | None = None
         while tok[0] != ")":
-            if tok[0] == NAME and toks[self.i + 1][0] == "=":
+            kind = tok[0]
+            after = toks[i + 1][0]
+            if kind == NAME and after == "=":
+                if keywords is None:
+                    keywords = []
                 for k in keywords:
                     if k.name == tok[1]:
                         raise _error(tok, f"keyword argument '{tok[1]}' repeated",
                                      "give each keyword argument once")
-                self.i += 2
+                self.i = i + 2
                 value = self.expr()
                 keywords.append(Keyword(tok[1], value, self.span_from(tok)))
-            elif keywords and tok[0] in EXPR_START:
+                i = self.i
+            elif keywords and kind in EXPR_START:
                 raise _error(tok, "positional argument follows keyword argument",
                              "put the positional arguments before the keyword arguments")
+            elif (kind == NAME or kind == NUMBER) and (after == "," or after == ")"):
+                # a lone name or number, made here as expr() would make it
+                if self.depth >= MAX_NESTING:
+                    raise _too_deep(tok)
+                if kind == NAME:
+                    arg = _make(Name)
+                    arg.id = tok[1]
+                else:
+                    arg = _make(Num)
+                    arg.value = tok[2]
+                arg._token = tok
+                args.append(arg)
+                i += 1
             else:
+                self.i = i
                 args.append(self.expr())
-            tok = toks[self.i]
+                i = self.i
+            tok = toks[i]
             if tok[0] == ",":
-                self.i += 1
-                tok = toks[self.i]
+                i += 1
+                tok = toks[i]
             elif tok[0] != ")":
+                self.i = i
                 raise self.expected("',' or ')'", open_tok)
-        self.i += 1
+        self.i = i + 1
         node = _make(Call)
         node.func = func
         node.args = tuple(args)

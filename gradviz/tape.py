@@ -149,6 +149,7 @@ class Tape:
         # the dtypes of 0-d tensors whose ops may run on numpy scalars (float64
         # mode widens float32 results, which the scalar path would not)
         self.scalar_dtypes = (_F64,) if self.wide_floats else (_F32, _F64)
+        self.scalar_types = tuple(dt.type for dt in self.scalar_dtypes)   # their numpy scalars
         self.numbers_f32: dict = {}    # number_array() of the Python numbers used
         self.numbers_f64: dict = {}
 
@@ -161,10 +162,14 @@ class Tape:
                 f"the program made more than {self.limits.max_nodes:,} tensors", kind=LIMIT,
                 hint="raise the limit with --max-graph-nodes N, or make the program smaller")
         if "detached_from" not in meta and t.data.base is None:
-            self.count_elements(t.data.size)
+            self.elements += t.data.size      # count_elements(), inline
+            if self.elements > self.max_total_elements:
+                self.count_elements(0)        # raises the limit error
         t.seq = len(self.nodes)
         if t.span is None:
             t.span = span
+        if label == "tensor":
+            label = None          # the label a tensor without one shows (a leaf: no dict)
         if label is not None or meta or self.no_grad_block is not None:
             m = t.meta or {}
             if label is not None:
@@ -306,6 +311,48 @@ class Tape:
                 if a.__class__ is Tensor and a.requires_grad:
                     out.requires_grad = out.recorded = True
                     break
+        out.freed = out.retains_grad = False
+        out.grad = out.name = None
+        out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}
+        nodes.append(out)
+        return out
+
+    def apply_pair(self, op, a: Tensor, b: Tensor, span=None) -> Tensor:
+        """apply(op, (a, b)) for two tensors (the interpreter's `a * b`),
+        with the commonest case of a graph of scalars first: two 0-d tensors
+        of one float dtype, and an op with a `scalar` function. That is
+        _elementwise's case, inline, and the result is made as apply()
+        makes it, without apply()'s other cases: on such a graph this is
+        nearly every op. (A 0-d array's [()] is a numpy scalar of its
+        dtype's type, which tells both dtypes, and that both are 0-d, at
+        once.) Kept apart from apply() so that its other cases do not pay
+        for the test."""
+        f = op.scalar
+        x = a.data
+        if f is None or x.ndim:
+            return self.apply(op, (a, b), None, span)
+        x = x[()]
+        y = b.data[()]
+        t = x.__class__
+        if t is not y.__class__ or t not in self.scalar_types:
+            return self.apply(op, (a, b), None, span)
+        ans = _asarray(f(x, y))
+        self.elements += 1
+        if self.elements > self.max_total_elements:
+            self.count_elements(0)        # raises the limit error
+        nodes = self.nodes
+        seq = len(nodes)
+        if seq >= self.max_nodes:
+            self.add(Tensor(ans))  # raises the limit error
+        out = _new_tensor(Tensor)       # every slot is set here, as in apply()
+        out.data = ans
+        out.op = op
+        out.args = (a, b)
+        out.params = SCALAR_PARAMS
+        out.span = span
+        out.seq = seq
+        out.requires_grad = out.recorded = (self.grad_enabled and op.differentiable
+                                            and (a.requires_grad or b.requires_grad))
         out.freed = out.retains_grad = False
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}

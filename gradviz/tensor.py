@@ -46,8 +46,8 @@ class Tensor:
       span          the source span of the expression that made it
       meta          extra display facts: creator label, detached_from, ...
 
-    Tape.apply sets every slot itself (without __init__, once per op): a new
-    slot must be set there too.
+    Tape.apply and Tape.apply_pair set every slot themselves (without
+    __init__, once per op): a new slot must be set there too.
     """
 
     __slots__ = ("data", "requires_grad", "op", "args", "params",

@@ -29,21 +29,27 @@ def _sigmoid(x):
 
 # ---- binary arithmetic --------------------------------------------------
 
+def passthrough(g, ans, xs, p):
+    """The VJP of an input the op passes through unchanged: g itself (the
+    reverse pass sends g without calling it, see autodiff.run_backward)."""
+    return g
+
+
 defop("add", "AddBackward0", lambda xs, p: xs[0] + xs[1],
-      vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: g),
+      vjp=(passthrough, passthrough),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: t),
       formula=("d(a+b)/da = 1", "d(a+b)/db = 1"), symbol="+", saves=False, check=bcast_check,
       scalar=operator.add)
 
 defop("sub", "SubBackward0", lambda xs, p: xs[0] - xs[1],
-      vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: -g),
+      vjp=(passthrough, lambda g, ans, xs, p: -g),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
       formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check,
       scalar=operator.sub)
 
 # `1 - x`: PyTorch records it as RsubBackward1 (x is its first argument)
 defop("rsub", "RsubBackward1", lambda xs, p: xs[0] - xs[1],
-      vjp=(lambda g, ans, xs, p: g, lambda g, ans, xs, p: -g),
+      vjp=(passthrough, lambda g, ans, xs, p: -g),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
       formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check,
       scalar=operator.sub)
