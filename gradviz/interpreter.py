@@ -19,7 +19,7 @@ from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, R
 from .ops import OPS
 from .render.torchfmt import DType, Size, format_tensor, print_args
 from .tape import Limits, RunOptions, Tape, timeout_error
-from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor
+from .tensor import REBASED_GRAD_FN, Tensor, is_view
 
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -148,12 +148,6 @@ _Assign, _AugAssign, _ExprStmt, _With = syntax.Assign, syntax.AugAssign, syntax.
 
 
 _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
-
-
-def _is_view(t: Tensor) -> bool:
-    """t was made by a view op and shares its input's memory (as in PyTorch)."""
-    return (t.recorded and t.op.name in VIEW_OPS and t.data.base is not None
-            and not (t.params and t.params.get("advanced")))
 
 
 def _check_inplace_result(current: Tensor, result: Tensor) -> None:
@@ -319,7 +313,7 @@ class Interpreter:
                         t.meta["rebased"] = "CopySlices"
             result = self.binary(sym, current, value, stmt.span)
             _check_inplace_result(current, result)
-            if _is_view(current):      # PyTorch's name for an in-place op on a view
+            if is_view(current):      # PyTorch's name for an in-place op on a view
                 result.meta = result.meta or {}
                 result.meta["rebased"] = REBASED_GRAD_FN
             if current.retains_grad:   # retain_grad() follows the tensor, now result
@@ -807,9 +801,9 @@ class Interpreter:
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")
-        if t.requires_grad and self.tape.grad_enabled and _is_view(t):
+        if t.requires_grad and self.tape.grad_enabled and is_view(t):
             base = t
-            while _is_view(base):
+            while is_view(base):
                 base = base.args[0]
             if not base.recorded:
                 raise GradvizError("a view of a leaf Variable that requires grad is being used "

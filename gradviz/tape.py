@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import LIMIT, VALUE, GradvizError
 from .ops.registry import BOOL, FLOAT, PROMOTE
-from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor
+from .tensor import REBASED_GRAD_FN, Tensor, is_view
 from .versions import Versions
 
 _F32 = np.dtype(np.float32)
@@ -251,8 +251,7 @@ class Tape:
             if t.seq not in snaps:
                 snaps[t.seq] = d.copy()
                 self.changed_at[t.seq] = len(nodes)
-            if t.recorded and t.op.name in VIEW_OPS and d.base is not None and not (
-                    t.params and t.params.get("advanced")):
+            if is_view(t):
                 # PyTorch rebuilds a view's grad_fn once its memory was
                 # written in place: AsStridedBackward0 (same gradient)
                 m = t.meta

@@ -27,6 +27,13 @@ VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "
 REBASED_GRAD_FN = "AsStridedBackward0"
 
 
+def is_view(t) -> bool:
+    """t was made by a view op and shares its input's memory, as in PyTorch
+    (basic indexing, reshape, transpose, ...; not advanced indexing)."""
+    return (t.recorded and t.op.name in VIEW_OPS and t.data.base is not None
+            and not (t.params and t.params.get("advanced")))
+
+
 class Tensor:
     """One value of the program and its node in the graph.
 
