@@ -124,14 +124,8 @@ _KIND_OF_NAME = {kw: kw for kw in KEYWORDS}
 # operator, number or string is None, so that the loop sends every other
 # piece to its slower branch with one test (`is not None` needs no call).
 _IS_TOKEN = None
-_IS_NEWLINE, _IS_OPEN, _IS_CLOSE, _IS_JOIN, _IS_SPACES, _IS_COMMENT, _IS_NOT_EQUAL, _IS_BAD, \
-    _IS_MORE_SPACE = range(1, 10)
-# One more space after a piece (of a plain source, see scan): it widens the
-# indentation a newline or '!=' sets at the start of a line (anywhere else
-# the indentation is not read before the next newline sets it again)
-_MORE_SPACE = (None, " ", None, 0, 1, _IS_MORE_SPACE)
-# what makes a source not plain: pieces that hold spaces or tabs, or continue lines
-_NOT_PLAIN = "'\"#\\\t\f"
+_IS_NEWLINE, _IS_OPEN, _IS_CLOSE, _IS_JOIN, _IS_SPACES, _IS_COMMENT, _IS_NOT_EQUAL, _IS_BAD = \
+    range(1, 9)
 
 
 class Token(NamedTuple):
@@ -208,26 +202,12 @@ def scan(source: str) -> list[tuple]:
     """The tokens of ``source`` as plain ``(kind, text, value, line, col, end_col)`` tuples."""
     findall = (_MASTER_ASCII if source.isascii() else _MASTER).findall
     # What a piece is does not depend on where it is: each distinct piece (or
-    # word) is looked at once, before the loop (a program repeats its names,
-    # operators and indentation), and the loop gets the infos through map and
-    # chain, in C. A bad piece raises its error in the loop, when it is
-    # reached, as then its place is known.
-    infos: dict[str, tuple] = {}   # piece -> its info
-    if source[:1] != " " and not any(ch in source for ch in _NOT_PLAIN):
-        # A plain source (no strings, comments, backslashes or tabs: most long
-        # ones) is cut at its spaces by str.split, much faster than by the
-        # regex, and each distinct word (with the space after it) into pieces:
-        # a piece ends at a space, and none holds one but strings, comments
-        # and the spaces that start a source. Two spaces in a row leave an
-        # empty word, which adds a space to the piece before (see _MORE_SPACE).
-        words = source.split(" ")
-        last = words.pop()        # the one with no space after it
-        cuts = dict.fromkeys(words)
-        for word in cuts:
-            cuts[word] = _cut(word + " ", findall, infos) if word else (_MORE_SPACE,)
-        pieces = itertools.chain(itertools.chain.from_iterable(map(cuts.__getitem__, words)),
-                                 _cut(last, findall, infos))
-    else:
+    # word, see _word_pieces) is looked at once, before the loop (a program
+    # repeats its names, operators and indentation), and the loop gets the
+    # infos through map (and chain), in C. A bad piece raises its error in the
+    # loop, when it is reached, as then its place is known.
+    pieces = _word_pieces(source, findall)
+    if pieces is None:
         pieces = findall(source)
         pieces = map({piece: _info(piece) for piece in set(pieces)}.__getitem__, pieces)
     toks: list[tuple] = []
@@ -272,9 +252,7 @@ def scan(source: str) -> list[tuple]:
                 if bol:
                     indent = value
                 continue
-            if what == _IS_MORE_SPACE:
-                indent += 1       # only read at the start of a line, and right there
-            elif what == _IS_SPACES:   # only at the very start: every other piece takes its spaces
+            if what == _IS_SPACES:   # only at the very start: every other piece takes its spaces
                 indent = value
             elif what == _IS_NOT_EQUAL:
                 # '!=' leaves the start of a line to the next token, and the
@@ -307,6 +285,34 @@ def scan(source: str) -> list[tuple]:
         append((DEDENT, "", None, line, col, col))
     append((EOF, "", None, line, col, col))
     return toks
+
+
+def _word_pieces(source: str, findall):
+    """The infos of the pieces of a plain source, cut at its spaces, or None.
+
+    str.split cuts much faster than the regex, and each distinct word, with
+    the space after it, is cut into pieces by the regex once: these are the
+    source's pieces, as in a plain source none of them holds a space (only
+    strings, comments and the spaces that start a source do) and each takes
+    the one space after it, if any. A plain source has no strings, comments,
+    backslashes or tabs, does not start with a space and has no two spaces in
+    a row: most long programs (they are generated) are plain. This is worth it
+    when the words repeat, as a new word costs a regex search of its own:
+    None when more than one word in four is new.
+    """
+    if (source[:1] == " " or "  " in source
+            or any(ch in source for ch in "'\"#\\\t\f")):
+        return None
+    words = source.split(" ")
+    last = words.pop()            # the one with no space after it
+    cuts = dict.fromkeys(words)
+    if len(cuts) * 4 > len(words):
+        return None
+    infos: dict[str, tuple] = {}  # piece -> its info
+    for word in cuts:
+        cuts[word] = _cut(word + " ", findall, infos)
+    return itertools.chain(itertools.chain.from_iterable(map(cuts.__getitem__, words)),
+                           _cut(last, findall, infos))
 
 
 def _cut(text: str, findall, infos: dict) -> tuple:
