@@ -128,22 +128,24 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     # training step's pass, from its loss back to the parameters).
     # at and gs start as dicts; a pass that proves dense (it ran a 32nd of
     # the indices below its roots) goes on with lists, whose reads and
-    # writes cost much less, at a cost of their length (_dense): a pass
-    # over a few recent nodes of a long tape does not pay it.
+    # writes cost much less (a fifth off a graph of scalars' pass), at a
+    # cost of their length (_dense): a pass over a few recent nodes of a
+    # long tape (a training step's) does not pay it.
     top = 0
     for r in roots:
         if r.seq + 1 > top:
             top = r.seq + 1
-    at = _Pending()
-    gs = _Pending()
+    at = {}
+    gs = {}
+    dense = False
     dense_in = (top >> 5) + 1      # nodes to run before at and gs become lists
     ready = bytearray(top + 1)
     for r, s in zip(roots, seeds):
         j = r.seq + 1
-        if at[j] is r:
+        if at.get(j) is r:
             gs[j] = gs[j] + s
         elif r.requires_grad and (needed is None or r in needed):
-            if at[j] is not None:
+            if j in at:
                 _clash(r)
             at[j], gs[j], ready[j] = r, s, 1
     find = ready.rfind
@@ -162,7 +164,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     try:
         while here:
             here -= 1
-            if not ready[here]:       # (a dense pass, like a graph of scalars: seldom)
+            if not ready[here]:       # (seldom, in a dense pass like a graph of scalars)
                 here = find(1, 0, here)
                 if here < 0:
                     break
@@ -174,6 +176,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if not dense_in:          # a dense pass (see above)
                 at = _dense(at, here)
                 gs = _dense(gs, here)
+                dense = True
             if wanted is not None and node in wanted:
                 grads[node] = g
             if not node.recorded:                     # a leaf: AccumulateGrad
@@ -274,7 +277,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     if gi.dtype is not x.dtype and gi.dtype != x.dtype:
                         gi = gi.astype(x.dtype)
                 j = a.seq + 1
-                prev = gs[j]
+                prev = gs[j] if dense else gs.get(j)
                 if prev is None:
                     if j >= here:
                         _clash(a, node)
@@ -337,20 +340,8 @@ def _number(v, dt, numbers: tuple):
     return c
 
 
-class _Pending(dict):
-    """run_backward's at or gs while the pass may be sparse: a dict by
-    index, None where nothing is (as in the lists of a dense pass)."""
-
-    __slots__ = ()
-
-    def __missing__(self, key):
-        return None
-
-
-def _dense(pending, below: int) -> list:
+def _dense(pending: dict, below: int) -> list:
     """pending as a list, for the indices below `below` (the rest is done)."""
-    if pending.__class__ is list:
-        return pending
     out = [None] * below
     for j, v in pending.items():
         if j < below:
