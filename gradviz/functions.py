@@ -281,8 +281,16 @@ def _like(label, fill):
 def f_manual_seed(rt, seed):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GradvizError("manual_seed() takes an integer", kind=TYPE)
-    rt.rng = np.random.default_rng(seed % 2**64)   # negative seeds wrap, as in PyTorch
+    rt.rng = generator(seed % 2**64)   # negative seeds wrap, as in PyTorch
     return None
+
+
+def generator(seed: int) -> np.random.Generator:
+    """The random generator of rand()/randn(). Its draws are not PyTorch's
+    (no numpy generator reproduces those), so the fastest bit generator
+    numpy has is used: SFC64 draws a 512x512 float32 randn() in about 60% of
+    the time of the default PCG64."""
+    return np.random.Generator(np.random.SFC64(seed))
 
 
 def _random(label, draw):

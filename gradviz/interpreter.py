@@ -196,7 +196,7 @@ class Interpreter:
         made on first use, as importing numpy.random costs a program that draws
         nothing a tenth of its start-up."""
         if self._rng is None:
-            self._rng = np.random.default_rng(0)
+            self._rng = functions.generator(0)
         return self._rng
 
     @rng.setter
@@ -820,6 +820,7 @@ class Interpreter:
         self.tape.events.append(ev)
 
     def backward(self, root: Tensor, gradient, retain_graph, create_graph):
+        self.tape.settle_grads()     # the pass adds into .grad buffers the record shares
         if gradient is not None and gradient.__class__ is not Tensor:
             gradient = functions.as_tensor(self, gradient)
         if create_graph:
@@ -837,10 +838,13 @@ class Interpreter:
 
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):
         self.tape.backward_passes += 1
-        leaves = {}
-        for t in order:
-            if not t.recorded and t.grad is not None and kind == "backward":
-                leaves[t.seq] = t.grad.data.copy()
+        leaves = {}                    # seq -> the leaf's .grad after this pass
+        if kind == "backward":
+            share = self.tape.share_grad
+            for t in order:
+                if not t.recorded and t.grad is not None:
+                    leaves[t.seq] = g = t.grad.data
+                    share(leaves, t.seq, g)     # copied only if it changes later
         self.tape.events.append({
             "kind": kind, "pass": self.tape.backward_passes, "line": self.line,
             "roots": [r.seq for r in roots], "seeds": seeds, "implicit_seed": implicit,

@@ -76,3 +76,25 @@ def test_a_view_of_a_leaf_that_requires_grad_refuses_inplace_ops(view):
     err = error(f"x = tensor([1.0, 2.0], requires_grad=True)\nv = {view}\nv *= 3\n")
     assert err.message == ("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
+
+
+@pytest.mark.parametrize("between, after_second", [
+    # the second backward adds into x.grad in place
+    ("", [5.0, 7.0, 9.0]),
+    # zero_() and += through the .grad the program read, and through its .data
+    ("x.grad.zero_()", [3.0, 3.0, 3.0]),
+    ("g = x.grad\ng += 100", [105.0, 107.0, 109.0]),
+    ("g = x.grad.data\ng *= 0", [3.0, 3.0, 3.0]),
+])
+def test_grad_history_keeps_each_pass(between, after_second):
+    """The record keeps each backward's .grad without copying it up front
+    (Tape.share_grad): whatever later writes into the buffer, each pass
+    still shows the value it left."""
+    src = ("x = tensor([1.0, 2.0, 3.0], requires_grad=True)\n"
+           "(x * x).sum().backward()\n"
+           f"{between}\n"
+           "(3 * x).sum().backward()\n")
+    record, _ = run(src)
+    x = int(record.variable_ids["x"][1:])
+    passes = [v for what, v, _ in record.grad_history(x) if what.startswith("backward")]
+    assert [p.tolist() for p in passes] == [[2.0, 4.0, 6.0], after_second]
