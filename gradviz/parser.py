@@ -51,8 +51,8 @@ TARGET_HINTS = {
 # The most frequent nodes (names, numbers, operators, attributes, calls,
 # assignments) are made as _make(Name) with their fields set one by one: a
 # dataclass's __init__ is a Python call, which doubles the cost of a node. A
-# name, number, string or constant gets the token it is made of through
-# syntax.py's _token alias, and its span is built when it is first read.
+# name, number, string or constant gets where its token is (_line, _col,
+# _end_col, see syntax._Leaf), and its span is built when it is first read.
 _make = object.__new__
 # a Span made as tuple.__new__(Span, (line, col, end_line, end_col)): the same
 # object as Span(...) without the Python-level __new__ a NamedTuple has
@@ -144,7 +144,9 @@ class _Parser:
                 if func[0] == NAME and toks[i + 3][0] == "(":
                     name = _make(Name)
                     name.id = func[1]
-                    name._token = func
+                    name._line = func[3]
+                    name._col = func[4]
+                    name._end_col = func[5]
                     self.i = i + 4
                     self.depth = 2
                     value = call(name, func, toks[i + 3])
@@ -319,16 +321,20 @@ class _Parser:
         first = toks[i]
         if depth > MAX_NESTING:
             raise _too_deep(first)
-        kind, text, value, line, col, _ = first
+        kind, text, value, line, col, end = first
         if kind == NAME:
             left = _make(Name)
             left.id = text
-            left._token = first
+            left._line = line
+            left._col = col
+            left._end_col = end
             i += 1
         elif kind == NUMBER:
             left = _make(Num)
             left.value = value
-            left._token = first
+            left._line = line
+            left._col = col
+            left._end_col = end
             i += 1
         else:
             self.depth = depth
@@ -360,7 +366,9 @@ class _Parser:
                     else:
                         right = _make(Num)
                         right.value = last[2]
-                    right._token = last
+                    right._line = last[3]
+                    right._col = last[4]
+                    right._end_col = last[5]
                     i += 2
                 else:
                     self.i = i + 1
@@ -418,7 +426,9 @@ class _Parser:
         self.i += 1
         node = _make(Str if tok[0] == STRING else Const)
         node.value = tok[2] if tok[0] == STRING else CONSTANTS[tok[0]]
-        node._token = tok
+        node._line = tok[3]
+        node._col = tok[4]
+        node._end_col = tok[5]
         return node
 
     def paren(self, tok: tuple, rbp: int):
@@ -489,7 +499,9 @@ class _Parser:
                 else:
                     arg = _make(Num)
                     arg.value = tok[2]
-                arg._token = tok
+                arg._line = tok[3]
+                arg._col = tok[4]
+                arg._end_col = tok[5]
                 args.append(arg)
                 i += 1
             else:
