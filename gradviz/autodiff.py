@@ -227,8 +227,15 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     ans = node.data
                     if len(args) == 2:   # a number as the 0-d array the forward used
                         a, b = args
-                        xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
-                              b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
+                        if a.__class__ is Tensor and b.__class__ is not Tensor:
+                            # tensor op number, the common case: the array
+                            # straight from the cache when the pass made it
+                            # already (as Tape._elementwise looks it up)
+                            c = numbers[ans.dtype is not _F32].get(b)
+                            xs = [a.data, c if c is not None else _number(b, ans.dtype, numbers)]
+                        else:
+                            xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
+                                  b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
                     else:
                         xs = [args[0].data]
             else:

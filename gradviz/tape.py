@@ -33,6 +33,7 @@ NO_PARAMS = MappingProxyType({})
 ELEMENTWISE_PARAMS = MappingProxyType({})
 SCALAR_PARAMS = MappingProxyType({})
 _asarray = np.asarray
+_ND = np.ndarray
 _new_tensor = object.__new__
 
 
@@ -292,10 +293,11 @@ class Tape:
                 if ans is not None:
                     # (the shape of an input, which is within the limits; new
                     # memory: a ufunc's output, or a numpy scalar's array)
-                    if ans.ndim:
+                    if ans.__class__ is _ND:
                         p = ELEMENTWISE_PARAMS
                         self.elements += ans.size
-                    else:
+                    else:                 # a numpy scalar, from 0-d tensors
+                        ans = _asarray(ans)
                         p = SCALAR_PARAMS
                         self.elements += 1
                     if self.elements > self.max_total_elements:
@@ -313,6 +315,12 @@ class Tape:
                 self.elements += size
                 if self.elements > self.max_total_elements:
                     self.count_elements(0)        # raises the limit error
+        recorded = False
+        if self.grad_enabled and op.differentiable:
+            for a in args:
+                if a.__class__ is Tensor and a.requires_grad:
+                    recorded = True
+                    break
         nodes = self.nodes
         seq = len(nodes)
         if seq >= self.max_nodes:
@@ -324,12 +332,7 @@ class Tape:
         out.params = p
         out.span = span
         out.seq = seq
-        out.requires_grad = out.recorded = False
-        if self.grad_enabled and op.differentiable:
-            for a in args:
-                if a.__class__ is Tensor and a.requires_grad:
-                    out.requires_grad = out.recorded = True
-                    break
+        out.requires_grad = out.recorded = recorded
         out.freed = out.retains_grad = False
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}
@@ -386,13 +389,15 @@ class Tape:
         op.forward would pass them, but a number as a 0-d array (the operand
         function number_array() makes); 0-d tensors as numpy scalars, then
         with every number a _plain_number (so that numpy's scalar and array
-        rules cannot differ). Once per op: no loop, no list."""
+        rules cannot differ), and the result is that numpy scalar (apply()
+        makes it a 0-d array: the test of its class is cheaper than ndim).
+        Once per op: no loop, no list."""
         if len(args) == 1:
             a = args[0]
             if a.__class__ is Tensor:
                 x = a.data
                 if x.dtype in self.scalar_dtypes:
-                    return f(x) if x.ndim else _asarray(f(x[()]))
+                    return f(x) if x.ndim else f(x[()])
             return None
         if len(args) != 2:
             return None
@@ -409,7 +414,7 @@ class Tape:
                 shape = x.shape
                 if y.shape != shape:
                     return None
-                return f(x, y) if shape else _asarray(f(x[()], y[()]))
+                return f(x, y) if shape else f(x[()], y[()])
             number, tensor_first = b, True
         elif b.__class__ is Tensor:
             x = b.data
@@ -430,7 +435,7 @@ class Tape:
             return f(x, c) if tensor_first else f(c, x)
         if not _plain_number(number):
             return None
-        return _asarray(f(x[()], number) if tensor_first else f(number, x[()]))
+        return f(x[()], number) if tensor_first else f(number, x[()])
 
     def _number_array(self, v, dt: np.dtype):
         """number_array(v, dt), kept for the run; v itself unless a _plain_number."""
