@@ -252,6 +252,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                           b.data if b.__class__ is Tensor else b]
                 else:
                     xs = [a.data if a.__class__ is Tensor else a for a in args]
+            if here <= vlast and op.reads_unsaved:
+                ans, xs = versions.as_made(node, ans, xs, p is SCALAR_PARAMS)
             vjp = op.vjp
             variadic = op.variadic
             if record_steps:

@@ -61,10 +61,14 @@ def graph_inputs(order) -> list[Tensor]:
     return [t for t in order if not t.recorded]
 
 
-def push_tangents(order, seeds: dict) -> dict:
+def push_tangents(order, seeds: dict, versions=None) -> dict:
     """One JVP pass: the tangent of every node of ``order`` that depends on a
     seeded node (seeds: tensor -> tangent array). Seeded nodes keep their
-    seed (a non-leaf input of grad() is treated as a free variable)."""
+    seed (a non-leaf input of grad() is treated as a free variable).
+    ``versions`` (the tape's): a JVP reads what the op's VJP reads, so both
+    modes agree after in-place writes: the values as they were when the op
+    ran for an op whose PyTorch backward reads an intermediate of its own
+    (OpDef.reads_unsaved), today's values otherwise."""
     tangents = dict(seeds)
     for node in order:
         if not node.recorded or node in seeds:
@@ -84,7 +88,9 @@ def push_tangents(order, seeds: dict) -> dict:
                 continue
             if xs is None:
                 xs = [b.data if b.__class__ is Tensor else b for b in args]
-            ans = node.data
+                ans = node.data
+                if versions is not None and op.reads_unsaved and node.seq < versions.last:
+                    ans, xs = versions.as_made(node, ans, xs, False)
             part = rule(t, ans, xs, node.params, i) if op.variadic else \
                 rule(t, ans, xs, node.params)
             part = np.asarray(part)
@@ -112,7 +118,7 @@ def jvp_passes(inputs) -> int:
     return sum(int(t.data.size) for t in inputs)
 
 
-def forward_gradients(roots, seeds, inputs, order=None) -> list[np.ndarray]:
+def forward_gradients(roots, seeds, inputs, order=None, versions=None) -> list[np.ndarray]:
     """The gradient of ``sum_r <seed_r, root_r>`` with respect to each input,
     by forward mode: one JVP pass per input element, seeded by the identity
     (column j of the Jacobian dotted with the seed is element j)."""
@@ -124,7 +130,7 @@ def forward_gradients(roots, seeds, inputs, order=None) -> list[np.ndarray]:
         flat = np.zeros(x.size, x.dtype)
         for j in range(x.size):
             flat[j] = 1
-            tangents = push_tangents(order, {inp: flat.reshape(x.shape)})
+            tangents = push_tangents(order, {inp: flat.reshape(x.shape)}, versions)
             grad[j] = _pairing(roots, seeds, tangents)
             flat[j] = 0
         out.append(grad.reshape(x.shape).astype(x.dtype))
@@ -301,7 +307,7 @@ class ForwardRecorder:
         }
         self.entries.append(entry)
         if self.direction is not None:
-            self._directional(entry, order, roots, seeds, ins)
+            self._directional(rt, entry, order, roots, seeds, ins)
             return
         passes = jvp_passes(ins)
         entry["jvp_passes"] = passes
@@ -310,10 +316,11 @@ class ForwardRecorder:
                                 f"forward mode's budget of {MAX_NODE_VISITS:,} node visits; "
                                 "use --direction for one directional pass")
             return
-        for item, g in zip(entry["inputs"], forward_gradients(roots, seeds, ins, order)):
+        versions = rt.tape.versions
+        for item, g in zip(entry["inputs"], forward_gradients(roots, seeds, ins, order, versions)):
             item["grad"] = g
 
-    def _directional(self, entry, order, roots, seeds, ins):
+    def _directional(self, rt, entry, order, roots, seeds, ins):
         entry["jvp_passes"] = 1
         for item in entry["inputs"]:
             item["passes"] = 1
@@ -322,7 +329,7 @@ class ForwardRecorder:
         except ValueError as exc:
             entry["skipped"] = str(exc)
             return
-        tangents = push_tangents(order, seeds_t)
+        tangents = push_tangents(order, seeds_t, rt.tape.versions)
         for item, t in zip(entry["inputs"], ins):
             item["tangent"] = seeds_t[t]
         entry["direction"] = {

@@ -657,7 +657,10 @@ def f_clone(rt, x):
 def f_detach(rt, x):
     x = _need_tensor(x, "detach")
     t = Tensor(x.data)                 # shares the value, as PyTorch does
-    return rt.tape.add(t, rt.span, label="detach", detached_from=x.seq)
+    # and the version counter: x's, which is not its memory's when x came
+    # from .data (y.data.detach() += 1 does not count as a write to y)
+    return rt.tape.add(t, rt.span, label="detach", detached_from=x.seq,
+                       version_key=rt.tape.versions.key(x))
 
 
 def f_numel(rt, x):
@@ -806,7 +809,7 @@ def m_tolist(rt, x):
 
 def m_zero_(rt, x):
     rt.inplace_check(x)
-    rt.tape.before_inplace(x.data)
+    rt.tape.before_inplace(x.data, x)
     x.data[...] = 0
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("zero_", x)

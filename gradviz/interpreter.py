@@ -302,7 +302,7 @@ class Interpreter:
             # like PyTorch's in-place op: aliases (detach(), views) see the
             # new value, and the version check sees the write. The node
             # before keeps a copy of its value.
-            for t in tape.before_inplace(current.data):
+            for t in tape.before_inplace(current.data, current):
                 if t is not current and t.recorded:
                     # a view of current, or what current is a view of: PyTorch
                     # reroutes its gradient through this in-place op, which
@@ -328,7 +328,7 @@ class Interpreter:
         # in place, like PyTorch: aliases (detach(), .data) see the change
         result = self._with_grad_off(lambda: self.binary(sym, current, value, stmt.span))
         _check_inplace_result(current, result)
-        tape.before_inplace(current.data)
+        tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
         tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=stmt.op)
@@ -831,7 +831,7 @@ class Interpreter:
         if self.on_backward is not None:
             self.on_backward(self, "backward", [root], [seed], None)
         for g in self.tape.grad_tensors:      # backward adds into them in place
-            self.tape.before_inplace(g.data)
+            self.tape.before_inplace(g.data, g)
         _, steps, pruned, order = autodiff.run_backward([root], [seed], keep,
                                                         versions=self.tape.versions)
         self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)

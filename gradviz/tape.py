@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import LIMIT, VALUE, GradvizError
 from .ops.registry import BOOL, FLOAT, PROMOTE
-from .tensor import REBASED_GRAD_FN, Tensor, is_view
+from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import Versions
 
 _F32 = np.dtype(np.float32)
@@ -140,6 +140,7 @@ class Tape:
         # (holder, key, .grad buffer): record entries not yet copied (share_grad)
         self.shared_grads: list[tuple] = []
         self.versions = Versions(self.nodes)   # in-place writes, for backward's check
+        self.versions.snapshots, self.versions.changed_at = self.snapshots, self.changed_at
         # before_inplace's index: id of the array owning a tensor's memory ->
         # the tensors on it (the tape keeps the arrays alive, so ids are not
         # reused), for nodes[:indexed]
@@ -235,9 +236,11 @@ class Tape:
                 holder[key] = grad.copy()
         self.shared_grads.clear()
 
-    def before_inplace(self, arr: np.ndarray) -> list:
+    def before_inplace(self, arr: np.ndarray, writer: Tensor | None = None) -> list:
         """Snapshot every tensor whose value an in-place write to arr changes
         (arr itself, views of it, and what it is a view of); returns them.
+        ``writer``: the tensor written through, when there is one (its
+        version counter decides which views PyTorch rebases).
 
         The tensors are found through an index of the tape by the array
         that owns their memory, kept up to date here (each tensor is indexed
@@ -263,6 +266,7 @@ class Tape:
         if owner is not None:     # a view chain numpy did not collapse: base itself
             found = found + by_owner.get(id(owner), [])    # is indexed under its owner
         snaps = self.snapshots
+        versions = self.versions
         changed = []
         for t in found:
             d = t.data
@@ -272,9 +276,12 @@ class Tape:
             if t.seq not in snaps:
                 snaps[t.seq] = d.copy()
                 self.changed_at[t.seq] = len(nodes)
-            if is_view(t):
+            if is_view(t) and (writer is None or versions.key(t) == versions.key(writer)):
                 # PyTorch rebuilds a view's grad_fn once its memory was
-                # written in place: AsStridedBackward0 (same gradient)
+                # written in place through its family (its base, its views,
+                # their detach()es: one version counter), not through .data,
+                # which has a counter of its own: AsStridedBackward0 (same
+                # gradient)
                 m = t.meta
                 if m is None:
                     t.meta = m = {}
@@ -285,7 +292,7 @@ class Tape:
         """Run op forward on args (Tensors and numbers) and record the result."""
         # This runs once per op of the program: it is kept lean (no new empty
         # dict, the result Tensor's fields set once, here).
-        ans = None
+        ans = view_key = None
         if params is None:
             p = NO_PARAMS
             if op.scalar is not None:
@@ -315,6 +322,10 @@ class Tape:
                 self.elements += size
                 if self.elements > self.max_total_elements:
                     self.count_elements(0)        # raises the limit error
+            elif op.name in VIEW_OPS:
+                base = args[0]
+                if base.meta is not None and "version_key" in base.meta:
+                    view_key = base.meta["version_key"]
         recorded = False
         if self.grad_enabled and op.differentiable:
             for a in args:
@@ -336,6 +347,10 @@ class Tape:
         out.freed = out.retains_grad = False
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}
+        if view_key is not None:
+            # a view shares its base's version counter; only .data (and what
+            # is made from it) has one that is not its memory's
+            out.meta = {**(out.meta or {}), "version_key": view_key}
         nodes.append(out)
         return out
 

@@ -55,6 +55,10 @@ class Versions:
         self.rewired: dict = {}
         self.last = -1              # the latest stamp (-1: no write yet)
         self._alive: list = []      # arrays whose ids are keys stay alive (ids unique)
+        # the tape's values before in-place writes (seq -> copy) and when
+        # each was first written (seq -> tape length), for as_made
+        self.snapshots: dict = {}
+        self.changed_at: dict = {}
 
     def key(self, t) -> int:
         m = t.meta
@@ -116,6 +120,21 @@ class Versions:
                 start = self.initial.get(k, 0)
                 self._raise(node, t, own, k, start + len(stamps), start + expected,
                             next(line for s, line in stamps if s > seen))
+
+    def as_made(self, node, ans, xs: list, scalar: bool):
+        """(ans, xs) of node's VJPs with every tensor among them that an
+        in-place write changed after node ran as it was then (the tape's
+        snapshot of its value before its first write). ``scalar``: the pass
+        reads 0-d values as numpy scalars."""
+        snaps, changed_at = self.snapshots, self.changed_at
+
+        def made(t, now):
+            if t.__class__ is node.__class__ and changed_at.get(t.seq, -1) > node.seq:
+                v = snaps[t.seq]
+                return v[()] if scalar else v
+            return now
+        xs = [made(a, x) for a, x in zip(node.args, xs)]
+        return made(node, ans), xs
 
     def check_node(self, node) -> None:
         """Before node's backward runs (it was recorded before a write):

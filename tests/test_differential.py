@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
 
 import gradviz
@@ -79,6 +79,24 @@ class Outcome:
     output: str
     variables: dict                  # name -> {shape, dtype, value, grad, ..., grad_fn}
     error: dict | None               # {"type", "message", "line"}
+    ill_conditioned: bool = False    # see ill_conditioned()
+
+
+# sin and cos of a float32 beyond this (an ulp of 1/128 or more) are any
+# value in [-1, 1] for a one-ulp change of their input, which numpy's and
+# PyTorch's exp (say) may differ by: no tolerance can compare them
+PERIODIC_LIMIT = 2.0 ** 16
+
+
+def ill_conditioned(record) -> bool:
+    """The run took sin or cos of a value too big to compare (sin(exp(27)),
+    which random programs do make)."""
+    for n in record.nodes:
+        if n.op in ("sin", "cos"):
+            x = record.node(n.inputs[0]).value
+            if x.size and np.nanmax(np.abs(x), initial=0.0) > PERIODIC_LIMIT:
+                return True
+    return False
 
 
 def run_torch(src: str) -> Outcome:
@@ -130,7 +148,7 @@ def run_gradviz(src: str) -> Outcome:
         v["grad_fn"] = node.grad_fn
         if node.retains_grad and node.grad is not None:
             v["grad"] = node.grad.tolist()
-    return Outcome(out.getvalue(), variables, error)
+    return Outcome(out.getvalue(), variables, error, ill_conditioned(record))
 
 
 # ---- comparing -------------------------------------------------------------
@@ -242,7 +260,9 @@ def compare(src: str, got: Outcome, want: Outcome):
 
 
 def check_program(src: str):
-    compare(src, run_gradviz(src), run_torch(src))
+    got = run_gradviz(src)
+    assume(not got.ill_conditioned)
+    compare(src, got, run_torch(src))
 
 
 # ---- the program generator --------------------------------------------------

@@ -194,12 +194,12 @@ def test_an_unrolled_loop_of_in_place_updates_indexes_each_tensor_once(monkeypat
     indexed = []
     real = Tape.before_inplace
 
-    def checked(self, arr):
+    def checked(self, arr, writer=None):
         base = arr if arr.base is None else arr.base
         scan = {t.seq for t in self.nodes if t.seq not in self.snapshots and (
             t.data is arr or t.data is base or t.data.base is base)}
         before, snapped = self.indexed, set(self.snapshots)
-        real(self, arr)
+        real(self, arr, writer)
         assert set(self.snapshots) - snapped == scan
         indexed.append(self.indexed - before)
     monkeypatch.setattr(Tape, "before_inplace", checked)

@@ -70,13 +70,14 @@ defop("div", "DivBackward0", lambda xs, p: xs[0] / xs[1],
       saved=("1", "01"), formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
       dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
 
-# `2 / x`: PyTorch computes reciprocal then mul; the last node is MulBackward0
+# `2 / x`: PyTorch computes reciprocal then mul; the last node is MulBackward0.
+# Its backward reads the reciprocal it saved, not x: reads_unsaved
 defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
       vjp=(lambda g, ans, xs, p: g / xs[1],
            lambda g, ans, xs, p: -g * ((xs[0] / xs[1]) / xs[1])),
       jvp=(lambda t, ans, xs, p: t / xs[1],
            lambda t, ans, xs, p: -t * ((xs[0] / xs[1]) / xs[1])),
-      formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
+      formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/", reads_unsaved=True,
       dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
 
 

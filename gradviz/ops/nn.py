@@ -110,4 +110,4 @@ defop("cross_entropy",
       jvp=(lambda t, ans, xs, p: np.asarray(np.sum(_ce_vjp(np.ones_like(ans), ans, xs, p) * t)),
            lambda t, ans, xs, p: np.asarray(np.sum(_ce_target_vjp(np.ones_like(ans), xs) * t))),
       formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", "d CE(z,p)/dp = -log_softmax(z) / N"), symbol="cross_entropy",
-      dtype_rule=FLOAT)
+      dtype_rule=FLOAT, reads_unsaved=True)   # PyTorch saves log_softmax's result, not z

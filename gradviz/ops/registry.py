@@ -41,6 +41,12 @@ class OpDef:
     # writes at backward (versions.py): "0", "1" inputs, "r" the result; a
     # callable(node) -> that tuple where it depends on the call; () nothing
     saved: tuple | Callable = ()
+    # its VJPs read inputs (or the result) that PyTorch does not save, as it
+    # saves an intermediate of its own instead (the reciprocal of `2 / x`,
+    # cross_entropy's log-probabilities): after an in-place write they read
+    # them as they were when the op ran (Versions.as_made), as PyTorch's
+    # intermediate still is
+    reads_unsaved: bool = False
     dtype_rule: str = PROMOTE
     differentiable: bool = True
     variadic: bool = False          # inputs are a list (cat, stack)
