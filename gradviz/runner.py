@@ -117,7 +117,13 @@ def _make_record(rt: Interpreter, text, filename, error, program) -> Record:
         err = {"type": error.kind, "message": error.message,
                "line": sp.line if sp else None, "column": sp.col if sp else None,
                "hint": error.hint}
-        if sp is not None:
+        # the tensors the error is about: its own (a version error's), or
+        # those the failing statement names
+        marked = getattr(error, "tensors", None)
+        if marked:
+            error_tensors = marked
+            err["marked"] = error.marked
+        elif sp is not None:
             error_tensors = _tensors_on_line(rt, program, sp.line)
     return Record(source=text, filename=filename, output="".join(rt.out.parts),
                   variable_ids=variables, error=err, tensors=rt.tape.nodes, snapshots=rt.tape.snapshots,

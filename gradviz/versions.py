@@ -183,9 +183,15 @@ class Versions:
                     + HINT_TAIL)
         else:
             hint = f"{name} was changed in place after an operation saved it; " + HINT_TAIL
-        raise GradvizError(
+        err = GradvizError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {what} is at version {version}; expected version {expected} "
             "instead. Hint: enable anomaly detection to find the operation that failed to "
             "compute its gradient, with torch.autograd.set_detect_anomaly(True, "
             "check_nan=False).", kind=RUNTIME, hint=hint)
+        # the rows to mark in the tables and the picture: the tensor whose
+        # value changed and the op that saved it, not the backward() line's
+        err.tensors = sorted({t.seq, node.seq})
+        err.marked = ("the value an in-place write changed" if t is node else
+                      "the value an in-place write changed and the op that saved it")
+        raise err

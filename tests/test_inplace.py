@@ -98,3 +98,21 @@ def test_grad_history_keeps_each_pass(between, after_second):
     x = int(record.variable_ids["x"][1:])
     passes = [v for what, v, _ in record.grad_history(x) if what.startswith("backward")]
     assert [p.tolist() for p in passes] == [[2.0, 4.0, 6.0], after_second]
+
+
+def test_a_version_error_marks_the_changed_value_not_the_backward_line():
+    """The tables and the picture mark what the error is about: the value
+    an in-place write changed (and the op that saved it), not the tensors
+    of the backward() line."""
+    err = error("w = tensor([1.0, 2.0, 3.0], requires_grad=True)\n"
+                "y = w.exp()\n"
+                "z = w * y\n"
+                "with torch.no_grad():\n"
+                "    y += 1\n"
+                "loss = z.sum()\n"
+                "loss.backward()\n")
+    record = err.record
+    marked = sorted(n.name for n in record.nodes if n.error)
+    # mul saved y (for w's gradient): y and the product are marked
+    assert marked == ["y", "z"]
+    assert record.error["marked"] == "the value an in-place write changed and the op that saved it"

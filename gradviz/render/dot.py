@@ -691,7 +691,8 @@ class _Builder:
             if r.pruned and r.kind != DETACHED:
                 status.append(f"pruned: {r.pruned_reason}")
             if r.error:
-                status.append("used by the failing statement")
+                marked = self.record.error.get("marked") if self.record.error else None
+                status.append(marked or "used by the failing statement")
             fields.append(_lines(status, LEFT, in_record))
         # (every field ends with its line break: run together, they are lines)
         return "|".join(fields) if in_record else "".join(fields)

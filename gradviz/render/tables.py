@@ -550,7 +550,7 @@ class _View:
             if any(n.error for n in self.nodes):
                 text.append("; the rows marked ")
                 text.append("error", style=FLAG_STYLES["error"])
-                text.append(" are the tensors that line used")
+                text.append(f" are {err.get('marked') or 'the tensors that line used'}")
             out.append(text)
         return out
 
