@@ -90,9 +90,16 @@ def _ce_fwd(xs, p):
 
 
 def _ce_vjp(g, ans, xs, p):
+    """(softmax(z) * sum(target) - target) * g / N, in PyTorch's order, which
+    decides the sign of a zero gradient: nll_loss's backward puts -g / N at
+    each class index (+0 elsewhere), or mul's -(g / N) * p for class
+    probabilities; then log_softmax's backward, d - softmax(z) * sum(d)."""
     logp, onehot, axis = _ce_parts(xs)
-    return (g * (np.exp(logp) * onehot.sum(axis=axis, keepdims=True) - onehot)
-            / _ce_count(xs[0])).astype(xs[0].dtype)
+    s = -(g / _ce_count(xs[0]))
+    d = np.where(onehot != 0, s, 0) if xs[1].dtype == np.int64 else s * onehot
+    # (summed from -0., the identity of IEEE addition: a sum of -0.s is -0.)
+    total = np.sum(d, axis=axis, keepdims=True, initial=-0.0)
+    return (d - np.exp(logp) * total).astype(xs[0].dtype)
 
 
 def _ce_target_vjp(g, xs):
