@@ -350,7 +350,11 @@ def _r_cross_entropy(rt, g, node, i):
         total = onehot.sum(axis=axis, keepdims=True)
         probs = _op(rt, "mul", _op(rt, "softmax", z, dim=axis), _const(rt, total, "target sum"))
         d = _op(rt, "sub", probs, _const(rt, onehot, "one-hot target"))
-    return _op(rt, "mul", g, _op(rt, "div", d, n))
+    out = _op(rt, "mul", g, _op(rt, "div", d, n))
+    # PyTorch's last step is log_softmax's backward, whose node it names so
+    # (the grad_fn override the tape also uses for rebased views)
+    out.meta = {**(out.meta or {}), "rebased": "LogSoftmaxBackwardDataBackward0"}
+    return out
 
 
 GRAPH_VJPS = {
