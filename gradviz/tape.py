@@ -139,8 +139,8 @@ class Tape:
         self.grad_tensors: list[Tensor] = []   # .grad tensors the program has seen
         # (holder, key, .grad buffer): record entries not yet copied (share_grad)
         self.shared_grads: list[tuple] = []
-        self.versions = Versions(self.nodes)   # in-place writes, for backward's check
-        self.versions.snapshots, self.versions.changed_at = self.snapshots, self.changed_at
+        # in-place writes, for backward's check
+        self.versions = Versions(self.nodes, self.snapshots, self.changed_at)
         # before_inplace's index: id of the array owning a tensor's memory ->
         # the tensors on it (the tape keeps the arrays alive, so ids are not
         # reused), for nodes[:indexed]

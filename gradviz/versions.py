@@ -43,8 +43,12 @@ def short_name(grad_fn: str) -> str:
 class Versions:
     """The in-place writes of one run, by the memory they changed."""
 
-    def __init__(self, nodes: list):
+    def __init__(self, nodes: list, snapshots: dict, changed_at: dict):
         self.nodes = nodes          # the tape's: its length is the stamp of a write
+        # the tape's values before in-place writes (seq -> copy) and when
+        # each was first written (seq -> tape length), for as_made
+        self.snapshots = snapshots
+        self.changed_at = changed_at
         self.writes: dict = {}      # key -> [(stamp, line), ...]
         self.latest: dict = {}      # key -> the newest tensor of that memory (its grad_fn
                                     # names it in the message)
@@ -55,10 +59,6 @@ class Versions:
         self.rewired: dict = {}
         self.last = -1              # the latest stamp (-1: no write yet)
         self._alive: list = []      # arrays whose ids are keys stay alive (ids unique)
-        # the tape's values before in-place writes (seq -> copy) and when
-        # each was first written (seq -> tape length), for as_made
-        self.snapshots: dict = {}
-        self.changed_at: dict = {}
 
     def key(self, t) -> int:
         m = t.meta
