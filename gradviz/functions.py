@@ -684,7 +684,13 @@ def f_detach(rt, x):
     # and the version counter: x's, which is not its memory's when x came
     # from .data (y.data.detach() += 1 does not count as a write to y)
     return rt.tape.add(t, rt.span, label="detach", detached_from=x.seq,
-                       version_key=rt.tape.versions.key(x))
+                       version_key=rt.tape.versions.key(x), **overlap_meta(x))
+
+
+def overlap_meta(t) -> dict:
+    """The meta that says t repeats memory (an expanded gradient from
+    grad(), see f_grad), for a tensor that shares t's memory."""
+    return {"overlapping": True} if t.meta is not None and t.meta.get("overlapping") else {}
 
 
 def f_numel(rt, x):

@@ -634,9 +634,11 @@ class Interpreter:
                 return None if name is None else GradFn(name)
             case "data":
                 # shares t's memory but not its version count (PyTorch's .data:
-                                # writes through it escape the in-place check)
+                # writes through it escape the in-place check), and repeats
+                # memory where t does (an expanded gradient)
                 return self.tape.add(Tensor(t.data), self.span, label=".data",
-                                     detached_from=t.seq, version_key=-1 - len(self.tape.nodes))
+                                     detached_from=t.seq, version_key=-1 - len(self.tape.nodes),
+                                     **functions.overlap_meta(t))
             case "T":
                 return self.apply(OPS["T"], (t,))
             case "ndim":
