@@ -198,8 +198,9 @@ def _string(text: str, source: str, line: int, col: int, base: int) -> str:
     return _ESCAPE.sub(unescape, body)
 
 
-def scan(source: str) -> list[tuple]:
-    """The tokens of ``source`` as plain ``(kind, text, value, line, col, end_col)`` tuples."""
+def scan(source: str, first_line: int = 1) -> list[tuple]:
+    """The tokens of ``source`` as plain ``(kind, text, value, line, col, end_col)`` tuples;
+    ``source`` starts on line ``first_line`` (a run of lines of a longer program)."""
     findall = (_MASTER_ASCII if source.isascii() else _MASTER).findall
     # What a piece is does not depend on where it is: each distinct piece (or
     # word, see _word_pieces) is looked at once, before the loop (a program
@@ -212,7 +213,7 @@ def scan(source: str) -> list[tuple]:
         pieces = map({piece: _info(piece) for piece in set(pieces)}.__getitem__, pieces)
     toks: list[tuple] = []
     append = toks.append
-    line, col = 1, 1             # col: of the next piece
+    line, col = first_line, 1    # col: of the next piece
     brackets: list[tuple] = []   # the tokens of the brackets still open
     opened = brackets.append
     indents = [0]
@@ -265,7 +266,8 @@ def scan(source: str) -> list[tuple]:
                 # indentation before it is the first error
                 if bol and _CLASS.get(text[0]) in (_NUM, _DOT, _STR):
                     _indentation(indent, indents, append, line, col)
-                _piece(text, source, line, col, _line_base(source, line))   # raises
+                _piece(text, source, line, col,
+                       _line_base(source, line - first_line + 1))   # raises
             col += size
             continue
         if bol:

@@ -13,7 +13,7 @@ meets Python's recursion limit and later tree walkers may recurse too.
 """
 from __future__ import annotations
 
-from . import lexer
+from . import lexer, repeats
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, INDENT, LANGUAGE, MISSING_OPERATOR, NAME,
@@ -73,10 +73,22 @@ def parse(source: str, filename: str = "<string>") -> Program:
     # Parsing makes many long-lived objects and no cycles: GC passes are pure cost.
     with gc_paused():
         try:
+            body = repeats.statements(source, _parse_run)
+        except (GradvizError, RecursionError):
+            body = None            # the whole-source parse says what is wrong
+        if body is not None:
+            return Program(tuple(body), source)
+        try:
             return _Parser(lexer.scan(source), source).program()
         except RecursionError:  # unreachable by design: the explicit depth guard comes first
             raise GradvizError("the program is nested too deeply", kind=LIMIT,
                                hint="split it into smaller statements") from None
+
+
+def _parse_run(text: str, first_line: int) -> tuple:
+    """The statements of ``text``, some whole lines of a program starting at
+    line ``first_line`` (see repeats)."""
+    return _Parser(lexer.scan(text, first_line), text).program().body
 
 
 def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX):

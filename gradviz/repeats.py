@@ -1,0 +1,197 @@
+"""Parsing a program whose lines repeat: each distinct line once.
+
+Long programs are mostly generated, and an unrolled loop is one line again
+and again (``h = tanh(h * 1.01 + 0.1)`` ten thousand times). Here each
+distinct line that stands alone is parsed once, as line 1, and every time it
+occurs it gets a copy of that tree moved to its own line. The copy is made by
+a builder prepared from the tree once: a closure per node that knows its
+class, its fields and its columns and only adds the line, so a copy costs a
+third of parsing the line again (no pieces, no tokens, no grammar, and no
+`exec`: the package never generates code). The result is the tree the
+whole-source parse gives, node for node; tests compare the two.
+
+Only plain sources take this path: no strings, comments or backslashes, so
+that counting bracket characters counts brackets, and no carriage returns,
+so that lines end at "\\n" alone. A line stands alone when it starts in
+column 0, closes every bracket it opens and is not a block header (ends with
+':'). The other lines (a ``with`` header and its indented block, the lines
+of an open bracket) are parsed in runs by the whole-source parser, which
+starts each run on its own line number. Any error sends the caller back to
+the whole-source parse, so a program's errors are exactly that parse's.
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+
+from .errors import Span
+from .syntax import Name, _Leaf
+
+_make = object.__new__
+_new = tuple.__new__
+_SPACES = " \t\f"
+
+
+def statements(source: str, parse_run) -> list | None:
+    """The statements of a plain ``source`` whose lines repeat, or None for
+    any other source. ``parse_run(text, first_line)`` parses the lines of a
+    run as the whole-source parser does (and raises its errors)."""
+    if any(ch in source for ch in "'\"#\\\r"):
+        return None
+    lines = source.split("\n")
+    if len(set(lines)) * 2 > len(lines):
+        return None            # worth it when each line occurs twice on average
+    kinds: dict[str, tuple] = {}       # line text -> _kind(text)
+    body: list = []
+    start = None                       # index of the first line of the open run
+    depth = 0                          # brackets the run leaves open
+    header = False                     # the run's last line ends with ':'
+    for i, text in enumerate(lines):
+        kind = kinds.get(text)
+        if kind is None:
+            kind = kinds[text] = _kind(text)
+        build, balance, ends_block, column0 = kind
+        if start is not None:
+            if balance is None:
+                continue               # a blank line belongs to the run
+            if depth == 0 and not header and column0:
+                body.extend(parse_run("\n".join(lines[start:i]) + "\n", start + 1))
+                start = None           # the run ended before this line
+        if start is None:
+            if build is None:          # not a line that stands alone
+                if balance is None:
+                    continue           # a blank line between statements
+                start, depth = i, 0
+            else:
+                if build is True:      # its first occurrence
+                    build = _builder(parse_run(text + "\n", 1))
+                    kinds[text] = (build, balance, ends_block, column0)
+                body.extend(build(i + 1))
+                continue
+        depth += balance
+        header = ends_block
+    if start is not None:
+        body.extend(parse_run("\n".join(lines[start:]) + "\n", start + 1))
+    return body
+
+
+def _kind(text: str) -> tuple:
+    """What a line is: (stands alone, bracket balance, ends with ':', starts in
+    column 0); stands alone is True (a line to parse), else None, and the
+    balance of a blank line is None."""
+    if not text.strip(_SPACES):
+        return None, None, False, False
+    balance = (text.count("(") + text.count("[") + text.count("{")
+               - text.count(")") - text.count("]") - text.count("}"))
+    ends_block = text.rstrip(_SPACES).endswith(":")
+    column0 = text[0] not in _SPACES
+    alone = True if column0 and balance == 0 and not ends_block else None
+    return alone, balance, ends_block, column0
+
+
+def _builder(stmts):
+    """A function of a line number L that makes the statements ``stmts``
+    (parsed at line 1) as if parsed at line L."""
+    parts = [_node(stmt) for stmt in stmts]
+    if len(parts) == 1:
+        only = parts[0]
+        return lambda line: (only(line),)
+    return lambda line: [part(line) for part in parts]
+
+
+def _node(node):
+    """The builder of one node (called on a tree of height at most the
+    parser's MAX_NESTING, so this recursion stays shallow)."""
+    cls = type(node)
+    if issubclass(cls, _Leaf):
+        return _leaf(node)
+    shared, built = [], []             # fields kept as they are; fields made per copy
+    for field in fields(cls):
+        value = getattr(node, field.name)
+        if isinstance(value, (Span, tuple)) or hasattr(type(value), "__dataclass_fields__"):
+            built.append((field.name, _value(value)))
+        else:                          # an operator, a name as text, None
+            shared.append((field.name, value))
+    # the most frequent classes get closures of their own, without the loop
+    made = dict(built)
+    if cls.__name__ == "BinOp":
+        op, left, right, span = node.op, made["left"], made["right"], made["span"]
+
+        def binop(line):
+            n = _make(cls)
+            n.op = op
+            n.left = left(line)
+            n.right = right(line)
+            n.span = span(line)
+            return n
+        return binop
+    if cls.__name__ == "Call":
+        func, args, keywords, span = made["func"], made["args"], made["keywords"], made["span"]
+
+        def call(line):
+            n = _make(cls)
+            n.func = func(line)
+            n.args = args(line)
+            n.keywords = keywords(line)
+            n.span = span(line)
+            return n
+        return call
+    if cls.__name__ == "Assign":
+        target, targets, value, span = node.target, node.targets, made["value"], made["span"]
+
+        def assign(line):
+            n = _make(cls)
+            n.target = target
+            n.value = value(line)
+            n.span = span(line)
+            n.targets = targets
+            return n
+        return assign
+    shared, built = tuple(shared), tuple(built)
+
+    def composite(line):
+        n = _make(cls)
+        for name, value in shared:
+            setattr(n, name, value)
+        for name, build in built:
+            setattr(n, name, build(line))
+        return n
+    return composite
+
+
+def _leaf(node):
+    """A name, number, string or constant: its value and columns are the
+    template's, its line the copy's."""
+    cls = type(node)
+    span = node.span
+    dl, col, end = span.line - 1, span.col, span.end_col
+    field = "id" if cls is Name else "value"
+    put = getattr(cls, field).__set__  # the slot's own setter, a C call
+    value = getattr(node, field)
+
+    def leaf(line):
+        n = _make(cls)
+        put(n, value)
+        n._line = line + dl
+        n._col = col
+        n._end_col = end
+        return n
+    return leaf
+
+
+def _value(value):
+    """The builder of one field's value: a node, a span, a tuple of them, or
+    a plain value (an operator, a name as text, None), which is shared."""
+    if isinstance(value, Span):
+        first, col, last, end = value.line - 1, value.col, value.end_line - 1, value.end_col
+        return lambda line: _new(Span, (line + first, col, line + last, end))
+    if isinstance(value, tuple):
+        if all(isinstance(item, str) for item in value):
+            return lambda line: value  # () or the names of a tuple assignment
+        items = [_value(item) for item in value]
+        if len(items) == 1:
+            only = items[0]
+            return lambda line: (only(line),)
+        return lambda line: tuple([item(line) for item in items])
+    if hasattr(type(value), "__dataclass_fields__"):
+        return _node(value)
+    return lambda line: value

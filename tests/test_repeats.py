@@ -1,0 +1,90 @@
+"""The parse of a program whose lines repeat (gradviz.repeats) gives the
+whole-source parse's tree, node for node and span for span, and its errors."""
+from __future__ import annotations
+
+import pathlib
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradviz import lexer, parser, repeats
+from gradviz.errors import GradvizError
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PROGRAMS = sorted((ROOT / "tests" / "conformance").glob("*.txt")) + \
+    sorted((ROOT / "tests" / "conformance_extra").glob("*.txt")) + \
+    sorted((ROOT / "samples").glob("*.txt"))
+
+
+def whole(source: str):
+    """The whole-source parse, which parse() falls back to."""
+    return parser._Parser(lexer.scan(source), source).program()
+
+
+def outcome(parse, source: str):
+    try:
+        return parse(source)
+    except GradvizError as err:
+        return ("error", err.message, err.kind, err.span, err.hint)
+
+
+def plain(text: str) -> str:
+    """A program without its comments; '' if it has strings or backslashes."""
+    if any(ch in text for ch in "'\"\\\r"):
+        return ""
+    return "\n".join(line.split("#")[0].rstrip() for line in text.splitlines()) + "\n"
+
+
+def test_corpus_programs_repeated_parse_as_whole():
+    taken = 0
+    for path in PROGRAMS:
+        body = plain(path.read_text())
+        if not body.strip():
+            continue
+        source = body * 3                     # every line occurs three times
+        assert repeats.statements(source, parser._parse_run) is not None \
+            or outcome(whole, source)[0] == "error", path.name
+        taken += 1
+        assert outcome(parser.parse, source) == outcome(whole, source), path.name
+    assert taken > 50
+
+
+def test_repeated_lines_become_distinct_nodes():
+    program = parser.parse("h = tanh(h * 1.01 + 0.1)\n" * 3)
+    first, second, _ = program.body
+    assert first == whole("h = tanh(h * 1.01 + 0.1)\n").body[0]
+    assert second.span.line == 2 and second.value.args[0].right.span.line == 2
+    assert first.value is not second.value and first.value.func is not second.value.func
+
+
+def test_blocks_and_open_brackets_are_parsed_in_runs():
+    source = ("x = ones(3, requires_grad=True)\n" * 2 + "with no_grad():\n    y = x * 2\n\n"
+              "    z = y + 1\n" + "x = ones(3, requires_grad=True)\n" * 2
+              + "w = f(1,\n2,\n  3)\n" + "x = ones(3, requires_grad=True)\n" * 5)
+    body = repeats.statements(source, parser._parse_run)
+    assert body is not None
+    assert tuple(body) == whole(source).body
+    assert [s.span.line for s in body] == [1, 2, 3, 7, 8, 9, 12, 13, 14, 15, 16]
+
+
+# fragments of lines: statements, block headers, indented lines, open and
+# closing brackets, blanks (most programs), and mistakes (some)
+VALID = ["x = ones(3, requires_grad=True)", "y = x * x", "h = tanh(h * 1.01 + 0.1)",
+         "z = y.sum(); z.backward()", "a, b = grad(y, (x, w))", "print(x.grad)",
+         "with no_grad():\n    y = x + 1", "with no_grad():\n    y = x + 1\n\n    z = 2",
+         "with torch.no_grad(): x -= 0.1 * x.grad", "w = f(1,\n2)", "w = f(1,\n  3, 4)",
+         "", "   ", "y = x[1:2, ::2]", "y = -x ** 2 @ w", "import torch", "x.grad.zero_()",
+         "y = x !=  2", "q = [1, 2,\n  3]", "x += 1", "y = f(a=1, b=[x, 2])", "y = x\f",
+         "y = x\t+ 1", "with no_grad():\n  with no_grad():\n    y = 1\n  z = 2"]
+MISTAKES = ["        y = x + 1", "  y = 2", "\ty = 3", "]", "x = ", "y = (x", "v = 1e400",
+            "y = x $ 2", "with no_grad():  ", "\fy = 1", "y = 1)", "x = y = 2"]
+LINES = st.sampled_from(VALID * 8 + MISTAKES)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(LINES, min_size=2, max_size=14), st.lists(st.integers(0, 13), max_size=30),
+       st.booleans())
+def test_any_program_parses_as_whole(pool, picks, final_newline):
+    lines = pool + [pool[i % len(pool)] for i in picks]    # repeats most lines
+    source = "\n".join(lines) + ("\n" if final_newline else "")
+    assert outcome(parser.parse, source) == outcome(whole, source), source
