@@ -102,7 +102,9 @@ def _pow_da(g, ans, xs, p):
     # NOTE: PyTorch: d(a^0)/da is 0 everywhere (also at a = 0)
     if np.ndim(b) == 0 and b == 0:
         return np.zeros_like(g * a)
-    return g * b * a ** (b - 1)
+    # in PyTorch's order, g * (b * a^(b-1)), and +0 wherever b == 0 (also -0.)
+    da = g * (b * a ** (b - 1))
+    return np.where(b == 0, 0, da) if np.ndim(b) else da
 
 
 def _pow_db(g, ans, xs, p):
@@ -110,8 +112,9 @@ def _pow_db(g, ans, xs, p):
     # NOTE: PyTorch masks the 0 * log(0) case: where a == 0 and b >= 0, grad is 0
     with np.errstate(divide="ignore", invalid="ignore"):
         la = np.log(a)
-    la = np.where((np.asarray(a) == 0) & (np.asarray(xs[1]) >= 0), 0.0, la)
-    return (g * ans * la).astype(np.result_type(ans), copy=False)
+    # in PyTorch's order: g * (a^b * log(a)), the product +0 where it masks
+    d = np.where((np.asarray(a) == 0) & (np.asarray(xs[1]) >= 0), 0, ans * la)
+    return (g * d).astype(np.result_type(ans), copy=False)
 
 
 defop("pow", _pow_grad_fn, lambda xs, p: xs[0] ** xs[1],
