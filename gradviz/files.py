@@ -46,7 +46,9 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        # utf-8-sig counts from after a byte order mark
+        bad = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data[:bad].count(b"\n") + 1
         raise GradvizError(f"{where} is not UTF-8 text (bad byte at line {line})", kind=FILE,
                            hint="save the file as UTF-8") from None
     if not text.strip():

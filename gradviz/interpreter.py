@@ -50,8 +50,9 @@ def power(a, b):
     return a ** b
 
 
-_ARG_COUNTS = re.compile(r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
-                         r"(\d+) (?:was|were) given")
+# a pattern, compiled (and cached by re) at its first use: only a wrong call needs it
+_ARG_COUNTS = (r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
+               r"(\d+) (?:was|were) given")
 
 
 def _user_arg_counts(msg: str) -> str:
@@ -59,7 +60,7 @@ def _user_arg_counts(msg: str) -> str:
     argument every function and method takes first."""
     if "argument 'rt'" in msg:
         return "got an unexpected keyword argument 'rt'"
-    m = _ARG_COUNTS.search(msg)
+    m = re.search(_ARG_COUNTS, msg)
     if m is None:
         return msg
     lo, hi, given = int(m[2]) - 1, m[3] and int(m[3]) - 1, int(m[4]) - 1

@@ -20,6 +20,7 @@ to build than an object, and a 30,000-line program has ~300,000 tokens);
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import keyword
 import re
@@ -98,10 +99,17 @@ _PIECES = r"""
       | .                                           # anything else: a bad character
     ) [ \t\f]*+                                     # with the spaces after it
     """
-_MASTER = re.compile(_PIECES, re.VERBOSE | re.DOTALL)
-# the same for a source that is all ASCII (most are): it cuts the same pieces,
-# faster, as \w then needs no Unicode tables
-_MASTER_ASCII = re.compile(_PIECES, re.VERBOSE | re.DOTALL | re.ASCII)
+
+
+@functools.cache
+def _master(ascii_only: bool) -> re.Pattern:
+    """The master regex, compiled when first needed (each takes over a
+    millisecond, a cost at every start-up otherwise). For a source that is
+    all ASCII (most are) it cuts the same pieces, faster, as \\w then needs
+    no Unicode tables."""
+    return re.compile(_PIECES, re.VERBOSE | re.DOTALL | (re.ASCII if ascii_only else 0))
+
+
 _ESCAPE = re.compile(r"\\(.)")
 _LINE_END = re.compile(r"[\r\n]|\Z")
 _NEWLINES = re.compile(r"\r\n|[\r\n]")
@@ -201,7 +209,7 @@ def _string(text: str, source: str, line: int, col: int, base: int) -> str:
 def scan(source: str, first_line: int = 1) -> list[tuple]:
     """The tokens of ``source`` as plain ``(kind, text, value, line, col, end_col)`` tuples;
     ``source`` starts on line ``first_line`` (a run of lines of a longer program)."""
-    findall = (_MASTER_ASCII if source.isascii() else _MASTER).findall
+    findall = _master(source.isascii()).findall
     # What a piece is does not depend on where it is: each distinct piece (or
     # word, see _word_pieces) is looked at once, before the loop (a program
     # repeats its names, operators and indentation), and the loop gets the

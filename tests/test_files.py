@@ -55,6 +55,9 @@ def test_not_utf8(tmp_path):
     path = tmp_path / "latin1.txt"
     path.write_bytes("x = 1\nprint('caf\u00e9')\n".encode("latin-1"))
     assert_file_error(run_cli(path), "latin1.txt", "is not UTF-8 text (bad byte at line 2)")
+    # after a byte order mark, the line is still the bad byte's
+    path.write_bytes(b"\xef\xbb\xbf" + "x = 1\ny = 2\n\u00e9 = 3\n".encode("latin-1"))
+    assert_file_error(run_cli(path), "latin1.txt", "is not UTF-8 text (bad byte at line 3)")
 
 
 def test_binary(tmp_path):
