@@ -10,14 +10,20 @@ third of parsing the line again (no pieces, no tokens, no grammar, and no
 `exec`: the package never generates code). The result is the tree the
 whole-source parse gives, node for node; tests compare the two.
 
-Only plain sources take this path: no strings, comments or backslashes, so
-that counting bracket characters counts brackets, and no carriage returns,
-so that lines end at "\\n" alone. A line stands alone when it starts in
-column 0, closes every bracket it opens and is not a block header (ends with
-':'). The other lines (a ``with`` header and its indented block, the lines
-of an open bracket) are parsed in runs by the whole-source parser, which
-starts each run on its own line number. Any error sends the caller back to
-the whole-source parse, so a program's errors are exactly that parse's.
+A line stands alone when it starts in column 0, closes every bracket it
+opens (counted as characters), is not a block header (ends with ':') and
+has no comment, string or backslash (whose brackets would not count). The
+other lines (a ``with`` header and its indented block, the lines of an open
+bracket or after a backslash, lines with comments or strings) are parsed in
+runs by the whole-source parser, which starts each run on its own line
+number. A run ends before a line in column 0 once its bracket characters
+balance and its last line neither opens a block nor ends in a backslash.
+Where a string or comment holds brackets, that count can be wrong: too
+high only makes the run longer, too low ends it inside an open bracket,
+which the run's parse reports as an error. And any error sends the caller
+back to the whole-source parse, so a program's errors are exactly that
+parse's. (Sources with carriage returns take the whole parse: here lines
+end at "\\n" alone.)
 """
 from __future__ import annotations
 
@@ -32,10 +38,10 @@ _SPACES = " \t\f"
 
 
 def statements(source: str, parse_run) -> list | None:
-    """The statements of a plain ``source`` whose lines repeat, or None for
-    any other source. ``parse_run(text, first_line)`` parses the lines of a
+    """The statements of ``source`` when its lines repeat, or None for any
+    other source. ``parse_run(text, first_line)`` parses the lines of a
     run as the whole-source parser does (and raises its errors)."""
-    if any(ch in source for ch in "'\"#\\\r"):
+    if "\r" in source:
         return None
     lines = source.split("\n")
     if len(set(lines)) * 2 > len(lines):
@@ -82,9 +88,10 @@ def _kind(text: str) -> tuple:
         return None, None, False, False
     balance = (text.count("(") + text.count("[") + text.count("{")
                - text.count(")") - text.count("]") - text.count("}"))
-    ends_block = text.rstrip(_SPACES).endswith(":")
+    ends_block = text.rstrip(_SPACES).endswith((":", "\\"))  # a block, or a joined line
     column0 = text[0] not in _SPACES
-    alone = True if column0 and balance == 0 and not ends_block else None
+    plain = not any(ch in text for ch in "#'\"\\")
+    alone = True if plain and column0 and balance == 0 and not ends_block else None
     return alone, balance, ends_block, column0
 
 
