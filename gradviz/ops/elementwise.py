@@ -123,10 +123,11 @@ defop("pow", _pow_grad_fn, lambda xs, p: xs[0] ** xs[1],
       saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check)
 
 
-def _tie_split(a, b, g, mine):
-    """maximum/minimum: the winner gets g, a tie splits it in half (PyTorch)."""
-    # NOTE: PyTorch gives g/2 to each side when a == b
-    return np.where(mine, g, 0) + np.where(a == b, g * 0.5, 0)
+def _tie_split(a, b, g, loses):
+    """maximum/minimum's gradient for one side, as PyTorch's formula makes
+    it: g, half of it on a tie, +0 where this side loses. So a zero g keeps
+    its sign, and where a NaN is compared neither side loses: both get g."""
+    return np.where(loses, 0, np.where(a == b, g * 0.5, g))
 
 
 def _pick(a, b, b_wins):
@@ -139,18 +140,18 @@ def _pick(a, b, b_wins):
 
 
 defop("maximum", "MaximumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] > xs[0]),
-      vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] > xs[1]).astype(g.dtype),
-           lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] > xs[0]).astype(g.dtype)),
-      jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] > xs[1]).astype(t.dtype),
-           lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] > xs[0]).astype(t.dtype)),
-      saved=("01", "01"), formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
-      symbol="maximum", check=bcast_check)
-
-defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < xs[0]),
       vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] < xs[1]).astype(g.dtype),
            lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] < xs[0]).astype(g.dtype)),
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] < xs[1]).astype(t.dtype),
            lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] < xs[0]).astype(t.dtype)),
+      saved=("01", "01"), formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
+      symbol="maximum", check=bcast_check)
+
+defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < xs[0]),
+      vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] > xs[1]).astype(g.dtype),
+           lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] > xs[0]).astype(g.dtype)),
+      jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] > xs[1]).astype(t.dtype),
+           lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] > xs[0]).astype(t.dtype)),
       saved=("01", "01"), formula=("d min(a,b)/da = [a<b] (+1/2 on ties)", "d min(a,b)/db = [b<a] (+1/2 on ties)"),
       symbol="minimum", check=bcast_check)
 
