@@ -118,38 +118,42 @@ def _node(node):
             built.append((field.name, _value(value)))
         else:                          # an operator, a name as text, None
             shared.append((field.name, value))
-    # the most frequent classes get closures of their own, without the loop
+    # the most frequent classes get closures of their own, without the loop,
+    # their spans made in place
     made = dict(built)
+    if cls.__name__ in ("BinOp", "Call", "Assign"):
+        sp = node.span
+        first, col, last, end = sp.line - 1, sp.col, sp.end_line - 1, sp.end_col
     if cls.__name__ == "BinOp":
-        op, left, right, span = node.op, made["left"], made["right"], made["span"]
+        op, left, right = node.op, made["left"], made["right"]
 
         def binop(line):
             n = _make(cls)
             n.op = op
             n.left = left(line)
             n.right = right(line)
-            n.span = span(line)
+            n.span = _new(Span, (line + first, col, line + last, end))
             return n
         return binop
-    if cls.__name__ == "Call":
-        func, args, keywords, span = made["func"], made["args"], made["keywords"], made["span"]
+    if cls.__name__ == "Call" and not node.keywords:
+        func, args = made["func"], made["args"]
 
         def call(line):
             n = _make(cls)
             n.func = func(line)
             n.args = args(line)
-            n.keywords = keywords(line)
-            n.span = span(line)
+            n.keywords = ()
+            n.span = _new(Span, (line + first, col, line + last, end))
             return n
         return call
     if cls.__name__ == "Assign":
-        target, targets, value, span = node.target, node.targets, made["value"], made["span"]
+        target, targets, value = node.target, node.targets, made["value"]
 
         def assign(line):
             n = _make(cls)
             n.target = target
             n.value = value(line)
-            n.span = span(line)
+            n.span = _new(Span, (line + first, col, line + last, end))
             n.targets = targets
             return n
         return assign
