@@ -129,6 +129,11 @@ def _faults(arrays: list) -> dict[int, Fault]:
     return dict(sorted(found.items()))
 
 
+def all_finite(arrays: list) -> bool:
+    """True when none of ``arrays`` (arrays, numbers or None) holds NaN or inf."""
+    return not _faults(arrays)
+
+
 def nonfinite_report(record) -> NonfiniteReport:
     """Find the NaN and inf of a run (prefer ``record.nonfinite``, which
     computes this once)."""

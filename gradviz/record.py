@@ -138,8 +138,33 @@ class Record:
     def nonfinite(self):
         """NaN and inf in values and gradients, and the node that produced
         the first (a numerics.NonfiniteReport, computed once)."""
-        from .numerics import nonfinite_report
+        from .numerics import NonfiniteReport, all_finite, nonfinite_report
+        if all_finite(self._arrays()):   # most runs: no node records needed
+            return NonfiniteReport()
         return nonfinite_report(self)
+
+    def _arrays(self) -> list:
+        """Every array the report looks at, read from the tape: each
+        tensor's value (now, and when made if written in place since), its
+        .grad, and each gradient of each pass. (A 300,000-node run's node
+        records take seconds, which `run --no-tables` would pay for its NaN
+        warning alone.)"""
+        arrays = list(self.snapshots.values())
+        for t in self.tensors:
+            arrays.append(t.data)
+            if t.grad is not None:
+                arrays.append(t.grad.data)
+        for ev in self.raw_events:
+            if ev["kind"] not in ("backward", "grad"):
+                continue
+            steps = ev["steps"]
+            if steps and steps[0].__class__ is tuple:   # (node, grad, ((input, sent), ...))
+                for _, g, sent in steps:
+                    arrays.append(g)
+                    arrays.extend(ga for _, ga in sent)
+            else:                  # node, grad, (input, grad sent)*, None
+                arrays.extend(x for x in steps if x is not None and x.__class__ is not Tensor)
+        return [a.data if a.__class__ is Tensor else a for a in arrays]
 
     def node(self, id_or_seq) -> NodeRecord:
         """A node by id ("n3"), seq (3), or the NodeRecord itself."""

@@ -314,3 +314,25 @@ def test_cli_subprocesses_on_mangled_programs(tmp_path):
                 assert b"Traceback" not in err and b"Traceback" not in out
             assert time.monotonic() - start < 30
             batch = []
+
+
+def test_nonfinite_report_of_every_corpus_program_matches_the_full_scan():
+    """Record.nonfinite checks the tape's arrays first and builds node
+    records only when something is not finite: both ways give one report."""
+    from gradviz.numerics import nonfinite_report
+    root = Path(__file__).resolve().parent
+    corpus = sorted((root / "conformance").glob("*.txt")) + \
+        sorted((root / "conformance_extra").glob("*.txt"))
+    quick = 0
+    for path in corpus + [None]:
+        text = NAN_PROGRAM if path is None else path.read_text()
+        try:
+            record = gradviz.run_source(text, stdout=io.StringIO())
+        except GradvizError as exc:
+            record = exc.record
+        if record is None:
+            continue
+        report = record.nonfinite
+        quick += "nodes" not in record.__dict__          # no node records were built
+        assert report == nonfinite_report(record), path
+    assert quick > 40
