@@ -5,9 +5,9 @@ and again (``h = tanh(h * 1.01 + 0.1)`` ten thousand times). Here each
 distinct line that stands alone is parsed once, as line 1, and every time it
 occurs it gets a copy of that tree moved to its own line. The copy is made by
 a builder prepared from the tree once: a closure per node that knows its
-class, its fields and its columns and only adds the line, so a copy costs a
-third of parsing the line again (no pieces, no tokens, no grammar, and no
-`exec`: the package never generates code). The result is the tree the
+class, its fields and its columns and only adds the line, so a copy costs
+about half of parsing the line again (no pieces, no tokens, no grammar,
+and no `exec`: the package never generates code). The result is the tree the
 whole-source parse gives, node for node; tests compare the two.
 
 A line stands alone when it starts in column 0, closes every bracket it
@@ -50,7 +50,7 @@ def statements(source: str, parse_run) -> list | None:
     body: list = []
     start = None                       # index of the first line of the open run
     depth = 0                          # brackets the run leaves open
-    header = False                     # the run's last line ends with ':'
+    header = False                     # the run's last line ends with ':' or '\\'
     for i, text in enumerate(lines):
         kind = kinds.get(text)
         if kind is None:
@@ -81,9 +81,9 @@ def statements(source: str, parse_run) -> list | None:
 
 
 def _kind(text: str) -> tuple:
-    """What a line is: (stands alone, bracket balance, ends with ':', starts in
-    column 0); stands alone is True (a line to parse), else None, and the
-    balance of a blank line is None."""
+    """What a line is: (stands alone, bracket balance, ends with ':' or '\\',
+    starts in column 0); stands alone is True (a line to parse), else None,
+    and the balance of a blank line is None."""
     if not text.strip(_SPACES):
         return None, None, False, False
     balance = (text.count("(") + text.count("[") + text.count("{")
