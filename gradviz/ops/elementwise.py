@@ -97,13 +97,35 @@ def _pow_saved(t):
     return ("01r", "01r")
 
 
+def _power(a, b):
+    """a ** b as PyTorch's kernel computes a float tensor to a number: a*a
+    for 2, a*a*a for 3, 1/(a*a) for -2, sqrt(a) for 0.5, 1/sqrt(a) for -0.5
+    and 1/a for -1 (pow can differ from these in the last bit, and numpy
+    does not always take them itself), pow otherwise (a tensor exponent
+    too)."""
+    if b.__class__ in (int, float) and a.__class__ is np.ndarray and a.dtype.kind == "f":
+        if b == 2:
+            return a * a
+        if b == 3:
+            return a * a * a
+        if b == -2:
+            return 1 / (a * a)
+        if b == 0.5:
+            return np.sqrt(a)
+        if b == -0.5:
+            return 1 / np.sqrt(a)
+        if b == -1:
+            return 1 / a
+    return a ** b
+
+
 def _pow_da(g, ans, xs, p):
     a, b = xs
     # NOTE: PyTorch: d(a^0)/da is 0 everywhere (also at a = 0)
     if np.ndim(b) == 0 and b == 0:
         return np.zeros_like(g * a)
     # in PyTorch's order, g * (b * a^(b-1)), and +0 wherever b == 0 (also -0.)
-    da = g * (b * a ** (b - 1))
+    da = g * (b * _power(a, b - 1))
     return np.where(b == 0, 0, da) if np.ndim(b) else da
 
 
@@ -117,7 +139,7 @@ def _pow_db(g, ans, xs, p):
     return (g * d).astype(np.result_type(ans), copy=False)
 
 
-defop("pow", _pow_grad_fn, lambda xs, p: xs[0] ** xs[1],
+defop("pow", _pow_grad_fn, lambda xs, p: _power(xs[0], xs[1]),
       vjp=(_pow_da, _pow_db),
       jvp=(lambda t, ans, xs, p: _pow_da(t, ans, xs, p), lambda t, ans, xs, p: _pow_db(t, ans, xs, p)),
       saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check)
