@@ -73,7 +73,12 @@ def _index_fwd(xs, p):
     write through y = x[0] changes x); numpy would give a copy for a single
     element unless the index ends in `...`."""
     idx = p["index"]
-    if p.get("advanced") or any(i is Ellipsis for i in idx):
+    if p.get("advanced"):
+        # a new tensor, contiguous as PyTorch's (numpy's may be in another
+        # order, which view() and reshape() would then see)
+        out = np.asarray(xs[0][idx])
+        return out if out.flags.c_contiguous else out.copy()
+    if any(i is Ellipsis for i in idx):
         return np.asarray(xs[0][idx])
     return xs[0][idx + (Ellipsis,)]
 
