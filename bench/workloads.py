@@ -59,3 +59,12 @@ def scalar_mlp(sizes=(3, 16, 16, 1), batch: int = 4, seed: int = 0) -> str:
 def parse_only(n_lines: int = 30_000) -> str:
     """A long program for the parser: the W1 line repeated."""
     return deep_chain(n_lines)
+
+
+def parse_distinct(n_lines: int = 30_000, width: int = 16) -> str:
+    """The same chain with a new name on every line: no line repeats, so
+    every line is parsed (parse_only's lines share one tree)."""
+    lines = [f"h0 = ones({width}, requires_grad=True)"]
+    lines += [f"h{i} = tanh(h{i - 1} * 1.01 + 0.1)" for i in range(1, n_lines + 1)]
+    lines += [f"loss = h{n_lines}.sum()", "loss.backward()"]
+    return "\n".join(lines) + "\n"

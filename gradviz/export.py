@@ -89,6 +89,8 @@ def _statements(program: syntax.Program):
         if stmt is None:
             stack.pop()
             continue
+        if stmt.__class__ is syntax.Repeat:
+            stmt = stmt.moved()
         yield stmt
         if stmt.__class__ is syntax.With:
             stack.append(iter(stmt.body))

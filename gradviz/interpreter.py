@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import autodiff, functions, syntax
-from .errors import (ATTRIBUTE, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
+from .errors import (ATTRIBUTE, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError, Span,
                      did_you_mean)
 from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
 from .ops import OPS
@@ -146,6 +146,8 @@ _UNSET = object()       # "no such key", where None is a value
 # the node classes the hot paths test for, as module globals
 _Name, _Num, _Const = syntax.Name, syntax.Num, syntax.Const
 _Assign, _AugAssign, _ExprStmt, _With = syntax.Assign, syntax.AugAssign, syntax.ExprStmt, syntax.With
+_Repeat = syntax.Repeat
+_new = tuple.__new__
 
 
 _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
@@ -188,6 +190,9 @@ class Interpreter:
         self.on_backward = options.on_backward
         self.env: dict = {}
         self.span = None               # span of the call being evaluated
+        # lines to add to the spans of the statement being run: a repeated
+        # line shares its tree, parsed at line 1 (syntax.Repeat)
+        self.shift = 0
         self._rng = None               # made on first use (see rng)
         self.line = 0                  # the statement being run (for internal errors)
 
@@ -205,15 +210,28 @@ class Interpreter:
         self._rng = value
 
     # ---- statements ---------------------------------------------------
+    def where(self, node) -> Span:
+        """Where node is in the program: its span, plus the shift of a
+        repeated line's shared tree. Every span the run reads from the
+        syntax tree comes through here (or the same lines, inline)."""
+        span = node.span
+        k = self.shift
+        return _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
+
     def run(self, program: syntax.Program):
         """Run every statement; explicit stack of blocks, so no recursion."""
-        frames = [(iter(program.body), None)]
+        frames = [(iter(program.body), None, 0)]
         timeout = self.tape.limits.timeout
         deadline = time.monotonic() + timeout if timeout else None
         while frames:
-            body, ctx = frames[-1]
+            body, ctx, shift = frames[-1]
             for stmt in body:     # (left at a `with`: its block goes on the stack)
-                span = stmt.span
+                if stmt.__class__ is _Repeat:
+                    self.shift = stmt.shift
+                    stmt = stmt.stmt
+                else:
+                    self.shift = shift
+                span = self.where(stmt)
                 self.line = span.line
                 if deadline is not None and time.monotonic() > deadline:
                     raise timeout_error(timeout).at(span)
@@ -226,7 +244,7 @@ class Interpreter:
                     elif cls is _With:
                         saved = (self.tape.grad_enabled, self.tape.no_grad_block)
                         self._enter_with(stmt)
-                        frames.append((iter(stmt.body), saved))
+                        frames.append((iter(stmt.body), saved, self.shift))
                         break
                     elif cls is _AugAssign:
                         self._augassign(stmt)
@@ -264,7 +282,7 @@ class Interpreter:
         try:                      # self.eval(node), without its call
             value = _EVAL[node.__class__](self, node)
         except GradvizError as exc:
-            raise exc.at(node.span)
+            raise exc.at(self.where(node))
         if stmt.targets:
             try:
                 items = tuple(value)
@@ -293,7 +311,7 @@ class Interpreter:
         value = self.eval(stmt.value)
         sym = stmt.op.rstrip("=")
         if current.__class__ is not Tensor:
-            return self._store(target, self.binary(sym, current, value, stmt.span))
+            return self._store(target, self.binary(sym, current, value, self.where(stmt)))
         tape = self.tape
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
@@ -312,7 +330,7 @@ class Interpreter:
                     if t.data is current.data.base:     # PyTorch's node for it
                         t.meta = t.meta or {}
                         t.meta["rebased"] = "CopySlices"
-            result = self.binary(sym, current, value, stmt.span)
+            result = self.binary(sym, current, value, self.where(stmt))
             _check_inplace_result(current, result)
             if is_view(current):      # PyTorch's name for an in-place op on a view
                 result.meta = result.meta or {}
@@ -327,7 +345,7 @@ class Interpreter:
             tape.versions.replaced(current, result, self.line)
             return self._store(target, result)
         # in place, like PyTorch: aliases (detach(), .data) see the change
-        result = self._with_grad_off(lambda: self.binary(sym, current, value, stmt.span))
+        result = self._with_grad_off(lambda: self.binary(sym, current, value, self.where(stmt)))
         _check_inplace_result(current, result)
         tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
@@ -355,7 +373,7 @@ class Interpreter:
             raise GradvizError("only `with torch.no_grad():` is supported", kind=TYPE,
                                hint="write `with torch.no_grad():` or `with no_grad():`")
         self.tape.grad_enabled = False
-        self.tape.no_grad_blocks.append(stmt.span)
+        self.tape.no_grad_blocks.append(self.where(stmt))
         self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
 
     def _import(self, stmt):
@@ -369,7 +387,7 @@ class Interpreter:
         try:
             return _EVAL[node.__class__](self, node)
         except GradvizError as exc:
-            raise exc.at(node.span)
+            raise exc.at(self.where(node))
 
     def _num(self, node):
         return node.value
@@ -394,7 +412,7 @@ class Interpreter:
         v = GLOBALS.get(name)
         if v is not None:
             return v
-        raise GradvizError(f"name '{name}' is not defined", kind=NAME, span=node.span,
+        raise GradvizError(f"name '{name}' is not defined", kind=NAME, span=self.where(node),
                            hint=did_you_mean(name, list(self.env) + list(GLOBALS))
                            or "assign it first (name = ...) or check the spelling")
 
@@ -423,7 +441,7 @@ class Interpreter:
             try:
                 a = _EVAL[cls](self, a)
             except GradvizError as exc:
-                raise exc.at(a.span)
+                raise exc.at(self.where(a))
         b = node.right
         cls = b.__class__
         if cls is _Name:
@@ -435,8 +453,12 @@ class Interpreter:
             try:
                 b = _EVAL[cls](self, b)
             except GradvizError as exc:
-                raise exc.at(b.span)
+                raise exc.at(self.where(b))
         sym = node.op
+        span = node.span                  # self.where(node), inline
+        k = self.shift
+        if k:
+            span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3]))
         if a.__class__ is Tensor:
             # the common cases, fast: tensor op tensor, tensor op number (binary()
             # gives the same op for them)
@@ -444,14 +466,14 @@ class Interpreter:
             if cls is Tensor:
                 name = _TENSOR_OPS.get(sym)
                 if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
-                    self.span = span = node.span
+                    self.span = span
                     return self.tape.apply_pair(OPS[name], a, b, span)
             elif cls is float or cls is int:
                 name = _NUMBER_OPS.get(sym)
                 if name is not None:
-                    self.span = span = node.span
+                    self.span = span
                     return self.tape.apply(OPS[name], (a, b), None, span)
-        return self.binary(sym, a, b, node.span)
+        return self.binary(sym, a, b, span)
 
     def binary(self, sym, a, b, span=None):
         """An operator on two values: an op when a tensor is involved."""
@@ -532,7 +554,7 @@ class Interpreter:
         v = v.value if v.__class__ is _Num else self.eval(v)     # -0.5: a number, read in place
         if node.op == "-":
             if v.__class__ is Tensor:
-                self.span = node.span
+                self.span = self.where(node)
                 if v.data.dtype == np.bool_:
                     raise GradvizError("Negation, the `-` operator, on a bool tensor is not "
                                        "supported.", hint="use ~x or logical_not")
@@ -569,14 +591,16 @@ class Interpreter:
                 try:
                     args.append(_EVAL[cls](self, a))
                 except GradvizError as exc:
-                    raise exc.at(a.span)
+                    raise exc.at(self.where(a))
         kwargs = None
         if node.keywords:
             kwargs = {}
             for kw in node.keywords:
                 v = kw.value
                 kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
-        self.span = node.span
+        span = node.span                  # self.where(node), inline
+        k = self.shift
+        self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
         cls = fn.__class__
         if cls is BoundMethod:
             args.insert(0, fn.obj)
@@ -595,7 +619,7 @@ class Interpreter:
         obj = self.eval(node.value)
         attr = node.attr
         if obj.__class__ is Tensor:
-            self.span = node.span
+            self.span = self.where(node)
             return self.tensor_attribute(obj, attr)
         if obj.__class__ is Module:
             v = obj.members.get(attr)
@@ -665,7 +689,7 @@ class Interpreter:
                 index.append(slice(*parts))
             else:
                 index.append(self.eval(item))
-        self.span = node.span
+        self.span = self.where(node)
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
         if obj.__class__ is ReturnTypes:     # x.max(0)[0]: a named tuple in PyTorch

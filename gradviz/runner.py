@@ -138,6 +138,8 @@ def _tensors_on_line(rt, program, line) -> list[int]:
     found = []
     while stmts:
         s = stmts.pop()
+        if s.__class__ is syntax.Repeat:
+            s = s.moved()
         if s.__class__ is syntax.With:
             stmts.extend(s.body)
         elif s.span.line <= line <= s.span.end_line:

@@ -185,6 +185,33 @@ class With:
     span: Span
 
 
+class Repeat:
+    """A line that repeats an earlier one (see repeats.py), without a tree of
+    its own: ``stmt`` is the statement that line parses to at line 1,
+    shared by every repeat, and this one stands ``shift`` lines below.
+    So the spans in ``stmt`` are one line plus shift off: the interpreter
+    adds it (Interpreter.where); ``moved()`` makes the statement as parsed
+    here, for any other reader."""
+
+    __slots__ = ("stmt", "shift", "_build")
+
+    def __init__(self, stmt, shift: int, build):
+        self.stmt = stmt
+        self.shift = shift
+        self._build = build            # line -> the statement moved there
+
+    @property
+    def span(self) -> Span:
+        sp = self.stmt.span
+        return _new(Span, (sp[0] + self.shift, sp[1], sp[2] + self.shift, sp[3]))
+
+    def moved(self):
+        return self._build(1 + self.shift)
+
+    def __repr__(self) -> str:
+        return f"Repeat({self.stmt!r}, shift={self.shift})"
+
+
 @dataclass(slots=True)
 class Program:
     body: tuple

@@ -2,13 +2,16 @@
 whole-source parse's tree, node for node and span for span, and its errors."""
 from __future__ import annotations
 
+import io
 import pathlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import gradviz
 from gradviz import lexer, parser, repeats
 from gradviz.errors import GradvizError
+from gradviz.syntax import Repeat
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROGRAMS = sorted((ROOT / "tests" / "conformance").glob("*.txt")) + \
@@ -21,9 +24,15 @@ def whole(source: str):
     return parser._Parser(lexer.scan(source), source).program()
 
 
+def plain(program):
+    """The program with each Repeat replaced by its statement moved to its line."""
+    return [s.moved() if isinstance(s, Repeat) else s for s in program.body]
+
+
 def outcome(parse, source: str):
     try:
-        return parse(source)
+        program = parse(source)
+        return plain(program), program.source
     except GradvizError as err:
         return ("error", err.message, err.kind, err.span, err.hint)
 
@@ -35,19 +44,21 @@ def test_corpus_programs_repeated_parse_as_whole():
         for body in (text, "\n".join(line.split("#")[0] for line in text.splitlines())):
             source = body.rstrip("\n") + "\n"
             source *= 3                       # every line occurs three times
-            if not isinstance(outcome(whole, source), tuple):   # it parses
+            if outcome(whole, source)[0] != "error":   # it parses
                 assert repeats.statements(source, parser._parse_run) is not None, path.name
                 taken += 1
             assert outcome(parser.parse, source) == outcome(whole, source), path.name
     assert taken > 100
 
 
-def test_repeated_lines_become_distinct_nodes():
+def test_repeated_lines_share_one_tree():
     program = parser.parse("h = tanh(h * 1.01 + 0.1)\n" * 3)
     first, second, _ = program.body
-    assert first == whole("h = tanh(h * 1.01 + 0.1)\n").body[0]
-    assert second.span.line == 2 and second.value.args[0].right.span.line == 2
-    assert first.value is not second.value and first.value.func is not second.value.func
+    assert first.stmt is second.stmt                  # parsed once, at line 1
+    assert first.stmt == whole("h = tanh(h * 1.01 + 0.1)\n").body[0]
+    assert (first.shift, second.shift) == (0, 1) and second.span.line == 2
+    moved = second.moved()                            # as parsed at line 2
+    assert moved.span.line == 2 and moved.value.args[0].right.span.line == 2
 
 
 def test_blocks_and_open_brackets_are_parsed_in_runs():
@@ -56,7 +67,7 @@ def test_blocks_and_open_brackets_are_parsed_in_runs():
               + "w = f(1,\n2,\n  3)\n" + "x = ones(3, requires_grad=True)\n" * 5)
     body = repeats.statements(source, parser._parse_run)
     assert body is not None
-    assert tuple(body) == whole(source).body
+    assert [s.moved() if isinstance(s, Repeat) else s for s in body] == list(whole(source).body)
     assert [s.span.line for s in body] == [1, 2, 3, 7, 8, 9, 12, 13, 14, 15, 16]
 
 
@@ -84,3 +95,46 @@ def test_any_program_parses_as_whole(pool, picks, final_newline):
     lines = pool + [pool[i % len(pool)] for i in picks]    # repeats most lines
     source = "\n".join(lines) + ("\n" if final_newline else "")
     assert outcome(parser.parse, source) == outcome(whole, source), source
+
+
+# ---- running a shared tree: every line number as with a tree per line --------
+
+LOOPS = [
+    # an unrolled training loop: single-line `with` blocks repeat too
+    "w = tensor([0.5, -1.0], requires_grad=True)\n"
+    + "loss = (w * w).sum()\nloss.backward()\n"
+      "with torch.no_grad(): w -= 0.1 * w.grad\nw.grad.zero_()\n" * 4,
+    # errors on a repeated line, at its third occurrence
+    "x = tensor([1.0, 2.0], requires_grad=True)\ny = x * 2\ny = x * 2\nz = y * q\n",
+    "h = ones(2, requires_grad=True)\n" + "h = tanh(h * 1.01 + 0.1)\n" * 3
+    + "h.backward()\n" + "h = tanh(h * 1.01 + 0.1)\n",
+    "x = ones(2, requires_grad=True)\ny = x.exp()\ny = x.exp()\n"
+    "with torch.no_grad(): x += 1\ny.sum().backward()\ny.sum().backward()\n",
+    "x = ones(2)\ny = x + 1\ny = x + 1\ny = x * ones(-1)\n",
+    "x = ones(2)\ny = x + 1\ny = x + 1\ny = ones(-1) * x\n",
+    "x = ones(2)\ny = x + 1\ny = x + 1\nprint(x, ones(-1))\n",
+    "x = ones(2)\ny = x + 1\ny = x + 1\ny = -ones(-1)\n",
+    "x = ones(3, requires_grad=True)\nwith torch.no_grad():\n    y = x * 2\n"
+    "with torch.no_grad():\n    y = x * 2\nz = y.sum()\nz = y.sum()\nz.backward()\n",
+]
+
+
+def _run(source: str):
+    out = io.StringIO()
+    try:
+        record = gradviz.run_source(source, stdout=out)
+        error = None
+    except GradvizError as exc:
+        record, error = exc.record, (exc.message, exc.span, exc.hint)
+    return out.getvalue(), error, record.to_json() if record is not None else None
+
+
+def test_runs_with_shared_trees_match_runs_with_a_tree_per_line(monkeypatch):
+    # (a prefix of repeated lines makes even a short program take the path)
+    sources = ["import torch\n" * 12 + loop for loop in LOOPS] + \
+        [path.read_text() * 2 for path in PROGRAMS]
+    shared = [_run(source) for source in sources]
+    assert all(isinstance(parser.parse(source).body[-1], Repeat) for source in sources[:9])
+    monkeypatch.setattr(repeats, "statements", lambda source, parse_run: None)
+    for source, got in zip(sources, shared):
+        assert got == _run(source), source
