@@ -772,6 +772,13 @@ def _py_number(kind):
             x = x.data.item()
         if isinstance(x, (int, float)):
             return kind(x)
+        if isinstance(x, str):          # float('nan'), float('inf'), int('3'): as Python
+            try:
+                return kind(x)
+            except ValueError as exc:
+                raise GradvizError(str(exc), kind=VALUE, hint=f"{kind.__name__}() reads "
+                                   "a number written as text, like '2.5', 'nan' or 'inf'"
+                                   if kind is float else "int() reads digits, like '7'") from None
         raise GradvizError(f"{kind.__name__}() of {_describe(x)}", kind=TYPE)
     return f
 
