@@ -473,6 +473,12 @@ class Tape:
             n = op.check(xs, p)
             if n is not None and n > self.limits.max_elements:
                 self.check_size(n, "result")
+        if op.dtype_rule is BOOL and len(xs) == 2:
+            # PyTorch compares in the operands' common dtype: a 0-d float64
+            # tensor next to a float32 one is rounded to float32 first
+            want = result_dtype(args)
+            xs = [x.astype(want) if x.__class__ is np.ndarray and x.dtype != want else x
+                  for x in xs]
         ans = op.forward(xs, p)
         # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays
         if ans.__class__ is not np.ndarray:
