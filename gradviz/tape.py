@@ -473,12 +473,18 @@ class Tape:
             n = op.check(xs, p)
             if n is not None and n > self.limits.max_elements:
                 self.check_size(n, "result")
-        if op.dtype_rule is BOOL and len(xs) == 2:
-            # PyTorch compares in the operands' common dtype: a 0-d float64
-            # tensor next to a float32 one is rounded to float32 first
+        if (op.common_dtype and len(xs) == 2 and xs[0].__class__ is _ND
+                and xs[1].__class__ is _ND):
+            # two tensors: PyTorch computes in their common dtype (a 0-d
+            # float64 next to a float32 tensor is rounded to float32 first;
+            # integers are divided as floats)
             want = result_dtype(args)
-            xs = [x.astype(want) if x.__class__ is np.ndarray and x.dtype != want else x
-                  for x in xs]
+            if op.dtype_rule is FLOAT and want.kind != "f":
+                want = _F32
+            if want is _F32 and self.wide_floats:
+                want = self.default_float
+            if xs[0].dtype != want or xs[1].dtype != want:
+                xs = [x if x.dtype == want else x.astype(want) for x in xs]
         ans = op.forward(xs, p)
         # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays
         if ans.__class__ is not np.ndarray:

@@ -39,26 +39,26 @@ defop("add", "AddBackward0", lambda xs, p: xs[0] + xs[1],
       vjp=(passthrough, passthrough),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: t),
       formula=("d(a+b)/da = 1", "d(a+b)/db = 1"), symbol="+", saves=False, check=bcast_check,
-      scalar=operator.add)
+      scalar=operator.add, common_dtype=True)
 
 defop("sub", "SubBackward0", lambda xs, p: xs[0] - xs[1],
       vjp=(passthrough, lambda g, ans, xs, p: -g),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
       formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check,
-      scalar=operator.sub)
+      scalar=operator.sub, common_dtype=True)
 
 # `1 - x`: PyTorch records it as RsubBackward1 (x is its first argument)
 defop("rsub", "RsubBackward1", lambda xs, p: xs[0] - xs[1],
       vjp=(passthrough, lambda g, ans, xs, p: -g),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t),
       formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False, check=bcast_check,
-      scalar=operator.sub)
+      scalar=operator.sub, common_dtype=True)
 
 defop("mul", "MulBackward0", lambda xs, p: xs[0] * xs[1],
       vjp=(lambda g, ans, xs, p: g * xs[1], lambda g, ans, xs, p: g * xs[0]),
       jvp=(lambda t, ans, xs, p: t * xs[1], lambda t, ans, xs, p: xs[0] * t),
       saved=("1", "0"), formula=("d(a*b)/da = b", "d(a*b)/db = a"), symbol="*", check=bcast_check,
-      scalar=operator.mul)
+      scalar=operator.mul, common_dtype=True)
 
 # d/db: PyTorch's -g * ((a / b) / b) reads a and b, which it saves, and not
 # the result, which an in-place write may have changed since (rdiv too)
@@ -68,7 +68,7 @@ defop("div", "DivBackward0", lambda xs, p: xs[0] / xs[1],
       jvp=(lambda t, ans, xs, p: t / xs[1],
            lambda t, ans, xs, p: -t * ((xs[0] / xs[1]) / xs[1])),
       saved=("1", "01"), formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/",
-      dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
+      dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv, common_dtype=True)
 
 # `2 / x`: PyTorch computes reciprocal then mul; the last node is MulBackward0.
 # Its backward reads the reciprocal it saved, not x: reads_unsaved
@@ -78,7 +78,7 @@ defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
       jvp=(lambda t, ans, xs, p: t / xs[1],
            lambda t, ans, xs, p: -t * ((xs[0] / xs[1]) / xs[1])),
       formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/", reads_unsaved=True,
-      dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv)
+      dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv, common_dtype=True)
 
 
 def _pow_grad_fn(t):
@@ -142,7 +142,7 @@ def _pow_db(g, ans, xs, p):
 defop("pow", _pow_grad_fn, lambda xs, p: _power(xs[0], xs[1]),
       vjp=(_pow_da, _pow_db),
       jvp=(lambda t, ans, xs, p: _pow_da(t, ans, xs, p), lambda t, ans, xs, p: _pow_db(t, ans, xs, p)),
-      saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check)
+      saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check, common_dtype=True)
 
 
 def _tie_split(a, b, g, loses):
@@ -167,7 +167,7 @@ defop("maximum", "MaximumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] > x
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] < xs[1]).astype(t.dtype),
            lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] < xs[0]).astype(t.dtype)),
       saved=("01", "01"), formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
-      symbol="maximum", check=bcast_check)
+      symbol="maximum", check=bcast_check, common_dtype=True)
 
 defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < xs[0]),
       vjp=(lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[0] > xs[1]).astype(g.dtype),
@@ -175,7 +175,7 @@ defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < x
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] > xs[1]).astype(t.dtype),
            lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] > xs[0]).astype(t.dtype)),
       saved=("01", "01"), formula=("d min(a,b)/da = [a<b] (+1/2 on ties)", "d min(a,b)/db = [b<a] (+1/2 on ties)"),
-      symbol="minimum", check=bcast_check)
+      symbol="minimum", check=bcast_check, common_dtype=True)
 
 # where(cond, a, b): cond is argument 0 and never differentiable
 defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
@@ -312,4 +312,4 @@ for _name, _sym, _fn in (("eq", "==", np.equal), ("ne", "!=", np.not_equal),
                          ("gt", ">", np.greater), ("ge", ">=", np.greater_equal)):
     defop(_name, None, (lambda f: lambda xs, p: f(xs[0], xs[1]))(_fn), vjp=(None, None),
           jvp=(None, None), formula=("", ""), symbol=_sym, saves=False,
-          dtype_rule=BOOL, differentiable=False, check=bcast_check)
+          dtype_rule=BOOL, differentiable=False, check=bcast_check, common_dtype=True)

@@ -48,6 +48,10 @@ class OpDef:
     # intermediate still is
     reads_unsaved: bool = False
     dtype_rule: str = PROMOTE
+    # its tensor inputs are cast to the result's dtype before it runs, as
+    # PyTorch's elementwise kernels compute in the common dtype (numpy would
+    # compute a 0-d float64 next to a float32 tensor in float64)
+    common_dtype: bool = False
     differentiable: bool = True
     variadic: bool = False          # inputs are a list (cat, stack)
     check: Callable | None = None   # check(xs, p) -> output size; raises PyTorch's shape errors
