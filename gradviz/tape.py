@@ -474,7 +474,8 @@ class Tape:
             if n is not None and n > self.limits.max_elements:
                 self.check_size(n, "result")
         if (op.common_dtype and len(xs) == 2 and xs[0].__class__ is _ND
-                and xs[1].__class__ is _ND):
+                and xs[1].__class__ is _ND
+                and (xs[0].dtype is not xs[1].dtype or xs[0].dtype.kind != "f")):
             # two tensors: PyTorch computes in their common dtype (a 0-d
             # float64 next to a float32 tensor is rounded to float32 first;
             # integers are divided as floats)
