@@ -293,7 +293,12 @@ def test_cli_in_process_on_mangled_programs(tmp_path):
 
 
 def test_cli_subprocesses_on_mangled_programs(tmp_path):
-    """Real processes (a file or stdin, exit status, stderr), four at a time."""
+    """Real processes (a file or stdin, exit status, stderr), four at a time.
+
+    The programs are mangled from the corpus, so a new corpus case changes
+    them. Some mangled programs make tensors of millions of elements, and
+    `--json` writes every value (a 4,000,000-element program writes 730 MB
+    in about 35 s), which this bound does not allow: known, and left open."""
     progs = _mangled(16, "proc")
     batch = []
     for i, src in enumerate(progs):

@@ -116,3 +116,23 @@ def test_a_version_error_marks_the_changed_value_not_the_backward_line():
     # mul saved y (for w's gradient): y and the product are marked
     assert marked == ["y", "z"]
     assert record.error["marked"] == "the value an in-place write changed and the op that saved it"
+
+
+# PyTorch 2.13: sum's gradient is one value expanded; cat's and stack's
+# backward hand out narrow()/select() views of it, so grad() of a piece still
+# repeats memory and `*=` on it raises (an oracle run, kept here rather than
+# as a corpus case: see the note in tests/test_hostile.py's subprocess test)
+CAT_GRAD = """x1 = tensor([[[1.0, 0.0, -1.0]], [[1.0, -1.0, 1.0]]], requires_grad=True)
+x5 = tensor([[[0.25, -1.5, -1.5]], [[-2.0, 1.5, 2.0]]], requires_grad=True)
+v6 = torch.cat((x5, x1), -3)
+g8 = torch.autograd.grad(torch.sum(v6), x1, retain_graph=True)[0]
+g9 = torch.autograd.grad(torch.stack([x1, x5], 1).sum(), x5)[0]
+with torch.no_grad():
+    g{k} *= 2
+"""
+
+
+@pytest.mark.parametrize("k", [8, 9])
+def test_grad_of_a_cat_or_stack_piece_of_a_sum_stays_expanded(k):
+    err = error(CAT_GRAD.format(k=k))
+    assert "refers to a single memory location" in err.message and err.span.line == 7

@@ -90,11 +90,15 @@ defop("index", _index_grad_fn, _index_fwd,
 
 
 def _split(g, xs, p, i, stacked):
-    d = p["dim"]
+    """Input i's part of the gradient: a view of g, as PyTorch's narrow() and
+    select() are (so a gradient that repeats memory, sum's expanded one,
+    still does: grad() marks it, and an in-place op on it is refused)."""
+    d = p["dim"] % g.ndim
+    lead = (slice(None),) * d
     if stacked:
-        return np.take(g, i, axis=d)
+        return g[lead + (i,)]
     start = sum(x.shape[d] for x in xs[:i])
-    return np.take(g, range(start, start + xs[i].shape[d]), axis=d)
+    return g[lead + (slice(start, start + xs[i].shape[d]),)]
 
 
 def _cat_fwd(xs, p):
