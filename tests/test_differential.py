@@ -1072,6 +1072,13 @@ PINNED = {
         "i = x.min(dim=1)[1]\nprint(v, i)\nv.sum().backward()\nprint(x.grad)\n",
         "tensor([4., 5.], grad_fn=<MaxBackward0>) tensor([0, 1])\n"
         "tensor([[0., 1.],\n        [1., 0.]])\n"),
+    # norm's gradient is g * (x / norm), +0 where the norm is 0: the sign is g's
+    "norm_zero_sign": (
+        "x2 = zeros(2, 2, requires_grad=True)\nv3 = -x2\nv6 = v3.norm()\nv6.backward()\n"
+        "print(x2.grad)\nx = tensor([[3.0, -4.0], [0.0, -0.0]], requires_grad=True)\n"
+        "n = x.norm(dim=1)\n(n * tensor([2.0, -1.0])).sum().backward()\nprint(x.grad)\n",
+        "tensor([[-0., -0.],\n        [-0., -0.]])\n"
+        "tensor([[ 1.2000, -1.6000],\n        [-0.0000, -0.0000]])\n"),
 }
 
 

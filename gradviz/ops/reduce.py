@@ -173,10 +173,11 @@ def _norm_vjp(g, ans, xs, p):
     a = ans
     if p.get("dim") is not None and not p.get("keepdim"):
         a = np.expand_dims(a, p["dim"])
-    # NOTE: PyTorch gives a zero gradient where the norm is 0
+    # NOTE: PyTorch's g * (x / norm) with +0 where the norm is 0 (so the
+    # sign of a zero gradient is g's, whatever the sign of x's zeros)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(a == 0, 0, 1 / a)
-    return (_expand(g, xs, p) * x * scale).astype(x.dtype)
+        scaled = np.where(a == 0, 0, x / a)
+    return (_expand(g, xs, p) * scaled).astype(x.dtype)
 
 
 defop("norm", "LinalgVectorNormBackward0", _norm_fwd, vjp=(_norm_vjp,),
