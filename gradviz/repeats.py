@@ -73,7 +73,7 @@ def statements(source: str, parse_run) -> list | None:
                 start, depth = i, 0
             else:
                 if build is True:      # its first occurrence: (statement, builder) pairs
-                    build = tuple((stmt, _node(stmt)) for stmt in parse_run(text + "\n", 1))
+                    build = tuple((stmt, _Mover(stmt)) for stmt in parse_run(text + "\n", 1))
                     kinds[text] = (build, balance, ends_block, column0)
                 for stmt, moved in build:
                     body.append(Repeat(stmt, i, moved))
@@ -98,6 +98,22 @@ def _kind(text: str) -> tuple:
     plain = not any(ch in text for ch in "#'\"\\")
     alone = True if plain and column0 and balance == 0 and not ends_block else None
     return alone, balance, ends_block, column0
+
+
+class _Mover:
+    """Repeat.moved() for the repeats of one statement: its builder is made
+    on the first call, as only export and an error's highlight need one."""
+
+    __slots__ = ("stmt", "build")
+
+    def __init__(self, stmt):
+        self.stmt = stmt
+        self.build = None
+
+    def __call__(self, line: int):
+        if self.build is None:
+            self.build = _node(self.stmt)
+        return self.build(line)
 
 
 def _node(node):
