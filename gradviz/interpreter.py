@@ -122,6 +122,11 @@ class BoundMethod:
         self.name, self.impl, self.obj = name, impl, obj
 
 
+# torch's float constants, only as torch.NAME: a bare `e` or `pi` is the
+# program's own name (or a NameError), as in Python
+TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
+
+
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
     nn = Module("torch.nn", {"functional": functional})
@@ -131,6 +136,7 @@ def _module_tree() -> dict:
     members.update(nn=nn, autograd=autograd)
     torch = Module("torch", members)
     glob = dict(members)
+    members.update(TORCH_CONSTANTS)
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
     glob.update(torch=torch, F=functional)
     return glob

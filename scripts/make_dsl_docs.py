@@ -67,7 +67,7 @@ def _code_list(names) -> str:
 def render() -> str:
     """The whole of docs/dsl.md."""
     from gradviz.functions import DTYPES, FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS
-    from gradviz.interpreter import TENSOR_ATTRIBUTES
+    from gradviz.interpreter import TENSOR_ATTRIBUTES, TORCH_CONSTANTS
     from gradviz.render.opstable import ops_markdown
 
     out = [
@@ -106,6 +106,7 @@ def render() -> str:
         f"- Tensor methods: {_code_list(sorted(METHODS))}",
         f"- Tensor attributes: {_code_list(TENSOR_ATTRIBUTES)}",
         f"- dtypes (bare or as `torch.NAME`): {_code_list(sorted(DTYPES))}",
+        f"- constants (only as `torch.NAME`): {_code_list(TORCH_CONSTANTS)}",
         "",
         "## Ops",
         "",

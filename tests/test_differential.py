@@ -1079,6 +1079,15 @@ PINNED = {
         "n = x.norm(dim=1)\n(n * tensor([2.0, -1.0])).sum().backward()\nprint(x.grad)\n",
         "tensor([[-0., -0.],\n        [-0., -0.]])\n"
         "tensor([[ 1.2000, -1.6000],\n        [-0.0000, -0.0000]])\n"),
+    # torch's float constants (Python floats), and what a tensor makes of them
+    "torch_constants": (
+        "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"
+        "x = torch.tensor([1.0, torch.inf, -torch.inf, torch.nan], requires_grad=True)\n"
+        "print(x)\ny = torch.tensor(torch.pi) * 2\nprint(y)\n"
+        "m = torch.clamp(x, max=torch.inf)\nprint(m)\n",
+        "3.141592653589793 2.718281828459045 inf nan -inf\n"
+        "tensor([1., inf, -inf, nan], requires_grad=True)\ntensor(6.2832)\n"
+        "tensor([1., inf, -inf, nan], grad_fn=<ClampBackward1>)\n"),
 }
 
 
