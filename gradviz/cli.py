@@ -192,19 +192,25 @@ def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",
     from .files import write_atomic
     from .render.dot import build_dot
 
-    result = build_dot(record, **graph)
+    with _slow_step("drawing the graph"):
+        result = build_dot(record, **graph)
     if result.note:
         click.echo(f"gradviz: note: {result.note}", err=True)
     svg = None
     if svg_path:
         from .render.layout import dot_to_svg
-        from .progress import SlowStep
-        with SlowStep("laying out the graph"):
+        with _slow_step("laying out the graph"):
             svg = dot_to_svg(result.source, engine=engine, timeout=timeout)
     if dot_path:
         write_atomic(dot_path, result.source)
     if svg is not None:
         write_atomic(svg_path, svg)
+
+
+def _slow_step(description: str):
+    """A progress line on stderr for a step that runs over a second."""
+    from .progress import SlowStep
+    return SlowStep(description)
 
 
 def run_with_progress(source: str, filename: str, stdout=None, **options):
@@ -339,13 +345,19 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
     warn_nonfinite(record)
     # each output is written whole or not at all; the JSON of a failed run too
     if json_path:
-        write_atomic(json_path, record.to_json())
+        with _slow_step("writing the JSON"):
+            text = record.to_json()
+        write_atomic(json_path, text)
     if dot_path or svg_path:
         write_graph(record, dot_path=dot_path, svg_path=svg_path, engine=engine,
                     timeout=limits.timeout, **_graph_kwargs(graph))
     if not no_tables:
         from .render.tables import print_tables
         console = make_console()
+        # the node records and the timeline, built once for every renderer:
+        # seconds for a graph of a few hundred thousand nodes
+        with _slow_step("preparing the tables"):
+            record.nodes, record.events
         print_tables(record, console=console)
         if record.forward_mode is not None:
             from .render.modes import print_forward_mode
@@ -404,7 +416,9 @@ def render(file, output, fmt, limits, engine, **graph):
         code = _report(exc)
     warn_nonfinite(record)
     if fmt == "json":
-        write_atomic(output, record.to_json())
+        with _slow_step("writing the JSON"):
+            text = record.to_json()
+        write_atomic(output, text)
     else:
         write_graph(record, engine=engine, timeout=limits.timeout, **{f"{fmt}_path": output},
                     **_graph_kwargs(graph))

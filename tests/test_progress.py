@@ -64,3 +64,23 @@ def test_run_poll_follows_the_interpreter_line():
         line = 3
     observe(Rt())
     assert poll() == (3, 3, "line 3 of 3: loss.backward()")
+
+
+def test_every_slow_cli_step_after_the_run_has_its_line(monkeypatch, tmp_path):
+    """Writing the JSON, drawing and laying out the graph, and building the
+    tables' records each take seconds on a graph of 300,000 nodes: each is a
+    step with its own line (running has its own, tested above)."""
+    from click.testing import CliRunner
+
+    from gradviz import cli
+    seen = []
+    real = cli._slow_step
+    monkeypatch.setattr(cli, "_slow_step", lambda what: seen.append(what) or real(what))
+    prog = tmp_path / "p.txt"
+    prog.write_text("x = tensor([1.0, 2.0], requires_grad=True)\n(x * x).sum().backward()\n")
+    res = CliRunner().invoke(cli.main, ["run", str(prog), "--json", str(tmp_path / "r.json"),
+                                        "--svg", str(tmp_path / "g.svg")])
+    assert res.exit_code == 0, res.output
+    assert seen == ["writing the JSON", "drawing the graph", "laying out the graph",
+                    "preparing the tables"]
+    assert "backward #1" in res.output          # the tables, printed after their step
