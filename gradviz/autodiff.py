@@ -254,6 +254,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     xs = [a.data if a.__class__ is Tensor else a for a in args]
             if here <= vlast and op.reads_unsaved:
                 ans, xs = versions.as_made(node, ans, xs, p is SCALAR_PARAMS)
+            if not same and op.common_dtype and len(xs) == 2:
+                xs = _in_common_dtype(xs, ans.dtype)
             vjp = op.vjp
             variadic = op.variadic
             if record_steps:
@@ -335,6 +337,19 @@ def _accumulate_finished(failed: Tensor, waiting: list, grads: dict, versions, f
     for t in sorted(waiting, key=_seq, reverse=True):
         if not t.recorded and t not in blocked and t in grads:
             _accumulate(t, grads[t], versions, fanin)
+
+
+def _in_common_dtype(xs: list, dt) -> list:
+    """The two inputs of an op that computes in its operands' common dtype
+    (OpDef.common_dtype), cast to it, as the forward cast them (Tape._forward):
+    PyTorch's backward kernels promote the same way, so the gradient of a
+    float32 tensor times a 0-d float64 one is computed in float32 (numpy
+    would compute it in float64 and round twice)."""
+    a, b = xs
+    if (a.__class__ is _ND and b.__class__ is _ND and a.dtype is not b.dtype
+            and a.dtype != b.dtype):
+        return [a if a.dtype == dt else a.astype(dt), b if b.dtype == dt else b.astype(dt)]
+    return xs
 
 
 def _number(v, dt, numbers: tuple):

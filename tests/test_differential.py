@@ -1079,6 +1079,29 @@ PINNED = {
         "n = x.norm(dim=1)\n(n * tensor([2.0, -1.0])).sum().backward()\nprint(x.grad)\n",
         "tensor([[-0., -0.],\n        [-0., -0.]])\n"
         "tensor([[ 1.2000, -1.6000],\n        [-0.0000, -0.0000]])\n"),
+    # the backward of an op on two dtypes computes in their common dtype, as
+    # its forward: float32 for a 0-d float64 next to a float32 tensor
+    "mixed_dtype_backward": (
+        "import torch\n"
+        "x = torch.tensor([0.3, 1.7, 2.9, -4.1, 5.3], requires_grad=True)\n"
+        "c = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)\n"
+        "d = torch.tensor([[0.11], [0.37]], dtype=torch.float64, requires_grad=True)\n"
+        "y = x / c + x ** c - torch.maximum(x, c) * c\n"
+        "w = (x - c) * d / (x + d)\n"
+        "z = (y * y).sum() + (w * 1.3).sum()\n"
+        "z.backward()\n"
+        "print(x.grad.tolist())\n"
+        "print(c.grad.item())\n"
+        "print(d.grad.tolist())\n"
+        "k = torch.tensor(3.3, dtype=torch.float64, requires_grad=True)\n"
+        "v = torch.tensor([1.1, 2.2, 3.3], requires_grad=True)\n"
+        "u = (k * v).sum() + (v ** k).sum() + (k / v).sum()\n"
+        "u.backward()\n"
+        "print(k.grad.item(), v.grad.tolist())\n",
+        "[3.631598472595215, 7.282698631286621, 10.502483367919922, nan, 16.33514976501465]\n"
+        "nan\n"
+        "[[3.3519165686912724], [3.768622563820362]]\n"
+        "80.41946840286255 [4.681547164916992, 22.852384567260742, 54.412689208984375]\n"),
     # torch's float constants (Python floats), and what a tensor makes of them
     "torch_constants": (
         "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"
