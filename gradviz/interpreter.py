@@ -12,12 +12,12 @@ import time
 
 import numpy as np
 
-from . import autodiff, functions, syntax
+from . import autodiff, fstrings, functions, syntax
 from .errors import (ATTRIBUTE, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError, Span,
                      did_you_mean)
 from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
 from .ops import OPS
-from .render.torchfmt import DType, Size, format_tensor, print_args
+from .render.torchfmt import DType, Size, format_tensor, format_value, print_args, repr_value
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .tensor import REBASED_GRAD_FN, Tensor, is_view
 
@@ -397,6 +397,32 @@ class Interpreter:
 
     def _num(self, node):
         return node.value
+
+    def _fstring(self, node):
+        out = []
+        for part in node.parts:
+            out.append(part if part.__class__ is str else self._field(part))
+        return "".join(out)
+
+    def _field(self, field):
+        """One {field} of an f-string, formatted as Python would (fstrings)."""
+        v = self.eval(field.value)
+        spec = "".join(p if p.__class__ is str else self._field(p) for p in field.spec)
+        conversion = field.conversion
+        if conversion is None and field.debug is not None and not spec:
+            conversion = "r"          # {x=} shows repr(x), as in Python
+        try:
+            text = fstrings.format_field(v, conversion, spec, self._str_of, self._repr_of,
+                                         _is_tensor)
+        except GradvizError as exc:
+            raise exc.at(self.where(field))
+        return text if field.debug is None else field.debug + text
+
+    def _str_of(self, v) -> str:
+        return format_value(v, self.value_str)
+
+    def _repr_of(self, v) -> str:
+        return repr_value(v, self.value_str)
 
     # loops, not comprehensions: a comprehension is one more Python frame per
     # level, and the deepest program the parser allows must stay far from
@@ -912,4 +938,9 @@ _EVAL = {
     syntax.UnaryOp: Interpreter._unary, syntax.Call: Interpreter._call,
     syntax.Attribute: Interpreter._attribute, syntax.Subscript: Interpreter._subscript,
     syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
+    syntax.FString: Interpreter._fstring,
 }
+
+
+def _is_tensor(v) -> bool:
+    return v.__class__ is Tensor

@@ -32,6 +32,7 @@ from .errors import LIMIT, SYNTAX, GradvizError, Span
 NAME = "NAME"
 NUMBER = "NUMBER"
 STRING = "STRING"
+FSTRING = "FSTRING"     # f"...": the parser splits it (see fstrings)
 NEWLINE = "NEWLINE"
 INDENT = "INDENT"
 DEDENT = "DEDENT"
@@ -74,17 +75,21 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     **{op: f"the augmented assignments are += -= *= /=; write x = x {op[:-1]} y"
        for op in ("**=", "@=", "//=", "%=", "&=", "|=", "^=", "<<=", ">>=")}}
 MISSING_OPERATOR = frozenset(   # found right after a whole expression
-    (NAME, NUMBER, STRING, "(", "["))
+    (NAME, NUMBER, STRING, FSTRING, "(", "["))
 
 # every operator and bracket the lexer makes a token of, and every kind of token
 OPERATORS = frozenset(("**", "**=", "//", "//=", "<<", "<<=", ">>", ">>=", "->",
                        *(c + "=" for c in "-+*/@%&|^:=!<>"), *"-+*/@%&|^~<>=,:.;()[]{}"))
-KINDS = frozenset((NAME, NUMBER, STRING, NEWLINE, INDENT, DEDENT, EOF)) | KEYWORDS | OPERATORS
+KINDS = frozenset((NAME, NUMBER, STRING, FSTRING, NEWLINE, INDENT, DEDENT, EOF)) | KEYWORDS \
+    | OPERATORS
 
 # Quantifiers are possessive (*+): no piece ever needs to give characters back,
 # and the engine then keeps no backtracking state.
 _PIECES = r"""
-    (?: [^\W\d]\w*+                                 # name or keyword
+    (?: [fF](?='|")(?!'''|\"\"\")                  # f-string (its string follows)
+        (?:'[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'
+          |"[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*")
+      | [^\W\d]\w*+                                 # name or keyword
       | [0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?     # number, validated later
       | \.[0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?   # number like .5
       | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | ->
@@ -166,6 +171,11 @@ def _error(message: str, line: int, col: int, end_col: int, hint: str | None = N
 
 def _number(text: str, line: int, col: int) -> int | float:
     """The value of a number piece."""
+    if text[0] == "0" and len(text) > 1 and text.replace("_", "").isdigit() \
+            and text.strip("0_"):
+        raise _error("leading zeros in decimal integer literals are not permitted; use an 0o "
+                     "prefix for octal integers", line, col, col + len(text),
+                     f"write {text.lstrip('0_')}, without the leading zeros")
     if text.isdigit():
         try:
             return int(text)
@@ -374,6 +384,8 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
     text = piece.rstrip(" \t\f")
     n = len(text)
     if cls == _NAME:
+        if text[-1] in "'\"" and n > 2:     # f"...", split by the parser
+            return FSTRING, text, None, n, size, _IS_TOKEN
         return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _IS_TOKEN
     if cls == _OP:
         return text, text, None, n, size, _IS_TOKEN
@@ -454,8 +466,9 @@ def describe(tok: tuple) -> str:
     kind, text = tok[0], tok[1]
     if kind == NAME:
         return f"name '{text}'"
-    if kind in (NUMBER, STRING):
-        return f"{kind.lower()} {text if len(text) <= 20 else text[:17] + '...'}"
+    if kind in (NUMBER, STRING, FSTRING):
+        word = "f-string" if kind == FSTRING else kind.lower()
+        return f"{word} {text if len(text) <= 20 else text[:17] + '...'}"
     if kind in _TOKEN_WORDS:
         return _TOKEN_WORDS[kind]
     return f"keyword '{kind}'" if kind in KEYWORDS else f"'{text}'"

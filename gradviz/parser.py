@@ -13,13 +13,14 @@ meets Python's recursion limit and later tree walkers may recurse too.
 """
 from __future__ import annotations
 
-from . import lexer, repeats
+from . import fstrings, lexer, repeats
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
-from .lexer import (DEDENT, EOF, FOUND_HINTS, INDENT, LANGUAGE, MISSING_OPERATOR, NAME,
-                    NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED, UNSUPPORTED_OPERATORS)
-from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, Import,
-                     Keyword, ListExpr, Name, Num, Program, Slice, Str, Subscript,
+from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
+                    NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
+                    UNSUPPORTED_OPERATORS)
+from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, FString,
+                     Import, Keyword, ListExpr, Name, Num, Program, Slice, Str, Subscript,
                      TupleExpr, UnaryOp, With)
 
 MAX_NESTING = 200
@@ -38,7 +39,7 @@ RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
 BP = dict.fromkeys(lexer.KINDS, 0) | dict.fromkeys(UNSUPPORTED_OPERATORS, -1) | LBP
 AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
 CONSTANTS = {"True": True, "False": False, "None": None}
-EXPR_START = frozenset((NAME, NUMBER, STRING, "(", "[", "-", "+", "not", "True", "False", "None"))
+EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "-", "+", "not", "True", "False", "None"))
 
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list",
@@ -91,6 +92,21 @@ def _parse_run(text: str, first_line: int) -> tuple:
     return _Parser(lexer.scan(text, first_line), text).program().body
 
 
+def _parse_field(text: str, line: int, col: int):
+    """The expression of an f-string's field, whose text starts at column
+    ``col`` of ``line``: scanned after as many spaces, so that its tokens
+    have the source's columns (the INDENT those make is dropped)."""
+    toks = [t for t in lexer.scan(" " * (col - 1) + text, line)
+            if t[0] != INDENT and t[0] != DEDENT]
+    parser = _Parser(toks, text)
+    node = parser.exprlist()
+    if toks[parser.i][0] != NEWLINE:
+        raise parser.expected("'}' to end the f-string's field",
+                              hint="an f-string field holds one expression, as {x.grad} "
+                                   "or {loss.item():.4f}")
+    return node
+
+
 def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX):
     return GradvizError(message, kind=kind, span=Span(tok[3], tok[4], tok[3], tok[5]),
                         hint=hint)
@@ -126,7 +142,7 @@ class _Parser:
         if kind in FOUND_HINTS:
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
-            hint = "string prefixes like f'' and r'' are not supported"
+            hint = "string prefixes like r'' and b'' are not supported (f'' is)"
         elif hint is None and kind in MISSING_OPERATOR:
             hint = "is an operator or a ',' missing before it?"
         elif hint is None:
@@ -323,7 +339,7 @@ class _Parser:
     def expr(self, rbp: int = 0):
         """expr := prefix (BINARY_OP expr | call | subscript | '.' NAME)*
         -- the Pratt loop: an operator extends the expression while its LBP > rbp
-        prefix := NAME | NUMBER | unary | atom | paren | list"""
+        prefix := NAME | NUMBER | unary | atom | fstring | paren | list"""
         # self.i and self.depth are kept in locals, and written back before
         # each call that reads them
         outer = self.depth
@@ -443,6 +459,13 @@ class _Parser:
         node._end_col = tok[5]
         return node
 
+    def fstring(self, tok: tuple, rbp: int) -> FString:
+        """fstring := FSTRING    -- f"text {expr[=][!conversion][:spec]} text", as in Python"""
+        self.i += 1
+        _, text, _, line, col, end = tok
+        parts = fstrings.split(text[2:-1], line, col + 2, _parse_field)
+        return FString(parts, _new(Span, (line, col, line, end)))
+
     def paren(self, tok: tuple, rbp: int):
         """paren := '(' ')' | '(' expr ')' | '(' expr ',' [expr (',' expr)* [',']] ')'"""
         self.i += 1
@@ -561,5 +584,5 @@ class _Parser:
 
 
 PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "not": _Parser.unary,
-          STRING: _Parser.atom, "True": _Parser.atom, "False": _Parser.atom,
+          STRING: _Parser.atom, FSTRING: _Parser.fstring, "True": _Parser.atom, "False": _Parser.atom,
           "None": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display}

@@ -146,6 +146,22 @@ class Subscript:
     span: Span
 
 
+@dataclass(slots=True)
+class FormattedValue:
+    """One {field} of an f-string (see fstrings)."""
+    value: object               # the expression
+    conversion: str | None      # 'r', 's', 'a' (after '!'), or None
+    spec: tuple                 # after ':': str and FormattedValue parts
+    debug: str | None           # {x=}: the text shown before the value ("x="), else None
+    span: Span
+
+
+@dataclass(slots=True)
+class FString:
+    parts: tuple                # str and FormattedValue, in order
+    span: Span
+
+
 # ---- statements --------------------------------------------------------
 
 @dataclass(slots=True)

@@ -1116,15 +1116,23 @@ PINNED = {
 
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_pinned_program(name):
-    src, want = PINNED[name]
-    out = io.StringIO()
-    gradviz.run_source(src, stdout=out)
-    assert out.getvalue() == want
+    assert_prints(*PINNED[name])
 
 
 @needs_torch
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_pinned_output_is_pytorchs(name):
-    src, want = PINNED[name]
+    assert_pytorch_prints(*PINNED[name])
+
+
+def assert_prints(src: str, want: str) -> None:
+    """gradviz runs src and prints exactly want."""
+    out = io.StringIO()
+    gradviz.run_source(src, stdout=out)
+    assert out.getvalue() == want
+
+
+def assert_pytorch_prints(src: str, want: str) -> None:
+    """PyTorch runs src and prints exactly want (a pinned output is PyTorch's)."""
     got = run_torch(src)
     assert got.error is None and got.output == want

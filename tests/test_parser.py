@@ -431,7 +431,8 @@ ERROR_CASES = [
     ("with no_grad():\n    y = 1\n  z = 2\n", 3, "unindent on line 3"),
     ("x = 1\n    y = 2\n", 2, "unexpected indent"),
     ("x = \x00\n", 1, "'\\x00'"),
-    ("x = f'a'\n", 1, "found string"),
+    ("x = rf'a'\n", 1, "found string"),
+    ("x = 1\ny = 07\n", 2, "leading zeros"),      # Python's SyntaxError (00 and 0.7 are fine)
     ("x = 1 := 2\n", 1, "':='"),
 ]
 

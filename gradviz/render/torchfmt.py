@@ -334,6 +334,11 @@ def format_value(v: Any, tensor_str: Callable[[Any], str] | None = None) -> str:
     return _value(v, tensor_str, True)
 
 
+def repr_value(v: Any, tensor_str: Callable[[Any], str] | None = None) -> str:
+    """``repr(v)``: as format_value, but a string in quotes."""
+    return _value(v, tensor_str, False)
+
+
 def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
     if v is None:
         return "None"

@@ -1,0 +1,165 @@
+"""f-strings: what they print is what Python and PyTorch print (each
+program's expected output below is PyTorch's, checked when torch is
+installed), their mistakes are errors at the right spot, and export keeps
+them runnable."""
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_differential import assert_prints, assert_pytorch_prints, needs_torch, run_torch
+
+import gradviz
+from gradviz.errors import GradvizError
+from gradviz.export import to_torch
+from gradviz.fstrings import MAX_FORMAT_WIDTH
+
+PROGRAMS = {
+    # a 0-d tensor formats its item(); {x=} and !r show repr(x)
+    "zero_d": (
+        'import torch\nx = torch.tensor(2.5, requires_grad=True)\n'
+        'print(f"{x}", f"{x:.3f}", f"{x!r}", f"{x=}", f"{x = }", f"{x=:.2f}")\n',
+        "2.5 2.500 tensor(2.5000, requires_grad=True) x=tensor(2.5000, requires_grad=True) "
+        "x = tensor(2.5000, requires_grad=True) x=2.50\n"),
+    # other values: str() with no spec
+    "values": (
+        'import torch\nx = torch.tensor(2.5, requires_grad=True)\ny = torch.tensor([1.0, 2.0])\n'
+        'print(f"{y}|{y!s}|{y.shape}|{y.dtype}|{x.grad}|{[1, 2]}|{(x * 2).grad_fn.name()}")\n'
+        "print(f\"{x * 3:>10.4f}|{{braces}}|{1/3:.5}|{'abc'!r}|{True}|{None}|{3:05d}\")\n",
+        "tensor([1., 2.])|tensor([1., 2.])|torch.Size([2])|torch.float32|None|[1, 2]|"
+        "MulBackward0\n    7.5000|{braces}|0.33333|'abc'|True|None|00003\n"),
+    # an int 0-d tensor is an int; item() of float32 is the float32 value
+    "items": (
+        'import torch\nz = torch.tensor(3)\ny = torch.tensor([1.0, 2.0])\n'
+        'print(f"{z}", f"{z:4d}", f"{y.sum()}", f"{y.sum().item():.2e}")\n'
+        'print(f"{torch.tensor(0.1)}", f"{torch.tensor(0.1, dtype=torch.float64)}")\n'
+        'w = 7\nprint(f"{w:{w}d}|", f"{w:{w}.{2}f}|")\n',
+        "3    3 3.0 3.00e+00\n0.10000000149011612 0.1\n      7|    7.00|\n"),
+    # the tutorial's use: a loss and a gradient in a training step
+    "training_step": (
+        'import torch\nw = torch.tensor([0.5, -1.0], requires_grad=True)\n'
+        'x = torch.tensor([2.0, 3.0])\nloss = ((w * x).sum() - 1) ** 2\nloss.backward()\n'
+        'print(f"loss={loss.item():.4f} grad={w.grad}")\n'
+        'print(f"step 1: {loss:8.3f} | {w.grad[0]:+.2f} | {w.grad.norm():.3e}")\n',
+        "loss=9.0000 grad=tensor([-12., -18.])\n"
+        "step 1:    9.000 | -12.00 | 2.163e+01\n"),
+}
+
+ERRORS = [   # (program, error kind, line, column, words of the message)
+    ('print(f"{}")\n', "SyntaxError", 1, 9, "empty expression"),
+    ('print(f"}")\n', "SyntaxError", 1, 9, "single '}'"),
+    ('print(f"{x")\n', "SyntaxError", 1, 9, "expecting '}'"),
+    ('x = 1\nprint(f"{x!z}")\n', "SyntaxError", 2, 11, "invalid conversion"),
+    ('x = 1\nprint(f"{x#}")\n', "SyntaxError", 2, 11, "'#'"),
+    ('x = 1\nprint(f"{x:{x:{x}}}")\n', "SyntaxError", 2, 15, "nested too deeply"),
+    ('print(f"{1 2}")\n', "SyntaxError", 1, 12, "expected '}'"),
+    ('print(f"{1 $ 2}")\n', "SyntaxError", 1, 12, "'$'"),
+    # stricter than Python, which keeps an unknown escape (with a warning), as
+    # for every string of the language
+    ('print(f"a\\qb")\n', "SyntaxError", 1, 10, "escape"),
+    ('print(f"{undefined + 1}")\n', "NameError", 1, 10, "'undefined'"),
+    ('y = tensor([1.0, 2.0])\nprint(f"{y:.2f}")\n', "TypeError", 2, 9, "Tensor.__format__"),
+    ('print(f"{1.5:d}")\n', "ValueError", 1, 9, "Unknown format code 'd'"),
+    ('print(f"{None:.2f}")\n', "TypeError", 1, 9, "NoneType.__format__"),
+    (f'print(f"{{1:{MAX_FORMAT_WIDTH + 1}}}")\n', "LimitError", 1, 9, "limit"),
+    ('w = 99999999\nprint(f"{1:{w}}")\n', "LimitError", 2, 9, "limit"),
+]
+
+
+def run(src: str) -> str:
+    out = io.StringIO()
+    gradviz.run_source(src, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_prints_as_pytorch(name):
+    assert_prints(*PROGRAMS[name])
+
+
+@needs_torch
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_expected_output_is_pytorchs(name):
+    assert_pytorch_prints(*PROGRAMS[name])
+
+
+@pytest.mark.parametrize("src,kind,line,col,words", ERRORS)
+def test_mistakes_are_errors_at_their_spot(src, kind, line, col, words):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    err = info.value
+    assert (err.kind, err.span.line, err.span.col) == (kind, line, col)
+    assert words in err.message
+    assert err.hint
+
+
+@needs_torch
+@pytest.mark.parametrize("src,kind,line,col,words",
+                         [e for e in ERRORS if e[1] != "LimitError" and "escape" not in e])
+def test_pytorch_fails_on_them_too(src, kind, line, col, words):
+    try:
+        compile(src, "<f>", "exec")
+    except SyntaxError:
+        assert kind == "SyntaxError"
+        return
+    got = run_torch(src)
+    assert got.error is not None and got.error["type"] == kind and got.error["line"] == line
+
+
+def test_names_inside_fields_are_exported_with_their_torch_prefix():
+    src = ('x = tensor([1.0, 2.0], requires_grad=True)\n'
+           'print(f"{tanh(x)} {float32} {x.sum().item():.2f}")\n')
+    script = to_torch(src)
+    assert 'print(f"{torch.tanh(x)} {torch.float32} {x.sum().item():.2f}")' in script
+
+
+def test_an_fstring_is_a_value_like_any_string():
+    assert run('s = f"{1 + 1}-{2.5:.1f}"\nprint(s, len(s), [s])\n') == "2-2.5 5 ['2-2.5']\n"
+
+
+# (names of these letters are never the language's own, as 'add' would be;
+# '%' and '^' are operators only Python has, and also format spec characters)
+ALPHABET = "0123456789.{}!rsafe:= ><^%,_+-'"
+
+
+def _unsupported(exc) -> bool:
+    """A part of Python the language leaves out, said so: '%', '^', a < b < c, r''."""
+    return ("is not supported" in exc.message or "cannot be chained" in exc.message
+            or "string prefixes" in (exc.hint or ""))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(ALPHABET, max_size=14))
+def test_any_fstring_of_literals_is_what_python_makes_of_it(body):
+    """Python itself is the oracle for f-strings of numbers and strings: the
+    same text, or an error where it has one (a SyntaxError where it cannot
+    compile), never a crash."""
+    src = f'print(f"{body}")\n'
+    try:
+        code = compile(src, "<f>", "exec")
+    except SyntaxError:
+        code = None
+    except (ValueError, OverflowError):      # a literal too long for Python
+        return
+    out = io.StringIO()
+    try:
+        gradviz.run_source(src, stdout=out)
+        got = out.getvalue()
+    except GradvizError as exc:
+        if exc.kind == "LimitError" or _unsupported(exc):
+            return                          # a width Python would make; '%' or '^'
+        got = exc
+    if code is None:
+        assert isinstance(got, GradvizError) and got.kind == "SyntaxError", (body, got)
+        return
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as want:
+            exec(code, {})                  # noqa: S102  (literals only: no names can be bound)
+        want = want.getvalue()
+    except Exception:                       # noqa: BLE001  (any Python error: gradviz must fail too)
+        assert isinstance(got, GradvizError), (body, got)
+        return
+    assert got == want, body
