@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import reprlib
+import string
 
 import numpy as np
 
 from . import autodiff
-from .errors import INDEX, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
+from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .render.torchfmt import DType, Size
 from .tensor import Tensor
@@ -763,6 +764,94 @@ def f_abs(rt, x):
     raise GradvizError(f"bad operand for abs(): {_describe(x)}", kind=TYPE)
 
 
+def f_str(rt, v=""):
+    return rt.str_of(v)
+
+
+def f_repr(rt, v):
+    return rt.repr_of(v)
+
+
+def f_round(rt, x, ndigits=None):
+    """Python's round() of a number (half to even); not of a tensor."""
+    if is_tensor(x):
+        raise GradvizError("round() of a tensor is not supported", kind=TYPE,
+                           hint="round its number: round(x.item(), 4)")
+    if not isinstance(x, (int, float)) or not (ndigits is None or isinstance(ndigits, int)):
+        raise GradvizError(f"round() of {_describe(x)}" if not isinstance(x, (int, float))
+                           else "round(): ndigits must be an integer", kind=TYPE)
+    try:
+        return round(x) if ndigits is None else round(x, ndigits)
+    except (ValueError, OverflowError) as exc:      # round(nan), round(inf)
+        raise GradvizError(str(exc), kind=VALUE if isinstance(exc, ValueError) else RUNTIME,
+                           hint="NaN and inf have no nearest integer; round(x, 2) keeps a "
+                                "float") from None
+
+
+NUMBERING_HINT = "number every field ({0} {1}) or none ({} {})"
+
+
+def str_format(rt, fmt: str, *args, **kwargs) -> str:
+    """fmt.format(*args, **kwargs), as Python's str.format, for the fields
+    {}, {0} and {name} (with !conversion and :spec, which may hold fields);
+    {0.attr} and {0[i]} are not supported. Values are formatted as in an
+    f-string (fstrings.format_field)."""
+    from .fstrings import format_field
+    auto = [0, False]        # the next automatic index; whether a field was numbered
+
+    def field(name: str):
+        if name == "":
+            if auto[1]:
+                raise GradvizError("cannot switch from manual field specification to automatic "
+                                   "field numbering", kind=VALUE, hint=NUMBERING_HINT)
+            index = auto[0]
+            auto[0] += 1
+        elif name.isdigit():
+            if auto[0]:
+                raise GradvizError("cannot switch from automatic field numbering to manual "
+                                   "field specification", kind=VALUE, hint=NUMBERING_HINT)
+            auto[1] = True
+            index = int(name)
+        elif name.isidentifier():
+            if name not in kwargs:
+                raise GradvizError(repr(name), kind=KEY,
+                                   hint=f"pass it by name: .format({name}=...)")
+            return kwargs[name]
+        else:
+            raise GradvizError(f"the format field {{{name}}} is not supported", kind=VALUE,
+                               hint="name an argument by position {0} or by name {x}; "
+                                    "attributes and items are not supported")
+        if index >= len(args):
+            raise GradvizError(f"Replacement index {index} out of range for positional args "
+                               "tuple", kind=INDEX, hint=f"the string has a field {{{index}}}, "
+                               f"but .format() got {len(args)} positional argument(s)")
+        return args[index]
+
+    def render(text: str, depth: int) -> str:
+        out = []
+        try:
+            parts = list(string.Formatter().parse(text))
+        except ValueError as exc:         # "Single '}' encountered in format string", ...
+            raise GradvizError(str(exc), kind=VALUE, hint="write {{ and }} for literal "
+                               "braces") from None
+        for literal, name, spec, conversion in parts:
+            out.append(literal)
+            if name is None:
+                continue
+            if conversion not in (None, "r", "s", "a"):
+                raise GradvizError(f"Unknown conversion specifier {conversion}", kind=VALUE,
+                                   hint="!r shows repr(), !s str() and !a ascii()")
+            value = field(name)
+            if spec and "{" in spec:
+                if depth:
+                    raise GradvizError("Max string recursion exceeded", kind=VALUE)
+                spec = render(spec, depth + 1)
+            out.append(format_field(value, conversion, spec, rt.str_of, rt.repr_of, is_tensor))
+        return "".join(out)
+
+    return render(fmt, 0)
+
+
 def _py_number(kind):
     def f(rt, x):
         if is_tensor(x):
@@ -817,7 +906,7 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
 
 # bare names that are Python's, not torch's
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
-               "int": _py_number(int)}
+               "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round}
 
 # torch.nn.functional.X (also reachable as F.X)
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in

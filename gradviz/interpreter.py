@@ -412,16 +412,18 @@ class Interpreter:
         if conversion is None and field.debug is not None and not spec:
             conversion = "r"          # {x=} shows repr(x), as in Python
         try:
-            text = fstrings.format_field(v, conversion, spec, self._str_of, self._repr_of,
+            text = fstrings.format_field(v, conversion, spec, self.str_of, self.repr_of,
                                          _is_tensor)
         except GradvizError as exc:
             raise exc.at(self.where(field))
         return text if field.debug is None else field.debug + text
 
-    def _str_of(self, v) -> str:
+    def str_of(self, v) -> str:
+        """str(v), as Python and PyTorch make it."""
         return format_value(v, self.value_str)
 
-    def _repr_of(self, v) -> str:
+    def repr_of(self, v) -> str:
+        """repr(v): str(v), but a string in quotes."""
         return repr_value(v, self.value_str)
 
     # loops, not comprehensions: a comprehension is one more Python frame per
@@ -549,6 +551,8 @@ class Interpreter:
         if not (isinstance(a, ok) and isinstance(b, ok)):
             if sym in ("==", "!="):
                 return (a == b) if sym == "==" else (a != b)
+            if a.__class__ is str or b.__class__ is str:
+                return self._string_binary(sym, a, b)
             if sym == "+" and isinstance(a, (list, tuple)) and type(a) is type(b):
                 self.tape.check_size(len(a) + len(b), "list")
                 return a + b
@@ -580,6 +584,34 @@ class Interpreter:
             raise GradvizError(f"number too large: {exc}", kind=VALUE,
                                hint=NUMBER_RANGE_HINT) from None
         raise GradvizError(f"unknown operator {sym}", kind=RUNTIME)
+
+    def _string_binary(self, sym, a, b):
+        """What Python does with strings: +, * by an int, and comparisons."""
+        if a.__class__ is str and b.__class__ is str:
+            if sym == "+":
+                self._check_string_size(len(a) + len(b))
+                return a + b
+            if sym in ("<", "<=", ">", ">="):
+                return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[sym]
+        if sym == "*" and {a.__class__, b.__class__} in ({str, int}, {str, bool}):
+            text, times = (a, b) if a.__class__ is str else (b, a)
+            self._check_string_size(len(text) * max(times, 0))
+            return text * times
+        if sym in ("+", "*", "-", "/", "**"):
+            raise GradvizError(f"unsupported operand type(s) for {sym}: {self._kind(a)} and "
+                               f"{self._kind(b)}", kind=TYPE,
+                               hint="join strings with +, repeat one with * and an int, or "
+                                    "write numbers into a string with an f-string")
+        raise GradvizError(f"'{sym}' not supported between instances of {self._kind(a)} and "
+                           f"{self._kind(b)}", kind=TYPE,
+                           hint="compare strings with strings, and numbers with numbers")
+
+    def _check_string_size(self, n: int) -> None:
+        limit = self.tape.limits.max_elements
+        if n > limit:
+            raise GradvizError(f"this string would have {n:,} characters, more than the limit "
+                               f"of {limit:,}", kind=LIMIT,
+                               hint="raise the limit with --max-elements N if you really mean it")
 
     def _unary(self, node):
         v = node.operand
@@ -661,6 +693,8 @@ class Interpreter:
             return v
         if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
             return getattr(obj, attr)
+        if obj.__class__ is str and attr == "format":
+            return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is GradFn and attr == "name":
             return Function("name", lambda rt: obj.name)
         raise GradvizError(f"{self._kind(obj)} has no attribute '{attr}'", kind=ATTRIBUTE)

@@ -1,7 +1,7 @@
-"""f-strings: what they print is what Python and PyTorch print (each
-program's expected output below is PyTorch's, checked when torch is
-installed), their mistakes are errors at the right spot, and export keeps
-them runnable."""
+"""Strings: f-strings, str.format, str(), repr(), round() and string
+operators print what Python and PyTorch print (each program's expected
+output below is PyTorch's, checked when torch is installed), their mistakes
+are errors at the right spot, and export keeps them runnable."""
 from __future__ import annotations
 
 import contextlib
@@ -46,6 +46,22 @@ PROGRAMS = {
         'print(f"step 1: {loss:8.3f} | {w.grad[0]:+.2f} | {w.grad.norm():.3e}")\n',
         "loss=9.0000 grad=tensor([-12., -18.])\n"
         "step 1:    9.000 | -12.00 | 2.163e+01\n"),
+    # str.format, str(), repr(), round(), and + * < on strings, as Python's
+    "format_and_strings": (
+        'import torch\n'
+        'x = torch.tensor([1.0, 2.0], requires_grad=True)\n'
+        'loss = (x * x).sum()\n'
+        'loss.backward()\n'
+        'print("loss: {:.4f}, grad {}".format(loss.item(), x.grad))\n'
+        'print("{0} {0!r} {name:>6}|{1:{2}.2f}|".format("a", 3.14159, 8, name="nm"))\n'
+        'print("x" + "y", "ab" * 3, 2 * "c", "a" < "b", str(1.5), repr("q"), str(x.grad), repr(x.shape))\n'
+        'print(round(2.5), round(3.14159, 2), round(1234, -2), str(loss), "{}".format(loss))\n'
+        'print("{:.3f}".format(loss), str(), "done")\n',
+        'loss: 5.0000, grad tensor([2., 4.])\n'
+        "a 'a'     nm|    3.14|\n"
+        "xy ababab cc True 1.5 'q' tensor([2., 4.]) torch.Size([2])\n"
+        '2 3.14 1200 tensor(5., grad_fn=<SumBackward0>) 5.0\n'
+        '5.000  done\n'),
 }
 
 ERRORS = [   # (program, error kind, line, column, words of the message)
@@ -65,6 +81,15 @@ ERRORS = [   # (program, error kind, line, column, words of the message)
     ('print(f"{1.5:d}")\n', "ValueError", 1, 9, "Unknown format code 'd'"),
     ('print(f"{None:.2f}")\n', "TypeError", 1, 9, "NoneType.__format__"),
     (f'print(f"{{1:{MAX_FORMAT_WIDTH + 1}}}")\n', "LimitError", 1, 9, "limit"),
+    ('print("{}".format())\n', "IndexError", 1, 7, "Replacement index 0"),
+    ('print("{".format(1))\n', "ValueError", 1, 7, "Single '{'"),
+    ('print("{} {0}".format(1, 2))\n', "ValueError", 1, 7, "cannot switch"),
+    ('print("{x}".format(y=1))\n', "KeyError", 1, 7, "'x'"),
+    ('print("{!x}".format(1))\n', "ValueError", 1, 7, "conversion"),
+    ('print("a" - "b")\n', "TypeError", 1, 7, "unsupported operand type(s) for -"),
+    ('print("a" < 1)\n', "TypeError", 1, 7, "'<' not supported"),
+    ('print("ab" * 99999999999)\n', "LimitError", 1, 7, "characters"),
+    ('print(round(float("nan")))\n', "ValueError", 1, 7, "NaN"),
     ('w = 99999999\nprint(f"{1:{w}}")\n', "LimitError", 2, 9, "limit"),
 ]
 
@@ -163,3 +188,24 @@ def test_any_fstring_of_literals_is_what_python_makes_of_it(body):
         assert isinstance(got, GradvizError), (body, got)
         return
     assert got == want, body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("{}0123!rsa:>.<^5f,x", max_size=12))
+def test_str_format_is_pythons(fmt):
+    """str.format of any format string: Python's text, or an error where
+    Python has one."""
+    args, kwargs = (1, 2.5, "s"), {"x": -3}
+    try:
+        want = fmt.format(*args, **kwargs)
+    except Exception:                       # noqa: BLE001  (any of Python's errors)
+        want = None
+    src = f"print({fmt!r}.format(1, 2.5, 's', x=-3), end='')\n"
+    out = io.StringIO()
+    try:
+        gradviz.run_source(src, stdout=out)
+        got = out.getvalue()
+    except GradvizError as exc:
+        assert want is None or exc.kind == "LimitError", (fmt, exc)
+        return
+    assert got == want, fmt

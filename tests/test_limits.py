@@ -73,11 +73,18 @@ def test_huge_tensors_end_in_the_limit(src):
     assert err.span is not None
 
 
-@pytest.mark.parametrize("src", ["x = [0] * 10**9", "x = 'a' * 10**9", "x = [[0]] * 10**9",
+@pytest.mark.parametrize("src", ["x = [0] * 10**9", "x = [[0]] * 10**9",
                                  "x = (0,) * 10**9", "x = 10**9 * [0]"])
 def test_sequence_repetition_is_not_in_the_language(src):
     err = limit_error(src)
     assert err.kind == "TypeError" and "unsupported operand" in err.message
+
+
+@pytest.mark.parametrize("src", ["x = 'a' * 10**9", "x = 10**9 * 'ab'",
+                                 "x = 'a' * 10**7\ny = x + x"])
+def test_strings_stay_within_the_element_limit(src):
+    err = limit_error(src)
+    assert err.kind == LIMIT and "characters" in err.message and "--max-elements" in err.hint
 
 
 def test_the_default_element_limit_is_ten_million():

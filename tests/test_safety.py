@@ -40,7 +40,7 @@ ATTRIBUTES = [
     "x.__dict__", "x.__class__", "x.data.__class__", "x.__init__", "x.__reduce__",
     "x.grad_fn.__class__", "x.shape.__class__", "x.dtype.__class__", "x.shape.count",
     "x.backward.__self__", "x.sum.__call__", "().__class__.__bases__", "[].__class__",
-    "[1].append", "'abc'.upper", "'abc'.format", "(1).__add__", "(1.5).hex", "None.__doc__",
+    "[1].append", "'abc'.upper", "'abc'.join", "(1).__add__", "(1.5).hex", "None.__doc__",
     "True.__class__", "print.__self__", "print.__module__", "print.impl", "print.name",
     "torch.__builtins__", "torch.__dict__", "torch.members", "torch.nn.__class__",
     "torch.nn.functional.__globals__", "F.__dict__", "no_grad().__class__",
@@ -222,3 +222,14 @@ def test_program_text_cannot_inject_svg_markup(nasty, index):
     safe_count = [el.get("class") for el in safe_root.iter()
                   if el.get("class") in ("node", "edge")]
     assert count == safe_count
+
+
+@pytest.mark.parametrize("fmt", ["{0.__class__}", "{0[0]}", "{x.__dict__}", "{0.grad}",
+                                 "{0:{0.__class__}}"])
+def test_format_fields_do_not_reach_attributes_or_items(fmt):
+    """str.format is the language's own: a field names an argument, never an
+    attribute or an item of one (Python's would reach any attribute)."""
+    src = f"x = ones(2, requires_grad=True)\ny = {fmt!r}.format(x, x=x)\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert "not supported" in info.value.message and info.value.span.line == 2
