@@ -235,9 +235,25 @@ def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
     return _leaf(rt, data.astype(dt), requires_grad, "arange")
 
 
+def _sizes(label: str, sizes: tuple, size) -> tuple:
+    """The sizes of ones(2, 3), or of ones(size=(2, 3)) (d2l writes
+    randn(size=(), ...)): one or the other, as PyTorch takes them."""
+    if size is None:
+        return sizes
+    if sizes:
+        raise GradvizError(f"{label}() got multiple values for argument 'size'", kind=TYPE,
+                           hint=f"give the sizes once: {label}(2, 3) or {label}(size=(2, 3))")
+    if not isinstance(size, (tuple, list)):
+        raise GradvizError(f"{label}(): argument 'size' must be tuple of ints, not "
+                           f"{type(size).__name__}", kind=TYPE,
+                           hint=f"write size=({size},) for one dimension" if
+                           isinstance(size, int) else f"e.g. {label}(size=(2, 3))")
+    return (size,)
+
+
 def _filled(label, fill):
-    def make(rt, *size, dtype=None, requires_grad=False):
-        shape = _shape_args(rt, size, label)
+    def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
+        shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
         return _leaf(rt, np.full(shape, fill, dt), requires_grad, label)
     make.__name__ = label
@@ -319,8 +335,8 @@ def generator(seed: int) -> np.random.Generator:
 
 
 def _random(label, draw):
-    def make(rt, *size, dtype=None, requires_grad=False):
-        shape = _shape_args(rt, size, label)
+    def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
+        shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
         # drawn in the float dtype asked for (no float64 detour: half the time
         # and memory for the default float32); other dtypes are cast from float64

@@ -1102,6 +1102,14 @@ PINNED = {
         "nan\n"
         "[[3.3519165686912724], [3.768622563820362]]\n"
         "80.41946840286255 [4.681547164916992, 22.852384567260742, 54.412689208984375]\n"),
+    # d2l's `torch.randn(size=(), requires_grad=True)`: sizes by keyword
+    "size_keyword": (
+        "import torch\na = torch.randn(size=(), requires_grad=True)\nd = a * 2\nd.backward()\n"
+        "print(a.grad == d / a, a.shape)\nx = torch.ones(2, 3)\n"
+        "print(torch.zeros(size=(2,)), torch.ones(size=[2, 1]).shape, "
+        "torch.rand(size=(1,)).shape, torch.zeros(size=x.shape).shape)\n",
+        "tensor(True) torch.Size([])\n"
+        "tensor([0., 0.]) torch.Size([2, 1]) torch.Size([1]) torch.Size([2, 3])\n"),
     # torch's float constants (Python floats), and what a tensor makes of them
     "torch_constants": (
         "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"
@@ -1136,3 +1144,17 @@ def assert_pytorch_prints(src: str, want: str) -> None:
     """PyTorch runs src and prints exactly want (a pinned output is PyTorch's)."""
     got = run_torch(src)
     assert got.error is None and got.output == want
+
+
+@pytest.mark.parametrize("src,words", [
+    ("x = zeros(size=3)\n", "argument 'size' must be tuple of ints, not int"),
+    ("x = zeros(2, size=(3,))\n", "got multiple values for argument 'size'"),
+])
+def test_size_keyword_mistakes_are_pytorchs(src, words):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == "TypeError" and words in info.value.message
+    assert info.value.hint and info.value.span.line == 1
+    if torch is not None:
+        got = run_torch("import torch\n" + src.replace("zeros", "torch.zeros"))
+        assert got.error["type"] == "TypeError" and words in got.error["message"]
