@@ -133,12 +133,12 @@ def test_failed_render_keeps_the_previous_output(tmp_path, monkeypatch):
 
     from gradviz.render import jsonout
 
-    real = jsonout.record_to_dict
+    real = jsonout._to_dict
 
-    def half_way(record):
-        real(record)
+    def half_way(record, plain):
+        real(record, plain)
         raise RuntimeError("renderer crashed half-way")
-    monkeypatch.setattr(jsonout, "record_to_dict", half_way)
+    monkeypatch.setattr(jsonout, "_to_dict", half_way)
     prog.write_text(GOOD.replace("x * x", "x * x * x"))
     result = run_cli(prog, "--json", out)
     assert result.exit_code == 3

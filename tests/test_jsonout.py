@@ -1,0 +1,122 @@
+"""The record as JSON: the text is json.dumps(record_to_dict(...), indent=2),
+on one line for a big record, and every value reads back as the exact
+number the tensor holds (float32 widened to float64, NaN, infinities, -0.0)."""
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gradviz
+from gradviz.errors import GradvizError
+from gradviz.render import jsonout
+from gradviz.render.jsonout import record_to_dict, record_to_json
+
+ROOT = Path(__file__).resolve().parent.parent
+
+def _records():
+    paths = sorted((ROOT / "tests" / "conformance").glob("*.txt")) + \
+        sorted((ROOT / "tests" / "conformance_extra").glob("*.txt")) + \
+        sorted((ROOT / "samples").glob("*.txt"))
+    for path in paths:
+        try:
+            yield gradviz.run_source(path.read_text(), stdout=io.StringIO())
+        except GradvizError as exc:
+            if exc.record is not None:
+                yield exc.record
+
+
+def test_corpus_records_are_json_dumps_byte_for_byte():
+    count = 0
+    for record in _records():
+        data = record_to_dict(record)
+        assert record_to_json(record) == json.dumps(data, indent=2)
+        assert record_to_json(record, indent=None) == json.dumps(data)
+        count += 1
+    assert count > 40
+
+
+def test_a_big_record_is_written_on_one_line(monkeypatch):
+    """Above COMPACT_ABOVE numbers the JSON is json's compact text (its C
+    encoder), the same data."""
+    record = gradviz.run_source("x = ones(30, 20, requires_grad=True)\n(x * 2).sum().backward()\n",
+                                stdout=io.StringIO())
+    indented = record_to_json(record)
+    assert indented.count("\n") > 600
+    monkeypatch.setattr(jsonout, "COMPACT_ABOVE", 1000)
+    compact = record_to_json(record)
+    assert "\n" not in compact and compact == json.dumps(record_to_dict(record))
+    assert json.loads(compact) == json.loads(indented)
+
+
+EXACT = """x = tensor([0.1, -0.0, 1e-45, 3.4e38, 1.0, 2.5e-8], requires_grad=True)
+d = tensor([0.1, -0.0, 1e-300, 1e300, 5e-324], dtype=torch.float64, requires_grad=True)
+z = tensor([1.0, -1.0, 0.0, -0.0]) / 0
+y = (x * 3.3).sum() + (d * 0.7).sum()
+y.backward()
+m = rand(40, 30, requires_grad=True)
+c = (m * 0.3).reshape(1200, 1)
+k = m.reshape(2, 3, 4, 50) - 0.5
+i = arange(5)
+b = x > 0
+e = ones(3, 0)
+"""
+
+
+def _bits(values, dtype) -> list:
+    """Numbers as the bytes of `dtype`, so -0.0 and 0.0 differ and NaN is
+    NaN (one NaN: JSON's NaN has no sign, as PyTorch's print has none)."""
+    a = np.array(values, dtype=np.float64 if dtype.kind == "f" else dtype).astype(dtype).reshape(-1)
+    if dtype.kind == "f":
+        a[np.isnan(a)] = np.nan
+    return a.view(np.uint8).tolist()
+
+
+def test_values_read_back_exactly():
+    record = gradviz.run_source(EXACT, stdout=io.StringIO())
+    data = json.loads(record.to_json())
+    nodes = {n["id"]: n for n in data["graph"]["nodes"]}
+    for name, var in data["variables"].items():
+        n = record.variables[name]
+        want = n.final_value
+        assert var["shape"] == list(want.shape) and var["dtype"] == str(want.dtype)
+        assert _bits(var["value"], want.dtype) == _bits(want, want.dtype), name
+        if want.dtype.kind == "f":
+            # float32 is written as its float64 widening, not a shorter float32 text
+            assert _bits(var["value"], np.dtype(np.float64)) == \
+                _bits(want, np.dtype(np.float64)), name
+        if n.grad is not None:
+            assert _bits(var["grad"], n.grad.dtype) == _bits(n.grad, n.grad.dtype), name
+        assert nodes[n.id]["value"] == var["value"] or name == "z"    # NaN != NaN
+    z = data["variables"]["z"]["value"]
+    assert z[:2] == [math.inf, -math.inf] and math.isnan(z[2]) and math.isnan(z[3])
+    assert math.copysign(1, data["variables"]["x"]["value"][1]) == -1
+    assert data["variables"]["e"]["value"] == [[], [], []]
+    text = record.to_json()
+    assert "NaN" in text and "-Infinity" in text and "-0.0" in text
+
+
+def test_every_gradient_of_the_timeline_reads_back():
+    record = gradviz.run_source(EXACT, stdout=io.StringIO())
+    data = json.loads(record.to_json())
+    (ev,) = [e for e in data["graph"]["timeline"] if e["kind"] == "backward"]
+    (raw,) = [e for e in record.events if e["kind"] == "backward"]
+    for got, want in zip(ev["steps"], raw["steps"]):
+        assert got["node"] == f"n{want['node']}"
+        assert np.array_equal(np.array(got["grad"]), want["grad"])
+        for (a, g), (wa, wg) in zip(got["sent"], want["sent"]):
+            assert a == f"n{wa}" and np.array_equal(np.array(g), wg)
+    for k, v in raw["leaf_grads"].items():
+        assert np.array_equal(np.array(ev["leaf_grads"][f"n{k}"]), v)
+
+
+def test_to_dict_values_are_the_arrays():
+    record = gradviz.run_source(EXACT, stdout=io.StringIO())
+    data = record.to_dict()
+    for name, var in data["variables"].items():
+        assert var["value"] == record.variables[name].final_value.tolist() or name == "z"
+    assert json.loads(json.dumps(data)) == json.loads(record.to_json(indent=None))
