@@ -24,6 +24,7 @@ RENAMED = {
     "grad": "torch.autograd.grad",
     "mse_loss": "F.mse_loss",            # not in the torch namespace
     "cross_entropy": "F.cross_entropy",
+    "binary_cross_entropy": "F.binary_cross_entropy",
     "nn": "torch.nn",
     "autograd": "torch.autograd",
 }
@@ -78,7 +79,8 @@ def _uses(expr) -> list:
 
 # `torch.X` spellings the DSL accepts that PyTorch does not
 ATTRIBUTE_RENAMED = {"torch.grad": "torch.autograd.grad", "torch.mse_loss": "F.mse_loss",
-                     "torch.cross_entropy": "F.cross_entropy"}
+                     "torch.cross_entropy": "F.cross_entropy",
+                     "torch.binary_cross_entropy": "F.binary_cross_entropy"}
 
 
 def _statements(program: syntax.Program):

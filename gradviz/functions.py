@@ -659,6 +659,54 @@ def f_mse_loss(rt, input, target, reduction="mean"):
     return rt.apply(OPS["mse_loss"], (input, target))
 
 
+def _bce(name: str):
+    """F.binary_cross_entropy(_with_logits)(input, target, reduction=...), with
+    PyTorch's checks (weight= and pos_weight= are not supported)."""
+    op = OPS[name]
+
+    def f(rt, input, target, weight=None, pos_weight=None, reduction="mean", **kw):
+        input, target = _need_tensor(input, name), _need_tensor(target, name, 2)
+        if weight is not None or pos_weight is not None or kw:
+            raise GradvizError(f"{name}(): weight= and pos_weight= are not supported",
+                               kind=TYPE, hint="scale the loss terms by hand instead")
+        if reduction not in ("mean", "sum", "none"):
+            raise GradvizError(f"{reduction} is not a valid value for reduction", kind=VALUE,
+                               hint="reduction is 'mean' (the default), 'sum' or 'none'")
+        if target.data.shape != input.data.shape:
+            raise GradvizError(f"Target size (torch.Size({list(target.data.shape)})) must be the "
+                               f"same as input size (torch.Size({list(input.data.shape)}))",
+                               kind=VALUE, hint="one target per input element")
+        if name == "binary_cross_entropy":
+            for t in (input, target):
+                if t.data.dtype.kind != "f":
+                    raise GradvizError(f"Found dtype {_TYPE_WORDS[t.data.dtype.kind]} but "
+                                       "expected Float", hint="targets are floats: 1.0, not 1")
+            for t, what in ((input, "input"), (target, "target")):
+                if t.data.size and not ((t.data >= 0) & (t.data <= 1)).all():
+                    raise GradvizError(f"all elements of {what} should be between 0 and 1",
+                                       hint="binary_cross_entropy takes probabilities; for "
+                                            "raw scores use binary_cross_entropy_with_logits")
+        elif target.data.dtype.kind != "f" or input.data.dtype.kind != "f":
+            other = target if target.data.dtype.kind != "f" else input
+            raise GradvizError(f"result type Float can't be cast to the desired output type "
+                               f"{_TYPE_WORDS[other.data.dtype.kind]}",
+                               hint="targets are floats: 1.0, not 1")
+        return rt.apply(op, (input, target), {"reduction": reduction})
+    f.__name__ = name
+    return f
+
+
+_TYPE_WORDS = {"i": "Long", "u": "Long", "b": "Bool", "f": "Float"}
+
+
+def f_t(rt, x):
+    x = _need_tensor(x, "t")
+    if x.data.ndim > 2:
+        raise GradvizError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{x.data.ndim}D", hint="use transpose(dim0, dim1) or permute")
+    return rt.apply(OPS["t"], (x,))
+
+
 def f_cross_entropy(rt, input, target):
     input, target = _need_tensor(input, "cross_entropy"), _need_tensor(target, "cross_entropy", 2)
     if input.data.dtype.kind != "f":
@@ -913,6 +961,8 @@ FUNCTIONS = {
     "squeeze": f_squeeze, "flatten": f_flatten, "cat": _seq_op("cat"), "stack": _seq_op("stack"),
     "softmax": _softmax_like("softmax"), "log_softmax": _softmax_like("log_softmax"),
     "mse_loss": f_mse_loss, "cross_entropy": f_cross_entropy,
+    "binary_cross_entropy": _bce("binary_cross_entropy"),
+    "binary_cross_entropy_with_logits": _bce("binary_cross_entropy_with_logits"), "t": f_t,
     "clone": f_clone, "detach": f_detach, "numel": f_numel, "grad": f_grad,
     "no_grad": f_no_grad,
 }
@@ -927,7 +977,7 @@ PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number
 # torch.nn.functional.X (also reachable as F.X)
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
                  ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss",
-                  "cross_entropy")}
+                  "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
 
 
 # ---- methods ------------------------------------------------------------
@@ -1022,6 +1072,6 @@ METHODS = {
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
-              "matmul", "outer", "transpose", "unsqueeze", "squeeze", "flatten", "softmax",
+              "matmul", "outer", "transpose", "unsqueeze", "squeeze", "flatten", "softmax", "t",
               "log_softmax", "maximum", "minimum"):
     METHODS[_name] = FUNCTIONS[_name]

@@ -226,6 +226,10 @@ def _r_T(rt, g, node, i):
     return _op(rt, "T", g)
 
 
+def _r_t(rt, g, node, i):
+    return _op(rt, "t", g)
+
+
 def _r_clone(rt, g, node, i):
     return g
 
@@ -367,7 +371,7 @@ GRAPH_VJPS = {
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
     "max_dim": _r_extreme_dim, "min_dim": _r_extreme_dim,
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
-    "unsqueeze": _r_reshape, "transpose": _r_transpose, "T": _r_T, "clone": _r_clone,
+    "unsqueeze": _r_reshape, "transpose": _r_transpose, "T": _r_T, "t": _r_t, "clone": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "index": _r_index,
     "index_backward": _r_index_backward, "cat": _r_cat, "stack": _r_cat,
     "matmul": _r_matmul, "dot": _r_matmul, "mv": _r_matmul, "mm": _r_matmul,

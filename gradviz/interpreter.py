@@ -13,8 +13,8 @@ import time
 import numpy as np
 
 from . import autodiff, fstrings, functions, syntax
-from .errors import (ATTRIBUTE, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError, Span,
-                     did_you_mean)
+from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
+                     Span, did_you_mean)
 from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
 from .ops import OPS
 from .render.torchfmt import DType, Size, format_tensor, format_value, print_args, repr_value
@@ -383,10 +383,31 @@ class Interpreter:
         self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
 
     def _import(self, stmt):
-        if stmt.module not in ("torch", "torch.nn.functional", "torch.nn"):
-            raise GradvizError(f"cannot import {stmt.module!r}: the language has only torch",
-                               kind=NAME, hint="remove the import; torch functions are "
-                                               "available with or without the torch. prefix")
+        """import torch(.x.y) [as z], from torch(.x) import a [as b], ...: binds
+        the module (or its members) torch's module tree has; `import torch`
+        and `import torch.nn` bind nothing new (torch is always there)."""
+        names = stmt.module.split(".")
+        module = GLOBALS["torch"] if names[0] == "torch" else None
+        for i, name in enumerate(names[1:], 1):
+            if module is None:
+                break
+            module = module.members.get(name)
+            if module.__class__ is not Module:
+                module = None
+        if module is None:
+            raise GradvizError(f"No module named {stmt.module!r}", kind="ModuleNotFoundError",
+                               hint="the language has torch, torch.nn, torch.nn.functional and "
+                                    "torch.autograd; its functions are also there without "
+                                    "any import")
+        if stmt.alias:
+            self.env[stmt.alias] = module
+        for name, alias in stmt.names:
+            v = module.members.get(name)
+            if v is None:
+                raise GradvizError(f"cannot import name {name!r} from {stmt.module!r}",
+                                   kind=IMPORT, hint=did_you_mean(name, module.members) or
+                                   f"{stmt.module} has " + ", ".join(sorted(module.members)))
+            self.env[alias] = v
 
     # ---- expressions --------------------------------------------------
     def eval(self, node):

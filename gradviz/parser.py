@@ -273,20 +273,55 @@ class _Parser:
         return tuple(item.id for item in items)
 
     def import_stmt(self) -> Import:
-        """import_stmt := 'import' 'torch'"""
-        first, name, after = self.toks[self.i:self.i + 3]    # NEWLINE, EOF always follow
-        if first[0] == "from":
-            bad = first
-        elif name[0] != NAME or name[1] != "torch":
-            bad = name
-        elif after[0] not in (NEWLINE, ";"):
-            bad = after
-        else:
-            self.i += 2
-            return Import("torch", self.span_from(first))
-        raise _error(bad, "the only import is 'import torch'", "the language has no other "
-                     "imports: tensor, ones, exp, no_grad ... are built in, both bare and as "
-                     "torch.<name>")
+        """import_stmt := 'import' dotted ['as' NAME]
+            | 'from' dotted 'import' NAME ['as' NAME] (',' NAME ['as' NAME])*
+        -- of torch and its modules (the interpreter checks which exist)"""
+        toks = self.toks
+        first = toks[self.i]
+        self.i += 1
+        module = self.dotted_name()
+        if first[0] == "import":
+            alias = self.import_alias() if toks[self.i][0] == "as" else ""
+            return Import(module, self.span_from(first), alias)
+        if toks[self.i][0] != "import":
+            raise self.expected("'import' after the module name",
+                                hint="write e.g. 'from torch import nn'")
+        self.i += 1
+        names = []
+        while True:
+            tok = toks[self.i]
+            if tok[0] != NAME:
+                raise self.expected("a name to import", hint="write e.g. 'from torch import nn'")
+            self.i += 1
+            names.append((tok[1], self.import_alias() if toks[self.i][0] == "as" else tok[1]))
+            if toks[self.i][0] != ",":
+                break
+            self.i += 1
+        return Import(module, self.span_from(first), "", tuple(names))
+
+    def dotted_name(self) -> str:
+        """dotted := NAME ('.' NAME)*"""
+        toks = self.toks
+        parts = []
+        while True:
+            tok = toks[self.i]
+            if tok[0] != NAME:
+                raise self.expected("a module name", hint="the modules are torch, torch.nn, "
+                                    "torch.nn.functional and torch.autograd")
+            parts.append(tok[1])
+            self.i += 1
+            if toks[self.i][0] != ".":
+                return ".".join(parts)
+            self.i += 1
+
+    def import_alias(self) -> str:
+        self.i += 1                    # 'as'
+        tok = self.toks[self.i]
+        if tok[0] != NAME:
+            raise self.expected("a name after 'as'", hint="write e.g. 'import torch.nn."
+                                "functional as F'")
+        self.i += 1
+        return tok[1]
 
     def with_stmt(self) -> With:
         """with_stmt := 'with' expr ':' (simple_line | NEWLINE INDENT statement+ DEDENT)"""

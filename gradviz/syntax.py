@@ -189,8 +189,10 @@ class ExprStmt:
 
 @dataclass(slots=True)
 class Import:
-    module: str
+    module: str           # dotted: "torch", "torch.nn.functional"
     span: Span
+    alias: str = ""       # import torch.nn.functional as F: "F"
+    names: tuple = ()     # from torch import nn as n, autograd: (("nn", "n"), ("autograd", "autograd"))
 
 
 @dataclass(slots=True)

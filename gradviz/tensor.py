@@ -22,7 +22,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # ops whose result is a view of their input's memory (when numpy made one):
 # once that memory is written in place, PyTorch names the view's grad_fn
 # REBASED_GRAD_FN (Tape.before_inplace marks the tensor "rebased")
-VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "unsqueeze",
+VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "t", "unsqueeze",
                       "squeeze", "expand"})
 REBASED_GRAD_FN = "AsStridedBackward0"
 

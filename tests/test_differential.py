@@ -1110,6 +1110,57 @@ PINNED = {
         "torch.rand(size=(1,)).shape, torch.zeros(size=x.shape).shape)\n",
         "tensor(True) torch.Size([])\n"
         "tensor([0., 0.]) torch.Size([2, 1]) torch.Size([1]) torch.Size([2, 3])\n"),
+    # the official PyTorch tutorial's loss (with logits), binary_cross_entropy
+    # of probabilities (clamped logs: p = 0 and 1 give finite losses), .t()
+    "binary_cross_entropy": (
+        'import torch\n'
+        'import torch.nn.functional as F\n'
+        'z = torch.tensor([0.5, -1.0, 2.0, 30.0, -30.0, 0.0], requires_grad=True)\n'
+        't = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0, 0.5], requires_grad=True)\n'
+        'l = F.binary_cross_entropy_with_logits(z, t)\n'
+        'l.backward()\n'
+        'print(l, z.grad, t.grad)\n'
+        'print(l.item(), z.grad.tolist(), t.grad.tolist())\n'
+        "n = F.binary_cross_entropy_with_logits(z, t, reduction='none')\n"
+        'print(n)\n'
+        "s = F.binary_cross_entropy_with_logits(z * 2, t, reduction='sum')\n"
+        's.backward()\n'
+        'print(s, z.grad.tolist(), t.grad.tolist())\n'
+        'p = torch.tensor([0.25, 0.5, 1.0, 0.0, 0.9, 1e-7], requires_grad=True)\n'
+        't2 = torch.tensor([1.0, 0.0, 1.0, 0.0, 0.3, 1.0], requires_grad=True)\n'
+        'l2 = F.binary_cross_entropy(p, t2)\n'
+        'l2.backward()\n'
+        'print(l2, p.grad, t2.grad)\n'
+        'q = torch.sigmoid(torch.tensor([[0.3, -0.2], [1.5, 0.1]], requires_grad=True))\n'
+        "l3 = F.binary_cross_entropy(q, torch.ones(2, 2), reduction='sum')\n"
+        "print(l3, F.binary_cross_entropy(q, torch.zeros(2, 2), reduction='none'))\n"
+        'w = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n'
+        'v = w.t() @ w.t()\n'
+        'v.sum().backward()\n'
+        'print(v, w.grad, w.t().grad_fn.name(), torch.t(torch.ones(3)).shape)\n',
+        'tensor(10.2679, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>) tensor([-0.0629,  0.0448, -0.0199,  0.1667, -0.1667,  0.0000]) tensor([-0.0833,  0.1667, -0.3333, -5.0000,  5.0000, -0.0000])\n'
+        '10.267902374267578 [-0.06292343884706497, 0.04482357203960419, -0.01986716128885746, 0.1666666716337204, -0.1666666716337204, 0.0] [-0.0833333358168602, 0.1666666716337204, -0.3333333432674408, -5.0, 5.0, -0.0]\n'
+        'tensor([ 0.4741,  0.3133,  0.1269, 30.0000, 30.0000,  0.6931],\n'
+        '       grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)\n'
+        'tensor(121.1515, grad_fn=<BinaryCrossEntropyWithLogitsBackward0>) [-0.6008062362670898, 0.28322941064834595, -0.05583963543176651, 2.1666667461395264, -2.1666667461395264, 0.0] [-1.0833333730697632, 2.1666667461395264, -4.333333492279053, -65.0, 65.0, -0.0]\n'
+        'tensor(3.3068, grad_fn=<BinaryCrossEntropyBackward0>) tensor([-6.6667e-01,  3.3333e-01,  0.0000e+00,  0.0000e+00,  1.1111e+00,\n'
+        '        -1.6667e+06]) tensor([ 0.1831, -0.0000,    -inf,     inf, -0.3662,  2.6863])\n'
+        'tensor(2.1983, grad_fn=<BinaryCrossEntropyBackward0>) tensor([[0.8544, 0.5981],\n'
+        '        [1.7014, 0.7444]], grad_fn=<BinaryCrossEntropyBackward0>)\n'
+        'tensor([[ 7., 15.],\n'
+        '        [10., 22.]], grad_fn=<MmBackward0>) tensor([[ 7., 11.],\n'
+        '        [ 9., 13.]]) TBackward0 torch.Size([3])\n'),
+    # sigmoid as PyTorch's kernel computes it, 1 / (1 + exp(-x)): 0. below
+    # about -88 (no denormal), and the last bit of negative inputs
+    "sigmoid_kernel": (
+        'import torch\n'
+        'x = torch.tensor([-100.0, -1.0, 0.5, -30.0], requires_grad=True)\n'
+        's = torch.sigmoid(x)\n'
+        's.sum().backward()\n'
+        'print(s.tolist(), torch.sigmoid(torch.tensor(-1.0)).item())\n'
+        'print(x.grad.tolist())\n',
+        '[0.0, 0.2689414322376251, 0.622459352016449, 9.357623589846195e-14] 0.2689414322376251\n'
+        '[0.0, 0.1966119408607483, 0.23500370979309082, 9.357623589846195e-14]\n'),
     # torch's float constants (Python floats), and what a tensor makes of them
     "torch_constants": (
         "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"

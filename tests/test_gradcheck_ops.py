@@ -169,6 +169,13 @@ INPUTS: dict[str, list] = {
     + [case(anyv(2, 3), anyv(3))],
     "cross_entropy": [case(anyv(3, 4), labels(3, classes=4)), case(anyv(4), labels(classes=4)),
                       case(anyv(2, 3), probs(2, 3)), case(anyv(1, 2), labels(1, classes=2))],
+    "binary_cross_entropy_with_logits": [
+        case(anyv(*s), anyv(*s, lo=0.0, hi=1.0), reduction=r)
+        for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
+    # probabilities away from 0 and 1 (where the loss is clamped)
+    "binary_cross_entropy": [
+        case(anyv(*s, lo=0.1, hi=0.9), anyv(*s, lo=0.0, hi=1.0), reduction=r)
+        for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
     "sum": reductions(anyv),
     "mean": reductions(anyv),
     "max": [case(distinct(*s)) for s in ((), (4,), (2, 3), (2, 3, 2))],
@@ -186,6 +193,7 @@ INPUTS: dict[str, list] = {
     "transpose": [case(anyv(2, 3), dims=(0, 1)), case(anyv(2, 3, 4), dims=(0, 2)),
                   case(anyv(2, 3, 4), dims=(2, 1)), case(anyv(3), dims=(0, 0))],
     "T": [case(anyv(2, 3)), case(anyv(3)), case(anyv())],
+    "t": [case(anyv(2, 3)), case(anyv(3)), case(anyv())],
     "unsqueeze": [case(anyv(), dim=0), case(anyv(3), dim=0), case(anyv(3), dim=1),
                   case(anyv(2, 3), dim=1)],
     "squeeze": [case(anyv(1, 3, 1), shape=(3,), dim=None), case(anyv(1, 3), shape=(3,), dim=0),

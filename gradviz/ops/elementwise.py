@@ -13,18 +13,21 @@ from .registry import BOOL, FLOAT, bcast_check, defop
 
 
 def _sigmoid(x):
-    # numerically stable: exp of a non-positive number only
-    # (1 / (1 + exp(-x)) overflows for large negative x)
+    """PyTorch's kernel, 1 / (1 + exp(-x)): 0 where exp(-x) overflows (x below
+    about -88 in float32), not the tiny number a "stable" formula gives. In
+    float32 exp is computed in float64 and rounded, as correctly rounded as
+    the C library's expf a 0-d tensor uses (PyTorch's vectorised exp for
+    bigger tensors is not always: 4% of values then differ in the last bit)."""
     if isinstance(x, np.ndarray) and x.dtype.kind != "f":
         x = x.astype(np.float32)      # sigmoid(int or bool tensor) is float, as in PyTorch
-    out = np.empty_like(x) if isinstance(x, np.ndarray) else None
-    if out is None:
-        return 1.0 / (1.0 + np.exp(-x))
-    pos = x >= 0
-    ex = np.exp(np.where(pos, -x, x))
-    np.divide(1.0, 1.0 + ex, out=out, where=pos)
-    np.divide(ex, 1.0 + ex, out=out, where=~pos)
-    return out
+    with np.errstate(over="ignore"):
+        if x.dtype == np.float32:
+            e = np.exp(-np.asarray(x, np.float64)).astype(np.float32)
+            if not isinstance(x, np.ndarray):
+                e = e[()]             # a numpy scalar in, a numpy scalar out
+        else:
+            e = np.exp(-x)
+    return 1 / (1 + e)
 
 
 # ---- binary arithmetic --------------------------------------------------

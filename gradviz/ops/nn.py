@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .elementwise import _sigmoid
 from .registry import FLOAT, defop
 
 
@@ -118,3 +119,90 @@ defop("cross_entropy",
            lambda t, ans, xs, p: np.asarray(np.sum(_ce_target_vjp(np.ones_like(ans), xs) * t))),
       formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", "d CE(z,p)/dp = -log_softmax(z) / N"), symbol="cross_entropy",
       dtype_rule=FLOAT, reads_unsaved=True)   # PyTorch saves log_softmax's result, not z
+
+
+# ---- binary cross-entropy: with logits (sigmoid inside), and of probabilities ----
+# reduction: "mean" (the default), "sum" or "none", as p["reduction"]
+
+def _log_sigmoid(x):
+    """PyTorch's CPU log_sigmoid: min(x, 0) - log1p(exp(-|x|)), finite for any x."""
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _reduce(loss, p):
+    r = p["reduction"]
+    if r == "none":
+        return loss
+    return np.asarray(np.sum(loss) if r == "sum" else np.mean(loss), dtype=loss.dtype)
+
+
+def _per_element(d, p, n):
+    """A loss's gradient, per element: divided by the count for a mean (after
+    the product with g, in PyTorch's order, which fixes the last bit)."""
+    return d / n if p["reduction"] == "mean" else d
+
+
+def _loss_jvp(vjp):
+    """The JVP of a loss from its VJP: the per-element derivative (the VJP of
+    a gradient of ones) times the tangent, summed unless reduction='none'."""
+    def jvp(t, ans, xs, p):
+        d = vjp(np.ones_like(ans), ans, xs, p) * t
+        return d if p["reduction"] == "none" else np.asarray(np.sum(d), dtype=ans.dtype)
+    return jvp
+
+
+def _bce_logits_fwd(xs, p):
+    x, t = xs
+    return _reduce((1 - t) * x - _log_sigmoid(x), p)
+
+
+def _bce_logits_dx(g, ans, xs, p):
+    x, t = xs
+    return _per_element((_sigmoid(x) - t) * g, p, x.size)
+
+
+def _bce_logits_dt(g, ans, xs, p):
+    x, t = xs
+    return _per_element(-(x * g), p, t.size)
+
+
+defop("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
+      _bce_logits_fwd, vjp=(_bce_logits_dx, _bce_logits_dt),
+      jvp=(_loss_jvp(_bce_logits_dx), _loss_jvp(_bce_logits_dt)), saved=("01", "01"),
+      formula=("d BCE(z,y)/dz = (sigmoid(z) - y) / n", "d BCE(z,y)/dy = -z / n"),
+      symbol="binary_cross_entropy_with_logits", dtype_rule=FLOAT)
+
+_BCE_EPSILON = 1e-12     # PyTorch's floor of p(1 - p) in the gradient
+
+
+def _log_rounded(f, x):
+    """f(x) (np.log, np.log1p) correctly rounded to x's dtype, as the C
+    library's logf and log1pf that PyTorch's (scalar) kernel calls: computed
+    in float64 for float32 (numpy's own float32 logs can be a bit off)."""
+    if x.dtype == np.float32:
+        return f(x.astype(np.float64)).astype(np.float32)
+    return f(x)
+
+
+def _bce_fwd(xs, p):
+    x, t = xs
+    # PyTorch's kernel: logs clamped at -100, so p = 0 or 1 gives a finite loss
+    log1m = np.maximum(_log_rounded(np.log1p, -x), -100)
+    return _reduce((t - 1) * log1m - t * np.maximum(_log_rounded(np.log, x), -100), p)
+
+
+def _bce_dx(g, ans, xs, p):
+    x, t = xs
+    return _per_element(g * (x - t) / np.maximum((1 - x) * x, x.dtype.type(_BCE_EPSILON)), p,
+                        x.size)
+
+
+def _bce_dt(g, ans, xs, p):
+    x, t = xs
+    return _per_element(-np.log(x / (1 - x)) * g, p, t.size)     # -logit(p) * g
+
+
+defop("binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce_fwd,
+      vjp=(_bce_dx, _bce_dt), jvp=(_loss_jvp(_bce_dx), _loss_jvp(_bce_dt)), saved=("01", "01"),
+      formula=("d BCE(p,y)/dp = (p - y) / (p(1 - p)) / n", "d BCE(p,y)/dy = -logit(p) / n"),
+      symbol="binary_cross_entropy", dtype_rule=FLOAT)

@@ -43,6 +43,8 @@ _linear("transpose", "TransposeBackward0", lambda xs, p: _swap(xs[0], p["dims"])
         lambda g, ans, xs, p: _swap(g, p["dims"]), "gradient transposed back")
 _linear("T", "PermuteBackward0", lambda xs, p: xs[0].T,
         lambda g, ans, xs, p: g.T, "gradient transposed back", symbol=".T")
+_linear("t", "TBackward0", lambda xs, p: xs[0].T,
+        lambda g, ans, xs, p: g.T, "gradient transposed back", symbol=".t()")
 _linear("unsqueeze", "UnsqueezeBackward0", lambda xs, p: np.expand_dims(xs[0], p["dim"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient squeezed back")
 _linear("squeeze", lambda t: "SqueezeBackward0" if t.params.get("dim") is None else "SqueezeBackward1",
