@@ -367,6 +367,9 @@ def _leaf_grads(record: Record) -> dict:
                     before = None if g is None else after - g
                 out[(ev["pass"], seq)] = (before, after)
                 state[seq] = after
+        elif kind == "grad_set":            # x.grad = None, or = a tensor
+            state[ev["node"]] = None if ev["value"] is None else \
+                record.nodes[ev["value"]].value
         elif kind == "zero_" and ev.get("grad_of") is not None:
             prev = state.get(ev["grad_of"])
             state[ev["grad_of"]] = (np.zeros_like(prev) if isinstance(prev, np.ndarray)

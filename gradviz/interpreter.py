@@ -157,6 +157,8 @@ _new = tuple.__new__
 
 
 _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
+# dtypes as PyTorch's messages spell their C types
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
 
 
 def _check_inplace_result(current: Tensor, result: Tensor) -> None:
@@ -256,6 +258,8 @@ class Interpreter:
                         self._augassign(stmt)
                     elif cls is syntax.Import:
                         self._import(stmt)
+                    elif cls is syntax.SetAttr:
+                        self._setattr(stmt)
                     else:
                         raise GradvizError(f"unsupported statement {cls.__name__}",
                                            kind=RUNTIME)
@@ -381,6 +385,56 @@ class Interpreter:
         self.tape.grad_enabled = False
         self.tape.no_grad_blocks.append(self.where(stmt))
         self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
+
+    def _setattr(self, stmt):
+        """t.grad = None | tensor, t.requires_grad = bool: as PyTorch's setters,
+        with their errors; no other attribute (PyTorch would take any)."""
+        t = self.eval(stmt.obj)
+        value = self.eval(stmt.value)
+        attr = stmt.attr
+        self.span = self.where(stmt)
+        if t.__class__ is not Tensor or attr not in ("grad", "requires_grad"):
+            what = "a tensor's" if t.__class__ is Tensor else f"{self._kind(t)}'s"
+            raise GradvizError(f"cannot set {what} attribute '{attr}'", kind=ATTRIBUTE,
+                               hint="a program can set x.grad (None or a tensor of x's shape "
+                                    "and dtype) and x.requires_grad (on a leaf)")
+        if attr == "requires_grad":
+            if value.__class__ is not bool:
+                raise GradvizError("requires_grad must be a bool",
+                                   hint="write x.requires_grad = True")
+            if t.recorded:
+                raise GradvizError(
+                    "you can only change requires_grad flags of leaf variables." + (
+                        "" if value else " If you want to use a computed variable in a "
+                        "subgraph that doesn't require differentiation use var_no_grad = "
+                        "var.detach()."), hint="set it on the input you created, before "
+                                               "computing with it")
+            functions.m_requires_grad_(self, t, value)
+            return
+        if value is not None:
+            if value.__class__ is not Tensor:
+                raise GradvizError("assigned grad expected to be a Tensor or None but got grad "
+                                   f"of type {type(value).__name__}", kind=TYPE,
+                                   hint="assign None, or a tensor of the same shape")
+            if value.data.shape != t.data.shape:
+                raise GradvizError(f"attempting to assign a gradient of size "
+                                   f"'{list(value.data.shape)}' to a tensor of size "
+                                   f"'{list(t.data.shape)}'. Please ensure that the gradient "
+                                   "and the tensor are the same size",
+                                   hint="the gradient has the tensor's shape")
+            if value.data.dtype != t.data.dtype:
+                raise GradvizError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{_C_TYPE_NAMES[value.dtype_name]}' to a tensor with grad_dtype "
+                    f"'{_CAST_NAMES[t.data.dtype.kind] if t.dtype_name != 'float64' else 'Double'}'"
+                    ". The gradient must match the tensor's grad_dtype",
+                    hint=f"make it {t.dtype_name}: .to(torch.{t.dtype_name})")
+            if value.seq < 0:
+                self.tape.add(value, self.span)
+            if value not in self.tape.grad_tensors:     # backward adds into it in place
+                self.tape.grad_tensors.append(value)
+        t.grad = value
+        self.log_event("grad_set", t, value=None if value is None else value.seq)
 
     def _import(self, stmt):
         """import torch(.x.y) [as z], from torch(.x) import a [as b], ...: binds

@@ -20,8 +20,8 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, FString,
-                     Import, Keyword, ListExpr, Name, Num, Program, Slice, Str, Subscript,
-                     TupleExpr, UnaryOp, With)
+                     Import, Keyword, ListExpr, Name, Num, Program, SetAttr, Slice, Str,
+                     Subscript, TupleExpr, UnaryOp, With)
 
 MAX_NESTING = 200
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
@@ -45,8 +45,7 @@ NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list",
               TupleExpr: "a tuple", Name: "a name"}
 TARGET_HINTS = {
-    Attribute: "only names can be assigned; change tensors with methods such as "
-               "x.requires_grad_(True) or x.grad.zero_()",
+    Attribute: "assign one attribute per line (x.grad = None), or names in a tuple",
     Subscript: "item assignment is not supported; build a new tensor instead"}
 
 # The most frequent nodes (names, numbers, operators, attributes, calls,
@@ -223,7 +222,8 @@ class _Parser:
         self.i += 1
 
     def simple_stmt(self):
-        """simple_stmt := import_stmt | targets '=' exprlist | target AUG_OP expr | exprlist"""
+        """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
+            | target AUG_OP expr | exprlist"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
@@ -246,6 +246,13 @@ class _Parser:
                 return AugAssign(left, AUG_OPS[op], self.expr(), self.span_from(first))
             if op != "=":
                 return ExprStmt(left, self.span_from(first))
+            if left.__class__ is Attribute:         # x.grad = None
+                self.i += 1
+                value = self.expr()
+                if toks[self.i][0] in (",", "="):
+                    raise self.expected("the end of the line after the value",
+                                        hint="assign one attribute per line")
+                return SetAttr(left.value, left.attr, value, self.span_from(first))
             names = self.assign_targets(left)
             target = ", ".join(names) if len(names) > 1 else names[0] + ","
             self.i += 1

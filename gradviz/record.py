@@ -184,7 +184,12 @@ class Record:
             if ev["kind"] == "backward" and seq in ev["leaf_grads"]:
                 hist.append((f"backward #{ev['pass']}", ev["leaf_grads"][seq], ev["line"]))
             elif ev["kind"] == "zero_" and ev.get("grad_of") == seq:
-                hist.append(("zero_()", np.zeros_like(hist[-1][1]) if hist else None, ev["line"]))
+                hist.append(("zero_()", np.zeros_like(hist[-1][1])
+                             if hist and hist[-1][1] is not None else None, ev["line"]))
+            elif ev["kind"] == "grad_set" and ev["node"] == seq:
+                new = ev["value"]
+                hist.append((".grad = " + ("None" if new is None else f"n{new}"),
+                             None if new is None else self.nodes[new].value, ev["line"]))
         return hist
 
     # ---- exports ---------------------------------------------------------

@@ -188,6 +188,16 @@ class ExprStmt:
 
 
 @dataclass(slots=True)
+class SetAttr:
+    """obj.attr = value: the attributes PyTorch lets a program set (.grad,
+    .requires_grad)."""
+    obj: object
+    attr: str
+    value: object
+    span: Span
+
+
+@dataclass(slots=True)
 class Import:
     module: str           # dotted: "torch", "torch.nn.functional"
     span: Span

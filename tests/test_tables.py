@@ -216,7 +216,7 @@ def test_output_is_deterministic():
 # ---- the gradient timeline and the passes ----------------------------------
 def test_accumulate_timeline_shows_2_4_6_then_4_8_12_then_0():
     text = render_file(CONFORMANCE / "accumulate.txt")
-    timeline = section(text, ".grad of each leaf after each backward() and zero_()")
+    timeline = section(text, ".grad of each leaf after each backward(), zero_() and .grad = ...")
     t = cells(timeline, first="leaf")
     assert list(t) == ["x"]
     assert t["x"] == {"leaf": "x", "backward #1 (line 4)": "[2., 4., 6.]",

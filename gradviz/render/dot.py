@@ -804,7 +804,7 @@ class _Builder:
         lines = [f"grad  {self.fmt(r.grad)}"]
         since_zero = []
         for what, _, _ in hist:
-            if what.startswith("zero_"):
+            if what.startswith(("zero_", ".grad =")):
                 since_zero = []
             else:
                 since_zero.append(what.split("#")[-1])
@@ -819,6 +819,9 @@ class _Builder:
                 if what.startswith("zero_"):
                     steps.append(f"{fmt(value) if value is not None else '0'} "
                                  f"(zero_(), line {line})")
+                elif what.startswith(".grad ="):
+                    steps.append(f"{fmt(value) if value is not None else 'None'} "
+                                 f"({what.split(' = ')[0]} = …, line {line})")
                 else:
                     steps.append(f"{fmt(value)} (backward #{what.split('#')[-1]}, "
                                  f"line {line})")

@@ -98,6 +98,8 @@ def graph(record, plain=_plain) -> dict:
                 ev["node"] = f"n{ev['node']}"
             if "grad_of" in ev:
                 ev["grad_of"] = f"n{ev['grad_of']}"
+            if ev["kind"] == "grad_set" and ev["value"] is not None:
+                ev["value"] = f"n{ev['value']}"    # the tensor now .grad
         timeline.append(ev)
     return {"nodes": nodes, "edges": edges, "timeline": timeline,
             "no_grad_blocks": [list(b) for b in record.no_grad_blocks]}

@@ -126,7 +126,8 @@ def print_tables(record: Record, console: Console | None = None,
         timeline = view.timeline_tables()
         if timeline:
             console.print()
-            console.print(Text(".grad of each leaf after each backward() and zero_()",
+            console.print(Text(".grad of each leaf after each backward(), zero_() and "
+                               ".grad = ...",
                                style="bold"))
             for table in timeline:
                 console.print(table)
@@ -418,11 +419,18 @@ class _View:
                     history.setdefault(seq, {})[col] = g
             elif ev["kind"] == "zero_" and ev.get("grad_of") is not None:
                 before = history.get(ev["grad_of"])
-                if not before:
+                if not before or before[max(before)] is None:
                     continue   # zeroing a .grad no backward filled: nothing to show
                 col = len(columns)
                 columns.append(f"zero_() (line {ev['line']})")
                 before[col] = np.zeros_like(before[max(before)])
+            elif ev["kind"] == "grad_set":       # x.grad = None, or = a tensor
+                col = len(columns)
+                new = ev["value"]
+                columns.append(f".grad = {'None' if new is None else self._ref(f'n{new}')} "
+                               f"(line {ev['line']})")
+                history.setdefault(ev["node"], {})[col] = \
+                    None if new is None else self.nodes[new].value
         return columns, history
 
     def timeline_tables(self) -> list[Table]:
@@ -452,7 +460,8 @@ class _View:
                                         style="dim"))
                     elif col in cells:
                         g = cells[col]
-                        row.append(_tensor_cell(g, self.nodes[seq].dtype, _has_nonfinite(g)))
+                        row.append(Text("None", style="dim") if g is None else
+                                   _tensor_cell(g, self.nodes[seq].dtype, _has_nonfinite(g)))
                     else:
                         row.append(Text("None" if col < first else "unchanged", style="dim"))
                 rows.append(row)
