@@ -228,7 +228,7 @@ def scan(source: str, first_line: int = 1) -> list[tuple]:
     pieces = _word_pieces(source, findall)
     if pieces is None:
         pieces = findall(source)
-        pieces = map({piece: _info(piece) for piece in set(pieces)}.__getitem__, pieces)
+        pieces = map(_infos(set(pieces)).__getitem__, pieces)
     toks: list[tuple] = []
     append = toks.append
     line, col = first_line, 1    # col: of the next piece
@@ -318,11 +318,21 @@ def _word_pieces(source: str, findall):
     backslashes or tabs, does not start with a space and has no two spaces in
     a row: most long programs (they are generated) are plain. This is worth it
     when the words repeat, as a new word costs a regex search of its own:
-    None when more than one word in four is new.
+    None when more than one word in four is new, in an eighth of a long source
+    taken from its middle (decided before hashing all the words, a tenth of a
+    scan of 30,000 lines that each have a new name; the start of a program,
+    its declarations, repeats less than the rest) or in the whole source.
     """
     if (source[:1] == " " or "  " in source
             or any(ch in source for ch in "'\"#\\\t\f")):
         return None
+    if len(source) > 65536:          # (a short source is checked whole below)
+        # the words of an eighth of the source from its middle (the first and
+        # the last item may be parts of words)
+        middle = len(source) // 2
+        sample = source[middle:middle + len(source) // 8].split(" ")[1:-1]
+        if len(set(sample)) * 4 > len(sample):
+            return None
     words = source.split(" ")
     last = words.pop()            # the one with no space after it
     cuts = dict.fromkeys(words)
@@ -333,6 +343,19 @@ def _word_pieces(source: str, findall):
         cuts[word] = _cut(word + " ", findall, infos)
     return itertools.chain(itertools.chain.from_iterable(map(cuts.__getitem__, words)),
                            _cut(last, findall, infos))
+
+
+def _infos(pieces) -> dict:
+    """The info of each of the distinct ``pieces`` (see _piece). A name, as
+    most new pieces of a long program are, is classified here, without the
+    two calls of _info (the same info: a piece that is an identifier is a
+    name to _piece, a keyword if it is one)."""
+    infos = {}
+    for piece in pieces:
+        name = piece.rstrip(" \t\f")
+        infos[piece] = ((_KIND_OF_NAME.get(name, NAME), name, None, len(name), len(piece),
+                         _IS_TOKEN) if name.isidentifier() else _info(piece))
+    return infos
 
 
 def _cut(text: str, findall, infos: dict) -> tuple:
