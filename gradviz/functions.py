@@ -319,6 +319,22 @@ def _like(label, fill):
     return make
 
 
+def _random_like(label: str, draw):
+    """randn_like(x) / rand_like(x): random numbers of x's shape and dtype."""
+
+    def f(rt, t, dtype=None, requires_grad=False):
+        t = _need_tensor(t, label)
+        dt = _dtype_arg(dtype) or t.data.dtype
+        if dt.kind != "f":
+            what = "normal_kernel_cpu" if label == "randn_like" else "check_uniform_bounds"
+            raise GradvizError(f'"{what}" not implemented for \'{_TYPE_WORDS[dt.kind]}\'',
+                               kind="NotImplementedError", hint="random numbers are floats: "
+                               f"{label}(x.float())")
+        return _leaf(rt, draw(rt.rng, t.data.shape, dt), requires_grad, label)
+    f.__name__ = label
+    return f
+
+
 def f_manual_seed(rt, seed):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GradvizError("manual_seed() takes an integer", kind=TYPE)
@@ -489,6 +505,38 @@ def _extreme(name):
                          dtype=np.int64)
         indices = rt.tape.add(Tensor(idx), rt.span, label=f"{name}.indices")
         return ReturnTypes(name, values, indices)
+    f.__name__ = name
+    return f
+
+
+def f_cumsum(rt, x, dim):
+    x = _need_tensor(x, "cumsum")
+    return rt.apply(OPS["cumsum"], (x,), {"dim": _dim(dim, x.data.ndim)})
+
+
+def _arg_extreme(name: str):
+    """argmax/argmin: the index of the first largest (smallest) element, NaN
+    counting as the largest, as in PyTorch; a new int64 tensor, no gradient."""
+    find = np.argmax if name == "argmax" else np.argmin
+
+    def f(rt, x, dim=None, keepdim=False):
+        x = _need_tensor(x, name)
+        data = x.data
+        if dim is None:
+            if data.size == 0:
+                raise GradvizError(f"{name}(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0.", hint="give dim=")
+            idx = np.asarray(find(data), np.int64)
+            if keepdim:
+                idx = idx.reshape((1,) * data.ndim)
+        else:
+            d = _dim(dim, data.ndim)
+            if data.ndim and data.shape[d] == 0:
+                raise GradvizError(f"{name}(): Expected reduction dim {d} to have non-zero "
+                                   "size.", kind=INDEX)
+            idx = np.asarray(find(data, axis=d if data.ndim else None, keepdims=bool(keepdim)),
+                             np.int64)
+        return rt.tape.add(Tensor(idx), rt.span, label=name)
     f.__name__ = name
     return f
 
@@ -950,6 +998,9 @@ FUNCTIONS = {
     "zeros_like": _like("zeros_like", 0), "manual_seed": f_manual_seed,
     "rand": _random("rand", lambda g, s, dt: g.random(s, dtype=dt)),
     "randn": _random("randn", lambda g, s, dt: g.standard_normal(s, dtype=dt)),
+    "rand_like": _random_like("rand_like", lambda g, s, dt: g.random(s, dtype=dt)),
+    "randn_like": _random_like("randn_like", lambda g, s, dt: g.standard_normal(s, dtype=dt)),
+    "cumsum": f_cumsum, "argmax": _arg_extreme("argmax"), "argmin": _arg_extreme("argmin"),
     "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"), "div": _binary("div"),
     "pow": f_pow, "maximum": _binary("maximum"), "minimum": _binary("minimum"),
     "where": f_where, "clamp": f_clamp,
@@ -1073,5 +1124,6 @@ METHODS = {
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
               "matmul", "outer", "transpose", "unsqueeze", "squeeze", "flatten", "softmax", "t",
+              "cumsum", "argmax", "argmin",
               "log_softmax", "maximum", "minimum"):
     METHODS[_name] = FUNCTIONS[_name]

@@ -737,6 +737,8 @@ class Interpreter:
             for kw in node.keywords:
                 v = kw.value
                 kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
+            if "axis" in kwargs or "keepdims" in kwargs:
+                kwargs = _numpy_names(fn, kwargs)
         span = node.span                  # self.where(node), inline
         k = self.shift
         self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
@@ -1049,6 +1051,25 @@ _EVAL = {
     syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
     syntax.FString: Interpreter._fstring,
 }
+
+
+# numpy's names that PyTorch's functions also take (x.sum(axis=0,
+# keepdims=True), as d2l writes them); not norm, which is Python in PyTorch
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+_NO_NUMPY_NAMES = frozenset(PY_BUILTINS) | {"norm"}
+
+
+def _numpy_names(fn, kwargs: dict) -> dict:
+    if fn.__class__ not in (Function, BoundMethod) or fn.name in _NO_NUMPY_NAMES:
+        return kwargs
+    out = {}
+    for k, v in kwargs.items():
+        name = _NUMPY_NAMES.get(k, k)
+        if name in out or (name != k and name in kwargs):
+            raise GradvizError(f"{fn.name}() got multiple values for argument '{name}'",
+                               kind=TYPE, hint=f"give either {name}= or {k}=, not both")
+        out[name] = v
+    return out
 
 
 def _is_tensor(v) -> bool:

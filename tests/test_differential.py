@@ -1161,6 +1161,61 @@ PINNED = {
         'print(x.grad.tolist())\n',
         '[0.0, 0.2689414322376251, 0.622459352016449, 9.357623589846195e-14] 0.2689414322376251\n'
         '[0.0, 0.1966119408607483, 0.23500370979309082, 9.357623589846195e-14]\n'),
+    # d2l's linear algebra: numpy's axis= and keepdims= (PyTorch takes them),
+    # cumsum, randn_like, norm
+    "d2l_axis_keepdims": (
+        'import torch\n'
+        'x = torch.arange(12, dtype=torch.float32)\n'
+        'A = x.reshape(3, 4)\n'
+        'print(A.sum(axis=0), A.sum(axis=[0, 1]), A.mean(axis=1, keepdims=True))\n'
+        'print(A.cumsum(axis=0))\n'
+        'print(torch.randn_like(A).shape, torch.rand_like(A).shape)\n'
+        'B = A.clone()\n'
+        'print(A / A.sum(axis=1, keepdims=True))\n'
+        'print(torch.cat((A, B), dim=0).shape, torch.cat((A, B), dim=1).shape)\n'
+        'print(A.numel(), len(A), A.shape[0], A.size(1))\n'
+        'u = torch.tensor([3.0, -4.0])\n'
+        'print(torch.norm(u), torch.abs(u).sum(), torch.ones((4, 9)).norm())\n'
+        'print(A[-1], A[1:3])\n'
+        'print(torch.exp(u), u.exp(), A.max(), A.argmax())\n',
+        'tensor([12., 15., 18., 21.]) tensor(66.) tensor([[1.5000],\n'
+        '        [5.5000],\n'
+        '        [9.5000]])\n'
+        'tensor([[ 0.,  1.,  2.,  3.],\n'
+        '        [ 4.,  6.,  8., 10.],\n'
+        '        [12., 15., 18., 21.]])\n'
+        'torch.Size([3, 4]) torch.Size([3, 4])\n'
+        'tensor([[0.0000, 0.1667, 0.3333, 0.5000],\n'
+        '        [0.1818, 0.2273, 0.2727, 0.3182],\n'
+        '        [0.2105, 0.2368, 0.2632, 0.2895]])\n'
+        'torch.Size([6, 4]) torch.Size([3, 8])\n'
+        '12 3 3 4\n'
+        'tensor(5.) tensor(7.) tensor(6.)\n'
+        'tensor([ 8.,  9., 10., 11.]) tensor([[ 4.,  5.,  6.,  7.],\n'
+        '        [ 8.,  9., 10., 11.]])\n'
+        'tensor([2.0086e+01, 1.8316e-02]) tensor([2.0086e+01, 1.8316e-02]) tensor(11.) tensor(11)\n'),
+    # cumsum (added up in double, as PyTorch's CPU kernel) and its gradient;
+    # argmax/argmin with NaN as the largest
+    "cumsum_argmax": (
+        'import torch\n'
+        "x = torch.tensor([[1., float('nan'), 3.], [2., 2., 0.]])\n"
+        'print(x.argmax(), x.argmax(dim=1), x.argmin(axis=0, keepdims=True), torch.tensor(5.).argmax())\n'
+        'print(torch.tensor([True, False, True]).cumsum(0), torch.tensor([1, 2, 3]).cumsum(dim=0))\n'
+        'y = torch.arange(4.0, requires_grad=True)\n'
+        'c = y.cumsum(0)\n'
+        '(c * torch.tensor([1., 2., 3., 4.])).sum().backward()\n'
+        'print(c, y.grad)\n'
+        'w = torch.tensor([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], requires_grad=True)\n'
+        's = torch.cumsum(w, dim=-1)\n'
+        's.backward(torch.ones_like(s))\n'
+        'print(s.tolist(), w.grad, torch.tensor(2., requires_grad=True).cumsum(0))\n'
+        'print(torch.randn_like(w).shape, torch.rand_like(w, dtype=torch.float64).dtype)\n',
+        'tensor(1) tensor([1, 0]) tensor([[0, 0, 1]]) tensor(0)\n'
+        'tensor([1, 1, 2]) tensor([1, 3, 6])\n'
+        'tensor([0., 1., 3., 6.], grad_fn=<CumsumBackward0>) tensor([10.,  9.,  7.,  4.])\n'
+        '[[0.10000000149011612, 0.30000001192092896, 0.6000000238418579], [0.4000000059604645, 0.8999999761581421, 1.5]] tensor([[3., 2., 1.],\n'
+        '        [3., 2., 1.]]) tensor(2., grad_fn=<CumsumBackward0>)\n'
+        'torch.Size([2, 3]) torch.float64\n'),
     # torch's float constants (Python floats), and what a tensor makes of them
     "torch_constants": (
         "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"
@@ -1209,3 +1264,18 @@ def test_size_keyword_mistakes_are_pytorchs(src, words):
     if torch is not None:
         got = run_torch("import torch\n" + src.replace("zeros", "torch.zeros"))
         assert got.error["type"] == "TypeError" and words in got.error["message"]
+
+
+@pytest.mark.parametrize("src,words", [
+    ("x = ones(2, 3)\ny = x.sum(dim=0, axis=1)\n", "got multiple values for argument 'dim'"),
+    ("x = ones(2, 3)\ny = x.sum(axis=0, keepdim=True, keepdims=True)\n",
+     "got multiple values for argument 'keepdim'"),
+    ("x = ones(2, 3)\ny = x.norm(axis=0)\n", "unexpected keyword argument 'axis'"),
+])
+def test_numpy_names_are_pytorchs_aliases_only(src, words):
+    """axis= and keepdims= stand for dim= and keepdim= (not both at once, and
+    not for norm, which PyTorch writes in Python)."""
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == "TypeError" and words in info.value.message
+    assert info.value.span.line == 2

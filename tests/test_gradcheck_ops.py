@@ -176,6 +176,8 @@ INPUTS: dict[str, list] = {
     "binary_cross_entropy": [
         case(anyv(*s, lo=0.1, hi=0.9), anyv(*s, lo=0.0, hi=1.0), reduction=r)
         for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
+    "cumsum": [case(anyv(*s), dim=d) for s, d in (((4,), 0), ((2, 3), 1), ((2, 3), 0),
+                                                   ((2, 3, 2), 2))] + [case(anyv(), dim=0)],
     "sum": reductions(anyv),
     "mean": reductions(anyv),
     "max": [case(distinct(*s)) for s in ((), (4,), (2, 3), (2, 3, 2))],

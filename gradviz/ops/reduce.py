@@ -186,3 +186,28 @@ defop("norm", "LinalgVectorNormBackward0", _norm_fwd, vjp=(_norm_vjp,),
                                                    keepdims=p.get("keepdim", False))).astype(t.dtype),),
       saved=("0r",),
       formula=("d ||x||/dx = x / ||x||",), symbol="norm", dtype_rule=FLOAT)
+
+
+def _cumsum_fwd(xs, p):
+    x = xs[0]
+    if x.ndim == 0:
+        return x.astype(np.int64) if x.dtype.kind in "bi" else x.copy()
+    if x.dtype == np.float32:
+        # PyTorch's CPU kernel adds up in double and rounds each running sum
+        return np.cumsum(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
+    return np.cumsum(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "bi" else x.dtype)
+
+
+def _rev_cumsum(g, p):
+    """The sum of g from each position to the end along dim: cumsum's VJP."""
+    if g.ndim == 0:
+        return g
+    d = p["dim"]
+    return np.flip(_cumsum_fwd([np.flip(g, d)], p), d)
+
+
+defop("cumsum", "CumsumBackward0", _cumsum_fwd,
+      vjp=(lambda g, ans, xs, p: _rev_cumsum(g, p),),
+      jvp=(lambda t, ans, xs, p: _cumsum_fwd([t], p),),
+      formula=("d cumsum(x)_j/dx_i = [i <= j]",), symbol="cumsum", saves=False,
+      dtype_rule=SAME)
