@@ -108,7 +108,9 @@ def _edits(program: syntax.Program) -> list[tuple]:
         if cls is syntax.Import:
             continue
         exprs = {syntax.Assign: lambda s: [s.value], syntax.AugAssign: lambda s: [s.target, s.value],
-                 syntax.ExprStmt: lambda s: [s.value], syntax.With: lambda s: [s.context]}[cls](stmt)
+                 syntax.ExprStmt: lambda s: [s.value], syntax.With: lambda s: [s.context],
+                 syntax.SetAttr: lambda s: [s.obj, s.value],
+                 syntax.SetItem: lambda s: [s.target, s.value]}[cls](stmt)
         for expr in exprs:
             for node in _uses(expr):
                 if node.__class__ is syntax.Attribute:

@@ -161,6 +161,26 @@ _CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
 _C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
 
 
+def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizError:
+    """PyTorch's error for x[index] = v where v does not broadcast to x[index]."""
+    hint = "the value has the shape of the indexed part, or broadcasts to it"
+    if advanced:
+        return GradvizError(f"shape mismatch: value tensor of shape {list(value)} cannot be "
+                            f"broadcast to indexing result of shape {list(part)}", hint=hint)
+    if len(value) > len(part):
+        return GradvizError(f"expand(torch.FloatTensor{{{list(value)}}}, size={list(part)}): the "
+                            f"number of sizes provided ({len(part)}) must be greater or equal to "
+                            f"the number of dimensions in the tensor ({len(value)})", hint=hint)
+    for d in range(len(part) - 1, -1, -1):
+        k = d - (len(part) - len(value))
+        if k >= 0 and value[k] != 1 and value[k] != part[d]:
+            return GradvizError(f"The expanded size of the tensor ({part[d]}) must match the "
+                                f"existing size ({value[k]}) at non-singleton dimension {d}.  "
+                                f"Target sizes: {list(part)}.  Tensor sizes: {list(value)}",
+                                hint=hint)
+    return GradvizError("shape mismatch", hint=hint)
+
+
 def _check_inplace_result(current: Tensor, result: Tensor) -> None:
     """PyTorch's errors for `current op= v`: the result must keep current's
     shape, and a dtype current can hold (no float into int, no int into bool),
@@ -260,6 +280,8 @@ class Interpreter:
                         self._import(stmt)
                     elif cls is syntax.SetAttr:
                         self._setattr(stmt)
+                    elif cls is syntax.SetItem:
+                        self._setitem(stmt)
                     else:
                         raise GradvizError(f"unsupported statement {cls.__name__}",
                                            kind=RUNTIME)
@@ -818,8 +840,8 @@ class Interpreter:
         """PyTorch warns when .grad of a non-leaf is read; we note it."""
         self.log_event("nonleaf_grad_read", t)
 
-    def _subscript(self, node):
-        obj = self.eval(node.value)
+    def _index_items(self, node) -> list:
+        """The items of node's [...]: numbers, slices, tensors, lists, None."""
         index = []
         for item in node.index:
             if item.__class__ is syntax.Slice:
@@ -832,6 +854,11 @@ class Interpreter:
                 index.append(slice(*parts))
             else:
                 index.append(self.eval(item))
+        return index
+
+    def _subscript(self, node):
+        obj = self.eval(node.value)
+        index = self._index_items(node)
         self.span = self.where(node)
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
@@ -850,7 +877,63 @@ class Interpreter:
             return Size(v) if isinstance(obj, Size) and isinstance(i, slice) else v
         raise GradvizError(f"{self._kind(obj)} cannot be indexed", kind=TYPE)
 
+    def _setitem(self, stmt):
+        """x[index] = value: PyTorch's __setitem__, a copy of value into that part
+        of x's memory (broadcast, cast to x's dtype), seen by x's aliases and
+        counted as an in-place write. Outside the graph only: with gradients
+        on, PyTorch records it (CopySlices), which this model does not."""
+        target = stmt.target
+        t = self.eval(target.value)
+        index = self._index_items(target)
+        value = self.eval(stmt.value)
+        self.span = self.where(stmt)
+        if t.__class__ is not Tensor:
+            raise GradvizError(f"{self._kind(t)} does not take item assignment here",
+                               kind=TYPE, hint="item assignment writes into a tensor")
+        if value.__class__ is Tensor:
+            v = value.data
+        elif isinstance(value, (bool, int, float)):
+            v = value
+        else:
+            name = {"float32": "Float", "float64": "Double", "int64": "Long",
+                    "bool": "Bool"}[t.dtype_name]
+            raise GradvizError(f"can't assign a {type(value).__name__} to a torch.{name}Tensor",
+                               kind=TYPE, hint="assign a number or a tensor")
+        if self.tape.grad_enabled and (t.requires_grad or (value.__class__ is Tensor
+                                                           and value.requires_grad)):
+            if t.requires_grad and not t.recorded:
+                raise GradvizError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.",
+                                   hint="update parameters inside `with torch.no_grad():`")
+            raise GradvizError("item assignment into a tensor of the graph is not supported "
+                               "(PyTorch records it as CopySlices)",
+                               hint="build the new tensor instead, e.g. torch.where(mask, v, x), "
+                                    "or write it under `with torch.no_grad():`")
+        key, advanced, _ = self._index_key(t, index)
+        if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
+            raise GradvizError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.",
+                               hint="write into a clone(): y = x.clone(), then y[...] = v")
+        shape = np.shape(t.data[key])
+        try:
+            np.broadcast_to(v, shape)
+        except ValueError:
+            raise _setitem_shape_error(np.shape(v), shape, advanced) from None
+        self.tape.before_inplace(t.data, t)
+        with np.errstate(invalid="ignore"):
+            t.data[key] = v
+        self.tape.versions.bump(t, self.line)
+        self.log_event("inplace", t, op="[]=")
+
     def index_tensor(self, t: Tensor, index: list):
+        idx, advanced, grad_fn = self._index_key(t, index)
+        return self.apply(OPS["index"], (t,), {"index": idx, "advanced": advanced,
+                                                "grad_fn": grad_fn})
+
+    def _index_key(self, t: Tensor, index: list) -> tuple:
+        """numpy's key for t[index], whether it is advanced indexing, and the
+        grad_fn PyTorch names the result with; PyTorch's errors for bad ones."""
         shape = t.data.shape
         np_index = []
         dim = 0
@@ -871,7 +954,10 @@ class Interpreter:
             if isinstance(i, int):
                 if not -shape[dim] <= i < shape[dim]:
                     raise GradvizError(f"index {i} is out of bounds for dimension {dim} with "
-                                       f"size {shape[dim]}", kind=INDEX)
+                                       f"size {shape[dim]}", kind=INDEX,
+                                       hint=f"indices of dimension {dim} run from "
+                                            f"{-shape[dim]} to {shape[dim] - 1}"
+                                       if shape[dim] else f"dimension {dim} is empty")
                 np_index.append(i)
                 grad_fn = "SelectBackward0"
                 dim += 1
@@ -898,8 +984,8 @@ class Interpreter:
                                        kind=INDEX)
                 np_index.append(i.data)
             elif isinstance(i, list):
-                return self.index_tensor(t, [functions.as_tensor(self, i) if k is i else k
-                                             for k in index])
+                return self._index_key(t, [functions.as_tensor(self, i) if k is i else k
+                                           for k in index])
             else:
                 raise GradvizError(f"cannot index a tensor with {self._kind(i)}", kind=TYPE)
         if advanced:
@@ -907,9 +993,7 @@ class Interpreter:
             self._check_index_size(shape, index)
         elif len(np_index) - dim + len(shape) > len(shape):    # x[None, ...]
             self.tape.check_shape(shape + (1,) * (len(np_index) - dim), "result")
-        idx = tuple(np_index)
-        return self.apply(OPS["index"], (t,), {"index": idx, "advanced": advanced,
-                                                "grad_fn": grad_fn})
+        return tuple(np_index), advanced, grad_fn
 
     def _check_index_size(self, shape: tuple, index: list):
         """x[idx] with a million zeros in idx is far larger than x: the

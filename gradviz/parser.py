@@ -20,7 +20,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, FString,
-                     Import, Keyword, ListExpr, Name, Num, Program, SetAttr, Slice, Str,
+                     Import, Keyword, ListExpr, Name, Num, Program, SetAttr, SetItem, Slice, Str,
                      Subscript, TupleExpr, UnaryOp, With)
 
 MAX_NESTING = 200
@@ -46,7 +46,7 @@ NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function
               TupleExpr: "a tuple", Name: "a name"}
 TARGET_HINTS = {
     Attribute: "assign one attribute per line (x.grad = None), or names in a tuple",
-    Subscript: "item assignment is not supported; build a new tensor instead"}
+    Subscript: "assign one item per line (x[0] = 1), or names in a tuple"}
 
 # The most frequent nodes (names, numbers, operators, attributes, calls,
 # assignments) are made as _make(Name) with their fields set one by one: a
@@ -223,7 +223,7 @@ class _Parser:
 
     def simple_stmt(self):
         """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
-            | target AUG_OP expr | exprlist"""
+            | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
@@ -246,12 +246,14 @@ class _Parser:
                 return AugAssign(left, AUG_OPS[op], self.expr(), self.span_from(first))
             if op != "=":
                 return ExprStmt(left, self.span_from(first))
-            if left.__class__ is Attribute:         # x.grad = None
-                self.i += 1
+            if left.__class__ is Attribute or left.__class__ is Subscript:
+                self.i += 1                         # x.grad = None, x[0] = 1
                 value = self.expr()
                 if toks[self.i][0] in (",", "="):
                     raise self.expected("the end of the line after the value",
-                                        hint="assign one attribute per line")
+                                        hint="assign one attribute or item per line")
+                if left.__class__ is Subscript:
+                    return SetItem(left, value, self.span_from(first))
                 return SetAttr(left.value, left.attr, value, self.span_from(first))
             names = self.assign_targets(left)
             target = ", ".join(names) if len(names) > 1 else names[0] + ","

@@ -188,6 +188,14 @@ class ExprStmt:
 
 
 @dataclass(slots=True)
+class SetItem:
+    """x[index] = value: a write into part of a tensor."""
+    target: object      # the Subscript
+    value: object
+    span: Span
+
+
+@dataclass(slots=True)
 class SetAttr:
     """obj.attr = value: the attributes PyTorch lets a program set (.grad,
     .requires_grad)."""

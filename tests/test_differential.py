@@ -1216,6 +1216,23 @@ PINNED = {
         '[[0.10000000149011612, 0.30000001192092896, 0.6000000238418579], [0.4000000059604645, 0.8999999761581421, 1.5]] tensor([[3., 2., 1.],\n'
         '        [3., 2., 1.]]) tensor(2., grad_fn=<CumsumBackward0>)\n'
         'torch.Size([2, 3]) torch.float64\n'),
+    # softmax and log_softmax of a transposed tensor are contiguous, as
+    # PyTorch's kernels make them: view() of them works
+    "softmax_contiguous": (
+        'import torch\n'
+        'x1 = torch.full((2, 2), 0.3, requires_grad=True)\n'
+        'v4 = x1.T\n'
+        'v7 = torch.log_softmax(v4, dim=0)\n'
+        'v8 = v7.view(-1)\n'
+        's = torch.softmax(x1.T * 2, dim=1).view(4)\n'
+        'm = (x1.T @ x1.T).view(-1)\n'
+        'r = x1.T.sum(dim=0, keepdim=True).view(-1)\n'
+        'print(v8, s, m, r)\n'
+        '(v8.sum() + s.sum() + m.sum()).backward()\n'
+        'print(x1.grad)\n',
+        'tensor([-0.6931, -0.6931, -0.6931, -0.6931], grad_fn=<ViewBackward0>) tensor([0.5000, 0.5000, 0.5000, 0.5000], grad_fn=<ViewBackward0>) tensor([0.1800, 0.1800, 0.1800, 0.1800], grad_fn=<ViewBackward0>) tensor([0.6000, 0.6000], grad_fn=<ViewBackward0>)\n'
+        'tensor([[1.2000, 1.2000],\n'
+        '        [1.2000, 1.2000]])\n'),
     # torch's float constants (Python floats), and what a tensor makes of them
     "torch_constants": (
         "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"

@@ -398,7 +398,7 @@ ERROR_CASES = [
     ("from torch import\n", 1, "a name to import"),
     ("from torch tensor\n", 1, "'import' after the module name"),
     ("x.grad = 1, 2\n", 1, "the end of the line after the value"),
-    ("m[0] = 1\n", 1, "cannot assign to an item"),
+    ("a, m[0] = 1, 2\n", 1, "cannot assign to an item"),
     ("f(x) = 1\n", 1, "cannot assign to a function call"),
     ("1 = x\n", 1, "cannot assign to a number"),
     ("a, b.c = 1, 2\n", 1, "cannot assign to an attribute"),

@@ -1,5 +1,5 @@
-"""x.grad = ... and x.requires_grad = ...: PyTorch's setters, their errors,
-and the .grad timeline that shows them."""
+"""x.grad = ..., x.requires_grad = ... and x[index] = ...: PyTorch's setters
+and __setitem__, their errors, and the .grad timeline that shows them."""
 from __future__ import annotations
 
 import io
@@ -83,3 +83,50 @@ def test_the_timeline_and_the_json_show_each_setting():
         [("n0", 6, None), ("n0", 11, f"n{record.variables['h'].seq}")]
     hist = [what for what, _, _ in record.grad_history(0)]
     assert hist[:3] == ["backward #1", ".grad = None", "backward #2"]
+
+
+# d2l's data manipulation: writes into parts of a tensor (views see them),
+# cast to its dtype; under no_grad() into a leaf that requires grad
+ITEMS = 'import torch\nX = torch.arange(12, dtype=torch.float32).reshape((3, 4))\nX[1, 2] = 9\nprint(X)\nX[0:2, :] = 12\nprint(X)\nv = X[2]\nX[2] = torch.tensor([1.0, 2.0, 3.0, 4.0])\nprint(v, X)\nX[:, 1] = torch.tensor(-1.0)\nX[X > 10] = 0\nX[[0, 2], 3] = 7\nprint(X)\ni = torch.zeros(3, dtype=torch.long)\ni[1] = 2.7\nprint(i)\nw = torch.ones(3, requires_grad=True)\ny = w * 2\nwith torch.no_grad():\n    w[0] = 5\nprint(w, y)\ny.sum().backward()\nprint(w.grad)\n'
+ITEMS_OUTPUT = 'tensor([[ 0.,  1.,  2.,  3.],\n        [ 4.,  5.,  9.,  7.],\n        [ 8.,  9., 10., 11.]])\ntensor([[12., 12., 12., 12.],\n        [12., 12., 12., 12.],\n        [ 8.,  9., 10., 11.]])\ntensor([1., 2., 3., 4.]) tensor([[12., 12., 12., 12.],\n        [12., 12., 12., 12.],\n        [ 1.,  2.,  3.,  4.]])\ntensor([[ 0., -1.,  0.,  7.],\n        [ 0., -1.,  0.,  0.],\n        [ 1., -1.,  3.,  7.]])\ntensor([0, 2, 0])\ntensor([5., 1., 1.], requires_grad=True) tensor([2., 2., 2.], grad_fn=<MulBackward0>)\ntensor([2., 2., 2.])\n'
+
+
+def test_item_assignment_works_as_pytorchs():
+    assert_prints(ITEMS, ITEMS_OUTPUT)
+
+
+@needs_torch
+def test_the_item_output_is_pytorchs():
+    assert_pytorch_prints(ITEMS, ITEMS_OUTPUT)
+
+
+ITEM_ERRORS = [
+    ("x = zeros(2, 3)\nx[0] = ones(2)\n", "RuntimeError",
+     "The expanded size of the tensor (3) must match the existing size (2) at non-singleton "
+     "dimension 0.  Target sizes: [3].  Tensor sizes: [2]"),
+    ("x = zeros(2, 3)\nx[0] = ones(2, 3)\n", "RuntimeError",
+     "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) must be "
+     "greater or equal to the number of dimensions in the tensor (2)"),
+    ("x = zeros(2, 3)\nx[[0, 1]] = ones(2, 2)\n", "RuntimeError",
+     "shape mismatch: value tensor of shape [2, 2] cannot be broadcast to indexing result of "
+     "shape [2, 3]"),
+    ("x = zeros(2, 3)\nx[5] = 1\n", "IndexError", "index 5 is out of bounds for dimension 0 "
+                                                    "with size 2"),
+    ("x = zeros(2, 3)\nx[0] = 'a'\n", "TypeError", "can't assign a str to a torch.FloatTensor"),
+    ("w = ones(2, requires_grad=True)\nw[0] = 1\n", "RuntimeError",
+     "a view of a leaf Variable that requires grad is being used in an in-place operation."),
+]
+
+
+@pytest.mark.parametrize("src,kind,words", ITEM_ERRORS)
+def test_item_mistakes_are_pytorchs_errors(src, kind, words):
+    test_mistakes_are_pytorchs_errors(src, kind, words)
+
+
+def test_item_assignment_in_the_graph_is_refused_clearly():
+    """PyTorch records x[i] = v on a tensor of the graph as CopySlices; this
+    model does not, and says so (under no_grad() it works)."""
+    src = "w = ones(2, requires_grad=True)\ny = w * 2\ny[0] = 1\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert "not supported" in info.value.message and "no_grad" in info.value.hint

@@ -7,16 +7,24 @@ from .elementwise import _sigmoid
 from .registry import FLOAT, defop
 
 
+# (Both results are C-contiguous, as PyTorch's kernels make them whatever the
+# input's layout: numpy would keep a transposed input's, and view() of the
+# result would then fail where PyTorch's succeeds.)
 def _softmax(x, d):
     # initial: the max of an empty axis (softmax of a (0, 3) tensor is empty)
     z = x - np.max(x, axis=d, keepdims=True, initial=-np.inf)
     e = np.exp(z)
-    return e / np.sum(e, axis=d, keepdims=True)
+    return _contiguous(e / np.sum(e, axis=d, keepdims=True))
 
 
 def _log_softmax(x, d):
     z = x - np.max(x, axis=d, keepdims=True, initial=-np.inf)
-    return z - np.log(np.sum(np.exp(z), axis=d, keepdims=True))
+    return _contiguous(z - np.log(np.sum(np.exp(z), axis=d, keepdims=True)))
+
+
+def _contiguous(a):
+    # (not np.ascontiguousarray, which makes a 0-d array 1-d)
+    return a if a.flags.c_contiguous else a.copy(order="C")
 
 
 defop("softmax", "SoftmaxBackward0", lambda xs, p: _softmax(xs[0], p["dim"]),

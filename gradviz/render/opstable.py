@@ -24,7 +24,7 @@ NAME_FORMS = {
     "to_dtype": ("float", "double", "long", "bool", "to"), "index": (), "T": (),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code
-# (Interpreter.index_tensor): its names are read from there
+# (Interpreter._index_key): its names are read from there
 INDEXING_OPS = ("index",)
 # calls that take a dim: the `_dim` ops are these functions with dim=
 DIM_SUFFIX = "_dim"
@@ -72,7 +72,7 @@ def _grad_fns(op) -> tuple[str, ...]:
     if op.name in INDEXING_OPS:
         from ..interpreter import Interpreter
 
-        return tuple(_backward_names(Interpreter.index_tensor))
+        return tuple(_backward_names(Interpreter._index_key))
     gf = op.grad_fn
     if gf is None:
         return ()
