@@ -260,7 +260,8 @@ def max_abs_diff(a, b) -> float:
     if a.shape != b.shape or a.size == 0:
         return 0.0 if a.shape == b.shape else math.inf
     same = (a == b) | (np.isnan(a) & np.isnan(b))
-    d = np.where(same, 0.0, np.abs(a - b))
+    with np.errstate(invalid="ignore"):      # inf - inf: NaN, counted as inf below
+        d = np.where(same, 0.0, np.abs(a - b))
     return float(np.max(np.where(np.isnan(d), math.inf, d)))
 
 

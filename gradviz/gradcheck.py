@@ -83,6 +83,8 @@ def _branch(name: str, xs, p, ans):
             return f(xs[0], axis=_axis(p)) if p["dim"] else None   # a 0-d input: one piece
         case "norm":
             return ans == 0
+        case "binary_cross_entropy":        # probabilities: 0 and 1 end its domain
+            return (xs[0] <= 0) | (xs[0] >= 1)
     return None
 
 
@@ -107,11 +109,13 @@ def _at_kink(name: str, xs, p, ans) -> bool:
             return bool(np.any(np.sum(xs[0] == a, axis=_axis(p)) > 1))
         case "norm":
             return bool(np.any(ans == 0))
+        case "binary_cross_entropy":        # the clamped logs of p = 0 or 1
+            return bool(np.any((xs[0] <= 0) | (xs[0] >= 1)))
     return False
 
 
 KINKED = ("relu", "abs", "clamp", "maximum", "minimum", "max", "min", "max_dim", "min_dim",
-          "norm")
+          "norm", "binary_cross_entropy")
 
 
 def _xs(node) -> list:
@@ -417,7 +421,9 @@ def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
         item.status = KINK
         item.reason = "at a kink: " + ", ".join(f"n{k}" for k in item.kinks)
         return
-    if fwd_ok and not np.all(np.isfinite(rev)):
+    # a gradient that is not finite (forward mode's then is not either: inf * 0
+    # is NaN in every direction) cannot be compared with finite differences
+    if not np.all(np.isfinite(rev)) and (fwd_ok or not np.all(np.isfinite(item.forward))):
         item.status = SINGULAR
         item.reason = "the gradient is not finite here (e.g. sqrt or log at 0)"
         return

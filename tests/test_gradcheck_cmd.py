@@ -133,7 +133,10 @@ def test_a_second_derivative_is_checked():
     ("x = tensor([1.0, 3.0, 3.0], requires_grad=True)\nx.max().backward()", "ok"),
     ("a = tensor([1.0, 2.0], requires_grad=True)\nb = tensor([1.0, 0.0])\n"
      "maximum(a, b).sum().backward()", "ok"),
-], ids=["relu", "clamp", "max_dim", "abs", "max", "maximum"])
+    # probabilities of 0 and 1 end binary_cross_entropy's domain (its logs are clamped)
+    ("p = tensor([0.25, 1.0, 0.0], requires_grad=True)\n"
+     "F.binary_cross_entropy(p, tensor([1.0, 1.0, 0.0])).backward()", "kink"),
+], ids=["relu", "clamp", "max_dim", "abs", "max", "maximum", "bce"])
 def test_kinks_are_reported_not_failed(src, status):
     report = check_source(src)
     assert report.ok
@@ -246,3 +249,14 @@ def test_values_changed_through_data_are_named_not_blamed_on_a_rule():
     (item,) = report.passes[0].inputs
     assert item.status == "changed" and "n1" in item.reason
     assert report.ok and not item.culprits
+
+
+def test_a_gradient_that_is_not_finite_is_singular_not_failed():
+    """The target's gradient of binary_cross_entropy at p = 1 is -logit(1) =
+    -inf, as in PyTorch: no finite difference can judge it (nor forward
+    mode, whose inf * 0 is NaN), so it is reported, not failed."""
+    report = check_source("p = tensor([0.25, 1.0])\nt = tensor([1.0, 0.5], requires_grad=True)\n"
+                          "F.binary_cross_entropy(p, t).backward()")
+    assert report.ok
+    (item,) = report.passes[0].inputs
+    assert item.status == "singular" and "not finite" in item.reason
