@@ -17,7 +17,7 @@ import numpy as np
 from . import autodiff
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
-from .render.torchfmt import DType, Size
+from .render.torchfmt import Device, DType, Size
 from .tensor import Tensor
 
 DTYPES = {
@@ -1103,8 +1103,57 @@ def _cast(dt):
     return lambda rt, x: f_to(rt, x, dt)
 
 
-def m_to(rt, x, dtype):
-    return f_to(rt, x, _dtype_arg(dtype))
+# device types torch.device() knows (gradviz runs on the CPU only)
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
+
+
+def f_device(rt, type, index=None):
+    """torch.device("cpu"): a value; a device other than the CPU fails where
+    it is used (as on PyTorch's CPU build), not here."""
+    if not isinstance(type, str):
+        raise GradvizError(f"device() received an invalid argument: {_describe(type)}",
+                           kind=TYPE, hint='write torch.device("cpu")')
+    kind = type.split(":")[0]
+    if kind not in DEVICE_TYPES:
+        raise GradvizError("Expected one of " + ", ".join(DEVICE_TYPES) + " device type at "
+                           f"start of device string: {type}", hint='write torch.device("cpu")')
+    return Device(type if index is None else f"{type}:{index}")
+
+
+def check_device(device) -> None:
+    """A device= argument: the CPU (or None) is fine and changes nothing."""
+    if device is None:
+        return
+    if not isinstance(device, str):
+        raise GradvizError(f"expected a device, not {_describe(device)}", kind=TYPE,
+                           hint='write device="cpu"')
+    kind = str.__str__(device).split(":")[0]
+    if kind != "cpu":
+        if kind not in DEVICE_TYPES:
+            f_device(None, str.__str__(device))          # PyTorch's error for the string
+        raise GradvizError("Torch not compiled with CUDA enabled" if kind == "cuda" else
+                           f"the {kind} device is not available", kind="AssertionError",
+                           hint="gradviz runs on the CPU: write device=\"cpu\", or leave it out")
+
+
+def m_to(rt, x, *args, dtype=None, device=None):
+    """x.to(dtype), x.to(device), x.to(device, dtype): the CPU changes nothing."""
+    for a in args:
+        if isinstance(a, DType) or (dtype is None and a.__class__ is not str
+                                    and not isinstance(a, Device)):
+            dtype = a
+        else:
+            check_device(a)
+    check_device(device)
+    return x if dtype is None else f_to(rt, x, _dtype_arg(dtype))
+
+
+def m_cpu(rt, x):
+    return x
+
+
+def m_cuda(rt, x):
+    check_device("cuda")
 
 
 def m_add(rt, x, other):
@@ -1116,6 +1165,7 @@ METHODS = {
     "retain_grad": m_retain_grad, "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
+    "cpu": m_cpu, "cuda": m_cuda,
     "view": m_view, "reshape": f_reshape, "detach": f_detach, "clone": f_clone,
     "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),
     "mul": lambda rt, x, o: rt.binary("*", x, o), "div": lambda rt, x, o: rt.binary("/", x, o),

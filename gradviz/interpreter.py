@@ -17,7 +17,8 @@ from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE
                      Span, did_you_mean)
 from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
 from .ops import OPS
-from .render.torchfmt import DType, Size, format_tensor, format_value, print_args, repr_value
+from .render.torchfmt import (Device, DType, Size, format_tensor, format_value, print_args,
+                              repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .tensor import REBASED_GRAD_FN, Tensor, is_view
 
@@ -33,7 +34,7 @@ NUMBER_RANGE_HINT = ("tensors hold 64-bit integers (up to about 9.2e18) and floa
                      "about 3.4e38 (float32) or 1.8e308 (float64); Python integers here "
                      "have at most 4,000 digits")
 TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
-                     "T", "ndim")
+                     "T", "ndim", "device")
 
 
 def power(a, b):
@@ -127,6 +128,10 @@ class BoundMethod:
 TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
 
 
+def _no_cuda(rt) -> bool:
+    return False
+
+
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
     nn = Module("torch.nn", {"functional": functional})
@@ -136,7 +141,10 @@ def _module_tree() -> dict:
     members.update(nn=nn, autograd=autograd)
     torch = Module("torch", members)
     glob = dict(members)
-    members.update(TORCH_CONSTANTS)
+    # only as torch.NAME (a bare `device` is the program's own name)
+    members.update(TORCH_CONSTANTS, device=Function("device", functions.f_device),
+                   cuda=Module("torch.cuda", {"is_available": Function("is_available",
+                                                                       _no_cuda)}))
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
     glob.update(torch=torch, F=functional)
     return glob
@@ -761,6 +769,8 @@ class Interpreter:
                 kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
             if "axis" in kwargs or "keepdims" in kwargs:
                 kwargs = _numpy_names(fn, kwargs)
+            if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
+                functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
         span = node.span                  # self.where(node), inline
         k = self.shift
         self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
@@ -815,6 +825,8 @@ class Interpreter:
                 return Size(t.data.shape)
             case "dtype":
                 return DType(t.dtype_name)
+            case "device":
+                return Device("cpu")
             case "requires_grad":
                 return t.requires_grad
             case "is_leaf":
@@ -1136,6 +1148,10 @@ _EVAL = {
     syntax.FString: Interpreter._fstring,
 }
 
+
+# the functions that make a tensor, which take device= (the CPU only)
+_MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "full", "eye", "linspace",
+                     "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like"))
 
 # numpy's names that PyTorch's functions also take (x.sum(axis=0,
 # keepdims=True), as d2l writes them); not norm, which is Python in PyTorch

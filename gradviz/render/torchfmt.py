@@ -83,6 +83,16 @@ class Size(tuple):
     __str__ = __repr__
 
 
+class Device(str):
+    """A device (``Device("cpu")``): str() is its type, repr() PyTorch's
+    ``device(type='cpu')`` (as print shows it inside a list)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"device(type='{str.__str__(self)}')"
+
+
 class DType(str):
     """A dtype name (``DType("float32")``) that prints as ``torch.float32``.
 

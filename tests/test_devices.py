@@ -1,0 +1,43 @@
+"""Devices: programs written for PyTorch name them (device="cpu",
+x.to(device), torch.device(...)); gradviz runs on the CPU, where they change
+nothing, and any other device fails where it is used, as on PyTorch's CPU
+build."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from test_differential import assert_prints, assert_pytorch_prints, needs_torch, run_torch, torch
+
+import gradviz
+from gradviz.errors import GradvizError
+
+PROGRAM = 'import torch\ndevice = torch.device("cpu")\nx = torch.ones(2, device=device, requires_grad=True)\ny = x.to(device)\nz = torch.zeros(2, device="cpu", dtype=torch.float64).to("cpu", torch.float32)\nw = torch.tensor([1.0, 2.0], device="cpu").cpu()\nprint(x.device, [x.device], y, z, w, device, torch.cuda.is_available())\nprint(torch.randn(3, device=device).shape, x.to(torch.float64).dtype, x.to(dtype=torch.float64).dtype)\n(y * 2).sum().backward()\nprint(x.grad)\n'
+OUTPUT = "cpu [device(type='cpu')] tensor([1., 1.], requires_grad=True) tensor([0., 0.]) tensor([1., 2.]) cpu False\ntorch.Size([3]) torch.float64 torch.float64\ntensor([2., 2.])\n"
+
+
+def test_the_cpu_changes_nothing():
+    assert_prints(PROGRAM, OUTPUT)
+
+
+@needs_torch
+def test_the_expected_output_is_pytorchs():
+    assert_pytorch_prints(PROGRAM, OUTPUT)
+
+
+@pytest.mark.parametrize("src,kind,words", [
+    ('x = torch.ones(2, device="cuda")\n', "AssertionError", "Torch not compiled with CUDA"),
+    ('x = torch.ones(2).to("cuda")\n', "AssertionError", "Torch not compiled with CUDA"),
+    ("x = torch.ones(2).cuda()\n", "AssertionError", "Torch not compiled with CUDA"),
+    ('d = torch.device("foo")\n', "RuntimeError", "Expected one of cpu, cuda"),
+    ("print(device)\n", "NameError", "name 'device' is not defined"),
+])
+def test_other_devices_fail_as_on_pytorchs_cpu_build(src, kind, words):
+    src = "import torch\n" + src
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == kind and words in info.value.message
+    assert info.value.span.line == 2
+    if torch is not None:
+        got = run_torch(src)
+        assert got.error["type"] == kind and words in got.error["message"]
