@@ -106,6 +106,9 @@ def _edits(program: syntax.Program) -> list[tuple]:
     for stmt in _statements(program):
         cls = stmt.__class__
         if cls is syntax.Import:
+            # the names it binds are the program's from here on (from math import sqrt)
+            assigned.update(alias for _, alias in stmt.names)
+            assigned.add(stmt.alias or stmt.module.split(".")[0])
             continue
         exprs = {syntax.Assign: lambda s: [s.value], syntax.AugAssign: lambda s: [s.target, s.value],
                  syntax.ExprStmt: lambda s: [s.value], syntax.With: lambda s: [s.context],

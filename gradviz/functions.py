@@ -964,6 +964,33 @@ def str_format(rt, fmt: str, *args, **kwargs) -> str:
     return render(fmt, 0)
 
 
+def _math(name: str, f):
+    """math.NAME(x, ...) on numbers (a one-element tensor is its item, as
+    Python's math takes it): Python's own result and errors."""
+    def call(rt, *args):
+        xs = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else
+              _py_number(float)(rt, a) for a in args]
+        try:
+            return f(*xs)
+        except ValueError as exc:           # math domain error
+            raise GradvizError(str(exc), kind=VALUE, hint=f"math.{name} is defined for "
+                               "other numbers (sqrt and log of positive ones, ...)") from None
+        except OverflowError as exc:        # math range error
+            raise GradvizError(str(exc), kind="OverflowError",
+                               hint="the result is beyond float's range (about 1.8e308)") \
+                from None
+    call.__name__ = name
+    return call
+
+
+# Python's math module, for programs that import it (math.pi, math.sqrt(2))
+MATH_FUNCTIONS = {name: _math(name, getattr(math, name)) for name in (
+    "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "floor", "ceil",
+    "fabs", "isnan", "isinf", "isfinite", "pow", "atan", "atan2", "asin", "acos")}
+MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
+                  "nan": math.nan}
+
+
 def _py_number(kind):
     def f(rt, x):
         if is_tensor(x):

@@ -151,6 +151,9 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+# Python's math, once imported (import math, from math import pi)
+MATH = Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
+                       **functions.MATH_CONSTANTS})
 # binary() without the checks, for a tensor on the left and a tensor (or a
 # number) on the right: every operator but ** (and @, which needs two tensors)
 # (names, looked up in OPS at each use: the registry may be changed at run time)
@@ -471,7 +474,8 @@ class Interpreter:
         the module (or its members) torch's module tree has; `import torch`
         and `import torch.nn` bind nothing new (torch is always there)."""
         names = stmt.module.split(".")
-        module = GLOBALS["torch"] if names[0] == "torch" else None
+        module = top = GLOBALS["torch"] if names[0] == "torch" else \
+            MATH if names[0] == "math" else None
         for i, name in enumerate(names[1:], 1):
             if module is None:
                 break
@@ -480,11 +484,13 @@ class Interpreter:
                 module = None
         if module is None:
             raise GradvizError(f"No module named {stmt.module!r}", kind="ModuleNotFoundError",
-                               hint="the language has torch, torch.nn, torch.nn.functional and "
-                                    "torch.autograd; its functions are also there without "
-                                    "any import")
+                               hint="the language has torch, torch.nn, torch.nn.functional, "
+                                    "torch.autograd and Python's math; torch's functions are "
+                                    "also there without any import")
         if stmt.alias:
             self.env[stmt.alias] = module
+        elif not stmt.names and names[0] != "torch":
+            self.env[names[0]] = top       # import math binds math (torch is always there)
         for name, alias in stmt.names:
             v = module.members.get(name)
             if v is None:

@@ -1233,6 +1233,18 @@ PINNED = {
         'tensor([-0.6931, -0.6931, -0.6931, -0.6931], grad_fn=<ViewBackward0>) tensor([0.5000, 0.5000, 0.5000, 0.5000], grad_fn=<ViewBackward0>) tensor([0.1800, 0.1800, 0.1800, 0.1800], grad_fn=<ViewBackward0>) tensor([0.6000, 0.6000], grad_fn=<ViewBackward0>)\n'
         'tensor([[1.2000, 1.2000],\n'
         '        [1.2000, 1.2000]])\n'),
+    # Python's math, imported as programs do (import math, from math import ...)
+    "math_module": (
+        'import torch\n'
+        'import math\n'
+        'from math import pi as PI, sqrt\n'
+        'x = torch.linspace(-math.pi, math.pi, 5)\n'
+        'print(x, math.sqrt(2), sqrt(torch.tensor(9.0)), PI, math.e, math.exp(1), math.log(8, 2), math.floor(2.7))\n'
+        'print(math.isnan(float("nan")), math.tanh(0.5), math.pow(2, 10), math.inf, math.cos(math.pi))\n'
+        'print(f"{math.pi:.3f}")\n',
+        'tensor([-3.1416, -1.5708,  0.0000,  1.5708,  3.1416]) 1.4142135623730951 3.0 3.141592653589793 2.718281828459045 2.718281828459045 3.0 2\n'
+        'True 0.46211715726000974 1024.0 inf -1.0\n'
+        '3.142\n'),
     # torch's float constants (Python floats), and what a tensor makes of them
     "torch_constants": (
         "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"
@@ -1296,3 +1308,15 @@ def test_numpy_names_are_pytorchs_aliases_only(src, words):
         gradviz.run_source(src, stdout=io.StringIO())
     assert info.value.kind == "TypeError" and words in info.value.message
     assert info.value.span.line == 2
+
+
+@pytest.mark.parametrize("src,kind,words", [
+    ("import math\nprint(math.sqrt(-1))\n", "ValueError", "math domain error"),
+    ("import math\nprint(math.exp(1000))\n", "OverflowError", "math range error"),
+    ("print(math.pi)\n", "NameError", "name 'math' is not defined"),
+    ("from math import foo\n", "ImportError", "cannot import name 'foo' from 'math'"),
+])
+def test_math_errors_are_pythons(src, kind, words):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == kind and words in info.value.message and info.value.hint

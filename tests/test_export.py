@@ -89,11 +89,13 @@ def test_bare_names_get_their_prefix_and_variables_do_not():
 def test_every_kind_of_statement_exports():
     """Each statement of the language (a new one must be added to export's
     table, or export fails on it)."""
-    src = ("import torch.nn.functional as G\nfrom torch import nn\nx = zeros(2, 3)\n"
+    src = ("import torch.nn.functional as G\nfrom torch import nn\nfrom math import sqrt\n"
+           "y = sqrt(2.0)\nx = zeros(2, 3)\n"
            "x[0, arange(2)] = tanh(ones(2))\nx += 1\nw = ones(2, requires_grad=True)\n"
            "w.requires_grad = False\nw.grad = zeros(2)\nprint(f\"{exp(x).sum():.2f}\")\n"
            "with no_grad():\n    y = x * 2\n")
-    want = ("import torch.nn.functional as G\nfrom torch import nn\nx = torch.zeros(2, 3)\n"
+    want = ("import torch.nn.functional as G\nfrom torch import nn\nfrom math import sqrt\n"
+            "y = sqrt(2.0)\nx = torch.zeros(2, 3)\n"
             "x[0, torch.arange(2)] = torch.tanh(torch.ones(2))\nx += 1\n"
             "w = torch.ones(2, requires_grad=True)\nw.requires_grad = False\n"
             "w.grad = torch.zeros(2)\nprint(f\"{torch.exp(x).sum():.2f}\")\n"
