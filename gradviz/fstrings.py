@@ -232,4 +232,7 @@ def _type_name(v) -> str:
     if v is None:
         return "NoneType"
     name = type(v).__name__
-    return {"Size": "torch.Size", "DType": "torch.dtype"}.get(name, name)
+    return _TORCH_TYPE_NAMES.get(name, name)
+
+
+_TORCH_TYPE_NAMES = {"Size": "torch.Size", "DType": "torch.dtype", "Device": "torch.device"}

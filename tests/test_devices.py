@@ -31,6 +31,8 @@ def test_the_expected_output_is_pytorchs():
     ("x = torch.ones(2).cuda()\n", "AssertionError", "Torch not compiled with CUDA"),
     ('d = torch.device("foo")\n', "RuntimeError", "Expected one of cpu, cuda"),
     ("print(device)\n", "NameError", "name 'device' is not defined"),
+    ('print(f"{torch.ones(2).device:>5}")\n', "TypeError",
+     "unsupported format string passed to torch.device.__format__"),
 ])
 def test_other_devices_fail_as_on_pytorchs_cpu_build(src, kind, words):
     src = "import torch\n" + src
