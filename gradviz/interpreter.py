@@ -476,7 +476,7 @@ class Interpreter:
         names = stmt.module.split(".")
         module = top = GLOBALS["torch"] if names[0] == "torch" else \
             MATH if names[0] == "math" else None
-        for i, name in enumerate(names[1:], 1):
+        for name in names[1:]:
             if module is None:
                 break
             module = module.members.get(name)
