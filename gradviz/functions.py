@@ -1012,11 +1012,36 @@ def _py_number(kind):
 
 
 class NoGrad:
-    """The context manager no_grad() returns."""
+    """A grad-mode context manager: no_grad() (gradients off in its block),
+    enable_grad() (on), set_grad_enabled(mode) (which also sets the mode
+    when it is made, as PyTorch's does: called alone, it sets it for the
+    rest of the program)."""
+
+    __slots__ = ("enabled", "name")
+
+    def __init__(self, enabled: bool = False, name: str = "no_grad"):
+        self.enabled, self.name = enabled, name
 
 
 def f_no_grad(rt):
     return NoGrad()
+
+
+def f_enable_grad(rt):
+    return NoGrad(True, "enable_grad")
+
+
+def f_set_grad_enabled(rt, mode):
+    if not isinstance(mode, bool):
+        raise GradvizError(f"set_grad_enabled(): argument 'mode' must be bool, not "
+                           f"{type(mode).__name__}", kind=TYPE,
+                           hint="write torch.set_grad_enabled(False)")
+    rt.tape.grad_enabled = mode
+    return NoGrad(mode, "set_grad_enabled")
+
+
+def f_is_grad_enabled(rt):
+    return rt.tape.grad_enabled
 
 
 FUNCTIONS = {
@@ -1042,7 +1067,8 @@ FUNCTIONS = {
     "binary_cross_entropy": _bce("binary_cross_entropy"),
     "binary_cross_entropy_with_logits": _bce("binary_cross_entropy_with_logits"), "t": f_t,
     "clone": f_clone, "detach": f_detach, "numel": f_numel, "grad": f_grad,
-    "no_grad": f_no_grad,
+    "no_grad": f_no_grad, "enable_grad": f_enable_grad, "set_grad_enabled": f_set_grad_enabled,
+    "is_grad_enabled": f_is_grad_enabled,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu"):

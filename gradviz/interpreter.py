@@ -413,8 +413,13 @@ class Interpreter:
     def _enter_with(self, stmt):
         ctx = self.eval(stmt.context)
         if not isinstance(ctx, NoGrad):
-            raise GradvizError("only `with torch.no_grad():` is supported", kind=TYPE,
+            raise GradvizError("only `with torch.no_grad():` (or enable_grad(), "
+                               "set_grad_enabled(mode)) is supported", kind=TYPE,
                                hint="write `with torch.no_grad():` or `with no_grad():`")
+        if ctx.enabled:               # enable_grad(), set_grad_enabled(True)
+            self.tape.grad_enabled = True
+            self.tape.no_grad_block = None
+            return
         self.tape.grad_enabled = False
         self.tape.no_grad_blocks.append(self.where(stmt))
         self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
@@ -1065,7 +1070,7 @@ class Interpreter:
         if v.__class__ in (Function, BoundMethod):
             return f"<built-in method {v.name}>"
         if v.__class__ is NoGrad:
-            return "<torch.autograd.grad_mode.no_grad object>"
+            return f"<torch.autograd.grad_mode.{v.name} object>"
         return repr(v)
 
     def inplace_check(self, t: Tensor):

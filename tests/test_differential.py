@@ -1245,6 +1245,34 @@ PINNED = {
         'tensor([-3.1416, -1.5708,  0.0000,  1.5708,  3.1416]) 1.4142135623730951 3.0 3.141592653589793 2.718281828459045 2.718281828459045 3.0 2\n'
         'True 0.46211715726000974 1024.0 inf -1.0\n'
         '3.142\n'),
+    # grad modes: set_grad_enabled (a block, or for the rest of the program when
+    # called alone), enable_grad() inside no_grad(), is_grad_enabled()
+    "grad_modes": (
+        'import torch\n'
+        'x = torch.ones(2, requires_grad=True)\n'
+        'with torch.set_grad_enabled(False):\n'
+        '    y = x * 2\n'
+        'print(y.requires_grad)\n'
+        'with torch.no_grad():\n'
+        '    with torch.enable_grad():\n'
+        '        z = x * 2\n'
+        'print(z.requires_grad)\n'
+        'with torch.no_grad():\n'
+        '    w = x * 2\n'
+        'print(w.requires_grad)\n'
+        'print(torch.is_grad_enabled())\n'
+        'torch.set_grad_enabled(False)\n'
+        'v = x * 3\n'
+        'print(v.requires_grad, torch.is_grad_enabled())\n'
+        'torch.set_grad_enabled(True)\n'
+        'u = x * 3\n'
+        'print(u.requires_grad)\n',
+        'False\n'
+        'True\n'
+        'False\n'
+        'True\n'
+        'False False\n'
+        'True\n'),
     # torch's float constants (Python floats), and what a tensor makes of them
     "torch_constants": (
         "import torch\nprint(torch.pi, torch.e, torch.inf, torch.nan, -torch.inf)\n"
@@ -1320,3 +1348,9 @@ def test_math_errors_are_pythons(src, kind, words):
     with pytest.raises(GradvizError) as info:
         gradviz.run_source(src, stdout=io.StringIO())
     assert info.value.kind == kind and words in info.value.message and info.value.hint
+
+
+def test_set_grad_enabled_takes_a_bool():
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("torch.set_grad_enabled(0)\n", stdout=io.StringIO())
+    assert info.value.kind == "TypeError" and "must be bool" in info.value.message
