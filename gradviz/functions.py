@@ -327,7 +327,7 @@ def _random_like(label: str, draw):
         dt = _dtype_arg(dtype) or t.data.dtype
         if dt.kind != "f":
             what = "normal_kernel_cpu" if label == "randn_like" else "check_uniform_bounds"
-            raise GradvizError(f'"{what}" not implemented for \'{_TYPE_WORDS[dt.kind]}\'',
+            raise GradvizError(f'"{what}" not implemented for \'{TYPE_WORDS[dt.kind]}\'',
                                kind="NotImplementedError", hint="random numbers are floats: "
                                f"{label}(x.float())")
         return _leaf(rt, draw(rt.rng, t.data.shape, dt), requires_grad, label)
@@ -727,7 +727,7 @@ def _bce(name: str):
         if name == "binary_cross_entropy":
             for t in (input, target):
                 if t.data.dtype.kind != "f":
-                    raise GradvizError(f"Found dtype {_TYPE_WORDS[t.data.dtype.kind]} but "
+                    raise GradvizError(f"Found dtype {TYPE_WORDS[t.data.dtype.kind]} but "
                                        "expected Float", hint="targets are floats: 1.0, not 1")
             for t, what in ((input, "input"), (target, "target")):
                 if t.data.size and not ((t.data >= 0) & (t.data <= 1)).all():
@@ -737,14 +737,19 @@ def _bce(name: str):
         elif target.data.dtype.kind != "f" or input.data.dtype.kind != "f":
             other = target if target.data.dtype.kind != "f" else input
             raise GradvizError(f"result type Float can't be cast to the desired output type "
-                               f"{_TYPE_WORDS[other.data.dtype.kind]}",
+                               f"{TYPE_WORDS[other.data.dtype.kind]}",
                                hint="targets are floats: 1.0, not 1")
         return rt.apply(op, (input, target), {"reduction": reduction})
     f.__name__ = name
     return f
 
 
-_TYPE_WORDS = {"i": "Long", "u": "Long", "b": "Bool", "f": "Float"}
+# dtypes as PyTorch's messages name them (by kind; float64 is "Double")
+TYPE_WORDS = {"i": "Long", "u": "Long", "b": "Bool", "f": "Float"}
+
+
+def type_word(dtype: np.dtype) -> str:
+    return "Double" if dtype == np.float64 else TYPE_WORDS[dtype.kind]
 
 
 def f_t(rt, x):
@@ -964,12 +969,35 @@ def str_format(rt, fmt: str, *args, **kwargs) -> str:
     return render(fmt, 0)
 
 
+def _py_number(kind):
+    def f(rt, x):
+        if is_tensor(x):
+            if x.data.size != 1:
+                raise GradvizError(f"only one element tensors can be converted to Python "
+                                   "scalars", kind=VALUE)
+            x = x.data.item()
+        if isinstance(x, (int, float)):
+            return kind(x)
+        if isinstance(x, str):          # float('nan'), float('inf'), int('3'): as Python
+            try:
+                return kind(x)
+            except ValueError as exc:
+                raise GradvizError(str(exc), kind=VALUE, hint=f"{kind.__name__}() reads "
+                                   "a number written as text, like '2.5', 'nan' or 'inf'"
+                                   if kind is float else "int() reads digits, like '7'") from None
+        raise GradvizError(f"{kind.__name__}() of {_describe(x)}", kind=TYPE)
+    return f
+
+
+_to_float = _py_number(float)
+
+
 def _math(name: str, f):
     """math.NAME(x, ...) on numbers (a one-element tensor is its item, as
     Python's math takes it): Python's own result and errors."""
     def call(rt, *args):
         xs = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else
-              _py_number(float)(rt, a) for a in args]
+              _to_float(rt, a) for a in args]
         try:
             return f(*xs)
         except ValueError as exc:           # math domain error
@@ -989,26 +1017,6 @@ MATH_FUNCTIONS = {name: _math(name, getattr(math, name)) for name in (
     "fabs", "isnan", "isinf", "isfinite", "pow", "atan", "atan2", "asin", "acos")}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
                   "nan": math.nan}
-
-
-def _py_number(kind):
-    def f(rt, x):
-        if is_tensor(x):
-            if x.data.size != 1:
-                raise GradvizError(f"only one element tensors can be converted to Python "
-                                   "scalars", kind=VALUE)
-            x = x.data.item()
-        if isinstance(x, (int, float)):
-            return kind(x)
-        if isinstance(x, str):          # float('nan'), float('inf'), int('3'): as Python
-            try:
-                return kind(x)
-            except ValueError as exc:
-                raise GradvizError(str(exc), kind=VALUE, hint=f"{kind.__name__}() reads "
-                                   "a number written as text, like '2.5', 'nan' or 'inf'"
-                                   if kind is float else "int() reads digits, like '7'") from None
-        raise GradvizError(f"{kind.__name__}() of {_describe(x)}", kind=TYPE)
-    return f
 
 
 class NoGrad:

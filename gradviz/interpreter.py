@@ -7,6 +7,7 @@ from a program: there is no eval, no import, no access to Python objects.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import time
 
@@ -167,8 +168,9 @@ _Repeat = syntax.Repeat
 _new = tuple.__new__
 
 
-_CAST_NAMES = {"f": "Float", "i": "Long", "u": "Long", "b": "Bool"}
 # dtypes as PyTorch's messages spell their C types
+# Python's order comparisons (of strings)
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
 
 
@@ -209,9 +211,9 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                                 "`a = a + v` for a new tensor of the broadcast shape")
     rk, ck = result.data.dtype.kind, current.data.dtype.kind
     if (rk == "f" and ck != "f") or (rk in "iu" and ck == "b"):
-        rname = "Double" if result.data.dtype == np.float64 else _CAST_NAMES[rk]
+        rname = functions.type_word(result.data.dtype)
         raise GradvizError(f"result type {rname} can't be cast to the desired output type "
-                           f"{_CAST_NAMES[ck]}",
+                           f"{functions.TYPE_WORDS[ck]}",
                            hint="an in-place operation keeps the tensor's dtype; write "
                                 "`a = a + v` for a new tensor of the wider type")
 
@@ -464,7 +466,7 @@ class Interpreter:
                 raise GradvizError(
                     f"attempting to assign a gradient with dtype "
                     f"'{_C_TYPE_NAMES[value.dtype_name]}' to a tensor with grad_dtype "
-                    f"'{_CAST_NAMES[t.data.dtype.kind] if t.dtype_name != 'float64' else 'Double'}'"
+                    f"'{functions.type_word(t.data.dtype)}'"
                     ". The gradient must match the tensor's grad_dtype",
                     hint=f"make it {t.dtype_name}: .to(torch.{t.dtype_name})")
             if value.seq < 0:
@@ -707,8 +709,8 @@ class Interpreter:
             if sym == "+":
                 self._check_string_size(len(a) + len(b))
                 return a + b
-            if sym in ("<", "<=", ">", ">="):
-                return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[sym]
+            if sym in _ORDER:
+                return _ORDER[sym](a, b)
         if sym == "*" and {a.__class__, b.__class__} in ({str, int}, {str, bool}):
             text, times = (a, b) if a.__class__ is str else (b, a)
             self._check_string_size(len(text) * max(times, 0))
@@ -918,9 +920,8 @@ class Interpreter:
         elif isinstance(value, (bool, int, float)):
             v = value
         else:
-            name = {"float32": "Float", "float64": "Double", "int64": "Long",
-                    "bool": "Bool"}[t.dtype_name]
-            raise GradvizError(f"can't assign a {type(value).__name__} to a torch.{name}Tensor",
+            raise GradvizError(f"can't assign a {type(value).__name__} to a "
+                               f"torch.{functions.type_word(t.data.dtype)}Tensor",
                                kind=TYPE, hint="assign a number or a tensor")
         if self.tape.grad_enabled and (t.requires_grad or (value.__class__ is Tensor
                                                            and value.requires_grad)):
