@@ -115,6 +115,11 @@ def _master(ascii_only: bool) -> re.Pattern:
     return re.compile(_PIECES, re.VERBOSE | re.DOTALL | (re.ASCII if ascii_only else 0))
 
 
+# A name or a number, cut as _PIECES cuts them in a line with no strings or
+# comments (the same alternatives, in ASCII): repeats finds a line's names
+# and numbers with it
+LEAF = r"[^\W\d]\w*+|\.?[0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?"
+
 _ESCAPE = re.compile(r"\\(.)")
 _LINE_END = re.compile(r"[\r\n]|\Z")
 _NEWLINES = re.compile(r"\r\n|[\r\n]")
@@ -169,8 +174,8 @@ def _error(message: str, line: int, col: int, end_col: int, hint: str | None = N
     return GradvizError(message, kind=kind, span=Span(line, col, line, end_col), hint=hint)
 
 
-def _number(text: str, line: int, col: int) -> int | float:
-    """The value of a number piece."""
+def number(text: str, line: int, col: int) -> int | float:
+    """The value of a number piece (or the error for a bad one, at ``line``, ``col``)."""
     if text[0] == "0" and len(text) > 1 and text.replace("_", "").isdigit() \
             and text.strip("0_"):
         raise _error("leading zeros in decimal integer literals are not permitted; use an 0o "
@@ -413,7 +418,7 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
     if cls == _OP:
         return text, text, None, n, size, _IS_TOKEN
     if cls == _NUM or (cls == _DOT and n > 1):
-        return NUMBER, text, _number(text, line, col), n, size, _IS_TOKEN
+        return NUMBER, text, number(text, line, col), n, size, _IS_TOKEN
     if cls == _NL:
         spaces = piece.lstrip("\r\n")
         return NEWLINE, "\n", _width(spaces), len(spaces), size, _IS_NEWLINE

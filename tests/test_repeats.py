@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pathlib
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -138,3 +139,46 @@ def test_runs_with_shared_trees_match_runs_with_a_tree_per_line(monkeypatch):
     monkeypatch.setattr(repeats, "statements", lambda source, parse_run: None)
     for source, got in zip(sources, shared):
         assert got == _run(source), source
+
+
+# ---- lines of one shape: built from the first one's tree ---------------------
+
+def test_lines_of_one_shape_are_built_as_parsed():
+    source = "h0 = ones(3, requires_grad=True)\n" + "".join(
+        f"h{i} = tanh(h{i - 1} * 1.{i} + 0.1)\n" for i in range(100, 200)) + "loss = h199.sum()\n"
+    program = parser.parse(source)
+    built = [s for s in program.body if not isinstance(s, Repeat)]
+    assert len(built) == 98               # (h100 = tanh(h99 ...) has a shape of its own)
+    assert plain(program) == list(whole(source).body)
+    assert [s.span.line for s in program.body] == list(range(1, 103))
+    assert built[-1].value.args[0].left.left.span == (101, 13, 101, 17)   # h198
+
+
+# templates of lines with holes for names (N) and numbers (V); a program
+# fills each hole of a template from one group of words of one shape (so
+# that its lines share shapes), some of which are keywords or bad numbers
+# (and a keyword argument may come twice)
+SHAPES = ["N = tanh(N * V + V)", "N = N(N, N=V, N=N)", "N = N.N(V) - N", "N = N ** -V @ N",
+          "N(N, N=V)", "N = [V, N][V:N]", "N += V", "N.N = V", "N, N = N", "N = (N != V, N)",
+          "import N", "N = V; N = N", "N = -N[V, :]", "with N(): N = N * V", "N, = N",
+          "N(N).N = N", "N = N[V] = N"]
+NAME_GROUPS = [["abcd", "grad", "tanh", "sqrt"]] * 12 + [
+    ["abcd", "grad", "with", "from"], ["x_yz", "w_ab"], ["aa_1", "wb_2", "ab_0"],
+    ["None", "True", "fake", "sure"], ["1234", "5678"]]
+NUMBER_GROUPS = [["0.25", "1.50", "2.75", "0.01"]] * 12 + [
+    ["1234", "0100", "9999"], ["1_00", "0_01", "5_55"], ["1e-3", "5e-1"], ["1.5x", "2.5y"],
+    ["09.5", "12.5"], ["abcd", "grad"]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_any_program_of_few_shapes_parses_as_whole(rnd):
+    kinds = [(rnd.choice(SHAPES), [rnd.choice(NAME_GROUPS) for _ in range(6)],
+              [rnd.choice(NUMBER_GROUPS) for _ in range(3)]) for _ in range(rnd.randint(1, 3))]
+    source = ""
+    for _ in range(rnd.randint(2, 70)):     # (the longer ones take the path)
+        shape, names, numbers = rnd.choice(kinds)
+        holes = {"N": iter([rnd.choice(group) for group in names]),
+                 "V": iter([rnd.choice(group) for group in numbers])}
+        source += re.sub("[NV]", lambda m: next(holes[m[0]]), shape) + "\n"
+    assert outcome(parser.parse, source) == outcome(whole, source), source
