@@ -192,8 +192,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 _accumulate(node, g, versions)
             op = node.op
             p = node.params
-            # advanced indexing saves its index tensor (IndexBackward0); slicing does not
-            if node.freed and (op.saves or (p is not None and p.get("advanced"))):
+            if node.freed and (op.saves or (p is not None and _holds_saved(p))):
                 raise GradvizError(
                     FREED_MESSAGE, kind=RUNTIME,
                     hint="pass retain_graph=True to the first backward() to call it again on "
@@ -315,6 +314,14 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if node.recorded:
                 node.freed = True
     return grads, steps, pruned, order
+
+
+def _holds_saved(p) -> bool:
+    """A node of an op that saves no values whose backward still needs what
+    backward() frees: advanced indexing saves its index tensors
+    (IndexBackward0, IndexPutBackward0; slicing does not), and CopySlices
+    the function it wraps."""
+    return bool(p.get("advanced")) or p.get("grad_fn") == "CopySlices"
 
 
 def _accumulate_finished(failed: Tensor, waiting: list, grads: dict, versions, fanin) -> None:

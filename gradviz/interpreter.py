@@ -21,7 +21,9 @@ from .ops import OPS
 from .render.torchfmt import (Device, DType, Size, format_tensor, format_value, print_args,
                               repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
-from .tensor import REBASED_GRAD_FN, Tensor, is_view
+from .ops.shape import strip_leading_ones
+from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
+from .versions import QUALIFIED_NAMES, owner
 
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -194,6 +196,74 @@ def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizEr
     return GradvizError("shape mismatch", hint=hint)
 
 
+def _setitem_kind(shape: tuple, index: list) -> tuple[str | None, bool]:
+    """How PyTorch's __setitem__ writes x[index]: (cut, advanced). cut: the
+    view of x it takes first, named by its last step ("Select" for an int
+    or a 0-d index tensor, "Slice", "Unsqueeze" for None or a 0-d mask), or
+    None: x's grad_fn becomes CopySlices when there is one. advanced: it
+    writes with index_put_ (index tensors, lists, masks). A slice from 0 (or
+    none) with step 1 up to the end or beyond is skipped, as PyTorch skips
+    it: x[:] and x[0:10] of 3 elements are x itself, x[-3:] is not."""
+    cut = None
+    advanced = False
+    dim = 0
+    for i in index:
+        if i is None:
+            cut = "Unsqueeze"
+        elif isinstance(i, int):
+            cut = "Select"
+            dim += 1
+        elif isinstance(i, slice):
+            if not (i.start in (None, 0) and i.step in (None, 1)
+                    and (i.stop is None or i.stop >= shape[dim])):
+                cut = "Slice"
+            dim += 1
+        else:
+            arr = i.data if i.__class__ is Tensor else np.asarray(i)
+            mask = arr.dtype == np.bool_
+            if arr.ndim == 0:        # a 0-d index selects (an int) or unsqueezes (a bool)
+                cut = "Unsqueeze" if mask else "Select"
+            else:
+                advanced = True
+            dim += arr.ndim if mask else 1
+    return cut, advanced
+
+
+def _positions(base: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """Where view's elements are in base (a C-contiguous array that owns the
+    memory view looks into), as flat indices of base: read off the view's
+    address and strides, whatever view ops made it."""
+    item = base.itemsize
+    start = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
+    pos = np.full(view.shape, start, np.int64)
+    for d, (n, stride) in enumerate(zip(view.shape, view.strides)):
+        pos += (np.arange(n, dtype=np.int64) * (stride // item)).reshape(
+            (n,) + (1,) * (view.ndim - d - 1))
+    return pos
+
+
+def _overlaps(dst: np.ndarray, src: np.ndarray, full_ok: bool) -> bool:
+    """PyTorch's check that a copy's source and destination do not share
+    memory: only for two dense arrays (it cannot tell otherwise), by the
+    ranges of memory they span; the same range exactly is fine for copy_
+    (full_ok), not for index_put_."""
+    if not (src.flags.c_contiguous or src.flags.f_contiguous) or \
+            not (dst.flags.c_contiguous or dst.flags.f_contiguous) or not src.size or not dst.size:
+        return False
+    a = dst.__array_interface__["data"][0]
+    b = src.__array_interface__["data"][0]
+    if a == b and dst.nbytes == src.nbytes and dst.strides == src.strides:
+        return not full_ok
+    return a < b + src.nbytes and b < a + dst.nbytes
+
+
+NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that this use case is "
+                "ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+                "both the view and the inplace either both inside the no_grad block (if you "
+                "don't want the inplace to be tracked) or both outside (if you want the inplace "
+                "to be tracked).")
+
+
 def _check_inplace_result(current: Tensor, result: Tensor) -> None:
     """PyTorch's errors for `current op= v`: the result must keep current's
     shape, and a dtype current can hold (no float into int, no int into bool),
@@ -361,34 +431,22 @@ class Interpreter:
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
             self.inplace_check(current)
+            self._check_no_grad_view(current)
             # recorded out of place, as if `y = y + v` (the graph stays
             # readable: y before and after are two nodes), but on y's memory
             # like PyTorch's in-place op: aliases (detach(), views) see the
             # new value, and the version check sees the write. The node
-            # before keeps a copy of its value.
-            for t in tape.before_inplace(current.data, current):
-                if t is not current and t.recorded:
-                    # a view of current, or what current is a view of: PyTorch
-                    # reroutes its gradient through this in-place op, which
-                    # this model (two nodes) cannot: backward refuses it
-                    tape.versions.rewired[t.seq] = self.line
-                    if t.data is current.data.base:     # PyTorch's node for it
-                        t.meta = t.meta or {}
-                        t.meta["rebased"] = "CopySlices"
+            # before keeps a copy of its value. A write into a view of a
+            # base also makes the base's new node (CopySlices).
+            base = self._view_base(current)
+            self._before_recorded_write(current, base)
             result = self.binary(sym, current, value, self.where(stmt))
             _check_inplace_result(current, result)
-            if is_view(current):      # PyTorch's name for an in-place op on a view
-                result.meta = result.meta or {}
-                result.meta["rebased"] = REBASED_GRAD_FN
-            if current.retains_grad:   # retain_grad() follows the tensor, now result
-                result.retains_grad, result.grad = True, current.grad
-                current.retains_grad, current.grad = False, None
-            memory = current.data
-            current.data = memory.copy()
-            np.copyto(memory, result.data, casting="unsafe")
-            result.data = memory
-            tape.versions.replaced(current, result, self.line)
+            base_result = None if base is None else \
+                self._write_through_view(base, current, result)
+            self._take_over(current, result, base, base_result)
             return self._store(target, result)
+        self._check_no_grad_view(current)
         # in place, like PyTorch: aliases (detach(), .data) see the change
         result = self._with_grad_off(lambda: self.binary(sym, current, value, self.where(stmt)))
         _check_inplace_result(current, result)
@@ -397,6 +455,184 @@ class Interpreter:
         tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=stmt.op)
         return None
+
+    def _view_root(self, t: Tensor) -> tuple[Tensor, bool]:
+        """The tensor t is a view of (through x[0], x.T, x.view(...) and the
+        writes into those views since), as the program holds it now, and
+        whether t is a view at all (else t itself). Tensors with one root
+        are one family: PyTorch's views of one base (a detach() or .data
+        starts a family of its own)."""
+        nodes = self.tape.nodes
+        inplace = self.tape.versions.inplace_nodes
+        b = t
+        viewed = False
+        while b.op is not None and b.args and b.args[0].__class__ is Tensor:
+            if b.seq in inplace and b.data.base is not None:
+                b = b.args[0]            # an earlier write into this view: the view before
+            elif (b.op.name in VIEW_OPS and not (b.params and b.params.get("advanced"))
+                  and self._views_its_input(b)):
+                b = self._latest(b.args[0])
+                viewed = True
+            else:
+                break
+        return b, viewed
+
+    def _latest(self, t: Tensor) -> Tensor:
+        """t, or the node an in-place write with gradients made of it since."""
+        nodes = self.tape.nodes
+        while t.meta is not None and "replaced_by" in t.meta:
+            t = nodes[t.meta["replaced_by"]]
+        return t
+
+    def _views_its_input(self, t: Tensor) -> bool:
+        """t, made by a view op, shares its input's memory (a reshape of a
+        transposed tensor copies: it starts a family of its own); for a node
+        written since (which holds a copy now), whether it did."""
+        m = t.meta
+        if m is not None and "replaced_by" in m:
+            return m.get("was_view", False)
+        return t.data.base is not None and \
+            owner(t.data) is owner(self._latest(t.args[0]).data)
+
+    def _view_base(self, t: Tensor) -> Tensor | None:
+        """t's root (_view_root) when t is a view of its memory; None when t
+        is no view, or its root is no plain C-ordered array (then the write
+        is recorded on t alone, see _before_recorded_write)."""
+        b, viewed = self._view_root(t)
+        if not viewed or owner(b.data) is not owner(t.data) or b.data.ndim == 0 \
+                or not b.data.flags.c_contiguous:
+            return None
+        return b
+
+    def _check_no_grad_view(self, t: Tensor, cut: str | None = None) -> None:
+        """PyTorch refuses an in-place write with grad mode on into a view
+        made under no_grad() of a tensor that requires grad."""
+        if (self.tape.grad_enabled and not t.recorded and t.op is not None
+                and t.op.name in VIEW_OPS and t.data.base is not None
+                and not (t.params and t.params.get("advanced"))
+                and t.args[0].__class__ is Tensor and t.args[0].requires_grad):
+            what = (f"Output 0 of {cut} is a view of a view which was created in no_grad mode "
+                    "and " if cut else "A view was created in no_grad mode and ")
+            raise GradvizError(what + NO_GRAD_VIEW,
+                               hint="take the view outside the no_grad() block, or write "
+                                    "into it inside the block")
+
+    def _before_recorded_write(self, current: Tensor, base: Tensor | None) -> None:
+        """An in-place write to current, about to be recorded out of place
+        (_augassign, _setitem), base the tensor current views (_view_base):
+        PyTorch's refusals this model adds, and the other tensors that share
+        the memory snapshotted and marked."""
+        tape = self.tape
+        if current.meta is not None and "grad_of" in current.meta or \
+                any(g is current for g in tape.grad_tensors):
+            raise GradvizError("gradviz does not record a write with gradients into a .grad "
+                               "tensor (PyTorch would make the .grad part of the graph)",
+                               kind=RUNTIME, hint="change .grad tensors under "
+                                                  "`with torch.no_grad():`")
+        held = root = None
+        for t in tape.before_inplace(current.data, current):
+            if t is not current and t is not base and t.recorded:
+                # another view of the memory the program still holds, or
+                # what current views when that is not known (base None):
+                # PyTorch reroutes its gradient through this in-place op,
+                # which this model does not (its node stays as it was):
+                # backward refuses it. Not a view the program no longer
+                # holds (the x[0] of x[0][1] = v: only the ops made before
+                # the write read it, and their gradients are right), nor a
+                # tensor of another family (y when current is y.data or a
+                # view of y.detach(): PyTorch leaves its gradient alone).
+                if held is None:
+                    held = self._held_tensors()
+                    root = self._view_root(current)[0]
+                if id(t) not in held or self._view_root(t)[0] is not root:
+                    continue
+                tape.versions.rewired[t.seq] = self.line
+                if base is None and t.data is current.data.base:   # PyTorch's node for it
+                    t.meta = t.meta or {}
+                    t.meta["rebased"] = "CopySlices"
+
+    def _write_through_view(self, base: Tensor, current: Tensor, result: Tensor) -> Tensor:
+        """The base's side of a write into its view current (result: current
+        after it): the base with result written at current's positions, as
+        PyTorch's CopySlices (base before -> CopySlices <- the view after)."""
+        key = np.unravel_index(_positions(base.data, current.data), base.data.shape)
+        return self.apply(OPS["setitem"], (base, result),
+                          {"index": key, "advanced": False, "grad_fn": "CopySlices"})
+
+    def _take_over(self, current: Tensor, result: Tensor, base: Tensor | None = None,
+                   base_result: Tensor | None = None) -> None:
+        """result, the out-of-place record of an in-place write to current,
+        becomes current as the program sees it (and base_result the base
+        current views, when the write went through a view): on its memory
+        (the node before keeps a copy of its old value), with its
+        retain_grad(), its version counter (one write for both), and every
+        name and list that held it (PyTorch's in-place op keeps the tensor
+        object: `z = y` then `y[0] = v` changes z too)."""
+        if base_result is not None or is_view(current):
+            # PyTorch's name for a view written in place: its grad_fn is
+            # made again from its base's
+            result.meta = result.meta or {}
+            result.meta["rebased"] = REBASED_GRAD_FN
+        versions = self.tape.versions
+        pairs = ((current, result),) if base_result is None else \
+            ((current, result), (base, base_result))
+        for old, new in pairs:
+            if old.retains_grad:   # retain_grad() follows the tensor, now new
+                new.retains_grad, new.grad = True, old.grad
+                old.retains_grad, old.grad = False, None
+            if old.meta is not None and "version_key" in old.meta:
+                # a counter that is not its memory's (.data): the write counts there
+                new.meta = new.meta or {}
+                new.meta["version_key"] = old.meta["version_key"]
+        # the new values into the memory; the nodes before keep copies
+        if current.op is not None and current.op.name in VIEW_OPS and current.args:
+            current.meta = current.meta or {}
+            current.meta["was_view"] = self._views_its_input(current)
+        memory = current.data
+        current.data = memory.copy()
+        if base_result is None:
+            np.copyto(memory, result.data, casting="unsafe")
+        else:
+            base_memory = base.data
+            base.data = base_memory.copy()
+            np.copyto(base_memory, base_result.data, casting="unsafe")
+            base_result.data = base_memory
+        result.data = memory
+        versions.replaced(current, result, self.line)
+        if base_result is not None:
+            versions.replaced(base, base_result, None, bump=False)
+        for old, new in pairs:
+            old.meta = old.meta or {}
+            old.meta["replaced_by"] = new.seq
+            self._rebind(old, new)
+
+    def _held_tensors(self) -> set:
+        """ids of the tensors the program can still name: bound to a name,
+        or in a list, tuple or return value bound to one."""
+        held = set()
+        for v in self.env.values():
+            if v.__class__ is Tensor:
+                held.add(id(v))
+            elif v.__class__ in (list, tuple):
+                held.update(id(item) for item in v if item.__class__ is Tensor)
+            elif v.__class__ is ReturnTypes:
+                held.update((id(v.values), id(v.indices)))
+        return held
+
+    def _rebind(self, old: Tensor, new: Tensor) -> None:
+        """Every name, list and tuple of the program that held old holds new."""
+        env = self.env
+        for name, v in env.items():
+            if v is old:
+                env[name] = new
+            elif v.__class__ is list:
+                for i, item in enumerate(v):
+                    if item is old:
+                        v[i] = new
+            elif v.__class__ is tuple and any(item is old for item in v):
+                env[name] = tuple(new if item is old else item for item in v)
+        if new.name is None:
+            new.name = old.name
 
     def _store(self, target, value):
         if target.__class__ is syntax.Name:
@@ -818,7 +1054,7 @@ class Interpreter:
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is GradFn and attr == "name":
-            return Function("name", lambda rt: obj.name)
+            return Function("name", lambda rt: QUALIFIED_NAMES.get(obj.name, obj.name))
         raise GradvizError(f"{self._kind(obj)} has no attribute '{attr}'", kind=ATTRIBUTE)
 
     def tensor_attribute(self, t: Tensor, attr: str):
@@ -905,8 +1141,9 @@ class Interpreter:
     def _setitem(self, stmt):
         """x[index] = value: PyTorch's __setitem__, a copy of value into that part
         of x's memory (broadcast, cast to x's dtype), seen by x's aliases and
-        counted as an in-place write. Outside the graph only: with gradients
-        on, PyTorch records it (CopySlices), which this model does not."""
+        counted as an in-place write. With gradients on, recorded as `x += v`
+        is (_augassign): out of place, as the op setitem, whose result takes
+        over x's memory and names."""
         target = stmt.target
         t = self.eval(target.value)
         index = self._index_items(target)
@@ -923,32 +1160,71 @@ class Interpreter:
             raise GradvizError(f"can't assign a {type(value).__name__} to a "
                                f"torch.{functions.type_word(t.data.dtype)}Tensor",
                                kind=TYPE, hint="assign a number or a tensor")
-        if self.tape.grad_enabled and (t.requires_grad or (value.__class__ is Tensor
-                                                           and value.requires_grad)):
-            if t.requires_grad and not t.recorded:
+        key, _, _ = self._index_key(t, index)
+        cut, advanced = _setitem_kind(t.data.shape, index)
+        if advanced and value.__class__ is Tensor and v.dtype != t.data.dtype:
+            raise GradvizError(
+                "Index put requires the source and destination dtypes match, got "
+                f"{functions.type_word(t.data.dtype)} for the destination and "
+                f"{functions.type_word(v.dtype)} for the source.",
+                hint=f"convert the value first: .to(torch.{t.dtype_name}) (a number needs "
+                     "no conversion)")
+        self._check_no_grad_view(t, cut)
+        record = self.tape.grad_enabled and t.data.dtype.kind == "f" and (
+            t.requires_grad or (value.__class__ is Tensor and value.requires_grad))
+        if record:
+            if cut and t.requires_grad and not t.recorded:
+                # PyTorch writes into a view of the leaf (x[0]), not the leaf
                 raise GradvizError("a view of a leaf Variable that requires grad is being used "
                                    "in an in-place operation.",
                                    hint="update parameters inside `with torch.no_grad():`")
-            raise GradvizError("item assignment into a tensor of the graph is not supported "
-                               "(PyTorch records it as CopySlices)",
-                               hint="build the new tensor instead, e.g. torch.where(mask, v, x), "
-                                    "or write it under `with torch.no_grad():`")
-        key, advanced, _ = self._index_key(t, index)
+            self.inplace_check(t)
         if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
             raise GradvizError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.",
                                hint="write into a clone(): y = x.clone(), then y[...] = v")
-        shape = np.shape(t.data[key])
+        part = t.data[key]
+        shape = np.shape(part)
+        if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
+                _overlaps(t.data, v, False) if advanced else
+                part.__class__ is np.ndarray and _overlaps(part, v, True)):
+            raise GradvizError("unsupported operation: some elements of the input tensor and "
+                               "the written-to tensor refer to a single memory location. Please "
+                               "clone() the tensor before performing the operation.",
+                               hint="write from a copy: y[1:] = y[:2].clone()")
+        fitted = strip_leading_ones(v, len(shape))
         try:
-            np.broadcast_to(v, shape)
+            np.broadcast_to(fitted, shape)
         except ValueError:
-            raise _setitem_shape_error(np.shape(v), shape, advanced) from None
+            raise _setitem_shape_error(np.shape(fitted), shape, advanced) from None
+        if record:
+            self._setitem_recorded(t, key, value, cut, advanced)
+            return
         self.tape.before_inplace(t.data, t)
         with np.errstate(invalid="ignore"):
             t.data[key] = v
         self.tape.versions.bump(t, self.line)
         self.log_event("inplace", t, op="[]=")
+
+    def _setitem_recorded(self, t: Tensor, key: tuple, value, cut: str | None, advanced: bool):
+        """t[key] = value with gradients on: the op setitem on t before the
+        write and the value, named as PyTorch names the node (and, when t is
+        a view, its base's new node, as _augassign)."""
+        if cut:
+            grad_fn = "CopySlices"          # a write into a view of t
+        elif advanced:
+            grad_fn = "IndexPutBackward0"   # index_put_ on t itself
+        elif value.__class__ is not Tensor or value.data.ndim == 0:
+            grad_fn = "FillBackward3"       # all of t, from one number: fill_
+        else:
+            grad_fn = "CopyBackwards"       # all of t: copy_
+        base = self._view_base(t)
+        self._before_recorded_write(t, base)
+        result = self.apply(OPS["setitem"], (t, value),
+                            {"index": key, "advanced": advanced, "grad_fn": grad_fn})
+        base_result = None if base is None else self._write_through_view(base, t, result)
+        self._take_over(t, result, base, base_result)
 
     def index_tensor(self, t: Tensor, index: list):
         idx, advanced, grad_fn = self._index_key(t, index)

@@ -28,15 +28,25 @@ HINT_TAIL = ("change it after backward() (or after the last use of the graph), o
              "out-of-place operation (w = w - 0.1 * g) so that the saved value stays intact")
 
 
-def _owner(a: np.ndarray) -> np.ndarray:
+def owner(a: np.ndarray) -> np.ndarray:
     """The array that owns a's memory (a loop: numpy may leave view chains)."""
     while a.base is not None and a.base.__class__ is np.ndarray:
         a = a.base
     return a
 
 
+# grad_fns PyTorch writes in C++ by hand, not generated: their name() (and
+# this message) is the qualified C++ class name
+QUALIFIED_NAMES = {"CopySlices": "torch::autograd::CopySlices",
+                   "CopyBackwards": "torch::autograd::CopyBackwards"}
+
+
 def short_name(grad_fn: str) -> str:
-    """PyTorch's name for a node in this message: ExpBackward0 -> Exp, PowBackward1 -> Pow1."""
+    """PyTorch's name for a node in this message: ExpBackward0 -> Exp, PowBackward1 -> Pow1,
+    CopySlices -> torch::autograd::CopySlices."""
+    qualified = QUALIFIED_NAMES.get(grad_fn)
+    if qualified is not None:
+        return qualified
     return grad_fn.replace("Backward0", "").replace("Backward", "")
 
 
@@ -66,7 +76,7 @@ class Versions:
             k = m.get("version_key")
             if k is not None:
                 return k
-        return id(_owner(t.data))
+        return id(owner(t.data))
 
     def bump(self, t, line=None) -> None:
         """t's memory is written now (after the ops so far, before the next)."""
@@ -74,19 +84,21 @@ class Versions:
         stamp = len(self.nodes)
         self.writes.setdefault(k, []).append((stamp, line))
         self.last = stamp
-        self._alive.append(_owner(t.data))
+        self._alive.append(owner(t.data))
 
     def start(self, grad, version: int) -> None:
         """A new .grad tensor, at the version PyTorch's engine leaves it."""
         self.initial[id(grad.data)] = version
         self._alive.append(grad.data)
 
-    def replaced(self, old, new, line=None) -> None:
-        """`old op= v` run out of place with grad on (the interpreter's
-        _augassign): new is the in-place op's result, on old's memory, and
-        old keeps a copy of its value under its old key. One more write,
-        after new's op saved its inputs; that op keeps old's value as it
-        was (PyTorch clones self for in-place ops whose backward reads it)."""
+    def replaced(self, old, new, line=None, bump: bool = True) -> None:
+        """`old op= v` (or `old[i] = v`) run out of place with grad on (the
+        interpreter's _augassign, _setitem): new is the in-place op's
+        result, on old's memory, and old keeps a copy of its value under its
+        old key. One more write, after new's op saved its inputs; that op
+        keeps old's value as it was (PyTorch clones self for in-place ops
+        whose backward reads it). bump=False: the same write seen from the
+        base of the view written (its new node shares the count)."""
         k = self.key(new)
         m = old.meta
         if m is None:
@@ -94,7 +106,8 @@ class Versions:
         m["version_key"] = k
         self.latest[k] = new
         self.inplace_nodes.add(new.seq)
-        self.bump(new, line)
+        if bump:
+            self.bump(new, line)
 
     def check(self, node, spec: str) -> None:
         """Raise PyTorch's error if a tensor node saved for one input's VJP

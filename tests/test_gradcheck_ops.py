@@ -123,6 +123,10 @@ def index(gen, idx, advanced=False):
     return case(gen, index=idx, advanced=advanced, grad_fn="IndexBackward0")
 
 
+def setitem(y, v, idx, advanced=False, grad_fn="CopySlices"):
+    return case(y, v, index=idx, advanced=advanced, grad_fn=grad_fn)
+
+
 INPUTS: dict[str, list] = {
     "add": binary(anyv) + [case(anyv(2, 3), num(2.5)), case(num(-1), anyv(3))],
     "sub": binary(anyv) + [case(anyv(2, 3), num(2.5)), case(num(3), anyv(3))],
@@ -219,6 +223,23 @@ INPUTS: dict[str, list] = {
             case(anyv(2, 3), anyv(2, 1), anyv(2, 2), dim=1), case(anyv(2, 2, 1), anyv(2, 2, 2), dim=2)],
     "stack": [case(anyv(), anyv(), dim=0), case(anyv(3), anyv(3), dim=0),
               case(anyv(3), anyv(3), anyv(3), dim=1), case(anyv(2, 3), anyv(2, 3), dim=2)],
+    # y[index] = v with gradients on, under PyTorch's four names (no repeated
+    # index: only the last write of a repeat stays, so the finite difference
+    # sees only it, where PyTorch sends every repeat its gradient; that is
+    # pinned against PyTorch in tests/test_setitem_grad.py)
+    "setitem": [
+        setitem(anyv(4), anyv(), (1,)),
+        setitem(anyv(3, 4), anyv(4), (slice(0, 2),)),                     # broadcast
+        setitem(anyv(3, 4), anyv(2, 1), (slice(0, 2), slice(1, 3))),
+        setitem(anyv(2, 3), anyv(1, 3), (0,)),                           # leading 1s dropped
+        setitem(anyv(3), anyv(3), (None,)),
+        setitem(anyv(4), num(2.5), (slice(1, None, 2),)),                # a number: y only
+        setitem(anyv(4), anyv(2), (np.array([0, 2]),), True, "IndexPutBackward0"),
+        setitem(anyv(3, 2), anyv(2, 2), (np.array([True, False, True]),), True,
+                "IndexPutBackward0"),
+        setitem(anyv(2, 3), anyv(2), (1, np.array([2, 0])), True),
+        setitem(anyv(3), anyv(), (slice(None),), False, "FillBackward3"),
+        setitem(anyv(2, 3), anyv(3), (slice(None),), False, "CopyBackwards")],
     # the ops a create_graph=True backward records (sum's gradient, index's gradient,
     # tanh's and sigmoid's backward)
     "tanh_backward": binary(anyv, lambda *s: anyv(*s, lo=-0.99, hi=0.99)),

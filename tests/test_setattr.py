@@ -121,12 +121,3 @@ ITEM_ERRORS = [
 @pytest.mark.parametrize("src,kind,words", ITEM_ERRORS)
 def test_item_mistakes_are_pytorchs_errors(src, kind, words):
     test_mistakes_are_pytorchs_errors(src, kind, words)
-
-
-def test_item_assignment_in_the_graph_is_refused_clearly():
-    """PyTorch records x[i] = v on a tensor of the graph as CopySlices; this
-    model does not, and says so (under no_grad() it works)."""
-    src = "w = ones(2, requires_grad=True)\ny = w * 2\ny[0] = 1\n"
-    with pytest.raises(GradvizError) as info:
-        gradviz.run_source(src, stdout=io.StringIO())
-    assert "not supported" in info.value.message and "no_grad" in info.value.hint

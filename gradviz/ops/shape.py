@@ -159,3 +159,78 @@ defop("index_backward", _index_grad_fn, _scatter_fwd,
       jvp=(lambda t, ans, xs, p: _scatter_fwd([t], p),),
       formula=("gradient picked back out of the scattered positions",),
       symbol="index_backward", saves=False, dtype_rule=SAME)
+
+
+# ---- item assignment with gradients on: y[index] = v ------------------------
+# Recorded out of place (see Interpreter._setitem): the result is y with v
+# written at index. PyTorch's grad_fn depends on how it wrote it, chosen by
+# the interpreter: CopySlices (into a view of y: x[0], x[1:], x[None]),
+# IndexPutBackward0 (index_put_ on y itself: an index tensor, list or mask),
+# FillBackward3 (all of y, from a number or a 0-d tensor), CopyBackwards
+# (all of y, from a tensor). The gradient is the same for all four. A write
+# into a view also records the base's side of it: the base with the view's
+# new values at the view's positions, CopySlices (Interpreter._write_through_view).
+
+def strip_leading_ones(a, ndim: int):
+    """a without its leading size-1 dimensions beyond ndim: PyTorch's item
+    assignment drops them before broadcasting (v of shape [1, 3] fills y[0]
+    of shape [3]), as numpy's does."""
+    if a.__class__ is not np.ndarray or a.ndim <= ndim:     # (a number: as it is)
+        return a
+    shape = a.shape
+    k = 0
+    while len(shape) - k > ndim and shape[k] == 1:
+        k += 1
+    return a.reshape(shape[k:]) if k else a
+
+
+def _setitem_fwd(xs, p):
+    out = xs[0].copy()
+    out[p["index"]] = xs[1]
+    return out
+
+
+def _setitem_vjp_self(g, ans, xs, p):
+    # NOTE: the written part of y-before does not reach the result: its
+    # gradient there is 0 (PyTorch's CopySlices, IndexPutBackward0); all of
+    # it for a whole write (CopyBackwards, FillBackward3: zeros_like(g))
+    out = np.array(g, copy=True)
+    out[p["index"]] = 0
+    return out
+
+
+def _setitem_vjp_value(g, ans, xs, p):
+    # NOTE: with repeated indices (y[[0, 0]] = v) only the last write stays
+    # in y, but PyTorch's IndexPutBackward0 sends every element of v the
+    # gradient of its position, g[index], as here
+    part = np.asarray(g[p["index"]])
+    v = xs[1]
+    extra = np.ndim(v) - part.ndim
+    if extra > 0:
+        part = part.reshape((1,) * extra + part.shape)
+    return unbroadcast(part, np.shape(v))
+
+
+def _setitem_jvp_self(t, ans, xs, p):
+    return _setitem_vjp_self(t, ans, xs, p)
+
+
+def _setitem_jvp_value(t, ans, xs, p):
+    # the adjoint of the VJP (repeated indices add up), so that forward and
+    # reverse mode agree as they do for every op
+    out = np.zeros(ans.shape, ans.dtype)
+    idx = p["index"]
+    part_ndim = np.ndim(out[idx])
+    t = strip_leading_ones(np.asarray(t), part_ndim)
+    if p.get("advanced"):
+        np.add.at(out, idx, np.broadcast_to(t, np.shape(out[idx])))
+    else:
+        out[idx] = t
+    return out
+
+
+defop("setitem", lambda t: t.params["grad_fn"], _setitem_fwd,
+      vjp=(_setitem_vjp_self, _setitem_vjp_value), jvp=(_setitem_jvp_self, _setitem_jvp_value),
+      formula=("gradient passed on, 0 where the value was written",
+               "gradient of the written part, summed to the value's shape"),
+      symbol="[]=", saves=False, dtype_rule=SAME)
