@@ -16,16 +16,17 @@ from dataclasses import dataclass
 # these say on what, so `2 - x` and `x - 2` are told apart)
 OPERATOR_FORMS = {
     "rsub": "2 - x", "rdiv": "2 / x", "neg": "-x", "index": "x[i], x[a:b], x[:, j]",
-    "T": "x.T",
+    "T": "x.T", "setitem": "y[i] = v",
 }
 # registry names that a program spells differently (or not at all)
 NAME_FORMS = {
     "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (),
     "to_dtype": ("float", "double", "long", "bool", "to"), "index": (), "T": (),
+    "setitem": (),
 }
-# ops whose grad_fn name is chosen outside the op, by the indexing code
-# (Interpreter._index_key): its names are read from there
-INDEXING_OPS = ("index",)
+# ops whose grad_fn name is chosen outside the op, by the indexing code:
+# their names are read from there
+INDEXING_OPS = {"index": "_index_key", "setitem": "_setitem_recorded"}
 # calls that take a dim: the `_dim` ops are these functions with dim=
 DIM_SUFFIX = "_dim"
 # shown for an op whose grad_fn name is passed in when it is recorded
@@ -54,7 +55,10 @@ class OpRow:
 
 def _backward_names(fn) -> list[str]:
     """The grad_fn names a function can return: the "...BackwardN" string
-    constants of its code and of the code nested in it (no recursion)."""
+    constants of its code and of the code nested in it (no recursion), and
+    PyTorch's nodes named otherwise (CopySlices, CopyBackwards)."""
+    from ..versions import QUALIFIED_NAMES
+
     found: list[str] = []
     stack = [fn.__code__]
     while stack:
@@ -62,8 +66,9 @@ def _backward_names(fn) -> list[str]:
         for const in code.co_consts:
             if isinstance(const, types.CodeType):
                 stack.append(const)
-            elif (isinstance(const, str) and "Backward" in const and const[-1:].isdigit()
-                  and const.isidentifier() and const not in found):
+            elif (isinstance(const, str) and const not in found and (
+                    const in QUALIFIED_NAMES or ("Backward" in const and const[-1:].isdigit()
+                                                 and const.isidentifier()))):
                 found.append(const)
     return found
 
@@ -72,7 +77,7 @@ def _grad_fns(op) -> tuple[str, ...]:
     if op.name in INDEXING_OPS:
         from ..interpreter import Interpreter
 
-        return tuple(_backward_names(Interpreter._index_key))
+        return tuple(_backward_names(getattr(Interpreter, INDEXING_OPS[op.name])))
     gf = op.grad_fn
     if gf is None:
         return ()
