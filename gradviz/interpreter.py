@@ -1242,6 +1242,8 @@ class Interpreter:
         # so the last slice that cuts names the node (AliasBackward0 if none)
         grad_fn = "SliceBackward0" if len(index) == 1 else "AliasBackward0"
         for i in index:
+            if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype == np.int64:
+                i = int(i.data)     # PyTorch selects with a 0-d integer tensor, as with an int
             if i is None:
                 np_index.append(None)
                 grad_fn = "UnsqueezeBackward0"

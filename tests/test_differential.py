@@ -1058,6 +1058,13 @@ def test_matmul_error_literals_are_pytorchs(case):
 # ---- found programs pinned with PyTorch's literal output (run without torch) ----
 
 PINNED = {
+    # a 0-d integer tensor indexes as an int: a view, SelectBackward0
+    "zero_d_index_tensor_selects": (
+        "x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ni = tensor(1)\n"
+        "print(x[i], x[i].shape)\ny = x[i] * x[tensor(-1)]\ny.backward()\nprint(x.grad)\n"
+        "a = arange(6.0).reshape(2, 3)\nprint(a[tensor(1), [0, 2]], x[tensor(True)].shape)\n",
+        "tensor(2., grad_fn=<SelectBackward0>) torch.Size([])\ntensor([0., 3., 2.])\n"
+        "tensor([3., 5.]) torch.Size([1, 3])\n"),
     # requires_grad_() does not reach back into a graph built before it
     "requires_grad_later": (
         "c = tensor([1.0, 2.0])\nw = tensor([3.0, 4.0], requires_grad=True)\n"
