@@ -352,12 +352,12 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
         write_graph(record, dot_path=dot_path, svg_path=svg_path, engine=engine,
                     timeout=limits.timeout, **_graph_kwargs(graph))
     if not no_tables:
-        from .render.tables import print_tables
+        from .render.tables import prepare_tables, print_tables
         console = make_console()
-        # the node records and the timeline, built once for every renderer:
-        # seconds for a graph of a few hundred thousand nodes
+        # what the tables count over every node, made once (a fraction of a
+        # second for a few hundred thousand nodes); then the rows shown
         with _slow_step("preparing the tables"):
-            record.nodes, record.events
+            prepare_tables(record)
         print_tables(record, console=console)
         if record.forward_mode is not None:
             from .render.modes import print_forward_mode

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .record import node_column, step_grads, step_node_seqs
+
 # arrays up to this size are checked together, CHUNK at a time
 SMALL = 256
 CHUNK = 4096
@@ -153,22 +155,28 @@ def all_finite(arrays: list) -> bool:
 def nonfinite_report(record) -> NonfiniteReport:
     """Find the NaN and inf of a run (prefer ``record.nonfinite``, which
     computes this once)."""
+    # (read as columns and steps' fields: no node record or step is made;
+    # the columns copied, as _faults may replace entries)
     nodes = record.nodes
+    seqs = node_column(nodes, "seq")
     report = NonfiniteReport()
-    for i, f in _faults([n.value for n in nodes]).items():
-        report.values[nodes[i].seq] = f
+    for i, f in _faults(list(node_column(nodes, "value"))).items():
+        report.values[seqs[i]] = f
     if report.values:
         report.first_value = next(iter(report.values))
 
     # gradients: the final .grad, and what reached each node in each pass
     grads: dict[int, list[Fault]] = {}
-    for i, f in _faults([n.grad for n in nodes]).items():
-        grads.setdefault(nodes[i].seq, []).append(f)
+    for i, f in _faults(list(node_column(nodes, "grad"))).items():
+        grads.setdefault(seqs[i], []).append(f)
     passes = record.passes
     for ev in passes:
         steps = ev["steps"]
-        for i, f in _faults([s["grad"] for s in steps]).items():
-            grads.setdefault(steps[i]["node"], []).append(f)
+        found = _faults(step_grads(steps))
+        if found:
+            step_seqs = step_node_seqs(steps)
+            for i, f in found.items():
+                grads.setdefault(step_seqs[i], []).append(f)
     for seq in sorted(grads):
         faults = grads[seq]
         report.grads[seq] = faults[0] if len(faults) == 1 else _FAULTS[_bits(faults)]
@@ -183,7 +191,9 @@ def _grad_origin(passes, report: NonfiniteReport) -> GradOrigin:
     so the first one found made it."""
     for ev in passes:
         roots = ev["roots"]
-        for step in ev["steps"]:
+        steps = ev["steps"]
+        for i in range(len(steps)):     # (by index: the steps after the origin are not made)
+            step = steps[i]
             node = step["node"]
             got = fault(step["grad"]) if node in report.grads else None
             if got is not None:

@@ -1,15 +1,21 @@
 """The plain record of a run: what renderers read, never the engine.
 
-Record.nodes is a list of NodeRecord in creation order (a topological
+Record.nodes is a sequence of NodeRecord in creation order (a topological
 order); Record.events is the timeline (backward passes with the gradient
-that reached every node, zero_() calls, ...). Node records are built on
-first access, once, so running a big program does not pay for records no
-one reads.
+that reached every node, zero_() calls, ...). Each node record, and each
+pass's list of steps, is made on first access and kept: the tables of a
+300,000-node run show a few hundred rows, and its picture folds all but a
+few nodes into one summary, so neither pays for records no one reads.
+What they count over every node (ops, leaves, pruned, freed, ...) they
+read from node_column(), one plain field of every node made in bulk.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress, count, repeat
+from operator import add, attrgetter, is_, is_not, not_
 
 import numpy as np
 
@@ -22,6 +28,8 @@ CONST = "const"          # leaf that does not require grad (data, constants)
 OP = "op"                # result of an op
 DETACHED = "detached"    # detach() / .data: shares a value, no gradient path
 GRAD = "grad"            # a .grad tensor the program used
+
+PASS_KINDS = ("backward", "grad")     # the kinds of event of a reverse pass
 
 
 @dataclass(slots=True)
@@ -62,6 +70,343 @@ class NodeRecord:
     grads_by_pass: dict = field(default_factory=dict)   # pass -> gradient that reached it
 
 
+# the NodeRecord fields node_column() reads without making node records
+COLUMNS = ("seq", "kind", "op", "line", "name", "is_leaf", "requires_grad", "no_grad",
+           "detached_from", "grad_of", "backward_root", "error", "pruned", "freed",
+           "value", "grad")
+
+
+def node_column(nodes, name: str) -> list:
+    """The field ``name`` (one of COLUMNS) of each of ``nodes`` (Record.nodes,
+    or a list of NodeRecord), in order. From Record.nodes it is read off the
+    tape, made once, without making any node record: what renderers count
+    or fold over every node of a big graph."""
+    if isinstance(nodes, NodeList):
+        return nodes.column(name)
+    return [getattr(n, name) for n in nodes]
+
+
+def node_input_seqs(nodes) -> list[list[int]]:
+    """Per node of ``nodes`` (as node_column), the seqs of its tensor inputs:
+    NodeRecord.inputs as numbers."""
+    if isinstance(nodes, NodeList):
+        return nodes.input_seqs()
+    return [[int(i[1:]) for i in n.inputs] for n in nodes]
+
+
+class NodeList(Sequence):
+    """Record.nodes: the NodeRecord of each tensor of the tape, made on
+    first access and kept. Indexable (negative indices too; a slice is a
+    list), iterable, with len.
+
+    What a record sets from the whole run (visited, grads_by_pass,
+    backward_root, pruned, error) comes from small tables made once from
+    the passes; column() reads one field of every node off the tape. It
+    holds the tape and the events, never the Record (which holds it): the
+    record stays free of reference cycles."""
+
+    __slots__ = ("_tensors", "_lines", "_snaps", "_events", "_error_tensors",
+                 "_items", "_unmade", "_reached", "_roots", "_errors", "_pruned", "_columns")
+
+    def __init__(self, tensors: list, source: str, snapshots: dict, events: list,
+                 error_tensors: list):
+        self._tensors = tensors
+        self._lines = source.splitlines()
+        self._snaps = snapshots
+        self._events = events           # Record.events
+        self._error_tensors = error_tensors
+        self._items: list[NodeRecord | None] = [None] * len(tensors)
+        self._unmade = len(tensors)     # (`None in items` would call NodeRecord.__eq__ on each)
+        # what the passes say of each node, made with the first record (_tables)
+        self._reached = self._roots = self._errors = self._pruned = None
+        self._columns: dict[str, list] = {}     # see column()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self._items)))]
+        n = self._items[i]          # (an IndexError, and negative indices, as a list's)
+        if n is None:
+            n = self._make(i if i >= 0 else i + len(self._items))
+        return n
+
+    def __iter__(self):
+        items = self._items
+        if self._unmade:
+            with gc_paused():
+                for seq, n in enumerate(items):
+                    if n is None:
+                        self._make(seq)
+        return iter(items)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} node records>"
+
+    def _make(self, seq: int) -> NodeRecord:
+        if self._reached is None:
+            self._tables()
+        n = _node_record(self._tensors[seq], self._lines, self._snaps)
+        for k, reached in self._reached:
+            g = reached.get(seq)
+            if g is not None:
+                n.grads_by_pass[k] = _array(g)
+        if n.grads_by_pass:
+            n.visited = True
+        if seq in self._roots:
+            n.backward_root = True
+        reason = self._pruned.get(seq)
+        if reason is not None:
+            n.pruned = True
+            n.pruned_reason = reason
+        if seq in self._errors:
+            n.error = True
+        self._items[seq] = n
+        self._unmade -= 1
+        return n
+
+    # ---- what the whole run says about nodes, made once -----------------
+    def _tables(self) -> None:
+        """Make _reached: (pass, {seq: the gradient that reached it}) of
+        each reverse pass; _roots, the seqs backward() was called on;
+        _errors, those the failing statement used; _pruned (see pruned)."""
+        events = self._events
+        with gc_paused():
+            self._reached = [(ev["pass"], ev["steps"].reached())
+                             for ev in events if ev["kind"] in PASS_KINDS]
+        self._roots = {seq for ev in events if ev["kind"] == "backward" for seq in ev["roots"]}
+        self._errors = set(self._error_tensors)
+        self._pruned = self._pruned_reasons()
+
+    def _pruned_reasons(self) -> dict[int, str]:
+        """seq -> pruned_reason: a branch backward did not enter because it
+        needs no gradient, the inputs it skipped and everything they were
+        computed from, unless some pass visited them."""
+        out: dict[int, str] = {}
+        tensors = self._tensors
+        reached = [r for _, r in self._reached]
+        for ev in self._events:
+            if ev["kind"] not in PASS_KINDS:
+                continue
+            stack = [a for _, a in ev["pruned"]]
+            while stack:
+                seq = stack.pop()
+                if seq in out or any(seq in r for r in reached):
+                    continue
+                t = tensors[seq]
+                meta = t.meta or _NO_META
+                out[seq] = ("detached: the value is shared, the gradient stops"
+                            if t.op is None and "detached_from" in meta else
+                            "made under no_grad()" if meta.get("no_grad") is not None else
+                            "needs no gradient (requires_grad=False)")
+                if t.op is not None:
+                    stack.extend(a.seq for a in t.args if a.__class__ is Tensor)
+        return out
+
+    def input_seqs(self) -> list[list[int]]:
+        """See node_input_seqs."""
+        out = []
+        append = out.append
+        for t in self._tensors:     # (one or two arguments inline: 300,000 nodes)
+            if t.op is None:
+                append([])
+                continue
+            args = t.args
+            if len(args) == 1:
+                a = args[0]
+                append([a.seq] if a.__class__ is Tensor else [])
+            elif len(args) == 2:
+                a, b = args
+                if a.__class__ is Tensor:
+                    append([a.seq, b.seq] if b.__class__ is Tensor else [a.seq])
+                else:
+                    append([b.seq] if b.__class__ is Tensor else [])
+            else:
+                append([a.seq for a in args if a.__class__ is Tensor])
+        return out
+
+    def column(self, name: str) -> list:
+        """See node_column; each column is made once."""
+        col = self._columns.get(name)
+        if col is None:
+            if name not in COLUMNS:
+                raise ValueError(f"not a node column: {name!r}")
+            with gc_paused():
+                if name in ("kind", "op", "no_grad", "detached_from", "grad_of"):
+                    self._columns.update(self._meta_columns())
+                else:
+                    self._columns[name] = self._column(name)
+            col = self._columns[name]
+        return col
+
+    def _column(self, name: str) -> list:
+        tensors, n = self._tensors, len(self._tensors)
+        if name == "seq":
+            return list(range(n))
+        if name == "line":
+            return [s[0] if s is not None else 0 for s in map(_SPAN, tensors)]
+        if name == "is_leaf":
+            return list(map(not_, map(_RECORDED, tensors)))
+        if name in ("name", "requires_grad", "freed"):
+            return list(map(attrgetter(name), tensors))
+        if name == "value":            # as made: before any in-place write
+            values = list(map(_DATA, tensors))
+            for seq, v in self._snaps.items():
+                values[seq] = v
+            return values
+        if name == "grad":
+            return [None if g is None else g.data for g in map(_GRAD, tensors)]
+        if self._reached is None:
+            self._tables()
+        seqs = (self._roots if name == "backward_root" else
+                self._errors if name == "error" else self._pruned)
+        col = [False] * n
+        for seq in seqs:
+            col[seq] = True
+        return col
+
+    def _meta_columns(self) -> dict[str, list]:
+        """kind, op, no_grad, detached_from, grad_of: an op's result without
+        meta (nearly every node of a big graph) has OP, its op's name and
+        None; the others are set one by one, as _node_record does."""
+        tensors, n = self._tensors, len(self._tensors)
+        ops = list(map(_OP, tensors))
+        metas = list(map(_META, tensors))
+        kind = [OP] * n
+        opname = [None if op is None else op.name for op in ops]
+        no_grad, det, grad_of = [None] * n, [None] * n, [None] * n
+        # (found in C: the leaves, and the results with meta, are few)
+        leaves = compress(range(n), map(is_, ops, repeat(None)))
+        with_meta = compress(range(n), map(is_not, metas, repeat(None)))
+        for seq in sorted({*leaves, *with_meta}):
+            meta = metas[seq] or _NO_META
+            if ops[seq] is None:
+                opname[seq] = meta.get("label", "tensor")
+                kind[seq] = (DETACHED if "detached_from" in meta else GRAD if "grad_of" in meta
+                             else PARAM if tensors[seq].requires_grad else CONST)
+            if meta.get("detached_from") is not None:
+                det[seq] = f"n{meta['detached_from']}"
+            if meta.get("grad_of") is not None:
+                grad_of[seq] = f"n{meta['grad_of']}"
+            no_grad[seq] = meta.get("no_grad")
+        return {"kind": kind, "op": opname, "no_grad": no_grad, "detached_from": det,
+                "grad_of": grad_of}
+
+
+_OP, _META, _SPAN, _RECORDED, _SEQ, _DATA, _GRAD = (
+    attrgetter(a) for a in ("op", "meta", "span", "recorded", "seq", "data", "grad"))
+
+
+class Steps(Sequence):
+    """The steps of one reverse pass as plain data, in the order backward
+    ran: {"node": seq, "grad": gradient that reached it, "sent": [(input
+    seq, gradient sent to it)]}. Each is made from the engine's list on
+    first access and kept (a table only counts them, a folded picture
+    reads those of the nodes it draws); otherwise a list's behaviour."""
+
+    __slots__ = ("_raw", "_starts", "_items")
+
+    def __init__(self, raw: list):
+        self._raw = raw               # the engine's (see _steps)
+        self._starts = None           # where each step starts, in a flat raw list
+        self._items: list[dict | None] | None = None
+
+    def _index(self) -> list:
+        if self._items is None:
+            raw = self._raw
+            if raw and raw[0].__class__ is tuple:
+                self._items = [None] * len(raw)
+            else:
+                self._starts = _step_starts(raw)
+                self._items = [None] * len(self._starts)
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._index())
+
+    def __getitem__(self, i):
+        items = self._index()
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(items)))]
+        step = items[i]               # (an IndexError, and negative indices, as a list's)
+        if step is None:
+            step = items[i] = self._make(i if i >= 0 else i + len(items))
+        return step
+
+    def __iter__(self):
+        items = self._index()
+        if items.count(None) == len(items):     # none made yet: all at once
+            with gc_paused():
+                items[:] = _steps(self._raw)
+        else:
+            for i, step in enumerate(items):
+                if step is None:
+                    items[i] = self._make(i)
+        return iter(items)
+
+    def _make(self, i: int) -> dict:
+        raw = self._raw
+        if self._starts is None:
+            n, g, sent = raw[i]
+            return {"node": n.seq, "grad": _array(g),
+                    "sent": [(a.seq, _array(ga)) for a, ga in sent]}
+        j = self._starts[i]
+        node, g = raw[j], raw[j + 1]
+        j += 2
+        sent = []
+        while raw[j] is not None:
+            sent.append((raw[j].seq, _array(raw[j + 1])))
+            j += 2
+        return {"node": node.seq, "grad": _array(g), "sent": sent}
+
+    def node_seqs(self) -> list[int]:
+        """The "node" of each step, without making the steps."""
+        self._index()
+        raw = self._raw
+        if self._starts is None:
+            return [n.seq for n, _, _ in raw]
+        return list(map(_SEQ, map(raw.__getitem__, self._starts)))
+
+    def grads(self) -> list:
+        """The "grad" of each step as the engine keeps it (an array, or a
+        numpy scalar that _array makes one), without making the steps."""
+        self._index()
+        raw = self._raw
+        if self._starts is None:
+            return [g for _, g, _ in raw]
+        return list(map(raw.__getitem__, map(add, self._starts, repeat(1))))
+
+    def reached(self) -> dict:
+        """seq -> the gradient that reached it (as grads())."""
+        return dict(zip(self.node_seqs(), self.grads()))
+
+    def __eq__(self, other):
+        if isinstance(other, Steps):
+            other = list(other)
+        return list(self) == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+def step_node_seqs(steps) -> list[int]:
+    """The "node" of each of a pass's steps (a Steps, or a list of dicts)."""
+    if isinstance(steps, Steps):
+        return steps.node_seqs()
+    return [step["node"] for step in steps]
+
+
+def step_grads(steps) -> list:
+    """The "grad" of each of a pass's steps (a Steps: maybe as numpy
+    scalars, see Steps.grads)."""
+    if isinstance(steps, Steps):
+        return steps.grads()
+    return [step["grad"] for step in steps]
+
+
 @dataclass
 class Record:
     """Everything a run produced, as plain data."""
@@ -71,7 +416,7 @@ class Record:
     output: str                           # what the program printed
     variable_ids: dict                    # DSL name -> NodeRecord id (tensors only)
     error: dict | None                    # {"type", "message", "line", "column", "hint"}
-    tensors: list = field(repr=False)     # the tape (read once by .nodes)
+    tensors: list = field(repr=False)     # the tape (what .nodes reads)
     raw_events: list = field(repr=False)
     no_grad_blocks: list = field(default_factory=list)   # [(line, end_line)]
     error_tensors: list = field(default_factory=list, repr=False)
@@ -85,45 +430,21 @@ class Record:
 
     # ---- the plain data, built once on first use -----------------------
     @cached_property
-    def nodes(self) -> list[NodeRecord]:
-        with gc_paused():
-            return self._build_nodes()
-
-    def _build_nodes(self) -> list[NodeRecord]:
-        lines = self.source.splitlines()
-        snaps = self.snapshots
-        out = []
-        for t in self.tensors:
-            out.append(_node_record(t, lines, snaps))
-        by_seq = out
-        for ev in self.events:
-            if ev["kind"] not in ("backward", "grad"):
-                continue
-            k = ev["pass"]
-            for step in ev["steps"]:
-                n = by_seq[step["node"]]
-                n.visited = True
-                n.grads_by_pass[k] = step["grad"]
-            for root in ev["roots"]:
-                if ev["kind"] == "backward":
-                    by_seq[root].backward_root = True
-        _mark_pruned(by_seq, self.events)
-        for seq in self.error_tensors:
-            by_seq[seq].error = True
-        return out
+    def nodes(self) -> NodeList:
+        """The NodeRecord of each tensor, in creation order (each made on
+        first access: see NodeList)."""
+        return NodeList(self.tensors, self.source, self.snapshots, self.events,
+                        self.error_tensors)
 
     @cached_property
     def events(self) -> list[dict]:
-        """The timeline with tensors replaced by node seq numbers."""
-        with gc_paused():
-            return self._build_events()
-
-    def _build_events(self) -> list[dict]:
+        """The timeline with tensors replaced by node seq numbers (a pass's
+        "steps" are a Steps, made on first access)."""
         out = []
         for ev in self.raw_events:
-            if ev["kind"] in ("backward", "grad"):
+            if ev["kind"] in PASS_KINDS:
                 ev = dict(ev)
-                ev["steps"] = _steps(ev["steps"])
+                ev["steps"] = Steps(ev["steps"])
                 ev["pruned"] = _pruned(ev["pruned"])
             out.append(ev)
         return out
@@ -330,6 +651,17 @@ def _steps(raw: list) -> list[dict]:
     return out
 
 
+def _step_starts(raw: list) -> list[int]:
+    """Where each step of a flat raw list (see _steps) starts: at 0 and
+    after each None. Found in C (a pass over a 300,000-node chain has a
+    million entries), by identity: list.index would compare arrays with ==."""
+    ends = compress(count(), map(is_, raw, repeat(None)))
+    starts = [0]
+    starts += map(add, ends, repeat(1))
+    starts.pop()                   # (after the last None: the end)
+    return starts
+
+
 def _pruned(raw: list) -> list[tuple]:
     """(node seq, input seq) pairs, from pairs or a flat list (as _steps)."""
     if raw and raw[0].__class__ is tuple:
@@ -352,31 +684,6 @@ def _display_params(p) -> dict:
             v = v[0]
         out[k] = v
     return out
-
-
-def _mark_pruned(nodes, events):
-    """A branch backward did not enter because it needs no gradient: the
-    inputs it skipped and everything they were computed from, unless some
-    pass visited them."""
-    for ev in events:
-        if ev["kind"] not in ("backward", "grad"):
-            continue
-        stack = [a for _, a in ev["pruned"]]
-        while stack:
-            seq = stack.pop()
-            n = nodes[seq]
-            if n.pruned or n.visited:
-                continue
-            n.pruned = True
-            n.pruned_reason = ("detached: the value is shared, the gradient stops"
-                               if n.kind == DETACHED else
-                               "made under no_grad()" if n.no_grad is not None else
-                               "needs no gradient (requires_grad=False)")
-            stack.extend(int(i[1:]) for i in n.inputs)
-    for n in nodes:
-        if n.visited:
-            n.pruned = False
-            n.pruned_reason = None
 
 
 def dumps(obj, indent=2) -> str:

@@ -58,13 +58,16 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass
+from functools import partial
+from itertools import compress
 
 import numpy as np
 
 from ..gcpause import gc_paused
-from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, updates_itself
+from ..record import (CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, node_column,
+                      node_input_seqs, step_node_seqs, updates_itself)
 from ..tensor import DTYPE_NAMES
 from .fold import Group, counts_text, fold
 from .style import SANS, THEMES, Look, Theme, get_theme
@@ -305,6 +308,14 @@ def _dtype_name(arr: np.ndarray) -> str:
     return DTYPE_NAMES.get(arr.dtype, "float64")
 
 
+# The fields of every node that the fold and the loops over all nodes read,
+# with NodeRecord's names and meanings: made from the record's columns
+# without its node records (of a 300,000-node chain, the picture shows ten).
+_Facts = namedtuple("_Facts", ("seq", "kind", "op", "line", "name", "no_grad", "detached_from",
+                               "grad_of", "backward_root", "error"))
+_new_facts = partial(tuple.__new__, _Facts)
+
+
 def _memo(record: Record) -> dict:
     """What drawing a record computes once and keeps on it: the input
     seqs of its nodes and the text of its values and gradients. A record
@@ -367,13 +378,16 @@ class _Builder:
         # Record fields must stack top to bottom: with rankdir TB/BT Graphviz
         # lays top-level fields side by side, so they are wrapped in braces.
         self.braces = opts["rankdir"] in ("TB", "BT")
-        self.nodes: list[NodeRecord] = (record.nodes if view is None or view.upto is None
-                                        else record.nodes[:view.upto])
+        # the node records, made as they are drawn (indexed by seq), and
+        # the few fields of every node the picture is planned with
+        self.nodes = record.nodes
         self.view = view
+        self.memo = _memo(record)
+        self.facts: list[_Facts] = self._facts()
+        self.count = len(self.facts)     # the nodes drawn: all, or those before a PassView's pass
         self.passes = record.passes if view is None else [
             ev for ev in record.passes if ev["pass"] == view.pass_no]
         self.multi = len(self.passes) > 1
-        self.memo = _memo(record)
         self.in_seqs = self._in_seqs()
         self.lines: list[str] = []
         self.edge_out: list = []        # edge lines, or keys of merged edges
@@ -388,13 +402,21 @@ class _Builder:
         # record is abbreviated once, also over several drawings of it
         self.texts: dict = self.memo.setdefault("texts", {})
 
+    def _facts(self) -> list[_Facts]:
+        whole = self.memo.get("facts")
+        if whole is None:
+            with gc_paused():
+                columns = [node_column(self.nodes, name) for name in _Facts._fields]
+                whole = self.memo["facts"] = list(map(_new_facts, zip(*columns)))
+        upto = None if self.view is None else self.view.upto
+        return whole if upto is None else whole[:upto]
+
     def _in_seqs(self) -> list:
         """Per node, the seqs of its tensor inputs (ids are "n<seq>")."""
         whole = self.memo.get("in_seqs")
         if whole is None:
-            whole = [[int(i[1:]) for i in r.inputs] if r.inputs else [] for r in self.record.nodes]
-            self.memo["in_seqs"] = whole
-        return whole if len(self.nodes) == len(whole) else whole[:len(self.nodes)]
+            whole = self.memo["in_seqs"] = node_input_seqs(self.nodes)
+        return whole if self.count == len(whole) else whole[:self.count]
 
     def fmt(self, arr) -> str:
         """fmt(arr), once per array of the record (a node's gradient is
@@ -409,11 +431,11 @@ class _Builder:
 
     # ---- top level ------------------------------------------------------
     def build(self) -> DotResult:
-        nodes, th = self.nodes, self.theme
-        folded = fold(self.record, nodes, self.in_seqs, self.opts["max_nodes"])
-        self.group_of, self.groups = folded if folded else ([-1] * len(nodes), [])
+        th, count = self.theme, self.count
+        folded = fold(self.record, self.facts, self.in_seqs, self.opts["max_nodes"])
+        self.group_of, self.groups = folded if folded else ([-1] * count, [])
         hidden = sum(len(g.members) for g in self.groups)
-        shown = len(nodes) - hidden + len(self.groups)
+        shown = count - hidden + len(self.groups)
         self.compact = shown > COMPACT_ABOVE
         # seq -> (label text, look key) of its box; kept with the record for
         # the next drawing (they depend on the record and these two only; a
@@ -434,7 +456,7 @@ class _Builder:
             everything = Counter()
             for g in self.groups:
                 everything.update(g.counts)
-            notes.append(f"folded {hidden:,} of {len(nodes):,} nodes into {len(self.groups)} "
+            notes.append(f"folded {hidden:,} of {count:,} nodes into {len(self.groups)} "
                          f"summary node{'s' if len(self.groups) != 1 else ''} "
                          f"({counts_text(everything)}) to stay under "
                          f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all")
@@ -490,10 +512,9 @@ class _Builder:
         if self.compact and not self.groups and not self.labelled and self.view is None:
             self._plain_edges(contrib)
         else:
-            drawn = self.drawn
-            for r in nodes:
-                if drawn[r.seq]:
-                    self._edges_of(r, contrib)
+            nodes = self.nodes
+            for s in compress(range(count), self.drawn):
+                self._edges_of(nodes[s], contrib)
         if self.show != "forward":
             self._seeds()
         if self.record.error is not None and self.view is None:
@@ -516,10 +537,10 @@ class _Builder:
             return self.memo[key]
         group_of, in_seqs = self.group_of, self.in_seqs
         per_op = 1 if self.compact else 2       # an op node and its tensor
-        depth = [0] * len(self.nodes)
+        depth = [0] * self.count
         group_depth = [0] * len(self.groups)
         longest = 0
-        for r in self.nodes:
+        for r in self.facts:
             s = r.seq
             g = group_of[s]
             before = 0
@@ -640,25 +661,28 @@ class _Builder:
         # whose node defaults are the intermediate look: see build())
         top_attrs = ({**tensor_attrs, "intermediate": 'class="tensor intermediate"'}
                      if self.compact else tensor_attrs)
-        for r in self.nodes:
-            s = r.seq
+        nodes = self.nodes
+        for f in self.facts:
+            s = f.seq
             if group_of[s] >= 0:
                 continue
             known = labels.get(s)
             if known is None:
+                r = nodes[s]
                 known = labels[s] = (self._tensor_label(r), self._look_key(r))
             label, key = known
-            attrs = (top_attrs if r.no_grad is None else tensor_attrs).get(key)
+            attrs = (top_attrs if f.no_grad is None else tensor_attrs).get(key)
             if attrs is None:   # an error overlay: say the underlying kind too
-                attrs = f'{self.looks[key]} class="tensor error {self._look_key(r, False)}"'
+                under = self._look_key(nodes[s], False)
+                attrs = f'{self.looks[key]} class="tensor error {under}"'
             if braces:
                 label = "{" + label + "}"
-            if r.no_grad is None:
+            if f.no_grad is None:
                 lines.append(f'  n{s} [{attrs} label="{label}"];')
             else:
-                self._place(r.no_grad, f'n{s} [{attrs} label="{label}"];')
-            if ellipses and r.kind == OP:
-                self._op_node(r)
+                self._place(f.no_grad, f'n{s} [{attrs} label="{label}"];')
+            if ellipses and f.kind == OP:
+                self._op_node(nodes[s])
 
     def _tensor_label(self, r: NodeRecord) -> str:
         """The record label of a tensor's box: its fields joined by "|"; in
@@ -924,13 +948,16 @@ class _Builder:
         if whole and "contributions" in self.memo:
             return self.memo["contributions"]
         out: dict = {}
-        in_seqs, n, drawn = self.in_seqs, len(self.nodes), self.drawn
+        in_seqs, n, drawn = self.in_seqs, self.count, self.drawn
         for ev in self.passes:
             k = ev["pass"]
-            for step in ev["steps"]:
-                sent = step["sent"]
-                s = step["node"]
-                if not sent or s >= n or not drawn[s]:
+            steps = ev["steps"]
+            # (by index: the steps of nodes not drawn are never made)
+            for i, s in enumerate(step_node_seqs(steps)):
+                if s >= n or not drawn[s]:
+                    continue
+                sent = steps[i]["sent"]
+                if not sent:
                     continue
                 ins = in_seqs[s]
                 if len(ins) == 1 and len(sent) == 1:
@@ -965,11 +992,11 @@ class _Builder:
     def _drawn(self) -> list:
         """Per node, whether its edges are drawn: all but those of a
         summary node's members whose inputs are all in that summary."""
-        group_of, in_seqs, nodes = self.group_of, self.in_seqs, self.nodes
+        group_of, in_seqs, facts = self.group_of, self.in_seqs, self.facts
         drawn = [g < 0 for g in group_of]
         for gi, g in enumerate(self.groups):
             for s in g.members:
-                r = nodes[s]
+                r = facts[s]
                 if r.detached_from is not None or r.grad_of is not None:
                     drawn[s] = True
                     continue
@@ -985,7 +1012,7 @@ class _Builder:
         append, in_seqs = self.edge_out.append, self.in_seqs
         fwd_tail = f" [{self.fwd_attrs}];" if self.fwd_attrs else ";"
         grad_tail = f" [{self.grad_attrs}];"
-        for r in self.nodes:
+        for r in self.facts:
             s = r.seq
             if r.kind == OP:
                 ins = in_seqs[s]
@@ -1092,7 +1119,7 @@ class _Builder:
             lines += textwrap.wrap("hint: " + str(err["hint"]), NOTE_WIDTH)[:4]
         self.lines.append(f'  error [{self.looks["note"]} class="error-note" '
                           f'label="{_lines(lines, LEFT)}"];')
-        for r in self.nodes:
+        for r in self.facts:
             if r.error:
                 self._edge(self._tid(r.seq), "error",
                            f'style=dashed color="{th.error}" arrowhead=none penwidth=1.6')

@@ -43,14 +43,17 @@ values wrap after a comma with their brackets' indentation.
 Big graphs: at most ``max_rows`` node rows (the first ones, the last ones,
 and within a quarter of the budget the ones a reader looks for: failing
 rows, backward roots, the first NaN, named tensors, parameters); each gap is
-one ``… N more nodes …`` row counting the ops it hides. Values are formatted
-only for the rows shown. Colours follow rich's Console (off when NO_COLOR is
-set or stdout is not a terminal).
+one ``… N more nodes …`` row counting the ops it hides. Values are formatted,
+and node records made, only for the rows shown: counts over every node
+read plain columns (record.node_column). Colours follow rich's Console (off
+when NO_COLOR is set or stdout is not a terminal).
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import compress
+from operator import and_
 
 import numpy as np
 from rich import box
@@ -60,7 +63,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..gcpause import gc_paused
-from ..record import CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, updates_itself
+from ..record import (CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, node_column,
+                      updates_itself)
 from .torchfmt import format_compact
 
 MAX_ROWS = 60              # node rows shown before the middle is elided
@@ -107,6 +111,23 @@ CELL_NOTES = {
 }
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
 NAN_STYLE = "bold red"
+
+
+# the node columns the header and the choice of rows read over every node
+COUNTED_COLUMNS = ("seq", "is_leaf", "requires_grad", "pruned", "freed", "error",
+                   "backward_root", "op")
+
+
+def prepare_tables(record: Record) -> None:
+    """Make, once, what print_tables reads over every node: the columns it
+    counts, and what the passes say of each node (made with the first node
+    record). The rest of print_tables grows with the rows shown, not with
+    the graph; the CLI runs this under a progress line."""
+    nodes = record.nodes
+    for name in COUNTED_COLUMNS:
+        node_column(nodes, name)
+    if len(nodes):
+        nodes[-1]          # (the last row is always shown)
 
 
 def print_tables(record: Record, console: Console | None = None,
@@ -167,6 +188,7 @@ class _View:
 
     def __init__(self, record: Record, max_rows: int, width: int):
         self.record = record
+        # records of the rows shown only: counts over every node read columns
         self.nodes: list[NodeRecord] = record.nodes
         self.events: list[dict] = record.events
         self.max_rows = max_rows
@@ -181,12 +203,17 @@ class _View:
         self.notes_seen: dict[str, None] = {}
 
     # ---- header -----------------------------------------------------------
+    def column(self, name: str) -> list:
+        """One field of every node, without making node records."""
+        return node_column(self.nodes, name)
+
     def header(self) -> Text:
         nodes = self.nodes
-        n_ops = sum(1 for n in nodes if not n.is_leaf)
+        # (list.count, not sum: sum takes the slow path on bools)
+        n_ops = len(nodes) - self.column("is_leaf").count(True)
         kinds = Counter(e["kind"] for e in self.events)
-        pruned = sum(1 for n in nodes if n.pruned)
-        freed = sum(1 for n in nodes if n.freed)
+        pruned = self.column("pruned").count(True)
+        freed = self.column("freed").count(True)
         parts = [f"{_count(len(nodes), 'tensor')} ({_count(n_ops, 'recorded op')}, "
                  f"{_count(len(nodes) - n_ops, 'leaf', 'leaves')})" if nodes
                  else "no tensors",
@@ -214,16 +241,17 @@ class _View:
         n = len(self.nodes)
         if n <= self.max_rows:
             return list(range(n))
-        nodes = self.nodes
+        seqs = self.column("seq")
         wanted: dict[int, None] = {}
-        wanted.update((x.seq, None) for x in nodes if x.error)
-        wanted.update((x.seq, None) for x in nodes if x.backward_root)
+        wanted.update(dict.fromkeys(compress(seqs, self.column("error"))))
+        wanted.update(dict.fromkeys(compress(seqs, self.column("backward_root"))))
         if self.report.first_value is not None:
             wanted[self.report.first_value] = None
         if self.report.first_grad is not None:
             wanted[self.report.first_grad.op_seq] = None
         wanted.update((seq, None) for seq in sorted(self.final))
-        wanted.update((x.seq, None) for x in nodes if x.is_leaf and x.requires_grad)
+        params = map(and_, self.column("is_leaf"), self.column("requires_grad"))
+        wanted.update(dict.fromkeys(compress(seqs, params)))
         pinned = list(wanted)[:self.max_rows // 4]
         head = (self.max_rows - len(pinned)) * 2 // 3
         tail = self.max_rows - len(pinned) - head
@@ -273,7 +301,7 @@ class _View:
                 self._value_cell(n), self._grad_cell(n), self._flags(n)]
 
     def _gap_row(self, start: int, stop: int) -> list:
-        counts = Counter(n.op for n in self.nodes[start:stop])
+        counts = Counter(self.column("op")[start:stop])
         ops = ", ".join(f"{op} ×{k:,}" for op, k in counts.most_common(GAP_TOP_OPS))
         if len(counts) > GAP_TOP_OPS:
             ops += ", …"
@@ -556,7 +584,7 @@ class _View:
             text = Text(f"✗ the program stopped at line {line}" if line
                         else "✗ the program stopped", style="bold red")
             text.append(f" ({err.get('type') or 'error'}, message above)")
-            if any(n.error for n in self.nodes):
+            if any(self.column("error")):
                 text.append("; the rows marked ")
                 text.append("error", style=FLAG_STYLES["error"])
                 text.append(f" are {err.get('marked') or 'the tensors that line used'}")
@@ -790,6 +818,9 @@ def _has_nonfinite(a) -> bool:
 
 def _final_bindings(record: Record) -> dict[int, str]:
     """seq -> the name bound to it at the end of the run."""
+    ids = getattr(record, "variable_ids", None)
+    if ids is not None:     # (record.variables would make a node record per name)
+        return {int(nid[1:]): name for name, nid in ids.items()}
     out = {}
     for name, v in record.variables.items():
         seq = v.seq if isinstance(v, NodeRecord) else int(str(v)[1:])
