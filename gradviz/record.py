@@ -11,6 +11,7 @@ read from node_column(), one plain field of every node made in bulk.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -542,12 +543,26 @@ class Record:
 
 
 def updates_itself(name: str | None, expr: str) -> bool:
-    """expr is an augmented assignment of name ("y *= 2"): a label shows it
-    as it is, not as "y = y *= 2"."""
-    if not name or not expr.startswith(name + " "):
-        return False
-    rest = expr[len(name) + 1:]
-    return rest[:2] in ("+=", "-=", "*=", "/=", "@=")
+    """expr is a statement that writes into a tensor in place, an augmented
+    assignment ("y *= 2") or an item assignment ("y[0] = v", or "v[0] = x"
+    for the base v views): a label shows it as it is, not as "y = y *= 2"."""
+    return _WRITE_STATEMENT.match(expr) is not None
+
+
+def after_name(name: str, expr: str) -> str:
+    """What a label shows after ``name`` for a node made by the write
+    statement ``expr`` (updates_itself): the rest of the statement when it
+    writes into name ("y" + "[0] = v"), else " via " and the statement (the
+    base of the view it wrote into: "y via v[0] = x")."""
+    if expr.startswith(name) and expr[len(name):len(name) + 1] in ("[", " ", "."):
+        return expr[len(name):]
+    return " via " + expr
+
+
+# a name (or attribute), maybe indexed, then = or an augmented assignment:
+# the start of a statement, which no expression is (== is a comparison, and
+# a keyword argument follows a '(')
+_WRITE_STATEMENT = re.compile(r"[\w.]+(?:\[[^=]*\])?\s*[-+*/@]?=(?!=)")
 
 
 def _node_record(t: Tensor, lines, snaps) -> NodeRecord:

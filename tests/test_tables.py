@@ -459,3 +459,14 @@ def test_an_augmented_assignment_is_labelled_as_written():
                  "y.sum().backward()\n")
     text = render(record)
     assert "y += 1" in text and "y = y +=" not in text
+
+
+def test_an_item_assignment_is_labelled_as_written_and_its_base_by_the_view():
+    record = run("x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = x * 1\ny[2] = x[0]\n"
+                 "v = y[0:2]\nv[0] = x[2]\ny.sum().backward()\n")
+    text = render(record, width=120)
+    assert "v[0] = x[2]" in text and "v = v[0]" not in text
+    assert "y via v[0] = x[2]" in text               # the base's node, written through v
+    assert "y (old)[2] = x[0]" in text and "y = y[2]" not in text   # (y is written again)
+    dot = record.to_dot().replace("\\ ", " ")      # (DOT escapes the spaces of a label)
+    assert "y[2] = x[0]" in dot and "y via v[0] = x[2]" in dot

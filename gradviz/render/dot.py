@@ -67,7 +67,7 @@ import numpy as np
 
 from ..gcpause import gc_paused
 from ..record import (CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, node_column,
-                      node_input_seqs, step_node_seqs, updates_itself)
+                      node_input_seqs, step_node_seqs, updates_itself, after_name)
 from ..tensor import DTYPE_NAMES
 from .fold import Group, counts_text, fold
 from .style import SANS, THEMES, Look, Theme, get_theme
@@ -614,7 +614,9 @@ class _Builder:
 
     def _title(self, r: NodeRecord) -> str:
         expr = _short(r.expr) if r.expr else ""
-        if r.name and expr and expr != r.name and not updates_itself(r.name, expr):
+        if r.name and expr and expr != r.name:
+            if updates_itself(r.name, expr):
+                return _short(r.name + after_name(r.name, expr))
             return _short(f"{r.name} = {expr}")
         return expr or r.name or r.id
 

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..record import updates_itself
+from ..record import after_name, updates_itself
 from ..tensor import DTYPE_NAMES
 from .torchfmt import format_compact
 
@@ -138,8 +138,8 @@ def _print_directional(record, entry, both, console) -> None:
         n = record.nodes[seq]
         label = Text(n.name or "", style="bold")
         expr = _shorten(n.expr)
-        if expr and updates_itself(n.name, expr):
-            label.append(expr[len(n.name):], style="dim")
+        if expr and n.name and updates_itself(n.name, expr):
+            label.append(after_name(n.name, expr), style="dim")
         elif expr and expr != n.name:
             label.append((" = " if n.name else "") + expr, style="dim" if n.name else "")
         nodes.add_row(Text(n.id, style="dim"), label, _values(n.value),

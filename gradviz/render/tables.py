@@ -64,7 +64,7 @@ from rich.text import Text
 
 from ..gcpause import gc_paused
 from ..record import (CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, node_column,
-                      updates_itself)
+                      updates_itself, after_name)
 from .torchfmt import format_compact
 
 MAX_ROWS = 60              # node rows shown before the middle is elided
@@ -325,7 +325,7 @@ class _View:
         if n.kind in (PARAM, CONST):
             return text   # the op column names the creation function, value the data
         if expr and updates_itself(n.name, expr):
-            text.append(expr[len(n.name):], style="dim")
+            text.append(after_name(n.name, expr), style="dim")
         elif expr and expr != n.name:
             text.append(" = " + expr, style="dim")
         return text
