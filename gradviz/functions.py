@@ -1132,6 +1132,8 @@ def m_retain_grad(rt, x):
 
 def m_requires_grad_(rt, x, requires_grad=True):
     if x.recorded:
+        if requires_grad:
+            return x        # it requires grad already: PyTorch lets it be
         raise GradvizError(
             "you can only change requires_grad flags of leaf variables. If you want to use a "
             "computed variable in a subgraph that doesn't require differentiation use "

@@ -25,6 +25,8 @@ from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import QUALIFIED_NAMES, owner
 
+# values that hold tensors a program can reach again (see Interpreter.aliased)
+_HOLDERS = (list, tuple, ReturnTypes)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 # a Python number on the left of a non-commutative op: PyTorch's own node
@@ -300,6 +302,11 @@ class Interpreter:
         # called before every reverse pass (forward mode, gradient check)
         self.on_backward = options.on_backward
         self.env: dict = {}
+        # ids of the tensors that may be held by more than their own name (a
+        # second name, a list, a tuple): an in-place write with gradients
+        # makes a new node that every holder must see (_rebind), and only
+        # these need a look at every name
+        self.aliased: set = set()
         self.span = None               # span of the call being evaluated
         # lines to add to the spans of the statement being run: a repeated
         # line shares its tree, parsed at line 1 (syntax.Repeat)
@@ -411,14 +418,30 @@ class Interpreter:
         else:                     # self._bind(stmt.target, value)
             name = stmt.target
             self.env[name] = value
-            if value.__class__ is Tensor and value.name is None:
-                value.name = name
+            if value.__class__ is Tensor:
+                if value.name is None:
+                    value.name = name
+                elif value.name != name:
+                    self.aliased.add(id(value))
+            elif value.__class__ in _HOLDERS:
+                self._mark_held(value)
 
     def _bind(self, name, value):
         # shadowing a function name is allowed, as in Python
         self.env[name] = value
-        if value.__class__ is Tensor and value.name is None:
-            value.name = name
+        if value.__class__ is Tensor:
+            if value.name is None:
+                value.name = name
+            elif value.name != name:        # a second name for it (see aliased)
+                self.aliased.add(id(value))
+        elif value.__class__ in _HOLDERS:
+            self._mark_held(value)
+
+    def _mark_held(self, value) -> None:
+        """The tensors of a list, tuple or return value bound to a name are
+        held by it too (see aliased)."""
+        items = (value.values, value.indices) if value.__class__ is ReturnTypes else value
+        self.aliased.update(id(t) for t in items if t.__class__ is Tensor)
 
     def _augassign(self, stmt):
         target = stmt.target
@@ -620,17 +643,30 @@ class Interpreter:
         return held
 
     def _rebind(self, old: Tensor, new: Tensor) -> None:
-        """Every name, list and tuple of the program that held old holds new."""
+        """Every name, list, tuple and return value of the program that held
+        old holds new. A tensor no other holder took (see aliased) is held by
+        its own name at most: no look at every name (a long program of
+        in-place writes would take time quadratic in its length)."""
         env = self.env
-        for name, v in env.items():
-            if v is old:
-                env[name] = new
-            elif v.__class__ is list:
-                for i, item in enumerate(v):
-                    if item is old:
-                        v[i] = new
-            elif v.__class__ is tuple and any(item is old for item in v):
-                env[name] = tuple(new if item is old else item for item in v)
+        if id(old) not in self.aliased:
+            if old.name is not None and env.get(old.name) is old:
+                env[old.name] = new
+        else:
+            self.aliased.add(id(new))
+            for name, v in env.items():
+                if v is old:
+                    env[name] = new
+                elif v.__class__ is list:
+                    for i, item in enumerate(v):
+                        if item is old:
+                            v[i] = new
+                elif v.__class__ is tuple and any(item is old for item in v):
+                    env[name] = tuple(new if item is old else item for item in v)
+                elif v.__class__ is ReturnTypes:
+                    if v.values is old:
+                        v.values = new
+                    if v.indices is old:
+                        v.indices = new
         if new.name is None:
             new.name = old.name
 

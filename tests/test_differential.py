@@ -1058,6 +1058,19 @@ def test_matmul_error_literals_are_pytorchs(case):
 # ---- found programs pinned with PyTorch's literal output (run without torch) ----
 
 PINNED = {
+    # an in-place write with gradients reaches every holder of the tensor:
+    # a second name, a list, a tuple, a return value (and requires_grad_()
+    # on a tensor that requires grad already returns it)
+    "inplace_reaches_every_holder": (
+        "x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = x * 2\nz = y\nl = [y, x]\n"
+        "t = (y,)\ny += 1\nprint(z, l[0], t[0])\nr = (x * 1).max(0)\nv = r.values\nv *= 3\n"
+        "print(r.values, r[0])\nw = x * 1\nu = w.requires_grad_()\nw[0] = 5.0\nprint(u)\n"
+        "(z.sum() + l[0].sum() + r.values + u.sum()).backward()\nprint(x.grad)\n",
+        "tensor([3., 5., 7.], grad_fn=<AddBackward0>) "
+        "tensor([3., 5., 7.], grad_fn=<AddBackward0>) "
+        "tensor([3., 5., 7.], grad_fn=<AddBackward0>)\n"
+        "tensor(9., grad_fn=<MulBackward0>) tensor(9., grad_fn=<MulBackward0>)\n"
+        "tensor([5., 2., 3.], grad_fn=<CopySlices>)\ntensor([4., 5., 8.])\n"),
     # a 0-d integer tensor indexes as an int: a view, SelectBackward0
     "zero_d_index_tensor_selects": (
         "x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ni = tensor(1)\n"

@@ -243,3 +243,38 @@ def test_ops_on_numpy_scalars_give_the_bits_of_numpys_ufuncs(dtype):
                             assert s.dtype == w.dtype and s.tobytes() == w.tobytes(), (op.name, i)
                     checked += 1
     assert checked > 10_000
+
+
+def test_a_recorded_in_place_write_looks_at_every_name_only_for_a_shared_tensor(monkeypatch):
+    """`a_i = x * 2` then `a_i += 1`, thousands of times: each write's new
+    node replaces the tensor in its own name, without a look at every name
+    (that was quadratic); a tensor with a second name, or in a list, is
+    looked for everywhere."""
+    from gradviz.interpreter import Interpreter
+    scans = []
+    real = Interpreter._rebind
+
+    inside = []
+
+    class Env(dict):
+        def items(self):
+            if inside:                 # (the record reads the names too, at the end)
+                scans.append(len(self))
+            return super().items()
+
+    def counted(self, old, new):
+        if self.env.__class__ is not Env:
+            self.env = Env(self.env)
+        inside.append(1)
+        real(self, old, new)
+        inside.pop()
+    monkeypatch.setattr(Interpreter, "_rebind", counted)
+    text = "x = ones(2, requires_grad=True)\n" + "".join(
+        f"a{i} = x * 2\na{i} += 1\n" for i in range(200))
+    r = gradviz.run_source(text, stdout=io.StringIO())
+    assert scans == [] and r.variables["a199"].value.tolist() == [3.0, 3.0]
+    r = gradviz.run_source("x = ones(2, requires_grad=True)\ny = x * 2\nz = y\ny += 1\n"
+                           "l = [z]\nz *= 2\nprint(y, l[0])\n", stdout=io.StringIO())
+    assert len(scans) == 2
+    assert r.output == ("tensor([6., 6.], grad_fn=<MulBackward0>) "
+                        "tensor([6., 6.], grad_fn=<MulBackward0>)\n")
