@@ -144,7 +144,7 @@ def explain_record(record: Record, pass_no: int | None = None) -> Explanation:
             hint="add a backward pass, e.g. y.backward() on a scalar y")
     if pass_no is not None and not any(ev["pass"] == pass_no for ev in events):
         numbers = [ev["pass"] for ev in events]
-        which = (f"1 backward pass" if len(numbers) == 1
+        which = ("1 backward pass" if len(numbers) == 1
                  else f"{len(numbers)} backward passes")
         raise GradvizError(f"there is no pass {pass_no}: the program runs {which}",
                            kind=USAGE, hint=f"choose --pass from {numbers[0]} to {numbers[-1]}")

@@ -973,7 +973,7 @@ def _py_number(kind):
     def f(rt, x):
         if is_tensor(x):
             if x.data.size != 1:
-                raise GradvizError(f"only one element tensors can be converted to Python "
+                raise GradvizError("only one element tensors can be converted to Python "
                                    "scalars", kind=VALUE)
             x = x.data.item()
         if isinstance(x, (int, float)):

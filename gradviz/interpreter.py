@@ -485,7 +485,6 @@ class Interpreter:
         whether t is a view at all (else t itself). Tensors with one root
         are one family: PyTorch's views of one base (a detach() or .data
         starts a family of its own)."""
-        nodes = self.tape.nodes
         inplace = self.tape.versions.inplace_nodes
         b = t
         viewed = False

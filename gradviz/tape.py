@@ -13,7 +13,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .errors import LIMIT, VALUE, GradvizError
-from .ops.registry import BOOL, FLOAT, PROMOTE
+from .ops.registry import FLOAT, PROMOTE
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import Versions
 

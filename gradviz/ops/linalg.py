@@ -24,7 +24,7 @@ def check_matmul(a_shape, b_shape, form="matmul"):
         raise GradvizError(f"vector + matrix @ vector expected, got {na}, {na}, {nb}",
                            hint="mv takes a matrix and a vector")
     if form == "mm" and (na != 2 or nb != 2):
-        raise GradvizError(f"self must be a matrix" if na != 2 else "mat2 must be a matrix",
+        raise GradvizError("self must be a matrix" if na != 2 else "mat2 must be a matrix",
                            hint="mm takes two matrices; use @ for vectors")
     k_a = a_shape[-1]
     k_b = b_shape[0] if nb == 1 else b_shape[-2]

@@ -63,7 +63,6 @@ def frame_states(ex: Explanation, steps: list[Step]) -> list[FrameState]:
     """The state after each step of one pass (steps of a single pass)."""
     if not steps:
         return []
-    record = ex.record
     k = steps[0].pass_no
     grad_pass = ex.pass_info(k).kind == "grad"
     expected: dict[int, int] = {}

@@ -66,8 +66,8 @@ def _plural(k: int, word: str) -> str:
 def passes_summary(entry: dict) -> str:
     """The tutorial's point, with this pass's numbers."""
     if entry.get("directional"):
-        return (f"forward mode: 1 pass along the direction (one Jacobian-vector product), "
-                f"reverse mode: 1 pass (one per output)")
+        return ("forward mode: 1 pass along the direction (one Jacobian-vector product), "
+                "reverse mode: 1 pass (one per output)")
     n = entry["jvp_passes"]
     return (f"forward mode: {_plural(n, 'pass')} (one per input element), reverse mode: "
             f"{_plural(entry['reverse_passes'], 'pass')} (one per output) — {WHY}")
