@@ -58,10 +58,10 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from collections import Counter, namedtuple
+from collections import Counter
 from dataclasses import dataclass
-from functools import partial
-from itertools import compress
+from itertools import chain, compress, repeat
+from operator import is_not, lt
 
 import numpy as np
 
@@ -69,7 +69,7 @@ from ..gcpause import gc_paused
 from ..record import (CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, node_column,
                       node_input_seqs, step_node_seqs, updates_itself, after_name)
 from ..tensor import DTYPE_NAMES
-from .fold import Group, counts_text, fold
+from .fold import Columns, Group, counts_text, fold, seqs_where
 from .style import SANS, THEMES, Look, Theme, get_theme
 from .torchfmt import format_compact
 
@@ -308,12 +308,25 @@ def _dtype_name(arr: np.ndarray) -> str:
     return DTYPE_NAMES.get(arr.dtype, "float64")
 
 
-# The fields of every node that the fold and the loops over all nodes read,
-# with NodeRecord's names and meanings: made from the record's columns
-# without its node records (of a 300,000-node chain, the picture shows ten).
-_Facts = namedtuple("_Facts", ("seq", "kind", "op", "line", "name", "no_grad", "detached_from",
-                               "grad_of", "backward_root", "error"))
-_new_facts = partial(tuple.__new__, _Facts)
+def _node_columns(record: Record) -> Columns:
+    """The fields of every node that the fold and the loops over all nodes
+    read, as columns: made from the record's tape without its node records
+    (of a 300,000-node chain, the picture shows ten), and without a tuple
+    or record per node (making them took longer than the fold)."""
+    nodes = record.nodes
+    with gc_paused():
+        det, grad_of = node_column(nodes, "detached_from"), node_column(nodes, "grad_of")
+        return Columns(
+            kind=node_column(nodes, "kind"), op=node_column(nodes, "op"),
+            line=node_column(nodes, "line"), name=node_column(nodes, "name"),
+            no_grad=node_column(nodes, "no_grad"), in_seqs=node_input_seqs(nodes),
+            # (ids "n<seq>" as numbers; few nodes have one)
+            detached={s: int(det[s][1:]) for s in seqs_where(map(is_not, det, repeat(None)))},
+            grad_of={s: int(grad_of[s][1:])
+                     for s in seqs_where(map(is_not, grad_of, repeat(None)))},
+            roots=seqs_where(node_column(nodes, "backward_root")),
+            errors=seqs_where(node_column(nodes, "error")),
+            finals=sorted({int(nid[1:]) for nid in record.variable_ids.values()}))
 
 
 def _memo(record: Record) -> dict:
@@ -383,12 +396,12 @@ class _Builder:
         self.nodes = record.nodes
         self.view = view
         self.memo = _memo(record)
-        self.facts: list[_Facts] = self._facts()
-        self.count = len(self.facts)     # the nodes drawn: all, or those before a PassView's pass
+        self.cols: Columns = self._columns()
+        self.count = len(self.cols.kind)    # the nodes drawn: all, or those before a PassView's pass
         self.passes = record.passes if view is None else [
             ev for ev in record.passes if ev["pass"] == view.pass_no]
         self.multi = len(self.passes) > 1
-        self.in_seqs = self._in_seqs()
+        self.in_seqs = self.cols.in_seqs     # per node, the seqs of its tensor inputs (ids "n<seq>")
         self.lines: list[str] = []
         self.edge_out: list = []        # edge lines, or keys of merged edges
         self.fold_edges: dict = {}      # (src, dst, attrs) -> [label, count]
@@ -402,21 +415,12 @@ class _Builder:
         # record is abbreviated once, also over several drawings of it
         self.texts: dict = self.memo.setdefault("texts", {})
 
-    def _facts(self) -> list[_Facts]:
-        whole = self.memo.get("facts")
+    def _columns(self) -> Columns:
+        whole = self.memo.get("columns")
         if whole is None:
-            with gc_paused():
-                columns = [node_column(self.nodes, name) for name in _Facts._fields]
-                whole = self.memo["facts"] = list(map(_new_facts, zip(*columns)))
+            whole = self.memo["columns"] = _node_columns(self.record)
         upto = None if self.view is None else self.view.upto
-        return whole if upto is None else whole[:upto]
-
-    def _in_seqs(self) -> list:
-        """Per node, the seqs of its tensor inputs (ids are "n<seq>")."""
-        whole = self.memo.get("in_seqs")
-        if whole is None:
-            whole = self.memo["in_seqs"] = node_input_seqs(self.nodes)
-        return whole if self.count == len(whole) else whole[:self.count]
+        return whole if upto is None else whole.head(upto)
 
     def fmt(self, arr) -> str:
         """fmt(arr), once per array of the record (a node's gradient is
@@ -432,7 +436,7 @@ class _Builder:
     # ---- top level ------------------------------------------------------
     def build(self) -> DotResult:
         th, count = self.theme, self.count
-        folded = fold(self.record, self.facts, self.in_seqs, self.opts["max_nodes"])
+        folded = fold(self.cols, self.opts["max_nodes"])
         self.group_of, self.groups = folded if folded else ([-1] * count, [])
         hidden = sum(len(g.members) for g in self.groups)
         shown = count - hidden + len(self.groups)
@@ -535,24 +539,25 @@ class _Builder:
         key = ("depth", self.compact)
         if self.view is None and not self.groups and key in self.memo:
             return self.memo[key]
-        group_of, in_seqs = self.group_of, self.in_seqs
+        group_of, in_seqs, kind = self.group_of, self.in_seqs, self.cols.kind
+        # the source of a detached copy, else of a .grad tensor
+        links = {**self.cols.grad_of, **self.cols.detached}
         per_op = 1 if self.compact else 2       # an op node and its tensor
         depth = [0] * self.count
         group_depth = [0] * len(self.groups)
         longest = 0
-        for r in self.facts:
-            s = r.seq
+        for s, ins in enumerate(in_seqs):
             g = group_of[s]
             before = 0
-            for a in in_seqs[s]:
+            for a in ins:
                 ga = group_of[a]
                 d = depth[a] if ga < 0 else group_depth[ga] if ga != g else 0
                 if d > before:
                     before = d
-            link = r.detached_from or r.grad_of
+            link = links.get(s)
             if link is not None:
-                before = max(before, depth[int(link[1:])] + 1)
-            here = before + (per_op if r.kind == OP else 1)
+                before = max(before, depth[link] + 1)
+            here = before + (per_op if kind[s] == OP else 1)
             if g < 0:
                 depth[s] = here
             elif before + 1 > group_depth[g]:
@@ -663,27 +668,27 @@ class _Builder:
         # whose node defaults are the intermediate look: see build())
         top_attrs = ({**tensor_attrs, "intermediate": 'class="tensor intermediate"'}
                      if self.compact else tensor_attrs)
-        nodes = self.nodes
-        for f in self.facts:
-            s = f.seq
-            if group_of[s] >= 0:
-                continue
+        nodes, kind, no_grad = self.nodes, self.cols.kind, self.cols.no_grad
+        shown = (seqs_where(map(lt, group_of, repeat(0))) if self.groups
+                 else range(self.count))
+        for s in shown:
             known = labels.get(s)
             if known is None:
                 r = nodes[s]
                 known = labels[s] = (self._tensor_label(r), self._look_key(r))
             label, key = known
-            attrs = (top_attrs if f.no_grad is None else tensor_attrs).get(key)
+            block = no_grad[s]
+            attrs = (top_attrs if block is None else tensor_attrs).get(key)
             if attrs is None:   # an error overlay: say the underlying kind too
                 under = self._look_key(nodes[s], False)
                 attrs = f'{self.looks[key]} class="tensor error {under}"'
             if braces:
                 label = "{" + label + "}"
-            if f.no_grad is None:
+            if block is None:
                 lines.append(f'  n{s} [{attrs} label="{label}"];')
             else:
-                self._place(f.no_grad, f'n{s} [{attrs} label="{label}"];')
-            if ellipses and f.kind == OP:
+                self._place(block, f'n{s} [{attrs} label="{label}"];')
+            if ellipses and kind[s] == OP:
                 self._op_node(nodes[s])
 
     def _tensor_label(self, r: NodeRecord) -> str:
@@ -950,14 +955,17 @@ class _Builder:
         if whole and "contributions" in self.memo:
             return self.memo["contributions"]
         out: dict = {}
-        in_seqs, n, drawn = self.in_seqs, self.count, self.drawn
+        in_seqs = self.in_seqs
+        # per node of the record (a PassView draws those made before its pass)
+        drawn = self.drawn + [False] * (len(self.nodes) - self.count)
         for ev in self.passes:
             k = ev["pass"]
             steps = ev["steps"]
-            # (by index: the steps of nodes not drawn are never made)
-            for i, s in enumerate(step_node_seqs(steps)):
-                if s >= n or not drawn[s]:
-                    continue
+            seqs = step_node_seqs(steps)
+            # (by index, and only those of nodes drawn, found in C: the steps
+            # of the others are never made; a folded picture draws a few)
+            for i in compress(range(len(seqs)), map(drawn.__getitem__, seqs)):
+                s = seqs[i]
                 sent = steps[i]["sent"]
                 if not sent:
                     continue
@@ -994,30 +1002,28 @@ class _Builder:
     def _drawn(self) -> list:
         """Per node, whether its edges are drawn: all but those of a
         summary node's members whose inputs are all in that summary."""
-        group_of, in_seqs, facts = self.group_of, self.in_seqs, self.facts
-        drawn = [g < 0 for g in group_of]
+        group_of, in_seqs = self.group_of, self.in_seqs
+        drawn = list(map(lt, group_of, repeat(0)))
         for gi, g in enumerate(self.groups):
             for s in g.members:
-                r = facts[s]
-                if r.detached_from is not None or r.grad_of is not None:
-                    drawn[s] = True
-                    continue
                 for a in in_seqs[s]:
                     if group_of[a] != gi:
                         drawn[s] = True
                         break
+        # (and a detach cut or .grad link, whose edge comes from its source)
+        for s in chain(self.cols.detached, self.cols.grad_of):
+            drawn[s] = True
         return drawn
 
     def _plain_edges(self, contrib: dict) -> None:
         """_edges_of for every node of a big unfolded picture, in one loop:
         tensor -> tensor edges, one per input, the gradient ones unlabelled."""
-        append, in_seqs = self.edge_out.append, self.in_seqs
+        append, in_seqs, kind = self.edge_out.append, self.in_seqs, self.cols.kind
+        linked = self.cols.detached.keys() | self.cols.grad_of.keys()
         fwd_tail = f" [{self.fwd_attrs}];" if self.fwd_attrs else ";"
         grad_tail = f" [{self.grad_attrs}];"
-        for r in self.facts:
-            s = r.seq
-            if r.kind == OP:
-                ins = in_seqs[s]
+        for s, ins in enumerate(in_seqs):
+            if kind[s] == OP:
                 if len(ins) == 1:
                     a = ins[0]
                     append(f"  n{a} -> n{s}{grad_tail if (s, 0) in contrib else fwd_tail}")
@@ -1025,8 +1031,8 @@ class _Builder:
                     for pos, a in enumerate(ins):
                         append(f"  n{a} -> n{s}"
                                f"{grad_tail if (s, pos) in contrib else fwd_tail}")
-            if r.detached_from is not None or r.grad_of is not None:
-                self._links(r)
+            if s in linked:
+                self._links(self.nodes[s])
 
     def _edges_of(self, r: NodeRecord, contrib: dict) -> None:
         s = r.seq
@@ -1121,10 +1127,9 @@ class _Builder:
             lines += textwrap.wrap("hint: " + str(err["hint"]), NOTE_WIDTH)[:4]
         self.lines.append(f'  error [{self.looks["note"]} class="error-note" '
                           f'label="{_lines(lines, LEFT)}"];')
-        for r in self.facts:
-            if r.error:
-                self._edge(self._tid(r.seq), "error",
-                           f'style=dashed color="{th.error}" arrowhead=none penwidth=1.6')
+        for s in self.cols.errors:
+            self._edge(self._tid(s), "error",
+                       f'style=dashed color="{th.error}" arrowhead=none penwidth=1.6')
 
     # ---- legend ---------------------------------------------------------
     def _legend(self) -> None:
