@@ -74,7 +74,12 @@ class NodeRecord:
 # the NodeRecord fields node_column() reads without making node records
 COLUMNS = ("seq", "kind", "op", "line", "name", "is_leaf", "requires_grad", "no_grad",
            "detached_from", "grad_of", "backward_root", "error", "pruned", "freed",
-           "value", "grad")
+           "value", "grad",
+           # and the rest of what the JSON writes of every node
+           "id", "symbol", "grad_fn", "expr", "col", "shape", "dtype", "retains_grad",
+           "params", "consts", "visited", "pruned_reason", "final_value", "changed_in_place")
+# the columns _source_columns makes together
+_SOURCE_COLUMNS = ("symbol", "grad_fn", "expr", "col", "params", "consts")
 
 
 def node_column(nodes, name: str) -> list:
@@ -236,6 +241,8 @@ class NodeList(Sequence):
             with gc_paused():
                 if name in ("kind", "op", "no_grad", "detached_from", "grad_of"):
                     self._columns.update(self._meta_columns())
+                elif name in _SOURCE_COLUMNS:
+                    self._columns.update(self._source_columns())
                 else:
                     self._columns[name] = self._column(name)
             col = self._columns[name]
@@ -258,8 +265,34 @@ class NodeList(Sequence):
             return values
         if name == "grad":
             return [None if g is None else g.data for g in map(_GRAD, tensors)]
+        if name == "id":
+            return [f"n{seq}" for seq in range(n)]
+        if name == "shape":
+            return list(map(attrgetter("shape"), map(_DATA, tensors)))
+        if name == "dtype":
+            return list(map(DTYPE_NAMES.__getitem__, map(attrgetter("dtype"), map(_DATA, tensors))))
+        if name == "retains_grad":
+            return list(map(attrgetter(name), tensors))
+        if name == "final_value":
+            return list(map(_DATA, tensors))
+        if name == "changed_in_place":
+            col = [False] * n
+            for seq in self._snaps:
+                col[seq] = True
+            return col
         if self._reached is None:
             self._tables()
+        if name == "visited":
+            col = [False] * n
+            for _, reached in self._reached:
+                for seq in reached:
+                    col[seq] = True
+            return col
+        if name == "pruned_reason":
+            col = [None] * n
+            for seq, reason in self._pruned.items():
+                col[seq] = reason
+            return col
         seqs = (self._roots if name == "backward_root" else
                 self._errors if name == "error" else self._pruned)
         col = [False] * n
@@ -293,6 +326,44 @@ class NodeList(Sequence):
             no_grad[seq] = meta.get("no_grad")
         return {"kind": kind, "op": opname, "no_grad": no_grad, "detached_from": det,
                 "grad_of": grad_of}
+
+    def _source_columns(self) -> dict[str, list]:
+        """symbol, grad_fn, expr, col, params, consts: as _node_record
+        makes them, without the records."""
+        symbol, grad_fn, params, consts = [], [], [], []
+        no_params, no_consts = {}, []   # shared by the nodes that have none (read only, as every column)
+        for t in self._tensors:
+            op = t.op
+            if op is None:
+                symbol.append((t.meta or _NO_META).get("label", "tensor"))
+                params.append(no_params)
+                consts.append(no_consts)
+            else:
+                symbol.append(op.symbol)
+                params.append(_display_params(t.params) if t.params else no_params)
+                consts.append([(i, a) for i, a in enumerate(t.args) if a.__class__ is not Tensor]
+                              or no_consts)
+            fn = None
+            if t.recorded:
+                fn = op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t)
+                if (t.meta or _NO_META).get("rebased"):
+                    fn = t.meta["rebased"]
+            grad_fn.append(fn)
+        lines = self._lines
+        places = [_expr_and_col(span, lines) for span in map(_SPAN, self._tensors)]
+        return {"symbol": symbol, "grad_fn": grad_fn, "expr": [e for e, _ in places],
+                "col": [c for _, c in places], "params": params, "consts": consts}
+
+
+def _expr_and_col(span, lines) -> tuple[str, int]:
+    """The source text of a span, and its column (as _node_record)."""
+    if span is None:
+        return "", 0
+    line, col, end_line, end_col = span
+    if not 0 < line <= len(lines):
+        return "", col
+    text = lines[line - 1]
+    return text[col - 1:(end_col if end_line == line else len(text) + 1) - 1], col
 
 
 _OP, _META, _SPAN, _RECORDED, _SEQ, _DATA, _GRAD = (

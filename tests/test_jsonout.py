@@ -15,6 +15,7 @@ import gradviz
 from gradviz.errors import GradvizError
 from gradviz.render import jsonout
 from gradviz.render.jsonout import record_to_dict, record_to_json
+from gradviz.tape import RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,3 +121,70 @@ def test_to_dict_values_are_the_arrays():
     for name, var in data["variables"].items():
         assert var["value"] == record.variables[name].final_value.tolist() or name == "z"
     assert json.loads(json.dumps(data)) == json.loads(record.to_json(indent=None))
+
+
+# what the one-line writer (record_to_json of a big record) must write as
+# json.dumps does: several passes, grad(), create_graph, retain_grad, .grad
+# set and zeroed, in-place writes into a tensor and a view, detach,
+# no_grad, keyword parameters, NaN and infinities, constants of every type
+KINDS = """x = tensor([1.0, -2.0, 3.0, 0.0], requires_grad=True)
+w = tensor([0.5, -1.0, 2.0, 1.5], requires_grad=True)
+a = x * w
+a.retain_grad()
+y = (a * 1 + a * 1.0 + a * True + a * 0.0 + a * -0.0).sum()
+y.backward(retain_graph=True)
+y.backward()
+g = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)[0]
+g.sum().backward()
+x.grad.zero_()
+with torch.no_grad():
+    x -= 0.1 * w
+b = x * 2
+b[0] = 5.0
+b *= 3
+v = b[1:3]
+v[0] = w[0]
+d = b.detach()
+s = (b.log() / x).sum(dim=0, keepdim=True)
+s.backward()
+x.grad = None
+e = tensor([1.0, -1.0, 0.0]) / 0
+"""
+FAILING = """x = ones(2, 3, requires_grad=True)
+y = (x * 2).sum()
+y.backward()
+y.backward()
+"""
+
+
+@pytest.mark.parametrize("source", [KINDS, FAILING, EXACT])
+def test_the_one_line_writer_is_json_dumps(monkeypatch, source):
+    try:
+        record = gradviz.run_source(source, stdout=io.StringIO())
+    except GradvizError as exc:
+        record = exc.record
+    want = json.dumps(record_to_dict(record))
+    assert record_to_json(record, indent=None) == want
+    monkeypatch.setattr(jsonout, "COMPACT_ABOVE", 0)
+    assert record_to_json(record) == want
+
+
+def test_the_one_line_writer_with_forward_mode():
+    record = gradviz.run_source(KINDS.split("g = ")[0], stdout=io.StringIO(),
+                                options=RunOptions(forward_mode="both"))
+    assert record.forward_mode is not None
+    data = record_to_dict(record)
+    assert "forward_mode" in data
+    assert record_to_json(record, indent=None) == json.dumps(data)
+
+
+def test_a_big_record_is_written_from_columns():
+    """The JSON of a deep chain makes no node record but the variables'
+    (see record.NodeList): it reads the columns."""
+    source = "h = ones(4, requires_grad=True)\n" + "h = tanh(h * 0.5)\n" * 300 + \
+        "h.sum().backward()\n"
+    record = gradviz.run_source(source, stdout=io.StringIO())
+    text = record_to_json(record, indent=None)
+    made = len(record.nodes) - record.nodes._items.count(None)
+    assert made == len(record.variables) == 1
+    assert text == json.dumps(record_to_dict(record))

@@ -6,14 +6,25 @@ often sits in several places (a variable's value is its node's value too;
 a leaf's .grad is also a pass's leaf_grads and a step's gradient): so
 record_to_dict makes one list per array, which the places that hold the
 array share.
+
+record_to_json writes a big record (see COMPACT_ABOVE) without that data:
+it is json.dumps(record_to_dict(record)) byte for byte, but each array's
+text is made once per distinct content, and the text of the nodes, edges
+and steps is filled into fixed templates a column at a time (a deep chain
+of 300,000 nodes writes 14 million numbers, of which json's encoder took
+20 s, and its dicts 3 s more).
 """
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii as _string   # json.dumps's, for a str
+from itertools import chain, compress
+from operator import itemgetter
 
 import numpy as np
 
 from ..gcpause import gc_paused
+from ..record import node_column, node_input_seqs
 
 
 def _plain(a):
@@ -94,15 +105,20 @@ def graph(record, plain=_plain) -> dict:
             ev["pruned"] = [[f"n{a}", f"n{b}"] for a, b in ev["pruned"]]
             ev["leaf_grads"] = {f"n{k}": plain(v) for k, v in ev["leaf_grads"].items()}
         else:
-            if "node" in ev:
-                ev["node"] = f"n{ev['node']}"
-            if "grad_of" in ev:
-                ev["grad_of"] = f"n{ev['grad_of']}"
-            if ev["kind"] == "grad_set" and ev["value"] is not None:
-                ev["value"] = f"n{ev['value']}"    # the tensor now .grad
+            _name_nodes(ev)
         timeline.append(ev)
     return {"nodes": nodes, "edges": edges, "timeline": timeline,
             "no_grad_blocks": [list(b) for b in record.no_grad_blocks]}
+
+
+def _name_nodes(ev: dict) -> None:
+    """The nodes an event other than a pass names, as ids (in place)."""
+    if "node" in ev:
+        ev["node"] = f"n{ev['node']}"
+    if "grad_of" in ev:
+        ev["grad_of"] = f"n{ev['grad_of']}"
+    if ev["kind"] == "grad_set" and ev["value"] is not None:
+        ev["value"] = f"n{ev['value']}"    # the tensor now .grad
 
 
 def record_to_dict(record) -> dict:
@@ -123,15 +139,253 @@ def _to_dict(record, plain) -> dict:
 
 
 def record_to_json(record, indent=2) -> str:
-    """The record as JSON text, indented, or on one line when its arrays
-    hold more than COMPACT_ABOVE numbers: json's indenting encoder is pure
-    Python (a call per number, a minute for a few million), its compact
-    one C, and the indentation would be most of such a file."""
-    plain = _Lists()
+    """The record as JSON text: json.dumps(record_to_dict(record), indent),
+    or on one line (indent None) when its arrays hold more than
+    COMPACT_ABOVE numbers: json's indenting encoder is pure Python (a call
+    per number, a minute for a few million), and the indentation would be
+    most of such a file. The one-line text is written by _compact_parts."""
     with gc_paused():
-        data = _to_dict(record, plain)
-        if plain.numbers > COMPACT_ABOVE:
-            indent = None
-        text = json.dumps(data, indent=indent)
-        del data                             # before the pause ends, so no walk of its lists
+        if indent is not None and not _holds_more_numbers(record, COMPACT_ABOVE):
+            data = _to_dict(record, _Lists())
+            text = json.dumps(data, indent=indent)
+            del data                         # before the pause ends, so no walk of its lists
+            return text
+        return "".join(_compact_parts(record, _ArrayTexts()))
+
+
+def _holds_more_numbers(record, limit: int) -> bool:
+    """Whether the arrays of the record's JSON, each array object counted
+    once (as _Lists counts), hold more than limit numbers."""
+    seen = set()
+    numbers = 0
+    for a in _arrays(record):
+        if id(a) not in seen:
+            seen.add(id(a))
+            numbers += a.size
+            if numbers > limit:
+                return True
+    return False
+
+
+def _arrays(record):
+    """Every array the JSON holds, where record_to_dict has one (each as
+    often as it occurs)."""
+    variables = record.variables.values()
+    nodes = record.nodes
+
+    def column(field):
+        return node_column(nodes, field)
+
+    values = [
+        (n.final_value for n in variables), (n.grad for n in variables if n.is_leaf),
+        column("value"), column("grad"), compress(column("final_value"), column("changed_in_place")),
+        chain.from_iterable(map(dict.values, column("params"))),
+        map(itemgetter(1), chain.from_iterable(column("consts")))]
+    for ev in record.passes:
+        steps = ev["steps"]
+        values += (ev["seeds"], map(itemgetter("grad"), steps),
+                   map(itemgetter(1), chain.from_iterable(map(itemgetter("sent"), steps))),
+                   ev["leaf_grads"].values())
+    return (a for a in chain.from_iterable(values) if isinstance(a, np.ndarray))
+
+
+class _ArrayTexts:
+    """An array's JSON text (json.dumps(a.tolist())), made once per
+    distinct dtype, shape and bytes: equal arrays write the same text, and
+    many are equal (the values of a chain that settles, zero gradients, a
+    seed of ones)."""
+
+    def __init__(self):
+        self._by_id = {}            # id(array) -> (array, text); the array is kept so its id is not reused
+        self._by_content = {}       # (dtype, shape, bytes) -> text
+
+    def __call__(self, a: np.ndarray) -> str:
+        hit = self._by_id.get(id(a))
+        if hit is None:
+            content = (a.dtype, a.shape, a.tobytes())
+            text = self._by_content.get(content)
+            if text is None:
+                text = self._by_content[content] = json.dumps(a.tolist())
+            hit = self._by_id[id(a)] = (a, text)
+        return hit[1]
+
+
+def _text(a, texts: _ArrayTexts) -> str:
+    """The text of a value that may be an array (as _plain, then json)."""
+    if isinstance(a, np.ndarray):
+        return texts(a)
+    return json.dumps(_plain(a))
+
+
+def _obj(items) -> str:
+    """A JSON object from (key, text of the value) pairs."""
+    return "{" + ", ".join(f"{_string(k)}: {text}" for k, text in items) + "}"
+
+
+class _Row(dict):
+    """(values of some fields) -> their text in `template`, each distinct
+    tuple encoded once: along a chain most nodes repeat the fields of the
+    node a few lines up. (Tuples that compare equal are written alike: so
+    a field must hold one type, and None, and no floats: True, 1 and 1.0
+    are equal, and -0.0 and 0.0.)"""
+
+    def __init__(self, template: str):
+        super().__init__()
+        self.template = template
+
+    def __missing__(self, values: tuple):
+        text = self[values] = self.template % tuple(map(_json_of, values))
+        return text
+
+
+def _json_of(value) -> str:
+    return _string(value) if value.__class__ is str else json.dumps(value)
+
+
+# a node's fields as graph() writes them, in groups (see _Row), and how a
+# node is put together from them
+_NODE_GROUPS = (
+    ('"kind": %s, "op": %s, "symbol": %s, "grad_fn": %s, "name": %s, "expr": %s',
+     ("kind", "op", "symbol", "grad_fn", "name", "expr")),
+    ('"shape": %s, "dtype": %s', ("shape", "dtype")),
+    ('"requires_grad": %s, "is_leaf": %s, "retains_grad": %s',
+     ("requires_grad", "is_leaf", "retains_grad")),
+    ('"detached_from": %s, "no_grad": %s, "grad_of": %s, "backward_root": %s, "visited": %s, '
+     '"pruned": %s, "pruned_reason": %s, "freed": %s, "error": %s',
+     ("detached_from", "no_grad", "grad_of", "backward_root", "visited", "pruned",
+      "pruned_reason", "freed", "error")),
+)
+_NODE_HEAD = '{"id": %s, %s, "line": %d, "col": %d, %s, "value": '
+_NODE_TAIL = ', "final_value": %s, "grad": %s, %s, "params": %s, "consts": %s, %s}'
+
+
+def _compact_parts(record, texts: _ArrayTexts) -> list[str]:
+    """The one-line JSON of the record, in parts to join. (A node's value
+    is a part of its own: the parts share each array's text, and only the
+    joined text holds them all.)"""
+    parts = ['{"variables": ', _variables_text(record, texts),
+             ', "error": ', json.dumps(record.error), ', "output": ', json.dumps(record.output),
+             ', "graph": {"nodes": [']
+    nodes = record.nodes
+    _node_parts(nodes, texts, parts)
+    parts.append('], "edges": [')
+    parts.append(", ".join(_edges(nodes)))
+    parts.append('], "timeline": [')
+    for i, ev in enumerate(record.events):
+        if i:
+            parts.append(", ")
+        _event_parts(ev, texts, parts)
+    parts.append('], "no_grad_blocks": ')
+    parts.append(json.dumps([list(b) for b in record.no_grad_blocks]))
+    parts.append("}")
+    if getattr(record, "forward_mode", None) is not None:   # run --mode forward|both
+        from .modes import forward_mode_dict
+        parts.append(', "forward_mode": ')
+        parts.append(json.dumps(forward_mode_dict(record.forward_mode)))
+    parts.append("}")
+    return parts
+
+
+def _variables_text(record, texts: _ArrayTexts) -> str:
+    return _obj((name, _obj((
+        ("shape", json.dumps(list(n.shape))), ("dtype", json.dumps(n.dtype)),
+        ("value", _text(n.final_value, texts)),
+        ("grad", _text(n.grad, texts) if n.is_leaf else "null"),
+        ("requires_grad", json.dumps(n.requires_grad)), ("is_leaf", json.dumps(n.is_leaf)))))
+        for name, n in record.variables.items())
+
+
+def _node_parts(nodes, texts: _ArrayTexts, parts: list) -> None:
+    """Each node as graph() writes it, from the columns of Record.nodes
+    (no node records)."""
+    def column(field):
+        return node_column(nodes, field)
+
+    ops, shapes, flags, reached = (
+        map(_Row(template).__getitem__, zip(*map(column, fields)))
+        for template, fields in _NODE_GROUPS)
+    heads = map(_NODE_HEAD.__mod__, zip(
+        map(_string, column("id")), ops, column("line"), column("col"), shapes))
+    null = "null"
+    consts = {}     # see _consts_text
+    tails = map(_NODE_TAIL.__mod__, zip(
+        [texts(v) if changed else null
+         for v, changed in zip(column("final_value"), column("changed_in_place"))],
+        [null if g is None else texts(g) for g in column("grad")],
+        flags,
+        ["{}" if not p else _obj((k, _text(v, texts)) for k, v in p.items())
+         for p in column("params")],
+        ["[]" if not c else _consts_text(c, texts, consts) for c in column("consts")],
+        reached))
+    for i, (head, value, tail) in enumerate(zip(heads, map(texts, column("value")), tails)):
+        if i:
+            parts.append(", ")
+        parts += (head, value, tail)
+
+
+def _consts_text(consts: list, texts: _ArrayTexts, cache: dict) -> str:
+    """A node's [[position, number], ...], each distinct list of plain
+    numbers encoded once (h * 1.01 on every line of a loop). The key is
+    their repr, which tells 1, 1.0, True and -0.0 from 0.0 apart, as the
+    JSON does (and they compare equal)."""
+    key = None
+    if all(c.__class__ in _NUMBERS for _, c in consts):
+        key = tuple([(i, repr(c)) for i, c in consts])
+        text = cache.get(key)
+        if text is not None:
+            return text
+    text = "[" + ", ".join(f"[{i}, {_text(c, texts)}]" for i, c in consts) + "]"
+    if key is not None:
+        cache[key] = text
     return text
+
+
+_NUMBERS = (int, float, bool)
+
+
+def _edges(nodes) -> list[str]:
+    out = []
+    ids = node_column(nodes, "id")
+    for to, inputs, det in zip(map(_string, ids), node_input_seqs(nodes),
+                               node_column(nodes, "detached_from")):
+        for i, src in enumerate(inputs):
+            out.append(f'{{"from": "n{src}", "to": {to}, "kind": "forward", "arg": {i}}}')
+        if det:
+            out.append(f'{{"from": {_string(det)}, "to": {to}, "kind": "detach"}}')
+    return out
+
+
+def _event_parts(ev: dict, texts: _ArrayTexts, parts: list) -> None:
+    """One event of the timeline, as graph() writes it."""
+    if ev["kind"] not in ("backward", "grad"):
+        ev = dict(ev)
+        _name_nodes(ev)
+        parts.append(json.dumps(ev))
+        return
+    parts.append("{")
+    for i, (key, value) in enumerate(ev.items()):
+        parts.append(f"{', ' if i else ''}{_string(key)}: ")
+        if key == "steps":
+            _steps_parts(value, texts, parts)
+        elif key == "roots":
+            parts.append(json.dumps([f"n{r}" for r in value]))
+        elif key == "seeds":
+            parts.append("[" + ", ".join(_text(s, texts) for s in value) + "]")
+        elif key == "pruned":
+            parts.append(json.dumps([[f"n{a}", f"n{b}"] for a, b in value]))
+        elif key == "leaf_grads":
+            parts.append(_obj((f"n{k}", _text(v, texts)) for k, v in value.items()))
+        else:
+            parts.append(json.dumps(value))
+    parts.append("}")
+
+
+def _steps_parts(steps, texts: _ArrayTexts, parts: list) -> None:
+    # (a step's gradients are arrays: see record.Steps)
+    parts.append("[")
+    for i, step in enumerate(steps):
+        sent = ", ".join([f'["n{a}", {texts(g)}]' for a, g in step["sent"]])
+        parts.append(f'{", " if i else ""}{{"node": "n{step["node"]}", "grad": ')
+        parts.append(texts(step["grad"]))
+        parts.append(f', "sent": [{sent}]}}')
+    parts.append("]")
