@@ -345,8 +345,9 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
     warn_nonfinite(record)
     # each output is written whole or not at all; the JSON of a failed run too
     if json_path:
+        from .render.jsonout import record_json_parts
         with _slow_step("writing the JSON"):
-            text = record.to_json()
+            text = record_json_parts(record)
         write_atomic(json_path, text)
     if dot_path or svg_path:
         write_graph(record, dot_path=dot_path, svg_path=svg_path, engine=engine,
@@ -416,8 +417,9 @@ def render(file, output, fmt, limits, engine, **graph):
         code = _report(exc)
     warn_nonfinite(record)
     if fmt == "json":
+        from .render.jsonout import record_json_parts
         with _slow_step("writing the JSON"):
-            text = record.to_json()
+            text = record_json_parts(record)
         write_atomic(output, text)
     else:
         write_graph(record, engine=engine, timeout=limits.timeout, **{f"{fmt}_path": output},

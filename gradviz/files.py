@@ -57,11 +57,15 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def write_atomic(path, data: str | bytes) -> None:
-    """Write a file all at once, or not at all ('-' writes to stdout)."""
+def write_atomic(path, data: str | bytes | list[str]) -> None:
+    """Write a file all at once, or not at all ('-' writes to stdout). A
+    list of strings is written piece by piece (never joined: see
+    jsonout.record_json_parts)."""
     if str(path) == "-":
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
+        elif isinstance(data, list):
+            sys.stdout.writelines(data)
         else:
             sys.stdout.write(data)
         sys.stdout.flush()
@@ -80,7 +84,10 @@ def write_atomic(path, data: str | bytes) -> None:
         raise GradvizError(f"cannot write {path}: {exc.strerror}", kind=FILE) from None
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(data)
+            if isinstance(data, list):
+                f.writelines(data)
+            else:
+                f.write(data)
         # mkstemp makes the file private (0600); give it the mode a plain
         # open() would have (or the mode of the file it replaces)
         try:

@@ -173,6 +173,31 @@ def test_write_atomic_never_leaves_half_a_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
 
 
+def test_write_atomic_writes_a_list_of_pieces_one_after_the_other(tmp_path, monkeypatch):
+    """A big JSON's pieces are written in turn, never joined, and a failure
+    among them leaves the old file."""
+    out = tmp_path / "r.json"
+    files.write_atomic(out, ['{"a": ', "[1, 2]", "}"])
+    assert out.read_text() == '{"a": [1, 2]}'
+    real_fdopen = os.fdopen
+
+    def failing_fdopen(fd, *args, **kwargs):
+        f = real_fdopen(fd, *args, **kwargs)
+        real_writelines = f.writelines
+
+        def writelines(parts):
+            real_writelines(parts[:1])
+            f.flush()
+            raise OSError(28, "No space left on device")
+        f.writelines = writelines
+        return f
+    monkeypatch.setattr(files.os, "fdopen", failing_fdopen)
+    with pytest.raises(GradvizError, match="No space left"):
+        files.write_atomic(out, ["{", '"b": 1', "}"])
+    assert out.read_text() == '{"a": [1, 2]}'
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
 def test_killed_mid_write_keeps_the_previous_output(tmp_path):
     """A process killed while writing a big output leaves the old file whole."""
     out = tmp_path / "big.json"

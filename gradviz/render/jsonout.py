@@ -144,13 +144,20 @@ def record_to_json(record, indent=2) -> str:
     COMPACT_ABOVE numbers: json's indenting encoder is pure Python (a call
     per number, a minute for a few million), and the indentation would be
     most of such a file. The one-line text is written by _compact_parts."""
+    return "".join(record_json_parts(record, indent))
+
+
+def record_json_parts(record, indent=2) -> list[str]:
+    """record_to_json's text as the pieces it is made of, to be written one
+    after the other (files.write_atomic): a big record's text is hundreds
+    of MB, and joining and then encoding it would hold it twice more."""
     with gc_paused():
         if indent is not None and not _holds_more_numbers(record, COMPACT_ABOVE):
             data = _to_dict(record, _Lists())
             text = json.dumps(data, indent=indent)
             del data                         # before the pause ends, so no walk of its lists
-            return text
-        return "".join(_compact_parts(record, _ArrayTexts()))
+            return [text]
+        return _compact_parts(record, _ArrayTexts())
 
 
 def _holds_more_numbers(record, limit: int) -> bool:
