@@ -317,8 +317,7 @@ class NodeList(Sequence):
             meta = metas[seq] or _NO_META
             if ops[seq] is None:
                 opname[seq] = meta.get("label", "tensor")
-                kind[seq] = (DETACHED if "detached_from" in meta else GRAD if "grad_of" in meta
-                             else PARAM if tensors[seq].requires_grad else CONST)
+                kind[seq] = _leaf_kind(tensors[seq], meta)
             if meta.get("detached_from") is not None:
                 det[seq] = f"n{meta['detached_from']}"
             if meta.get("grad_of") is not None:
@@ -343,12 +342,7 @@ class NodeList(Sequence):
                 params.append(_display_params(t.params) if t.params else no_params)
                 consts.append([(i, a) for i, a in enumerate(t.args) if a.__class__ is not Tensor]
                               or no_consts)
-            fn = None
-            if t.recorded:
-                fn = op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t)
-                if (t.meta or _NO_META).get("rebased"):
-                    fn = t.meta["rebased"]
-            grad_fn.append(fn)
+            grad_fn.append(_grad_fn_name(t))
         lines = self._lines
         places = [_expr_and_col(span, lines) for span in map(_SPAN, self._tensors)]
         return {"symbol": symbol, "grad_fn": grad_fn, "expr": [e for e, _ in places],
@@ -655,19 +649,9 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
         label = meta.get("label", "tensor")
         opname = symbol = label
         inputs, consts, params, formula = [], [], {}, ()
-        if "detached_from" in meta:
-            kind = DETACHED
-        elif "grad_of" in meta:
-            kind = GRAD
-        else:
-            kind = PARAM if t.requires_grad else CONST
-    expr = ""
-    line = col = 0
-    if span is not None:
-        line, col, end_line, end_col = span
-        if 0 < line <= len(lines):
-            text = lines[line - 1]
-            expr = text[col - 1:(end_col if end_line == line else len(text) + 1) - 1]
+        kind = _leaf_kind(t, meta)
+    expr, col = _expr_and_col(span, lines)
+    line = span[0] if span is not None else 0
     det = meta.get("detached_from")
     grad_of = meta.get("grad_of")
     seq = t.seq
@@ -676,11 +660,7 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     # arguments to a dataclass this wide cost more than all the rest: the
     # fields without defaults (they open the class) go by position, and the
     # others are set by name, only where they differ from the default.
-    grad_fn = None
-    if t.recorded:                 # Tensor.grad_fn_name, inline
-        grad_fn = op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t)
-        if meta.get("rebased"):
-            grad_fn = meta["rebased"]
+    grad_fn = _grad_fn_name(t)
     n = NodeRecord(
         f"n{seq}", seq, kind, opname, symbol, grad_fn, inputs, consts, params,
         t.name, expr, line, col, data.shape,
@@ -704,6 +684,23 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     if op is not None and op.saves and t.recorded:
         n.saves = True
     return n
+
+
+def _leaf_kind(t: Tensor, meta: dict) -> str:
+    """What a tensor no op made is: a detach() or .data, a .grad, a
+    parameter or a constant."""
+    return (DETACHED if "detached_from" in meta else GRAD if "grad_of" in meta
+            else PARAM if t.requires_grad else CONST)
+
+
+def _grad_fn_name(t: Tensor) -> str | None:
+    """PyTorch's grad_fn name of a recorded tensor (Tensor.grad_fn_name),
+    or None."""
+    if not t.recorded:
+        return None
+    op = t.op
+    rebased = (t.meta or _NO_META).get("rebased")
+    return rebased or (op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t))
 
 
 _NO_META: dict = {}     # read only: the meta of a tensor that has none
