@@ -256,6 +256,25 @@ def _r_index_backward(rt, g, node, i):
                grad_fn="IndexBackward0" if p["advanced"] else "SliceBackward0")
 
 
+def _r_setitem(rt, g, node, i):
+    """y[index] = v: y-before gets g with the written part 0 (the op itself,
+    writing 0), v gets the written part of g, summed to v's shape."""
+    p = node.params
+    if i == 0:
+        return _op(rt, "setitem", g, 0.0, index=p["index"], advanced=p["advanced"],
+                   grad_fn="CopySlices")
+    part = _op(rt, "index", g, index=p["index"], advanced=p["advanced"],
+               grad_fn="IndexBackward0" if p["advanced"] else "SliceBackward0")
+    v = _x(node, 1)
+    if v.__class__ is not Tensor:
+        return part
+    shape = v.data.shape
+    extra = len(shape) - part.data.ndim
+    if extra > 0:              # v had leading size-1 dims, which the write dropped
+        part = _op(rt, "reshape", part, shape=(1,) * extra + part.data.shape)
+    return _sum_to(rt, part, shape)
+
+
 def _r_cat(rt, g, node, i):
     d = node.params["dim"]
     xs = node.args
@@ -373,7 +392,7 @@ GRAPH_VJPS = {
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
     "unsqueeze": _r_reshape, "transpose": _r_transpose, "T": _r_T, "t": _r_t, "clone": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "index": _r_index,
-    "index_backward": _r_index_backward, "cat": _r_cat, "stack": _r_cat,
+    "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,
     "matmul": _r_matmul, "dot": _r_matmul, "mv": _r_matmul, "mm": _r_matmul,
     "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,
     "mse_loss": _r_mse_loss, "cross_entropy": _r_cross_entropy,

@@ -21,6 +21,44 @@ from gradviz.errors import GradvizError
 from gradviz.tape import RunOptions
 
 PINNED = {
+    # a second derivative through item assignment (into a view, index_put_)
+    'create_graph': (
+        'x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\n'
+        'y = x * x\n'
+        'y[0] = x[1] * x[2]\n'
+        'g = torch.autograd.grad((y * y).sum(), x, create_graph=True)[0]\n'
+        'print(g)\n'
+        'g.sum().backward()\n'
+        'print(x.grad)\n'
+        'z = x * 1\n'
+        'z[[0, 2]] = x[:2] ** 2\n'
+        'h = torch.autograd.grad((z * z).sum(), x, create_graph=True)[0]\n'
+        'print(h)\n',
+        'tensor([  0.,  68., 132.], grad_fn=<AddBackward0>)\n'
+        'tensor([  0.,  90., 140.])\n'
+        'tensor([ 4., 36.,  0.], grad_fn=<AddBackward0>)\n'),
+    # through a write of all of y, a broadcast value of more dims, a number,
+    # and a write into a view (the base's CopySlices)
+    'create_graph_view_and_whole': (
+        'x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)\n'
+        'w = torch.tensor([[0.5, -1.0, 2.0]], requires_grad=True)\n'
+        'y = x * 1\n'
+        'y[:] = w * x\n'
+        'a = torch.zeros(2, 3)\n'
+        'a[1] = x.sin()\n'
+        'a[0, 1:] = 2.5\n'
+        'b = x * x\n'
+        'v = b[1:]\n'
+        'v[0] = x[0] ** 3\n'
+        'loss = (y * y).sum() + (a * a).sum() + (b * b * x).sum()\n'
+        'g, gw = torch.autograd.grad(loss, (x, w), create_graph=True)\n'
+        'print(g)\n'
+        'print(gw)\n'
+        '(g.sum() + gw.sum()).backward()\n'
+        'print(x.grad, w.grad)\n',
+        'tensor([ 18.4093,   4.2432, 428.7206], grad_fn=<AddBackward0>)\n'
+        'tensor([[ 1., -8., 36.]], grad_fn=<MulBackward0>)\n'
+        'tensor([ 87.6677,  -1.3073, 573.9203]) tensor([[ 4.,  0., 42.]])\n'),
     # the brief's example: a value written into zeros makes it part of the graph
     'basic': (
         'x = tensor([1.0, 2.0, 3.0], requires_grad=True)\n'
