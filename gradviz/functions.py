@@ -17,6 +17,7 @@ import numpy as np
 from . import autodiff
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
+from .ops.registry import broadcast_shape
 from .render.torchfmt import Device, DType, Size
 from .tensor import Tensor
 
@@ -702,7 +703,6 @@ def f_mse_loss(rt, input, target, reduction="mean"):
         kind = "Bool" if input.data.dtype.kind == "b" else "Long"
         raise GradvizError(f'"mse_cpu" not implemented for \'{kind}\'',
                            hint="make the input a float tensor: mse_loss(x.float(), y)")
-    from .ops.registry import broadcast_shape
     rt.tape.check_size(math.prod(broadcast_shape(input.data.shape, target.data.shape)), "result")
     return rt.apply(OPS["mse_loss"], (input, target))
 
@@ -1052,6 +1052,24 @@ def f_is_grad_enabled(rt):
     return rt.tape.grad_enabled
 
 
+def f_equal(rt, a, b):
+    """torch.equal: the same shape and the same elements (a Python bool)."""
+    a, b = _need_tensor(a, "equal"), _need_tensor(b, "equal", 2)
+    return a.data.shape == b.data.shape and bool(np.array_equal(a.data, b.data))
+
+
+def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """torch.allclose: |a - b| <= atol + rtol * |b| everywhere (a Python bool),
+    for two tensors of one dtype whose shapes broadcast."""
+    a, b = _need_tensor(a, "allclose"), _need_tensor(b, "allclose", 2)
+    if a.data.dtype != b.data.dtype:
+        raise GradvizError(f"{type_word(a.data.dtype)} did not match "
+                           f"{type_word(b.data.dtype)}", kind=RUNTIME,
+                           hint="convert one of them first, e.g. b.float()")
+    broadcast_shape(a.data.shape, b.data.shape)      # PyTorch's error for sizes that differ
+    return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
 FUNCTIONS = {
     "tensor": f_tensor, "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
@@ -1063,6 +1081,9 @@ FUNCTIONS = {
     "cumsum": f_cumsum, "argmax": _arg_extreme("argmax"), "argmin": _arg_extreme("argmin"),
     "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"), "div": _binary("div"),
     "pow": f_pow, "maximum": _binary("maximum"), "minimum": _binary("minimum"),
+    **{name: _binary(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+    "all": _reduction("all"), "any": _reduction("any"), "equal": f_equal,
+    "allclose": f_allclose,
     "where": f_where, "clamp": f_clamp,
     "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
     "max": _extreme("max"), "min": _extreme("min"), "norm": f_norm,
@@ -1233,10 +1254,14 @@ METHODS = {
     "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),
     "mul": lambda rt, x, o: rt.binary("*", x, o), "div": lambda rt, x, o: rt.binary("/", x, o),
     "pow": lambda rt, x, o: rt.binary("**", x, o),
+    **{name: (lambda sym: lambda rt, x, o: rt.binary(sym, x, o))(sym)
+       for name, sym in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
+                         ("ge", ">="))},
+    "equal": f_equal, "allclose": f_allclose,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
               "matmul", "outer", "transpose", "unsqueeze", "squeeze", "flatten", "softmax", "t",
               "cumsum", "argmax", "argmin",
-              "log_softmax", "maximum", "minimum"):
+              "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]

@@ -1058,6 +1058,39 @@ def test_matmul_error_literals_are_pytorchs(case):
 # ---- found programs pinned with PyTorch's literal output (run without torch) ----
 
 PINNED = {
+    # comparisons as functions and methods (x.eq(y)), all/any (dim=, keepdim=),
+    # torch.equal and allclose (Python bools), as in PyTorch's tutorials
+    "comparison_methods_all_any": (
+        "x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+        "y = x.detach()\n"
+        "print(x.eq(y).all(), x.eq(y).any(), torch.eq(x, y))\n"
+        "a = torch.tensor([[1.0, -2.0], [0.0, 4.0]])\n"
+        "print(a.gt(0), a.ge(0), a.lt(0), a.le(0), a.ne(0))\n"
+        "print(torch.gt(a, 0.5), a.gt(a.t()))\n"
+        "print((a > 0).all(), (a > 0).any(dim=0), torch.all(a > -3), (a > 0).all(1, keepdim=True))\n"
+        "print(torch.any(a < 0, dim=1), a.all(), a.any())\n"
+        "print(torch.equal(a, a.clone()), torch.equal(a, a + 1), torch.allclose(a, a + 1e-6))\n"
+        "print(torch.allclose(a, a + 0.1, atol=0.2), a.allclose(a))\n"
+        "z = x * 2\n"
+        "print(z.eq(x * 2).all().requires_grad, z.gt(0).dtype)\n"
+        "print(torch.tensor([]).all(), torch.tensor([]).any())\n",
+        "tensor(True) tensor(True) tensor([True, True, True])\n"
+        "tensor([[ True, False],\n"
+        "        [False,  True]]) tensor([[ True, False],\n"
+        "        [ True,  True]]) tensor([[False,  True],\n"
+        "        [False, False]]) tensor([[False,  True],\n"
+        "        [ True, False]]) tensor([[ True,  True],\n"
+        "        [False,  True]])\n"
+        "tensor([[ True, False],\n"
+        "        [False,  True]]) tensor([[False, False],\n"
+        "        [ True, False]])\n"
+        "tensor(False) tensor([True, True]) tensor(True) tensor([[False],\n"
+        "        [False]])\n"
+        "tensor([ True, False]) tensor(False) tensor(True)\n"
+        "True False False\n"
+        "True True\n"
+        "False torch.bool\n"
+        "tensor(True) tensor(False)\n"),
     # an in-place write with gradients reaches every holder of the tensor:
     # a second name, a list, a tuple, a return value (and requires_grad_()
     # on a tensor that requires grad already returns it)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import FLOAT, SAME, defop
+from .registry import BOOL, FLOAT, SAME, defop
 
 
 def _expand(g, xs, p):
@@ -211,3 +211,12 @@ defop("cumsum", "CumsumBackward0", _cumsum_fwd,
       jvp=(lambda t, ans, xs, p: _cumsum_fwd([t], p),),
       formula=("d cumsum(x)_j/dx_i = [i <= j]",), symbol="cumsum", saves=False,
       dtype_rule=SAME)
+
+
+# ---- all / any: bool results, no gradient ------------------------------------
+
+for _name, _fn in (("all", np.all), ("any", np.any)):
+    defop(_name, None, (lambda f: lambda xs, p: np.asarray(
+              f(xs[0], axis=p.get("dim"), keepdims=p.get("keepdim", False))))(_fn),
+          vjp=(None,), jvp=(None,), formula=("",), symbol=_name, saves=False,
+          dtype_rule=BOOL, differentiable=False)
