@@ -1058,6 +1058,14 @@ def test_matmul_error_literals_are_pytorchs(case):
 # ---- found programs pinned with PyTorch's literal output (run without torch) ----
 
 PINNED = {
+    # max/min over a dim save their indices, not x: an in-place write to x
+    # between two backward passes changes neither (found by exploration)
+    "max_dim_indices_survive_inplace": (
+        "x = zeros(3, requires_grad=True)\nv = x.max(-1)[0]\nw = x.min(0).values\n"
+        "(v + w).backward(retain_graph=True)\nprint(x.grad)\nwith torch.no_grad():\n"
+        "    x -= 0.1 * x.grad\n(v + w).backward()\nprint(x.grad, x)\n",
+        "tensor([2., 0., 0.])\n"
+        "tensor([4., 0., 0.]) tensor([-0.2000,  0.0000,  0.0000], requires_grad=True)\n"),
     # comparisons as functions and methods (x.eq(y)), all/any (dim=, keepdim=),
     # torch.equal and allclose (Python bools), as in PyTorch's tutorials
     "comparison_methods_all_any": (

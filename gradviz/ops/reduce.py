@@ -114,7 +114,9 @@ for _name, _fn, _arg in (("max_dim", np.max, np.argmax), ("min_dim", np.min, np.
               np.where(_dim_index_mask(xs, p, af), t, 0), axis=_axis(p),
               keepdims=p.get("keepdim", False))).astype(t.dtype))(_arg),),
           formula=(f"d {_name[:3]}(x, dim)/dx_i = [i is the index returned]",),
-          symbol=_name[:3], dtype_rule=SAME)
+          # PyTorch saves the indices, not x: a later in-place write to x
+          # changes neither them nor the gradient (the VJP reads x as made)
+          symbol=_name[:3], dtype_rule=SAME, reads_unsaved=True)
 
 
 def _prod_vjp(g, ans, xs, p):
