@@ -374,7 +374,7 @@ class Steps(Sequence):
     __slots__ = ("_raw", "_starts", "_items")
 
     def __init__(self, raw: list):
-        self._raw = raw               # the engine's (see _steps)
+        self._raw = raw               # the engine's (see Steps)
         self._starts = None           # where each step starts, in a flat raw list
         self._items: list[dict | None] | None = None
 
@@ -402,16 +402,16 @@ class Steps(Sequence):
 
     def __iter__(self):
         items = self._index()
-        if items.count(None) == len(items):     # none made yet: all at once
-            with gc_paused():
-                items[:] = _steps(self._raw)
-        else:
+        with gc_paused():
             for i, step in enumerate(items):
                 if step is None:
                     items[i] = self._make(i)
         return iter(items)
 
     def _make(self, i: int) -> dict:
+        """Step i, from the engine's flat list (node, grad, (input, grad
+        sent)*, None: autodiff.run_backward) or, for a recorded
+        (create_graph) pass, its (node, grad, ((input, grad sent), ...))."""
         raw = self._raw
         if self._starts is None:
             n, g, sent = raw[i]
@@ -713,29 +713,8 @@ def _array(v) -> np.ndarray:
     return v if v.__class__ is _ND else _asarray(v)
 
 
-def _steps(raw: list) -> list[dict]:
-    """The steps of a reverse pass as plain data. The engine's are one flat
-    list (autodiff.run_backward); a recorded (create_graph) pass's are
-    (node, grad, ((input, grad sent), ...)) tuples."""
-    if raw and raw[0].__class__ is tuple:
-        return [{"node": n.seq, "grad": _array(g), "sent": [(a.seq, _array(ga)) for a, ga in sent]}
-                for n, g, sent in raw]
-    out = []
-    i, end = 0, len(raw)
-    while i < end:                 # node, grad, (input, grad sent)*, None
-        node, g = raw[i], raw[i + 1]
-        i += 2
-        sent = []
-        while raw[i] is not None:
-            sent.append((raw[i].seq, _array(raw[i + 1])))
-            i += 2
-        i += 1
-        out.append({"node": node.seq, "grad": _array(g), "sent": sent})
-    return out
-
-
 def _step_starts(raw: list) -> list[int]:
-    """Where each step of a flat raw list (see _steps) starts: at 0 and
+    """Where each step of a flat raw list (see Steps) starts: at 0 and
     after each None. Found in C (a pass over a 300,000-node chain has a
     million entries), by identity: list.index would compare arrays with ==."""
     ends = compress(count(), map(is_, raw, repeat(None)))
@@ -746,7 +725,7 @@ def _step_starts(raw: list) -> list[int]:
 
 
 def _pruned(raw: list) -> list[tuple]:
-    """(node seq, input seq) pairs, from pairs or a flat list (as _steps)."""
+    """(node seq, input seq) pairs, from pairs or a flat list (as Steps)."""
     if raw and raw[0].__class__ is tuple:
         return [(n.seq, a.seq) for n, a in raw]
     return [(raw[i].seq, raw[i + 1].seq) for i in range(0, len(raw), 2)]
