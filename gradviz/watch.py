@@ -21,6 +21,7 @@ place and the error is shown on the terminal.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import sys
@@ -102,6 +103,7 @@ def watch_run(ctx, file: str, *, stop_event: threading.Event | None = None) -> i
                                   "give a file name")
     callback = ctx.command.callback
     state = {"runs": 0, "good": None}
+    gc.enable()         # a process that lives on collects its cycles (cli._Program)
     clear = sys.stdout.isatty()
 
     with tempfile.TemporaryDirectory(prefix="gradviz-watch-") as tmp:
