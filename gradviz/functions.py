@@ -1133,6 +1133,10 @@ def m_tolist(rt, x):
 
 
 def m_zero_(rt, x):
+    if rt.tape.grad_enabled and x.requires_grad:
+        # a tensor of the graph (a leaf is refused): PyTorch's ZeroBackward0
+        # sends zeros back
+        return rt.record_inplace(x, lambda: rt.apply(OPS["zero"], (x,)))
     rt.inplace_check(x)
     rt.tape.before_inplace(x.data, x)
     x.data[...] = 0

@@ -163,6 +163,11 @@ def _r_clamp(rt, g, node, i):
     return _op(rt, "mul", g, _const(rt, _clamp_mask(x, node.params), "mask"))
 
 
+def _r_zero(rt, g, node, i):
+    # ZeroBackward0 makes zeros: a constant of the gradient's graph
+    return _const(rt, np.zeros_like(g.data), "zeros")
+
+
 def _r_extreme_pair(rt, g, node, i):
     # NOTE: a tie splits the gradient in half, as PyTorch
     a, b = (x.data if x.__class__ is Tensor else x for x in node.args)
@@ -385,7 +390,7 @@ GRAPH_VJPS = {
     "div": _r_div, "rdiv": _r_div, "pow": _r_pow, "exp": _r_exp, "log": _r_log,
     "sqrt": _r_sqrt, "sin": _r_sin, "cos": _r_cos, "tanh": _r_tanh, "sigmoid": _r_sigmoid,
     "tanh_backward": _r_tanh_backward, "sigmoid_backward": _r_sigmoid_backward,
-    "square": _r_square, "relu": _r_relu, "abs": _r_abs, "clamp": _r_clamp,
+    "square": _r_square, "relu": _r_relu, "abs": _r_abs, "clamp": _r_clamp, "zero": _r_zero,
     "maximum": _r_extreme_pair, "minimum": _r_extreme_pair, "where": _r_where,
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
     "max_dim": _r_extreme_dim, "min_dim": _r_extreme_dim,

@@ -453,21 +453,8 @@ class Interpreter:
         tape = self.tape
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
-            self.inplace_check(current)
-            self._check_no_grad_view(current)
-            # recorded out of place, as if `y = y + v` (the graph stays
-            # readable: y before and after are two nodes), but on y's memory
-            # like PyTorch's in-place op: aliases (detach(), views) see the
-            # new value, and the version check sees the write. The node
-            # before keeps a copy of its value. A write into a view of a
-            # base also makes the base's new node (CopySlices).
-            base = self._view_base(current)
-            self._before_recorded_write(current, base)
-            result = self.binary(sym, current, value, self.where(stmt))
-            _check_inplace_result(current, result)
-            base_result = None if base is None else \
-                self._write_through_view(base, current, result)
-            self._take_over(current, result, base, base_result)
+            result = self.record_inplace(
+                current, lambda: self.binary(sym, current, value, self.where(stmt)))
             return self._store(target, result)
         self._check_no_grad_view(current)
         # in place, like PyTorch: aliases (detach(), .data) see the change
@@ -478,6 +465,25 @@ class Interpreter:
         tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=stmt.op)
         return None
+
+    def record_inplace(self, current: Tensor, compute) -> Tensor:
+        """An in-place write with gradients to current (`y += v`,
+        y.zero_()): compute() makes its result. Recorded out of place, as if
+        `y = y + v` (the graph stays readable: y before and after are two
+        nodes), but on y's memory like PyTorch's in-place op: aliases
+        (detach(), views) see the new value, and the version check sees the
+        write. The node before keeps a copy of its value. A write into a
+        view of a base also makes the base's new node (CopySlices)."""
+        self.inplace_check(current)
+        self._check_no_grad_view(current)
+        base = self._view_base(current)
+        self._before_recorded_write(current, base)
+        result = compute()
+        _check_inplace_result(current, result)
+        base_result = None if base is None else \
+            self._write_through_view(base, current, result)
+        self._take_over(current, result, base, base_result)
+        return result
 
     def _view_root(self, t: Tensor) -> tuple[Tensor, bool]:
         """The tensor t is a view of (through x[0], x.T, x.view(...) and the

@@ -154,6 +154,7 @@ INPUTS: dict[str, list] = {
     "neg": unary(anyv),
     "square": unary(anyv),
     "relu": unary(away),
+    "zero": unary(anyv),
     "clamp": (unary(away, min=0.0, max=None) + unary(away, min=None, max=0.0)
               + [case(anyv(2, 3), min=-3.0, max=3.0),
                  case(fixed([-1.2, -0.3, 0.2, 0.9, 1.4]), min=-0.5, max=1.0)]),

@@ -287,6 +287,14 @@ defop("relu", "ReluBackward0", lambda xs, p: zero_where(xs[0] < 0, xs[0]),
       saved=("r",), formula=("d relu(x)/dx = [x > 0]",), symbol="relu", dtype_rule="promote")
 
 
+# x.zero_() on a tensor of the graph: no gradient passes (zeros, even for a
+# NaN or inf gradient: ZeroBackward0 makes them, it does not multiply)
+defop("zero", "ZeroBackward0", lambda xs, p: np.zeros_like(xs[0]),
+      vjp=(lambda g, ans, xs, p: np.zeros_like(g),),
+      jvp=(lambda t, ans, xs, p: np.zeros_like(t),),
+      saves=False, formula=("d 0/dx = 0",), symbol="zero_")
+
+
 def _clamp_fwd(xs, p):
     x = xs[0]
     lo, hi = p.get("min"), p.get("max")

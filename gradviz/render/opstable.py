@@ -22,7 +22,7 @@ OPERATOR_FORMS = {
 NAME_FORMS = {
     "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (),
     "to_dtype": ("float", "double", "long", "bool", "to"), "index": (), "T": (),
-    "setitem": (),
+    "setitem": (), "zero": ("zero_",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
