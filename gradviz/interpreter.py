@@ -17,13 +17,14 @@ from . import autodiff, fstrings, functions, syntax
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
+from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
 from .render.torchfmt import (Device, DType, Size, format_tensor, format_value, print_args,
                               repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
-from .versions import QUALIFIED_NAMES, owner
+from .versions import owner
 
 # values that hold tensors a program can reach again (see Interpreter.aliased)
 _HOLDERS = (list, tuple, ReturnTypes)
@@ -103,13 +104,6 @@ class Module:
 
     def __init__(self, name: str, members: dict):
         self.name, self.members = name, members
-
-
-class GradFn:
-    """What x.grad_fn evaluates to: printed like PyTorch, without the address."""
-
-    def __init__(self, name: str):
-        self.name = name
 
 
 class Function:
@@ -1094,8 +1088,16 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
-        if obj.__class__ is GradFn and attr == "name":
-            return Function("name", lambda rt: QUALIFIED_NAMES.get(obj.name, obj.name))
+        if obj.__class__ is GradFn:
+            if attr == "name":
+                return Function("name", lambda rt: obj.qualified_name())
+            if attr == "next_functions":
+                return obj.next_functions
+            if attr == "variable" and obj.name == "AccumulateGrad":
+                return obj.node
+            raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
+                               hint="gradviz models grad_fn's name() and next_functions "
+                                    "(and an AccumulateGrad's variable)")
         raise GradvizError(f"{self._kind(obj)} has no attribute '{attr}'", kind=ATTRIBUTE)
 
     def tensor_attribute(self, t: Tensor, attr: str):
@@ -1122,8 +1124,7 @@ class Interpreter:
             case "is_leaf":
                 return t.is_leaf
             case "grad_fn":
-                name = t.grad_fn_name
-                return None if name is None else GradFn(name)
+                return grad_fn_of(t, self.tape.nodes)
             case "data":
                 # shares t's memory but not its version count (PyTorch's .data:
                 # writes through it escape the in-place check), and repeats

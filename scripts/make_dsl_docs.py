@@ -105,6 +105,10 @@ def render() -> str:
         f"- Python's own: {_code_list(sorted(PY_BUILTINS))}",
         f"- Tensor methods: {_code_list(sorted(METHODS))}",
         f"- Tensor attributes: {_code_list(TENSOR_ATTRIBUTES)}",
+        "- A `grad_fn` (a node of the backward graph): `name()`, `next_functions` (its "
+        "inputs' nodes, as PyTorch builds them: `AccumulateGrad` for a leaf, `None` for what "
+        "needs no gradient) and an `AccumulateGrad`'s `variable`; printed without PyTorch's "
+        "address (`<MulBackward0 object>`)",
         f"- dtypes (bare or as `torch.NAME`): {_code_list(sorted(DTYPES))}",
         f"- constants (only as `torch.NAME`): {_code_list(TORCH_CONSTANTS)}",
         "",

@@ -46,7 +46,8 @@ ATTRIBUTES = [
     "torch.nn.functional.__globals__", "F.__dict__", "no_grad().__class__",
     "ones(2).max(0).__class__", "ones(2).max(0).values.__class__", "x.data.__array__",
     "x.numpy", "x.tolist().__class__", "x.shape.__getitem__", "torch.float32.__class__",
-    "x.grad_fn.__init__", "x.grad_fn.next_functions", "x.item.__func__", "x.T.__dict__",
+    "x.grad_fn.__init__", "x.grad_fn.node", "x.grad_fn.edges", "x.grad_fn.tape_nodes",
+    "x.grad_fn.next_functions[0][0].node", "x.item.__func__", "x.T.__dict__",
     "x.rt", "x.op", "x.args", "x.meta", "x.tape",
 ]
 
