@@ -1262,6 +1262,9 @@ METHODS = {
        for name, sym in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
                          ("ge", ">="))},
     "equal": f_equal, "allclose": f_allclose,
+    # in place: x.add_(y) is x += y
+    **{name: (lambda sym, name: lambda rt, x, o: rt.update_in_place(x, sym, o, rt.span, name))(
+        sym, name) for name, sym in (("add_", "+"), ("sub_", "-"), ("mul_", "*"), ("div_", "/"))},
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",

@@ -444,21 +444,27 @@ class Interpreter:
         sym = stmt.op.rstrip("=")
         if current.__class__ is not Tensor:
             return self._store(target, self.binary(sym, current, value, self.where(stmt)))
+        result = self.update_in_place(current, sym, value, self.where(stmt), stmt.op)
+        if result is not current:
+            return self._store(target, result)
+        return None
+
+    def update_in_place(self, current: Tensor, sym: str, value, span, label: str) -> Tensor:
+        """`current <sym>= value` in place (`y += v`, `y.add_(v)`): the
+        tensor the program holds after it (a new node when recorded)."""
         tape = self.tape
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
-            result = self.record_inplace(
-                current, lambda: self.binary(sym, current, value, self.where(stmt)))
-            return self._store(target, result)
+            return self.record_inplace(current, lambda: self.binary(sym, current, value, span))
         self._check_no_grad_view(current)
         # in place, like PyTorch: aliases (detach(), .data) see the change
-        result = self._with_grad_off(lambda: self.binary(sym, current, value, self.where(stmt)))
+        result = self._with_grad_off(lambda: self.binary(sym, current, value, span))
         _check_inplace_result(current, result)
         tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
         tape.versions.bump(current, self.line)
-        self.log_event("inplace", current, op=stmt.op)
-        return None
+        self.log_event("inplace", current, op=label)
+        return current
 
     def record_inplace(self, current: Tensor, compute) -> Tensor:
         """An in-place write with gradients to current (`y += v`,

@@ -611,7 +611,7 @@ def updates_itself(name: str | None, expr: str) -> bool:
     """expr is a statement that writes into a tensor in place, an augmented
     assignment ("y *= 2") or an item assignment ("y[0] = v", or "v[0] = x"
     for the base v views): a label shows it as it is, not as "y = y *= 2"."""
-    return _WRITE_STATEMENT.match(expr) is not None
+    return _WRITE_STATEMENT.match(expr) is not None or _INPLACE_CALL.fullmatch(expr) is not None
 
 
 def after_name(name: str, expr: str) -> str:
@@ -628,6 +628,8 @@ def after_name(name: str, expr: str) -> str:
 # the start of a statement, which no expression is (== is a comparison, and
 # a keyword argument follows a '(')
 _WRITE_STATEMENT = re.compile(r"[\w.]+(?:\[[^=]*\])?\s*[-+*/@]?=(?!=)")
+# a call of an in-place method: "y.add_(1)", "w.grad.zero_()"
+_INPLACE_CALL = re.compile(r"[\w.]+(?:\[[^=]*\])?\.[a-z]\w*_\(.*\)")
 
 
 def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
