@@ -28,6 +28,9 @@ a keyword argument given twice, checked here). So the first line of a shape
 is parsed, and its tree becomes a template (see _template): every later line
 of that shape whose keywords are the same is built from it, with its own
 leaves and line number, without the lexer or the parser; twice as fast.
+A built line that occurs again is then built once more, at line 1, and
+shared by its repeats as a parsed line is (generated code repeats whole
+groups of lines of one shape: a network's layer for each sample).
 
 A line stands alone when it starts in column 0, closes every bracket it
 opens (counted as characters), is not a block header (ends with ':') and
@@ -123,6 +126,8 @@ def statements(source: str, parse_run) -> list | None:
                     built = template(text, i + 1) if template is not None else None
                     if built is not None:
                         body.extend(built)
+                        # its repeats share a tree (at line 1, as a parsed line's)
+                        seen[text] = (alone, balance, ends_block, column0, _Built(template, text))
                         continue
                     # or else parsed at line 1: (statement, builder) pairs
                     pairs = tuple((stmt, _Mover(stmt)) for stmt in parse_run(text + "\n", 1))
@@ -133,6 +138,10 @@ def statements(source: str, parse_run) -> list | None:
                             # no template: the next new lines of this shape
                             # are parsed in runs (one by one they take longer)
                             kinds[shape] = (None, balance, ends_block, column0, None)
+                elif pairs.__class__ is _Built:
+                    # the second time a built line occurs: its shared tree
+                    pairs = pairs.pairs()
+                    seen[text] = (alone, balance, ends_block, column0, pairs)
                 for stmt, moved in pairs:
                     body.append(Repeat(stmt, i, moved))
                 continue
@@ -156,6 +165,20 @@ def _kind(text: str) -> tuple:
     plain = not any(ch in text for ch in "#'\"\\")
     alone = True if plain and column0 and balance == 0 and not ends_block else None
     return alone, balance, ends_block, column0
+
+
+class _Built:
+    """A line built from a template, until it occurs again: then its tree
+    at line 1, shared by its repeats. (Made only then: most built lines of
+    generated code are new every time, as h7 = tanh(h6 ...).)"""
+
+    __slots__ = ("template", "text")
+
+    def __init__(self, template, text: str):
+        self.template, self.text = template, text
+
+    def pairs(self) -> tuple:
+        return tuple((stmt, _Mover(stmt)) for stmt in self.template(self.text, 1))
 
 
 class _Mover:

@@ -182,3 +182,20 @@ def test_any_program_of_few_shapes_parses_as_whole(rnd):
                  "V": iter([rnd.choice(group) for group in numbers])}
         source += re.sub("[NV]", lambda m: next(holes[m[0]]), shape) + "\n"
     assert outcome(parser.parse, source) == outcome(whole, source), source
+
+
+def test_a_built_line_that_occurs_again_shares_one_tree():
+    # generated code repeats whole groups of lines of one shape (a network's
+    # layer for each sample): a line built from a template is built once
+    units = range(10, 30)              # (names of one length: lines of one shape)
+    layer = "".join(f"a{j} = tanh(w{j} * x + b{j})\n" for j in units)
+    source = "x = ones(2)\n" + "".join(f"w{j} = ones(2)\nb{j} = ones(2)\n" for j in units)
+    source += layer * 4
+    program = parser.parse(source)
+    body = program.body
+    assert plain(program) == list(whole(source).body)
+    first, second, third = body[41:61], body[61:81], body[81:101]
+    assert not any(isinstance(s, Repeat) for s in first[1:])      # built from a10's template
+    assert all(isinstance(s, Repeat) for s in second + third)
+    assert [s.stmt for s in second] == [s.stmt for s in third]  # one tree each
+    assert [s.span.line for s in third] == list(range(82, 102))
