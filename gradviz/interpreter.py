@@ -476,13 +476,23 @@ class Interpreter:
         view of a base also makes the base's new node (CopySlices)."""
         self.inplace_check(current)
         self._check_no_grad_view(current)
+        return self._write_recorded(current, compute)
+
+    def _write_recorded(self, current: Tensor, compute) -> Tensor:
+        """record_inplace's write, and item assignment's (_setitem_recorded),
+        once PyTorch's checks passed."""
         base = self._view_base(current)
+        rebased = current.meta is not None and "rebased" in current.meta
         self._before_recorded_write(current, base)
         result = compute()
         _check_inplace_result(current, result)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
         self._take_over(current, result, base, base_result)
+        if not rebased and current.meta is not None:
+            # the view written into keeps, as the node it was, the grad_fn it
+            # had (SliceBackward0); its new node has the rebuilt one
+            current.meta.pop("rebased", None)
         return result
 
     def _view_root(self, t: Tensor) -> tuple[Tensor, bool]:
@@ -1267,12 +1277,8 @@ class Interpreter:
             grad_fn = "FillBackward3"       # all of t, from one number: fill_
         else:
             grad_fn = "CopyBackwards"       # all of t: copy_
-        base = self._view_base(t)
-        self._before_recorded_write(t, base)
-        result = self.apply(OPS["setitem"], (t, value),
-                            {"index": key, "advanced": advanced, "grad_fn": grad_fn})
-        base_result = None if base is None else self._write_through_view(base, t, result)
-        self._take_over(t, result, base, base_result)
+        self._write_recorded(t, lambda: self.apply(
+            OPS["setitem"], (t, value), {"index": key, "advanced": advanced, "grad_fn": grad_fn}))
 
     def index_tensor(self, t: Tensor, index: list):
         idx, advanced, grad_fn = self._index_key(t, index)

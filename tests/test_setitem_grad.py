@@ -593,6 +593,19 @@ def test_a_write_through_a_view_makes_the_bases_node():
     assert y.grad_fn == "CopySlices" and v.grad_fn == "AsStridedBackward0"
     assert [record.node(i).name for i in y.inputs] == ["y", "v"]
     assert record.node(y.inputs[1]) is v
+    # v before the write is the node PyTorch made then; v after it has the
+    # grad_fn PyTorch rebuilds for a view written in place
+    before = record.node(v.inputs[0])
+    assert before.name == "v" and before.grad_fn == "SliceBackward0"
+
+
+@pytest.mark.parametrize("write", ["v[0] = x[2] * 5", "v *= 2", "v.zero_()", "v.add_(x[0])"])
+def test_a_view_keeps_its_grad_fn_name_as_it_was_before_a_write(write):
+    src = f"x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = x * 1\nv = y[0:2]\n{write}\n"
+    record = gradviz.run_source(src, stdout=io.StringIO())
+    v = record.variables["v"]
+    assert v.grad_fn == "AsStridedBackward0"
+    assert record.node(v.inputs[0]).grad_fn == "SliceBackward0"
 
 
 @pytest.mark.parametrize("src", [
