@@ -86,6 +86,10 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     def _edge(t, at):
         return _edge_on(t, at, tape_nodes)
 
+    if name == "AsStridedBackward0" and op == "index":
+        # a view the program held, made again on its base after a write
+        # through another tensor (Interpreter._remake_view)
+        return (_edge(args[0], at),)
     if name == "AsStridedBackward0":
         # a view written through its family: PyTorch makes its grad_fn again
         # from its base as it is now (the view before -> the base it viewed

@@ -483,7 +483,7 @@ class Interpreter:
         once PyTorch's checks passed."""
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
-        self._before_recorded_write(current, base)
+        family = self._before_recorded_write(current, base)
         result = compute()
         _check_inplace_result(current, result)
         base_result = None if base is None else \
@@ -493,6 +493,12 @@ class Interpreter:
             # the view written into keeps, as the node it was, the grad_fn it
             # had (SliceBackward0); its new node has the rebuilt one
             current.meta.pop("rebased", None)
+        # the family's root as the write left it: the base written through
+        # current, or current itself when it is no view
+        root = base_result if base is not None else None if is_view(current) else result
+        if root is not None:
+            for t in family:
+                self._remake_view(t, root)
         return result
 
     def _view_root(self, t: Tensor) -> tuple[Tensor, bool]:
@@ -555,11 +561,12 @@ class Interpreter:
                                hint="take the view outside the no_grad() block, or write "
                                     "into it inside the block")
 
-    def _before_recorded_write(self, current: Tensor, base: Tensor | None) -> None:
+    def _before_recorded_write(self, current: Tensor, base: Tensor | None) -> list:
         """An in-place write to current, about to be recorded out of place
         (_augassign, _setitem), base the tensor current views (_view_base):
         PyTorch's refusals this model adds, and the other tensors that share
-        the memory snapshotted and marked."""
+        the memory snapshotted and marked. Returns the views of current's
+        family that the program holds (see _remake_view)."""
         tape = self.tape
         if current.meta is not None and "grad_of" in current.meta or \
                 any(g is current for g in tape.grad_tensors):
@@ -568,13 +575,14 @@ class Interpreter:
                                kind=RUNTIME, hint="change .grad tensors under "
                                                   "`with torch.no_grad():`")
         held = root = None
+        family = []
         for t in tape.before_inplace(current.data, current):
             if t is not current and t is not base and t.recorded:
                 # another view of the memory the program still holds, or
                 # what current views when that is not known (base None):
-                # PyTorch reroutes its gradient through this in-place op,
-                # which this model does not (its node stays as it was):
-                # backward refuses it. Not a view the program no longer
+                # PyTorch reroutes its gradient through this in-place op:
+                # _remake_view does so after the write, where it can, and
+                # backward refuses the others. Not a view the program no longer
                 # holds (the x[0] of x[0][1] = v: only the ops made before
                 # the write read it, and their gradients are right), nor a
                 # tensor of another family (y when current is y.data or a
@@ -585,9 +593,38 @@ class Interpreter:
                 if id(t) not in held or self._view_root(t)[0] is not root:
                     continue
                 tape.versions.rewired[t.seq] = self.line
+                family.append(t)
                 if base is None and t.data is current.data.base:   # PyTorch's node for it
                     t.meta = t.meta or {}
                     t.meta["rebased"] = "CopySlices"
+        return family
+
+    def _remake_view(self, t: Tensor, root: Tensor) -> None:
+        """t, a view the program holds, after its family was written in place
+        through another tensor (root: the tensor all of them view, as the
+        write left it). PyTorch then makes t's grad_fn again, as
+        AsStridedBackward0 of root: t's gradient goes through the write. So
+        t is recorded again, as the elements of root at t's positions, on
+        t's memory; its holders take the new node, and the node before stays
+        with the value it had. (Not for memory a view cannot be told apart
+        in, as an expanded one: backward refuses those, see rewired.)"""
+        d, r = t.data, root.data
+        if not (is_view(t) and r.base is None and r.flags.c_contiguous and owner(d) is r
+                and r.ndim and all(s or n == 1 for s, n in zip(d.strides, d.shape))):
+            return
+        key = np.unravel_index(_positions(r, d), r.shape)
+        new = self.apply(OPS["index"], (root,),
+                         {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN})
+        new.data = d
+        if t.meta is not None and "version_key" in t.meta:
+            new.meta = new.meta or {}
+            new.meta["version_key"] = t.meta["version_key"]
+        del self.tape.versions.rewired[t.seq]
+        t.meta = t.meta or {}
+        t.meta.pop("rebased", None)       # the node before keeps its name
+        t.meta["was_view"] = True
+        t.meta["replaced_by"] = new.seq
+        self._rebind(t, new)
 
     def _write_through_view(self, base: Tensor, current: Tensor, result: Tensor) -> Tensor:
         """The base's side of a write into its view current (result: current

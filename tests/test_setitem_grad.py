@@ -608,18 +608,30 @@ def test_a_view_keeps_its_grad_fn_name_as_it_was_before_a_write(write):
     assert record.node(v.inputs[0]).grad_fn == "SliceBackward0"
 
 
-@pytest.mark.parametrize("src", [
-    # a sibling view of y made before y is written: PyTorch routes its
-    # gradient through the write, which this model does not
-    "x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = x * 1\nv = y[1:]\n"
-    "y[0] = x[2] * 5\nv.sum().backward()\n",
-    "x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = x * 1\nv = y[1:]\nw = y[0:2]\n"
-    "w[0] = x[2] * 5\nv.sum().backward()\n",
-])
-def test_another_view_of_the_written_memory_is_refused_not_wrong(src):
-    err = _error(src)
-    assert "gradviz cannot follow this gradient: v shares memory" in err.message
-    assert err.span.line == src.count("\n")
+# a sibling view of y made before y is written: PyTorch makes its grad_fn
+# again (AsStridedBackward0 of y's CopySlices), so its gradient goes
+# through the write
+REMADE_VIEWS = [
+    ("x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = x * 1\nv = y[0:2]\n"
+     "y[0] = x[2] * 5\n(v * v).sum().backward()\nprint(v, x.grad)\n",
+     "tensor([15.,  2.], grad_fn=<AsStridedBackward0>) tensor([  0.,   4., 150.])\n"),
+    ("x = tensor([1.0, 2.0, 3.0], requires_grad=True)\ny = x * 1\nv = y[1:]\nw = y[0:2]\n"
+     "w[1] = x[0] * 5\n(v * tensor([2.0, 3.0])).sum().backward()\n"
+     "print(v.grad_fn.name(), w.grad_fn.name(), y.grad_fn.name(), x.grad)\n",
+     "AsStridedBackward0 AsStridedBackward0 torch::autograd::CopySlices "
+     "tensor([10.,  0.,  3.])\n"),
+]
+
+
+@pytest.mark.parametrize("src, want", REMADE_VIEWS)
+def test_another_view_of_the_written_memory_takes_its_gradient_through_it(src, want):
+    assert_prints(src, want)
+
+
+@needs_torch
+@pytest.mark.parametrize("src, want", REMADE_VIEWS)
+def test_views_made_again_are_pytorchs(src, want):
+    assert_pytorch_prints(src, want)
 
 
 def test_forward_mode_agrees_through_item_assignment():
