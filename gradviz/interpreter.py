@@ -439,6 +439,8 @@ class Interpreter:
 
     def _augassign(self, stmt):
         target = stmt.target
+        if target.__class__ is syntax.Subscript:
+            return self._augassign_item(stmt)
         current = self.eval(target)
         value = self.eval(stmt.value)
         sym = stmt.op.rstrip("=")
@@ -1244,6 +1246,29 @@ class Interpreter:
         index = self._index_items(target)
         value = self.eval(stmt.value)
         self.span = self.where(stmt)
+        self._store_item(t, index, value)
+
+    def _augassign_item(self, stmt):
+        """y[i] += v as Python runs it: y[i] read, changed in place
+        (y.__getitem__(i).__iadd__(v)), then written back (y.__setitem__):
+        a write of the same values, which PyTorch records (and counts) too."""
+        target = stmt.target
+        t = self.eval(target.value)
+        index = self._index_items(target)
+        span = self.span = self.where(stmt)
+        if t.__class__ is not Tensor:
+            raise GradvizError(f"{self._kind(t)} does not take item assignment here",
+                               kind=TYPE, hint="item assignment writes into a tensor")
+        self.span = self.where(target)          # the read is labelled y[i]
+        current = self.index_tensor(t, index)
+        value = self.eval(stmt.value)
+        result = self.update_in_place(current, stmt.op.rstrip("="), value, span, stmt.op)
+        self.span = span
+        # t as the program holds it now (a write through its view made its new node)
+        self._store_item(self._latest(t), index, result)
+
+    def _store_item(self, t, index: list, value) -> None:
+        """t[index] = value, the values evaluated."""
         if t.__class__ is not Tensor:
             raise GradvizError(f"{self._kind(t)} does not take item assignment here",
                                kind=TYPE, hint="item assignment writes into a tensor")
