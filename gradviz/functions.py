@@ -28,6 +28,9 @@ DTYPES = {
     "bool": np.dtype(np.bool_),
 }
 CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64"}
+# one object per dtype, as torch has: x.dtype is torch.float32, and
+# torch.float is torch.float32
+DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "bool")}
 F32 = np.dtype(np.float32)
 
 

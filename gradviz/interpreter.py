@@ -30,6 +30,7 @@ from .versions import owner
 _HOLDERS = (list, tuple, ReturnTypes)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+_IDENTITY = frozenset(("is", "is not"))
 # a Python number on the left of a non-commutative op: PyTorch's own node
 REFLECTED = {"-": "rsub", "/": "rdiv"}
 # Python ints are unbounded; a program's are not, so that `10**10**10` or
@@ -136,7 +137,8 @@ def _module_tree() -> dict:
     nn = Module("torch.nn", {"functional": functional})
     autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"])})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
-    members.update({k: DType(functions.CANONICAL_DTYPE.get(k, k)) for k in functions.DTYPES})
+    members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
+                    for k in functions.DTYPES})
     members.update(nn=nn, autograd=autograd)
     torch = Module("torch", members)
     glob = dict(members)
@@ -955,6 +957,10 @@ class Interpreter:
 
     def binary(self, sym, a, b, span=None):
         """An operator on two values: an op when a tensor is involved."""
+        if sym in _IDENTITY:
+            # identity, as in Python: the same tensor object for PyTorch is
+            # the same node here (an in-place write moves every holder on)
+            return (a is b) if sym == "is" else (a is not b)
         if a.__class__ is Tensor:
             # the common cases, fast: tensor op tensor, tensor op number (the
             # general path below gives the same op for them)
@@ -1171,7 +1177,8 @@ class Interpreter:
             case "shape":
                 return Size(t.data.shape)
             case "dtype":
-                return DType(t.dtype_name)
+                name = t.dtype_name
+                return functions.DTYPE_OBJECTS.get(name) or DType(name)
             case "device":
                 return Device("cpu")
             case "requires_grad":

@@ -53,11 +53,10 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
     "finally": "'finally' clauses", "elif": "'elif' branches", "else": "'else' branches"} | {
     kw: f"'{kw}' statements" for kw in ("if", "try", "return", "raise", "del", "global",
                                         "nonlocal", "pass", "break", "continue", "assert")}
-_ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >="
+_ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >= is (is not)"
 UNSUPPORTED_OPERATORS = {
     "and": "compute each condition on its own line", "or": "compute each condition on "
-    "its own line", "in": "membership tests are not available", "is": "compare values "
-    "with == or !=", "if": "conditional expressions are not available", "not": _ONLY_OPS,
+    "its own line", "in": "membership tests are not available", "if": "conditional expressions are not available", "not": _ONLY_OPS,
     "%": _ONLY_OPS, "//": _ONLY_OPS, "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
     ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
 }

@@ -27,9 +27,9 @@ MAX_NESTING = 200
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
 NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 LBP = {"==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
-       ">": COMPARE_BP, ">=": COMPARE_BP, "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP,
-       "/": PRODUCT_BP, "@": PRODUCT_BP, "**": POWER_BP,
-       "(": POSTFIX_BP, "[": POSTFIX_BP, ".": POSTFIX_BP}
+       ">": COMPARE_BP, ">=": COMPARE_BP, "is": COMPARE_BP, "is not": COMPARE_BP,
+       "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
+       "**": POWER_BP, "(": POSTFIX_BP, "[": POSTFIX_BP, ".": POSTFIX_BP}
 # left-associative operators parse their right operand one level tighter;
 # ** is right-associative and takes a unary expression on its right
 RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
@@ -427,6 +427,9 @@ class _Parser:
                                      "compare two values at a time, e.g. a < b on one line "
                                      "and b < c on another")
                     compared = True
+                    if kind == "is" and toks[i + 1][0] == "not":
+                        i += 1         # `is not`: one operator of two words
+                        kind = "is not"
                 right_bp = RBP[kind]
                 last = toks[i + 1]
                 leaf = last[0]
