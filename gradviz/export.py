@@ -94,8 +94,9 @@ def _statements(program: syntax.Program):
         if stmt.__class__ is syntax.Repeat:
             stmt = stmt.moved()
         yield stmt
-        if stmt.__class__ is syntax.With:
-            stack.append(iter(stmt.body))
+        # the blocks inside, in source order (the last pushed is walked first)
+        for block in reversed(syntax.blocks(stmt)):
+            stack.append(iter(block))
 
 
 def _edits(program: syntax.Program) -> list[tuple]:
@@ -113,7 +114,9 @@ def _edits(program: syntax.Program) -> list[tuple]:
         exprs = {syntax.Assign: lambda s: [s.value], syntax.AugAssign: lambda s: [s.target, s.value],
                  syntax.ExprStmt: lambda s: [s.value], syntax.With: lambda s: [s.context],
                  syntax.SetAttr: lambda s: [s.obj, s.value],
-                 syntax.SetItem: lambda s: [s.target, s.value]}[cls](stmt)
+                 syntax.SetItem: lambda s: [s.target, s.value],
+                 syntax.If: lambda s: [s.test], syntax.While: lambda s: [s.test],
+                 syntax.For: lambda s: [s.iter], syntax.Jump: lambda s: []}[cls](stmt)
         for expr in exprs:
             for node in _uses(expr):
                 if node.__class__ is syntax.Attribute:
@@ -126,6 +129,8 @@ def _edits(program: syntax.Program) -> list[tuple]:
             assigned.update(stmt.targets or (stmt.target,))
         elif cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
             assigned.add(stmt.target.id)
+        elif cls is syntax.For:
+            assigned.add(stmt.target)
     edits.sort(key=lambda e: (e[0].line, e[0].col))
     return edits
 

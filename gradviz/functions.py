@@ -871,7 +871,7 @@ def f_len(rt, x):
         if x.data.ndim == 0:
             raise GradvizError("len() of a 0-d tensor", kind=TYPE)
         return x.data.shape[0]
-    if isinstance(x, (list, tuple, str)):
+    if isinstance(x, (list, tuple, str, range)):
         return len(x)
     raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
 
@@ -1107,8 +1107,28 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
     FUNCTIONS[_name] = _unary(_name)
 
 # bare names that are Python's, not torch's
+def f_range(rt, *args):
+    """Python's range(), for for loops; a 0-d integer tensor counts as its int
+    (PyTorch's tensors have __index__)."""
+    if not 1 <= len(args) <= 3:
+        raise GradvizError(f"range expected 1 to 3 arguments, got {len(args)}", kind=TYPE)
+    ints = []
+    for a in args:
+        if is_tensor(a) and a.data.ndim == 0 and a.data.dtype.kind in "iub":
+            a = int(a.data)
+        if not isinstance(a, int):
+            raise GradvizError(f"'{type(a).__name__ if not is_tensor(a) else 'Tensor'}' object "
+                               "cannot be interpreted as an integer", kind=TYPE,
+                               hint="range() takes whole numbers: range(3), range(1, 10, 2)")
+        ints.append(a)
+    if len(ints) == 3 and ints[2] == 0:
+        raise GradvizError("range() arg 3 must not be zero", kind=VALUE)
+    return range(*ints)
+
+
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
-               "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round}
+               "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
+               "range": f_range}
 
 # torch.nn.functional.X (also reachable as F.X)
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in

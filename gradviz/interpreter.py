@@ -31,6 +31,7 @@ _HOLDERS = (list, tuple, ReturnTypes)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _IDENTITY = frozenset(("is", "is not"))
+_DONE = object()        # the end of a for loop's items
 # a Python number on the left of a non-commutative op: PyTorch's own node
 REFLECTED = {"-": "rsub", "/": "rdiv"}
 # Python ints are unbounded; a program's are not, so that `10**10**10` or
@@ -333,16 +334,24 @@ class Interpreter:
         return _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
 
     def run(self, program: syntax.Program):
-        """Run every statement; explicit stack of blocks, so no recursion."""
-        frames = [(iter(program.body), None, 0)]
+        """Run every statement; explicit stack of blocks, so no recursion.
+        A frame: the statements to run (an iterator), the grad mode to
+        restore when they are done (a `with` block's) or None, the line
+        shift, and whether it is a loop's: its iterator (_loop) gives the
+        block once per pass, as a tuple, which goes on the stack."""
+        frames = [(iter(program.body), None, 0, False)]
         timeout = self.tape.limits.timeout
         deadline = time.monotonic() + timeout if timeout else None
         while frames:
-            body, ctx, shift = frames[-1]
-            for stmt in body:     # (left at a `with`: its block goes on the stack)
-                if stmt.__class__ is _Repeat:
+            body, ctx, shift, _ = frames[-1]
+            for stmt in body:     # (left at a block: it goes on the stack)
+                cls = stmt.__class__
+                if cls is _Repeat:
                     self.shift = stmt.shift
                     stmt = stmt.stmt
+                elif cls is tuple:            # a loop's block, for one more pass
+                    frames.append((iter(stmt), None, shift, False))
+                    break
                 else:
                     self.shift = shift
                 span = self.where(stmt)
@@ -358,8 +367,21 @@ class Interpreter:
                     elif cls is _With:
                         saved = (self.tape.grad_enabled, self.tape.no_grad_block)
                         self._enter_with(stmt)
-                        frames.append((iter(stmt.body), saved, self.shift))
+                        frames.append((iter(stmt.body), saved, self.shift, False))
                         break
+                    elif cls is syntax.If:
+                        block = self._branch(stmt)
+                        if block:
+                            frames.append((iter(block), None, self.shift, False))
+                            break
+                    elif cls is syntax.While or cls is syntax.For:
+                        frames.append((self._loop(stmt, span, self.shift), None, self.shift,
+                                       True))
+                        break
+                    elif cls is syntax.Jump:
+                        if stmt.kind != "pass":
+                            self._jump(frames, stmt.kind == "break")
+                            break
                     elif cls is _AugAssign:
                         self._augassign(stmt)
                     elif cls is syntax.Import:
@@ -394,6 +416,83 @@ class Interpreter:
                 frames.pop()
                 if ctx is not None:
                     self.tape.grad_enabled, self.tape.no_grad_block = ctx
+
+    # ---- control flow -------------------------------------------------------
+
+    def truth(self, v) -> bool:
+        """bool(v) as Python and PyTorch take it (if, while)."""
+        if v.__class__ is Tensor:
+            n = v.data.size
+            if n == 1:
+                return bool(v.data.reshape(()))
+            what = "no values" if n == 0 else "more than one value"
+            raise GradvizError(f"Boolean value of Tensor with {what} is ambiguous",
+                               kind=RUNTIME, hint="reduce it to one value first, e.g. "
+                                                  "(x > 0).all() or x.sum() > 0")
+        if v is None or v.__class__ in (bool, int, float, str, list, tuple, range):
+            return bool(v)
+        return True                   # functions, modules, grad_fn objects...
+
+    def _branch(self, stmt) -> tuple:
+        """The block an if/elif/else chain runs (its tests evaluated in turn)."""
+        while True:
+            span = self.where(stmt)
+            self.line = span.line
+            if self.truth(self.eval(stmt.test)):
+                return stmt.body
+            orelse = stmt.orelse
+            if len(orelse) == 1 and orelse[0].__class__ is syntax.If:
+                stmt = orelse[0]         # an elif
+                continue
+            return orelse
+
+    def _loop(self, stmt, span, shift: int):
+        """A while or for loop's frame: its block once per pass. Its test (or
+        next item) is taken here, between passes, on its own line."""
+        test = stmt.test if stmt.__class__ is syntax.While else None
+        items = None
+        while True:
+            self.shift = shift
+            self.line = span.line
+            try:
+                if test is not None:
+                    if not self.truth(self.eval(test)):
+                        return
+                else:
+                    if items is None:
+                        items = self._items(self.eval(stmt.iter))
+                    item = next(items, _DONE)
+                    if item is _DONE:
+                        return
+                    self._bind(stmt.target, item)
+            except GradvizError as exc:
+                raise exc.at(span)
+            yield stmt.body
+
+    @staticmethod
+    def _items(v):
+        """An iterator over what a for loop walks: a range, list or tuple."""
+        if v.__class__ in (range, list, tuple):
+            return iter(v)
+        if v.__class__ is Tensor:
+            raise GradvizError("gradviz does not iterate over a tensor (PyTorch unbinds it "
+                               "into its rows)", kind=TYPE,
+                               hint="walk its indices: for i in range(len(x)): ... x[i] ...")
+        raise GradvizError(f"'{type(v).__name__}' object is not iterable", kind=TYPE,
+                           hint="a for loop walks a range(...), a list or a tuple")
+
+    def _jump(self, frames: list, leave: bool) -> None:
+        """break (leave) or continue: the blocks inside the innermost loop are
+        left (a `with` block's grad mode restored); break leaves the loop too."""
+        while True:
+            _, ctx, _, loop = frames[-1]
+            if loop:
+                if leave:
+                    frames.pop()
+                return
+            frames.pop()
+            if ctx is not None:
+                self.tape.grad_enabled, self.tape.no_grad_block = ctx
 
     def _assign(self, stmt):
         node = stmt.value
@@ -1464,6 +1563,8 @@ class Interpreter:
                                  grad_fn=v.grad_fn_name)
         if v.__class__ is GradFn:
             return f"<{v.name} object>"
+        if v.__class__ is range:
+            return repr(v)
         if v.__class__ is ReturnTypes:
             return (f"torch.return_types.{v.kind}(\nvalues={self.value_str(v.values)},\n"
                     f"indices={self.value_str(v.indices)})")

@@ -43,20 +43,22 @@ TAB_SIZE = 8
 STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"'}
 
 # what the language has, and what it does not (for the parser's messages)
-LANGUAGE = ("gradviz runs straight-line programs: 'import torch', assignments (y = x * 2, "
-            "a, b = ...), augmented assignments (w -= lr * w.grad), expression statements "
-            "(loss.backward()) and 'with torch.no_grad():' blocks")
+LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), augmented "
+            "assignments (w -= lr * w.grad), expression statements (loss.backward()), "
+            "'with torch.no_grad():' blocks, and if/elif/else, while and for loops "
+            "(break, continue, pass)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
     "def": "function definitions", "class": "class definitions", "lambda": "lambda "
-    "expressions", "for": "'for' loops", "while": "'while' loops", "async": "'async' functions",
+    "expressions", "async": "'async' functions",
     "yield": "'yield' expressions", "await": "'await' expressions", "except": "'except' clauses",
-    "finally": "'finally' clauses", "elif": "'elif' branches", "else": "'else' branches"} | {
-    kw: f"'{kw}' statements" for kw in ("if", "try", "return", "raise", "del", "global",
-                                        "nonlocal", "pass", "break", "continue", "assert")}
+    "finally": "'finally' clauses"} | {
+    kw: f"'{kw}' statements" for kw in ("try", "return", "raise", "del", "global",
+                                        "nonlocal", "assert")}
 _ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >= is (is not)"
 UNSUPPORTED_OPERATORS = {
     "and": "compute each condition on its own line", "or": "compute each condition on "
-    "its own line", "in": "membership tests are not available", "if": "conditional expressions are not available", "not": _ONLY_OPS,
+    "its own line", "in": "membership tests are not available",
+    "if": "conditional expressions are not available", "not": _ONLY_OPS,
     "%": _ONLY_OPS, "//": _ONLY_OPS, "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
     ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
 }

@@ -19,9 +19,9 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, FString,
-                     Import, Keyword, ListExpr, Name, Num, Program, SetAttr, SetItem, Slice, Str,
-                     Subscript, TupleExpr, UnaryOp, With)
+from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+                     If, Import, Jump, Keyword, ListExpr, Name, Num, Program, SetAttr, SetItem,
+                     Slice, Str, Subscript, TupleExpr, UnaryOp, While, With)
 
 MAX_NESTING = 200
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
@@ -118,13 +118,14 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source")
+    __slots__ = ("toks", "i", "depth", "source", "loops")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
         self.i = 0
         self.depth = 0
         self.source = source
+        self.loops = 0          # loops the parse is inside (break and continue need one)
 
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
@@ -199,16 +200,24 @@ class _Parser:
             i = self.i
 
     def statement(self, out: list) -> None:
-        """statement := with_stmt | simple_line
+        """statement := with_stmt | if_stmt | while_stmt | for_stmt | simple_line
         simple_line := simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
         toks = self.toks
         kind = toks[self.i][0]
         if kind == "with":
             out.append(self.with_stmt())
             return
+        if kind in _COMPOUND:
+            out.append(_COMPOUND[kind](self))
+            return
+        if kind in ("else", "elif"):
+            raise _error(toks[self.i], f"'{kind}' without an 'if' before it",
+                         f"an '{kind}' follows the block of an 'if' (or an 'elif'), in the "
+                         "same column as the 'if'")
         if kind == INDENT:
-            raise _error(toks[self.i], "unexpected indent", "only the body of a 'with' block "
-                         "is indented; start this line in the same column as the one before")
+            raise _error(toks[self.i], "unexpected indent", "only the body of a block ('with', "
+                         "'if', 'for', 'while') is indented; start this line in the same "
+                         "column as the one before")
         while True:
             out.append(self.simple_stmt())
             if toks[self.i][0] != ";":
@@ -223,7 +232,8 @@ class _Parser:
 
     def simple_stmt(self):
         """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
-            | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist"""
+            | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist
+            | 'break' | 'continue' | 'pass'    -- break and continue inside a loop"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
@@ -232,6 +242,8 @@ class _Parser:
             self.i += 2
         elif kind in ("import", "from"):
             return self.import_stmt()
+        elif kind in _JUMPS:
+            return self.jump()
         elif kind in UNSUPPORTED:
             raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         else:
@@ -360,6 +372,91 @@ class _Parser:
         self.depth = depth - 1
         end = body[-1].span
         return With(context, tuple(body), Span(first[3], first[4], end.end_line, end.end_col))
+
+    def block(self, first: tuple, what: str) -> tuple:
+        """block := ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
+        (the rest of a compound statement, whose first token is ``first``)"""
+        toks = self.toks
+        if toks[self.i][0] != ":":
+            raise self.expected(f"':' at the end of the '{what}' line",
+                                hint=f"write '{what} ...:' and the block below it, indented")
+        self.i += 1
+        depth = self.depth = self.depth + 1
+        if depth > MAX_NESTING:
+            raise _too_deep(first)
+        body: list = []
+        if toks[self.i][0] != NEWLINE:
+            self.statement(body)       # a body on the same line
+        else:
+            self.i += 1
+            if toks[self.i][0] != INDENT:
+                raise _error(toks[self.i], f"expected an indented block after '{what}' on line "
+                             f"{first[3]}", "indent the lines of the block, e.g. by 4 spaces")
+            self.i += 1
+            while toks[self.i][0] != DEDENT:
+                self.statement(body)
+            self.i += 1
+        self.depth = depth - 1
+        return tuple(body)
+
+    def if_stmt(self) -> If:
+        """if_stmt := ('if' | 'elif') expr block ['elif' ... | 'else' block]"""
+        toks = self.toks
+        first = toks[self.i]
+        self.i += 1
+        test = self.expr()
+        span = self.span_from(first)
+        body = self.block(first, first[0])
+        orelse: tuple = ()
+        kind = toks[self.i][0]
+        if kind == "elif":
+            orelse = (self.if_stmt(),)
+        elif kind == "else":
+            other = toks[self.i]
+            self.i += 1
+            orelse = self.block(other, "else")
+        return If(test, body, orelse, span)
+
+    def while_stmt(self) -> While:
+        """while_stmt := 'while' expr block"""
+        first = self.toks[self.i]
+        self.i += 1
+        test = self.expr()
+        span = self.span_from(first)
+        self.loops += 1
+        body = self.block(first, "while")
+        self.loops -= 1
+        return While(test, body, span)
+
+    def for_stmt(self) -> For:
+        """for_stmt := 'for' NAME 'in' expr block"""
+        toks = self.toks
+        first = toks[self.i]
+        self.i += 1
+        if toks[self.i][0] != NAME:
+            raise self.expected("the name of the loop variable after 'for'",
+                                hint="write 'for i in range(3):' (one name)")
+        target = toks[self.i][1]
+        self.i += 1
+        if toks[self.i][0] != "in":
+            raise self.expected("'in' after the loop variable",
+                                hint="write 'for i in range(3):' (one name)")
+        self.i += 1
+        iterable = self.expr()
+        span = self.span_from(first)
+        self.loops += 1
+        body = self.block(first, "for")
+        self.loops -= 1
+        return For(target, iterable, body, span)
+
+    def jump(self) -> Jump:
+        """'break' | 'continue' | 'pass'"""
+        tok = self.toks[self.i]
+        if tok[0] != "pass" and not self.loops:
+            raise _error(tok, f"'{tok[0]}' outside loop", f"'{tok[0]}' goes inside the block "
+                         "of a 'for' or 'while' loop")
+        self.i += 1
+        return Jump(tok[0], self.span_from(tok))
 
     # ---- expressions ------------------------------------------------------
 
@@ -633,3 +730,8 @@ class _Parser:
 PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "not": _Parser.unary,
           STRING: _Parser.atom, FSTRING: _Parser.fstring, "True": _Parser.atom, "False": _Parser.atom,
           "None": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display}
+
+
+# the statements that own a block, by their first token
+_COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.for_stmt}
+_JUMPS = frozenset(("break", "continue", "pass"))

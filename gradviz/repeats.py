@@ -33,9 +33,10 @@ shared by its repeats as a parsed line is (generated code repeats whole
 groups of lines of one shape: a network's layer for each sample).
 
 A line stands alone when it starts in column 0, closes every bracket it
-opens (counted as characters), is not a block header (ends with ':') and
-has no comment, string or backslash (whose brackets would not count). The
-other lines (a ``with`` header and its indented block, the lines of an open
+opens (counted as characters), is not a block header (ends with ':', or
+has a ':' outside brackets, as `if c: a = 1` and `else: a = 2`) and has no
+comment, string or backslash (whose brackets would not count). The
+other lines (a block's header and its indented block, the lines of an open
 bracket or after a backslash, lines with comments or strings, and the new
 lines of a shape that makes no template) are parsed in runs by the
 whole-source parser, which starts each run on its own line number. A run
@@ -164,7 +165,21 @@ def _kind(text: str) -> tuple:
     column0 = text[0] not in _SPACES
     plain = not any(ch in text for ch in "#'\"\\")
     alone = True if plain and column0 and balance == 0 and not ends_block else None
+    if alone and ":" in text and _colon_outside_brackets(text):
+        alone = None           # a block on its header's line (if c: a = 1), or an else
     return alone, balance, ends_block, column0
+
+
+def _colon_outside_brackets(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == ":" and depth == 0:
+            return True
+    return False
 
 
 class _Built:

@@ -140,10 +140,14 @@ def _tensors_on_line(rt, program, line) -> list[int]:
         s = stmts.pop()
         if s.__class__ is syntax.Repeat:
             s = s.moved()
+        blocks = syntax.blocks(s)
+        for block in blocks:
+            stmts.extend(block)
         if s.__class__ is syntax.With:
-            stmts.extend(s.body)
+            pass                      # (its span covers its block)
         elif s.span.line <= line <= s.span.end_line:
-            stack = [s]
+            # a block's header: only its test (or what a for loop walks)
+            stack = [s] if not blocks else [getattr(s, "test", None) or s.iter]
             while stack:
                 node = stack.pop()
                 if node.__class__ is syntax.Name:

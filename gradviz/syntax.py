@@ -221,6 +221,50 @@ class With:
     span: Span
 
 
+@dataclass(slots=True)
+class If:
+    """``if test:`` and its block; ``elif`` and ``else`` make ``orelse`` (an
+    elif is the one If there). The span is the header's."""
+    test: object
+    body: tuple
+    orelse: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class While:
+    """``while test:`` and its block (the span is the header's)."""
+    test: object
+    body: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class For:
+    """``for name in iterable:`` and its block (the span is the header's)."""
+    target: str
+    iter: object
+    body: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class Jump:
+    """``break``, ``continue`` or ``pass`` (its ``kind``)."""
+    kind: str
+    span: Span
+
+
+def blocks(stmt) -> tuple:
+    """The blocks of statements nested in stmt: none for a simple statement."""
+    cls = stmt.__class__
+    if cls is With or cls is While or cls is For:
+        return (stmt.body,)
+    if cls is If:
+        return (stmt.body, stmt.orelse)
+    return ()
+
+
 class Repeat:
     """A line that repeats an earlier one (see repeats.py), without a tree of
     its own: ``stmt`` is the statement that line parses to at line 1,

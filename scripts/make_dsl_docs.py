@@ -77,8 +77,10 @@ def render() -> str:
         "op registry; do not edit by hand -->",
         "",
         "A gradviz program is a small, safe subset of Python that reads like a PyTorch "
-        "autograd tutorial: straight-line statements, one per line (or separated by `;`), "
-        "and `with torch.no_grad():` blocks. There are no loops, no functions, no imports "
+        "autograd tutorial: statements one per line (or separated by `;`), "
+        "`with torch.no_grad():` blocks, `if`/`elif`/`else`, and `while` and `for` loops "
+        "(`for i in range(n):`, over a list or tuple; `break`, `continue`, `pass`). There "
+        "are no function definitions, no imports "
         "but `import torch`, and no access to Python itself. Every torch function works "
         "with or without the `torch.` prefix; `gradviz export --torch FILE` writes the "
         "program with the prefixes, as a script for real PyTorch.",

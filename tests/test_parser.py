@@ -387,9 +387,12 @@ ERROR_CASES = [
     ("x = $y\n", 1, "unexpected character '$'"),
     ("x = 1\ny = a ? b\n", 2, "unexpected character"),
     ("def f(x):\n    return x\n", 1, "function definitions"),
-    ("x = 1\nfor i in range(3):\n    x = i\n", 2, "'for' loops"),
-    ("if x:\n    y = 1\n", 1, "'if' statements"),
-    ("while True:\n    pass\n", 1, "'while' loops"),
+    ("x = 1\nfor i, j in range(3):\n    x = i\n", 2, "expected 'in' after the loop variable"),
+    ("if x\n    y = 1\n", 1, "expected ':' at the end of the 'if' line"),
+    ("while True:\npass\n", 2, "expected an indented block after 'while' on line 1"),
+    ("x = 1\nbreak\n", 2, "'break' outside loop"),
+    ("x = 1\nelse:\n    x = 2\n", 2, "'else' without an 'if' before it"),
+    ("for i in range(3):\n    x = i\nelse:\n    x = 2\n", 3, "'else' without an 'if'"),
     ("class A:\n    pass\n", 1, "class definitions"),
     ("f = lambda x: x\n", 1, "lambda"),
     ("x = 1\nreturn x\n", 2, "'return'"),
@@ -453,8 +456,9 @@ def test_errors_name_the_spot(src, line, words):
 
 def test_unsupported_statement_hint_lists_the_language():
     with pytest.raises(GradvizError) as info:
-        parse("for i in x:\n    y = i\n")
+        parse("try:\n    y = 1\nexcept:\n    y = 2\n")
     assert "assignments" in info.value.hint and "no_grad" in info.value.hint
+    assert "while and for loops" in info.value.hint
 
 
 @pytest.mark.parametrize("src,kind,words", [

@@ -1,0 +1,90 @@
+"""if/elif/else, while and for loops (break, continue, pass): run as Python
+runs them, each pass recording its own nodes. The programs' outputs are
+pinned by tests/conformance_extra/control_*.txt (PyTorch's); here what the
+record and the limits make of them."""
+import io
+
+import pytest
+
+import gradviz
+from gradviz.errors import LIMIT, GradvizError
+from gradviz.parser import parse
+from gradviz.tape import Limits
+
+
+def run(src: str, **kw):
+    out = io.StringIO()
+    record = gradviz.run_source(src, stdout=out, **kw)
+    return record, out.getvalue()
+
+
+def test_each_pass_of_a_loop_makes_its_own_nodes_on_the_loops_line():
+    record, out = run("x = tensor(1.0, requires_grad=True)\nh = x\nfor i in range(4):\n"
+                      "    h = h * 2\nh.backward()\nprint(x.grad)\n")
+    assert out == "tensor(16.)\n"
+    muls = [n for n in record.nodes if n.op == "mul"]
+    assert len(muls) == 4 and {n.line for n in muls} == {4}
+
+
+def test_the_d2l_control_flow_example_without_a_function():
+    # d2l's f(a), written inline: the gradient is d / a whatever a is
+    src = ("a = tensor(0.3, requires_grad=True)\nb = a * 2\nwhile b.norm() < 1000:\n"
+           "    b = b * 2\nif b.sum() > 0:\n    c = b\nelse:\n    c = 100 * b\nd = c\n"
+           "d.backward()\nprint(a.grad == d / a)\n")
+    _, out = run(src)
+    assert out == "tensor(True)\n"
+
+
+def test_break_and_continue_leave_a_with_block_as_it_was():
+    src = ("x = tensor(1.0, requires_grad=True)\nfor i in range(3):\n"
+           "    with torch.no_grad():\n        if i == 0:\n            continue\n"
+           "        break\nprint(torch.is_grad_enabled(), (x * 2).requires_grad)\n")
+    assert run(src)[1] == "True True\n"
+
+
+def test_nested_loops_and_else_chains():
+    src = ("n = 0\nfor i in range(4):\n    for j in range(4):\n        if j > i:\n"
+           "            break\n        elif j == 1:\n            continue\n        else:\n"
+           "            n = n + 1\nprint(n, i, j)\n")
+    assert run(src)[1] == "7 3 3\n"
+
+
+def test_a_loop_that_never_ends_stops_at_the_time_limit():
+    with pytest.raises(GradvizError) as info:
+        run("n = 0\nwhile True:\n    n = n + 1\n", limits=Limits(timeout=0.3))
+    err = info.value
+    assert err.kind == LIMIT and "time limit of 0.3 s" in err.message
+    assert err.span.line in (2, 3)
+
+
+def test_a_loop_that_makes_tensors_stops_at_the_node_limit():
+    with pytest.raises(GradvizError) as info:
+        run("x = ones(2, requires_grad=True)\nwhile True:\n    x = x * 1\n",
+            limits=Limits(max_nodes=1000))
+    assert info.value.kind == LIMIT and info.value.span.line == 3
+
+
+def test_one_line_blocks_and_their_else_parse_in_a_long_program():
+    # (a long program takes the parser's path for repeated lines: a line
+    # with a block on it, or an else, is no line that stands alone)
+    src = "x = 1\n" * 40 + "if x > 0: y = 1\nelse: y = 2\n" + "z = 3\n" * 40
+    program = parse(src)
+    assert [type(s).__name__ for s in program.body[39:42]] == ["Repeat", "If", "Repeat"]
+    assert run(src + "print(y)\n")[1] == "1\n"
+
+
+@pytest.mark.parametrize("src,words,line", [
+    ("x = ones(2)\nfor r in x:\n    y = r\n", "does not iterate over a tensor", 2),
+    ("for i in range(1, 2, 0):\n    y = i\n", "arg 3 must not be zero", 1),
+    ("i = 0\nwhile i < ones(2):\n    i = i + 1\n", "more than one value is ambiguous", 2),
+])
+def test_errors_name_the_loop_line(src, words, line):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert words in info.value.message and info.value.span.line == line
+
+
+def test_export_walks_into_blocks():
+    from gradviz.export import to_torch
+    text = to_torch("x = ones(2)\nfor i in range(2):\n    if i:\n        x = exp(x)\n")
+    assert "for i in range(2):\n    if i:\n        x = torch.exp(x)\n" in text
