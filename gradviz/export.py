@@ -99,13 +99,29 @@ def _statements(program: syntax.Program):
             stack.append(iter(block))
 
 
+def _binds(stmt) -> tuple:
+    """The names a statement binds."""
+    cls = stmt.__class__
+    if cls is syntax.Assign:
+        return stmt.targets or (stmt.target,)
+    if cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
+        return (stmt.target.id,)
+    if cls is syntax.For:
+        return (stmt.target,)
+    return ()
+
+
 def _edits(program: syntax.Program) -> list[tuple]:
     """(span, replacement) for every name to rewrite, in source order."""
     spelled, _ = _globals()
     assigned: set[str] = set()
+    program_names = assigned          # (a function's block has names of its own)
+    inside: set = set()               # ids of the statements of the function walked
     edits = []
     for stmt in _statements(program):
         cls = stmt.__class__
+        if assigned is not program_names and id(stmt) not in inside:
+            assigned = program_names  # out of the function's block
         if cls is syntax.Import:
             # the names it binds are the program's from here on (from math import sqrt)
             assigned.update(alias for _, alias in stmt.names)
@@ -116,7 +132,9 @@ def _edits(program: syntax.Program) -> list[tuple]:
                  syntax.SetAttr: lambda s: [s.obj, s.value],
                  syntax.SetItem: lambda s: [s.target, s.value],
                  syntax.If: lambda s: [s.test], syntax.While: lambda s: [s.test],
-                 syntax.For: lambda s: [s.iter], syntax.Jump: lambda s: []}[cls](stmt)
+                 syntax.For: lambda s: [s.iter], syntax.Jump: lambda s: [],
+                 syntax.FunctionDef: lambda s: list(s.defaults),
+                 syntax.Return: lambda s: [] if s.value is None else [s.value]}[cls](stmt)
         for expr in exprs:
             for node in _uses(expr):
                 if node.__class__ is syntax.Attribute:
@@ -131,6 +149,15 @@ def _edits(program: syntax.Program) -> list[tuple]:
             assigned.add(stmt.target.id)
         elif cls is syntax.For:
             assigned.add(stmt.target)
+        elif cls is syntax.FunctionDef:
+            # the function's name is the program's; in its block, as in
+            # Python, its parameters and every name it assigns are its own
+            # from its first line (functions are defined at the top level)
+            assigned.add(stmt.name)
+            block = list(_statements(syntax.Program(stmt.body, "")))
+            inside = {id(s) for s in block}
+            assigned = program_names | set(stmt.params) | {
+                name for s in block for name in _binds(s)}
     edits.sort(key=lambda e: (e[0].line, e[0].col))
     return edits
 

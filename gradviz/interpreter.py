@@ -31,6 +31,54 @@ _HOLDERS = (list, tuple, ReturnTypes)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _IDENTITY = frozenset(("is", "is not"))
+MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
+
+
+class UserFunction:
+    """A function the program defined (def), with its default values."""
+
+    __slots__ = ("defn", "defaults")
+
+    def __init__(self, defn, defaults: tuple):
+        self.defn, self.defaults = defn, defaults
+
+
+class _Return(Exception):
+    """A `return`, on its way out of the function's block."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict) -> dict:
+    """The names of a call of d, or Python's TypeError for the mismatch."""
+    params = d.params
+    if len(args) > len(params):
+        given = "was" if len(args) == 1 else "were"
+        takes = f"{len(params)} positional argument{'s' if len(params) != 1 else ''}"
+        raise GradvizError(f"{d.name}() takes {takes} but {len(args)} {given} given", kind=TYPE)
+    local = dict(zip(params, args))
+    for name, value in kwargs.items():
+        if name not in params:
+            raise GradvizError(f"{d.name}() got an unexpected keyword argument '{name}'",
+                               kind=TYPE)
+        if name in local:
+            raise GradvizError(f"{d.name}() got multiple values for argument '{name}'",
+                               kind=TYPE)
+        local[name] = value
+    first_default = len(params) - len(defaults)
+    missing = []
+    for i, name in enumerate(params):
+        if name not in local:
+            if i >= first_default:
+                local[name] = defaults[i - first_default]
+            else:
+                missing.append(name)
+    if missing:
+        names = " and ".join(", ".join(f"'{m}'" for m in missing).rsplit(", ", 1))
+        raise GradvizError(f"{d.name}() missing {len(missing)} required positional "
+                           f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE)
+    return {name: local[name] for name in params}
 _DONE = object()        # the end of a for loop's items
 # a Python number on the left of a non-commutative op: PyTorch's own node
 REFLECTED = {"-": "rsub", "/": "rdiv"}
@@ -299,6 +347,10 @@ class Interpreter:
         # called before every reverse pass (forward mode, gradient check)
         self.on_backward = options.on_backward
         self.env: dict = {}
+        # the names of the program (scopes[0]) and of each function call
+        # running (the last is self.env)
+        self.scopes: list = [self.env]
+        self.deadline = None           # the time limit's, set by run()
         # ids of the tensors that may be held by more than their own name (a
         # second name, a list, a tuple): an in-place write with gradients
         # makes a new node that every holder must see (_rebind), and only
@@ -339,9 +391,24 @@ class Interpreter:
         restore when they are done (a `with` block's) or None, the line
         shift, and whether it is a loop's: its iterator (_loop) gives the
         block once per pass, as a tuple, which goes on the stack."""
-        frames = [(iter(program.body), None, 0, False)]
         timeout = self.tape.limits.timeout
-        deadline = time.monotonic() + timeout if timeout else None
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self._execute(program.body, 0)
+
+    def _execute(self, body: tuple, shift: int) -> None:
+        """Run a block of statements: the program's, or a function's (whose
+        `return` leaves as a _Return, the `with` blocks it was in undone)."""
+        frames = [(iter(body), None, shift, False)]
+        try:
+            self._frames(frames)
+        except _Return:
+            for _, ctx, _, _ in reversed(frames):
+                if ctx is not None:
+                    self.tape.grad_enabled, self.tape.no_grad_block = ctx
+            raise
+
+    def _frames(self, frames: list) -> None:
+        deadline = self.deadline
         while frames:
             body, ctx, shift, _ = frames[-1]
             for stmt in body:     # (left at a block: it goes on the stack)
@@ -357,7 +424,7 @@ class Interpreter:
                 span = self.where(stmt)
                 self.line = span.line
                 if deadline is not None and time.monotonic() > deadline:
-                    raise timeout_error(timeout).at(span)
+                    raise timeout_error(self.tape.limits.timeout).at(span)
                 try:
                     cls = stmt.__class__
                     if cls is _Assign:
@@ -382,6 +449,11 @@ class Interpreter:
                         if stmt.kind != "pass":
                             self._jump(frames, stmt.kind == "break")
                             break
+                    elif cls is syntax.Return:
+                        raise _Return(None if stmt.value is None else self.eval(stmt.value))
+                    elif cls is syntax.FunctionDef:
+                        defaults = tuple(self.eval(e) for e in stmt.defaults)
+                        self._bind(stmt.name, UserFunction(stmt, defaults))
                     elif cls is _AugAssign:
                         self._augassign(stmt)
                     elif cls is syntax.Import:
@@ -404,6 +476,10 @@ class Interpreter:
                     raise GradvizError(f"a number is out of range: {exc}", kind=VALUE,
                                        span=span, hint=NUMBER_RANGE_HINT) from None
                 except RecursionError:
+                    if len(self.scopes) > 1:    # in calls of the program's functions
+                        raise GradvizError("maximum recursion depth exceeded",
+                                           kind="RecursionError", span=span,
+                                           hint="fewer calls inside one another") from None
                     raise GradvizError("the values in this statement are nested too deeply "
                                        "(lists inside lists)", kind=LIMIT, span=span,
                                        hint="build flatter lists, or a tensor") from None
@@ -418,6 +494,33 @@ class Interpreter:
                     self.tape.grad_enabled, self.tape.no_grad_block = ctx
 
     # ---- control flow -------------------------------------------------------
+
+    def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
+        """A call of a function the program defined: its block run with its
+        own names (the program's are read where it has none), as Python
+        does; the value of its `return`, or None."""
+        d = fn.defn
+        if len(self.scopes) > MAX_CALL_DEPTH:
+            raise GradvizError("maximum recursion depth exceeded", kind="RecursionError",
+                               hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most; "
+                                    "a function that calls itself needs a case that stops")
+        local = _bind_arguments(d, fn.defaults, args, kwargs)
+        span, line, shift = self.span, self.line, self.shift
+        self.scopes.append(local)
+        outer, self.env = self.env, local
+        try:
+            for name, value in local.items():
+                self._bind(name, value)       # (names an unnamed tensor passed in)
+                if value.__class__ is Tensor:
+                    self.aliased.add(id(value))   # held by the caller too
+            self._execute(d.body, 0)
+            return None
+        except _Return as r:
+            return r.value
+        finally:
+            self.scopes.pop()
+            self.env = outer
+            self.span, self.line, self.shift = span, line, shift
 
     def truth(self, v) -> bool:
         """bool(v) as Python and PyTorch take it (if, while)."""
@@ -788,7 +891,7 @@ class Interpreter:
         """ids of the tensors the program can still name: bound to a name,
         or in a list, tuple or return value bound to one."""
         held = set()
-        for v in self.env.values():
+        for v in (v for scope in self.scopes for v in scope.values()):
             if v.__class__ is Tensor:
                 held.add(id(v))
             elif v.__class__ in (list, tuple):
@@ -806,8 +909,11 @@ class Interpreter:
         if id(old) not in self.aliased:
             if old.name is not None and env.get(old.name) is old:
                 env[old.name] = new
-        else:
-            self.aliased.add(id(new))
+            if new.name is None:
+                new.name = old.name
+            return
+        self.aliased.add(id(new))
+        for env in self.scopes:           # the program's names, and each call's
             for name, v in env.items():
                 if v is old:
                     env[name] = new
@@ -988,6 +1094,11 @@ class Interpreter:
         v = self.env.get(name)
         if v is not None or name in self.env:
             return v
+        if len(self.scopes) > 1:          # in a function: then the program's names
+            top = self.scopes[0]
+            v = top.get(name)
+            if v is not None or name in top:
+                return v
         v = GLOBALS.get(name)
         if v is not None:
             return v
@@ -1221,6 +1332,8 @@ class Interpreter:
         cls = fn.__class__
         if cls is BoundMethod:
             args.insert(0, fn.obj)
+        elif cls is UserFunction:
+            return self.call_function(fn, args, kwargs or {})
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
         try:
@@ -1565,6 +1678,8 @@ class Interpreter:
             return f"<{v.name} object>"
         if v.__class__ is range:
             return repr(v)
+        if v.__class__ is UserFunction:
+            return f"<function {v.defn.name}>"
         if v.__class__ is ReturnTypes:
             return (f"torch.return_types.{v.kind}(\nvalues={self.value_str(v.values)},\n"
                     f"indices={self.value_str(v.indices)})")
@@ -1647,6 +1762,8 @@ class Interpreter:
             return f"module '{v.name}'"
         if isinstance(v, (Function, BoundMethod)):
             return f"function '{v.name}'"
+        if v.__class__ is UserFunction:
+            return f"function '{v.defn.name}'"
         return f"'{type(v).__name__}'"
 
 

@@ -45,15 +45,14 @@ STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "
 # what the language has, and what it does not (for the parser's messages)
 LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), augmented "
             "assignments (w -= lr * w.grad), expression statements (loss.backward()), "
-            "'with torch.no_grad():' blocks, and if/elif/else, while and for loops "
-            "(break, continue, pass)")
+            "'with torch.no_grad():' blocks, if/elif/else, while and for loops "
+            "(break, continue, pass), and functions (def f(x): ... return y)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
-    "def": "function definitions", "class": "class definitions", "lambda": "lambda "
-    "expressions", "async": "'async' functions",
+    "class": "class definitions", "lambda": "lambda expressions", "async": "'async' functions",
     "yield": "'yield' expressions", "await": "'await' expressions", "except": "'except' clauses",
     "finally": "'finally' clauses"} | {
-    kw: f"'{kw}' statements" for kw in ("try", "return", "raise", "del", "global",
-                                        "nonlocal", "assert")}
+    kw: f"'{kw}' statements" for kw in ("try", "raise", "del", "global", "nonlocal",
+                                        "assert")}
 _ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >= is (is not)"
 UNSUPPORTED_OPERATORS = {
     "and": "compute each condition on its own line", "or": "compute each condition on "

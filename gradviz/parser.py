@@ -20,8 +20,9 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
-                     If, Import, Jump, Keyword, ListExpr, Name, Num, Program, SetAttr, SetItem,
-                     Slice, Str, Subscript, TupleExpr, UnaryOp, While, With)
+                     FunctionDef, If, Import, Jump, Keyword, ListExpr, Name, Num, Program,
+                     Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
+                     With)
 
 MAX_NESTING = 200
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
@@ -118,7 +119,7 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source", "loops")
+    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
@@ -126,6 +127,7 @@ class _Parser:
         self.depth = 0
         self.source = source
         self.loops = 0          # loops the parse is inside (break and continue need one)
+        self.in_def = False     # in a function's block (return needs one)
 
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
@@ -200,7 +202,7 @@ class _Parser:
             i = self.i
 
     def statement(self, out: list) -> None:
-        """statement := with_stmt | if_stmt | while_stmt | for_stmt | simple_line
+        """statement := with_stmt | if_stmt | while_stmt | for_stmt | def_stmt | simple_line
         simple_line := simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
         toks = self.toks
         kind = toks[self.i][0]
@@ -233,7 +235,7 @@ class _Parser:
     def simple_stmt(self):
         """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
             | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist
-            | 'break' | 'continue' | 'pass'    -- break and continue inside a loop"""
+            | 'break' | 'continue' | 'pass' | return_stmt    -- break, continue in a loop"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
@@ -244,6 +246,8 @@ class _Parser:
             return self.import_stmt()
         elif kind in _JUMPS:
             return self.jump()
+        elif kind == "return":
+            return self.return_stmt()
         elif kind in UNSUPPORTED:
             raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         else:
@@ -448,6 +452,65 @@ class _Parser:
         body = self.block(first, "for")
         self.loops -= 1
         return For(target, iterable, body, span)
+
+    def def_stmt(self) -> FunctionDef:
+        """def_stmt := 'def' NAME '(' [param (',' param)* [',']] ')' block
+        param := NAME ['=' expr]    -- at the top level (no function inside another)"""
+        toks = self.toks
+        first = toks[self.i]
+        if self.in_def:
+            raise _error(first, "a function inside another function is not supported",
+                         "define every function at the top level of the program")
+        self.i += 1
+        if toks[self.i][0] != NAME:
+            raise self.expected("the function's name after 'def'", hint="write 'def f(x):'")
+        name = toks[self.i][1]
+        self.i += 1
+        if toks[self.i][0] != "(":
+            raise self.expected("'(' after the function's name", hint="write 'def f(x):'")
+        opener = toks[self.i]
+        self.i += 1
+        params, defaults = [], []
+        while toks[self.i][0] != ")":
+            tok = toks[self.i]
+            if tok[0] != NAME:
+                raise self.expected("a parameter name", opener,
+                                    hint="parameters are names, maybe with a default: "
+                                         "def f(x, lr=0.1):")
+            if tok[1] in params:
+                raise _error(tok, f"duplicate argument '{tok[1]}' in function definition",
+                             "give each parameter its own name")
+            params.append(tok[1])
+            self.i += 1
+            if toks[self.i][0] == "=":
+                self.i += 1
+                defaults.append(self.expr())
+            elif defaults:
+                raise _error(tok, "non-default argument follows default argument",
+                             "put the parameters with defaults last")
+            if toks[self.i][0] == ",":
+                self.i += 1
+            elif toks[self.i][0] != ")":
+                raise self.expected("',' or ')'", opener)
+        self.i += 1
+        span = self.span_from(first)
+        loops, self.loops, self.in_def = self.loops, 0, True
+        try:
+            body = self.block(first, "def")
+        finally:
+            self.loops, self.in_def = loops, False
+        return FunctionDef(name, tuple(params), tuple(defaults), body, span)
+
+    def return_stmt(self) -> Return:
+        """return_stmt := 'return' [exprlist]    -- in a function's block"""
+        toks = self.toks
+        first = toks[self.i]
+        if not self.in_def:
+            raise _error(first, "'return' outside function",
+                         "'return' goes inside the block of a 'def'")
+        self.i += 1
+        value = None if toks[self.i][0] in (NEWLINE, ";") else self.exprlist()
+        return Return(value, self.span_from(first))
 
     def jump(self) -> Jump:
         """'break' | 'continue' | 'pass'"""
@@ -733,5 +796,6 @@ PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "not": _Parser.unary,
 
 
 # the statements that own a block, by their first token
-_COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.for_stmt}
+_COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.for_stmt,
+             "def": _Parser.def_stmt}
 _JUMPS = frozenset(("break", "continue", "pass"))

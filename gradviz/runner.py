@@ -147,7 +147,7 @@ def _tensors_on_line(rt, program, line) -> list[int]:
             pass                      # (its span covers its block)
         elif s.span.line <= line <= s.span.end_line:
             # a block's header: only its test (or what a for loop walks)
-            stack = [s] if not blocks else [getattr(s, "test", None) or s.iter]
+            stack = [s] if not blocks else list(syntax.header(s))
             while stack:
                 node = stack.pop()
                 if node.__class__ is syntax.Name:

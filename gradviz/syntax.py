@@ -255,13 +255,45 @@ class Jump:
     span: Span
 
 
+@dataclass(slots=True)
+class FunctionDef:
+    """``def name(params):`` and its block; ``defaults`` are the expressions
+    after ``=`` of the last parameters (the span is the header's)."""
+    name: str
+    params: tuple
+    defaults: tuple
+    body: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class Return:
+    """``return`` (value None) or ``return expr``."""
+    value: object
+    span: Span
+
+
 def blocks(stmt) -> tuple:
     """The blocks of statements nested in stmt: none for a simple statement."""
     cls = stmt.__class__
-    if cls is With or cls is While or cls is For:
+    if cls is With or cls is While or cls is For or cls is FunctionDef:
         return (stmt.body,)
     if cls is If:
         return (stmt.body, stmt.orelse)
+    return ()
+
+
+def header(stmt) -> tuple:
+    """The expressions of a block statement's own line."""
+    cls = stmt.__class__
+    if cls is If or cls is While:
+        return (stmt.test,)
+    if cls is For:
+        return (stmt.iter,)
+    if cls is With:
+        return (stmt.context,)
+    if cls is FunctionDef:
+        return stmt.defaults
     return ()
 
 

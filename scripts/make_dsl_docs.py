@@ -78,9 +78,10 @@ def render() -> str:
         "",
         "A gradviz program is a small, safe subset of Python that reads like a PyTorch "
         "autograd tutorial: statements one per line (or separated by `;`), "
-        "`with torch.no_grad():` blocks, `if`/`elif`/`else`, and `while` and `for` loops "
-        "(`for i in range(n):`, over a list or tuple; `break`, `continue`, `pass`). There "
-        "are no function definitions, no imports "
+        "`with torch.no_grad():` blocks, `if`/`elif`/`else`, `while` and `for` loops "
+        "(`for i in range(n):`, over a list or tuple; `break`, `continue`, `pass`), and "
+        "functions (`def f(x, k=2): ... return y`, at the top level). There are no classes, "
+        "no imports "
         "but `import torch`, and no access to Python itself. Every torch function works "
         "with or without the `torch.` prefix; `gradviz export --torch FILE` writes the "
         "program with the prefixes, as a script for real PyTorch.",

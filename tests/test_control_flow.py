@@ -88,3 +88,59 @@ def test_export_walks_into_blocks():
     from gradviz.export import to_torch
     text = to_torch("x = ones(2)\nfor i in range(2):\n    if i:\n        x = exp(x)\n")
     assert "for i in range(2):\n    if i:\n        x = torch.exp(x)\n" in text
+
+
+# ---- functions -------------------------------------------------------------------
+
+def test_the_d2l_control_flow_example_as_written():
+    # d2l 2.5.4: the gradient of a function with loops and branches
+    src = ("def f(a):\n    b = a * 2\n    while b.norm() < 1000:\n        b = b * 2\n"
+           "    if b.sum() > 0:\n        c = b\n    else:\n        c = 100 * b\n    return c\n\n"
+           "a = torch.randn(size=(), requires_grad=True)\nd = f(a)\nd.backward()\n"
+           "print(a.grad == d / a)\n")
+    record, out = run(src)
+    assert out == "tensor(True)\n"
+    assert set(record.variables) == {"a", "d"}      # (the function's own names are gone)
+
+
+def test_a_function_writes_into_the_callers_tensor_in_place():
+    # PyTorch's in-place op keeps the object: the caller's z sees the write
+    src = ("def upd(t):\n    t += 1\n\nx = torch.ones(2, requires_grad=True)\nz = x * 1\nupd(z)\n"
+           "print(z)\n")
+    assert run(src)[1] == "tensor([2., 2.], grad_fn=<AddBackward0>)\n"
+
+
+def test_return_inside_a_with_block_restores_grad_mode():
+    src = ("def g(x):\n    with torch.no_grad():\n        return x * 2\n\n"
+           "x = torch.ones(2, requires_grad=True)\ny = g(x)\n"
+           "print(y.requires_grad, torch.is_grad_enabled())\n")
+    assert run(src)[1] == "False True\n"
+
+
+@pytest.mark.parametrize("src,words,line", [
+    ("def f(x):\n    return x\nf(1, 2)\n", "f() takes 1 positional argument but 2 were given", 3),
+    ("def f(x, y):\n    return x\nf()\n",
+     "f() missing 2 required positional arguments: 'x' and 'y'", 3),
+    ("def f(x):\n    return x\nf(1, z=2)\n", "f() got an unexpected keyword argument 'z'", 3),
+    ("def f(x):\n    return x\nf(1, x=2)\n", "f() got multiple values for argument 'x'", 3),
+    ("def f(n):\n    return f(n + 1)\nf(0)\n", "maximum recursion depth exceeded", 2),
+    ("def f(x):\n    y = x * nope\n    return y\nz = f(1)\n", "name 'nope' is not defined", 2),
+])
+def test_call_errors_are_pythons(src, words, line):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert words in info.value.message and info.value.span.line == line
+
+
+@pytest.mark.parametrize("src,words,line", [
+    ("return 1\n", "'return' outside function", 1),
+    ("def f(x, y=1, z):\n    return x\n", "non-default argument follows default argument", 1),
+    ("def f(x):\n    break\n", "'break' outside loop", 2),
+    ("for i in range(2):\n    def f(x):\n        break\n", "'break' outside loop", 3),
+    ("def f(x):\n    def g(y):\n        return y\n    return g(x)\n",
+     "a function inside another function is not supported", 2),
+])
+def test_definition_errors_are_syntax_errors(src, words, line):
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    assert words in info.value.message and info.value.span.line == line

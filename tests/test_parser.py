@@ -386,7 +386,7 @@ ERROR_CASES = [
     ("x = 1\ny = 'abc\n", 2, "unterminated string"),
     ("x = $y\n", 1, "unexpected character '$'"),
     ("x = 1\ny = a ? b\n", 2, "unexpected character"),
-    ("def f(x):\n    return x\n", 1, "function definitions"),
+    ("class A:\n    x = 1\n", 1, "class definitions"),
     ("x = 1\nfor i, j in range(3):\n    x = i\n", 2, "expected 'in' after the loop variable"),
     ("if x\n    y = 1\n", 1, "expected ':' at the end of the 'if' line"),
     ("while True:\npass\n", 2, "expected an indented block after 'while' on line 1"),
