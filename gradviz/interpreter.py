@@ -1190,6 +1190,10 @@ class Interpreter:
         if a.__class__ is Tensor or b.__class__ is Tensor:
             if span is not None:
                 self.span = span
+            if sym in ("%", "//"):
+                raise GradvizError(f"gradviz has {sym} for Python numbers, not for tensors",
+                                   kind=TYPE, hint="on a tensor's value, take .item() first: "
+                                                   f"x.item() {sym} 2")
             if a.__class__ is not Tensor and sym in REFLECTED:
                 op = OPS[REFLECTED[sym]]
             elif sym == "**":
@@ -1228,6 +1232,11 @@ class Interpreter:
                         raise _int_too_large()
                     return _bounded_int(a * b)
                 case "/": return a / b
+                case "%" | "//":
+                    try:
+                        return a % b if sym == "%" else a // b
+                    except ZeroDivisionError as exc:      # Python's words for them
+                        raise GradvizError(str(exc), kind=VALUE) from None
                 case "**":
                     return power(a, b)
                 case "==": return a == b

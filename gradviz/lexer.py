@@ -53,12 +53,13 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
     "finally": "'finally' clauses"} | {
     kw: f"'{kw}' statements" for kw in ("try", "raise", "del", "global", "nonlocal",
                                         "assert")}
-_ONLY_OPS = "the operators are + - * / ** @ and the comparisons == != < <= > >= is (is not)"
+_ONLY_OPS = ("the operators are + - * / ** @ (% // on numbers) and the comparisons "
+             "== != < <= > >= is (is not)")
 UNSUPPORTED_OPERATORS = {
     "and": "compute each condition on its own line", "or": "compute each condition on "
     "its own line", "in": "membership tests are not available",
     "if": "conditional expressions are not available", "not": _ONLY_OPS,
-    "%": _ONLY_OPS, "//": _ONLY_OPS, "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
+    "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
     ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
 }
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)

@@ -30,6 +30,7 @@ NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 LBP = {"==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
        ">": COMPARE_BP, ">=": COMPARE_BP, "is": COMPARE_BP, "is not": COMPARE_BP,
        "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
+       "%": PRODUCT_BP, "//": PRODUCT_BP,
        "**": POWER_BP, "(": POSTFIX_BP, "[": POSTFIX_BP, ".": POSTFIX_BP}
 # left-associative operators parse their right operand one level tighter;
 # ** is right-associative and takes a unary expression on its right

@@ -136,3 +136,14 @@ def test_definition_errors_are_syntax_errors(src, words, line):
     with pytest.raises(GradvizError) as info:
         parse(src)
     assert words in info.value.message and info.value.span.line == line
+
+
+def test_remainder_and_floor_division_of_numbers_are_pythons():
+    # (a loop's `if epoch % 10 == 0:`)
+    assert run("print(7 // 2, -7 // 2, -7 % 3, 7.5 % 2, 2 ** 3 % 5)\n")[1] == "3 -4 2 1.5 3\n"
+    with pytest.raises(GradvizError) as info:
+        run("a = 5 % 0\n")
+    assert info.value.message == "integer modulo by zero"
+    with pytest.raises(GradvizError) as info:
+        run("x = ones(2)\ny = x // 2\n")
+    assert "for Python numbers, not for tensors" in info.value.message
