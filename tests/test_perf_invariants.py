@@ -264,7 +264,7 @@ def test_a_recorded_in_place_write_looks_at_every_name_only_for_a_shared_tensor(
 
     def counted(self, old, new):
         if self.env.__class__ is not Env:
-            self.env = Env(self.env)
+            self.env = self.scopes[0] = Env(self.env)
         inside.append(1)
         real(self, old, new)
         inside.pop()
