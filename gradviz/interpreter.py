@@ -563,7 +563,7 @@ class Interpreter:
                         return
                 else:
                     if items is None:
-                        items = self._items(self.eval(stmt.iter))
+                        items = self._items(self.eval(stmt.iter), span)
                     item = next(items, _DONE)
                     if item is _DONE:
                         return
@@ -572,17 +572,22 @@ class Interpreter:
                 raise exc.at(span)
             yield stmt.body
 
-    @staticmethod
-    def _items(v):
-        """An iterator over what a for loop walks: a range, list or tuple."""
+    def _items(self, v, span):
+        """An iterator over what a for loop walks: a range, list or tuple, or
+        a tensor's rows (PyTorch unbinds it when the loop starts: views of
+        it, each with UnbindBackward0 when recorded)."""
         if v.__class__ in (range, list, tuple):
             return iter(v)
         if v.__class__ is Tensor:
-            raise GradvizError("gradviz does not iterate over a tensor (PyTorch unbinds it "
-                               "into its rows)", kind=TYPE,
-                               hint="walk its indices: for i in range(len(x)): ... x[i] ...")
+            if v.data.ndim == 0:
+                raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
+                                   hint="a 0-d tensor has no rows; use it as it is")
+            self.span = span
+            return iter([self.apply(OPS["index"], (v,), {"index": (i,), "advanced": False,
+                                                         "grad_fn": "UnbindBackward0"})
+                         for i in range(v.data.shape[0])])
         raise GradvizError(f"'{type(v).__name__}' object is not iterable", kind=TYPE,
-                           hint="a for loop walks a range(...), a list or a tuple")
+                           hint="a for loop walks a range(...), a list, a tuple or a tensor")
 
     def _jump(self, frames: list, leave: bool) -> None:
         """break (leave) or continue: the blocks inside the innermost loop are
