@@ -393,7 +393,20 @@ class Interpreter:
         block once per pass, as a tuple, which goes on the stack."""
         timeout = self.tape.limits.timeout
         self.deadline = time.monotonic() + timeout if timeout else None
-        self._execute(program.body, 0)
+        try:
+            self._execute(program.body, 0)
+        except GradvizError as exc:
+            if exc.span is None and self.line:
+                # stopped between statements (the time limit's watchdog in a
+                # loop's own steps): the line that was running
+                raise exc.at(self._line_span(self.line))
+            raise
+
+    def _line_span(self, line: int) -> Span:
+        lines = self.source.split("\n")
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        start = len(text) - len(text.lstrip())
+        return Span(line, start + 1, line, max(len(text.rstrip()), start) + 1)
 
     def _execute(self, body: tuple, shift: int) -> None:
         """Run a block of statements: the program's, or a function's (whose

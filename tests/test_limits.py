@@ -266,6 +266,16 @@ def test_timeout_through_the_cli(tmp_path):
     assert "slow.txt:2:" in result.stderr
 
 
+def test_a_loop_that_never_ends_is_stopped_on_its_line(tmp_path):
+    # (the watchdog may stop it between statements: the line running is named)
+    prog = tmp_path / "spin.txt"
+    prog.write_text("n = 0\nwhile True:\n    pass\n")
+    result = CliRunner().invoke(cli.main, ["run", "--no-tables", "--timeout", "0.3", str(prog)])
+    assert result.exit_code == 1, result.output
+    assert "time limit of 0.3 s" in result.stderr
+    assert "spin.txt:2:" in result.stderr or "spin.txt:3:" in result.stderr
+
+
 def test_limit_flags_reach_the_run(tmp_path):
     prog = tmp_path / "p.txt"
     prog.write_text("x = ones(300)\ny = x * 2\nz = y + 1\n")
