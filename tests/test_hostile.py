@@ -280,7 +280,7 @@ def test_cli_in_process_on_mangled_programs(tmp_path):
     for i, src in enumerate(_mangled(250, "cli")):
         path.write_bytes(src.encode("utf-8", errors="surrogateescape"))
         start = time.monotonic()
-        result = runner.invoke(cli.main, ["run", "--no-tables", "--timeout", "5",
+        result = runner.invoke(cli.main, ["run", "--no-tables", "--timeout", "2",
                                           "--max-elements", "100000", str(path)])
         slowest = max(slowest, time.monotonic() - start)
         assert result.exit_code in (0, 1, 2), (src, result.output)
@@ -288,7 +288,8 @@ def test_cli_in_process_on_mangled_programs(tmp_path):
         if result.exit_code:
             assert "error: " in result.stderr
         codes[result.exit_code] = codes.get(result.exit_code, 0) + 1
-    assert slowest < 5
+    # (a loop can run on, `for i in range(10**12):`: the time limit stops it)
+    assert slowest < 4
     assert len(codes) == 3          # some ran, some failed at run time, some did not parse
 
 
