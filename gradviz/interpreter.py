@@ -350,6 +350,7 @@ class Interpreter:
         # the names of the program (scopes[0]) and of each function call
         # running (the last is self.env)
         self.scopes: list = [self.env]
+        self.loop_passes: list = []    # the pass of each loop running, outermost first
         self.deadline = None           # the time limit's, set by run()
         # ids of the tensors that may be held by more than their own name (a
         # second name, a list, a tuple): an in-place write with gradients
@@ -415,9 +416,11 @@ class Interpreter:
         try:
             self._frames(frames)
         except _Return:
-            for _, ctx, _, _ in reversed(frames):
+            for it, ctx, _, loop in reversed(frames):
                 if ctx is not None:
                     self.tape.grad_enabled, self.tape.no_grad_block = ctx
+                if loop:
+                    it.close()            # (its loop's passes end here)
             raise
 
     def _frames(self, frames: list) -> None:
@@ -567,23 +570,47 @@ class Interpreter:
         next item) is taken here, between passes, on its own line."""
         test = stmt.test if stmt.__class__ is syntax.While else None
         items = None
-        while True:
-            self.shift = shift
-            self.line = span.line
-            try:
-                if test is not None:
-                    if not self.truth(self.eval(test)):
-                        return
-                else:
-                    if items is None:
-                        items = self._items(self.eval(stmt.iter), span)
-                    item = next(items, _DONE)
-                    if item is _DONE:
-                        return
-                    self._bind(stmt.target, item)
-            except GradvizError as exc:
-                raise exc.at(span)
-            yield stmt.body
+        passes = self.loop_passes
+        depth = len(passes)
+        passes.append(None)
+        n = 0
+        try:
+            while True:
+                self.shift = shift
+                self.line = span.line
+                try:
+                    if test is not None:
+                        if not self.truth(self.eval(test)):
+                            return
+                    else:
+                        if items is None:
+                            items = self._items(self.eval(stmt.iter), span)
+                        item = next(items, _DONE)
+                        if item is _DONE:
+                            return
+                        self._bind(stmt.target, item)
+                except GradvizError as exc:
+                    raise exc.at(span)
+                n += 1
+                del passes[depth + 1:]
+                passes[depth] = (f"{stmt.target}={item!r}" if test is None
+                                 and item.__class__ in (int, float, bool) else f"pass {n}")
+                self._mark_pass()
+                yield stmt.body
+        finally:              # the loop ended, broke off, or a return left it
+            del passes[depth:]
+            self._mark_pass()
+
+    def _mark_pass(self) -> None:
+        """The tape from here on is made in the loop passes now running
+        (nested loops: "i=1, j=0"), or in none."""
+        marks = self.tape.loop_marks
+        here = len(self.tape.nodes)
+        label = ", ".join(self.loop_passes) or None
+        if marks and marks[-1][0] == here:
+            marks.pop()                   # nothing was made in the last one
+        if (marks[-1][1] if marks else None) != label:
+            marks.append((here, label))
 
     def _items(self, v, span):
         """An iterator over what a for loop walks: a range, list or tuple, or
@@ -606,10 +633,11 @@ class Interpreter:
         """break (leave) or continue: the blocks inside the innermost loop are
         left (a `with` block's grad mode restored); break leaves the loop too."""
         while True:
-            _, ctx, _, loop = frames[-1]
+            it, ctx, _, loop = frames[-1]
             if loop:
                 if leave:
                     frames.pop()
+                    it.close()
                 return
             frames.pop()
             if ctx is not None:

@@ -11,6 +11,8 @@ read from node_column(), one plain field of every node made in bulk.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,10 +71,11 @@ class NodeRecord:
     final_value: np.ndarray | None = None   # the value at the end of the run
     changed_in_place: bool = False          # so value (when made) != final_value
     grads_by_pass: dict = field(default_factory=dict)   # pass -> gradient that reached it
+    in_loop: str | None = None  # the loop pass that made it: "i=1", "pass 3", "i=1, j=0"
 
 
 # the NodeRecord fields node_column() reads without making node records
-COLUMNS = ("seq", "kind", "op", "line", "name", "is_leaf", "requires_grad", "no_grad",
+COLUMNS = ("seq", "kind", "op", "line", "name", "is_leaf", "requires_grad", "no_grad", "in_loop",
            "detached_from", "grad_of", "backward_root", "error", "pruned", "freed",
            "value", "grad",
            # and the rest of what the JSON writes of every node
@@ -111,12 +114,15 @@ class NodeList(Sequence):
     holds the tape and the events, never the Record (which holds it): the
     record stays free of reference cycles."""
 
-    __slots__ = ("_tensors", "_lines", "_snaps", "_events", "_error_tensors",
+    __slots__ = ("_tensors", "_lines", "_snaps", "_events", "_error_tensors", "_loop_marks",
                  "_items", "_unmade", "_reached", "_roots", "_errors", "_pruned", "_columns")
 
     def __init__(self, tensors: list, source: str, snapshots: dict, events: list,
-                 error_tensors: list):
+                 error_tensors: list, loop_marks: list = ()):
         self._tensors = tensors
+        # Tape.loop_marks as (first seqs, labels), for a bisection
+        self._loop_marks = (tuple(m[0] for m in loop_marks),
+                            tuple(m[1] for m in loop_marks)) if loop_marks else None
         self._lines = source.splitlines()
         self._snaps = snapshots
         self._events = events           # Record.events
@@ -168,6 +174,11 @@ class NodeList(Sequence):
             n.pruned_reason = reason
         if seq in self._errors:
             n.error = True
+        marks = self._loop_marks
+        if marks:
+            k = bisect_right(marks[0], seq) - 1
+            if k >= 0:
+                n.in_loop = marks[1][k]
         self._items[seq] = n
         self._unmade -= 1
         return n
@@ -273,6 +284,15 @@ class NodeList(Sequence):
             return list(map(DTYPE_NAMES.__getitem__, map(attrgetter("dtype"), map(_DATA, tensors))))
         if name == "retains_grad":
             return list(map(attrgetter(name), tensors))
+        if name == "in_loop":          # each mark's label up to the next mark
+            col = [None] * n
+            marks = self._loop_marks
+            if marks:
+                seqs, labels = marks
+                ends = seqs[1:] + (n,)
+                for start, end, label in zip(seqs, ends, labels):
+                    col[start:end] = [label] * (min(end, n) - start)
+            return col
         if name == "final_value":
             return list(map(_DATA, tensors))
         if name == "changed_in_place":
@@ -487,6 +507,7 @@ class Record:
     no_grad_blocks: list = field(default_factory=list)   # [(line, end_line)]
     error_tensors: list = field(default_factory=list, repr=False)
     snapshots: dict = field(default_factory=dict, repr=False)   # seq -> value before in-place writes
+    loop_marks: list = field(default_factory=list, repr=False)  # Tape.loop_marks
     # forward mode, when asked for (run --mode forward|both): {"mode",
     # "direction", "passes": [per reverse pass: "pass", "kind", "line",
     # "roots", "outputs", "jvp_passes", "reverse_passes" (1), "skipped",
@@ -500,7 +521,7 @@ class Record:
         """The NodeRecord of each tensor, in creation order (each made on
         first access: see NodeList)."""
         return NodeList(self.tensors, self.source, self.snapshots, self.events,
-                        self.error_tensors)
+                        self.error_tensors, self.loop_marks)
 
     @cached_property
     def events(self) -> list[dict]:

@@ -135,6 +135,9 @@ class Tape:
         # values as they were before an in-place write changed them (seq ->
         # copy), so the record shows what each tensor held when it was made
         self.snapshots: dict[int, np.ndarray] = {}
+        # where each pass of a loop starts on the tape: (first seq, "i=1"),
+        # and (seq, None) where the loops end (see Interpreter._loop)
+        self.loop_marks: list = []
         self.changed_at: dict[int, int] = {}   # seq -> tape length at its first in-place write
         self.grad_tensors: list[Tensor] = []   # .grad tensors the program has seen
         # (holder, key, .grad buffer): record entries not yet copied (share_grad)

@@ -147,3 +147,33 @@ def test_remainder_and_floor_division_of_numbers_are_pythons():
     with pytest.raises(GradvizError) as info:
         run("x = ones(2)\ny = x // 2\n")
     assert "for Python numbers, not for tensors" in info.value.message
+
+
+# ---- which pass of a loop made a node ----------------------------------------------
+
+def test_nodes_say_which_pass_of_which_loop_made_them():
+    src = ("x = tensor(1.0, requires_grad=True)\ny = x\nfor i in range(2):\n"
+           "    for j in [0.5, 2.0]:\n        y = y * j\n        if i == 1:\n            break\n"
+           "z = y + 1\nn = 0\nwhile n < 2:\n    n = n + 1\n    y = y * 3\n")
+    record, _ = run(src)
+    made = [(n.expr, n.in_loop) for n in record.nodes if n.op == "mul"]
+    assert made == [("y * j", "i=0, j=0.5"), ("y * j", "i=0, j=2.0"), ("y * j", "i=1, j=0.5"),
+                    ("y * 3", "pass 1"), ("y * 3", "pass 2")]
+    assert record.variables["z"].in_loop is None        # after the loops (a break left one)
+    assert record.variables["x"].in_loop is None
+
+
+def test_a_return_from_inside_a_loop_ends_its_passes():
+    src = ("def f(x):\n    for i in range(5):\n        x = x * 2\n        if i == 1:\n"
+           "            return x\n\na = tensor(1.0, requires_grad=True)\nb = f(a) + 1\n")
+    record, _ = run(src)
+    assert [n.in_loop for n in record.nodes if n.op == "mul"] == ["i=0", "i=1"]
+    assert record.variables["b"].in_loop is None
+
+
+def test_the_pass_shows_in_the_tables_and_the_picture():
+    from gradviz.record import node_column
+    from gradviz.render.dot import to_dot
+    record, _ = run("x = tensor(1.0, requires_grad=True)\nfor k in range(2):\n    x = x * 2\n")
+    assert node_column(record.nodes, "in_loop") == [None, "k=0", "k=1"]
+    assert "line\\ 3\\ (k=1)" in to_dot(record, max_nodes=0)    # (a record label escapes spaces)

@@ -650,7 +650,7 @@ class _Builder:
         if r.dtype != "float32":
             parts.append(r.dtype)
         if r.line:
-            parts.append(f"line {r.line}")
+            parts.append(f"line {r.line}" + (f" ({r.in_loop})" if r.in_loop else ""))
         return " · ".join(parts)
 
     def _who(self, node_id: str | None) -> str:

@@ -88,6 +88,7 @@ def graph(record, plain=_plain) -> dict:
             "detached_from": n.detached_from, "no_grad": n.no_grad, "grad_of": n.grad_of,
             "backward_root": n.backward_root, "visited": n.visited, "pruned": n.pruned,
             "pruned_reason": n.pruned_reason, "freed": n.freed, "error": n.error,
+            "in_loop": n.in_loop,
         })
         for i, src in enumerate(n.inputs):
             edges.append({"from": src, "to": n.id, "kind": "forward", "arg": i})
@@ -258,9 +259,9 @@ _NODE_GROUPS = (
     ('"requires_grad": %s, "is_leaf": %s, "retains_grad": %s',
      ("requires_grad", "is_leaf", "retains_grad")),
     ('"detached_from": %s, "no_grad": %s, "grad_of": %s, "backward_root": %s, "visited": %s, '
-     '"pruned": %s, "pruned_reason": %s, "freed": %s, "error": %s',
+     '"pruned": %s, "pruned_reason": %s, "freed": %s, "error": %s, "in_loop": %s',
      ("detached_from", "no_grad", "grad_of", "backward_root", "visited", "pruned",
-      "pruned_reason", "freed", "error")),
+      "pruned_reason", "freed", "error", "in_loop")),
 )
 _NODE_HEAD = '{"id": %s, %s, "line": %d, "col": %d, %s, "value": '
 _NODE_TAIL = ', "final_value": %s, "grad": %s, %s, "params": %s, "consts": %s, %s}'

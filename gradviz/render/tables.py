@@ -318,6 +318,12 @@ class _View:
         return text
 
     def _label(self, n: NodeRecord) -> Text:
+        text = self._label_text(n)
+        if n.in_loop:                  # which pass of a loop made it
+            text.append(f" ({n.in_loop})", style="dim italic")
+        return text
+
+    def _label_text(self, n: NodeRecord) -> Text:
         expr = _shorten(n.expr, self.expr_chars)
         if not n.name:
             return Text(expr or n.op)
