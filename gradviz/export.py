@@ -99,18 +99,6 @@ def _statements(program: syntax.Program):
             stack.append(iter(block))
 
 
-def _binds(stmt) -> tuple:
-    """The names a statement binds."""
-    cls = stmt.__class__
-    if cls is syntax.Assign:
-        return stmt.targets or (stmt.target,)
-    if cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
-        return (stmt.target.id,)
-    if cls is syntax.For:
-        return (stmt.target,)
-    return ()
-
-
 def _edits(program: syntax.Program) -> list[tuple]:
     """(span, replacement) for every name to rewrite, in source order."""
     spelled, _ = _globals()
@@ -154,10 +142,8 @@ def _edits(program: syntax.Program) -> list[tuple]:
             # Python, its parameters and every name it assigns are its own
             # from its first line (functions are defined at the top level)
             assigned.add(stmt.name)
-            block = list(_statements(syntax.Program(stmt.body, "")))
-            inside = {id(s) for s in block}
-            assigned = program_names | set(stmt.params) | {
-                name for s in block for name in _binds(s)}
+            inside = {id(s) for s in _statements(syntax.Program(stmt.body, ""))}
+            assigned = program_names | set(stmt.params) | syntax.bound_names(stmt.body)
     edits.sort(key=lambda e: (e[0].line, e[0].col))
     return edits
 

@@ -35,12 +35,14 @@ MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
 
 
 class UserFunction:
-    """A function the program defined (def), with its default values."""
+    """A function the program defined (def), with its default values and
+    its local names (the names its block binds: Python's rule)."""
 
-    __slots__ = ("defn", "defaults")
+    __slots__ = ("defn", "defaults", "local_names")
 
     def __init__(self, defn, defaults: tuple):
         self.defn, self.defaults = defn, defaults
+        self.local_names = frozenset(defn.params) | syntax.bound_names(defn.body)
 
 
 class _Return(Exception):
@@ -350,6 +352,7 @@ class Interpreter:
         # the names of the program (scopes[0]) and of each function call
         # running (the last is self.env)
         self.scopes: list = [self.env]
+        self.calls: list = []          # the UserFunction of each call running
         self.loop_passes: list = []    # the pass of each loop running, outermost first
         self.deadline = None           # the time limit's, set by run()
         # ids of the tensors that may be held by more than their own name (a
@@ -523,6 +526,7 @@ class Interpreter:
         local = _bind_arguments(d, fn.defaults, args, kwargs)
         span, line, shift = self.span, self.line, self.shift
         self.scopes.append(local)
+        self.calls.append(fn)
         outer, self.env = self.env, local
         try:
             for name, value in local.items():
@@ -535,6 +539,7 @@ class Interpreter:
             return r.value
         finally:
             self.scopes.pop()
+            self.calls.pop()
             self.env = outer
             self.span, self.line, self.shift = span, line, shift
 
@@ -1141,6 +1146,13 @@ class Interpreter:
         if v is not None or name in self.env:
             return v
         if len(self.scopes) > 1:          # in a function: then the program's names
+            if name in self.calls[-1].local_names:
+                raise GradvizError(f"cannot access local variable '{name}' where it is not "
+                                   "associated with a value", kind="UnboundLocalError",
+                                   span=self.where(node),
+                                   hint=f"the function assigns {name} somewhere, so {name} is "
+                                        "its own name all through it: assign it before this "
+                                        "line, or pass the program's as a parameter")
             top = self.scopes[0]
             v = top.get(name)
             if v is not None or name in top:

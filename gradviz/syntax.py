@@ -283,6 +283,29 @@ def blocks(stmt) -> tuple:
     return ()
 
 
+def bound_names(body: tuple) -> set:
+    """The names the statements of a block bind, blocks inside included (a
+    function's local names, as Python decides them: from its whole block)."""
+    names: set = set()
+    stack = list(body)
+    while stack:
+        s = stack.pop()
+        if s.__class__ is Repeat:
+            s = s.stmt
+        cls = s.__class__
+        if cls is Assign:
+            names.update(s.targets or (s.target,))
+        elif cls is AugAssign and s.target.__class__ is Name:
+            names.add(s.target.id)
+        elif cls is For:
+            names.add(s.target)
+        elif cls is FunctionDef:
+            names.add(s.name)
+        for block in blocks(s):
+            stack.extend(block)
+    return names
+
+
 def header(stmt) -> tuple:
     """The expressions of a block statement's own line."""
     cls = stmt.__class__

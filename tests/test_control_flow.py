@@ -117,6 +117,9 @@ def test_return_inside_a_with_block_restores_grad_mode():
     ("def f(x):\n    return x\nf(1, x=2)\n", "f() got multiple values for argument 'x'", 3),
     ("def f(n):\n    return f(n + 1)\nf(0)\n", "maximum recursion depth exceeded", 2),
     ("def f(x):\n    y = x * nope\n    return y\nz = f(1)\n", "name 'nope' is not defined", 2),
+    # Python's rule: a name the function assigns anywhere is its own all through it
+    ("t = 1\ndef f():\n    t += 1\n    return t\nf()\n",
+     "cannot access local variable 't' where it is not associated with a value", 3),
 ])
 def test_run_errors_are_pythons_on_their_line(src, words, line):
     with pytest.raises(GradvizError) as info:
