@@ -418,8 +418,10 @@ def node_title(r: NodeRecord) -> str:
         return r.name
     expr = _short(r.expr, TITLE_CHARS) if r.expr else ""
     if r.name and expr and expr != r.name:
-        return f"{r.name} = {expr}"
-    return expr or r.name or r.id
+        title = f"{r.name} = {expr}"
+    else:
+        title = expr or r.name or r.id
+    return f"{title} ({r.in_loop})" if r.in_loop else title   # which pass of a loop
 
 
 def op_words(r: NodeRecord) -> str:
