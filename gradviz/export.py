@@ -136,7 +136,7 @@ def _edits(program: syntax.Program) -> list[tuple]:
         elif cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
             assigned.add(stmt.target.id)
         elif cls is syntax.For:
-            assigned.add(stmt.target)
+            assigned.update((stmt.target,) if stmt.target.__class__ is str else stmt.target)
         elif cls is syntax.FunctionDef:
             # the function's name is the program's; in its block, as in
             # Python, its parameters and every name it assigns are its own

@@ -1126,9 +1126,31 @@ def f_range(rt, *args):
     return range(*ints)
 
 
+def _walkable(rt, x, what: str):
+    """What enumerate() and zip() walk: a range, list or tuple, or a tensor's
+    rows (as a for loop walks them)."""
+    if is_tensor(x):
+        return rt._items(x, rt.span)
+    if isinstance(x, (range, list, tuple)):
+        return x
+    raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
+                       hint=f"{what}() walks a range(...), a list, a tuple or a tensor")
+
+
+def f_enumerate(rt, x, start=0):
+    if isinstance(start, bool) or not isinstance(start, int):
+        raise GradvizError(f"'{type(start).__name__}' object cannot be interpreted as an integer",
+                           kind=TYPE)
+    return enumerate(_walkable(rt, x, "enumerate"), start)
+
+
+def f_zip(rt, *xs):
+    return zip(*(_walkable(rt, x, "zip") for x in xs))
+
+
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
-               "range": f_range}
+               "range": f_range, "enumerate": f_enumerate, "zip": f_zip}
 
 # torch.nn.functional.X (also reachable as F.X)
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in

@@ -82,6 +82,21 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict) -> dict:
                            f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE)
     return {name: local[name] for name in params}
 _DONE = object()        # the end of a for loop's items
+_NUMBERS = (int, float, bool)
+
+
+def _pass_label(stmt, item, n: int) -> str:
+    """How a node says which pass of a loop made it: "i=1" for a for loop
+    over numbers (or "i=1, x=0.5" unpacked), else "pass 3"."""
+    if stmt.__class__ is syntax.For:
+        if stmt.target.__class__ is str:
+            if item.__class__ in _NUMBERS:
+                return f"{stmt.target}={item!r}"
+        else:
+            values = [(name, v) for name, v in zip(stmt.target, item) if v.__class__ in _NUMBERS]
+            if values:
+                return ", ".join(f"{name}={v!r}" for name, v in values)
+    return f"pass {n}"
 # a Python number on the left of a non-commutative op: PyTorch's own node
 REFLECTED = {"-": "rsub", "/": "rdiv"}
 # Python ints are unbounded; a program's are not, so that `10**10**10` or
@@ -574,7 +589,7 @@ class Interpreter:
         """A while or for loop's frame: its block once per pass. Its test (or
         next item) is taken here, between passes, on its own line."""
         test = stmt.test if stmt.__class__ is syntax.While else None
-        items = None
+        items = item = None
         passes = self.loop_passes
         depth = len(passes)
         passes.append(None)
@@ -593,13 +608,15 @@ class Interpreter:
                         item = next(items, _DONE)
                         if item is _DONE:
                             return
-                        self._bind(stmt.target, item)
+                        if stmt.target.__class__ is str:
+                            self._bind(stmt.target, item)
+                        else:
+                            self._unpack(stmt.target, item)
                 except GradvizError as exc:
                     raise exc.at(span)
                 n += 1
                 del passes[depth + 1:]
-                passes[depth] = (f"{stmt.target}={item!r}" if test is None
-                                 and item.__class__ in (int, float, bool) else f"pass {n}")
+                passes[depth] = _pass_label(stmt, item, n)
                 self._mark_pass()
                 yield stmt.body
         finally:              # the loop ended, broke off, or a return left it
@@ -621,7 +638,7 @@ class Interpreter:
         """An iterator over what a for loop walks: a range, list or tuple, or
         a tensor's rows (PyTorch unbinds it when the loop starts: views of
         it, each with UnbindBackward0 when recorded)."""
-        if v.__class__ in (range, list, tuple):
+        if v.__class__ in (range, list, tuple, zip, enumerate):
             return iter(v)
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
@@ -648,6 +665,18 @@ class Interpreter:
             if ctx is not None:
                 self.tape.grad_enabled, self.tape.no_grad_block = ctx
 
+    def _unpack(self, names: tuple, value) -> None:
+        """a, b = value (an assignment's, a for loop's)."""
+        try:
+            items = tuple(value)
+        except TypeError:
+            raise GradvizError(f"cannot unpack {self._kind(value)}", kind=TYPE) from None
+        if len(items) != len(names):
+            raise GradvizError(f"expected {len(names)} values to unpack, got "
+                               f"{len(items)}", kind=VALUE)
+        for name, v in zip(names, items):
+            self._bind(name, v)
+
     def _assign(self, stmt):
         node = stmt.value
         try:                      # self.eval(node), without its call
@@ -655,15 +684,7 @@ class Interpreter:
         except GradvizError as exc:
             raise exc.at(self.where(node))
         if stmt.targets:
-            try:
-                items = tuple(value)
-            except TypeError:
-                raise GradvizError(f"cannot unpack {self._kind(value)}", kind=TYPE) from None
-            if len(items) != len(stmt.targets):
-                raise GradvizError(f"expected {len(stmt.targets)} values to unpack, got "
-                                   f"{len(items)}", kind=VALUE)
-            for name, v in zip(stmt.targets, items):
-                self._bind(name, v)
+            self._unpack(stmt.targets, value)
         else:                     # self._bind(stmt.target, value)
             name = stmt.target
             self.env[name] = value
@@ -1745,6 +1766,8 @@ class Interpreter:
             return f"<{v.name} object>"
         if v.__class__ is range:
             return repr(v)
+        if v.__class__ in (zip, enumerate):
+            return f"<{v.__class__.__name__} object>"
         if v.__class__ is UserFunction:
             return f"<function {v.defn.name}>"
         if v.__class__ is ReturnTypes:

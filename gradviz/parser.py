@@ -434,18 +434,26 @@ class _Parser:
         return While(test, body, span)
 
     def for_stmt(self) -> For:
-        """for_stmt := 'for' NAME 'in' expr block"""
+        """for_stmt := 'for' NAME (',' NAME)* 'in' expr block"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
-        if toks[self.i][0] != NAME:
-            raise self.expected("the name of the loop variable after 'for'",
-                                hint="write 'for i in range(3):' (one name)")
-        target = toks[self.i][1]
-        self.i += 1
+        names = []
+        while True:
+            if toks[self.i][0] != NAME:
+                raise self.expected("the name of a loop variable",
+                                    hint="write 'for i in range(3):' or "
+                                         "'for i, x in enumerate(xs):'")
+            names.append(toks[self.i][1])
+            self.i += 1
+            if toks[self.i][0] != ",":
+                break
+            self.i += 1
+        target = names[0] if len(names) == 1 else tuple(names)
         if toks[self.i][0] != "in":
-            raise self.expected("'in' after the loop variable",
-                                hint="write 'for i in range(3):' (one name)")
+            raise self.expected("'in' after the loop variables",
+                                hint="write 'for i in range(3):' or "
+                                     "'for i, x in enumerate(xs):'")
         self.i += 1
         iterable = self.expr()
         span = self.span_from(first)

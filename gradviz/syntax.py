@@ -241,8 +241,9 @@ class While:
 
 @dataclass(slots=True)
 class For:
-    """``for name in iterable:`` and its block (the span is the header's)."""
-    target: str
+    """``for name in iterable:`` and its block (the span is the header's);
+    ``for a, b in ...:`` has a tuple of names."""
+    target: object
     iter: object
     body: tuple
     span: Span
@@ -298,7 +299,7 @@ def bound_names(body: tuple) -> set:
         elif cls is AugAssign and s.target.__class__ is Name:
             names.add(s.target.id)
         elif cls is For:
-            names.add(s.target)
+            names.update((s.target,) if s.target.__class__ is str else s.target)
         elif cls is FunctionDef:
             names.add(s.name)
         for block in blocks(s):

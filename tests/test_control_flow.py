@@ -186,3 +186,15 @@ def test_the_step_by_step_view_names_the_pass():
     from gradviz.explain import node_title
     record, _ = run("x = tensor(1.0, requires_grad=True)\nfor k in range(2):\n    x = x * 2\n")
     assert node_title(record.nodes[2]) == "x = x * 2 (k=1)"
+
+
+def test_for_unpacks_and_walks_enumerate_and_zip():
+    record, out = run("w = tensor(2.0, requires_grad=True)\ns = 0\n"
+                      "for i, x in enumerate([1.0, 3.0], 1):\n    s = s + w * x * i\n"
+                      "for a, b in zip([1, 2], (3, 4, 5)):\n    print(a, b)\n")
+    assert out == "1 3\n2 4\n"
+    assert [n.in_loop for n in record.nodes if n.op == "mul"][::2] == ["i=1, x=1.0", "i=2, x=3.0"]
+    with pytest.raises(GradvizError) as info:
+        run("for a, b in [(1, 2, 3)]:\n    pass\n")
+    assert "expected 2 values to unpack, got 3" in info.value.message
+    assert info.value.span.line == 1
