@@ -85,6 +85,13 @@ _DONE = object()        # the end of a for loop's items
 _NUMBERS = (int, float, bool)
 
 
+def _list_append(rt, lst: list, value) -> None:
+    """list.append, within the size limit (a loop may append forever)."""
+    rt.tape.check_size(len(lst) + 1, "list")
+    lst.append(value)
+    rt._mark_value_held(value)
+
+
 def _pass_label(stmt, item, n: int) -> str:
     """How a node says which pass of a loop made it: "i=1" for a for loop
     over numbers (or "i=1, x=0.5" unpacked), else "pass 3"."""
@@ -704,6 +711,13 @@ class Interpreter:
                 value.name = name
             elif value.name != name:        # a second name for it (see aliased)
                 self.aliased.add(id(value))
+        elif value.__class__ in _HOLDERS:
+            self._mark_held(value)
+
+    def _mark_value_held(self, value) -> None:
+        """value was put into a list: a tensor there has a holder more."""
+        if value.__class__ is Tensor:
+            self.aliased.add(id(value))
         elif value.__class__ in _HOLDERS:
             self._mark_held(value)
 
@@ -1449,6 +1463,8 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
+        if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
+            return BoundMethod("append", _list_append, obj)
         if obj.__class__ is GradFn:
             if attr == "name":
                 return Function("name", lambda rt: obj.qualified_name())
@@ -1576,6 +1592,12 @@ class Interpreter:
 
     def _store_item(self, t, index: list, value) -> None:
         """t[index] = value, the values evaluated."""
+        if t.__class__ is list and len(index) == 1 and index[0].__class__ is int:
+            if not -len(t) <= index[0] < len(t):
+                raise GradvizError("list assignment index out of range", kind=INDEX)
+            t[index[0]] = value
+            self._mark_value_held(value)
+            return
         if t.__class__ is not Tensor:
             raise GradvizError(f"{self._kind(t)} does not take item assignment here",
                                kind=TYPE, hint="item assignment writes into a tensor")

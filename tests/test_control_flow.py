@@ -198,3 +198,20 @@ def test_for_unpacks_and_walks_enumerate_and_zip():
         run("for a, b in [(1, 2, 3)]:\n    pass\n")
     assert "expected 2 values to unpack, got 3" in info.value.message
     assert info.value.span.line == 1
+
+
+def test_lists_take_appends_and_items_within_the_limits():
+    record, out = run("a = [1]\nb = a\nb.append(2)\nb[0] = 5\nprint(a)\n")
+    assert out == "[5, 2]\n"                       # one list, as in Python
+    with pytest.raises(GradvizError) as info:
+        run("a = [1]\na[3] = 2\n")
+    assert info.value.message == "list assignment index out of range"
+    with pytest.raises(GradvizError) as info:
+        run("a = []\nwhile True:\n    a.append(0)\n", limits=Limits(max_elements=1000))
+    assert info.value.kind == LIMIT and "list would have 1,001 elements" in info.value.message
+
+
+def test_a_tensor_in_a_list_follows_an_in_place_write():
+    _, out = run("x = tensor(1.0, requires_grad=True)\ny = x * 2\nl = []\nl.append(y)\n"
+                 "y += 1\nprint(l[0])\n")
+    assert out == "tensor(3., grad_fn=<AddBackward0>)\n"
