@@ -59,6 +59,9 @@ class GradvizError(Exception):
         self.span = span
         self.hint = hint
         self.record = None  # the record of the run so far, set by run_source
+        # where the function the error happened in was called from, innermost
+        # first ("in f(), called on line 12"), as a traceback would say
+        self.calls: list[str] = []
         # the program text and its name, set by run_source, so that the error
         # can be shown with its line wherever it is caught
         self.source: str | None = None
@@ -92,6 +95,7 @@ class GradvizError(Exception):
             src_lines = source.splitlines() if source else []
             if 0 < sp.line <= len(src_lines):
                 lines.extend(_snippet(src_lines[sp.line - 1], sp))
+        lines.extend(self.calls)
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)

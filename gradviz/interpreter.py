@@ -559,6 +559,9 @@ class Interpreter:
             return None
         except _Return as r:
             return r.value
+        except GradvizError as exc:
+            exc.calls.append(f"  in {d.name}(), called on line {line}")
+            raise
         finally:
             self.scopes.pop()
             self.calls.pop()

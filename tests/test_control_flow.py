@@ -215,3 +215,13 @@ def test_a_tensor_in_a_list_follows_an_in_place_write():
     _, out = run("x = tensor(1.0, requires_grad=True)\ny = x * 2\nl = []\nl.append(y)\n"
                  "y += 1\nprint(l[0])\n")
     assert out == "tensor(3., grad_fn=<AddBackward0>)\n"
+
+
+def test_an_error_in_a_function_says_where_it_was_called_from():
+    src = ("def g(x):\n    return x @ x\n\ndef f(x):\n    y = x * 2\n    return g(y)\n\n"
+           "z = f(ones(2, 3))\n")
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    text = info.value.format(src, "p.txt")
+    assert text.splitlines()[0].startswith("p.txt:2:12: error: mat1 and mat2 shapes")
+    assert "  in g(), called on line 6\n  in f(), called on line 8\n" in text
