@@ -83,6 +83,8 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict) -> dict:
     return {name: local[name] for name in params}
 _DONE = object()        # the end of a for loop's items
 _NUMBERS = (int, float, bool)
+# errors a program's own values raise (see Interpreter._program_error)
+_PROGRAM_ERRORS = (OverflowError, RecursionError, MemoryError)
 
 
 def _list_append(rt, lst: list, value) -> None:
@@ -508,31 +510,33 @@ class Interpreter:
                                            kind=RUNTIME)
                 except GradvizError as exc:
                     raise exc.at(span)
-                # These come only from the program's own values, never from a
-                # bug: numbers too large for a tensor or a float, lists built
-                # inside lists thousands of times (the AST itself is bounded by
-                # the parser), sizes within the limits that still do not fit in
-                # memory.
-                except OverflowError as exc:
-                    raise GradvizError(f"a number is out of range: {exc}", kind=VALUE,
-                                       span=span, hint=NUMBER_RANGE_HINT) from None
-                except RecursionError:
-                    if len(self.scopes) > 1:    # in calls of the program's functions
-                        raise GradvizError("maximum recursion depth exceeded",
-                                           kind="RecursionError", span=span,
-                                           hint="fewer calls inside one another") from None
-                    raise GradvizError("the values in this statement are nested too deeply "
-                                       "(lists inside lists)", kind=LIMIT, span=span,
-                                       hint="build flatter lists, or a tensor") from None
-                except MemoryError:
-                    raise GradvizError("out of memory", kind=LIMIT, span=span,
-                                       hint="make the tensors smaller, or lower "
-                                            "--max-elements so that the limit catches "
-                                            "them first") from None
+                except _PROGRAM_ERRORS as exc:
+                    raise self._program_error(exc, span) from None
             else:                 # the block is done
                 frames.pop()
                 if ctx is not None:
                     self.tape.grad_enabled, self.tape.no_grad_block = ctx
+
+    def _program_error(self, exc: Exception, span) -> GradvizError:
+        """The error of a statement (or a loop's test) that raised one of
+        _PROGRAM_ERRORS. These come only from the program's own values, never
+        from a bug: numbers too large for a tensor or a float, lists built
+        inside lists thousands of times (the AST itself is bounded by the
+        parser), calls inside calls, sizes within the limits that still do
+        not fit in memory."""
+        if isinstance(exc, OverflowError):
+            return GradvizError(f"a number is out of range: {exc}", kind=VALUE, span=span,
+                                hint=NUMBER_RANGE_HINT)
+        if isinstance(exc, RecursionError):
+            if len(self.scopes) > 1:    # in calls of the program's functions
+                return GradvizError("maximum recursion depth exceeded", kind="RecursionError",
+                                    span=span, hint="fewer calls inside one another")
+            return GradvizError("the values in this statement are nested too deeply "
+                                "(lists inside lists)", kind=LIMIT, span=span,
+                                hint="build flatter lists, or a tensor")
+        return GradvizError("out of memory", kind=LIMIT, span=span,
+                            hint="make the tensors smaller, or lower --max-elements so that "
+                                 "the limit catches them first")
 
     # ---- control flow -------------------------------------------------------
 
@@ -624,6 +628,8 @@ class Interpreter:
                             self._unpack(stmt.target, item)
                 except GradvizError as exc:
                     raise exc.at(span)
+                except _PROGRAM_ERRORS as exc:
+                    raise self._program_error(exc, span) from None
                 n += 1
                 del passes[depth + 1:]
                 passes[depth] = _pass_label(stmt, item, n)

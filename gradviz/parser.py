@@ -358,25 +358,9 @@ class _Parser:
         if toks[self.i][0] != ":":
             raise self.expected("':' after the 'with' context",
                                 hint="write 'with torch.no_grad():'")
-        self.i += 1
-        depth = self.depth = self.depth + 1
-        if depth > MAX_NESTING:
-            raise _too_deep(first)
-        body: list = []
-        if toks[self.i][0] != NEWLINE:
-            self.statement(body)       # a body on the same line
-        else:
-            self.i += 1
-            if toks[self.i][0] != INDENT:
-                raise _error(toks[self.i], f"expected an indented block after 'with' on line "
-                             f"{first[3]}", "indent the lines of the block, e.g. by 4 spaces")
-            self.i += 1
-            while toks[self.i][0] != DEDENT:
-                self.statement(body)
-            self.i += 1
-        self.depth = depth - 1
+        body = self.block(first, "with")
         end = body[-1].span
-        return With(context, tuple(body), Span(first[3], first[4], end.end_line, end.end_col))
+        return With(context, body, Span(first[3], first[4], end.end_line, end.end_col))
 
     def block(self, first: tuple, what: str) -> tuple:
         """block := ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
