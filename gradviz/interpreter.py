@@ -682,14 +682,20 @@ class Interpreter:
                 self.tape.grad_enabled, self.tape.no_grad_block = ctx
 
     def _unpack(self, names: tuple, value) -> None:
-        """a, b = value (an assignment's, a for loop's)."""
-        try:
+        """a, b = value (an assignment's, a for loop's), in Python's words
+        when the counts differ; a tensor unpacks into its rows, as PyTorch's."""
+        if value.__class__ is Tensor:
+            items = tuple(self._items(value, self.span))
+        elif value.__class__ in (list, tuple, range, zip, enumerate, str, ReturnTypes):
             items = tuple(value)
-        except TypeError:
-            raise GradvizError(f"cannot unpack {self._kind(value)}", kind=TYPE) from None
-        if len(items) != len(names):
-            raise GradvizError(f"expected {len(names)} values to unpack, got "
-                               f"{len(items)}", kind=VALUE)
+        else:
+            raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
+                               kind=TYPE)
+        if len(items) > len(names):
+            raise GradvizError(f"too many values to unpack (expected {len(names)})", kind=VALUE)
+        if len(items) < len(names):
+            raise GradvizError(f"not enough values to unpack (expected {len(names)}, got "
+                               f"{len(items)})", kind=VALUE)
         for name, v in zip(names, items):
             self._bind(name, v)
 

@@ -197,7 +197,7 @@ def test_for_unpacks_and_walks_enumerate_and_zip():
     assert [n.in_loop for n in record.nodes if n.op == "mul"][::2] == ["i=1, x=1.0", "i=2, x=3.0"]
     with pytest.raises(GradvizError) as info:
         run("for a, b in [(1, 2, 3)]:\n    pass\n")
-    assert "expected 2 values to unpack, got 3" in info.value.message
+    assert info.value.message == "too many values to unpack (expected 2)"
     assert info.value.span.line == 1
 
 
@@ -226,3 +226,14 @@ def test_an_error_in_a_function_says_where_it_was_called_from():
     text = info.value.format(src, "p.txt")
     assert text.splitlines()[0].startswith("p.txt:2:12: error: mat1 and mat2 shapes")
     assert "  in g(), called on line 6\n  in f(), called on line 8\n" in text
+
+
+@pytest.mark.parametrize("src,words", [
+    ("a, b = 1\n", "cannot unpack non-iterable int object"),
+    ("a, b, c = [1, 2]\n", "not enough values to unpack (expected 3, got 2)"),
+    ("a, b = ones(3)\n", "too many values to unpack (expected 2)"),
+])
+def test_unpacking_errors_are_pythons(src, words):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert info.value.message == words
