@@ -388,6 +388,14 @@ class _Parser:
         self.depth = depth - 1
         return tuple(body)
 
+    def loop_block(self, first: tuple, what: str) -> tuple:
+        """A loop's block, where break and continue may stand."""
+        self.loops += 1
+        try:
+            return self.block(first, what)
+        finally:
+            self.loops -= 1
+
     def if_stmt(self) -> If:
         """if_stmt := ('if' | 'elif') expr block ['elif' ... | 'else' block]"""
         toks = self.toks
@@ -412,9 +420,7 @@ class _Parser:
         self.i += 1
         test = self.expr()
         span = self.span_from(first)
-        self.loops += 1
-        body = self.block(first, "while")
-        self.loops -= 1
+        body = self.loop_block(first, "while")
         return While(test, body, span)
 
     def for_stmt(self) -> For:
@@ -441,9 +447,7 @@ class _Parser:
         self.i += 1
         iterable = self.expr()
         span = self.span_from(first)
-        self.loops += 1
-        body = self.block(first, "for")
-        self.loops -= 1
+        body = self.loop_block(first, "for")
         return For(target, iterable, body, span)
 
     def def_stmt(self) -> FunctionDef:
