@@ -44,12 +44,13 @@ def numpy_wide(size=512, batch=256, dtype=np.float32, with_init=False):
     """W2 by hand: the matmuls and their gradients; with_init also draws the
     weights and the batch in every run, as the program does."""
     def init():
-        # the bit generator gradviz's randn uses (SFC64), so that the floor
-        # draws as fast as gradviz can
-        rng = np.random.Generator(np.random.SFC64(0))
-        return (rng.standard_normal((size, size), dtype=dtype),
-                rng.standard_normal((size, size), dtype=dtype),
-                rng.standard_normal((size, batch), dtype=dtype))
+        # gradviz's own draws (numpy only: Box-Muller over SFC64's raw bits
+        # for float32), so that the floor draws as fast as gradviz can
+        from gradviz.functions import generator, normal
+        rng = generator(0)
+        dt = np.dtype(dtype)
+        return (normal(rng, (size, size), dt), normal(rng, (size, size), dt),
+                normal(rng, (size, batch), dt))
     W1, W2, x = init()
 
     def step():

@@ -5,6 +5,8 @@ order, since every input is created before the op that uses it).
 """
 from __future__ import annotations
 
+from sys import getrefcount
+
 import numpy as np
 
 from .errors import RUNTIME, GradvizError
@@ -93,7 +95,7 @@ def _seq(t: Tensor) -> int:
 
 
 def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=None,
-                 record_steps=True, versions=None):
+                 record_steps=True, versions=None, adopted=None):
     """The reverse pass from roots with seed gradients.
 
     accumulate=True adds into leaves' .grad (backward); False returns the
@@ -107,6 +109,11 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
 
     versions (the tape's Versions): check that what an op saved was not
     written in place since, and count the writes into .grad.
+
+    adopted (a list): a leaf's first .grad may take the gradient array the
+    pass made for it instead of a copy (see _accumulate); those arrays are
+    appended to it, as steps may hold them too (the caller has the record
+    copy them before the .grad changes).
 
     Nodes wait to run in decreasing creation order, entered when their
     first gradient arrives: every node that sends to a node was made after
@@ -181,7 +188,11 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 grads[node] = g
             if not node.recorded:                     # a leaf: AccumulateGrad
                 if accumulate:
-                    _accumulate(node, g, versions, fanin)
+                    if (adopted is not None and g.__class__ is _ND and node.grad is None
+                            and g.size >= ADOPT_SIZE and node not in roots):
+                        _accumulate(node, g, versions, fanin, adopted, 3 + record_steps)
+                    else:
+                        _accumulate(node, g, versions, fanin)
                 if record_steps:
                     steps.append(node)
                     steps.append(g)
@@ -303,6 +314,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     steps.append(gi)
             if record_steps:
                 steps.append(None)
+            gi = None        # (no reference left here to what was sent: see _accumulate)
     except GradvizError:
         if accumulate and node is not None:
             waiting = [at[j] for j in range(here) if ready[j]]
@@ -399,8 +411,23 @@ def _between(order, inputs: set) -> set:
     return needed
 
 
-def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None):
+# A leaf's first gradient of at least this many numbers becomes its .grad
+# without a copy when nothing else holds it (see _accumulate): below it, the
+# copy costs less than what taking it over costs the record.
+ADOPT_SIZE = 1 << 14
+
+
+def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None, adopted=None,
+                refs=0):
     """Add g into t.grad in place (PyTorch keeps the .grad tensor's identity).
+
+    A first .grad is a copy of g, unless adopted is a list and g is a new
+    array of t's shape and dtype that only run_backward holds (at most refs
+    references, counted as CPython counts them: its variable, this
+    function's argument, getrefcount's, and the entry in steps of the op
+    that sent it). Then g is the .grad, as PyTorch's AccumulateGrad takes a
+    gradient nobody else holds, and goes on the list (a copy of a 512x512
+    gradient is a tenth of that pass, mostly its fresh pages).
 
     Versions as PyTorch counts them, for its in-place check: a new leaf
     .grad is at version (gradients summed - 1) (its engine adds them up in
@@ -408,9 +435,14 @@ def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None):
     later backward adds one."""
     if t.grad is None:
         dt = t.data.dtype
-        # a numpy scalar of t's dtype (a pass on 0-d tensors): asarray makes a
-        # new array of it
-        gt = Tensor(_asarray(g) if g.__class__ is dt.type else np.array(g, dtype=dt, copy=True))
+        if (adopted is not None and g.base is None and g.dtype == dt and g.shape == t.data.shape
+                and g.flags.writeable and g.flags.c_contiguous and getrefcount(g) <= refs):
+            adopted.append(g)
+        else:
+            # a numpy scalar of t's dtype (a pass on 0-d tensors): asarray makes a
+            # new array of it
+            g = _asarray(g) if g.__class__ is dt.type else np.array(g, dtype=dt, copy=True)
+        gt = Tensor(g)
         gt.meta = {"grad_of": t.seq}
         t.grad = gt
         if fanin:

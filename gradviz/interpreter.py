@@ -1854,8 +1854,18 @@ class Interpreter:
             self.on_backward(self, "backward", [root], [seed], None)
         for g in self.tape.grad_tensors:      # backward adds into them in place
             self.tape.before_inplace(g.data, g)
+        adopted = []
         _, steps, pruned, order = autodiff.run_backward([root], [seed], keep,
-                                                        versions=self.tape.versions)
+                                                        versions=self.tape.versions,
+                                                        adopted=adopted)
+        if adopted:
+            # gradients that became a .grad without a copy: the record's
+            # entries for them are copied only if that .grad changes later
+            ids = {id(g) for g in adopted}
+            share = self.tape.share_grad
+            for i, s in enumerate(steps):
+                if s.__class__ is np.ndarray and id(s) in ids:
+                    share(steps, i, s)
         self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)
 
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 
 import gradviz
+from gradviz.autodiff import ADOPT_SIZE
 from gradviz.errors import GradvizError
 
 
@@ -147,3 +149,49 @@ with torch.no_grad():
 def test_grad_of_a_cat_or_stack_piece_of_a_sum_stays_expanded(k):
     err = error(CAT_GRAD.format(k=k))
     assert "refers to a single memory location" in err.message and err.span.line == 7
+
+
+def _step_grads(record, seq):
+    """Every gradient a node received or was sent, pass by pass."""
+    found = []
+    for ev in record.passes:
+        for step in ev["steps"]:
+            if step["node"] == seq:
+                found.append(np.asarray(step["grad"]).copy())
+            found += [np.asarray(g).copy() for to, g in step["sent"] if to == seq]
+    return found
+
+
+@pytest.mark.parametrize("between", [
+    "x.grad.zero_()", "g = x.grad\ng += 100", "x.grad[0] = 7.0", "x.grad.data.mul_(0)", "pass"])
+def test_a_big_first_grad_taken_without_a_copy_keeps_each_pass(between):
+    """A leaf's first .grad of ADOPT_SIZE numbers or more is the array the
+    pass made (no copy): whatever later writes into it, the record still
+    shows what each pass sent and left."""
+    n = ADOPT_SIZE
+    src = (f"x = ones({n}, requires_grad=True)\n"
+           "(x * 2.0).sum().backward()\n"
+           f"{between}\n"
+           "(3 * x).sum().backward()\n")
+    record, _ = run(src)
+    x = int(record.variable_ids["x"][1:])
+    first = [v for what, v, _ in record.grad_history(x) if what.startswith("backward")][0]
+    assert np.all(first == 2.0)
+    assert all(np.all(g == 2.0) for g in _step_grads(record, x)[:2])
+
+
+def test_a_big_first_grad_is_the_pass_s_array_and_shared_ones_are_copied():
+    n = ADOPT_SIZE
+    # mul sends x a new array: .grad takes it
+    record, _ = run(f"x = ones({n}, requires_grad=True)\n(x * 2.0).sum().backward()\n")
+    x = int(record.variable_ids["x"][1:])
+    (ev,) = record.passes
+    assert any(step["grad"] is ev["leaf_grads"][x] for step in ev["steps"])
+    # add sends one array to both: each .grad is its own copy, as in PyTorch
+    _, out = run(f"a = ones({n}, requires_grad=True)\nb = ones({n}, requires_grad=True)\n"
+                 "((a + b) * 1.0).sum().backward()\na.grad += 1\nprint(a.grad[0], b.grad[0])\n")
+    assert out == "tensor(2.) tensor(1.)\n"
+    # a gradient the program passed in is never taken
+    _, out = run(f"x = ones({n}, requires_grad=True)\nv = ones({n})\nx.backward(v)\n"
+                 "x.grad += 1\nprint(v[0], x.grad[0])\n")
+    assert out == "tensor(1.) tensor(2.)\n"
