@@ -1,0 +1,50 @@
+"""Float32 exp, log, tanh, sin, cos (ops.elementwise._rounded): small
+tensors and 0-d values computed in float64 and rounded, as PyTorch's values
+nearly always are; big tensors with numpy's float32 loops. The scalar path
+(a 0-d tensor's numpy scalar) gives the array path's bits, specials
+included."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from gradviz.ops import elementwise as E
+
+NAMES = ["exp", "log", "tanh", "sin", "cos"]
+SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, 1e-45, -1e-45, 88.7, 89.0, -104.0, 3e38]
+
+
+def _bits(a):
+    a = np.asarray(a, np.float32)
+    # every NaN as one (its sign and payload are not what is tested)
+    return np.where(np.isnan(a), np.uint32(0x7FC00000), a.view(np.uint32))
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(NAMES),
+       xs=st.lists(st.one_of(st.floats(width=32), st.sampled_from(SPECIAL)), min_size=1,
+                   max_size=40))
+def test_small_arrays_and_scalars_are_float64_rounded(name, xs):
+    f = getattr(E, name)
+    x = np.array(xs, np.float32)
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(x.astype(np.float64)).astype(np.float32)
+        got = f(x)
+        one_by_one = [f(v) for v in x]
+    assert got.dtype == np.float32 and np.array_equal(_bits(got), _bits(want))
+    assert all(v.__class__ is np.float32 for v in one_by_one)
+    assert np.array_equal(_bits(one_by_one), _bits(want))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_big_arrays_and_other_dtypes_keep_numpy(name):
+    f, u = getattr(E, name), getattr(np, name)
+    big = np.linspace(0.01, 20, E.ROUNDED_SIZE + 1, dtype=np.float32)
+    assert np.array_equal(f(big), u(big))
+    small64 = np.linspace(0.01, 20, 7)
+    assert f(small64).dtype == np.float64 and np.array_equal(f(small64), u(small64))
+
+
+def test_a_printed_value_pytorch_shows():
+    # exp(12.) printed by PyTorch as 162754.7969; numpy's float32 exp gives 162754.7812
+    assert E.exp(np.array([12.0], np.float32))[0] == np.float32(162754.796875)
+    assert E.exp(np.float32(12.0)) == np.float32(162754.796875)
