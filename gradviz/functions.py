@@ -339,6 +339,71 @@ def _random_like(label: str, draw):
     return f
 
 
+def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
+    """normal(mean, std, size) as d2l calls it (numbers and a size: mean +
+    std * randn(size)), or normal(mean, std) with a tensor among them (the
+    shape they broadcast to). A tensor that requires grad makes PyTorch's
+    NormalBackward node, which gradviz does not have: an error says how to
+    write the same draw with gradients."""
+    if is_tensor(mean) or is_tensor(std):
+        if size is not None:
+            raise GradvizError("normal(): with a tensor mean or std the size is theirs; "
+                               "leave it out", kind=TYPE)
+        if std is None:
+            std = 1.0
+        ts = [v for v in (mean, std) if is_tensor(v)]
+        for t in ts:
+            if t.data.dtype.kind != "f":
+                raise GradvizError(f'"normal_kernel_cpu" not implemented for '
+                                   f"'{TYPE_WORDS[t.data.dtype.kind]}'",
+                                   kind="NotImplementedError", hint="use float tensors: x.float()")
+            if t.requires_grad and rt.tape.grad_enabled:
+                raise GradvizError("normal() of a tensor that requires grad is not supported "
+                                   "(PyTorch's NormalBackward)", kind=RUNTIME,
+                                   hint="write the same draw as mean + std * randn(mean.shape): "
+                                        "its gradient flows to mean and std")
+        m = mean.data if is_tensor(mean) else mean
+        sd = std.data if is_tensor(std) else std
+        shape = broadcast_shape(np.shape(m), np.shape(sd))
+        dt = np.result_type(*(t.data for t in ts))
+        _check_std(np.min(sd) if np.size(sd) else 0.0)
+        z = normal(rt.rng, shape, dt)
+        return _leaf(rt, (z * np.asarray(sd, dt) + np.asarray(m, dt)).astype(dt), False,
+                     "normal")
+    if size is None or std is None or isinstance(size, (int, float)):
+        got = ", ".join(type(v).__name__ for v in (mean, std, size) if v is not None)
+        raise GradvizError(f"normal() received an invalid combination of arguments - got ({got})",
+                           kind=TYPE, hint="give a mean, a std and a size: "
+                                           "normal(0, 1, (2, 3)), or a tensor mean")
+    for v, what in ((mean, "mean"), (std, "std")):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise GradvizError(f"normal(): {what} must be a number or a tensor, not "
+                               f"{_describe(v)}", kind=TYPE)
+    _check_std(std)
+    shape = _shape_args(rt, (size,), "normal")
+    dt = _dtype_arg(dtype) or F32
+    if dt.kind != "f":
+        raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{TYPE_WORDS[dt.kind]}\'',
+                           kind="NotImplementedError", hint="random numbers are floats")
+    z = normal(rt.rng, shape, dt)
+    # PyTorch's normal_: z * std + mean, in the tensor's dtype
+    z *= dt.type(std)
+    z += dt.type(mean)
+    return _leaf(rt, z, requires_grad, "normal")
+
+
+def _check_std(std) -> None:
+    if std < 0:
+        raise GradvizError(f"normal expects std >= 0.0, but found std {_torch_number(std)}",
+                           hint="a standard deviation is 0 or more")
+
+
+def _torch_number(v) -> str:
+    """A number as PyTorch's messages write it (-1, -0.5)."""
+    v = float(v)
+    return str(int(v)) if v.is_integer() else repr(v)
+
+
 def f_manual_seed(rt, seed):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GradvizError("manual_seed() takes an integer", kind=TYPE)
@@ -1127,7 +1192,7 @@ FUNCTIONS = {
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "manual_seed": f_manual_seed,
     "rand": _random("rand", lambda g, s, dt: g.random(s, dtype=dt)),
-    "randn": _random("randn", normal),
+    "randn": _random("randn", normal), "normal": f_normal,
     "rand_like": _random_like("rand_like", lambda g, s, dt: g.random(s, dtype=dt)),
     "randn_like": _random_like("randn_like", normal),
     "cumsum": f_cumsum, "argmax": _arg_extreme("argmax"), "argmin": _arg_extreme("argmin"),
@@ -1197,9 +1262,25 @@ def f_zip(rt, *xs):
     return zip(*(_walkable(rt, x, "zip") for x in xs))
 
 
+def f_id(rt, x):
+    """id(x): one number per object, as in Python (PyTorch shows memory
+    addresses; these are made up the same way on every run, so a program's
+    output does not change from run to run). A tensor written in place keeps
+    its id, as PyTorch's tensor object does, though gradviz records the
+    write as a new node: `before = id(X); X += Y; id(X) == before` is True."""
+    if x.__class__ is Tensor and x.meta is not None:
+        x = x.meta.get("object", x)
+    ids = rt.object_ids
+    held = ids.get(id(x))
+    if held is None:
+        # (the object is kept with its number: Python could reuse its id)
+        held = ids[id(x)] = (x, 0x7F3C_2A40_0000 + 0x50 * len(ids))
+    return held[1]
+
+
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
-               "range": f_range, "enumerate": f_enumerate, "zip": f_zip}
+               "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id}
 
 # torch.nn.functional.X (also reachable as F.X)
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in

@@ -389,6 +389,7 @@ class Interpreter:
         # line shares its tree, parsed at line 1 (syntax.Repeat)
         self.shift = 0
         self._rng = None               # made on first use (see rng)
+        self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.line = 0                  # the statement being run (for internal errors)
 
     @property
@@ -986,6 +987,9 @@ class Interpreter:
         for old, new in pairs:
             old.meta = old.meta or {}
             old.meta["replaced_by"] = new.seq
+            # the tensor object PyTorch keeps through the write (id())
+            new.meta = new.meta or {}
+            new.meta["object"] = old.meta.get("object", old)
             self._rebind(old, new)
 
     def _held_tensors(self) -> set:
@@ -1919,7 +1923,8 @@ _EVAL = {
 
 # the functions that make a tensor, which take device= (the CPU only)
 _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "full", "eye", "linspace",
-                     "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like"))
+                     "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like",
+                     "normal"))
 
 # numpy's names that PyTorch's functions also take (x.sum(axis=0,
 # keepdims=True), as d2l writes them); not norm, which is Python in PyTorch
