@@ -366,7 +366,11 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
         sd = std.data if is_tensor(std) else std
         shape = broadcast_shape(np.shape(m), np.shape(sd))
         dt = np.result_type(*(t.data for t in ts))
-        _check_std(np.min(sd) if np.size(sd) else 0.0)
+        if is_tensor(std) and not np.all(std.data >= 0):       # (NaN too)
+            raise GradvizError("normal expects all elements of std >= 0.0",
+                               hint="a standard deviation is 0 or more")
+        if not is_tensor(std):
+            _check_std(std)
         z = normal(rt.rng, shape, dt)
         return _leaf(rt, (z * np.asarray(sd, dt) + np.asarray(m, dt)).astype(dt), False,
                      "normal")
@@ -376,7 +380,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
                            kind=TYPE, hint="give a mean, a std and a size: "
                                            "normal(0, 1, (2, 3)), or a tensor mean")
     for v, what in ((mean, "mean"), (std, "std")):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if not isinstance(v, (int, float)):
             raise GradvizError(f"normal(): {what} must be a number or a tensor, not "
                                f"{_describe(v)}", kind=TYPE)
     _check_std(std)
@@ -393,7 +397,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
 
 
 def _check_std(std) -> None:
-    if std < 0:
+    if not std >= 0:                                    # (NaN too)
         raise GradvizError(f"normal expects std >= 0.0, but found std {_torch_number(std)}",
                            hint="a standard deviation is 0 or more")
 
@@ -401,7 +405,7 @@ def _check_std(std) -> None:
 def _torch_number(v) -> str:
     """A number as PyTorch's messages write it (-1, -0.5)."""
     v = float(v)
-    return str(int(v)) if v.is_integer() else repr(v)
+    return str(int(v)) if v.is_integer() else "nan" if v != v else repr(v)
 
 
 def f_manual_seed(rt, seed):

@@ -59,3 +59,26 @@ def test_float64_and_seeding_through_the_program():
     val = {name: rec.nodes[int(rec.variable_ids[name][1:])].value for name in "xyz"}
     assert np.array_equal(val["x"], val["y"]) and not np.array_equal(val["y"], val["z"])
     assert np.array_equal(val["x"].ravel(), normal(generator(5), (6,), F32))
+
+
+@pytest.mark.parametrize("call, message", [
+    ("normal(0, -1, (2,))", "normal expects std >= 0.0, but found std -1"),
+    ("normal(0, float('nan'), (2,))", "normal expects std >= 0.0, but found std nan"),
+    ("normal(zeros(2), tensor([float('nan'), 1.0]))", "normal expects all elements of std >= 0.0"),
+    ("normal(0, 1)", "normal() received an invalid combination of arguments - got (int, int)"),
+    ("normal(0, 1, 3)", "normal() received an invalid combination of arguments"),
+    ("normal(0, 1, (2,), dtype=torch.int64)", "\"normal_kernel_cpu\" not implemented for 'Long'"),
+    ("normal(zeros(2, requires_grad=True), 1.0)", "normal() of a tensor that requires grad"),
+])
+def test_normal_refuses_as_pytorch_does(call, message):
+    with pytest.raises(gradviz.GradvizError) as info:
+        gradviz.run_source(f"import torch\nx = {call}\n")
+    assert message in info.value.message and info.value.span.line == 2
+
+
+def test_normal_values_are_mean_plus_std_times_randn():
+    rec = gradviz.run_source("manual_seed(3)\na = normal(1.5, 2.0, (4, 5))\nmanual_seed(3)\n"
+                             "b = randn(4, 5)\nc = normal(ones(3), 0.0)\n")
+    val = {n: rec.nodes[int(rec.variable_ids[n][1:])].value for n in "abc"}
+    np.testing.assert_array_equal(val["a"], val["b"] * np.float32(2.0) + np.float32(1.5))
+    assert val["a"].dtype == F32 and np.array_equal(val["c"], np.ones(3, F32))
