@@ -1194,6 +1194,51 @@ class Interpreter:
     def _tuple(self, node):
         return tuple(self._list(node))
 
+    def _listcomp(self, node):
+        """[elt for target in iter if cond ...], as Python runs it: the
+        clauses nest left to right (an iterator per clause on a stack, no
+        recursion), and the loop names are the comprehension's own: a name
+        of the program they shadow has its value again after it."""
+        env = self.env
+        clauses = node.clauses
+        names = set()
+        for target, _, _ in clauses:
+            names.update((target,) if target.__class__ is str else target)
+        saved = {name: env.get(name, _DONE) for name in names}
+        out = []
+
+        def items(source):
+            try:
+                return self._items(self.eval(source), self.where(source))
+            except GradvizError as exc:
+                raise exc.at(self.where(source))
+        try:
+            walking = [items(clauses[0][1])]
+            while walking:
+                item = next(walking[-1], _DONE)
+                if item is _DONE:
+                    walking.pop()
+                    continue
+                target, _, conds = clauses[len(walking) - 1]
+                if target.__class__ is str:
+                    self._bind(target, item)
+                else:
+                    self._unpack(target, item)
+                if not all(self.truth(self.eval(c)) for c in conds):
+                    continue
+                if len(walking) < len(clauses):
+                    walking.append(items(clauses[len(walking)][1]))
+                else:
+                    self.tape.check_size(len(out) + 1, "list")   # (range(10**9) is long)
+                    out.append(self.eval(node.elt))
+        finally:
+            for name, value in saved.items():
+                if value is _DONE:
+                    env.pop(name, None)
+                else:
+                    env[name] = value
+        return out
+
     def _name(self, node):
         name = node.id
         v = self.env.get(name)
@@ -1917,6 +1962,7 @@ _EVAL = {
     syntax.UnaryOp: Interpreter._unary, syntax.Call: Interpreter._call,
     syntax.Attribute: Interpreter._attribute, syntax.Subscript: Interpreter._subscript,
     syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
+    syntax.ListComp: Interpreter._listcomp,
     syntax.FString: Interpreter._fstring,
 }
 

@@ -20,7 +20,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
-                     FunctionDef, If, Import, Jump, Keyword, ListExpr, Name, Num, Program,
+                     FunctionDef, If, Import, Jump, Keyword, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
 
@@ -44,7 +44,7 @@ CONSTANTS = {"True": True, "False": False, "None": None}
 EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "-", "+", "not", "True", "False", "None"))
 
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
-              Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list",
+              Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list", ListComp: "a list",
               TupleExpr: "a tuple", Name: "a name"}
 TARGET_HINTS = {
     Attribute: "assign one attribute per line (x.grad = None), or names in a tuple",
@@ -120,7 +120,7 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def")
+    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "comprehension")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
@@ -129,6 +129,7 @@ class _Parser:
         self.source = source
         self.loops = 0          # loops the parse is inside (break and continue need one)
         self.in_def = False     # in a function's block (return needs one)
+        self.comprehension = 0  # inside a comprehension's brackets: 'if' ends an expression
 
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
@@ -428,6 +429,16 @@ class _Parser:
         toks = self.toks
         first = toks[self.i]
         self.i += 1
+        target = self.loop_target()
+        iterable = self.expr()
+        span = self.span_from(first)
+        body = self.loop_block(first, "for")
+        return For(target, iterable, body, span)
+
+    def loop_target(self):
+        """loop_target := NAME (',' NAME)* 'in'    -- after 'for', in a loop or
+        a comprehension: one name, or a tuple of them"""
+        toks = self.toks
         names = []
         while True:
             if toks[self.i][0] != NAME:
@@ -439,16 +450,12 @@ class _Parser:
             if toks[self.i][0] != ",":
                 break
             self.i += 1
-        target = names[0] if len(names) == 1 else tuple(names)
         if toks[self.i][0] != "in":
             raise self.expected("'in' after the loop variables",
                                 hint="write 'for i in range(3):' or "
                                      "'for i, x in enumerate(xs):'")
         self.i += 1
-        iterable = self.expr()
-        span = self.span_from(first)
-        body = self.loop_block(first, "for")
-        return For(target, iterable, body, span)
+        return names[0] if len(names) == 1 else tuple(names)
 
     def def_stmt(self) -> FunctionDef:
         """def_stmt := 'def' NAME '(' [param (',' param)* [',']] ')' block
@@ -636,7 +643,7 @@ class _Parser:
                 i = self.i
             tok = toks[i]
             bp = BP[tok[0]]
-        if bp < 0:
+        if bp < 0 and not (tok[0] == "if" and self.comprehension):
             kind = tok[0]
             what = f"'{kind}'" if kind in lexer.KEYWORDS else f"operator '{kind}'"
             raise _error(tok, f"{what} is not supported in expressions",
@@ -678,10 +685,47 @@ class _Parser:
             return items[0]   # keeps its own span, as in Python's ast
         return TupleExpr(tuple(items), self.span_from(tok))
 
-    def list_display(self, tok: tuple, rbp: int) -> ListExpr:
-        """list := '[' [expr (',' expr)* [',']] ']'"""
+    def list_display(self, tok: tuple, rbp: int) -> ListExpr | ListComp:
+        """list := '[' [expr (',' expr)* [',']] ']' | '[' expr comp_for+ ']'
+        comp_for := 'for' NAME (',' NAME)* 'in' expr ('if' expr)*"""
+        toks = self.toks
         self.i += 1
-        return ListExpr(tuple(self.items("]", tok, self.expr)), self.span_from(tok))
+        if toks[self.i][0] == "]":
+            self.i += 1
+            return ListExpr((), self.span_from(tok))
+        self.comprehension += 1         # an 'if' ends the item (see expr())
+        try:
+            first = self.expr()
+        finally:
+            self.comprehension -= 1
+        if toks[self.i][0] != "for":
+            if toks[self.i][0] == ",":
+                self.i += 1
+                rest = self.items("]", tok, self.expr)
+            elif toks[self.i][0] == "]":
+                self.i += 1
+                rest = []
+            else:
+                raise self.expected("',' or ']'", tok)
+            return ListExpr((first, *rest), self.span_from(tok))
+        clauses = []
+        self.comprehension += 1
+        try:
+            while toks[self.i][0] == "for":
+                self.i += 1
+                target = self.loop_target()
+                iterable = self.expr()
+                conds = []
+                while toks[self.i][0] == "if":
+                    self.i += 1
+                    conds.append(self.expr())
+                clauses.append((target, iterable, tuple(conds)))
+        finally:
+            self.comprehension -= 1
+        if toks[self.i][0] != "]":
+            raise self.expected("']' at the end of the comprehension", tok)
+        self.i += 1
+        return ListComp(first, tuple(clauses), self.span_from(tok))
 
     def items(self, close: str, opener: tuple, item) -> list:
         """items := [item (',' item)* [',']] close"""

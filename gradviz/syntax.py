@@ -89,6 +89,15 @@ class ListExpr:
 
 
 @dataclass(slots=True)
+class ListComp:
+    """``[elt for target in iter if cond ...]``: clauses, in order, are
+    (target, iter, conds); a target is a name or a tuple of names."""
+    elt: object
+    clauses: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class TupleExpr:
     items: tuple
     span: Span

@@ -237,3 +237,54 @@ def test_unpacking_errors_are_pythons(src, words):
     with pytest.raises(GradvizError) as info:
         run(src)
     assert info.value.message == words
+
+
+# ---- list comprehensions ----------------------------------------------------
+
+@pytest.mark.parametrize("src, want", [
+    ("print([i * i for i in range(5) if i % 2 == 0])", "[0, 4, 16]"),
+    ("print([(a, b) for a in range(3) for b in range(a) if a + b > 1])", "[(2, 0), (2, 1)]"),
+    ("print([a * b for a, b in zip([1, 2], [3, 4])])", "[3, 8]"),
+    ("print([[j for j in range(k)] for k in range(3)])", "[[], [0], [0, 1]]"),
+    ("print([x for x in []], [])", "[] []"),
+    ("x = 7\ny = [x for x in [1, 2]]\nprint(x, y)", "7 [1, 2]"),
+    ("y = [k for k in [1]]\nprint(len(y))", "1"),
+    ("print([r.sum() for r in arange(6.0).reshape(2, 3)])", "[tensor(3.), tensor(12.)]"),
+    ("print([v for v in enumerate(['a', 'b']) if v[0] > 0])", "[(1, 'b')]"),
+])
+def test_list_comprehensions_run_as_python_runs_them(src, want):
+    _, out = run(src + "\n")
+    assert out.splitlines()[-1] == want
+
+
+def test_a_comprehension_s_name_does_not_leak():
+    with pytest.raises(GradvizError) as info:
+        run("y = [k for k in [1]]\nprint(k)\n")
+    assert "name 'k' is not defined" in info.value.message and info.value.span.line == 2
+
+
+def test_gradients_flow_through_a_comprehension():
+    src = ("w = tensor([1.0, 2.0], requires_grad=True)\nb = tensor(3.0, requires_grad=True)\n"
+           "params = [w, b]\nloss = stack([(p * p).sum() for p in params]).sum()\n"
+           "loss.backward()\nprint([p.grad for p in params])\n")
+    _, out = run(src)
+    assert out == "[tensor([2., 4.]), tensor(6.)]\n"
+
+
+@pytest.mark.parametrize("src, words, col", [
+    ("y = [x for x in 5]", "'int' object is not iterable", 17),
+    ("y = [x if x else 0 for x in [1]]", "expected ',' or ']'", 8),
+    ("print(sum(x for x in [1, 2]))", "found keyword 'for'", 13),
+    ("y = [x for x [1]]", "expected 'in' after the loop variables", 14),
+    ("y = [a for a, b in [1, 2]]", "cannot unpack non-iterable int object", 5),
+])
+def test_comprehension_errors_name_their_place(src, words, col):
+    with pytest.raises(GradvizError) as info:
+        run(src + "\n")
+    assert words in info.value.message and info.value.span.col == col
+
+
+def test_a_long_comprehension_stops_at_the_list_limit():
+    with pytest.raises(GradvizError) as info:
+        run("y = [0 for i in range(100)]\n", limits=Limits(max_elements=50))
+    assert info.value.kind == LIMIT
