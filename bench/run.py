@@ -289,10 +289,11 @@ class Bench:
             self.notes.append(f"W4 layout skipped: {exc}")
             return
         dot0 = to_dot(rec, max_nodes=0)
-        # one run: it has taken tens of seconds
-        s = measure({"svg": lambda: dot_to_svg(dot0, engine="embedded")}, 1, warmup=0)["svg"]
+        # three runs (about half a second each), not self.reps
+        runs = min(3, self.reps)
+        s = measure({"svg": lambda: dot_to_svg(dot0, engine="embedded")}, runs, warmup=0)["svg"]
         self.row("W4", f"SVG layout of it, embedded Graphviz ({len(dot0) / 1e6:.1f} MB of DOT)",
-                 s, "1 run; goal < 0.5 s")
+                 s, f"median of {runs}; goal < 0.5 s")
         folded = to_dot(rec)
         s2 = measure({"svg": lambda: dot_to_svg(folded, engine="embedded")}, self.reps)["svg"]
         self.row("W4", "SVG of it folded by --max-nodes (default)", s2)

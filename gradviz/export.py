@@ -62,18 +62,29 @@ def _uses(expr) -> list:
     not guaranteed (the caller sorts the edits). An explicit stack: the
     parser bounds nesting, but no tree walk here needs Python's stack."""
     found = []
-    stack = [expr]
+    stack = [(expr, frozenset())]     # a node, and the comprehension names bound there
     while stack:
-        node = stack.pop()
+        node, bound = stack.pop()
         cls = node.__class__
         if cls is syntax.Name:
-            found.append(node)
+            if node.id not in bound:
+                found.append(node)
+            continue
+        if cls is syntax.ListComp:
+            # its loop names are its own (`[t * 2 for t in xs]` is no torch.t);
+            # a clause's iterable sees the names of the clauses before it
+            inner = set(bound)
+            for target, iterable, conds in node.clauses:
+                stack.append((iterable, frozenset(inner)))
+                inner.update((target,) if target.__class__ is str else target)
+                stack.extend((c, frozenset(inner)) for c in conds)
+            stack.append((node.elt, frozenset(inner)))
             continue
         if (cls is syntax.Attribute and node.value.__class__ is syntax.Name
                 and node.value.id == "torch" and f"torch.{node.attr}" in ATTRIBUTE_RENAMED):
             found.append(node)
             continue
-        stack.extend(_children(node))
+        stack.extend((c, bound) for c in _children(node))
     return found
 
 

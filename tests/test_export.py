@@ -158,3 +158,15 @@ def test_exported_conformance_programs_print_what_pytorch_printed(torch_run):
         want = json.loads(case.with_suffix(".expected.json").read_text())
         assert got["stdout"] == want_out, case.name
         assert (got["error"] is None) == (want.get("error") is None), (case.name, got["error"])
+
+
+def test_comprehension_names_stay_bare():
+    src = ("xs = [tensor(1.0), tensor(2.0)]\n"
+           "a = [t * 2 for t in xs if t > 1]\n"
+           "b = [exp(v) for v in [t for t in xs]]\n"
+           "d = t\n")
+    want = ("xs = [torch.tensor(1.0), torch.tensor(2.0)]\n"
+            "a = [t * 2 for t in xs if t > 1]\n"
+            "b = [torch.exp(v) for v in [t for t in xs]]\n"
+            "d = torch.t\n")
+    assert body(to_torch(src)) == want
