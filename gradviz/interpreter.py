@@ -94,15 +94,16 @@ def _list_append(rt, lst: list, value) -> None:
     rt._mark_value_held(value)
 
 
-def _pass_label(stmt, item, n: int) -> str:
+def _pass_label(target, item, n: int) -> str:
     """How a node says which pass of a loop made it: "i=1" for a for loop
-    over numbers (or "i=1, x=0.5" unpacked), else "pass 3"."""
-    if stmt.__class__ is syntax.For:
-        if stmt.target.__class__ is str:
+    (or a comprehension's clause) over numbers, target its name ("i=1,
+    x=0.5" unpacked), else "pass 3" (a while loop: target None)."""
+    if target is not None:
+        if target.__class__ is str:
             if item.__class__ in _NUMBERS:
-                return f"{stmt.target}={item!r}"
+                return f"{target}={item!r}"
         else:
-            values = [(name, v) for name, v in zip(stmt.target, item) if v.__class__ in _NUMBERS]
+            values = [(name, v) for name, v in zip(target, item) if v.__class__ in _NUMBERS]
             if values:
                 return ", ".join(f"{name}={v!r}" for name, v in values)
     return f"pass {n}"
@@ -633,7 +634,7 @@ class Interpreter:
                     raise self._program_error(exc, span) from None
                 n += 1
                 del passes[depth + 1:]
-                passes[depth] = _pass_label(stmt, item, n)
+                passes[depth] = _pass_label(stmt.target if test is None else None, item, n)
                 self._mark_pass()
                 yield stmt.body
         finally:              # the loop ended, broke off, or a return left it
@@ -1206,6 +1207,10 @@ class Interpreter:
             names.update((target,) if target.__class__ is str else target)
         saved = {name: env.get(name, _DONE) for name in names}
         out = []
+        # each item's nodes are labelled with its pass, as a for loop's are
+        passes = self.loop_passes
+        depth = len(passes)
+        counts = [0]
 
         def items(source):
             try:
@@ -1218,20 +1223,29 @@ class Interpreter:
                 item = next(walking[-1], _DONE)
                 if item is _DONE:
                     walking.pop()
+                    counts.pop()
                     continue
-                target, _, conds = clauses[len(walking) - 1]
+                k = len(walking) - 1
+                target, _, conds = clauses[k]
                 if target.__class__ is str:
                     self._bind(target, item)
                 else:
                     self._unpack(target, item)
+                counts[k] += 1
+                del passes[depth + k:]
+                passes.append(_pass_label(target, item, counts[k]))
+                self._mark_pass()
                 if not all(self.truth(self.eval(c)) for c in conds):
                     continue
                 if len(walking) < len(clauses):
                     walking.append(items(clauses[len(walking)][1]))
+                    counts.append(0)
                 else:
                     self.tape.check_size(len(out) + 1, "list")   # (range(10**9) is long)
                     out.append(self.eval(node.elt))
         finally:
+            del passes[depth:]
+            self._mark_pass()
             for name, value in saved.items():
                 if value is _DONE:
                     env.pop(name, None)

@@ -288,3 +288,13 @@ def test_a_long_comprehension_stops_at_the_list_limit():
     with pytest.raises(GradvizError) as info:
         run("y = [0 for i in range(100)]\n", limits=Limits(max_elements=50))
     assert info.value.kind == LIMIT
+
+
+def test_a_comprehension_s_nodes_say_which_item_made_them():
+    rec, _ = run("x = tensor(2.0, requires_grad=True)\n"
+                 "ys = [x * i for i in range(3) for j in range(2) if j > 0]\n"
+                 "zs = [(p * p).sum() for p in [x, x + 1]]\nw = x * 5\n")
+    labels = [(n.expr, n.in_loop) for n in rec.nodes if n.op in ("mul", "sum")]
+    assert labels == [("x * i", "i=0, j=1"), ("x * i", "i=1, j=1"), ("x * i", "i=2, j=1"),
+                      ("p * p", "pass 1"), ("(p * p).sum()", "pass 1"),
+                      ("p * p", "pass 2"), ("(p * p).sum()", "pass 2"), ("x * 5", None)]
