@@ -1,8 +1,8 @@
-"""Float32 exp, log, tanh, sin, cos (ops.elementwise._rounded): small
-tensors and 0-d values computed in float64 and rounded, as PyTorch's values
-nearly always are; big tensors with numpy's float32 loops. The scalar path
-(a 0-d tensor's numpy scalar) gives the array path's bits, specials
-included."""
+"""Float32 exp, log, tanh, sin, cos (ops.elementwise._rounded): 0-d values
+(and exp's arrays up to ROUNDED_SIZE numbers) computed in float64 and
+rounded, as PyTorch's values nearly always are; other arrays with numpy's
+float32 loops. The scalar path (a 0-d tensor's numpy scalar) gives the 0-d
+array's bits, specials included."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -23,16 +23,20 @@ def _bits(a):
 @given(name=st.sampled_from(NAMES),
        xs=st.lists(st.one_of(st.floats(width=32), st.sampled_from(SPECIAL)), min_size=1,
                    max_size=40))
-def test_small_arrays_and_scalars_are_float64_rounded(name, xs):
-    f = getattr(E, name)
+def test_0d_values_and_small_exp_arrays_are_float64_rounded(name, xs):
+    f, u = getattr(E, name), getattr(np, name)
     x = np.array(xs, np.float32)
     with np.errstate(all="ignore"):
-        want = getattr(np, name)(x.astype(np.float64)).astype(np.float32)
+        want = u(x.astype(np.float64)).astype(np.float32)
+        one_by_one = [f(v) for v in x]                  # numpy scalars
+        zero_d = [f(np.array(v)) for v in x]            # 0-d arrays
         got = f(x)
-        one_by_one = [f(v) for v in x]
-    assert got.dtype == np.float32 and np.array_equal(_bits(got), _bits(want))
+        numpy32 = u(x)
     assert all(v.__class__ is np.float32 for v in one_by_one)
     assert np.array_equal(_bits(one_by_one), _bits(want))
+    assert np.array_equal(_bits(zero_d), _bits(want))
+    assert got.dtype == np.float32
+    assert np.array_equal(_bits(got), _bits(want if name == "exp" else numpy32))
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -200,28 +200,35 @@ defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
 # off far more often (measured against PyTorch 2.13 on 200,000 inputs each:
 # 39% of exp's values differed in the last bit, 38% of tanh's, 15-18% of
 # sin's and cos's, 3% of log's; computed in float64 and rounded: 1.1%, 0.1%,
-# 5%, 1%). A printed tensor shows that bit (exp(12.) is 162754.7969 in
-# PyTorch, 162754.7812 from numpy's float32 exp). So small float32 tensors
-# (up to ROUNDED_SIZE numbers: all PyTorch prints in full) are computed in
-# float64 and rounded. Bigger ones keep numpy's float32 loops: the float64
-# ones take up to 8x as long (4 ms more for W2's 512x256 tanh).
+# 5%, 1%). That bit shows in a 0-d tensor's .item() (printed with all its
+# digits) and in exp's big values (exp(12.) prints as 162754.7969 in PyTorch,
+# 162754.7812 from numpy's float32 exp). So 0-d values of all five, and
+# float32 arrays of exp up to ROUNDED_SIZE numbers (all PyTorch prints in
+# full), are computed in float64 and rounded. Arrays of the others keep
+# numpy's float32 loops: their values (within [-1, 1], or a log's) print the
+# same at a tensor's four decimals, and the float64 loop costs 2.6x numpy's
+# float32 one on a small array (a tenth of the W1 benchmark's time, a chain
+# of tanh on 16 numbers) and up to 8x on a big one.
 ROUNDED_SIZE = 1000
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _F32_SCALAR = np.float32
 
 
-def _rounded(ufunc, scalar_fn):
-    """ufunc on float32 as PyTorch's values (see ROUNDED_SIZE); other dtypes
-    and big arrays as numpy computes them. A numpy float32 scalar (a 0-d
-    tensor's value on the scalar path) goes through scalar_fn, the math
-    module's function on a Python float: a third of numpy's time on a
-    scalar; where it raises (overflow, a pole, outside its domain) numpy's
-    float64 loop gives inf or NaN as PyTorch does."""
+def _rounded(ufunc, scalar_fn, arrays: bool):
+    """ufunc on float32 as PyTorch's values (see ROUNDED_SIZE): a 0-d value,
+    and (arrays) an array of up to ROUNDED_SIZE numbers; other dtypes and
+    arrays as numpy computes them. A numpy float32 scalar (a 0-d tensor's
+    value on the scalar path) goes through scalar_fn, the math module's
+    function on a Python float: a third of numpy's time on a scalar; where
+    it raises (overflow, a pole, outside its domain) numpy's float64 loop
+    gives inf or NaN as PyTorch does."""
+    limit = ROUNDED_SIZE if arrays else 1
+
     def f(x):
         if x.dtype is _F32:
             if x.__class__ is np.ndarray:
-                if x.size <= ROUNDED_SIZE:
+                if x.size <= limit and (arrays or not x.ndim):
                     return ufunc(x, dtype=_F64).astype(_F32)
             else:
                 try:
@@ -233,11 +240,11 @@ def _rounded(ufunc, scalar_fn):
     return f
 
 
-exp = _rounded(np.exp, math.exp)
-log = _rounded(np.log, math.log)
-tanh = _rounded(np.tanh, math.tanh)
-sin = _rounded(np.sin, math.sin)
-cos = _rounded(np.cos, math.cos)
+exp = _rounded(np.exp, math.exp, arrays=True)
+log = _rounded(np.log, math.log, arrays=False)
+tanh = _rounded(np.tanh, math.tanh, arrays=False)
+sin = _rounded(np.sin, math.sin, arrays=False)
+cos = _rounded(np.cos, math.cos, arrays=False)
 
 def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None,
            vjp=None, scalar=None, saved=("0",)):
