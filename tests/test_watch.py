@@ -72,10 +72,14 @@ def test_cli_watch_keeps_last_good_output_and_exits_0_on_ctrl_c(tmp_path):
     prog.write_text(PROGRAM)
     out = tmp_path / "out.json"
     env = dict(os.environ, NO_COLOR="1")
+    # Ctrl-C's SIGINT as a terminal delivers it: a test run started in the
+    # background of a non-interactive shell has SIGINT ignored, and a child
+    # would inherit that (then nothing stops the watch)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gradviz", "run", str(prog), "--watch", "--no-tables",
          "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env, cwd=tmp_path)
+        env=env, cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     err_lines: list[str] = []
     reader = threading.Thread(target=lambda: err_lines.extend(iter(proc.stderr.readline, "")),
                               daemon=True)
@@ -101,12 +105,14 @@ def test_cli_watch_keeps_last_good_output_and_exits_0_on_ctrl_c(tmp_path):
         assert out.read_bytes() == good                      # the last good output stays
     finally:
         proc.send_signal(signal.SIGINT)
+        # (its stdout is a few lines: the pipe cannot fill before it exits;
+        # its stderr is the reader thread's)
         try:
-            stdout = proc.stdout.read()
             proc.wait(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        stdout = proc.stdout.read()
         reader.join(DEADLINE)
     stderr = "".join(err_lines)
     assert proc.returncode == 0, stderr
