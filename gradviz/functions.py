@@ -1282,9 +1282,27 @@ def f_id(rt, x):
     return held[1]
 
 
+def _py_any_all(name: str):
+    """Python's any / all (bare: PyTorch code means the builtins by them;
+    torch.any, torch.all and x.any() are torch's): each item's truth, as an
+    if takes it, a Python bool, stopping at the first that decides. A
+    tensor is walked by its rows, as Python iterates one (all of a 2-d
+    tensor's rows at once: PyTorch's unbind)."""
+    decides = name == "any"
+
+    def f(rt, items):
+        for v in _walkable(rt, items, name):
+            if rt.truth(v) is decides:
+                return decides
+        return not decides
+    f.__name__ = name
+    return f
+
+
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
-               "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id}
+               "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
+               "any": _py_any_all("any"), "all": _py_any_all("all")}
 
 # torch.nn.functional.X (also reachable as F.X)
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in

@@ -105,7 +105,9 @@ def render() -> str:
         "",
         "## Names",
         "",
-        f"- Functions (bare or as `torch.NAME`): {_code_list(sorted(FUNCTIONS))}",
+        f"- Functions (bare or as `torch.NAME`): "
+        f"{_code_list(sorted(set(FUNCTIONS) - set(PY_BUILTINS)))}; as `torch.NAME` only "
+        f"(bare, Python's own): {_code_list(sorted(set(FUNCTIONS) & set(PY_BUILTINS)))}",
         f"- `torch.nn.functional` (also `F.NAME`): {_code_list(sorted(NN_FUNCTIONAL))}",
         f"- Python's own: {_code_list(sorted(PY_BUILTINS))}",
         f"- Tensor methods: {_code_list(sorted(METHODS))}",
