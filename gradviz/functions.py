@@ -52,6 +52,10 @@ def _dtype_arg(dtype) -> np.dtype | None:
         return None
     if isinstance(dtype, DType):
         return DTYPES[str.__str__(dtype)]   # str() of a DType is "torch.float32"
+    # Python's own types, as PyTorch takes them (dtype=float is float64)
+    dt = PY_TYPE_DTYPES.get(getattr(dtype, "impl", None))
+    if dt is not None:
+        return dt
     raise GradvizError("dtype must be a torch dtype such as torch.float32, not "
                        f"{_describe(dtype)}", kind=TYPE)
 
@@ -1299,10 +1303,41 @@ def _py_any_all(name: str):
     return f
 
 
+def f_bool(rt, *args):
+    """Python's bool(): a tensor's truth as an if takes it (one element)."""
+    if len(args) > 1:
+        raise GradvizError(f"bool expected at most 1 argument, got {len(args)}", kind=TYPE)
+    if not args:
+        return False
+    x = args[0]
+    return rt.truth(x) if is_tensor(x) else bool(x)
+
+
+def _py_sequence(kind):
+    """Python's list() / tuple(): of a range, list, tuple (a shape too), string,
+    zip or enumerate, or a tensor's rows (as a for loop walks them)."""
+    def f(rt, *args):
+        if len(args) > 1:
+            raise GradvizError(f"{kind.__name__} expected at most 1 argument, got {len(args)}",
+                               kind=TYPE)
+        if not args:
+            return kind()
+        x = args[0]
+        if x.__class__ in (zip, enumerate, str):
+            return kind(x)
+        return kind(_walkable(rt, x, kind.__name__))
+    f.__name__ = kind.__name__
+    return f
+
+
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
-               "any": _py_any_all("any"), "all": _py_any_all("all")}
+               "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
+               "list": _py_sequence(list), "tuple": _py_sequence(tuple)}
+# Python's types as dtype= arguments, as PyTorch maps them
+PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
+                  PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}
 
 # torch.nn.functional.X (also reachable as F.X)
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in

@@ -1875,6 +1875,10 @@ class Interpreter:
                     f"indices={self.value_str(v.indices)})")
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
+        if v.__class__ is Function and PY_BUILTINS.get(v.name) is v.impl:
+            # Python's own, as Python shows them
+            return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
+                    f"<built-in function {v.name}>")
         if v.__class__ in (Function, BoundMethod):
             return f"<built-in method {v.name}>"
         if v.__class__ is NoGrad:
@@ -1980,6 +1984,10 @@ _EVAL = {
     syntax.FString: Interpreter._fstring,
 }
 
+
+# Python's builtins that are types (print shows them as classes)
+_PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", "enumerate",
+                       "zip"))
 
 # the functions that make a tensor, which take device= (the CPU only)
 _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "full", "eye", "linspace",
