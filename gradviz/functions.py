@@ -1323,9 +1323,16 @@ def _py_sequence(kind):
         if not args:
             return kind()
         x = args[0]
-        if x.__class__ in (zip, enumerate, str):
-            return kind(x)
-        return kind(_walkable(rt, x, kind.__name__))
+        items = x if x.__class__ in (zip, enumerate, str) else _walkable(rt, x, kind.__name__)
+        if items.__class__ in (range, list, tuple, str):
+            rt.tape.check_size(len(items), "list")
+        out = []
+        for v in items:          # within the size limit: list(range(10**10)) is long
+            out.append(v)
+            if not len(out) & 4095:
+                rt.tape.check_size(len(out), "list")
+        rt.tape.check_size(len(out), "list")
+        return out if kind is list else tuple(out)
     f.__name__ = kind.__name__
     return f
 

@@ -298,3 +298,29 @@ def test_a_comprehension_s_nodes_say_which_item_made_them():
     assert labels == [("x * i", "i=0, j=1"), ("x * i", "i=1, j=1"), ("x * i", "i=2, j=1"),
                       ("p * p", "pass 1"), ("(p * p).sum()", "pass 1"),
                       ("p * p", "pass 2"), ("(p * p).sum()", "pass 2"), ("x * 5", None)]
+
+
+@pytest.mark.parametrize("src, want", [
+    ("print(list(range(3)), list(), tuple([1, 2]), list('ab'), tuple(zip([1], [2])))",
+     "[0, 1, 2] [] (1, 2) ['a', 'b'] ((1, 2),)"),
+    ("x = tensor([1.0, 2.0])\nprint(list(x.shape), tuple(x.shape), len(list(x)))", "[2] (2,) 2"),
+    ("print(bool(tensor(1.0)), bool(), bool(0), bool([1]), bool(None))",
+     "True False False True False"),
+    ("print(any([0, 1]), all([1, 0]), any([]), all([]), any(tensor([0.0, 2.0]) > 1))",
+     "True False False True True"),
+    ("print(ones(2, dtype=float).dtype, zeros(2, dtype=int).dtype, ones(1, dtype=bool).dtype)",
+     "torch.float64 torch.int64 torch.bool"),
+    ("print(bool, list, len, exp)",
+     "<class 'bool'> <class 'list'> <built-in function len> <built-in method exp>"),
+])
+def test_python_builtins_as_python_runs_them(src, want):
+    _, out = run(src + "\n")
+    assert out.splitlines()[-1] == want
+
+
+@pytest.mark.parametrize("src", ["x = list(range(10**10))",
+                                 "x = list(zip(range(10**10), range(10**10)))"])
+def test_a_huge_list_stops_at_the_limit(src):
+    with pytest.raises(GradvizError) as info:
+        run(src + "\n", limits=Limits(max_elements=10_000))
+    assert info.value.kind == LIMIT
