@@ -1192,6 +1192,19 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
                            f"{type_word(b.data.dtype)}", kind=RUNTIME,
                            hint="convert one of them first, e.g. b.float()")
     broadcast_shape(a.data.shape, b.data.shape)      # PyTorch's error for sizes that differ
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        if is_tensor(v) and v.data.size == 1:
+            v = v.data.item()                           # (a one-element tensor is a number)
+        if not isinstance(v, (int, float)):
+            raise GradvizError(f"allclose(): argument '{name}' must be float, not "
+                               f"{type(v).__name__}", kind=TYPE)
+        if name == "rtol":
+            rtol = float(v)
+        else:
+            atol = float(v)
+    if not isinstance(equal_nan, bool):
+        raise GradvizError(f"allclose(): argument 'equal_nan' must be bool, not "
+                           f"{type(equal_nan).__name__}", kind=TYPE)
     return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
