@@ -370,11 +370,11 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
         sd = std.data if is_tensor(std) else std
         shape = broadcast_shape(np.shape(m), np.shape(sd))
         dt = np.result_type(*(t.data for t in ts))
-        if is_tensor(std) and not np.all(std.data >= 0):       # (NaN too)
-            raise GradvizError("normal expects all elements of std >= 0.0",
-                               hint="a standard deviation is 0 or more")
         if not is_tensor(std):
             _check_std(std)
+        elif not np.all(std.data >= 0):                       # (NaN too)
+            raise GradvizError("normal expects all elements of std >= 0.0",
+                               hint="a standard deviation is 0 or more")
         z = normal(rt.rng, shape, dt)
         return _leaf(rt, (z * np.asarray(sd, dt) + np.asarray(m, dt)).astype(dt), False,
                      "normal")
@@ -1183,6 +1183,16 @@ def f_equal(rt, a, b):
     return a.data.shape == b.data.shape and bool(np.array_equal(a.data, b.data))
 
 
+def _float_arg(v, fname: str, name: str) -> float:
+    """A float argument as PyTorch takes it: a number, or a one-element tensor."""
+    if is_tensor(v) and v.data.size == 1:
+        v = v.data.item()
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"{fname}(): argument '{name}' must be float, not "
+                           f"{type(v).__name__}", kind=TYPE)
+    return float(v)
+
+
 def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """torch.allclose: |a - b| <= atol + rtol * |b| everywhere (a Python bool),
     for two tensors of one dtype whose shapes broadcast."""
@@ -1192,16 +1202,7 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
                            f"{type_word(b.data.dtype)}", kind=RUNTIME,
                            hint="convert one of them first, e.g. b.float()")
     broadcast_shape(a.data.shape, b.data.shape)      # PyTorch's error for sizes that differ
-    for name, v in (("rtol", rtol), ("atol", atol)):
-        if is_tensor(v) and v.data.size == 1:
-            v = v.data.item()                           # (a one-element tensor is a number)
-        if not isinstance(v, (int, float)):
-            raise GradvizError(f"allclose(): argument '{name}' must be float, not "
-                               f"{type(v).__name__}", kind=TYPE)
-        if name == "rtol":
-            rtol = float(v)
-        else:
-            atol = float(v)
+    rtol, atol = _float_arg(rtol, "allclose", "rtol"), _float_arg(atol, "allclose", "atol")
     if not isinstance(equal_nan, bool):
         raise GradvizError(f"allclose(): argument 'equal_nan' must be bool, not "
                            f"{type(equal_nan).__name__}", kind=TYPE)
