@@ -70,7 +70,7 @@ def _uses(expr) -> list:
             if node.id not in bound:
                 found.append(node)
             continue
-        if cls is syntax.ListComp:
+        if cls is syntax.ListComp or cls is syntax.GeneratorExp:
             # its loop names are its own (`[t * 2 for t in xs]` is no torch.t);
             # a clause's iterable sees the names of the clauses before it
             inner = set(bound)

@@ -14,7 +14,7 @@ import string
 
 import numpy as np
 
-from . import autodiff
+from . import autodiff, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .ops.registry import broadcast_shape
@@ -1267,7 +1267,7 @@ def _walkable(rt, x, what: str):
     rows (as a for loop walks them)."""
     if is_tensor(x):
         return rt._items(x, rt.span)
-    if isinstance(x, (range, list, tuple)):
+    if isinstance(x, (range, list, tuple)) or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
                        hint=f"{what}() walks a range(...), a list, a tuple or a tensor")
@@ -1337,7 +1337,7 @@ def _py_sequence(kind):
         if not args:
             return kind()
         x = args[0]
-        items = x if x.__class__ in (zip, enumerate, str) else _walkable(rt, x, kind.__name__)
+        items = x if x.__class__ in ITERATORS or x.__class__ is str else _walkable(rt, x, kind.__name__)
         if items.__class__ in (range, list, tuple, str):
             rt.tape.check_size(len(items), "list")
         out = []
@@ -1351,11 +1351,82 @@ def _py_sequence(kind):
     return f
 
 
+class Generator:
+    """A generator expression's value, `(f(x) for x in xs)`: its items, walked
+    once. gradviz computes them when the expression runs (Python computes
+    each when it is asked for): the same items, unless computing one has
+    an effect (a print in a function it calls) or an error that a consumer
+    stopping early (any(), a loop's break) would have avoided."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list):
+        self._items = iter(items)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._items)
+
+
+Generator.__name__ = "generator"     # Python's name for its type, which errors and type() show
+
+# the one-pass iterators a program can hold; for loops, list(), tuple(),
+# any(), all(), sorted(), zip() and enumerate() walk them as they are
+ITERATORS = (zip, enumerate, Generator, type(reversed([])), reversed, type(iter(range(0))))
+
+
+def f_type(rt, *args):
+    """Python's type(v): Python's types as the names int, list, ... are bound
+    (type(3) is int), PyTorch's as torch.Tensor, torch.Size, torch.dtype."""
+    if len(args) != 1:
+        raise GradvizError(f"type() takes 1 argument here, got {len(args)}", kind=TYPE,
+                           hint="type(v) gives v's type; classes cannot be made")
+    from .interpreter import GLOBALS    # (where the builtins are bound: it imports this module)
+    return pytypes.type_of(args[0], GLOBALS)
+
+
+def f_isinstance(rt, v, spec):
+    from .interpreter import GLOBALS
+    return pytypes.is_instance(v, spec, GLOBALS)
+
+
+def f_sorted(rt, items, *, key=None, reverse=False):
+    """Python's sorted(): a new list, in increasing order (a stable sort, by
+    key(item) when key is given), of numbers or of strings."""
+    values = _py_sequence(list)(rt, items)
+    keys = values if key is None else [rt.call_value(key, [v]) for v in values]
+    for k in keys:
+        if is_tensor(k):
+            raise GradvizError("sorted() of tensors is not supported here", kind=TYPE,
+                               hint="sorted() orders numbers or strings: sorted(x.tolist()) "
+                                    "sorts a tensor's values")
+    try:
+        order = sorted(range(len(values)), key=keys.__getitem__, reverse=bool(reverse))
+    except TypeError as exc:        # '<' between a str and an int, as Python says it
+        raise GradvizError(str(exc), kind=TYPE,
+                           hint="sorted() compares the items: all numbers, or all strings") from None
+    return [values[i] for i in order]
+
+
+def f_reversed(rt, seq):
+    """Python's reversed() of a list, tuple, range or string."""
+    if seq.__class__ in (list, tuple, range, str):
+        return reversed(seq)
+    if is_tensor(seq):
+        raise GradvizError("reversed() of a tensor is not supported here", kind=TYPE,
+                           hint="walk its rows backwards: x[i] for i in range(len(x) - 1, -1, -1)")
+    raise GradvizError(f"'{type(seq).__name__}' object is not reversible", kind=TYPE,
+                       hint="reversed() takes a list, a tuple, a range or a string")
+
+
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
-               "list": _py_sequence(list), "tuple": _py_sequence(tuple)}
+               "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
+               "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed}
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}

@@ -16,7 +16,9 @@ import numpy as np
 from . import autodiff, fstrings, functions, syntax
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
-from .functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad, ReturnTypes
+from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
+                        ReturnTypes)
+from .pytypes import SIZE, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
 from .render.torchfmt import (Device, DType, Size, format_tensor, format_value, print_args,
@@ -218,6 +220,7 @@ def _module_tree() -> dict:
     members.update(nn=nn, autograd=autograd)
     torch = Module("torch", members)
     glob = dict(members)
+    members.update(TORCH_TYPES)        # only as torch.Tensor, torch.Size, torch.dtype
     # only as torch.NAME (a bare `device` is the program's own name)
     members.update(TORCH_CONSTANTS, device=Function("device", functions.f_device),
                    cuda=Module("torch.cuda", {"is_available": Function("is_available",
@@ -542,6 +545,16 @@ class Interpreter:
 
     # ---- control flow -------------------------------------------------------
 
+    def call_value(self, fn, args: list):
+        """fn(*args) for a function value a builtin was given (sorted's key)."""
+        if fn.__class__ is UserFunction:
+            return self.call_function(fn, args, {})
+        if fn.__class__ is Function:
+            return fn.impl(self, *args)
+        if fn.__class__ is BoundMethod:
+            return fn.impl(self, fn.obj, *args)
+        raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
+
     def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
         """A call of a function the program defined: its block run with its
         own names (the program's are read where it has none), as Python
@@ -646,7 +659,9 @@ class Interpreter:
         (nested loops: "i=1, j=0"), or in none."""
         marks = self.tape.loop_marks
         here = len(self.tape.nodes)
-        label = ", ".join(self.loop_passes) or None
+        # (None: a loop whose first item is being taken, as a comprehension
+        # in its iterable runs)
+        label = ", ".join([p for p in self.loop_passes if p is not None]) or None
         if marks and marks[-1][0] == here:
             marks.pop()                   # nothing was made in the last one
         if (marks[-1][1] if marks else None) != label:
@@ -656,7 +671,7 @@ class Interpreter:
         """An iterator over what a for loop walks: a range, list or tuple, or
         a tensor's rows (PyTorch unbinds it when the loop starts: views of
         it, each with UnbindBackward0 when recorded)."""
-        if v.__class__ in (range, list, tuple, zip, enumerate):
+        if v.__class__ in (range, list, tuple) or v.__class__ in ITERATORS:
             return iter(v)
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
@@ -688,7 +703,7 @@ class Interpreter:
         when the counts differ; a tensor unpacks into its rows, as PyTorch's."""
         if value.__class__ is Tensor:
             items = tuple(self._items(value, self.span))
-        elif value.__class__ in (list, tuple, range, zip, enumerate, str, ReturnTypes):
+        elif value.__class__ in (list, tuple, range, str, ReturnTypes) or value.__class__ in ITERATORS:
             items = tuple(value)
         else:
             raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
@@ -1253,6 +1268,11 @@ class Interpreter:
                     env[name] = value
         return out
 
+    def _genexp(self, node):
+        """(elt for x in xs ...): a generator of the items, computed now (see
+        functions.Generator)."""
+        return functions.Generator(self._listcomp(node))
+
     def _name(self, node):
         name = node.id
         v = self.env.get(name)
@@ -1514,6 +1534,8 @@ class Interpreter:
             args.insert(0, fn.obj)
         elif cls is UserFunction:
             return self.call_function(fn, args, kwargs or {})
+        elif cls is PyType:
+            return _make_type(fn, args, kwargs)
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
         try:
@@ -1866,8 +1888,12 @@ class Interpreter:
             return f"<{v.name} object>"
         if v.__class__ is range:
             return repr(v)
-        if v.__class__ in (zip, enumerate):
+        if v.__class__ is functions.Generator:
+            return "<generator object <genexpr>>"
+        if v.__class__ in ITERATORS:
             return f"<{v.__class__.__name__} object>"
+        if v.__class__ is PyType:
+            return f"<class '{v.name}'>"
         if v.__class__ is UserFunction:
             return f"<function {v.defn.name}>"
         if v.__class__ is ReturnTypes:
@@ -1980,14 +2006,28 @@ _EVAL = {
     syntax.UnaryOp: Interpreter._unary, syntax.Call: Interpreter._call,
     syntax.Attribute: Interpreter._attribute, syntax.Subscript: Interpreter._subscript,
     syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
-    syntax.ListComp: Interpreter._listcomp,
+    syntax.ListComp: Interpreter._listcomp, syntax.GeneratorExp: Interpreter._genexp,
     syntax.FString: Interpreter._fstring,
 }
 
 
+def _make_type(t: PyType, args: list, kwargs) -> Size:
+    """A call of one of torch's types: torch.Size(shape) makes a shape; the
+    others make nothing here."""
+    if t == SIZE and len(args) <= 1 and not kwargs:
+        dims = tuple(args[0]) if args else ()
+        if all(d.__class__ is int for d in dims):
+            return Size(dims)
+        raise GradvizError("torch.Size() takes an iterable of 'int'", kind=TYPE)
+    if t.name == "torch.Tensor":
+        raise GradvizError("torch.Tensor(...) is not supported", kind=TYPE,
+                           hint="make a tensor with torch.tensor(data), or torch.ones/zeros(shape)")
+    raise GradvizError(f"cannot create '{t.name}' instances here", kind=TYPE)
+
+
 # Python's builtins that are types (print shows them as classes)
 _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", "enumerate",
-                       "zip"))
+                       "zip", "type", "reversed"))
 
 # the functions that make a tensor, which take device= (the CPU only)
 _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "full", "eye", "linspace",

@@ -70,7 +70,7 @@ PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
                                      "the line ends in the middle of an expression"))}
 FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     "=": "'=' assigns a value; to compare two values use '=='",
-    "for": "only list comprehensions are supported: [f(x) for x in xs]",
+    "for": "a comprehension is written in brackets: [f(x) for x in xs] or (f(x) for x in xs)",
     "as": "'as' is not supported: write 'with torch.no_grad():'",
     **{k: f"'{k}' is not supported: {why}" for k, why in UNSUPPORTED_OPERATORS.items()},
     **{op: f"the augmented assignments are += -= *= /=; write x = x {op[:-1]} y"

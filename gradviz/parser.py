@@ -20,7 +20,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
-                     FunctionDef, If, Import, Jump, Keyword, ListComp, ListExpr, Name, Num, Program,
+                     FunctionDef, GeneratorExp, If, Import, Jump, Keyword, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
 
@@ -45,7 +45,7 @@ EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "-", "+", "not"
 
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list", ListComp: "a list",
-              TupleExpr: "a tuple", Name: "a name"}
+              GeneratorExp: "a generator expression", TupleExpr: "a tuple", Name: "a name"}
 TARGET_HINTS = {
     Attribute: "assign one attribute per line (x.grad = None), or names in a tuple",
     Subscript: "assign one item per line (x[0] = 1), or names in a tuple"}
@@ -678,16 +678,35 @@ class _Parser:
         return FString(parts, _new(Span, (line, col, line, end)))
 
     def paren(self, tok: tuple, rbp: int):
-        """paren := '(' ')' | '(' expr ')' | '(' expr ',' [expr (',' expr)* [',']] ')'"""
+        """paren := '(' ')' | '(' expr ')' | '(' expr ',' [expr (',' expr)* [',']] ')'
+                 | '(' expr comp_for+ ')'    -- a generator expression"""
         self.i += 1
-        items = self.items(")", tok, self.expr)
-        if len(items) == 1 and self.toks[self.i - 2][0] != ",":
-            return items[0]   # keeps its own span, as in Python's ast
+        toks = self.toks
+        if toks[self.i][0] != ")":
+            self.comprehension += 1         # an 'if' ends the item (see expr())
+            try:
+                first = self.expr()
+            finally:
+                self.comprehension -= 1
+            if toks[self.i][0] == "for":   # (elt for x in xs): a generator
+                clauses = self.comp_clauses(")", tok)
+                return GeneratorExp(first, clauses, self.span_from(tok))
+            if toks[self.i][0] == ",":
+                self.i += 1
+                items = [first, *self.items(")", tok, self.expr)]
+            elif toks[self.i][0] == ")":
+                self.i += 1
+                return first   # keeps its own span, as in Python's ast
+            else:
+                self.not_conditional()
+                raise self.expected("',' or ')'", tok)
+        else:
+            self.i += 1
+            items = []
         return TupleExpr(tuple(items), self.span_from(tok))
 
     def list_display(self, tok: tuple, rbp: int) -> ListExpr | ListComp:
-        """list := '[' [expr (',' expr)* [',']] ']' | '[' expr comp_for+ ']'
-        comp_for := 'for' NAME (',' NAME)* 'in' expr ('if' expr)*"""
+        """list := '[' [expr (',' expr)* [',']] ']' | '[' expr comp_for+ ']'"""
         toks = self.toks
         self.i += 1
         if toks[self.i][0] == "]":
@@ -706,8 +725,23 @@ class _Parser:
                 self.i += 1
                 rest = []
             else:
+                self.not_conditional()
                 raise self.expected("',' or ']'", tok)
             return ListExpr((first, *rest), self.span_from(tok))
+        return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
+
+    def not_conditional(self) -> None:
+        """After an item in brackets, where an 'if' ended it (it may only
+        start a comprehension's condition): say that `a if c else b` is not
+        supported, as an 'if' after an expression elsewhere does."""
+        tok = self.toks[self.i]
+        if tok[0] == "if":
+            raise _error(tok, "'if' is not supported in expressions", UNSUPPORTED_OPERATORS["if"])
+
+    def comp_clauses(self, close: str, opener: tuple) -> tuple:
+        """comp_for := 'for' NAME (',' NAME)* 'in' expr ('if' expr)*
+        (one or more, then close, after a comprehension's item)"""
+        toks = self.toks
         clauses = []
         self.comprehension += 1
         try:
@@ -722,10 +756,13 @@ class _Parser:
                 clauses.append((target, iterable, tuple(conds)))
         finally:
             self.comprehension -= 1
-        if toks[self.i][0] != "]":
-            raise self.expected("']' at the end of the comprehension", tok)
+        if toks[self.i][0] != close:
+            if close == ")" and toks[self.i][0] == ",":
+                raise _error(toks[self.i], "Generator expression must be parenthesized",
+                             "write it in its own parentheses: f((x for x in xs), 1)")
+            raise self.expected(f"'{close}' at the end of the comprehension", opener)
         self.i += 1
-        return ListComp(first, tuple(clauses), self.span_from(tok))
+        return tuple(clauses)
 
     def items(self, close: str, opener: tuple, item) -> list:
         """items := [item (',' item)* [',']] close"""
@@ -749,7 +786,8 @@ class _Parser:
         raise self.expected("an expression", hint="write a value, a name or a call here")
 
     def call(self, func, first: tuple, open_tok: tuple) -> Call:
-        """call := '(' [arg (',' arg)* [',']] ')'    arg := NAME '=' expr | expr"""
+        """call := '(' [arg (',' arg)* [',']] ')'    arg := NAME '=' expr | expr
+              | '(' expr comp_for+ ')'    -- a generator as the only argument: f(x for x in xs)"""
         toks = self.toks
         i = self.i
         tok = toks[i]
@@ -791,6 +829,16 @@ class _Parser:
                 self.i = i
                 args.append(self.expr())
                 i = self.i
+                if toks[i][0] == "for":
+                    # f(x for x in xs): the only argument may be a bare generator
+                    if len(args) > 1 or keywords or toks[i - 1][0] == ",":
+                        raise _error(toks[i], "Generator expression must be parenthesized",
+                                     "write it in its own parentheses: f((x for x in xs), 1)")
+                    clauses = self.comp_clauses(")", open_tok)
+                    args[0] = GeneratorExp(args[0], clauses,
+                                           _new(Span, (open_tok[3], open_tok[4],
+                                                       toks[self.i - 1][3], toks[self.i - 1][5])))
+                    i = self.i - 1          # at the ')' that closed it
             tok = toks[i]
             if tok[0] == ",":
                 i += 1

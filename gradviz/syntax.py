@@ -98,6 +98,16 @@ class ListComp:
 
 
 @dataclass(slots=True)
+class GeneratorExp:
+    """``(elt for target in iter ...)``, or a call's only argument written
+    so (``any(x > 0 for x in xs)``): a ListComp's clauses, whose value is a
+    generator of the items."""
+    elt: object
+    clauses: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class TupleExpr:
     items: tuple
     span: Span

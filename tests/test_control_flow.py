@@ -273,8 +273,11 @@ def test_gradients_flow_through_a_comprehension():
 
 @pytest.mark.parametrize("src, words, col", [
     ("y = [x for x in 5]", "'int' object is not iterable", 17),
-    ("y = [x if x else 0 for x in [1]]", "expected ',' or ']'", 8),
-    ("print(sum(x for x in [1, 2]))", "found keyword 'for'", 13),
+    ("y = [x if x else 0 for x in [1]]", "'if' is not supported in expressions", 8),
+    ("y = (x if x else 0)", "'if' is not supported in expressions", 8),
+    ("print(sum(1, x for x in [1, 2]))", "Generator expression must be parenthesized", 16),
+    ("print(any(x for x in [1, 2], 1))", "Generator expression must be parenthesized", 28),
+    ("y = (x for x in 5)", "'int' object is not iterable", 17),
     ("y = [x for x [1]]", "expected 'in' after the loop variables", 14),
     ("y = [a for a, b in [1, 2]]", "cannot unpack non-iterable int object", 5),
 ])
@@ -312,6 +315,26 @@ def test_a_comprehension_s_nodes_say_which_item_made_them():
      "torch.float64 torch.int64 torch.bool"),
     ("print(bool, list, len, exp)",
      "<class 'bool'> <class 'list'> <built-in function len> <built-in method exp>"),
+    # generator expressions, type(), isinstance(), sorted(), reversed()
+    ("print(list(i * i for i in range(5) if i % 2 == 0))", "[0, 4, 16]"),
+    ("print(any(x > 2 for x in [1, 3]), all(x > 2 for x in [1, 3]))", "True False"),
+    ("print(tuple((x for x in [1, 2])), sorted(-v for v in range(3)))", "(1, 2) [-2, -1, 0]"),
+    ("g = (x for x in [1, 2])\nprint(list(g), list(g))", "[1, 2] []"),
+    ("a, b = (k * 2 for k in range(2))\nprint(a, b)", "0 2"),
+    ("x = 7\ng = (x for x in [1])\nprint(x)", "7"),
+    ("print(type(x for x in []))", "<class 'generator'>"),
+    ("print(sorted([3, 1, 2], reverse=True), list(reversed((1, 2))))", "[3, 2, 1] [2, 1]"),
+    ("def key(v):\n    return -v\nprint(sorted([1, 3, 2], key=key))", "[3, 2, 1]"),
+    ("print(sorted(['b', 'a']), list(reversed(range(3))), list(reversed('ab')))",
+     "['a', 'b'] [2, 1, 0] ['b', 'a']"),
+    ("print(type(ones(2)) == torch.Tensor, type(ones(2)) is torch.Tensor, type(3) is int)",
+     "True True True"),
+    ("print(isinstance(True, int), isinstance(ones(1).shape, tuple), isinstance('a', (int, str)))",
+     "True True True"),
+    ("print(isinstance(float32, torch.dtype), isinstance(float32, str), type(ones(1).dtype))",
+     "True False <class 'torch.dtype'>"),
+    ("print(torch.Size([2, 3]), type(torch.Tensor), type(int), type(type))",
+     "torch.Size([2, 3]) <class 'torch._C._TensorMeta'> <class 'type'> <class 'type'>"),
 ])
 def test_python_builtins_as_python_runs_them(src, want):
     _, out = run(src + "\n")
@@ -324,3 +347,24 @@ def test_a_huge_list_stops_at_the_limit(src):
     with pytest.raises(GradvizError) as info:
         run(src + "\n", limits=Limits(max_elements=10_000))
     assert info.value.kind == LIMIT
+
+
+# ---- generator expressions and Python's type builtins ------------------------
+
+
+
+@pytest.mark.parametrize("src, words", [
+    ("sorted([ones(1), ones(1)])", "sorted() of tensors is not supported"),
+    ("sorted([1, 'a'])", "'<' not supported between instances of 'str' and 'int'"),
+    ("reversed(ones(2))", "reversed() of a tensor is not supported"),
+    ("reversed(5)", "'int' object is not reversible"),
+    ("type(1, 2)", "type() takes 1 argument here"),
+    ("isinstance(1, 3)", "isinstance() arg 2 must be a type"),
+    ("torch.Tensor([1.0])", "torch.Tensor(...) is not supported"),
+    ("torch.Size([1.5])", "torch.Size() takes an iterable of 'int'"),
+    ("stack(x for x in [ones(1)])", "stack() expects a non-empty list of tensors"),
+])
+def test_python_builtin_errors_are_clear(src, words):
+    with pytest.raises(GradvizError) as info:
+        run(src + "\n")
+    assert words in info.value.message and info.value.span.line == 1

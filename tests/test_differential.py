@@ -1354,7 +1354,26 @@ def test_pinned_program(name):
 @needs_torch
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_pinned_output_is_pytorchs(name):
+    if name in CPU_DEPENDENT:
+        got = run_torch(PINNED[name][0])
+        assert got.error is None and _numbers(got.output) == pytest.approx(
+            _numbers(PINNED[name][1]), rel=1e-6, nan_ok=True)
+        return
     assert_pytorch_prints(*PINNED[name])
+
+
+# Pinned outputs whose last float32 bits PyTorch computes differently on
+# different CPUs: with AVX-512 its vectorised float32 pow and log are a few
+# ulp off where they are correctly rounded elsewhere (k.grad of
+# mixed_dtype_backward printed 80.41946077346802 there, 80.41946840286255 on
+# an AMD EPYC, where the output was pinned). gradviz computes these in
+# float64 and rounds, so it prints the pinned digits on every CPU
+# (test_pinned_program); PyTorch is held to them within a millionth.
+CPU_DEPENDENT = frozenset(("mixed_dtype_backward",))
+
+
+def _numbers(text: str) -> list:
+    return [float(t) for t in re.findall(r"-?\d+\.\d+(?:e[-+]?\d+)?|nan", text)]
 
 
 def assert_prints(src: str, want: str) -> None:

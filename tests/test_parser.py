@@ -420,7 +420,7 @@ ERROR_CASES = [
     ("x = f(a=1, b)\n", 1, "positional argument follows keyword"),
     ("x = f(a=1, a=2)\n", 1, "repeated"),
     ("x = [i for i in y\n", 1, "'[' was never closed"),
-    ("x = sum(i for i in y)\n", 1, "found keyword 'for'"),
+    ("x = f(1, i for i in y)\n", 1, "must be parenthesized"),
     ("x = {1: 2}\n", 1, "dicts"),
     ("x = f(*a)\n", 1, "unpacking"),
     ("x **= 2\n", 1, "'**='"),

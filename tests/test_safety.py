@@ -19,7 +19,7 @@ PACKAGE = Path(gradviz.__file__).parent
 # ---- unknown names and attributes --------------------------------------------
 
 NAMES = ["__class__", "__import__", "__builtins__", "eval", "exec", "compile", "open", "os",
-         "sys", "globals", "locals", "vars", "getattr", "setattr", "type", "object",
+         "sys", "globals", "locals", "vars", "getattr", "setattr", "object", "classmethod",
          "breakpoint", "input", "help", "exit", "quit", "dir", "super", "np", "numpy",
          "builtins", "importlib", "subprocess", "__name__", "__file__", "__spec__",
          "__loader__", "rt", "self", "Tensor", "GLOBALS", "FUNCTIONS", "OPS"]
@@ -64,6 +64,9 @@ ATTRIBUTES = [
     "x.grad_fn.__init__", "x.grad_fn.node", "x.grad_fn.edges", "x.grad_fn.tape_nodes",
     "x.grad_fn.next_functions[0][0].node", "x.item.__func__", "x.T.__dict__",
     "x.rt", "x.op", "x.args", "x.meta", "x.tape",
+    "type(x).__name__", "type(x).__subclasses__", "type(x).name", "torch.Tensor.__init__",
+    "torch.Size.__bases__", "type(type).__call__", "(t for t in [1]).__next__",
+    "(t for t in [1])._items", "reversed([1]).__setstate__",
 ]
 
 

@@ -1,0 +1,98 @@
+"""Python's type() and isinstance() over the values a program holds, with
+PyTorch's own types (torch.Tensor, torch.Size, torch.dtype) beside Python's.
+
+Python's types that the program names as builtins (int, float, list, ...)
+are the very Function objects those names are bound to, so that
+`type(3) == int` and `type(3) is int` hold; every other type is a PyType,
+known by the name Python prints for it (`<class 'torch.Tensor'>`).
+"""
+from __future__ import annotations
+
+from .errors import TYPE, GradvizError
+
+# the builtins that are Python's types (bound to Function objects in the
+# interpreter's globals), and the Python classes of their values
+PYTHON_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "list",
+                tuple: "tuple", range: "range", enumerate: "enumerate", zip: "zip"}
+
+
+# the builtins that are types too (type(type) and type(reversed) are `type`)
+_TYPE_BUILTINS = frozenset((*PYTHON_TYPES.values(), "type", "reversed"))
+
+
+class PyType:
+    """A type that is not one of Python's builtins above. Two are equal when
+    their names are (a grad_fn's class is made each time type() asks)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __eq__(self, other) -> bool:
+        return other.__class__ is PyType and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"<class '{self.name}'>"
+
+
+TENSOR = PyType("torch.Tensor")
+SIZE = PyType("torch.Size")
+DTYPE = PyType("torch.dtype")
+# reachable as torch.NAME
+TORCH_TYPES = {"Tensor": TENSOR, "Size": SIZE, "dtype": DTYPE}
+
+_TORCH_BY_NAME = {t.name: t for t in TORCH_TYPES.values()}   # (type(x) is torch.Tensor)
+# gradviz's classes of values -> the name of the type PyTorch's value has
+_NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype",
+          "Device": "torch.device", "NoneType": "NoneType", "UserFunction": "function",
+          "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
+          "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad"}
+
+
+def type_of(v, bound: dict):
+    """type(v): a builtin type's Function from `bound` (the interpreter's
+    globals), or a PyType."""
+    cls = v.__class__
+    name = PYTHON_TYPES.get(cls)
+    if name is not None:
+        return bound[name]
+    cls_name = cls.__name__
+    if cls_name == "GradFn":
+        return PyType(v.name)                  # <class 'MulBackward0'>
+    if cls_name == "ReturnTypes":
+        return PyType(f"torch.return_types.{v.kind}")
+    if cls_name == "Function" and bound.get(v.name) is v and v.name in _TYPE_BUILTINS:
+        return PyType("type")                  # type(int)
+    if v is TENSOR:
+        return PyType("torch._C._TensorMeta")
+    name = _NAMES.get(cls_name, cls_name)
+    return _TORCH_BY_NAME.get(name) or PyType(name)
+
+
+def is_instance(v, spec, bound: dict) -> bool:
+    """isinstance(v, spec): spec a type or a tuple of them (nested tuples
+    too, as Python allows). bool is a kind of int, torch.Size of tuple."""
+    t = type_of(v, bound)
+    kinds = [t]
+    if v.__class__ is bool:
+        kinds.append(bound["int"])
+    elif t == SIZE:
+        kinds.append(bound["tuple"])
+    builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
+    stack = [spec]
+    found = False
+    while stack:
+        s = stack.pop()
+        if s.__class__ is tuple:
+            stack.extend(s)
+            continue
+        if s.__class__ is not PyType and id(s) not in builtins_types:
+            raise GradvizError("isinstance() arg 2 must be a type, a tuple of types, or a union",
+                               kind=TYPE, hint="write a type such as torch.Tensor, int or float, "
+                                               "or a tuple of them: (int, float)")
+        found = found or any(s is k or s == k for k in kinds)
+    return found
