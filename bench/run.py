@@ -253,7 +253,9 @@ class Bench:
         n_tensors = len(run_gradviz(text).tensors)
         runs = {"gradviz": lambda: run_gradviz(text),
                 "parsed": lambda: run_parsed(program, text),
-                "numpy": C.numpy_scalar_mlp()}
+                "numpy": C.numpy_scalar_mlp(),
+                # a reference: what reading the text costs Python itself
+                "compile": lambda: compile(text, "<bench>", "exec")}
         if self.torch:
             runs["torch"] = lambda: C.run_torch(text, self.ns)
         if C.micrograd_available():
@@ -267,6 +269,9 @@ class Bench:
                  "" if "torch" not in t else
                  f"gradviz {ratio(t['gradviz'], t['torch'])} of PyTorch")
         self.row("W3", "micrograd (same network, Python floats)", t.get("micrograd"))
+        self.row("W3", "Python's compile() of the same text (a reference)", t["compile"],
+                 f"{ratio(t['compile'], t.get('micrograd'))} of micrograd's whole run; "
+                 "micrograd's program is compiled before it is timed")
         self.row("W3", "numpy by hand, vectorised", t["numpy"])
 
     # W4 ------------------------------------------------------------------
