@@ -16,6 +16,7 @@ import numpy as np
 
 from . import autodiff, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
+from .gradfns import GradFn
 from .ops import OPS
 from .ops.registry import broadcast_shape
 from .render.torchfmt import Device, DType, Size
@@ -1292,11 +1293,16 @@ def f_id(rt, x):
     write as a new node: `before = id(X); X += Y; id(X) == before` is True."""
     if x.__class__ is Tensor and x.meta is not None:
         x = x.meta.get("object", x)
+    key = id(x)
+    if x.__class__ is GradFn and x.node is not None:
+        # each read of y.grad_fn makes a GradFn; PyTorch's is one object
+        # per tensor (and per leaf for its AccumulateGrad)
+        key, x = (x.name, id(x.node)), x.node
     ids = rt.object_ids
-    held = ids.get(id(x))
+    held = ids.get(key)
     if held is None:
         # (the object is kept with its number: Python could reuse its id)
-        held = ids[id(x)] = (x, 0x7F3C_2A40_0000 + 0x50 * len(ids))
+        held = ids[key] = (x, 0x7F3C_2A40_0000 + 0x50 * len(ids))
     return held[1]
 
 

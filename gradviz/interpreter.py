@@ -1880,36 +1880,47 @@ class Interpreter:
         self.out.write(print_args(args, sep, end, tensor_str=self.value_str))
 
     def value_str(self, v) -> str:
-        """str() of the values print() meets that are not plain Python ones."""
+        """str() of the values print() meets that are not plain Python ones.
+        Objects Python shows with their address show the number id() gives
+        them (made up, the same on every run: no address of this process)."""
         if v.__class__ is Tensor:
             return format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
                                  grad_fn=v.grad_fn_name)
         if v.__class__ is GradFn:
-            return f"<{v.name} object>"
+            return f"<{v.name} object at {self.address(v)}>"
         if v.__class__ is range:
             return repr(v)
         if v.__class__ is functions.Generator:
-            return "<generator object <genexpr>>"
+            return f"<generator object <genexpr> at {self.address(v)}>"
         if v.__class__ in ITERATORS:
-            return f"<{v.__class__.__name__} object>"
+            return f"<{v.__class__.__name__} object at {self.address(v)}>"
         if v.__class__ is PyType:
             return f"<class '{v.name}'>"
         if v.__class__ is UserFunction:
-            return f"<function {v.defn.name}>"
+            return f"<function {v.defn.name} at {self.address(v)}>"
         if v.__class__ is ReturnTypes:
             return (f"torch.return_types.{v.kind}(\nvalues={self.value_str(v.values)},\n"
                     f"indices={self.value_str(v.indices)})")
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
-        if v.__class__ is Function and PY_BUILTINS.get(v.name) is v.impl:
-            # Python's own, as Python shows them
-            return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
-                    f"<built-in function {v.name}>")
-        if v.__class__ in (Function, BoundMethod):
-            return f"<built-in method {v.name}>"
+        if v.__class__ is Function:
+            if PY_BUILTINS.get(v.name) is v.impl:
+                # Python's own, as Python shows them
+                return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
+                        f"<built-in function {v.name}>")
+            if GLOBALS["F"].members.get(v.name) is v:   # torch.nn.functional's are Python's
+                return f"<function {v.name} at {self.address(v)}>"
+            # torch's are methods of one class (torch._C._VariableFunctions)
+            return f"<built-in method {v.name} of type object at {self.address(GLOBALS['torch'])}>"
+        if v.__class__ is BoundMethod:
+            owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
+            return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
         if v.__class__ is NoGrad:
-            return f"<torch.autograd.grad_mode.{v.name} object>"
+            return f"<torch.autograd.grad_mode.{v.name} object at {self.address(v)}>"
         return repr(v)
+
+    def address(self, v) -> str:
+        return f"0x{functions.f_id(self, v):x}"
 
     def inplace_check(self, t: Tensor):
         if t.requires_grad and self.tape.grad_enabled and not t.recorded:

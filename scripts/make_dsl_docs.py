@@ -114,8 +114,9 @@ def render() -> str:
         f"- Tensor attributes: {_code_list(TENSOR_ATTRIBUTES)}",
         "- A `grad_fn` (a node of the backward graph): `name()`, `next_functions` (its "
         "inputs' nodes, as PyTorch builds them: `AccumulateGrad` for a leaf, `None` for what "
-        "needs no gradient) and an `AccumulateGrad`'s `variable`; printed without PyTorch's "
-        "address (`<MulBackward0 object>`)",
+        "needs no gradient) and an `AccumulateGrad`'s `variable`; printed as PyTorch prints "
+        "it, with a made-up address that is the same on every run, as id() numbers are "
+        "(`<MulBackward0 object at 0x7f3c2a400000>`)",
         f"- dtypes (bare or as `torch.NAME`): {_code_list(sorted(DTYPES))}",
         f"- constants (only as `torch.NAME`): {_code_list(TORCH_CONSTANTS)}",
         "",
