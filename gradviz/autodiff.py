@@ -95,7 +95,7 @@ def _seq(t: Tensor) -> int:
 
 
 def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=None,
-                 record_steps=True, versions=None, adopted=None):
+                 record_steps=True, versions=None, adopted=None, hooks=None):
     """The reverse pass from roots with seed gradients.
 
     accumulate=True adds into leaves' .grad (backward); False returns the
@@ -114,6 +114,14 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     pass made for it instead of a copy (see _accumulate); those arrays are
     appended to it, as steps may hold them too (the caller has the record
     copy them before the .grad changes).
+
+    hooks (a dict, or None): tensor -> a function of its gradient, run when
+    that gradient is complete (the program's register_hook()s): what it
+    returns is the tensor's gradient from there on. A hooked leaf is done
+    as soon as its gradient is complete, right after the node that sent the
+    last of it, as PyTorch runs a leaf's AccumulateGrad (the first in its
+    queue), so that hooks run (and print) in PyTorch's order; other leaves
+    wait their turn (which only the order of their hooks could tell).
 
     Nodes wait to run in decreasing creation order, entered when their
     first gradient arrives: every node that sends to a node was made after
@@ -168,6 +176,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     # comprehension, no call that is not needed).
     node = None
     here = top + 1
+    # hooked leaf -> the gradients still to come to it (see hooks above)
+    pending = _hooked_leaf_edges(roots, hooks, needed) if hooks is not None else None
+    done = []                  # hooked leaves the node just run completed
     try:
         while here:
             here -= 1
@@ -178,6 +189,10 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             node = at[here]
             g = gs[here]
             gs[here] = None           # (kept by steps, if recorded)
+            if hooks is not None:
+                run = hooks.get(node)
+                if run is not None:
+                    g = run(g)
             order.append(node)
             dense_in -= 1
             if not dense_in:          # a dense pass (see above)
@@ -312,9 +327,29 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 if record_steps:
                     steps.append(a)
                     steps.append(gi)
+                if pending is not None and a in pending:
+                    pending[a] -= 1
+                    if not pending[a]:
+                        done.append(a)
             if record_steps:
                 steps.append(None)
             gi = None        # (no reference left here to what was sent: see _accumulate)
+            if done:
+                for leaf in done:
+                    j = leaf.seq + 1
+                    g = hooks[leaf](gs[j])
+                    gs[j] = None
+                    ready[j] = 0             # (done: the loop passes it by)
+                    order.append(leaf)
+                    if wanted is not None and leaf in wanted:
+                        grads[leaf] = g
+                    if accumulate:
+                        _accumulate(leaf, g, versions, fanin)
+                    if record_steps:
+                        steps.append(leaf)
+                        steps.append(g)
+                        steps.append(None)
+                done.clear()
     except GradvizError:
         if accumulate and node is not None:
             waiting = [at[j] for j in range(here) if ready[j]]
@@ -326,6 +361,23 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if node.recorded:
                 node.freed = True
     return grads, steps, pruned, order
+
+
+def _hooked_leaf_edges(roots, hooks: dict, needed) -> dict | None:
+    """For the hooked leaves a pass from roots reaches (not roots): how many
+    gradients it will send each (one per edge into it, as run_backward
+    sends them)."""
+    leaves = {t for t in hooks if not t.recorded and t not in roots}
+    if not leaves:
+        return None
+    counts = {}
+    for n in _reachable(roots):
+        if n.recorded and (needed is None or n in needed):
+            for a in n.args:
+                if (a.__class__ is Tensor and a in leaves and (needed is None or a in needed)
+                        and _tracked(a, n)):
+                    counts[a] = counts.get(a, 0) + 1
+    return counts
 
 
 def _holds_saved(p) -> bool:

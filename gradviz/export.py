@@ -80,6 +80,12 @@ def _uses(expr) -> list:
                 stack.extend((c, frozenset(inner)) for c in conds)
             stack.append((node.elt, frozenset(inner)))
             continue
+        if cls is syntax.Lambda:
+            # its parameters are its own (`lambda grad: grad * 2` is no torch.autograd.grad)
+            d = node.defn
+            stack.extend((e, bound) for e in d.defaults)
+            stack.append((d.body[0].value, bound | frozenset(d.params)))
+            continue
         if (cls is syntax.Attribute and node.value.__class__ is syntax.Name
                 and node.value.id == "torch" and f"torch.{node.attr}" in ATTRIBUTE_RENAMED):
             found.append(node)

@@ -305,6 +305,9 @@ class ForwardRecorder:
                         "dtype": t.dtype_name, "passes": int(t.data.size), "grad": None}
                        for t in ins],
             "directional": self.direction is not None, "direction": None, "skipped": None,
+            # tensors in the pass with register_hook()s: they may change what
+            # reverse mode computes (forward mode runs no hooks, as PyTorch's)
+            "hooked": [t.seq for t in order if rt.hooks.get(t)],
         }
         self.entries.append(entry)
         if self.direction is not None:

@@ -949,6 +949,7 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     gos = (list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]) \
         if grad_outputs is not None else [None] * len(outs)
     if create_graph:
+        rt.no_hooks_with_graph()
         return rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
     for t in outs + ins:
         _need_tensor(t, "grad")
@@ -960,7 +961,8 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     if rt.on_backward is not None:
         rt.on_backward(rt, "grad", outs, seeds, ins)
     grads, steps, pruned, order = autodiff.run_backward(outs, seeds, keep, accumulate=False,
-                                                        inputs=ins, versions=rt.tape.versions)
+                                                        inputs=ins, versions=rt.tape.versions,
+                                                        hooks=rt.hook_runners())
     result = []
     for t in ins:
         g = grads.get(t)
@@ -1475,6 +1477,35 @@ def m_zero_(rt, x):
     return x
 
 
+class RemovableHandle:
+    """What register_hook() returns: remove() takes the hook off again."""
+
+    __slots__ = ("hooks", "hook")
+
+    def __init__(self, hooks: list, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self, rt=None):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def m_register_hook(rt, x, hook):
+    """x.register_hook(fn): fn(grad) runs when x's gradient is complete in a
+    backward pass (or autograd.grad), before it reaches x.grad (a leaf's),
+    x's retained grad or the ops before x; what it returns, unless None,
+    is the gradient from there on (see Interpreter.run_hooks)."""
+    if not x.requires_grad:
+        raise GradvizError("cannot register a hook on a tensor that doesn't require gradient",
+                           hint="call x.requires_grad_() first, or hook a tensor made from one "
+                                "that requires grad")
+    hooks = rt.hooks.setdefault(x, [])
+    entry = [hook]             # (a list: one hook registered twice is two entries)
+    hooks.append(entry)
+    rt.log_event("register_hook", x)
+    return RemovableHandle(hooks, entry)
+
+
 def m_retain_grad(rt, x):
     if not x.requires_grad:
         raise GradvizError("can't retain_grad on Tensor that has requires_grad=False",
@@ -1580,7 +1611,8 @@ def m_add(rt, x, other):
 
 METHODS = {
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "zero_": m_zero_,
-    "retain_grad": m_retain_grad, "requires_grad_": m_requires_grad_, "size": m_size,
+    "retain_grad": m_retain_grad, "register_hook": m_register_hook,
+    "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
     "cpu": m_cpu, "cuda": m_cuda,

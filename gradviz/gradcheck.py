@@ -57,8 +57,9 @@ RULE_SEED = 0               # random directions of the per-op checks (determinis
 
 OK, KINK, SINGULAR, FAIL, SKIPPED = "ok", "kink", "singular", "FAIL", "skipped"
 # the pass read values changed in place after they were computed (through
-# .data, which escapes PyTorch's version check): its gradient is PyTorch's,
-# but not the derivative, and no rule is to blame
+# .data, which escapes PyTorch's version check), or a register_hook() changed
+# a gradient on the way: its gradient is PyTorch's, but not the derivative,
+# and no rule is to blame
 CHANGED = "changed"
 
 
@@ -262,6 +263,7 @@ class PassCheck:
     jvp_passes: int = 0
     rules: dict = field(default_factory=dict, repr=False)   # seq -> wrong rules
     changed: list = field(default_factory=list, repr=False)  # seqs of ops that read changed values
+    hooked: list = field(default_factory=list, repr=False)   # seqs of tensors with hooks
 
 
 @dataclass
@@ -312,6 +314,7 @@ class GradChecker:
                           [InputCheck(t.seq, input_label(t), tuple(t.data.shape)) for t in ins],
                           jvp_passes(ins))
         self.passes.append(check)
+        check.hooked = [t.seq for t in order if rt.hooks.get(t)]
         changed_at = rt.tape.changed_at
         if changed_at:
             check.changed = [n.seq for n in order if n.recorded and any(
@@ -427,13 +430,17 @@ def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
         item.status = SINGULAR
         item.reason = "the gradient is not finite here (e.g. sqrt or log at 0)"
         return
-    changed = [seq for seq in check.changed if seq in item.downstream]
-    if changed:
-        item.status = CHANGED
-        item.reason = ("values this pass reads were changed in place after they were computed ("
-                       + ", ".join(f"n{s}" for s in changed) + "): the reverse pass uses them, "
-                       "as PyTorch's does, so its gradient is not the derivative")
-        return
+    # not the derivative, by PyTorch's rules: no rule is to blame
+    for seqs, why in ((check.changed, "values this pass reads were changed in place after they "
+                       "were computed ({}): the reverse pass uses them"),
+                      (check.hooked, "a register_hook() changed the gradient on its way back "
+                       "({})")):
+        found = [seq for seq in seqs if seq in item.downstream]
+        if found:
+            item.status = CHANGED
+            item.reason = (why.format(", ".join(f"n{s}" for s in found))
+                           + ", as PyTorch's does, so its gradient is not the derivative")
+            return
     item.status = FAIL
     item.culprits = culprits
     if not fwd_ok and fd_ok:

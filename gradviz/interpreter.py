@@ -37,13 +37,17 @@ MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
 
 
 class UserFunction:
-    """A function the program defined (def), with its default values and
-    its local names (the names its block binds: Python's rule)."""
+    """A function the program defined (def, lambda), with its default values
+    and its local names (the names its block binds: Python's rule). A lambda
+    made inside a function call reads that call's names too (its closure:
+    the call's own dict, so it sees them as they are when it runs). shift:
+    the lines to add to its tree's spans (a lambda on a repeated line: see
+    syntax.Repeat)."""
 
-    __slots__ = ("defn", "defaults", "local_names")
+    __slots__ = ("defn", "defaults", "local_names", "closure", "shift")
 
-    def __init__(self, defn, defaults: tuple):
-        self.defn, self.defaults = defn, defaults
+    def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0):
+        self.defn, self.defaults, self.closure, self.shift = defn, defaults, closure, shift
         self.local_names = frozenset(defn.params) | syntax.bound_names(defn.body)
 
 
@@ -394,6 +398,7 @@ class Interpreter:
         self.shift = 0
         self._rng = None               # made on first use (see rng)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
+        self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
         self.line = 0                  # the statement being run (for internal errors)
 
     @property
@@ -565,6 +570,9 @@ class Interpreter:
                                hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most; "
                                     "a function that calls itself needs a case that stops")
         local = _bind_arguments(d, fn.defaults, args, kwargs)
+        if fn.closure is not None:
+            for name, value in fn.closure.items():
+                local.setdefault(name, value)
         span, line, shift = self.span, self.line, self.shift
         self.scopes.append(local)
         self.calls.append(fn)
@@ -574,7 +582,7 @@ class Interpreter:
                 self._bind(name, value)       # (names an unnamed tensor passed in)
                 if value.__class__ is Tensor:
                     self.aliased.add(id(value))   # held by the caller too
-            self._execute(d.body, 0)
+            self._execute(d.body, fn.shift)
             return None
         except _Return as r:
             return r.value
@@ -1268,6 +1276,12 @@ class Interpreter:
                     env[name] = value
         return out
 
+    def _lambda(self, node):
+        defn = node.defn
+        defaults = tuple(self.eval(e) for e in defn.defaults)
+        return UserFunction(defn, defaults, self.env if len(self.scopes) > 1 else None,
+                            self.shift)
+
     def _genexp(self, node):
         """(elt for x in xs ...): a generator of the items, computed now (see
         functions.Generator)."""
@@ -1565,6 +1579,8 @@ class Interpreter:
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
             return BoundMethod("append", _list_append, obj)
+        if obj.__class__ is functions.RemovableHandle and attr == "remove":
+            return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is GradFn:
             if attr == "name":
                 return Function("name", lambda rt: obj.qualified_name())
@@ -1917,6 +1933,8 @@ class Interpreter:
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
         if v.__class__ is NoGrad:
             return f"<torch.autograd.grad_mode.{v.name} object at {self.address(v)}>"
+        if v.__class__ is functions.RemovableHandle:
+            return f"<torch.utils.hooks.RemovableHandle object at {self.address(v)}>"
         return repr(v)
 
     def address(self, v) -> str:
@@ -1951,6 +1969,7 @@ class Interpreter:
             gradient = functions.as_tensor(self, gradient)
         if create_graph:
             from .higher_order import backward_with_graph
+            self.no_hooks_with_graph()
             return backward_with_graph(self, root, gradient, retain_graph)
         seed, implicit = autodiff.seed_gradient(root, gradient)
         keep = bool(retain_graph) if retain_graph is not None else False
@@ -1961,7 +1980,7 @@ class Interpreter:
         adopted = []
         _, steps, pruned, order = autodiff.run_backward([root], [seed], keep,
                                                         versions=self.tape.versions,
-                                                        adopted=adopted)
+                                                        adopted=adopted, hooks=self.hook_runners())
         if adopted:
             # gradients that became a .grad without a copy: the record's
             # entries for them are copied only if that .grad changes later
@@ -1971,6 +1990,52 @@ class Interpreter:
                 if s.__class__ is np.ndarray and id(s) in ids:
                     share(steps, i, s)
         self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)
+
+    def hook_runners(self) -> dict | None:
+        """For a reverse pass: tensor -> run its hooks on a gradient (None:
+        no tensor has one, the pass checks nothing)."""
+        runners = {t: (lambda g, t=t: self.run_hooks(t, g)) for t, h in self.hooks.items() if h}
+        return runners or None
+
+    def run_hooks(self, t: Tensor, g):
+        """t's register_hook() functions on its gradient g (an array, or a
+        numpy scalar on a graph of scalars), in the order they were
+        registered, each on what the one before returned; the gradient
+        from here on. They run as PyTorch runs them: with gradients off (the
+        gradient they get needs none), each on a tensor of its own, and
+        what one returns must have the gradient's shape and dtype."""
+        enabled, self.tape.grad_enabled = self.tape.grad_enabled, False
+        try:
+            for fn, in list(self.hooks.get(t, ())):
+                arr = g if g.__class__ is np.ndarray else np.asarray(g)
+                grad = self.tape.add(Tensor(arr), self.span, label="hook's grad")
+                out = self.call_value(fn, [grad])
+                if out is None:
+                    continue
+                name = fn.defn.name if fn.__class__ is UserFunction else getattr(fn, "name", "hook")
+                if out.__class__ is not Tensor:
+                    raise GradvizError(f"expected Variable, but hook returned "
+                                       f"'{type(out).__name__}'", kind=TYPE,
+                                       hint="a hook returns a tensor of the gradient's shape, "
+                                            "or None to leave the gradient as it is")
+                if out.data.shape != arr.shape:
+                    raise GradvizError(f"hook '{name}' has changed the size of value",
+                                       hint="return a tensor of the gradient's shape")
+                if out.data.dtype != arr.dtype:
+                    raise GradvizError(
+                        f"hook '{name}' has changed the type of value (was "
+                        f"{_legacy_type(arr.dtype)} got {_legacy_type(out.data.dtype)})",
+                        hint="return a tensor of the gradient's dtype")
+                g = out.data
+        finally:
+            self.tape.grad_enabled = enabled
+        return g
+
+    def no_hooks_with_graph(self) -> None:
+        if any(self.hooks.values()):
+            raise GradvizError("register_hook() with create_graph=True is not supported here",
+                               kind=RUNTIME, hint="remove the hooks (handle.remove()) before a "
+                                                  "backward pass that builds a graph")
 
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):
         self.tape.backward_passes += 1
@@ -2018,8 +2083,16 @@ _EVAL = {
     syntax.Attribute: Interpreter._attribute, syntax.Subscript: Interpreter._subscript,
     syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
     syntax.ListComp: Interpreter._listcomp, syntax.GeneratorExp: Interpreter._genexp,
+    syntax.Lambda: Interpreter._lambda,
     syntax.FString: Interpreter._fstring,
 }
+
+
+def _legacy_type(dt) -> str:
+    """A dtype as PyTorch's legacy tensor type name (torch.FloatTensor)."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short", "int8": "Char"}
+    return f"torch.{names.get(dt.name, dt.name)}Tensor"
 
 
 def _make_type(t: PyType, args: list, kwargs) -> Size:

@@ -48,7 +48,7 @@ LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), a
             "'with torch.no_grad():' blocks, if/elif/else, while and for loops "
             "(break, continue, pass), and functions (def f(x): ... return y)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
-    "class": "class definitions", "lambda": "lambda expressions", "async": "'async' functions",
+    "class": "class definitions", "async": "'async' functions",
     "yield": "'yield' expressions", "await": "'await' expressions", "except": "'except' clauses",
     "finally": "'finally' clauses"} | {
     kw: f"'{kw}' statements" for kw in ("try", "raise", "del", "global", "nonlocal",

@@ -20,7 +20,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
-                     FunctionDef, GeneratorExp, If, Import, Jump, Keyword, ListComp, ListExpr, Name, Num, Program,
+                     FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
 
@@ -457,6 +457,51 @@ class _Parser:
         self.i += 1
         return names[0] if len(names) == 1 else tuple(names)
 
+    def params(self, close: str, opener: tuple) -> tuple[list, list]:
+        """param (',' param)* [','] up to close (not taken)
+        param := NAME ['=' expr]"""
+        toks = self.toks
+        params, defaults = [], []
+        while toks[self.i][0] != close:
+            tok = toks[self.i]
+            if tok[0] != NAME:
+                raise self.expected("a parameter name", opener if close != ":" else None,
+                                    hint="parameters are names, maybe with a default: "
+                                         "def f(x, lr=0.1):" if close != ":" else
+                                         "lambda x, k=2: x * k")
+            if tok[1] in params:
+                raise _error(tok, f"duplicate argument '{tok[1]}' in function definition",
+                             "give each parameter its own name")
+            params.append(tok[1])
+            self.i += 1
+            if toks[self.i][0] == "=":
+                self.i += 1
+                defaults.append(self.expr())
+            elif defaults:
+                raise _error(tok, "non-default argument follows default argument",
+                             "put the parameters with defaults last")
+            if toks[self.i][0] == ",":
+                self.i += 1
+            elif toks[self.i][0] != close:
+                if close == ":":       # a lambda's: no bracket to close
+                    raise self.expected("',' or ':' after a lambda's parameters",
+                                        hint="write lambda x, y: x * y")
+                raise self.expected(f"',' or '{close}'", opener)
+        return params, defaults
+
+    def lambda_expr(self, tok: tuple, rbp: int) -> Lambda:
+        """lambda := 'lambda' [param (',' param)* [',']] ':' expr"""
+        if rbp > 0:
+            raise _error(tok, "a lambda needs parentheses here", "write (lambda x: ...)")
+        self.i += 1
+        params, defaults = self.params(":", tok)
+        self.i += 1
+        colon = self.toks[self.i - 1]
+        body = self.expr()
+        span = self.span_from(tok)
+        ret = Return(body, _new(Span, (colon[3], colon[4], span.end_line, span.end_col)))
+        return Lambda(FunctionDef("<lambda>", tuple(params), tuple(defaults), (ret,), span), span)
+
     def def_stmt(self) -> FunctionDef:
         """def_stmt := 'def' NAME '(' [param (',' param)* [',']] ')' block
         param := NAME ['=' expr]    -- at the top level (no function inside another)"""
@@ -474,28 +519,7 @@ class _Parser:
             raise self.expected("'(' after the function's name", hint="write 'def f(x):'")
         opener = toks[self.i]
         self.i += 1
-        params, defaults = [], []
-        while toks[self.i][0] != ")":
-            tok = toks[self.i]
-            if tok[0] != NAME:
-                raise self.expected("a parameter name", opener,
-                                    hint="parameters are names, maybe with a default: "
-                                         "def f(x, lr=0.1):")
-            if tok[1] in params:
-                raise _error(tok, f"duplicate argument '{tok[1]}' in function definition",
-                             "give each parameter its own name")
-            params.append(tok[1])
-            self.i += 1
-            if toks[self.i][0] == "=":
-                self.i += 1
-                defaults.append(self.expr())
-            elif defaults:
-                raise _error(tok, "non-default argument follows default argument",
-                             "put the parameters with defaults last")
-            if toks[self.i][0] == ",":
-                self.i += 1
-            elif toks[self.i][0] != ")":
-                raise self.expected("',' or ')'", opener)
+        params, defaults = self.params(")", opener)
         self.i += 1
         span = self.span_from(first)
         loops, self.loops, self.in_def = self.loops, 0, True
@@ -881,7 +905,8 @@ class _Parser:
 
 PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "not": _Parser.unary,
           STRING: _Parser.atom, FSTRING: _Parser.fstring, "True": _Parser.atom, "False": _Parser.atom,
-          "None": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display}
+          "None": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display,
+          "lambda": _Parser.lambda_expr}
 
 
 # the statements that own a block, by their first token

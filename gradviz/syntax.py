@@ -287,6 +287,14 @@ class FunctionDef:
 
 
 @dataclass(slots=True)
+class Lambda:
+    """``lambda params: body``: a function whose block is ``return body``
+    (``defn``, a FunctionDef named <lambda>, made by the parser)."""
+    defn: FunctionDef
+    span: Span
+
+
+@dataclass(slots=True)
 class Return:
     """``return`` (value None) or ``return expr``."""
     value: object

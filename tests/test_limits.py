@@ -256,8 +256,9 @@ def test_timeout_stops_one_long_statement():
 
 def test_timeout_through_the_cli(tmp_path):
     prog = tmp_path / "slow.txt"
-    # one statement of about 70 GFLOP: many seconds, unless stopped
-    prog.write_text("x = randn(1500, 1500)\ny = " + " @ ".join(["x"] * 20) + "\n")
+    # one statement of about 1 TFLOP: seconds even where BLAS has AVX-512 (a
+    # statement of 70 GFLOP once ended within the limit there), unless stopped
+    prog.write_text("x = randn(3000, 3000)\ny = " + " @ ".join(["x"] * 20) + "\n")
     start = time.monotonic()
     result = CliRunner().invoke(cli.main, ["run", "--no-tables", "--timeout", "0.5", str(prog)])
     assert time.monotonic() - start < 5

@@ -114,6 +114,12 @@ def print_forward_mode(record, console: Console | None = None) -> None:
                     row.append(_mark(item.get("agree")))
                 table.add_row(*row)
             console.print(table)
+            if both and entry.get("hooked") and not all(
+                    i.get("agree") is not False for i in entry["inputs"]):
+                names = ", ".join(record.nodes[s].name or f"n{s}" for s in entry["hooked"])
+                console.print(Text(f"  a register_hook() ({names}) changed the gradient on its "
+                                   "way back: reverse mode is PyTorch's .grad, forward mode the "
+                                   "derivative (it runs no hooks)", style="yellow"))
         console.print(Text(passes_summary(entry), style="italic"))
         console.print()
 
@@ -260,8 +266,9 @@ def print_check(report, console: Console | None = None) -> None:
         changed = sum(1 for p in report.passes for i in p.inputs if i.status == "changed")
         if changed:
             console.print(Text(f"! {changed} gradient(s) read values changed in place after "
-                               "they were computed (e.g. through .data): no rule is wrong, "
-                               "but the result is not the derivative", style="bold yellow"))
+                               "they were computed (e.g. through .data), or went through a "
+                               "register_hook() that changed them: no rule is wrong, but the "
+                               "result is not the derivative", style="bold yellow"))
             return
         text = Text("✓ every gradient agrees", style="bold green")
         if kinks:

@@ -1,0 +1,121 @@
+"""Tensor hooks (x.register_hook(fn)) and the lambdas they are usually
+written with: when they run, what they change, what the record shows, and
+PyTorch's errors. (Their printed output is pinned against PyTorch by the
+conformance cases hooks_*.txt and hook_*.txt.)"""
+import io
+
+import numpy as np
+import pytest
+
+import gradviz
+from gradviz.errors import GradvizError
+
+
+def run(src: str):
+    out = io.StringIO()
+    rec = gradviz.run_source(src, stdout=out)
+    return rec, out.getvalue()
+
+
+def test_a_hook_changes_what_reaches_the_grad_and_the_ops_before():
+    rec, out = run("x = tensor([1.0, 2.0], requires_grad=True)\n"
+                   "y = x * x\n"
+                   "y.register_hook(lambda g: g * 10)\n"
+                   "y.sum().backward()\n"
+                   "print(x.grad)\n")
+    assert out == "tensor([20., 40.])\n"
+    # the record's pass carries the hooked gradient: y (n1) got 10s, and
+    # sent on what its VJP makes of them
+    steps = list(rec.passes[0]["steps"])
+    assert [s["node"] for s in steps] == [2, 1, 0]
+    assert np.array_equal(steps[1]["grad"], [10.0, 10.0])
+    assert np.array_equal(steps[1]["sent"][0][1], [10.0, 20.0])
+    assert np.array_equal(rec.variables["x"].grad, [20.0, 40.0])
+
+
+def test_hooks_run_in_order_each_on_what_the_one_before_returned():
+    _, out = run("w = tensor(1.5, requires_grad=True)\n"
+                 "w.register_hook(lambda g: g * 10)\n"
+                 "w.register_hook(lambda g: print('sees', g))\n"
+                 "h = w.register_hook(lambda g: g + 1)\n"
+                 "h.remove()\nh.remove()\n"
+                 "(w * w).backward()\nprint(w.grad)\n")
+    assert out == "sees tensor(30.)\ntensor(30.)\n"
+
+
+def test_a_hook_made_in_a_function_reads_that_call_s_names():
+    _, out = run("def scaled(k):\n    return lambda g: g * k\n"
+                 "p = ones(2, requires_grad=True)\n"
+                 "p.register_hook(scaled(0.5))\n"
+                 "k = 100\n"
+                 "(p * 3).sum().backward()\nprint(p.grad)\n")
+    assert out == "tensor([1.5000, 1.5000])\n"
+
+
+def test_a_leaf_s_hook_runs_as_soon_as_its_gradient_is_complete():
+    # PyTorch runs a leaf's AccumulateGrad first in its queue: b's hook (b
+    # made first) runs before w's, right after the add that completes b
+    _, out = run("b = ones(1, requires_grad=True)\nw = ones(1, requires_grad=True)\n"
+                 "x = tensor([2.0])\n"
+                 "b.register_hook(lambda g: print('b'))\nw.register_hook(lambda g: print('w'))\n"
+                 "y = w * x + b\ny.sum().backward()\n")
+    assert out == "b\nw\n"
+
+
+def test_hooks_run_in_autograd_grad_too_and_without_recording():
+    _, out = run("w = ones(3, requires_grad=True)\n"
+                 "def show(g):\n    print('hook', g, g.requires_grad)\n    return g * 2\n"
+                 "w.register_hook(show)\n"
+                 "z = (w * arange(3.0)).sum()\n"
+                 "print(autograd.grad(z, w), w.grad)\n")
+    assert out == ("hook tensor([0., 1., 2.]) False\n"
+                   "(tensor([0., 2., 4.]),) None\n")
+
+
+@pytest.mark.parametrize("src, words", [
+    ("x = ones(2)\nx.register_hook(lambda g: g)\n",
+     "cannot register a hook on a tensor that doesn't require gradient"),
+    ("x = ones(2, requires_grad=True)\nx.register_hook(lambda g: g.sum())\n(x * 2).sum().backward()\n",
+     "hook '<lambda>' has changed the size of value"),
+    ("x = ones(2, requires_grad=True)\nx.register_hook(lambda g: g.double())\n"
+     "(x * 2).sum().backward()\n",
+     "hook '<lambda>' has changed the type of value (was torch.FloatTensor got "
+     "torch.DoubleTensor)"),
+    ("x = ones(2, requires_grad=True)\nx.register_hook(lambda g: 3)\n(x * 2).sum().backward()\n",
+     "expected Variable, but hook returned 'int'"),
+    ("x = ones(2, requires_grad=True)\nx.register_hook(5)\n(x * 2).sum().backward()\n",
+     "'int' is not callable"),
+    ("x = ones(2, requires_grad=True)\nx.register_hook(lambda g: g)\n"
+     "(x * x).sum().backward(create_graph=True)\n",
+     "register_hook() with create_graph=True is not supported"),
+])
+def test_hook_errors_are_pytorch_s_and_name_the_line(src, words):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    err = info.value
+    assert words in err.message
+    assert err.span is not None and err.span.line == src.count("\n")
+
+
+def test_a_failing_hook_still_fills_the_grads_that_were_complete():
+    # as PyTorch's engine: b's gradient was complete before c's hook failed
+    src = ("a = ones(1, requires_grad=True)\nb = ones(1, requires_grad=True)\n"
+           "c = a * 2\nc.register_hook(lambda g: ones(3))\n"
+           "(c + b).sum().backward()\n")
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert "has changed the size of value" in info.value.message
+    rec = info.value.record
+    assert rec.variables["a"].grad is None
+    assert np.array_equal(rec.variables["b"].grad, [1.0])
+
+
+@pytest.mark.parametrize("src, want", [
+    ("f = lambda t, k=2: t * k\nprint(f(3), f(2, k=5), (lambda: 5)())", "6 10 5"),
+    ("print(sorted([3, -5, 1], key=lambda v: v * v))", "[1, 3, -5]"),
+    ("f = lambda: None\nprint(f)", "<function <lambda> at 0x7f3c2a400000>"),
+    ("g = lambda x: lambda y: x + y\nprint(g(1)(2))", "3"),
+])
+def test_lambdas_run_as_python_runs_them(src, want):
+    _, out = run(src + "\n")
+    assert out.splitlines()[-1] == want
