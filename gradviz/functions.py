@@ -738,7 +738,7 @@ def _std_var_form(name, args, kw, self_word) -> dict:
             type(v).__name__
     got = ([self_word] if self_word else []) + [kind(v) for v in args]
     named = [f"{k}={kind(v)}" for k, v in reversed(kw.items())]
-    text = ", ".join(got + named) if got else "".join(f"{k}, " for k in named)
+    text = ", ".join(got + named) if got else "".join(f"{w}, " for w in named)
     raise GradvizError(f"{name}() received an invalid combination of arguments - got ({text}), "
                        "but expected one of:", kind=TYPE,
                        hint=f"x.{name}(dim, unbiased, keepdim), x.{name}(unbiased) or "
