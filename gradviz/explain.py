@@ -43,7 +43,8 @@ BRANCH_NAMES = 4          # nodes named in a pruned step's "and its inputs"
 BROADCASTING = ("add", "sub", "rsub", "mul", "div", "rdiv", "pow", "rpow", "maximum",
                 "minimum", "where")
 # reductions: their gradient is spread back over the input
-SPREADING = ("sum", "mean", "max", "min", "amax", "amin", "prod", "norm", "expand")
+SPREADING = ("sum", "mean", "max", "min", "amax", "amin", "prod", "norm", "std", "var",
+             "expand")
 # what a formula calls the gradient coming in (its right side then is the
 # product already: "G @ B^T", "s * (g - sum(g*s))")
 UPSTREAM_NAMES = ("G", "g")

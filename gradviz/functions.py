@@ -675,6 +675,87 @@ def f_norm(rt, x, p=2, dim=None, keepdim=False):
     return rt.apply(OPS["norm"], (x,), {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)})
 
 
+def _std_var(name, method=False):
+    """std / var (method=True: x.std(...)) with PyTorch's three forms: (dim,
+    unbiased=True, keepdim=False); (dim=None, *, correction=1, keepdim=False);
+    (unbiased=True) alone (x.std(False) is unbiased=False, not dim 0)."""
+    op = OPS[name]
+
+    def f(rt, x, *args, **kw):
+        x = _need_tensor(x, name)
+        a = _std_var_form(name, args, kw, "" if method else "Tensor")
+        if x.data.dtype.kind != "f":
+            raise GradvizError("std and var only support floating point and complex dtypes",
+                               kind=RUNTIME, hint=f"make it a float tensor first: "
+                                                  f"x.float().{name}()")
+        dim = a.get("dim")
+        if isinstance(dim, (tuple, list)):
+            _no_repeated_dims(dim, x.data.ndim)
+        correction = int(a["unbiased"]) if "unbiased" in a else a.get("correction")
+        if is_tensor(correction):
+            correction = correction.data.item()
+        p = {"dim": _dims(dim, x.data.ndim), "keepdim": a.get("keepdim", False),
+             "correction": 1 if correction is None else correction}
+        return rt.apply(op, (x,), p)
+    f.__name__ = name
+    return f
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_dims(v) -> bool:
+    return v is None or _is_int(v) or (isinstance(v, (tuple, list)) and all(map(_is_int, v)))
+
+
+# PyTorch's forms of std and var, in the order it tries them: (positional
+# names, keyword-only names, required names)
+_STD_VAR_FORMS = ((("dim", "unbiased", "keepdim"), (), {"dim"}),
+                  (("dim",), ("correction", "keepdim"), set()),
+                  (("unbiased",), (), set()))
+_STD_VAR_CHECKS = {
+    "dim": _is_dims, "unbiased": lambda v: isinstance(v, bool),
+    "keepdim": lambda v: isinstance(v, bool),
+    "correction": lambda v: v is None or (isinstance(v, (int, float)) or
+                                          (is_tensor(v) and v.data.ndim == 0)),
+}
+
+
+def _std_var_form(name, args, kw, self_word) -> dict:
+    """The arguments by name, as the first form that takes them binds them."""
+    for positional, keyword_only, required in _STD_VAR_FORMS:
+        if len(args) > len(positional):
+            continue
+        bound = dict(zip(positional, args))
+        if any(k in bound or k not in positional + keyword_only for k in kw):
+            continue
+        bound.update(kw)
+        if required <= bound.keys() and all(_STD_VAR_CHECKS[k](v) for k, v in bound.items()):
+            return bound
+    # PyTorch's words: the types given, the keywords last to first
+    def kind(v):
+        return "Tensor" if is_tensor(v) else "torch.dtype" if isinstance(v, DType) else \
+            type(v).__name__
+    got = ([self_word] if self_word else []) + [kind(v) for v in args]
+    named = [f"{k}={kind(v)}" for k, v in reversed(kw.items())]
+    text = ", ".join(got + named) if got else "".join(f"{w}, " for w in named)
+    raise GradvizError(f"{name}() received an invalid combination of arguments - got ({text}), "
+                       "but expected one of:", kind=TYPE,
+                       hint=f"x.{name}(dim, unbiased, keepdim), x.{name}(unbiased) or "
+                            f"x.{name}(dim, correction=N, keepdim=False)")
+
+
+def _no_repeated_dims(dim, ndim):
+    seen = set()
+    for d in dim:
+        d = _dim(d, ndim)
+        if d in seen:
+            raise GradvizError(f"dim {d} appears multiple times in the list of dims",
+                               kind=RUNTIME, hint="name each dim once")
+        seen.add(d)
+
+
 def _matmul_form(name):
     op = OPS[name]
 
@@ -1229,6 +1310,7 @@ FUNCTIONS = {
     "where": f_where, "clamp": f_clamp,
     "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
     "max": _extreme("max"), "min": _extreme("min"), "norm": f_norm,
+    "std": _std_var("std"), "var": _std_var("var"),
     "dot": _matmul_form("dot"), "mv": _matmul_form("mv"), "mm": _matmul_form("mm"),
     "matmul": _matmul_form("matmul"), "outer": _matmul_form("outer"),
     "reshape": f_reshape, "transpose": f_transpose, "unsqueeze": f_unsqueeze,
@@ -1634,3 +1716,5 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
               "cumsum", "argmax", "argmin",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]
+# (PyTorch's errors for these name the tensor argument only in the function)
+METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True))

@@ -82,7 +82,7 @@ def _branch(name: str, xs, p, ans):
         case "max_dim" | "min_dim":
             f = np.argmax if name == "max_dim" else np.argmin
             return f(xs[0], axis=_axis(p)) if p["dim"] else None   # a 0-d input: one piece
-        case "norm":
+        case "norm" | "std":
             return ans == 0
         case "binary_cross_entropy":        # probabilities: 0 and 1 end its domain
             return (xs[0] <= 0) | (xs[0] >= 1)
@@ -108,7 +108,7 @@ def _at_kink(name: str, xs, p, ans) -> bool:
                 return False
             a = ans if p.get("keepdim") else np.expand_dims(ans, _axis(p))
             return bool(np.any(np.sum(xs[0] == a, axis=_axis(p)) > 1))
-        case "norm":
+        case "norm" | "std":        # a square root's, where it is 0
             return bool(np.any(ans == 0))
         case "binary_cross_entropy":        # the clamped logs of p = 0 or 1
             return bool(np.any((xs[0] <= 0) | (xs[0] >= 1)))
@@ -116,7 +116,7 @@ def _at_kink(name: str, xs, p, ans) -> bool:
 
 
 KINKED = ("relu", "abs", "clamp", "maximum", "minimum", "max", "min", "max_dim", "min_dim",
-          "norm", "binary_cross_entropy")
+          "norm", "std", "binary_cross_entropy")
 
 
 def _xs(node) -> list:

@@ -64,7 +64,7 @@ PHRASES = (
 TORCH_NAMES = """tensor arange ones zeros full eye linspace ones_like zeros_like
 exp log sqrt abs sin cos tanh sigmoid relu sum mean max min prod dot matmul
 mm mv transpose reshape softmax log_softmax where clamp maximum minimum pow
-no_grad cat stack outer norm square neg""".split()
+no_grad cat stack outer norm square neg std var""".split()
 
 
 def torch_namespace() -> dict:
@@ -517,7 +517,8 @@ class Builder:
 
     def op_reduce(self, v):
         nd = len(v.shape)
-        fn = self.choice(("sum", "mean", "max", "min", "prod", "norm", "maxdim", "mindim"))
+        fn = self.choice(("sum", "mean", "max", "min", "prod", "norm", "maxdim", "mindim", "std",
+                          "var"))
         if fn in ("max", "min", "prod", "norm") or self.chance(0.3):
             if fn in ("maxdim", "mindim"):
                 fn = fn[:3]
@@ -531,6 +532,8 @@ class Builder:
             return self.bind(expr, (), "f", [v])
         keep = self.chance(0.4)
         kw = ", keepdim=True" if keep else ""
+        if fn in ("std", "var") and self.chance(0.4):
+            kw += self.choice((", correction=0", ", unbiased=False", ", correction=2"))
         if fn in ("maxdim", "mindim"):
             d = self.dim(nd)
             name = fn[:3]

@@ -113,6 +113,16 @@ def reductions(gen, multi=True):
     return out
 
 
+def with_correction(gen):
+    """var/std: reductions() with Bessel's correction, and the other
+    corrections PyTorch takes (a 0-d input has one element: correction 0)."""
+    out = [case(*args, **params, correction=1) for args, params in reductions(gen)[1:]]
+    return out + [case(gen(), dim=None, keepdim=False, correction=0),
+                  case(gen(2, 3), dim=None, keepdim=True, correction=0),
+                  case(gen(2, 3, 2), dim=(0, 2), keepdim=True, correction=2.5),
+                  case(gen(4), dim=(0,), keepdim=False, correction=-1)]
+
+
 def single_dim(gen):
     """max(dim)/min(dim): one dim at a time."""
     return [case(gen(*s), dim=(d,), keepdim=k) for s in ((4,), (2, 3), (2, 3, 2))
@@ -193,6 +203,8 @@ INPUTS: dict[str, list] = {
     "prod": reductions(anyv, multi=False) + [case(fixed([[2.0, 0.0, 3.0], [0.0, 0.0, 1.5]]), dim=d, keepdim=False)
                                 for d in (None, (0,), (1,))],
     "norm": reductions(away),
+    "var": with_correction(anyv),
+    "std": with_correction(anyv),
     "reshape": [case(anyv(2, 3), shape=(3, 2)), case(anyv(6), shape=(2, 1, 3)),
                 case(anyv(), shape=(1,)), case(anyv(1, 1), shape=())],
     "view": [case(anyv(2, 3), shape=(6,)), case(anyv(4), shape=(2, 2))],
@@ -441,6 +453,27 @@ KINKS = {
                   {"x": [float("inf"), 0.25]}),
     "norm_at_0": ("x = tensor([0.0, 0.0], requires_grad=True)\nx.norm().backward()",
                   {"x": [0.0, 0.0]}),
+    # std's gradient g / (2 std) is +0 where std is 0; one element (or a
+    # correction as large as the count) has no variance: nan and inf, as in
+    # PyTorch's var_backward; an explicit empty list of dims reduces all
+    # elements but counts one in the backward
+    "std_at_constant": ("x = tensor([2.0, 2.0, 2.0], requires_grad=True)\nx.std().backward()",
+                        {"x": [0.0, 0.0, 0.0]}),
+    "std_dim_constant_row": ("x = tensor([[1.0, 1.0], [0.0, 2.0]], requires_grad=True)\n"
+                             "x.std(dim=1).sum().backward()",
+                             {"x": [[0.0, 0.0], [-0.5 ** 0.5, 0.5 ** 0.5]]}),
+    "std_one_element": ("x = tensor([3.0], requires_grad=True)\nx.std().backward()",
+                        {"x": [float("nan")]}),
+    "std_correction_is_count": ("x = tensor([0.0, 1.0, 2.0, 3.0], requires_grad=True)\n"
+                                "x.std(correction=4).backward()", {"x": [float("nan")] * 4}),
+    "var_correction_past_count": ("x = tensor([0.0, 1.0, 2.0, 3.0], requires_grad=True)\n"
+                                  "x.var(correction=5).backward()", {"x": [float("inf")] * 4}),
+    "var_dim_correction_past_count": ("x = tensor([0.0, 1.0, 2.0, 3.0], requires_grad=True)\n"
+                                      "x.var(dim=0, correction=5).backward()",
+                                      {"x": [3.0, 1.0, -1.0, -3.0]}),
+    "var_empty_dims": ("x = tensor([[1.0, 1.0], [0.0, 2.0]], requires_grad=True)\n"
+                       "x.var(dim=[]).backward()",
+                       {"x": [[float("nan"), float("nan")], [-float("inf"), float("inf")]]}),
     "prod_with_zeros": ("x = tensor([2.0, 0.0, 3.0], requires_grad=True)\n"
                         "x.prod().backward()", {"x": [0.0, 6.0, 0.0]}),
     "prod_two_zeros": ("x = tensor([[0.0, 0.0, 3.0], [1.0, 2.0, 0.0]], requires_grad=True)\n"
@@ -471,6 +504,8 @@ def test_kink_follows_pytorch(kink):
 
 
 @pytest.mark.parametrize("kink", sorted(KINKS))
+# (PyTorch warns of the corrections as large as the count: the values are the point)
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0")
 def test_kink_literals_are_pytorchs(kink):
     """The pinned literals are what real torch computes."""
     torch = pytest.importorskip("torch")

@@ -52,3 +52,30 @@ def test_a_printed_value_pytorch_shows():
     # exp(12.) printed by PyTorch as 162754.7969; numpy's float32 exp gives 162754.7812
     assert E.exp(np.array([12.0], np.float32))[0] == np.float32(162754.796875)
     assert E.exp(np.float32(12.0)) == np.float32(162754.796875)
+
+
+# ---- PyTorch's order of a float sum (ops.reduce.torch_sum, which std and var
+# use for their means: a constant tensor's std is 0 or not by its last bit) --
+
+def test_torch_sum_is_pytorchs_order():
+    from gradviz.ops.reduce import torch_sum
+
+    # ten float32 0.1s: numpy's pairwise sum gives 1.0
+    assert torch_sum(np.full((2, 5), 0.1, np.float32), None).item() == 1.0000001192092896
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for shape, axis in [((1000,), None), ((3, 7), (1,)), ((37, 70), (0,)), ((5, 9, 17), (1,)),
+                        ((2, 40, 3), (1,)), ((6, 33), (0, 1)), ((4, 1, 19), (0,)),
+                        ((70, 17, 2), (0, 1))]:
+        for dt in (np.float32, np.float64):
+            x = (rng.normal(size=shape) * 10).astype(dt)
+            want = torch.tensor(x).sum(dim=axis or tuple(range(x.ndim)), keepdim=True).numpy()
+            assert np.array_equal(torch_sum(x, axis), want), (shape, axis, dt)
+
+
+def test_torch_sum_leaves_unknown_orders_to_numpy():
+    from gradviz.ops.reduce import SERIAL_SUM_MAX, torch_sum
+
+    assert torch_sum(np.ones((3, 4, 5), np.float32), (0, 2)) is None    # two blocks
+    assert torch_sum(np.ones((4, 5), np.float32).T, (0,)) is None        # not C order
+    assert torch_sum(np.ones(SERIAL_SUM_MAX + 1, np.float32), None) is None   # threads

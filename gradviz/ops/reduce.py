@@ -1,9 +1,11 @@
-"""Reductions: sum, mean, max, min, prod, norm.
+"""Reductions: sum, mean, max, min, prod, norm, var, std.
 
 p["dim"] is None (all axes) or a tuple of non-negative axes, normalised by
 the caller; p["keepdim"] a bool.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -188,6 +190,244 @@ defop("norm", "LinalgVectorNormBackward0", _norm_fwd, vjp=(_norm_vjp,),
                                                    keepdims=p.get("keepdim", False))).astype(t.dtype),),
       saved=("0r",),
       formula=("d ||x||/dx = x / ||x||",), symbol="norm", dtype_rule=FLOAT)
+
+
+# ---- var / std: p["correction"] a number (1 is Bessel's, unbiased=True) -------
+
+def _var_axis(p):
+    # PyTorch's forward reduces every axis for an empty list of dims
+    return p["dim"] or None
+
+
+def _reduced_shape(shape, axis, keepdim) -> tuple:
+    axes = range(len(shape)) if axis is None else axis
+    if keepdim:
+        return tuple(1 if d in axes else s for d, s in enumerate(shape))
+    return tuple(s for d, s in enumerate(shape) if d not in axes)
+
+
+def _var_count(x, p) -> int:
+    """How many elements each output element reduces (PyTorch's, per branch:
+    an explicit empty list of dims counts 1 in the backward, see _var_vjp)."""
+    dim = p["dim"]
+    return x.size if dim is None or x.ndim == 0 else math.prod(x.shape[d] for d in dim)
+
+
+# PyTorch's running (Welford) update is a Python loop here over each result's
+# elements: past this many, two passes (the same value, to the last bit or so)
+WELFORD_MAX = 2048
+
+
+def _var_fwd(xs, p, root=False):
+    x = xs[0]
+    axis = _var_axis(p)
+    n = x.size if axis is None else math.prod(x.shape[d] for d in axis)
+    keepdim = p.get("keepdim", False)
+    # NOTE: PyTorch's CPU kernels add up in double, also for float32 (so a
+    # variance beyond float32's range can still have a finite std)
+    x64 = x.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n == x.size:
+            # one result: the squares about x.mean() (in x's dtype), added
+            # in turn in memory order
+            dx = (x64 - np.float64(_mean(x, None))).ravel(order="K")
+            ss = np.cumsum(dx * dx)[-1] if n else np.float64(0)
+            ss = np.reshape(ss, _reduced_shape(x.shape, axis, keepdim))
+        elif n <= WELFORD_MAX:
+            ss = _welford_m2(x64, axis, keepdim)
+        else:
+            mean = np.sum(x64, axis=axis, keepdims=True) / n
+            ss = np.sum(np.square(x64 - mean), axis=axis, keepdims=keepdim)
+        # degrees of freedom below 0 count as 0 (inf, or nan for 0/0); no
+        # elements at all is nan whatever the correction
+        out = ss / max(n - p["correction"], 0) if n else np.full(ss.shape, np.nan)
+        if root:
+            out = np.sqrt(out)
+    return np.asarray(out, dtype=x.dtype)
+
+
+def _welford_m2(x64, axis, keepdim):
+    """The sums of squared deviations over axis as PyTorch's kernel makes
+    them: one running mean and sum per result, element by element."""
+    k = len(axis)
+    moved = np.moveaxis(x64, axis, range(x64.ndim - k, x64.ndim))
+    rows = moved.reshape(moved.shape[:x64.ndim - k] + (-1,))
+    mean = np.zeros(rows.shape[:-1])
+    m2 = np.zeros(rows.shape[:-1])
+    for i in range(rows.shape[-1]):
+        v = rows[..., i]
+        delta = v - mean
+        mean = mean + delta / (i + 1)
+        m2 = m2 + delta * (v - mean)
+    return np.expand_dims(m2, axis) if keepdim else m2
+
+
+def _mean(x, axis):
+    """x.mean(dim, keepdim=True) in x's dtype (nan for no elements, silently):
+    PyTorch's sum, then a division (numpy's sum where PyTorch's order is not
+    known, see torch_sum: the last bit may differ)."""
+    n = x.size if axis is None else math.prod(x.shape[d] for d in axis)
+    total = torch_sum(x, axis)
+    if total is None:
+        total = np.sum(x, axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / x.dtype.type(n)
+
+
+# PyTorch's CPU sum of float32 and float64 (its cascade_sum) adds up each
+# row of contiguous numbers in a fixed order, one thread for up to 32768
+# numbers (past that, the threads' share decides the order): 32-byte (AVX2) vectors
+# of lanes, 4 of them side by side, in blocks of 2^k vectors that carry into
+# 4 levels of partial sums; the numbers past the last whole vector, then the
+# lanes, are added last, one by one. Matched to the bit against PyTorch 2.13.
+SERIAL_SUM_MAX = 32768
+_SUM_ILP = 4            # vectors summed side by side
+_SUM_LEVELS = 4         # levels of the cascade
+
+
+def torch_sum(x: np.ndarray, axis) -> np.ndarray | None:
+    """x.sum(dim, keepdim=True) in PyTorch's order, for a float x of up to
+    SERIAL_SUM_MAX numbers summed over all of it or over one block of
+    adjacent dims of a C-ordered x; None for other layouts."""
+    if not 0 < x.size <= SERIAL_SUM_MAX:
+        return None
+    shape = _reduced_shape(x.shape, axis, True)
+    if axis is None or len(axis) == x.ndim:
+        return torch_row_sums(x.ravel(order="K")[None]).reshape(shape)   # memory order
+    if not x.flags.c_contiguous:
+        return None
+    # PyTorch drops dims of size 1 and merges neighbours: what is left is
+    # (kept A, reduced R, kept C) when the reduced dims make one block
+    sizes = [(s, d in axis) for d, s in enumerate(x.shape) if s > 1]
+    flags = [r for _, r in sizes]
+    if True not in flags:                   # only dims of size 1: nothing to add
+        return x.reshape(shape).copy()
+    first, last = flags.index(True), len(flags) - flags[::-1].index(True)
+    if not all(flags[first:last]):
+        return None
+    a, r, c = (math.prod(s for s, _ in part) for part in
+               (sizes[:first], sizes[first:last], sizes[last:]))
+    if c == 1:
+        return torch_row_sums(x.reshape(a, r)).reshape(shape)
+    return _torch_column_sums(x.reshape(a, r, c)).reshape(shape)
+
+
+def _torch_column_sums(x3: np.ndarray) -> np.ndarray:
+    """The sums over the middle axis of (a, r, c), c > 1 contiguous: PyTorch
+    runs one cascade per column over groups of 4 vectors (or of 4 numbers,
+    when c is less than a vector), and the ILP sum over the columns left."""
+    lanes = 32 // x3.dtype.itemsize
+    group = _SUM_ILP * (lanes if x3.shape[2] >= lanes else 1)
+    split = x3.shape[2] // group * group
+    items = np.ascontiguousarray(x3.transpose(1, 0, 2))       # (r, a, c)
+    out = np.empty(x3.shape[::2], x3.dtype)
+    out[:, :split] = _cascade(items[:, :, :split])
+    out[:, split:] = _ilp_sum(items[:, :, split:])
+    return out
+
+
+def torch_row_sums(rows: np.ndarray) -> np.ndarray:
+    """The sum of each row of a 2-d float array, in PyTorch's order."""
+    lanes = 32 // rows.dtype.itemsize
+    n = rows.shape[1]
+    cols = np.ascontiguousarray(rows.T)            # (n, rows): each step adds one per row
+    if n < lanes:
+        return _ilp_sum(cols)
+    whole = n // lanes
+    vectors = cols[:whole * lanes].reshape(whole, lanes, -1)
+    partial = _ilp_sum(vectors)                        # (lanes, rows)
+    tail = np.concatenate((cols[whole * lanes:], partial))
+    return _in_turn(np.zeros_like(cols[0]), tail)
+
+
+def _ilp_sum(items):
+    """PyTorch's row_sum: _SUM_ILP running cascades side by side, the
+    leftovers into the first, then the first plus the others in turn."""
+    size = items.shape[0]
+    k = size // _SUM_ILP
+    acc = _cascade(items[:k * _SUM_ILP].reshape((k, _SUM_ILP) + items.shape[1:]))
+    first = _in_turn(acc[0], items[k * _SUM_ILP:])
+    return _in_turn(first, acc[1:])
+
+
+def _cascade(items):
+    """PyTorch's multi_row_sum: blocks of 2^power items added in turn, each
+    block's sum carried up the levels (a level passes its sum on and
+    starts again whenever the count so far is not a multiple of its span)."""
+    size = items.shape[0]
+    power = max(4, (size - 1).bit_length() // _SUM_LEVELS if size > 1 else 0)
+    step = 1 << power
+    acc = [np.zeros(items.shape[1:], items.dtype) for _ in range(_SUM_LEVELS)]
+    i = 0
+    while i + step <= size:
+        acc[0] = _in_turn(acc[0], items[i:i + step])
+        i += step
+        for j in range(1, _SUM_LEVELS):
+            acc[j] = acc[j] + acc[j - 1]
+            acc[j - 1] = np.zeros_like(acc[j])
+            if i & ((step - 1) << (j * power)):
+                break
+    acc[0] = _in_turn(acc[0], items[i:])
+    return _in_turn(acc[0], np.stack(acc[1:]))
+
+
+def _in_turn(start, items):
+    """start + items[0] + items[1] + ..., one at a time (cumsum adds in order)."""
+    if not len(items):
+        return start
+    return np.cumsum(np.concatenate((start[None], items)), axis=0)[-1]
+
+
+def _var_vjp(g, ans, xs, p, keepdim=None):
+    """PyTorch's var_backward: 2 / (N - correction) * g * (x - mean)."""
+    x = xs[0]
+    dim = p["dim"]
+    c = p["correction"]
+    if x.ndim == 0 or dim is None:
+        mean = _mean(x, None)
+        dof = x.size - c
+        if dof <= 0:
+            # NOTE: PyTorch's: infinity, times 0 where x is its mean (nan)
+            return (g * np.where(x == mean, np.nan, np.inf)).astype(x.dtype)
+        return ((x.dtype.type(2.0 / dof) * g) * (x - mean)).astype(x.dtype)
+    if not (p.get("keepdim") if keepdim is None else keepdim) and x.ndim > 1:
+        g = np.expand_dims(g, dim)
+    mean = _mean(x, _var_axis(p))
+    # NOTE: here PyTorch divides by the count as it is (2/0 is inf, a
+    # correction past the count gives a negative factor), and an explicit
+    # empty list of dims counts 1 element, though the forward reduced all
+    with np.errstate(divide="ignore"):
+        factor = np.float64(2.0) / np.float64(_var_count(x, p) - c)
+    with np.errstate(invalid="ignore"):
+        return ((x.dtype.type(factor) * g) * (x - mean)).astype(x.dtype)
+
+
+def _std_grad_var(g, ans):
+    """std's gradient as var's: g / (2 std), +0 where std is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ans == 0, 0, g / (ans * 2)).astype(ans.dtype)
+
+
+def _var_jvp(t, ans, xs, p):
+    # PyTorch's: var's backward of the tangent (keepdim), summed over dim
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.sum(_var_vjp(t, ans, xs, p, keepdim=True), axis=_var_axis(p),
+                                 keepdims=p.get("keepdim", False))).astype(t.dtype)
+
+
+def _std_jvp(t, ans, xs, p):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ans == 0, 0, _var_jvp(t, ans, xs, p) / (ans * 2)).astype(t.dtype)
+
+
+defop("var", "VarBackward0", _var_fwd, vjp=(_var_vjp,), jvp=(_var_jvp,), saved=("0",),
+      formula=("d var(x)/dx_i = 2 (x_i - mean) / (n - correction)",), symbol="var",
+      dtype_rule=SAME)
+defop("std", "StdBackward0", lambda xs, p: _var_fwd(xs, p, root=True),
+      vjp=(lambda g, ans, xs, p: _var_vjp(_std_grad_var(g, ans), ans, xs, p),),
+      jvp=(_std_jvp,), saved=("0r",),
+      formula=("d std(x)/dx_i = (x_i - mean) / ((n - correction) std)",), symbol="std",
+      dtype_rule=SAME)
 
 
 def _cumsum_fwd(xs, p):
