@@ -2005,10 +2005,14 @@ class Interpreter:
         gradient they get needs none), each on a tensor of its own, and
         what one returns must have the gradient's shape and dtype."""
         enabled, self.tape.grad_enabled = self.tape.grad_enabled, False
+        # the gradient's node: on the line of the pass, with no source text
+        # of its own (the pass's call is not what made it)
+        here = None if self.span is None else Span(self.span.line, self.span.col,
+                                                   self.span.line, self.span.col)
         try:
             for fn, in list(self.hooks.get(t, ())):
                 arr = g if g.__class__ is np.ndarray else np.asarray(g)
-                grad = self.tape.add(Tensor(arr), self.span, label="hook's grad")
+                grad = self.tape.add(Tensor(arr), here, label="hook's grad", hook_of=t.seq)
                 out = self.call_value(fn, [grad])
                 if out is None:
                     continue

@@ -631,6 +631,8 @@ class _Builder:
         elif r.kind == DETACHED:
             how = ".data" if r.op in ("data", ".data") else "detach()"
             words = f"{how} copy of {self._who(r.detached_from)}, no grad"
+        elif r.hook_of is not None:
+            words = f"the gradient {self._who(r.hook_of)}'s hook got"
         elif r.kind == PARAM:
             words = "parameter (leaf, requires grad)"
         elif r.kind == CONST:
@@ -1063,11 +1065,12 @@ class _Builder:
         s = r.seq
         if r.detached_from is not None:
             self._detach_cut(r)
-        if r.grad_of is not None:
-            th = self.theme
-            self._edge(self._tid(int(r.grad_of[1:])), self._tid(s),
-                       f'style=dotted color="{th.gradient}" fontcolor="{th.gradient}" '
-                       f'class="grad-link"', esc(".grad"))
+        for link, text in ((r.grad_of, ".grad"), (r.hook_of, "register_hook")):
+            if link is not None:
+                th = self.theme
+                self._edge(self._tid(int(link[1:])), self._tid(s),
+                           f'style=dotted color="{th.gradient}" fontcolor="{th.gradient}" '
+                           f'class="grad-link"', esc(text))
 
     def _view_id(self, attrs: str, s: int, pos: int | None = None) -> str:
         """With a PassView, a gradient edge's stable SVG id (see PassView)."""
