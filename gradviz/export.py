@@ -139,7 +139,8 @@ def _edits(program: syntax.Program) -> list[tuple]:
                  syntax.If: lambda s: [s.test], syntax.While: lambda s: [s.test],
                  syntax.For: lambda s: [s.iter], syntax.Jump: lambda s: [],
                  syntax.FunctionDef: lambda s: list(s.defaults),
-                 syntax.Return: lambda s: [] if s.value is None else [s.value]}[cls](stmt)
+                 syntax.Return: lambda s: [] if s.value is None else [s.value],
+                 syntax.Assert: lambda s: [s.test] + ([] if s.msg is None else [s.msg])}[cls](stmt)
         for expr in exprs:
             for node in _uses(expr):
                 if node.__class__ is syntax.Attribute:

@@ -511,6 +511,8 @@ class Interpreter:
                         self._augassign(stmt)
                     elif cls is syntax.Import:
                         self._import(stmt)
+                    elif cls is syntax.Assert:
+                        self._assert(stmt)
                     elif cls is syntax.SetAttr:
                         self._setattr(stmt)
                     elif cls is syntax.SetItem:
@@ -1275,6 +1277,14 @@ class Interpreter:
                 else:
                     env[name] = value
         return out
+
+    def _assert(self, stmt) -> None:
+        """assert test[, msg]: Python's AssertionError, its message str(msg)."""
+        if self.truth(self.eval(stmt.test)):
+            return
+        msg = "" if stmt.msg is None else self.str_of(self.eval(stmt.msg))
+        raise GradvizError(msg or "assertion failed", kind="AssertionError",
+                           hint="the condition after 'assert' was false")
 
     def _lambda(self, node):
         defn = node.defn

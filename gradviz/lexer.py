@@ -51,8 +51,7 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
     "class": "class definitions", "async": "'async' functions",
     "yield": "'yield' expressions", "await": "'await' expressions", "except": "'except' clauses",
     "finally": "'finally' clauses"} | {
-    kw: f"'{kw}' statements" for kw in ("try", "raise", "del", "global", "nonlocal",
-                                        "assert")}
+    kw: f"'{kw}' statements" for kw in ("try", "raise", "del", "global", "nonlocal")}
 _ONLY_OPS = ("the operators are + - * / ** @ (% // on numbers) and the comparisons "
              "== != < <= > >= is (is not)")
 UNSUPPORTED_OPERATORS = {

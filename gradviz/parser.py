@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
@@ -237,7 +237,8 @@ class _Parser:
     def simple_stmt(self):
         """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
             | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist
-            | 'break' | 'continue' | 'pass' | return_stmt    -- break, continue in a loop"""
+            | 'break' | 'continue' | 'pass' | return_stmt    -- break, continue in a loop
+            | 'assert' expr [',' expr]"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
@@ -250,6 +251,14 @@ class _Parser:
             return self.jump()
         elif kind == "return":
             return self.return_stmt()
+        elif kind == "assert":
+            self.i += 1
+            test = self.expr()
+            msg = None
+            if toks[self.i][0] == ",":
+                self.i += 1
+                msg = self.expr()
+            return Assert(test, msg, self.span_from(first))
         elif kind in UNSUPPORTED:
             raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         else:

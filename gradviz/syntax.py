@@ -269,6 +269,14 @@ class For:
 
 
 @dataclass(slots=True)
+class Assert:
+    """``assert test`` or ``assert test, msg``."""
+    test: object
+    msg: object
+    span: Span
+
+
+@dataclass(slots=True)
 class Jump:
     """``break``, ``continue`` or ``pass`` (its ``kind``)."""
     kind: str

@@ -369,3 +369,25 @@ def test_python_builtin_errors_are_clear(src, words):
     with pytest.raises(GradvizError) as info:
         run(src + "\n")
     assert words in info.value.message and info.value.span.line == 1
+
+
+# ---- assert ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("src, message", [
+    ("x = ones(2)\nassert x.sum() > 5\n", "assertion failed"),
+    ("x = ones(2)\nassert x.sum() > 5, 'too small: ' + str(x.sum().item())\n", "too small: 2.0"),
+    ("x = ones(2)\nassert x > 0\n", "Boolean value of Tensor with more than one value is ambiguous"),
+])
+def test_a_false_assert_is_python_s_assertion_error_on_its_line(src, message):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    err = info.value
+    assert err.message == message and err.span.line == 2
+    assert err.kind == ("AssertionError" if "ambiguous" not in message else err.kind)
+
+
+def test_a_true_assert_does_nothing():
+    _, out = run("x = ones(2, requires_grad=True)\n(x * x).sum().backward()\n"
+                 "assert allclose(x.grad, 2 * x), 'gradient'\nassert x.grad is not None\n"
+                 "print('ok')\n")
+    assert out == "ok\n"
