@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import autodiff, fstrings, functions, syntax
+from . import autodiff, fstrings, functions, jacobians, syntax
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -217,7 +217,11 @@ def _no_cuda(rt) -> bool:
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
     nn = Module("torch.nn", {"functional": functional})
-    autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"])})
+    autograd_functional = Module("torch.autograd.functional", {
+        "jacobian": Function("jacobian", jacobians.jacobian),
+        "hessian": Function("hessian", jacobians.hessian)})
+    autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"]),
+                                         "functional": autograd_functional})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
