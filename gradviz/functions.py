@@ -16,6 +16,7 @@ import numpy as np
 
 from . import autodiff, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
+from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
 from .ops.registry import broadcast_shape
@@ -1077,7 +1078,7 @@ def f_len(rt, x):
         if x.data.ndim == 0:
             raise GradvizError("len() of a 0-d tensor", kind=TYPE)
         return x.data.shape[0]
-    if isinstance(x, (list, tuple, str, range)):
+    if isinstance(x, (list, tuple, str, range)) or x.__class__ is UnpackedDual:
         return len(x)
     raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
 

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import autodiff, fstrings, functions, jacobians, syntax
+from . import autodiff, forward_ad, fstrings, functions, jacobians, syntax
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -220,8 +220,13 @@ def _module_tree() -> dict:
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
         "hessian": Function("hessian", jacobians.hessian)})
+    fw_ad = Module("torch.autograd.forward_ad", {
+        "dual_level": Function("dual_level", forward_ad.f_dual_level),
+        "make_dual": Function("make_dual", forward_ad.f_make_dual),
+        "unpack_dual": Function("unpack_dual", forward_ad.f_unpack_dual)})
     autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"]),
-                                         "functional": autograd_functional})
+                                         "functional": autograd_functional,
+                                         "forward_ad": fw_ad})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
@@ -403,6 +408,7 @@ class Interpreter:
         self._rng = None               # made on first use (see rng)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
+        self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         self.line = 0                  # the statement being run (for internal errors)
 
     @property
@@ -459,7 +465,7 @@ class Interpreter:
         except _Return:
             for it, ctx, _, loop in reversed(frames):
                 if ctx is not None:
-                    self.tape.grad_enabled, self.tape.no_grad_block = ctx
+                    self._leave_with(ctx)
                 if loop:
                     it.close()            # (its loop's passes end here)
             raise
@@ -489,8 +495,8 @@ class Interpreter:
                     elif cls is _ExprStmt:
                         self.eval(stmt.value)
                     elif cls is _With:
-                        saved = (self.tape.grad_enabled, self.tape.no_grad_block)
-                        self._enter_with(stmt)
+                        saved = (self.tape.grad_enabled, self.tape.no_grad_block,
+                                 self._enter_with(stmt))
                         frames.append((iter(stmt.body), saved, self.shift, False))
                         break
                     elif cls is syntax.If:
@@ -531,7 +537,7 @@ class Interpreter:
             else:                 # the block is done
                 frames.pop()
                 if ctx is not None:
-                    self.tape.grad_enabled, self.tape.no_grad_block = ctx
+                    self._leave_with(ctx)
 
     def _program_error(self, exc: Exception, span) -> GradvizError:
         """The error of a statement (or a loop's test) that raised one of
@@ -710,14 +716,15 @@ class Interpreter:
                 return
             frames.pop()
             if ctx is not None:
-                self.tape.grad_enabled, self.tape.no_grad_block = ctx
+                self._leave_with(ctx)
 
     def _unpack(self, names: tuple, value) -> None:
         """a, b = value (an assignment's, a for loop's), in Python's words
         when the counts differ; a tensor unpacks into its rows, as PyTorch's."""
         if value.__class__ is Tensor:
             items = tuple(self._items(value, self.span))
-        elif value.__class__ in (list, tuple, range, str, ReturnTypes) or value.__class__ in ITERATORS:
+        elif (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
+              or value.__class__ in ITERATORS):
             items = tuple(value)
         else:
             raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
@@ -1080,19 +1087,30 @@ class Interpreter:
         finally:
             self.tape.grad_enabled = saved
 
-    def _enter_with(self, stmt):
+    def _enter_with(self, stmt) -> bool:
+        """Enter a `with` block's context; whether it opened a dual level."""
         ctx = self.eval(stmt.context)
+        if ctx.__class__ is forward_ad.DualLevel:
+            forward_ad.enter_level(self)
+            return True
         if not isinstance(ctx, NoGrad):
             raise GradvizError("only `with torch.no_grad():` (or enable_grad(), "
-                               "set_grad_enabled(mode)) is supported", kind=TYPE,
-                               hint="write `with torch.no_grad():` or `with no_grad():`")
+                               "set_grad_enabled(mode), fwAD.dual_level()) is supported",
+                               kind=TYPE, hint="write `with torch.no_grad():` or `with no_grad():`")
         if ctx.enabled:               # enable_grad(), set_grad_enabled(True)
             self.tape.grad_enabled = True
             self.tape.no_grad_block = None
-            return
+            return False
         self.tape.grad_enabled = False
         self.tape.no_grad_blocks.append(self.where(stmt))
         self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
+        return False
+
+    def _leave_with(self, ctx: tuple) -> None:
+        """Leave a `with` block: the grad mode before it; a dual level closed."""
+        self.tape.grad_enabled, self.tape.no_grad_block, dual = ctx
+        if dual:
+            forward_ad.exit_level(self)
 
     def _setattr(self, stmt):
         """t.grad = None | tensor, t.requires_grad = bool: as PyTorch's setters,
@@ -1589,6 +1607,8 @@ class Interpreter:
             return v
         if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
             return getattr(obj, attr)
+        if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
+            return getattr(obj, attr)
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
@@ -1673,8 +1693,8 @@ class Interpreter:
         self.span = self.where(node)
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
-        if obj.__class__ is ReturnTypes:     # x.max(0)[0]: a named tuple in PyTorch
-            obj = (obj.values, obj.indices)
+        if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
+            obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple)):
             if len(index) != 1:
                 raise GradvizError("a list takes one index", kind=TYPE)
@@ -1914,8 +1934,17 @@ class Interpreter:
         Objects Python shows with their address show the number id() gives
         them (made up, the same on every run: no address of this process)."""
         if v.__class__ is Tensor:
+            tangent = None
+            if self.dual_tangents:
+                tangent = forward_ad.tangent_of(self, v)
+                if tangent is not None:      # PyTorch formats it: a 0-d one as its number
+                    tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
+                               self.value_str(tangent))
             return format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
-                                 grad_fn=v.grad_fn_name)
+                                 grad_fn=v.grad_fn_name, tangent=tangent)
+        if v.__class__ is forward_ad.UnpackedDual:
+            return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
+                    f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
         if v.__class__ is GradFn:
             return f"<{v.name} object at {self.address(v)}>"
         if v.__class__ is range:

@@ -50,7 +50,9 @@ _TORCH_BY_NAME = {t.name: t for t in TORCH_TYPES.values()}   # (type(x) is torch
 _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype",
           "Device": "torch.device", "NoneType": "NoneType", "UserFunction": "function",
           "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
-          "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad"}
+          "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
+          "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
+          "DualLevel": "torch.autograd.forward_ad.dual_level"}
 
 
 def type_of(v, bound: dict):

@@ -260,13 +260,14 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int) -> str:
 
 
 def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
-                  grad_fn: str | None = None) -> str:
+                  grad_fn: str | None = None, tangent: str | None = None) -> str:
     """``str(t)`` of a CPU tensor holding ``data`` (``_str_intern``).
 
     ``dtype``: "float32", "float64", "int64" or "bool"; ``data`` is converted
     to it.  ``grad_fn`` is the node's class name, e.g. ``"MulBackward0"``
     (printed ``grad_fn=<MulBackward0>``); otherwise ``requires_grad=True`` is
-    printed for a leaf that requires grad.
+    printed for a leaf that requires grad. ``tangent``: a dual tensor's
+    tangent as PyTorch formats it (``tangent=...``, last).
     """
     arr = _as_array(data, dtype)
     suffixes = []
@@ -286,6 +287,8 @@ def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
         suffixes.append(f"grad_fn=<{grad_fn}>")
     elif requires_grad:
         suffixes.append("requires_grad=True")
+    if tangent is not None:
+        suffixes.append("tangent=" + tangent)
     return _add_suffixes(_PREFIX + body, suffixes, _INDENT)
 
 

@@ -1,0 +1,159 @@
+"""torch.autograd.forward_ad: dual tensors (a primal value with a tangent),
+forward-mode AD as a program writes it.
+
+    with fwAD.dual_level():
+        x = fwAD.make_dual(primal, tangent)
+        y = f(x)
+        jvp = fwAD.unpack_dual(y).tangent
+
+PyTorch computes each op's tangent as the op runs. Here ops run as ever (no
+cost to programs without duals) and a tangent is computed when the program
+asks for one (unpack_dual, or printing a dual tensor): from the op's inputs
+back to the dual tensors made in the level, then forward through each op's
+JVP rule, the same rules gradviz's forward mode uses. The tangents of a level
+are kept, so a tensor's tangent is one object, as PyTorch's is; leaving the
+level drops them all (unpack_dual then gives None).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .tensor import Tensor
+
+
+class DualLevel:
+    """The value of fwAD.dual_level(): a `with` block's context."""
+
+    __slots__ = ()
+
+
+class UnpackedDual:
+    """UnpackedDualTensor(primal=..., tangent=...): a named pair."""
+
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, primal, tangent):
+        self.primal, self.tangent = primal, tangent
+
+    def __iter__(self):
+        return iter((self.primal, self.tangent))
+
+    def __len__(self) -> int:
+        return 2
+
+
+def f_dual_level(rt):
+    return DualLevel()
+
+
+def enter_level(rt) -> None:
+    if rt.dual_tangents is not None:
+        raise GradvizError("Nested forward mode AD is not supported at the moment", kind=RUNTIME,
+                           hint="one `with fwAD.dual_level():` at a time")
+    rt.dual_tangents = {}          # tensor -> its tangent tensor, for this level
+
+
+def exit_level(rt) -> None:
+    rt.dual_tangents = None
+
+
+def f_make_dual(rt, tensor, tangent, *, level=None):
+    from .functions import _need_tensor
+    _need_tensor(tensor, "make_dual")
+    _need_tensor(tangent, "make_dual", 2)
+    tangents = rt.dual_tangents
+    if tangents is None:
+        raise GradvizError("Trying to create a dual Tensor for forward AD but no level exists, "
+                           "make sure to enter_dual_level() first.", kind=RUNTIME,
+                           hint="make it inside `with fwAD.dual_level():`")
+    if tensor.data.dtype.kind != "f":
+        raise GradvizError(f"Expected primal to be floating point or complex, but got: "
+                           f"torch.{tensor.dtype_name}", kind=VALUE,
+                           hint="make the primal a float tensor")
+    if tensor.data.shape != tangent.data.shape:
+        raise GradvizError(
+            "Trying to set a forward gradient that has a different size than that of the "
+            "original Tensor, this is not supported. Tensor is of size "
+            f"{list(tensor.data.shape)} while the given forward gradient is of size "
+            f"{list(tangent.data.shape)}.", kind=RUNTIME,
+            hint="give the tangent the primal's shape")
+    if tensor in tangents:
+        raise GradvizError("Making a dual Tensor based on a Tensor that already has a forward "
+                           "gradient at the same level 0 is not supported.", kind=RUNTIME)
+    dual = _view(rt, tensor, "make_dual")
+    tangents[dual] = tangent
+    return dual
+
+
+def f_unpack_dual(rt, tensor, *, level=None):
+    if tensor.__class__ is not Tensor:
+        raise GradvizError(f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not "
+                           f"{type(tensor).__name__}", kind=TYPE)
+    if rt.dual_tangents is None:       # outside a level: the tensor itself, as in PyTorch
+        return UnpackedDual(tensor, None)
+    return UnpackedDual(_view(rt, tensor, "primal"), tangent_of(rt, tensor))
+
+
+def _view(rt, t: Tensor, label: str) -> Tensor:
+    """A new tensor sharing t's value (PyTorch's view): recorded when t
+    requires grad (ViewBackward0; PyTorch's primal is an alias, <Identity>),
+    else a leaf labelled with its maker."""
+    if t.requires_grad:
+        from .functions import f_reshape
+        return f_reshape(rt, t, *t.data.shape)
+    return rt.tape.add(Tensor(t.data), rt.span, label=label)
+
+
+def tangent_of(rt, t: Tensor) -> Tensor | None:
+    """t's tangent in the open level (None: no level, or t depends on no
+    dual tensor made in it)."""
+    tangents = rt.dual_tangents
+    if not tangents:
+        return None
+    known = tangents.get(t)
+    if known is not None or t in tangents:
+        return known
+    # the ops between t and what is known (duals, tangents computed before),
+    # found by a walk back over the inputs (no recursion), in creation order
+    seen, stack, order = {t}, [t], []
+    while stack:
+        n = stack.pop()
+        if n in tangents or n.op is None:
+            continue
+        order.append(n)
+        for a in n.args:
+            if a.__class__ is Tensor and a not in seen:
+                seen.add(a)
+                stack.append(a)
+    order.sort(key=lambda n: n.seq)
+    for n in order:
+        tangents[n] = _push(rt, n, tangents)
+    return tangents.get(t)
+
+
+def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
+    """n's tangent from its inputs' (their JVP contributions summed), or
+    None when no input has one."""
+    op, args = n.op, n.args
+    total = None
+    xs = None
+    for i, a in enumerate(args):
+        dt = tangents.get(a) if a.__class__ is Tensor else None
+        if dt is None:
+            continue
+        rule = op.jvp[0] if op.variadic else op.jvp[i]
+        if rule is None:
+            continue
+        if xs is None:
+            xs = [b.data if b.__class__ is Tensor else b for b in args]
+            ans = n.data
+        part = rule(dt.data, ans, xs, n.params, i) if op.variadic else \
+            rule(dt.data, ans, xs, n.params)
+        part = np.asarray(part)
+        if part.shape != ans.shape:
+            part = np.broadcast_to(part, ans.shape)     # a broadcast input's tangent
+        total = part if total is None else total + part
+    if total is None:
+        return None
+    return rt.tape.add(Tensor(np.array(total, dtype=n.data.dtype)), n.span, label="tangent")
