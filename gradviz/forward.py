@@ -73,34 +73,42 @@ def push_tangents(order, seeds: dict, versions=None) -> dict:
     for node in order:
         if not node.recorded or node in seeds:
             continue
-        op = node.op
-        args = node.args
-        total = None
-        xs = None
-        for i, a in enumerate(args):
-            if a.__class__ is not Tensor:
-                continue
-            t = tangents.get(a)
-            if t is None:
-                continue
-            rule = op.jvp[0] if op.variadic else op.jvp[i]
-            if rule is None:
-                continue
-            if xs is None:
-                xs = [b.data if b.__class__ is Tensor else b for b in args]
-                ans = node.data
-                if versions is not None and op.reads_unsaved and node.seq < versions.last:
-                    ans, xs = versions.as_made(node, ans, xs, False)
-            part = rule(t, ans, xs, node.params, i) if op.variadic else \
-                rule(t, ans, xs, node.params)
-            part = np.asarray(part)
-            if part.shape != ans.shape:
-                # a broadcast input's tangent broadcasts like the input did
-                part = np.broadcast_to(part, ans.shape)
-            total = part if total is None else total + part
+        total = node_tangent(node, tangents.get, versions)
         if total is not None:
-            tangents[node] = total.astype(node.data.dtype, copy=False)
+            tangents[node] = total
     return tangents
+
+
+def node_tangent(node: Tensor, tangent_of, versions=None) -> np.ndarray | None:
+    """The tangent of what an op made: its inputs' tangents (tangent_of(input),
+    an array or None) through its JVP rules, summed; None when no input
+    has one."""
+    op = node.op
+    args = node.args
+    total = None
+    xs = None
+    for i, a in enumerate(args):
+        if a.__class__ is not Tensor:
+            continue
+        t = tangent_of(a)
+        if t is None:
+            continue
+        rule = op.jvp[0] if op.variadic else op.jvp[i]
+        if rule is None:
+            continue
+        if xs is None:
+            xs = [b.data if b.__class__ is Tensor else b for b in args]
+            ans = node.data
+            if versions is not None and op.reads_unsaved and node.seq < versions.last:
+                ans, xs = versions.as_made(node, ans, xs, False)
+        part = rule(t, ans, xs, node.params, i) if op.variadic else \
+            rule(t, ans, xs, node.params)
+        part = np.asarray(part)
+        if part.shape != ans.shape:
+            # a broadcast input's tangent broadcasts like the input did
+            part = np.broadcast_to(part, ans.shape)
+        total = part if total is None else total + part
+    return None if total is None else total.astype(node.data.dtype, copy=False)
 
 
 def _pairing(roots, seeds, tangents) -> float:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .forward import node_tangent
 from .tensor import Tensor
 
 
@@ -133,27 +134,8 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
 
 
 def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
-    """n's tangent from its inputs' (their JVP contributions summed), or
-    None when no input has one."""
-    op, args = n.op, n.args
-    total = None
-    xs = None
-    for i, a in enumerate(args):
-        dt = tangents.get(a) if a.__class__ is Tensor else None
-        if dt is None:
-            continue
-        rule = op.jvp[0] if op.variadic else op.jvp[i]
-        if rule is None:
-            continue
-        if xs is None:
-            xs = [b.data if b.__class__ is Tensor else b for b in args]
-            ans = n.data
-        part = rule(dt.data, ans, xs, n.params, i) if op.variadic else \
-            rule(dt.data, ans, xs, n.params)
-        part = np.asarray(part)
-        if part.shape != ans.shape:
-            part = np.broadcast_to(part, ans.shape)     # a broadcast input's tangent
-        total = part if total is None else total + part
+    """n's tangent from its inputs' (forward.node_tangent), as a tensor."""
+    total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data)
     if total is None:
         return None
-    return rt.tape.add(Tensor(np.array(total, dtype=n.data.dtype)), n.span, label="tangent")
+    return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent")
