@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
-from .forward import node_tangent
 from .tensor import Tensor
 
 
@@ -135,6 +134,7 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
 
 def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor."""
+    from .forward import node_tangent     # (here: a run without duals does not load it)
     total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data)
     if total is None:
         return None
