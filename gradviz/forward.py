@@ -354,10 +354,13 @@ class ForwardRecorder:
         that failed has none), each input with the reverse-mode gradient of
         that pass beside the forward one and whether they agree."""
         passes = {ev["pass"]: ev for ev in record.events if ev["kind"] in ("backward", "grad")}
+        # a pass that failed (caught by a try) has no event, and the next one
+        # takes its number: the last entry of a number is the pass that ran
+        last = {entry["pass"]: entry for entry in self.entries}
         done = []
         for entry in self.entries:
             ev = passes.get(entry["pass"])
-            if ev is None:
+            if ev is None or last[entry["pass"]] is not entry:
                 continue
             reached = {s["node"]: s["grad"] for s in ev["steps"]}
             for item in entry["inputs"]:

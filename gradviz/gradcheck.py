@@ -372,9 +372,12 @@ class GradChecker:
     def report(self, record: Record, filename: str) -> CheckReport:
         done = []
         events = {ev["pass"]: ev for ev in record.events if ev["kind"] in ("backward", "grad")}
+        # a pass that failed (caught by a try) has no event, and the next one
+        # takes its number: the last check of a number is the pass that ran
+        last = {check.pass_no: check for check in self.passes}
         for check in self.passes:
             ev = events.get(check.pass_no)
-            if ev is None:
+            if ev is None or last[check.pass_no] is not check:
                 continue   # the pass itself failed (the program's error says why)
             reached = {s["node"]: s["grad"] for s in ev["steps"]}
             for item in check.inputs:

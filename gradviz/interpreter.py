@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import autodiff, forward_ad, fstrings, functions, jacobians, syntax
+from . import autodiff, exceptions, forward_ad, fstrings, functions, jacobians, syntax
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -56,6 +56,14 @@ class _Return(Exception):
 
     def __init__(self, value):
         self.value = value
+
+
+class _LoopJump(Exception):
+    """A break (leave) or continue whose loop is outside the block being run
+    (a try's: see Interpreter._try), on its way out to the loop."""
+
+    def __init__(self, leave: bool):
+        self.leave = leave
 
 
 def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict) -> dict:
@@ -240,6 +248,7 @@ def _module_tree() -> dict:
                                                                        _no_cuda)}))
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
     glob.update(torch=torch, F=functional)
+    glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob
 
 
@@ -409,6 +418,7 @@ class Interpreter:
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
+        self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
 
     @property
@@ -457,12 +467,14 @@ class Interpreter:
         return Span(line, start + 1, line, max(len(text.rstrip()), start) + 1)
 
     def _execute(self, body: tuple, shift: int) -> None:
-        """Run a block of statements: the program's, or a function's (whose
-        `return` leaves as a _Return, the `with` blocks it was in undone)."""
+        """Run a block of statements on a frame stack of its own: the
+        program's, a function's, or a try's blocks. Whatever leaves it (a
+        `return` as a _Return, a break as a _LoopJump, an error a try may
+        catch) undoes the `with` blocks it was in."""
         frames = [(iter(body), None, shift, False)]
         try:
             self._frames(frames)
-        except _Return:
+        except BaseException:
             for it, ctx, _, loop in reversed(frames):
                 if ctx is not None:
                     self._leave_with(ctx)
@@ -523,6 +535,16 @@ class Interpreter:
                         self._import(stmt)
                     elif cls is syntax.Assert:
                         self._assert(stmt)
+                    elif cls is syntax.Try:
+                        try:
+                            self._try(stmt)
+                        except _LoopJump as jump:
+                            self._jump(frames, jump.leave)
+                            break
+                    elif cls is syntax.Raise:
+                        exc = None if stmt.exc is None else self.eval(stmt.exc)
+                        raise exceptions.to_error(exc, self.handling[-1] if self.handling
+                                                  else None)
                     elif cls is syntax.SetAttr:
                         self._setattr(stmt)
                     elif cls is syntax.SetItem:
@@ -708,6 +730,8 @@ class Interpreter:
         """break (leave) or continue: the blocks inside the innermost loop are
         left (a `with` block's grad mode restored); break leaves the loop too."""
         while True:
+            if not frames:               # the loop is outside this block (a try's)
+                raise _LoopJump(leave)
             it, ctx, _, loop = frames[-1]
             if loop:
                 if leave:
@@ -1227,7 +1251,10 @@ class Interpreter:
         return format_value(v, self.value_str)
 
     def repr_of(self, v) -> str:
-        """repr(v): str(v), but a string in quotes."""
+        """repr(v): str(v), but a string in quotes (and an exception as
+        Python writes one: ValueError('message'))."""
+        if v.__class__ is exceptions.ExceptionValue:
+            return repr(v)
         return repr_value(v, self.value_str)
 
     # loops, not comprehensions: a comprehension is one more Python frame per
@@ -1299,6 +1326,47 @@ class Interpreter:
                 else:
                     env[name] = value
         return out
+
+    def _try(self, stmt) -> None:
+        """try/except/else/finally, as Python runs it. Each block runs on a
+        frame stack of its own (so a try nests as deep as the parser lets
+        blocks nest); a break or continue inside leaves it as a _LoopJump,
+        a return as a _Return, and the `with` blocks left by an error are
+        undone."""
+        shift = self.shift
+        try:
+            try:
+                self._execute(stmt.body, shift)
+            except GradvizError as exc:
+                if not exceptions.catchable(exc):
+                    raise
+                for handler in stmt.handlers:
+                    self.shift = shift
+                    if handler.type is None:
+                        break
+                    try:
+                        if exceptions.catches(self.eval(handler.type), exc):
+                            break
+                    except GradvizError as bad:
+                        raise bad.at(self.where(handler))
+                else:
+                    raise
+                env = self.env
+                if handler.name is not None:
+                    self._bind(handler.name, exceptions.ExceptionValue(exc.kind, exc.message))
+                self.handling.append(exc)
+                try:
+                    self._execute(handler.body, shift)
+                finally:
+                    self.handling.pop()
+                    if handler.name is not None:
+                        env.pop(handler.name, None)     # (Python deletes it too)
+            else:
+                if stmt.orelse:
+                    self._execute(stmt.orelse, shift)
+        finally:
+            if stmt.finalbody:
+                self._execute(stmt.finalbody, shift)
 
     def _assert(self, stmt) -> None:
         """assert test[, msg]: Python's AssertionError, its message str(msg)."""
@@ -1473,7 +1541,7 @@ class Interpreter:
                     try:
                         return a % b if sym == "%" else a // b
                     except ZeroDivisionError as exc:      # Python's words for them
-                        raise GradvizError(str(exc), kind=VALUE) from None
+                        raise GradvizError(str(exc), kind="ZeroDivisionError") from None
                 case "**":
                     return power(a, b)
                 case "==": return a == b
@@ -1485,7 +1553,7 @@ class Interpreter:
                 case "@":
                     raise GradvizError("@ needs tensors", kind=TYPE)
         except ZeroDivisionError:
-            raise GradvizError("division by zero", kind=VALUE) from None
+            raise GradvizError("division by zero", kind="ZeroDivisionError") from None
         except OverflowError as exc:
             raise GradvizError(f"number too large: {exc}", kind=VALUE,
                                hint=NUMBER_RANGE_HINT) from None
@@ -1609,6 +1677,10 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
+        if obj.__class__ is exceptions.ExceptionValue and attr == "args":
+            return (obj.message,) if obj.message else ()
+        if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
+            return obj.name.rsplit(".", 1)[-1]
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
@@ -1703,8 +1775,10 @@ class Interpreter:
                 raise GradvizError("list indices must be integers", kind=TYPE)
             try:
                 v = obj[i]
-            except IndexError:
-                raise GradvizError(f"index {i} is out of range", kind=INDEX) from None
+            except IndexError:          # Python's words (a shape is a tuple)
+                what = "list" if obj.__class__ is list else "tuple"
+                raise GradvizError(f"{what} index out of range", kind=INDEX,
+                                   hint=f"index {i} is past the end of {len(obj)} items") from None
             return Size(v) if isinstance(obj, Size) and isinstance(i, slice) else v
         raise GradvizError(f"{self._kind(obj)} cannot be indexed", kind=TYPE)
 
@@ -1942,6 +2016,8 @@ class Interpreter:
                                self.value_str(tangent))
             return format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
                                  grad_fn=v.grad_fn_name, tangent=tangent)
+        if v.__class__ is exceptions.ExceptionValue:
+            return v.message
         if v.__class__ is forward_ad.UnpackedDual:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
@@ -2145,6 +2221,8 @@ def _legacy_type(dt) -> str:
 def _make_type(t: PyType, args: list, kwargs) -> Size:
     """A call of one of torch's types: torch.Size(shape) makes a shape; the
     others make nothing here."""
+    if t.name in exceptions.EXCEPTION_TYPES and not kwargs:
+        return exceptions.make(t, args)
     if t == SIZE and len(args) <= 1 and not kwargs:
         dims = tuple(args[0]) if args else ()
         if all(d.__class__ is int for d in dims):

@@ -46,12 +46,12 @@ STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "
 LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), augmented "
             "assignments (w -= lr * w.grad), expression statements (loss.backward()), "
             "'with torch.no_grad():' blocks, if/elif/else, while and for loops "
-            "(break, continue, pass), and functions (def f(x): ... return y)")
+            "(break, continue, pass), try/except/finally, raise, assert, and functions "
+            "(def f(x): ... return y, lambda x: ...)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
     "class": "class definitions", "async": "'async' functions",
-    "yield": "'yield' expressions", "await": "'await' expressions", "except": "'except' clauses",
-    "finally": "'finally' clauses"} | {
-    kw: f"'{kw}' statements" for kw in ("try", "raise", "del", "global", "nonlocal")}
+    "yield": "'yield' expressions", "await": "'await' expressions"} | {
+    kw: f"'{kw}' statements" for kw in ("del", "global", "nonlocal")}
 _ONLY_OPS = ("the operators are + - * / ** @ (% // on numbers) and the comparisons "
              "== != < <= > >= is (is not)")
 UNSUPPORTED_OPERATORS = {

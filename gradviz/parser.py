@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, ExceptHandler, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
@@ -214,6 +214,9 @@ class _Parser:
         if kind in _COMPOUND:
             out.append(_COMPOUND[kind](self))
             return
+        if kind in ("except", "finally"):
+            raise _error(toks[self.i], f"'{kind}' without a 'try' before it",
+                         f"an '{kind}' follows the block of a 'try', in the same column")
         if kind in ("else", "elif"):
             raise _error(toks[self.i], f"'{kind}' without an 'if' before it",
                          f"an '{kind}' follows the block of an 'if' (or an 'elif'), in the "
@@ -251,6 +254,10 @@ class _Parser:
             return self.jump()
         elif kind == "return":
             return self.return_stmt()
+        elif kind == "raise":
+            self.i += 1
+            exc = None if toks[self.i][0] == NEWLINE else self.expr()
+            return Raise(exc, self.span_from(first))
         elif kind == "assert":
             self.i += 1
             test = self.expr()
@@ -423,6 +430,44 @@ class _Parser:
             self.i += 1
             orelse = self.block(other, "else")
         return If(test, body, orelse, span)
+
+    def try_stmt(self) -> Try:
+        """try_stmt := 'try' block ('except' [expr ['as' NAME]] block)+
+                       ['else' block] ['finally' block] | 'try' block 'finally' block"""
+        toks = self.toks
+        first = toks[self.i]
+        self.i += 1
+        span = self.span_from(first)
+        body = self.block(first, "try")
+        handlers = []
+        while toks[self.i][0] == "except":
+            tok = toks[self.i]
+            self.i += 1
+            kind = name = None
+            if toks[self.i][0] != ":":
+                kind = self.expr()
+                if toks[self.i][0] == "as":
+                    self.i += 1
+                    if toks[self.i][0] != NAME:
+                        raise self.expected("a name after 'as'", hint="write 'except "
+                                            "RuntimeError as e:'")
+                    name = toks[self.i][1]
+                    self.i += 1
+            header = self.span_from(tok)
+            handlers.append(ExceptHandler(kind, name, self.block(tok, "except"), header))
+        orelse = finalbody = ()
+        if toks[self.i][0] == "else" and handlers:
+            tok = toks[self.i]
+            self.i += 1
+            orelse = self.block(tok, "else")
+        if toks[self.i][0] == "finally":
+            tok = toks[self.i]
+            self.i += 1
+            finalbody = self.block(tok, "finally")
+        if not handlers and not finalbody:
+            raise self.expected("'except' or 'finally' after the 'try' block",
+                                hint="write 'except RuntimeError as e:' and a block below it")
+        return Try(body, tuple(handlers), orelse, finalbody, span)
 
     def while_stmt(self) -> While:
         """while_stmt := 'while' expr block"""
@@ -920,5 +965,5 @@ PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "not": _Parser.unary,
 
 # the statements that own a block, by their first token
 _COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.for_stmt,
-             "def": _Parser.def_stmt}
+             "def": _Parser.def_stmt, "try": _Parser.try_stmt}
 _JUMPS = frozenset(("break", "continue", "pass"))

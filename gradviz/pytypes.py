@@ -65,6 +65,8 @@ def type_of(v, bound: dict):
     cls_name = cls.__name__
     if cls_name == "GradFn":
         return PyType(v.name)                  # <class 'MulBackward0'>
+    if cls_name == "ExceptionValue":
+        return PyType(v.kind)                  # <class 'RuntimeError'>
     if cls_name == "ReturnTypes":
         return PyType(f"torch.return_types.{v.kind}")
     if cls_name == "Function" and bound.get(v.name) is v and v.name in _TYPE_BUILTINS:
@@ -80,21 +82,32 @@ def is_instance(v, spec, bound: dict) -> bool:
     too, as Python allows). bool is a kind of int, torch.Size of tuple."""
     t = type_of(v, bound)
     kinds = [t]
+    if v.__class__.__name__ == "ExceptionValue":      # and its bases: Exception, ...
+        from .exceptions import ancestors
+        kinds = [PyType(k) for k in ancestors(v.kind)]
     if v.__class__ is bool:
         kinds.append(bound["int"])
     elif t == SIZE:
         kinds.append(bound["tuple"])
     builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
-    stack = [spec]
     found = False
-    while stack:
-        s = stack.pop()
-        if s.__class__ is tuple:
-            stack.extend(s)
-            continue
+    for s in flat_types(spec):
         if s.__class__ is not PyType and id(s) not in builtins_types:
             raise GradvizError("isinstance() arg 2 must be a type, a tuple of types, or a union",
                                kind=TYPE, hint="write a type such as torch.Tensor, int or float, "
                                                "or a tuple of them: (int, float)")
         found = found or any(s is k or s == k for k in kinds)
     return found
+
+
+def flat_types(spec) -> list:
+    """The types of isinstance()'s or except's spec: one, or a tuple of
+    them, tuples nested as Python allows (no recursion)."""
+    out, stack = [], [spec]
+    while stack:
+        s = stack.pop()
+        if s.__class__ is tuple:
+            stack.extend(reversed(s))
+        else:
+            out.append(s)
+    return out

@@ -269,6 +269,33 @@ class For:
 
 
 @dataclass(slots=True)
+class ExceptHandler:
+    """``except [type [as name]]:`` and its block (type None: a bare except)."""
+    type: object
+    name: str | None
+    body: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class Try:
+    """``try:`` body, its handlers, ``else:`` and ``finally:`` blocks (the span
+    is the try line's)."""
+    body: tuple
+    handlers: tuple
+    orelse: tuple
+    finalbody: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class Raise:
+    """``raise`` (exc None: again, in an except block) or ``raise exc``."""
+    exc: object
+    span: Span
+
+
+@dataclass(slots=True)
 class Assert:
     """``assert test`` or ``assert test, msg``."""
     test: object
@@ -316,6 +343,8 @@ def blocks(stmt) -> tuple:
         return (stmt.body,)
     if cls is If:
         return (stmt.body, stmt.orelse)
+    if cls is Try:
+        return (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody)
     return ()
 
 
@@ -337,6 +366,8 @@ def bound_names(body: tuple) -> set:
             names.update((s.target,) if s.target.__class__ is str else s.target)
         elif cls is FunctionDef:
             names.add(s.name)
+        elif cls is Try:
+            names.update(h.name for h in s.handlers if h.name is not None)
         for block in blocks(s):
             stack.extend(block)
     return names

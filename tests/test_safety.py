@@ -64,7 +64,7 @@ ATTRIBUTES = [
     "x.grad_fn.__init__", "x.grad_fn.node", "x.grad_fn.edges", "x.grad_fn.tape_nodes",
     "x.grad_fn.next_functions[0][0].node", "x.item.__func__", "x.T.__dict__",
     "x.rt", "x.op", "x.args", "x.meta", "x.tape",
-    "type(x).__name__", "type(x).__subclasses__", "type(x).name", "torch.Tensor.__init__",
+    "type(x).__dict__", "type(x).__subclasses__", "type(x).name", "torch.Tensor.__init__",
     "torch.Size.__bases__", "type(type).__call__", "(t for t in [1]).__next__",
     "(t for t in [1])._items", "reversed([1]).__setstate__",
 ]

@@ -1,0 +1,91 @@
+"""Python's exceptions in a program: try/except/else/finally and raise.
+
+Every error a program can meet is a GradvizError whose kind is the class
+Python or PyTorch raises (RuntimeError for the classic autograd errors,
+TypeError, IndexError, ...). A program catches it by that class or by one
+of its bases, with Python's hierarchy below; the value bound by `as e`
+prints PyTorch's message. gradviz's own limits (LimitError: time, memory,
+sizes) are not Python exceptions and no `except` catches them, so that a
+program cannot run past them.
+"""
+from __future__ import annotations
+
+from .errors import TYPE, GradvizError
+from .pytypes import PyType, flat_types
+
+# Python's exception classes a program can name, each with its base
+_BASES = {
+    "BaseException": None, "Exception": "BaseException",
+    "ArithmeticError": "Exception", "ZeroDivisionError": "ArithmeticError",
+    "OverflowError": "ArithmeticError", "AssertionError": "Exception",
+    "AttributeError": "Exception", "ImportError": "Exception",
+    "ModuleNotFoundError": "ImportError", "LookupError": "Exception",
+    "IndexError": "LookupError", "KeyError": "LookupError", "NameError": "Exception",
+    "UnboundLocalError": "NameError", "RuntimeError": "Exception",
+    "NotImplementedError": "RuntimeError", "RecursionError": "RuntimeError",
+    "TypeError": "Exception", "ValueError": "Exception",
+}
+# bare names, as in Python
+EXCEPTION_TYPES = {name: PyType(name) for name in _BASES}
+
+
+class ExceptionValue:
+    """An exception a program holds (`except RuntimeError as e`, or made by
+    calling its class): str() is its message, as Python's."""
+
+    __slots__ = ("kind", "message")
+
+    def __init__(self, kind: str, message: str):
+        self.kind, self.message = kind, message
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({self.message!r})" if self.message else f"{self.kind}()"
+
+
+def catchable(exc: GradvizError) -> bool:
+    return exc.kind in _BASES
+
+
+def ancestors(kind: str) -> list[str]:
+    out = []
+    while kind is not None:
+        out.append(kind)
+        kind = _BASES.get(kind)
+    return out
+
+
+def catches(spec, exc: GradvizError) -> bool:
+    """Whether `except spec` catches exc (spec a class or a tuple of them)."""
+    line = ancestors(exc.kind)
+    found = False
+    for s in flat_types(spec):
+        if s.__class__ is not PyType or s.name not in _BASES:
+            raise GradvizError("catching classes that do not inherit from BaseException is not "
+                               "allowed", kind=TYPE,
+                               hint="name an exception class: except RuntimeError as e:")
+        found = found or s.name in line
+    return found
+
+
+def make(t: PyType, args: list) -> ExceptionValue:
+    """RuntimeError("message"): an exception value, to raise."""
+    if len(args) > 1:
+        raise GradvizError(f"{t.name}() takes one message here", kind=TYPE,
+                           hint=f'write raise {t.name}("what went wrong")')
+    return ExceptionValue(t.name, str(args[0]) if args else "")
+
+
+def to_error(v, current: GradvizError | None) -> GradvizError:
+    """What `raise v` raises: an exception value, an exception class (made
+    with no message), or (v None) the exception being handled again."""
+    if v is None:
+        if current is None:
+            raise GradvizError("No active exception to reraise", kind="RuntimeError",
+                               hint="a bare raise belongs in an except block")
+        return current
+    if v.__class__ is PyType and v.name in _BASES:
+        v = ExceptionValue(v.name, "")
+    if v.__class__ is not ExceptionValue:
+        raise GradvizError("exceptions must derive from BaseException", kind=TYPE,
+                           hint='raise an exception: raise ValueError("what went wrong")')
+    return GradvizError(v.message, kind=v.kind, hint="raised by the program's raise statement")

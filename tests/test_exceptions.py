@@ -1,0 +1,77 @@
+"""try/except/else/finally and raise (PyTorch's printouts of a program using
+them are pinned by conformance_extra/try_except): which errors a program can
+catch, and what it cannot."""
+import io
+
+import pytest
+
+import gradviz
+from gradviz.errors import LIMIT, GradvizError
+from gradviz.tape import Limits
+
+
+def run(src: str, limits=None):
+    out = io.StringIO()
+    rec = gradviz.run_source(src, stdout=out, limits=limits)
+    return rec, out.getvalue()
+
+
+def test_the_classic_autograd_errors_are_caught_with_pytorch_s_words():
+    _, out = run("x = ones(2, requires_grad=True)\ny = (x * x).sum()\ny.backward()\n"
+                 "try:\n    y.backward()\nexcept RuntimeError as e:\n    print(e)\n"
+                 "try:\n    (x * 2).backward()\nexcept Exception as e:\n    print(repr(e))\n")
+    first, second = out.splitlines()
+    assert first.startswith("Trying to backward through the graph a second time (or directly")
+    assert second == "RuntimeError('grad can be implicitly created only for scalar outputs')"
+
+
+def test_a_limit_is_not_an_exception_the_program_can_catch():
+    # else `while True: try: ... except Exception: pass` would run past it
+    src = ("xs = []\ntry:\n    for i in range(100):\n        xs.append(ones(2) * i)\n"
+           "except Exception:\n    print('caught')\n")
+    with pytest.raises(GradvizError) as info:
+        run(src, limits=Limits(max_nodes=20))
+    assert info.value.kind == LIMIT
+
+
+def test_finally_runs_on_the_way_out_of_a_function_and_a_loop():
+    _, out = run("def f():\n    try:\n        return 1\n    finally:\n        print('f done')\n"
+                 "print(f())\n"
+                 "while True:\n    try:\n        break\n    finally:\n        print('left')\n")
+    assert out == "f done\n1\nleft\n"
+
+
+def test_an_error_in_an_except_block_is_the_one_raised():
+    with pytest.raises(GradvizError) as info:
+        run("try:\n    [1][3]\nexcept IndexError:\n    undefined_name\n")
+    assert info.value.kind == "NameError" and info.value.span.line == 4
+
+
+@pytest.mark.parametrize("src, kind, words, line", [
+    ("try:\n    x = 1 / 0\nexcept 3:\n    pass\n", "TypeError",
+     "catching classes that do not inherit from BaseException is not allowed", 3),
+    ("raise 5\n", "TypeError", "exceptions must derive from BaseException", 1),
+    ("raise\n", "RuntimeError", "No active exception to reraise", 1),
+    ("raise ValueError\n", "ValueError", "", 1),
+    ("try:\n    [][0]\nexcept KeyError:\n    pass\n", "IndexError", "list index out of range", 2),
+])
+def test_raise_and_uncaught_errors(src, kind, words, line):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    err = info.value
+    assert (err.kind, err.span.line) == (kind, line) and words in err.message
+
+
+def test_exception_values_behave_as_python_s():
+    _, out = run("e = ValueError('bad')\nprint(e, repr(e), e.args, type(e).__name__,\n"
+                 "      isinstance(e, Exception), isinstance(e, TypeError))\n"
+                 "try:\n    raise e\nexcept (TypeError, ValueError) as caught:\n"
+                 "    print('caught', caught)\n")
+    assert out == ("bad ValueError('bad') ('bad',) ValueError True False\ncaught bad\n")
+
+
+def test_an_error_leaving_a_with_block_in_a_function_restores_grad_mode():
+    _, out = run("def f():\n    with no_grad():\n        raise ValueError('x')\n"
+                 "try:\n    f()\nexcept ValueError:\n    pass\n"
+                 "w = ones(1, requires_grad=True)\nprint(torch.is_grad_enabled(), (w * 2).requires_grad)\n")
+    assert out == "True True\n"
