@@ -102,7 +102,7 @@ def _view(rt, t: Tensor, label: str) -> Tensor:
     if t.requires_grad:
         from .functions import f_reshape
         return f_reshape(rt, t, *t.data.shape)
-    return rt.tape.add(Tensor(t.data), rt.span, label=label)
+    return rt.tape.add(Tensor(t.data), rt.span, label=label, of=t.seq)
 
 
 def tangent_of(rt, t: Tensor) -> Tensor | None:
@@ -138,4 +138,4 @@ def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
     total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data)
     if total is None:
         return None
-    return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent")
+    return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)

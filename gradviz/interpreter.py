@@ -2131,7 +2131,7 @@ class Interpreter:
         try:
             for fn, in list(self.hooks.get(t, ())):
                 arr = g if g.__class__ is np.ndarray else np.asarray(g)
-                grad = self.tape.add(Tensor(arr), here, label="hook's grad", hook_of=t.seq)
+                grad = self.tape.add(Tensor(arr), here, label="hook's grad", of=t.seq)
                 out = self.call_value(fn, [grad])
                 if out is None:
                     continue

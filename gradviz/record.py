@@ -61,7 +61,9 @@ class NodeRecord:
     detached_from: str | None = None
     no_grad: int | None = None  # index of the no_grad block it was made in
     grad_of: str | None = None  # for GRAD nodes: whose .grad it is
-    hook_of: str | None = None  # the gradient a register_hook() of this node got
+    # a value made for another node: the gradient its register_hook() got
+    # (op "hook's grad"), its tangent, its primal, a dual of it (make_dual)
+    of: str | None = None
     backward_root: bool = False # backward() was called on it
     visited: bool = False       # reached by some backward pass
     pruned: bool = False        # left out of every backward pass: needs no gradient
@@ -700,8 +702,8 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
         n.detached_from = f"n{det}"
     if grad_of is not None:
         n.grad_of = f"n{grad_of}"
-    if "hook_of" in meta:
-        n.hook_of = f"n{meta['hook_of']}"
+    if "of" in meta:
+        n.of = f"n{meta['of']}"
     no_grad = meta.get("no_grad")
     if no_grad is not None:
         n.no_grad = no_grad

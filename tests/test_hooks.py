@@ -124,8 +124,8 @@ def test_lambdas_run_as_python_runs_them(src, want):
 def test_the_picture_links_a_hook_s_gradient_to_its_tensor():
     rec, _ = run("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * x\n"
                  "y.register_hook(lambda g: g * 10)\ny.sum().backward()\n")
-    (hooked,) = [n for n in rec.nodes if n.hook_of is not None]
-    assert hooked.hook_of == "n1" and hooked.name == "g" and hooked.expr == "" \
+    (hooked,) = [n for n in rec.nodes if n.of is not None]
+    assert hooked.of == "n1" and hooked.name == "g" and hooked.expr == "" \
         and hooked.line == 4
     dot = rec.to_dot()
     (link,) = [line for line in dot.splitlines() if "register_hook" in line]

@@ -631,8 +631,9 @@ class _Builder:
         elif r.kind == DETACHED:
             how = ".data" if r.op in ("data", ".data") else "detach()"
             words = f"{how} copy of {self._who(r.detached_from)}, no grad"
-        elif r.hook_of is not None:
-            words = f"the gradient {self._who(r.hook_of)}'s hook got"
+        elif r.of is not None:
+            words = (f"the gradient {self._who(r.of)}'s hook got" if r.op == "hook's grad" else
+                     f"{r.op} of {self._who(r.of)}")
         elif r.kind == PARAM:
             words = "parameter (leaf, requires grad)"
         elif r.kind == CONST:
@@ -1065,7 +1066,8 @@ class _Builder:
         s = r.seq
         if r.detached_from is not None:
             self._detach_cut(r)
-        for link, text in ((r.grad_of, ".grad"), (r.hook_of, "register_hook")):
+        made_for = "register_hook" if r.op == "hook's grad" else r.op
+        for link, text in ((r.grad_of, ".grad"), (r.of, made_for)):
             if link is not None:
                 th = self.theme
                 self._edge(self._tid(int(link[1:])), self._tid(s),

@@ -357,9 +357,9 @@ class _View:
             text.append(".grad", style="bold")
             if n.grad_of:
                 text.append(" of " + self._ref(n.grad_of), style="dim")
-        elif n.hook_of:
-            text.append("hook's grad", style="bold")
-            text.append(" of " + self._ref(n.hook_of), style="dim")
+        elif n.of:
+            text.append(n.op, style="bold")
+            text.append(" of " + self._ref(n.of), style="dim")
         else:
             text.append(n.op)
         return text
