@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import autodiff, exceptions, forward_ad, fstrings, functions, jacobians, syntax
+from . import autodiff, exceptions, forward_ad, fstrings, functions, jacobians, optim, syntax
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -235,10 +235,11 @@ def _module_tree() -> dict:
     autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"]),
                                          "functional": autograd_functional,
                                          "forward_ad": fw_ad})
+    torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd)})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
-    members.update(nn=nn, autograd=autograd)
+    members.update(nn=nn, autograd=autograd, optim=torch_optim)
     torch = Module("torch", members)
     glob = dict(members)
     members.update(TORCH_TYPES)        # only as torch.Tensor, torch.Size, torch.dtype
@@ -818,16 +819,19 @@ class Interpreter:
             return self._store(target, result)
         return None
 
-    def update_in_place(self, current: Tensor, sym: str, value, span, label: str) -> Tensor:
+    def update_in_place(self, current: Tensor, sym: str, value, span, label: str,
+                        compute=None) -> Tensor:
         """`current <sym>= value` in place (`y += v`, `y.add_(v)`): the
-        tensor the program holds after it (a new node when recorded)."""
+        tensor the program holds after it (a new node when recorded).
+        compute, with gradients off only: makes the new value instead (an
+        optimizer's fused p.add_(g, alpha=-lr))."""
         tape = self.tape
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
             return self.record_inplace(current, lambda: self.binary(sym, current, value, span))
         self._check_no_grad_view(current)
         # in place, like PyTorch: aliases (detach(), .data) see the change
-        result = self._with_grad_off(lambda: self.binary(sym, current, value, span))
+        result = self._with_grad_off(compute or (lambda: self.binary(sym, current, value, span)))
         _check_inplace_result(current, result)
         tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
@@ -1161,6 +1165,10 @@ class Interpreter:
                                                "computing with it")
             functions.m_requires_grad_(self, t, value)
             return
+        self.set_grad(t, value)
+
+    def set_grad(self, t: Tensor, value) -> None:
+        """t.grad = value (None, or a tensor of t's shape and dtype)."""
         if value is not None:
             if value.__class__ is not Tensor:
                 raise GradvizError("assigned grad expected to be a Tensor or None but got grad "
@@ -1677,6 +1685,8 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
+        if obj.__class__ is optim.SGD and attr in ("step", "zero_grad"):
+            return BoundMethod(attr, getattr(optim, attr), obj)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
@@ -2018,6 +2028,8 @@ class Interpreter:
                                  grad_fn=v.grad_fn_name, tangent=tangent)
         if v.__class__ is exceptions.ExceptionValue:
             return v.message
+        if v.__class__ is optim.SGD:
+            return str(v)
         if v.__class__ is forward_ad.UnpackedDual:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")

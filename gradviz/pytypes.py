@@ -52,7 +52,7 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
-          "DualLevel": "torch.autograd.forward_ad.dual_level"}
+          "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD"}
 
 
 def type_of(v, bound: dict):

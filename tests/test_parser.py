@@ -466,7 +466,7 @@ def test_unsupported_statement_hint_lists_the_language():
 
 @pytest.mark.parametrize("src,kind,words", [
     ("x = 1\nimport numpy as np\n", "ModuleNotFoundError", "No module named 'numpy'"),
-    ("x = 1\nimport torch.optim\n", "ModuleNotFoundError", "No module named 'torch.optim'"),
+    ("x = 1\nimport torch.utils\n", "ModuleNotFoundError", "No module named 'torch.utils'"),
     ("x = 1\nfrom torch.nn import relu\n", "ImportError",
      "cannot import name 'relu' from 'torch.nn'"),
 ])

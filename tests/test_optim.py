@@ -1,0 +1,61 @@
+"""torch.optim.SGD (its printouts pinned against PyTorch by
+conformance_extra/optim_*): settings, errors, and its steps in the record."""
+import io
+
+import numpy as np
+import pytest
+
+import gradviz
+from gradviz.errors import GradvizError
+
+
+def run(src: str):
+    out = io.StringIO()
+    rec = gradviz.run_source(src, stdout=out)
+    return rec, out.getvalue()
+
+
+def test_a_step_is_the_in_place_update_a_program_would_write():
+    # the same values, bit for bit, as the hand-written update with PyTorch's
+    # fused multiply-add (add_(g, alpha=-lr)): checked against torch's own
+    rec, out = run("w = tensor([1.0, -2.0], requires_grad=True)\n"
+                   "opt = torch.optim.SGD([w], lr=0.01)\n"
+                   "loss = ((tensor([[1.0, 2.0], [3.0, 4.0]]) @ w - 1) ** 2).mean()\n"
+                   "loss.backward()\nopt.step()\nprint(w.tolist())\n")
+    torch = pytest.importorskip("torch")
+    tw = torch.tensor([1.0, -2.0], requires_grad=True)
+    ((torch.tensor([[1.0, 2.0], [3.0, 4.0]]) @ tw - 1) ** 2).mean().backward()
+    torch.optim.SGD([tw], lr=0.01).step()
+    assert out == f"{tw.tolist()}\n"
+    assert [e["op"] for e in rec.events if e["kind"] == "inplace"] == ["add_"]
+
+
+def test_zero_grad_sets_none_or_zeros():
+    _, out = run("w = ones(2, requires_grad=True)\nopt = torch.optim.SGD([w], lr=0.1)\n"
+                 "(w * 2).sum().backward()\nopt.zero_grad(set_to_none=False)\nprint(w.grad)\n"
+                 "opt.zero_grad()\nprint(w.grad)\n")
+    assert out == "tensor([0., 0.])\nNone\n"
+
+
+def test_momentum_keeps_a_buffer_per_parameter():
+    rec, out = run("w = tensor([1.0], requires_grad=True)\n"
+                   "opt = torch.optim.SGD([w], lr=0.1, momentum=0.5)\n"
+                   "for i in range(3):\n    opt.zero_grad()\n    (w * 1.0).sum().backward()\n"
+                   "    opt.step()\nprint(w.item())\n")
+    # grads are all 1: buffer 1, 1.5, 1.75; w = 1 - 0.1 * (1 + 1.5 + 1.75)
+    assert float(out) == pytest.approx(1 - 0.1 * 4.25, abs=1e-6)
+    assert np.isclose(rec.variables["w"].final_value, 0.575)
+
+
+@pytest.mark.parametrize("args, words", [
+    ("[], lr=0.1", "optimizer got an empty parameter list"),
+    ("[w], lr=-1", "Invalid learning rate: -1"),
+    ("[w], lr=0.1, momentum=-0.5", "Invalid momentum value: -0.5"),
+    ("[w], lr=0.1, nesterov=True", "Nesterov momentum requires a momentum and zero dampening"),
+    ("[3], lr=0.1", "optimizer can only optimize Tensors, but one of the params is int"),
+    ("w, lr=0.1", "should be an iterable of Tensors"),
+])
+def test_errors_are_pytorch_s(args, words):
+    with pytest.raises(GradvizError) as info:
+        run(f"w = ones(2, requires_grad=True)\nopt = torch.optim.SGD({args})\n")
+    assert words in info.value.message and info.value.span.line == 2
