@@ -1,19 +1,11 @@
 """try/except/else/finally and raise (PyTorch's printouts of a program using
 them are pinned by conformance_extra/try_except): which errors a program can
 catch, and what it cannot."""
-import io
-
 import pytest
 
-import gradviz
 from gradviz.errors import LIMIT, GradvizError
 from gradviz.tape import Limits
-
-
-def run(src: str, limits=None):
-    out = io.StringIO()
-    rec = gradviz.run_source(src, stdout=out, limits=limits)
-    return rec, out.getvalue()
+from programs import run
 
 
 def test_the_classic_autograd_errors_are_caught_with_pytorch_s_words():

@@ -2,19 +2,11 @@
 written with: when they run, what they change, what the record shows, and
 PyTorch's errors. (Their printed output is pinned against PyTorch by the
 conformance cases hooks_*.txt and hook_*.txt.)"""
-import io
-
 import numpy as np
 import pytest
 
-import gradviz
 from gradviz.errors import GradvizError
-
-
-def run(src: str):
-    out = io.StringIO()
-    rec = gradviz.run_source(src, stdout=out)
-    return rec, out.getvalue()
+from programs import run
 
 
 def test_a_hook_changes_what_reaches_the_grad_and_the_ops_before():

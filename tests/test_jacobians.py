@@ -1,18 +1,10 @@
 """torch.autograd.functional.jacobian and hessian (their values and
 printouts are pinned against PyTorch by conformance_extra/functional_*):
 how they run, and their errors."""
-import io
-
 import pytest
 
-import gradviz
 from gradviz.errors import GradvizError
-
-
-def run(src: str):
-    out = io.StringIO()
-    rec = gradviz.run_source(src, stdout=out)
-    return rec, out.getvalue()
+from programs import run
 
 
 def test_one_grad_pass_per_output_element_as_pytorch_runs_it():

@@ -1,18 +1,10 @@
 """torch.optim.SGD (its printouts pinned against PyTorch by
 conformance_extra/optim_*): settings, errors, and its steps in the record."""
-import io
-
 import numpy as np
 import pytest
 
-import gradviz
 from gradviz.errors import GradvizError
-
-
-def run(src: str):
-    out = io.StringIO()
-    rec = gradviz.run_source(src, stdout=out)
-    return rec, out.getvalue()
+from programs import run
 
 
 def test_a_step_is_the_in_place_update_a_program_would_write():
