@@ -44,10 +44,12 @@ class UserFunction:
     the lines to add to its tree's spans (a lambda on a repeated line: see
     syntax.Repeat)."""
 
-    __slots__ = ("defn", "defaults", "local_names", "closure", "shift")
+    __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode")
 
-    def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0):
+    def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
+                 grad_mode=None):
         self.defn, self.defaults, self.closure, self.shift = defn, defaults, closure, shift
+        self.grad_mode = grad_mode      # a NoGrad its calls run in (@torch.no_grad())
         self.local_names = frozenset(defn.params) | syntax.bound_names(defn.body)
 
 
@@ -528,8 +530,7 @@ class Interpreter:
                     elif cls is syntax.Return:
                         raise _Return(None if stmt.value is None else self.eval(stmt.value))
                     elif cls is syntax.FunctionDef:
-                        defaults = tuple(self.eval(e) for e in stmt.defaults)
-                        self._bind(stmt.name, UserFunction(stmt, defaults))
+                        self._define(stmt)
                     elif cls is _AugAssign:
                         self._augassign(stmt)
                     elif cls is syntax.Import:
@@ -609,6 +610,10 @@ class Interpreter:
             for name, value in fn.closure.items():
                 local.setdefault(name, value)
         span, line, shift = self.span, self.line, self.shift
+        mode = None
+        if fn.grad_mode is not None:
+            mode = (self.tape.grad_enabled, self.tape.no_grad_block)
+            self._set_grad_mode(fn.grad_mode, fn.defn.span)
         self.scopes.append(local)
         self.calls.append(fn)
         outer, self.env = self.env, local
@@ -629,6 +634,8 @@ class Interpreter:
             self.calls.pop()
             self.env = outer
             self.span, self.line, self.shift = span, line, shift
+            if mode is not None:
+                self.tape.grad_enabled, self.tape.no_grad_block = mode
 
     def truth(self, v) -> bool:
         """bool(v) as Python and PyTorch take it (if, while)."""
@@ -1125,14 +1132,18 @@ class Interpreter:
             raise GradvizError("only `with torch.no_grad():` (or enable_grad(), "
                                "set_grad_enabled(mode), fwAD.dual_level()) is supported",
                                kind=TYPE, hint="write `with torch.no_grad():` or `with no_grad():`")
+        self._set_grad_mode(ctx, self.where(stmt))
+        return False
+
+    def _set_grad_mode(self, ctx: NoGrad, span) -> None:
+        """A grad-mode context entered (a with block, a decorated call)."""
         if ctx.enabled:               # enable_grad(), set_grad_enabled(True)
             self.tape.grad_enabled = True
             self.tape.no_grad_block = None
-            return False
+            return
         self.tape.grad_enabled = False
-        self.tape.no_grad_blocks.append(self.where(stmt))
+        self.tape.no_grad_blocks.append(span)
         self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
-        return False
 
     def _leave_with(self, ctx: tuple) -> None:
         """Leave a `with` block: the grad mode before it; a dual level closed."""
@@ -1375,6 +1386,22 @@ class Interpreter:
         finally:
             if stmt.finalbody:
                 self._execute(stmt.finalbody, shift)
+
+    def _define(self, stmt) -> None:
+        """def f(...): ..., its decorators applied from the nearest up: a
+        grad mode (@torch.no_grad()) makes every call run in it; any other
+        is called with the function, as Python does."""
+        fn = UserFunction(stmt, tuple(self.eval(e) for e in stmt.defaults))
+        for node in reversed(stmt.decorators):
+            deco = self.eval(node)
+            if deco.__class__ is NoGrad:
+                fn = UserFunction(stmt, fn.defaults, fn.closure, fn.shift, grad_mode=deco)
+            else:
+                try:
+                    fn = self.call_value(deco, [fn])
+                except GradvizError as exc:
+                    raise exc.at(self.where(node))
+        self._bind(stmt.name, fn)
 
     def _assert(self, stmt) -> None:
         """assert test[, msg]: Python's AssertionError, its message str(msg)."""

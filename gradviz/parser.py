@@ -214,6 +214,9 @@ class _Parser:
         if kind in _COMPOUND:
             out.append(_COMPOUND[kind](self))
             return
+        if kind == "@":
+            out.append(self.decorated())
+            return
         if kind in ("except", "finally"):
             raise _error(toks[self.i], f"'{kind}' without a 'try' before it",
                          f"an '{kind}' follows the block of a 'try', in the same column")
@@ -555,6 +558,24 @@ class _Parser:
         span = self.span_from(tok)
         ret = Return(body, _new(Span, (colon[3], colon[4], span.end_line, span.end_col)))
         return Lambda(FunctionDef("<lambda>", tuple(params), tuple(defaults), (ret,), span), span)
+
+    def decorated(self) -> FunctionDef:
+        """decorated := ('@' expr NEWLINE)+ def_stmt"""
+        toks = self.toks
+        decorators = []
+        while toks[self.i][0] == "@":
+            self.i += 1
+            decorators.append(self.expr())
+            if toks[self.i][0] != NEWLINE:
+                raise self.expected("the end of the line after the decorator",
+                                    hint="write the decorator alone on its line: @torch.no_grad()")
+            self.i += 1
+        if toks[self.i][0] != "def":
+            raise self.expected("'def' after the decorator",
+                                hint="a decorator is written on the line above a 'def'")
+        d = self.def_stmt()
+        d.decorators = tuple(decorators)
+        return d
 
     def def_stmt(self) -> FunctionDef:
         """def_stmt := 'def' NAME '(' [param (',' param)* [',']] ')' block

@@ -161,7 +161,8 @@ def _kind(text: str) -> tuple:
         return None, None, False, False
     balance = (text.count("(") + text.count("[") + text.count("{")
                - text.count(")") - text.count("]") - text.count("}"))
-    ends_block = text.rstrip(_SPACES).endswith((":", "\\"))  # a block, or a joined line
+    # a block, a joined line, or a decorator (its def follows): the run goes on
+    ends_block = text.rstrip(_SPACES).endswith((":", "\\")) or text.lstrip(_SPACES)[:1] == "@"
     column0 = text[0] not in _SPACES
     plain = not any(ch in text for ch in "#'\"\\")
     alone = True if plain and column0 and balance == 0 and not ends_block else None

@@ -319,6 +319,7 @@ class FunctionDef:
     defaults: tuple
     body: tuple
     span: Span
+    decorators: tuple = ()    # the expressions of its @ lines, top first
 
 
 @dataclass(slots=True)

@@ -392,3 +392,22 @@ def test_a_true_assert_does_nothing():
                  "assert allclose(x.grad, 2 * x), 'gradient'\nassert x.grad is not None\n"
                  "print('ok')\n")
     assert out == "ok\n"
+
+
+# ---- decorators ------------------------------------------------------------------
+
+def test_a_no_grad_decorator_runs_each_call_without_gradients():
+    _, out = run("w = ones(2, requires_grad=True)\n@torch.no_grad()\ndef step(p):\n"
+                 "    p -= 0.5\n    return (p * 2).requires_grad\n"
+                 "print(step(w), (w * 2).requires_grad, w)\n")
+    assert out == "False True tensor([0.5000, 0.5000], requires_grad=True)\n"
+
+
+@pytest.mark.parametrize("src, words, line", [
+    ("@torch.no_grad()\nx = 1\n", "expected 'def' after the decorator", 2),
+    ("@3\ndef f():\n    pass\n", "'int' is not callable", 1),
+])
+def test_decorator_errors(src, words, line):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert words in info.value.message and info.value.span.line == line
