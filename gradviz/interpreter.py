@@ -1391,7 +1391,9 @@ class Interpreter:
         """def f(...): ..., its decorators applied from the nearest up: a
         grad mode (@torch.no_grad()) makes every call run in it; any other
         is called with the function, as Python does."""
-        fn = UserFunction(stmt, tuple(self.eval(e) for e in stmt.defaults))
+        # (one defined in a call reads that call's names: its closure)
+        fn = UserFunction(stmt, tuple(self.eval(e) for e in stmt.defaults),
+                          self.env if len(self.scopes) > 1 else None, self.shift)
         for node in reversed(stmt.decorators):
             deco = self.eval(node)
             if deco.__class__ is NoGrad:

@@ -579,12 +579,9 @@ class _Parser:
 
     def def_stmt(self) -> FunctionDef:
         """def_stmt := 'def' NAME '(' [param (',' param)* [',']] ')' block
-        param := NAME ['=' expr]    -- at the top level (no function inside another)"""
+        param := NAME ['=' expr]"""
         toks = self.toks
         first = toks[self.i]
-        if self.in_def:
-            raise _error(first, "a function inside another function is not supported",
-                         "define every function at the top level of the program")
         self.i += 1
         if toks[self.i][0] != NAME:
             raise self.expected("the function's name after 'def'", hint="write 'def f(x):'")
@@ -597,11 +594,11 @@ class _Parser:
         params, defaults = self.params(")", opener)
         self.i += 1
         span = self.span_from(first)
-        loops, self.loops, self.in_def = self.loops, 0, True
+        loops, in_def, self.loops, self.in_def = self.loops, self.in_def, 0, True
         try:
             body = self.block(first, "def")
         finally:
-            self.loops, self.in_def = loops, False
+            self.loops, self.in_def = loops, in_def
         return FunctionDef(name, tuple(params), tuple(defaults), body, span)
 
     def return_stmt(self) -> Return:

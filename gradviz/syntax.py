@@ -367,6 +367,7 @@ def bound_names(body: tuple) -> set:
             names.update((s.target,) if s.target.__class__ is str else s.target)
         elif cls is FunctionDef:
             names.add(s.name)
+            continue        # its block's names are its own
         elif cls is Try:
             names.update(h.name for h in s.handlers if h.name is not None)
         for block in blocks(s):

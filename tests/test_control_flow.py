@@ -133,8 +133,7 @@ def test_run_errors_are_pythons_on_their_line(src, words, line):
     ("def f(x, y=1, z):\n    return x\n", "non-default argument follows default argument", 1),
     ("def f(x):\n    break\n", "'break' outside loop", 2),
     ("for i in range(2):\n    def f(x):\n        break\n", "'break' outside loop", 3),
-    ("def f(x):\n    def g(y):\n        return y\n    return g(x)\n",
-     "a function inside another function is not supported", 2),
+    ("def f(x):\n    def g(y):\n        break\n    return g(x)\n", "'break' outside loop", 3),
 ])
 def test_definition_errors_are_syntax_errors(src, words, line):
     with pytest.raises(GradvizError) as info:
@@ -411,3 +410,9 @@ def test_decorator_errors(src, words, line):
     with pytest.raises(GradvizError) as info:
         run(src)
     assert words in info.value.message and info.value.span.line == line
+
+
+def test_a_function_defined_in_a_call_reads_that_call_s_names():
+    _, out = run("def make(k):\n    def scale(v):\n        return v * k\n    k = k + 1\n"
+                 "    return scale\nf = make(2)\nk = 100\nprint(f(5))\n")
+    assert out == "15\n"      # the call's k as it was when make returned (3), not the program's
