@@ -1370,6 +1370,11 @@ class Interpreter:
                         raise bad.at(self.where(handler))
                 else:
                     raise
+                # the record keeps it: a learner's try around backward() shows
+                # what failed there, as the program's except block saw it
+                self.tape.events.append({"kind": "caught", "line": exc.span.line if exc.span
+                                         else self.line, "type": exc.kind,
+                                         "message": exc.message})
                 env = self.env
                 if handler.name is not None:
                     self._bind(handler.name, exceptions.ExceptionValue(exc.kind, exc.message))

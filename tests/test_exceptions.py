@@ -1,6 +1,8 @@
 """try/except/else/finally and raise (PyTorch's printouts of a program using
 them are pinned by conformance_extra/try_except): which errors a program can
 catch, and what it cannot."""
+import io
+
 import pytest
 
 from gradviz.errors import LIMIT, GradvizError
@@ -67,3 +69,16 @@ def test_an_error_leaving_a_with_block_in_a_function_restores_grad_mode():
                  "try:\n    f()\nexcept ValueError:\n    pass\n"
                  "w = ones(1, requires_grad=True)\nprint(torch.is_grad_enabled(), (w * 2).requires_grad)\n")
     assert out == "True True\n"
+
+
+def test_the_record_and_the_tables_keep_what_the_program_caught():
+    from rich.console import Console
+    from gradviz.render.tables import print_tables
+    rec, _ = run("x = ones(2, requires_grad=True)\ny = (x * x).sum()\ny.backward()\n"
+                 "try:\n    y.backward()\nexcept RuntimeError:\n    pass\n")
+    (caught,) = [e for e in rec.events if e["kind"] == "caught"]
+    assert (caught["line"], caught["type"]) == (5, "RuntimeError")
+    out = io.StringIO()
+    print_tables(rec, Console(file=out, width=200))
+    assert "⚑ line 5: RuntimeError caught by the program's except: Trying to backward" in \
+        out.getvalue()

@@ -587,6 +587,13 @@ class _View:
                     "the backward of " if origin.op_seq != origin.to_seq else "the .grad of ")
             out.append(Text(f"⚠ {_count(k, 'tensor')} got a NaN/inf gradient; first: "
                             f"{what}{_where(op, origin.fault.text)}", style=NAN_STYLE))
+        for ev in self.events:
+            if ev["kind"] == "caught":
+                message = ev["message"]
+                if len(message) > 160:
+                    message = message[:157] + "..."
+                out.append(Text(f"⚑ line {ev['line']}: {ev['type']} caught by the program's "
+                                f"except: {message}", style="yellow"))
         err = self.record.error
         if err is not None:
             line = err.get("line")
