@@ -1787,8 +1787,9 @@ class Interpreter:
         """PyTorch warns when .grad of a non-leaf is read; we note it."""
         self.log_event("nonleaf_grad_read", t)
 
-    def _index_items(self, node) -> list:
-        """The items of node's [...]: numbers, slices, tensors, lists, None."""
+    def _index_items(self, node, sequence: bool = False) -> list:
+        """The items of node's [...]: numbers, slices, tensors, lists, None.
+        sequence: of a list, tuple or string, whose slices may step back."""
         index = []
         for item in node.index:
             if item.__class__ is syntax.Slice:
@@ -1796,7 +1797,9 @@ class Interpreter:
                 for v in parts:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
                         raise GradvizError("slice indices must be integers", kind=TYPE)
-                if parts[2] is not None and parts[2] <= 0:
+                if parts[2] == 0 and sequence:
+                    raise GradvizError("slice step cannot be zero", kind=VALUE)
+                if parts[2] is not None and parts[2] <= 0 and not sequence:
                     raise GradvizError("step must be greater than zero", kind=VALUE)
                 index.append(slice(*parts))
             else:
@@ -1805,22 +1808,25 @@ class Interpreter:
 
     def _subscript(self, node):
         obj = self.eval(node.value)
-        index = self._index_items(node)
+        index = self._index_items(node, obj.__class__ is not Tensor)
         self.span = self.where(node)
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
         if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
-        if isinstance(obj, (list, tuple)):
+        if isinstance(obj, (list, tuple, str)):
+            what = "list" if obj.__class__ is list else "string" if isinstance(obj, str) else \
+                "tuple"
             if len(index) != 1:
-                raise GradvizError("a list takes one index", kind=TYPE)
+                raise GradvizError(f"a {what} takes one index", kind=TYPE)
             i = index[0]
             if isinstance(i, bool) or not isinstance(i, (int, slice)):
-                raise GradvizError("list indices must be integers", kind=TYPE)
+                raise GradvizError(f"{what} indices must be integers", kind=TYPE)
             try:
                 v = obj[i]
+                if isinstance(obj, str):
+                    return str(v)        # (a DType's name is a str too: its text)
             except IndexError:          # Python's words (a shape is a tuple)
-                what = "list" if obj.__class__ is list else "tuple"
                 raise GradvizError(f"{what} index out of range", kind=INDEX,
                                    hint=f"index {i} is past the end of {len(obj)} items") from None
             return Size(v) if isinstance(obj, Size) and isinstance(i, slice) else v
