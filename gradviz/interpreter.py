@@ -44,13 +44,16 @@ class UserFunction:
     the lines to add to its tree's spans (a lambda on a repeated line: see
     syntax.Repeat)."""
 
-    __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode")
+    __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
+                 "global_names")
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
         self.defn, self.defaults, self.closure, self.shift = defn, defaults, closure, shift
         self.grad_mode = grad_mode      # a NoGrad its calls run in (@torch.no_grad())
-        self.local_names = frozenset(defn.params) | syntax.bound_names(defn.body)
+        self.global_names = syntax.global_names(defn.body)
+        self.local_names = (frozenset(defn.params) | syntax.bound_names(defn.body)) \
+            - self.global_names
 
 
 class _Return(Exception):
@@ -58,6 +61,24 @@ class _Return(Exception):
 
     def __init__(self, value):
         self.value = value
+
+
+class _Scope(dict):
+    """A call's names when its function declares some global: those are
+    written to the program's names (and read from there, as a call reads
+    every name it does not have)."""
+
+    __slots__ = ("program", "globals")
+
+    def __init__(self, local: dict, program: dict, names: frozenset):
+        super().__init__(local)
+        self.program, self.globals = program, names
+
+    def __setitem__(self, name, value):
+        if name in self.globals:
+            self.program[name] = value
+        else:
+            super().__setitem__(name, value)
 
 
 class _LoopJump(Exception):
@@ -537,6 +558,8 @@ class Interpreter:
                         self._import(stmt)
                     elif cls is syntax.Assert:
                         self._assert(stmt)
+                    elif cls is syntax.Global:
+                        pass             # (a declaration: see UserFunction.global_names)
                     elif cls is syntax.Try:
                         try:
                             self._try(stmt)
@@ -606,6 +629,8 @@ class Interpreter:
                                hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most; "
                                     "a function that calls itself needs a case that stops")
         local = _bind_arguments(d, fn.defaults, args, kwargs)
+        if fn.global_names:
+            local = _Scope(local, self.scopes[0], fn.global_names)
         if fn.closure is not None:
             for name, value in fn.closure.items():
                 local.setdefault(name, value)

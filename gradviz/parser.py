@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, ExceptHandler, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, ExceptHandler, Global, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
@@ -257,6 +257,18 @@ class _Parser:
             return self.jump()
         elif kind == "return":
             return self.return_stmt()
+        elif kind == "global":
+            self.i += 1
+            names = []
+            while True:
+                if toks[self.i][0] != NAME:
+                    raise self.expected("a name after 'global'", hint="write 'global total'")
+                names.append(toks[self.i][1])
+                self.i += 1
+                if toks[self.i][0] != ",":
+                    break
+                self.i += 1
+            return Global(tuple(names), self.span_from(first))
         elif kind == "raise":
             self.i += 1
             exc = None if toks[self.i][0] == NEWLINE else self.expr()

@@ -296,6 +296,13 @@ class Raise:
 
 
 @dataclass(slots=True)
+class Global:
+    """``global a, b``: in a function, these names are the program's."""
+    names: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class Assert:
     """``assert test`` or ``assert test, msg``."""
     test: object
@@ -373,6 +380,23 @@ def bound_names(body: tuple) -> set:
         for block in blocks(s):
             stack.extend(block)
     return names
+
+
+def global_names(body: tuple) -> frozenset:
+    """The names a function's block declares global (not those of a
+    function defined inside it)."""
+    names: set = set()
+    stack = list(body)
+    while stack:
+        s = stack.pop()
+        if s.__class__ is Repeat:
+            s = s.stmt
+        if s.__class__ is Global:
+            names.update(s.names)
+        elif s.__class__ is not FunctionDef:
+            for block in blocks(s):
+                stack.extend(block)
+    return frozenset(names)
 
 
 def header(stmt) -> tuple:

@@ -416,3 +416,12 @@ def test_a_function_defined_in_a_call_reads_that_call_s_names():
     _, out = run("def make(k):\n    def scale(v):\n        return v * k\n    k = k + 1\n"
                  "    return scale\nf = make(2)\nk = 100\nprint(f(5))\n")
     assert out == "15\n"      # the call's k as it was when make returned (3), not the program's
+
+
+def test_global_names_are_the_program_s_in_a_function():
+    _, out = run("n = 1\ndef bump(k):\n    global n\n    n = n + k\n    m = n\n    return m\n"
+                 "print(bump(2), n)\nglobal n\nprint(n)\n")
+    assert out == "3 3\n3\n"
+    with pytest.raises(GradvizError) as info:
+        run("def f():\n    global 3\n")
+    assert "a name after 'global'" in info.value.message and info.value.span.line == 2
