@@ -356,15 +356,25 @@ def blocks(stmt) -> tuple:
     return ()
 
 
-def bound_names(body: tuple) -> set:
-    """The names the statements of a block bind, blocks inside included (a
-    function's local names, as Python decides them: from its whole block)."""
-    names: set = set()
+def own_statements(body: tuple):
+    """The statements of a block, blocks inside included, but not the block
+    of a function defined in it (whose names are its own)."""
     stack = list(body)
     while stack:
         s = stack.pop()
         if s.__class__ is Repeat:
             s = s.stmt
+        yield s
+        if s.__class__ is not FunctionDef:
+            for block in blocks(s):
+                stack.extend(block)
+
+
+def bound_names(body: tuple) -> set:
+    """The names the statements of a block bind, blocks inside included (a
+    function's local names, as Python decides them: from its whole block)."""
+    names: set = set()
+    for s in own_statements(body):
         cls = s.__class__
         if cls is Assign:
             names.update(s.targets or (s.target,))
@@ -374,29 +384,15 @@ def bound_names(body: tuple) -> set:
             names.update((s.target,) if s.target.__class__ is str else s.target)
         elif cls is FunctionDef:
             names.add(s.name)
-            continue        # its block's names are its own
         elif cls is Try:
             names.update(h.name for h in s.handlers if h.name is not None)
-        for block in blocks(s):
-            stack.extend(block)
     return names
 
 
 def global_names(body: tuple) -> frozenset:
-    """The names a function's block declares global (not those of a
-    function defined inside it)."""
-    names: set = set()
-    stack = list(body)
-    while stack:
-        s = stack.pop()
-        if s.__class__ is Repeat:
-            s = s.stmt
-        if s.__class__ is Global:
-            names.update(s.names)
-        elif s.__class__ is not FunctionDef:
-            for block in blocks(s):
-                stack.extend(block)
-    return frozenset(names)
+    """The names a function's block declares global."""
+    return frozenset(name for s in own_statements(body) if s.__class__ is Global
+                     for name in s.names)
 
 
 def header(stmt) -> tuple:
