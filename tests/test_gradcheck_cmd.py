@@ -56,7 +56,11 @@ def broken(monkeypatch, name="mul", vjp=True):
 def test_check_passes_on_every_sample(sample):
     result = cli("check", str(sample))
     assert result.exit_code == 0, result.output
-    assert "✓ every gradient agrees" in result.output
+    text = " ".join(result.output.split())
+    if "register_hook(" in sample.read_text():    # a hook that clips: not the derivative, by design
+        assert "went through a register_hook() that changed them: no rule is wrong" in text
+    else:
+        assert "✓ every gradient agrees" in text
     assert "FAIL" not in result.output
 
 
