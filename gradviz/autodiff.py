@@ -201,6 +201,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 dense = True
             if wanted is not None and node in wanted:
                 grads[node] = g
+                if accumulate and node.recorded:      # backward(inputs=[y]) fills y.grad
+                    _accumulate(node, g, versions)
             if not node.recorded:                     # a leaf: AccumulateGrad
                 if accumulate:
                     if (adopted is not None and g.__class__ is _ND and node.grad is None

@@ -329,6 +329,28 @@ def _like(label, fill):
     return make
 
 
+def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
+    t = _need_tensor(t, "full_like")
+    if is_tensor(fill_value) and fill_value.data.size == 1:
+        fill_value = fill_value.data.item()
+    if not isinstance(fill_value, (int, float)):
+        raise GradvizError(f"full_like(): fill_value must be a number, not "
+                           f"{_describe(fill_value)}", kind=TYPE, hint="e.g. full_like(x, 0.5)")
+    dt = _dtype_arg(dtype) or t.data.dtype
+    return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
+
+
+def _new(label: str, make):
+    """x.new_ones(size), x.new_zeros, x.new_full, x.new_tensor: made as
+    torch.ones(...) would make it, with x's dtype unless dtype= says."""
+    def f(rt, x, *args, dtype=None, requires_grad=False, **kw):
+        x = _need_tensor(x, label)
+        return make(rt, *args, dtype=dtype or DTYPE_OBJECTS[x.dtype_name],
+                    requires_grad=requires_grad, **kw)
+    f.__name__ = label
+    return f
+
+
 def _random_like(label: str, draw):
     """randn_like(x) / rand_like(x): random numbers of x's shape and dtype."""
 
@@ -1245,6 +1267,12 @@ def f_no_grad(rt):
     return NoGrad()
 
 
+def f_inference_mode(rt, mode=True):
+    """inference_mode(): no_grad as gradviz models it (PyTorch's inference
+    tensors are not: using one for backward later is allowed here)."""
+    return NoGrad(not mode, "inference_mode")
+
+
 def f_enable_grad(rt):
     return NoGrad(True, "enable_grad")
 
@@ -1297,7 +1325,7 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 FUNCTIONS = {
     "tensor": f_tensor, "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
-    "zeros_like": _like("zeros_like", 0), "manual_seed": f_manual_seed,
+    "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
     "rand": _random("rand", lambda g, s, dt: g.random(s, dtype=dt)),
     "randn": _random("randn", normal), "normal": f_normal,
     "rand_like": _random_like("rand_like", lambda g, s, dt: g.random(s, dtype=dt)),
@@ -1322,6 +1350,7 @@ FUNCTIONS = {
     "binary_cross_entropy_with_logits": _bce("binary_cross_entropy_with_logits"), "t": f_t,
     "clone": f_clone, "detach": f_detach, "numel": f_numel, "grad": f_grad,
     "no_grad": f_no_grad, "enable_grad": f_enable_grad, "set_grad_enabled": f_set_grad_enabled,
+    "inference_mode": f_inference_mode,
     "is_grad_enabled": f_is_grad_enabled,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
@@ -1530,8 +1559,23 @@ NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
 
 # ---- methods ------------------------------------------------------------
 
-def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False):
-    rt.backward(x, gradient, retain_graph, create_graph)
+def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    rt.backward(x, gradient, retain_graph, create_graph, inputs)
+    return None
+
+
+def f_autograd_backward(rt, tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+                        inputs=None):
+    """torch.autograd.backward(tensors, grad_tensors): one pass from them all."""
+    roots = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    grads = (list(grad_tensors) if isinstance(grad_tensors, (list, tuple)) else [grad_tensors]) \
+        if grad_tensors is not None else [None] * len(roots)
+    if len(grads) != len(roots):
+        raise GradvizError(f"grad_tensors has {len(grads)} tensors, tensors {len(roots)}",
+                           kind=RUNTIME, hint="give one gradient per tensor")
+    for t in roots:
+        _need_tensor(t, "backward")
+    rt.backward(roots, grads, retain_graph, create_graph, inputs)
     return None
 
 
@@ -1694,6 +1738,8 @@ def m_add(rt, x, other):
 
 METHODS = {
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "zero_": m_zero_,
+    "new_ones": _new("new_ones", _filled("ones", 1)), "new_zeros": _new("new_zeros", _filled("zeros", 0)),
+    "new_full": _new("new_full", f_full), "new_tensor": _new("new_tensor", f_tensor),
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),

@@ -256,6 +256,8 @@ def _module_tree() -> dict:
         "make_dual": Function("make_dual", forward_ad.f_make_dual),
         "unpack_dual": Function("unpack_dual", forward_ad.f_unpack_dual)})
     autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"]),
+                                         "backward": Function("backward",
+                                                              functions.f_autograd_backward),
                                          "functional": autograd_functional,
                                          "forward_ad": fw_ad})
     torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd)})
@@ -2159,22 +2161,42 @@ class Interpreter:
         ev.update(extra)
         self.tape.events.append(ev)
 
-    def backward(self, root: Tensor, gradient, retain_graph, create_graph):
+    def backward(self, root, gradient, retain_graph, create_graph, inputs=None):
+        """root.backward(gradient, ...); root and gradient lists for
+        torch.autograd.backward(tensors, grad_tensors). inputs: the tensors
+        whose .grad it fills (the others it leaves alone, as PyTorch)."""
         self.tape.settle_grads()     # the pass adds into .grad buffers the record shares
-        if gradient is not None and gradient.__class__ is not Tensor:
-            gradient = functions.as_tensor(self, gradient)
+        roots, gradients = (root, gradient) if root.__class__ is list else ([root], [gradient])
+        gradients = [g if g is None or g.__class__ is Tensor else functions.as_tensor(self, g)
+                     for g in gradients]
+        if inputs is not None:
+            inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            if not inputs:
+                raise GradvizError("`inputs` argument to `backward()` cannot be empty.",
+                                   hint="leave inputs= out to fill every leaf's .grad")
+            for t in inputs:
+                if t.__class__ is not Tensor or not t.requires_grad:
+                    raise GradvizError("One of the differentiated Tensors does not require grad")
         if create_graph:
+            if len(roots) > 1 or inputs is not None:
+                raise GradvizError("backward(create_graph=True) of several tensors or with "
+                                   "inputs= is not supported here", kind=RUNTIME,
+                                   hint="call each tensor's backward(create_graph=True)")
             from .higher_order import backward_with_graph
             self.no_hooks_with_graph()
-            return backward_with_graph(self, root, gradient, retain_graph)
-        seed, implicit = autodiff.seed_gradient(root, gradient)
+            return backward_with_graph(self, roots[0], gradients[0], retain_graph)
+        seeds, implicit = [], False
+        for r, g in zip(roots, gradients):
+            seed, implicit_one = autodiff.seed_gradient(r, g)
+            seeds.append(seed)
+            implicit = implicit or implicit_one
         keep = bool(retain_graph) if retain_graph is not None else False
         if self.on_backward is not None:
-            self.on_backward(self, "backward", [root], [seed], None)
+            self.on_backward(self, "backward", roots, seeds, inputs)
         for g in self.tape.grad_tensors:      # backward adds into them in place
             self.tape.before_inplace(g.data, g)
         adopted = []
-        _, steps, pruned, order = autodiff.run_backward([root], [seed], keep,
+        _, steps, pruned, order = autodiff.run_backward(roots, seeds, keep, inputs=inputs,
                                                         versions=self.tape.versions,
                                                         adopted=adopted, hooks=self.hook_runners())
         if adopted:
@@ -2185,7 +2207,7 @@ class Interpreter:
             for i, s in enumerate(steps):
                 if s.__class__ is np.ndarray and id(s) in ids:
                     share(steps, i, s)
-        self.log_pass("backward", [root], [seed], keep, steps, pruned, order, implicit)
+        self.log_pass("backward", roots, seeds, keep, steps, pruned, order, implicit)
 
     def hook_runners(self) -> dict | None:
         """For a reverse pass: tensor -> run its hooks on a gradient (None:
