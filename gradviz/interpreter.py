@@ -154,7 +154,7 @@ NUMBER_RANGE_HINT = ("tensors hold 64-bit integers (up to about 9.2e18) and floa
                      "about 3.4e38 (float32) or 1.8e308 (float64); Python integers here "
                      "have at most 4,000 digits")
 TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
-                     "T", "ndim", "device")
+                     "T", "ndim", "device", "retains_grad")
 
 
 def power(a, b):
@@ -1794,6 +1794,8 @@ class Interpreter:
                 return t.requires_grad
             case "is_leaf":
                 return t.is_leaf
+            case "retains_grad":
+                return bool(t.retains_grad)
             case "grad_fn":
                 return grad_fn_of(t, self.tape.nodes)
             case "data":
