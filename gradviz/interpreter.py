@@ -81,6 +81,15 @@ class _Scope(dict):
             super().__setitem__(name, value)
 
 
+class _LoopElse:
+    """The else block of a loop that ran out, as its loop hands it over."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: tuple):
+        self.body = body
+
+
 class _LoopJump(Exception):
     """A break (leave) or continue whose loop is outside the block being run
     (a try's: see Interpreter._try), on its way out to the loop."""
@@ -520,6 +529,11 @@ class Interpreter:
                 elif cls is tuple:            # a loop's block, for one more pass
                     frames.append((iter(stmt), None, shift, False))
                     break
+                elif cls is _LoopElse:        # the loop is done: its else block instead
+                    frames.pop()
+                    body.close()
+                    frames.append((iter(stmt.body), None, shift, False))
+                    break
                 else:
                     self.shift = shift
                 span = self.where(stmt)
@@ -707,13 +721,13 @@ class Interpreter:
                 try:
                     if test is not None:
                         if not self.truth(self.eval(test)):
-                            return
+                            break
                     else:
                         if items is None:
                             items = self._items(self.eval(stmt.iter), span)
                         item = next(items, _DONE)
                         if item is _DONE:
-                            return
+                            break
                         if stmt.target.__class__ is str:
                             self._bind(stmt.target, item)
                         else:
@@ -727,6 +741,8 @@ class Interpreter:
                 passes[depth] = _pass_label(stmt.target if test is None else None, item, n)
                 self._mark_pass()
                 yield stmt.body
+            if stmt.orelse:   # the loop ran out (no break): its else block, outside it
+                yield _LoopElse(stmt.orelse)
         finally:              # the loop ended, broke off, or a return left it
             del passes[depth:]
             self._mark_pass()

@@ -428,6 +428,15 @@ class _Parser:
         finally:
             self.loops -= 1
 
+    def loop_else(self) -> tuple:
+        """['else' block] after a loop's block (where break and continue
+        belong to an outer loop)."""
+        tok = self.toks[self.i]
+        if tok[0] != "else":
+            return ()
+        self.i += 1
+        return self.block(tok, "else")
+
     def if_stmt(self) -> If:
         """if_stmt := ('if' | 'elif') expr block ['elif' ... | 'else' block]"""
         toks = self.toks
@@ -491,7 +500,7 @@ class _Parser:
         test = self.expr()
         span = self.span_from(first)
         body = self.loop_block(first, "while")
-        return While(test, body, span)
+        return While(test, body, span, self.loop_else())
 
     def for_stmt(self) -> For:
         """for_stmt := 'for' NAME (',' NAME)* 'in' expr block"""
@@ -502,7 +511,7 @@ class _Parser:
         iterable = self.expr()
         span = self.span_from(first)
         body = self.loop_block(first, "for")
-        return For(target, iterable, body, span)
+        return For(target, iterable, body, span, self.loop_else())
 
     def loop_target(self):
         """loop_target := NAME (',' NAME)* 'in'    -- after 'for', in a loop or

@@ -252,20 +252,24 @@ class If:
 
 @dataclass(slots=True)
 class While:
-    """``while test:`` and its block (the span is the header's)."""
+    """``while test:`` and its block (the span is the header's); orelse: the
+    ``else:`` block, run when the test ends the loop (not a break)."""
     test: object
     body: tuple
     span: Span
+    orelse: tuple = ()
 
 
 @dataclass(slots=True)
 class For:
     """``for name in iterable:`` and its block (the span is the header's);
-    ``for a, b in ...:`` has a tuple of names."""
+    ``for a, b in ...:`` has a tuple of names; orelse: the ``else:`` block,
+    run when the items run out (not after a break)."""
     target: object
     iter: object
     body: tuple
     span: Span
+    orelse: tuple = ()
 
 
 @dataclass(slots=True)
@@ -347,7 +351,9 @@ class Return:
 def blocks(stmt) -> tuple:
     """The blocks of statements nested in stmt: none for a simple statement."""
     cls = stmt.__class__
-    if cls is With or cls is While or cls is For or cls is FunctionDef:
+    if cls is While or cls is For:
+        return (stmt.body, stmt.orelse)
+    if cls is With or cls is FunctionDef:
         return (stmt.body,)
     if cls is If:
         return (stmt.body, stmt.orelse)

@@ -393,7 +393,7 @@ ERROR_CASES = [
     ("while True:\npass\n", 2, "expected an indented block after 'while' on line 1"),
     ("x = 1\nbreak\n", 2, "'break' outside loop"),
     ("x = 1\nelse:\n    x = 2\n", 2, "'else' without an 'if' before it"),
-    ("for i in range(3):\n    x = i\nelse:\n    x = 2\n", 3, "'else' without an 'if'"),
+    ("for i in range(3):\n    x = i\nelse x = 2\n", 3, "expected ':'"),
     ("class A:\n    pass\n", 1, "class definitions"),
     ("f = 1 + lambda x: x\n", 1, "a lambda needs parentheses here"),
     ("f = lambda x y: x\n", 1, "after a lambda's parameters"),
