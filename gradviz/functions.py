@@ -340,15 +340,27 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
     return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
 
 
-def _new(label: str, make):
-    """x.new_ones(size), x.new_zeros, x.new_full, x.new_tensor: made as
-    torch.ones(...) would make it, with x's dtype unless dtype= says."""
-    def f(rt, x, *args, dtype=None, requires_grad=False, **kw):
-        x = _need_tensor(x, label)
-        return make(rt, *args, dtype=dtype or DTYPE_OBJECTS[x.dtype_name],
-                    requires_grad=requires_grad, **kw)
-    f.__name__ = label
-    return f
+def _dtype_of(x, dtype):
+    """dtype=, or else x's (the new_* methods' default)."""
+    return dtype if dtype is not None else DTYPE_OBJECTS[x.dtype_name]
+
+
+def m_new_ones(rt, x, *sizes, size=None, dtype=None, requires_grad=False):
+    return _filled("new_ones", 1)(rt, *sizes, size=size, dtype=_dtype_of(x, dtype),
+                                  requires_grad=requires_grad)
+
+
+def m_new_zeros(rt, x, *sizes, size=None, dtype=None, requires_grad=False):
+    return _filled("new_zeros", 0)(rt, *sizes, size=size, dtype=_dtype_of(x, dtype),
+                                   requires_grad=requires_grad)
+
+
+def m_new_full(rt, x, size, fill_value, *, dtype=None, requires_grad=False):
+    return f_full(rt, size, fill_value, dtype=_dtype_of(x, dtype), requires_grad=requires_grad)
+
+
+def m_new_tensor(rt, x, data, *, dtype=None, requires_grad=False):
+    return f_tensor(rt, data, dtype=_dtype_of(x, dtype), requires_grad=requires_grad)
 
 
 def _random_like(label: str, draw):
@@ -1738,8 +1750,8 @@ def m_add(rt, x, other):
 
 METHODS = {
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "zero_": m_zero_,
-    "new_ones": _new("new_ones", _filled("ones", 1)), "new_zeros": _new("new_zeros", _filled("zeros", 0)),
-    "new_full": _new("new_full", f_full), "new_tensor": _new("new_tensor", f_tensor),
+    "new_ones": m_new_ones, "new_zeros": m_new_zeros, "new_full": m_new_full,
+    "new_tensor": m_new_tensor,
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),

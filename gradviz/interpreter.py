@@ -1378,6 +1378,7 @@ class Interpreter:
                     counts.append(0)
                 else:
                     self.tape.check_size(len(out) + 1, "list")   # (range(10**9) is long)
+                    self.tape.count_items(1)     # (and comprehensions in comprehensions)
                     out.append(self.eval(node.elt))
         finally:
             del passes[depth:]

@@ -151,6 +151,7 @@ class Tape:
         self.indexed = 0
         self.elements = 0              # elements held by the tensors made so far
         self.max_total_elements = TOTAL_ELEMENTS_FACTOR * self.limits.max_elements
+        self.items = 0                 # made by comprehensions (count_items)
         self.max_elements = self.limits.max_elements
         self.max_nodes = self.limits.max_nodes
         # the dtypes of 0-d tensors whose ops may run on numpy scalars (float64
@@ -215,6 +216,17 @@ class Tape:
                 f"the program's tensors would hold more than {self.max_total_elements:,} "
                 f"elements in all ({TOTAL_ELEMENTS_FACTOR} x the limit per tensor)", kind=LIMIT,
                 hint="raise the limit with --max-elements N, or make fewer or smaller tensors")
+
+    def count_items(self, n: int):
+        """Count the items comprehensions make against a limit for the whole
+        run (each list has the limit of a tensor; lists of lists could still
+        fill the memory: [[j for j in range(k)] for k in range(10**6)])."""
+        self.items += n
+        if self.items > self.limits.max_elements:
+            raise GradvizError(
+                f"the program's comprehensions would make more than "
+                f"{self.limits.max_elements:,} items in all", kind=LIMIT,
+                hint="raise the limit with --max-elements N, or make fewer or smaller lists")
 
     def check_size(self, n: int, what: str = "tensor"):
         if n > self.limits.max_elements:

@@ -425,3 +425,11 @@ def test_global_names_are_the_program_s_in_a_function():
     with pytest.raises(GradvizError) as info:
         run("def f():\n    global 3\n")
     assert "a name after 'global'" in info.value.message and info.value.span.line == 2
+
+
+def test_comprehensions_in_comprehensions_stop_at_the_run_s_item_limit():
+    with pytest.raises(GradvizError) as info:
+        run("x = [[j for j in range(k)] for k in range(1000)]\n",
+            limits=Limits(max_elements=5000))
+    assert info.value.kind == LIMIT and "comprehensions would make more than 5,000 items" in \
+        info.value.message
