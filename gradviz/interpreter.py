@@ -1462,6 +1462,17 @@ class Interpreter:
         raise GradvizError(msg or "assertion failed", kind="AssertionError",
                            hint="the condition after 'assert' was false")
 
+    def _boolop(self, node):
+        """a and b, a or b: a when it decides (and: false, or: true), else b,
+        as Python's (a tensor's truth is that of its one value)."""
+        left = self.eval(node.left)
+        if self.truth(left) is (node.op == "or"):
+            return left
+        return self.eval(node.right)
+
+    def _ifexp(self, node):
+        return self.eval(node.body if self.truth(self.eval(node.test)) else node.orelse)
+
     def _lambda(self, node):
         defn = node.defn
         defaults = tuple(self.eval(e) for e in defn.defaults)
@@ -1688,9 +1699,8 @@ class Interpreter:
         elif node.op == "+":
             if v.__class__ is Tensor or isinstance(v, (int, float)):
                 return v
-        elif node.op == "not":
-            if isinstance(v, bool):
-                return not v
+        elif node.op == "not":          # Python's truth of any value (a tensor's one value)
+            return not self.truth(v)
         raise GradvizError(f"bad operand for unary {node.op}: {self._kind(v)}", kind=TYPE)
 
     def _call(self, node):
@@ -2324,7 +2334,8 @@ _EVAL = {
     syntax.Attribute: Interpreter._attribute, syntax.Subscript: Interpreter._subscript,
     syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
     syntax.ListComp: Interpreter._listcomp, syntax.GeneratorExp: Interpreter._genexp,
-    syntax.Lambda: Interpreter._lambda,
+    syntax.Lambda: Interpreter._lambda, syntax.BoolOp: Interpreter._boolop,
+    syntax.IfExp: Interpreter._ifexp,
     syntax.FString: Interpreter._fstring,
 }
 

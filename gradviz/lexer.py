@@ -55,9 +55,7 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
 _ONLY_OPS = ("the operators are + - * / ** @ (% // on numbers) and the comparisons "
              "== != < <= > >= is (is not)")
 UNSUPPORTED_OPERATORS = {
-    "and": "compute each condition on its own line", "or": "compute each condition on "
-    "its own line", "in": "membership tests are not available",
-    "if": "conditional expressions are not available", "not": _ONLY_OPS,
+    "in": "membership tests are not available", "not": _ONLY_OPS,
     "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
     ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
 }

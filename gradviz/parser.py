@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, ExceptHandler, Global, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, BoolOp, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
@@ -27,7 +27,9 @@ from .syntax import (Assert, Assign, ExceptHandler, Global, Raise, Try, Attribut
 MAX_NESTING = 200
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
 NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
-LBP = {"==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
+# and looser still: `and`, `or`, and `a if c else b` (Python's order)
+IFEXP_BP, OR_BP, AND_BP = 2, 3, 4
+LBP = {"if": IFEXP_BP, "or": OR_BP, "and": AND_BP, "==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
        ">": COMPARE_BP, ">=": COMPARE_BP, "is": COMPARE_BP, "is not": COMPARE_BP,
        "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
        "%": PRODUCT_BP, "//": PRODUCT_BP,
@@ -120,7 +122,7 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "comprehension")
+    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
@@ -129,7 +131,6 @@ class _Parser:
         self.source = source
         self.loops = 0          # loops the parse is inside (break and continue need one)
         self.in_def = False     # in a function's block (return needs one)
-        self.comprehension = 0  # inside a comprehension's brackets: 'if' ends an expression
 
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
@@ -701,7 +702,12 @@ class _Parser:
             if depth > MAX_NESTING:
                 raise _too_deep(tok)
             kind = tok[0]
-            if bp < POSTFIX_BP:        # a binary operator
+            if bp <= AND_BP:           # and, or, a if c else b
+                self.i = i + 1
+                self.depth = depth
+                left = self.bool_or_if(kind, left, first)
+                i = self.i
+            elif bp < POSTFIX_BP:      # a binary operator
                 if bp == COMPARE_BP:
                     if compared:
                         raise _error(tok, "comparisons cannot be chained (a < b < c)",
@@ -760,7 +766,7 @@ class _Parser:
                 i = self.i
             tok = toks[i]
             bp = BP[tok[0]]
-        if bp < 0 and not (tok[0] == "if" and self.comprehension):
+        if bp < 0:
             kind = tok[0]
             what = f"'{kind}'" if kind in lexer.KEYWORDS else f"operator '{kind}'"
             raise _error(tok, f"{what} is not supported in expressions",
@@ -768,6 +774,21 @@ class _Parser:
         self.i = i
         self.depth = outer
         return left
+
+    def bool_or_if(self, kind: str, left, first: tuple):
+        """What follows `left` (which starts at token first) and the 'and',
+        'or' or 'if' just taken: BoolOp, or IfExp := or_test 'if' or_test
+        'else' expr (right-associative)."""
+        if kind != "if":
+            right = self.expr(RBP[kind])
+            return BoolOp(kind, left, right, self.span_from(first))
+        test = self.expr(IFEXP_BP)
+        if self.toks[self.i][0] != "else":
+            raise self.expected("'else' in the conditional expression",
+                                hint="write a if condition else b")
+        self.i += 1
+        orelse = self.expr(IFEXP_BP - 1)
+        return IfExp(test, left, orelse, self.span_from(first))
 
     def unary(self, tok: tuple, rbp: int) -> UnaryOp:
         """unary := ('-' | '+') expr<UNARY_BP> | 'not' expr<NOT_BP>"""
@@ -800,11 +821,7 @@ class _Parser:
         self.i += 1
         toks = self.toks
         if toks[self.i][0] != ")":
-            self.comprehension += 1         # an 'if' ends the item (see expr())
-            try:
-                first = self.expr()
-            finally:
-                self.comprehension -= 1
+            first = self.expr()
             if toks[self.i][0] == "for":   # (elt for x in xs): a generator
                 clauses = self.comp_clauses(")", tok)
                 return GeneratorExp(first, clauses, self.span_from(tok))
@@ -815,7 +832,6 @@ class _Parser:
                 self.i += 1
                 return first   # keeps its own span, as in Python's ast
             else:
-                self.not_conditional()
                 raise self.expected("',' or ')'", tok)
         else:
             self.i += 1
@@ -829,11 +845,7 @@ class _Parser:
         if toks[self.i][0] == "]":
             self.i += 1
             return ListExpr((), self.span_from(tok))
-        self.comprehension += 1         # an 'if' ends the item (see expr())
-        try:
-            first = self.expr()
-        finally:
-            self.comprehension -= 1
+        first = self.expr()
         if toks[self.i][0] != "for":
             if toks[self.i][0] == ",":
                 self.i += 1
@@ -842,37 +854,26 @@ class _Parser:
                 self.i += 1
                 rest = []
             else:
-                self.not_conditional()
                 raise self.expected("',' or ']'", tok)
             return ListExpr((first, *rest), self.span_from(tok))
         return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
-
-    def not_conditional(self) -> None:
-        """After an item in brackets, where an 'if' ended it (it may only
-        start a comprehension's condition): say that `a if c else b` is not
-        supported, as an 'if' after an expression elsewhere does."""
-        tok = self.toks[self.i]
-        if tok[0] == "if":
-            raise _error(tok, "'if' is not supported in expressions", UNSUPPORTED_OPERATORS["if"])
 
     def comp_clauses(self, close: str, opener: tuple) -> tuple:
         """comp_for := 'for' NAME (',' NAME)* 'in' expr ('if' expr)*
         (one or more, then close, after a comprehension's item)"""
         toks = self.toks
         clauses = []
-        self.comprehension += 1
-        try:
-            while toks[self.i][0] == "for":
+        # (an iterable and a condition are or_tests: an 'if' after one starts
+        # the next condition, not a conditional expression)
+        while toks[self.i][0] == "for":
+            self.i += 1
+            target = self.loop_target()
+            iterable = self.expr(IFEXP_BP)
+            conds = []
+            while toks[self.i][0] == "if":
                 self.i += 1
-                target = self.loop_target()
-                iterable = self.expr()
-                conds = []
-                while toks[self.i][0] == "if":
-                    self.i += 1
-                    conds.append(self.expr())
-                clauses.append((target, iterable, tuple(conds)))
-        finally:
-            self.comprehension -= 1
+                conds.append(self.expr(IFEXP_BP))
+            clauses.append((target, iterable, tuple(conds)))
         if toks[self.i][0] != close:
             if close == ")" and toks[self.i][0] == ",":
                 raise _error(toks[self.i], "Generator expression must be parenthesized",

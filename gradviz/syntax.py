@@ -83,6 +83,25 @@ class Name(_Leaf):
 
 
 @dataclass(slots=True)
+class BoolOp:
+    """``left and right``, ``left or right``: the value of one of them, as
+    Python picks it (op "and" or "or")."""
+    op: str
+    left: object
+    right: object
+    span: Span
+
+
+@dataclass(slots=True)
+class IfExp:
+    """``body if test else orelse``."""
+    test: object
+    body: object
+    orelse: object
+    span: Span
+
+
+@dataclass(slots=True)
 class ListExpr:
     items: tuple
     span: Span

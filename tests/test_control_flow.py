@@ -272,8 +272,8 @@ def test_gradients_flow_through_a_comprehension():
 
 @pytest.mark.parametrize("src, words, col", [
     ("y = [x for x in 5]", "'int' object is not iterable", 17),
-    ("y = [x if x else 0 for x in [1]]", "'if' is not supported in expressions", 8),
-    ("y = (x if x else 0)", "'if' is not supported in expressions", 8),
+    ("y = [x if x for x in [1]]", "expected 'else' in the conditional expression", 13),
+    ("y = (x if x)", "expected 'else' in the conditional expression", 12),
     ("print(sum(1, x for x in [1, 2]))", "Generator expression must be parenthesized", 16),
     ("print(any(x for x in [1, 2], 1))", "Generator expression must be parenthesized", 28),
     ("y = (x for x in 5)", "'int' object is not iterable", 17),
