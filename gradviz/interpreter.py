@@ -1573,6 +1573,8 @@ class Interpreter:
             # identity, as in Python: the same tensor object for PyTorch is
             # the same node here (an in-place write moves every holder on)
             return (a is b) if sym == "is" else (a is not b)
+        if sym == "in" or sym == "not in":
+            return self.contains(b, a) is (sym == "in")
         if a.__class__ is Tensor:
             # the common cases, fast: tensor op tensor, tensor op number (the
             # general path below gives the same op for them)
@@ -1611,6 +1613,37 @@ class Interpreter:
                 functions.check_bool_sub(a, b)
             return self.apply(op, (a, b))
         return self._python_binary(sym, a, b)
+
+    def contains(self, container, item) -> bool:
+        """item in container, as Python and PyTorch answer it: a tensor holds
+        a value when some element equals it ((item == t).any()); a list or
+        tuple holds the item itself or one equal to it (a tensor's == by
+        its truth, one value); a string, a substring."""
+        if container.__class__ is Tensor:
+            if item.__class__ is not Tensor and (isinstance(item, bool) or
+                                                 not isinstance(item, (int, float))):
+                raise GradvizError(f"Tensor.__contains__ only supports Tensor or scalar, but "
+                                   f"you passed in a {type(item)}.", kind=RUNTIME)
+            other = item.data if item.__class__ is Tensor else item
+            return bool(np.any(container.data == other))
+        if isinstance(container, str):
+            if not isinstance(item, str):
+                raise GradvizError(f"'in <string>' requires string as left operand, not "
+                                   f"{type(item).__name__}", kind=TYPE)
+            return item in container
+        if isinstance(container, (list, tuple, range)) or container.__class__ in ITERATORS:
+            for v in container:
+                if v is item:
+                    return True
+                if v.__class__ is Tensor or item.__class__ is Tensor:
+                    if self.truth(self.binary("==", v, item)):
+                        return True
+                elif v.__class__ in _PLAIN and item.__class__ in _PLAIN and v == item:
+                    return True
+            return False
+        raise GradvizError(f"argument of type '{type(container).__name__}' is not iterable",
+                           kind=TYPE, hint="`in` looks into a list, tuple, range, string or "
+                                           "tensor")
 
     def _python_binary(self, sym, a, b):
         ok = (int, float, bool)
@@ -2362,6 +2395,9 @@ def _make_type(t: PyType, args: list, kwargs) -> Size:
                            hint="make a tensor with torch.tensor(data), or torch.ones/zeros(shape)")
     raise GradvizError(f"cannot create '{t.name}' instances here", kind=TYPE)
 
+
+# the values `in` compares with Python's == (others by identity, or a tensor's ==)
+_PLAIN = (bool, int, float, str, tuple, type(None))
 
 # Python's builtins that are types (print shows them as classes)
 _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", "enumerate",

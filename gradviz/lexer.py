@@ -55,7 +55,6 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
 _ONLY_OPS = ("the operators are + - * / ** @ (% // on numbers) and the comparisons "
              "== != < <= > >= is (is not)")
 UNSUPPORTED_OPERATORS = {
-    "in": "membership tests are not available", "not": _ONLY_OPS,
     "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
     ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
 }

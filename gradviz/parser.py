@@ -31,6 +31,7 @@ NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 IFEXP_BP, OR_BP, AND_BP = 2, 3, 4
 LBP = {"if": IFEXP_BP, "or": OR_BP, "and": AND_BP, "==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
        ">": COMPARE_BP, ">=": COMPARE_BP, "is": COMPARE_BP, "is not": COMPARE_BP,
+       "in": COMPARE_BP, "not": COMPARE_BP, "not in": COMPARE_BP,
        "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
        "%": PRODUCT_BP, "//": PRODUCT_BP,
        "**": POWER_BP, "(": POSTFIX_BP, "[": POSTFIX_BP, ".": POSTFIX_BP}
@@ -717,6 +718,12 @@ class _Parser:
                     if kind == "is" and toks[i + 1][0] == "not":
                         i += 1         # `is not`: one operator of two words
                         kind = "is not"
+                    elif kind == "not":
+                        if toks[i + 1][0] != "in":
+                            raise _error(tok, "'not' here is only 'not in'",
+                                         "write a not in b, or not (a ...) before the value")
+                        i += 1         # `not in`, the same
+                        kind = "not in"
                 right_bp = RBP[kind]
                 last = toks[i + 1]
                 leaf = last[0]
