@@ -576,6 +576,8 @@ class Interpreter:
                         self._assert(stmt)
                     elif cls is syntax.Global:
                         pass             # (a declaration: see UserFunction.global_names)
+                    elif cls is syntax.Delete:
+                        self._delete(stmt)
                     elif cls is syntax.Try:
                         try:
                             self._try(stmt)
@@ -1453,6 +1455,38 @@ class Interpreter:
                 except GradvizError as exc:
                     raise exc.at(self.where(node))
         self._bind(stmt.name, fn)
+
+    def _delete(self, stmt) -> None:
+        """del name (unbound again), del xs[i] (a list's item), del x.grad
+        (None again, as PyTorch's deleter)."""
+        for target in stmt.targets:
+            cls = target.__class__
+            if cls is syntax.Name:
+                if target.id not in self.env:
+                    raise GradvizError(f"name '{target.id}' is not defined", kind=NAME,
+                                       span=self.where(target))
+                del self.env[target.id]
+            elif cls is syntax.Attribute:
+                obj = self.eval(target.value)
+                if obj.__class__ is not Tensor or target.attr != "grad":
+                    raise GradvizError(f"cannot delete {self._kind(obj)}'s attribute "
+                                       f"'{target.attr}'", kind=ATTRIBUTE, span=self.where(target),
+                                       hint="del removes names, list items and x.grad")
+                self.span = self.where(target)
+                self.set_grad(obj, None)
+            else:
+                obj = self.eval(target.value)
+                index = self._index_items(target, True)
+                if obj.__class__ is not list or len(index) != 1 or \
+                        not isinstance(index[0], (int, slice)) or isinstance(index[0], bool):
+                    raise GradvizError(f"{self._kind(obj)} doesn't support item deletion",
+                                       kind=TYPE, span=self.where(target),
+                                       hint="del removes a list's items: del xs[0]")
+                try:
+                    del obj[index[0]]
+                except IndexError:
+                    raise GradvizError("list assignment index out of range", kind=INDEX,
+                                       span=self.where(target)) from None
 
     def _assert(self, stmt) -> None:
         """assert test[, msg]: Python's AssertionError, its message str(msg)."""

@@ -51,7 +51,7 @@ LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), a
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
     "class": "class definitions", "async": "'async' functions",
     "yield": "'yield' expressions", "await": "'await' expressions"} | {
-    kw: f"'{kw}' statements" for kw in ("del", "nonlocal")}
+    kw: f"'{kw}' statements" for kw in ("nonlocal",)}
 _ONLY_OPS = ("the operators are + - * / ** @ (% // on numbers) and the comparisons "
              "== != < <= > >= is (is not)")
 UNSUPPORTED_OPERATORS = {

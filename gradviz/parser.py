@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, BoolOp, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, BoolOp, Delete, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
@@ -259,6 +259,19 @@ class _Parser:
             return self.jump()
         elif kind == "return":
             return self.return_stmt()
+        elif kind == "del":
+            self.i += 1
+            targets = []
+            while True:
+                target = self.expr()
+                if target.__class__ not in (Name, Subscript, Attribute):
+                    raise self.node_error(target, "cannot delete",
+                                          "del takes names, items (xs[0]) or x.grad")
+                targets.append(target)
+                if toks[self.i][0] != ",":
+                    break
+                self.i += 1
+            return Delete(tuple(targets), self.span_from(first))
         elif kind == "global":
             self.i += 1
             names = []

@@ -319,6 +319,13 @@ class Raise:
 
 
 @dataclass(slots=True)
+class Delete:
+    """``del a, b[i], x.grad``: its targets (names, items, attributes)."""
+    targets: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class Global:
     """``global a, b``: in a function, these names are the program's."""
     names: tuple

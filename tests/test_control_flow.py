@@ -433,3 +433,16 @@ def test_comprehensions_in_comprehensions_stop_at_the_run_s_item_limit():
             limits=Limits(max_elements=5000))
     assert info.value.kind == LIMIT and "comprehensions would make more than 5,000 items" in \
         info.value.message
+
+
+@pytest.mark.parametrize("src, words", [
+    ("del nothing_here\n", "name 'nothing_here' is not defined"),
+    ("t = ones(2)\ndel t[0]\n", "a tensor doesn't support item deletion"),
+    ("xs = [1]\ndel xs[3]\n", "list assignment index out of range"),
+    ("t = ones(2)\ndel t.shape\n", "cannot delete a tensor's attribute 'shape'"),
+    ("del 3\n", "cannot delete"),
+])
+def test_del_errors_are_python_s(src, words):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert words in info.value.message and info.value.span.line == src.count("\n")

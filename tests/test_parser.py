@@ -459,7 +459,7 @@ def test_errors_name_the_spot(src, line, words):
 
 def test_unsupported_statement_hint_lists_the_language():
     with pytest.raises(GradvizError) as info:
-        parse("y = 1\ndel y\n")
+        parse("y = 1\nnonlocal y\n")
     assert "assignments" in info.value.hint and "no_grad" in info.value.hint
     assert "while and for loops" in info.value.hint
 
