@@ -46,8 +46,8 @@ STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "
 LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), augmented "
             "assignments (w -= lr * w.grad), expression statements (loss.backward()), "
             "'with torch.no_grad():' blocks, if/elif/else, while and for loops "
-            "(break, continue, pass), try/except/finally, raise, assert, and functions "
-            "(def f(x): ... return y, lambda x: ...)")
+            "(break, continue, pass, else), try/except/finally, raise, assert, del, global, "
+            "and functions (def f(x): ... return y, @decorators, lambda x: ...)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
     "class": "class definitions", "async": "'async' functions",
     "yield": "'yield' expressions", "await": "'await' expressions"} | {
