@@ -246,7 +246,7 @@ class _Parser:
         """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
             | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist
             | 'break' | 'continue' | 'pass' | return_stmt    -- break, continue in a loop
-            | 'assert' expr [',' expr]"""
+            | del_stmt | global_stmt | raise_stmt | assert_stmt"""
         toks = self.toks
         first = toks[self.i]
         kind = first[0]
@@ -259,43 +259,9 @@ class _Parser:
             return self.jump()
         elif kind == "return":
             return self.return_stmt()
-        elif kind == "del":
+        elif kind in _KEYWORD_STMTS:
             self.i += 1
-            targets = []
-            while True:
-                target = self.expr()
-                if target.__class__ not in (Name, Subscript, Attribute):
-                    raise self.node_error(target, "cannot delete",
-                                          "del takes names, items (xs[0]) or x.grad")
-                targets.append(target)
-                if toks[self.i][0] != ",":
-                    break
-                self.i += 1
-            return Delete(tuple(targets), self.span_from(first))
-        elif kind == "global":
-            self.i += 1
-            names = []
-            while True:
-                if toks[self.i][0] != NAME:
-                    raise self.expected("a name after 'global'", hint="write 'global total'")
-                names.append(toks[self.i][1])
-                self.i += 1
-                if toks[self.i][0] != ",":
-                    break
-                self.i += 1
-            return Global(tuple(names), self.span_from(first))
-        elif kind == "raise":
-            self.i += 1
-            exc = None if toks[self.i][0] == NEWLINE else self.expr()
-            return Raise(exc, self.span_from(first))
-        elif kind == "assert":
-            self.i += 1
-            test = self.expr()
-            msg = None
-            if toks[self.i][0] == ",":
-                self.i += 1
-                msg = self.expr()
-            return Assert(test, msg, self.span_from(first))
+            return _KEYWORD_STMTS[kind](self, first)
         elif kind in UNSUPPORTED:
             raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         else:
@@ -594,6 +560,48 @@ class _Parser:
         span = self.span_from(tok)
         ret = Return(body, _new(Span, (colon[3], colon[4], span.end_line, span.end_col)))
         return Lambda(FunctionDef("<lambda>", tuple(params), tuple(defaults), (ret,), span), span)
+
+    def comma_separated(self, item) -> list:
+        """item (',' item)*"""
+        out = [item()]
+        while self.toks[self.i][0] == ",":
+            self.i += 1
+            out.append(item())
+        return out
+
+    def del_stmt(self, first: tuple) -> Delete:
+        """del_stmt := 'del' target (',' target)*    -- names, items, x.grad"""
+        def target():
+            t = self.expr()
+            if t.__class__ not in (Name, Subscript, Attribute):
+                raise self.node_error(t, "cannot delete",
+                                      "del takes names, items (xs[0]) or x.grad")
+            return t
+        return Delete(tuple(self.comma_separated(target)), self.span_from(first))
+
+    def global_stmt(self, first: tuple) -> Global:
+        """global_stmt := 'global' NAME (',' NAME)*"""
+        def name():
+            tok = self.toks[self.i]
+            if tok[0] != NAME:
+                raise self.expected("a name after 'global'", hint="write 'global total'")
+            self.i += 1
+            return tok[1]
+        return Global(tuple(self.comma_separated(name)), self.span_from(first))
+
+    def raise_stmt(self, first: tuple) -> Raise:
+        """raise_stmt := 'raise' [expr]"""
+        exc = None if self.toks[self.i][0] == NEWLINE else self.expr()
+        return Raise(exc, self.span_from(first))
+
+    def assert_stmt(self, first: tuple) -> Assert:
+        """assert_stmt := 'assert' expr [',' expr]"""
+        test = self.expr()
+        msg = None
+        if self.toks[self.i][0] == ",":
+            self.i += 1
+            msg = self.expr()
+        return Assert(test, msg, self.span_from(first))
 
     def decorated(self) -> FunctionDef:
         """decorated := ('@' expr NEWLINE)+ def_stmt"""
@@ -1027,3 +1035,6 @@ PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "not": _Parser.unary,
 _COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.for_stmt,
              "def": _Parser.def_stmt, "try": _Parser.try_stmt}
 _JUMPS = frozenset(("break", "continue", "pass"))
+# the simple statements a keyword starts, after it (each takes the keyword's token)
+_KEYWORD_STMTS = {"del": _Parser.del_stmt, "global": _Parser.global_stmt,
+                  "raise": _Parser.raise_stmt, "assert": _Parser.assert_stmt}
