@@ -44,13 +44,13 @@ def numpy_wide(size=512, batch=256, dtype=np.float32, with_init=False):
     """W2 by hand: the matmuls and their gradients; with_init also draws the
     weights and the batch in every run, as the program does."""
     def init():
-        # gradviz's own draws (numpy only: Box-Muller over SFC64's raw bits
-        # for float32), so that the floor draws as fast as gradviz can
-        from gradviz.functions import generator, normal
-        rng = generator(0)
+        # gradviz's own draws (PyTorch's generator, in numpy), so that the
+        # floor draws as fast as gradviz can
+        from gradviz.rng import CPUGenerator
+        rng = CPUGenerator(0)
         dt = np.dtype(dtype)
-        return (normal(rng, (size, size), dt), normal(rng, (size, size), dt),
-                normal(rng, (size, batch), dt))
+        return (rng.normal((size, size), dt), rng.normal((size, size), dt),
+                rng.normal((size, batch), dt))
     W1, W2, x = init()
 
     def step():

@@ -21,6 +21,7 @@ from .gradfns import GradFn
 from .ops import OPS
 from .ops.registry import broadcast_shape
 from .render.torchfmt import Device, DType, Size
+from .rng import CPUGenerator
 from .tensor import Tensor
 
 DTYPES = {
@@ -411,9 +412,11 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
         elif not np.all(std.data >= 0):                       # (NaN too)
             raise GradvizError("normal expects all elements of std >= 0.0",
                                hint="a standard deviation is 0 or more")
-        z = normal(rt.rng, shape, dt)
-        return _leaf(rt, (z * np.asarray(sd, dt) + np.asarray(m, dt)).astype(dt), False,
-                     "normal")
+        if is_tensor(std):    # PyTorch: normal_(0, 1), then * std + mean
+            z = rt.rng.normal(shape, dt) * np.asarray(sd, dt)
+        else:                 # normal_(0, std), then + mean
+            z = rt.rng.normal(shape, dt, 0.0, std)
+        return _leaf(rt, (z + np.asarray(m, dt)).astype(dt), False, "normal")
     if size is None or std is None or isinstance(size, (int, float)):
         got = ", ".join(type(v).__name__ for v in (mean, std, size) if v is not None)
         raise GradvizError(f"normal() received an invalid combination of arguments - got ({got})",
@@ -429,11 +432,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
     if dt.kind != "f":
         raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{TYPE_WORDS[dt.kind]}\'',
                            kind="NotImplementedError", hint="random numbers are floats")
-    z = normal(rt.rng, shape, dt)
-    # PyTorch's normal_: z * std + mean, in the tensor's dtype
-    z *= dt.type(std)
-    z += dt.type(mean)
-    return _leaf(rt, z, requires_grad, "normal")
+    return _leaf(rt, rt.rng.normal(shape, dt, mean, std), requires_grad, "normal")
 
 
 def _check_std(std) -> None:
@@ -451,65 +450,8 @@ def _torch_number(v) -> str:
 def f_manual_seed(rt, seed):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GradvizError("manual_seed() takes an integer", kind=TYPE)
-    rt.rng = generator(seed % 2**64)   # negative seeds wrap, as in PyTorch
+    rt.rng = CPUGenerator(seed % 2**64)   # negative seeds wrap, as in PyTorch
     return None
-
-
-def generator(seed: int) -> np.random.Generator:
-    """The random generator of rand()/randn(). Its draws are not PyTorch's
-    (no numpy generator reproduces those), so the fastest bit generator
-    numpy has is used (SFC64; randn() reads its raw bits, see normal())."""
-    return np.random.Generator(np.random.SFC64(seed))
-
-
-_TWO_POW_M24 = np.float32(2.0 ** -24)
-_TWO_PI_F32 = np.float32(2 * np.pi)
-_NORMAL_PAIRS = 1 << 15     # Box-Muller pairs per chunk (see normal())
-
-
-def normal(g: np.random.Generator, shape: tuple, dt: np.dtype) -> np.ndarray:
-    """randn()'s draws: standard normal numbers of shape and dtype dt.
-
-    float32 as PyTorch draws it on the CPU: Box-Muller on float32 uniforms
-    of 24 random bits (tails to about 5.8, as PyTorch's). numpy's own
-    float32 normals (a ziggurat, one number at a time) take 1.5x as long: on
-    a 512x512 randn() that was most of what gradviz lost to PyTorch. Here
-    each chunk of raw bits is turned into numbers by a few vectorised passes
-    in place, and written into the result (its own memory, as every leaf's).
-    Chunks of 2**15 pairs measured fastest: their 256 KB stay in the cache
-    across the passes, and there are few enough of them that numpy's cost
-    per call does not count (both 2**13 and one chunk for all of a 512x512
-    draw took 1.35x as long).
-    Other float dtypes: numpy's standard normals."""
-    if dt != F32:
-        return g.standard_normal(shape, dtype=dt)
-    n = 1
-    for k in shape:
-        n *= k
-    out = np.empty(shape, F32)
-    flat = out.reshape(n)                  # (a view: out keeps its own memory)
-    h = (n + 1) // 2                       # cosines to flat[:h], sines to flat[h:]
-    raw = g.bit_generator.random_raw
-    for k in range(0, h, _NORMAL_PAIRS):
-        c = min(_NORMAL_PAIRS, h - k)
-        w = raw(c).view(np.uint32)         # 2c words: c for u1, c for u2
-        w >>= np.uint32(8)                 # 24 bits: exact in float32
-        f = w.view(np.float32)
-        np.multiply(w.view(np.int32), _TWO_POW_M24, out=f, casting="unsafe")   # [0, 1)
-        r, theta = f[:c], f[c:]
-        np.subtract(np.float32(1), r, out=r)              # (0, 1]: its log is finite
-        np.log(r, out=r)
-        r *= np.float32(-2)
-        np.sqrt(r, out=r)                                 # the radius
-        theta *= _TWO_PI_F32
-        cos = flat[k:k + c]
-        np.cos(theta, out=cos)
-        cos *= r
-        e = min(c, n - h - k)                             # (one less at the end of an odd n)
-        if e > 0:
-            np.sin(theta[:e], out=theta[:e])
-            np.multiply(theta[:e], r[:e], out=flat[h + k:h + k + e])
-    return out
 
 
 def _random(label, draw):
@@ -1338,10 +1280,10 @@ FUNCTIONS = {
     "tensor": f_tensor, "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
-    "rand": _random("rand", lambda g, s, dt: g.random(s, dtype=dt)),
-    "randn": _random("randn", normal), "normal": f_normal,
-    "rand_like": _random_like("rand_like", lambda g, s, dt: g.random(s, dtype=dt)),
-    "randn_like": _random_like("randn_like", normal),
+    "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
+    "normal": f_normal,
+    "rand_like": _random_like("rand_like", CPUGenerator.rand),
+    "randn_like": _random_like("randn_like", CPUGenerator.normal),
     "cumsum": f_cumsum, "argmax": _arg_extreme("argmax"), "argmin": _arg_extreme("argmin"),
     "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"), "div": _binary("div"),
     "pow": f_pow, "maximum": _binary("maximum"), "minimum": _binary("minimum"),

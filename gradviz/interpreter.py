@@ -457,16 +457,16 @@ class Interpreter:
         self.line = 0                  # the statement being run (for internal errors)
 
     @property
-    def rng(self) -> np.random.Generator:
+    def rng(self) -> "functions.CPUGenerator":
         """The random generator of randn()/rand(), seeded 0 until manual_seed():
         made on first use, as importing numpy.random costs a program that draws
         nothing a tenth of its start-up."""
         if self._rng is None:
-            self._rng = functions.generator(0)
+            self._rng = functions.CPUGenerator(0)
         return self._rng
 
     @rng.setter
-    def rng(self, value: np.random.Generator) -> None:
+    def rng(self, value: "functions.CPUGenerator") -> None:
         self._rng = value
 
     # ---- statements ---------------------------------------------------

@@ -1,64 +1,109 @@
-"""randn()'s float32 draws (functions.normal): Box-Muller over the raw bits
-of the run's generator, chunk by chunk. Every number is written, from the
-bits it should come from; the result owns its memory; the numbers are
-standard normal."""
+"""Random draws (gradviz.rng): PyTorch's CPU generator, draw for draw.
+
+Pinned numbers are PyTorch 2.13's (torch.manual_seed(0), then the same
+calls); with torch installed, many more sequences are compared with it."""
 import numpy as np
 import pytest
 
 import gradviz
-from gradviz.functions import _NORMAL_PAIRS, generator, normal
+from gradviz.rng import EXACT_MAX, CPUGenerator
+from programs import run
 
 F32 = np.dtype(np.float32)
+F64 = np.dtype(np.float64)
+
+try:
+    import torch
+except ImportError:
+    torch = None
 
 
-def _reference(seed, n):
-    """The same draws in float64, one pair at a time from the documented layout."""
-    raw = generator(seed).bit_generator.random_raw
-    h = (n + 1) // 2
-    out = np.full(n, np.nan)
-    for k in range(0, h, _NORMAL_PAIRS):
-        c = min(_NORMAL_PAIRS, h - k)
-        w = raw(c).view(np.uint32).astype(np.float64)
-        u1, u2 = np.floor(w[:c] / 256) / 2**24, np.floor(w[c:] / 256) / 2**24
-        r = np.sqrt(-2 * np.log(1 - u1))
-        out[k:k + c] = r * np.cos(2 * np.pi * u2)
-        e = min(c, n - h - k)
-        out[h + k:h + k + e] = (r * np.sin(2 * np.pi * u2))[:e]
-    return out
+def test_pinned_pytorch_numbers():
+    g = CPUGenerator(0)
+    assert g.rand((3,), F32).tolist() == [0.49625658988952637, 0.7682217955589294,
+                                           0.08847743272781372]
+    # fewer than 16: one at a time in float64 (the pair's second number kept)
+    assert g.normal((3,), F32).tolist() == [0.3643381893634796, 0.13439632952213287,
+                                            0.16421625018119812]
+    # 16 or more: blocks of 16, the last 16 drawn again
+    z = g.normal((20,), F32).tolist()
+    assert z[:4] == [-0.20410172641277313, -0.08853142708539963, 0.5238832831382751,
+                     -0.6658713221549988]
+    assert z[-2:] == [2.3022053241729736, -1.4688938856124878]
+    assert g.rand((2,), F64).tolist() == [0.345284995209896, 0.8556707572560391]
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 2 * _NORMAL_PAIRS - 1, 2 * _NORMAL_PAIRS,
-                               2 * _NORMAL_PAIRS + 1, 5 * _NORMAL_PAIRS + 3])
-def test_every_number_comes_from_its_bits(n):
-    got = normal(generator(7), (n,), F32)
-    want = _reference(7, n)
-    assert got.dtype == F32 and got.shape == (n,)
-    assert not np.isnan(want).any()
-    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+def test_a_program_draws_what_pytorch_prints():
+    src = "import torch\n{}x = torch.randn(3)\nprint(x)\n"
+    want = "tensor([ 1.5410, -0.2934, -2.1788])\n"
+    assert run(src.format("torch.manual_seed(0)\n"))[1] == want
+    assert run(src.format(""))[1] == want               # unseeded: seed 0, every run
+    assert run(src.format("torch.manual_seed(2**32)\n"))[1] == want   # the low 32 bits
+    assert run(src.format("torch.manual_seed(-1)\n"))[1] != want
 
 
-@pytest.mark.parametrize("shape", [(), (1,), (3, 5), (512, 256), (2, 0, 3)])
+SEQUENCE = [   # (what, shape, dtype, mean, std): one generator through all of them
+    ("randn", (3,), F32, 0, 1), ("randn", (1,), F32, 0, 1), ("rand", (5,), F32, 0, 1),
+    ("randn", (2, 3), F64, 0, 1), ("randn", (17,), F32, 0, 1), ("randn", (40, 3), F32, 0, 1),
+    ("rand", (7,), F64, 0, 1), ("randn", (33,), F64, 0, 1), ("normal", (5,), F32, 0.5, 2.0),
+    ("normal", (20,), F32, -1.0, 0.01), ("normal", (300,), F32, 3.0, 0.1),
+    ("randn", (), F32, 0, 1), ("randn", (256, 256), F32, 0, 1), ("normal", (7,), F64, 1.0, 3.0),
+    ("randn", (0,), F32, 0, 1), ("randn", (1,), F32, 0, 1), ("randn", (300_000,), F32, 0, 1),
+    ("randn", (5,), F32, 0, 1),
+]
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch")
+@pytest.mark.parametrize("seed", [0, 1, 42, 2**40 + 3, 2**64 - 1])
+def test_every_draw_is_pytorchs(seed):
+    g = CPUGenerator(seed)
+    torch.manual_seed(seed if seed < 2**63 else seed - 2**64)
+    for what, shape, dt, mean, std in SEQUENCE:
+        tdt = torch.float32 if dt == F32 else torch.float64
+        if what == "rand":
+            got, want = g.rand(shape, dt), torch.rand(shape, dtype=tdt).numpy()
+        elif what == "randn":
+            got, want = g.normal(shape, dt), torch.randn(shape, dtype=tdt).numpy()
+        else:
+            got = g.normal(shape, dt, mean, std)
+            want = torch.normal(mean, std, shape, dtype=tdt).numpy()
+        assert got.shape == want.shape and got.dtype == want.dtype
+        if dt == F32 and got.size > EXACT_MAX:
+            # numpy's float32 log/sin/cos: the same numbers but for the last bit
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+            assert (got == want).mean() > 0.6
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=f"{what}{shape} {dt}")
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (3, 5), (16,), (300, 7), (512, 256), (2, 0, 3)])
 def test_shape_and_own_memory(shape):
-    a = normal(generator(0), shape, F32)
+    a = CPUGenerator(0).normal(shape, F32)
     assert a.shape == shape and a.dtype == F32 and a.base is None and a.flags.c_contiguous
+    assert np.isfinite(a).all()
 
 
-def test_standard_normal_moments_and_tails():
-    x = normal(generator(1), (1_000_000,), F32).astype(np.float64)
-    assert abs(x.mean()) < 0.005 and abs(x.std() - 1) < 0.005
-    assert abs((x ** 3).mean()) < 0.02 and abs((x ** 4).mean() - 3) < 0.05
-    assert 4.5 < np.abs(x).max() < 5.8          # 24-bit uniforms: tails end at 5.77
-    assert abs((x > 1.96).mean() - 0.025) < 0.001 and abs((x < -1.96).mean() - 0.025) < 0.001
+@pytest.mark.parametrize("n", [EXACT_MAX, 1_000_000])        # the exact path and the fast one
+def test_standard_normal_moments_and_tails(n):
+    x = CPUGenerator(1).normal((n,), F32).astype(np.float64)
+    tol = 4 / np.sqrt(n)
+    assert abs(x.mean()) < tol and abs(x.std() - 1) < tol
+    assert abs((x > 1.96).mean() - 0.025) < 0.002 and abs((x < -1.96).mean() - 0.025) < 0.002
+    assert np.abs(x).max() < 5.8          # 24-bit uniforms: the tails end at 5.77
 
 
-def test_float64_and_seeding_through_the_program():
-    a = normal(generator(3), (4,), np.dtype(np.float64))
-    assert a.dtype == np.float64
+def test_uniform_numbers_are_in_range_and_24_bit():
+    u = CPUGenerator(3).rand((100_000,), F32).astype(np.float64)
+    assert u.min() >= 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.01
+    assert np.array_equal(u * 2**24, np.floor(u * 2**24))
+
+
+def test_seeding_through_the_program():
     src = "manual_seed(5)\nx = randn(2, 3)\nmanual_seed(5)\ny = randn(2, 3)\nz = randn(2, 3)\n"
     rec = gradviz.run_source(src)
     val = {name: rec.nodes[int(rec.variable_ids[name][1:])].value for name in "xyz"}
     assert np.array_equal(val["x"], val["y"]) and not np.array_equal(val["y"], val["z"])
-    assert np.array_equal(val["x"].ravel(), normal(generator(5), (6,), F32))
+    assert np.array_equal(val["x"].ravel(), CPUGenerator(5).normal((6,), F32))
 
 
 @pytest.mark.parametrize("call, message", [
@@ -76,9 +121,13 @@ def test_normal_refuses_as_pytorch_does(call, message):
     assert message in info.value.message and info.value.span.line == 2
 
 
-def test_normal_values_are_mean_plus_std_times_randn():
-    rec = gradviz.run_source("manual_seed(3)\na = normal(1.5, 2.0, (4, 5))\nmanual_seed(3)\n"
-                             "b = randn(4, 5)\nc = normal(ones(3), 0.0)\n")
-    val = {n: rec.nodes[int(rec.variable_ids[n][1:])].value for n in "abc"}
-    np.testing.assert_array_equal(val["a"], val["b"] * np.float32(2.0) + np.float32(1.5))
-    assert val["a"].dtype == F32 and np.array_equal(val["c"], np.ones(3, F32))
+@pytest.mark.skipif(torch is None, reason="needs torch")
+@pytest.mark.parametrize("call", ["normal(zeros(20) + 1.5, 2.0)", "normal(2.0, ones(3) * 0.5)",
+                                  "normal(arange(18.0), ones(18) * 0.1)", "randn_like(ones(4, 5))",
+                                  "rand_like(ones(3, dtype=torch.float64))"])
+def test_tensor_forms_are_pytorchs(call):
+    rec, out = run(f"import torch\ntorch.manual_seed(3)\nx = torch.{call}\nprint(x.tolist())\n")
+    ns = {"torch": torch, "zeros": torch.zeros, "ones": torch.ones, "arange": torch.arange}
+    torch.manual_seed(3)
+    want = eval(f"torch.{call}", ns)
+    assert out == f"{want.tolist()}\n"

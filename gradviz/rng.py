@@ -1,0 +1,228 @@
+"""PyTorch's CPU random numbers, draw for draw: after manual_seed(s), rand(),
+randn() and normal() give the numbers PyTorch 2.13 gives after
+torch.manual_seed(s) (and gradviz starts as if seeded with 0).
+
+PyTorch's CPU generator is a Mersenne Twister (mt19937) seeded as C++'s
+std::mt19937 is; numpy's MT19937 with its legacy seeding is the same
+machine, so only PyTorch's transforms of its 32-bit words are written here:
+
+- rand: float32 from one word (its low 24 bits / 2**24), float64 from two
+  (53 bits of (first << 32 | second), / 2**53).
+- randn, normal (PyTorch's normal_kernel): fewer than 16 numbers one at a
+  time, in float64 (Box-Muller on two float64 uniforms; the second number of
+  each pair kept for the next draw, across calls, until manual_seed); 16 or
+  more as PyTorch's normal_fill: all the uniforms first, then Box-Muller on
+  each block of 16 (cosines to its first 8, sines to its last 8; a size that
+  is not a multiple of 16 draws its last 16 again). PyTorch's float32 blocks
+  run its AVX2 log and sincos (a port of Cephes's, with the multiply-adds
+  its compiler fused); they are ported to numpy below, bit for bit, for draws
+  of up to EXACT_MAX numbers. Larger float32 draws (a benchmark's 512x512
+  weights) use numpy's own float32 log/cos/sin, 8 times as fast, which
+  differ from PyTorch's in the last bit of about a seventh of the numbers.
+  (PyTorch runs its AVX2 code on every x86 CPU that has AVX2: those of the
+  last decade.)
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+F32 = np.dtype(np.float32)
+F64 = np.dtype(np.float64)
+EXACT_MAX = 1 << 16     # float32 normal draws up to this size are PyTorch's to the bit
+
+_F = np.float32
+_LOG_P = [_F(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
+                          1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
+                          3.3333331174E-1)]
+_TWO_PI_F32 = _F(2 * math.pi)
+_LOW24 = np.uint32(0xFFFFFF)
+_CHUNK = 1 << 15            # numbers per pass of normal() (their words: 128 KB)
+
+
+class CPUGenerator:
+    """torch's default CPU generator: its mt19937 state and its cached normal."""
+
+    def __init__(self, seed: int):
+        # numpy's legacy seeding of its MT19937 is std::mt19937's (PyTorch
+        # seeds it with the seed's low 32 bits), and RandomState's full-range
+        # uint32 draws are the twister's words, one each
+        self.twister = np.random.RandomState(seed & 0xFFFFFFFF)
+        self.next_normal: float | None = None
+
+    def words(self, n: int, dt: np.dtype) -> np.ndarray:
+        """The twister's next words for n numbers of dtype dt (one each for
+        float32, two for float64)."""
+        return self.twister.randint(0, 1 << 32, n if dt == F32 else 2 * n, dtype=np.uint32)
+
+    def uniform(self, n: int, dt: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
+        """n numbers in [0, 1) as PyTorch's uniform_real_distribution makes
+        them (into out, when given)."""
+        if out is None:
+            out = np.empty(n, dt)
+        _to_uniform(self.words(n, dt), dt, out)
+        return out
+
+    def rand(self, shape: tuple, dt: np.dtype) -> np.ndarray:
+        out = np.empty(shape, dt)
+        self.uniform(out.size, dt, out.reshape(-1))
+        return out
+
+    def normal(self, shape: tuple, dt: np.dtype, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
+        """PyTorch's normal_(mean, std) of a new tensor of shape and dtype dt."""
+        n = math.prod(shape)
+        out = np.empty(shape, dt)
+        flat = out.reshape(n)
+        if n < 16:
+            flat[:] = [self._serial_normal(mean, std) for _ in range(n)]
+            return out
+        whole = n - n % 16
+        exact = n <= EXACT_MAX
+        # a chunk at a time: the words and the temporaries stay in the cache
+        # (the words come in the order of PyTorch's one pass)
+        for k in range(0, whole, _CHUNK):
+            chunk = flat[k:min(k + _CHUNK, whole)]
+            _to_uniform(self.words(chunk.size, dt), dt, chunk)
+            _fill16(chunk, dt, mean, std, exact)
+        if whole != n:
+            # PyTorch drew uniforms for the last n - whole too, then draws the
+            # last 16 again and transforms them (the first of them overwrite
+            # numbers already made)
+            self.words(n - whole, dt)
+            tail = self.uniform(16, dt)
+            _fill16(tail, dt, mean, std, True)
+            flat[n - 16:] = tail
+        return out
+
+    def _serial_normal(self, mean: float, std: float) -> float:
+        """One number of PyTorch's normal_distribution<double> (a small draw)."""
+        z = self.next_normal
+        if z is not None:
+            self.next_normal = None
+        else:
+            u1, u2 = self.uniform(2, F64).tolist()
+            r = math.sqrt(-2.0 * math.log1p(-u2))
+            theta = 2.0 * math.pi * u1
+            self.next_normal = r * math.sin(theta)
+            z = r * math.cos(theta)
+        if std == 1 and mean == 0:
+            return z
+        # z * std + mean with one rounding, as PyTorch's compiler fused it
+        # (math.fma is Python 3.13's; fractions are exact)
+        return float(Fraction(z) * Fraction(std) + Fraction(mean))
+
+
+def _to_uniform(w: np.ndarray, dt: np.dtype, out: np.ndarray) -> None:
+    """PyTorch's uniform numbers in [0, 1) of the words w (from words())."""
+    if dt == F32:
+        w &= _LOW24                                 # 24 bits (exact in float32)
+        np.copyto(out, w.view(np.int32), casting="unsafe")
+        out *= _F(2.0 ** -24)
+        return
+    v = w[0::2].astype(np.uint64)                   # 53 bits of first << 32 | second
+    v <<= np.uint64(32)
+    v |= w[1::2]
+    v &= np.uint64((1 << 53) - 1)
+    np.copyto(out, v.view(np.int64), casting="unsafe")
+    out *= 2.0 ** -53
+
+
+def _fill16(flat: np.ndarray, dt: np.dtype, mean: float, std: float, exact: bool) -> None:
+    """Box-Muller in place on blocks of 16 uniforms (PyTorch's
+    normal_fill_16: u1 from the first 8 of each block, u2 from the last 8;
+    the cosines go to the first 8, the sines to the last 8)."""
+    # Each half block as one item of 8 numbers: the halves are gathered into
+    # contiguous arrays (and scattered back) by one copy each, where numpy
+    # would otherwise loop over 8 numbers at a time; its float32 log, sin and
+    # cos are vectorised only on contiguous memory, too.
+    halves = flat.view(np.dtype((np.void, 8 * dt.itemsize))).reshape(-1, 2)
+    u1 = halves[:, 0].copy().view(dt)
+    theta = halves[:, 1].copy().view(dt)
+    np.subtract(1, u1, out=u1)
+    if dt != F32:
+        theta *= 2 * math.pi
+        r = np.sqrt(-2 * np.log(u1))
+        cos, sin = np.cos(theta), np.sin(theta)
+        cos *= r
+        sin *= r
+        if std != 1 or mean != 0:
+            cos = cos * std + mean
+            sin = sin * std + mean
+    else:
+        theta *= _TWO_PI_F32
+        if exact:
+            r = np.sqrt(_F(-2) * _log_avx(u1))
+            sin, cos = _sincos_avx(theta)
+        else:
+            r = u1                                  # (in place: its own memory)
+            np.log(r, out=r)
+            r *= _F(-2)
+            np.sqrt(r, out=r)
+            cos = np.cos(theta)
+            sin = np.sin(theta, out=theta)
+        cos *= r
+        sin *= r
+        if std != 1 or mean != 0:                   # PyTorch's fmadd(v, std, mean)
+            cos = _fma(cos, _F(std), _F(mean))
+            sin = _fma(sin, _F(std), _F(mean))
+    halves[:, 0] = cos.view(halves.dtype)
+    halves[:, 1] = sin.view(halves.dtype)
+
+
+# ---- PyTorch's AVX2 float32 log and sincos (avx_mathfun.h), in numpy ----------
+# Each _fma is a multiply-add PyTorch's compiler fused into one rounding;
+# which ones it fused was found by comparing with PyTorch's draws (all
+# 480,000 numbers of three seeds equal).
+
+def _fma(a, b, c) -> np.ndarray:
+    """a * b + c in float32 with one rounding (a float32 product is exact in
+    float64, and the sum's two roundings agree but in cases too rare to
+    matter)."""
+    return (np.asarray(a, F64) * b + c).astype(F32)
+
+
+def _log_avx(x: np.ndarray) -> np.ndarray:
+    """log of x in (0, 1] (log256_ps)."""
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 126).astype(F32)
+    m = ((bits & np.int32(0x007FFFFF)) | np.int32(0x3F000000)).view(F32)    # in [0.5, 1)
+    small = m < _F(0.707106781186547524)
+    e -= small
+    x = m - _F(1)
+    x += np.where(small, m, _F(0))
+    z = x * x
+    y = np.full_like(x, _LOG_P[0])
+    for p in _LOG_P[1:]:
+        y = _fma(y, x, p)
+    y *= x
+    y = _fma(y, z, e * _F(-2.12194440e-4))
+    y = _fma(z, -0.5, y)
+    x += y
+    return _fma(e, _F(0.693359375), x)
+
+
+def _sincos_avx(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sin and cos of x >= 0 (sincos256_ps)."""
+    j = (x * _F(1.27323954473516)).astype(np.int32)
+    j += 1
+    j &= ~1
+    y = j.astype(F32)
+    x = _fma(y, _F(-0.78515625), x)
+    x = _fma(y, _F(-2.4187564849853515625e-4), x)
+    x = _fma(y, _F(-3.77489497744594108e-8), x)
+    z = x * x
+    yc = _fma(z, _F(2.443315711809948E-005), _F(-1.388731625493765E-003))
+    yc = _fma(yc, z, _F(4.166664568298827E-002))
+    yc = _fma(yc * z, z, -(z * _F(0.5)))
+    yc += _F(1)
+    ys = _fma(z, _F(-1.9515295891E-4), _F(8.3321608736E-3))
+    ys = _fma(ys, z, _F(-1.6666654611E-1))
+    ys = _fma(ys * z, x, x)
+    first = (j & 2) == 0
+    sin = np.where(first, ys, yc)
+    cos = np.where(first, yc, ys)
+    np.negative(sin, out=sin, where=(j & 4) != 0)
+    np.negative(cos, out=cos, where=((j - 2) & 4) == 0)
+    return sin, cos
