@@ -791,6 +791,96 @@ def m_view(rt, x, *shape):
     return rt.apply(OPS["view"], (x,), {"shape": new})
 
 
+def m_expand(rt, x, *sizes):
+    """x.expand(*sizes): x's size-1 axes (and new leading ones) repeated,
+    -1 keeping an axis. A copy marked as repeating memory (in-place writes
+    into it are refused, as into PyTorch's view with stride 0): later writes
+    into x are not seen through it, as they would be in PyTorch."""
+    sizes = _sizes_given("expand", "size", sizes)
+    for a in sizes:
+        if a < -1:
+            raise GradvizError(f"expand(): invalid size {a}",
+                               hint="a size is 0 or more, or -1 to keep the axis")
+    shape = x.data.shape
+    lead = len(sizes) - len(shape)
+    new = list(sizes)
+    for i in range(max(lead, 0)):
+        if sizes[i] == -1:
+            raise GradvizError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                               f"leading, non-existing dimension {i}",
+                               hint="-1 keeps an existing axis; a new one needs its size")
+    for i in range(max(lead, 0), len(sizes)):
+        if sizes[i] == -1:
+            new[i] = shape[i - lead]
+    error = expand_error(shape, tuple(new), x.data.dtype, shown=list(sizes))
+    if error is not None:
+        raise error
+    new = tuple(new)
+    rt.tape.check_shape(new)
+    out = rt.apply(OPS["expand"], (x,), {"shape": new})
+    if out.data.size > x.data.size:
+        out.meta = {**(out.meta or {}), "overlapping": True}
+    return out
+
+
+def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
+    """x.expand(2, 3) / x.expand((2, 3)) -> (2, 3), with PyTorch's TypeErrors."""
+    if not sizes:
+        raise GradvizError(f'{method}() missing 1 required positional arguments: "{arg}"',
+                           kind=TYPE, hint=f"write e.g. x.{method}(2, 3)")
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    for a in sizes:
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise GradvizError(f"{method}(): argument '{arg}' (position 1) must be tuple of "
+                               f"ints, not {type(a).__name__}", kind=TYPE,
+                               hint=f"write e.g. x.{method}(2, 3)")
+    return sizes
+
+
+def expand_error(shape: tuple, target: tuple, dt, shown=None) -> GradvizError | None:
+    """PyTorch's error when shape cannot expand to target (None if it can);
+    shown: the sizes as the program gave them (-1 kept)."""
+    shown = list(target) if shown is None else shown
+    hint = "only axes of size 1 expand (and new leading ones)"
+    if len(target) < len(shape):
+        return GradvizError(f"expand({legacy_type(dt)}{{{list(shape)}}}, size={shown}): the "
+                            f"number of sizes provided ({len(target)}) must be greater or equal "
+                            f"to the number of dimensions in the tensor ({len(shape)})",
+                            hint=hint)
+    lead = len(target) - len(shape)
+    for d in range(len(target) - 1, lead - 1, -1):
+        have = shape[d - lead]
+        if have != 1 and have != target[d]:
+            return GradvizError(f"The expanded size of the tensor ({shown[d]}) must match the "
+                                f"existing size ({have}) at non-singleton dimension {d}.  "
+                                f"Target sizes: {shown}.  Tensor sizes: {list(shape)}",
+                                hint=hint)
+    return None
+
+
+def legacy_type(dt) -> str:
+    """A dtype as PyTorch's legacy tensor type name (torch.FloatTensor)."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short", "int8": "Char"}
+    return f"torch.{names.get(dt.name, dt.name)}Tensor"
+
+
+def m_expand_as(rt, x, other):
+    return m_expand(rt, x, *_need_tensor(other, "expand_as").data.shape)
+
+
+def m_repeat(rt, x, *sizes):
+    reps = _shape_args(rt, _sizes_given("repeat", "repeats", sizes), "repeat")
+    if len(reps) < x.data.ndim:
+        raise GradvizError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor",
+                           hint=f"give a count for each of the tensor's {x.data.ndim} axes")
+    shape = (1,) * (len(reps) - x.data.ndim) + x.data.shape
+    rt.tape.check_shape(tuple(r * s for r, s in zip(reps, shape)))
+    return rt.apply(OPS["repeat"], (x,), {"reps": reps})
+
+
 def f_flatten(rt, x):
     x = _need_tensor(x, "flatten")
     return rt.apply(OPS["flatten"], (x,), {"shape": (x.data.size,)})
@@ -1700,6 +1790,7 @@ METHODS = {
     "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
     "cpu": m_cpu, "cuda": m_cuda,
     "view": m_view, "reshape": f_reshape, "detach": f_detach, "clone": f_clone,
+    "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),
     "mul": lambda rt, x, o: rt.binary("*", x, o), "div": lambda rt, x, o: rt.binary("/", x, o),
     "pow": lambda rt, x, o: rt.binary("**", x, o),

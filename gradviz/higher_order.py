@@ -248,6 +248,25 @@ def _r_expand(rt, g, node, i):
     return _sum_to(rt, g, _x(node).data.shape)
 
 
+def _r_repeat(rt, g, node, i):
+    """The copies' gradients summed, with PyTorch's ops (repeat_backward):
+    the new leading axes summed one by one, then one reshape to (repeat,
+    size) pairs and one sum over the repeats."""
+    reps = node.params["reps"]
+    x_shape = _x(node).data.shape
+    lead = len(reps) - len(x_shape)
+    for _ in range(lead):
+        g = _op(rt, "sum", g, dim=(0,), keepdim=False)
+    split, dims = [], []
+    for r, n in zip(reps[lead:], x_shape):
+        if r != 1:
+            split.append(r)
+            dims.append(len(split) - 1)
+        split.append(n)
+    g = _op(rt, "reshape", g, shape=tuple(split))
+    return _op(rt, "sum", g, dim=tuple(dims), keepdim=False) if dims else g
+
+
 def _r_index(rt, g, node, i):
     p = node.params
     name = INDEX_BACKWARD_NAMES.get(p["grad_fn"], "IndexPutBackward0")
@@ -396,7 +415,7 @@ GRAPH_VJPS = {
     "max_dim": _r_extreme_dim, "min_dim": _r_extreme_dim,
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
     "unsqueeze": _r_reshape, "transpose": _r_transpose, "T": _r_T, "t": _r_t, "clone": _r_clone,
-    "to_dtype": _r_to_dtype, "expand": _r_expand, "index": _r_index,
+    "to_dtype": _r_to_dtype, "expand": _r_expand, "repeat": _r_repeat, "index": _r_index,
     "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,
     "matmul": _r_matmul, "dot": _r_matmul, "mv": _r_matmul, "mm": _r_matmul,
     "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,

@@ -316,17 +316,10 @@ def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizEr
     if advanced:
         return GradvizError(f"shape mismatch: value tensor of shape {list(value)} cannot be "
                             f"broadcast to indexing result of shape {list(part)}", hint=hint)
-    if len(value) > len(part):
-        return GradvizError(f"expand(torch.FloatTensor{{{list(value)}}}, size={list(part)}): the "
-                            f"number of sizes provided ({len(part)}) must be greater or equal to "
-                            f"the number of dimensions in the tensor ({len(value)})", hint=hint)
-    for d in range(len(part) - 1, -1, -1):
-        k = d - (len(part) - len(value))
-        if k >= 0 and value[k] != 1 and value[k] != part[d]:
-            return GradvizError(f"The expanded size of the tensor ({part[d]}) must match the "
-                                f"existing size ({value[k]}) at non-singleton dimension {d}.  "
-                                f"Target sizes: {list(part)}.  Tensor sizes: {list(value)}",
-                                hint=hint)
+    error = functions.expand_error(value, part, np.dtype(np.float32))
+    if error is not None:
+        error.hint = hint
+        return error
     return GradvizError("shape mismatch", hint=hint)
 
 
@@ -398,6 +391,12 @@ NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that th
                 "to be tracked).")
 
 
+def _seen_as_view(t: Tensor) -> bool:
+    """t is a view of its input for PyTorch's in-place checks: a view, or an
+    expand (PyTorch's is a view; gradviz's a copy, see functions.m_expand)."""
+    return is_view(t) or (t.recorded and t.op.name == "expand")
+
+
 def _check_inplace_result(current: Tensor, result: Tensor) -> None:
     """PyTorch's errors for `current op= v`: the result must keep current's
     shape, and a dtype current can hold (no float into int, no int into bool),
@@ -406,8 +405,8 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
         raise GradvizError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.",
-                           hint="this gradient is one value expanded over the shape (the "
-                                "backward of sum()); write g = g.clone() first")
+                           hint="this tensor repeats values over its elements (an expand(), "
+                                "or a gradient of a sum()); write y = y.clone() first")
     if result.data.shape != current.data.shape:
         raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
                            f"the broadcast shape {list(result.data.shape)}",
@@ -1197,17 +1196,22 @@ class Interpreter:
             forward_ad.exit_level(self)
 
     def _setattr(self, stmt):
-        """t.grad = None | tensor, t.requires_grad = bool: as PyTorch's setters,
-        with their errors; no other attribute (PyTorch would take any)."""
+        """t.grad = None | tensor, t.requires_grad = bool, t.data = tensor: as
+        PyTorch's setters, with their errors; no other attribute (PyTorch
+        would take any)."""
         t = self.eval(stmt.obj)
         value = self.eval(stmt.value)
         attr = stmt.attr
         self.span = self.where(stmt)
-        if t.__class__ is not Tensor or attr not in ("grad", "requires_grad"):
+        if t.__class__ is not Tensor or attr not in ("grad", "requires_grad", "data"):
             what = "a tensor's" if t.__class__ is Tensor else f"{self._kind(t)}'s"
             raise GradvizError(f"cannot set {what} attribute '{attr}'", kind=ATTRIBUTE,
                                hint="a program can set x.grad (None or a tensor of x's shape "
-                                    "and dtype) and x.requires_grad (on a leaf)")
+                                    "and dtype), x.requires_grad (on a leaf) and x.data (a "
+                                    "tensor of x's shape and dtype)")
+        if attr == "data":
+            self._set_data(t, value)
+            return
         if attr == "requires_grad":
             if value.__class__ is not bool:
                 raise GradvizError("requires_grad must be a bool",
@@ -1222,6 +1226,35 @@ class Interpreter:
             functions.m_requires_grad_(self, t, value)
             return
         self.set_grad(t, value)
+
+    def _set_data(self, t: Tensor, value) -> None:
+        """t.data = value (the old tutorials' `w.data = w.data - lr * w.grad`):
+        t's values become value's, unseen by autograd as PyTorch's set_data
+        (no version bump: a backward that saved t reads the new values), as
+        `t.data.copy_(value)` would. PyTorch makes t share value's memory
+        from then on, and lets its shape and dtype change; gradviz copies
+        the values, and asks for t's shape and dtype (and no view, whose
+        new memory would no longer be its base's)."""
+        if value.__class__ is not Tensor:
+            raise GradvizError(f"Variable data has to be a tensor, but got {type(value).__name__}",
+                               kind=TYPE, hint="assign a tensor: x.data = x.data - 0.1 * x.grad")
+        if t.requires_grad and value.data.dtype.kind not in "fc":
+            raise GradvizError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype", hint="assign a float tensor: "
+                               "value.float()")
+        # (a view whether it records or not: x[0] of a tensor that needs no grad too)
+        viewed = t.op is not None and t.op.name in VIEW_OPS and t.data.base is not None
+        if value.data.shape != t.data.shape or value.data.dtype != t.data.dtype or viewed:
+            have = f"{list(t.data.shape)} {t.dtype_name}"
+            raise GradvizError(
+                f"gradviz sets x.data only to a tensor of x's shape and dtype ({have}), on a "
+                f"tensor that is no view; got {list(value.data.shape)} {value.dtype_name}",
+                kind=RUNTIME, hint="make a new tensor instead: x = value.detach()"
+                                       ".requires_grad_() (for a leaf)")
+        alias = self.tensor_attribute(t, "data")
+        self.tape.before_inplace(alias.data, alias)
+        np.copyto(alias.data, value.data)
+        self.log_event("inplace", alias, op=".data =")
 
     def set_grad(self, t: Tensor, value) -> None:
         """t.grad = value (None, or a tensor of t's shape and dtype)."""
@@ -2239,9 +2272,9 @@ class Interpreter:
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")
-        if t.requires_grad and self.tape.grad_enabled and is_view(t):
+        if t.requires_grad and self.tape.grad_enabled and _seen_as_view(t):
             base = t
-            while is_view(base):
+            while _seen_as_view(base):
                 base = base.args[0]
             if not base.recorded:
                 raise GradvizError("a view of a leaf Variable that requires grad is being used "
@@ -2342,7 +2375,7 @@ class Interpreter:
                 if out.data.dtype != arr.dtype:
                     raise GradvizError(
                         f"hook '{name}' has changed the type of value (was "
-                        f"{_legacy_type(arr.dtype)} got {_legacy_type(out.data.dtype)})",
+                        f"{functions.legacy_type(arr.dtype)} got {functions.legacy_type(out.data.dtype)})",
                         hint="return a tensor of the gradient's dtype")
                 g = out.data
         finally:
@@ -2405,13 +2438,6 @@ _EVAL = {
     syntax.IfExp: Interpreter._ifexp,
     syntax.FString: Interpreter._fstring,
 }
-
-
-def _legacy_type(dt) -> str:
-    """A dtype as PyTorch's legacy tensor type name (torch.FloatTensor)."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short", "int8": "Char"}
-    return f"torch.{names.get(dt.name, dt.name)}Tensor"
 
 
 def _make_type(t: PyType, args: list, kwargs) -> Size:

@@ -257,6 +257,8 @@ INPUTS: dict[str, list] = {
     # tanh's and sigmoid's backward)
     "tanh_backward": binary(anyv, lambda *s: anyv(*s, lo=-0.99, hi=0.99)),
     "sigmoid_backward": binary(anyv, lambda *s: anyv(*s, lo=0.01, hi=0.99)),
+    "repeat": [case(anyv(3), reps=(2,)), case(anyv(2, 3), reps=(2, 1)),
+               case(anyv(2), reps=(3, 1, 2)), case(anyv(), reps=(4,))],
     "expand": [case(anyv(3), shape=(2, 3)), case(anyv(2, 1), shape=(2, 3)),
                case(anyv(), shape=(2, 2)), case(anyv(1, 3), shape=(2, 2, 3))],
     "index_backward": [

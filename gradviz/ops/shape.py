@@ -143,6 +143,28 @@ _linear("expand", "ExpandBackward0", _expand_fwd,
         "gradient summed over the expanded axes")
 
 
+def _repeat_fwd(xs, p):
+    """x.repeat(*reps): x tiled reps times along each axis (new leading axes
+    for reps longer than x's shape)."""
+    reps = p["reps"]
+    x = xs[0].reshape((1,) * (len(reps) - xs[0].ndim) + xs[0].shape)
+    return np.tile(x, reps)
+
+
+def _repeat_vjp(g, ans, xs, p):
+    """The tiles' gradients summed: each axis of size r*s split into (r, s),
+    the r axes summed, the new leading axes dropped."""
+    reps = p["reps"]
+    x_shape = xs[0].shape
+    shape = (1,) * (len(reps) - len(x_shape)) + x_shape
+    split = [n for r, s in zip(reps, shape) for n in (r, s)]
+    return g.reshape(split).sum(axis=tuple(range(0, 2 * len(reps), 2))).reshape(x_shape)
+
+
+_linear("repeat", "RepeatBackward0", _repeat_fwd, _repeat_vjp,
+        "gradient of each copy summed back")
+
+
 def _scatter_fwd(xs, p):
     """zeros of p["shape"] with xs[0] put at p["index"] (repeats add up)."""
     g = xs[0]
