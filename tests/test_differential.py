@@ -361,7 +361,7 @@ class Builder:
         rg = self.chance(0.7) if rg is None else rg
         flag = ", requires_grad=True" if rg else ""
         form = self.choice(("tensor", "tensor", "tensor", "tensor64", "ones", "full", "arange",
-                            "linspace", "eye", "like"))
+                            "linspace", "eye", "like", "random"))
         like = self.floats(lambda v: v.shape == shape)
         if form == "tensor64":
             expr = f"tensor({self.literal(shape)}, dtype=torch.float64{flag})"
@@ -375,6 +375,11 @@ class Builder:
             expr = f"linspace(-1, 1, {shape[0]}{flag})"
         elif form == "eye" and len(shape) == 2 and shape[0] == shape[1]:
             expr = f"torch.eye({shape[0]}{flag})"
+        elif form == "random":        # PyTorch's draws (the program starts with manual_seed)
+            size = ", ".join(map(str, shape)) if shape else "size=()"
+            expr = self.choice((f"torch.randn({size}{flag})", f"torch.rand({size}{flag})",
+                                f"torch.randn({size}, dtype=torch.float64{flag})",
+                                f"torch.normal(0.5, 2.0, {shape!r}{flag})"))
         elif form == "like" and like:
             expr = f"{self.choice(('ones_like', 'torch.zeros_like'))}({self.choice(like).name}{flag})"
         else:
@@ -886,6 +891,7 @@ class Builder:
             self.emit(f"    {x.name} -= 0.1 * {x.name}.grad")
 
     def program(self) -> str:
+        self.emit(f"torch.manual_seed({self.draw(st.integers(0, 3))})")
         for _ in range(self.draw(st.integers(1, 3))):
             self.leaf()
         for _ in range(self.draw(st.integers(2, 8))):
