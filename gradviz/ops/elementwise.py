@@ -202,19 +202,20 @@ defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
 
 # PyTorch's float32 exp, log, tanh, sin and cos give, in nearly every case,
 # the true value rounded to float32; numpy's float32 loops are up to an ulp
-# off far more often (measured against PyTorch 2.13 on 200,000 inputs each:
-# 39% of exp's values differed in the last bit, 38% of tanh's, 15-18% of
-# sin's and cos's, 3% of log's; computed in float64 and rounded: 1.1%, 0.1%,
-# 5%, 1%). That bit shows in a 0-d tensor's .item() (printed with all its
-# digits) and in exp's big values (exp(12.) prints as 162754.7969 in PyTorch,
-# 162754.7812 from numpy's float32 exp). So 0-d values of all five, and
-# float32 arrays of exp up to ROUNDED_SIZE numbers (all PyTorch prints in
-# full), are computed in float64 and rounded. Arrays of the others keep
-# numpy's float32 loops: their values (within [-1, 1], or a log's) print the
-# same at a tensor's four decimals, and the float64 loop costs 2.6x numpy's
-# float32 one on a small array (a tenth of the W1 benchmark's time, a chain
-# of tanh on 16 numbers) and up to 8x on a big one.
-ROUNDED_SIZE = 1000
+# off far more often (measured against PyTorch 2.13 on a million inputs
+# each: 39% of exp's values differed in the last bit, 32% of tanh's, 13-19%
+# of sin's and cos's, 19% of log's; computed in float64 and rounded: 1.1%,
+# 0.8%, 5%, 0.04%). That bit shows in a 0-d tensor's .item() (printed with
+# all its digits), in exp's big values (exp(12.) prints as 162754.7969 in
+# PyTorch, 162754.7812 from numpy's float32 exp), and in the sum of many
+# values (a training loop's loss.item()). So 0-d values of all five, and
+# float32 arrays of exp, log, sin and cos up to ROUNDED_SIZE numbers, are
+# computed in float64 and rounded (the float64 loop costs 2.6x numpy's
+# float32 one on a small array, up to 8x on a big one). Arrays of tanh keep
+# numpy's float32 loop: a chain of tanh on 16 numbers is the W1 benchmark,
+# where the float64 loop would cost 4% of its time, which its goal does not
+# have to spare.
+ROUNDED_SIZE = 1 << 16
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _F32_SCALAR = np.float32
@@ -246,10 +247,10 @@ def _rounded(ufunc, scalar_fn, arrays: bool):
 
 
 exp = _rounded(np.exp, math.exp, arrays=True)
-log = _rounded(np.log, math.log, arrays=False)
+log = _rounded(np.log, math.log, arrays=True)
 tanh = _rounded(np.tanh, math.tanh, arrays=False)
-sin = _rounded(np.sin, math.sin, arrays=False)
-cos = _rounded(np.cos, math.cos, arrays=False)
+sin = _rounded(np.sin, math.sin, arrays=True)
+cos = _rounded(np.cos, math.cos, arrays=True)
 
 def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None,
            vjp=None, scalar=None, saved=("0",)):

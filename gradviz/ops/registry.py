@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import GradvizError, RUNTIME
+from .summation import torch_sum
 
 OPS: dict[str, "OpDef"] = {}
 
@@ -77,17 +78,20 @@ def defop(name, grad_fn, forward, vjp=(), jvp=(), formula=(), symbol=None, **kw)
 
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum a broadcast gradient back to an operand's shape: first the leading
-    axes broadcasting added, then the axes where the operand had size 1."""
+    """Sum a broadcast gradient back to an operand's shape, as PyTorch's
+    sum_to: one sum over the leading axes broadcasting added and the axes
+    where the operand had size 1, in PyTorch's order where it is known."""
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+    axes = tuple(range(extra)) + tuple(i + extra for i, s in enumerate(shape)
+                                       if s == 1 and g.shape[i + extra] != 1)
+    if not axes:
+        return g.reshape(shape)
+    total = torch_sum(g, axes) if g.dtype.kind == "f" else None
+    if total is None:
+        total = g.sum(axis=axes)
+    return total.reshape(shape)
 
 
 def broadcast_shape(a: tuple, b: tuple) -> tuple:
