@@ -22,10 +22,6 @@ def _expand(g, xs, p):
     return np.broadcast_to(g, x.shape)
 
 
-def _reduce_t(t, xs, p, how):
-    return how(t, axis=p.get("dim"), keepdims=p.get("keepdim", False))
-
-
 def _sum_fwd(xs, p):
     x = xs[0]
     axis, keepdim = p.get("dim"), p.get("keepdim", False)
@@ -45,7 +41,7 @@ def _sum_fwd(xs, p):
 defop("sum", lambda t: "SumBackward0" if t.params.get("dim") is None else "SumBackward1",
       _sum_fwd,
       vjp=(lambda g, ans, xs, p: _expand(g, xs, p),),
-      jvp=(lambda t, ans, xs, p: np.asarray(_reduce_t(t, xs, p, np.sum)),),
+      jvp=(lambda t, ans, xs, p: _sum_fwd([t], p),),
       formula=("d sum(x)/dx_i = 1",), symbol="sum", saves=False, dtype_rule=SAME)
 
 
@@ -70,7 +66,7 @@ defop("mean", lambda t: "MeanBackward0" if t.params.get("dim") is None else "Mea
       _mean_fwd,
       # PyTorch's grad.expand(shape) / n: a new tensor, not a view of g
       vjp=(lambda g, ans, xs, p: _expand(g, xs, p) / _count(xs, p),),
-      jvp=(lambda t, ans, xs, p: np.asarray(_reduce_t(t, xs, p, np.mean)),),
+      jvp=(lambda t, ans, xs, p: _mean_fwd([t], p),),
       formula=("d mean(x)/dx_i = 1/n",), symbol="mean", saves=False, dtype_rule=SAME)
 
 
