@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import RUNTIME, GradvizError
 from ..explain import LEAF, NODE, PRUNED, SEED, Explanation, Step, step_heading
 from .dot import DEFAULT_MAX_NODES, PassView, build_dot, fmt
-from .style import SANS, get_theme
+from .style import SANS_FAMILY, get_theme
 
 MAX_FRAMES = 400            # more steps than this: no pictures (each frame is a whole SVG)
 CAPTION_HEIGHT = 34         # points added above the graph for the caption
@@ -349,7 +349,7 @@ def add_caption(svg: str, caption: str, theme: str) -> str:
     text = (f'<rect x="{vb[0]:.2f}" y="{vb[1]:.2f}" width="{vb[2]:.2f}" height="{h}" '
             f'fill="{th.background}"/>\n'
             f'<text class="caption" x="{vb[0] + 10:.2f}" y="{vb[1] + h - 11:.2f}" '
-            f'font-family="{SANS},Arial,sans-serif" font-size="{CAPTION_SIZE}" '
+            f'font-family="{SANS_FAMILY}" font-size="{CAPTION_SIZE}" '
             f'font-weight="bold" fill="{th.text}">{html.escape(caption, quote=False)}</text>\n')
     return svg[:g.start()] + text + moved + svg[g.end():]
 

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 
 THEMES = ("light", "dark", "print")
 
-# Graphviz knows the metrics of these PostScript families, so its text
-# widths match what a browser draws (Helvetica/Arial, Courier or metric
-# compatible substitutes such as Liberation Sans/Mono).
-SANS = "Helvetica"
+# Graphviz sizes text with the metrics of these families (it knows them
+# without the fonts). DejaVu Sans is the widest common sans (17% wider than
+# Helvetica) and the one a Linux machine without Helvetica, Arial or their
+# metric twins falls back to: boxes sized for it hold their text whichever
+# font the viewer has (SANS_FAMILY, the SVG's list; narrower fonts leave a
+# little room). Every monospace font has Courier's widths.
+SANS = "DejaVu Sans"
+SANS_FAMILY = "DejaVu Sans,Helvetica,Arial,sans-serif"
 MONO = "Courier"
 
 
