@@ -20,7 +20,7 @@ from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
 from .ops.registry import broadcast_shape
-from .render.torchfmt import Device, DType, Size
+from .render.torchfmt import Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
 from .tensor import Tensor
 
@@ -172,6 +172,8 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         return _leaf(rt, arr, requires_grad, label)
     if is_tensor(data):
         arr = data.data.copy()
+    elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
+        arr = data.array.copy()
     else:
         flat, shape = _flatten_nested(data)
         # the requested dtype directly: 1.7 as float64 must not pass through float32
@@ -1146,6 +1148,10 @@ def f_len(rt, x):
         return x.data.shape[0]
     if isinstance(x, (list, tuple, str, range)) or x.__class__ is UnpackedDual:
         return len(x)
+    if x.__class__ is NumpyArray:
+        if x.array.ndim == 0:
+            raise GradvizError("len() of unsized object", kind=TYPE)
+        return len(x.array)
     raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
 
 
@@ -1631,6 +1637,15 @@ def m_item(rt, x):
     return x.data.item()
 
 
+def m_numpy(rt, x):
+    """x.numpy(): x's memory, as a value that prints as numpy's array."""
+    if x.requires_grad:
+        raise GradvizError("Can't call numpy() on Tensor that requires grad. Use "
+                           "tensor.detach().numpy() instead.",
+                           hint="x.detach().numpy(): the values without the graph")
+    return NumpyArray(x.data)
+
+
 def m_tolist(rt, x):
     return x.data.tolist()
 
@@ -1781,7 +1796,8 @@ def m_add(rt, x, other):
 
 
 METHODS = {
-    "backward": m_backward, "item": m_item, "tolist": m_tolist, "zero_": m_zero_,
+    "backward": m_backward, "item": m_item, "tolist": m_tolist, "numpy": m_numpy,
+    "zero_": m_zero_,
     "new_ones": m_new_ones, "new_zeros": m_new_zeros, "new_full": m_new_full,
     "new_tensor": m_new_tensor,
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,

@@ -21,7 +21,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import SIZE, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
-from .render.torchfmt import (Device, DType, Size, format_tensor, format_value, print_args,
+from .render.torchfmt import (Device, DType, NumpyArray, Size, format_tensor, format_value, print_args,
                               repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
@@ -1875,6 +1875,10 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is optim.SGD and attr in ("step", "zero_grad"):
             return BoundMethod(attr, getattr(optim, attr), obj)
+        if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
+            return getattr(obj.array, attr)
+        if obj.__class__ is NumpyArray and attr == "tolist":
+            return BoundMethod(attr, lambda rt, a: a.array.tolist(), obj)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__

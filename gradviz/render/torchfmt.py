@@ -117,6 +117,21 @@ class Formatted(str):
     __slots__ = ()
 
 
+class NumpyArray:
+    """What x.numpy() gives a program: the tensor's memory as a numpy array
+    (later in-place writes to x show in it, as in PyTorch), which prints as
+    numpy prints it and offers no more than its shape and tolist(): numpy's
+    own methods would be a way out of the language (a.tofile())."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+
+NumpyArray.__name__ = NumpyArray.__qualname__ = "numpy.ndarray"    # (in errors and type())
+
+
 # ---------------------------------------------------------------------------
 # tensors
 
@@ -357,6 +372,8 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
         return "None"
     if isinstance(v, (Formatted, Size, DType)):
         return str(v)
+    if v.__class__ is NumpyArray:
+        return str(v.array) if top else repr(v.array)
     if isinstance(v, str):
         return str.__str__(v) if top else repr(v)
     if isinstance(v, np.generic):
