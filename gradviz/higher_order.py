@@ -550,7 +550,9 @@ def backward_with_graph(rt, root: Tensor, gradient, retain_graph) -> None:
             # PyTorch, with create_graph: .grad = .grad + g, out of place
             if t.grad is not None and t.grad.seq < 0:
                 rt.tape.add(t.grad, rt.span, label="grad")
-            new = g if t.grad is None else _op(rt, "add", t.grad, g)
+            # (a first .grad is PyTorch's copy of g: CopyBackwards)
+            new = _op(rt, "clone", g, grad_fn="CopyBackwards") if t.grad is None else \
+                _op(rt, "add", t.grad, g)
         else:
             total = g.data if t.grad is None else t.grad.data + g.data
             new = Tensor(np.array(total, dtype=t.data.dtype, copy=True))

@@ -50,7 +50,9 @@ _linear("unsqueeze", "UnsqueezeBackward0", lambda xs, p: np.expand_dims(xs[0], p
 _linear("squeeze", lambda t: "SqueezeBackward0" if t.params.get("dim") is None else "SqueezeBackward1",
         lambda xs, p: xs[0].reshape(p["shape"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient unsqueezed back")
-_linear("clone", "CloneBackward0", lambda xs, p: xs[0].copy(),
+# (a clone that backward(create_graph=True) makes of a leaf's first .grad is
+# PyTorch's copy_ into new memory: CopyBackwards)
+_linear("clone", lambda t: t.params.get("grad_fn", "CloneBackward0"), lambda xs, p: xs[0].copy(),
         lambda g, ans, xs, p: g, "d clone(x)/dx = 1")
 _linear("to_dtype", "ToCopyBackward0", lambda xs, p: xs[0].astype(p["dtype"]),
         lambda g, ans, xs, p: g.astype(xs[0].dtype), "gradient cast back")

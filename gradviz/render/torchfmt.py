@@ -344,7 +344,8 @@ def format_compact(data: np.ndarray, dtype: str, max_elems: int = 8) -> str:
     if arr.size <= max_elems:
         return _contents(arr, dtype, 0, oneline=True)
     lo, hi = arr.min().item(), arr.max().item()
-    mean = float(np.mean(arr, dtype=np.float64))
+    with np.errstate(all="ignore"):          # inf and -inf make a nan mean: shown, not warned
+        mean = float(np.mean(arr, dtype=np.float64))
     return (f"{format_number(lo)} … {format_number(hi)}, "
             f"mean {format_number(mean)}, size={size}")
 
