@@ -485,6 +485,14 @@ def _unary(name):
     return f
 
 
+def _binary_op(rt, sym, a, b, name):
+    """torch.NAME(a, b) as `a SYM b`, for at least one tensor."""
+    if not is_tensor(a) and not is_tensor(b):
+        raise GradvizError(f"{name}(): expected a Tensor argument, got "
+                           f"{_describe(a)} and {_describe(b)}", kind=TYPE)
+    return rt.binary(sym, a, b)
+
+
 def _binary(name):
     op = OPS[name]
 
@@ -1382,6 +1390,9 @@ FUNCTIONS = {
     "randn_like": _random_like("randn_like", CPUGenerator.normal),
     "cumsum": f_cumsum, "argmax": _arg_extreme("argmax"), "argmin": _arg_extreme("argmin"),
     "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"), "div": _binary("div"),
+    # (by the operator: `2 % x` is PyTorch's other remainder, with no gradient)
+    "remainder": lambda rt, a, b: _binary_op(rt, "%", a, b, "remainder"),
+    "floor_divide": lambda rt, a, b: _binary_op(rt, "//", a, b, "floor_divide"),
     "pow": f_pow, "maximum": _binary("maximum"), "minimum": _binary("minimum"),
     **{name: _binary(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
     "all": _reduction("all"), "any": _reduction("any"), "equal": f_equal,
@@ -1809,6 +1820,8 @@ METHODS = {
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),
     "mul": lambda rt, x, o: rt.binary("*", x, o), "div": lambda rt, x, o: rt.binary("/", x, o),
+    "remainder": lambda rt, x, o: rt.binary("%", x, o),
+    "floor_divide": lambda rt, x, o: rt.binary("//", x, o),
     "pow": lambda rt, x, o: rt.binary("**", x, o),
     **{name: (lambda sym: lambda rt, x, o: rt.binary(sym, x, o))(sym)
        for name, sym in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),

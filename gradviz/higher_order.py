@@ -267,6 +267,14 @@ def _r_repeat(rt, g, node, i):
     return _op(rt, "sum", g, dim=tuple(dims), keepdim=False) if dims else g
 
 
+def _r_remainder(rt, g, node, i):
+    """d(a % b)/da = 1; d(a % b)/db = -floor(a / b) (a constant of the graph)."""
+    if i == 0:
+        return g
+    a, b = (x.data if x.__class__ is Tensor else x for x in node.args)
+    return _op(rt, "mul", _op(rt, "neg", g), _const(rt, np.floor_divide(a, b), "floor(a / b)"))
+
+
 def _r_index(rt, g, node, i):
     p = node.params
     name = INDEX_BACKWARD_NAMES.get(p["grad_fn"], "IndexPutBackward0")
@@ -416,6 +424,7 @@ GRAPH_VJPS = {
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
     "unsqueeze": _r_reshape, "transpose": _r_transpose, "T": _r_T, "t": _r_t, "clone": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "repeat": _r_repeat, "index": _r_index,
+    "remainder": _r_remainder,
     "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,
     "matmul": _r_matmul, "dot": _r_matmul, "mv": _r_matmul, "mm": _r_matmul,
     "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,
@@ -457,6 +466,8 @@ def _check_supported(order) -> None:
     for node in order:
         if node.recorded and node.op.name not in GRAPH_VJPS and any(
                 a.__class__ is Tensor and a.requires_grad for a in node.args):
+            if node.op.no_derivative:
+                node.op.vjp[0]()          # PyTorch's error: it has no derivative
             raise _unsupported(node.op.name)
 
 

@@ -31,7 +31,8 @@ from .versions import owner
 # values that hold tensors a program can reach again (see Interpreter.aliased)
 _HOLDERS = (list, tuple, ReturnTypes)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
-              "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+              "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
+              "//": "floor_divide", "%": "remainder"}
 _IDENTITY = frozenset(("is", "is not"))
 MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
 
@@ -154,7 +155,7 @@ def _pass_label(target, item, n: int) -> str:
                 return ", ".join(f"{name}={v!r}" for name, v in values)
     return f"pass {n}"
 # a Python number on the left of a non-commutative op: PyTorch's own node
-REFLECTED = {"-": "rsub", "/": "rdiv"}
+REFLECTED = {"-": "rsub", "/": "rdiv", "%": "rremainder"}
 # Python ints are unbounded; a program's are not, so that `10**10**10` or
 # squaring a number twenty times ends in an error instead of a hang. About
 # 4,000 digits: below Python's own 4,300-digit limit for printing an int.
@@ -1661,10 +1662,6 @@ class Interpreter:
         if a.__class__ is Tensor or b.__class__ is Tensor:
             if span is not None:
                 self.span = span
-            if sym in ("%", "//"):
-                raise GradvizError(f"gradviz has {sym} for Python numbers, not for tensors",
-                                   kind=TYPE, hint="on a tensor's value, take .item() first: "
-                                                   f"x.item() {sym} 2")
             if a.__class__ is not Tensor and sym in REFLECTED:
                 op = OPS[REFLECTED[sym]]
             elif sym == "**":

@@ -10,7 +10,8 @@ import operator
 
 import numpy as np
 
-from .registry import BOOL, FLOAT, bcast_check, defop
+from ..errors import RUNTIME, GradvizError
+from .registry import BOOL, FLOAT, bcast_check, defop, no_derivative
 
 
 def _sigmoid(x):
@@ -83,6 +84,37 @@ defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
            lambda t, ans, xs, p: -t * ((xs[0] / xs[1]) / xs[1])),
       formula=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"), symbol="/", reads_unsaved=True,
       dtype_rule=FLOAT, check=bcast_check, scalar=operator.truediv, common_dtype=True)
+
+
+# ---- // and % (Python's rounding: towards -inf; the sign of the divisor) ----
+
+def _int_divisor_check(xs, p):
+    """PyTorch's error for an integer // or % by 0 (floats give inf or nan)."""
+    a, b = xs
+    if np.result_type(a, b).kind in "iub" and not np.all(b):
+        raise GradvizError("ZeroDivisionError", kind=RUNTIME,
+                           hint="an integer divisor must not be 0")
+    return bcast_check(xs, p)
+
+
+defop("floor_divide", forward=lambda xs, p: np.floor_divide(xs[0], xs[1]), symbol="//",
+      check=_int_divisor_check, common_dtype=True, **no_derivative("floor_divide"))
+
+
+def _remainder_grad_fn(t):
+    from ..tensor import Tensor
+    return "RemainderBackward1" if isinstance(t.args[1], Tensor) else "RemainderBackward0"
+
+
+# d(a % b)/db = -floor(a / b), PyTorch's (a step function: 0 almost everywhere)
+defop("remainder", _remainder_grad_fn, lambda xs, p: np.remainder(xs[0], xs[1]),
+      vjp=(passthrough, lambda g, ans, xs, p: -g * np.floor_divide(xs[0], xs[1])),
+      jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t * np.floor_divide(xs[0], xs[1])),
+      saved=("", "01"), formula=("d(a%b)/da = 1", "d(a%b)/db = -floor(a/b)"), symbol="%",
+      saves=True, check=_int_divisor_check, common_dtype=True)
+# `2 % x`: no derivative in PyTorch
+defop("rremainder", forward=lambda xs, p: np.remainder(xs[0], xs[1]), symbol="2 % x",
+      check=_int_divisor_check, common_dtype=True, **no_derivative("remainder"))
 
 
 def _pow_grad_fn(t):

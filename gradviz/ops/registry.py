@@ -64,10 +64,28 @@ class OpDef:
     # ufuncs on 0-d arrays at a tenth of the cost. Set only where the VJP
     # rules also work on numpy scalars (backward then runs them on scalars).
     scalar: Callable | None = None
+    # the op PyTorch records with no derivative (grad_fn NotImplemented): its
+    # rules raise PyTorch's error for backward through it (no_derivative())
+    no_derivative: str | None = None
 
     def grad_fn_for(self, t) -> str:
         gf = self.grad_fn
         return gf if isinstance(gf, str) else gf(t)
+
+
+NOT_IMPLEMENTED = "NotImplemented"      # the grad_fn of an op with no derivative
+
+
+def no_derivative(aten: str, inputs: int = 2) -> dict:
+    """defop's arguments for an op PyTorch records without a derivative
+    (`x // 2`): grad_fn NotImplemented, and rules that raise its error."""
+    def rule(*_):
+        raise GradvizError(f"derivative for aten::{aten} is not implemented", kind=RUNTIME,
+                           hint="this op has no gradient in PyTorch; compute it on "
+                                ".detach()ed values")
+    return {"grad_fn": NOT_IMPLEMENTED, "vjp": (rule,) * inputs, "jvp": (rule,) * inputs,
+            "formula": ("no derivative (PyTorch's NotImplemented)",), "no_derivative": aten,
+            "saves": False}
 
 
 def defop(name, grad_fn, forward, vjp=(), jvp=(), formula=(), symbol=None, **kw) -> OpDef:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 # these say on what, so `2 - x` and `x - 2` are told apart)
 OPERATOR_FORMS = {
     "rsub": "2 - x", "rdiv": "2 / x", "neg": "-x", "index": "x[i], x[a:b], x[:, j]",
-    "T": "x.T", "setitem": "y[i] = v",
+    "T": "x.T", "setitem": "y[i] = v", "rremainder": "2 % x",
 }
 # registry names that a program spells differently (or not at all)
 NAME_FORMS = {
-    "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (),
+    "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (), "rremainder": (),
     "to_dtype": ("float", "double", "long", "bool", "to"), "index": (), "T": (),
     "setitem": (), "zero": ("zero_",),
 }
@@ -121,7 +121,8 @@ def op_rows() -> list[OpRow]:
         rows.append(OpRow(
             op=op.name, functions=functions, methods=methods, operator=_operator(op),
             grad_fns=_grad_fns(op), formula=tuple(f for f in op.formula if f),
-            jvp=any(j is not None for j in op.jvp), differentiable=op.differentiable))
+            jvp=op.no_derivative is None and any(j is not None for j in op.jvp),
+            differentiable=op.differentiable))
     return rows
 
 
