@@ -225,6 +225,28 @@ def f_tensor(rt, data, dtype=None, requires_grad=False):
                         "tensor")
 
 
+def f_from_numpy(rt, a):
+    """torch.from_numpy(a): a tensor on a's memory (x.numpy()'s: so x's
+    memory), with a version count of its own, as PyTorch's."""
+    if a.__class__ is not NumpyArray:
+        raise GradvizError(f"expected np.ndarray (got {type(a).__name__})", kind=TYPE,
+                           hint="from_numpy takes what x.numpy() gives; torch.tensor(data) "
+                                "makes a tensor of anything else")
+    return rt.tape.add(Tensor(a.array), rt.span, label="from_numpy",
+                       version_key=-1 - len(rt.tape.nodes))
+
+
+def f_as_tensor(rt, data, dtype=None):
+    """torch.as_tensor: without a copy where it can (a tensor of that dtype is
+    itself, a numpy array's memory is shared), else torch.tensor(data)."""
+    dt = None if dtype is None else _dtype_arg(dtype)
+    if is_tensor(data):
+        return data if dt is None or dt == data.data.dtype else f_to(rt, data, dt)
+    if data.__class__ is NumpyArray and (dt is None or dt == data.array.dtype):
+        return f_from_numpy(rt, data)
+    return f_tensor(rt, data, dtype=dtype)
+
+
 def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -1381,7 +1403,8 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 FUNCTIONS = {
-    "tensor": f_tensor, "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
+    "tensor": f_tensor, "from_numpy": f_from_numpy, "as_tensor": f_as_tensor,
+    "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
     "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
