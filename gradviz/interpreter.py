@@ -21,8 +21,8 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import SIZE, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
-from .render.torchfmt import (Device, DType, NumpyArray, Size, format_tensor, format_value, print_args,
-                              repr_value)
+from .render.torchfmt import (Device, DType, NumpyArray, Size, format_tensor, format_value,
+                              print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
