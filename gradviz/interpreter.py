@@ -32,7 +32,8 @@ from .versions import owner
 _HOLDERS = (list, tuple, ReturnTypes)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
-              "//": "floor_divide", "%": "remainder"}
+              "//": "floor_divide", "%": "remainder",
+              "&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor"}
 _IDENTITY = frozenset(("is", "is not"))
 MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
 
@@ -1744,6 +1745,13 @@ class Interpreter:
                 case "<=": return a <= b
                 case ">": return a > b
                 case ">=": return a >= b
+                case "&" | "|" | "^":
+                    if a.__class__ is float or b.__class__ is float:
+                        raise GradvizError(f"unsupported operand type(s) for {sym}: "
+                                           f"'{type(a).__name__}' and '{type(b).__name__}'",
+                                           kind=TYPE, hint="& | ^ take integers and bools"
+                                           + ("; a power is x ** 2" if sym == "^" else ""))
+                    return a & b if sym == "&" else a | b if sym == "|" else a ^ b
                 case "@":
                     raise GradvizError("@ needs tensors", kind=TYPE)
         except ZeroDivisionError:
@@ -1798,6 +1806,12 @@ class Interpreter:
                 return v
         elif node.op == "not":          # Python's truth of any value (a tensor's one value)
             return not self.truth(v)
+        elif node.op == "~":
+            if v.__class__ is Tensor:
+                self.span = self.where(node)
+                return self.apply(OPS["bitwise_not"], (v,))
+            if v.__class__ is int or v.__class__ is bool:
+                return ~v
         raise GradvizError(f"bad operand for unary {node.op}: {self._kind(v)}", kind=TYPE)
 
     def _call(self, node):

@@ -52,11 +52,10 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
     "class": "class definitions", "async": "'async' functions",
     "yield": "'yield' expressions", "await": "'await' expressions"} | {
     kw: f"'{kw}' statements" for kw in ("nonlocal",)}
-_ONLY_OPS = ("the operators are + - * / ** @ (% // on numbers) and the comparisons "
-             "== != < <= > >= is (is not)")
+_ONLY_OPS = ("the operators are + - * / // % ** @, & | ^ ~ (on bools, integers and masks) "
+             "and the comparisons == != < <= > >= is (is not) in (not in)")
 UNSUPPORTED_OPERATORS = {
-    "&": _ONLY_OPS, "|": _ONLY_OPS, "<<": _ONLY_OPS,
-    ">>": _ONLY_OPS, "^": "for powers use **", ":=": "assign on a line of its own",
+    "<<": _ONLY_OPS, ">>": _ONLY_OPS, ":=": "assign on a line of its own",
 }
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
     "{": ("dicts and sets are not supported", "use a list [...] or keyword arguments"),

@@ -29,10 +29,12 @@ COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40,
 NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 # and looser still: `and`, `or`, and `a if c else b` (Python's order)
 IFEXP_BP, OR_BP, AND_BP = 2, 3, 4
+# | ^ & between the comparisons and + - (Python's order: a < b | c is a < (b | c))
+BITOR_BP, BITXOR_BP, BITAND_BP = 12, 14, 16
 LBP = {"if": IFEXP_BP, "or": OR_BP, "and": AND_BP, "==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
        ">": COMPARE_BP, ">=": COMPARE_BP, "is": COMPARE_BP, "is not": COMPARE_BP,
        "in": COMPARE_BP, "not": COMPARE_BP, "not in": COMPARE_BP,
-       "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
+       "|": BITOR_BP, "^": BITXOR_BP, "&": BITAND_BP, "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
        "%": PRODUCT_BP, "//": PRODUCT_BP,
        "**": POWER_BP, "(": POSTFIX_BP, "[": POSTFIX_BP, ".": POSTFIX_BP}
 # left-associative operators parse their right operand one level tighter;
@@ -44,7 +46,8 @@ RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
 BP = dict.fromkeys(lexer.KINDS, 0) | dict.fromkeys(UNSUPPORTED_OPERATORS, -1) | LBP
 AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
 CONSTANTS = {"True": True, "False": False, "None": None}
-EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "-", "+", "not", "True", "False", "None"))
+EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "-", "+", "~", "not", "True",
+                        "False", "None"))
 
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list", ListComp: "a list",
@@ -819,7 +822,7 @@ class _Parser:
         return IfExp(test, left, orelse, self.span_from(first))
 
     def unary(self, tok: tuple, rbp: int) -> UnaryOp:
-        """unary := ('-' | '+') expr<UNARY_BP> | 'not' expr<NOT_BP>"""
+        """unary := ('-' | '+' | '~') expr<UNARY_BP> | 'not' expr<NOT_BP>"""
         if tok[0] == "not" and rbp > NOT_BP:
             raise _error(tok, "'not' needs parentheses here", "write (not x)")
         self.i += 1
@@ -1025,7 +1028,7 @@ class _Parser:
         return Slice(lower, upper, step, self.span_from(first))
 
 
-PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "not": _Parser.unary,
+PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "~": _Parser.unary, "not": _Parser.unary,
           STRING: _Parser.atom, FSTRING: _Parser.fstring, "True": _Parser.atom, "False": _Parser.atom,
           "None": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display,
           "lambda": _Parser.lambda_expr}

@@ -50,7 +50,7 @@ def precedence_rows() -> list[tuple[int, str]]:
     by_bp: dict[int, list[str]] = {}
     for op, bp in parser.LBP.items():
         by_bp.setdefault(bp, []).append(op)
-    by_bp.setdefault(parser.UNARY_BP, []).append("unary - +")
+    by_bp.setdefault(parser.UNARY_BP, []).append("unary - + ~")
     by_bp.setdefault(parser.NOT_BP, []).append("not")
     rows = []
     for bp in sorted(by_bp):
@@ -101,7 +101,8 @@ def render() -> str:
         "",
         "| binding power | operators |",
         "|---|---|",
-        *[f"| {bp} | `{ops}` |" for bp, ops in precedence_rows()],
+        # (a | inside a table cell must be escaped, even in code)
+        *[f"| {bp} | `{ops.replace('|', chr(92) + '|')}` |" for bp, ops in precedence_rows()],
         "",
         "## Names",
         "",

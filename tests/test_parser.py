@@ -413,7 +413,7 @@ ERROR_CASES = [
     ("a < b < c\n", 1, "chained"),
     ("x = 1 +\n", 1, "expected an expression"),
     ("x = 1 2\n", 1, "expected end of line"),
-    ("x = 3 & 2\n", 1, "'&'"),
+    ("x = 3 << 2\n", 1, "'<<'"),
     ("x = a and\n", 1, "expected an expression"),
     ("x = 1 if a\n", 1, "expected 'else' in the conditional expression"),
     ("x = 1e\n", 1, "invalid number"),

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ..errors import RUNTIME, GradvizError
+from ..errors import RUNTIME, TYPE, GradvizError
 from .registry import BOOL, FLOAT, bcast_check, defop, no_derivative
 
 
@@ -433,6 +433,45 @@ defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda xs, p: xs[0] * xs[1
            lambda t, ans, xs, p: xs[0] * (1 - 2 * xs[1]) * t),
       saved=("01", "01"), formula=("d gy(1-y)/dg = y(1-y)", "d gy(1-y)/dy = g(1-2y)"), symbol="sigmoid_backward",
       check=bcast_check)
+
+
+# ---- & | ^ ~ on bool and integer tensors: no gradient ----------------------
+
+_FLOAT_WORDS = {"float32": "Float", "float64": "Double"}
+
+
+def _bitwise_check(name):
+    def check(xs, p):
+        """PyTorch's error for a float operand (after promotion: a float number
+        makes the result float too)."""
+        for x in xs:
+            if isinstance(x, float) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+                word = _FLOAT_WORDS.get(getattr(x, "dtype", np.dtype(np.float32)).name, "Float")
+                hint = "& | ^ work on bool (masks) and integer tensors: (x > 0) & (x < 1)"
+                if name == "bitwise_xor":
+                    hint += "; a power is x ** 2"
+                raise GradvizError(f'"{name}_cpu" not implemented for \'{word}\'',
+                                   kind="NotImplementedError", hint=hint)
+        return bcast_check(xs, p)
+    return check
+
+
+for _name, _sym, _fn in (("bitwise_and", "&", np.bitwise_and), ("bitwise_or", "|", np.bitwise_or),
+                         ("bitwise_xor", "^", np.bitwise_xor)):
+    defop(_name, None, (lambda f: lambda xs, p: f(xs[0], xs[1]))(_fn), vjp=(None, None),
+          jvp=(None, None), formula=("", ""), symbol=_sym, saves=False,
+          differentiable=False, check=_bitwise_check(_name), common_dtype=True)
+
+
+def _invert_check(xs, p):
+    if xs[0].dtype.kind == "f":
+        raise GradvizError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                           "tensors", kind=TYPE, hint="for a mask's opposite: ~(x > 0), or x <= 0")
+    return None
+
+
+defop("bitwise_not", None, lambda xs, p: np.invert(xs[0]), vjp=(None,), jvp=(None,),
+      formula=("",), symbol="~", saves=False, differentiable=False, check=_invert_check)
 
 
 # ---- comparisons: bool results, no gradient --------------------------------
