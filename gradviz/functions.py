@@ -1405,6 +1405,8 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 FUNCTIONS = {
     "tensor": f_tensor, "from_numpy": f_from_numpy, "as_tensor": f_as_tensor,
     "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
+    # (PyTorch's empty() holds whatever the memory held: zeros here, the same every run)
+    "empty": _filled("empty", 0),
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
     "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
@@ -1684,6 +1686,73 @@ def m_tolist(rt, x):
     return x.data.tolist()
 
 
+def _write_in_place(rt, x, label: str, make):
+    """x's values replaced in place by make() (values for x's shape, cast to
+    its dtype): fill_, copy_, normal_, uniform_. Outside the graph only:
+    PyTorch's error for a leaf that requires grad; on a tensor of the graph
+    PyTorch records the write (FillBackward0, ...), gradviz refuses it."""
+    rt.inplace_check(x)                      # a leaf that requires grad: PyTorch's error
+    if rt.tape.grad_enabled and x.requires_grad:
+        raise GradvizError(f"{label}() on a tensor of the graph is not supported",
+                           kind=RUNTIME, hint=f"call it under torch.no_grad(), or write "
+                                              f"a new tensor instead of {label}()")
+    if (x.meta or {}).get("overlapping") or not x.data.flags.writeable:
+        raise GradvizError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.",
+                           hint="write into a clone(): y = x.clone()")
+    values = make()
+    rt.tape.before_inplace(x.data, x)
+    np.copyto(x.data, values, casting="unsafe")
+    rt.tape.versions.bump(x, rt.line)
+    rt.log_event("inplace", x, op=label)
+    return x
+
+
+def m_fill_(rt, x, value):
+    if is_tensor(value):
+        if value.data.ndim:
+            raise GradvizError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.data.ndim} dimensions.", hint="fill with a number")
+        value = value.data[()]
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise GradvizError(f"fill_(): argument 'value' must be a number, not {_describe(value)}",
+                           kind=TYPE)
+    return _write_in_place(rt, x, "fill_", lambda: value)
+
+
+def m_copy_(rt, x, src):
+    src = _need_tensor(src, "copy_")
+    error = expand_error(src.data.shape, x.data.shape, src.data.dtype)
+    if error is not None:
+        raise error
+    return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape))
+
+
+def _random_kind_check(x, kernel: str):
+    if x.data.dtype.kind != "f":
+        raise GradvizError(f'"{kernel}" not implemented for \'{TYPE_WORDS[x.data.dtype.kind]}\'',
+                           kind="NotImplementedError", hint="random numbers are floats: "
+                                                            "x.float() first")
+
+
+def m_normal_(rt, x, mean=0.0, std=1.0):
+    _random_kind_check(x, "normal_kernel_cpu")
+    _check_std(std)
+    return _write_in_place(rt, x, "normal_",
+                           lambda: rt.rng.normal(x.data.shape, x.data.dtype, mean, std))
+
+
+def m_uniform_(rt, x, a=0.0, b=1.0):
+    _random_kind_check(x, "check_uniform_bounds")
+    if not a <= b:
+        raise GradvizError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={_torch_number(a)} > to={_torch_number(b)}",
+                           hint="the lower bound comes first")
+    return _write_in_place(rt, x, "uniform_",
+                           lambda: rt.rng.rand(x.data.shape, x.data.dtype, a, b))
+
+
 def m_zero_(rt, x):
     if rt.tape.grad_enabled and x.requires_grad:
         # a tensor of the graph (a leaf is refused): PyTorch's ZeroBackward0
@@ -1831,7 +1900,8 @@ def m_add(rt, x, other):
 
 METHODS = {
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "numpy": m_numpy,
-    "zero_": m_zero_,
+    "zero_": m_zero_, "fill_": m_fill_, "copy_": m_copy_, "normal_": m_normal_,
+    "uniform_": m_uniform_,
     "new_ones": m_new_ones, "new_zeros": m_new_zeros, "new_full": m_new_full,
     "new_tensor": m_new_tensor,
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,

@@ -65,9 +65,19 @@ class CPUGenerator:
         _to_uniform(self.words(n, dt), dt, out)
         return out
 
-    def rand(self, shape: tuple, dt: np.dtype) -> np.ndarray:
+    def rand(self, shape: tuple, dt: np.dtype, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+        """rand, or uniform_(low, high): u * (high - low) + low with one
+        rounding, as PyTorch's compiler fused it (high - low in dt first)."""
         out = np.empty(shape, dt)
-        self.uniform(out.size, dt, out.reshape(-1))
+        flat = out.reshape(-1)
+        self.uniform(out.size, dt, flat)
+        if low != 0 or high != 1:
+            lo, width = dt.type(low), dt.type(high) - dt.type(low)
+            if dt == F32:
+                flat[:] = _fma(flat, width, lo)
+            else:
+                flat *= width
+                flat += lo
         return out
 
     def normal(self, shape: tuple, dt: np.dtype, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
