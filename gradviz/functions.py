@@ -1686,6 +1686,24 @@ def m_tolist(rt, x):
     return x.data.tolist()
 
 
+# the creations a write in place can give a tensor its first value (torch.empty(...).normal_())
+_MADE_HERE = frozenset(("empty", "zeros", "ones", "full", "zeros_like", "ones_like",
+                        "full_like", "rand", "randn", "normal", "new_zeros", "new_ones",
+                        "new_full"))
+
+
+def _before_write(rt, x) -> None:
+    """Keep what a write in place changes as it was (Tape.before_inplace),
+    except for a leaf this very statement made, with memory of its own and
+    nothing made since: `w = torch.empty(3, 2).normal_(0, 0.01)` is w's
+    value as it was made, not empty()'s zeros."""
+    nodes = rt.tape.nodes
+    made = (x.meta or {}).get("label") in _MADE_HERE      # (not a .grad, .data, detach())
+    if not (made and x.seq == len(nodes) - 1 and x.data.base is None
+            and x.span is not None and x.span.line == rt.line):
+        rt.tape.before_inplace(x.data, x)
+
+
 def _write_in_place(rt, x, label: str, make):
     """x's values replaced in place by make() (values for x's shape, cast to
     its dtype): fill_, copy_, normal_, uniform_. Outside the graph only:
@@ -1702,7 +1720,7 @@ def _write_in_place(rt, x, label: str, make):
                            "tensor before performing the operation.",
                            hint="write into a clone(): y = x.clone()")
     values = make()
-    rt.tape.before_inplace(x.data, x)
+    _before_write(rt, x)
     np.copyto(x.data, values, casting="unsafe")
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("inplace", x, op=label)

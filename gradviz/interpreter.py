@@ -2479,7 +2479,7 @@ _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", 
                        "zip", "type", "reversed"))
 
 # the functions that make a tensor, which take device= (the CPU only)
-_MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "full", "eye", "linspace",
+_MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "empty", "full", "eye", "linspace",
                      "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like",
                      "normal"))
 
