@@ -1754,7 +1754,17 @@ def _random_kind_check(x, kernel: str):
                                                             "x.float() first")
 
 
+def _float_args(method: str, **named) -> None:
+    """PyTorch's TypeError for an argument that must be a number (a bool is one)."""
+    for pos, (name, v) in enumerate(named.items(), 1):
+        if not isinstance(v, (int, float)):
+            raise GradvizError(f"{method}(): argument '{name}' (position {pos}) must be float, "
+                               f"not {'Tensor' if is_tensor(v) else type(v).__name__}",
+                               kind=TYPE, hint=f"give numbers: x.{method}(0.0, 1.0)")
+
+
 def m_normal_(rt, x, mean=0.0, std=1.0):
+    _float_args("normal_", mean=mean, std=std)
     _random_kind_check(x, "normal_kernel_cpu")
     _check_std(std)
     return _write_in_place(rt, x, "normal_",
@@ -1762,6 +1772,7 @@ def m_normal_(rt, x, mean=0.0, std=1.0):
 
 
 def m_uniform_(rt, x, a=0.0, b=1.0):
+    _float_args("uniform_", **{"from": a, "to": b})
     _random_kind_check(x, "check_uniform_bounds")
     if not a <= b:
         raise GradvizError(f"uniform_ expects to return a [from, to) range, but found "

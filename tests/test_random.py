@@ -16,6 +16,7 @@ try:
     import torch
 except ImportError:
     torch = None
+needs_torch_here = pytest.mark.skipif(torch is None, reason="needs torch")
 
 
 def test_pinned_pytorch_numbers():
@@ -131,3 +132,26 @@ def test_tensor_forms_are_pytorchs(call):
     torch.manual_seed(3)
     want = eval(f"torch.{call}", ns)
     assert out == f"{want.tolist()}\n"
+
+
+@pytest.mark.parametrize("call, message", [
+    ("normal_(0.5, ones(2))", "normal_(): argument 'std' (position 2) must be float, not Tensor"),
+    ("uniform_('a', 1)", "uniform_(): argument 'from' (position 1) must be float, not str"),
+    ("uniform_(2, 1)", "uniform_ expects to return a [from, to) range, but found from=2 > to=1"),
+    ("normal_(0, -1)", "normal expects std >= 0.0, but found std -1"),
+])
+def test_in_place_draws_refuse_as_pytorch_does(call, message):
+    # (the first was an internal error the fuzzer found: a tensor as std)
+    with pytest.raises(gradviz.GradvizError) as info:
+        gradviz.run_source(f"import torch\nx = zeros(2)\nx.{call}\n")
+    assert message in info.value.message and info.value.span.line == 3
+
+
+@needs_torch_here
+def test_init_idioms_draw_pytorchs_numbers():
+    src = ("import torch\ntorch.manual_seed(1)\nw = torch.empty(4, 5).normal_(0, 0.01)\n"
+           "b = torch.empty(20).uniform_(-0.3, 0.7)\nprint(w.tolist(), b.tolist())\n")
+    torch.manual_seed(1)
+    w = torch.empty(4, 5).normal_(0, 0.01)
+    b = torch.empty(20).uniform_(-0.3, 0.7)
+    assert run(src)[1] == f"{w.tolist()} {b.tolist()}\n"
