@@ -225,6 +225,39 @@ def f_tensor(rt, data, dtype=None, requires_grad=False):
                         "tensor")
 
 
+def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False):
+    """randint(high, size) / randint(low, high, size): PyTorch's draws."""
+    if size is None and high is not None and not isinstance(high, int):
+        low, high, size = 0, low, high            # randint(high, size)
+    elif high is None and size is not None:
+        low, high = 0, low                        # randint(high, size=...)
+    if size is None:
+        raise GradvizError("randint() received an invalid combination of arguments - got "
+                           f"({type(low).__name__}), but expected (int high, tuple of ints size)",
+                           kind=TYPE, hint="give the size too: randint(10, (3,))")
+    for v in (low, high):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise GradvizError(f"randint(): the bounds must be integers, got {_describe(v)}",
+                               kind=TYPE)
+    if low >= high:
+        raise GradvizError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}", hint="the upper bound is excluded: randint(0, 2, ...)"
+                                                " draws 0 or 1")
+    shape = _shape_args(rt, (size,), "randint")
+    dt = _dtype_arg(dtype) or np.dtype(np.int64)
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(rt, rt.rng.integers(shape, low, high).astype(dt), requires_grad, "randint")
+
+
+def f_randperm(rt, n, *, dtype=None, requires_grad=False):
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise GradvizError(f"randperm(): n must be an integer, got {_describe(n)}", kind=TYPE)
+    shape = _shape_args(rt, (n,), "randperm")
+    dt = _dtype_arg(dtype) or np.dtype(np.int64)
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(rt, rt.rng.permutation(shape[0]).astype(dt), requires_grad, "randperm")
+
+
 def f_from_numpy(rt, a):
     """torch.from_numpy(a): a tensor on a's memory (x.numpy()'s: so x's
     memory), with a version count of its own, as PyTorch's."""
@@ -1404,6 +1437,7 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 FUNCTIONS = {
     "tensor": f_tensor, "from_numpy": f_from_numpy, "as_tensor": f_as_tensor,
+    "randint": f_randint, "randperm": f_randperm,
     "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
     # (PyTorch's empty() holds whatever the memory held: zeros here, the same every run)
     "empty": _filled("empty", 0),

@@ -2480,6 +2480,7 @@ _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", 
 
 # the functions that make a tensor, which take device= (the CPU only)
 _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "empty", "full", "eye", "linspace",
+                     "randint", "randperm",
                      "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like",
                      "normal"))
 

@@ -80,6 +80,28 @@ class CPUGenerator:
                 flat += lo
         return out
 
+    def integers(self, shape: tuple, low: int, high: int) -> np.ndarray:
+        """randint(low, high, shape): a word modulo the range, plus low
+        (two words as one 64-bit number for a range of 2**32 or more)."""
+        n = math.prod(shape)
+        span = high - low
+        if span < 1 << 32:
+            w = self.words(n, F32).astype(np.int64)
+        else:
+            w = self.words(n, F64).astype(np.uint64)
+            w = ((w[0::2] << np.uint64(32)) | w[1::2]) % np.uint64(span)
+        return (w % span + low).astype(np.int64).reshape(shape)
+
+    def permutation(self, n: int) -> np.ndarray:
+        """randperm(n): PyTorch's Fisher-Yates, a word modulo what is left."""
+        out = np.arange(n, dtype=np.int64)
+        if n > 1:
+            picks = (self.words(n - 1, F32) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+            for i, z in enumerate(picks):
+                j = i + z
+                out[i], out[j] = out[j], out[i]
+        return out
+
     def normal(self, shape: tuple, dt: np.dtype, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
         """PyTorch's normal_(mean, std) of a new tensor of shape and dtype dt."""
         n = math.prod(shape)

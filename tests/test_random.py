@@ -155,3 +155,15 @@ def test_init_idioms_draw_pytorchs_numbers():
     w = torch.empty(4, 5).normal_(0, 0.01)
     b = torch.empty(20).uniform_(-0.3, 0.7)
     assert run(src)[1] == f"{w.tolist()} {b.tolist()}\n"
+
+
+@needs_torch_here
+@pytest.mark.parametrize("seed", [0, 7])
+def test_randint_and_randperm_are_pytorchs(seed):
+    g = CPUGenerator(seed)
+    torch.manual_seed(seed)
+    for low, high, shape in ((0, 10, (20,)), (-5, 5, (3, 4)), (0, 2**33, (3,)), (7, 8, (2,))):
+        assert np.array_equal(g.integers(shape, low, high),
+                              torch.randint(low, high, shape).numpy())
+    for n in (0, 1, 2, 17, 300):
+        assert np.array_equal(g.permutation(n), torch.randperm(n).numpy())
