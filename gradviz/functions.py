@@ -225,6 +225,11 @@ def f_tensor(rt, data, dtype=None, requires_grad=False):
                         "tensor")
 
 
+# PyTorch's Fisher-Yates swaps one pair at a time (a Python loop here: about
+# 0.6 s for a million), so that a program cannot hang on randperm(10**8)
+RANDPERM_MAX = 1 << 20
+
+
 def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False):
     """randint(high, size) / randint(low, high, size): PyTorch's draws."""
     if size is None and high is not None and not isinstance(high, int):
@@ -253,6 +258,10 @@ def f_randperm(rt, n, *, dtype=None, requires_grad=False):
     if isinstance(n, bool) or not isinstance(n, int):
         raise GradvizError(f"randperm(): n must be an integer, got {_describe(n)}", kind=TYPE)
     shape = _shape_args(rt, (n,), "randperm")
+    if n > RANDPERM_MAX:
+        raise GradvizError(f"randperm({n:,}): gradviz shuffles one swap at a time, up to "
+                           f"{RANDPERM_MAX:,} numbers", kind=LIMIT,
+                           hint="a smaller n (a permutation of a training set's indices)")
     dt = _dtype_arg(dtype) or np.dtype(np.int64)
     _check_requires_grad(dt, requires_grad)
     return _leaf(rt, rt.rng.permutation(shape[0]).astype(dt), requires_grad, "randperm")
