@@ -549,11 +549,16 @@ def _unary(name):
     return f
 
 
-def _binary_op(rt, sym, a, b, name):
-    """torch.NAME(a, b) as `a SYM b`, for at least one tensor."""
+def _need_a_tensor(name: str, a, b) -> None:
+    """torch.NAME(a, b) takes at least one tensor."""
     if not is_tensor(a) and not is_tensor(b):
         raise GradvizError(f"{name}(): expected a Tensor argument, got "
                            f"{_describe(a)} and {_describe(b)}", kind=TYPE)
+
+
+def _binary_op(rt, sym, a, b, name):
+    """torch.NAME(a, b) as `a SYM b` (a number first makes PyTorch's reflected op)."""
+    _need_a_tensor(name, a, b)
     return rt.binary(sym, a, b)
 
 
@@ -561,9 +566,7 @@ def _binary(name):
     op = OPS[name]
 
     def f(rt, a, b):
-        if not is_tensor(a) and not is_tensor(b):
-            raise GradvizError(f"{name}(): expected a Tensor argument, got "
-                               f"{_describe(a)} and {_describe(b)}", kind=TYPE)
+        _need_a_tensor(name, a, b)
         a, b = _as_operand(rt, a), _as_operand(rt, b)
         if name == "sub":
             check_bool_sub(a, b)

@@ -16,7 +16,7 @@ try:
     import torch
 except ImportError:
     torch = None
-needs_torch_here = pytest.mark.skipif(torch is None, reason="needs torch")
+needs_torch = pytest.mark.skipif(torch is None, reason="needs torch")
 
 
 def test_pinned_pytorch_numbers():
@@ -54,7 +54,7 @@ SEQUENCE = [   # (what, shape, dtype, mean, std): one generator through all of t
 ]
 
 
-@pytest.mark.skipif(torch is None, reason="needs torch")
+@needs_torch
 @pytest.mark.parametrize("seed", [0, 1, 42, 2**40 + 3, 2**64 - 1])
 def test_every_draw_is_pytorchs(seed):
     g = CPUGenerator(seed)
@@ -115,6 +115,13 @@ def test_seeding_through_the_program():
     ("normal(0, 1, 3)", "normal() received an invalid combination of arguments"),
     ("normal(0, 1, (2,), dtype=torch.int64)", "\"normal_kernel_cpu\" not implemented for 'Long'"),
     ("normal(zeros(2, requires_grad=True), 1.0)", "normal() of a tensor that requires grad"),
+    # the in-place draws (a tensor as std was an internal error the fuzzer found)
+    ("zeros(2).normal_(0.5, ones(2))",
+     "normal_(): argument 'std' (position 2) must be float, not Tensor"),
+    ("zeros(2).uniform_('a', 1)", "uniform_(): argument 'from' (position 1) must be float, not str"),
+    ("zeros(2).uniform_(2, 1)",
+     "uniform_ expects to return a [from, to) range, but found from=2 > to=1"),
+    ("zeros(2).normal_(0, -1)", "normal expects std >= 0.0, but found std -1"),
 ])
 def test_normal_refuses_as_pytorch_does(call, message):
     with pytest.raises(gradviz.GradvizError) as info:
@@ -122,7 +129,7 @@ def test_normal_refuses_as_pytorch_does(call, message):
     assert message in info.value.message and info.value.span.line == 2
 
 
-@pytest.mark.skipif(torch is None, reason="needs torch")
+@needs_torch
 @pytest.mark.parametrize("call", ["normal(zeros(20) + 1.5, 2.0)", "normal(2.0, ones(3) * 0.5)",
                                   "normal(arange(18.0), ones(18) * 0.1)", "randn_like(ones(4, 5))",
                                   "rand_like(ones(3, dtype=torch.float64))"])
@@ -134,20 +141,7 @@ def test_tensor_forms_are_pytorchs(call):
     assert out == f"{want.tolist()}\n"
 
 
-@pytest.mark.parametrize("call, message", [
-    ("normal_(0.5, ones(2))", "normal_(): argument 'std' (position 2) must be float, not Tensor"),
-    ("uniform_('a', 1)", "uniform_(): argument 'from' (position 1) must be float, not str"),
-    ("uniform_(2, 1)", "uniform_ expects to return a [from, to) range, but found from=2 > to=1"),
-    ("normal_(0, -1)", "normal expects std >= 0.0, but found std -1"),
-])
-def test_in_place_draws_refuse_as_pytorch_does(call, message):
-    # (the first was an internal error the fuzzer found: a tensor as std)
-    with pytest.raises(gradviz.GradvizError) as info:
-        gradviz.run_source(f"import torch\nx = zeros(2)\nx.{call}\n")
-    assert message in info.value.message and info.value.span.line == 3
-
-
-@needs_torch_here
+@needs_torch
 def test_init_idioms_draw_pytorchs_numbers():
     src = ("import torch\ntorch.manual_seed(1)\nw = torch.empty(4, 5).normal_(0, 0.01)\n"
            "b = torch.empty(20).uniform_(-0.3, 0.7)\nprint(w.tolist(), b.tolist())\n")
@@ -157,7 +151,7 @@ def test_init_idioms_draw_pytorchs_numbers():
     assert run(src)[1] == f"{w.tolist()} {b.tolist()}\n"
 
 
-@needs_torch_here
+@needs_torch
 @pytest.mark.parametrize("seed", [0, 7])
 def test_randint_and_randperm_are_pytorchs(seed):
     g = CPUGenerator(seed)
