@@ -170,6 +170,9 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         # asked for (1.7 as float64 must not pass through float32)
         arr = np.array(data, dtype if dtype is not None else number_dtype)
         return _leaf(rt, arr, requires_grad, label)
+    if data.__class__ is range:              # torch.tensor(range(4)): its ints
+        rt.tape.check_size(len(data), "tensor")
+        data = list(data)
     if is_tensor(data):
         arr = data.data.copy()
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
@@ -1961,6 +1964,27 @@ def m_to(rt, x, *args, dtype=None, device=None):
     return x if dtype is None else f_to(rt, x, _dtype_arg(dtype))
 
 
+# x.type()'s names (the CPU's legacy tensor types), by dtype name
+TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+              "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}
+
+
+def m_type(rt, x, dtype=None):
+    """x.type(): the name of x's type, 'torch.FloatTensor'; x.type(dtype) or
+    x.type('torch.LongTensor'): x cast to it (x itself when it has it), as
+    d2l's accuracy() writes y_hat.type(y.dtype)."""
+    if dtype is None:
+        return TYPE_NAMES[x.dtype_name]
+    if isinstance(dtype, str) and not isinstance(dtype, DType):
+        names = {v: k for k, v in TYPE_NAMES.items()}
+        if dtype not in names:
+            raise GradvizError(f"invalid type: '{dtype}'", kind=VALUE,
+                               hint="write a dtype, x.type(torch.float64), or one of "
+                                    + ", ".join(repr(n) for n in TYPE_NAMES.values()))
+        dtype = DTYPE_OBJECTS[names[dtype]]
+    return f_to(rt, x, _dtype_arg(dtype))
+
+
 def m_cpu(rt, x):
     return x
 
@@ -1983,7 +2007,7 @@ METHODS = {
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
-    "cpu": m_cpu, "cuda": m_cuda,
+    "cpu": m_cpu, "cuda": m_cuda, "type": m_type,
     "view": m_view, "reshape": f_reshape, "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),

@@ -1819,9 +1819,11 @@ class Interpreter:
         if func.__class__ is _Name:       # most often one of torch's (GLOBALS)
             fn = self.env.get(func.id, _UNSET)
             if fn is _UNSET:
-                fn = GLOBALS.get(func.id, _UNSET)
+                # in a function, the program's names come before torch's
+                # (a def softmax() called from another def); _name has that order
+                fn = GLOBALS.get(func.id, _UNSET) if len(self.scopes) == 1 else _UNSET
                 if fn is _UNSET:
-                    fn = self._name(func)    # raises the NameError
+                    fn = self._name(func)    # (or raises the NameError)
         else:
             fn = self.eval(func)
         args = []
@@ -2175,9 +2177,13 @@ class Interpreter:
                     raise GradvizError("tensors used as indices must be long or bool tensors",
                                        kind=INDEX)
                 np_index.append(i.data)
-            elif isinstance(i, list):
-                return self._index_key(t, [functions.as_tensor(self, i) if k is i else k
-                                           for k in index])
+            elif isinstance(i, (list, range)):
+                # a list or range of ints (d2l's y_hat[range(len(y_hat)), y]):
+                # an index tensor, as PyTorch makes of it
+                # (an empty one too: PyTorch's is int64, not a float tensor)
+                it = (functions.as_tensor(self, list(i)) if len(i) else
+                      functions._make_tensor(self, [], np.dtype(np.int64), False, "tensor"))
+                return self._index_key(t, [it if k is i else k for k in index])
             else:
                 raise GradvizError(f"cannot index a tensor with {self._kind(i)}", kind=TYPE)
         if advanced:
@@ -2212,7 +2218,8 @@ class Interpreter:
         except ValueError:
             raise GradvizError("shape mismatch: indexing tensors could not be broadcast "
                                "together with shapes " + ", ".join(str(list(p)) for p in picked),
-                               kind=INDEX) from None
+                               kind=INDEX, hint="index tensors pick elements in pairs (x[rows, "
+                                                "cols]): give them the same length") from None
         self.tape.check_shape(together + tuple(rest) + tuple(shape[dim:]), "result")
 
     # ---- what functions call back -------------------------------------

@@ -347,6 +347,8 @@ class Tape:
                 if a.__class__ is Tensor and a.requires_grad:
                     recorded = True
                     break
+            if recorded and ans.dtype.kind != "f":
+                recorded = False          # an integer or bool result: PyTorch records none (x.long())
         nodes = self.nodes
         seq = len(nodes)
         if seq >= self.max_nodes:
