@@ -158,3 +158,16 @@ def micrograd_scalar_mlp(sizes=(3, 16, 16, 1), batch=4, seed=0):
         e = a[0] - rnd.choice([-1.0, 1.0])
         loss = loss + e * e
     loss.backward()
+
+
+def micrograd_program_text(text: str):
+    """W3's very program text run by micrograd, as PyTorch's row runs it:
+    Python compiles the text and runs it with micrograd's Value as the
+    tensor (a run of the same scalar program, its reading included, where
+    micrograd_scalar_mlp is micrograd's own loop, compiled before timing)."""
+    Value = _micrograd_value()
+    ns = {"tensor": lambda v, requires_grad=False: Value(v), "tanh": lambda v: v.tanh()}
+
+    def run():
+        exec(compile(text, "<bench>", "exec"), dict(ns))
+    return run

@@ -260,6 +260,7 @@ class Bench:
             runs["torch"] = lambda: C.run_torch(text, self.ns)
         if C.micrograd_available():
             runs["micrograd"] = C.micrograd_scalar_mlp
+            runs["micrograd_text"] = C.micrograd_program_text(text)
         t = measure(runs, self.reps)
         self.row("W3", f"gradviz run_source, scalar MLP ({n_tensors:,} tensors)", t["gradviz"],
                  f"{ratio(t['gradviz'], t.get('micrograd'))} of micrograd (goal < 1x)")
@@ -269,6 +270,11 @@ class Bench:
                  "" if "torch" not in t else
                  f"gradviz {ratio(t['gradviz'], t['torch'])} of PyTorch")
         self.row("W3", "micrograd (same network, Python floats)", t.get("micrograd"))
+        self.row("W3", "micrograd, the same program text (compiled in the run)",
+                 t.get("micrograd_text"),
+                 "" if "micrograd_text" not in t else
+                 f"gradviz {ratio(t['gradviz'], t['micrograd_text'])} of it "
+                 "(timed as PyTorch's row)")
         self.row("W3", "Python's compile() of the same text (a reference)", t["compile"],
                  f"{ratio(t['compile'], t.get('micrograd'))} of micrograd's whole run; "
                  "micrograd's program is compiled before it is timed")

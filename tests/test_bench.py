@@ -44,6 +44,7 @@ def test_micrograd_contenders_run_when_installed():
     pytest.importorskip("micrograd")
     C.micrograd_deep_chain(5, width=2)
     C.micrograd_scalar_mlp(sizes=(2, 3, 1), batch=2)
+    C.micrograd_program_text(W.scalar_mlp(sizes=(2, 3, 1), batch=2))()
 
 
 def test_torch_runs_the_same_program_text():
