@@ -174,15 +174,36 @@ def graph_options(fn):
         click.option("--max-nodes", type=click.IntRange(min=0), default=300,
                      show_default=True, metavar="N",
                      help="Fold long chains into summary nodes above N tensors (0: never)."),
+        click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last",
+                     help="Draw only the N-th backward()/autograd.grad() call's subgraph "
+                          "(one step of a training loop) with its gradients."),
     )
     for option in reversed(options):
         fn = option(fn)
     return fn
 
 
+class PassNumber(click.ParamType):
+    """--pass: a pass number (1, 2, ...) or 'last'."""
+
+    name = "N|last"
+
+    def convert(self, value, param, ctx):
+        if value == "last" or isinstance(value, int):
+            return value
+        try:
+            n = int(value)
+        except ValueError:
+            n = 0
+        if n < 1:
+            self.fail(f"{value!r} is not a pass number: write 1, 2, ... or last", param, ctx)
+        return n
+
+
 def _graph_kwargs(kwargs: dict) -> dict:
     """The picture options of a command, for render.dot.build_dot."""
-    return {k: kwargs[k] for k in ("show", "rankdir", "theme", "title", "legend", "max_nodes")}
+    return {k: kwargs[k] for k in ("show", "rankdir", "theme", "title", "legend", "max_nodes",
+                                   "pass_no")}
 
 
 def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",

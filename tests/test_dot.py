@@ -192,6 +192,63 @@ def test_dot_is_deterministic_across_runs():
         assert a == b
 
 
+# ---- one pass of a training loop (--pass) -----------------------------------
+
+LOOP = """w = tensor([1.0, -2.0], requires_grad=True)
+for step in range(3):
+    x = tensor([0.5, 2.0]) * (step + 1)
+    loss = ((w * x).sum() - 1.0) ** 2
+    loss.backward()
+    if step == 0:
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+        w.grad.zero_()
+"""
+
+
+def node_ids(dot: str) -> set:
+    return set(re.findall(r"^\s*(n\d+) \[", dot, re.M))
+
+
+def test_pass_draws_only_that_passs_subgraph_with_its_gradients():
+    r = record_of(LOOP)
+    whole, two = to_dot(r), to_dot(r, pass_no=2)
+    ids = node_ids(two)
+    assert ids < node_ids(whole)
+    made_in = {n.id: n.in_loop for n in r.nodes}
+    # w, and what step 1 made (x, w * x, ..., loss); nothing of steps 0 and 2
+    assert "n0" in ids and all(made_in[i] in (None, "step=1") for i in ids)
+    assert {i for i in node_ids(whole) if made_in[i] == "step=1"} <= ids
+    texts = "\n".join(unescape(lab) for lab in labels(two))
+    assert texts.count("backward(), line 5") == 1 and "#1" not in texts and "#3" not in texts
+    g2 = r.nodes[0].grads_by_pass[2]
+    assert f"gradient here (#2)  {dotmod.fmt(g2)}" in texts
+    # w.grad was zeroed after pass 1 only: after pass 2 it is pass 2's gradient;
+    # after pass 3, passes 2 and 3 summed
+    assert f"grad after #2  {dotmod.fmt(g2)}" in texts and "accumulated" not in texts
+    three = "\n".join(unescape(lab) for lab in labels(to_dot(r, pass_no="last")))
+    assert "grad after #3" in three and "(accumulated)" in three
+    # no edge leads to a node left out
+    for end in re.findall(r"^\s*(\w+) -> (\w+)", two, re.M):
+        for node in end:
+            assert re.fullmatch(r"n\d+(op)?", node) and re.sub("op$", "", node) in ids \
+                or node == "seed2", end
+
+
+def test_pass_keeps_the_detach_cut_and_checks_its_number():
+    r = sample("seed_detach")
+    one = to_dot(r, pass_no=1)
+    assert "✂" in unescape("\n".join(labels(one))) and "arrowtail=tee" in one
+    for bad, words in ((9, "the program made 2 backward passes"), (0, "pass number"),
+                       ("first", "pass number")):
+        with pytest.raises(GradvizError) as info:
+            to_dot(r, pass_no=bad)
+        assert info.value.kind == "UsageError" and words in str(info.value)
+    with pytest.raises(GradvizError) as info:
+        to_dot(record_of("x = tensor(1.0, requires_grad=True)\ny = x * 2\n"), pass_no=1)
+    assert "calls no backward()" in str(info.value)
+
+
 # ---- folding ------------------------------------------------------------------
 
 

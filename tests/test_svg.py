@@ -175,6 +175,24 @@ def test_fold_note_goes_to_stderr(tmp_path):
     assert "ops\\ folded" in out.read_text()
 
 
+def test_cli_pass_draws_one_step_of_a_loop(tmp_path):
+    prog = tmp_path / "loop.txt"
+    prog.write_text("w = tensor([1.0, 2.0], requires_grad=True)\n"
+                    "for i in range(4):\n"
+                    "    loss = (w * (i + 1)).sum()\n"
+                    "    loss.backward()\n")
+    whole, last = tmp_path / "all.dot", tmp_path / "last.dot"
+    for args in (["-o", str(whole)], ["-o", str(last), "--pass", "last"]):
+        result = CliRunner().invoke(cli.main, ["render", str(prog), *args])
+        assert result.exit_code == 0, result.output
+    assert whole.read_text().count("seed") > last.read_text().count("seed") > 0
+    assert "i=3" in last.read_text() and "i=2" not in last.read_text()
+    for bad, words in (("0", "not a pass number"), ("5", "made 4 backward passes")):
+        result = CliRunner().invoke(cli.main, ["render", str(prog), "-o", str(last),
+                                               "--pass", bad])
+        assert result.exit_code == 2 and words in result.stderr, result.stderr
+
+
 # ---- the committed pictures ------------------------------------------------------
 
 

@@ -61,7 +61,7 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain, compress, repeat
-from operator import is_not, lt
+from operator import eq, is_not
 
 import numpy as np
 
@@ -171,8 +171,78 @@ class PassView:
     the frames restyle step by step on one layout."""
 
     pass_no: int
-    grad_lines: dict
+    grad_lines: dict            # seq -> its gradient field: a line, or a list of lines
     upto: int | None = None     # draw only the first `upto` nodes (those made before the pass)
+    only: frozenset | None = None   # draw only these nodes (pass_nodes: one pass's subgraph)
+
+
+HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its edges are dropped
+
+
+def pass_nodes(record: Record, pass_no: int) -> frozenset:
+    """The seqs of one pass's subgraph, for a picture of a training loop's
+    step: the nodes the pass reached and its roots, and what they were
+    computed from (the data and targets it did not go back to, shown as
+    pruned; where a detached input came from, so that the cut is drawn)."""
+    ev = next(e for e in record.passes if e["pass"] == pass_no)
+    reached = set(step_node_seqs(ev["steps"]))
+    reached.update(ev["roots"])
+    memo = _memo(record)
+    cols = memo.get("columns")
+    if cols is None:
+        cols = memo["columns"] = _node_columns(record)
+    in_seqs, detached = cols.in_seqs, cols.detached
+    # and everything those were computed from (a walk, no recursion): what
+    # the pass did not go back to is the data the step computed with
+    only = set(reached)
+    todo = list(reached)
+    while todo:
+        s = todo.pop()
+        src = detached.get(s)
+        for a in (*in_seqs[s], src) if src is not None else in_seqs[s]:
+            if a not in only:
+                only.add(a)
+                todo.append(a)
+    return frozenset(only)
+
+
+def pass_view(record: Record, pass_no: int | str) -> PassView:
+    """A PassView of one backward()/autograd.grad() call (``pass_no``: 1, 2,
+    ... or "last"), for ``--pass``: its subgraph (pass_nodes), and in each
+    box the gradient of that pass: the gradient that reached a node, and a
+    leaf's .grad after it (said to be accumulated when it is not the
+    gradient alone). Raises a usage error for a pass the program has not."""
+    from ..errors import USAGE, GradvizError
+
+    passes = record.passes
+    if not passes:
+        raise GradvizError("--pass: the program calls no backward() or autograd.grad()",
+                           kind=USAGE, hint="leave out --pass to draw the whole graph")
+    if pass_no == "last":
+        pass_no = passes[-1]["pass"]
+    ev = next((e for e in passes if e["pass"] == pass_no), None)
+    if ev is None:
+        n = len(passes)
+        raise GradvizError(f"--pass {pass_no}: the program made {n} backward pass"
+                           f"{'es' if n != 1 else ''}", kind=USAGE,
+                           hint=f"pick one from 1 to {n}, or --pass last")
+    only = pass_nodes(record, pass_no)
+    leaf_grads = ev.get("leaf_grads", {})
+    lines = {}
+    nodes = record.nodes
+    for s in sorted(only):
+        r = nodes[s]
+        g = r.grads_by_pass.get(pass_no)
+        if g is None:
+            continue
+        here = [f"gradient here (#{pass_no})  {fmt(g)}"]
+        after = leaf_grads.get(s)
+        if after is not None:
+            same = after.shape == g.shape and np.array_equal(after, g, equal_nan=True)
+            here.append(f"grad after #{pass_no}  {fmt(after)}"
+                        + ("" if same else "  (accumulated)"))
+        lines[s] = here
+    return PassView(pass_no, lines, None, only)
 
 
 def to_dot(record: Record, **options) -> str:
@@ -182,7 +252,7 @@ def to_dot(record: Record, **options) -> str:
 
 def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
                   title: str | None = None, legend: bool = False,
-                  max_nodes: int = DEFAULT_MAX_NODES) -> dict:
+                  max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None) -> dict:
     """Validate graph options; raises GradvizError (usage) naming the bad one."""
     from ..errors import USAGE, GradvizError
 
@@ -196,21 +266,29 @@ def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
                            kind=USAGE, hint="0 shows every node, without folding")
     if title is not None and not isinstance(title, str):
         raise GradvizError(f"title must be text, not {type(title).__name__}", kind=USAGE)
+    if pass_no is not None and pass_no != "last" and (
+            isinstance(pass_no, bool) or not isinstance(pass_no, int) or pass_no < 1):
+        raise GradvizError(f"pass_no must be a pass number (1, 2, ...) or 'last', not {pass_no!r}",
+                           kind=USAGE)
     return {"show": show, "rankdir": rankdir, "theme": theme, "title": title,
-            "legend": bool(legend), "max_nodes": max_nodes}
+            "legend": bool(legend), "max_nodes": max_nodes, "pass_no": pass_no}
 
 
 def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
               theme: str = "light", title: str | None = None, legend: bool = False,
-              max_nodes: int = DEFAULT_MAX_NODES, view: PassView | None = None) -> DotResult:
+              max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None,
+              view: PassView | None = None) -> DotResult:
     """Draw ``record`` as DOT (see the module docstring for the picture).
 
     ``show``: forward | backward | both; ``rankdir``: LR | TB | BT | RL;
     ``theme``: light | dark | print; ``title``: a caption; ``legend``: add a
     key to the shapes and colours; ``max_nodes``: fold when the record has
-    more tensors than this (0: never); ``view``: one pass only (PassView).
+    more tensors than this (0: never); ``pass_no``: draw only that pass's
+    subgraph (pass_view: 1, 2, ... or "last"); ``view``: one pass only (PassView).
     """
-    opts = check_options(show, rankdir, theme, title, legend, max_nodes)
+    opts = check_options(show, rankdir, theme, title, legend, max_nodes, pass_no)
+    if pass_no is not None and view is None:
+        view = pass_view(record, pass_no)
     # (a big graph makes hundreds of thousands of lists and tuples, none in
     # a cycle: the collector would walk the whole record again and again)
     with gc_paused():
@@ -436,10 +514,18 @@ class _Builder:
     # ---- top level ------------------------------------------------------
     def build(self) -> DotResult:
         th, count = self.theme, self.count
-        folded = fold(self.cols, self.opts["max_nodes"])
+        only = None if self.view is None else self.view.only
+        folded = fold(self.cols, self.opts["max_nodes"]) if only is None else None
         self.group_of, self.groups = folded if folded else ([-1] * count, [])
         hidden = sum(len(g.members) for g in self.groups)
         shown = count - hidden + len(self.groups)
+        self.cut_out = only is not None      # nodes outside a PassView's `only` are left out
+        if only is not None:
+            group_of = self.group_of
+            for s in range(count):
+                if s not in only:
+                    group_of[s] = -2          # (see _tid: no box, no edges)
+            shown = group_of.count(-1)
         self.compact = shown > COMPACT_ABOVE
         # seq -> (label text, look key) of its box; kept with the record for
         # the next drawing (they depend on the record and these two only; a
@@ -449,7 +535,7 @@ class _Builder:
         self.looks = self._looks()
         self.tensor_attrs = {k: f'{v} class="tensor {k}"' for k, v in self.looks.items()
                              if k != "error"}
-        if not self.groups:     # nothing folded: skip the id lookups and merging
+        if not self.groups and not self.cut_out:   # nothing folded: skip the id lookups and merging
             self._tid = "n{}".format
             self._oid = "n{}".format if self.compact else "n{}op".format
             self._edge = self._edge_plain
@@ -672,7 +758,7 @@ class _Builder:
         top_attrs = ({**tensor_attrs, "intermediate": 'class="tensor intermediate"'}
                      if self.compact else tensor_attrs)
         nodes, kind, no_grad = self.nodes, self.cols.kind, self.cols.no_grad
-        shown = (seqs_where(map(lt, group_of, repeat(0))) if self.groups
+        shown = (seqs_where(map(eq, group_of, repeat(-1))) if self.groups or self.cut_out
                  else range(self.count))
         for s in shown:
             known = labels.get(s)
@@ -713,6 +799,11 @@ class _Builder:
             # changes in place with every backward() and zero_()
             body = esc(f"value  {self.fmt(r.value)}\n(.grad changes in place: see the "
                        f"history of {self._who(r.grad_of)})", LEFT, in_record)
+        elif r.seq in self.record.snapshots:
+            # (a parameter a training loop updates: the value each pass saw
+            # is not kept, so the box says which one it shows)
+            body = esc(f"value  {self.fmt(r.value)}\n(as made: changed in place later)",
+                       LEFT, in_record)
         else:
             body = esc("value  " + self.fmt(r.value), LEFT, in_record)
         fields = [header, body]
@@ -806,7 +897,7 @@ class _Builder:
     def _grad_lines(self, r: NodeRecord) -> list[str]:
         if self.view is not None:
             line = self.view.grad_lines.get(r.seq)
-            return [line] if line else []
+            return line if isinstance(line, list) else [line] if line else []
         if r.kind in (GRAD, DETACHED) or not r.requires_grad:
             return []
         if r.is_leaf:
@@ -896,11 +987,15 @@ class _Builder:
     # ---- edges ----------------------------------------------------------
     def _tid(self, s: int) -> str:
         g = self.group_of[s]
-        return f"n{s}" if g < 0 else self.groups[g].gid
+        if g < 0:
+            return f"n{s}" if g == -1 else HIDDEN
+        return self.groups[g].gid
 
     def _oid(self, s: int) -> str:
         g = self.group_of[s]
-        return f"n{s}op" if g < 0 else self.groups[g].gid
+        if g < 0:
+            return (f"n{s}" if self.compact else f"n{s}op") if g == -1 else HIDDEN
+        return self.groups[g].gid
 
     def _edge_plain(self, src: str, dst: str, attrs: str, label: str = "") -> None:
         """Queue an edge when nothing is folded (the hot path of big graphs)."""
@@ -914,7 +1009,7 @@ class _Builder:
     def _edge(self, src: str, dst: str, attrs: str, label: str = "") -> None:
         """Queue an edge; ``label`` is already escaped. Edges that touch a
         summary node are merged (one per source, target and style)."""
-        if src == dst:
+        if src == dst or src is HIDDEN or dst is HIDDEN:
             return
         if not self.labelled:
             label = ""
@@ -1006,7 +1101,7 @@ class _Builder:
         """Per node, whether its edges are drawn: all but those of a
         summary node's members whose inputs are all in that summary."""
         group_of, in_seqs = self.group_of, self.in_seqs
-        drawn = list(map(lt, group_of, repeat(0)))
+        drawn = list(map(eq, group_of, repeat(-1)))
         for gi, g in enumerate(self.groups):
             for s in g.members:
                 for a in in_seqs[s]:
@@ -1015,7 +1110,8 @@ class _Builder:
                         break
         # (and a detach cut or .grad link, whose edge comes from its source)
         for s in chain(self.cols.detached, self.cols.grad_of):
-            drawn[s] = True
+            if group_of[s] != -2:
+                drawn[s] = True
         return drawn
 
     def _plain_edges(self, contrib: dict) -> None:
@@ -1086,7 +1182,7 @@ class _Builder:
         th = self.theme
         how = ".data" if r.op in ("data", ".data") else "detach()"
         src, dst = self._tid(int(r.detached_from[1:])), self._tid(r.seq)
-        if src == dst:
+        if src == dst or src is HIDDEN or dst is HIDDEN:
             return
         cut = f"cut{r.seq}"
         caption = "value shared,\ngradient stops"

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import RUNTIME, GradvizError
 from ..explain import LEAF, NODE, PRUNED, SEED, Explanation, Step, step_heading
-from .dot import DEFAULT_MAX_NODES, PassView, build_dot, fmt
+from .dot import DEFAULT_MAX_NODES, PassView, build_dot, fmt, pass_nodes
 from .style import SANS_FAMILY, get_theme
 
 MAX_FRAMES = 400            # more steps than this: no pictures (each frame is a whole SVG)
@@ -267,8 +267,11 @@ def pass_pictures(ex: Explanation, *, theme: str = "light", engine: str = "auto"
                 if seq not in longest or _width(text) > _width(longest[seq]):
                     longest[seq] = text
         upto = _made_before(ex, p.line, steps)
+        # a program of several passes (a training loop): only this pass's
+        # subgraph, not every step's nodes made before it
+        only = pass_nodes(ex.record, p.number) if len(ex.record.passes) > 1 else None
         dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes,
-                        view=PassView(p.number, longest, upto)).source
+                        view=PassView(p.number, longest, upto, only)).source
         svg = dot_to_svg(dot, engine=engine)
         out.append(PassPicture(p.number, steps, states, longest, theme, _cut(svg)))
     return out
