@@ -1539,6 +1539,19 @@ class Interpreter:
             return left
         return self.eval(node.right)
 
+    def _compare(self, node):
+        """a < b <= c: a < b, and when true b <= c, each operand evaluated
+        once, as Python does (a tensor's truth is that of its one value)."""
+        span = self.where(node)
+        left = self.eval(node.first)
+        last = len(node.ops) - 1
+        for k, (op, expr) in enumerate(zip(node.ops, node.rest)):
+            right = self.eval(expr)
+            result = self.binary(op, left, right, span)
+            if k == last or not self.truth(result):
+                return result
+            left = right
+
     def _ifexp(self, node):
         return self.eval(node.body if self.truth(self.eval(node.test)) else node.orelse)
 
@@ -1644,6 +1657,8 @@ class Interpreter:
             return (a is b) if sym == "is" else (a is not b)
         if sym == "in" or sym == "not in":
             return self.contains(b, a) is (sym == "in")
+        if sym == "%" and a.__class__ is str:       # '%.4f' % x: formatting, even of a tensor
+            return self._percent_format(a, b)
         if a.__class__ is Tensor:
             # the common cases, fast: tensor op tensor, tensor op number (the
             # general path below gives the same op for them)
@@ -1672,6 +1687,19 @@ class Interpreter:
             if sym == "@":
                 if a.__class__ is not Tensor or b.__class__ is not Tensor:
                     raise GradvizError("both operands of @ must be tensors", kind=TYPE)
+            other = b if a.__class__ is Tensor else a
+            if other is None or other.__class__ is str or other.__class__ in _CALLABLES:
+                # what PyTorch's operators give back to Python: == is False, and
+                # the rest Python's TypeError
+                if sym == "==" or sym == "!=":
+                    return sym == "!="
+                if sym in _ORDER:
+                    raise GradvizError(f"'{sym}' not supported between instances of "
+                                       f"'{self.type_name(a)}' and '{self.type_name(b)}'",
+                                       kind=TYPE, hint=NONE_HINT if other is None else None)
+                raise GradvizError(f"unsupported operand type(s) for {sym}: "
+                                   f"'{self.type_name(a)}' and '{self.type_name(b)}'",
+                                   kind=TYPE, hint=NONE_HINT if other is None else None)
             a = functions._as_operand(self, a)
             b = functions._as_operand(self, b)
             if sym == "-":
@@ -1720,8 +1748,9 @@ class Interpreter:
             if sym == "+" and isinstance(a, (list, tuple)) and type(a) is type(b):
                 self.tape.check_size(len(a) + len(b), "list")
                 return a + b
-            raise GradvizError(f"unsupported operand types for {sym}: {self._kind(a)} and "
-                               f"{self._kind(b)}", kind=TYPE)
+            raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
+                               f"'{self.type_name(b)}'", kind=TYPE,
+                               hint=NONE_HINT if a is None or b is None else None)
         try:
             match sym:
                 case "+": return _bounded_int(a + b)
@@ -1773,14 +1802,38 @@ class Interpreter:
             text, times = (a, b) if a.__class__ is str else (b, a)
             self._check_string_size(len(text) * max(times, 0))
             return text * times
+        if sym == "%" and a.__class__ is str:
+            return self._percent_format(a, b)
         if sym in ("+", "*", "-", "/", "**"):
-            raise GradvizError(f"unsupported operand type(s) for {sym}: {self._kind(a)} and "
-                               f"{self._kind(b)}", kind=TYPE,
+            raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
+                               f"'{self.type_name(b)}'", kind=TYPE,
                                hint="join strings with +, repeat one with * and an int, or "
                                     "write numbers into a string with an f-string")
-        raise GradvizError(f"'{sym}' not supported between instances of {self._kind(a)} and "
-                           f"{self._kind(b)}", kind=TYPE,
+        raise GradvizError(f"'{sym}' not supported between instances of '{self.type_name(a)}' "
+                           f"and '{self.type_name(b)}'", kind=TYPE,
                            hint="compare strings with strings, and numbers with numbers")
+
+    def _percent_format(self, text: str, args):
+        """text % args, Python's printf-style formatting ('%.4f' % loss.item(),
+        '%d: %s' % (i, x)): Python formats the plain values; a tensor takes
+        part as PyTorch's does, by its str() for %s and %r, its item() for a
+        number (the error for more than one element)."""
+        items = args if args.__class__ is tuple else (args,)
+        plain = []
+        for v in items:
+            if v.__class__ is Tensor:
+                v = _PercentTensor(self.str_of(v), v.data)
+            elif not isinstance(v, (bool, int, float, str)) and v is not None:
+                v = _PercentTensor(self.str_of(v), None, self.repr_of(v))
+            plain.append(v)
+        try:
+            out = text % (tuple(plain) if args.__class__ is tuple else plain[0])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise GradvizError(str(exc), kind=type(exc).__name__,
+                               hint="printf-style: one value per %-field, as in "
+                                    "'%.4f' % x or '%d: %s' % (i, x)") from None
+        self._check_string_size(len(out))
+        return out
 
     def _check_string_size(self, n: int) -> None:
         limit = self.tape.limits.max_elements
@@ -1912,7 +1965,8 @@ class Interpreter:
             raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
                                hint="gradviz models grad_fn's name() and next_functions "
                                     "(and an AccumulateGrad's variable)")
-        raise GradvizError(f"{self._kind(obj)} has no attribute '{attr}'", kind=ATTRIBUTE)
+        raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
+                           kind=ATTRIBUTE, hint=NONE_HINT if obj is None else None)
 
     def tensor_attribute(self, t: Tensor, attr: str):
         impl = METHODS.get(attr)
@@ -2432,6 +2486,19 @@ class Interpreter:
         return grad_with_graph(self, outs, ins, gos, retain_graph, allow_unused)
 
     @staticmethod
+    def type_name(v) -> str:
+        """type(v).__name__ as Python and PyTorch say it in their errors."""
+        if v.__class__ is Tensor:
+            return "Tensor"
+        if isinstance(v, Module):
+            return "module"
+        if isinstance(v, (Function, BoundMethod)):
+            return "builtin_function_or_method"
+        if v.__class__ is UserFunction:
+            return "function"
+        return fstrings._type_name(v)
+
+    @staticmethod
     def _kind(v) -> str:
         if v.__class__ is Tensor:
             return "a tensor"
@@ -2446,6 +2513,47 @@ class Interpreter:
         return f"'{type(v).__name__}'"
 
 
+_CALLABLES = frozenset((Function, BoundMethod, Module, UserFunction))
+NONE_HINT = ("the value is None: a .grad that no backward() has filled yet (only leaves get "
+             "one; `w = w - lr * w.grad` makes w a new tensor, not a leaf: update in place "
+             "under torch.no_grad()), or a function that returns nothing")
+
+
+class _PercentTensor:
+    """A tensor (or another value of the program) as Python's %-formatting
+    sees it: str() and repr() as the program prints it, float() and int()
+    of a one-element tensor as PyTorch gives them."""
+
+    def __init__(self, text: str, data, rep: str | None = None):
+        self.text, self.data, self.rep = text, data, rep
+
+    def __str__(self):
+        return self.text
+
+    def __repr__(self):
+        return self.rep if self.rep is not None else self.text
+
+    def _item(self):
+        if self.data is None:
+            raise TypeError("must be real number, not " + self.text)
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.data.item()
+
+    def __float__(self):
+        return float(self._item())
+
+    def __int__(self):
+        return int(self._item())
+
+    def __index__(self):
+        v = self._item()
+        if not isinstance(v, int):
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return v
+
+
 # how eval() evaluates each kind of expression node (plain functions, not
 # bound methods: an Interpreter holding its own bound methods would be a
 # reference cycle, and its whole tape would wait for the cyclic collector)
@@ -2457,7 +2565,7 @@ _EVAL = {
     syntax.ListExpr: Interpreter._list, syntax.TupleExpr: Interpreter._tuple,
     syntax.ListComp: Interpreter._listcomp, syntax.GeneratorExp: Interpreter._genexp,
     syntax.Lambda: Interpreter._lambda, syntax.BoolOp: Interpreter._boolop,
-    syntax.IfExp: Interpreter._ifexp,
+    syntax.IfExp: Interpreter._ifexp, syntax.Compare: Interpreter._compare,
     syntax.FString: Interpreter._fstring,
 }
 

@@ -92,7 +92,9 @@ _PIECES = r"""
       | [-+*/@%&|^~<>=,:.;()\[\]{}]                 # one-character operators, brackets
       | \r\n | [\r\n]                               # newline
       | \#[^\r\n]*+                                 # comment
-      | ''' | \"\"\"                                # triple quote (unsupported)
+      | '''(?:[^'\\]|\\.|'(?!''))*+'''              # triple-quoted string (a docstring),
+      | \"\"\"(?:[^"\\]|\\.|"(?!\"\"))*+\"\"\"        # over lines
+      | ''' | \"\"\"                                # an unterminated one
       | '[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'    # string
       | "[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*"
       | \\(?:\r\n|[\r\n])?                          # line continuation (or a stray backslash)
@@ -138,8 +140,8 @@ _KIND_OF_NAME = {kw: kw for kw in KEYWORDS}
 # operator, number or string is None, so that the loop sends every other
 # piece to its slower branch with one test (`is not None` needs no call).
 _IS_TOKEN = None
-_IS_NEWLINE, _IS_OPEN, _IS_CLOSE, _IS_JOIN, _IS_SPACES, _IS_COMMENT, _IS_NOT_EQUAL, _IS_BAD = \
-    range(1, 9)
+_IS_NEWLINE, _IS_OPEN, _IS_CLOSE, _IS_JOIN, _IS_SPACES, _IS_COMMENT, _IS_NOT_EQUAL, _IS_BAD, \
+    _IS_LINES = range(1, 10)         # (_IS_LINES: a string over several lines, a docstring)
 
 
 class Token(NamedTuple):
@@ -201,8 +203,15 @@ def _string(text: str, source: str, line: int, col: int, base: int) -> str:
         raise _error("unterminated string", line, col, eol - base,
                      f"close the string with a matching {text} on the same line")
     if text in ("'''", '"""'):
-        raise _error("triple-quoted strings are not supported", line, col, col + 3,
-                     "use a one-line string in '...' or \"...\"")
+        raise _error("unterminated triple-quoted string literal", line, col, col + 3,
+                     f"close the string with {text}")
+    if text[:3] in ("'''", '"""'):
+        # a docstring: Python keeps an unknown escape (\s) as it is, and a
+        # backslash at the end of a line joins the lines
+        body = text[3:-3].replace("\r\n", "\n").replace("\\\n", "")
+        if "\\" not in body:
+            return body
+        return _ESCAPE.sub(lambda m: STRING_ESCAPES.get(m.group(1), m.group(0)), body)
     body = text[1:-1]
     if "\\" not in body:
         return body
@@ -271,6 +280,15 @@ def scan(source: str, first_line: int = 1) -> list[tuple]:
                 col = width + 1
                 if bol:
                     indent = value
+                continue
+            if what == _IS_LINES:    # a string over lines: the token, then its last line
+                if bol:
+                    bol = False
+                    if indent != indents[-1]:
+                        _indentation(indent, indents, append, line, col)
+                append((kind, text, value, line, col, col + 3))
+                line += text.count("\n")
+                col = size - text.rindex("\n")
                 continue
             if what == _IS_SPACES:   # only at the very start: every other piece takes its spaces
                 indent = value
@@ -425,7 +443,10 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
     if cls == _DOT:
         return ".", ".", None, 1, size, _IS_TOKEN
     if cls == _STR:
-        return STRING, text, _string(text, source, line, col, base), n, size, _IS_TOKEN
+        value = _string(text, source, line, col, base)
+        if "\n" in text:          # a triple-quoted string over lines
+            return STRING, text, value, n, size, _IS_LINES
+        return STRING, text, value, n, size, _IS_TOKEN
     if cls == _ODD and text.isidentifier():
         return NAME, text, None, n, size, _IS_TOKEN   # a name that starts with a non-ASCII letter
     if cls == _WS:

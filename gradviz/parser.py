@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, BoolOp, Delete, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, BoolOp, Compare, Delete, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
                      With)
@@ -734,10 +734,7 @@ class _Parser:
                 i = self.i
             elif bp < POSTFIX_BP:      # a binary operator
                 if bp == COMPARE_BP:
-                    if compared:
-                        raise _error(tok, "comparisons cannot be chained (a < b < c)",
-                                     "compare two values at a time, e.g. a < b on one line "
-                                     "and b < c on another")
+                    chained = compared      # a < b < c: the chain goes on (see below)
                     compared = True
                     if kind == "is" and toks[i + 1][0] == "not":
                         i += 1         # `is not`: one operator of two words
@@ -769,12 +766,19 @@ class _Parser:
                     right = self.expr(right_bp)
                     i = self.i
                     last = toks[i - 1]
-                node = _make(BinOp)
-                node.op = kind
-                node.left = left
-                node.right = right
-                node.span = _new(Span, (line, col, last[3], last[5]))
-                left = node
+                if bp == COMPARE_BP and chained:
+                    # a < b < c: one Compare (left is a < b, or a Compare already)
+                    if left.__class__ is BinOp:
+                        left = Compare(left.left, (left.op,), (left.right,), left.span)
+                    left = Compare(left.first, left.ops + (kind,), left.rest + (right,),
+                                   _new(Span, (line, col, last[3], last[5])))
+                else:
+                    node = _make(BinOp)
+                    node.op = kind
+                    node.left = left
+                    node.right = right
+                    node.span = _new(Span, (line, col, last[3], last[5]))
+                    left = node
             elif kind == ".":
                 name = toks[i + 1]
                 if name[0] != NAME:

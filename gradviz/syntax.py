@@ -83,6 +83,16 @@ class Name(_Leaf):
 
 
 @dataclass(slots=True)
+class Compare:
+    """A chain of comparisons, ``a < b <= c``: ``a < b and b <= c`` with b
+    evaluated once, as Python does (a lone ``a < b`` is a BinOp)."""
+    first: object
+    ops: tuple       # the operators, one per item of rest
+    rest: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class BoolOp:
     """``left and right``, ``left or right``: the value of one of them, as
     Python picks it (op "and" or "or")."""
