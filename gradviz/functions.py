@@ -638,16 +638,22 @@ def _reduction(name):
 
     def f(rt, x, dim=None, keepdim=False, dtype=None):
         x = _need_tensor(x, name)
+        if dtype is not None:      # computed in that dtype (PyTorch: one node, named for the op)
+            x = f_to(rt, x, _dtype_arg(dtype))
+        if name == "mean":
+            if x.data.dtype.kind != "f":
+                raise GradvizError("mean(): could not infer output dtype. Input dtype must be "
+                                   "either a floating point or complex dtype. Got: "
+                                   f"{_TORCH_DTYPE_WORDS[x.dtype_name]}", kind=RUNTIME,
+                                   hint="make it float first: x.float().mean(), or "
+                                        "x.mean(dtype=torch.float32)")
         if name == "prod" and isinstance(dim, (tuple, list)):
             # torch.prod takes one dim only (its backward assumes one)
             raise GradvizError("prod(): argument 'dim' must be int, not tuple", kind=TYPE,
                                hint="take the product over one dim at a time, e.g. "
                                     "x.prod(dim=0).prod(dim=0)")
         p = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
-        t = rt.apply(op, (x,), p)
-        if dtype is not None:
-            t = f_to(rt, t, _dtype_arg(dtype))
-        return t
+        return rt.apply(op, (x,), p)
     f.__name__ = name
     return f
 
@@ -727,9 +733,21 @@ def _arg_extreme(name: str):
 
 def f_norm(rt, x, p=2, dim=None, keepdim=False):
     x = _need_tensor(x, "norm")
-    if p != 2 and p != "fro":
-        raise GradvizError("only the 2-norm is supported (p=2)", hint="norm(x) is sqrt(sum(x**2))")
-    return rt.apply(OPS["norm"], (x,), {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)})
+    if p != 2 and p != "fro" and p != 1:
+        raise GradvizError("only the 1-norm and the 2-norm are supported (p=1, p=2)",
+                           hint="norm(x) is sqrt(sum(x**2)); norm(x, p=1) is sum(abs(x))")
+    if x.data.dtype.kind != "f":
+        raise GradvizError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_TORCH_DTYPE_WORDS[x.dtype_name]}", kind=RUNTIME,
+                           hint="make it float first: x.float().norm()")
+    params = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
+    if p == 1:
+        params["ord"] = 1
+    return rt.apply(OPS["norm"], (x,), params)
+
+
+# dtypes as PyTorch's C++ messages name them (Got Long)
+_TORCH_DTYPE_WORDS = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
 
 
 def _std_var(name, method=False):
@@ -1964,6 +1982,56 @@ def m_to(rt, x, *args, dtype=None, device=None):
     return x if dtype is None else f_to(rt, x, _dtype_arg(dtype))
 
 
+def legacy_tensor(rt, dtype_name: str, args: tuple, kwargs) -> Tensor:
+    """torch.Tensor(...) and torch.FloatTensor/DoubleTensor/LongTensor/
+    BoolTensor(...), as old tutorials write them: from data (a list, numpy
+    values: cast to the type's dtype, torch.Tensor([1, 2]) is float), of a
+    shape (torch.Tensor(2, 3): PyTorch leaves its memory as it was, here
+    zeros, as torch.empty), empty, or the same memory as a tensor of the
+    type's dtype (torch.Tensor(x))."""
+    dt = DTYPES[dtype_name]
+    if kwargs:
+        got = ", ".join([type(a).__name__ for a in args]
+                        + [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+        raise GradvizError(f"new() received an invalid combination of arguments - got ({got})",
+                           kind=TYPE, hint="torch.tensor(data, requires_grad=True) takes keyword "
+                                           "arguments; torch.Tensor(data) takes none")
+    if not args:
+        return _leaf(rt, np.zeros(0, dt), False, "tensor")
+    if all(a.__class__ is int for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
+        shape = tuple(args[0]) if isinstance(args[0], Size) else tuple(args)
+        if any(n < 0 for n in shape):
+            raise GradvizError(f"Trying to create tensor with negative dimension "
+                               f"{min(shape)}: {list(shape)}", kind=RUNTIME)
+        rt.tape.check_shape(shape)
+        rt.tape.check_size(int(np.prod(shape)))
+        return _leaf(rt, np.zeros(shape, dt), False, "empty")
+    if len(args) == 1:
+        data = args[0]
+        if is_tensor(data):
+            if data.data.dtype != dt:
+                raise GradvizError(f"expected {TYPE_NAMES[dtype_name][6:]}-typed data, got a "
+                                   f"{data.dtype_name} tensor", kind=TYPE,
+                                   hint="convert it with x.to(dtype) or x.float()")
+            return f_detach(rt, data)          # the same memory, a new tensor
+        if isinstance(data, (list, tuple, range)) or data.__class__ is NumpyArray:
+            return _make_tensor(rt, data, dt, False, "tensor")
+    raise GradvizError(f"new(): data must be a sequence (got {type(args[0]).__name__})",
+                       kind=TYPE, hint="torch.Tensor([1.0]) makes a tensor of that list, "
+                                       "torch.Tensor(2, 3) one of that shape")
+
+
+def f_variable(rt, data, requires_grad=False, volatile=False):
+    """torch.autograd.Variable(t, requires_grad=...): since PyTorch 0.4 a
+    tensor; a new one on t's memory, a leaf that requires grad if asked (t
+    itself does not change)."""
+    t = f_detach(rt, _need_tensor(data, "Variable"))
+    if requires_grad:
+        _check_requires_grad(t.data.dtype, True)
+        t.requires_grad = True
+    return t
+
+
 # x.type()'s names (the CPU's legacy tensor types), by dtype name
 TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
               "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}
@@ -1975,7 +2043,10 @@ def m_type(rt, x, dtype=None):
     d2l's accuracy() writes y_hat.type(y.dtype)."""
     if dtype is None:
         return TYPE_NAMES[x.dtype_name]
-    if isinstance(dtype, str) and not isinstance(dtype, DType):
+    from .pytypes import LEGACY, PyType
+    if dtype.__class__ is PyType and dtype in LEGACY:     # x.type(torch.LongTensor)
+        dtype = DTYPE_OBJECTS[LEGACY[dtype]]
+    elif isinstance(dtype, str) and not isinstance(dtype, DType):
         names = {v: k for k, v in TYPE_NAMES.items()}
         if dtype not in names:
             raise GradvizError(f"invalid type: '{dtype}'", kind=VALUE,

@@ -18,7 +18,7 @@ from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import SIZE, TORCH_TYPES, PyType
+from .pytypes import LEGACY, SIZE, TENSOR, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
 from .render.torchfmt import (Device, DType, NumpyArray, Size, format_tensor, format_value,
@@ -267,6 +267,7 @@ def _module_tree() -> dict:
         "make_dual": Function("make_dual", forward_ad.f_make_dual),
         "unpack_dual": Function("unpack_dual", forward_ad.f_unpack_dual)})
     autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"]),
+                                         "Variable": Function("Variable", functions.f_variable),
                                          "backward": Function("backward",
                                                               functions.f_autograd_backward),
                                          "functional": autograd_functional,
@@ -1678,6 +1679,38 @@ class Interpreter:
         if a.__class__ is Tensor or b.__class__ is Tensor:
             if span is not None:
                 self.span = span
+            other = b if a.__class__ is Tensor else a
+            if (other is None or other.__class__ is str or other.__class__ in _CALLABLES
+                    or isinstance(other, (list, tuple))):
+                # what PyTorch's operators give back to Python: == is False, and
+                # the rest Python's TypeError; a list is no tensor here (a list
+                # times a one-element integer tensor repeats, as Python's list * n)
+                t = a if a.__class__ is Tensor else b
+                if sym == "==" or sym == "!=":
+                    return sym == "!="
+                if sym == "*" and isinstance(other, (list, tuple)):
+                    if t.data.size != 1 or t.data.dtype.kind not in "iu":
+                        raise GradvizError("only integer tensors of a single element can be "
+                                           "converted to an index", kind=TYPE,
+                                           hint="a list is not a tensor here: make it one with "
+                                                "torch.tensor(the_list)")
+                    self.tape.check_size(len(other) * max(int(t.data.item()), 0), "list")
+                    return other * int(t.data.item())
+                if sym == "+" and other is a and isinstance(other, (list, tuple)):
+                    kind = type(other).__name__
+                    raise GradvizError(f'can only concatenate {kind} (not "Tensor") to {kind}',
+                                       kind=TYPE, hint="a list is not a tensor here: make it "
+                                                       "one with torch.tensor(the_list)")
+                if sym in _ORDER:
+                    raise GradvizError(f"'{sym}' not supported between instances of "
+                                       f"'{self.type_name(a)}' and '{self.type_name(b)}'",
+                                       kind=TYPE, hint=NONE_HINT if other is None else None)
+                raise GradvizError(f"unsupported operand type(s) for "
+                                   f"{'** or pow()' if sym == '**' else sym}: "
+                                   f"'{self.type_name(a)}' and '{self.type_name(b)}'",
+                                   kind=TYPE, hint=NONE_HINT if other is None else
+                                   "a list is not a tensor here: make it one with "
+                                   "torch.tensor(the_list)" if other.__class__ is list else None)
             if a.__class__ is not Tensor and sym in REFLECTED:
                 op = OPS[REFLECTED[sym]]
             elif sym == "**":
@@ -1687,19 +1720,6 @@ class Interpreter:
             if sym == "@":
                 if a.__class__ is not Tensor or b.__class__ is not Tensor:
                     raise GradvizError("both operands of @ must be tensors", kind=TYPE)
-            other = b if a.__class__ is Tensor else a
-            if other is None or other.__class__ is str or other.__class__ in _CALLABLES:
-                # what PyTorch's operators give back to Python: == is False, and
-                # the rest Python's TypeError
-                if sym == "==" or sym == "!=":
-                    return sym == "!="
-                if sym in _ORDER:
-                    raise GradvizError(f"'{sym}' not supported between instances of "
-                                       f"'{self.type_name(a)}' and '{self.type_name(b)}'",
-                                       kind=TYPE, hint=NONE_HINT if other is None else None)
-                raise GradvizError(f"unsupported operand type(s) for {sym}: "
-                                   f"'{self.type_name(a)}' and '{self.type_name(b)}'",
-                                   kind=TYPE, hint=NONE_HINT if other is None else None)
             a = functions._as_operand(self, a)
             b = functions._as_operand(self, b)
             if sym == "-":
@@ -1911,7 +1931,7 @@ class Interpreter:
         elif cls is UserFunction:
             return self.call_function(fn, args, kwargs or {})
         elif cls is PyType:
-            return _make_type(fn, args, kwargs)
+            return _make_type(self, fn, args, kwargs)
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
         try:
@@ -2570,8 +2590,9 @@ _EVAL = {
 }
 
 
-def _make_type(t: PyType, args: list, kwargs) -> Size:
-    """A call of one of torch's types: torch.Size(shape) makes a shape; the
+def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
+    """A call of one of torch's types: torch.Size(shape) makes a shape,
+    torch.Tensor(...) and the legacy torch.FloatTensor(...) a tensor; the
     others make nothing here."""
     if t.name in exceptions.EXCEPTION_TYPES and not kwargs:
         return exceptions.make(t, args)
@@ -2580,9 +2601,8 @@ def _make_type(t: PyType, args: list, kwargs) -> Size:
         if all(d.__class__ is int for d in dims):
             return Size(dims)
         raise GradvizError("torch.Size() takes an iterable of 'int'", kind=TYPE)
-    if t.name == "torch.Tensor":
-        raise GradvizError("torch.Tensor(...) is not supported", kind=TYPE,
-                           hint="make a tensor with torch.tensor(data), or torch.ones/zeros(shape)")
+    if t == TENSOR or t in LEGACY:
+        return functions.legacy_tensor(rt, LEGACY.get(t, "float32"), args, kwargs)
     raise GradvizError(f"cannot create '{t.name}' instances here", kind=TYPE)
 
 

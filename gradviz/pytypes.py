@@ -42,8 +42,14 @@ class PyType:
 TENSOR = PyType("torch.Tensor")
 SIZE = PyType("torch.Size")
 DTYPE = PyType("torch.dtype")
+# the legacy tensor types of old tutorials (torch.FloatTensor([1, 2]),
+# x.type(torch.LongTensor)), by the dtype their tensors have
+LEGACY_TENSOR_TYPES = {"FloatTensor": "float32", "DoubleTensor": "float64",
+                       "LongTensor": "int64", "BoolTensor": "bool"}
+LEGACY = {PyType(f"torch.{name}"): dt for name, dt in LEGACY_TENSOR_TYPES.items()}
 # reachable as torch.NAME
-TORCH_TYPES = {"Tensor": TENSOR, "Size": SIZE, "dtype": DTYPE}
+TORCH_TYPES = {"Tensor": TENSOR, "Size": SIZE, "dtype": DTYPE,
+               **{t.name[6:]: t for t in LEGACY}}
 
 _TORCH_BY_NAME = {t.name: t for t in TORCH_TYPES.values()}   # (type(x) is torch.Tensor)
 # gradviz's classes of values -> the name of the type PyTorch's value has
@@ -92,6 +98,9 @@ def is_instance(v, spec, bound: dict) -> bool:
     builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
     found = False
     for s in flat_types(spec):
+        if s.__class__ is PyType and s in LEGACY:   # isinstance(x, torch.FloatTensor)
+            found = found or (t == TENSOR and v.dtype_name == LEGACY[s])
+            continue
         if s.__class__ is not PyType and id(s) not in builtins_types:
             raise GradvizError("isinstance() arg 2 must be a type, a tuple of types, or a union",
                                kind=TYPE, hint="write a type such as torch.Tensor, int or float, "

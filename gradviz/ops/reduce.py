@@ -178,14 +178,20 @@ defop("prod", lambda t: "ProdBackward0" if t.params.get("dim") is None else "Pro
       formula=("d prod(x)/dx_i = product of the other x_j",), symbol="prod", dtype_rule=SAME)
 
 
+# p["ord"]: 1 for the 1-norm (sum of |x|), else the 2-norm
 def _norm_fwd(xs, p):
     x = xs[0]
+    if p.get("ord") == 1:
+        return np.asarray(np.sum(np.abs(x), axis=p.get("dim"), keepdims=p.get("keepdim", False)),
+                          dtype=x.dtype)
     return np.asarray(np.sqrt(np.sum(x * x, axis=p.get("dim"), keepdims=p.get("keepdim", False))),
                       dtype=x.dtype)
 
 
 def _norm_vjp(g, ans, xs, p):
     x = xs[0]
+    if p.get("ord") == 1:         # PyTorch's g * sgn(x): 0 where x is 0
+        return (_expand(g, xs, p) * np.sign(x)).astype(x.dtype)
     a = ans
     if p.get("dim") is not None and not p.get("keepdim"):
         a = np.expand_dims(a, p["dim"])
@@ -201,7 +207,7 @@ defop("norm", "LinalgVectorNormBackward0", _norm_fwd, vjp=(_norm_vjp,),
                                                    axis=p.get("dim"),
                                                    keepdims=p.get("keepdim", False))).astype(t.dtype),),
       saved=("0r",),
-      formula=("d ||x||/dx = x / ||x||",), symbol="norm", dtype_rule=FLOAT)
+      formula=("d ||x||/dx = x / ||x|| (1-norm: sign(x))",), symbol="norm", dtype_rule=FLOAT)
 
 
 # ---- var / std: p["correction"] a number (1 is Bessel's, unbiased=True) -------
