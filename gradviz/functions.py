@@ -1270,8 +1270,9 @@ def f_repr(rt, v):
 def f_round(rt, x, ndigits=None):
     """Python's round() of a number (half to even); not of a tensor."""
     if is_tensor(x):
-        raise GradvizError("round() of a tensor is not supported", kind=TYPE,
-                           hint="round its number: round(x.item(), 4)")
+        raise GradvizError("type Tensor doesn't define __round__ method", kind=TYPE,
+                           hint="round its number: round(x.item(), 4), or x.round() "
+                                "for a tensor")
     if not isinstance(x, (int, float)) or not (ndigits is None or isinstance(ndigits, int)):
         raise GradvizError(f"round() of {_describe(x)}" if not isinstance(x, (int, float))
                            else "round(): ndigits must be an integer", kind=TYPE)
@@ -1363,7 +1364,12 @@ def _py_number(kind):
                 raise GradvizError(str(exc), kind=VALUE, hint=f"{kind.__name__}() reads "
                                    "a number written as text, like '2.5', 'nan' or 'inf'"
                                    if kind is float else "int() reads digits, like '7'") from None
-        raise GradvizError(f"{kind.__name__}() of {_describe(x)}", kind=TYPE)
+        from .fstrings import _type_name
+        accepts = "a string or a real number" if kind is float else \
+            "a string, a bytes-like object or a real number"
+        raise GradvizError(f"{kind.__name__}() argument must be {accepts}, not "
+                           f"'{_type_name(x)}'", kind=TYPE,
+                           hint="it is None: " + NONE_WHY if x is None else None)
     return f
 
 
@@ -2030,6 +2036,12 @@ def f_variable(rt, data, requires_grad=False, volatile=False):
         _check_requires_grad(t.data.dtype, True)
         t.requires_grad = True
     return t
+
+
+# why a value a tutorial uses is None (the interpreter's hints say it too)
+NONE_WHY = ("a .grad that no backward() has filled yet (only leaves get one; `w = w - lr * "
+            "w.grad` makes w a new tensor, not a leaf: update in place under "
+            "torch.no_grad()), or a function that returns nothing")
 
 
 # x.type()'s names (the CPU's legacy tensor types), by dtype name

@@ -1688,16 +1688,16 @@ class Interpreter:
                 t = a if a.__class__ is Tensor else b
                 if sym == "==" or sym == "!=":
                     return sym == "!="
-                if sym == "*" and isinstance(other, (list, tuple)):
+                if sym == "*" and isinstance(other, _SEQUENCES):
                     if t.data.size != 1 or t.data.dtype.kind not in "iu":
                         raise GradvizError("only integer tensors of a single element can be "
                                            "converted to an index", kind=TYPE,
                                            hint="a list is not a tensor here: make it one with "
                                                 "torch.tensor(the_list)")
-                    self.tape.check_size(len(other) * max(int(t.data.item()), 0), "list")
+                    self._check_sequence_size(other, len(other) * max(int(t.data.item()), 0))
                     return other * int(t.data.item())
-                if sym == "+" and other is a and isinstance(other, (list, tuple)):
-                    kind = type(other).__name__
+                if sym == "+" and other is a and isinstance(other, _SEQUENCES):
+                    kind = "str" if other.__class__ is str else type(other).__name__
                     raise GradvizError(f'can only concatenate {kind} (not "Tensor") to {kind}',
                                        kind=TYPE, hint="a list is not a tensor here: make it "
                                                        "one with torch.tensor(the_list)")
@@ -1763,11 +1763,10 @@ class Interpreter:
         if not (isinstance(a, ok) and isinstance(b, ok)):
             if sym in ("==", "!="):
                 return (a == b) if sym == "==" else (a != b)
+            if sym in ("+", "*") and (isinstance(a, _SEQUENCES) or isinstance(b, _SEQUENCES)):
+                return self._sequence_binary(sym, a, b)
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
-            if sym == "+" and isinstance(a, (list, tuple)) and type(a) is type(b):
-                self.tape.check_size(len(a) + len(b), "list")
-                return a + b
             raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
                                f"'{self.type_name(b)}'", kind=TYPE,
                                hint=NONE_HINT if a is None or b is None else None)
@@ -1832,6 +1831,41 @@ class Interpreter:
         raise GradvizError(f"'{sym}' not supported between instances of '{self.type_name(a)}' "
                            f"and '{self.type_name(b)}'", kind=TYPE,
                            hint="compare strings with strings, and numbers with numbers")
+
+    def _sequence_binary(self, sym, a, b):
+        """+ and * of strings, lists and tuples, with Python's errors: seq + seq
+        of one kind (a torch.Size and a tuple make a Size), seq * int."""
+        if sym == "+":
+            if isinstance(a, _SEQUENCES) and (type(a) is type(b) or (
+                    isinstance(a, tuple) and isinstance(b, tuple))):
+                self._check_sequence_size(a, len(a) + len(b))
+                out = a + b
+                return Size(out) if isinstance(a, Size) or isinstance(b, Size) else out
+            if isinstance(a, _SEQUENCES):
+                kind = "str" if a.__class__ is str else type(a).__name__
+                raise GradvizError(f'can only concatenate {kind} (not "{self.type_name(b)}") '
+                                   f'to {kind}', kind=TYPE,
+                                   hint="write numbers into a string with an f-string: "
+                                        "f'loss: {loss}'" if kind == "str" else None)
+        else:
+            seq, n = (a, b) if isinstance(a, _SEQUENCES) else (b, a)
+            if isinstance(n, int):
+                self._check_sequence_size(seq, len(seq) * max(n, 0))
+                out = seq * n
+                return Size(out) if isinstance(seq, Size) else out
+            if not isinstance(n, _SEQUENCES):
+                raise GradvizError(f"can't multiply sequence by non-int of type "
+                                   f"'{self.type_name(n)}'", kind=TYPE,
+                                   hint="repeat a list or string by an int: [0.0] * 3")
+        raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
+                           f"'{self.type_name(b)}'", kind=TYPE,
+                           hint=NONE_HINT if a is None or b is None else None)
+
+    def _check_sequence_size(self, seq, n: int) -> None:
+        if seq.__class__ is str:
+            self._check_string_size(n)
+        else:
+            self.tape.check_size(n, "list")
 
     def _percent_format(self, text: str, args):
         """text % args, Python's printf-style formatting ('%.4f' % loss.item(),
@@ -2077,7 +2111,8 @@ class Interpreter:
                 raise GradvizError(f"{what} index out of range", kind=INDEX,
                                    hint=f"index {i} is past the end of {len(obj)} items") from None
             return Size(v) if isinstance(obj, Size) and isinstance(i, slice) else v
-        raise GradvizError(f"{self._kind(obj)} cannot be indexed", kind=TYPE)
+        raise GradvizError(f"'{self.type_name(obj)}' object is not subscriptable", kind=TYPE,
+                           hint=NONE_HINT if obj is None else None)
 
     def _setitem(self, stmt):
         """x[index] = value: PyTorch's __setitem__, a copy of value into that part
@@ -2100,6 +2135,19 @@ class Interpreter:
         t = self.eval(target.value)
         index = self._index_items(target)
         span = self.span = self.where(stmt)
+        if t.__class__ is list and len(index) == 1 and index[0].__class__ is int:
+            # metric[0] += 1.5 (d2l's Accumulator): read, change (a tensor in
+            # place, as its __iadd__ does), write back
+            if not -len(t) <= index[0] < len(t):
+                raise GradvizError("list index out of range", kind=INDEX)
+            current = t[index[0]]
+            value = self.eval(stmt.value)
+            op = stmt.op.rstrip("=")
+            result = (self.update_in_place(current, op, value, span, stmt.op)
+                      if current.__class__ is Tensor else self.binary(op, current, value, span))
+            self.span = span
+            self._store_item(t, index, result)
+            return
         if t.__class__ is not Tensor:
             raise GradvizError(f"{self._kind(t)} does not take item assignment here",
                                kind=TYPE, hint="item assignment writes into a tensor")
@@ -2214,6 +2262,15 @@ class Interpreter:
                 np_index.append(None)
                 grad_fn = "UnsqueezeBackward0"
                 continue
+            if not shape and (isinstance(i, int) and not isinstance(i, bool)):
+                # the old loss.data[0], PyTorch 0.3's way to read a loss
+                raise GradvizError("invalid index of a 0-dim tensor. Use `tensor.item()` in "
+                                   "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
+                                   "tensor to a number", kind=INDEX,
+                                   hint="write loss.item() for its number")
+            if not shape and isinstance(i, slice):
+                raise GradvizError("slice() cannot be applied to a 0-dim tensor.", kind=INDEX,
+                                   hint="a 0-dim tensor has no items: x.item() is its number")
             if dim >= len(shape) and not (i.__class__ is Tensor and i.data.dtype == np.bool_):
                 raise GradvizError(f"too many indices for tensor of dimension {len(shape)}",
                                    kind=INDEX)
@@ -2533,10 +2590,9 @@ class Interpreter:
         return f"'{type(v).__name__}'"
 
 
+_SEQUENCES = (str, list, tuple)
 _CALLABLES = frozenset((Function, BoundMethod, Module, UserFunction))
-NONE_HINT = ("the value is None: a .grad that no backward() has filled yet (only leaves get "
-             "one; `w = w - lr * w.grad` makes w a new tensor, not a leaf: update in place "
-             "under torch.no_grad()), or a function that returns nothing")
+NONE_HINT = "the value is None: " + functions.NONE_WHY
 
 
 class _PercentTensor:
