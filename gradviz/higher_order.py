@@ -533,12 +533,12 @@ def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tup
         rt.on_backward(rt, "grad", outs, [s.data for s in seeds], ins)
     grads, steps, pruned, order = _graph_backward(rt, outs, seeds, keep)
     result = []
-    for t in ins:
+    for k, t in enumerate(ins):
         g = grads.get(t)
         if g is None and not allow_unused:
             raise GradvizError(
-                "One of the differentiated Tensors appears to not have been used in the "
-                "graph. Set allow_unused=True if this is the desired behavior.")
+                f"The differentiated Tensor at index {k} appears to not have been used in "
+                "the graph. Set allow_unused=True if this is the desired behavior.")
         result.append(g)
     rt.log_pass("grad", outs, [s.data for s in seeds], keep, steps, pruned, order)
     return tuple(result)

@@ -79,3 +79,31 @@ def test_torch_sum_leaves_unknown_orders_to_numpy():
     assert torch_sum(np.ones((3, 4, 5), np.float32), (0, 2)) is None    # two blocks
     assert torch_sum(np.ones((4, 5), np.float32).T, (0,)) is None        # not C order
     assert torch_sum(np.ones(SERIAL_SUM_MAX + 1, np.float32), None) is None   # threads
+
+
+# ---- arange of floats: PyTorch's blocks and fused multiply-adds ---------------
+
+def test_float_arange_matches_pytorch_to_the_bit():
+    torch = pytest.importorskip("torch")
+    import math
+    import random
+
+    from gradviz.functions import _float_arange
+    rnd = random.Random(7)
+    cases = [(-8.0, 8.0, 0.1), (0.0, 2.0, 0.1), (-5.0, 5.0, 0.01), (10.0, -10.0, -0.3),
+             (0.0, 40000.0, 1.1), (0.0, 100000.0, 0.7)]      # (the last two: two chunks)
+    for _ in range(60):
+        s, step = rnd.uniform(-50, 50), rnd.choice([-1, 1]) * rnd.uniform(0.001, 3)
+        cases.append((s, s + step * rnd.randint(1, 3000), step))
+    for s, e, step in cases:
+        n = math.ceil((e - s) / step)
+        for dt, tdt in ((np.float32, torch.float32), (np.float64, torch.float64)):
+            want = torch.arange(s, e, step, dtype=tdt).numpy()
+            assert np.array_equal(_float_arange(s, step, n, np.dtype(dt)), want), (s, e, step, dt)
+
+
+def test_float_arange_keeps_pytorchs_block_starts_without_torch():
+    from gradviz.functions import _float_arange
+    x = _float_arange(-8.0, 0.1, 160, np.dtype(np.float32))
+    assert x[80] == np.float32(4.440892098500626e-16)     # start + 80 * step, fused
+    assert _float_arange(0.0, 0.1, 20, np.dtype(np.float32))[9] == np.float32(0.9000000357627869)
