@@ -344,9 +344,17 @@ def zero_where(mask, x):
 
 
 def _tanh_vjp(g, ans, xs, p):
-    """g * (1 - y*y), PyTorch's formula, in one buffer for a big y: three
-    passes over memory and no temporaries."""
-    if ans.__class__ is not np.ndarray:       # a numpy scalar (see OpDef.scalar)
+    """g * (1 - y*y), PyTorch's formula, whose compiler fuses 1 - y*y into
+    one multiply-add: for a float32 0-d y that is 1 - y*y in float64 (where
+    y*y is exact) rounded once, which a saturated tanh's gradient shows
+    (tanh'(-4.8) is 0.000270825..., not the 0.000270843... of a rounded
+    y*y). Arrays keep numpy's float32 steps, as their forward values keep
+    numpy's float32 tanh (see ROUNDED_SIZE; casting to float64 cost W1 a
+    tenth of its time); a big one in one buffer: three passes over memory."""
+    if ans.__class__ is not np.ndarray or not ans.ndim:   # a numpy scalar (OpDef.scalar), 0-d
+        if ans.dtype is _F32:
+            y = float(ans)
+            return g * _F32_SCALAR(1.0 - y * y)
         return g * (1 - ans * ans)
     if ans.size < BUFFERED_VJP_SIZE:
         one = _ONE.get(ans.dtype, 1)
@@ -355,6 +363,14 @@ def _tanh_vjp(g, ans, xs, p):
     np.subtract(1, d, out=d)
     np.multiply(g, d, out=d)
     return d
+
+
+def _tanh_grad(g, y):
+    """PyTorch's tanh_backward kernel, g * (1 - y*y) fused (see _tanh_vjp), on
+    arrays of one shape, else as broadcasting numpy computes it."""
+    if np.shape(g) == np.shape(y):
+        return _tanh_vjp(g, y, None, None)
+    return g * (1 - y * y)
 
 
 _unary("tanh", "TanhBackward0", tanh, lambda x, y: 1 - y * y, "d tanh(x)/dx = 1 - tanh(x)^2",
@@ -418,7 +434,7 @@ defop("clamp", "ClampBackward1", _clamp_fwd,
 # A create_graph=True backward records these (PyTorch's TanhBackwardBackward0
 # and SigmoidBackwardBackward0): inputs (g, y) with y the forward's output.
 
-defop("tanh_backward", "TanhBackwardBackward0", lambda xs, p: xs[0] * (1 - xs[1] * xs[1]),
+defop("tanh_backward", "TanhBackwardBackward0", lambda xs, p: _tanh_grad(xs[0], xs[1]),
       vjp=(lambda g, ans, xs, p: g * (1 - xs[1] * xs[1]),
            lambda g, ans, xs, p: -2 * g * xs[0] * xs[1]),
       jvp=(lambda t, ans, xs, p: t * (1 - xs[1] * xs[1]),
