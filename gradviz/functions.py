@@ -1127,16 +1127,34 @@ def _softmax_like(name):
     return f
 
 
-def f_mse_loss(rt, input, target, reduction="mean"):
+def _reduction_arg(size_average, reduce, reduction) -> str:
+    """A loss's reduction: 'mean', 'sum' or 'none'; the old size_average= and
+    reduce= (Liu Er's size_average=False) as PyTorch reads them."""
+    if size_average is not None or reduce is not None:
+        if reduce is not None and not reduce:
+            reduction = "none"
+        else:
+            reduction = "sum" if size_average is not None and not size_average else "mean"
+    if reduction not in ("mean", "sum", "none"):
+        raise GradvizError(f"{reduction} is not a valid value for reduction", kind=VALUE,
+                           hint="reduction is 'mean' (the default), 'sum' or 'none'")
+    return reduction
+
+
+def _reduction_params(reduction: str) -> dict | None:
+    # (the default leaves the op's params empty, as before reductions)
+    return None if reduction == "mean" else {"reduction": reduction}
+
+
+def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mean"):
     input, target = _need_tensor(input, "mse_loss"), _need_tensor(target, "mse_loss", 2)
-    if reduction != "mean":
-        raise GradvizError("only reduction='mean' is supported")
+    reduction = _reduction_arg(size_average, reduce, reduction)
     if input.data.dtype.kind != "f" and target.data.dtype.kind != "f":
         kind = "Bool" if input.data.dtype.kind == "b" else "Long"
         raise GradvizError(f'"mse_cpu" not implemented for \'{kind}\'',
                            hint="make the input a float tensor: mse_loss(x.float(), y)")
     rt.tape.check_size(math.prod(broadcast_shape(input.data.shape, target.data.shape)), "result")
-    return rt.apply(OPS["mse_loss"], (input, target))
+    return rt.apply(OPS["mse_loss"], (input, target), _reduction_params(reduction))
 
 
 def _bce(name: str):
@@ -1144,14 +1162,13 @@ def _bce(name: str):
     PyTorch's checks (weight= and pos_weight= are not supported)."""
     op = OPS[name]
 
-    def f(rt, input, target, weight=None, pos_weight=None, reduction="mean", **kw):
+    def f(rt, input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+          pos_weight=None):
         input, target = _need_tensor(input, name), _need_tensor(target, name, 2)
-        if weight is not None or pos_weight is not None or kw:
+        if weight is not None or pos_weight is not None:
             raise GradvizError(f"{name}(): weight= and pos_weight= are not supported",
                                kind=TYPE, hint="scale the loss terms by hand instead")
-        if reduction not in ("mean", "sum", "none"):
-            raise GradvizError(f"{reduction} is not a valid value for reduction", kind=VALUE,
-                               hint="reduction is 'mean' (the default), 'sum' or 'none'")
+        reduction = _reduction_arg(size_average, reduce, reduction)
         if target.data.shape != input.data.shape:
             raise GradvizError(f"Target size (torch.Size({list(target.data.shape)})) must be the "
                                f"same as input size (torch.Size({list(input.data.shape)}))",
@@ -1192,8 +1209,14 @@ def f_t(rt, x):
     return rt.apply(OPS["t"], (x,))
 
 
-def f_cross_entropy(rt, input, target):
+def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_index=-100,
+                    reduce=None, reduction="mean", label_smoothing=0.0):
     input, target = _need_tensor(input, "cross_entropy"), _need_tensor(target, "cross_entropy", 2)
+    if weight is not None or ignore_index != -100 or label_smoothing:
+        raise GradvizError("cross_entropy(): weight=, ignore_index= and label_smoothing= are "
+                           "not supported", kind=TYPE,
+                           hint="write the loss from log_softmax by hand for those")
+    reduction = _reduction_arg(size_average, reduce, reduction)
     if input.data.dtype.kind != "f":
         raise GradvizError("cross_entropy expects float logits", kind=RUNTIME)
     if input.data.ndim == 0:
@@ -1213,7 +1236,7 @@ def f_cross_entropy(rt, input, target):
                                hint=f"class indices run from 0 to {c - 1}")
     elif target.data.shape != input.data.shape:
         raise GradvizError("class-probability targets must have the logits' shape")
-    return rt.apply(OPS["cross_entropy"], (input, target))
+    return rt.apply(OPS["cross_entropy"], (input, target), _reduction_params(reduction))
 
 
 def f_to(rt, x, dt):

@@ -384,13 +384,19 @@ def _r_log_softmax(rt, g, node, i):
 def _r_mse_loss(rt, g, node, i):
     a, b = node.args
     diff = _op(rt, "sub", a, b)
-    da = _op(rt, "mul", g, _op(rt, "mul", diff, 2.0 / diff.data.size))
-    return da if i == 0 else _op(rt, "neg", da)
+    mean = node.params.get("reduction", "mean") == "mean"
+    da = _op(rt, "mul", g, _op(rt, "mul", diff, 2.0 / diff.data.size if mean else 2.0))
+    out = da if i == 0 else _op(rt, "neg", da)
+    # PyTorch's one node for it (named as the tape names a rebased view)
+    out.meta = {**(out.meta or {}), "rebased": "MseLossBackwardBackward0"}
+    return out
 
 
 def _r_cross_entropy(rt, g, node, i):
     from .ops.nn import _ce_count, _ce_parts
     z, target = node.args
+    if node.params.get("reduction", "mean") != "mean":
+        raise _unsupported("cross_entropy", " with reduction='sum' or 'none'")
     axis = 0 if z.data.ndim == 1 else 1
     n = _ce_count(z.data)
     if i == 1:      # class-probability targets: d CE / dp = -log_softmax(z) / N

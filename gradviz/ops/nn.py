@@ -41,27 +41,41 @@ defop("log_softmax", "LogSoftmaxBackward0", lambda xs, p: _log_softmax(xs[0], p[
       dtype_rule=FLOAT)
 
 
+# reduction: p["reduction"], "mean" when absent (the default), "sum" or "none"
+
 def _mse_fwd(xs, p):
     d = xs[0] - xs[1]
-    return np.asarray(np.mean(d * d), dtype=np.result_type(xs[0], xs[1]))
+    r = p.get("reduction", "mean")
+    if r == "none":
+        return (d * d).astype(np.result_type(xs[0], xs[1]), copy=False)
+    return np.asarray(np.mean(d * d) if r == "mean" else np.sum(d * d),
+                      dtype=np.result_type(xs[0], xs[1]))
 
 
 def _mse_da(g, ans, xs, p):
     d = xs[0] - xs[1]
-    return g * (2.0 / d.size) * d
+    return g * ((2.0 / d.size) if p.get("reduction", "mean") == "mean" else 2.0) * d
 
 
 def _mse_db(g, ans, xs, p):
     # NOTE: PyTorch computes it as 2(b-a)/n * g, not -(2(a-b)/n * g): they
     # differ in the sign of a zero gradient, which print() shows (-0.)
     d = xs[1] - xs[0]
-    return g * (2.0 / d.size) * d
+    return g * ((2.0 / d.size) if p.get("reduction", "mean") == "mean" else 2.0) * d
+
+
+def _mse_jvp(sign):
+    def jvp(t, ans, xs, p):
+        d = _mse_da(np.ones_like(ans), ans, xs, p) * t
+        if p.get("reduction", "mean") == "none":
+            return sign * d
+        return sign * np.sum(d)
+    return jvp
 
 
 defop("mse_loss", "MseLossBackward0", _mse_fwd,
       vjp=(_mse_da, _mse_db),
-      jvp=(lambda t, ans, xs, p: np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t),
-           lambda t, ans, xs, p: -np.sum(_mse_da(np.ones_like(ans), ans, xs, p) * t)),
+      jvp=(_mse_jvp(1), _mse_jvp(-1)),
       saved=("01", "01"),
       formula=("d mse(a,b)/da = 2(a-b)/n", "d mse(a,b)/db = -2(a-b)/n"), symbol="mse_loss",
       dtype_rule=FLOAT)
@@ -90,12 +104,27 @@ def _ce_count(logits):
 
 def _ce_fwd(xs, p):
     logp, onehot, axis = _ce_parts(xs)
+    r = p.get("reduction", "mean")
+    if r == "none":           # each sample's loss: -logp[target] (or -sum(p * logp))
+        if xs[1].dtype == np.int64:
+            picked = np.take_along_axis(logp, np.expand_dims(xs[1], axis), axis)
+            return (-np.squeeze(picked, axis)).astype(xs[0].dtype)
+        return (-np.sum(onehot * logp, axis=axis)).astype(xs[0].dtype)
     if xs[1].dtype == np.int64:
         # nll_loss adds -logp[target] to a +0 total: a zero loss is +0., not -0.
         total = np.sum(-(onehot * logp))
     else:
         total = -np.sum(onehot * logp)
-    return np.asarray(total / _ce_count(xs[0]), dtype=xs[0].dtype)
+    return np.asarray(total / _ce_count(xs[0]) if r == "mean" else total, dtype=xs[0].dtype)
+
+
+def _ce_scale(g, xs, p, axis):
+    """g spread over each sample's classes: / N for a mean, each sample's
+    own for reduction='none'."""
+    r = p.get("reduction", "mean")
+    if r == "none":
+        return np.expand_dims(g, axis) if np.ndim(g) else g
+    return g / _ce_count(xs[0]) if r == "mean" else g
 
 
 def _ce_vjp(g, ans, xs, p):
@@ -104,27 +133,38 @@ def _ce_vjp(g, ans, xs, p):
     each class index (+0 elsewhere), or mul's -(g / N) * p for class
     probabilities; then log_softmax's backward, d - softmax(z) * sum(d)."""
     logp, onehot, axis = _ce_parts(xs)
-    s = -(g / _ce_count(xs[0]))
+    s = -_ce_scale(g, xs, p, axis)
     d = np.where(onehot != 0, s, 0) if xs[1].dtype == np.int64 else s * onehot
     # (summed from -0., the identity of IEEE addition: a sum of -0.s is -0.)
     total = np.sum(d, axis=axis, keepdims=True, initial=-0.0)
     return (d - np.exp(logp) * total).astype(xs[0].dtype)
 
 
-def _ce_target_vjp(g, xs):
+def _ce_target_vjp(g, xs, p):
     """Class-probability targets: d CE / d target = -log_softmax(z) / N
     (integer class targets can never require grad)."""
-    logp, _, _ = _ce_parts(xs)
+    logp, _, axis = _ce_parts(xs)
+    if p.get("reduction", "mean") != "mean":
+        return (-_ce_scale(g, xs, p, axis) * logp).astype(xs[0].dtype)
     return (-g * logp / _ce_count(xs[0])).astype(xs[0].dtype)
+
+
+def _ce_jvp(vjp):
+    def jvp(t, ans, xs, p):
+        d = vjp(np.ones_like(ans), ans, xs, p) * t
+        if p.get("reduction", "mean") == "none" and xs[0].ndim > 1:
+            return np.sum(d, axis=1).astype(ans.dtype)
+        return np.asarray(np.sum(d), dtype=ans.dtype)
+    return jvp
 
 
 # cross_entropy = log_softmax then nll_loss; PyTorch prints the last node,
 # NllLossBackward0, and so do we (one node here)
 defop("cross_entropy",
-      lambda t: "NllLossBackward0" if t.args[1].data.dtype == np.int64 else "DivBackward1", _ce_fwd,
-      vjp=(_ce_vjp, lambda g, ans, xs, p: _ce_target_vjp(g, xs)),
-      jvp=(lambda t, ans, xs, p: np.asarray(np.sum(_ce_vjp(np.ones_like(ans), ans, xs, p) * t)),
-           lambda t, ans, xs, p: np.asarray(np.sum(_ce_target_vjp(np.ones_like(ans), xs) * t))),
+      lambda t: "NllLossBackward0" if t.args[1].data.dtype == np.int64 else
+      "DivBackward1" if t.params.get("reduction", "mean") == "mean" else "NegBackward0", _ce_fwd,
+      vjp=(_ce_vjp, lambda g, ans, xs, p: _ce_target_vjp(g, xs, p)),
+      jvp=(_ce_jvp(_ce_vjp), _ce_jvp(lambda g, ans, xs, p: _ce_target_vjp(g, xs, p))),
       formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", "d CE(z,p)/dp = -log_softmax(z) / N"), symbol="cross_entropy",
       dtype_rule=FLOAT, reads_unsaved=True)   # PyTorch saves log_softmax's result, not z
 
