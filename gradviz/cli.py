@@ -286,11 +286,28 @@ def _watchdog(seconds: float | None):
 
 
 def warn_nonfinite(record) -> None:
-    """After a run: one warning line on stderr for NaN/inf values, one for
-    NaN/inf gradients, naming the node that produced the first."""
+    """After a run: PyTorch's UserWarnings (on stderr, as Python shows them:
+    once per line of the program), then one warning line for NaN/inf
+    values, one for NaN/inf gradients, naming the node that produced the
+    first."""
     from .numerics import warning_lines
+    seen = set()
+    for ev in record.events:
+        if ev["kind"] == "nonleaf_grad_read" and ev["line"] not in seen:
+            seen.add(ev["line"])
+            click.echo(f"warning: line {ev['line']}: UserWarning: {NONLEAF_GRAD_WARNING}",
+                       err=True)
     for line in warning_lines(record.nonfinite, record):
         click.echo(line, err=True)
+
+
+# PyTorch's words when a program reads .grad of a tensor that is not a leaf
+NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead.")
 
 
 class _Program(click.Group):

@@ -286,6 +286,7 @@ def _module_tree() -> dict:
                                                                        _no_cuda)}))
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
     glob.update(torch=torch, F=functional)
+    glob["__name__"] = "__main__"       # a program runs as a script: if __name__ == '__main__':
     glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob
 

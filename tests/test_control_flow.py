@@ -446,3 +446,23 @@ def test_del_errors_are_python_s(src, words):
     with pytest.raises(GradvizError) as info:
         run(src)
     assert words in info.value.message and info.value.span.line == src.count("\n")
+
+
+def test_a_program_runs_as_a_script_named_main():
+    _, out = run("def main():\n    print('ran')\nif __name__ == '__main__':\n    main()\n"
+                 "print(__name__)\n")
+    assert out == "ran\n__main__\n"
+
+
+def test_reading_the_grad_of_a_non_leaf_warns_as_pytorch_once_per_line(tmp_path):
+    from click.testing import CliRunner
+
+    from gradviz import cli
+    prog = tmp_path / "p.txt"
+    prog.write_text("x = tensor([1.0], requires_grad=True)\ny = x * 2\nz = y.detach()\n"
+                    "for i in range(2):\n    print(y.grad)\nprint(x.grad, z.grad)\n")
+    result = CliRunner().invoke(cli.main, ["run", str(prog), "--no-tables"])
+    assert result.exit_code == 0 and result.stdout == "None\nNone\nNone None\n"
+    warned = [ln for ln in result.stderr.splitlines() if "UserWarning" in ln]
+    assert len(warned) == 1 and warned[0].startswith("warning: line 5: UserWarning: The .grad "
+                                                     "attribute of a Tensor that is not a leaf")
