@@ -8,6 +8,7 @@ program except through these two tables (and ATTRIBUTES in interpreter.py).
 """
 from __future__ import annotations
 
+import inspect
 import math
 import reprlib
 import string
@@ -1050,6 +1051,39 @@ def f_transpose(rt, x, dim0, dim1):
     return rt.apply(OPS["transpose"], (x,), {"dims": (_dim(dim0, nd), _dim(dim1, nd))})
 
 
+def m_permute(rt, x, *dims):
+    """x.permute(2, 0, 1) or x.permute((2, 0, 1)): a view with the axes in that order."""
+    x = _need_tensor(x, "permute")
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = tuple(dims[0])
+    nd = x.data.ndim
+    if len(dims) != nd:
+        raise GradvizError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {nd} is not equal to len(dims) = {len(dims)}",
+                           hint=f"name each of the {nd} axes once: x.permute(1, 0)")
+    order = tuple(_dim(d, nd) for d in dims)
+    if len(set(order)) != len(order):
+        raise GradvizError("permute(): duplicate dims are not allowed.",
+                           hint="name each axis once")
+    return rt.apply(OPS["permute"], (x,), {"dims": order})
+
+
+def m_contiguous(rt, x):
+    """x itself when its memory is in order (numpy's flags say so, as the
+    strides of PyTorch's views do), else a copy (CloneBackward0)."""
+    x = _need_tensor(x, "contiguous")
+    return x if x.data.flags.c_contiguous else f_clone(rt, x)
+
+
+def f_isclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b|, elementwise, as PyTorch's isclose."""
+    a, b = _need_tensor(a, "isclose"), _need_tensor(b, "isclose", 2)
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=bool(equal_nan))
+    return _leaf(rt, np.asarray(close), False, "isclose")
+
+
 def f_unsqueeze(rt, x, dim):
     x = _need_tensor(x, "unsqueeze")
     rt.tape.check_shape(x.data.shape + (1,))
@@ -1593,7 +1627,9 @@ FUNCTIONS = {
     "clone": f_clone, "detach": f_detach, "numel": f_numel, "grad": f_grad,
     "no_grad": f_no_grad, "enable_grad": f_enable_grad, "set_grad_enabled": f_set_grad_enabled,
     "inference_mode": f_inference_mode,
-    "is_grad_enabled": f_is_grad_enabled,
+    "is_grad_enabled": f_is_grad_enabled, "isclose": f_isclose,
+    "is_tensor": lambda rt, v: is_tensor(v),
+    "get_default_dtype": lambda rt: DTYPE_OBJECTS["float32"],
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu"):
@@ -2173,7 +2209,9 @@ METHODS = {
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
-    "cpu": m_cpu, "cuda": m_cuda, "type": m_type,
+    "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "permute": m_permute,
+    "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
+    "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "view": m_view, "reshape": f_reshape, "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),
@@ -2195,5 +2233,23 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
               "cumsum", "argmax", "argmin",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]
+# x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x
+def _in_place(name):
+    def m(rt, x, *args, **kw):
+        fn = FUNCTIONS[name]
+        try:                        # (the arguments' error here, not from deep in the write)
+            inspect.signature(fn).bind(rt, x, *args, **kw)
+        except TypeError as exc:
+            raise GradvizError(f"{name}_(): {exc}", kind=TYPE,
+                               hint="check the arguments (see `gradviz ops`)") from None
+        return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_")
+    m.__name__ = name + "_"
+    return m
+
+
+for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "sin", "cos",
+              "clamp", "square"):
+    METHODS[_name + "_"] = _in_place(_name)
+METHODS["pow_"] = lambda rt, x, o: rt.change_in_place(x, lambda: f_pow(rt, x, o), "pow_")
 # (PyTorch's errors for these name the tensor argument only in the function)
 METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True))

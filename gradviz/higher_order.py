@@ -227,6 +227,10 @@ def _r_transpose(rt, g, node, i):
     return _op(rt, "transpose", g, dims=node.params["dims"])
 
 
+def _r_permute(rt, g, node, i):
+    return _op(rt, "permute", g, dims=tuple(int(d) for d in np.argsort(node.params["dims"])))
+
+
 def _r_T(rt, g, node, i):
     return _op(rt, "T", g)
 
@@ -395,10 +399,11 @@ def _r_mse_loss(rt, g, node, i):
 def _r_cross_entropy(rt, g, node, i):
     from .ops.nn import _ce_count, _ce_parts
     z, target = node.args
-    if node.params.get("reduction", "mean") != "mean":
-        raise _unsupported("cross_entropy", " with reduction='sum' or 'none'")
     axis = 0 if z.data.ndim == 1 else 1
-    n = _ce_count(z.data)
+    reduction = node.params.get("reduction", "mean")
+    n = _ce_count(z.data) if reduction == "mean" else 1
+    if reduction == "none" and z.data.ndim > 1:      # each sample's g over its classes
+        g = _op(rt, "unsqueeze", g, dim=axis)
     if i == 1:      # class-probability targets: d CE / dp = -log_softmax(z) / N
         logp = _op(rt, "log_softmax", z, dim=axis)
         return _op(rt, "mul", g, _op(rt, "div", _op(rt, "neg", logp), n))
@@ -428,7 +433,7 @@ GRAPH_VJPS = {
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
     "max_dim": _r_extreme_dim, "min_dim": _r_extreme_dim,
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
-    "unsqueeze": _r_reshape, "transpose": _r_transpose, "T": _r_T, "t": _r_t, "clone": _r_clone,
+    "unsqueeze": _r_reshape, "transpose": _r_transpose, "permute": _r_permute, "T": _r_T, "t": _r_t, "clone": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "repeat": _r_repeat, "index": _r_index,
     "remainder": _r_remainder,
     "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,

@@ -165,7 +165,7 @@ NUMBER_RANGE_HINT = ("tensors hold 64-bit integers (up to about 9.2e18) and floa
                      "about 3.4e38 (float32) or 1.8e308 (float64); Python integers here "
                      "have at most 4,000 digits")
 TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
-                     "T", "ndim", "device", "retains_grad")
+                     "T", "ndim", "device", "retains_grad", "is_cuda")
 
 
 def power(a, b):
@@ -249,7 +249,8 @@ class BoundMethod:
 
 # torch's float constants, only as torch.NAME: a bare `e` or `pi` is the
 # program's own name (or a NameError), as in Python
-TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
+TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
+                   "__version__": "2.13.0+cpu"}     # the PyTorch whose behaviour gradviz has
 
 
 def _no_cuda(rt) -> bool:
@@ -887,6 +888,22 @@ class Interpreter:
         self._check_no_grad_view(current)
         # in place, like PyTorch: aliases (detach(), .data) see the change
         result = self._with_grad_off(compute or (lambda: self.binary(sym, current, value, span)))
+        _check_inplace_result(current, result)
+        tape.before_inplace(current.data, current)
+        np.copyto(current.data, result.data, casting="unsafe")
+        tape.versions.bump(current, self.line)
+        self.log_event("inplace", current, op=label)
+        return current
+
+    def change_in_place(self, current: Tensor, compute, label: str) -> Tensor:
+        """x.relu_(), x.exp_(), x.clamp_(0, 1), ...: compute() makes the new
+        value, which is written into current as update_in_place writes (a
+        new node when recorded, PyTorch's checks and errors)."""
+        tape = self.tape
+        if tape.grad_enabled and current.requires_grad:
+            return self.record_inplace(current, compute)
+        self._check_no_grad_view(current)
+        result = self._with_grad_off(compute)
         _check_inplace_result(current, result)
         tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
@@ -2049,6 +2066,8 @@ class Interpreter:
                 return t.is_leaf
             case "retains_grad":
                 return bool(t.retains_grad)
+            case "is_cuda":
+                return False
             case "grad_fn":
                 return grad_fn_of(t, self.tape.nodes)
             case "data":

@@ -23,7 +23,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # once that memory is written in place, PyTorch names the view's grad_fn
 # REBASED_GRAD_FN (Tape.before_inplace marks the tensor "rebased")
 VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "t", "unsqueeze",
-                      "squeeze", "expand"})
+                      "squeeze", "expand", "permute"})
 REBASED_GRAD_FN = "AsStridedBackward0"
 
 

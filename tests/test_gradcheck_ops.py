@@ -181,9 +181,13 @@ INPUTS: dict[str, list] = {
     "log_softmax": [case(anyv(4), dim=0), case(anyv(2, 3), dim=0), case(anyv(2, 3), dim=1),
                     case(anyv(2, 3, 2), dim=2), case(anyv(), dim=0)],
     "mse_loss": [case(anyv(*s), anyv(*s)) for s in ((), (3,), (2, 3))]
-    + [case(anyv(2, 3), anyv(3))],
+    + [case(anyv(2, 3), anyv(3))]
+    + [case(anyv(2, 3), anyv(3), reduction=r) for r in ("sum", "none")],
     "cross_entropy": [case(anyv(3, 4), labels(3, classes=4)), case(anyv(4), labels(classes=4)),
-                      case(anyv(2, 3), probs(2, 3)), case(anyv(1, 2), labels(1, classes=2))],
+                      case(anyv(2, 3), probs(2, 3)), case(anyv(1, 2), labels(1, classes=2))]
+    + [case(anyv(3, 4), labels(3, classes=4), reduction=r) for r in ("sum", "none")]
+    + [case(anyv(2, 3), probs(2, 3), reduction=r) for r in ("sum", "none")]
+    + [case(anyv(4), labels(classes=4), reduction="none")],
     "binary_cross_entropy_with_logits": [
         case(anyv(*s), anyv(*s, lo=0.0, hi=1.0), reduction=r)
         for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
@@ -202,7 +206,8 @@ INPUTS: dict[str, list] = {
     # prod is a polynomial: smooth at zeros too, where division-based rules fail
     "prod": reductions(anyv, multi=False) + [case(fixed([[2.0, 0.0, 3.0], [0.0, 0.0, 1.5]]), dim=d, keepdim=False)
                                 for d in (None, (0,), (1,))],
-    "norm": reductions(away),
+    "norm": reductions(away) + [case(away(2, 3), dim=None, keepdim=False, ord=1),
+                                case(away(2, 3), dim=(1,), keepdim=True, ord=1)],
     "var": with_correction(anyv),
     "std": with_correction(anyv),
     "reshape": [case(anyv(2, 3), shape=(3, 2)), case(anyv(6), shape=(2, 1, 3)),
@@ -211,6 +216,8 @@ INPUTS: dict[str, list] = {
     "flatten": [case(anyv(2, 3), shape=(6,)), case(anyv(), shape=(1,))],
     "transpose": [case(anyv(2, 3), dims=(0, 1)), case(anyv(2, 3, 4), dims=(0, 2)),
                   case(anyv(2, 3, 4), dims=(2, 1)), case(anyv(3), dims=(0, 0))],
+    "permute": [case(anyv(2, 3, 4), dims=(2, 0, 1)), case(anyv(2, 3), dims=(1, 0)),
+                case(anyv(3), dims=(0,))],
     "T": [case(anyv(2, 3)), case(anyv(3)), case(anyv())],
     "t": [case(anyv(2, 3)), case(anyv(3)), case(anyv())],
     "unsqueeze": [case(anyv(), dim=0), case(anyv(3), dim=0), case(anyv(3), dim=1),

@@ -21,7 +21,7 @@ PACKAGE = Path(gradviz.__file__).parent
 NAMES = ["__class__", "__import__", "__builtins__", "eval", "exec", "compile", "open", "os",
          "sys", "globals", "locals", "vars", "getattr", "setattr", "object", "classmethod",
          "breakpoint", "input", "help", "exit", "quit", "dir", "super", "np", "numpy",
-         "builtins", "importlib", "subprocess", "__name__", "__file__", "__spec__",
+         "builtins", "importlib", "subprocess", "__file__", "__spec__",
          "__loader__", "rt", "self", "Tensor", "GLOBALS", "FUNCTIONS", "OPS"]
 
 
@@ -37,6 +37,13 @@ def test_id_shows_no_address_and_is_the_same_on_every_run():
     assert outs[0] == outs[1] and outs[0].endswith(" True\n")
     shown = {int(v) for v in outs[0].split()[:3]}
     assert len(shown) == 3 and not shown & {id(rec.nodes[0].value), id(print)}
+
+
+def test_the_programs_name_is_only_a_string():
+    # (a script's `if __name__ == '__main__':`; nothing of Python behind it)
+    out = io.StringIO()
+    gradviz.run_source("print(__name__, type(__name__))\n", stdout=out)
+    assert out.getvalue() == "__main__ <class 'str'>\n"
 
 
 @pytest.mark.parametrize("name", NAMES)

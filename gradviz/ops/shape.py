@@ -41,6 +41,10 @@ def _swap(a, dims):
 
 _linear("transpose", "TransposeBackward0", lambda xs, p: _swap(xs[0], p["dims"]),
         lambda g, ans, xs, p: _swap(g, p["dims"]), "gradient transposed back")
+# x.permute(2, 0, 1): p["dims"] the new order; backward puts the axes back
+_linear("permute", "PermuteBackward0", lambda xs, p: np.transpose(xs[0], p["dims"]),
+        lambda g, ans, xs, p: np.transpose(g, np.argsort(p["dims"])),
+        "gradient permuted back")
 _linear("T", "PermuteBackward0", lambda xs, p: xs[0].T,
         lambda g, ans, xs, p: g.T, "gradient transposed back", symbol=".T")
 _linear("t", "TBackward0", lambda xs, p: xs[0].T,
