@@ -885,23 +885,22 @@ class Interpreter:
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
             return self.record_inplace(current, lambda: self.binary(sym, current, value, span))
-        self._check_no_grad_view(current)
-        # in place, like PyTorch: aliases (detach(), .data) see the change
-        result = self._with_grad_off(compute or (lambda: self.binary(sym, current, value, span)))
-        _check_inplace_result(current, result)
-        tape.before_inplace(current.data, current)
-        np.copyto(current.data, result.data, casting="unsafe")
-        tape.versions.bump(current, self.line)
-        self.log_event("inplace", current, op=label)
-        return current
+        return self._write_unrecorded(
+            current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
     def change_in_place(self, current: Tensor, compute, label: str) -> Tensor:
         """x.relu_(), x.exp_(), x.clamp_(0, 1), ...: compute() makes the new
         value, which is written into current as update_in_place writes (a
         new node when recorded, PyTorch's checks and errors)."""
-        tape = self.tape
-        if tape.grad_enabled and current.requires_grad:
+        if self.tape.grad_enabled and current.requires_grad:
             return self.record_inplace(current, compute)
+        return self._write_unrecorded(current, compute, label)
+
+    def _write_unrecorded(self, current: Tensor, compute, label: str) -> Tensor:
+        """An in-place write that autograd does not record: compute() with
+        gradients off, written into current's memory, so that its aliases
+        (detach(), .data) see the change, as in PyTorch; its version bumped."""
+        tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
         _check_inplace_result(current, result)
