@@ -41,6 +41,21 @@ class GradFn:
         self.name, self.node, self.edges = name, node, edges
         self.tape_nodes = tape_nodes      # the tape, where a write's new node is found
 
+    def _key(self):
+        return (self.name, id(self.node)) if self.node is not None else (self.name, id(self))
+
+    def same(self, other) -> bool:
+        """The same backward node of PyTorch's graph: each access to a
+        grad_fn makes a GradFn here, where PyTorch hands out its one object
+        (y.grad_fn is y.grad_fn; next_functions lead to the input's)."""
+        return other.__class__ is GradFn and self._key() == other._key()
+
+    def __eq__(self, other):
+        return self.same(other)
+
+    def __hash__(self):
+        return hash(self._key())
+
     def qualified_name(self) -> str:
         return _QUALIFIED.get(self.name, self.name)
 

@@ -1671,8 +1671,10 @@ class Interpreter:
         """An operator on two values: an op when a tensor is involved."""
         if sym in _IDENTITY:
             # identity, as in Python: the same tensor object for PyTorch is
-            # the same node here (an in-place write moves every holder on)
-            return (a is b) if sym == "is" else (a is not b)
+            # the same node here (an in-place write moves every holder on),
+            # the same backward node the same grad_fn (see GradFn.same)
+            same = a is b or (a.__class__ is GradFn and a.same(b))
+            return same if sym == "is" else not same
         if sym == "in" or sym == "not in":
             return self.contains(b, a) is (sym == "in")
         if sym == "%" and a.__class__ is str:       # '%.4f' % x: formatting, even of a tensor
