@@ -2150,10 +2150,29 @@ def f_variable(rt, data, requires_grad=False, volatile=False):
     """torch.autograd.Variable(t, requires_grad=...): since PyTorch 0.4 a
     tensor; a new one on t's memory, a leaf that requires grad if asked (t
     itself does not change)."""
-    t = f_detach(rt, _need_tensor(data, "Variable"))
+    return _shared_leaf(rt, _need_tensor(data, "Variable"), requires_grad, "Variable")
+
+
+def f_parameter(rt, data=None, requires_grad=True):
+    """nn.Parameter(t): a leaf on t's memory that requires grad (d2l's
+    W1 = nn.Parameter(torch.randn(...) * 0.01)); it prints as PyTorch's,
+    "Parameter containing:", and its type is nn.Parameter."""
+    x = _need_tensor(data, "Parameter") if data is not None else \
+        _leaf(rt, np.zeros(0, F32), False, "empty")
+    t = _shared_leaf(rt, x, requires_grad, "Parameter")
+    t.meta = {**(t.meta or {}), "parameter": True}
+    return t
+
+
+def _shared_leaf(rt, x: Tensor, requires_grad, label: str) -> Tensor:
+    """A new leaf on x's memory and version counter (detach()'s), that
+    requires grad if asked: drawn as a leaf of its own, not as a detached
+    copy of x."""
     if requires_grad:
-        _check_requires_grad(t.data.dtype, True)
-        t.requires_grad = True
+        _check_requires_grad(x.data.dtype, True)
+    t = rt.tape.add(Tensor(x.data), rt.span, label=label,
+                    version_key=rt.tape.versions.key(x), **overlap_meta(x))
+    t.requires_grad = bool(requires_grad)
     return t
 
 

@@ -259,7 +259,8 @@ def _no_cuda(rt) -> bool:
 
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
-    nn = Module("torch.nn", {"functional": functional})
+    nn = Module("torch.nn", {"functional": functional,
+                             "Parameter": Function("Parameter", functions.f_parameter)})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
         "hessian": Function("hessian", jacobians.hessian)})
@@ -2394,8 +2395,11 @@ class Interpreter:
                 if tangent is not None:      # PyTorch formats it: a 0-d one as its number
                     tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
                                self.value_str(tangent))
-            return format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
+            text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
                                  grad_fn=v.grad_fn_name, tangent=tangent)
+            if v.meta is not None and v.meta.get("parameter"):
+                return "Parameter containing:\n" + text
+            return text
         if v.__class__ is exceptions.ExceptionValue:
             return v.message
         if v.__class__ is optim.SGD:

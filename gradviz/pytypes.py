@@ -40,6 +40,7 @@ class PyType:
 
 
 TENSOR = PyType("torch.Tensor")
+PARAMETER = PyType("torch.nn.parameter.Parameter")     # nn.Parameter(t): a tensor
 SIZE = PyType("torch.Size")
 DTYPE = PyType("torch.dtype")
 # the legacy tensor types of old tutorials (torch.FloatTensor([1, 2]),
@@ -79,6 +80,8 @@ def type_of(v, bound: dict):
         return PyType("type")                  # type(int)
     if v is TENSOR:
         return PyType("torch._C._TensorMeta")
+    if cls_name == "Tensor" and v.meta is not None and v.meta.get("parameter"):
+        return PARAMETER
     name = _NAMES.get(cls_name, cls_name)
     return _TORCH_BY_NAME.get(name) or PyType(name)
 
@@ -93,6 +96,8 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds = [PyType(k) for k in ancestors(v.kind)]
     if v.__class__ is bool:
         kinds.append(bound["int"])
+    elif t == PARAMETER:
+        kinds.append(TENSOR)
     elif t == SIZE:
         kinds.append(bound["tuple"])
     builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
