@@ -1830,9 +1830,45 @@ PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}
 
 # torch.nn.functional.X (also reachable as F.X)
+def _float_input(x, name: str) -> Tensor:
+    x = _need_tensor(x, name)
+    if x.data.dtype.kind != "f":
+        raise GradvizError(f'"{name}" not implemented for \'{type_word(x.data.dtype)}\'',
+                           kind=RUNTIME, hint=f"make it a float tensor first: {name}(x.float())")
+    return x
+
+
+def f_softplus(rt, x, beta=1.0, threshold=20.0):
+    x = _float_input(x, "softplus")
+    p = {} if (beta, threshold) == (1.0, 20.0) else {"beta": float(beta),
+                                                      "threshold": float(threshold)}
+    return rt.apply(OPS["softplus"], (x,), p or None)
+
+
+def f_leaky_relu(rt, x, negative_slope=0.01, inplace=False):
+    x = _float_input(x, "leaky_relu")
+    p = None if negative_slope == 0.01 else {"negative_slope": float(negative_slope)}
+    return rt.apply(OPS["leaky_relu"], (x,), p)
+
+
+def f_elu(rt, x, alpha=1.0, inplace=False):
+    x = _float_input(x, "elu")
+    return rt.apply(OPS["elu"], (x,), None if alpha == 1.0 else {"alpha": float(alpha)})
+
+
+def f_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean"):
+    """F.l1_loss: PyTorch composes it, |input - target| then the mean (or sum)."""
+    input, target = _need_tensor(input, "l1_loss"), _need_tensor(target, "l1_loss", 2)
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    d = FUNCTIONS["abs"](rt, rt.binary("-", input, target))
+    return d if reduction == "none" else FUNCTIONS[reduction](rt, d)
+
+
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
                  ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss",
                   "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
+# (only as F.name: torch has no torch.softplus)
+NN_FUNCTIONAL.update(softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss)
 
 
 # ---- methods ------------------------------------------------------------

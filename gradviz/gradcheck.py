@@ -68,7 +68,7 @@ CHANGED = "changed"
 def _branch(name: str, xs, p, ans):
     """Which smooth piece of a kinked op the inputs are on (None: smooth op)."""
     match name:
-        case "relu" | "abs":
+        case "relu" | "abs" | "leaky_relu" | "elu":
             return np.sign(xs[0])
         case "clamp":
             x = xs[0]
@@ -92,7 +92,7 @@ def _branch(name: str, xs, p, ans):
 def _at_kink(name: str, xs, p, ans) -> bool:
     """An input sits exactly where the op has no derivative."""
     match name:
-        case "relu" | "abs":
+        case "relu" | "abs" | "leaky_relu" | "elu":
             return bool(np.any(xs[0] == 0))
         case "clamp":
             x = xs[0]
@@ -115,7 +115,8 @@ def _at_kink(name: str, xs, p, ans) -> bool:
     return False
 
 
-KINKED = ("relu", "abs", "clamp", "maximum", "minimum", "max", "min", "max_dim", "min_dim",
+KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "max", "min",
+          "max_dim", "min_dim",
           "norm", "std", "binary_cross_entropy")
 
 

@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 
-from . import autodiff, exceptions, forward_ad, fstrings, functions, jacobians, optim, syntax
+from . import (autodiff, exceptions, forward_ad, fstrings, functions, jacobians, layers, optim,
+               syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -260,7 +261,8 @@ def _no_cuda(rt) -> bool:
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
     nn = Module("torch.nn", {"functional": functional,
-                             "Parameter": Function("Parameter", functions.f_parameter)})
+                             "Parameter": Function("Parameter", functions.f_parameter),
+                             **{k: Function(k, layers.maker(k)) for k in layers.KINDS}})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
         "hessian": Function("hessian", jacobians.hessian)})
@@ -1986,6 +1988,8 @@ class Interpreter:
             return self.call_function(fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
+        elif cls is layers.Layer:          # criterion(y, t), act(x)
+            return fn.call(self, args, kwargs)
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
         try:
@@ -2409,6 +2413,8 @@ class Interpreter:
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
         if v.__class__ is GradFn:
             return f"<{v.name} object at {self.address(v)}>"
+        if v.__class__ is layers.Layer:
+            return v.text
         if v.__class__ is range:
             return repr(v)
         if v.__class__ is functions.Generator:

@@ -164,6 +164,9 @@ INPUTS: dict[str, list] = {
     "neg": unary(anyv),
     "square": unary(anyv),
     "relu": unary(away),
+    "softplus": unary(anyv) + [case(anyv(3, lo=-3.0, hi=3.0), beta=2.0, threshold=5.0)],
+    "leaky_relu": unary(away) + [case(away(3), negative_slope=0.2)],
+    "elu": unary(away) + [case(away(3), alpha=0.5)],
     "zero": unary(anyv),
     "clamp": (unary(away, min=0.0, max=None) + unary(away, min=None, max=0.0)
               + [case(anyv(2, 3), min=-3.0, max=3.0),

@@ -393,6 +393,66 @@ defop("relu", "ReluBackward0", lambda xs, p: zero_where(xs[0] < 0, xs[0]),
       saved=("r",), formula=("d relu(x)/dx = [x > 0]",), symbol="relu", dtype_rule="promote")
 
 
+# ---- more activations: softplus, leaky_relu, elu (p: their parameters) ----
+
+def _softplus_fwd(xs, p):
+    """log(1 + exp(beta x)) / beta, x itself where beta x > threshold."""
+    x = xs[0]
+    beta, threshold = p.get("beta", 1.0), p.get("threshold", 20.0)
+    bx = x * beta
+    # (float32 in float64, rounded once, as near PyTorch's values as exp's)
+    wide = np.minimum(bx, threshold).astype(np.float64)
+    with np.errstate(over="ignore"):
+        soft = np.log1p(np.exp(wide)) / beta
+    return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+
+def _softplus_d(x, p):
+    """PyTorch's softplus_backward: z / (z + 1) with z = exp(beta x), 1
+    where beta x > threshold."""
+    beta, threshold = p.get("beta", 1.0), p.get("threshold", 20.0)
+    bx = x * beta
+    with np.errstate(over="ignore"):
+        z = np.exp(np.minimum(bx, threshold))
+    return np.where(bx > threshold, 1, z / (z + 1)).astype(x.dtype, copy=False)
+
+
+defop("softplus", "SoftplusBackward0", _softplus_fwd,
+      vjp=(lambda g, ans, xs, p: g * _softplus_d(xs[0], p),),
+      jvp=(lambda t, ans, xs, p: t * _softplus_d(xs[0], p),),
+      saved=("0",), formula=("d softplus(x)/dx = sigmoid(beta x)",), symbol="softplus",
+      dtype_rule=FLOAT)
+
+
+def _leaky_slope(x, p):
+    return np.where(x > 0, 1, p.get("negative_slope", 0.01)).astype(x.dtype, copy=False)
+
+
+defop("leaky_relu", "LeakyReluBackward0",
+      lambda xs, p: np.where(xs[0] > 0, xs[0], xs[0] * p.get("negative_slope", 0.01)).astype(
+          xs[0].dtype, copy=False),
+      vjp=(lambda g, ans, xs, p: g * _leaky_slope(xs[0], p),),
+      jvp=(lambda t, ans, xs, p: t * _leaky_slope(xs[0], p),),
+      saved=("0",), formula=("d leaky_relu(x)/dx = 1 if x > 0 else slope",),
+      symbol="leaky_relu", dtype_rule=FLOAT)
+
+
+def _elu_d(x, p):
+    alpha = p.get("alpha", 1.0)
+    with np.errstate(over="ignore"):
+        return np.where(x > 0, 1, alpha * np.exp(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+defop("elu", "EluBackward0",
+      lambda xs, p: np.where(xs[0] > 0, xs[0],
+                             p.get("alpha", 1.0) * np.expm1(np.minimum(xs[0], 0))).astype(
+          xs[0].dtype, copy=False),
+      vjp=(lambda g, ans, xs, p: g * _elu_d(xs[0], p),),
+      jvp=(lambda t, ans, xs, p: t * _elu_d(xs[0], p),),
+      saved=("0",), formula=("d elu(x)/dx = 1 if x > 0 else alpha exp(x)",), symbol="elu",
+      dtype_rule=FLOAT)
+
+
 # x.zero_() on a tensor of the graph: no gradient passes (zeros, even for a
 # NaN or inf gradient: ZeroBackward0 makes them, it does not multiply)
 defop("zero", "ZeroBackward0", lambda xs, p: np.zeros_like(xs[0]),

@@ -1,0 +1,75 @@
+"""torch.nn's layers that hold no parameters, and its losses, as objects a
+program makes and calls (``criterion = nn.MSELoss(); loss = criterion(y, t)``,
+``act = nn.ReLU(); h = act(x)``): each call is the torch.nn.functional
+function it stands for, so the graph records the same op. (Layers with
+parameters, nn.Linear, need classes, which the language does not have.)"""
+from __future__ import annotations
+
+import inspect
+
+from . import functions as F
+from .errors import TYPE, GradvizError
+
+# name -> (module, the function it calls, its parameters with their
+# defaults, whether its repr shows them: ReLU(), Softplus(beta=1.0, ...))
+_ACTIVATION = "torch.nn.modules.activation"
+_LOSS = "torch.nn.modules.loss"
+_LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
+KINDS = {
+    "ReLU": (_ACTIVATION, F.FUNCTIONS["relu"], (), False),
+    "Sigmoid": (_ACTIVATION, F.FUNCTIONS["sigmoid"], (), False),
+    "Tanh": (_ACTIVATION, F.FUNCTIONS["tanh"], (), False),
+    "Softplus": (_ACTIVATION, F.f_softplus, (("beta", 1.0), ("threshold", 20.0)), True),
+    "LeakyReLU": (_ACTIVATION, F.f_leaky_relu, (("negative_slope", 0.01),), True),
+    "ELU": (_ACTIVATION, F.f_elu, (("alpha", 1.0),), True),
+    "Softmax": (_ACTIVATION, F.FUNCTIONS["softmax"], (("dim", None),), True),
+    "LogSoftmax": (_ACTIVATION, F.FUNCTIONS["log_softmax"], (("dim", None),), True),
+    "MSELoss": (_LOSS, F.f_mse_loss, _LOSS_PARAMS, False),
+    "L1Loss": (_LOSS, F.f_l1_loss, _LOSS_PARAMS, False),
+    "CrossEntropyLoss": (_LOSS, F.FUNCTIONS["cross_entropy"], _LOSS_PARAMS, False),
+    "BCELoss": (_LOSS, F.FUNCTIONS["binary_cross_entropy"], _LOSS_PARAMS, False),
+    "BCEWithLogitsLoss": (_LOSS, F.FUNCTIONS["binary_cross_entropy_with_logits"],
+                          _LOSS_PARAMS, False),
+}
+
+
+class Layer:
+    """One nn.ReLU(), nn.MSELoss(reduction='sum'), ...: its class's name,
+    the keyword arguments its calls pass on, and its repr."""
+
+    __slots__ = ("name", "type_name", "fn", "kwargs", "text")
+
+    def __init__(self, name: str, type_name: str, fn, kwargs: dict, text: str):
+        self.name, self.type_name, self.fn, self.kwargs, self.text = \
+            name, type_name, fn, kwargs, text
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        if kwargs:
+            raise GradvizError(f"{self.name}.forward() got an unexpected keyword argument "
+                               f"'{next(iter(kwargs))}'", kind=TYPE,
+                               hint=f"call it on tensors only: {self.name.lower()}(x)")
+        return self.fn(rt, *args, **self.kwargs)
+
+
+def maker(name: str):
+    """The function nn.NAME(...) is: it makes a Layer."""
+    module, fn, params, shown = KINDS[name]
+    signature = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                     default=d) for p, d in params])
+
+    def make(rt, *args, **kwargs):
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise GradvizError(f"{name}(): {exc}", kind=TYPE,
+                               hint=f"nn.{name} takes " + (", ".join(p for p, _ in params)
+                                                          or "no arguments")) from None
+        bound.apply_defaults()
+        given = dict(bound.arguments)
+        text = ", ".join(f"{k}={v!r}" for k, v in given.items()) if shown else ""
+        # (the legacy size_average=/reduce= as the function reads them)
+        passed = {k: v for k, v in given.items() if v is not None or k not in
+                  ("size_average", "reduce")}
+        return Layer(name, f"{module}.{name}", fn, passed, f"{name}({text})")
+    make.__name__ = name
+    return make
