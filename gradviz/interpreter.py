@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from . import (autodiff, exceptions, forward_ad, fstrings, functions, jacobians, layers, optim,
-               syntax)
+               pymethods, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -2031,6 +2031,10 @@ class Interpreter:
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
             return BoundMethod("append", _list_append, obj)
+        if obj.__class__ is str and attr in pymethods.STR_METHODS:    # ' '.join(names)
+            return BoundMethod(attr, pymethods.str_method(attr), obj)
+        if obj.__class__ is list and attr in pymethods.LIST_METHODS:  # xs.extend(ys)
+            return BoundMethod(attr, pymethods.list_method(attr), obj)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is GradFn:
