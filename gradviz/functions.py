@@ -2206,7 +2206,8 @@ def _shared_leaf(rt, x: Tensor, requires_grad, label: str) -> Tensor:
     copy of x."""
     if requires_grad:
         _check_requires_grad(x.data.dtype, True)
-    t = rt.tape.add(Tensor(x.data), rt.span, label=label,
+    # (`of`: the picture draws a dotted edge from x, named for the label)
+    t = rt.tape.add(Tensor(x.data), rt.span, label=label, of=x.seq,
                     version_key=rt.tape.versions.key(x), **overlap_meta(x))
     t.requires_grad = bool(requires_grad)
     return t

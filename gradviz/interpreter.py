@@ -906,12 +906,21 @@ class Interpreter:
         tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
-        _check_inplace_result(current, result)
+        self._check_result(current, result)
         tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
         tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=label)
         return current
+
+    def _check_result(self, current: Tensor, result) -> None:
+        """_check_inplace_result, and a refused result taken back off the tape."""
+        try:
+            _check_inplace_result(current, result)
+        except GradvizError:
+            if result.__class__ is Tensor and result is not current:
+                self.tape.discard(result)
+            raise
 
     def record_inplace(self, current: Tensor, compute) -> Tensor:
         """An in-place write with gradients to current (`y += v`,
@@ -932,7 +941,7 @@ class Interpreter:
         rebased = current.meta is not None and "rebased" in current.meta
         family = self._before_recorded_write(current, base)
         result = compute()
-        _check_inplace_result(current, result)
+        self._check_result(current, result)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
         self._take_over(current, result, base, base_result)

@@ -189,6 +189,16 @@ class Tape:
         self.nodes.append(t)
         return t
 
+    def discard(self, t: Tensor) -> None:
+        """Take back the tensor just made (the result of an in-place write
+        that PyTorch refuses before it makes anything: n.sqrt_() on int64),
+        so that the record holds no node PyTorch never had."""
+        if t.seq == len(self.nodes) - 1 and t.seq >= 0:
+            self.nodes.pop()
+            if t.data.base is None:
+                self.elements -= t.data.size
+            t.seq = -1
+
     def check_shape(self, shape: tuple, what: str = "tensor"):
         """A shape a new tensor may have: at most MAX_DIMS dimensions, each
         an int64, and at most max_elements elements."""

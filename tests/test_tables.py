@@ -70,7 +70,8 @@ def cells(text: str, first: str = "id") -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, list[str]]] = {}
     parts: dict[str, list[str]] = {}
     for line in lines[h + 2:]:
-        if not line.strip() or line.startswith(("¹", "not retained:", "‡", "root:", "freed:",
+        if not line.strip() or line.startswith(("¹", "not retained:", "never computed:", "‡",
+                                                "root:", "freed:",
                                                 "✗", "⚠", "detached:", "retains_grad:",
                                                 "no_grad:")):
             break
@@ -192,7 +193,7 @@ def test_grad_column_none_and_empty():
     c = cells(text)
     assert (c["n0"]["grad"], c["n0"]["flags"]) == ("None", "leaf requires_grad")
     assert (c["n1"]["grad"], c["n1"]["flags"]) == ("", "leaf")
-    assert c["n2"]["grad"] == "not retained"
+    assert c["n2"]["grad"] == "never computed"      # (no backward ran: as the picture says)
     assert "0 backward passes" in text.splitlines()[0]
     assert "what flowed" not in text and ".grad of each leaf" not in text
 

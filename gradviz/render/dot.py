@@ -921,11 +921,17 @@ class _Builder:
         return lines
 
     def _leaf_grad_lines(self, r: NodeRecord) -> list[str]:
+        hist = self.record.grad_history(r.seq)
         if r.grad is None:
+            if hist and hist[-1][0] == ".grad = None":
+                # x.grad = None after a backward: say so, and what it was
+                before = next((f"{fmt(v)} after {w}" for w, v, _ in reversed(hist[:-1])
+                               if v is not None), None)
+                return [f"grad  None (set to None on line {hist[-1][2]}"
+                        + (f"; it was {before})" if before else ")")]
             if r.visited:   # only autograd.grad() reached it: it returns, not stores
                 return ["grad  None (autograd.grad() returns gradients, leaves .grad alone)"]
             return ["grad  None (never computed: no backward reached it)"]
-        hist = self.record.grad_history(r.seq)
         lines = [f"grad  {self.fmt(r.grad)}"]
         since_zero = []
         for what, _, _ in hist:

@@ -103,6 +103,7 @@ FLAG_NOTES = {
              "needs retain_graph=True the first time)",
 }
 CELL_NOTES = {
+    "never computed": "never computed: no backward() reached this tensor",
     "not retained": "not retained: PyTorch keeps .grad on leaves only (a non-leaf's .grad "
                     "is None) unless retain_grad() was called",
     "inplace": "‡ changed in place later (W -= lr * W.grad, zero_(), or backward() adding "
@@ -383,6 +384,12 @@ class _View:
             return Text("None", style="dim") if n.requires_grad else Text("")
         if n.retains_grad:
             return Text("None", style="dim")
+        if not n.visited and not n.grads_by_pass and n.requires_grad:
+            # (as the picture says: "not retained" would say one was computed)
+            self.notes_seen["never computed"] = None
+            return Text("never computed", style="dim")
+        if not n.requires_grad:
+            return Text("")
         self.notes_seen["not retained"] = None
         return Text("not retained", style="dim")
 
