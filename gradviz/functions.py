@@ -631,7 +631,7 @@ def _binary(name):
 
     def f(rt, a, b):
         _need_a_tensor(name, a, b)
-        a, b = _as_operand(rt, a), _as_operand(rt, b)
+        a, b = _as_operand(rt, a, (name, "input", 1)), _as_operand(rt, b, (name, "other", 2))
         if name == "sub":
             check_bool_sub(a, b)
         return rt.apply(op, (a, b))
@@ -647,15 +647,17 @@ def check_bool_sub(a, b) -> None:
                                               "to count, convert first: a.long() - b.long()")
 
 
-def _as_operand(rt, v):
-    """Tensors and Python numbers are operands; a nested list becomes a tensor."""
-    if is_tensor(v) or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+def _as_operand(rt, v, where: tuple = ("", "other", 2)):
+    """Tensors and Python numbers are operands; anything else (a list too:
+    PyTorch makes no tensor of it here) is PyTorch's TypeError, naming the
+    argument (``where``: the function, the argument's name, its position)."""
+    if is_tensor(v) or isinstance(v, (int, float)):
         return v
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (list, tuple)):
-        return as_tensor(rt, v)
-    raise GradvizError(f"unsupported operand: {_describe(v)}", kind=TYPE)
+    fn, arg, position = where
+    raise GradvizError(f"{fn or 'operator'}(): argument '{arg}' (position {position}) must be "
+                       f"Tensor, not {type(v).__name__}", kind=TYPE,
+                       hint="make it a tensor first: torch.tensor(values)"
+                       if isinstance(v, (list, tuple)) else None)
 
 
 def f_pow(rt, a, b):
@@ -665,7 +667,7 @@ def f_pow(rt, a, b):
             isinstance(b, int) and b < 0:
         raise GradvizError("Integers to negative integer powers are not allowed.",
                            hint="use a float tensor, e.g. x.float() ** -1")
-    a, b = _as_operand(rt, a), _as_operand(rt, b)
+    a, b = _as_operand(rt, a, ("pow", "input", 1)), _as_operand(rt, b, ("pow", "exponent", 2))
     if is_tensor(b) and b.data.dtype.kind in "iu" and (b.data < 0).any() and \
             (a.data.dtype.kind in "iub" if is_tensor(a) else isinstance(a, int)):
         # PyTorch rounds these towards zero (2 ** -1 == 0); numpy refuses them
@@ -686,12 +688,13 @@ def f_clamp(rt, x, min=None, max=None):
 
 
 def f_where(rt, cond, a, b):
-    cond = as_tensor(rt, cond)
+    cond = _need_tensor(cond, "where")
     if cond.data.dtype != np.bool_:
         raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype_name}", kind=RUNTIME,
                            hint="use a comparison such as x > 0")
-    return rt.apply(OPS["where"], (cond, _as_operand(rt, a), _as_operand(rt, b)))
+    return rt.apply(OPS["where"], (cond, _as_operand(rt, a, ("where", "input", 2)),
+                                   _as_operand(rt, b, ("where", "other", 3))))
 
 
 def _reduction(name):
@@ -1079,6 +1082,15 @@ def m_contiguous(rt, x):
 def f_isclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|a - b| <= atol + rtol * |b|, elementwise, as PyTorch's isclose."""
     a, b = _need_tensor(a, "isclose"), _need_tensor(b, "isclose", 2)
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        _number_arg("isclose", name, None, v, "float")
+        if v < 0:
+            raise GradvizError(f"{name} must be greater than or equal to zero, but got {v}",
+                               kind=RUNTIME)
+    if a.data.dtype != b.data.dtype:
+        raise GradvizError(f"{type_word(a.data.dtype)} did not match {type_word(b.data.dtype)}",
+                           kind=RUNTIME, hint="compare tensors of one dtype: isclose(a, b.float())")
+    rt.tape.check_size(math.prod(broadcast_shape(a.data.shape, b.data.shape)), "result")
     with np.errstate(invalid="ignore", over="ignore"):
         close = np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=bool(equal_nan))
     return _leaf(rt, np.asarray(close), False, "isclose")
@@ -1833,13 +1845,24 @@ PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
 def _float_input(x, name: str) -> Tensor:
     x = _need_tensor(x, name)
     if x.data.dtype.kind != "f":
-        raise GradvizError(f'"{name}" not implemented for \'{type_word(x.data.dtype)}\'',
-                           kind=RUNTIME, hint=f"make it a float tensor first: {name}(x.float())")
+        raise GradvizError(f'"{name}_cpu" not implemented for \'{type_word(x.data.dtype)}\'',
+                           kind="NotImplementedError", hint=f"make it a float tensor first: {name}(x.float())")
     return x
+
+
+def _number_arg(fn: str, name: str, position: int | None, v, kind: str = "Number") -> None:
+    """PyTorch's error for an argument that must be a number (its position
+    said for one usually given by position)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        where = f" (position {position})" if position else ""
+        raise GradvizError(f"{fn}(): argument '{name}'{where} must be {kind}, "
+                           f"not {type(v).__name__}", kind=TYPE)
 
 
 def f_softplus(rt, x, beta=1.0, threshold=20.0):
     x = _float_input(x, "softplus")
+    _number_arg("softplus", "beta", None, beta)
+    _number_arg("softplus", "threshold", None, threshold)
     p = {} if (beta, threshold) == (1.0, 20.0) else {"beta": float(beta),
                                                       "threshold": float(threshold)}
     return rt.apply(OPS["softplus"], (x,), p or None)
@@ -1847,12 +1870,14 @@ def f_softplus(rt, x, beta=1.0, threshold=20.0):
 
 def f_leaky_relu(rt, x, negative_slope=0.01, inplace=False):
     x = _float_input(x, "leaky_relu")
+    _number_arg("leaky_relu", "negative_slope", 2, negative_slope)
     p = None if negative_slope == 0.01 else {"negative_slope": float(negative_slope)}
     return rt.apply(OPS["leaky_relu"], (x,), p)
 
 
 def f_elu(rt, x, alpha=1.0, inplace=False):
     x = _float_input(x, "elu")
+    _number_arg("elu", "alpha", 2, alpha)
     return rt.apply(OPS["elu"], (x,), None if alpha == 1.0 else {"alpha": float(alpha)})
 
 
@@ -1867,11 +1892,29 @@ def f_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
                  ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss",
                   "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
+def f_nn_relu(rt, x, inplace=False):
+    """F.relu(x, inplace=False): with inplace=True, x.relu_()."""
+    return METHODS["relu_"](rt, x) if inplace else FUNCTIONS["relu"](rt, x)
+
+
 # (only as F.name: torch has no torch.softplus)
-NN_FUNCTIONAL.update(softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss)
+NN_FUNCTIONAL.update(softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss,
+                     relu=f_nn_relu)
 
 
 # ---- methods ------------------------------------------------------------
+
+def _operator_method(name: str, sym: str, in_place: bool = False):
+    """x.add(y), x.mul_(y), x.eq(y), ...: the operator (in place: x += y), once
+    y is a tensor or a number (else PyTorch's error, before any other check)."""
+    def m(rt, x, other):
+        _as_operand(rt, other, (name, "other", 1))
+        if in_place:
+            return rt.update_in_place(x, sym, other, rt.span, name)
+        return rt.binary(sym, x, other)
+    m.__name__ = name
+    return m
+
 
 def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     rt.backward(x, gradient, retain_graph, create_graph, inputs)
@@ -2270,18 +2313,14 @@ METHODS = {
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "view": m_view, "reshape": f_reshape, "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
-    "add": lambda rt, x, o: rt.binary("+", x, o), "sub": lambda rt, x, o: rt.binary("-", x, o),
-    "mul": lambda rt, x, o: rt.binary("*", x, o), "div": lambda rt, x, o: rt.binary("/", x, o),
-    "remainder": lambda rt, x, o: rt.binary("%", x, o),
-    "floor_divide": lambda rt, x, o: rt.binary("//", x, o),
-    "pow": lambda rt, x, o: rt.binary("**", x, o),
-    **{name: (lambda sym: lambda rt, x, o: rt.binary(sym, x, o))(sym)
-       for name, sym in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
-                         ("ge", ">="))},
+    **{name: _operator_method(name, sym) for name, sym in (
+        ("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("remainder", "%"),
+        ("floor_divide", "//"), ("pow", "**"), ("eq", "=="), ("ne", "!="), ("lt", "<"),
+        ("le", "<="), ("gt", ">"), ("ge", ">="))},
     "equal": f_equal, "allclose": f_allclose,
     # in place: x.add_(y) is x += y
-    **{name: (lambda sym, name: lambda rt, x, o: rt.update_in_place(x, sym, o, rt.span, name))(
-        sym, name) for name, sym in (("add_", "+"), ("sub_", "-"), ("mul_", "*"), ("div_", "/"))},
+    **{name: _operator_method(name, sym, in_place=True) for name, sym in (
+        ("add_", "+"), ("sub_", "-"), ("mul_", "*"), ("div_", "/"))},
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
@@ -2298,7 +2337,7 @@ def _in_place(name):
         except TypeError as exc:
             raise GradvizError(f"{name}_(): {exc}", kind=TYPE,
                                hint="check the arguments (see `gradviz ops`)") from None
-        return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_")
+        return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_", args)
     m.__name__ = name + "_"
     return m
 
@@ -2306,6 +2345,6 @@ def _in_place(name):
 for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "sin", "cos",
               "clamp", "square"):
     METHODS[_name + "_"] = _in_place(_name)
-METHODS["pow_"] = lambda rt, x, o: rt.change_in_place(x, lambda: f_pow(rt, x, o), "pow_")
+METHODS["pow_"] = lambda rt, x, o: rt.change_in_place(x, lambda: f_pow(rt, x, o), "pow_", (o,))
 # (PyTorch's errors for these name the tensor argument only in the function)
 METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True))

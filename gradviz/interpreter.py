@@ -6,6 +6,8 @@ from a program: there is no eval, no import, no access to Python objects.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import operator
 import re
@@ -19,7 +21,7 @@ from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import LEGACY, SIZE, TENSOR, TORCH_TYPES, PyType
+from .pytypes import LEGACY, PARAMETER, SIZE, TENSOR, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
 from .render.torchfmt import (Device, DType, NumpyArray, Size, format_tensor, format_value,
@@ -260,9 +262,9 @@ def _no_cuda(rt) -> bool:
 
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
-    nn = Module("torch.nn", {"functional": functional,
-                             "Parameter": Function("Parameter", functions.f_parameter),
-                             **{k: Function(k, layers.maker(k)) for k in layers.KINDS}})
+    # (nn.Parameter and the layers are classes: print(nn.ReLU), type(w) == nn.Parameter)
+    nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER,
+                             **{k: layers.layer_type(k) for k in layers.KINDS}})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
         "hessian": Function("hessian", jacobians.hessian)})
@@ -891,11 +893,13 @@ class Interpreter:
         return self._write_unrecorded(
             current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
-    def change_in_place(self, current: Tensor, compute, label: str) -> Tensor:
-        """x.relu_(), x.exp_(), x.clamp_(0, 1), ...: compute() makes the new
-        value, which is written into current as update_in_place writes (a
-        new node when recorded, PyTorch's checks and errors)."""
-        if self.tape.grad_enabled and current.requires_grad:
+    def change_in_place(self, current: Tensor, compute, label: str, args=()) -> Tensor:
+        """x.relu_(), x.exp_(), x.pow_(w), ...: compute() makes the new value,
+        which is written into current as update_in_place writes (a new node
+        when current or a tensor among args requires grad, PyTorch's checks
+        and errors)."""
+        if self.tape.grad_enabled and (current.requires_grad or any(
+                a.__class__ is Tensor and a.requires_grad for a in args)):
             return self.record_inplace(current, compute)
         return self._write_unrecorded(current, compute, label)
 
@@ -1711,8 +1715,7 @@ class Interpreter:
             if span is not None:
                 self.span = span
             other = b if a.__class__ is Tensor else a
-            if (other is None or other.__class__ is str or other.__class__ in _CALLABLES
-                    or isinstance(other, (list, tuple))):
+            if other.__class__ is not Tensor and not isinstance(other, (int, float)):
                 # what PyTorch's operators give back to Python: == is False, and
                 # the rest Python's TypeError; a list is no tensor here (a list
                 # times a one-element integer tensor repeats, as Python's list * n)
@@ -1909,7 +1912,7 @@ class Interpreter:
             if v.__class__ is Tensor:
                 v = _PercentTensor(self.str_of(v), v.data)
             elif not isinstance(v, (bool, int, float, str)) and v is not None:
-                v = _PercentTensor(self.str_of(v), None, self.repr_of(v))
+                v = _percent_class(self.type_name(v))(self.str_of(v), None, self.repr_of(v))
             plain.append(v)
         try:
             out = text % (tuple(plain) if args.__class__ is tuple else plain[0])
@@ -2635,7 +2638,6 @@ class Interpreter:
 
 
 _SEQUENCES = (str, list, tuple)
-_CALLABLES = frozenset((Function, BoundMethod, Module, UserFunction))
 NONE_HINT = "the value is None: " + functions.NONE_WHY
 
 
@@ -2655,7 +2657,7 @@ class _PercentTensor:
 
     def _item(self):
         if self.data is None:
-            raise TypeError("must be real number, not " + self.text)
+            raise TypeError("must be real number, not " + type(self).__name__)
         if self.data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return self.data.item()
@@ -2674,6 +2676,15 @@ class _PercentTensor:
         return v
 
 
+_PercentTensor.__name__ = "Tensor"       # (Python's messages name the type: "not Tensor")
+
+
+@functools.cache
+def _percent_class(name: str) -> type:
+    """The _PercentTensor for another of the program's values, named as its type."""
+    return type(name, (_PercentTensor,), {})
+
+
 # how eval() evaluates each kind of expression node (plain functions, not
 # bound methods: an Interpreter holding its own bound methods would be a
 # reference cycle, and its whole tape would wait for the cyclic collector)
@@ -2690,6 +2701,15 @@ _EVAL = {
 }
 
 
+def _bound_call(name: str, fn, rt, args, kwargs):
+    """fn(rt, *args, **kwargs), its argument errors said as the user's."""
+    try:
+        inspect.signature(fn).bind(rt, *args, **(kwargs or {}))
+    except TypeError as exc:
+        raise _argument_error(name, exc) from None
+    return fn(rt, *args, **(kwargs or {}))
+
+
 def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     """A call of one of torch's types: torch.Size(shape) makes a shape,
     torch.Tensor(...) and the legacy torch.FloatTensor(...) a tensor; the
@@ -2703,6 +2723,11 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
         raise GradvizError("torch.Size() takes an iterable of 'int'", kind=TYPE)
     if t == TENSOR or t in LEGACY:
         return functions.legacy_tensor(rt, LEGACY.get(t, "float32"), args, kwargs)
+    if t == PARAMETER:
+        return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
+    make = layers.MAKERS.get(t.name)
+    if make is not None:                  # nn.ReLU(), nn.MSELoss(reduction='sum')
+        return make(rt, *args, **(kwargs or {}))
     raise GradvizError(f"cannot create '{t.name}' instances here", kind=TYPE)
 
 

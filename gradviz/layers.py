@@ -16,7 +16,7 @@ _ACTIVATION = "torch.nn.modules.activation"
 _LOSS = "torch.nn.modules.loss"
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
 KINDS = {
-    "ReLU": (_ACTIVATION, F.FUNCTIONS["relu"], (), False),
+    "ReLU": (_ACTIVATION, F.f_nn_relu, (("inplace", False),), "inplace"),
     "Sigmoid": (_ACTIVATION, F.FUNCTIONS["sigmoid"], (), False),
     "Tanh": (_ACTIVATION, F.FUNCTIONS["tanh"], (), False),
     "Softplus": (_ACTIVATION, F.f_softplus, (("beta", 1.0), ("threshold", 20.0)), True),
@@ -48,7 +48,25 @@ class Layer:
             raise GradvizError(f"{self.name}.forward() got an unexpected keyword argument "
                                f"'{next(iter(kwargs))}'", kind=TYPE,
                                hint=f"call it on tensors only: {self.name.lower()}(x)")
+        # forward(input) of an activation, forward(input, target) of a loss
+        wanted = ("input", "target") if self.type_name.startswith(_LOSS) else ("input",)
+        if len(args) < len(wanted):
+            missing = wanted[len(args):]
+            raise GradvizError(f"{self.name}.forward() missing {len(missing)} required "
+                               f"positional argument{'s' if len(missing) > 1 else ''}: "
+                               + " and ".join(f"'{m}'" for m in missing), kind=TYPE,
+                               hint="a loss takes the prediction and the target: "
+                                    "criterion(y_hat, y)" if len(wanted) == 2 else None)
+        if len(args) > len(wanted):
+            raise GradvizError(f"{self.name}.forward() takes {len(wanted) + 1} positional "
+                               f"arguments but {len(args) + 1} were given", kind=TYPE)
         return self.fn(rt, *args, **self.kwargs)
+
+
+def layer_type(name: str):
+    """nn.NAME as the class it is in PyTorch (print(nn.ReLU), type(a) == nn.ReLU)."""
+    from .pytypes import PyType
+    return PyType(f"{KINDS[name][0]}.{name}")
 
 
 def maker(name: str):
@@ -66,10 +84,17 @@ def maker(name: str):
                                                           or "no arguments")) from None
         bound.apply_defaults()
         given = dict(bound.arguments)
-        text = ", ".join(f"{k}={v!r}" for k, v in given.items()) if shown else ""
+        if shown == "inplace":        # ReLU(), ReLU(inplace=True)
+            text = "inplace=True" if given["inplace"] else ""
+        else:
+            text = ", ".join(f"{k}={v!r}" for k, v in given.items()) if shown else ""
         # (the legacy size_average=/reduce= as the function reads them)
         passed = {k: v for k, v in given.items() if v is not None or k not in
                   ("size_average", "reduce")}
         return Layer(name, f"{module}.{name}", fn, passed, f"{name}({text})")
     make.__name__ = name
     return make
+
+
+# the makers by their class's full name (the interpreter calls them for nn.NAME(...))
+MAKERS = {f"{module}.{name}": maker(name) for name, (module, _, _, _) in KINDS.items()}

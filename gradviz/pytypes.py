@@ -62,11 +62,6 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD"}
 
 
-def _layer_names():
-    from .layers import KINDS       # (torch.nn's layer classes: functions making Layers)
-    return KINDS
-
-
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
     globals), or a PyType."""
@@ -110,10 +105,6 @@ def is_instance(v, spec, bound: dict) -> bool:
     builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
     found = False
     for s in flat_types(spec):
-        if s.__class__.__name__ == "Function" and s.name in _layer_names():
-            # isinstance(crit, nn.MSELoss): nn.MSELoss makes Layers of its name
-            found = found or (v.__class__.__name__ == "Layer" and v.name == s.name)
-            continue
         if s.__class__ is PyType and s in LEGACY:   # isinstance(x, torch.FloatTensor)
             found = found or (t == TENSOR and v.dtype_name == LEGACY[s])
             continue
