@@ -2591,17 +2591,26 @@ class Interpreter:
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):
         self.tape.backward_passes += 1
         leaves = {}                    # seq -> the leaf's .grad after this pass
-        if kind == "backward":
-            share = self.tape.share_grad
-            for t in order:
-                if not t.recorded and t.grad is not None:
-                    leaves[t.seq] = g = t.grad.data
-                    share(leaves, t.seq, g)     # copied only if it changes later
+        values = {}                    # seq -> a leaf's value, if changed since made
+        tape = self.tape
+        share = tape.share_grad
+        for t in order:
+            if t.recorded:
+                continue
+            if kind == "backward" and t.grad is not None:
+                leaves[t.seq] = g = t.grad.data
+                share(leaves, t.seq, g)     # copied only if it changes later
+            if t.seq in tape.snapshots and tape.pass_values < PASS_VALUES_MAX:
+                # a parameter a loop updates: its value as this pass saw it
+                # (for a picture of one pass, --pass N)
+                values[t.seq] = t.data
+                tape.pass_values += t.data.size
+                share(values, t.seq, t.data)
         self.tape.events.append({
             "kind": kind, "pass": self.tape.backward_passes, "line": self.line,
             "roots": [r.seq for r in roots], "seeds": seeds, "implicit_seed": implicit,
             "retain_graph": retain_graph, "steps": steps, "pruned": pruned,
-            "leaf_grads": leaves,
+            "leaf_grads": leaves, "leaf_values": values,
         })
 
     def higher_order_grad(self, outs, ins, gos, retain_graph, allow_unused=False):
@@ -2638,6 +2647,10 @@ class Interpreter:
 
 
 _SEQUENCES = (str, list, tuple)
+# numbers of leaf values kept for the passes (log_pass): a training loop's
+# parameters as each step saw them; past this, pictures of later passes show
+# a parameter's value as made
+PASS_VALUES_MAX = 1 << 22
 NONE_HINT = "the value is None: " + functions.NONE_WHY
 
 

@@ -135,6 +135,7 @@ class Tape:
         # values as they were before an in-place write changed them (seq ->
         # copy), so the record shows what each tensor held when it was made
         self.snapshots: dict[int, np.ndarray] = {}
+        self.pass_values = 0           # leaf values the passes keep (Interpreter.log_pass)
         # where each pass of a loop starts on the tape: (first seq, "i=1"),
         # and (seq, None) where the loops end (see Interpreter._loop)
         self.loop_marks: list = []

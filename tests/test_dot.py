@@ -228,6 +228,11 @@ def test_pass_draws_only_that_passs_subgraph_with_its_gradients():
     assert f"grad after #2  {dotmod.fmt(g2)}" in texts and "accumulated" not in texts
     three = "\n".join(unescape(lab) for lab in labels(to_dot(r, pass_no="last")))
     assert "grad after #3" in three and "(accumulated)" in three
+    # w as passes 2 and 3 saw it: after step 0's update (the whole picture: as made)
+    updated = dotmod.fmt(np.array([1.45, -0.2], np.float32))
+    assert f"value at #2  {updated}" in texts and f"value at #3  {updated}" in three
+    assert "(as made: changed in place later)" in "\n".join(unescape(lab)
+                                                              for lab in labels(whole))
     # no edge leads to a node left out
     for end in re.findall(r"^\s*(\w+) -> (\w+)", two, re.M):
         for node in end:

@@ -174,6 +174,7 @@ class PassView:
     grad_lines: dict            # seq -> its gradient field: a line, or a list of lines
     upto: int | None = None     # draw only the first `upto` nodes (those made before the pass)
     only: frozenset | None = None   # draw only these nodes (pass_nodes: one pass's subgraph)
+    values: dict | None = None      # seq -> a leaf's value as the pass saw it (a loop's update)
 
 
 HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its edges are dropped
@@ -228,6 +229,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
                            hint=f"pick one from 1 to {n}, or --pass last")
     only = pass_nodes(record, pass_no)
     leaf_grads = ev.get("leaf_grads", {})
+    values = ev.get("leaf_values", {})
     lines = {}
     nodes = record.nodes
     for s in sorted(only):
@@ -242,7 +244,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
             here.append(f"grad after #{pass_no}  {fmt(after)}"
                         + ("" if same else "  (accumulated)"))
         lines[s] = here
-    return PassView(pass_no, lines, None, only)
+    return PassView(pass_no, lines, None, only, values)
 
 
 def to_dot(record: Record, **options) -> str:
@@ -799,6 +801,9 @@ class _Builder:
             # changes in place with every backward() and zero_()
             body = esc(f"value  {self.fmt(r.value)}\n(.grad changes in place: see the "
                        f"history of {self._who(r.grad_of)})", LEFT, in_record)
+        elif self.view is not None and self.view.values and r.seq in self.view.values:
+            body = esc(f"value at #{self.view.pass_no}  {self.fmt(self.view.values[r.seq])}",
+                       LEFT, in_record)
         elif r.seq in self.record.snapshots:
             # (a parameter a training loop updates: the value each pass saw
             # is not kept, so the box says which one it shows)

@@ -105,6 +105,8 @@ def graph(record, plain=_plain) -> dict:
                            for s in ev["steps"]]
             ev["pruned"] = [[f"n{a}", f"n{b}"] for a, b in ev["pruned"]]
             ev["leaf_grads"] = {f"n{k}": plain(v) for k, v in ev["leaf_grads"].items()}
+            ev["leaf_values"] = {f"n{k}": plain(v)
+                                 for k, v in ev.get("leaf_values", {}).items()}
         else:
             _name_nodes(ev)
         timeline.append(ev)
@@ -193,7 +195,7 @@ def _arrays(record):
         steps = ev["steps"]
         values += (ev["seeds"], map(itemgetter("grad"), steps),
                    map(itemgetter(1), chain.from_iterable(map(itemgetter("sent"), steps))),
-                   ev["leaf_grads"].values())
+                   ev["leaf_grads"].values(), ev.get("leaf_values", {}).values())
     return (a for a in chain.from_iterable(values) if isinstance(a, np.ndarray))
 
 
@@ -381,7 +383,7 @@ def _event_parts(ev: dict, texts: _ArrayTexts, parts: list) -> None:
             parts.append("[" + ", ".join(_text(s, texts) for s in value) + "]")
         elif key == "pruned":
             parts.append(json.dumps([[f"n{a}", f"n{b}"] for a, b in value]))
-        elif key == "leaf_grads":
+        elif key == "leaf_grads" or key == "leaf_values":
             parts.append(_obj((f"n{k}", _text(v, texts)) for k, v in value.items()))
         else:
             parts.append(json.dumps(value))
