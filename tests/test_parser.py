@@ -427,7 +427,7 @@ ERROR_CASES = [
     ("x = f(1, i for i in y)\n", 1, "must be parenthesized"),
     ("x = {1: 2}\n", 1, "dicts"),
     ("x = f(*a)\n", 1, "unpacking"),
-    ("x **= 2\n", 1, "'**='"),
+    ("x @= 2\n", 1, "'@='"),
     ("1 += x\n", 1, "cannot use '+='"),
     ("x = '''a\n", 1, "unterminated triple-quoted"),
     ("x = 'a\\q'\n", 1, "escape"),
