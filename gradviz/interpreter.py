@@ -2023,7 +2023,9 @@ class Interpreter:
             v = obj.members.get(attr)
             if v is None:
                 raise GradvizError(f"module '{obj.name}' has no attribute '{attr}'",
-                                   kind=ATTRIBUTE, hint=did_you_mean(attr, obj.members))
+                                   kind=ATTRIBUTE, hint=_MISSING_HINTS.get(f"{obj.name}.{attr}")
+                                   or did_you_mean(attr, obj.members)
+                                   or _MISSING_HINTS.get(obj.name))
             return v
         if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
             return getattr(obj, attr)
@@ -2647,6 +2649,18 @@ class Interpreter:
 
 
 _SEQUENCES = (str, list, tuple)
+# what to write instead of the torch modules' parts the language leaves out
+_LINEAR = ("layers with parameters need classes, which gradviz does not have: write the "
+           "parameters as tensors, W = torch.randn(3, 1, requires_grad=True), and the layer "
+           "as x @ W + b")
+_MISSING_HINTS = {
+    "torch.nn.Linear": _LINEAR, "torch.nn.Conv2d": _LINEAR, "torch.nn.Module": _LINEAR,
+    "torch.nn.Sequential": _LINEAR,
+    "torch.optim": "torch.optim has SGD only here (with momentum, weight_decay, nesterov); "
+                   "or update by hand: with torch.no_grad(): w -= lr * w.grad",
+    "torch.nn": "gradviz has nn.Parameter, nn.functional, and torch.nn's layers without "
+                "parameters and its losses (nn.ReLU(), nn.MSELoss(), ...)",
+}
 # numbers of leaf values kept for the passes (log_pass): a training loop's
 # parameters as each step saw them; past this, pictures of later passes show
 # a parameter's value as made

@@ -551,7 +551,9 @@ class _Builder:
             notes.append(f"folded {hidden:,} of {count:,} nodes into {len(self.groups)} "
                          f"summary node{'s' if len(self.groups) != 1 else ''} "
                          f"({counts_text(everything)}) to stay under "
-                         f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all")
+                         f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all"
+                         + ("; for one step of the loop: --pass last (or --pass N)"
+                            if len(self.passes) > 1 else ""))
         if self.compact:
             one_edge = (" a gradient edge stands for the forward edge it runs along,"
                         if self.show == "both" and self.view is None else "")
