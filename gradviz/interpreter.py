@@ -1212,7 +1212,11 @@ class Interpreter:
             raise GradvizError("only `with torch.no_grad():` (or enable_grad(), "
                                "set_grad_enabled(mode), fwAD.dual_level()) is supported",
                                kind=TYPE, hint="write `with torch.no_grad():` or `with no_grad():`")
-        self._set_grad_mode(ctx, self.where(stmt))
+        span = self.where(stmt)
+        last = _last_line(stmt) + self.shift       # (the With's span ends at its last header)
+        if last > span.end_line:
+            span = _new(Span, (span.line, span.col, last, span.end_col))
+        self._set_grad_mode(ctx, span)
         return False
 
     def _set_grad_mode(self, ctx: NoGrad, span) -> None:
@@ -2646,6 +2650,24 @@ class Interpreter:
         if v.__class__ is UserFunction:
             return f"function '{v.defn.name}'"
         return f"'{type(v).__name__}'"
+
+
+def _last_line(stmt) -> int:
+    """The last line of a statement and the blocks in it (a block's span is
+    its header's): down the last statement of its last block, in a loop."""
+    end = stmt.span.end_line
+    node = stmt
+    while True:
+        last = None
+        for field in ("finalbody", "orelse", "handlers", "body"):
+            items = getattr(node, field, None)
+            if items:
+                last = items[-1]
+                break
+        if last is None:
+            return end
+        node = last
+        end = max(end, node.span.end_line)
 
 
 _SEQUENCES = (str, list, tuple)
