@@ -1904,6 +1904,7 @@ class Interpreter:
             self._check_string_size(n)
         else:
             self.tape.check_size(n, "list")
+            self.tape.count_items(n)          # (and all the lists made so, together)
 
     def _percent_format(self, text: str, args):
         """text % args, Python's printf-style formatting ('%.4f' % loss.item(),

@@ -70,6 +70,7 @@ def list_method(name: str):
                     raise GradvizError(f"'{_type_name(more)}' object is not iterable",
                                        kind=TYPE, hint="extend with a list: xs.extend([a, b])")
                 rt.tape.check_size(len(items) + len(more), "list")
+                rt.tape.count_items(len(more))
                 for v in more:
                     items.append(v)
                     rt._mark_value_held(v)

@@ -290,3 +290,9 @@ def test_limit_flags_reach_the_run(tmp_path):
     assert "p.txt:3:" in few.stderr
     bad = runner.invoke(cli.main, ["run", "--max-elements", "-5", str(prog)])
     assert bad.exit_code == 2
+
+
+def test_repeated_lists_count_against_one_budget_for_the_run():
+    # each list is within the element limit; together they would fill the memory
+    err = limit_error("keep = []\nfor i in range(100):\n    keep.append([0.0] * 10**6)\n")
+    assert err.kind == LIMIT and "lists would make more than" in err.message
