@@ -2276,6 +2276,13 @@ def m_type(rt, x, dtype=None):
     from .pytypes import LEGACY, PyType
     if dtype.__class__ is PyType and dtype in LEGACY:     # x.type(torch.LongTensor)
         dtype = DTYPE_OBJECTS[LEGACY[dtype]]
+    elif dtype.__class__ is PyType and dtype.name == "torch.Tensor":
+        return f_to(rt, x, F32)                            # x.type(torch.Tensor): the default
+    elif not isinstance(dtype, (str, DType)):             # x.type(float): not a dtype here
+        name = getattr(dtype, "name", type(dtype).__name__)
+        raise GradvizError(f"invalid type: '{name}'", kind=VALUE,
+                           hint="write a dtype, x.type(torch.float64), or one of "
+                                + ", ".join(repr(n) for n in TYPE_NAMES.values()))
     elif isinstance(dtype, str) and not isinstance(dtype, DType):
         names = {v: k for k, v in TYPE_NAMES.items()}
         if dtype not in names:

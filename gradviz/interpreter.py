@@ -873,6 +873,19 @@ class Interpreter:
         current = self.eval(target)
         value = self.eval(stmt.value)
         sym = stmt.op.rstrip("=")
+        if current.__class__ is list and sym in ("+", "*"):
+            # a list changes in place, as its __iadd__/__imul__ do: its
+            # aliases see it, and += takes any iterable (l += (4,))
+            self.span = self.where(stmt)
+            if sym == "+":
+                pymethods.list_method("extend")(self, current, value)
+            elif isinstance(value, int):
+                self._check_sequence_size(current, len(current) * max(value, 0))
+                current *= value
+            else:
+                raise GradvizError(f"can't multiply sequence by non-int of type "
+                                   f"'{self.type_name(value)}'", kind=TYPE)
+            return self._store(target, current)
         if current.__class__ is not Tensor:
             return self._store(target, self.binary(sym, current, value, self.where(stmt)))
         result = self.update_in_place(current, sym, value, self.where(stmt), stmt.op)
@@ -1803,6 +1816,9 @@ class Interpreter:
                 return (a == b) if sym == "==" else (a != b)
             if sym in ("+", "*") and (isinstance(a, _SEQUENCES) or isinstance(b, _SEQUENCES)):
                 return self._sequence_binary(sym, a, b)
+            if (sym in _ORDER and a.__class__ in (list, tuple) and a.__class__ is b.__class__
+                    and all(v.__class__ in _ORDERED for v in (*a, *b))):
+                return _ORDER[sym](a, b)      # [1, 2] < [1, 3]: item by item, as Python
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
             raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
@@ -2672,6 +2688,7 @@ def _last_line(stmt) -> int:
 
 
 _SEQUENCES = (str, list, tuple)
+_ORDERED = frozenset((int, float, bool, str))   # the items of lists that compare by order
 # what to write instead of the torch modules' parts the language leaves out
 _LINEAR = ("layers with parameters need classes, which gradviz does not have: write the "
            "parameters as tensors, W = torch.randn(3, 1, requires_grad=True), and the layer "

@@ -66,7 +66,7 @@ def list_method(name: str):
         match name:
             case "extend":
                 (more,) = _args(name, args, 1)
-                if not isinstance(more, (list, tuple, range)):
+                if not isinstance(more, (list, tuple, range, str)):
                     raise GradvizError(f"'{_type_name(more)}' object is not iterable",
                                        kind=TYPE, hint="extend with a list: xs.extend([a, b])")
                 rt.tape.check_size(len(items) + len(more), "list")
