@@ -708,7 +708,7 @@ def _reduction(name):
             if x.data.dtype.kind != "f":
                 raise GradvizError("mean(): could not infer output dtype. Input dtype must be "
                                    "either a floating point or complex dtype. Got: "
-                                   f"{_TORCH_DTYPE_WORDS[x.dtype_name]}", kind=RUNTIME,
+                                   f"{type_word(x.data.dtype)}", kind=RUNTIME,
                                    hint="make it float first: x.float().mean(), or "
                                         "x.mean(dtype=torch.float32)")
         if name == "prod" and isinstance(dim, (tuple, list)):
@@ -802,16 +802,13 @@ def f_norm(rt, x, p=2, dim=None, keepdim=False):
                            hint="norm(x) is sqrt(sum(x**2)); norm(x, p=1) is sum(abs(x))")
     if x.data.dtype.kind != "f":
         raise GradvizError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_TORCH_DTYPE_WORDS[x.dtype_name]}", kind=RUNTIME,
+                           f"input. Got {type_word(x.data.dtype)}", kind=RUNTIME,
                            hint="make it float first: x.float().norm()")
     params = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
     if p == 1:
         params["ord"] = 1
     return rt.apply(OPS["norm"], (x,), params)
 
-
-# dtypes as PyTorch's C++ messages name them (Got Long)
-_TORCH_DTYPE_WORDS = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
 
 
 def _std_var(name, method=False):
@@ -1868,7 +1865,14 @@ def f_softplus(rt, x, beta=1.0, threshold=20.0):
     return rt.apply(OPS["softplus"], (x,), p or None)
 
 
+def _no_inplace(name: str, inplace) -> None:
+    if inplace:
+        raise GradvizError(f"{name}(..., inplace=True) is not supported", kind=TYPE,
+                           hint=f"write y = F.{name}(x) (relu alone has inplace=True here)")
+
+
 def f_leaky_relu(rt, x, negative_slope=0.01, inplace=False):
+    _no_inplace("leaky_relu", inplace)
     x = _float_input(x, "leaky_relu")
     _number_arg("leaky_relu", "negative_slope", 2, negative_slope)
     p = None if negative_slope == 0.01 else {"negative_slope": float(negative_slope)}
@@ -1876,6 +1880,7 @@ def f_leaky_relu(rt, x, negative_slope=0.01, inplace=False):
 
 
 def f_elu(rt, x, alpha=1.0, inplace=False):
+    _no_inplace("elu", inplace)
     x = _float_input(x, "elu")
     _number_arg("elu", "alpha", 2, alpha)
     return rt.apply(OPS["elu"], (x,), None if alpha == 1.0 else {"alpha": float(alpha)})
