@@ -5,6 +5,7 @@ fail. (list.append and str.format live with the interpreter and functions.)"""
 from __future__ import annotations
 
 from .errors import INDEX, TYPE, VALUE, GradvizError
+from .fstrings import _type_name
 
 # str methods whose arguments are strings and ints only, and whose result is
 # plain (a string, a number, a bool or a list of strings)
@@ -147,8 +148,3 @@ def _same(rt, v, value) -> bool:
     if v.__class__.__name__ == "Tensor" or value.__class__.__name__ == "Tensor":
         return rt.truth(rt.binary("==", v, value))
     return v == value
-
-
-def _type_name(v) -> str:
-    from .fstrings import _type_name
-    return _type_name(v)
