@@ -23,7 +23,7 @@ _BASES = {
     "IndexError": "LookupError", "KeyError": "LookupError", "NameError": "Exception",
     "UnboundLocalError": "NameError", "RuntimeError": "Exception",
     "NotImplementedError": "RuntimeError", "RecursionError": "RuntimeError",
-    "TypeError": "Exception", "ValueError": "Exception",
+    "TypeError": "Exception", "ValueError": "Exception", "StopIteration": "Exception",
 }
 # bare names, as in Python
 EXCEPTION_TYPES = {name: PyType(name) for name in _BASES}

@@ -140,6 +140,7 @@ def _edits(program: syntax.Program) -> list[tuple]:
                  syntax.For: lambda s: [s.iter], syntax.Jump: lambda s: [],
                  syntax.FunctionDef: lambda s: list(s.decorators) + list(s.defaults),
                  syntax.Return: lambda s: [] if s.value is None else [s.value],
+                 syntax.Yield: lambda s: [] if s.value is None else [s.value],
                  syntax.Assert: lambda s: [s.test] + ([] if s.msg is None else [s.msg]),
                  syntax.Try: lambda s: [h.type for h in s.handlers if h.type is not None],
                  syntax.Raise: lambda s: [] if s.exc is None else [s.exc],

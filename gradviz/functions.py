@@ -1779,9 +1779,70 @@ class Generator:
 
 Generator.__name__ = "generator"     # Python's name for its type, which errors and type() show
 
+
+class FunctionGenerator:
+    """What a call of a generator function (a def with `yield`) returns: its
+    block runs only as items are asked for, up to the next yield, as in
+    Python, so prints and errors come in Python's order and a consumer
+    that stops early (d2l's `for X, y in data_iter(...): ... break`) runs no
+    more of it. The interpreter runs it (Interpreter.resume): `frames` is
+    the statement stack where it stopped (None before the first item),
+    `local` its names, `passes` the labels of its own loops running,
+    `inner` the iterator a `yield from` is walking."""
+
+    __slots__ = ("rt", "fn", "local", "frames", "passes", "inner", "running", "done")
+
+    def __init__(self, rt, fn, local):
+        self.rt, self.fn, self.local = rt, fn, local
+        self.frames = self.inner = None
+        self.passes = []
+        self.running = self.done = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.rt.resume(self)
+
+
+FunctionGenerator.__name__ = "generator"
+
 # the one-pass iterators a program can hold; for loops, list(), tuple(),
 # any(), all(), sorted(), zip() and enumerate() walk them as they are
-ITERATORS = (zip, enumerate, Generator, type(reversed([])), reversed, type(iter(range(0))))
+ITERATORS = (zip, enumerate, Generator, FunctionGenerator, type(reversed([])), reversed,
+             type(iter(range(0))), type(iter([])), type(iter(())))
+
+
+def f_iter(rt, x):
+    """Python's iter(): an iterator over a range, list, tuple, string or a
+    tensor's rows (a for loop's); an iterator is its own."""
+    if x.__class__ in ITERATORS:
+        return x
+    if x.__class__ is str:
+        return iter(x)
+    return iter(_walkable(rt, x, "iter"))
+
+
+def f_next(rt, it, *default):
+    """Python's next(it[, default]): the next item of an iterator, e.g. the
+    first batch of a generator: X, y = next(iter(data_iter(...)))."""
+    if len(default) > 1:
+        raise GradvizError(f"next expected at most 2 arguments, got {1 + len(default)}",
+                           kind=TYPE)
+    if it.__class__ not in ITERATORS:
+        raise GradvizError(f"'{rt.type_name(it)}' object is not an iterator", kind=TYPE,
+                           hint="next() takes an iterator: next(iter(xs)) is the first "
+                                "item of a list, a tuple or a tensor")
+    try:
+        return next(it)
+    except StopIteration as stop:
+        if default:
+            return default[0]
+        # a generator's `return v` is the message, as Python's StopIteration(v) shows it
+        value = stop.value
+        raise GradvizError("" if value is None else rt.str_of(value), kind="StopIteration",
+                           hint="the iterator has no more items: pass a default, "
+                                "next(it, None), or make a new iterator")
 
 
 def f_type(rt, *args):
@@ -1833,7 +1894,8 @@ PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
-               "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed}
+               "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed,
+               "iter": f_iter, "next": f_next}
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}

@@ -50,7 +50,7 @@ class UserFunction:
     syntax.Repeat)."""
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
-                 "global_names")
+                 "global_names", "generator")
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
@@ -59,6 +59,8 @@ class UserFunction:
         self.global_names = syntax.global_names(defn.body)
         self.local_names = (frozenset(defn.params) | syntax.bound_names(defn.body)) \
             - self.global_names
+        # a yield in its block (not a nested def's) makes it a generator function
+        self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
 
 
 class _Return(Exception):
@@ -66,6 +68,14 @@ class _Return(Exception):
 
     def __init__(self, value):
         self.value = value
+
+
+class _Yield(Exception):
+    """A `yield`, on its way out of the generator's block to the consumer
+    (Interpreter.resume): the block's frames stay where they stopped."""
+
+    def __init__(self, value, delegate: bool):
+        self.value, self.delegate = value, delegate
 
 
 class _Scope(dict):
@@ -448,6 +458,9 @@ class Interpreter:
         self.scopes: list = [self.env]
         self.calls: list = []          # the UserFunction of each call running
         self.loop_passes: list = []    # the pass of each loop running, outermost first
+        # in a generator's block: the passes of the loops running around the
+        # next() that resumed it, which label its nodes first (resume)
+        self.pass_prefix: tuple = ()
         self.deadline = None           # the time limit's, set by run()
         # ids of the tensors that may be held by more than their own name (a
         # second name, a list, a tuple): an in-place write with gradients
@@ -519,12 +532,18 @@ class Interpreter:
         try:
             self._frames(frames)
         except BaseException:
-            for it, ctx, _, loop in reversed(frames):
-                if ctx is not None:
-                    self._leave_with(ctx)
-                if loop:
-                    it.close()            # (its loop's passes end here)
+            self._unwind(frames)
             raise
+
+    def _unwind(self, frames: list) -> None:
+        """Leave the blocks of a frame stack that an error (or a generator's
+        end) leaves: their `with` blocks undone, their loops closed."""
+        for it, ctx, _, loop in reversed(frames):
+            if ctx is not None:
+                self._leave_with(ctx)
+            if loop:
+                it.close()            # (its loop's passes end here)
+        frames.clear()
 
     def _frames(self, frames: list) -> None:
         deadline = self.deadline
@@ -575,6 +594,9 @@ class Interpreter:
                             break
                     elif cls is syntax.Return:
                         raise _Return(None if stmt.value is None else self.eval(stmt.value))
+                    elif cls is syntax.Yield:
+                        raise _Yield(None if stmt.value is None else self.eval(stmt.value),
+                                     stmt.delegate)
                     elif cls is syntax.FunctionDef:
                         self._define(stmt)
                     elif cls is _AugAssign:
@@ -661,6 +683,8 @@ class Interpreter:
         if fn.closure is not None:
             for name, value in fn.closure.items():
                 local.setdefault(name, value)
+        if fn.generator:              # its block runs as its items are asked for
+            return functions.FunctionGenerator(self, fn, local)
         span, line, shift = self.span, self.line, self.shift
         mode = None
         if fn.grad_mode is not None:
@@ -688,6 +712,76 @@ class Interpreter:
             self.span, self.line, self.shift = span, line, shift
             if mode is not None:
                 self.tape.grad_enabled, self.tape.no_grad_block = mode
+
+    def resume(self, gen: "functions.FunctionGenerator"):
+        """The next item of a generator function's call: its block runs from
+        where it stopped to the next `yield`, with its own names, as
+        call_function runs a call's block; StopIteration when the block ends
+        (or returns). A `yield from` walks its iterable first. Its nodes are
+        labelled with the passes of the loops around the next() that asked
+        for the item, then its own loops' (pass_prefix)."""
+        fn = gen.fn
+        while True:
+            if gen.inner is not None:         # yield from: its items first
+                v = next(gen.inner, _DONE)
+                if v is not _DONE:
+                    return v
+                gen.inner = None
+            if gen.done:
+                raise StopIteration
+            if gen.running:
+                raise GradvizError("generator already executing", kind=VALUE,
+                                   hint="a generator cannot ask itself for its next item")
+            if len(self.scopes) > MAX_CALL_DEPTH:
+                raise GradvizError("maximum recursion depth exceeded", kind="RecursionError",
+                                   hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most")
+            first = gen.frames is None
+            if first:
+                gen.frames = [(iter(fn.defn.body), None, fn.shift, False)]
+            span, line, shift = self.span, self.line, self.shift
+            passes, prefix = self.loop_passes, self.pass_prefix
+            mode = None
+            if fn.grad_mode is not None:      # @torch.no_grad() on a generator: each step in it
+                mode = (self.tape.grad_enabled, self.tape.no_grad_block)
+                self._set_grad_mode(fn.grad_mode, fn.defn.span)
+            self.scopes.append(gen.local)
+            self.calls.append(fn)
+            outer, self.env = self.env, gen.local
+            self.pass_prefix, self.loop_passes = prefix + tuple(passes), gen.passes
+            gen.running = True
+            try:
+                if first:
+                    for name, value in gen.local.items():
+                        self._bind(name, value)
+                        if value.__class__ is Tensor:
+                            self.aliased.add(id(value))
+                self._mark_pass()
+                self._frames(gen.frames)
+                gen.done = True               # the end of its block
+            except _Yield as y:
+                if not y.delegate:
+                    return y.value
+                gen.inner = iter(self._items(y.value, self.span))
+            except _Return as r:
+                gen.done = True
+                self._unwind(gen.frames)
+                raise StopIteration(r.value)     # (next() shows its value)
+            except BaseException as exc:
+                gen.done = True
+                self._unwind(gen.frames)
+                if isinstance(exc, GradvizError):
+                    exc.calls.append(f"  in {fn.defn.name}(), called on line {line}")
+                raise
+            finally:
+                gen.running = False
+                self.scopes.pop()
+                self.calls.pop()
+                self.env = outer
+                self.span, self.line, self.shift = span, line, shift
+                self.pass_prefix, self.loop_passes = prefix, passes
+                if mode is not None:
+                    self.tape.grad_enabled, self.tape.no_grad_block = mode
+                self._mark_pass()
 
     def truth(self, v) -> bool:
         """bool(v) as Python and PyTorch take it (if, while)."""
@@ -736,6 +830,11 @@ class Interpreter:
                     else:
                         if items is None:
                             items = self._items(self.eval(stmt.iter), span)
+                        if items.__class__ is functions.FunctionGenerator:
+                            # its block runs now, making the next pass's item
+                            del passes[depth + 1:]
+                            passes[depth] = f"pass {n + 1}"
+                            self._mark_pass()
                         item = next(items, _DONE)
                         if item is _DONE:
                             break
@@ -765,7 +864,10 @@ class Interpreter:
         here = len(self.tape.nodes)
         # (None: a loop whose first item is being taken, as a comprehension
         # in its iterable runs)
-        label = ", ".join([p for p in self.loop_passes if p is not None]) or None
+        passes = self.loop_passes
+        if self.pass_prefix:
+            passes = self.pass_prefix + tuple(passes)
+        label = ", ".join([p for p in passes if p is not None]) or None
         if marks and marks[-1][0] == here:
             marks.pop()                   # nothing was made in the last one
         if (marks[-1][1] if marks else None) != label:
@@ -2458,6 +2560,8 @@ class Interpreter:
             return repr(v)
         if v.__class__ is functions.Generator:
             return f"<generator object <genexpr> at {self.address(v)}>"
+        if v.__class__ is functions.FunctionGenerator:
+            return f"<generator object {v.fn.defn.name} at {self.address(v)}>"
         if v.__class__ in ITERATORS:
             return f"<{v.__class__.__name__} object at {self.address(v)}>"
         if v.__class__ is PyType:

@@ -47,10 +47,10 @@ LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), a
             "assignments (w -= lr * w.grad), expression statements (loss.backward()), "
             "'with torch.no_grad():' blocks, if/elif/else, while and for loops "
             "(break, continue, pass, else), try/except/finally, raise, assert, del, global, "
-            "and functions (def f(x): ... return y, @decorators, lambda x: ...)")
+            "and functions (def f(x): ... return y, yield y, @decorators, lambda x: ...)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
     "class": "class definitions", "async": "'async' functions",
-    "yield": "'yield' expressions", "await": "'await' expressions"} | {
+    "await": "'await' expressions"} | {
     kw: f"'{kw}' statements" for kw in ("nonlocal",)}
 _ONLY_OPS = ("the operators are + - * / // % ** @, & | ^ ~ (on bools, integers and masks) "
              "and the comparisons == != < <= > >= is (is not) in (not in)")
@@ -59,6 +59,7 @@ UNSUPPORTED_OPERATORS = {
 }
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
     "{": ("dicts and sets are not supported", "use a list [...] or keyword arguments"),
+    "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own"),
     "*": ("'*' unpacking is not supported", "pass the arguments one by one"),
     "**": ("'**' unpacking is not supported", "pass the keyword arguments one by one"),
     **dict.fromkeys((NEWLINE, EOF), ("expected an expression, found the end of the line",

@@ -21,7 +21,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, Compare, Delete, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
-                     Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While,
+                     Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
 
 MAX_NESTING = 200
@@ -126,7 +126,7 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def")
+    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
@@ -135,6 +135,7 @@ class _Parser:
         self.source = source
         self.loops = 0          # loops the parse is inside (break and continue need one)
         self.in_def = False     # in a function's block (return needs one)
+        self.tries = 0          # try statements the parse is inside (a yield cannot be)
 
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
@@ -262,6 +263,8 @@ class _Parser:
             return self.jump()
         elif kind == "return":
             return self.return_stmt()
+        elif kind == "yield":
+            return self.yield_stmt()
         elif kind in _KEYWORD_STMTS:
             self.i += 1
             return _KEYWORD_STMTS[kind](self, first)
@@ -446,6 +449,14 @@ class _Parser:
         first = toks[self.i]
         self.i += 1
         span = self.span_from(first)
+        self.tries += 1
+        try:
+            return self._try_blocks(first, span)
+        finally:
+            self.tries -= 1
+
+    def _try_blocks(self, first: tuple, span: Span) -> Try:
+        toks = self.toks
         body = self.block(first, "try")
         handlers = []
         while toks[self.i][0] == "except":
@@ -641,11 +652,12 @@ class _Parser:
         params, defaults = self.params(")", opener)
         self.i += 1
         span = self.span_from(first)
-        loops, in_def, self.loops, self.in_def = self.loops, self.in_def, 0, True
+        outer = self.loops, self.in_def, self.tries
+        self.loops, self.in_def, self.tries = 0, True, 0
         try:
             body = self.block(first, "def")
         finally:
-            self.loops, self.in_def = loops, in_def
+            self.loops, self.in_def, self.tries = outer
         return FunctionDef(name, tuple(params), tuple(defaults), body, span)
 
     def return_stmt(self) -> Return:
@@ -658,6 +670,31 @@ class _Parser:
         self.i += 1
         value = None if toks[self.i][0] in (NEWLINE, ";") else self.exprlist()
         return Return(value, self.span_from(first))
+
+    def yield_stmt(self) -> Yield:
+        """yield_stmt := 'yield' [exprlist] | 'yield' 'from' expr  -- in a function's
+        block, not in a try (the interpreter runs a try's blocks on a stack of
+        their own, which a generator could not leave and come back to)"""
+        toks = self.toks
+        first = toks[self.i]
+        if not self.in_def:
+            raise _error(first, "'yield' outside function",
+                         "'yield' goes inside the block of a 'def', which makes it a generator")
+        if self.tries:
+            raise _error(first, "'yield' inside a 'try' block is not supported",
+                         "move the yield out of the try: compute the value inside it, "
+                         "then yield it after the try")
+        self.i += 1
+        delegate = toks[self.i][0] == "from"
+        if delegate:
+            self.i += 1
+            value = self.expr()
+        else:
+            value = None if toks[self.i][0] in (NEWLINE, ";") else self.exprlist()
+        if toks[self.i][0] == "=":
+            raise _error(toks[self.i], "cannot assign to yield expression",
+                         "a yield's value cannot be used: write 'yield v' on a line of its own")
+        return Yield(value, self.span_from(first), delegate)
 
     def jump(self) -> Jump:
         """'break' | 'continue' | 'pass'"""

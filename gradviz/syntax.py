@@ -384,6 +384,15 @@ class Return:
     span: Span
 
 
+@dataclass(slots=True)
+class Yield:
+    """``yield`` (value None), ``yield expr``, or ``yield from expr``
+    (delegate): a statement of its own; its function is a generator."""
+    value: object
+    span: Span
+    delegate: bool = False
+
+
 def blocks(stmt) -> tuple:
     """The blocks of statements nested in stmt: none for a simple statement."""
     cls = stmt.__class__

@@ -1,0 +1,103 @@
+"""Generator functions (a def with `yield`): their blocks run as items are
+asked for, as Python runs them. The outputs against PyTorch are pinned by
+tests/conformance_extra/gen_*.txt; here the parser's refusals, the errors
+Python raises, and what the record makes of a generator's nodes."""
+import io
+
+import pytest
+
+import gradviz
+from gradviz.errors import SYNTAX, GradvizError
+from gradviz.parser import parse
+from gradviz.syntax import FunctionDef, Yield
+
+
+def run(src: str):
+    out = io.StringIO()
+    record = gradviz.run_source(src, stdout=out)
+    return record, out.getvalue()
+
+
+def error_of(src: str) -> GradvizError:
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    return info.value
+
+
+def test_yield_parses_as_a_statement_of_its_function():
+    d = parse("def f(x):\n    yield x, 1\n    yield from x\n    yield\n").body[0]
+    assert d.__class__ is FunctionDef
+    kinds = [(s.__class__, s.delegate, s.value is None) for s in d.body]
+    assert kinds == [(Yield, False, False), (Yield, True, False), (Yield, False, True)]
+
+
+@pytest.mark.parametrize("src, message", [
+    ("yield 1\n", "'yield' outside function"),
+    ("def f():\n    try:\n        yield 1\n    finally:\n        pass\n",
+     "'yield' inside a 'try' block is not supported"),
+    ("def f():\n    x = yield 1\n", "the value of a 'yield' cannot be used"),
+    ("def f():\n    print((yield))\n", "the value of a 'yield' cannot be used"),
+])
+def test_yields_the_language_refuses(src, message):
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    assert info.value.kind == SYNTAX and info.value.message == message
+    assert info.value.hint
+
+
+def test_a_yield_in_a_nested_def_makes_only_that_one_a_generator():
+    src = ("def outer():\n    def inner():\n        yield 1\n    return inner\n"
+           "g = outer()\nprint(list(g()), outer() is None)\n")
+    _, out = run(src)
+    assert out == "[1] False\n"
+
+
+def test_nothing_of_the_block_runs_before_the_first_item():
+    _, out = run("def f():\n    print('ran')\n    yield 1\ng = f()\nprint('made')\nprint(next(g))\n")
+    assert out == "made\nran\n1\n"
+
+
+def test_a_generator_that_asks_itself_for_an_item_is_already_executing():
+    exc = error_of("def f():\n    yield next(g)\ng = f()\nnext(g)\n")
+    assert exc.kind == "ValueError" and exc.message == "generator already executing"
+
+
+def test_next_of_a_list_is_pythons_type_error_with_a_hint():
+    exc = error_of("next([1, 2])\n")
+    assert exc.kind == "TypeError" and exc.message == "'list' object is not an iterator"
+    assert "iter(" in exc.hint
+
+
+def test_stop_iteration_of_a_plain_end_has_no_message_and_a_hint():
+    exc = error_of("def f():\n    yield 1\ng = f()\nnext(g)\nnext(g)\n")
+    assert exc.kind == "StopIteration" and exc.message == "" and exc.span.line == 5
+    assert "default" in exc.hint
+
+
+def test_an_error_in_the_block_names_the_generator_and_the_line_that_asked():
+    exc = error_of("def f(x):\n    yield x[5]\nfor v in f(torch.ones(2)):\n    pass\n")
+    assert exc.kind == "IndexError" and exc.span.line == 2
+    assert exc.calls == ["  in f(), called on line 3"]
+
+
+def test_a_generator_prints_as_python_shows_it():
+    _, out = run("def data_iter():\n    yield 1\nprint(data_iter())\nprint(type(data_iter()))\n")
+    first, second = out.splitlines()
+    assert first.startswith("<generator object data_iter at 0x") and second == "<class 'generator'>"
+
+
+def test_nodes_made_for_a_loops_next_item_are_labelled_with_that_pass():
+    src = ("def halves(x):\n    for i in range(2):\n        yield x[i]\n"
+           "w = torch.ones(2, 3, requires_grad=True)\nfor row in halves(w):\n"
+           "    loss = row.sum()\n    loss.backward()\n")
+    record, _ = run(src)
+    selects = [n for n in record.nodes if n.line == 3]
+    assert [n.in_loop for n in selects] == ["pass 1, i=0", "pass 2, i=1"]
+
+
+def test_a_return_inside_a_with_block_of_a_generator_restores_grad_mode():
+    src = ("def f():\n    with torch.no_grad():\n        yield 1\n        return\n"
+           "g = f()\nnext(g)\nprint(torch.is_grad_enabled())\nprint(next(g, 'end'))\n"
+           "print(torch.is_grad_enabled())\n")
+    _, out = run(src)
+    assert out == "False\nend\nTrue\n"
