@@ -1374,6 +1374,8 @@ def f_len(rt, x):
         if x.array.ndim == 0:
             raise GradvizError("len() of unsized object", kind=TYPE)
         return len(x.array)
+    if x.__class__.__name__ == "Sequential":     # (modules imports this module)
+        return len(x.items)
     raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
 
 

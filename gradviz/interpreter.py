@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from . import (autodiff, exceptions, forward_ad, fstrings, functions, jacobians, layers, optim,
+from . import (autodiff, exceptions, forward_ad, fstrings, functions, jacobians, layers, modules, optim,
                pymethods, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
@@ -272,9 +272,12 @@ def _no_cuda(rt) -> bool:
 
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
+    functional.members["linear"] = Function("linear", modules.f_linear)
+    init = Module("torch.nn.init", {k: Function(k, v) for k, v in modules.INIT.items()})
     # (nn.Parameter and the layers are classes: print(nn.ReLU), type(w) == nn.Parameter)
-    nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER,
-                             **{k: layers.layer_type(k) for k in layers.KINDS}})
+    nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
+                             **{k: layers.layer_type(k) for k in layers.KINDS},
+                             **modules.types()})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
         "hessian": Function("hessian", jacobians.hessian)})
@@ -290,6 +293,7 @@ def _module_tree() -> dict:
                                          "forward_ad": fw_ad})
     torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd)})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
+    members["addmm"] = Function("addmm", modules.f_addmm)
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
     members.update(nn=nn, autograd=autograd, optim=torch_optim)
@@ -879,6 +883,8 @@ class Interpreter:
         it, each with UnbindBackward0 when recorded)."""
         if v.__class__ in (range, list, tuple) or v.__class__ in ITERATORS:
             return iter(v)
+        if v.__class__ is modules.Sequential:
+            return iter(v.items)
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
                 raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
@@ -943,6 +949,8 @@ class Interpreter:
                     self.aliased.add(id(value))
             elif value.__class__ in _HOLDERS:
                 self._mark_held(value)
+            elif value.__class__ in modules.CLASSES:
+                modules.name_parameters(value, name)
 
     def _bind(self, name, value):
         # shadowing a function name is allowed, as in Python
@@ -954,6 +962,8 @@ class Interpreter:
                 self.aliased.add(id(value))
         elif value.__class__ in _HOLDERS:
             self._mark_held(value)
+        elif value.__class__ in modules.CLASSES:     # net: its net[0].weight, ...
+            modules.name_parameters(value, name)
 
     def _mark_value_held(self, value) -> None:
         """value was put into a list: a tensor there has a holder more."""
@@ -2123,7 +2133,7 @@ class Interpreter:
             return self.call_function(fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
-        elif cls is layers.Layer:          # criterion(y, t), act(x)
+        elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
             return fn.call(self, args, kwargs)
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
@@ -2150,6 +2160,8 @@ class Interpreter:
                                    or did_you_mean(attr, obj.members)
                                    or _MISSING_HINTS.get(obj.name))
             return v
+        if obj.__class__ in modules.CLASSES:    # net[0].weight, net.parameters()
+            return modules.attribute(self, obj, attr)
         if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
@@ -2260,6 +2272,10 @@ class Interpreter:
         self.span = self.where(node)
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
+        if obj.__class__ is modules.Sequential:
+            if len(index) != 1:
+                raise GradvizError("a Sequential takes one index", kind=TYPE)
+            return obj.item(index[0])
         if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):
@@ -2554,7 +2570,7 @@ class Interpreter:
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
         if v.__class__ is GradFn:
             return f"<{v.name} object at {self.address(v)}>"
-        if v.__class__ is layers.Layer:
+        if v.__class__ is layers.Layer or v.__class__ in modules.CLASSES:
             return v.text
         if v.__class__ is range:
             return repr(v)
@@ -2896,8 +2912,8 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
         return functions.legacy_tensor(rt, LEGACY.get(t, "float32"), args, kwargs)
     if t == PARAMETER:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
-    make = layers.MAKERS.get(t.name)
-    if make is not None:                  # nn.ReLU(), nn.MSELoss(reduction='sum')
+    make = layers.MAKERS.get(t.name) or modules.MAKERS.get(t.name)
+    if make is not None:                  # nn.ReLU(), nn.MSELoss(reduction='sum'), nn.Linear(2, 1)
         return make(rt, *args, **(kwargs or {}))
     raise GradvizError(f"cannot create '{t.name}' instances here", kind=TYPE)
 

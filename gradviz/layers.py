@@ -1,8 +1,8 @@
 """torch.nn's layers that hold no parameters, and its losses, as objects a
 program makes and calls (``criterion = nn.MSELoss(); loss = criterion(y, t)``,
 ``act = nn.ReLU(); h = act(x)``): each call is the torch.nn.functional
-function it stands for, so the graph records the same op. (Layers with
-parameters, nn.Linear, need classes, which the language does not have.)"""
+function it stands for, so the graph records the same op. (The modules
+with parameters, nn.Linear, and the containers are in modules.py.)"""
 from __future__ import annotations
 
 import inspect

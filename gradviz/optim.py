@@ -113,7 +113,12 @@ def _add(rt, a: Tensor, b: Tensor, alpha) -> Tensor:
 
 
 def zero_grad(rt, opt: SGD, set_to_none=True):
-    for p in opt.params:
+    clear_grads(rt, opt.params, set_to_none)
+
+
+def clear_grads(rt, params: list, set_to_none=True):
+    """zero_grad() of an optimizer or a module: each .grad None, or zeroed in place."""
+    for p in params:
         if p.grad is None:
             continue
         if set_to_none:

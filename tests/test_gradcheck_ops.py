@@ -179,6 +179,8 @@ INPUTS: dict[str, list] = {
     "mv": [case(anyv(2, 3), anyv(3)), case(anyv(1, 4), anyv(4))],
     "mm": [case(anyv(2, 3), anyv(3, 4)), case(anyv(1, 1), anyv(1, 3))],
     "outer": [case(anyv(3), anyv(2)), case(anyv(1), anyv(4))],
+    "addmm": [case(anyv(4), anyv(2, 3), anyv(3, 4)), case(anyv(2, 4), anyv(2, 3), anyv(3, 4)),
+              case(anyv(1), anyv(1, 1), anyv(1, 3))],
     "softmax": [case(anyv(4), dim=0), case(anyv(2, 3), dim=0), case(anyv(2, 3), dim=1),
                 case(anyv(2, 3, 2), dim=1), case(anyv(), dim=0)],
     "log_softmax": [case(anyv(4), dim=0), case(anyv(2, 3), dim=0), case(anyv(2, 3), dim=1),

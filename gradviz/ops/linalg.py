@@ -172,3 +172,38 @@ defop("outer", "MulBackward0", lambda xs, p: np.multiply.outer(xs[0], xs[1]),
       saved=("1", "0"),
       formula=("d outer(a,b)/da = G @ b", "d outer(a,b)/db = a @ G"), symbol="outer",
       check=lambda xs, p: xs[0].size * xs[1].size)
+
+
+def _addmm_check(xs, p):
+    """addmm(bias, m1, m2): m1 @ m2 as mm checks it, and the bias must
+    broadcast to the product's shape (PyTorch's words for both)."""
+    bias, a, b = xs
+    check_matmul(a.shape, b.shape, "mm")
+    check_matmul_dtypes(a.dtype, b.dtype, 2, 2)
+    if bias.dtype != a.dtype:
+        raise GradvizError(f"self and mat2 must have the same dtype, but got "
+                           f"{_TYPE_NAMES[bias.dtype][0]} and {_TYPE_NAMES[a.dtype][0]}",
+                           kind=RUNTIME, hint="convert the bias with .float() or .double()")
+    out = (a.shape[0], b.shape[1])
+    from .registry import broadcast_shape
+    if broadcast_shape(bias.shape, out) != out:
+        raise GradvizError(f"The expanded size of the tensor ({out[1]}) must match the existing "
+                           f"size ({bias.shape[-1]}) at non-singleton dimension 1.  Target "
+                           f"sizes: [{out[0]}, {out[1]}].  Tensor sizes: {list(bias.shape)}",
+                           kind=RUNTIME, hint="the bias has one number per output column")
+    return a.shape[0] * b.shape[1]
+
+
+# addmm(bias, m1, m2) = bias + m1 @ m2: F.linear's one node on a 2-d input
+# (PyTorch's gemm starts from the bias; numpy adds it after the product: the
+# same values for the sizes checked against PyTorch)
+defop("addmm", "AddmmBackward0", lambda xs, p: np.asarray(_mm(xs[1], xs[2]) + xs[0]),
+      vjp=(lambda g, ans, xs, p: _unbatch(g, xs[0].shape),
+           lambda g, ans, xs, p: _mm(g, xs[2].T),
+           lambda g, ans, xs, p: _mm(xs[1].T, g)),
+      jvp=(lambda t, ans, xs, p: t,
+           lambda t, ans, xs, p: np.asarray(np.matmul(t, xs[2])),
+           lambda t, ans, xs, p: np.asarray(np.matmul(xs[1], t))),
+      saved=("", "2", "1"),
+      formula=("d(b + A@B)/db = G", "d(b + A@B)/dA = G @ B^T", "d(b + A@B)/dB = A^T @ G"),
+      symbol="addmm", check=_addmm_check)

@@ -1,0 +1,417 @@
+"""torch.nn's modules that hold parameters, as objects a program makes and
+calls: nn.Linear (initialised as PyTorch initialises it, from the same
+random numbers, so that a seeded program's weights match to the bit),
+nn.Sequential, nn.Flatten, and torch.nn.init's in-place initialisers.
+
+    net = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    net[0].weight.data.normal_(0, 0.01)
+    trainer = torch.optim.SGD(net.parameters(), lr=0.03)
+
+A call is F.linear's ops (AddmmBackward0 on a 2-d input, as PyTorch records
+it), so the graph shows what PyTorch's would; the parameters are leaves named
+by how the program reaches them (net[0].weight). The parameter-free layers
+(nn.ReLU, the losses) are layers.Layer."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import functions as F
+from . import layers
+from .errors import INDEX, TYPE, VALUE, GradvizError
+from .ops import OPS
+from .tensor import Tensor
+
+_LINEAR = "torch.nn.modules.linear"
+_CONTAINER = "torch.nn.modules.container"
+_FLATTEN = "torch.nn.modules.flatten"
+
+
+class Linear:
+    """nn.Linear(in_features, out_features, bias=True): y = x @ W.T + b."""
+
+    __slots__ = ("weight", "bias", "in_features", "out_features", "training")
+    name = "Linear"
+    type_name = f"{_LINEAR}.Linear"
+
+    def __init__(self, weight: Tensor, bias: Tensor | None, in_features: int, out_features: int):
+        self.weight, self.bias = weight, bias
+        self.in_features, self.out_features = in_features, out_features
+        self.training = True
+
+    @property
+    def text(self) -> str:
+        return (f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None})")
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        """(name, parameter) of its own, in PyTorch's order (weight, then bias)."""
+        return [("weight", self.weight)] + ([("bias", self.bias)] if self.bias is not None else [])
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "linear")
+        shape = x.data.shape
+        if shape and shape[-1] != self.in_features:
+            rows = int(np.prod(shape[:-1]))
+            raise GradvizError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} "
+                               f"and {self.in_features}x{self.out_features})",
+                               kind=RUNTIME_KIND,
+                               hint=f"this Linear takes inputs of {self.in_features} features "
+                                    f"(in_features) in the last dimension, this one has "
+                                    f"{shape[-1]}: change the input, or make the layer "
+                                    f"nn.Linear({shape[-1]}, {self.out_features})")
+        return f_linear(rt, x, self.weight, self.bias)
+
+
+class Sequential:
+    """nn.Sequential(*modules): each module's output is the next one's input."""
+
+    __slots__ = ("items", "keys", "training")
+    name = "Sequential"
+    type_name = f"{_CONTAINER}.Sequential"
+
+    def __init__(self, items: list, keys: list | None = None):
+        self.items = items
+        # PyTorch's names of its modules: "0", "1", ...; a slice keeps them
+        self.keys = keys if keys is not None else [str(i) for i in range(len(items))]
+        self.training = True
+
+    @property
+    def text(self) -> str:
+        if not self.items:
+            return "Sequential()"
+        lines = []
+        for key, m in zip(self.keys, self.items):
+            inner = text_of(m).replace("\n", "\n  ")       # a nested module, indented
+            lines.append(f"  ({key}): {inner}")
+        return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+    def children(self) -> list:
+        return list(zip(self.keys, self.items))
+
+    def own_parameters(self) -> list:
+        return []
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        for m in self.items:
+            x = m.call(rt, [x], None)
+        return x
+
+    def item(self, index):
+        """net[i] (a module) or net[a:b] (a Sequential of those)."""
+        if isinstance(index, slice):
+            return Sequential(self.items[index], self.keys[index])
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise GradvizError(f"Sequential indices must be integers or slices, not "
+                               f"{type(index).__name__}", kind=TYPE)
+        n = len(self.items)
+        if not -n <= index < n:
+            raise GradvizError(f"index {index} is out of range", kind=INDEX,
+                               hint=f"this Sequential has {n} module{'s' if n != 1 else ''}"
+                                    + (f": net[0] to net[{n - 1}]" if n else ""))
+        return self.items[index]
+
+
+class Flatten:
+    """nn.Flatten(start_dim=1, end_dim=-1): d2l's first layer for images."""
+
+    __slots__ = ("start_dim", "end_dim", "training")
+    name = "Flatten"
+    type_name = f"{_FLATTEN}.Flatten"
+
+    def __init__(self, start_dim: int, end_dim: int):
+        self.start_dim, self.end_dim = start_dim, end_dim
+        self.training = True
+
+    @property
+    def text(self) -> str:
+        return f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim})"
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        return []
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "flatten")
+        shape = x.data.shape
+        nd = max(len(shape), 1)
+        start, end = self.start_dim % nd, self.end_dim % nd
+        if start > end:
+            raise GradvizError("flatten() has invalid args: start_dim cannot come after "
+                               "end_dim", kind=RUNTIME_KIND)
+        if len(shape) <= 1 or start == end:
+            return x
+        new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
+        return F.m_view(rt, x, *new)
+
+
+RUNTIME_KIND = "RuntimeError"
+CLASSES = (Linear, Sequential, Flatten)
+# names of the classes, for pytypes (which cannot import this module)
+CLASS_NAMES = frozenset(c.__name__ for c in CLASSES)
+
+
+def _forward_args(m, args: list, kwargs: dict | None) -> list:
+    if kwargs:
+        raise GradvizError(f"{m.name}.forward() got an unexpected keyword argument "
+                           f"'{next(iter(kwargs))}'", kind=TYPE, hint="call it on a tensor: net(x)")
+    if len(args) != 1:
+        raise GradvizError(f"{m.name}.forward() takes 2 positional arguments but "
+                           f"{len(args) + 1} were given" if args else
+                           f"{m.name}.forward() missing 1 required positional argument: 'input'",
+                           kind=TYPE, hint="call it on one tensor: net(x)")
+    return args
+
+
+def text_of(m) -> str:
+    return m.text
+
+
+def is_module(v) -> bool:
+    return v.__class__ in CLASSES or v.__class__ is layers.Layer
+
+
+def _parameter_paths(m) -> list:
+    """(PyTorch's name, how the program reaches it, parameter) for every
+    parameter in m, each once, in PyTorch's order (depth first, without
+    recursion): ("0.weight", "[0].weight", p). The second counts by
+    position: a slice of a Sequential keeps PyTorch's names, not positions."""
+    out, seen = [], set()
+    stack = [("", "", m)]
+    while stack:
+        name, path, mod = stack.pop()
+        if mod.__class__ is layers.Layer:
+            continue
+        for attr, p in mod.own_parameters():
+            if id(p) not in seen:
+                seen.add(id(p))
+                out.append((name + attr, f"{path}.{attr}", p))
+        children = list(enumerate(mod.children()))
+        stack.extend((f"{name}{key}.", f"{path}[{i}]", sub) for i, (key, sub) in reversed(children))
+    return out
+
+
+def named_parameters(m, prefix: str = "") -> list:
+    """(name, parameter) of m and the modules in it, as PyTorch names and
+    orders them ("0.weight", "0.bias", "2.weight", ...)."""
+    return [(prefix + name, p) for name, _, p in _parameter_paths(m)]
+
+
+def name_parameters(m, holder: str) -> None:
+    """The parameters of module m, bound to the name `holder`, are named as
+    the program reaches them (net[0].weight), unless named already: the
+    tables and the picture show that name."""
+    for _, path, p in _parameter_paths(m):
+        if p.name is None:
+            p.name = holder + path
+
+
+def modules_in(m) -> list:
+    """m and every module in it, children before their parent (the order
+    Module.apply(fn) calls fn in)."""
+    order, stack = [], [(m, False)]
+    while stack:
+        mod, expanded = stack.pop()
+        if expanded or mod.__class__ is layers.Layer or not mod.children():
+            order.append(mod)
+            continue
+        stack.append((mod, True))
+        stack.extend((sub, False) for _, sub in reversed(mod.children()))
+    return order
+
+
+# ---- making them -------------------------------------------------------------
+
+def _size_arg(cls: str, name: str, v) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos 1 with "
+                           f"error \"type must be tuple of ints,but got {type(v).__name__}\"",
+                           kind=TYPE, hint=f"nn.{cls}'s {name} is a whole number")
+    if v < 0:
+        raise GradvizError(f"Trying to create tensor with negative dimension {v}: "
+                           f"[{v}]", kind=RUNTIME_KIND, hint=f"nn.{cls}'s {name} is at least 0")
+    return v
+
+
+def _parameter(rt, shape: tuple, dtype, bound: float) -> Tensor:
+    """A new parameter, uniform in [-bound, bound) as torch.nn.init.uniform_
+    draws it (a fan of 0 leaves it as torch.empty leaves it: zeros here)."""
+    values = rt.rng.rand(shape, dtype, -bound, bound) if bound and int(np.prod(shape)) else \
+        np.zeros(shape, dtype)
+    t = F._leaf(rt, values, True, "Parameter")
+    t.meta = {**(t.meta or {}), "parameter": True}
+    return t
+
+
+def make_linear(rt, in_features, out_features, bias=True, device=None, dtype=None):
+    """nn.Linear: weight by kaiming_uniform_(a=sqrt(5)), then bias uniform in
+    +-1/sqrt(in_features), each bound computed as PyTorch computes it."""
+    in_features = _size_arg("Linear", "in_features", in_features)
+    out_features = _size_arg("Linear", "out_features", out_features)
+    if device is not None:
+        F.check_device(device)
+    dt = F.F32 if dtype is None else F._dtype_arg(dtype)
+    if dt.kind != "f":
+        raise GradvizError("Only Tensors of floating point and complex dtype can require "
+                           "gradients", kind=RUNTIME_KIND, hint="use dtype=torch.float32 or float64")
+    # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
+    gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    fan_in = in_features
+    w_bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in else 0.0
+    weight = _parameter(rt, (out_features, in_features), dt, w_bound)
+    b = None
+    if bias:
+        b = _parameter(rt, (out_features,), dt, 1 / math.sqrt(fan_in) if fan_in > 0 else 0)
+    return Linear(weight, b, in_features, out_features)
+
+
+def make_sequential(rt, *items):
+    for i, m in enumerate(items):
+        if not is_module(m):
+            raise GradvizError(f"{rt.type_name(m)} is not a Module subclass", kind=TYPE,
+                               hint="nn.Sequential takes modules: nn.Linear(2, 1), nn.ReLU(), ...")
+    return Sequential(list(items))
+
+
+def make_flatten(rt, start_dim=1, end_dim=-1):
+    for v in (start_dim, end_dim):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise GradvizError("nn.Flatten's dims are whole numbers", kind=TYPE)
+    return Flatten(start_dim, end_dim)
+
+
+MAKERS = {Linear.type_name: make_linear, Sequential.type_name: make_sequential,
+          Flatten.type_name: make_flatten}
+
+
+def types() -> dict:
+    """nn.Linear, nn.Sequential, nn.Flatten as the classes they are."""
+    from .pytypes import PyType
+    return {c.name: PyType(c.type_name) for c in CLASSES}
+
+
+# ---- their attributes and methods -------------------------------------------
+
+def attribute(rt, m, attr: str):
+    """m.attr of a module: its parameters and sizes, and Module's methods."""
+    from .interpreter import BoundMethod
+    if m.__class__ is Linear and attr in ("weight", "bias", "in_features", "out_features"):
+        return getattr(m, attr)
+    if m.__class__ is Flatten and attr in ("start_dim", "end_dim"):
+        return getattr(m, attr)
+    if attr == "training":
+        return m.training
+    method = METHODS.get(attr)
+    if method is None:
+        raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
+                           hint="a module has " + ", ".join(
+                               (["weight", "bias"] if m.__class__ is Linear else []) +
+                               [f"{k}()" for k in METHODS]))
+    return BoundMethod(attr, method, m)
+
+
+def _parameters(rt, m, recurse=True):
+    return F.Generator([p for _, p in named_parameters(m)])
+
+
+def _named_parameters(rt, m, prefix="", recurse=True):
+    return F.Generator(named_parameters(m, prefix + "." if prefix else ""))
+
+
+def _zero_grad(rt, m, set_to_none=True):
+    from .optim import clear_grads
+    clear_grads(rt, [p for _, p in named_parameters(m)], set_to_none)
+
+
+def _train(rt, m, mode=True):
+    for sub in modules_in(m):
+        if sub.__class__ is not layers.Layer:
+            sub.training = bool(mode)
+    return m
+
+
+def _eval(rt, m):
+    return _train(rt, m, False)
+
+
+def _apply(rt, m, fn):
+    """Module.apply(fn): fn on every module in m, children first (d2l's
+    net.apply(init_weights)); returns m."""
+    for sub in modules_in(m):
+        rt.call_value(fn, [sub])
+    return m
+
+
+def _forward(rt, m, *args, **kwargs):
+    return m.call(rt, list(args), kwargs)
+
+
+def _children(rt, m):
+    return F.Generator([sub for _, sub in m.children()])
+
+
+METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
+           "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
+           "forward": _forward, "children": _children}
+
+
+# ---- F.linear and torch.nn.init ---------------------------------------------
+
+def f_linear(rt, x, weight, bias=None):
+    """F.linear(x, W, b) = x @ W.T + b, recorded as PyTorch records it: one
+    AddmmBackward0 on a 2-d input (a view to 2-d and back around it for
+    others), x @ W.T (MmBackward0, ...) without a bias."""
+    x = F._need_tensor(x, "linear")
+    weight = F._need_tensor(weight, "linear")
+    wt = rt.apply(OPS["t"], (weight,))
+    if bias is None:
+        return rt.apply(OPS["matmul"], (x, wt))
+    bias = F._need_tensor(bias, "linear")
+    if x.data.ndim == 2:
+        return rt.apply(OPS["addmm"], (bias, x, wt))
+    if x.data.ndim == 0:
+        raise GradvizError("both arguments to linear need to be at least 1D, but they are 0D "
+                           "and 2D", kind=RUNTIME_KIND, hint="give linear a vector or a batch")
+    flat = F.m_view(rt, x, -1, x.data.shape[-1])
+    out = rt.apply(OPS["addmm"], (bias, flat, wt))
+    return F.m_view(rt, out, *x.data.shape[:-1], out.data.shape[-1])
+
+
+def f_addmm(rt, input, mat1, mat2, *, beta=1, alpha=1):
+    """torch.addmm(input, mat1, mat2) = input + mat1 @ mat2 (beta = alpha = 1)."""
+    if beta != 1 or alpha != 1:
+        raise GradvizError("addmm() with beta or alpha other than 1 is not supported",
+                           kind=VALUE, hint="write beta * input + alpha * (mat1 @ mat2)")
+    args = [F._need_tensor(v, "addmm") for v in (input, mat1, mat2)]
+    return rt.apply(OPS["addmm"], tuple(args))
+
+
+def _init(label: str, fill):
+    """torch.nn.init.NAME_(tensor, ...): fills the tensor in place, outside
+    the graph (PyTorch's run under no_grad), and returns it."""
+    def init(rt, tensor, *args, **kwargs):
+        tensor = F._need_tensor(tensor, label)
+        return rt._with_grad_off(lambda: fill(rt, tensor, *args, **kwargs))
+    init.__name__ = label
+    return init
+
+
+def _constant(rt, t, val):
+    return F.METHODS["fill_"](rt, t, val)
+
+
+INIT = {"normal_": _init("normal_", lambda rt, t, mean=0.0, std=1.0:
+                         F.METHODS["normal_"](rt, t, mean, std)),
+        "uniform_": _init("uniform_", lambda rt, t, a=0.0, b=1.0: F.METHODS["uniform_"](rt, t, a, b)),
+        "zeros_": _init("zeros_", lambda rt, t: F.METHODS["zero_"](rt, t)),
+        "ones_": _init("ones_", lambda rt, t: F.METHODS["fill_"](rt, t, 1.0)),
+        "constant_": _init("constant_", _constant)}

@@ -1,0 +1,74 @@
+"""torch.nn's modules with parameters (gradviz/modules.py): nn.Linear,
+nn.Sequential, nn.Flatten, torch.nn.init. Their outputs against PyTorch are
+pinned by tests/conformance_extra/nn_*.txt and d2l_linreg_concise.txt; here
+the names the record gives their parameters, the order of apply(), and
+the errors' hints."""
+import io
+
+import pytest
+
+import gradviz
+from gradviz.errors import GradvizError
+
+
+def run(src: str):
+    out = io.StringIO()
+    record = gradviz.run_source("import torch\nfrom torch import nn\n" + src, stdout=out)
+    return record, out.getvalue()
+
+
+def test_parameters_are_named_as_the_program_reaches_them():
+    record, _ = run("net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), "
+                    "nn.Sequential(nn.Linear(3, 1)))\nlin = nn.Linear(1, 1, bias=False)\n"
+                    "net(torch.ones(2)).sum().backward()\n")
+    params = [n.name for n in record.nodes if n.requires_grad and n.is_leaf]
+    assert params == ["net[0].weight", "net[0].bias", "net[2][0].weight", "net[2][0].bias",
+                      "lin.weight"]
+
+
+def test_named_parameters_keep_pytorchs_keys_in_a_slice():
+    _, out = run("net = nn.Sequential(nn.ReLU(), nn.Linear(2, 2), nn.Linear(2, 1))\n"
+                 "print([n for n, p in net[1:].named_parameters()])\n"
+                 "print([n for n, p in net.named_parameters(prefix='net')])\n")
+    assert out.splitlines() == ["['1.weight', '1.bias', '2.weight', '2.bias']",
+                                "['net.1.weight', 'net.1.bias', 'net.2.weight', 'net.2.bias']"]
+
+
+def test_apply_calls_children_before_their_parent():
+    _, out = run("net = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU(), nn.Linear(2, 1)))\n"
+                 "net.apply(lambda m: print(type(m).__name__))\n")
+    assert out.split() == ["Linear", "ReLU", "Linear", "Sequential", "Sequential"]
+
+
+def test_parameters_is_walked_once_as_pytorchs_generator():
+    _, out = run("net = nn.Linear(2, 1)\nps = net.parameters()\nprint(len(list(ps)), len(list(ps)))\n")
+    assert out == "2 0\n"
+
+
+def test_a_nested_sequential_prints_indented():
+    _, out = run("print(nn.Sequential(nn.Flatten(), nn.Sequential(nn.Linear(4, 2))))\n")
+    assert out == ("Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)\n  (1): Sequential(\n"
+                   "    (0): Linear(in_features=4, out_features=2, bias=True)\n  )\n)\n")
+
+
+@pytest.mark.parametrize("src, message, hint", [
+    ("nn.Linear(3, 2)(torch.ones(4, 5))\n",
+     "mat1 and mat2 shapes cannot be multiplied (4x5 and 3x2)", "nn.Linear(5, 2)"),
+    ("nn.Sequential(nn.ReLU())[3]\n", "index 3 is out of range", "1 module"),
+    ("nn.Sequential(nn.ReLU(), 3)\n", "int is not a Module subclass", "nn.Linear(2, 1)"),
+    ("nn.Linear(2, 1).weights\n", "'Linear' object has no attribute 'weights'", "weight"),
+    ("nn.Linear(2.0, 1)\n", None, "whole number"),
+])
+def test_module_errors_name_the_fix(src, message, hint):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    if message is not None:
+        assert info.value.message == message
+    assert hint in info.value.hint
+
+
+def test_a_linear_call_is_one_addmm_node_on_a_batch():
+    record, _ = run("torch.manual_seed(0)\nlin = nn.Linear(3, 2)\ny = lin(torch.randn(4, 3))\n"
+                    "y.sum().backward()\n")
+    ops = [n.grad_fn for n in record.nodes if n.grad_fn]
+    assert ops == ["TBackward0", "AddmmBackward0", "SumBackward0"]
