@@ -17,6 +17,7 @@ import numpy as np
 
 from . import autodiff, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
+from .data import LoaderIter
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
@@ -1376,6 +1377,8 @@ def f_len(rt, x):
         return len(x.array)
     if x.__class__.__name__ == "Sequential":     # (modules imports this module)
         return len(x.items)
+    if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
+        return len(x)
     raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
 
 
@@ -1666,10 +1669,14 @@ def f_range(rt, *args):
     return range(*ints)
 
 
+# torch's iterables a for loop walks (modules.py, data.py: they import this module)
+_WALKED_BY_LOOPS = frozenset(("Sequential", "DataLoader", "TensorDataset"))
+
+
 def _walkable(rt, x, what: str):
     """What enumerate() and zip() walk: a range, list or tuple, or a tensor's
     rows (as a for loop walks them)."""
-    if is_tensor(x):
+    if is_tensor(x) or x.__class__.__name__ in _WALKED_BY_LOOPS:
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple)) or x.__class__ in ITERATORS:
         return x
@@ -1811,8 +1818,11 @@ FunctionGenerator.__name__ = "generator"
 
 # the one-pass iterators a program can hold; for loops, list(), tuple(),
 # any(), all(), sorted(), zip() and enumerate() walk them as they are
-ITERATORS = (zip, enumerate, Generator, FunctionGenerator, type(reversed([])), reversed,
-             type(iter(range(0))), type(iter([])), type(iter(())))
+ITERATORS = (zip, enumerate, Generator, FunctionGenerator, LoaderIter, type(reversed([])),
+             reversed, type(iter(range(0))), type(iter([])), type(iter(())))
+# those that compute each item when it is asked for (a for loop labels what
+# they make with the pass the item is for)
+LAZY_ITERATORS = (FunctionGenerator, LoaderIter)
 
 
 def f_iter(rt, x):

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from . import (autodiff, exceptions, forward_ad, fstrings, functions, jacobians, layers, modules, optim,
+from . import (autodiff, data, exceptions, forward_ad, fstrings, functions, jacobians, layers, modules, optim,
                pymethods, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
@@ -292,11 +292,13 @@ def _module_tree() -> dict:
                                          "functional": autograd_functional,
                                          "forward_ad": fw_ad})
     torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd)})
+    utils = Module("torch.utils", {"data": Module("torch.utils.data", {
+        k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members["addmm"] = Function("addmm", modules.f_addmm)
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
-    members.update(nn=nn, autograd=autograd, optim=torch_optim)
+    members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils)
     torch = Module("torch", members)
     glob = dict(members)
     members.update(TORCH_TYPES)        # only as torch.Tensor, torch.Size, torch.dtype
@@ -834,11 +836,14 @@ class Interpreter:
                     else:
                         if items is None:
                             items = self._items(self.eval(stmt.iter), span)
-                        if items.__class__ is functions.FunctionGenerator:
-                            # its block runs now, making the next pass's item
+                        if items.__class__ in functions.LAZY_ITERATORS:
+                            # it computes the next pass's item now (a generator's
+                            # block, a DataLoader's batch): its nodes are that pass's,
+                            # made on this line unless a block of its own runs
                             del passes[depth + 1:]
                             passes[depth] = f"pass {n + 1}"
                             self._mark_pass()
+                            self.span = self.where(stmt.iter)
                         item = next(items, _DONE)
                         if item is _DONE:
                             break
@@ -885,6 +890,10 @@ class Interpreter:
             return iter(v)
         if v.__class__ is modules.Sequential:
             return iter(v.items)
+        if v.__class__ is data.DataLoader:
+            return v.iterate(self)
+        if v.__class__ is data.TensorDataset:
+            return iter([data.item(self, v, i) for i in range(len(v))])
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
                 raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
@@ -2108,6 +2117,8 @@ class Interpreter:
                 args.append(v if v is not None else self._name(a))
             elif cls is _Num:
                 args.append(a.value)
+            elif cls is syntax.Starred:   # f(*xs)
+                args.extend(self._starred(a, fn))
             else:
                 try:
                     args.append(_EVAL[cls](self, a))
@@ -2146,6 +2157,24 @@ class Interpreter:
                 raise _argument_error(fn.name, exc) from None
             raise
 
+    def _starred(self, node, fn) -> tuple:
+        """The items of `*xs` in a call: of a list, tuple, range, string,
+        iterator, or a tensor's rows, as Python unpacks them."""
+        v = self.eval(node.value)
+        span = self.where(node)
+        if v.__class__ is str:
+            return tuple(v)
+        try:
+            return tuple(self._items(v, span))
+        except GradvizError as exc:
+            if exc.kind != TYPE:
+                raise
+            name = fn.defn.name if fn.__class__ is UserFunction else getattr(fn, "name", "")
+            raise GradvizError(f"{name}() argument after * must be an iterable, not "
+                               f"{self.type_name(v)}",
+                               kind=TYPE, span=span,
+                               hint="* unpacks a list or a tuple: f(*[a, b]) is f(a, b)") from None
+
     def _attribute(self, node):
         obj = self.eval(node.value)
         attr = node.attr
@@ -2162,6 +2191,8 @@ class Interpreter:
             return v
         if obj.__class__ in modules.CLASSES:    # net[0].weight, net.parameters()
             return modules.attribute(self, obj, attr)
+        if obj.__class__ in data.CLASSES:
+            return data.attribute(self, obj, attr)
         if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
@@ -2276,6 +2307,8 @@ class Interpreter:
             if len(index) != 1:
                 raise GradvizError("a Sequential takes one index", kind=TYPE)
             return obj.item(index[0])
+        if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
+            return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
         if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):
@@ -2578,6 +2611,9 @@ class Interpreter:
             return f"<generator object <genexpr> at {self.address(v)}>"
         if v.__class__ is functions.FunctionGenerator:
             return f"<generator object {v.fn.defn.name} at {self.address(v)}>"
+        if v.__class__ in data.MODULE_OF:
+            return (f"<torch.utils.data.{data.MODULE_OF[v.__class__]}.{type(v).__name__} "
+                    f"object at {self.address(v)}>")
         if v.__class__ in ITERATORS:
             return f"<{v.__class__.__name__} object at {self.address(v)}>"
         if v.__class__ is PyType:

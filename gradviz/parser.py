@@ -21,7 +21,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, Compare, Delete, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
-                     Return, SetAttr, SetItem, Slice, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
+                     Return, SetAttr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
 
 MAX_NESTING = 200
@@ -1000,6 +1000,11 @@ class _Parser:
             elif keywords and kind in EXPR_START:
                 raise _error(tok, "positional argument follows keyword argument",
                              "put the positional arguments before the keyword arguments")
+            elif kind == "*":                 # f(*xs): xs's items, one argument each
+                self.i = i + 1
+                value = self.expr()
+                args.append(Starred(value, self.span_from(tok)))
+                i = self.i
             elif (kind == NAME or kind == NUMBER) and (after == "," or after == ")"):
                 # a lone name or number, made here as expr() would make it
                 if self.depth >= MAX_NESTING:

@@ -55,6 +55,9 @@ TORCH_TYPES = {"Tensor": TENSOR, "Size": SIZE, "dtype": DTYPE,
 _TORCH_BY_NAME = {t.name: t for t in TORCH_TYPES.values()}   # (type(x) is torch.Tensor)
 # gradviz's classes of values -> the name of the type PyTorch's value has
 _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype",
+          "TensorDataset": "torch.utils.data.dataset.TensorDataset",
+          "DataLoader": "torch.utils.data.dataloader.DataLoader",
+          "_SingleProcessDataLoaderIter": "torch.utils.data.dataloader._SingleProcessDataLoaderIter",
           "Device": "torch.device", "NoneType": "NoneType", "UserFunction": "function",
           "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",

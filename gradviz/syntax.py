@@ -158,6 +158,13 @@ class UnaryOp:
 
 
 @dataclass(slots=True)
+class Starred:
+    """``*xs`` among a call's arguments: xs's items, each an argument."""
+    value: object
+    span: Span
+
+
+@dataclass(slots=True)
 class Keyword:
     name: str
     value: object

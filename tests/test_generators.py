@@ -101,3 +101,12 @@ def test_a_return_inside_a_with_block_of_a_generator_restores_grad_mode():
            "print(torch.is_grad_enabled())\n")
     _, out = run(src)
     assert out == "False\nend\nTrue\n"
+
+
+def test_a_dataloaders_batches_are_made_on_the_for_line_for_their_pass():
+    src = ("from torch.utils import data\nX = torch.arange(8.0).reshape(4, 2)\n"
+           "loader = data.DataLoader(data.TensorDataset(X), 2)\nw = torch.ones(2, requires_grad=True)\n"
+           "\n\nfor batch in loader:\n    loss = (batch[0] @ w).sum()\n    loss.backward()\n")
+    record, _ = run(src)
+    batches = [n for n in record.nodes if n.line == 7 and n.op == "index"]
+    assert [(n.in_loop, n.expr) for n in batches] == [("pass 1", "loader"), ("pass 2", "loader")]

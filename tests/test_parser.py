@@ -426,7 +426,7 @@ ERROR_CASES = [
     ("x = [i for i in y\n", 1, "'[' was never closed"),
     ("x = f(1, i for i in y)\n", 1, "must be parenthesized"),
     ("x = {1: 2}\n", 1, "dicts"),
-    ("x = f(*a)\n", 1, "unpacking"),
+    ("x = [*a]\n", 1, "unpacking"),
     ("x @= 2\n", 1, "'@='"),
     ("1 += x\n", 1, "cannot use '+='"),
     ("x = '''a\n", 1, "unterminated triple-quoted"),
@@ -469,7 +469,7 @@ def test_unsupported_statement_hint_lists_the_language():
 
 @pytest.mark.parametrize("src,kind,words", [
     ("x = 1\nimport numpy as np\n", "ModuleNotFoundError", "No module named 'numpy'"),
-    ("x = 1\nimport torch.utils\n", "ModuleNotFoundError", "No module named 'torch.utils'"),
+    ("x = 1\nimport torch.vision\n", "ModuleNotFoundError", "No module named 'torch.vision'"),
     ("x = 1\nfrom torch.nn import relu\n", "ImportError",
      "cannot import name 'relu' from 'torch.nn'"),
 ])

@@ -238,7 +238,8 @@ def _var_fwd(xs, p, root=False):
     # variance beyond float32's range can still have a finite std)
     x64 = x.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if n == x.size:
+        if n == x.size and (n or axis is None or math.prod(
+                s for d, s in enumerate(x.shape) if d not in axis) == 1):
             # one result: the squares about x.mean() (in x's dtype), added
             # in turn in memory order
             dx = (x64 - np.float64(_mean(x, None))).ravel(order="K")
@@ -262,7 +263,8 @@ def _welford_m2(x64, axis, keepdim):
     them: one running mean and sum per result, element by element."""
     k = len(axis)
     moved = np.moveaxis(x64, axis, range(x64.ndim - k, x64.ndim))
-    rows = moved.reshape(moved.shape[:x64.ndim - k] + (-1,))
+    # (the reduced size given, not -1: numpy cannot infer it when no results)
+    rows = moved.reshape(moved.shape[:x64.ndim - k] + (math.prod(moved.shape[x64.ndim - k:]),))
     mean = np.zeros(rows.shape[:-1])
     m2 = np.zeros(rows.shape[:-1])
     for i in range(rows.shape[-1]):
