@@ -727,7 +727,13 @@ def _grad_fn_name(t: Tensor) -> str | None:
     if not t.recorded:
         return None
     op = t.op
-    rebased = (t.meta or _NO_META).get("rebased")
+    meta = t.meta or _NO_META
+    rebased = meta.get("rebased")
+    if meta.get("written_later"):
+        # a view written in place through its family after it was made: a
+        # grad_fn read from then on is PyTorch's new one, but the ops made
+        # from it before (the graph drawn) hold the node it was made with
+        rebased = None
     return rebased or (op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t))
 
 

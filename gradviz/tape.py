@@ -313,6 +313,7 @@ class Tape:
                 if m is None:
                     t.meta = m = {}
                 m["rebased"] = REBASED_GRAD_FN
+                m["written_later"] = True     # (the record names it as made)
         return changed
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
