@@ -175,6 +175,9 @@ class PassView:
     upto: int | None = None     # draw only the first `upto` nodes (those made before the pass)
     only: frozenset | None = None   # draw only these nodes (pass_nodes: one pass's subgraph)
     values: dict | None = None      # seq -> a leaf's value as the pass saw it (a loop's update)
+    # seq -> (the gradient that reached it, a leaf's .grad after the pass or
+    # None): what grad_lines say, for the tables of --pass
+    grads: dict | None = None
 
 
 HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its edges are dropped
@@ -230,7 +233,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
     only = pass_nodes(record, pass_no)
     leaf_grads = ev.get("leaf_grads", {})
     values = ev.get("leaf_values", {})
-    lines = {}
+    lines, grads = {}, {}
     nodes = record.nodes
     for s in sorted(only):
         r = nodes[s]
@@ -239,12 +242,18 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
             continue
         here = [f"gradient here (#{pass_no})  {fmt(g)}"]
         after = leaf_grads.get(s)
+        grads[s] = (g, after)
         if after is not None:
-            same = after.shape == g.shape and np.array_equal(after, g, equal_nan=True)
             here.append(f"grad after #{pass_no}  {fmt(after)}"
-                        + ("" if same else "  (accumulated)"))
+                        + ("  (accumulated)" if accumulated(g, after) else ""))
         lines[s] = here
-    return PassView(pass_no, lines, None, only, values)
+    return PassView(pass_no, lines, None, only, values, grads)
+
+
+def accumulated(here: np.ndarray, after: np.ndarray) -> bool:
+    """A leaf's .grad after a pass is not the pass's gradient alone: earlier
+    passes added into it (no zero_() between)."""
+    return not (after.shape == here.shape and np.array_equal(after, here, equal_nan=True))
 
 
 def to_dot(record: Record, **options) -> str:
