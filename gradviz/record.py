@@ -588,6 +588,14 @@ class Record:
     def passes(self) -> list[dict]:
         return [e for e in self.events if e["kind"] in ("backward", "grad")]
 
+    @property
+    def failed_calls(self) -> list[dict]:
+        """The backward() and autograd.grad() calls that raised an error:
+        {"call": "backward" or "grad", "line", "roots": [seq], "type",
+        "message", "stopped": whether the error ended the run (else the
+        program caught it)}, in the order they ran."""
+        return [e for e in self.events if e["kind"] == "failed"]
+
     def grad_history(self, seq: int) -> list[tuple[str, np.ndarray, int]]:
         """(what, .grad after it, line) for a leaf, over the whole run."""
         hist = []

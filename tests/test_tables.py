@@ -18,6 +18,7 @@ from rich.console import Console
 
 import gradviz
 from gradviz.errors import GradvizError
+from programs import FAILED_BACKWARDS
 from gradviz.numerics import nonfinite_report
 from gradviz.record import CONST, OP, PARAM, NodeRecord
 from gradviz.render.tables import (
@@ -258,9 +259,9 @@ def test_failing_program_marks_rows_and_points_at_the_line():
     text = render_file(CONFORMANCE / "error_twice.txt")
     assert "failed at line 5" in squash(text.split("id  ")[0])
     c = cells(text)
-    assert c["n2"]["flags"] == "error root freed"
+    assert c["n2"]["flags"] == "error root failed freed"     # backward() on it failed
     assert "error" not in c["n0"]["flags"] + c["n1"]["flags"]
-    last = squash(text[text.index("✗"):])
+    last = squash(text[text.index("✗ the program"):])
     assert last == ("✗ the program stopped at line 5 (RuntimeError, message above); "
                     "the rows marked error are the tensors that line used")
     assert "Trying to backward" not in text     # the CLI prints the message, not the tables
@@ -268,6 +269,37 @@ def test_failing_program_marks_rows_and_points_at_the_line():
     c = cells(text)
     assert c["n0"]["flags"] == "error leaf requires_grad" and c["n1"]["flags"] == "error leaf"
     assert "0 backward passes" in text and "what flowed" not in text
+
+
+def test_a_failed_backward_is_flagged_and_listed_with_the_passes():
+    text = render(run(FAILED_BACKWARDS), width=120)
+    assert squash(text.splitlines()[0]).startswith(
+        "prog.txt: 4 tensors (3 recorded ops, 1 leaf), 1 backward pass, "
+        "2 failed backward() calls, 2 freed, failed at line 9")
+    c = cells(text)
+    assert c["n2"]["flags"] == "root failed freed"       # the second y.backward(), caught
+    assert c["n3"]["flags"] == "error failed"            # z.backward(): ended the run
+    assert "failed" not in c["n0"]["flags"] + c["n1"]["flags"]
+    assert "failed: a backward() called on it failed" in squash(text)
+    p = cells(section(text, "what flowed in each backward pass"), first="pass")
+    assert list(p) == ["backward #1", "backward ✗", "backward ✗'"]    # in the order they ran
+    assert p["backward ✗"]["line"] == "5" and p["backward ✗"]["root"] == "y (n2)"
+    assert p["backward ✗"]["graph after"] == ("failed: its graph was freed by an earlier "
+                                              "backward() (retain_graph=True keeps it) (caught)")
+    assert p["backward ✗'"]["line"] == "9" and p["backward ✗'"]["root"] == "z (n3)"
+    assert p["backward ✗'"]["graph after"] == ("failed: not a scalar: give gradient= or "
+                                               "reduce it first (.sum())")
+    # an in-place change: the call fails before any pass, and is still listed
+    text = render(run("a = tensor([1.0, 2.0], requires_grad=True)\nb = a.sigmoid()\n"
+                      "c = b * 2\nb.add_(1)\nc.sum().backward()\n"), width=120)
+    p = cells(section(text, "what flowed in each backward pass"), first="pass")
+    assert list(p) == ["backward ✗"] and p["backward ✗"]["root"] == "c.sum() (n4)"
+    assert "changed in place" in p["backward ✗"]["graph after"]
+    assert cells(text)["n4"]["flags"] == "failed"
+    # with --pass, the tables show that pass: no call that failed
+    one = render(run(FAILED_BACKWARDS), width=120, pass_no=1)
+    assert "✗ " not in one.split("✗ the program")[0] and "failed backward()" not in one
+    assert cells(one)["n2"]["flags"] == "root freed"
 
 
 def test_nan_and_inf_are_red_and_counted():

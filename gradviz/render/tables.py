@@ -102,11 +102,13 @@ FLAG_STYLES = {
     "leaf": "green", "requires_grad": "cyan", "root": "bold magenta",
     "retains_grad": "blue", "detached": "yellow", "no_grad": "yellow",
     "pruned": "yellow", "freed": "dim", "error": "bold red", "nan/inf": "bold red",
+    "failed": "bold red",
 }
 # one short explanation per flag that is not self-explanatory, printed under
 # the table only for the flags that occur
 FLAG_NOTES = {
     "root": "backward() was called on it",
+    "failed": "a backward() called on it failed (see the passes below)",
     "retains_grad": "retain_grad() was called: it keeps its .grad",
     "detached": "made by detach(): same value, no gradient flows back",
     "no_grad": "made inside `with no_grad():`, not recorded",
@@ -219,6 +221,10 @@ class _View:
         # --pass: one pass's subgraph (seqs ascending), its gradients and values
         self.one = one
         self.seqs = range(len(self.nodes)) if one is None else sorted(one.only)
+        # the backward() calls that failed (not with --pass: they are no pass)
+        self.failed = ([e for e in self.events if e["kind"] == "failed"] if one is None
+                       else [])
+        self.failed_roots = {s for ev in self.failed for s in ev["roots"]}
         self.max_rows = max_rows
         self.width = width
         self.wide = width >= WIDE
@@ -248,6 +254,8 @@ class _View:
                  _count(kinds["backward"], "backward pass", "backward passes")]
         if kinds["grad"]:
             parts.append(_count(kinds["grad"], "grad() call"))
+        if kinds["failed"]:
+            parts.append(_count(kinds["failed"], "failed backward() call"))
         if kinds["zero_"]:
             parts.append(f"{kinds['zero_']:,} zero_()")
         if pruned:
@@ -292,6 +300,7 @@ class _View:
         wanted: dict[int, None] = {}
         wanted.update(dict.fromkeys(compress(seqs, self.column("error"))))
         wanted.update(dict.fromkeys(compress(seqs, self.column("backward_root"))))
+        wanted.update(dict.fromkeys(sorted(self.failed_roots)))
         if self.report.first_value is not None:
             wanted[self.report.first_value] = None
         if self.report.first_grad is not None:
@@ -488,6 +497,8 @@ class _View:
             words.append(("requires_grad", "requires_grad"))
         if n.backward_root:
             words.append(("root", "root"))
+        if n.seq in self.failed_roots:
+            words.append(("failed", "failed"))
         if n.retains_grad:
             words.append(("retains_grad", "retains_grad"))
         if n.kind == DETACHED:
@@ -638,8 +649,11 @@ class _View:
 
     # ---- backward passes ----------------------------------------------------
     def pass_table(self) -> Table | None:
+        """A row per backward()/grad() pass (with --pass, that pass's), and
+        per call that failed, in the order they ran."""
         passes = [e for e in self.events if e["kind"] in ("backward", "grad")
-                  and (self.one is None or e["pass"] == self.one.pass_no)]
+                  and (self.one is None or e["pass"] == self.one.pass_no)
+                  or e["kind"] == "failed" and self.one is None]
         if not passes:
             return None
         shown: list[dict | None] = list(passes)
@@ -661,14 +675,10 @@ class _View:
                             right=[k in ("line", "visited") for k in keys])
 
     def _pass_row(self, ev: dict) -> list:
+        roots = self._roots_cell(ev["roots"])
+        if ev["kind"] == "failed":
+            return self._failed_row(ev, roots)
         what = "backward" if ev["kind"] == "backward" else "grad()"
-        roots = Text()
-        for i, seq in enumerate(ev["roots"]):
-            r = self.nodes[seq]
-            if i:
-                roots.append(", ")
-            roots.append_text(self._short_label(r))
-            roots.append(f" ({r.id})", style="dim")
         seeds = ev.get("seeds") or []
         if ev.get("implicit_seed"):
             seed = Text("1. (implicit)")
@@ -690,6 +700,27 @@ class _View:
             graph = Text("freed", style="dim")
         return [Text(f"{what} #{ev['pass']}", style="bold"), Text(str(ev["line"])), roots,
                 seed, Text(f"{len(ev.get('steps') or []):,}"), pruned, graph]
+
+    def _roots_cell(self, seqs: list[int]) -> Text:
+        roots = Text()
+        for i, seq in enumerate(seqs):
+            r = self.nodes[seq]
+            if i:
+                roots.append(", ")
+            roots.append_text(self._short_label(r))
+            roots.append(f" ({r.id})", style="dim")
+        return roots
+
+    def _failed_row(self, ev: dict, roots: Text) -> list:
+        """A backward() or grad() call that raised an error: no pass ran;
+        why, in a few words (the picture's note), where its graph goes."""
+        from .dot import failure_reason
+        what = "backward" if ev["call"] == "backward" else "grad()"
+        why = Text("failed: " + failure_reason(ev["message"]), style="red")
+        if not ev["stopped"]:
+            why.append(" (caught)", style="dim")
+        return [Text(f"{what} ✗", style="bold red"), Text(str(ev["line"])), roots,
+                Text(""), Text(""), Text(""), why]
 
     # ---- warnings and the error pointer ------------------------------------
     def warnings(self) -> list[Text]:
