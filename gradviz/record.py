@@ -74,7 +74,8 @@ class NodeRecord:
     final_value: np.ndarray | None = None   # the value at the end of the run
     changed_in_place: bool = False          # so value (when made) != final_value
     grads_by_pass: dict = field(default_factory=dict)   # pass -> gradient that reached it
-    in_loop: str | None = None  # the loop pass that made it: "i=1", "pass 3", "i=1, j=0"
+    # the loop pass that made it: "i=1", "i=1, j=0", "epoch=0, batches[2]", "iteration 3"
+    in_loop: str | None = None
 
 
 # the NodeRecord fields node_column() reads without making node records

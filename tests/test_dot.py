@@ -222,6 +222,9 @@ def test_pass_draws_only_that_passs_subgraph_with_its_gradients():
     assert {i for i in node_ids(whole) if made_in[i] == "step=1"} <= ids
     texts = "\n".join(unescape(lab) for lab in labels(two))
     assert texts.count("backward(), line 5") == 1 and "#1" not in texts and "#3" not in texts
+    # its seed says which step of the loop it was; so do the whole picture's
+    assert "backward(), line 5 (step=1)" in texts
+    assert "backward() #3, line 5 (step=2)" in "\n".join(unescape(lab) for lab in labels(whole))
     g2 = r.nodes[0].grads_by_pass[2]
     assert f"gradient here (#2)  {dotmod.fmt(g2)}" in texts
     # w.grad was zeroed after pass 1 only: after pass 2 it is pass 2's gradient;

@@ -256,6 +256,12 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
     return PassView(pass_no, lines, None, only, values, grads)
 
 
+def pass_loop(record: Record, ev: dict) -> str | None:
+    """The pass of the loops a backward()/grad() call ran in ("epoch=1,
+    batches[0]"): that of the tensor it was called on, or None."""
+    return record.nodes[ev["roots"][0]].in_loop if ev["roots"] else None
+
+
 def accumulated(here: np.ndarray, after: np.ndarray) -> bool:
     """A leaf's .grad after a pass is not the pass's gradient alone: earlier
     passes added into it (no zero_() between)."""
@@ -1287,6 +1293,9 @@ class _Builder:
             what = "backward()" if ev["kind"] == "backward" else "autograd.grad()"
             lines = [f"{what} #{k}, line {ev['line']}" if self.multi
                      else f"{what}, line {ev['line']}"]
+            where = pass_loop(self.record, ev)
+            if where:                  # which step of a training loop
+                lines[0] += f" ({where})"
             for root, seed in zip(ev["roots"], ev["seeds"]):
                 if seed is not None and not isinstance(seed, np.ndarray):
                     seed = np.asarray(getattr(seed, "data", seed))

@@ -272,7 +272,8 @@ class _View:
         what = "backward" if ev["kind"] == "backward" else "grad()"
         leaves = self.column("is_leaf")
         n_ops = sum(1 for s in self.seqs if not leaves[s])
-        where = self.nodes[ev["roots"][0]].in_loop if ev["roots"] else None
+        from .dot import pass_loop
+        where = pass_loop(self.record, ev)
         head = (f"{what} #{k} of {len(passes)} (line {ev['line']}"
                 + (f", {where}) only: " if where else ") only: "))
         return self._header_text([head + f"{len(self.seqs):,} of "
