@@ -403,7 +403,7 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
         # second for a few hundred thousand nodes); then the rows shown
         with _slow_step("preparing the tables"):
             prepare_tables(record)
-        print_tables(record, console=console)
+        print_tables(record, console=console, pass_no=graph["pass_no"])
         if record.forward_mode is not None:
             from .render.modes import print_forward_mode
             print_forward_mode(record, console)

@@ -8,6 +8,7 @@ program except through these two tables (and ATTRIBUTES in interpreter.py).
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import reprlib
@@ -1314,6 +1315,23 @@ def f_numel(rt, x):
     return int(_need_tensor(x, "numel").data.size)
 
 
+def reverse_call(call: str):
+    """For the functions that run a backward() or autograd.grad() call: an
+    error the call raises is logged (Tape.log_failed_call) with the tensors
+    it was called on, the function's first argument, and raised on."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def logged(rt, roots, *args, **kwargs):
+            try:
+                return fn(rt, roots, *args, **kwargs)
+            except GradvizError as exc:
+                rt.tape.log_failed_call(exc, call, roots, rt.line)
+                raise
+        return logged
+    return decorate
+
+
+@reverse_call("grad")
 def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
            allow_unused=False):
     """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple."""
@@ -1995,11 +2013,13 @@ def _operator_method(name: str, sym: str, in_place: bool = False):
     return m
 
 
+@reverse_call("backward")
 def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     rt.backward(x, gradient, retain_graph, create_graph, inputs)
     return None
 
 
+@reverse_call("backward")
 def f_autograd_backward(rt, tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                         inputs=None):
     """torch.autograd.backward(tensors, grad_tensors): one pass from them all."""

@@ -155,10 +155,13 @@ def _list_append(rt, lst: list, value) -> None:
     rt._mark_value_held(value)
 
 
-def _pass_label(target, item, n: int) -> str:
+def _pass_label(target, item, n: int, walks: str | None = None) -> str:
     """How a node says which pass of a loop made it: "i=1" for a for loop
     (or a comprehension's clause) over numbers, target its name ("i=1,
-    x=0.5" unpacked), else "pass 3" (a while loop: target None)."""
+    x=0.5" unpacked); else the item as an index into what the loop walks
+    (``walks``, its text: "batches[2]", "X[0]" for a tensor's rows), or
+    "iteration 3" (a while loop: target None). (Not "pass": that is a
+    backward() call's word, and a loop's pass label sits beside it.)"""
     if target is not None:
         if target.__class__ is str:
             if item.__class__ in _NUMBERS:
@@ -167,7 +170,12 @@ def _pass_label(target, item, n: int) -> str:
             values = [(name, v) for name, v in zip(target, item) if v.__class__ in _NUMBERS]
             if values:
                 return ", ".join(f"{name}={v!r}" for name, v in values)
-    return f"pass {n}"
+        if walks is not None:
+            return f"{walks}[{n - 1}]"
+    return f"iteration {n}"
+
+
+LOOP_TEXT = 20      # characters of what a loop walks, in its passes' labels
 # a Python number on the left of a non-commutative op: PyTorch's own node
 REFLECTED = {"-": "rsub", "/": "rdiv", "%": "rremainder"}
 # Python ints are unbounded; a program's are not, so that `10**10**10` or
@@ -467,6 +475,7 @@ class Interpreter:
         # in a generator's block: the passes of the loops running around the
         # next() that resumed it, which label its nodes first (resume)
         self.pass_prefix: tuple = ()
+        self.loop_texts: dict = {}     # span -> what a loop walks, for its labels (_walks)
         self.deadline = None           # the time limit's, set by run()
         # ids of the tensors that may be held by more than their own name (a
         # second name, a list, a tuple): an in-place write with gradients
@@ -522,6 +531,27 @@ class Interpreter:
                 # loop's own steps): the line that was running
                 raise exc.at(self._line_span(self.line))
             raise
+
+    def _walks(self, node) -> str:
+        """What a for loop (or a comprehension's clause) walks, as the
+        program writes it, short (a long call as "data_iter(…)"): its
+        passes' labels index it ("batches[2]")."""
+        span = self.where(node)
+        text = self.loop_texts.get(span)
+        if text is None:
+            lines = self.source.split("\n")[span.line - 1:span.end_line]
+            if lines:
+                lines[-1] = lines[-1][:span.end_col - 1] if span.end_line > span.line \
+                    else lines[-1][span.col - 1:span.end_col - 1]
+                if span.end_line > span.line:
+                    lines[0] = lines[0][span.col - 1:]
+            text = " ".join(" ".join(lines).split())
+            if len(text) > LOOP_TEXT:
+                call = text.find("(")
+                text = (text[:call] + "(…)" if 0 < call < LOOP_TEXT - 3 and text.endswith(")")
+                        else text[:LOOP_TEXT - 1] + "…")
+            self.loop_texts[span] = text
+        return text
 
     def _line_span(self, line: int) -> Span:
         lines = self.source.split("\n")
@@ -841,7 +871,8 @@ class Interpreter:
                             # block, a DataLoader's batch): its nodes are that pass's,
                             # made on this line unless a block of its own runs
                             del passes[depth + 1:]
-                            passes[depth] = f"pass {n + 1}"
+                            passes[depth] = _pass_label(stmt.target, (), n + 1,
+                                                        self._walks(stmt.iter))
                             self._mark_pass()
                             self.span = self.where(stmt.iter)
                         item = next(items, _DONE)
@@ -857,7 +888,8 @@ class Interpreter:
                     raise self._program_error(exc, span) from None
                 n += 1
                 del passes[depth + 1:]
-                passes[depth] = _pass_label(stmt.target if test is None else None, item, n)
+                passes[depth] = (f"iteration {n}" if test is not None else
+                                 _pass_label(stmt.target, item, n, self._walks(stmt.iter)))
                 self._mark_pass()
                 yield stmt.body
             if stmt.orelse:   # the loop ran out (no break): its else block, outside it
@@ -1578,7 +1610,7 @@ class Interpreter:
                     self._unpack(target, item)
                 counts[k] += 1
                 del passes[depth + k:]
-                passes.append(_pass_label(target, item, counts[k]))
+                passes.append(_pass_label(target, item, counts[k], self._walks(clauses[k][1])))
                 self._mark_pass()
                 if not all(self.truth(self.eval(c)) for c in conds):
                     continue

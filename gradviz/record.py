@@ -74,7 +74,8 @@ class NodeRecord:
     final_value: np.ndarray | None = None   # the value at the end of the run
     changed_in_place: bool = False          # so value (when made) != final_value
     grads_by_pass: dict = field(default_factory=dict)   # pass -> gradient that reached it
-    in_loop: str | None = None  # the loop pass that made it: "i=1", "pass 3", "i=1, j=0"
+    # the loop pass that made it: "i=1", "i=1, j=0", "epoch=0, batches[2]", "iteration 3"
+    in_loop: str | None = None
 
 
 # the NodeRecord fields node_column() reads without making node records
@@ -587,6 +588,14 @@ class Record:
     @property
     def passes(self) -> list[dict]:
         return [e for e in self.events if e["kind"] in ("backward", "grad")]
+
+    @property
+    def failed_calls(self) -> list[dict]:
+        """The backward() and autograd.grad() calls that raised an error:
+        {"call": "backward" or "grad", "line", "roots": [seq], "type",
+        "message", "stopped": whether the error ended the run (else the
+        program caught it)}, in the order they ran."""
+        return [e for e in self.events if e["kind"] == "failed"]
 
     def grad_history(self, seq: int) -> list[tuple[str, np.ndarray, int]]:
         """(what, .grad after it, line) for a leaf, over the whole run."""

@@ -125,6 +125,9 @@ def _make_record(rt: Interpreter, text, filename, error, program) -> Record:
             err["marked"] = error.marked
         elif sp is not None:
             error_tensors = _tensors_on_line(rt, program, sp.line)
+        failed = getattr(error, "failed_call", None)
+        if failed is not None:          # a backward() whose error ended the run
+            failed["stopped"] = True
     return Record(source=text, filename=filename, output="".join(rt.out.parts),
                   variable_ids=variables, error=err, tensors=rt.tape.nodes, snapshots=rt.tape.snapshots,
                   raw_events=rt.tape.events,

@@ -247,6 +247,23 @@ class Tape:
                 f"{self.limits.max_elements:,}", kind=LIMIT,
                 hint="raise the limit with --max-elements N if you really mean it")
 
+    def log_failed_call(self, exc: GradvizError, call: str, roots, line: int) -> None:
+        """A backward() or autograd.grad() call (``call``: "backward" or
+        "grad") on ``roots`` (a tensor or a list) raised ``exc``: a "failed"
+        event, so that the record shows which call failed and on what, also
+        when the program catches the error. Once per error (a backward()
+        in a hook of a failing pass fails it too); not for the run's limits,
+        which end the run whatever the program does. run_source sets the
+        event's "stopped" when the error ended the run."""
+        if exc.kind == LIMIT or getattr(exc, "failed_call", None) is not None:
+            return
+        roots = roots if isinstance(roots, (list, tuple)) else [roots]
+        ev = {"kind": "failed", "call": call, "line": line,
+              "roots": [t.seq for t in roots if t.__class__ is Tensor and t.seq >= 0],
+              "type": exc.kind, "message": exc.message, "stopped": False}
+        exc.failed_call = ev
+        self.events.append(ev)
+
     def share_grad(self, holder: dict, key, grad: np.ndarray) -> None:
         """``holder[key]`` is ``grad``, a .grad buffer, for the record: a
         copy is made only if the buffer is about to change (settle_grads),

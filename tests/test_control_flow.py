@@ -161,9 +161,31 @@ def test_nodes_say_which_pass_of_which_loop_made_them():
     record, _ = run(src)
     made = [(n.expr, n.in_loop) for n in record.nodes if n.op == "mul"]
     assert made == [("y * j", "i=0, j=0.5"), ("y * j", "i=0, j=2.0"), ("y * j", "i=1, j=0.5"),
-                    ("y * 3", "pass 1"), ("y * 3", "pass 2")]
+                    ("y * 3", "iteration 1"), ("y * 3", "iteration 2")]
     assert record.variables["z"].in_loop is None        # after the loops (a break left one)
     assert record.variables["x"].in_loop is None
+
+
+def test_a_loop_over_tensors_labels_its_passes_by_index():
+    # an epoch loop over batches: "epoch=1, batches[0]", not a count that
+    # reads like a backward() pass's number; a tensor's rows as X[i]; a long
+    # call as its name; nested, one label per loop
+    src = ("w = tensor(1.0, requires_grad=True)\nX = tensor([[1.0, 2.0], [3.0, 4.0]])\n"
+           "batches = [(X[0], 1.0), (X[1], 2.0)]\n"
+           "for epoch in range(2):\n    for xb, yb in batches:\n        l1 = (xb * w).sum()\n"
+           "for row in X:\n    l2 = row * w\n"
+           "for p in list(reversed([w, w * 2, w * 3])):\n    l3 = p * 2\n")
+    record, _ = run(src)
+    made = [(n.expr, n.in_loop) for n in record.nodes if n.op == "mul"]
+    assert made[:4] == [("xb * w", "epoch=0, yb=1.0"), ("xb * w", "epoch=0, yb=2.0"),
+                        ("xb * w", "epoch=1, yb=1.0"), ("xb * w", "epoch=1, yb=2.0")]
+    src = src.replace("(X[0], 1.0), (X[1], 2.0)", "(X[0], X[1]), (X[1], X[0])")
+    record, _ = run(src)
+    labels = [n.in_loop for n in record.nodes if n.op == "mul"]
+    assert labels[:4] == ["epoch=0, batches[0]", "epoch=0, batches[1]",
+                          "epoch=1, batches[0]", "epoch=1, batches[1]"]
+    assert labels[4:6] == ["X[0]", "X[1]"]
+    assert labels[-3:] == ["list(…)[0]", "list(…)[1]", "list(…)[2]"]
 
 
 def test_a_return_from_inside_a_loop_ends_its_passes():
@@ -298,8 +320,9 @@ def test_a_comprehension_s_nodes_say_which_item_made_them():
                  "zs = [(p * p).sum() for p in [x, x + 1]]\nw = x * 5\n")
     labels = [(n.expr, n.in_loop) for n in rec.nodes if n.op in ("mul", "sum")]
     assert labels == [("x * i", "i=0, j=1"), ("x * i", "i=1, j=1"), ("x * i", "i=2, j=1"),
-                      ("p * p", "pass 1"), ("(p * p).sum()", "pass 1"),
-                      ("p * p", "pass 2"), ("(p * p).sum()", "pass 2"), ("x * 5", None)]
+                      ("p * p", "[x, x + 1][0]"), ("(p * p).sum()", "[x, x + 1][0]"),
+                      ("p * p", "[x, x + 1][1]"), ("(p * p).sum()", "[x, x + 1][1]"),
+                      ("x * 5", None)]
 
 
 @pytest.mark.parametrize("src, want", [

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import gradviz
 from gradviz.errors import GradvizError
+from programs import FAILED_BACKWARDS
 from gradviz.render import dot as dotmod
 from gradviz.render.dot import build_dot, esc, scalar_text, to_dot
 from gradviz.render.torchfmt import format_number
@@ -221,6 +222,9 @@ def test_pass_draws_only_that_passs_subgraph_with_its_gradients():
     assert {i for i in node_ids(whole) if made_in[i] == "step=1"} <= ids
     texts = "\n".join(unescape(lab) for lab in labels(two))
     assert texts.count("backward(), line 5") == 1 and "#1" not in texts and "#3" not in texts
+    # its seed says which step of the loop it was; so do the whole picture's
+    assert "backward(), line 5 (step=1)" in texts
+    assert "backward() #3, line 5 (step=2)" in "\n".join(unescape(lab) for lab in labels(whole))
     g2 = r.nodes[0].grads_by_pass[2]
     assert f"gradient here (#2)  {dotmod.fmt(g2)}" in texts
     # w.grad was zeroed after pass 1 only: after pass 2 it is pass 2's gradient;
@@ -252,6 +256,74 @@ def test_pass_keeps_the_detach_cut_and_checks_its_number():
     with pytest.raises(GradvizError) as info:
         to_dot(record_of("x = tensor(1.0, requires_grad=True)\ny = x * 2\n"), pass_no=1)
     assert "calls no backward()" in str(info.value)
+
+
+# ---- a backward() that failed ------------------------------------------------
+
+def node_line(dot: str, nid: str) -> str:
+    return next(line for line in dot.splitlines() if line.strip().startswith(nid + " ["))
+
+
+def test_a_failed_backward_is_marked_at_the_tensor_it_was_called_on():
+    r = record_of(FAILED_BACKWARDS)
+    dot = to_dot(r)
+    red = dotmod.get_theme("light").error
+    # y: the second y.backward() failed (caught): y keeps its root look, outlined in red
+    y = node_line(dot, "n2")
+    assert 'class="tensor failed root"' in y and f'color="{red}"' in y and "penwidth=3" in y
+    assert 'fillcolor="#dcfce7"' in y              # (the root's fill)
+    note = unescape(labels(node_line(dot, "failed1"))[0])
+    assert note == ("backward() failed here (line 5): its graph was freed by\n"
+                    "an earlier backward() (retain_graph=True keeps it)\n"
+                    "(the program caught the error and went on)\n")
+    assert re.search(r"^\s*n2 -> failed1 \[style=dashed", dot, re.M)
+    # z.backward() ended the run: the error note says it, first, and points at z
+    error = unescape(labels(node_line(dot, "error"))[0])
+    assert error.startswith("backward() failed here (line 9): not a scalar: give\n"
+                            "gradient= or reduce it first (.sum())\n\nRuntimeError on line 9:")
+    assert re.search(r"^\s*n3 -> error \[style=dashed", dot, re.M)
+    assert "failed2" not in dot and to_dot(r) == dot
+    # no mark without a failure, nor on one pass's picture
+    assert "failed" not in to_dot(sample("seed_detach"))
+    assert "failed" not in to_dot(r, pass_no=1)
+    # the JSON keeps the calls, with the tensors they were called on
+    import json
+    failed = [e for e in json.loads(r.to_json())["graph"]["timeline"] if e["kind"] == "failed"]
+    assert [(e["line"], e["roots"], e["stopped"]) for e in failed] == [
+        (5, ["n2"], False), (9, ["n3"], True)]
+
+
+def test_a_failed_backward_after_an_inplace_change_and_in_a_loop():
+    r = record_of("a = tensor([1.0, 2.0], requires_grad=True)\nb = a.sigmoid()\n"
+                  "c = b * 2\nb.add_(1)\nc.sum().backward()\n")
+    dot = to_dot(r)
+    assert 'class="tensor failed intermediate"' in node_line(dot, "n4")
+    assert "class=\"tensor error" in node_line(dot, "n1")     # the value changed in place
+    assert unescape(labels(node_line(dot, "error"))[0]).startswith(
+        "backward() failed here (line 5): a value its graph saved\nwas changed in place since")
+    assert set(re.findall(r"^\s*(n\d+) -> error", dot, re.M)) == {"n1", "n4"}
+    # a loop whose second backward() fails at every step: one note, at the
+    # first; every step's loss outlined
+    r = record_of("w = tensor(1.0, requires_grad=True)\nfor step in range(4):\n"
+                  "    loss = (w * 3 - 2) ** 2\n    loss.backward()\n    try:\n"
+                  "        loss.backward()\n    except RuntimeError:\n        pass\n")
+    dot = to_dot(r)
+    roots = [ev["roots"][0] for ev in r.failed_calls]
+    assert len(roots) == 4 and all(f'class="tensor failed root"' in node_line(dot, f"n{s}")
+                                   for s in roots)
+    assert dot.count("class=\"failed-note\"") == 1
+    assert "and\\ so\\ 3\\ more\\ times\\ (outlined\\ in\\ red)" in dot
+    assert re.findall(r"^\s*(n\d+) -> failed1", dot, re.M) == [f"n{roots[0]}"]
+
+
+def test_failure_reasons_are_short():
+    reason = dotmod.failure_reason
+    assert reason("element 0 of tensors does not require grad and does not have a "
+                  "grad_fn") == "nothing in it requires grad: there is no graph to go back through"
+    assert reason("Mismatch in shape: grad_output[0] has a shape of torch.Size([3]). "
+                  "And more.") == "Mismatch in shape: grad_output[0] has a shape of torch.Size([3])"
+    long = reason("x" * 200)
+    assert len(long) == dotmod.REASON_CHARS and long.endswith("…")
 
 
 # ---- folding ------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_nodes_made_for_a_loops_next_item_are_labelled_with_that_pass():
            "    loss = row.sum()\n    loss.backward()\n")
     record, _ = run(src)
     selects = [n for n in record.nodes if n.line == 3]
-    assert [n.in_loop for n in selects] == ["pass 1, i=0", "pass 2, i=1"]
+    assert [n.in_loop for n in selects] == ["halves(w)[0], i=0", "halves(w)[1], i=1"]
 
 
 def test_a_return_inside_a_with_block_of_a_generator_restores_grad_mode():
@@ -109,4 +109,4 @@ def test_a_dataloaders_batches_are_made_on_the_for_line_for_their_pass():
            "\n\nfor batch in loader:\n    loss = (batch[0] @ w).sum()\n    loss.backward()\n")
     record, _ = run(src)
     batches = [n for n in record.nodes if n.line == 7 and n.op == "index"]
-    assert [(n.in_loop, n.expr) for n in batches] == [("pass 1", "loader"), ("pass 2", "loader")]
+    assert [(n.in_loop, n.expr) for n in batches] == [("loader[0]", "loader"), ("loader[1]", "loader")]

@@ -163,6 +163,20 @@ def test_render_failing_program_highlights_the_error(tmp_path):
     assert "RuntimeError on line 5:" in texts and "used by the failing statement" in texts
 
 
+def test_a_failed_backward_is_drawn_with_its_note(tmp_path):
+    prog = tmp_path / "twice.txt"
+    prog.write_text("x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * x).sum()\n"
+                    "y.backward()\ntry:\n    y.backward()\nexcept RuntimeError:\n    pass\n")
+    out = tmp_path / "t.svg"
+    result = CliRunner().invoke(cli.main, ["render", str(prog), "-o", str(out),
+                                           "--engine", "embedded"])
+    assert result.exit_code == 0, result.output
+    svg = out.read_text()
+    texts = svg_texts(svg)
+    assert "backward() failed here (line 5): its graph was freed by" in texts
+    assert 'class="node failed&#45;note"' in svg and 'class="node tensor failed root"' in svg
+
+
 def test_fold_note_goes_to_stderr(tmp_path):
     prog = tmp_path / "chain.txt"
     prog.write_text("h = tensor(0.5, requires_grad=True)\n"

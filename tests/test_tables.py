@@ -18,11 +18,13 @@ from rich.console import Console
 
 import gradviz
 from gradviz.errors import GradvizError
+from programs import FAILED_BACKWARDS
 from gradviz.numerics import nonfinite_report
 from gradviz.record import CONST, OP, PARAM, NodeRecord
 from gradviz.render.tables import (
     _fit, _rows_on_lines, _wrap_after_commas, print_tables,
 )
+from gradviz.render.torchfmt import format_compact
 from rich.text import Text
 
 HERE = Path(__file__).parent
@@ -257,9 +259,9 @@ def test_failing_program_marks_rows_and_points_at_the_line():
     text = render_file(CONFORMANCE / "error_twice.txt")
     assert "failed at line 5" in squash(text.split("id  ")[0])
     c = cells(text)
-    assert c["n2"]["flags"] == "error root freed"
+    assert c["n2"]["flags"] == "error root failed freed"     # backward() on it failed
     assert "error" not in c["n0"]["flags"] + c["n1"]["flags"]
-    last = squash(text[text.index("✗"):])
+    last = squash(text[text.index("✗ the program"):])
     assert last == ("✗ the program stopped at line 5 (RuntimeError, message above); "
                     "the rows marked error are the tensors that line used")
     assert "Trying to backward" not in text     # the CLI prints the message, not the tables
@@ -267,6 +269,37 @@ def test_failing_program_marks_rows_and_points_at_the_line():
     c = cells(text)
     assert c["n0"]["flags"] == "error leaf requires_grad" and c["n1"]["flags"] == "error leaf"
     assert "0 backward passes" in text and "what flowed" not in text
+
+
+def test_a_failed_backward_is_flagged_and_listed_with_the_passes():
+    text = render(run(FAILED_BACKWARDS), width=120)
+    assert squash(text.splitlines()[0]).startswith(
+        "prog.txt: 4 tensors (3 recorded ops, 1 leaf), 1 backward pass, "
+        "2 failed backward() calls, 2 freed, failed at line 9")
+    c = cells(text)
+    assert c["n2"]["flags"] == "root failed freed"       # the second y.backward(), caught
+    assert c["n3"]["flags"] == "error failed"            # z.backward(): ended the run
+    assert "failed" not in c["n0"]["flags"] + c["n1"]["flags"]
+    assert "failed: a backward() called on it failed" in squash(text)
+    p = cells(section(text, "what flowed in each backward pass"), first="pass")
+    assert list(p) == ["backward #1", "backward ✗", "backward ✗'"]    # in the order they ran
+    assert p["backward ✗"]["line"] == "5" and p["backward ✗"]["root"] == "y (n2)"
+    assert p["backward ✗"]["graph after"] == ("failed: its graph was freed by an earlier "
+                                              "backward() (retain_graph=True keeps it) (caught)")
+    assert p["backward ✗'"]["line"] == "9" and p["backward ✗'"]["root"] == "z (n3)"
+    assert p["backward ✗'"]["graph after"] == ("failed: not a scalar: give gradient= or "
+                                               "reduce it first (.sum())")
+    # an in-place change: the call fails before any pass, and is still listed
+    text = render(run("a = tensor([1.0, 2.0], requires_grad=True)\nb = a.sigmoid()\n"
+                      "c = b * 2\nb.add_(1)\nc.sum().backward()\n"), width=120)
+    p = cells(section(text, "what flowed in each backward pass"), first="pass")
+    assert list(p) == ["backward ✗"] and p["backward ✗"]["root"] == "c.sum() (n4)"
+    assert "changed in place" in p["backward ✗"]["graph after"]
+    assert cells(text)["n4"]["flags"] == "failed"
+    # with --pass, the tables show that pass: no call that failed
+    one = render(run(FAILED_BACKWARDS), width=120, pass_no=1)
+    assert "✗ " not in one.split("✗ the program")[0] and "failed backward()" not in one
+    assert cells(one)["n2"]["flags"] == "root freed"
 
 
 def test_nan_and_inf_are_red_and_counted():
@@ -471,3 +504,95 @@ def test_an_item_assignment_is_labelled_as_written_and_its_base_by_the_view():
     assert "y (old)[2] = x[0]" in text and "y = y[2]" not in text   # (y is written again)
     dot = record.to_dot().replace("\\ ", " ")      # (DOT escapes the spaces of a label)
     assert "y[2] = x[0]" in dot and "y via v[0] = x[2]" in dot
+
+
+# ---- one pass of a training loop (--pass) -----------------------------------
+SGD = """x = tensor([1.0, 2.0, 3.0])
+y = tensor([3.0, 5.0, 7.0])
+w = tensor(0.5, requires_grad=True)
+b = tensor(0.0, requires_grad=True)
+for step in range(3):
+    loss = ((x * w + b - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.05 * w.grad
+        b -= 0.05 * b.grad
+    if step == 0:
+        w.grad.zero_()
+        b.grad.zero_()
+"""
+
+
+def test_pass_tables_show_the_pictures_nodes_and_that_passs_gradients():
+    from gradviz.render.dot import pass_nodes, to_dot
+    r = run(SGD)
+    whole = render(r, width=120)
+    assert list(cells(whole)) == [f"n{i}" for i in range(len(r.nodes))]
+    assert "grad" in cells(whole)["n2"] and "what flowed in each backward pass" in whole
+    text = render(r, width=120, pass_no=2)
+    c = cells(text)
+    # the rows are the nodes the picture of --pass 2 draws, in creation order
+    drawn = set(re.findall(r"^\s*(n\d+) \[", to_dot(r, pass_no=2), re.M))
+    assert set(c) == drawn == {f"n{s}" for s in pass_nodes(r, 2)}
+    assert list(c) == sorted(c, key=lambda i: int(i[1:]))
+    assert {r.nodes[int(i[1:])].in_loop for i in c} == {None, "step=1"}
+    assert squash(text.splitlines()[0]).startswith(
+        f"prog.txt: backward #2 of 3 (line 7, step=1) only: {len(c)} of {len(r.nodes)} tensors")
+    # the gradient column is pass 2's: what reached each node, a leaf's .grad after it
+    ev = r.passes[1]
+    w, b = r.variables["w"], r.variables["b"]
+    root = f"n{ev['roots'][0]}"
+    assert c[root]["gradient #2"] == "1." and "root" in c[root]["flags"]
+    for leaf in (w, b):
+        after = float(ev["leaf_grads"][leaf.seq])
+        assert after == float(leaf.grads_by_pass[2])       # zeroed after pass 1
+        assert c[leaf.id]["gradient #2"] == f"{after:.4f}"
+        # the value pass 2 computed with: after step 0's update (as made: 0.5 and 0.)
+        assert c[leaf.id]["value"] == f"{float(ev['leaf_values'][leaf.seq]):.4f} at #2"
+    assert c[w.id]["value"] != "0.5000 at #2"
+    for i, row in c.items():
+        g = r.nodes[int(i[1:])].grads_by_pass.get(2)
+        if g is not None and i not in (w.id, b.id, root):
+            assert row["gradient #2"] == squash(format_compact(g, "float32", 8)), i
+    assert "(accumulated)" not in text and "at #2: a value the program changes in place" in text
+    # only pass 2's row; the .grad timeline from pass 1 to pass 2
+    p = cells(section(text, "what flowed in backward pass #2"), first="pass")
+    assert list(p) == ["backward #2"]
+    t = cells(section(text, ".grad of each leaf from pass #1 to pass #2"), first="leaf")
+    assert list(t) == ["w", "b"]
+    assert list(t["w"]) == ["leaf", "backward #1 (line 7)", "zero_() (line 12)",
+                            "zero_() (line 13)", "backward #2 (line 7)"]
+    assert t["w"]["zero_() (line 12)"] == "0." and t["w"]["zero_() (line 13)"] == "unchanged"
+
+
+def test_pass_tables_say_when_a_grad_accumulated_and_check_the_pass():
+    r = run(SGD)
+    text = render(r, width=120, pass_no="last")
+    assert text == render(r, width=120, pass_no=3)
+    c = cells(text)
+    ev = r.passes[2]
+    w = r.variables["w"]
+    # not zeroed after pass 2: w.grad is passes 2 and 3 summed
+    after = float(ev["leaf_grads"][w.seq])
+    assert after != float(w.grads_by_pass[3])
+    assert c[w.id]["gradient #3"] == f"{after:.4f} (accumulated)"
+    assert "(accumulated): the .grad holds earlier passes' gradients too" in squash(text)
+    assert "backward #1" not in text and "#2 (line" in text    # (the timeline starts at pass 2)
+    for bad, words in ((4, "the program made 3 backward passes"), (0, "pass number")):
+        with pytest.raises(GradvizError) as info:
+            render(r, pass_no=bad)
+        assert info.value.kind == "UsageError" and words in str(info.value)
+
+
+def test_run_pass_gives_the_tables_of_that_pass(tmp_path):
+    from click.testing import CliRunner
+    from gradviz import cli
+    prog = tmp_path / "sgd.txt"
+    prog.write_text(SGD)
+    out = CliRunner().invoke(cli.main, ["run", str(prog), "--pass", "2"],
+                             env={"COLUMNS": "120"}).output
+    assert "backward #2 of 3" in out and "gradient #2" in out
+    assert "what flowed in backward pass #2" in out
+    assert "(step=0)" not in out and "(step=2)" not in out and "(step=1)" in out
+    whole = CliRunner().invoke(cli.main, ["run", str(prog)], env={"COLUMNS": "120"}).output
+    assert "(step=0)" in whole and "(step=2)" in whole and "gradient #" not in whole

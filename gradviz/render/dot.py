@@ -25,6 +25,10 @@ needed to read it; ``legend=True`` adds one anyway):
 * a ``with torch.no_grad():`` block is a shaded cluster; branches backward
   pruned are grey with the reason; the tensors of a failing statement have
   a thick red border and point at a note with the error.
+* a ``backward()`` (or ``autograd.grad()``) call that failed, also one the
+  program caught: the tensor it was called on keeps its look with a red
+  outline, and points at a note "backward() failed here (line 5): <a few
+  words why>" (the error note says it, when that error ended the run).
 * over ``max_nodes`` tensors, long chains (and, if that is not enough,
   runs of less important nodes) are folded into dashed summary boxes
   ("... 2,994 ops folded ..."); ``DotResult.note`` says what was folded.
@@ -59,7 +63,7 @@ import math
 import re
 import textwrap
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, compress, repeat
 from operator import eq, is_not
 
@@ -117,6 +121,8 @@ LABELLED_DEPTH = 500
 LABELLED_EDGES = 200
 PASSES_SHOWN = 3            # per edge/node, gradients of the last passes only
 NOTE_WIDTH = 56             # wrap width of the error note
+FAILED_NOTES = 3            # notes at backward() calls that failed and were caught
+OVERLAYS = ("error", "failed")  # looks drawn over a tensor's own (see _look_key)
 
 CENTER, LEFT = "\\n", "\\l"   # Graphviz line breaks: centred, left-aligned
 
@@ -175,6 +181,9 @@ class PassView:
     upto: int | None = None     # draw only the first `upto` nodes (those made before the pass)
     only: frozenset | None = None   # draw only these nodes (pass_nodes: one pass's subgraph)
     values: dict | None = None      # seq -> a leaf's value as the pass saw it (a loop's update)
+    # seq -> (the gradient that reached it, a leaf's .grad after the pass or
+    # None): what grad_lines say, for the tables of --pass
+    grads: dict | None = None
 
 
 HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its edges are dropped
@@ -230,7 +239,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
     only = pass_nodes(record, pass_no)
     leaf_grads = ev.get("leaf_grads", {})
     values = ev.get("leaf_values", {})
-    lines = {}
+    lines, grads = {}, {}
     nodes = record.nodes
     for s in sorted(only):
         r = nodes[s]
@@ -239,12 +248,55 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
             continue
         here = [f"gradient here (#{pass_no})  {fmt(g)}"]
         after = leaf_grads.get(s)
+        grads[s] = (g, after)
         if after is not None:
-            same = after.shape == g.shape and np.array_equal(after, g, equal_nan=True)
             here.append(f"grad after #{pass_no}  {fmt(after)}"
-                        + ("" if same else "  (accumulated)"))
+                        + ("  (accumulated)" if accumulated(g, after) else ""))
         lines[s] = here
-    return PassView(pass_no, lines, None, only, values)
+    return PassView(pass_no, lines, None, only, values, grads)
+
+
+def pass_loop(record: Record, ev: dict) -> str | None:
+    """The pass of the loops a backward()/grad() call ran in ("epoch=1,
+    batches[0]"): that of the tensor it was called on, or None."""
+    return record.nodes[ev["roots"][0]].in_loop if ev["roots"] else None
+
+
+def accumulated(here: np.ndarray, after: np.ndarray) -> bool:
+    """A leaf's .grad after a pass is not the pass's gradient alone: earlier
+    passes added into it (no zero_() between)."""
+    return not (after.shape == here.shape and np.array_equal(after, here, equal_nan=True))
+
+
+# the errors a learner meets at backward(), in a few words (a picture's
+# note): a phrase of PyTorch's message -> what it means
+_FAILURES = (
+    ("backward through the graph a second time",
+     "its graph was freed by an earlier backward() (retain_graph=True keeps it)"),
+    ("implicitly created only for scalar outputs",
+     "not a scalar: give gradient= or reduce it first (.sum())"),
+    ("modified by an inplace operation", "a value its graph saved was changed in place since"),
+    ("does not require grad and does not have a grad_fn",
+     "nothing in it requires grad: there is no graph to go back through"),
+)
+REASON_CHARS = 80           # of another message, shown as the reason
+
+
+def failure_reason(message: str) -> str:
+    """Why a backward() failed, in a few words: said plainly for the usual
+    errors, else the first sentence of the message (cut)."""
+    for phrase, words in _FAILURES:
+        if phrase in message:
+            return words
+    first = message.split(". ")[0].strip()
+    return first if len(first) <= REASON_CHARS else first[:REASON_CHARS - 1] + "…"
+
+
+def _failed_words(ev: dict) -> list[str]:
+    """The first lines of a note at a failed backward() or grad() call."""
+    what = "backward()" if ev["call"] == "backward" else "autograd.grad()"
+    return textwrap.wrap(f"{what} failed here (line {ev['line']}): "
+                         f"{failure_reason(ev['message'])}", NOTE_WIDTH)
 
 
 def to_dot(record: Record, **options) -> str:
@@ -404,7 +456,9 @@ def _node_columns(record: Record) -> Columns:
             detached={s: int(det[s][1:]) for s in seqs_where(map(is_not, det, repeat(None)))},
             grad_of={s: int(grad_of[s][1:])
                      for s in seqs_where(map(is_not, grad_of, repeat(None)))},
-            roots=seqs_where(node_column(nodes, "backward_root")),
+            # (and those of the calls that failed: kept out of folds too)
+            roots=sorted({*seqs_where(node_column(nodes, "backward_root")),
+                          *(s for ev in record.failed_calls for s in ev["roots"])}),
             errors=seqs_where(node_column(nodes, "error")),
             finals=sorted({int(nid[1:]) for nid in record.variable_ids.values()}))
 
@@ -481,6 +535,10 @@ class _Builder:
         self.passes = record.passes if view is None else [
             ev for ev in record.passes if ev["pass"] == view.pass_no]
         self.multi = len(self.passes) > 1
+        # the backward() calls that failed, and the tensors they were called
+        # on (outlined in the error colour); the whole picture only
+        self.failed = record.failed_calls if view is None else []
+        self.failed_roots = {s for ev in self.failed for s in ev["roots"]}
         self.in_seqs = self.cols.in_seqs     # per node, the seqs of its tensor inputs (ids "n<seq>")
         self.lines: list[str] = []
         self.edge_out: list = []        # edge lines, or keys of merged edges
@@ -536,7 +594,7 @@ class _Builder:
                        else self.memo.setdefault(("labels", self.compact, self.show), {}))
         self.looks = self._looks()
         self.tensor_attrs = {k: f'{v} class="tensor {k}"' for k, v in self.looks.items()
-                             if k != "error"}
+                             if k not in OVERLAYS}
         if not self.groups and not self.cut_out:   # nothing folded: skip the id lookups and merging
             self._tid = "n{}".format
             self._oid = "n{}".format if self.compact else "n{}op".format
@@ -611,6 +669,8 @@ class _Builder:
                 self._edges_of(nodes[s], contrib)
         if self.show != "forward":
             self._seeds()
+        if self.view is None:
+            self._failed_notes()
         if self.record.error is not None and self.view is None:
             self._error_note()
         for k in sorted(self.clusters):
@@ -670,7 +730,7 @@ class _Builder:
         # given round corners by _look_attrs, and Graphviz writes a rounded
         # box as a path of curves, its longest part of the SVG) with plain
         # labels: a record's fields cost a ruled line each (see COMPACT_ABOVE).
-        box = "rect" if self.compact else "Mrecord"
+        box = self.box = "rect" if self.compact else "Mrecord"
         return {
             "param": _look_attrs(th.param, box),
             "const": _look_attrs(th.const, box),
@@ -680,6 +740,8 @@ class _Builder:
             "grad": _look_attrs(th.grad, box),
             "pruned": _look_attrs(th.pruned, box),
             "error": _look_attrs(th.error_node, box),
+            # (the legend's: a failed call's root keeps its own look, outlined)
+            "failed": self._failed_look("intermediate"),
             "op": _look_attrs(th.op, "ellipse"),
             "op_pruned": _look_attrs(th.pruned, "ellipse"),
             "op_freed": _look_attrs(th.op, "ellipse", "dashed"),
@@ -689,10 +751,22 @@ class _Builder:
             "note": _look_attrs(th.note, "note"),
         }
 
+    def _failed_look(self, under: str) -> str:
+        """The look of the tensor a failed backward() was called on: that of
+        its kind (``under``, a key of _looks), outlined in the error colour."""
+        th = self.theme
+        look = getattr(th, under)
+        return _look_attrs(replace(look, border=th.error, penwidth=max(3, look.penwidth)),
+                           self.box)
+
     # ---- nodes ----------------------------------------------------------
-    def _look_key(self, r: NodeRecord, error_first: bool = True) -> str:
-        if r.error and error_first:
+    def _look_key(self, r: NodeRecord, overlay: bool = True) -> str:
+        """The key of a tensor's look in _looks; with ``overlay``, one of
+        OVERLAYS where it has one (drawn over the look of its kind)."""
+        if overlay and r.error:
             return "error"
+        if overlay and r.seq in self.failed_roots:
+            return "failed"
         if r.kind == GRAD:
             return "grad"
         if r.kind == DETACHED:
@@ -772,9 +846,10 @@ class _Builder:
             label, key = known
             block = no_grad[s]
             attrs = (top_attrs if block is None else tensor_attrs).get(key)
-            if attrs is None:   # an error overlay: say the underlying kind too
+            if attrs is None:   # an overlay (OVERLAYS): say the underlying kind too
                 under = self._look_key(nodes[s], False)
-                attrs = f'{self.looks[key]} class="tensor error {under}"'
+                look = self.looks[key] if key == "error" else self._failed_look(under)
+                attrs = f'{look} class="tensor {key} {under}"'
             if braces:
                 label = "{" + label + "}"
             if block is None:
@@ -1218,6 +1293,9 @@ class _Builder:
             what = "backward()" if ev["kind"] == "backward" else "autograd.grad()"
             lines = [f"{what} #{k}, line {ev['line']}" if self.multi
                      else f"{what}, line {ev['line']}"]
+            where = pass_loop(self.record, ev)
+            if where:                  # which step of a training loop
+                lines[0] += f" ({where})"
             for root, seed in zip(ev["roots"], ev["seeds"]):
                 if seed is not None and not isinstance(seed, np.ndarray):
                     seed = np.asarray(getattr(seed, "data", seed))
@@ -1233,16 +1311,54 @@ class _Builder:
                 self._edge(self._tid(root), sid, self.grad_attrs)
 
     def _error_note(self) -> None:
-        err, th = self.record.error, self.theme
+        """The note with the error that ended the run, tied to the tensors
+        the failing statement used (and, when a backward() call failed, to
+        those it was called on, under a first line saying so)."""
+        err = self.record.error
         where = f" on line {err['line']}" if err.get("line") else ""
-        lines = [f"{err.get('type', 'error')}{where}:"]
+        failed = next((ev for ev in self.failed if ev["stopped"]), None)
+        # (a blank line between the few words and the error itself)
+        lines = _failed_words(failed) + [""] if failed is not None else []
+        lines.append(f"{err.get('type', 'error')}{where}:")
         lines += textwrap.wrap(str(err.get("message", "")), NOTE_WIDTH)[:8]
         if err.get("hint"):
             lines += textwrap.wrap("hint: " + str(err["hint"]), NOTE_WIDTH)[:4]
         self.lines.append(f'  error [{self.looks["note"]} class="error-note" '
                           f'label="{_lines(lines, LEFT)}"];')
-        for s in self.cols.errors:
-            self._edge(self._tid(s), "error",
+        tied = self.cols.errors
+        if failed is not None:
+            tied = sorted({*tied, *failed["roots"]})
+        self._tie_note("error", tied)
+
+    def _failed_notes(self) -> None:
+        """A note at the backward()/autograd.grad() calls that failed and
+        that the program caught (the one that ended the run is said in the
+        error note): which call, on which line, and why in a few words. The
+        calls of one line that failed alike (a loop's) share a note, at the
+        first of them (lines to them all would pull a loop's steps out of
+        order); the others are outlined."""
+        alike: dict[tuple, list] = {}
+        for ev in self.failed:
+            if not ev["stopped"]:
+                key = (ev["call"], ev["line"], failure_reason(ev["message"]))
+                alike.setdefault(key, []).append(ev)
+        for i, calls in enumerate(list(alike.values())[:FAILED_NOTES]):
+            lines = _failed_words(calls[0])
+            if len(calls) > 1:
+                lines += textwrap.wrap(f"and so {len(calls) - 1:,} more time"
+                                       f"{'s' if len(calls) > 2 else ''} (outlined in red)",
+                                       NOTE_WIDTH)
+            lines.append("(the program caught the error and went on)")
+            nid = f"failed{i + 1}"
+            self.lines.append(f'  {nid} [{self.looks["note"]} class="failed-note" '
+                              f'label="{_lines(lines, LEFT)}"];')
+            self._tie_note(nid, calls[0]["roots"])
+
+    def _tie_note(self, note: str, seqs) -> None:
+        """Dashed lines in the error colour from the tensors ``seqs`` to a note."""
+        th = self.theme
+        for s in seqs:
+            self._edge(self._tid(s), note,
                        f'style=dashed color="{th.error}" arrowhead=none penwidth=1.6')
 
     # ---- legend ---------------------------------------------------------
@@ -1271,6 +1387,7 @@ class _Builder:
             item("freed", "op_freed", ["op whose saved", "tensors were freed"]),
             item("folded", "folded", ["… n ops folded …"]),
             item("error", "error", ["used by the", "failing statement"]),
+            item("failed", "failed", ["a backward() called", "on it failed"]),
             f'    lg_nograd [shape=box style="rounded,filled,dashed" '
             f'fillcolor="{th.cluster_fill}" color="{th.cluster_border}" fontcolor="{th.muted}" '
             f'label="{_lines(["with torch.no_grad():", "shaded block"], CENTER)}"];',
@@ -1292,6 +1409,7 @@ class _Builder:
             "    lg_grad -> lg_freed [style=invis];",
             "    lg_freed -> lg_folded [style=invis];",
             "    lg_folded -> lg_error [style=invis];",
+            "    lg_error -> lg_failed [style=invis];",
             "    lg_pruned -> lg_nograd [style=invis];",
         ]
         if not self.labelled:

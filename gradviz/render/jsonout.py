@@ -122,6 +122,8 @@ def _name_nodes(ev: dict) -> None:
         ev["grad_of"] = f"n{ev['grad_of']}"
     if ev["kind"] == "grad_set" and ev["value"] is not None:
         ev["value"] = f"n{ev['value']}"    # the tensor now .grad
+    if ev["kind"] == "failed":
+        ev["roots"] = [f"n{r}" for r in ev["roots"]]    # a backward() that failed on them
 
 
 def record_to_dict(record) -> dict:

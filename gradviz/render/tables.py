@@ -14,6 +14,13 @@
 * warnings (NaN/inf) and, when the program failed, a pointer at the failing
   line (the CLI prints the message itself, on stderr).
 
+With ``pass_no`` (``--pass N|last``) they show one backward pass, as its
+picture does (render.dot.pass_view): the rows of its subgraph, a
+``gradient #N`` column (the gradient that reached each node in that pass; a
+leaf's ``.grad`` after it, ``(accumulated)`` when earlier passes added to
+it), a parameter the loop updates with the value that pass computed with
+(``at #N``), the timeline from the pass before, and that pass's row.
+
 Visual legend:
 
 * names bold, ``= expression`` dim (``torch.`` dropped, long ones cut with
@@ -54,6 +61,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import compress
 from operator import and_
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich import box
@@ -66,6 +74,9 @@ from ..gcpause import gc_paused
 from ..record import (CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, node_column,
                       updates_itself, after_name)
 from .torchfmt import format_compact
+
+if TYPE_CHECKING:
+    from .dot import PassView
 
 MAX_ROWS = 60              # node rows shown before the middle is elided
 MAX_ELEMS = 8              # tensors up to this size are shown whole
@@ -91,11 +102,13 @@ FLAG_STYLES = {
     "leaf": "green", "requires_grad": "cyan", "root": "bold magenta",
     "retains_grad": "blue", "detached": "yellow", "no_grad": "yellow",
     "pruned": "yellow", "freed": "dim", "error": "bold red", "nan/inf": "bold red",
+    "failed": "bold red",
 }
 # one short explanation per flag that is not self-explanatory, printed under
 # the table only for the flags that occur
 FLAG_NOTES = {
     "root": "backward() was called on it",
+    "failed": "a backward() called on it failed (see the passes below)",
     "retains_grad": "retain_grad() was called: it keeps its .grad",
     "detached": "made by detach(): same value, no gradient flows back",
     "no_grad": "made inside `with no_grad():`, not recorded",
@@ -109,6 +122,12 @@ CELL_NOTES = {
     "inplace": "‡ changed in place later (W -= lr * W.grad, zero_(), or backward() adding "
                "into a .grad): shown as it was when made, the value the computation used; "
                "--json has the final value",
+    # (--pass N only: #N is the pass)
+    "at pass": "at #N: a value the program changes in place (a parameter a loop updates), "
+               "as pass #N computed with it",
+    "accumulated": "(accumulated): the .grad holds earlier passes' gradients too (no "
+                   "zero_() since): more than pass #N's gradient",
+    "not reached": "not reached: pass #N sent no gradient here",
 }
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
 NAN_STYLE = "bold red"
@@ -132,14 +151,22 @@ def prepare_tables(record: Record) -> None:
 
 
 def print_tables(record: Record, console: Console | None = None,
-                 max_rows: int = MAX_ROWS) -> None:
+                 max_rows: int = MAX_ROWS, pass_no: int | str | None = None) -> None:
     """Print the header, graph table, gradient timeline, passes and warnings
     of ``record`` to ``console`` (a new stdout Console by default); at most
-    ``max_rows`` node rows."""
+    ``max_rows`` node rows. ``pass_no`` (1, 2, ... or "last", as ``--pass``)
+    shows one backward pass as its picture does: the nodes of its subgraph
+    (dot.pass_view), the gradient of that pass, each leaf's .grad after it,
+    the timeline around it and its row of the passes."""
     console = console or Console()
     width = console.width
+    one = None
+    if pass_no is not None:
+        from .dot import check_options, pass_view
+        check_options(pass_no=pass_no)
+        one = pass_view(record, pass_no)
     with gc_paused():
-        view = _View(record, max(4, max_rows), width)
+        view = _View(record, max(4, max_rows), width, one)
         console.print(view.header(), highlight=False)
         if view.nodes:
             console.print(view.graph_table())
@@ -148,15 +175,14 @@ def print_tables(record: Record, console: Console | None = None,
         timeline = view.timeline_tables()
         if timeline:
             console.print()
-            console.print(Text(".grad of each leaf after each backward(), zero_() and "
-                               ".grad = ...",
-                               style="bold"))
+            console.print(Text(view.timeline_title(), style="bold"))
             for table in timeline:
                 console.print(table)
         passes = view.pass_table()
         if passes is not None:
             console.print()
-            console.print(Text("what flowed in each backward pass", style="bold"))
+            console.print(Text("what flowed in each backward pass" if one is None else
+                               f"what flowed in backward pass #{one.pass_no}", style="bold"))
             console.print(passes)
         warnings = view.warnings()
         if warnings:
@@ -187,11 +213,18 @@ class _Tensor:
 class _View:
     """What the tables show, computed once per record."""
 
-    def __init__(self, record: Record, max_rows: int, width: int):
+    def __init__(self, record: Record, max_rows: int, width: int, one: PassView | None = None):
         self.record = record
         # records of the rows shown only: counts over every node read columns
         self.nodes: list[NodeRecord] = record.nodes
         self.events: list[dict] = record.events
+        # --pass: one pass's subgraph (seqs ascending), its gradients and values
+        self.one = one
+        self.seqs = range(len(self.nodes)) if one is None else sorted(one.only)
+        # the backward() calls that failed (not with --pass: they are no pass)
+        self.failed = ([e for e in self.events if e["kind"] == "failed"] if one is None
+                       else [])
+        self.failed_roots = {s for ev in self.failed for s in ev["roots"]}
         self.max_rows = max_rows
         self.width = width
         self.wide = width >= WIDE
@@ -209,24 +242,44 @@ class _View:
         return node_column(self.nodes, name)
 
     def header(self) -> Text:
+        if self.one is not None:
+            return self._pass_header()
         nodes = self.nodes
         # (list.count, not sum: sum takes the slow path on bools)
         n_ops = len(nodes) - self.column("is_leaf").count(True)
         kinds = Counter(e["kind"] for e in self.events)
         pruned = self.column("pruned").count(True)
         freed = self.column("freed").count(True)
-        parts = [f"{_count(len(nodes), 'tensor')} ({_count(n_ops, 'recorded op')}, "
-                 f"{_count(len(nodes) - n_ops, 'leaf', 'leaves')})" if nodes
-                 else "no tensors",
+        parts = [_tensors_text(len(nodes), len(nodes), n_ops),
                  _count(kinds["backward"], "backward pass", "backward passes")]
         if kinds["grad"]:
             parts.append(_count(kinds["grad"], "grad() call"))
+        if kinds["failed"]:
+            parts.append(_count(kinds["failed"], "failed backward() call"))
         if kinds["zero_"]:
             parts.append(f"{kinds['zero_']:,} zero_()")
         if pruned:
             parts.append(_count(pruned, "node") + " pruned")
         if freed:
             parts.append(f"{freed:,} freed")
+        return self._header_text(parts)
+
+    def _pass_header(self) -> Text:
+        """--pass: which pass, and how much of the graph its subgraph is."""
+        k = self.one.pass_no
+        passes = self.record.passes
+        ev = next(e for e in passes if e["pass"] == k)
+        what = "backward" if ev["kind"] == "backward" else "grad()"
+        leaves = self.column("is_leaf")
+        n_ops = sum(1 for s in self.seqs if not leaves[s])
+        from .dot import pass_loop
+        where = pass_loop(self.record, ev)
+        head = (f"{what} #{k} of {len(passes)} (line {ev['line']}"
+                + (f", {where}) only: " if where else ") only: "))
+        return self._header_text([head + f"{len(self.seqs):,} of "
+                                  + _tensors_text(len(self.nodes), len(self.seqs), n_ops)])
+
+    def _header_text(self, parts: list[str]) -> Text:
         text = Text()
         text.append(self.record.filename, style="bold")
         text.append(": " + ", ".join(parts))
@@ -238,14 +291,17 @@ class _View:
 
     # ---- the graph table --------------------------------------------------
     def shown_rows(self) -> list[int | tuple[int, int]]:
-        """Seqs to show, in order, with (start, stop) for each elided gap."""
-        n = len(self.nodes)
+        """Seqs to show, in order, with (start, stop) for each elided gap:
+        positions in self.seqs (the seqs themselves, without --pass)."""
+        rows = self.seqs
+        n = len(rows)
         if n <= self.max_rows:
-            return list(range(n))
+            return list(rows)
         seqs = self.column("seq")
         wanted: dict[int, None] = {}
         wanted.update(dict.fromkeys(compress(seqs, self.column("error"))))
         wanted.update(dict.fromkeys(compress(seqs, self.column("backward_root"))))
+        wanted.update(dict.fromkeys(sorted(self.failed_roots)))
         if self.report.first_value is not None:
             wanted[self.report.first_value] = None
         if self.report.first_grad is not None:
@@ -253,6 +309,9 @@ class _View:
         wanted.update((seq, None) for seq in sorted(self.final))
         params = map(and_, self.column("is_leaf"), self.column("requires_grad"))
         wanted.update(dict.fromkeys(compress(seqs, params)))
+        if self.one is not None:          # (as positions among the pass's rows)
+            where = {s: i for i, s in enumerate(rows)}
+            wanted = {where[s]: None for s in wanted if s in where}
         pinned = list(wanted)[:self.max_rows // 4]
         head = (self.max_rows - len(pinned)) * 2 // 3
         tail = self.max_rows - len(pinned) - head
@@ -264,16 +323,17 @@ class _View:
             head += 1
         out: list[int | tuple[int, int]] = []
         prev = -1
-        for seq in sorted(keep):
-            if seq > prev + 1:
-                out.append((prev + 1, seq))
-            out.append(seq)
-            prev = seq
+        for i in sorted(keep):
+            if i > prev + 1:
+                out.append((prev + 1, i))
+            out.append(rows[i])
+            prev = i
         return out
 
     def graph_table(self) -> Table:
         keys = ["id", "line", "name", "op", "shape", "value", "grad", "flags"]
-        heads = ["id", "line", "name = expr", "op", "shape", "value", "grad", "flags"]
+        heads = ["id", "line", "name = expr", "op", "shape", "value",
+                 "grad" if self.one is None else f"gradient #{self.one.pass_no}", "flags"]
         keep = [self.wide or k not in ("line", "shape") for k in keys]
         keys = [k for k, on in zip(keys, keep) if on]
         heads = [h for h, on in zip(heads, keep) if on]
@@ -302,11 +362,15 @@ class _View:
                 self._value_cell(n), self._grad_cell(n), self._flags(n)]
 
     def _gap_row(self, start: int, stop: int) -> list:
-        counts = Counter(self.column("op")[start:stop])
+        """The row of the rows from position start to stop (see shown_rows)."""
+        ops = self.column("op")
+        hidden = self.seqs[start:stop]
+        counts = Counter(ops[hidden[0]:hidden[-1] + 1] if self.one is None
+                         else map(ops.__getitem__, hidden))
         ops = ", ".join(f"{op} ×{k:,}" for op, k in counts.most_common(GAP_TOP_OPS))
         if len(counts) > GAP_TOP_OPS:
             ops += ", …"
-        first, last = self.nodes[start].line, self.nodes[stop - 1].line
+        first, last = self.nodes[hidden[0]].line, self.nodes[hidden[-1]].line
         lines = f"{first}–{last}" if first and last and first != last else str(first or "")
         return [Text("⋮", style="dim"), Text(lines, style="dim"),
                 Text(f"… {stop - start:,} more nodes …", style="italic"),
@@ -366,18 +430,26 @@ class _View:
         return text
 
     def _value_cell(self, n: NodeRecord) -> _Tensor:
-        cell = _tensor_cell(n.value, n.dtype, n.seq in self.report.values,
-                            size=not self.wide)
+        one = self.one
+        at_pass = one is not None and one.values and n.seq in one.values
+        cell = _tensor_cell(one.values[n.seq] if at_pass else n.value, n.dtype,
+                            n.seq in self.report.values, size=not self.wide)
         suffix = Text(style="dim")
         if n.dtype != "float32" and not self.wide:
             suffix.append(" " + n.dtype)
-        if n.changed_in_place:
+        if at_pass:
+            # a parameter the loop updates, as this pass computed with it
+            self.notes_seen["at pass"] = None
+            suffix.append(f" at #{one.pass_no}")
+        elif n.changed_in_place:
             self.notes_seen["inplace"] = None
             suffix.append("‡")
         cell.suffix = suffix if suffix else None
         return cell
 
     def _grad_cell(self, n: NodeRecord):
+        if self.one is not None:
+            return self._pass_grad_cell(n)
         if n.grad is not None:
             return _tensor_cell(n.grad, n.dtype, _has_nonfinite(n.grad), size=not self.wide)
         if n.is_leaf:
@@ -393,6 +465,25 @@ class _View:
         self.notes_seen["not retained"] = None
         return Text("not retained", style="dim")
 
+    def _pass_grad_cell(self, n: NodeRecord):
+        """--pass: the gradient that reached n in that pass; for a leaf, its
+        .grad after the pass (marked when earlier passes added into it)."""
+        got = self.one.grads.get(n.seq)
+        if got is None:
+            if not n.requires_grad or n.kind in (GRAD, DETACHED):
+                return Text("")
+            self.notes_seen["not reached"] = None
+            return Text("not reached", style="dim")
+        from .dot import accumulated
+        here, after = got
+        cell = _tensor_cell(here if after is None else after, n.dtype,
+                            _has_nonfinite(here if after is None else after),
+                            size=not self.wide)
+        if after is not None and accumulated(here, after):
+            self.notes_seen["accumulated"] = None
+            cell.suffix = Text(" (accumulated)", style="dim")
+        return cell
+
     def _flags(self, n: NodeRecord) -> Text:
         words: list[tuple[str, str]] = []   # (flag, text shown)
         if n.error:
@@ -407,6 +498,8 @@ class _View:
             words.append(("requires_grad", "requires_grad"))
         if n.backward_root:
             words.append(("root", "root"))
+        if n.seq in self.failed_roots:
+            words.append(("failed", "failed"))
         if n.retains_grad:
             words.append(("retains_grad", "retains_grad"))
         if n.kind == DETACHED:
@@ -435,9 +528,14 @@ class _View:
             line.append("pruned", style=FLAG_STYLES["pruned"])
             line.append(f": backward() skipped it ({reason})", style="dim")
             out.append(line)
+        if self.one is not None:
+            k = self.one.pass_no
+            out.append(Text(f"gradient #{k}: the gradient that reached each tensor in pass "
+                            f"#{k}; a leaf's is its .grad after the pass", style="dim"))
         for key, note in CELL_NOTES.items():
             if key in self.notes_seen:
-                out.append(Text(note, style="dim"))
+                out.append(Text(note.replace("#N", f"#{self.one.pass_no}") if self.one
+                                else note, style="dim"))
         legend = Text()
         for flag, note in FLAG_NOTES.items():
             if flag in self.flags_seen:
@@ -450,15 +548,18 @@ class _View:
         return out
 
     # ---- the gradient timeline --------------------------------------------
-    def _grad_histories(self) -> tuple[list[str], dict[int, dict[int, np.ndarray]]]:
-        """Event column titles, and per leaf {column: .grad after it}: what
-        Record.grad_history gives, for all leaves in one pass over events."""
+    def _grad_histories(self) -> tuple[list[str], dict[int, dict[int, np.ndarray]], list[int]]:
+        """Event column titles, per leaf {column: .grad after it} (what
+        Record.grad_history gives, for all leaves in one pass over events),
+        and the index in self.events of each column's event."""
         columns: list[str] = []
         history: dict[int, dict[int, np.ndarray]] = {}
-        for ev in self.events:
+        at: list[int] = []
+        for i, ev in enumerate(self.events):
             if ev["kind"] == "backward" and ev.get("leaf_grads"):
                 col = len(columns)
                 columns.append(f"backward #{ev['pass']} (line {ev['line']})")
+                at.append(i)
                 for seq, g in ev["leaf_grads"].items():
                     history.setdefault(seq, {})[col] = g
             elif ev["kind"] == "zero_" and ev.get("grad_of") is not None:
@@ -467,22 +568,47 @@ class _View:
                     continue   # zeroing a .grad no backward filled: nothing to show
                 col = len(columns)
                 columns.append(f"zero_() (line {ev['line']})")
+                at.append(i)
                 before[col] = np.zeros_like(before[max(before)])
             elif ev["kind"] == "grad_set":       # x.grad = None, or = a tensor
                 col = len(columns)
                 new = ev["value"]
                 columns.append(f".grad = {'None' if new is None else self._ref(f'n{new}')} "
                                f"(line {ev['line']})")
+                at.append(i)
                 history.setdefault(ev["node"], {})[col] = \
                     None if new is None else self.nodes[new].value
-        return columns, history
+        return columns, history, at
+
+    def _pass_span(self) -> tuple[int, int, int | None]:
+        """--pass: the events the timeline shows, from the pass before (its
+        .grad, then the zero_() calls between) to this pass: (first index,
+        last index in self.events, the number of the pass before or None)."""
+        k = self.one.pass_no
+        idx = [(i, ev["pass"]) for i, ev in enumerate(self.events)
+               if ev["kind"] in ("backward", "grad")]
+        pos = next(j for j, (_, p) in enumerate(idx) if p == k)
+        return (idx[pos - 1][0] if pos else 0), idx[pos][0], (idx[pos - 1][1] if pos else None)
+
+    def timeline_title(self) -> str:
+        if self.one is None:
+            return ".grad of each leaf after each backward(), zero_() and .grad = ..."
+        _, _, before = self._pass_span()
+        k = self.one.pass_no
+        return (f".grad of each leaf from pass #{before} to pass #{k}" if before is not None
+                else f".grad of each leaf up to pass #{k}")
 
     def timeline_tables(self) -> list[Table]:
-        columns, history = self._grad_histories()
-        if not history:
-            return []
+        columns, history, at = self._grad_histories()
         shown_cols: list[int | None] = list(range(len(columns)))
-        if len(columns) > MAX_EVENT_COLS:
+        if self.one is not None:
+            first, last, _ = self._pass_span()
+            shown_cols = [c for c in shown_cols if first <= at[c] <= last]
+            history = {s: h for s, h in history.items() if s in self.one.only}
+        if not history or not shown_cols:
+            return []
+        more = len(shown_cols) - MAX_EVENT_COLS
+        if more > 0:
             half = MAX_EVENT_COLS // 2
             shown_cols = shown_cols[:half] + [None] + shown_cols[-half:]
         leaves = sorted(history)
@@ -500,7 +626,7 @@ class _View:
                 row: list = [self._short_label(self.nodes[seq])]
                 for col in chunk:
                     if col is None:
-                        row.append(Text(f"{len(columns) - MAX_EVENT_COLS:,} more",
+                        row.append(Text(f"{more:,} more",
                                         style="dim"))
                     elif col in cells:
                         g = cells[col]
@@ -524,7 +650,11 @@ class _View:
 
     # ---- backward passes ----------------------------------------------------
     def pass_table(self) -> Table | None:
-        passes = [e for e in self.events if e["kind"] in ("backward", "grad")]
+        """A row per backward()/grad() pass (with --pass, that pass's), and
+        per call that failed, in the order they ran."""
+        passes = [e for e in self.events if e["kind"] in ("backward", "grad")
+                  and (self.one is None or e["pass"] == self.one.pass_no)
+                  or e["kind"] == "failed" and self.one is None]
         if not passes:
             return None
         shown: list[dict | None] = list(passes)
@@ -546,14 +676,10 @@ class _View:
                             right=[k in ("line", "visited") for k in keys])
 
     def _pass_row(self, ev: dict) -> list:
+        roots = self._roots_cell(ev["roots"])
+        if ev["kind"] == "failed":
+            return self._failed_row(ev, roots)
         what = "backward" if ev["kind"] == "backward" else "grad()"
-        roots = Text()
-        for i, seq in enumerate(ev["roots"]):
-            r = self.nodes[seq]
-            if i:
-                roots.append(", ")
-            roots.append_text(self._short_label(r))
-            roots.append(f" ({r.id})", style="dim")
         seeds = ev.get("seeds") or []
         if ev.get("implicit_seed"):
             seed = Text("1. (implicit)")
@@ -575,6 +701,27 @@ class _View:
             graph = Text("freed", style="dim")
         return [Text(f"{what} #{ev['pass']}", style="bold"), Text(str(ev["line"])), roots,
                 seed, Text(f"{len(ev.get('steps') or []):,}"), pruned, graph]
+
+    def _roots_cell(self, seqs: list[int]) -> Text:
+        roots = Text()
+        for i, seq in enumerate(seqs):
+            r = self.nodes[seq]
+            if i:
+                roots.append(", ")
+            roots.append_text(self._short_label(r))
+            roots.append(f" ({r.id})", style="dim")
+        return roots
+
+    def _failed_row(self, ev: dict, roots: Text) -> list:
+        """A backward() or grad() call that raised an error: no pass ran;
+        why, in a few words (the picture's note), where its graph goes."""
+        from .dot import failure_reason
+        what = "backward" if ev["call"] == "backward" else "grad()"
+        why = Text("failed: " + failure_reason(ev["message"]), style="red")
+        if not ev["stopped"]:
+            why.append(" (caught)", style="dim")
+        return [Text(f"{what} ✗", style="bold red"), Text(str(ev["line"])), roots,
+                Text(""), Text(""), Text(""), why]
 
     # ---- warnings and the error pointer ------------------------------------
     def warnings(self) -> list[Text]:
@@ -870,6 +1017,15 @@ def _plain_label(n: NodeRecord) -> str:
 
 def _superscript(k: int) -> str:
     return SUPERSCRIPTS[k - 1] if k <= len(SUPERSCRIPTS) else f"^{k}"
+
+
+def _tensors_text(total: int, shown: int, ops: int) -> str:
+    """``12 tensors (7 recorded ops, 5 leaves)``: ``shown`` of them, ``ops``
+    of those recorded ops."""
+    if not total:
+        return "no tensors"
+    return (f"{_count(total, 'tensor')} ({_count(ops, 'recorded op')}, "
+            f"{_count(shown - ops, 'leaf', 'leaves')})")
 
 
 def _count(k: int, word: str, plural: str | None = None) -> str:
