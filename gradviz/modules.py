@@ -31,7 +31,7 @@ _FLATTEN = "torch.nn.modules.flatten"
 class Linear:
     """nn.Linear(in_features, out_features, bias=True): y = x @ W.T + b."""
 
-    __slots__ = ("weight", "bias", "in_features", "out_features", "training")
+    __slots__ = ("weight", "bias", "in_features", "out_features", "training", "label")
     name = "Linear"
     type_name = f"{_LINEAR}.Linear"
 
@@ -39,6 +39,7 @@ class Linear:
         self.weight, self.bias = weight, bias
         self.in_features, self.out_features = in_features, out_features
         self.training = True
+        self.label = None       # how the program reaches it: "net[0]" (name_parameters)
 
     @property
     def text(self) -> str:
@@ -71,7 +72,7 @@ class Linear:
 class Sequential:
     """nn.Sequential(*modules): each module's output is the next one's input."""
 
-    __slots__ = ("items", "keys", "training")
+    __slots__ = ("items", "keys", "training", "label")
     name = "Sequential"
     type_name = f"{_CONTAINER}.Sequential"
 
@@ -80,6 +81,7 @@ class Sequential:
         # PyTorch's names of its modules: "0", "1", ...; a slice keeps them
         self.keys = keys if keys is not None else [str(i) for i in range(len(items))]
         self.training = True
+        self.label = None
 
     @property
     def text(self) -> str:
@@ -99,8 +101,11 @@ class Sequential:
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
-        for m in self.items:
+        for i, m in enumerate(self.items):
+            start = len(rt.tape.nodes)
             x = m.call(rt, [x], None)
+            if self.label is not None:        # its nodes say which module made them
+                mark_made(rt, start, f"{self.label}[{i}]")
         return x
 
     def item(self, index):
@@ -121,13 +126,14 @@ class Sequential:
 class Flatten:
     """nn.Flatten(start_dim=1, end_dim=-1): d2l's first layer for images."""
 
-    __slots__ = ("start_dim", "end_dim", "training")
+    __slots__ = ("start_dim", "end_dim", "training", "label")
     name = "Flatten"
     type_name = f"{_FLATTEN}.Flatten"
 
     def __init__(self, start_dim: int, end_dim: int):
         self.start_dim, self.end_dim = start_dim, end_dim
         self.training = True
+        self.label = None
 
     @property
     def text(self) -> str:
@@ -209,10 +215,26 @@ def named_parameters(m, prefix: str = "") -> list:
 def name_parameters(m, holder: str) -> None:
     """The parameters of module m, bound to the name `holder`, are named as
     the program reaches them (net[0].weight), unless named already: the
-    tables and the picture show that name."""
+    tables and the picture show that name. So is m, for the nodes the
+    modules in a Sequential make (mark_made)."""
     for _, path, p in _parameter_paths(m):
         if p.name is None:
             p.name = holder + path
+    if m.label is None:
+        m.label = holder
+
+
+def mark_made(rt, start: int, label: str) -> None:
+    """The nodes made since `start` (by one module of a Sequential) are
+    that module's: "net[0] in net(x)" in the tables and the picture. The
+    innermost module's mark stays (a Sequential in a Sequential)."""
+    nodes = rt.tape.nodes
+    for seq in range(start, len(nodes)):
+        t = nodes[seq]
+        if t.meta is None:
+            t.meta = {"module": label}
+        elif "module" not in t.meta:
+            t.meta = {**t.meta, "module": label}
 
 
 def modules_in(m) -> list:

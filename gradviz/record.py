@@ -369,6 +369,9 @@ class NodeList(Sequence):
             grad_fn.append(_grad_fn_name(t))
         lines = self._lines
         places = [_expr_and_col(span, lines) for span in map(_SPAN, self._tensors)]
+        for seq in compress(range(len(places)), map(is_not, map(_META, self._tensors),
+                                                         repeat(None))):
+            places[seq] = _in_module(self._tensors[seq], places[seq])
         return {"symbol": symbol, "grad_fn": grad_fn, "expr": [e for e, _ in places],
                 "col": [c for _, c in places], "params": params, "consts": consts}
 
@@ -382,6 +385,13 @@ def _expr_and_col(span, lines) -> tuple[str, int]:
         return "", col
     text = lines[line - 1]
     return text[col - 1:(end_col if end_line == line else len(text) + 1) - 1], col
+
+
+def _in_module(t: Tensor, place: tuple) -> tuple[str, int]:
+    """A node a module made inside a call of another says which: "net[0] in
+    net(x)" (modules.py marks them), not only the call's text."""
+    module = (t.meta or _NO_META).get("module")
+    return place if module is None else (f"{module} in {place[0]}", place[1])
 
 
 _OP, _META, _SPAN, _RECORDED, _SEQ, _DATA, _GRAD = (
@@ -685,7 +695,7 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
         opname = symbol = label
         inputs, consts, params, formula = [], [], {}, ()
         kind = _leaf_kind(t, meta)
-    expr, col = _expr_and_col(span, lines)
+    expr, col = _in_module(t, _expr_and_col(span, lines))
     line = span[0] if span is not None else 0
     det = meta.get("detached_from")
     grad_of = meta.get("grad_of")
