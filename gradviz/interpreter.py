@@ -2243,6 +2243,7 @@ class Interpreter:
             raise GradvizError(f"can't assign a {type(value).__name__} to a "
                                f"torch.{functions.type_word(t.data.dtype)}Tensor",
                                kind=TYPE, hint="assign a number or a tensor")
+        index = _flat_index(index)
         key, _, _ = self._index_key(t, index)
         cut, advanced = _setitem_kind(t.data.shape, index)
         if advanced and value.__class__ is Tensor and v.dtype != t.data.dtype:
@@ -2306,7 +2307,7 @@ class Interpreter:
             OPS["setitem"], (t, value), {"index": key, "advanced": advanced, "grad_fn": grad_fn}))
 
     def index_tensor(self, t: Tensor, index: list):
-        idx, advanced, grad_fn = self._index_key(t, index)
+        idx, advanced, grad_fn = self._index_key(t, _flat_index(index))
         return self.apply(OPS["index"], (t,), {"index": idx, "advanced": advanced,
                                                 "grad_fn": grad_fn})
 
@@ -2832,3 +2833,9 @@ def _numpy_names(fn, kwargs: dict) -> dict:
 
 def _is_tensor(v) -> bool:
     return v.__class__ is Tensor
+
+
+def _flat_index(index: list) -> list:
+    """A tensor's index: x[(0, 1)] and x[0,] (a tuple, for Python) index it
+    as x[0, 1] and x[0] do."""
+    return list(index[0]) if len(index) == 1 and index[0].__class__ is tuple else index

@@ -1008,10 +1008,16 @@ class _Parser:
         return node
 
     def subscript(self, value, first: tuple, open_tok: tuple) -> Subscript:
-        """subscript := '[' index (',' index)* [','] ']'"""
-        if self.toks[self.i][0] == "]":
+        """subscript := '[' index (',' index)* [','] ']'
+        -- m[a,] is m[(a,)], a tuple of one item, as in Python"""
+        toks = self.toks
+        if toks[self.i][0] == "]":
             raise self.expected("an index", hint="write an index such as m[0], m[1:3] or m[:, 0]")
+        start = toks[self.i]
         items = self.items("]", open_tok, self.index)
+        if len(items) == 1 and toks[self.i - 2][0] == "," and items[0].__class__ is not Slice:
+            comma = toks[self.i - 2]
+            items = [TupleExpr((items[0],), _new(Span, (start[3], start[4], comma[3], comma[5])))]
         return Subscript(value, tuple(items), self.span_from(first))
 
     def index(self):
