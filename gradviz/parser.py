@@ -895,8 +895,7 @@ class _Parser:
         return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
 
     def dict_display(self, tok: tuple, rbp: int) -> DictExpr | DictComp:
-        """dict := '{' [pair (',' pair)* [',']] '}' | '{' pair comp_for+ '}'
-        pair := expr ':' expr    -- {a, b} (a set) is refused"""
+        """dict := '{' [pair (',' pair)* [',']] '}' | '{' pair comp_for+ '}'"""
         toks = self.toks
         self.i += 1
         if toks[self.i][0] == "}":
@@ -917,7 +916,7 @@ class _Parser:
                         self.span_from(tok))
 
     def pair(self, opener: tuple) -> tuple:
-        """pair := expr ':' expr    -- an item of the dict opened by opener"""
+        """pair := expr ':' expr    -- {a, b} (a set) is refused"""
         toks = self.toks
         if toks[self.i][0] == "**":
             raise _error(toks[self.i], "'**' unpacking in a dict is not supported",
