@@ -27,6 +27,8 @@ _BASES = {
 }
 # bare names, as in Python
 EXCEPTION_TYPES = {name: PyType(name) for name in _BASES}
+# the values a KeyError made by the program shows by their repr (as Python)
+_PLAIN = frozenset((str, int, float, bool, tuple))
 
 
 class ExceptionValue:
@@ -39,6 +41,8 @@ class ExceptionValue:
         self.kind, self.message = kind, message
 
     def __repr__(self) -> str:
+        if self.kind == "KeyError" and self.message:
+            return f"KeyError({self.message})"      # (its message is the key's repr)
         return f"{self.kind}({self.message!r})" if self.message else f"{self.kind}()"
 
 
@@ -72,6 +76,8 @@ def make(t: PyType, args: list) -> ExceptionValue:
     if len(args) > 1:
         raise GradvizError(f"{t.name}() takes one message here", kind=TYPE,
                            hint=f'write raise {t.name}("what went wrong")')
+    if t.name == "KeyError" and args and (args[0] is None or args[0].__class__ in _PLAIN):
+        return ExceptionValue(t.name, repr(args[0]))     # str(KeyError('w')) is "'w'"
     return ExceptionValue(t.name, str(args[0]) if args else "")
 
 

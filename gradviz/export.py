@@ -70,7 +70,7 @@ def _uses(expr) -> list:
             if node.id not in bound:
                 found.append(node)
             continue
-        if cls is syntax.ListComp or cls is syntax.GeneratorExp:
+        if cls is syntax.ListComp or cls is syntax.GeneratorExp or cls is syntax.DictComp:
             # its loop names are its own (`[t * 2 for t in xs]` is no torch.t);
             # a clause's iterable sees the names of the clauses before it
             inner = set(bound)
@@ -78,7 +78,8 @@ def _uses(expr) -> list:
                 stack.append((iterable, frozenset(inner)))
                 inner.update((target,) if target.__class__ is str else target)
                 stack.extend((c, frozenset(inner)) for c in conds)
-            stack.append((node.elt, frozenset(inner)))
+            items = (node.key, node.value) if cls is syntax.DictComp else (node.elt,)
+            stack.extend((item, frozenset(inner)) for item in items)
             continue
         if cls is syntax.Lambda:
             # its parameters are its own (`lambda grad: grad * 2` is no torch.autograd.grad)

@@ -16,14 +16,14 @@ import string
 
 import numpy as np
 
-from . import autodiff, pytypes
+from . import autodiff, pymethods, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import LoaderIter
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
 from .ops.registry import broadcast_shape
-from .render.torchfmt import Device, DType, NumpyArray, Size
+from .render.torchfmt import DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
 from .tensor import Tensor
 
@@ -1387,7 +1387,7 @@ def f_len(rt, x):
         if x.data.ndim == 0:
             raise GradvizError("len() of a 0-d tensor", kind=TYPE)
         return x.data.shape[0]
-    if isinstance(x, (list, tuple, str, range)) or x.__class__ is UnpackedDual:
+    if isinstance(x, (list, tuple, str, range, dict)) or x.__class__ in _SIZED:
         return len(x)
     if x.__class__ is NumpyArray:
         if x.array.ndim == 0:
@@ -1693,13 +1693,14 @@ _WALKED_BY_LOOPS = frozenset(("Sequential", "DataLoader", "TensorDataset"))
 
 def _walkable(rt, x, what: str):
     """What enumerate() and zip() walk: a range, list or tuple, or a tensor's
-    rows (as a for loop walks them)."""
-    if is_tensor(x) or x.__class__.__name__ in _WALKED_BY_LOOPS:
+    rows (as a for loop walks them), or a dict's keys (or one of its views)."""
+    if (is_tensor(x) or x.__class__ is dict or x.__class__ in DICT_VIEWS
+            or x.__class__.__name__ in _WALKED_BY_LOOPS):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple)) or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
-                       hint=f"{what}() walks a range(...), a list, a tuple or a tensor")
+                       hint=f"{what}() walks a range(...), a list, a tuple, a dict or a tensor")
 
 
 def f_enumerate(rt, x, start=0):
@@ -1841,6 +1842,8 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, LoaderIter, type(reve
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
 LAZY_ITERATORS = (FunctionGenerator, LoaderIter)
+# the other values len() measures (a dict's views, a dual tensor's parts)
+_SIZED = (*DICT_VIEWS, UnpackedDual)
 
 
 def f_iter(rt, x):
@@ -1919,13 +1922,20 @@ def f_reversed(rt, seq):
                        hint="reversed() takes a list, a tuple, a range or a string")
 
 
+def f_dict(rt, *args, **kwargs):
+    """Python's dict(): empty, a copy of a dict, from (key, value) pairs
+    (dict(zip(names, values))), and keyword arguments (dict(lr=0.1))."""
+    pymethods.check_dict_args("dict", args, kwargs)
+    return pymethods.dict_update(rt, {}, args, kwargs)
+
+
 PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
                "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed,
-               "iter": f_iter, "next": f_next}
+               "iter": f_iter, "next": f_next, "dict": f_dict}
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}

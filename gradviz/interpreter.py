@@ -24,15 +24,15 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import LEGACY, PARAMETER, SIZE, TENSOR, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
-from .render.torchfmt import (Device, DType, NumpyArray, Size, format_tensor, format_value,
-                              print_args, repr_value)
+from .render.torchfmt import (DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
+                              format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import owner
 
 # values that hold tensors a program can reach again (see Interpreter.aliased)
-_HOLDERS = (list, tuple, ReturnTypes)
+_HOLDERS = (list, tuple, ReturnTypes, dict)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
               "//": "floor_divide", "%": "remainder",
@@ -144,6 +144,8 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict) -> dict:
     return {name: local[name] for name in params}
 _DONE = object()        # the end of a for loop's items
 _NUMBERS = (int, float, bool)
+# the keys a dict names its tensors by (params['w'], see Interpreter._name_item)
+_NAMING_KEYS = frozenset((str, int, float, bool))
 # errors a program's own values raise (see Interpreter._program_error)
 _PROGRAM_ERRORS = (OverflowError, RecursionError, MemoryError)
 
@@ -829,7 +831,8 @@ class Interpreter:
             raise GradvizError(f"Boolean value of Tensor with {what} is ambiguous",
                                kind=RUNTIME, hint="reduce it to one value first, e.g. "
                                                   "(x > 0).all() or x.sum() > 0")
-        if v is None or v.__class__ in (bool, int, float, str, list, tuple, range):
+        if v is None or v.__class__ in (bool, int, float, str, list, tuple, range, dict) \
+                or v.__class__ in DICT_VIEWS:
             return bool(v)
         return True                   # functions, modules, grad_fn objects...
 
@@ -926,6 +929,8 @@ class Interpreter:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
+        if v.__class__ is dict or v.__class__ in DICT_VIEWS:
+            return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
                 raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
@@ -935,7 +940,8 @@ class Interpreter:
                                                          "grad_fn": "UnbindBackward0"})
                          for i in range(v.data.shape[0])])
         raise GradvizError(f"'{type(v).__name__}' object is not iterable", kind=TYPE,
-                           hint="a for loop walks a range(...), a list, a tuple or a tensor")
+                           hint="a for loop walks a range(...), a list, a tuple, a dict or "
+                                "a tensor")
 
     def _jump(self, frames: list, leave: bool) -> None:
         """break (leave) or continue: the blocks inside the innermost loop are
@@ -956,7 +962,7 @@ class Interpreter:
     def _unpack(self, names: tuple, value) -> None:
         """a, b = value (an assignment's, a for loop's), in Python's words
         when the counts differ; a tensor unpacks into its rows, as PyTorch's."""
-        if value.__class__ is Tensor:
+        if value.__class__ is Tensor or value.__class__ is dict or value.__class__ in DICT_VIEWS:
             items = tuple(self._items(value, self.span))
         elif (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
               or value.__class__ in ITERATORS):
@@ -989,7 +995,7 @@ class Interpreter:
                 elif value.name != name:
                     self.aliased.add(id(value))
             elif value.__class__ in _HOLDERS:
-                self._mark_held(value)
+                self._mark_held(value, name)
             elif value.__class__ in modules.CLASSES:
                 modules.name_parameters(value, name)
 
@@ -1002,7 +1008,7 @@ class Interpreter:
             elif value.name != name:        # a second name for it (see aliased)
                 self.aliased.add(id(value))
         elif value.__class__ in _HOLDERS:
-            self._mark_held(value)
+            self._mark_held(value, name)
         elif value.__class__ in modules.CLASSES:     # net: its net[0].weight, ...
             modules.name_parameters(value, name)
 
@@ -1013,23 +1019,49 @@ class Interpreter:
         elif value.__class__ in _HOLDERS:
             self._mark_held(value)
 
-    def _mark_held(self, value) -> None:
-        """The tensors of a list, tuple or return value bound to a name are
-        held by it too (see aliased)."""
-        items = (value.values, value.indices) if value.__class__ is ReturnTypes else value
-        self.aliased.update(id(t) for t in items if t.__class__ is Tensor)
+    def _mark_held(self, value, name: str | None = None) -> None:
+        """The tensors of a list, tuple, dict or return value bound to a name
+        are held by it too (see aliased). A dict bound to a name names the
+        tensors it holds that have none: params['w'] in the tables and the
+        graph, where a tensor in a list keeps its expression."""
+        if value.__class__ is dict:
+            if name is not None:
+                for key, t in value.items():
+                    self._name_item(name, key, t)
+            value = value.values()
+        elif value.__class__ is ReturnTypes:
+            value = (value.values, value.indices)
+        self.aliased.update(id(t) for t in value if t.__class__ is Tensor)
+
+    @staticmethod
+    def _name_item(name: str, key, t) -> None:
+        """t, held by the dict named name under key, is named name[key]
+        when it has no name of its own (and the key is a string or a number)."""
+        if t.__class__ is Tensor and t.name is None and key.__class__ in _NAMING_KEYS:
+            t.name = f"{name}[{key!r}]"
 
     def _augassign(self, stmt):
         target = stmt.target
         if target.__class__ is syntax.Subscript:
             return self._augassign_item(stmt)
         current = self.eval(target)
+        result = self._updated(current, stmt)
+        if result is not current or current.__class__ is not Tensor:
+            return self._store(target, result)
+        return None
+
+    def _updated(self, current, stmt):
+        """current after `current op= value` (stmt's op and value), as
+        Python's __iadd__ and the others: a tensor or a list changed in
+        place (its aliases see it), any other value a new one."""
         value = self.eval(stmt.value)
         sym = stmt.op.rstrip("=")
+        span = self.where(stmt)
+        if current.__class__ is Tensor:
+            return self.update_in_place(current, sym, value, span, stmt.op)
         if current.__class__ is list and sym in ("+", "*"):
-            # a list changes in place, as its __iadd__/__imul__ do: its
-            # aliases see it, and += takes any iterable (l += (4,))
-            self.span = self.where(stmt)
+            # as its __iadd__/__imul__: += takes any iterable (l += (4,))
+            self.span = span
             if sym == "+":
                 pymethods.list_method("extend")(self, current, value)
             elif isinstance(value, int):
@@ -1038,13 +1070,8 @@ class Interpreter:
             else:
                 raise GradvizError(f"can't multiply sequence by non-int of type "
                                    f"'{self.type_name(value)}'", kind=TYPE)
-            return self._store(target, current)
-        if current.__class__ is not Tensor:
-            return self._store(target, self.binary(sym, current, value, self.where(stmt)))
-        result = self.update_in_place(current, sym, value, self.where(stmt), stmt.op)
-        if result is not current:
-            return self._store(target, result)
-        return None
+            return current
+        return self.binary(sym, current, value, span)
 
     def update_in_place(self, current: Tensor, sym: str, value, span, label: str,
                         compute=None) -> Tensor:
@@ -1312,19 +1339,21 @@ class Interpreter:
 
     def _held_tensors(self) -> set:
         """ids of the tensors the program can still name: bound to a name,
-        or in a list, tuple or return value bound to one."""
+        or in a list, tuple, dict or return value bound to one."""
         held = set()
         for v in (v for scope in self.scopes for v in scope.values()):
             if v.__class__ is Tensor:
                 held.add(id(v))
             elif v.__class__ in (list, tuple):
                 held.update(id(item) for item in v if item.__class__ is Tensor)
+            elif v.__class__ is dict:
+                held.update(id(item) for item in v.values() if item.__class__ is Tensor)
             elif v.__class__ is ReturnTypes:
                 held.update((id(v.values), id(v.indices)))
         return held
 
     def _rebind(self, old: Tensor, new: Tensor) -> None:
-        """Every name, list, tuple and return value of the program that held
+        """Every name, list, tuple, dict and return value of the program that held
         old holds new. A tensor no other holder took (see aliased) is held by
         its own name at most: no look at every name (a long program of
         in-place writes would take time quadratic in its length)."""
@@ -1346,6 +1375,10 @@ class Interpreter:
                             v[i] = new
                 elif v.__class__ is tuple and any(item is old for item in v):
                     env[name] = tuple(new if item is old else item for item in v)
+                elif v.__class__ is dict:
+                    for key, item in v.items():
+                        if item is old:
+                            v[key] = new
                 elif v.__class__ is ReturnTypes:
                     if v.values is old:
                         v.values = new
@@ -1572,18 +1605,49 @@ class Interpreter:
     def _tuple(self, node):
         return tuple(self._list(node))
 
+    def _dict(self, node):
+        """{key: value, ...}: every key and value evaluated in order, then
+        put in (as Python builds it)."""
+        items = []
+        for key, value in zip(node.keys, node.values):
+            items.append(self.eval(key))
+            items.append(self.eval(value))
+        out = {}
+        for k in range(0, len(items), 2):
+            pymethods.dict_put(self, out, items[k], items[k + 1])
+        return out
+
     def _listcomp(self, node):
-        """[elt for target in iter if cond ...], as Python runs it: the
-        clauses nest left to right (an iterator per clause on a stack, no
-        recursion), and the loop names are the comprehension's own: a name
-        of the program they shadow has its value again after it."""
+        """[elt for target in iter if cond ...]: its items."""
+        out = []
+
+        def add():
+            self.tape.check_size(len(out) + 1, "list")   # (range(10**9) is long)
+            self.tape.count_items(1)     # (and comprehensions in comprehensions)
+            out.append(self.eval(node.elt))
+        self._comprehension(node.clauses, add)
+        return out
+
+    def _dictcomp(self, node):
+        """{key: value for target in iter if cond ...}: its items."""
+        out = {}
+
+        def add():
+            key = self.eval(node.key)
+            pymethods.dict_put(self, out, key, self.eval(node.value))
+        self._comprehension(node.clauses, add)
+        return out
+
+    def _comprehension(self, clauses: tuple, add) -> None:
+        """A comprehension's clauses, as Python runs them, add() called for
+        each item: the clauses nest left to right (an iterator per clause on
+        a stack, no recursion), and the loop names are the comprehension's
+        own: a name of the program they shadow has its value again after it."""
         env = self.env
-        clauses = node.clauses
         names = set()
         for target, _, _ in clauses:
             names.update((target,) if target.__class__ is str else target)
         saved = {name: env.get(name, _DONE) for name in names}
-        out = []
         # each item's nodes are labelled with its pass, as a for loop's are
         passes = self.loop_passes
         depth = len(passes)
@@ -1618,9 +1682,7 @@ class Interpreter:
                     walking.append(items(clauses[len(walking)][1]))
                     counts.append(0)
                 else:
-                    self.tape.check_size(len(out) + 1, "list")   # (range(10**9) is long)
-                    self.tape.count_items(1)     # (and comprehensions in comprehensions)
-                    out.append(self.eval(node.elt))
+                    add()
         finally:
             del passes[depth:]
             self._mark_pass()
@@ -1629,7 +1691,6 @@ class Interpreter:
                     env.pop(name, None)
                 else:
                     env[name] = value
-        return out
 
     def _try(self, stmt) -> None:
         """try/except/else/finally, as Python runs it. Each block runs on a
@@ -1696,8 +1757,8 @@ class Interpreter:
         self._bind(stmt.name, fn)
 
     def _delete(self, stmt) -> None:
-        """del name (unbound again), del xs[i] (a list's item), del x.grad
-        (None again, as PyTorch's deleter)."""
+        """del name (unbound again), del xs[i] (a list's item), del d[key] (a
+        dict's), del x.grad (None again, as PyTorch's deleter)."""
         for target in stmt.targets:
             cls = target.__class__
             if cls is syntax.Name:
@@ -1710,17 +1771,25 @@ class Interpreter:
                 if obj.__class__ is not Tensor or target.attr != "grad":
                     raise GradvizError(f"cannot delete {self._kind(obj)}'s attribute "
                                        f"'{target.attr}'", kind=ATTRIBUTE, span=self.where(target),
-                                       hint="del removes names, list items and x.grad")
+                                       hint="del removes names, list and dict items and x.grad")
                 self.span = self.where(target)
                 self.set_grad(obj, None)
             else:
                 obj = self.eval(target.value)
                 index = self._index_items(target, True)
+                if obj.__class__ is dict:
+                    try:
+                        pymethods.dict_item(self, obj, _dict_key(index))
+                    except GradvizError as exc:
+                        raise exc.at(self.where(target))
+                    del obj[_dict_key(index)]
+                    continue
                 if obj.__class__ is not list or len(index) != 1 or \
                         not isinstance(index[0], (int, slice)) or isinstance(index[0], bool):
                     raise GradvizError(f"{self._kind(obj)} doesn't support item deletion",
                                        kind=TYPE, span=self.where(target),
-                                       hint="del removes a list's items: del xs[0]")
+                                       hint="del removes a list's or a dict's items: del xs[0], "
+                                            "del d['w']")
                 try:
                     del obj[index[0]]
                 except IndexError:
@@ -1935,7 +2004,7 @@ class Interpreter:
         """item in container, as Python and PyTorch answer it: a tensor holds
         a value when some element equals it ((item == t).any()); a list or
         tuple holds the item itself or one equal to it (a tensor's == by
-        its truth, one value); a string, a substring."""
+        its truth, one value); a string, a substring; a dict, the key."""
         if container.__class__ is Tensor:
             if item.__class__ is not Tensor and (isinstance(item, bool) or
                                                  not isinstance(item, (int, float))):
@@ -1943,12 +2012,15 @@ class Interpreter:
                                    f"you passed in a {type(item)}.", kind=RUNTIME)
             other = item.data if item.__class__ is Tensor else item
             return bool(np.any(container.data == other))
+        if container.__class__ is dict or container.__class__ is DICT_VIEWS[0]:
+            return pymethods.hashable(item) in container     # a key: by its hash
         if isinstance(container, str):
             if not isinstance(item, str):
                 raise GradvizError(f"'in <string>' requires string as left operand, not "
                                    f"{type(item).__name__}", kind=TYPE)
             return item in container
-        if isinstance(container, (list, tuple, range)) or container.__class__ in ITERATORS:
+        if isinstance(container, (list, tuple, range)) or container.__class__ in ITERATORS \
+                or container.__class__ in DICT_VIEWS:        # (values(), items())
             for v in container:
                 if v is item:
                     return True
@@ -1959,12 +2031,14 @@ class Interpreter:
                     return True
             return False
         raise GradvizError(f"argument of type '{type(container).__name__}' is not iterable",
-                           kind=TYPE, hint="`in` looks into a list, tuple, range, string or "
-                                           "tensor")
+                           kind=TYPE, hint="`in` looks into a list, tuple, range, string, "
+                                           "dict or tensor")
 
     def _python_binary(self, sym, a, b):
         ok = (int, float, bool)
         if not (isinstance(a, ok) and isinstance(b, ok)):
+            if a.__class__ is dict and b.__class__ is dict and sym in ("==", "!=", "|"):
+                return self._dict_binary(sym, a, b)
             if sym in ("==", "!="):
                 return (a == b) if sym == "==" else (a != b)
             if sym in ("+", "*") and (isinstance(a, _SEQUENCES) or isinstance(b, _SEQUENCES)):
@@ -1974,9 +2048,16 @@ class Interpreter:
                 return _ORDER[sym](a, b)      # [1, 2] < [1, 3]: item by item, as Python
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
+            if sym in _ORDER:
+                raise GradvizError(f"'{sym}' not supported between instances of "
+                                   f"'{self.type_name(a)}' and '{self.type_name(b)}'", kind=TYPE,
+                                   hint=NONE_HINT if a is None or b is None else
+                                   "compare numbers with numbers, strings with strings")
             raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
                                f"'{self.type_name(b)}'", kind=TYPE,
-                               hint=NONE_HINT if a is None or b is None else None)
+                               hint=NONE_HINT if a is None or b is None else
+                               "merge two dicts with a | b" if dict in (a.__class__, b.__class__)
+                               else None)
         try:
             match sym:
                 case "+": return _bounded_int(a + b)
@@ -2015,6 +2096,13 @@ class Interpreter:
             raise GradvizError(f"number too large: {exc}", kind=VALUE,
                                hint=NUMBER_RANGE_HINT) from None
         raise GradvizError(f"unknown operator {sym}", kind=RUNTIME)
+
+    def _dict_binary(self, sym, a: dict, b: dict):
+        """a == b, a != b (the same keys, equal values), a | b (a new dict:
+        a's items, then b's)."""
+        if sym == "|":
+            return pymethods.dict_update(self, pymethods.dict_update(self, {}, (a,), {}), (b,), {})
+        return pymethods.dict_equal(self, a, b) is (sym == "==")
 
     def _string_binary(self, sym, a, b):
         """What Python does with strings: +, * by an int, and comparisons."""
@@ -2080,7 +2168,8 @@ class Interpreter:
         '%d: %s' % (i, x)): Python formats the plain values; a tensor takes
         part as PyTorch's does, by its str() for %s and %r, its item() for a
         number (the error for more than one element)."""
-        items = args if args.__class__ is tuple else (args,)
+        items = args if args.__class__ is tuple else \
+            args.values() if args.__class__ is dict else (args,)
         plain = []
         for v in items:
             if v.__class__ is Tensor:
@@ -2088,6 +2177,8 @@ class Interpreter:
             elif not isinstance(v, (bool, int, float, str)) and v is not None:
                 v = _percent_class(self.type_name(v))(self.str_of(v), None, self.repr_of(v))
             plain.append(v)
+        if args.__class__ is dict:        # '%(loss).4f' % stats: the fields by key
+            plain = [dict(zip(args, plain))]
         try:
             out = text % (tuple(plain) if args.__class__ is tuple else plain[0])
         except (TypeError, ValueError, KeyError) as exc:
@@ -2247,6 +2338,8 @@ class Interpreter:
             return BoundMethod(attr, pymethods.str_method(attr), obj)
         if obj.__class__ is list and attr in pymethods.LIST_METHODS:  # xs.extend(ys)
             return BoundMethod(attr, pymethods.list_method(attr), obj)
+        if obj.__class__ is dict and attr in pymethods.DICT_METHODS:  # params.items()
+            return BoundMethod(attr, pymethods.dict_method(attr), obj)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is GradFn:
@@ -2260,7 +2353,9 @@ class Interpreter:
                                hint="gradviz models grad_fn's name() and next_functions "
                                     "(and an AccumulateGrad's variable)")
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
-                           kind=ATTRIBUTE, hint=NONE_HINT if obj is None else None)
+                           kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
+                           f"read a dict's item as d[{attr!r}]" if obj.__class__ is dict
+                           else None)
 
     def tensor_attribute(self, t: Tensor, attr: str):
         impl = METHODS.get(attr)
@@ -2341,6 +2436,8 @@ class Interpreter:
             return obj.item(index[0])
         if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
+        if obj.__class__ is dict:
+            return pymethods.dict_item(self, obj, _dict_key(index))
         if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):
@@ -2374,6 +2471,8 @@ class Interpreter:
         value = self.eval(stmt.value)
         self.span = self.where(stmt)
         self._store_item(t, index, value)
+        if t.__class__ is dict and target.value.__class__ is _Name:
+            self._name_item(target.value.id, _dict_key(index), value)   # params['w'] = ...
 
     def _augassign_item(self, stmt):
         """y[i] += v as Python runs it: y[i] read, changed in place
@@ -2383,16 +2482,18 @@ class Interpreter:
         t = self.eval(target.value)
         index = self._index_items(target)
         span = self.span = self.where(stmt)
-        if t.__class__ is list and len(index) == 1 and index[0].__class__ is int:
-            # metric[0] += 1.5 (d2l's Accumulator): read, change (a tensor in
-            # place, as its __iadd__ does), write back
-            if not -len(t) <= index[0] < len(t):
+        if t.__class__ is dict or (t.__class__ is list and len(index) == 1
+                                   and index[0].__class__ is int):
+            # metric[0] += 1.5 (d2l's Accumulator), counts['n'] += 1: read,
+            # change (a tensor or a list in place, as its __iadd__ does),
+            # write back
+            if t.__class__ is dict:
+                current = pymethods.dict_item(self, t, _dict_key(index))
+            elif -len(t) <= index[0] < len(t):
+                current = t[index[0]]
+            else:
                 raise GradvizError("list index out of range", kind=INDEX)
-            current = t[index[0]]
-            value = self.eval(stmt.value)
-            op = stmt.op.rstrip("=")
-            result = (self.update_in_place(current, op, value, span, stmt.op)
-                      if current.__class__ is Tensor else self.binary(op, current, value, span))
+            result = self._updated(current, stmt)
             self.span = span
             self._store_item(t, index, result)
             return
@@ -2409,6 +2510,9 @@ class Interpreter:
 
     def _store_item(self, t, index: list, value) -> None:
         """t[index] = value, the values evaluated."""
+        if t.__class__ is dict:
+            pymethods.dict_put(self, t, _dict_key(index), value)
+            return
         if t.__class__ is list and len(index) == 1 and index[0].__class__ is int:
             if not -len(t) <= index[0] < len(t):
                 raise GradvizError("list assignment index out of range", kind=INDEX)
@@ -2426,6 +2530,7 @@ class Interpreter:
             raise GradvizError(f"can't assign a {type(value).__name__} to a "
                                f"torch.{functions.type_word(t.data.dtype)}Tensor",
                                kind=TYPE, hint="assign a number or a tensor")
+        index = _flat_index(index)
         key, _, _ = self._index_key(t, index)
         cut, advanced = _setitem_kind(t.data.shape, index)
         if advanced and value.__class__ is Tensor and v.dtype != t.data.dtype:
@@ -2489,7 +2594,7 @@ class Interpreter:
             OPS["setitem"], (t, value), {"index": key, "advanced": advanced, "grad_fn": grad_fn}))
 
     def index_tensor(self, t: Tensor, index: list):
-        idx, advanced, grad_fn = self._index_key(t, index)
+        idx, advanced, grad_fn = self._index_key(t, _flat_index(index))
         return self.apply(OPS["index"], (t,), {"index": idx, "advanced": advanced,
                                                 "grad_fn": grad_fn})
 
@@ -2952,7 +3057,8 @@ _EVAL = {
     syntax.ListComp: Interpreter._listcomp, syntax.GeneratorExp: Interpreter._genexp,
     syntax.Lambda: Interpreter._lambda, syntax.BoolOp: Interpreter._boolop,
     syntax.IfExp: Interpreter._ifexp, syntax.Compare: Interpreter._compare,
-    syntax.FString: Interpreter._fstring,
+    syntax.FString: Interpreter._fstring, syntax.DictExpr: Interpreter._dict,
+    syntax.DictComp: Interpreter._dictcomp,
 }
 
 
@@ -2991,7 +3097,7 @@ _PLAIN = (bool, int, float, str, tuple, type(None))
 
 # Python's builtins that are types (print shows them as classes)
 _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", "enumerate",
-                       "zip", "type", "reversed"))
+                       "zip", "type", "reversed", "dict"))
 
 # the functions that make a tensor, which take device= (the CPU only)
 _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "empty", "full", "eye", "linspace",
@@ -3020,3 +3126,14 @@ def _numpy_names(fn, kwargs: dict) -> dict:
 
 def _is_tensor(v) -> bool:
     return v.__class__ is Tensor
+
+
+def _flat_index(index: list) -> list:
+    """A tensor's index: x[(0, 1)] and x[0,] (a tuple, for Python) index it
+    as x[0, 1] and x[0] do."""
+    return list(index[0]) if len(index) == 1 and index[0].__class__ is tuple else index
+
+
+def _dict_key(index: list):
+    """The key of d[index]: d[k] is k, d[a, b] the tuple (a, b), as Python."""
+    return index[0] if len(index) == 1 else tuple(index)

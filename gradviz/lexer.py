@@ -58,7 +58,6 @@ UNSUPPORTED_OPERATORS = {
     "<<": _ONLY_OPS, ">>": _ONLY_OPS, ":=": "assign on a line of its own",
 }
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
-    "{": ("dicts and sets are not supported", "use a list [...] or keyword arguments"),
     "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own"),
     "*": ("'*' unpacking is only supported in a call's arguments", "write f(*xs), or "
           "list the items one by one"),
@@ -73,7 +72,7 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     **{op: f"the augmented assignments are += -= *= /= **= //= %=; write x = x {op[:-1]} y"
        for op in ("@=", "&=", "|=", "^=", "<<=", ">>=")}}
 MISSING_OPERATOR = frozenset(   # found right after a whole expression
-    (NAME, NUMBER, STRING, FSTRING, "(", "["))
+    (NAME, NUMBER, STRING, FSTRING, "(", "[", "{"))
 
 # every operator and bracket the lexer makes a token of, and every kind of token
 OPERATORS = frozenset(("**", "**=", "//", "//=", "<<", "<<=", ">>", ">>=", "->",

@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, BoolOp, Compare, Delete, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, BoolOp, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
@@ -46,12 +46,13 @@ RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
 BP = dict.fromkeys(lexer.KINDS, 0) | dict.fromkeys(UNSUPPORTED_OPERATORS, -1) | LBP
 AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "//=": "//", "%=": "%"}
 CONSTANTS = {"True": True, "False": False, "None": None}
-EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "-", "+", "~", "not", "True",
+EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "{", "-", "+", "~", "not", "True",
                         "False", "None"))
 
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list", ListComp: "a list",
-              GeneratorExp: "a generator expression", TupleExpr: "a tuple", Name: "a name"}
+              GeneratorExp: "a generator expression", TupleExpr: "a tuple", Name: "a name",
+              DictExpr: "a dict", DictComp: "a dict"}
 TARGET_HINTS = {
     Attribute: "assign one attribute per line (x.grad = None), or names in a tuple",
     Subscript: "assign one item per line (x[0] = 1), or names in a tuple"}
@@ -727,7 +728,7 @@ class _Parser:
     def expr(self, rbp: int = 0):
         """expr := prefix (BINARY_OP expr | call | subscript | '.' NAME)*
         -- the Pratt loop: an operator extends the expression while its LBP > rbp
-        prefix := NAME | NUMBER | unary | atom | fstring | paren | list"""
+        prefix := NAME | NUMBER | unary | atom | fstring | paren | list | dict"""
         # self.i and self.depth are kept in locals, and written back before
         # each call that reads them
         outer = self.depth
@@ -930,6 +931,44 @@ class _Parser:
             return ListExpr((first, *rest), self.span_from(tok))
         return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
 
+    def dict_display(self, tok: tuple, rbp: int) -> DictExpr | DictComp:
+        """dict := '{' [pair (',' pair)* [',']] '}' | '{' pair comp_for+ '}'"""
+        toks = self.toks
+        self.i += 1
+        if toks[self.i][0] == "}":
+            self.i += 1
+            return DictExpr((), (), self.span_from(tok))
+        key, value = self.pair(tok)
+        if toks[self.i][0] == "for":
+            return DictComp(key, value, self.comp_clauses("}", tok), self.span_from(tok))
+        pairs = [(key, value)]
+        if toks[self.i][0] == ",":
+            self.i += 1
+            pairs += self.items("}", tok, lambda: self.pair(tok))
+        elif toks[self.i][0] == "}":
+            self.i += 1
+        else:
+            raise self.expected("',' or '}'", tok)
+        return DictExpr(tuple(k for k, _ in pairs), tuple(v for _, v in pairs),
+                        self.span_from(tok))
+
+    def pair(self, opener: tuple) -> tuple:
+        """pair := expr ':' expr    -- {a, b} (a set) is refused"""
+        toks = self.toks
+        if toks[self.i][0] == "**":
+            raise _error(toks[self.i], "'**' unpacking in a dict is not supported",
+                         "merge dicts with a | b, or copy one and update it: "
+                         "d = dict(a); d.update(b)")
+        key = self.expr()
+        if toks[self.i][0] != ":":
+            if toks[self.i][0] in (",", "}", "for"):
+                raise _error(opener, "sets are not supported", "use a list [a, b], or a "
+                             "dict with a value for each key: {key: value}")
+            raise self.expected("':' after the dict's key", opener,
+                                hint="write each item as key: value")
+        self.i += 1
+        return key, self.expr()
+
     def comp_clauses(self, close: str, opener: tuple) -> tuple:
         """comp_for := 'for' NAME (',' NAME)* 'in' expr ('if' expr)*
         (one or more, then close, after a comprehension's item)"""
@@ -1050,10 +1089,16 @@ class _Parser:
         return node
 
     def subscript(self, value, first: tuple, open_tok: tuple) -> Subscript:
-        """subscript := '[' index (',' index)* [','] ']'"""
-        if self.toks[self.i][0] == "]":
+        """subscript := '[' index (',' index)* [','] ']'
+        -- m[a,] is m[(a,)], a tuple of one item, as in Python"""
+        toks = self.toks
+        if toks[self.i][0] == "]":
             raise self.expected("an index", hint="write an index such as m[0], m[1:3] or m[:, 0]")
+        start = toks[self.i]
         items = self.items("]", open_tok, self.index)
+        if len(items) == 1 and toks[self.i - 2][0] == "," and items[0].__class__ is not Slice:
+            comma = toks[self.i - 2]
+            items = [TupleExpr((items[0],), _new(Span, (start[3], start[4], comma[3], comma[5])))]
         return Subscript(value, tuple(items), self.span_from(first))
 
     def index(self):
@@ -1077,6 +1122,7 @@ class _Parser:
 PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "~": _Parser.unary, "not": _Parser.unary,
           STRING: _Parser.atom, FSTRING: _Parser.fstring, "True": _Parser.atom, "False": _Parser.atom,
           "None": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display,
+          "{": _Parser.dict_display,
           "lambda": _Parser.lambda_expr}
 
 

@@ -1,11 +1,18 @@
-"""Python's own methods of strings and lists that programs call (' '.join(names),
-name.upper(), losses.extend(...), xs.pop()): Python runs them on the program's
-plain values, within the size limits, and says what Python says when they
-fail. (list.append and str.format live with the interpreter and functions.)"""
+"""Python's own methods of strings, lists and dicts that programs call
+(' '.join(names), name.upper(), losses.extend(...), xs.pop(), params.items(),
+d.get('x', 0)): Python runs them on the program's plain values, within the
+size limits, and says what Python says when they fail. (list.append and
+str.format live with the interpreter and functions.)
+
+A dict is Python's own dict, and its keys(), values() and items() Python's
+views of it. What the program puts in one goes through dict_put: a key Python
+could not hash is its TypeError, and each new key counts against the run's
+budget of list items (a loop filling a dict stops there)."""
 from __future__ import annotations
 
-from .errors import INDEX, TYPE, VALUE, GradvizError
+from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError, did_you_mean
 from .fstrings import _type_name
+from .render.torchfmt import DICT_VIEWS, NumpyArray
 
 # str methods whose arguments are strings and ints only, and whose result is
 # plain (a string, a number, a bool or a list of strings)
@@ -30,7 +37,8 @@ def str_method(name: str):
             if len(args) != 1:
                 raise GradvizError(f"str.join() takes exactly one argument ({len(args)} given)",
                                    kind=TYPE)
-            items = list(args[0]) if isinstance(args[0], (list, tuple)) else None
+            items = list(args[0]) if isinstance(args[0], (list, tuple, dict)) or \
+                args[0].__class__ in DICT_VIEWS else None
             if items is None:
                 raise GradvizError("can only join an iterable", kind=TYPE,
                                    hint="join a list of strings: ' '.join(['a', 'b'])")
@@ -67,7 +75,8 @@ def list_method(name: str):
         match name:
             case "extend":
                 (more,) = _args(name, args, 1)
-                if not isinstance(more, (list, tuple, range, str)):
+                if not (isinstance(more, (list, tuple, range, str, dict))
+                        or more.__class__ in DICT_VIEWS):
                     raise GradvizError(f"'{_type_name(more)}' object is not iterable",
                                        kind=TYPE, hint="extend with a list: xs.extend([a, b])")
                 rt.tape.check_size(len(items) + len(more), "list")
@@ -148,3 +157,192 @@ def _same(rt, v, value) -> bool:
     if v.__class__.__name__ == "Tensor" or value.__class__.__name__ == "Tensor":
         return rt.truth(rt.binary("==", v, value))
     return v == value
+
+
+# ---- dicts ---------------------------------------------------------------
+
+# each method's positional arguments: (at least, at most); only update (and
+# dict() itself) take keyword arguments
+_DICT_ARGS = {"keys": (0, 0), "values": (0, 0), "items": (0, 0), "get": (1, 2),
+              "pop": (1, 2), "popitem": (0, 0), "setdefault": (1, 2), "update": (0, 1),
+              "clear": (0, 0), "copy": (0, 0), "dict": (0, 1)}
+DICT_METHODS = frozenset(_DICT_ARGS) - {"dict"}
+# how each is called, for the hint of a wrong call
+_DICT_CALLS = {"get": "d.get(key) or d.get(key, default)", "pop": "d.pop(key) or "
+               "d.pop(key, default)", "setdefault": "d.setdefault(key, default)",
+               "update": "d.update(other) or d.update(lr=0.1)", "dict": "dict(), dict(other), "
+               "dict(pairs) or dict(lr=0.1)"}
+_PAIRS_HINT = ("give a dict, or (key, value) pairs: dict([('w', w), ('b', b)]), "
+               "dict(zip(names, values))")
+_MISSING = object()
+
+
+def dict_method(name: str):
+    def call(rt, d: dict, *args, **kwargs):
+        check_dict_args(name, args, kwargs)
+        match name:
+            case "keys":
+                return d.keys()
+            case "values":
+                return d.values()
+            case "items":
+                return d.items()
+            case "get":
+                return d.get(hashable(args[0]), args[1] if len(args) > 1 else None)
+            case "pop":
+                value = d.pop(hashable(args[0]), _MISSING)
+                if value is not _MISSING:
+                    return value
+                if len(args) > 1:
+                    return args[1]
+                raise key_error(rt, d, args[0])
+            case "popitem":
+                if not d:
+                    raise GradvizError("'popitem(): dictionary is empty'", kind=KEY,
+                                       hint="check first: if d: k, v = d.popitem()")
+                return d.popitem()
+            case "setdefault":
+                key = hashable(args[0])
+                if key not in d:
+                    dict_put(rt, d, key, args[1] if len(args) > 1 else None)
+                return d[key]
+            case "update":
+                dict_update(rt, d, args, kwargs)
+                return None
+            case "clear":
+                d.clear()
+                return None
+            case "copy":
+                return dict_update(rt, {}, (d,), {})
+    call.__name__ = name
+    return call
+
+
+def check_dict_args(name: str, args: tuple, kwargs: dict) -> None:
+    """Python's TypeError for a dict method (or dict()) given arguments it
+    does not take."""
+    hint = "write " + _DICT_CALLS.get(name, f"d.{name}()")
+    if kwargs and name not in ("update", "dict"):
+        raise GradvizError(f"dict.{name}() takes no keyword arguments", kind=TYPE, hint=hint)
+    low, high = _DICT_ARGS[name]
+    if not high and args:
+        raise GradvizError(f"dict.{name}() takes no arguments ({len(args)} given)", kind=TYPE,
+                           hint=hint)
+    if not low <= len(args) <= high:
+        bound, n = ("least", low) if len(args) < low else ("most", high)
+        raise GradvizError(f"{name} expected at {bound} {n} argument{'s' if n > 1 else ''}, "
+                           f"got {len(args)}", kind=TYPE, hint=hint)
+
+
+def hashable(key):
+    """key, when Python can make it a dict's key (a tensor is one, by
+    identity, as in PyTorch); else Python's TypeError."""
+    if key.__class__ is NumpyArray:
+        raise GradvizError("unhashable type: 'numpy.ndarray'", kind=TYPE, hint=_KEY_HINT)
+    try:
+        hash(key)
+    except TypeError as exc:
+        raise GradvizError(str(exc), kind=TYPE, hint=_KEY_HINT) from None
+    return key
+
+
+_KEY_HINT = ("a dict's key is a string, a number, a tensor or a tuple of those; a list "
+             "cannot be one (a tuple can: tuple(xs))")
+
+
+def dict_put(rt, d: dict, key, value) -> None:
+    """d[key] = value: a new key within the limits."""
+    if hashable(key) not in d:
+        rt.tape.check_size(len(d) + 1, "dict")
+        rt.tape.count_items(1)
+    d[key] = value
+    rt._mark_value_held(value)
+
+
+def dict_update(rt, d: dict, args: tuple, kwargs: dict) -> dict:
+    """d.update(*args, **kwargs), and dict(*args, **kwargs) into a new d:
+    from a dict, or from (key, value) pairs, then the keyword arguments."""
+    if args:
+        source = args[0]
+        pairs = source.items() if source.__class__ is dict else _pairs(rt, source)
+        for key, value in pairs:
+            dict_put(rt, d, key, value)
+    for key, value in kwargs.items():
+        dict_put(rt, d, key, value)
+    return d
+
+
+def _pairs(rt, source):
+    """The (key, value) pairs of an iterable, as dict() and update() take them."""
+    try:
+        items = rt._items(source, rt.span)
+    except GradvizError as exc:
+        exc.hint = _PAIRS_HINT
+        raise
+    for n, item in enumerate(items):
+        if not isinstance(item, (list, tuple, str)):
+            raise GradvizError(f"cannot convert dictionary update sequence element #{n} to a "
+                               "sequence", kind=TYPE, hint=_PAIRS_HINT)
+        if len(item) != 2:
+            raise GradvizError(f"dictionary update sequence element #{n} has length "
+                               f"{len(item)}; 2 is required", kind=VALUE, hint=_PAIRS_HINT)
+        yield item[0], item[1]
+
+
+def dict_item(rt, d: dict, key):
+    """d[key], or Python's KeyError."""
+    value = d.get(hashable(key), _MISSING)
+    if value is _MISSING:
+        raise key_error(rt, d, key)
+    return value
+
+
+def key_error(rt, d: dict, key) -> GradvizError:
+    """Python's KeyError for a key d does not have (its message the key's
+    repr), with the keys it has as the hint."""
+    shown = [rt.repr_of(k) for k, _ in zip(d, range(8))]
+    more = ", ..." if len(d) > len(shown) else ""
+    hints = [f"the dict's keys are {', '.join(shown)}{more}" if shown else "the dict is empty",
+             "d.get(key, default) reads a key that may be missing"]
+    first = ""
+    if key.__class__ is str:
+        close = did_you_mean(key, [k for k in d if k.__class__ is str])
+        first = f"{close} " if close else ""
+    elif key.__class__.__name__ == "Tensor":
+        hints.insert(0, "a tensor is a key as that very tensor (by identity), not by its "
+                        "values, as in PyTorch")
+    return GradvizError(rt.repr_of(key), kind=KEY, hint=first + "; ".join(hints))
+
+
+def dict_equal(rt, a: dict, b: dict) -> bool:
+    """a == b for two dicts: the same keys, and equal values (a tensor's ==
+    by its truth, as Python takes it)."""
+    if len(a) != len(b):
+        return False
+    for key, value in a.items():
+        other = b.get(key, _MISSING)
+        if other is _MISSING or not _same(rt, value, other):
+            return False
+    return True
+
+
+class DictWalk:
+    """A walk over a dict or one of its views (a for loop's, list()'s):
+    Python's own iterator, whose RuntimeError when the dict changes size
+    under it ("dictionary changed size during iteration") is the program's."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items):
+        self._items = iter(items)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self._items)
+        except RuntimeError as exc:
+            raise GradvizError(str(exc), kind=RUNTIME,
+                               hint="walk a copy when the loop adds or deletes keys: "
+                                    "for k in list(d):") from None

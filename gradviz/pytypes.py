@@ -13,7 +13,7 @@ from .errors import TYPE, GradvizError
 # the builtins that are Python's types (bound to Function objects in the
 # interpreter's globals), and the Python classes of their values
 PYTHON_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "list",
-                tuple: "tuple", range: "range", enumerate: "enumerate", zip: "zip"}
+                tuple: "tuple", range: "range", enumerate: "enumerate", zip: "zip", dict: "dict"}
 
 
 # the builtins that are types too (type(type) and type(reversed) are `type`)

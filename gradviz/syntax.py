@@ -127,6 +127,24 @@ class ListComp:
 
 
 @dataclass(slots=True)
+class DictExpr:
+    """``{key: value, ...}``: keys and values in order, one of each per item."""
+    keys: tuple
+    values: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class DictComp:
+    """``{key: value for target in iter if cond ...}``: a ListComp's
+    clauses, whose items make a dict."""
+    key: object
+    value: object
+    clauses: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class GeneratorExp:
     """``(elt for target in iter ...)``, or a call's only argument written
     so (``any(x > 0 for x in xs)``): a ListComp's clauses, whose value is a

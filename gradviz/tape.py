@@ -229,16 +229,18 @@ class Tape:
                 hint="raise the limit with --max-elements N, or make fewer or smaller tensors")
 
     def count_items(self, n: int):
-        """Count the items comprehensions, list repetition and concatenation
-        make against a limit for the whole run (each list has the limit of a
-        tensor; lists of lists could still fill the memory: [[j for j in
-        range(k)] for k in range(10**6)], a loop appending [0] * 10**7)."""
+        """Count the items comprehensions, list repetition and concatenation,
+        and a dict's new keys make against a limit for the whole run (each
+        list or dict has the limit of a tensor; lists of lists could still
+        fill the memory: [[j for j in range(k)] for k in range(10**6)], a
+        loop appending [0] * 10**7, or one filling dicts)."""
         self.items += n
         if self.items > self.limits.max_elements:
             raise GradvizError(
-                f"the program's lists would make more than "
+                f"the program's lists and dicts would make more than "
                 f"{self.limits.max_elements:,} items in all", kind=LIMIT,
-                hint="raise the limit with --max-elements N, or make fewer or smaller lists")
+                hint="raise the limit with --max-elements N, or make fewer or smaller lists "
+                     "and dicts")
 
     def check_size(self, n: int, what: str = "tensor"):
         if n > self.limits.max_elements:

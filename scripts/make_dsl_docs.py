@@ -67,6 +67,7 @@ def _code_list(names) -> str:
 def render() -> str:
     """The whole of docs/dsl.md."""
     from gradviz.functions import DTYPES, FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS
+    from gradviz.pymethods import DICT_METHODS, LIST_METHODS, STR_METHODS
     from gradviz.interpreter import TENSOR_ATTRIBUTES, TORCH_CONSTANTS
     from gradviz.render.opstable import ops_markdown
 
@@ -79,7 +80,7 @@ def render() -> str:
         "A gradviz program is a small, safe subset of Python that reads like a PyTorch "
         "autograd tutorial: statements one per line (or separated by `;`), "
         "`with torch.no_grad():` blocks, `if`/`elif`/`else`, `while` and `for` loops "
-        "(`for i in range(n):`, over a list, a tuple, a tensor's rows, `enumerate(...)` or "
+        "(`for i in range(n):`, over a list, a tuple, a dict, a tensor's rows, `enumerate(...)` or "
         "`zip(...)`, `for i, x in ...`; `break`, `continue`, "
         "`pass`), and "
         "functions (`def f(x, k=2): ... return y`, at the top level). There are no classes, "
@@ -112,6 +113,9 @@ def render() -> str:
         f"- `torch.nn.functional` (also `F.NAME`): {_code_list(sorted(NN_FUNCTIONAL))}",
         f"- Python's own: {_code_list(sorted(PY_BUILTINS))}",
         f"- Tensor methods: {_code_list(sorted(METHODS))}",
+        f"- Python's methods of strings: {_code_list(sorted({*STR_METHODS, 'format'}))}; "
+        f"of lists: {_code_list(sorted({*LIST_METHODS, 'append'}))}; of dicts: "
+        f"{_code_list(sorted(DICT_METHODS))}",
         f"- Tensor attributes: {_code_list(TENSOR_ATTRIBUTES)}",
         "- A `grad_fn` (a node of the backward graph): `name()`, `next_functions` (its "
         "inputs' nodes, as PyTorch builds them: `AccumulateGrad` for a leaf, `None` for what "

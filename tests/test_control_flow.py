@@ -454,7 +454,7 @@ def test_comprehensions_in_comprehensions_stop_at_the_run_s_item_limit():
     with pytest.raises(GradvizError) as info:
         run("x = [[j for j in range(k)] for k in range(1000)]\n",
             limits=Limits(max_elements=5000))
-    assert info.value.kind == LIMIT and "lists would make more than 5,000 items" in \
+    assert info.value.kind == LIMIT and "lists and dicts would make more than 5,000 items" in \
         info.value.message
 
 

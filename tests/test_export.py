@@ -170,3 +170,13 @@ def test_comprehension_names_stay_bare():
             "b = [torch.exp(v) for v in [t for t in xs]]\n"
             "d = torch.t\n")
     assert body(to_torch(src)) == want
+
+
+def test_dict_comprehension_names_stay_bare():
+    src = ("params = {'w': ones(2), 'b': zeros(1)}\n"
+           "g = {t: exp(mean) for t, mean in params.items() if t != 'b'}\n"
+           "h = {'m': mean, 'k': {t: 1}}\n")
+    want = ("params = {'w': torch.ones(2), 'b': torch.zeros(1)}\n"
+            "g = {t: torch.exp(mean) for t, mean in params.items() if t != 'b'}\n"
+            "h = {'m': torch.mean, 'k': {torch.t: 1}}\n")
+    assert body(to_torch(src)) == want

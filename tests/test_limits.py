@@ -295,4 +295,4 @@ def test_limit_flags_reach_the_run(tmp_path):
 def test_repeated_lists_count_against_one_budget_for_the_run():
     # each list is within the element limit; together they would fill the memory
     err = limit_error("keep = []\nfor i in range(100):\n    keep.append([0.0] * 10**6)\n")
-    assert err.kind == LIMIT and "lists would make more than" in err.message
+    assert err.kind == LIMIT and "lists and dicts would make more than" in err.message

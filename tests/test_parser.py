@@ -38,7 +38,8 @@ def ours(node, spans: list):
     if node is None:
         return None
     kind = type(node).__name__
-    spans.append(("Num" if kind in ("Const", "Str") else kind, node.span))  # Python: Constant
+    # Python: Constant; x[k] = v is an Assign there
+    spans.append(({"Const": "Num", "Str": "Num", "SetItem": "Assign"}.get(kind, kind), node.span))
     match node:
         case syntax.Name(id=name):
             return name
@@ -65,6 +66,17 @@ def ours(node, spans: list):
             return ("slice", ours(start, spans), ours(stop, spans), ours(step, spans))
         case syntax.ListExpr(items=items):
             return ("list", *ours(items, spans))
+        case syntax.DictExpr(keys=keys, values=values):
+            return ("dict", *((ours(k, spans), ours(v, spans)) for k, v in zip(keys, values)))
+        case syntax.ListComp(elt=elt, clauses=clauses):
+            return ("listcomp", ours(elt, spans), *_our_clauses(clauses, spans))
+        case syntax.DictComp(key=key, value=value, clauses=clauses):
+            return ("dictcomp", ours(key, spans), ours(value, spans),
+                    *_our_clauses(clauses, spans))
+        case syntax.SetItem(target=target, value=value):
+            return ("=", ours(target, spans), ours(value, spans))
+        case syntax.Delete(targets=targets):
+            return ("del", *ours(targets, spans))
         case syntax.TupleExpr(items=items):
             return ("tuple", *ours(items, spans))
         case syntax.Assign(target=target, targets=targets, value=value):
@@ -81,15 +93,22 @@ def ours(node, spans: list):
     raise AssertionError(f"unknown node {node!r}")
 
 
+def _our_clauses(clauses: tuple, spans: list) -> list:
+    """A comprehension's clauses: ("for", names, iterable, conditions...)."""
+    return [("for", target, ours(iterable, spans), *ours(conds, spans))
+            for target, iterable, conds in clauses]
+
+
 def python(node, spans: list):
     """Python's node as the same s-expression; spans of the nodes we also have."""
     if isinstance(node, list):
         return tuple(python(n, spans) for n in node)
     if node is None:
         return None
-    if not isinstance(node, (ast.Module, ast.withitem, ast.alias)):
+    if not isinstance(node, (ast.Module, ast.withitem, ast.alias, ast.comprehension)):
         kind = {"Constant": "Num", "Compare": "BinOp", "List": "ListExpr",
-                "Tuple": "TupleExpr", "Expr": "ExprStmt", "keyword": "Keyword"}.get(
+                "Tuple": "TupleExpr", "Expr": "ExprStmt", "keyword": "Keyword",
+                "Dict": "DictExpr"}.get(
                     type(node).__name__, type(node).__name__)
         if isinstance(node, ast.Compare) and len(node.ops) > 1:
             kind = "Compare"        # a < b < c (a lone a < b is a BinOp)
@@ -126,6 +145,22 @@ def python(node, spans: list):
             return ("slice", python(lower, spans), python(upper, spans), python(step, spans))
         case ast.List(elts=items):
             return ("list", *python(items, spans))
+        case ast.Dict(keys=keys, values=values):
+            return ("dict", *((python(k, spans), python(v, spans)) for k, v in zip(keys, values)))
+        case ast.ListComp(elt=elt, generators=clauses):
+            return ("listcomp", python(elt, spans), *python(clauses, spans))
+        case ast.DictComp(key=key, value=value, generators=clauses):
+            return ("dictcomp", python(key, spans), python(value, spans),
+                    *python(clauses, spans))
+        case ast.comprehension(target=target, iter=iterable, ifs=conds):
+            # (our targets are names, without nodes of their own)
+            names = target.id if isinstance(target, ast.Name) else \
+                tuple(t.id for t in target.elts)
+            return ("for", names, python(iterable, spans), *python(conds, spans))
+        case ast.Assign(targets=[ast.Subscript() as target], value=value):
+            return ("=", python(target, spans), python(value, spans))
+        case ast.Delete(targets=targets):
+            return ("del", *python(targets, spans))
         case ast.Tuple(elts=items):
             return ("tuple", *python(items, spans))
         case ast.Assign(targets=[target], value=value):
@@ -172,6 +207,11 @@ PRECEDENCE_CASES = [
     "y.backward(torch.ones(len(x)))", "print(x.is_leaf, y.is_leaf, z.requires_grad)",
     "mean((o - t) ** 2)", "(a) + (b)", "(-a) ** 2", "2 ** f(x) ** -y.z", "a[0][1]",
     "f(not a)", "f(k=not a)", "-x.grad", "x[0].sum(dim=1, keepdim=True)",
+    "{}", "{1: 2}", "{'w': w, 'b': b,}", "{a + 1: [b, c], (1, 2): {}}", "{a: b}[a]",
+    "d['w'].grad", "{1: {2: 3, 4: []}}", "f({a: b}, k={})", "{k: v for k, v in d}",
+    "{n: p.grad for n, p in params.items() if p.requires_grad}",
+    "{i: j for i in a for j in b if i if j}", "[x * 2 for x in xs if x > 0]",
+    "{not a: -b ** 2}", "d[k][0]", "m[1,]", "m[(0, 1)]", "d[1, 2]", "m[a:b,]",
 ]
 
 
@@ -200,6 +240,11 @@ STATEMENT_CASES = [
     "x = a + \\\n    b\n",
     "# comment\n\nx = 1  # trailing\n\n\ny = 2\n",
     "with no_grad(): y = x * 2\n",
+    "params['w'] = w\n",
+    "counts['n'] += 1\n",
+    "del d['w'], d[k]\n",
+    "h = {'loss': [], 'acc': []}\n",
+    "d = {\n    'w': w,\n    'b': b,\n}\n",
 ]
 
 
@@ -251,6 +296,8 @@ def _extend(children):
         st.tuples(base, _index(children)).map(lambda t: f"{t[0]}[{t[1]}]"),
         st.lists(children, max_size=3).map(lambda items: f"[{', '.join(items)}]"),
         st.lists(children, min_size=2, max_size=3).map(lambda items: f"({', '.join(items)})"),
+        st.lists(st.tuples(children, children), max_size=3).map(
+            lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"),
     )
 
 
@@ -425,7 +472,15 @@ ERROR_CASES = [
     ("x = f(a=1, a=2)\n", 1, "repeated"),
     ("x = [i for i in y\n", 1, "'[' was never closed"),
     ("x = f(1, i for i in y)\n", 1, "must be parenthesized"),
-    ("x = {1: 2}\n", 1, "dicts"),
+    ("x = {1, 2}\n", 1, "sets are not supported"),
+    ("x = {x for x in y}\n", 1, "sets are not supported"),
+    ("x = {1: 2, 3}\n", 1, "sets are not supported"),
+    ("x = {**a}\n", 1, "'**' unpacking in a dict"),
+    ("x = {1: 2 3}\n", 1, "expected ',' or '}'"),
+    ("x = {1 + 2 3}\n", 1, "expected ':' after the dict's key"),
+    ("x = {1: 2\n", 1, "'{' was never closed"),
+    ("{1: 2} = 3\n", 1, "cannot assign to a dict"),
+    ("x = {k: v for k in}\n", 1, "expected an expression"),
     ("x = [*a]\n", 1, "unpacking"),
     ("x @= 2\n", 1, "'@='"),
     ("1 += x\n", 1, "cannot use '+='"),

@@ -33,7 +33,8 @@ Value protocol for ``format_value`` (the engine is not imported here):
   dtype name such as ``"float32"``) prints ``torch.float32``.
 * ``Formatted`` (a str) is text that is already final, e.g. a tensor the caller
   formatted with ``format_tensor``; it prints verbatim everywhere.
-* ``tuple`` / ``list`` -- Python's container repr of the above.
+* ``tuple`` / ``list`` / ``dict`` (and a dict's ``keys()``, ``values()``,
+  ``items()``) -- Python's container repr of the above.
 * anything else is handed to the ``tensor_str`` callback, which must return
   the tensor's text (typically by calling ``format_tensor``); without a
   callback such values raise ``TypeError``.
@@ -46,7 +47,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 __all__ = [
-    "DType", "Formatted", "Size", "format_compact", "format_number",
+    "DICT_VIEWS", "DType", "Formatted", "Size", "format_compact", "format_number",
     "format_tensor", "format_value", "print_args",
 ]
 
@@ -70,6 +71,9 @@ _DEFAULT_DTYPES = frozenset({"float32", "int64", "bool"})
 
 _PREFIX = "tensor("
 _INDENT = len(_PREFIX)
+
+# the classes of a dict's keys(), values() and items(): live views of it
+DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
 
 
 class Size(tuple):
@@ -389,6 +393,11 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
         return "(" + ", ".join(items) + ")"
     if isinstance(v, list):
         return "[" + ", ".join(_value(x, tensor_str, False) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(_value(k, tensor_str, False) + ": " + _value(x, tensor_str, False)
+                               for k, x in v.items()) + "}"
+    if v.__class__ in DICT_VIEWS:         # dict_keys(['w', 'b'])
+        return f"{v.__class__.__name__}({_value(list(v), tensor_str, False)})"
     if tensor_str is not None:
         return tensor_str(v)
     raise TypeError(f"cannot format value of type {type(v).__name__}")
