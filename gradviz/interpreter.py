@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from . import (autodiff, exceptions, forward_ad, fstrings, functions, jacobians, layers, optim,
-               pymethods, syntax)
+               pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -298,9 +298,14 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
-# Python's math, once imported (import math, from math import pi)
-MATH = Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
-                       **functions.MATH_CONSTANTS})
+# the modules a program can import, by their first name: torch's tree, and
+# Python's math and random once imported (import math, from random import shuffle)
+MODULES = {
+    "torch": GLOBALS["torch"],
+    "math": Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
+                            **functions.MATH_CONSTANTS}),
+    "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
+}
 # binary() without the checks, for a tensor on the left and a tensor (or a
 # number) on the right: every operator but ** (and @, which needs two tensors)
 # (names, looked up in OPS at each use: the registry may be changed at run time)
@@ -459,6 +464,7 @@ class Interpreter:
         # line shares its tree, parsed at line 1 (syntax.Repeat)
         self.shift = 0
         self._rng = None               # made on first use (see rng)
+        self._py_random = None         # Python's random module's generator (py_random)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
@@ -477,6 +483,16 @@ class Interpreter:
     @rng.setter
     def rng(self, value: "functions.CPUGenerator") -> None:
         self._rng = value
+
+    @property
+    def py_random(self):
+        """The generator of the program's `import random` (pyrandom), the
+        run's own, seeded pyrandom.DEFAULT_SEED until random.seed(): made on
+        first use, as Python's random module is not loaded at start-up."""
+        if self._py_random is None:
+            import random
+            self._py_random = random.Random(pyrandom.DEFAULT_SEED)
+        return self._py_random
 
     # ---- statements ---------------------------------------------------
     def where(self, node) -> Span:
@@ -1341,8 +1357,7 @@ class Interpreter:
         the module (or its members) torch's module tree has; `import torch`
         and `import torch.nn` bind nothing new (torch is always there)."""
         names = stmt.module.split(".")
-        module = top = GLOBALS["torch"] if names[0] == "torch" else \
-            MATH if names[0] == "math" else None
+        module = top = MODULES.get(names[0])
         for name in names[1:]:
             if module is None:
                 break
@@ -1352,8 +1367,8 @@ class Interpreter:
         if module is None:
             raise GradvizError(f"No module named {stmt.module!r}", kind="ModuleNotFoundError",
                                hint="the language has torch, torch.nn, torch.nn.functional, "
-                                    "torch.autograd and Python's math; torch's functions are "
-                                    "also there without any import")
+                                    "torch.autograd and Python's math and random; torch's "
+                                    "functions are also there without any import")
         if stmt.alias:
             self.env[stmt.alias] = module
         elif not stmt.names and names[0] != "torch":
@@ -2224,6 +2239,32 @@ class Interpreter:
         # t as the program holds it now (a write through its view made its new node)
         self._store_item(self._latest(t), index, result)
 
+    def swap_items(self, t: Tensor, i: int, j: int) -> None:
+        """t[i], t[j] = t[j], t[i] as Python runs it on a tensor (random.shuffle
+        of one): both rows read first, as views of t, then written in turn,
+        so the second write copies back what the first wrote. The views are
+        held meanwhile, as Python's frame holds them: a first write with
+        gradients remakes the second view (_remake_view), which then reads
+        through it, as in PyTorch."""
+        t = self._latest(t)         # (t as the program holds it now)
+        if not (self.tape.grad_enabled and t.requires_grad):
+            # nothing recorded: the same writes without the views as nodes
+            # (n rows would make 2n views of one memory, each write looking
+            # at all of them)
+            self._check_no_grad_view(t, "Select")
+            self._check_writable(t)
+            self._store_unrecorded(t, (i,), t.data[j])
+            self._store_unrecorded(t, (j,), t.data[i])
+            return
+        frame = {"t[j]": self.index_tensor(t, [j]), "t[i]": self.index_tensor(t, [i])}
+        self.aliased.update(id(v) for v in frame.values())
+        self.scopes.append(frame)
+        try:
+            self._store_item(self._latest(t), [i], frame["t[j]"])
+            self._store_item(self._latest(t), [j], frame["t[i]"])
+        finally:
+            self.scopes.pop()
+
     def _store_item(self, t, index: list, value) -> None:
         """t[index] = value, the values evaluated."""
         if t.__class__ is list and len(index) == 1 and index[0].__class__ is int:
@@ -2262,11 +2303,7 @@ class Interpreter:
                                    "in an in-place operation.",
                                    hint="update parameters inside `with torch.no_grad():`")
             self.inplace_check(t)
-        if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
-            raise GradvizError("unsupported operation: more than one element of the written-to "
-                               "tensor refers to a single memory location. Please clone() the "
-                               "tensor before performing the operation.",
-                               hint="write into a clone(): y = x.clone(), then y[...] = v")
+        self._check_writable(t)
         part = t.data[key]
         shape = np.shape(part)
         if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
@@ -2283,7 +2320,20 @@ class Interpreter:
             raise _setitem_shape_error(np.shape(fitted), shape, advanced) from None
         if record:
             self._setitem_recorded(t, key, value, cut, advanced)
-            return
+        else:
+            self._store_unrecorded(t, key, v)
+
+    @staticmethod
+    def _check_writable(t: Tensor) -> None:
+        if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
+            raise GradvizError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.",
+                               hint="write into a clone(): y = x.clone(), then y[...] = v")
+
+    def _store_unrecorded(self, t: Tensor, key: tuple, v) -> None:
+        """t[key] = v with no node: into t's memory, seen by its views,
+        counted in its version."""
         self.tape.before_inplace(t.data, t)
         with np.errstate(invalid="ignore"):
             t.data[key] = v
@@ -2700,6 +2750,7 @@ _MISSING_HINTS = {
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.functional, and torch.nn's layers without "
                 "parameters and its losses (nn.ReLU(), nn.MSELoss(), ...)",
+    "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
 }
 # numbers of leaf values kept for the passes (log_pass): a training loop's
 # parameters as each step saw them; past this, pictures of later passes show

@@ -472,6 +472,9 @@ def test_unsupported_statement_hint_lists_the_language():
     ("x = 1\nimport torch.utils\n", "ModuleNotFoundError", "No module named 'torch.utils'"),
     ("x = 1\nfrom torch.nn import relu\n", "ImportError",
      "cannot import name 'relu' from 'torch.nn'"),
+    ("x = 1\nimport random.os\n", "ModuleNotFoundError", "No module named 'random.os'"),
+    ("x = 1\nfrom random import SystemRandom\n", "ImportError",
+     "cannot import name 'SystemRandom' from 'random'"),
 ])
 def test_imports_of_what_the_language_lacks_fail_as_in_python(src, kind, words):
     """As in Python, at run time, on the import's line (the lines before it ran)."""
