@@ -338,6 +338,44 @@ def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizEr
     return GradvizError("shape mismatch", hint=hint)
 
 
+def _expand_ellipsis(ndim: int, index: list) -> list:
+    """index with each ... as the full slices it stands for: one for each
+    dimension the other items do not take (None takes none, a mask as many
+    as it has). As in PyTorch, a second ... stands for as many again, and
+    those past the last dimension take nothing (x[..., 0, ...] is x[..., 0])."""
+    taken = 0
+    for i in index:
+        if i.__class__ is Tensor:
+            taken += i.data.ndim if i.data.dtype == np.bool_ else 1
+        elif i is not None and i is not Ellipsis and not isinstance(i, bool):
+            taken += 1
+    every = slice(None)         # (the slices made here are this object)
+    out = []
+    for i in index:
+        out.extend([every] * max(ndim - taken, 0) if i is Ellipsis else [i])
+    while len(out) > ndim and out[-1] is every:
+        out.pop()
+    return out
+
+
+def _too_many_indices(ndim: int) -> GradvizError:
+    return GradvizError(f"too many indices for tensor of dimension {ndim}", kind=INDEX,
+                        hint=f"a tensor of {ndim} dimension{'s' if ndim != 1 else ''} takes "
+                             f"{ndim} indices at most (None and ... take none)")
+
+
+def _mask_error(mask: tuple, shape: tuple, dim: int) -> GradvizError:
+    """PyTorch's error for a mask at dimension dim whose shape is not that of
+    the dimensions it picks from."""
+    if dim + len(mask) > len(shape):
+        return _too_many_indices(len(shape))
+    k = next(k for k, (m, n) in enumerate(zip(mask, shape[dim:])) if m != n)
+    return GradvizError(f"The shape of the mask {list(mask)} at index {k} does not match the "
+                        f"shape of the indexed tensor {list(shape)} at index {dim + k}",
+                        kind=INDEX, hint="a mask has the shape of the dimensions it picks from: "
+                                         "x[x > 0], or x[:, m] with len(m) == x.shape[1]")
+
+
 def _setitem_kind(shape: tuple, index: list) -> tuple[str | None, bool]:
     """How PyTorch's __setitem__ writes x[index]: (cut, advanced). cut: the
     view of x it takes first, named by its last step ("Select" for an int
@@ -2284,6 +2322,8 @@ class Interpreter:
             raise GradvizError(f"can't assign a {type(value).__name__} to a "
                                f"torch.{functions.type_word(t.data.dtype)}Tensor",
                                kind=TYPE, hint="assign a number or a tensor")
+        if Ellipsis in index:
+            index = _expand_ellipsis(t.data.ndim, index)
         key, _, _ = self._index_key(t, index)
         cut, advanced = _setitem_kind(t.data.shape, index)
         if advanced and value.__class__ is Tensor and v.dtype != t.data.dtype:
@@ -2367,9 +2407,13 @@ class Interpreter:
         np_index = []
         dim = 0
         advanced = False
-        # PyTorch skips a slice over a whole dim when it indexes with a tuple,
-        # so the last slice that cuts names the node (AliasBackward0 if none)
-        grad_fn = "SliceBackward0" if len(index) == 1 else "AliasBackward0"
+        # x[i] and x[i, j]: PyTorch skips a slice over a whole dim when it
+        # indexes with a tuple (x[...] and x[..., :] count as one), so the
+        # last slice that cuts names the node (AliasBackward0 if none)
+        single = len(index) == 1 and index[0] is not Ellipsis
+        if Ellipsis in index:
+            index = _expand_ellipsis(len(shape), index)
+        grad_fn = "SliceBackward0" if single else "AliasBackward0"
         for i in index:
             if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype == np.int64:
                 i = int(i.data)     # PyTorch selects with a 0-d integer tensor, as with an int
@@ -2377,18 +2421,17 @@ class Interpreter:
                 np_index.append(None)
                 grad_fn = "UnsqueezeBackward0"
                 continue
-            if not shape and (isinstance(i, int) and not isinstance(i, bool)):
+            if not shape and single and (isinstance(i, int) and not isinstance(i, bool)):
                 # the old loss.data[0], PyTorch 0.3's way to read a loss
                 raise GradvizError("invalid index of a 0-dim tensor. Use `tensor.item()` in "
                                    "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
                                    "tensor to a number", kind=INDEX,
                                    hint="write loss.item() for its number")
-            if not shape and isinstance(i, slice):
+            if not shape and single and isinstance(i, slice):
                 raise GradvizError("slice() cannot be applied to a 0-dim tensor.", kind=INDEX,
                                    hint="a 0-dim tensor has no items: x.item() is its number")
             if dim >= len(shape) and not (i.__class__ is Tensor and i.data.dtype == np.bool_):
-                raise GradvizError(f"too many indices for tensor of dimension {len(shape)}",
-                                   kind=INDEX)
+                raise _too_many_indices(len(shape))
             if isinstance(i, bool):
                 raise GradvizError("a bool index is not supported; use a bool tensor", kind=TYPE)
             if isinstance(i, int):
@@ -2403,16 +2446,14 @@ class Interpreter:
                 dim += 1
             elif isinstance(i, slice):
                 np_index.append(i)
-                if len(index) == 1 or i.indices(shape[dim]) != (0, shape[dim], 1):
+                if single or i.indices(shape[dim]) != (0, shape[dim], 1):
                     grad_fn = "SliceBackward0"
                 dim += 1
             elif i.__class__ is Tensor:
                 advanced = True
                 if i.data.dtype == np.bool_:
                     if i.data.shape != shape[dim:dim + i.data.ndim]:
-                        raise GradvizError(
-                            f"The shape of the mask {list(i.data.shape)} at index {dim} does not "
-                            f"match the shape of the indexed tensor {list(shape)}", kind=INDEX)
+                        raise _mask_error(i.data.shape, shape, dim)
                     dim += i.data.ndim
                 elif i.data.dtype == np.int64:
                     if i.data.size and (i.data.max() >= shape[dim] or i.data.min() < -shape[dim]):

@@ -172,6 +172,7 @@ PRECEDENCE_CASES = [
     "y.backward(torch.ones(len(x)))", "print(x.is_leaf, y.is_leaf, z.requires_grad)",
     "mean((o - t) ** 2)", "(a) + (b)", "(-a) ** 2", "2 ** f(x) ** -y.z", "a[0][1]",
     "f(not a)", "f(k=not a)", "-x.grad", "x[0].sum(dim=1, keepdim=True)",
+    "m[..., 0]", "m[0, ...]", "m[...]", "m[..., None]", "m[1:, ..., ::2]", "...", "f(..., a)",
 ]
 
 
