@@ -338,6 +338,17 @@ def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizEr
     return GradvizError("shape mismatch", hint=hint)
 
 
+def _tensor_index(ndim: int, index: list) -> list:
+    """The items of a tensor's index as PyTorch reads them: a tuple value as
+    its items (x[torch.where(c)] is x[rows, cols]), each ... as the full
+    slices it stands for."""
+    if len(index) == 1 and index[0].__class__ is tuple:
+        index = list(index[0])
+    if Ellipsis in index:
+        index = _expand_ellipsis(ndim, index)
+    return index
+
+
 def _expand_ellipsis(ndim: int, index: list) -> list:
     """index with each ... as the full slices it stands for: one for each
     dimension the other items do not take (None takes none, a mask as many
@@ -2322,8 +2333,7 @@ class Interpreter:
             raise GradvizError(f"can't assign a {type(value).__name__} to a "
                                f"torch.{functions.type_word(t.data.dtype)}Tensor",
                                kind=TYPE, hint="assign a number or a tensor")
-        if Ellipsis in index:
-            index = _expand_ellipsis(t.data.ndim, index)
+        index = _tensor_index(t.data.ndim, index)
         key, _, _ = self._index_key(t, index)
         cut, advanced = _setitem_kind(t.data.shape, index)
         if advanced and value.__class__ is Tensor and v.dtype != t.data.dtype:
@@ -2410,9 +2420,8 @@ class Interpreter:
         # x[i] and x[i, j]: PyTorch skips a slice over a whole dim when it
         # indexes with a tuple (x[...] and x[..., :] count as one), so the
         # last slice that cuts names the node (AliasBackward0 if none)
-        single = len(index) == 1 and index[0] is not Ellipsis
-        if Ellipsis in index:
-            index = _expand_ellipsis(len(shape), index)
+        single = len(index) == 1 and index[0] is not Ellipsis and index[0].__class__ is not tuple
+        index = _tensor_index(len(shape), index)
         grad_fn = "SliceBackward0" if single else "AliasBackward0"
         for i in index:
             if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype == np.int64:
