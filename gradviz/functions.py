@@ -689,14 +689,52 @@ def f_clamp(rt, x, min=None, max=None):
     return rt.apply(OPS["clamp"], (x,), {"min": min, "max": max})
 
 
-def f_where(rt, cond, a, b):
-    cond = _need_tensor(cond, "where")
+_NOT_GIVEN = object()      # an argument left out, where None is a value
+
+
+def f_where(rt, condition, input=_NOT_GIVEN, other=_NOT_GIVEN):
+    """where(condition, input, other): input where condition holds, other
+    elsewhere; where(condition) alone is nonzero(condition, as_tuple=True)."""
+    cond = _need_tensor(condition, "where")
+    if input is _NOT_GIVEN and other is _NOT_GIVEN:
+        return _nonzero(rt, cond, True, "where")
+    if input is _NOT_GIVEN or other is _NOT_GIVEN:
+        got = ", ".join("Tensor" if is_tensor(v) else type(v).__name__
+                        for v in (cond, input, other) if v is not _NOT_GIVEN)
+        raise GradvizError(f"where() received an invalid combination of arguments - got ({got}), "
+                           "but expected one of:", kind=TYPE,
+                           hint="where(condition) gives the indices where it holds, "
+                                "where(condition, input, other) picks from input or other")
+    a, b = input, other
     if cond.data.dtype != np.bool_:
         raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {cond.dtype_name}", kind=RUNTIME,
                            hint="use a comparison such as x > 0")
     return rt.apply(OPS["where"], (cond, _as_operand(rt, a, ("where", "input", 2)),
                                    _as_operand(rt, b, ("where", "other", 3))))
+
+
+def _nonzero(rt, x: Tensor, as_tuple: bool, name: str):
+    """The indices of x's nonzero elements: a row of indices per element
+    (an int64 tensor of shape (n, x.dim())), or with as_tuple one tensor per
+    dimension, a 0-d x counting as 1-d; new tensors, no gradient."""
+    data = x.data
+    if as_tuple:
+        found = np.nonzero(data.reshape(-1) if data.ndim == 0 else data)
+        return tuple(rt.tape.add(Tensor(i.astype(np.int64)), rt.span, label=f"{name}[{k}]")
+                     for k, i in enumerate(found))
+    if data.ndim == 0:          # one row of no indices, or none
+        rows = np.zeros((int(data != 0), 0), np.int64)
+    else:
+        rows = np.stack(np.nonzero(data), axis=1).astype(np.int64)
+    return rt.tape.add(Tensor(rows), rt.span, label=name)
+
+
+def _nonzero_function(name: str):
+    def f(rt, input, *, as_tuple=False):
+        return _nonzero(rt, _need_tensor(input, name), bool(as_tuple), name)
+    f.__name__ = name
+    return f
 
 
 def _reduction(name):
@@ -1644,7 +1682,7 @@ FUNCTIONS = {
     **{name: _binary(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
     "all": _reduction("all"), "any": _reduction("any"), "equal": f_equal,
     "allclose": f_allclose,
-    "where": f_where, "clamp": f_clamp,
+    "where": f_where, "clamp": f_clamp, "nonzero": _nonzero_function("nonzero"),
     "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
     "max": _extreme("max"), "min": _extreme("min"), "norm": f_norm,
     "std": _std_var("std"), "var": _std_var("var"),
@@ -2441,7 +2479,7 @@ METHODS = {
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
               "matmul", "outer", "transpose", "unsqueeze", "squeeze", "flatten", "softmax", "t",
-              "cumsum", "argmax", "argmin",
+              "cumsum", "argmax", "argmin", "nonzero",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]
 # x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x

@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from . import (autodiff, data, exceptions, forward_ad, fstrings, functions, jacobians, layers, modules, optim,
-               pymethods, syntax)
+from . import (autodiff, data, exceptions, forward_ad, fstrings, functions, jacobians, layers, modules,
+               optim, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -324,9 +324,14 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
-# Python's math, once imported (import math, from math import pi)
-MATH = Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
-                       **functions.MATH_CONSTANTS})
+# the modules a program can import, by their first name: torch's tree, and
+# Python's math and random once imported (import math, from random import shuffle)
+MODULES = {
+    "torch": GLOBALS["torch"],
+    "math": Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
+                            **functions.MATH_CONSTANTS}),
+    "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
+}
 # binary() without the checks, for a tensor on the left and a tensor (or a
 # number) on the right: every operator but ** (and @, which needs two tensors)
 # (names, looked up in OPS at each use: the registry may be changed at run time)
@@ -357,6 +362,55 @@ def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizEr
         error.hint = hint
         return error
     return GradvizError("shape mismatch", hint=hint)
+
+
+def _tensor_index(ndim: int, index: list) -> list:
+    """The items of a tensor's index as PyTorch reads them: a tuple value as
+    its items (x[torch.where(c)] is x[rows, cols]), each ... as the full
+    slices it stands for."""
+    if len(index) == 1 and index[0].__class__ is tuple:
+        index = list(index[0])
+    if Ellipsis in index:
+        index = _expand_ellipsis(ndim, index)
+    return index
+
+
+def _expand_ellipsis(ndim: int, index: list) -> list:
+    """index with each ... as the full slices it stands for: one for each
+    dimension the other items do not take (None takes none, a mask as many
+    as it has). As in PyTorch, a second ... stands for as many again, and
+    those past the last dimension take nothing (x[..., 0, ...] is x[..., 0])."""
+    taken = 0
+    for i in index:
+        if i.__class__ is Tensor:
+            taken += i.data.ndim if i.data.dtype == np.bool_ else 1
+        elif i is not None and i is not Ellipsis and not isinstance(i, bool):
+            taken += 1
+    every = slice(None)         # (the slices made here are this object)
+    out = []
+    for i in index:
+        out.extend([every] * max(ndim - taken, 0) if i is Ellipsis else [i])
+    while len(out) > ndim and out[-1] is every:
+        out.pop()
+    return out
+
+
+def _too_many_indices(ndim: int) -> GradvizError:
+    return GradvizError(f"too many indices for tensor of dimension {ndim}", kind=INDEX,
+                        hint=f"a tensor of {ndim} dimension{'s' if ndim != 1 else ''} takes "
+                             f"{ndim} indices at most (None and ... take none)")
+
+
+def _mask_error(mask: tuple, shape: tuple, dim: int) -> GradvizError:
+    """PyTorch's error for a mask at dimension dim whose shape is not that of
+    the dimensions it picks from."""
+    if dim + len(mask) > len(shape):
+        return _too_many_indices(len(shape))
+    k = next(k for k, (m, n) in enumerate(zip(mask, shape[dim:])) if m != n)
+    return GradvizError(f"The shape of the mask {list(mask)} at index {k} does not match the "
+                        f"shape of the indexed tensor {list(shape)} at index {dim + k}",
+                        kind=INDEX, hint="a mask has the shape of the dimensions it picks from: "
+                                         "x[x > 0], or x[:, m] with len(m) == x.shape[1]")
 
 
 def _setitem_kind(shape: tuple, index: list) -> tuple[str | None, bool]:
@@ -489,6 +543,7 @@ class Interpreter:
         # line shares its tree, parsed at line 1 (syntax.Repeat)
         self.shift = 0
         self._rng = None               # made on first use (see rng)
+        self._py_random = None         # Python's random module's generator (py_random)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
@@ -507,6 +562,16 @@ class Interpreter:
     @rng.setter
     def rng(self, value: "functions.CPUGenerator") -> None:
         self._rng = value
+
+    @property
+    def py_random(self):
+        """The generator of the program's `import random` (pyrandom), the
+        run's own, seeded pyrandom.DEFAULT_SEED until random.seed(): made on
+        first use, as Python's random module is not loaded at start-up."""
+        if self._py_random is None:
+            import random
+            self._py_random = random.Random(pyrandom.DEFAULT_SEED)
+        return self._py_random
 
     # ---- statements ---------------------------------------------------
     def where(self, node) -> Span:
@@ -1527,8 +1592,7 @@ class Interpreter:
         the module (or its members) torch's module tree has; `import torch`
         and `import torch.nn` bind nothing new (torch is always there)."""
         names = stmt.module.split(".")
-        module = top = GLOBALS["torch"] if names[0] == "torch" else \
-            MATH if names[0] == "math" else None
+        module = top = MODULES.get(names[0])
         for name in names[1:]:
             if module is None:
                 break
@@ -1538,8 +1602,8 @@ class Interpreter:
         if module is None:
             raise GradvizError(f"No module named {stmt.module!r}", kind="ModuleNotFoundError",
                                hint="the language has torch, torch.nn, torch.nn.functional, "
-                                    "torch.autograd and Python's math; torch's functions are "
-                                    "also there without any import")
+                                    "torch.autograd and Python's math and random; torch's "
+                                    "functions are also there without any import")
         if stmt.alias:
             self.env[stmt.alias] = module
         elif not stmt.names and names[0] != "torch":
@@ -2508,6 +2572,32 @@ class Interpreter:
         # t as the program holds it now (a write through its view made its new node)
         self._store_item(self._latest(t), index, result)
 
+    def swap_items(self, t: Tensor, i: int, j: int) -> None:
+        """t[i], t[j] = t[j], t[i] as Python runs it on a tensor (random.shuffle
+        of one): both rows read first, as views of t, then written in turn,
+        so the second write copies back what the first wrote. The views are
+        held meanwhile, as Python's frame holds them: a first write with
+        gradients remakes the second view (_remake_view), which then reads
+        through it, as in PyTorch."""
+        t = self._latest(t)         # (t as the program holds it now)
+        if not (self.tape.grad_enabled and t.requires_grad):
+            # nothing recorded: the same writes without the views as nodes
+            # (n rows would make 2n views of one memory, each write looking
+            # at all of them)
+            self._check_no_grad_view(t, "Select")
+            self._check_writable(t)
+            self._store_unrecorded(t, (i,), t.data[j])
+            self._store_unrecorded(t, (j,), t.data[i])
+            return
+        frame = {"t[j]": self.index_tensor(t, [j]), "t[i]": self.index_tensor(t, [i])}
+        self.aliased.update(id(v) for v in frame.values())
+        self.scopes.append(frame)
+        try:
+            self._store_item(self._latest(t), [i], frame["t[j]"])
+            self._store_item(self._latest(t), [j], frame["t[i]"])
+        finally:
+            self.scopes.pop()
+
     def _store_item(self, t, index: list, value) -> None:
         """t[index] = value, the values evaluated."""
         if t.__class__ is dict:
@@ -2530,7 +2620,7 @@ class Interpreter:
             raise GradvizError(f"can't assign a {type(value).__name__} to a "
                                f"torch.{functions.type_word(t.data.dtype)}Tensor",
                                kind=TYPE, hint="assign a number or a tensor")
-        index = _flat_index(index)
+        index = _tensor_index(t.data.ndim, index)
         key, _, _ = self._index_key(t, index)
         cut, advanced = _setitem_kind(t.data.shape, index)
         if advanced and value.__class__ is Tensor and v.dtype != t.data.dtype:
@@ -2550,11 +2640,7 @@ class Interpreter:
                                    "in an in-place operation.",
                                    hint="update parameters inside `with torch.no_grad():`")
             self.inplace_check(t)
-        if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
-            raise GradvizError("unsupported operation: more than one element of the written-to "
-                               "tensor refers to a single memory location. Please clone() the "
-                               "tensor before performing the operation.",
-                               hint="write into a clone(): y = x.clone(), then y[...] = v")
+        self._check_writable(t)
         part = t.data[key]
         shape = np.shape(part)
         if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
@@ -2571,7 +2657,20 @@ class Interpreter:
             raise _setitem_shape_error(np.shape(fitted), shape, advanced) from None
         if record:
             self._setitem_recorded(t, key, value, cut, advanced)
-            return
+        else:
+            self._store_unrecorded(t, key, v)
+
+    @staticmethod
+    def _check_writable(t: Tensor) -> None:
+        if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
+            raise GradvizError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.",
+                               hint="write into a clone(): y = x.clone(), then y[...] = v")
+
+    def _store_unrecorded(self, t: Tensor, key: tuple, v) -> None:
+        """t[key] = v with no node: into t's memory, seen by its views,
+        counted in its version."""
         self.tape.before_inplace(t.data, t)
         with np.errstate(invalid="ignore"):
             t.data[key] = v
@@ -2594,7 +2693,7 @@ class Interpreter:
             OPS["setitem"], (t, value), {"index": key, "advanced": advanced, "grad_fn": grad_fn}))
 
     def index_tensor(self, t: Tensor, index: list):
-        idx, advanced, grad_fn = self._index_key(t, _flat_index(index))
+        idx, advanced, grad_fn = self._index_key(t, index)
         return self.apply(OPS["index"], (t,), {"index": idx, "advanced": advanced,
                                                 "grad_fn": grad_fn})
 
@@ -2605,9 +2704,12 @@ class Interpreter:
         np_index = []
         dim = 0
         advanced = False
-        # PyTorch skips a slice over a whole dim when it indexes with a tuple,
-        # so the last slice that cuts names the node (AliasBackward0 if none)
-        grad_fn = "SliceBackward0" if len(index) == 1 else "AliasBackward0"
+        # x[i] and x[i, j]: PyTorch skips a slice over a whole dim when it
+        # indexes with a tuple (x[...] and x[..., :] count as one), so the
+        # last slice that cuts names the node (AliasBackward0 if none)
+        single = len(index) == 1 and index[0] is not Ellipsis and index[0].__class__ is not tuple
+        index = _tensor_index(len(shape), index)
+        grad_fn = "SliceBackward0" if single else "AliasBackward0"
         for i in index:
             if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype == np.int64:
                 i = int(i.data)     # PyTorch selects with a 0-d integer tensor, as with an int
@@ -2615,18 +2717,17 @@ class Interpreter:
                 np_index.append(None)
                 grad_fn = "UnsqueezeBackward0"
                 continue
-            if not shape and (isinstance(i, int) and not isinstance(i, bool)):
+            if not shape and single and (isinstance(i, int) and not isinstance(i, bool)):
                 # the old loss.data[0], PyTorch 0.3's way to read a loss
                 raise GradvizError("invalid index of a 0-dim tensor. Use `tensor.item()` in "
                                    "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
                                    "tensor to a number", kind=INDEX,
                                    hint="write loss.item() for its number")
-            if not shape and isinstance(i, slice):
+            if not shape and single and isinstance(i, slice):
                 raise GradvizError("slice() cannot be applied to a 0-dim tensor.", kind=INDEX,
                                    hint="a 0-dim tensor has no items: x.item() is its number")
             if dim >= len(shape) and not (i.__class__ is Tensor and i.data.dtype == np.bool_):
-                raise GradvizError(f"too many indices for tensor of dimension {len(shape)}",
-                                   kind=INDEX)
+                raise _too_many_indices(len(shape))
             if isinstance(i, bool):
                 raise GradvizError("a bool index is not supported; use a bool tensor", kind=TYPE)
             if isinstance(i, int):
@@ -2641,16 +2742,14 @@ class Interpreter:
                 dim += 1
             elif isinstance(i, slice):
                 np_index.append(i)
-                if len(index) == 1 or i.indices(shape[dim]) != (0, shape[dim], 1):
+                if single or i.indices(shape[dim]) != (0, shape[dim], 1):
                     grad_fn = "SliceBackward0"
                 dim += 1
             elif i.__class__ is Tensor:
                 advanced = True
                 if i.data.dtype == np.bool_:
                     if i.data.shape != shape[dim:dim + i.data.ndim]:
-                        raise GradvizError(
-                            f"The shape of the mask {list(i.data.shape)} at index {dim} does not "
-                            f"match the shape of the indexed tensor {list(shape)}", kind=INDEX)
+                        raise _mask_error(i.data.shape, shape, dim)
                     dim += i.data.ndim
                 elif i.data.dtype == np.int64:
                     if i.data.size and (i.data.max() >= shape[dim] or i.data.min() < -shape[dim]):
@@ -2993,6 +3092,7 @@ _MISSING_HINTS = {
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.functional, and torch.nn's layers without "
                 "parameters and its losses (nn.ReLU(), nn.MSELoss(), ...)",
+    "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
 }
 # numbers of leaf values kept for the passes (log_pass): a training loop's
 # parameters as each step saw them; past this, pictures of later passes show
@@ -3126,12 +3226,6 @@ def _numpy_names(fn, kwargs: dict) -> dict:
 
 def _is_tensor(v) -> bool:
     return v.__class__ is Tensor
-
-
-def _flat_index(index: list) -> list:
-    """A tensor's index: x[(0, 1)] and x[0,] (a tuple, for Python) index it
-    as x[0, 1] and x[0] do."""
-    return list(index[0]) if len(index) == 1 and index[0].__class__ is tuple else index
 
 
 def _dict_key(index: list):

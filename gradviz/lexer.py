@@ -75,7 +75,7 @@ MISSING_OPERATOR = frozenset(   # found right after a whole expression
     (NAME, NUMBER, STRING, FSTRING, "(", "[", "{"))
 
 # every operator and bracket the lexer makes a token of, and every kind of token
-OPERATORS = frozenset(("**", "**=", "//", "//=", "<<", "<<=", ">>", ">>=", "->",
+OPERATORS = frozenset(("**", "**=", "//", "//=", "<<", "<<=", ">>", ">>=", "->", "...",
                        *(c + "=" for c in "-+*/@%&|^:=!<>"), *"-+*/@%&|^~<>=,:.;()[]{}"))
 KINDS = frozenset((NAME, NUMBER, STRING, FSTRING, NEWLINE, INDENT, DEDENT, EOF)) | KEYWORDS \
     | OPERATORS
@@ -89,7 +89,7 @@ _PIECES = r"""
       | [^\W\d]\w*+                                 # name or keyword
       | [0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?     # number, validated later
       | \.[0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?   # number like .5
-      | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | ->
+      | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | -> | \.\.\.   # ... is Ellipsis
       | [-+*/@%&|^~<>=,:.;()\[\]{}]                 # one-character operators, brackets
       | \r\n | [\r\n]                               # newline
       | \#[^\r\n]*+                                 # comment
@@ -431,6 +431,8 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
             return FSTRING, text, None, n, size, _IS_TOKEN
         return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _IS_TOKEN
     if cls == _OP:
+        return text, text, None, n, size, _IS_TOKEN
+    if cls == _DOT and text == "...":
         return text, text, None, n, size, _IS_TOKEN
     if cls == _NUM or (cls == _DOT and n > 1):
         return NUMBER, text, number(text, line, col), n, size, _IS_TOKEN

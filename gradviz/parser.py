@@ -45,9 +45,9 @@ RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
 # operator Python has and gradviz does not (the loop stops there and says so)
 BP = dict.fromkeys(lexer.KINDS, 0) | dict.fromkeys(UNSUPPORTED_OPERATORS, -1) | LBP
 AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "//=": "//", "%=": "%"}
-CONSTANTS = {"True": True, "False": False, "None": None}
+CONSTANTS = {"True": True, "False": False, "None": None, "...": Ellipsis}
 EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "{", "-", "+", "~", "not", "True",
-                        "False", "None"))
+                        "False", "None", "..."))
 
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list", ListComp: "a list",
@@ -872,7 +872,7 @@ class _Parser:
         return UnaryOp(tok[0], operand, self.span_from(tok))
 
     def atom(self, tok: tuple, rbp: int):
-        """atom := STRING | 'True' | 'False' | 'None'"""
+        """atom := STRING | 'True' | 'False' | 'None' | '...'"""
         self.i += 1
         node = _make(Str if tok[0] == STRING else Const)
         node.value = tok[2] if tok[0] == STRING else CONSTANTS[tok[0]]
@@ -1121,7 +1121,7 @@ class _Parser:
 
 PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "~": _Parser.unary, "not": _Parser.unary,
           STRING: _Parser.atom, FSTRING: _Parser.fstring, "True": _Parser.atom, "False": _Parser.atom,
-          "None": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display,
+          "None": _Parser.atom, "...": _Parser.atom, "(": _Parser.paren, "[": _Parser.list_display,
           "{": _Parser.dict_display,
           "lambda": _Parser.lambda_expr}
 

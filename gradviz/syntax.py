@@ -16,6 +16,7 @@ the program runs, and are plain fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import EllipsisType
 
 from .errors import Span
 
@@ -65,8 +66,8 @@ class Num(_Leaf):
 
 @leaf
 class Const(_Leaf):
-    """True, False or None."""
-    value: bool | None
+    """True, False, None or ... (Ellipsis)."""
+    value: bool | None | EllipsisType
     span: Span
 
 

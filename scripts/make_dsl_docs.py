@@ -68,7 +68,7 @@ def render() -> str:
     """The whole of docs/dsl.md."""
     from gradviz.functions import DTYPES, FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS
     from gradviz.pymethods import DICT_METHODS, LIST_METHODS, STR_METHODS
-    from gradviz.interpreter import TENSOR_ATTRIBUTES, TORCH_CONSTANTS
+    from gradviz.interpreter import MODULES, TENSOR_ATTRIBUTES, TORCH_CONSTANTS
     from gradviz.render.opstable import ops_markdown
 
     out = [
@@ -84,8 +84,9 @@ def render() -> str:
         "`zip(...)`, `for i, x in ...`; `break`, `continue`, "
         "`pass`), and "
         "functions (`def f(x, k=2): ... return y`, at the top level). There are no classes, "
-        "no imports "
-        "but `import torch`, and no access to Python itself. Every torch function works "
+        "no imports but torch's modules and Python's "
+        f"{' and '.join(f'`{m}`' for m in sorted(set(MODULES) - {'torch'}))}, "
+        "and no access to Python itself. Every torch function works "
         "with or without the `torch.` prefix; `gradviz export --torch FILE` writes the "
         "program with the prefixes, as a script for real PyTorch.",
         "",
@@ -124,6 +125,8 @@ def render() -> str:
         "(`<MulBackward0 object at 0x7f3c2a400000>`)",
         f"- dtypes (bare or as `torch.NAME`): {_code_list(sorted(DTYPES))}",
         f"- constants (only as `torch.NAME`): {_code_list(TORCH_CONSTANTS)}",
+        *[f"- Python's `{m}` (after `import {m}`, as `{m}.NAME` or `from {m} import NAME`): "
+          f"{_code_list(sorted(MODULES[m].members))}" for m in sorted(set(MODULES) - {"torch"})],
         "",
         "## Ops",
         "",

@@ -212,6 +212,7 @@ PRECEDENCE_CASES = [
     "{n: p.grad for n, p in params.items() if p.requires_grad}",
     "{i: j for i in a for j in b if i if j}", "[x * 2 for x in xs if x > 0]",
     "{not a: -b ** 2}", "d[k][0]", "m[1,]", "m[(0, 1)]", "d[1, 2]", "m[a:b,]",
+    "m[..., 0]", "m[0, ...]", "m[...]", "m[..., None]", "m[1:, ..., ::2]", "...", "f(..., a)",
 ]
 
 
@@ -527,6 +528,9 @@ def test_unsupported_statement_hint_lists_the_language():
     ("x = 1\nimport torch.vision\n", "ModuleNotFoundError", "No module named 'torch.vision'"),
     ("x = 1\nfrom torch.nn import relu\n", "ImportError",
      "cannot import name 'relu' from 'torch.nn'"),
+    ("x = 1\nimport random.os\n", "ModuleNotFoundError", "No module named 'random.os'"),
+    ("x = 1\nfrom random import SystemRandom\n", "ImportError",
+     "cannot import name 'SystemRandom' from 'random'"),
 ])
 def test_imports_of_what_the_language_lacks_fail_as_in_python(src, kind, words):
     """As in Python, at run time, on the import's line (the lines before it ran)."""
