@@ -147,6 +147,7 @@ class FunctionCtx:
 
 
 CALLABLE = (UserClass, Instance, Method)
+HOLDERS = (Instance, UserClass, FunctionCtx)     # what holds tensors in attributes
 PRINTED = (UserClass, Instance, Method, Super, FunctionCtx, BuiltinBase, StaticMethod)
 
 
@@ -345,7 +346,10 @@ def _base_init(rt, obj, *args, **kwargs):
 
 
 def set_attribute(rt, obj, attr: str, value) -> None:
-    """obj.attr = value on an instance, a class or a ctx."""
+    """obj.attr = value on an instance, a class or a ctx (a tensor so held
+    has a holder more than its name: see Interpreter.aliased)."""
+    if value.__class__ is Tensor:
+        rt.aliased.add(id(value))
     cls = obj.__class__
     if cls is UserClass:
         obj.attrs[attr] = value
@@ -363,6 +367,26 @@ def set_attribute(rt, obj, attr: str, value) -> None:
         raise GradvizError(f"cannot set {rt._kind(obj)}'s attribute '{attr}'", kind=ATTRIBUTE)
 
 
+def held_tensors(v):
+    """(dict, key, tensor) for every tensor an instance, a class or a ctx
+    holds in its attributes, those of the objects it holds included (a
+    Module's submodules): what an in-place write that makes a new node
+    rebinds (Interpreter._rebind). No recursion: a stack."""
+    stack, seen = [v], set()
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        places = (o.attrs, o.params, o.modules) if o.__class__ is Instance else (o.attrs,)
+        for where in places:
+            for key, item in where.items():
+                if item.__class__ is Tensor:
+                    yield where, key, item
+                elif item.__class__ in HOLDERS:
+                    stack.append(item)
+
+
 def _is_parameter(v) -> bool:
     return v.__class__ is Tensor and v.meta is not None and bool(v.meta.get("parameter"))
 
@@ -377,12 +401,16 @@ def _set_module_attribute(rt, obj: Instance, attr: str, value) -> None:
             raise GradvizError(f"cannot assign {kind} before Module.__init__() call",
                                kind=ATTRIBUTE, hint="call super().__init__() first in __init__")
         place = obj.params if kind == "parameters" else obj.modules
+        if kind == "parameters" and value.name is None:
+            value.name = f"self.{attr}"          # (as the picture labels it)
         for where in (obj.attrs, obj.params, obj.modules):
             if where is not place:
                 where.pop(attr, None)
         place[attr] = value
     elif attr in obj.params and value is not None:
-        raise GradvizError(f"cannot assign '{rt.type_name(value)}' as parameter '{attr}' "
+        from .functions import legacy_type
+        what = legacy_type(value.data.dtype) if value.__class__ is Tensor else rt.type_name(value)
+        raise GradvizError(f"cannot assign '{what}' as parameter '{attr}' "
                            "(torch.nn.Parameter or None expected)", kind=TYPE,
                            hint="wrap it: torch.nn.Parameter(t), or update the parameter "
                                 "in place under torch.no_grad()")

@@ -126,7 +126,10 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = ""
     d = _Named(name or d.name)
     if len(args) > len(params):
         given = "was" if len(args) == 1 else "were"
+        least = len(params) - len(defaults)
         takes = f"{len(params)} positional argument{'s' if len(params) != 1 else ''}"
+        if least < len(params):          # (Python says the range)
+            takes = f"from {least} to {takes}"
         raise GradvizError(f"{d.name}() takes {takes} but {len(args)} {given} given", kind=TYPE)
     local = dict(zip(params, args))
     for name, value in kwargs.items():
@@ -1295,6 +1298,8 @@ class Interpreter:
                 held.update(id(item) for item in v if item.__class__ is Tensor)
             elif v.__class__ is ReturnTypes:
                 held.update((id(v.values), id(v.indices)))
+            elif v.__class__ in classes.HOLDERS:
+                held.update(id(t) for _, _, t in classes.held_tensors(v))
         return held
 
     def _rebind(self, old: Tensor, new: Tensor) -> None:
@@ -1325,6 +1330,10 @@ class Interpreter:
                         v.values = new
                     if v.indices is old:
                         v.indices = new
+                elif v.__class__ in classes.HOLDERS:    # self.h, ctx.k
+                    for where, key, t in classes.held_tensors(v):
+                        if t is old:
+                            where[key] = new
         if new.name is None:
             new.name = old.name
 

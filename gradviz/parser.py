@@ -210,7 +210,8 @@ class _Parser:
             i = self.i
 
     def statement(self, out: list) -> None:
-        """statement := with_stmt | if_stmt | while_stmt | for_stmt | def_stmt | simple_line
+        """statement := with_stmt | if_stmt | while_stmt | for_stmt | def_stmt | class_stmt
+            | simple_line
         simple_line := simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
         toks = self.toks
         kind = toks[self.i][0]
@@ -667,8 +668,7 @@ class _Parser:
 
     def class_stmt(self) -> ClassDef:
         """class_stmt := 'class' NAME ['(' [expr (',' expr)* [',']] ')'] block
-        -- its block: defs, `name = value`, docstrings, pass (the
-        interpreter checks)"""
+            -- a block of defs, name = value, docstrings and pass"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1

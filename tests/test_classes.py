@@ -158,3 +158,104 @@ def test_several_outputs_are_refused_with_a_hint():
             "        return x * 2, x * 3\n"
             "x = torch.ones(2, requires_grad=True)\na, b = Two.apply(x)\n")
     assert "one output tensor" in info.value.message and info.value.hint
+
+
+# ---- torch.nn.Module subclasses and plain classes ----------------------------------------
+
+MODULE = """\
+class Line(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b = torch.nn.Parameter(torch.tensor(0.5))
+        self.w = torch.nn.Parameter(torch.tensor(2.0))
+        self.note = "fit"
+    def forward(self, x):
+        return self.w * x + self.b
+class Two(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(3.0))
+        self.line = Line()
+    def forward(self, x):
+        return self.line(x) * self.scale
+m = Two()
+loss = m(torch.tensor([1.0, 2.0])).sum()
+loss.backward()
+"""
+
+
+def test_named_parameters_in_registration_order_submodules_after():
+    rec, out = run(MODULE + "for name, p in m.named_parameters():\n    print(name, p.grad)\n")
+    assert out == ("scale tensor(7.)\nline.b tensor(6.)\nline.w tensor(9.)\n")
+
+
+def test_a_parameter_set_on_a_module_is_named_by_its_attribute_in_the_record():
+    rec, _ = run(MODULE)
+    names = {n.name for n in rec.nodes if n.is_leaf and n.requires_grad}
+    assert names == {"self.scale", "self.b", "self.w"}
+    (p,) = rec.passes
+    reached = {s["node"] for s in p["steps"]}
+    assert {n.seq for n in rec.nodes if n.name in names} <= reached
+
+
+def test_a_module_prints_as_pytorch_prints_it_and_train_eval_return_it():
+    _, out = run(MODULE + "print(m)\nprint(m.eval() is m, m.training, m.line.training)\n"
+                 "print(m.train().line.training)\n")
+    assert out == "Two(\n  (line): Line()\n)\nTrue False False\nTrue\n"
+
+
+def test_zero_grad_sets_every_parameter_s_grad_to_none():
+    _, out = run(MODULE + "m.zero_grad()\nprint([p.grad for p in m.parameters()])\n")
+    assert out == "[None, None, None]\n"
+
+
+def test_sgd_takes_a_module_s_parameters():
+    _, out = run(MODULE + "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nopt.step()\n"
+                 "print(m.scale, m.line.w)\n")
+    assert out == ("Parameter containing:\ntensor(2.3000, requires_grad=True) "
+                   "Parameter containing:\ntensor(1.1000, requires_grad=True)\n")
+
+
+def test_a_plain_instance_prints_with_a_made_up_address_and_its_class_as_main():
+    _, out = run("class A:\n    pass\na = A()\nprint(a)\nprint(A, type(a) is A)\n")
+    first, second = out.splitlines()
+    assert first.startswith("<__main__.A object at 0x") and first.endswith(">")
+    assert second == "<class '__main__.A'> True"
+
+
+def test_super_outside_a_method_is_an_error():
+    with pytest.raises(GradvizError) as info:
+        run("x = super()\n")
+    assert "super(): no arguments" in info.value.message
+
+
+INHERITED = """\
+class Base:
+    def __init__(self, k):
+        self.k = k
+    def twice(self):
+        return self.k * 2
+class Child(Base):
+    def __init__(self):
+        super().__init__(5)
+c = Child()
+print(c.twice(), isinstance(c, Base), isinstance(c, Child), isinstance(Base(1), Child))
+"""
+
+
+def test_a_method_inherited_from_a_program_s_class():
+    assert run(INHERITED)[1].split() == ["10", "True", "True", "False"]
+
+
+def test_nn_linear_is_refused_with_a_hint_to_write_the_module():
+    with pytest.raises(GradvizError) as info:
+        run("lin = torch.nn.Linear(3, 1)\n")
+    assert "torch.nn.Module" in info.value.hint and "Parameter" in info.value.hint
+
+
+def test_a_program_s_instance_reaches_no_python_attribute():
+    for expr in ("a.__dict__", "A.__bases__", "a.__init__.__func__", "A.attrs", "a.cls"):
+        src = f"class A:\n    def __init__(self):\n        self.v = 1\na = A()\ny = {expr}\n"
+        with pytest.raises(GradvizError) as info:
+            run(src)
+        assert info.value.kind == "AttributeError", expr
