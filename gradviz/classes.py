@@ -25,6 +25,7 @@ program's.
 from __future__ import annotations
 
 import io
+import weakref
 from contextlib import contextmanager
 
 import numpy as np
@@ -59,7 +60,7 @@ class UserClass:
     "module": its builtin base's). op: the OpDef of a Function's nodes,
     made at its first apply()."""
 
-    __slots__ = ("name", "base", "attrs", "kind", "op")
+    __slots__ = ("name", "base", "attrs", "kind", "op", "__weakref__")
 
     def __init__(self, name: str, base, attrs: dict):
         self.name, self.base, self.attrs = name, base, attrs
@@ -135,15 +136,30 @@ class FunctionCtx:
     the program sets (ctx.constant = c). rt, cls, args and node are its own,
     out of the program's reach (it reads attrs only)."""
 
-    __slots__ = ("rt", "cls", "args", "attrs", "saved", "needs", "node", "nondiff")
+    __slots__ = ("_rt", "cls", "args", "attrs", "saved", "needs", "_node", "nondiff")
 
     def __init__(self, rt, cls: UserClass, args: tuple):
-        self.rt, self.cls, self.args = rt, cls, args
+        # (the interpreter and the node hold the ctx: weak references back,
+        # so that a run leaves no reference cycle for the collector)
+        self._rt, self.cls, self.args = weakref.ref(rt), cls, args
         self.attrs: dict = {}
         self.saved: tuple = ()
         self.needs = tuple(a.__class__ is Tensor and a.requires_grad for a in args)
-        self.node = None
+        self._node = None
         self.nondiff: tuple = ()      # mark_non_differentiable()'s tensors
+
+    @property
+    def rt(self):
+        return self._rt()
+
+    @property
+    def node(self) -> Tensor | None:
+        """The node apply() recorded (None before it, or when it made none)."""
+        return None if self._node is None else self._node()
+
+    @node.setter
+    def node(self, t: Tensor) -> None:
+        self._node = weakref.ref(t)
 
 
 CALLABLE = (UserClass, Instance, Method)

@@ -12,6 +12,7 @@ import math
 import operator
 import re
 import time
+import weakref
 
 import numpy as np
 
@@ -50,7 +51,7 @@ class UserFunction:
     syntax.Repeat)."""
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
-                 "global_names", "generator", "owner")
+                 "global_names", "generator", "_owner")
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
@@ -61,7 +62,16 @@ class UserFunction:
             - self.global_names
         # a yield in its block (not a nested def's) makes it a generator function
         self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
-        self.owner = None       # the class whose block defined it (a method: super())
+        self._owner = None      # the class whose block defined it (a method: super())
+
+    @property
+    def owner(self):
+        # (a weak reference: the class holds its methods)
+        return None if self._owner is None else self._owner()
+
+    @owner.setter
+    def owner(self, cls) -> None:
+        self._owner = None if cls is None else weakref.ref(cls)
 
     @property
     def qualname(self) -> str:
@@ -1018,6 +1028,12 @@ class Interpreter:
             return self._store(target, current)
         if current.__class__ is not Tensor:
             return self._store(target, self.binary(sym, current, value, self.where(stmt)))
+        if value.__class__ in _SEQUENCES:
+            # (x * [2] repeats the list, as int * list does; in place it is
+            # no tensor: PyTorch's __imul__ refuses it)
+            raise GradvizError(f"unsupported operand type(s) for {stmt.op}=: 'Tensor' and "
+                               f"'{self.type_name(value)}'", kind=TYPE,
+                               hint="make it a tensor first: torch.tensor(the_list)")
         result = self.update_in_place(current, sym, value, self.where(stmt), stmt.op)
         if result is not current:
             return self._store(target, result)
