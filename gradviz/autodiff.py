@@ -285,6 +285,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 xs = _in_common_dtype(xs, ans.dtype)
             vjp = op.vjp
             variadic = op.variadic
+            if op.custom:          # the program's backward: called once, for every input
+                vjp = (_picker(vjp[0](g, ans, xs, p)),)
             if record_steps:
                 steps.append(node)
                 steps.append(g)
@@ -303,6 +305,12 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     continue
                 if variadic:
                     gi = vjp[0](g, ans, xs, p, i)
+                    if gi is None:     # a custom Function's None: no gradient sent
+                        if pending is not None and a in pending:
+                            pending[a] -= 1
+                            if not pending[a]:
+                                done.append(a)
+                        continue
                 else:
                     rule = vjp[i]
                     gi = g if rule is passthrough else rule(g, ans, xs, p)
@@ -385,9 +393,17 @@ def _hooked_leaf_edges(roots, hooks: dict, needed) -> dict | None:
 def _holds_saved(p) -> bool:
     """A node of an op that saves no values whose backward still needs what
     backward() frees: advanced indexing saves its index tensors
-    (IndexBackward0, IndexPutBackward0; slicing does not), and CopySlices
-    the function it wraps."""
-    return bool(p.get("advanced")) or p.get("grad_fn") == "CopySlices"
+    (IndexBackward0, IndexPutBackward0; slicing does not), CopySlices
+    the function it wraps, and a custom Function what its forward passed
+    to ctx.save_for_backward() (one that saved nothing runs again)."""
+    return bool(p.get("advanced")) or p.get("grad_fn") == "CopySlices" or (
+        (ctx := p.get("ctx")) is not None and bool(ctx.saved))
+
+
+def _picker(sent: tuple):
+    """A variadic VJP rule that gives each input what a custom Function's
+    backward returned for it (see OpDef.custom)."""
+    return lambda g, ans, xs, p, i: sent[i]
 
 
 def _accumulate_finished(failed: Tensor, waiting: list, grads: dict, versions, fanin) -> None:

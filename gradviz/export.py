@@ -140,6 +140,7 @@ def _edits(program: syntax.Program) -> list[tuple]:
                  syntax.If: lambda s: [s.test], syntax.While: lambda s: [s.test],
                  syntax.For: lambda s: [s.iter], syntax.Jump: lambda s: [],
                  syntax.FunctionDef: lambda s: list(s.decorators) + list(s.defaults),
+                 syntax.ClassDef: lambda s: list(s.bases),
                  syntax.Return: lambda s: [] if s.value is None else [s.value],
                  syntax.Yield: lambda s: [] if s.value is None else [s.value],
                  syntax.Assert: lambda s: [s.test] + ([] if s.msg is None else [s.msg]),
@@ -161,6 +162,8 @@ def _edits(program: syntax.Program) -> list[tuple]:
             assigned.add(stmt.target.id)
         elif cls is syntax.For:
             assigned.update((stmt.target,) if stmt.target.__class__ is str else stmt.target)
+        elif cls is syntax.ClassDef:
+            assigned.add(stmt.name)
         elif cls is syntax.FunctionDef:
             # the function's name is the program's; in its block, as in
             # Python, its parameters and every name it assigns are its own

@@ -111,6 +111,17 @@ def node_tangent(node: Tensor, tangent_of, versions=None) -> np.ndarray | None:
     return None if total is None else total.astype(node.data.dtype, copy=False)
 
 
+def without_jvp(order) -> str | None:
+    """Why forward mode cannot run over ``order``: the first custom
+    autograd.Function in it (its rules are the program's backward, and no
+    JVP), or None."""
+    for node in order:
+        if node.recorded and node.op.custom:
+            return (f"forward mode cannot pass through {node.op.name} (n{node.seq}), a custom "
+                    "torch.autograd.Function: the program gave it a backward, no JVP")
+    return None
+
+
 def _pairing(roots, seeds, tangents) -> float:
     """sum over roots of <seed, tangent of the root>, in float64."""
     total = 0.0
@@ -318,6 +329,9 @@ class ForwardRecorder:
             "hooked": [t.seq for t in order if rt.hooks.get(t)],
         }
         self.entries.append(entry)
+        entry["skipped"] = without_jvp(order)
+        if entry["skipped"] is not None:
+            return
         if self.direction is not None:
             self._directional(rt, entry, order, roots, seeds, ins)
             return

@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import autodiff
+from . import autodiff, classes
 from .errors import USAGE, GradvizError
 from .forward import (backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
-                      max_abs_diff)
+                      max_abs_diff, without_jvp)
 from .ops.reduce import _axis
 from .ops.registry import unbroadcast
 from .record import Record
@@ -218,6 +218,8 @@ def rule_errors(node, tol: float, rng) -> list[str]:
                 continue
         numeric = float(np.sum(g * (fp - fm))) / (2 * h)
         v = op.vjp[0](g, ans, xs, p, i) if op.variadic else vrule(g, ans, xs, p)
+        if v is None:           # a custom Function's: no gradient for this input
+            v = np.zeros(x.shape)
         v = unbroadcast(np.asarray(v, np.float64), x.shape)
         by_vjp = float(np.sum(v * t))
         scale = max(1.0, abs(numeric), float(np.sum(np.abs(v * t))))
@@ -265,6 +267,7 @@ class PassCheck:
     rules: dict = field(default_factory=dict, repr=False)   # seq -> wrong rules
     changed: list = field(default_factory=list, repr=False)  # seqs of ops that read changed values
     hooked: list = field(default_factory=list, repr=False)   # seqs of tensors with hooks
+    forward_skipped: str | None = None     # why forward mode could not run (forward.without_jvp)
 
 
 @dataclass
@@ -329,8 +332,10 @@ class GradChecker:
                 if _at_kink(node.op.name, xs, node.params, node.data):
                     base_kinks.append(node.seq)
         budget = MAX_FD_NODE_VISITS
+        check.forward_skipped = without_jvp(order)
         fwd = forward_gradients(roots, seeds, ins, order) \
-            if check.jvp_passes * max(len(order), 1) <= budget else [None] * len(ins)
+            if check.jvp_passes * max(len(order), 1) <= budget and check.forward_skipped is None \
+            else [None] * len(ins)
         for item, t, f in zip(check.inputs, ins, fwd):
             item.forward = f
             cost = 2 * t.data.size * max(len(order), 1)
@@ -344,7 +349,11 @@ class GradChecker:
                                                                      watch)
             item.downstream.add(t.seq)
             item.kinks = sorted(set(k for k in base_kinks if k in item.downstream) | crossed)
-        if self._suspicious(roots, seeds, ins, check):
+        # (a custom Function's backward runs aside: the pass the program
+        # makes is the one its output and the record show)
+        with classes.aside(rt):
+            suspicious = self._suspicious(roots, seeds, ins, check)
+        if suspicious:
             # checking every op on its own costs more than all of the above:
             # only when something disagrees, to name the rule that is wrong
             for node in order:
@@ -450,6 +459,9 @@ def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
     if not fwd_ok and fd_ok:
         item.reason = (f"forward mode disagrees with reverse mode and finite differences "
                        f"(max abs error {item.fwd_abs:.3g})")
+    elif item.forward is None:      # (no forward mode: a custom Function's, or too many passes)
+        item.reason = (f"the reverse-mode gradient disagrees with finite differences "
+                       f"(max abs error {item.fd_abs:.3g})")
     elif not fwd_ok:
         item.reason = (f"the reverse-mode gradient disagrees with finite differences "
                        f"(max abs error {item.fd_abs:.3g}) and with forward mode "

@@ -12,11 +12,12 @@ import math
 import operator
 import re
 import time
+import weakref
 
 import numpy as np
 
-from . import (autodiff, data, exceptions, forward_ad, fstrings, functions, jacobians, layers, modules,
-               optim, pymethods, pyrandom, syntax)
+from . import (autodiff, classes, data, exceptions, forward_ad, fstrings, functions, jacobians,
+               layers, modules, optim, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -50,7 +51,7 @@ class UserFunction:
     syntax.Repeat)."""
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
-                 "global_names", "generator")
+                 "global_names", "generator", "_owner")
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
@@ -61,6 +62,21 @@ class UserFunction:
             - self.global_names
         # a yield in its block (not a nested def's) makes it a generator function
         self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
+        self._owner = None      # the class whose block defined it (a method: super())
+
+    @property
+    def owner(self):
+        # (a weak reference: the class holds its methods)
+        return None if self._owner is None else self._owner()
+
+    @owner.setter
+    def owner(self, cls) -> None:
+        self._owner = None if cls is None else weakref.ref(cls)
+
+    @property
+    def qualname(self) -> str:
+        """Its name as Python's messages give it: Polynomial3.forward."""
+        return self.defn.name if self.owner is None else f"{self.owner.name}.{self.defn.name}"
 
 
 class _Return(Exception):
@@ -113,12 +129,17 @@ class _LoopJump(Exception):
         self.leave = leave
 
 
-def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict) -> dict:
-    """The names of a call of d, or Python's TypeError for the mismatch."""
+def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = "") -> dict:
+    """The names of a call of d, or Python's TypeError for the mismatch
+    (name: the function's qualified name, as the message gives it)."""
     params = d.params
+    d = _Named(name or d.name)
     if len(args) > len(params):
         given = "was" if len(args) == 1 else "were"
+        least = len(params) - len(defaults)
         takes = f"{len(params)} positional argument{'s' if len(params) != 1 else ''}"
+        if least < len(params):          # (Python says the range)
+            takes = f"from {least} to {takes}"
         raise GradvizError(f"{d.name}() takes {takes} but {len(args)} {given} given", kind=TYPE)
     local = dict(zip(params, args))
     for name, value in kwargs.items():
@@ -142,6 +163,15 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict) -> dict:
         raise GradvizError(f"{d.name}() missing {len(missing)} required positional "
                            f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE)
     return {name: local[name] for name in params}
+class _Named:
+    """The name _bind_arguments' messages give."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
 _DONE = object()        # the end of a for loop's items
 _NUMBERS = (int, float, bool)
 # the keys a dict names its tensors by (params['w'], see Interpreter._name_item)
@@ -286,6 +316,7 @@ def _module_tree() -> dict:
     init = Module("torch.nn.init", {k: Function(k, v) for k, v in modules.INIT.items()})
     # (nn.Parameter and the layers are classes: print(nn.ReLU), type(w) == nn.Parameter)
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
+                             "Module": classes.MODULE,
                              **{k: layers.layer_type(k) for k in layers.KINDS},
                              **modules.types()})
     autograd_functional = Module("torch.autograd.functional", {
@@ -300,6 +331,7 @@ def _module_tree() -> dict:
                                          "backward": Function("backward",
                                                               functions.f_autograd_backward),
                                          "functional": autograd_functional,
+                                         "Function": classes.AUTOGRAD_FUNCTION,
                                          "forward_ad": fw_ad})
     torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd)})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
@@ -317,7 +349,9 @@ def _module_tree() -> dict:
                    cuda=Module("torch.cuda", {"is_available": Function("is_available",
                                                                        _no_cuda)}))
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
-    glob.update(torch=torch, F=functional)
+    glob.update(torch=torch, F=functional, object=classes.OBJECT,
+                super=Function("super", classes.f_super),
+                staticmethod=Function("staticmethod", classes.f_staticmethod))
     glob["__name__"] = "__main__"       # a program runs as a script: if __name__ == '__main__':
     glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob
@@ -702,6 +736,8 @@ class Interpreter:
                                      stmt.delegate)
                     elif cls is syntax.FunctionDef:
                         self._define(stmt)
+                    elif cls is syntax.ClassDef:
+                        self._define_class(stmt)
                     elif cls is _AugAssign:
                         self._augassign(stmt)
                     elif cls is syntax.Import:
@@ -769,6 +805,8 @@ class Interpreter:
             return fn.impl(self, *args)
         if fn.__class__ is BoundMethod:
             return fn.impl(self, fn.obj, *args)
+        if fn.__class__ in classes.CALLABLE:
+            return classes.call(self, fn, args, {})
         raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
 
     def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
@@ -780,7 +818,7 @@ class Interpreter:
             raise GradvizError("maximum recursion depth exceeded", kind="RecursionError",
                                hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most; "
                                     "a function that calls itself needs a case that stops")
-        local = _bind_arguments(d, fn.defaults, args, kwargs)
+        local = _bind_arguments(d, fn.defaults, args, kwargs, fn.qualname)
         if fn.global_names:
             local = _Scope(local, self.scopes[0], fn.global_names)
         if fn.closure is not None:
@@ -1123,6 +1161,12 @@ class Interpreter:
         sym = stmt.op.rstrip("=")
         span = self.where(stmt)
         if current.__class__ is Tensor:
+            if value.__class__ in _SEQUENCES:
+                # (x * [2] repeats the list, as int * list does; in place it is
+                # no tensor: PyTorch's __imul__ refuses it)
+                raise GradvizError(f"unsupported operand type(s) for {stmt.op}=: 'Tensor' and "
+                                   f"'{self.type_name(value)}'", kind=TYPE,
+                                   hint="make it a tensor first: torch.tensor(the_list)")
             return self.update_in_place(current, sym, value, span, stmt.op)
         if current.__class__ is list and sym in ("+", "*"):
             # as its __iadd__/__imul__: += takes any iterable (l += (4,))
@@ -1415,6 +1459,8 @@ class Interpreter:
                 held.update(id(item) for item in v.values() if item.__class__ is Tensor)
             elif v.__class__ is ReturnTypes:
                 held.update((id(v.values), id(v.indices)))
+            elif v.__class__ in classes.HOLDERS:
+                held.update(id(t) for _, _, t in classes.held_tensors(v))
         return held
 
     def _rebind(self, old: Tensor, new: Tensor) -> None:
@@ -1449,6 +1495,10 @@ class Interpreter:
                         v.values = new
                     if v.indices is old:
                         v.indices = new
+                elif v.__class__ in classes.HOLDERS:    # self.h, ctx.k
+                    for where, key, t in classes.held_tensors(v):
+                        if t is old:
+                            where[key] = new
         if new.name is None:
             new.name = old.name
 
@@ -1456,6 +1506,11 @@ class Interpreter:
         if target.__class__ is syntax.Name:
             self._bind(target.id, value)
             return None
+        if target.__class__ is syntax.Attribute:      # self.n += 1, Counter.count += 1
+            obj = self.eval(target.value)
+            if obj.__class__ in classes.WITH_ATTRIBUTES:
+                classes.set_attribute(self, obj, target.attr, value)
+                return None
         raise GradvizError("only a name can be assigned to here", kind=TYPE)
 
     def _with_grad_off(self, fn):
@@ -1507,6 +1562,9 @@ class Interpreter:
         value = self.eval(stmt.value)
         attr = stmt.attr
         self.span = self.where(stmt)
+        if t.__class__ in classes.WITH_ATTRIBUTES:      # self.a = ..., ctx.k = ...
+            classes.set_attribute(self, t, attr, value)
+            return
         if t.__class__ is not Tensor or attr not in ("grad", "requires_grad", "data"):
             what = "a tensor's" if t.__class__ is Tensor else f"{self._kind(t)}'s"
             raise GradvizError(f"cannot set {what} attribute '{attr}'", kind=ATTRIBUTE,
@@ -1803,22 +1861,42 @@ class Interpreter:
                 self._execute(stmt.finalbody, shift)
 
     def _define(self, stmt) -> None:
+        self._bind(stmt.name, self._function(stmt))
+
+    def _function(self, stmt, owner=None):
         """def f(...): ..., its decorators applied from the nearest up: a
         grad mode (@torch.no_grad()) makes every call run in it; any other
-        is called with the function, as Python does."""
+        is called with the function, as Python does. owner: the class whose
+        block it is in (a method)."""
         # (one defined in a call reads that call's names: its closure)
         fn = UserFunction(stmt, tuple(self.eval(e) for e in stmt.defaults),
                           self.env if len(self.scopes) > 1 else None, self.shift)
+        fn.owner = owner
         for node in reversed(stmt.decorators):
             deco = self.eval(node)
             if deco.__class__ is NoGrad:
                 fn = UserFunction(stmt, fn.defaults, fn.closure, fn.shift, grad_mode=deco)
+                fn.owner = owner
             else:
                 try:
                     fn = self.call_value(deco, [fn])
                 except GradvizError as exc:
                     raise exc.at(self.where(node))
-        self._bind(stmt.name, fn)
+        return fn
+
+    def _define_class(self, stmt) -> None:
+        """class C(base): its block, which may hold defs (its methods),
+        `name = value` (class attributes, evaluated where the class
+        statement is), docstrings and pass; the class is made, then bound."""
+        bases = [self.eval(b) for b in stmt.bases]
+        attrs: dict = {}
+        cls = classes.make_class(self, stmt, bases, attrs)
+        for s in stmt.body:           # (what the parser lets a class's block hold)
+            if s.__class__ is syntax.FunctionDef:
+                attrs[s.name] = self._function(s, cls)
+            elif s.__class__ is _Assign:
+                attrs[s.target] = self.eval(s.value)
+        self._bind(stmt.name, cls)
 
     def _delete(self, stmt) -> None:
         """del name (unbound again), del xs[i] (a list's item), del d[key] (a
@@ -2329,6 +2407,8 @@ class Interpreter:
             args.insert(0, fn.obj)
         elif cls is UserFunction:
             return self.call_function(fn, args, kwargs or {})
+        elif cls in classes.CALLABLE:      # model(x), Polynomial3(), self.forward(x)
+            return classes.call(self, fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
@@ -2368,6 +2448,9 @@ class Interpreter:
         if obj.__class__ is Tensor:
             self.span = self.where(node)
             return self.tensor_attribute(obj, attr)
+        if obj.__class__ in classes.WITH_ATTRIBUTES:
+            self.span = self.where(node)
+            return classes.get_attribute(self, obj, attr)
         if obj.__class__ is Module:
             v = obj.members.get(attr)
             if v is None:
@@ -2838,9 +2921,13 @@ class Interpreter:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
         if v.__class__ is GradFn:
-            return f"<{v.name} object at {self.address(v)}>"
+            where = "torch.autograd.function." if v.node is not None and v.node.recorded \
+                and v.node.op.custom and v.name == v.node.op.grad_fn else ""
+            return f"<{where}{v.name} object at {self.address(v)}>"
+        if v.__class__ in classes.PRINTED:
+            return classes.text(self, v)
         if v.__class__ is layers.Layer or v.__class__ in modules.CLASSES:
-            return v.text
+            return modules.text_of(self, v)
         if v.__class__ is range:
             return repr(v)
         if v.__class__ is functions.Generator:
@@ -3044,6 +3131,10 @@ class Interpreter:
             return "builtin_function_or_method"
         if v.__class__ is UserFunction:
             return "function"
+        if v.__class__ is classes.Instance:
+            return v.cls.name
+        if v.__class__ is classes.UserClass:
+            return "type"
         return fstrings._type_name(v)
 
     @staticmethod
@@ -3058,6 +3149,10 @@ class Interpreter:
             return f"function '{v.name}'"
         if v.__class__ is UserFunction:
             return f"function '{v.defn.name}'"
+        if v.__class__ is classes.Instance:
+            return f"'{v.cls.name}' object"
+        if v.__class__ is classes.UserClass:
+            return f"class '{v.name}'"
         return f"'{type(v).__name__}'"
 
 
@@ -3082,16 +3177,17 @@ def _last_line(stmt) -> int:
 _SEQUENCES = (str, list, tuple)
 _ORDERED = frozenset((int, float, bool, str))   # the items of lists that compare by order
 # what to write instead of the torch modules' parts the language leaves out
-_LINEAR = ("layers with parameters need classes, which gradviz does not have: write the "
-           "parameters as tensors, W = torch.randn(3, 1, requires_grad=True), and the layer "
-           "as x @ W + b")
+_LINEAR = ("gradviz's layers with parameters are nn.Linear (and nn.Sequential of layers): "
+           "write others by hand, W = torch.randn(3, 1, requires_grad=True) and x @ W + b, "
+           "or in a torch.nn.Module subclass: self.W = torch.nn.Parameter(torch.randn(3, 1)) "
+           "in __init__, x @ self.W + self.b in forward")
 _MISSING_HINTS = {
-    "torch.nn.Linear": _LINEAR, "torch.nn.Conv2d": _LINEAR, "torch.nn.Module": _LINEAR,
-    "torch.nn.Sequential": _LINEAR,
+    "torch.nn.Conv2d": _LINEAR,
     "torch.optim": "torch.optim has SGD only here (with momentum, weight_decay, nesterov); "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
-    "torch.nn": "gradviz has nn.Parameter, nn.functional, and torch.nn's layers without "
-                "parameters and its losses (nn.ReLU(), nn.MSELoss(), ...)",
+    "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
+                "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "
+                "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
 }
 # numbers of leaf values kept for the passes (log_pass): a training loop's

@@ -47,9 +47,10 @@ LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), a
             "assignments (w -= lr * w.grad), expression statements (loss.backward()), "
             "'with torch.no_grad():' blocks, if/elif/else, while and for loops "
             "(break, continue, pass, else), try/except/finally, raise, assert, del, global, "
-            "and functions (def f(x): ... return y, yield y, @decorators, lambda x: ...)")
+            "functions (def f(x): ... return y, yield y, @decorators, lambda x: ...) and "
+            "classes (torch.nn.Module and torch.autograd.Function subclasses, plain ones)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
-    "class": "class definitions", "async": "'async' functions",
+    "async": "'async' functions",
     "await": "'await' expressions"} | {
     kw: f"'{kw}' statements" for kw in ("nonlocal",)}
 _ONLY_OPS = ("the operators are + - * / // % ** @, & | ^ ~ (on bools, integers and masks) "

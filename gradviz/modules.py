@@ -83,16 +83,6 @@ class Sequential:
         self.training = True
         self.label = None
 
-    @property
-    def text(self) -> str:
-        if not self.items:
-            return "Sequential()"
-        lines = []
-        for key, m in zip(self.keys, self.items):
-            inner = text_of(m).replace("\n", "\n  ")       # a nested module, indented
-            lines.append(f"  ({key}): {inner}")
-        return "Sequential(\n" + "\n".join(lines) + "\n)"
-
     def children(self) -> list:
         return list(zip(self.keys, self.items))
 
@@ -103,7 +93,7 @@ class Sequential:
         (x,) = _forward_args(self, args, kwargs)
         for i, m in enumerate(self.items):
             start = len(rt.tape.nodes)
-            x = m.call(rt, [x], None)
+            x = call_module(rt, m, x)
             if self.label is not None:        # its nodes say which module made them
                 mark_made(rt, start, f"{self.label}[{i}]")
         return x
@@ -178,13 +168,36 @@ def _forward_args(m, args: list, kwargs: dict | None) -> list:
     return args
 
 
-def text_of(m) -> str:
-    return m.text
+def text_of(rt, m) -> str:
+    """print(m): Sequential(\n  (0): Linear(...)\n), a nested module's lines
+    indented (a Sequential nests as deep as the program wrote it: shallow)."""
+    if m.__class__ is Sequential:
+        if not m.items:
+            return "Sequential()"
+        lines = [f"  ({key}): " + text_of(rt, sub).replace("\n", "\n  ")
+                 for key, sub in zip(m.keys, m.items)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)"
+    if m.__class__ in CLASSES or m.__class__ is layers.Layer:
+        return m.text
+    from . import classes
+    return classes.text(rt, m)          # a torch.nn.Module subclass of the program's
 
 
 def is_module(v) -> bool:
-    return v.__class__ in CLASSES or v.__class__ is layers.Layer
+    """A torch.nn module: one of these, a layer, or an instance of the
+    program's torch.nn.Module subclass."""
+    if v.__class__ in CLASSES or v.__class__ is layers.Layer:
+        return True
+    from . import classes
+    return v.__class__ is classes.Instance and v.cls.kind == "module"
 
+
+def call_module(rt, m, x):
+    """m(x) for a module in a Sequential."""
+    if m.__class__ in CLASSES or m.__class__ is layers.Layer:
+        return m.call(rt, [x], None)
+    from . import classes
+    return classes.call(rt, m, [x], {})
 
 def _parameter_paths(m) -> list:
     """(PyTorch's name, how the program reaches it, parameter) for every
@@ -196,6 +209,13 @@ def _parameter_paths(m) -> list:
     while stack:
         name, path, mod = stack.pop()
         if mod.__class__ is layers.Layer:
+            continue
+        if mod.__class__ not in CLASSES:      # the program's Module subclass: its own order
+            from . import classes
+            for attr, p in classes.named_parameters(mod):
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append((name + attr, f"{path}.{attr}", p))
             continue
         for attr, p in mod.own_parameters():
             if id(p) not in seen:
@@ -243,7 +263,7 @@ def modules_in(m) -> list:
     order, stack = [], [(m, False)]
     while stack:
         mod, expanded = stack.pop()
-        if expanded or mod.__class__ is layers.Layer or not mod.children():
+        if expanded or mod.__class__ not in CLASSES or not mod.children():
             order.append(mod)
             continue
         stack.append((mod, True))
@@ -356,8 +376,11 @@ def _zero_grad(rt, m, set_to_none=True):
 
 def _train(rt, m, mode=True):
     for sub in modules_in(m):
-        if sub.__class__ is not layers.Layer:
+        if sub.__class__ in CLASSES:
             sub.training = bool(mode)
+        elif sub.__class__ is not layers.Layer:     # the program's Module subclass
+            from . import classes
+            classes.MODULE_METHODS["train"](rt, sub, bool(mode))
     return m
 
 

@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, BoolOp, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
@@ -211,7 +211,8 @@ class _Parser:
             i = self.i
 
     def statement(self, out: list) -> None:
-        """statement := with_stmt | if_stmt | while_stmt | for_stmt | def_stmt | simple_line
+        """statement := with_stmt | if_stmt | while_stmt | for_stmt | def_stmt | class_stmt
+            | simple_line
         simple_line := simple_stmt (';' simple_stmt)* [';'] NEWLINE"""
         toks = self.toks
         kind = toks[self.i][0]
@@ -653,13 +654,46 @@ class _Parser:
         params, defaults = self.params(")", opener)
         self.i += 1
         span = self.span_from(first)
+        body = self.scope_block(first, "def")
+        return FunctionDef(name, tuple(params), tuple(defaults), body, span)
+
+    def scope_block(self, first: tuple, what: str) -> tuple:
+        """The block of a def or a class: outside the loops and trys around
+        it; a def's may return."""
         outer = self.loops, self.in_def, self.tries
-        self.loops, self.in_def, self.tries = 0, True, 0
+        self.loops, self.in_def, self.tries = 0, what == "def", 0
         try:
-            body = self.block(first, "def")
+            return self.block(first, what)
         finally:
             self.loops, self.in_def, self.tries = outer
-        return FunctionDef(name, tuple(params), tuple(defaults), body, span)
+
+    def class_stmt(self) -> ClassDef:
+        """class_stmt := 'class' NAME ['(' [expr (',' expr)* [',']] ')'] block
+            -- a block of defs, name = value, docstrings and pass"""
+        toks = self.toks
+        first = toks[self.i]
+        self.i += 1
+        if toks[self.i][0] != NAME:
+            raise self.expected("the class's name after 'class'",
+                                hint="write 'class Model(torch.nn.Module):'")
+        name = toks[self.i][1]
+        self.i += 1
+        bases: list = []
+        if toks[self.i][0] == "(":
+            opener = toks[self.i]
+            self.i += 1
+            bases = self.items(")", opener, self.expr)
+        span = self.span_from(first)
+        body = self.scope_block(first, "class")
+        for stmt in body:
+            if not (stmt.__class__ is FunctionDef or (stmt.__class__ is Assign and not stmt.targets)
+                    or (stmt.__class__ is ExprStmt and stmt.value.__class__ is Str)
+                    or (stmt.__class__ is Jump and stmt.kind == "pass")):
+                raise GradvizError("a class's block holds its methods (def), class attributes "
+                                   "(name = value), a docstring and pass", kind=SYNTAX,
+                                   span=stmt.span, hint="move other statements into a method, "
+                                                        "such as __init__")
+        return ClassDef(name, tuple(bases), body, span)
 
     def return_stmt(self) -> Return:
         """return_stmt := 'return' [exprlist]    -- in a function's block"""
@@ -1128,7 +1162,7 @@ PREFIX = {"-": _Parser.unary, "+": _Parser.unary, "~": _Parser.unary, "not": _Pa
 
 # the statements that own a block, by their first token
 _COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.for_stmt,
-             "def": _Parser.def_stmt, "try": _Parser.try_stmt}
+             "def": _Parser.def_stmt, "try": _Parser.try_stmt, "class": _Parser.class_stmt}
 _JUMPS = frozenset(("break", "continue", "pass"))
 # the simple statements a keyword starts, after it (each takes the keyword's token)
 _KEYWORD_STMTS = {"del": _Parser.del_stmt, "global": _Parser.global_stmt,

@@ -73,6 +73,10 @@ def type_of(v, bound: dict):
     if name is not None:
         return bound[name]
     cls_name = cls.__name__
+    if cls_name == "Instance":
+        return v.cls                           # the program's class
+    if cls_name in ("UserClass", "BuiltinBase"):
+        return PyType("type")
     if cls_name == "GradFn":
         return PyType(v.name)                  # <class 'MulBackward0'>
     if cls_name == "ExceptionValue":
@@ -99,6 +103,8 @@ def is_instance(v, spec, bound: dict) -> bool:
     if v.__class__.__name__ == "ExceptionValue":      # and its bases: Exception, ...
         from .exceptions import ancestors
         kinds = [PyType(k) for k in ancestors(v.kind)]
+    if v.__class__.__name__ == "Instance":            # its class, and the classes above
+        kinds = v.cls.chain()
     if v.__class__ is bool:
         kinds.append(bound["int"])
     elif t == PARAMETER:
@@ -111,7 +117,8 @@ def is_instance(v, spec, bound: dict) -> bool:
         if s.__class__ is PyType and s in LEGACY:   # isinstance(x, torch.FloatTensor)
             found = found or (t == TENSOR and v.dtype_name == LEGACY[s])
             continue
-        if s.__class__ is not PyType and id(s) not in builtins_types:
+        if s.__class__ is not PyType and id(s) not in builtins_types and \
+                s.__class__.__name__ not in ("UserClass", "BuiltinBase"):
             raise GradvizError("isinstance() arg 2 must be a type, a tuple of types, or a union",
                                kind=TYPE, hint="write a type such as torch.Tensor, int or float, "
                                                "or a tuple of them: (int, float)")

@@ -789,7 +789,7 @@ def _display_params(p) -> dict:
         return {}
     out = {}
     for k, v in p.items():
-        if k in ("grad_fn", "advanced") or v is None or (k == "keepdim" and not v):
+        if k in ("grad_fn", "advanced", "ctx") or v is None or (k == "keepdim" and not v):
             continue
         if k == "index":
             continue

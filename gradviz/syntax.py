@@ -396,6 +396,17 @@ class FunctionDef:
 
 
 @dataclass(slots=True)
+class ClassDef:
+    """``class name(bases):`` and its block: methods (defs, @staticmethod
+    ones), class attributes (``name = value``), docstrings and ``pass``
+    (the span is the header's)."""
+    name: str
+    bases: tuple
+    body: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class Lambda:
     """``lambda params: body``: a function whose block is ``return body``
     (``defn``, a FunctionDef named <lambda>, made by the parser)."""
@@ -424,7 +435,7 @@ def blocks(stmt) -> tuple:
     cls = stmt.__class__
     if cls is While or cls is For:
         return (stmt.body, stmt.orelse)
-    if cls is With or cls is FunctionDef:
+    if cls is With or cls is FunctionDef or cls is ClassDef:
         return (stmt.body,)
     if cls is If:
         return (stmt.body, stmt.orelse)
@@ -435,14 +446,14 @@ def blocks(stmt) -> tuple:
 
 def own_statements(body: tuple):
     """The statements of a block, blocks inside included, but not the block
-    of a function defined in it (whose names are its own)."""
+    of a function or class defined in it (whose names are its own)."""
     stack = list(body)
     while stack:
         s = stack.pop()
         if s.__class__ is Repeat:
             s = s.stmt
         yield s
-        if s.__class__ is not FunctionDef:
+        if s.__class__ is not FunctionDef and s.__class__ is not ClassDef:
             for block in blocks(s):
                 stack.extend(block)
 
@@ -459,7 +470,7 @@ def bound_names(body: tuple) -> set:
             names.add(s.target.id)
         elif cls is For:
             names.update((s.target,) if s.target.__class__ is str else s.target)
-        elif cls is FunctionDef:
+        elif cls is FunctionDef or cls is ClassDef:
             names.add(s.name)
         elif cls is Try:
             names.update(h.name for h in s.handlers if h.name is not None)
@@ -483,6 +494,8 @@ def header(stmt) -> tuple:
         return (stmt.context,)
     if cls is FunctionDef:
         return stmt.defaults
+    if cls is ClassDef:
+        return stmt.bases
     return ()
 
 

@@ -52,7 +52,10 @@ def disagreements(record) -> list:
     passes with hooks, which change reverse mode's gradient by design."""
     out = []
     for entry in record.forward_mode["passes"]:
-        assert entry["skipped"] is None, entry["skipped"]
+        if entry["skipped"] is not None:
+            # (the one reason a whole pass is skipped on a small program)
+            assert "a custom torch.autograd.Function" in entry["skipped"], entry["skipped"]
+            continue
         if entry["hooked"]:
             continue
         for item in entry["inputs"]:

@@ -74,7 +74,7 @@ def test_check_passes_on_every_conformance_program_that_succeeds(case):
     assert report.passes, "every conformance program that succeeds calls backward"
     for p in report.passes:
         for i in p.inputs:
-            assert i.numeric is not None and i.forward is not None
+            assert i.numeric is not None and (i.forward is not None or p.forward_skipped)
 
 
 def test_every_leaf_of_every_pass_is_checked():

@@ -19,8 +19,8 @@ PACKAGE = Path(gradviz.__file__).parent
 # ---- unknown names and attributes --------------------------------------------
 
 NAMES = ["__class__", "__import__", "__builtins__", "eval", "exec", "compile", "open", "os",
-         "sys", "globals", "locals", "vars", "getattr", "setattr", "object", "classmethod",
-         "breakpoint", "input", "help", "exit", "quit", "dir", "super", "np", "numpy",
+         "sys", "globals", "locals", "vars", "getattr", "setattr", "classmethod",
+         "breakpoint", "input", "help", "exit", "quit", "dir", "np", "numpy",
          "builtins", "importlib", "subprocess", "__file__", "__spec__",
          "__loader__", "rt", "self", "Tensor", "GLOBALS", "FUNCTIONS", "OPS"]
 

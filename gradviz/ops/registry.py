@@ -67,6 +67,11 @@ class OpDef:
     # the op PyTorch records with no derivative (grad_fn NotImplemented): its
     # rules raise PyTorch's error for backward through it (no_derivative())
     no_derivative: str | None = None
+    # its rules are the program's own code (a custom torch.autograd.Function:
+    # see classes.custom_op): vjp[0](g, ans, xs, p) gives every input's
+    # gradient (or None) in one call, which the reverse pass makes once per
+    # node, and it has no JVP
+    custom: bool = False
 
     def grad_fn_for(self, t) -> str:
         gf = self.grad_fn

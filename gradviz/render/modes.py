@@ -252,8 +252,8 @@ def print_check(report, console: Console | None = None) -> None:
                           _err(i.fwd_abs, i.fwd_rel) if i.forward is not None else _NONE,
                           verdict)
         console.print(table)
-        console.print(Text(passes_summary({"jvp_passes": p.jvp_passes, "reverse_passes": 1}),
-                           style="italic"))
+        console.print(Text(p.forward_skipped or passes_summary(
+            {"jvp_passes": p.jvp_passes, "reverse_passes": 1}), style="italic"))
     console.print()
     failures = report.failures
     if failures:

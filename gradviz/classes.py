@@ -1,0 +1,769 @@
+"""The program's classes: custom autograd Functions, torch.nn.Module
+subclasses with parameters made by hand, and plain classes.
+
+A class statement makes a UserClass: its methods (the program's functions,
+@staticmethod ones marked) and class attributes, and one base: another of
+the program's classes or one of BASES (object, torch.autograd.Function,
+torch.nn.Module). Calling it makes an Instance, whose attributes live in a
+dict of its own (a Module's parameters and submodules in theirs, in the
+order they were set, for parameters() and named_parameters()).
+
+``F.apply(x)`` of a torch.autograd.Function subclass runs the program's
+forward(ctx, ...) with gradients off, as PyTorch does, then records one
+node for the result: its op is an OpDef made for the class (custom_op),
+named ``FBackward`` as PyTorch names it, whose VJP calls the program's
+backward(ctx, grad_output) during the reverse pass (run_backward meets it
+as any other node, and calls it once for all the inputs: OpDef.custom).
+The node's params hold the ctx (what save_for_backward() kept, the
+attributes the program set on it), which knows the interpreter: the rules of
+a custom op are the program's code, so they cannot be pure functions of
+arrays as the registry's are. A gradient check replays the forward and asks
+the backward outside the program's own run: those calls run aside (a
+scratch tape, output dropped), so the record and the output stay the
+program's.
+"""
+from __future__ import annotations
+
+import io
+import weakref
+from contextlib import contextmanager
+
+import numpy as np
+
+from . import modules
+from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError
+from .ops.registry import OpDef, broadcast_shape, unbroadcast
+from .tensor import Tensor
+
+NUMBERS = (int, float, bool)
+
+
+class BuiltinBase:
+    """A base class a program's class can name: object,
+    torch.autograd.Function, torch.nn.Module (kind says which)."""
+
+    __slots__ = ("name", "kind")
+
+    def __init__(self, name: str, kind: str):
+        self.name, self.kind = name, kind
+
+
+OBJECT = BuiltinBase("object", "object")
+AUTOGRAD_FUNCTION = BuiltinBase("torch.autograd.function.Function", "function")
+MODULE = BuiltinBase("torch.nn.modules.module.Module", "module")
+BASES = (OBJECT, AUTOGRAD_FUNCTION, MODULE)
+
+
+class UserClass:
+    """A class the program defined: its name, its one base (a UserClass or
+    a BuiltinBase), its attributes (methods: UserFunction or StaticMethod;
+    class attributes), and what it is a kind of ("object", "function",
+    "module": its builtin base's). op: the OpDef of a Function's nodes,
+    made at its first apply()."""
+
+    __slots__ = ("name", "base", "attrs", "kind", "op", "__weakref__")
+
+    def __init__(self, name: str, base, attrs: dict):
+        self.name, self.base, self.attrs = name, base, attrs
+        root = base
+        while root.__class__ is UserClass:
+            root = root.base
+        self.kind = root.kind
+        self.op = None
+
+    def chain(self) -> list:
+        """The class and its bases, nearest first (its MRO: one base each)."""
+        out, c = [], self
+        while c.__class__ is UserClass:
+            out.append(c)
+            c = c.base
+        out.append(c)
+        return out
+
+    def lookup(self, name: str, start: int = 0):
+        """(the class that defines name, its value), from the start-th class
+        of the chain on; (None, None) when none of the program's does."""
+        for c in self.chain()[start:]:
+            if c.__class__ is UserClass and name in c.attrs:
+                return c, c.attrs[name]
+        return None, None
+
+
+class StaticMethod:
+    """@staticmethod's result: the function, called without the instance."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+class Instance:
+    """An object of a program's class. A Module's (kind "module") keeps its
+    parameters and submodules apart from its other attributes, in the order
+    they were set (parameters(), named_parameters(), its print)."""
+
+    __slots__ = ("cls", "attrs", "params", "modules", "training", "initialized")
+
+    def __init__(self, cls: UserClass):
+        self.cls, self.attrs = cls, {}
+        self.params: dict = {}
+        self.modules: dict = {}
+        self.training = True
+        self.initialized = cls.kind != "module"    # (Module.__init__ not run yet)
+
+
+class Method:
+    """A program's function bound to an instance: obj.method."""
+
+    __slots__ = ("fn", "obj")
+
+    def __init__(self, fn, obj):
+        self.fn, self.obj = fn, obj
+
+
+class Super:
+    """super(): the attributes of obj's class after ``after`` in its chain."""
+
+    __slots__ = ("after", "obj")
+
+    def __init__(self, after: UserClass, obj):
+        self.after, self.obj = after, obj
+
+
+class FunctionCtx:
+    """The ctx of one apply() of a custom autograd.Function: what the
+    program saved (save_for_backward), needs_input_grad, and any attribute
+    the program sets (ctx.constant = c). rt, cls, args and node are its own,
+    out of the program's reach (it reads attrs only)."""
+
+    __slots__ = ("_rt", "cls", "args", "attrs", "saved", "needs", "_node", "nondiff")
+
+    def __init__(self, rt, cls: UserClass, args: tuple):
+        # (the interpreter and the node hold the ctx: weak references back,
+        # so that a run leaves no reference cycle for the collector)
+        self._rt, self.cls, self.args = weakref.ref(rt), cls, args
+        self.attrs: dict = {}
+        self.saved: tuple = ()
+        self.needs = tuple(a.__class__ is Tensor and a.requires_grad for a in args)
+        self._node = None
+        self.nondiff: tuple = ()      # mark_non_differentiable()'s tensors
+
+    @property
+    def rt(self):
+        return self._rt()
+
+    @property
+    def node(self) -> Tensor | None:
+        """The node apply() recorded (None before it, or when it made none)."""
+        return None if self._node is None else self._node()
+
+    @node.setter
+    def node(self, t: Tensor) -> None:
+        self._node = weakref.ref(t)
+
+
+CALLABLE = (UserClass, Instance, Method)
+HOLDERS = (Instance, UserClass, FunctionCtx)     # what holds tensors in attributes
+PRINTED = (UserClass, Instance, Method, Super, FunctionCtx, BuiltinBase, StaticMethod)
+
+
+def _user_function():
+    from .interpreter import UserFunction      # (which imports this module)
+    return UserFunction
+
+
+def _bound(name: str, impl, obj):
+    from .interpreter import BoundMethod
+    return BoundMethod(name, impl, obj)
+WITH_ATTRIBUTES = (UserClass, Instance, Super, FunctionCtx, BuiltinBase)
+
+
+# ---- the class statement ---------------------------------------------------------
+
+def make_class(rt, stmt, bases: list, body: dict) -> UserClass:
+    if len(bases) > 1:
+        raise GradvizError(f"class {stmt.name} has {len(bases)} base classes; gradviz's "
+                           "classes have one", kind=TYPE,
+                           hint="derive from one class: torch.nn.Module, "
+                                "torch.autograd.Function, object or one of the program's")
+    base = bases[0] if bases else OBJECT
+    if base.__class__ not in (UserClass, BuiltinBase):
+        raise GradvizError(f"a class can derive from torch.nn.Module, torch.autograd.Function, "
+                           f"object or one of the program's classes, not {rt._kind(base)}",
+                           kind=TYPE, hint=_LAYER_HINT if getattr(base, "__class__", None)
+                           .__name__ == "PyType" else None)
+    return UserClass(stmt.name, base, body)
+
+
+_LAYER_HINT = ("write the layer's parameters by hand: self.w = torch.nn.Parameter(torch.randn("
+               "3, 1)), and its computation in forward()")
+
+
+# ---- calls -----------------------------------------------------------------------
+
+def call(rt, fn, args: list, kwargs: dict):
+    """A call of a class (a new instance), an instance (a Module's forward,
+    or the class's __call__) or a bound method."""
+    cls = fn.__class__
+    if cls is Method:
+        return rt.call_function(fn.fn, [fn.obj, *args], kwargs)
+    if cls is UserClass:
+        return _construct(rt, fn, args, kwargs)
+    owner, method = fn.cls.lookup("__call__")
+    if method is not None:
+        return _call_attr(rt, method, fn, args, kwargs)
+    if fn.cls.kind == "module":
+        owner, method = fn.cls.lookup("forward")
+        if method is None:
+            raise GradvizError(f'Module [{fn.cls.name}] is missing the required "forward" '
+                               'function', kind="NotImplementedError",
+                               hint="define forward(self, x) in the class")
+        return _call_attr(rt, method, fn, args, kwargs)
+    raise GradvizError(f"'{fn.cls.name}' object is not callable", kind=TYPE,
+                       hint="define __call__(self, ...) in the class, or call one of its "
+                            "methods")
+
+
+def _call_attr(rt, value, obj, args, kwargs):
+    if value.__class__ is StaticMethod:
+        return rt.call_function(value.fn, list(args), kwargs)
+    if value.__class__ is _user_function():
+        return rt.call_function(value, [obj, *args], kwargs)
+    if kwargs:
+        raise GradvizError(f"{rt._kind(value)} takes no keyword arguments here", kind=TYPE)
+    return rt.call_value(value, list(args))
+
+
+def _construct(rt, cls: UserClass, args: list, kwargs: dict):
+    obj = Instance(cls)
+    if cls.kind == "function":     # (PyTorch warns that it should not be made)
+        return obj
+    _, init = cls.lookup("__init__")
+    if init is None:
+        if cls.kind == "module":
+            obj.initialized = True
+        if args or kwargs:
+            raise GradvizError(f"{cls.name}() takes no arguments", kind=TYPE,
+                               hint="define __init__(self, ...) to take arguments")
+        return obj
+    out = _call_attr(rt, init, obj, args, kwargs)
+    if out is not None:
+        raise GradvizError(f"__init__() should return None, not '{rt.type_name(out)}'",
+                           kind=TYPE, hint="__init__ sets the attributes; it returns nothing")
+    return obj
+
+
+def f_super(rt, *args):
+    """super() in a method (its class and first argument), or super(C, obj)."""
+    if args:
+        if len(args) != 2 or args[0].__class__ is not UserClass:
+            raise GradvizError("super() takes no arguments here, or a class and an object",
+                               kind=TYPE, hint="write super().__init__()")
+        return Super(args[0], args[1])
+    fn = rt.calls[-1] if rt.calls else None
+    owner = getattr(fn, "owner", None) if fn is not None else None
+    if owner is None or not fn.defn.params:
+        raise GradvizError("super(): no arguments", kind=RUNTIME,
+                           hint="super() is called in a method of a class, which takes self")
+    return Super(owner, rt.env.get(fn.defn.params[0]))
+
+
+def f_staticmethod(rt, fn):
+    return StaticMethod(fn)
+
+
+# ---- attributes ------------------------------------------------------------------
+
+def get_attribute(rt, obj, attr: str):
+    cls = obj.__class__
+    if cls is Instance:
+        return _instance_attribute(rt, obj, attr)
+    if cls is UserClass:
+        if attr == "__name__":
+            return obj.name
+        if attr == "apply" and obj.kind == "function":
+            return _bound("apply", apply, obj)
+        _, value = obj.lookup(attr)
+        if value is not None or attr in _own_names(obj):
+            return value.fn if value.__class__ is StaticMethod else value
+        raise GradvizError(f"type object '{obj.name}' has no attribute '{attr}'",
+                           kind=ATTRIBUTE)
+    if cls is Super:
+        return _super_attribute(rt, obj, attr)
+    if cls is BuiltinBase:
+        if attr == "__name__":
+            return obj.name.rsplit(".", 1)[-1]
+        raise GradvizError(f"type object '{obj.name.rsplit('.', 1)[-1]}' has no attribute "
+                           f"'{attr}'", kind=ATTRIBUTE)
+    return _ctx_attribute(rt, obj, attr)
+
+
+def _own_names(cls: UserClass) -> set:
+    return {name for c in cls.chain() if c.__class__ is UserClass for name in c.attrs}
+
+
+def _instance_attribute(rt, obj: Instance, attr: str):
+    for where in (obj.params, obj.modules, obj.attrs):
+        if attr in where:
+            return where[attr]
+    if attr in _own_names(obj.cls):
+        _, value = obj.cls.lookup(attr)
+        if value.__class__ is StaticMethod:
+            return value.fn
+        if value.__class__ is _user_function():
+            return Method(value, obj)
+        return value
+    if attr == "__class__":
+        return obj.cls
+    if obj.cls.kind == "module":
+        if attr == "training":
+            return obj.training
+        impl = MODULE_METHODS.get(attr)
+        if impl is not None:
+            return _bound(attr, impl, obj)
+    raise GradvizError(f"'{obj.cls.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
+                       hint=_missing_hint(obj, attr))
+
+
+def _missing_hint(obj: Instance, attr: str) -> str | None:
+    if obj.cls.kind == "module" and attr in ("state_dict", "load_state_dict", "children",
+                                            "modules", "named_children", "apply", "cuda"):
+        return ("gradviz's Modules have parameters(), named_parameters(), zero_grad(), "
+                "train(), eval() and to()")
+    return "set it in __init__ first: self.name = value"
+
+
+def _super_attribute(rt, sup: Super, attr: str):
+    chain = sup.after.chain()
+    obj = sup.obj
+    _, value = sup.after.lookup(attr, 1)
+    if value is not None:
+        if value.__class__ is StaticMethod:
+            return value.fn
+        return Method(value, obj) if value.__class__ is _user_function() else value
+    root = chain[-1]
+    if attr == "__init__":
+        return _bound("__init__", _base_init, obj)
+    if root.kind == "module" and obj.__class__ is Instance and attr in MODULE_METHODS:
+        return _bound(attr, MODULE_METHODS[attr], obj)
+    raise GradvizError(f"'super' object has no attribute '{attr}'", kind=ATTRIBUTE)
+
+
+def _base_init(rt, obj, *args, **kwargs):
+    """object.__init__ / Module.__init__ (through super())."""
+    if obj.__class__ is Instance:
+        if args or kwargs:
+            what = "Module" if obj.cls.kind == "module" else "object"
+            raise GradvizError(f"{what}.__init__() takes exactly one argument (the instance "
+                               "to initialize)", kind=TYPE,
+                               hint="write super().__init__() without arguments")
+        obj.initialized = True
+    return None
+
+
+def set_attribute(rt, obj, attr: str, value) -> None:
+    """obj.attr = value on an instance, a class or a ctx (a tensor so held
+    has a holder more than its name: see Interpreter.aliased)."""
+    if value.__class__ is Tensor:
+        rt.aliased.add(id(value))
+    cls = obj.__class__
+    if cls is UserClass:
+        obj.attrs[attr] = value
+    elif cls is FunctionCtx:
+        if attr in ("saved_tensors", "needs_input_grad"):
+            raise GradvizError(f"attribute '{attr}' of 'torch._C._FunctionBase' objects is not "
+                               "writable", kind=ATTRIBUTE,
+                               hint="save tensors with ctx.save_for_backward(x)")
+        obj.attrs[attr] = value
+    elif cls is Instance and obj.cls.kind == "module":
+        _set_module_attribute(rt, obj, attr, value)
+    elif cls is Instance:
+        obj.attrs[attr] = value
+    else:
+        raise GradvizError(f"cannot set {rt._kind(obj)}'s attribute '{attr}'", kind=ATTRIBUTE)
+
+
+def held_tensors(v):
+    """(dict, key, tensor) for every tensor an instance, a class or a ctx
+    holds in its attributes, those of the objects it holds included (a
+    Module's submodules): what an in-place write that makes a new node
+    rebinds (Interpreter._rebind). No recursion: a stack."""
+    stack, seen = [v], set()
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        places = (o.attrs, o.params, o.modules) if o.__class__ is Instance else (o.attrs,)
+        for where in places:
+            for key, item in where.items():
+                if item.__class__ is Tensor:
+                    yield where, key, item
+                elif item.__class__ in HOLDERS:
+                    stack.append(item)
+
+
+def _is_parameter(v) -> bool:
+    return v.__class__ is Tensor and v.meta is not None and bool(v.meta.get("parameter"))
+
+
+def _set_module_attribute(rt, obj: Instance, attr: str, value) -> None:
+    """As Module.__setattr__: a Parameter is registered as a parameter, a
+    Module as a submodule (both only after Module.__init__()), in order."""
+    kind = "parameters" if _is_parameter(value) else \
+        "module" if modules.is_module(value) else None
+    if kind is not None:
+        if not obj.initialized:
+            raise GradvizError(f"cannot assign {kind} before Module.__init__() call",
+                               kind=ATTRIBUTE, hint="call super().__init__() first in __init__")
+        place = obj.params if kind == "parameters" else obj.modules
+        if kind == "parameters" and value.name is None:
+            value.name = f"self.{attr}"          # (as the picture labels it)
+        elif value.__class__ in modules.CLASSES:  # self.fc = nn.Linear(...): self.fc.weight
+            modules.name_parameters(value, f"self.{attr}")
+        for where in (obj.attrs, obj.params, obj.modules):
+            if where is not place:
+                where.pop(attr, None)
+        place[attr] = value
+    elif attr in obj.params and value is not None:
+        from .functions import legacy_type
+        what = legacy_type(value.data.dtype) if value.__class__ is Tensor else rt.type_name(value)
+        raise GradvizError(f"cannot assign '{what}' as parameter '{attr}' "
+                           "(torch.nn.Parameter or None expected)", kind=TYPE,
+                           hint="wrap it: torch.nn.Parameter(t), or update the parameter "
+                                "in place under torch.no_grad()")
+    elif attr == "training" and value.__class__ is bool:
+        obj.training = value
+    else:
+        obj.attrs[attr] = value
+
+
+# ---- torch.nn.Module's methods -------------------------------------------------------
+
+def named_parameters(obj: Instance) -> list:
+    """(name, parameter) in PyTorch's order: the module's own, in the order
+    they were set, then each submodule's, prefixed (a parameter shared by two
+    names once, as PyTorch's remove_duplicate). No recursion: a stack."""
+    out, seen = [], set()
+    stack = [("", obj)]
+    while stack:
+        prefix, m = stack.pop()
+        if m.__class__ is not Instance:       # nn.Linear, nn.Sequential (modules.py)
+            for name, p in modules.named_parameters(m, prefix):
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append((name, p))
+            continue
+        for name, p in m.params.items():
+            if id(p) not in seen:
+                seen.add(id(p))
+                out.append((prefix + name, p))
+        stack.extend(reversed([(f"{prefix}{name}.", sub) for name, sub in m.modules.items()]))
+    return out
+
+
+def _m_parameters(rt, obj, recurse=True):
+    from .functions import Generator
+    return Generator([p for _, p in named_parameters(obj)])
+
+
+def _m_named_parameters(rt, obj, prefix="", recurse=True):
+    from .functions import Generator
+    return Generator([(prefix + ("." if prefix else "") + n, p) for n, p in named_parameters(obj)])
+
+
+def _m_zero_grad(rt, obj, set_to_none=True):
+    from .functions import m_zero_
+    for _, p in named_parameters(obj):
+        if p.grad is None:
+            continue
+        if set_to_none:
+            rt.set_grad(p, None)
+        else:
+            m_zero_(rt, p.grad)
+
+
+def _m_train(rt, obj, mode=True):
+    if mode.__class__ is not bool:
+        raise GradvizError("training mode is expected to be boolean", kind=VALUE_ERROR)
+    stack = [obj]
+    while stack:
+        m = stack.pop()
+        if m.__class__ is Instance:
+            m.training = mode
+            stack.extend(m.modules.values())
+        else:                               # nn.Linear, nn.Sequential, a layer
+            modules.METHODS["train"](rt, m, mode)
+    return obj
+
+
+def _m_eval(rt, obj):
+    return _m_train(rt, obj, False)
+
+
+def _m_to(rt, obj, *args, **kwargs):
+    from .functions import check_device
+    for a in (*args, *kwargs.values()):
+        check_device(a)
+    return obj
+
+
+def _m_forward(rt, obj, *args, **kwargs):
+    raise GradvizError(f'Module [{obj.cls.name}] is missing the required "forward" function',
+                       kind="NotImplementedError", hint="define forward(self, x) in the class")
+
+
+VALUE_ERROR = "ValueError"
+MODULE_METHODS = {"parameters": _m_parameters, "named_parameters": _m_named_parameters,
+                  "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,
+                  "forward": _m_forward}
+
+
+# ---- how they print -----------------------------------------------------------------
+
+def text(rt, v) -> str:
+    """str(v) of a class, an instance (its __str__ or __repr__ when the
+    class has one; a Module as PyTorch prints it), a method or a ctx."""
+    cls = v.__class__
+    if cls is UserClass:
+        return f"<class '__main__.{v.name}'>"
+    if cls is BuiltinBase:
+        return f"<class '{v.name}'>"
+    if cls is Method:
+        return (f"<bound method {v.fn.owner.name if v.fn.owner else ''}.{v.fn.defn.name} of "
+                f"{text(rt, v.obj)}>")
+    if cls is StaticMethod:
+        return f"<staticmethod({rt.value_str(v.fn)})>"
+    if cls is Super:
+        return f"<super: <class '{v.after.name}'>, <{v.after.name} object>>"
+    if cls is FunctionCtx:
+        return f"<torch.autograd.function.{v.cls.name}Backward object at {rt.address(v)}>"
+    for name in ("__str__", "__repr__"):
+        _, method = v.cls.lookup(name)
+        if method is not None:
+            out = _call_attr(rt, method, v, [], {})
+            if out.__class__ is not str:
+                raise GradvizError(f"{name} returned non-string (type {rt.type_name(out)})",
+                                   kind=TYPE, hint=f"{name} returns a string")
+            return out
+    if v.cls.kind == "module":
+        return _module_text(rt, v)
+    return f"<__main__.{v.cls.name} object at {rt.address(v)}>"
+
+
+def _module_text(rt, m: Instance) -> str:
+    """Net(\\n  (p): Polynomial3()\\n), as Module.__repr__ (its children
+    indented; no recursion: each child's text is made first, deepest last)."""
+    if not m.modules:
+        return f"{m.cls.name}()"
+    lines = [f"{m.cls.name}("]
+    for name, sub in m.modules.items():
+        child = modules.text_of(rt, sub).replace("\n", "\n  ")
+        lines.append(f"  ({name}): {child}")
+    return "\n".join(lines) + "\n)"
+
+
+# ---- custom autograd Functions ---------------------------------------------------------
+
+def _static(cls: UserClass, name: str):
+    """The program's forward or backward of a Function class (a
+    staticmethod, or a plain def, which PyTorch calls the same way)."""
+    _, value = cls.lookup(name)
+    return value.fn if value.__class__ is StaticMethod else value
+
+
+def apply(rt, cls: UserClass, *args, **kwargs):
+    """F.apply(*args): the program's forward(ctx, *args) with gradients off,
+    and, when an input requires grad and gradients are on, one node for
+    the result, whose VJP is the program's backward."""
+    forward = _static(cls, "forward")
+    if forward is None:
+        raise GradvizError("You must implement the forward function for custom "
+                           "autograd.Function.", kind="NotImplementedError",
+                           hint="define @staticmethod def forward(ctx, x): ... in the class")
+    ctx = FunctionCtx(rt, cls, args)
+    enabled = rt.tape.grad_enabled
+    rt.tape.grad_enabled = False
+    try:
+        out = rt.call_function(forward, [ctx, *args], kwargs)
+    finally:
+        rt.tape.grad_enabled = enabled
+    if out.__class__ is tuple and any(o.__class__ is Tensor for o in out):
+        raise GradvizError(f"{cls.name}.forward returned {len(out)} values: gradviz records a "
+                           "custom Function with one output tensor", kind=RUNTIME,
+                           hint="return one tensor (stack the results), or write one Function "
+                                "per output")
+    if out.__class__ is not Tensor or not enabled or not any(ctx.needs) or \
+            any(out is t for t in ctx.nondiff):
+        return out
+    if out.data.dtype.kind != "f":
+        return out                 # (an integer result: PyTorch records no gradient for it)
+    node = Tensor(out.data)
+    node.op = custom_op(cls)
+    node.args = tuple(a if a is None or a.__class__ in (Tensor, *NUMBERS, str) else
+                      rt.repr_of(a) for a in args)
+    node.params = {"ctx": ctx}
+    node.requires_grad = node.recorded = True
+    rt.tape.add(node, rt.span)
+    ctx.node = node
+    return node
+
+
+def custom_op(cls: UserClass) -> OpDef:
+    """The op of a Function class's nodes (one per class, made once; not in
+    the registry, which holds the ops every program has)."""
+    if cls.op is None:
+        name = cls.name
+        cls.op = OpDef(name=name, grad_fn=f"{name}Backward", forward=_replay_forward,
+                       vjp=(_custom_vjp,), jvp=(None,), symbol=f"{name}.apply",
+                       formula=(f"by {name}.backward (the program's own)",), saves=False,
+                       variadic=True, custom=True,
+                       doc=f"the program's torch.autograd.Function {name}")
+    return cls.op
+
+
+@contextmanager
+def aside(rt):
+    """Run the program's code outside its own run (a gradient check
+    replaying a custom Function): on a scratch tape, its output dropped."""
+    from .tape import Tape
+    tape, out = rt.tape, rt.out
+    rt.tape = Tape(tape.limits, str(tape.default_float))
+    rt.tape.grad_enabled = False
+    rt.out = io.StringIO()
+    try:
+        yield
+    finally:
+        rt.tape, rt.out = tape, out
+
+
+def _replay_forward(xs, p):
+    """The op's forward on arrays (a gradient check's replay): the
+    program's forward again, aside, on new inputs."""
+    ctx = p["ctx"]
+    rt = ctx.rt
+    args = [Tensor(x) if a.__class__ is Tensor else a for a, x in zip(ctx.args, xs)]
+    with aside(rt):
+        out = rt.call_function(_static(ctx.cls, "forward"),
+                               [FunctionCtx(rt, ctx.cls, tuple(args)), *args], {})
+    return out.data
+
+
+def _custom_vjp(g, ans, xs, p, i=None):
+    """The program's backward(ctx, grad_output) on g: one gradient (an
+    array, or None) per input of the forward; the i-th alone when i is
+    given (a gradient check of the op on its own, which runs aside)."""
+    ctx = p["ctx"]
+    if i is not None:
+        with aside(ctx.rt):
+            return run_backward(ctx, g)[i]
+    return run_backward(ctx, g)
+
+
+def run_backward(ctx: FunctionCtx, g) -> tuple:
+    """Call the program's backward with gradients off, and check what it
+    returns as PyTorch's engine does: one gradient per forward input (extra
+    ones must be None), a tensor or None each, of a shape that sums down
+    to the input's (it is summed, as PyTorch's sum_to), in its dtype."""
+    rt, cls = ctx.rt, ctx.cls
+    backward = _static(cls, "backward")
+    if backward is None:
+        raise GradvizError("You must implement either the backward or vjp method for your "
+                           "custom autograd.Function to use it with backward mode AD.",
+                           kind="NotImplementedError",
+                           hint="define @staticmethod def backward(ctx, grad_output): ...")
+    name = f"{cls.name}Backward"
+    here = rt.span
+    grad = rt.tape.add(Tensor(np.asarray(g)), here, label="grad_output",
+                       of=ctx.node.seq if ctx.node is not None else -1)
+    enabled = rt.tape.grad_enabled
+    rt.tape.grad_enabled = False
+    try:
+        out = rt.call_function(backward, [ctx, grad], {})
+    finally:
+        rt.tape.grad_enabled = enabled
+    outs = out if out.__class__ is tuple else (out,)
+    n = len(ctx.args)
+    if len(outs) > n and all(o is None for o in outs[n:]):
+        outs = outs[:n]
+    if len(outs) != n:
+        raise GradvizError(f"function {name} returned an incorrect number of gradients "
+                           f"(expected {n}, got {len(outs)})", kind=RUNTIME,
+                           hint=f"backward returns one gradient per input of forward ({n}), "
+                                "None for an input that is not a tensor or needs none")
+    sent = []
+    for k, (a, o) in enumerate(zip(ctx.args, outs)):
+        if o is None:
+            sent.append(None)
+            continue
+        if o.__class__ is not Tensor:
+            raise GradvizError(f"expected Variable or None (got {rt.type_name(o)})",
+                               kind=RUNTIME, hint="return tensors (or None), one per input")
+        if a.__class__ is not Tensor:
+            raise GradvizError(f"function {name} returned a gradient different than None at "
+                               f"position {k + 1}, but the corresponding forward input was "
+                               "not a Variable", kind=RUNTIME,
+                               hint="return None for an input that is not a tensor")
+        sent.append(_fit(name, k, o.data, a.data))
+    return tuple(sent)
+
+
+def _fit(name: str, k: int, g: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """A returned gradient made the input's shape and dtype, as PyTorch's
+    validate_outputs: summed down when the input's shape broadcasts to it."""
+    if g.shape != x.shape:
+        try:
+            fits = broadcast_shape(x.shape, g.shape) == g.shape
+        except GradvizError:
+            fits = False
+        if not fits:
+            raise GradvizError(f"Function {name} returned an invalid gradient at index {k} - "
+                               f"got {list(g.shape)} but expected shape compatible with "
+                               f"{list(x.shape)}", kind=RUNTIME,
+                               hint="backward returns, for each input, a gradient of that "
+                                    "input's shape")
+        g = unbroadcast(g, x.shape)
+    if g.dtype != x.dtype:
+        g = g.astype(x.dtype)
+    return g
+
+
+def _ctx_attribute(rt, ctx: FunctionCtx, attr: str):
+    if attr in ctx.attrs:
+        return ctx.attrs[attr]
+    if attr == "save_for_backward":
+        return _bound(attr, _save_for_backward, ctx)
+    if attr == "saved_tensors":
+        if ctx.node is not None and ctx.node.freed and ctx.saved:
+            from .autodiff import FREED_MESSAGE
+            raise GradvizError(FREED_MESSAGE, kind=RUNTIME,
+                               hint="pass retain_graph=True to the first backward() to call it "
+                                    "again on the same graph")
+        return ctx.saved
+    if attr == "needs_input_grad":
+        return ctx.needs
+    if attr == "mark_non_differentiable":
+        return _bound(attr, _mark_non_differentiable, ctx)
+    if attr == "set_materialize_grads":      # (one output: its gradient is always there)
+        return _bound(attr, _ignored, ctx)
+    raise GradvizError(f"'{ctx.cls.name}Backward' object has no attribute '{attr}'",
+                       kind=ATTRIBUTE, hint="set it in forward first: ctx.name = value")
+
+
+def _save_for_backward(rt, ctx, *tensors):
+    for t in tensors:
+        if t is not None and t.__class__ is not Tensor:
+            raise GradvizError(f"save_for_backward can only save variables, but argument "
+                               f"{tensors.index(t)} is of type {rt.type_name(t)}", kind=TYPE,
+                               hint="save tensors; keep other values as attributes: "
+                                    "ctx.k = k")
+    ctx.saved = tensors
+
+
+def _mark_non_differentiable(rt, ctx, *tensors):
+    ctx.nondiff = tensors
+
+
+def _ignored(rt, ctx, *args):
+    return None

@@ -1,0 +1,261 @@
+"""Class definitions: custom torch.autograd.Functions (the node they record,
+the program's backward called by the reverse pass, the gradient check of
+that backward), torch.nn.Module subclasses and plain classes. (Printed
+output and errors are pinned against PyTorch by the conformance cases
+custom_function_*.txt and classes_*.txt.)"""
+import io
+
+import numpy as np
+import pytest
+
+import gradviz
+from gradviz import syntax
+from gradviz.errors import GradvizError
+from gradviz.gradcheck import check_source
+from gradviz.parser import parse
+from gradviz.tape import RunOptions
+from programs import run
+
+LEGENDRE = """\
+class LegendrePolynomial3(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return 0.5 * (5 * input ** 3 - 3 * input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        print("backward")
+        input, = ctx.saved_tensors
+        return grad_output * 1.5 * (5 * input ** 2 - DERIVATIVE_ONE)
+x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+y = LegendrePolynomial3.apply(x)
+print("before")
+(y * 2).sum().backward()
+"""
+
+
+def legendre(one: str = "1") -> str:
+    return LEGENDRE.replace("DERIVATIVE_ONE", one)
+
+
+# ---- the parser ------------------------------------------------------------------
+
+def test_a_class_statement_parses_to_its_name_bases_and_block():
+    (cls,) = parse("class A(torch.nn.Module):\n    '''doc'''\n    k = 3\n"
+                   "    def f(self):\n        return 1\n    pass\n").body
+    assert cls.__class__ is syntax.ClassDef and cls.name == "A"
+    assert [b.attr for b in cls.bases] == ["Module"]
+    assert [s.__class__ for s in cls.body] == [syntax.ExprStmt, syntax.Assign,
+                                               syntax.FunctionDef, syntax.Jump]
+    assert syntax.bound_names(parse("class B:\n    c = 1\n").body) == {"B"}
+
+
+@pytest.mark.parametrize("block", ["    print(1)", "    x += 1", "    for i in range(2):\n"
+                                   "        pass", "    a, b = 1, 2"])
+def test_a_class_block_holds_defs_attributes_docstrings_and_pass(block):
+    with pytest.raises(GradvizError) as info:
+        parse(f"class A:\n{block}\n")
+    assert "a class's block holds its methods" in info.value.message
+    assert info.value.span.line == 2
+
+
+def test_return_in_a_class_block_is_outside_a_function():
+    with pytest.raises(GradvizError) as info:
+        parse("def f():\n    class A:\n        return 1\n")
+    assert "'return' outside function" in info.value.message
+
+
+# ---- custom autograd Functions --------------------------------------------------------
+
+def test_the_custom_node_has_the_class_s_name_and_the_gradient_through_it():
+    rec, out = run(legendre())
+    assert out == "before\nbackward\n"
+    y = rec.variables["y"]
+    assert y.grad_fn == "LegendrePolynomial3Backward"
+    assert y.op == "LegendrePolynomial3" and y.symbol == "LegendrePolynomial3.apply"
+    assert y.inputs == ["n0"] and not y.is_leaf
+    (p,) = rec.passes
+    step = next(s for s in p["steps"] if s["node"] == y.seq)
+    # what reached y (2s from y * 2) and what the program's backward sent x
+    np.testing.assert_allclose(step["grad"], [2.0, 2.0, 2.0])
+    (target, sent), = step["sent"]
+    assert target == 0
+    np.testing.assert_allclose(sent, [0.75, 12.0, 57.0])
+    np.testing.assert_allclose(rec.variables["x"].grad, [0.75, 12.0, 57.0])
+
+
+def test_the_picture_names_the_custom_node():
+    rec, _ = run(legendre())
+    dot = rec.to_dot()
+    assert "LegendrePolynomial3Backward" in dot and "LegendrePolynomial3.apply" in dot
+
+
+def test_the_forward_runs_without_gradients_and_its_ops_record_nothing():
+    rec, out = run("class F(torch.autograd.Function):\n"
+                   "    @staticmethod\n"
+                   "    def forward(ctx, x):\n"
+                   "        print(torch.is_grad_enabled())\n"
+                   "        return x.exp()\n"
+                   "    @staticmethod\n"
+                   "    def backward(ctx, g):\n"
+                   "        return g\n"
+                   "x = torch.ones(2, requires_grad=True)\ny = F.apply(x)\n")
+    assert out == "False\n"
+    inner = [n for n in rec.nodes if n.op == "exp"]
+    assert len(inner) == 1 and not inner[0].requires_grad
+    assert rec.variables["y"].requires_grad
+
+
+def test_gradcheck_passes_a_right_backward_and_names_a_wrong_one():
+    good = check_source(legendre())
+    assert good.ok
+    (p,) = good.passes
+    assert "LegendrePolynomial3" in p.forward_skipped
+    bad = check_source(legendre("2"))
+    assert not bad.ok
+    (msg, *_) = bad.failure_messages()
+    assert "VJP of input 0 of LegendrePolynomial3" in msg
+
+
+def test_the_check_does_not_add_to_the_output_or_the_record():
+    """Its replays of the forward and look-ahead of the backward run aside."""
+    out = io.StringIO()
+    plain = gradviz.run_source(legendre(), stdout=io.StringIO())
+    checked = check_source(legendre())
+    assert len(checked.record.nodes) == len(plain.nodes)
+    gradviz.run_source(legendre(), stdout=out, options=RunOptions(forward_mode="both"))
+    assert out.getvalue() == "before\nbackward\n"
+
+
+def test_forward_mode_says_why_it_cannot_pass_a_custom_function():
+    r = gradviz.run_source(legendre(), stdout=io.StringIO(),
+                           options=RunOptions(forward_mode="both"))
+    (entry,) = r.forward_mode["passes"]
+    assert "cannot pass through LegendrePolynomial3" in entry["skipped"]
+
+
+def test_an_error_in_the_backward_stops_the_pass_at_the_backward_call():
+    src = legendre().replace("        print(\"backward\")\n", "        print(nope)\n")
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    err = info.value
+    assert err.kind == "NameError" and err.span.line == 9
+    assert any("backward()" in c for c in err.calls)
+
+
+def test_create_graph_through_a_custom_function_is_refused():
+    with pytest.raises(GradvizError) as info:
+        run(legendre().replace(".backward()", ".backward(create_graph=True)"))
+    assert "LegendrePolynomial3" in info.value.message
+
+
+def test_several_outputs_are_refused_with_a_hint():
+    with pytest.raises(GradvizError) as info:
+        run("class Two(torch.autograd.Function):\n"
+            "    @staticmethod\n"
+            "    def forward(ctx, x):\n"
+            "        return x * 2, x * 3\n"
+            "x = torch.ones(2, requires_grad=True)\na, b = Two.apply(x)\n")
+    assert "one output tensor" in info.value.message and info.value.hint
+
+
+# ---- torch.nn.Module subclasses and plain classes ----------------------------------------
+
+MODULE = """\
+class Line(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b = torch.nn.Parameter(torch.tensor(0.5))
+        self.w = torch.nn.Parameter(torch.tensor(2.0))
+        self.note = "fit"
+    def forward(self, x):
+        return self.w * x + self.b
+class Two(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(3.0))
+        self.line = Line()
+    def forward(self, x):
+        return self.line(x) * self.scale
+m = Two()
+loss = m(torch.tensor([1.0, 2.0])).sum()
+loss.backward()
+"""
+
+
+def test_named_parameters_in_registration_order_submodules_after():
+    rec, out = run(MODULE + "for name, p in m.named_parameters():\n    print(name, p.grad)\n")
+    assert out == ("scale tensor(7.)\nline.b tensor(6.)\nline.w tensor(9.)\n")
+
+
+def test_a_parameter_set_on_a_module_is_named_by_its_attribute_in_the_record():
+    rec, _ = run(MODULE)
+    names = {n.name for n in rec.nodes if n.is_leaf and n.requires_grad}
+    assert names == {"self.scale", "self.b", "self.w"}
+    (p,) = rec.passes
+    reached = {s["node"] for s in p["steps"]}
+    assert {n.seq for n in rec.nodes if n.name in names} <= reached
+
+
+def test_a_module_prints_as_pytorch_prints_it_and_train_eval_return_it():
+    _, out = run(MODULE + "print(m)\nprint(m.eval() is m, m.training, m.line.training)\n"
+                 "print(m.train().line.training)\n")
+    assert out == "Two(\n  (line): Line()\n)\nTrue False False\nTrue\n"
+
+
+def test_zero_grad_sets_every_parameter_s_grad_to_none():
+    _, out = run(MODULE + "m.zero_grad()\nprint([p.grad for p in m.parameters()])\n")
+    assert out == "[None, None, None]\n"
+
+
+def test_sgd_takes_a_module_s_parameters():
+    _, out = run(MODULE + "opt = torch.optim.SGD(m.parameters(), lr=0.1)\nopt.step()\n"
+                 "print(m.scale, m.line.w)\n")
+    assert out == ("Parameter containing:\ntensor(2.3000, requires_grad=True) "
+                   "Parameter containing:\ntensor(1.1000, requires_grad=True)\n")
+
+
+def test_a_plain_instance_prints_with_a_made_up_address_and_its_class_as_main():
+    _, out = run("class A:\n    pass\na = A()\nprint(a)\nprint(A, type(a) is A)\n")
+    first, second = out.splitlines()
+    assert first.startswith("<__main__.A object at 0x") and first.endswith(">")
+    assert second == "<class '__main__.A'> True"
+
+
+def test_super_outside_a_method_is_an_error():
+    with pytest.raises(GradvizError) as info:
+        run("x = super()\n")
+    assert "super(): no arguments" in info.value.message
+
+
+INHERITED = """\
+class Base:
+    def __init__(self, k):
+        self.k = k
+    def twice(self):
+        return self.k * 2
+class Child(Base):
+    def __init__(self):
+        super().__init__(5)
+c = Child()
+print(c.twice(), isinstance(c, Base), isinstance(c, Child), isinstance(Base(1), Child))
+"""
+
+
+def test_a_method_inherited_from_a_program_s_class():
+    assert run(INHERITED)[1].split() == ["10", "True", "True", "False"]
+
+
+def test_a_layer_gradviz_lacks_is_refused_with_a_hint_to_write_the_module():
+    with pytest.raises(GradvizError) as info:
+        run("conv = torch.nn.Conv2d(3, 1, 3)\n")
+    assert "torch.nn.Module" in info.value.hint and "Parameter" in info.value.hint
+
+
+def test_a_program_s_instance_reaches_no_python_attribute():
+    for expr in ("a.__dict__", "A.__bases__", "a.__init__.__func__", "A.attrs", "a.cls"):
+        src = f"class A:\n    def __init__(self):\n        self.v = 1\na = A()\ny = {expr}\n"
+        with pytest.raises(GradvizError) as info:
+            run(src)
+        assert info.value.kind == "AttributeError", expr
