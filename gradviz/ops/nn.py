@@ -5,6 +5,7 @@ import numpy as np
 
 from .elementwise import _sigmoid
 from .registry import FLOAT, defop
+from .summation import torch_sum
 
 
 # (Both results are C-contiguous, as PyTorch's kernels make them whatever the
@@ -43,13 +44,23 @@ defop("log_softmax", "LogSoftmaxBackward0", lambda xs, p: _log_softmax(xs[0], p[
 
 # reduction: p["reduction"], "mean" when absent (the default), "sum" or "none"
 
+def _loss_total(loss, reduction: str):
+    """apply_loss_reduction's: the loss's sum in PyTorch's order (numpy's
+    pairwise sum differs in the last bit, which a training loop's
+    loss.item() shows, and its steps carry on), divided by the count for
+    a mean."""
+    total = torch_sum(loss, None)
+    total = np.sum(loss) if total is None else total.reshape(())
+    if reduction == "mean":
+        total = total / loss.dtype.type(loss.size) if loss.size else loss.dtype.type(np.nan)
+    return np.asarray(total, dtype=loss.dtype)
+
+
 def _mse_fwd(xs, p):
     d = xs[0] - xs[1]
     r = p.get("reduction", "mean")
-    if r == "none":
-        return (d * d).astype(np.result_type(xs[0], xs[1]), copy=False)
-    return np.asarray(np.mean(d * d) if r == "mean" else np.sum(d * d),
-                      dtype=np.result_type(xs[0], xs[1]))
+    loss = (d * d).astype(np.result_type(xs[0], xs[1]), copy=False)
+    return loss if r == "none" else _loss_total(loss, r)
 
 
 def _mse_da(g, ans, xs, p):
@@ -181,7 +192,7 @@ def _reduce(loss, p):
     r = p["reduction"]
     if r == "none":
         return loss
-    return np.asarray(np.sum(loss) if r == "sum" else np.mean(loss), dtype=loss.dtype)
+    return _loss_total(loss, r)
 
 
 def _per_element(d, p, n):
