@@ -584,11 +584,8 @@ def apply(rt, cls: UserClass, *args, **kwargs):
                            hint="define @staticmethod def forward(ctx, x): ... in the class")
     ctx = FunctionCtx(rt, cls, args)
     enabled = rt.tape.grad_enabled
-    rt.tape.grad_enabled = False
-    try:
-        out = rt.call_function(forward, [ctx, *args], kwargs)
-    finally:
-        rt.tape.grad_enabled = enabled
+    out = rt.run_without_grad(f"{cls.name}.forward", lambda: rt.call_function(
+        forward, [ctx, *args], kwargs), forward.defn, forward.shift)
     if out.__class__ is tuple and any(o.__class__ is Tensor for o in out):
         raise GradvizError(f"{cls.name}.forward returned {len(out)} values: gradviz records a "
                            "custom Function with one output tensor", kind=RUNTIME,
@@ -607,7 +604,18 @@ def apply(rt, cls: UserClass, *args, **kwargs):
     node.requires_grad = node.recorded = True
     rt.tape.add(node, rt.span)
     ctx.node = node
+    _link(out, node, "returned by forward")
     return node
+
+
+def _link(src: Tensor, dst: Tensor, text: str) -> None:
+    """A dotted edge in the picture from src to dst (what the program's
+    forward returned to the node apply() made of it, what its backward
+    returned to the input it is the gradient of)."""
+    if src is dst or src.seq < 0 or dst.seq < 0:
+        return
+    meta = src.meta = dict(src.meta or ())
+    meta["link_to"] = [*meta.get("link_to", ()), (dst.seq, text)]
 
 
 def custom_op(cls: UserClass) -> OpDef:
@@ -677,12 +685,8 @@ def run_backward(ctx: FunctionCtx, g) -> tuple:
     here = rt.span
     grad = rt.tape.add(Tensor(np.asarray(g)), here, label="grad_output",
                        of=ctx.node.seq if ctx.node is not None else -1)
-    enabled = rt.tape.grad_enabled
-    rt.tape.grad_enabled = False
-    try:
-        out = rt.call_function(backward, [ctx, grad], {})
-    finally:
-        rt.tape.grad_enabled = enabled
+    out = rt.run_without_grad(f"{ctx.cls.name}.backward", lambda: rt.call_function(
+        backward, [ctx, grad], {}), backward.defn, backward.shift)
     outs = out if out.__class__ is tuple else (out,)
     n = len(ctx.args)
     if len(outs) > n and all(o is None for o in outs[n:]):
@@ -706,6 +710,7 @@ def run_backward(ctx: FunctionCtx, g) -> tuple:
                                "not a Variable", kind=RUNTIME,
                                hint="return None for an input that is not a tensor")
         sent.append(_fit(name, k, o.data, a.data))
+        _link(o, a, "sent back")
     return tuple(sent)
 
 

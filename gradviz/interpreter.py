@@ -1548,6 +1548,23 @@ class Interpreter:
         self.tape.no_grad_blocks.append(span)
         self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
 
+    def run_without_grad(self, title: str, fn, defn, shift: int):
+        """fn() with gradients off, in a block of its own that the picture
+        draws as a cluster titled `title` over the lines of defn (a custom
+        Function's forward or backward: PyTorch runs them without grad)."""
+        tape = self.tape
+        saved = (tape.grad_enabled, tape.no_grad_block)
+        span = defn.span
+        tape.no_grad_blocks.append(_new(Span, (span[0] + shift, span[1],
+                                               _last_line(defn) + shift, span[3])))
+        tape.no_grad_block = len(tape.no_grad_blocks) - 1
+        tape.block_titles[tape.no_grad_block] = title
+        tape.grad_enabled = False
+        try:
+            return fn()
+        finally:
+            tape.grad_enabled, tape.no_grad_block = saved
+
     def _leave_with(self, ctx: tuple) -> None:
         """Leave a `with` block: the grad mode before it; a dual level closed."""
         self.tape.grad_enabled, self.tape.no_grad_block, dual = ctx

@@ -64,6 +64,9 @@ class NodeRecord:
     # a value made for another node: the gradient its register_hook() got
     # (op "hook's grad"), its tangent, its primal, a dual of it (make_dual)
     of: str | None = None
+    # dotted links to other nodes: (id, text), e.g. a custom Function's
+    # forward result "returned by forward" to the node apply() made of it
+    links: tuple = ()
     backward_root: bool = False # backward() was called on it
     visited: bool = False       # reached by some backward pass
     pruned: bool = False        # left out of every backward pass: needs no gradient
@@ -519,6 +522,7 @@ class Record:
     tensors: list = field(repr=False)     # the tape (what .nodes reads)
     raw_events: list = field(repr=False)
     no_grad_blocks: list = field(default_factory=list)   # [(line, end_line)]
+    block_titles: dict = field(default_factory=dict)     # block -> title, if not a with block
     error_tensors: list = field(default_factory=list, repr=False)
     snapshots: dict = field(default_factory=dict, repr=False)   # seq -> value before in-place writes
     loop_marks: list = field(default_factory=list, repr=False)  # Tape.loop_marks
@@ -723,6 +727,8 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
         n.grad_of = f"n{grad_of}"
     if "of" in meta:
         n.of = f"n{meta['of']}"
+    if "link_to" in meta:
+        n.links = tuple((f"n{s}", text) for s, text in meta["link_to"])
     no_grad = meta.get("no_grad")
     if no_grad is not None:
         n.no_grad = no_grad

@@ -132,6 +132,7 @@ def _make_record(rt: Interpreter, text, filename, error, program) -> Record:
                   variable_ids=variables, error=err, tensors=rt.tape.nodes, snapshots=rt.tape.snapshots,
                   raw_events=rt.tape.events,
                   no_grad_blocks=[(s.line, s.end_line) for s in rt.tape.no_grad_blocks],
+                  block_titles=rt.tape.block_titles,
                   error_tensors=error_tensors, loop_marks=rt.tape.loop_marks)
 
 

@@ -130,6 +130,9 @@ class Tape:
         self.grad_enabled = True
         self.no_grad_block = None      # index of the `with no_grad():` block being run
         self.no_grad_blocks: list = [] # spans of the no_grad blocks
+        # block index -> what the block is, when not a `with torch.no_grad():`
+        # (a custom Function's forward or backward, run without gradients)
+        self.block_titles: dict = {}
         self.limits = limits or Limits()
         self.backward_passes = 0
         # values as they were before an in-place write changed them (seq ->

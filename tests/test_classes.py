@@ -259,3 +259,20 @@ def test_a_program_s_instance_reaches_no_python_attribute():
         with pytest.raises(GradvizError) as info:
             run(src)
         assert info.value.kind == "AttributeError", expr
+
+
+def test_a_custom_functions_forward_and_backward_are_titled_clusters_linked_to_its_node():
+    from gradviz.render.dot import build_dot
+    src = ("class Cube(torch.autograd.Function):\n    @staticmethod\n"
+           "    def forward(ctx, x):\n        ctx.save_for_backward(x)\n        return x ** 3\n"
+           "    @staticmethod\n    def backward(ctx, g):\n        x, = ctx.saved_tensors\n"
+           "        return g * 3 * x ** 2\n"
+           "x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = Cube.apply(x)\n"
+           "y.sum().backward()\n")
+    record = gradviz.run_source(src, stdout=io.StringIO())
+    assert record.block_titles == {0: "Cube.forward", 1: "Cube.backward"}
+    assert record.no_grad_blocks == [(3, 5), (7, 9)]
+    dot = build_dot(record).source
+    assert "Cube.forward\\ \\ (lines\\ 3–5)" in dot and "Cube.backward\\ \\ (lines\\ 7–9)" in dot
+    assert 'class="link" label="returned\\ by\\ forward' in dot
+    assert 'class="link" label="sent\\ back' in dot

@@ -1062,8 +1062,8 @@ class _Builder:
         if 0 <= k < len(blocks):
             a, b = blocks[k]
             where = f"  (line {a})" if a == b else f"  (lines {a}–{b})"
-        label = _lines([f"with torch.no_grad():{where}",
-                        "not recorded: no grad_fn, no gradient"], "\\n")
+        title = self.record.block_titles.get(k, "with torch.no_grad():")
+        label = _lines([f"{title}{where}", "not recorded: no grad_fn, no gradient"], "\\n")
         out = self.lines
         out.append(f"  subgraph cluster_nograd{k} {{")
         out.append(f'    graph [style="rounded,filled,dashed" fillcolor="{th.cluster_fill}" '
@@ -1257,6 +1257,11 @@ class _Builder:
                 self._edge(self._tid(int(link[1:])), self._tid(s),
                            f'style=dotted color="{th.gradient}" fontcolor="{th.gradient}" '
                            f'class="grad-link"', esc(text))
+        for link, text in r.links:        # from this node to another (a custom Function's)
+            th = self.theme
+            self._edge(self._tid(s), self._tid(int(link[1:])),
+                       f'style=dotted color="{th.muted}" fontcolor="{th.muted}" class="link"',
+                       esc(text))
 
     def _view_id(self, attrs: str, s: int, pos: int | None = None) -> str:
         """With a PassView, a gradient edge's stable SVG id (see PassView)."""
