@@ -1099,7 +1099,7 @@ class Interpreter:
                     self.aliased.add(id(value))
             elif value.__class__ in _HOLDERS:
                 self._mark_held(value, name)
-            elif value.__class__ in modules.CLASSES:
+            elif value.__class__ in modules.CLASSES or value.__class__ is classes.Instance:
                 modules.name_parameters(value, name)
 
     def _bind(self, name, value):
@@ -1112,8 +1112,8 @@ class Interpreter:
                 self.aliased.add(id(value))
         elif value.__class__ in _HOLDERS:
             self._mark_held(value, name)
-        elif value.__class__ in modules.CLASSES:     # net: its net[0].weight, ...
-            modules.name_parameters(value, name)
+        elif value.__class__ in modules.CLASSES or value.__class__ is classes.Instance:
+            modules.name_parameters(value, name)     # net: its net[0].weight, ...
 
     def _mark_value_held(self, value) -> None:
         """value was put into a list: a tensor there has a holder more."""

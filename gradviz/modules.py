@@ -215,7 +215,8 @@ def _parameter_paths(m) -> list:
             for attr, p in classes.named_parameters(mod):
                 if id(p) not in seen:
                     seen.add(id(p))
-                    out.append((name + attr, f"{path}.{attr}", p))
+                    reach = "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in attr.split("."))
+                    out.append((name + attr, path + reach, p))
             continue
         for attr, p in mod.own_parameters():
             if id(p) not in seen:
@@ -237,10 +238,15 @@ def name_parameters(m, holder: str) -> None:
     the program reaches them (net[0].weight), unless named already: the
     tables and the picture show that name. So is m, for the nodes the
     modules in a Sequential make (mark_made)."""
+    from . import classes
+    if m.__class__ is classes.Instance and m.cls.kind != "module":
+        return
     for _, path, p in _parameter_paths(m):
-        if p.name is None:
+        # (named in a Module's __init__ as self.fc.weight: named again from
+        # the program's name for the whole, net.body[2].fc.weight)
+        if p.name is None or p.name.startswith("self."):
             p.name = holder + path
-    if m.label is None:
+    if m.__class__ in CLASSES and m.label is None:
         m.label = holder
 
 

@@ -189,10 +189,10 @@ def test_named_parameters_in_registration_order_submodules_after():
     assert out == ("scale tensor(7.)\nline.b tensor(6.)\nline.w tensor(9.)\n")
 
 
-def test_a_parameter_set_on_a_module_is_named_by_its_attribute_in_the_record():
+def test_a_parameter_set_on_a_module_is_named_by_how_the_program_reaches_it():
     rec, _ = run(MODULE)
     names = {n.name for n in rec.nodes if n.is_leaf and n.requires_grad}
-    assert names == {"self.scale", "self.b", "self.w"}
+    assert names == {"m.scale", "m.line.b", "m.line.w"}
     (p,) = rec.passes
     reached = {s["node"] for s in p["steps"]}
     assert {n.seq for n in rec.nodes if n.name in names} <= reached
