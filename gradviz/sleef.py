@@ -69,7 +69,9 @@ _PI_LO = _F(-8.7422776573475857731e-08)
 
 def _fma(a, b, c):
     """a * b + c rounded once (see the module docstring)."""
-    return (np.asarray(a, F64) * b + c).astype(F32)
+    r = np.multiply(a, b, dtype=F64)
+    r += c
+    return r.astype(F32)
 
 
 def _fms(a, b, c):
@@ -180,19 +182,6 @@ def _flip_sign(x, where):
 def _mulsign(x, y):
     """vmulsign_vf_vf_vf: x with its sign flipped by y's."""
     return _flip_sign(np.broadcast_to(x, y.shape).astype(F32), _bits(y) < 0)
-
-
-def _rint_i32(x):
-    """vrint_vi2_vf (cvtps_epi32): to the nearest integer, ties to even;
-    NaN and what does not fit an int32 give INT_MIN, as the x86 conversion."""
-    r = np.rint(x)
-    ok = np.abs(r) < 2.0 ** 31
-    return np.where(ok, np.where(ok, r, 0).astype(np.int32), np.int32(-2 ** 31))
-
-
-def _pow2i(q):
-    """vpow2i_vf_vi2: 2**q built from its exponent bits (int32 wrapping)."""
-    return ((q + np.int32(0x7F)) << 23).astype(np.int32).view(F32)
 
 
 # ---- Payne-Hanek reduction for big arguments (rempif) ---------------------
@@ -415,16 +404,19 @@ def expf(x) -> np.ndarray:
     """SLEEF's float32 exp of an array (xexpf: Sleef_expf16_u10)."""
     d, shape = _flat(x)
     with np.errstate(all="ignore"):
-        q = _rint_i32(d * _R_LN2)
-        qf = q.astype(F32)
-        s = _fma(qf, -_L2U, d)
+        # q: only where -104 <= d <= 100 does it count (the rest is 0 or inf
+        # below; NaN stays NaN whatever q is)
+        qf = np.clip(_rint_f(d * _R_LN2), _F(-256), _F(256))
+        q = qf.astype(np.int32)
+        s = d - qf * _L2U          # = the fma: q * L2U is exact in float32
         s = _fma(qf, -_L2L, s)
         u = _EXP_POLY[0]
         for c in _EXP_POLY[1:]:
             u = _fma(u, s, c)
         u = _F(1) + _fma(s * s, u, s)
-        h = q >> 1
-        u = u * _pow2i(h) * _pow2i(q - h)           # vldexp2_vf_vf_vi2
+        # vldexp2_vf_vf_vi2, u * 2**(q >> 1) * 2**(q - (q >> 1)): the first
+        # product is exact, so one rounding of u * 2**q, as ldexp's
+        u = np.ldexp(u, q)
         u = np.where(d < _F(-104), _F(0), u)
         u = np.where(_F(100) < d, _F(np.inf), u)
     return u.reshape(shape)
