@@ -1,8 +1,8 @@
-"""gradviz.sleef: its ports of SLEEF's float32 functions against values
-SLEEF itself gave (Sleef_*f16_u10, AVX512, each input alone in a vector of
-16, and one vector of 16 mixing arguments below and above TRIGRANGEMAX2f,
-which sends all its lanes through the Payne-Hanek reduction); sigmoid
-against PyTorch (its loop runs SLEEF's exp and the C library's expf)."""
+"""gradviz.sleef: its port of SLEEF's float32 exp against values SLEEF
+itself gave (Sleef_expf16_u10, AVX512, each input alone in a vector of 16,
+and one vector of 16); sigmoid against PyTorch (its loop runs SLEEF's exp
+and the C library's expf) where PyTorch runs its AVX512 code, whose vectors
+of 16 set the split between SLEEF and the C library."""
 import numpy as np
 import pytest
 
@@ -24,28 +24,6 @@ MIXED = [
 ]
 # SLEEF's results, as float32 bits: each input alone, and MIXED
 EXPECTED = {
-    "sinf": ([
-        0x3ef57744, 0xbf3ee68a, 0xb3bbbd2e, 0x3f800000, 0xbf3c1532, 0xbf2bbf2c,
-        0x3e2c4407, 0xbf1db539, 0xbf1db4d4, 0xbf74c587, 0xbf344b08, 0x3ed7520a,
-        0xbf19cef3, 0x3f281569, 0xbe79f163, 0x116c2, 0xda24260, 0x80000000,
-        0x0, 0x3f2f827f, 0x3e66e657, 0x3f2e7fdf, 0x3f7f5bd5, 0xffffffff,
-        0xffffffff, 0xffffffff,
-    ], [
-        0x3ef57744, 0x3f68c7b7, 0xbe1081c3, 0x3f7cf897, 0x3f7eca46, 0x3dcc7577,
-        0xbf3ebfbc, 0xbf7fcc05, 0x3e1081c3, 0xbf41bdcf, 0xbf757c10, 0xbe8f0f8c,
-        0xbf283046, 0x3f7d4695, 0x3ed30132, 0xbf0b44f8,
-    ]),
-    "cosf": ([
-        0x3f60a940, 0xbf2a9110, 0xbf800000, 0xb33bbd2e, 0xbf2dab38, 0x3f3dd6ec,
-        0x3f7c59fc, 0x3f49a75a, 0x3f49a7a8, 0x3e95f8bc, 0x3f35be20, 0xbf6842df,
-        0x3f4ca4bf, 0x3f411723, 0x3f7841ca, 0x3f800000, 0x3f800000, 0x3f800000,
-        0x3f800000, 0x3f3a5db9, 0xbf79682f, 0x3f3b4ff8, 0x3d90deba, 0xffffffff,
-        0xffffffff, 0xffffffff,
-    ], [
-        0x3f60a940, 0xbed51133, 0xbf7d7026, 0x3e1d0e16, 0x3dc6dffc, 0x3f7eb898,
-        0xbf2abc74, 0x3d231b38, 0xbf7d7026, 0xbf275530, 0x3e913c2c, 0x3f75cdb8,
-        0x3f40ffbd, 0xbe14fdf6, 0xbf693fd5, 0xbf56cd64,
-    ]),
     "expf": ([
         0x3fd3094c, 0x3dcd5483, 0x41b92024, 0x4099ef6f, 0x46dcf516, 0x20bd47,
         0x7f800000, 0x7f800000, 0x7f800000, 0x0, 0x7f800000, 0x7f800000,
@@ -56,17 +34,6 @@ EXPECTED = {
         0x3fd3094c, 0x40ec7326, 0x3d4bed86, 0x450a0590, 0x7f800000, 0x3f8d763e,
         0x229cbc92, 0x7f800000, 0x41a0af2e, 0x425a6482, 0x431469c5, 0x43c9b6e3,
         0x3a6f0b5d, 0x453a4f54, 0x45fd38ac, 0x46ac14ee,
-    ]),
-    "logf": ([
-        0xbf317218, 0xffd33333, 0x3f928683, 0x3ee735da, 0x4014f21e, 0xfff16666,
-        0x409396b3, 0x409a818c, 0x409a818c, 0xfffa1333, 0x4116bcab, 0x4180f1dc,
-        0xffc015d5, 0x423834f1, 0x42b171ab, 0xc2b834f2, 0xc28a27b5, 0xff800000,
-        0xff800000, 0x408f8919, 0xffcfcccd, 0xbe934b16, 0x3ecf991d, 0x7f800000,
-        0xffc00000, 0x7fc00000,
-    ], [
-        0xbf317218, 0x3f317218, 0xffc00000, 0x4002a35a, 0x40dd106d, 0xc0135d8e,
-        0xffe00000, 0x40930b39, 0x3f8c9f54, 0x3fb17218, 0x3fce0210, 0x3fe55860,
-        0xffe00000, 0x40051592, 0x400c9f54, 0x40135d8e,
     ]),
 }
 
@@ -92,20 +59,8 @@ def test_each_input_alone_is_sleefs(name):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_a_vector_is_sleefs(name):
-    """sin and cos: one lane above TRIGRANGEMAX2f sends its whole vector
-    through rempif, whose values differ from the fast path's."""
     _, want = EXPECTED[name]
     assert _same(getattr(sleef, name)(_floats(MIXED)), _floats(want)).all()
-
-
-def test_vectors_group_from_each_part():
-    """One big argument changes its own vector's lanes, no other's."""
-    x = np.linspace(-3, 3, 5000, dtype=np.float32)
-    y = x.copy()
-    y[2500 + 20] = 1000.5                # the second part starts at 2500
-    a, b = sleef.sinf(x), sleef.sinf(y)
-    differ = np.flatnonzero(a != b)
-    assert differ.min() >= 2500 + 16 and differ.max() < 2500 + 32
 
 
 def test_big_arrays_keep_the_shape():
@@ -120,9 +75,16 @@ SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e-45, 88.0, -88
                     -89.0, 104.0, -104.0, 3e38, -3e38], np.float32)
 
 
+def _avx512_torch():
+    torch = pytest.importorskip("torch")
+    if torch.backends.cpu.get_cpu_capability() != "AVX512":
+        pytest.skip("PyTorch runs vectors of 8 here: its tail is another")
+    return torch
+
+
 @pytest.mark.parametrize("n", SIZES)
 def test_sigmoid_is_pytorchs(n):
-    torch = pytest.importorskip("torch")
+    torch = _avx512_torch()
     rng = np.random.default_rng(n)
     x = (rng.standard_normal(n) * 8).astype(np.float32)
     x[rng.integers(0, n, max(1, n // 20))] = rng.choice(SPECIAL, max(1, n // 20))
