@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from .. import sleef
 from ..errors import RUNTIME, TYPE, GradvizError
 from .registry import BOOL, FLOAT, bcast_check, defop, no_derivative
 
@@ -17,19 +18,42 @@ from .registry import BOOL, FLOAT, bcast_check, defop, no_derivative
 def _sigmoid(x):
     """PyTorch's kernel, 1 / (1 + exp(-x)): 0 where exp(-x) overflows (x below
     about -88 in float32), not the tiny number a "stable" formula gives. In
-    float32 exp is computed in float64 and rounded, as correctly rounded as
-    the C library's expf a 0-d tensor uses (PyTorch's vectorised exp for
-    bigger tensors is not always: 4% of values then differ in the last bit)."""
+    float32 to the bit: PyTorch's loop (sleef.vectorized_loop) runs SLEEF's
+    exp on the numbers in steps of two vectors and the C library's expf on
+    the rest (a 0-d value's one number included); both are reproduced in
+    gradviz.sleef."""
     if isinstance(x, np.ndarray) and x.dtype.kind != "f":
         x = x.astype(np.float32)      # sigmoid(int or bool tensor) is float, as in PyTorch
+    if x.dtype == np.float32:
+        if isinstance(x, np.ndarray) and x.ndim:
+            if x.size <= EXACT_SIGMOID_MAX:
+                return sleef.vectorized_loop(x, _sigmoid_vec, _sigmoid_scalar)
+            with np.errstate(over="ignore"):   # (last bits as exp in float64, rounded)
+                return 1 / (1 + np.exp(-np.asarray(x, np.float64)).astype(np.float32))
+        y = _sigmoid_scalar(np.asarray(x))
+        return y if isinstance(x, np.ndarray) else y[()]   # a numpy scalar in, one out
     with np.errstate(over="ignore"):
-        if x.dtype == np.float32:
-            e = np.exp(-np.asarray(x, np.float64)).astype(np.float32)
-            if not isinstance(x, np.ndarray):
-                e = e[()]             # a numpy scalar in, a numpy scalar out
-        else:
-            e = np.exp(-x)
-    return 1 / (1 + e)
+        return 1 / (1 + np.exp(-x))
+
+
+# float32 sigmoid arrays up to this size are PyTorch's to the bit (the port
+# of SLEEF's exp costs about 8x numpy's exp: 32 ms for a million numbers);
+# bigger ones as before, exp in float64, rounded (a few in a hundred of the
+# values then differ from PyTorch's in the last bit)
+EXACT_SIGMOID_MAX = 1 << 18
+
+
+def _sigmoid_vec(x):
+    """Vectorized<float>'s sigmoid: (exp(0 - x) + 1).reciprocal()."""
+    return _ONE_F32 / (sleef.expf(-x) + _ONE_F32)
+
+
+def _sigmoid_scalar(x):
+    """The scalar op: 1 / (1 + std::exp(-x))."""
+    return _ONE_F32 / (_ONE_F32 + sleef.scalar_expf(-x))
+
+
+_ONE_F32 = np.float32(1)
 
 
 # ---- binary arithmetic --------------------------------------------------
@@ -246,7 +270,10 @@ defop("where", "WhereBackward0", lambda xs, p: np.where(xs[0], xs[1], xs[2]),
 # float32 one on a small array, up to 8x on a big one). Arrays of tanh keep
 # numpy's float32 loop: a chain of tanh on 16 numbers is the W1 benchmark,
 # where the float64 loop would cost 4% of its time, which its goal does not
-# have to spare.
+# have to spare. (PyTorch's values come from MKL's VML, vmsExp, vmsLn,
+# vmsSin, vmsCos in high-accuracy mode, on every tensor, 0-d ones included:
+# up to 0.6 ulp off, and for exp and log not even the same on every CPU, so
+# neither SLEEF's algorithms, gradviz.sleef, nor the C library's give them.)
 ROUNDED_SIZE = 1 << 16
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
