@@ -596,3 +596,23 @@ def test_run_pass_gives_the_tables_of_that_pass(tmp_path):
     assert "(step=0)" not in out and "(step=2)" not in out and "(step=1)" in out
     whole = CliRunner().invoke(cli.main, ["run", str(prog)], env={"COLUMNS": "120"}).output
     assert "(step=0)" in whole and "(step=2)" in whole and "gradient #" not in whole
+
+
+def test_zero_grad_of_several_parameters_is_one_column_of_the_timeline():
+    src = ("w = tensor([1.0, 2.0], requires_grad=True)\nb = tensor(0.5, requires_grad=True)\n"
+           "opt = torch.optim.SGD([w, b], lr=0.1)\nfor i in range(2):\n"
+           "    opt.zero_grad()\n    ((w * b).sum() ** 2).backward()\n    opt.step()\n"
+           "w.grad = None\nb.grad = None\n")
+    out = render(run(src), width=200)
+    heads = [line for line in out.splitlines() if line.startswith("leaf ")][0]
+    assert heads.count(".grad = None (line 5)") == 1
+    assert heads.count(".grad = None (line 8)") == 1 and heads.count(".grad = None (line 9)") == 1
+
+
+def test_a_gap_row_gives_the_lowest_and_highest_line_it_hides():
+    src = ("x = tensor(1.0, requires_grad=True)\nh = x\nfor i in range(300):\n"
+           "    a = h * 2\n    h = a - 1\nh.backward()\n")
+    out = render(run(src), width=120)
+    gaps = [line for line in out.splitlines() if line.startswith("⋮")]
+    assert gaps and all(re.search(r"\b4–5\b|\b[45]\b", g) for g in gaps)
+    assert not any("5–4" in g for g in gaps)

@@ -370,10 +370,17 @@ class _View:
         ops = ", ".join(f"{op} ×{k:,}" for op, k in counts.most_common(GAP_TOP_OPS))
         if len(counts) > GAP_TOP_OPS:
             ops += ", …"
-        first, last = self.nodes[hidden[0]].line, self.nodes[hidden[-1]].line
-        lines = f"{first}–{last}" if first and last and first != last else str(first or "")
+        # the lines they were made on, lowest to highest (a loop's pass runs
+        # back up to its first line: first and last node would read "34–31")
+        made_on = self.column("line")
+        made_on = [made_on[s] for s in (range(hidden[0], hidden[-1] + 1) if self.one is None
+                                        else hidden)]
+        made_on = [n for n in made_on if n]
+        first, last = (min(made_on), max(made_on)) if made_on else (0, 0)
+        lines = f"{first}–{last}" if first != last else str(first or "")
         return [Text("⋮", style="dim"), Text(lines, style="dim"),
-                Text(f"… {stop - start:,} more nodes …", style="italic"),
+                Text(f"… {stop - start:,} more node{'s' if stop - start != 1 else ''} …",
+                     style="italic"),
                 Text(f"({ops})", style="italic"), Text(""), Text(""), Text(""), Text("")]
 
     def _name(self, n: NodeRecord) -> Text:
@@ -555,6 +562,23 @@ class _View:
         columns: list[str] = []
         history: dict[int, dict[int, np.ndarray]] = {}
         at: list[int] = []
+        shared = None       # (kind, line, column) of the last zero_() or .grad = column
+
+        def column_for(i: int, ev: dict, leaf: int, title: str, shareable=True) -> int:
+            """A new column, or the one before when the event is the same
+            statement's on another leaf (zero_grad() sets every parameter's
+            .grad on one line, one event each: one column)."""
+            nonlocal shared
+            col = shared[2] if shared is not None else None
+            if (shareable and shared is not None and shared[:2] == (ev["kind"], ev["line"])
+                    and at[col] == i - 1 and col not in history.get(leaf, {})):
+                at[col] = i
+                return col
+            columns.append(title)
+            at.append(i)
+            shared = (ev["kind"], ev["line"], len(columns) - 1)
+            return len(columns) - 1
+
         for i, ev in enumerate(self.events):
             if ev["kind"] == "backward" and ev.get("leaf_grads"):
                 col = len(columns)
@@ -566,16 +590,13 @@ class _View:
                 before = history.get(ev["grad_of"])
                 if not before or before[max(before)] is None:
                     continue   # zeroing a .grad no backward filled: nothing to show
-                col = len(columns)
-                columns.append(f"zero_() (line {ev['line']})")
-                at.append(i)
+                col = column_for(i, ev, ev["grad_of"], f"zero_() (line {ev['line']})")
                 before[col] = np.zeros_like(before[max(before)])
             elif ev["kind"] == "grad_set":       # x.grad = None, or = a tensor
-                col = len(columns)
                 new = ev["value"]
-                columns.append(f".grad = {'None' if new is None else self._ref(f'n{new}')} "
-                               f"(line {ev['line']})")
-                at.append(i)
+                title = (f".grad = {'None' if new is None else self._ref(f'n{new}')} "
+                         f"(line {ev['line']})")
+                col = column_for(i, ev, ev["node"], title, shareable=new is None)
                 history.setdefault(ev["node"], {})[col] = \
                     None if new is None else self.nodes[new].value
         return columns, history, at
