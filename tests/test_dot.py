@@ -451,3 +451,13 @@ def test_big_pictures_have_no_edge_labels_at_all():
     assert re.search(r'cut\d+ \[[^\]]*label="✂\\ detach\(\)\\nvalue\\ shared,', res.source)
     small = to_dot(sample("seed_detach"))         # small: labels as ever
     assert re.search(r'cut\d+ -> n\d+ \[[^\]]*label="value', small)
+
+
+def test_a_long_label_keeps_its_start_and_its_end():
+    from gradviz.render.dot import MAX_TEXT, _short
+    text = "w = torch.normal(0, 0.01, size=(2, 1), requires_grad=True)"
+    short = _short(text)
+    assert len(short) <= MAX_TEXT and short.startswith("w = torch.normal(")
+    assert short.endswith("requires_grad=True)") and " … " in short
+    assert _short("x" * 100, 30) == "x" * 17 + " … " + "x" * 10
+    assert _short("short") == "short"

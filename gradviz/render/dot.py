@@ -478,8 +478,22 @@ def _memo(record: Record) -> dict:
 
 
 def _short(text: str, limit: int = MAX_TEXT) -> str:
+    """text in at most limit characters: its start and its end, the middle
+    cut at spaces where it can (a label's end says as much as its start:
+    the "+ b" of a long expression, requires_grad=True)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    head_room = (limit - 1) * 3 // 5
+    head = text[:head_room]
+    space = head.rfind(" ", head_room - 12)
+    if space > 0:
+        head = head[:space]
+    tail = text[len(text) - (limit - 3 - len(head)):]
+    space = tail.find(" ", 0, 12)
+    if space >= 0:
+        tail = tail[space + 1:]
+    return f"{head} … {tail}"
 
 
 def _shape_text(shape: tuple) -> str:
