@@ -108,14 +108,20 @@ def _libm_expf():
     return f
 
 
-_EXPF = _libm_expf()
+_UNLOADED = object()
+# the C library's expf, loaded on first use (ctypes costs a run that never
+# needs it 5 ms of start-up); None where it cannot be
+_EXPF = _UNLOADED
 
 
 def scalar_expf(x) -> np.ndarray:
     """expf on each number of a (short) float32 array: the C library's (as
     glibc's: equal to PyTorch's tail on 93,000 inputs), else exp in float64
     rounded to float32 (which differs from it in 3 inputs in 10,000)."""
+    global _EXPF
     x = np.asarray(x, F32)
+    if _EXPF is _UNLOADED:
+        _EXPF = _libm_expf()
     if _EXPF is None:
         with np.errstate(over="ignore"):
             return np.exp(x.astype(F64)).astype(F32)
