@@ -81,3 +81,11 @@ def test_the_nodes_of_a_sequential_say_which_module_made_them():
     assert made == [("TBackward0", "net[0] in net(torch.randn(4, 3))"),
                     ("AddmmBackward0", "net[0] in net(torch.randn(4, 3))"),
                     ("TanhBackward0", "net[1] in net(torch.randn(4, 3))")]
+
+
+def test_type_gives_one_class_object_per_type():
+    _, out = run("m = nn.Linear(1, 1)\nnet = nn.Sequential(m, nn.ReLU())\n"
+                 "print(type(m) is nn.Linear, type(net[1]) is nn.ReLU, type(m) is type(m),\n"
+                 "      type(m) is not nn.Linear, type(nn.MSELoss()) is nn.L1Loss,\n"
+                 "      type(type(m)) is type, type(torch.ones(1)) is torch.Tensor)\n")
+    assert out == "True True True False False True True\n"
