@@ -137,17 +137,8 @@ class Flatten:
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
-        x = F._need_tensor(x, "flatten")
-        shape = x.data.shape
-        nd = max(len(shape), 1)
-        start, end = self.start_dim % nd, self.end_dim % nd
-        if start > end:
-            raise GradvizError("flatten() has invalid args: start_dim cannot come after "
-                               "end_dim", kind=RUNTIME_KIND)
-        if len(shape) <= 1 or start == end:
-            return x
-        new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
-        return F.m_view(rt, x, *new)
+        return F.m_flatten(rt, F._need_tensor(x, "flatten", 1, "input"), self.start_dim,
+                           self.end_dim)
 
 
 RUNTIME_KIND = "RuntimeError"
@@ -331,9 +322,7 @@ def make_sequential(rt, *items):
 
 
 def make_flatten(rt, start_dim=1, end_dim=-1):
-    for v in (start_dim, end_dim):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise GradvizError("nn.Flatten's dims are whole numbers", kind=TYPE)
+    """nn.Flatten(start_dim=1, end_dim=-1): its dims checked when it is called."""
     return Flatten(start_dim, end_dim)
 
 
@@ -422,11 +411,12 @@ def f_linear(rt, x, weight, bias=None):
     AddmmBackward0 on a 2-d input (a view to 2-d and back around it for
     others), x @ W.T (MmBackward0, ...) without a bias."""
     x = F._need_tensor(x, "linear")
-    weight = F._need_tensor(weight, "linear")
+    weight = F._need_tensor(weight, "linear", 2, "weight")
+    if bias is not None:
+        bias = F._need_tensor(bias, "linear", 3, "bias")
     wt = rt.apply(OPS["t"], (weight,))
     if bias is None:
         return rt.apply(OPS["matmul"], (x, wt))
-    bias = F._need_tensor(bias, "linear")
     if x.data.ndim == 2:
         return rt.apply(OPS["addmm"], (bias, x, wt))
     if x.data.ndim == 0:
@@ -446,11 +436,20 @@ def f_addmm(rt, input, mat1, mat2, *, beta=1, alpha=1):
     return rt.apply(OPS["addmm"], tuple(args))
 
 
+# the tensor method each initialiser calls first (the others ask tensor.dim())
+_INIT_METHODS = {"normal_": "normal_", "uniform_": "uniform_", "zeros_": "zero_",
+                 "ones_": "fill_", "constant_": "fill_"}
+
+
 def _init(label: str, fill):
     """torch.nn.init.NAME_(tensor, ...): fills the tensor in place, outside
     the graph (PyTorch's run under no_grad), and returns it."""
     def init(rt, tensor, *args, **kwargs):
-        tensor = F._need_tensor(tensor, label)
+        if not F.is_tensor(tensor):           # (PyTorch's calls tensor.METHOD(...) on it)
+            raise GradvizError(f"'{F.arg_type_name(tensor)}' object has no attribute "
+                               f"'{_INIT_METHODS.get(label, 'dim')}'", kind="AttributeError",
+                               hint=f"nn.init.{label} fills a tensor in place: "
+                                    f"nn.init.{label}(net.weight)")
         return rt._with_grad_off(lambda: fill(rt, tensor, *args, **kwargs))
     init.__name__ = label
     return init

@@ -89,3 +89,39 @@ def test_type_gives_one_class_object_per_type():
                  "      type(m) is not nn.Linear, type(nn.MSELoss()) is nn.L1Loss,\n"
                  "      type(type(m)) is type, type(torch.ones(1)) is torch.Tensor)\n")
     assert out == "True True True False False True True\n"
+
+
+@pytest.mark.parametrize("src, shape, grad_fn", [
+    ("torch.flatten(x, 1)", [2, 12], "ViewBackward0"),
+    ("x.flatten(start_dim=1, end_dim=1)", [2, 3, 4], "NoneType"),     # x itself
+    ("nn.Flatten(0, 1)(x)", [6, 4], "ViewBackward0"),
+    ("x.transpose(0, 2).flatten()", [24], "UnsafeViewBackward0"),
+    ("x.sum().flatten()", [1], "ViewBackward0"),
+])
+def test_flatten_merges_the_dims_it_is_given(src, shape, grad_fn):
+    _, out = run(f"x = torch.ones(2, 3, 4, requires_grad=True)\nz = {src}\n"
+                 "print(list(z.shape), type(z.grad_fn).__name__)\n")
+    assert out == f"{shape} {grad_fn}\n"
+
+
+@pytest.mark.parametrize("src, message, hint", [
+    ("torch.exp(3)", "exp(): argument 'input' (position 1) must be Tensor, not int",
+     "torch.tensor(3)"),
+    ("min(6, 20)", "min() received an invalid combination of arguments - got (int, int)",
+     "Python's builtin min is not reachable"),
+    ("abs(-2.5)", "abs(): argument 'input' (position 1) must be Tensor, not float",
+     "torch.abs"),
+    ("torch.dot(torch.ones(2), [1, 2])", "dot(): argument 'tensor' (position 2) must be "
+     "Tensor, not list", "torch.tensor([1, 2])"),
+    ("torch.stack(*[torch.ones(2), torch.ones(2)])", "stack(): argument 'tensors' (position "
+     "1) must be tuple of Tensors, not Tensor", "one list"),
+    ("nn.Linear(2, 1)(torch.ones(2, dtype=torch.float64))",
+     "mat1 and mat2 must have the same dtype, but got Double and Float", ".float()"),
+    ("F.cross_entropy(torch.zeros(3, 4), torch.tensor([0., 1, 3]))",
+     "expected target dtype to be Long or Byte, but got Float", "target.long()"),
+])
+def test_a_value_where_a_tensor_goes_is_pytorchs_error(src, message, hint):
+    with pytest.raises(GradvizError) as info:
+        run("import torch.nn.functional as F\n" + src + "\n")
+    assert info.value.message.startswith(message)
+    assert hint in info.value.hint
