@@ -1292,11 +1292,27 @@ def _softmax_like(name):
                                f"'{'Bool' if x.data.dtype.kind == 'b' else 'Long'}'",
                                hint=f"make it a float tensor first: {name}(x.float(), dim=...)")
         if dim is None:
-            raise GradvizError(f"{name}() needs dim=", kind=TYPE,
-                               hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
+            raise GradvizError(f'{name}() missing 1 required positional arguments: "dim"',
+                               kind=TYPE, hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
         d = _dim(dim, x.data.ndim)
         # a 0-d tensor has no axis: numpy's axis=None reduces it to itself
         return rt.apply(op, (x,), {"dim": d if x.data.ndim else None})
+    f.__name__ = name
+    return f
+
+
+def _nn_softmax_like(name):
+    """F.softmax / F.log_softmax (and nn.Softmax(), nn.LogSoftmax()): without
+    dim, PyTorch's legacy choice (_get_softmax_dim: 0 for a 0-, 1- or 3-d
+    input, else 1) with its UserWarning."""
+    plain = FUNCTIONS[name]
+
+    def f(rt, input, dim=None):
+        if dim is None and is_tensor(input):
+            rt.log_event("user_warning", input, message=f"Implicit dimension choice for {name} "
+                         "has been deprecated. Change the call to include dim=X as an argument.")
+            dim = 0 if input.data.ndim in (0, 1, 3) else 1
+        return plain(rt, input, dim)
     f.__name__ = name
     return f
 
@@ -2159,8 +2175,9 @@ def f_nn_relu(rt, x, inplace=False):
     return METHODS["relu_"](rt, x) if inplace else FUNCTIONS["relu"](rt, x)
 
 
-# (only as F.name: torch has no torch.softplus)
-NN_FUNCTIONAL.update(softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss,
+# (only as F.name: torch has no torch.softplus; F.softmax's dim may be left out)
+NN_FUNCTIONAL.update(softmax=_nn_softmax_like("softmax"),
+                     log_softmax=_nn_softmax_like("log_softmax"), softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss,
                      relu=f_nn_relu)
 
 

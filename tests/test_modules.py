@@ -125,3 +125,14 @@ def test_a_value_where_a_tensor_goes_is_pytorchs_error(src, message, hint):
         run("import torch.nn.functional as F\n" + src + "\n")
     assert info.value.message.startswith(message)
     assert hint in info.value.hint
+
+
+def test_softmax_without_dim_picks_pytorchs_legacy_dim_and_warns():
+    record, out = run("print(nn.Softmax()(torch.zeros(2, 2)).sum(1), "
+                      "nn.LogSoftmax()(torch.zeros(2, 2, 2)).exp().sum(0))\n")
+    assert out == ("tensor([1., 1.]) tensor([[1., 1.],\n        [1., 1.]])\n")
+    warned = [ev["message"] for ev in record.events if ev["kind"] == "user_warning"]
+    assert [m.split(" has")[0] for m in warned] == ["Implicit dimension choice for softmax",
+                                                    "Implicit dimension choice for log_softmax"]
+    with pytest.raises(GradvizError, match='missing 1 required positional arguments: "dim"'):
+        run("torch.softmax(torch.zeros(2))\n")
