@@ -438,7 +438,8 @@ def f_addmm(rt, input, mat1, mat2, *, beta=1, alpha=1):
 
 # the tensor method each initialiser calls first (the others ask tensor.dim())
 _INIT_METHODS = {"normal_": "normal_", "uniform_": "uniform_", "zeros_": "zero_",
-                 "ones_": "fill_", "constant_": "fill_"}
+                 "ones_": "fill_", "constant_": "fill_", "kaiming_uniform_": "shape",
+                 "kaiming_normal_": "shape"}
 
 
 def _init(label: str, fill):
@@ -459,9 +460,99 @@ def _constant(rt, t, val):
     return F.METHODS["fill_"](rt, t, val)
 
 
+_LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+               "conv_transpose3d")
+
+
+def calculate_gain(rt, nonlinearity, param=None):
+    """torch.nn.init.calculate_gain: the gain PyTorch recommends for a
+    nonlinearity, computed as PyTorch computes it."""
+    if nonlinearity in _LINEAR_FNS or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise GradvizError(f"negative_slope {param} not a valid number", kind=VALUE,
+                               hint="calculate_gain('leaky_relu', 0.2)")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise GradvizError(f"Unsupported nonlinearity {nonlinearity}", kind=VALUE,
+                       hint="one of 'linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'")
+
+
+def _fans(t) -> tuple:
+    """_calculate_fan_in_and_fan_out: (fan_in, fan_out) of a weight."""
+    shape = t.data.shape
+    if len(shape) < 2:
+        raise GradvizError("Fan in and fan out can not be computed for tensor with fewer than 2 "
+                           "dimensions", kind=VALUE,
+                           hint="the fans are a weight's: (out_features, in_features), at least "
+                                "2-d (a bias is initialised otherwise)")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _xavier_std(t, gain) -> float:
+    fan_in, fan_out = _fans(t)
+    if fan_in + fan_out == 0:
+        raise GradvizError("float division by zero", kind="ZeroDivisionError",
+                           hint="the tensor has no elements")
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def _kaiming_std(rt, t, a, mode, nonlinearity):
+    """kaiming_*'s std (None for a tensor with no elements: PyTorch warns
+    and leaves it)."""
+    if 0 in t.data.shape:
+        rt.log_event("user_warning", t, message="Initializing zero-element tensors is a no-op")
+        return None
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise GradvizError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']",
+                           kind=VALUE, hint="mode='fan_in' (the default) or 'fan_out'")
+    fan_in, fan_out = _fans(t)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(rt, nonlinearity, a) / math.sqrt(fan)
+
+
+def _xavier_uniform(rt, t, gain=1.0):
+    a = math.sqrt(3.0) * _xavier_std(t, gain)
+    return F.METHODS["uniform_"](rt, t, -a, a)
+
+
+def _xavier_normal(rt, t, gain=1.0):
+    return F.METHODS["normal_"](rt, t, 0.0, _xavier_std(t, gain))
+
+
+def _kaiming_uniform(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    std = _kaiming_std(rt, t, a, mode, nonlinearity)
+    if std is None:
+        return t
+    bound = math.sqrt(3.0) * std
+    return F.METHODS["uniform_"](rt, t, -bound, bound)
+
+
+def _kaiming_normal(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    std = _kaiming_std(rt, t, a, mode, nonlinearity)
+    return t if std is None else F.METHODS["normal_"](rt, t, 0, std)
+
+
 INIT = {"normal_": _init("normal_", lambda rt, t, mean=0.0, std=1.0:
                          F.METHODS["normal_"](rt, t, mean, std)),
         "uniform_": _init("uniform_", lambda rt, t, a=0.0, b=1.0: F.METHODS["uniform_"](rt, t, a, b)),
         "zeros_": _init("zeros_", lambda rt, t: F.METHODS["zero_"](rt, t)),
         "ones_": _init("ones_", lambda rt, t: F.METHODS["fill_"](rt, t, 1.0)),
-        "constant_": _init("constant_", _constant)}
+        "constant_": _init("constant_", _constant),
+        "xavier_uniform_": _init("xavier_uniform_", _xavier_uniform),
+        "xavier_normal_": _init("xavier_normal_", _xavier_normal),
+        "kaiming_uniform_": _init("kaiming_uniform_", _kaiming_uniform),
+        "kaiming_normal_": _init("kaiming_normal_", _kaiming_normal),
+        "calculate_gain": calculate_gain}

@@ -136,3 +136,11 @@ def test_softmax_without_dim_picks_pytorchs_legacy_dim_and_warns():
                                                     "Implicit dimension choice for log_softmax"]
     with pytest.raises(GradvizError, match='missing 1 required positional arguments: "dim"'):
         run("torch.softmax(torch.zeros(2))\n")
+
+
+def test_kaiming_uniform_with_sqrt5_draws_nn_linears_weight():
+    _, out = run("import math\ntorch.manual_seed(3)\na = nn.Linear(5, 4, bias=False).weight\n"
+                 "torch.manual_seed(3)\nb = nn.init.kaiming_uniform_(torch.empty(4, 5), "
+                 "a=math.sqrt(5))\nprint(torch.equal(a, b), nn.init.calculate_gain('relu'), "
+                 "nn.init.calculate_gain('leaky_relu', 1))\n")
+    assert out == "True 1.4142135623730951 1.0\n"
