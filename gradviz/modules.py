@@ -19,7 +19,7 @@ import numpy as np
 
 from . import functions as F
 from . import layers
-from .errors import INDEX, TYPE, VALUE, GradvizError
+from .errors import INDEX, KEY, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .tensor import Tensor
 
@@ -102,6 +102,10 @@ class Sequential:
         """net[i] (a module) or net[a:b] (a Sequential of those)."""
         if isinstance(index, slice):
             return Sequential(self.items[index], self.keys[index])
+        return self.items[self._position(index)]
+
+    def _position(self, index) -> int:
+        """The position of net[index] (an int), with PyTorch's IndexError."""
         if isinstance(index, bool) or not isinstance(index, int):
             raise GradvizError(f"Sequential indices must be integers or slices, not "
                                f"{type(index).__name__}", kind=TYPE)
@@ -110,7 +114,64 @@ class Sequential:
             raise GradvizError(f"index {index} is out of range", kind=INDEX,
                                hint=f"this Sequential has {n} module{'s' if n != 1 else ''}"
                                     + (f": net[0] to net[{n - 1}]" if n else ""))
-        return self.items[index]
+        return index % n
+
+    def set_item(self, rt, index, m) -> None:
+        """net[i] = m: the module under net[i]'s name replaced."""
+        i = self._position(index)
+        _need_module(rt, m, self.keys[i])
+        self.items[i] = m
+
+    def del_item(self, index) -> None:
+        """del net[i] / del net[a:b]; the names left renumbered 0, 1, ...
+        (as PyTorch's __delitem__ does, even names given by add_module)."""
+        if isinstance(index, slice):
+            del self.items[index]
+        else:
+            del self.items[self._position(index)]
+        self.keys = [str(i) for i in range(len(self.items))]
+
+    def add(self, rt, name, m) -> None:
+        """add_module(name, m): a new name goes last, a known one is replaced
+        where it is (PyTorch's checks of the name and the module)."""
+        if m is not None and not is_module(m):
+            raise GradvizError(f"{_typename(rt, m)} is not a Module subclass", kind=TYPE,
+                               hint="add_module takes a name and a module: "
+                                    "net.add_module('relu', nn.ReLU())")
+        if not isinstance(name, str):
+            raise GradvizError(f"module name should be a string. Got {_typename(rt, name)}",
+                               kind=TYPE, hint="name it with a string: net.add_module('0', m)")
+        if "." in name:
+            # (a KeyError's message is the repr of what it was given)
+            raise GradvizError(repr(f'module name can\'t contain ".", got: {name}'), kind=KEY,
+                               hint="a name without dots, e.g. 'block 0'")
+        if name == "":
+            raise GradvizError(repr('module name can\'t be empty string ""'), kind=KEY)
+        if name in METHODS or name == "training":
+            raise GradvizError(repr(f"attribute '{name}' already exists"), kind=KEY,
+                               hint="choose a name that is not one of a module's attributes")
+        if m is None:
+            raise GradvizError("add_module(name, None) is not supported here", kind=TYPE,
+                               hint="add a module: nn.Linear(2, 1), nn.ReLU(), ...")
+        if name in self.keys:
+            self.items[self.keys.index(name)] = m
+        else:
+            self.keys.append(name)
+            self.items.append(m)
+
+
+def _typename(rt, v) -> str:
+    """torch.typename(v): a tensor's legacy type, else the class's name."""
+    if v.__class__ is Tensor:
+        return F.legacy_type(v.data.dtype)
+    return rt.type_name(v)
+
+
+def _need_module(rt, m, key: str) -> None:
+    if not is_module(m):
+        raise GradvizError(f"cannot assign '{_typename(rt, m)}' as child module '{key}' "
+                           "(torch.nn.Module or None expected)", kind=TYPE,
+                           hint="a Sequential holds modules: net[1] = nn.Tanh()")
 
 
 class Flatten:
@@ -347,7 +408,8 @@ def attribute(rt, m, attr: str):
         return getattr(m, attr)
     if attr == "training":
         return m.training
-    method = METHODS.get(attr)
+    method = METHODS.get(attr) or (SEQUENTIAL_METHODS.get(attr) if m.__class__ is Sequential
+                                   else None)
     if method is None:
         raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
                            hint="a module has " + ", ".join(
@@ -399,9 +461,25 @@ def _children(rt, m):
     return F.Generator([sub for _, sub in m.children()])
 
 
+def _add_module(rt, m, name, module):
+    if m.__class__ is not Sequential:
+        raise GradvizError(f"add_module() on a {m.name} is not supported here", kind=TYPE,
+                           hint="add modules to an nn.Sequential")
+    m.add(rt, name, module)
+
+
+def _append(rt, m, module):
+    """net.append(m): add_module(str(len(net)), m); returns net."""
+    _add_module(rt, m, str(len(m.items)), module)
+    return m
+
+
 METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
-           "forward": _forward, "children": _children}
+           "forward": _forward, "children": _children, "add_module": _add_module,
+           "register_module": _add_module}
+# (only a Sequential's)
+SEQUENTIAL_METHODS = {"append": _append}
 
 
 # ---- F.linear and torch.nn.init ---------------------------------------------

@@ -144,3 +144,13 @@ def test_kaiming_uniform_with_sqrt5_draws_nn_linears_weight():
                  "a=math.sqrt(5))\nprint(torch.equal(a, b), nn.init.calculate_gain('relu'), "
                  "nn.init.calculate_gain('leaky_relu', 1))\n")
     assert out == "True 1.4142135623730951 1.0\n"
+
+
+def test_sequential_editing_keeps_pytorchs_names():
+    _, out = run("net = nn.Sequential(nn.ReLU())\nnet.add_module('act 2', nn.Tanh())\n"
+                 "net.append(nn.Linear(1, 1))\nprint([n for n, p in net.named_parameters()])\n"
+                 "del net[0]\nnet[0] = nn.Sigmoid()\nprint(net)\n")
+    assert out == ("['2.weight', '2.bias']\nSequential(\n  (0): Sigmoid()\n"
+                   "  (1): Linear(in_features=1, out_features=1, bias=True)\n)\n")
+    with pytest.raises(GradvizError, match="already exists"):
+        run("nn.Sequential().add_module('forward', nn.ReLU())\n")
