@@ -2490,8 +2490,10 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
-        if obj.__class__ is optim.SGD and attr in ("step", "zero_grad"):
+        if obj.__class__ is optim.SGD and attr in ("step", "zero_grad", "add_param_group"):
             return BoundMethod(attr, getattr(optim, attr), obj)
+        if obj.__class__ is optim.SGD and attr in ("param_groups", "defaults"):
+            return getattr(obj, attr)
         if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
             return getattr(obj.array, attr)
         if obj.__class__ is NumpyArray and attr == "tolist":
