@@ -293,10 +293,11 @@ def warn_nonfinite(record) -> None:
     from .numerics import warning_lines
     seen = set()
     for ev in record.events:
-        if ev["kind"] == "nonleaf_grad_read" and ev["line"] not in seen:
-            seen.add(ev["line"])
-            click.echo(f"warning: line {ev['line']}: UserWarning: {NONLEAF_GRAD_WARNING}",
-                       err=True)
+        if ev["kind"] in ("nonleaf_grad_read", "user_warning"):
+            message = ev.get("message", NONLEAF_GRAD_WARNING)
+            if (ev["line"], message) not in seen:
+                seen.add((ev["line"], message))
+                click.echo(f"warning: line {ev['line']}: UserWarning: {message}", err=True)
     for line in warning_lines(record.nonfinite, record):
         click.echo(line, err=True)
 

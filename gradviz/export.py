@@ -7,9 +7,10 @@ only those: a Name node that refers to a torch function, dtype or module
 gets its prefix (``torch.``, ``F.`` for the losses PyTorch keeps only in
 torch.nn.functional, ``torch.autograd.grad`` for ``grad``). A name the
 program has assigned before it is used is the program's own variable and is
-left alone, as are Python's builtins (``print``, ``len``, ``abs``, ``float``,
-``int``). Everything else (comments, spacing, line breaks) is copied as
-written, because the edits are made at the parser's spans.
+left alone, as are Python's builtins (``print``, ``len``, ``float``, ``int``;
+a bare ``abs``, ``min``, ``max`` or ``sum`` is torch's). Everything else
+(comments, spacing, line breaks) is copied as written, because the edits are
+made at the parser's spans.
 """
 from __future__ import annotations
 

@@ -216,12 +216,57 @@ def _dims(dim, ndim):
     return dims if ndim else ()
 
 
-def _need_tensor(v, fname, pos=1) -> Tensor:
+def _need_tensor(v, fname, pos=1, arg=None) -> Tensor:
+    """v, a tensor; else PyTorch's TypeError for the argument (`arg`, by
+    default 'input' first and 'other' second, as most of torch's functions
+    name theirs)."""
     if not is_tensor(v):
-        raise GradvizError(f"{fname}(): argument {pos} must be a Tensor, not {_describe(v)}",
-                           kind=TYPE, hint=f"make it a tensor first, e.g. tensor({reprlib.repr(v)})"
-                           if isinstance(v, (int, float, list)) else None)
+        arg = arg or ("input" if pos == 1 else "other")
+        raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                           f"{arg_type_name(v)}", kind=TYPE, hint=_number_hint(fname, [v]))
     return v
+
+
+def arg_type_name(v) -> str:
+    """The name PyTorch's argument errors give v's type: Tensor, int, list,
+    the class of a module (ReLU) or of the program's object."""
+    if is_tensor(v):
+        return "Tensor"
+    if v.__class__.__name__ == "Instance":
+        return v.cls.name
+    if v.__class__.__name__ in ("Layer", "Linear", "Sequential", "Flatten"):
+        return v.name
+    from .fstrings import _type_name
+    return _type_name(v)
+
+
+# the bare names that are torch's here (as in a program that did `from torch
+# import *`), shadowing Python's builtins of that name: what to write instead
+_SHADOWED_BUILTINS = {"min": "a if a < b else b", "max": "a if a > b else b",
+                      "sum": "a + b + c", "abs": "-a if a < 0 else a", "pow": "a ** b"}
+
+
+def _number_hint(fname, values) -> str | None:
+    """The hint of an error about Python values given where a tensor is
+    needed: make one; bare min/max/sum/abs/pow are torch's, not Python's."""
+    if not any(isinstance(v, (int, float, list)) for v in values):
+        return None
+    make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(values[0])})"
+    instead = _SHADOWED_BUILTINS.get(fname)
+    if instead is None:
+        return make
+    return (f"{fname}() is torch.{fname}, bare too (as after `from torch import *`), and takes "
+            f"tensors; Python's builtin {fname} is not reachable: write {instead}, or {make}")
+
+
+def invalid_combination(fname, args, hint=None) -> GradvizError:
+    """PyTorch's TypeError for arguments no form of an overloaded function
+    (min, max, sum, clamp, pow, ...) takes: "min() received an invalid
+    combination of arguments - got (int, int), but expected one of:"."""
+    got = ", ".join(arg_type_name(v) for v in args)
+    return GradvizError(f"{fname}() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:", kind=TYPE,
+                        hint=hint or _number_hint(fname, args))
 
 
 # ---- creation -----------------------------------------------------------
@@ -663,8 +708,8 @@ def _as_operand(rt, v, where: tuple = ("", "other", 2)):
 
 
 def f_pow(rt, a, b):
-    if not is_tensor(a) and not is_tensor(b):
-        return rt.binary("**", a, b)   # Python numbers: bounded like the ** operator
+    if not is_tensor(a) and not is_tensor(b):     # (the ** operator is not this)
+        raise invalid_combination("pow", [a, b])
     if is_tensor(a) and is_tensor(b) is False and a.data.dtype.kind in "iub" and \
             isinstance(b, int) and b < 0:
         raise GradvizError("Integers to negative integer powers are not allowed.",
@@ -679,7 +724,8 @@ def f_pow(rt, a, b):
 
 
 def f_clamp(rt, x, min=None, max=None):
-    x = _need_tensor(x, "clamp")
+    if not is_tensor(x):
+        raise invalid_combination("clamp", [v for v in (x, min, max) if v is not None])
     if min is None and max is None:
         raise GradvizError("torch.clamp: At least one of 'min' or 'max' must not be None",
                            hint="e.g. clamp(x, min=0)")
@@ -695,16 +741,16 @@ _NOT_GIVEN = object()      # an argument left out, where None is a value
 def f_where(rt, condition, input=_NOT_GIVEN, other=_NOT_GIVEN):
     """where(condition, input, other): input where condition holds, other
     elsewhere; where(condition) alone is nonzero(condition, as_tuple=True)."""
-    cond = _need_tensor(condition, "where")
+    given = [v for v in (condition, input, other) if v is not _NOT_GIVEN]
+    if not is_tensor(condition) and len(given) > 1:
+        raise invalid_combination("where", given)
+    cond = _need_tensor(condition, "where", arg="condition")
     if input is _NOT_GIVEN and other is _NOT_GIVEN:
         return _nonzero(rt, cond, True, "where")
     if input is _NOT_GIVEN or other is _NOT_GIVEN:
-        got = ", ".join("Tensor" if is_tensor(v) else type(v).__name__
-                        for v in (cond, input, other) if v is not _NOT_GIVEN)
-        raise GradvizError(f"where() received an invalid combination of arguments - got ({got}), "
-                           "but expected one of:", kind=TYPE,
-                           hint="where(condition) gives the indices where it holds, "
-                                "where(condition, input, other) picks from input or other")
+        raise invalid_combination("where", given,
+                                  hint="where(condition) gives the indices where it holds, "
+                                       "where(condition, input, other) picks from input or other")
     a, b = input, other
     if cond.data.dtype != np.bool_:
         raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
@@ -741,6 +787,8 @@ def _reduction(name):
     op = OPS[name]
 
     def f(rt, x, dim=None, keepdim=False, dtype=None):
+        if not is_tensor(x) and dim is not None:     # sum(3, 4): no form takes it
+            raise invalid_combination(name, [x, dim])
         x = _need_tensor(x, name)
         if dtype is not None:      # computed in that dtype (PyTorch: one node, named for the op)
             x = f_to(rt, x, _dtype_arg(dtype))
@@ -776,6 +824,8 @@ def _extreme(name):
     full, by_dim, pair = OPS[name], OPS[name + "_dim"], OPS["maximum" if name == "max" else "minimum"]
 
     def f(rt, x, dim=None, keepdim=False):
+        if not is_tensor(x) and dim is not None:     # min(6, 20): min(input, dim) or (input, other)
+            raise invalid_combination(name, [x, dim])
         x = _need_tensor(x, name)
         if is_tensor(dim):
             return rt.apply(pair, (x, dim))
@@ -935,8 +985,10 @@ def _no_repeated_dims(dim, ndim):
 def _matmul_form(name):
     op = OPS[name]
 
+    second = {"dot": "tensor", "mv": "vec", "mm": "mat2", "outer": "vec2"}.get(name, "other")
+
     def f(rt, a, b):
-        return rt.apply(op, (_need_tensor(a, name, 1), _need_tensor(b, name, 2)))
+        return rt.apply(op, (_need_tensor(a, name, 1), _need_tensor(b, name, 2, second)))
     f.__name__ = name
     return f
 
@@ -1080,9 +1132,34 @@ def m_repeat(rt, x, *sizes):
     return rt.apply(OPS["repeat"], (x,), {"reps": reps})
 
 
-def f_flatten(rt, x):
-    x = _need_tensor(x, "flatten")
-    return rt.apply(OPS["flatten"], (x,), {"shape": (x.data.size,)})
+def f_flatten(rt, x, start_dim=0, end_dim=-1):
+    """torch.flatten(x, start_dim=0, end_dim=-1)."""
+    return _flatten(rt, _need_tensor(x, "flatten"), start_dim, end_dim, 2)
+
+
+def m_flatten(rt, x, start_dim=0, end_dim=-1):
+    """x.flatten(1), also nn.Flatten's call (its dims count from position 1)."""
+    return _flatten(rt, x, start_dim, end_dim, 1)
+
+
+def _flatten(rt, x, start_dim, end_dim, position: int):
+    """PyTorch's checks, then x itself when there is nothing to merge (one
+    dim), else a reshape (ViewBackward0 on a contiguous tensor)."""
+    for i, (arg, v) in enumerate((("start_dim", start_dim), ("end_dim", end_dim))):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise GradvizError(f"flatten(): argument '{arg}' (position {position + i}) must be "
+                               f"int, not {arg_type_name(v)}", kind=TYPE,
+                               hint="dims are whole numbers: x.flatten(1) keeps the first dim")
+    shape = x.data.shape
+    start, end = _dim(start_dim, len(shape)), _dim(end_dim, len(shape))
+    if start > end:
+        raise GradvizError("flatten() has invalid args: start_dim cannot come after end_dim",
+                           hint=f"start_dim {start_dim} is after end_dim {end_dim} in a "
+                                f"{len(shape)}-d tensor")
+    if shape and start == end:
+        return x
+    new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
+    return rt.apply(OPS["flatten"], (x,), {"shape": new})
 
 
 def f_transpose(rt, x, dim0, dim1):
@@ -1154,10 +1231,24 @@ def _seq_op(name):
     op = OPS[name]
 
     def f(rt, tensors, dim=0):
-        if not isinstance(tensors, (list, tuple)) or not tensors:
-            raise GradvizError(f"{name}() expects a non-empty list of tensors, e.g. "
-                               f"{name}([a, b], dim=0)", kind=TYPE)
-        ts = tuple(_need_tensor(t, name) for t in tensors)
+        example = f"{name}([a, b], dim=0)"
+        if not isinstance(tensors, (list, tuple)):
+            raise GradvizError(f"{name}(): argument 'tensors' (position 1) must be tuple of "
+                               f"Tensors, not {arg_type_name(tensors)}", kind=TYPE,
+                               hint=f"give the tensors in one list: {example}")
+        if not tensors:
+            raise (GradvizError("stack expects a non-empty TensorList", hint=example)
+                   if name == "stack" else GradvizError(
+                       "torch.cat(): expected a non-empty list of Tensors", kind=VALUE,
+                       hint=example))
+        for i, t in enumerate(tensors):
+            if not is_tensor(t):
+                raise GradvizError(f"expected Tensor as element {i} in argument 0, but got "
+                                   f"{arg_type_name(t)}", kind=TYPE, hint=_number_hint(name, [t]))
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise GradvizError(f"{name}(): argument 'dim' (position 2) must be int, not "
+                               f"{arg_type_name(dim)}", kind=TYPE)
+        ts = tuple(tensors)
         nd = ts[0].data.ndim
         # the result's size, before numpy allocates it
         rt.tape.check_size(sum(t.data.size for t in ts), "result")
@@ -1201,11 +1292,27 @@ def _softmax_like(name):
                                f"'{'Bool' if x.data.dtype.kind == 'b' else 'Long'}'",
                                hint=f"make it a float tensor first: {name}(x.float(), dim=...)")
         if dim is None:
-            raise GradvizError(f"{name}() needs dim=", kind=TYPE,
-                               hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
+            raise GradvizError(f'{name}() missing 1 required positional arguments: "dim"',
+                               kind=TYPE, hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
         d = _dim(dim, x.data.ndim)
         # a 0-d tensor has no axis: numpy's axis=None reduces it to itself
         return rt.apply(op, (x,), {"dim": d if x.data.ndim else None})
+    f.__name__ = name
+    return f
+
+
+def _nn_softmax_like(name):
+    """F.softmax / F.log_softmax (and nn.Softmax(), nn.LogSoftmax()): without
+    dim, PyTorch's legacy choice (_get_softmax_dim: 0 for a 0-, 1- or 3-d
+    input, else 1) with its UserWarning."""
+    plain = FUNCTIONS[name]
+
+    def f(rt, input, dim=None):
+        if dim is None and is_tensor(input):
+            rt.log_event("user_warning", input, message=f"Implicit dimension choice for {name} "
+                         "has been deprecated. Change the call to include dim=X as an argument.")
+            dim = 0 if input.data.ndim in (0, 1, 3) else 1
+        return plain(rt, input, dim)
     f.__name__ = name
     return f
 
@@ -1229,8 +1336,19 @@ def _reduction_params(reduction: str) -> dict | None:
     return None if reduction == "mean" else {"reduction": reduction}
 
 
+def _loss_operands(input, target) -> tuple:
+    """The tensors of F.mse_loss, l1_loss, binary_cross_entropy(_with_logits):
+    Python functions in PyTorch, whose first act (target.size() ==
+    input.size()) fails on a number with Python's AttributeError."""
+    for v in (target, input):
+        if not is_tensor(v):
+            raise GradvizError(f"'{arg_type_name(v)}' object has no attribute 'size'",
+                               kind="AttributeError", hint=_number_hint("loss", [v]))
+    return input, target
+
+
 def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mean"):
-    input, target = _need_tensor(input, "mse_loss"), _need_tensor(target, "mse_loss", 2)
+    input, target = _loss_operands(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     if input.data.dtype.kind != "f" and target.data.dtype.kind != "f":
         kind = "Bool" if input.data.dtype.kind == "b" else "Long"
@@ -1247,7 +1365,7 @@ def _bce(name: str):
 
     def f(rt, input, target, weight=None, size_average=None, reduce=None, reduction="mean",
           pos_weight=None):
-        input, target = _need_tensor(input, name), _need_tensor(target, name, 2)
+        input, target = _loss_operands(input, target)
         if weight is not None or pos_weight is not None:
             raise GradvizError(f"{name}(): weight= and pos_weight= are not supported",
                                kind=TYPE, hint="scale the loss terms by hand instead")
@@ -1294,7 +1412,8 @@ def f_t(rt, x):
 
 def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_index=-100,
                     reduce=None, reduction="mean", label_smoothing=0.0):
-    input, target = _need_tensor(input, "cross_entropy"), _need_tensor(target, "cross_entropy", 2)
+    input = _need_tensor(input, "cross_entropy_loss")
+    target = _need_tensor(target, "cross_entropy_loss", 2, "target")
     if weight is not None or ignore_index != -100 or label_smoothing:
         raise GradvizError("cross_entropy(): weight=, ignore_index= and label_smoothing= are "
                            "not supported", kind=TYPE,
@@ -1305,21 +1424,43 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
     if input.data.ndim == 0:
         raise GradvizError("Dimension out of range (expected to be in range of [-1, 0], but "
                            "got 1)", kind=INDEX, hint="logits are (C,) or (N, C)")
-    if target.data.dtype == np.int64:
-        c = input.data.shape[-1] if input.data.ndim == 1 else input.data.shape[1]
-        n_ok = (input.data.ndim == 1 and target.data.ndim == 0) or \
-               (input.data.ndim == 2 and target.data.shape == input.data.shape[:1])
-        if not n_ok:
-            raise GradvizError(
-                f"Expected target of shape {list(input.data.shape[:1])} for input of shape "
-                f"{list(input.data.shape)}, got {list(target.data.shape)}",
-                hint="logits are (N, C) and the target holds N class indices")
-        if target.data.size and (target.data.min() < 0 or target.data.max() >= c):
-            raise GradvizError(f"Target {int(target.data.max())} is out of bounds.", kind=INDEX,
-                               hint=f"class indices run from 0 to {c - 1}")
-    elif target.data.shape != input.data.shape:
-        raise GradvizError("class-probability targets must have the logits' shape")
+    if target.data.shape == input.data.shape:        # class probabilities, one per logit
+        if target.data.dtype.kind != "f":
+            raise GradvizError("Expected floating point type for target with class "
+                               f"probabilities, got {type_word(target.data.dtype)}",
+                               hint="class indices are one per row, shape "
+                                    f"{list(input.data.shape[:-1])}; probabilities are floats "
+                                    "of the logits' shape")
+    else:                                             # class indices (nll_loss_nd's checks)
+        _class_index_target(input, target)
     return rt.apply(OPS["cross_entropy"], (input, target), _reduction_params(reduction))
+
+
+def _class_index_target(input: Tensor, target: Tensor) -> None:
+    """PyTorch's checks of class indices for logits of another shape, in its
+    order: the batch sizes, the target's dims, its dtype, its values."""
+    x_shape, t_shape = input.data.shape, target.data.shape
+    if input.data.ndim != 1 and (target.data.ndim == 0 or x_shape[0] != t_shape[0]):
+        raise GradvizError(f"Expected input batch_size ({x_shape[0]}) to match target "
+                           f"batch_size ({t_shape[0] if t_shape else 1}).", kind=VALUE,
+                           hint="the target holds one class index per row of the logits")
+    if target.data.ndim > 1:
+        raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
+                           hint="class indices are one per row; class probabilities "
+                                f"have the logits' shape {list(x_shape)}")
+    if target.data.dtype != np.int64:
+        raise GradvizError(f"expected target dtype to be Long or Byte, but got "
+                           f"{type_word(target.data.dtype)}",
+                           hint="class indices are integers: make them with "
+                                "torch.tensor([0, 2]) or target.long()")
+    if input.data.ndim == 1 and target.data.ndim == 1:
+        raise GradvizError(f"size mismatch (got input: {list(x_shape)}, target: "
+                           f"{list(t_shape)})", hint="logits of one sample take one class "
+                                                     "index, a 0-d target")
+    c = x_shape[-1] if input.data.ndim == 1 else x_shape[1]
+    if target.data.size and (target.data.min() < 0 or target.data.max() >= c):
+        raise GradvizError(f"Target {int(target.data.max())} is out of bounds.", kind=INDEX,
+                           hint=f"class indices run from 0 to {c - 1}")
 
 
 def f_to(rt, x, dt):
@@ -1436,14 +1577,6 @@ def f_len(rt, x):
     if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
         return len(x)
     raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
-
-
-def f_abs(rt, x):
-    if is_tensor(x):
-        return rt.apply(OPS["abs"], (x,))
-    if isinstance(x, (int, float)):
-        return abs(x)
-    raise GradvizError(f"bad operand for abs(): {_describe(x)}", kind=TYPE)
 
 
 def f_str(rt, v=""):
@@ -1967,7 +2100,7 @@ def f_dict(rt, *args, **kwargs):
     return pymethods.dict_update(rt, {}, args, kwargs)
 
 
-PY_BUILTINS = {"print": f_print, "len": f_len, "abs": f_abs, "float": _py_number(float),
+PY_BUILTINS = {"print": f_print, "len": f_len, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
@@ -2028,7 +2161,7 @@ def f_elu(rt, x, alpha=1.0, inplace=False):
 
 def f_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean"):
     """F.l1_loss: PyTorch composes it, |input - target| then the mean (or sum)."""
-    input, target = _need_tensor(input, "l1_loss"), _need_tensor(target, "l1_loss", 2)
+    input, target = _loss_operands(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
     d = FUNCTIONS["abs"](rt, rt.binary("-", input, target))
     return d if reduction == "none" else FUNCTIONS[reduction](rt, d)
@@ -2042,8 +2175,9 @@ def f_nn_relu(rt, x, inplace=False):
     return METHODS["relu_"](rt, x) if inplace else FUNCTIONS["relu"](rt, x)
 
 
-# (only as F.name: torch has no torch.softplus)
-NN_FUNCTIONAL.update(softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss,
+# (only as F.name: torch has no torch.softplus; F.softmax's dim may be left out)
+NN_FUNCTIONAL.update(softmax=_nn_softmax_like("softmax"),
+                     log_softmax=_nn_softmax_like("log_softmax"), softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss,
                      relu=f_nn_relu)
 
 
@@ -2376,14 +2510,20 @@ def f_variable(rt, data, requires_grad=False, volatile=False):
     """torch.autograd.Variable(t, requires_grad=...): since PyTorch 0.4 a
     tensor; a new one on t's memory, a leaf that requires grad if asked (t
     itself does not change)."""
-    return _shared_leaf(rt, _need_tensor(data, "Variable"), requires_grad, "Variable")
+    if not is_tensor(data):
+        raise GradvizError(f"Variable data has to be a tensor, but got {arg_type_name(data)}",
+                           kind=TYPE, hint=_number_hint("Variable", [data]))
+    return _shared_leaf(rt, data, requires_grad, "Variable")
 
 
 def f_parameter(rt, data=None, requires_grad=True):
     """nn.Parameter(t): a leaf on t's memory that requires grad (d2l's
     W1 = nn.Parameter(torch.randn(...) * 0.01)); it prints as PyTorch's,
     "Parameter containing:", and its type is nn.Parameter."""
-    x = _need_tensor(data, "Parameter") if data is not None else \
+    if data is not None and not is_tensor(data):      # (Parameter's data.detach())
+        raise GradvizError(f"'{arg_type_name(data)}' object has no attribute 'detach'",
+                           kind="AttributeError", hint=_number_hint("Parameter", [data]))
+    x = data if data is not None else \
         _leaf(rt, np.zeros(0, F32), False, "empty")
     t = _shared_leaf(rt, x, requires_grad, "Parameter")
     t.meta = {**(t.meta or {}), "parameter": True}
@@ -2465,7 +2605,7 @@ METHODS = {
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "permute": m_permute,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
-    "view": m_view, "reshape": f_reshape, "detach": f_detach, "clone": f_clone,
+    "view": m_view, "reshape": f_reshape, "flatten": m_flatten, "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (
         ("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("remainder", "%"),
@@ -2478,7 +2618,7 @@ METHODS = {
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
-              "matmul", "outer", "transpose", "unsqueeze", "squeeze", "flatten", "softmax", "t",
+              "matmul", "outer", "transpose", "unsqueeze", "squeeze", "softmax", "t",
               "cumsum", "argmax", "argmin", "nonzero",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]

@@ -1943,6 +1943,12 @@ class Interpreter:
                         raise exc.at(self.where(target))
                     del obj[_dict_key(index)]
                     continue
+                if obj.__class__ is modules.Sequential and len(index) == 1:   # del net[0]
+                    try:
+                        obj.del_item(index[0])
+                    except GradvizError as exc:
+                        raise exc.at(self.where(target))
+                    continue
                 if obj.__class__ is not list or len(index) != 1 or \
                         not isinstance(index[0], (int, slice)) or isinstance(index[0], bool):
                     raise GradvizError(f"{self._kind(obj)} doesn't support item deletion",
@@ -2484,8 +2490,10 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
-        if obj.__class__ is optim.SGD and attr in ("step", "zero_grad"):
+        if obj.__class__ is optim.SGD and attr in ("step", "zero_grad", "add_param_group"):
             return BoundMethod(attr, getattr(optim, attr), obj)
+        if obj.__class__ is optim.SGD and attr in ("param_groups", "defaults"):
+            return getattr(obj, attr)
         if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
             return getattr(obj.array, attr)
         if obj.__class__ is NumpyArray and attr == "tolist":
@@ -2708,6 +2716,9 @@ class Interpreter:
                 raise GradvizError("list assignment index out of range", kind=INDEX)
             t[index[0]] = value
             self._mark_value_held(value)
+            return
+        if t.__class__ is modules.Sequential and len(index) == 1:    # net[1] = nn.Tanh()
+            t.set_item(self, index[0], value)
             return
         if t.__class__ is not Tensor:
             raise GradvizError(f"{self._kind(t)} does not take item assignment here",

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import functions as F
 from . import layers
-from .errors import INDEX, TYPE, VALUE, GradvizError
+from .errors import INDEX, KEY, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .tensor import Tensor
 
@@ -102,6 +102,10 @@ class Sequential:
         """net[i] (a module) or net[a:b] (a Sequential of those)."""
         if isinstance(index, slice):
             return Sequential(self.items[index], self.keys[index])
+        return self.items[self._position(index)]
+
+    def _position(self, index) -> int:
+        """The position of net[index] (an int), with PyTorch's IndexError."""
         if isinstance(index, bool) or not isinstance(index, int):
             raise GradvizError(f"Sequential indices must be integers or slices, not "
                                f"{type(index).__name__}", kind=TYPE)
@@ -110,7 +114,64 @@ class Sequential:
             raise GradvizError(f"index {index} is out of range", kind=INDEX,
                                hint=f"this Sequential has {n} module{'s' if n != 1 else ''}"
                                     + (f": net[0] to net[{n - 1}]" if n else ""))
-        return self.items[index]
+        return index % n
+
+    def set_item(self, rt, index, m) -> None:
+        """net[i] = m: the module under net[i]'s name replaced."""
+        i = self._position(index)
+        _need_module(rt, m, self.keys[i])
+        self.items[i] = m
+
+    def del_item(self, index) -> None:
+        """del net[i] / del net[a:b]; the names left renumbered 0, 1, ...
+        (as PyTorch's __delitem__ does, even names given by add_module)."""
+        if isinstance(index, slice):
+            del self.items[index]
+        else:
+            del self.items[self._position(index)]
+        self.keys = [str(i) for i in range(len(self.items))]
+
+    def add(self, rt, name, m) -> None:
+        """add_module(name, m): a new name goes last, a known one is replaced
+        where it is (PyTorch's checks of the name and the module)."""
+        if m is not None and not is_module(m):
+            raise GradvizError(f"{_typename(rt, m)} is not a Module subclass", kind=TYPE,
+                               hint="add_module takes a name and a module: "
+                                    "net.add_module('relu', nn.ReLU())")
+        if not isinstance(name, str):
+            raise GradvizError(f"module name should be a string. Got {_typename(rt, name)}",
+                               kind=TYPE, hint="name it with a string: net.add_module('0', m)")
+        if "." in name:
+            # (a KeyError's message is the repr of what it was given)
+            raise GradvizError(repr(f'module name can\'t contain ".", got: {name}'), kind=KEY,
+                               hint="a name without dots, e.g. 'block 0'")
+        if name == "":
+            raise GradvizError(repr('module name can\'t be empty string ""'), kind=KEY)
+        if name in METHODS or name == "training":
+            raise GradvizError(repr(f"attribute '{name}' already exists"), kind=KEY,
+                               hint="choose a name that is not one of a module's attributes")
+        if m is None:
+            raise GradvizError("add_module(name, None) is not supported here", kind=TYPE,
+                               hint="add a module: nn.Linear(2, 1), nn.ReLU(), ...")
+        if name in self.keys:
+            self.items[self.keys.index(name)] = m
+        else:
+            self.keys.append(name)
+            self.items.append(m)
+
+
+def _typename(rt, v) -> str:
+    """torch.typename(v): a tensor's legacy type, else the class's name."""
+    if v.__class__ is Tensor:
+        return F.legacy_type(v.data.dtype)
+    return rt.type_name(v)
+
+
+def _need_module(rt, m, key: str) -> None:
+    if not is_module(m):
+        raise GradvizError(f"cannot assign '{_typename(rt, m)}' as child module '{key}' "
+                           "(torch.nn.Module or None expected)", kind=TYPE,
+                           hint="a Sequential holds modules: net[1] = nn.Tanh()")
 
 
 class Flatten:
@@ -137,17 +198,8 @@ class Flatten:
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
-        x = F._need_tensor(x, "flatten")
-        shape = x.data.shape
-        nd = max(len(shape), 1)
-        start, end = self.start_dim % nd, self.end_dim % nd
-        if start > end:
-            raise GradvizError("flatten() has invalid args: start_dim cannot come after "
-                               "end_dim", kind=RUNTIME_KIND)
-        if len(shape) <= 1 or start == end:
-            return x
-        new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
-        return F.m_view(rt, x, *new)
+        return F.m_flatten(rt, F._need_tensor(x, "flatten", 1, "input"), self.start_dim,
+                           self.end_dim)
 
 
 RUNTIME_KIND = "RuntimeError"
@@ -331,9 +383,7 @@ def make_sequential(rt, *items):
 
 
 def make_flatten(rt, start_dim=1, end_dim=-1):
-    for v in (start_dim, end_dim):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise GradvizError("nn.Flatten's dims are whole numbers", kind=TYPE)
+    """nn.Flatten(start_dim=1, end_dim=-1): its dims checked when it is called."""
     return Flatten(start_dim, end_dim)
 
 
@@ -358,7 +408,8 @@ def attribute(rt, m, attr: str):
         return getattr(m, attr)
     if attr == "training":
         return m.training
-    method = METHODS.get(attr)
+    method = METHODS.get(attr) or (SEQUENTIAL_METHODS.get(attr) if m.__class__ is Sequential
+                                   else None)
     if method is None:
         raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
                            hint="a module has " + ", ".join(
@@ -410,9 +461,25 @@ def _children(rt, m):
     return F.Generator([sub for _, sub in m.children()])
 
 
+def _add_module(rt, m, name, module):
+    if m.__class__ is not Sequential:
+        raise GradvizError(f"add_module() on a {m.name} is not supported here", kind=TYPE,
+                           hint="add modules to an nn.Sequential")
+    m.add(rt, name, module)
+
+
+def _append(rt, m, module):
+    """net.append(m): add_module(str(len(net)), m); returns net."""
+    _add_module(rt, m, str(len(m.items)), module)
+    return m
+
+
 METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
-           "forward": _forward, "children": _children}
+           "forward": _forward, "children": _children, "add_module": _add_module,
+           "register_module": _add_module}
+# (only a Sequential's)
+SEQUENTIAL_METHODS = {"append": _append}
 
 
 # ---- F.linear and torch.nn.init ---------------------------------------------
@@ -422,11 +489,12 @@ def f_linear(rt, x, weight, bias=None):
     AddmmBackward0 on a 2-d input (a view to 2-d and back around it for
     others), x @ W.T (MmBackward0, ...) without a bias."""
     x = F._need_tensor(x, "linear")
-    weight = F._need_tensor(weight, "linear")
+    weight = F._need_tensor(weight, "linear", 2, "weight")
+    if bias is not None:
+        bias = F._need_tensor(bias, "linear", 3, "bias")
     wt = rt.apply(OPS["t"], (weight,))
     if bias is None:
         return rt.apply(OPS["matmul"], (x, wt))
-    bias = F._need_tensor(bias, "linear")
     if x.data.ndim == 2:
         return rt.apply(OPS["addmm"], (bias, x, wt))
     if x.data.ndim == 0:
@@ -446,11 +514,21 @@ def f_addmm(rt, input, mat1, mat2, *, beta=1, alpha=1):
     return rt.apply(OPS["addmm"], tuple(args))
 
 
+# the tensor method each initialiser calls first (the others ask tensor.dim())
+_INIT_METHODS = {"normal_": "normal_", "uniform_": "uniform_", "zeros_": "zero_",
+                 "ones_": "fill_", "constant_": "fill_", "kaiming_uniform_": "shape",
+                 "kaiming_normal_": "shape"}
+
+
 def _init(label: str, fill):
     """torch.nn.init.NAME_(tensor, ...): fills the tensor in place, outside
     the graph (PyTorch's run under no_grad), and returns it."""
     def init(rt, tensor, *args, **kwargs):
-        tensor = F._need_tensor(tensor, label)
+        if not F.is_tensor(tensor):           # (PyTorch's calls tensor.METHOD(...) on it)
+            raise GradvizError(f"'{F.arg_type_name(tensor)}' object has no attribute "
+                               f"'{_INIT_METHODS.get(label, 'dim')}'", kind="AttributeError",
+                               hint=f"nn.init.{label} fills a tensor in place: "
+                                    f"nn.init.{label}(net.weight)")
         return rt._with_grad_off(lambda: fill(rt, tensor, *args, **kwargs))
     init.__name__ = label
     return init
@@ -460,9 +538,99 @@ def _constant(rt, t, val):
     return F.METHODS["fill_"](rt, t, val)
 
 
+_LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+               "conv_transpose3d")
+
+
+def calculate_gain(rt, nonlinearity, param=None):
+    """torch.nn.init.calculate_gain: the gain PyTorch recommends for a
+    nonlinearity, computed as PyTorch computes it."""
+    if nonlinearity in _LINEAR_FNS or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise GradvizError(f"negative_slope {param} not a valid number", kind=VALUE,
+                               hint="calculate_gain('leaky_relu', 0.2)")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise GradvizError(f"Unsupported nonlinearity {nonlinearity}", kind=VALUE,
+                       hint="one of 'linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'")
+
+
+def _fans(t) -> tuple:
+    """_calculate_fan_in_and_fan_out: (fan_in, fan_out) of a weight."""
+    shape = t.data.shape
+    if len(shape) < 2:
+        raise GradvizError("Fan in and fan out can not be computed for tensor with fewer than 2 "
+                           "dimensions", kind=VALUE,
+                           hint="the fans are a weight's: (out_features, in_features), at least "
+                                "2-d (a bias is initialised otherwise)")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _xavier_std(t, gain) -> float:
+    fan_in, fan_out = _fans(t)
+    if fan_in + fan_out == 0:
+        raise GradvizError("float division by zero", kind="ZeroDivisionError",
+                           hint="the tensor has no elements")
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def _kaiming_std(rt, t, a, mode, nonlinearity):
+    """kaiming_*'s std (None for a tensor with no elements: PyTorch warns
+    and leaves it)."""
+    if 0 in t.data.shape:
+        rt.log_event("user_warning", t, message="Initializing zero-element tensors is a no-op")
+        return None
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise GradvizError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']",
+                           kind=VALUE, hint="mode='fan_in' (the default) or 'fan_out'")
+    fan_in, fan_out = _fans(t)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(rt, nonlinearity, a) / math.sqrt(fan)
+
+
+def _xavier_uniform(rt, t, gain=1.0):
+    a = math.sqrt(3.0) * _xavier_std(t, gain)
+    return F.METHODS["uniform_"](rt, t, -a, a)
+
+
+def _xavier_normal(rt, t, gain=1.0):
+    return F.METHODS["normal_"](rt, t, 0.0, _xavier_std(t, gain))
+
+
+def _kaiming_uniform(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    std = _kaiming_std(rt, t, a, mode, nonlinearity)
+    if std is None:
+        return t
+    bound = math.sqrt(3.0) * std
+    return F.METHODS["uniform_"](rt, t, -bound, bound)
+
+
+def _kaiming_normal(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    std = _kaiming_std(rt, t, a, mode, nonlinearity)
+    return t if std is None else F.METHODS["normal_"](rt, t, 0, std)
+
+
 INIT = {"normal_": _init("normal_", lambda rt, t, mean=0.0, std=1.0:
                          F.METHODS["normal_"](rt, t, mean, std)),
         "uniform_": _init("uniform_", lambda rt, t, a=0.0, b=1.0: F.METHODS["uniform_"](rt, t, a, b)),
         "zeros_": _init("zeros_", lambda rt, t: F.METHODS["zero_"](rt, t)),
         "ones_": _init("ones_", lambda rt, t: F.METHODS["fill_"](rt, t, 1.0)),
-        "constant_": _init("constant_", _constant)}
+        "constant_": _init("constant_", _constant),
+        "xavier_uniform_": _init("xavier_uniform_", _xavier_uniform),
+        "xavier_normal_": _init("xavier_normal_", _xavier_normal),
+        "kaiming_uniform_": _init("kaiming_uniform_", _kaiming_uniform),
+        "kaiming_normal_": _init("kaiming_normal_", _kaiming_normal),
+        "calculate_gain": calculate_gain}

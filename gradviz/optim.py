@@ -18,26 +18,23 @@ from .tensor import Tensor
 
 
 class SGD:
-    """An optimizer a program holds: its parameters, settings and, with
-    momentum, a buffer per parameter."""
+    """An optimizer a program holds: its parameter groups (PyTorch's dicts,
+    the program's own when it gave dicts: {'params': [...], 'lr': ..., ...},
+    read at each step, so `g['lr'] = 0.01` takes effect) and, with momentum,
+    a buffer per parameter."""
 
-    __slots__ = ("params", "lr", "momentum", "dampening", "weight_decay", "nesterov",
-                 "maximize", "buffers", "foreach", "fused")
+    __slots__ = ("param_groups", "defaults", "buffers")
 
-    def __init__(self, params, lr, momentum, dampening, weight_decay, nesterov, maximize):
-        self.params, self.lr, self.momentum = params, lr, momentum
-        self.dampening, self.weight_decay = dampening, weight_decay
-        self.nesterov, self.maximize = nesterov, maximize
-        self.buffers = [None] * len(params)
-        self.foreach = self.fused = None
+    def __init__(self, param_groups: list, defaults: dict):
+        self.param_groups, self.defaults = param_groups, defaults
+        self.buffers = {}                  # id(parameter) -> its momentum buffer
 
     def __str__(self) -> str:             # as PyTorch prints an optimizer
-        settings = {"dampening": self.dampening, "differentiable": False,
-                    "foreach": self.foreach, "fused": self.fused, "lr": self.lr,
-                    "maximize": self.maximize, "momentum": self.momentum,
-                    "nesterov": self.nesterov, "weight_decay": self.weight_decay}
-        lines = [f"    {k}: {v}" for k, v in settings.items()]
-        return "SGD (\nParameter Group 0\n" + "\n".join(lines) + "\n)"
+        text = "SGD ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params")
+        return text + ")"
 
 
 def f_sgd(rt, params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
@@ -51,13 +48,6 @@ def f_sgd(rt, params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nestero
     if not params:
         raise GradvizError("optimizer got an empty parameter list", kind=VALUE,
                            hint="give the tensors to train: torch.optim.SGD([w, b], lr=0.1)")
-    for p in params:
-        if p.__class__ is not Tensor:
-            raise GradvizError(f"optimizer can only optimize Tensors, but one of the params is "
-                               f"{type(p).__name__}", kind=TYPE)
-        if p.recorded:
-            raise GradvizError("can't optimize a non-leaf Tensor", kind=VALUE,
-                               hint="optimize the leaves you made (w, b), not results")
     for value, what in ((lr, "learning rate"), (momentum, "momentum value"),
                         (weight_decay, "weight_decay value")):
         if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -67,7 +57,44 @@ def f_sgd(rt, params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nestero
     if nesterov and (momentum <= 0 or dampening != 0):
         raise GradvizError("Nesterov momentum requires a momentum and zero dampening",
                            kind=VALUE)
-    return SGD(params, lr, momentum, dampening, weight_decay, bool(nesterov), bool(maximize))
+    defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                "foreach": foreach, "differentiable": differentiable, "fused": fused}
+    opt = SGD([], defaults)
+    for group in (params if params[0].__class__ is dict else [{"params": params}]):
+        add_param_group(rt, opt, group)
+    return opt
+
+
+def add_param_group(rt, opt: SGD, group):
+    """Optimizer.add_param_group: the group's params made a list, checked,
+    its missing settings the optimizer's defaults (in the group's own dict)."""
+    from .functions import _walkable
+    if group.__class__ is not dict:
+        from .functions import f_type
+        raise GradvizError(f"param_group must be a dict, but got {rt.str_of(f_type(rt, group))}",
+                           kind=TYPE, hint="give all groups as dicts: [{'params': [w]}, "
+                                           "{'params': [b], 'lr': 0.01}]")
+    if "params" not in group:
+        raise GradvizError("'params'", kind="KeyError",
+                           hint="each group names its tensors: {'params': [w], 'lr': 0.01}")
+    ps = group["params"]
+    ps = group["params"] = [ps] if ps.__class__ is Tensor else list(_walkable(rt, ps, "SGD"))
+    for p in ps:
+        if p.__class__ is not Tensor:
+            raise GradvizError(f"optimizer can only optimize Tensors, but one of the params is "
+                               f"{rt.type_name(p)}", kind=TYPE,
+                               hint="a group's 'params' are tensors: {'params': [w, b]}")
+        if p.recorded:
+            raise GradvizError("can't optimize a non-leaf Tensor", kind=VALUE,
+                               hint="optimize the leaves you made (w, b), not results")
+    for name, default in opt.defaults.items():
+        group.setdefault(name, default)
+    held = {id(p) for g in opt.param_groups for p in g["params"]}
+    if any(id(p) in held for p in ps):
+        raise GradvizError("some parameters appear in more than one parameter group",
+                           kind=VALUE, hint="give each parameter to one group")
+    opt.param_groups.append(group)
 
 
 def step(rt, opt: SGD, closure=None):
@@ -78,27 +105,32 @@ def step(rt, opt: SGD, closure=None):
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
     try:
-        for i, p in enumerate(opt.params):
-            if p.grad is None:
-                continue
-            grad = rt.tensor_attribute(p, "grad")
-            if opt.maximize:
-                grad = rt.apply(OPS["neg"], (grad,))
-            if opt.weight_decay != 0:
-                grad = _add(rt, grad, p, opt.weight_decay)
-            if opt.momentum != 0:
-                buf = opt.buffers[i]
-                if buf is None:               # torch.clone(grad).detach()
-                    buf = opt.buffers[i] = rt.apply(OPS["clone"], (grad,))
-                else:                         # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-                    rt.update_in_place(buf, "*", opt.momentum, rt.span, "mul_")
-                    rt.update_in_place(buf, "+", None, rt.span, "add_",
-                                       lambda: _add(rt, buf, grad, 1 - opt.dampening))
-                grad = _add(rt, grad, buf, opt.momentum) if opt.nesterov else buf
-            rt.update_in_place(p, "+", None, rt.span, "add_",
-                               lambda: _add(rt, p, grad, -opt.lr))
+        for group in opt.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    _step_one(rt, opt, group, p)
     finally:
         tape.grad_enabled = enabled
+
+
+def _step_one(rt, opt: SGD, group: dict, p: Tensor) -> None:
+    """_single_tensor_sgd on one parameter, with its group's settings."""
+    grad = rt.tensor_attribute(p, "grad")
+    if group["maximize"]:
+        grad = rt.apply(OPS["neg"], (grad,))
+    if group["weight_decay"] != 0:
+        grad = _add(rt, grad, p, group["weight_decay"])
+    momentum = group["momentum"]
+    if momentum != 0:
+        buf = opt.buffers.get(id(p))
+        if buf is None:               # torch.clone(grad).detach()
+            buf = opt.buffers[id(p)] = rt.apply(OPS["clone"], (grad,))
+        else:                         # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+            rt.update_in_place(buf, "*", momentum, rt.span, "mul_")
+            rt.update_in_place(buf, "+", None, rt.span, "add_",
+                               lambda: _add(rt, buf, grad, 1 - group["dampening"]))
+        grad = _add(rt, grad, buf, momentum) if group["nesterov"] else buf
+    rt.update_in_place(p, "+", None, rt.span, "add_", lambda: _add(rt, p, grad, -group["lr"]))
 
 
 def _add(rt, a: Tensor, b: Tensor, alpha) -> Tensor:
@@ -113,7 +145,7 @@ def _add(rt, a: Tensor, b: Tensor, alpha) -> Tensor:
 
 
 def zero_grad(rt, opt: SGD, set_to_none=True):
-    clear_grads(rt, opt.params, set_to_none)
+    clear_grads(rt, [p for g in opt.param_groups for p in g["params"]], set_to_none)
 
 
 def clear_grads(rt, params: list, set_to_none=True):

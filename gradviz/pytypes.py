@@ -21,13 +21,19 @@ _TYPE_BUILTINS = frozenset((*PYTHON_TYPES.values(), "type", "reversed"))
 
 
 class PyType:
-    """A type that is not one of Python's builtins above. Two are equal when
-    their names are (a grad_fn's class is made each time type() asks)."""
+    """A type that is not one of Python's builtins above: one object per name
+    (PyType("x") is PyType("x")), so that `type(m) is nn.Linear` holds as in
+    Python, however often type() asks."""
 
     __slots__ = ("name",)
+    _made: dict = {}
 
-    def __init__(self, name: str):
-        self.name = name
+    def __new__(cls, name: str):
+        t = cls._made.get(name)
+        if t is None:
+            t = cls._made[name] = object.__new__(cls)
+            t.name = name
+        return t
 
     def __eq__(self, other) -> bool:
         return other.__class__ is PyType and other.name == self.name
@@ -75,8 +81,10 @@ def type_of(v, bound: dict):
     cls_name = cls.__name__
     if cls_name == "Instance":
         return v.cls                           # the program's class
-    if cls_name in ("UserClass", "BuiltinBase"):
-        return PyType("type")
+    if v is TENSOR:
+        return PyType("torch._C._TensorMeta")
+    if cls_name in ("UserClass", "BuiltinBase", "PyType"):
+        return bound["type"]                   # type(type(m)) is type
     if cls_name == "GradFn":
         return PyType(v.name)                  # <class 'MulBackward0'>
     if cls_name == "ExceptionValue":
@@ -84,9 +92,7 @@ def type_of(v, bound: dict):
     if cls_name == "ReturnTypes":
         return PyType(f"torch.return_types.{v.kind}")
     if cls_name == "Function" and bound.get(v.name) is v and v.name in _TYPE_BUILTINS:
-        return PyType("type")                  # type(int)
-    if v is TENSOR:
-        return PyType("torch._C._TensorMeta")
+        return bound["type"]                   # type(int)
     if cls_name == "Tensor" and v.meta is not None and v.meta.get("parameter"):
         return PARAMETER
     if cls_name in ("Layer", "Linear", "Sequential", "Flatten"):

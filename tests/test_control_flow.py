@@ -385,7 +385,8 @@ def test_a_huge_list_stops_at_the_limit(src):
     ("isinstance(1, 3)", "isinstance() arg 2 must be a type"),
     ("torch.Tensor(1.5)", "data must be a sequence (got float)"),
     ("torch.Size([1.5])", "torch.Size() takes an iterable of 'int'"),
-    ("stack(x for x in [ones(1)])", "stack() expects a non-empty list of tensors"),
+    ("stack(x for x in [ones(1)])", "stack(): argument 'tensors' (position 1) must be tuple of "
+                                    "Tensors, not generator"),
 ])
 def test_python_builtin_errors_are_clear(src, words):
     with pytest.raises(GradvizError) as info:

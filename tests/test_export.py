@@ -77,7 +77,7 @@ def test_bare_names_get_their_prefix_and_variables_do_not():
             "g, = torch.autograd.grad([l], [x], retain_graph=True)\n"
             "with torch.no_grad():\n"
             "    z = torch.relu(x) + F.relu(x) + torch.tanh(x)\n"
-            "print(len(x), abs(-1), float(y), int(2.5), bool)\n"
+            "print(len(x), torch.abs(-1), float(y), int(2.5), bool)\n"
             "w = F.mse_loss(x, x) + torch.nn.functional.mse_loss(x, x)\n")
     script = to_torch(src, "prog.txt")
     assert script.splitlines()[1:3] == list(HEADER_IMPORTS)

@@ -81,3 +81,76 @@ def test_the_nodes_of_a_sequential_say_which_module_made_them():
     assert made == [("TBackward0", "net[0] in net(torch.randn(4, 3))"),
                     ("AddmmBackward0", "net[0] in net(torch.randn(4, 3))"),
                     ("TanhBackward0", "net[1] in net(torch.randn(4, 3))")]
+
+
+def test_type_gives_one_class_object_per_type():
+    _, out = run("m = nn.Linear(1, 1)\nnet = nn.Sequential(m, nn.ReLU())\n"
+                 "print(type(m) is nn.Linear, type(net[1]) is nn.ReLU, type(m) is type(m),\n"
+                 "      type(m) is not nn.Linear, type(nn.MSELoss()) is nn.L1Loss,\n"
+                 "      type(type(m)) is type, type(torch.ones(1)) is torch.Tensor)\n")
+    assert out == "True True True False False True True\n"
+
+
+@pytest.mark.parametrize("src, shape, grad_fn", [
+    ("torch.flatten(x, 1)", [2, 12], "ViewBackward0"),
+    ("x.flatten(start_dim=1, end_dim=1)", [2, 3, 4], "NoneType"),     # x itself
+    ("nn.Flatten(0, 1)(x)", [6, 4], "ViewBackward0"),
+    ("x.transpose(0, 2).flatten()", [24], "UnsafeViewBackward0"),
+    ("x.sum().flatten()", [1], "ViewBackward0"),
+])
+def test_flatten_merges_the_dims_it_is_given(src, shape, grad_fn):
+    _, out = run(f"x = torch.ones(2, 3, 4, requires_grad=True)\nz = {src}\n"
+                 "print(list(z.shape), type(z.grad_fn).__name__)\n")
+    assert out == f"{shape} {grad_fn}\n"
+
+
+@pytest.mark.parametrize("src, message, hint", [
+    ("torch.exp(3)", "exp(): argument 'input' (position 1) must be Tensor, not int",
+     "torch.tensor(3)"),
+    ("min(6, 20)", "min() received an invalid combination of arguments - got (int, int)",
+     "Python's builtin min is not reachable"),
+    ("abs(-2.5)", "abs(): argument 'input' (position 1) must be Tensor, not float",
+     "torch.abs"),
+    ("torch.dot(torch.ones(2), [1, 2])", "dot(): argument 'tensor' (position 2) must be "
+     "Tensor, not list", "torch.tensor([1, 2])"),
+    ("torch.stack(*[torch.ones(2), torch.ones(2)])", "stack(): argument 'tensors' (position "
+     "1) must be tuple of Tensors, not Tensor", "one list"),
+    ("nn.Linear(2, 1)(torch.ones(2, dtype=torch.float64))",
+     "mat1 and mat2 must have the same dtype, but got Double and Float", ".float()"),
+    ("F.cross_entropy(torch.zeros(3, 4), torch.tensor([0., 1, 3]))",
+     "expected target dtype to be Long or Byte, but got Float", "target.long()"),
+])
+def test_a_value_where_a_tensor_goes_is_pytorchs_error(src, message, hint):
+    with pytest.raises(GradvizError) as info:
+        run("import torch.nn.functional as F\n" + src + "\n")
+    assert info.value.message.startswith(message)
+    assert hint in info.value.hint
+
+
+def test_softmax_without_dim_picks_pytorchs_legacy_dim_and_warns():
+    record, out = run("print(nn.Softmax()(torch.zeros(2, 2)).sum(1), "
+                      "nn.LogSoftmax()(torch.zeros(2, 2, 2)).exp().sum(0))\n")
+    assert out == ("tensor([1., 1.]) tensor([[1., 1.],\n        [1., 1.]])\n")
+    warned = [ev["message"] for ev in record.events if ev["kind"] == "user_warning"]
+    assert [m.split(" has")[0] for m in warned] == ["Implicit dimension choice for softmax",
+                                                    "Implicit dimension choice for log_softmax"]
+    with pytest.raises(GradvizError, match='missing 1 required positional arguments: "dim"'):
+        run("torch.softmax(torch.zeros(2))\n")
+
+
+def test_kaiming_uniform_with_sqrt5_draws_nn_linears_weight():
+    _, out = run("import math\ntorch.manual_seed(3)\na = nn.Linear(5, 4, bias=False).weight\n"
+                 "torch.manual_seed(3)\nb = nn.init.kaiming_uniform_(torch.empty(4, 5), "
+                 "a=math.sqrt(5))\nprint(torch.equal(a, b), nn.init.calculate_gain('relu'), "
+                 "nn.init.calculate_gain('leaky_relu', 1))\n")
+    assert out == "True 1.4142135623730951 1.0\n"
+
+
+def test_sequential_editing_keeps_pytorchs_names():
+    _, out = run("net = nn.Sequential(nn.ReLU())\nnet.add_module('act 2', nn.Tanh())\n"
+                 "net.append(nn.Linear(1, 1))\nprint([n for n, p in net.named_parameters()])\n"
+                 "del net[0]\nnet[0] = nn.Sigmoid()\nprint(net)\n")
+    assert out == ("['2.weight', '2.bias']\nSequential(\n  (0): Sigmoid()\n"
+                   "  (1): Linear(in_features=1, out_features=1, bias=True)\n)\n")
+    with pytest.raises(GradvizError, match="already exists"):
+        run("nn.Sequential().add_module('forward', nn.ReLU())\n")

@@ -51,3 +51,18 @@ def test_errors_are_pytorch_s(args, words):
     with pytest.raises(GradvizError) as info:
         run(f"w = ones(2, requires_grad=True)\nopt = torch.optim.SGD({args})\n")
     assert words in info.value.message and info.value.span.line == 2
+
+
+def test_parameter_groups_step_with_their_own_settings():
+    import io
+    import gradviz
+    out = io.StringIO()
+    gradviz.run_source(
+        "import torch\nw = torch.ones(2, requires_grad=True)\nb = torch.ones(1, requires_grad=True)\n"
+        "opt = torch.optim.SGD([{'params': w, 'weight_decay': 1.0}, {'params': [b]}], lr=0.5)\n"
+        "(w.sum() + b.sum()).backward()\nopt.step()\n"
+        "opt.param_groups[1]['lr'] = 0.25\nopt.step()\n"
+        "print(w.data, b.data, sorted(opt.param_groups[1])[:3])\n", stdout=out)
+    # w: 1 - 0.5 * (1 + 1) = 0, then 0 - 0.5 * (1 + 0) = -0.5; b: 1 - 0.5, then - 0.25
+    assert out.getvalue() == "tensor([-0.5000, -0.5000]) tensor([0.2500]) " \
+                             "['dampening', 'differentiable', 'foreach']\n"

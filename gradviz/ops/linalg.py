@@ -179,11 +179,16 @@ def _addmm_check(xs, p):
     broadcast to the product's shape (PyTorch's words for both)."""
     bias, a, b = xs
     check_matmul(a.shape, b.shape, "mm")
-    check_matmul_dtypes(a.dtype, b.dtype, 2, 2)
-    if bias.dtype != a.dtype:
-        raise GradvizError(f"self and mat2 must have the same dtype, but got "
-                           f"{_TYPE_NAMES[bias.dtype][0]} and {_TYPE_NAMES[a.dtype][0]}",
-                           kind=RUNTIME, hint="convert the bias with .float() or .double()")
+    # (PyTorch's order: the bias against mat2, then mat1 against mat2)
+    for first, what in ((bias, "self"), (a, "mat1")):
+        if first.dtype != b.dtype:
+            raise GradvizError(f"{what} and mat2 must have the same dtype, but got "
+                               f"{_TYPE_NAMES[first.dtype][0]} and {_TYPE_NAMES[b.dtype][0]}",
+                               kind=RUNTIME,
+                               hint=("convert the bias" if what == "self" else
+                                     "convert the input (F.linear's, nn.Linear's) or the matrix")
+                                    + " with .float() or .double(): mat2 (nn.Linear's "
+                                      f"weight) is {_TYPE_NAMES[b.dtype][1]}")
     out = (a.shape[0], b.shape[1])
     from .registry import broadcast_shape
     if broadcast_shape(bias.shape, out) != out:
