@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .errors import TYPE, VALUE, GradvizError
 from .rng import CPUGenerator, F64
 from .tensor import Tensor
@@ -98,7 +100,11 @@ def _stack_rows(rt, t: Tensor, rows: list) -> Tensor:
         # PyTorch's collate: the rows (SelectBackward0), stacked (StackBackward0)
         from .functions import FUNCTIONS
         return FUNCTIONS["stack"](rt, [rt.index_tensor(t, [i]) for i in rows])
-    return rt.index_tensor(t, [rows])
+    # one node, the rows picked by number (not through a tensor of the row
+    # numbers, which the tables would show as a tensor of the program's)
+    from .ops import OPS
+    return rt.apply(OPS["index"], (t,), {"index": (np.array(rows, np.int64),), "advanced": True,
+                                         "grad_fn": "IndexBackward0"})
 
 
 def f_tensor_dataset(rt, *tensors):
