@@ -2006,13 +2006,58 @@ class FunctionGenerator:
 
 FunctionGenerator.__name__ = "generator"
 
+class MapIterator:
+    """map(f, *iterables) and filter(f, iterable): Python's lazy iterators,
+    calling the program's f as each item is asked for."""
+
+    __slots__ = ("rt", "fn", "sources", "keep")
+
+    def __init__(self, rt, fn, sources: list, keep: bool):
+        self.rt, self.fn, self.sources, self.keep = rt, fn, sources, keep
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.keep:                 # map: f of one item of each iterable
+            return self.rt.call_value(self.fn, [next(s) for s in self.sources])
+        for v in self.sources[0]:         # filter: the next item f (or truth) keeps
+            if self.rt.truth(v if self.fn is None else self.rt.call_value(self.fn, [v])):
+                return v
+        raise StopIteration
+
+
+def _iterables(rt, xs, what: str) -> list:
+    return [iter(x) if x.__class__ is str else iter(_walkable(rt, x, what)) for x in xs]
+
+
+def f_map(rt, fn, *iterables):
+    if not iterables:
+        raise GradvizError("map() must have at least two arguments.", kind=TYPE,
+                           hint="map(f, xs) applies f to each item of xs")
+    it = MapIterator(rt, fn, _iterables(rt, iterables, "map"), False)
+    it.__class__ = _MAP
+    return it
+
+
+def f_filter(rt, fn, iterable):
+    it = MapIterator(rt, fn, _iterables(rt, [iterable], "filter"), True)
+    it.__class__ = _FILTER
+    return it
+
+
+# (two classes, as Python's: type() and print() name them map and filter)
+_MAP = type("map", (MapIterator,), {"__slots__": ()})
+_FILTER = type("filter", (MapIterator,), {"__slots__": ()})
+
+
 # the one-pass iterators a program can hold; for loops, list(), tuple(),
 # any(), all(), sorted(), zip() and enumerate() walk them as they are
-ITERATORS = (zip, enumerate, Generator, FunctionGenerator, LoaderIter, type(reversed([])),
-             reversed, type(iter(range(0))), type(iter([])), type(iter(())))
+ITERATORS = (zip, enumerate, Generator, FunctionGenerator, LoaderIter, _MAP, _FILTER,
+             type(reversed([])), reversed, type(iter(range(0))), type(iter([])), type(iter(())))
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
-LAZY_ITERATORS = (FunctionGenerator, LoaderIter)
+LAZY_ITERATORS = (FunctionGenerator, LoaderIter, _MAP, _FILTER)
 # the other values len() measures (a dict's views, a dual tensor's parts)
 _SIZED = (*DICT_VIEWS, UnpackedDual)
 
@@ -2106,7 +2151,8 @@ PY_BUILTINS = {"print": f_print, "len": f_len, "float": _py_number(float),
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
                "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed,
-               "iter": f_iter, "next": f_next, "dict": f_dict}
+               "iter": f_iter, "next": f_next, "dict": f_dict, "map": f_map,
+               "filter": f_filter}
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}
