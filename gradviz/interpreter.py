@@ -199,12 +199,59 @@ def _pass_label(target, item, n: int, walks: str | None = None) -> str:
             if item.__class__ in _NUMBERS:
                 return f"{target}={item!r}"
         else:
-            values = [(name, v) for name, v in zip(target, item) if v.__class__ in _NUMBERS]
+            values = _numbers_bound(target, item)
             if values:
                 return ", ".join(f"{name}={v!r}" for name, v in values)
         if walks is not None:
             return f"{walks}[{n - 1}]"
     return f"iteration {n}"
+
+
+UNPACK_HINT = ("a tuple of targets takes one item per name (nested ones as written: "
+               "i, (X, y)); a starred name takes the rest: a, *rest = xs")
+
+
+def _unpacked(target: tuple, items: tuple) -> list:
+    """(target, item) pairs of a tuple of targets and the items it takes,
+    a starred target's the list of the rest; Python's ValueError when the
+    counts differ."""
+    star = next((k for k, t in enumerate(target) if t.__class__ is syntax.Starred), None)
+    if star is None:
+        if len(items) > len(target):
+            raise GradvizError(f"too many values to unpack (expected {len(target)})", kind=VALUE,
+                               hint=UNPACK_HINT)
+        if len(items) < len(target):
+            raise GradvizError(f"not enough values to unpack (expected {len(target)}, got "
+                               f"{len(items)})", kind=VALUE, hint=UNPACK_HINT)
+        return list(zip(target, items))
+    after = len(target) - star - 1
+    if len(items) < star + after:
+        raise GradvizError(f"not enough values to unpack (expected at least {star + after}, "
+                           f"got {len(items)})", kind=VALUE, hint=UNPACK_HINT)
+    rest = len(items) - after
+    return [*zip(target[:star], items), (target[star], list(items[star:rest])),
+            *zip(target[star + 1:], items[rest:])]
+
+
+def _numbers_bound(target: tuple, item) -> list:
+    """(name, number) for the names of a tuple of targets that take a
+    number from item (nested targets walked where item is a list or tuple;
+    a starred target and what follows it are not)."""
+    out = []
+    stack = [(target, item)]
+    while stack:
+        target, item = stack.pop()
+        if target.__class__ is str:
+            if item.__class__ in _NUMBERS:
+                out.append((target, item))
+        elif target.__class__ is tuple and item.__class__ in (tuple, list):
+            pairs = []
+            for t, v in zip(target, item):
+                if t.__class__ is syntax.Starred:
+                    break
+                pairs.append((t, v))
+            stack.extend(reversed(pairs))
+    return out
 
 
 LOOP_TEXT = 20      # characters of what a loop walks, in its passes' labels
@@ -1062,24 +1109,31 @@ class Interpreter:
             if ctx is not None:
                 self._leave_with(ctx)
 
-    def _unpack(self, names: tuple, value) -> None:
-        """a, b = value (an assignment's, a for loop's), in Python's words
-        when the counts differ; a tensor unpacks into its rows, as PyTorch's."""
+    def _unpack(self, target: tuple, value) -> None:
+        """a, b = value (an assignment's, a for loop's), nested targets (i,
+        (X, y)) and a starred one (a, *rest) included, bound left to right
+        as Python binds them, in Python's words when the counts differ; a
+        tensor unpacks into its rows, as PyTorch's."""
+        stack = [(target, value)]
+        while stack:
+            target, value = stack.pop()
+            if target.__class__ is str:
+                self._bind(target, value)
+            elif target.__class__ is syntax.Starred:
+                self._bind(target.value, value)
+            else:
+                stack.extend(reversed(_unpacked(target, self._unpack_items(value))))
+
+    def _unpack_items(self, value) -> tuple:
+        """The items a tuple of targets takes from value."""
         if value.__class__ is Tensor or value.__class__ is dict or value.__class__ in DICT_VIEWS:
-            items = tuple(self._items(value, self.span))
-        elif (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
-              or value.__class__ in ITERATORS):
-            items = tuple(value)
-        else:
-            raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
-                               kind=TYPE)
-        if len(items) > len(names):
-            raise GradvizError(f"too many values to unpack (expected {len(names)})", kind=VALUE)
-        if len(items) < len(names):
-            raise GradvizError(f"not enough values to unpack (expected {len(names)}, got "
-                               f"{len(items)})", kind=VALUE)
-        for name, v in zip(names, items):
-            self._bind(name, v)
+            return tuple(self._items(value, self.span))
+        if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
+                or value.__class__ in ITERATORS):
+            return tuple(value)
+        raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
+                           kind=TYPE, hint="a list, tuple, dict, string or tensor unpacks "
+                                           "into names")
 
     def _assign(self, stmt):
         node = stmt.value
@@ -1785,7 +1839,7 @@ class Interpreter:
         env = self.env
         names = set()
         for target, _, _ in clauses:
-            names.update((target,) if target.__class__ is str else target)
+            names.update(syntax.target_names(target))
         saved = {name: env.get(name, _DONE) for name in names}
         # each item's nodes are labelled with its pass, as a for loop's are
         passes = self.loop_passes
