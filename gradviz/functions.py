@@ -1730,15 +1730,17 @@ _WALKED_BY_LOOPS = frozenset(("Sequential", "DataLoader", "TensorDataset"))
 
 
 def _walkable(rt, x, what: str):
-    """What enumerate() and zip() walk: a range, list or tuple, or a tensor's
-    rows (as a for loop walks them), or a dict's keys (or one of its views)."""
+    """What enumerate() and zip() walk: a range, list, tuple or string, or a
+    tensor's rows (as a for loop walks them), or a dict's keys (or one of its
+    views)."""
     if (is_tensor(x) or x.__class__ is dict or x.__class__ in DICT_VIEWS
             or x.__class__.__name__ in _WALKED_BY_LOOPS):
         return rt._items(x, rt.span)
-    if isinstance(x, (range, list, tuple)) or x.__class__ in ITERATORS:
+    if isinstance(x, (range, list, tuple, str)) or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
-                       hint=f"{what}() walks a range(...), a list, a tuple, a dict or a tensor")
+                       hint=f"{what}() walks a range(...), a list, a tuple, a dict, a string "
+                            "or a tensor")
 
 
 def f_enumerate(rt, x, start=0):
@@ -1876,7 +1878,8 @@ FunctionGenerator.__name__ = "generator"
 # the one-pass iterators a program can hold; for loops, list(), tuple(),
 # any(), all(), sorted(), zip() and enumerate() walk them as they are
 ITERATORS = (zip, enumerate, Generator, FunctionGenerator, LoaderIter, type(reversed([])),
-             reversed, type(iter(range(0))), type(iter([])), type(iter(())))
+             reversed, type(iter(range(0))), type(iter([])), type(iter(())), type(iter("")),
+             type(iter("\u00e9")))
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
 LAZY_ITERATORS = (FunctionGenerator, LoaderIter)

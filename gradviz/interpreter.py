@@ -1068,10 +1068,10 @@ class Interpreter:
             marks.append((here, label))
 
     def _items(self, v, span):
-        """An iterator over what a for loop walks: a range, list or tuple, or
-        a tensor's rows (PyTorch unbinds it when the loop starts: views of
-        it, each with UnbindBackward0 when recorded)."""
-        if v.__class__ in (range, list, tuple) or v.__class__ in ITERATORS:
+        """An iterator over what a for loop walks: a range, list, tuple or
+        string (its characters), or a tensor's rows (PyTorch unbinds it when
+        the loop starts: views of it, each with UnbindBackward0 when recorded)."""
+        if v.__class__ in (range, list, tuple, str) or v.__class__ in ITERATORS:
             return iter(v)
         if v.__class__ is modules.Sequential:
             return iter(v.items)
@@ -1090,8 +1090,8 @@ class Interpreter:
                                                          "grad_fn": "UnbindBackward0"})
                          for i in range(v.data.shape[0])])
         raise GradvizError(f"'{type(v).__name__}' object is not iterable", kind=TYPE,
-                           hint="a for loop walks a range(...), a list, a tuple, a dict or "
-                                "a tensor")
+                           hint="a for loop walks a range(...), a list, a tuple, a dict, a "
+                                "string or a tensor")
 
     def _jump(self, frames: list, leave: bool) -> None:
         """break (leave) or continue: the blocks inside the innermost loop are
