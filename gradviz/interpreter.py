@@ -207,6 +207,16 @@ def _pass_label(target, item, n: int, walks: str | None = None) -> str:
     return f"iteration {n}"
 
 
+def _escaped_stop() -> GradvizError:
+    """PEP 479: a StopIteration that leaves a generator's block (a bare
+    next() in it) is a RuntimeError where the generator was asked for an
+    item (no span yet: the consumer's statement gives it)."""
+    return GradvizError("generator raised StopIteration", kind=RUNTIME,
+                        hint="a next() inside a generator ran out of items: write "
+                             "next(it, None) and return when it gives None, or catch "
+                             "StopIteration")
+
+
 UNPACK_HINT = ("a tuple of targets takes one item per name (nested ones as written: "
                "i, (X, y)); a starred name takes the rest: a, *rest = xs")
 
@@ -958,6 +968,8 @@ class Interpreter:
                 gen.done = True
                 self._unwind(gen.frames)
                 if isinstance(exc, GradvizError):
+                    if exc.kind == "StopIteration":
+                        raise _escaped_stop() from None
                     exc.calls.append(f"  in {fn.defn.name}(), called on line {line}")
                 raise
             finally:

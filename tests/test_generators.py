@@ -110,3 +110,19 @@ def test_a_dataloaders_batches_are_made_on_the_for_line_for_their_pass():
     record, _ = run(src)
     batches = [n for n in record.nodes if n.line == 7 and n.op == "index"]
     assert [(n.in_loop, n.expr) for n in batches] == [("loader[0]", "loader"), ("loader[1]", "loader")]
+
+
+def test_a_stopiteration_leaving_the_block_is_a_runtimeerror_at_the_consumer():
+    # PEP 479: a bare next() that runs out inside the generator
+    src = ("def pairs(xs):\n    it = iter(xs)\n    while True:\n        a = next(it)\n"
+           "        yield a\n"
+           "print(list(pairs([1])))\n")
+    err = error_of(src)
+    assert (err.kind, err.message, err.span.line) == (
+        "RuntimeError", "generator raised StopIteration", 6)
+    assert err.hint
+    # caught inside the generator, it ends nothing but the loop it stops
+    _, out = run("def f(xs):\n    it = iter(xs)\n    while True:\n        try:\n"
+                 "            a = next(it)\n        except StopIteration:\n            return\n"
+                 "        yield a\nprint(list(f('ab')))\n")
+    assert out == "['a', 'b']\n"
