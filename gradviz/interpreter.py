@@ -207,6 +207,22 @@ def _pass_label(target, item, n: int, walks: str | None = None) -> str:
     return f"iteration {n}"
 
 
+def _saved_names(env: dict, clauses: tuple) -> dict:
+    """The values env has for a comprehension's loop names (_DONE: none)."""
+    names = set()
+    for target, _, _ in clauses:
+        names.update(syntax.target_names(target))
+    return {name: env.get(name, _DONE) for name in names}
+
+
+def _restore_names(env: dict, saved: dict) -> None:
+    for name, value in saved.items():
+        if value is _DONE:
+            env.pop(name, None)
+        else:
+            env[name] = value
+
+
 def _escaped_stop() -> GradvizError:
     """PEP 479: a StopIteration that leaves a generator's block (a bare
     next() in it) is a RuntimeError where the generator was asked for an
@@ -1845,57 +1861,62 @@ class Interpreter:
 
     def _comprehension(self, clauses: tuple, add) -> None:
         """A comprehension's clauses, as Python runs them, add() called for
-        each item: the clauses nest left to right (an iterator per clause on
-        a stack, no recursion), and the loop names are the comprehension's
+        each item (see _clauses); the loop names are the comprehension's
         own: a name of the program they shadow has its value again after it."""
         env = self.env
-        names = set()
-        for target, _, _ in clauses:
-            names.update(syntax.target_names(target))
-        saved = {name: env.get(name, _DONE) for name in names}
-        # each item's nodes are labelled with its pass, as a for loop's are
+        saved = _saved_names(env, clauses)
         passes = self.loop_passes
         depth = len(passes)
-        counts = [0]
-
-        def items(source):
-            try:
-                return self._items(self.eval(source), self.where(source))
-            except GradvizError as exc:
-                raise exc.at(self.where(source))
         try:
-            walking = [items(clauses[0][1])]
-            while walking:
-                item = next(walking[-1], _DONE)
-                if item is _DONE:
-                    walking.pop()
-                    counts.pop()
-                    continue
-                k = len(walking) - 1
-                target, _, conds = clauses[k]
-                if target.__class__ is str:
-                    self._bind(target, item)
-                else:
-                    self._unpack(target, item)
-                counts[k] += 1
-                del passes[depth + k:]
-                passes.append(_pass_label(target, item, counts[k], self._walks(clauses[k][1])))
-                self._mark_pass()
-                if not all(self.truth(self.eval(c)) for c in conds):
-                    continue
-                if len(walking) < len(clauses):
-                    walking.append(items(clauses[len(walking)][1]))
-                    counts.append(0)
-                else:
-                    add()
+            for _ in self._clauses(clauses, self._clause_items(clauses[0][1]), passes):
+                add()
         finally:
             del passes[depth:]
             self._mark_pass()
-            for name, value in saved.items():
-                if value is _DONE:
-                    env.pop(name, None)
-                else:
-                    env[name] = value
+            _restore_names(env, saved)
+
+    def _clause_items(self, source):
+        """The iterator of a comprehension's clause over source."""
+        try:
+            return self._items(self.eval(source), self.where(source))
+        except GradvizError as exc:
+            raise exc.at(self.where(source))
+
+    def _clauses(self, clauses: tuple, first, passes: list):
+        """A comprehension's clauses, as Python runs them: a generator that
+        stops once per item, its loop names bound and its conditions true
+        (the caller evaluates the item). The clauses nest left to right (an
+        iterator per clause on a stack, no recursion); ``first`` is the first
+        clause's iterator (a generator expression takes it when it is made),
+        and each item's nodes are labelled with its pass, as a for loop's
+        are, in ``passes`` from its length on. (No try/finally here: a
+        generator expression's consumer may drop it half-walked.)"""
+        depth = len(passes)
+        counts = [0]
+        walking = [first]
+        while walking:
+            item = next(walking[-1], _DONE)
+            if item is _DONE:
+                walking.pop()
+                counts.pop()
+                continue
+            k = len(walking) - 1
+            target, _, conds = clauses[k]
+            if target.__class__ is str:
+                self._bind(target, item)
+            else:
+                self._unpack(target, item)
+            counts[k] += 1
+            del passes[depth + k:]
+            passes.append(_pass_label(target, item, counts[k], self._walks(clauses[k][1])))
+            self._mark_pass()
+            if not all(self.truth(self.eval(c)) for c in conds):
+                continue
+            if len(walking) < len(clauses):
+                walking.append(self._clause_items(clauses[len(walking)][1]))
+                counts.append(0)
+            else:
+                yield
 
     def _try(self, stmt) -> None:
         """try/except/else/finally, as Python runs it. Each block runs on a
@@ -2060,9 +2081,67 @@ class Interpreter:
                             self.shift)
 
     def _genexp(self, node):
-        """(elt for x in xs ...): a generator of the items, computed now (see
-        functions.Generator)."""
-        return functions.Generator(self._listcomp(node))
+        """(elt for x in xs ...): a generator that computes each item when it
+        is asked for, as Python's (see genexp_step); the first clause's
+        iterable is walked now, as Python takes its iterator when the
+        expression runs."""
+        first = self._clause_items(node.clauses[0][1])
+        fn = self.calls[-1] if len(self.scopes) > 1 else None
+        gen = functions.GeneratorExpression(self, node, self.env, fn, self.shift)
+        gen.walk = self._clauses(node.clauses, first, gen.passes)
+        return gen
+
+    def genexp_step(self, gen: "functions.GeneratorExpression"):
+        """The next item of a generator expression: its clauses walked on
+        to the next item and the item computed, now, under the grad mode of
+        now, reading the names as they are now (Python's late binding), in
+        the names where it was made; its loop names are its own, kept
+        between items and put back out of the way after each one. Its nodes
+        are labelled with the passes of the loops around the consumer (as
+        a generator function's, see resume), then its own clauses'.
+        StopIteration when its items run out."""
+        if gen.done:
+            raise StopIteration
+        if gen.running:
+            raise GradvizError("generator already executing", kind=VALUE,
+                               hint="a generator cannot ask itself for its next item")
+        env = gen.env
+        saved = _saved_names(env, gen.node.clauses)
+        env.update(gen.own)
+        span, line, shift = self.span, self.line, self.shift
+        passes, prefix = self.loop_passes, self.pass_prefix
+        self.pass_prefix, self.loop_passes = prefix + tuple(passes), gen.passes
+        outer, self.env = self.env, env
+        moved = env is not outer          # asked for where its names are not the ones read
+        if moved:
+            self.scopes.append(env)
+            if gen.fn is not None:
+                self.calls.append(gen.fn)
+        self.shift = gen.shift
+        gen.running = True
+        try:
+            self._mark_pass()
+            if next(gen.walk, _DONE) is _DONE:
+                gen.done = True
+                raise StopIteration
+            return self.eval(gen.node.elt)
+        except GradvizError as exc:
+            gen.done = True
+            if exc.kind == "StopIteration":
+                raise _escaped_stop() from None
+            raise
+        finally:
+            gen.running = False
+            gen.own = {name: env[name] for name in saved if name in env}
+            _restore_names(env, saved)
+            if moved:
+                self.scopes.pop()
+                if gen.fn is not None:
+                    self.calls.pop()
+            self.env = outer
+            self.span, self.line, self.shift = span, line, shift
+            self.pass_prefix, self.loop_passes = prefix, passes
+            self._mark_pass()
 
     def _name(self, node):
         name = node.id
@@ -3013,7 +3092,7 @@ class Interpreter:
             return modules.text_of(self, v)
         if v.__class__ is range:
             return repr(v)
-        if v.__class__ is functions.Generator:
+        if v.__class__ is functions.GeneratorExpression or v.__class__ is functions.Generator:
             return f"<generator object <genexpr> at {self.address(v)}>"
         if v.__class__ is functions.FunctionGenerator:
             return f"<generator object {v.fn.defn.name} at {self.address(v)}>"
