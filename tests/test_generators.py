@@ -130,29 +130,27 @@ def test_a_stopiteration_leaving_the_block_is_a_runtimeerror_at_the_consumer():
 
 # ---- generator expressions: lazy, as Python's ----------------------------------
 
-def test_a_generator_expression_computes_each_item_when_asked_for():
-    src = ("def show(v):\n    print('compute', v)\n    return v\n"
-           "g = (show(v) for v in range(3))\nprint('made')\nprint(next(g))\n"
-           "def nat():\n    k = 0\n    while True:\n        yield k\n        k += 1\n"
-           "print(any(v > 3 for v in nat()))\n")
-    _, out = run(src)
-    assert out == "made\ncompute 0\n0\nTrue\n"
+GENEXP_OUTPUTS = [
+    # nothing computed when made; each item at its next(); any() stops an endless one
+    ("def show(v):\n    print('compute', v)\n    return v\n"
+     "g = (show(v) for v in range(3))\nprint('made')\nprint(next(g))\n"
+     "def nat():\n    k = 0\n    while True:\n        yield k\n        k += 1\n"
+     "print(any(v > 3 for v in nat()))\n", "made\ncompute 0\n0\nTrue\n"),
+    # its loop names are its own; the others are read when an item is computed
+    ("x, k = 5, 1\ng = (x * k for x in [1, 2])\nk = 10\nprint(next(g), x)\nx = 7\n"
+     "print(next(g), x, next(g, 'end'))\n"
+     "def make(s):\n    return (s * v for v in range(2))\nprint(list(make(3)))\n",
+     "10 5\n20 7 end\n[0, 3]\n"),
+    # under the grad mode of each next()
+    ("w = torch.tensor(1., requires_grad=True)\ng = (w * i for i in range(2))\n"
+     "with torch.no_grad():\n    a = next(g)\nb = next(g)\n"
+     "print(a.requires_grad, b.requires_grad)\n", "False True\n"),
+]
 
 
-def test_a_generator_expressions_names_are_its_own_and_others_are_read_late():
-    src = ("x, k = 5, 1\ng = (x * k for x in [1, 2])\nk = 10\nprint(next(g), x)\nx = 7\n"
-           "print(next(g), x, next(g, 'end'))\n"
-           "def make(s):\n    return (s * v for v in range(2))\nprint(list(make(3)))\n")
-    _, out = run(src)
-    assert out == "10 5\n20 7 end\n[0, 3]\n"
-
-
-def test_a_generator_expression_runs_under_the_grad_mode_of_each_next():
-    src = ("w = torch.tensor(1., requires_grad=True)\ng = (w * i for i in range(2))\n"
-           "with torch.no_grad():\n    a = next(g)\nb = next(g)\n"
-           "print(a.requires_grad, b.requires_grad)\n")
-    _, out = run(src)
-    assert out == "False True\n"
+@pytest.mark.parametrize("src, expected", GENEXP_OUTPUTS)
+def test_a_generator_expression_computes_each_item_when_asked_for(src, expected):
+    assert run(src)[1] == expected
 
 
 def test_nodes_a_generator_expression_makes_for_a_loops_pass_are_labelled_with_it():
