@@ -283,7 +283,7 @@ class _Parser:
         self.i += 1
 
     def simple_stmt(self):
-        """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
+        """simple_stmt := import_stmt | assign_target '=' exprlist | expr '.' NAME '=' expr
             | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist
             | 'break' | 'continue' | 'pass' | return_stmt    -- break, continue in a loop
             | del_stmt | global_stmt | raise_stmt | assert_stmt"""
@@ -357,9 +357,11 @@ class _Parser:
         return GradvizError(f"{message} {what}", kind=SYNTAX, span=node.span, hint=hint)
 
     def assign_target(self, left):
-        """target := NAME | target (',' target)* [','] | '(' target ')' | '[' target ']'
-            | '*' NAME    -- checked on a parsed exprlist: a name, or a tuple of
-        targets (nested as written), a starred one a Starred of its name"""
+        """assign_target := NAME | assign_target (',' assign_target)* [',']
+            | '(' assign_target ')' | '[' assign_target ']' | '*' NAME
+            -- checked on a parsed exprlist
+        A name, or a tuple of targets (nested as written); a starred one is
+        a Starred of its name."""
         cls = left.__class__
         if cls is Name:
             return left.id
@@ -558,7 +560,7 @@ class _Parser:
         return While(test, body, span, self.loop_else())
 
     def for_stmt(self) -> For:
-        """for_stmt := 'for' NAME (',' NAME)* 'in' expr block"""
+        """for_stmt := 'for' loop_target expr block"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
@@ -569,8 +571,8 @@ class _Parser:
         return For(target, iterable, body, span, self.loop_else())
 
     def loop_target(self):
-        """loop_target := targets 'in'    -- after 'for', in a loop or a
-        comprehension: one name, or a tuple of targets (nested as written)"""
+        """loop_target := targets 'in'    -- after 'for', in a loop or a comprehension
+        One name, or a tuple of targets (nested as written)."""
         target = self.targets("in")
         if self.toks[self.i][0] != "in":
             raise self.expected("'in' after the loop variables", hint=LOOP_HINT)
@@ -578,8 +580,8 @@ class _Parser:
         return target
 
     def targets(self, close: str):
-        """targets := target_item (',' target_item)* [',']    -- up to close
-        (not taken): one target, or a tuple of them when there is a comma"""
+        """targets := target_item (',' target_item)* [',']    -- up to close, not taken
+        One target, or a tuple of them when there is a comma."""
         toks = self.toks
         first = toks[self.i]
         items = [self.target_item()]
@@ -1115,7 +1117,7 @@ class _Parser:
         return key, self.expr()
 
     def comp_clauses(self, close: str, opener: tuple) -> tuple:
-        """comp_for := 'for' NAME (',' NAME)* 'in' expr ('if' expr)*
+        """comp_for := 'for' loop_target expr ('if' expr)*
         (one or more, then close, after a comprehension's item)"""
         toks = self.toks
         clauses = []
