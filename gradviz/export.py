@@ -77,7 +77,7 @@ def _uses(expr) -> list:
             inner = set(bound)
             for target, iterable, conds in node.clauses:
                 stack.append((iterable, frozenset(inner)))
-                inner.update((target,) if target.__class__ is str else target)
+                inner.update(syntax.target_names(target))
                 stack.extend((c, frozenset(inner)) for c in conds)
             items = (node.key, node.value) if cls is syntax.DictComp else (node.elt,)
             stack.extend((item, frozenset(inner)) for item in items)
@@ -158,11 +158,11 @@ def _edits(program: syntax.Program) -> list[tuple]:
         # the value is evaluated before the names are bound: `sum = sum(x)`
         # calls torch.sum, and later uses of `sum` mean the variable
         if cls is syntax.Assign:
-            assigned.update(stmt.targets or (stmt.target,))
+            assigned.update(syntax.target_names(stmt.targets or stmt.target))
         elif cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
             assigned.add(stmt.target.id)
         elif cls is syntax.For:
-            assigned.update((stmt.target,) if stmt.target.__class__ is str else stmt.target)
+            assigned.update(syntax.target_names(stmt.target))
         elif cls is syntax.ClassDef:
             assigned.add(stmt.name)
         elif cls is syntax.FunctionDef:

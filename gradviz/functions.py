@@ -1863,15 +1863,17 @@ _WALKED_BY_LOOPS = frozenset(("Sequential", "DataLoader", "TensorDataset"))
 
 
 def _walkable(rt, x, what: str):
-    """What enumerate() and zip() walk: a range, list or tuple, or a tensor's
-    rows (as a for loop walks them), or a dict's keys (or one of its views)."""
+    """What enumerate() and zip() walk: a range, list, tuple or string, or a
+    tensor's rows (as a for loop walks them), or a dict's keys (or one of its
+    views)."""
     if (is_tensor(x) or x.__class__ is dict or x.__class__ in DICT_VIEWS
             or x.__class__.__name__ in _WALKED_BY_LOOPS):
         return rt._items(x, rt.span)
-    if isinstance(x, (range, list, tuple)) or x.__class__ in ITERATORS:
+    if isinstance(x, (range, list, tuple, str)) or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
-                       hint=f"{what}() walks a range(...), a list, a tuple, a dict or a tensor")
+                       hint=f"{what}() walks a range(...), a list, a tuple, a dict, a string "
+                            "or a tensor")
 
 
 def f_enumerate(rt, x, start=0):
@@ -1958,11 +1960,8 @@ def _py_sequence(kind):
 
 
 class Generator:
-    """A generator expression's value, `(f(x) for x in xs)`: its items, walked
-    once. gradviz computes them when the expression runs (Python computes
-    each when it is asked for): the same items, unless computing one has
-    an effect (a print in a function it calls) or an error that a consumer
-    stopping early (any(), a loop's break) would have avoided."""
+    """A generator of items computed already: what a module's parameters(),
+    named_parameters() and children() return, walked once."""
 
     __slots__ = ("_items",)
 
@@ -1979,7 +1978,23 @@ class Generator:
 Generator.__name__ = "generator"     # Python's name for its type, which errors and type() show
 
 
-class FunctionGenerator:
+class _Stepped:
+    """What the generators whose items the interpreter computes one by one
+    share: the interpreter, the function whose call made it (or None),
+    the labels of its own loops' passes, and whether it is running or done."""
+
+    __slots__ = ("rt", "fn", "passes", "running", "done")
+
+    def __init__(self, rt, fn):
+        self.rt, self.fn = rt, fn
+        self.passes: list = []
+        self.running = self.done = False
+
+    def __iter__(self):
+        return self
+
+
+class FunctionGenerator(_Stepped):
     """What a call of a generator function (a def with `yield`) returns: its
     block runs only as items are asked for, up to the next yield, as in
     Python, so prints and errors come in Python's order and a consumer
@@ -1989,22 +2004,39 @@ class FunctionGenerator:
     `local` its names, `passes` the labels of its own loops running,
     `inner` the iterator a `yield from` is walking."""
 
-    __slots__ = ("rt", "fn", "local", "frames", "passes", "inner", "running", "done")
+    __slots__ = ("local", "frames", "inner")
 
     def __init__(self, rt, fn, local):
-        self.rt, self.fn, self.local = rt, fn, local
+        super().__init__(rt, fn)
+        self.local = local
         self.frames = self.inner = None
-        self.passes = []
-        self.running = self.done = False
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         return self.rt.resume(self)
 
 
-FunctionGenerator.__name__ = "generator"
+class GeneratorExpression(_Stepped):
+    """A generator expression's value, `(f(x) for x in xs)`: each item is
+    computed when it is asked for (Interpreter.genexp_step), as in Python,
+    so a consumer that stops early (any(), next(), a loop's break) computes
+    no more of them. `walk` is the Python generator that walks its clauses
+    (Interpreter._clauses), `env` the names where it was made (`fn` the
+    function whose call made it, or None), `own` its loop names' values
+    between items, `passes` its clauses' pass labels."""
+
+    __slots__ = ("node", "env", "shift", "walk", "own")
+
+    def __init__(self, rt, node, env: dict, fn, shift: int):
+        super().__init__(rt, fn)
+        self.node, self.env, self.shift = node, env, shift
+        self.walk = None
+        self.own: dict = {}
+
+    def __next__(self):
+        return self.rt.genexp_step(self)
+
+
+FunctionGenerator.__name__ = GeneratorExpression.__name__ = "generator"
 
 class MapIterator:
     """map(f, *iterables) and filter(f, iterable): Python's lazy iterators,
@@ -2053,11 +2085,12 @@ _FILTER = type("filter", (MapIterator,), {"__slots__": ()})
 
 # the one-pass iterators a program can hold; for loops, list(), tuple(),
 # any(), all(), sorted(), zip() and enumerate() walk them as they are
-ITERATORS = (zip, enumerate, Generator, FunctionGenerator, LoaderIter, _MAP, _FILTER,
-             type(reversed([])), reversed, type(iter(range(0))), type(iter([])), type(iter(())))
+ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, LoaderIter,
+             _MAP, _FILTER, type(reversed([])), reversed, type(iter(range(0))), type(iter([])),
+             type(iter(())), type(iter("")), type(iter("\u00e9")))
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
-LAZY_ITERATORS = (FunctionGenerator, LoaderIter, _MAP, _FILTER)
+LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)
 # the other values len() measures (a dict's views, a dual tensor's parts)
 _SIZED = (*DICT_VIEWS, UnpackedDual)
 

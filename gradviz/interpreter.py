@@ -199,12 +199,85 @@ def _pass_label(target, item, n: int, walks: str | None = None) -> str:
             if item.__class__ in _NUMBERS:
                 return f"{target}={item!r}"
         else:
-            values = [(name, v) for name, v in zip(target, item) if v.__class__ in _NUMBERS]
+            values = _numbers_bound(target, item)
             if values:
                 return ", ".join(f"{name}={v!r}" for name, v in values)
         if walks is not None:
             return f"{walks}[{n - 1}]"
     return f"iteration {n}"
+
+
+def _saved_names(env: dict, clauses: tuple) -> dict:
+    """The values env has for a comprehension's loop names (_DONE: none)."""
+    names = set()
+    for target, _, _ in clauses:
+        names.update(syntax.target_names(target))
+    return {name: env.get(name, _DONE) for name in names}
+
+
+def _restore_names(env: dict, saved: dict) -> None:
+    for name, value in saved.items():
+        if value is _DONE:
+            env.pop(name, None)
+        else:
+            env[name] = value
+
+
+def _escaped_stop() -> GradvizError:
+    """PEP 479: a StopIteration that leaves a generator's block (a bare
+    next() in it) is a RuntimeError where the generator was asked for an
+    item (no span yet: the consumer's statement gives it)."""
+    return GradvizError("generator raised StopIteration", kind=RUNTIME,
+                        hint="a next() inside a generator ran out of items: write "
+                             "next(it, None) and return when it gives None, or catch "
+                             "StopIteration")
+
+
+UNPACK_HINT = ("a tuple of targets takes one item per name (nested ones as written: "
+               "i, (X, y)); a starred name takes the rest: a, *rest = xs")
+
+
+def _unpacked(target: tuple, items: tuple) -> list:
+    """(target, item) pairs of a tuple of targets and the items it takes,
+    a starred target's the list of the rest; Python's ValueError when the
+    counts differ."""
+    star = next((k for k, t in enumerate(target) if t.__class__ is syntax.Starred), None)
+    if star is None:
+        if len(items) > len(target):
+            raise GradvizError(f"too many values to unpack (expected {len(target)})", kind=VALUE,
+                               hint=UNPACK_HINT)
+        if len(items) < len(target):
+            raise GradvizError(f"not enough values to unpack (expected {len(target)}, got "
+                               f"{len(items)})", kind=VALUE, hint=UNPACK_HINT)
+        return list(zip(target, items))
+    after = len(target) - star - 1
+    if len(items) < star + after:
+        raise GradvizError(f"not enough values to unpack (expected at least {star + after}, "
+                           f"got {len(items)})", kind=VALUE, hint=UNPACK_HINT)
+    rest = len(items) - after
+    return [*zip(target[:star], items), (target[star], list(items[star:rest])),
+            *zip(target[star + 1:], items[rest:])]
+
+
+def _numbers_bound(target: tuple, item) -> list:
+    """(name, number) for the names of a tuple of targets that take a
+    number from item (nested targets walked where item is a list or tuple;
+    a starred target and what follows it are not)."""
+    out = []
+    stack = [(target, item)]
+    while stack:
+        target, item = stack.pop()
+        if target.__class__ is str:
+            if item.__class__ in _NUMBERS:
+                out.append((target, item))
+        elif target.__class__ is tuple and item.__class__ in (tuple, list):
+            pairs = []
+            for t, v in zip(target, item):
+                if t.__class__ is syntax.Starred:
+                    break
+                pairs.append((t, v))
+            stack.extend(reversed(pairs))
+    return out
 
 
 LOOP_TEXT = 20      # characters of what a loop walks, in its passes' labels
@@ -911,6 +984,8 @@ class Interpreter:
                 gen.done = True
                 self._unwind(gen.frames)
                 if isinstance(exc, GradvizError):
+                    if exc.kind == "StopIteration":
+                        raise _escaped_stop() from None
                     exc.calls.append(f"  in {fn.defn.name}(), called on line {line}")
                 raise
             finally:
@@ -1021,10 +1096,10 @@ class Interpreter:
             marks.append((here, label))
 
     def _items(self, v, span):
-        """An iterator over what a for loop walks: a range, list or tuple, or
-        a tensor's rows (PyTorch unbinds it when the loop starts: views of
-        it, each with UnbindBackward0 when recorded)."""
-        if v.__class__ in (range, list, tuple) or v.__class__ in ITERATORS:
+        """An iterator over what a for loop walks: a range, list, tuple or
+        string (its characters), or a tensor's rows (PyTorch unbinds it when
+        the loop starts: views of it, each with UnbindBackward0 when recorded)."""
+        if v.__class__ in (range, list, tuple, str) or v.__class__ in ITERATORS:
             return iter(v)
         if v.__class__ is modules.Sequential:
             return iter(v.items)
@@ -1043,8 +1118,8 @@ class Interpreter:
                                                          "grad_fn": "UnbindBackward0"})
                          for i in range(v.data.shape[0])])
         raise GradvizError(f"'{type(v).__name__}' object is not iterable", kind=TYPE,
-                           hint="a for loop walks a range(...), a list, a tuple, a dict or "
-                                "a tensor")
+                           hint="a for loop walks a range(...), a list, a tuple, a dict, a "
+                                "string or a tensor")
 
     def _jump(self, frames: list, leave: bool) -> None:
         """break (leave) or continue: the blocks inside the innermost loop are
@@ -1062,24 +1137,31 @@ class Interpreter:
             if ctx is not None:
                 self._leave_with(ctx)
 
-    def _unpack(self, names: tuple, value) -> None:
-        """a, b = value (an assignment's, a for loop's), in Python's words
-        when the counts differ; a tensor unpacks into its rows, as PyTorch's."""
+    def _unpack(self, target: tuple, value) -> None:
+        """a, b = value (an assignment's, a for loop's), nested targets (i,
+        (X, y)) and a starred one (a, *rest) included, bound left to right
+        as Python binds them, in Python's words when the counts differ; a
+        tensor unpacks into its rows, as PyTorch's."""
+        stack = [(target, value)]
+        while stack:
+            target, value = stack.pop()
+            if target.__class__ is str:
+                self._bind(target, value)
+            elif target.__class__ is syntax.Starred:
+                self._bind(target.value, value)
+            else:
+                stack.extend(reversed(_unpacked(target, self._unpack_items(value))))
+
+    def _unpack_items(self, value) -> tuple:
+        """The items a tuple of targets takes from value."""
         if value.__class__ is Tensor or value.__class__ is dict or value.__class__ in DICT_VIEWS:
-            items = tuple(self._items(value, self.span))
-        elif (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
-              or value.__class__ in ITERATORS):
-            items = tuple(value)
-        else:
-            raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
-                               kind=TYPE)
-        if len(items) > len(names):
-            raise GradvizError(f"too many values to unpack (expected {len(names)})", kind=VALUE)
-        if len(items) < len(names):
-            raise GradvizError(f"not enough values to unpack (expected {len(names)}, got "
-                               f"{len(items)})", kind=VALUE)
-        for name, v in zip(names, items):
-            self._bind(name, v)
+            return tuple(self._items(value, self.span))
+        if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
+                or value.__class__ in ITERATORS):
+            return tuple(value)
+        raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
+                           kind=TYPE, hint="a list, tuple, dict, string or tensor unpacks "
+                                           "into names")
 
     def _assign(self, stmt):
         node = stmt.value
@@ -1779,57 +1861,62 @@ class Interpreter:
 
     def _comprehension(self, clauses: tuple, add) -> None:
         """A comprehension's clauses, as Python runs them, add() called for
-        each item: the clauses nest left to right (an iterator per clause on
-        a stack, no recursion), and the loop names are the comprehension's
+        each item (see _clauses); the loop names are the comprehension's
         own: a name of the program they shadow has its value again after it."""
         env = self.env
-        names = set()
-        for target, _, _ in clauses:
-            names.update((target,) if target.__class__ is str else target)
-        saved = {name: env.get(name, _DONE) for name in names}
-        # each item's nodes are labelled with its pass, as a for loop's are
+        saved = _saved_names(env, clauses)
         passes = self.loop_passes
         depth = len(passes)
-        counts = [0]
-
-        def items(source):
-            try:
-                return self._items(self.eval(source), self.where(source))
-            except GradvizError as exc:
-                raise exc.at(self.where(source))
         try:
-            walking = [items(clauses[0][1])]
-            while walking:
-                item = next(walking[-1], _DONE)
-                if item is _DONE:
-                    walking.pop()
-                    counts.pop()
-                    continue
-                k = len(walking) - 1
-                target, _, conds = clauses[k]
-                if target.__class__ is str:
-                    self._bind(target, item)
-                else:
-                    self._unpack(target, item)
-                counts[k] += 1
-                del passes[depth + k:]
-                passes.append(_pass_label(target, item, counts[k], self._walks(clauses[k][1])))
-                self._mark_pass()
-                if not all(self.truth(self.eval(c)) for c in conds):
-                    continue
-                if len(walking) < len(clauses):
-                    walking.append(items(clauses[len(walking)][1]))
-                    counts.append(0)
-                else:
-                    add()
+            for _ in self._clauses(clauses, self._clause_items(clauses[0][1]), passes):
+                add()
         finally:
             del passes[depth:]
             self._mark_pass()
-            for name, value in saved.items():
-                if value is _DONE:
-                    env.pop(name, None)
-                else:
-                    env[name] = value
+            _restore_names(env, saved)
+
+    def _clause_items(self, source):
+        """The iterator of a comprehension's clause over source."""
+        try:
+            return self._items(self.eval(source), self.where(source))
+        except GradvizError as exc:
+            raise exc.at(self.where(source))
+
+    def _clauses(self, clauses: tuple, first, passes: list):
+        """A comprehension's clauses, as Python runs them: a generator that
+        stops once per item, its loop names bound and its conditions true
+        (the caller evaluates the item). The clauses nest left to right (an
+        iterator per clause on a stack, no recursion); ``first`` is the first
+        clause's iterator (a generator expression takes it when it is made),
+        and each item's nodes are labelled with its pass, as a for loop's
+        are, in ``passes`` from its length on. (No try/finally here: a
+        generator expression's consumer may drop it half-walked.)"""
+        depth = len(passes)
+        counts = [0]
+        walking = [first]
+        while walking:
+            item = next(walking[-1], _DONE)
+            if item is _DONE:
+                walking.pop()
+                counts.pop()
+                continue
+            k = len(walking) - 1
+            target, _, conds = clauses[k]
+            if target.__class__ is str:
+                self._bind(target, item)
+            else:
+                self._unpack(target, item)
+            counts[k] += 1
+            del passes[depth + k:]
+            passes.append(_pass_label(target, item, counts[k], self._walks(clauses[k][1])))
+            self._mark_pass()
+            if not all(self.truth(self.eval(c)) for c in conds):
+                continue
+            if len(walking) < len(clauses):
+                walking.append(self._clause_items(clauses[len(walking)][1]))
+                counts.append(0)
+            else:
+                yield
 
     def _try(self, stmt) -> None:
         """try/except/else/finally, as Python runs it. Each block runs on a
@@ -2000,9 +2087,67 @@ class Interpreter:
                             self.shift)
 
     def _genexp(self, node):
-        """(elt for x in xs ...): a generator of the items, computed now (see
-        functions.Generator)."""
-        return functions.Generator(self._listcomp(node))
+        """(elt for x in xs ...): a generator that computes each item when it
+        is asked for, as Python's (see genexp_step); the first clause's
+        iterable is walked now, as Python takes its iterator when the
+        expression runs."""
+        first = self._clause_items(node.clauses[0][1])
+        fn = self.calls[-1] if len(self.scopes) > 1 else None
+        gen = functions.GeneratorExpression(self, node, self.env, fn, self.shift)
+        gen.walk = self._clauses(node.clauses, first, gen.passes)
+        return gen
+
+    def genexp_step(self, gen: "functions.GeneratorExpression"):
+        """The next item of a generator expression: its clauses walked on
+        to the next item and the item computed, now, under the grad mode of
+        now, reading the names as they are now (Python's late binding), in
+        the names where it was made; its loop names are its own, kept
+        between items and put back out of the way after each one. Its nodes
+        are labelled with the passes of the loops around the consumer (as
+        a generator function's, see resume), then its own clauses'.
+        StopIteration when its items run out."""
+        if gen.done:
+            raise StopIteration
+        if gen.running:
+            raise GradvizError("generator already executing", kind=VALUE,
+                               hint="a generator cannot ask itself for its next item")
+        env = gen.env
+        saved = _saved_names(env, gen.node.clauses)
+        env.update(gen.own)
+        span, line, shift = self.span, self.line, self.shift
+        passes, prefix = self.loop_passes, self.pass_prefix
+        self.pass_prefix, self.loop_passes = prefix + tuple(passes), gen.passes
+        outer, self.env = self.env, env
+        moved = env is not outer          # asked for where its names are not the ones read
+        if moved:
+            self.scopes.append(env)
+            if gen.fn is not None:
+                self.calls.append(gen.fn)
+        self.shift = gen.shift
+        gen.running = True
+        try:
+            self._mark_pass()
+            if next(gen.walk, _DONE) is _DONE:
+                gen.done = True
+                raise StopIteration
+            return self.eval(gen.node.elt)
+        except GradvizError as exc:
+            gen.done = True
+            if exc.kind == "StopIteration":
+                raise _escaped_stop() from None
+            raise
+        finally:
+            gen.running = False
+            gen.own = {name: env[name] for name in saved if name in env}
+            _restore_names(env, saved)
+            if moved:
+                self.scopes.pop()
+                if gen.fn is not None:
+                    self.calls.pop()
+            self.env = outer
+            self.span, self.line, self.shift = span, line, shift
+            self.pass_prefix, self.loop_passes = prefix, passes
+            self._mark_pass()
 
     def _name(self, node):
         name = node.id
@@ -2958,7 +3103,7 @@ class Interpreter:
             return modules.text_of(self, v)
         if v.__class__ is range:
             return repr(v)
-        if v.__class__ is functions.Generator:
+        if v.__class__ is functions.GeneratorExpression or v.__class__ is functions.Generator:
             return f"<generator object <genexpr> at {self.address(v)}>"
         if v.__class__ is functions.FunctionGenerator:
             return f"<generator object {v.fn.defn.name} at {self.address(v)}>"

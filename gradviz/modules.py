@@ -345,6 +345,7 @@ def _size_arg(cls: str, name: str, v) -> int:
 def _parameter(rt, shape: tuple, dtype, bound: float) -> Tensor:
     """A new parameter, uniform in [-bound, bound) as torch.nn.init.uniform_
     draws it (a fan of 0 leaves it as torch.empty leaves it: zeros here)."""
+    rt.tape.check_shape(shape, "parameter")      # (nn.Linear(10**12, 10**12))
     values = rt.rng.rand(shape, dtype, -bound, bound) if bound and int(np.prod(shape)) else \
         np.zeros(shape, dtype)
     t = F._leaf(rt, values, True, "Parameter")

@@ -48,6 +48,8 @@ AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "//=": "//",
 CONSTANTS = {"True": True, "False": False, "None": None, "...": Ellipsis}
 EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "{", "-", "+", "~", "not", "True",
                         "False", "None", "..."))
+STARRED_START = EXPR_START | {"*"}
+LOOP_HINT = "write 'for i in range(3):', 'for i, x in enumerate(xs):' or 'for i, (X, y) in ...:'"
 
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list", ListComp: "a list",
@@ -113,6 +115,38 @@ def _parse_field(text: str, line: int, col: int):
                               hint="an f-string field holds one expression, as {x.grad} "
                                    "or {loss.item():.4f}")
     return node
+
+
+def _starred_item(node):
+    """The first Starred item of a parsed exprlist, or None."""
+    if node.__class__ is Starred:
+        return node
+    if node.__class__ is TupleExpr:
+        for item in node.items:
+            if item.__class__ is Starred:
+                return item
+    return None
+
+
+def _check_starred(items: tuple) -> None:
+    """Python's error for a tuple of targets with more than one starred."""
+    stars = [t for t in items if t.__class__ is Starred]
+    if len(stars) > 1:
+        span = stars[1].span
+        raise GradvizError("multiple starred expressions in assignment", kind=SYNTAX, span=span,
+                           hint="one name of a tuple of targets takes the rest: a, *rest = xs")
+
+
+def _target_text(target) -> str:
+    """A tuple of targets as written: "a, b", "a,", "i, (X, y)", "a, *rest"."""
+    def text(t):
+        if t.__class__ is str:
+            return t
+        if t.__class__ is Starred:
+            return "*" + t.value
+        return f"({_target_text(t)})"
+    parts = [text(t) for t in target]
+    return ", ".join(parts) if len(parts) > 1 else "".join(parts) + ","
 
 
 def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX):
@@ -249,7 +283,7 @@ class _Parser:
         self.i += 1
 
     def simple_stmt(self):
-        """simple_stmt := import_stmt | targets '=' exprlist | expr '.' NAME '=' expr
+        """simple_stmt := import_stmt | assign_target '=' exprlist | expr '.' NAME '=' expr
             | expr '[' items ']' '=' expr | target AUG_OP expr | exprlist
             | 'break' | 'continue' | 'pass' | return_stmt    -- break, continue in a loop
             | del_stmt | global_stmt | raise_stmt | assert_stmt"""
@@ -273,7 +307,7 @@ class _Parser:
         elif kind in UNSUPPORTED:
             raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         else:
-            left = self.exprlist()
+            left = self.exprlist(starred=True)
             op = toks[self.i][0]
             if op in AUG_OPS:
                 if not isinstance(left, (Name, Attribute, Subscript)):
@@ -283,6 +317,11 @@ class _Parser:
                 self.i += 1
                 return AugAssign(left, AUG_OPS[op], self.expr(), self.span_from(first))
             if op != "=":
+                star = _starred_item(left)
+                if star is not None:
+                    raise GradvizError("can't use starred expression here", kind=SYNTAX,
+                                       span=star.span, hint="a starred name takes the rest "
+                                       "of the items on the left of '=': a, *rest = xs")
                 return ExprStmt(left, self.span_from(first))
             if left.__class__ is Attribute or left.__class__ is Subscript:
                 self.i += 1                         # x.grad = None, x[0] = 1
@@ -293,8 +332,15 @@ class _Parser:
                 if left.__class__ is Subscript:
                     return SetItem(left, value, self.span_from(first))
                 return SetAttr(left.value, left.attr, value, self.span_from(first))
-            names = self.assign_targets(left)
-            target = ", ".join(names) if len(names) > 1 else names[0] + ","
+            names = self.assign_target(left)
+            if names.__class__ is str:                  # (a) = 1
+                target, names = names, ()
+            elif names.__class__ is Starred:
+                raise GradvizError("starred assignment target must be in a list or tuple",
+                                   kind=SYNTAX, span=left.span, hint="add a comma: *rest, = xs "
+                                   "(or a, *rest = xs)")
+            else:
+                target = _target_text(names)
             self.i += 1
         value_first = toks[self.i]
         value = self.expr()
@@ -310,14 +356,28 @@ class _Parser:
         what = NODE_WORDS.get(type(node), "an expression")
         return GradvizError(f"{message} {what}", kind=SYNTAX, span=node.span, hint=hint)
 
-    def assign_targets(self, left) -> tuple:
-        """targets := NAME | NAME (',' NAME)* [',']    -- checked on a parsed exprlist"""
-        items = left.items if isinstance(left, TupleExpr) and left.items else (left,)
-        for item in items:
-            if not isinstance(item, Name):
-                raise self.node_error(item, "cannot assign to", TARGET_HINTS.get(
-                    type(item), "only names can be assigned; did you mean '=='?"))
-        return tuple(item.id for item in items)
+    def assign_target(self, left):
+        """assign_target := NAME | assign_target (',' assign_target)* [',']
+            | '(' assign_target ')' | '[' assign_target ']' | '*' NAME
+            -- checked on a parsed exprlist
+        A name, or a tuple of targets (nested as written); a starred one is
+        a Starred of its name."""
+        cls = left.__class__
+        if cls is Name:
+            return left.id
+        if cls is TupleExpr or cls is ListExpr:
+            items = tuple(self.assign_target(item) for item in left.items)
+            _check_starred(items)
+            return items
+        if cls is Starred:
+            name = self.assign_target(left.value)
+            if name.__class__ is not str:
+                raise self.node_error(left.value, "cannot use a starred target on",
+                                      "a starred target is one name: a, *rest = xs")
+            return Starred(name, left.span)
+        raise self.node_error(left, "cannot assign to", TARGET_HINTS.get(
+            cls, "only names (or names in a tuple, as a, (b, c)) can be assigned; "
+                 "to compare two values use '=='"))
 
     def import_stmt(self) -> Import:
         """import_stmt := 'import' dotted ['as' NAME]
@@ -500,7 +560,7 @@ class _Parser:
         return While(test, body, span, self.loop_else())
 
     def for_stmt(self) -> For:
-        """for_stmt := 'for' NAME (',' NAME)* 'in' expr block"""
+        """for_stmt := 'for' loop_target expr block"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
@@ -511,26 +571,65 @@ class _Parser:
         return For(target, iterable, body, span, self.loop_else())
 
     def loop_target(self):
-        """loop_target := NAME (',' NAME)* 'in'    -- after 'for', in a loop or
-        a comprehension: one name, or a tuple of them"""
-        toks = self.toks
-        names = []
-        while True:
-            if toks[self.i][0] != NAME:
-                raise self.expected("the name of a loop variable",
-                                    hint="write 'for i in range(3):' or "
-                                         "'for i, x in enumerate(xs):'")
-            names.append(toks[self.i][1])
-            self.i += 1
-            if toks[self.i][0] != ",":
-                break
-            self.i += 1
-        if toks[self.i][0] != "in":
-            raise self.expected("'in' after the loop variables",
-                                hint="write 'for i in range(3):' or "
-                                     "'for i, x in enumerate(xs):'")
+        """loop_target := targets 'in'    -- after 'for', in a loop or a comprehension
+        One name, or a tuple of targets (nested as written)."""
+        target = self.targets("in")
+        if self.toks[self.i][0] != "in":
+            raise self.expected("'in' after the loop variables", hint=LOOP_HINT)
         self.i += 1
-        return names[0] if len(names) == 1 else tuple(names)
+        return target
+
+    def targets(self, close: str):
+        """targets := target_item (',' target_item)* [',']    -- up to close, not taken
+        One target, or a tuple of them when there is a comma."""
+        toks = self.toks
+        first = toks[self.i]
+        items = [self.target_item()]
+        comma = False
+        while toks[self.i][0] == ",":
+            comma = True
+            self.i += 1
+            if toks[self.i][0] == close:
+                break
+            items.append(self.target_item())
+        if not comma:
+            if items[0].__class__ is Starred:
+                raise _error(first, "starred assignment target must be in a list or tuple",
+                             "add a comma: for *rest, in xs (or a, *rest = xs)")
+            return items[0]
+        items = tuple(items)
+        _check_starred(items)
+        return items
+
+    def target_item(self):
+        """target_item := NAME | '(' targets ')' | '[' [targets] ']' | '*' NAME"""
+        toks = self.toks
+        tok = toks[self.i]
+        kind = tok[0]
+        self.i += 1
+        if kind == NAME:
+            return tok[1]
+        if kind == "*" and toks[self.i][0] == NAME:
+            self.i += 1
+            return Starred(toks[self.i - 1][1], self.span_from(tok))
+        if kind == "(" or kind == "[":
+            close = ")" if kind == "(" else "]"
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise _too_deep(tok)
+            if toks[self.i][0] == close:        # () or []: no items
+                inner = ()
+            else:
+                inner = self.targets(close)
+                if inner.__class__ is not tuple and kind == "[":
+                    inner = (inner,)            # [a]: a list of one target
+            if toks[self.i][0] != close:
+                raise self.expected(f"',' or '{close}'", tok)
+            self.i += 1
+            self.depth -= 1
+            return inner
+        self.i -= 1
+        raise self.expected("the name of a loop variable", hint=LOOP_HINT)
 
     def params(self, close: str, opener: tuple) -> tuple[list, list]:
         """param (',' param)* [','] up to close (not taken)
@@ -742,22 +841,36 @@ class _Parser:
 
     # ---- expressions ------------------------------------------------------
 
-    def exprlist(self, item=None, first: tuple | None = None):
+    def exprlist(self, item=None, first: tuple | None = None, starred: bool = False):
         """exprlist := expr (',' expr)* [',']    -- a tuple when it has a comma
-        (``item`` is the first expr when the caller parsed it already, from ``first``)"""
+        (``item`` is the first expr when the caller parsed it already, from ``first``;
+        ``starred``: an item may be '*' expr, as the left side of a, *rest = xs)"""
         toks = self.toks
+        expr = self.starred_expr if starred else self.expr
+        starts = STARRED_START if starred else EXPR_START
         if item is None:
             first = toks[self.i]
-            item = self.expr()
+            item = expr()
             if toks[self.i][0] != ",":
                 return item
         items = [item]
         while toks[self.i][0] == ",":
             self.i += 1
-            if toks[self.i][0] not in EXPR_START:
+            if toks[self.i][0] not in starts:
+                if toks[self.i][0] == "*":        # x = 1, *xs
+                    raise _error(toks[self.i], *PREFIX_ERRORS["*"])
                 break
-            items.append(self.expr())
+            items.append(expr())
         return TupleExpr(tuple(items), self.span_from(first))
+
+    def starred_expr(self):
+        """starred_expr := expr | '*' expr"""
+        tok = self.toks[self.i]
+        if tok[0] != "*":
+            return self.expr()
+        self.i += 1
+        value = self.expr()
+        return Starred(value, self.span_from(tok))
 
     def expr(self, rbp: int = 0):
         """expr := prefix (BINARY_OP expr | call | subscript | '.' NAME)*
@@ -1004,7 +1117,7 @@ class _Parser:
         return key, self.expr()
 
     def comp_clauses(self, close: str, opener: tuple) -> tuple:
-        """comp_for := 'for' NAME (',' NAME)* 'in' expr ('if' expr)*
+        """comp_for := 'for' loop_target expr ('if' expr)*
         (one or more, then close, after a comprehension's item)"""
         toks = self.toks
         clauses = []

@@ -37,8 +37,9 @@ def str_method(name: str):
             if len(args) != 1:
                 raise GradvizError(f"str.join() takes exactly one argument ({len(args)} given)",
                                    kind=TYPE)
-            items = list(args[0]) if isinstance(args[0], (list, tuple, dict)) or \
-                args[0].__class__ in DICT_VIEWS else None
+            # (an iterator of the program's, as a generator, is one with a __next__)
+            items = list(args[0]) if isinstance(args[0], (list, tuple, dict, str)) or \
+                args[0].__class__ in DICT_VIEWS or hasattr(args[0], "__next__") else None
             if items is None:
                 raise GradvizError("can only join an iterable", kind=TYPE,
                                    hint="join a list of strings: ' '.join(['a', 'b'])")

@@ -454,6 +454,8 @@ def _assign(node, at: _Leaves):
     _, col, _, end = node.span
     k, value = at.start[col], _builder(node.value, at)   # the name starts the span
     if node.targets:                   # a, b = ...: the names are the line's first leaves
+        if not all(t.__class__ is str for t in node.targets):
+            raise _NoTemplate          # (a, b), c = ... or a, *rest = ...: seldom repeated
         names = slice(k, k + len(node.targets))
         join = ", ".join if len(node.targets) > 1 else lambda names: names[0] + ","
 

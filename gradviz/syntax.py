@@ -121,7 +121,8 @@ class ListExpr:
 @dataclass(slots=True)
 class ListComp:
     """``[elt for target in iter if cond ...]``: clauses, in order, are
-    (target, iter, conds); a target is a name or a tuple of names."""
+    (target, iter, conds); a target is a name or a tuple of targets (see
+    target_names)."""
     elt: object
     clauses: tuple
     span: Span
@@ -178,7 +179,8 @@ class UnaryOp:
 
 @dataclass(slots=True)
 class Starred:
-    """``*xs`` among a call's arguments: xs's items, each an argument."""
+    """``*xs`` among a call's arguments: xs's items, each an argument; or
+    ``*rest`` in a tuple of targets (``a, *rest = xs``), value its name."""
     value: object
     span: Span
 
@@ -240,10 +242,10 @@ class FString:
 
 @dataclass(slots=True)
 class Assign:
-    target: str      # a plain name; `a, b = ...` assigns a TupleTarget
+    target: str      # a plain name; for `a, b = ...` the targets as written
     value: object
     span: Span
-    targets: tuple = ()   # several names for tuple unpacking (e.g. grad(...))
+    targets: tuple = ()   # a tuple of targets to unpack into (see target_names)
 
 
 @dataclass(slots=True)
@@ -318,7 +320,7 @@ class While:
 @dataclass(slots=True)
 class For:
     """``for name in iterable:`` and its block (the span is the header's);
-    ``for a, b in ...:`` has a tuple of names; orelse: the ``else:`` block,
+    ``for i, (X, y) in ...:`` has a tuple of targets; orelse: the ``else:`` block,
     run when the items run out (not after a break)."""
     target: object
     iter: object
@@ -458,6 +460,23 @@ def own_statements(body: tuple):
                 stack.extend(block)
 
 
+def target_names(target) -> list:
+    """The names a target binds, in order: a target is a name, a tuple of
+    targets (``i, (X, y)``, nested as written), or a Starred of a name
+    (``*rest``). (An explicit stack: no tree walk needs Python's.)"""
+    names = []
+    stack = [target]
+    while stack:
+        t = stack.pop()
+        if t.__class__ is str:
+            names.append(t)
+        elif t.__class__ is Starred:
+            names.append(t.value)
+        else:
+            stack.extend(reversed(t))
+    return names
+
+
 def bound_names(body: tuple) -> set:
     """The names the statements of a block bind, blocks inside included (a
     function's local names, as Python decides them: from its whole block)."""
@@ -465,11 +484,11 @@ def bound_names(body: tuple) -> set:
     for s in own_statements(body):
         cls = s.__class__
         if cls is Assign:
-            names.update(s.targets or (s.target,))
+            names.update(target_names(s.targets or s.target))
         elif cls is AugAssign and s.target.__class__ is Name:
             names.add(s.target.id)
         elif cls is For:
-            names.update((s.target,) if s.target.__class__ is str else s.target)
+            names.update(target_names(s.target))
         elif cls is FunctionDef or cls is ClassDef:
             names.add(s.name)
         elif cls is Try:

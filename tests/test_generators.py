@@ -110,3 +110,58 @@ def test_a_dataloaders_batches_are_made_on_the_for_line_for_their_pass():
     record, _ = run(src)
     batches = [n for n in record.nodes if n.line == 7 and n.op == "index"]
     assert [(n.in_loop, n.expr) for n in batches] == [("loader[0]", "loader"), ("loader[1]", "loader")]
+
+
+def test_a_stopiteration_leaving_the_block_is_a_runtimeerror_at_the_consumer():
+    # PEP 479: a bare next() that runs out inside the generator
+    src = ("def pairs(xs):\n    it = iter(xs)\n    while True:\n        a = next(it)\n"
+           "        yield a\n"
+           "print(list(pairs([1])))\n")
+    err = error_of(src)
+    assert (err.kind, err.message, err.span.line) == (
+        "RuntimeError", "generator raised StopIteration", 6)
+    assert err.hint
+    # caught inside the generator, it ends nothing but the loop it stops
+    _, out = run("def f(xs):\n    it = iter(xs)\n    while True:\n        try:\n"
+                 "            a = next(it)\n        except StopIteration:\n            return\n"
+                 "        yield a\nprint(list(f('ab')))\n")
+    assert out == "['a', 'b']\n"
+
+
+# ---- generator expressions: lazy, as Python's ----------------------------------
+
+GENEXP_OUTPUTS = [
+    # nothing computed when made; each item at its next(); any() stops an endless one
+    ("def show(v):\n    print('compute', v)\n    return v\n"
+     "g = (show(v) for v in range(3))\nprint('made')\nprint(next(g))\n"
+     "def nat():\n    k = 0\n    while True:\n        yield k\n        k += 1\n"
+     "print(any(v > 3 for v in nat()))\n", "made\ncompute 0\n0\nTrue\n"),
+    # its loop names are its own; the others are read when an item is computed
+    ("x, k = 5, 1\ng = (x * k for x in [1, 2])\nk = 10\nprint(next(g), x)\nx = 7\n"
+     "print(next(g), x, next(g, 'end'))\n"
+     "def make(s):\n    return (s * v for v in range(2))\nprint(list(make(3)))\n",
+     "10 5\n20 7 end\n[0, 3]\n"),
+    # under the grad mode of each next()
+    ("w = torch.tensor(1., requires_grad=True)\ng = (w * i for i in range(2))\n"
+     "with torch.no_grad():\n    a = next(g)\nb = next(g)\n"
+     "print(a.requires_grad, b.requires_grad)\n", "False True\n"),
+]
+
+
+@pytest.mark.parametrize("src, expected", GENEXP_OUTPUTS)
+def test_a_generator_expression_computes_each_item_when_asked_for(src, expected):
+    assert run(src)[1] == expected
+
+
+def test_nodes_a_generator_expression_makes_for_a_loops_pass_are_labelled_with_it():
+    src = ("w = torch.ones(2, requires_grad=True)\n"
+           "for y in (w * i for i in range(2)):\n    y.sum().backward()\n")
+    record, _ = run(src)
+    muls = [n for n in record.nodes if n.line == 2 and n.op == "mul"]
+    assert [n.in_loop for n in muls] == ["(w * i for i in ran…[0], i=0",
+                                         "(w * i for i in ran…[1], i=1"]
+
+
+def test_a_generator_expression_that_asks_itself_is_already_executing():
+    exc = error_of("g = (next(g) for _ in range(2))\nnext(g)\n")
+    assert (exc.kind, exc.message) == ("ValueError", "generator already executing")

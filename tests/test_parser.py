@@ -80,7 +80,7 @@ def ours(node, spans: list):
         case syntax.TupleExpr(items=items):
             return ("tuple", *ours(items, spans))
         case syntax.Assign(target=target, targets=targets, value=value):
-            names = ("tuple", *targets) if targets else target
+            names = our_target(targets) if targets else target
             return ("=", names, ours(value, spans))
         case syntax.AugAssign(target=target, op=op, value=value):
             return (op + "=", ours(target, spans), ours(value, spans))
@@ -95,8 +95,26 @@ def ours(node, spans: list):
 
 def _our_clauses(clauses: tuple, spans: list) -> list:
     """A comprehension's clauses: ("for", names, iterable, conditions...)."""
-    return [("for", target, ours(iterable, spans), *ours(conds, spans))
+    return [("for", our_target(target), ours(iterable, spans), *ours(conds, spans))
             for target, iterable, conds in clauses]
+
+
+def our_target(target):
+    """A target (a name, a tuple of targets, a Starred name) as an s-expression."""
+    if isinstance(target, str):
+        return target
+    if isinstance(target, syntax.Starred):
+        return ("*", target.value)
+    return ("tuple", *(our_target(t) for t in target))
+
+
+def python_target(node):
+    """Python's target node as our_target's s-expression ([a, b] is a tuple)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Starred):
+        return ("*", python_target(node.value))
+    return ("tuple", *(python_target(t) for t in node.elts))
 
 
 def python(node, spans: list):
@@ -154,9 +172,8 @@ def python(node, spans: list):
                     *python(clauses, spans))
         case ast.comprehension(target=target, iter=iterable, ifs=conds):
             # (our targets are names, without nodes of their own)
-            names = target.id if isinstance(target, ast.Name) else \
-                tuple(t.id for t in target.elts)
-            return ("for", names, python(iterable, spans), *python(conds, spans))
+            return ("for", python_target(target), python(iterable, spans),
+                    *python(conds, spans))
         case ast.Assign(targets=[ast.Subscript() as target], value=value):
             return ("=", python(target, spans), python(value, spans))
         case ast.Delete(targets=targets):
@@ -164,9 +181,7 @@ def python(node, spans: list):
         case ast.Tuple(elts=items):
             return ("tuple", *python(items, spans))
         case ast.Assign(targets=[target], value=value):
-            names = target.id if isinstance(target, ast.Name) else \
-                ("tuple", *(t.id for t in target.elts))
-            return ("=", names, python(value, spans))
+            return ("=", python_target(target), python(value, spans))
         case ast.AugAssign(target=target, op=op, value=value):
             return (PY_OPS[type(op)] + "=", python(target, spans), python(value, spans))
         case ast.Expr(value=value):
@@ -213,6 +228,8 @@ PRECEDENCE_CASES = [
     "{i: j for i in a for j in b if i if j}", "[x * 2 for x in xs if x > 0]",
     "{not a: -b ** 2}", "d[k][0]", "m[1,]", "m[(0, 1)]", "d[1, 2]", "m[a:b,]",
     "m[..., 0]", "m[0, ...]", "m[...]", "m[..., None]", "m[1:, ..., ::2]", "...", "f(..., a)",
+    "[a for i, (a, b) in z]", "[x for (x,) in z]", "[x for x, in z]", "[a for [a, b] in z]",
+    "{k: v for k, (v, w) in d.items()}", "[r for a, *r in z]", "[y for (i, (X, y)) in z if i]",
 ]
 
 
@@ -246,6 +263,15 @@ STATEMENT_CASES = [
     "del d['w'], d[k]\n",
     "h = {'loss': [], 'acc': []}\n",
     "d = {\n    'w': w,\n    'b': b,\n}\n",
+    "(a, b), c = (1, 2), 3\n",
+    "a, (b, c) = x\n",
+    "a, (b, (c, d)), e = x\n",
+    "[a, b] = x\n",
+    "(a) = 1\n",
+    "a, *rest = [1, 2, 3]\n",
+    "first, *middle, last = x\n",
+    "*init, = x\n",
+    "(a, b), *c = x\n",
 ]
 
 
@@ -401,6 +427,24 @@ def test_tuple_assignment_targets_are_names():
     assert stmt.targets == () and stmt.target == "a"
 
 
+LOOP_TARGETS = ["i", "i, x", "i, (X, y)", "(a, b)", "b,", "[a, b]", "(a, [b, c]), d", "(a,)",
+                "[a]", "a, *rest", "*a, b", "(a, *b), c", "((a))", "i, (X, y),"]
+
+
+@pytest.mark.parametrize("target", LOOP_TARGETS)
+def test_loop_targets_match_python(target):
+    src = f"for {target} in xs:\n    pass\n"
+    (stmt,) = parse(src).body
+    assert our_target(stmt.target) == python_target(ast.parse(src).body[0].target)
+
+
+def test_nested_targets_bind_names_in_order():
+    (stmt,) = parse("for i, (X, *y), in z:\n    pass\n").body
+    assert syntax.target_names(stmt.target) == ["i", "X", "y"]
+    (stmt,) = parse("(a, b), c = x").body
+    assert stmt.target == "(a, b), c" and syntax.bound_names((stmt,)) == {"a", "b", "c"}
+
+
 def test_nodes_are_real_dataclasses():
     (stmt,) = parse("y = f(x.a * 2)").body
     call = stmt.value
@@ -441,6 +485,15 @@ ERROR_CASES = [
     ("class A:\n    x += 1\n", 2, "a class's block holds its methods"),
     ("x = 1\nfor i, 2 in range(3):\n    x = i\n", 2, "expected the name of a loop variable"),
     ("x = 1\nfor i j in range(3):\n    x = i\n", 2, "expected 'in' after the loop variables"),
+    ("for (i, x in y):\n    pass\n", 1, "expected ',' or ')'"),
+    ("for i.x in y:\n    pass\n", 1, "expected 'in' after the loop variables"),
+    ("for *a in y:\n    pass\n", 1, "starred assignment target must be in a list or tuple"),
+    ("for a, *b, *c in y:\n    pass\n", 1, "multiple starred expressions"),
+    ("a, *b, *c = y\n", 1, "multiple starred expressions"),
+    ("*a = y\n", 1, "starred assignment target must be in a list or tuple"),
+    ("*a, b\n", 1, "can't use starred expression here"),
+    ("x = 1, *a\n", 1, "unpacking"),
+    ("a, (b, f(c)) = y\n", 1, "cannot assign to a function call"),
     ("if x\n    y = 1\n", 1, "expected ':' at the end of the 'if' line"),
     ("while True:\npass\n", 2, "expected an indented block after 'while' on line 1"),
     ("x = 1\nbreak\n", 2, "'break' outside loop"),
