@@ -638,6 +638,10 @@ class _Parser:
         params, defaults = [], []
         while toks[self.i][0] != close:
             tok = toks[self.i]
+            if tok[0] in ("*", "**", "/"):
+                raise _error(tok, f"'{tok[0]}' in a parameter list is not supported",
+                             "name each parameter: def f(a, b, lr=0.1): (a call can still "
+                             "pass a list's items as f(*xs))")
             if tok[0] != NAME:
                 raise self.expected("a parameter name", opener if close != ":" else None,
                                     hint="parameters are names, maybe with a default: "
