@@ -251,7 +251,12 @@ def _number_hint(fname, values) -> str | None:
     needed: make one; bare min/max/sum/abs/pow are torch's, not Python's."""
     if not any(isinstance(v, (int, float, list)) for v in values):
         return None
-    make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(values[0])})"
+    first = values[0]
+    if isinstance(first, list) and any(is_tensor(v) for v in first):
+        # (a list of tensors: stacked, not written out)
+        make = "make it one tensor first, e.g. torch.stack(the_list)"
+    else:
+        make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(first)})"
     instead = _SHADOWED_BUILTINS.get(fname)
     if instead is None:
         return make

@@ -154,3 +154,9 @@ def test_sequential_editing_keeps_pytorchs_names():
                    "  (1): Linear(in_features=1, out_features=1, bias=True)\n)\n")
     with pytest.raises(GradvizError, match="already exists"):
         run("nn.Sequential().add_module('forward', nn.ReLU())\n")
+
+
+def test_a_list_of_tensors_where_a_tensor_goes_is_hinted_to_stack():
+    with pytest.raises(GradvizError) as info:
+        run("a = torch.ones(2)\nprint(torch.sum([a, a]))\n")
+    assert "torch.stack(the_list)" in info.value.hint and "Tensor(seq" not in info.value.hint
