@@ -1999,7 +1999,15 @@ class Interpreter:
             if s.__class__ is syntax.FunctionDef:
                 attrs[s.name] = self._function(s, cls)
             elif s.__class__ is _Assign:
-                attrs[s.target] = self.eval(s.value)
+                value = self.eval(s.value)
+                if not s.targets:
+                    attrs[s.target] = value
+                    continue
+                outer, self.env = self.env, attrs      # a, b = 1, 2: unpacked into them
+                try:
+                    self._unpack(s.targets, value)
+                finally:
+                    self.env = outer
         self._bind(stmt.name, cls)
 
     def _delete(self, stmt) -> None:

@@ -789,7 +789,7 @@ class _Parser:
         span = self.span_from(first)
         body = self.scope_block(first, "class")
         for stmt in body:
-            if not (stmt.__class__ is FunctionDef or (stmt.__class__ is Assign and not stmt.targets)
+            if not (stmt.__class__ is FunctionDef or stmt.__class__ is Assign
                     or (stmt.__class__ is ExprStmt and stmt.value.__class__ is Str)
                     or (stmt.__class__ is Jump and stmt.kind == "pass")):
                 raise GradvizError("a class's block holds its methods (def), class attributes "

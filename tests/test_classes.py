@@ -52,7 +52,7 @@ def test_a_class_statement_parses_to_its_name_bases_and_block():
 
 
 @pytest.mark.parametrize("block", ["    print(1)", "    x += 1", "    for i in range(2):\n"
-                                   "        pass", "    a, b = 1, 2"])
+                                   "        pass", "    x.y = 2"])
 def test_a_class_block_holds_defs_attributes_docstrings_and_pass(block):
     with pytest.raises(GradvizError) as info:
         parse(f"class A:\n{block}\n")
