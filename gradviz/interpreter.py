@@ -7,6 +7,7 @@ from a program: there is no eval, no import, no access to Python objects.
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 import inspect
 import math
 import operator
@@ -899,6 +900,28 @@ class Interpreter:
                 local.setdefault(name, value)
         if fn.generator:              # its block runs as its items are asked for
             return functions.FunctionGenerator(self, fn, local)
+        line = self.line
+        with self._in_block_of(fn, local):
+            try:
+                self._bind_arguments(local)
+                self._execute(d.body, fn.shift)
+                return None
+            except _Return as r:
+                return r.value
+            except GradvizError as exc:
+                exc.calls.append(f"  in {d.name}(), called on line {line}")
+                raise
+
+    @contextmanager
+    def _in_block_of(self, fn: "UserFunction", local: dict):
+        """While a function's block runs (a call's, a generator's step): its
+        names (local) are the innermost, fn on the call stack, its grad mode
+        (@torch.no_grad()) on; after it, all as they were, and the statement
+        being run (span, line, shift) the caller's again."""
+        if len(self.scopes) > MAX_CALL_DEPTH:
+            raise GradvizError("maximum recursion depth exceeded", kind="RecursionError",
+                               hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most; "
+                                    "a function that calls itself needs a case that stops")
         span, line, shift = self.span, self.line, self.shift
         mode = None
         if fn.grad_mode is not None:
@@ -908,17 +931,7 @@ class Interpreter:
         self.calls.append(fn)
         outer, self.env = self.env, local
         try:
-            for name, value in local.items():
-                self._bind(name, value)       # (names an unnamed tensor passed in)
-                if value.__class__ is Tensor:
-                    self.aliased.add(id(value))   # held by the caller too
-            self._execute(d.body, fn.shift)
-            return None
-        except _Return as r:
-            return r.value
-        except GradvizError as exc:
-            exc.calls.append(f"  in {d.name}(), called on line {line}")
-            raise
+            yield
         finally:
             self.scopes.pop()
             self.calls.pop()
@@ -926,6 +939,14 @@ class Interpreter:
             self.span, self.line, self.shift = span, line, shift
             if mode is not None:
                 self.tape.grad_enabled, self.tape.no_grad_block = mode
+
+    def _bind_arguments(self, local: dict) -> None:
+        """A block's parameters, bound: an unnamed tensor passed in takes the
+        parameter's name, and is held by the caller too (see aliased)."""
+        for name, value in local.items():
+            self._bind(name, value)
+            if value.__class__ is Tensor:
+                self.aliased.add(id(value))
 
     def resume(self, gen: "functions.FunctionGenerator"):
         """The next item of a generator function's call: its block runs from
@@ -946,57 +967,42 @@ class Interpreter:
             if gen.running:
                 raise GradvizError("generator already executing", kind=VALUE,
                                    hint="a generator cannot ask itself for its next item")
-            if len(self.scopes) > MAX_CALL_DEPTH:
-                raise GradvizError("maximum recursion depth exceeded", kind="RecursionError",
-                                   hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most")
             first = gen.frames is None
-            if first:
-                gen.frames = [(iter(fn.defn.body), None, fn.shift, False)]
-            span, line, shift = self.span, self.line, self.shift
+            line = self.line
             passes, prefix = self.loop_passes, self.pass_prefix
-            mode = None
-            if fn.grad_mode is not None:      # @torch.no_grad() on a generator: each step in it
-                mode = (self.tape.grad_enabled, self.tape.no_grad_block)
-                self._set_grad_mode(fn.grad_mode, fn.defn.span)
-            self.scopes.append(gen.local)
-            self.calls.append(fn)
-            outer, self.env = self.env, gen.local
-            self.pass_prefix, self.loop_passes = prefix + tuple(passes), gen.passes
-            gen.running = True
             try:
-                if first:
-                    for name, value in gen.local.items():
-                        self._bind(name, value)
-                        if value.__class__ is Tensor:
-                            self.aliased.add(id(value))
-                self._mark_pass()
-                self._frames(gen.frames)
-                gen.done = True               # the end of its block
-            except _Yield as y:
-                if not y.delegate:
-                    return y.value
-                gen.inner = iter(self._items(y.value, self.span))
-            except _Return as r:
-                gen.done = True
-                self._unwind(gen.frames)
-                raise StopIteration(r.value)     # (next() shows its value)
-            except BaseException as exc:
-                gen.done = True
-                self._unwind(gen.frames)
-                if isinstance(exc, GradvizError):
-                    if exc.kind == "StopIteration":
-                        raise _escaped_stop() from None
-                    exc.calls.append(f"  in {fn.defn.name}(), called on line {line}")
-                raise
-            finally:
-                gen.running = False
-                self.scopes.pop()
-                self.calls.pop()
-                self.env = outer
-                self.span, self.line, self.shift = span, line, shift
-                self.pass_prefix, self.loop_passes = prefix, passes
-                if mode is not None:
-                    self.tape.grad_enabled, self.tape.no_grad_block = mode
+                # (@torch.no_grad() on a generator: each step runs in it)
+                with self._in_block_of(fn, gen.local):
+                    if first:
+                        gen.frames = [(iter(fn.defn.body), None, fn.shift, False)]
+                    self.pass_prefix, self.loop_passes = prefix + tuple(passes), gen.passes
+                    gen.running = True
+                    try:
+                        if first:
+                            self._bind_arguments(gen.local)
+                        self._mark_pass()
+                        self._frames(gen.frames)
+                        gen.done = True               # the end of its block
+                    except _Yield as y:
+                        if not y.delegate:
+                            return y.value
+                        gen.inner = iter(self._items(y.value, self.span))
+                    except _Return as r:
+                        gen.done = True
+                        self._unwind(gen.frames)
+                        raise StopIteration(r.value)     # (next() shows its value)
+                    except BaseException as exc:
+                        gen.done = True
+                        self._unwind(gen.frames)
+                        if isinstance(exc, GradvizError):
+                            if exc.kind == "StopIteration":
+                                raise _escaped_stop() from None
+                            exc.calls.append(f"  in {fn.defn.name}(), called on line {line}")
+                        raise
+                    finally:
+                        gen.running = False
+                        self.pass_prefix, self.loop_passes = prefix, passes
+            finally:            # (the labels of the loops around the next(), again)
                 self._mark_pass()
 
     def truth(self, v) -> bool:
