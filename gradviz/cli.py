@@ -507,8 +507,9 @@ def check(file, tol, limits):
 
 @main.command()
 @click.argument("file", type=str)
-@click.option("--pass", "pass_no", type=click.IntRange(min=1), metavar="N",
-              help="Only the N-th backward()/autograd.grad() call (default: every one).")
+@click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last",
+              help="Only the N-th backward()/autograd.grad() call, or the last (default: "
+                   "every one).")
 @click.option("--svg-frames", "frames_dir", metavar="DIR",
               help="Write one SVG per step into DIR (made if missing): step-001.svg, ...")
 @click.option("--html", "html_path", metavar="PATH",

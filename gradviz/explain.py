@@ -131,7 +131,7 @@ class Explanation:
 # building the steps
 
 
-def explain_record(record: Record, pass_no: int | None = None) -> Explanation:
+def explain_record(record: Record, pass_no: int | str | None = None) -> Explanation:
     """The steps of every pass of ``record`` (or of pass ``pass_no`` only).
 
     Raises GradvizError: RUNTIME when the program ran no backward pass,
@@ -143,6 +143,8 @@ def explain_record(record: Record, pass_no: int | None = None) -> Explanation:
             f"nothing to explain: {record.filename} never calls backward() or "
             "autograd.grad()", kind=RUNTIME,
             hint="add a backward pass, e.g. y.backward() on a scalar y")
+    if pass_no == "last":             # (--pass last, as run and render take it)
+        pass_no = events[-1]["pass"]
     if pass_no is not None and not any(ev["pass"] == pass_no for ev in events):
         numbers = [ev["pass"] for ev in events]
         which = ("1 backward pass" if len(numbers) == 1

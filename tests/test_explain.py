@@ -406,3 +406,11 @@ def test_stepping_the_page_in_chromium_moves_the_highlight(page):
     assert re.search(r'id="where"[^>]*>Step 3 of 7<', dom3)
     # one step shown at a time
     assert dom3.count('class="step current"') == 1
+
+
+def test_pass_last_explains_the_last_backward_call():
+    import io
+    record = gradviz.run_source("w = tensor(1.0, requires_grad=True)\nfor i in range(3):\n"
+                                "    (w * i).backward()\n", stdout=io.StringIO())
+    ex = explain_record(record, "last")
+    assert [p.number for p in ex.passes] == [3]
