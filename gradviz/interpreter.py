@@ -59,7 +59,8 @@ class UserFunction:
         self.defn, self.defaults, self.closure, self.shift = defn, defaults, closure, shift
         self.grad_mode = grad_mode      # a NoGrad its calls run in (@torch.no_grad())
         self.global_names = syntax.global_names(defn.body)
-        self.local_names = (frozenset(defn.params) | syntax.bound_names(defn.body)) \
+        self.local_names = (frozenset(p.lstrip("*") for p in defn.params)
+                            | syntax.bound_names(defn.body)) \
             - self.global_names
         # a yield in its block (not a nested def's) makes it a generator function
         self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
@@ -135,21 +136,25 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = ""
     (name: the function's qualified name, as the message gives it)."""
     params = d.params
     d = _Named(name or d.name)
+    if params and params[-1][0] == "*":       # def f(a, *args, **kwargs)
+        return _bind_starred(d, params, defaults, args, kwargs)
     if len(args) > len(params):
         given = "was" if len(args) == 1 else "were"
         least = len(params) - len(defaults)
         takes = f"{len(params)} positional argument{'s' if len(params) != 1 else ''}"
         if least < len(params):          # (Python says the range)
             takes = f"from {least} to {takes}"
-        raise GradvizError(f"{d.name}() takes {takes} but {len(args)} {given} given", kind=TYPE)
+        raise GradvizError(f"{d.name}() takes {takes} but {len(args)} {given} given", kind=TYPE,
+                           hint=_params_hint(params))
     local = dict(zip(params, args))
     for name, value in kwargs.items():
         if name not in params:
             raise GradvizError(f"{d.name}() got an unexpected keyword argument '{name}'",
-                               kind=TYPE)
+                               kind=TYPE, hint=_params_hint(params))
         if name in local:
             raise GradvizError(f"{d.name}() got multiple values for argument '{name}'",
-                               kind=TYPE)
+                               kind=TYPE, hint=f"'{name}' is given by position already: pass "
+                                               "it once")
         local[name] = value
     first_default = len(params) - len(defaults)
     missing = []
@@ -162,8 +167,51 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = ""
     if missing:
         names = " and ".join(", ".join(f"'{m}'" for m in missing).rsplit(", ", 1))
         raise GradvizError(f"{d.name}() missing {len(missing)} required positional "
-                           f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE)
+                           f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE,
+                           hint=_params_hint(params))
     return {name: local[name] for name in params}
+def _params_hint(params) -> str:
+    """What a call's arguments must fit (the hint of its TypeError)."""
+    if not params:
+        return "it takes no arguments"
+    return ("its parameters are " + ", ".join(params) + "; more positional arguments need "
+            "*args among them, more keywords **kwargs")
+
+
+def _bind_starred(d, params: tuple, defaults: tuple, args: list, kwargs: dict) -> dict:
+    """_bind_arguments of a function with *args and/or **kwargs: the
+    positional arguments past the named ones are the tuple args, the
+    keyword arguments no parameter takes the dict kwargs, as Python's."""
+    star = next((p[1:] for p in params if p[0] == "*" and p[1] != "*"), None)
+    dstar = next((p[2:] for p in params if p.startswith("**")), None)
+    named = tuple(p for p in params if p[0] != "*")
+    # the positional parameters come before *args; those after it (with
+    # defaults) take keywords only
+    positional = len(named) if star is None else params.index("*" + star)
+    extra = tuple(args[positional:])
+    if extra and star is None:
+        _bind_arguments(_Params(named), defaults, args, {}, d.name)   # (Python's TypeError)
+    unknown = {k: v for k, v in kwargs.items() if k not in named}
+    if unknown and dstar is None:
+        _bind_arguments(_Params(named), defaults, [], unknown, d.name)
+    local = _bind_arguments(_Params(named), defaults, list(args[:positional]),
+                            {k: v for k, v in kwargs.items() if k in named}, d.name)
+    if star is not None:
+        local[star] = extra
+    if dstar is not None:
+        local[dstar] = unknown
+    return local
+
+
+class _Params:
+    """A def's named parameters only (for _bind_arguments)."""
+
+    __slots__ = ("params", "name")
+
+    def __init__(self, params: tuple):
+        self.params, self.name = params, ""
+
+
 class _Named:
     """The name _bind_arguments' messages give."""
 

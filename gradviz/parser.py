@@ -633,15 +633,37 @@ class _Parser:
 
     def params(self, close: str, opener: tuple) -> tuple[list, list]:
         """param (',' param)* [','] up to close (not taken)
-        param := NAME ['=' expr]"""
+        param := NAME ['=' expr] | '*' NAME | '**' NAME    -- the starred last"""
         toks = self.toks
         params, defaults = [], []
         while toks[self.i][0] != close:
             tok = toks[self.i]
+            if tok[0] in ("*", "**") and toks[self.i + 1][0] == NAME:
+                # *args, **kwargs: last (kept in params as "*args", "**kwargs")
+                star = tok[0] + toks[self.i + 1][1]
+                if any(p.startswith("**") for p in params) or (
+                        tok[0] == "*" and any(p.startswith("*") for p in params)):
+                    raise _error(tok, "arguments cannot follow var-keyword argument"
+                                 if any(p.startswith("**") for p in params) else
+                                 "* argument may appear only once", "write *args, then **kwargs, last")
+                params.append(star)
+                self.i += 2
+                if toks[self.i][0] == "=":
+                    raise _error(toks[self.i], f"var-{'keyword' if tok[0] == '**' else 'positional'}"
+                                 " argument cannot have default value", "remove the default")
+                if toks[self.i][0] == ",":
+                    self.i += 1
+                continue
+            if any(p.startswith("**") for p in params):
+                raise _error(tok, "arguments cannot follow var-keyword argument",
+                             "write **kwargs last: def f(a, *args, b=1, **kwargs):")
+            if (any(p.startswith("*") for p in params) and tok[0] == NAME
+                    and toks[self.i + 1][0] != "="):
+                raise _error(tok, "a keyword-only parameter (after *args) needs a default here",
+                             f"give it one: {tok[1]}=None")
             if tok[0] in ("*", "**", "/"):
-                raise _error(tok, f"'{tok[0]}' in a parameter list is not supported",
-                             "name each parameter: def f(a, b, lr=0.1): (a call can still "
-                             "pass a list's items as f(*xs))")
+                raise _error(tok, f"'{tok[0]}' without a name in a parameter list is not supported",
+                             "name each parameter, or collect the rest: def f(a, *args, **kwargs):")
             if tok[0] != NAME:
                 raise self.expected("a parameter name", opener if close != ":" else None,
                                     hint="parameters are names, maybe with a default: "
