@@ -111,6 +111,9 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds = [PyType(k) for k in ancestors(v.kind)]
     if v.__class__.__name__ == "Instance":            # its class, and the classes above
         kinds = v.cls.chain()
+    if v.__class__.__name__ in ("Layer", "Linear", "Sequential", "Flatten"):
+        from .classes import MODULE                   # nn.Linear(...) is an nn.Module too
+        kinds = [t, MODULE]
     if v.__class__ is bool:
         kinds.append(bound["int"])
     elif t == PARAMETER:
