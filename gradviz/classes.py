@@ -235,6 +235,46 @@ def _call_attr(rt, value, obj, args, kwargs):
     return rt.call_value(value, list(args))
 
 
+# Python's operators on the program's objects: sym -> (the method of the
+# left operand, the reflected method of the right one)
+_OPERATOR_METHODS = {
+    "+": ("__add__", "__radd__"), "-": ("__sub__", "__rsub__"), "*": ("__mul__", "__rmul__"),
+    "/": ("__truediv__", "__rtruediv__"), "//": ("__floordiv__", "__rfloordiv__"),
+    "%": ("__mod__", "__rmod__"), "**": ("__pow__", "__rpow__"), "@": ("__matmul__", "__rmatmul__"),
+    "==": ("__eq__", "__eq__"), "!=": ("__ne__", "__ne__"), "<": ("__lt__", "__gt__"),
+    "<=": ("__le__", "__ge__"), ">": ("__gt__", "__lt__"), ">=": ("__ge__", "__le__")}
+
+
+def method_of(obj, name: str):
+    """The program's method `name` of an instance's class (or None)."""
+    if obj.__class__ is not Instance:
+        return None
+    return obj.cls.lookup(name)[1]
+
+
+def call_method(rt, obj, name: str, args: list):
+    """obj.name(*args) for a method the class defines (method_of)."""
+    return _call_attr(rt, method_of(obj, name), obj, args, {})
+
+
+def operator(rt, sym: str, a, b):
+    """a sym b where an operand is the program's object: its class's
+    __add__, __eq__, ... (or the other's reflected one), as Python tries
+    them; == and != without __eq__ compare identity; NotImplemented when
+    neither class has one (the caller raises Python's TypeError)."""
+    names = _OPERATOR_METHODS.get(sym)
+    if names is None:
+        return NotImplemented
+    for obj, other, name in ((a, b, names[0]), (b, a, names[1])):
+        if method_of(obj, name) is not None:
+            return call_method(rt, obj, name, [other])
+    if sym == "!=" and (method_of(a, "__eq__") or method_of(b, "__eq__")):
+        return not rt.truth(operator(rt, "==", a, b))
+    if sym in ("==", "!="):
+        return (a is b) is (sym == "==")
+    return NotImplemented
+
+
 def _construct(rt, cls: UserClass, args: list, kwargs: dict):
     obj = Instance(cls)
     if cls.kind == "function":     # (PyTorch warns that it should not be made)

@@ -1581,6 +1581,12 @@ def f_len(rt, x):
         return len(x.items)
     if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
         return len(x)
+    if x.__class__.__name__ == "Instance":        # the program's class's __len__
+        from .classes import call_method, method_of
+        if method_of(x, "__len__") is not None:
+            return call_method(rt, x, "__len__", [])
+        raise GradvizError(f"object of type '{x.cls.name}' has no len()", kind=TYPE,
+                           hint="define __len__(self) in its class")
     raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
 
 
@@ -1937,7 +1943,7 @@ def f_bool(rt, *args):
     if not args:
         return False
     x = args[0]
-    return rt.truth(x) if is_tensor(x) else bool(x)
+    return rt.truth(x)       # (a tensor by its one value, an object by its __bool__)
 
 
 def _py_sequence(kind):

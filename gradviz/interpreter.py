@@ -1066,6 +1066,10 @@ class Interpreter:
         if v is None or v.__class__ in (bool, int, float, str, list, tuple, range, dict) \
                 or v.__class__ in DICT_VIEWS:
             return bool(v)
+        if v.__class__ is classes.Instance:       # its __bool__, else its __len__
+            for name in ("__bool__", "__len__"):
+                if classes.method_of(v, name) is not None:
+                    return bool(classes.call_method(self, v, name, []))
         return True                   # functions, modules, grad_fn objects...
 
     def _branch(self, stmt) -> tuple:
@@ -1157,6 +1161,8 @@ class Interpreter:
             return iter(v)
         if v.__class__ is modules.Sequential:
             return iter(v.items)
+        if classes.method_of(v, "__iter__") is not None:
+            return self._items(classes.call_method(self, v, "__iter__", []), span)
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:
@@ -1171,7 +1177,7 @@ class Interpreter:
             return iter([self.apply(OPS["index"], (v,), {"index": (i,), "advanced": False,
                                                          "grad_fn": "UnbindBackward0"})
                          for i in range(v.data.shape[0])])
-        raise GradvizError(f"'{type(v).__name__}' object is not iterable", kind=TYPE,
+        raise GradvizError(f"'{self.type_name(v)}' object is not iterable", kind=TYPE,
                            hint="a for loop walks a range(...), a list, a tuple, a dict, a "
                                 "string or a tensor")
 
@@ -1213,7 +1219,7 @@ class Interpreter:
         if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
                 or value.__class__ in ITERATORS):
             return tuple(value)
-        raise GradvizError(f"cannot unpack non-iterable {type(value).__name__} object",
+        raise GradvizError(f"cannot unpack non-iterable {self.type_name(value)} object",
                            kind=TYPE, hint="a list, tuple, dict, string or tensor unpacks "
                                            "into names")
 
@@ -2306,6 +2312,10 @@ class Interpreter:
             return self.contains(b, a) is (sym == "in")
         if sym == "%" and a.__class__ is str:       # '%.4f' % x: formatting, even of a tensor
             return self._percent_format(a, b)
+        if a.__class__ is classes.Instance or b.__class__ is classes.Instance:
+            result = classes.operator(self, sym, a, b)    # the class's __add__, __eq__, ...
+            if result is not NotImplemented:
+                return result
         if a.__class__ is Tensor:
             # the common cases, fast: tensor op tensor, tensor op number (the
             # general path below gives the same op for them)
@@ -2377,6 +2387,8 @@ class Interpreter:
         a value when some element equals it ((item == t).any()); a list or
         tuple holds the item itself or one equal to it (a tensor's == by
         its truth, one value); a string, a substring; a dict, the key."""
+        if classes.method_of(container, "__contains__") is not None:
+            return self.truth(classes.call_method(self, container, "__contains__", [item]))
         if container.__class__ is Tensor:
             if item.__class__ is not Tensor and (isinstance(item, bool) or
                                                  not isinstance(item, (int, float))):
@@ -2817,6 +2829,8 @@ class Interpreter:
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
         if obj.__class__ is dict:
             return pymethods.dict_item(self, obj, _dict_key(index))
+        if classes.method_of(obj, "__getitem__") is not None:     # d2l's metric[0]
+            return classes.call_method(self, obj, "__getitem__", [_dict_key(index)])
         if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):
@@ -2915,6 +2929,9 @@ class Interpreter:
 
     def _store_item(self, t, index: list, value) -> None:
         """t[index] = value, the values evaluated."""
+        if classes.method_of(t, "__setitem__") is not None:
+            classes.call_method(self, t, "__setitem__", [_dict_key(index), value])
+            return
         if t.__class__ is dict:
             pymethods.dict_put(self, t, _dict_key(index), value)
             return
