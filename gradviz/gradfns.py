@@ -80,9 +80,13 @@ def _edge_on(t, at: int, tape_nodes: list) -> tuple:
     have been made to require one since: requires_grad_())."""
     if t.__class__ is not Tensor or not t.requires_grad:
         return (None, 0)
-    if t.recorded:
-        return (grad_fn_of(t, tape_nodes), 0)
     m = t.meta
+    if t.recorded:
+        if m is not None and m.get("written_at", -1) >= at:
+            # a view written in place after this node was made: the edge is
+            # to the grad_fn it was made with, not the one PyTorch makes anew
+            return (GradFn(t.op.grad_fn_for(t), t, tape_nodes=tape_nodes), 0)
+        return (grad_fn_of(t, tape_nodes), 0)
     if m is not None and m.get("grad_since", -1) >= at:
         return (None, 0)
     return (GradFn("AccumulateGrad", t), 0)

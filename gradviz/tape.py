@@ -336,6 +336,9 @@ class Tape:
                     t.meta = m = {}
                 m["rebased"] = REBASED_GRAD_FN
                 m["written_later"] = True     # (the record names it as made)
+                # (ops made before this write still point at the node it was
+                # made as: its grad_fn in their next_functions, gradfns)
+                m.setdefault("written_at", len(self.nodes))
         return changed
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:
