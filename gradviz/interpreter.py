@@ -3092,8 +3092,10 @@ class Interpreter:
                                            f"dimension {dim} with size {shape[dim]}", kind=INDEX)
                     dim += 1
                 else:
-                    raise GradvizError("tensors used as indices must be long or bool tensors",
-                                       kind=INDEX)
+                    raise GradvizError("tensors used as indices must be long, int, byte or "
+                                       "bool tensors", kind=INDEX,
+                                       hint="make the index integers: idx.long() (a float "
+                                            "tensor of labels, y.float(), cannot index)")
                 np_index.append(i.data)
             elif isinstance(i, (list, range)):
                 # a list or range of ints (d2l's y_hat[range(len(y_hat)), y]):
