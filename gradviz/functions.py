@@ -2138,6 +2138,48 @@ def f_next(rt, it, *default):
                                 "next(it, None), or make a new iterator")
 
 
+def _attr_name(fname: str, name) -> str:
+    if name.__class__ is not str:
+        raise GradvizError(f"attribute name must be string, not '{type(name).__name__}'",
+                           kind=TYPE, hint=f"{fname}(obj, 'name'): the name as a string")
+    return name
+
+
+_NO_DEFAULT = object()
+
+
+def f_getattr(rt, obj, name, default=_NO_DEFAULT):
+    """Python's getattr(obj, 'name'[, default]): obj.name, or default
+    where obj has no such attribute."""
+    name = _attr_name("getattr", name)
+    try:
+        return rt.attribute_of(obj, name)
+    except GradvizError as exc:
+        if default is _NO_DEFAULT or exc.kind != "AttributeError":
+            raise
+        return default
+
+
+def f_hasattr(rt, obj, name):
+    missing = object()
+    return f_getattr(rt, obj, _attr_name("hasattr", name), missing) is not missing
+
+
+def f_setattr(rt, obj, name, value):
+    rt.set_attribute(obj, _attr_name("setattr", name), value)
+
+
+def f_callable(rt, v):
+    """Python's callable(v): functions, classes, modules' layers, objects
+    whose class has __call__."""
+    if v.__class__.__name__ == "Instance":
+        from .classes import method_of
+        return method_of(v, "__call__") is not None or v.cls.kind == "module"
+    return v.__class__.__name__ in ("UserFunction", "Function", "BoundMethod", "PyType",
+                                    "UserClass", "Layer", "Linear", "Sequential", "Flatten",
+                                    "Method", "StaticMethod")
+
+
 def f_type(rt, *args):
     """Python's type(v): Python's types as the names int, list, ... are bound
     (type(3) is int), PyTorch's as torch.Tensor, torch.Size, torch.dtype."""
@@ -2196,7 +2238,8 @@ PY_BUILTINS = {"print": f_print, "len": f_len, "float": _py_number(float),
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
                "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed,
                "iter": f_iter, "next": f_next, "dict": f_dict, "map": f_map,
-               "filter": f_filter}
+               "filter": f_filter, "getattr": f_getattr, "hasattr": f_hasattr,
+               "setattr": f_setattr, "callable": f_callable}
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}

@@ -1719,8 +1719,11 @@ class Interpreter:
         would take any)."""
         t = self.eval(stmt.obj)
         value = self.eval(stmt.value)
-        attr = stmt.attr
         self.span = self.where(stmt)
+        self.set_attribute(t, stmt.attr, value)
+
+    def set_attribute(self, t, attr: str, value) -> None:
+        """t.attr = value (setattr(t, attr, value) too)."""
         if t.__class__ in classes.WITH_ATTRIBUTES:      # self.a = ..., ctx.k = ...
             classes.set_attribute(self, t, attr, value)
             return
@@ -2686,12 +2689,15 @@ class Interpreter:
 
     def _attribute(self, node):
         obj = self.eval(node.value)
-        attr = node.attr
-        if obj.__class__ is Tensor:
+        if obj.__class__ is Tensor or obj.__class__ in classes.WITH_ATTRIBUTES:
             self.span = self.where(node)
+        return self.attribute_of(obj, node.attr)
+
+    def attribute_of(self, obj, attr: str):
+        """obj.attr (getattr(obj, attr) too)."""
+        if obj.__class__ is Tensor:
             return self.tensor_attribute(obj, attr)
         if obj.__class__ in classes.WITH_ATTRIBUTES:
-            self.span = self.where(node)
             return classes.get_attribute(self, obj, attr)
         if obj.__class__ is Module:
             v = obj.members.get(attr)

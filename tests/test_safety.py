@@ -19,7 +19,7 @@ PACKAGE = Path(gradviz.__file__).parent
 # ---- unknown names and attributes --------------------------------------------
 
 NAMES = ["__class__", "__import__", "__builtins__", "eval", "exec", "compile", "open", "os",
-         "sys", "globals", "locals", "vars", "getattr", "setattr", "classmethod",
+         "sys", "globals", "locals", "vars", "classmethod",
          "breakpoint", "input", "help", "exit", "quit", "dir", "np", "numpy",
          "builtins", "importlib", "subprocess", "__file__", "__spec__",
          "__loader__", "rt", "self", "Tensor", "GLOBALS", "FUNCTIONS", "OPS"]
@@ -44,6 +44,18 @@ def test_the_programs_name_is_only_a_string():
     out = io.StringIO()
     gradviz.run_source("print(__name__, type(__name__))\n", stdout=out)
     assert out.getvalue() == "__main__ <class 'str'>\n"
+
+
+@pytest.mark.parametrize("src", [
+    "getattr(torch.ones(1), '__class__')", "getattr(torch, '__dict__')",
+    "getattr(len, '__self__')", "setattr(torch.ones(1), '__class__', 1)",
+    "getattr(getattr, '__globals__')", "class A:\n    pass\ngetattr(A(), '__dict__')"])
+def test_getattr_and_setattr_reach_only_the_languages_attributes(src):
+    """getattr/setattr go through the language's attribute rules (obj.name
+    written out): no Python attribute of the objects behind the values."""
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src + "\n", stdout=io.StringIO())
+    assert info.value.kind in ("AttributeError", "TypeError"), info.value.message
 
 
 @pytest.mark.parametrize("name", NAMES)
