@@ -3449,6 +3449,11 @@ _MISSING_HINTS = {
                 "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
+    **dict.fromkeys((f"torch.{t}" for t in ("int32", "int", "int16", "short", "int8", "uint8",
+                                             "float16", "half", "bfloat16", "complex64",
+                                             "cfloat")),
+                    "gradviz's tensors are float32 (torch.float), float64 (torch.double), "
+                    "int64 (torch.long) and bool: use one of those"),
 }
 # numbers of leaf values kept for the passes (log_pass): a training loop's
 # parameters as each step saw them; past this, pictures of later passes show
