@@ -406,7 +406,8 @@ def _module_tree() -> dict:
                                          "functional": autograd_functional,
                                          "Function": classes.AUTOGRAD_FUNCTION,
                                          "forward_ad": fw_ad})
-    torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd)})
+    torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd),
+                                         "Adam": Function("Adam", optim.f_adam)})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
         k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
@@ -2643,9 +2644,9 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
-        if obj.__class__ is optim.SGD and attr in ("step", "zero_grad", "add_param_group"):
+        if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group"):
             return BoundMethod(attr, getattr(optim, attr), obj)
-        if obj.__class__ is optim.SGD and attr in ("param_groups", "defaults"):
+        if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
             return getattr(obj, attr)
         if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
             return getattr(obj.array, attr)
@@ -3096,7 +3097,7 @@ class Interpreter:
             return text
         if v.__class__ is exceptions.ExceptionValue:
             return v.message
-        if v.__class__ is optim.SGD:
+        if v.__class__ in optim.CLASSES:
             return str(v)
         if v.__class__ is forward_ad.UnpackedDual:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
@@ -3364,8 +3365,8 @@ _LINEAR = ("gradviz's layers with parameters are nn.Linear (and nn.Sequential of
            "in __init__, x @ self.W + self.b in forward")
 _MISSING_HINTS = {
     "torch.nn.Conv2d": _LINEAR,
-    "torch.optim": "torch.optim has SGD only here (with momentum, weight_decay, nesterov); "
-                   "or update by hand: with torch.no_grad(): w -= lr * w.grad",
+    "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov) and Adam "
+                   "(with betas, eps, weight_decay, amsgrad) here; or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",

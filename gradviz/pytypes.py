@@ -68,7 +68,8 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
-          "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD"}
+          "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD",
+          "Adam": "torch.optim.adam.Adam"}
 
 
 def type_of(v, bound: dict):
