@@ -2367,6 +2367,8 @@ class Interpreter:
                 return _ORDER[sym](a, b)      # [1, 2] < [1, 3]: item by item, as Python
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
+            if modules.UninitializedParameter in (a.__class__, b.__class__):
+                raise modules.uninitialized(_TENSOR_METHODS.get(sym, "__" + sym + "__"))
             if sym in _ORDER:
                 raise GradvizError(f"'{sym}' not supported between instances of "
                                    f"'{self.type_name(a)}' and '{self.type_name(b)}'", kind=TYPE,
@@ -3363,11 +3365,15 @@ _LINEAR = ("gradviz's layers with parameters are nn.Linear (and nn.Sequential of
            "write others by hand, W = torch.randn(3, 1, requires_grad=True) and x @ W + b, "
            "or in a torch.nn.Module subclass: self.W = torch.nn.Parameter(torch.randn(3, 1)) "
            "in __init__, x @ self.W + self.b in forward")
+# the Tensor method an operator calls (in PyTorch's errors)
+_TENSOR_METHODS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul", "**": "pow",
+                   "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _MISSING_HINTS = {
     "torch.nn.Conv2d": _LINEAR,
     "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov) and Adam "
                    "(with betas, eps, weight_decay, amsgrad) here; or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
+                "nn.LazyLinear, "
                 "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),

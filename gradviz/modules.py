@@ -69,6 +69,64 @@ class Linear:
         return f_linear(rt, x, self.weight, self.bias)
 
 
+class UninitializedParameter:
+    """A LazyLinear's weight or bias before its first call: PyTorch's
+    UninitializedParameter, which has no shape or values yet."""
+
+    __slots__ = ("name", "dtype")
+    grad = None
+    requires_grad = True
+
+    def __init__(self, dtype: np.dtype):
+        self.name, self.dtype = None, dtype
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+
+def uninitialized(method: str) -> GradvizError:
+    """PyTorch's error for an UninitializedParameter used in arithmetic."""
+    return GradvizError(
+        f"Attempted to use an uninitialized parameter in <method '{method}' of "
+        "'torch._C.TensorBase' objects>. This error happens when you are using a `LazyModule` or "
+        "explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. When using "
+        "LazyModules Call `forward` with a dummy batch to initialize the parameters before "
+        "calling torch functions", kind=VALUE,
+        hint="a LazyLinear's weight and bias are made by its first call: call it on an "
+             "input first (y = m(x)), then use m.weight")
+
+
+class LazyLinear(Linear):
+    """nn.LazyLinear(out_features): a Linear whose in_features is the last
+    dimension of the input of its first call, which makes its parameters
+    (drawn then, as nn.Linear(in_features, out_features) draws them) and
+    makes it a Linear (PyTorch's cls_to_become)."""
+
+    __slots__ = ()
+    name = "LazyLinear"
+    type_name = f"{_LINEAR}.LazyLinear"
+
+    @property
+    def text(self) -> str:
+        return (f"LazyLinear(in_features=0, out_features={self.out_features}, "
+                f"bias={self.bias is not None})")
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "linear")
+        if x.data.ndim == 0:
+            raise GradvizError("LazyLinear needs an input with at least one dimension",
+                               kind=INDEX, hint="call it on a batch of rows: net(x) with x "
+                                                "of shape (batch, features)")
+        self.in_features = x.data.shape[-1]
+        self.weight, self.bias = _linear_parameters(rt, self.in_features, self.out_features,
+                                                    self.bias is not None, self.weight.dtype)
+        self.__class__ = Linear
+        if self.label is not None:
+            name_parameters(self, self.label)
+        return Linear.call(self, rt, args, kwargs)
+
+
 class Sequential:
     """nn.Sequential(*modules): each module's output is the next one's input."""
 
@@ -203,7 +261,7 @@ class Flatten:
 
 
 RUNTIME_KIND = "RuntimeError"
-CLASSES = (Linear, Sequential, Flatten)
+CLASSES = (Linear, LazyLinear, Sequential, Flatten)
 # names of the classes, for pytypes (which cannot import this module)
 CLASS_NAMES = frozenset(c.__name__ for c in CLASSES)
 
@@ -360,10 +418,20 @@ def make_linear(rt, in_features, out_features, bias=True, device=None, dtype=Non
     out_features = _size_arg("Linear", "out_features", out_features)
     if device is not None:
         F.check_device(device)
+    weight, b = _linear_parameters(rt, in_features, out_features, bias, _float_dtype(dtype))
+    return Linear(weight, b, in_features, out_features)
+
+
+def _float_dtype(dtype) -> np.dtype:
     dt = F.F32 if dtype is None else F._dtype_arg(dtype)
     if dt.kind != "f":
         raise GradvizError("Only Tensors of floating point and complex dtype can require "
                            "gradients", kind=RUNTIME_KIND, hint="use dtype=torch.float32 or float64")
+    return dt
+
+
+def _linear_parameters(rt, in_features: int, out_features: int, bias, dt: np.dtype) -> tuple:
+    """A Linear's weight and bias (or None), drawn as nn.Linear draws them."""
     # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
     gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
     fan_in = in_features
@@ -372,7 +440,17 @@ def make_linear(rt, in_features, out_features, bias=True, device=None, dtype=Non
     b = None
     if bias:
         b = _parameter(rt, (out_features,), dt, 1 / math.sqrt(fan_in) if fan_in > 0 else 0)
-    return Linear(weight, b, in_features, out_features)
+    return weight, b
+
+
+def make_lazy_linear(rt, out_features, bias=True, device=None, dtype=None):
+    """nn.LazyLinear: no parameters drawn until its first call."""
+    out_features = _size_arg("LazyLinear", "out_features", out_features)
+    if device is not None:
+        F.check_device(device)
+    dt = _float_dtype(dtype)
+    return LazyLinear(UninitializedParameter(dt), UninitializedParameter(dt) if bias else None,
+                      0, out_features)
 
 
 def make_sequential(rt, *items):
@@ -388,7 +466,8 @@ def make_flatten(rt, start_dim=1, end_dim=-1):
     return Flatten(start_dim, end_dim)
 
 
-MAKERS = {Linear.type_name: make_linear, Sequential.type_name: make_sequential,
+MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
+          Sequential.type_name: make_sequential,
           Flatten.type_name: make_flatten}
 
 
@@ -403,7 +482,8 @@ def types() -> dict:
 def attribute(rt, m, attr: str):
     """m.attr of a module: its parameters and sizes, and Module's methods."""
     from .interpreter import BoundMethod
-    if m.__class__ is Linear and attr in ("weight", "bias", "in_features", "out_features"):
+    if m.__class__ in (Linear, LazyLinear) and attr in ("weight", "bias", "in_features",
+                                                         "out_features"):
         return getattr(m, attr)
     if m.__class__ is Flatten and attr in ("start_dim", "end_dim"):
         return getattr(m, attr)

@@ -132,6 +132,11 @@ def add_param_group(rt, opt: Optimizer, group):
     ps = group["params"] = [ps] if ps.__class__ is Tensor else list(
         _walkable(rt, ps, type(opt).__name__))
     for p in ps:
+        if p.__class__.__name__ == "UninitializedParameter":
+            raise GradvizError("optimizer can only optimize Tensors, but one of the params is "
+                               "an UninitializedParameter", kind=TYPE,
+                               hint="a LazyLinear's parameters are made by its first call: "
+                                    "call it on an input (net(x)) before making the optimizer")
         if p.__class__ is not Tensor:
             raise GradvizError(f"optimizer can only optimize Tensors, but one of the params is "
                                f"{rt.type_name(p)}", kind=TYPE,

@@ -96,7 +96,7 @@ def type_of(v, bound: dict):
         return bound["type"]                   # type(int)
     if cls_name == "Tensor" and v.meta is not None and v.meta.get("parameter"):
         return PARAMETER
-    if cls_name in ("Layer", "Linear", "Sequential", "Flatten"):
+    if cls_name in ("Layer", "Linear", "LazyLinear", "Sequential", "Flatten"):
         return PyType(v.type_name)             # <class 'torch.nn.modules.loss.MSELoss'>
     name = _NAMES.get(cls_name, cls_name)
     return _TORCH_BY_NAME.get(name) or PyType(name)

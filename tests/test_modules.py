@@ -160,3 +160,21 @@ def test_a_list_of_tensors_where_a_tensor_goes_is_hinted_to_stack():
     with pytest.raises(GradvizError) as info:
         run("a = torch.ones(2)\nprint(torch.sum([a, a]))\n")
     assert "torch.stack(the_list)" in info.value.hint and "Tensor(seq" not in info.value.hint
+
+
+def test_lazy_linear_draws_at_its_first_call_as_linear_would():
+    # seeded the same, a LazyLinear called on (4, 2) inputs holds the numbers
+    # an nn.Linear(2, 3) made at that moment holds
+    _, out = run("torch.manual_seed(0)\nm = nn.LazyLinear(3)\nprint(m, m.in_features)\n"
+                 "y = m(ones(4, 2))\nprint(m, type(m).__name__)\nw = m.weight.tolist()\n"
+                 "torch.manual_seed(0)\nprint(nn.Linear(2, 3).weight.tolist() == w)\n")
+    assert out == ("LazyLinear(in_features=0, out_features=3, bias=True) 0\n"
+                   "Linear(in_features=2, out_features=3, bias=True) Linear\nTrue\n")
+
+
+def test_lazy_linear_parameters_before_the_first_call_are_uninitialized():
+    _, out = run("m = nn.LazyLinear(3, bias=False)\nprint(list(m.parameters()), m.bias)\n")
+    assert out == "[<UninitializedParameter>] None\n"
+    with pytest.raises(GradvizError) as info:
+        run("m = nn.LazyLinear(3)\ny = m.weight + 1\n")
+    assert info.value.kind == "ValueError" and "<method 'add' of" in info.value.message
