@@ -23,7 +23,7 @@ from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
 from .ops.registry import broadcast_shape
-from .render.torchfmt import DICT_VIEWS, Device, DType, NumpyArray, Size
+from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
 from .tensor import Tensor
 
@@ -1871,7 +1871,7 @@ def _walkable(rt, x, what: str):
     """What enumerate() and zip() walk: a range, list, tuple or string, or a
     tensor's rows (as a for loop walks them), or a dict's keys (or one of its
     views)."""
-    if (is_tensor(x) or x.__class__ is dict or x.__class__ in DICT_VIEWS
+    if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
             or x.__class__.__name__ in _WALKED_BY_LOOPS):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple, str)) or x.__class__ in ITERATORS:

@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import LEGACY, PARAMETER, SIZE, TENSOR, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
-from .render.torchfmt import (DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
+from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
                               format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
@@ -1108,7 +1108,7 @@ class Interpreter:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
-        if v.__class__ is dict or v.__class__ in DICT_VIEWS:
+        if v.__class__ in DICTS or v.__class__ in DICT_VIEWS:
             return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
@@ -1155,7 +1155,7 @@ class Interpreter:
 
     def _unpack_items(self, value) -> tuple:
         """The items a tuple of targets takes from value."""
-        if value.__class__ is Tensor or value.__class__ is dict or value.__class__ in DICT_VIEWS:
+        if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS:
             return tuple(self._items(value, self.span))
         if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
                 or value.__class__ in ITERATORS):
@@ -1210,7 +1210,7 @@ class Interpreter:
         are held by it too (see aliased). A dict bound to a name names the
         tensors it holds that have none: params['w'] in the tables and the
         graph, where a tensor in a list keeps its expression."""
-        if value.__class__ is dict:
+        if value.__class__ in DICTS:
             if name is not None:
                 for key, t in value.items():
                     self._name_item(name, key, t)
@@ -1538,7 +1538,7 @@ class Interpreter:
                 held.add(id(v))
             elif v.__class__ in (list, tuple):
                 held.update(id(item) for item in v if item.__class__ is Tensor)
-            elif v.__class__ is dict:
+            elif v.__class__ in DICTS:
                 held.update(id(item) for item in v.values() if item.__class__ is Tensor)
             elif v.__class__ is ReturnTypes:
                 held.update((id(v.values), id(v.indices)))
@@ -1569,7 +1569,7 @@ class Interpreter:
                             v[i] = new
                 elif v.__class__ is tuple and any(item is old for item in v):
                     env[name] = tuple(new if item is old else item for item in v)
-                elif v.__class__ is dict:
+                elif v.__class__ in DICTS:
                     for key, item in v.items():
                         if item is old:
                             v[key] = new
@@ -2032,7 +2032,7 @@ class Interpreter:
             else:
                 obj = self.eval(target.value)
                 index = self._index_items(target, True)
-                if obj.__class__ is dict:
+                if obj.__class__ in DICTS:
                     try:
                         pymethods.dict_item(self, obj, _dict_key(index))
                     except GradvizError as exc:
@@ -2331,7 +2331,7 @@ class Interpreter:
                                    f"you passed in a {type(item)}.", kind=RUNTIME)
             other = item.data if item.__class__ is Tensor else item
             return bool(np.any(container.data == other))
-        if container.__class__ is dict or container.__class__ is DICT_VIEWS[0]:
+        if container.__class__ in DICTS or container.__class__ in DICT_VIEWS[::3]:
             return pymethods.hashable(item) in container     # a key: by its hash
         if isinstance(container, str):
             if not isinstance(item, str):
@@ -2356,7 +2356,7 @@ class Interpreter:
     def _python_binary(self, sym, a, b):
         ok = (int, float, bool)
         if not (isinstance(a, ok) and isinstance(b, ok)):
-            if a.__class__ is dict and b.__class__ is dict and sym in ("==", "!=", "|"):
+            if a.__class__ in DICTS and b.__class__ in DICTS and sym in ("==", "!=", "|"):
                 return self._dict_binary(sym, a, b)
             if sym in ("==", "!="):
                 return (a == b) if sym == "==" else (a != b)
@@ -2490,7 +2490,7 @@ class Interpreter:
         part as PyTorch's does, by its str() for %s and %r, its item() for a
         number (the error for more than one element)."""
         items = args if args.__class__ is tuple else \
-            args.values() if args.__class__ is dict else (args,)
+            args.values() if args.__class__ in DICTS else (args,)
         plain = []
         for v in items:
             if v.__class__ is Tensor:
@@ -2498,7 +2498,7 @@ class Interpreter:
             elif not isinstance(v, (bool, int, float, str)) and v is not None:
                 v = _percent_class(self.type_name(v))(self.str_of(v), None, self.repr_of(v))
             plain.append(v)
-        if args.__class__ is dict:        # '%(loss).4f' % stats: the fields by key
+        if args.__class__ in DICTS:        # '%(loss).4f' % stats: the fields by key
             plain = [dict(zip(args, plain))]
         try:
             out = text % (tuple(plain) if args.__class__ is tuple else plain[0])
@@ -2666,7 +2666,7 @@ class Interpreter:
             return BoundMethod(attr, pymethods.str_method(attr), obj)
         if obj.__class__ is list and attr in pymethods.LIST_METHODS:  # xs.extend(ys)
             return BoundMethod(attr, pymethods.list_method(attr), obj)
-        if obj.__class__ is dict and attr in pymethods.DICT_METHODS:  # params.items()
+        if obj.__class__ in DICTS and attr in pymethods.DICT_METHODS:  # params.items()
             return BoundMethod(attr, pymethods.dict_method(attr), obj)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
@@ -2682,7 +2682,7 @@ class Interpreter:
                                     "(and an AccumulateGrad's variable)")
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
-                           f"read a dict's item as d[{attr!r}]" if obj.__class__ is dict
+                           f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS
                            else None)
 
     def tensor_attribute(self, t: Tensor, attr: str):
@@ -2764,7 +2764,7 @@ class Interpreter:
             return obj.item(index[0])
         if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
-        if obj.__class__ is dict:
+        if obj.__class__ in DICTS:
             return pymethods.dict_item(self, obj, _dict_key(index))
         if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
@@ -2799,7 +2799,7 @@ class Interpreter:
         value = self.eval(stmt.value)
         self.span = self.where(stmt)
         self._store_item(t, index, value)
-        if t.__class__ is dict and target.value.__class__ is _Name:
+        if t.__class__ in DICTS and target.value.__class__ is _Name:
             self._name_item(target.value.id, _dict_key(index), value)   # params['w'] = ...
 
     def _augassign_item(self, stmt):
@@ -2810,12 +2810,12 @@ class Interpreter:
         t = self.eval(target.value)
         index = self._index_items(target)
         span = self.span = self.where(stmt)
-        if t.__class__ is dict or (t.__class__ is list and len(index) == 1
+        if t.__class__ in DICTS or (t.__class__ is list and len(index) == 1
                                    and index[0].__class__ is int):
             # metric[0] += 1.5 (d2l's Accumulator), counts['n'] += 1: read,
             # change (a tensor or a list in place, as its __iadd__ does),
             # write back
-            if t.__class__ is dict:
+            if t.__class__ in DICTS:
                 current = pymethods.dict_item(self, t, _dict_key(index))
             elif -len(t) <= index[0] < len(t):
                 current = t[index[0]]
@@ -2864,7 +2864,7 @@ class Interpreter:
 
     def _store_item(self, t, index: list, value) -> None:
         """t[index] = value, the values evaluated."""
-        if t.__class__ is dict:
+        if t.__class__ in DICTS:
             pymethods.dict_put(self, t, _dict_key(index), value)
             return
         if t.__class__ is list and len(index) == 1 and index[0].__class__ is int:

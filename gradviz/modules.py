@@ -534,6 +534,70 @@ def _apply(rt, m, fn):
     return m
 
 
+def state_dict(rt, params: list, prefix: str = ""):
+    """Module.state_dict(): an OrderedDict of each parameter, detached (its
+    memory shared: a change to a value is a change to the parameter)."""
+    from collections import OrderedDict
+    if not isinstance(prefix, str):
+        raise GradvizError("state_dict(): prefix must be a string", kind=TYPE)
+    return OrderedDict((prefix + name, F.f_detach(rt, p)) for name, p in params)
+
+
+def load_state_dict(rt, params: list, kind: str, sd, strict=True):
+    """Module.load_state_dict(sd, strict=True): each value copied into its
+    parameter under no_grad; PyTorch's RuntimeError for missing, unexpected
+    (strict) and wrongly shaped entries, and its result."""
+    from .render.torchfmt import DICTS, Formatted
+    if sd.__class__ not in DICTS:
+        raise GradvizError(f"Expected state_dict to be dict-like, got {rt.type_name(sd)}.",
+                           kind=TYPE, hint="give what state_dict() returned: "
+                                           "net.load_state_dict(other.state_dict())")
+    own = dict(params)
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    errors = []
+    for name, p in params:
+        value = sd.get(name)
+        if name in sd and value.__class__ is not Tensor:
+            errors.append(f'While copying the parameter named "{name}", expected torch.Tensor '
+                          f'or Tensor-like object from checkpoint but received {rt.type_name(value)}')
+        elif name in sd and value.data.shape != p.data.shape:
+            errors.append(f"size mismatch for {name}: copying a param with shape "
+                          f"torch.Size({list(value.data.shape)}) from checkpoint, the shape in "
+                          f"current model is torch.Size({list(p.data.shape)}).")
+    if strict:
+        keys = (lambda ks: ", ".join(f'"{k}"' for k in ks))
+        if unexpected:
+            errors.insert(0, f"Unexpected key(s) in state_dict: {keys(unexpected)}. ")
+        if missing:
+            errors.insert(0, f"Missing key(s) in state_dict: {keys(missing)}. ")
+    if errors:
+        raise GradvizError(f"Error(s) in loading state_dict for {kind}:\n\t" + "\n\t".join(errors),
+                           kind=RUNTIME_KIND, hint="the keys and shapes are the module's "
+                                                   "state_dict()'s: load one from a module made "
+                                                   "the same way")
+    tape = rt.tape
+    enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
+    try:
+        for name, p in params:
+            if name in sd:
+                F.m_copy_(rt, p, sd[name])
+    finally:
+        tape.grad_enabled = enabled
+    if not missing and not unexpected:
+        return Formatted("<All keys matched successfully>")
+    return Formatted(f"_IncompatibleKeys(missing_keys={missing!r}, "
+                     f"unexpected_keys={unexpected!r})")
+
+
+def _state_dict(rt, m, destination=None, prefix="", keep_vars=False):
+    return state_dict(rt, named_parameters(m), prefix)
+
+
+def _load_state_dict(rt, m, state_dict, strict=True, assign=False):
+    return load_state_dict(rt, named_parameters(m), m.name, state_dict, strict)
+
+
 def _forward(rt, m, *args, **kwargs):
     return m.call(rt, list(args), kwargs)
 
@@ -556,6 +620,7 @@ def _append(rt, m, module):
 
 
 METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
+           "state_dict": _state_dict, "load_state_dict": _load_state_dict,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
            "forward": _forward, "children": _children, "add_module": _add_module,
            "register_module": _add_module}

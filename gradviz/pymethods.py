@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError, did_you_mean
 from .fstrings import _type_name
-from .render.torchfmt import DICT_VIEWS, NumpyArray
+from .render.torchfmt import DICTS, DICT_VIEWS, NumpyArray
 
 # str methods whose arguments are strings and ints only, and whose result is
 # plain (a string, a number, a bool or a list of strings)
@@ -265,7 +265,7 @@ def dict_update(rt, d: dict, args: tuple, kwargs: dict) -> dict:
     from a dict, or from (key, value) pairs, then the keyword arguments."""
     if args:
         source = args[0]
-        pairs = source.items() if source.__class__ is dict else _pairs(rt, source)
+        pairs = source.items() if source.__class__ in DICTS else _pairs(rt, source)
         for key, value in pairs:
             dict_put(rt, d, key, value)
     for key, value in kwargs.items():
