@@ -1263,6 +1263,11 @@ class Interpreter:
                 raise GradvizError(f"can't multiply sequence by non-int of type "
                                    f"'{self.type_name(value)}'", kind=TYPE)
             return current
+        if current.__class__ in DICTS and sym == "|":
+            # as dict's __ior__: d.update(value), a mapping or (key, value) pairs
+            self.span = span
+            pymethods.dict_update(self, current, (value,), {})
+            return current
         return self.binary(sym, current, value, span)
 
     def update_in_place(self, current: Tensor, sym: str, value, span, label: str,
@@ -2670,6 +2675,8 @@ class Interpreter:
             return BoundMethod(attr, pymethods.dict_method(attr), obj)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
+        if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
+            return Function("fromkeys", pymethods.dict_fromkeys)
         if obj.__class__ is GradFn:
             if attr == "name":
                 return Function("name", lambda rt: obj.qualified_name())

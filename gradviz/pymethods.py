@@ -219,6 +219,16 @@ def dict_method(name: str):
     return call
 
 
+def dict_fromkeys(rt, iterable, value=None) -> dict:
+    """dict.fromkeys(keys, value=None): each key once, in order, all given
+    the same value (the same object: a list value is shared)."""
+    from .functions import _walkable
+    d = {}
+    for key in _walkable(rt, iterable, "fromkeys"):
+        dict_put(rt, d, key, value)
+    return d
+
+
 def check_dict_args(name: str, args: tuple, kwargs: dict) -> None:
     """Python's TypeError for a dict method (or dict()) given arguments it
     does not take."""
