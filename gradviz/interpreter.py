@@ -407,7 +407,9 @@ def _module_tree() -> dict:
                                          "Function": classes.AUTOGRAD_FUNCTION,
                                          "forward_ad": fw_ad})
     torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd),
-                                         "Adam": Function("Adam", optim.f_adam)})
+                                         "Adam": Function("Adam", optim.f_adam),
+                                         "Adagrad": Function("Adagrad", optim.f_adagrad),
+                                         "RMSprop": Function("RMSprop", optim.f_rmsprop)})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
         k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
@@ -3377,8 +3379,9 @@ _TENSOR_METHODS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul"
                    "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _MISSING_HINTS = {
     "torch.nn.Conv2d": _LINEAR,
-    "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov) and Adam "
-                   "(with betas, eps, weight_decay, amsgrad) here; or update by hand: with torch.no_grad(): w -= lr * w.grad",
+    "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "
+                   "(with betas, eps, weight_decay, amsgrad), Adagrad and RMSprop here; "
+                   "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.LazyLinear, "
                 "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "

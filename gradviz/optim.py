@@ -1,4 +1,4 @@
-"""torch.optim.SGD and torch.optim.Adam, as PyTorch's single-tensor
+"""torch.optim.SGD, Adam, Adagrad and RMSprop, as PyTorch's single-tensor
 implementations run them (its default on CPU: foreach kernels are for CUDA).
 
     opt = torch.optim.SGD([w, b], lr=0.1, momentum=0.9)
@@ -8,9 +8,11 @@ implementations run them (its default on CPU: foreach kernels are for CUDA).
 step() is the program's own `with torch.no_grad(): p -= lr * p.grad`, run
 through the interpreter (update_in_place): the same in-place writes, version
 counts and record events as a hand-written update, so the tables and the
-picture show each step as one. Adam's arithmetic is PyTorch's CPU kernels'
-in float32, to the last bit: lerp_ and addcmul_ round once (fused
-multiply-adds), addcdiv_ and the division by the bias correction do not.
+picture show each step as one. The arithmetic is PyTorch's CPU kernels' in
+float32, to the last bit: lerp_ and addcmul_ round once (fused
+multiply-adds), addcdiv_ and the division by Adam's bias correction do not.
+(torch.sqrt is MKL's, 1 ulp off the exact root for about 0.6% of numbers;
+gradviz's is the exact root, so a long run can drift from PyTorch by an ulp.)
 """
 from __future__ import annotations
 
@@ -49,7 +51,15 @@ class Adam(Optimizer):
     __slots__ = ()
 
 
-CLASSES = (SGD, Adam)
+class Adagrad(Optimizer):
+    __slots__ = ()
+
+
+class RMSprop(Optimizer):
+    __slots__ = ()
+
+
+CLASSES = (SGD, Adam, Adagrad, RMSprop)
 
 
 def _params(rt, params, name: str) -> list:
@@ -116,6 +126,35 @@ def f_adam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, am
     return _make(rt, Adam, params, defaults)
 
 
+def f_adagrad(rt, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+              eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+    params = _params(rt, params, "Adagrad")
+    _check_numbers((lr, "learning rate"), (lr_decay, "lr_decay value"),
+                   (weight_decay, "weight_decay value"),
+                   (initial_accumulator_value, "initial_accumulator_value value"),
+                   (eps, "epsilon value"))
+    defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                "maximize": maximize, "differentiable": differentiable, "fused": fused}
+    opt = _make(rt, Adagrad, params, defaults)
+    for group in opt.param_groups:         # its state made here, as PyTorch's __init__ does
+        for p in group["params"]:
+            _adagrad_state(rt, opt, group, p)
+    return opt
+
+
+def f_rmsprop(rt, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+              centered=False, capturable=False, foreach=None, maximize=False,
+              differentiable=False):
+    params = _params(rt, params, "RMSprop")
+    _check_numbers((lr, "learning rate"), (eps, "epsilon value"), (momentum, "momentum value"),
+                   (weight_decay, "weight_decay value"), (alpha, "alpha value"))
+    defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                "momentum": momentum, "centered": centered, "capturable": capturable,
+                "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
+    return _make(rt, RMSprop, params, defaults)
+
+
 def add_param_group(rt, opt: Optimizer, group):
     """Optimizer.add_param_group: the group's params made a list, checked,
     its missing settings the optimizer's defaults (in the group's own dict)."""
@@ -172,11 +211,7 @@ def step(rt, opt: Optimizer, closure=None):
 
 def _sgd_step(rt, opt: SGD, group: dict, p: Tensor) -> None:
     """_single_tensor_sgd on one parameter, with its group's settings."""
-    grad = rt.tensor_attribute(p, "grad")
-    if group["maximize"]:
-        grad = rt.apply(OPS["neg"], (grad,))
-    if group["weight_decay"] != 0:
-        grad = _add(rt, grad, p, group["weight_decay"])
+    grad = _grad(rt, group, p)
     momentum = group["momentum"]
     if momentum != 0:
         state = opt.state.setdefault(id(p), {})
@@ -245,7 +280,79 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
         rt, _addcdiv(p.data, exp_avg.data, denom.data, -step_size), "addcdiv"))
 
 
-_STEPS = {SGD: _sgd_step, Adam: _adam_step}
+def _adagrad_state(rt, opt: Adagrad, group: dict, p: Tensor) -> dict:
+    state = opt.state.get(id(p))
+    if state is None:
+        state = opt.state[id(p)] = {
+            "step": _made(rt, np.zeros((), np.float32), "tensor"),
+            "sum": _made(rt, np.full_like(p.data, group["initial_accumulator_value"]),
+                         "full_like")}
+    return state
+
+
+def _adagrad_step(rt, opt: Adagrad, group: dict, p: Tensor) -> None:
+    """_single_tensor_adagrad on one parameter (a dense gradient)."""
+    state = _adagrad_state(rt, opt, group, p)
+    rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
+    step = float(state["step"].data)
+    grad = _grad(rt, group, p)
+    clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+    total = state["sum"]
+    rt.update_in_place(total, "+", None, rt.span, "addcmul_", lambda: _made(
+        rt, _addcmul(total.data, grad.data, grad.data, 1), "addcmul"))
+    std = rt.binary("+", rt.apply(OPS["sqrt"], (total,)), group["eps"], rt.span)
+    rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
+        rt, _addcdiv(p.data, grad.data, std.data, -clr), "addcdiv"))
+
+
+def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
+    """_single_tensor_rmsprop on one parameter (capturable and
+    differentiable off)."""
+    state = opt.state.get(id(p))
+    if state is None:
+        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), np.float32), "zeros"),
+                                    "square_avg": _made(rt, np.zeros_like(p.data), "zeros_like")}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _made(rt, np.zeros_like(p.data), "zeros_like")
+        if group["centered"]:
+            state["grad_avg"] = _made(rt, np.zeros_like(p.data), "zeros_like")
+    grad = _grad(rt, group, p)
+    rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
+    alpha, square_avg = group["alpha"], state["square_avg"]
+    rt.update_in_place(square_avg, "*", alpha, rt.span, "mul_")
+    rt.update_in_place(square_avg, "+", None, rt.span, "addcmul_", lambda: _made(
+        rt, _addcmul(square_avg.data, grad.data, grad.data, 1 - alpha), "addcmul"))
+    if group["centered"]:
+        grad_avg = state["grad_avg"]
+        rt.update_in_place(grad_avg, "+", None, rt.span, "lerp_",
+                           lambda: _made(rt, _lerp(grad_avg.data, grad.data, 1 - alpha), "lerp"))
+        avg = _made(rt, _addcmul(square_avg.data, grad_avg.data, grad_avg.data, -1), "addcmul")
+    else:
+        avg = square_avg
+    avg = rt.binary("+", rt.apply(OPS["sqrt"], (avg,)), group["eps"], rt.span)
+    if group["momentum"] > 0:          # buf.mul_(momentum).addcdiv_(grad, avg)
+        buf = state["momentum_buffer"]
+        rt.update_in_place(buf, "*", group["momentum"], rt.span, "mul_")
+        rt.update_in_place(buf, "+", None, rt.span, "addcdiv_", lambda: _made(
+            rt, _addcdiv(buf.data, grad.data, avg.data, 1), "addcdiv"))
+        rt.update_in_place(p, "+", None, rt.span, "add_", lambda: _add(rt, p, buf, -group["lr"]))
+    else:
+        rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
+            rt, _addcdiv(p.data, grad.data, avg.data, -group["lr"]), "addcdiv"))
+
+
+def _grad(rt, group: dict, p: Tensor) -> Tensor:
+    """p's gradient as a step uses it: negated to maximize, plus
+    weight_decay * p (grad.add(param, alpha=weight_decay))."""
+    grad = rt.tensor_attribute(p, "grad")
+    if group["maximize"]:
+        grad = rt.apply(OPS["neg"], (grad,))
+    if group["weight_decay"] != 0:
+        grad = _add(rt, grad, p, group["weight_decay"])
+    return grad
+
+
+_STEPS = {SGD: _sgd_step, Adam: _adam_step, Adagrad: _adagrad_step, RMSprop: _rmsprop_step}
 
 
 def _made(rt, value: np.ndarray, label: str) -> Tensor:

@@ -69,7 +69,8 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
           "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD",
-          "Adam": "torch.optim.adam.Adam", "OrderedDict": "collections.OrderedDict"}
+          "Adam": "torch.optim.adam.Adam", "Adagrad": "torch.optim.adagrad.Adagrad",
+          "RMSprop": "torch.optim.rmsprop.RMSprop", "OrderedDict": "collections.OrderedDict"}
 
 
 def type_of(v, bound: dict):

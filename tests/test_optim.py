@@ -118,3 +118,24 @@ def test_adam_prints_and_checks_as_pytorch():
         with pytest.raises(GradvizError) as info:
             run(f"w = ones(2, requires_grad=True)\nopt = torch.optim.Adam({args})\n")
         assert words in info.value.message
+
+
+@pytest.mark.parametrize("make", [
+    "Adagrad([w, b], lr=0.1, lr_decay=0.01, initial_accumulator_value=0.5)",
+    "RMSprop([w, b], lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)",
+])
+def test_adagrad_and_rmsprop_steps_are_pytorch_s(make):
+    torch = pytest.importorskip("torch")
+    rec, out = run("w = tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+                   "b = tensor(0.25, requires_grad=True)\n"
+                   f"opt = torch.optim.{make}\nfor i in range(8):\n"
+                   "    opt.zero_grad()\n    ((w * tensor([1.0, 2.0, 3.0]) + b - 1) ** 2).sum().backward()\n"
+                   "    opt.step()\nprint(w.tolist(), b.tolist(), type(opt).__name__)\n")
+    tw = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    tb = torch.tensor(0.25, requires_grad=True)
+    opt = eval(f"torch.optim.{make}", {"torch": torch, "w": tw, "b": tb})
+    for _ in range(8):
+        opt.zero_grad()
+        ((tw * torch.tensor([1.0, 2.0, 3.0]) + tb - 1) ** 2).sum().backward()
+        opt.step()
+    assert out == f"{tw.tolist()} {tb.tolist()} {type(opt).__name__}\n"
