@@ -554,8 +554,17 @@ def _m_forward(rt, obj, *args, **kwargs):
                        kind="NotImplementedError", hint="define forward(self, x) in the class")
 
 
+def _m_state_dict(rt, obj, destination=None, prefix="", keep_vars=False):
+    return modules.state_dict(rt, named_parameters(obj), prefix)
+
+
+def _m_load_state_dict(rt, obj, state_dict, strict=True, assign=False):
+    return modules.load_state_dict(rt, named_parameters(obj), obj.cls.name, state_dict, strict)
+
+
 VALUE_ERROR = "ValueError"
-MODULE_METHODS = {"parameters": _m_parameters, "named_parameters": _m_named_parameters,
+MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_dict,
+                  "parameters": _m_parameters, "named_parameters": _m_named_parameters,
                   "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,
                   "forward": _m_forward}
 

@@ -14,6 +14,8 @@ import math
 import reprlib
 import string
 
+from collections import OrderedDict
+
 import numpy as np
 
 from . import autodiff, pymethods, pytypes
@@ -23,7 +25,7 @@ from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
 from .ops.registry import broadcast_shape
-from .render.torchfmt import DICT_VIEWS, Device, DType, NumpyArray, Size
+from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
 from .tensor import Tensor
 
@@ -1877,7 +1879,7 @@ def _walkable(rt, x, what: str):
     """What enumerate() and zip() walk: a range, list, tuple or string, or a
     tensor's rows (as a for loop walks them), or a dict's keys (or one of its
     views)."""
-    if (is_tensor(x) or x.__class__ is dict or x.__class__ in DICT_VIEWS
+    if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
             or x.__class__.__name__ in _WALKED_BY_LOOPS):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple, str)) or x.__class__ in ITERATORS:
@@ -2098,7 +2100,9 @@ _FILTER = type("filter", (MapIterator,), {"__slots__": ()})
 # any(), all(), sorted(), zip() and enumerate() walk them as they are
 ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, LoaderIter,
              _MAP, _FILTER, type(reversed([])), reversed, type(iter(range(0))), type(iter([])),
-             type(iter(())), type(iter("")), type(iter("\u00e9")))
+             type(iter(())), type(iter("")), type(iter("\u00e9")),
+             type(reversed({})), type(reversed({}.values())), type(reversed({}.items())),
+             type(reversed(OrderedDict())))
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
 LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)
@@ -2214,14 +2218,16 @@ def f_sorted(rt, items, *, key=None, reverse=False):
 
 
 def f_reversed(rt, seq):
-    """Python's reversed() of a list, tuple, range or string."""
-    if seq.__class__ in (list, tuple, range, str):
+    """Python's reversed() of a list, tuple, range or string, and of a dict
+    and its views (Python 3.8's: the keys, values or items last first)."""
+    if seq.__class__ in (list, tuple, range, str) or seq.__class__ in DICTS \
+            or seq.__class__ in DICT_VIEWS:
         return reversed(seq)
     if is_tensor(seq):
         raise GradvizError("reversed() of a tensor is not supported here", kind=TYPE,
                            hint="walk its rows backwards: x[i] for i in range(len(x) - 1, -1, -1)")
     raise GradvizError(f"'{type(seq).__name__}' object is not reversible", kind=TYPE,
-                       hint="reversed() takes a list, a tuple, a range or a string")
+                       hint="reversed() takes a list, a tuple, a range, a string or a dict")
 
 
 def f_dict(rt, *args, **kwargs):

@@ -26,7 +26,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import LEGACY, PARAMETER, SIZE, TENSOR, TORCH_TYPES, PyType
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
-from .render.torchfmt import (DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
+from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
                               format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
@@ -455,7 +455,10 @@ def _module_tree() -> dict:
                                          "functional": autograd_functional,
                                          "Function": classes.AUTOGRAD_FUNCTION,
                                          "forward_ad": fw_ad})
-    torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd)})
+    torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd),
+                                         "Adam": Function("Adam", optim.f_adam),
+                                         "Adagrad": Function("Adagrad", optim.f_adagrad),
+                                         "RMSprop": Function("RMSprop", optim.f_rmsprop)})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
         k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
@@ -1167,7 +1170,7 @@ class Interpreter:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
-        if v.__class__ is dict or v.__class__ in DICT_VIEWS:
+        if v.__class__ in DICTS or v.__class__ in DICT_VIEWS:
             return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
@@ -1214,7 +1217,7 @@ class Interpreter:
 
     def _unpack_items(self, value) -> tuple:
         """The items a tuple of targets takes from value."""
-        if value.__class__ is Tensor or value.__class__ is dict or value.__class__ in DICT_VIEWS:
+        if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS:
             return tuple(self._items(value, self.span))
         if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
                 or value.__class__ in ITERATORS):
@@ -1269,7 +1272,7 @@ class Interpreter:
         are held by it too (see aliased). A dict bound to a name names the
         tensors it holds that have none: params['w'] in the tables and the
         graph, where a tensor in a list keeps its expression."""
-        if value.__class__ is dict:
+        if value.__class__ in DICTS:
             if name is not None:
                 for key, t in value.items():
                     self._name_item(name, key, t)
@@ -1321,6 +1324,11 @@ class Interpreter:
             else:
                 raise GradvizError(f"can't multiply sequence by non-int of type "
                                    f"'{self.type_name(value)}'", kind=TYPE)
+            return current
+        if current.__class__ in DICTS and sym == "|":
+            # as dict's __ior__: d.update(value), a mapping or (key, value) pairs
+            self.span = span
+            pymethods.dict_update(self, current, (value,), {})
             return current
         return self.binary(sym, current, value, span)
 
@@ -1597,7 +1605,7 @@ class Interpreter:
                 held.add(id(v))
             elif v.__class__ in (list, tuple):
                 held.update(id(item) for item in v if item.__class__ is Tensor)
-            elif v.__class__ is dict:
+            elif v.__class__ in DICTS:
                 held.update(id(item) for item in v.values() if item.__class__ is Tensor)
             elif v.__class__ is ReturnTypes:
                 held.update((id(v.values), id(v.indices)))
@@ -1628,7 +1636,7 @@ class Interpreter:
                             v[i] = new
                 elif v.__class__ is tuple and any(item is old for item in v):
                     env[name] = tuple(new if item is old else item for item in v)
-                elif v.__class__ is dict:
+                elif v.__class__ in DICTS:
                     for key, item in v.items():
                         if item is old:
                             v[key] = new
@@ -2094,7 +2102,7 @@ class Interpreter:
             else:
                 obj = self.eval(target.value)
                 index = self._index_items(target, True)
-                if obj.__class__ is dict:
+                if obj.__class__ in DICTS:
                     try:
                         pymethods.dict_item(self, obj, _dict_key(index))
                     except GradvizError as exc:
@@ -2399,7 +2407,7 @@ class Interpreter:
                                    f"you passed in a {type(item)}.", kind=RUNTIME)
             other = item.data if item.__class__ is Tensor else item
             return bool(np.any(container.data == other))
-        if container.__class__ is dict or container.__class__ is DICT_VIEWS[0]:
+        if container.__class__ in DICTS or container.__class__ in DICT_VIEWS[::3]:
             return pymethods.hashable(item) in container     # a key: by its hash
         if isinstance(container, str):
             if not isinstance(item, str):
@@ -2424,7 +2432,7 @@ class Interpreter:
     def _python_binary(self, sym, a, b):
         ok = (int, float, bool)
         if not (isinstance(a, ok) and isinstance(b, ok)):
-            if a.__class__ is dict and b.__class__ is dict and sym in ("==", "!=", "|"):
+            if a.__class__ in DICTS and b.__class__ in DICTS and sym in ("==", "!=", "|"):
                 return self._dict_binary(sym, a, b)
             if sym in ("==", "!="):
                 return (a == b) if sym == "==" else (a != b)
@@ -2435,6 +2443,8 @@ class Interpreter:
                 return _ORDER[sym](a, b)      # [1, 2] < [1, 3]: item by item, as Python
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
+            if modules.UninitializedParameter in (a.__class__, b.__class__):
+                raise modules.uninitialized(_TENSOR_METHODS.get(sym, "__" + sym + "__"))
             if sym in _ORDER:
                 raise GradvizError(f"'{sym}' not supported between instances of "
                                    f"'{self.type_name(a)}' and '{self.type_name(b)}'", kind=TYPE,
@@ -2556,7 +2566,7 @@ class Interpreter:
         part as PyTorch's does, by its str() for %s and %r, its item() for a
         number (the error for more than one element)."""
         items = args if args.__class__ is tuple else \
-            args.values() if args.__class__ is dict else (args,)
+            args.values() if args.__class__ in DICTS else (args,)
         plain = []
         for v in items:
             if v.__class__ is Tensor:
@@ -2564,7 +2574,7 @@ class Interpreter:
             elif not isinstance(v, (bool, int, float, str)) and v is not None:
                 v = _percent_class(self.type_name(v))(self.str_of(v), None, self.repr_of(v))
             plain.append(v)
-        if args.__class__ is dict:        # '%(loss).4f' % stats: the fields by key
+        if args.__class__ in DICTS:        # '%(loss).4f' % stats: the fields by key
             plain = [dict(zip(args, plain))]
         try:
             out = text % (tuple(plain) if args.__class__ is tuple else plain[0])
@@ -2715,9 +2725,9 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
-        if obj.__class__ is optim.SGD and attr in ("step", "zero_grad", "add_param_group"):
+        if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group"):
             return BoundMethod(attr, getattr(optim, attr), obj)
-        if obj.__class__ is optim.SGD and attr in ("param_groups", "defaults"):
+        if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
             return getattr(obj, attr)
         if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
             return getattr(obj.array, attr)
@@ -2735,10 +2745,12 @@ class Interpreter:
             return BoundMethod(attr, pymethods.str_method(attr), obj)
         if obj.__class__ is list and attr in pymethods.LIST_METHODS:  # xs.extend(ys)
             return BoundMethod(attr, pymethods.list_method(attr), obj)
-        if obj.__class__ is dict and attr in pymethods.DICT_METHODS:  # params.items()
+        if obj.__class__ in DICTS and attr in pymethods.DICT_METHODS:  # params.items()
             return BoundMethod(attr, pymethods.dict_method(attr), obj)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
+        if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
+            return Function("fromkeys", pymethods.dict_fromkeys)
         if obj.__class__ is GradFn:
             if attr == "name":
                 return Function("name", lambda rt: obj.qualified_name())
@@ -2751,7 +2763,7 @@ class Interpreter:
                                     "(and an AccumulateGrad's variable)")
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
-                           f"read a dict's item as d[{attr!r}]" if obj.__class__ is dict
+                           f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS
                            else None)
 
     def tensor_attribute(self, t: Tensor, attr: str):
@@ -2833,7 +2845,7 @@ class Interpreter:
             return obj.item(index[0])
         if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
-        if obj.__class__ is dict:
+        if obj.__class__ in DICTS:
             return pymethods.dict_item(self, obj, _dict_key(index))
         if classes.method_of(obj, "__getitem__") is not None:     # d2l's metric[0]
             return classes.call_method(self, obj, "__getitem__", [_dict_key(index)])
@@ -2870,7 +2882,7 @@ class Interpreter:
         value = self.eval(stmt.value)
         self.span = self.where(stmt)
         self._store_item(t, index, value)
-        if t.__class__ is dict and target.value.__class__ is _Name:
+        if t.__class__ in DICTS and target.value.__class__ is _Name:
             self._name_item(target.value.id, _dict_key(index), value)   # params['w'] = ...
 
     def _augassign_item(self, stmt):
@@ -2881,12 +2893,12 @@ class Interpreter:
         t = self.eval(target.value)
         index = self._index_items(target)
         span = self.span = self.where(stmt)
-        if t.__class__ is dict or (t.__class__ is list and len(index) == 1
+        if t.__class__ in DICTS or (t.__class__ is list and len(index) == 1
                                    and index[0].__class__ is int):
             # metric[0] += 1.5 (d2l's Accumulator), counts['n'] += 1: read,
             # change (a tensor or a list in place, as its __iadd__ does),
             # write back
-            if t.__class__ is dict:
+            if t.__class__ in DICTS:
                 current = pymethods.dict_item(self, t, _dict_key(index))
             elif -len(t) <= index[0] < len(t):
                 current = t[index[0]]
@@ -2938,7 +2950,7 @@ class Interpreter:
         if classes.method_of(t, "__setitem__") is not None:
             classes.call_method(self, t, "__setitem__", [_dict_key(index), value])
             return
-        if t.__class__ is dict:
+        if t.__class__ in DICTS:
             pymethods.dict_put(self, t, _dict_key(index), value)
             return
         if t.__class__ is list and len(index) == 1 and index[0].__class__ is int:
@@ -3175,7 +3187,7 @@ class Interpreter:
             return text
         if v.__class__ is exceptions.ExceptionValue:
             return v.message
-        if v.__class__ is optim.SGD:
+        if v.__class__ in optim.CLASSES:
             return str(v)
         if v.__class__ is forward_ad.UnpackedDual:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
@@ -3441,11 +3453,16 @@ _LINEAR = ("gradviz's layers with parameters are nn.Linear (and nn.Sequential of
            "write others by hand, W = torch.randn(3, 1, requires_grad=True) and x @ W + b, "
            "or in a torch.nn.Module subclass: self.W = torch.nn.Parameter(torch.randn(3, 1)) "
            "in __init__, x @ self.W + self.b in forward")
+# the Tensor method an operator calls (in PyTorch's errors)
+_TENSOR_METHODS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul", "**": "pow",
+                   "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _MISSING_HINTS = {
     "torch.nn.Conv2d": _LINEAR,
-    "torch.optim": "torch.optim has SGD only here (with momentum, weight_decay, nesterov); "
+    "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "
+                   "(with betas, eps, weight_decay, amsgrad), Adagrad and RMSprop here; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
+                "nn.LazyLinear, "
                 "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),

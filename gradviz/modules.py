@@ -69,6 +69,64 @@ class Linear:
         return f_linear(rt, x, self.weight, self.bias)
 
 
+class UninitializedParameter:
+    """A LazyLinear's weight or bias before its first call: PyTorch's
+    UninitializedParameter, which has no shape or values yet."""
+
+    __slots__ = ("name", "dtype")
+    grad = None
+    requires_grad = True
+
+    def __init__(self, dtype: np.dtype):
+        self.name, self.dtype = None, dtype
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+
+def uninitialized(method: str) -> GradvizError:
+    """PyTorch's error for an UninitializedParameter used in arithmetic."""
+    return GradvizError(
+        f"Attempted to use an uninitialized parameter in <method '{method}' of "
+        "'torch._C.TensorBase' objects>. This error happens when you are using a `LazyModule` or "
+        "explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. When using "
+        "LazyModules Call `forward` with a dummy batch to initialize the parameters before "
+        "calling torch functions", kind=VALUE,
+        hint="a LazyLinear's weight and bias are made by its first call: call it on an "
+             "input first (y = m(x)), then use m.weight")
+
+
+class LazyLinear(Linear):
+    """nn.LazyLinear(out_features): a Linear whose in_features is the last
+    dimension of the input of its first call, which makes its parameters
+    (drawn then, as nn.Linear(in_features, out_features) draws them) and
+    makes it a Linear (PyTorch's cls_to_become)."""
+
+    __slots__ = ()
+    name = "LazyLinear"
+    type_name = f"{_LINEAR}.LazyLinear"
+
+    @property
+    def text(self) -> str:
+        return (f"LazyLinear(in_features=0, out_features={self.out_features}, "
+                f"bias={self.bias is not None})")
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "linear")
+        if x.data.ndim == 0:
+            raise GradvizError("LazyLinear needs an input with at least one dimension",
+                               kind=INDEX, hint="call it on a batch of rows: net(x) with x "
+                                                "of shape (batch, features)")
+        self.in_features = x.data.shape[-1]
+        self.weight, self.bias = _linear_parameters(rt, self.in_features, self.out_features,
+                                                    self.bias is not None, self.weight.dtype)
+        self.__class__ = Linear
+        if self.label is not None:
+            name_parameters(self, self.label)
+        return Linear.call(self, rt, args, kwargs)
+
+
 class Sequential:
     """nn.Sequential(*modules): each module's output is the next one's input."""
 
@@ -203,7 +261,7 @@ class Flatten:
 
 
 RUNTIME_KIND = "RuntimeError"
-CLASSES = (Linear, Sequential, Flatten)
+CLASSES = (Linear, LazyLinear, Sequential, Flatten)
 # names of the classes, for pytypes (which cannot import this module)
 CLASS_NAMES = frozenset(c.__name__ for c in CLASSES)
 
@@ -360,10 +418,20 @@ def make_linear(rt, in_features, out_features, bias=True, device=None, dtype=Non
     out_features = _size_arg("Linear", "out_features", out_features)
     if device is not None:
         F.check_device(device)
+    weight, b = _linear_parameters(rt, in_features, out_features, bias, _float_dtype(dtype))
+    return Linear(weight, b, in_features, out_features)
+
+
+def _float_dtype(dtype) -> np.dtype:
     dt = F.F32 if dtype is None else F._dtype_arg(dtype)
     if dt.kind != "f":
         raise GradvizError("Only Tensors of floating point and complex dtype can require "
                            "gradients", kind=RUNTIME_KIND, hint="use dtype=torch.float32 or float64")
+    return dt
+
+
+def _linear_parameters(rt, in_features: int, out_features: int, bias, dt: np.dtype) -> tuple:
+    """A Linear's weight and bias (or None), drawn as nn.Linear draws them."""
     # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
     gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
     fan_in = in_features
@@ -372,7 +440,17 @@ def make_linear(rt, in_features, out_features, bias=True, device=None, dtype=Non
     b = None
     if bias:
         b = _parameter(rt, (out_features,), dt, 1 / math.sqrt(fan_in) if fan_in > 0 else 0)
-    return Linear(weight, b, in_features, out_features)
+    return weight, b
+
+
+def make_lazy_linear(rt, out_features, bias=True, device=None, dtype=None):
+    """nn.LazyLinear: no parameters drawn until its first call."""
+    out_features = _size_arg("LazyLinear", "out_features", out_features)
+    if device is not None:
+        F.check_device(device)
+    dt = _float_dtype(dtype)
+    return LazyLinear(UninitializedParameter(dt), UninitializedParameter(dt) if bias else None,
+                      0, out_features)
 
 
 def make_sequential(rt, *items):
@@ -388,7 +466,8 @@ def make_flatten(rt, start_dim=1, end_dim=-1):
     return Flatten(start_dim, end_dim)
 
 
-MAKERS = {Linear.type_name: make_linear, Sequential.type_name: make_sequential,
+MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
+          Sequential.type_name: make_sequential,
           Flatten.type_name: make_flatten}
 
 
@@ -403,7 +482,8 @@ def types() -> dict:
 def attribute(rt, m, attr: str):
     """m.attr of a module: its parameters and sizes, and Module's methods."""
     from .interpreter import BoundMethod
-    if m.__class__ is Linear and attr in ("weight", "bias", "in_features", "out_features"):
+    if m.__class__ in (Linear, LazyLinear) and attr in ("weight", "bias", "in_features",
+                                                         "out_features"):
         return getattr(m, attr)
     if m.__class__ is Flatten and attr in ("start_dim", "end_dim"):
         return getattr(m, attr)
@@ -454,6 +534,70 @@ def _apply(rt, m, fn):
     return m
 
 
+def state_dict(rt, params: list, prefix: str = ""):
+    """Module.state_dict(): an OrderedDict of each parameter, detached (its
+    memory shared: a change to a value is a change to the parameter)."""
+    from collections import OrderedDict
+    if not isinstance(prefix, str):
+        raise GradvizError("state_dict(): prefix must be a string", kind=TYPE)
+    return OrderedDict((prefix + name, F.f_detach(rt, p)) for name, p in params)
+
+
+def load_state_dict(rt, params: list, kind: str, sd, strict=True):
+    """Module.load_state_dict(sd, strict=True): each value copied into its
+    parameter under no_grad; PyTorch's RuntimeError for missing, unexpected
+    (strict) and wrongly shaped entries, and its result."""
+    from .render.torchfmt import DICTS, Formatted
+    if sd.__class__ not in DICTS:
+        raise GradvizError(f"Expected state_dict to be dict-like, got {rt.type_name(sd)}.",
+                           kind=TYPE, hint="give what state_dict() returned: "
+                                           "net.load_state_dict(other.state_dict())")
+    own = dict(params)
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    errors = []
+    for name, p in params:
+        value = sd.get(name)
+        if name in sd and value.__class__ is not Tensor:
+            errors.append(f'While copying the parameter named "{name}", expected torch.Tensor '
+                          f'or Tensor-like object from checkpoint but received {rt.type_name(value)}')
+        elif name in sd and value.data.shape != p.data.shape:
+            errors.append(f"size mismatch for {name}: copying a param with shape "
+                          f"torch.Size({list(value.data.shape)}) from checkpoint, the shape in "
+                          f"current model is torch.Size({list(p.data.shape)}).")
+    if strict:
+        keys = (lambda ks: ", ".join(f'"{k}"' for k in ks))
+        if unexpected:
+            errors.insert(0, f"Unexpected key(s) in state_dict: {keys(unexpected)}. ")
+        if missing:
+            errors.insert(0, f"Missing key(s) in state_dict: {keys(missing)}. ")
+    if errors:
+        raise GradvizError(f"Error(s) in loading state_dict for {kind}:\n\t" + "\n\t".join(errors),
+                           kind=RUNTIME_KIND, hint="the keys and shapes are the module's "
+                                                   "state_dict()'s: load one from a module made "
+                                                   "the same way")
+    tape = rt.tape
+    enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
+    try:
+        for name, p in params:
+            if name in sd:
+                F.m_copy_(rt, p, sd[name])
+    finally:
+        tape.grad_enabled = enabled
+    if not missing and not unexpected:
+        return Formatted("<All keys matched successfully>")
+    return Formatted(f"_IncompatibleKeys(missing_keys={missing!r}, "
+                     f"unexpected_keys={unexpected!r})")
+
+
+def _state_dict(rt, m, destination=None, prefix="", keep_vars=False):
+    return state_dict(rt, named_parameters(m), prefix)
+
+
+def _load_state_dict(rt, m, state_dict, strict=True, assign=False):
+    return load_state_dict(rt, named_parameters(m), m.name, state_dict, strict)
+
+
 def _forward(rt, m, *args, **kwargs):
     return m.call(rt, list(args), kwargs)
 
@@ -476,6 +620,7 @@ def _append(rt, m, module):
 
 
 METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
+           "state_dict": _state_dict, "load_state_dict": _load_state_dict,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
            "forward": _forward, "children": _children, "add_module": _add_module,
            "register_module": _add_module}

@@ -1,12 +1,18 @@
-"""torch.optim.SGD, as PyTorch's single-tensor implementation runs it.
+"""torch.optim.SGD, Adam, Adagrad and RMSprop, as PyTorch's single-tensor
+implementations run them (its default on CPU: foreach kernels are for CUDA).
 
     opt = torch.optim.SGD([w, b], lr=0.1, momentum=0.9)
+    opt = torch.optim.Adam([w, b], lr=1e-3)
     opt.zero_grad(); loss.backward(); opt.step()
 
 step() is the program's own `with torch.no_grad(): p -= lr * p.grad`, run
 through the interpreter (update_in_place): the same in-place writes, version
 counts and record events as a hand-written update, so the tables and the
-picture show each step as one.
+picture show each step as one. The arithmetic is PyTorch's CPU kernels' in
+float32, to the last bit: lerp_ and addcmul_ round once (fused
+multiply-adds), addcdiv_ and the division by Adam's bias correction do not.
+(torch.sqrt is MKL's, 1 ulp off the exact root for about 0.6% of numbers;
+gradviz's is the exact root, so a long run can drift from PyTorch by an ulp.)
 """
 from __future__ import annotations
 
@@ -17,56 +23,139 @@ from .ops import OPS
 from .tensor import Tensor
 
 
-class SGD:
+class Optimizer:
     """An optimizer a program holds: its parameter groups (PyTorch's dicts,
     the program's own when it gave dicts: {'params': [...], 'lr': ..., ...},
-    read at each step, so `g['lr'] = 0.01` takes effect) and, with momentum,
-    a buffer per parameter."""
+    read at each step, so `g['lr'] = 0.01` takes effect) and its state per
+    parameter (SGD's momentum buffer, Adam's step and averages)."""
 
-    __slots__ = ("param_groups", "defaults", "buffers")
+    __slots__ = ("param_groups", "defaults", "state")
 
     def __init__(self, param_groups: list, defaults: dict):
         self.param_groups, self.defaults = param_groups, defaults
-        self.buffers = {}                  # id(parameter) -> its momentum buffer
+        self.state = {}                    # id(parameter) -> {'momentum_buffer': ...}
 
     def __str__(self) -> str:             # as PyTorch prints an optimizer
-        text = "SGD ("
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
             text += f"\nParameter Group {i}\n"
             text += "".join(f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params")
         return text + ")"
 
 
-def f_sgd(rt, params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-          maximize=False, foreach=None, differentiable=False, fused=None):
+class SGD(Optimizer):
+    __slots__ = ()
+
+
+class Adam(Optimizer):
+    __slots__ = ()
+
+
+class Adagrad(Optimizer):
+    __slots__ = ()
+
+
+class RMSprop(Optimizer):
+    __slots__ = ()
+
+
+CLASSES = (SGD, Adam, Adagrad, RMSprop)
+
+
+def _params(rt, params, name: str) -> list:
+    """The optimizer's params argument as a list (of tensors or of groups)."""
     from .functions import _walkable
     if isinstance(params, Tensor):
         raise GradvizError("params argument given to the optimizer should be an iterable of "
                            "Tensors or dicts, but got torch.FloatTensor", kind=TYPE,
-                           hint="give a list of tensors: torch.optim.SGD([w, b], lr=0.1)")
-    params = list(_walkable(rt, params, "SGD"))
+                           hint=f"give a list of tensors: torch.optim.{name}([w, b], lr=0.1)")
+    params = list(_walkable(rt, params, name))
     if not params:
         raise GradvizError("optimizer got an empty parameter list", kind=VALUE,
-                           hint="give the tensors to train: torch.optim.SGD([w, b], lr=0.1)")
-    for value, what in ((lr, "learning rate"), (momentum, "momentum value"),
-                        (weight_decay, "weight_decay value")):
+                           hint=f"give the tensors to train: torch.optim.{name}([w, b], lr=0.1)")
+    return params
+
+
+def _check_numbers(*pairs) -> None:
+    for value, what in pairs:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise GradvizError(f"{what} must be a number", kind=TYPE)
         if value < 0:
             raise GradvizError(f"Invalid {what}: {value}", kind=VALUE)
+
+
+def _make(rt, cls, params: list, defaults: dict) -> Optimizer:
+    opt = cls([], defaults)
+    for group in (params if params[0].__class__ is dict else [{"params": params}]):
+        add_param_group(rt, opt, group)
+    return opt
+
+
+def f_sgd(rt, params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+          maximize=False, foreach=None, differentiable=False, fused=None):
+    params = _params(rt, params, "SGD")
+    _check_numbers((lr, "learning rate"), (momentum, "momentum value"),
+                   (weight_decay, "weight_decay value"))
     if nesterov and (momentum <= 0 or dampening != 0):
         raise GradvizError("Nesterov momentum requires a momentum and zero dampening",
                            kind=VALUE)
     defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                 "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
                 "foreach": foreach, "differentiable": differentiable, "fused": fused}
-    opt = SGD([], defaults)
-    for group in (params if params[0].__class__ is dict else [{"params": params}]):
-        add_param_group(rt, opt, group)
+    return _make(rt, SGD, params, defaults)
+
+
+def f_adam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+           foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+           decoupled_weight_decay=False):
+    params = _params(rt, params, "Adam")
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise GradvizError("betas must be a pair of numbers", kind=TYPE,
+                           hint="torch.optim.Adam([w], lr=1e-3, betas=(0.9, 0.999))")
+    _check_numbers((lr, "learning rate"), (eps, "epsilon value"),
+                   (weight_decay, "weight_decay value"))
+    for i, beta in enumerate(betas):
+        _check_numbers((beta, f"beta parameter at index {i}"))
+        if not beta < 1.0:
+            raise GradvizError(f"Invalid beta parameter at index {i}: {beta}", kind=VALUE,
+                               hint="each beta is in [0, 1): betas=(0.9, 0.999)")
+    defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                "capturable": capturable, "differentiable": differentiable, "fused": fused,
+                "decoupled_weight_decay": decoupled_weight_decay}
+    return _make(rt, Adam, params, defaults)
+
+
+def f_adagrad(rt, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+              eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+    params = _params(rt, params, "Adagrad")
+    _check_numbers((lr, "learning rate"), (lr_decay, "lr_decay value"),
+                   (weight_decay, "weight_decay value"),
+                   (initial_accumulator_value, "initial_accumulator_value value"),
+                   (eps, "epsilon value"))
+    defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                "maximize": maximize, "differentiable": differentiable, "fused": fused}
+    opt = _make(rt, Adagrad, params, defaults)
+    for group in opt.param_groups:         # its state made here, as PyTorch's __init__ does
+        for p in group["params"]:
+            _adagrad_state(rt, opt, group, p)
     return opt
 
 
-def add_param_group(rt, opt: SGD, group):
+def f_rmsprop(rt, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+              centered=False, capturable=False, foreach=None, maximize=False,
+              differentiable=False):
+    params = _params(rt, params, "RMSprop")
+    _check_numbers((lr, "learning rate"), (eps, "epsilon value"), (momentum, "momentum value"),
+                   (weight_decay, "weight_decay value"), (alpha, "alpha value"))
+    defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                "momentum": momentum, "centered": centered, "capturable": capturable,
+                "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
+    return _make(rt, RMSprop, params, defaults)
+
+
+def add_param_group(rt, opt: Optimizer, group):
     """Optimizer.add_param_group: the group's params made a list, checked,
     its missing settings the optimizer's defaults (in the group's own dict)."""
     from .functions import _walkable
@@ -79,8 +168,14 @@ def add_param_group(rt, opt: SGD, group):
         raise GradvizError("'params'", kind="KeyError",
                            hint="each group names its tensors: {'params': [w], 'lr': 0.01}")
     ps = group["params"]
-    ps = group["params"] = [ps] if ps.__class__ is Tensor else list(_walkable(rt, ps, "SGD"))
+    ps = group["params"] = [ps] if ps.__class__ is Tensor else list(
+        _walkable(rt, ps, type(opt).__name__))
     for p in ps:
+        if p.__class__.__name__ == "UninitializedParameter":
+            raise GradvizError("optimizer can only optimize Tensors, but one of the params is "
+                               "an UninitializedParameter", kind=TYPE,
+                               hint="a LazyLinear's parameters are made by its first call: "
+                                    "call it on an input (net(x)) before making the optimizer")
         if p.__class__ is not Tensor:
             raise GradvizError(f"optimizer can only optimize Tensors, but one of the params is "
                                f"{rt.type_name(p)}", kind=TYPE,
@@ -97,8 +192,9 @@ def add_param_group(rt, opt: SGD, group):
     opt.param_groups.append(group)
 
 
-def step(rt, opt: SGD, closure=None):
-    """One SGD step on every parameter that has a .grad (_single_tensor_sgd)."""
+def step(rt, opt: Optimizer, closure=None):
+    """One step on every parameter that has a .grad (_single_tensor_sgd,
+    _single_tensor_adam)."""
     if closure is not None:
         raise GradvizError("step(closure) is not supported here", kind=TYPE,
                            hint="compute the loss and call backward() before step()")
@@ -108,23 +204,20 @@ def step(rt, opt: SGD, closure=None):
         for group in opt.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    _step_one(rt, opt, group, p)
+                    _STEPS[opt.__class__](rt, opt, group, p)
     finally:
         tape.grad_enabled = enabled
 
 
-def _step_one(rt, opt: SGD, group: dict, p: Tensor) -> None:
+def _sgd_step(rt, opt: SGD, group: dict, p: Tensor) -> None:
     """_single_tensor_sgd on one parameter, with its group's settings."""
-    grad = rt.tensor_attribute(p, "grad")
-    if group["maximize"]:
-        grad = rt.apply(OPS["neg"], (grad,))
-    if group["weight_decay"] != 0:
-        grad = _add(rt, grad, p, group["weight_decay"])
+    grad = _grad(rt, group, p)
     momentum = group["momentum"]
     if momentum != 0:
-        buf = opt.buffers.get(id(p))
+        state = opt.state.setdefault(id(p), {})
+        buf = state.get("momentum_buffer")
         if buf is None:               # torch.clone(grad).detach()
-            buf = opt.buffers[id(p)] = rt.apply(OPS["clone"], (grad,))
+            buf = state["momentum_buffer"] = rt.apply(OPS["clone"], (grad,))
         else:                         # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
             rt.update_in_place(buf, "*", momentum, rt.span, "mul_")
             rt.update_in_place(buf, "+", None, rt.span, "add_",
@@ -144,7 +237,161 @@ def _add(rt, a: Tensor, b: Tensor, alpha) -> Tensor:
     return rt.tape.add(Tensor(np.asarray(value, dtype=x.dtype)), rt.span, label="add")
 
 
-def zero_grad(rt, opt: SGD, set_to_none=True):
+def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
+    """_single_tensor_adam on one parameter (capturable and differentiable
+    off): its step count a float32 tensor, read as a Python float for the
+    bias corrections, which are Python floats."""
+    grad = rt.tensor_attribute(p, "grad")
+    if group["maximize"]:
+        grad = rt.apply(OPS["neg"], (grad,))
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    if group["weight_decay"] != 0:
+        if group["decoupled_weight_decay"]:           # param.mul_(1 - lr * weight_decay)
+            rt.update_in_place(p, "*", 1 - lr * group["weight_decay"], rt.span, "mul_")
+        else:
+            grad = _add(rt, grad, p, group["weight_decay"])
+    state = opt.state.get(id(p))
+    if state is None:
+        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), np.float32), "zeros"),
+                                    "exp_avg": _made(rt, np.zeros_like(p.data), "zeros_like"),
+                                    "exp_avg_sq": _made(rt, np.zeros_like(p.data), "zeros_like")}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _made(rt, np.zeros_like(p.data), "zeros_like")
+    rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
+    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    rt.update_in_place(exp_avg, "+", None, rt.span, "lerp_",
+                       lambda: _made(rt, _lerp(exp_avg.data, grad.data, 1 - beta1), "lerp"))
+    rt.update_in_place(exp_avg_sq, "*", beta2, rt.span, "mul_")
+    rt.update_in_place(exp_avg_sq, "+", None, rt.span, "addcmul_", lambda: _made(
+        rt, _addcmul(exp_avg_sq.data, grad.data, grad.data, 1 - beta2), "addcmul"))
+    step = float(state["step"].data)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2 ** 0.5
+    if group["amsgrad"]:                  # torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
+        biggest = state["max_exp_avg_sq"]
+        rt.update_in_place(biggest, "+", None, rt.span, "maximum", lambda: _made(
+            rt, np.maximum(biggest.data, exp_avg_sq.data), "maximum"))
+        exp_avg_sq = biggest
+    denom = rt.binary("/", rt.apply(OPS["sqrt"], (exp_avg_sq,)), bias_correction2_sqrt, rt.span)
+    denom = rt.binary("+", denom, eps, rt.span)
+    rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
+        rt, _addcdiv(p.data, exp_avg.data, denom.data, -step_size), "addcdiv"))
+
+
+def _adagrad_state(rt, opt: Adagrad, group: dict, p: Tensor) -> dict:
+    state = opt.state.get(id(p))
+    if state is None:
+        state = opt.state[id(p)] = {
+            "step": _made(rt, np.zeros((), np.float32), "tensor"),
+            "sum": _made(rt, np.full_like(p.data, group["initial_accumulator_value"]),
+                         "full_like")}
+    return state
+
+
+def _adagrad_step(rt, opt: Adagrad, group: dict, p: Tensor) -> None:
+    """_single_tensor_adagrad on one parameter (a dense gradient)."""
+    state = _adagrad_state(rt, opt, group, p)
+    rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
+    step = float(state["step"].data)
+    grad = _grad(rt, group, p)
+    clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+    total = state["sum"]
+    rt.update_in_place(total, "+", None, rt.span, "addcmul_", lambda: _made(
+        rt, _addcmul(total.data, grad.data, grad.data, 1), "addcmul"))
+    std = rt.binary("+", rt.apply(OPS["sqrt"], (total,)), group["eps"], rt.span)
+    rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
+        rt, _addcdiv(p.data, grad.data, std.data, -clr), "addcdiv"))
+
+
+def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
+    """_single_tensor_rmsprop on one parameter (capturable and
+    differentiable off)."""
+    state = opt.state.get(id(p))
+    if state is None:
+        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), np.float32), "zeros"),
+                                    "square_avg": _made(rt, np.zeros_like(p.data), "zeros_like")}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _made(rt, np.zeros_like(p.data), "zeros_like")
+        if group["centered"]:
+            state["grad_avg"] = _made(rt, np.zeros_like(p.data), "zeros_like")
+    grad = _grad(rt, group, p)
+    rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
+    alpha, square_avg = group["alpha"], state["square_avg"]
+    rt.update_in_place(square_avg, "*", alpha, rt.span, "mul_")
+    rt.update_in_place(square_avg, "+", None, rt.span, "addcmul_", lambda: _made(
+        rt, _addcmul(square_avg.data, grad.data, grad.data, 1 - alpha), "addcmul"))
+    if group["centered"]:
+        grad_avg = state["grad_avg"]
+        rt.update_in_place(grad_avg, "+", None, rt.span, "lerp_",
+                           lambda: _made(rt, _lerp(grad_avg.data, grad.data, 1 - alpha), "lerp"))
+        avg = _made(rt, _addcmul(square_avg.data, grad_avg.data, grad_avg.data, -1), "addcmul")
+    else:
+        avg = square_avg
+    avg = rt.binary("+", rt.apply(OPS["sqrt"], (avg,)), group["eps"], rt.span)
+    if group["momentum"] > 0:          # buf.mul_(momentum).addcdiv_(grad, avg)
+        buf = state["momentum_buffer"]
+        rt.update_in_place(buf, "*", group["momentum"], rt.span, "mul_")
+        rt.update_in_place(buf, "+", None, rt.span, "addcdiv_", lambda: _made(
+            rt, _addcdiv(buf.data, grad.data, avg.data, 1), "addcdiv"))
+        rt.update_in_place(p, "+", None, rt.span, "add_", lambda: _add(rt, p, buf, -group["lr"]))
+    else:
+        rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
+            rt, _addcdiv(p.data, grad.data, avg.data, -group["lr"]), "addcdiv"))
+
+
+def _grad(rt, group: dict, p: Tensor) -> Tensor:
+    """p's gradient as a step uses it: negated to maximize, plus
+    weight_decay * p (grad.add(param, alpha=weight_decay))."""
+    grad = rt.tensor_attribute(p, "grad")
+    if group["maximize"]:
+        grad = rt.apply(OPS["neg"], (grad,))
+    if group["weight_decay"] != 0:
+        grad = _add(rt, grad, p, group["weight_decay"])
+    return grad
+
+
+_STEPS = {SGD: _sgd_step, Adam: _adam_step, Adagrad: _adagrad_step, RMSprop: _rmsprop_step}
+
+
+def _made(rt, value: np.ndarray, label: str) -> Tensor:
+    return rt.tape.add(Tensor(value), rt.span, label=label)
+
+
+def _fma(a, b, c, dtype) -> np.ndarray:
+    """a * b + c rounded once when dtype is float32 (a float32 product is
+    exact in float64; the sum's two roundings agree but in cases too rare to
+    matter); in float64, rounded twice."""
+    if dtype == np.float32:
+        return np.asarray(np.asarray(a, np.float64) * b + c, dtype=dtype)
+    return np.asarray(a * b + c, dtype=dtype)
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """start.lerp_(end, weight) as ATen's CPU kernel: the weight in the
+    dtype, start + w * (end - start) for |w| < 0.5, else
+    end - (1 - w) * (end - start), each a fused multiply-add."""
+    dtype = start.dtype
+    w = dtype.type(weight)
+    diff = end - start
+    if abs(w) < 0.5:
+        return _fma(w, diff, start, dtype)
+    return _fma(w - dtype.type(1), diff, end, dtype)
+
+
+def _addcmul(x: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
+    """x.addcmul_(t1, t2, value=value): x + (value * t1) * t2, the last
+    multiply and the add fused."""
+    return _fma(x.dtype.type(value) * t1, t2, x, x.dtype)
+
+
+def _addcdiv(x: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
+    """x.addcdiv_(t1, t2, value=value): x + (value * t1) / t2, each rounded."""
+    return np.asarray(x + x.dtype.type(value) * t1 / t2, dtype=x.dtype)
+
+
+def zero_grad(rt, opt: Optimizer, set_to_none=True):
     clear_grads(rt, [p for g in opt.param_groups for p in g["params"]], set_to_none)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError, did_you_mean
 from .fstrings import _type_name
-from .render.torchfmt import DICT_VIEWS, NumpyArray
+from .render.torchfmt import DICTS, DICT_VIEWS, NumpyArray
 
 # str methods whose arguments are strings and ints only, and whose result is
 # plain (a string, a number, a bool or a list of strings)
@@ -219,6 +219,16 @@ def dict_method(name: str):
     return call
 
 
+def dict_fromkeys(rt, iterable, value=None) -> dict:
+    """dict.fromkeys(keys, value=None): each key once, in order, all given
+    the same value (the same object: a list value is shared)."""
+    from .functions import _walkable
+    d = {}
+    for key in _walkable(rt, iterable, "fromkeys"):
+        dict_put(rt, d, key, value)
+    return d
+
+
 def check_dict_args(name: str, args: tuple, kwargs: dict) -> None:
     """Python's TypeError for a dict method (or dict()) given arguments it
     does not take."""
@@ -265,7 +275,7 @@ def dict_update(rt, d: dict, args: tuple, kwargs: dict) -> dict:
     from a dict, or from (key, value) pairs, then the keyword arguments."""
     if args:
         source = args[0]
-        pairs = source.items() if source.__class__ is dict else _pairs(rt, source)
+        pairs = source.items() if source.__class__ in DICTS else _pairs(rt, source)
         for key, value in pairs:
             dict_put(rt, d, key, value)
     for key, value in kwargs.items():

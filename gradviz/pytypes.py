@@ -68,7 +68,9 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
-          "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD"}
+          "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD",
+          "Adam": "torch.optim.adam.Adam", "Adagrad": "torch.optim.adagrad.Adagrad",
+          "RMSprop": "torch.optim.rmsprop.RMSprop", "OrderedDict": "collections.OrderedDict"}
 
 
 def type_of(v, bound: dict):
@@ -95,7 +97,7 @@ def type_of(v, bound: dict):
         return bound["type"]                   # type(int)
     if cls_name == "Tensor" and v.meta is not None and v.meta.get("parameter"):
         return PARAMETER
-    if cls_name in ("Layer", "Linear", "Sequential", "Flatten"):
+    if cls_name in ("Layer", "Linear", "LazyLinear", "Sequential", "Flatten"):
         return PyType(v.type_name)             # <class 'torch.nn.modules.loss.MSELoss'>
     name = _NAMES.get(cls_name, cls_name)
     return _TORCH_BY_NAME.get(name) or PyType(name)

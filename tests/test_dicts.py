@@ -42,6 +42,11 @@ PLAIN = [
     "d = {'a': 1, 'b': 2}\nfor k in list(d):\n    del d[k]\nprint(d)",
     "d = {}\nd.setdefault('xs', []).append(1)\nd.setdefault('xs', []).append(2)\nprint(d)",
     "print({'a': 1}.keys(), {}.values(), {1: (2,)}.items())",
+    "d = dict.fromkeys('aba')\ne = dict.fromkeys(range(3), [])\ne[0].append(1)\nprint(d, e)",
+    "print(dict.fromkeys([], 1), dict.fromkeys((2, 1, 2), 'x'), dict.fromkeys({'k': 0}))",
+    "d = {'a': 1, 'b': 2, 'c': 3}\nprint(list(reversed(d)), list(reversed(d.values())))\n"
+    "for k, v in reversed(d.items()):\n    print(k, v)\nprint(list(reversed(d.keys())))",
+    "d = {'a': 1}\ne = d\nd |= {'b': 2}\nd |= [('a', 0), ('c', 3)]\nprint(d, e is d, e)",
 ]
 
 

@@ -160,3 +160,41 @@ def test_a_list_of_tensors_where_a_tensor_goes_is_hinted_to_stack():
     with pytest.raises(GradvizError) as info:
         run("a = torch.ones(2)\nprint(torch.sum([a, a]))\n")
     assert "torch.stack(the_list)" in info.value.hint and "Tensor(seq" not in info.value.hint
+
+
+def test_lazy_linear_draws_at_its_first_call_as_linear_would():
+    # seeded the same, a LazyLinear called on (4, 2) inputs holds the numbers
+    # an nn.Linear(2, 3) made at that moment holds
+    _, out = run("torch.manual_seed(0)\nm = nn.LazyLinear(3)\nprint(m, m.in_features)\n"
+                 "y = m(ones(4, 2))\nprint(m, type(m).__name__)\nw = m.weight.tolist()\n"
+                 "torch.manual_seed(0)\nprint(nn.Linear(2, 3).weight.tolist() == w)\n")
+    assert out == ("LazyLinear(in_features=0, out_features=3, bias=True) 0\n"
+                   "Linear(in_features=2, out_features=3, bias=True) Linear\nTrue\n")
+
+
+def test_lazy_linear_parameters_before_the_first_call_are_uninitialized():
+    _, out = run("m = nn.LazyLinear(3, bias=False)\nprint(list(m.parameters()), m.bias)\n")
+    assert out == "[<UninitializedParameter>] None\n"
+    with pytest.raises(GradvizError) as info:
+        run("m = nn.LazyLinear(3)\ny = m.weight + 1\n")
+    assert info.value.kind == "ValueError" and "<method 'add' of" in info.value.message
+
+
+def test_load_state_dict_errors_list_every_key_as_pytorch():
+    with pytest.raises(GradvizError) as info:
+        run("net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))\n"
+            "sd = net.state_dict()\ndel sd['0.bias']\nsd['extra'] = ones(1)\n"
+            "sd['2.weight'] = ones(3)\nnet.load_state_dict(sd)\n")
+    assert info.value.message == (
+        'Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in state_dict: '
+        '"0.bias". \n\tUnexpected key(s) in state_dict: "extra". \n\tsize mismatch for '
+        '2.weight: copying a param with shape torch.Size([3]) from checkpoint, the shape in '
+        'current model is torch.Size([1, 2]).')
+
+
+def test_state_dict_values_share_the_parameters_memory():
+    _, out = run("net = nn.Linear(2, 1)\nsd = net.state_dict()\nsd['bias'].zero_()\n"
+                 "print(net.bias.tolist(), sd['bias'].requires_grad, type(sd).__name__)\n"
+                 "print(net.load_state_dict({'weight': ones(1, 2), 'bias': ones(1)}), "
+                 "net.weight.tolist())\n")
+    assert out == "[0.0] False OrderedDict\n<All keys matched successfully> [[1.0, 1.0]]\n"

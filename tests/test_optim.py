@@ -66,3 +66,76 @@ def test_parameter_groups_step_with_their_own_settings():
     # w: 1 - 0.5 * (1 + 1) = 0, then 0 - 0.5 * (1 + 0) = -0.5; b: 1 - 0.5, then - 0.25
     assert out.getvalue() == "tensor([-0.5000, -0.5000]) tensor([0.2500]) " \
                              "['dampening', 'differentiable', 'foreach']\n"
+
+
+def test_adam_kernels_round_as_pytorch_s_cpu_kernels():
+    # lerp_ (both sides of weight 0.5), addcmul_ and addcdiv_ against torch's
+    # own on float32 tensors short (the scalar tail) and long (the vectors)
+    torch = pytest.importorskip("torch")
+    from gradviz.optim import _addcdiv, _addcmul, _lerp
+    rng = np.random.default_rng(3)
+    for n in (1, 3, 7, 40, 100):
+        s, e = (rng.standard_normal((2, n)) * 3).astype(np.float32)
+        d = np.abs(e) + np.float32(0.1)
+        for w in (0.1, 0.09999999999999998, 0.7):
+            assert np.array_equal(_lerp(s, e, w), torch.tensor(s).lerp_(torch.tensor(e), w).numpy())
+        assert np.array_equal(_addcmul(s, e, e, 0.001),
+                              torch.tensor(s).addcmul_(torch.tensor(e), torch.tensor(e),
+                                                       value=0.001).numpy())
+        assert np.array_equal(_addcdiv(s, e, d, -0.0123),
+                              torch.tensor(s).addcdiv_(torch.tensor(e), torch.tensor(d),
+                                                       value=-0.0123).numpy())
+
+
+def test_adam_steps_are_pytorch_s():
+    torch = pytest.importorskip("torch")
+    program = ("w = tensor([0.5, -1.0, 2.0], requires_grad=True)\nb = tensor(0.25, requires_grad=True)\n"
+               "opt = torch.optim.Adam([w, b], lr=0.05)\nfor i in range(12):\n"
+               "    opt.zero_grad()\n    ((w * tensor([1.0, 2.0, 3.0]) + b - 1) ** 2).sum().backward()\n"
+               "    opt.step()\nprint(w.tolist(), b.tolist())\n")
+    rec, out = run(program)
+    tw = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    tb = torch.tensor(0.25, requires_grad=True)
+    opt = torch.optim.Adam([tw, tb], lr=0.05)
+    for _ in range(12):      # (at the 13th, torch.sqrt, MKL's, is 1 ulp off: see README)
+        opt.zero_grad()
+        ((tw * torch.tensor([1.0, 2.0, 3.0]) + tb - 1) ** 2).sum().backward()
+        opt.step()
+    assert out == f"{tw.tolist()} {tb.tolist()}\n"
+    # each step writes w in place: addcdiv_, after its averages' lerp_, mul_, addcmul_
+    ops = [e["op"] for e in rec.events if e["kind"] == "inplace"]
+    assert ops.count("addcdiv_") == 24 and ops.count("lerp_") == 24
+
+
+def test_adam_prints_and_checks_as_pytorch():
+    _, out = run("w = ones(2, requires_grad=True)\n"
+                 "print(torch.optim.Adam([w], betas=(0.8, 0.9), amsgrad=True))\n")
+    assert out.startswith("Adam (\nParameter Group 0\n    amsgrad: True\n    betas: (0.8, 0.9)\n")
+    assert "    decoupled_weight_decay: False\n    differentiable: False\n    eps: 1e-08\n" in out
+    for args, words in (("[w], eps=-1", "Invalid epsilon value: -1"),
+                        ("[w], betas=(1.5, 0.9)", "Invalid beta parameter at index 0: 1.5"),
+                        ("[]", "optimizer got an empty parameter list")):
+        with pytest.raises(GradvizError) as info:
+            run(f"w = ones(2, requires_grad=True)\nopt = torch.optim.Adam({args})\n")
+        assert words in info.value.message
+
+
+@pytest.mark.parametrize("make", [
+    "Adagrad([w, b], lr=0.1, lr_decay=0.01, initial_accumulator_value=0.5)",
+    "RMSprop([w, b], lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)",
+])
+def test_adagrad_and_rmsprop_steps_are_pytorch_s(make):
+    torch = pytest.importorskip("torch")
+    rec, out = run("w = tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+                   "b = tensor(0.25, requires_grad=True)\n"
+                   f"opt = torch.optim.{make}\nfor i in range(8):\n"
+                   "    opt.zero_grad()\n    ((w * tensor([1.0, 2.0, 3.0]) + b - 1) ** 2).sum().backward()\n"
+                   "    opt.step()\nprint(w.tolist(), b.tolist(), type(opt).__name__)\n")
+    tw = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    tb = torch.tensor(0.25, requires_grad=True)
+    opt = eval(f"torch.optim.{make}", {"torch": torch, "w": tw, "b": tb})
+    for _ in range(8):
+        opt.zero_grad()
+        ((tw * torch.tensor([1.0, 2.0, 3.0]) + tb - 1) ** 2).sum().backward()
+        opt.step()
+    assert out == f"{tw.tolist()} {tb.tolist()} {type(opt).__name__}\n"

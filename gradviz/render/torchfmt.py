@@ -44,6 +44,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable
 
+from collections import OrderedDict
+
 import numpy as np
 
 __all__ = [
@@ -72,8 +74,13 @@ _DEFAULT_DTYPES = frozenset({"float32", "int64", "bool"})
 _PREFIX = "tensor("
 _INDENT = len(_PREFIX)
 
+# a module's state_dict() is an OrderedDict, as PyTorch's: otherwise a dict
+DICTS = (dict, OrderedDict)
 # the classes of a dict's keys(), values() and items(): live views of it
-DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+# (then an OrderedDict's: odict_keys([...]))
+DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()),
+              type(OrderedDict().keys()), type(OrderedDict().values()),
+              type(OrderedDict().items()))
 
 
 class Size(tuple):
@@ -393,6 +400,9 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
         return "(" + ", ".join(items) + ")"
     if isinstance(v, list):
         return "[" + ", ".join(_value(x, tensor_str, False) for x in v) + "]"
+    if v.__class__ is OrderedDict:       # OrderedDict([('0.weight', tensor(...)), ...])
+        return f"OrderedDict({_value(list(v.items()), tensor_str, False)})" if v else \
+            "OrderedDict()"
     if isinstance(v, dict):
         return "{" + ", ".join(_value(k, tensor_str, False) + ": " + _value(x, tensor_str, False)
                                for k, x in v.items()) + "}"
