@@ -236,7 +236,7 @@ def arg_type_name(v) -> str:
         return "Tensor"
     if v.__class__.__name__ == "Instance":
         return v.cls.name
-    if v.__class__.__name__ in ("Layer", "Linear", "Sequential", "Flatten"):
+    if v.__class__.__name__ in pytypes.NN_CLASS_NAMES:
         return v.name
     from .fstrings import _type_name
     return _type_name(v)
@@ -2180,7 +2180,7 @@ def f_callable(rt, v):
         from .classes import method_of
         return method_of(v, "__call__") is not None or v.cls.kind == "module"
     return v.__class__.__name__ in ("UserFunction", "Function", "BoundMethod", "PyType",
-                                    "UserClass", "Layer", "Linear", "Sequential", "Flatten",
+                                    "UserClass", *pytypes.NN_CLASS_NAMES,
                                     "Method", "StaticMethod")
 
 

@@ -435,6 +435,7 @@ def _no_cuda(rt) -> bool:
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
     functional.members["linear"] = Function("linear", modules.f_linear)
+    functional.members["dropout"] = Function("dropout", modules.f_dropout)
     init = Module("torch.nn.init", {k: Function(k, v) for k, v in modules.INIT.items()})
     # (nn.Parameter and the layers are classes: print(nn.ReLU), type(w) == nn.Parameter)
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,

@@ -260,10 +260,75 @@ class Flatten:
                            self.end_dim)
 
 
+class Dropout:
+    """nn.Dropout(p=0.5): in training, each number kept with probability
+    1 - p and scaled by 1 / (1 - p) (f_dropout); in eval(), the input itself."""
+
+    __slots__ = ("p", "training", "label")
+    name = "Dropout"
+    type_name = "torch.nn.modules.dropout.Dropout"
+
+    def __init__(self, p: float):
+        self.p = p
+        self.training = True
+        self.label = None
+
+    @property
+    def text(self) -> str:
+        return f"Dropout(p={self.p}, inplace=False)"
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        return []
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        return f_dropout(rt, x, self.p, self.training)
+
+
+def _dropout_p(p) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise GradvizError(f"dropout probability has to be between 0 and 1, but got {p}",
+                           kind=VALUE, hint="p is the chance that a number is zeroed: 0.5")
+    return float(p)
+
+
+def f_dropout(rt, input, p=0.5, training=True, inplace=False):
+    """F.dropout as PyTorch's CPU kernel: the input itself when not training
+    or p is 0; else input * noise, noise = bernoulli_(1 - p) / (1 - p) in
+    the input's dtype, the mask drawn as torch.rand in float64 (the same
+    words, PyTorch's bernoulli_distribution), so a seeded program's masks
+    are PyTorch's; recorded as MulBackward0 with the noise as a constant."""
+    x = F._need_tensor(input, "dropout", 1, "input")
+    p = _dropout_p(p)
+    if inplace:
+        raise GradvizError("dropout(inplace=True) is not supported", kind=VALUE,
+                           hint="write x = F.dropout(x, p) (not in place)")
+    if not training or p == 0:
+        return x
+    if x.data.dtype.kind != "f":
+        raise GradvizError("result type Float can't be cast to the desired output type Long",
+                           kind=RUNTIME_KIND, hint="dropout takes a float tensor: x.float()")
+    if p == 1:            # (PyTorch's input * zeros(()): no draw)
+        noise = np.zeros((), x.data.dtype)
+    else:
+        keep = rt.rng.rand(x.data.shape, np.dtype(np.float64)) < (1 - p)
+        noise = keep.astype(x.data.dtype) / x.data.dtype.type(1 - p)
+    mask = F._leaf(rt, noise, False, "dropout mask")
+    return rt.binary("*", x, mask)
+
+
+def make_dropout(rt, p=0.5, inplace=False):
+    if inplace:
+        raise GradvizError("nn.Dropout(inplace=True) is not supported", kind=VALUE,
+                           hint="nn.Dropout(p) (not in place)")
+    return Dropout(_dropout_p(p))
+
+
 RUNTIME_KIND = "RuntimeError"
-CLASSES = (Linear, LazyLinear, Sequential, Flatten)
-# names of the classes, for pytypes (which cannot import this module)
-CLASS_NAMES = frozenset(c.__name__ for c in CLASSES)
+CLASSES = (Linear, LazyLinear, Sequential, Flatten, Dropout)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -468,7 +533,7 @@ def make_flatten(rt, start_dim=1, end_dim=-1):
 
 MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Sequential.type_name: make_sequential,
-          Flatten.type_name: make_flatten}
+          Flatten.type_name: make_flatten, Dropout.type_name: make_dropout}
 
 
 def types() -> dict:

@@ -73,6 +73,10 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "RMSprop": "torch.optim.rmsprop.RMSprop", "OrderedDict": "collections.OrderedDict"}
 
 
+# the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
+# this module cannot import theirs (they import it)
+NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Flatten", "Dropout"))
+
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
     globals), or a PyType."""
@@ -97,7 +101,7 @@ def type_of(v, bound: dict):
         return bound["type"]                   # type(int)
     if cls_name == "Tensor" and v.meta is not None and v.meta.get("parameter"):
         return PARAMETER
-    if cls_name in ("Layer", "Linear", "LazyLinear", "Sequential", "Flatten"):
+    if cls_name in NN_CLASS_NAMES:
         return PyType(v.type_name)             # <class 'torch.nn.modules.loss.MSELoss'>
     name = _NAMES.get(cls_name, cls_name)
     return _TORCH_BY_NAME.get(name) or PyType(name)
@@ -113,7 +117,7 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds = [PyType(k) for k in ancestors(v.kind)]
     if v.__class__.__name__ == "Instance":            # its class, and the classes above
         kinds = v.cls.chain()
-    if v.__class__.__name__ in ("Layer", "Linear", "Sequential", "Flatten"):
+    if v.__class__.__name__ in NN_CLASS_NAMES:
         from .classes import MODULE                   # nn.Linear(...) is an nn.Module too
         kinds = [t, MODULE]
     if v.__class__ is bool:
