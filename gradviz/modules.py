@@ -232,7 +232,19 @@ def _need_module(rt, m, key: str) -> None:
                            hint="a Sequential holds modules: net[1] = nn.Tanh()")
 
 
-class Flatten:
+class _WithoutParameters:
+    """A module that holds no parameters and no modules (Flatten, Dropout)."""
+
+    __slots__ = ()
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        return []
+
+
+class Flatten(_WithoutParameters):
     """nn.Flatten(start_dim=1, end_dim=-1): d2l's first layer for images."""
 
     __slots__ = ("start_dim", "end_dim", "training", "label")
@@ -248,19 +260,13 @@ class Flatten:
     def text(self) -> str:
         return f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim})"
 
-    def children(self) -> list:
-        return []
-
-    def own_parameters(self) -> list:
-        return []
-
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
         return F.m_flatten(rt, F._need_tensor(x, "flatten", 1, "input"), self.start_dim,
                            self.end_dim)
 
 
-class Dropout:
+class Dropout(_WithoutParameters):
     """nn.Dropout(p=0.5): in training, each number kept with probability
     1 - p and scaled by 1 / (1 - p) (f_dropout); in eval(), the input itself."""
 
@@ -276,12 +282,6 @@ class Dropout:
     @property
     def text(self) -> str:
         return f"Dropout(p={self.p}, inplace=False)"
-
-    def children(self) -> list:
-        return []
-
-    def own_parameters(self) -> list:
-        return []
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
