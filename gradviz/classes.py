@@ -31,7 +31,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import modules
-from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError
+from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
 from .ops.registry import OpDef, broadcast_shape, unbroadcast
 from .tensor import Tensor
 
@@ -359,6 +359,8 @@ def _instance_attribute(rt, obj: Instance, attr: str):
     if obj.cls.kind == "module":
         if attr == "training":
             return obj.training
+        if attr in ("_modules", "_parameters"):   # d2l's MySequential: self._modules[str(i)] = m
+            return obj.modules if attr == "_modules" else obj.params
         impl = MODULE_METHODS.get(attr)
         if impl is not None:
             return _bound(attr, impl, obj)
@@ -367,10 +369,14 @@ def _instance_attribute(rt, obj: Instance, attr: str):
 
 
 def _missing_hint(obj: Instance, attr: str) -> str | None:
-    if obj.cls.kind == "module" and attr in ("state_dict", "load_state_dict", "children",
-                                            "modules", "named_children", "apply", "cuda"):
-        return ("gradviz's Modules have parameters(), named_parameters(), zero_grad(), "
-                "train(), eval() and to()")
+    names = [*obj.params, *obj.modules, *obj.attrs, *_own_names(obj.cls)]
+    if obj.cls.kind == "module":
+        names += list(MODULE_METHODS)
+    close = did_you_mean(attr, names)
+    if close:
+        return close
+    if obj.cls.kind == "module" and attr in ("modules", "named_children", "cuda"):
+        return "gradviz's Modules have " + ", ".join(f"{m}()" for m in MODULE_METHODS)
     return "set it in __init__ first: self.name = value"
 
 
@@ -563,7 +569,52 @@ def _m_load_state_dict(rt, obj, state_dict, strict=True, assign=False):
 
 
 VALUE_ERROR = "ValueError"
+def _m_add_module(rt, obj, name, module):
+    """Module.add_module(name, module): as self.<name> = module (d2l's
+    net.add_module(f'block {i}', block()); any string is a name here)."""
+    if name.__class__ is not str:
+        raise GradvizError(f"module name should be a string. Got {rt.type_name(name)}",
+                           kind=TYPE, hint="net.add_module('block 0', module)")
+    if module is not None and not modules.is_module(module):
+        raise GradvizError(f"{rt.type_name(module)} is not a Module subclass", kind=TYPE,
+                           hint="add a module: nn.Linear(2, 1), or an instance of the "
+                                "program's nn.Module subclass")
+    _set_module_attribute(rt, obj, name, module)
+
+
+def _m_children(rt, obj):
+    from .functions import Generator
+    return Generator(list(obj.modules.values()))
+
+
+def _m_requires_grad_(rt, obj, requires_grad=True):
+    """Module.requires_grad_(flag): every parameter's requires_grad (freezing)."""
+    for _, p in named_parameters(obj):
+        p.requires_grad = bool(requires_grad)
+    return obj
+
+
+def _m_apply(rt, obj, fn):
+    """Module.apply(fn): fn on every module in it, children first, then obj."""
+    order, stack = [], [(obj, False)]
+    while stack:
+        m, expanded = stack.pop()
+        if m.__class__ is not Instance:       # nn.Linear, nn.Sequential, a layer
+            order.extend(modules.modules_in(m))
+            continue
+        if expanded or not m.modules:
+            order.append(m)
+            continue
+        stack.append((m, True))
+        stack.extend((sub, False) for sub in reversed(list(m.modules.values())))
+    for m in order:
+        rt.call_value(fn, [m])
+    return obj
+
+
 MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_dict,
+                  "add_module": _m_add_module, "children": _m_children, "apply": _m_apply,
+                  "requires_grad_": _m_requires_grad_,
                   "parameters": _m_parameters, "named_parameters": _m_named_parameters,
                   "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,
                   "forward": _m_forward}
