@@ -1513,6 +1513,13 @@ def reverse_call(call: str):
             except GradvizError as exc:
                 rt.tape.log_failed_call(exc, call, roots, rt.line)
                 raise
+            except TypeError as exc:
+                if exc.__traceback__.tb_next is not None:
+                    raise                 # (from deeper: a bug, not the program's)
+                # the arguments do not fit fn: the caller's error, in its words
+                # (as the interpreter says it for a function called directly)
+                from .interpreter import _argument_error
+                raise _argument_error(fn.__name__.removeprefix("f_"), exc) from None
         return logged
     return decorate
 

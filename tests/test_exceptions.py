@@ -82,3 +82,17 @@ def test_the_record_and_the_tables_keep_what_the_program_caught():
     print_tables(rec, Console(file=out, width=200))
     assert "⚑ line 5: RuntimeError caught by the program's except: Trying to backward" in \
         out.getvalue()
+
+
+def test_autograd_grad_without_its_inputs_is_the_programs_type_error():
+    import io
+    import gradviz
+    from gradviz.errors import GradvizError
+    try:
+        gradviz.run_source("x = torch.ones(2, requires_grad=True)\n"
+                           "g = torch.autograd.grad((x * 2).sum())\n", stdout=io.StringIO())
+    except GradvizError as exc:
+        assert exc.kind == "TypeError" and "missing 1 required positional argument: 'inputs'" \
+            in exc.message and exc.span.line == 2
+    else:
+        raise AssertionError("grad() without inputs ran")
