@@ -421,8 +421,16 @@ def name_parameters(m, holder: str) -> None:
         # the program's name for the whole, net.body[2].fc.weight)
         if p.name is None or p.name.startswith("self."):
             p.name = holder + path
-    if m.__class__ in CLASSES and m.label is None:
-        m.label = holder
+    # the Sequentials in it, by the same rule: their nodes say net.body[0]
+    stack = [(holder, m)]
+    while stack:
+        path, mod = stack.pop()
+        if mod.__class__ in CLASSES:
+            if mod.label is None or mod.label.startswith("self."):
+                mod.label = path
+            stack.extend((f"{path}[{i}]", sub) for i, (_, sub) in enumerate(mod.children()))
+        elif mod.__class__ is classes.Instance:
+            stack.extend((f"{path}.{name}", sub) for name, sub in mod.modules.items())
 
 
 def mark_made(rt, start: int, label: str) -> None:
