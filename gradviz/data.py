@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from .errors import TYPE, VALUE, GradvizError
+from .ops import OPS
 from .rng import CPUGenerator, F64
 from .tensor import Tensor
 
@@ -102,7 +103,6 @@ def _stack_rows(rt, t: Tensor, rows: list) -> Tensor:
         return FUNCTIONS["stack"](rt, [rt.index_tensor(t, [i]) for i in rows])
     # one node, the rows picked by number (not through a tensor of the row
     # numbers, which the tables would show as a tensor of the program's)
-    from .ops import OPS
     return rt.apply(OPS["index"], (t,), {"index": (np.array(rows, np.int64),), "advanced": True,
                                          "grad_fn": "IndexBackward0"})
 

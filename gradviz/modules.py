@@ -19,7 +19,7 @@ import numpy as np
 
 from . import functions as F
 from . import layers
-from .errors import INDEX, KEY, TYPE, VALUE, GradvizError
+from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .tensor import Tensor
 
@@ -61,7 +61,7 @@ class Linear:
             rows = int(np.prod(shape[:-1]))
             raise GradvizError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} "
                                f"and {self.in_features}x{self.out_features})",
-                               kind=RUNTIME_KIND,
+                               kind=RUNTIME,
                                hint=f"this Linear takes inputs of {self.in_features} features "
                                     f"(in_features) in the last dimension, this one has "
                                     f"{shape[-1]}: change the input, or make the layer "
@@ -310,7 +310,7 @@ def f_dropout(rt, input, p=0.5, training=True, inplace=False):
         return x
     if x.data.dtype.kind != "f":
         raise GradvizError("result type Float can't be cast to the desired output type Long",
-                           kind=RUNTIME_KIND, hint="dropout takes a float tensor: x.float()")
+                           kind=RUNTIME, hint="dropout takes a float tensor: x.float()")
     if p == 1:            # (PyTorch's input * zeros(()): no draw)
         noise = np.zeros((), x.data.dtype)
     else:
@@ -327,7 +327,6 @@ def make_dropout(rt, p=0.5, inplace=False):
     return Dropout(_dropout_p(p))
 
 
-RUNTIME_KIND = "RuntimeError"
 CLASSES = (Linear, LazyLinear, Sequential, Flatten, Dropout)
 
 
@@ -469,7 +468,7 @@ def _size_arg(cls: str, name: str, v) -> int:
                            kind=TYPE, hint=f"nn.{cls}'s {name} is a whole number")
     if v < 0:
         raise GradvizError(f"Trying to create tensor with negative dimension {v}: "
-                           f"[{v}]", kind=RUNTIME_KIND, hint=f"nn.{cls}'s {name} is at least 0")
+                           f"[{v}]", kind=RUNTIME, hint=f"nn.{cls}'s {name} is at least 0")
     return v
 
 
@@ -499,7 +498,7 @@ def _float_dtype(dtype) -> np.dtype:
     dt = F.F32 if dtype is None else F._dtype_arg(dtype)
     if dt.kind != "f":
         raise GradvizError("Only Tensors of floating point and complex dtype can require "
-                           "gradients", kind=RUNTIME_KIND, hint="use dtype=torch.float32 or float64")
+                           "gradients", kind=RUNTIME, hint="use dtype=torch.float32 or float64")
     return dt
 
 
@@ -646,7 +645,7 @@ def load_state_dict(rt, params: list, kind: str, sd, strict=True):
             errors.insert(0, f"Missing key(s) in state_dict: {keys(missing)}. ")
     if errors:
         raise GradvizError(f"Error(s) in loading state_dict for {kind}:\n\t" + "\n\t".join(errors),
-                           kind=RUNTIME_KIND, hint="the keys and shapes are the module's "
+                           kind=RUNTIME, hint="the keys and shapes are the module's "
                                                    "state_dict()'s: load one from a module made "
                                                    "the same way")
     tape = rt.tape
@@ -718,7 +717,7 @@ def f_linear(rt, x, weight, bias=None):
         return rt.apply(OPS["addmm"], (bias, x, wt))
     if x.data.ndim == 0:
         raise GradvizError("both arguments to linear need to be at least 1D, but they are 0D "
-                           "and 2D", kind=RUNTIME_KIND, hint="give linear a vector or a batch")
+                           "and 2D", kind=RUNTIME, hint="give linear a vector or a batch")
     flat = F.m_view(rt, x, -1, x.data.shape[-1])
     out = rt.apply(OPS["addmm"], (bias, flat, wt))
     return F.m_view(rt, out, *x.data.shape[:-1], out.data.shape[-1])
