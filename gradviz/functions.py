@@ -1586,7 +1586,7 @@ def f_len(rt, x):
         if x.array.ndim == 0:
             raise GradvizError("len() of unsized object", kind=TYPE)
         return len(x.array)
-    if x.__class__.__name__ == "Sequential":     # (modules imports this module)
+    if x.__class__.__name__ in ("Sequential", "ModuleList"):   # (modules imports this module)
         return len(x.items)
     if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
         return len(x)
@@ -1879,7 +1879,7 @@ def f_range(rt, *args):
 
 
 # torch's iterables a for loop walks (modules.py, data.py: they import this module)
-_WALKED_BY_LOOPS = frozenset(("Sequential", "DataLoader", "TensorDataset"))
+_WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset"))
 
 
 def _walkable(rt, x, what: str):

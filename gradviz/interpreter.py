@@ -1163,7 +1163,7 @@ class Interpreter:
         the loop starts: views of it, each with UnbindBackward0 when recorded)."""
         if v.__class__ in (range, list, tuple, str) or v.__class__ in ITERATORS:
             return iter(v)
-        if v.__class__ is modules.Sequential:
+        if v.__class__ in modules.SEQUENCES:
             return iter(v.items)
         if classes.method_of(v, "__iter__") is not None:
             return self._items(classes.call_method(self, v, "__iter__", []), span)
@@ -2110,7 +2110,7 @@ class Interpreter:
                         raise exc.at(self.where(target))
                     del obj[_dict_key(index)]
                     continue
-                if obj.__class__ is modules.Sequential and len(index) == 1:   # del net[0]
+                if obj.__class__ in modules.SEQUENCES and len(index) == 1:   # del net[0]
                     try:
                         obj.del_item(index[0])
                     except GradvizError as exc:
@@ -2840,9 +2840,9 @@ class Interpreter:
         self.span = self.where(node)
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
-        if obj.__class__ is modules.Sequential:
+        if obj.__class__ in modules.SEQUENCES:
             if len(index) != 1:
-                raise GradvizError("a Sequential takes one index", kind=TYPE)
+                raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
             return obj.item(index[0])
         if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
@@ -2960,7 +2960,7 @@ class Interpreter:
             t[index[0]] = value
             self._mark_value_held(value)
             return
-        if t.__class__ is modules.Sequential and len(index) == 1:    # net[1] = nn.Tanh()
+        if t.__class__ in modules.SEQUENCES and len(index) == 1:    # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)
             return
         if t.__class__ is not Tensor:
@@ -3464,7 +3464,7 @@ _MISSING_HINTS = {
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.LazyLinear, "
-                "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "
+                "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
     **dict.fromkeys((f"torch.{t}" for t in ("int32", "int", "int16", "short", "int8", "uint8",

@@ -75,7 +75,8 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
 
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
 # this module cannot import theirs (they import it)
-NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Flatten", "Dropout"))
+NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
+                            "Flatten", "Dropout"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
