@@ -23,7 +23,8 @@ from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import LEGACY, PARAMETER, SIZE, TENSOR, TORCH_TYPES, PyType
+from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
+                      PyType)
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
@@ -456,10 +457,9 @@ def _module_tree() -> dict:
                                          "functional": autograd_functional,
                                          "Function": classes.AUTOGRAD_FUNCTION,
                                          "forward_ad": fw_ad})
-    torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd),
-                                         "Adam": Function("Adam", optim.f_adam),
-                                         "Adagrad": Function("Adagrad", optim.f_adagrad),
-                                         "RMSprop": Function("RMSprop", optim.f_rmsprop)})
+    # the optimizers are types (isinstance(opt, torch.optim.SGD)), called to make one
+    torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
+                                         "Optimizer": OPTIMIZER})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
         k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
@@ -3550,6 +3550,18 @@ def _bound_call(name: str, fn, rt, args, kwargs):
     return fn(rt, *args, **(kwargs or {}))
 
 
+def _init_call(name: str, fn, rt, args, kwargs):
+    """A class's fn(rt, *args, **kwargs), its argument errors said as its
+    __init__'s (whose self counts as rt does)."""
+    try:
+        return fn(rt, *args, **(kwargs or {}))
+    except TypeError as exc:
+        if exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
+            raise                         # (deeper than the call itself: not the arguments)
+        raise GradvizError(f"{name}.__init__() {str(exc).split('() ', 1)[-1]}", kind=TYPE,
+                           hint="check the arguments (see `gradviz ops`)") from None
+
+
 def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     """A call of one of torch's types: torch.Size(shape) makes a shape,
     torch.Tensor(...) and the legacy torch.FloatTensor(...) a tensor; the
@@ -3565,6 +3577,8 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
         return functions.legacy_tensor(rt, LEGACY.get(t, "float32"), args, kwargs)
     if t == PARAMETER:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
+    if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)
+        return _init_call(t.name.rsplit(".", 1)[1], optim.MAKERS[t.name], rt, args, kwargs)
     make = layers.MAKERS.get(t.name) or modules.MAKERS.get(t.name)
     if make is not None:                  # nn.ReLU(), nn.MSELoss(reduction='sum'), nn.Linear(2, 1)
         return make(rt, *args, **(kwargs or {}))

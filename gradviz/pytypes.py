@@ -68,9 +68,14 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
-          "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD",
-          "Adam": "torch.optim.adam.Adam", "Adagrad": "torch.optim.adagrad.Adagrad",
-          "RMSprop": "torch.optim.rmsprop.RMSprop", "OrderedDict": "collections.OrderedDict"}
+          "DualLevel": "torch.autograd.forward_ad.dual_level",
+          "OrderedDict": "collections.OrderedDict"}
+# the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
+OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
+                   "Adagrad": "torch.optim.adagrad.Adagrad",
+                   "RMSprop": "torch.optim.rmsprop.RMSprop"}
+OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
+_NAMES.update(OPTIMIZER_NAMES)
 
 
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
@@ -121,6 +126,8 @@ def is_instance(v, spec, bound: dict) -> bool:
     if v.__class__.__name__ in NN_CLASS_NAMES:
         from .classes import MODULE                   # nn.Linear(...) is an nn.Module too
         kinds = [t, MODULE]
+    if v.__class__.__name__ in OPTIMIZER_NAMES:
+        kinds = [t, OPTIMIZER]
     if v.__class__ is bool:
         kinds.append(bound["int"])
     elif t == PARAMETER:
