@@ -2206,6 +2206,11 @@ def f_isinstance(rt, v, spec):
     return pytypes.is_instance(v, spec, GLOBALS)
 
 
+def f_issubclass(rt, cls, spec):
+    from .interpreter import GLOBALS
+    return pytypes.is_subclass(cls, spec, GLOBALS)
+
+
 def f_sorted(rt, items, *, key=None, reverse=False):
     """Python's sorted(): a new list, in increasing order (a stable sort, by
     key(item) when key is given), of numbers or of strings."""
@@ -2249,7 +2254,7 @@ PY_BUILTINS = {"print": f_print, "len": f_len, "float": _py_number(float),
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
-               "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed,
+               "isinstance": f_isinstance, "issubclass": f_issubclass, "sorted": f_sorted, "reversed": f_reversed,
                "iter": f_iter, "next": f_next, "dict": f_dict, "map": f_map,
                "filter": f_filter, "getattr": f_getattr, "hasattr": f_hasattr,
                "setattr": f_setattr, "callable": f_callable}

@@ -477,7 +477,8 @@ def _module_tree() -> dict:
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
     glob.update(torch=torch, F=functional, object=classes.OBJECT,
                 super=Function("super", classes.f_super),
-                staticmethod=Function("staticmethod", classes.f_staticmethod))
+                staticmethod=Function("staticmethod", classes.f_staticmethod),
+                property=Function("property", classes.f_property))
     glob["__name__"] = "__main__"       # a program runs as a script: if __name__ == '__main__':
     glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob

@@ -149,6 +149,38 @@ def is_instance(v, spec, bound: dict) -> bool:
     return found
 
 
+def is_subclass(cls, spec, bound: dict) -> bool:
+    """issubclass(cls, spec): the program's classes by their chain of bases
+    (torch.nn.Module, object at its root); torch.nn's module types are
+    torch.nn.Module's, the optimizers torch.optim.Optimizer's."""
+    from .classes import MODULE, OBJECT
+    builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
+    kind = cls.__class__.__name__
+    if kind == "UserClass":
+        kinds = cls.chain() + ([OBJECT] if cls.kind != "object" else [])
+    elif kind == "BuiltinBase" or id(cls) in builtins_types:
+        kinds = [cls, OBJECT]
+    elif kind == "PyType":
+        kinds = [cls, OBJECT]
+        if cls.name.startswith("torch.nn.modules."):        # nn.Linear, nn.ReLU, ...
+            kinds.append(MODULE)
+        elif cls.name in OPTIMIZER_NAMES.values():
+            kinds.append(OPTIMIZER)
+    else:
+        raise GradvizError("issubclass() arg 1 must be a class", kind=TYPE,
+                           hint="issubclass takes a class (type(x) of a value x); "
+                                "isinstance(x, cls) asks of a value")
+    found = False
+    for s in flat_types(spec):
+        if s.__class__ is not PyType and id(s) not in builtins_types and \
+                s.__class__.__name__ not in ("UserClass", "BuiltinBase"):
+            raise GradvizError("issubclass() arg 2 must be a class, a tuple of classes, or a "
+                               "union", kind=TYPE, hint="write a class such as torch.nn.Module, "
+                                                        "or a tuple of them")
+        found = found or any(s is k or s == k for k in kinds)
+    return found
+
+
 def flat_types(spec) -> list:
     """The types of isinstance()'s or except's spec: one, or a tuple of
     them, tuples nested as Python allows (no recursion)."""
