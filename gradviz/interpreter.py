@@ -341,7 +341,7 @@ NUMBER_RANGE_HINT = ("tensors hold 64-bit integers (up to about 9.2e18) and floa
                      "about 3.4e38 (float32) or 1.8e308 (float64); Python integers here "
                      "have at most 4,000 digits")
 TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
-                     "T", "ndim", "device", "retains_grad", "is_cuda")
+                     "T", "mT", "mH", "ndim", "device", "retains_grad", "is_cuda")
 
 
 def power(a, b):
@@ -710,6 +710,7 @@ class Interpreter:
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
+        self.default_device = None     # torch.set_default_device's, when not the CPU
 
     @property
     def rng(self) -> "functions.CPUGenerator":
@@ -2656,6 +2657,8 @@ class Interpreter:
                 kwargs = _numpy_names(fn, kwargs)
             if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
+        if self.default_device is not None and fn.__class__ is Function and fn.name in _MAKERS:
+            functions.check_device(self.default_device)     # (torch.set_default_device('cuda'))
         span = node.span                  # self.where(node), inline
         k = self.shift
         self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
@@ -2807,6 +2810,13 @@ class Interpreter:
                                      **functions.overlap_meta(t))
             case "T":
                 return self.apply(OPS["T"], (t,))
+            case "mT" | "mH":             # (a real tensor's adjoint is its transpose)
+                if t.data.ndim < 2:
+                    raise GradvizError(f"tensor.{attr} is only supported on matrices or batches "
+                                       f"of matrices. Got {t.data.ndim}-D tensor.",
+                                       kind=RUNTIME, hint=f"{attr} swaps the last two dims: "
+                                                          "give it a matrix (2-d or more)")
+                return functions.f_transpose(self, t, -2, -1)
             case "ndim":
                 return t.data.ndim
         raise GradvizError(f"'Tensor' object has no attribute '{attr}'", kind=ATTRIBUTE,
