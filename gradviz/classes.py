@@ -98,6 +98,16 @@ class StaticMethod:
         self.fn = fn
 
 
+class Property:
+    """@property's result: a method read as an attribute (obj.area calls
+    it); it has no setter here, as a @property without one has none."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
 class Instance:
     """An object of a program's class. A Module's (kind "module") keeps its
     parameters and submodules apart from its other attributes, in the order
@@ -313,6 +323,18 @@ def f_staticmethod(rt, fn):
     return StaticMethod(fn)
 
 
+def f_property(rt, fn):
+    return Property(fn)
+
+
+def _property_of(obj: Instance, attr: str):
+    """The Property obj's class (or a base) defines as attr, else None."""
+    if attr not in _own_names(obj.cls):
+        return None
+    _, value = obj.cls.lookup(attr)
+    return value if value.__class__ is Property else None
+
+
 # ---- attributes ------------------------------------------------------------------
 
 def get_attribute(rt, obj, attr: str):
@@ -344,6 +366,9 @@ def _own_names(cls: UserClass) -> set:
 
 
 def _instance_attribute(rt, obj: Instance, attr: str):
+    prop = _property_of(obj, attr)
+    if prop is not None:                      # (before the instance's own: Python's order)
+        return rt.call_value(prop.fn, [obj])
     for where in (obj.params, obj.modules, obj.attrs):
         if attr in where:
             return where[attr]
@@ -422,6 +447,10 @@ def set_attribute(rt, obj, attr: str, value) -> None:
                                "writable", kind=ATTRIBUTE,
                                hint="save tensors with ctx.save_for_backward(x)")
         obj.attrs[attr] = value
+    elif cls is Instance and _property_of(obj, attr) is not None:
+        raise GradvizError(f"property '{attr}' of '{obj.cls.name}' object has no setter",
+                           kind=ATTRIBUTE, hint=f"{attr} is computed by its @property: set "
+                                                "what it reads instead")
     elif cls is Instance and obj.cls.kind == "module":
         _set_module_attribute(rt, obj, attr, value)
     elif cls is Instance:

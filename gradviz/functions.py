@@ -40,6 +40,7 @@ CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64"}
 # torch.float is torch.float32
 DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "bool")}
 F32 = np.dtype(np.float32)
+F64 = np.dtype(np.float64)
 
 
 # ---- small helpers ------------------------------------------------------
@@ -635,6 +636,25 @@ def f_manual_seed(rt, seed):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GradvizError("manual_seed() takes an integer", kind=TYPE)
     rt.rng = CPUGenerator(seed % 2**64)   # negative seeds wrap, as in PyTorch
+    return None
+
+
+def f_initial_seed(rt):
+    """torch.initial_seed(): the seed of the last manual_seed(s) (s modulo
+    2**64); unseeded, gradviz's default seed 0 (PyTorch's is drawn anew
+    each run)."""
+    return rt.rng.seed
+
+
+def f_set_default_device(rt, device):
+    """torch.set_default_device(device): the CPU changes nothing; another
+    device is refused by the next tensor a maker makes (PyTorch's CPU
+    build fails there), a name that is no device at once."""
+    if device is not None and isinstance(device, str) and \
+            str.__str__(device).split(":")[0] not in DEVICE_TYPES:
+        f_device(None, str.__str__(device))          # PyTorch's error for the string
+    rt.default_device = None if device is None or \
+        str.__str__(device).split(":")[0] == "cpu" else device
     return None
 
 
@@ -1586,7 +1606,7 @@ def f_len(rt, x):
         if x.array.ndim == 0:
             raise GradvizError("len() of unsized object", kind=TYPE)
         return len(x.array)
-    if x.__class__.__name__ == "Sequential":     # (modules imports this module)
+    if x.__class__.__name__ in ("Sequential", "ModuleList"):   # (modules imports this module)
         return len(x.items)
     if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
         return len(x)
@@ -1822,6 +1842,7 @@ FUNCTIONS = {
     "empty": _filled("empty", 0),
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
+    "initial_seed": f_initial_seed, "set_default_device": f_set_default_device,
     "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
     "normal": f_normal,
     "rand_like": _random_like("rand_like", CPUGenerator.rand),
@@ -1879,7 +1900,7 @@ def f_range(rt, *args):
 
 
 # torch's iterables a for loop walks (modules.py, data.py: they import this module)
-_WALKED_BY_LOOPS = frozenset(("Sequential", "DataLoader", "TensorDataset"))
+_WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset"))
 
 
 def _walkable(rt, x, what: str):
@@ -2206,6 +2227,11 @@ def f_isinstance(rt, v, spec):
     return pytypes.is_instance(v, spec, GLOBALS)
 
 
+def f_issubclass(rt, cls, spec):
+    from .interpreter import GLOBALS
+    return pytypes.is_subclass(cls, spec, GLOBALS)
+
+
 def f_sorted(rt, items, *, key=None, reverse=False):
     """Python's sorted(): a new list, in increasing order (a stable sort, by
     key(item) when key is given), of numbers or of strings."""
@@ -2249,7 +2275,7 @@ PY_BUILTINS = {"print": f_print, "len": f_len, "float": _py_number(float),
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
-               "isinstance": f_isinstance, "sorted": f_sorted, "reversed": f_reversed,
+               "isinstance": f_isinstance, "issubclass": f_issubclass, "sorted": f_sorted, "reversed": f_reversed,
                "iter": f_iter, "next": f_next, "dict": f_dict, "map": f_map,
                "filter": f_filter, "getattr": f_getattr, "hasattr": f_hasattr,
                "setattr": f_setattr, "callable": f_callable}
@@ -2478,6 +2504,41 @@ def m_uniform_(rt, x, a=0.0, b=1.0):
                            hint="the lower bound comes first")
     return _write_in_place(rt, x, "uniform_",
                            lambda: rt.rng.rand(x.data.shape, x.data.dtype, a, b))
+
+
+def _bernoulli_draw(rt, shape: tuple, p) -> np.ndarray:
+    """PyTorch's CPU bernoulli: a uniform per number, u < p; drawn in the
+    probabilities' dtype for a tensor p (broadcast to the shape), in
+    float64 for a number p (torch.rand(dtype=torch.float64)'s words)."""
+    if is_tensor(p):
+        probs = np.broadcast_to(p.data, shape)
+        return rt.rng.rand(shape, p.data.dtype if p.data.dtype.kind == "f" else F64) < probs
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise GradvizError(f"bernoulli_ expects p to be in [0, 1], but got p={p}",
+                           kind=RUNTIME, hint="p is the chance of a 1: a number in [0, 1]")
+    return rt.rng.rand(shape, F64) < p
+
+
+def f_bernoulli(rt, input, p=None, *, generator=None):
+    """torch.bernoulli(probs) (or (input, p) with a number p over input's
+    shape): 1 with each probability, else 0, in the input's dtype; outside
+    the graph (an input that requires grad is refused: PyTorch's
+    BernoulliBackward0, whose gradient is zero, is not recorded here)."""
+    x = _need_tensor(input, "bernoulli", 1, "input")
+    if rt.tape.grad_enabled and x.requires_grad:
+        raise GradvizError("bernoulli() of a tensor that requires grad is not supported",
+                           kind=RUNTIME, hint="draw from its values: torch.bernoulli(p.detach()) "
+                                              "(its gradient is zero anyway)")
+    drawn = _bernoulli_draw(rt, x.data.shape, x if p is None else p)
+    return _leaf(rt, drawn.astype(x.data.dtype), False, "bernoulli")
+
+
+def m_bernoulli_(rt, x, p=0.5, *, generator=None):
+    """x.bernoulli_(p): x's values replaced by draws of probability p (a
+    number, or a tensor broadcast to x's shape)."""
+    if is_tensor(p):
+        broadcast_shape(p.data.shape, x.data.shape)
+    return _write_in_place(rt, x, "bernoulli_", lambda: _bernoulli_draw(rt, x.data.shape, p))
 
 
 def m_zero_(rt, x):
@@ -2741,7 +2802,7 @@ def m_add(rt, x, other):
 METHODS = {
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "numpy": m_numpy,
     "zero_": m_zero_, "fill_": m_fill_, "copy_": m_copy_, "normal_": m_normal_,
-    "uniform_": m_uniform_,
+    "uniform_": m_uniform_, "bernoulli_": m_bernoulli_,
     "new_ones": m_new_ones, "new_zeros": m_new_zeros, "new_full": m_new_full,
     "new_tensor": m_new_tensor,
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,
@@ -2762,6 +2823,7 @@ METHODS = {
     **{name: _operator_method(name, sym, in_place=True) for name, sym in (
         ("add_", "+"), ("sub_", "-"), ("mul_", "*"), ("div_", "/"))},
 }
+FUNCTIONS["bernoulli"] = f_bernoulli          # (defined with the in-place draws above)
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
               "matmul", "outer", "transpose", "unsqueeze", "squeeze", "softmax", "t",

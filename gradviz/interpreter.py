@@ -23,7 +23,8 @@ from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import LEGACY, PARAMETER, SIZE, TENSOR, TORCH_TYPES, PyType
+from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
+                      PyType)
 from .gradfns import GradFn, grad_fn_of
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
@@ -340,7 +341,7 @@ NUMBER_RANGE_HINT = ("tensors hold 64-bit integers (up to about 9.2e18) and floa
                      "about 3.4e38 (float32) or 1.8e308 (float64); Python integers here "
                      "have at most 4,000 digits")
 TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
-                     "T", "ndim", "device", "retains_grad", "is_cuda")
+                     "T", "mT", "mH", "ndim", "device", "retains_grad", "is_cuda")
 
 
 def power(a, b):
@@ -456,10 +457,9 @@ def _module_tree() -> dict:
                                          "functional": autograd_functional,
                                          "Function": classes.AUTOGRAD_FUNCTION,
                                          "forward_ad": fw_ad})
-    torch_optim = Module("torch.optim", {"SGD": Function("SGD", optim.f_sgd),
-                                         "Adam": Function("Adam", optim.f_adam),
-                                         "Adagrad": Function("Adagrad", optim.f_adagrad),
-                                         "RMSprop": Function("RMSprop", optim.f_rmsprop)})
+    # the optimizers are types (isinstance(opt, torch.optim.SGD)), called to make one
+    torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
+                                         "Optimizer": OPTIMIZER})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
         k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
@@ -477,7 +477,8 @@ def _module_tree() -> dict:
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
     glob.update(torch=torch, F=functional, object=classes.OBJECT,
                 super=Function("super", classes.f_super),
-                staticmethod=Function("staticmethod", classes.f_staticmethod))
+                staticmethod=Function("staticmethod", classes.f_staticmethod),
+                property=Function("property", classes.f_property))
     glob["__name__"] = "__main__"       # a program runs as a script: if __name__ == '__main__':
     glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob
@@ -709,6 +710,7 @@ class Interpreter:
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
+        self.default_device = None     # torch.set_default_device's, when not the CPU
 
     @property
     def rng(self) -> "functions.CPUGenerator":
@@ -1163,7 +1165,7 @@ class Interpreter:
         the loop starts: views of it, each with UnbindBackward0 when recorded)."""
         if v.__class__ in (range, list, tuple, str) or v.__class__ in ITERATORS:
             return iter(v)
-        if v.__class__ is modules.Sequential:
+        if v.__class__ in modules.SEQUENCES:
             return iter(v.items)
         if classes.method_of(v, "__iter__") is not None:
             return self._items(classes.call_method(self, v, "__iter__", []), span)
@@ -2110,7 +2112,7 @@ class Interpreter:
                         raise exc.at(self.where(target))
                     del obj[_dict_key(index)]
                     continue
-                if obj.__class__ is modules.Sequential and len(index) == 1:   # del net[0]
+                if obj.__class__ in modules.SEQUENCES and len(index) == 1:   # del net[0]
                     try:
                         obj.del_item(index[0])
                     except GradvizError as exc:
@@ -2655,6 +2657,8 @@ class Interpreter:
                 kwargs = _numpy_names(fn, kwargs)
             if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
+        if self.default_device is not None and fn.__class__ is Function and fn.name in _MAKERS:
+            functions.check_device(self.default_device)     # (torch.set_default_device('cuda'))
         span = node.span                  # self.where(node), inline
         k = self.shift
         self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
@@ -2806,6 +2810,13 @@ class Interpreter:
                                      **functions.overlap_meta(t))
             case "T":
                 return self.apply(OPS["T"], (t,))
+            case "mT" | "mH":             # (a real tensor's adjoint is its transpose)
+                if t.data.ndim < 2:
+                    raise GradvizError(f"tensor.{attr} is only supported on matrices or batches "
+                                       f"of matrices. Got {t.data.ndim}-D tensor.",
+                                       kind=RUNTIME, hint=f"{attr} swaps the last two dims: "
+                                                          "give it a matrix (2-d or more)")
+                return functions.f_transpose(self, t, -2, -1)
             case "ndim":
                 return t.data.ndim
         raise GradvizError(f"'Tensor' object has no attribute '{attr}'", kind=ATTRIBUTE,
@@ -2840,9 +2851,9 @@ class Interpreter:
         self.span = self.where(node)
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
-        if obj.__class__ is modules.Sequential:
+        if obj.__class__ in modules.SEQUENCES:
             if len(index) != 1:
-                raise GradvizError("a Sequential takes one index", kind=TYPE)
+                raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
             return obj.item(index[0])
         if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
@@ -2960,7 +2971,7 @@ class Interpreter:
             t[index[0]] = value
             self._mark_value_held(value)
             return
-        if t.__class__ is modules.Sequential and len(index) == 1:    # net[1] = nn.Tanh()
+        if t.__class__ in modules.SEQUENCES and len(index) == 1:    # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)
             return
         if t.__class__ is not Tensor:
@@ -3464,7 +3475,7 @@ _MISSING_HINTS = {
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.LazyLinear, "
-                "nn.Sequential, nn.Flatten, and torch.nn's layers without parameters and its "
+                "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
     **dict.fromkeys((f"torch.{t}" for t in ("int32", "int", "int16", "short", "int8", "uint8",
@@ -3550,6 +3561,18 @@ def _bound_call(name: str, fn, rt, args, kwargs):
     return fn(rt, *args, **(kwargs or {}))
 
 
+def _init_call(name: str, fn, rt, args, kwargs):
+    """A class's fn(rt, *args, **kwargs), its argument errors said as its
+    __init__'s (whose self counts as rt does)."""
+    try:
+        return fn(rt, *args, **(kwargs or {}))
+    except TypeError as exc:
+        if exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
+            raise                         # (deeper than the call itself: not the arguments)
+        raise GradvizError(f"{name}.__init__() {str(exc).split('() ', 1)[-1]}", kind=TYPE,
+                           hint="check the arguments (see `gradviz ops`)") from None
+
+
 def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     """A call of one of torch's types: torch.Size(shape) makes a shape,
     torch.Tensor(...) and the legacy torch.FloatTensor(...) a tensor; the
@@ -3565,6 +3588,8 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
         return functions.legacy_tensor(rt, LEGACY.get(t, "float32"), args, kwargs)
     if t == PARAMETER:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
+    if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)
+        return _init_call(t.name.rsplit(".", 1)[1], optim.MAKERS[t.name], rt, args, kwargs)
     make = layers.MAKERS.get(t.name) or modules.MAKERS.get(t.name)
     if make is not None:                  # nn.ReLU(), nn.MSELoss(reduction='sum'), nn.Linear(2, 1)
         return make(rt, *args, **(kwargs or {}))

@@ -218,6 +218,31 @@ class Sequential:
             self.items.append(m)
 
 
+class ModuleList(Sequential):
+    """nn.ModuleList(modules=None): a list of modules, indexed, walked and
+    added to (append, extend) as a Sequential is, its modules' parameters
+    the parameters of a Module holding it; it is not callable (no forward)."""
+
+    __slots__ = ()
+    name = "ModuleList"
+    type_name = f"{_CONTAINER}.ModuleList"
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        raise GradvizError('Module [ModuleList] is missing the required "forward" function',
+                           kind="NotImplementedError",
+                           hint="a ModuleList is not called: walk it, "
+                                "for layer in self.layers: x = layer(x)")
+
+    def item(self, index):
+        if isinstance(index, slice):
+            return ModuleList(self.items[index], self.keys[index])
+        return self.items[self._position(index)]
+
+
+# the containers indexed, walked and measured as lists of modules
+SEQUENCES = (Sequential, ModuleList)
+
+
 def _typename(rt, v) -> str:
     """torch.typename(v): a tensor's legacy type, else the class's name."""
     if v.__class__ is Tensor:
@@ -327,7 +352,7 @@ def make_dropout(rt, p=0.5, inplace=False):
     return Dropout(_dropout_p(p))
 
 
-CLASSES = (Linear, LazyLinear, Sequential, Flatten, Dropout)
+CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -345,12 +370,12 @@ def _forward_args(m, args: list, kwargs: dict | None) -> list:
 def text_of(rt, m) -> str:
     """print(m): Sequential(\n  (0): Linear(...)\n), a nested module's lines
     indented (a Sequential nests as deep as the program wrote it: shallow)."""
-    if m.__class__ is Sequential:
+    if m.__class__ in SEQUENCES:
         if not m.items:
-            return "Sequential()"
+            return f"{m.name}()"
         lines = [f"  ({key}): " + text_of(rt, sub).replace("\n", "\n  ")
                  for key, sub in zip(m.keys, m.items)]
-        return "Sequential(\n" + "\n".join(lines) + "\n)"
+        return f"{m.name}(\n" + "\n".join(lines) + "\n)"
     if m.__class__ in CLASSES or m.__class__ is layers.Layer:
         return m.text
     from . import classes
@@ -533,13 +558,21 @@ def make_sequential(rt, *items):
     return Sequential(list(items))
 
 
+def make_module_list(rt, modules=None):
+    """nn.ModuleList(modules=None): the modules of an iterable, in order."""
+    ml = ModuleList([])
+    if modules is not None:
+        _extend(rt, ml, modules)
+    return ml
+
+
 def make_flatten(rt, start_dim=1, end_dim=-1):
     """nn.Flatten(start_dim=1, end_dim=-1): its dims checked when it is called."""
     return Flatten(start_dim, end_dim)
 
 
 MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
-          Sequential.type_name: make_sequential,
+          Sequential.type_name: make_sequential, ModuleList.type_name: make_module_list,
           Flatten.type_name: make_flatten, Dropout.type_name: make_dropout}
 
 
@@ -562,6 +595,7 @@ def attribute(rt, m, attr: str):
     if attr == "training":
         return m.training
     method = METHODS.get(attr) or (SEQUENTIAL_METHODS.get(attr) if m.__class__ is Sequential
+                                   else LIST_METHODS.get(attr) if m.__class__ is ModuleList
                                    else None)
     if method is None:
         raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
@@ -679,7 +713,7 @@ def _children(rt, m):
 
 
 def _add_module(rt, m, name, module):
-    if m.__class__ is not Sequential:
+    if m.__class__ not in SEQUENCES:
         raise GradvizError(f"add_module() on a {m.name} is not supported here", kind=TYPE,
                            hint="add modules to an nn.Sequential")
     m.add(rt, name, module)
@@ -696,8 +730,17 @@ METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
            "forward": _forward, "children": _children, "add_module": _add_module,
            "register_module": _add_module}
-# (only a Sequential's)
+def _extend(rt, m, modules):
+    """ml.extend(modules): each appended; returns ml (PyTorch's TypeError
+    for what is not iterable)."""
+    for sub in list(F._walkable(rt, modules, "extend")):
+        _append(rt, m, sub)
+    return m
+
+
+# (only a Sequential's, a ModuleList's)
 SEQUENTIAL_METHODS = {"append": _append}
+LIST_METHODS = {"append": _append, "extend": _extend}
 
 
 # ---- F.linear and torch.nn.init ---------------------------------------------

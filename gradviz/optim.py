@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import TYPE, VALUE, GradvizError
 from .ops import OPS
+from .pytypes import OPTIMIZER_NAMES
 from .tensor import Tensor
 
 
@@ -405,3 +406,8 @@ def clear_grads(rt, params: list, set_to_none=True):
         else:                                 # p.grad.zero_(), in place
             from .functions import m_zero_
             m_zero_(rt, rt.tensor_attribute(p, "grad"))
+
+
+# the maker of each optimizer's type (pytypes.OPTIMIZER_NAMES): torch.optim.SGD(params, lr=0.1)
+MAKERS = {OPTIMIZER_NAMES[c.__name__]: f for c, f in ((SGD, f_sgd), (Adam, f_adam),
+                                                     (Adagrad, f_adagrad), (RMSprop, f_rmsprop))}

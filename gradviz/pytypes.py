@@ -68,14 +68,20 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "Function": "builtin_function_or_method", "BoundMethod": "builtin_function_or_method",
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
-          "DualLevel": "torch.autograd.forward_ad.dual_level", "SGD": "torch.optim.sgd.SGD",
-          "Adam": "torch.optim.adam.Adam", "Adagrad": "torch.optim.adagrad.Adagrad",
-          "RMSprop": "torch.optim.rmsprop.RMSprop", "OrderedDict": "collections.OrderedDict"}
+          "DualLevel": "torch.autograd.forward_ad.dual_level",
+          "OrderedDict": "collections.OrderedDict"}
+# the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
+OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
+                   "Adagrad": "torch.optim.adagrad.Adagrad",
+                   "RMSprop": "torch.optim.rmsprop.RMSprop"}
+OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
+_NAMES.update(OPTIMIZER_NAMES)
 
 
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
 # this module cannot import theirs (they import it)
-NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Flatten", "Dropout"))
+NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
+                            "Flatten", "Dropout"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
@@ -120,6 +126,8 @@ def is_instance(v, spec, bound: dict) -> bool:
     if v.__class__.__name__ in NN_CLASS_NAMES:
         from .classes import MODULE                   # nn.Linear(...) is an nn.Module too
         kinds = [t, MODULE]
+    if v.__class__.__name__ in OPTIMIZER_NAMES:
+        kinds = [t, OPTIMIZER]
     if v.__class__ is bool:
         kinds.append(bound["int"])
     elif t == PARAMETER:
@@ -137,6 +145,38 @@ def is_instance(v, spec, bound: dict) -> bool:
             raise GradvizError("isinstance() arg 2 must be a type, a tuple of types, or a union",
                                kind=TYPE, hint="write a type such as torch.Tensor, int or float, "
                                                "or a tuple of them: (int, float)")
+        found = found or any(s is k or s == k for k in kinds)
+    return found
+
+
+def is_subclass(cls, spec, bound: dict) -> bool:
+    """issubclass(cls, spec): the program's classes by their chain of bases
+    (torch.nn.Module, object at its root); torch.nn's module types are
+    torch.nn.Module's, the optimizers torch.optim.Optimizer's."""
+    from .classes import MODULE, OBJECT
+    builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
+    kind = cls.__class__.__name__
+    if kind == "UserClass":
+        kinds = cls.chain() + ([OBJECT] if cls.kind != "object" else [])
+    elif kind == "BuiltinBase" or id(cls) in builtins_types:
+        kinds = [cls, OBJECT]
+    elif kind == "PyType":
+        kinds = [cls, OBJECT]
+        if cls.name.startswith("torch.nn.modules."):        # nn.Linear, nn.ReLU, ...
+            kinds.append(MODULE)
+        elif cls.name in OPTIMIZER_NAMES.values():
+            kinds.append(OPTIMIZER)
+    else:
+        raise GradvizError("issubclass() arg 1 must be a class", kind=TYPE,
+                           hint="issubclass takes a class (type(x) of a value x); "
+                                "isinstance(x, cls) asks of a value")
+    found = False
+    for s in flat_types(spec):
+        if s.__class__ is not PyType and id(s) not in builtins_types and \
+                s.__class__.__name__ not in ("UserClass", "BuiltinBase"):
+            raise GradvizError("issubclass() arg 2 must be a class, a tuple of classes, or a "
+                               "union", kind=TYPE, hint="write a class such as torch.nn.Module, "
+                                                        "or a tuple of them")
         found = found or any(s is k or s == k for k in kinds)
     return found
 

@@ -50,6 +50,7 @@ class CPUGenerator:
         # seeds it with the seed's low 32 bits), and RandomState's full-range
         # uint32 draws are the twister's words, one each
         self.twister = np.random.RandomState(seed & 0xFFFFFFFF)
+        self.seed = seed                # torch.initial_seed()
         self.next_normal: float | None = None
 
     def words(self, n: int, dt: np.dtype) -> np.ndarray:

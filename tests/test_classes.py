@@ -276,3 +276,28 @@ def test_a_custom_functions_forward_and_backward_are_titled_clusters_linked_to_i
     assert "Cube.forward\\ \\ (lines\\ 3–5)" in dot and "Cube.backward\\ \\ (lines\\ 7–9)" in dot
     assert 'class="link" label="returned\\ by\\ forward' in dot
     assert 'class="link" label="sent\\ back' in dot
+
+
+def test_a_property_is_read_as_an_attribute_and_records_its_ops():
+    rec, out = run("class Sq:\n"
+                   "    def __init__(self, s):\n"
+                   "        self.s = s\n"
+                   "    @property\n"
+                   "    def area(self):\n"
+                   "        return self.s * self.s\n"
+                   "x = torch.tensor(3.0, requires_grad=True)\n"
+                   "a = Sq(x).area\n"
+                   "a.backward()\nprint(a.item(), x.grad.item())\n")
+    assert out == "9.0 6.0\n"
+    assert [n.op for n in rec.nodes if not n.is_leaf] == ["mul"]
+
+
+def test_issubclass_walks_the_programs_bases_to_module_and_object():
+    _, out = run("class A(torch.nn.Module):\n    pass\nclass B(A):\n    pass\nclass C:\n    pass\n"
+                 "print(issubclass(B, A), issubclass(A, B), issubclass(B, torch.nn.Module), "
+                 "issubclass(C, torch.nn.Module), issubclass(C, object), "
+                 "issubclass(torch.nn.ReLU, (C, torch.nn.Module)))\n")
+    assert out == "True False True False True True\n"
+    with pytest.raises(GradvizError) as info:
+        run("class A:\n    pass\nissubclass(A(), A)\n")
+    assert info.value.message == "issubclass() arg 1 must be a class"

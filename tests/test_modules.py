@@ -198,3 +198,31 @@ def test_state_dict_values_share_the_parameters_memory():
                  "print(net.load_state_dict({'weight': ones(1, 2), 'bias': ones(1)}), "
                  "net.weight.tolist())\n")
     assert out == "[0.0] False OrderedDict\n<All keys matched successfully> [[1.0, 1.0]]\n"
+
+
+def test_module_list_parameters_are_a_holding_modules_and_named_by_its_attribute():
+    record, out = run("class Net(nn.Module):\n"
+                      "    def __init__(self):\n"
+                      "        super().__init__()\n"
+                      "        self.blocks = nn.ModuleList([nn.Linear(2, 2)])\n"
+                      "        self.blocks.extend([nn.ReLU(), nn.Linear(2, 1)])\n"
+                      "    def forward(self, x):\n"
+                      "        for b in self.blocks:\n"
+                      "            x = b(x)\n"
+                      "        return x\n"
+                      "net = Net()\n"
+                      "print(len(net.blocks), [n for n, p in net.named_parameters()])\n"
+                      "net(torch.ones(2)).sum().backward()\n")
+    assert out.splitlines() == ["3 ['blocks.0.weight', 'blocks.0.bias', 'blocks.2.weight', "
+                                "'blocks.2.bias']"]
+    params = [n.name for n in record.nodes if n.requires_grad and n.is_leaf]
+    assert params == ["net.blocks[0].weight", "net.blocks[0].bias", "net.blocks[2].weight",
+                      "net.blocks[2].bias"]
+
+
+def test_a_module_list_called_is_pytorchs_not_implemented_error():
+    with pytest.raises(GradvizError) as info:
+        run("ml = nn.ModuleList([nn.Linear(2, 1)])\nml(torch.ones(2))\n")
+    assert info.value.kind == "NotImplementedError"
+    assert "missing the required \"forward\"" in info.value.message
+    assert "for layer in" in info.value.hint

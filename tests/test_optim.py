@@ -139,3 +139,22 @@ def test_adagrad_and_rmsprop_steps_are_pytorch_s(make):
         ((tw * torch.tensor([1.0, 2.0, 3.0]) + tb - 1) ** 2).sum().backward()
         opt.step()
     assert out == f"{tw.tolist()} {tb.tolist()} {type(opt).__name__}\n"
+
+
+def test_optimizers_are_classes_under_torch_optim_optimizer():
+    _, out = run("w = tensor([1.0], requires_grad=True)\n"
+                 "for make in (torch.optim.SGD, torch.optim.Adam, torch.optim.Adagrad, "
+                 "torch.optim.RMSprop):\n"
+                 "    opt = make([w], lr=0.1)\n"
+                 "    print(isinstance(opt, torch.optim.Optimizer), type(opt) is make, "
+                 "isinstance(opt, torch.optim.SGD))\n"
+                 "print(isinstance(w, torch.optim.Optimizer))\n")
+    assert out.splitlines() == ["True True True", "True True False", "True True False",
+                                "True True False", "False"]
+
+
+def test_an_optimizer_made_with_wrong_arguments_is_its_init_type_error():
+    with pytest.raises(GradvizError) as info:
+        run("w = tensor([1.0], requires_grad=True)\nopt = torch.optim.Adam([w], momentum=0.9)\n")
+    assert info.value.kind == "TypeError"
+    assert info.value.message == "Adam.__init__() got an unexpected keyword argument 'momentum'"

@@ -161,3 +161,40 @@ def test_randint_and_randperm_are_pytorchs(seed):
                               torch.randint(low, high, shape).numpy())
     for n in (0, 1, 2, 17, 300):
         assert np.array_equal(g.permutation(n), torch.randperm(n).numpy())
+
+
+def test_initial_seed_is_the_last_manual_seed_and_gradviz_default_unseeded():
+    _, out = run("print(torch.initial_seed())\ntorch.manual_seed(-1)\nprint(torch.initial_seed())\n")
+    assert out.split() == ["0", str(2**64 - 1)]
+
+
+def test_bernoulli_draws_a_uniform_in_the_probabilities_dtype():
+    _, out = run("torch.manual_seed(5)\np = torch.full((6,), 0.5)\n"
+                 "print(torch.bernoulli(p).tolist())\nprint(torch.zeros(6).bernoulli_(0.5).tolist())\n")
+    g = CPUGenerator(5)
+    first = (g.rand((6,), np.dtype(np.float32)) < 0.5).astype(float).tolist()
+    second = (g.rand((6,), np.dtype(np.float64)) < 0.5).astype(float).tolist()
+    assert out.splitlines() == [str(first), str(second)]
+
+
+def test_bernoulli_of_probabilities_that_require_grad_is_refused_with_a_hint():
+    with pytest.raises(gradviz.GradvizError) as info:
+        run("w = torch.tensor([0.5], requires_grad=True)\ntorch.bernoulli(w)\n")
+    assert "detach()" in info.value.hint
+
+
+def test_mT_is_a_transpose_of_the_last_two_dims():
+    rec, out = run("x = torch.ones(2, 3, 4, requires_grad=True)\nprint(tuple(x.mT.shape))\n"
+                   "x.mH.sum().backward()\n")
+    assert out == "(2, 4, 3)\n"
+    assert [n.op for n in rec.nodes if not n.is_leaf][0] == "transpose"
+
+
+def test_set_default_device_cuda_fails_at_the_next_tensor_made_as_a_cpu_build_does():
+    # (not a conformance case: the exported programs share one PyTorch process,
+    # whose default device it would change for the rest)
+    with pytest.raises(gradviz.GradvizError) as info:
+        run("torch.set_default_device('cpu')\nx = torch.ones(2)\n"
+            "torch.set_default_device('cuda')\ny = 2\nz = torch.ones(3)\n")
+    assert info.value.kind == "AssertionError"
+    assert info.value.message == "Torch not compiled with CUDA enabled"
