@@ -2468,6 +2468,13 @@ def m_copy_(rt, x, src):
     error = expand_error(src.data.shape, x.data.shape, src.data.dtype)
     if error is not None:
         raise error
+    if rt.tape.grad_enabled and (src.requires_grad or x.requires_grad):
+        # recorded as PyTorch records it (CopyBackwards): the write of all of
+        # x, as x[...] = src is
+        rt._store_item(x, [Ellipsis], src)
+        while x.meta is not None and "replaced_by" in x.meta:     # (the node the write made)
+            x = rt.tape.nodes[x.meta["replaced_by"]]
+        return x
     return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape))
 
 
