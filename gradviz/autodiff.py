@@ -31,11 +31,12 @@ def _size_str(shape) -> str:
     return "torch.Size([" + ", ".join(str(s) for s in shape) + "])"
 
 
-def seed_gradient(root: Tensor, gradient) -> tuple[np.ndarray, bool]:
-    """The gradient backward starts from, and whether it was implicit."""
+def seed_gradient(root: Tensor, gradient, element: int = 0) -> tuple[np.ndarray, bool]:
+    """The gradient backward starts from, and whether it was implicit
+    (element: the root's place among the call's roots, as the error says)."""
     if not root.requires_grad:
         raise GradvizError(
-            "element 0 of tensors does not require grad and does not have a grad_fn",
+            f"element {element} of tensors does not require grad and does not have a grad_fn",
             hint="nothing in this expression depends on a tensor with requires_grad=True; "
                  "create the input with requires_grad=True (or call x.requires_grad_()) "
                  "before computing it, and not inside no_grad()")
@@ -511,7 +512,10 @@ def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None, adopted=Non
         else:
             # a numpy scalar of t's dtype (a pass on 0-d tensors): asarray makes a
             # new array of it
-            g = _asarray(g) if g.__class__ is dt.type else np.array(g, dtype=dt, copy=True)
+            # (in C order, as PyTorch's AccumulateGrad lays out a new .grad
+            # like its leaf: x.t()'s transposed gradient is made contiguous)
+            g = _asarray(g) if g.__class__ is dt.type else np.array(g, dtype=dt, copy=True,
+                                                                     order="C")
         gt = Tensor(g)
         gt.meta = {"grad_of": t.seq}
         t.grad = gt

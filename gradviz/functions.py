@@ -1560,7 +1560,7 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     for t in ins:
         if not t.requires_grad:
             raise GradvizError("One of the differentiated Tensors does not require grad")
-    seeds = [autodiff.seed_gradient(o, g)[0] for o, g in zip(outs, gos)]
+    seeds = [autodiff.seed_gradient(o, g, i)[0] for i, (o, g) in enumerate(zip(outs, gos))]
     keep = bool(retain_graph) if retain_graph is not None else False
     if rt.on_backward is not None:
         rt.on_backward(rt, "grad", outs, seeds, ins)

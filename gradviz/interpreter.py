@@ -1758,6 +1758,11 @@ class Interpreter:
                         "subgraph that doesn't require differentiation use var_no_grad = "
                         "var.detach()."), hint="set it on the input you created, before "
                                                "computing with it")
+            if value and t.data.dtype.kind != "f":     # (the setter's words, not requires_grad_()'s)
+                raise GradvizError("only Tensors of floating point and complex dtype can "
+                                   "require gradients", kind=RUNTIME,
+                                   hint="make it a float tensor first: x = x.float(), then "
+                                        "x.requires_grad = True")
             functions.m_requires_grad_(self, t, value)
             return
         self.set_grad(t, value)
@@ -3301,8 +3306,8 @@ class Interpreter:
             self.no_hooks_with_graph()
             return backward_with_graph(self, roots[0], gradients[0], retain_graph)
         seeds, implicit = [], False
-        for r, g in zip(roots, gradients):
-            seed, implicit_one = autodiff.seed_gradient(r, g)
+        for i, (r, g) in enumerate(zip(roots, gradients)):
+            seed, implicit_one = autodiff.seed_gradient(r, g, i)
             seeds.append(seed)
             implicit = implicit or implicit_one
         keep = bool(retain_graph) if retain_graph is not None else False
