@@ -148,13 +148,27 @@ def _r_square(rt, g, node, i):
 
 def _r_relu(rt, g, node, i):
     # NOTE: relu'(0) = 0, as PyTorch; the mask is not differentiable (relu'' = 0)
-    return _op(rt, "mul", g, _op(rt, "gt", node, 0))
+    out = _op(rt, "mul", g, _op(rt, "gt", node, 0))
+    return _tied(rt, out, _x(node), "ThresholdBackwardBackward0")
 
 
 def _r_abs(rt, g, node, i):
     # NOTE: abs'(0) = sign(0) = 0, as PyTorch
     x = _x(node).data
-    return _op(rt, "mul", g, _const(rt, np.sign(x).astype(x.dtype), "sign"))
+    out = _op(rt, "mul", g, _const(rt, np.sign(x).astype(x.dtype), "sign"))
+    return _tied(rt, out, _x(node), "MulBackward0")
+
+
+def _tied(rt, out: Tensor, x: Tensor, grad_fn: str) -> Tensor:
+    """out, a gradient whose derivative by x is zero (relu's mask, abs's
+    sign), still in x's graph as PyTorch's node is (ThresholdBackwardBackward0
+    has x among its inputs): so it requires grad when x does, and a further
+    grad() sends x zeros, not PyTorch's "does not require grad" error."""
+    if out.requires_grad or not (x.requires_grad and rt.tape.grad_enabled):
+        return out
+    out = _op(rt, "add", out, _op(rt, "zero", x))
+    out.meta = {**(out.meta or {}), "rebased": grad_fn}
+    return out
 
 
 def _r_clamp(rt, g, node, i):
