@@ -1511,6 +1511,26 @@ def f_detach(rt, x):
                        version_key=rt.tape.versions.key(x), **overlap_meta(x))
 
 
+def m_detach_(rt, x):
+    """x.detach_(): x becomes what x.detach() is, for every holder of x (old
+    tutorials' h.detach_() between an RNN's batches). A view cannot be:
+    PyTorch's error."""
+    from .tensor import is_view
+    if x.recorded and is_view(x):
+        raise GradvizError("Can't detach views in-place. Use detach() instead. If you are using "
+                           "DistributedDataParallel (DDP) for training, and gradient_as_bucket_"
+                           "view is set as True, gradients are views of DDP buckets, and hence "
+                           "detach_() cannot be called on these gradients. To fix this error, "
+                           "please refer to the Optimizer.zero_grad() function in torch/optim/"
+                           "optimizer.py as the solution.", kind=RUNTIME,
+                           hint="write x = x.detach() (a new tensor) instead")
+    if not x.recorded and not x.requires_grad:
+        return x                         # nothing to cut
+    new = f_detach(rt, x)
+    rt._rebind(x, new)
+    return new
+
+
 def overlap_meta(t) -> dict:
     """The meta that says t repeats memory (an expanded gradient from
     grad(), see f_grad), for a tensor that shares t's memory."""
@@ -2807,6 +2827,7 @@ def m_add(rt, x, other):
 
 
 METHODS = {
+    "detach_": m_detach_,
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "numpy": m_numpy,
     "zero_": m_zero_, "fill_": m_fill_, "copy_": m_copy_, "normal_": m_normal_,
     "uniform_": m_uniform_, "bernoulli_": m_bernoulli_,
