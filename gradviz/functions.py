@@ -1511,6 +1511,71 @@ def f_detach(rt, x):
                        version_key=rt.tape.versions.key(x), **overlap_meta(x))
 
 
+def _pieces(rt, x, bounds: list, d: int, grad_fn: str) -> tuple:
+    """x cut along dim d at bounds [(start, stop), ...]: views of x, each
+    recorded with PyTorch's grad_fn for the call (SplitBackward0, ...)."""
+    out = []
+    for start, stop in bounds:
+        key = (slice(None),) * d + (slice(start, stop),)
+        out.append(rt.apply(OPS["index"], (x,), {"index": key, "advanced": False,
+                                                 "grad_fn": grad_fn}))
+    return tuple(out)
+
+
+def f_split(rt, x, split_size_or_sections, dim=0):
+    """torch.split / x.split: pieces of split_size (the last smaller), or of
+    the sizes listed (SplitWithSizesBackward0)."""
+    x = _need_tensor(x, "split", 1, "self")
+    if x.data.ndim == 0:
+        raise GradvizError("split expects at least a 1-dimensional tensor", kind=RUNTIME,
+                           hint="a 0-d tensor has nothing to split")
+    d = _dim(dim, x.data.ndim)
+    n = x.data.shape[d]
+    sizes = split_size_or_sections
+    if isinstance(sizes, (list, tuple)):
+        if sum(sizes) != n or any(isinstance(k, bool) or not isinstance(k, int) or k < 0
+                                  for k in sizes):
+            raise GradvizError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes="
+                               f"{list(sizes)}", kind=RUNTIME,
+                               hint=f"sizes that add up to {n}")
+        edges = np.cumsum([0, *sizes]).tolist()
+        return _pieces(rt, x, list(zip(edges[:-1], edges[1:])), d, "SplitWithSizesBackward0")
+    if isinstance(sizes, bool) or not isinstance(sizes, int) or sizes < 0 or (sizes == 0 and n):
+        raise GradvizError(f"split_size can only be 0 if dimension size is 0, but got "
+                           f"dimension size of {n}" if sizes == 0 else
+                           f"split expects split_size be non-negative, but got split_size={sizes}",
+                           kind=RUNTIME, hint="a positive number of rows per piece")
+    bounds = [(i, min(i + sizes, n)) for i in range(0, n, sizes)] if n else [(0, 0)]
+    return _pieces(rt, x, bounds, d, "SplitBackward0")
+
+
+def f_chunk(rt, x, chunks, dim=0):
+    """torch.chunk / x.chunk: at most `chunks` pieces of ceil(n / chunks), as
+    PyTorch's (a split: SplitBackward0)."""
+    x = _need_tensor(x, "chunk", 1, "self")
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
+        raise GradvizError(f"chunk expects `chunks` to be greater than 0, got: {chunks}",
+                           kind=RUNTIME, hint="the number of pieces: x.chunk(2)")
+    if x.data.ndim == 0:
+        raise GradvizError("chunk expects at least a 1-dimensional tensor", kind=RUNTIME,
+                           hint="a 0-d tensor has nothing to split")
+    n = x.data.shape[_dim(dim, x.data.ndim)]
+    return f_split(rt, x, -(-n // chunks), dim)
+
+
+def f_unbind(rt, x, dim=0):
+    """torch.unbind / x.unbind: the slices along dim, UnbindBackward0 each."""
+    x = _need_tensor(x, "unbind", 1, "self")
+    if x.data.ndim == 0:
+        raise GradvizError("Dimension specified as 0 but tensor has no dimensions",
+                           kind=INDEX, hint="a 0-d tensor has no rows")
+    d = _dim(dim, x.data.ndim)
+    return tuple(rt.apply(OPS["index"], (x,), {"index": (slice(None),) * d + (i,),
+                                                "advanced": False, "grad_fn": "UnbindBackward0"})
+                 for i in range(x.data.shape[d]))
+
+
 def m_detach_(rt, x):
     """x.detach_(): x becomes what x.detach() is, for every holder of x (old
     tutorials' h.detach_() between an RNN's batches). A view cannot be:
@@ -1889,6 +1954,7 @@ FUNCTIONS = {
     "binary_cross_entropy": _bce("binary_cross_entropy"),
     "binary_cross_entropy_with_logits": _bce("binary_cross_entropy_with_logits"), "t": f_t,
     "clone": f_clone, "detach": f_detach, "numel": f_numel, "grad": f_grad,
+    "split": f_split, "chunk": f_chunk, "unbind": f_unbind,
     "no_grad": f_no_grad, "enable_grad": f_enable_grad, "set_grad_enabled": f_set_grad_enabled,
     "inference_mode": f_inference_mode,
     "is_grad_enabled": f_is_grad_enabled, "isclose": f_isclose,
@@ -2827,7 +2893,7 @@ def m_add(rt, x, other):
 
 
 METHODS = {
-    "detach_": m_detach_,
+    "detach_": m_detach_, "split": f_split, "chunk": f_chunk, "unbind": f_unbind,
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "numpy": m_numpy,
     "zero_": m_zero_, "fill_": m_fill_, "copy_": m_copy_, "normal_": m_normal_,
     "uniform_": m_uniform_, "bernoulli_": m_bernoulli_,
