@@ -2825,7 +2825,9 @@ class Interpreter:
             case "ndim":
                 return t.data.ndim
         raise GradvizError(f"'Tensor' object has no attribute '{attr}'", kind=ATTRIBUTE,
-                           hint=did_you_mean(attr, list(METHODS) + list(TENSOR_ATTRIBUTES)))
+                           hint=_OTHER_DTYPES.get(attr) or did_you_mean(
+                               attr, list(METHODS) + list(TENSOR_ATTRIBUTES)) or
+                           "`gradviz ops` lists the tensor methods gradviz has")
 
     def warn_nonleaf_grad(self, t):
         """PyTorch warns when .grad of a non-leaf is read; we note it."""
@@ -3473,6 +3475,11 @@ _LINEAR = ("gradviz's layers with parameters are nn.Linear (and nn.Sequential of
 # the Tensor method an operator calls (in PyTorch's errors)
 _TENSOR_METHODS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul", "**": "pow",
                    "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+# x.int() and the other casts to dtypes gradviz's tensors do not have
+_OTHER_DTYPES = dict.fromkeys(
+    ("int", "short", "char", "byte", "half", "bfloat16", "cfloat"),
+    "gradviz's tensors are float32 (x.float()), float64 (x.double()), int64 (x.long()) and "
+    "bool (x.bool()): use one of those")
 _MISSING_HINTS = {
     "torch.nn.Conv2d": _LINEAR,
     "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "

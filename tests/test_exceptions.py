@@ -96,3 +96,17 @@ def test_autograd_grad_without_its_inputs_is_the_programs_type_error():
             in exc.message and exc.span.line == 2
     else:
         raise AssertionError("grad() without inputs ran")
+
+
+def test_a_tensor_method_gradviz_lacks_gets_a_hint():
+    import io
+    import gradviz
+    from gradviz.errors import GradvizError
+    for src, words in (("torch.ones(2).int()\n", "x.long()"),
+                       ("torch.ones(2).frobnicate()\n", "gradviz ops")):
+        try:
+            gradviz.run_source(src, stdout=io.StringIO())
+        except GradvizError as exc:
+            assert exc.kind == "AttributeError" and words in exc.hint
+        else:
+            raise AssertionError(src)
