@@ -55,23 +55,47 @@ class Timing:
         self.cpu = statistics.median(cpus)
 
 
-def measure(contenders: dict, reps: int, warmup: int = 1) -> dict[str, Timing]:
-    """Time each callable of ``contenders`` ``reps`` times, taking turns."""
+def measure(contenders: dict, reps: int, warmup: int = 1,
+            collected: bool = False) -> dict[str, Timing]:
+    """Time each callable of ``contenders`` ``reps`` times, taking turns.
+
+    collected=True also gives, as NAME+gc, each run with the reclaiming of
+    the memory it left: a gc.collect() right after it, which walks only the
+    objects made since the run began (gc.freeze()). Memory freed by reference counting is
+    freed inside the run already; objects in reference cycles (micrograd's
+    Values and their closures) wait for the cyclic collector, whose walk a
+    process that runs the program pays sooner or later. (Without it, the
+    gc.collect() before every run frees them outside the timing.)"""
     names = list(contenders)
     for _ in range(warmup):
         for name in names:
             contenders[name]()
     walls = {name: [] for name in names}
     cpus = {name: [] for name in names}
+    extra = {name: ([], []) for name in names}
     for r in range(reps):
         for name in names[r % len(names):] + names[:r % len(names)]:
             fn = contenders[name]
             gc.collect()
+            if collected:
+                # the objects there are now (torch's modules too) out of the
+                # collector's sight: the collection after the run walks what
+                # the run left, not the whole process
+                gc.freeze()
             w, c = time.perf_counter(), time.process_time()
             fn()
             cpus[name].append(time.process_time() - c)
             walls[name].append(time.perf_counter() - w)
-    return {name: Timing(walls[name], cpus[name]) for name in names}
+            if collected:
+                w, c = time.perf_counter(), time.process_time()
+                gc.collect()
+                extra[name][0].append(walls[name][-1] + time.perf_counter() - w)
+                extra[name][1].append(cpus[name][-1] + time.process_time() - c)
+                gc.unfreeze()
+    timings = {name: Timing(walls[name], cpus[name]) for name in names}
+    if collected:
+        timings |= {name + "+gc": Timing(*extra[name]) for name in names}
+    return timings
 
 
 def subprocess_timings(runs: dict[str, tuple], reps: int) -> dict[str, Timing | None]:
@@ -261,7 +285,7 @@ class Bench:
         if C.micrograd_available():
             runs["micrograd"] = C.micrograd_scalar_mlp
             runs["micrograd_text"] = C.micrograd_program_text(text)
-        t = measure(runs, self.reps)
+        t = measure(runs, self.reps, collected=True)
         self.row("W3", f"gradviz run_source, scalar MLP ({n_tensors:,} tensors)", t["gradviz"],
                  f"{ratio(t['gradviz'], t.get('micrograd'))} of micrograd (goal < 1x)")
         self.row("W3", "gradviz without its parser (diagnostic)", t["parsed"],
@@ -275,6 +299,19 @@ class Bench:
                  "" if "micrograd_text" not in t else
                  f"gradviz {ratio(t['gradviz'], t['micrograd_text'])} of it "
                  "(timed as PyTorch's row)")
+        # what each left for the cyclic collector: micrograd's graph is made of
+        # reference cycles (a Value's _backward closure holds the Value), so
+        # freeing it takes a walk of the collector, which the rows above leave
+        # out; gradviz's graph is freed by reference counting inside its run
+        self.row("W3", "gradviz run_source, with its memory reclaimed", t["gradviz+gc"],
+                 f"{ratio(t['gradviz+gc'], t.get('micrograd+gc'))} of micrograd's row below "
+                 "(goal < 1x)")
+        self.row("W3", "micrograd (Python floats), with its cyclic garbage collected",
+                 t.get("micrograd+gc"))
+        self.row("W3", "micrograd, the same program text, its garbage collected",
+                 t.get("micrograd_text+gc"),
+                 "" if "micrograd_text+gc" not in t else
+                 f"gradviz {ratio(t['gradviz+gc'], t['micrograd_text+gc'])} of it")
         self.row("W3", "Python's compile() of the same text (a reference)", t["compile"],
                  f"{ratio(t['compile'], t.get('micrograd'))} of micrograd's whole run; "
                  "micrograd's program is compiled before it is timed")
