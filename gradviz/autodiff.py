@@ -34,7 +34,7 @@ def _size_str(shape) -> str:
 def seed_gradient(root: Tensor, gradient, element: int = 0) -> tuple[np.ndarray, bool]:
     """The gradient backward starts from, and whether it was implicit
     (element: the root's place among the call's roots, as the error says)."""
-    if not root.requires_grad:
+    if not root.requires_grad or (root.meta is not None and "no_grad_view" in root.meta):
         raise GradvizError(
             f"element {element} of tensors does not require grad and does not have a grad_fn",
             hint="nothing in this expression depends on a tensor with requires_grad=True; "

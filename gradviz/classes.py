@@ -618,8 +618,9 @@ def _m_children(rt, obj):
 
 def _m_requires_grad_(rt, obj, requires_grad=True):
     """Module.requires_grad_(flag): every parameter's requires_grad (freezing)."""
+    from .functions import m_requires_grad_
     for _, p in named_parameters(obj):
-        p.requires_grad = bool(requires_grad)
+        m_requires_grad_(rt, p, requires_grad)   # (so the picture can say it was frozen)
     return obj
 
 

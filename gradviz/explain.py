@@ -562,6 +562,10 @@ def _leaf_text(ex: Explanation, step: Step) -> str:
 
 
 def _prune_reason(r: NodeRecord) -> str:
+    if r.pruned_reason is not None and r.pruned_reason.startswith("a view made under"):
+        return "it is " + r.pruned_reason
+    if r.pruned_reason is not None and r.pruned_reason.startswith("frozen"):
+        return "it was " + r.pruned_reason
     if r.kind == DETACHED:
         return "it was detached (the value is shared, the gradient stops)"
     if r.no_grad is not None:

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from .autodiff import _tracked
 from .errors import USAGE, GradvizError
 from .tensor import Tensor
 
@@ -47,7 +48,8 @@ def backward_graph(roots) -> list[Tensor]:
         seen[t] = None
         if t.recorded:
             for a in t.args:
-                if a.__class__ is Tensor and a.requires_grad and a not in seen:
+                # (as backward: not to a tensor that had no grad when t was made)
+                if a.__class__ is Tensor and a not in seen and _tracked(a, t):
                     stack.append(a)
     return sorted(seen, key=_seq)
 

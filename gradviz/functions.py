@@ -2700,6 +2700,10 @@ def m_requires_grad_(rt, x, requires_grad=True):
         # ops recorded before now did not connect to x (PyTorch's graph has no
         # edge to it): backward must not reach back to it through them
         x.meta = {**(x.meta or {}), "grad_since": len(rt.tape.nodes)}
+    if x.requires_grad != bool(requires_grad):
+        # frozen (a parameter a fine-tuning loop leaves alone), or thawed:
+        # the picture says where, not just "constant"
+        x.meta = {**(x.meta or {}), "frozen_at": None if requires_grad else rt.line}
     x.requires_grad = bool(requires_grad)
     rt.log_event("requires_grad_", x, value=bool(requires_grad))
     return x

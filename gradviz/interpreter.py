@@ -3261,7 +3261,8 @@ class Interpreter:
         return f"0x{functions.f_id(self, v):x}"
 
     def inplace_check(self, t: Tensor):
-        if t.requires_grad and self.tape.grad_enabled and not t.recorded:
+        if (t.requires_grad and self.tape.grad_enabled and not t.recorded
+                and (t.meta is None or "no_grad_view" not in t.meta)):   # (its own error)
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")

@@ -632,6 +632,14 @@ def _eval(rt, m):
     return _train(rt, m, False)
 
 
+def _requires_grad_(rt, m, requires_grad=True):
+    """Module.requires_grad_(flag): every parameter's flag (freezing a
+    layer for fine-tuning); returns m."""
+    for _, p in named_parameters(m):
+        F.m_requires_grad_(rt, p, requires_grad)
+    return m
+
+
 def _apply(rt, m, fn):
     """Module.apply(fn): fn on every module in m, children first (d2l's
     net.apply(init_weights)); returns m."""
@@ -729,7 +737,9 @@ METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
            "state_dict": _state_dict, "load_state_dict": _load_state_dict,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
            "forward": _forward, "children": _children, "add_module": _add_module,
-           "register_module": _add_module}
+           "register_module": _add_module, "requires_grad_": _requires_grad_}
+
+
 def _extend(rt, m, modules):
     """ml.extend(modules): each appended; returns ml (PyTorch's TypeError
     for what is not iterable)."""

@@ -71,6 +71,7 @@ class NodeRecord:
     visited: bool = False       # reached by some backward pass
     pruned: bool = False        # left out of every backward pass: needs no gradient
     pruned_reason: str | None = None
+    frozen_at: int | None = None  # the line whose requires_grad_(False) froze this leaf
     freed: bool = False         # saved values released by backward()
     saves: bool = False         # its backward needs saved values (so freeing matters)
     error: bool = False         # the failing statement used it
@@ -220,9 +221,18 @@ class NodeList(Sequence):
                     continue
                 t = tensors[seq]
                 meta = t.meta or _NO_META
+                if "no_grad_view" in meta:
+                    # no edge to its base: the base is not behind the cut
+                    out[seq] = ("a view made under no_grad(): it requires grad, "
+                                "but no gradient goes to it or its base")
+                    continue
+                frozen_at = meta.get("frozen_at")
                 out[seq] = ("detached: the value is shared, the gradient stops"
                             if t.op is None and "detached_from" in meta else
+                            f"frozen by requires_grad_(False) on line {frozen_at}"
+                            if frozen_at is not None and not t.requires_grad else
                             "made under no_grad()" if meta.get("no_grad") is not None else
+                            "behind a branch backward skipped" if t.requires_grad else
                             "needs no gradient (requires_grad=False)")
                 if t.op is not None:
                     stack.extend(a.seq for a in t.args if a.__class__ is Tensor)
@@ -732,6 +742,9 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     no_grad = meta.get("no_grad")
     if no_grad is not None:
         n.no_grad = no_grad
+    frozen_at = meta.get("frozen_at")
+    if frozen_at is not None and not t.requires_grad:
+        n.frozen_at = frozen_at
     if t.freed:
         n.freed = True
     if op is not None and op.saves and t.recorded:

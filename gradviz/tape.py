@@ -17,6 +17,10 @@ from .ops.registry import FLOAT, PROMOTE
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import Versions
 
+# a tensor's meta["grad_since"] that no node reaches: backward never sends
+# it a gradient (a view made under no_grad(): Tape.apply)
+NEVER = 1 << 62
+
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _I64 = np.dtype(np.int64)
@@ -346,6 +350,7 @@ class Tape:
         # This runs once per op of the program: it is kept lean (no new empty
         # dict, the result Tensor's fields set once, here).
         ans = view_key = None
+        no_grad_view = False
         if params is None:
             p = NO_PARAMS
             if op.scalar is not None:
@@ -379,6 +384,9 @@ class Tape:
                 base = args[0]
                 if base.meta is not None and "version_key" in base.meta:
                     view_key = base.meta["version_key"]
+                if (not self.grad_enabled and base.requires_grad
+                        and not (p and p.get("advanced"))):
+                    no_grad_view = True
         recorded = False
         if self.grad_enabled and op.differentiable:
             for a in args:
@@ -406,6 +414,14 @@ class Tape:
             # a view shares its base's version counter; only .data (and what
             # is made from it) has one that is not its memory's
             out.meta = {**(out.meta or {}), "version_key": view_key}
+        if no_grad_view:
+            # PyTorch's view under no_grad() of a tensor that requires grad:
+            # a leaf that requires grad, with no edge to its base and none to
+            # itself (no AccumulateGrad): what is computed from it requires
+            # grad, and backward sends it nothing (as to a tensor made to
+            # require grad after the op that used it: grad_since)
+            out.requires_grad = True
+            out.meta = {**(out.meta or {}), "grad_since": NEVER, "no_grad_view": True}
         nodes.append(out)
         return out
 

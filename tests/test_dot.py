@@ -461,3 +461,39 @@ def test_a_long_label_keeps_its_start_and_its_end():
     assert short.endswith("requires_grad=True)") and " … " in short
     assert _short("x" * 100, 30) == "x" * 17 + " … " + "x" * 10
     assert _short("short") == "short"
+
+
+FROZEN = """torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+for p in net[0].parameters():
+    p.requires_grad_(False)
+net[2].requires_grad_(False)
+net[2].bias.requires_grad = True
+loss = net(torch.randn(5, 3)).pow(2).mean()
+loss.backward()
+"""
+
+
+def test_a_frozen_parameter_says_where_it_was_frozen():
+    # a fine-tuning picture: a parameter frozen with requires_grad_(False) is
+    # no "constant", and a thawed one is a parameter again
+    rec = record_of(FROZEN)
+    by_name = {n.name: n for n in rec.nodes if n.name}
+    assert by_name["net[0].weight"].frozen_at == 4 and by_name["net[0].bias"].frozen_at == 4
+    assert by_name["net[2].weight"].frozen_at == 5            # Module.requires_grad_(False)
+    assert by_name["net[2].bias"].frozen_at is None and by_name["net[2].bias"].requires_grad
+    assert by_name["net[0].weight"].pruned_reason == "frozen by requires_grad_(False) on line 4"
+    dot = to_dot(rec).replace("\\ ", " ")
+    assert dot.count("frozen: requires_grad_(False) on line 4") == 2
+    assert dot.count("frozen: requires_grad_(False) on line 5") == 1
+
+
+def test_a_view_made_under_no_grad_is_a_leaf_that_gets_nothing():
+    rec = record_of("x = torch.ones(2, 3, requires_grad=True)\nwith torch.no_grad():\n"
+                    "    v = x[0]\ny = (v * 2).sum() + (x * 1).sum()\ny.backward()\n")
+    v = next(n for n in rec.nodes if n.name == "v")
+    assert v.requires_grad and v.is_leaf and v.grad is None
+    assert v.pruned_reason.startswith("a view made under no_grad()")
+    x = next(n for n in rec.nodes if n.name == "x")
+    assert not x.pruned and x.grad is not None      # reached through x * 1, not cut behind v
+    assert "view made under no_grad: a leaf, gets no grad" in to_dot(rec).replace("\\ ", " ")

@@ -814,11 +814,16 @@ class _Builder:
                      f"{r.op} of {self._who(r.of)}")
         elif r.kind == PARAM:
             words = "parameter (leaf, requires grad)"
+        elif r.kind == CONST and r.frozen_at is not None:
+            words = f"frozen: requires_grad_(False) on line {r.frozen_at}"
         elif r.kind == CONST:
             words = ("returned by autograd.grad (no grad)" if r.op == "grad"
                      else "constant (no grad)")
         elif not r.requires_grad:
             words = "made under no_grad: no grad" if r.no_grad is not None else "result, no grad"
+        elif r.no_grad is not None:
+            # PyTorch's view under no_grad() of a tensor that requires grad
+            words = "view made under no_grad: a leaf, gets no grad"
         elif r.retains_grad:
             words = "intermediate, retain_grad()"
         else:
