@@ -611,9 +611,6 @@ def _m_add_module(rt, obj, name, module):
     _set_module_attribute(rt, obj, name, module)
 
 
-def _m_children(rt, obj):
-    from .functions import Generator
-    return Generator(list(obj.modules.values()))
 
 
 def _m_requires_grad_(rt, obj, requires_grad=True):
@@ -643,7 +640,10 @@ def _m_apply(rt, obj, fn):
 
 
 MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_dict,
-                  "add_module": _m_add_module, "children": _m_children, "apply": _m_apply,
+                  "add_module": _m_add_module, "children": modules.METHODS["children"],
+                  "named_children": modules.METHODS["named_children"],
+                  "modules": modules.METHODS["modules"],
+                  "named_modules": modules.METHODS["named_modules"], "apply": _m_apply,
                   "requires_grad_": _m_requires_grad_,
                   "parameters": _m_parameters, "named_parameters": _m_named_parameters,
                   "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,

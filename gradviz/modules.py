@@ -716,8 +716,57 @@ def _forward(rt, m, *args, **kwargs):
     return m.call(rt, list(args), kwargs)
 
 
+def child_pairs(m) -> list:
+    """(name, module) of m's direct submodules, as added (a Sequential's,
+    a program's Module subclass's); [] for a layer."""
+    from . import classes
+    if m.__class__ is classes.Instance:
+        return list(m.modules.items())
+    return list(m.children()) if m.__class__ in CLASSES else []
+
+
+def named_children(m) -> list:
+    """child_pairs without repeats: a module added twice (a shared layer)
+    comes once, at its first place, as PyTorch's named_children()."""
+    seen, out = set(), []
+    for name, sub in child_pairs(m):
+        if id(sub) not in seen:
+            seen.add(id(sub))
+            out.append((name, sub))
+    return out
+
+
+def named_modules(m, prefix: str = "") -> list:
+    """(dotted name, module) of m and every module in it, each once, in
+    PyTorch's order: a module before its children, depth first (m's name is
+    the prefix, "" by default). A stack, no recursion."""
+    seen, out = set(), []
+    stack = [(prefix, m)]
+    while stack:
+        name, mod = stack.pop()
+        if id(mod) in seen:
+            continue
+        seen.add(id(mod))
+        out.append((name, mod))
+        stack.extend(reversed([(f"{name}.{n}" if name else n, sub)
+                               for n, sub in child_pairs(mod)]))
+    return out
+
+
 def _children(rt, m):
-    return F.Generator([sub for _, sub in m.children()])
+    return F.Generator([sub for _, sub in named_children(m)])
+
+
+def _named_children(rt, m):
+    return F.Generator(named_children(m))
+
+
+def _modules(rt, m):
+    return F.Generator([sub for _, sub in named_modules(m)])
+
+
+def _named_modules(rt, m, memo=None, prefix="", remove_duplicate=True):
+    return F.Generator(named_modules(m, prefix))
 
 
 def _add_module(rt, m, name, module):
@@ -737,7 +786,9 @@ METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
            "state_dict": _state_dict, "load_state_dict": _load_state_dict,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
            "forward": _forward, "children": _children, "add_module": _add_module,
-           "register_module": _add_module, "requires_grad_": _requires_grad_}
+           "register_module": _add_module, "requires_grad_": _requires_grad_,
+           "named_children": _named_children, "modules": _modules,
+           "named_modules": _named_modules}
 
 
 def _extend(rt, m, modules):
