@@ -927,6 +927,39 @@ def f_norm(rt, x, p=2, dim=None, keepdim=False):
     return rt.apply(OPS["norm"], (x,), params)
 
 
+# torch.linalg's norms: the 2-norm and the 1-norm of vectors, and the
+# Frobenius norm of matrices (the 2-norm of their elements) are torch.norm's
+# one op, LinalgVectorNormBackward0, as PyTorch records them
+
+def f_linalg_vector_norm(rt, x, ord=2, dim=None, keepdim=False):
+    return f_norm(rt, x, ord, dim, keepdim)
+
+
+def f_linalg_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False):
+    A = _need_tensor(A, "linalg.matrix_norm")
+    if ord != "fro":
+        raise GradvizError(f"linalg.matrix_norm with ord={ord!r} is not supported here",
+                           hint="gradviz has the Frobenius norm (ord='fro', the default)")
+    if A.data.ndim < 2:
+        raise GradvizError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
+                           f"dimensions.", kind=RUNTIME,
+                           hint="for a vector use torch.linalg.vector_norm(x)")
+    return f_norm(rt, A, 2, dim, keepdim)
+
+
+def f_linalg_norm(rt, A, ord=None, dim=None, keepdim=False):
+    """torch.linalg.norm: a vector norm, or with ord= on a matrix (dim of two
+    dims, or a 2-D input) a matrix norm."""
+    A = _need_tensor(A, "linalg.norm")
+    if ord is None:
+        return f_norm(rt, A, 2, dim, keepdim)
+    matrix = (dim is None and A.data.ndim == 2) or (isinstance(dim, (tuple, list))
+                                                     and len(dim) == 2)
+    if matrix:
+        return f_linalg_matrix_norm(rt, A, ord, (-2, -1) if dim is None else dim, keepdim)
+    return f_norm(rt, A, ord, dim, keepdim)
+
+
 
 def _std_var(name, method=False):
     """std / var (method=True: x.std(...)) with PyTorch's three forms: (dim,

@@ -466,7 +466,11 @@ def _module_tree() -> dict:
     members["addmm"] = Function("addmm", modules.f_addmm)
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
-    members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils)
+    linalg = Module("torch.linalg", {
+        "norm": Function("norm", functions.f_linalg_norm),
+        "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
+        "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm)})
+    members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils, linalg=linalg)
     torch = Module("torch", members)
     glob = dict(members)
     members.update(TORCH_TYPES)        # only as torch.Tensor, torch.Size, torch.dtype
