@@ -941,8 +941,8 @@ def f_linalg_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False):
         raise GradvizError(f"linalg.matrix_norm with ord={ord!r} is not supported here",
                            hint="gradviz has the Frobenius norm (ord='fro', the default)")
     if A.data.ndim < 2:
-        raise GradvizError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
-                           f"dimensions.", kind=RUNTIME,
+        raise GradvizError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.", kind=RUNTIME,
                            hint="for a vector use torch.linalg.vector_norm(x)")
     return f_norm(rt, A, 2, dim, keepdim)
 
