@@ -1826,12 +1826,20 @@ def str_format(rt, fmt: str, *args, **kwargs) -> str:
     return render(fmt, 0)
 
 
+# PyTorch's warning for float(x) of an x that requires grad (once a process)
+TO_SCALAR_WARNING = ("Converting a tensor with requires_grad=True to a scalar may lead to "
+                     "unexpected behavior.\nConsider using tensor.detach() first.")
+
+
 def _py_number(kind):
     def f(rt, x):
         if is_tensor(x):
             if x.data.size != 1:
                 raise GradvizError("only one element tensors can be converted to Python "
                                    "scalars", kind=VALUE)
+            if kind is float and x.requires_grad and not rt.tape.warned_to_scalar:
+                rt.tape.warned_to_scalar = True
+                rt.log_event("user_warning", x, message=TO_SCALAR_WARNING)
             x = x.data.item()
         if isinstance(x, (int, float)):
             return kind(x)

@@ -134,6 +134,7 @@ class Tape:
         self.grad_enabled = True
         self.no_grad_block = None      # index of the `with no_grad():` block being run
         self.no_grad_blocks: list = [] # spans of the no_grad blocks
+        self.warned_to_scalar = False  # float(x) of an x that requires grad warned (once)
         # block index -> what the block is, when not a `with torch.no_grad():`
         # (a custom Function's forward or backward, run without gradients)
         self.block_titles: dict = {}

@@ -226,3 +226,15 @@ def test_a_module_list_called_is_pytorchs_not_implemented_error():
     assert info.value.kind == "NotImplementedError"
     assert "missing the required \"forward\"" in info.value.message
     assert "for layer in" in info.value.hint
+
+
+def test_float_of_a_tensor_that_requires_grad_warns_once_as_pytorch():
+    # PyTorch warns (once a process) at float(l.sum()) in d2l's training loops
+    # (line 5: run() puts two import lines first)
+    record, out = run("w = torch.ones(2, requires_grad=True)\nfor i in range(3):\n"
+                      "    a = float((w * i).sum())\nb = float(w.detach().sum()) + int(w[0])\n"
+                      "print(a, b)\n")
+    assert out == "4.0 3.0\n"
+    warned = [(ev["line"], ev["message"]) for ev in record.events if ev["kind"] == "user_warning"]
+    assert warned == [(5, "Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.")]
