@@ -297,7 +297,9 @@ def warn_nonfinite(record) -> None:
             message = ev.get("message", NONLEAF_GRAD_WARNING)
             if (ev["line"], message) not in seen:
                 seen.add((ev["line"], message))
-                click.echo(f"warning: line {ev['line']}: UserWarning: {message}", err=True)
+                # (one line: PyTorch's two-line messages joined)
+                one_line = message.replace("\n", " ")
+                click.echo(f"warning: line {ev['line']}: UserWarning: {one_line}", err=True)
     for line in warning_lines(record.nonfinite, record):
         click.echo(line, err=True)
 
