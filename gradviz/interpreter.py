@@ -1376,6 +1376,49 @@ class Interpreter:
         self.log_event("inplace", current, op=label)
         return current
 
+    def _call_with_out(self, fn: Function, args: list, kwargs: dict) -> Tensor:
+        """torch.mul(a, b, out=c) and the like: the result written into c
+        (PyTorch's tutorial writes torch.matmul(t, t.T, out=y3)), as an
+        in-place write autograd does not record, with PyTorch's refusal when
+        an argument requires grad, its dtype rule, and its resize."""
+        out = kwargs.pop("out")
+        if out.__class__ is not Tensor:
+            raise GradvizError(f"{fn.name}(): argument 'out' must be Tensor, not "
+                               f"{self.type_name(out)}", kind=TYPE,
+                               hint="out= takes a tensor to write the result into")
+        inputs = [out] + [a for v in [*args, *kwargs.values()]
+                          for a in (v if isinstance(v, (list, tuple)) else (v,))]
+        if self.tape.grad_enabled and any(a.__class__ is Tensor and a.requires_grad
+                                          for a in inputs):
+            raise GradvizError(
+                f"{fn.name}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad.", kind=RUNTIME,
+                hint="leave out= out (y = torch.mul(a, b)), or compute it inside "
+                     "`with torch.no_grad():`")
+        result = self._with_grad_off(lambda: fn.impl(self, *args, **kwargs))
+        have, want = result.data.dtype, out.data.dtype
+        if have != want and not np.can_cast(have, want, "same_kind") or (
+                have.kind == "f" and want.kind in "iub") or (have.kind != "b" and want.kind == "b"):
+            self.tape.discard(result)
+            raise GradvizError(f"result type {functions.type_word(have)} can't be cast to the "
+                               f"desired output type {functions.type_word(want)}", kind=RUNTIME,
+                               hint=f"make out a {functions.type_word(have).lower()} tensor")
+        if result.data.shape != out.data.shape:
+            if out.data.size:
+                self.log_event("user_warning", out, message=(
+                    f"An output with one or more elements was resized since it had shape "
+                    f"{list(out.data.shape)}, which does not match the required output shape "
+                    f"{list(result.data.shape)}. This behavior is deprecated, and in a future "
+                    "PyTorch release outputs will not be resized unless they have zero elements. "
+                    "You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+                    "elements with t.resize_(0)."))
+            self.tape.before_inplace(out.data, out)
+            out.data = result.data.astype(want)       # a new storage of the right size
+            self.tape.versions.bump(out, self.line)
+            self.log_event("inplace", out, op=f"{fn.name}(out=)")
+            return out
+        return self._write_unrecorded(out, lambda: result, f"{fn.name}(out=)")
+
     def _check_result(self, current: Tensor, result) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
         try:
@@ -2666,6 +2709,11 @@ class Interpreter:
                 kwargs = _numpy_names(fn, kwargs)
             if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
+            if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
+                span = node.span
+                self.span = _new(Span, (span[0] + self.shift, span[1],
+                                        span[2] + self.shift, span[3]))
+                return self._call_with_out(fn, args, kwargs)
         if self.default_device is not None and fn.__class__ is Function and fn.name in _MAKERS:
             functions.check_device(self.default_device)     # (torch.set_default_device('cuda'))
         span = node.span                  # self.where(node), inline
@@ -3621,6 +3669,13 @@ _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", 
                        "zip", "type", "reversed", "dict"))
 
 # the functions that make a tensor, which take device= (the CPU only)
+# the torch functions that take out= (of those gradviz has)
+OUT_FUNCTIONS = frozenset(
+    "add sub mul div matmul mm mv dot bmm exp log log2 log10 sin cos tan tanh sigmoid sqrt abs "
+    "neg pow clamp mean cumsum cat stack arange linspace zeros ones rand randn full eye where "
+    "maximum minimum remainder floor_divide square rsqrt exp2 log1p expm1 floor ceil round sign "
+    "outer addmm lerp addcmul std var norm randint randperm empty normal logsumexp amax amin "
+    "cross".split())
 _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "empty", "full", "eye", "linspace",
                      "randint", "randperm",
                      "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like",

@@ -195,3 +195,16 @@ def test_a_big_first_grad_is_the_pass_s_array_and_shared_ones_are_copied():
     _, out = run(f"x = ones({n}, requires_grad=True)\nv = ones({n})\nx.backward(v)\n"
                  "x.grad += 1\nprint(v[0], x.grad[0])\n")
     assert out == "tensor(1.) tensor(2.)\n"
+
+
+def test_out_writes_into_the_tensor_and_warns_when_it_resizes_one_with_elements():
+    out = io.StringIO()
+    record = gradviz.run_source("o = torch.zeros(3)\nr = torch.mul(torch.ones(2), 2, out=o)\n"
+                                "print(r is o, o)\n", stdout=out)
+    assert out.getvalue() == "True tensor([2., 2.])\n"
+    (warned,) = [ev["message"] for ev in record.events if ev["kind"] == "user_warning"]
+    assert warned.startswith("An output with one or more elements was resized since it had "
+                             "shape [3], which does not match the required output shape [2].")
+    with pytest.raises(GradvizError, match="argument 'out' must be Tensor, not list") as info:
+        gradviz.run_source("torch.add(torch.ones(2), 1, out=[0, 0])\n", stdout=io.StringIO())
+    assert info.value.span.line == 1 and info.value.hint
