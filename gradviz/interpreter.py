@@ -1531,7 +1531,7 @@ class Interpreter:
         family that the program holds (see _remake_view)."""
         tape = self.tape
         if current.meta is not None and "grad_of" in current.meta or \
-                any(g is current for g in tape.grad_tensors):
+                id(current) in tape.grad_tensors:
             raise GradvizError("gradviz does not record a write with gradients into a .grad "
                                "tensor (PyTorch would make the .grad part of the graph)",
                                kind=RUNTIME, hint="change .grad tensors under "
@@ -1865,8 +1865,7 @@ class Interpreter:
                     hint=f"make it {t.dtype_name}: .to(torch.{t.dtype_name})")
             if value.seq < 0:
                 self.tape.add(value, self.span)
-            if value not in self.tape.grad_tensors:     # backward adds into it in place
-                self.tape.grad_tensors.append(value)
+            self.tape.grad_tensors[id(value)] = (t, value)   # backward adds into it in place
         t.grad = value
         self.log_event("grad_set", t, value=None if value is None else value.seq)
 
@@ -2839,7 +2838,7 @@ class Interpreter:
                 g = t.grad
                 if g is not None and g.seq < 0:
                     self.tape.add(g, self.span, label="grad")
-                    self.tape.grad_tensors.append(g)
+                    self.tape.grad_tensors[id(g)] = (t, g)
                 return g
             case "shape":
                 return Size(t.data.shape)
@@ -3368,8 +3367,15 @@ class Interpreter:
         keep = bool(retain_graph) if retain_graph is not None else False
         if self.on_backward is not None:
             self.on_backward(self, "backward", roots, seeds, inputs)
-        for g in self.tape.grad_tensors:      # backward adds into them in place
-            self.tape.before_inplace(g.data, g)
+        # backward adds into the .grads in place: those still some tensor's
+        # .grad (the others are dropped, so that a loop that sets .grad to
+        # None each step does not make every pass longer)
+        live = {}
+        for key, (holder, g) in self.tape.grad_tensors.items():
+            if holder.grad is g:
+                live[key] = (holder, g)
+                self.tape.before_inplace(g.data, g)
+        self.tape.grad_tensors = live
         adopted = []
         _, steps, pruned, order = autodiff.run_backward(roots, seeds, keep, inputs=inputs,
                                                         versions=self.tape.versions,

@@ -148,7 +148,8 @@ class Tape:
         # and (seq, None) where the loops end (see Interpreter._loop)
         self.loop_marks: list = []
         self.changed_at: dict[int, int] = {}   # seq -> tape length at its first in-place write
-        self.grad_tensors: list[Tensor] = []   # .grad tensors the program has seen
+        # id -> (holder, .grad tensor) of the .grads the program has seen
+        self.grad_tensors: dict = {}
         # (holder, key, .grad buffer): record entries not yet copied (share_grad)
         self.shared_grads: list[tuple] = []
         # in-place writes, for backward's check

@@ -278,3 +278,26 @@ def test_a_recorded_in_place_write_looks_at_every_name_only_for_a_shared_tensor(
     assert len(scans) == 2
     assert r.output == ("tensor([6., 6.], grad_fn=<MulBackward0>) "
                         "tensor([6., 6.], grad_fn=<MulBackward0>)\n")
+
+
+def test_a_loop_that_sets_grad_to_none_keeps_each_backward_the_same_size(monkeypatch):
+    """PyTorch's polynomial tutorial reads a.grad, then sets a.grad = None,
+    every step: each backward snapshots the .grads still held (4), not
+    every .grad the run ever read (that grew with the steps: quadratic)."""
+    step = ("loss = (a * x + b).pow(2).sum()\nloss.backward()\nwith torch.no_grad():\n"
+            "    a -= 0.01 * a.grad\n    b -= 0.01 * b.grad\n    a.grad = None\n"
+            "    b.grad = None\n")
+    text = ("x = torch.linspace(-1, 1, 5)\na = torch.tensor(1.0, requires_grad=True)\n"
+            "b = torch.tensor(0.5, requires_grad=True)\nfor t in range(200):\n" +
+            "".join("    " + line + "\n" for line in step.splitlines()))
+    from gradviz.tape import Tape
+    calls = []
+    real = Tape.before_inplace
+
+    def counted(self, arr, writer=None):
+        calls.append(1)
+        return real(self, arr, writer)
+    monkeypatch.setattr(Tape, "before_inplace", counted)
+    r = gradviz.run_source(text, stdout=io.StringIO())
+    assert len(calls) <= 200 * 4        # two updates a step, and the two live .grads
+    assert r.variables["a"].final_value < 1.0
