@@ -7,6 +7,9 @@ functions.py, whose FUNCTIONS and METHODS tables they join.
 """
 from __future__ import annotations
 
+import inspect
+import re
+
 import numpy as np
 
 from . import functions as F
@@ -169,7 +172,7 @@ def f_argsort(rt, input, dim=-1, descending=False, *, stable=False):
 
 def f_topk(rt, input, k, dim=-1, largest=True, sorted=True):
     x = _need_tensor(input, "topk")
-    _int(k, "topk", "k", 1)
+    _int(k, "topk", "k", 2)
     d = _dim(dim, x.data.ndim)
     n = x.data.shape[d] if x.data.ndim else 1
     if not 0 <= k <= n:
@@ -358,9 +361,10 @@ def f_narrow(rt, input, dim, start, length):
     if x.data.ndim == 0:
         raise GradvizError("narrow() cannot be applied to a 0-dim tensor.", kind=RUNTIME,
                            hint="narrow keeps a range of rows")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (dim, start, length)):
+        raise invalid_combination("narrow", [dim, start, length],
+                                  hint="x.narrow(dim, start, length), all whole numbers")
     d = _dim(dim, x.data.ndim)
-    _int(start, "narrow", "start", 2)
-    _int(length, "narrow", "length", 3)
     n = x.data.shape[d]
     if not -n <= start <= n:
         raise GradvizError(f"start out of range (expected to be in range of [{-n}, {n}], but "
@@ -413,4 +417,28 @@ FUNCTIONS = {
     "masked_fill": f_masked_fill, "gather": f_gather, "index_select": f_index_select,
     "narrow": f_narrow, "masked_select": f_masked_select, "take": f_take, "bmm": f_bmm,
 }
-METHODS = {**FUNCTIONS, "flip": m_flip, "masked_fill_": m_masked_fill_}
+
+
+def _as_method(name, f):
+    """x.NAME(...): f(x, ...), its argument errors counting positions from
+    after x, as PyTorch's messages for the method do."""
+    def m(rt, x, *args, **kw):
+        try:
+            inspect.signature(f).bind(rt, x, *args, **kw)
+        except TypeError as exc:          # (said as a call of the method itself)
+            from .interpreter import _argument_error
+            raise _argument_error(name, exc) from None
+        try:
+            return f(rt, x, *args, **kw)
+        except GradvizError as exc:
+            fixed = re.sub(r"\(position (\d+)\)",
+                           lambda n: f"(position {int(n.group(1)) - 1})", exc.message)
+            if fixed == exc.message:
+                raise
+            raise GradvizError(fixed, kind=exc.kind, hint=exc.hint) from None
+    m.__name__ = name
+    return m
+
+
+METHODS = {**{name: _as_method(name, f) for name, f in FUNCTIONS.items()},
+           "flip": m_flip, "masked_fill_": m_masked_fill_}

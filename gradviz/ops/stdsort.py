@@ -155,8 +155,9 @@ def nth_element(a: list, nth: int) -> None:
 
 def _rows(x: np.ndarray, dim: int) -> np.ndarray:
     """x with dim moved last, as a 2-d array of rows."""
-    moved = np.moveaxis(x, dim, -1)
-    return moved.reshape(-1, x.shape[dim]) if x.ndim else x.reshape(1, 1)
+    if x.ndim == 0:
+        return x.reshape(1, 1)
+    return np.moveaxis(x, dim, -1).reshape(-1, x.shape[dim])
 
 
 def _keys(row: np.ndarray, first_large: bool) -> list:
