@@ -294,10 +294,13 @@ def f_masked_fill(rt, input, mask, value):
 
 def m_masked_fill_(rt, x, mask, value):
     """x.masked_fill_(mask, value): written into x (the mask must fit x)."""
-    if is_tensor(mask) and broadcast_shape(x.data.shape, mask.data.shape) != x.data.shape:
-        raise GradvizError(f"The expanded size of the tensor ({x.data.shape[-1] if x.data.ndim else 1}) "
-                           "must match the existing size", kind=RUNTIME,
-                           hint="in place, the mask must broadcast to x's own shape")
+    if is_tensor(mask):
+        shape = broadcast_shape(x.data.shape, mask.data.shape)
+        if shape != x.data.shape:
+            raise GradvizError(f"output with shape {list(x.data.shape)} doesn't match the "
+                               f"broadcast shape {list(shape)}", kind=RUNTIME,
+                               hint="in place, the mask must broadcast to x's own shape; "
+                                    "x.masked_fill(mask, v) makes a new, bigger tensor")
     return rt.change_in_place(x, lambda: f_masked_fill(rt, x, mask, value), "masked_fill_",
                               (value,))
 

@@ -233,9 +233,24 @@ def _bmm_check(xs, p):
     return a.shape[0] * a.shape[1] * b.shape[2]
 
 
-defop("bmm", "BmmBackward0", lambda xs, p: np.asarray(np.matmul(xs[0], xs[1])),
-      vjp=(lambda g, ans, xs, p: np.matmul(g, np.swapaxes(xs[1], 1, 2)),
-           lambda g, ans, xs, p: np.matmul(np.swapaxes(xs[0], 1, 2), g)),
+# PyTorch's bmm multiplies small batches (inner size x rows x columns under
+# this) with a plain loop, adding the products in turn in the dtype; larger
+# ones with BLAS (numpy's here: the last bit may differ)
+BMM_LOOP_MAX = 400
+
+
+def _bmm(a, b):
+    if a.shape[2] * a.shape[1] * b.shape[2] >= BMM_LOOP_MAX or a.dtype.kind != "f":
+        return np.matmul(a, b)
+    out = np.zeros((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    for k in range(a.shape[2]):
+        out += a[:, :, k:k + 1] * b[:, k:k + 1, :]
+    return out
+
+
+defop("bmm", "BmmBackward0", lambda xs, p: _bmm(xs[0], xs[1]),
+      vjp=(lambda g, ans, xs, p: _bmm(g, np.swapaxes(xs[1], 1, 2)),
+           lambda g, ans, xs, p: _bmm(np.swapaxes(xs[0], 1, 2), g)),
       jvp=(lambda t, ans, xs, p: np.matmul(t, xs[1]),
            lambda t, ans, xs, p: np.matmul(xs[0], t)),
       saved=("1", "0"),
