@@ -2989,3 +2989,8 @@ for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "si
 METHODS["pow_"] = lambda rt, x, o: rt.change_in_place(x, lambda: f_pow(rt, x, o), "pow_", (o,))
 # (PyTorch's errors for these name the tensor argument only in the function)
 METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True))
+
+# flip, sort, gather, amax, bmm, ... (their own module: it reads this one's helpers)
+from . import selection  # noqa: E402
+FUNCTIONS.update(selection.FUNCTIONS)
+METHODS.update(selection.METHODS)

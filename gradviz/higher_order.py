@@ -437,6 +437,49 @@ def _r_cross_entropy(rt, g, node, i):
     return out
 
 
+def _r_flip(rt, g, node, i):
+    return _op(rt, "flip", g, dims=node.params["dims"])
+
+
+def _r_roll(rt, g, node, i):
+    p = node.params
+    return _op(rt, "roll", g, shifts=tuple(-s for s in p["shifts"]), dims=p["dims"])
+
+
+def _r_triangle(rt, g, node, i):
+    return _op(rt, node.op.name, g, diagonal=node.params["diagonal"])
+
+
+def _r_bmm(rt, g, node, i):
+    a, b = node.args
+    if i == 0:
+        return _op(rt, "bmm", g, _op(rt, "transpose", b, dims=(1, 2)))
+    return _op(rt, "bmm", _op(rt, "transpose", a, dims=(1, 2)), g)
+
+
+def _r_amax(rt, g, node, i):
+    # NOTE: ties share the gradient evenly, as PyTorch's amax/amin: (g / count) * mask
+    from .ops.reduce_more import _ties
+    x = _x(node).data
+    mask, count = _ties(x, node.data, node.params)
+    spread = _op(rt, "div", _keepdim(rt, g, node), _const(rt, count.astype(x.dtype), "count"))
+    return _op(rt, "mul", spread, _const(rt, mask, "mask"))
+
+
+def _r_logsumexp(rt, g, node, i):
+    # g * exp(x - logsumexp(x)), the result in the graph too
+    x = _x(node)
+    ans = _keepdim(rt, node, node)
+    return _op(rt, "mul", _keepdim(rt, g, node), _op(rt, "exp", _op(rt, "sub", x, ans)))
+
+
+def _r_masked_fill(rt, g, node, i):
+    mask = node.args[1]
+    if i == 0:
+        return _op(rt, "masked_fill", g, mask, 0.0)
+    return _op(rt, "sum", _op(rt, "where", mask, g, 0.0), dim=None, keepdim=False)
+
+
 GRAPH_VJPS = {
     "add": _r_add, "sub": _r_sub, "rsub": _r_sub, "neg": _r_neg, "mul": _r_mul,
     "div": _r_div, "rdiv": _r_div, "pow": _r_pow, "exp": _r_exp, "log": _r_log,
@@ -454,6 +497,8 @@ GRAPH_VJPS = {
     "matmul": _r_matmul, "dot": _r_matmul, "mv": _r_matmul, "mm": _r_matmul,
     "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,
     "mse_loss": _r_mse_loss, "cross_entropy": _r_cross_entropy,
+    "flip": _r_flip, "roll": _r_roll, "tril": _r_triangle, "triu": _r_triangle, "bmm": _r_bmm,
+    "amax": _r_amax, "amin": _r_amax, "logsumexp": _r_logsumexp, "masked_fill": _r_masked_fill,
 }
 
 
@@ -493,7 +538,10 @@ def _check_supported(order) -> None:
                 a.__class__ is Tensor and a.requires_grad for a in node.args):
             if node.op.no_derivative:
                 node.op.vjp[0]()          # PyTorch's error: it has no derivative
-            raise _unsupported(node.op.name)
+            # (an op recorded under the caller's grad_fn, sort's values a
+            # gather: that name too)
+            raise _unsupported(node.op.name, "" if isinstance(node.op.grad_fn, str)
+                               else f" ({node.grad_fn_name})")
 
 
 def _graph_backward(rt, roots, seeds, retain_graph: bool):

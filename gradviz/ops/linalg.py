@@ -212,3 +212,47 @@ defop("addmm", "AddmmBackward0", lambda xs, p: np.asarray(_mm(xs[1], xs[2]) + xs
       saved=("", "2", "1"),
       formula=("d(b + A@B)/db = G", "d(b + A@B)/dA = G @ B^T", "d(b + A@B)/dB = A^T @ G"),
       symbol="addmm", check=_addmm_check)
+
+
+def _bmm_check(xs, p):
+    """bmm: two 3-d tensors, one batch size, inner sizes that match, one
+    dtype (PyTorch's words for each)."""
+    a, b = xs
+    for x, what in ((a, "batch1"), (b, "batch2")):
+        if x.ndim != 3:
+            raise GradvizError(f"{what} must be a 3D tensor", kind=RUNTIME,
+                               hint="bmm multiplies batches of matrices, (b, n, m) @ (b, m, p); "
+                                    "use @ (matmul) for other shapes")
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise GradvizError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].",
+                           kind=RUNTIME,
+                           hint=f"{_shape_str(a.shape)} @ {_shape_str(b.shape)}: the batch sizes "
+                                "must be equal, and the second's rows as many as the first's columns")
+    check_matmul_dtypes(a.dtype, b.dtype, 3, 3)
+    return a.shape[0] * a.shape[1] * b.shape[2]
+
+
+# PyTorch's bmm multiplies small batches (inner size x rows x columns under
+# this) with a plain loop, adding the products in turn in the dtype; larger
+# ones with BLAS (numpy's here: the last bit may differ)
+BMM_LOOP_MAX = 400
+
+
+def _bmm(a, b):
+    if a.shape[2] * a.shape[1] * b.shape[2] >= BMM_LOOP_MAX or a.dtype.kind != "f":
+        return np.matmul(a, b)
+    out = np.zeros((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    for k in range(a.shape[2]):
+        out += a[:, :, k:k + 1] * b[:, k:k + 1, :]
+    return out
+
+
+defop("bmm", "BmmBackward0", lambda xs, p: _bmm(xs[0], xs[1]),
+      vjp=(lambda g, ans, xs, p: _bmm(g, np.swapaxes(xs[1], 1, 2)),
+           lambda g, ans, xs, p: _bmm(np.swapaxes(xs[0], 1, 2), g)),
+      jvp=(lambda t, ans, xs, p: np.matmul(t, xs[1]),
+           lambda t, ans, xs, p: np.matmul(xs[0], t)),
+      saved=("1", "0"),
+      formula=("d bmm(A,B)/dA_k = G_k @ B_k^T", "d bmm(A,B)/dB_k = A_k^T @ G_k"), symbol="bmm",
+      check=_bmm_check)
