@@ -2478,6 +2478,8 @@ class Interpreter:
                         return True
                 elif v.__class__ in _PLAIN and item.__class__ in _PLAIN and v == item:
                     return True
+                elif v.__class__ is GradFn and v.same(item):   # PyTorch's one object
+                    return True
             return False
         raise GradvizError(f"argument of type '{type(container).__name__}' is not iterable",
                            kind=TYPE, hint="`in` looks into a list, tuple, range, string, "
