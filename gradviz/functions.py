@@ -2944,3 +2944,7 @@ for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "si
 METHODS["pow_"] = lambda rt, x, o: rt.change_in_place(x, lambda: f_pow(rt, x, o), "pow_", (o,))
 # (PyTorch's errors for these name the tensor argument only in the function)
 METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True))
+
+# torch.tan, x.floor_(), F.gelu, ... (that module reads the tables above)
+from . import unary_fns  # noqa: E402
+unary_fns.install()
