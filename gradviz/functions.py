@@ -2994,3 +2994,6 @@ METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True
 from . import selection  # noqa: E402
 FUNCTIONS.update(selection.FUNCTIONS)
 METHODS.update(selection.METHODS)
+# torch.tan, x.floor_(), F.gelu, ... (that module reads the tables above)
+from . import unary_fns  # noqa: E402
+unary_fns.install()

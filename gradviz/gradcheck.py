@@ -70,7 +70,13 @@ def _branch(name: str, xs, p, ans):
     match name:
         case "relu" | "abs" | "leaky_relu" | "elu":
             return np.sign(xs[0])
-        case "clamp":
+        case "sign" | "sgn" | "floor" | "ceil" | "trunc" | "round":
+            return ans                          # the step it is on
+        case "frac":
+            return xs[0] - ans
+        case "hardtanh" | "hardsigmoid" | "hardswish" | "softshrink" | "hardshrink":
+            return np.digitize(xs[0], _edges(name, p))
+        case "clamp" | "clamp_min" | "clamp_max":
             x = xs[0]
             lo, hi = p.get("min"), p.get("max")
             return np.stack([x < lo if lo is not None else np.zeros(x.shape, bool),
@@ -94,7 +100,16 @@ def _at_kink(name: str, xs, p, ans) -> bool:
     match name:
         case "relu" | "abs" | "leaky_relu" | "elu":
             return bool(np.any(xs[0] == 0))
-        case "clamp":
+        case "sign" | "sgn":
+            return bool(np.any(xs[0] == 0))
+        case "floor" | "ceil" | "trunc" | "frac":
+            return bool(np.any(xs[0] == np.round(xs[0])))
+        case "round":           # halfway between two roundings
+            scaled = xs[0] * 10.0 ** p.get("decimals", 0)
+            return bool(np.any(np.abs(scaled - np.floor(scaled)) == 0.5))
+        case "hardtanh" | "hardsigmoid" | "hardswish" | "softshrink" | "hardshrink":
+            return bool(np.any(np.isin(xs[0], _edges(name, p))))
+        case "clamp" | "clamp_min" | "clamp_max":
             x = xs[0]
             lo, hi = p.get("min"), p.get("max")
             return bool((lo is not None and np.any(x == lo))
@@ -115,9 +130,22 @@ def _at_kink(name: str, xs, p, ans) -> bool:
     return False
 
 
+def _edges(name: str, p) -> tuple:
+    """Where a piecewise op changes piece."""
+    match name:
+        case "hardtanh":
+            return (p.get("min", -1.0), p.get("max", 1.0))
+        case "hardsigmoid" | "hardswish":
+            return (-3.0, 3.0)
+    lambd = p.get("lambd", 0.5)         # softshrink, hardshrink
+    return (-lambd, lambd)
+
+
 KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "max", "min",
           "max_dim", "min_dim",
-          "norm", "std", "binary_cross_entropy")
+          "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
+          "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
+          "clamp_min", "clamp_max")
 
 
 def _xs(node) -> list:

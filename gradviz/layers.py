@@ -11,7 +11,8 @@ from . import functions as F
 from .errors import TYPE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
-# defaults, whether its repr shows them: ReLU(), Softplus(beta=1.0, ...))
+# defaults, whether its repr shows them: ReLU(), Softplus(beta=1.0, ...), or
+# a function of them that writes it: Softshrink(0.5))
 _ACTIVATION = "torch.nn.modules.activation"
 _LOSS = "torch.nn.modules.loss"
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
@@ -22,6 +23,24 @@ KINDS = {
     "Softplus": (_ACTIVATION, F.f_softplus, (("beta", 1.0), ("threshold", 20.0)), True),
     "LeakyReLU": (_ACTIVATION, F.f_leaky_relu, (("negative_slope", 0.01),), True),
     "ELU": (_ACTIVATION, F.f_elu, (("alpha", 1.0),), True),
+    "ReLU6": (_ACTIVATION, F.NN_FUNCTIONAL["relu6"], (("inplace", False),), "inplace"),
+    "Hardtanh": (_ACTIVATION, F.NN_FUNCTIONAL["hardtanh"],
+                 (("min_val", -1.0), ("max_val", 1.0), ("inplace", False)),
+                 lambda given: f"min_val={given['min_val']!r}, max_val={given['max_val']!r}"
+                               + (", inplace=True" if given["inplace"] else "")),
+    "GELU": (_ACTIVATION, F.NN_FUNCTIONAL["gelu"], (("approximate", "none"),), True),
+    "SiLU": (_ACTIVATION, F.NN_FUNCTIONAL["silu"], (("inplace", False),), "inplace"),
+    "Mish": (_ACTIVATION, F.NN_FUNCTIONAL["mish"], (("inplace", False),), "inplace"),
+    # (their repr leaves inplace out, as PyTorch's)
+    "Hardsigmoid": (_ACTIVATION, F.NN_FUNCTIONAL["hardsigmoid"], (("inplace", False),), False),
+    "Hardswish": (_ACTIVATION, F.NN_FUNCTIONAL["hardswish"], (("inplace", False),), False),
+    "LogSigmoid": (_ACTIVATION, F.NN_FUNCTIONAL["logsigmoid"], (), False),
+    "Softsign": (_ACTIVATION, F.NN_FUNCTIONAL["softsign"], (), False),
+    "Tanhshrink": (_ACTIVATION, F.NN_FUNCTIONAL["tanhshrink"], (), False),
+    "Softshrink": (_ACTIVATION, F.NN_FUNCTIONAL["softshrink"], (("lambd", 0.5),),
+                   lambda given: str(given["lambd"])),
+    "Hardshrink": (_ACTIVATION, F.NN_FUNCTIONAL["hardshrink"], (("lambd", 0.5),),
+                   lambda given: str(given["lambd"])),
     "Softmax": (_ACTIVATION, F.NN_FUNCTIONAL["softmax"], (("dim", None),), True),
     "LogSoftmax": (_ACTIVATION, F.NN_FUNCTIONAL["log_softmax"], (("dim", None),), True),
     "MSELoss": (_LOSS, F.f_mse_loss, _LOSS_PARAMS, False),
@@ -86,6 +105,8 @@ def maker(name: str):
         given = dict(bound.arguments)
         if shown == "inplace":        # ReLU(), ReLU(inplace=True)
             text = "inplace=True" if given["inplace"] else ""
+        elif callable(shown):
+            text = shown(given)
         else:
             text = ", ".join(f"{k}={v!r}" for k, v in given.items()) if shown else ""
         # (the legacy size_average=/reduce= as the function reads them)

@@ -95,23 +95,43 @@ def expf(x) -> np.ndarray:
     return u.reshape(shape)
 
 
-def _libm_expf():
-    """The C library's expf (what std::exp(float) calls), or None."""
+def _load_libm(name: str):
+    """The C library's float function NAME (expf: what std::exp(float)
+    calls), or None."""
     import ctypes
     import ctypes.util
     try:
         libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        f = libm.expf
+        f = getattr(libm, name)
     except (OSError, AttributeError):
         return None
     f.restype, f.argtypes = ctypes.c_float, [ctypes.c_float]
     return f
 
 
+def _libm_expf():
+    return _load_libm("expf")
+
+
 _UNLOADED = object()
 # the C library's expf, loaded on first use (ctypes costs a run that never
 # needs it 5 ms of start-up); None where it cannot be
 _EXPF = _UNLOADED
+# its other float functions, the same way, by name
+_LIBM: dict = {}
+
+
+def libm_map(name: str, x, wide) -> np.ndarray:
+    """The C library's float function NAME (sinhf) on each number of a
+    (short) float32 array, as PyTorch's scalar loops call it (std::sinh);
+    wide(x) (the function in float64, rounded) where it cannot be loaded."""
+    if name not in _LIBM:
+        _LIBM[name] = _load_libm(name)
+    f = _LIBM[name]
+    x = np.asarray(x, F32)
+    if f is None:
+        return wide(x)
+    return np.array([f(v) for v in x.reshape(-1).tolist()], F32).reshape(x.shape)
 
 
 def scalar_expf(x) -> np.ndarray:

@@ -168,6 +168,34 @@ INPUTS: dict[str, list] = {
     "leaky_relu": unary(away) + [case(away(3), negative_slope=0.2)],
     "elu": unary(away) + [case(away(3), alpha=0.5)],
     "zero": unary(anyv),
+    # more math (ops/unary.py), each inside its domain
+    "tan": unary(lambda *s: anyv(*s, lo=-1.2, hi=1.2)),
+    "atan": unary(anyv), "sinh": unary(anyv), "cosh": unary(anyv), "asinh": unary(anyv),
+    "asin": unary(lambda *s: anyv(*s, lo=-0.9, hi=0.9)),
+    "acos": unary(lambda *s: anyv(*s, lo=-0.9, hi=0.9)),
+    "atanh": unary(lambda *s: anyv(*s, lo=-0.9, hi=0.9)),
+    "acosh": unary(lambda *s: anyv(*s, lo=1.2, hi=3.0)),
+    "log1p": unary(pos), "expm1": unary(anyv), "exp2": unary(anyv), "reciprocal": unary(away),
+    "rsqrt": unary(pos), "erf": unary(anyv), "erfc": unary(anyv),
+    "erfinv": unary(lambda *s: anyv(*s, lo=-0.9, hi=0.9)),
+    # steps: zero gradients, away from the jumps
+    "sign": unary(away), "sgn": unary(away),
+    "floor": unary(lambda *s: grid(*s, offset=0.3)), "ceil": unary(lambda *s: grid(*s, offset=0.3)),
+    "trunc": unary(lambda *s: grid(*s, offset=0.3)), "frac": unary(lambda *s: grid(*s, offset=0.3)),
+    "round": unary(lambda *s: grid(*s, offset=0.3)) + [case(fixed([0.123, -1.234, 2.71]), decimals=1),
+                                                      case(fixed([123.0, -46.0]), decimals=-1)],
+    "clamp_min": unary(away, min=0.0), "clamp_max": unary(away, max=0.0),
+    "nan_to_num": unary(anyv),
+    "atan2": binary(anyv, pos),
+    # activations (ops/activations.py), away from their kinks
+    "gelu": unary(anyv) + [case(anyv(3), approximate="tanh")],
+    "silu": unary(anyv), "mish": unary(anyv), "logsigmoid": unary(anyv) + [case(anyv(4, lo=-30, hi=30))],
+    "hardtanh": unary(lambda *s: anyv(*s, lo=-0.9, hi=0.9), min=-1.0, max=1.0)
+    + [case(fixed([-1.5, -0.4, 0.3, 0.8, 1.7]), min=-1.0, max=1.0), case(fixed([-1.0, 2.5, 7.0]), min=0.0, max=6.0)],
+    "hardsigmoid": unary(anyv) + [case(fixed([-4.0, -2.5, 2.9, 3.5]))],
+    "hardswish": unary(anyv) + [case(fixed([-4.0, -2.5, 2.9, 3.5]))],
+    "softshrink": [case(fixed([-1.5, -0.2, 0.3, 1.2]), lambd=0.5), case(fixed([-2.0, 0.5, 1.5]), lambd=1.0)],
+    "hardshrink": [case(fixed([-1.5, -0.2, 0.3, 1.2]), lambd=0.5), case(fixed([-2.0, 0.5, 1.5]), lambd=1.0)],
     "clamp": (unary(away, min=0.0, max=None) + unary(away, min=None, max=0.0)
               + [case(anyv(2, 3), min=-3.0, max=3.0),
                  case(fixed([-1.2, -0.3, 0.2, 0.9, 1.4]), min=-0.5, max=1.0)]),
@@ -476,6 +504,19 @@ KINKS = {
                        {"x": [0.0, 1.0, 1.0, 1.0, 0.0]}),
     "clamp_min_only": ("x = tensor([-1.0, 0.0, 1.0], requires_grad=True)\n"
                        "x.clamp(min=0).sum().backward()", {"x": [0.0, 1.0, 1.0]}),
+    # steps: 0 everywhere, at the jumps too; hardtanh and relu6 cut at their bounds
+    "sign_at_0": ("x = tensor([-1.0, 0.0, 2.0], requires_grad=True)\n"
+                  "x.sign().sum().backward()", {"x": [0.0, 0.0, 0.0]}),
+    "floor_at_integers": ("x = tensor([-1.0, 0.5, 2.0], requires_grad=True)\n"
+                          "(x.floor() * 3).sum().backward()", {"x": [0.0, 0.0, 0.0]}),
+    "hardtanh_bounds": ("x = tensor([-2.0, -1.0, 0.0, 1.0, 2.0], requires_grad=True)\n"
+                        "F.hardtanh(x).sum().backward()", {"x": [0.0, 0.0, 1.0, 0.0, 0.0]}),
+    "relu6_at_0_and_6": ("x = tensor([-1.0, 0.0, 3.0, 6.0, 7.0], requires_grad=True)\n"
+                         "F.relu6(x).sum().backward()", {"x": [0.0, 0.0, 1.0, 0.0, 0.0]}),
+    "clamp_min_boundary": ("x = tensor([-1.0, 0.0, 1.0], requires_grad=True)\n"
+                           "x.clamp_min(0.0).sum().backward()", {"x": [0.0, 1.0, 1.0]}),
+    "hardswish_at_3": ("x = tensor([-3.0, 0.0, 3.0], requires_grad=True)\n"
+                       "F.hardswish(x).sum().backward()", {"x": [0.0, 0.5, 1.0]}),
     "maximum_tie": ("a = tensor([1.0, 2.0, 3.0], requires_grad=True)\n"
                     "b = tensor([1.0, 3.0, 0.0], requires_grad=True)\n"
                     "maximum(a, b).sum().backward()",
@@ -565,7 +606,7 @@ def test_kink_literals_are_pytorchs(kink):
     program, want = KINKS[kink]
     ns = {"tensor": torch.tensor, "relu": torch.relu, "clamp": torch.clamp,
           "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where,
-          "sigmoid": torch.sigmoid}
+          "sigmoid": torch.sigmoid, "F": torch.nn.functional}
     exec(compile(program, kink, "exec"), ns)  # noqa: S102  (a fixed test program)
     for name, w in want.items():
         np.testing.assert_allclose(ns[name].grad.tolist(), w, rtol=1e-6, atol=1e-7,
