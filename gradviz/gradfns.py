@@ -125,6 +125,9 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         # the view's own
         return (_edge(args[0], at),) + _edges(args[1], args[1].op.grad_fn_for(args[1]),
                                               tape_nodes)[1:]
+    if name == "MulBackward1" or name == "DivBackward1":
+        # a Scalar overload (higher_order._scaled): the number is no input
+        return tuple(_edge(a, at) for a in args if a.__class__ is Tensor)
     if op in ("mul", "add") and args[0].__class__ is not Tensor:
         args = args[::-1]             # `2 * x` is x.__rmul__(2): x.mul(2)
     elif op == "where":               # the condition is no input of the gradient

@@ -35,6 +35,19 @@ def _op(rt, name: str, *args, **params) -> Tensor:
     return rt.apply(OPS[name], args, params)
 
 
+def _scaled(rt, name: str, t: Tensor, number) -> Tensor:
+    """t * number or t / number as PyTorch's derivative formulas compute
+    them in C++: the Scalar overloads, MulBackward1 and DivBackward1 (a
+    program's `x * 2` wraps the number in a tensor: MulBackward0)."""
+    out = _op(rt, name, t, number)
+    if out.recorded:
+        out.meta = {**(out.meta or {}), "grad_fn_name": SCALAR_OVERLOADS[name]}
+    return out
+
+
+SCALAR_OVERLOADS = {"mul": "MulBackward1", "div": "DivBackward1"}
+
+
 def _const(rt, data: np.ndarray, label: str) -> Tensor:
     """A constant of the gradient computation (a mask, a one-hot) on the tape."""
     return rt.tape.add(Tensor(np.asarray(data)), rt.span, label=label)
@@ -74,8 +87,9 @@ def _r_div(rt, g, node, i):
     a, b = node.args
     if i == 0:
         return _op(rt, "div", g, b)
-    # d(a/b)/db = -a / b^2
-    return _op(rt, "neg", _op(rt, "div", _op(rt, "mul", g, a), _op(rt, "mul", b, b)))
+    # d(a/b)/db = -g * ((a / b) / b), PyTorch's order (its nodes: the
+    # negation of g, then two divisions)
+    return _op(rt, "mul", _op(rt, "neg", g), _op(rt, "div", _op(rt, "div", a, b), b))
 
 
 def _r_pow(rt, g, node, i):
@@ -85,7 +99,8 @@ def _r_pow(rt, g, node, i):
             if b == 0:
                 # NOTE: PyTorch: d(a^0)/da is 0 everywhere
                 return _op(rt, "mul", g, 0.0)
-            return _op(rt, "mul", g, _op(rt, "mul", _op(rt, "pow", a, b - 1), b))
+            # PyTorch's grad * (exponent * self.pow(exponent - 1))
+            return _op(rt, "mul", g, _scaled(rt, "mul", _op(rt, "pow", a, b - 1), b))
         return _op(rt, "mul", g, _op(rt, "mul", b, _op(rt, "pow", a, _op(rt, "sub", b, 1))))
     # d(a^b)/db = a^b log(a)
     if a.__class__ is not Tensor:
@@ -108,7 +123,7 @@ def _r_log(rt, g, node, i):
 
 
 def _r_sqrt(rt, g, node, i):
-    return _op(rt, "div", g, _op(rt, "mul", node, 2))
+    return _op(rt, "div", g, _scaled(rt, "mul", node, 2))     # grad / (2 * result)
 
 
 def _r_sin(rt, g, node, i):
@@ -116,7 +131,7 @@ def _r_sin(rt, g, node, i):
 
 
 def _r_cos(rt, g, node, i):
-    return _op(rt, "neg", _op(rt, "mul", g, _op(rt, "sin", _x(node))))
+    return _op(rt, "mul", g, _op(rt, "neg", _op(rt, "sin", _x(node))))   # grad * -sin(x)
 
 
 def _r_tanh(rt, g, node, i):
@@ -147,28 +162,14 @@ def _r_square(rt, g, node, i):
 
 
 def _r_relu(rt, g, node, i):
-    # NOTE: relu'(0) = 0, as PyTorch; the mask is not differentiable (relu'' = 0)
-    out = _op(rt, "mul", g, _op(rt, "gt", node, 0))
-    return _tied(rt, out, _x(node), "ThresholdBackwardBackward0")
+    # NOTE: relu'(0) = 0, as PyTorch: its threshold_backward(g, y), whose
+    # derivative by y is zero (relu'' = 0)
+    return _op(rt, "threshold_backward", g, node)
 
 
 def _r_abs(rt, g, node, i):
-    # NOTE: abs'(0) = sign(0) = 0, as PyTorch
-    x = _x(node).data
-    out = _op(rt, "mul", g, _const(rt, np.sign(x).astype(x.dtype), "sign"))
-    return _tied(rt, out, _x(node), "MulBackward0")
-
-
-def _tied(rt, out: Tensor, x: Tensor, grad_fn: str) -> Tensor:
-    """out, a gradient whose derivative by x is zero (relu's mask, abs's
-    sign), still in x's graph as PyTorch's node is (ThresholdBackwardBackward0
-    has x among its inputs): so it requires grad when x does, and a further
-    grad() sends x zeros, not PyTorch's "does not require grad" error."""
-    if out.requires_grad or not (x.requires_grad and rt.tape.grad_enabled):
-        return out
-    out = _op(rt, "add", out, _op(rt, "zero", x))
-    out.meta = {**(out.meta or {}), "rebased": grad_fn}
-    return out
+    # NOTE: abs'(0) = sgn(0) = 0, as PyTorch's grad * self.sgn()
+    return _op(rt, "mul", g, _op(rt, "sgn", _x(node)))
 
 
 def _r_clamp(rt, g, node, i):
@@ -201,10 +202,9 @@ def _keepdim(rt, g, node):
     dim = node.params.get("dim")
     if dim is None or node.params.get("keepdim"):
         return g
-    shape = list(g.data.shape)
-    for d in sorted(dim):
-        shape.insert(d, 1)
-    return _op(rt, "reshape", g, shape=tuple(shape))
+    for d in sorted(dim):             # PyTorch's unsqueeze_multiple: one node a dim
+        g = _op(rt, "unsqueeze", g, dim=d)
+    return g
 
 
 def _r_sum(rt, g, node, i):
@@ -214,7 +214,8 @@ def _r_sum(rt, g, node, i):
 def _r_mean(rt, g, node, i):
     x = _x(node).data
     n = x.size // max(node.data.size, 1)
-    return _op(rt, "expand", _keepdim(rt, _op(rt, "div", g, n), node), shape=x.shape)
+    # PyTorch's grad.expand(sizes) / numel
+    return _scaled(rt, "div", _op(rt, "expand", _keepdim(rt, g, node), shape=x.shape), n)
 
 
 def _r_extreme_all(rt, g, node, i):
@@ -386,17 +387,37 @@ def _r_outer(rt, g, node, i):
 def _r_softmax(rt, g, node, i):
     if node.data.ndim == 0:
         return _op(rt, "mul", g, 0.0)     # softmax of one number is 1, a constant
-    d = node.params["dim"]
-    inner = _op(rt, "sum", _op(rt, "mul", g, node), dim=(d,), keepdim=True)
-    return _op(rt, "mul", node, _op(rt, "sub", g, inner))
+    return _op(rt, "softmax_backward_data", g, node, dim=node.params["dim"])
 
 
 def _r_log_softmax(rt, g, node, i):
     if node.data.ndim == 0:
         return _op(rt, "mul", g, 0.0)     # log_softmax of one number is 0, a constant
+    return _op(rt, "log_softmax_backward_data", g, node, dim=node.params["dim"])
+
+
+def _r_threshold_backward(rt, g, node, i):
+    return _op(rt, "threshold_backward", g, node.args[1]) if i == 0 else _op(rt, "mul", g, 0.0)
+
+
+def _r_softmax_backward_data(rt, gg, node, i):
+    g, y = node.args
     d = node.params["dim"]
-    total = _op(rt, "sum", g, dim=(d,), keepdim=True)
-    return _op(rt, "sub", g, _op(rt, "mul", _op(rt, "exp", node), total))
+    if i == 0:
+        return _op(rt, "softmax_backward_data", gg, y, dim=d)
+    total = _op(rt, "sum", _op(rt, "mul", g, y), dim=(d,), keepdim=True)
+    cross = _op(rt, "sum", _op(rt, "mul", gg, y), dim=(d,), keepdim=True)
+    return _op(rt, "sub", _op(rt, "mul", gg, _op(rt, "sub", g, total)), _op(rt, "mul", g, cross))
+
+
+def _r_log_softmax_backward_data(rt, gg, node, i):
+    g, y = node.args
+    d = node.params["dim"]
+    e = _op(rt, "exp", y)
+    if i == 0:
+        return _op(rt, "sub", gg, _op(rt, "sum", _op(rt, "mul", gg, e), dim=(d,), keepdim=True))
+    return _op(rt, "neg", _op(rt, "mul", _op(rt, "mul", gg, e),
+                              _op(rt, "sum", g, dim=(d,), keepdim=True)))
 
 
 def _r_mse_loss(rt, g, node, i):
@@ -485,6 +506,9 @@ GRAPH_VJPS = {
     "div": _r_div, "rdiv": _r_div, "pow": _r_pow, "exp": _r_exp, "log": _r_log,
     "sqrt": _r_sqrt, "sin": _r_sin, "cos": _r_cos, "tanh": _r_tanh, "sigmoid": _r_sigmoid,
     "tanh_backward": _r_tanh_backward, "sigmoid_backward": _r_sigmoid_backward,
+    "threshold_backward": _r_threshold_backward, "sgn": _r_zero,
+    "softmax_backward_data": _r_softmax_backward_data,
+    "log_softmax_backward_data": _r_log_softmax_backward_data,
     "square": _r_square, "relu": _r_relu, "abs": _r_abs, "clamp": _r_clamp, "zero": _r_zero,
     "maximum": _r_extreme_pair, "minimum": _r_extreme_pair, "where": _r_where,
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
@@ -508,12 +532,15 @@ def _sum_to(rt, gi: Tensor, shape: tuple) -> Tensor:
     """Sum a broadcast gradient back to an input's shape, with recorded ops."""
     if gi.data.shape == shape:
         return gi
-    extra = gi.data.ndim - len(shape)
-    if extra > 0:
-        gi = _op(rt, "sum", gi, dim=tuple(range(extra)), keepdim=False)
-    axes = tuple(k for k, s in enumerate(shape) if s == 1 and gi.data.shape[k] != 1)
+    if shape == ():                    # PyTorch's sum_to: sum() to a 0-d shape,
+        return _op(rt, "sum", gi, dim=None, keepdim=False)
+    lead = gi.data.ndim - len(shape)   # else one sum(dims, keepdim=True), then a view
+    axes = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
+                                      if s == 1 and gi.data.shape[lead + k] != 1)
     if axes:
         gi = _op(rt, "sum", gi, dim=axes, keepdim=True)
+    if lead > 0 and gi.data.size == math.prod(shape):
+        gi = _op(rt, "view", gi, shape=tuple(shape))
     if gi.data.shape != shape:
         gi = _op(rt, "expand" if gi.data.size != math.prod(shape) else "reshape", gi,
                  shape=tuple(shape))

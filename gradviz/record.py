@@ -772,7 +772,8 @@ def _grad_fn_name(t: Tensor) -> str | None:
         # grad_fn read from then on is PyTorch's new one, but the ops made
         # from it before (the graph drawn) hold the node it was made with
         rebased = None
-    return rebased or (op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t))
+    return rebased or meta.get("grad_fn_name") or (
+        op.grad_fn if op.grad_fn.__class__ is str else op.grad_fn_for(t))
 
 
 _NO_META: dict = {}     # read only: the meta of a tensor that has none

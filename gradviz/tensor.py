@@ -93,8 +93,10 @@ class Tensor:
     def grad_fn_name(self) -> str | None:
         if not self.recorded:
             return None
-        if self.meta is not None and self.meta.get("rebased"):
-            return self.meta["rebased"]
+        if self.meta is not None:
+            name = self.meta.get("rebased") or self.meta.get("grad_fn_name")
+            if name:
+                return name
         return self.op.grad_fn_for(self)
 
     @property

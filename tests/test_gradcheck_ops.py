@@ -296,6 +296,11 @@ INPUTS: dict[str, list] = {
     # the ops a create_graph=True backward records (sum's gradient, index's gradient,
     # tanh's and sigmoid's backward)
     "tanh_backward": binary(anyv, lambda *s: anyv(*s, lo=-0.99, hi=0.99)),
+    "threshold_backward": binary(anyv),
+    "softmax_backward_data": [case(anyv(2, 3), anyv(2, 3, lo=0.05, hi=0.9), dim=d) for d in (0, 1)]
+                             + [case(anyv(4), anyv(4, lo=0.05, hi=0.9), dim=0)],
+    "log_softmax_backward_data": [case(anyv(2, 3), anyv(2, 3, lo=-3.0, hi=-0.1), dim=d)
+                                  for d in (0, 1)] + [case(anyv(4), anyv(4, lo=-3.0, hi=-0.1), dim=0)],
     "sigmoid_backward": binary(anyv, lambda *s: anyv(*s, lo=0.01, hi=0.99)),
     # d/db is 0 almost everywhere: b away from the jumps of floor(a / b)
     "remainder": [case(anyv(3, lo=0.1, hi=0.9), num(2.0)),

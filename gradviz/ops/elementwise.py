@@ -537,6 +537,22 @@ defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda xs, p: xs[0] * xs[1
       saved=("01", "01"), formula=("d gy(1-y)/dg = y(1-y)", "d gy(1-y)/dy = g(1-2y)"), symbol="sigmoid_backward",
       check=bcast_check)
 
+# relu's backward as PyTorch records it under create_graph=True: threshold_backward
+# (g where y > 0, with y relu's output), ThresholdBackwardBackward0, whose
+# derivative by y is zero (relu'' = 0) though y is among its inputs
+def _positive_part(g, y):
+    return np.where(y > 0, g, np.zeros((), np.result_type(g, y))).astype(np.result_type(g, y))
+
+
+defop("threshold_backward", "ThresholdBackwardBackward0", lambda xs, p: _positive_part(xs[0], xs[1]),
+      vjp=(lambda g, ans, xs, p: _positive_part(g, xs[1]),
+           lambda g, ans, xs, p: np.zeros(np.shape(xs[1]), ans.dtype)),
+      jvp=(lambda t, ans, xs, p: _positive_part(t, xs[1]),
+           lambda t, ans, xs, p: np.zeros(np.shape(ans), ans.dtype)),
+      saved=("1", "1"), formula=("d threshold_backward(g, y)/dg = [y > 0]",
+                                 "d threshold_backward(g, y)/dy = 0"),
+      symbol="threshold_backward", check=bcast_check)
+
 
 # ---- & | ^ ~ on bool and integer tensors: no gradient ----------------------
 

@@ -41,6 +41,44 @@ defop("log_softmax", "LogSoftmaxBackward0", lambda xs, p: _log_softmax(xs[0], p[
       formula=("d log_softmax(x)/dx = g - softmax(x) * sum(g)",), symbol="log_softmax",
       dtype_rule=FLOAT)
 
+# softmax's and log_softmax's backward as ops of their own, as PyTorch records
+# them under create_graph=True (_softmax_backward_data: inputs (g, y), y the
+# forward's output): SoftmaxBackwardDataBackward0, LogSoftmaxBackwardDataBackward0
+
+def _dim_sum(v, p):
+    return np.sum(v, axis=p["dim"], keepdims=True)
+
+
+def _softmax_back(g, y, p):
+    return y * (g - _dim_sum(g * y, p))
+
+
+def _log_softmax_back(g, y, p):
+    return g - np.exp(y) * _dim_sum(g, p)
+
+
+defop("softmax_backward_data", "SoftmaxBackwardDataBackward0",
+      lambda xs, p: _softmax_back(xs[0], xs[1], p),
+      vjp=(lambda gg, ans, xs, p: _softmax_back(gg, xs[1], p),
+           lambda gg, ans, xs, p: (gg * (xs[0] - _dim_sum(xs[0] * xs[1], p))
+                                   - xs[0] * _dim_sum(gg * xs[1], p))),
+      jvp=(lambda t, ans, xs, p: _softmax_back(t, xs[1], p),
+           lambda t, ans, xs, p: (t * (xs[0] - _dim_sum(xs[0] * xs[1], p))
+                                  - xs[1] * _dim_sum(xs[0] * t, p))),
+      saved=("1", "01"), formula=("d s(g - sum(gs))/dg = s(1 - s)",
+                                  "d s(g - sum(gs))/ds = g - sum(gs) - g s"),
+      symbol="softmax_backward_data", dtype_rule=FLOAT)
+
+defop("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
+      lambda xs, p: _log_softmax_back(xs[0], xs[1], p),
+      vjp=(lambda gg, ans, xs, p: gg - _dim_sum(gg * np.exp(xs[1]), p),
+           lambda gg, ans, xs, p: -gg * np.exp(xs[1]) * _dim_sum(xs[0], p)),
+      jvp=(lambda t, ans, xs, p: t - np.exp(xs[1]) * _dim_sum(t, p),
+           lambda t, ans, xs, p: -np.exp(xs[1]) * t * _dim_sum(xs[0], p)),
+      saved=("1", "01"), formula=("d (g - e^y sum(g))/dg = 1 - e^y",
+                                  "d (g - e^y sum(g))/dy = -e^y sum(g)"),
+      symbol="log_softmax_backward_data", dtype_rule=FLOAT)
+
 
 # reduction: p["reduction"], "mean" when absent (the default), "sum" or "none"
 
