@@ -375,8 +375,9 @@ class NodeList(Sequence):
                 params.append(no_params)
                 consts.append(no_consts)
             else:
-                symbol.append(op.symbol)
-                params.append(_display_params(t.params) if t.params else no_params)
+                p = t.params
+                symbol.append(p.get("symbol", op.symbol) if p else op.symbol)
+                params.append(_display_params(p) if p else no_params)
                 consts.append([(i, a) for i, a in enumerate(t.args) if a.__class__ is not Tensor]
                               or no_consts)
             grad_fn.append(_grad_fn_name(t))
@@ -696,6 +697,8 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     if op is not None:
         kind = OP
         opname, symbol = op.name, op.symbol
+        if t.params and "symbol" in t.params:      # a gather drawn as its call (topk)
+            symbol = t.params["symbol"]
         inputs, consts = [], []
         for i, a in enumerate(t.args):
             if a.__class__ is Tensor:
@@ -809,7 +812,7 @@ def _display_params(p) -> dict:
         return {}
     out = {}
     for k, v in p.items():
-        if k in ("grad_fn", "advanced", "ctx") or v is None or (k == "keepdim" and not v):
+        if k in ("grad_fn", "advanced", "ctx", "symbol") or v is None or (k == "keepdim" and not v):
             continue
         if k == "index":
             continue

@@ -141,9 +141,14 @@ def f_trace(rt, input):
 
 # ---- sort, argsort, topk ------------------------------------------------------
 
-def _gathered(rt, x, index, d, grad_fn):
-    """x's values at index along d, with PyTorch's grad_fn for the call."""
-    return rt.apply(OPS["gather"], (x,), {"dim": d, "index": index, "grad_fn": grad_fn})
+def _gathered(rt, x, index, d, grad_fn, **shown):
+    """x's values at index along d, with PyTorch's grad_fn for the call;
+    drawn as the call that made it (sort, topk k=2), not as a gather."""
+    symbol = {"SortBackward0": "sort", "SortBackward1": "sort", "TopkBackward0": "topk"}.get(grad_fn)
+    params = {"dim": d, "index": index, "grad_fn": grad_fn, **shown}
+    if symbol is not None:
+        params["symbol"] = symbol
+    return rt.apply(OPS["gather"], (x,), params)
 
 
 def _sort_dim(x, dim, fname):
@@ -179,7 +184,7 @@ def f_topk(rt, input, k, dim=-1, largest=True, sorted=True):
         raise GradvizError("selected index k out of range", kind=RUNTIME,
                            hint=f"k is at most the size of dim {d}, {n} here")
     idx = topk_indices(x.data, k, d, bool(largest), bool(sorted))
-    values = _gathered(rt, x, idx, d, "TopkBackward0")
+    values = _gathered(rt, x, idx, d, "TopkBackward0", k=k)
     return ReturnTypes("topk", values, rt.tape.add(F.Tensor(idx), rt.span, label="topk.indices"))
 
 
