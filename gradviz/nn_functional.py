@@ -265,8 +265,42 @@ def f_pairwise_distance(rt, x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return rt.apply(OPS["norm"], (diff,), params)
 
 
+# ---- embedding -----------------------------------------------------------------
+
+def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+                scale_grad_by_freq=False, sparse=False):
+    """F.embedding(indices, weight): weight's rows at the indices, shape
+    indices.shape + (embedding_dim,); one EmbeddingBackward0 node."""
+    input = F._need_tensor(input, "embedding", 2, "indices")
+    weight = F._need_tensor(weight, "embedding", 1, "weight")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise GradvizError("embedding(): max_norm=, scale_grad_by_freq= and sparse= are not "
+                           "supported", kind=TYPE, hint="F.embedding(indices, weight) picks rows")
+    if weight.data.ndim != 2:
+        raise GradvizError("'weight' must be 2-D", kind=RUNTIME,
+                           hint="the weight is (num_embeddings, embedding_dim)")
+    if input.data.dtype != np.int64:
+        raise GradvizError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"{F.legacy_type(input.data.dtype)} instead (while checking "
+                           "arguments for embedding)", kind=RUNTIME,
+                           hint="indices are integers: torch.tensor([1, 2]) or idx.long()")
+    n = weight.data.shape[0]
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise GradvizError("Padding_idx must be within num_embeddings", kind="AssertionError",
+                               hint=f"padding_idx runs from {-n} to {n - 1}")
+        padding_idx %= n
+    idx = input.data
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise GradvizError("index out of range in self", kind=INDEX,
+                           hint=f"the weight has {n} rows: indices run from 0 to {n - 1}")
+    return rt.apply(OPS["embedding"], (weight, input),
+                    None if padding_idx is None else {"padding_idx": int(padding_idx)})
+
+
 # torch.nn.functional.NAME -> its function (functions.NN_FUNCTIONAL takes them in)
 FUNCTIONS = {"nll_loss": f_nll_loss, "smooth_l1_loss": f_smooth_l1_loss,
              "huber_loss": f_huber_loss, "kl_div": f_kl_div, "normalize": f_normalize,
              "cosine_similarity": f_cosine_similarity,
-             "pairwise_distance": f_pairwise_distance}
+             "pairwise_distance": f_pairwise_distance, "embedding": f_embedding}

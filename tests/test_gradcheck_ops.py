@@ -208,6 +208,10 @@ INPUTS: dict[str, list] = {
        case(anyv(3, 4), labels(3, classes=4), pos(4)),
        case(anyv(3, 4), labels(3, classes=4), pos(4), reduction="none"),
        case(anyv(4, 3), lambda rng: np.array([0, 1, 2, 1]), ignore_index=1)],
+    "embedding": [case(anyv(5, 3), labels(4, classes=5)), case(anyv(4, 2), labels(2, 3, classes=4)),
+                  # repeats add up (padding_idx's zero gradient is PyTorch's convention,
+                  # not the derivative: pinned against PyTorch in conformance_extra)
+                  case(anyv(3, 2), lambda rng: np.array([0, 2, 0, 2]))],
     "smooth_l1_loss": [case(anyv(*s), anyv(*s), reduction=r, beta=b)
                        for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")
                        for b in (1.0, 0.5)],

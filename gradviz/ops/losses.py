@@ -1,12 +1,12 @@
 """More of torch.nn.functional's losses that PyTorch records as one node:
-nll_loss, smooth_l1_loss, huber_loss (mse_loss, cross_entropy and the binary
+nll_loss, smooth_l1_loss, huber_loss, and embedding (mse_loss, cross_entropy and the binary
 cross-entropies are in nn.py)."""
 from __future__ import annotations
 
 import numpy as np
 
 from .nn import _loss_jvp, _reduce
-from .registry import FLOAT, defop
+from .registry import FLOAT, SAME, defop
 
 # nll_loss's partial sums: PyTorch's CPU kernel adds the picked losses (and
 # their weights) in a cascade of 8 levels, 16 numbers a level (past 2**32
@@ -172,3 +172,28 @@ _defdistance("smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1_fwd, _smooth_
              "d smooth_l1(a,b)/da = (a-b)/beta inside beta, sign(a-b) outside")
 _defdistance("huber_loss", "HuberLossBackward0", _huber_fwd, _huber_back,
              "d huber(a,b)/da = a-b inside delta, delta*sign(a-b) outside")
+
+
+# ---- embedding: inputs (weight, indices); p["padding_idx"] (absent: none) ----
+# (here beside the losses as it also picks rows by integer indices)
+
+def _embedding_vjp(g, ans, xs, p):
+    """Each index's row of g added into its row of the weight, in the
+    indices' order (PyTorch's embedding_dense_backward); the padding row
+    gets none."""
+    weight, idx = xs
+    flat = idx.reshape(-1)
+    rows = g.reshape(flat.size, weight.shape[1])
+    pad = p.get("padding_idx")
+    if pad is not None:
+        keep = flat != pad
+        flat, rows = flat[keep], rows[keep]
+    out = np.zeros(weight.shape, g.dtype)
+    np.add.at(out, flat, rows)
+    return out
+
+
+defop("embedding", "EmbeddingBackward0", lambda xs, p: xs[0][xs[1]],
+      vjp=(_embedding_vjp, None), jvp=(lambda t, ans, xs, p: t[xs[1]], None),
+      saved=("1", "1"), formula=("d weight[idx]/d weight = g added into the picked rows",),
+      symbol="embedding", dtype_rule=SAME)
