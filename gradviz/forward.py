@@ -329,6 +329,10 @@ class ForwardRecorder:
             # tensors in the pass with register_hook()s: they may change what
             # reverse mode computes (forward mode runs no hooks, as PyTorch's)
             "hooked": [t.seq for t in order if rt.hooks.get(t)],
+            # embeddings with a padding_idx: PyTorch's reverse mode gives the
+            # padding row no gradient, its forward mode passes its tangent
+            "padded": [t.seq for t in order if t.recorded and t.op.name == "embedding"
+                       and "padding_idx" in t.params],
         }
         self.entries.append(entry)
         entry["skipped"] = without_jvp(order)

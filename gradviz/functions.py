@@ -914,6 +914,12 @@ def _arg_extreme(name: str):
 
 def f_norm(rt, x, p=2, dim=None, keepdim=False):
     x = _need_tensor(x, "norm")
+    return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
+
+
+def norm_params(x: Tensor, p, dim, keepdim) -> dict:
+    """The norm op's params for torch.norm(x, p, dim, keepdim), after
+    PyTorch's checks of them."""
     if p != 2 and p != "fro" and p != 1:
         raise GradvizError("only the 1-norm and the 2-norm are supported (p=1, p=2)",
                            hint="norm(x) is sqrt(sum(x**2)); norm(x, p=1) is sum(abs(x))")
@@ -924,7 +930,7 @@ def f_norm(rt, x, p=2, dim=None, keepdim=False):
     params = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
     if p == 1:
         params["ord"] = 1
-    return rt.apply(OPS["norm"], (x,), params)
+    return params
 
 
 # torch.linalg's norms: the 2-norm and the 1-norm of vectors, and the
@@ -1426,7 +1432,7 @@ def _bce(name: str):
     def f(rt, input, target, weight=None, size_average=None, reduce=None, reduction="mean",
           pos_weight=None):
         input, target = _loss_operands(input, target)
-        if weight is not None or pos_weight is not None:
+        if pos_weight is not None or (weight is not None and name != "binary_cross_entropy"):
             raise GradvizError(f"{name}(): weight= and pos_weight= are not supported",
                                kind=TYPE, hint="scale the loss terms by hand instead")
         reduction = _reduction_arg(size_average, reduce, reduction)
@@ -1449,7 +1455,14 @@ def _bce(name: str):
             raise GradvizError(f"result type Float can't be cast to the desired output type "
                                f"{TYPE_WORDS[other.data.dtype.kind]}",
                                hint="targets are floats: 1.0, not 1")
-        return rt.apply(op, (input, target), {"reduction": reduction})
+        args = (input, target)
+        if weight is not None:
+            from .nn_functional import bce_weight
+            w = bce_weight(rt, input, weight)
+            # (expanded to the input's shape: a new constant where it had another)
+            args += (weight if w.shape == weight.data.shape else
+                     _leaf(rt, np.ascontiguousarray(w), False, "weight expanded"),)
+        return rt.apply(op, args, {"reduction": reduction})
     f.__name__ = name
     return f
 
@@ -2997,3 +3010,8 @@ METHODS.update(selection.METHODS)
 # torch.tan, x.floor_(), F.gelu, ... (that module reads the tables above)
 from . import unary_fns  # noqa: E402
 unary_fns.install()
+
+# torch.nn.functional's later losses and distances, in a module of their own
+# (it imports this one, so it comes last)
+from . import nn_functional  # noqa: E402
+NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)

@@ -295,6 +295,7 @@ class PassCheck:
     rules: dict = field(default_factory=dict, repr=False)   # seq -> wrong rules
     changed: list = field(default_factory=list, repr=False)  # seqs of ops that read changed values
     hooked: list = field(default_factory=list, repr=False)   # seqs of tensors with hooks
+    padded: list = field(default_factory=list, repr=False)   # embeddings with a padding_idx
     forward_skipped: str | None = None     # why forward mode could not run (forward.without_jvp)
 
 
@@ -347,6 +348,8 @@ class GradChecker:
                           jvp_passes(ins))
         self.passes.append(check)
         check.hooked = [t.seq for t in order if rt.hooks.get(t)]
+        check.padded = [t.seq for t in order if t.recorded and t.op.name == "embedding"
+                        and "padding_idx" in t.params]
         changed_at = rt.tape.changed_at
         if changed_at:
             check.changed = [n.seq for n in order if n.recorded and any(
@@ -475,7 +478,8 @@ def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
     for seqs, why in ((check.changed, "values this pass reads were changed in place after they "
                        "were computed ({}): the reverse pass uses them"),
                       (check.hooked, "a register_hook() changed the gradient on its way back "
-                       "({})")):
+                       "({})"),
+                      (check.padded, "an embedding's padding_idx row gets no gradient ({})")):
         found = [seq for seq in seqs if seq in item.downstream]
         if found:
             item.status = CHANGED

@@ -27,6 +27,9 @@ _QUALIFIED = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
               "CopyBackwards": "torch::autograd::CopyBackwards"}
 # ops whose number arguments PyTorch takes as Scalars: no edge for them
 _SCALAR_ARGS = {"rsub", "pow"}
+# ops whose inputs past the first few are no inputs of PyTorch's node (a
+# class weight, a target of indices): how many are
+_WEIGHT_ARGS = {"nll_loss": 1, "embedding": 1, "binary_cross_entropy": 2}
 
 
 class GradFn:
@@ -139,6 +142,8 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         return (_hidden("ReciprocalBackward0", _edge(x, at)), (None, 0))
     elif op == "outer":               # a.view(-1, 1) * b
         return (_hidden("ViewBackward0", _edge(args[0], at)), _edge(args[1], at))
+    elif op in _WEIGHT_ARGS:          # a class weight or an index: no input of the gradient
+        return tuple(_edge(a, at) for a in args[:_WEIGHT_ARGS[op]])
     elif name == "NllLossBackward0":  # cross_entropy: log_softmax, then nll_loss
         return (_hidden("LogSoftmaxBackward0", _edge(args[0], at)),)
     elif name == "UnsafeViewBackward0" and op != "matmul":

@@ -3529,7 +3529,8 @@ def _last_line(stmt) -> int:
 _SEQUENCES = (str, list, tuple)
 _ORDERED = frozenset((int, float, bool, str))   # the items of lists that compare by order
 # what to write instead of the torch modules' parts the language leaves out
-_LINEAR = ("gradviz's layers with parameters are nn.Linear (and nn.Sequential of layers): "
+_LINEAR = ("gradviz's layers with parameters are nn.Linear and nn.Embedding (and nn.Sequential "
+           "of layers): "
            "write others by hand, W = torch.randn(3, 1, requires_grad=True) and x @ W + b, "
            "or in a torch.nn.Module subclass: self.W = torch.nn.Parameter(torch.randn(3, 1)) "
            "in __init__, x @ self.W + self.b in forward")
@@ -3547,7 +3548,7 @@ _MISSING_HINTS = {
                    "(with betas, eps, weight_decay, amsgrad), Adagrad and RMSprop here; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
-                "nn.LazyLinear, "
+                "nn.LazyLinear, nn.Embedding, "
                 "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 
 from . import functions as F
+from . import nn_functional as NF
 from .errors import TYPE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
@@ -15,6 +16,7 @@ from .errors import TYPE, GradvizError
 # a function of them that writes it: Softshrink(0.5))
 _ACTIVATION = "torch.nn.modules.activation"
 _LOSS = "torch.nn.modules.loss"
+_DISTANCE = "torch.nn.modules.distance"       # forward(x1, x2)
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
 KINDS = {
     "ReLU": (_ACTIVATION, F.f_nn_relu, (("inplace", False),), "inplace"),
@@ -46,9 +48,20 @@ KINDS = {
     "MSELoss": (_LOSS, F.f_mse_loss, _LOSS_PARAMS, False),
     "L1Loss": (_LOSS, F.f_l1_loss, _LOSS_PARAMS, False),
     "CrossEntropyLoss": (_LOSS, F.FUNCTIONS["cross_entropy"], _LOSS_PARAMS, False),
-    "BCELoss": (_LOSS, F.FUNCTIONS["binary_cross_entropy"], _LOSS_PARAMS, False),
+    "BCELoss": (_LOSS, F.FUNCTIONS["binary_cross_entropy"], (("weight", None),) + _LOSS_PARAMS,
+                False),
     "BCEWithLogitsLoss": (_LOSS, F.FUNCTIONS["binary_cross_entropy_with_logits"],
                           _LOSS_PARAMS, False),
+    "NLLLoss": (_LOSS, NF.f_nll_loss, (("weight", None), ("size_average", None),
+                                       ("ignore_index", -100), ("reduce", None),
+                                       ("reduction", "mean")), False),
+    "SmoothL1Loss": (_LOSS, NF.f_smooth_l1_loss, _LOSS_PARAMS + (("beta", 1.0),), False),
+    "HuberLoss": (_LOSS, NF.f_huber_loss, (("reduction", "mean"), ("delta", 1.0)), False),
+    "KLDivLoss": (_LOSS, NF.f_kl_div, _LOSS_PARAMS + (("log_target", False),), False),
+    "CosineSimilarity": (_DISTANCE, NF.f_cosine_similarity, (("dim", 1), ("eps", 1e-08)),
+                         False),
+    "PairwiseDistance": (_DISTANCE, NF.f_pairwise_distance,
+                         (("p", 2.0), ("eps", 1e-06), ("keepdim", False)), False),
 }
 
 
@@ -67,15 +80,19 @@ class Layer:
             raise GradvizError(f"{self.name}.forward() got an unexpected keyword argument "
                                f"'{next(iter(kwargs))}'", kind=TYPE,
                                hint=f"call it on tensors only: {self.name.lower()}(x)")
-        # forward(input) of an activation, forward(input, target) of a loss
-        wanted = ("input", "target") if self.type_name.startswith(_LOSS) else ("input",)
+        # forward(input) of an activation, forward(input, target) of a loss,
+        # forward(x1, x2) of a distance
+        wanted = ("input", "target") if self.type_name.startswith(_LOSS) else \
+            ("x1", "x2") if self.type_name.startswith(_DISTANCE) else ("input",)
         if len(args) < len(wanted):
             missing = wanted[len(args):]
             raise GradvizError(f"{self.name}.forward() missing {len(missing)} required "
                                f"positional argument{'s' if len(missing) > 1 else ''}: "
                                + " and ".join(f"'{m}'" for m in missing), kind=TYPE,
                                hint="a loss takes the prediction and the target: "
-                                    "criterion(y_hat, y)" if len(wanted) == 2 else None)
+                                    "criterion(y_hat, y)" if wanted[0] == "input" and
+                               len(wanted) == 2 else "it compares two tensors: sim(a, b)"
+                               if len(wanted) == 2 else None)
         if len(args) > len(wanted):
             raise GradvizError(f"{self.name}.forward() takes {len(wanted) + 1} positional "
                                f"arguments but {len(args) + 1} were given", kind=TYPE)

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import functions as F
 from . import layers
+from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .tensor import Tensor
@@ -352,7 +353,65 @@ def make_dropout(rt, p=0.5, inplace=False):
     return Dropout(_dropout_p(p))
 
 
-CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout)
+class Embedding:
+    """nn.Embedding(num_embeddings, embedding_dim, padding_idx=None): a
+    table of vectors, weight drawn as PyTorch's normal_(0, 1) draws it (the
+    padding row zeros); a call is F.embedding(indices, weight)."""
+
+    __slots__ = ("weight", "num_embeddings", "embedding_dim", "padding_idx", "training",
+                 "label")
+    name = "Embedding"
+    type_name = "torch.nn.modules.sparse.Embedding"
+    ATTRIBUTES = ("weight", "num_embeddings", "embedding_dim", "padding_idx")
+
+    def __init__(self, weight: Tensor, padding_idx: int | None):
+        self.weight, self.padding_idx = weight, padding_idx
+        self.num_embeddings, self.embedding_dim = weight.data.shape
+        self.training = True
+        self.label = None
+
+    @property
+    def text(self) -> str:
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim}{pad})"
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        return [("weight", self.weight)]
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        return NF.f_embedding(rt, x, self.weight, self.padding_idx)
+
+
+def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                   norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                   _freeze=False, device=None, dtype=None):
+    n = _size_arg("Embedding", "num_embeddings", num_embeddings)
+    d = _size_arg("Embedding", "embedding_dim", embedding_dim)
+    if max_norm is not None or scale_grad_by_freq or sparse or _weight is not None or _freeze:
+        raise GradvizError("nn.Embedding(): max_norm=, scale_grad_by_freq=, sparse=, _weight= "
+                           "and _freeze= are not supported", kind=TYPE,
+                           hint="nn.Embedding(num_embeddings, embedding_dim, padding_idx)")
+    if device is not None:
+        F.check_device(device)
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise GradvizError("Padding_idx must be within num_embeddings", kind="AssertionError",
+                               hint=f"padding_idx runs from {-n} to {n - 1}")
+        padding_idx %= n
+    rt.tape.check_shape((n, d), "parameter")
+    values = rt.rng.normal((n, d), _float_dtype(dtype))       # init.normal_(self.weight)
+    if padding_idx is not None:
+        values[padding_idx] = 0                                # (under no_grad, as PyTorch's)
+    weight = F._leaf(rt, values, True, "Parameter")
+    weight.meta = {**(weight.meta or {}), "parameter": True}
+    return Embedding(weight, padding_idx)
+
+
+CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -573,7 +632,8 @@ def make_flatten(rt, start_dim=1, end_dim=-1):
 
 MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Sequential.type_name: make_sequential, ModuleList.type_name: make_module_list,
-          Flatten.type_name: make_flatten, Dropout.type_name: make_dropout}
+          Flatten.type_name: make_flatten, Dropout.type_name: make_dropout,
+          Embedding.type_name: make_embedding}
 
 
 def types() -> dict:
@@ -591,6 +651,8 @@ def attribute(rt, m, attr: str):
                                                          "out_features"):
         return getattr(m, attr)
     if m.__class__ is Flatten and attr in ("start_dim", "end_dim"):
+        return getattr(m, attr)
+    if attr in getattr(m, "ATTRIBUTES", ()):
         return getattr(m, attr)
     if attr == "training":
         return m.training

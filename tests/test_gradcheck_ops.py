@@ -227,7 +227,25 @@ INPUTS: dict[str, list] = {
     # probabilities away from 0 and 1 (where the loss is clamped)
     "binary_cross_entropy": [
         case(anyv(*s, lo=0.1, hi=0.9), anyv(*s, lo=0.0, hi=1.0), reduction=r)
-        for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
+        for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")]
+    + [case(anyv(2, 3, lo=0.1, hi=0.9), anyv(2, 3, lo=0.0, hi=1.0), pos(2, 3), reduction=r)
+       for r in ("mean", "sum", "none")],     # weight=
+    "nll_loss": [case(anyv(3, 4), labels(3, classes=4), reduction=r)
+                 for r in ("mean", "sum", "none")]
+    + [case(anyv(4), labels(classes=4)), case(anyv(4), labels(classes=4), reduction="none"),
+       case(anyv(3, 4), labels(3, classes=4), pos(4)),
+       case(anyv(3, 4), labels(3, classes=4), pos(4), reduction="none"),
+       case(anyv(4, 3), lambda rng: np.array([0, 1, 2, 1]), ignore_index=1)],
+    "embedding": [case(anyv(5, 3), labels(4, classes=5)), case(anyv(4, 2), labels(2, 3, classes=4)),
+                  # repeats add up (padding_idx's zero gradient is PyTorch's convention,
+                  # not the derivative: pinned against PyTorch in conformance_extra)
+                  case(anyv(3, 2), lambda rng: np.array([0, 2, 0, 2]))],
+    "smooth_l1_loss": [case(anyv(*s), anyv(*s), reduction=r, beta=b)
+                       for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")
+                       for b in (1.0, 0.5)],
+    "huber_loss": [case(anyv(*s), anyv(*s), reduction=r, delta=d)
+                   for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")
+                   for d in (1.0, 0.7)],
     "cumsum": [case(anyv(*s), dim=d) for s, d in (((4,), 0), ((2, 3), 1), ((2, 3), 0),
                                                    ((2, 3, 2), 2))] + [case(anyv(), dim=0)],
     "sum": reductions(anyv),

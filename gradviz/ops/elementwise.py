@@ -511,7 +511,8 @@ def _clamp_mask(x, p):
     return m
 
 
-defop("clamp", "ClampBackward1", _clamp_fwd,
+# (p["grad_fn"]: ClampMinBackward0 for clamp_min, as F.normalize calls it)
+defop("clamp", lambda t: t.params.get("grad_fn", "ClampBackward1"), _clamp_fwd,
       vjp=(lambda g, ans, xs, p: keep_where(_clamp_mask(xs[0], p), g),),
       jvp=(lambda t, ans, xs, p: keep_where(_clamp_mask(xs[0], p), t),),
       saved=("0",), formula=("d clamp(x)/dx = [min <= x <= max]",), symbol="clamp", dtype_rule="promote")

@@ -282,24 +282,32 @@ def _log_rounded(f, x):
 
 
 def _bce_fwd(xs, p):
-    x, t = xs
+    x, t = xs[:2]
     # PyTorch's kernel: logs clamped at -100, so p = 0 or 1 gives a finite loss
     log1m = np.maximum(_log_rounded(np.log1p, -x), -100)
-    return _reduce((t - 1) * log1m - t * np.maximum(_log_rounded(np.log, x), -100), p)
+    loss = (t - 1) * log1m - t * np.maximum(_log_rounded(np.log, x), -100)
+    return _reduce(_weighted(loss, xs), p)
+
+
+# binary_cross_entropy's weight= (xs[2], already of the input's shape): each
+# term times its weight, before the reduction; no gradient of its own
+def _weighted(d, xs):
+    return d * xs[2] if len(xs) > 2 else d
 
 
 def _bce_dx(g, ans, xs, p):
-    x, t = xs
-    return _per_element(g * (x - t) / np.maximum((1 - x) * x, x.dtype.type(_BCE_EPSILON)), p,
-                        x.size)
+    x, t = xs[:2]
+    d = g * (x - t) / np.maximum((1 - x) * x, x.dtype.type(_BCE_EPSILON))
+    return _per_element(_weighted(d, xs), p, x.size)
 
 
 def _bce_dt(g, ans, xs, p):
-    x, t = xs
-    return _per_element(-np.log(x / (1 - x)) * g, p, t.size)     # -logit(p) * g
+    x, t = xs[:2]
+    return _per_element(_weighted(-np.log(x / (1 - x)) * g, xs), p, t.size)   # -logit(p) * g
 
 
 defop("binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce_fwd,
-      vjp=(_bce_dx, _bce_dt), jvp=(_loss_jvp(_bce_dx), _loss_jvp(_bce_dt)), saved=("01", "01"),
+      vjp=(_bce_dx, _bce_dt, None), jvp=(_loss_jvp(_bce_dx), _loss_jvp(_bce_dt), None),
+      saved=("012", "012", "012"),
       formula=("d BCE(p,y)/dp = (p - y) / (p(1 - p)) / n", "d BCE(p,y)/dy = -logit(p) / n"),
       symbol="binary_cross_entropy", dtype_rule=FLOAT)

@@ -202,7 +202,8 @@ def _norm_vjp(g, ans, xs, p):
     return (_expand(g, xs, p) * scaled).astype(x.dtype)
 
 
-defop("norm", "LinalgVectorNormBackward0", _norm_fwd, vjp=(_norm_vjp,),
+# (p["grad_fn"]: NormBackward1 where PyTorch calls at::norm: pairwise_distance)
+defop("norm", lambda t: t.params.get("grad_fn", "LinalgVectorNormBackward0"), _norm_fwd, vjp=(_norm_vjp,),
       jvp=(lambda t, ans, xs, p: np.asarray(np.sum(t * _norm_vjp(np.ones_like(ans), ans, xs, p),
                                                    axis=p.get("dim"),
                                                    keepdims=p.get("keepdim", False))).astype(t.dtype),),

@@ -120,6 +120,11 @@ def print_forward_mode(record, console: Console | None = None) -> None:
                 console.print(Text(f"  a register_hook() ({names}) changed the gradient on its "
                                    "way back: reverse mode is PyTorch's .grad, forward mode the "
                                    "derivative (it runs no hooks)", style="yellow"))
+            if both and entry.get("padded") and not all(
+                    i.get("agree") is not False for i in entry["inputs"]):
+                console.print(Text("  an embedding's padding_idx row gets no gradient in reverse "
+                                   "mode (PyTorch's convention); forward mode passes its tangent, "
+                                   "as PyTorch's does", style="yellow"))
         console.print(Text(passes_summary(entry), style="italic"))
         console.print()
 
@@ -268,7 +273,9 @@ def print_check(report, console: Console | None = None) -> None:
             console.print(Text(f"! {changed} gradient(s) read values changed in place after "
                                "they were computed (e.g. through .data), or went through a "
                                "register_hook() that changed them: no rule is wrong, but the "
-                               "result is not the derivative", style="bold yellow"))
+                               "result is not the derivative (nor is an embedding's padding_idx "
+                               "row's: no gradient, by PyTorch's convention)",
+                               style="bold yellow"))
             return
         text = Text("✓ every gradient agrees", style="bold green")
         if kinks:

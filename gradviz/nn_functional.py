@@ -1,0 +1,306 @@
+"""torch.nn.functional's losses and layers after the first chapters:
+nll_loss, smooth_l1_loss, huber_loss, kl_div, normalize, cosine_similarity,
+pairwise_distance, layer_norm, embedding and batch_norm, each with PyTorch's
+checks in PyTorch's order.
+
+Where PyTorch records one node (nll_loss, smooth_l1_loss, layer_norm, ...)
+this calls one registry op; where its function is composed of tensor ops
+(kl_div, normalize, cosine_similarity, pairwise_distance) it records the
+same ops, so the graph shows the nodes PyTorch's shows."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
+from .ops import OPS
+from .ops.registry import broadcast_shape
+from .tensor import Tensor
+
+
+def _not_differentiable(fn: str, arg: str, t) -> None:
+    """PyTorch's forward-time refusal of a weight that requires grad."""
+    if t is not None and t.requires_grad:
+        raise GradvizError(f"The function '{fn}' is not differentiable with respect to argument "
+                           f"'{arg}'. This input cannot have requires_grad True.", kind=RUNTIME,
+                           hint=f"pass {arg}.detach(): PyTorch has no gradient for the {arg}")
+
+
+def _same_dtype(weight, input) -> None:
+    if weight is not None and weight.data.dtype != input.data.dtype:
+        raise GradvizError(f"expected scalar type {F.type_word(input.data.dtype)} but found "
+                           f"{F.type_word(weight.data.dtype)}", kind=RUNTIME,
+                           hint="make the weight the input's dtype: weight.float()")
+
+
+# ---- losses --------------------------------------------------------------------
+
+def f_nll_loss(rt, input, target, weight=None, size_average=None, ignore_index=-100,
+               reduce=None, reduction="mean"):
+    """F.nll_loss: minus the log-probability of each row's class (its weight
+    times it), one NllLossBackward0 node; input (C,) or (N, C)."""
+    reduction = F._reduction_arg(size_average, reduce, reduction)
+    input = F._need_tensor(input, "nll_loss_nd")
+    target = F._need_tensor(target, "nll_loss_nd", 2, "target")
+    if input.data.ndim == 0:
+        raise GradvizError("Expected 1 or more dimensions (got 0)", kind=VALUE,
+                           hint="log-probabilities are (C,) or (N, C)")
+    if input.data.ndim > 2:
+        raise GradvizError("nll_loss of an input with more than 2 dimensions is not supported",
+                           kind=VALUE, hint="fold the extra dims into rows: "
+                                            "input.permute(0, 2, 1).reshape(-1, C)")
+    if weight is not None:
+        weight = F._need_tensor(weight, "nll_loss_nd", 3, "weight")
+    if input.data.ndim == 2 and (target.data.ndim == 0 or
+                                 input.data.shape[0] != target.data.shape[0]):
+        raise GradvizError(f"Expected input batch_size ({input.data.shape[0]}) to match target "
+                           f"batch_size ({target.data.shape[0] if target.data.ndim else 1}).",
+                           kind=VALUE, hint="the target holds one class index per row")
+    if target.data.ndim > 1:
+        raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
+                           hint="class indices are one per row")
+    if target.data.dtype != np.int64:
+        raise GradvizError(f"expected target dtype to be Long or Byte, but got "
+                           f"{F.type_word(target.data.dtype)}",
+                           hint="class indices are integers: target.long()")
+    classes = input.data.shape[-1]
+    if weight is not None and (weight.data.ndim != 1 or weight.data.size != classes):
+        raise GradvizError(f"weight tensor should be defined either for all {classes} classes "
+                           f"or no classes but got weight tensor of shape: "
+                           f"{list(weight.data.shape)}", hint="one weight per class")
+    if input.data.ndim == 1 and target.data.ndim == 1 and target.data.size != 1:
+        raise GradvizError(f"For 1D input, 1D target must have size 1, but got target size: "
+                           f"{target.data.size}", kind=VALUE,
+                           hint="one sample (a 1-d input) takes one class index")
+    if input.data.dtype.kind != "f":
+        raise GradvizError(f"\"nll_loss_out_frame\" not implemented for "
+                           f"'{F.type_word(input.data.dtype)}'", kind="NotImplementedError",
+                           hint="nll_loss takes log-probabilities: F.log_softmax(z, dim=1)")
+    _same_dtype(weight, input)
+    _not_differentiable("nll_loss_forward", "weight", weight)
+    counted = target.data[target.data != ignore_index]
+    if counted.size and (counted.min() < 0 or counted.max() >= classes):
+        bad = counted[(counted < 0) | (counted >= classes)][0]
+        raise GradvizError(f"Target {int(bad)} is out of bounds.", kind=INDEX,
+                           hint=f"class indices run from 0 to {classes - 1}")
+    params = {"reduction": reduction} if reduction != "mean" else {}
+    if ignore_index != -100:
+        params["ignore_index"] = int(ignore_index)
+    args = (input, target) if weight is None else (input, target, weight)
+    return rt.apply(OPS["nll_loss"], args, params or None)
+
+
+def _broadcast_operands(rt, input, target) -> tuple:
+    """torch.broadcast_tensors(input, target) as PyTorch's Python losses
+    call it: an operand of another shape is expanded (ExpandBackward0)."""
+    shape = broadcast_shape(input.data.shape, target.data.shape)
+    if input.data.shape != target.data.shape:
+        rt.log_event("user_warning", input, message=(
+            f"Using a target size (torch.Size({list(target.data.shape)})) that is different to "
+            f"the input size (torch.Size({list(input.data.shape)})). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size."))
+    return tuple(t if t.data.shape == shape else
+                 rt.apply(OPS["expand"], (t,), {"shape": shape}) for t in (input, target))
+
+
+def _float_pair(input, target, kernel: str) -> None:
+    if input.data.dtype.kind != "f" and target.data.dtype.kind != "f":
+        raise GradvizError(f"\"{kernel}\" not implemented for "
+                           f"'{F.type_word(input.data.dtype)}'", kind="NotImplementedError",
+                           hint="make the input a float tensor: x.float()")
+
+
+def f_smooth_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean",
+                     beta=1.0):
+    """F.smooth_l1_loss: 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta
+    elsewhere; beta=0 is l1_loss (PyTorch's own switch)."""
+    input, target = F._loss_operands(input, target)
+    reduction = F._reduction_arg(size_average, reduce, reduction)
+    F._number_arg("smooth_l1_loss", "beta", None, beta)
+    if beta == 0.0:
+        return F.f_l1_loss(rt, input, target, reduction=reduction)
+    input, target = _broadcast_operands(rt, input, target)
+    if beta < 0:
+        raise GradvizError("smooth_l1_loss does not support negative values for beta.",
+                           kind=RUNTIME, hint="beta is the width of the quadratic part: > 0")
+    _float_pair(input, target, "smooth_l1_cpu")
+    return rt.apply(OPS["smooth_l1_loss"], (input, target),
+                    {"reduction": reduction, "beta": float(beta)})
+
+
+def f_huber_loss(rt, input, target, reduction="mean", delta=1.0, weight=None):
+    """F.huber_loss: 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere."""
+    input, target = F._loss_operands(input, target)
+    if weight is not None:
+        raise GradvizError("huber_loss(): weight= is not supported", kind=TYPE,
+                           hint="scale the loss terms by hand: "
+                                "(F.huber_loss(x, y, reduction='none') * w).mean()")
+    reduction = F._reduction_arg(None, None, reduction)
+    F._number_arg("huber_loss", "delta", None, delta)
+    input, target = _broadcast_operands(rt, input, target)
+    if delta <= 0:
+        raise GradvizError("huber_loss does not support non-positive values for delta.",
+                           kind=RUNTIME, hint="delta is where the loss turns linear: > 0")
+    _float_pair(input, target, "huber_cpu")
+    return rt.apply(OPS["huber_loss"], (input, target),
+                    {"reduction": reduction, "delta": float(delta)})
+
+
+def _xlogy_self(rt, t: Tensor) -> Tensor:
+    """xlogy(t, t) = t * log(t), 0 where t is 0, as a constant (the target
+    needs no gradient); its log is gradviz's log op's, PyTorch's bits."""
+    if t.requires_grad:
+        raise GradvizError("kl_div with a target that requires grad is not supported",
+                           kind=RUNTIME, hint="pass target.detach(), or write the loss "
+                                              "by hand: (p * (p.log() - logq)).sum()")
+    data = t.data
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = OPS["log"].forward([data], {})
+        out = np.where(data == 0, data.dtype.type(0), data * logs).astype(data.dtype)
+    out = np.where(np.isnan(data), data, out)
+    return F._leaf(rt, out, False, "xlogy(target, target)")
+
+
+def f_kl_div(rt, input, target, size_average=None, reduce=None, reduction="mean",
+             log_target=False):
+    """F.kl_div(log q, p): sum p (log p - log q), as PyTorch composes it:
+    xlogy(p, p) - p * input (or exp(t) * (t - input) for a log target),
+    then the mean, the sum, or the sum / batch size ('batchmean')."""
+    if reduction != "batchmean":
+        reduction = F._reduction_arg(size_average, reduce, reduction)
+    input = F._need_tensor(input, "kl_div")
+    target = F._need_tensor(target, "kl_div", 2, "target")
+    if reduction == "mean":
+        rt.log_event("user_warning", input, message=(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release."))
+    if log_target:
+        out = rt.binary("*", F.FUNCTIONS["exp"](rt, target), rt.binary("-", target, input))
+    else:
+        out = rt.binary("-", _xlogy_self(rt, target), rt.binary("*", target, input))
+    if reduction == "none":
+        return out
+    if reduction == "batchmean":
+        total = F.FUNCTIONS["sum"](rt, out)
+        return total if input.data.ndim == 0 else rt.binary("/", total, input.data.shape[0])
+    return F.FUNCTIONS[reduction](rt, out)
+
+
+def bce_weight(rt, input, weight):
+    """binary_cross_entropy's weight=: expanded to the input's shape as
+    PyTorch's function does (its error for a shape that does not fit)."""
+    weight = F._need_tensor(weight, "binary_cross_entropy", 3, "weight")
+    shape = input.data.shape
+    w = weight.data
+    if w.ndim > len(shape) or any(a != b and a != 1 for a, b in
+                                  zip(w.shape[::-1], shape[::-1])):
+        bad = next(-(i + 1) for i, (a, b) in enumerate(zip(w.shape[::-1], shape[::-1]))
+                   if a != b and a != 1) if w.ndim <= len(shape) else 0
+        raise GradvizError(f"Attempting to broadcast a dimension of length "
+                           f"{w.shape[bad] if w.ndim else 1} at {bad}! Mismatching argument at "
+                           f"index 1 had torch.Size({list(w.shape)}); but expected shape should "
+                           f"be broadcastable to {list(shape)}", kind=RUNTIME,
+                           hint="one weight per element, or a shape that broadcasts to it")
+    _not_differentiable("binary_cross_entropy", "weight", weight)
+    _same_dtype(weight, input)
+    return np.broadcast_to(w, shape)
+
+
+# ---- distances -----------------------------------------------------------------
+
+def f_normalize(rt, input, p=2.0, dim=1, eps=1e-12, out=None):
+    """F.normalize: input / max(||input||_p over dim, eps), as PyTorch
+    composes it: norm, clamp_min, expand_as, div."""
+    input = F._need_tensor(input, "normalize")
+    if out is not None:
+        raise GradvizError("normalize(out=...) is not supported", kind=TYPE,
+                           hint="write y = F.normalize(x)")
+    norm = F.f_norm(rt, input, p, dim, keepdim=True)
+    denom = rt.apply(OPS["clamp"], (norm,), {"min": eps, "max": None,
+                                             "grad_fn": "ClampMinBackward0"})
+    denom = rt.apply(OPS["expand"], (denom,), {"shape": input.data.shape})
+    return rt.binary("/", input, denom)
+
+
+def _clamped_norm(rt, x, dim, eps):
+    """||x|| over dim (kept), cloned and clamped to eps in place without a
+    gradient, as cosine_similarity's norms are."""
+    n = rt.apply(OPS["clone"], (F.f_norm(rt, x, 2, dim, keepdim=True),))
+    np.maximum(n.data, n.data.dtype.type(eps), out=n.data)
+    return n
+
+
+def f_cosine_similarity(rt, x1, x2, dim=1, eps=1e-8):
+    """F.cosine_similarity: sum(x1/||x1|| * x2/||x2||) over dim, each norm at
+    least eps, as PyTorch computes it (the operands expanded to one shape
+    first when they differ)."""
+    x1 = F._need_tensor(x1, "cosine_similarity", 1, "x1")
+    x2 = F._need_tensor(x2, "cosine_similarity", 2, "x2")
+    if x1.data.shape != x2.data.shape:
+        shape = broadcast_shape(x1.data.shape, x2.data.shape)
+        x1, x2 = (rt.apply(OPS["expand"], (t,), {"shape": shape}) for t in (x1, x2))
+    for t in (x1, x2):
+        if t.data.dtype.kind != "f":
+            raise GradvizError("cosine_similarity of integer tensors is not supported",
+                               kind=TYPE, hint="make them float: x.float()")
+    d = F._dim(dim, x1.data.ndim)
+    n1 = _clamped_norm(rt, x1, d, eps)
+    n2 = _clamped_norm(rt, x2, d, eps)
+    prod = rt.binary("*", rt.binary("/", x1, n1), rt.binary("/", x2, n2))
+    return F.FUNCTIONS["sum"](rt, prod, d)
+
+
+def f_pairwise_distance(rt, x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """F.pairwise_distance: ||x1 - x2 + eps|| over the last dim (NormBackward1)."""
+    x1 = F._need_tensor(x1, "pairwise_distance", 1, "x1")
+    x2 = F._need_tensor(x2, "pairwise_distance", 2, "x2")
+    last = max(x1.data.ndim, x2.data.ndim) - 1
+    diff = rt.binary("+", rt.binary("-", x1, x2), eps)
+    if diff.recorded:         # at::add(Tensor, Scalar) in C++: PyTorch's AddBackward1
+        diff.meta = {**(diff.meta or {}), "rebased": "AddBackward1"}
+    # at::norm, not linalg.vector_norm: PyTorch's name for its node
+    params = {**F.norm_params(diff, p, last, keepdim), "grad_fn": "NormBackward1"}
+    return rt.apply(OPS["norm"], (diff,), params)
+
+
+# ---- embedding -----------------------------------------------------------------
+
+def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+                scale_grad_by_freq=False, sparse=False):
+    """F.embedding(indices, weight): weight's rows at the indices, shape
+    indices.shape + (embedding_dim,); one EmbeddingBackward0 node."""
+    input = F._need_tensor(input, "embedding", 2, "indices")
+    weight = F._need_tensor(weight, "embedding", 1, "weight")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise GradvizError("embedding(): max_norm=, scale_grad_by_freq= and sparse= are not "
+                           "supported", kind=TYPE, hint="F.embedding(indices, weight) picks rows")
+    if weight.data.ndim != 2:
+        raise GradvizError("'weight' must be 2-D", kind=RUNTIME,
+                           hint="the weight is (num_embeddings, embedding_dim)")
+    if input.data.dtype != np.int64:
+        raise GradvizError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"{F.legacy_type(input.data.dtype)} instead (while checking "
+                           "arguments for embedding)", kind=RUNTIME,
+                           hint="indices are integers: torch.tensor([1, 2]) or idx.long()")
+    n = weight.data.shape[0]
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise GradvizError("Padding_idx must be within num_embeddings", kind="AssertionError",
+                               hint=f"padding_idx runs from {-n} to {n - 1}")
+        padding_idx %= n
+    idx = input.data
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise GradvizError("index out of range in self", kind=INDEX,
+                           hint=f"the weight has {n} rows: indices run from 0 to {n - 1}")
+    return rt.apply(OPS["embedding"], (weight, input),
+                    None if padding_idx is None else {"padding_idx": int(padding_idx)})
+
+
+# torch.nn.functional.NAME -> its function (functions.NN_FUNCTIONAL takes them in)
+FUNCTIONS = {"nll_loss": f_nll_loss, "smooth_l1_loss": f_smooth_l1_loss,
+             "huber_loss": f_huber_loss, "kl_div": f_kl_div, "normalize": f_normalize,
+             "cosine_similarity": f_cosine_similarity,
+             "pairwise_distance": f_pairwise_distance, "embedding": f_embedding}
