@@ -1395,7 +1395,19 @@ class Interpreter:
                 "differentiation, but one of the arguments requires grad.", kind=RUNTIME,
                 hint="leave out= out (y = torch.mul(a, b)), or compute it inside "
                      "`with torch.no_grad():`")
-        result = self._with_grad_off(lambda: fn.impl(self, *args, **kwargs))
+        saved = self.tape.grad_enabled
+        self.tape.grad_enabled = False
+        try:
+            result = fn.impl(self, *args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+                raise _argument_error(fn.name, exc) from None      # (as _call's)
+            raise
+        finally:
+            self.tape.grad_enabled = saved
+        if result.__class__ is not Tensor:
+            raise GradvizError(f"{fn.name}() with out= is not supported here", kind=TYPE,
+                               hint=f"assign the result instead: y = torch.{fn.name}(...)")
         have, want = result.data.dtype, out.data.dtype
         if have != want and not np.can_cast(have, want, "same_kind") or (
                 have.kind == "f" and want.kind in "iub") or (have.kind != "b" and want.kind == "b"):

@@ -208,3 +208,8 @@ def test_out_writes_into_the_tensor_and_warns_when_it_resizes_one_with_elements(
     with pytest.raises(GradvizError, match="argument 'out' must be Tensor, not list") as info:
         gradviz.run_source("torch.add(torch.ones(2), 1, out=[0, 0])\n", stdout=io.StringIO())
     assert info.value.span.line == 1 and info.value.hint
+
+
+def test_out_with_a_wrong_argument_is_the_calls_type_error():
+    with pytest.raises(GradvizError, match="got an unexpected keyword argument 'dtype'"):
+        gradviz.run_source("pow(ones(3), 2, dtype=0, out=ones(3))\n", stdout=io.StringIO())
