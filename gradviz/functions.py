@@ -650,8 +650,15 @@ def f_set_default_device(rt, device):
     """torch.set_default_device(device): the CPU changes nothing; another
     device is refused by the next tensor a maker makes (PyTorch's CPU
     build fails there), a name that is no device at once."""
-    if device is not None and isinstance(device, str) and \
-            str.__str__(device).split(":")[0] not in DEVICE_TYPES:
+    if device is not None and not isinstance(device, str):
+        if isinstance(device, int) and not isinstance(device, bool):
+            raise GradvizError("Cannot access accelerator device when none is available.",
+                               kind=RUNTIME, hint="this is a CPU build: set_default_device('cpu')")
+        raise GradvizError(f"device() received an invalid combination of arguments - got "
+                           f"({arg_type_name(device)}), but expected one of:\n"
+                           " * (torch.device device)\n * (str type, int index = -1)",
+                           kind=TYPE, hint="name the device as a string: 'cpu'")
+    if device is not None and str.__str__(device).split(":")[0] not in DEVICE_TYPES:
         f_device(None, str.__str__(device))          # PyTorch's error for the string
     rt.default_device = None if device is None or \
         str.__str__(device).split(":")[0] == "cpu" else device

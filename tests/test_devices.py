@@ -43,3 +43,16 @@ def test_other_devices_fail_as_on_pytorchs_cpu_build(src, kind, words):
     if torch is not None:
         got = run_torch(src)
         assert got.error["type"] == kind and words in got.error["message"]
+
+
+@pytest.mark.parametrize(("arg", "kind", "message"), [
+    ("torch.tensor(2.0)", "TypeError", "device() received an invalid combination of arguments - "
+                                       "got (Tensor), but expected one of:"),
+    ("3", "RuntimeError", "Cannot access accelerator device when none is available."),
+])
+def test_set_default_device_of_no_device_name_is_pytorchs_error(arg, kind, message):
+    # (a tensor there was an internal error, found by fuzzing)
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(f"torch.set_default_device({arg})\n", stdout=io.StringIO())
+    assert info.value.kind == kind and info.value.message.startswith(message)
+    assert info.value.hint
