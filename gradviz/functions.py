@@ -178,7 +178,10 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         return _leaf(rt, arr, requires_grad, label)
     if data.__class__ is range:              # torch.tensor(range(4)): its ints
         rt.tape.check_size(len(data), "tensor")
-        data = list(data)
+        if len(data):                        # (an empty one is [], a float tensor)
+            arr = np.arange(data.start, data.stop, data.step, dtype=np.int64)
+            return _leaf(rt, arr if dtype is None else arr.astype(dtype), requires_grad, label)
+        data = []
     if is_tensor(data):
         arr = data.data.copy()
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype

@@ -3203,8 +3203,11 @@ class Interpreter:
                 # a list or range of ints (d2l's y_hat[range(len(y_hat)), y]):
                 # an index tensor, as PyTorch makes of it
                 # (an empty one too: PyTorch's is int64, not a float tensor)
-                it = (functions.as_tensor(self, list(i)) if len(i) else
-                      functions._make_tensor(self, [], np.dtype(np.int64), False, "tensor"))
+                if i.__class__ is range:      # (its ints made at once, after the size check)
+                    it = functions._make_tensor(self, i, np.dtype(np.int64), False, "tensor")
+                else:
+                    it = (functions.as_tensor(self, list(i)) if len(i) else
+                          functions._make_tensor(self, [], np.dtype(np.int64), False, "tensor"))
                 return self._index_key(t, [it if k is i else k for k in index])
             else:
                 raise GradvizError(f"cannot index a tensor with {self._kind(i)}", kind=TYPE)
