@@ -2044,6 +2044,11 @@ class Interpreter:
             else:
                 self._unpack(target, item)
             counts[k] += 1
+            if not counts[k] & 1023 and self.deadline is not None \
+                    and time.monotonic() > self.deadline:
+                # (a comprehension is one statement: the time limit is
+                # checked here too, {n % 2: n for n in range(10**30)})
+                raise timeout_error(self.tape.limits.timeout)
             del passes[depth + k:]
             passes.append(_pass_label(target, item, counts[k], self._walks(clauses[k][1])))
             self._mark_pass()

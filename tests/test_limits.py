@@ -241,6 +241,16 @@ def test_timeout_between_statements():
     assert err.span is not None and err.span.line > 1
 
 
+@pytest.mark.parametrize("expr", ["{n % 2: n for n in range(10**30)}",
+                                  "all(n >= 0 for n in range(10**30))"])
+def test_timeout_stops_a_comprehension_without_the_clis_watchdog(expr):
+    # one statement that never grows a list: the API's time limit stops it
+    start = time.monotonic()
+    err = limit_error(f"x = 1\nd = {expr}\n", Limits(timeout=0.3), seconds=10)
+    assert err.kind == LIMIT and "time limit of 0.3 s" in err.message
+    assert err.span.line == 2 and time.monotonic() - start < 3
+
+
 def test_timeout_stops_one_long_statement():
     """The CLI's watchdog interrupts a statement that runs on and on (here a
     chain of big matrix products in one expression)."""
