@@ -235,4 +235,5 @@ def _type_name(v) -> str:
     return _TORCH_TYPE_NAMES.get(name, name)
 
 
-_TORCH_TYPE_NAMES = {"Size": "torch.Size", "DType": "torch.dtype", "Device": "torch.device"}
+_TORCH_TYPE_NAMES = {"Size": "torch.Size", "DType": "torch.dtype", "Device": "torch.device",
+                     "Module": "module"}      # torch, math: the language's modules

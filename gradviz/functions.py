@@ -2494,7 +2494,9 @@ NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
                   "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
 def f_nn_relu(rt, x, inplace=False):
     """F.relu(x, inplace=False): with inplace=True, x.relu_()."""
-    return METHODS["relu_"](rt, x) if inplace else FUNCTIONS["relu"](rt, x)
+    if inplace:
+        return METHODS["relu_"](rt, _need_tensor(x, "relu_"))
+    return FUNCTIONS["relu"](rt, x)
 
 
 # (only as F.name: torch has no torch.softplus; F.softmax's dim may be left out)

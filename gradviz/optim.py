@@ -203,6 +203,12 @@ def step(rt, opt: Optimizer, closure=None):
     enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
     try:
         for group in opt.param_groups:
+            lr = group.get("lr")
+            if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+                # what PyTorch's step() meets first: -lr (a group added with lr=None)
+                raise GradvizError(f"bad operand type for unary -: '{type(lr).__name__}'",
+                                   kind=TYPE, hint="give every parameter group a number as "
+                                                   "its lr (or leave lr out: the default's)")
             for p in group["params"]:
                 if p.grad is not None:
                     _STEPS[opt.__class__](rt, opt, group, p)

@@ -158,3 +158,15 @@ def test_an_optimizer_made_with_wrong_arguments_is_its_init_type_error():
         run("w = tensor([1.0], requires_grad=True)\nopt = torch.optim.Adam([w], momentum=0.9)\n")
     assert info.value.kind == "TypeError"
     assert info.value.message == "Adam.__init__() got an unexpected keyword argument 'momentum'"
+
+
+def test_a_group_added_with_lr_none_fails_at_step_as_pytorch():
+    # (an internal error before, found by fuzzing)
+    with pytest.raises(GradvizError) as info:
+        run("w = torch.ones(2, requires_grad=True)\n"
+                           "opt = torch.optim.SGD([w], lr=0.1)\n"
+                           "v = torch.ones(2, requires_grad=True)\n"
+                           "opt.add_param_group({'params': [v], 'lr': None})\n"
+                           "(w * v).sum().backward()\nopt.step()\n")
+    assert info.value.message == "bad operand type for unary -: 'NoneType'"
+    assert info.value.span.line == 6 and info.value.hint
