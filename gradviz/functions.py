@@ -480,6 +480,9 @@ def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
         if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
             raise GradvizError(f"linspace(): start and end must be numbers, got {_describe(v)}",
                                kind=TYPE, hint="e.g. linspace(0, 1, 5)")
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise invalid_combination("linspace", [start, end, steps],
+                                  hint="steps is a whole number: linspace(0, 1, 5)")
     _shape_args(rt, (steps,), "linspace")
     dt = np.dtype(_dtype_arg(dtype) or F32)
     if dt.kind != "f" or steps < 2:
