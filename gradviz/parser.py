@@ -48,7 +48,7 @@ AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "//=": "//",
            "|=": "|"}
 CONSTANTS = {"True": True, "False": False, "None": None, "...": Ellipsis}
 EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "{", "-", "+", "~", "not", "True",
-                        "False", "None", "..."))
+                        "False", "None", "...", "lambda"))
 STARRED_START = EXPR_START | {"*"}
 LOOP_HINT = "write 'for i in range(3):', 'for i, x in enumerate(xs):' or 'for i, (X, y) in ...:'"
 

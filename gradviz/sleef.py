@@ -164,3 +164,53 @@ def vectorized_loop(x: np.ndarray, vec_fn, scalar_fn) -> np.ndarray:
         if hi > tail:
             out[tail:hi] = scalar_fn(d[tail:hi])
     return out.reshape(np.shape(x))
+
+
+# xlogf_u1's ln 2 as a float pair, and its polynomial
+_LN2_HI = _F(0.69314718246459960938)
+_LN2_LO = _F(-1.904654323148236017e-09)
+_LOG_POLY = [_F(v) for v in (0.3027294874, 0.3996108174, 0.6666694880)]
+
+
+def _two_sum(x, y):
+    """x + y as a float pair (dfadd2_vf2_vf_vf)."""
+    s = x + y
+    v = s - x
+    return s, (x - (s - v)) + (y - v)
+
+
+def logf(x) -> np.ndarray:
+    """SLEEF's float32 log of an array (xlogf_u1: Sleef_logf16_u10, as
+    Vectorized<float>::log() runs it on AVX512), written again as expf is.
+    Equal to PyTorch's log_softmax, which runs it, on every row tried."""
+    d, _ = _flat(x)
+    with np.errstate(all="ignore"):
+        # AVX512's getexp and getmant: d = m * 2**e with m in [0.75, 1.5)
+        _, ex = np.frexp(d * _F(1 / 0.75))
+        e = (ex - 1).astype(F32)
+        m = np.ldexp(d, 1 - ex).astype(F32)
+        # s = e * ln 2, a float pair (dfmul_vf2_vf2_vf)
+        sx = _LN2_HI * e
+        sy = _fma(_LN2_LO, e, _fma(_LN2_HI, e, -sx))
+        # x = (m - 1) / (m + 1), a float pair (dfdiv_vf2_vf2_vf2 of dfadd2s)
+        nx, ny = _two_sum(np.full_like(m, -1), m)
+        dx, dy = _two_sum(np.full_like(m, 1), m)
+        t = _F(1) / dx
+        qx = nx * t
+        u = _fma(t, nx, -qx)
+        v = _fma(-dy, t, _fma(-dx, t, _F(1)))
+        qy = _fma(qx, v, _fma(ny, t, u))
+        x2 = qx * qx
+        t = _LOG_POLY[0]
+        for c in _LOG_POLY[1:]:
+            t = _fma(t, x2, c)
+        # s += 2x (dfadd_vf2_vf2_vf2), then s += x**3 * t (dfadd_vf2_vf2_vf)
+        rx = sx + qx * _F(2)
+        ry = (((sx - rx) + qx * _F(2)) + sy) + qy * _F(2)
+        w = (x2 * qx) * t
+        r = rx + w
+        r = r + (((rx - r) + w) + ry)
+        r = np.where(np.isposinf(d), _F(np.inf), r)
+        r = np.where((d < 0) | np.isnan(d), _F(np.nan), r)
+        r = np.where(d == 0, _F(-np.inf), r)
+    return r.reshape(np.shape(x))      # (a 0-d x too, which _flat makes 1-d)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import softmax_cpu
 from .elementwise import _sigmoid
 from .registry import FLOAT, defop
 from .summation import torch_sum
@@ -12,15 +13,11 @@ from .summation import torch_sum
 # input's layout: numpy would keep a transposed input's, and view() of the
 # result would then fail where PyTorch's succeeds.)
 def _softmax(x, d):
-    # initial: the max of an empty axis (softmax of a (0, 3) tensor is empty)
-    z = x - np.max(x, axis=d, keepdims=True, initial=-np.inf)
-    e = np.exp(z)
-    return _contiguous(e / np.sum(e, axis=d, keepdims=True))
+    return _contiguous(softmax_cpu.softmax(x, d))
 
 
 def _log_softmax(x, d):
-    z = x - np.max(x, axis=d, keepdims=True, initial=-np.inf)
-    return _contiguous(z - np.log(np.sum(np.exp(z), axis=d, keepdims=True)))
+    return _contiguous(softmax_cpu.log_softmax(x, d))
 
 
 def _contiguous(a):
@@ -29,13 +26,13 @@ def _contiguous(a):
 
 
 defop("softmax", "SoftmaxBackward0", lambda xs, p: _softmax(xs[0], p["dim"]),
-      vjp=(lambda g, ans, xs, p: ans * (g - np.sum(g * ans, axis=p["dim"], keepdims=True)),),
+      vjp=(lambda g, ans, xs, p: softmax_cpu.softmax_backward(g, ans, p["dim"]),),
       jvp=(lambda t, ans, xs, p: ans * (t - np.sum(t * ans, axis=p["dim"], keepdims=True)),),
       saved=("r",),
       formula=("d softmax(x)/dx = s * (g - sum(g*s))",), symbol="softmax", dtype_rule=FLOAT)
 
 defop("log_softmax", "LogSoftmaxBackward0", lambda xs, p: _log_softmax(xs[0], p["dim"]),
-      vjp=(lambda g, ans, xs, p: g - np.exp(ans) * np.sum(g, axis=p["dim"], keepdims=True),),
+      vjp=(lambda g, ans, xs, p: softmax_cpu.log_softmax_backward(g, ans, p["dim"]),),
       jvp=(lambda t, ans, xs, p: t - np.sum(np.exp(ans) * t, axis=p["dim"], keepdims=True),),
       saved=("r",),
       formula=("d log_softmax(x)/dx = g - softmax(x) * sum(g)",), symbol="log_softmax",
@@ -50,11 +47,11 @@ def _dim_sum(v, p):
 
 
 def _softmax_back(g, y, p):
-    return y * (g - _dim_sum(g * y, p))
+    return softmax_cpu.softmax_backward(g, y, p["dim"])
 
 
 def _log_softmax_back(g, y, p):
-    return g - np.exp(y) * _dim_sum(g, p)
+    return softmax_cpu.log_softmax_backward(g, y, p["dim"])
 
 
 defop("softmax_backward_data", "SoftmaxBackwardDataBackward0",
@@ -184,6 +181,8 @@ def _ce_vjp(g, ans, xs, p):
     logp, onehot, axis = _ce_parts(xs)
     s = -_ce_scale(g, xs, p, axis)
     d = np.where(onehot != 0, s, 0) if xs[1].dtype == np.int64 else s * onehot
+    if d.dtype == np.float32:      # PyTorch's kernel, which sums as it does
+        return softmax_cpu.log_softmax_backward(d, logp, axis)
     # (summed from -0., the identity of IEEE addition: a sum of -0.s is -0.)
     total = np.sum(d, axis=axis, keepdims=True, initial=-0.0)
     return (d - np.exp(logp) * total).astype(xs[0].dtype)
