@@ -158,11 +158,13 @@ def _norm_rules(xhat_of, axes_of, param_axes_of, param_shape_of):
         return ("x", *[{"w": "w", "b": "b"}[c] for c in p.get("affine", "")])[i] \
             if i <= len(p.get("affine", "")) else None
 
+    def parts(i, xs, p):
+        x, w, _, _, _ = _parts(xs, p)
+        return (x, w, *xhat_of(xs, p), role(i, p))
+
     def vjp(i):
         def rule(g, ans, xs, p):
-            x, w, b, _, _ = _parts(xs, p)
-            xhat, rstd = xhat_of(xs, p)
-            r = role(i, p)
+            x, w, xhat, rstd, r = parts(i, xs, p)
             if r == "x":
                 gh = g if w is None else g * w.reshape(param_shape_of(x, p))
                 if p.get("training", True):
@@ -174,9 +176,7 @@ def _norm_rules(xhat_of, axes_of, param_axes_of, param_shape_of):
 
     def jvp(i):
         def rule(t, ans, xs, p):
-            x, w, b, _, _ = _parts(xs, p)
-            xhat, rstd = xhat_of(xs, p)
-            r = role(i, p)
+            x, w, xhat, rstd, r = parts(i, xs, p)
             if r == "x":
                 if p.get("training", True):
                     d = _normalized_back(t, xhat, rstd, axes_of(x, p))
