@@ -142,6 +142,13 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         return (_hidden("ReciprocalBackward0", _edge(x, at)), (None, 0))
     elif op == "outer":               # a.view(-1, 1) * b
         return (_hidden("ViewBackward0", _edge(args[0], at)), _edge(args[1], at))
+    elif op in ("layer_norm", "batch_norm"):
+        # (input, weight, bias), None for a missing one; the running
+        # statistics are no inputs of the gradient
+        affine = node.params.get("affine", "")
+        given = iter(args[1:])
+        return (_edge(args[0], at),) + tuple(
+            _edge(next(given), at) if c in affine else (None, 0) for c in "wb")
     elif op in _WEIGHT_ARGS:          # a class weight or an index: no input of the gradient
         return tuple(_edge(a, at) for a in args[:_WEIGHT_ARGS[op]])
     elif name == "NllLossBackward0":  # cross_entropy: log_softmax, then nll_loss

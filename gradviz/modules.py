@@ -411,7 +411,158 @@ def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm
     return Embedding(weight, padding_idx)
 
 
-CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding)
+class LayerNorm:
+    """nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True,
+    bias=True): weight ones and bias zeros of normalized_shape; a call is
+    F.layer_norm(x, normalized_shape, weight, bias, eps)."""
+
+    __slots__ = ("weight", "bias", "normalized_shape", "eps", "elementwise_affine", "training",
+                 "label")
+    name = "LayerNorm"
+    type_name = "torch.nn.modules.normalization.LayerNorm"
+    ATTRIBUTES = ("weight", "bias", "normalized_shape", "eps", "elementwise_affine")
+
+    def __init__(self, weight, bias, normalized_shape: tuple, eps: float, affine: bool):
+        self.weight, self.bias = weight, bias
+        self.normalized_shape, self.eps, self.elementwise_affine = normalized_shape, eps, affine
+        self.training = True
+        self.label = None
+
+    @property
+    def text(self) -> str:
+        return (f"LayerNorm({self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None})")
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        return [(k, p) for k, p in (("weight", self.weight), ("bias", self.bias))
+                if p is not None]
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        return NF.f_layer_norm(rt, x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+
+def _filled(rt, shape: tuple, dt, value: float, requires_grad: bool, label: str) -> Tensor:
+    rt.tape.check_shape(shape, "parameter")
+    t = F._leaf(rt, np.full(shape, value, dt), requires_grad, label)
+    if requires_grad:
+        t.meta = {**(t.meta or {}), "parameter": True}
+    return t
+
+
+def make_layer_norm(rt, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                    device=None, dtype=None):
+    if isinstance(normalized_shape, int) and not isinstance(normalized_shape, bool):
+        normalized_shape = (normalized_shape,)
+    shape = NF._shape_list(normalized_shape)
+    for s in shape:
+        _size_arg("LayerNorm", "normalized_shape", s)
+    if device is not None:
+        F.check_device(device)
+    dt = _float_dtype(dtype)
+    weight = _filled(rt, shape, dt, 1.0, True, "Parameter") if elementwise_affine else None
+    b = _filled(rt, shape, dt, 0.0, True, "Parameter") if elementwise_affine and bias else None
+    return LayerNorm(weight, b, shape, eps, bool(elementwise_affine))
+
+
+class BatchNorm1d:
+    """nn.BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True): weight ones, bias zeros, and the buffers
+    running_mean (zeros), running_var (ones) and num_batches_tracked; a call
+    in training mode normalizes by the batch and updates the buffers, in
+    eval() mode by the buffers (F.batch_norm)."""
+
+    __slots__ = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked",
+                 "num_features", "eps", "momentum", "affine", "track_running_stats",
+                 "training", "label")
+    name = "BatchNorm1d"
+    type_name = "torch.nn.modules.batchnorm.BatchNorm1d"
+    ATTRIBUTES = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked",
+                  "num_features", "eps", "momentum", "affine", "track_running_stats")
+    DIMS = (2, 3)           # the input's dims it takes
+
+    def __init__(self, weight, bias, buffers: tuple, num_features: int, eps: float, momentum,
+                 affine: bool, track: bool):
+        self.weight, self.bias = weight, bias
+        self.running_mean, self.running_var, self.num_batches_tracked = buffers
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track
+        self.training = True
+        self.label = None
+
+    @property
+    def text(self) -> str:
+        return (f"{self.name}({self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats})")
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        return [(k, p) for k, p in (("weight", self.weight), ("bias", self.bias))
+                if p is not None]
+
+    def own_buffers(self) -> list:
+        return [(k, b) for k, b in (("running_mean", self.running_mean),
+                                    ("running_var", self.running_var),
+                                    ("num_batches_tracked", self.num_batches_tracked))
+                if b is not None]
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "batch_norm")
+        if x.data.ndim not in self.DIMS:
+            want = " or ".join(f"{d}D" for d in self.DIMS)
+            raise GradvizError(f"expected {want} input (got {x.data.ndim}D input)", kind=VALUE,
+                               hint=f"nn.{self.name} takes " + (
+                                   "(N, C) or (N, C, L)" if self.DIMS == (2, 3) else
+                                   "(N, C, H, W)") + " inputs, C = num_features")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            # (counted before the call, as PyTorch's forward counts it)
+            self.num_batches_tracked.data[...] += 1
+            if self.momentum is None:       # a cumulative average
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch = self.training or self.running_mean is None
+        return NF.f_batch_norm(rt, x, self.running_mean if not use_batch or self.training
+                               else None, self.running_var if not use_batch or self.training
+                               else None, self.weight, self.bias, use_batch, factor, self.eps)
+
+
+class BatchNorm2d(BatchNorm1d):
+    """nn.BatchNorm2d: BatchNorm1d's over (N, C, H, W) inputs, per channel."""
+
+    __slots__ = ()
+    name = "BatchNorm2d"
+    type_name = "torch.nn.modules.batchnorm.BatchNorm2d"
+    DIMS = (4,)
+
+
+def _batch_norm_maker(cls):
+    def make(rt, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+             device=None, dtype=None, *, bias=True):
+        n = _size_arg(cls.name, "num_features", num_features)
+        if device is not None:
+            F.check_device(device)
+        dt = _float_dtype(dtype)
+        weight = _filled(rt, (n,), dt, 1.0, True, "Parameter") if affine else None
+        b = _filled(rt, (n,), dt, 0.0, True, "Parameter") if affine and bias else None
+        buffers = (None, None, None)
+        if track_running_stats:
+            buffers = (_filled(rt, (n,), dt, 0.0, False, "running_mean"),
+                       _filled(rt, (n,), dt, 1.0, False, "running_var"),
+                       F._leaf(rt, np.zeros((), np.int64), False, "num_batches_tracked"))
+        return cls(weight, b, buffers, n, eps, momentum, bool(affine), bool(track_running_stats))
+    make.__name__ = cls.name
+    return make
+
+
+CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d,
+           BatchNorm2d)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -457,7 +608,7 @@ def call_module(rt, m, x):
     from . import classes
     return classes.call(rt, m, [x], {})
 
-def _parameter_paths(m) -> list:
+def _parameter_paths(m, buffers: bool = False) -> list:
     """(PyTorch's name, how the program reaches it, parameter) for every
     parameter in m, each once, in PyTorch's order (depth first, without
     recursion): ("0.weight", "[0].weight", p). The second counts by
@@ -476,7 +627,10 @@ def _parameter_paths(m) -> list:
                     reach = "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in attr.split("."))
                     out.append((name + attr, path + reach, p))
             continue
-        for attr, p in mod.own_parameters():
+        own = mod.own_parameters()
+        if buffers and hasattr(mod, "own_buffers"):       # (state_dict's: then the buffers)
+            own = own + mod.own_buffers()
+        for attr, p in own:
             if id(p) not in seen:
                 seen.add(id(p))
                 out.append((name + attr, f"{path}.{attr}", p))
@@ -633,7 +787,9 @@ def make_flatten(rt, start_dim=1, end_dim=-1):
 MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Sequential.type_name: make_sequential, ModuleList.type_name: make_module_list,
           Flatten.type_name: make_flatten, Dropout.type_name: make_dropout,
-          Embedding.type_name: make_embedding}
+          Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
+          BatchNorm1d.type_name: _batch_norm_maker(BatchNorm1d),
+          BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d)}
 
 
 def types() -> dict:
@@ -766,12 +922,18 @@ def load_state_dict(rt, params: list, kind: str, sd, strict=True):
                      f"unexpected_keys={unexpected!r})")
 
 
+def named_state(m) -> list:
+    """(name, tensor) of state_dict(): each module's parameters, then its
+    buffers (a BatchNorm's running statistics), in PyTorch's order."""
+    return [(name, p) for name, _, p in _parameter_paths(m, buffers=True)]
+
+
 def _state_dict(rt, m, destination=None, prefix="", keep_vars=False):
-    return state_dict(rt, named_parameters(m), prefix)
+    return state_dict(rt, named_state(m), prefix)
 
 
 def _load_state_dict(rt, m, state_dict, strict=True, assign=False):
-    return load_state_dict(rt, named_parameters(m), m.name, state_dict, strict)
+    return load_state_dict(rt, named_state(m), m.name, state_dict, strict)
 
 
 def _forward(rt, m, *args, **kwargs):

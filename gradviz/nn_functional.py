@@ -299,8 +299,131 @@ def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.
                     None if padding_idx is None else {"padding_idx": int(padding_idx)})
 
 
+# ---- normalization -------------------------------------------------------------
+
+def _shape_list(normalized_shape) -> tuple:
+    """layer_norm's normalized_shape: a tuple or list of ints (torch.Size too)."""
+    if isinstance(normalized_shape, (tuple, list)) and all(
+            isinstance(s, int) and not isinstance(s, bool) for s in normalized_shape):
+        return tuple(normalized_shape)
+    raise GradvizError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                       f"ints, not {F.arg_type_name(normalized_shape)}", kind=TYPE,
+                       hint="give the shape of the normalized dims as a tuple: "
+                            "F.layer_norm(x, (4,)) or F.layer_norm(x, x.shape[-1:])")
+
+
+def _affine_args(fn: str, weight, bias, first: int) -> tuple:
+    """The weight and bias that are given, and which ("wb", "w", "b", "")."""
+    out, which = [], ""
+    for pos, (name, t) in enumerate((("weight", weight), ("bias", bias))):
+        if t is not None:
+            out.append(F._need_tensor(t, fn, first + pos, name))
+            which += name[0]
+    return tuple(out), which
+
+
+def f_layer_norm(rt, input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """F.layer_norm: each sample normalized over its last dims (mean 0,
+    variance 1, eps added to the variance), then * weight + bias; one
+    NativeLayerNormBackward0 node (edges: input, weight, bias)."""
+    input = F._need_tensor(input, "layer_norm")
+    shape = _shape_list(normalized_shape)
+    affine, which = _affine_args("layer_norm", weight, bias, 3)
+    F._number_arg("layer_norm", "eps", 5, eps)
+    if not shape:
+        raise GradvizError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []",
+                           kind=RUNTIME, hint="give the sizes of the last dims: (4,)")
+    for name, t in zip(("weight" if "w" in which else "bias", "bias"), affine):
+        if t.data.shape != shape:
+            raise GradvizError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.data.shape)} and normalized_shape "
+                               f"= {list(shape)}", kind=RUNTIME,
+                               hint=f"the {name} has one number per normalized element: "
+                                    f"shape {tuple(shape)}")
+    x = input.data
+    if x.ndim < len(shape) or x.shape[x.ndim - len(shape):] != shape:
+        raise GradvizError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size"
+                           f"{list(x.shape)}", kind=RUNTIME,
+                           hint=f"normalized_shape names the input's last dims; this input's "
+                                f"are {tuple(x.shape[-len(shape):]) if x.ndim else ()}")
+    if x.dtype.kind != "f":
+        raise GradvizError(f"\"LayerNormKernelImpl\" not implemented for '{F.type_word(x.dtype)}'",
+                           kind=RUNTIME, hint="layer_norm takes a float tensor: x.float()")
+    for t in affine:
+        _same_dtype(t, input)
+    return rt.apply(OPS["layer_norm"], (input,) + affine,
+                    {"dims": len(shape), "eps": float(eps), "affine": which})
+
+
+def _channels_check(name: str, t, channels: int) -> None:
+    if t is not None and t.data.size != channels:
+        raise GradvizError(f"{name} should contain {channels} elements not {t.data.size}",
+                           kind=RUNTIME, hint=f"one number per channel (dim 1 of the input: "
+                                              f"{channels})")
+
+
+def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, training=False,
+                 momentum=0.1, eps=1e-5):
+    """F.batch_norm: each channel (dim 1) normalized over the batch (and the
+    length): with the batch's mean and biased variance in training, which
+    also update running_mean and running_var in place (the unbiased
+    variance, by momentum; not recorded), or with the running statistics
+    otherwise; then * weight + bias. One NativeBatchNormBackward0 node."""
+    input = F._need_tensor(input, "batch_norm")
+    stats = [None if t is None else F._need_tensor(t, "batch_norm", pos, name)
+             for pos, name, t in ((2, "running_mean", running_mean),
+                                  (3, "running_var", running_var))]
+    affine, which = _affine_args("batch_norm", weight, bias, 4)
+    x = input.data
+    if x.ndim < 2:
+        raise GradvizError(f"batch_norm of a {x.ndim}-d input is not supported", kind=VALUE,
+                           hint="batch_norm normalizes dim 1 of an (N, C) or (N, C, L) input")
+    channels = x.shape[1]
+    if training:
+        size = x.size // channels
+        if size <= 1:
+            raise GradvizError(f"Expected more than 1 value per channel when training, got "
+                               f"input size torch.Size({list(x.shape)})", kind=VALUE,
+                               hint="training mode normalizes by the batch's statistics: give "
+                                    "a batch of more than one sample, or call .eval() first")
+    for name, t in zip(("running_mean", "running_var"), stats):
+        _channels_check(name, t, channels)
+    for name, t in zip(("weight" if "w" in which else "bias", "bias"), affine):
+        _channels_check(name, t, channels)
+    if not training and stats[0] is None:
+        raise GradvizError("running_mean must be defined in evaluation mode", kind=RUNTIME,
+                           hint="pass the running statistics, or training=True")
+    if x.dtype.kind != "f":
+        raise GradvizError(f"\"batch_norm\" not implemented for '{F.type_word(x.dtype)}'",
+                           kind=RUNTIME, hint="batch_norm takes a float tensor: x.float()")
+    params = {"eps": float(eps), "training": bool(training), "affine": which}
+    if not training:
+        return rt.apply(OPS["batch_norm"], (input,) + affine + tuple(stats), params)
+    out = rt.apply(OPS["batch_norm"], (input,) + affine, params)
+    if stats[0] is not None or stats[1] is not None:
+        _update_running(x, stats, momentum)
+    return out
+
+
+def _update_running(x, stats, momentum) -> None:
+    """running = momentum * batch + (1 - momentum) * running, in place (the
+    unbiased variance), each a fused multiply-add in float32 as PyTorch's."""
+    from .ops.norm import _fma, batch_stats
+    mean, var_sum = batch_stats(x)
+    n = x.size // x.shape[1]
+    for t, batch in zip(stats, (mean, var_sum / var_sum.dtype.type(n - 1))):
+        if t is None:
+            continue
+        dt = t.data.dtype.type
+        keep = (dt(1 - momentum) * t.data).astype(t.data.dtype)
+        t.data[...] = _fma(dt(momentum), batch.astype(t.data.dtype), keep)
+
+
 # torch.nn.functional.NAME -> its function (functions.NN_FUNCTIONAL takes them in)
 FUNCTIONS = {"nll_loss": f_nll_loss, "smooth_l1_loss": f_smooth_l1_loss,
              "huber_loss": f_huber_loss, "kl_div": f_kl_div, "normalize": f_normalize,
              "cosine_similarity": f_cosine_similarity,
-             "pairwise_distance": f_pairwise_distance, "embedding": f_embedding}
+             "pairwise_distance": f_pairwise_distance, "embedding": f_embedding,
+             "layer_norm": f_layer_norm, "batch_norm": f_batch_norm}

@@ -81,7 +81,8 @@ _NAMES.update(OPTIMIZER_NAMES)
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
 # this module cannot import theirs (they import it)
 NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
-                            "Flatten", "Dropout", "Embedding"))
+                            "Flatten", "Dropout", "Embedding", "LayerNorm", "BatchNorm1d",
+                            "BatchNorm2d"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's

@@ -236,6 +236,16 @@ INPUTS: dict[str, list] = {
        case(anyv(3, 4), labels(3, classes=4), pos(4)),
        case(anyv(3, 4), labels(3, classes=4), pos(4), reduction="none"),
        case(anyv(4, 3), lambda rng: np.array([0, 1, 2, 1]), ignore_index=1)],
+    "layer_norm": [case(anyv(3, 4), anyv(4), anyv(4), dims=1, eps=1e-5, affine="wb"),
+                   case(anyv(2, 3, 4), dims=2, eps=1e-5, affine=""),
+                   case(anyv(2, 5), anyv(5), dims=1, eps=1e-3, affine="w"),
+                   case(anyv(4, 20), anyv(20), dims=1, eps=1e-5, affine="b")],
+    # training mode (the batch's statistics) and eval mode (running mean, var)
+    "batch_norm": [case(anyv(5, 3), anyv(3), anyv(3), eps=1e-5, training=True, affine="wb"),
+                   case(anyv(4, 3, 2), eps=1e-5, training=True, affine=""),
+                   case(anyv(3, 2, 2), anyv(2), eps=1e-5, training=True, affine="b"),
+                   case(anyv(4, 3), anyv(3), anyv(3), anyv(3), pos(3), eps=1e-5,
+                        training=False, affine="wb")],
     "embedding": [case(anyv(5, 3), labels(4, classes=5)), case(anyv(4, 2), labels(2, 3, classes=4)),
                   # repeats add up (padding_idx's zero gradient is PyTorch's convention,
                   # not the derivative: pinned against PyTorch in conformance_extra)

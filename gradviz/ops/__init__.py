@@ -1,4 +1,4 @@
 """The op registry and the modules that fill it (importing them registers)."""
-from . import (activations, elementwise, linalg, losses, nn, reduce, reduce_more,  # noqa: F401
+from . import (activations, elementwise, linalg, losses, nn, norm, reduce, reduce_more,  # noqa: F401
                select, shape, unary)  # (importing them registers their ops)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
