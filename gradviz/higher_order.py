@@ -45,7 +45,14 @@ def _scaled(rt, name: str, t: Tensor, number) -> Tensor:
     return out
 
 
-SCALAR_OVERLOADS = {"mul": "MulBackward1", "div": "DivBackward1"}
+SCALAR_OVERLOADS = {"mul": "MulBackward1", "div": "DivBackward1", "add": "AddBackward1",
+                    "sub": "SubBackward1"}
+
+
+def _one_minus(rt, t: Tensor) -> Tensor:
+    """1 - t as PyTorch's C++ formulas compute it (a tensor filled with 1,
+    then sub: SubBackward0, not a program's RsubBackward1)."""
+    return _op(rt, "sub", _const(rt, np.ones_like(t.data), "ones"), t)
 
 
 def _const(rt, data: np.ndarray, label: str) -> Tensor:
@@ -101,16 +108,18 @@ def _r_pow(rt, g, node, i):
                 return _op(rt, "mul", g, 0.0)
             # PyTorch's grad * (exponent * self.pow(exponent - 1))
             return _op(rt, "mul", g, _scaled(rt, "mul", _op(rt, "pow", a, b - 1), b))
-        return _op(rt, "mul", g, _op(rt, "mul", b, _op(rt, "pow", a, _op(rt, "sub", b, 1))))
+        # PyTorch's where(exponent == 0, 0, grad * (exponent * self.pow(exponent - 1)))
+        d = _op(rt, "mul", g, _op(rt, "mul", b, _op(rt, "pow", a, _scaled(rt, "sub", b, 1))))
+        return _op(rt, "where", _const(rt, np.asarray(b.data) == 0, "mask"), 0.0, d)
     # d(a^b)/db = a^b log(a)
     if a.__class__ is not Tensor:
         # NOTE: PyTorch masks 0 * log(0): a zero base gives a zero gradient
         log_a = math.log(a) if a > 0 else 0.0 if a == 0 else math.nan
         return _op(rt, "mul", g, _op(rt, "mul", node, log_a))
-    d = _op(rt, "mul", node, _op(rt, "log", a))
+    # NOTE: PyTorch masks 0 * log(0) where the exponent is >= 0:
+    # grad * where(self == 0 & exponent >= 0, 0, result * self.log())
     zero = (a.data == 0) & (np.asarray(b.data) >= 0)
-    if zero.any():
-        d = _op(rt, "where", _const(rt, ~zero, "mask"), d, 0.0)
+    d = _op(rt, "where", _const(rt, zero, "mask"), 0.0, _op(rt, "mul", node, _op(rt, "log", a)))
     return _op(rt, "mul", g, d)
 
 
@@ -173,9 +182,105 @@ def _r_abs(rt, g, node, i):
 
 
 def _r_clamp(rt, g, node, i):
+    # PyTorch's where(min <= x <= max, grad, 0)
     from .ops.elementwise import _clamp_mask
-    x = _x(node).data
-    return _op(rt, "mul", g, _const(rt, _clamp_mask(x, node.params), "mask"))
+    mask = _clamp_mask(_x(node).data, node.params)
+    return _op(rt, "where", _const(rt, mask, "mask"), g, 0.0)
+
+
+# ---- the unary functions, with PyTorch's formulas (derivatives.yaml) -------------
+
+def _r_tan(rt, g, node, i):             # grad * (1 + result.pow(2))
+    return _op(rt, "mul", g, _scaled(rt, "add", _op(rt, "pow", node, 2), 1))
+
+
+def _r_log1p(rt, g, node, i):           # grad / (self + 1)
+    return _op(rt, "div", g, _scaled(rt, "add", _x(node), 1))
+
+
+def _r_expm1(rt, g, node, i):           # grad * (result + 1)
+    return _op(rt, "mul", g, _scaled(rt, "add", node, 1))
+
+
+def _r_exp2(rt, g, node, i):            # grad * result * ln 2
+    return _scaled(rt, "mul", _op(rt, "mul", g, node), math.log(2))
+
+
+def _r_reciprocal(rt, g, node, i):      # -grad * (result * result)
+    return _op(rt, "mul", _op(rt, "neg", g), _op(rt, "mul", node, node))
+
+
+def _r_rsqrt(rt, g, node, i):           # -0.5 * grad * result.pow(3)
+    return _op(rt, "mul", _scaled(rt, "mul", g, -0.5), _op(rt, "pow", node, 3))
+
+
+def _r_sinh(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "cosh", _x(node)))
+
+
+def _r_cosh(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "sinh", _x(node)))
+
+
+def _r_atan(rt, g, node, i):            # grad / (self * self + 1)
+    x = _x(node)
+    return _op(rt, "div", g, _scaled(rt, "add", _op(rt, "mul", x, x), 1))
+
+
+def _one_minus_square_rsqrt(rt, x):
+    # (-self * self + 1).rsqrt()
+    return _op(rt, "rsqrt", _scaled(rt, "add", _op(rt, "mul", _op(rt, "neg", x), x), 1))
+
+
+def _r_asin(rt, g, node, i):
+    return _op(rt, "mul", g, _one_minus_square_rsqrt(rt, _x(node)))
+
+
+def _r_acos(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "neg", _one_minus_square_rsqrt(rt, _x(node))))
+
+
+def _r_asinh(rt, g, node, i):           # grad * (self.pow(2) + 1).rsqrt()
+    return _op(rt, "mul", g, _op(rt, "rsqrt", _scaled(rt, "add", _op(rt, "pow", _x(node), 2), 1)))
+
+
+def _r_acosh(rt, g, node, i):           # grad * (self * self - 1).rsqrt()
+    x = _x(node)
+    return _op(rt, "mul", g, _op(rt, "rsqrt", _scaled(rt, "sub", _op(rt, "mul", x, x), 1)))
+
+
+def _r_atanh(rt, g, node, i):           # grad / (1 - self.pow(2))
+    return _op(rt, "div", g, _one_minus(rt, _op(rt, "pow", _x(node), 2)))
+
+
+def _r_erf(rt, g, node, i):
+    # 2 / sqrt(pi) * exp(-(self.pow(2))) * grad (erfc: -2 / sqrt(pi))
+    c = 2 / math.sqrt(math.pi) * (1 if node.op.name == "erf" else -1)
+    e = _op(rt, "exp", _op(rt, "neg", _op(rt, "pow", _x(node), 2)))
+    return _op(rt, "mul", _scaled(rt, "mul", e, c), g)
+
+
+def _r_erfinv(rt, g, node, i):          # 0.5 * sqrt(pi) * exp(self.erfinv().pow(2)) * grad
+    e = _op(rt, "exp", _op(rt, "pow", _op(rt, "erfinv", _x(node)), 2))
+    return _op(rt, "mul", _scaled(rt, "mul", e, 0.5 * math.sqrt(math.pi)), g)
+
+
+def _r_silu(rt, g, node, i):
+    # grad * sigmoid * (1 + x * (1 - sigmoid)), PyTorch's infinitely
+    # differentiable form under create_graph
+    x = _x(node)
+    s = _op(rt, "sigmoid", x)
+    return _op(rt, "mul", _op(rt, "mul", g, s),
+               _scaled(rt, "add", _op(rt, "mul", x, _one_minus(rt, s)), 1))
+
+
+def _r_mish(rt, g, node, i):
+    # grad * (t + x * sigmoid * (1 - t * t)), t = tanh(log1p(exp(x)))
+    x = _x(node)
+    s = _op(rt, "sigmoid", x)
+    t = _op(rt, "tanh", _op(rt, "log1p", _op(rt, "exp", x)))
+    inner = _op(rt, "mul", _op(rt, "mul", x, s), _one_minus(rt, _op(rt, "mul", t, t)))
+    return _op(rt, "mul", g, _op(rt, "add", t, inner))
 
 
 def _r_zero(rt, g, node, i):
@@ -523,6 +628,12 @@ GRAPH_VJPS = {
     "mse_loss": _r_mse_loss, "cross_entropy": _r_cross_entropy,
     "flip": _r_flip, "roll": _r_roll, "tril": _r_triangle, "triu": _r_triangle, "bmm": _r_bmm,
     "amax": _r_amax, "amin": _r_amax, "logsumexp": _r_logsumexp, "masked_fill": _r_masked_fill,
+    "clamp_min": _r_clamp, "clamp_max": _r_clamp, "tan": _r_tan, "log1p": _r_log1p,
+    "expm1": _r_expm1, "exp2": _r_exp2, "reciprocal": _r_reciprocal, "rsqrt": _r_rsqrt,
+    "sinh": _r_sinh, "cosh": _r_cosh, "atan": _r_atan, "asin": _r_asin, "acos": _r_acos,
+    "asinh": _r_asinh, "acosh": _r_acosh, "atanh": _r_atanh, "erf": _r_erf, "erfc": _r_erf,
+    "erfinv": _r_erfinv, "silu": _r_silu, "mish": _r_mish, "frac": _r_add,
+    "sign": _r_zero, "floor": _r_zero, "ceil": _r_zero, "round": _r_zero, "trunc": _r_zero,
 }
 
 
