@@ -283,6 +283,21 @@ def _r_mish(rt, g, node, i):
     return _op(rt, "mul", g, _op(rt, "add", t, inner))
 
 
+def _r_act_backward(rt, g, node, i):
+    """An activation's gradient: its backward op of the registry, one node
+    (PyTorch's LeakyReluBackwardBackward0 ...), of (g, x) and its parameters."""
+    return _op(rt, f"{node.op.name}_backward", g, _x(node), **node.params)
+
+
+def _r_act_backward_backward(rt, g, node, i):
+    """The backward of an activation's backward op: itself by g (it is
+    linear in g); by x zero for the piecewise linear ones (the others' second
+    derivative by x is not recorded: ONLY_INPUTS refuses it)."""
+    if i == 1:
+        return _const(rt, np.zeros_like(node.args[1].data), "zeros")
+    return _op(rt, node.op.name, g, node.args[1], **node.params)
+
+
 def _r_zero(rt, g, node, i):
     # ZeroBackward0 makes zeros: a constant of the gradient's graph
     return _const(rt, np.zeros_like(g.data), "zeros")
@@ -633,8 +648,20 @@ GRAPH_VJPS = {
     "sinh": _r_sinh, "cosh": _r_cosh, "atan": _r_atan, "asin": _r_asin, "acos": _r_acos,
     "asinh": _r_asinh, "acosh": _r_acosh, "atanh": _r_atanh, "erf": _r_erf, "erfc": _r_erf,
     "erfinv": _r_erfinv, "silu": _r_silu, "mish": _r_mish, "frac": _r_add,
+    "leaky_relu": _r_act_backward, "hardtanh": _r_act_backward, "hardshrink": _r_act_backward,
+    "softshrink": _r_act_backward, "elu": _r_act_backward, "softplus": _r_act_backward,
+    "gelu": _r_act_backward, "logsigmoid": _r_act_backward, "hardswish": _r_act_backward,
+    "hardsigmoid": _r_act_backward,
+    **{f"{name}_backward": _r_act_backward_backward for name in (
+        "leaky_relu", "hardtanh", "hardshrink", "softshrink", "elu", "softplus", "gelu",
+        "logsigmoid", "hardswish")},
     "sign": _r_zero, "floor": _r_zero, "ceil": _r_zero, "round": _r_zero, "trunc": _r_zero,
 }
+
+# ops whose rule covers only some inputs: the others refuse create_graph (the
+# smooth activations' backward ops, by x: a third derivative)
+ONLY_INPUTS = {f"{name}_backward": (0,) for name in (
+    "elu", "softplus", "gelu", "logsigmoid", "hardswish")}
 
 
 # ---- the pass -------------------------------------------------------------------
@@ -672,7 +699,16 @@ def _seed(rt, root: Tensor, gradient) -> tuple[Tensor, bool]:
 
 def _check_supported(order) -> None:
     for node in order:
-        if node.recorded and node.op.name not in GRAPH_VJPS and any(
+        if not node.recorded:
+            continue
+        name = node.op.name
+        only = ONLY_INPUTS.get(name)
+        if only is not None:
+            if any(a.__class__ is Tensor and a.requires_grad and k not in only
+                   for k, a in enumerate(node.args)):
+                raise _unsupported(name, " (by its input x: a third derivative of "
+                                         f"{name[:-len('_backward')]})")
+        elif name not in GRAPH_VJPS and any(
                 a.__class__ is Tensor and a.requires_grad for a in node.args):
             if node.op.no_derivative:
                 node.op.vjp[0]()          # PyTorch's error: it has no derivative
