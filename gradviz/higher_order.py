@@ -354,6 +354,62 @@ def _r_extreme_dim(rt, g, node, i):
     return _op(rt, "mul", spread, _const(rt, onehot, "mask"))
 
 
+def _r_prod(rt, g, node, i):
+    # PyTorch's grad * (result / input) (its other formulas for zeros in x
+    # record other nodes)
+    x = _x(node)
+    return _op(rt, "mul", _keepdim(rt, g, node), _op(rt, "div", _keepdim(rt, node, node), x))
+
+
+def _r_cumsum(rt, g, node, i):          # grad.flip(dim).cumsum(dim).flip(dim)
+    if g.data.ndim == 0:
+        return g
+    d = node.params["dim"]
+    flipped = _op(rt, "flip", g, dims=(d,))
+    return _op(rt, "flip", _op(rt, "cumsum", flipped, **node.params), dims=(d,))
+
+
+def _var_backward(rt, g, node):
+    """PyTorch's var_backward: (2 / (n - correction)) * grad * (x - x.mean(dim))."""
+    x = _x(node)
+    n = x.data.size // max(node.data.size, 1)
+    dim = node.params.get("dim") or None
+    scale = 2.0 / (n - node.params["correction"]) if n != node.params["correction"] else math.inf
+    mean = _op(rt, "mean", x, dim=dim, keepdim=True) if dim is not None else \
+        _op(rt, "mean", x, dim=None, keepdim=False)
+    return _op(rt, "mul", _scaled(rt, "mul", _keepdim(rt, g, node), scale),
+               _op(rt, "sub", x, mean))
+
+
+def _r_var(rt, g, node, i):
+    return _var_backward(rt, g, node)
+
+
+def _r_std(rt, g, node, i):
+    # grad_var = (grad / (result * 2)).masked_fill_(result == 0, 0)
+    grad_var = _op(rt, "div", g, _scaled(rt, "mul", node, 2))
+    grad_var = _op(rt, "masked_fill", grad_var, _const(rt, node.data == 0, "mask"), 0)
+    return _var_backward(rt, grad_var, node)
+
+
+def _r_norm(rt, g, node, i):
+    x = _x(node)
+    if node.params.get("ord") == 1:              # self.sgn() * grad
+        return _op(rt, "mul", _op(rt, "sgn", x), _keepdim(rt, g, node))
+    # self * (grad / norm).masked_fill_(norm == 0, 0)
+    norm = _keepdim(rt, node, node)
+    scaled = _op(rt, "div", _keepdim(rt, g, node), norm)
+    scaled = _op(rt, "masked_fill", scaled, _const(rt, norm.data == 0, "mask"), 0)
+    return _op(rt, "mul", x, scaled)
+
+
+def _r_bce_logits(rt, g, node, i):
+    # (sigmoid(x) - target) * grad, and -x * grad for the target; / n for a mean
+    x, t = node.args
+    d = _op(rt, "mul", _op(rt, "sub", _op(rt, "sigmoid", x), t) if i == 0 else _op(rt, "neg", x), g)
+    return _scaled(rt, "div", d, x.data.size) if node.params["reduction"] == "mean" else d
+
+
 def _r_reshape(rt, g, node, i):
     return _op(rt, "reshape", g, shape=_x(node).data.shape)
 
@@ -655,6 +711,8 @@ GRAPH_VJPS = {
     **{f"{name}_backward": _r_act_backward_backward for name in (
         "leaky_relu", "hardtanh", "hardshrink", "softshrink", "elu", "softplus", "gelu",
         "logsigmoid", "hardswish")},
+    "prod": _r_prod, "cumsum": _r_cumsum, "var": _r_var, "std": _r_std, "norm": _r_norm,
+    "binary_cross_entropy_with_logits": _r_bce_logits,
     "sign": _r_zero, "floor": _r_zero, "ceil": _r_zero, "round": _r_zero, "trunc": _r_zero,
 }
 
@@ -662,6 +720,11 @@ GRAPH_VJPS = {
 # smooth activations' backward ops, by x: a third derivative)
 ONLY_INPUTS = {f"{name}_backward": (0,) for name in (
     "elu", "softplus", "gelu", "logsigmoid", "hardswish")}
+
+# cases a rule does not cover, refused before anything is recorded:
+# refuses(node) -> why, or None
+REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data == 0).any()
+            else None}
 
 
 # ---- the pass -------------------------------------------------------------------
@@ -708,6 +771,11 @@ def _check_supported(order) -> None:
                    for k, a in enumerate(node.args)):
                 raise _unsupported(name, " (by its input x: a third derivative of "
                                          f"{name[:-len('_backward')]})")
+        elif name in REFUSALS and any(a.__class__ is Tensor and a.requires_grad
+                                      for a in node.args):
+            why = REFUSALS[name](node)
+            if why is not None:
+                raise _unsupported(name, why)
         elif name not in GRAPH_VJPS and any(
                 a.__class__ is Tensor and a.requires_grad for a in node.args):
             if node.op.no_derivative:

@@ -12,7 +12,7 @@ from test_gradcheck_ops import INPUTS
 import gradviz
 from gradviz import autodiff
 from gradviz.errors import GradvizError
-from gradviz.higher_order import GRAPH_VJPS, ONLY_INPUTS, _sum_to
+from gradviz.higher_order import GRAPH_VJPS, ONLY_INPUTS, REFUSALS, _sum_to
 from gradviz.interpreter import Interpreter
 from gradviz.ops import OPS, unbroadcast
 from gradviz.tape import RunOptions
@@ -109,12 +109,12 @@ def test_defaults_and_errors_follow_pytorch():
             "g, = grad((2 * x).sum(), x, create_graph=True)\ng.sum().backward()\n")
 
 
-@pytest.mark.parametrize("expr", ["x.prod()", "x.norm()"])
-def test_an_op_without_a_graph_rule_is_named(expr):
+@pytest.mark.parametrize(("expr", "name"), [("x.cumprod(0)", "cumprod"), ("x.atan2(x)", "atan2")])
+def test_an_op_without_a_graph_rule_is_named(expr, name):
     with pytest.raises(GradvizError, match=f"create_graph=True is not supported through "
-                                           f"{expr[2:6]}") as info:
+                                           f"{name}") as info:
         run(f"x = tensor([1.0, 2.0], requires_grad=True)\n"
-            f"g, = grad({expr} * 2, x, create_graph=True)\n")
+            f"g, = grad({expr}.sum() * 2, x, create_graph=True)\n")
     assert info.value.span is not None and info.value.span.line == 2
 
 
@@ -150,6 +150,8 @@ def test_graph_rule_matches_the_vjp_and_its_derivative(name, i):
     args = [rt.tape.add(Tensor(x.copy(), x.dtype == np.float64 and rules[k] is not None))
             if isinstance(x, np.ndarray) else x for k, x in enumerate(xs)]
     out = rt.apply(op, tuple(args), params)
+    if name in REFUSALS and REFUSALS[name](out):
+        pytest.skip("refused (prod with a zero)")
     g = rng.normal(size=out.data.shape)
     wrt = [k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
     for k in wrt:
