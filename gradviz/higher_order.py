@@ -63,9 +63,11 @@ def _const(rt, data: np.ndarray, label: str) -> Tensor:
 def _unsupported(op_name: str, why: str = "") -> GradvizError:
     return GradvizError(f"create_graph=True is not supported through {op_name}{why}",
                         kind=RUNTIME,
-                        hint="higher derivatives work through arithmetic, exp/log, sin/cos, "
-                             "tanh, sigmoid, relu, sum/mean, reshapes, transposes, matmul "
-                             "and indexing; see `gradviz ops`")
+                        hint="higher derivatives work through arithmetic, the elementwise "
+                             "math functions, the activations, sum/mean/prod/var/std/norm, "
+                             "cumsum, softmax, the losses, reshapes, transposes, matmul and "
+                             "indexing (the README lists them); compute this op's part "
+                             "on .detach()ed values, or differentiate once")
 
 
 # ---- the rules ----------------------------------------------------------------
