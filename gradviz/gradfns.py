@@ -24,7 +24,8 @@ from .tensor import REBASED_GRAD_FN, Tensor
 # the name() of nodes that are not an op's "...Backward" (PyTorch's C++ names)
 _QUALIFIED = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
               "CopySlices": "torch::autograd::CopySlices",
-              "CopyBackwards": "torch::autograd::CopyBackwards"}
+              "CopyBackwards": "torch::autograd::CopyBackwards",
+              "NotImplemented": "torch::autograd::NotImplemented"}
 # ops whose number arguments PyTorch takes as Scalars: no edge for them
 _SCALAR_ARGS = {"rsub", "pow"}
 # ops whose inputs past the first few are no inputs of PyTorch's node (a

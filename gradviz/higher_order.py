@@ -45,7 +45,14 @@ def _scaled(rt, name: str, t: Tensor, number) -> Tensor:
     return out
 
 
-SCALAR_OVERLOADS = {"mul": "MulBackward1", "div": "DivBackward1"}
+SCALAR_OVERLOADS = {"mul": "MulBackward1", "div": "DivBackward1", "add": "AddBackward1",
+                    "sub": "SubBackward1"}
+
+
+def _one_minus(rt, t: Tensor) -> Tensor:
+    """1 - t as PyTorch's C++ formulas compute it (a tensor filled with 1,
+    then sub: SubBackward0, not a program's RsubBackward1)."""
+    return _op(rt, "sub", _const(rt, np.ones_like(t.data), "ones"), t)
 
 
 def _const(rt, data: np.ndarray, label: str) -> Tensor:
@@ -56,9 +63,11 @@ def _const(rt, data: np.ndarray, label: str) -> Tensor:
 def _unsupported(op_name: str, why: str = "") -> GradvizError:
     return GradvizError(f"create_graph=True is not supported through {op_name}{why}",
                         kind=RUNTIME,
-                        hint="higher derivatives work through arithmetic, exp/log, sin/cos, "
-                             "tanh, sigmoid, relu, sum/mean, reshapes, transposes, matmul "
-                             "and indexing; see `gradviz ops`")
+                        hint="higher derivatives work through arithmetic, the elementwise "
+                             "math functions, the activations, sum/mean/prod/var/std/norm, "
+                             "cumsum, softmax, the losses, reshapes, transposes, matmul and "
+                             "indexing (the README lists them); compute this op's part "
+                             "on .detach()ed values, or differentiate once")
 
 
 # ---- the rules ----------------------------------------------------------------
@@ -101,16 +110,18 @@ def _r_pow(rt, g, node, i):
                 return _op(rt, "mul", g, 0.0)
             # PyTorch's grad * (exponent * self.pow(exponent - 1))
             return _op(rt, "mul", g, _scaled(rt, "mul", _op(rt, "pow", a, b - 1), b))
-        return _op(rt, "mul", g, _op(rt, "mul", b, _op(rt, "pow", a, _op(rt, "sub", b, 1))))
+        # PyTorch's where(exponent == 0, 0, grad * (exponent * self.pow(exponent - 1)))
+        d = _op(rt, "mul", g, _op(rt, "mul", b, _op(rt, "pow", a, _scaled(rt, "sub", b, 1))))
+        return _op(rt, "where", _const(rt, np.asarray(b.data) == 0, "mask"), 0.0, d)
     # d(a^b)/db = a^b log(a)
     if a.__class__ is not Tensor:
         # NOTE: PyTorch masks 0 * log(0): a zero base gives a zero gradient
         log_a = math.log(a) if a > 0 else 0.0 if a == 0 else math.nan
         return _op(rt, "mul", g, _op(rt, "mul", node, log_a))
-    d = _op(rt, "mul", node, _op(rt, "log", a))
+    # NOTE: PyTorch masks 0 * log(0) where the exponent is >= 0:
+    # grad * where(self == 0 & exponent >= 0, 0, result * self.log())
     zero = (a.data == 0) & (np.asarray(b.data) >= 0)
-    if zero.any():
-        d = _op(rt, "where", _const(rt, ~zero, "mask"), d, 0.0)
+    d = _op(rt, "where", _const(rt, zero, "mask"), 0.0, _op(rt, "mul", node, _op(rt, "log", a)))
     return _op(rt, "mul", g, d)
 
 
@@ -173,9 +184,120 @@ def _r_abs(rt, g, node, i):
 
 
 def _r_clamp(rt, g, node, i):
+    # PyTorch's where(min <= x <= max, grad, 0)
     from .ops.elementwise import _clamp_mask
-    x = _x(node).data
-    return _op(rt, "mul", g, _const(rt, _clamp_mask(x, node.params), "mask"))
+    mask = _clamp_mask(_x(node).data, node.params)
+    return _op(rt, "where", _const(rt, mask, "mask"), g, 0.0)
+
+
+# ---- the unary functions, with PyTorch's formulas (derivatives.yaml) -------------
+
+def _r_tan(rt, g, node, i):             # grad * (1 + result.pow(2))
+    return _op(rt, "mul", g, _scaled(rt, "add", _op(rt, "pow", node, 2), 1))
+
+
+def _r_log1p(rt, g, node, i):           # grad / (self + 1)
+    return _op(rt, "div", g, _scaled(rt, "add", _x(node), 1))
+
+
+def _r_expm1(rt, g, node, i):           # grad * (result + 1)
+    return _op(rt, "mul", g, _scaled(rt, "add", node, 1))
+
+
+def _r_exp2(rt, g, node, i):            # grad * result * ln 2
+    return _scaled(rt, "mul", _op(rt, "mul", g, node), math.log(2))
+
+
+def _r_reciprocal(rt, g, node, i):      # -grad * (result * result)
+    return _op(rt, "mul", _op(rt, "neg", g), _op(rt, "mul", node, node))
+
+
+def _r_rsqrt(rt, g, node, i):           # -0.5 * grad * result.pow(3)
+    return _op(rt, "mul", _scaled(rt, "mul", g, -0.5), _op(rt, "pow", node, 3))
+
+
+def _r_sinh(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "cosh", _x(node)))
+
+
+def _r_cosh(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "sinh", _x(node)))
+
+
+def _r_atan(rt, g, node, i):            # grad / (self * self + 1)
+    x = _x(node)
+    return _op(rt, "div", g, _scaled(rt, "add", _op(rt, "mul", x, x), 1))
+
+
+def _one_minus_square_rsqrt(rt, x):
+    # (-self * self + 1).rsqrt()
+    return _op(rt, "rsqrt", _scaled(rt, "add", _op(rt, "mul", _op(rt, "neg", x), x), 1))
+
+
+def _r_asin(rt, g, node, i):
+    return _op(rt, "mul", g, _one_minus_square_rsqrt(rt, _x(node)))
+
+
+def _r_acos(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "neg", _one_minus_square_rsqrt(rt, _x(node))))
+
+
+def _r_asinh(rt, g, node, i):           # grad * (self.pow(2) + 1).rsqrt()
+    return _op(rt, "mul", g, _op(rt, "rsqrt", _scaled(rt, "add", _op(rt, "pow", _x(node), 2), 1)))
+
+
+def _r_acosh(rt, g, node, i):           # grad * (self * self - 1).rsqrt()
+    x = _x(node)
+    return _op(rt, "mul", g, _op(rt, "rsqrt", _scaled(rt, "sub", _op(rt, "mul", x, x), 1)))
+
+
+def _r_atanh(rt, g, node, i):           # grad / (1 - self.pow(2))
+    return _op(rt, "div", g, _one_minus(rt, _op(rt, "pow", _x(node), 2)))
+
+
+def _r_erf(rt, g, node, i):
+    # 2 / sqrt(pi) * exp(-(self.pow(2))) * grad (erfc: -2 / sqrt(pi))
+    c = 2 / math.sqrt(math.pi) * (1 if node.op.name == "erf" else -1)
+    e = _op(rt, "exp", _op(rt, "neg", _op(rt, "pow", _x(node), 2)))
+    return _op(rt, "mul", _scaled(rt, "mul", e, c), g)
+
+
+def _r_erfinv(rt, g, node, i):          # 0.5 * sqrt(pi) * exp(self.erfinv().pow(2)) * grad
+    e = _op(rt, "exp", _op(rt, "pow", _op(rt, "erfinv", _x(node)), 2))
+    return _op(rt, "mul", _scaled(rt, "mul", e, 0.5 * math.sqrt(math.pi)), g)
+
+
+def _r_silu(rt, g, node, i):
+    # grad * sigmoid * (1 + x * (1 - sigmoid)), PyTorch's infinitely
+    # differentiable form under create_graph
+    x = _x(node)
+    s = _op(rt, "sigmoid", x)
+    return _op(rt, "mul", _op(rt, "mul", g, s),
+               _scaled(rt, "add", _op(rt, "mul", x, _one_minus(rt, s)), 1))
+
+
+def _r_mish(rt, g, node, i):
+    # grad * (t + x * sigmoid * (1 - t * t)), t = tanh(log1p(exp(x)))
+    x = _x(node)
+    s = _op(rt, "sigmoid", x)
+    t = _op(rt, "tanh", _op(rt, "log1p", _op(rt, "exp", x)))
+    inner = _op(rt, "mul", _op(rt, "mul", x, s), _one_minus(rt, _op(rt, "mul", t, t)))
+    return _op(rt, "mul", g, _op(rt, "add", t, inner))
+
+
+def _r_act_backward(rt, g, node, i):
+    """An activation's gradient: its backward op of the registry, one node
+    (PyTorch's LeakyReluBackwardBackward0 ...), of (g, x) and its parameters."""
+    return _op(rt, f"{node.op.name}_backward", g, _x(node), **node.params)
+
+
+def _r_act_backward_backward(rt, g, node, i):
+    """The backward of an activation's backward op: itself by g (it is
+    linear in g); by x zero for the piecewise linear ones (the others' second
+    derivative by x is not recorded: ONLY_INPUTS refuses it)."""
+    if i == 1:
+        return _const(rt, np.zeros_like(node.args[1].data), "zeros")
+    return _op(rt, node.op.name, g, node.args[1], **node.params)
 
 
 def _r_zero(rt, g, node, i):
@@ -232,6 +354,62 @@ def _r_extreme_dim(rt, g, node, i):
     onehot = _dim_index_mask([x], node.params, argf).astype(x.dtype)
     spread = _op(rt, "expand", _keepdim(rt, g, node), shape=x.shape)
     return _op(rt, "mul", spread, _const(rt, onehot, "mask"))
+
+
+def _r_prod(rt, g, node, i):
+    # PyTorch's grad * (result / input) (its other formulas for zeros in x
+    # record other nodes)
+    x = _x(node)
+    return _op(rt, "mul", _keepdim(rt, g, node), _op(rt, "div", _keepdim(rt, node, node), x))
+
+
+def _r_cumsum(rt, g, node, i):          # grad.flip(dim).cumsum(dim).flip(dim)
+    if g.data.ndim == 0:
+        return g
+    d = node.params["dim"]
+    flipped = _op(rt, "flip", g, dims=(d,))
+    return _op(rt, "flip", _op(rt, "cumsum", flipped, **node.params), dims=(d,))
+
+
+def _var_backward(rt, g, node):
+    """PyTorch's var_backward: (2 / (n - correction)) * grad * (x - x.mean(dim))."""
+    x = _x(node)
+    n = x.data.size // max(node.data.size, 1)
+    dim = node.params.get("dim") or None
+    scale = 2.0 / (n - node.params["correction"]) if n != node.params["correction"] else math.inf
+    mean = _op(rt, "mean", x, dim=dim, keepdim=True) if dim is not None else \
+        _op(rt, "mean", x, dim=None, keepdim=False)
+    return _op(rt, "mul", _scaled(rt, "mul", _keepdim(rt, g, node), scale),
+               _op(rt, "sub", x, mean))
+
+
+def _r_var(rt, g, node, i):
+    return _var_backward(rt, g, node)
+
+
+def _r_std(rt, g, node, i):
+    # grad_var = (grad / (result * 2)).masked_fill_(result == 0, 0)
+    grad_var = _op(rt, "div", g, _scaled(rt, "mul", node, 2))
+    grad_var = _op(rt, "masked_fill", grad_var, _const(rt, node.data == 0, "mask"), 0)
+    return _var_backward(rt, grad_var, node)
+
+
+def _r_norm(rt, g, node, i):
+    x = _x(node)
+    if node.params.get("ord") == 1:              # self.sgn() * grad
+        return _op(rt, "mul", _op(rt, "sgn", x), _keepdim(rt, g, node))
+    # self * (grad / norm).masked_fill_(norm == 0, 0)
+    norm = _keepdim(rt, node, node)
+    scaled = _op(rt, "div", _keepdim(rt, g, node), norm)
+    scaled = _op(rt, "masked_fill", scaled, _const(rt, norm.data == 0, "mask"), 0)
+    return _op(rt, "mul", x, scaled)
+
+
+def _r_bce_logits(rt, g, node, i):
+    # (sigmoid(x) - target) * grad, and -x * grad for the target; / n for a mean
+    x, t = node.args
+    d = _op(rt, "mul", _op(rt, "sub", _op(rt, "sigmoid", x), t) if i == 0 else _op(rt, "neg", x), g)
+    return _scaled(rt, "div", d, x.data.size) if node.params["reduction"] == "mean" else d
 
 
 def _r_reshape(rt, g, node, i):
@@ -523,7 +701,32 @@ GRAPH_VJPS = {
     "mse_loss": _r_mse_loss, "cross_entropy": _r_cross_entropy,
     "flip": _r_flip, "roll": _r_roll, "tril": _r_triangle, "triu": _r_triangle, "bmm": _r_bmm,
     "amax": _r_amax, "amin": _r_amax, "logsumexp": _r_logsumexp, "masked_fill": _r_masked_fill,
+    "clamp_min": _r_clamp, "clamp_max": _r_clamp, "tan": _r_tan, "log1p": _r_log1p,
+    "expm1": _r_expm1, "exp2": _r_exp2, "reciprocal": _r_reciprocal, "rsqrt": _r_rsqrt,
+    "sinh": _r_sinh, "cosh": _r_cosh, "atan": _r_atan, "asin": _r_asin, "acos": _r_acos,
+    "asinh": _r_asinh, "acosh": _r_acosh, "atanh": _r_atanh, "erf": _r_erf, "erfc": _r_erf,
+    "erfinv": _r_erfinv, "silu": _r_silu, "mish": _r_mish, "frac": _r_add,
+    "leaky_relu": _r_act_backward, "hardtanh": _r_act_backward, "hardshrink": _r_act_backward,
+    "softshrink": _r_act_backward, "elu": _r_act_backward, "softplus": _r_act_backward,
+    "gelu": _r_act_backward, "logsigmoid": _r_act_backward, "hardswish": _r_act_backward,
+    "hardsigmoid": _r_act_backward,
+    **{f"{name}_backward": _r_act_backward_backward for name in (
+        "leaky_relu", "hardtanh", "hardshrink", "softshrink", "elu", "softplus", "gelu",
+        "logsigmoid", "hardswish")},
+    "prod": _r_prod, "cumsum": _r_cumsum, "var": _r_var, "std": _r_std, "norm": _r_norm,
+    "binary_cross_entropy_with_logits": _r_bce_logits,
+    "sign": _r_zero, "floor": _r_zero, "ceil": _r_zero, "round": _r_zero, "trunc": _r_zero,
 }
+
+# ops whose rule covers only some inputs: the others refuse create_graph (the
+# smooth activations' backward ops, by x: a third derivative)
+ONLY_INPUTS = {f"{name}_backward": (0,) for name in (
+    "elu", "softplus", "gelu", "logsigmoid", "hardswish")}
+
+# cases a rule does not cover, refused before anything is recorded:
+# refuses(node) -> why, or None
+REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data == 0).any()
+            else None}
 
 
 # ---- the pass -------------------------------------------------------------------
@@ -561,7 +764,21 @@ def _seed(rt, root: Tensor, gradient) -> tuple[Tensor, bool]:
 
 def _check_supported(order) -> None:
     for node in order:
-        if node.recorded and node.op.name not in GRAPH_VJPS and any(
+        if not node.recorded:
+            continue
+        name = node.op.name
+        only = ONLY_INPUTS.get(name)
+        if only is not None:
+            if any(a.__class__ is Tensor and a.requires_grad and k not in only
+                   for k, a in enumerate(node.args)):
+                raise _unsupported(name, " (by its input x: a third derivative of "
+                                         f"{name[:-len('_backward')]})")
+        elif name in REFUSALS and any(a.__class__ is Tensor and a.requires_grad
+                                      for a in node.args):
+            why = REFUSALS[name](node)
+            if why is not None:
+                raise _unsupported(name, why)
+        elif name not in GRAPH_VJPS and any(
                 a.__class__ is Tensor and a.requires_grad for a in node.args):
             if node.op.no_derivative:
                 node.op.vjp[0]()          # PyTorch's error: it has no derivative

@@ -330,6 +330,18 @@ INPUTS: dict[str, list] = {
     "log_softmax_backward_data": [case(anyv(2, 3), anyv(2, 3, lo=-3.0, hi=-0.1), dim=d)
                                   for d in (0, 1)] + [case(anyv(4), anyv(4, lo=-3.0, hi=-0.1), dim=0)],
     "sigmoid_backward": binary(anyv, lambda *s: anyv(*s, lo=0.01, hi=0.99)),
+    # the activations' backward ops (ops/act_backward.py): (g, x), x away from the kinks
+    "leaky_relu_backward": binary(anyv, away) + [case(anyv(3), away(3), negative_slope=0.2)],
+    "hardtanh_backward": [case(anyv(5), fixed([-1.5, -0.4, 0.3, 0.8, 1.7]), min=-1.0, max=1.0),
+                          case(anyv(2, 3), anyv(3, lo=-0.9, hi=0.9), min=-1.0, max=1.0)],
+    "hardshrink_backward": [case(anyv(4), fixed([-1.5, -0.2, 0.3, 1.2]), lambd=0.5)],
+    "softshrink_backward": [case(anyv(3), fixed([-2.0, 0.5, 1.5]), lambd=1.0)],
+    "elu_backward": binary(anyv, away) + [case(anyv(3), away(3), alpha=0.5)],
+    "softplus_backward": binary(anyv) + [case(anyv(3), anyv(3, lo=-3.0, hi=3.0), beta=2.0,
+                                              threshold=5.0)],
+    "gelu_backward": binary(anyv) + [case(anyv(2, 3), anyv(2, 3), approximate="tanh")],
+    "logsigmoid_backward": binary(anyv),
+    "hardswish_backward": [case(anyv(4), fixed([-4.0, -2.5, 2.9, 3.5])), case(anyv(2, 3), anyv(3))],
     # d/db is 0 almost everywhere: b away from the jumps of floor(a / b)
     "remainder": [case(anyv(3, lo=0.1, hi=0.9), num(2.0)),
                   case(anyv(2, 3, lo=2.1, hi=2.9), anyv(3, lo=3.1, hi=3.9))],
