@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
                         ReturnTypes)
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
-from .gradfns import GradFn, grad_fn_of
+from .gradfns import GradFn, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
                               format_value, print_args, repr_value)
@@ -2838,8 +2838,11 @@ class Interpreter:
                 return obj.next_functions
             if attr == "variable" and obj.name == "AccumulateGrad":
                 return obj.node
+            if attr.startswith("_saved_"):
+                return saved_attribute(obj, attr)
             raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
-                               hint="gradviz models grad_fn's name() and next_functions "
+                               hint="gradviz models grad_fn's name(), next_functions, "
+                                    "the _saved_* values of common nodes "
                                     "(and an AccumulateGrad's variable)")
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
