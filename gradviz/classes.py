@@ -516,16 +516,18 @@ def _set_module_attribute(rt, obj: Instance, attr: str, value) -> None:
 
 # ---- torch.nn.Module's methods -------------------------------------------------------
 
-def named_parameters(obj: Instance) -> list:
+def named_parameters(obj: Instance, buffers: bool = False) -> list:
     """(name, parameter) in PyTorch's order: the module's own, in the order
     they were set, then each submodule's, prefixed (a parameter shared by two
-    names once, as PyTorch's remove_duplicate). No recursion: a stack."""
+    names once, as PyTorch's remove_duplicate). No recursion: a stack.
+    buffers: state_dict()'s, with each nn module's buffers after its
+    parameters (a BatchNorm's running statistics)."""
     out, seen = [], set()
     stack = [("", obj)]
     while stack:
         prefix, m = stack.pop()
         if m.__class__ is not Instance:       # nn.Linear, nn.Sequential (modules.py)
-            for name, p in modules.named_parameters(m, prefix):
+            for name, p in modules.named_parameters(m, prefix, buffers):
                 if id(p) not in seen:
                     seen.add(id(p))
                     out.append((name, p))
@@ -546,6 +548,19 @@ def _m_parameters(rt, obj, recurse=True):
 def _m_named_parameters(rt, obj, prefix="", recurse=True):
     from .functions import Generator
     return Generator([(prefix + ("." if prefix else "") + n, p) for n, p in named_parameters(obj)])
+
+
+def _m_buffers(rt, obj, recurse=True):
+    from .functions import Generator
+    return Generator([b for _, b in modules.named_buffers(named_parameters(obj, True),
+                                                          named_parameters(obj))])
+
+
+def _m_named_buffers(rt, obj, prefix="", recurse=True):
+    from .functions import Generator
+    prefix = prefix + "." if prefix else ""
+    return Generator([(prefix + n, b) for n, b in
+                      modules.named_buffers(named_parameters(obj, True), named_parameters(obj))])
 
 
 def _m_zero_grad(rt, obj, set_to_none=True):
@@ -590,11 +605,12 @@ def _m_forward(rt, obj, *args, **kwargs):
 
 
 def _m_state_dict(rt, obj, destination=None, prefix="", keep_vars=False):
-    return modules.state_dict(rt, named_parameters(obj), prefix)
+    return modules.state_dict(rt, named_parameters(obj, buffers=True), prefix)
 
 
 def _m_load_state_dict(rt, obj, state_dict, strict=True, assign=False):
-    return modules.load_state_dict(rt, named_parameters(obj), obj.cls.name, state_dict, strict)
+    return modules.load_state_dict(rt, named_parameters(obj, buffers=True), obj.cls.name,
+                                   state_dict, strict)
 
 
 VALUE_ERROR = "ValueError"
@@ -646,6 +662,7 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
                   "named_modules": modules.METHODS["named_modules"], "apply": _m_apply,
                   "requires_grad_": _m_requires_grad_,
                   "parameters": _m_parameters, "named_parameters": _m_named_parameters,
+                  "buffers": _m_buffers, "named_buffers": _m_named_buffers,
                   "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,
                   "forward": _m_forward}
 

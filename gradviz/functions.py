@@ -1932,9 +1932,15 @@ def f_no_grad(rt):
 
 
 def f_inference_mode(rt, mode=True):
-    """inference_mode(): no_grad as gradviz models it (PyTorch's inference
-    tensors are not: using one for backward later is allowed here)."""
+    """inference_mode(): no_grad, and the tensors made in it are inference
+    tensors (Tensor.is_inference()), which PyTorch refuses to save for
+    backward or to write in place outside it (Tape.check_inference_saved,
+    Interpreter.inference_write_check)."""
     return NoGrad(not mode, "inference_mode")
+
+
+def f_is_inference_mode_enabled(rt):
+    return rt.tape.inference_mode
 
 
 def f_enable_grad(rt):
@@ -2024,7 +2030,7 @@ FUNCTIONS = {
     "split": f_split, "chunk": f_chunk, "unbind": f_unbind,
     "no_grad": f_no_grad, "enable_grad": f_enable_grad, "set_grad_enabled": f_set_grad_enabled,
     "inference_mode": f_inference_mode,
-    "is_grad_enabled": f_is_grad_enabled, "isclose": f_isclose,
+    "is_grad_enabled": f_is_grad_enabled, "is_inference_mode_enabled": f_is_inference_mode_enabled, "isclose": f_isclose,
     "is_tensor": lambda rt, v: is_tensor(v),
     "get_default_dtype": lambda rt: DTYPE_OBJECTS["float32"],
 }
@@ -2603,6 +2609,7 @@ def _write_in_place(rt, x, label: str, make):
     np.copyto(x.data, values, casting="unsafe")
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("inplace", x, op=label)
+    rt.inference_write_check(x)
     return x
 
 
@@ -2713,6 +2720,7 @@ def m_zero_(rt, x):
     x.data[...] = 0
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("zero_", x)
+    rt.inference_write_check(x)
     return x
 
 
@@ -2756,6 +2764,11 @@ def m_retain_grad(rt, x):
 
 
 def m_requires_grad_(rt, x, requires_grad=True):
+    if requires_grad and not rt.tape.inference_mode and rt.tape.is_inference(x):
+        raise GradvizError("Setting requires_grad=True on inference tensor outside "
+                           "InferenceMode is not allowed.", kind=RUNTIME,
+                           hint="this tensor was made under torch.inference_mode(): use a "
+                                "clone() of it, or make it under torch.no_grad()")
     if x.recorded:
         if requires_grad:
             return x        # it requires grad already: PyTorch lets it be
@@ -2979,6 +2992,7 @@ METHODS = {
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "permute": m_permute,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
+    "is_inference": lambda rt, x: rt.tape.is_inference(x),
     "view": m_view, "reshape": f_reshape, "flatten": m_flatten, "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (

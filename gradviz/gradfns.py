@@ -19,6 +19,9 @@ without the address PyTorch adds (it would change from run to run).
 """
 from __future__ import annotations
 
+import numpy as np
+
+from .errors import ATTRIBUTE, RUNTIME, GradvizError
 from .tensor import REBASED_GRAD_FN, Tensor
 
 # the name() of nodes that are not an op's "...Backward" (PyTorch's C++ names)
@@ -168,3 +171,162 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         inner = "MmBackward0" if b.data.ndim == 2 else "MvBackward0"
         return (_hidden(inner, _hidden("ViewBackward0", _edge(a, at)), _edge(b, at)),)
     return tuple(_edge(a, at) for a in args)
+
+
+# ---- saved tensors: y.grad_fn._saved_self, _saved_result, _saved_dim, ... ----
+#
+# What PyTorch's node keeps for its backward, by the names its generated
+# code gives them. A saved input is the input's tensor object (`is` holds);
+# a number PyTorch wraps as a tensor (`x * 2`) reads as that 0-d tensor
+# (int64 or float64, as PyTorch wraps it); an input PyTorch does not save
+# because the other input needs no gradient reads None. Saved tensors are
+# freed by backward() (reading one then is PyTorch's error); sizes, dims
+# and numbers are not.
+# NOTE: PyTorch hands out its saved result as a new tensor object of the
+# same node (`y.grad_fn._saved_result is y` is False there), gradviz the
+# result itself; and a dim given negative reads here as the dim it names
+# (PyTorch keeps -1, which prints as 2**64 - 1).
+
+_UINT64 = 1 << 64
+
+
+def _wrapped(v):
+    """A Python number as PyTorch wraps it into a tensor (int64, float64)."""
+    if v.__class__ is Tensor or v is None:
+        return v
+    return Tensor(np.asarray(v, dtype=np.int64 if isinstance(v, int) else np.float64))
+
+
+def _needs_grad(v) -> bool:
+    return v.__class__ is Tensor and v.requires_grad
+
+
+def _strides(t) -> tuple:
+    return tuple(s // t.data.itemsize for s in t.data.strides)
+
+
+def _self_if_other(node, args):
+    """Mul's (and mm's) input 0: saved for input 1's gradient only."""
+    return args[0] if _needs_grad(args[1]) else None
+
+
+def _other_if_self(node, args):
+    return _wrapped(args[1]) if _needs_grad(args[0]) else None
+
+
+def _dim_tuple(node, args):
+    d = node.params.get("dim")
+    return (d,) if isinstance(d, int) else tuple(d)
+
+
+def _reduction(node, args):
+    """PyTorch's Reduction enum: 0 none, 1 mean, 2 sum."""
+    return {"none": 0, "mean": 1, "sum": 2}[node.params.get("reduction", "mean")] \
+        if node.params else 1
+
+
+_SELF = (lambda node, args: args[0])
+_OTHER = (lambda node, args: args[1])
+_RESULT = (lambda node, args: node)
+_SIZES = (lambda node, args: tuple(args[0].shape))
+_NUMEL = (lambda node, args: int(args[0].data.size))
+_ALPHA = (lambda node, args: (node.params or {}).get("alpha", 1))
+
+
+def _param(key, default=None):
+    return lambda node, args: (node.params or {}).get(key, default)
+
+
+def _mm(i):
+    """mm's input i (saved for the other's gradient) and its sizes and
+    strides (those only where input i itself needs a gradient)."""
+    return {("_saved_self", "_saved_mat2")[i]:
+            lambda node, args: args[i] if _needs_grad(args[1 - i]) else None,
+            ("_saved_self_sym_sizes", "_saved_mat2_sym_sizes")[i]:
+            lambda node, args: tuple(args[i].shape),
+            ("_saved_self_sym_strides", "_saved_mat2_sym_strides")[i]:
+            lambda node, args: _strides(args[i]) if _needs_grad(args[i]) else ()}
+
+
+# grad_fn name -> (the ops of gradviz whose node it is here, {attribute: read})
+SAVED = {
+    "MulBackward0": (("mul",), {"_saved_self": _self_if_other, "_saved_other": _other_if_self}),
+    "DivBackward0": (("div",), {"_saved_self": _self_if_other,
+                                "_saved_other": lambda node, args: _wrapped(args[1])}),
+    "AddBackward0": (("add",), {"_saved_alpha": _ALPHA}),
+    "SubBackward0": (("sub",), {"_saved_alpha": _ALPHA}),
+    "RsubBackward1": (("rsub",), {"_saved_alpha": _ALPHA}),
+    "PowBackward0": (("pow",), {"_saved_exponent": _OTHER, "_saved_self": _SELF}),
+    "PowBackward1": (("pow",), {"_saved_exponent": _OTHER, "_saved_result": _RESULT,
+                                "_saved_self": _SELF}),
+    "PowBackward2": (("pow",), {"_saved_exponent": _OTHER, "_saved_result": _RESULT,
+                                "_saved_self": _SELF}),
+    "MaximumBackward0": (("maximum",), {"_saved_other": _OTHER, "_saved_self": _SELF}),
+    "MinimumBackward0": (("minimum",), {"_saved_other": _OTHER, "_saved_self": _SELF}),
+    "Atan2Backward0": (("atan2",), {"_saved_other": _OTHER, "_saved_self": _SELF}),
+    "NegBackward0": (("neg",), {}),
+    "TBackward0": (("t",), {}),
+    "CloneBackward0": (("clone",), {}),
+    "SumBackward0": (("sum",), {"_saved_self_sym_sizes": _SIZES}),
+    "SumBackward1": (("sum",), {"_saved_dim": _dim_tuple, "_saved_keepdim": _param("keepdim", False),
+                                "_saved_self_sym_sizes": _SIZES}),
+    "MeanBackward0": (("mean",), {"_saved_self_sym_numel": _NUMEL, "_saved_self_sym_sizes": _SIZES}),
+    "MeanBackward1": (("mean",), {"_saved_dim": _dim_tuple, "_saved_keepdim": _param("keepdim", False),
+                                  "_saved_self_sym_numel": _NUMEL, "_saved_self_sym_sizes": _SIZES}),
+    "MaxBackward1": (("max",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
+    "MinBackward1": (("min",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
+    "ProdBackward0": (("prod",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
+    "SoftmaxBackward0": (("softmax",), {"_saved_dim": _param("dim"), "_saved_result": _RESULT}),
+    "LogSoftmaxBackward0": (("log_softmax",), {"_saved_dim": _param("dim"), "_saved_result": _RESULT}),
+    "ViewBackward0": (("view", "reshape", "flatten"), {"_saved_self_sym_sizes": _SIZES}),
+    "TransposeBackward0": (("transpose",), {"_saved_dim0": lambda node, args: node.params["dims"][0],
+                                            "_saved_dim1": lambda node, args: node.params["dims"][1]}),
+    "PermuteBackward0": (("permute",), {"_saved_dims": lambda node, args: tuple(node.params["dims"])}),
+    "UnsqueezeBackward0": (("unsqueeze",), {"_saved_dim": _param("dim")}),
+    "CatBackward0": (("cat",), {"_saved_dim": _param("dim")}),
+    "StackBackward0": (("stack",), {"_saved_dim": _param("dim")}),
+    "CumsumBackward0": (("cumsum",), {"_saved_dim": _param("dim")}),
+    "ClampBackward1": (("clamp",), {"_saved_max": _param("max"), "_saved_min": _param("min"),
+                                    "_saved_self": _SELF}),
+    "MmBackward0": (("mm", "matmul"), {**_mm(0), **_mm(1)}),
+    "MseLossBackward0": (("mse_loss",), {"_saved_reduction": _reduction, "_saved_self": _SELF,
+                                         "_saved_target": _OTHER}),
+    "LeakyReluBackward0": (("leaky_relu",), {"_saved_negative_slope": _param("negative_slope", 0.01),
+                                             "_saved_self": _SELF}),
+    "SoftplusBackward0": (("softplus",), {"_saved_beta": _param("beta", 1), "_saved_self": _SELF,
+                                          "_saved_threshold": _param("threshold", 20)}),
+}
+# one-input ops that save their result, or their input, and nothing else
+for _name in ("Exp", "Tanh", "Sigmoid", "Relu", "Sqrt", "Rsqrt", "Reciprocal", "Tan", "Exp2"):
+    SAVED[_name + "Backward0"] = ((_name.lower(),), {"_saved_result": _RESULT})
+for _name in ("Log", "Sin", "Cos", "Abs", "Silu", "Log1P", "Asin", "Acos",
+              "Atan", "Sinh", "Cosh", "Erf"):
+    SAVED[_name + "Backward0"] = ((_name.lower(),), {"_saved_self": _SELF})
+
+
+def saved_attribute(fn: GradFn, attr: str):
+    """fn.<attr> for a `_saved_*` attribute PyTorch's node has; raises
+    AttributeError's GradvizError where it has none, and PyTorch's error for
+    a saved tensor read after backward() freed it."""
+    from .autodiff import FREED_MESSAGE
+    node = fn.node
+    entry = SAVED.get(fn.name) if fn.edges is None and node is not None else None
+    if entry is None or node.op is None or node.op.name not in entry[0] \
+            or (fn.name == "MmBackward0" and any(a.data.ndim != 2 for a in node.args)):
+        raise GradvizError(f"'{fn.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
+                           hint=f"gradviz models the saved values of common nodes: "
+                                f"{', '.join(sorted(SAVED)[:6])}, ...")
+    read = entry[1].get(attr)
+    if read is None:
+        raise GradvizError(f"'{fn.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
+                           hint="PyTorch's node has " + (", ".join(sorted(entry[1])) or
+                                                         "no saved values"))
+    args = node.args
+    if node.op.name in ("mul", "add") and args[0].__class__ is not Tensor:
+        args = args[::-1]             # `2 * x` is x.mul(2)
+    value = read(node, args)
+    if value.__class__ is Tensor and node.freed:
+        raise GradvizError(FREED_MESSAGE, kind=RUNTIME,
+                           hint="pass retain_graph=True to backward() to read saved tensors "
+                                "after it")
+    return value

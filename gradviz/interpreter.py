@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
                         ReturnTypes)
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
-from .gradfns import GradFn, grad_fn_of
+from .gradfns import GradFn, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
                               format_value, print_args, repr_value)
@@ -1374,6 +1374,7 @@ class Interpreter:
         np.copyto(current.data, result.data, casting="unsafe")
         tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=label)
+        self.inference_write_check(current)
         return current
 
     def _call_with_out(self, fn: Function, args: list, kwargs: dict) -> Tensor:
@@ -1449,6 +1450,7 @@ class Interpreter:
         write. The node before keeps a copy of its value. A write into a
         view of a base also makes the base's new node (CopySlices)."""
         self.inplace_check(current)
+        self.inference_write_check(current)     # (a write autograd records: refused before it)
         self._check_no_grad_view(current)
         return self._write_recorded(current, compute)
 
@@ -1756,9 +1758,13 @@ class Interpreter:
             self.tape.grad_enabled = True
             self.tape.no_grad_block = None
             return
-        self.tape.grad_enabled = False
-        self.tape.no_grad_blocks.append(span)
-        self.tape.no_grad_block = len(self.tape.no_grad_blocks) - 1
+        tape = self.tape
+        inference = ctx.name == "inference_mode" or tape.inference_mode   # (no_grad() inside it too)
+        tape.grad_enabled = False
+        tape.no_grad_blocks.append(span)
+        tape.no_grad_block = len(tape.no_grad_blocks) - 1
+        if inference:
+            tape.inference_blocks.add(tape.no_grad_block)
 
     def run_without_grad(self, title: str, fn, defn, shift: int):
         """fn() with gradients off, in a block of its own that the picture
@@ -2838,8 +2844,11 @@ class Interpreter:
                 return obj.next_functions
             if attr == "variable" and obj.name == "AccumulateGrad":
                 return obj.node
+            if attr.startswith("_saved_"):
+                return saved_attribute(obj, attr)
             raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
-                               hint="gradviz models grad_fn's name() and next_functions "
+                               hint="gradviz models grad_fn's name(), next_functions, "
+                                    "the _saved_* values of common nodes "
                                     "(and an AccumulateGrad's variable)")
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
@@ -3082,6 +3091,7 @@ class Interpreter:
                                    "in an in-place operation.",
                                    hint="update parameters inside `with torch.no_grad():`")
             self.inplace_check(t)
+            self.inference_write_check(t)
         self._check_writable(t)
         part = t.data[key]
         shape = np.shape(part)
@@ -3118,6 +3128,7 @@ class Interpreter:
             t.data[key] = v
         self.tape.versions.bump(t, self.line)
         self.log_event("inplace", t, op="[]=")
+        self.inference_write_check(t)
 
     def _setitem_recorded(self, t: Tensor, key: tuple, value, cut: str | None, advanced: bool):
         """t[key] = value with gradients on: the op setitem on t before the
@@ -3332,6 +3343,20 @@ class Interpreter:
 
     def address(self, v) -> str:
         return f"0x{functions.f_id(self, v):x}"
+
+    def inference_write_check(self, t: Tensor) -> None:
+        """PyTorch's refusal of an in-place write into an inference tensor
+        outside inference_mode(). A write autograd does not record is made
+        before it is refused, as PyTorch's is (its check comes after the
+        kernel ran): the callers check after writing."""
+        if self.tape.inference_blocks and not self.tape.inference_mode \
+                and self.tape.is_inference(t):
+            raise GradvizError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You "
+                "can make a clone to get a normal tensor before doing inplace update.See "
+                "https://github.com/pytorch/rfcs/pull/17 for more details.", kind=RUNTIME,
+                hint="this tensor was made under torch.inference_mode(): write into a "
+                     "clone() of it, or make it under torch.no_grad()")
 
     def inplace_check(self, t: Tensor):
         if (t.requires_grad and self.tape.grad_enabled and not t.recorded

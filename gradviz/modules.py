@@ -621,7 +621,7 @@ def _parameter_paths(m, buffers: bool = False) -> list:
             continue
         if mod.__class__ not in CLASSES:      # the program's Module subclass: its own order
             from . import classes
-            for attr, p in classes.named_parameters(mod):
+            for attr, p in classes.named_parameters(mod, buffers):
                 if id(p) not in seen:
                     seen.add(id(p))
                     reach = "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in attr.split("."))
@@ -639,10 +639,11 @@ def _parameter_paths(m, buffers: bool = False) -> list:
     return out
 
 
-def named_parameters(m, prefix: str = "") -> list:
+def named_parameters(m, prefix: str = "", buffers: bool = False) -> list:
     """(name, parameter) of m and the modules in it, as PyTorch names and
-    orders them ("0.weight", "0.bias", "2.weight", ...)."""
-    return [(prefix + name, p) for name, _, p in _parameter_paths(m)]
+    orders them ("0.weight", "0.bias", "2.weight", ...); buffers: with
+    each module's buffers after its parameters, as state_dict() lists them."""
+    return [(prefix + name, p) for name, _, p in _parameter_paths(m, buffers)]
 
 
 def name_parameters(m, holder: str) -> None:
@@ -831,6 +832,22 @@ def _named_parameters(rt, m, prefix="", recurse=True):
     return F.Generator(named_parameters(m, prefix + "." if prefix else ""))
 
 
+def named_buffers(state: list, params: list) -> list:
+    """(name, buffer) of a state_dict()'s list: what is not a parameter."""
+    ids = {id(p) for _, p in params}
+    return [(name, b) for name, b in state if id(b) not in ids]
+
+
+def _buffers(rt, m, recurse=True):
+    return F.Generator([b for _, b in named_buffers(named_state(m), named_parameters(m))])
+
+
+def _named_buffers(rt, m, prefix="", recurse=True):
+    prefix = prefix + "." if prefix else ""
+    return F.Generator([(prefix + n, b) for n, b in
+                        named_buffers(named_state(m), named_parameters(m))])
+
+
 def _zero_grad(rt, m, set_to_none=True):
     from .optim import clear_grads
     clear_grads(rt, [p for _, p in named_parameters(m)], set_to_none)
@@ -1007,6 +1024,7 @@ def _append(rt, m, module):
 
 
 METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
+           "buffers": _buffers, "named_buffers": _named_buffers,
            "state_dict": _state_dict, "load_state_dict": _load_state_dict,
            "zero_grad": _zero_grad, "train": _train, "eval": _eval, "apply": _apply,
            "forward": _forward, "children": _children, "add_module": _add_module,

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .errors import LIMIT, VALUE, GradvizError
+from .errors import LIMIT, RUNTIME, VALUE, GradvizError
 from .ops.registry import FLOAT, PROMOTE
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import Versions
@@ -134,6 +134,7 @@ class Tape:
         self.grad_enabled = True
         self.no_grad_block = None      # index of the `with no_grad():` block being run
         self.no_grad_blocks: list = [] # spans of the no_grad blocks
+        self.inference_blocks: set = set()   # those that are inference_mode() blocks
         self.warned_to_scalar = False  # float(x) of an x that requires grad warned (once)
         # block index -> what the block is, when not a `with torch.no_grad():`
         # (a custom Function's forward or backward, run without gradients)
@@ -425,6 +426,8 @@ class Tape:
             out.requires_grad = True
             out.meta = {**(out.meta or {}), "grad_since": NEVER, "no_grad_view": True}
         nodes.append(out)
+        if recorded and self.inference_blocks:
+            self.check_inference_saved(out)
         return out
 
     def apply_pair(self, op, a: Tensor, b: Tensor, span=None) -> Tensor:
@@ -467,7 +470,55 @@ class Tape:
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}
         nodes.append(out)
+        if out.recorded and self.inference_blocks:
+            self.check_inference_saved(out)
         return out
+
+    def is_inference(self, t: Tensor) -> bool:
+        """t was made in an inference_mode() block, or is a view or a
+        detach() of such a tensor: PyTorch's inference tensor."""
+        if not self.inference_blocks:
+            return False
+        while True:
+            m = t.meta
+            if m is not None and m.get("no_grad") in self.inference_blocks:
+                return True
+            src = None if m is None else m.get("detached_from")
+            if src is not None:
+                t = self.nodes[src]
+            elif t.op is not None and t.op.name in VIEW_OPS and t.data.base is not None \
+                    and t.args and t.args[0].__class__ is Tensor:
+                t = t.args[0]
+            else:
+                return False
+
+    @property
+    def inference_mode(self) -> bool:
+        return self.no_grad_block in self.inference_blocks
+
+    def check_inference_saved(self, out: Tensor) -> None:
+        """PyTorch's refusal of an inference tensor that a recorded op
+        saves for backward (what it saves: OpDef.saved, per input that
+        requires grad)."""
+        spec = out.op.saved
+        if callable(spec):
+            spec = spec(out)
+        args = out.args
+        for i, a in enumerate(args):
+            if i >= len(spec) or a.__class__ is not Tensor or not a.requires_grad:
+                continue
+            for c in spec[i]:
+                saved = None if c == "r" else args[int(c)]
+                if saved.__class__ is Tensor and self.is_inference(saved):
+                    raise GradvizError(
+                        "Inference tensors cannot be saved for backward. Please do not use "
+                        "Tensors created in inference mode in computation tracked by autograd. "
+                        "To work around this, you can make a clone to get a normal tensor and "
+                        "use it in autograd, or use `torch.no_grad()` instead of "
+                        "`torch.inference_mode()`.", kind=RUNTIME,
+                        hint="a tensor made under torch.inference_mode() is used with one "
+                             "that requires grad: clone() it first, or make it under "
+                             "torch.no_grad()")
 
     def _elementwise(self, f, args: tuple):
         """f (an OpDef.scalar) on args, or None unless the result needs neither

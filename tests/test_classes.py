@@ -301,3 +301,45 @@ def test_issubclass_walks_the_programs_bases_to_module_and_object():
     with pytest.raises(GradvizError) as info:
         run("class A:\n    pass\nissubclass(A(), A)\n")
     assert info.value.message == "issubclass() arg 1 must be a class"
+
+
+BN_NET = """import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(2)
+        self.fc = nn.Linear(2, 1)
+    def forward(self, x):
+        return self.fc(self.bn(x))
+class Outer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.seq = nn.Sequential(Net(), nn.ReLU())
+    def forward(self, x):
+        return self.seq(x)
+"""
+
+
+def test_a_module_subclass_s_state_dict_lists_its_submodules_buffers_after_their_parameters():
+    _, out = run(BN_NET + "print(list(Net().state_dict()))\n"
+                          "print(list(Outer().state_dict()))\n"
+                          "print([n for n, _ in Outer().named_buffers()], "
+                          "[n for n, _ in Outer().named_parameters()])\n")
+    bn = ["bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]
+    assert out.splitlines() == [
+        str(bn + ["fc.weight", "fc.bias"]),
+        str(["seq.0." + k for k in bn + ["fc.weight", "fc.bias"]]),
+        str(["seq.0." + k for k in bn[2:]]) + " " + str(["seq.0." + k for k in bn[:2]]
+                                                         + ["seq.0.fc.weight", "seq.0.fc.bias"])]
+
+
+def test_a_module_subclass_loads_its_buffers():
+    _, out = run(BN_NET + "a = Net()\na(torch.tensor([[1.0, 2.0], [3.0, 5.0]]))\n"
+                          "b = Net()\nprint(b.load_state_dict(a.state_dict()))\n"
+                          "print(b.bn.running_mean, b.bn.num_batches_tracked)\n")
+    assert out == ("<All keys matched successfully>\n"
+                   "tensor([0.2000, 0.3500]) tensor(1)\n")
+    with pytest.raises(GradvizError) as e:
+        run(BN_NET + "Net().load_state_dict(dict(Net().named_parameters()))\n")
+    assert 'Missing key(s) in state_dict: "bn.running_mean", "bn.running_var", ' \
+           '"bn.num_batches_tracked"' in e.value.message
