@@ -109,7 +109,7 @@ def test_defaults_and_errors_follow_pytorch():
             "g, = grad((2 * x).sum(), x, create_graph=True)\ng.sum().backward()\n")
 
 
-@pytest.mark.parametrize(("expr", "name"), [("x.cumprod(0)", "cumprod"), ("x.atan2(x)", "atan2")])
+@pytest.mark.parametrize(("expr", "name"), [("(x - 1).cumprod(0)", "cumprod"), ("x.atan2(x)", "atan2")])
 def test_an_op_without_a_graph_rule_is_named(expr, name):
     with pytest.raises(GradvizError, match=f"create_graph=True is not supported through "
                                            f"{name}") as info:
