@@ -735,8 +735,11 @@ REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data =
 
 # the gathers' and cumprod's rules (their module reads this one's helpers)
 from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402
+from .higher_losses import LOSS_ONLY_INPUTS, LOSS_VJPS  # noqa: E402
 GRAPH_VJPS.update(SELECT_VJPS)
+GRAPH_VJPS.update(LOSS_VJPS)
 REFUSALS.update(SELECT_REFUSALS)
+ONLY_INPUTS.update(LOSS_ONLY_INPUTS)
 
 
 # ---- the pass -------------------------------------------------------------------
@@ -782,7 +785,8 @@ def _check_supported(order) -> None:
             if any(a.__class__ is Tensor and a.requires_grad and k not in only
                    for k, a in enumerate(node.args)):
                 raise _unsupported(name, " (by its input x: a third derivative of "
-                                         f"{name[:-len('_backward')]})")
+                                         f"{name[:-len('_backward')]})"
+                                   if name.endswith("_backward") else " (by its target)")
         elif name in REFUSALS and any(a.__class__ is Tensor and a.requires_grad
                                       for a in node.args):
             why = REFUSALS[name](node)
