@@ -621,11 +621,18 @@ def _r_cross_entropy(rt, g, node, i):
     axis = 0 if z.data.ndim == 1 else 1
     reduction = node.params.get("reduction", "mean")
     n = _ce_count(z.data) if reduction == "mean" else 1
+    g_loss = g
     if reduction == "none" and z.data.ndim > 1:      # each sample's g over its classes
         g = _op(rt, "unsqueeze", g, dim=axis)
     if i == 1:      # class-probability targets: d CE / dp = -log_softmax(z) / N
         logp = _op(rt, "log_softmax", z, dim=axis)
         return _op(rt, "mul", g, _op(rt, "div", _op(rt, "neg", logp), n))
+    if target.data.dtype.kind in "iu":
+        # class indices: PyTorch's nodes, log_softmax then nll_loss's backward
+        # then log_softmax's (NllLossBackwardBackward0, LogSoftmaxBackwardDataBackward0)
+        logp = _op(rt, "log_softmax", z, dim=axis)
+        d = _op(rt, "nll_loss_backward", g_loss, logp, target, reduction=reduction)
+        return _op(rt, "log_softmax_backward_data", d, logp, dim=axis)
     if target.requires_grad:
         # d = softmax(z) * sum(p) - p, with p itself in the graph
         total = _op(rt, "sum", target, dim=(axis,), keepdim=True)
