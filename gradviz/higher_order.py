@@ -47,6 +47,7 @@ def _scaled(rt, name: str, t: Tensor, number) -> Tensor:
 
 SCALAR_OVERLOADS = {"mul": "MulBackward1", "div": "DivBackward1", "add": "AddBackward1",
                     "sub": "SubBackward1"}
+SCALAR_NAMES = set(SCALAR_OVERLOADS.values())
 
 
 def _one_minus(rt, t: Tensor) -> Tensor:
@@ -65,8 +66,8 @@ def _unsupported(op_name: str, why: str = "") -> GradvizError:
                         kind=RUNTIME,
                         hint="higher derivatives work through arithmetic, the elementwise "
                              "math functions, the activations, sum/mean/prod/var/std/norm, "
-                             "cumsum, softmax, the losses, reshapes, transposes, matmul and "
-                             "indexing (the README lists them); compute this op's part "
+                             "cumsum, softmax, the losses, reshapes, transposes, matmul, "
+                             "indexing and gathers (the README lists them); compute this op's part "
                              "on .detach()ed values, or differentiate once")
 
 
@@ -88,14 +89,22 @@ def _r_neg(rt, g, node, i):
     return _op(rt, "neg", g)
 
 
+def _scalar_overload(node) -> bool:
+    """The node is one of _scaled's (MulBackward1 ...): its own gradient
+    is PyTorch's Scalar overload again."""
+    return node.meta is not None and node.meta.get("grad_fn_name") in SCALAR_NAMES
+
+
 def _r_mul(rt, g, node, i):
+    if _scalar_overload(node):
+        return _scaled(rt, "mul", g, node.args[1])
     return _op(rt, "mul", g, node.args[1 - i])
 
 
 def _r_div(rt, g, node, i):
     a, b = node.args
     if i == 0:
-        return _op(rt, "div", g, b)
+        return _scaled(rt, "div", g, b) if _scalar_overload(node) else _op(rt, "div", g, b)
     # d(a/b)/db = -g * ((a / b) / b), PyTorch's order (its nodes: the
     # negation of g, then two divisions)
     return _op(rt, "mul", _op(rt, "neg", g), _op(rt, "div", _op(rt, "div", a, b), b))
@@ -347,15 +356,6 @@ def _r_extreme_all(rt, g, node, i):
     return _op(rt, "mul", g, _const(rt, (mask / mask.sum()).astype(x.dtype), "mask"))
 
 
-def _r_extreme_dim(rt, g, node, i):
-    from .ops.reduce import _dim_index_mask
-    x = _x(node).data
-    argf = np.argmax if node.op.name == "max_dim" else np.argmin
-    onehot = _dim_index_mask([x], node.params, argf).astype(x.dtype)
-    spread = _op(rt, "expand", _keepdim(rt, g, node), shape=x.shape)
-    return _op(rt, "mul", spread, _const(rt, onehot, "mask"))
-
-
 def _r_prod(rt, g, node, i):
     # PyTorch's grad * (result / input) (its other formulas for zeros in x
     # record other nodes)
@@ -414,6 +414,11 @@ def _r_bce_logits(rt, g, node, i):
 
 def _r_reshape(rt, g, node, i):
     return _op(rt, "reshape", g, shape=_x(node).data.shape)
+
+
+def _r_unsqueeze(rt, g, node, i):
+    # PyTorch's grad.squeeze(dim): SqueezeBackward1
+    return _op(rt, "squeeze", g, shape=_x(node).data.shape, dim=node.params["dim"])
 
 
 def _r_transpose(rt, g, node, i):
@@ -481,8 +486,9 @@ def _r_index(rt, g, node, i):
 
 def _r_index_backward(rt, g, node, i):
     p = node.params
-    return _op(rt, "index", g, index=p["index"], advanced=p["advanced"],
-               grad_fn="IndexBackward0" if p["advanced"] else "SliceBackward0")
+    # the index that made it again (select_backward's gradient is a select)
+    forward = {v: k for k, v in INDEX_BACKWARD_NAMES.items()}.get(p["grad_fn"], "IndexBackward0")
+    return _op(rt, "index", g, index=p["index"], advanced=p["advanced"], grad_fn=forward)
 
 
 def _r_setitem(rt, g, node, i):
@@ -615,11 +621,18 @@ def _r_cross_entropy(rt, g, node, i):
     axis = 0 if z.data.ndim == 1 else 1
     reduction = node.params.get("reduction", "mean")
     n = _ce_count(z.data) if reduction == "mean" else 1
+    g_loss = g
     if reduction == "none" and z.data.ndim > 1:      # each sample's g over its classes
         g = _op(rt, "unsqueeze", g, dim=axis)
     if i == 1:      # class-probability targets: d CE / dp = -log_softmax(z) / N
         logp = _op(rt, "log_softmax", z, dim=axis)
         return _op(rt, "mul", g, _op(rt, "div", _op(rt, "neg", logp), n))
+    if target.data.dtype.kind in "iu":
+        # class indices: PyTorch's nodes, log_softmax then nll_loss's backward
+        # then log_softmax's (NllLossBackwardBackward0, LogSoftmaxBackwardDataBackward0)
+        logp = _op(rt, "log_softmax", z, dim=axis)
+        d = _op(rt, "nll_loss_backward", g_loss, logp, target, reduction=reduction)
+        return _op(rt, "log_softmax_backward_data", d, logp, dim=axis)
     if target.requires_grad:
         # d = softmax(z) * sum(p) - p, with p itself in the graph
         total = _op(rt, "sum", target, dim=(axis,), keepdim=True)
@@ -690,9 +703,8 @@ GRAPH_VJPS = {
     "square": _r_square, "relu": _r_relu, "abs": _r_abs, "clamp": _r_clamp, "zero": _r_zero,
     "maximum": _r_extreme_pair, "minimum": _r_extreme_pair, "where": _r_where,
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
-    "max_dim": _r_extreme_dim, "min_dim": _r_extreme_dim,
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
-    "unsqueeze": _r_reshape, "transpose": _r_transpose, "permute": _r_permute, "T": _r_T, "t": _r_t, "clone": _r_clone,
+    "unsqueeze": _r_unsqueeze, "transpose": _r_transpose, "permute": _r_permute, "T": _r_T, "t": _r_t, "clone": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "repeat": _r_repeat, "index": _r_index,
     "remainder": _r_remainder,
     "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,
@@ -727,6 +739,14 @@ ONLY_INPUTS = {f"{name}_backward": (0,) for name in (
 # refuses(node) -> why, or None
 REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data == 0).any()
             else None}
+
+# the gathers' and cumprod's rules (their module reads this one's helpers)
+from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402
+from .higher_losses import LOSS_ONLY_INPUTS, LOSS_VJPS  # noqa: E402
+GRAPH_VJPS.update(SELECT_VJPS)
+GRAPH_VJPS.update(LOSS_VJPS)
+REFUSALS.update(SELECT_REFUSALS)
+ONLY_INPUTS.update(LOSS_ONLY_INPUTS)
 
 
 # ---- the pass -------------------------------------------------------------------
@@ -772,7 +792,8 @@ def _check_supported(order) -> None:
             if any(a.__class__ is Tensor and a.requires_grad and k not in only
                    for k, a in enumerate(node.args)):
                 raise _unsupported(name, " (by its input x: a third derivative of "
-                                         f"{name[:-len('_backward')]})")
+                                         f"{name[:-len('_backward')]})"
+                                   if name.endswith("_backward") else " (by its target)")
         elif name in REFUSALS and any(a.__class__ is Tensor and a.requires_grad
                                       for a in node.args):
             why = REFUSALS[name](node)

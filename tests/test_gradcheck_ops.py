@@ -374,6 +374,40 @@ INPUTS: dict[str, list] = {
                     case(anyv(3), mask(2, 3), anyv()), case(anyv(2, 3), mask(2, 3), anyv())],
     "masked_select": [case(anyv(2, 3), mask(2, 3)), case(anyv(3), mask(2, 3)),
                       case(anyv(2, 3), mask(3))],
+    # the gathers' backward ops (ops/select_backward.py): g of the gathered shape
+    "gather_backward": [case(anyv(2, 3), shape=(2, 3), dim=1, index=np.array([[0, 0, 2], [1, 2, 1]]),
+                             grad_fn="ScatterAddBackward0"),
+                        case(anyv(1, 2), shape=(3, 2), dim=0, index=np.array([[2, 0]]),
+                             grad_fn="ScatterBackward0"),
+                        case(anyv(2), shape=(), dim=0, index=np.array([0, 0]),
+                             grad_fn="ScatterAddBackward0")],
+    "index_select_backward": [case(anyv(2, 3), shape=(2, 3), dim=1, index=np.array([2, 0, 2])),
+                              case(anyv(1), shape=(), dim=0, index=np.array([0]))],
+    "take_backward": [case(anyv(3), shape=(2, 3), index=np.array([0, 5, 5])),
+                      case(anyv(2, 2), shape=(4,), index=np.array([[1, 2], [3, 0]]))],
+    "masked_select_backward": [case(anyv(4), lambda rng: np.array([[True, False, True], [False, True, True]]),
+                                    shape=(2, 3))],
+    "diagonal_backward": [case(anyv(3), shape=(3, 3), offset=0, dim1=0, dim2=1),
+                          case(anyv(2), shape=(2, 3), offset=1, dim1=0, dim2=1),
+                          case(anyv(3, 2), shape=(2, 3, 4), offset=-1, dim1=2, dim2=0)],
+    "trace_backward": [case(anyv(), size=9, index=np.array([0, 4, 8])),
+                       case(anyv(), size=8, index=np.array([0, 5]))],
+    # the losses' backward ops (ops/loss_backward.py): (g, input, target[, weight]),
+    # g one number for a reduced loss
+    "binary_cross_entropy_backward": [
+        case(anyv(*(s if r == "none" else ())), anyv(*s, lo=0.1, hi=0.9), anyv(*s, lo=0.0, hi=1.0),
+             reduction=r) for s in ((), (2, 3)) for r in ("mean", "sum", "none")]
+    + [case(anyv(), anyv(2, 3, lo=0.1, hi=0.9), anyv(2, 3, lo=0.0, hi=1.0), pos(2, 3),
+            reduction="mean")],
+    "nll_loss_backward": [case(anyv(*((3,) if r == "none" else ())), anyv(3, 4),
+                               labels(3, classes=4), reduction=r) for r in ("mean", "sum", "none")]
+    + [case(anyv(), anyv(3, 4), labels(3, classes=4), pos(4))],
+    "smooth_l1_loss_backward": [case(anyv(*(s if r == "none" else ())), anyv(*s), anyv(*s),
+                                     reduction=r, beta=b)
+                                for s in ((), (2, 3)) for r in ("mean", "none") for b in (1.0, 0.5)],
+    "huber_loss_backward": [case(anyv(*(s if r == "none" else ())), anyv(*s), anyv(*s),
+                                 reduction=r, delta=d)
+                            for s in ((), (2, 3)) for r in ("sum", "none") for d in (1.0, 0.7)],
     # amax/amin: no ties (where they split the gradient)
     "amax": reductions(distinct)[3:],
     "amin": reductions(distinct)[3:],

@@ -70,9 +70,15 @@ def _trace_fwd(xs, p):
     return np.asarray(np.trace(x), np.int64 if x.dtype.kind in "bi" else x.dtype)
 
 
-_linear("trace", "TraceBackward0", _trace_fwd,
-        lambda g, ans, xs, p: np.eye(*xs[0].shape, dtype=g.dtype) * g,
-        "d trace(x)/dx = identity")
+def _trace_vjp(g, ans, xs, p):
+    # NOTE: g written on the diagonal of zeros (PyTorch's index_fill): +0
+    # off the diagonal for a negative g, not eye * g's -0
+    out = np.zeros(xs[0].shape, g.dtype)
+    np.fill_diagonal(out, g)
+    return out
+
+
+_linear("trace", "TraceBackward0", _trace_fwd, _trace_vjp, "d trace(x)/dx = identity")
 
 
 # ---- gathers along a dim: gather, and sort's and topk's values ----------------
