@@ -13,9 +13,10 @@ import re
 import numpy as np
 
 from . import functions as F
-from .errors import INDEX, RUNTIME, TYPE, GradvizError
+from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .functions import ReturnTypes, _dim, _need_tensor, invalid_combination, is_tensor
 from .ops import OPS
+from .ops.einsum import MAX_OPERANDS
 from .ops.registry import broadcast_shape
 from .ops.stdsort import sort_indices, topk_indices
 
@@ -416,6 +417,30 @@ def f_bmm(rt, input, mat2):
     return rt.apply(OPS["bmm"], (a, b))
 
 
+def f_einsum(rt, equation=None, *operands):
+    """torch.einsum(equation, a, b, ...) or einsum(equation, [a, b, ...])."""
+    example = "torch.einsum('ij,jk->ik', a, b)"
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if equation is None or not operands:
+        raise GradvizError("einsum(): must specify the equation string and at least one "
+                           "operand, or at least one operand and its subscripts list",
+                           kind=VALUE, hint=f"give the equation, then the tensors: {example}")
+    if not isinstance(equation, str):
+        raise GradvizError("einsum(): argument 'equation' (position 1) must be str, not "
+                           f"{F.arg_type_name(equation)}", kind=TYPE,
+                           hint=f"the equation comes first, as a string: {example}")
+    for i, t in enumerate(operands):
+        if not is_tensor(t):
+            raise GradvizError(f"expected Tensor as element {i} in argument 1, but got "
+                               f"{F.arg_type_name(t)}", kind=TYPE,
+                               hint=f"give the tensors after the equation: {example}")
+    if len(operands) > MAX_OPERANDS:
+        raise GradvizError(f"einsum() of more than {MAX_OPERANDS} operands is not supported",
+                           kind=RUNTIME, hint="split it into several einsums")
+    return rt.apply(OPS["einsum"], tuple(operands), {"equation": equation})
+
+
 FUNCTIONS = {
     "flip": f_flip, "roll": f_roll, "tril": _triangle("tril"), "triu": _triangle("triu"),
     "diag": f_diag, "diagonal": f_diagonal, "trace": f_trace,
@@ -450,3 +475,4 @@ def _as_method(name, f):
 
 METHODS = {**{name: _as_method(name, f) for name, f in FUNCTIONS.items()},
            "flip": m_flip, "masked_fill_": m_masked_fill_}
+FUNCTIONS["einsum"] = f_einsum          # (a function only: tensors have no einsum method)

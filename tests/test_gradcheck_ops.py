@@ -418,6 +418,13 @@ INPUTS: dict[str, list] = {
                                                     ((2, 3, 2), 2))]
     + [case(anyv(), dim=0), case(fixed([[2.0, 0.0, 3.0, 1.5], [0.0, 0.0, 1.5, -1.0]]), dim=1)],
     "bmm": [case(anyv(2, 2, 3), anyv(2, 3, 4)), case(anyv(1, 1, 3), anyv(1, 3, 1))],
+    "einsum": [case(anyv(2, 3), anyv(3, 4), equation="ij,jk->ik"),
+               case(anyv(2, 2, 3), anyv(2, 4, 3), equation="bqd,bkd->bqk"),
+               case(anyv(3, 3), equation="ii"), case(anyv(3, 3), equation="ii->i"),
+               case(anyv(2, 3), equation="ij->j"), case(anyv(2), anyv(3), equation="i,j->ij"),
+               case(anyv(1, 2, 3), anyv(4, 3, 2), equation="...ij,...jk->...ik"),
+               case(anyv(2, 3), anyv(3), anyv(4), equation="ij,j,k->ik"),
+               case(anyv(1, 3), anyv(2, 3), equation="ij,ij->j")],
     "index_backward": [
         case(anyv(), index=(1,), advanced=False, grad_fn="SelectBackwardBackward0", shape=(4,)),
         case(anyv(2, 2), index=(slice(0, 2), slice(1, 3)), advanced=False,

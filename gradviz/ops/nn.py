@@ -5,7 +5,7 @@ import numpy as np
 
 from . import softmax_cpu
 from .elementwise import _sigmoid
-from .registry import FLOAT, defop
+from .registry import FLOAT, OPS, defop
 from .summation import torch_sum
 
 
@@ -156,12 +156,20 @@ def _ce_fwd(xs, p):
             picked = np.take_along_axis(logp, np.expand_dims(xs[1], axis), axis)
             return (-np.squeeze(picked, axis)).astype(xs[0].dtype)
         return (-np.sum(onehot * logp, axis=axis)).astype(xs[0].dtype)
+    if xs[1].dtype == np.int64 and xs[0].ndim <= 2:
+        # nll_loss of the log-probabilities, which adds them up in its own order
+        # (registered in losses.py, which imports this module: looked up here)
+        return OPS["nll_loss"].forward([logp, xs[1]], p)
     if xs[1].dtype == np.int64:
         # nll_loss adds -logp[target] to a +0 total: a zero loss is +0., not -0.
         total = np.sum(-(onehot * logp))
     else:
-        total = -np.sum(onehot * logp)
-    return np.asarray(total / _ce_count(xs[0]) if r == "mean" else total, dtype=xs[0].dtype)
+        # -(logp * target).sum() / N, the sum in torch.sum's order
+        prod = onehot * logp
+        total = torch_sum(prod, None)
+        total = -(np.sum(prod) if total is None else total.reshape(()))
+    count = total.dtype.type(_ce_count(xs[0]))
+    return np.asarray(total / count if r == "mean" else total, dtype=xs[0].dtype)
 
 
 def _ce_scale(g, xs, p, axis):
