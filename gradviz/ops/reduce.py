@@ -340,14 +340,21 @@ defop("std", "StdBackward0", lambda xs, p: _var_fwd(xs, p, root=True),
       dtype_rule=SAME)
 
 
-def _cumsum_fwd(xs, p):
-    x = xs[0]
-    if x.ndim == 0:
-        return x.astype(np.int64) if x.dtype.kind in "bi" else x.copy()
-    if x.dtype == np.float32:
-        # PyTorch's CPU kernel adds up in double and rounds each running sum
-        return np.cumsum(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
-    return np.cumsum(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "bi" else x.dtype)
+def running(accumulate):
+    """cumsum's and cumprod's forward with numpy's ``accumulate`` (np.cumsum,
+    np.cumprod): PyTorch's CPU kernels accumulate float32 in double and
+    round each running value; integers and bools accumulate as int64."""
+    def forward(xs, p):
+        x = xs[0]
+        if x.ndim == 0:
+            return x.astype(np.int64) if x.dtype.kind in "bi" else x.copy()
+        if x.dtype == np.float32:
+            return accumulate(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
+        return accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "bi" else x.dtype)
+    return forward
+
+
+_cumsum_fwd = running(np.cumsum)
 
 
 def _rev_cumsum(g, p):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .reduce import running
 from .registry import FLOAT, SAME, defop
 from .summation import reduced_shape, torch_sum
 
@@ -90,14 +91,7 @@ defop("logsumexp", "LogsumexpBackward0", _logsumexp_fwd,
       symbol="logsumexp", dtype_rule=FLOAT)
 
 
-def _cumprod_fwd(xs, p):
-    x = xs[0]
-    if x.ndim == 0:
-        return x.astype(np.int64) if x.dtype.kind in "bi" else x.copy()
-    if x.dtype == np.float32:
-        # PyTorch's CPU kernel multiplies in double and rounds each product
-        return np.cumprod(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
-    return np.cumprod(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "bi" else x.dtype)
+_cumprod_fwd = running(np.cumprod)     # (PyTorch's kernel multiplies in double too)
 
 
 def _rev_cumsum(a, d):
