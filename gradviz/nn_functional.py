@@ -42,6 +42,10 @@ def f_nll_loss(rt, input, target, weight=None, size_average=None, ignore_index=-
     reduction = F._reduction_arg(size_average, reduce, reduction)
     input = F._need_tensor(input, "nll_loss_nd")
     target = F._need_tensor(target, "nll_loss_nd", 2, "target")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise GradvizError(f"nll_loss_nd(): argument 'ignore_index' (position 5) must be int, "
+                           f"not {F.arg_type_name(ignore_index)}", kind=TYPE,
+                           hint="ignore_index is a class index (the default, -100, ignores none)")
     if input.data.ndim == 0:
         raise GradvizError("Expected 1 or more dimensions (got 0)", kind=VALUE,
                            hint="log-probabilities are (C,) or (N, C)")

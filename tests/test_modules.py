@@ -238,3 +238,14 @@ def test_float_of_a_tensor_that_requires_grad_warns_once_as_pytorch():
     warned = [(ev["line"], ev["message"]) for ev in record.events if ev["kind"] == "user_warning"]
     assert warned == [(5, "Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.")]
+
+
+@pytest.mark.parametrize("value", ["None", "1.5", "True"])
+def test_nll_loss_ignore_index_that_is_no_int_is_pytorchs_type_error(value):
+    # (None was an internal error, found by fuzzing)
+    with pytest.raises(GradvizError) as info:
+        run("import torch.nn.functional as F\nF.nll_loss(torch.zeros(2, 3), torch.tensor([0, 1]), "
+            f"ignore_index={value})\n")
+    assert info.value.message.startswith("nll_loss_nd(): argument 'ignore_index' (position 5) "
+                                         "must be int, not ")
+    assert info.value.hint
