@@ -2728,6 +2728,14 @@ class Interpreter:
             kwargs = {}
             for kw in node.keywords:
                 v = kw.value
+                if kw.name is None:       # f(**kwargs)
+                    self._unpack_keywords(kw, fn, kwargs)
+                    continue
+                if kw.name in kwargs:     # (given twice only through **)
+                    raise GradvizError(f"{self._callee_name(fn)}() got multiple values for "
+                                       f"keyword argument '{kw.name}'", kind=TYPE,
+                                       span=self.where(kw),
+                                       hint="give each keyword argument once")
                 kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
             if "axis" in kwargs or "keepdims" in kwargs:
                 kwargs = _numpy_names(fn, kwargs)
@@ -2765,6 +2773,30 @@ class Interpreter:
                 raise _argument_error(fn.name, exc) from None
             raise
 
+    def _unpack_keywords(self, node, fn, kwargs: dict) -> None:
+        """Add the items of `**d` in a call to kwargs, with Python's errors."""
+        d = self.eval(node.value)
+        span = self.where(node)
+        name = self._callee_name(fn)
+        if d.__class__ is not dict:
+            raise GradvizError(f"{name}() argument after ** must be a mapping, not "
+                               f"{self.type_name(d)}", kind=TYPE, span=span,
+                               hint="** unpacks a dict: f(**{'lr': 0.1}) is f(lr=0.1)")
+        for key, v in d.items():
+            if key.__class__ is not str:
+                raise GradvizError("keywords must be strings", kind=TYPE, span=span,
+                                   hint="the keys of a dict after ** are the parameters' names")
+            if key in kwargs:
+                raise GradvizError(f"{name}() got multiple values for keyword argument "
+                                   f"'{key}'", kind=TYPE, span=span,
+                                   hint="give each keyword argument once")
+            kwargs[key] = v
+
+    @staticmethod
+    def _callee_name(fn) -> str:
+        """The name Python's call errors give the function called."""
+        return fn.defn.name if fn.__class__ is UserFunction else getattr(fn, "name", "")
+
     def _starred(self, node, fn) -> tuple:
         """The items of `*xs` in a call: of a list, tuple, range, string,
         iterator, or a tensor's rows, as Python unpacks them."""
@@ -2777,7 +2809,7 @@ class Interpreter:
         except GradvizError as exc:
             if exc.kind != TYPE:
                 raise
-            name = fn.defn.name if fn.__class__ is UserFunction else getattr(fn, "name", "")
+            name = self._callee_name(fn)
             raise GradvizError(f"{name}() argument after * must be an iterable, not "
                                f"{self.type_name(v)}",
                                kind=TYPE, span=span,

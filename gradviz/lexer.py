@@ -62,7 +62,8 @@ PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
     "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own"),
     "*": ("'*' unpacking is only supported in a call's arguments and assignment targets",
           "write f(*xs) or a, *rest = xs, or list the items one by one"),
-    "**": ("'**' unpacking is not supported", "pass the keyword arguments one by one"),
+    "**": ("'**' unpacking is only supported in a call's arguments",
+           "write f(**kwargs); for a dict of two, d = dict(a); d.update(b)"),
     **dict.fromkeys((NEWLINE, EOF), ("expected an expression, found the end of the line",
                                      "the line ends in the middle of an expression"))}
 FOUND_HINTS = {   # the hint for an unexpected token, by its kind

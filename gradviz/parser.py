@@ -1189,7 +1189,8 @@ class _Parser:
         raise self.expected("an expression", hint="write a value, a name or a call here")
 
     def call(self, func, first: tuple, open_tok: tuple) -> Call:
-        """call := '(' [arg (',' arg)* [',']] ')'    arg := NAME '=' expr | expr
+        """call := '(' [arg (',' arg)* [',']] ')'
+        arg := NAME '=' expr | expr | '*' expr | '**' expr
               | '(' expr comp_for+ ')'    -- a generator as the only argument: f(x for x in xs)"""
         toks = self.toks
         i = self.i
@@ -1210,8 +1211,17 @@ class _Parser:
                 value = self.expr()
                 keywords.append(Keyword(tok[1], value, self.span_from(tok)))
                 i = self.i
+            elif kind == "**":                # f(**kwargs): a dict's items, one keyword each
+                if keywords is None:
+                    keywords = []
+                self.i = i + 1
+                value = self.expr()
+                keywords.append(Keyword(None, value, self.span_from(tok)))
+                i = self.i
             elif keywords and kind in EXPR_START:
-                raise _error(tok, "positional argument follows keyword argument",
+                unpacked = any(k.name is None for k in keywords)
+                raise _error(tok, "positional argument follows keyword argument"
+                             + (" unpacking" if unpacked else ""),
                              "put the positional arguments before the keyword arguments")
             elif kind == "*":                 # f(*xs): xs's items, one argument each
                 self.i = i + 1

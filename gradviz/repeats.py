@@ -425,6 +425,8 @@ def _call(node, at: _Leaves):
 
 
 def _keyword(node, at: _Leaves):
+    if node.name is None:              # f(**kwargs): rare, left to the parser
+        raise _NoTemplate
     _, col, _, end = node.span
     k, value = at.start[col], _builder(node.value, at)   # the name starts the span
 

@@ -1,7 +1,7 @@
 """torch functions and tensor methods that reorder, pick or reduce elements
 (flip, roll, tril/triu, diag, diagonal, trace, sort, argsort, topk, amax/amin,
 logsumexp, cumprod, diff, masked_fill, gather, index_select, narrow,
-masked_select, take, bmm): argument checks in PyTorch's words, then the ops
+masked_select, take, repeat_interleave, bmm): argument checks in PyTorch's words, then the ops
 of ops/select.py, ops/reduce_more.py and ops/linalg.py. Imported by
 functions.py, whose FUNCTIONS and METHODS tables they join.
 """
@@ -365,6 +365,89 @@ def f_index_select(rt, input, dim, index):
     return rt.apply(OPS["index_select"], (x,), {"dim": d, "index": idx})
 
 
+def f_repeat_interleave(rt, input, repeats=None, dim=None, *, output_size=None):
+    """torch.repeat_interleave(x, repeats, dim=None), and (counts) alone."""
+    return _repeat_interleave(rt, input, repeats, dim, output_size, method=False)
+
+
+def m_repeat_interleave(rt, x, repeats=None, dim=None, *, output_size=None):
+    """x.repeat_interleave(repeats, dim=None)."""
+    if repeats is None:                # (x.repeat_interleave() has no counts-alone form)
+        raise _repeat_interleave_error((), dim, output_size)
+    return _repeat_interleave(rt, x, repeats, dim, output_size, method=True)
+
+
+def _repeat_interleave_error(args, dim, output_size) -> GradvizError:
+    """PyTorch's TypeError for arguments none of repeat_interleave's forms takes."""
+    named = [f"{k}={F.arg_type_name(v)}" for k, v in (("dim", dim), ("output_size", output_size))
+             if v is not None]
+    got = ", ".join([F.arg_type_name(v) for v in args] + named)
+    return GradvizError(f"repeat_interleave() received an invalid combination of arguments - "
+                        f"got ({got}), but expected one of:", kind=TYPE,
+                        hint="repeats is an int or an int64 tensor of counts, dim an int or None: "
+                             "x.repeat_interleave(2, dim=0)")
+
+
+def _repeat_interleave(rt, input, repeats, dim, output_size, method: bool):
+    """As PyTorch composes it, so the graph has its nodes: an int count is
+    flatten (no dim), unsqueeze, expand, clone and flatten back; a tensor of
+    counts, an index_select of the indices the counts alone give."""
+    args = (repeats,) if method else (input, repeats) if repeats is not None else (input,)
+    whole = lambda v: isinstance(v, int) and not isinstance(v, bool)   # noqa: E731
+    if (not is_tensor(input) or not (whole(repeats) or is_tensor(repeats) or repeats is None)
+            or not (dim is None or whole(dim)) or not (output_size is None or whole(output_size))
+            or (repeats is None and dim is not None)):
+        raise _repeat_interleave_error(args, dim, output_size)
+    counts_only = repeats is None      # torch.repeat_interleave(counts): the indices
+    counts = input.data if counts_only else repeats.data if is_tensor(repeats) else None
+    if counts is not None:
+        if counts.dtype.kind not in "iu":
+            raise GradvizError('"repeat_interleave_cpu" not implemented for '
+                               f"'{F.type_word(counts.dtype)}'", kind="NotImplementedError",
+                               hint="the counts are whole numbers: an int64 tensor, "
+                                    "torch.tensor([1, 2])")
+        if counts_only and counts.ndim != 1:
+            raise GradvizError("repeat_interleave only accept 1D vector as repeat", kind=RUNTIME,
+                               hint="give one count per element: a 1-d tensor")
+    x = input
+    if not counts_only and dim is None:
+        x, dim = F._flatten(rt, x, 0, -1, 1), 0
+    d = 0 if counts_only else _dim(dim, x.data.ndim)
+    size = len(counts) if counts_only else x.data.shape[d] if x.data.ndim else 1
+    if counts is not None and not counts_only:
+        if counts.ndim > 1:
+            raise GradvizError("repeats must be 0-dim or 1-dim tensor", kind=RUNTIME,
+                               hint="one count for all, or one per slice along dim")
+        if counts.size == 1:
+            counts = np.broadcast_to(counts.reshape(-1), (size,))
+        elif counts.size != size:
+            raise GradvizError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {counts.size} and input.size({d}) = {size}",
+                               kind=RUNTIME, hint=f"one count for each of the {size} slices "
+                                                  f"along dim {d}")
+    if counts is not None and (counts < 0).any():
+        raise GradvizError("repeats can not be negative", kind=RUNTIME,
+                           hint="a count is 0 or more")
+    if counts is None and repeats < 0:
+        raise GradvizError("Repeats must be non-negative", kind=RUNTIME,
+                           hint="a count is 0 or more")
+    total = int(counts.sum()) if counts is not None else size * repeats
+    if output_size is not None and output_size != total:
+        raise GradvizError(f"repeat_interleave: Invalid output_size, expected {total} but got "
+                           f"{output_size}", kind=RUNTIME,
+                           hint="output_size is the length of the result along dim")
+    rt.tape.check_size(total * (x.data.size // size if size else 0))
+    if counts is not None:
+        index = np.repeat(np.arange(size, dtype=np.int64), counts)
+        if counts_only:
+            return F._leaf(rt, index, False, "repeat_interleave")
+        return rt.apply(OPS["index_select"], (x,), {"dim": d, "index": index})
+    shape = x.data.shape
+    wide = F.f_unsqueeze(rt, x, d + 1)
+    wide = F.m_expand(rt, wide, *shape[:d + 1], repeats, *shape[d + 1:])
+    return F._flatten(rt, F.f_clone(rt, wide), d, d + 1, 1)
+
+
 def f_narrow(rt, input, dim, start, length):
     x = _need_tensor(input, "narrow")
     if x.data.ndim == 0:
@@ -449,6 +532,7 @@ FUNCTIONS = {
     "cumprod": f_cumprod, "diff": f_diff,
     "masked_fill": f_masked_fill, "gather": f_gather, "index_select": f_index_select,
     "narrow": f_narrow, "masked_select": f_masked_select, "take": f_take, "bmm": f_bmm,
+    "repeat_interleave": f_repeat_interleave,
 }
 
 
@@ -474,5 +558,6 @@ def _as_method(name, f):
 
 
 METHODS = {**{name: _as_method(name, f) for name, f in FUNCTIONS.items()},
-           "flip": m_flip, "masked_fill_": m_masked_fill_}
+           "flip": m_flip, "masked_fill_": m_masked_fill_,
+           "repeat_interleave": m_repeat_interleave}
 FUNCTIONS["einsum"] = f_einsum          # (a function only: tensors have no einsum method)

@@ -187,7 +187,7 @@ class Starred:
 
 @dataclass(slots=True)
 class Keyword:
-    name: str
+    name: str | None     # None for **value (a dict's items as keywords)
     value: object
     span: Span
 

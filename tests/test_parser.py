@@ -230,6 +230,7 @@ PRECEDENCE_CASES = [
     "m[..., 0]", "m[0, ...]", "m[...]", "m[..., None]", "m[1:, ..., ::2]", "...", "f(..., a)",
     "[a for i, (a, b) in z]", "[x for (x,) in z]", "[x for x, in z]", "[a for [a, b] in z]",
     "{k: v for k, (v, w) in d.items()}", "[r for a, *r in z]", "[y for (i, (X, y)) in z if i]",
+    "f(x, k=1, **d)", "f(**a, **b)", "f(**{'lr': 0.1}, k=-x)", "super().__init__(**kwargs)",
 ]
 
 
@@ -525,6 +526,8 @@ ERROR_CASES = [
     ("x = 1.2.3\n", 1, "invalid number"),
     ("x = f(a=1, b)\n", 1, "positional argument follows keyword"),
     ("x = f(a=1, a=2)\n", 1, "repeated"),
+    ("x = f(**k, a)\n", 1, "positional argument follows keyword argument unpacking"),
+    ("x = **k\n", 1, "'**' unpacking is only supported in a call"),
     ("x = [i for i in y\n", 1, "'[' was never closed"),
     ("x = f(1, i for i in y)\n", 1, "must be parenthesized"),
     ("x = {1, 2}\n", 1, "sets are not supported"),

@@ -82,10 +82,10 @@ VALID = ["x = ones(3, requires_grad=True)", "y = x * x", "h = tanh(h * 1.01 + 0.
          "y = x !=  2", "q = [1, 2,\n  3]", "x += 1", "y = f(a=1, b=[x, 2])", "y = x\f",
          "y = x\t+ 1", "with no_grad():\n  with no_grad():\n    y = 1\n  z = 2",
          "x = 1  # a note (", "# a comment )", "y = f(1, \\\n2)", "y = f(1, \\\n  2) + \\\n3",
-         "print('a(b')", "s = x  # ]:", "with no_grad():  # (\n    y = x", "y = [1,  # [\n2]"]
+         "print('a(b')", "y = f(x, **d)", "y = f(**d, k=1)", "s = x  # ]:", "with no_grad():  # (\n    y = x", "y = [1,  # [\n2]"]
 MISTAKES = ["print(')')", "y = f(')',", "x = 1 \\ ", "\\", "s = 'open",
             "        y = x + 1", "  y = 2", "\ty = 3", "]", "x = ", "y = (x", "v = 1e400",
-            "y = x $ 2", "with no_grad():  ", "\fy = 1", "y = 1)", "x = y = 2"]
+            "y = x $ 2", "y = f(**d, x)", "with no_grad():  ", "\fy = 1", "y = 1)", "x = y = 2"]
 LINES = st.sampled_from(VALID * 8 + MISTAKES)
 
 
@@ -161,7 +161,7 @@ def test_lines_of_one_shape_are_built_as_parsed():
 SHAPES = ["N = tanh(N * V + V)", "N = N(N, N=V, N=N)", "N = N.N(V) - N", "N = N ** -V @ N",
           "N(N, N=V)", "N = [V, N][V:N]", "N += V", "N.N = V", "N, N = N", "N = (N != V, N)",
           "import N", "N = V; N = N", "N = -N[V, :]", "with N(): N = N * V", "N, = N",
-          "N(N).N = N", "N = N[V] = N"]
+          "N(N).N = N", "N = N[V] = N", "N = N(N, **N)", "N = N(**N, N=V)"]
 NAME_GROUPS = [["abcd", "grad", "tanh", "sqrt"]] * 12 + [
     ["abcd", "grad", "with", "from"], ["x_yz", "w_ab"], ["aa_1", "wb_2", "ab_0"],
     ["None", "True", "fake", "sure"], ["1234", "5678"]]
