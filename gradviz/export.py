@@ -122,19 +122,23 @@ def _edits(program: syntax.Program) -> list[tuple]:
     """(span, replacement) for every name to rewrite, in source order."""
     spelled, _ = _globals()
     assigned: set[str] = set()
-    program_names = assigned          # (a function's block has names of its own)
-    inside: set = set()               # ids of the statements of the function walked
+    # the functions whose blocks are being walked, innermost last: the ids of
+    # their statements, and the names the enclosing scope had before each
+    scopes: list[tuple[set, set]] = []
     edits = []
     for stmt in _statements(program):
         cls = stmt.__class__
-        if assigned is not program_names and id(stmt) not in inside:
-            assigned = program_names  # out of the function's block
+        while scopes and id(stmt) not in scopes[-1][0]:
+            assigned = scopes.pop()[1]      # out of the function's block
         if cls is syntax.Import:
             # the names it binds are the program's from here on (from math import sqrt)
             assigned.update(alias for _, alias in stmt.names)
             assigned.add(stmt.alias or stmt.module.split(".")[0])
             continue
-        exprs = {syntax.Assign: lambda s: [s.value], syntax.AugAssign: lambda s: [s.target, s.value],
+        exprs = {syntax.Assign: lambda s: [s.value],
+                 syntax.ChainedAssign: lambda s: [t for t in s.targets if t.__class__ not in
+                                                  (str, tuple)] + [s.value],
+                 syntax.AugAssign: lambda s: [s.target, s.value],
                  syntax.ExprStmt: lambda s: [s.value], syntax.With: lambda s: [s.context],
                  syntax.SetAttr: lambda s: [s.obj, s.value],
                  syntax.SetItem: lambda s: [s.target, s.value],
@@ -159,6 +163,8 @@ def _edits(program: syntax.Program) -> list[tuple]:
         # calls torch.sum, and later uses of `sum` mean the variable
         if cls is syntax.Assign:
             assigned.update(syntax.target_names(stmt.targets or stmt.target))
+        elif cls is syntax.ChainedAssign:
+            assigned.update(syntax.target_names(stmt.targets))
         elif cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
             assigned.add(stmt.target.id)
         elif cls is syntax.For:
@@ -166,12 +172,13 @@ def _edits(program: syntax.Program) -> list[tuple]:
         elif cls is syntax.ClassDef:
             assigned.add(stmt.name)
         elif cls is syntax.FunctionDef:
-            # the function's name is the program's; in its block, as in
-            # Python, its parameters and every name it assigns are its own
-            # from its first line (functions are defined at the top level)
+            # the function's name is its scope's; in its block, as in Python,
+            # its parameters and every name it assigns are its own from its
+            # first line, and it sees the names of the scopes around it
             assigned.add(stmt.name)
             inside = {id(s) for s in _statements(syntax.Program(stmt.body, ""))}
-            assigned = program_names | set(stmt.params) | syntax.bound_names(stmt.body)
+            scopes.append((inside, assigned))
+            assigned = assigned | set(stmt.params) | syntax.bound_names(stmt.body)
     edits.sort(key=lambda e: (e[0].line, e[0].col))
     return edits
 

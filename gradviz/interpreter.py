@@ -872,6 +872,8 @@ class Interpreter:
                         self._define_class(stmt)
                     elif cls is _AugAssign:
                         self._augassign(stmt)
+                    elif cls is syntax.ChainedAssign:
+                        self._chained_assign(stmt)
                     elif cls is syntax.Import:
                         self._import(stmt)
                     elif cls is syntax.Assert:
@@ -1207,9 +1209,10 @@ class Interpreter:
             if ctx is not None:
                 self._leave_with(ctx)
 
-    def _unpack(self, target: tuple, value) -> None:
+    def _unpack(self, target, value) -> None:
         """a, b = value (an assignment's, a for loop's), nested targets (i,
-        (X, y)) and a starred one (a, *rest) included, bound left to right
+        (X, y)), a starred one (a, *rest), attributes and items (self.a, x[0])
+        included, bound left to right
         as Python binds them, in Python's words when the counts differ; a
         tensor unpacks into its rows, as PyTorch's."""
         stack = [(target, value)]
@@ -1219,6 +1222,15 @@ class Interpreter:
                 self._bind(target, value)
             elif target.__class__ is syntax.Starred:
                 self._bind(target.value, value)
+            elif target.__class__ is syntax.Attribute:   # self.a, self.b = a, b
+                obj = self.eval(target.value)
+                self.span = self.where(target)
+                self.set_attribute(obj, target.attr, value)
+            elif target.__class__ is syntax.Subscript:   # x[0], x[1] = x[1], x[0]
+                obj = self.eval(target.value)
+                index = self._index_items(target)
+                self.span = self.where(target)
+                self._store_item(obj, index, value)
             else:
                 stack.extend(reversed(_unpacked(target, self._unpack_items(value))))
 
@@ -1253,6 +1265,12 @@ class Interpreter:
                 self._mark_held(value, name)
             elif value.__class__ in modules.CLASSES or value.__class__ is classes.Instance:
                 modules.name_parameters(value, name)
+
+    def _chained_assign(self, stmt):
+        """a = b = v: v once, bound to a, then to b (Python's order)."""
+        value = self.eval(stmt.value)
+        for target in stmt.targets:
+            self._unpack(target, value)
 
     def _bind(self, name, value):
         # shadowing a function name is allowed, as in Python

@@ -1,6 +1,6 @@
 """torch.nn.functional's losses and layers after the first chapters:
 nll_loss, smooth_l1_loss, huber_loss, kl_div, normalize, cosine_similarity,
-pairwise_distance, layer_norm, embedding and batch_norm, each with PyTorch's
+pairwise_distance, layer_norm, embedding, batch_norm and one_hot, each with PyTorch's
 checks in PyTorch's order.
 
 Where PyTorch records one node (nll_loss, smooth_l1_loss, layer_norm, ...)
@@ -425,9 +425,38 @@ def _update_running(x, stats, momentum) -> None:
         t.data[...] = _fma(dt(momentum), batch.astype(t.data.dtype), keep)
 
 
+# ---- one_hot -------------------------------------------------------------------
+
+def f_one_hot(rt, tensor, num_classes=-1):
+    """F.one_hot(indices, num_classes=-1): int64 rows of zeros with a one at
+    each index (num_classes -1: the largest index + 1); no gradient."""
+    x = F._need_tensor(tensor, "one_hot")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+        raise GradvizError(f"one_hot(): argument 'num_classes' (position 2) must be int, not "
+                           f"{F.arg_type_name(num_classes)}", kind=TYPE,
+                           hint="the number of classes is a whole number")
+    idx = x.data
+    if idx.dtype != np.int64:
+        raise GradvizError("one_hot is only applicable to index tensor of type LongTensor.",
+                           kind=RUNTIME, hint="the indices are an int64 tensor: x.long()")
+    if num_classes == -1 and idx.size == 0:
+        raise GradvizError("Can not infer total number of classes from empty tensor.",
+                           kind=RUNTIME, hint="give num_classes=")
+    if idx.size and idx.min() < 0:
+        raise GradvizError("Class values must be non-negative.", kind=RUNTIME,
+                           hint="the indices count from 0")
+    n = int(idx.max()) + 1 if num_classes == -1 else num_classes
+    if idx.size and idx.max() >= n or n < 0:
+        raise GradvizError("Class values must be smaller than num_classes.", kind=RUNTIME,
+                           hint=f"indices go from 0 to num_classes - 1 ({n - 1})")
+    rt.tape.check_size(idx.size * n)
+    out = (idx[..., None] == np.arange(n, dtype=np.int64)).astype(np.int64)
+    return F._leaf(rt, out, False, "one_hot")
+
+
 # torch.nn.functional.NAME -> its function (functions.NN_FUNCTIONAL takes them in)
 FUNCTIONS = {"nll_loss": f_nll_loss, "smooth_l1_loss": f_smooth_l1_loss,
              "huber_loss": f_huber_loss, "kl_div": f_kl_div, "normalize": f_normalize,
              "cosine_similarity": f_cosine_similarity,
              "pairwise_distance": f_pairwise_distance, "embedding": f_embedding,
-             "layer_norm": f_layer_norm, "batch_norm": f_batch_norm}
+             "layer_norm": f_layer_norm, "batch_norm": f_batch_norm, "one_hot": f_one_hot}

@@ -20,7 +20,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
-                     FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
+                     ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
                      Return, SetAttr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
 
@@ -145,9 +145,22 @@ def _target_text(target) -> str:
             return t
         if t.__class__ is Starred:
             return "*" + t.value
+        if t.__class__ is Attribute:
+            return f"{_object_text(t.value)}.{t.attr}"
+        if t.__class__ is Subscript:
+            return f"{_object_text(t.value)}[...]"
         return f"({_target_text(t)})"
     parts = [text(t) for t in target]
     return ", ".join(parts) if len(parts) > 1 else "".join(parts) + ","
+
+
+def _object_text(node) -> str:
+    """The object of a target written as self.a or x[i]: its names, else '...'."""
+    if node.__class__ is Name:
+        return node.id
+    if node.__class__ is Attribute:
+        return f"{_object_text(node.value)}.{node.attr}"
+    return "..."
 
 
 def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX):
@@ -326,10 +339,12 @@ class _Parser:
                 return ExprStmt(left, self.span_from(first))
             if left.__class__ is Attribute or left.__class__ is Subscript:
                 self.i += 1                         # x.grad = None, x[0] = 1
+                value_first = toks[self.i]
                 value = self.expr()
-                if toks[self.i][0] in (",", "="):
-                    raise self.expected("the end of the line after the value",
-                                        hint="assign one attribute or item per line")
+                if toks[self.i][0] == ",":         # self.shape = 2, 3
+                    value = self.exprlist(value, value_first)
+                if toks[self.i][0] == "=":          # x.a = b = v
+                    return self.chained_assign(first, left, value)
                 if left.__class__ is Subscript:
                     return SetItem(left, value, self.span_from(first))
                 return SetAttr(left.value, left.attr, value, self.span_from(first))
@@ -348,26 +363,47 @@ class _Parser:
         if toks[self.i][0] == ",":
             value = self.exprlist(value, value_first)
         if toks[self.i][0] == "=":
-            raise _error(toks[self.i], "chained assignment (a = b = ...) is not supported",
-                         "assign one name per line, or did you mean '=='?")
+            return self.chained_assign(first, names or target, value)
         return Assign(target, value, self.span_from(first), names)
+
+    def chained_assign(self, first: tuple, target, value) -> ChainedAssign:
+        """chained_assign := chain_target '=' (chain_target '=')+ exprlist
+        chain_target := assign_target | attribute | subscript
+        -- a = b = v (the first target and what followed its '=' are parsed)"""
+        toks = self.toks
+        targets = [target]
+        while toks[self.i][0] == "=":
+            if value.__class__ is Attribute or value.__class__ is Subscript:
+                targets.append(value)
+            else:                               # (a starred one never parses as a value)
+                targets.append(self.assign_target(value))
+            self.i += 1
+            value_first = toks[self.i]
+            value = self.expr()
+            if toks[self.i][0] == ",":
+                value = self.exprlist(value, value_first)
+        return ChainedAssign(tuple(targets), value, self.span_from(first))
 
     @staticmethod
     def node_error(node, message: str, hint: str) -> GradvizError:
         what = NODE_WORDS.get(type(node), "an expression")
         return GradvizError(f"{message} {what}", kind=SYNTAX, span=node.span, hint=hint)
 
-    def assign_target(self, left):
+    def assign_target(self, left, nested: bool = False):
         """assign_target := NAME | assign_target (',' assign_target)* [',']
             | '(' assign_target ')' | '[' assign_target ']' | '*' NAME
+            | attribute | subscript    -- these two only in a tuple
             -- checked on a parsed exprlist
         A name, or a tuple of targets (nested as written); a starred one is
-        a Starred of its name."""
+        a Starred of its name; self.a and x[i] in a tuple (d2l's `self.a,
+        self.b = a, b`) are their nodes."""
         cls = left.__class__
         if cls is Name:
             return left.id
+        if nested and (cls is Attribute or cls is Subscript):
+            return left
         if cls is TupleExpr or cls is ListExpr:
-            items = tuple(self.assign_target(item) for item in left.items)
+            items = tuple(self.assign_target(item, True) for item in left.items)
             _check_starred(items)
             return items
         if cls is Starred:

@@ -249,6 +249,15 @@ class Assign:
 
 
 @dataclass(slots=True)
+class ChainedAssign:
+    """``a = b = expr``: the value evaluated once, then bound to each target
+    from left to right, as Python binds them."""
+    targets: tuple   # a name, a tuple of targets (as Assign.targets), an Attribute or a Subscript
+    value: object
+    span: Span
+
+
+@dataclass(slots=True)
 class AugAssign:
     """``name op= expr`` (``w -= lr * w.grad`` under no_grad)."""
     target: object   # Name or Subscript/Attribute chain
@@ -462,7 +471,8 @@ def own_statements(body: tuple):
 
 def target_names(target) -> list:
     """The names a target binds, in order: a target is a name, a tuple of
-    targets (``i, (X, y)``, nested as written), or a Starred of a name
+    targets (``i, (X, y)``, nested as written; its items may be attributes or
+    items, ``self.a``, which bind no name), or a Starred of a name
     (``*rest``). (An explicit stack: no tree walk needs Python's.)"""
     names = []
     stack = [target]
@@ -472,7 +482,7 @@ def target_names(target) -> list:
             names.append(t)
         elif t.__class__ is Starred:
             names.append(t.value)
-        else:
+        elif t.__class__ is tuple:     # (an attribute or item binds no name)
             stack.extend(reversed(t))
     return names
 
@@ -485,6 +495,8 @@ def bound_names(body: tuple) -> set:
         cls = s.__class__
         if cls is Assign:
             names.update(target_names(s.targets or s.target))
+        elif cls is ChainedAssign:
+            names.update(target_names(s.targets))
         elif cls is AugAssign and s.target.__class__ is Name:
             names.add(s.target.id)
         elif cls is For:

@@ -111,6 +111,18 @@ def test_shadowing_follows_statement_order():
     assert body(to_torch(src)) == "y = torch.exp(torch.ones(2))\nexp = y * 2\nz = exp + 1\n"
 
 
+def test_nested_functions_and_chains_keep_their_names():
+    # d2l's get_params defines normal() inside; it and the names of the function
+    # around it are the program's, in the inner block too, and only there
+    src = ("def get_params(n):\n    exp = n\n    def normal(shape):\n        return randn(shape) * exp\n"
+           "    return normal((n, 2))\nw = normal(0.0, 1.0, (2,))\nsum = mean = ones(2)\n"
+           "v = sum + mean\n")
+    assert body(to_torch(src)) == (
+        "def get_params(n):\n    exp = n\n    def normal(shape):\n"
+        "        return torch.randn(shape) * exp\n    return normal((n, 2))\n"
+        "w = torch.normal(0.0, 1.0, (2,))\nsum = mean = torch.ones(2)\nv = sum + mean\n")
+
+
 def test_cli_export(tmp_path):
     prog = tmp_path / "p.txt"
     prog.write_text("x = ones(2, requires_grad=True)\nprint(x)\n")

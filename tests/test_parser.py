@@ -39,7 +39,8 @@ def ours(node, spans: list):
         return None
     kind = type(node).__name__
     # Python: Constant; x[k] = v is an Assign there
-    spans.append(({"Const": "Num", "Str": "Num", "SetItem": "Assign"}.get(kind, kind), node.span))
+    spans.append(({"Const": "Num", "Str": "Num", "SetItem": "Assign",
+                  "ChainedAssign": "Assign"}.get(kind, kind), node.span))
     match node:
         case syntax.Name(id=name):
             return name
@@ -80,8 +81,10 @@ def ours(node, spans: list):
         case syntax.TupleExpr(items=items):
             return ("tuple", *ours(items, spans))
         case syntax.Assign(target=target, targets=targets, value=value):
-            names = our_target(targets) if targets else target
+            names = our_target(targets, spans) if targets else target
             return ("=", names, ours(value, spans))
+        case syntax.ChainedAssign(targets=targets, value=value):
+            return ("=", *(our_target(t, spans) for t in targets), ours(value, spans))
         case syntax.AugAssign(target=target, op=op, value=value):
             return (op + "=", ours(target, spans), ours(value, spans))
         case syntax.ExprStmt(value=value):
@@ -99,22 +102,27 @@ def _our_clauses(clauses: tuple, spans: list) -> list:
             for target, iterable, conds in clauses]
 
 
-def our_target(target):
-    """A target (a name, a tuple of targets, a Starred name) as an s-expression."""
+def our_target(target, spans=None):
+    """A target (a name, a tuple of targets, a Starred name, an attribute or
+    item in a tuple) as an s-expression."""
     if isinstance(target, str):
         return target
     if isinstance(target, syntax.Starred):
         return ("*", target.value)
-    return ("tuple", *(our_target(t) for t in target))
+    if isinstance(target, (syntax.Attribute, syntax.Subscript)):
+        return ours(target, [] if spans is None else spans)
+    return ("tuple", *(our_target(t, spans) for t in target))
 
 
-def python_target(node):
+def python_target(node, spans=None):
     """Python's target node as our_target's s-expression ([a, b] is a tuple)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Starred):
         return ("*", python_target(node.value))
-    return ("tuple", *(python_target(t) for t in node.elts))
+    if isinstance(node, (ast.Attribute, ast.Subscript)):
+        return python(node, [] if spans is None else spans)
+    return ("tuple", *(python_target(t, spans) for t in node.elts))
 
 
 def python(node, spans: list):
@@ -181,7 +189,9 @@ def python(node, spans: list):
         case ast.Tuple(elts=items):
             return ("tuple", *python(items, spans))
         case ast.Assign(targets=[target], value=value):
-            return ("=", python_target(target), python(value, spans))
+            return ("=", python_target(target, spans), python(value, spans))
+        case ast.Assign(targets=targets, value=value) if len(targets) > 1:
+            return ("=", *(python_target(t, spans) for t in targets), python(value, spans))
         case ast.AugAssign(target=target, op=op, value=value):
             return (PY_OPS[type(op)] + "=", python(target, spans), python(value, spans))
         case ast.Expr(value=value):
@@ -230,7 +240,7 @@ PRECEDENCE_CASES = [
     "m[..., 0]", "m[0, ...]", "m[...]", "m[..., None]", "m[1:, ..., ::2]", "...", "f(..., a)",
     "[a for i, (a, b) in z]", "[x for (x,) in z]", "[x for x, in z]", "[a for [a, b] in z]",
     "{k: v for k, (v, w) in d.items()}", "[r for a, *r in z]", "[y for (i, (X, y)) in z if i]",
-    "f(x, k=1, **d)", "f(**a, **b)", "f(**{'lr': 0.1}, k=-x)", "super().__init__(**kwargs)",
+    "a = b = x * 2", "a, b = c = 1, 2", "(a, b) = c, d = e", "a = b = c = f(x)", "a = x.w = m[0] = 1", "x.w = b = 2", "m[0], x.w = 1, 2", "m[1] = 2, 3", "m[0] = a, (b, c),", "f(x, k=1, **d)", "f(**a, **b)", "f(**{'lr': 0.1}, k=-x)", "super().__init__(**kwargs)",
 ]
 
 
@@ -509,12 +519,11 @@ ERROR_CASES = [
     ("import torch as\n", 1, "a name after 'as'"),
     ("from torch import\n", 1, "a name to import"),
     ("from torch tensor\n", 1, "'import' after the module name"),
-    ("x.grad = 1, 2\n", 1, "the end of the line after the value"),
-    ("a, m[0] = 1, 2\n", 1, "cannot assign to an item"),
+    ("x.grad = 1, 2 3\n", 1, "expected"),
+    ("a, f(x) = 1, 2\n", 1, "cannot assign to a"),
     ("f(x) = 1\n", 1, "cannot assign to a function call"),
     ("1 = x\n", 1, "cannot assign to a number"),
-    ("a, b.c = 1, 2\n", 1, "cannot assign to an attribute"),
-    ("a = b = 1\n", 1, "chained assignment"),
+    ("for a, b.c in z:\n    pass\n", 1, "expected 'in' after the loop variables"),
     ("y = (x = 2)\n", 1, "found '='"),
     ("print(x.grad = 0)\n", 1, "found '='"),
     ("x = 1 +\n", 1, "expected an expression"),
@@ -528,6 +537,8 @@ ERROR_CASES = [
     ("x = f(a=1, a=2)\n", 1, "repeated"),
     ("x = f(**k, a)\n", 1, "positional argument follows keyword argument unpacking"),
     ("x = **k\n", 1, "'**' unpacking is only supported in a call"),
+    ("a = *b = 1\n", 1, "'*' unpacking"),
+    ("a = 1 = b\n", 1, "cannot assign"),
     ("x = [i for i in y\n", 1, "'[' was never closed"),
     ("x = f(1, i for i in y)\n", 1, "must be parenthesized"),
     ("x = {1, 2}\n", 1, "sets are not supported"),
