@@ -2873,6 +2873,11 @@ class Interpreter:
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
             return obj.name.rsplit(".", 1)[-1]
+        if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method):
+            # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
+            if obj.__class__ is classes.Method:
+                obj = obj.fn
+            return obj.defn.name if obj.__class__ is UserFunction else obj.name.rsplit(".", 1)[-1]
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
