@@ -3044,3 +3044,8 @@ unary_fns.install()
 # (it imports this one, so it comes last)
 from . import nn_functional  # noqa: E402
 NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
+
+# torch.multinomial and x.multinomial (beside torch.distributions, which draw with it)
+from . import distributions  # noqa: E402
+FUNCTIONS["multinomial"] = distributions.f_multinomial
+METHODS["multinomial"] = distributions.m_multinomial
