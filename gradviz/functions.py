@@ -1498,18 +1498,30 @@ def f_t(rt, x):
 
 def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_index=-100,
                     reduce=None, reduction="mean", label_smoothing=0.0):
+    """F.cross_entropy: log_softmax then nll_loss for class indices, or
+    -sum(log_softmax * probabilities) for class probabilities; weight=,
+    ignore_index= and label_smoothing= as PyTorch's cross_entropy_loss,
+    with its checks in its order."""
+    reduction = _reduction_arg(size_average, reduce, reduction)
     input = _need_tensor(input, "cross_entropy_loss")
     target = _need_tensor(target, "cross_entropy_loss", 2, "target")
-    if weight is not None or ignore_index != -100 or label_smoothing:
-        raise GradvizError("cross_entropy(): weight=, ignore_index= and label_smoothing= are "
-                           "not supported", kind=TYPE,
-                           hint="write the loss from log_softmax by hand for those")
-    reduction = _reduction_arg(size_average, reduce, reduction)
+    if weight is not None:
+        weight = _need_tensor(weight, "cross_entropy_loss", 3, "weight")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise GradvizError(f"cross_entropy_loss(): argument 'ignore_index' (position 5) must be "
+                           f"int, not {arg_type_name(ignore_index)}", kind=TYPE,
+                           hint="ignore_index is a class index (the default, -100, ignores none)")
+    if not isinstance(label_smoothing, (int, float)):
+        raise GradvizError(f"cross_entropy_loss(): argument 'label_smoothing' (position 6) must "
+                           f"be float, not {arg_type_name(label_smoothing)}", kind=TYPE,
+                           hint="label_smoothing is a number in [0, 1]")
     if input.data.dtype.kind != "f":
         raise GradvizError("cross_entropy expects float logits", kind=RUNTIME)
     if input.data.ndim == 0:
         raise GradvizError("Dimension out of range (expected to be in range of [-1, 0], but "
                            "got 1)", kind=INDEX, hint="logits are (C,) or (N, C)")
+    classes = input.data.shape[0 if input.data.ndim == 1 else 1]
+    smoothing = float(label_smoothing) if label_smoothing > 0 else 0.0
     if target.data.shape == input.data.shape:        # class probabilities, one per logit
         if target.data.dtype.kind != "f":
             raise GradvizError("Expected floating point type for target with class "
@@ -1517,14 +1529,53 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
                                hint="class indices are one per row, shape "
                                     f"{list(input.data.shape[:-1])}; probabilities are floats "
                                     "of the logits' shape")
+        if ignore_index >= 0:
+            raise GradvizError("ignore_index is not supported for floating point target",
+                               hint="class probabilities weigh every class: give a class a "
+                                    "probability of 0 instead")
+        if weight is not None and (weight.data.ndim != 1 or weight.data.size != classes):
+            raise _weight_size_error(classes, weight, "cross_entropy: ")
+        _smoothing_range(smoothing)
+        if weight is not None and weight.data.dtype != input.data.dtype:
+            raise GradvizError("cross_entropy(): a weight of another dtype than the logits is "
+                               "not supported", kind=TYPE,
+                               hint="make the weight the logits' dtype: weight.float()")
+        params = {}
     else:                                             # class indices (nll_loss_nd's checks)
-        _class_index_target(input, target)
-    return rt.apply(OPS["cross_entropy"], (input, target), _reduction_params(reduction))
+        _smoothing_range(smoothing)
+        _class_index_target(input, target, ignore_index)
+        if weight is not None:
+            from .nn_functional import _not_differentiable, _same_dtype
+            if weight.data.ndim != 1 or weight.data.size != classes:
+                raise _weight_size_error(classes, weight, "")
+            _same_dtype(weight, input)
+            _not_differentiable("nll_loss_forward", "weight", weight)
+        params = {} if ignore_index == -100 else {"ignore_index": ignore_index}
+    if reduction != "mean":
+        params["reduction"] = reduction
+    if smoothing:
+        params["label_smoothing"] = smoothing
+    args = (input, target) if weight is None else (input, target, weight)
+    return rt.apply(OPS["cross_entropy"], args, params or None)
 
 
-def _class_index_target(input: Tensor, target: Tensor) -> None:
+def _smoothing_range(smoothing: float) -> None:
+    if smoothing > 1.0:
+        raise GradvizError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{smoothing:g}", hint="label_smoothing=0.1 moves a tenth of each "
+                                                  "target's weight to the other classes evenly")
+
+
+def _weight_size_error(classes: int, weight: Tensor, prefix: str) -> GradvizError:
+    return GradvizError(f"{prefix}weight tensor should be defined either for all {classes} "
+                        f"classes or no classes but got weight tensor of shape: "
+                        f"{list(weight.data.shape)}", hint="one weight per class")
+
+
+def _class_index_target(input: Tensor, target: Tensor, ignore_index: int = -100) -> None:
     """PyTorch's checks of class indices for logits of another shape, in its
-    order: the batch sizes, the target's dims, its dtype, its values."""
+    order: the batch sizes, the target's dims, its dtype, its values (the
+    first out of range, rows of ignore_index aside)."""
     x_shape, t_shape = input.data.shape, target.data.shape
     if input.data.ndim != 1 and (target.data.ndim == 0 or x_shape[0] != t_shape[0]):
         raise GradvizError(f"Expected input batch_size ({x_shape[0]}) to match target "
@@ -1544,8 +1595,10 @@ def _class_index_target(input: Tensor, target: Tensor) -> None:
                            f"{list(t_shape)})", hint="logits of one sample take one class "
                                                      "index, a 0-d target")
     c = x_shape[-1] if input.data.ndim == 1 else x_shape[1]
-    if target.data.size and (target.data.min() < 0 or target.data.max() >= c):
-        raise GradvizError(f"Target {int(target.data.max())} is out of bounds.", kind=INDEX,
+    t = target.data.reshape(-1)
+    bad = t[(t != ignore_index) & ((t < 0) | (t >= c))]
+    if bad.size:
+        raise GradvizError(f"Target {int(bad[0])} is out of bounds.", kind=INDEX,
                            hint=f"class indices run from 0 to {c - 1}")
 
 
@@ -3044,3 +3097,8 @@ unary_fns.install()
 # (it imports this one, so it comes last)
 from . import nn_functional  # noqa: E402
 NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
+
+# torch.multinomial and x.multinomial (beside torch.distributions, which draw with it)
+from . import distributions  # noqa: E402
+FUNCTIONS["multinomial"] = distributions.f_multinomial
+METHODS["multinomial"] = distributions.m_multinomial

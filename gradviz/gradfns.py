@@ -155,6 +155,8 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
             _edge(next(given), at) if c in affine else (None, 0) for c in "wb")
     elif op in _WEIGHT_ARGS:          # a class weight or an index: no input of the gradient
         return tuple(_edge(a, at) for a in args[:_WEIGHT_ARGS[op]])
+    elif op == "cross_entropy" and name == "AddBackward0":
+        return _smoothed_ce_edges(node.params, _edge(args[0], at), len(args) > 2)
     elif name == "NllLossBackward0":  # cross_entropy: log_softmax, then nll_loss
         return (_hidden("LogSoftmaxBackward0", _edge(args[0], at)),)
     elif name == "UnsafeViewBackward0" and op != "matmul":
@@ -171,6 +173,20 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         inner = "MmBackward0" if b.data.ndim == 2 else "MvBackward0"
         return (_hidden(inner, _hidden("ViewBackward0", _edge(a, at)), _edge(b, at)),)
     return tuple(_edge(a, at) for a in args)
+
+
+def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool) -> tuple:
+    """cross_entropy with label_smoothing=: (1 - s) * nll_loss + ret * (s / C),
+    ret = -(logp [* weight]).sum(1), masked, then summed (and divided)."""
+    logp = _hidden("LogSoftmaxBackward0", logits_edge)      # (one node, two uses)
+    ret = _hidden("SumBackward1", _hidden("MulBackward0", logp, (None, 0)) if weighted else logp)
+    ret = _hidden("MaskedFillBackward0", _hidden("NegBackward0", ret))
+    reduction = params.get("reduction", "mean")
+    if reduction != "none":
+        ret = _hidden("SumBackward0", ret)
+    if reduction == "mean":
+        ret = _hidden("DivBackward0", ret, (None, 0))
+    return (_hidden("MulBackward1", _hidden("NllLossBackward0", logp)), _hidden("MulBackward1", ret))
 
 
 # ---- saved tensors: y.grad_fn._saved_self, _saved_result, _saved_dim, ... ----

@@ -617,9 +617,14 @@ def _r_mse_loss(rt, g, node, i):
 
 def _r_cross_entropy(rt, g, node, i):
     from .ops.nn import _ce_count, _ce_parts
-    z, target = node.args
+    z, target = node.args[:2]
     axis = 0 if z.data.ndim == 1 else 1
     reduction = node.params.get("reduction", "mean")
+    if len(node.args) > 2 or "ignore_index" in node.params:
+        # class indices with weight= or ignore_index=: nll_loss's backward takes them
+        logp = _op(rt, "log_softmax", z, dim=axis)
+        d = _op(rt, "nll_loss_backward", g, logp, *node.args[1:], **node.params)
+        return _op(rt, "log_softmax_backward_data", d, logp, dim=axis)
     n = _ce_count(z.data) if reduction == "mean" else 1
     g_loss = g
     if reduction == "none" and z.data.ndim > 1:      # each sample's g over its classes
@@ -738,7 +743,10 @@ ONLY_INPUTS = {f"{name}_backward": (0,) for name in (
 # cases a rule does not cover, refused before anything is recorded:
 # refuses(node) -> why, or None
 REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data == 0).any()
-            else None}
+            else None,
+            "cross_entropy": lambda node: " with label_smoothing=, or with weight= and class "
+            "probabilities" if node.params.get("label_smoothing") or (
+                len(node.args) > 2 and node.args[1].data.dtype.kind == "f") else None}
 
 # the gathers' and cumprod's rules (their module reads this one's helpers)
 from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402

@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from . import (autodiff, classes, data, exceptions, forward_ad, fstrings, functions, jacobians,
+from . import (autodiff, classes, data, distributions, exceptions, forward_ad, fstrings, functions, jacobians,
                layers, modules, optim, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
@@ -470,7 +470,12 @@ def _module_tree() -> dict:
         "norm": Function("norm", functions.f_linalg_norm),
         "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
         "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm)})
-    members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils, linalg=linalg)
+    makers = {k: Function(k, v) for k, v in distributions.MAKERS.items()}
+    dists = Module("torch.distributions", {
+        **makers, **{sub: Module(f"torch.distributions.{sub}", {name: makers[name]})
+                     for sub, name in distributions.SUBMODULES.items()}})
+    members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils, linalg=linalg,
+                   distributions=dists)
     torch = Module("torch", members)
     glob = dict(members)
     members.update(TORCH_TYPES)        # only as torch.Tensor, torch.Size, torch.dtype
@@ -2857,6 +2862,8 @@ class Interpreter:
             return modules.attribute(self, obj, attr)
         if obj.__class__ in data.CLASSES:
             return data.attribute(self, obj, attr)
+        if obj.__class__ in distributions.CLASSES:    # d.sample, d.probs
+            return distributions.attribute(self, obj, attr)
         if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
@@ -3364,6 +3371,8 @@ class Interpreter:
             return f"<generator object <genexpr> at {self.address(v)}>"
         if v.__class__ is functions.FunctionGenerator:
             return f"<generator object {v.fn.defn.name} at {self.address(v)}>"
+        if v.__class__ in distributions.CLASSES:
+            return distributions.text(self, v)
         if v.__class__ in data.MODULE_OF:
             return (f"<torch.utils.data.{data.MODULE_OF[v.__class__]}.{type(v).__name__} "
                     f"object at {self.address(v)}>")

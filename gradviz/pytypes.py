@@ -69,7 +69,9 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
           "DualLevel": "torch.autograd.forward_ad.dual_level",
-          "OrderedDict": "collections.OrderedDict"}
+          "OrderedDict": "collections.OrderedDict",
+          **{k: f"torch.distributions.{k.lower()}.{k}"
+             for k in ("Categorical", "Multinomial", "Normal", "Bernoulli")}}
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
 OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
                    "Adagrad": "torch.optim.adagrad.Adagrad",

@@ -103,6 +103,26 @@ class CPUGenerator:
                 out[i], out[j] = out[j], out[i]
         return out
 
+    def exponential(self, n: int, dt: np.dtype) -> np.ndarray:
+        """exponential_() of n numbers: -log1p(-u) of a float64 uniform each,
+        in dt (PyTorch's serial CPU kernel; Python's log1p is the C
+        library's, as PyTorch's, where numpy's differs in the last bit)."""
+        log1p = math.log1p
+        return np.array([-log1p(-u) for u in self.uniform(n, F64).tolist()], F64).astype(dt)
+
+    def categorical(self, probs: np.ndarray, n: int) -> np.ndarray:
+        """multinomial with replacement (PyTorch's multinomial_with_replacement
+        kernel) of each row of the 2-d probs: the row's running sum in its
+        dtype, divided by its total, the last set to 1; then per sample a
+        float64 uniform u and the first class whose cumulative share is >= u."""
+        out = np.empty((probs.shape[0], n), np.int64)
+        for i, row in enumerate(probs):
+            cum = np.cumsum(row)                    # one addition after another, in row's dtype
+            cum /= cum[-1]
+            cum[-1] = 1
+            out[i] = np.searchsorted(cum.astype(F64), self.uniform(n, F64), side="left")
+        return out
+
     def normal(self, shape: tuple, dt: np.dtype, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
         """PyTorch's normal_(mean, std) of a new tensor of shape and dtype dt."""
         n = math.prod(shape)

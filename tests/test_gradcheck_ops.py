@@ -66,6 +66,10 @@ def labels(*shape, classes):
     return lambda rng: np.asarray(rng.integers(0, classes, shape), np.int64)
 
 
+def class_weight(n):
+    return lambda rng: pos(n)(rng).astype(np.float32)
+
+
 def probs(*shape):
     def make(rng):
         e = np.exp(rng.uniform(-1, 1, shape))
@@ -220,7 +224,17 @@ INPUTS: dict[str, list] = {
                       case(anyv(2, 3), probs(2, 3)), case(anyv(1, 2), labels(1, classes=2))]
     + [case(anyv(3, 4), labels(3, classes=4), reduction=r) for r in ("sum", "none")]
     + [case(anyv(2, 3), probs(2, 3), reduction=r) for r in ("sum", "none")]
-    + [case(anyv(4), labels(classes=4), reduction="none")],
+    + [case(anyv(4), labels(classes=4), reduction="none")]
+    # weight=, ignore_index=, label_smoothing= (class indices take a float32
+    # weight: PyTorch has no gradient for it, and refuses one at the call)
+    + [case(anyv(5, 4), labels(5, classes=4), class_weight(4), reduction=r)
+       for r in ("mean", "sum", "none")]
+    + [case(anyv(5, 3), labels(5, classes=3), ignore_index=1, label_smoothing=0.1, reduction=r)
+       for r in ("mean", "sum", "none")]
+    + [case(anyv(5, 3), labels(5, classes=3), class_weight(3), ignore_index=2,
+            label_smoothing=0.2), case(anyv(4), labels(classes=4), label_smoothing=0.3)]
+    + [case(anyv(2, 3), probs(2, 3), pos(3), label_smoothing=0.1, reduction=r)
+       for r in ("mean", "sum", "none")],
     "binary_cross_entropy_with_logits": [
         case(anyv(*s), anyv(*s, lo=0.0, hi=1.0), reduction=r)
         for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],

@@ -34,14 +34,19 @@ def _nll_picked(xs, p):
     return picked, w, keep
 
 
-def _cascade(values: np.ndarray, subtract: bool):
+def _cascade(values: np.ndarray, subtract: bool, rows: np.ndarray | None = None,
+             batch: int | None = None):
     """PyTorch's nll_loss sum of values in its order (0 - v0 - v1 ... when
-    subtracting), one level's partial sum carried up every 16 rows."""
+    subtracting), one level's partial sum carried up every 16 rows. The
+    carries go by the row's number in the whole batch (rows, of batch
+    rows): an ignored row adds nothing but still counts."""
     zero = values.dtype.type(0)
-    power = max(_CASCADE_STEP_BITS, (int(values.size - 1).bit_length()) // _CASCADE_LEVELS)
+    if rows is None:
+        rows, batch = range(values.size), values.size
+    power = max(_CASCADE_STEP_BITS, (int(batch - 1).bit_length()) // _CASCADE_LEVELS)
     mask = (1 << power) - 1
     partial = [zero] * _CASCADE_LEVELS
-    for b, v in enumerate(values):
+    for b, v in zip(rows, values):
         partial[0] = partial[0] - v if subtract else partial[0] + v
         for j in range(_CASCADE_LEVELS - 1):
             if b & (mask << (j * power)):
@@ -56,7 +61,8 @@ def _cascade(values: np.ndarray, subtract: bool):
 
 def _nll_total_weight(xs, p, picked, w, keep):
     if len(xs) > 2:
-        return _cascade(w[keep], False) if keep.any() else w.dtype.type(0)
+        return _cascade(w[keep], False, np.nonzero(keep)[0], keep.size) if keep.any() \
+            else w.dtype.type(0)
     return xs[0].dtype.type(int(keep.sum()))
 
 
@@ -68,7 +74,8 @@ def _nll_fwd(xs, p):
         out = np.where(keep, -picked * w, 0).astype(x.dtype)
         return out.reshape(xs[1].shape) if x.ndim > 1 else out.reshape(())
     losses = picked[keep] * w[keep] if len(xs) > 2 else picked[keep]
-    total = _cascade(losses, True) if losses.size else x.dtype.type(0)
+    total = _cascade(losses, True, np.nonzero(keep)[0], keep.size) if losses.size \
+        else x.dtype.type(0)
     if r == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
             total = total / _nll_total_weight(xs, p, picked, w, keep)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import softmax_cpu
+from . import ce_options, softmax_cpu
 from .elementwise import _sigmoid
 from .registry import FLOAT, OPS, defop
 from .summation import torch_sum
@@ -148,14 +148,21 @@ def _ce_count(logits):
     return 1 if logits.ndim == 1 else int(np.prod(logits.shape) // logits.shape[1])
 
 
+def _ce_options(xs, p) -> bool:
+    # weight=, ignore_index= or label_smoothing= given: ce_options.py's rules
+    return len(xs) > 2 or len(p) > ("reduction" in p)
+
+
 def _ce_fwd(xs, p):
+    if _ce_options(xs, p):
+        return ce_options.forward(xs, p)
     logp, onehot, axis = _ce_parts(xs)
     r = p.get("reduction", "mean")
     if r == "none":           # each sample's loss: -logp[target] (or -sum(p * logp))
         if xs[1].dtype == np.int64:
             picked = np.take_along_axis(logp, np.expand_dims(xs[1], axis), axis)
             return (-np.squeeze(picked, axis)).astype(xs[0].dtype)
-        return (-np.sum(onehot * logp, axis=axis)).astype(xs[0].dtype)
+        return (-ce_options.sum_in_order(onehot * logp, axis)).astype(xs[0].dtype)
     if xs[1].dtype == np.int64 and xs[0].ndim <= 2:
         # nll_loss of the log-probabilities, which adds them up in its own order
         # (registered in losses.py, which imports this module: looked up here)
@@ -186,6 +193,8 @@ def _ce_vjp(g, ans, xs, p):
     decides the sign of a zero gradient: nll_loss's backward puts -g / N at
     each class index (+0 elsewhere), or mul's -(g / N) * p for class
     probabilities; then log_softmax's backward, d - softmax(z) * sum(d)."""
+    if _ce_options(xs, p):
+        return ce_options.vjp_logits(g, ans, xs, p)
     logp, onehot, axis = _ce_parts(xs)
     s = -_ce_scale(g, xs, p, axis)
     d = np.where(onehot != 0, s, 0) if xs[1].dtype == np.int64 else s * onehot
@@ -197,12 +206,10 @@ def _ce_vjp(g, ans, xs, p):
 
 
 def _ce_target_vjp(g, xs, p):
-    """Class-probability targets: d CE / d target = -log_softmax(z) / N
-    (integer class targets can never require grad)."""
-    logp, _, axis = _ce_parts(xs)
-    if p.get("reduction", "mean") != "mean":
-        return (-_ce_scale(g, xs, p, axis) * logp).astype(xs[0].dtype)
-    return (-g * logp / _ce_count(xs[0])).astype(xs[0].dtype)
+    """Class-probability targets: d CE / d target = -log_softmax(z) / N, in
+    PyTorch's order, -(g / N) * logp (integer class targets can never
+    require grad)."""
+    return ce_options.vjp_target(g, None, xs, p)
 
 
 def _ce_jvp(vjp):
@@ -214,13 +221,25 @@ def _ce_jvp(vjp):
     return jvp
 
 
+def _ce_grad_fn(t) -> str:
+    p = t.params
+    if t.args[1].data.dtype == np.int64:
+        return "AddBackward0" if p.get("label_smoothing") else "NllLossBackward0"
+    return "DivBackward1" if p.get("reduction", "mean") == "mean" else "NegBackward0"
+
+
+def _ce_weight_jvp(t, ans, xs, p):
+    # (class probabilities) the loss is linear in the weight: itself of the tangent
+    return ce_options.forward([xs[0], xs[1], t], p)
+
+
 # cross_entropy = log_softmax then nll_loss; PyTorch prints the last node,
-# NllLossBackward0, and so do we (one node here)
-defop("cross_entropy",
-      lambda t: "NllLossBackward0" if t.args[1].data.dtype == np.int64 else
-      "DivBackward1" if t.params.get("reduction", "mean") == "mean" else "NegBackward0", _ce_fwd,
-      vjp=(_ce_vjp, lambda g, ans, xs, p: _ce_target_vjp(g, xs, p)),
-      jvp=(_ce_jvp(_ce_vjp), _ce_jvp(lambda g, ans, xs, p: _ce_target_vjp(g, xs, p))),
+# NllLossBackward0, and so do we (one node here); inputs (logits, target)
+# or (logits, target, weight)
+defop("cross_entropy", _ce_grad_fn, _ce_fwd,
+      vjp=(_ce_vjp, lambda g, ans, xs, p: _ce_target_vjp(g, xs, p), ce_options.vjp_weight),
+      jvp=(_ce_jvp(_ce_vjp), _ce_jvp(lambda g, ans, xs, p: _ce_target_vjp(g, xs, p)),
+           _ce_weight_jvp),
       formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", "d CE(z,p)/dp = -log_softmax(z) / N"), symbol="cross_entropy",
       dtype_rule=FLOAT, reads_unsaved=True)   # PyTorch saves log_softmax's result, not z
 

@@ -1,0 +1,76 @@
+"""torch.multinomial and torch.distributions' draws: PyTorch's indices and
+numbers for the same seed (with torch installed, many seeds and shapes are
+compared with it; pinned numbers otherwise)."""
+import contextlib
+import io
+import random
+
+import numpy as np
+import pytest
+
+import gradviz
+from gradviz.rng import CPUGenerator
+
+try:
+    import torch
+except ImportError:
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="needs torch")
+
+
+def _gradviz_out(src: str) -> str:
+    out = io.StringIO()
+    gradviz.run_source(src, stdout=out)
+    return out.getvalue()
+
+
+def _torch_out(src: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(src, {})
+    return out.getvalue()
+
+
+def test_exponential_is_pytorchs():
+    # torch.manual_seed(1); torch.empty(3, dtype=torch.float64).exponential_()
+    assert CPUGenerator(1).exponential(3, np.dtype(np.float64)).tolist() == [
+        0.06299653697405214, 0.25431758454511355, 0.26690281625843426]
+
+
+def test_pinned_multinomial_draws():
+    src = ("import torch\ntorch.manual_seed(0)\np = torch.ones(6) / 6\n"
+           "print(torch.multinomial(p, 3), torch.multinomial(p, 8, True))\n")
+    assert _gradviz_out(src) == "tensor([2, 4, 1]) tensor([1, 2, 3, 1, 2, 1, 2, 3])\n"
+
+
+@needs_torch
+def test_multinomial_many_seeds_and_shapes():
+    rnd = random.Random(3)
+    for _ in range(120):
+        c = rnd.choice([1, 2, 3, 7, 40])
+        rows = rnd.choice([0, 1, 3])
+        replacement = rnd.random() < 0.5
+        n = rnd.randint(1, 3 * c if replacement else c)
+        shape = f"({c},)" if rows == 0 else f"({rows}, {c})"
+        dtype = rnd.choice(["float32", "float64"])
+        zero = "p[..., 0] = 0.0\n" if c > 1 and rnd.random() < 0.3 else ""
+        src = (f"import torch\ntorch.manual_seed({rnd.randrange(10**6)})\n"
+               f"p = torch.rand({shape}, dtype=torch.{dtype})\n{zero}"
+               f"print(torch.multinomial(p, {n}, {replacement}).tolist(), torch.rand(1).item())\n")
+        assert _gradviz_out(src) == _torch_out(src), src
+
+
+@needs_torch
+def test_distribution_samples_many_seeds():
+    rnd = random.Random(4)
+    for _ in range(30):
+        k = rnd.choice([2, 3, 6])
+        src = (f"import torch\nfrom torch.distributions import Categorical, Multinomial, "
+               f"Normal, Bernoulli\ntorch.manual_seed({rnd.randrange(10**6)})\n"
+               f"p = torch.rand({k}) + 0.01\n"
+               f"print(Categorical(p).sample(({rnd.randint(1, 20)},)).tolist())\n"
+               f"print(Multinomial({rnd.randint(1, 50)}, p).sample(({rnd.randint(1, 3)},))"
+               f".tolist())\n"
+               f"print(Normal(torch.zeros({k}), p).sample(({rnd.randint(1, 20)},)).tolist())\n"
+               f"print(Bernoulli(p.clamp(max=1)).sample().tolist())\n")
+        assert _gradviz_out(src) == _torch_out(src), src
