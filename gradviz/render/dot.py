@@ -501,9 +501,12 @@ def _shape_text(shape: tuple) -> str:
 
 
 def _number(v) -> str:
-    """A Python-number argument as the program wrote it (``1.01``, not ``1.0100``)."""
+    """A Python-number argument as the program wrote it (``1.01``, not
+    ``1.0100``); one that no program writes out, as the 3.4e38 of
+    torch.finfo(x.dtype).min, to 6 digits."""
     if isinstance(v, float):
-        return repr(v)
+        text = repr(v)
+        return text if len(text) <= 12 else f"{v:.6g}"
     if isinstance(v, (tuple, list)):
         return "(" + ", ".join(_number(x) for x in v) + ")"
     return str(v)
