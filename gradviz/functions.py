@@ -3044,3 +3044,8 @@ unary_fns.install()
 # (it imports this one, so it comes last)
 from . import nn_functional  # noqa: E402
 NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
+
+# the convolutions, poolings and F.pad (d2l's convolutional chapters)
+from . import conv  # noqa: E402
+NN_FUNCTIONAL.update(conv.FUNCTIONS)
+FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})
