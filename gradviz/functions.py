@@ -3102,3 +3102,8 @@ NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
 from . import distributions  # noqa: E402
 FUNCTIONS["multinomial"] = distributions.f_multinomial
 METHODS["multinomial"] = distributions.m_multinomial
+
+# the convolutions, poolings and F.pad (d2l's convolutional chapters)
+from . import conv  # noqa: E402
+NN_FUNCTIONAL.update(conv.FUNCTIONS)
+FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})

@@ -42,6 +42,7 @@ from . import autodiff, classes
 from .errors import USAGE, GradvizError
 from .forward import (backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
                       max_abs_diff, without_jvp)
+from .ops import pool
 from .ops.reduce import _axis
 from .ops.registry import unbroadcast
 from .record import Record
@@ -90,6 +91,8 @@ def _branch(name: str, xs, p, ans):
             return f(xs[0], axis=_axis(p)) if p["dim"] else None   # a 0-d input: one piece
         case "norm" | "std":
             return ans == 0
+        case "max_pool2d":
+            return pool.max_pool_branch(xs[0], p)
         case "binary_cross_entropy":        # probabilities: 0 and 1 end its domain
             return (xs[0] <= 0) | (xs[0] >= 1)
     return None
@@ -125,6 +128,8 @@ def _at_kink(name: str, xs, p, ans) -> bool:
             return bool(np.any(np.sum(xs[0] == a, axis=_axis(p)) > 1))
         case "norm" | "std":        # a square root's, where it is 0
             return bool(np.any(ans == 0))
+        case "max_pool2d":          # a window with its max twice
+            return pool.max_pool_ties(xs[0], p)
         case "binary_cross_entropy":        # the clamped logs of p = 0 or 1
             return bool(np.any((xs[0] <= 0) | (xs[0] >= 1)))
     return False
@@ -145,7 +150,7 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "max_dim", "min_dim",
           "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
-          "clamp_min", "clamp_max")
+          "clamp_min", "clamp_max", "max_pool2d")
 
 
 def _xs(node) -> list:

@@ -153,6 +153,8 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         given = iter(args[1:])
         return (_edge(args[0], at),) + tuple(
             _edge(next(given), at) if c in affine else (None, 0) for c in "wb")
+    elif op in ("conv1d", "conv2d") and len(args) == 2:      # (input, weight, bias=None)
+        return (_edge(args[0], at), _edge(args[1], at), (None, 0))
     elif op in _WEIGHT_ARGS:          # a class weight or an index: no input of the gradient
         return tuple(_edge(a, at) for a in args[:_WEIGHT_ARGS[op]])
     elif op == "cross_entropy" and name == "AddBackward0":

@@ -1243,8 +1243,8 @@ class Interpreter:
         """The items a tuple of targets takes from value."""
         if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS:
             return tuple(self._items(value, self.span))
-        if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual)
-                or value.__class__ in ITERATORS):
+        if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual, Size)
+                or value.__class__ in ITERATORS):     # (h, w = K.shape: d2l's corr2d)
             return tuple(value)
         raise GradvizError(f"cannot unpack non-iterable {self.type_name(value)} object",
                            kind=TYPE, hint="a list, tuple, dict, string or tensor unpacks "
@@ -3638,8 +3638,8 @@ def _last_line(stmt) -> int:
 _SEQUENCES = (str, list, tuple)
 _ORDERED = frozenset((int, float, bool, str))   # the items of lists that compare by order
 # what to write instead of the torch modules' parts the language leaves out
-_LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Embedding, nn.LayerNorm and "
-           "nn.BatchNorm1d/2d (and nn.Sequential "
+_LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Conv1d/2d, nn.Embedding, "
+           "nn.LayerNorm and nn.BatchNorm1d/2d (and nn.Sequential "
            "of layers): "
            "write others by hand, W = torch.randn(3, 1, requires_grad=True) and x @ W + b, "
            "or in a torch.nn.Module subclass: self.W = torch.nn.Parameter(torch.randn(3, 1)) "
@@ -3653,12 +3653,15 @@ _OTHER_DTYPES = dict.fromkeys(
     "gradviz's tensors are float32 (x.float()), float64 (x.double()), int64 (x.long()) and "
     "bool (x.bool()): use one of those")
 _MISSING_HINTS = {
-    "torch.nn.Conv2d": _LINEAR,
+    **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Conv3d",
+                                                     "ConvTranspose1d", "ConvTranspose2d")),
+                    _LINEAR),
     "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "
                    "(with betas, eps, weight_decay, amsgrad), Adagrad and RMSprop here; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
-                "nn.LazyLinear, nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, "
+                "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, "
+                "nn.BatchNorm2d, "
                 "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 
 from . import functions as F
+from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import nn_functional as NF
 from .errors import TYPE, GradvizError
 
@@ -17,6 +18,31 @@ from .errors import TYPE, GradvizError
 _ACTIVATION = "torch.nn.modules.activation"
 _LOSS = "torch.nn.modules.loss"
 _DISTANCE = "torch.nn.modules.distance"       # forward(x1, x2)
+_POOLING = "torch.nn.modules.pooling"
+_REQUIRED = inspect.Parameter.empty
+_MAX_POOL = (("kernel_size", _REQUIRED), ("stride", None), ("padding", 0), ("dilation", 1),
+             ("return_indices", False), ("ceil_mode", False))
+_AVG_POOL = (("kernel_size", _REQUIRED), ("stride", None), ("padding", 0), ("ceil_mode", False),
+             ("count_include_pad", True))
+
+
+def _pool_text(keys: tuple, singles: bool = False):
+    """A pooling's repr: its arguments (stride, when left out, the kernel
+    size), each as given, or as a 1-tuple (AvgPool1d's _single)."""
+    def text(given: dict) -> str:
+        values = {**given, "stride": given["stride"] if given["stride"] is not None
+                  else given["kernel_size"]}
+        out = []
+        for k in keys:
+            v = values[k]
+            if singles and isinstance(v, int) and not isinstance(v, bool):
+                v = (v,)
+            out.append(f"{k}={v}")
+        return ", ".join(out)
+    return text
+
+
+_MAX_POOL_TEXT = _pool_text(("kernel_size", "stride", "padding", "dilation", "ceil_mode"))
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
 KINDS = {
     "ReLU": (_ACTIVATION, F.f_nn_relu, (("inplace", False),), "inplace"),
@@ -61,6 +87,16 @@ KINDS = {
     "SmoothL1Loss": (_LOSS, NF.f_smooth_l1_loss, _LOSS_PARAMS + (("beta", 1.0),), False),
     "HuberLoss": (_LOSS, NF.f_huber_loss, (("reduction", "mean"), ("delta", 1.0)), False),
     "KLDivLoss": (_LOSS, NF.f_kl_div, _LOSS_PARAMS + (("log_target", False),), False),
+    "MaxPool1d": (_POOLING, conv.f_max_pool1d, _MAX_POOL, _MAX_POOL_TEXT),
+    "MaxPool2d": (_POOLING, conv.f_max_pool2d, _MAX_POOL, _MAX_POOL_TEXT),
+    "AvgPool1d": (_POOLING, conv.f_avg_pool1d, _AVG_POOL,
+                  _pool_text(("kernel_size", "stride", "padding"), singles=True)),
+    "AvgPool2d": (_POOLING, conv.f_avg_pool2d, _AVG_POOL + (("divisor_override", None),),
+                  _pool_text(("kernel_size", "stride", "padding"))),
+    "AdaptiveAvgPool1d": (_POOLING, conv.f_adaptive_avg_pool1d, (("output_size", _REQUIRED),),
+                          True),
+    "AdaptiveAvgPool2d": (_POOLING, conv.f_adaptive_avg_pool2d, (("output_size", _REQUIRED),),
+                          True),
     "CosineSimilarity": (_DISTANCE, NF.f_cosine_similarity, (("dim", 1), ("eps", 1e-08)),
                          False),
     "PairwiseDistance": (_DISTANCE, NF.f_pairwise_distance,

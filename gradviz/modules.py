@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from . import functions as F
+from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import layers
 from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
@@ -445,6 +446,121 @@ class LayerNorm:
         return NF.f_layer_norm(rt, x, self.normalized_shape, self.weight, self.bias, self.eps)
 
 
+class Conv2d:
+    """nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0,
+    dilation=1, groups=1, bias=True): a call is F.conv2d with its weight
+    (out_channels, in_channels / groups, *kernel_size) and bias."""
+
+    __slots__ = ("weight", "bias", "in_channels", "out_channels", "kernel_size", "stride",
+                 "padding", "dilation", "groups", "padding_mode", "training", "label")
+    name = "Conv2d"
+    type_name = "torch.nn.modules.conv.Conv2d"
+    ATTRIBUTES = ("weight", "bias", "in_channels", "out_channels", "kernel_size", "stride",
+                  "padding", "dilation", "groups", "padding_mode")
+    DIMS = 2
+
+    def __init__(self, weight, bias, geometry: dict):
+        self.weight, self.bias = weight, bias
+        for k, v in geometry.items():
+            setattr(self, k, v)
+        self.training = True
+        self.label = None
+
+    @property
+    def text(self) -> str:
+        """PyTorch's extra_repr: the geometry that differs from the defaults."""
+        k = self.DIMS
+        parts = [f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                 f"stride={self.stride}"]
+        if self.padding != (0,) * k:
+            parts.append(f"padding={self.padding}")
+        if self.dilation != (1,) * k:
+            parts.append(f"dilation={self.dilation}")
+        if self.groups != 1:
+            parts.append(f"groups={self.groups}")
+        if self.bias is None:
+            parts.append("bias=False")
+        return f"{self.name}(" + ", ".join(parts) + ")"
+
+    def children(self) -> list:
+        return []
+
+    def own_parameters(self) -> list:
+        return [("weight", self.weight)] + ([("bias", self.bias)] if self.bias is not None else [])
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        fn = conv.f_conv2d if self.DIMS == 2 else conv.f_conv1d
+        return fn(rt, x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                  self.groups)
+
+
+class Conv1d(Conv2d):
+    """nn.Conv1d: Conv2d's over (N, C, L) inputs (F.conv1d)."""
+
+    __slots__ = ()
+    name = "Conv1d"
+    type_name = "torch.nn.modules.conv.Conv1d"
+    DIMS = 1
+
+
+def _conv_maker(cls):
+    """nn.Conv1d / nn.Conv2d: PyTorch's checks of the arguments, then the
+    weight by kaiming_uniform_(a=sqrt(5)) and the bias uniform in
+    +-1/sqrt(fan_in), fan_in = in_channels / groups * kernel size, drawn in
+    that order from the seed as PyTorch's reset_parameters draws them."""
+    def make(rt, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+             groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        k = cls.DIMS
+        fn = cls.name
+        c_in = _size_arg(fn, "in_channels", in_channels)
+        c_out = _size_arg(fn, "out_channels", out_channels)
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+            raise GradvizError("groups must be a positive integer", kind=VALUE,
+                               hint="groups splits the channels: 1 or more")
+        if c_in % groups:
+            raise GradvizError("in_channels must be divisible by groups", kind=VALUE,
+                               hint=f"{c_in} in_channels do not split into {groups} groups")
+        if c_out % groups:
+            raise GradvizError("out_channels must be divisible by groups", kind=VALUE,
+                               hint=f"{c_out} out_channels do not split into {groups} groups")
+        kernel = conv._ints(fn, "kernel_size", kernel_size, k)
+        stride_ = conv._ints(fn, "stride", stride, k)
+        dilation_ = conv._ints(fn, "dilation", dilation, k)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise GradvizError(f"Invalid padding string '{padding}', should be one of "
+                                   "{'same', 'valid'}", kind=VALUE,
+                                   hint="padding is a number, a tuple, 'valid' or 'same'")
+            if padding == "same" and any(s != 1 for s in stride_):
+                raise GradvizError("padding='same' is not supported for strided convolutions",
+                                   kind=VALUE, hint="use stride=1 with padding='same'")
+            padding_ = padding
+        else:
+            padding_ = conv._ints(fn, "padding", padding, k)
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise GradvizError("padding_mode must be one of {'circular', 'zeros', 'reflect', "
+                               f"'replicate'}}, but got padding_mode='{padding_mode}'",
+                               kind=VALUE, hint="padding_mode='zeros', the default")
+        if padding_mode != "zeros":
+            raise GradvizError(f"{fn}(padding_mode='{padding_mode}') is not supported",
+                               kind=VALUE, hint="gradviz pads with zeros: padding_mode='zeros'")
+        if device is not None:
+            F.check_device(device)
+        dt = _float_dtype(dtype)
+        fan_in = c_in // groups * math.prod(kernel)
+        # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
+        gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+        w_bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in else 0.0
+        weight = _parameter(rt, (c_out, c_in // groups) + kernel, dt, w_bound)
+        b = _parameter(rt, (c_out,), dt, 1 / math.sqrt(fan_in) if fan_in else 0) if bias else None
+        return cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
+                               "stride": stride_, "padding": padding_, "dilation": dilation_,
+                               "groups": groups, "padding_mode": padding_mode})
+    make.__name__ = cls.name
+    return make
+
+
 def _filled(rt, shape: tuple, dt, value: float, requires_grad: bool, label: str) -> Tensor:
     rt.tape.check_shape(shape, "parameter")
     t = F._leaf(rt, np.full(shape, value, dt), requires_grad, label)
@@ -562,7 +678,7 @@ def _batch_norm_maker(cls):
 
 
 CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d,
-           BatchNorm2d)
+           BatchNorm2d, Conv1d, Conv2d)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -790,7 +906,8 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Flatten.type_name: make_flatten, Dropout.type_name: make_dropout,
           Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
           BatchNorm1d.type_name: _batch_norm_maker(BatchNorm1d),
-          BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d)}
+          BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d),
+          Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d)}
 
 
 def types() -> dict:

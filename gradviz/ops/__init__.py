@@ -1,5 +1,5 @@
 """The op registry and the modules that fill it (importing them registers)."""
-from . import (activations, einsum, elementwise, linalg, losses, nn, norm, reduce, reduce_more,  # noqa: F401
-               select, shape, unary)  # (importing them registers their ops)
+from . import (activations, conv, einsum, elementwise, linalg, losses, nn, norm, pool, reduce,  # noqa: F401
+               reduce_more, select, shape, unary)  # (importing them registers their ops)
 from . import act_backward, loss_backward, select_backward  # noqa: F401  (after the ops whose VJPs they are)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401

@@ -1,0 +1,478 @@
+"""torch.nn.functional's convolutions, poolings and pad (d2l's chapter on
+convolutional networks, PyTorch's LeNet): their arguments checked in
+PyTorch's order with its messages, then one registry op each (ops/conv.py,
+ops/pool.py), between the unsqueeze and squeeze PyTorch records around an
+unbatched input (a 1-d pooling: around the 2-d one it runs)."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
+from .ops import OPS
+from .ops.conv import out_size
+from .ops.pool import pool_out
+
+
+def _ints(fn: str, name: str, v, k: int) -> tuple:
+    """An int or a list of ints, as one int per spatial dim (a single one
+    stands for all, as PyTorch's expand_param_if_needed)."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v,) * k
+    if isinstance(v, (tuple, list)) and v and all(
+            isinstance(e, int) and not isinstance(e, bool) for e in v):
+        return tuple(v) * k if len(v) == 1 else tuple(v)
+    raise GradvizError(f"{fn}(): argument '{name}' must be tuple of ints, not "
+                       f"{F.arg_type_name(v)}", kind=TYPE,
+                       hint=f"{name} is a whole number, or one per spatial dim: {name}=(1, 2)")
+
+
+def _compact(v: tuple):
+    """A geometry parameter as the op stores it: one int when every dim
+    has it (the picture's label stays short)."""
+    return v[0] if all(e == v[0] for e in v) else v
+
+
+def _shape_text(shape) -> str:
+    return " x ".join(str(s) for s in shape)
+
+
+# ---- convolution -----------------------------------------------------------------
+
+def _same_padding(rt, x, kernel: tuple, stride: tuple, dilation: tuple):
+    """padding='same': (the symmetric padding, F.pad's amounts for the rest
+    or None), as PyTorch's _convolution_mode splits an odd total."""
+    if any(s != 1 for s in stride):
+        raise GradvizError("padding='same' is not supported for strided convolutions",
+                           kind=RUNTIME, hint="use stride=1 with padding='same', or give the "
+                                              "padding as a number")
+    left = tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+    extra = tuple(d * (k - 1) - 2 * q for k, d, q in zip(kernel, dilation, left))
+    if not any(extra):
+        return left, None
+    if any(d % 2 == 1 and k % 2 == 0 for k, d in zip(kernel, dilation)):
+        rt.log_event("user_warning", x, message=(
+            "Using padding='same' with even kernel lengths and odd dilation may require a "
+            "zero-padded copy of the input be created"))
+    pad = ()
+    for e in reversed(extra):            # F.pad's order: the last dim first
+        pad += (0, e)
+    return left, pad
+
+
+def _padding(rt, fn, x, padding, kernel, stride, dilation, k):
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0,) * k, None
+        if padding == "same":
+            return _same_padding(rt, x, kernel, stride, dilation)
+        raise GradvizError(f"Invalid padding string: '{padding}'", kind=RUNTIME,
+                           hint="padding is a number, a tuple, 'valid' or 'same'")
+    return _ints(fn, "padding", padding, k), None
+
+
+def _check_geometry(k, stride, padding, dilation, groups) -> None:
+    for name, v in (("stride", stride), ("padding", padding), ("dilation", dilation)):
+        if len(v) != k:
+            raise GradvizError(f"expected {name} to be a single integer value or a list of {k} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{name}={list(v)}", kind=RUNTIME,
+                               hint=f"the weight has {k} spatial dim(s): one {name} per dim")
+    if any(q < 0 for q in padding):
+        raise GradvizError("negative padding is not supported", kind=RUNTIME,
+                           hint="padding adds zeros around the input: 0 or more")
+    if any(s <= 0 for s in stride):
+        raise GradvizError("non-positive stride is not supported", kind=RUNTIME,
+                           hint="the stride is the step between windows: 1 or more")
+    if any(d <= 0 for d in dilation):
+        raise GradvizError(f"dilation should be greater than zero, but got {list(dilation)}",
+                           kind=RUNTIME, hint="dilation 1 is an ordinary kernel")
+    if groups <= 0:
+        raise GradvizError("non-positive groups is not supported", kind=RUNTIME,
+                           hint="groups splits the channels: 1 or more")
+
+
+def _conv_dtypes(input, weight, bias) -> None:
+    x, w = input.data, weight.data
+    if w.dtype != x.dtype:
+        raise GradvizError(f"expected scalar type {F.type_word(x.dtype)} but found "
+                           f"{F.type_word(w.dtype)}", kind=RUNTIME,
+                           hint="make the weight the input's dtype: weight.float()")
+    if bias is not None and bias.data.dtype != x.dtype:
+        raise GradvizError(f"Input type ({x.dtype}) and bias type ({bias.data.dtype}) should "
+                           "be the same", kind=RUNTIME, hint="make the bias the input's dtype")
+
+
+def _check_shapes(fn, x4, w, bias, groups, padding, dilation) -> None:
+    """check_shape_forward's checks, on the batched input's shape x4."""
+    o = w.shape[0]
+    if o % groups:
+        raise GradvizError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead",
+                           kind=RUNTIME, hint="the output channels (the weight's dim 0) split "
+                                              "into groups: a multiple of groups")
+    if x4[1] != w.shape[1] * groups:
+        raise GradvizError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
+                           f"input{list(x4)} to have {w.shape[1] * groups} channels, but got "
+                           f"{x4[1]} channels instead", kind=RUNTIME,
+                           hint=f"the input's dim 1 holds its channels: this weight takes "
+                                f"{w.shape[1] * groups} (in_channels); {x4[1]} came")
+    if bias is not None and (bias.ndim != 1 or bias.size != o):
+        raise GradvizError(f"Given weight of size {list(w.shape)}, expected bias to be "
+                           f"1-dimensional with {o} elements, but got bias of size "
+                           f"{list(bias.shape)} instead", kind=RUNTIME,
+                           hint="one bias per output channel")
+    padded = tuple(n + 2 * q for n, q in zip(x4[2:], padding))
+    span = tuple((k - 1) * d + 1 for k, d in zip(w.shape[2:], dilation))
+    if any(n < s for n, s in zip(padded, span)):
+        raise GradvizError(f"Calculated padded input size per channel: ({_shape_text(padded)}). "
+                           f"Kernel size: ({_shape_text(span)}). Kernel size can't be greater "
+                           "than actual input size", kind=RUNTIME,
+                           hint="the kernel must fit in the (padded) input: pad it, or take a "
+                                "smaller kernel")
+
+
+def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
+    fn = f"conv{nd}d"
+    input = F._need_tensor(input, fn)
+    weight = F._need_tensor(weight, fn, 2, "weight")
+    if bias is not None:
+        bias = F._need_tensor(bias, fn, 3, "bias")
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise GradvizError(f"{fn}(): argument 'groups' must be int, not "
+                           f"{F.arg_type_name(groups)}", kind=TYPE, hint="groups is a whole number")
+    x, w = input.data, weight.data
+    if w.ndim < 3:
+        raise GradvizError("weight should have at least three dimensions", kind=RUNTIME,
+                           hint=f"a {fn} weight is (out_channels, in_channels / groups, "
+                                f"{'kernel' if nd == 1 else 'kH, kW'})")
+    k = w.ndim - 2
+    stride = _ints(fn, "stride", stride, nd)
+    dilation = _ints(fn, "dilation", dilation, nd)
+    if x.ndim not in (nd + 1, nd + 2):
+        raise GradvizError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{fn}, but got input of size: {list(x.shape)}", kind=RUNTIME,
+                           hint=f"{fn} takes (N, C, {'L' if nd == 1 else 'H, W'}) or the "
+                                "same without the batch dim N")
+    batched = x.ndim == nd + 2
+    x4 = x.shape if batched else (1,) + x.shape
+    padding, pad = _padding(rt, fn, input, padding, w.shape[2:], stride, dilation, nd)
+    _check_geometry(k, stride, padding, dilation, groups)
+    _conv_dtypes(input, weight, bias)
+    if pad is not None:
+        x4 = x4[:2] + tuple(n + e for n, e in zip(x4[2:], reversed(pad[1::2])))
+    _check_shapes(fn, x4, w, None if bias is None else bias.data, groups, padding, dilation)
+    if not batched:
+        input = F.f_unsqueeze(rt, input, 0)
+    if pad is not None:
+        input = rt.apply(OPS["constant_pad_nd"], (input,), {"pad": pad})
+    rt.tape.check_shape(x4[:1] + w.shape[:1] + out_size(x4[2:], w.shape[2:], stride, padding,
+                                                          dilation))
+    params = {}
+    for name, v, default in (("stride", stride, 1), ("padding", padding, 0),
+                             ("dilation", dilation, 1)):
+        if any(e != default for e in v):
+            params[name] = _compact(v)
+    if groups != 1:
+        params["groups"] = groups
+    args = (input, weight) if bias is None else (input, weight, bias)
+    out = rt.apply(OPS[fn], args, params or None)
+    return out if batched else F.f_squeeze(rt, out, 0)
+
+
+def f_conv1d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """F.conv1d: (N, C, L) with weight (O, C / groups, K) -> (N, O, L')."""
+    return _conv(rt, 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def f_conv2d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """F.conv2d: (N, C, H, W) with weight (O, C / groups, kH, kW) -> (N, O, H', W')."""
+    return _conv(rt, 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+# ---- F.pad -------------------------------------------------------------------------
+
+def f_pad(rt, input, pad, mode="constant", value=None):
+    """F.pad in constant mode: pad[0], pad[1] added before and after the
+    last dim, pad[2], pad[3] the one before it, ...; negative amounts cut."""
+    input = F._need_tensor(input, "pad")
+    if not isinstance(pad, (tuple, list)) or not all(
+            isinstance(e, int) and not isinstance(e, bool) for e in pad):
+        bad = next((e for e in pad if not isinstance(e, int) or isinstance(e, bool)), pad) \
+            if isinstance(pad, (tuple, list)) else pad
+        raise GradvizError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found "
+                           f"element of type {F.arg_type_name(bad)} at pos "
+                           f"{list(pad).index(bad) if isinstance(pad, (tuple, list)) else 0}",
+                           kind=TYPE, hint="pad is a tuple of whole numbers: (left, right, ...)")
+    if mode != "constant":
+        raise GradvizError(f"F.pad(mode='{mode}') is not supported", kind=VALUE,
+                           hint="gradviz pads with a constant: F.pad(x, pad, value=0.0)")
+    x = input.data
+    if len(pad) % 2:
+        raise GradvizError("Padding length must be divisible by 2", kind=RUNTIME,
+                           hint="two amounts per dim: (before, after)")
+    if len(pad) > 2 * x.ndim:
+        raise GradvizError(f"Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{x.ndim}", kind=RUNTIME, hint="two amounts per dim, from the last")
+    shape = list(x.shape)
+    for i in range(len(pad) // 2):
+        d = x.ndim - 1 - i
+        shape[d] += pad[2 * i] + pad[2 * i + 1]
+        if shape[d] < 0:
+            raise GradvizError(f"The input size {x.shape[d]}, plus negative padding "
+                               f"{pad[2 * i]} and {pad[2 * i + 1]} resulted in a negative output "
+                               f"size, which is invalid. Check dimension {d} of your input.",
+                               kind=RUNTIME, hint="negative padding cuts: no more than the size")
+    rt.tape.check_shape(tuple(shape))
+    params = {"pad": tuple(pad)}
+    if value is not None and value != 0:
+        F._number_arg("pad", "value", 4, value)
+        params["value"] = x.dtype.type(value)
+    return rt.apply(OPS["constant_pad_nd"], (input,), params)
+
+
+# ---- pooling -----------------------------------------------------------------------
+
+def _pool_pair(fn: str, name: str, v, what: str) -> tuple:
+    """A pooling's kernel_size, stride, padding or dilation as a pair."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v, v)
+    if isinstance(v, (tuple, list)) and all(isinstance(e, int) and not isinstance(e, bool)
+                                            for e in v):
+        if len(v) in (1, 2):
+            return (v[0], v[-1])
+        raise GradvizError(f"{fn}: {name} must {what}", kind=RUNTIME,
+                           hint=f"{name}=2 or {name}=(2, 3)")
+    raise GradvizError(f"{fn}(): argument '{name}' must be tuple of ints, not "
+                       f"{F.arg_type_name(v)}", kind=TYPE, hint=f"{name} is a whole number")
+
+
+def _pool_args(fn, kernel_size, stride, padding, dilation=1) -> tuple:
+    kernel = _pool_pair(fn, "kernel_size", kernel_size,
+                        "either be a single int, or a tuple of two ints")
+    stride = kernel if stride is None or stride == [] or stride == () else _pool_pair(
+        fn, "stride", stride, "either be omitted, a single int, or a tuple of two ints")
+    padding = _pool_pair(fn, "padding", padding, "either be a single int, or a tuple of two ints")
+    dilation = _pool_pair(fn, "dilation", dilation,
+                          "be either a single int, or a tuple of two ints")
+    if any(k <= 0 for k in kernel):
+        raise GradvizError(f"kernel size should be greater than zero, but got kH: {kernel[0]} "
+                           f"kW: {kernel[1]}", kind=RUNTIME, hint="a window of 1 or more")
+    if any(s == 0 for s in stride):
+        raise GradvizError("stride should not be zero", kind=RUNTIME,
+                           hint="the stride is the step between windows: 1 or more")
+    if any(d <= 0 for d in dilation):
+        raise GradvizError(f"dilation should be greater than zero, but got dilationH: "
+                           f"{dilation[0]} dilationW: {dilation[1]}", kind=RUNTIME,
+                           hint="dilation 1 is an ordinary window")
+    return kernel, stride, padding, dilation
+
+
+def _pool_out(x, kernel, stride, padding, dilation, ceil) -> tuple:
+    """The output's size, or PyTorch's errors for padding past half a
+    window and for no window at all."""
+    for k, q, d in zip(kernel, padding, dilation):
+        if q < 0 or q > ((k - 1) * d + 1) // 2:
+            raise GradvizError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={q}, kernel_size={k} and dilation={d}", kind=RUNTIME,
+                               hint="padding adds at most half a window on each side")
+    out = tuple(pool_out(n, k, s, q, d, ceil)
+                for n, k, s, q, d in zip(x.shape[-2:], kernel, stride, padding, dilation))
+    if any(o < 1 for o in out):
+        c = x.shape[-3]
+        raise GradvizError(f"Given input size: ({c}x{x.shape[-2]}x{x.shape[-1]}). Calculated "
+                           f"output size: ({c}x{out[0]}x{out[1]}). Output size is too small",
+                           kind=RUNTIME, hint="the window must fit in the (padded) input")
+    return out
+
+
+def _pool_params(kernel, stride, padding, dilation, ceil) -> dict:
+    params = {"kernel_size": _compact(kernel)}
+    if stride != kernel:
+        params["stride"] = _compact(stride)
+    if any(padding):
+        params["padding"] = _compact(padding)
+    if any(d != 1 for d in dilation):
+        params["dilation"] = _compact(dilation)
+    if ceil:
+        params["ceil_mode"] = True
+    return params
+
+
+def _need_3d_or_4d(x, fn: str) -> None:
+    if x.ndim not in (3, 4) or x.shape[-3] == 0 or x.shape[-1] == 0 or x.shape[-2] == 0:
+        if x.ndim == 2 and fn == "avg_pool2d":
+            raise GradvizError("Dimension out of range (expected to be in range of [-2, 1], but "
+                               "got -3)", kind=INDEX, hint="avg_pool2d takes (N, C, H, W) or "
+                                                            "(C, H, W): x.unsqueeze(0)")
+        raise GradvizError("non-empty 3D or 4D (batch mode) tensor expected for input",
+                           kind=RUNTIME, hint=f"{fn} takes (N, C, H, W) or (C, H, W): add the "
+                                              "channel dim with x.unsqueeze(0)")
+
+
+def _float_or_int(x, fn) -> None:
+    if x.dtype == np.bool_:
+        raise GradvizError(f"\"{fn}\" not implemented for 'Bool'", kind="NotImplementedError",
+                           hint="pool a float tensor: x.float()")
+
+
+def f_max_pool2d(rt, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                 return_indices=False):
+    """F.max_pool2d: each window's largest number (its first, in window
+    order, where there are ties: where the gradient goes)."""
+    input = F._need_tensor(input, "max_pool2d")
+    geo = _pool_args("max_pool2d", kernel_size, stride, padding, dilation)
+    x = input.data
+    _need_3d_or_4d(x, "max_pool2d")
+    _float_or_int(x, "max_pool2d")
+    _pool_out(x, *geo, bool(ceil_mode))
+    params = _pool_params(*geo, bool(ceil_mode))
+    out = rt.apply(OPS["max_pool2d"], (input,), params)
+    if return_indices:
+        from .ops.pool import _argmax
+        return (out, F._leaf(rt, _argmax(x, params)[1].astype(np.int64), False, "indices"))
+    return out
+
+
+def f_avg_pool2d(rt, input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+    """F.avg_pool2d: each window's mean (divided by the whole window with
+    the padding, unless count_include_pad=False, or by divisor_override)."""
+    input = F._need_tensor(input, "avg_pool2d")
+    geo = _pool_args("avg_pool2d", kernel_size, stride, padding)
+    x = input.data
+    _need_3d_or_4d(x, "avg_pool2d")
+    _float_or_int(x, "avg_pool2d")
+    if divisor_override is not None and divisor_override == 0:
+        raise GradvizError("divisor must be not zero", kind=RUNTIME,
+                           hint="divisor_override=None divides by the window's size")
+    _pool_out(x, *geo, bool(ceil_mode))
+    params = _pool_params(*geo, bool(ceil_mode))
+    if not count_include_pad:
+        params["count_include_pad"] = False
+    if divisor_override is not None:
+        params["divisor_override"] = int(divisor_override)
+    return rt.apply(OPS["avg_pool2d"], (input,), params)
+
+
+def _output_size(fn: str, output_size, x, k: int) -> tuple:
+    size = output_size
+    if isinstance(size, int) and not isinstance(size, bool):
+        size = (size,) * k
+    if not isinstance(size, (tuple, list)) or not all(
+            e is None or (isinstance(e, int) and not isinstance(e, bool)) for e in size):
+        raise GradvizError(f"{fn}(): argument 'output_size' must be tuple of ints, not "
+                           f"{F.arg_type_name(output_size)}", kind=TYPE,
+                           hint="output_size is a whole number, or one per dim")
+    if len(size) != k:
+        raise GradvizError(f"{fn}: output_size must be {k}" if k == 2 else
+                           f"{fn}() argument 'output_size' should contain one int (got "
+                           f"{len(size)})", kind=RUNTIME, hint=f"{k} number(s): the output's size")
+    # (None keeps the input's size along that dim)
+    size = tuple(x.shape[x.ndim - k + i] if e is None else e for i, e in enumerate(size))
+    if any(e < 0 for e in size):
+        raise GradvizError(f"{fn}: elements of output_size must be greater than or equal to 0 "
+                           f"but received {{{', '.join(map(str, size))}}}", kind=RUNTIME,
+                           hint="the output's size: 0 or more")
+    return size
+
+
+def f_adaptive_avg_pool2d(rt, input, output_size):
+    """F.adaptive_avg_pool2d: output_size windows per dim, the i-th over
+    [floor(i*n/o), ceil((i+1)*n/o)); an output of 1x1 is PyTorch's mean
+    over the last two dims (MeanBackward1)."""
+    input = F._need_tensor(input, "adaptive_avg_pool2d")
+    x = input.data
+    size = _output_size("adaptive_avg_pool2d", output_size, x, 2)
+    if x.ndim not in (3, 4):
+        raise GradvizError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(x.shape)}", kind=RUNTIME,
+                           hint="it takes (N, C, H, W) or (C, H, W)")
+    if x.dtype.kind != "f":
+        raise GradvizError(f"\"adaptive_avg_pool2d\" not implemented for "
+                           f"'{F.type_word(x.dtype)}'", kind="NotImplementedError",
+                           hint="pool a float tensor: x.float()")
+    if size == (1, 1):
+        return F.FUNCTIONS["mean"](rt, input, (-1, -2), True)
+    return rt.apply(OPS["adaptive_avg_pool2d"], (input,), {"output_size": size})
+
+
+# ---- the 1-d poolings: the 2-d ones on a row (x.unsqueeze(-2), then squeeze(-2)) ----
+
+def _pool1d_input(input, fn: str):
+    input = F._need_tensor(input, fn)
+    if input.data.ndim not in (2, 3):
+        raise GradvizError(f"{fn}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{list(input.data.shape)}"
+                           if fn == "max_pool1d" else
+                           f"Expected 2 to 3 dimensions, but got {input.data.ndim}-dimensional "
+                           f"tensor for argument #1 'self' (while checking arguments for {fn})",
+                           kind=RUNTIME, hint=f"{fn} takes (N, C, L) or (C, L)")
+    return input
+
+
+def _one(fn: str, name: str, v, default=None):
+    if v is None:
+        return default
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1 or not isinstance(v[0], int):
+            raise GradvizError(f"{fn}() {name} must be an int, list of ints or tuple of ints of "
+                               f"size 1 but got size {len(v)}", kind=RUNTIME,
+                               hint=f"{name} is one number for a 1-d pooling")
+        return v[0]
+    return v
+
+
+def f_max_pool1d(rt, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                 return_indices=False):
+    input = _pool1d_input(input, "max_pool1d")
+    k = _one("max_pool1d", "kernel_size", kernel_size)
+    s = _one("max_pool1d", "stride", stride, k)
+    q = _one("max_pool1d", "padding", padding)
+    d = _one("max_pool1d", "dilation", dilation)
+    if isinstance(k, int) and k <= 0:
+        raise GradvizError(f"max_pool1d() kernel_size must be greater than zero, but got {k}",
+                           kind=RUNTIME, hint="a window of 1 or more")
+    if isinstance(k, int) and isinstance(q, int) and q > k // 2:
+        raise GradvizError(f"max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={q} and kernel_size={k}", kind=RUNTIME,
+                           hint="padding adds at most half a window on each side")
+    if isinstance(k, int) and isinstance(s, int) and s > 0:
+        n = input.data.shape[-1]
+        if pool_out(n, k, s, q, d, bool(ceil_mode)) < 1:
+            raise GradvizError(f"max_pool1d() Invalid computed output size: "
+                               f"{pool_out(n, k, s, q, d, bool(ceil_mode))}", kind=RUNTIME,
+                               hint="the window must fit in the (padded) input")
+    row = F.f_unsqueeze(rt, input, -2)
+    out = f_max_pool2d(rt, row, (1, k), (1, s), (0, q), (1, d), ceil_mode, return_indices)
+    if return_indices:
+        return (F.f_squeeze(rt, out[0], -2), F.f_squeeze(rt, out[1], -2))
+    return F.f_squeeze(rt, out, -2)
+
+
+def f_avg_pool1d(rt, input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+    input = _pool1d_input(input, "avg_pool1d")
+    k = _one("avg_pool1d", "kernel_size", kernel_size)
+    s = _one("avg_pool1d", "stride", stride, k)
+    q = _one("avg_pool1d", "padding", padding)
+    row = F.f_unsqueeze(rt, input, -2)
+    out = f_avg_pool2d(rt, row, (1, k), (1, s), (0, q), ceil_mode, count_include_pad)
+    return F.f_squeeze(rt, out, -2)
+
+
+def f_adaptive_avg_pool1d(rt, input, output_size):
+    input = _pool1d_input(input, "adaptive_avg_pool1d")
+    (size,) = _output_size("adaptive_avg_pool1d", output_size, input.data, 1)
+    row = F.f_unsqueeze(rt, input, -2)
+    return F.f_squeeze(rt, f_adaptive_avg_pool2d(rt, row, (1, size)), -2)
+
+
+# torch.nn.functional.NAME -> its function; TORCH: those torch.NAME has too
+FUNCTIONS = {"conv1d": f_conv1d, "conv2d": f_conv2d, "pad": f_pad,
+             "max_pool1d": f_max_pool1d, "max_pool2d": f_max_pool2d,
+             "avg_pool1d": f_avg_pool1d, "avg_pool2d": f_avg_pool2d,
+             "adaptive_avg_pool1d": f_adaptive_avg_pool1d,
+             "adaptive_avg_pool2d": f_adaptive_avg_pool2d}
+TORCH = ("conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d")

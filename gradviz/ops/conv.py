@@ -1,0 +1,231 @@
+"""Convolutions, one node each as PyTorch records them: conv1d and conv2d
+(ConvolutionBackward0; inputs: the input, the weight and the bias where
+given), and constant_pad_nd (F.pad, ConstantPadNdBackward0).
+
+A convolution's p: "stride", "padding", "dilation" (one int for every
+spatial dim alike, or a tuple per dim; absent at their defaults 1, 0, 1, so
+that the picture's label stays short) and "groups" (absent for 1). The
+input is batched, (N, C, *spatial): the functions add and remove the batch
+dim of an unbatched one with unsqueeze and squeeze, as PyTorch does.
+
+The forward is im2col: every receptive field a row of `columns`, a view
+made by numpy's sliding_window_view, times the weight. PyTorch's CPU
+kernels add each field's terms one fused multiply-add at a time, in the
+order (channel, kernel row, kernel column) for its own im2col + gemm path
+and (kernel row, kernel column, channel) for oneDNN's, which it takes for
+batches, big kernels, groups and big inputs (its use_mkldnn rule): this
+follows both, which fixes the last bit of a seeded program's values for
+small layers; past _SEQUENTIAL_TERMS products, numpy's matmul (within a
+bit or two). The gradients are matmuls in the input's dtype, then col2im
+one kernel position at a time, as PyTorch's im2col path computes them
+(oneDNN's, for the layers it takes, differ from them in the last bits).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .registry import SAME, defop
+from .summation import torch_sum
+
+_F64 = np.float64
+_F32 = np.dtype(np.float32)
+# the most multiply-adds done one term at a time (each term is a pass of
+# numpy over every output number): past it, one matmul
+_SEQUENTIAL_TERMS = 20_000_000
+# PyTorch's use_mkldnn: an input past this many numbers goes to oneDNN
+_MKLDNN_INPUT = 20480
+
+
+def spatial(p, key: str, k: int, default) -> tuple:
+    """A geometry parameter as one number per spatial dim."""
+    v = p.get(key, default)
+    return v if isinstance(v, tuple) else (v,) * k
+
+
+def geometry(w, p) -> tuple:
+    """(stride, padding, dilation, groups) of a convolution with weight w."""
+    k = w.ndim - 2
+    return (spatial(p, "stride", k, 1), spatial(p, "padding", k, 0),
+            spatial(p, "dilation", k, 1), p.get("groups", 1))
+
+
+def windows(x, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, out: tuple,
+            fill=0):
+    """x's receptive fields as a view (*lead, *out, *kernel) over its last
+    len(kernel) dims, padded with `fill` (past the end too, where
+    ceil_mode's last window reaches beyond the padding)."""
+    k = len(kernel)
+    spans = [(kk - 1) * d + 1 for kk, d in zip(kernel, dilation)]
+    size = x.shape[x.ndim - k:]
+    extra = [max(0, (o - 1) * s + sp - (n + 2 * q))
+             for o, s, sp, n, q in zip(out, stride, spans, size, padding)]
+    if any(padding) or any(extra):
+        x = np.pad(x, [(0, 0)] * (x.ndim - k) + [(q, q + e) for q, e in zip(padding, extra)],
+                   constant_values=fill)
+    win = sliding_window_view(x, spans, axis=tuple(range(x.ndim - k, x.ndim)))
+    return win[(Ellipsis,) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride))
+               + tuple(slice(None, None, d) for d in dilation)]
+
+
+def out_size(size, kernel, stride, padding, dilation) -> tuple:
+    """A convolution's output size per spatial dim."""
+    return tuple((n + 2 * q - d * (kk - 1) - 1) // s + 1
+                 for n, kk, s, q, d in zip(size, kernel, stride, padding, dilation))
+
+
+def _kernel_major(x, w, p) -> bool:
+    """Whether PyTorch's CPU convolution of float32 takes oneDNN (which adds
+    the terms kernel position first, channels inside), by its use_mkldnn
+    rule (with more than one thread, as PyTorch's default): groups, a
+    kernel bigger than 3x3, a batch, or a big input."""
+    groups = p.get("groups", 1)
+    four = x.shape if x.ndim == 4 else x.shape[:2] + (1,) + x.shape[2:]
+    kh = w.shape[2] if w.ndim == 4 else 1
+    return (groups > 1 or (w.shape[-1] > 3 and kh > 3) or x.shape[0] > 1
+            or math.prod(four) > _MKLDNN_INPUT)
+
+
+def _columns(x, w, p, kernel_major: bool = False):
+    """(columns (N, G, P, T), weight (G, O/G, T), output's spatial size):
+    each output position's receptive field as a row of T terms, and each
+    filter as a row of the same terms, in channel-major or kernel-major order."""
+    stride, padding, dilation, groups = geometry(w, p)
+    k = w.ndim - 2
+    kernel = w.shape[2:]
+    n, c = x.shape[:2]
+    out = out_size(x.shape[2:], kernel, stride, padding, dilation)
+    win = windows(x, kernel, stride, padding, dilation, out)
+    win = win.reshape((n, groups, c // groups) + out + kernel)
+    at_out = tuple(range(3, 3 + k))
+    at_kernel = tuple(range(3 + k, 3 + 2 * k))
+    terms = at_kernel + (2,) if kernel_major else (2,) + at_kernel
+    cols = win.transpose((0, 1) + at_out + terms).reshape(n, groups, math.prod(out), -1)
+    wg = w.reshape((groups, w.shape[0] // groups) + w.shape[1:])
+    if kernel_major:
+        wg = wg.transpose((0, 1) + tuple(range(3, 3 + k)) + (2,))
+    return cols, wg.reshape(groups, w.shape[0] // groups, -1), out
+
+
+def _sequential(cols, wm):
+    """sum over t of cols[..., t] * wm[..., t], one fused multiply-add at a
+    time in float32 (a product of two float32s is exact in float64)."""
+    acc = np.zeros(cols.shape[:3] + (wm.shape[1],), cols.dtype)
+    c64 = cols.astype(_F64)
+    w64 = wm.astype(_F64)[:, None]
+    for t in range(cols.shape[-1]):
+        acc = (c64[..., t, None] * w64[..., t] + acc).astype(cols.dtype)
+    return acc
+
+
+def convolve(x, w, b, p):
+    """The convolution of x (N, C, *S) with w (O, C/G, *K), plus b (O,)."""
+    n = x.shape[0]
+    o = w.shape[0]
+    groups = p.get("groups", 1)
+    kernel_major = x.dtype == _F32 and _kernel_major(x, w, p)
+    cols, wm, out = _columns(x, w, p, kernel_major)
+    if x.dtype == _F32 and cols.size * wm.shape[1] <= _SEQUENTIAL_TERMS:
+        acc = _sequential(cols, wm)
+    else:
+        acc = np.matmul(cols, wm.transpose(0, 2, 1)[None])
+    if b is not None:             # (after the sum, as both of PyTorch's kernels add it)
+        acc = acc + b.reshape(groups, 1, o // groups)
+    return np.ascontiguousarray(acc.transpose(0, 1, 3, 2)).reshape((n, o) + out)
+
+
+def _conv_fwd(xs, p):
+    return convolve(xs[0], xs[1], xs[2] if len(xs) > 2 else None, p)
+
+
+def _conv_dx(g, ans, xs, p):
+    """The transposed convolution of g: each output's gradient spread back
+    over its receptive field (col2im, one pass per kernel position)."""
+    x, w = xs[0], xs[1]
+    stride, padding, dilation, groups = geometry(w, p)
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    kernel, out = w.shape[2:], g.shape[2:]
+    gm = g.reshape(n, groups, o // groups, -1)
+    wm = w.reshape(groups, o // groups, -1)
+    cols = np.matmul(gm.transpose(0, 1, 3, 2), wm[None])        # (N, G, P, C/G * K)
+    k = len(kernel)
+    cols = cols.reshape((n, groups) + out + (c // groups,) + kernel)
+    cols = np.moveaxis(cols, 2 + k, 2).reshape((n, c) + out + kernel)
+    size = tuple(s + 2 * q for s, q in zip(x.shape[2:], padding))
+    full = np.zeros((n, c) + size, cols.dtype)
+    for at in np.ndindex(*kernel):
+        place = tuple(slice(i * d, i * d + (m - 1) * s + 1, s)
+                      for i, d, m, s in zip(at, dilation, out, stride))
+        full[(Ellipsis,) + place] += cols[(Ellipsis,) + at]
+    inner = tuple(slice(q, q + s) for q, s in zip(padding, x.shape[2:]))
+    return full[(Ellipsis,) + inner].astype(x.dtype)
+
+
+def _conv_dw(g, ans, xs, p):
+    """Each filter's gradient: its receptive fields weighted by g, summed
+    over the batch and the positions."""
+    x, w = xs[0], xs[1]
+    groups = p.get("groups", 1)
+    cols, _, _ = _columns(x, w, p)                              # (N, G, P, T)
+    n, o = g.shape[:2]
+    gm = g.reshape(n, groups, o // groups, -1)                  # (N, G, O/G, P)
+    dw = np.matmul(gm, cols).sum(axis=0)
+    return dw.reshape(w.shape).astype(w.dtype)
+
+
+def _conv_db(g, ans, xs, p):
+    """The sum of g per output channel: in torch.sum's order on PyTorch's
+    im2col path, one number after another where oneDNN runs (closest)."""
+    axes = (0,) + tuple(range(2, g.ndim))
+    if g.dtype == _F32 and _kernel_major(xs[0], xs[1], p):
+        rows = np.moveaxis(g, 1, 0).reshape(g.shape[1], -1)
+        total = np.zeros(rows.shape[0], g.dtype)
+        for i in range(rows.shape[1]):
+            total = total + rows[:, i]
+        return total.astype(xs[2].dtype)
+    total = torch_sum(g, axes) if g.dtype.kind == "f" else None
+    return (np.sum(g, axis=axes) if total is None else total.reshape(-1)).astype(xs[2].dtype)
+
+
+# forward mode: a convolution is linear in each of its inputs
+_CONV_JVP = (lambda t, ans, xs, p: convolve(t, xs[1], None, p),
+             lambda t, ans, xs, p: convolve(xs[0], t, None, p),
+             lambda t, ans, xs, p: np.broadcast_to(
+                 t.reshape((1, -1) + (1,) * (ans.ndim - 2)), ans.shape).astype(ans.dtype))
+_CONV_FORMULA = ("d conv(x, w)/dx = the transposed convolution of g with w",
+                 "d conv(x, w)/dw = g convolved with x's receptive fields",
+                 "d conv(x, w)/db = sum of g per output channel")
+
+for _name in ("conv1d", "conv2d"):
+    defop(_name, "ConvolutionBackward0", _conv_fwd, vjp=(_conv_dx, _conv_dw, _conv_db),
+          jvp=_CONV_JVP, saved=("01", "01", "01"), formula=_CONV_FORMULA, symbol=_name,
+          dtype_rule=SAME)
+
+
+# ---- constant_pad_nd: p["pad"], (left, right) pairs from the last dim; p["value"] ----
+
+def pad_constant(x, pad: tuple, value=0):
+    """x padded by `pad` (negative amounts crop), as at::constant_pad_nd."""
+    k = len(pad) // 2
+    lead = x.ndim - k
+    crop, widths = [slice(None)] * x.ndim, [(0, 0)] * x.ndim
+    for i in range(k):
+        d = x.ndim - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        crop[d] = slice(max(0, -lo), x.shape[d] - max(0, -hi))
+        widths[d] = (max(0, lo), max(0, hi))
+    x = x[tuple(crop)]
+    if any(w != (0, 0) for w in widths[lead:]):
+        x = np.pad(x, widths, constant_values=value)
+    return np.ascontiguousarray(x)
+
+
+defop("constant_pad_nd", "ConstantPadNdBackward0",
+      lambda xs, p: pad_constant(xs[0], p["pad"], p.get("value", 0)),
+      vjp=(lambda g, ans, xs, p: pad_constant(g, tuple(-q for q in p["pad"])),),
+      jvp=(lambda t, ans, xs, p: pad_constant(t, p["pad"]),),
+      formula=("d pad(x)/dx = g with the padding cut off",), symbol="pad", saves=False,
+      dtype_rule=SAME)
