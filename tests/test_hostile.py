@@ -308,6 +308,8 @@ def test_cli_subprocesses_on_mangled_programs(tmp_path):
     test, the element limit is low: such a program stops with the limit's
     error (exit 1), and the bound still catches a process that hangs or
     crawls (no --timeout: a slow run must not turn into an accepted exit 1).
+    So is the number of tensors: 10**6 put in for a loop's count made a
+    training loop of a million steps (a minute's honest work, exit 0).
     (The JSON of big arrays is checked in test_jsonout.py.)"""
     progs = _mangled(16, "proc")
     batch = []
@@ -317,7 +319,7 @@ def test_cli_subprocesses_on_mangled_programs(tmp_path):
         path.write_bytes(data)
         target = "-" if i % 2 else str(path)
         args = [sys.executable, "-m", "gradviz", "run", "--no-tables", "--max-elements", "100000",
-                "--json", str(tmp_path / f"p{i}.json"), target]
+                "--max-graph-nodes", "200000", "--json", str(tmp_path / f"p{i}.json"), target]
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         batch.append((proc, data if target == "-" else b""))
