@@ -362,6 +362,15 @@ def test_value_wrapping_keeps_the_brackets_indentation():
         "-2.2000 … 1.8000,\nmean 0.2167,\nsize=(4, 3)"
 
 
+def test_value_wrapping_counts_the_comma_a_broken_line_ends_with():
+    # a line one comma too long was folded again by rich, mid-row
+    row = "[ 1.0725e-04,  1.1714e-06,  3.2706e-04, -2.2158e-04, -7.0660e-05,  3.4080e-04]"
+    for width in range(14, len(row) + 1):
+        lines = _wrap_after_commas(row, width).split("\n")
+        assert max(map(len, lines)) <= width, (width, lines)
+        assert " ".join(lines).split() == row.split()
+
+
 # ---- big graphs -------------------------------------------------------------
 class _ChainRecord:
     """A record of a long chain y = tanh(y * w + 0.1), built as plain data

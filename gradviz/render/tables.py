@@ -930,8 +930,10 @@ def _wrap_after_commas(text: str, width: int) -> str:
         indent = " " * lead if lead <= width // 2 else ""
         pieces = _split_top_level(line)
         current = pieces[0]
-        for piece in pieces[1:]:
-            if cell_len(current) + 2 + cell_len(piece) > width:
+        last = len(pieces) - 1
+        for i, piece in enumerate(pieces[1:], 1):
+            # (a line broken after this piece ends with its comma)
+            if cell_len(current) + 2 + cell_len(piece) + (i < last) > width:
                 out.append(current + ",")
                 current = indent + piece
             else:
