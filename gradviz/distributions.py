@@ -22,6 +22,7 @@ import numpy as np
 from . import functions as F
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .ops.stdsort import topk_indices
+from .pytypes import DISTRIBUTION, DISTRIBUTION_NAMES, PyType
 from .tensor import Tensor
 
 # multinomial's index is a float inside PyTorch's kernel: 2**24 categories at most
@@ -472,13 +473,9 @@ def text(rt, obj) -> str:
     return "Multinomial()" if obj.__class__ is Multinomial else obj.text(rt)
 
 
-def _maker(cls):
-    def make(rt, *args, **kwargs):
-        return cls(rt, *args, **kwargs)
-    make.__name__ = cls.__name__
-    return make
-
-
-# torch.distributions.NAME, and torch.distributions.<module>.NAME
-MAKERS = {cls.__name__: _maker(cls) for cls in CLASSES}
+# torch.distributions.NAME, and torch.distributions.<module>.NAME: the
+# types (pytypes.DISTRIBUTION_NAMES), which a call makes one of
+BY_TYPE = {DISTRIBUTION_NAMES[cls.__name__]: cls for cls in CLASSES}
+TYPES = {"Distribution": DISTRIBUTION,
+         **{cls.__name__: PyType(DISTRIBUTION_NAMES[cls.__name__]) for cls in CLASSES}}
 SUBMODULES = {cls.__name__.lower(): cls.__name__ for cls in CLASSES}

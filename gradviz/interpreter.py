@@ -470,10 +470,10 @@ def _module_tree() -> dict:
         "norm": Function("norm", functions.f_linalg_norm),
         "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
         "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm)})
-    makers = {k: Function(k, v) for k, v in distributions.MAKERS.items()}
+    kinds = distributions.TYPES
     dists = Module("torch.distributions", {
-        **makers, **{sub: Module(f"torch.distributions.{sub}", {name: makers[name]})
-                     for sub, name in distributions.SUBMODULES.items()}})
+        **kinds, **{sub: Module(f"torch.distributions.{sub}", {name: kinds[name]})
+                    for sub, name in distributions.SUBMODULES.items()}})
     members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils, linalg=linalg,
                    distributions=dists)
     torch = Module("torch", members)
@@ -2846,6 +2846,8 @@ class Interpreter:
 
     def attribute_of(self, obj, attr: str):
         """obj.attr (getattr(obj, attr) too)."""
+        if attr == "__class__":    # type(obj): the language's type, no way out to Python's
+            return functions.f_type(self, obj)
         if obj.__class__ is Tensor:
             return self.tensor_attribute(obj, attr)
         if obj.__class__ in classes.WITH_ATTRIBUTES:
@@ -3777,6 +3779,8 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
     if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)
         return _init_call(t.name.rsplit(".", 1)[1], optim.MAKERS[t.name], rt, args, kwargs)
+    if t.name in distributions.BY_TYPE:   # Categorical(logits=net(x))
+        return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs)
     make = layers.MAKERS.get(t.name) or modules.MAKERS.get(t.name)
     if make is not None:                  # nn.ReLU(), nn.MSELoss(reduction='sum'), nn.Linear(2, 1)
         return make(rt, *args, **(kwargs or {}))

@@ -78,6 +78,11 @@ OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam"
                    "RMSprop": "torch.optim.rmsprop.RMSprop"}
 OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
 _NAMES.update(OPTIMIZER_NAMES)
+# torch.distributions' classes (distributions.py), each a Distribution
+DISTRIBUTION_NAMES = {name: f"torch.distributions.{name.lower()}.{name}"
+                      for name in ("Categorical", "Multinomial", "Normal", "Bernoulli")}
+DISTRIBUTION = PyType("torch.distributions.distribution.Distribution")
+_NAMES.update(DISTRIBUTION_NAMES)
 
 
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
@@ -131,6 +136,8 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds = [t, MODULE]
     if v.__class__.__name__ in OPTIMIZER_NAMES:
         kinds = [t, OPTIMIZER]
+    if v.__class__.__name__ in DISTRIBUTION_NAMES:
+        kinds = [t, DISTRIBUTION]
     if v.__class__ is bool:
         kinds.append(bound["int"])
     elif t == PARAMETER:
@@ -155,7 +162,8 @@ def is_instance(v, spec, bound: dict) -> bool:
 def is_subclass(cls, spec, bound: dict) -> bool:
     """issubclass(cls, spec): the program's classes by their chain of bases
     (torch.nn.Module, object at its root); torch.nn's module types are
-    torch.nn.Module's, the optimizers torch.optim.Optimizer's."""
+    torch.nn.Module's, the optimizers torch.optim.Optimizer's, the
+    distributions torch.distributions.Distribution's."""
     from .classes import MODULE, OBJECT
     builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
     kind = cls.__class__.__name__
@@ -169,6 +177,8 @@ def is_subclass(cls, spec, bound: dict) -> bool:
             kinds.append(MODULE)
         elif cls.name in OPTIMIZER_NAMES.values():
             kinds.append(OPTIMIZER)
+        elif cls.name in DISTRIBUTION_NAMES.values():
+            kinds.append(DISTRIBUTION)
     else:
         raise GradvizError("issubclass() arg 1 must be a class", kind=TYPE,
                            hint="issubclass takes a class (type(x) of a value x); "

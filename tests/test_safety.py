@@ -47,7 +47,7 @@ def test_the_programs_name_is_only_a_string():
 
 
 @pytest.mark.parametrize("src", [
-    "getattr(torch.ones(1), '__class__')", "getattr(torch, '__dict__')",
+    "getattr(getattr(torch.ones(1), '__class__'), '__dict__')", "getattr(torch, '__dict__')",
     "getattr(len, '__self__')", "setattr(torch.ones(1), '__class__', 1)",
     "getattr(getattr, '__globals__')", "class A:\n    pass\ngetattr(A(), '__dict__')"])
 def test_getattr_and_setattr_reach_only_the_languages_attributes(src):
@@ -70,25 +70,35 @@ def test_python_names_are_unknown(name):
 
 
 ATTRIBUTES = [
-    "x.__dict__", "x.__class__", "x.data.__class__", "x.__init__", "x.__reduce__",
-    "x.grad_fn.__class__", "x.shape.__class__", "x.dtype.__class__", "x.shape.count",
-    "x.backward.__self__", "x.sum.__call__", "().__class__.__bases__", "[].__class__",
-    "[1].__iter__", "[1].append.__self__", "'abc'.encode", "'abc'.maketrans", "(1).__add__",
-    "[1].sort.__func__", "'abc'.upper.__self__", "'abc'.join.__globals__",
-    "(1.5).hex", "None.__doc__",
-    "True.__class__", "print.__self__", "print.__module__", "print.impl", "print.name",
-    "torch.__builtins__", "torch.__dict__", "torch.members", "torch.nn.__class__",
-    "torch.nn.functional.__globals__", "F.__dict__", "no_grad().__class__",
-    "ones(2).max(0).__class__", "ones(2).max(0).values.__class__", "x.data.__array__",
-    "x.detach().numpy().tofile", "x.detach().numpy().array", "x.detach().numpy().__class__",
-    "x.tolist().__class__", "x.shape.__getitem__", "torch.float32.__class__",
+    "x.__dict__", "x.__init__", "x.__reduce__", "x.shape.count", "x.backward.__self__",
+    "x.sum.__call__", "().__class__.__bases__", "[1].__iter__", "[1].append.__self__",
+    "'abc'.encode", "'abc'.maketrans", "(1).__add__", "[1].sort.__func__", "'abc'.upper.__self__",
+    "'abc'.join.__globals__", "(1.5).hex", "None.__doc__", "print.__self__", "print.__module__",
+    "print.impl", "print.name", "torch.__builtins__", "torch.__dict__", "torch.members",
+    "torch.nn.functional.__globals__", "F.__dict__", "x.data.__array__",
+    "x.detach().numpy().tofile", "x.detach().numpy().array", "x.shape.__getitem__",
     "x.grad_fn.__init__", "x.grad_fn.node", "x.grad_fn.edges", "x.grad_fn.tape_nodes",
-    "x.grad_fn.next_functions[0][0].node", "x.item.__func__", "x.T.__dict__",
-    "x.rt", "x.op", "x.args", "x.meta", "x.tape",
-    "type(x).__dict__", "type(x).__subclasses__", "type(x).name", "torch.Tensor.__init__",
-    "torch.Size.__bases__", "type(type).__call__", "(t for t in [1]).__next__",
-    "(t for t in [1])._items", "reversed([1]).__setstate__",
+    "x.grad_fn.next_functions[0][0].node", "x.item.__func__", "x.T.__dict__", "x.rt", "x.op",
+    "x.args", "x.meta", "x.tape", "type(x).__dict__", "type(x).__subclasses__", "type(x).name",
+    "torch.Tensor.__init__", "torch.Size.__bases__", "type(type).__call__",
+    "(t for t in [1]).__next__", "(t for t in [1])._items", "reversed([1]).__setstate__",
+    "x.__class__.__dict__", "x.__class__.__subclasses__", "x.__class__.__init__",
+    "[].__class__.__bases__", "x.grad_fn.__class__.__call__", "torch.nn.__class__.__dict__",
 ]
+
+
+def test_dunder_class_is_the_languages_type():
+    """v.__class__ is type(v) (d2l prints layer.__class__.__name__): the
+    language's type object, whose own attributes stay the language's."""
+    out = io.StringIO()
+    gradviz.run_source(
+        "x = ones(2, requires_grad=True) * 2\n"
+        "vs = [x, x.data, x.grad_fn, x.shape, x.dtype, [], True, torch.nn, no_grad(),\n"
+        "      ones(2).max(0), x.tolist(), nn.Linear(1, 1), 3, 'a', None, print]\n"
+        "print(all(v.__class__ is type(v) for v in vs), getattr(x, '__class__') is type(x))\n"
+        "print(nn.Linear(1, 1).__class__.__name__, x.__class__, x.grad_fn.__class__)\n",
+        stdout=out)
+    assert out.getvalue() == "True True\nLinear <class 'torch.Tensor'> <class 'MulBackward0'>\n"
 
 
 @pytest.mark.parametrize("expr", ATTRIBUTES)
