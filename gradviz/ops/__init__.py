@@ -2,4 +2,5 @@
 from . import (activations, einsum, elementwise, linalg, losses, nn, norm, reduce, reduce_more,  # noqa: F401
                select, shape, unary)  # (importing them registers their ops)
 from . import act_backward, loss_backward, select_backward  # noqa: F401  (after the ops whose VJPs they are)
+from . import recurrent  # noqa: F401  (an LSTM layer's one node)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
