@@ -349,6 +349,9 @@ def _chunks(rt, x: Tensor, n: int) -> list:
                           "UnsafeSplitBackward0"))
 
 
+_ACTIVATIONS = {"RNN_TANH": "tanh", "RNN_RELU": "relu"}
+
+
 def _simple_cell(act: str):
     def cell(rt, ih, h, w_hh, b_hh):
         # linear_hh(hidden).add_(ih), then the nonlinearity
@@ -367,8 +370,11 @@ def _gru_cell(rt, ih, h, w_hh, b_hh):
 
 
 def _lstm_cell(rt, ih, hc, w_hh, b_hh):
-    h, c = hc
-    gates = rt.binary("+", _linear(rt, h, w_hh, b_hh), ih)
+    return _lstm_gates(rt, rt.binary("+", _linear(rt, hc[0], w_hh, b_hh), ih), hc[1])
+
+
+def _lstm_gates(rt, gates, c):
+    """(h, c) from the gates' sum (input, forget, cell, output) and c."""
     i, f, g, o = _chunks(rt, gates, 4)
     i, f = rt.apply(OPS["sigmoid"], (i,)), rt.apply(OPS["sigmoid"], (f,))
     g, o = rt.apply(OPS["tanh"], (g,)), rt.apply(OPS["sigmoid"], (o,))
@@ -503,13 +509,8 @@ def _cell_step(rt, mode, x, hx, w_ih, w_hh, b_ih, b_hh):
     hh = _linear(rt, h, w_hh, b_hh)
     ih = _linear(rt, x, w_ih, b_ih)
     if mode == "LSTM":
-        i, f, g, o = _chunks(rt, rt.binary("+", hh, ih), 4)
-        i, f = rt.apply(OPS["sigmoid"], (i,)), rt.apply(OPS["sigmoid"], (f,))
-        g, o = rt.apply(OPS["tanh"], (g,)), rt.apply(OPS["sigmoid"], (o,))
-        c_new = rt.binary("+", rt.binary("*", f, hx[1]), rt.binary("*", i, g))
-        return rt.binary("*", o, rt.apply(OPS["tanh"], (c_new,))), c_new
-    act = "tanh" if mode == "RNN_TANH" else "relu"
-    return rt.apply(OPS[act], (rt.binary("+", hh, ih),))
+        return _lstm_gates(rt, rt.binary("+", hh, ih), hx[1])
+    return rt.apply(OPS[_ACTIVATIONS[mode]], (rt.binary("+", hh, ih),))
 
 
 class RNNCell(RNNCellBase):
@@ -634,22 +635,25 @@ def _rnn_mode(nonlinearity) -> str:
                        kind=VALUE, hint="nonlinearity='tanh' (the default) or 'relu'")
 
 
-def _no_proj(kind: str):
-    def mode(nonlinearity):
-        return kind
-    return mode
+def _fixed_mode(kind: str):
+    """The mode of a GRU or LSTM (whatever nonlinearity says: it has none)."""
+    return lambda nonlinearity: kind
 
 
-def make_rnn(rt, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-             batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None,
-             **kwargs):
-    """nn.RNN: its fourth argument is nonlinearity (not bias)."""
+def _no_other_keywords(kwargs: dict) -> None:
     if "proj_size" in kwargs:
         raise GradvizError("proj_size argument is only supported for LSTM, not RNN or GRU",
                            kind=VALUE, hint="leave proj_size out")
     if kwargs:
         raise GradvizError(f"RNNBase.__init__() got an unexpected keyword argument "
                            f"'{next(iter(kwargs))}'", kind=TYPE)
+
+
+def make_rnn(rt, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+             batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None,
+             **kwargs):
+    """nn.RNN: its fourth argument is nonlinearity (not bias)."""
+    _no_other_keywords(kwargs)
     return _make_layer(RNN, _rnn_mode)(rt, input_size, hidden_size, num_layers, bias,
                                        batch_first, dropout, bidirectional, 0, device, dtype,
                                        nonlinearity)
@@ -657,20 +661,15 @@ def make_rnn(rt, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bia
 
 def make_gru(rt, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
              dropout=0.0, bidirectional=False, device=None, dtype=None, **kwargs):
-    if "proj_size" in kwargs:
-        raise GradvizError("proj_size argument is only supported for LSTM, not RNN or GRU",
-                           kind=VALUE, hint="leave proj_size out")
-    if kwargs:
-        raise GradvizError(f"RNNBase.__init__() got an unexpected keyword argument "
-                           f"'{next(iter(kwargs))}'", kind=TYPE)
-    return _make_layer(GRU, _no_proj("GRU"))(rt, input_size, hidden_size, num_layers, bias,
+    _no_other_keywords(kwargs)
+    return _make_layer(GRU, _fixed_mode("GRU"))(rt, input_size, hidden_size, num_layers, bias,
                                               batch_first, dropout, bidirectional, 0, device,
                                               dtype)
 
 
 def make_lstm(rt, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
               dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
-    return _make_layer(LSTM, _no_proj("LSTM"))(rt, input_size, hidden_size, num_layers, bias,
+    return _make_layer(LSTM, _fixed_mode("LSTM"))(rt, input_size, hidden_size, num_layers, bias,
                                                 batch_first, dropout, bidirectional, proj_size,
                                                 device, dtype)
 
@@ -698,7 +697,7 @@ def _make_cell(cls, chunks: int):
         weights = dict(zip(names, _draw(rt, shapes, dt, hidden_size)))
         # (PyTorch checks an RNNCell's nonlinearity only when it is called)
         mode = {"GRUCell": "GRU", "LSTMCell": "LSTM"}.get(cls.name) or \
-            {"tanh": "RNN_TANH", "relu": "RNN_RELU"}.get(nonlinearity)
+            {v: k for k, v in _ACTIVATIONS.items()}.get(nonlinearity)
         return cls(mode, input_size, hidden_size, bias, weights,
                    nonlinearity if cls is RNNCell else None)
     make.__name__ = cls.name
