@@ -3641,7 +3641,8 @@ _SEQUENCES = (str, list, tuple)
 _ORDERED = frozenset((int, float, bool, str))   # the items of lists that compare by order
 # what to write instead of the torch modules' parts the language leaves out
 _LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Conv1d/2d, nn.Embedding, "
-           "nn.LayerNorm and nn.BatchNorm1d/2d (and nn.Sequential "
+           "nn.LayerNorm, nn.BatchNorm1d/2d, nn.RNN, nn.GRU, nn.LSTM and their cells "
+           "(and nn.Sequential "
            "of layers): "
            "write others by hand, W = torch.randn(3, 1, requires_grad=True) and x @ W + b, "
            "or in a torch.nn.Module subclass: self.W = torch.nn.Parameter(torch.randn(3, 1)) "
@@ -3663,7 +3664,7 @@ _MISSING_HINTS = {
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, "
-                "nn.BatchNorm2d, "
+                "nn.BatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
                 "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),

@@ -1315,3 +1315,9 @@ INIT = {"normal_": _init("normal_", lambda rt, t, mean=0.0, std=1.0:
         "kaiming_uniform_": _init("kaiming_uniform_", _kaiming_uniform),
         "kaiming_normal_": _init("kaiming_normal_", _kaiming_normal),
         "calculate_gain": calculate_gain}
+
+
+# the recurrent layers (recurrent.py, which builds on this module's parts)
+from . import recurrent as _recurrent  # noqa: E402
+CLASSES = CLASSES + _recurrent.CLASSES
+MAKERS.update(_recurrent.MAKERS)

@@ -250,6 +250,11 @@ INPUTS: dict[str, list] = {
        case(anyv(3, 4), labels(3, classes=4), pos(4)),
        case(anyv(3, 4), labels(3, classes=4), pos(4), reduction="none"),
        case(anyv(4, 3), lambda rng: np.array([0, 1, 2, 1]), ignore_index=1)],
+    # an LSTM layer (T=3, batch 2, 3 features, hidden 2): each of its three
+    # outputs, forwards and in reverse
+    "mkldnn_rnn_layer": [case(anyv(3, 2, 3), anyv(8, 3), anyv(8, 2), anyv(8), anyv(8),
+                              anyv(2, 2), anyv(2, 2), reverse=r, out=k)
+                         for r in (False, True) for k in (0, 1, 2)],
     "layer_norm": [case(anyv(3, 4), anyv(4), anyv(4), dims=1, eps=1e-5, affine="wb"),
                    case(anyv(2, 3, 4), dims=2, eps=1e-5, affine=""),
                    case(anyv(2, 5), anyv(5), dims=1, eps=1e-3, affine="w"),
