@@ -1723,11 +1723,15 @@ def reverse_call(call: str):
     error the call raises is logged (Tape.log_failed_call) with the tensors
     it was called on, the function's first argument, and raised on."""
     def decorate(fn):
+        # the roots by position or by keyword (autograd.grad(outputs=y, inputs=x))
+        first = list(inspect.signature(fn).parameters)[1]
+
         @functools.wraps(fn)
-        def logged(rt, roots, *args, **kwargs):
+        def logged(rt, *args, **kwargs):
             try:
-                return fn(rt, roots, *args, **kwargs)
+                return fn(rt, *args, **kwargs)
             except GradvizError as exc:
+                roots = args[0] if args else kwargs.get(first)
                 rt.tape.log_failed_call(exc, call, roots, rt.line)
                 raise
             except TypeError as exc:
