@@ -305,12 +305,13 @@ def warn_nonfinite(record) -> None:
 
 
 # PyTorch's words when a program reads .grad of a tensor that is not a leaf
+# (all but where it was triggered inside PyTorch's build)
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-    "instead.")
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 class _Program(click.Group):

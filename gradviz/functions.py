@@ -1723,11 +1723,15 @@ def reverse_call(call: str):
     error the call raises is logged (Tape.log_failed_call) with the tensors
     it was called on, the function's first argument, and raised on."""
     def decorate(fn):
+        # the roots by position or by keyword (autograd.grad(outputs=y, inputs=x))
+        first = list(inspect.signature(fn).parameters)[1]
+
         @functools.wraps(fn)
-        def logged(rt, roots, *args, **kwargs):
+        def logged(rt, *args, **kwargs):
             try:
-                return fn(rt, roots, *args, **kwargs)
+                return fn(rt, *args, **kwargs)
             except GradvizError as exc:
+                roots = args[0] if args else kwargs.get(first)
                 rt.tape.log_failed_call(exc, call, roots, rt.line)
                 raise
             except TypeError as exc:
@@ -1960,10 +1964,28 @@ def _math(name: str, f):
     return call
 
 
+def f_fsum(rt, *args):
+    """math.fsum(items): the exactly rounded sum of numbers (one-element
+    tensors by their items, as Python's float() takes them); the tutorials'
+    weighted mean of batch losses, where bare sum is torch's."""
+    if len(args) != 1:
+        raise GradvizError(f"math.fsum() takes exactly one argument ({len(args)} given)",
+                           kind=TYPE)
+    numbers = []
+    for x in _walkable(rt, args[0], "math.fsum"):
+        if not (isinstance(x, (int, float)) or is_tensor(x)):
+            from .fstrings import _type_name
+            raise GradvizError(f"must be real number, not {_type_name(x)}", kind=TYPE,
+                               hint="math.fsum adds numbers (or one-element tensors)")
+        numbers.append(_to_float(rt, x) if is_tensor(x) else x)
+    return math.fsum(numbers)
+
+
 # Python's math module, for programs that import it (math.pi, math.sqrt(2))
 MATH_FUNCTIONS = {name: _math(name, getattr(math, name)) for name in (
     "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "floor", "ceil",
     "fabs", "isnan", "isinf", "isfinite", "pow", "atan", "atan2", "asin", "acos")}
+MATH_FUNCTIONS["fsum"] = f_fsum
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
                   "nan": math.nan}
 
@@ -2118,9 +2140,10 @@ _WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorD
 def _walkable(rt, x, what: str):
     """What enumerate() and zip() walk: a range, list, tuple or string, or a
     tensor's rows (as a for loop walks them), or a dict's keys (or one of its
-    views)."""
+    views), or what a program's class's __iter__ gives."""
+    from .classes import method_of
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
-            or x.__class__.__name__ in _WALKED_BY_LOOPS):
+            or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple, str)) or x.__class__ in ITERATORS:
         return x

@@ -547,7 +547,8 @@ def _r_matmul(rt, g, node, i):
                 return _op(rt, "matmul", b, g)
             gi = _op(rt, "matmul", b, _column(rt, g))
             return _op(rt, "reshape", gi, shape=gi.data.shape[:-1])
-        return _op(rt, "matmul", g, _swap(rt, b))
+        return _mm_grad(rt, g, a, b, 0) if na == 2 and nb == 2 else \
+            _op(rt, "matmul", g, _swap(rt, b))
     if na == 1 and nb == 1:
         return _op(rt, "mul", g, a)
     if na == 1:                                      # a[:, None] * g[..., None, :]
@@ -560,7 +561,37 @@ def _r_matmul(rt, g, node, i):
             return _op(rt, "matmul", _op(rt, "T", a), g)
         gi = _op(rt, "matmul", _swap(rt, a), _column(rt, g))
         return _op(rt, "reshape", gi, shape=gi.data.shape[:-1])
+    if na == 2 and nb == 2:
+        return _mm_grad(rt, g, a, b, 1)
     return _op(rt, "matmul", _swap(rt, a), g)
+
+
+def _column_major(t: Tensor) -> bool:
+    """A matrix laid out by columns (a transpose, w.t()): PyTorch's mm
+    backward then computes its gradient transposed, one more TBackward0."""
+    x = t.data
+    return x.ndim == 2 and x.strides == (x.itemsize, x.itemsize * x.shape[0])
+
+
+def _mm_grad(rt, g, mat1, mat2, i):
+    """PyTorch's mm_mat1_backward (i == 0) and mm_mat2_backward (i == 1) of
+    mat1 @ mat2: grad.mm(mat2.t()) and mat1.t().mm(grad), or, for an input
+    laid out by columns, mat2.mm(grad.t()).t() and grad.t().mm(mat1).t()."""
+    if i == 0:
+        if _column_major(mat1):
+            return _op(rt, "t", _op(rt, "matmul", mat2, _op(rt, "t", g)))
+        return _op(rt, "matmul", g, _op(rt, "t", mat2))
+    if _column_major(mat2):
+        return _op(rt, "t", _op(rt, "matmul", _op(rt, "t", g), mat1))
+    return _op(rt, "matmul", _op(rt, "t", mat1), g)
+
+
+def _r_addmm(rt, g, node, i):
+    # addmm(bias, mat1, mat2), F.linear's node (a gradient penalty
+    # differentiates a Linear layer's input gradient again)
+    if i == 0:
+        return g                       # summed back to the bias's shape by the pass
+    return _mm_grad(rt, g, node.args[1], node.args[2], i - 1)
 
 
 def _r_outer(rt, g, node, i):
@@ -714,7 +745,7 @@ GRAPH_VJPS = {
     "remainder": _r_remainder,
     "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,
     "matmul": _r_matmul, "dot": _r_matmul, "mv": _r_matmul, "mm": _r_matmul,
-    "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,
+    "addmm": _r_addmm, "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,
     "mse_loss": _r_mse_loss, "cross_entropy": _r_cross_entropy,
     "flip": _r_flip, "roll": _r_roll, "tril": _r_triangle, "triu": _r_triangle, "bmm": _r_bmm,
     "amax": _r_amax, "amin": _r_amax, "logsumexp": _r_logsumexp, "masked_fill": _r_masked_fill,

@@ -1179,7 +1179,13 @@ class Interpreter:
         if v.__class__ in modules.SEQUENCES:
             return iter(v.items)
         if classes.method_of(v, "__iter__") is not None:
-            return self._items(classes.call_method(self, v, "__iter__", []), span)
+            it = classes.call_method(self, v, "__iter__", [])
+            if it.__class__ not in ITERATORS:     # Python's check: a list is not an iterator
+                raise GradvizError(f"iter() returned non-iterator of type "
+                                   f"'{self.type_name(it)}'", kind=TYPE,
+                                   hint="__iter__ returns an iterator: iter(self.items), or "
+                                        "yields the items (a generator)")
+            return it
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:

@@ -490,3 +490,5 @@ def test_reading_the_grad_of_a_non_leaf_warns_as_pytorch_once_per_line(tmp_path)
     warned = [ln for ln in result.stderr.splitlines() if "UserWarning" in ln]
     assert len(warned) == 1 and warned[0].startswith("warning: line 5: UserWarning: The .grad "
                                                      "attribute of a Tensor that is not a leaf")
+    assert warned[0].endswith("instead. See github.com/pytorch/pytorch/pull/30531 for more "
+                              "information.")

@@ -165,3 +165,27 @@ def test_nodes_a_generator_expression_makes_for_a_loops_pass_are_labelled_with_i
 def test_a_generator_expression_that_asks_itself_is_already_executing():
     exc = error_of("g = (next(g) for _ in range(2))\nnext(g)\n")
     assert (exc.kind, exc.message) == ("ValueError", "generator already executing")
+
+
+ITERABLE_CLASS = ("class Bag:\n    def __init__(self, xs):\n        self.xs = xs\n"
+                  "    def __iter__(self):\n        for x in self.xs:\n            yield x * 2\n")
+
+
+def test_a_class_whose_iter_yields_is_walked_by_pythons_builtins():
+    # PyTorch's WrappedDataLoader: next(iter(loader)), list(), zip() call its __iter__
+    _, out = run(ITERABLE_CLASS + "b = Bag([1, 2])\nprint(next(iter(b)), list(b), list(zip(b, b)))\n")
+    assert out == "2 [2, 4] [(2, 2), (4, 4)]\n"
+
+
+def test_an_iter_that_returns_a_list_is_pythons_type_error():
+    exc = error_of("class Bad:\n    def __iter__(self):\n        return [1]\nfor x in Bad():\n    pass\n")
+    assert exc.kind == "TypeError" and exc.message == "iter() returned non-iterator of type 'list'"
+    assert exc.span.line == 4 and "iter(self" in exc.hint
+
+
+def test_math_fsum_adds_numbers_and_one_element_tensors_exactly():
+    _, out = run("import math\nprint(math.fsum([torch.tensor(0.5), 0.1, 0.2, True]), "
+                 "math.fsum(x for x in [0.1] * 10))\n")
+    assert out == "1.8 1.0\n"
+    exc = error_of("import math\nmath.fsum([None])\n")
+    assert exc.kind == "TypeError" and exc.message == "must be real number, not NoneType"

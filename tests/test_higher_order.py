@@ -241,3 +241,31 @@ def test_cumprod_with_a_zero_is_refused_and_without_recorded():
     # sum of cumprod = x0 + x0 x1: gradient (1 + x1, x0), its derivative summed (1, 1)
     np.testing.assert_allclose(r.variables["g"].value, [3.0, 3.0])
     np.testing.assert_allclose(r.variables["h"].value, [1.0, 1.0])
+
+
+def test_a_linear_layers_gradients_with_create_graph_are_pytorchs_mm_backwards():
+    # a gradient penalty through nn.Linear: addmm's rule; the weight enters as
+    # weight.t(), laid out by columns, so its gradient is PyTorch's transposed
+    # mm (TBackward0 over TBackward0 over MmBackward0), the input's grad.mm(mat2.t())
+    out = io.StringIO()
+    gradviz.run_source(
+        "torch.manual_seed(0)\nm = torch.nn.Linear(3, 2)\nx = torch.randn(4, 3, requires_grad=True)\n"
+        "y = m(x)\ngx, gw = torch.autograd.grad(y.pow(2).sum(), [x, m.weight], create_graph=True)\n"
+        "print(gx.grad_fn.name(), gx.grad_fn.next_functions[1][0].name())\n"
+        "print(gw.grad_fn.name(), gw.grad_fn.next_functions[0][0].name(),"
+        " gw.grad_fn.next_functions[0][0].next_functions[0][0].name())\n"
+        "(gx.sum() + gw.sum()).backward()\nprint(torch.allclose(gw, 2 * y.t() @ x))\n",
+        stdout=out)
+    assert out.getvalue() == "MmBackward0 TBackward0\nTBackward0 TBackward0 MmBackward0\nTrue\n"
+
+
+def test_grad_and_backward_take_their_tensors_by_keyword():
+    out = io.StringIO()
+    gradviz.run_source(
+        "x = tensor([1.0, 2.0], requires_grad=True)\ny = (x * x).sum()\n"
+        "print(torch.autograd.grad(outputs=y, inputs=[x], retain_graph=True))\n"
+        "torch.autograd.backward(tensors=y)\nprint(x.grad)\n", stdout=out)
+    assert out.getvalue() == "(tensor([2., 4.]),)\ntensor([2., 4.])\n"
+    with pytest.raises(GradvizError, match="does not require grad") as info:
+        run("x = tensor([1.0])\ntorch.autograd.grad(outputs=x * 2, inputs=x)\n")
+    assert info.value.span.line == 2
