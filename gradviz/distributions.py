@@ -474,7 +474,12 @@ def text(rt, obj) -> str:
 
 def _maker(cls):
     def make(rt, *args, **kwargs):
-        return cls(rt, *args, **kwargs)
+        try:
+            return cls(rt, *args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is not None:
+                raise                     # (deeper than the call itself: not the arguments)
+            raise F.init_argument_error(cls.__name__, exc, rt_is_self=False) from None
     make.__name__ = cls.__name__
     return make
 
