@@ -393,6 +393,15 @@ def f_adaptive_avg_pool2d(rt, input, output_size):
         raise GradvizError(f"\"adaptive_avg_pool2d\" not implemented for "
                            f"'{F.type_word(x.dtype)}'", kind="NotImplementedError",
                            hint="pool a float tensor: x.float()")
+    for d in (x.ndim - 2, x.ndim - 1):
+        if x.shape[d] == 0:
+            raise GradvizError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {list(x.shape)} with "
+                               f"dimension {d} being empty", kind=RUNTIME,
+                               hint="each window averages at least one number: the last two "
+                                    "dims cannot be empty")
+    # (before the windows' index arrays, which are as long as the output)
+    rt.tape.check_shape(x.shape[:-2] + size, "result")
     if size == (1, 1):
         return F.FUNCTIONS["mean"](rt, input, (-1, -2), True)
     return rt.apply(OPS["adaptive_avg_pool2d"], (input,), {"output_size": size})

@@ -82,6 +82,12 @@ HOSTILE = [
     "y = allclose(ones(2), ones(2), atol=None, equal_nan=1)",
     "y = [x for x in [ones(2)] for x in x if x]",
     "y = list(ones(2)[0])",
+    # found by fuzzing the newer parts (tests/fuzz_newer.py)
+    "y = nn.Embedding(5)",
+    "y = torch.distributions.Normal(0.0, 1.0, dim=1)",
+    "y = nn.AdaptiveAvgPool2d(2**31)(ones(1, 3, 1, 10**4))",
+    "y = nn.AdaptiveAvgPool1d(2**63)(randn(2, 3, 7))",
+    "y = F.adaptive_avg_pool1d(ones(2, 3, 0), 2)",
 ]
 
 
