@@ -392,6 +392,15 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
                                f"input size torch.Size({list(x.shape)})", kind=VALUE,
                                hint="training mode normalizes by the batch's statistics: give "
                                     "a batch of more than one sample, or call .eval() first")
+    eps = _batch_norm_eps(eps, training)
+    if F.is_tensor(momentum) and momentum.data.size == 1:
+        momentum = momentum.data.item()
+    if not isinstance(momentum, (int, float)):
+        raise GradvizError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
+                           f"{F.arg_type_name(momentum)}", kind=TYPE,
+                           hint="momentum is a number: how much of each batch the running "
+                                "statistics take in (nn.BatchNorm's momentum=None: a "
+                                "cumulative average)")
     for name, t in zip(("running_mean", "running_var"), stats):
         _channels_check(name, t, channels)
     for name, t in zip(("weight" if "w" in which else "bias", "bias"), affine):
@@ -409,6 +418,29 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
     if stats[0] is not None or stats[1] is not None:
         _update_running(x, stats, momentum)
     return out
+
+
+def _batch_norm_eps(eps, training) -> float:
+    """F.batch_norm's own checks of eps, in Python: its comparison with 0.0
+    (Python's TypeError for what is no number), then its sign."""
+    v = eps
+    if F.is_tensor(eps):
+        if eps.data.size != 1:
+            raise GradvizError(f"Boolean value of Tensor with "
+                               f"{'no values' if eps.data.size == 0 else 'more than one value'}"
+                               f" is ambiguous", kind=RUNTIME, hint="eps is one number")
+        v = eps.data.item()
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"'{'<=' if training else '<'}' not supported between instances of "
+                           f"'{F.arg_type_name(eps)}' and 'float'", kind=TYPE,
+                           hint="eps is a small positive number, added to the variance")
+    if training and v <= 0.0:
+        raise GradvizError(f"batch_norm eps must be positive during training, but got {v}",
+                           kind=VALUE, hint="eps is added to the variance: e.g. 1e-5")
+    if v < 0.0:
+        raise GradvizError(f"batch_norm eps must be non-negative, but got {v}", kind=VALUE,
+                           hint="eps is added to the variance: e.g. 1e-5")
+    return float(v)
 
 
 def _update_running(x, stats, momentum) -> None:
