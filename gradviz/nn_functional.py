@@ -9,6 +9,8 @@ this calls one registry op; where its function is composed of tensor ops
 same ops, so the graph shows the nodes PyTorch's shows."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import functions as F
@@ -386,8 +388,9 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
                            hint="batch_norm normalizes dim 1 of an (N, C) or (N, C, L) input")
     channels = x.shape[1]
     if training:
-        size = x.size // channels
-        if size <= 1:
+        # (PyTorch's _verify_batch_size: the values per channel, counted
+        # without the channels, so an empty input passes)
+        if x.shape[0] * math.prod(x.shape[2:]) == 1:
             raise GradvizError(f"Expected more than 1 value per channel when training, got "
                                f"input size torch.Size({list(x.shape)})", kind=VALUE,
                                hint="training mode normalizes by the batch's statistics: give "
@@ -401,6 +404,18 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
                            hint="momentum is a number: how much of each batch the running "
                                 "statistics take in (nn.BatchNorm's momentum=None: a "
                                 "cumulative average)")
+    if x.size == 0:
+        # NOTE: PyTorch's batch norm of an empty input is a clone (times
+        # weight[0], plus bias[0]), not an empty NativeBatchNormBackward0
+        out = F.METHODS["clone"](rt, input)
+        for name, t in zip(which, affine):
+            if t.data.ndim == 0 or t.data.shape[0] == 0:
+                raise GradvizError(f"select(): index 0 out of range for tensor of size "
+                                   f"{list(t.data.shape)} at dimension 0", kind=INDEX,
+                                   hint=f"an empty input is scaled by {_affine_name(name)}[0]: give "
+                                        "one value per channel")
+            out = F.FUNCTIONS["mul" if name == "w" else "add"](rt, out, rt.index_tensor(t, [0]))
+        return out
     for name, t in zip(("running_mean", "running_var"), stats):
         _channels_check(name, t, channels)
     for name, t in zip(("weight" if "w" in which else "bias", "bias"), affine):
@@ -418,6 +433,10 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
     if stats[0] is not None or stats[1] is not None:
         _update_running(x, stats, momentum)
     return out
+
+
+def _affine_name(which: str) -> str:
+    return "weight" if which == "w" else "bias"
 
 
 def _batch_norm_eps(eps, training) -> float:

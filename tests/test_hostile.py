@@ -88,6 +88,15 @@ HOSTILE = [
     "y = nn.AdaptiveAvgPool2d(2**31)(ones(1, 3, 1, 10**4))",
     "y = nn.AdaptiveAvgPool1d(2**63)(randn(2, 3, 7))",
     "y = F.adaptive_avg_pool1d(ones(2, 3, 0), 2)",
+    "y = nn.MaxPool2d(2, ceil_mode=True)(zeros(0, 3, 5, 5))\ny.sum().backward()",
+    "y = nn.Conv2d(3, 0, 3)(randn(2, 3, 5, 5))",
+    "y = F.conv2d(zeros(2, 0, 5, 5, requires_grad=True), ones(4, 0, 3, 3), ones(4))\n"
+    "y.sum().backward()",
+    "y = nn.Conv1d(3, 4, -1)",
+    "y = nn.AvgPool2d(2, divisor_override=(2, 2))(randn(2, 3, 5, 5))",
+    "y = F.batch_norm(ones(2, 0, 4, 4), None, None, training=True)",
+    "y = nn.BatchNorm1d(3, momentum='a')(randn(2, 3))",
+    "y = nn.Embedding(3, 2, padding_idx=1.5)",
 ]
 
 
