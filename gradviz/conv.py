@@ -234,12 +234,15 @@ def f_pad(rt, input, pad, mode="constant", value=None):
     shape = list(x.shape)
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
-        shape[d] += pad[2 * i] + pad[2 * i + 1]
-        if shape[d] < 0:
-            raise GradvizError(f"The input size {x.shape[d]}, plus negative padding "
-                               f"{pad[2 * i]} and {pad[2 * i + 1]} resulted in a negative output "
-                               f"size, which is invalid. Check dimension {d} of your input.",
-                               kind=RUNTIME, hint="negative padding cuts: no more than the size")
+        before, after = pad[2 * i], pad[2 * i + 1]
+        # PyTorch cuts first (a narrow() for each negative amount, the one
+        # before, then the one after), then pads
+        cut = shape[d] + min(before, 0)
+        if cut < 0 or cut + min(after, 0) < 0:
+            raise GradvizError("narrow(): length must be non-negative.", kind=RUNTIME,
+                               hint=f"negative padding cuts: dim {d} has {x.shape[d]} to cut "
+                                    f"from, not {-min(before, 0) - min(after, 0)}")
+        shape[d] += before + after
     rt.tape.check_shape(tuple(shape))
     params = {"pad": tuple(pad)}
     if value is not None and value != 0:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import RUNTIME, GradvizError
 from .conv import spatial, windows
 from .registry import SAME, defop
 
@@ -234,6 +235,13 @@ def _adaptive_fwd(xs, p):
 
 def _adaptive_dx(g, ans, xs, p):
     x = xs[0]
+    for d in (g.ndim - 2, g.ndim - 1):
+        if g.shape[d] == 0:       # (an output size of 0 runs forward, not backward)
+            raise GradvizError(f"adaptive_avg_pool2d_backward(): Expected grad_output to have "
+                               f"non-zero size for non-batch dimensions, but grad_output has "
+                               f"sizes {list(g.shape)} with dimension {d} being empty",
+                               kind=RUNTIME, hint="PyTorch's backward of adaptive pooling needs "
+                                                  "an output size of 1 or more")
     (rows, rmask, kh), (cols, cmask, kw) = _adaptive_spans(x, p)
     share = g / kh[:, None].astype(g.dtype) / kw[None, :].astype(g.dtype)
     return _spread(x, share, ((rows, rmask), (cols, cmask)))
