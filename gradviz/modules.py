@@ -13,6 +13,7 @@ by how the program reaches them (net[0].weight). The parameter-free layers
 (nn.ReLU, the losses) are layers.Layer."""
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -400,18 +401,15 @@ def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm
         F.check_device(device)
     if F.is_tensor(padding_idx) and padding_idx.data.size == 1:
         padding_idx = padding_idx.data.item()
-    if isinstance(padding_idx, float):
-        raise GradvizError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                           "Variables are valid indices (got float)", kind=INDEX,
-                           hint="padding_idx is the index of a row: a whole number")
-    if padding_idx is not None and not isinstance(padding_idx, int):
-        raise GradvizError(f"'>' not supported between instances of "
-                           f"'{F.arg_type_name(padding_idx)}' and 'int'", kind=TYPE,
-                           hint="padding_idx is the index of a row: a whole number")
+    NF.padding_idx_type(padding_idx)
     if padding_idx is not None:
         if not -n <= padding_idx < n:
             raise GradvizError("Padding_idx must be within num_embeddings", kind="AssertionError",
                                hint=f"padding_idx runs from {-n} to {n - 1}")
+        if isinstance(padding_idx, float):    # (PyTorch's weight[padding_idx].fill_(0))
+            raise GradvizError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                               "byte Variables are valid indices (got float)", kind=INDEX,
+                               hint="padding_idx is the index of a row: a whole number")
         padding_idx %= n
     _no_negative((n, d))
     rt.tape.check_shape((n, d), "parameter")
@@ -1232,6 +1230,15 @@ def _init(label: str, fill):
                                f"'{_INIT_METHODS.get(label, 'dim')}'", kind="AttributeError",
                                hint=f"nn.init.{label} fills a tensor in place: "
                                     f"nn.init.{label}(net.weight)")
+        try:
+            inspect.signature(fill).bind(rt, tensor, *args, **kwargs)
+        except TypeError:
+            try:                              # (fails at the call: Python's own words)
+                fill(rt, tensor, *args, **kwargs)
+            except TypeError as exc:
+                msg = F.user_arg_counts(str(exc).split("() ", 1)[-1])
+                raise GradvizError(f"{label}() {msg}", kind=TYPE,
+                                   hint="check the arguments (see `gradviz ops`)") from None
         return rt._with_grad_off(lambda: fill(rt, tensor, *args, **kwargs))
     init.__name__ = label
     return init
@@ -1326,9 +1333,23 @@ def _kaiming_normal(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return t if std is None else F.METHODS["normal_"](rt, t, 0, std)
 
 
-INIT = {"normal_": _init("normal_", lambda rt, t, mean=0.0, std=1.0:
-                         F.METHODS["normal_"](rt, t, mean, std)),
-        "uniform_": _init("uniform_", lambda rt, t, a=0.0, b=1.0: F.METHODS["uniform_"](rt, t, a, b)),
+def _no_generator(generator) -> None:
+    if generator is not None:
+        raise GradvizError("generator= is not supported", kind=TYPE,
+                           hint="gradviz draws from the one seeded generator: torch.manual_seed(s)")
+
+
+def _normal(rt, t, mean=0.0, std=1.0, generator=None):
+    _no_generator(generator)
+    return F.METHODS["normal_"](rt, t, mean, std)
+
+
+def _uniform(rt, t, a=0.0, b=1.0, generator=None):
+    _no_generator(generator)
+    return F.METHODS["uniform_"](rt, t, a, b)
+
+
+INIT = {"normal_": _init("normal_", _normal), "uniform_": _init("uniform_", _uniform),
         "zeros_": _init("zeros_", lambda rt, t: F.METHODS["zero_"](rt, t)),
         "ones_": _init("ones_", lambda rt, t: F.METHODS["fill_"](rt, t, 1.0)),
         "constant_": _init("constant_", _constant),

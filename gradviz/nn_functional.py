@@ -292,10 +292,17 @@ def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.
                            "arguments for embedding)", kind=RUNTIME,
                            hint="indices are integers: torch.tensor([1, 2]) or idx.long()")
     n = weight.data.shape[0]
+    if F.is_tensor(padding_idx) and padding_idx.data.size == 1:
+        padding_idx = padding_idx.data.item()
+    padding_idx_type(padding_idx)
     if padding_idx is not None:
         if not -n <= padding_idx < n:
             raise GradvizError("Padding_idx must be within num_embeddings", kind="AssertionError",
                                hint=f"padding_idx runs from {-n} to {n - 1}")
+        if not isinstance(padding_idx, int) or isinstance(padding_idx, bool):
+            raise GradvizError(f"embedding(): argument 'padding_idx' (position 3) must be int, "
+                               f"not {F.arg_type_name(padding_idx)}", kind=TYPE,
+                               hint="padding_idx is the index of a row: a whole number")
         padding_idx %= n
     idx = input.data
     if idx.size and (idx.min() < 0 or idx.max() >= n):
@@ -477,6 +484,15 @@ def _update_running(x, stats, momentum) -> None:
 
 
 # ---- one_hot -------------------------------------------------------------------
+
+def padding_idx_type(padding_idx) -> None:
+    """PyTorch's Python compares padding_idx with 0 first: Python's TypeError
+    for what is no number."""
+    if padding_idx is not None and not isinstance(padding_idx, (int, float)):
+        raise GradvizError(f"'>' not supported between instances of "
+                           f"'{F.arg_type_name(padding_idx)}' and 'int'", kind=TYPE,
+                           hint="padding_idx is the index of a row: a whole number")
+
 
 def f_one_hot(rt, tensor, num_classes=-1):
     """F.one_hot(indices, num_classes=-1): int64 rows of zeros with a one at

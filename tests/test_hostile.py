@@ -97,6 +97,11 @@ HOSTILE = [
     "y = F.batch_norm(ones(2, 0, 4, 4), None, None, training=True)",
     "y = nn.BatchNorm1d(3, momentum='a')(randn(2, 3))",
     "y = nn.Embedding(3, 2, padding_idx=1.5)",
+    "y = F.embedding(tensor([0, 1]), randn(5, 3), padding_idx=(1,))",
+    "x = ones(3, 3)\nnn.init.xavier_uniform_(x, gaix=0.5)",
+    "y = torch.distributions.Normal(zeros(0), ones(2, 3))",
+    "y = F.layer_norm(zeros(0, 5, requires_grad=True), (5,))\ny.sum().backward()",
+    "y = F.pad(ones(2, 3), (3, -4))",
 ]
 
 
