@@ -206,20 +206,28 @@ AFTER = ["print(y)", "print(y.shape, y.dtype, y.grad_fn)", "y.sum().backward()\n
          "print(y.grad_fn._saved_self)"]
 
 
-def gen_layers(r: random.Random) -> str:
-    """Convolutions, pooling, padding, norms and embeddings with arguments at
-    the edges, then a backward of some kind."""
-    lines = [LAYER_PRELUDE.format(seed=r.randrange(5), rg=r.choice(["True", "True", "False"]))]
+def _program(r: random.Random, prelude: str, expr_of, after: list[str], rebind=None) -> str:
+    """The prelude, then one to four statements from expr_of, each followed
+    by one of `after` (and maybe rebind(r)); sometimes in forward mode."""
+    lines = [prelude]
     if r.random() < 0.25:
         lines.insert(0, f"# fuzz-mode: {r.choice(MODES)}\n")
     sane = r.choice(SANITY)
     for _ in range(r.randint(1, 4)):
-        expr = _layer_expr(r, sane)
+        expr = expr_of(r, sane)
         lines.append(expr if "\n" in expr else f"y = {expr}")
-        lines.append(r.choice(AFTER))
-        if r.random() < 0.3:
-            lines.append("X4 = y" if r.random() < 0.5 else "X4 = X4.detach().requires_grad_()")
+        lines.append(r.choice(after))
+        if rebind is not None and r.random() < 0.3:
+            lines.append(rebind(r))
     return "\n".join(lines) + "\n"
+
+
+def gen_layers(r: random.Random) -> str:
+    """Convolutions, pooling, padding, norms and embeddings with arguments at
+    the edges, then a backward of some kind."""
+    prelude = LAYER_PRELUDE.format(seed=r.randrange(5), rg=r.choice(["True", "True", "False"]))
+    return _program(r, prelude, _layer_expr, AFTER, lambda r: "X4 = y" if r.random() < 0.5
+                    else "X4 = X4.detach().requires_grad_()")
 
 
 # ---- newer --------------------------------------------------------------------
@@ -373,12 +381,5 @@ def gen_newer(r: random.Random) -> str:
     """Distributions, multinomial, cross_entropy's options, repeat_interleave,
     one_hot, einsum, sort/topk, chained assignment, **kwargs, optimizers,
     forward mode, jacobians, with arguments at the edges."""
-    lines = [NEWER_PRELUDE.format(seed=r.randrange(5), rg=r.choice(["True", "False"]))]
-    if r.random() < 0.25:
-        lines.insert(0, f"# fuzz-mode: {r.choice(MODES)}\n")
-    sane = r.choice(SANITY)
-    for _ in range(r.randint(1, 4)):
-        expr = _newer_expr(r, sane)
-        lines.append(expr if "\n" in expr else f"y = {expr}")
-        lines.append(r.choice(NEWER_AFTER))
-    return "\n".join(lines) + "\n"
+    prelude = NEWER_PRELUDE.format(seed=r.randrange(5), rg=r.choice(["True", "False"]))
+    return _program(r, prelude, _newer_expr, NEWER_AFTER)
