@@ -10,7 +10,7 @@ import numpy as np
 from . import functions as F
 from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
-from .ops.conv import out_size
+from .ops.conv import out_size, uses_onednn
 from .ops.pool import pool_out
 
 
@@ -106,6 +106,11 @@ def _conv_dtypes(input, weight, bias) -> None:
 def _check_shapes(fn, x4, w, bias, groups, padding, dilation) -> None:
     """check_shape_forward's checks, on the batched input's shape x4."""
     o = w.shape[0]
+    if o < groups:
+        raise GradvizError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {list(w.shape)} instead",
+                           kind=RUNTIME, hint="the weight's dim 0 is its out_channels: at least "
+                                              "one per group")
     if o % groups:
         raise GradvizError(f"Given groups={groups}, expected weight to be divisible by {groups} "
                            f"at dimension 0, but got weight of size [{list(w.shape)}] instead",
@@ -130,6 +135,17 @@ def _check_shapes(fn, x4, w, bias, groups, padding, dilation) -> None:
                            "than actual input size", kind=RUNTIME,
                            hint="the kernel must fit in the (padded) input: pad it, or take a "
                                 "smaller kernel")
+    if 0 in w.shape[2:] and x4[1]:
+        # the kernel that runs says so: oneDNN's without a reason, im2col's with one
+        hint = "a kernel has at least one position per dim: the weight's last dims are its size"
+        if w.dtype == np.float32 and uses_onednn(x4, w.shape, groups):
+            raise GradvizError("could not create a primitive descriptor for the convolution "
+                               "forward propagation primitive. Run workload with environment "
+                               "variable ONEDNN_VERBOSE=all to get additional diagnostic "
+                               "information.", kind=RUNTIME, hint=hint)
+        kh, kw = (1,) + w.shape[2:] if len(w.shape) == 3 else w.shape[2:]
+        raise GradvizError(f"kernel size should be greater than zero, but got kernel_height: "
+                           f"{kh} kernel_width: {kw}", kind=RUNTIME, hint=hint)
 
 
 def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
@@ -218,12 +234,15 @@ def f_pad(rt, input, pad, mode="constant", value=None):
     shape = list(x.shape)
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
-        shape[d] += pad[2 * i] + pad[2 * i + 1]
-        if shape[d] < 0:
-            raise GradvizError(f"The input size {x.shape[d]}, plus negative padding "
-                               f"{pad[2 * i]} and {pad[2 * i + 1]} resulted in a negative output "
-                               f"size, which is invalid. Check dimension {d} of your input.",
-                               kind=RUNTIME, hint="negative padding cuts: no more than the size")
+        before, after = pad[2 * i], pad[2 * i + 1]
+        # PyTorch cuts first (a narrow() for each negative amount, the one
+        # before, then the one after), then pads
+        cut = shape[d] + min(before, 0)
+        if cut < 0 or cut + min(after, 0) < 0:
+            raise GradvizError("narrow(): length must be non-negative.", kind=RUNTIME,
+                               hint=f"negative padding cuts: dim {d} has {x.shape[d]} to cut "
+                                    f"from, not {-min(before, 0) - min(after, 0)}")
+        shape[d] += before + after
     rt.tape.check_shape(tuple(shape))
     params = {"pad": tuple(pad)}
     if value is not None and value != 0:
@@ -301,14 +320,17 @@ def _pool_params(kernel, stride, padding, dilation, ceil) -> dict:
 
 
 def _need_3d_or_4d(x, fn: str) -> None:
-    if x.ndim not in (3, 4) or x.shape[-3] == 0 or x.shape[-1] == 0 or x.shape[-2] == 0:
-        if x.ndim == 2 and fn == "avg_pool2d":
-            raise GradvizError("Dimension out of range (expected to be in range of [-2, 1], but "
-                               "got -3)", kind=INDEX, hint="avg_pool2d takes (N, C, H, W) or "
-                                                            "(C, H, W): x.unsqueeze(0)")
+    hint = f"{fn} takes (N, C, H, W) or (C, H, W), only the batch N may be empty"
+    if x.ndim < 3 and fn == "avg_pool2d":
+        raise GradvizError(f"Dimension out of range (expected to be in range of "
+                           f"[{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}], but got -3)", kind=INDEX,
+                           hint="avg_pool2d takes (N, C, H, W) or (C, H, W): x.unsqueeze(0)")
+    if x.ndim not in (3, 4) and fn != "avg_pool2d":
         raise GradvizError("non-empty 3D or 4D (batch mode) tensor expected for input",
-                           kind=RUNTIME, hint=f"{fn} takes (N, C, H, W) or (C, H, W): add the "
-                                              "channel dim with x.unsqueeze(0)")
+                           kind=RUNTIME, hint=hint)
+    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:
+        raise GradvizError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(x.shape)}", kind=RUNTIME, hint=hint)
 
 
 def _float_or_int(x, fn) -> None:
@@ -344,6 +366,14 @@ def f_avg_pool2d(rt, input, kernel_size, stride=None, padding=0, ceil_mode=False
     x = input.data
     _need_3d_or_4d(x, "avg_pool2d")
     _float_or_int(x, "avg_pool2d")
+    if F.is_tensor(divisor_override) and divisor_override.data.size == 1 and \
+            divisor_override.data.dtype.kind in "iu":
+        divisor_override = int(divisor_override.data.item())
+    if divisor_override is not None and (isinstance(divisor_override, bool) or
+                                         not isinstance(divisor_override, int)):
+        raise GradvizError(f"avg_pool2d(): argument 'divisor_override' (position 7) must be int, "
+                           f"not {F.arg_type_name(divisor_override)}", kind=TYPE,
+                           hint="divisor_override is a whole number to divide each sum by")
     if divisor_override is not None and divisor_override == 0:
         raise GradvizError("divisor must be not zero", kind=RUNTIME,
                            hint="divisor_override=None divides by the window's size")
@@ -393,6 +423,15 @@ def f_adaptive_avg_pool2d(rt, input, output_size):
         raise GradvizError(f"\"adaptive_avg_pool2d\" not implemented for "
                            f"'{F.type_word(x.dtype)}'", kind="NotImplementedError",
                            hint="pool a float tensor: x.float()")
+    for d in (x.ndim - 2, x.ndim - 1):
+        if x.shape[d] == 0:
+            raise GradvizError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {list(x.shape)} with "
+                               f"dimension {d} being empty", kind=RUNTIME,
+                               hint="each window averages at least one number: the last two "
+                                    "dims cannot be empty")
+    # (before the windows' index arrays, which are as long as the output)
+    rt.tape.check_shape(x.shape[:-2] + size, "result")
     if size == (1, 1):
         return F.FUNCTIONS["mean"](rt, input, (-1, -2), True)
     return rt.apply(OPS["adaptive_avg_pool2d"], (input,), {"output_size": size})
@@ -402,7 +441,8 @@ def f_adaptive_avg_pool2d(rt, input, output_size):
 
 def _pool1d_input(input, fn: str):
     input = F._need_tensor(input, fn)
-    if input.data.ndim not in (2, 3):
+    x = input.data
+    if x.ndim not in (2, 3) or (fn == "max_pool1d" and 0 in x.shape[-2:]):
         raise GradvizError(f"{fn}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
                            f"batch size for input, but got:{list(input.data.shape)}"
                            if fn == "max_pool1d" else

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import functions as F
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .ops.registry import broadcast_shape
 from .ops.stdsort import topk_indices
 from .pytypes import DISTRIBUTION, DISTRIBUTION_NAMES, PyType
 from .tensor import Tensor
@@ -220,8 +221,8 @@ def _broadcast_all(rt, *values) -> list:
     like = next((v for v in values if F.is_tensor(v)), None)
     ts = [v if F.is_tensor(v) else _f32_scalar(rt, v, like) for v in values]
     shape = ()
-    for t in ts:
-        shape = np.broadcast_shapes(shape, t.data.shape)
+    for t in ts:                          # (PyTorch's error for shapes that do not fit)
+        shape = broadcast_shape(shape, t.data.shape)
     return [t if t.data.shape == shape else F.METHODS["expand"](rt, t, *shape) for t in ts]
 
 

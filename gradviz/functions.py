@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import re
 import reprlib
 import string
 
@@ -268,6 +269,42 @@ def _number_hint(fname, values) -> str | None:
         return make
     return (f"{fname}() is torch.{fname}, bare too (as after `from torch import *`), and takes "
             f"tensors; Python's builtin {fname} is not reachable: write {instead}, or {make}")
+
+
+# a pattern, compiled (and cached by re) at its first use: only a wrong call needs it
+_ARG_COUNTS = (r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
+               r"(\d+) (?:was|were) given")
+
+
+def user_arg_counts(msg: str) -> str:
+    """Python's argument-count message without the hidden interpreter
+    argument every function and method takes first."""
+    if "argument 'rt'" in msg:
+        return "got an unexpected keyword argument 'rt'"
+    m = re.search(_ARG_COUNTS, msg)
+    if m is None:
+        return msg
+    lo, hi, given = int(m[2]) - 1, m[3] and int(m[3]) - 1, int(m[4]) - 1
+    takes = f"from {lo} to {hi}" if m[1] else str(lo)
+    plural = "argument" if (hi or lo) == 1 else "arguments"
+    were = "was" if given == 1 else "were"
+    return msg[:m.start()] + f"takes {takes} positional {plural} but {given} {were} given" + \
+        msg[m.end():]
+
+
+def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:
+    """Python's TypeError for a class called with arguments its __init__
+    does not take (`Normal.__init__() missing 1 required positional
+    argument: 'scale'`), as the program sees the class: the interpreter
+    argument is hidden (where it stands for self, as in a maker function,
+    the counts are already the program's)."""
+    msg = str(exc).split("() ", 1)[-1]
+    if not rt_is_self:
+        msg = user_arg_counts(msg)
+    elif "argument 'rt'" in msg:
+        msg = "got an unexpected keyword argument 'rt'"
+    return GradvizError(f"{name}.__init__() {msg}", kind=TYPE,
+                        hint="check the arguments (see `gradviz ops`)")
 
 
 def invalid_combination(fname, args, hint=None) -> GradvizError:

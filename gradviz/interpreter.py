@@ -11,7 +11,6 @@ from contextlib import contextmanager
 import inspect
 import math
 import operator
-import re
 import time
 import weakref
 
@@ -358,32 +357,11 @@ def power(a, b):
     return a ** b
 
 
-# a pattern, compiled (and cached by re) at its first use: only a wrong call needs it
-_ARG_COUNTS = (r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
-               r"(\d+) (?:was|were) given")
-
-
-def _user_arg_counts(msg: str) -> str:
-    """Python's argument-count message without the hidden interpreter
-    argument every function and method takes first."""
-    if "argument 'rt'" in msg:
-        return "got an unexpected keyword argument 'rt'"
-    m = re.search(_ARG_COUNTS, msg)
-    if m is None:
-        return msg
-    lo, hi, given = int(m[2]) - 1, m[3] and int(m[3]) - 1, int(m[4]) - 1
-    takes = f"from {lo} to {hi}" if m[1] else str(lo)
-    plural = "argument" if (hi or lo) == 1 else "arguments"
-    were = "was" if given == 1 else "were"
-    return msg[:m.start()] + f"takes {takes} positional {plural} but {given} {were} given" + \
-        msg[m.end():]
-
-
 def _argument_error(name: str, exc: TypeError) -> GradvizError:
     """A function called with arguments it does not take, in the user's terms."""
     msg = str(exc).replace("f_", "").replace("m_", "")
     msg = msg.split("() ", 1)[-1] if "() " in msg else msg
-    msg = _user_arg_counts(msg)
+    msg = functions.user_arg_counts(msg)
     return GradvizError(f"{name}(): {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
@@ -3757,16 +3735,20 @@ def _bound_call(name: str, fn, rt, args, kwargs):
     return fn(rt, *args, **(kwargs or {}))
 
 
-def _init_call(name: str, fn, rt, args, kwargs):
+def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
     """A class's fn(rt, *args, **kwargs), its argument errors said as its
-    __init__'s (whose self counts as rt does)."""
+    __init__'s (whose self counts as rt does; rt_is_self=False: fn is a
+    class, whose __init__ takes self and rt)."""
     try:
         return fn(rt, *args, **(kwargs or {}))
     except TypeError as exc:
         if exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
             raise                         # (deeper than the call itself: not the arguments)
-        raise GradvizError(f"{name}.__init__() {str(exc).split('() ', 1)[-1]}", kind=TYPE,
-                           hint="check the arguments (see `gradviz ops`)") from None
+        raise functions.init_argument_error(name, exc, rt_is_self=rt_is_self) from None
+
+
+# the class whose __init__ PyTorch's argument errors name, where it is a base
+_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd"}
 
 
 def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
@@ -3787,10 +3769,13 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)
         return _init_call(t.name.rsplit(".", 1)[1], optim.MAKERS[t.name], rt, args, kwargs)
     if t.name in distributions.BY_TYPE:   # Categorical(logits=net(x))
-        return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs)
-    make = layers.MAKERS.get(t.name) or modules.MAKERS.get(t.name)
-    if make is not None:                  # nn.ReLU(), nn.MSELoss(reduction='sum'), nn.Linear(2, 1)
-        return make(rt, *args, **(kwargs or {}))
+        return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs,
+                          rt_is_self=False)
+    if t.name in layers.MAKERS:           # nn.ReLU(), nn.MSELoss(reduction='sum')
+        return layers.MAKERS[t.name](rt, *args, **(kwargs or {}))
+    if t.name in modules.MAKERS:          # nn.Linear(2, 1), nn.Conv2d(1, 6, 5)
+        name = t.name.rsplit(".", 1)[1]
+        return _init_call(_INIT_OWNERS.get(name, name), modules.MAKERS[t.name], rt, args, kwargs)
     raise GradvizError(f"cannot create '{t.name}' instances here", kind=TYPE)
 
 

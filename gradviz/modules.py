@@ -13,6 +13,7 @@ by how the program reaches them (net[0].weight). The parameter-free layers
 (nn.ReLU, the losses) are layers.Layer."""
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -398,11 +399,19 @@ def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm
                            hint="nn.Embedding(num_embeddings, embedding_dim, padding_idx)")
     if device is not None:
         F.check_device(device)
+    if F.is_tensor(padding_idx) and padding_idx.data.size == 1:
+        padding_idx = padding_idx.data.item()
+    NF.padding_idx_type(padding_idx)
     if padding_idx is not None:
         if not -n <= padding_idx < n:
             raise GradvizError("Padding_idx must be within num_embeddings", kind="AssertionError",
                                hint=f"padding_idx runs from {-n} to {n - 1}")
+        if isinstance(padding_idx, float):    # (PyTorch's weight[padding_idx].fill_(0))
+            raise GradvizError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                               "byte Variables are valid indices (got float)", kind=INDEX,
+                               hint="padding_idx is the index of a row: a whole number")
         padding_idx %= n
+    _no_negative((n, d))
     rt.tape.check_shape((n, d), "parameter")
     values = rt.rng.normal((n, d), _float_dtype(dtype))       # init.normal_(self.weight)
     if padding_idx is not None:
@@ -548,6 +557,7 @@ def _conv_maker(cls):
         if device is not None:
             F.check_device(device)
         dt = _float_dtype(dtype)
+        _no_negative((c_out, c_in // groups) + kernel)
         fan_in = c_in // groups * math.prod(kernel)
         # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
         gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
@@ -562,6 +572,7 @@ def _conv_maker(cls):
 
 
 def _filled(rt, shape: tuple, dt, value: float, requires_grad: bool, label: str) -> Tensor:
+    _no_negative(shape)
     rt.tape.check_shape(shape, "parameter")
     t = F._leaf(rt, np.full(shape, value, dt), requires_grad, label)
     if requires_grad:
@@ -821,15 +832,23 @@ def _size_arg(cls: str, name: str, v) -> int:
         raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos 1 with "
                            f"error \"type must be tuple of ints,but got {type(v).__name__}\"",
                            kind=TYPE, hint=f"nn.{cls}'s {name} is a whole number")
-    if v < 0:
-        raise GradvizError(f"Trying to create tensor with negative dimension {v}: "
-                           f"[{v}]", kind=RUNTIME, hint=f"nn.{cls}'s {name} is at least 0")
-    return v
+    return v          # (a negative size fails where the parameter is made: _no_negative)
+
+
+def _no_negative(shape: tuple) -> None:
+    """PyTorch's error for a parameter of a negative size, with its whole
+    shape (nn.Linear(-1, 2): [2, -1])."""
+    for n in shape:
+        if n < 0:
+            raise GradvizError(f"Trying to create tensor with negative dimension {n}: "
+                               f"{list(shape)}", kind=RUNTIME,
+                               hint="a layer's sizes (features, channels, kernel) are 0 or more")
 
 
 def _parameter(rt, shape: tuple, dtype, bound: float) -> Tensor:
     """A new parameter, uniform in [-bound, bound) as torch.nn.init.uniform_
     draws it (a fan of 0 leaves it as torch.empty leaves it: zeros here)."""
+    _no_negative(shape)
     rt.tape.check_shape(shape, "parameter")      # (nn.Linear(10**12, 10**12))
     values = rt.rng.rand(shape, dtype, -bound, bound) if bound and int(np.prod(shape)) else \
         np.zeros(shape, dtype)
@@ -861,6 +880,7 @@ def _linear_parameters(rt, in_features: int, out_features: int, bias, dt: np.dty
     """A Linear's weight and bias (or None), drawn as nn.Linear draws them."""
     # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
     gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    _no_negative((out_features, in_features))
     fan_in = in_features
     w_bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in else 0.0
     weight = _parameter(rt, (out_features, in_features), dt, w_bound)
@@ -1210,6 +1230,15 @@ def _init(label: str, fill):
                                f"'{_INIT_METHODS.get(label, 'dim')}'", kind="AttributeError",
                                hint=f"nn.init.{label} fills a tensor in place: "
                                     f"nn.init.{label}(net.weight)")
+        try:
+            inspect.signature(fill).bind(rt, tensor, *args, **kwargs)
+        except TypeError:
+            try:                              # (fails at the call: Python's own words)
+                fill(rt, tensor, *args, **kwargs)
+            except TypeError as exc:
+                msg = F.user_arg_counts(str(exc).split("() ", 1)[-1])
+                raise GradvizError(f"{label}() {msg}", kind=TYPE,
+                                   hint="check the arguments (see `gradviz ops`)") from None
         return rt._with_grad_off(lambda: fill(rt, tensor, *args, **kwargs))
     init.__name__ = label
     return init
@@ -1304,9 +1333,23 @@ def _kaiming_normal(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return t if std is None else F.METHODS["normal_"](rt, t, 0, std)
 
 
-INIT = {"normal_": _init("normal_", lambda rt, t, mean=0.0, std=1.0:
-                         F.METHODS["normal_"](rt, t, mean, std)),
-        "uniform_": _init("uniform_", lambda rt, t, a=0.0, b=1.0: F.METHODS["uniform_"](rt, t, a, b)),
+def _no_generator(generator) -> None:
+    if generator is not None:
+        raise GradvizError("generator= is not supported", kind=TYPE,
+                           hint="gradviz draws from the one seeded generator: torch.manual_seed(s)")
+
+
+def _normal(rt, t, mean=0.0, std=1.0, generator=None):
+    _no_generator(generator)
+    return F.METHODS["normal_"](rt, t, mean, std)
+
+
+def _uniform(rt, t, a=0.0, b=1.0, generator=None):
+    _no_generator(generator)
+    return F.METHODS["uniform_"](rt, t, a, b)
+
+
+INIT = {"normal_": _init("normal_", _normal), "uniform_": _init("uniform_", _uniform),
         "zeros_": _init("zeros_", lambda rt, t: F.METHODS["zero_"](rt, t)),
         "ones_": _init("ones_", lambda rt, t: F.METHODS["fill_"](rt, t, 1.0)),
         "constant_": _init("constant_", _constant),

@@ -9,6 +9,8 @@ this calls one registry op; where its function is composed of tensor ops
 same ops, so the graph shows the nodes PyTorch's shows."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import functions as F
@@ -290,10 +292,17 @@ def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.
                            "arguments for embedding)", kind=RUNTIME,
                            hint="indices are integers: torch.tensor([1, 2]) or idx.long()")
     n = weight.data.shape[0]
+    if F.is_tensor(padding_idx) and padding_idx.data.size == 1:
+        padding_idx = padding_idx.data.item()
+    padding_idx_type(padding_idx)
     if padding_idx is not None:
         if not -n <= padding_idx < n:
             raise GradvizError("Padding_idx must be within num_embeddings", kind="AssertionError",
                                hint=f"padding_idx runs from {-n} to {n - 1}")
+        if not isinstance(padding_idx, int) or isinstance(padding_idx, bool):
+            raise GradvizError(f"embedding(): argument 'padding_idx' (position 3) must be int, "
+                               f"not {F.arg_type_name(padding_idx)}", kind=TYPE,
+                               hint="padding_idx is the index of a row: a whole number")
         padding_idx %= n
     idx = input.data
     if idx.size and (idx.min() < 0 or idx.max() >= n):
@@ -386,12 +395,34 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
                            hint="batch_norm normalizes dim 1 of an (N, C) or (N, C, L) input")
     channels = x.shape[1]
     if training:
-        size = x.size // channels
-        if size <= 1:
+        # (PyTorch's _verify_batch_size: the values per channel, counted
+        # without the channels, so an empty input passes)
+        if x.shape[0] * math.prod(x.shape[2:]) == 1:
             raise GradvizError(f"Expected more than 1 value per channel when training, got "
                                f"input size torch.Size({list(x.shape)})", kind=VALUE,
                                hint="training mode normalizes by the batch's statistics: give "
                                     "a batch of more than one sample, or call .eval() first")
+    eps = _batch_norm_eps(eps, training)
+    if F.is_tensor(momentum) and momentum.data.size == 1:
+        momentum = momentum.data.item()
+    if not isinstance(momentum, (int, float)):
+        raise GradvizError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
+                           f"{F.arg_type_name(momentum)}", kind=TYPE,
+                           hint="momentum is a number: how much of each batch the running "
+                                "statistics take in (nn.BatchNorm's momentum=None: a "
+                                "cumulative average)")
+    if x.size == 0:
+        # NOTE: PyTorch's batch norm of an empty input is a clone (times
+        # weight[0], plus bias[0]), not an empty NativeBatchNormBackward0
+        out = F.METHODS["clone"](rt, input)
+        for name, t in zip(which, affine):
+            if t.data.ndim == 0 or t.data.shape[0] == 0:
+                raise GradvizError(f"select(): index 0 out of range for tensor of size "
+                                   f"{list(t.data.shape)} at dimension 0", kind=INDEX,
+                                   hint=f"an empty input is scaled by {_affine_name(name)}[0]: give "
+                                        "one value per channel")
+            out = F.FUNCTIONS["mul" if name == "w" else "add"](rt, out, rt.index_tensor(t, [0]))
+        return out
     for name, t in zip(("running_mean", "running_var"), stats):
         _channels_check(name, t, channels)
     for name, t in zip(("weight" if "w" in which else "bias", "bias"), affine):
@@ -411,6 +442,33 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
     return out
 
 
+def _affine_name(which: str) -> str:
+    return "weight" if which == "w" else "bias"
+
+
+def _batch_norm_eps(eps, training) -> float:
+    """F.batch_norm's own checks of eps, in Python: its comparison with 0.0
+    (Python's TypeError for what is no number), then its sign."""
+    v = eps
+    if F.is_tensor(eps):
+        if eps.data.size != 1:
+            raise GradvizError(f"Boolean value of Tensor with "
+                               f"{'no values' if eps.data.size == 0 else 'more than one value'}"
+                               f" is ambiguous", kind=RUNTIME, hint="eps is one number")
+        v = eps.data.item()
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"'{'<=' if training else '<'}' not supported between instances of "
+                           f"'{F.arg_type_name(eps)}' and 'float'", kind=TYPE,
+                           hint="eps is a small positive number, added to the variance")
+    if training and v <= 0.0:
+        raise GradvizError(f"batch_norm eps must be positive during training, but got {v}",
+                           kind=VALUE, hint="eps is added to the variance: e.g. 1e-5")
+    if v < 0.0:
+        raise GradvizError(f"batch_norm eps must be non-negative, but got {v}", kind=VALUE,
+                           hint="eps is added to the variance: e.g. 1e-5")
+    return float(v)
+
+
 def _update_running(x, stats, momentum) -> None:
     """running = momentum * batch + (1 - momentum) * running, in place (the
     unbiased variance), each a fused multiply-add in float32 as PyTorch's."""
@@ -426,6 +484,15 @@ def _update_running(x, stats, momentum) -> None:
 
 
 # ---- one_hot -------------------------------------------------------------------
+
+def padding_idx_type(padding_idx) -> None:
+    """PyTorch's Python compares padding_idx with 0 first: Python's TypeError
+    for what is no number."""
+    if padding_idx is not None and not isinstance(padding_idx, (int, float)):
+        raise GradvizError(f"'>' not supported between instances of "
+                           f"'{F.arg_type_name(padding_idx)}' and 'int'", kind=TYPE,
+                           hint="padding_idx is the index of a row: a whole number")
+
 
 def f_one_hot(rt, tensor, num_classes=-1):
     """F.one_hot(indices, num_classes=-1): int64 rows of zeros with a one at

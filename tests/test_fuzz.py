@@ -18,7 +18,14 @@ Categories:
 * ``typed``: well-formed programs calling random functions and methods with
   arguments of random types and shapes;
 * ``calls``: one call of a random function or method, on tensors of every
-  dtype and odd shapes (0-d, empty), with arguments of every type.
+  dtype and odd shapes (0-d, empty), with arguments of every type;
+* ``layers`` and ``newer`` (tests/fuzz_newer.py): convolutions, pooling,
+  norms, embeddings; distributions, cross_entropy's options, einsum,
+  sort/topk, chained assignment, ``**kwargs``, optimizers, forward mode...
+  with arguments at the edges.
+
+A program whose first line is ``# fuzz-mode: forward`` (or ``both``) runs
+as ``gradviz run --mode forward`` runs it; typed programs get one sometimes.
 """
 from __future__ import annotations
 
@@ -36,7 +43,9 @@ from gradviz.errors import GradvizError
 from gradviz.functions import FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS
 from gradviz.interpreter import TENSOR_ATTRIBUTES
 from gradviz.parser import MAX_NESTING
-from gradviz.tape import Limits
+from gradviz.tape import Limits, RunOptions
+
+from fuzz_newer import MODES, gen_layers, gen_newer
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted([*ROOT.glob("samples/*.txt"), *ROOT.glob("tests/conformance/*.txt"),
@@ -213,7 +222,8 @@ def _expr(r: random.Random, names: list[str], sane: bool = False) -> str:
 
 def gen_typed(r: random.Random) -> str:
     names = ["x"]
-    lines = [r.choice(["x = tensor([1.0, -2.0, 0.0], requires_grad=True)",
+    lines = [f"# fuzz-mode: {r.choice(MODES)}"] if r.random() < 0.2 else []
+    lines += [r.choice(["x = tensor([1.0, -2.0, 0.0], requires_grad=True)",
                        "x = randn(2, 3, requires_grad=True)", "x = arange(4.0)",
                        "x = tensor([[0.5, 1.0], [2.0, -1.0]], requires_grad=True)",
                        "x = ones(3, dtype=torch.float64, requires_grad=True)"])]
@@ -268,7 +278,15 @@ def gen_call(r: random.Random) -> str:
 
 
 GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
-              "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call}
+              "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call,
+              "layers": gen_layers, "newer": gen_newer}
+MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
+
+
+def run_options(src: str) -> RunOptions | None:
+    """The options a `# fuzz-mode: M` first line asks for (None: reverse)."""
+    m = MODE_LINE.match(src)
+    return RunOptions(forward_mode=m.group(1)) if m else None
 
 
 def run_pipeline(src: str, limits: Limits = FUZZ_LIMITS) -> str:
@@ -277,7 +295,8 @@ def run_pipeline(src: str, limits: Limits = FUZZ_LIMITS) -> str:
     kind. Any exception other than GradvizError propagates."""
     out = io.StringIO()
     try:
-        record = gradviz.run_source(src, filename="fuzz.txt", stdout=out, limits=limits)
+        record = gradviz.run_source(src, filename="fuzz.txt", stdout=out, limits=limits,
+                                    options=run_options(src))
         outcome = "ok"
     except GradvizError as exc:
         exc.format()                               # the message renders
@@ -289,12 +308,15 @@ def run_pipeline(src: str, limits: Limits = FUZZ_LIMITS) -> str:
             from rich.console import Console
 
             from gradviz.render.dot import to_dot
+            from gradviz.render.modes import print_forward_mode
             from gradviz.render.tables import print_tables
         except ImportError:
             pass
         else:
             to_dot(record)
-            print_tables(record, console=Console(file=io.StringIO(), width=100))
+            console = Console(file=io.StringIO(), width=100)
+            print_tables(record, console=console)
+            print_forward_mode(record, console)
     return outcome
 
 

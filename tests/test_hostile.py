@@ -82,6 +82,26 @@ HOSTILE = [
     "y = allclose(ones(2), ones(2), atol=None, equal_nan=1)",
     "y = [x for x in [ones(2)] for x in x if x]",
     "y = list(ones(2)[0])",
+    # found by fuzzing the newer parts (tests/fuzz_newer.py)
+    "y = nn.Embedding(5)",
+    "y = torch.distributions.Normal(0.0, 1.0, dim=1)",
+    "y = nn.AdaptiveAvgPool2d(2**31)(ones(1, 3, 1, 10**4))",
+    "y = nn.AdaptiveAvgPool1d(2**63)(randn(2, 3, 7))",
+    "y = F.adaptive_avg_pool1d(ones(2, 3, 0), 2)",
+    "y = nn.MaxPool2d(2, ceil_mode=True)(zeros(0, 3, 5, 5))\ny.sum().backward()",
+    "y = nn.Conv2d(3, 0, 3)(randn(2, 3, 5, 5))",
+    "y = F.conv2d(zeros(2, 0, 5, 5, requires_grad=True), ones(4, 0, 3, 3), ones(4))\n"
+    "y.sum().backward()",
+    "y = nn.Conv1d(3, 4, -1)",
+    "y = nn.AvgPool2d(2, divisor_override=(2, 2))(randn(2, 3, 5, 5))",
+    "y = F.batch_norm(ones(2, 0, 4, 4), None, None, training=True)",
+    "y = nn.BatchNorm1d(3, momentum='a')(randn(2, 3))",
+    "y = nn.Embedding(3, 2, padding_idx=1.5)",
+    "y = F.embedding(tensor([0, 1]), randn(5, 3), padding_idx=(1,))",
+    "x = ones(3, 3)\nnn.init.xavier_uniform_(x, gaix=0.5)",
+    "y = torch.distributions.Normal(zeros(0), ones(2, 3))",
+    "y = F.layer_norm(zeros(0, 5, requires_grad=True), (5,))\ny.sum().backward()",
+    "y = F.pad(ones(2, 3), (3, -4))",
 ]
 
 

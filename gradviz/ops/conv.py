@@ -81,10 +81,14 @@ def _kernel_major(x, w, p) -> bool:
     the terms kernel position first, channels inside), by its use_mkldnn
     rule (with more than one thread, as PyTorch's default): groups, a
     kernel bigger than 3x3, a batch, or a big input."""
-    groups = p.get("groups", 1)
-    four = x.shape if x.ndim == 4 else x.shape[:2] + (1,) + x.shape[2:]
-    kh = w.shape[2] if w.ndim == 4 else 1
-    return (groups > 1 or (w.shape[-1] > 3 and kh > 3) or x.shape[0] > 1
+    return uses_onednn(x.shape, w.shape, p.get("groups", 1))
+
+
+def uses_onednn(x_shape: tuple, w_shape: tuple, groups: int) -> bool:
+    """_kernel_major's rule on the shapes of the (batched) input and the weight."""
+    four = x_shape if len(x_shape) == 4 else x_shape[:2] + (1,) + x_shape[2:]
+    kh = w_shape[2] if len(w_shape) == 4 else 1
+    return (groups > 1 or (w_shape[-1] > 3 and kh > 3) or x_shape[0] > 1
             or math.prod(four) > _MKLDNN_INPUT)
 
 
@@ -102,11 +106,13 @@ def _columns(x, w, p, kernel_major: bool = False):
     at_out = tuple(range(3, 3 + k))
     at_kernel = tuple(range(3 + k, 3 + 2 * k))
     terms = at_kernel + (2,) if kernel_major else (2,) + at_kernel
-    cols = win.transpose((0, 1) + at_out + terms).reshape(n, groups, math.prod(out), -1)
+    # (sizes written out: an empty batch or channel has no -1 to infer)
+    cols = win.transpose((0, 1) + at_out + terms).reshape(n, groups, math.prod(out),
+                                                          c // groups * math.prod(kernel))
     wg = w.reshape((groups, w.shape[0] // groups) + w.shape[1:])
     if kernel_major:
         wg = wg.transpose((0, 1) + tuple(range(3, 3 + k)) + (2,))
-    return cols, wg.reshape(groups, w.shape[0] // groups, -1), out
+    return cols, wg.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:])), out
 
 
 def _sequential(cols, wm):
@@ -124,6 +130,11 @@ def convolve(x, w, b, p):
     """The convolution of x (N, C, *S) with w (O, C/G, *K), plus b (O,)."""
     n = x.shape[0]
     o = w.shape[0]
+    if x.shape[1] == 0:
+        # NOTE: no input channels: PyTorch returns an empty result with the
+        # input's 0 channels, not the weight's out_channels (nor the bias)
+        return np.zeros((n, 0) + out_size(x.shape[2:], w.shape[2:], *geometry(w, p)[:3]),
+                        x.dtype)
     groups = p.get("groups", 1)
     kernel_major = x.dtype == _F32 and _kernel_major(x, w, p)
     cols, wm, out = _columns(x, w, p, kernel_major)
@@ -144,12 +155,14 @@ def _conv_dx(g, ans, xs, p):
     """The transposed convolution of g: each output's gradient spread back
     over its receptive field (col2im, one pass per kernel position)."""
     x, w = xs[0], xs[1]
+    if x.shape[1] == 0:                   # (no channels: see convolve)
+        return np.zeros(x.shape, x.dtype)
     stride, padding, dilation, groups = geometry(w, p)
     n, c = x.shape[:2]
     o = w.shape[0]
     kernel, out = w.shape[2:], g.shape[2:]
-    gm = g.reshape(n, groups, o // groups, -1)
-    wm = w.reshape(groups, o // groups, -1)
+    gm = g.reshape(n, groups, o // groups, math.prod(out))
+    wm = w.reshape(groups, o // groups, math.prod(w.shape[1:]))
     cols = np.matmul(gm.transpose(0, 1, 3, 2), wm[None])        # (N, G, P, C/G * K)
     k = len(kernel)
     cols = cols.reshape((n, groups) + out + (c // groups,) + kernel)
@@ -168,10 +181,12 @@ def _conv_dw(g, ans, xs, p):
     """Each filter's gradient: its receptive fields weighted by g, summed
     over the batch and the positions."""
     x, w = xs[0], xs[1]
+    if x.shape[1] == 0:                   # (no channels: see convolve)
+        return np.zeros(w.shape, w.dtype)
     groups = p.get("groups", 1)
     cols, _, _ = _columns(x, w, p)                              # (N, G, P, T)
     n, o = g.shape[:2]
-    gm = g.reshape(n, groups, o // groups, -1)                  # (N, G, O/G, P)
+    gm = g.reshape(n, groups, o // groups, math.prod(g.shape[2:]))   # (N, G, O/G, P)
     dw = np.matmul(gm, cols).sum(axis=0)
     return dw.reshape(w.shape).astype(w.dtype)
 
@@ -179,9 +194,11 @@ def _conv_dw(g, ans, xs, p):
 def _conv_db(g, ans, xs, p):
     """The sum of g per output channel: in torch.sum's order on PyTorch's
     im2col path, one number after another where oneDNN runs (closest)."""
+    if xs[0].shape[1] == 0:               # (no channels: see convolve)
+        return np.zeros(xs[2].shape, xs[2].dtype)
     axes = (0,) + tuple(range(2, g.ndim))
     if g.dtype == _F32 and _kernel_major(xs[0], xs[1], p):
-        rows = np.moveaxis(g, 1, 0).reshape(g.shape[1], -1)
+        rows = np.moveaxis(g, 1, 0).reshape(g.shape[1], g.shape[0] * math.prod(g.shape[2:]))
         total = np.zeros(rows.shape[0], g.dtype)
         for i in range(rows.shape[1]):
             total = total + rows[:, i]
@@ -194,7 +211,8 @@ def _conv_db(g, ans, xs, p):
 _CONV_JVP = (lambda t, ans, xs, p: convolve(t, xs[1], None, p),
              lambda t, ans, xs, p: convolve(xs[0], t, None, p),
              lambda t, ans, xs, p: np.broadcast_to(
-                 t.reshape((1, -1) + (1,) * (ans.ndim - 2)), ans.shape).astype(ans.dtype))
+                 t.reshape((1, -1) + (1,) * (ans.ndim - 2)), ans.shape).astype(ans.dtype)
+             if ans.shape[1] == t.size else np.zeros(ans.shape, ans.dtype))
 _CONV_FORMULA = ("d conv(x, w)/dx = the transposed convolution of g with w",
                  "d conv(x, w)/dw = g convolved with x's receptive fields",
                  "d conv(x, w)/db = sum of g per output channel")

@@ -9,6 +9,8 @@ multiply-adds), which fixes the last bit of a seeded program's values.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .registry import SAME, defop
@@ -110,7 +112,7 @@ def _ln_stats(x, p):
     """Mean and 1/std over the normalized dims, kept for broadcasting."""
     k = p["dims"]
     lead = x.shape[:x.ndim - k]
-    rows = x.reshape(int(np.prod(lead)), -1)
+    rows = x.reshape(math.prod(lead), math.prod(x.shape[x.ndim - k:]))  # (an empty batch too)
     dt = x.dtype.type
     if rows.shape[1] == 0:
         mean = var = np.full(rows.shape[0], np.nan, x.dtype)

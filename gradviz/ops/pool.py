@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import RUNTIME, GradvizError
 from .conv import spatial, windows
 from .registry import SAME, defop
 
@@ -70,7 +71,8 @@ def _argmax(x, p):
     kernel, stride, padding, dilation, _ = geo
     out = _out(x, geo)
     win = windows(x, kernel, stride, padding, dilation, out, fill=_lowest(x.dtype))
-    win = win.reshape(win.shape[:-2] + (-1,))
+    # (sizes written out: an empty batch has no -1 to infer)
+    win = win.reshape(win.shape[:-2] + (kernel[0] * kernel[1],))
     at = np.argmax(win, axis=-1)
     best = np.take_along_axis(win, at[..., None], axis=-1)[..., 0]
     rows = np.arange(out[0])[:, None] * stride[0] - padding[0] + (at // kernel[1]) * dilation[0]
@@ -83,7 +85,7 @@ def max_pool_ties(x, p) -> bool:
     derivative: the gradient check's kink)."""
     kernel, stride, padding, dilation, _ = geo = pool_geometry(p)
     win = windows(x, kernel, stride, padding, dilation, _out(x, geo), fill=_lowest(x.dtype))
-    win = win.reshape(win.shape[:-2] + (-1,))
+    win = win.reshape(win.shape[:-2] + (kernel[0] * kernel[1],))
     return bool(np.any(np.sum(win == win.max(axis=-1, keepdims=True), axis=-1) > 1))
 
 
@@ -96,14 +98,16 @@ def _max_dx(g, ans, xs, p):
     x = xs[0]
     _, where = _argmax(x, p)
     lead = int(np.prod(x.shape[:-2]))
-    return _scatter(x.shape, where.reshape(lead, -1), g.reshape(lead, -1), g.dtype)
+    plane = where.shape[-2] * where.shape[-1]
+    return _scatter(x.shape, where.reshape(lead, plane), g.reshape(lead, plane), g.dtype)
 
 
 def _max_jvp(t, ans, xs, p):
     x = xs[0]
     _, where = _argmax(x, p)
-    flat = t.reshape(x.shape[:-2] + (-1,))
-    return np.take_along_axis(flat, where.reshape(where.shape[:-2] + (-1,)),
+    flat = t.reshape(x.shape[:-2] + (x.shape[-2] * x.shape[-1],))
+    return np.take_along_axis(flat, where.reshape(where.shape[:-2] +
+                                                  (where.shape[-2] * where.shape[-1],)),
                               axis=-1).reshape(ans.shape)
 
 
@@ -169,7 +173,8 @@ def _window_index(x, spans):
     index = rows[:, None, :, None] * x.shape[-1] + cols[None, :, None, :]
     mask = rmask[:, None, :, None] & cmask[None, :, None, :]
     o = index.shape[0] * index.shape[1]
-    return index.reshape(o, -1), mask.reshape(o, -1)
+    k = index.shape[2] * index.shape[3]
+    return index.reshape(o, k), mask.reshape(o, k)
 
 
 def _spread(x, g_share, spans):
@@ -177,7 +182,7 @@ def _spread(x, g_share, spans):
     window's valid inputs, outputs in order, each window's in order."""
     index, mask = _window_index(x, spans)
     lead = int(np.prod(x.shape[:-2]))
-    share = np.broadcast_to(g_share.reshape(lead, -1, 1), (lead,) + index.shape)
+    share = np.broadcast_to(g_share.reshape(lead, index.shape[0], 1), (lead,) + index.shape)
     return _scatter(x.shape, index[mask][None], share[:, mask], g_share.dtype)
 
 
@@ -230,6 +235,13 @@ def _adaptive_fwd(xs, p):
 
 def _adaptive_dx(g, ans, xs, p):
     x = xs[0]
+    for d in (g.ndim - 2, g.ndim - 1):
+        if g.shape[d] == 0:       # (an output size of 0 runs forward, not backward)
+            raise GradvizError(f"adaptive_avg_pool2d_backward(): Expected grad_output to have "
+                               f"non-zero size for non-batch dimensions, but grad_output has "
+                               f"sizes {list(g.shape)} with dimension {d} being empty",
+                               kind=RUNTIME, hint="PyTorch's backward of adaptive pooling needs "
+                                                  "an output size of 1 or more")
     (rows, rmask, kh), (cols, cmask, kw) = _adaptive_spans(x, p)
     share = g / kh[:, None].astype(g.dtype) / kw[None, :].astype(g.dtype)
     return _spread(x, share, ((rows, rmask), (cols, cmask)))
