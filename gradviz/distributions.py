@@ -147,6 +147,14 @@ class Distribution:
                  if k in self.params]
         return f"{self.kind}({', '.join(shown)})"
 
+    def probs_or_logits(self, probs, logits) -> str:
+        """The name of the one of probs= and logits= given (PyTorch's error
+        for both or neither)."""
+        if (probs is None) == (logits is None):
+            raise GradvizError("Either `probs` or `logits` must be specified, but not both.",
+                               kind=VALUE, hint=f"{self.kind}(probs=p) or {self.kind}(logits=z)")
+        return "probs" if probs is not None else "logits"
+
     def check_param(self, rt, name: str, constraint: str, valid: bool) -> None:
         if not valid:
             value = self.params[name]
@@ -237,11 +245,8 @@ class Categorical(Distribution):
     def __init__(self, rt, probs=None, logits=None, validate_args=None):
         super().__init__()
         self.validate = validate_args is not False
-        if (probs is None) == (logits is None):
-            raise GradvizError("Either `probs` or `logits` must be specified, but not both.",
-                               kind=VALUE, hint="Categorical(probs=p) or Categorical(logits=z)")
+        name = self.probs_or_logits(probs, logits)
         given = probs if probs is not None else logits
-        name = "probs" if probs is not None else "logits"
         given = F._need_tensor(given, "Categorical", 1, name)
         if given.data.ndim < 1:
             raise GradvizError(f"`{name}` parameter must be at least one-dimensional.",
@@ -391,10 +396,7 @@ class Bernoulli(Distribution):
     def __init__(self, rt, probs=None, logits=None, validate_args=None):
         super().__init__()
         self.validate = validate_args is not False
-        if (probs is None) == (logits is None):
-            raise GradvizError("Either `probs` or `logits` must be specified, but not both.",
-                               kind=VALUE, hint="Bernoulli(probs=p) or Bernoulli(logits=z)")
-        name = "probs" if probs is not None else "logits"
+        name = self.probs_or_logits(probs, logits)
         (self.params[name],) = _broadcast_all(rt, probs if probs is not None else logits)
         self.batch_shape = self.params[name].data.shape
         if self.validate:
