@@ -99,6 +99,7 @@ X3 = torch.randn(2, 3, 7, requires_grad=True)
 W4 = torch.randn(4, 3, 3, 3, requires_grad=True)
 W3 = torch.randn(4, 3, 3, requires_grad=True)
 B = torch.zeros(4, requires_grad=True)
+x = torch.randn(3, requires_grad=True)
 """
 
 
