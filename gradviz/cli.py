@@ -590,7 +590,8 @@ def ops(fmt):
     if fmt == "markdown":
         click.echo(ops_markdown(), nl=False)
     else:
-        make_console().print(ops_table())
+        console = make_console()
+        console.print(ops_table(width=console.width))
 
 
 @main.command()

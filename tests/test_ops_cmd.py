@@ -70,6 +70,22 @@ def test_ops_command_prints_every_op():
     assert max(len(line) for line in res.stdout.splitlines()) <= 160
 
 
+def test_ops_command_on_a_narrow_terminal_folds_no_name():
+    """At 80 columns each op is a block of labelled lines, so grad_fn names
+    and formulas stay whole (the five-column table folded them mid-word)."""
+    res = CliRunner().invoke(main, ["ops", "--color", "never"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = [line.rstrip() for line in res.stdout.splitlines()]
+    assert max(len(line) for line in lines) <= 80
+    blocks = {line for line in lines if line and not line.startswith(" ")}
+    assert set(OPS) <= blocks
+    grad_fn_lines = {line.split(None, 1)[1] for line in lines if line.startswith("  grad_fn ")}
+    for row in op_rows():
+        if row.grad_fns and len(", ".join(row.grad_fns)) <= 66:
+            assert ", ".join(row.grad_fns) in grad_fn_lines, row.op
+    assert "d(a*b)/da = b" in res.stdout and "[x > 0]" in res.stdout
+
+
 def test_ops_markdown_is_the_docs_table():
     res = CliRunner().invoke(main, ["ops", "--format", "markdown"])
     assert res.exit_code == 0

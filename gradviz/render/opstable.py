@@ -126,8 +126,16 @@ def op_rows() -> list[OpRow]:
     return rows
 
 
-def ops_table(rows: list[OpRow] | None = None):
-    """A rich Table of the ops, one item per line in a cell; '—' means none."""
+# below this many columns the five-column table folds grad_fn names and
+# formulas mid-word, so each op is listed as a block of labelled lines
+STACKED_BELOW = 110
+
+
+def ops_table(rows: list[OpRow] | None = None, width: int = STACKED_BELOW):
+    """A rich Table of the ops, one item per line in a cell; '—' means none.
+    For a terminal narrower than STACKED_BELOW, one block per op instead."""
+    if width < STACKED_BELOW:
+        return _ops_stacked(rows if rows is not None else op_rows())
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -143,6 +151,27 @@ def ops_table(rows: list[OpRow] | None = None):
         # Text, not markup: formulas like `[x > 0]` must print as written
         table.add_row(*(Text("\n".join(items) or "—") for items in row.parts()))
     return table
+
+
+def _ops_stacked(rows: list[OpRow]):
+    """Each op as its name and, indented under it, one labelled line per
+    field: nothing is folded mid-word at 80 columns."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts = [Text("gradviz ops: every op in the registry", style="italic")]
+    for row in rows:
+        (op,), written, grad_fns, formula, (jvp,) = row.parts()
+        fields = Table.grid(padding=(0, 1))
+        fields.add_column(width=12, no_wrap=True, style="dim")   # "  written as"
+        fields.add_column(overflow="fold", ratio=1)
+        for label, text, style in (("  written as", ", ".join(written), ""),
+                                   ("  grad_fn", ", ".join(grad_fns), "cyan"),
+                                   ("  VJP", "\n".join(formula), ""), ("  JVP", jvp, "")):
+            fields.add_row(label, Text(text or "—", style=style))
+        parts += [Text(op, style="bold"), fields]
+    return Group(*parts)
 
 
 def ops_markdown(rows: list[OpRow] | None = None) -> str:
