@@ -121,7 +121,7 @@ class Explanation:
 
     def label(self, seq: int) -> str:
         """How a node is named in the text: its DSL name, else its expression."""
-        return node_label(self.record.node(seq))
+        return node_label(self.record.node(seq), self.record.shared_exprs)
 
     def title(self, seq: int) -> str:
         return node_title(self.record.node(seq))
@@ -175,7 +175,7 @@ def _pass_steps(record: Record, ev: dict, offset: int, before_after: dict) -> li
         arrivals.setdefault(root, []).append(("the seed", np.asarray(seed)))
     for step in ev["steps"]:
         r = nodes[step["node"]]
-        src = node_label(r)
+        src = node_label(r, record.shared_exprs)
         targets = [a for a, _ in step["sent"]]
         names = _formula_vars(r.formula)
         argpos = _arg_positions(r)
@@ -304,7 +304,7 @@ def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: i
     if r.op in BROADCASTING and shape != tuple(r.shape):
         note = f"summed over the broadcast dimensions to {_shape(shape)}"
     elif r.op in SPREADING and np.size(value) > np.size(g):
-        note = f"spread over every element of {node_label(record.node(to))}"
+        note = f"spread over every element of {node_label(record.node(to), record.shared_exprs)}"
     return Sent(to, pos, var, formula, bindings, product, value, note, arrival, arrivals,
                 join, total)
 
@@ -319,7 +319,7 @@ def _arg_texts(record: Record, r: NodeRecord) -> list[str]:
             v = consts[i]
             out.append(repr(v) if isinstance(v, float) else str(v))
         else:
-            out.append(node_label(record.node(next(ins))))
+            out.append(node_label(record.node(next(ins)), record.shared_exprs))
     return out
 
 
@@ -405,12 +405,15 @@ def _sum(values):
 # words
 
 
-def node_label(r: NodeRecord) -> str:
-    """A node's DSL name, else its source expression (shortened), else its id."""
+def node_label(r: NodeRecord, shared: frozenset = frozenset()) -> str:
+    """A node's DSL name, else its source expression (shortened), else its
+    id. An expression that nodes of other ops share (`shared`: the pieces a
+    module makes) gets the op first: "t of net[2] in net(x)"."""
     if r.name:
         return r.name
     if r.expr:
-        return _short(r.expr, LABEL_CHARS)
+        expr = _short(r.expr, LABEL_CHARS)
+        return f"{r.op} of {expr}" if r.expr in shared else expr
     return r.id
 
 

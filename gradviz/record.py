@@ -566,6 +566,17 @@ class Record:
         return out
 
     @cached_property
+    def shared_exprs(self) -> frozenset:
+        """Source texts that nodes of different ops share: the pieces a
+        module makes in one call ("net[2] in net(x)" is both the weight's
+        .t() and the addmm), which explain names with their op."""
+        ops: dict = {}
+        for expr, op in zip(self.nodes.column("expr"), self.nodes.column("op")):
+            if expr:
+                ops.setdefault(expr, set()).add(op)
+        return frozenset(expr for expr, seen in ops.items() if len(seen) > 1)
+
+    @cached_property
     def variables(self) -> dict[str, NodeRecord]:
         """DSL name -> the NodeRecord it is bound to at the end of the run
         (tensors only): ``r.variables["x"].grad`` is a numpy array."""

@@ -106,6 +106,22 @@ def test_the_same_input_twice_says_which_slot_each_contribution_came_from():
     assert [src for src, _ in leaf.parts] == ["a, as a", "a, as b"]
 
 
+def test_the_pieces_one_module_call_makes_are_told_apart_by_their_op():
+    """nn.Linear's .t() of its weight and its addmm are both "net[0] in
+    net(x)": the text names each by its op, so "B = ..." is not the step's
+    own node."""
+    ex = explain_record(run("torch.manual_seed(0)\nnet = nn.Sequential(nn.Linear(2, 2))\n"
+                            "x = torch.ones(1, 2, requires_grad=True)\nnet(x).sum().backward()\n"))
+    addmm = next(s for s in ex.steps if s.kind == NODE and ex.record.node(s.node).op == "addmm")
+    text = " ".join(lines_of(ex, addmm))
+    assert "B = t of net[0] in net(x)" in text and "→ t of net[0] in net(x)" in text
+    assert ex.label(addmm.node) == "addmm of net[0] in net(x)"
+    # a program's own expressions keep their text: x * i in a loop is one op
+    loop = explain_record(run("w = tensor([1.0, 2.0], requires_grad=True)\ns = tensor(0.0)\n"
+                              "for i in range(2):\n    s = s + (w * i).sum()\ns.backward()\n"))
+    assert "w * i" in [loop.label(s.node) for s in loop.steps if s.kind == NODE]
+
+
 def test_pruned_branches_and_the_implicit_seed_are_steps_of_their_own():
     ex = explain_record(run((ROOT / "samples" / "chain_rule.txt").read_text()))
     nodes = ex.record.nodes
