@@ -67,7 +67,8 @@ def _unsupported(op_name: str, why: str = "") -> GradvizError:
                         hint="higher derivatives work through arithmetic, the elementwise "
                              "math functions, the activations, sum/mean/prod/var/std/norm, "
                              "cumsum, softmax, the losses, reshapes, transposes, matmul, "
-                             "indexing and gathers (the README lists them); compute this op's part "
+                             "the convolutions and poolings, indexing and gathers (the README "
+                             "lists them); compute this op's part "
                              "on .detach()ed values, or differentiate once")
 
 
@@ -782,7 +783,9 @@ REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data =
 # the gathers' and cumprod's rules (their module reads this one's helpers)
 from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402
 from .higher_losses import LOSS_ONLY_INPUTS, LOSS_VJPS  # noqa: E402
+from .higher_conv import CONV_VJPS  # noqa: E402
 GRAPH_VJPS.update(SELECT_VJPS)
+GRAPH_VJPS.update(CONV_VJPS)
 GRAPH_VJPS.update(LOSS_VJPS)
 REFUSALS.update(SELECT_REFUSALS)
 ONLY_INPUTS.update(LOSS_ONLY_INPUTS)
