@@ -282,3 +282,13 @@ def test_a_third_derivative_through_a_convolution_is_refused():
     with pytest.raises(GradvizError, match="not supported through convolution_backward"):
         run(first + "h, = grad(g.pow(2).sum(), w, create_graph=True)\n"
                     "k, = grad(h.sum(), x, create_graph=True)\n")
+
+
+def test_label_smoothing_with_probabilities_that_require_grad_is_refused():
+    # class indices and constant probabilities are recorded; a smoothed
+    # probability target in the graph is not
+    with pytest.raises(GradvizError, match="label_smoothing= and class probabilities that "
+                                           "require grad"):
+        run("z = torch.randn(2, 3, requires_grad=True)\n"
+            "q = torch.rand(2, 3, requires_grad=True)\n"
+            "g, = grad(F.cross_entropy(z, q, label_smoothing=0.1), z, create_graph=True)\n")
