@@ -3164,6 +3164,8 @@ FUNCTIONS["multinomial"] = distributions.f_multinomial
 METHODS["multinomial"] = distributions.m_multinomial
 
 # the convolutions, poolings and F.pad (d2l's convolutional chapters)
-from . import conv  # noqa: E402
+from . import conv, conv_transpose  # noqa: E402
 NN_FUNCTIONAL.update(conv.FUNCTIONS)
+NN_FUNCTIONAL.update(conv_transpose.FUNCTIONS)
 FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})
+FUNCTIONS.update(conv_transpose.FUNCTIONS)

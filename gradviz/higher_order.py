@@ -67,7 +67,8 @@ def _unsupported(op_name: str, why: str = "") -> GradvizError:
                         hint="higher derivatives work through arithmetic, the elementwise "
                              "math functions, the activations, sum/mean/prod/var/std/norm, "
                              "cumsum, softmax, the losses, reshapes, transposes, matmul, "
-                             "indexing and gathers (the README lists them); compute this op's part "
+                             "the convolutions and poolings, indexing and gathers (the README "
+                             "lists them); compute this op's part "
                              "on .detach()ed values, or differentiate once")
 
 
@@ -646,11 +647,38 @@ def _r_mse_loss(rt, g, node, i):
     return out
 
 
+def _ce_smoothed_indices(rt, g, node, axis: int):
+    """Class indices with label_smoothing=s: PyTorch's loss is (1 - s) *
+    nll_loss + s / C * (the rows' -sum of logp); its gradient by logp is
+    nll_loss's backward of g * (1 - s) (NllLossBackwardBackward0) plus the
+    smoothing term's, which depends on g alone (AddBackward0), then
+    log_softmax's backward."""
+    from .ops.ce_options import smoothing_grad
+    z = node.args[0]
+    s = node.params["label_smoothing"]
+    params = {k: v for k, v in node.params.items() if k != "label_smoothing"}
+    xs = [a.data for a in node.args]
+    logp = _op(rt, "log_softmax", z, dim=axis)
+    d = _op(rt, "nll_loss_backward", _scaled(rt, "mul", g, 1 - s), logp, *node.args[1:], **params)
+    if g.requires_grad:              # (g in the graph: the term as g times its rate)
+        gb = _op(rt, "unsqueeze", g, dim=axis) if g.data.ndim else g
+        rate = smoothing_grad(np.ones_like(g.data), xs, node.params)
+        part = _op(rt, "mul", gb, _const(rt, np.ascontiguousarray(rate), "smoothing"))
+    else:
+        part = _const(rt, np.ascontiguousarray(smoothing_grad(g.data, xs, node.params)),
+                      "smoothing")
+    return _op(rt, "log_softmax_backward_data", _op(rt, "add", d, part), logp, dim=axis)
+
+
 def _r_cross_entropy(rt, g, node, i):
+    from .ops.ce_options import _smoothed
     from .ops.nn import _ce_count, _ce_parts
     z, target = node.args[:2]
     axis = 0 if z.data.ndim == 1 else 1
     reduction = node.params.get("reduction", "mean")
+    smoothing = node.params.get("label_smoothing", 0.0)
+    if smoothing and target.data.dtype.kind in "iu":
+        return _ce_smoothed_indices(rt, g, node, axis)
     if len(node.args) > 2 or "ignore_index" in node.params:
         # class indices with weight= or ignore_index=: nll_loss's backward takes them
         logp = _op(rt, "log_softmax", z, dim=axis)
@@ -675,6 +703,8 @@ def _r_cross_entropy(rt, g, node, i):
         d = _op(rt, "sub", _op(rt, "mul", _op(rt, "softmax", z, dim=axis), total), target)
     else:
         _, onehot, _ = _ce_parts([z.data, target.data])
+        # (label_smoothing=s: the target q * (1 - s) + s / C, as PyTorch's)
+        onehot = _smoothed(onehot, smoothing, z.data.shape[axis], z.data.dtype.type)
         total = onehot.sum(axis=axis, keepdims=True)
         probs = _op(rt, "mul", _op(rt, "softmax", z, dim=axis), _const(rt, total, "target sum"))
         d = _op(rt, "sub", probs, _const(rt, onehot, "one-hot target"))
@@ -775,14 +805,17 @@ ONLY_INPUTS = {f"{name}_backward": (0,) for name in (
 # refuses(node) -> why, or None
 REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data == 0).any()
             else None,
-            "cross_entropy": lambda node: " with label_smoothing=, or with weight= and class "
-            "probabilities" if node.params.get("label_smoothing") or (
-                len(node.args) > 2 and node.args[1].data.dtype.kind == "f") else None}
+            "cross_entropy": lambda node: " with weight= and class probabilities" if (
+                len(node.args) > 2 and node.args[1].data.dtype.kind == "f") else
+            " with label_smoothing= and class probabilities that require grad" if (
+                node.params.get("label_smoothing") and node.args[1].requires_grad) else None}
 
 # the gathers' and cumprod's rules (their module reads this one's helpers)
 from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402
 from .higher_losses import LOSS_ONLY_INPUTS, LOSS_VJPS  # noqa: E402
+from .higher_conv import CONV_VJPS  # noqa: E402
 GRAPH_VJPS.update(SELECT_VJPS)
+GRAPH_VJPS.update(CONV_VJPS)
 GRAPH_VJPS.update(LOSS_VJPS)
 REFUSALS.update(SELECT_REFUSALS)
 ONLY_INPUTS.update(LOSS_ONLY_INPUTS)

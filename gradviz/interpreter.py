@@ -3624,7 +3624,8 @@ def _last_line(stmt) -> int:
 _SEQUENCES = (str, list, tuple)
 _ORDERED = frozenset((int, float, bool, str))   # the items of lists that compare by order
 # what to write instead of the torch modules' parts the language leaves out
-_LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Conv1d/2d, nn.Embedding, "
+_LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Conv1d/2d, "
+           "nn.ConvTranspose1d/2d, nn.Embedding, "
            "nn.LayerNorm, nn.BatchNorm1d/2d, nn.RNN, nn.GRU, nn.LSTM and their cells "
            "(and nn.Sequential "
            "of layers): "
@@ -3641,13 +3642,14 @@ _OTHER_DTYPES = dict.fromkeys(
     "bool (x.bool()): use one of those")
 _MISSING_HINTS = {
     **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Conv3d",
-                                                     "ConvTranspose1d", "ConvTranspose2d")),
+                                                     "ConvTranspose3d")),
                     _LINEAR),
     "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "
                    "(with betas, eps, weight_decay, amsgrad), Adagrad and RMSprop here; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
-                "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, "
+                "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d, "
+                "nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, "
                 "nn.BatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
                 "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
+from . import conv_transpose as ct
 from . import layers
 from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
@@ -513,29 +514,141 @@ class Conv1d(Conv2d):
     DIMS = 1
 
 
+class ConvTranspose2d(Conv2d):
+    """nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1,
+    padding=0, output_padding=0, groups=1, bias=True, dilation=1): a call is
+    F.conv_transpose2d with its weight (in_channels, out_channels / groups,
+    *kernel_size) and bias; forward(x, output_size=None) picks the
+    output_padding that gives output_size."""
+
+    __slots__ = ("output_padding",)
+    name = "ConvTranspose2d"
+    type_name = "torch.nn.modules.conv.ConvTranspose2d"
+    ATTRIBUTES = Conv2d.ATTRIBUTES + ("output_padding",)
+
+    @property
+    def text(self) -> str:
+        text = super().text
+        if self.output_padding == (0,) * self.DIMS:
+            return text
+        # (PyTorch's extra_repr puts it after the dilation, before groups)
+        at = next((text.index(f", {k}") for k in ("groups=", "bias=False") if f", {k}" in text),
+                  len(text) - 1)
+        return f"{text[:at]}, output_padding={self.output_padding}{text[at:]}"
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        x, output_size = _transposed_args(self, args, kwargs)
+        output_padding = self.output_padding
+        if output_size is not None:
+            output_padding = _output_padding(rt, self, F._need_tensor(x, "conv_transpose").data,
+                                             output_size)
+        fn = ct.f_conv_transpose2d if self.DIMS == 2 else ct.f_conv_transpose1d
+        return fn(rt, x, self.weight, self.bias, self.stride, self.padding, output_padding,
+                  self.groups, self.dilation)
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """nn.ConvTranspose1d: ConvTranspose2d's over (N, C, L) inputs."""
+
+    __slots__ = ()
+    name = "ConvTranspose1d"
+    type_name = "torch.nn.modules.conv.ConvTranspose1d"
+    DIMS = 1
+
+
+def _transposed_args(m, args: list, kwargs: dict | None) -> tuple:
+    """forward(input, output_size=None)'s arguments."""
+    kwargs = dict(kwargs or {})
+    for k in kwargs:
+        if k not in ("input", "output_size"):
+            raise GradvizError(f"{m.name}.forward() got an unexpected keyword argument '{k}'",
+                               kind=TYPE, hint="net(x) or net(x, output_size=(7, 7))")
+    names = ("input", "output_size")
+    values = dict(zip(names, args))
+    if len(args) > 2:
+        raise GradvizError(f"{m.name}.forward() takes from 2 to 3 positional arguments but "
+                           f"{len(args) + 1} were given", kind=TYPE,
+                           hint="net(x) or net(x, output_size=(7, 7))")
+    for k, v in kwargs.items():
+        if k in values:
+            raise GradvizError(f"{m.name}.forward() got multiple values for argument '{k}'",
+                               kind=TYPE, hint="give each argument once")
+        values[k] = v
+    if "input" not in values:
+        raise GradvizError(f"{m.name}.forward() missing 1 required positional argument: 'input'",
+                           kind=TYPE, hint="call it on a tensor: net(x)")
+    return values["input"], values.get("output_size")
+
+
+def _output_padding(rt, m, x, output_size) -> tuple:
+    """_ConvTransposeNd._output_padding: the output_padding that makes the
+    output output_size (its spatial sizes, or all of its sizes)."""
+    k = m.DIMS
+    lead = 2 if x.ndim == k + 2 else 1
+    sizes = list(output_size.data.tolist() if F.is_tensor(output_size) else output_size)
+    if len(sizes) == lead + k:
+        sizes = sizes[lead:]
+    if len(sizes) != k:
+        raise GradvizError(f"ConvTranspose{k}D: for {x.ndim}D input, output_size must have {k} "
+                           f"or {lead + k} elements (got {len(sizes)})", kind=VALUE,
+                           hint=f"output_size is the output's {k} spatial size(s)")
+    low = [(x.shape[d + lead] - 1) * m.stride[d] - 2 * m.padding[d]
+           + m.dilation[d] * (m.kernel_size[d] - 1) + 1 for d in range(k)]
+    high = [lo + s - 1 for lo, s in zip(low, m.stride)]
+    if any(not lo <= n <= hi for n, lo, hi in zip(sizes, low, high)):
+        raise GradvizError(f"requested an output size of {rt.repr_of(output_size)}, but valid "
+                           f"sizes range from {low} to {high} (for an input of "
+                           f"torch.Size({list(x.shape[lead:])}))", kind=VALUE,
+                           hint="a stride s maps s output sizes onto one input size: pick one "
+                                "of those")
+    return tuple(n - lo for n, lo in zip(sizes, low))
+
+
+def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride, dilation,
+                groups) -> tuple:
+    """_ConvNd's checks of the sizes: (c_in, c_out, kernel, stride, dilation)."""
+    c_in = _size_arg(fn, "in_channels", in_channels)
+    c_out = _size_arg(fn, "out_channels", out_channels)
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+        raise GradvizError("groups must be a positive integer", kind=VALUE,
+                           hint="groups splits the channels: 1 or more")
+    if c_in % groups:
+        raise GradvizError("in_channels must be divisible by groups", kind=VALUE,
+                           hint=f"{c_in} in_channels do not split into {groups} groups")
+    if c_out % groups:
+        raise GradvizError("out_channels must be divisible by groups", kind=VALUE,
+                           hint=f"{c_out} out_channels do not split into {groups} groups")
+    return (c_in, c_out, conv._ints(fn, "kernel_size", kernel_size, k),
+            conv._ints(fn, "stride", stride, k), conv._ints(fn, "dilation", dilation, k))
+
+
+def _conv_parameters(rt, shape: tuple, bias_size: int | None, dtype) -> tuple:
+    """(weight, bias or None) of a convolution layer: the weight by
+    kaiming_uniform_(a=sqrt(5)) and the bias uniform in +-1/sqrt(fan_in),
+    fan_in = the weight's dim 1 times the kernel size, drawn in that order
+    from the seed as PyTorch's reset_parameters draws them."""
+    dt = _float_dtype(dtype)
+    _no_negative(shape)
+    fan_in = math.prod(shape[1:])
+    # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
+    gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    w_bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in else 0.0
+    weight = _parameter(rt, shape, dt, w_bound)
+    if bias_size is None:
+        return weight, None
+    return weight, _parameter(rt, (bias_size,), dt, 1 / math.sqrt(fan_in) if fan_in else 0)
+
+
 def _conv_maker(cls):
     """nn.Conv1d / nn.Conv2d: PyTorch's checks of the arguments, then the
-    weight by kaiming_uniform_(a=sqrt(5)) and the bias uniform in
-    +-1/sqrt(fan_in), fan_in = in_channels / groups * kernel size, drawn in
-    that order from the seed as PyTorch's reset_parameters draws them."""
+    weight (out_channels, in_channels / groups, *kernel_size) and the bias
+    as _conv_parameters draws them."""
     def make(rt, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
              groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         k = cls.DIMS
         fn = cls.name
-        c_in = _size_arg(fn, "in_channels", in_channels)
-        c_out = _size_arg(fn, "out_channels", out_channels)
-        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
-            raise GradvizError("groups must be a positive integer", kind=VALUE,
-                               hint="groups splits the channels: 1 or more")
-        if c_in % groups:
-            raise GradvizError("in_channels must be divisible by groups", kind=VALUE,
-                               hint=f"{c_in} in_channels do not split into {groups} groups")
-        if c_out % groups:
-            raise GradvizError("out_channels must be divisible by groups", kind=VALUE,
-                               hint=f"{c_out} out_channels do not split into {groups} groups")
-        kernel = conv._ints(fn, "kernel_size", kernel_size, k)
-        stride_ = conv._ints(fn, "stride", stride, k)
-        dilation_ = conv._ints(fn, "dilation", dilation, k)
+        c_in, c_out, kernel, stride_, dilation_ = _conv_sizes(
+            fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise GradvizError(f"Invalid padding string '{padding}', should be one of "
@@ -556,17 +669,39 @@ def _conv_maker(cls):
                                kind=VALUE, hint="gradviz pads with zeros: padding_mode='zeros'")
         if device is not None:
             F.check_device(device)
-        dt = _float_dtype(dtype)
-        _no_negative((c_out, c_in // groups) + kernel)
-        fan_in = c_in // groups * math.prod(kernel)
-        # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
-        gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
-        w_bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in else 0.0
-        weight = _parameter(rt, (c_out, c_in // groups) + kernel, dt, w_bound)
-        b = _parameter(rt, (c_out,), dt, 1 / math.sqrt(fan_in) if fan_in else 0) if bias else None
+        weight, b = _conv_parameters(rt, (c_out, c_in // groups) + kernel,
+                                     c_out if bias else None, dtype)
         return cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
                                "stride": stride_, "padding": padding_, "dilation": dilation_,
                                "groups": groups, "padding_mode": padding_mode})
+    make.__name__ = cls.name
+    return make
+
+
+def _conv_transpose_maker(cls):
+    """nn.ConvTranspose1d / nn.ConvTranspose2d: PyTorch's checks, then the
+    weight (in_channels, out_channels / groups, *kernel_size) and the bias as
+    _conv_parameters draws them."""
+    def make(rt, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+             groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        k = cls.DIMS
+        fn = cls.name
+        if padding_mode != "zeros":
+            raise GradvizError(f'Only "zeros" padding mode is supported for {fn}', kind=VALUE,
+                               hint="padding_mode='zeros', the default")
+        c_in, c_out, kernel, stride_, dilation_ = _conv_sizes(
+            fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups)
+        padding_ = conv._ints(fn, "padding", padding, k)
+        output_padding_ = conv._ints(fn, "output_padding", output_padding, k)
+        if device is not None:
+            F.check_device(device)
+        weight, b = _conv_parameters(rt, (c_in, c_out // groups) + kernel,
+                                     c_out if bias else None, dtype)
+        m = cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
+                            "stride": stride_, "padding": padding_, "dilation": dilation_,
+                            "groups": groups, "padding_mode": padding_mode})
+        m.output_padding = output_padding_
+        return m
     make.__name__ = cls.name
     return make
 
@@ -689,7 +824,7 @@ def _batch_norm_maker(cls):
 
 
 CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d,
-           BatchNorm2d, Conv1d, Conv2d)
+           BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -927,7 +1062,9 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
           BatchNorm1d.type_name: _batch_norm_maker(BatchNorm1d),
           BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d),
-          Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d)}
+          Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d),
+          ConvTranspose1d.type_name: _conv_transpose_maker(ConvTranspose1d),
+          ConvTranspose2d.type_name: _conv_transpose_maker(ConvTranspose2d)}
 
 
 def types() -> dict:

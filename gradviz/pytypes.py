@@ -89,7 +89,8 @@ _NAMES.update(DISTRIBUTION_NAMES)
 # this module cannot import theirs (they import it)
 NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
                             "Flatten", "Dropout", "Embedding", "LayerNorm", "BatchNorm1d",
-                            "BatchNorm2d", "Conv1d", "Conv2d", "RNN", "GRU", "LSTM", "RNNCell",
+                            "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
+                            "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
                             "GRUCell", "LSTMCell"))
 
 def type_of(v, bound: dict):

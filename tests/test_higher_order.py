@@ -269,3 +269,26 @@ def test_grad_and_backward_take_their_tensors_by_keyword():
     with pytest.raises(GradvizError, match="does not require grad") as info:
         run("x = tensor([1.0])\ntorch.autograd.grad(outputs=x * 2, inputs=x)\n")
     assert info.value.span.line == 2
+
+
+def test_a_third_derivative_through_a_convolution_is_refused():
+    # a convolution's gradient is one ConvolutionBackwardBackward0 node, as
+    # PyTorch's; that node's own derivative is not recorded
+    first = ("x = torch.randn(1, 1, 4, 4, requires_grad=True)\n"
+             "w = torch.randn(2, 1, 2, 2, requires_grad=True)\n"
+             "g, = grad(F.conv2d(x, w).pow(2).sum(), x, create_graph=True)\n")
+    r = run(first + "h, = grad(g.pow(2).sum(), w)\n")       # a second derivative is fine
+    assert r.variables["g"].grad_fn == "ConvolutionBackwardBackward0"
+    with pytest.raises(GradvizError, match="not supported through convolution_backward"):
+        run(first + "h, = grad(g.pow(2).sum(), w, create_graph=True)\n"
+                    "k, = grad(h.sum(), x, create_graph=True)\n")
+
+
+def test_label_smoothing_with_probabilities_that_require_grad_is_refused():
+    # class indices and constant probabilities are recorded; a smoothed
+    # probability target in the graph is not
+    with pytest.raises(GradvizError, match="label_smoothing= and class probabilities that "
+                                           "require grad"):
+        run("z = torch.randn(2, 3, requires_grad=True)\n"
+            "q = torch.rand(2, 3, requires_grad=True)\n"
+            "g, = grad(F.cross_entropy(z, q, label_smoothing=0.1), z, create_graph=True)\n")

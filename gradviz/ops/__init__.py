@@ -1,6 +1,6 @@
 """The op registry and the modules that fill it (importing them registers)."""
-from . import (activations, conv, einsum, elementwise, linalg, losses, nn, norm, pool, reduce,  # noqa: F401
+from . import (activations, conv, conv_transpose, einsum, elementwise, linalg, losses, nn, norm, pool, reduce,  # noqa: F401
                reduce_more, select, shape, unary)  # (importing them registers their ops)
-from . import act_backward, loss_backward, select_backward  # noqa: F401  (after the ops whose VJPs they are)
+from . import act_backward, conv_backward, loss_backward, select_backward  # noqa: F401  (after the ops whose VJPs they are)
 from . import recurrent  # noqa: F401  (an LSTM layer's one node)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401

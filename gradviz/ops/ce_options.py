@@ -131,16 +131,23 @@ def vjp_logits(g, ans, xs, p):
     g = np.asarray(g, xs[0].dtype)
     d = OPS["nll_loss"].vjp[0](g * dt(1 - s) if s else g, ans, [logp] + list(xs[1:]), p)
     if s:
-        # the smoothing term's backward: Mul, Div (a mean), Sum, MaskedFill, Neg, Sum(dim), Mul
-        gs = g * dt(s / c)
-        if r == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                gs = gs / _denominator(xs, p)
-        gs = np.broadcast_to(gs, xs[1].shape)
-        gs = -np.where(_ignored(xs, p), gs.dtype.type(0), gs)
-        gs = np.broadcast_to(np.expand_dims(gs, axis) if gs.ndim else gs, logp.shape)
-        d = d + (gs * w if w is not None else gs)
+        d = d + smoothing_grad(g, xs, p)
     return _log_softmax_back(d, logp, axis, xs[0].dtype)
+
+
+def smoothing_grad(g, xs, p) -> np.ndarray:
+    """Class indices with label_smoothing: the gradient of its smoothing term
+    by logp, given g: PyTorch's backward of Mul, Div (a mean), Sum,
+    MaskedFill, Neg, Sum(dim), Mul, in that order."""
+    _, axis, c, w, r, s = _parts(xs, p)
+    gs = np.asarray(g, xs[0].dtype) * xs[0].dtype.type(s / c)
+    if r == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gs = gs / _denominator(xs, p)
+    gs = np.broadcast_to(gs, xs[1].shape)
+    gs = -np.where(_ignored(xs, p), gs.dtype.type(0), gs)
+    gs = np.broadcast_to(np.expand_dims(gs, axis) if gs.ndim else gs, xs[0].shape)
+    return gs * w if w is not None else gs
 
 
 def vjp_target(g, ans, xs, p):

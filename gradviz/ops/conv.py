@@ -92,15 +92,17 @@ def uses_onednn(x_shape: tuple, w_shape: tuple, groups: int) -> bool:
             or math.prod(four) > _MKLDNN_INPUT)
 
 
-def _columns(x, w, p, kernel_major: bool = False):
+def _columns(x, w, p, kernel_major: bool = False, out: tuple | None = None):
     """(columns (N, G, P, T), weight (G, O/G, T), output's spatial size):
     each output position's receptive field as a row of T terms, and each
-    filter as a row of the same terms, in channel-major or kernel-major order."""
+    filter as a row of the same terms, in channel-major or kernel-major order
+    (`out`: the output positions to take, where not all of them)."""
     stride, padding, dilation, groups = geometry(w, p)
     k = w.ndim - 2
     kernel = w.shape[2:]
     n, c = x.shape[:2]
-    out = out_size(x.shape[2:], kernel, stride, padding, dilation)
+    if out is None:
+        out = out_size(x.shape[2:], kernel, stride, padding, dilation)
     win = windows(x, kernel, stride, padding, dilation, out)
     win = win.reshape((n, groups, c // groups) + out + kernel)
     at_out = tuple(range(3, 3 + k))
@@ -151,15 +153,15 @@ def _conv_fwd(xs, p):
     return convolve(xs[0], xs[1], xs[2] if len(xs) > 2 else None, p)
 
 
-def _conv_dx(g, ans, xs, p):
-    """The transposed convolution of g: each output's gradient spread back
-    over its receptive field (col2im, one pass per kernel position)."""
-    x, w = xs[0], xs[1]
-    if x.shape[1] == 0:                   # (no channels: see convolve)
-        return np.zeros(x.shape, x.dtype)
+def col2im(g, w, p, size: tuple):
+    """The transposed convolution of g (N, O, *out) with w (O, C/G, *K) into
+    (N, C, *size): each output's number spread back over its receptive
+    field (a matmul, then col2im one pass per kernel position), as PyTorch's
+    im2col path computes a convolution's input gradient and its
+    slow_conv_transpose computes a transposed convolution."""
     stride, padding, dilation, groups = geometry(w, p)
-    n, c = x.shape[:2]
-    o = w.shape[0]
+    n, o = g.shape[:2]
+    c = w.shape[1] * groups
     kernel, out = w.shape[2:], g.shape[2:]
     gm = g.reshape(n, groups, o // groups, math.prod(out))
     wm = w.reshape(groups, o // groups, math.prod(w.shape[1:]))
@@ -167,14 +169,26 @@ def _conv_dx(g, ans, xs, p):
     k = len(kernel)
     cols = cols.reshape((n, groups) + out + (c // groups,) + kernel)
     cols = np.moveaxis(cols, 2 + k, 2).reshape((n, c) + out + kernel)
-    size = tuple(s + 2 * q for s, q in zip(x.shape[2:], padding))
-    full = np.zeros((n, c) + size, cols.dtype)
+    # (a padded size that the windows overrun, where output_padding is
+    # bigger than the stride: the overrun is cut off with the padding)
+    full_size = tuple(max(s + 2 * q, (m - 1) * st + (kk - 1) * d + 1)
+                      for s, q, m, st, kk, d in zip(size, padding, out, stride, kernel, dilation))
+    full = np.zeros((n, c) + full_size, cols.dtype)
     for at in np.ndindex(*kernel):
         place = tuple(slice(i * d, i * d + (m - 1) * s + 1, s)
                       for i, d, m, s in zip(at, dilation, out, stride))
         full[(Ellipsis,) + place] += cols[(Ellipsis,) + at]
-    inner = tuple(slice(q, q + s) for q, s in zip(padding, x.shape[2:]))
-    return full[(Ellipsis,) + inner].astype(x.dtype)
+    inner = tuple(slice(q, q + s) for q, s in zip(padding, size))
+    return full[(Ellipsis,) + inner]
+
+
+def _conv_dx(g, ans, xs, p):
+    """The transposed convolution of g: each output's gradient spread back
+    over its receptive field."""
+    x, w = xs[0], xs[1]
+    if x.shape[1] == 0:                   # (no channels: see convolve)
+        return np.zeros(x.shape, x.dtype)
+    return col2im(g, w, p, x.shape[2:]).astype(x.dtype)
 
 
 def _conv_dw(g, ans, xs, p):
@@ -183,8 +197,14 @@ def _conv_dw(g, ans, xs, p):
     x, w = xs[0], xs[1]
     if x.shape[1] == 0:                   # (no channels: see convolve)
         return np.zeros(w.shape, w.dtype)
+    return filter_grad(x, g, w, p)
+
+
+def filter_grad(x, g, w, p):
+    """The gradient of w in conv(x, w) given g, the output's gradient (g's
+    positions: the outputs taken)."""
     groups = p.get("groups", 1)
-    cols, _, _ = _columns(x, w, p)                              # (N, G, P, T)
+    cols, _, _ = _columns(x, w, p, out=g.shape[2:])             # (N, G, P, T)
     n, o = g.shape[:2]
     gm = g.reshape(n, groups, o // groups, math.prod(g.shape[2:]))   # (N, G, O/G, P)
     dw = np.matmul(gm, cols).sum(axis=0)

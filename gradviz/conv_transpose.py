@@ -1,0 +1,224 @@
+"""torch.nn.functional's transposed convolutions (d2l's chapter 14.10, the
+upsampling of a fully convolutional network): their arguments checked in
+PyTorch's order with its messages, then one registry op each
+(ops/conv_transpose.py), between the unsqueeze and squeeze PyTorch records
+around an unbatched input.
+
+Some of PyTorch's errors depend on the kernel that runs (oneDNN's for
+batches, groups, big kernels and big inputs, its slow_conv_transpose for the
+rest; ops/conv.uses_onednn): both are followed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from .conv import _compact, _ints, _shape_text
+from .errors import RUNTIME, TYPE, GradvizError
+from .ops import OPS
+from .ops.conv import uses_onednn
+from .ops.conv_transpose import transposed_size
+
+ONEDNN_FAILED = ("could not create a primitive descriptor for the deconvolution forward "
+                 "propagation primitive. Run workload with environment variable "
+                 "ONEDNN_VERBOSE=all to get additional diagnostic information.")
+
+
+def _pairs(nd: int, v: tuple) -> tuple:
+    """v as PyTorch's 2-d kernel sees it (a 1-d one runs as 2-d of height 1)."""
+    return (None,) * (2 - nd) + v if nd == 1 else v
+
+
+def _check_geometry(nd, stride, padding, output_padding, dilation, groups) -> None:
+    for name, v in (("stride", stride), ("padding", padding), ("dilation", dilation),
+                    ("output_padding", output_padding)):
+        if len(v) != nd:
+            raise GradvizError(f"expected {name} to be a single integer value or a list of {nd} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{name}={list(v)}", kind=RUNTIME,
+                               hint=f"the weight has {nd} spatial dim(s): one {name} per dim")
+    if groups <= 0:
+        raise GradvizError("non-positive groups is not supported", kind=RUNTIME,
+                           hint="groups splits the channels: 1 or more")
+    if any(q < 0 for q in padding):
+        raise GradvizError("negative padding is not supported", kind=RUNTIME,
+                           hint="padding takes rows and columns off the output: 0 or more")
+    if any(q < 0 for q in output_padding):
+        raise GradvizError("negative output_padding is not supported", kind=RUNTIME,
+                           hint="output_padding adds rows and columns to the output: 0 or more")
+    if any(s <= 0 for s in stride):
+        raise GradvizError("non-positive stride is not supported", kind=RUNTIME,
+                           hint="the stride is the step between the input's places in the "
+                                "output: 1 or more")
+
+
+def _check_shapes(x4, w, bias, groups) -> None:
+    """check_shape_forward's checks of a transposed convolution."""
+    c = w.shape[0]
+    if c < groups:
+        raise GradvizError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {list(w.shape)} instead",
+                           kind=RUNTIME, hint="the weight's dim 0 is its in_channels: at least "
+                                              "one per group")
+    if c % groups:
+        raise GradvizError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead",
+                           kind=RUNTIME, hint="the input channels (the weight's dim 0) split "
+                                              "into groups: a multiple of groups")
+    if x4[1] != c:
+        raise GradvizError(f"Given transposed=1, weight of size {list(w.shape)}, expected "
+                           f"input{list(x4)} to have {c} channels, but got {x4[1]} channels "
+                           "instead", kind=RUNTIME,
+                           hint=f"a transposed convolution's weight is (in_channels, "
+                                f"out_channels / groups, *kernel): this one takes {c} "
+                                f"channels; {x4[1]} came")
+    o = w.shape[1] * groups
+    if bias is not None and (bias.ndim != 1 or bias.size != o):
+        raise GradvizError(f"Given transposed=1, weight of size {list(w.shape)}, expected bias "
+                           f"to be 1-dimensional with {o} elements, but got bias of size "
+                           f"{list(bias.shape)} instead", kind=RUNTIME,
+                           hint="one bias per output channel: the weight's dim 1 times groups")
+
+
+def _check_kernel(nd, x4, dtype, w, bias, stride, padding, output_padding, dilation, groups):
+    """The checks of the kernel that runs, oneDNN's or slow_conv_transpose's,
+    each in its order (the dtypes' among them)."""
+    onednn = (dtype == np.float32 and uses_onednn(x4, w.shape, groups)
+              and all(op < s for op, s in zip(output_padding, stride)))
+    size = transposed_size(x4[2:], w.shape[2:], stride, padding, dilation, output_padding)
+    hint_kernel = "a kernel has at least one position per dim: the weight's last dims are its size"
+    hint_dtype = "make the weight and bias the input's dtype: w.float()"
+    if onednn:
+        if w.dtype != dtype:
+            raise GradvizError(f"Input type (torch.FloatTensor) and weight type "
+                               f"(torch.{F.type_word(w.dtype)}Tensor) should be the same or "
+                               "input should be a MKLDNN tensor and weight is a dense tensor",
+                               kind=RUNTIME, hint=hint_dtype)
+        if any(d <= 0 for d in dilation) or 0 in w.shape:
+            raise GradvizError(ONEDNN_FAILED, kind=RUNTIME,
+                               hint="dilation 1 or more, and a weight with no empty dim"
+                               if 0 not in w.shape else hint_kernel)
+        if any(n < 0 for n in size):
+            raise GradvizError("could not construct a memory descriptor using a format tag",
+                               kind=RUNTIME, hint=f"the output size {list(size)} is negative: "
+                                                  "less padding, or a bigger input")
+        if bias is not None and bias.dtype != w.dtype:
+            raise GradvizError(f"Input type (torch.FloatTensor) and bias type "
+                               f"(torch.{F.type_word(bias.dtype)}Tensor) should be the same or "
+                               "input should be a MKLDNN tensor and bias is a dense tensor",
+                               kind=RUNTIME, hint=hint_dtype)
+        return
+    kernel = _pairs(nd, w.shape[2:])
+    kh, kw = (1 if k is None else k for k in kernel)
+    if kh <= 0 or kw <= 0:
+        raise GradvizError(f"kernel size should be greater than zero, but got kernel_height: "
+                           f"{kh} kernel_width: {kw}", kind=RUNTIME, hint=hint_kernel)
+    dh, dw = (1 if d is None else d for d in _pairs(nd, dilation))
+    if dh <= 0 or dw <= 0:
+        raise GradvizError(f"dilation should be greater than zero, but got dilation_height: "
+                           f"{dh}, dilation_width: {dw}", kind=RUNTIME,
+                           hint="dilation 1 is an ordinary kernel")
+    if w.shape[1] == 0:
+        shape = w.shape[:2] + (1,) + w.shape[2:] if nd == 1 else w.shape
+        raise GradvizError(f"non-empty 2D or 4D weight tensor expected, but got: {list(shape)}",
+                           kind=RUNTIME, hint="the weight's dim 1 is out_channels / groups: "
+                                              "at least 1")
+    oph, opw = (0 if v is None else v for v in _pairs(nd, output_padding))
+    sh, sw = (1 if v is None else v for v in _pairs(nd, stride))
+    if (oph >= sh and oph >= dh) or (opw >= sw and opw >= dw):
+        raise GradvizError(f"output padding must be smaller than either stride or dilation, but "
+                           f"got output_padding_height: {oph} output_padding_width: {opw} "
+                           f"stride_height: {sh} stride_width: {sw} dilation_height: {dh} "
+                           f"dilation_width: {dw}", kind=RUNTIME,
+                           hint="output_padding picks one of the `stride` output sizes that "
+                                "give this input size: less than the stride (or the dilation)")
+    if x4[0] and any(n < 1 for n in size):
+        given = _pairs(nd, x4[2:])
+        raise GradvizError(f"Given input size per channel: "
+                           f"({_shape_text(1 if n is None else n for n in given)}). Calculated "
+                           f"output size per channel: "
+                           f"({_shape_text(1 if n is None else n for n in _pairs(nd, size))}). "
+                           "Output size is too small", kind=RUNTIME,
+                           hint="the padding takes more than the output has: less padding")
+    if w.dtype != dtype:
+        raise GradvizError(f"expected scalar type {F.type_word(dtype)} but found "
+                           f"{F.type_word(w.dtype)}", kind=RUNTIME, hint=hint_dtype)
+    if dtype == np.bool_:
+        raise GradvizError('"slow_conv_transpose2d_out_cpu" not implemented for \'Bool\'',
+                           kind="NotImplementedError", hint="convert first: x.float()")
+    if bias is not None and dtype.kind == "i" and bias.dtype.kind == "f":
+        raise GradvizError(f"result type {F.type_word(bias.dtype)} can't be cast to the desired "
+                           f"output type {F.type_word(dtype)}", kind=RUNTIME, hint=hint_dtype)
+
+
+def _conv_transpose(rt, nd, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):
+    fn = f"conv_transpose{nd}d"
+    input = F._need_tensor(input, fn)
+    weight = F._need_tensor(weight, fn, 2, "weight")
+    if bias is not None:
+        bias = F._need_tensor(bias, fn, 3, "bias")
+    stride = _ints(fn, "stride", stride, nd)
+    padding = _ints(fn, "padding", padding, nd)
+    output_padding = _ints(fn, "output_padding", output_padding, nd)
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise GradvizError(f"{fn}(): argument 'groups' must be int, not "
+                           f"{F.arg_type_name(groups)}", kind=TYPE, hint="groups is a whole number")
+    dilation = _ints(fn, "dilation", dilation, nd)
+    x, w = input.data, weight.data
+    if x.ndim not in (nd + 1, nd + 2):
+        raise GradvizError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{fn}, but got input of size: {list(x.shape)}", kind=RUNTIME,
+                           hint=f"{fn} takes (N, C, {'L' if nd == 1 else 'H, W'}) or the "
+                                "same without the batch dim N")
+    if w.ndim < 3:
+        raise GradvizError("weight should have at least three dimensions", kind=RUNTIME,
+                           hint=f"a {fn} weight is (in_channels, out_channels / groups, "
+                                f"{'kernel' if nd == 1 else 'kH, kW'})")
+    batched = x.ndim == nd + 2
+    x4 = x.shape if batched else (1,) + x.shape
+    if w.ndim != x.ndim + (0 if batched else 1):
+        raise GradvizError(f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional "
+                           f"weight {list(w.shape)}, but got {len(x4)}-dimensional input of "
+                           f"size {list(x4)} instead", kind=RUNTIME,
+                           hint=f"{fn}'s weight has {nd} kernel dim(s)")
+    _check_geometry(nd, stride, padding, output_padding, dilation, groups)
+    _check_shapes(x4, w, None if bias is None else bias.data, groups)
+    _check_kernel(nd, x4, x.dtype, w, None if bias is None else bias.data, stride, padding,
+                  output_padding, dilation, groups)
+    if bias is not None and bias.data.dtype != x.dtype:
+        # (PyTorch's slow kernel adds the bias in the input's dtype)
+        bias = F.f_to(rt, bias, x.dtype)
+    rt.tape.check_shape(x4[:1] + (w.shape[1] * groups,) + transposed_size(
+        x4[2:], w.shape[2:], stride, padding, dilation, output_padding))
+    if not batched:
+        input = F.f_unsqueeze(rt, input, 0)
+    params = {}
+    for name, v, default in (("stride", stride, 1), ("padding", padding, 0),
+                             ("dilation", dilation, 1), ("output_padding", output_padding, 0)):
+        if any(e != default for e in v):
+            params[name] = _compact(v)
+    if groups != 1:
+        params["groups"] = groups
+    args = (input, weight) if bias is None else (input, weight, bias)
+    out = rt.apply(OPS[fn], args, params or None)
+    return out if batched else F.f_squeeze(rt, out, 0)
+
+
+def f_conv_transpose1d(rt, input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                       groups=1, dilation=1):
+    """F.conv_transpose1d: (N, C_in, L) with weight (C_in, C_out / groups, K)
+    -> (N, C_out, (L - 1) * stride - 2 * padding + dilation * (K - 1) + 1 + output_padding)."""
+    return _conv_transpose(rt, 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def f_conv_transpose2d(rt, input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                       groups=1, dilation=1):
+    """F.conv_transpose2d: (N, C_in, H, W) with weight (C_in, C_out / groups,
+    kH, kW) -> (N, C_out, H', W'), each output size as conv_transpose1d's."""
+    return _conv_transpose(rt, 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+FUNCTIONS = {"conv_transpose1d": f_conv_transpose1d, "conv_transpose2d": f_conv_transpose2d}
