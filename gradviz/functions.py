@@ -3166,4 +3166,8 @@ METHODS["multinomial"] = distributions.m_multinomial
 # the convolutions, poolings and F.pad (d2l's convolutional chapters)
 from . import conv  # noqa: E402
 NN_FUNCTIONAL.update(conv.FUNCTIONS)
+
+# F.scaled_dot_product_attention (its fused CPU kernel or its composite path)
+from . import attention  # noqa: E402
+NN_FUNCTIONAL.update(attention.FUNCTIONS)
 FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})
