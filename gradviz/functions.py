@@ -3169,3 +3169,7 @@ NN_FUNCTIONAL.update(conv.FUNCTIONS)
 NN_FUNCTIONAL.update(conv_transpose.FUNCTIONS)
 FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})
 FUNCTIONS.update(conv_transpose.FUNCTIONS)
+
+# F.scaled_dot_product_attention (its fused CPU kernel or its composite path)
+from . import attention  # noqa: E402
+NN_FUNCTIONAL.update(attention.FUNCTIONS)

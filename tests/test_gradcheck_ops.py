@@ -255,6 +255,16 @@ INPUTS: dict[str, list] = {
     "mkldnn_rnn_layer": [case(anyv(3, 2, 3), anyv(8, 3), anyv(8, 2), anyv(8), anyv(8),
                               anyv(2, 2), anyv(2, 2), reverse=r, out=k)
                          for r in (False, True) for k in (0, 1, 2)],
+    # scaled_dot_product_attention's fused node: plain, causal, a float mask
+    # (no gradient of its own: float32 here, so it is not checked), a scale,
+    # and grouped-query heads (4 over 2)
+    "sdpa_flash": [case(anyv(1, 2, 3, 4), anyv(1, 2, 5, 4), anyv(1, 2, 5, 4), scale=0.5),
+                   case(anyv(2, 1, 4, 3), anyv(2, 1, 4, 3), anyv(2, 1, 4, 3), scale=0.7,
+                        causal=True),
+                   case(anyv(1, 2, 3, 2), anyv(1, 2, 4, 2), anyv(1, 2, 4, 2),
+                        lambda rng: rng.uniform(-1, 1, (3, 4)).astype(np.float32), scale=-0.4, mask=True),
+                   case(anyv(1, 4, 2, 2), anyv(1, 2, 3, 2), anyv(1, 2, 3, 2), scale=0.6)],
+    "safe_softmax": [case(anyv(2, 3), dim=1), case(anyv(2, 3, 4), dim=2)],
     "layer_norm": [case(anyv(3, 4), anyv(4), anyv(4), dims=1, eps=1e-5, affine="wb"),
                    case(anyv(2, 3, 4), dims=2, eps=1e-5, affine=""),
                    case(anyv(2, 5), anyv(5), dims=1, eps=1e-3, affine="w"),
