@@ -177,6 +177,37 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     return tuple(_edge(a, at) for a in args)
 
 
+def edge_args(node: Tensor, name: str) -> list | None:
+    """For each edge of node's grad_fn (next_functions, in order), the
+    index of node's argument it leads to (None: an edge no argument is, a
+    missing bias); None where PyTorch's node is not gradviz's one node (a
+    node in between, a view rebased by a write): what the node hooks of
+    a grad_fn see, one gradient per edge."""
+    op = node.op.name
+    args = node.args
+    if (name in ("AsStridedBackward0", "NllLossBackward0", "CopySlices")
+            or op in ("rdiv", "outer", "cross_entropy", "setitem")
+            or (name == "UnsafeViewBackward0" and (op != "matmul" or args[1].data.ndim <= 2))
+            or (name == "SqueezeBackward4" and op == "matmul")):
+        return None
+    every = list(range(len(args)))
+    if name == "MulBackward1" or name == "DivBackward1" or op in _SCALAR_ARGS:
+        return [i for i in every if args[i].__class__ is Tensor]
+    if op in ("mul", "add") and args[0].__class__ is not Tensor:
+        return every[::-1]
+    if op == "where":
+        return every[1:]
+    if op in ("layer_norm", "batch_norm"):
+        affine = node.params.get("affine", "")
+        given = iter(every[1:])
+        return [0] + [next(given) if c in affine else None for c in "wb"]
+    if op in ("conv1d", "conv2d") and len(args) == 2:
+        return [0, 1, None]
+    if op in _WEIGHT_ARGS:
+        return every[:_WEIGHT_ARGS[op]]
+    return every
+
+
 def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool) -> tuple:
     """cross_entropy with label_smoothing=: (1 - s) * nll_loss + ret * (s / C),
     ret = -(logp [* weight]).sum(1), masked, then summed (and divided)."""

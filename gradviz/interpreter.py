@@ -24,6 +24,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
                         ReturnTypes)
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
+from . import hooks
 from .gradfns import GradFn, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
@@ -694,6 +695,9 @@ class Interpreter:
         self._py_random = None         # Python's random module's generator (py_random)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
+        # the hooks of a tensor's backward node (grad_fn, a leaf's
+        # AccumulateGrad): tensor -> {"pre", "post", "accumulated": [[hook], ...]}
+        self.node_hooks: dict = {}
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
@@ -2890,12 +2894,16 @@ class Interpreter:
                 return Function("name", lambda rt: obj.qualified_name())
             if attr == "next_functions":
                 return obj.next_functions
+            if attr in ("register_hook", "register_prehook"):
+                kind = "pre" if attr == "register_prehook" else "post"
+                return BoundMethod(attr, lambda rt, f, hook: hooks.register(rt, f, hook, kind), obj)
             if attr == "variable" and obj.name == "AccumulateGrad":
                 return obj.node
             if attr.startswith("_saved_"):
                 return saved_attribute(obj, attr)
             raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
                                hint="gradviz models grad_fn's name(), next_functions, "
+                                    "register_hook(), register_prehook(), "
                                     "the _saved_* values of common nodes "
                                     "(and an AccumulateGrad's variable)")
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
@@ -3487,11 +3495,10 @@ class Interpreter:
                     share(steps, i, s)
         self.log_pass("backward", roots, seeds, keep, steps, pruned, order, implicit)
 
-    def hook_runners(self) -> dict | None:
-        """For a reverse pass: tensor -> run its hooks on a gradient (None:
-        no tensor has one, the pass checks nothing)."""
-        runners = {t: (lambda g, t=t: self.run_hooks(t, g)) for t, h in self.hooks.items() if h}
-        return runners or None
+    def hook_runners(self, accumulate: bool = True):
+        """For a reverse pass: the hooks it runs (autodiff.PassHooks; None:
+        the program has none, the pass checks nothing)."""
+        return hooks.pass_hooks(self, accumulate)
 
     def run_hooks(self, t: Tensor, g):
         """t's register_hook() functions on its gradient g (an array, or a
