@@ -1791,7 +1791,6 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     gos = (list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]) \
         if grad_outputs is not None else [None] * len(outs)
     if create_graph:
-        rt.no_hooks_with_graph()
         return rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
     for t in outs + ins:
         _need_tensor(t, "grad")

@@ -24,13 +24,9 @@ import numpy as np
 from .autodiff import PassHooks
 from .errors import RUNTIME, TYPE, GradvizError, Span
 from .gradfns import GradFn, edge_args
+from .record import POST_LABEL, PRE_LABEL
 from .tensor import Tensor
 
-# the labels of the gradients a node's hooks get (record: NodeRecord.of)
-PRE_LABEL = "grad_fn pre-hook's grad"
-POST_LABEL = "grad_fn hook's grad"
-HOOK_LABELS = {"hook's grad": "register_hook", PRE_LABEL: "grad_fn.register_prehook",
-               POST_LABEL: "grad_fn.register_hook"}
 # PyTorch's nodes with several outputs, each of which gradviz records as a
 # node of its own: a hook there would see one output's gradient only
 MULTI_OUTPUT = frozenset({"UnbindBackward0", "SplitBackward0", "SplitWithSizesBackward0",

@@ -3462,7 +3462,6 @@ class Interpreter:
                                    "inputs= is not supported here", kind=RUNTIME,
                                    hint="call each tensor's backward(create_graph=True)")
             from .higher_order import backward_with_graph
-            self.no_hooks_with_graph()
             return backward_with_graph(self, roots[0], gradients[0], retain_graph)
         seeds, implicit = [], False
         for i, (r, g) in enumerate(zip(roots, gradients)):
@@ -3506,16 +3505,25 @@ class Interpreter:
         registered, each on what the one before returned; the gradient
         from here on. They run as PyTorch runs them: with gradients off (the
         gradient they get needs none), each on a tensor of its own, and
-        what one returns must have the gradient's shape and dtype."""
-        enabled, self.tape.grad_enabled = self.tape.grad_enabled, False
+        what one returns must have the gradient's shape and dtype.
+
+        In a pass that builds a graph (create_graph=True), g is the
+        gradient's Tensor, a node of that graph: the hooks get it itself,
+        run with gradients on (as PyTorch's do then), and what they return
+        is the gradient's Tensor from there on."""
+        graph = g.__class__ is Tensor
+        enabled, self.tape.grad_enabled = self.tape.grad_enabled, graph
         # the gradient's node: on the line of the pass, with no source text
         # of its own (the pass's call is not what made it)
         here = None if self.span is None else Span(self.span.line, self.span.col,
                                                    self.span.line, self.span.col)
         try:
             for fn, in list(self.hooks.get(t, ())):
-                arr = g if g.__class__ is np.ndarray else np.asarray(g)
-                grad = self.tape.add(Tensor(arr), here, label="hook's grad", of=t.seq)
+                if graph:
+                    grad, arr = g, g.data
+                else:
+                    arr = g if g.__class__ is np.ndarray else np.asarray(g)
+                    grad = self.tape.add(Tensor(arr), here, label="hook's grad", of=t.seq)
                 out = self.call_value(fn, [grad])
                 if out is None:
                     continue
@@ -3533,16 +3541,21 @@ class Interpreter:
                         f"hook '{name}' has changed the type of value (was "
                         f"{functions.legacy_type(arr.dtype)} got {functions.legacy_type(out.data.dtype)})",
                         hint="return a tensor of the gradient's dtype")
-                g = out.data
+                g = out if graph else out.data
         finally:
             self.tape.grad_enabled = enabled
         return g
 
-    def no_hooks_with_graph(self) -> None:
-        if any(self.hooks.values()):
-            raise GradvizError("register_hook() with create_graph=True is not supported here",
-                               kind=RUNTIME, hint="remove the hooks (handle.remove()) before a "
-                                                  "backward pass that builds a graph")
+    def no_hooks_with_graph(self, order) -> None:
+        """A pass that builds a graph runs tensor hooks (higher_order), not
+        the hooks of nodes: refused where a node of the pass has some."""
+        held = self.node_hooks
+        if any((h := held.get(t)) is not None and (h["pre"] or h["post"] or h["accumulated"])
+               for t in order):
+            raise GradvizError("grad_fn hooks and post-accumulate-grad hooks with "
+                               "create_graph=True are not supported here", kind=RUNTIME,
+                               hint="remove them (handle.remove()) before a backward pass that "
+                                    "builds a graph; tensor hooks (x.register_hook) run there")
 
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):
         self.tape.backward_passes += 1

@@ -77,9 +77,9 @@ def test_hooks_run_in_autograd_grad_too_and_without_recording():
      "expected Variable, but hook returned 'int'"),
     ("x = ones(2, requires_grad=True)\nx.register_hook(5)\n(x * 2).sum().backward()\n",
      "'int' is not callable"),
-    ("x = ones(2, requires_grad=True)\nx.register_hook(lambda g: g)\n"
-     "(x * x).sum().backward(create_graph=True)\n",
-     "register_hook() with create_graph=True is not supported"),
+    ("x = ones(2, requires_grad=True)\ny = x * x\ny.grad_fn.register_hook(lambda gi, go: None)\n"
+     "y.sum().backward(create_graph=True)\n",
+     "grad_fn hooks and post-accumulate-grad hooks with create_graph=True are not supported"),
 ])
 def test_hook_errors_are_pytorch_s_and_name_the_line(src, words):
     with pytest.raises(GradvizError) as info:
