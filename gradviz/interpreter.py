@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks
-from .gradfns import GradFn, grad_fn_of, saved_attribute
+from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
                               format_value, print_args, repr_value)
@@ -2899,7 +2899,7 @@ class Interpreter:
                 return BoundMethod(attr, lambda rt, f, hook: hooks.register(rt, f, hook, kind), obj)
             if attr == "variable" and obj.name == "AccumulateGrad":
                 return obj.node
-            if attr.startswith("_saved_"):
+            if attr.startswith(("_saved_", "_raw_saved_")):
                 return saved_attribute(obj, attr)
             raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
                                hint="gradviz models grad_fn's name(), next_functions, "
@@ -3397,6 +3397,8 @@ class Interpreter:
             return f"<torch.autograd.grad_mode.{v.name} object at {self.address(v)}>"
         if v.__class__ is functions.RemovableHandle:
             return f"<torch.utils.hooks.RemovableHandle object at {self.address(v)}>"
+        if v.__class__ is SavedTensor:
+            return f"<torch._C._autograd.SavedTensor object at {self.address(v)}>"
         return repr(v)
 
     def address(self, v) -> str:

@@ -71,6 +71,7 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "DualLevel": "torch.autograd.forward_ad.dual_level",
           "OrderedDict": "collections.OrderedDict",
           "RemovableHandle": "torch.utils.hooks.RemovableHandle",
+          "SavedTensor": "torch._C._autograd.SavedTensor",
           **{k: f"torch.distributions.{k.lower()}.{k}"
              for k in ("Categorical", "Multinomial", "Normal", "Bernoulli")}}
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
