@@ -41,6 +41,14 @@ def node_hooks_of(rt, t: Tensor) -> dict:
     return hooks
 
 
+def hooked(rt, t: Tensor) -> bool:
+    """t has a hook that may change the gradients of a pass: its own
+    register_hook()s, or its node's (the checks against forward mode and
+    finite differences say so, rather than disagree)."""
+    h = rt.node_hooks.get(t)
+    return bool(rt.hooks.get(t)) or (h is not None and bool(h["pre"] or h["post"]))
+
+
 def register(rt, fn: GradFn, hook, kind: str):
     """fn.register_hook(hook) (kind "post") or fn.register_prehook(hook) ("pre")."""
     from .functions import RemovableHandle
