@@ -116,9 +116,11 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     appended to it, as steps may hold them too (the caller has the record
     copy them before the .grad changes).
 
-    hooks (a dict, or None): tensor -> a function of its gradient, run when
-    that gradient is complete (the program's register_hook()s): what it
-    returns is the tensor's gradient from there on. A hooked leaf is done
+    hooks (a PassHooks, or None): the program's hooks, as functions the
+    pass calls (see PassHooks). hooks.tensor: tensor -> a function of its
+    gradient, run when that gradient is complete (its register_hook()s, and
+    for a leaf its AccumulateGrad's pre-hooks): what it returns is the
+    tensor's gradient from there on (None: no gradient). A hooked leaf is done
     as soon as its gradient is complete, right after the node that sent the
     last of it, as PyTorch runs a leaf's AccumulateGrad (the first in its
     queue), so that hooks run (and print) in PyTorch's order; other leaves
@@ -134,6 +136,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     of the time otherwise.)
     """
     wanted = set(inputs) if inputs is not None else None
+    node_pre = node_post = after = None
+    if hooks is not None:
+        hooks, node_pre, node_post, after = hooks.tensor, hooks.pre, hooks.post, hooks.after
     needed = _between(_reachable(roots), wanted) if wanted is not None else None
     # The nodes waiting to run, by index seq + 1 (a tensor off the tape,
     # seq -1, at 0): at[j] the node, gs[j] the gradient summed for it so far
@@ -200,95 +205,112 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 at = _dense(at, here)
                 gs = _dense(gs, here)
                 dense = True
-            if wanted is not None and node in wanted:
+            if wanted is not None and node in wanted and g is not None:
                 grads[node] = g
                 if accumulate and node.recorded:      # backward(inputs=[y]) fills y.grad
                     _accumulate(node, g, versions)
             if not node.recorded:                     # a leaf: AccumulateGrad
-                if accumulate:
-                    if (adopted is not None and g.__class__ is _ND and node.grad is None
-                            and g.size >= ADOPT_SIZE and node not in roots):
-                        _accumulate(node, g, versions, fanin, adopted, 3 + record_steps)
-                    else:
-                        _accumulate(node, g, versions, fanin)
-                if record_steps:
-                    steps.append(node)
-                    steps.append(g)
-                    steps.append(None)
+                if g is not None:                     # (None: a hook took it away)
+                    if accumulate:
+                        if (adopted is not None and g.__class__ is _ND and node.grad is None
+                                and g.size >= ADOPT_SIZE and node not in roots):
+                            _accumulate(node, g, versions, fanin, adopted, 3 + record_steps)
+                        else:
+                            _accumulate(node, g, versions, fanin)
+                    if record_steps:
+                        steps.append(node)
+                        steps.append(g)
+                        steps.append(None)
+                if after is not None and node in after:
+                    after[node](g)
                 continue
-            if node.retains_grad:
+            if node.retains_grad and g is not None:
                 # PyTorch's retain_grad() hook fires in autograd.grad() too
                 _accumulate(node, g, versions)
+            if node_pre is not None and node in node_pre:
+                g = node_pre[node](g)                 # its grad_fn's pre-hooks
             op = node.op
             p = node.params
-            if node.freed and (op.saves or (p is not None and _holds_saved(p))):
-                raise GradvizError(
-                    FREED_MESSAGE, kind=RUNTIME,
-                    hint="pass retain_graph=True to the first backward() to call it again on "
-                         "the same graph, or recompute the forward pass before backward()")
-            if here <= vlast:          # written in place since: PyTorch's checks
-                versions.check_node(node)
             args = node.args
-            if p is SCALAR_PARAMS:
-                # it ran on numpy scalars (Tape.apply): so do its VJPs, and
-                # what they send has its inputs' shape and dtype already
-                same = True
-                if g.__class__ is _ND:
-                    g = g[()]
-                if not op.saves:          # its VJPs read no values (see OpDef.saves)
-                    ans, xs = None, args
-                else:
-                    ans = node.data[()]
-                    if len(args) == 2:
-                        a, b = args
-                        xs = [a.data[()] if a.__class__ is Tensor else a,
-                              b.data[()] if b.__class__ is Tensor else b]
-                    else:
-                        xs = [args[0].data[()]]
-            elif p is ELEMENTWISE_PARAMS:
-                # run without broadcasting or promotion: its tensor inputs
-                # have its shape and dtype, and so has what its VJPs send them
-                same = True
-                if not op.saves:
-                    ans, xs = None, args
-                else:
-                    ans = node.data
-                    if len(args) == 2:   # a number as the 0-d array the forward used
-                        a, b = args
-                        if a.__class__ is Tensor and b.__class__ is not Tensor:
-                            # tensor op number, the common case: the array
-                            # straight from the cache when the pass made it
-                            # already (as Tape._elementwise looks it up)
-                            c = numbers[ans.dtype is not _F32].get(b)
-                            xs = [a.data, c if c is not None else _number(b, ans.dtype, numbers)]
-                        else:
-                            xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
-                                  b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
-                    else:
-                        xs = [args[0].data]
+            if g is None:
+                # no gradient for the node (a hook returned None for it): it
+                # sends none, as PyTorch's node given an undefined gradient
+                same, ans, xs = True, None, ()
+                vjp, variadic = (_send_none,), True
             else:
-                same = False
-                ans = node.data
-                if g.__class__ is not _ND:
-                    g = _asarray(g)
-                if len(args) == 1:
-                    a = args[0]
-                    xs = [a.data if a.__class__ is Tensor else a]
-                elif len(args) == 2:
-                    a, b = args
-                    xs = [a.data if a.__class__ is Tensor else a,
-                          b.data if b.__class__ is Tensor else b]
+                if node.freed and (op.saves or (p is not None and _holds_saved(p))):
+                    raise GradvizError(
+                        FREED_MESSAGE, kind=RUNTIME,
+                        hint="pass retain_graph=True to the first backward() to call it again on "
+                             "the same graph, or recompute the forward pass before backward()")
+                if here <= vlast:          # written in place since: PyTorch's checks
+                    versions.check_node(node)
+                if p is SCALAR_PARAMS:
+                    # it ran on numpy scalars (Tape.apply): so do its VJPs, and
+                    # what they send has its inputs' shape and dtype already
+                    same = True
+                    if g.__class__ is _ND:
+                        g = g[()]
+                    if not op.saves:          # its VJPs read no values (see OpDef.saves)
+                        ans, xs = None, args
+                    else:
+                        ans = node.data[()]
+                        if len(args) == 2:
+                            a, b = args
+                            xs = [a.data[()] if a.__class__ is Tensor else a,
+                                  b.data[()] if b.__class__ is Tensor else b]
+                        else:
+                            xs = [args[0].data[()]]
+                elif p is ELEMENTWISE_PARAMS:
+                    # run without broadcasting or promotion: its tensor inputs
+                    # have its shape and dtype, and so has what its VJPs send them
+                    same = True
+                    if not op.saves:
+                        ans, xs = None, args
+                    else:
+                        ans = node.data
+                        if len(args) == 2:   # a number as the 0-d array the forward used
+                            a, b = args
+                            if a.__class__ is Tensor and b.__class__ is not Tensor:
+                                # tensor op number, the common case: the array
+                                # straight from the cache when the pass made it
+                                # already (as Tape._elementwise looks it up)
+                                c = numbers[ans.dtype is not _F32].get(b)
+                                xs = [a.data, c if c is not None else _number(b, ans.dtype, numbers)]
+                            else:
+                                xs = [a.data if a.__class__ is Tensor else _number(a, ans.dtype, numbers),
+                                      b.data if b.__class__ is Tensor else _number(b, ans.dtype, numbers)]
+                        else:
+                            xs = [args[0].data]
                 else:
-                    xs = [a.data if a.__class__ is Tensor else a for a in args]
-            if here <= vlast and op.reads_unsaved:
-                ans, xs = versions.as_made(node, ans, xs, p is SCALAR_PARAMS)
-            if not same and op.common_dtype and len(xs) == 2:
-                xs = _in_common_dtype(xs, ans.dtype)
-            vjp = op.vjp
-            variadic = op.variadic
-            if op.custom:          # the program's backward: called once, for every input
-                vjp = (_picker(vjp[0](g, ans, xs, p)),)
-            if record_steps:
+                    same = False
+                    ans = node.data
+                    if g.__class__ is not _ND:
+                        g = _asarray(g)
+                    if len(args) == 1:
+                        a = args[0]
+                        xs = [a.data if a.__class__ is Tensor else a]
+                    elif len(args) == 2:
+                        a, b = args
+                        xs = [a.data if a.__class__ is Tensor else a,
+                              b.data if b.__class__ is Tensor else b]
+                    else:
+                        xs = [a.data if a.__class__ is Tensor else a for a in args]
+                if here <= vlast and op.reads_unsaved:
+                    ans, xs = versions.as_made(node, ans, xs, p is SCALAR_PARAMS)
+                if not same and op.common_dtype and len(xs) == 2:
+                    xs = _in_common_dtype(xs, ans.dtype)
+                vjp = op.vjp
+                variadic = op.variadic
+                if op.custom:          # the program's backward: called once, for every input
+                    vjp = (_picker(vjp[0](g, ans, xs, p)),)
+            if node_post is not None and node in node_post:
+                # its grad_fn's hooks see (and may replace) every gradient it sends
+                vjp = (_picker(node_post[node](
+                    _all_sent(node, g, ans, xs, p, vjp, variadic, same, needed, here), g)),)
+                variadic = True
+            logged = record_steps and g is not None
+            if logged:
                 steps.append(node)
                 steps.append(g)
             i = -1
@@ -335,14 +357,14 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                         fanin[a] = fanin.get(a, 1) + 1
                 else:
                     _clash(a)
-                if record_steps:
+                if logged:
                     steps.append(a)
                     steps.append(gi)
                 if pending is not None and a in pending:
                     pending[a] -= 1
                     if not pending[a]:
                         done.append(a)
-            if record_steps:
+            if logged:
                 steps.append(None)
             gi = None        # (no reference left here to what was sent: see _accumulate)
             if done:
@@ -352,14 +374,17 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     gs[j] = None
                     ready[j] = 0             # (done: the loop passes it by)
                     order.append(leaf)
-                    if wanted is not None and leaf in wanted:
-                        grads[leaf] = g
-                    if accumulate:
-                        _accumulate(leaf, g, versions, fanin)
-                    if record_steps:
-                        steps.append(leaf)
-                        steps.append(g)
-                        steps.append(None)
+                    if g is not None:        # (None: a hook took it away)
+                        if wanted is not None and leaf in wanted:
+                            grads[leaf] = g
+                        if accumulate:
+                            _accumulate(leaf, g, versions, fanin)
+                        if record_steps:
+                            steps.append(leaf)
+                            steps.append(g)
+                            steps.append(None)
+                    if after is not None and leaf in after:
+                        after[leaf](g)
                 done.clear()
     except GradvizError:
         if accumulate and node is not None:
@@ -372,6 +397,57 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if node.recorded:
                 node.freed = True
     return grads, steps, pruned, order
+
+
+class PassHooks:
+    """The program's hooks as one reverse pass calls them (Interpreter.
+    pass_hooks makes them; each dict None when empty):
+      tensor  tensor -> f(gradient) -> gradient or None (see run_backward)
+      pre     recorded tensor -> f(gradient) -> gradient or None: its
+              grad_fn's register_prehook()s, after its tensor hooks and its
+              retain_grad()
+      post    recorded tensor -> f(sent, gradient) -> sent: its grad_fn's
+              register_hook()s, on what it sends each argument (a list by
+              argument, None where it sends nothing)
+      after   leaf -> f(gradient or None): run after its .grad was
+              accumulated (its post-accumulate-grad hooks, then its
+              AccumulateGrad's register_hook()s)"""
+
+    __slots__ = ("tensor", "pre", "post", "after")
+
+    def __init__(self, tensor=None, pre=None, post=None, after=None):
+        self.tensor, self.pre, self.post, self.after = tensor, pre, post, after
+
+
+def _send_none(g, ans, xs, p, i):
+    """The rule of a node that got no gradient: it sends none."""
+    return None
+
+
+def _all_sent(node, g, ans, xs, p, vjp, variadic, same, needed, here) -> list:
+    """What node sends each of its arguments (None: nothing), computed as
+    run_backward's loop computes it, all before any is sent: its grad_fn's
+    hooks see them together."""
+    sent = []
+    for i, a in enumerate(node.args):
+        gi = None
+        if (a.__class__ is Tensor and a.requires_grad
+                and (a.recorded or (m := a.meta) is None or m.get("grad_since", -1) < here)
+                and (needed is None or a in needed)):
+            if variadic:
+                gi = vjp[0](g, ans, xs, p, i)
+            else:
+                rule = vjp[i]
+                gi = g if rule is passthrough else rule(g, ans, xs, p)
+            if gi is not None and not same:
+                x = a.data
+                gi = _asarray(gi)
+                if gi.shape != x.shape:
+                    gi = unbroadcast(gi, x.shape)
+                if gi.dtype != x.dtype:
+                    gi = gi.astype(x.dtype)
+        sent.append(gi)
+    return sent
 
 
 def _hooked_leaf_edges(roots, hooks: dict, needed) -> dict | None:

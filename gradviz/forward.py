@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from . import hooks
 from .autodiff import _tracked
 from .errors import USAGE, GradvizError
 from .tensor import Tensor
@@ -328,7 +329,7 @@ class ForwardRecorder:
             "directional": self.direction is not None, "direction": None, "skipped": None,
             # tensors in the pass with register_hook()s: they may change what
             # reverse mode computes (forward mode runs no hooks, as PyTorch's)
-            "hooked": [t.seq for t in order if rt.hooks.get(t)],
+            "hooked": [t.seq for t in order if hooks.hooked(rt, t)],
             # embeddings with a padding_idx: PyTorch's reverse mode gives the
             # padding row no gradient, its forward mode passes its tangent
             "padded": [t.seq for t in order if t.recorded and t.op.name == "embedding"

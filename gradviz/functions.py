@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import autodiff, pymethods, pytypes
+from . import autodiff, hooks, pymethods, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import LoaderIter
 from .forward_ad import UnpackedDual
@@ -1791,7 +1791,6 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     gos = (list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]) \
         if grad_outputs is not None else [None] * len(outs)
     if create_graph:
-        rt.no_hooks_with_graph()
         return rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
     for t in outs + ins:
         _need_tensor(t, "grad")
@@ -1804,7 +1803,7 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
         rt.on_backward(rt, "grad", outs, seeds, ins)
     grads, steps, pruned, order = autodiff.run_backward(outs, seeds, keep, accumulate=False,
                                                         inputs=ins, versions=rt.tape.versions,
-                                                        hooks=rt.hook_runners())
+                                                        hooks=rt.hook_runners(False))
     result = []
     for k, t in enumerate(ins):
         g = grads.get(t)
@@ -3099,6 +3098,7 @@ METHODS = {
     "new_ones": m_new_ones, "new_zeros": m_new_zeros, "new_full": m_new_full,
     "new_tensor": m_new_tensor,
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,
+    "register_post_accumulate_grad_hook": hooks.m_register_post_accumulate_grad_hook,
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,

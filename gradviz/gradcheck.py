@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import autodiff, classes
+from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
 from .forward import (backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
                       max_abs_diff, without_jvp)
@@ -352,7 +352,7 @@ class GradChecker:
                           [InputCheck(t.seq, input_label(t), tuple(t.data.shape)) for t in ins],
                           jvp_passes(ins))
         self.passes.append(check)
-        check.hooked = [t.seq for t in order if rt.hooks.get(t)]
+        check.hooked = [t.seq for t in order if hooks.hooked(rt, t)]
         check.padded = [t.seq for t in order if t.recorded and t.op.name == "embedding"
                         and "padding_idx" in t.params]
         changed_at = rt.tape.changed_at

@@ -177,6 +177,37 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     return tuple(_edge(a, at) for a in args)
 
 
+def edge_args(node: Tensor, name: str) -> list | None:
+    """For each edge of node's grad_fn (next_functions, in order), the
+    index of node's argument it leads to (None: an edge no argument is, a
+    missing bias); None where PyTorch's node is not gradviz's one node (a
+    node in between, a view rebased by a write): what the node hooks of
+    a grad_fn see, one gradient per edge."""
+    op = node.op.name
+    args = node.args
+    if (name in ("AsStridedBackward0", "NllLossBackward0", "CopySlices")
+            or op in ("rdiv", "outer", "cross_entropy", "setitem")
+            or (name == "UnsafeViewBackward0" and (op != "matmul" or args[1].data.ndim <= 2))
+            or (name == "SqueezeBackward4" and op == "matmul")):
+        return None
+    every = list(range(len(args)))
+    if name == "MulBackward1" or name == "DivBackward1" or op in _SCALAR_ARGS:
+        return [i for i in every if args[i].__class__ is Tensor]
+    if op in ("mul", "add") and args[0].__class__ is not Tensor:
+        return every[::-1]
+    if op == "where":
+        return every[1:]
+    if op in ("layer_norm", "batch_norm"):
+        affine = node.params.get("affine", "")
+        given = iter(every[1:])
+        return [0] + [next(given) if c in affine else None for c in "wb"]
+    if op in ("conv1d", "conv2d") and len(args) == 2:
+        return [0, 1, None]
+    if op in _WEIGHT_ARGS:
+        return every[:_WEIGHT_ARGS[op]]
+    return every
+
+
 def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool) -> tuple:
     """cross_entropy with label_smoothing=: (1 - s) * nll_loss + ret * (s / C),
     ret = -(logp [* weight]).sum(1), masked, then summed (and divided)."""
@@ -200,10 +231,11 @@ def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool) -> tupl
 # because the other input needs no gradient reads None. Saved tensors are
 # freed by backward() (reading one then is PyTorch's error); sizes, dims
 # and numbers are not.
-# NOTE: PyTorch hands out its saved result as a new tensor object of the
-# same node (`y.grad_fn._saved_result is y` is False there), gradviz the
-# result itself; and a dim given negative reads here as the dim it names
-# (PyTorch keeps -1, which prints as 2**64 - 1).
+# PyTorch hands out its saved result as a new tensor object of the same
+# node (`y.grad_fn._saved_result is y` is False): so does gradviz (_alias).
+# _raw_saved_<name> is the SavedTensor object itself, readable after
+# backward() too. NOTE: a dim given negative reads here as the dim it
+# names (PyTorch keeps -1, which prints as 2**64 - 1).
 
 _UINT64 = 1 << 64
 
@@ -243,9 +275,29 @@ def _reduction(node, args):
         if node.params else 1
 
 
+def _alias(t: Tensor) -> Tensor:
+    """A new tensor object of t's node (its value, grad_fn, inputs): what
+    PyTorch's unpacking of a saved output makes."""
+    new = Tensor(t.data, t.requires_grad)
+    for slot in ("op", "args", "params", "recorded", "freed", "seq", "span"):
+        setattr(new, slot, getattr(t, slot))
+    if t.meta is not None:
+        new.meta = {k: v for k, v in t.meta.items() if k != "object"}
+    return new
+
+
+class SavedTensor:
+    """What grad_fn._raw_saved_<name> is: the saved slot, not its value."""
+
+    __slots__ = ("fn", "attr")
+
+    def __init__(self, fn, attr: str):
+        self.fn, self.attr = fn, attr
+
+
 _SELF = (lambda node, args: args[0])
 _OTHER = (lambda node, args: args[1])
-_RESULT = (lambda node, args: node)
+_RESULT = (lambda node, args: _alias(node))
 _SIZES = (lambda node, args: tuple(args[0].shape))
 _NUMEL = (lambda node, args: int(args[0].data.size))
 _ALPHA = (lambda node, args: (node.params or {}).get("alpha", 1))
@@ -322,12 +374,25 @@ for _name in ("Log", "Sin", "Cos", "Abs", "Silu", "Log1P", "Asin", "Acos",
     SAVED[_name + "Backward0"] = ((_name.lower(),), {"_saved_self": _SELF})
 
 
+def _is_tensor_slot(name: str, attr: str) -> bool:
+    """attr holds a tensor in PyTorch's node (it has a _raw_saved_ twin)."""
+    if attr == "_saved_exponent":
+        return name in ("PowBackward1", "PowBackward2")
+    if attr == "_saved_self" and name == "PowBackward2":
+        return False                  # (number ** x: the number, a Scalar)
+    return attr in ("_saved_self", "_saved_other", "_saved_result", "_saved_mat2",
+                    "_saved_target")
+
+
 def saved_attribute(fn: GradFn, attr: str):
     """fn.<attr> for a `_saved_*` attribute PyTorch's node has; raises
     AttributeError's GradvizError where it has none, and PyTorch's error for
     a saved tensor read after backward() freed it."""
     from .autodiff import FREED_MESSAGE
     node = fn.node
+    raw = attr.startswith("_raw_saved_")
+    if raw:
+        attr = "_saved_" + attr[len("_raw_saved_"):]
     entry = SAVED.get(fn.name) if fn.edges is None and node is not None else None
     if entry is None or node.op is None or node.op.name not in entry[0] \
             or (fn.name == "MmBackward0" and any(a.data.ndim != 2 for a in node.args)):
@@ -335,7 +400,14 @@ def saved_attribute(fn: GradFn, attr: str):
                            hint=f"gradviz models the saved values of common nodes: "
                                 f"{', '.join(sorted(SAVED)[:6])}, ...")
     read = entry[1].get(attr)
+    if raw and read is not None and not _is_tensor_slot(fn.name, attr):
+        read = None                   # (only saved tensors have a raw slot)
+    if raw and read is not None:
+        return SavedTensor(fn, attr)
     if read is None:
+        if raw:
+            attr = "_raw" + attr
+
         raise GradvizError(f"'{fn.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
                            hint="PyTorch's node has " + (", ".join(sorted(entry[1])) or
                                                          "no saved values"))

@@ -887,15 +887,19 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
     order = backward_graph(roots)
     order.reverse()
     _check_supported(order)
+    rt.no_hooks_with_graph(order)
     grads: dict = {}
     for r, s in zip(roots, seeds):
         grads[r] = _op(rt, "add", grads[r], s) if r in grads else s
     steps, pruned = [], []
     versions = rt.tape.versions
+    hooked = rt.hooks
     for node in order:
         g = grads.get(node)
         if g is None:
             continue
+        if hooked.get(node):       # its register_hook()s, on the gradient's Tensor
+            g = grads[node] = rt.run_hooks(node, g)
         if not node.recorded:
             steps.append((node, g.data, ()))
             continue

@@ -24,7 +24,8 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
                         ReturnTypes)
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
-from .gradfns import GradFn, grad_fn_of, saved_attribute
+from . import hooks
+from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
                               format_value, print_args, repr_value)
@@ -694,6 +695,9 @@ class Interpreter:
         self._py_random = None         # Python's random module's generator (py_random)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
+        # the hooks of a tensor's backward node (grad_fn, a leaf's
+        # AccumulateGrad): tensor -> {"pre", "post", "accumulated": [[hook], ...]}
+        self.node_hooks: dict = {}
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
@@ -2890,12 +2894,16 @@ class Interpreter:
                 return Function("name", lambda rt: obj.qualified_name())
             if attr == "next_functions":
                 return obj.next_functions
+            if attr in ("register_hook", "register_prehook"):
+                kind = "pre" if attr == "register_prehook" else "post"
+                return BoundMethod(attr, lambda rt, f, hook: hooks.register(rt, f, hook, kind), obj)
             if attr == "variable" and obj.name == "AccumulateGrad":
                 return obj.node
-            if attr.startswith("_saved_"):
+            if attr.startswith(("_saved_", "_raw_saved_")):
                 return saved_attribute(obj, attr)
             raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
                                hint="gradviz models grad_fn's name(), next_functions, "
+                                    "register_hook(), register_prehook(), "
                                     "the _saved_* values of common nodes "
                                     "(and an AccumulateGrad's variable)")
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
@@ -3389,6 +3397,8 @@ class Interpreter:
             return f"<torch.autograd.grad_mode.{v.name} object at {self.address(v)}>"
         if v.__class__ is functions.RemovableHandle:
             return f"<torch.utils.hooks.RemovableHandle object at {self.address(v)}>"
+        if v.__class__ is SavedTensor:
+            return f"<torch._C._autograd.SavedTensor object at {self.address(v)}>"
         return repr(v)
 
     def address(self, v) -> str:
@@ -3454,7 +3464,6 @@ class Interpreter:
                                    "inputs= is not supported here", kind=RUNTIME,
                                    hint="call each tensor's backward(create_graph=True)")
             from .higher_order import backward_with_graph
-            self.no_hooks_with_graph()
             return backward_with_graph(self, roots[0], gradients[0], retain_graph)
         seeds, implicit = [], False
         for i, (r, g) in enumerate(zip(roots, gradients)):
@@ -3487,11 +3496,10 @@ class Interpreter:
                     share(steps, i, s)
         self.log_pass("backward", roots, seeds, keep, steps, pruned, order, implicit)
 
-    def hook_runners(self) -> dict | None:
-        """For a reverse pass: tensor -> run its hooks on a gradient (None:
-        no tensor has one, the pass checks nothing)."""
-        runners = {t: (lambda g, t=t: self.run_hooks(t, g)) for t, h in self.hooks.items() if h}
-        return runners or None
+    def hook_runners(self, accumulate: bool = True):
+        """For a reverse pass: the hooks it runs (autodiff.PassHooks; None:
+        the program has none, the pass checks nothing)."""
+        return hooks.pass_hooks(self, accumulate)
 
     def run_hooks(self, t: Tensor, g):
         """t's register_hook() functions on its gradient g (an array, or a
@@ -3499,16 +3507,25 @@ class Interpreter:
         registered, each on what the one before returned; the gradient
         from here on. They run as PyTorch runs them: with gradients off (the
         gradient they get needs none), each on a tensor of its own, and
-        what one returns must have the gradient's shape and dtype."""
-        enabled, self.tape.grad_enabled = self.tape.grad_enabled, False
+        what one returns must have the gradient's shape and dtype.
+
+        In a pass that builds a graph (create_graph=True), g is the
+        gradient's Tensor, a node of that graph: the hooks get it itself,
+        run with gradients on (as PyTorch's do then), and what they return
+        is the gradient's Tensor from there on."""
+        graph = g.__class__ is Tensor
+        enabled, self.tape.grad_enabled = self.tape.grad_enabled, graph
         # the gradient's node: on the line of the pass, with no source text
         # of its own (the pass's call is not what made it)
         here = None if self.span is None else Span(self.span.line, self.span.col,
                                                    self.span.line, self.span.col)
         try:
             for fn, in list(self.hooks.get(t, ())):
-                arr = g if g.__class__ is np.ndarray else np.asarray(g)
-                grad = self.tape.add(Tensor(arr), here, label="hook's grad", of=t.seq)
+                if graph:
+                    grad, arr = g, g.data
+                else:
+                    arr = g if g.__class__ is np.ndarray else np.asarray(g)
+                    grad = self.tape.add(Tensor(arr), here, label="hook's grad", of=t.seq)
                 out = self.call_value(fn, [grad])
                 if out is None:
                     continue
@@ -3526,16 +3543,21 @@ class Interpreter:
                         f"hook '{name}' has changed the type of value (was "
                         f"{functions.legacy_type(arr.dtype)} got {functions.legacy_type(out.data.dtype)})",
                         hint="return a tensor of the gradient's dtype")
-                g = out.data
+                g = out if graph else out.data
         finally:
             self.tape.grad_enabled = enabled
         return g
 
-    def no_hooks_with_graph(self) -> None:
-        if any(self.hooks.values()):
-            raise GradvizError("register_hook() with create_graph=True is not supported here",
-                               kind=RUNTIME, hint="remove the hooks (handle.remove()) before a "
-                                                  "backward pass that builds a graph")
+    def no_hooks_with_graph(self, order) -> None:
+        """A pass that builds a graph runs tensor hooks (higher_order), not
+        the hooks of nodes: refused where a node of the pass has some."""
+        held = self.node_hooks
+        if any((h := held.get(t)) is not None and (h["pre"] or h["post"] or h["accumulated"])
+               for t in order):
+            raise GradvizError("grad_fn hooks and post-accumulate-grad hooks with "
+                               "create_graph=True are not supported here", kind=RUNTIME,
+                               hint="remove them (handle.remove()) before a backward pass that "
+                                    "builds a graph; tensor hooks (x.register_hook) run there")
 
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):
         self.tape.backward_passes += 1

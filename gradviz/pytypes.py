@@ -70,6 +70,8 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
           "DualLevel": "torch.autograd.forward_ad.dual_level",
           "OrderedDict": "collections.OrderedDict",
+          "RemovableHandle": "torch.utils.hooks.RemovableHandle",
+          "SavedTensor": "torch._C._autograd.SavedTensor",
           **{k: f"torch.distributions.{k.lower()}.{k}"
              for k in ("Categorical", "Multinomial", "Normal", "Bernoulli")}}
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too

@@ -33,6 +33,12 @@ DETACHED = "detached"    # detach() / .data: shares a value, no gradient path
 GRAD = "grad"            # a .grad tensor the program used
 
 PASS_KINDS = ("backward", "grad")     # the kinds of event of a reverse pass
+# the ops of the gradients hooks got (of: the hooked tensor) -> the call
+# that registered the hook (a node's hooks: gradviz.hooks)
+PRE_LABEL = "grad_fn pre-hook's grad"
+POST_LABEL = "grad_fn hook's grad"
+HOOK_LABELS = {"hook's grad": "register_hook", PRE_LABEL: "grad_fn.register_prehook",
+               POST_LABEL: "grad_fn.register_hook"}
 
 
 @dataclass(slots=True)

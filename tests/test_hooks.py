@@ -77,9 +77,9 @@ def test_hooks_run_in_autograd_grad_too_and_without_recording():
      "expected Variable, but hook returned 'int'"),
     ("x = ones(2, requires_grad=True)\nx.register_hook(5)\n(x * 2).sum().backward()\n",
      "'int' is not callable"),
-    ("x = ones(2, requires_grad=True)\nx.register_hook(lambda g: g)\n"
-     "(x * x).sum().backward(create_graph=True)\n",
-     "register_hook() with create_graph=True is not supported"),
+    ("x = ones(2, requires_grad=True)\ny = x * x\ny.grad_fn.register_hook(lambda gi, go: None)\n"
+     "y.sum().backward(create_graph=True)\n",
+     "grad_fn hooks and post-accumulate-grad hooks with create_graph=True are not supported"),
 ])
 def test_hook_errors_are_pytorch_s_and_name_the_line(src, words):
     with pytest.raises(GradvizError) as info:
@@ -124,3 +124,76 @@ def test_the_picture_links_a_hook_s_gradient_to_its_tensor():
     assert link.strip().startswith(f"n1 -> {hooked.id} [style=dotted")
     (node,) = [line for line in dot.splitlines() if line.strip().startswith(f"{hooked.id} [")]
     assert "the\\ gradient\\ y's\\ hook\\ got" in node
+
+
+# ---- the hooks of a backward node (grad_fn.register_hook / register_prehook),
+# of a leaf's AccumulateGrad, and post-accumulate-grad hooks (gradviz.hooks)
+
+def test_a_node_s_hooks_get_tuples_and_their_gradients_are_in_the_record():
+    rec, out = run("x = tensor([1.0, 2.0], requires_grad=True)\n"
+                   "y = x * 2\n"
+                   "y.grad_fn.register_prehook(lambda go: (go[0] * 10,))\n"
+                   "y.grad_fn.register_hook(lambda gi, go: print(gi, go))\n"
+                   "y.sum().backward()\nprint(x.grad)\n")
+    # x * 2: PyTorch's MulBackward0 has an edge for the wrapped 2 (None)
+    assert out == "(tensor([20., 20.]), None) (tensor([10., 10.]),)\ntensor([20., 20.])\n"
+    got = [(n.op, n.of) for n in rec.nodes if n.of is not None]
+    assert got == [("grad_fn pre-hook's grad", "n1"), ("grad_fn hook's grad", "n1"),
+                   ("grad_fn hook's grad", "n1")]
+
+
+def test_a_pre_hook_that_drops_the_gradient_leaves_a_well_formed_pass():
+    rec, out = run("x = tensor([1.0, 2.0], requires_grad=True)\n"
+                   "w = tensor([3.0, 4.0], requires_grad=True)\n"
+                   "y = x * w\nz = y + w\n"
+                   "y.grad_fn.register_prehook(lambda go: (None,))\n"
+                   "z.sum().backward()\nprint(x.grad, w.grad)\n")
+    assert out == "None tensor([1., 1.])\n"
+    steps = list(rec.passes[0]["steps"])
+    assert 2 not in [s["node"] for s in steps]      # y's node sent nothing
+    assert np.array_equal(rec.variables["w"].grad, [1.0, 1.0])
+
+
+def test_post_accumulate_grad_hooks_run_as_the_leaf_is_done_in_pytorch_s_order():
+    _, out = run("b = ones(1, requires_grad=True)\nw = ones(1, requires_grad=True)\n"
+                 "b.register_post_accumulate_grad_hook(lambda p: print('b', p.grad))\n"
+                 "w.register_post_accumulate_grad_hook(lambda p: print('w', p.grad))\n"
+                 "y = w * tensor([2.0]) + b\ny.sum().backward()\n"
+                 "print(torch.autograd.grad((w * 2).sum(), w))\n")
+    # (autograd.grad runs no AccumulateGrad: no post-accumulate hook there)
+    assert out == "b tensor([1.])\nw tensor([2.])\n(tensor([2.]),)\n"
+
+
+@pytest.mark.parametrize("src,words", [
+    ("x = ones(2, requires_grad=True)\na, b = x.unbind()\na.grad_fn.register_hook(print)\n",
+     "register_hook() on a UnbindBackward0 node is not supported here"),
+    ("x = ones(2, requires_grad=True)\n(2 / x).grad_fn.register_prehook(print)\n",
+     "register_prehook() on a MulBackward0 node is not supported here"),
+    ("x = ones(2, requires_grad=True)\nx.register_post_accumulate_grad_hook(lambda p: 1)\n"
+     "(x * 2).sum().backward()\n",
+     "expected Variable, but hook returned 'int'"),
+])
+def test_node_hooks_gradviz_cannot_run_are_refused_where_registered(src, words):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert words in info.value.message and info.value.hint
+    assert info.value.span.line == src.count("\n")
+
+
+def test_a_node_hook_outside_a_create_graph_pass_does_not_stop_it():
+    _, out = run("x = tensor([1.0, 2.0], requires_grad=True)\n"
+                 "(x * 5).grad_fn.register_hook(lambda gi, go: print('not in the pass'))\n"
+                 "y = x ** 2\ny.register_hook(lambda g: g * 2)\n"
+                 "(g,) = torch.autograd.grad(y.sum(), x, create_graph=True)\n"
+                 "print(g)\n")
+    assert out == "tensor([4., 8.], grad_fn=<MulBackward0>)\n"
+
+
+def test_the_picture_links_a_node_hook_s_gradient_to_the_hooked_tensor():
+    from gradviz.render.dot import to_dot
+    rec, _ = run("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * 3\n"
+                 "y.grad_fn.register_hook(lambda gi, go: None)\ny.sum().backward()\n")
+    dot = to_dot(rec)
+    # a dotted link from y (n1) to each gradient the hook got (gi: n3, go: n4)
+    assert dot.count('class="grad-link" label="grad_fn.register_hook') == 2
+    assert "n1 -> n3 [style=dotted" in dot and r"grad_fn.register_hook()\ of\ y" in dot

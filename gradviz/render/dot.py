@@ -70,7 +70,7 @@ from operator import eq, is_not
 import numpy as np
 
 from ..gcpause import gc_paused
-from ..record import (CONST, DETACHED, GRAD, OP, PARAM, NodeRecord, Record, node_column,
+from ..record import (CONST, DETACHED, GRAD, HOOK_LABELS, OP, PARAM, NodeRecord, Record, node_column,
                       node_input_seqs, step_node_seqs, updates_itself, after_name)
 from ..tensor import DTYPE_NAMES
 from .fold import Columns, Group, counts_text, fold, seqs_where
@@ -814,7 +814,8 @@ class _Builder:
             words = f"{how} copy of {self._who(r.detached_from)}, no grad"
         elif r.of is not None:
             words = (f"the gradient {self._who(r.of)}'s hook got" if r.op == "hook's grad" else
-                     f"{r.op} of {self._who(r.of)}")
+                     f"a gradient the {HOOK_LABELS[r.op]}() of {self._who(r.of)} got"
+                     if r.op in HOOK_LABELS else f"{r.op} of {self._who(r.of)}")
         elif r.kind == PARAM:
             words = "parameter (leaf, requires grad)"
         elif r.kind == CONST and r.frozen_at is not None:
@@ -1272,7 +1273,7 @@ class _Builder:
         s = r.seq
         if r.detached_from is not None:
             self._detach_cut(r)
-        made_for = "register_hook" if r.op == "hook's grad" else r.op
+        made_for = HOOK_LABELS.get(r.op, r.op)
         for link, text in ((r.grad_of, ".grad"), (r.of, made_for)):
             if link is not None:
                 th = self.theme
