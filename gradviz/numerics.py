@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .record import node_column, step_grads, step_node_seqs
+from .record import node_column, node_input_seqs, step_grads, step_node_seqs
 
 # arrays up to this size are checked together, CHUNK at a time
 SMALL = 256
@@ -162,6 +162,8 @@ def nonfinite_report(record) -> NonfiniteReport:
     report = NonfiniteReport()
     for i, f in _faults(list(node_column(nodes, "value"))).items():
         report.values[seqs[i]] = f
+    for seq in _masks(report.values, node_input_seqs(nodes)):
+        del report.values[seq]
     if report.values:
         report.first_value = next(iter(report.values))
 
@@ -183,6 +185,31 @@ def nonfinite_report(record) -> NonfiniteReport:
     if report.grads:
         report.first_grad = _grad_origin(passes, report)
     return report
+
+
+_NEGINF = Fault(False, False, True)
+
+
+def _masks(values: dict, inputs: list) -> list[int]:
+    """The tensors whose -inf is an attention mask's, not a fault: -inf
+    only, used, and every use finite or such a mask again (scores + mask
+    then softmax, masked_fill(-inf), F.scaled_dot_product_attention's
+    causal mask: exp(-inf) is 0). A -inf nothing uses (log(0) as a result)
+    or one that turns into NaN or a -inf loss stays a fault."""
+    if not any(f == _NEGINF for f in values.values()):
+        return []
+    users: dict[int, list[int]] = {}
+    first = next(iter(values))
+    for seq in range(first + 1, len(inputs)):     # (a tensor's users come after it)
+        for i in inputs[seq]:
+            if i in values:
+                users.setdefault(i, []).append(seq)
+    masks: set[int] = set()
+    for seq in sorted(values, reverse=True):      # users first
+        used = users.get(seq)
+        if values[seq] == _NEGINF and used and all(u not in values or u in masks for u in used):
+            masks.add(seq)
+    return sorted(masks)
 
 
 def _grad_origin(passes, report: NonfiniteReport) -> GradOrigin:

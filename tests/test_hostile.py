@@ -261,6 +261,27 @@ def test_nonfinite_warning_lines(tmp_path):
     assert invoke(tmp_path, GOOD).stderr == ""
 
 
+def test_an_attention_masks_minus_inf_is_not_a_fault(tmp_path):
+    """-inf that a softmax turns into 0 (a causal mask, masked_fill) is
+    how attention is written: no warning, no highlight. A -inf result
+    nothing uses, or one that becomes NaN, still is one."""
+    masked = ("x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
+              "mask = torch.full((2, 2), float('-inf')).triu(1)\n"
+              "s = x.masked_fill(tensor([[False, True], [False, False]]), float('-inf'))\n"
+              "p = torch.softmax(x + mask, dim=-1) + torch.softmax(s, dim=-1)\n"
+              "p.sum().backward()\n")
+    result = invoke(tmp_path, masked)
+    assert result.exit_code == 0 and result.stderr == ""
+    record = gradviz.run_source(masked, stdout=io.StringIO())
+    assert not record.nonfinite
+    result = invoke(tmp_path, masked.replace("p.sum()", "q = (x + mask) * 0\np.sum()"))
+    assert "warning: 4 tensors hold NaN or inf; the first is torch.full((2, 2), float('-inf'))" \
+        in result.stderr
+    result = invoke(tmp_path, masked + "y = log(tensor([0.0, 1.0]))\n")
+    assert "warning: 1 tensor holds NaN or inf; the first is log(tensor([0.0, 1.0]))" \
+        in result.stderr
+
+
 def test_nonfinite_of_a_failing_run_is_still_counted(tmp_path):
     result = invoke(tmp_path, "x = tensor([0.0, -1.0])\ny = x.log()\nz = y @ y @ y\n")
     assert result.exit_code == 1
