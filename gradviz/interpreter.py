@@ -2967,6 +2967,9 @@ class Interpreter:
         for item in node.index:
             if item.__class__ is syntax.Slice:
                 parts = [None if e is None else self.eval(e) for e in (item.start, item.stop, item.step)]
+                # Python asks a tensor bound for its __index__ (x[:n] with n = t.sum())
+                parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else v
+                         for v in parts]
                 for v in parts:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
                         raise GradvizError("slice indices must be integers", kind=TYPE)
@@ -3003,6 +3006,8 @@ class Interpreter:
             if len(index) != 1:
                 raise GradvizError(f"a {what} takes one index", kind=TYPE)
             i = index[0]
+            if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
+                i = functions.index_of_tensor(i)
             if isinstance(i, bool) or not isinstance(i, (int, slice)):
                 raise GradvizError(f"{what} indices must be integers", kind=TYPE)
             try:

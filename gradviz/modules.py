@@ -735,7 +735,7 @@ def call_module(rt, m, x):
     from . import classes
     return classes.call(rt, m, [x], {})
 
-def _parameter_paths(m, buffers: bool = False) -> list:
+def _parameter_paths(m, buffers: bool | str = False) -> list:
     """(PyTorch's name, how the program reaches it, parameter) for every
     parameter in m, each once, in PyTorch's order (depth first, without
     recursion): ("0.weight", "[0].weight", p). The second counts by
@@ -766,7 +766,7 @@ def _parameter_paths(m, buffers: bool = False) -> list:
     return out
 
 
-def named_parameters(m, prefix: str = "", buffers: bool = False) -> list:
+def named_parameters(m, prefix: str = "", buffers: bool | str = False) -> list:
     """(name, parameter) of m and the modules in it, as PyTorch names and
     orders them ("0.weight", "0.bias", "2.weight", ...); buffers: with
     each module's buffers after its parameters, as state_dict() lists them."""
@@ -975,14 +975,18 @@ def named_buffers(state: list, params: list) -> list:
     return [(name, b) for name, b in state if id(b) not in ids]
 
 
+def _all_buffers(m) -> list:
+    """(name, buffer) of m, those a program registered persistent=False too."""
+    return named_buffers(named_parameters(m, buffers="all"), named_parameters(m))
+
+
 def _buffers(rt, m, recurse=True):
-    return F.Generator([b for _, b in named_buffers(named_state(m), named_parameters(m))])
+    return F.Generator([b for _, b in _all_buffers(m)])
 
 
 def _named_buffers(rt, m, prefix="", recurse=True):
     prefix = prefix + "." if prefix else ""
-    return F.Generator([(prefix + n, b) for n, b in
-                        named_buffers(named_state(m), named_parameters(m))])
+    return F.Generator([(prefix + n, b) for n, b in _all_buffers(m)])
 
 
 def _zero_grad(rt, m, set_to_none=True):
