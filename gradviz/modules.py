@@ -84,7 +84,14 @@ class UninitializedParameter:
         self.name, self.dtype = None, dtype
 
     def __repr__(self) -> str:
-        return "<UninitializedParameter>"
+        return f"<{type(self).__name__}>"
+
+
+class UninitializedBuffer(UninitializedParameter):
+    """A LazyBatchNorm's running statistics before its first call."""
+
+    __slots__ = ()
+    requires_grad = False
 
 
 def uninitialized(method: str) -> GradvizError:
@@ -95,7 +102,7 @@ def uninitialized(method: str) -> GradvizError:
         "explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. When using "
         "LazyModules Call `forward` with a dummy batch to initialize the parameters before "
         "calling torch functions", kind=VALUE,
-        hint="a LazyLinear's weight and bias are made by its first call: call it on an "
+        hint="a lazy module's parameters are made by its first call: call it on an "
              "input first (y = m(x)), then use m.weight")
 
 
@@ -513,24 +520,94 @@ class Conv1d(Conv2d):
     DIMS = 1
 
 
-def _conv_maker(cls):
+class LazyConv2d(Conv2d):
+    """nn.LazyConv2d(out_channels, kernel_size, ...): a Conv2d whose
+    in_channels is its first input's (dim 1, or 0 unbatched); that call
+    draws its parameters (as nn.Conv2d would then) and makes it a Conv2d
+    (PyTorch's cls_to_become). Printed with in_channels 0 until then."""
+
+    __slots__ = ()
+    name = "LazyConv2d"
+    type_name = "torch.nn.modules.conv.LazyConv2d"
+    BECOMES = Conv2d
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "conv2d" if self.DIMS == 2 else "conv1d")
+        unbatched, batched = self.DIMS + 1, self.DIMS + 2
+        if x.data.ndim not in (unbatched, batched):
+            raise GradvizError(f"Expected {unbatched}D (unbatched) or {batched}D (batched) input "
+                               f"to {self.name}, but got input of size: "
+                               f"torch.Size({list(x.data.shape)})", kind=RUNTIME,
+                               hint=f"a batch of {'images' if self.DIMS == 2 else 'sequences'}: "
+                                    f"(N, C, {'H, W' if self.DIMS == 2 else 'L'})")
+        self.in_channels = x.data.shape[1 if x.data.ndim == batched else 0]
+        _channels_in_groups(self.in_channels, self.groups)
+        self.weight, self.bias = _conv_parameters(
+            rt, self.in_channels, self.out_channels, self.groups, self.kernel_size,
+            self.bias is not None, self.weight.dtype)
+        return _materialized(self).call(self, rt, args, kwargs)
+
+
+def _materialized(m):
+    """m made the module it becomes (PyTorch's cls_to_become), its new
+    parameters named as the program reaches m; that class."""
+    becomes = m.__class__ = m.BECOMES
+    if m.label is not None:
+        name_parameters(m, m.label)
+    return becomes
+
+
+def _lazy_variant(becomes, lazy, name: str):
+    """The lazy module of another rank: `lazy`'s first call, then `becomes`
+    (nn.LazyConv1d is LazyConv2d's over (N, C, L) inputs)."""
+    module = lazy.type_name.rsplit(".", 1)[0]
+    return type(name, (becomes,), {"__slots__": (), "__doc__": f"nn.{name}: {lazy.name}'s, as "
+                                   f"{becomes.name}", "name": name,
+                                   "type_name": f"{module}.{name}", "BECOMES": becomes,
+                                   "call": lazy.call})
+
+
+LazyConv1d = _lazy_variant(Conv1d, LazyConv2d, "LazyConv1d")
+
+
+def _channels_in_groups(c_in: int, groups: int) -> None:
+    if c_in % groups:
+        raise GradvizError("in_channels must be divisible by groups", kind=VALUE,
+                           hint=f"{c_in} in_channels do not split into {groups} groups")
+
+
+def _conv_parameters(rt, c_in: int, c_out: int, groups: int, kernel: tuple, bias: bool, dt):
+    """A convolution's weight by kaiming_uniform_(a=sqrt(5)) and its bias
+    uniform in +-1/sqrt(fan_in), fan_in = in_channels / groups * kernel
+    size, drawn in that order from the seed as PyTorch's reset_parameters
+    draws them."""
+    _no_negative((c_out, c_in // groups) + kernel)
+    fan_in = c_in // groups * math.prod(kernel)
+    # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
+    gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    w_bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in else 0.0
+    weight = _parameter(rt, (c_out, c_in // groups) + kernel, dt, w_bound)
+    b = _parameter(rt, (c_out,), dt, 1 / math.sqrt(fan_in) if fan_in else 0) if bias else None
+    return weight, b
+
+
+def _conv_maker(cls, lazy: bool = False):
     """nn.Conv1d / nn.Conv2d: PyTorch's checks of the arguments, then the
-    weight by kaiming_uniform_(a=sqrt(5)) and the bias uniform in
-    +-1/sqrt(fan_in), fan_in = in_channels / groups * kernel size, drawn in
-    that order from the seed as PyTorch's reset_parameters draws them."""
+    parameters (_conv_parameters). lazy: nn.LazyConv1d / nn.LazyConv2d,
+    without in_channels, whose parameters its first call makes."""
     def make(rt, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
              groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         k = cls.DIMS
         fn = cls.name
-        c_in = _size_arg(fn, "in_channels", in_channels)
+        c_in = 0 if lazy else _size_arg(fn, "in_channels", in_channels)
         c_out = _size_arg(fn, "out_channels", out_channels)
         if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
             raise GradvizError("groups must be a positive integer", kind=VALUE,
                                hint="groups splits the channels: 1 or more")
-        if c_in % groups:
-            raise GradvizError("in_channels must be divisible by groups", kind=VALUE,
-                               hint=f"{c_in} in_channels do not split into {groups} groups")
-        if c_out % groups:
+        _channels_in_groups(c_in, groups)
+        # (a lazy one's are checked as PyTorch's, made with 0 out_channels: at its first call)
+        if c_out % groups and not lazy:
             raise GradvizError("out_channels must be divisible by groups", kind=VALUE,
                                hint=f"{c_out} out_channels do not split into {groups} groups")
         kernel = conv._ints(fn, "kernel_size", kernel_size, k)
@@ -557,16 +634,20 @@ def _conv_maker(cls):
         if device is not None:
             F.check_device(device)
         dt = _float_dtype(dtype)
-        _no_negative((c_out, c_in // groups) + kernel)
-        fan_in = c_in // groups * math.prod(kernel)
-        # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
-        gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
-        w_bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in)) if fan_in else 0.0
-        weight = _parameter(rt, (c_out, c_in // groups) + kernel, dt, w_bound)
-        b = _parameter(rt, (c_out,), dt, 1 / math.sqrt(fan_in) if fan_in else 0) if bias else None
+        if lazy:
+            weight, b = UninitializedParameter(dt), UninitializedParameter(dt) if bias else None
+        else:
+            weight, b = _conv_parameters(rt, c_in, c_out, groups, kernel, bias, dt)
         return cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
                                "stride": stride_, "padding": padding_, "dilation": dilation_,
                                "groups": groups, "padding_mode": padding_mode})
+    if lazy:
+        def make_lazy(rt, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                      bias=True, padding_mode="zeros", device=None, dtype=None):
+            return make(rt, 0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                        padding_mode, device, dtype)
+        make_lazy.__name__ = cls.name
+        return make_lazy
     make.__name__ = cls.name
     return make
 
@@ -669,27 +750,78 @@ class BatchNorm2d(BatchNorm1d):
     DIMS = (4,)
 
 
-def _batch_norm_maker(cls):
+class LazyBatchNorm1d(BatchNorm1d):
+    """nn.LazyBatchNorm1d(eps=1e-5, momentum=0.1, ...): a BatchNorm1d whose
+    num_features is its first input's dim 1; that call makes its weight,
+    bias and running statistics and makes it a BatchNorm1d (no draws:
+    ones and zeros). Printed with num_features 0 until then."""
+
+    __slots__ = ()
+    name = "LazyBatchNorm1d"
+    type_name = "torch.nn.modules.batchnorm.LazyBatchNorm1d"
+    BECOMES = BatchNorm1d
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "batch_norm")
+        if x.data.ndim in self.DIMS:        # (else the call's own check says why)
+            n = x.data.shape[1]
+            dt = self.weight.dtype if self.weight is not None else x.data.dtype
+            self.num_features = n
+            self.weight, self.bias, buffers = _batch_norm_state(
+                rt, n, dt, self.weight is not None, self.bias is not None,
+                self.track_running_stats)
+            self.running_mean, self.running_var, _ = buffers
+            _materialized(self)
+        return BatchNorm1d.call(self, rt, args, kwargs)      # (its DIMS are the class's)
+
+
+LazyBatchNorm2d = _lazy_variant(BatchNorm2d, LazyBatchNorm1d, "LazyBatchNorm2d")
+
+
+def _batch_norm_state(rt, n: int, dt, affine: bool, bias: bool, track: bool) -> tuple:
+    """weight (ones), bias (zeros) and the buffers of a BatchNorm of n features."""
+    weight = _filled(rt, (n,), dt, 1.0, True, "Parameter") if affine else None
+    b = _filled(rt, (n,), dt, 0.0, True, "Parameter") if affine and bias else None
+    buffers = (None, None, None)
+    if track:
+        buffers = (_filled(rt, (n,), dt, 0.0, False, "running_mean"),
+                   _filled(rt, (n,), dt, 1.0, False, "running_var"),
+                   F._leaf(rt, np.zeros((), np.int64), False, "num_batches_tracked"))
+    return weight, b, buffers
+
+
+def _batch_norm_maker(cls, lazy: bool = False):
     def make(rt, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
              device=None, dtype=None, *, bias=True):
-        n = _size_arg(cls.name, "num_features", num_features)
+        n = 0 if lazy else _size_arg(cls.name, "num_features", num_features)
         if device is not None:
             F.check_device(device)
         dt = _float_dtype(dtype)
-        weight = _filled(rt, (n,), dt, 1.0, True, "Parameter") if affine else None
-        b = _filled(rt, (n,), dt, 0.0, True, "Parameter") if affine and bias else None
-        buffers = (None, None, None)
-        if track_running_stats:
-            buffers = (_filled(rt, (n,), dt, 0.0, False, "running_mean"),
-                       _filled(rt, (n,), dt, 1.0, False, "running_var"),
-                       F._leaf(rt, np.zeros((), np.int64), False, "num_batches_tracked"))
+        if lazy:
+            # (num_batches_tracked is a tensor from the start, the rest made by the first call)
+            weight, b, buffers = _batch_norm_state(rt, 0, dt, bool(affine), bool(bias),
+                                                   bool(track_running_stats))
+            weight = UninitializedParameter(dt) if affine else None
+            b = UninitializedParameter(dt) if affine and bias else None
+            if track_running_stats:
+                buffers = (UninitializedBuffer(dt), UninitializedBuffer(dt), buffers[2])
+        else:
+            weight, b, buffers = _batch_norm_state(rt, n, dt, bool(affine), bool(bias),
+                                                   bool(track_running_stats))
         return cls(weight, b, buffers, n, eps, momentum, bool(affine), bool(track_running_stats))
+    if lazy:
+        def make_lazy(rt, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                      device=None, dtype=None):
+            return make(rt, 0, eps, momentum, affine, track_running_stats, device, dtype)
+        make_lazy.__name__ = cls.name
+        return make_lazy
     make.__name__ = cls.name
     return make
 
 
 CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d,
-           BatchNorm2d, Conv1d, Conv2d)
+           BatchNorm2d, Conv1d, Conv2d, LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -927,7 +1059,11 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
           BatchNorm1d.type_name: _batch_norm_maker(BatchNorm1d),
           BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d),
-          Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d)}
+          Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d),
+          LazyConv1d.type_name: _conv_maker(LazyConv1d, lazy=True),
+          LazyConv2d.type_name: _conv_maker(LazyConv2d, lazy=True),
+          LazyBatchNorm1d.type_name: _batch_norm_maker(LazyBatchNorm1d, lazy=True),
+          LazyBatchNorm2d.type_name: _batch_norm_maker(LazyBatchNorm2d, lazy=True)}
 
 
 def types() -> dict:
