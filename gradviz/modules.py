@@ -1166,7 +1166,9 @@ def state_dict(rt, params: list, prefix: str = ""):
     from collections import OrderedDict
     if not isinstance(prefix, str):
         raise GradvizError("state_dict(): prefix must be a string", kind=TYPE)
-    return OrderedDict((prefix + name, F.f_detach(rt, p)) for name, p in params)
+    # (a lazy module's parameters before its first call are listed as they are)
+    return OrderedDict((prefix + name, p if isinstance(p, UninitializedParameter) else
+                        F.f_detach(rt, p)) for name, p in params)
 
 
 def load_state_dict(rt, params: list, kind: str, sd, strict=True):

@@ -203,6 +203,13 @@ def test_lazy_batch_norm_is_sized_by_its_first_input():
     assert info.value.kind == "ValueError" and "uninitialized parameter" in info.value.message
 
 
+def test_a_lazy_module_s_state_dict_lists_its_uninitialized_parameters():
+    _, out = run("print(nn.LazyBatchNorm1d().state_dict())\n")
+    assert out == ("OrderedDict([('weight', <UninitializedParameter>), ('bias', "
+                   "<UninitializedParameter>), ('running_mean', <UninitializedBuffer>), "
+                   "('running_var', <UninitializedBuffer>), ('num_batches_tracked', tensor(0))])\n")
+
+
 def test_load_state_dict_errors_list_every_key_as_pytorch():
     with pytest.raises(GradvizError) as info:
         run("net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))\n"
