@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import modules
+from . import layers, modules
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
 from .ops.registry import OpDef, broadcast_shape, unbroadcast
 from .tensor import Tensor
@@ -68,17 +68,28 @@ class UserClass:
         root = base
         while root.__class__ is UserClass:
             root = root.base
-        self.kind = root.kind
+        # (a torch.nn layer's class, nn.CrossEntropyLoss, is a Module's)
+        self.kind = root.kind if root.__class__ is BuiltinBase else "module"
         self.op = None
 
     def chain(self) -> list:
-        """The class and its bases, nearest first (its MRO: one base each)."""
+        """The class and its bases, nearest first (its MRO: one base each;
+        torch.nn.Module after a torch.nn layer's class)."""
         out, c = [], self
         while c.__class__ is UserClass:
             out.append(c)
             c = c.base
         out.append(c)
+        if c.__class__ is not BuiltinBase:
+            out.append(MODULE)
         return out
+
+    def layer(self) -> str | None:
+        """The name of the torch.nn layer the class derives from
+        (CrossEntropyLoss), or None."""
+        root = self.chain()[-2] if self.kind == "module" else None
+        return None if root is None or root.__class__ is UserClass or \
+            root.__class__ is BuiltinBase else root.name.rsplit(".", 1)[-1]
 
     def lookup(self, name: str, start: int = 0):
         """(the class that defines name, its value), from the start-th class
@@ -110,14 +121,17 @@ class Property:
 
 class Instance:
     """An object of a program's class. A Module's (kind "module") keeps its
-    parameters and submodules apart from its other attributes, in the order
-    they were set (parameters(), named_parameters(), its print)."""
+    parameters, buffers and submodules apart from its other attributes, in
+    the order they were set (parameters(), state_dict(), its print)."""
 
-    __slots__ = ("cls", "attrs", "params", "modules", "training", "initialized")
+    __slots__ = ("cls", "attrs", "params", "buffers", "transient", "modules", "training",
+                 "initialized")
 
     def __init__(self, cls: UserClass):
         self.cls, self.attrs = cls, {}
         self.params: dict = {}
+        self.buffers: dict = {}       # register_buffer()'s: a tensor or None
+        self.transient: set = set()   # the names of buffers registered persistent=False
         self.modules: dict = {}
         self.training = True
         self.initialized = cls.kind != "module"    # (Module.__init__ not run yet)
@@ -198,16 +212,58 @@ def make_class(rt, stmt, bases: list, body: dict) -> UserClass:
                            hint="derive from one class: torch.nn.Module, "
                                 "torch.autograd.Function, object or one of the program's")
     base = bases[0] if bases else OBJECT
+    is_type = base.__class__.__name__ == "PyType"
+    if is_type and base.name in layers.MAKERS:       # class MaskedCE(nn.CrossEntropyLoss)
+        return UserClass(stmt.name, base, body)
     if base.__class__ not in (UserClass, BuiltinBase):
+        what = base.name if is_type else rt._kind(base)
         raise GradvizError(f"a class can derive from torch.nn.Module, torch.autograd.Function, "
-                           f"object or one of the program's classes, not {rt._kind(base)}",
-                           kind=TYPE, hint=_LAYER_HINT if getattr(base, "__class__", None)
-                           .__name__ == "PyType" else None)
+                           f"object, a torch.nn loss, activation or pooling, or one of the "
+                           f"program's classes, not {what}", kind=TYPE,
+                           hint=_LAYER_HINT if is_type else None)
     return UserClass(stmt.name, base, body)
 
 
 _LAYER_HINT = ("write the layer's parameters by hand: self.w = torch.nn.Parameter(torch.randn("
                "3, 1)), and its computation in forward()")
+
+
+# ---- a torch.nn layer's class as a base ------------------------------------------------
+# Its __init__ keeps the arguments as the instance's attributes (self.reduction),
+# as PyTorch's does; its forward reads them at each call, so a subclass may change
+# them (d2l's MaskedSoftmaxCELoss sets self.reduction = 'none' in its forward).
+
+def _layer_params(name: str) -> list:
+    return [p for p, _ in layers.KINDS[name][2]]
+
+
+def _layer_init(rt, obj: Instance, *args, **kwargs):
+    """nn.CrossEntropyLoss.__init__(self, ...) of a subclass's instance."""
+    made = layers.MAKERS[f"{layers.KINDS[obj.cls.layer()][0]}.{obj.cls.layer()}"]
+    layer = made(rt, *args, **kwargs)
+    obj.initialized = True
+    for key, value in layer.kwargs.items():
+        if value.__class__ is Tensor:
+            rt.aliased.add(id(value))
+        # (a loss's weight is a buffer in PyTorch: in its state_dict())
+        (obj.buffers if key == "weight" else obj.attrs)[key] = value
+    return None
+
+
+def _layer_now(rt, obj: Instance):
+    """The layer obj is now: made from its attributes as they are."""
+    name = obj.cls.layer()
+    current = {}
+    for key in _layer_params(name):
+        for where in (obj.attrs, obj.buffers):
+            if key in where:
+                current[key] = where[key]
+    return layers.MAKERS[f"{layers.KINDS[name][0]}.{name}"](rt, **current)
+
+
+def _layer_forward(rt, obj: Instance, *args, **kwargs):
+    """nn.CrossEntropyLoss.forward(self, input, target) of a subclass's instance."""
+    return _layer_now(rt, obj).call(rt, list(args), kwargs)
 
 
 # ---- calls -----------------------------------------------------------------------
@@ -225,6 +281,8 @@ def call(rt, fn, args: list, kwargs: dict):
         return _call_attr(rt, method, fn, args, kwargs)
     if fn.cls.kind == "module":
         owner, method = fn.cls.lookup("forward")
+        if method is None and fn.cls.layer() is not None:
+            return _layer_forward(rt, fn, *args, **kwargs)
         if method is None:
             raise GradvizError(f'Module [{fn.cls.name}] is missing the required "forward" '
                                'function', kind="NotImplementedError",
@@ -290,6 +348,9 @@ def _construct(rt, cls: UserClass, args: list, kwargs: dict):
     if cls.kind == "function":     # (PyTorch warns that it should not be made)
         return obj
     _, init = cls.lookup("__init__")
+    if init is None and cls.layer() is not None:
+        _layer_init(rt, obj, *args, **kwargs)
+        return obj
     if init is None:
         if cls.kind == "module":
             obj.initialized = True
@@ -369,7 +430,7 @@ def _instance_attribute(rt, obj: Instance, attr: str):
     prop = _property_of(obj, attr)
     if prop is not None:                      # (before the instance's own: Python's order)
         return rt.call_value(prop.fn, [obj])
-    for where in (obj.params, obj.modules, obj.attrs):
+    for where in (obj.params, obj.buffers, obj.modules, obj.attrs):
         if attr in where:
             return where[attr]
     if attr in _own_names(obj.cls):
@@ -394,7 +455,7 @@ def _instance_attribute(rt, obj: Instance, attr: str):
 
 
 def _missing_hint(obj: Instance, attr: str) -> str | None:
-    names = [*obj.params, *obj.modules, *obj.attrs, *_own_names(obj.cls)]
+    names = [*obj.params, *obj.buffers, *obj.modules, *obj.attrs, *_own_names(obj.cls)]
     if obj.cls.kind == "module":
         names += list(MODULE_METHODS)
     close = did_you_mean(attr, names)
@@ -414,6 +475,8 @@ def _super_attribute(rt, sup: Super, attr: str):
             return value.fn
         return Method(value, obj) if value.__class__ is _user_function() else value
     root = chain[-1]
+    if sup.after.layer() is not None and attr in ("__init__", "forward"):
+        return _bound(attr, _layer_init if attr == "__init__" else _layer_forward, obj)
     if attr == "__init__":
         return _bound("__init__", _base_init, obj)
     if root.kind == "module" and obj.__class__ is Instance and attr in MODULE_METHODS:
@@ -470,7 +533,8 @@ def held_tensors(v):
         if id(o) in seen:
             continue
         seen.add(id(o))
-        places = (o.attrs, o.params, o.modules) if o.__class__ is Instance else (o.attrs,)
+        places = (o.attrs, o.params, o.buffers, o.modules) if o.__class__ is Instance else \
+            (o.attrs,)
         for where in places:
             for key, item in where.items():
                 if item.__class__ is Tensor:
@@ -497,7 +561,7 @@ def _set_module_attribute(rt, obj: Instance, attr: str, value) -> None:
             value.name = f"self.{attr}"          # (as the picture labels it)
         elif value.__class__ in modules.CLASSES:  # self.fc = nn.Linear(...): self.fc.weight
             modules.name_parameters(value, f"self.{attr}")
-        for where in (obj.attrs, obj.params, obj.modules):
+        for where in (obj.attrs, obj.params, obj.buffers, obj.modules):
             if where is not place:
                 where.pop(attr, None)
         place[attr] = value
@@ -508,20 +572,62 @@ def _set_module_attribute(rt, obj: Instance, attr: str, value) -> None:
                            "(torch.nn.Parameter or None expected)", kind=TYPE,
                            hint="wrap it: torch.nn.Parameter(t), or update the parameter "
                                 "in place under torch.no_grad()")
+    elif attr in obj.buffers:                 # self.running = 0.9 * self.running + ...
+        if value is not None and value.__class__ is not Tensor:
+            raise GradvizError(f"cannot assign '{rt.type_name(value)}' as buffer '{attr}' "
+                               "(torch.nn.Buffer, torch.Tensor or None expected)", kind=TYPE,
+                               hint="a buffer holds a tensor: torch.tensor(value)")
+        obj.buffers[attr] = value
     elif attr == "training" and value.__class__ is bool:
         obj.training = value
     else:
         obj.attrs[attr] = value
 
 
+def _m_register_buffer(rt, obj, name, tensor, persistent=True):
+    """Module.register_buffer(name, tensor, persistent=True): a tensor of the
+    module's state that is no parameter (running statistics): in
+    state_dict() (unless persistent=False) and buffers(), not in
+    parameters(); PyTorch's checks of the name and the value."""
+    if not obj.initialized:
+        raise GradvizError("cannot assign buffer before Module.__init__() call",
+                           kind=ATTRIBUTE, hint="call super().__init__() first in __init__")
+    if name.__class__ is not str:
+        raise GradvizError(f"buffer name should be a string. Got {rt.type_name(name)}",
+                           kind=TYPE, hint="self.register_buffer('running_mean', t)")
+    problem = ('buffer name can\'t contain "."' if "." in name else
+               'buffer name can\'t be empty string ""' if name == "" else
+               f"attribute '{name}' already exists"
+               if name not in obj.buffers and (name in obj.params or name in obj.modules or
+                                               name in obj.attrs or name in _own_names(obj.cls))
+               else None)
+    if problem is not None:
+        raise GradvizError(repr(problem), kind="KeyError",
+                           hint="name a buffer as a new attribute of the module")
+    if tensor is not None and tensor.__class__ is not Tensor:
+        raise GradvizError(f"cannot assign '{rt.type_name(tensor)}' object to buffer '{name}' "
+                           "(torch Tensor or None required)", kind=TYPE,
+                           hint="a buffer holds a tensor: torch.tensor(value)")
+    if tensor is not None:
+        rt.aliased.add(id(tensor))
+        if tensor.name is None:
+            tensor.name = f"self.{name}"          # (as the picture labels it)
+    obj.buffers[name] = tensor
+    if persistent:
+        obj.transient.discard(name)
+    else:
+        obj.transient.add(name)
+
+
 # ---- torch.nn.Module's methods -------------------------------------------------------
 
-def named_parameters(obj: Instance, buffers: bool = False) -> list:
+def named_parameters(obj: Instance, buffers: bool | str = False) -> list:
     """(name, parameter) in PyTorch's order: the module's own, in the order
     they were set, then each submodule's, prefixed (a parameter shared by two
     names once, as PyTorch's remove_duplicate). No recursion: a stack.
-    buffers: state_dict()'s, with each nn module's buffers after its
-    parameters (a BatchNorm's running statistics)."""
+    buffers: state_dict()'s, with each module's buffers after its
+    parameters (a BatchNorm's running statistics, register_buffer()'s);
+    "all": those registered persistent=False too (buffers()')."""
     out, seen = [], set()
     stack = [("", obj)]
     while stack:
@@ -532,7 +638,11 @@ def named_parameters(obj: Instance, buffers: bool = False) -> list:
                     seen.add(id(p))
                     out.append((name, p))
             continue
-        for name, p in m.params.items():
+        own = list(m.params.items())
+        if buffers:
+            own += [(name, b) for name, b in m.buffers.items()
+                    if b is not None and (buffers == "all" or name not in m.transient)]
+        for name, p in own:
             if id(p) not in seen:
                 seen.add(id(p))
                 out.append((prefix + name, p))
@@ -552,7 +662,7 @@ def _m_named_parameters(rt, obj, prefix="", recurse=True):
 
 def _m_buffers(rt, obj, recurse=True):
     from .functions import Generator
-    return Generator([b for _, b in modules.named_buffers(named_parameters(obj, True),
+    return Generator([b for _, b in modules.named_buffers(named_parameters(obj, "all"),
                                                           named_parameters(obj))])
 
 
@@ -560,7 +670,7 @@ def _m_named_buffers(rt, obj, prefix="", recurse=True):
     from .functions import Generator
     prefix = prefix + "." if prefix else ""
     return Generator([(prefix + n, b) for n, b in
-                      modules.named_buffers(named_parameters(obj, True), named_parameters(obj))])
+                      modules.named_buffers(named_parameters(obj, "all"), named_parameters(obj))])
 
 
 def _m_zero_grad(rt, obj, set_to_none=True):
@@ -656,7 +766,8 @@ def _m_apply(rt, obj, fn):
 
 
 MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_dict,
-                  "add_module": _m_add_module, "children": modules.METHODS["children"],
+                  "add_module": _m_add_module, "register_buffer": _m_register_buffer,
+                  "children": modules.METHODS["children"],
                   "named_children": modules.METHODS["named_children"],
                   "modules": modules.METHODS["modules"],
                   "named_modules": modules.METHODS["named_modules"], "apply": _m_apply,
@@ -702,6 +813,9 @@ def text(rt, v) -> str:
 def _module_text(rt, m: Instance) -> str:
     """Net(\\n  (p): Polynomial3()\\n), as Module.__repr__ (its children
     indented; no recursion: each child's text is made first, deepest last)."""
+    if not m.modules and m.cls.layer() is not None:    # MaskedCE(), MyPool(kernel_size=2, ...)
+        made = _layer_now(rt, m).text
+        return m.cls.name + made[made.index("("):]
     if not m.modules:
         return f"{m.cls.name}()"
     lines = [f"{m.cls.name}("]

@@ -256,15 +256,18 @@ _SHADOWED_BUILTINS = {"min": "a if a < b else b", "max": "a if a > b else b",
 def _number_hint(fname, values) -> str | None:
     """The hint of an error about Python values given where a tensor is
     needed: make one; bare min/max/sum/abs/pow are torch's, not Python's."""
-    if not any(isinstance(v, (int, float, list)) for v in values):
-        return None
+    instead = _SHADOWED_BUILTINS.get(fname)
     first = values[0]
-    if isinstance(first, list) and any(is_tensor(v) for v in first):
+    if not any(isinstance(v, (int, float, list)) for v in values):
+        if instead is None or is_tensor(first) or fname in ("abs", "pow"):
+            return None
+        # sum(x.grad.norm() for x in params): Python's sum of a generator
+        make = f"stack the items first, e.g. torch.stack([...]).{fname}()"
+    elif isinstance(first, list) and any(is_tensor(v) for v in first):
         # (a list of tensors: stacked, not written out)
         make = "make it one tensor first, e.g. torch.stack(the_list)"
     else:
         make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(first)})"
-    instead = _SHADOWED_BUILTINS.get(fname)
     if instead is None:
         return make
     return (f"{fname}() is torch.{fname}, bare too (as after `from torch import *`), and takes "
@@ -1609,6 +1612,22 @@ def _weight_size_error(classes: int, weight: Tensor, prefix: str) -> GradvizErro
                         f"{list(weight.data.shape)}", hint="one weight per class")
 
 
+def spatial_target(x_shape: tuple, t_shape: tuple) -> None:
+    """PyTorch's checks of a target of class indices for an input (N, C, d1,
+    ...): one index per position, of shape (N, d1, ...) (nll_loss2d's
+    words for a 4-d input, nll_loss_nd's else)."""
+    want = [x_shape[0], *x_shape[2:]]
+    hint = f"one class index per position: a target of shape {want}"
+    if len(x_shape) == 4 and len(t_shape) != 3:
+        raise GradvizError("only batches of spatial targets supported (3D tensors) but got "
+                           f"targets of dimension: {len(t_shape)}", hint=hint)
+    if len(x_shape) == 4 and list(t_shape) != want:
+        raise GradvizError(f"size mismatch (got input: {list(x_shape)} , target: "
+                           f"{list(t_shape)}", hint=hint)
+    if list(t_shape) != want:
+        raise GradvizError(f"Expected target size {want}, got {list(t_shape)}", hint=hint)
+
+
 def _class_index_target(input: Tensor, target: Tensor, ignore_index: int = -100) -> None:
     """PyTorch's checks of class indices for logits of another shape, in its
     order: the batch sizes, the target's dims, its dtype, its values (the
@@ -1618,7 +1637,9 @@ def _class_index_target(input: Tensor, target: Tensor, ignore_index: int = -100)
         raise GradvizError(f"Expected input batch_size ({x_shape[0]}) to match target "
                            f"batch_size ({t_shape[0] if t_shape else 1}).", kind=VALUE,
                            hint="the target holds one class index per row of the logits")
-    if target.data.ndim > 1:
+    if input.data.ndim > 2:
+        spatial_target(x_shape, t_shape)
+    elif target.data.ndim > 1:
         raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
                            hint="class indices are one per row; class probabilities "
                                 f"have the logits' shape {list(x_shape)}")
@@ -2150,17 +2171,29 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
     FUNCTIONS[_name] = _unary(_name)
 
 # bare names that are Python's, not torch's
+def index_of_tensor(t) -> int:
+    """PyTorch's Tensor.__index__, which Python calls where it wants a whole
+    number (classes[labels[j]], range(n), a list's slice bounds): a
+    one-element integer or bool tensor's value; its TypeError else."""
+    if t.data.size != 1 or t.data.dtype.kind not in "iub":
+        raise GradvizError("only integer tensors of a single element can be converted to an "
+                           "index", kind=TYPE,
+                           hint="an index must be a whole number: of a float tensor, "
+                                "int(t.item()) or t.long()")
+    return int(t.data.item())
+
+
 def f_range(rt, *args):
-    """Python's range(), for for loops; a 0-d integer tensor counts as its int
-    (PyTorch's tensors have __index__)."""
+    """Python's range(), for for loops; a one-element integer tensor counts as
+    its int (PyTorch's tensors have __index__)."""
     if not 1 <= len(args) <= 3:
         raise GradvizError(f"range expected 1 to 3 arguments, got {len(args)}", kind=TYPE)
     ints = []
     for a in args:
-        if is_tensor(a) and a.data.ndim == 0 and a.data.dtype.kind in "iub":
-            a = int(a.data)
+        if is_tensor(a):
+            a = index_of_tensor(a)
         if not isinstance(a, int):
-            raise GradvizError(f"'{type(a).__name__ if not is_tensor(a) else 'Tensor'}' object "
+            raise GradvizError(f"'{type(a).__name__}' object "
                                "cannot be interpreted as an integer", kind=TYPE,
                                hint="range() takes whole numbers: range(3), range(1, 10, 2)")
         ints.append(a)

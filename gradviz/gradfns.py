@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ATTRIBUTE, RUNTIME, GradvizError
+from .ops.nn import nll_grad_fn
 from .tensor import REBASED_GRAD_FN, Tensor
 
 # the name() of nodes that are not an op's "...Backward" (PyTorch's C++ names)
@@ -155,10 +156,17 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
             _edge(next(given), at) if c in affine else (None, 0) for c in "wb")
     elif op in ("conv1d", "conv2d") and len(args) == 2:      # (input, weight, bias=None)
         return (_edge(args[0], at), _edge(args[1], at), (None, 0))
+    elif op in ("nll_loss", "cross_entropy") and name in ("NllLoss2DBackward0", "ViewBackward0"):
+        # class indices of an input (N, C, d1, ...): nll_loss2d
+        x = _edge(args[0], at)
+        if op == "cross_entropy":
+            x = _hidden("LogSoftmaxBackward0", x)
+        return _nll_2d_edges(name, args[0].data.ndim, x)
     elif op in _WEIGHT_ARGS:          # a class weight or an index: no input of the gradient
         return tuple(_edge(a, at) for a in args[:_WEIGHT_ARGS[op]])
     elif op == "cross_entropy" and name == "AddBackward0":
-        return _smoothed_ce_edges(node.params, _edge(args[0], at), len(args) > 2)
+        return _smoothed_ce_edges(node.params, _edge(args[0], at), len(args) > 2,
+                                  args[0].data.ndim)
     elif name == "NllLossBackward0":  # cross_entropy: log_softmax, then nll_loss
         return (_hidden("LogSoftmaxBackward0", _edge(args[0], at)),)
     elif name == "UnsafeViewBackward0" and op != "matmul":
@@ -188,7 +196,8 @@ def edge_args(node: Tensor, name: str) -> list | None:
     if (name in ("AsStridedBackward0", "NllLossBackward0", "CopySlices")
             or op in ("rdiv", "outer", "cross_entropy", "setitem")
             or (name == "UnsafeViewBackward0" and (op != "matmul" or args[1].data.ndim <= 2))
-            or (name == "SqueezeBackward4" and op == "matmul")):
+            or (name == "SqueezeBackward4" and op == "matmul")
+            or (op == "nll_loss" and args[0].data.ndim > 2)):      # nll_loss2d, viewed
         return None
     every = list(range(len(args)))
     if name == "MulBackward1" or name == "DivBackward1" or op in _SCALAR_ARGS:
@@ -208,7 +217,17 @@ def edge_args(node: Tensor, name: str) -> list | None:
     return every
 
 
-def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool) -> tuple:
+def _nll_2d_edges(name: str, ndim: int, input_edge: tuple) -> tuple:
+    """nll_loss2d's edges: to the input, viewed as 4-d unless it is; under
+    the ViewBackward0 of reduction='none' back to the target's shape."""
+    if ndim != 4:
+        input_edge = _hidden("ViewBackward0", input_edge)
+    if name == "ViewBackward0":
+        return (_hidden("NllLoss2DBackward0", input_edge),)
+    return (input_edge,)
+
+
+def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool, ndim: int) -> tuple:
     """cross_entropy with label_smoothing=: (1 - s) * nll_loss + ret * (s / C),
     ret = -(logp [* weight]).sum(1), masked, then summed (and divided)."""
     logp = _hidden("LogSoftmaxBackward0", logits_edge)      # (one node, two uses)
@@ -219,7 +238,12 @@ def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool) -> tupl
         ret = _hidden("SumBackward0", ret)
     if reduction == "mean":
         ret = _hidden("DivBackward0", ret, (None, 0))
-    return (_hidden("MulBackward1", _hidden("NllLossBackward0", logp)), _hidden("MulBackward1", ret))
+    if ndim > 2:                      # nll_loss2d (ops/nn.py: nll_grad_fn)
+        nll = _hidden(nll_grad_fn(ndim, reduction), *_nll_2d_edges(
+            nll_grad_fn(ndim, reduction), ndim, logp))
+    else:
+        nll = _hidden("NllLossBackward0", logp)
+    return (_hidden("MulBackward1", nll), _hidden("MulBackward1", ret))
 
 
 # ---- saved tensors: y.grad_fn._saved_self, _saved_result, _saved_dim, ... ----

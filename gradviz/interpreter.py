@@ -2533,7 +2533,8 @@ class Interpreter:
                 return _ORDER[sym](a, b)      # [1, 2] < [1, 3]: item by item, as Python
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
-            if modules.UninitializedParameter in (a.__class__, b.__class__):
+            if isinstance(a, modules.UninitializedParameter) or \
+                    isinstance(b, modules.UninitializedParameter):     # (a buffer's too)
                 raise modules.uninitialized(_TENSOR_METHODS.get(sym, "__" + sym + "__"))
             if sym in _ORDER:
                 raise GradvizError(f"'{sym}' not supported between instances of "
@@ -2975,6 +2976,9 @@ class Interpreter:
         for item in node.index:
             if item.__class__ is syntax.Slice:
                 parts = [None if e is None else self.eval(e) for e in (item.start, item.stop, item.step)]
+                # Python asks a tensor bound for its __index__ (x[:n] with n = t.sum())
+                parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else v
+                         for v in parts]
                 for v in parts:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
                         raise GradvizError("slice indices must be integers", kind=TYPE)
@@ -3011,6 +3015,8 @@ class Interpreter:
             if len(index) != 1:
                 raise GradvizError(f"a {what} takes one index", kind=TYPE)
             i = index[0]
+            if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
+                i = functions.index_of_tensor(i)
             if isinstance(i, bool) or not isinstance(i, (int, slice)):
                 raise GradvizError(f"{what} indices must be integers", kind=TYPE)
             try:
@@ -3670,9 +3676,10 @@ _MISSING_HINTS = {
                    "(with betas, eps, weight_decay, amsgrad), Adagrad and RMSprop here; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
-                "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d, "
-                "nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, "
-                "nn.BatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
+                "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.LazyConv1d, nn.LazyConv2d, "
+                "nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Embedding, "
+                "nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.LazyBatchNorm1d, "
+                "nn.LazyBatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
                 "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
@@ -3772,7 +3779,8 @@ def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
 
 
 # the class whose __init__ PyTorch's argument errors name, where it is a base
-_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd"}
+_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd",
+                "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase"}
 
 
 def _make_type(rt, t: PyType, args: list, kwargs) -> Size:

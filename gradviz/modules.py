@@ -85,7 +85,14 @@ class UninitializedParameter:
         self.name, self.dtype = None, dtype
 
     def __repr__(self) -> str:
-        return "<UninitializedParameter>"
+        return f"<{type(self).__name__}>"
+
+
+class UninitializedBuffer(UninitializedParameter):
+    """A LazyBatchNorm's running statistics before its first call."""
+
+    __slots__ = ()
+    requires_grad = False
 
 
 def uninitialized(method: str) -> GradvizError:
@@ -96,7 +103,7 @@ def uninitialized(method: str) -> GradvizError:
         "explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. When using "
         "LazyModules Call `forward` with a dummy batch to initialize the parameters before "
         "calling torch functions", kind=VALUE,
-        hint="a LazyLinear's weight and bias are made by its first call: call it on an "
+        hint="a lazy module's parameters are made by its first call: call it on an "
              "input first (y = m(x)), then use m.weight")
 
 
@@ -605,29 +612,28 @@ def _output_padding(rt, m, x, output_size) -> tuple:
 
 
 def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride, dilation,
-                groups) -> tuple:
-    """_ConvNd's checks of the sizes: (c_in, c_out, kernel, stride, dilation)."""
-    c_in = _size_arg(fn, "in_channels", in_channels)
+                groups, lazy: bool = False) -> tuple:
+    """_ConvNd's checks of the sizes: (c_in, c_out, kernel, stride, dilation).
+    lazy: a LazyConv's, without in_channels (0 until its first call)."""
+    c_in = 0 if lazy else _size_arg(fn, "in_channels", in_channels)
     c_out = _size_arg(fn, "out_channels", out_channels)
     if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
         raise GradvizError("groups must be a positive integer", kind=VALUE,
                            hint="groups splits the channels: 1 or more")
-    if c_in % groups:
-        raise GradvizError("in_channels must be divisible by groups", kind=VALUE,
-                           hint=f"{c_in} in_channels do not split into {groups} groups")
-    if c_out % groups:
+    _channels_in_groups(c_in, groups)
+    # (a lazy one's are checked as PyTorch's, made with 0 out_channels: at its first call)
+    if c_out % groups and not lazy:
         raise GradvizError("out_channels must be divisible by groups", kind=VALUE,
                            hint=f"{c_out} out_channels do not split into {groups} groups")
     return (c_in, c_out, conv._ints(fn, "kernel_size", kernel_size, k),
             conv._ints(fn, "stride", stride, k), conv._ints(fn, "dilation", dilation, k))
 
 
-def _conv_parameters(rt, shape: tuple, bias_size: int | None, dtype) -> tuple:
+def _conv_parameters(rt, shape: tuple, bias_size: int | None, dt: np.dtype) -> tuple:
     """(weight, bias or None) of a convolution layer: the weight by
     kaiming_uniform_(a=sqrt(5)) and the bias uniform in +-1/sqrt(fan_in),
     fan_in = the weight's dim 1 times the kernel size, drawn in that order
     from the seed as PyTorch's reset_parameters draws them."""
-    dt = _float_dtype(dtype)
     _no_negative(shape)
     fan_in = math.prod(shape[1:])
     # torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5)), its arithmetic as written there
@@ -639,16 +645,73 @@ def _conv_parameters(rt, shape: tuple, bias_size: int | None, dtype) -> tuple:
     return weight, _parameter(rt, (bias_size,), dt, 1 / math.sqrt(fan_in) if fan_in else 0)
 
 
-def _conv_maker(cls):
+class LazyConv2d(Conv2d):
+    """nn.LazyConv2d(out_channels, kernel_size, ...): a Conv2d whose
+    in_channels is its first input's (dim 1, or 0 unbatched); that call
+    draws its parameters (as nn.Conv2d would then) and makes it a Conv2d
+    (PyTorch's cls_to_become). Printed with in_channels 0 until then."""
+
+    __slots__ = ()
+    name = "LazyConv2d"
+    type_name = "torch.nn.modules.conv.LazyConv2d"
+    BECOMES = Conv2d
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "conv2d" if self.DIMS == 2 else "conv1d")
+        unbatched, batched = self.DIMS + 1, self.DIMS + 2
+        if x.data.ndim not in (unbatched, batched):
+            raise GradvizError(f"Expected {unbatched}D (unbatched) or {batched}D (batched) input "
+                               f"to {self.name}, but got input of size: "
+                               f"torch.Size({list(x.data.shape)})", kind=RUNTIME,
+                               hint=f"a batch of {'images' if self.DIMS == 2 else 'sequences'}: "
+                                    f"(N, C, {'H, W' if self.DIMS == 2 else 'L'})")
+        self.in_channels = x.data.shape[1 if x.data.ndim == batched else 0]
+        _channels_in_groups(self.in_channels, self.groups)
+        self.weight, self.bias = _conv_parameters(
+            rt, (self.out_channels, self.in_channels // self.groups) + self.kernel_size,
+            self.out_channels if self.bias is not None else None, self.weight.dtype)
+        return _materialized(self).call(self, rt, args, kwargs)
+
+
+def _materialized(m):
+    """m made the module it becomes (PyTorch's cls_to_become), its new
+    parameters named as the program reaches m; that class."""
+    becomes = m.__class__ = m.BECOMES
+    if m.label is not None:
+        name_parameters(m, m.label)
+    return becomes
+
+
+def _lazy_variant(becomes, lazy, name: str):
+    """The lazy module of another rank: `lazy`'s first call, then `becomes`
+    (nn.LazyConv1d is LazyConv2d's over (N, C, L) inputs)."""
+    module = lazy.type_name.rsplit(".", 1)[0]
+    return type(name, (becomes,), {"__slots__": (), "__doc__": f"nn.{name}: {lazy.name}'s, as "
+                                   f"{becomes.name}", "name": name,
+                                   "type_name": f"{module}.{name}", "BECOMES": becomes,
+                                   "call": lazy.call})
+
+
+LazyConv1d = _lazy_variant(Conv1d, LazyConv2d, "LazyConv1d")
+
+
+def _channels_in_groups(c_in: int, groups: int) -> None:
+    if c_in % groups:
+        raise GradvizError("in_channels must be divisible by groups", kind=VALUE,
+                           hint=f"{c_in} in_channels do not split into {groups} groups")
+
+
+def _conv_maker(cls, lazy: bool = False):
     """nn.Conv1d / nn.Conv2d: PyTorch's checks of the arguments, then the
-    weight (out_channels, in_channels / groups, *kernel_size) and the bias
-    as _conv_parameters draws them."""
+    parameters (_conv_parameters). lazy: nn.LazyConv1d / nn.LazyConv2d,
+    without in_channels, whose parameters its first call makes."""
     def make(rt, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
              groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         k = cls.DIMS
         fn = cls.name
         c_in, c_out, kernel, stride_, dilation_ = _conv_sizes(
-            fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups)
+            fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups, lazy)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise GradvizError(f"Invalid padding string '{padding}', should be one of "
@@ -669,11 +732,22 @@ def _conv_maker(cls):
                                kind=VALUE, hint="gradviz pads with zeros: padding_mode='zeros'")
         if device is not None:
             F.check_device(device)
-        weight, b = _conv_parameters(rt, (c_out, c_in // groups) + kernel,
-                                     c_out if bias else None, dtype)
+        dt = _float_dtype(dtype)
+        if lazy:
+            weight, b = UninitializedParameter(dt), UninitializedParameter(dt) if bias else None
+        else:
+            weight, b = _conv_parameters(rt, (c_out, c_in // groups) + kernel,
+                                         c_out if bias else None, dt)
         return cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
                                "stride": stride_, "padding": padding_, "dilation": dilation_,
                                "groups": groups, "padding_mode": padding_mode})
+    if lazy:
+        def make_lazy(rt, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                      bias=True, padding_mode="zeros", device=None, dtype=None):
+            return make(rt, 0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                        padding_mode, device, dtype)
+        make_lazy.__name__ = cls.name
+        return make_lazy
     make.__name__ = cls.name
     return make
 
@@ -696,7 +770,7 @@ def _conv_transpose_maker(cls):
         if device is not None:
             F.check_device(device)
         weight, b = _conv_parameters(rt, (c_in, c_out // groups) + kernel,
-                                     c_out if bias else None, dtype)
+                                     c_out if bias else None, _float_dtype(dtype))
         m = cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
                             "stride": stride_, "padding": padding_, "dilation": dilation_,
                             "groups": groups, "padding_mode": padding_mode})
@@ -804,27 +878,79 @@ class BatchNorm2d(BatchNorm1d):
     DIMS = (4,)
 
 
-def _batch_norm_maker(cls):
+class LazyBatchNorm1d(BatchNorm1d):
+    """nn.LazyBatchNorm1d(eps=1e-5, momentum=0.1, ...): a BatchNorm1d whose
+    num_features is its first input's dim 1; that call makes its weight,
+    bias and running statistics and makes it a BatchNorm1d (no draws:
+    ones and zeros). Printed with num_features 0 until then."""
+
+    __slots__ = ()
+    name = "LazyBatchNorm1d"
+    type_name = "torch.nn.modules.batchnorm.LazyBatchNorm1d"
+    BECOMES = BatchNorm1d
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        x = F._need_tensor(x, "batch_norm")
+        if x.data.ndim in self.DIMS:        # (else the call's own check says why)
+            n = x.data.shape[1]
+            dt = self.weight.dtype if self.weight is not None else x.data.dtype
+            self.num_features = n
+            self.weight, self.bias, buffers = _batch_norm_state(
+                rt, n, dt, self.weight is not None, self.bias is not None,
+                self.track_running_stats)
+            self.running_mean, self.running_var, _ = buffers
+            _materialized(self)
+        return BatchNorm1d.call(self, rt, args, kwargs)      # (its DIMS are the class's)
+
+
+LazyBatchNorm2d = _lazy_variant(BatchNorm2d, LazyBatchNorm1d, "LazyBatchNorm2d")
+
+
+def _batch_norm_state(rt, n: int, dt, affine: bool, bias: bool, track: bool) -> tuple:
+    """weight (ones), bias (zeros) and the buffers of a BatchNorm of n features."""
+    weight = _filled(rt, (n,), dt, 1.0, True, "Parameter") if affine else None
+    b = _filled(rt, (n,), dt, 0.0, True, "Parameter") if affine and bias else None
+    buffers = (None, None, None)
+    if track:
+        buffers = (_filled(rt, (n,), dt, 0.0, False, "running_mean"),
+                   _filled(rt, (n,), dt, 1.0, False, "running_var"),
+                   F._leaf(rt, np.zeros((), np.int64), False, "num_batches_tracked"))
+    return weight, b, buffers
+
+
+def _batch_norm_maker(cls, lazy: bool = False):
     def make(rt, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
              device=None, dtype=None, *, bias=True):
-        n = _size_arg(cls.name, "num_features", num_features)
+        n = 0 if lazy else _size_arg(cls.name, "num_features", num_features)
         if device is not None:
             F.check_device(device)
         dt = _float_dtype(dtype)
-        weight = _filled(rt, (n,), dt, 1.0, True, "Parameter") if affine else None
-        b = _filled(rt, (n,), dt, 0.0, True, "Parameter") if affine and bias else None
-        buffers = (None, None, None)
-        if track_running_stats:
-            buffers = (_filled(rt, (n,), dt, 0.0, False, "running_mean"),
-                       _filled(rt, (n,), dt, 1.0, False, "running_var"),
-                       F._leaf(rt, np.zeros((), np.int64), False, "num_batches_tracked"))
+        if lazy:
+            # (num_batches_tracked is a tensor from the start, the rest made by the first call)
+            weight, b, buffers = _batch_norm_state(rt, 0, dt, bool(affine), bool(bias),
+                                                   bool(track_running_stats))
+            weight = UninitializedParameter(dt) if affine else None
+            b = UninitializedParameter(dt) if affine and bias else None
+            if track_running_stats:
+                buffers = (UninitializedBuffer(dt), UninitializedBuffer(dt), buffers[2])
+        else:
+            weight, b, buffers = _batch_norm_state(rt, n, dt, bool(affine), bool(bias),
+                                                   bool(track_running_stats))
         return cls(weight, b, buffers, n, eps, momentum, bool(affine), bool(track_running_stats))
+    if lazy:
+        def make_lazy(rt, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                      device=None, dtype=None):
+            return make(rt, 0, eps, momentum, affine, track_running_stats, device, dtype)
+        make_lazy.__name__ = cls.name
+        return make_lazy
     make.__name__ = cls.name
     return make
 
 
 CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d,
-           BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d)
+           BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d,
+           LazyBatchNorm1d, LazyBatchNorm2d)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -870,7 +996,7 @@ def call_module(rt, m, x):
     from . import classes
     return classes.call(rt, m, [x], {})
 
-def _parameter_paths(m, buffers: bool = False) -> list:
+def _parameter_paths(m, buffers: bool | str = False) -> list:
     """(PyTorch's name, how the program reaches it, parameter) for every
     parameter in m, each once, in PyTorch's order (depth first, without
     recursion): ("0.weight", "[0].weight", p). The second counts by
@@ -901,7 +1027,7 @@ def _parameter_paths(m, buffers: bool = False) -> list:
     return out
 
 
-def named_parameters(m, prefix: str = "", buffers: bool = False) -> list:
+def named_parameters(m, prefix: str = "", buffers: bool | str = False) -> list:
     """(name, parameter) of m and the modules in it, as PyTorch names and
     orders them ("0.weight", "0.bias", "2.weight", ...); buffers: with
     each module's buffers after its parameters, as state_dict() lists them."""
@@ -1064,7 +1190,11 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d),
           Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d),
           ConvTranspose1d.type_name: _conv_transpose_maker(ConvTranspose1d),
-          ConvTranspose2d.type_name: _conv_transpose_maker(ConvTranspose2d)}
+          ConvTranspose2d.type_name: _conv_transpose_maker(ConvTranspose2d),
+          LazyConv1d.type_name: _conv_maker(LazyConv1d, lazy=True),
+          LazyConv2d.type_name: _conv_maker(LazyConv2d, lazy=True),
+          LazyBatchNorm1d.type_name: _batch_norm_maker(LazyBatchNorm1d, lazy=True),
+          LazyBatchNorm2d.type_name: _batch_norm_maker(LazyBatchNorm2d, lazy=True)}
 
 
 def types() -> dict:
@@ -1112,14 +1242,18 @@ def named_buffers(state: list, params: list) -> list:
     return [(name, b) for name, b in state if id(b) not in ids]
 
 
+def _all_buffers(m) -> list:
+    """(name, buffer) of m, those a program registered persistent=False too."""
+    return named_buffers(named_parameters(m, buffers="all"), named_parameters(m))
+
+
 def _buffers(rt, m, recurse=True):
-    return F.Generator([b for _, b in named_buffers(named_state(m), named_parameters(m))])
+    return F.Generator([b for _, b in _all_buffers(m)])
 
 
 def _named_buffers(rt, m, prefix="", recurse=True):
     prefix = prefix + "." if prefix else ""
-    return F.Generator([(prefix + n, b) for n, b in
-                        named_buffers(named_state(m), named_parameters(m))])
+    return F.Generator([(prefix + n, b) for n, b in _all_buffers(m)])
 
 
 def _zero_grad(rt, m, set_to_none=True):
@@ -1163,7 +1297,9 @@ def state_dict(rt, params: list, prefix: str = ""):
     from collections import OrderedDict
     if not isinstance(prefix, str):
         raise GradvizError("state_dict(): prefix must be a string", kind=TYPE)
-    return OrderedDict((prefix + name, F.f_detach(rt, p)) for name, p in params)
+    # (a lazy module's parameters before its first call are listed as they are)
+    return OrderedDict((prefix + name, p if isinstance(p, UninitializedParameter) else
+                        F.f_detach(rt, p)) for name, p in params)
 
 
 def load_state_dict(rt, params: list, kind: str, sd, strict=True):

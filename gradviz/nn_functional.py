@@ -40,7 +40,8 @@ def _same_dtype(weight, input) -> None:
 def f_nll_loss(rt, input, target, weight=None, size_average=None, ignore_index=-100,
                reduce=None, reduction="mean"):
     """F.nll_loss: minus the log-probability of each row's class (its weight
-    times it), one NllLossBackward0 node; input (C,) or (N, C)."""
+    times it), one NllLossBackward0 node; input (C,) or (N, C), or (N, C,
+    d1, ...) with a class index per position (NllLoss2DBackward0)."""
     reduction = F._reduction_arg(size_average, reduce, reduction)
     input = F._need_tensor(input, "nll_loss_nd")
     target = F._need_tensor(target, "nll_loss_nd", 2, "target")
@@ -51,25 +52,23 @@ def f_nll_loss(rt, input, target, weight=None, size_average=None, ignore_index=-
     if input.data.ndim == 0:
         raise GradvizError("Expected 1 or more dimensions (got 0)", kind=VALUE,
                            hint="log-probabilities are (C,) or (N, C)")
-    if input.data.ndim > 2:
-        raise GradvizError("nll_loss of an input with more than 2 dimensions is not supported",
-                           kind=VALUE, hint="fold the extra dims into rows: "
-                                            "input.permute(0, 2, 1).reshape(-1, C)")
     if weight is not None:
         weight = F._need_tensor(weight, "nll_loss_nd", 3, "weight")
-    if input.data.ndim == 2 and (target.data.ndim == 0 or
+    if input.data.ndim >= 2 and (target.data.ndim == 0 or
                                  input.data.shape[0] != target.data.shape[0]):
         raise GradvizError(f"Expected input batch_size ({input.data.shape[0]}) to match target "
                            f"batch_size ({target.data.shape[0] if target.data.ndim else 1}).",
                            kind=VALUE, hint="the target holds one class index per row")
-    if target.data.ndim > 1:
+    if input.data.ndim > 2:           # (N, C, d1, ...): an index per position
+        F.spatial_target(input.data.shape, target.data.shape)
+    elif target.data.ndim > 1:
         raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
                            hint="class indices are one per row")
     if target.data.dtype != np.int64:
         raise GradvizError(f"expected target dtype to be Long or Byte, but got "
                            f"{F.type_word(target.data.dtype)}",
                            hint="class indices are integers: target.long()")
-    classes = input.data.shape[-1]
+    classes = input.data.shape[0 if input.data.ndim == 1 else 1]
     if weight is not None and (weight.data.ndim != 1 or weight.data.size != classes):
         raise GradvizError(f"weight tensor should be defined either for all {classes} classes "
                            f"or no classes but got weight tensor of shape: "

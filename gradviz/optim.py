@@ -175,7 +175,7 @@ def add_param_group(rt, opt: Optimizer, group):
         if p.__class__.__name__ == "UninitializedParameter":
             raise GradvizError("optimizer can only optimize Tensors, but one of the params is "
                                "an UninitializedParameter", kind=TYPE,
-                               hint="a LazyLinear's parameters are made by its first call: "
+                               hint="a lazy module's parameters are made by its first call: "
                                     "call it on an input (net(x)) before making the optimizer")
         if p.__class__ is not Tensor:
             raise GradvizError(f"optimizer can only optimize Tensors, but one of the params is "

@@ -343,3 +343,63 @@ def test_a_module_subclass_loads_its_buffers():
         run(BN_NET + "Net().load_state_dict(dict(Net().named_parameters()))\n")
     assert 'Missing key(s) in state_dict: "bn.running_mean", "bn.running_var", ' \
            '"bn.num_batches_tracked"' in e.value.message
+
+
+# ---- register_buffer, and a torch.nn layer's class as a base ---------------------
+
+BUFFERED = """\
+import torch.nn as nn
+class Stats(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(2))
+        self.register_buffer('seen', torch.zeros(2))
+        self.register_buffer('scratch', torch.ones(1), persistent=False)
+        self.register_buffer('empty', None)
+    def forward(self, x):
+        self.seen += x.detach().sum(0)
+        return x * self.w
+m = Stats()
+y = m(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+"""
+
+
+def test_a_buffer_is_state_but_no_parameter():
+    _, out = run(BUFFERED + "print(list(m.state_dict()), [n for n, _ in m.named_buffers()],\n"
+                 "      [n for n, _ in m.named_parameters()], m.seen, m.empty)\n")
+    assert out == ("['w', 'seen'] ['seen', 'scratch'] ['w'] tensor([4., 6.]) None\n")
+
+
+def test_a_buffer_takes_a_tensor_or_none_and_its_name_is_checked():
+    with pytest.raises(GradvizError) as info:
+        run(BUFFERED + "m.seen = 2.0\n")
+    assert info.value.kind == "TypeError" and "as buffer 'seen'" in info.value.message
+    with pytest.raises(GradvizError) as info:
+        run(BUFFERED + "m.register_buffer('w', torch.ones(1))\n")
+    assert info.value.kind == "KeyError" and info.value.message == "\"attribute 'w' already exists\""
+    _, out = run(BUFFERED + "m.seen = None\nprint(list(m.state_dict()))\n")
+    assert out == "['w']\n"
+
+
+LOSS_SUBCLASS = """\
+import torch.nn as nn
+class Masked(nn.CrossEntropyLoss):
+    def forward(self, pred, label, mask):
+        self.reduction = 'none'
+        return super().forward(pred, label) * mask
+loss = Masked()
+z = torch.tensor([[1.0, 2.0], [0.5, -1.0]], requires_grad=True)
+l = loss(z, torch.tensor([0, 1]), torch.tensor([1.0, 0.0]))
+"""
+
+
+def test_a_subclass_of_a_loss_reads_its_attributes_at_each_call():
+    _, out = run(LOSS_SUBCLASS + "print(l.shape, loss, loss.reduction, isinstance(loss, nn.Module))\n")
+    assert out == "torch.Size([2]) Masked() none True\n"
+
+
+def test_a_subclass_of_a_module_with_parameters_is_refused_with_its_name():
+    with pytest.raises(GradvizError) as info:
+        run("import torch.nn as nn\nclass L(nn.Linear):\n    pass\n")
+    assert "not torch.nn.modules.linear.Linear" in info.value.message
+    assert "PyType" not in info.value.message

@@ -492,3 +492,28 @@ def test_reading_the_grad_of_a_non_leaf_warns_as_pytorch_once_per_line(tmp_path)
                                                      "attribute of a Tensor that is not a leaf")
     assert warned[0].endswith("instead. See github.com/pytorch/pytorch/pull/30531 for more "
                               "information.")
+
+
+def test_a_one_element_integer_tensor_is_a_python_index():
+    # Tensor.__index__: classes[labels[j]], a slice bound, range()
+    _, out = run("c = ('a', 'b', 'c')\nprint(c[torch.tensor(2)], c[torch.tensor([1])], "
+              "c[:torch.tensor(1)], list(range(torch.tensor(2))))\n")
+    assert out == "c b ('a',) [0, 1]\n"
+
+
+@pytest.mark.parametrize("src", ["print([1, 2][torch.tensor(1.0)])\n",
+                                 "print([1, 2][torch.tensor([0, 1])])\n",
+                                 "for i in range(torch.tensor(2.0)):\n    pass\n"])
+def test_other_tensors_are_no_python_index(src):
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    assert info.value.kind == "TypeError"
+    assert info.value.message == ("only integer tensors of a single element can be converted "
+                                  "to an index")
+
+
+def test_a_bare_sum_of_a_generator_says_it_is_torch_sum():
+    with pytest.raises(GradvizError) as info:
+        run("x = torch.ones(2)\nprint(sum(v * 2 for v in x))\n")
+    assert "must be Tensor, not generator" in info.value.message
+    assert "torch.stack([...]).sum()" in info.value.hint

@@ -234,7 +234,11 @@ INPUTS: dict[str, list] = {
     + [case(anyv(5, 3), labels(5, classes=3), class_weight(3), ignore_index=2,
             label_smoothing=0.2), case(anyv(4), labels(classes=4), label_smoothing=0.3)]
     + [case(anyv(2, 3), probs(2, 3), pos(3), label_smoothing=0.1, reduction=r)
-       for r in ("mean", "sum", "none")],
+       for r in ("mean", "sum", "none")]
+    # a class index per position of (N, C, d1, ...) logits (nll_loss2d)
+    + [case(anyv(2, 3, 4), labels(2, 4, classes=3), reduction=r) for r in ("mean", "sum", "none")]
+    + [case(anyv(2, 3, 2, 2), labels(2, 2, 2, classes=3), class_weight(3), ignore_index=1,
+            label_smoothing=0.2, reduction=r) for r in ("mean", "none")],
     "binary_cross_entropy_with_logits": [
         case(anyv(*s), anyv(*s, lo=0.0, hi=1.0), reduction=r)
         for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
@@ -249,7 +253,9 @@ INPUTS: dict[str, list] = {
     + [case(anyv(4), labels(classes=4)), case(anyv(4), labels(classes=4), reduction="none"),
        case(anyv(3, 4), labels(3, classes=4), pos(4)),
        case(anyv(3, 4), labels(3, classes=4), pos(4), reduction="none"),
-       case(anyv(4, 3), lambda rng: np.array([0, 1, 2, 1]), ignore_index=1)],
+       case(anyv(4, 3), lambda rng: np.array([0, 1, 2, 1]), ignore_index=1)]
+    + [case(anyv(2, 3, 4), labels(2, 4, classes=3), reduction=r) for r in ("mean", "none")]
+    + [case(anyv(2, 3, 2, 2), labels(2, 2, 2, classes=3), pos(3), reduction="sum")],
     # an LSTM layer (T=3, batch 2, 3 features, hidden 2): each of its three
     # outputs, forwards and in reverse
     "mkldnn_rnn_layer": [case(anyv(3, 2, 3), anyv(8, 3), anyv(8, 2), anyv(8), anyv(8),

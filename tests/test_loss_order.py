@@ -34,3 +34,28 @@ def test_losses_match_pytorch_bit_for_bit(seed):
             for want, got in cases:
                 assert np.float32(got).view(np.int32) == np.float32(want.item()).view(np.int32), \
                     (n, c, r)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_spatial_targets_match_pytorch_bit_for_bit(seed):
+    """(N, C, d1, ...) logits, a class index per position: nll_loss2d's
+    cascade over the positions in (n, d1, ...) order, as over rows."""
+    rng = np.random.default_rng(seed)
+    for _ in range(12):
+        shape = tuple(int(k) for k in rng.integers(1, 20, int(rng.integers(1, 4))))
+        n, c = int(rng.integers(1, 5)), int(rng.choice([2, 3, 7]))
+        x = (rng.standard_normal((n, c) + shape) * 3).astype(np.float32)
+        t = rng.integers(0, c, (n,) + shape)
+        w = (rng.random(c) + 0.1).astype(np.float32)
+        for r in ("mean", "sum"):
+            p = {"reduction": r, "ignore_index": 1}
+            cases = [
+                (F.nll_loss(torch.tensor(x), torch.tensor(t), weight=torch.tensor(w), reduction=r),
+                 OPS["nll_loss"].forward([x, t, w], {"reduction": r})),
+                (F.nll_loss(torch.tensor(x), torch.tensor(t), reduction=r, ignore_index=1),
+                 OPS["nll_loss"].forward([x, t], p)),
+                (F.cross_entropy(torch.tensor(x), torch.tensor(t), reduction=r),
+                 OPS["cross_entropy"].forward([x, t], {"reduction": r}))]
+            for want, got in cases:
+                assert np.float32(got).view(np.int32) == np.float32(want.item()).view(np.int32), \
+                    (x.shape, r)

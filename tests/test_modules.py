@@ -180,6 +180,36 @@ def test_lazy_linear_parameters_before_the_first_call_are_uninitialized():
     assert info.value.kind == "ValueError" and "<method 'add' of" in info.value.message
 
 
+def test_lazy_conv2d_draws_at_its_first_call_as_conv2d_would():
+    # the input's channels (dim 1 of a batch, 0 of one image) size the weight
+    _, out = run("torch.manual_seed(0)\nm = nn.LazyConv2d(2, 3, padding=1)\nprint(m)\n"
+                 "y = m(ones(3, 4, 4))\nprint(m, type(m).__name__, y.shape)\n"
+                 "w = m.weight.tolist()\ntorch.manual_seed(0)\n"
+                 "print(nn.Conv2d(3, 2, 3, padding=1).weight.tolist() == w)\n")
+    assert out == ("LazyConv2d(0, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
+                   "Conv2d(3, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)) Conv2d "
+                   "torch.Size([2, 4, 4])\nTrue\n")
+
+
+def test_lazy_batch_norm_is_sized_by_its_first_input():
+    _, out = run("b = nn.LazyBatchNorm1d(affine=False)\nprint(b.running_mean, b.weight)\n"
+                 "y = b(torch.tensor([[1.0, 2.0], [3.0, 6.0]]))\n"
+                 "print(b, b.running_mean, b.num_batches_tracked)\n")
+    assert out == ("<UninitializedBuffer> None\n"
+                   "BatchNorm1d(2, eps=1e-05, momentum=0.1, affine=False, bias=False, "
+                   "track_running_stats=True) tensor([0.2000, 0.4000]) tensor(1)\n")
+    with pytest.raises(GradvizError) as info:
+        run("b = nn.LazyBatchNorm2d()\ny = b.running_var * 2\n")
+    assert info.value.kind == "ValueError" and "uninitialized parameter" in info.value.message
+
+
+def test_a_lazy_module_s_state_dict_lists_its_uninitialized_parameters():
+    _, out = run("print(nn.LazyBatchNorm1d().state_dict())\n")
+    assert out == ("OrderedDict([('weight', <UninitializedParameter>), ('bias', "
+                   "<UninitializedParameter>), ('running_mean', <UninitializedBuffer>), "
+                   "('running_var', <UninitializedBuffer>), ('num_batches_tracked', tensor(0))])\n")
+
+
 def test_load_state_dict_errors_list_every_key_as_pytorch():
     with pytest.raises(GradvizError) as info:
         run("net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .nn import _loss_jvp, _reduce
+from .nn import _loss_jvp, _reduce, nll_node_grad_fn
 from .registry import FLOAT, SAME, defop
 
 # nll_loss's partial sums: PyTorch's CPU kernel adds the picked losses (and
@@ -17,12 +17,31 @@ _CASCADE_STEP_BITS = 4
 
 # ---- nll_loss: inputs (input, target) or (input, target, weight) ------------
 # p: reduction ("mean" when absent), ignore_index (-100 when absent)
+# An input (N, C, d1, ...) with a target (N, d1, ...) is PyTorch's nll_loss2d:
+# each position a row, in the target's order (its kernel's, whose sums are
+# the cascade of the rows below, positions counted as rows)
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    """x as rows of classes: a 1-d input one row; (N, C, d1, ...) the
+    classes of each position, in (n, d1, ...) order."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return x if x.ndim == 2 else np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(rows: np.ndarray, shape: tuple) -> np.ndarray:
+    """_rows undone: rows of classes back to the input's shape."""
+    if len(shape) <= 2:
+        return rows.reshape(shape)
+    moved = rows.reshape((shape[0],) + shape[2:] + (shape[1],))
+    return np.moveaxis(moved, -1, 1)
+
 
 def _nll_picked(xs, p):
     """Per row: the picked input x[i, target[i]], its class weight (0 for an
     ignored row) and whether it counts; a 1-d input is one row."""
     x, target = xs[0], xs[1]
-    rows = x.reshape(1, -1) if x.ndim == 1 else x
+    rows = _rows(x)
     t = target.reshape(-1)
     keep = t != p.get("ignore_index", -100)
     safe = np.where(keep, t, 0)
@@ -87,7 +106,7 @@ def _nll_vjp(g, ans, xs, p):
     target; +0 elsewhere and in ignored rows."""
     x = xs[0]
     picked, w, keep = _nll_picked(xs, p)
-    rows = x.reshape(1, -1) if x.ndim == 1 else x
+    rows = _rows(x)
     r = p.get("reduction", "mean")
     if r == "none":
         per_row = -w * np.asarray(g, x.dtype).reshape(-1)
@@ -100,7 +119,7 @@ def _nll_vjp(g, ans, xs, p):
     out = np.zeros(rows.shape, x.dtype)
     idx = np.nonzero(keep)[0]
     out[idx, xs[1].reshape(-1)[idx]] = per_row[idx]
-    return out.reshape(x.shape)
+    return _unrows(out, x.shape)
 
 
 def _nll_jvp(t, ans, xs, p):
@@ -112,7 +131,7 @@ def _nll_jvp(t, ans, xs, p):
     return np.where(keep, -picked * w, 0).astype(ans.dtype).reshape(ans.shape)
 
 
-defop("nll_loss", "NllLossBackward0", _nll_fwd,
+defop("nll_loss", nll_node_grad_fn, _nll_fwd,
       vjp=(_nll_vjp, None, None), jvp=(_nll_jvp, None, None),
       saved=("012", "012", "012"),
       formula=("d nll(x,y)/dx = -w[y] at the target class / total weight",),

@@ -163,18 +163,14 @@ def _ce_fwd(xs, p):
             picked = np.take_along_axis(logp, np.expand_dims(xs[1], axis), axis)
             return (-np.squeeze(picked, axis)).astype(xs[0].dtype)
         return (-ce_options.sum_in_order(onehot * logp, axis)).astype(xs[0].dtype)
-    if xs[1].dtype == np.int64 and xs[0].ndim <= 2:
+    if xs[1].dtype == np.int64:
         # nll_loss of the log-probabilities, which adds them up in its own order
         # (registered in losses.py, which imports this module: looked up here)
         return OPS["nll_loss"].forward([logp, xs[1]], p)
-    if xs[1].dtype == np.int64:
-        # nll_loss adds -logp[target] to a +0 total: a zero loss is +0., not -0.
-        total = np.sum(-(onehot * logp))
-    else:
-        # -(logp * target).sum() / N, the sum in torch.sum's order
-        prod = onehot * logp
-        total = torch_sum(prod, None)
-        total = -(np.sum(prod) if total is None else total.reshape(()))
+    # -(logp * target).sum() / N, the sum in torch.sum's order
+    prod = onehot * logp
+    total = torch_sum(prod, None)
+    total = -(np.sum(prod) if total is None else total.reshape(()))
     count = total.dtype.type(_ce_count(xs[0]))
     return np.asarray(total / count if r == "mean" else total, dtype=xs[0].dtype)
 
@@ -221,10 +217,25 @@ def _ce_jvp(vjp):
     return jvp
 
 
+def nll_grad_fn(x_ndim: int, reduction: str) -> str:
+    """PyTorch's last node of nll_loss: NllLossBackward0; of an input of
+    more dims NllLoss2DBackward0 (on a 4-d view of it unless it is 4-d),
+    under a ViewBackward0 back to the target's shape for reduction='none'."""
+    if x_ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if x_ndim != 4 and reduction == "none" else "NllLoss2DBackward0"
+
+
+def nll_node_grad_fn(t) -> str:
+    """The grad_fn of an nll_loss node (ops/losses.py)."""
+    return nll_grad_fn(t.args[0].data.ndim, t.params.get("reduction", "mean"))
+
+
 def _ce_grad_fn(t) -> str:
     p = t.params
     if t.args[1].data.dtype == np.int64:
-        return "AddBackward0" if p.get("label_smoothing") else "NllLossBackward0"
+        return "AddBackward0" if p.get("label_smoothing") else \
+            nll_grad_fn(t.args[0].data.ndim, p.get("reduction", "mean"))
     return "DivBackward1" if p.get("reduction", "mean") == "mean" else "NegBackward0"
 
 

@@ -55,14 +55,22 @@ class OpRow:
 
 def _backward_names(fn) -> list[str]:
     """The grad_fn names a function can return: the "...BackwardN" string
-    constants of its code and of the code nested in it (no recursion), and
-    PyTorch's nodes named otherwise (CopySlices, CopyBackwards)."""
+    constants of its code, of the code nested in it and of the functions of
+    its module it calls (nll_grad_fn; no recursion), and PyTorch's nodes
+    named otherwise (CopySlices, CopyBackwards)."""
     from ..versions import QUALIFIED_NAMES
 
     found: list[str] = []
-    stack = [fn.__code__]
+    stack, seen = [fn.__code__], {fn.__code__}
+    names = fn.__globals__
     while stack:
         code = stack.pop(0)
+        for name in code.co_names:
+            called = names.get(name)
+            if isinstance(called, types.FunctionType) and called.__module__ == fn.__module__ \
+                    and called.__code__ not in seen:
+                seen.add(called.__code__)
+                stack.append(called.__code__)
         for const in code.co_consts:
             if isinstance(const, types.CodeType):
                 stack.append(const)
