@@ -30,7 +30,7 @@ from .tensor import Tensor
 # of input 1 where it is saved (input 0 is `self`).
 _INPUT_1_NAMES = {"MulBackward0": "other", "DivBackward0": "other", "PowBackward1": "exponent",
                   "MaximumBackward0": "other", "MinimumBackward0": "other",
-                  "Atan2Backward0": "other", "MmBackward0": "mat2",
+                  "Atan2Backward0": "other", "MmBackward0": "mat2", "BmmBackward0": "mat2",
                   "MseLossBackward0": "target"}
 
 

@@ -32,7 +32,8 @@ def pack(t):
 MORE = ["torch.sigmoid(x)", "x @ W", "torch.nn.functional.linear(x, W.t(), W[0])", "x * x",
         "c * x", "x / 2", "x - c", "x.pow(3)", "torch.outer(x[0], c[0])", "x.prod(1)",
         "torch.nn.functional.mse_loss(x, c, reduction='sum')", "torch.maximum(x, W.t())",
-        "torch.tanh(x) * W.t()", "torch.nn.functional.gelu(x)", "x[:, 1]", "x.norm()"]
+        "torch.tanh(x) * W.t()", "torch.nn.functional.gelu(x)", "x[:, 1]", "x.norm()",
+        "torch.bmm(x.unsqueeze(0), W.unsqueeze(0))", "torch.nn.functional.leaky_relu(x, 0.2)"]
 
 
 def run(src: str) -> str:
