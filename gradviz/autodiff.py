@@ -136,9 +136,10 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     of the time otherwise.)
     """
     wanted = set(inputs) if inputs is not None else None
-    node_pre = node_post = after = None
+    node_pre = node_post = after = unpack = None
     if hooks is not None:
-        hooks, node_pre, node_post, after = hooks.tensor, hooks.pre, hooks.post, hooks.after
+        hooks, node_pre, node_post, after, unpack = (hooks.tensor, hooks.pre, hooks.post,
+                                                     hooks.after, hooks.unpack)
     needed = _between(_reachable(roots), wanted) if wanted is not None else None
     # The nodes waiting to run, by index seq + 1 (a tensor off the tape,
     # seq -1, at 0): at[j] the node, gs[j] the gradient summed for it so far
@@ -298,6 +299,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                         xs = [a.data if a.__class__ is Tensor else a for a in args]
                 if here <= vlast and op.reads_unsaved:
                     ans, xs = versions.as_made(node, ans, xs, p is SCALAR_PARAMS)
+                if unpack is not None and node in unpack:     # saved_tensors_hooks' unpack
+                    ans, xs = unpack[node](ans, xs, p is SCALAR_PARAMS)
                 if not same and op.common_dtype and len(xs) == 2:
                     xs = _in_common_dtype(xs, ans.dtype)
                 vjp = op.vjp
@@ -411,12 +414,15 @@ class PassHooks:
               argument, None where it sends nothing)
       after   leaf -> f(gradient or None): run after its .grad was
               accumulated (its post-accumulate-grad hooks, then its
-              AccumulateGrad's register_hook()s)"""
+              AccumulateGrad's register_hook()s)
+      unpack  recorded tensor -> f(ans, xs, scalar) -> (ans, xs): the values
+              its VJPs read, as saved_tensors_hooks' unpack returns them"""
 
-    __slots__ = ("tensor", "pre", "post", "after")
+    __slots__ = ("tensor", "pre", "post", "after", "unpack")
 
-    def __init__(self, tensor=None, pre=None, post=None, after=None):
+    def __init__(self, tensor=None, pre=None, post=None, after=None, unpack=None):
         self.tensor, self.pre, self.post, self.after = tensor, pre, post, after
+        self.unpack = unpack
 
 
 def _send_none(g, ans, xs, p, i):

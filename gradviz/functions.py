@@ -212,6 +212,20 @@ def _dim(d, ndim, allow_end=False) -> int:
     return d % max(hi, 1)
 
 
+def _keep_given(t: Tensor, key: str, given, used) -> Tensor:
+    """t's op normalised its dim argument (-1 -> the last dim, a tuple sorted):
+    PyTorch's node keeps it as the program gave it (grad_fn._saved_dim shows
+    -1 as 2**64 - 1, a tuple in the order given), so the given one is kept
+    beside it for those attributes; the op computes with the normalised one."""
+    if isinstance(given, list):
+        given = tuple(given)
+    if given != used and t.recorded:
+        m = t.meta
+        t.meta = m = {} if m is None else m
+        m.setdefault("given", {})[key] = given
+    return t
+
+
 def _dims(dim, ndim):
     if dim is None:
         return None
@@ -885,7 +899,8 @@ def _reduction(name):
                                hint="take the product over one dim at a time, e.g. "
                                     "x.prod(dim=0).prod(dim=0)")
         p = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
-        return rt.apply(op, (x,), p)
+        return _keep_given(rt.apply(op, (x,), p), "dim",
+                           (dim,) if isinstance(dim, int) else dim, p["dim"])
     f.__name__ = name
     return f
 
@@ -935,7 +950,8 @@ def _extreme(name):
 
 def f_cumsum(rt, x, dim):
     x = _need_tensor(x, "cumsum")
-    return rt.apply(OPS["cumsum"], (x,), {"dim": _dim(dim, x.data.ndim)})
+    d = _dim(dim, x.data.ndim)
+    return _keep_given(rt.apply(OPS["cumsum"], (x,), {"dim": d}), "dim", dim, d)
 
 
 def _arg_extreme(name: str):
@@ -1284,7 +1300,8 @@ def _flatten(rt, x, start_dim, end_dim, position: int):
 def f_transpose(rt, x, dim0, dim1):
     x = _need_tensor(x, "transpose")
     nd = x.data.ndim
-    return rt.apply(OPS["transpose"], (x,), {"dims": (_dim(dim0, nd), _dim(dim1, nd))})
+    dims = (_dim(dim0, nd), _dim(dim1, nd))
+    return _keep_given(rt.apply(OPS["transpose"], (x,), {"dims": dims}), "dims", (dim0, dim1), dims)
 
 
 def m_permute(rt, x, *dims):
@@ -1302,7 +1319,7 @@ def m_permute(rt, x, *dims):
     if len(set(order)) != len(order):
         raise GradvizError("permute(): duplicate dims are not allowed.",
                            hint="name each axis once")
-    return rt.apply(OPS["permute"], (x,), {"dims": order})
+    return _keep_given(rt.apply(OPS["permute"], (x,), {"dims": order}), "dims", dims, order)
 
 
 def m_contiguous(rt, x):
@@ -1332,7 +1349,8 @@ def f_isclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 def f_unsqueeze(rt, x, dim):
     x = _need_tensor(x, "unsqueeze")
     rt.tape.check_shape(x.data.shape + (1,))
-    return rt.apply(OPS["unsqueeze"], (x,), {"dim": _dim(dim, x.data.ndim, allow_end=True)})
+    d = _dim(dim, x.data.ndim, allow_end=True)
+    return _keep_given(rt.apply(OPS["unsqueeze"], (x,), {"dim": d}), "dim", dim, d)
 
 
 def f_squeeze(rt, x, dim=None):
@@ -1396,7 +1414,7 @@ def _seq_op(name):
                         f"stack expects each tensor to be equal size, but got "
                         f"{list(ts[0].data.shape)} at entry 0 and {list(t.data.shape)} at "
                         f"entry {i}")
-        return rt.apply(op, ts, {"dim": d})
+        return _keep_given(rt.apply(op, ts, {"dim": d}), "dim", dim, d)
     f.__name__ = name
     return f
 
@@ -1415,7 +1433,8 @@ def _softmax_like(name):
                                kind=TYPE, hint=f"e.g. {name}(x, dim=1) for the rows of a matrix")
         d = _dim(dim, x.data.ndim)
         # a 0-d tensor has no axis: numpy's axis=None reduces it to itself
-        return rt.apply(op, (x,), {"dim": d if x.data.ndim else None})
+        used = d if x.data.ndim else None
+        return _keep_given(rt.apply(op, (x,), {"dim": used}), "dim", dim, used)
     f.__name__ = name
     return f
 

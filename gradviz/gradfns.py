@@ -258,8 +258,9 @@ def _smoothed_ce_edges(params: dict, logits_edge: tuple, weighted: bool, ndim: i
 # PyTorch hands out its saved result as a new tensor object of the same
 # node (`y.grad_fn._saved_result is y` is False): so does gradviz (_alias).
 # _raw_saved_<name> is the SavedTensor object itself, readable after
-# backward() too. NOTE: a dim given negative reads here as the dim it
-# names (PyTorch keeps -1, which prints as 2**64 - 1).
+# backward() too. A dim reads as the program gave it (functions._keep_given):
+# PyTorch keeps -1 as an unsigned 64-bit number, 2**64 - 1, and a tuple of
+# dims in the order given.
 
 _UINT64 = 1 << 64
 
@@ -288,9 +289,23 @@ def _other_if_self(node, args):
     return _wrapped(args[1]) if _needs_grad(args[0]) else None
 
 
+def _as_given(node, key):
+    """The dim argument `key` as the program gave it, negative ones as
+    PyTorch shows them (2**64 + d)."""
+    m = node.meta
+    given = m.get("given") if m is not None else None
+    d = given[key] if given is not None and key in given else (node.params or {}).get(key)
+    if isinstance(d, int):
+        return d % _UINT64
+    return d if d is None else tuple(i % _UINT64 for i in d)
+
+
 def _dim_tuple(node, args):
-    d = node.params.get("dim")
+    d = _as_given(node, "dim")
     return (d,) if isinstance(d, int) else tuple(d)
+
+
+_DIM = (lambda node, args: _as_given(node, "dim"))
 
 
 def _reduction(node, args):
@@ -370,16 +385,16 @@ SAVED = {
     "MaxBackward1": (("max",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
     "MinBackward1": (("min",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
     "ProdBackward0": (("prod",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
-    "SoftmaxBackward0": (("softmax",), {"_saved_dim": _param("dim"), "_saved_result": _RESULT}),
-    "LogSoftmaxBackward0": (("log_softmax",), {"_saved_dim": _param("dim"), "_saved_result": _RESULT}),
+    "SoftmaxBackward0": (("softmax",), {"_saved_dim": _DIM, "_saved_result": _RESULT}),
+    "LogSoftmaxBackward0": (("log_softmax",), {"_saved_dim": _DIM, "_saved_result": _RESULT}),
     "ViewBackward0": (("view", "reshape", "flatten"), {"_saved_self_sym_sizes": _SIZES}),
-    "TransposeBackward0": (("transpose",), {"_saved_dim0": lambda node, args: node.params["dims"][0],
-                                            "_saved_dim1": lambda node, args: node.params["dims"][1]}),
-    "PermuteBackward0": (("permute",), {"_saved_dims": lambda node, args: tuple(node.params["dims"])}),
-    "UnsqueezeBackward0": (("unsqueeze",), {"_saved_dim": _param("dim")}),
-    "CatBackward0": (("cat",), {"_saved_dim": _param("dim")}),
-    "StackBackward0": (("stack",), {"_saved_dim": _param("dim")}),
-    "CumsumBackward0": (("cumsum",), {"_saved_dim": _param("dim")}),
+    "TransposeBackward0": (("transpose",), {"_saved_dim0": lambda node, args: _as_given(node, "dims")[0],
+                                            "_saved_dim1": lambda node, args: _as_given(node, "dims")[1]}),
+    "PermuteBackward0": (("permute",), {"_saved_dims": lambda node, args: _as_given(node, "dims")}),
+    "UnsqueezeBackward0": (("unsqueeze",), {"_saved_dim": _DIM}),
+    "CatBackward0": (("cat",), {"_saved_dim": _DIM}),
+    "StackBackward0": (("stack",), {"_saved_dim": _DIM}),
+    "CumsumBackward0": (("cumsum",), {"_saved_dim": _DIM}),
     "ClampBackward1": (("clamp",), {"_saved_max": _param("max"), "_saved_min": _param("min"),
                                     "_saved_self": _SELF}),
     "MmBackward0": (("mm", "matmul"), {**_mm(0), **_mm(1)}),

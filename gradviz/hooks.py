@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import saved_hooks
 from .autodiff import PassHooks
 from .errors import RUNTIME, TYPE, GradvizError, Span
 from .gradfns import GradFn, edge_args
@@ -43,10 +44,12 @@ def node_hooks_of(rt, t: Tensor) -> dict:
 
 def hooked(rt, t: Tensor) -> bool:
     """t has a hook that may change the gradients of a pass: its own
-    register_hook()s, or its node's (the checks against forward mode and
-    finite differences say so, rather than disagree)."""
+    register_hook()s, or its node's, or saved_tensors_hooks' unpack on what its
+    node saved (the checks against forward mode and finite differences say
+    so, rather than disagree)."""
     h = rt.node_hooks.get(t)
-    return bool(rt.hooks.get(t)) or (h is not None and bool(h["pre"] or h["post"]))
+    return (bool(rt.hooks.get(t)) or (h is not None and bool(h["pre"] or h["post"]))
+            or t in rt.packed)
 
 
 def register(rt, fn: GradFn, hook, kind: str):
@@ -103,9 +106,11 @@ def pass_hooks(rt, accumulate: bool) -> PassHooks | None:
             # complete, as PyTorch runs its AccumulateGrad)
             tensor[t] = lambda g, t=t: run_prehooks(rt, t, rt.run_hooks(t, g))
             after[t] = lambda g, t=t: run_after(rt, t, g)
-    if not (tensor or pre or post or after):
+    unpack = {t: (lambda ans, xs, scalar, t=t: saved_hooks.unpack_for_backward(rt, t, ans, xs, scalar))
+              for t in rt.packed if not t.freed}
+    if not (tensor or pre or post or after or unpack):
         return None
-    return PassHooks(tensor or None, pre or None, post or None, after or None)
+    return PassHooks(tensor or None, pre or None, post or None, after or None, unpack or None)
 
 
 def _name(rt, fn) -> str:

@@ -24,7 +24,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
                         ReturnTypes)
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
-from . import hooks
+from . import hooks, saved_hooks
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
@@ -33,6 +33,8 @@ from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import owner
+
+SAVED_HOOKS_CONTEXTS = (saved_hooks.SavedTensorsHooks, saved_hooks.DisableSavedHooks)
 
 # values that hold tensors a program can reach again (see Interpreter.aliased)
 _HOLDERS = (list, tuple, ReturnTypes, dict)
@@ -429,13 +431,18 @@ def _module_tree() -> dict:
         "dual_level": Function("dual_level", forward_ad.f_dual_level),
         "make_dual": Function("make_dual", forward_ad.f_make_dual),
         "unpack_dual": Function("unpack_dual", forward_ad.f_unpack_dual)})
+    graph = Module("torch.autograd.graph", {
+        "saved_tensors_hooks": Function("saved_tensors_hooks", saved_hooks.f_saved_tensors_hooks),
+        "save_on_cpu": Function("save_on_cpu", saved_hooks.f_save_on_cpu),
+        "disable_saved_tensors_hooks": Function("disable_saved_tensors_hooks",
+                                                saved_hooks.f_disable_saved_tensors_hooks)})
     autograd = Module("torch.autograd", {"grad": Function("grad", FUNCTIONS["grad"]),
                                          "Variable": Function("Variable", functions.f_variable),
                                          "backward": Function("backward",
                                                               functions.f_autograd_backward),
                                          "functional": autograd_functional,
                                          "Function": classes.AUTOGRAD_FUNCTION,
-                                         "forward_ad": fw_ad})
+                                         "forward_ad": fw_ad, "graph": graph})
     # the optimizers are types (isinstance(opt, torch.optim.SGD)), called to make one
     torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
                                          "Optimizer": OPTIMIZER})
@@ -699,6 +706,13 @@ class Interpreter:
         # AccumulateGrad): tensor -> {"pre", "post", "accumulated": [[hook], ...]}
         self.node_hooks: dict = {}
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
+        # torch.autograd.graph's hooks (saved_hooks): the active
+        # saved_tensors_hooks() (innermost last), the messages of the
+        # disable_saved_tensors_hooks() blocks being run, and per node
+        # packed while hooks were active: (unpack, [(slot, saved, packed)])
+        self.saved_hooks: list = []
+        self.saved_hooks_disabled: list = []
+        self.packed: dict = {}
         self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
         self.default_device = None     # torch.set_default_device's, when not the CPU
@@ -1746,15 +1760,20 @@ class Interpreter:
         finally:
             self.tape.grad_enabled = saved
 
-    def _enter_with(self, stmt) -> bool:
-        """Enter a `with` block's context; whether it opened a dual level."""
+    def _enter_with(self, stmt):
+        """Enter a `with` block's context; True if it opened a dual level, the
+        context of saved tensor hooks (saved_hooks), else False."""
         ctx = self.eval(stmt.context)
         if ctx.__class__ is forward_ad.DualLevel:
             forward_ad.enter_level(self)
             return True
+        if ctx.__class__ in SAVED_HOOKS_CONTEXTS:
+            saved_hooks.enter(self, ctx)
+            return ctx
         if not isinstance(ctx, NoGrad):
             raise GradvizError("only `with torch.no_grad():` (or enable_grad(), "
-                               "set_grad_enabled(mode), fwAD.dual_level()) is supported",
+                               "set_grad_enabled(mode), fwAD.dual_level(), "
+                               "torch.autograd.graph.saved_tensors_hooks()) is supported",
                                kind=TYPE, hint="write `with torch.no_grad():` or `with no_grad():`")
         span = self.where(stmt)
         last = _last_line(stmt) + self.shift       # (the With's span ends at its last header)
@@ -1797,8 +1816,10 @@ class Interpreter:
     def _leave_with(self, ctx: tuple) -> None:
         """Leave a `with` block: the grad mode before it; a dual level closed."""
         self.tape.grad_enabled, self.tape.no_grad_block, dual = ctx
-        if dual:
+        if dual is True:
             forward_ad.exit_level(self)
+        elif dual is not False:
+            saved_hooks.leave(self, dual)
 
     def _setattr(self, stmt):
         """t.grad = None | tensor, t.requires_grad = bool, t.data = tensor: as
@@ -2901,7 +2922,10 @@ class Interpreter:
             if attr == "variable" and obj.name == "AccumulateGrad":
                 return obj.node
             if attr.startswith(("_saved_", "_raw_saved_")):
-                return saved_attribute(obj, attr)
+                value = saved_attribute(obj, attr)
+                if value.__class__ is Tensor and obj.node in self.packed:
+                    value = saved_hooks.unpack_saved(self, obj.node, attr, value)
+                return value
             raise GradvizError(f"'{obj.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
                                hint="gradviz models grad_fn's name(), next_functions, "
                                     "register_hook(), register_prehook(), "
@@ -3405,6 +3429,10 @@ class Interpreter:
             return f"<torch.utils.hooks.RemovableHandle object at {self.address(v)}>"
         if v.__class__ is SavedTensor:
             return f"<torch._C._autograd.SavedTensor object at {self.address(v)}>"
+        if v.__class__ is saved_hooks.SavedTensorsHooks:
+            return f"<torch.autograd.graph.{v.kind} object at {self.address(v)}>"
+        if v.__class__ is saved_hooks.DisableSavedHooks:
+            return f"<contextlib._GeneratorContextManager object at {self.address(v)}>"
         return repr(v)
 
     def address(self, v) -> str:
@@ -3564,6 +3592,11 @@ class Interpreter:
                                "create_graph=True are not supported here", kind=RUNTIME,
                                hint="remove them (handle.remove()) before a backward pass that "
                                     "builds a graph; tensor hooks (x.register_hook) run there")
+        if self.packed and any(t in self.packed for t in order):
+            raise GradvizError("saved tensors hooks with create_graph=True are not supported "
+                               "here", kind=RUNTIME,
+                               hint="record the graph outside the saved_tensors_hooks() block "
+                                    "for a backward pass that builds a graph")
 
     def log_pass(self, kind, roots, seeds, retain_graph, steps, pruned, order, implicit=False):
         self.tape.backward_passes += 1

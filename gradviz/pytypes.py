@@ -72,6 +72,8 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "OrderedDict": "collections.OrderedDict",
           "RemovableHandle": "torch.utils.hooks.RemovableHandle",
           "SavedTensor": "torch._C._autograd.SavedTensor",
+          "SavedTensorsHooks": "torch.autograd.graph.saved_tensors_hooks",
+          "DisableSavedHooks": "contextlib._GeneratorContextManager",
           **{k: f"torch.distributions.{k.lower()}.{k}"
              for k in ("Categorical", "Multinomial", "Normal", "Bernoulli")}}
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too

@@ -135,6 +135,9 @@ class Tape:
         self.no_grad_block = None      # index of the `with no_grad():` block being run
         self.no_grad_blocks: list = [] # spans of the no_grad blocks
         self.inference_blocks: set = set()   # those that are inference_mode() blocks
+        # saved_tensors_hooks' pack, called with each recorded op while such
+        # hooks are active (saved_hooks.pack); None: none are
+        self.pack_saved = None
         self.warned_to_scalar = False  # float(x) of an x that requires grad warned (once)
         # block index -> what the block is, when not a `with torch.no_grad():`
         # (a custom Function's forward or backward, run without gradients)
@@ -428,6 +431,8 @@ class Tape:
         nodes.append(out)
         if recorded and self.inference_blocks:
             self.check_inference_saved(out)
+        if recorded and self.pack_saved is not None:
+            self.pack_saved(out)
         return out
 
     def apply_pair(self, op, a: Tensor, b: Tensor, span=None) -> Tensor:
@@ -472,6 +477,8 @@ class Tape:
         nodes.append(out)
         if out.recorded and self.inference_blocks:
             self.check_inference_saved(out)
+        if out.recorded and self.pack_saved is not None:
+            self.pack_saved(out)
         return out
 
     def is_inference(self, t: Tensor) -> bool:

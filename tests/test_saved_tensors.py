@@ -90,3 +90,17 @@ def test_backward_frees_saved_tensors_but_not_saved_numbers():
     kept = SETUP + "y = x.exp()\ny.sum().backward(retain_graph=True)\n" \
                    "print(y.grad_fn._saved_result.shape)\n"
     assert run(kept) == "torch.Size([2, 3])\n"
+
+
+def test_a_dim_reads_as_given_but_the_op_uses_the_normalised_one():
+    src = SETUP + ("y = x.sum((1, -2))\nprint(y.grad_fn._saved_dim)\n"
+                   "z = x.unsqueeze(-1)\nprint(z.grad_fn._saved_dim, z.shape)\n"
+                   "t = x.transpose(-2, 1)\nprint(t.grad_fn._saved_dim0, t.grad_fn._saved_dim1)\n"
+                   "print(x.sum(1).grad_fn._saved_dim, x.cumsum(1).grad_fn._saved_dim)\n")
+    assert run(src) == ("(1, 18446744073709551614)\n18446744073709551615 torch.Size([2, 3, 1])\n"
+                        "18446744073709551614 1\n(1,) 1\n")
+
+
+def test_the_picture_keeps_the_normalised_dim():
+    record = gradviz.run_source(SETUP + "y = x.softmax(-1)\n", stdout=io.StringIO())
+    assert [n.params for n in record.nodes if n.op == "softmax"] == [{"dim": 1}]
