@@ -14,8 +14,9 @@ the accumulation into .grad, the post-accumulate-grad hooks, its hooks.
 A pre-hook or hook returns None (nothing changes) or a tuple with one entry
 per gradient (None: no gradient), checked as PyTorch checks it. Each
 gradient a node's hook gets is a tensor of the tape (op "grad_fn hook's
-grad" or "grad_fn pre-hook's grad", made for the hooked tensor): the record
-shows what each hook saw, as it shows a tensor hook's.
+grad_inputs[1]", "grad_fn pre-hook's grad_outputs[0]": the argument it
+was, made for the hooked tensor): the record shows what each hook saw, as
+it shows a tensor hook's.
 """
 from __future__ import annotations
 
@@ -171,12 +172,16 @@ def _call_hooks(rt, t: Tensor, kind: str, grads: list, like: list, outputs=None)
     label = PRE_LABEL if kind == "pre" else POST_LABEL
     enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, False
     try:
+        # (each gradient on the tape by the argument it is: a pre-hook's
+        # grads are the node's grad_outputs, a hook's its grad_inputs)
+        slot = "grad_outputs" if kind == "pre" else "grad_inputs"
         for fn, in list(rt.node_hooks[t][kind]):
-            given = tuple(_given(rt, t, g, label) for g in grads)
+            given = tuple(_given(rt, t, g, f"{label} {slot}[{k}]") for k, g in enumerate(grads))
             if kind == "pre":
                 out = rt.call_value(fn, [given])
             else:
-                out = rt.call_value(fn, [given, tuple(_given(rt, t, g, label) for g in outputs)])
+                out = rt.call_value(fn, [given, tuple(_given(rt, t, g, f"{label} grad_outputs[{k}]")
+                                                      for k, g in enumerate(outputs))])
             if out is not None:
                 grads = _checked(rt, fn, out, grads, like)
     finally:

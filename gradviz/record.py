@@ -33,12 +33,23 @@ DETACHED = "detached"    # detach() / .data: shares a value, no gradient path
 GRAD = "grad"            # a .grad tensor the program used
 
 PASS_KINDS = ("backward", "grad")     # the kinds of event of a reverse pass
-# the ops of the gradients hooks got (of: the hooked tensor) -> the call
-# that registered the hook (a node's hooks: gradviz.hooks)
-PRE_LABEL = "grad_fn pre-hook's grad"
-POST_LABEL = "grad_fn hook's grad"
-HOOK_LABELS = {"hook's grad": "register_hook", PRE_LABEL: "grad_fn.register_prehook",
-               POST_LABEL: "grad_fn.register_hook"}
+# the ops of the gradients hooks got (of: the hooked tensor): a tensor
+# hook's, and a node's (gradviz.hooks), whose op goes on with the argument
+# it was: "grad_fn hook's grad_inputs[1]"
+TENSOR_HOOK_LABEL = "hook's grad"
+PRE_LABEL = "grad_fn pre-hook's"
+POST_LABEL = "grad_fn hook's"
+_HOOK_CALLS = ((TENSOR_HOOK_LABEL, "register_hook"), (PRE_LABEL + " ", "grad_fn.register_prehook"),
+               (POST_LABEL + " ", "grad_fn.register_hook"))
+
+
+def hook_made(op: str) -> tuple[str, str] | None:
+    """For the op of a gradient a hook got: (the call that registered the
+    hook, which argument of it the gradient was), else None."""
+    for prefix, call in _HOOK_CALLS:
+        if op.startswith(prefix):
+            return call, op[len(prefix):] or "the gradient"
+    return None
 
 
 @dataclass(slots=True)

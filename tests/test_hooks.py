@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gradviz.errors import GradvizError
+from gradviz.render.dot import build_dot
 from programs import run
 
 
@@ -138,8 +139,12 @@ def test_a_node_s_hooks_get_tuples_and_their_gradients_are_in_the_record():
     # x * 2: PyTorch's MulBackward0 has an edge for the wrapped 2 (None)
     assert out == "(tensor([20., 20.]), None) (tensor([10., 10.]),)\ntensor([20., 20.])\n"
     got = [(n.op, n.of) for n in rec.nodes if n.of is not None]
-    assert got == [("grad_fn pre-hook's grad", "n1"), ("grad_fn hook's grad", "n1"),
-                   ("grad_fn hook's grad", "n1")]
+    assert got == [("grad_fn pre-hook's grad_outputs[0]", "n1"),
+                   ("grad_fn hook's grad_inputs[0]", "n1"), ("grad_fn hook's grad_outputs[0]", "n1")]
+    # the picture says which argument of which hook each one was
+    dot = build_dot(rec).source
+    assert "grad_inputs[0] the grad_fn.register_hook() of y got" in dot
+    assert "grad_outputs[0] the grad_fn.register_prehook() of y got" in dot
 
 
 def test_a_pre_hook_that_drops_the_gradient_leaves_a_well_formed_pass():

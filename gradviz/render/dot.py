@@ -70,8 +70,9 @@ from operator import eq, is_not
 import numpy as np
 
 from ..gcpause import gc_paused
-from ..record import (CONST, DETACHED, GRAD, HOOK_LABELS, OP, PARAM, NodeRecord, Record, node_column,
-                      node_input_seqs, step_node_seqs, updates_itself, after_name)
+from ..record import (CONST, DETACHED, GRAD, OP, PARAM, TENSOR_HOOK_LABEL, NodeRecord, Record,
+                      hook_made, node_column, node_input_seqs, step_node_seqs, updates_itself,
+                      after_name)
 from ..tensor import DTYPE_NAMES
 from .fold import Columns, Group, counts_text, fold, seqs_where
 from .style import SANS, THEMES, Look, Theme, get_theme
@@ -813,9 +814,10 @@ class _Builder:
             how = ".data" if r.op in ("data", ".data") else "detach()"
             words = f"{how} copy of {self._who(r.detached_from)}, no grad"
         elif r.of is not None:
-            words = (f"the gradient {self._who(r.of)}'s hook got" if r.op == "hook's grad" else
-                     f"a gradient the {HOOK_LABELS[r.op]}() of {self._who(r.of)} got"
-                     if r.op in HOOK_LABELS else f"{r.op} of {self._who(r.of)}")
+            made = hook_made(r.op)
+            words = (f"{r.op} of {self._who(r.of)}" if made is None else
+                     f"the gradient {self._who(r.of)}'s hook got" if r.op == TENSOR_HOOK_LABEL
+                     else f"{made[1]} the {made[0]}() of {self._who(r.of)} got")
         elif r.kind == PARAM:
             words = "parameter (leaf, requires grad)"
         elif r.kind == CONST and r.frozen_at is not None:
@@ -1273,7 +1275,8 @@ class _Builder:
         s = r.seq
         if r.detached_from is not None:
             self._detach_cut(r)
-        made_for = HOOK_LABELS.get(r.op, r.op)
+        made = hook_made(r.op)
+        made_for = r.op if made is None else made[0]
         for link, text in ((r.grad_of, ".grad"), (r.of, made_for)):
             if link is not None:
                 th = self.theme
