@@ -3651,7 +3651,8 @@ _MISSING_HINTS = {
                 "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d, "
                 "nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, "
                 "nn.BatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
-                "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
+                "nn.Sequential, nn.ModuleList, nn.Flatten, nn.Unflatten, and torch.nn's layers "
+                "without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
     **dict.fromkeys((f"torch.{t}" for t in ("int32", "int", "int16", "short", "int8", "uint8",
