@@ -1850,6 +1850,15 @@ def reverse_call(call: str):
     return decorate
 
 
+def unused_input_error(k: int) -> GradvizError:
+    """autograd.grad's error for input k, which no gradient reached."""
+    return GradvizError(
+        f"The differentiated Tensor at index {k} appears to not have been used in the graph. "
+        "Set allow_unused=True if this is the desired behavior.",
+        hint="no gradient reaches this input from the outputs (it is not used, or only where "
+             "its gradient is undefined); allow_unused=True gives None for it")
+
+
 @reverse_call("grad")
 def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
            allow_unused=False):
@@ -1878,9 +1887,7 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
         g = grads.get(t)
         if g is None:
             if not allow_unused:
-                raise GradvizError(
-                    f"The differentiated Tensor at index {k} appears to not have been used in "
-                    "the graph. Set allow_unused=True if this is the desired behavior.")
+                raise unused_input_error(k)
             result.append(None)
         else:
             # a gradient that is a broadcast view (sum's backward, passed on

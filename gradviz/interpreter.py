@@ -3506,6 +3506,12 @@ class Interpreter:
         here = None if self.span is None else Span(self.span.line, self.span.col,
                                                    self.span.line, self.span.col)
         try:
+            if g is None:
+                # no gradient came (every edge sent PyTorch's undefined one):
+                # its hooks see None, and there stays none
+                for fn, in list(self.hooks.get(t, ())):
+                    self.call_value(fn, [None])
+                return None
             for fn, in list(self.hooks.get(t, ())):
                 arr = g if g.__class__ is np.ndarray else np.asarray(g)
                 grad = self.tape.add(Tensor(arr), here, label="hook's grad", of=t.seq)

@@ -585,7 +585,8 @@ def _engine_vjp(op, xs, params, g, wrt) -> dict:
     assert out.data.dtype == F64, "float64 in, float64 out"
     leaves = [args[i] for i in wrt]
     grads, *_ = autodiff.run_backward([out], [g], False, accumulate=False, inputs=leaves)
-    return {i: grads[args[i]] for i in wrt}
+    # (an input the op sends no gradient, PyTorch's undefined one, gets zeros)
+    return {i: grads[args[i]] if args[i] in grads else np.zeros(xs[i].shape, F64) for i in wrt}
 
 
 def _jvp_rule(op, xs, params, i, t) -> np.ndarray:
