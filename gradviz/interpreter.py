@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from . import (autodiff, classes, data, distributions, exceptions, forward_ad, fstrings, functions, jacobians,
-               layers, modules, optim, pymethods, pyrandom, syntax)
+               kl, layers, modules, optim, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -449,9 +449,11 @@ def _module_tree() -> dict:
         "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
         "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm)})
     kinds = distributions.TYPES
+    kl_functions = {k: Function(k, v) for k, v in kl.FUNCTIONS.items()}
     dists = Module("torch.distributions", {
         **kinds, **{sub: Module(f"torch.distributions.{sub}", {name: kinds[name]})
-                    for sub, name in distributions.SUBMODULES.items()}})
+                    for sub, name in distributions.SUBMODULES.items()},
+        **kl_functions, "kl": Module("torch.distributions.kl", kl_functions)})
     members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils, linalg=linalg,
                    distributions=dists)
     torch = Module("torch", members)

@@ -71,7 +71,8 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "DualLevel": "torch.autograd.forward_ad.dual_level",
           "OrderedDict": "collections.OrderedDict",
           **{k: f"torch.distributions.{k.lower()}.{k}"
-             for k in ("Categorical", "Multinomial", "Normal", "Bernoulli")}}
+             for k in ("Categorical", "Multinomial", "Normal", "Bernoulli", "Uniform",
+                       "Independent")}}
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
 OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
                    "Adagrad": "torch.optim.adagrad.Adagrad",
@@ -80,7 +81,8 @@ OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
 _NAMES.update(OPTIMIZER_NAMES)
 # torch.distributions' classes (distributions.py), each a Distribution
 DISTRIBUTION_NAMES = {name: f"torch.distributions.{name.lower()}.{name}"
-                      for name in ("Categorical", "Multinomial", "Normal", "Bernoulli")}
+                      for name in ("Categorical", "Multinomial", "Normal", "Bernoulli",
+                                   "Uniform", "Independent")}
 DISTRIBUTION = PyType("torch.distributions.distribution.Distribution")
 _NAMES.update(DISTRIBUTION_NAMES)
 
