@@ -182,7 +182,9 @@ class Distribution:
         if self.event_shape and actual[-len(self.event_shape):] != self.event_shape:
             raise GradvizError(f"The right-most size of value must match event_shape: "
                                f"torch.Size({list(actual)}) vs "
-                               f"torch.Size({list(self.event_shape)}).", kind=VALUE)
+                               f"torch.Size({list(self.event_shape)}).", kind=VALUE,
+                               hint=f"a value's last dims are one event: "
+                                    f"{tuple(self.event_shape)}")
         for i, j in zip(reversed(actual), reversed(expected)):
             if i != 1 and j != 1 and i != j:
                 raise GradvizError(f"Value is not broadcastable with batch_shape+event_shape: "
@@ -348,6 +350,32 @@ class Multinomial(Distribution):
             counts[i] = np.bincount(row, minlength=self.categorical.events)
         probs = self.categorical.probs(rt)
         return F._leaf(rt, counts.reshape(shape).astype(probs.data.dtype), False, "sample")
+
+
+    def log_prob(self, rt, value) -> Tensor:
+        """log n! - sum log x_i! + sum x_i logits_i (with lgamma), a zero
+        count of a category of probability 0 adding nothing."""
+        if self.categorical.validate:
+            n = self.total_count
+            self.check_value(rt, value, "Multinomial()",
+                             lambda v: bool(np.all((v >= 0).all(-1) & (v.sum(-1) <= n))))
+        logits, value = _broadcast_all(rt, self.categorical.logits(rt), value)
+        logits = F.FUNCTIONS["clone"](rt, logits)
+        lgamma, total = F.FUNCTIONS["lgamma"], F.FUNCTIONS["sum"]
+        log_factorial_n = lgamma(rt, rt.binary("+", total(rt, value, -1), 1))
+        log_factorial_xs = total(rt, lgamma(rt, rt.binary("+", value, 1)), -1)
+        impossible = rt.binary("&", rt.binary("==", value, 0),
+                               rt.binary("==", logits, -math.inf))
+        logits = put_where(rt, logits, impossible, 0)
+        log_powers = total(rt, rt.binary("*", logits, value), -1)
+        return rt.binary("+", rt.binary("-", log_factorial_n, log_factorial_xs), log_powers)
+
+
+def put_where(rt, t: Tensor, mask: Tensor, value: float) -> Tensor:
+    """t[mask] = value, as PyTorch's code writes it (index_put_): t as the
+    write left it (a new node, when it is recorded)."""
+    rt._store_item(t, [mask], value)
+    return rt._latest(t)
 
 
 class Normal(Distribution):

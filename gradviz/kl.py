@@ -17,20 +17,13 @@ import math
 
 from . import functions as F
 from .distributions import (Bernoulli, Categorical, Distribution, Independent, Normal, Uniform,
-                            sum_rightmost)
+                            put_where, sum_rightmost)
 from .errors import GradvizError
 from .tensor import Tensor
 
 NOT_IMPLEMENTED = "NotImplementedError"
 # the classes PyTorch's ExponentialFamily covers, whose cross pairs it refuses
 _EXPONENTIAL_FAMILIES = (Normal, Bernoulli)
-
-
-def _put(rt, t: Tensor, mask: Tensor, value: float) -> Tensor:
-    """t[mask] = value, as PyTorch's code writes it (index_put_): t as the
-    write left it (a new node, when it is recorded)."""
-    rt._store_item(t, [mask], value)
-    return rt._latest(t)
 
 
 def _kl_normal_normal(rt, p, q):
@@ -48,19 +41,19 @@ def _kl_bernoulli_bernoulli(rt, p, q):
     p_probs, q_probs = p.probs(rt), q.probs(rt)
     t1 = rt.binary("*", p_probs, rt.binary("-", softplus(rt, neg(rt, q.logits(rt))),
                                            softplus(rt, neg(rt, p.logits(rt)))))
-    t1 = _put(rt, t1, rt.binary("==", q_probs, 0), math.inf)
-    t1 = _put(rt, t1, rt.binary("==", p_probs, 0), 0)
+    t1 = put_where(rt, t1, rt.binary("==", q_probs, 0), math.inf)
+    t1 = put_where(rt, t1, rt.binary("==", p_probs, 0), 0)
     t2 = rt.binary("*", rt.binary("-", 1, p_probs),
                    rt.binary("-", softplus(rt, q.logits(rt)), softplus(rt, p.logits(rt))))
-    t2 = _put(rt, t2, rt.binary("==", q_probs, 1), math.inf)
-    t2 = _put(rt, t2, rt.binary("==", p_probs, 1), 0)
+    t2 = put_where(rt, t2, rt.binary("==", q_probs, 1), math.inf)
+    t2 = put_where(rt, t2, rt.binary("==", p_probs, 1), 0)
     return rt.binary("+", t1, t2)
 
 
 def _kl_categorical_categorical(rt, p, q):
     t = rt.binary("*", p.probs(rt), rt.binary("-", p.logits(rt), q.logits(rt)))
-    t = _put(rt, t, F.METHODS["expand_as"](rt, rt.binary("==", q.probs(rt), 0), t), math.inf)
-    t = _put(rt, t, F.METHODS["expand_as"](rt, rt.binary("==", p.probs(rt), 0), t), 0)
+    t = put_where(rt, t, F.METHODS["expand_as"](rt, rt.binary("==", q.probs(rt), 0), t), math.inf)
+    t = put_where(rt, t, F.METHODS["expand_as"](rt, rt.binary("==", p.probs(rt), 0), t), 0)
     return F.FUNCTIONS["sum"](rt, t, -1)
 
 
@@ -69,7 +62,7 @@ def _kl_uniform_uniform(rt, p, q):
     result = F.METHODS["log"](rt, ratio)
     outside = rt.binary("|", rt.binary(">", q.params["low"], p.params["low"]),
                         rt.binary("<", q.params["high"], p.params["high"]))
-    result = _put(rt, result, outside, math.inf)
+    result = put_where(rt, result, outside, math.inf)
     return result
 
 

@@ -182,6 +182,7 @@ INPUTS: dict[str, list] = {
     "log1p": unary(pos), "expm1": unary(anyv), "exp2": unary(anyv), "reciprocal": unary(away),
     "rsqrt": unary(pos), "erf": unary(anyv), "erfc": unary(anyv),
     "erfinv": unary(lambda *s: anyv(*s, lo=-0.9, hi=0.9)),
+    "lgamma": unary(lambda *s: anyv(*s, lo=0.3, hi=4.0)),
     # steps: zero gradients, away from the jumps
     "sign": unary(away), "sgn": unary(away),
     "floor": unary(lambda *s: grid(*s, offset=0.3)), "ceil": unary(lambda *s: grid(*s, offset=0.3)),
