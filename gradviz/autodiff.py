@@ -331,15 +331,18 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     continue
                 if variadic:
                     gi = vjp[0](g, ans, xs, p, i)
-                    if gi is None:     # a custom Function's None: no gradient sent
-                        if pending is not None and a in pending:
-                            pending[a] -= 1
-                            if not pending[a]:
-                                done.append(a)
-                        continue
                 else:
                     rule = vjp[i]
                     gi = g if rule is passthrough else rule(g, ans, xs, p)
+                if gi is None:
+                    # no gradient sent (PyTorch's undefined one): a custom
+                    # Function's None, or a rule whose input this output does
+                    # not reach (convolution_backward's)
+                    if pending is not None and a in pending:
+                        pending[a] -= 1
+                        if not pending[a]:
+                            done.append(a)
+                    continue
                 if not same:
                     x = a.data
                     if gi.__class__ is not _ND:
@@ -373,11 +376,12 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             if done:
                 for leaf in done:
                     j = leaf.seq + 1
-                    g = hooks[leaf](gs[j])
+                    g = hooks[leaf](gs[j] if dense else gs.get(j))
                     gs[j] = None
                     ready[j] = 0             # (done: the loop passes it by)
                     order.append(leaf)
-                    if g is not None:        # (None: a hook took it away)
+                    # None: a hook took it away, or only undefined gradients came
+                    if g is not None:
                         if wanted is not None and leaf in wanted:
                             grads[leaf] = g
                         if accumulate:

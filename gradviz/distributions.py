@@ -147,6 +147,14 @@ class Distribution:
                  if k in self.params]
         return f"{self.kind}({', '.join(shown)})"
 
+    def set_pair(self, rt, names: tuple, a, b, validate_args) -> None:
+        """Two parameters broadcast together (broadcast_all): the batch
+        shape theirs, () when both are numbers."""
+        self.validate = validate_args is not False
+        self.params[names[0]], self.params[names[1]] = _broadcast_all(rt, a, b)
+        numbers = not F.is_tensor(a) and not F.is_tensor(b)
+        self.batch_shape = () if numbers else self.params[names[0]].data.shape
+
     def probs_or_logits(self, probs, logits) -> str:
         """The name of the one of probs= and logits= given (PyTorch's error
         for both or neither)."""
@@ -174,7 +182,9 @@ class Distribution:
         if self.event_shape and actual[-len(self.event_shape):] != self.event_shape:
             raise GradvizError(f"The right-most size of value must match event_shape: "
                                f"torch.Size({list(actual)}) vs "
-                               f"torch.Size({list(self.event_shape)}).", kind=VALUE)
+                               f"torch.Size({list(self.event_shape)}).", kind=VALUE,
+                               hint=f"a value's last dims are one event: "
+                                    f"{tuple(self.event_shape)}")
         for i, j in zip(reversed(actual), reversed(expected)):
             if i != 1 and j != 1 and i != j:
                 raise GradvizError(f"Value is not broadcastable with batch_shape+event_shape: "
@@ -202,6 +212,7 @@ _CONSTRAINT_HINTS = {
     "GreaterThan": "a standard deviation is above 0",
     "Interval": "a probability is between 0 and 1",
     "Real": "a finite number or infinity, not NaN",
+    "LessThan": "the low end is below the high end",
 }
 
 
@@ -341,16 +352,39 @@ class Multinomial(Distribution):
         return F._leaf(rt, counts.reshape(shape).astype(probs.data.dtype), False, "sample")
 
 
+    def log_prob(self, rt, value) -> Tensor:
+        """log n! - sum log x_i! + sum x_i logits_i (with lgamma), a zero
+        count of a category of probability 0 adding nothing."""
+        if self.categorical.validate:
+            n = self.total_count
+            self.check_value(rt, value, "Multinomial()",
+                             lambda v: bool(np.all((v >= 0).all(-1) & (v.sum(-1) <= n))))
+        logits, value = _broadcast_all(rt, self.categorical.logits(rt), value)
+        logits = F.FUNCTIONS["clone"](rt, logits)
+        lgamma, total = F.FUNCTIONS["lgamma"], F.FUNCTIONS["sum"]
+        log_factorial_n = lgamma(rt, rt.binary("+", total(rt, value, -1), 1))
+        log_factorial_xs = total(rt, lgamma(rt, rt.binary("+", value, 1)), -1)
+        impossible = rt.binary("&", rt.binary("==", value, 0),
+                               rt.binary("==", logits, -math.inf))
+        logits = put_where(rt, logits, impossible, 0)
+        log_powers = total(rt, rt.binary("*", logits, value), -1)
+        return rt.binary("+", rt.binary("-", log_factorial_n, log_factorial_xs), log_powers)
+
+
+def put_where(rt, t: Tensor, mask: Tensor, value: float) -> Tensor:
+    """t[mask] = value, as PyTorch's code writes it (index_put_): t as the
+    write left it (a new node, when it is recorded)."""
+    rt._store_item(t, [mask], value)
+    return rt._latest(t)
+
+
 class Normal(Distribution):
     kind = "Normal"
     order = ("loc", "scale")
 
     def __init__(self, rt, loc, scale, validate_args=None):
         super().__init__()
-        self.validate = validate_args is not False
-        self.params["loc"], self.params["scale"] = _broadcast_all(rt, loc, scale)
-        numbers = not F.is_tensor(loc) and not F.is_tensor(scale)
-        self.batch_shape = () if numbers else self.params["loc"].data.shape
+        self.set_pair(rt, ("loc", "scale"), loc, scale, validate_args)
         if self.validate:
             self.check_param(rt, "loc", "Real()", not np.isnan(self.params["loc"].data).any())
             self.check_param(rt, "scale", "GreaterThan(lower_bound=0.0)",
@@ -387,6 +421,9 @@ class Normal(Distribution):
     def entropy(self, rt) -> Tensor:
         return rt.binary("+", 0.5 + 0.5 * math.log(2 * math.pi),
                          F.FUNCTIONS["log"](rt, self.params["scale"]))
+
+    def variance(self, rt) -> Tensor:
+        return F.METHODS["pow"](rt, self.params["scale"], 2)
 
 
 class Bernoulli(Distribution):
@@ -441,12 +478,155 @@ class Bernoulli(Distribution):
             rt, self.logits(rt), self.probs(rt), reduction="none")
 
 
+def _type_as(rt, t: Tensor, like: Tensor) -> Tensor:
+    return F.METHODS["double" if like.data.dtype == np.float64 else "float"](rt, t)
+
+
+class Uniform(Distribution):
+    """Uniform(low, high): rsample is low + rand * (high - low)."""
+
+    kind = "Uniform"
+    order = ("low", "high")
+
+    def __init__(self, rt, low, high, validate_args=None):
+        super().__init__()
+        self.set_pair(rt, ("low", "high"), low, high, validate_args)
+        if self.validate:
+            lo, hi = self.params["low"].data, self.params["high"].data
+            self.check_param(rt, "low", f"LessThan(upper_bound={self.bound_text(rt, 'high')})",
+                             bool(np.all(lo < hi)))
+            self.check_param(rt, "high",
+                             f"GreaterThan(lower_bound={self.bound_text(rt, 'low')})",
+                             bool(np.all(hi > lo)))
+
+    def bound_text(self, rt, name: str) -> str:
+        return _value_text(rt, self.params[name])
+
+    def width(self, rt) -> Tensor:
+        return rt.binary("-", self.params["high"], self.params["low"])
+
+    def rsample(self, rt, sample_shape=()) -> Tensor:
+        shape = self.extended_shape(rt, sample_shape)
+        low = self.params["low"]
+        rand = F._leaf(rt, rt.rng.rand(shape, low.data.dtype), False, "rand")
+        return rt.binary("+", low, rt.binary("*", rand, self.width(rt)))
+
+    def sample(self, rt, sample_shape=()) -> Tensor:
+        """rsample's numbers, without a graph (Distribution.sample)."""
+        shape = self.extended_shape(rt, sample_shape)
+        low, high = self.params["low"].data, self.params["high"].data
+        rand = rt.rng.rand(shape, low.dtype)
+        return F._leaf(rt, low + rand * (high - low), False, "sample")
+
+    def log_prob(self, rt, value) -> Tensor:
+        low, high = self.params["low"], self.params["high"]
+        if self.validate:
+            support = (f"Interval(lower_bound={self.bound_text(rt, 'low')}, "
+                       f"upper_bound={self.bound_text(rt, 'high')})")
+            self.check_value(rt, value, support,
+                             lambda v: bool(np.all((low.data <= v) & (v <= high.data))))
+        lb = _type_as(rt, F.METHODS["le"](rt, low, value), low)
+        ub = _type_as(rt, F.METHODS["gt"](rt, high, value), low)
+        return rt.binary("-", F.FUNCTIONS["log"](rt, F.METHODS["mul"](rt, lb, ub)),
+                         F.FUNCTIONS["log"](rt, self.width(rt)))
+
+    def entropy(self, rt) -> Tensor:
+        return F.FUNCTIONS["log"](rt, self.width(rt))
+
+    def mean(self, rt) -> Tensor:
+        return rt.binary("/", rt.binary("+", self.params["high"], self.params["low"]), 2)
+
+    def stddev(self, rt) -> Tensor:
+        return rt.binary("/", self.width(rt), 12 ** 0.5)
+
+    def variance(self, rt) -> Tensor:
+        return rt.binary("/", F.METHODS["pow"](rt, self.width(rt), 2), 12)
+
+
+def sum_rightmost(rt, value: Tensor, dims: int) -> Tensor:
+    """torch.distributions.utils._sum_rightmost: the last dims summed, as
+    value.reshape(shape[:-dims] + (-1,)).sum(-1)."""
+    if dims == 0:
+        return value
+    shape = value.data.shape[:value.data.ndim - dims] + (-1,)
+    return F.FUNCTIONS["sum"](rt, F.f_reshape(rt, value, *shape), -1)
+
+
+class Independent(Distribution):
+    """Independent(base, n): the base's last n batch dims as event dims
+    (log_prob and entropy summed over them)."""
+
+    kind = "Independent"
+
+    def __init__(self, rt, base_distribution, reinterpreted_batch_ndims, validate_args=None):
+        super().__init__()
+        base = base_distribution
+        if not isinstance(base, Distribution):
+            raise GradvizError(f"'{F.arg_type_name(base)}' object has no attribute "
+                               "'batch_shape'", kind="AttributeError",
+                               hint="Independent wraps a distribution: Independent(Normal(mu, "
+                                    "std), 1)")
+        n = reinterpreted_batch_ndims
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise GradvizError("slice indices must be integers or None or have an __index__ "
+                               "method", kind=TYPE, hint="the number of dims is a whole number")
+        if n > len(base.batch_shape):
+            raise GradvizError(f"Expected reinterpreted_batch_ndims <= "
+                               f"len(base_distribution.batch_shape), actual {n} vs "
+                               f"{len(base.batch_shape)}", kind=VALUE,
+                               hint=f"the base distribution has {len(base.batch_shape)} batch "
+                                    "dims to reinterpret")
+        shape = base.batch_shape + base.event_shape
+        event_dim = n + len(base.event_shape)
+        self.batch_shape = shape[:len(shape) - event_dim]
+        self.event_shape = shape[len(shape) - event_dim:]
+        self.base_dist, self.reinterpreted_batch_ndims = base, n
+
+    def text(self, rt) -> str:
+        return f"Independent({text(rt, self.base_dist)}, {self.reinterpreted_batch_ndims})"
+
+    def sample(self, rt, sample_shape=()) -> Tensor:
+        return self.base_dist.sample(rt, sample_shape)
+
+    def rsample(self, rt, sample_shape=()) -> Tensor:
+        return self.base_dist.rsample(rt, sample_shape)
+
+    def log_prob(self, rt, value) -> Tensor:
+        return sum_rightmost(rt, self.base_dist.log_prob(rt, value),
+                             self.reinterpreted_batch_ndims)
+
+    def entropy(self, rt) -> Tensor:
+        return sum_rightmost(rt, self.base_dist.entropy(rt), self.reinterpreted_batch_ndims)
+
+    def mean(self, rt) -> Tensor:
+        return _property(rt, self.base_dist, "mean")
+
+    def variance(self, rt) -> Tensor:
+        return _property(rt, self.base_dist, "variance")
+
+    def stddev(self, rt) -> Tensor:             # (Distribution.stddev: variance.sqrt())
+        return F.FUNCTIONS["sqrt"](rt, self.variance(rt))
+
+
 # ---- how a program reaches them ----------------------------------------------------
 
-CLASSES = (Categorical, Multinomial, Normal, Bernoulli)
-# (a distribution's methods, and its attributes that are computed when read)
+CLASSES = (Categorical, Multinomial, Normal, Bernoulli, Uniform, Independent)
+# (a distribution's methods, its attributes that are computed when read, and
+# its properties of the distribution it is)
 _METHODS = {"sample", "rsample", "log_prob", "entropy"}
 _LAZY = {"probs", "logits"}
+_PROPERTIES = {"mean", "stddev", "variance"}
+
+
+def _property(rt, d, name: str):
+    """d.mean, d.stddev, d.variance (Normal's first two its parameters)."""
+    if d.__class__ is Normal and name in ("mean", "stddev"):
+        return d.params["loc" if name == "mean" else "scale"]
+    if hasattr(d, name):
+        return getattr(d, name)(rt)
+    raise GradvizError(f"'{d.kind}' object has no attribute '{name}'", kind="AttributeError",
+                       hint="a distribution has sample(), log_prob(), entropy() and its "
+                            "parameters")
 
 
 def attribute(rt, obj, attr: str):
@@ -465,11 +645,9 @@ def attribute(rt, obj, attr: str):
         return Size(getattr(obj, attr))
     if obj.__class__ is Multinomial and attr == "total_count":
         return obj.total_count
-    if obj.__class__ is Normal and attr in ("mean", "stddev"):
-        return obj.params["loc" if attr == "mean" else "scale"]
-    raise GradvizError(f"'{obj.kind}' object has no attribute '{attr}'", kind="AttributeError",
-                       hint="a distribution has sample(), log_prob(), entropy() and its "
-                            "parameters")
+    if obj.__class__ is Independent and attr in ("base_dist", "reinterpreted_batch_ndims"):
+        return getattr(obj, attr)
+    return _property(rt, obj, attr)
 
 
 def text(rt, obj) -> str:

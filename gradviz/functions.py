@@ -1131,7 +1131,11 @@ def _matmul_form(name):
 def _shape_from(rt, x, shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    n = x.data.size
+    return _infer_size(shape, x.data.size)
+
+
+def _infer_size(shape: tuple, n: int) -> tuple:
+    """shape for n elements, its -1 filled in (PyTorch's infer_size)."""
     known = 1
     free = None
     for i, s in enumerate(shape):
@@ -1295,6 +1299,70 @@ def _flatten(rt, x, start_dim, end_dim, position: int):
         return x
     new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
     return rt.apply(OPS["flatten"], (x,), {"shape": new})
+
+
+def f_unflatten(rt, input, dim, sizes):
+    """torch.unflatten(x, dim, sizes)."""
+    return _unflatten(rt, _need_tensor(input, "unflatten"), dim, sizes, 2)
+
+
+def m_unflatten(rt, x, dim, sizes):
+    """x.unflatten(dim, sizes), also nn.Unflatten's call: x's dim split into
+    sizes (one of them may be -1), always a view (ViewBackward0)."""
+    if isinstance(sizes, (tuple, list)) and not sizes:     # (Tensor.unflatten's own check)
+        raise GradvizError("unflatten: sizes must be non-empty",
+                           hint="the sizes the dim is split into: x.unflatten(1, (2, 3))")
+    return _unflatten(rt, x, dim, sizes, 1)
+
+
+def _unflatten(rt, x, dim, sizes, position: int):
+    """PyTorch's argument checks (the first size's type is checked as the
+    argument's, a later one's when it is unpacked), then infer_size's."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise GradvizError(f"unflatten(): argument 'dim' (position {position}) must be int, not "
+                           f"{arg_type_name(dim)}", kind=TYPE, hint="dim is a whole number")
+    hint = "sizes is a tuple of whole numbers: x.unflatten(1, (2, 3))"
+    if not isinstance(sizes, (tuple, list)):
+        raise GradvizError(f"unflatten(): argument 'sizes' (position {position + 1}) must be "
+                           f"tuple of ints, not {arg_type_name(sizes)}", kind=TYPE, hint=hint)
+    for i, s in enumerate(sizes):
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise GradvizError(
+                f"unflatten(): argument 'sizes' (position {position + 1}) must be tuple of ints, "
+                f"but found element of type {arg_type_name(s)} at pos 0" if i == 0 else
+                f"unflatten(): argument 'sizes' failed to unpack the object at pos "
+                f"{i + 1} with error \"type must be tuple of ints,but got "
+                f"{arg_type_name(s)}\"", kind=TYPE, hint=hint)
+    shape = x.data.shape
+    if not shape:
+        # (PyTorch wraps the dim inside its try, so this error is "unexpected")
+        if dim in (0, -1):
+            raise GradvizError("unflatten got an unexpected error:\nDimension specified as 0 "
+                               "but tensor has no dimensions",
+                               hint="a 0-d tensor has no dim to split")
+        _dim(dim, 0)
+    d = _dim(dim, len(shape))
+    if not sizes:
+        raise GradvizError("unflatten: sizes must be non-empty",
+                           hint="the sizes the dim is split into: x.unflatten(1, (2, 3))")
+    n = shape[d]
+    if n == 0 and sizes.count(-1) == 1:
+        raise GradvizError(f"unflatten got an unexpected error:\ncannot reshape tensor of 0 "
+                           f"elements into shape {list(sizes)} because the unspecified dimension "
+                           f"size -1 can be any value and is ambiguous",
+                           hint="give every size when the dim is empty")
+    try:
+        split = _infer_size(tuple(sizes), n)
+    except GradvizError as exc:
+        if "is invalid for input of size" not in exc.message:
+            raise GradvizError(f"unflatten got an unexpected error:\n{exc.message}",
+                               hint="at most one size is -1, the others 0 or more") from None
+        raise GradvizError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {d} ({n}) in the input tensor",
+                           hint=f"the sizes' product must be {n}") from None
+    new = shape[:d] + split + shape[d + 1:]
+    rt.tape.check_shape(new)
+    return rt.apply(OPS["view"], (x,), {"shape": new})
 
 
 def f_transpose(rt, x, dim0, dim1):
@@ -1822,6 +1890,15 @@ def reverse_call(call: str):
     return decorate
 
 
+def unused_input_error(k: int) -> GradvizError:
+    """autograd.grad's error for input k, which no gradient reached."""
+    return GradvizError(
+        f"The differentiated Tensor at index {k} appears to not have been used in the graph. "
+        "Set allow_unused=True if this is the desired behavior.",
+        hint="no gradient reaches this input from the outputs (it is not used, or only where "
+             "its gradient is undefined); allow_unused=True gives None for it")
+
+
 @reverse_call("grad")
 def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
            allow_unused=False):
@@ -1849,9 +1926,7 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
         g = grads.get(t)
         if g is None:
             if not allow_unused:
-                raise GradvizError(
-                    f"The differentiated Tensor at index {k} appears to not have been used in "
-                    "the graph. Set allow_unused=True if this is the desired behavior.")
+                raise unused_input_error(k)
             result.append(None)
         else:
             # a gradient that is a broadcast view (sum's backward, passed on
@@ -2172,7 +2247,8 @@ FUNCTIONS = {
     "dot": _matmul_form("dot"), "mv": _matmul_form("mv"), "mm": _matmul_form("mm"),
     "matmul": _matmul_form("matmul"), "outer": _matmul_form("outer"),
     "reshape": f_reshape, "transpose": f_transpose, "unsqueeze": f_unsqueeze,
-    "squeeze": f_squeeze, "flatten": f_flatten, "cat": _seq_op("cat"), "stack": _seq_op("stack"),
+    "squeeze": f_squeeze, "flatten": f_flatten, "unflatten": f_unflatten,
+    "cat": _seq_op("cat"), "stack": _seq_op("stack"),
     "softmax": _softmax_like("softmax"), "log_softmax": _softmax_like("log_softmax"),
     "mse_loss": f_mse_loss, "cross_entropy": f_cross_entropy,
     "binary_cross_entropy": _bce("binary_cross_entropy"),
@@ -3158,7 +3234,8 @@ METHODS = {
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
-    "view": m_view, "reshape": f_reshape, "flatten": m_flatten, "detach": f_detach, "clone": f_clone,
+    "view": m_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
+    "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (
         ("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("remainder", "%"),

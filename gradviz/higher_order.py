@@ -950,9 +950,7 @@ def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tup
     for k, t in enumerate(ins):
         g = grads.get(t)
         if g is None and not allow_unused:
-            raise GradvizError(
-                f"The differentiated Tensor at index {k} appears to not have been used in "
-                "the graph. Set allow_unused=True if this is the desired behavior.")
+            raise functions.unused_input_error(k)
         result.append(g)
     rt.log_pass("grad", outs, [s.data for s in seeds], keep, steps, pruned, order)
     return tuple(result)

@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from . import (autodiff, classes, data, distributions, exceptions, forward_ad, fstrings, functions, jacobians,
-               layers, modules, optim, pymethods, pyrandom, syntax)
+               kl, layers, modules, optim, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -457,9 +457,11 @@ def _module_tree() -> dict:
         "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
         "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm)})
     kinds = distributions.TYPES
+    kl_functions = {k: Function(k, v) for k, v in kl.FUNCTIONS.items()}
     dists = Module("torch.distributions", {
         **kinds, **{sub: Module(f"torch.distributions.{sub}", {name: kinds[name]})
-                    for sub, name in distributions.SUBMODULES.items()}})
+                    for sub, name in distributions.SUBMODULES.items()},
+        **kl_functions, "kl": Module("torch.distributions.kl", kl_functions)})
     members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils, linalg=linalg,
                    distributions=dists)
     torch = Module("torch", members)
@@ -3554,6 +3556,12 @@ class Interpreter:
         here = None if self.span is None else Span(self.span.line, self.span.col,
                                                    self.span.line, self.span.col)
         try:
+            if g is None:
+                # no gradient came (every edge sent PyTorch's undefined one):
+                # its hooks see None, and there stays none
+                for fn, in list(self.hooks.get(t, ())):
+                    self.call_value(fn, [None])
+                return None
             for fn, in list(self.hooks.get(t, ())):
                 if graph:
                     grad, arr = g, g.data
@@ -3713,7 +3721,8 @@ _MISSING_HINTS = {
                 "nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Embedding, "
                 "nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.LazyBatchNorm1d, "
                 "nn.LazyBatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
-                "nn.Sequential, nn.ModuleList, nn.Flatten, and torch.nn's layers without parameters and its "
+                "nn.Sequential, nn.ModuleList, nn.Flatten, nn.Unflatten, and torch.nn's layers "
+                "without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
     **dict.fromkeys((f"torch.{t}" for t in ("int32", "int", "int16", "short", "int8", "uint8",

@@ -302,6 +302,30 @@ class Flatten(_WithoutParameters):
                            self.end_dim)
 
 
+class Unflatten(_WithoutParameters):
+    """nn.Unflatten(dim, unflattened_size): x.unflatten(dim, size), the
+    layer a decoder uses to turn a Linear's output back into channels."""
+
+    __slots__ = ("dim", "unflattened_size", "training", "label")
+    name = "Unflatten"
+    type_name = f"{_FLATTEN}.Unflatten"
+
+    def __init__(self, dim, unflattened_size):
+        self.dim, self.unflattened_size = dim, unflattened_size
+        self.training = True
+        self.label = None
+
+    @property
+    def text(self) -> str:
+        # (the size as Python shows it: a tuple, a list or a torch.Size)
+        return f"Unflatten(dim={self.dim}, unflattened_size={self.unflattened_size!r})"
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = _forward_args(self, args, kwargs)
+        return F.m_unflatten(rt, F._need_tensor(x, "unflatten", 1, "input"), self.dim,
+                             self.unflattened_size)
+
+
 class Dropout(_WithoutParameters):
     """nn.Dropout(p=0.5): in training, each number kept with probability
     1 - p and scaled by 1 / (1 - p) (f_dropout); in eval(), the input itself."""
@@ -948,9 +972,9 @@ def _batch_norm_maker(cls, lazy: bool = False):
     return make
 
 
-CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d,
-           BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d,
-           LazyBatchNorm1d, LazyBatchNorm2d)
+CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Unflatten, Dropout, Embedding,
+           LayerNorm, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
+           LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -1182,9 +1206,25 @@ def make_flatten(rt, start_dim=1, end_dim=-1):
     return Flatten(start_dim, end_dim)
 
 
+def make_unflatten(rt, dim, unflattened_size):
+    """nn.Unflatten(dim, unflattened_size): the size checked as PyTorch's
+    _require_tuple_int does (the dim when it is called)."""
+    if not isinstance(unflattened_size, (tuple, list)):
+        raise GradvizError(f"unflattened_size must be a tuple of ints, but found type "
+                           f"{F.arg_type_name(unflattened_size)}", kind=TYPE,
+                           hint="the sizes the dim is split into: nn.Unflatten(1, (16, 2, 2))")
+    for i, s in enumerate(unflattened_size):
+        if not isinstance(s, int):          # (True passes, as isinstance(True, int) does)
+            raise GradvizError(f"unflattened_size must be tuple of ints, but found element of "
+                               f"type {F.arg_type_name(s)} at pos {i}", kind=TYPE,
+                               hint="each size is a whole number")
+    return Unflatten(dim, unflattened_size)
+
+
 MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Sequential.type_name: make_sequential, ModuleList.type_name: make_module_list,
-          Flatten.type_name: make_flatten, Dropout.type_name: make_dropout,
+          Flatten.type_name: make_flatten, Unflatten.type_name: make_unflatten,
+          Dropout.type_name: make_dropout,
           Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
           BatchNorm1d.type_name: _batch_norm_maker(BatchNorm1d),
           BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d),
@@ -1212,6 +1252,8 @@ def attribute(rt, m, attr: str):
                                                          "out_features"):
         return getattr(m, attr)
     if m.__class__ is Flatten and attr in ("start_dim", "end_dim"):
+        return getattr(m, attr)
+    if m.__class__ is Unflatten and attr in ("dim", "unflattened_size"):
         return getattr(m, attr)
     if attr in getattr(m, "ATTRIBUTES", ()):
         return getattr(m, attr)

@@ -75,7 +75,8 @@ _NAMES = {"Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype"
           "SavedTensorsHooks": "torch.autograd.graph.saved_tensors_hooks",
           "DisableSavedHooks": "contextlib._GeneratorContextManager",
           **{k: f"torch.distributions.{k.lower()}.{k}"
-             for k in ("Categorical", "Multinomial", "Normal", "Bernoulli")}}
+             for k in ("Categorical", "Multinomial", "Normal", "Bernoulli", "Uniform",
+                       "Independent")}}
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
 OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
                    "Adagrad": "torch.optim.adagrad.Adagrad",
@@ -84,7 +85,8 @@ OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
 _NAMES.update(OPTIMIZER_NAMES)
 # torch.distributions' classes (distributions.py), each a Distribution
 DISTRIBUTION_NAMES = {name: f"torch.distributions.{name.lower()}.{name}"
-                      for name in ("Categorical", "Multinomial", "Normal", "Bernoulli")}
+                      for name in ("Categorical", "Multinomial", "Normal", "Bernoulli",
+                                   "Uniform", "Independent")}
 DISTRIBUTION = PyType("torch.distributions.distribution.Distribution")
 _NAMES.update(DISTRIBUTION_NAMES)
 
@@ -92,8 +94,8 @@ _NAMES.update(DISTRIBUTION_NAMES)
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
 # this module cannot import theirs (they import it)
 NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
-                            "Flatten", "Dropout", "Embedding", "LayerNorm", "BatchNorm1d",
-                            "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
+                            "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm",
+                            "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                             "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
                             "GRUCell", "LSTMCell", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d",
                             "LazyBatchNorm2d"))

@@ -15,7 +15,8 @@ KERNEL_ERROR = "NotImplementedError"
 MATH = {
     **{name: (name, "", "") for name in (
         "tan", "atan", "asin", "acos", "sinh", "cosh", "asinh", "acosh", "atanh", "log1p",
-        "expm1", "exp2", "reciprocal", "rsqrt", "erf", "erfc", "erfinv", "sign", "sgn")},
+        "expm1", "exp2", "reciprocal", "rsqrt", "erf", "erfc", "erfinv", "sign", "sgn",
+        "lgamma")},
     # (numpy's names, which torch has too)
     **{"arc" + name[1:]: (name, "", "") for name in ("atan", "asin", "acos", "asinh", "acosh",
                                                      "atanh")},

@@ -74,3 +74,27 @@ def test_distribution_samples_many_seeds():
                f"print(Normal(torch.zeros({k}), p).sample(({rnd.randint(1, 20)},)).tolist())\n"
                f"print(Bernoulli(p.clamp(max=1)).sample().tolist())\n")
         assert _gradviz_out(src) == _torch_out(src), src
+
+
+@needs_torch
+def test_uniform_draws_many_seeds():
+    rnd = random.Random(7)
+    for _ in range(10):
+        src = (f"import torch\nfrom torch.distributions import Uniform\n"
+               f"torch.manual_seed({rnd.randrange(10**6)})\n"
+               f"u = Uniform(torch.tensor([-1.0, 0.5]), torch.tensor([2.0, 0.75]))\n"
+               f"print(u.sample(({rnd.randint(1, 9)},)).tolist(), u.rsample().tolist())\n")
+        assert _gradviz_out(src) == _torch_out(src), src
+
+
+def test_kl_of_independents_reinterpreting_different_dims_is_refused():
+    # PyTorch raises a NotImplementedError with no message (the oracle's
+    # recording cannot hold it, so it is pinned here)
+    src = ("import torch\nfrom torch.distributions import Normal, Independent, kl_divergence\n"
+           "n = Normal(torch.zeros(2, 2), torch.ones(2, 2))\n"
+           "k = kl_divergence(Independent(n, 1), Independent(n, 2))\n")
+    with pytest.raises(gradviz.GradvizError) as info:
+        gradviz.run_source(src)
+    assert info.value.kind == "NotImplementedError"
+    assert info.value.message == ""
+    assert "1 and 2" in info.value.hint

@@ -182,6 +182,7 @@ INPUTS: dict[str, list] = {
     "log1p": unary(pos), "expm1": unary(anyv), "exp2": unary(anyv), "reciprocal": unary(away),
     "rsqrt": unary(pos), "erf": unary(anyv), "erfc": unary(anyv),
     "erfinv": unary(lambda *s: anyv(*s, lo=-0.9, hi=0.9)),
+    "lgamma": unary(lambda *s: anyv(*s, lo=0.3, hi=4.0)),
     # steps: zero gradients, away from the jumps
     "sign": unary(away), "sgn": unary(away),
     "floor": unary(lambda *s: grid(*s, offset=0.3)), "ceil": unary(lambda *s: grid(*s, offset=0.3)),
@@ -601,7 +602,8 @@ def _engine_vjp(op, xs, params, g, wrt) -> dict:
     assert out.data.dtype == F64, "float64 in, float64 out"
     leaves = [args[i] for i in wrt]
     grads, *_ = autodiff.run_backward([out], [g], False, accumulate=False, inputs=leaves)
-    return {i: grads[args[i]] for i in wrt}
+    # (an input the op sends no gradient, PyTorch's undefined one, gets zeros)
+    return {i: grads[args[i]] if args[i] in grads else np.zeros(xs[i].shape, F64) for i in wrt}
 
 
 def _jvp_rule(op, xs, params, i, t) -> np.ndarray:

@@ -53,11 +53,17 @@ def _vjp_g(gg, ans, xs, p):
     return np.broadcast_to(gg.reshape((1, -1) + (1,) * (g.ndim - 2)), g.shape).copy()
 
 
+# NOTE: PyTorch's ConvolutionBackwardBackward0 keeps its edges to x and w,
+# but sends x a gradient only from the weight gradient's incoming one (ggW)
+# and w only from the input gradient's (ggI): the others are undefined, not
+# zeros. So x.grad stays None when nothing else reaches x (a gradient
+# penalty through two convolutions with no activation between): None here.
+
 def _vjp_x(gg, ans, xs, p):
     # the weight gradient's: the input gradient of the convolution with
     # weight gg; the other two do not depend on x
     if p["output"] != "weight":
-        return np.zeros(xs[1].shape, xs[1].dtype)
+        return None
     op, q = _conv(p)
     return _grad(op, 0, xs[0], xs[1], gg, q)
 
@@ -65,7 +71,7 @@ def _vjp_x(gg, ans, xs, p):
 def _vjp_w(gg, ans, xs, p):
     # the input gradient's: the weight gradient of the convolution of gg
     if p["output"] != "input":
-        return np.zeros(xs[2].shape, xs[2].dtype)
+        return None
     op, q = _conv(p)
     return _grad(op, 1, xs[0], gg, xs[2], q)
 

@@ -176,6 +176,72 @@ _op("erfinv", "ErfinvBackward0", erfinv,
     "d erfinv(x)/dx = sqrt(pi)/2 exp(erfinv(x)^2)")
 
 
+
+def _lgamma64(x):
+    """log|Gamma(x)| per number (the C library's): inf at the poles (0 and
+    the negative whole numbers), as PyTorch's."""
+    def one(v):
+        try:
+            return math.lgamma(v)
+        except ValueError:
+            return math.inf
+    x = np.asarray(x, _F64)
+    return np.asarray(np.frompyfunc(one, 1, 1)(x), _F64).reshape(x.shape)
+
+
+# PyTorch's calc_digamma (aten/src/ATen/native/Math.h): the recurrence up to
+# 10, then the asymptotic series with these coefficients (Horner's order)
+_PSI_10 = 2.25175258906672110764
+_DIGAMMA_A = (8.33333333333333333333E-2, -2.10927960927960927961E-2,
+              7.57575757575757575758E-3, -4.16666666666666666667E-3,
+              3.96825396825396825397E-3, -8.33333333333333333333E-3,
+              8.33333333333333333333E-2)
+
+
+def digamma(x):
+    """digamma as PyTorch's scalar kernel computes it, in the input's float
+    dtype (float32 arithmetic for float32; lgamma's derivative)."""
+    x = np.asarray(x)
+    dt = x.dtype if x.dtype.kind == "f" else _F32
+    x = x.astype(dt)
+    out = np.empty(x.shape, dt)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pos = x > 0
+        out[pos] = _digamma_positive(x[pos], dt)
+        neg = x < 0
+        xn = x[neg]
+        # the reflection, tan of pi times the fraction (more exact than of pi x)
+        frac = np.modf(xn.astype(_F64))[0]
+        reflected = _digamma_positive((1 - xn).astype(dt), dt) - \
+            (np.pi / np.tan(np.pi * frac)).astype(dt)
+        out[neg] = np.where(xn == np.trunc(xn), np.nan, reflected)
+        zero = x == 0
+        out[zero] = np.copysign(np.inf, -x[zero])
+        out[np.isnan(x)] = np.nan
+    return out
+
+
+def _digamma_positive(x, dt):
+    x = x.copy()
+    result = np.zeros(x.shape, dt)
+    low = x < 10
+    while low.any():
+        result[low] -= dt.type(1) / x[low]
+        x[low] += dt.type(1)
+        low = x < 10
+    z = dt.type(1) / (x * x)
+    poly = np.zeros(x.shape, dt)
+    for a in _DIGAMMA_A:
+        poly = poly * z + dt.type(a)
+    y = np.where(x < 1.0e17, z * poly, dt.type(0))
+    series = result + np.log(x) - (dt.type(0.5) / x) - y
+    return np.where(x == 10, result + dt.type(_PSI_10), series)
+
+
+lgamma = _rounded(_lgamma64)
+_op("lgamma", "LgammaBackward0", lgamma, lambda g, x, y, p: g * digamma(x),
+    "d lgamma(x)/dx = digamma(x)")
+
 # ---- steps: no gradient (zeros, even for a NaN or inf gradient: PyTorch's
 # formula makes them, zeros_like(grad), it does not multiply) -----------------
 
