@@ -897,8 +897,15 @@ def _parameter_paths(m, buffers: bool = False) -> list:
                 seen.add(id(p))
                 out.append((name + attr, f"{path}.{attr}", p))
         children = list(enumerate(mod.children()))
-        stack.extend((f"{name}{key}.", f"{path}[{i}]", sub) for i, (key, sub) in reversed(children))
+        stack.extend((f"{name}{key}.", path + _reach(mod, i, key), sub)
+                      for i, (key, sub) in reversed(children))
     return out
+
+
+def _reach(m, i: int, key: str) -> str:
+    """How the program reaches m's child: by position in a Sequential
+    (net[0]), as an attribute otherwise (mha.out_proj)."""
+    return f"[{i}]" if m.__class__ in SEQUENCES else f".{key}"
 
 
 def named_parameters(m, prefix: str = "", buffers: bool = False) -> list:
@@ -928,7 +935,8 @@ def name_parameters(m, holder: str) -> None:
         if mod.__class__ in CLASSES:
             if mod.label is None or mod.label.startswith("self."):
                 mod.label = path
-            stack.extend((f"{path}[{i}]", sub) for i, (_, sub) in enumerate(mod.children()))
+            stack.extend((path + _reach(mod, i, key), sub)
+                         for i, (key, sub) in enumerate(mod.children()))
         elif mod.__class__ is classes.Instance:
             stack.extend((f"{path}.{name}", sub) for name, sub in mod.modules.items())
 
@@ -1070,7 +1078,8 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
 def types() -> dict:
     """nn.Linear, nn.Sequential, nn.Flatten as the classes they are."""
     from .pytypes import PyType
-    return {c.name: PyType(c.type_name) for c in CLASSES}
+    # (out_proj's NonDynamicallyQuantizableLinear is not in torch.nn)
+    return {c.name: PyType(c.type_name) for c in CLASSES if c.type_name in MAKERS}
 
 
 # ---- their attributes and methods -------------------------------------------
@@ -1078,7 +1087,7 @@ def types() -> dict:
 def attribute(rt, m, attr: str):
     """m.attr of a module: its parameters and sizes, and Module's methods."""
     from .interpreter import BoundMethod
-    if m.__class__ in (Linear, LazyLinear) and attr in ("weight", "bias", "in_features",
+    if isinstance(m, Linear) and attr in ("weight", "bias", "in_features",
                                                          "out_features"):
         return getattr(m, attr)
     if m.__class__ is Flatten and attr in ("start_dim", "end_dim"):
@@ -1338,6 +1347,10 @@ def f_linear(rt, x, weight, bias=None):
     if x.data.ndim == 0:
         raise GradvizError("both arguments to linear need to be at least 1D, but they are 0D "
                            "and 2D", kind=RUNTIME, hint="give linear a vector or a batch")
+    if not x.data.flags.c_contiguous:
+        # (PyTorch folds only a contiguous input into one addmm; a transposed
+        # one goes through matmul, then the bias is added: AddBackward0)
+        return rt.binary("+", rt.apply(OPS["matmul"], (x, wt)), bias)
     flat = F.m_view(rt, x, -1, x.data.shape[-1])
     out = rt.apply(OPS["addmm"], (bias, flat, wt))
     return F.m_view(rt, out, *x.data.shape[:-1], out.data.shape[-1])
@@ -1501,3 +1514,8 @@ INIT = {"normal_": _init("normal_", _normal), "uniform_": _init("uniform_", _uni
 from . import recurrent as _recurrent  # noqa: E402
 CLASSES = CLASSES + _recurrent.CLASSES
 MAKERS.update(_recurrent.MAKERS)
+
+# nn.MultiheadAttention (mha.py)
+from . import mha as _mha  # noqa: E402
+CLASSES = CLASSES + _mha.CLASSES
+MAKERS.update(_mha.MAKERS)

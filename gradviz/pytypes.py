@@ -93,7 +93,8 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "Flatten", "Dropout", "Embedding", "LayerNorm", "BatchNorm1d",
                             "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                             "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
-                            "GRUCell", "LSTMCell"))
+                            "GRUCell", "LSTMCell", "MultiheadAttention",
+                            "NonDynamicallyQuantizableLinear"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
