@@ -115,29 +115,34 @@ class MultiheadAttention:
 
 def _bind_forward(args: list, kwargs: dict | None) -> list:
     """forward(query, key, value, key_padding_mask=None, need_weights=True,
-    attn_mask=None, average_attn_weights=True, is_causal=False)'s
-    arguments, with Python's errors."""
-    name = "MultiheadAttention.forward()"
-    if len(args) > len(_FORWARD_ARGS):
-        raise GradvizError(f"{name} takes from 4 to 9 positional arguments but {len(args) + 1} "
-                           "were given", kind=TYPE, hint="mha(query, key, value, ...)")
-    values = dict(zip(_FORWARD_ARGS, args))
+    attn_mask=None, average_attn_weights=True, is_causal=False)'s arguments."""
+    return bind("MultiheadAttention.forward()", args, kwargs, _FORWARD_ARGS, 3,
+                _FORWARD_DEFAULTS, "self-attention passes one tensor three times: mha(x, x, x)")
+
+
+def bind(name: str, args: list, kwargs: dict | None, params: tuple, required: int,
+         defaults: tuple, hint: str) -> list:
+    """A forward's arguments by position and keyword (the first `required`
+    of params without defaults), with Python's errors."""
+    if len(args) > len(params):
+        raise GradvizError(f"{name} takes from {required + 1} to {len(params) + 1} positional "
+                           f"arguments but {len(args) + 1} were given", kind=TYPE, hint=hint)
+    values = dict(zip(params, args))
     for k, v in (kwargs or {}).items():
-        if k not in _FORWARD_ARGS:
+        if k not in params:
             raise GradvizError(f"{name} got an unexpected keyword argument '{k}'", kind=TYPE,
-                               hint="its keywords: " + ", ".join(_FORWARD_ARGS))
+                               hint="its keywords: " + ", ".join(params))
         if k in values:
             raise GradvizError(f"{name} got multiple values for argument '{k}'", kind=TYPE)
         values[k] = v
-    missing = [k for k in _FORWARD_ARGS[:3] if k not in values]
+    missing = [k for k in params[:required] if k not in values]
     if missing:
-        words = " and ".join(f"'{k}'" for k in missing) if len(missing) < 3 else \
-            "'query', 'key', and 'value'"
+        words = [f"'{k}'" for k in missing]
+        words = " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + \
+            ", and " + words[-1]
         raise GradvizError(f"{name} missing {len(missing)} required positional argument"
-                           f"{'s' if len(missing) > 1 else ''}: {words}", kind=TYPE,
-                           hint="self-attention passes one tensor three times: mha(x, x, x)")
-    defaults = dict(zip(_FORWARD_ARGS[3:], _FORWARD_DEFAULTS))
-    return [values.get(k, defaults.get(k)) for k in _FORWARD_ARGS]
+                           f"{'s' if len(missing) > 1 else ''}: {words}", kind=TYPE, hint=hint)
+    return [values.get(k, d) for k, d in zip(params, (None,) * required + tuple(defaults))]
 
 
 # ---- making one ------------------------------------------------------------------

@@ -343,10 +343,22 @@ def f_dropout(rt, input, p=0.5, training=True, inplace=False):
     if p == 1:            # (PyTorch's input * zeros(()): no draw)
         noise = np.zeros((), x.data.dtype)
     else:
-        keep = rt.rng.rand(x.data.shape, np.dtype(np.float64)) < (1 - p)
+        keep = _in_memory_order(x.data, lambda shape: rt.rng.rand(shape, np.dtype(np.float64))
+                                < (1 - p))
         noise = keep.astype(x.data.dtype) / x.data.dtype.type(1 - p)
     mask = F._leaf(rt, noise, False, "dropout mask")
     return rt.binary("*", x, mask)
+
+
+def _in_memory_order(a: np.ndarray, draw) -> np.ndarray:
+    """draw(shape) made for a's shape, its numbers laid out in a's memory
+    order: PyTorch's noise is empty_like(input), which keeps a transposed
+    input's strides, and its draws fill memory in order."""
+    if a.flags.c_contiguous or 0 in a.strides or a.ndim < 2:
+        return draw(a.shape)
+    order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))
+    drawn = draw(tuple(a.shape[i] for i in order))
+    return np.transpose(drawn, np.argsort(order))
 
 
 def make_dropout(rt, p=0.5, inplace=False):
@@ -845,13 +857,29 @@ def text_of(rt, m) -> str:
     if m.__class__ in SEQUENCES:
         if not m.items:
             return f"{m.name}()"
-        lines = [f"  ({key}): " + text_of(rt, sub).replace("\n", "\n  ")
-                 for key, sub in zip(m.keys, m.items)]
+        texts = [text_of(rt, sub) for sub in m.items]
+        if m.__class__ is ModuleList:
+            return _list_text(texts)
+        lines = [f"  ({key}): " + text.replace("\n", "\n  ") for key, text in zip(m.keys, texts)]
         return f"{m.name}(\n" + "\n".join(lines) + "\n)"
     if m.__class__ in CLASSES or m.__class__ is layers.Layer:
         return m.text
     from . import classes
     return classes.text(rt, m)          # a torch.nn.Module subclass of the program's
+
+
+def _list_text(texts: list) -> str:
+    """A ModuleList's repr: a run of modules that print alike is one line,
+    (0-1): 2 x Linear(...), as PyTorch's ModuleList.__repr__ writes it."""
+    runs = []               # [first, last, text]
+    for i, text in enumerate(texts):
+        if runs and runs[-1][2] == text:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, text])
+    lines = [f"  ({a}): {t}" if a == b else f"  ({a}-{b}): {b - a + 1} x {t}"
+             for a, b, t in runs]
+    return "ModuleList(\n" + "\n".join(line.replace("\n", "\n  ") for line in lines) + "\n)"
 
 
 def is_module(v) -> bool:
@@ -1519,3 +1547,8 @@ MAKERS.update(_recurrent.MAKERS)
 from . import mha as _mha  # noqa: E402
 CLASSES = CLASSES + _mha.CLASSES
 MAKERS.update(_mha.MAKERS)
+
+# nn.TransformerEncoderLayer, nn.TransformerEncoder (transformer.py)
+from . import transformer as _transformer  # noqa: E402
+CLASSES = CLASSES + _transformer.CLASSES
+MAKERS.update(_transformer.MAKERS)

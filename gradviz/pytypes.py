@@ -94,7 +94,8 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                             "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
                             "GRUCell", "LSTMCell", "MultiheadAttention",
-                            "NonDynamicallyQuantizableLinear"))
+                            "NonDynamicallyQuantizableLinear", "TransformerEncoderLayer",
+                            "TransformerEncoder"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
