@@ -93,10 +93,9 @@ class MultiheadAttention:
         # (only for what is not a slot: the parameters by their names)
         if attr == "_qkv_same_embed_dim":
             return self.kdim == self.embed_dim and self.vdim == self.embed_dim
-        try:
+        if attr in MultiheadAttention.PARAMETERS:       # (registered as None when absent)
             return object.__getattribute__(self, "params").get(attr)
-        except KeyError:
-            raise AttributeError(attr) from None
+        raise AttributeError(attr)
 
     @property
     def text(self) -> str:
