@@ -728,11 +728,23 @@ def _r_triangle(rt, g, node, i):
     return _op(rt, node.op.name, g, diagonal=node.params["diagonal"])
 
 
-def _r_bmm(rt, g, node, i):
-    a, b = node.args
+def _bmm_part(rt, g, a, b, i):
+    """bmm(a, b)'s gradient for a (i = 0) or b (i = 1)."""
     if i == 0:
         return _op(rt, "bmm", g, _op(rt, "transpose", b, dims=(1, 2)))
     return _op(rt, "bmm", _op(rt, "transpose", a, dims=(1, 2)), g)
+
+
+def _r_bmm(rt, g, node, i):
+    return _bmm_part(rt, g, *node.args, i)
+
+
+def _r_baddbmm(rt, g, node, i):
+    # baddbmm(mask, b1, b2): the mask's part is g (summed back by the pass),
+    # the batches' parts bmm's
+    if i == 0:
+        return g
+    return _bmm_part(rt, g, node.args[1], node.args[2], i - 1)
 
 
 def _r_amax(rt, g, node, i):
@@ -778,6 +790,7 @@ GRAPH_VJPS = {
     "addmm": _r_addmm, "outer": _r_outer, "softmax": _r_softmax, "log_softmax": _r_log_softmax,
     "mse_loss": _r_mse_loss, "cross_entropy": _r_cross_entropy,
     "flip": _r_flip, "roll": _r_roll, "tril": _r_triangle, "triu": _r_triangle, "bmm": _r_bmm,
+    "baddbmm": _r_baddbmm,
     "amax": _r_amax, "amin": _r_amax, "logsumexp": _r_logsumexp, "masked_fill": _r_masked_fill,
     "clamp_min": _r_clamp, "clamp_max": _r_clamp, "tan": _r_tan, "log1p": _r_log1p,
     "expm1": _r_expm1, "exp2": _r_exp2, "reciprocal": _r_reciprocal, "rsqrt": _r_rsqrt,

@@ -25,6 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
+from . import transformer
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
@@ -423,7 +424,12 @@ def _module_tree() -> dict:
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
                              "Module": classes.MODULE,
                              **{k: layers.layer_type(k) for k in layers.KINDS},
-                             **modules.types()})
+                             **modules.types(),
+                             # (nn.Transformer itself is not here: its static method is)
+                             "Transformer": Module("torch.nn.Transformer", {
+                                 "generate_square_subsequent_mask": Function(
+                                     "generate_square_subsequent_mask",
+                                     transformer.generate_square_subsequent_mask)})})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
         "hessian": Function("hessian", jacobians.hessian)})

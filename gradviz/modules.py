@@ -374,10 +374,22 @@ def f_dropout(rt, input, p=0.5, training=True, inplace=False):
     if p == 1:            # (PyTorch's input * zeros(()): no draw)
         noise = np.zeros((), x.data.dtype)
     else:
-        keep = rt.rng.rand(x.data.shape, np.dtype(np.float64)) < (1 - p)
+        keep = _in_memory_order(x.data, lambda shape: rt.rng.rand(shape, np.dtype(np.float64))
+                                < (1 - p))
         noise = keep.astype(x.data.dtype) / x.data.dtype.type(1 - p)
     mask = F._leaf(rt, noise, False, "dropout mask")
     return rt.binary("*", x, mask)
+
+
+def _in_memory_order(a: np.ndarray, draw) -> np.ndarray:
+    """draw(shape) made for a's shape, its numbers laid out in a's memory
+    order: PyTorch's noise is empty_like(input), which keeps a transposed
+    input's strides, and its draws fill memory in order."""
+    if a.flags.c_contiguous or 0 in a.strides or a.ndim < 2:
+        return draw(a.shape)
+    order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))
+    drawn = draw(tuple(a.shape[i] for i in order))
+    return np.transpose(drawn, np.argsort(order))
 
 
 def make_dropout(rt, p=0.5, inplace=False):
@@ -995,13 +1007,29 @@ def text_of(rt, m) -> str:
     if m.__class__ in SEQUENCES:
         if not m.items:
             return f"{m.name}()"
-        lines = [f"  ({key}): " + text_of(rt, sub).replace("\n", "\n  ")
-                 for key, sub in zip(m.keys, m.items)]
+        texts = [text_of(rt, sub) for sub in m.items]
+        if m.__class__ is ModuleList:
+            return _list_text(texts)
+        lines = [f"  ({key}): " + text.replace("\n", "\n  ") for key, text in zip(m.keys, texts)]
         return f"{m.name}(\n" + "\n".join(lines) + "\n)"
     if m.__class__ in CLASSES or m.__class__ is layers.Layer:
         return m.text
     from . import classes
     return classes.text(rt, m)          # a torch.nn.Module subclass of the program's
+
+
+def _list_text(texts: list) -> str:
+    """A ModuleList's repr: a run of modules that print alike is one line,
+    (0-1): 2 x Linear(...), as PyTorch's ModuleList.__repr__ writes it."""
+    runs = []               # [first, last, text]
+    for i, text in enumerate(texts):
+        if runs and runs[-1][2] == text:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, text])
+    lines = [f"  ({a}): {t}" if a == b else f"  ({a}-{b}): {b - a + 1} x {t}"
+             for a, b, t in runs]
+    return "ModuleList(\n" + "\n".join(line.replace("\n", "\n  ") for line in lines) + "\n)"
 
 
 def is_module(v) -> bool:
@@ -1047,8 +1075,15 @@ def _parameter_paths(m, buffers: bool | str = False) -> list:
                 seen.add(id(p))
                 out.append((name + attr, f"{path}.{attr}", p))
         children = list(enumerate(mod.children()))
-        stack.extend((f"{name}{key}.", f"{path}[{i}]", sub) for i, (key, sub) in reversed(children))
+        stack.extend((f"{name}{key}.", path + _reach(mod, i, key), sub)
+                      for i, (key, sub) in reversed(children))
     return out
+
+
+def _reach(m, i: int, key: str) -> str:
+    """How the program reaches m's child: by position in a Sequential
+    (net[0]), as an attribute otherwise (mha.out_proj)."""
+    return f"[{i}]" if m.__class__ in SEQUENCES else f".{key}"
 
 
 def named_parameters(m, prefix: str = "", buffers: bool | str = False) -> list:
@@ -1078,7 +1113,8 @@ def name_parameters(m, holder: str) -> None:
         if mod.__class__ in CLASSES:
             if mod.label is None or mod.label.startswith("self."):
                 mod.label = path
-            stack.extend((f"{path}[{i}]", sub) for i, (_, sub) in enumerate(mod.children()))
+            stack.extend((path + _reach(mod, i, key), sub)
+                         for i, (key, sub) in enumerate(mod.children()))
         elif mod.__class__ is classes.Instance:
             stack.extend((f"{path}.{name}", sub) for name, sub in mod.modules.items())
 
@@ -1240,7 +1276,8 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
 def types() -> dict:
     """nn.Linear, nn.Sequential, nn.Flatten as the classes they are."""
     from .pytypes import PyType
-    return {c.name: PyType(c.type_name) for c in CLASSES}
+    # (out_proj's NonDynamicallyQuantizableLinear is not in torch.nn)
+    return {c.name: PyType(c.type_name) for c in CLASSES if c.type_name in MAKERS}
 
 
 # ---- their attributes and methods -------------------------------------------
@@ -1248,7 +1285,7 @@ def types() -> dict:
 def attribute(rt, m, attr: str):
     """m.attr of a module: its parameters and sizes, and Module's methods."""
     from .interpreter import BoundMethod
-    if m.__class__ in (Linear, LazyLinear) and attr in ("weight", "bias", "in_features",
+    if isinstance(m, Linear) and attr in ("weight", "bias", "in_features",
                                                          "out_features"):
         return getattr(m, attr)
     if m.__class__ is Flatten and attr in ("start_dim", "end_dim"):
@@ -1516,6 +1553,10 @@ def f_linear(rt, x, weight, bias=None):
     if x.data.ndim == 0:
         raise GradvizError("both arguments to linear need to be at least 1D, but they are 0D "
                            "and 2D", kind=RUNTIME, hint="give linear a vector or a batch")
+    if not x.data.flags.c_contiguous:
+        # (PyTorch folds only a contiguous input into one addmm; a transposed
+        # one goes through matmul, then the bias is added: AddBackward0)
+        return rt.binary("+", rt.apply(OPS["matmul"], (x, wt)), bias)
     flat = F.m_view(rt, x, -1, x.data.shape[-1])
     out = rt.apply(OPS["addmm"], (bias, flat, wt))
     return F.m_view(rt, out, *x.data.shape[:-1], out.data.shape[-1])
@@ -1679,3 +1720,13 @@ INIT = {"normal_": _init("normal_", _normal), "uniform_": _init("uniform_", _uni
 from . import recurrent as _recurrent  # noqa: E402
 CLASSES = CLASSES + _recurrent.CLASSES
 MAKERS.update(_recurrent.MAKERS)
+
+# nn.MultiheadAttention (mha.py)
+from . import mha as _mha  # noqa: E402
+CLASSES = CLASSES + _mha.CLASSES
+MAKERS.update(_mha.MAKERS)
+
+# nn.TransformerEncoderLayer, nn.TransformerEncoder (transformer.py)
+from . import transformer as _transformer  # noqa: E402
+CLASSES = CLASSES + _transformer.CLASSES
+MAKERS.update(_transformer.MAKERS)

@@ -98,7 +98,9 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                             "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
                             "GRUCell", "LSTMCell", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d",
-                            "LazyBatchNorm2d"))
+                            "LazyBatchNorm2d", "MultiheadAttention",
+                            "NonDynamicallyQuantizableLinear", "TransformerEncoderLayer",
+                            "TransformerEncoder"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's

@@ -498,6 +498,8 @@ INPUTS: dict[str, list] = {
                                                     ((2, 3, 2), 2))]
     + [case(anyv(), dim=0), case(fixed([[2.0, 0.0, 3.0, 1.5], [0.0, 0.0, 1.5, -1.0]]), dim=1)],
     "bmm": [case(anyv(2, 2, 3), anyv(2, 3, 4)), case(anyv(1, 1, 3), anyv(1, 3, 1))],
+    "baddbmm": [case(anyv(2, 2, 4), anyv(2, 2, 3), anyv(2, 3, 4)),
+                case(anyv(1, 2, 4), anyv(3, 2, 3), anyv(3, 3, 4))],
     "einsum": [case(anyv(2, 3), anyv(3, 4), equation="ij,jk->ik"),
                case(anyv(2, 2, 3), anyv(2, 4, 3), equation="bqd,bkd->bqk"),
                case(anyv(3, 3), equation="ii"), case(anyv(3, 3), equation="ii->i"),

@@ -256,3 +256,31 @@ defop("bmm", "BmmBackward0", lambda xs, p: _bmm(xs[0], xs[1]),
       saved=("1", "0"),
       formula=("d bmm(A,B)/dA_k = G_k @ B_k^T", "d bmm(A,B)/dB_k = A_k^T @ G_k"), symbol="bmm",
       check=_bmm_check)
+
+
+def _baddbmm_check(xs, p):
+    """baddbmm(input, b1, b2): b1 and b2 as bmm checks them, input
+    broadcast to their product's shape."""
+    n = _bmm_check(xs[1:], p)
+    out = (xs[1].shape[0], xs[1].shape[1], xs[2].shape[2])
+    if np.broadcast_shapes(xs[0].shape, out) != out:
+        raise GradvizError(f"expand: the input's shape {list(xs[0].shape)} does not broadcast "
+                           f"to {list(out)}", kind=RUNTIME,
+                           hint="baddbmm's input broadcasts to (b, n, p), the product's shape")
+    return n
+
+
+# baddbmm(input, b1, b2) = input + bmm(b1, b2): nn.MultiheadAttention's scores
+# plus its mask. PyTorch's small-batch loop sums the products first, then adds
+# the input (beta = alpha = 1), in the dtype
+defop("baddbmm", "BaddbmmBackward0",
+      lambda xs, p: (_bmm(xs[1], xs[2]) + xs[0]).astype(xs[1].dtype),
+      vjp=(lambda g, ans, xs, p: _unbatch(g, xs[0].shape),
+           lambda g, ans, xs, p: _bmm(g, np.swapaxes(xs[2], 1, 2)),
+           lambda g, ans, xs, p: _bmm(np.swapaxes(xs[1], 1, 2), g)),
+      jvp=(lambda t, ans, xs, p: np.broadcast_to(t, ans.shape),
+           lambda t, ans, xs, p: np.matmul(t, xs[2]),
+           lambda t, ans, xs, p: np.matmul(xs[1], t)),
+      saved=("", "2", "1"),
+      formula=("d(M + bmm(A,B))/dM = G", "d/dA_k = G_k @ B_k^T", "d/dB_k = A_k^T @ G_k"),
+      symbol="baddbmm", check=_baddbmm_check)
