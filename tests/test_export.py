@@ -40,7 +40,10 @@ DRIVER = textwrap.dedent("""
     for path in sys.argv[2:]:
         out = io.StringIO()
         error = None
+        # (each script from PyTorch's defaults: one may change them)
         torch.set_grad_enabled(True)
+        torch.set_default_device(None)
+        torch.set_default_dtype(torch.float32)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with contextlib.redirect_stdout(out):
