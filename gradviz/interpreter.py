@@ -2804,7 +2804,8 @@ class Interpreter:
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
             return fn.call(self, args, kwargs)
         elif cls is not Function:
-            raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
+            raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
+                               hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except TypeError as exc:
@@ -3716,6 +3717,10 @@ _OTHER_DTYPES = dict.fromkeys(
     "gradviz's tensors are float32 (x.float()), float64 (x.double()), int64 (x.long()) and "
     "bool (x.bool()): use one of those")
 _MISSING_HINTS = {
+    # (a namespace here, a class in PyTorch)
+    "torch.nn.Transformer": "gradviz has nn.Transformer.generate_square_subsequent_mask, "
+                            "nn.TransformerEncoderLayer and nn.TransformerEncoder, not the whole "
+                            "encoder-decoder nn.Transformer: build the model from those",
     **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Conv3d",
                                                      "ConvTranspose3d")),
                     _LINEAR),
@@ -3727,6 +3732,7 @@ _MISSING_HINTS = {
                 "nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Embedding, "
                 "nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.LazyBatchNorm1d, "
                 "nn.LazyBatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
+                "nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder, "
                 "nn.Sequential, nn.ModuleList, nn.Flatten, nn.Unflatten, and torch.nn's layers "
                 "without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
