@@ -84,7 +84,7 @@ def _takes_fused(q, k, v, mask, dropout_p, enable_gqa) -> bool:
             np.broadcast_shapes(mask.data.shape, (b, hq, L, S))
         except ValueError:
             return False
-    if not (e == ek == ev) or 0 in (L, S):
+    if not (e == ek == ev) or 0 in (L, S) or S != Sv:
         return False
     return q.data.dtype.kind in _FLOATS
 
@@ -107,11 +107,17 @@ def _scaled(rt, t: Tensor, number: float) -> Tensor:
     return out
 
 
+def _default_scale(q: Tensor) -> float:
+    """1/sqrt(E), inf for a head size of 0 as PyTorch's C++ division gives
+    (an empty q @ k.T is all zeros, so the softmax is uniform)."""
+    e = q.data.shape[-1]
+    return 1 / math.sqrt(e) if e else math.inf
+
+
 def _math(rt, q, k, v, mask, dropout_p, is_causal, scale, enable_gqa):
     """_scaled_dot_product_attention_math, op by op."""
-    e = q.data.shape[-1]
     negative = scale is not None and scale < 0
-    factor = math.sqrt(1 / math.sqrt(e) if scale is None else abs(scale))
+    factor = math.sqrt(_default_scale(q) if scale is None else abs(scale))
     q = _scaled(rt, q, -factor if negative else factor)
     if is_causal:
         if mask is not None:
@@ -162,9 +168,8 @@ def f_scaled_dot_product_attention(rt, query, key, value, attn_mask=None, dropou
         raise GradvizError("scaled_dot_product_attention_flash_attention: Currently do not "
                            "support dropout > 0", kind=RUNTIME,
                            hint="dropout_p is a probability, from 0 to 1")
-    e = q.data.shape[-1]
     ins = (q, k, v)
-    p = {"scale": float(1 / math.sqrt(e) if scale is None else scale), "causal": bool(is_causal)}
+    p = {"scale": float(_default_scale(q) if scale is None else scale), "causal": bool(is_causal)}
     if attn_mask is not None:
         ins += (_float_mask(rt, attn_mask, q.data.dtype),)
         p["mask"] = True
