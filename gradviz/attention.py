@@ -146,9 +146,14 @@ def f_scaled_dot_product_attention(rt, query, key, value, attn_mask=None, dropou
     """F.scaled_dot_product_attention: softmax(q @ k.T * scale + mask) @ v
     (scale 1/sqrt(E) by default), as PyTorch's CPU runs it."""
     _check(query, key, value, attn_mask)
-    F._number_arg(FN, "dropout_p", 5, dropout_p)
+    F._number_arg(FN, "dropout_p", None, dropout_p, "float")
+    for name, flag in (("is_causal", is_causal), ("enable_gqa", enable_gqa)):
+        if flag.__class__ is not bool:
+            raise GradvizError(f"{FN}(): argument '{name}' must be bool, not "
+                               f"{F.arg_type_name(flag)}", kind=TYPE,
+                               hint=f"{name}=True or {name}=False")
     if scale is not None:
-        F._number_arg(FN, "scale", None, scale)
+        F._number_arg(FN, "scale", None, scale, "float")
     q, k, v = query, key, value
     if enable_gqa and q.data.ndim >= 3:
         hq, hk, hv = q.data.shape[-3], k.data.shape[-3], v.data.shape[-3]
