@@ -30,12 +30,6 @@ FN = "scaled_dot_product_attention"
 _FLOATS = ("f",)
 
 
-def _type_word(dtype) -> str:
-    """PyTorch's C++ name of a dtype in this function's messages."""
-    return {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool",
-            "int32": "int", "float16": "c10::Half"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
-
-
 def _check(query, key, value, attn_mask) -> None:
     """PyTorch's argument checks, in its order, with its words."""
     for pos, (name, t) in enumerate((("query", query), ("key", key), ("value", value)), 1):
@@ -48,15 +42,15 @@ def _check(query, key, value, attn_mask) -> None:
     dts = [t.data.dtype for t in (query, key, value)]
     if len(set(dts)) > 1:
         raise GradvizError("Expected query, key, and value to have the same dtype, but got "
-                           f"query.dtype: {_type_word(dts[0])} key.dtype: {_type_word(dts[1])} "
-                           f"and value.dtype: {_type_word(dts[2])} instead.", kind=RUNTIME,
+                           f"query.dtype: {F.cpp_type_word(dts[0])} key.dtype: {F.cpp_type_word(dts[1])} "
+                           f"and value.dtype: {F.cpp_type_word(dts[2])} instead.", kind=RUNTIME,
                            hint="make them one dtype: .float() or .double()")
     if attn_mask is not None:
         md = attn_mask.data.dtype
         if md != np.bool_ and md != dts[0]:
             raise GradvizError("Expected attn_mask dtype to be bool or float or to match query "
-                               f"dtype, but got attn_mask.dtype: {_type_word(md)} and  "
-                               f"query.dtype: {_type_word(dts[0])} instead.", kind=RUNTIME,
+                               f"dtype, but got attn_mask.dtype: {F.cpp_type_word(md)} and  "
+                               f"query.dtype: {F.cpp_type_word(dts[0])} instead.", kind=RUNTIME,
                                hint="a mask is bool (True: attend) or of the query's dtype "
                                     "(added to the scores)")
     dims = [t.data.ndim for t in (query, key, value)]

@@ -1547,6 +1547,12 @@ def type_word(dtype: np.dtype) -> str:
     return "Double" if dtype == np.float64 else TYPE_WORDS[dtype.kind]
 
 
+def cpp_type_word(dtype) -> str:
+    """PyTorch's C++ name of a dtype in some kernels' messages (float, long int)."""
+    return {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool",
+            "int32": "int", "float16": "c10::Half"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
 def f_t(rt, x):
     x = _need_tensor(x, "t")
     if x.data.ndim > 2:
