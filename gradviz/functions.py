@@ -1615,7 +1615,9 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
                 raise _weight_size_error(classes, weight, "")
             _same_dtype(weight, input)
             _not_differentiable("nll_loss_forward", "weight", weight)
-        params = {} if ignore_index == -100 else {"ignore_index": ignore_index}
+        # (the default -100 in the target takes the options' path, which ignores it)
+        ignored = ignore_index != -100 or bool((target.data == -100).any())
+        params = {"ignore_index": ignore_index} if ignored else {}
     if reduction != "mean":
         params["reduction"] = reduction
     if smoothing:

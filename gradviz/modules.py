@@ -609,6 +609,14 @@ def _output_padding(rt, m, x, output_size) -> tuple:
         raise GradvizError(f"ConvTranspose{k}D: for {x.ndim}D input, output_size must have {k} "
                            f"or {lead + k} elements (got {len(sizes)})", kind=VALUE,
                            hint=f"output_size is the output's {k} spatial size(s)")
+    if x.ndim < lead + k:
+        # input.size(d) of an input with too few dims (0-d or 1-d here)
+        raise GradvizError(f"Dimension specified as {lead} but tensor has no dimensions"
+                           if x.ndim == 0 else
+                           f"Dimension out of range (expected to be in range of [{-x.ndim}, "
+                           f"{x.ndim - 1}], but got {x.ndim})", kind=INDEX,
+                           hint=f"the input is (N, C, *size) or (C, *size), with {k} spatial "
+                                "dim(s)")
     low = [(x.shape[d + lead] - 1) * m.stride[d] - 2 * m.padding[d]
            + m.dilation[d] * (m.kernel_size[d] - 1) + 1 for d in range(k)]
     high = [lo + s - 1 for lo, s in zip(low, m.stride)]

@@ -453,7 +453,18 @@ def _recent_expr(r: random.Random, sane: float) -> str:
     subclasses, tensors as Python indices, spatial cross_entropy."""
     p = lambda pool, good: _pick(r, pool, sane, good)   # noqa: E731
     c = lambda fn, args, kw: _call(r, fn, args, kw, sane)   # noqa: E731
-    kind = r.randrange(16)
+    kind = r.randrange(18)
+    if kind in (16, 17):
+        # pooling and cross_entropy(label_smoothing=), for create_graph=True in `after`
+        fn = r.choice(["F.max_pool2d", "F.avg_pool2d", "F.max_pool1d", "F.avg_pool1d",
+                       "F.adaptive_avg_pool2d", "F.adaptive_avg_pool1d", "F.cross_entropy"])
+        if fn == "F.cross_entropy":
+            return c(fn, [p(CE_INPUTS, "logits"), p(CE_TARGETS, "target")],
+                     {"label_smoothing": p(FLOATS, "0.2"), "weight": p(TENSORS + ["None"], "None")})
+        inp = p(T4 + T3, "X3" if fn.endswith("1d") else "X4")
+        return c(fn, [inp, p(INTS + SMALL, "2")],
+                 {"stride": p(INTS + SMALL, "1"), "padding": p(INTS + SMALL, "1")}
+                 if "adaptive" not in fn else {})
     if kind in (0, 1):
         fn = r.choice(["F.conv_transpose2d", "F.conv_transpose1d", "torch.conv_transpose2d"])
         two = not fn.endswith("1d")
@@ -486,7 +497,12 @@ def _recent_expr(r: random.Random, sane: float) -> str:
         # node hooks on the graph of some op, then a backward through them
         op = r.choice(["x * x", "x.exp()", "(x * 2).sum()", "torch.stack([x, x])", "x.sigmoid()",
                        "x.max()", "x.unbind()[0]", "x + x.detach()", "x.sort()[0]", "x @ x",
-                       "F.conv1d(X3, WT1.transpose(0, 1))", "x.split(1)[0]", "x.clone()"])
+                       "F.conv1d(X3, WT1.transpose(0, 1))", "x.split(1)[0]", "x.clone()",
+                       "F.conv_transpose1d(X3, WT1)", "F.conv_transpose2d(X4, WT, B, stride=2)",
+                       "F.scaled_dot_product_attention(q, k, v)", "F.max_pool2d(X4, 2)",
+                       "F.cross_entropy(logits, target, label_smoothing=0.1)",
+                       "F.nll_loss(logits, target, reduction='none')", "nn.LazyConv1d(2, 3)(X3)",
+                       "F.scaled_dot_product_attention(q[0], k[0], v[0], is_causal=True)"])
         node = p(["y.grad_fn", "y.grad_fn.next_functions[0][0]", "y.grad_fn.next_functions[-1][0]",
                   "x.grad_fn", "(x * 1).grad_fn.next_functions[0][0]", "y", "None"],
                  r.choice(["y.grad_fn", "y.grad_fn.next_functions[0][0]"]))
@@ -529,7 +545,8 @@ def _recent_expr(r: random.Random, sane: float) -> str:
         else:
             mod = c(cls, [], {"eps": p(FLOATS, "1e-5"), "momentum": p(FLOATS, "0.1"),
                               "affine": p(BOOLS, "True"), "track_running_stats": p(BOOLS, "True")})
-        inp = p(T4 + T3, "X4" if cls.endswith("2d") else "X3")
+        inp = p(T4 + T3 + ["X4.double()", "X3.double()", "X4.long()"],
+                "X4" if cls.endswith("2d") else "X3")
         use = r.choice(["", "print(m.weight)\n", "print(m.state_dict())\n", "print(list(m.parameters()))\n",
                         "m.eval()\n", "print(m)\n"])
         return f"m = {mod}\n{use}y = m({inp})\nprint(m, type(m).__name__)"

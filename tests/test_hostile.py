@@ -108,6 +108,9 @@ HOSTILE = [
     "y = nn.ConvTranspose2d(3, 4, 3)(randn(2, 3, 5, 5), output_size=('a', 7))",
     "q = randn(1, 1, 4, 4)\ny = F.scaled_dot_product_attention(q, randn(1, 1, 5, 4), q)",
     "y = F.scaled_dot_product_attention(randn(1, 1, 2, 0), randn(1, 1, 3, 0), randn(1, 1, 3, 2))",
+    "y = F.cross_entropy(randn(2, 3, 4, requires_grad=True), torch.full((2, 4), -100))\n"
+    "y.backward()",
+    "y = nn.ConvTranspose1d(3, 4, 3)(tensor(1.0), output_size=(14,))",
     "z = tensor([[0.5, -1.0], [1.5, 0.0]], requires_grad=True)\n"
     "nn.CrossEntropyLoss(label_smoothing=0.1)(z, tensor([0, 1])).backward()\n"
     "y = F.nll_loss(F.log_softmax(z, 1), tensor([0, 1]))\ny.backward(retain_graph=True)\ny.backward()",
