@@ -30,12 +30,6 @@ FN = "scaled_dot_product_attention"
 _FLOATS = ("f",)
 
 
-def _type_word(dtype) -> str:
-    """PyTorch's C++ name of a dtype in this function's messages."""
-    return {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool",
-            "int32": "int", "float16": "c10::Half"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
-
-
 def _check(query, key, value, attn_mask) -> None:
     """PyTorch's argument checks, in its order, with its words."""
     for pos, (name, t) in enumerate((("query", query), ("key", key), ("value", value)), 1):
@@ -48,15 +42,15 @@ def _check(query, key, value, attn_mask) -> None:
     dts = [t.data.dtype for t in (query, key, value)]
     if len(set(dts)) > 1:
         raise GradvizError("Expected query, key, and value to have the same dtype, but got "
-                           f"query.dtype: {_type_word(dts[0])} key.dtype: {_type_word(dts[1])} "
-                           f"and value.dtype: {_type_word(dts[2])} instead.", kind=RUNTIME,
+                           f"query.dtype: {F.cpp_type_word(dts[0])} key.dtype: {F.cpp_type_word(dts[1])} "
+                           f"and value.dtype: {F.cpp_type_word(dts[2])} instead.", kind=RUNTIME,
                            hint="make them one dtype: .float() or .double()")
     if attn_mask is not None:
         md = attn_mask.data.dtype
         if md != np.bool_ and md != dts[0]:
             raise GradvizError("Expected attn_mask dtype to be bool or float or to match query "
-                               f"dtype, but got attn_mask.dtype: {_type_word(md)} and  "
-                               f"query.dtype: {_type_word(dts[0])} instead.", kind=RUNTIME,
+                               f"dtype, but got attn_mask.dtype: {F.cpp_type_word(md)} and  "
+                               f"query.dtype: {F.cpp_type_word(dts[0])} instead.", kind=RUNTIME,
                                hint="a mask is bool (True: attend) or of the query's dtype "
                                     "(added to the scores)")
     dims = [t.data.ndim for t in (query, key, value)]
@@ -84,7 +78,7 @@ def _takes_fused(q, k, v, mask, dropout_p, enable_gqa) -> bool:
             np.broadcast_shapes(mask.data.shape, (b, hq, L, S))
         except ValueError:
             return False
-    if not (e == ek == ev) or 0 in (L, S):
+    if not (e == ek == ev) or 0 in (L, S) or S != Sv:
         return False
     return q.data.dtype.kind in _FLOATS
 
@@ -107,11 +101,17 @@ def _scaled(rt, t: Tensor, number: float) -> Tensor:
     return out
 
 
+def _default_scale(q: Tensor) -> float:
+    """1/sqrt(E), inf for a head size of 0 as PyTorch's C++ division gives
+    (an empty q @ k.T is all zeros, so the softmax is uniform)."""
+    e = q.data.shape[-1]
+    return 1 / math.sqrt(e) if e else math.inf
+
+
 def _math(rt, q, k, v, mask, dropout_p, is_causal, scale, enable_gqa):
     """_scaled_dot_product_attention_math, op by op."""
-    e = q.data.shape[-1]
     negative = scale is not None and scale < 0
-    factor = math.sqrt(1 / math.sqrt(e) if scale is None else abs(scale))
+    factor = math.sqrt(_default_scale(q) if scale is None else abs(scale))
     q = _scaled(rt, q, -factor if negative else factor)
     if is_causal:
         if mask is not None:
@@ -140,9 +140,14 @@ def f_scaled_dot_product_attention(rt, query, key, value, attn_mask=None, dropou
     """F.scaled_dot_product_attention: softmax(q @ k.T * scale + mask) @ v
     (scale 1/sqrt(E) by default), as PyTorch's CPU runs it."""
     _check(query, key, value, attn_mask)
-    F._number_arg(FN, "dropout_p", 5, dropout_p)
+    F._number_arg(FN, "dropout_p", None, dropout_p, "float")
+    for name, flag in (("is_causal", is_causal), ("enable_gqa", enable_gqa)):
+        if flag.__class__ is not bool:
+            raise GradvizError(f"{FN}(): argument '{name}' must be bool, not "
+                               f"{F.arg_type_name(flag)}", kind=TYPE,
+                               hint=f"{name}=True or {name}=False")
     if scale is not None:
-        F._number_arg(FN, "scale", None, scale)
+        F._number_arg(FN, "scale", None, scale, "float")
     q, k, v = query, key, value
     if enable_gqa and q.data.ndim >= 3:
         hq, hk, hv = q.data.shape[-3], k.data.shape[-3], v.data.shape[-3]
@@ -162,9 +167,8 @@ def f_scaled_dot_product_attention(rt, query, key, value, attn_mask=None, dropou
         raise GradvizError("scaled_dot_product_attention_flash_attention: Currently do not "
                            "support dropout > 0", kind=RUNTIME,
                            hint="dropout_p is a probability, from 0 to 1")
-    e = q.data.shape[-1]
     ins = (q, k, v)
-    p = {"scale": float(1 / math.sqrt(e) if scale is None else scale), "causal": bool(is_causal)}
+    p = {"scale": float(_default_scale(q) if scale is None else scale), "causal": bool(is_causal)}
     if attn_mask is not None:
         ins += (_float_mask(rt, attn_mask, q.data.dtype),)
         p["mask"] = True

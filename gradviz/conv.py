@@ -92,15 +92,24 @@ def _check_geometry(k, stride, padding, dilation, groups) -> None:
                            hint="groups splits the channels: 1 or more")
 
 
-def _conv_dtypes(input, weight, bias) -> None:
+def _conv_dtypes(input, weight, bias, x4, groups) -> None:
+    """PyTorch's dtype checks in its order: the bias's, then the weight's,
+    in the words of the kernel that runs (oneDNN's for a float batch)."""
     x, w = input.data, weight.data
+    if bias is not None and bias.data.dtype != x.dtype:
+        raise GradvizError(f"Input type ({F.cpp_type_word(x.dtype)}) and bias type "
+                           f"({F.cpp_type_word(bias.data.dtype)}) should be the same",
+                           kind=RUNTIME, hint="make the bias the input's dtype")
     if w.dtype != x.dtype:
+        if x.dtype == np.float32 and uses_onednn(x4, w.shape, groups):
+            raise GradvizError(f"Input type (torch.FloatTensor) and weight type "
+                               f"(torch.{F.type_word(w.dtype)}Tensor) should be the same or "
+                               "input should be a MKLDNN tensor and weight is a dense tensor",
+                               kind=RUNTIME, hint="make the weight the input's dtype: "
+                                                  "weight.float()")
         raise GradvizError(f"expected scalar type {F.type_word(x.dtype)} but found "
                            f"{F.type_word(w.dtype)}", kind=RUNTIME,
                            hint="make the weight the input's dtype: weight.float()")
-    if bias is not None and bias.data.dtype != x.dtype:
-        raise GradvizError(f"Input type ({x.dtype}) and bias type ({bias.data.dtype}) should "
-                           "be the same", kind=RUNTIME, hint="make the bias the input's dtype")
 
 
 def _check_shapes(fn, x4, w, bias, groups, padding, dilation) -> None:
@@ -174,7 +183,7 @@ def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
     x4 = x.shape if batched else (1,) + x.shape
     padding, pad = _padding(rt, fn, input, padding, w.shape[2:], stride, dilation, nd)
     _check_geometry(k, stride, padding, dilation, groups)
-    _conv_dtypes(input, weight, bias)
+    _conv_dtypes(input, weight, bias, x4, groups)
     if pad is not None:
         x4 = x4[:2] + tuple(n + e for n, e in zip(x4[2:], reversed(pad[1::2])))
     _check_shapes(fn, x4, w, None if bias is None else bias.data, groups, padding, dilation)

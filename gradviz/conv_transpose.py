@@ -184,6 +184,20 @@ def _conv_transpose(rt, nd, input, weight, bias, stride, padding, output_padding
                            hint=f"{fn}'s weight has {nd} kernel dim(s)")
     _check_geometry(nd, stride, padding, output_padding, dilation, groups)
     _check_shapes(x4, w, None if bias is None else bias.data, groups)
+    if x4[0] and x4[1] and 0 in x4[2:]:
+        shape = x4[:2] + (1,) + x4[2:] if nd == 1 else x4
+        raise GradvizError("Only zero batch or zero channel inputs are supported, but got input "
+                           f"shape: {list(shape)}", kind=RUNTIME,
+                           hint="an input with an empty length, height or width has nothing "
+                                "to spread over the output")
+    size = transposed_size(x4[2:], w.shape[2:], stride, padding, dilation, output_padding)
+    if not x4[0] and min(size, default=0) < 0:
+        # an empty batch makes its empty output without a kernel: the shape itself fails
+        shape = x4[:1] + (w.shape[1] * groups,) + ((1,) if nd == 1 else ()) + size
+        at = next(i for i, n in enumerate(shape) if n < 0)
+        raise GradvizError(f"invalid shape dimension {shape[at]} at index {at} of shape "
+                           f"{list(shape)}", kind=RUNTIME,
+                           hint="the padding takes more than the output has: less padding")
     _check_kernel(nd, x4, x.dtype, w, None if bias is None else bias.data, stride, padding,
                   output_padding, dilation, groups)
     if bias is not None and bias.data.dtype != x.dtype:

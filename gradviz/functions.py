@@ -1615,6 +1615,12 @@ def type_word(dtype: np.dtype) -> str:
     return "Double" if dtype == np.float64 else TYPE_WORDS[dtype.kind]
 
 
+def cpp_type_word(dtype) -> str:
+    """PyTorch's C++ name of a dtype in some kernels' messages (float, long int)."""
+    return {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool",
+            "int32": "int", "float16": "c10::Half"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
 def f_t(rt, x):
     x = _need_tensor(x, "t")
     if x.data.ndim > 2:
@@ -1677,7 +1683,9 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
                 raise _weight_size_error(classes, weight, "")
             _same_dtype(weight, input)
             _not_differentiable("nll_loss_forward", "weight", weight)
-        params = {} if ignore_index == -100 else {"ignore_index": ignore_index}
+        # (the default -100 in the target takes the options' path, which ignores it)
+        ignored = ignore_index != -100 or bool((target.data == -100).any())
+        params = {"ignore_index": ignore_index} if ignored else {}
     if reduction != "mean":
         params["reduction"] = reduction
     if smoothing:

@@ -154,7 +154,7 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         given = iter(args[1:])
         return (_edge(args[0], at),) + tuple(
             _edge(next(given), at) if c in affine else (None, 0) for c in "wb")
-    elif op in ("conv1d", "conv2d") and len(args) == 2:      # (input, weight, bias=None)
+    elif op in _CONVS and len(args) == 2:      # (input, weight, bias=None)
         return (_edge(args[0], at), _edge(args[1], at), (None, 0))
     elif op in ("nll_loss", "cross_entropy") and name in ("NllLoss2DBackward0", "ViewBackward0"):
         # class indices of an input (N, C, d1, ...): nll_loss2d
@@ -185,6 +185,10 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     return tuple(_edge(a, at) for a in args)
 
 
+# ConvolutionBackward0's ops: three edges, the last None without a bias
+_CONVS = ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d")
+
+
 def edge_args(node: Tensor, name: str) -> list | None:
     """For each edge of node's grad_fn (next_functions, in order), the
     index of node's argument it leads to (None: an edge no argument is, a
@@ -210,7 +214,7 @@ def edge_args(node: Tensor, name: str) -> list | None:
         affine = node.params.get("affine", "")
         given = iter(every[1:])
         return [0] + [next(given) if c in affine else None for c in "wb"]
-    if op in ("conv1d", "conv2d") and len(args) == 2:
+    if op in _CONVS and len(args) == 2:
         return [0, 1, None]
     if op in _WEIGHT_ARGS:
         return every[:_WEIGHT_ARGS[op]]

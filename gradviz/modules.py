@@ -628,16 +628,38 @@ def _output_padding(rt, m, x, output_size) -> tuple:
     output output_size (its spatial sizes, or all of its sizes)."""
     k = m.DIMS
     lead = 2 if x.ndim == k + 2 else 1
-    sizes = list(output_size.data.tolist() if F.is_tensor(output_size) else output_size)
+    if F.is_tensor(output_size) and output_size.data.ndim:
+        sizes = output_size.data.tolist()
+    elif isinstance(output_size, (tuple, list, str)):
+        sizes = list(output_size)
+    else:
+        # PyTorch's Python code takes len(output_size)
+        what = ("len() of a 0-d tensor" if F.is_tensor(output_size) else
+                f"object of type '{rt.type_name(output_size)}' has no len()")
+        raise GradvizError(what, kind=TYPE, hint=f"output_size is a tuple of the output's {k} "
+                                                 "spatial size(s)")
     if len(sizes) == lead + k:
         sizes = sizes[lead:]
+        output_size = sizes if F.is_tensor(output_size) else output_size[lead:]
     if len(sizes) != k:
         raise GradvizError(f"ConvTranspose{k}D: for {x.ndim}D input, output_size must have {k} "
                            f"or {lead + k} elements (got {len(sizes)})", kind=VALUE,
                            hint=f"output_size is the output's {k} spatial size(s)")
+    if x.ndim < lead + k:
+        # input.size(d) of an input with too few dims (0-d or 1-d here)
+        raise GradvizError(f"Dimension specified as {lead} but tensor has no dimensions"
+                           if x.ndim == 0 else
+                           f"Dimension out of range (expected to be in range of [{-x.ndim}, "
+                           f"{x.ndim - 1}], but got {x.ndim})", kind=INDEX,
+                           hint=f"the input is (N, C, *size) or (C, *size), with {k} spatial "
+                                "dim(s)")
     low = [(x.shape[d + lead] - 1) * m.stride[d] - 2 * m.padding[d]
            + m.dilation[d] * (m.kernel_size[d] - 1) + 1 for d in range(k)]
     high = [lo + s - 1 for lo, s in zip(low, m.stride)]
+    for n in sizes:
+        if not isinstance(n, (int, float)):
+            raise GradvizError(f"'<' not supported between instances of '{rt.type_name(n)}' "
+                               "and 'int'", kind=TYPE, hint="output_size holds ints")
     if any(not lo <= n <= hi for n, lo, hi in zip(sizes, low, high)):
         raise GradvizError(f"requested an output size of {rt.repr_of(output_size)}, but valid "
                            f"sizes range from {low} to {high} (for an input of "

@@ -431,7 +431,9 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
                            hint="pass the running statistics, or training=True")
     if x.dtype.kind != "f":
         raise GradvizError(f"\"batch_norm\" not implemented for '{F.type_word(x.dtype)}'",
-                           kind=RUNTIME, hint="batch_norm takes a float tensor: x.float()")
+                           kind="NotImplementedError",
+                           hint="batch_norm takes a float tensor: x.float()")
+    _batch_norm_dtypes(x.dtype, [t.data.dtype for t in affine + tuple(stats) if t is not None])
     params = {"eps": float(eps), "training": bool(training), "affine": which}
     if not training:
         return rt.apply(OPS["batch_norm"], (input,) + affine + tuple(stats), params)
@@ -439,6 +441,26 @@ def f_batch_norm(rt, input, running_mean, running_var, weight=None, bias=None, t
     if stats[0] is not None or stats[1] is not None:
         _update_running(x, stats, momentum)
     return out
+
+
+def _batch_norm_dtypes(dtype, given: list) -> None:
+    """PyTorch's CPU batch norm: parameters (weight, bias, running_mean,
+    running_var, the given ones) whose first is not of the input's dtype make
+    a "mixed" call, which takes only float32 parameters and a half-precision
+    input; else each must be of the input's dtype."""
+    if given and given[0] != dtype:
+        if any(d != np.float32 for d in given):
+            raise GradvizError("mixed dtype (CPU): expect parameter to have scalar type of Float",
+                               kind=RUNTIME, hint="make the weight, bias and running "
+                                                  "statistics float32, or all the input's dtype")
+        raise GradvizError("mixed dtype (CPU): all inputs must share same datatype.",
+                           kind=RUNTIME, hint="make the parameters the input's dtype: "
+                                              "bn.double() for a float64 input, or x.float()")
+    for d in given:
+        if d != dtype:
+            raise GradvizError(f"expected scalar type {F.type_word(dtype)} but found "
+                               f"{F.type_word(d)}", kind=RUNTIME,
+                               hint="make the parameters the input's dtype")
 
 
 def _affine_name(which: str) -> str:

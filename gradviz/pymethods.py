@@ -144,6 +144,13 @@ def _args(name: str, args: tuple, n: int) -> tuple:
 
 
 def _int(v) -> int:
+    """An index as Python takes it: an int, a bool, or what has __index__
+    (a one-element integer tensor)."""
+    if v.__class__ is bool:
+        return int(v)
+    if v.__class__.__name__ == "Tensor":
+        from .functions import index_of_tensor
+        return index_of_tensor(v)
     if v.__class__ is not int:
         raise GradvizError(f"'{_type_name(v)}' object cannot be interpreted as an integer",
                            kind=TYPE)

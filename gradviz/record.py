@@ -140,7 +140,8 @@ class NodeList(Sequence):
     record stays free of reference cycles."""
 
     __slots__ = ("_tensors", "_lines", "_snaps", "_events", "_error_tensors", "_loop_marks",
-                 "_items", "_unmade", "_reached", "_roots", "_errors", "_pruned", "_columns")
+                 "_items", "_unmade", "_reached", "_grads_of", "_roots", "_errors", "_pruned",
+                 "_columns")
 
     def __init__(self, tensors: list, source: str, snapshots: dict, events: list,
                  error_tensors: list, loop_marks: list = ()):
@@ -155,7 +156,7 @@ class NodeList(Sequence):
         self._items: list[NodeRecord | None] = [None] * len(tensors)
         self._unmade = len(tensors)     # (`None in items` would call NodeRecord.__eq__ on each)
         # what the passes say of each node, made with the first record (_tables)
-        self._reached = self._roots = self._errors = self._pruned = None
+        self._reached = self._grads_of = self._roots = self._errors = self._pruned = None
         self._columns: dict[str, list] = {}     # see column()
 
     def __len__(self) -> int:
@@ -185,8 +186,7 @@ class NodeList(Sequence):
         if self._reached is None:
             self._tables()
         n = _node_record(self._tensors[seq], self._lines, self._snaps)
-        for k, reached in self._reached:
-            g = reached.get(seq)
+        for k, g in self._grads_of.get(seq, ()):
             if g is not None:
                 n.grads_by_pass[k] = _array(g)
         if n.grads_by_pass:
@@ -217,6 +217,13 @@ class NodeList(Sequence):
         with gc_paused():
             self._reached = [(ev["pass"], ev["steps"].reached())
                              for ev in events if ev["kind"] in PASS_KINDS]
+            # seq -> [(pass, gradient)]: a node's record reads its own entry, not
+            # every pass (a loop of a thousand backward() calls)
+            grads_of: dict[int, list] = {}
+            for k, reached in self._reached:
+                for seq, g in reached.items():
+                    grads_of.setdefault(seq, []).append((k, g))
+            self._grads_of = grads_of
         self._roots = {seq for ev in events if ev["kind"] == "backward" for seq in ev["roots"]}
         self._errors = set(self._error_tensors)
         self._pruned = self._pruned_reasons()
@@ -227,14 +234,14 @@ class NodeList(Sequence):
         computed from, unless some pass visited them."""
         out: dict[int, str] = {}
         tensors = self._tensors
-        reached = [r for _, r in self._reached]
+        reached = self._grads_of
         for ev in self._events:
             if ev["kind"] not in PASS_KINDS:
                 continue
             stack = [a for _, a in ev["pruned"]]
             while stack:
                 seq = stack.pop()
-                if seq in out or any(seq in r for r in reached):
+                if seq in out or seq in reached:
                     continue
                 t = tensors[seq]
                 meta = t.meta or _NO_META

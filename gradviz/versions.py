@@ -117,6 +117,8 @@ class Versions:
             own = c == "r"
             if own:
                 t = node
+            elif int(c) >= len(node.args):
+                continue               # an optional input the call left out (nll_loss's weight)
             else:
                 t = node.args[int(c)]
                 if t.__class__ is not node.__class__ or (inplace and c == "0"):

@@ -384,3 +384,242 @@ def gen_newer(r: random.Random) -> str:
     forward mode, jacobians, with arguments at the edges."""
     prelude = NEWER_PRELUDE.format(seed=r.randrange(5), rg=r.choice(["True", "False"]))
     return _program(r, prelude, _newer_expr, NEWER_AFTER)
+
+
+# ---- recent -------------------------------------------------------------------
+
+RECENT_PRELUDE = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+torch.manual_seed({seed})
+X4 = torch.randn(2, 3, 5, 5, requires_grad=True)
+X3 = torch.randn(2, 3, 7, requires_grad=True)
+WT = torch.randn(3, 4, 3, 3, requires_grad=True)
+WT1 = torch.randn(3, 4, 3, requires_grad=True)
+B = torch.zeros(4, requires_grad=True)
+x = torch.randn(3, requires_grad=True)
+q = torch.randn(2, 2, 4, 4, requires_grad=True)
+k = torch.randn(2, 2, 5, 4, requires_grad=True)
+v = torch.randn(2, 2, 5, 4, requires_grad=True)
+logits = torch.randn(2, 3, 4, requires_grad=True)
+target = torch.tensor([[0, 2, 1, 0], [1, 1, 2, 0]])
+idx = torch.tensor([0, 2, 1, 0])
+m = x * 2
+p = torch.tensor([0.2, 0.3, 0.5], requires_grad=True)
+"""
+TWEIGHTS = ["WT", "WT", "WT1", "randn(3, 2, 3, 3)", "randn(3, 0, 3, 3)", "zeros(0, 4, 3, 3)",
+            "randn(4, 3, 3, 3)", "randn(3, 4, 3, 3, dtype=torch.float64)", "randn(3, 4)",
+            "ones(3, 4, 3, 3, dtype=torch.int64)", "randn(3, 4, 9, 9)", "None", "tensor(1.0)"]
+MASKS = ["None", "ones(4, 5, dtype=torch.bool)", "zeros(4, 5, dtype=torch.bool)", "randn(4, 5)",
+         "randn(2, 2, 4, 5, dtype=torch.float64)", "ones(4, 5, dtype=torch.int64)", "randn(5, 4)",
+         "randn(3, 4, 5)", "tensor(True)", "ones(1, 1, dtype=torch.bool)", "zeros(0, 5)",
+         "torch.full((4, 5), float('-inf'))", "randn(4, 5, requires_grad=True)", "1.0", "'a'"]
+QKV = ["q", "k", "v", "q[0]", "q.double()", "randn(2, 4, 4, 4)", "randn(2, 1, 5, 4)", "zeros(0, 2, 4, 4)",
+       "randn(2, 2, 4, 0)", "randn(4)", "tensor(1.0)", "randn(2, 2, 4, 3)", "q.long()",
+       "randn(2, 2, 0, 4)", "q.transpose(2, 3)", "q.detach()", "None"]
+HOOKS = ["lambda gi, go: None", "lambda gi, go: gi", "lambda gi, go: (None,)",
+         "lambda gi, go: (None, None)", "lambda gi, go: tuple(g * 2 if g is not None else None for g in gi)",
+         "lambda gi, go: (1.0,)", "lambda gi, go: 5", "lambda gi, go: [gi[0]]", "lambda gi, go: gi + gi",
+         "lambda gi, go: (torch.ones(1),) * len(gi)", "lambda gi, go: (go[0].double(),) * len(gi)",
+         "lambda gi, go: print(len(gi), len(go))", "lambda gi: None", "lambda: None", "print", "None",
+         "3", "lambda gi, go: ()", "lambda gi, go: (go[0].sum(),) * len(gi)",
+         "lambda gi, go: 1 / 0", "lambda *a: a[0]", "lambda gi, go: (torch.zeros(10**4),) * len(gi)"]
+PREHOOKS = ["lambda go: None", "lambda go: go", "lambda go: (None,)", "lambda go: (go[0] * 2,)",
+            "lambda go: go + go", "lambda go: go[0]", "lambda go: 5", "lambda go: ()",
+            "lambda go: (go[0].double(),)", "lambda go: (go[0].sum(),)", "lambda go: (torch.ones(7),)",
+            "lambda go: [go[0]]", "lambda go, gi: None", "None", "print", "lambda go: (1.0,)",
+            "lambda go: (go[0].long(),)", "lambda go: (go[0].requires_grad_(),)"]
+TENSOR_HOOKS = ["lambda g: g * 2", "lambda g: None", "lambda g: g.detach()", "lambda g: g.sum()",
+                "lambda g: g.double()", "lambda g: 5", "lambda g: (g,)", "lambda g: g * g",
+                "lambda g: torch.ones(7)", "lambda g: g.long()", "lambda: None", "None",
+                "lambda g: g.pow(2).sum() * g", "lambda g: print(g.requires_grad, g.grad_fn)"]
+CE_INPUTS = ["logits", "logits", "X4", "X3", "logits[0]", "logits.unsqueeze(-1)", "randn(2, 3)",
+             "zeros(0, 3, 4)", "randn(2, 3, 0)", "logits.double()", "logits.long()", "tensor(1.0)",
+             "randn(2, 0, 4)", "randn(2, 3, 4, 1, 1)"]
+CE_TARGETS = ["target", "target", "target[0]", "target.unsqueeze(-1)", "target.float()",
+              "tensor([0, 1])", "zeros(2, 4, dtype=torch.int64)", "zeros(2, 5, 5, dtype=torch.int64)",
+              "zeros(2, 7, dtype=torch.int64)", "torch.full((2, 4), 3)", "torch.full((2, 4), -1)",
+              "torch.full((2, 4), -100)", "logits.softmax(1).detach()", "logits.softmax(1)",
+              "zeros(0, 4, dtype=torch.int64)", "target.bool()", "tensor(0)", "randn(2, 3, 5)"]
+SEQS = ["classes", "l", "'abcd'", "(1, 2)", "[]", "{0: 'a', 1: 'b'}", "range(5)"]
+INT_TENSORS = ["tensor(1)", "tensor([2])", "tensor(-1)", "tensor(10)", "tensor([1, 2])", "tensor(1.0)",
+               "tensor(True)", "tensor(2**40)", "target[0, 0]", "tensor([])", "zeros(1, 1, dtype=torch.int64)",
+               "x.argmax()", "tensor(-10**6)", "torch.tensor(3, dtype=torch.int8)", "x", "None"]
+
+
+def _recent_expr(r: random.Random, sane: float) -> str:
+    """One use of a lately added feature: transposed convolutions, attention,
+    node and accumulate hooks, saved tensors, lazy layers, buffers, torch.nn
+    subclasses, tensors as Python indices, spatial cross_entropy."""
+    p = lambda pool, good: _pick(r, pool, sane, good)   # noqa: E731
+    c = lambda fn, args, kw: _call(r, fn, args, kw, sane)   # noqa: E731
+    kind = r.randrange(18)
+    if kind in (16, 17):
+        # pooling and cross_entropy(label_smoothing=), for create_graph=True in `after`
+        fn = r.choice(["F.max_pool2d", "F.avg_pool2d", "F.max_pool1d", "F.avg_pool1d",
+                       "F.adaptive_avg_pool2d", "F.adaptive_avg_pool1d", "F.cross_entropy"])
+        if fn == "F.cross_entropy":
+            return c(fn, [p(CE_INPUTS, "logits"), p(CE_TARGETS, "target")],
+                     {"label_smoothing": p(FLOATS, "0.2"), "weight": p(TENSORS + ["None"], "None")})
+        inp = p(T4 + T3, "X3" if fn.endswith("1d") else "X4")
+        return c(fn, [inp, p(INTS + SMALL, "2")],
+                 {"stride": p(INTS + SMALL, "1"), "padding": p(INTS + SMALL, "1")}
+                 if "adaptive" not in fn else {})
+    if kind in (0, 1):
+        fn = r.choice(["F.conv_transpose2d", "F.conv_transpose1d", "torch.conv_transpose2d"])
+        two = not fn.endswith("1d")
+        return c(fn, [p(T4 + T3, "X4" if two else "X3"), p(TWEIGHTS, "WT" if two else "WT1"),
+                      p(BIASES, "B")],
+                 {"stride": p(INTS + SMALL, "2"), "padding": p(INTS + SMALL, "1"),
+                  "output_padding": p(INTS + SMALL, "0"), "groups": p(INTS, "1"),
+                  "dilation": p(INTS + SMALL, "1")})
+    if kind == 2:
+        cls = r.choice(["nn.ConvTranspose2d", "nn.ConvTranspose1d"])
+        mod = c(cls, [p(INTS, "3"), p(INTS, "4"), p(INTS + SMALL, "3")],
+                {"stride": p(INTS + SMALL, "2"), "padding": p(INTS + SMALL, "1"),
+                 "output_padding": p(INTS + SMALL, "1"), "groups": p(INTS, "1"),
+                 "bias": p(BOOLS, "True"), "dilation": p(INTS + SMALL, "1"),
+                 "padding_mode": p(STRINGS, "'zeros'"), "dtype": p(DTYPES, "torch.float32")})
+        inp = p(T4 + T3, "X4" if cls.endswith("2d") else "X3")
+        if r.random() < 0.4:
+            size = p(SHAPES + INTS + ["(10, 10)", "(9, 9)", "(11, 11)", "[2, 4, 10, 10]", "(100, 100)",
+                                      "(10,)", "X4.shape", "(13,)", "(14,)"], "(10, 10)" if
+                     cls.endswith("2d") else "(14,)")
+            return f"m = {mod}\ny = m({inp}, output_size={size})"
+        return f"m = {mod}\ny = m({inp})"
+    if kind in (3, 4):
+        return c("F.scaled_dot_product_attention",
+                 [p(QKV, "q"), p(QKV, "k"), p(QKV, "v")],
+                 {"attn_mask": p(MASKS, "ones(4, 5, dtype=torch.bool)"), "dropout_p": p(FLOATS, "0.0"),
+                  "is_causal": p(BOOLS, "True"), "scale": p(FLOATS + ["None"], "0.5"),
+                  "enable_gqa": p(BOOLS, "False")})
+    if kind in (5, 6):
+        # node hooks on the graph of some op, then a backward through them
+        op = r.choice(["x * x", "x.exp()", "(x * 2).sum()", "torch.stack([x, x])", "x.sigmoid()",
+                       "x.max()", "x.unbind()[0]", "x + x.detach()", "x.sort()[0]", "x @ x",
+                       "F.conv1d(X3, WT1.transpose(0, 1))", "x.split(1)[0]", "x.clone()",
+                       "F.conv_transpose1d(X3, WT1)", "F.conv_transpose2d(X4, WT, B, stride=2)",
+                       "F.scaled_dot_product_attention(q, k, v)", "F.max_pool2d(X4, 2)",
+                       "F.cross_entropy(logits, target, label_smoothing=0.1)",
+                       "F.nll_loss(logits, target, reduction='none')", "nn.LazyConv1d(2, 3)(X3)",
+                       "F.scaled_dot_product_attention(q[0], k[0], v[0], is_causal=True)"])
+        node = p(["y.grad_fn", "y.grad_fn.next_functions[0][0]", "y.grad_fn.next_functions[-1][0]",
+                  "x.grad_fn", "(x * 1).grad_fn.next_functions[0][0]", "y", "None"],
+                 r.choice(["y.grad_fn", "y.grad_fn.next_functions[0][0]"]))
+        reg = r.choice(["register_hook", "register_prehook", "register_hook", "register_prehook",
+                        "register_bogus"])
+        hook = p(HOOKS if reg != "register_prehook" else PREHOOKS,
+                 r.choice(["lambda gi, go: None", "lambda gi, go: gi"]) if reg != "register_prehook"
+                 else "lambda go: go")
+        return f"y = {op}\nh = {node}.{reg}({hook})\nprint(h)"
+    if kind == 7:
+        hook = p(["lambda p: None", "lambda p: print(p.grad)", "lambda p: p.grad.zero_()",
+                  "lambda p: 5", "lambda p, q: None", "lambda: None", "None", "print",
+                  "lambda p: p.add_(1)", "lambda p: p.grad.mul_(2)", "lambda p: setattr(p, 'grad', None)"],
+                 "lambda p: print(p.grad)")
+        who = p(["x", "x", "X4", "(x * 2)", "x.detach()", "B", "tensor(1.0)", "x[0]"], "x")
+        return f"h = {who}.register_post_accumulate_grad_hook({hook})\ny = x * x"
+    if kind == 8:
+        hook = p(TENSOR_HOOKS, "lambda g: g * 2")
+        who = p(["x", "y", "y", "x.detach()", "q"], "y")
+        return (f"y = x.exp() * x\nh = {who}.register_hook({hook})\n"
+                f"g, = torch.autograd.grad(y.sum(), x, create_graph={p(BOOLS, 'True')})\nprint(g)\n"
+                f"y = g")
+    if kind == 9:
+        op = r.choice(["x.exp()", "x * x", "x.sigmoid()", "x.tanh()", "x.pow(3)", "x.sum()", "x.max()",
+                       "F.conv_transpose1d(X3, WT1)", "x.relu()", "F.softmax(x, 0)", "x.sqrt()",
+                       "F.scaled_dot_product_attention(q, k, v)", "x @ x", "x.sort()[0]"])
+        attr = r.choice(["_saved_result", "_raw_saved_result", "_saved_self", "_raw_saved_self",
+                         "_saved_other", "_raw_saved_other", "_saved_exponent", "_raw_saved_bogus",
+                         "_saved_", "_raw_saved_", "_saved_weight", "_raw_saved_weight",
+                         "_raw_saved_result.unpack()", "_raw_saved_self.register_hooks(print, print)",
+                         "_saved_result.grad_fn"])
+        when = r.choice(["", "y.sum().backward()\n", "y.sum().backward(retain_graph=True)\n"])
+        return f"y = {op}\n{when}s = y.grad_fn.{attr}\nprint(type(s), s)\ny = y * 1"
+    if kind == 10:
+        cls = r.choice(["nn.LazyConv2d", "nn.LazyConv1d", "nn.LazyBatchNorm2d", "nn.LazyBatchNorm1d"])
+        if "Conv" in cls:
+            mod = c(cls, [p(INTS, "4"), p(INTS + SMALL, "3")],
+                    {"stride": p(INTS + SMALL, "1"), "padding": p(INTS + STRINGS + SMALL, "1"),
+                     "groups": p(INTS, "1"), "bias": p(BOOLS, "True"), "dilation": p(INTS + SMALL, "1")})
+        else:
+            mod = c(cls, [], {"eps": p(FLOATS, "1e-5"), "momentum": p(FLOATS, "0.1"),
+                              "affine": p(BOOLS, "True"), "track_running_stats": p(BOOLS, "True")})
+        inp = p(T4 + T3 + ["X4.double()", "X3.double()", "X4.long()"],
+                "X4" if cls.endswith("2d") else "X3")
+        use = r.choice(["", "print(m.weight)\n", "print(m.state_dict())\n", "print(list(m.parameters()))\n",
+                        "m.eval()\n", "print(m)\n"])
+        return f"m = {mod}\n{use}y = m({inp})\nprint(m, type(m).__name__)"
+    if kind == 11:
+        name = p(["'a'", "'b'", "''", "'x.y'", "'w'", "'forward'", "None", "3", "'training'"], "'a'")
+        val = p(["torch.zeros(2)", "None", "3", "torch.ones(2, requires_grad=True)", "nn.Parameter(torch.ones(2))",
+                 "[1.0]", "torch.zeros(0)", "torch.ones(3)"], "torch.zeros(2)")
+        pers = p(BOOLS, "True")
+        return ("class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                "        self.w = nn.Parameter(torch.ones(2))\n"
+                f"        self.register_buffer({name}, {val}, persistent={pers})\n"
+                "    def forward(self, t):\n        self.a += t.detach()\n        return self.w * t + self.a\n"
+                f"m = M()\nprint(m.state_dict(), list(m.buffers()))\ny = m({p(TENSORS + ['x[:2]'], 'x[:2]')})")
+    if kind == 12:
+        base = r.choice(["nn.CrossEntropyLoss", "nn.ReLU", "nn.MaxPool2d"])
+        if base == "nn.CrossEntropyLoss":
+            init = c("super().__init__", [], {"label_smoothing": p(FLOATS, "0.1"),
+                                              "reduction": p(STRINGS, "'sum'"),
+                                              "ignore_index": p(INTS, "0"),
+                                              "weight": p(TENSORS + ["None", "torch.ones(3)"], "None")})
+            call = f"y = m(logits, {p(CE_TARGETS, 'target')})"
+        elif base == "nn.ReLU":
+            init = c("super().__init__", [], {"inplace": p(BOOLS, "False")})
+            call = f"y = m({p(T4 + TENSORS, 'X4')})"
+        else:
+            init = c("super().__init__", [p(INTS + SMALL, "2")], {"stride": p(INTS + SMALL, "1"),
+                                                                  "ceil_mode": p(BOOLS, "False")})
+            call = f"y = m({p(T4 + T3, 'X4')})"
+        fwd = r.choice(["", "    def forward(self, *a):\n        return super().forward(*a) * 2\n",
+                        "    def forward(self, a):\n        return super().forward(a)\n",
+                        "    def forward(self, a, b=None):\n        return super().forward(a, b)\n"])
+        return (f"class Sub({base}):\n    def __init__(self):\n        {init}\n        self.n = 0\n{fwd}"
+                f"m = Sub()\nprint(m, isinstance(m, {base}))\n{call}")
+    if kind == 13:
+        seq = r.choice(SEQS)
+        t = p(INT_TENSORS, r.choice(["tensor(1)", "tensor([2])"]))
+        use = r.choice([f"s[{t}]", f"s[{t}:]", f"s[:{t}]", f"list(range({t}))", f"s[{t}:{t}]",
+                        f"[0] * {t}", f"'ab'[{t}]", f"x[{t}]", f"range({t}, {t})", f"list(range(0, 10, {t}))",
+                        f"s[::{t}]", f"(1, 2, 3)[{t}]", f"s.pop({t})", f"s.insert({t}, 9)"])
+        return (f"classes = ('a', 'b', 'c', 'd')\nl = [1, 2, 3]\ns = {seq}\n"
+                f"print({use})\ny = x * 1")
+    fn = r.choice(["F.cross_entropy", "F.nll_loss", "nn.CrossEntropyLoss", "nn.NLLLoss"])
+    inp = p(CE_INPUTS, "logits")
+    if "nll" in fn.lower() and r.random() < 0.7:
+        inp = f"F.log_softmax({inp}, 1)"
+    opts = {"weight": p(TENSORS + ["tensor([1.0, 0.0, 2.0])", "ones(3, requires_grad=True)",
+                                   "ones(3, dtype=torch.float64)", "ones(4)"], "tensor([1.0, 0.5, 2.0])"),
+            "ignore_index": p(INTS, r.choice(["-100", "0", "2"])),
+            "reduction": p(STRINGS, "'mean'")}
+    if "ross" in fn:
+        opts["label_smoothing"] = p(FLOATS, r.choice(["0.1", "0.0"]))
+    tgt = p(CE_TARGETS, "target")
+    if fn.startswith("nn."):
+        return f"{c(fn, [], opts)}({inp}, {tgt})"
+    return c(fn, [inp, tgt], opts)
+
+
+RECENT_AFTER = ["print(y)", "y.sum().backward()\nprint(x.grad, X4.grad, q.grad, logits.grad)",
+                "g = torch.autograd.grad(y.sum(), [X4, X3, WT, WT1, q, k, v, logits, x], "
+                "create_graph=True, allow_unused=True)\n"
+                "s = 0\nfor t in g:\n    if t is not None:\n        s = s + t.pow(2).sum()\n"
+                "s.backward()\nprint(X4.grad, q.grad)",
+                "y.sum().backward(create_graph=True)\nprint(x.grad)\n"
+                "(x.grad.sum() if x.grad is not None else y.sum()).backward()",
+                "y.mean().backward(retain_graph=True)\ny.mean().backward()",
+                "print(y.grad_fn.name(), y.grad_fn.next_functions)",
+                "print(y.shape, y.dtype, y.requires_grad)", "y.backward(torch.ones_like(y))",
+                "y.sum().backward(inputs=[x])", "y[0].sum().backward()"]
+
+
+def gen_recent(r: random.Random) -> str:
+    """Transposed convolutions, attention, node/accumulate/tensor hooks under
+    create_graph, saved tensors, lazy layers, buffers, torch.nn subclasses,
+    tensors as Python indices and spatial losses, with arguments at the edges."""
+    prelude = RECENT_PRELUDE.format(seed=r.randrange(5))
+    return _program(r, prelude, _recent_expr, RECENT_AFTER)

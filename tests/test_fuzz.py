@@ -45,7 +45,7 @@ from gradviz.interpreter import TENSOR_ATTRIBUTES
 from gradviz.parser import MAX_NESTING
 from gradviz.tape import Limits, RunOptions
 
-from fuzz_newer import MODES, gen_layers, gen_newer
+from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted([*ROOT.glob("samples/*.txt"), *ROOT.glob("tests/conformance/*.txt"),
@@ -279,7 +279,8 @@ def gen_call(r: random.Random) -> str:
 
 GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call,
-              "layers": gen_layers, "newer": gen_newer}
+              "layers": gen_layers, "newer": gen_newer,
+              "recent": gen_recent}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
 
 

@@ -102,6 +102,18 @@ HOSTILE = [
     "y = torch.distributions.Normal(zeros(0), ones(2, 3))",
     "y = F.layer_norm(zeros(0, 5, requires_grad=True), (5,))\ny.sum().backward()",
     "y = F.pad(ones(2, 3), (3, -4))",
+    "y = F.conv_transpose1d(ones(2, 3, 0), randn(3, 4, 3), zeros(4), padding=1)",
+    "y = F.conv_transpose1d(ones(0, 3, 5), randn(3, 4, 3), padding=5)",
+    "y = nn.ConvTranspose1d(3, 4, 3)(randn(2, 3, 7), output_size=9)",
+    "y = nn.ConvTranspose2d(3, 4, 3)(randn(2, 3, 5, 5), output_size=('a', 7))",
+    "q = randn(1, 1, 4, 4)\ny = F.scaled_dot_product_attention(q, randn(1, 1, 5, 4), q)",
+    "y = F.scaled_dot_product_attention(randn(1, 1, 2, 0), randn(1, 1, 3, 0), randn(1, 1, 3, 2))",
+    "y = F.cross_entropy(randn(2, 3, 4, requires_grad=True), torch.full((2, 4), -100))\n"
+    "y.backward()",
+    "y = nn.ConvTranspose1d(3, 4, 3)(tensor(1.0), output_size=(14,))",
+    "z = tensor([[0.5, -1.0], [1.5, 0.0]], requires_grad=True)\n"
+    "nn.CrossEntropyLoss(label_smoothing=0.1)(z, tensor([0, 1])).backward()\n"
+    "y = F.nll_loss(F.log_softmax(z, 1), tensor([0, 1]))\ny.backward(retain_graph=True)\ny.backward()",
 ]
 
 

@@ -301,3 +301,21 @@ def test_a_loop_that_sets_grad_to_none_keeps_each_backward_the_same_size(monkeyp
     r = gradviz.run_source(text, stdout=io.StringIO())
     assert len(calls) <= 200 * 4        # two updates a step, and the two live .grads
     assert r.variables["a"].final_value < 1.0
+
+
+def test_node_records_read_each_pass_once():
+    """A node's record takes its gradients from a table by node, not from
+    every pass: a loop of many backward() calls over many nodes stays linear
+    (it was nodes x passes dictionary lookups, seconds for a long loop)."""
+    r = _run("w = tensor([1.0, 2.0], requires_grad=True)\nfor i in range(300):\n"
+             "    y = (w * w).sum()\n    y.backward()\nprint(w.grad)\n")
+    nodes = r.nodes
+    assert nodes[0].visited                   # the tables are made
+
+    class NotWalked(list):
+        def __iter__(self):
+            raise AssertionError("a node's record walked every pass")
+    nodes._reached = NotWalked(nodes._reached)
+    made = list(nodes)
+    assert len(made) > 600 and len(made[0].grads_by_pass) == 300
+    assert sum(n.visited for n in made) == 601      # w and each pass's two nodes
