@@ -112,19 +112,25 @@ def _conv_dtypes(input, weight, bias, x4, groups) -> None:
                            hint="make the weight the input's dtype: weight.float()")
 
 
+def check_weight_groups(w, groups: int, dim0: str) -> None:
+    """check_shape_forward's checks of the weight's dim 0 against groups
+    (dim0: what that dim holds, out_channels, or in_channels transposed)."""
+    if w.shape[0] < groups:
+        raise GradvizError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {list(w.shape)} instead",
+                           kind=RUNTIME, hint=f"the weight's dim 0 is its {dim0}: at least "
+                                              "one per group")
+    if w.shape[0] % groups:
+        raise GradvizError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead",
+                           kind=RUNTIME, hint=f"the weight's dim 0 holds its {dim0}, which "
+                                              "split into groups: a multiple of groups")
+
+
 def _check_shapes(fn, x4, w, bias, groups, padding, dilation) -> None:
     """check_shape_forward's checks, on the batched input's shape x4."""
     o = w.shape[0]
-    if o < groups:
-        raise GradvizError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {list(w.shape)} instead",
-                           kind=RUNTIME, hint="the weight's dim 0 is its out_channels: at least "
-                                              "one per group")
-    if o % groups:
-        raise GradvizError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead",
-                           kind=RUNTIME, hint="the output channels (the weight's dim 0) split "
-                                              "into groups: a multiple of groups")
+    check_weight_groups(w, groups, "out_channels")
     if x4[1] != w.shape[1] * groups:
         raise GradvizError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
                            f"input{list(x4)} to have {w.shape[1] * groups} channels, but got "

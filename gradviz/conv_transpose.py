@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
-from .conv import _compact, _ints, _shape_text
+from .conv import _compact, _ints, _shape_text, check_weight_groups
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
 from .ops.conv import uses_onednn
@@ -55,16 +55,7 @@ def _check_geometry(nd, stride, padding, output_padding, dilation, groups) -> No
 def _check_shapes(x4, w, bias, groups) -> None:
     """check_shape_forward's checks of a transposed convolution."""
     c = w.shape[0]
-    if c < groups:
-        raise GradvizError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {list(w.shape)} instead",
-                           kind=RUNTIME, hint="the weight's dim 0 is its in_channels: at least "
-                                              "one per group")
-    if c % groups:
-        raise GradvizError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead",
-                           kind=RUNTIME, hint="the input channels (the weight's dim 0) split "
-                                              "into groups: a multiple of groups")
+    check_weight_groups(w, groups, "in_channels")
     if x4[1] != c:
         raise GradvizError(f"Given transposed=1, weight of size {list(w.shape)}, expected "
                            f"input{list(x4)} to have {c} channels, but got {x4[1]} channels "
