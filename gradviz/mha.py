@@ -376,7 +376,9 @@ def _mha_forward(rt, m, query, key, value, kpm, need_weights: bool, attn_mask,
         raise GradvizError(f"key shape {_size(key.data.shape)} does not match value shape "
                            f"{_size(value.data.shape)}", kind=_ASSERT,
                            hint="key and value are (S, N, E) both")
+    start = len(rt.tape.nodes)
     q, k, v = _in_projection(rt, m, query, key, value)
+    start = _step(rt, start, "in-projection")
     unsqueeze, cat, view, transpose = (_fn("unsqueeze"), _fn("cat"), F.METHODS["view"],
                                        _fn("transpose"))
     if attn_mask is not None:
@@ -418,6 +420,7 @@ def _mha_forward(rt, m, query, key, value, kpm, need_weights: bool, attn_mask,
         kpm = _fn("reshape")(rt, kpm, bsz * heads, 1, src_len)
         attn_mask = kpm if attn_mask is None else rt.binary("+", attn_mask, kpm)
     dropout_p = m.dropout if m.training else 0.0
+    start = _step(rt, start, "split into heads")
     if need_weights:
         return _with_weights(rt, m, q, k, v, attn_mask, dropout_p, (tgt_len, bsz, src_len),
                              average, batched, is_causal)
@@ -431,10 +434,20 @@ def _mha_forward(rt, m, query, key, value, kpm, need_weights: bool, attn_mask,
     v = view(rt, v, bsz, heads, src_len, head_dim)
     from .attention import f_scaled_dot_product_attention
     out = f_scaled_dot_product_attention(rt, q, k, v, attn_mask, dropout_p, is_causal)
+    start = _step(rt, start, "attention")
     out = _fn("reshape")(rt, F.METHODS["permute"](rt, out, 2, 0, 1, 3), bsz * tgt_len,
                          embed_dim)
     out = _out_projection(rt, m, out, tgt_len, bsz)
+    _step(rt, start, "out-projection")
     return (out if batched else _fn("squeeze")(rt, out, 1)), None
+
+
+def _step(rt, start: int, what: str) -> int:
+    """The nodes made since `start` are one step of the attention: the
+    tables and the picture say "in-projection in mha(x, x, x)" (not the
+    call's text on all thirty of them). Returns where the next step starts."""
+    M.mark_made(rt, start, what)
+    return len(rt.tape.nodes)
 
 
 def _out_projection(rt, m, out, tgt_len: int, bsz: int):
@@ -447,6 +460,7 @@ def _with_weights(rt, m, q, k, v, attn_mask, dropout_p, sizes: tuple, average: b
     """need_weights=True: the attention weights made explicitly (bmm, softmax)."""
     tgt_len, bsz, src_len = sizes
     transpose = _fn("transpose")
+    start = len(rt.tape.nodes)
     e = q.data.shape[-1]
     q_scaled = rt.binary("*", q, math.sqrt(1.0 / float(e)))
     if is_causal and attn_mask is None:
@@ -460,12 +474,16 @@ def _with_weights(rt, m, q, k, v, attn_mask, dropout_p, sizes: tuple, average: b
     weights = F.NN_FUNCTIONAL["softmax"](rt, weights, dim=-1)
     if dropout_p > 0.0:
         weights = M.f_dropout(rt, weights, dropout_p)
+    start = _step(rt, start, "attention weights")
     out = _fn("bmm")(rt, weights, v)
+    start = _step(rt, start, "weights @ value")
     out = _fn("reshape")(rt, transpose(rt, out, 0, 1), tgt_len * bsz, m.embed_dim)
     out = _out_projection(rt, m, out, tgt_len, bsz)
+    start = _step(rt, start, "out-projection")
     weights = F.METHODS["view"](rt, weights, bsz, m.num_heads, tgt_len, src_len)
     if average:
         weights = _fn("mean")(rt, weights, dim=1)
+    _step(rt, start, "attention weights")
     if not batched:
         out, weights = _fn("squeeze")(rt, out, 1), _fn("squeeze")(rt, weights, 0)
     return out, weights

@@ -430,3 +430,16 @@ def test_pass_last_explains_the_last_backward_call():
                                 "    (w * i).backward()\n", stdout=io.StringIO())
     ex = explain_record(record, "last")
     assert [p.number for p in ex.passes] == [3]
+
+
+def test_an_attention_layer_s_nodes_say_which_step_made_them():
+    """nn.MultiheadAttention makes thirty nodes in one call: each says its
+    step ("in-projection in mha(x, x, x)"), in the record and the picture."""
+    record = run("torch.manual_seed(0)\nmha = nn.MultiheadAttention(4, 2)\n"
+                 "x = torch.randn(3, 1, 4, requires_grad=True)\n"
+                 "out, w = mha(x, x, x)\nout.sum().backward()\n")
+    exprs = [n.expr for n in record.nodes if n.line == 4 and n.kind != "grad"]
+    steps = {e.split(" in ")[0] for e in exprs}
+    assert steps == {"in-projection", "split into heads", "attention weights",
+                     "weights @ value", "out-projection"}, steps
+    assert exprs[0].startswith("in-projection") and exprs[-1] == "attention weights in mha(x, x, x)"
