@@ -86,13 +86,35 @@ class TransformerEncoderLayer:
         """(Fig. 1 of Xiong et al. 2020) post-norm: norm1(x + sa(x)), then
         norm2(x + ff(x)); norm_first: x + sa(norm1(x)), then x + ff(norm2(x))."""
         m = self.mods
-        norm1, norm2 = (lambda t: m["norm1"].call(rt, [t], None)), \
-            (lambda t: m["norm2"].call(rt, [t], None))
+
+        def step(what: str, fn, *args):
+            # (its nodes named by the step: "norm1 in enc(x)"; the attention's
+            # own steps keep their finer names, as the innermost mark stays)
+            start = len(rt.tape.nodes)
+            out = fn(*args)
+            M.mark_made(rt, start, what)
+            return out
+
+        def norm1(t):
+            return step("norm1", m["norm1"].call, rt, [t], None)
+
+        def norm2(t):
+            return step("norm2", m["norm2"].call, rt, [t], None)
+
+        def residual(a, b):
+            return step("residual", rt.binary, "+", a, b)
+
+        def sa(t):
+            return step("self-attention", self._sa_block, rt, t, mask, kpm, is_causal)
+
+        def ff(t):
+            return step("feed-forward", self._ff_block, rt, t)
+
         if self.norm_first:
-            x = rt.binary("+", x, self._sa_block(rt, norm1(x), mask, kpm, is_causal))
-            return rt.binary("+", x, self._ff_block(rt, norm2(x)))
-        x = norm1(rt.binary("+", x, self._sa_block(rt, x, mask, kpm, is_causal)))
-        return norm2(rt.binary("+", x, self._ff_block(rt, x)))
+            x = residual(x, sa(norm1(x)))
+            return residual(x, ff(norm2(x)))
+        x = norm1(residual(x, sa(x)))
+        return norm2(residual(x, ff(x)))
 
     def _sa_block(self, rt, x, mask, kpm, is_causal: bool):
         out, _ = A.forward(rt, self.mods["self_attn"], x, x, x, kpm, False, mask, True,
@@ -104,6 +126,16 @@ class TransformerEncoderLayer:
         h = _activate(rt, self.activation, m["linear1"].call(rt, [x], None))
         h = m["linear2"].call(rt, [m["dropout"].call(rt, [h], None)], None)
         return m["dropout2"].call(rt, [h], None)
+
+
+def _of_layer(rt, start: int, layer: str) -> None:
+    """The nodes made since `start` are one layer's of an encoder: their
+    step's name goes on with the layer's ("norm1 of layers.1 in enc(x)"),
+    so the two layers' steps are told apart."""
+    for t in rt.tape.nodes[start:]:
+        meta = t.meta or {}
+        step = meta.get("module")
+        t.meta = {**meta, "module": layer if step is None else f"{step} of {layer}"}
 
 
 def _activate(rt, activation, x):
@@ -182,9 +214,11 @@ class TransformerEncoder:
         if is_causal is None:
             is_causal = mask is not None and _is_causal_mask(mask.data, seq_len)
         out = src
-        for layer in self.layers.items:
+        for i, layer in enumerate(self.layers.items):
             # (PyTorch's nested tensor drops the padded keys; masking them is the same)
+            start = len(rt.tape.nodes)
             out = layer.forward(rt, out, mask, kpm, bool(is_causal))
+            _of_layer(rt, start, f"layers.{i}")
         if padded is not None:      # (PyTorch's nested tensor: padded positions come back 0)
             out = F._leaf(rt, np.where(padded[..., None], out.data.dtype.type(0), out.data),
                           False, "to_padded_tensor")

@@ -443,3 +443,16 @@ def test_an_attention_layer_s_nodes_say_which_step_made_them():
     assert steps == {"in-projection", "split into heads", "attention weights",
                      "weights @ value", "out-projection"}, steps
     assert exprs[0].startswith("in-projection") and exprs[-1] == "attention weights in mha(x, x, x)"
+
+
+def test_an_encoder_s_nodes_say_which_layer_and_step_made_them():
+    record = run("torch.manual_seed(0)\n"
+                 "layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8)\n"
+                 "enc = nn.TransformerEncoder(layer, 2)\n"
+                 "x = torch.randn(3, 1, 4, requires_grad=True)\n"
+                 "y = enc(x)\ny.sum().backward()\n")
+    exprs = {n.expr for n in record.nodes if n.line == 5}
+    for i in (0, 1):
+        for step in ("in-projection", "attention", "norm1", "residual", "feed-forward", "norm2"):
+            assert f"{step} of layers.{i} in enc(x)" in exprs, (step, i)
+    assert "enc(x)" not in exprs          # every node says its step
