@@ -199,11 +199,16 @@ def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
         input = rt.apply(OPS["constant_pad_nd"], (input,), {"pad": pad})
     rt.tape.check_shape(x4[:1] + w.shape[:1] + out_size(x4[2:], w.shape[2:], stride, padding,
                                                           dilation))
-    params = {}
-    for name, v, default in (("stride", stride, 1), ("padding", padding, 0),
-                             ("dilation", dilation, 1)):
-        if any(e != default for e in v):
-            params[name] = _compact(v)
+    return record_conv(rt, fn, input, weight, bias, groups, batched,
+                       (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1)))
+
+
+def record_conv(rt, fn: str, input, weight, bias, groups: int, batched: bool, sizes):
+    """The convolution op `fn` on the batched input, its parameters those of
+    `sizes` ((name, value, default) each) that differ from their default (as
+    the node shows them), then the batch dim taken off again if the program
+    gave none."""
+    params = {name: _compact(v) for name, v, default in sizes if any(e != default for e in v)}
     if groups != 1:
         params["groups"] = groups
     args = (input, weight) if bias is None else (input, weight, bias)

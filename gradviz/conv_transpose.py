@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
-from .conv import _compact, _ints, _shape_text, check_weight_groups
+from .conv import _ints, _shape_text, check_weight_groups, record_conv
 from .errors import RUNTIME, TYPE, GradvizError
-from .ops import OPS
 from .ops.conv import uses_onednn
 from .ops.conv_transpose import transposed_size
 
@@ -198,16 +197,9 @@ def _conv_transpose(rt, nd, input, weight, bias, stride, padding, output_padding
         x4[2:], w.shape[2:], stride, padding, dilation, output_padding))
     if not batched:
         input = F.f_unsqueeze(rt, input, 0)
-    params = {}
-    for name, v, default in (("stride", stride, 1), ("padding", padding, 0),
-                             ("dilation", dilation, 1), ("output_padding", output_padding, 0)):
-        if any(e != default for e in v):
-            params[name] = _compact(v)
-    if groups != 1:
-        params["groups"] = groups
-    args = (input, weight) if bias is None else (input, weight, bias)
-    out = rt.apply(OPS[fn], args, params or None)
-    return out if batched else F.f_squeeze(rt, out, 0)
+    return record_conv(rt, fn, input, weight, bias, groups, batched,
+                       (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1),
+                        ("output_padding", output_padding, 0)))
 
 
 def f_conv_transpose1d(rt, input, weight, bias=None, stride=1, padding=0, output_padding=0,
