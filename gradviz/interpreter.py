@@ -675,6 +675,22 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                                 "`a = a + v` for a new tensor of the wider type")
 
 
+_IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd and "
+                "Python's math and random; torch's functions are also there without any import")
+_PLOTS = ("plots are not drawn here: gradviz's tables and its --svg picture show the values; "
+          "delete the plotting lines")
+# what a learner copying a tutorial's notebook most often imports besides torch
+_IMPORT_HINTS = {
+    "numpy": "numpy is not available: torch has the same math (torch.exp, torch.round, "
+             "torch.linspace, ...), and print(t) or t.tolist() shows a tensor's values",
+    "matplotlib": _PLOTS, "d2l": "d2l's helpers are not available (d2l.plot, d2l.Timer, its "
+                                 "datasets): the tutorial's torch code runs without them; " + _PLOTS,
+    "IPython": _PLOTS,
+    "torchvision": "datasets are not available: make data with torch.randn or torch.rand "
+                   "after torch.manual_seed(0)",
+}
+
+
 class Interpreter:
     """Runs one program. `print` output goes to `out` (a text stream)."""
 
@@ -1941,9 +1957,7 @@ class Interpreter:
                 module = None
         if module is None:
             raise GradvizError(f"No module named {stmt.module!r}", kind="ModuleNotFoundError",
-                               hint="the language has torch, torch.nn, torch.nn.functional, "
-                                    "torch.autograd and Python's math and random; torch's "
-                                    "functions are also there without any import")
+                               hint=_IMPORT_HINTS.get(names[0], _IMPORT_HINT))
         if stmt.alias:
             self.env[stmt.alias] = module
         elif not stmt.names and names[0] != "torch":

@@ -73,6 +73,9 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     **{k: f"'{k}' is not supported: {why}" for k, why in UNSUPPORTED_OPERATORS.items()},
     **{op: f"the augmented assignments are += -= *= /= **= //= %= |=; write x = x {op[:-1]} y"
        for op in ("@=", "&=", "^=", "<<=", ">>=")}}
+# a notebook's line copied into a program (%matplotlib inline, !pip install d2l)
+NOTEBOOK_HINT = ("a notebook's magic or shell command (%matplotlib inline, !pip install ...) "
+                 "is not Python: delete the line")
 MISSING_OPERATOR = frozenset(   # found right after a whole expression
     (NAME, NUMBER, STRING, FSTRING, "(", "[", "{"))
 
@@ -306,6 +309,8 @@ def scan(source: str, first_line: int = 1) -> list[tuple]:
                 # indentation before it is the first error
                 if bol and _CLASS.get(text[0]) in (_NUM, _DOT, _STR):
                     _indentation(indent, indents, append, line, col)
+                if bol and text[0] == "!":
+                    raise _error("unexpected character '!'", line, col, col + 1, NOTEBOOK_HINT)
                 _piece(text, source, line, col,
                        _line_base(source, line - first_line + 1))   # raises
             col += size

@@ -17,7 +17,7 @@ from . import fstrings, lexer, repeats
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
-                    NAME, NEWLINE, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
+                    NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
@@ -1222,6 +1222,8 @@ class _Parser:
             raise _error(tok, f"{UNSUPPORTED[tok[0]]} are not supported", LANGUAGE)
         if tok[0] in PREFIX_ERRORS:
             raise _error(tok, *PREFIX_ERRORS[tok[0]])
+        if tok[0] == "%" and (self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)):
+            raise self.expected("an expression", hint=NOTEBOOK_HINT)
         raise self.expected("an expression", hint="write a value, a name or a call here")
 
     def call(self, func, first: tuple, open_tok: tuple) -> Call:

@@ -615,6 +615,45 @@ def test_imports_of_what_the_language_lacks_fail_as_in_python(src, kind, words):
     assert (err.kind, err.span.line) == (kind, 2) and words in err.message and err.hint
 
 
+@pytest.mark.parametrize("src,hint", [
+    ("import numpy as np\n", "torch has the same math"),
+    ("import matplotlib.pyplot as plt\n", "delete the plotting lines"),
+    ("from d2l import torch as d2l\n", "d2l's helpers are not available"),
+    ("import torchvision\n", "torch.randn"),
+    ("import pandas\n", "torch.autograd and Python's math"),
+])
+def test_imports_from_a_tutorials_notebook_say_what_to_do_instead(src, hint):
+    import io
+
+    import gradviz
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == "ModuleNotFoundError" and hint in info.value.hint
+
+
+@pytest.mark.parametrize("src,line,col", [
+    ("import torch\n%matplotlib inline\n", 2, 1),
+    ("!pip install d2l\nx = 1\n", 1, 1),
+    ("x = 1\nif x:\n    %time\n", 3, 5),
+])
+def test_a_notebooks_commands_are_named_as_such(src, line, col):
+    """Python's SyntaxError, with a hint that says what the line is."""
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    err = info.value
+    assert err.kind == errors.SYNTAX and (err.span.line, err.span.col) == (line, col)
+    assert "notebook" in err.hint
+
+
+def test_percent_and_bang_elsewhere_keep_their_hints():
+    with pytest.raises(GradvizError) as info:
+        parse("x = 1\ny = ! x\n")
+    assert "'not'" in info.value.hint
+    with pytest.raises(GradvizError) as info:
+        parse("x = 1\ny = (% 2)\n")
+    assert "notebook" not in info.value.hint
+
+
 def test_imports_bind_torchs_modules_and_their_members():
     import io
 
