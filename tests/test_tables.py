@@ -22,7 +22,7 @@ from programs import FAILED_BACKWARDS
 from gradviz.numerics import nonfinite_report
 from gradviz.record import CONST, OP, PARAM, NodeRecord
 from gradviz.render.tables import (
-    _fit, _rows_on_lines, _wrap_after_commas, print_tables,
+    _fit, _rows_on_lines, _Words, _wrap_after_commas, print_tables,
 )
 from gradviz.render.torchfmt import format_compact
 from rich.text import Text
@@ -369,6 +369,27 @@ def test_value_wrapping_counts_the_comma_a_broken_line_ends_with():
         lines = _wrap_after_commas(row, width).split("\n")
         assert max(map(len, lines)) <= width, (width, lines)
         assert " ".join(lines).split() == row.split()
+
+
+def test_value_wrapping_drops_the_alignment_padding_before_breaking_a_number():
+    # PyTorch pads each number to the widest one's width; in a column too
+    # narrow for a padded number and its comma, rich cut "[" or "," off it
+    row = "[ -15023.5596, -111554.0156,   29103.6797]"
+    for width in range(13, len(row) + 1):
+        lines = _wrap_after_commas(row, width).split("\n")
+        assert max(map(len, lines)) <= width, (width, lines)
+        assert "".join(lines).replace(" ", "") == row.replace(" ", "")
+        assert all(line.strip() not in ("[", ",", "]") for line in lines)
+    assert _wrap_after_commas(row, 13) == "[-15023.5596,\n-111554.0156,\n 29103.6797]"
+
+
+def test_op_cells_break_long_grad_fn_names_before_a_capital():
+    cell = _Words(Text("norm") + Text("  LinalgVectorNormBackward0", style="dim"))
+    assert cell.render(40).plain == "norm  LinalgVectorNormBackward0"
+    out = cell.render(18)
+    assert out.plain == "norm  LinalgVectorNorm\nBackward0"
+    assert out.spans[-1].style == "dim" and out.plain[out.spans[-1].start:].startswith("  Linalg")
+    assert _Words(Text("x AAAAAAAAAAAA")).render(5).plain == "x AAAAA\nAAAAA\nAA"
 
 
 # ---- big graphs -------------------------------------------------------------

@@ -90,7 +90,7 @@ WIDE = 100                 # from this terminal width on: line and shape columns
 GAP = 2                    # between columns: the box's blank divider and a left pad
 # how narrow a column may get, at most, before words are cut; names are
 # never cut (their column is at least as wide as the longest name shown)
-MIN_WIDTHS = {"name": 12, "op": 20, "shape": 12, "value": 13, "grad": 13,
+MIN_WIDTHS = {"name": 12, "op": 16, "shape": 12, "value": 13, "grad": 13,
               "flags": 13, "root": 14, "seed": 10, "pruned": 12, "graph": 17}
 DEFAULT_MIN_WIDTH = 12
 NAME_WIDTH = 12            # the name column gets no narrower while its text is wider
@@ -208,6 +208,57 @@ class _Tensor:
         if self.suffix:
             out.append_text(self.suffix)
         return out
+
+
+class _Words:
+    """A cell of names (the op column: "norm  LinalgVectorNormBackward0"):
+    a word longer than the column is broken where its next capital starts
+    ("LinalgVectorNorm" / "Backward0"), not wherever the column ends."""
+
+    def __init__(self, text: Text):
+        self.text = text
+
+    @property
+    def plain(self) -> str:
+        return self.text.plain
+
+    def render(self, width: int) -> Text:
+        plain = self.text.plain
+        if all(cell_len(w) <= width for w in plain.split()):
+            return self.text
+        out = Text()
+        for span_text, style in _pieces(self.text):
+            out.append(" ".join(_camel_lines(w, width) for w in span_text.split(" ")), style=style)
+        return out
+
+
+def _pieces(text: Text) -> list[tuple[str, str]]:
+    """A Text's runs of one style, as (text, style)."""
+    plain = text.plain
+    out = []
+    at = 0
+    for sp in sorted(text.spans, key=lambda sp: sp.start):
+        if sp.start > at:
+            out.append((plain[at:sp.start], ""))
+        out.append((plain[sp.start:sp.end], sp.style))
+        at = sp.end
+    if at < len(plain):
+        out.append((plain[at:], ""))
+    return out
+
+
+def _camel_lines(word: str, width: int) -> str:
+    """word on lines of at most width, broken before capitals where it can."""
+    lines = []
+    while cell_len(word) > width:
+        cut = max((i for i in range(1, width + 1) if word[i].isupper()), default=width)
+        lines.append(word[:cut])
+        word = word[cut:]
+    lines.append(word)
+    return "\n".join(lines)
+
+
+_LAZY = (_Tensor, _Words)        # cells laid out once their column's width is known
 
 
 class _View:
@@ -358,7 +409,7 @@ class _View:
     def _node_row(self, n: NodeRecord) -> list:
         ident = Text(n.id, style="bold red" if n.error else "dim")
         line = Text(str(n.line) if n.line else "", style="dim")
-        return [ident, line, self._label(n), self._op_cell(n), _shape_cell(n),
+        return [ident, line, self._label(n), _Words(self._op_cell(n)), _shape_cell(n),
                 self._value_cell(n), self._grad_cell(n), self._flags(n)]
 
     def _gap_row(self, start: int, stop: int) -> list:
@@ -800,7 +851,7 @@ def _build_table(heads: list[str], rows: list[list], mins: list[int], width: int
     for head, w, r in zip(heads, widths, right):
         table.add_column(head, width=w, overflow="fold", justify="right" if r else "left")
     for row in rows:
-        table.add_row(*(c.render(w) if isinstance(c, _Tensor) else c
+        table.add_row(*(c.render(w) if isinstance(c, _LAZY) else c
                         for c, w in zip(row, widths)))
     return table
 
@@ -822,11 +873,11 @@ def _blocks(heads: list[str], rows: list[list], width: int, title_cols: int) -> 
     grid.add_column(width=rest, overflow="fold")
     for row in rows:
         title = row[1] if title_cols == 2 else Text("")
-        grid.add_row(row[0], title.render(rest) if isinstance(title, _Tensor) else title)
+        grid.add_row(row[0], title.render(rest) if isinstance(title, _LAZY) else title)
         for head, cell in zip(heads[title_cols:], row[title_cols:]):
             if cell.plain:
                 grid.add_row(Text("  " + head, style="dim"),
-                             cell.render(rest) if isinstance(cell, _Tensor) else cell)
+                             cell.render(rest) if isinstance(cell, _LAZY) else cell)
     return grid
 
 
@@ -894,7 +945,7 @@ def _line_count(cell, width: int) -> int:
     """Lines a cell takes at ``width``: a tensor wrapped after commas, then
     any text wrapped at spaces as rich does (a word longer than the width
     is cut)."""
-    text = cell.render(width).plain if isinstance(cell, _Tensor) else cell.plain
+    text = cell.render(width).plain if isinstance(cell, _LAZY) else cell.plain
     count = 0
     for line in text.split("\n"):
         count += 1
@@ -929,17 +980,33 @@ def _wrap_after_commas(text: str, width: int) -> str:
         lead = spaces + len(line[spaces:]) - len(line[spaces:].lstrip("["))
         indent = " " * lead if lead <= width // 2 else ""
         pieces = _split_top_level(line)
-        current = pieces[0]
         last = len(pieces) - 1
+        current = _unpadded(pieces[0], width - (last > 0))
         for i, piece in enumerate(pieces[1:], 1):
             # (a line broken after this piece ends with its comma)
             if cell_len(current) + 2 + cell_len(piece) + (i < last) > width:
                 out.append(current + ",")
-                current = indent + piece
+                room = width - (i < last)
+                current = _unpadded(indent + piece, room, cell_len(indent))
+                if cell_len(current) > room:           # (then not under the first either)
+                    current = piece.lstrip(" ")
             else:
                 current += ", " + piece
         out.append(current)
     return "\n".join(out)
+
+
+def _unpadded(piece: str, room: int, start: int | None = None) -> str:
+    """piece, or without the spaces that align its number with the column's
+    others (PyTorch's padding) when it does not fit in room: a number is not
+    broken from its comma or its bracket. The padding is what follows the
+    piece's leading spaces and brackets, or follows ``start`` characters."""
+    if cell_len(piece) <= room:
+        return piece
+    if start is None:
+        start = len(piece) - len(piece.lstrip(" "))
+        start += len(piece[start:]) - len(piece[start:].lstrip("["))
+    return piece[:start] + piece[start:].lstrip(" ")
 
 
 def _split_top_level(line: str) -> list[str]:
