@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import transformer
+from . import machine, transformer
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
@@ -411,10 +411,6 @@ TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
                    "__version__": "2.13.0+cpu"}     # the PyTorch whose behaviour gradviz has
 
 
-def _no_cuda(rt) -> bool:
-    return False
-
-
 def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
     functional.members["linear"] = Function("linear", modules.f_linear)
@@ -475,8 +471,7 @@ def _module_tree() -> dict:
     members.update(TORCH_TYPES)        # only as torch.Tensor, torch.Size, torch.dtype
     # only as torch.NAME (a bare `device` is the program's own name)
     members.update(TORCH_CONSTANTS, device=Function("device", functions.f_device),
-                   cuda=Module("torch.cuda", {"is_available": Function("is_available",
-                                                                       _no_cuda)}))
+                   **machine.modules(Module, Function))
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
     glob.update(torch=torch, F=functional, object=classes.OBJECT,
                 super=Function("super", classes.f_super),
@@ -740,6 +735,7 @@ class Interpreter:
         self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
         self.default_device = None     # torch.set_default_device's, when not the CPU
+        self.switches: dict = {}       # torch.backends.cudnn.benchmark = ..., threads (machine)
 
     @property
     def rng(self) -> "functions.CPUGenerator":
@@ -1859,6 +1855,9 @@ class Interpreter:
         if t.__class__ in classes.WITH_ATTRIBUTES:      # self.a = ..., ctx.k = ...
             classes.set_attribute(self, t, attr, value)
             return
+        if t.__class__ is Module and (t.name, attr) in machine.SWITCHES:
+            machine.set_switch(self, t.name, attr, value)
+            return
         if t.__class__ is not Tensor or attr not in ("grad", "requires_grad", "data"):
             what = "a tensor's" if t.__class__ is Tensor else f"{self._kind(t)}'s"
             raise GradvizError(f"cannot set {what} attribute '{attr}'", kind=ATTRIBUTE,
@@ -2887,6 +2886,8 @@ class Interpreter:
             return classes.get_attribute(self, obj, attr)
         if obj.__class__ is Module:
             v = obj.members.get(attr)
+            if (obj.name, attr) in machine.SWITCHES:       # as the program set it
+                v = self.switches.get((obj.name, attr), v)
             if v is None:
                 raise GradvizError(f"module '{obj.name}' has no attribute '{attr}'",
                                    kind=ATTRIBUTE, hint=_MISSING_HINTS.get(f"{obj.name}.{attr}")

@@ -56,3 +56,65 @@ def test_set_default_device_of_no_device_name_is_pytorchs_error(arg, kind, messa
         gradviz.run_source(f"torch.set_default_device({arg})\n", stdout=io.StringIO())
     assert info.value.kind == kind and info.value.message.startswith(message)
     assert info.value.hint
+
+
+# ---- the machine's questions and switches (gradviz/machine.py) ---------------
+SWITCHES = ("import torch\nprint(torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark,"
+            " torch.are_deterministic_algorithms_enabled())\n"
+            "torch.backends.cudnn.deterministic = True\ntorch.backends.cudnn.benchmark = True\n"
+            "torch.use_deterministic_algorithms(True, warn_only=True)\n"
+            "print(torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark,"
+            " torch.are_deterministic_algorithms_enabled(),"
+            " torch.is_deterministic_algorithms_warn_only_enabled())\n")
+
+
+def test_switches_read_back_as_set_and_do_not_outlive_the_run():
+    want = "False False False\nTrue True True True\n"
+    assert_prints(SWITCHES, want)
+    assert_prints(SWITCHES, want)        # a second run starts from PyTorch's defaults again
+
+
+@needs_torch
+def test_switches_are_pytorchs():
+    # (in a fresh process: the switches are PyTorch's process-wide state)
+    assert_pytorch_prints(SWITCHES, "False False False\nTrue True True True\n")
+
+
+def test_threads_default_to_the_cores_and_keep_what_was_set():
+    import os
+    assert_prints("print(torch.get_num_threads())\ntorch.set_num_threads(3)\n"
+                  "print(torch.get_num_threads())\n", f"{os.cpu_count() or 1}\n3\n")
+
+
+@pytest.mark.parametrize("src,kind,words", [
+    ("torch.set_num_threads(0)\n", "RuntimeError", "expects a positive integer"),
+    ("torch.set_num_threads(1.5)\n", "RuntimeError", "expects an int, but got float"),
+    ("torch.set_num_threads(True)\n", "RuntimeError", "expects an int, but got bool"),
+    ("torch.use_deterministic_algorithms(1)\n", "TypeError", "'mode' (position 1) must be bool, not int"),
+    ("torch.backends.cudnn.deterministic = 1\n", "RuntimeError",
+     "set_deterministic_cudnn expects a bool, but got int"),
+    ("torch.cuda.manual_seed('a')\n", "ValueError", "invalid literal for int()"),
+    ("torch.cuda.manual_seed_all(None)\n", "TypeError", "not 'NoneType'"),
+    ("torch.cuda.current_device()\n", "AssertionError", "Torch not compiled with CUDA enabled"),
+    ("torch.cuda.synchronize()\n", "AssertionError", "Torch not compiled with CUDA enabled"),
+    ("torch.backends.cudnn.nope = True\n", "AttributeError", "cannot set"),
+])
+def test_machine_mistakes_fail_as_in_pytorch_with_a_hint(src, kind, words):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("import torch\n" + src, stdout=io.StringIO())
+    err = info.value
+    assert err.kind == kind and words in err.message and err.hint and err.span.line == 2
+
+
+@needs_torch
+@pytest.mark.parametrize("src", [
+    "torch.set_num_threads(0)\n", "torch.set_num_threads(1.5)\n",
+    "torch.use_deterministic_algorithms(1)\n", "torch.backends.cudnn.deterministic = 1\n",
+    "torch.cuda.manual_seed('a')\n", "torch.cuda.current_device()\n",
+])
+def test_those_mistakes_are_pytorchs(src):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("import torch\n" + src, stdout=io.StringIO())
+    got = run_torch("import torch\n" + src)
+    assert got.error is not None and info.value.message in got.error["message"]
+    assert (info.value.kind, 2) == (got.error["type"], got.error["line"])

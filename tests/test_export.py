@@ -28,6 +28,7 @@ DRIVER = textwrap.dedent("""
     import contextlib, io, json, runpy, sys, warnings
     import torch
     import torch.nn.functional as F
+    threads = torch.get_num_threads()
     missing = []
     for name, text in json.loads(sys.argv[1]).items():
         root, *path = text.split(".")
@@ -44,6 +45,9 @@ DRIVER = textwrap.dedent("""
         torch.set_grad_enabled(True)
         torch.set_default_device(None)
         torch.set_default_dtype(torch.float32)
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(False)
+        torch.backends.cudnn.deterministic = torch.backends.cudnn.benchmark = False
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with contextlib.redirect_stdout(out):
