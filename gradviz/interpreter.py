@@ -683,6 +683,13 @@ _IMPORT_HINTS = {
     "IPython": _PLOTS,
     "torchvision": "datasets are not available: make data with torch.randn or torch.rand "
                    "after torch.manual_seed(0)",
+    "time": "clocks are not available (a run prints the same every time): delete the "
+            "timing lines",
+    **dict.fromkeys(("os", "sys", "pathlib", "pickle", "subprocess", "shutil"),
+                    "a program has no access to the machine (files, the environment, other "
+                    "programs): keep its data in the program"),
+    "copy": "copy is not available: t.clone() (or t.detach().clone()) copies a tensor, and "
+            "model.load_state_dict(other.state_dict()) copies a model's weights",
 }
 
 
@@ -3752,6 +3759,13 @@ _MISSING_HINTS = {
                 "without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),
+    **dict.fromkeys(("torch.save", "torch.load"),
+                    "a program cannot write or read files here: keep the weights in memory "
+                    "(sd = model.state_dict(), then model.load_state_dict(sd))"),
+    **dict.fromkeys(("torch.compile", "torch.jit"),
+                    "gradviz runs eagerly, as PyTorch does without them: call the model or "
+                    "function itself"),
+    "torch": "`gradviz ops` lists the torch functions gradviz has, with their gradients",
     **dict.fromkeys((f"torch.{t}" for t in ("int32", "int", "int16", "short", "int8", "uint8",
                                              "float16", "half", "bfloat16", "complex64",
                                              "cfloat")),

@@ -621,6 +621,9 @@ def test_imports_of_what_the_language_lacks_fail_as_in_python(src, kind, words):
     ("from d2l import torch as d2l\n", "d2l's helpers are not available"),
     ("import torchvision\n", "torch.randn"),
     ("import pandas\n", "torch.autograd and Python's math"),
+    ("import time\n", "delete the timing lines"),
+    ("import os.path\n", "no access to the machine"),
+    ("import copy\n", "t.clone()"),
 ])
 def test_imports_from_a_tutorials_notebook_say_what_to_do_instead(src, hint):
     import io
@@ -629,6 +632,20 @@ def test_imports_from_a_tutorials_notebook_say_what_to_do_instead(src, hint):
     with pytest.raises(GradvizError) as info:
         gradviz.run_source(src, stdout=io.StringIO())
     assert info.value.kind == "ModuleNotFoundError" and hint in info.value.hint
+
+
+@pytest.mark.parametrize("src,hint", [
+    ("torch.save({}, 'model.pth')\n", "cannot write or read files"),
+    ("m = torch.compile(abs)\n", "runs eagerly"),
+    ("torch.fft.fft(torch.ones(2))\n", "gradviz ops"),
+])
+def test_torch_attributes_it_lacks_say_what_to_do_instead(src, hint):
+    import io
+
+    import gradviz
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == "AttributeError" and hint in info.value.hint
 
 
 @pytest.mark.parametrize("src,line,col", [
