@@ -688,6 +688,10 @@ _IMPORT_HINTS = {
     **dict.fromkeys(("os", "sys", "pathlib", "pickle", "subprocess", "shutil"),
                     "a program has no access to the machine (files, the environment, other "
                     "programs): keep its data in the program"),
+    "tqdm": "progress bars are not available: loop over the items themselves "
+            "(for X, y in loader:)",
+    "argparse": "a program takes no command-line arguments: set the values in it "
+                "(lr = 0.1, epochs = 3)",
     "copy": "copy is not available: t.clone() (or t.detach().clone()) copies a tensor, and "
             "model.load_state_dict(other.state_dict()) copies a model's weights",
 }

@@ -624,6 +624,8 @@ def test_imports_of_what_the_language_lacks_fail_as_in_python(src, kind, words):
     ("import time\n", "delete the timing lines"),
     ("import os.path\n", "no access to the machine"),
     ("import copy\n", "t.clone()"),
+    ("from tqdm import tqdm\n", "loop over the items"),
+    ("import argparse\n", "no command-line arguments"),
 ])
 def test_imports_from_a_tutorials_notebook_say_what_to_do_instead(src, hint):
     import io
