@@ -1907,16 +1907,60 @@ def unused_input_error(k: int) -> GradvizError:
              "its gradient is undefined); allow_unused=True gives None for it")
 
 
+def _grad_outputs(grad_outputs, n: int) -> list:
+    """grad_outputs as autograd.grad takes it: None, a tensor, or a sequence
+    of tensors and Nones (one per output)."""
+    if grad_outputs is None:
+        return [None] * n
+    if is_tensor(grad_outputs):
+        return [grad_outputs]
+    if not isinstance(grad_outputs, (list, tuple)):
+        raise GradvizError(f"'{type(grad_outputs).__name__}' object is not iterable", kind=TYPE,
+                           hint="pass grad_outputs as a tensor, or a list of tensors (or None) "
+                                "with one entry per output")
+    for g in grad_outputs:
+        if g is not None and not is_tensor(g):
+            raise GradvizError(
+                f"gradients can be either Tensors or None, but got {type(g).__name__}",
+                kind=TYPE, hint="a number as a cotangent must be a tensor: torch.tensor(2.0)")
+    return list(grad_outputs)
+
+
 @reverse_call("grad")
 def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-           allow_unused=False):
-    """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple."""
+           only_inputs=True, allow_unused=None, is_grads_batched=False,
+           materialize_grads=False):
+    """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple
+    (only_inputs: deprecated and ignored, as in PyTorch)."""
+    if materialize_grads and allow_unused is False:
+        raise GradvizError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False.", kind=VALUE,
+            hint="materialize_grads=True already gives zeros for the unused inputs; "
+                 "drop allow_unused=False")
+    if allow_unused is None:
+        allow_unused = bool(materialize_grads)
     outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    gos = (list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]) \
-        if grad_outputs is not None else [None] * len(outs)
-    if create_graph:
-        return rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
+    gos = _grad_outputs(grad_outputs, len(outs))
+    if is_grads_batched:
+        from .batched_grad import batched_grad
+        result = batched_grad(rt, outs, ins, gos, retain_graph, create_graph, allow_unused)
+    elif create_graph:
+        result = rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
+    else:
+        result = tuple(g if g is None else _grad_tensor(rt, g)
+                       for g in grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused))
+    if materialize_grads:
+        # PyTorch: zeros_like(input, requires_grad=create_graph), a new leaf
+        result = tuple(_like("zeros_like", 0)(rt, t, requires_grad=bool(create_graph))
+                       if g is None else g for g, t in zip(result, ins))
+    return result
+
+
+def grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused) -> list:
+    """One autograd.grad backward pass without create_graph: each input's
+    gradient as an array, or None where none reached it."""
     for t in outs + ins:
         _need_tensor(t, "grad")
     for t in ins:
@@ -1932,22 +1976,24 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     result = []
     for k, t in enumerate(ins):
         g = grads.get(t)
-        if g is None:
-            if not allow_unused:
-                raise unused_input_error(k)
-            result.append(None)
-        else:
-            # a gradient that is a broadcast view (sum's backward, passed on
-            # unchanged) repeats memory, as PyTorch's expanded one does: an
-            # in-place op on it is refused (_augassign)
-            g = np.asarray(g)
-            repeats = any(s == 0 and n > 1 for s, n in zip(g.strides, g.shape))
-            t = rt.tape.add(Tensor(np.array(g, copy=True)), rt.span, label="grad")
-            if repeats:
-                t.meta["overlapping"] = True
-            result.append(t)
+        if g is None and not allow_unused:
+            raise unused_input_error(k)
+        result.append(g)
     rt.log_pass("grad", outs, seeds, keep, steps, pruned, order)
-    return tuple(result)
+    return result
+
+
+def _grad_tensor(rt, g) -> Tensor:
+    """A gradient autograd.grad returns, as a tensor of the program."""
+    # a gradient that is a broadcast view (sum's backward, passed on
+    # unchanged) repeats memory, as PyTorch's expanded one does: an
+    # in-place op on it is refused (_augassign)
+    g = np.asarray(g)
+    repeats = any(s == 0 and n > 1 for s, n in zip(g.strides, g.shape))
+    t = rt.tape.add(Tensor(np.array(g, copy=True)), rt.span, label="grad")
+    if repeats:
+        t.meta["overlapping"] = True
+    return t
 
 
 def f_print(rt, *args, sep=" ", end="\n"):
