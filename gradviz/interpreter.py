@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from . import (autodiff, classes, data, distributions, exceptions, forward_ad, fstrings, functions, jacobians,
-               kl, layers, modules, optim, pymethods, pyrandom, syntax)
+               kl, layers, modules, optim, products, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -432,7 +432,8 @@ def _module_tree() -> dict:
                                      transformer.generate_square_subsequent_mask)})})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
-        "hessian": Function("hessian", jacobians.hessian)})
+        "hessian": Function("hessian", jacobians.hessian),
+        **{k: Function(k, getattr(products, k)) for k in ("vjp", "jvp", "vhp", "hvp")}})
     fw_ad = Module("torch.autograd.forward_ad", {
         "dual_level": Function("dual_level", forward_ad.f_dual_level),
         "make_dual": Function("make_dual", forward_ad.f_make_dual),

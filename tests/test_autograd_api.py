@@ -47,3 +47,33 @@ def test_grad_argument_errors(call, kind, words):
         run(HEAD + f"torch.autograd.grad({call})\n")
     assert info.value.kind == kind and words in info.value.message and info.value.hint
     assert info.value.span.line == 3
+
+
+PRODUCTS = "from torch.autograd.functional import vjp, jvp, vhp, hvp\n"
+
+
+@pytest.mark.parametrize("call, passes", [
+    ("vjp(lambda v: v * v, x, ones(2))", 1),
+    ("jvp(lambda v: v * v, x, ones(2))", 2),        # the double-backward trick
+    ("vhp(lambda v: (v ** 3).sum(), x, ones(2))", 2),
+    ("hvp(lambda v: (v ** 3).sum(), x, ones(2))", 3),
+])
+def test_products_run_pytorch_s_grad_passes(call, passes):
+    rec, out = run(PRODUCTS + "x = tensor([1.0, 2.0])\nout, p = " + call + "\nprint(p)\n")
+    assert [p["kind"] for p in rec.passes] == ["grad"] * passes
+    assert not rec.variables["p"].requires_grad and rec.variables["x"].grad is None
+
+
+@pytest.mark.parametrize("call, words", [
+    ("vjp(lambda v: v, x, ones(2), strict=True)", "strict=False"),
+    ("jvp(lambda a, b: a * b, (x, x), (ones(2),))",
+     "v is a tuple of invalid length: should be 2 but got 1."),
+    ("vjp(lambda a, b: (a, b), (x, x), (ones(2), ones(3)))",
+     "Entry 1 in v has invalid size: should be torch.Size([2]) but got torch.Size([3])."),
+    ("vhp(lambda v: (v, v), x, ones(2))", "The function given to vhp should return a single Tensor"),
+    ("vjp(lambda v: v * 2, x)", "The vector v can only be None if the user-provided function"),
+])
+def test_product_errors_are_pytorch_s(call, words):
+    with pytest.raises(GradvizError) as info:
+        run(PRODUCTS + "x = tensor([1.0, 2.0])\n" + call + "\n")
+    assert words in info.value.message and info.value.hint and info.value.span.line == 3
