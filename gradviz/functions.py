@@ -1776,6 +1776,19 @@ def f_detach(rt, x):
                        version_key=rt.tape.versions.key(x), **overlap_meta(x))
 
 
+def m_is_view(rt, x) -> bool:
+    """x._is_view(): whether x is a view of another tensor's memory (x._base)."""
+    return rt._view_root(x)[1]
+
+
+def numbered_outputs(outs):
+    """The outputs of one multi-output op (unbind, split): each its
+    output_nr, its place among them."""
+    for i, t in enumerate(outs):
+        t.meta = {**(t.meta or {}), "output_nr": i}
+    return outs
+
+
 def _pieces(rt, x, bounds: list, d: int, grad_fn: str) -> tuple:
     """x cut along dim d at bounds [(start, stop), ...]: views of x, each
     recorded with PyTorch's grad_fn for the call (SplitBackward0, ...)."""
@@ -1784,7 +1797,7 @@ def _pieces(rt, x, bounds: list, d: int, grad_fn: str) -> tuple:
         key = (slice(None),) * d + (slice(start, stop),)
         out.append(rt.apply(OPS["index"], (x,), {"index": key, "advanced": False,
                                                  "grad_fn": grad_fn}))
-    return tuple(out)
+    return tuple(numbered_outputs(out))
 
 
 def f_split(rt, x, split_size_or_sections, dim=0):
@@ -1836,9 +1849,10 @@ def f_unbind(rt, x, dim=0):
         raise GradvizError("Dimension specified as 0 but tensor has no dimensions",
                            kind=INDEX, hint="a 0-d tensor has no rows")
     d = _dim(dim, x.data.ndim)
-    return tuple(rt.apply(OPS["index"], (x,), {"index": (slice(None),) * d + (i,),
-                                                "advanced": False, "grad_fn": "UnbindBackward0"})
-                 for i in range(x.data.shape[d]))
+    return tuple(numbered_outputs([
+        rt.apply(OPS["index"], (x,), {"index": (slice(None),) * d + (i,), "advanced": False,
+                                      "grad_fn": "UnbindBackward0"})
+        for i in range(x.data.shape[d])]))
 
 
 def m_detach_(rt, x):
@@ -3288,7 +3302,7 @@ METHODS = {
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
-    "view": m_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
+    "view": m_view, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
     "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (

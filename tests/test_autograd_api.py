@@ -77,3 +77,12 @@ def test_product_errors_are_pytorch_s(call, words):
     with pytest.raises(GradvizError) as info:
         run(PRODUCTS + "x = tensor([1.0, 2.0])\n" + call + "\n")
     assert words in info.value.message and info.value.hint and info.value.span.line == 3
+
+
+def test_base_is_the_tensor_the_program_holds_after_writes():
+    # an in-place write is recorded out of place here: the base is still the
+    # program's tensor, as PyTorch's is the same object
+    _, out = run("x = tensor([1.0, 2.0, 3.0], requires_grad=True)\nm = x * 2\nv = m[1:]\n"
+                 "m.add_(1)\nv.mul_(2)\nprint(v._base is m, m._version, v._version)\n"
+                 "print(x.unbind(0)[2].output_nr, v.output_nr)\n")
+    assert out == "True 2 2\n2 0\n"
