@@ -51,8 +51,8 @@ def seed_gradient(root: Tensor, gradient, element: int = 0) -> tuple[np.ndarray,
     g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, root.data.dtype)
     if g.shape != root.data.shape:
         raise GradvizError(
-            f"Mismatch in shape: grad_output[0] has a shape of {_size_str(g.shape)} and "
-            f"output[0] has a shape of {_size_str(root.data.shape)}.",
+            f"Mismatch in shape: grad_output[{element}] has a shape of {_size_str(g.shape)} and "
+            f"output[{element}] has a shape of {_size_str(root.data.shape)}.",
             hint="the gradient= tensor must have the same shape as the tensor backward is "
                  "called on")
     if g.dtype != root.data.dtype:

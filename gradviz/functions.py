@@ -1776,6 +1776,19 @@ def f_detach(rt, x):
                        version_key=rt.tape.versions.key(x), **overlap_meta(x))
 
 
+def m_is_view(rt, x) -> bool:
+    """x._is_view(): whether x is a view of another tensor's memory (x._base)."""
+    return rt._view_root(x)[1]
+
+
+def numbered_outputs(outs):
+    """The outputs of one multi-output op (unbind, split): each its
+    output_nr, its place among them."""
+    for i, t in enumerate(outs):
+        t.meta = {**(t.meta or {}), "output_nr": i}
+    return outs
+
+
 def _pieces(rt, x, bounds: list, d: int, grad_fn: str) -> tuple:
     """x cut along dim d at bounds [(start, stop), ...]: views of x, each
     recorded with PyTorch's grad_fn for the call (SplitBackward0, ...)."""
@@ -1784,7 +1797,7 @@ def _pieces(rt, x, bounds: list, d: int, grad_fn: str) -> tuple:
         key = (slice(None),) * d + (slice(start, stop),)
         out.append(rt.apply(OPS["index"], (x,), {"index": key, "advanced": False,
                                                  "grad_fn": grad_fn}))
-    return tuple(out)
+    return tuple(numbered_outputs(out))
 
 
 def f_split(rt, x, split_size_or_sections, dim=0):
@@ -1836,9 +1849,10 @@ def f_unbind(rt, x, dim=0):
         raise GradvizError("Dimension specified as 0 but tensor has no dimensions",
                            kind=INDEX, hint="a 0-d tensor has no rows")
     d = _dim(dim, x.data.ndim)
-    return tuple(rt.apply(OPS["index"], (x,), {"index": (slice(None),) * d + (i,),
-                                                "advanced": False, "grad_fn": "UnbindBackward0"})
-                 for i in range(x.data.shape[d]))
+    return tuple(numbered_outputs([
+        rt.apply(OPS["index"], (x,), {"index": (slice(None),) * d + (i,), "advanced": False,
+                                      "grad_fn": "UnbindBackward0"})
+        for i in range(x.data.shape[d])]))
 
 
 def m_detach_(rt, x):
@@ -1907,16 +1921,60 @@ def unused_input_error(k: int) -> GradvizError:
              "its gradient is undefined); allow_unused=True gives None for it")
 
 
+def _grad_outputs(grad_outputs, n: int) -> list:
+    """grad_outputs as autograd.grad takes it: None, a tensor, or a sequence
+    of tensors and Nones (one per output)."""
+    if grad_outputs is None:
+        return [None] * n
+    if is_tensor(grad_outputs):
+        return [grad_outputs]
+    if not isinstance(grad_outputs, (list, tuple)):
+        raise GradvizError(f"'{type(grad_outputs).__name__}' object is not iterable", kind=TYPE,
+                           hint="pass grad_outputs as a tensor, or a list of tensors (or None) "
+                                "with one entry per output")
+    for g in grad_outputs:
+        if g is not None and not is_tensor(g):
+            raise GradvizError(
+                f"gradients can be either Tensors or None, but got {type(g).__name__}",
+                kind=TYPE, hint="a number as a cotangent must be a tensor: torch.tensor(2.0)")
+    return list(grad_outputs)
+
+
 @reverse_call("grad")
 def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-           allow_unused=False):
-    """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple."""
+           only_inputs=True, allow_unused=None, is_grads_batched=False,
+           materialize_grads=False):
+    """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple
+    (only_inputs: deprecated and ignored, as in PyTorch)."""
+    if materialize_grads and allow_unused is False:
+        raise GradvizError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False.", kind=VALUE,
+            hint="materialize_grads=True already gives zeros for the unused inputs; "
+                 "drop allow_unused=False")
+    if allow_unused is None:
+        allow_unused = bool(materialize_grads)
     outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    gos = (list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]) \
-        if grad_outputs is not None else [None] * len(outs)
-    if create_graph:
-        return rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
+    gos = _grad_outputs(grad_outputs, len(outs))
+    if is_grads_batched:
+        from .batched_grad import batched_grad
+        result = batched_grad(rt, outs, ins, gos, retain_graph, create_graph, allow_unused)
+    elif create_graph:
+        result = rt.higher_order_grad(outs, ins, gos, retain_graph, allow_unused)
+    else:
+        result = tuple(g if g is None else _grad_tensor(rt, g)
+                       for g in grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused))
+    if materialize_grads:
+        # PyTorch: zeros_like(input, requires_grad=create_graph), a new leaf
+        result = tuple(_like("zeros_like", 0)(rt, t, requires_grad=bool(create_graph))
+                       if g is None else g for g, t in zip(result, ins))
+    return result
+
+
+def grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused) -> list:
+    """One autograd.grad backward pass without create_graph: each input's
+    gradient as an array, or None where none reached it."""
     for t in outs + ins:
         _need_tensor(t, "grad")
     for t in ins:
@@ -1932,22 +1990,24 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
     result = []
     for k, t in enumerate(ins):
         g = grads.get(t)
-        if g is None:
-            if not allow_unused:
-                raise unused_input_error(k)
-            result.append(None)
-        else:
-            # a gradient that is a broadcast view (sum's backward, passed on
-            # unchanged) repeats memory, as PyTorch's expanded one does: an
-            # in-place op on it is refused (_augassign)
-            g = np.asarray(g)
-            repeats = any(s == 0 and n > 1 for s, n in zip(g.strides, g.shape))
-            t = rt.tape.add(Tensor(np.array(g, copy=True)), rt.span, label="grad")
-            if repeats:
-                t.meta["overlapping"] = True
-            result.append(t)
+        if g is None and not allow_unused:
+            raise unused_input_error(k)
+        result.append(g)
     rt.log_pass("grad", outs, seeds, keep, steps, pruned, order)
-    return tuple(result)
+    return result
+
+
+def _grad_tensor(rt, g) -> Tensor:
+    """A gradient autograd.grad returns, as a tensor of the program."""
+    # a gradient that is a broadcast view (sum's backward, passed on
+    # unchanged) repeats memory, as PyTorch's expanded one does: an
+    # in-place op on it is refused (_augassign)
+    g = np.asarray(g)
+    repeats = any(s == 0 and n > 1 for s, n in zip(g.strides, g.shape))
+    t = rt.tape.add(Tensor(np.array(g, copy=True)), rt.span, label="grad")
+    if repeats:
+        t.meta["overlapping"] = True
+    return t
 
 
 def f_print(rt, *args, sep=" ", end="\n"):
@@ -3242,7 +3302,7 @@ METHODS = {
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
-    "view": m_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
+    "view": m_view, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
     "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (

@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from . import (autodiff, classes, data, distributions, exceptions, forward_ad, fstrings, functions, jacobians,
-               kl, layers, modules, optim, pymethods, pyrandom, syntax)
+               kl, layers, modules, optim, products, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
@@ -344,7 +344,8 @@ NUMBER_RANGE_HINT = ("tensors hold 64-bit integers (up to about 9.2e18) and floa
                      "about 3.4e38 (float32) or 1.8e308 (float64); Python integers here "
                      "have at most 4,000 digits")
 TENSOR_ATTRIBUTES = ("grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "data",
-                     "T", "mT", "mH", "ndim", "device", "retains_grad", "is_cuda")
+                     "T", "mT", "mH", "ndim", "device", "retains_grad", "is_cuda", "_base",
+                     "_version", "output_nr")
 
 
 def power(a, b):
@@ -428,7 +429,8 @@ def _module_tree() -> dict:
                                      transformer.generate_square_subsequent_mask)})})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
-        "hessian": Function("hessian", jacobians.hessian)})
+        "hessian": Function("hessian", jacobians.hessian),
+        **{k: Function(k, getattr(products, k)) for k in ("vjp", "jvp", "vhp", "hvp")}})
     fw_ad = Module("torch.autograd.forward_ad", {
         "dual_level": Function("dual_level", forward_ad.f_dual_level),
         "make_dual": Function("make_dual", forward_ad.f_make_dual),
@@ -1224,9 +1226,10 @@ class Interpreter:
                 raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
                                    hint="a 0-d tensor has no rows; use it as it is")
             self.span = span
-            return iter([self.apply(OPS["index"], (v,), {"index": (i,), "advanced": False,
-                                                         "grad_fn": "UnbindBackward0"})
-                         for i in range(v.data.shape[0])])
+            return iter(functions.numbered_outputs(
+                [self.apply(OPS["index"], (v,), {"index": (i,), "advanced": False,
+                                                 "grad_fn": "UnbindBackward0"})
+                 for i in range(v.data.shape[0])]))
         raise GradvizError(f"'{self.type_name(v)}' object is not iterable", kind=TYPE,
                            hint="a for loop walks a range(...), a list, a tuple, a dict, a "
                                 "string or a tensor")
@@ -2995,6 +2998,16 @@ class Interpreter:
                 return t.requires_grad
             case "is_leaf":
                 return t.is_leaf
+            case "_base":
+                # the tensor a view was taken of (a view of a view: the first
+                # one's base), None for a tensor that is no view
+                base, viewed = self._view_root(t)
+                return base if viewed else None
+            case "_version":
+                return self.tape.versions.count(t)
+            case "output_nr":
+                # which output of its grad_fn t is (unbind's, split's pieces)
+                return t.meta.get("output_nr", 0) if t.meta is not None else 0
             case "retains_grad":
                 return bool(t.retains_grad)
             case "is_cuda":

@@ -78,6 +78,11 @@ class Versions:
                 return k
         return id(owner(t.data))
 
+    def count(self, t) -> int:
+        """t._version: the in-place writes to t's memory so far."""
+        k = self.key(t)
+        return self.initial.get(k, 0) + len(self.writes.get(k, ()))
+
     def bump(self, t, line=None) -> None:
         """t's memory is written now (after the ops so far, before the next)."""
         k = self.key(t)
