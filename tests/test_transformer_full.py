@@ -16,6 +16,11 @@ SMALL = ("torch.manual_seed(0)\n"
          "model = nn.Transformer(8, 2, 1, 1, 16, dropout=0.0)\n"
          "src = torch.randn(3, 1, 8, requires_grad=True)\n"
          "tgt = torch.randn(2, 1, 8)\n")
+DECODER = """torch.manual_seed(0)
+dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8), 2)
+t, m = torch.randn(2, 1, 4, requires_grad=True), torch.randn(3, 1, 4)
+y = dec(t, m)
+"""
 
 
 def run(src: str):
@@ -41,12 +46,8 @@ def test_a_transformer_s_nodes_say_which_part_layer_and_step_made_them():
 
 
 def test_a_decoder_called_alone_names_its_layers():
-    record, _ = run("torch.manual_seed(0)\n"
-                    "dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8), 2)\n"
-                    "t = torch.randn(2, 1, 4, requires_grad=True)\n"
-                    "m = torch.randn(3, 1, 4)\n"
-                    "y = dec(t, m)\n")
-    exprs = {n.expr for n in record.nodes if n.line == 5}
+    record, _ = run(DECODER)
+    exprs = {n.expr for n in record.nodes if n.line == 4}
     for i in (0, 1):
         assert f"attention of layers.{i}.multihead_attn in dec(t, m)" in exprs
         assert f"norm3 of layers.{i} in dec(t, m)" in exprs
