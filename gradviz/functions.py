@@ -3274,6 +3274,13 @@ def m_type(rt, x, dtype=None):
     return f_to(rt, x, _dtype_arg(dtype))
 
 
+def m_type_as(rt, x, other):
+    """x.type_as(other): x cast to other's dtype (x itself when it has it),
+    as the translation tutorial writes torch.ones(1, 1).type_as(src.data)."""
+    _need_tensor(other, "type_as", 1, "other")
+    return f_to(rt, x, other.data.dtype)
+
+
 def m_cpu(rt, x):
     return x
 
@@ -3298,7 +3305,8 @@ METHODS = {
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
-    "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "permute": m_permute,
+    "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as,
+    "permute": m_permute,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),

@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import machine, transformer
+from . import machine, transformer_decoder
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
@@ -421,12 +421,7 @@ def _module_tree() -> dict:
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
                              "Module": classes.MODULE,
                              **{k: layers.layer_type(k) for k in layers.KINDS},
-                             **modules.types(),
-                             # (nn.Transformer itself is not here: its static method is)
-                             "Transformer": Module("torch.nn.Transformer", {
-                                 "generate_square_subsequent_mask": Function(
-                                     "generate_square_subsequent_mask",
-                                     transformer.generate_square_subsequent_mask)})})
+                             **modules.types()})
     autograd_functional = Module("torch.autograd.functional", {
         "jacobian": Function("jacobian", jacobians.jacobian),
         "hessian": Function("hessian", jacobians.hessian),
@@ -2930,6 +2925,8 @@ class Interpreter:
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
             return obj.name.rsplit(".", 1)[-1]
+        if obj.__class__ is PyType and (obj.name, attr) in transformer_decoder.STATIC_METHODS:
+            return transformer_decoder.static_method(attr)   # a class's static method
         if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method):
             # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
             if obj.__class__ is classes.Method:
@@ -3757,9 +3754,6 @@ _OTHER_DTYPES = dict.fromkeys(
     "bool (x.bool()): use one of those")
 _MISSING_HINTS = {
     # (a namespace here, a class in PyTorch)
-    "torch.nn.Transformer": "gradviz has nn.Transformer.generate_square_subsequent_mask, "
-                            "nn.TransformerEncoderLayer and nn.TransformerEncoder, not the whole "
-                            "encoder-decoder nn.Transformer: build the model from those",
     **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Conv3d",
                                                      "ConvTranspose3d")),
                     _LINEAR),
@@ -3772,6 +3766,7 @@ _MISSING_HINTS = {
                 "nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.LazyBatchNorm1d, "
                 "nn.LazyBatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
                 "nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder, "
+                "nn.TransformerDecoderLayer, nn.TransformerDecoder, nn.Transformer, "
                 "nn.Sequential, nn.ModuleList, nn.Flatten, nn.Unflatten, and torch.nn's layers "
                 "without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",

@@ -1752,3 +1752,8 @@ MAKERS.update(_mha.MAKERS)
 from . import transformer as _transformer  # noqa: E402
 CLASSES = CLASSES + _transformer.CLASSES
 MAKERS.update(_transformer.MAKERS)
+
+# nn.TransformerDecoderLayer, nn.TransformerDecoder, nn.Transformer (transformer_decoder.py)
+from . import transformer_decoder as _transformer_decoder  # noqa: E402
+CLASSES = CLASSES + _transformer_decoder.CLASSES
+MAKERS.update(_transformer_decoder.MAKERS)

@@ -100,7 +100,8 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "GRUCell", "LSTMCell", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d",
                             "LazyBatchNorm2d", "MultiheadAttention",
                             "NonDynamicallyQuantizableLinear", "TransformerEncoderLayer",
-                            "TransformerEncoder"))
+                            "TransformerEncoder", "TransformerDecoderLayer",
+                            "TransformerDecoder", "Transformer"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's

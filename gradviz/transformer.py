@@ -42,6 +42,7 @@ class TransformerEncoderLayer:
     norm_first=False, bias=True)."""
 
     __slots__ = ("mods", "activation", "norm_first", "training", "label")
+    FF_DROPOUT = "dropout2"         # (the feed-forward block's last dropout)
     name = "TransformerEncoderLayer"
     type_name = f"{_TRANSFORMER}.TransformerEncoderLayer"
 
@@ -87,28 +88,20 @@ class TransformerEncoderLayer:
         norm2(x + ff(x)); norm_first: x + sa(norm1(x)), then x + ff(norm2(x))."""
         m = self.mods
 
-        def step(what: str, fn, *args):
-            # (its nodes named by the step: "norm1 in enc(x)"; the attention's
-            # own steps keep their finer names, as the innermost mark stays)
-            start = len(rt.tape.nodes)
-            out = fn(*args)
-            M.mark_made(rt, start, what)
-            return out
-
         def norm1(t):
-            return step("norm1", m["norm1"].call, rt, [t], None)
+            return step(rt, "norm1", m["norm1"].call, rt, [t], None)
 
         def norm2(t):
-            return step("norm2", m["norm2"].call, rt, [t], None)
+            return step(rt, "norm2", m["norm2"].call, rt, [t], None)
 
         def residual(a, b):
-            return step("residual", rt.binary, "+", a, b)
+            return step(rt, "residual", rt.binary, "+", a, b)
 
         def sa(t):
-            return step("self-attention", self._sa_block, rt, t, mask, kpm, is_causal)
+            return step(rt, "self-attention", self._sa_block, rt, t, mask, kpm, is_causal)
 
         def ff(t):
-            return step("feed-forward", self._ff_block, rt, t)
+            return step(rt, "feed-forward", self._ff_block, rt, t)
 
         if self.norm_first:
             x = residual(x, sa(norm1(x)))
@@ -125,17 +118,34 @@ class TransformerEncoderLayer:
         m = self.mods
         h = _activate(rt, self.activation, m["linear1"].call(rt, [x], None))
         h = m["linear2"].call(rt, [m["dropout"].call(rt, [h], None)], None)
-        return m["dropout2"].call(rt, [h], None)
+        return m[self.FF_DROPOUT].call(rt, [h], None)
 
 
-def _of_layer(rt, start: int, layer: str) -> None:
-    """The nodes made since `start` are one layer's of an encoder: their
-    step's name goes on with the layer's ("norm1 of layers.1 in enc(x)"),
-    so the two layers' steps are told apart."""
+def step(rt, what: str, fn, *args):
+    """fn(*args), its nodes named by the step: "norm1 in enc(x)" (the
+    attention's own steps keep their finer names, as the innermost mark stays)."""
+    start = len(rt.tape.nodes)
+    out = fn(*args)
+    M.mark_made(rt, start, what)
+    return out
+
+
+def of_part(rt, start: int, part: str) -> None:
+    """The nodes made since `start` are one part's of a bigger module (a
+    layer of an encoder, the encoder of a Transformer): the part's name
+    goes on the step's ("norm1 of layers.1 in enc(x)", then "norm1 of
+    encoder.layers.1 in model(src, tgt)"), so the parts' steps are told apart."""
     for t in rt.tape.nodes[start:]:
         meta = t.meta or {}
-        step = meta.get("module")
-        t.meta = {**meta, "module": layer if step is None else f"{step} of {layer}"}
+        name = meta.get("module")
+        if name is None:
+            name = part
+        elif " of " in name:
+            name, inner = name.rsplit(" of ", 1)
+            name = f"{name} of {part}.{inner}"
+        else:
+            name = f"{name} of {part}"
+        t.meta = {**meta, "module": name}
 
 
 def _activate(rt, activation, x):
@@ -149,26 +159,34 @@ def _activate(rt, activation, x):
 def make_encoder_layer(rt, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
                        layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                        device=None, dtype=None):
+    mods = layer_modules(rt, 1, (d_model, nhead, dim_feedforward, dropout, layer_norm_eps,
+                                 batch_first, bias, device, dtype), activation)
+    return TransformerEncoderLayer(mods, activation, bool(norm_first))
+
+
+def layer_modules(rt, attentions: int, sizes: tuple, activation) -> dict:
+    """An encoder layer's modules (attentions=1) or a decoder layer's (2:
+    self_attn and multihead_attn, a third norm and dropout), made in
+    PyTorch's order, so their parameters are drawn from the seed as
+    PyTorch draws them."""
     if isinstance(activation, str) and activation not in ("relu", "gelu"):
         raise GradvizError(f"activation should be relu/gelu, not {activation}", kind=RUNTIME,
                            hint="activation='relu', 'gelu', or a function: F.gelu")
-    mods = {"self_attn": A.make_multihead_attention(rt, d_model, nhead, dropout=dropout,
-                                                    bias=bias, batch_first=batch_first,
-                                                    device=device, dtype=dtype),
-            "linear1": M.make_linear(rt, d_model, dim_feedforward, bias=bias, device=device,
-                                     dtype=dtype),
-            "dropout": M.make_dropout(rt, dropout),
-            "linear2": M.make_linear(rt, dim_feedforward, d_model, bias=bias, device=device,
-                                     dtype=dtype),
-            "norm1": M.make_layer_norm(rt, d_model, eps=layer_norm_eps, bias=bias,
-                                       device=device, dtype=dtype),
-            "norm2": M.make_layer_norm(rt, d_model, eps=layer_norm_eps, bias=bias,
-                                       device=device, dtype=dtype),
-            "dropout1": M.make_dropout(rt, dropout),
-            "dropout2": M.make_dropout(rt, dropout)}
+    d_model, nhead, dim_feedforward, dropout, eps, batch_first, bias, device, dtype = sizes
+    made = {"device": device, "dtype": dtype}
+    mods = {k: A.make_multihead_attention(rt, d_model, nhead, dropout=dropout, bias=bias,
+                                          batch_first=batch_first, **made)
+            for k in ("self_attn", "multihead_attn")[:attentions]}
+    mods["linear1"] = M.make_linear(rt, d_model, dim_feedforward, bias=bias, **made)
+    mods["dropout"] = M.make_dropout(rt, dropout)
+    mods["linear2"] = M.make_linear(rt, dim_feedforward, d_model, bias=bias, **made)
+    for i in range(1, attentions + 2):
+        mods[f"norm{i}"] = M.make_layer_norm(rt, d_model, eps=eps, bias=bias, **made)
+    for i in range(1, attentions + 2):
+        mods[f"dropout{i}"] = M.make_dropout(rt, dropout)
     if M.is_module(activation):       # a module given as the activation is one of its modules
         mods["activation"] = activation
-    return TransformerEncoderLayer(mods, activation, bool(norm_first))
+    return mods
 
 
 class TransformerEncoder:
@@ -180,6 +198,7 @@ class TransformerEncoder:
     name = "TransformerEncoder"
     type_name = f"{_TRANSFORMER}.TransformerEncoder"
     ATTRIBUTES = ("layers", "num_layers", "norm")
+    LAYER = TransformerEncoderLayer         # (the layer it copies)
 
     def __init__(self, layer_list, num_layers: int, norm, use_nested_tensor: bool):
         self.layers, self.num_layers, self.norm = layer_list, num_layers, norm
@@ -218,13 +237,11 @@ class TransformerEncoder:
             # (PyTorch's nested tensor drops the padded keys; masking them is the same)
             start = len(rt.tape.nodes)
             out = layer.forward(rt, out, mask, kpm, bool(is_causal))
-            _of_layer(rt, start, f"layers.{i}")
+            of_part(rt, start, f"layers.{i}")
         if padded is not None:      # (PyTorch's nested tensor: padded positions come back 0)
             out = F._leaf(rt, np.where(padded[..., None], out.data.dtype.type(0), out.data),
                           False, "to_padded_tensor")
-        if self.norm is not None:
-            out = M.call_module(rt, self.norm, out)
-        return out
+        return final_norm(rt, self.norm, out)
 
     def _nested_padding(self, rt, src, mask, kpm):
         """Where PyTorch's fast path packs the batch into a nested tensor
@@ -242,6 +259,12 @@ class TransformerEncoder:
         if rt.tape.grad_enabled and any(t.requires_grad for t in tensors):
             return None
         return pad
+
+
+def final_norm(rt, norm, out):
+    """An encoder's or decoder's norm after its layers (if it has one), its
+    nodes named "norm"."""
+    return out if norm is None else step(rt, "norm", M.call_module, rt, norm, out)
 
 
 def _is_causal_mask(mask: np.ndarray, size: int) -> bool:
@@ -273,9 +296,9 @@ def _deep_copy(rt, m):
                                     (m.dropout, m.batch_first, m.add_zero_attn),
                                     {k: None if p is None else _clone_parameter(rt, p)
                                      for k, p in m.params.items()}, _deep_copy(rt, m.out_proj))
-    elif m.__class__ is TransformerEncoderLayer:
-        copy = TransformerEncoderLayer({k: _deep_copy(rt, sub) for k, sub in m.mods.items()},
-                                       m.activation, m.norm_first)
+    elif isinstance(m, TransformerEncoderLayer):      # (or a TransformerDecoderLayer)
+        copy = m.__class__({k: _deep_copy(rt, sub) for k, sub in m.mods.items()},
+                           m.activation, m.norm_first)
         if "activation" in copy.mods:
             copy.activation = copy.mods["activation"]
     elif m.__class__ is layers.Layer:
@@ -312,17 +335,33 @@ def _why_not_nested(layer) -> str:
 
 def make_encoder(rt, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
-    if encoder_layer.__class__ is not TransformerEncoderLayer:
-        raise GradvizError("nn.TransformerEncoder takes an nn.TransformerEncoderLayer here, "
-                           f"not {F.arg_type_name(encoder_layer)}", kind=TYPE,
-                           hint="nn.TransformerEncoder(nn.TransformerEncoderLayer(d, h), n)")
+    return encoder_of(rt, encoder_layer, num_layers, norm, enable_nested_tensor, False)
+
+
+def encoder_of(rt, layer, num_layers, norm, enable_nested_tensor, own_layer: bool):
+    """An encoder of copies of the layer (own_layer: see clones)."""
+    copies = clones(rt, TransformerEncoder, layer, num_layers, own_layer)
+    # (PyTorch also warns when enable_nested_tensor cannot be honoured; not here)
+    why = _why_not_nested(layer)
+    return TransformerEncoder(copies, num_layers, norm, bool(enable_nested_tensor) and not why)
+
+
+def clones(rt, cls, layer, num_layers, own_layer: bool):
+    """_get_clones: num_layers deep copies of the layer in a ModuleList, for
+    an encoder or decoder (cls). own_layer: the first copy is the layer
+    itself, for nn.Transformer's layer that nothing else holds (the same
+    values; no parameters left on the tape that nothing reaches)."""
+    if layer.__class__ is not cls.LAYER:
+        raise GradvizError(f"nn.{cls.name} takes an nn.{cls.LAYER.name} here, not "
+                           f"{F.arg_type_name(layer)}", kind=TYPE,
+                           hint=f"nn.{cls.name}(nn.{cls.LAYER.name}(d, h), n)")
     if isinstance(num_layers, bool) or not isinstance(num_layers, int):
         raise GradvizError(f"'{F.arg_type_name(num_layers)}' object cannot be interpreted as "
                            "an integer", kind=TYPE, hint="num_layers is a whole number")
-    copies = M.ModuleList([_deep_copy(rt, encoder_layer) for _ in range(num_layers)])
-    # (PyTorch also warns when enable_nested_tensor cannot be honoured; not here)
-    why = _why_not_nested(encoder_layer)
-    return TransformerEncoder(copies, num_layers, norm, bool(enable_nested_tensor) and not why)
+    copies = [layer if own_layer and i == 0 else _deep_copy(rt, layer)
+              for i in range(num_layers)]
+    return M.ModuleList(copies)
+
 
 
 def generate_square_subsequent_mask(rt, sz, device=None, dtype=None):

@@ -251,10 +251,6 @@ def test_a_layer_gradviz_lacks_is_refused_with_a_hint_to_write_the_module():
     with pytest.raises(GradvizError) as info:
         run("t = torch.nn.Conv3d(3, 4, 2)\n")
     assert "torch.nn.Module" in info.value.hint and "Parameter" in info.value.hint
-    # nn.Transformer is a namespace here (its static mask function): its call says what to use
-    with pytest.raises(GradvizError) as info:
-        run("t = torch.nn.Transformer(4, 2)\n")
-    assert "nn.TransformerEncoderLayer" in info.value.hint
 
 
 def test_a_program_s_instance_reaches_no_python_attribute():
