@@ -162,7 +162,8 @@ def nonfinite_report(record) -> NonfiniteReport:
     report = NonfiniteReport()
     for i, f in _faults(list(node_column(nodes, "value"))).items():
         report.values[seqs[i]] = f
-    for seq in _masks(report.values, node_input_seqs(nodes)):
+    for seq in _masks(report.values, node_input_seqs(nodes),
+                      node_column(nodes, "op") if report.values else ()):
         del report.values[seq]
     if report.values:
         report.first_value = next(iter(report.values))
@@ -190,12 +191,19 @@ def nonfinite_report(record) -> NonfiniteReport:
 _NEGINF = Fault(False, False, True)
 
 
-def _masks(values: dict, inputs: list) -> list[int]:
+# what makes a -inf mask and nothing else: its tensor is a mask even when
+# nothing reads it (a Transformer that finds the mask causal runs its
+# attention's causal kernel instead)
+MASK_MAKERS = frozenset(("generate_square_subsequent_mask",))
+
+
+def _masks(values: dict, inputs: list, ops=()) -> list[int]:
     """The tensors whose -inf is an attention mask's, not a fault: -inf
     only, used, and every use finite or such a mask again (scores + mask
     then softmax, masked_fill(-inf), F.scaled_dot_product_attention's
-    causal mask: exp(-inf) is 0). A -inf nothing uses (log(0) as a result)
-    or one that turns into NaN or a -inf loss stays a fault."""
+    causal mask: exp(-inf) is 0), or made by a MASK_MAKERS op (ops: each
+    node's op). A -inf nothing uses (log(0) as a result) or one that turns
+    into NaN or a -inf loss stays a fault."""
     if not any(f == _NEGINF for f in values.values()):
         return []
     users: dict[int, list[int]] = {}
@@ -207,7 +215,10 @@ def _masks(values: dict, inputs: list) -> list[int]:
     masks: set[int] = set()
     for seq in sorted(values, reverse=True):      # users first
         used = users.get(seq)
-        if values[seq] == _NEGINF and used and all(u not in values or u in masks for u in used):
+        if values[seq] != _NEGINF:
+            continue
+        if (used and all(u not in values or u in masks for u in used)) or (
+                seq < len(ops) and ops[seq] in MASK_MAKERS):
             masks.add(seq)
     return sorted(masks)
 

@@ -294,6 +294,21 @@ def test_an_attention_masks_minus_inf_is_not_a_fault(tmp_path):
         in result.stderr
 
 
+def test_a_generated_causal_mask_is_a_mask_even_when_nothing_reads_it():
+    # nn.Transformer finds the mask causal and runs the causal kernel instead
+    src = ("torch.manual_seed(0)\n"
+           "model = nn.Transformer(d_model=4, nhead=2, num_encoder_layers=1,"
+           " num_decoder_layers=1, dim_feedforward=8, dropout=0.0)\n"
+           "mask = nn.Transformer.generate_square_subsequent_mask(3)\n"
+           "out = model(torch.randn(2, 1, 4), torch.randn(3, 1, 4), tgt_mask=mask)\n"
+           "out.sum().backward()\n")
+    assert not gradviz.run_source(src, stdout=io.StringIO()).nonfinite
+    alone = "m = nn.Transformer.generate_square_subsequent_mask(3)\n"
+    assert not gradviz.run_source(alone, stdout=io.StringIO()).nonfinite
+    nan = alone + "y = m * 0\n"           # (-inf * 0 is NaN: that one is a fault)
+    assert gradviz.run_source(nan, stdout=io.StringIO()).nonfinite
+
+
 def test_nonfinite_of_a_failing_run_is_still_counted(tmp_path):
     result = invoke(tmp_path, "x = tensor([0.0, -1.0])\ny = x.log()\nz = y @ y @ y\n")
     assert result.exit_code == 1
