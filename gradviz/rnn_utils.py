@@ -18,6 +18,7 @@ import numpy as np
 
 from . import functions as F
 from .errors import INDEX, RUNTIME, VALUE, GradvizError
+from .forward_ad import refuse_dual
 from .ops import OPS
 from .ops.registry import broadcast_shape
 from .ops.stdsort import sort_indices
@@ -172,6 +173,9 @@ def f_pack_padded_sequence(rt, input, lengths, batch_first=False, enforce_sorted
                            f"padded batch's {steps} steps", kind=RUNTIME,
                            hint="each length is at most the padded length")
     sizes = tuple(int((lens > t).sum()) for t in range(int(lens[0])))
+    refuse_dual(rt, [x], "_pack_padded_sequence",
+                "forward mode does not go through packing: pass the padded batch itself "
+                "(a padded LSTM input), or use backward()")
     data = rt.apply(OPS["pack_padded"], (x,), {"batch_sizes": sizes,
                                                 "batch_first": bool(batch_first)})
     unsorted_t = None
