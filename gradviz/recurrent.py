@@ -17,7 +17,11 @@ sequence, unbind), then per step the hidden side (addmm), the cell's
 chunk / sigmoid / tanh / mul / add, and a stack of the steps' outputs; the
 last hidden states stacked into h_n. nn.LSTM in float32 runs as oneDNN's
 kernel: one MkldnnRnnLayerBackward0 node per layer and direction (see
-ops/recurrent.py). The cells are the same cell ops on one step.
+ops/recurrent.py), but for PyTorch's exceptions, which take the native
+cells: an LSTM with proj_size (h through weight_hr, an mm per step) and a
+PackedSequence input (any layer: PyTorch's PackedLayer, each step a narrow
+of the packed rows, the state narrowed as sequences end). The cells are the
+same cell ops on one step.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from . import functions as F
 from . import modules as M
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
-from .rnn_utils import PackedSequence
+from .rnn_utils import PackedSequence, narrow_rows as _rows
 from .selection import f_index_select
 from .tensor import Tensor
 
@@ -411,11 +415,6 @@ class RNNBase(_Recurrent):
         if self.batch_first:
             out = F.f_transpose(rt, out, 0, 1)
         return out, h_n
-
-
-def _rows(rt, x: Tensor, start: int, stop: int) -> Tensor:
-    """x.narrow(0, start, stop - start): SliceBackward0, even over all of x."""
-    return F._pieces(rt, x, [(start, stop)], 0, "SliceBackward0")[0]
 
 
 def _hidden(rt, h, start: int, stop: int):

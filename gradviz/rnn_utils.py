@@ -60,7 +60,7 @@ def _int64(rt, values, label: str) -> Tensor:
     return F._leaf(rt, np.asarray(values, np.int64).reshape(-1), False, label)
 
 
-def _cut(rt, x: Tensor, start: int, stop: int) -> Tensor:
+def narrow_rows(rt, x: Tensor, start: int, stop: int) -> Tensor:
     """x.narrow(0, start, stop - start): SliceBackward0, even over all of x."""
     return F._pieces(rt, x, [(start, stop)], 0, "SliceBackward0")[0]
 
@@ -228,7 +228,7 @@ def f_pad_packed_sequence(rt, sequence, batch_first=False, padding_value=0.0,
         n = sizes[i] if i < len(sizes) else 0
         if n != prev_n:
             rows = prev_n * (i - prev_i)
-            block = _cut(rt, data, offset, offset + rows)
+            block = narrow_rows(rt, data, offset, offset + rows)
             block = rt.apply(OPS["view"], (block,),
                              {"shape": (i - prev_i, prev_n) + data.data.shape[1:]})
             out = _write(rt, out, (slice(prev_i, i), slice(0, prev_n)), block)
