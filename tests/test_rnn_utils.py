@@ -151,3 +151,12 @@ def test_packed_gradients_agree_with_finite_differences():
                           "(y.pow(2).sum() + h.sum()).backward()\n")
     statuses = {i.status for p in report.passes for i in p.inputs}
     assert statuses and statuses <= {"ok"}, statuses
+
+
+def test_lstm_proj_size_warns_once_as_pytorch_leaves_onednn():
+    record, _ = run("m = nn.LSTM(3, 4, proj_size=2)\n"
+                    "for _ in range(2):\n"
+                    "    m(torch.randn(2, 1, 3))\n")
+    warned = [ev["message"] for ev in record.events if ev["kind"] == "user_warning"]
+    assert warned == ["LSTM with projections is not supported with oneDNN. Using default "
+                      "implementation."]
