@@ -179,18 +179,10 @@ def f_scaled_dot_product_attention(rt, query, key, value, attn_mask=None, dropou
 def _no_forward_ad(rt, inputs) -> None:
     """PyTorch's fused kernel has no forward-mode derivative: a dual input
     fails at the call (its composite path has one)."""
-    if not rt.dual_tangents:
-        return
-    from .forward_ad import tangent_of
-    if any(tangent_of(rt, t) is not None for t in inputs):
-        raise GradvizError(
-            "Trying to use forward AD with _scaled_dot_product_flash_attention_for_cpu that does "
-            "not support it because it has not been implemented yet.\nPlease file an issue to "
-            "PyTorch at https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml "
-            "so that we can prioritize its implementation or submit a PR adding the "
-            "implementation to derivatives.yaml", kind="NotImplementedError",
-            hint="forward mode goes through the composite path: 3-d inputs (q[0], k[0], v[0]) "
-                 "take it; or use backward()")
+    from .forward_ad import refuse_dual
+    refuse_dual(rt, inputs, "_scaled_dot_product_flash_attention_for_cpu",
+                "forward mode goes through the composite path: 3-d inputs (q[0], k[0], v[0]) "
+                "take it; or use backward()")
 
 
 FUNCTIONS = {FN: f_scaled_dot_product_attention}

@@ -105,6 +105,19 @@ def _view(rt, t: Tensor, label: str) -> Tensor:
     return rt.tape.add(Tensor(t.data), rt.span, label=label, of=t.seq)
 
 
+def refuse_dual(rt, inputs, kernel: str, hint: str) -> None:
+    """PyTorch's error for a dual tensor given to a kernel that has no
+    forward-mode derivative (raised at the call, as PyTorch raises it)."""
+    if not rt.dual_tangents or not any(tangent_of(rt, t) is not None for t in inputs):
+        return
+    raise GradvizError(
+        f"Trying to use forward AD with {kernel} that does not support it because it has not "
+        "been implemented yet.\nPlease file an issue to PyTorch at "
+        "https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we "
+        "can prioritize its implementation or submit a PR adding the implementation to "
+        "derivatives.yaml", kind="NotImplementedError", hint=hint)
+
+
 def tangent_of(rt, t: Tensor) -> Tensor | None:
     """t's tangent in the open level (None: no level, or t depends on no
     dual tensor made in it)."""

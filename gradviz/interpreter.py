@@ -28,6 +28,7 @@ from . import hooks, saved_hooks
 from . import machine, transformer_decoder
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
+from . import rnn_utils
 from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
                               format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -418,7 +419,11 @@ def _module_tree() -> dict:
     functional.members["dropout"] = Function("dropout", modules.f_dropout)
     init = Module("torch.nn.init", {k: Function(k, v) for k, v in modules.INIT.items()})
     # (nn.Parameter and the layers are classes: print(nn.ReLU), type(w) == nn.Parameter)
+    rnn = Module("torch.nn.utils.rnn", {
+        **{k: Function(k, v) for k, v in rnn_utils.FUNCTIONS.items()},
+        "PackedSequence": PyType("torch.nn.utils.rnn.PackedSequence")})
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
+                             "utils": Module("torch.nn.utils", {"rnn": rnn}),
                              "Module": classes.MODULE,
                              **{k: layers.layer_type(k) for k in layers.KINDS},
                              **modules.types()})
@@ -1274,7 +1279,8 @@ class Interpreter:
         """The items a tuple of targets takes from value."""
         if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS:
             return tuple(self._items(value, self.span))
-        if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual, Size)
+        if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual, Size,
+                                rnn_utils.PackedSequence)
                 or value.__class__ in ITERATORS):     # (h, w = K.shape: d2l's corr2d)
             return tuple(value)
         raise GradvizError(f"cannot unpack non-iterable {self.type_name(value)} object",
@@ -2911,6 +2917,8 @@ class Interpreter:
             return distributions.attribute(self, obj, attr)
         if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
             return getattr(obj, attr)
+        if obj.__class__ is rnn_utils.PackedSequence and attr in rnn_utils.PackedSequence.FIELDS:
+            return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
         if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group"):
@@ -3076,7 +3084,7 @@ class Interpreter:
             return pymethods.dict_item(self, obj, _dict_key(index))
         if classes.method_of(obj, "__getitem__") is not None:     # d2l's metric[0]
             return classes.call_method(self, obj, "__getitem__", [_dict_key(index)])
-        if obj.__class__ is ReturnTypes or obj.__class__ is forward_ad.UnpackedDual:
+        if obj.__class__ in (ReturnTypes, forward_ad.UnpackedDual, rnn_utils.PackedSequence):
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):
             what = "list" if obj.__class__ is list else "string" if isinstance(obj, str) else \
@@ -3451,6 +3459,8 @@ class Interpreter:
             return f"<class '{v.name}'>"
         if v.__class__ is UserFunction:
             return f"<function {v.defn.name} at {self.address(v)}>"
+        if v.__class__ is rnn_utils.PackedSequence:
+            return rnn_utils.text(self, v)
         if v.__class__ is ReturnTypes:
             return (f"torch.return_types.{v.kind}(\nvalues={self.value_str(v.values)},\n"
                     f"indices={self.value_str(v.indices)})")

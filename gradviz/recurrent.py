@@ -17,7 +17,11 @@ sequence, unbind), then per step the hidden side (addmm), the cell's
 chunk / sigmoid / tanh / mul / add, and a stack of the steps' outputs; the
 last hidden states stacked into h_n. nn.LSTM in float32 runs as oneDNN's
 kernel: one MkldnnRnnLayerBackward0 node per layer and direction (see
-ops/recurrent.py). The cells are the same cell ops on one step.
+ops/recurrent.py), but for PyTorch's exceptions, which take the native
+cells: an LSTM with proj_size (h through weight_hr, an mm per step) and a
+PackedSequence input (any layer: PyTorch's PackedLayer, each step a narrow
+of the packed rows, the state narrowed as sequences end). The cells are the
+same cell ops on one step.
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ from . import functions as F
 from . import modules as M
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
+from .rnn_utils import PackedSequence, narrow_rows as _rows
+from .selection import f_index_select
 from .tensor import Tensor
 
 _RNN = "torch.nn.modules.rnn"
@@ -79,14 +85,16 @@ class RNNBase(_Recurrent):
     bias=True, batch_first=False, dropout=0.0, bidirectional=False)."""
 
     __slots__ = ("mode", "input_size", "hidden_size", "num_layers", "bias", "batch_first",
-                 "dropout", "bidirectional", "nonlinearity", "weights", "training", "label")
+                 "dropout", "bidirectional", "nonlinearity", "weights", "training", "label",
+                 "proj_size")
     name = "RNN"
     type_name = f"{_RNN}.RNN"
     SETTINGS = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
                 "bidirectional", "mode")
 
-    def __init__(self, mode, sizes: tuple, flags: tuple, weights: dict, nonlinearity=None):
-        self.mode = mode
+    def __init__(self, mode, sizes: tuple, flags: tuple, weights: dict, nonlinearity=None,
+                 proj_size=0):
+        self.mode, self.proj_size = mode, proj_size
         self.input_size, self.hidden_size, self.num_layers = sizes
         self.bias, self.batch_first, self.dropout, self.bidirectional = flags
         self.weights, self.nonlinearity = weights, nonlinearity
@@ -100,18 +108,16 @@ class RNNBase(_Recurrent):
         return self.SETTINGS + extra + ("all_weights",) + tuple(self.weights)
 
     @property
-    def proj_size(self) -> int:
-        return 0
-
-    @property
     def all_weights(self) -> list:
         names = list(self.weights)
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         return [[self.weights[n] for n in names[i:i + per]] for i in range(0, len(names), per)]
 
     @property
     def text(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -126,15 +132,32 @@ class RNNBase(_Recurrent):
 
     def layer_weights(self, index: int) -> tuple:
         """(w_ih, w_hh, b_ih, b_hh) of layer-and-direction `index` (biases None without bias)."""
-        names = list(self.weights)
-        per = 4 if self.bias else 2
-        ws = [self.weights[n] for n in names[index * per:(index + 1) * per]]
-        return tuple(ws) + ((None, None) if not self.bias else ())
+        suffix = self._suffix(index)
+        return tuple(self.weights.get(f"{k}{suffix}") for k in ("weight_ih", "weight_hh",
+                                                                 "bias_ih", "bias_hh"))
+
+    def projection(self, index: int):
+        """weight_hr of layer-and-direction `index` (an LSTM with proj_size), or None."""
+        return self.weights.get(f"weight_hr{self._suffix(index)}")
+
+    def _suffix(self, index: int) -> str:
+        directions = 2 if self.bidirectional else 1
+        return f"_l{index // directions}" + ("_reverse" if index % directions else "")
+
+    def _project(self, rt, index: int, state):
+        """An LSTM cell's h through weight_hr (matmul_hr: MmBackward0), with proj_size."""
+        w_hr = self.projection(index)
+        if w_hr is None:
+            return state
+        h = rt.apply(OPS["matmul"], (state[0], rt.apply(OPS["t"], (w_hr,))))
+        return h, state[1]
 
     # ---- a call: forward(input, hx=None) -----------------------------------
 
     def call(self, rt, args: list, kwargs: dict | None):
         x, hx = _forward_args(self, args, kwargs, "hx")
+        if x.__class__ is PackedSequence:
+            return self._call_packed(rt, x, hx)
         x = F._need_tensor(x, self.name.lower(), 1, "input")
         lstm = self.mode == "LSTM"
         nd = x.data.ndim
@@ -149,14 +172,14 @@ class RNNBase(_Recurrent):
         if hx is not None:
             hx = self._check_state(rt, hx, batched)
         batch = x.data.shape[batch_dim]
-        directions = 2 if self.bidirectional else 1
-        shape = (self.num_layers * directions, batch, self.hidden_size)
         if hx is None:
-            zeros = (lambda: F._leaf(rt, np.zeros(shape, x.data.dtype), False, "zeros"))
-            hx = (zeros(), zeros()) if lstm else zeros()
-        self._check_input(x, hx, shape)
+            hx = self._zero_state(rt, x, batch)
+        self._check_input(x, hx, batch)
         start = len(rt.tape.nodes)
-        if lstm and _uses_onednn(rt, x):
+        if lstm and self.proj_size and _uses_onednn(rt, x):
+            _warn_once(rt, x, "LSTM with projections is not supported with oneDNN. Using "
+                              "default implementation.")
+        if lstm and not self.proj_size and _uses_onednn(rt, x):
             out, h_n = self._onednn_lstm(rt, x, hx)
         else:
             out, h_n = self._native(rt, x, hx)
@@ -193,7 +216,42 @@ class RNNBase(_Recurrent):
                 f"{want}-D but got {hx.data.ndim}-D tensor", kind=RUNTIME, hint=_STATE_HINT)
         return hx if batched else F.f_unsqueeze(rt, hx, 1)
 
-    def _check_input(self, x: Tensor, hx, shape: tuple) -> None:
+    def _state_shapes(self, batch: int) -> tuple:
+        """The shapes of h_0 (proj_size wide with projections) and c_0."""
+        layers = self.num_layers * (2 if self.bidirectional else 1)
+        return ((layers, batch, self.proj_size or self.hidden_size),
+                (layers, batch, self.hidden_size))
+
+    def _zero_state(self, rt, x: Tensor, batch: int):
+        """hx when none is given: zeros (a pair of them for an LSTM)."""
+        made = [F._leaf(rt, np.zeros(shape, x.data.dtype), False, "zeros")
+                for shape in self._state_shapes(batch)]
+        return tuple(made) if self.mode == "LSTM" else made[0]
+
+    def _call_packed(self, rt, packed, hx):
+        """forward(PackedSequence): the packed rows step by step (PyTorch's
+        PackedLayer), a PackedSequence out; the states in the sorted order
+        inside (index_select by sorted_indices) and back in the batch's
+        order after (unsorted_indices)."""
+        data, sizes = packed.data, packed.steps()
+        if hx is None:
+            hx = self._zero_state(rt, data, sizes[0])
+        else:
+            hx = _permuted(rt, hx, packed.sorted_indices)
+        if data.data.ndim != 2:
+            raise GradvizError(f"input must have 2 dimensions, got {data.data.ndim}",
+                               kind=RUNTIME, hint="a PackedSequence's data is (rows, features)")
+        if self.mode != "LSTM":     # (LSTM.forward checks nothing of a PackedSequence)
+            self._check_input(data, hx, sizes[0])
+        start = len(rt.tape.nodes)
+        out, h_n = self._native(rt, data, hx, sizes)
+        if self.label is not None:
+            M.mark_made(rt, start, self.label)
+        return (PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
+                               packed.unsorted_indices),
+                _permuted(rt, h_n, packed.unsorted_indices))
+
+    def _check_input(self, x: Tensor, hx, batch: int) -> None:
         """check_forward_args: the input's dtype and size, the states' sizes."""
         w_dt = self.weights["weight_ih_l0"].data.dtype
         if x.data.dtype != w_dt:
@@ -209,17 +267,20 @@ class RNNBase(_Recurrent):
                                     f"{self.input_size} features of a step")
         states = (("hidden[0]", hx[0]), ("hidden[1]", hx[1])) if self.mode == "LSTM" \
             else (("hidden", hx),)
-        for what, h in states:
+        for (what, h), shape in zip(states, self._state_shapes(batch)):
             if h.data.shape != shape:
                 raise GradvizError(f"Expected {what} size {shape}, got {list(h.data.shape)}",
                                    kind=RUNTIME,
                                    hint="the state is (num_layers * num_directions, batch, "
                                         "hidden_size): make it for this batch size")
 
-    def _native(self, rt, x: Tensor, hx):
-        """PyTorch's _rnn_impl (RNN, GRU, and LSTM off oneDNN)."""
+    def _native(self, rt, x: Tensor, hx, sizes: list | None = None):
+        """PyTorch's _rnn_impl (RNN, GRU, and LSTM off oneDNN); with sizes
+        (a PackedSequence's batch_sizes) x is the packed rows, run as its
+        PackedLayer runs them."""
         lstm = self.mode == "LSTM"
-        if self.batch_first:
+        packed = sizes is not None
+        if self.batch_first and not packed:
             x = F.f_transpose(rt, x, 0, 1)
         if lstm:
             hs, cs = F.f_unbind(rt, hx[0], 0), F.f_unbind(rt, hx[1], 0)
@@ -234,23 +295,13 @@ class RNNBase(_Recurrent):
             for d in range(directions):
                 index = layer * directions + d
                 w_ih, w_hh, b_ih, b_hh = self.layer_weights(index)
-                steps = list(F.f_unbind(rt, _linear(rt, layer_input, w_ih, b_ih), 0))
-                order = range(len(steps) - 1, -1, -1) if d else range(len(steps))
-                h = states[index]
-                produced = {}
-                for t in order:
-                    start = len(rt.tape.nodes)
-                    h = CELLS[self.mode](rt, steps[t], h, w_hh, b_hh)
-                    produced[t] = h[0] if lstm else h
-                    self._mark(rt, start, f"step {t}" + (" reverse" if d else ""))
-                if not produced:
-                    raise GradvizError("Expected sequence length to be larger than 0 in RNN",
-                                       kind=RUNTIME, hint="give at least one time step")
-                outs.append(rt.apply(OPS["stack"], tuple(produced[t] for t in sorted(produced)),
-                                     {"dim": 0}))
+                ih = _linear(rt, layer_input, w_ih, b_ih)
+                run = self._packed_direction if packed else self._direction
+                out, h = run(rt, ih, sizes, states[index], index, bool(d))
+                outs.append(out)
                 finals.append(h)
             layer_input = outs[0] if directions == 1 else \
-                rt.apply(OPS["cat"], tuple(outs), {"dim": 2})
+                rt.apply(OPS["cat"], tuple(outs), {"dim": -1 if packed else 2})
             layer_input = self._dropout(rt, layer_input, layer)
         out = layer_input
         if lstm:
@@ -258,11 +309,68 @@ class RNNBase(_Recurrent):
                    rt.apply(OPS["stack"], tuple(c for _, c in finals), {"dim": 0}))
         else:
             h_n = rt.apply(OPS["stack"], tuple(finals), {"dim": 0})
-        if self.batch_first:
+        if self.batch_first and not packed:
             out = F.f_transpose(rt, out, 0, 1)
             if not lstm and out.recorded:   # (RNN's and GRU's in place: transpose_)
                 out.meta = {**(out.meta or {}), "grad_fn_name": "TransposeBackward1"}
         return out, h_n
+
+    def _step(self, rt, x_t: Tensor, h, index: int, what: str):
+        """One cell step from the input side x_t (its linear made): the new
+        state, and the step's output (h)."""
+        start = len(rt.tape.nodes)
+        _, w_hh, _, b_hh = self.layer_weights(index)
+        h = CELLS[self.mode](rt, x_t, h, w_hh, b_hh)
+        if self.mode == "LSTM":
+            h = self._project(rt, index, h)
+        self._mark(rt, start, what)
+        return h, (h[0] if self.mode == "LSTM" else h)
+
+    def _direction(self, rt, ih: Tensor, sizes, h, index: int, reverse: bool):
+        """A layer's direction over a (steps, batch, gates) input side: the
+        steps' outputs stacked, and the last state."""
+        steps = list(F.f_unbind(rt, ih, 0))
+        order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
+        produced = {}
+        for t in order:
+            h, produced[t] = self._step(rt, steps[t], h, index,
+                                        f"step {t}" + (" reverse" if reverse else ""))
+        if not produced:
+            raise GradvizError("Expected sequence length to be larger than 0 in RNN",
+                               kind=RUNTIME, hint="give at least one time step")
+        return rt.apply(OPS["stack"], tuple(produced[t] for t in sorted(produced)),
+                        {"dim": 0}), h
+
+    def _packed_direction(self, rt, ih: Tensor, sizes: list, h, index: int, reverse: bool):
+        """A layer's direction over packed rows (PackedLayer, or
+        ReversedPackedLayer): step t takes the next sizes[t] rows; a sequence
+        that has ended leaves its state aside (its h_n), as the batch
+        narrows. The outputs concatenated, and the last states."""
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        steps = range(len(sizes) - 1, -1, -1) if reverse else range(len(sizes))
+        outs = {}
+        if reverse:
+            # from the shortest batch, states joining as the batch widens
+            whole, last = h, sizes[-1]
+            h = _hidden(rt, whole, 0, last)
+            for t in steps:
+                if sizes[t] > last:
+                    h = _joined(rt, [h, _hidden(rt, whole, last, sizes[t])])
+                x_t = _rows(rt, ih, offsets[t], offsets[t + 1])
+                last = sizes[t]
+                h, outs[t] = self._step(rt, x_t, h, index, f"step {t} reverse")
+            return rt.apply(OPS["cat"], tuple(outs[t] for t in sorted(outs)), {"dim": 0}), h
+        ended, last = [], sizes[0]
+        for t in steps:
+            x_t = _rows(rt, ih, offsets[t], offsets[t + 1])
+            if sizes[t] < last:
+                ended.append(_hidden(rt, h, sizes[t], last))
+                h = _hidden(rt, h, 0, sizes[t])
+            last = sizes[t]
+            h, outs[t] = self._step(rt, x_t, h, index, f"step {t}")
+        ended.append(h)
+        return (rt.apply(OPS["cat"], tuple(outs[t] for t in sorted(outs)), {"dim": 0}),
+                _joined(rt, ended[::-1]))
 
     def _dropout(self, rt, x: Tensor, layer: int) -> Tensor:
         """Between layers, in training: at::dropout, as F.dropout draws it."""
@@ -310,6 +418,37 @@ class RNNBase(_Recurrent):
         if self.batch_first:
             out = F.f_transpose(rt, out, 0, 1)
         return out, h_n
+
+
+def _hidden(rt, h, start: int, stop: int):
+    """hidden_slice: rows start:stop of a state (of h and of c, an LSTM's)."""
+    if isinstance(h, tuple):
+        return tuple(_rows(rt, part, start, stop) for part in h)
+    return _rows(rt, h, start, stop)
+
+
+def _joined(rt, states: list):
+    """hidden_concat: the states' rows one after another (at::cat, even of one)."""
+    if isinstance(states[0], tuple):
+        return tuple(rt.apply(OPS["cat"], tuple(s[k] for s in states), {"dim": 0})
+                     for k in range(len(states[0])))
+    return rt.apply(OPS["cat"], tuple(states), {"dim": 0})
+
+
+def _permuted(rt, hx, order):
+    """permute_hidden: the state's batch (dim 1) in the given order
+    (index_select), unless there is none to apply."""
+    if order is None:
+        return hx
+    if isinstance(hx, (tuple, list)):
+        return tuple(f_index_select(rt, h, 1, order) for h in hx)
+    return f_index_select(rt, hx, 1, order)
+
+
+def _warn_once(rt, t: Tensor, message: str) -> None:
+    """A UserWarning PyTorch gives once a run (TORCH_WARN_ONCE)."""
+    if not any(ev.get("message") == message for ev in rt.tape.events):
+        rt.log_event("user_warning", t, message=message)
 
 
 def _uses_onednn(rt, x: Tensor) -> bool:
@@ -595,27 +734,28 @@ def _make_layer(cls, mode_of):
         if num_layers <= 0:
             raise GradvizError("num_layers must be greater than zero", kind=VALUE,
                                hint="num_layers is at least 1")
-        if proj_size:
-            raise GradvizError("LSTM(proj_size=...) is not supported", kind=VALUE,
-                               hint="leave proj_size at 0, or add an nn.Linear after the LSTM")
+        _check_proj_size(proj_size, hidden_size)
         if device is not None:
             F.check_device(device)
         dt = M._float_dtype(dtype)
         directions = 2 if bidirectional else 1
         gates = GATES[mode] * hidden_size
         shapes, names = [], []
+        real_hidden = proj_size or hidden_size      # h's size: proj_size with projections
         for layer in range(num_layers):
             for d in range(directions):
-                size = input_size if layer == 0 else hidden_size * directions
+                size = input_size if layer == 0 else real_hidden * directions
                 suffix = f"_l{layer}" + ("_reverse" if d else "")
-                shapes += [(gates, size), (gates, hidden_size)] + \
-                    ([(gates,), (gates,)] if bias else [])
+                shapes += [(gates, size), (gates, real_hidden)] + \
+                    ([(gates,), (gates,)] if bias else []) + \
+                    ([(proj_size, hidden_size)] if proj_size else [])
                 names += [f"weight_ih{suffix}", f"weight_hh{suffix}"] + \
-                    ([f"bias_ih{suffix}", f"bias_hh{suffix}"] if bias else [])
+                    ([f"bias_ih{suffix}", f"bias_hh{suffix}"] if bias else []) + \
+                    ([f"weight_hr{suffix}"] if proj_size else [])
         weights = dict(zip(names, _draw(rt, shapes, dt, hidden_size)))
         m = cls(mode, (input_size, hidden_size, num_layers), (bias, batch_first, float(dropout),
                                                              bool(bidirectional)), weights,
-                nonlinearity if cls is RNN else None)
+                nonlinearity if cls is RNN else None, proj_size)
         if dropout > 0 and num_layers == 1:
             rt.log_event("user_warning", next(iter(weights.values())), message=(
                 "dropout option adds dropout after all but last recurrent layer, so non-zero "
@@ -624,6 +764,21 @@ def _make_layer(cls, mode_of):
         return m
     make.__name__ = cls.name
     return make
+
+
+def _check_proj_size(proj_size, hidden_size: int) -> None:
+    """RNNBase.__init__'s checks of proj_size (an LSTM's projection of h)."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, int):
+        raise GradvizError("empty(): argument 'size' failed to unpack the object at pos 2 with "
+                           f"error \"type must be tuple of ints,but got "
+                           f"{type(proj_size).__name__}\"", kind=TYPE,
+                           hint="proj_size is a whole number below hidden_size")
+    if proj_size < 0:
+        raise GradvizError("proj_size should be a positive integer or zero to disable "
+                           "projections", kind=VALUE, hint="proj_size=0 (none) or more")
+    if proj_size >= hidden_size:
+        raise GradvizError("proj_size has to be smaller than hidden_size", kind=VALUE,
+                           hint=f"proj_size below hidden_size={hidden_size}")
 
 
 def _rnn_mode(nonlinearity) -> str:

@@ -271,6 +271,10 @@ INPUTS: dict[str, list] = {
                    case(anyv(1, 2, 3, 2), anyv(1, 2, 4, 2), anyv(1, 2, 4, 2),
                         lambda rng: rng.uniform(-1, 1, (3, 4)).astype(np.float32), scale=-0.4, mask=True),
                    case(anyv(1, 4, 2, 2), anyv(1, 2, 3, 2), anyv(1, 2, 3, 2), scale=0.6)],
+    # pack_padded_sequence's rows: (T=3, B=3, 2) with lengths 3, 2, 1, and
+    # batch_first (B=2, T=3) with lengths 3, 3
+    "pack_padded": [case(anyv(3, 3, 2), batch_sizes=(3, 2, 1), batch_first=False),
+                    case(anyv(2, 3), batch_sizes=(2, 2, 2), batch_first=True)],
     "safe_softmax": [case(anyv(2, 3), dim=1), case(anyv(2, 3, 4), dim=2)],
     "layer_norm": [case(anyv(3, 4), anyv(4), anyv(4), dims=1, eps=1e-5, affine="wb"),
                    case(anyv(2, 3, 4), dims=2, eps=1e-5, affine=""),

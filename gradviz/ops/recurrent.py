@@ -117,3 +117,36 @@ defop("mkldnn_rnn_layer", "MkldnnRnnLayerBackward0", _forward, vjp=(_vjp,), jvp=
       formula=("backpropagation through time of an LSTM layer: i, f, o = sigmoid, "
                "g = tanh of x W_ih^T + b_ih + h W_hh^T + b_hh; c' = f c + i g; h' = o tanh(c')",),
       symbol="lstm", saved=_saved, dtype_rule=SAME, variadic=True)
+
+
+# ---- torch.nn.utils.rnn.pack_padded_sequence: _pack_padded_sequence ----------
+# A padded batch (T, B, *) (or (B, T, *) with p["batch_first"]) to the rows of a
+# PackedSequence: step after step, the first batch_sizes[t] sequences of step t.
+# p["batch_sizes"]: a tuple, non-increasing (the lengths were sorted before).
+
+def _packed_rows(p) -> tuple:
+    """(steps, columns): where each packed row is in the (T, B) padded grid."""
+    steps = np.array([t for t, n in enumerate(p["batch_sizes"]) for _ in range(n)], np.intp)
+    cols = np.array([b for n in p["batch_sizes"] for b in range(n)], np.intp)
+    return (cols, steps) if p["batch_first"] else (steps, cols)
+
+
+def _pack_forward(xs, p):
+    return np.ascontiguousarray(np.asarray(xs[0])[_packed_rows(p)])
+
+
+def _pack_vjp(g, ans, xs, p):
+    # each packed row's gradient back at its place; the padding gets 0
+    out = np.zeros(np.shape(xs[0]), np.asarray(g).dtype)
+    out[_packed_rows(p)] = g
+    return out
+
+
+def _pack_jvp(t, ans, xs, p):
+    return _pack_forward([t], p)
+
+
+defop("pack_padded", "PackPaddedSequenceBackward0", _pack_forward, vjp=(_pack_vjp,),
+      jvp=(_pack_jvp,), formula=("the packed rows' gradients back at their places in the "
+                                 "padded batch, 0 in the padding",),
+      symbol="pack", saves=False, dtype_rule=SAME)
