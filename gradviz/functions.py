@@ -28,18 +28,23 @@ from .ops import OPS
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
-from .tensor import Tensor
+from .tensor import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
     "float32": np.dtype(np.float32), "float": np.dtype(np.float32),
     "float64": np.dtype(np.float64), "double": np.dtype(np.float64),
     "int64": np.dtype(np.int64), "long": np.dtype(np.int64),
+    "int32": np.dtype(np.int32), "int": np.dtype(np.int32),
+    "int16": np.dtype(np.int16), "short": np.dtype(np.int16),
+    "int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8),
     "bool": np.dtype(np.bool_),
 }
-CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64"}
+CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64", "int": "int32",
+                   "short": "int16"}
 # one object per dtype, as torch has: x.dtype is torch.float32, and
 # torch.float is torch.float32
-DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "bool")}
+DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "int32", "int16",
+                                                "int8", "uint8", "bool")}
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 
@@ -617,7 +622,7 @@ def _random_like(label: str, draw):
         dt = _dtype_arg(dtype) or t.data.dtype
         if dt.kind != "f":
             what = "normal_kernel_cpu" if label == "randn_like" else "check_uniform_bounds"
-            raise GradvizError(f'"{what}" not implemented for \'{TYPE_WORDS[dt.kind]}\'',
+            raise GradvizError(f'"{what}" not implemented for \'{type_word(dt)}\'',
                                kind="NotImplementedError", hint="random numbers are floats: "
                                f"{label}(x.float())")
         return _leaf(rt, draw(rt.rng, t.data.shape, dt), requires_grad, label)
@@ -641,7 +646,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
         for t in ts:
             if t.data.dtype.kind != "f":
                 raise GradvizError(f'"normal_kernel_cpu" not implemented for '
-                                   f"'{TYPE_WORDS[t.data.dtype.kind]}'",
+                                   f"'{type_word(t.data.dtype)}'",
                                    kind="NotImplementedError", hint="use float tensors: x.float()")
             if t.requires_grad and rt.tape.grad_enabled:
                 raise GradvizError("normal() of a tensor that requires grad is not supported "
@@ -675,7 +680,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
     shape = _shape_args(rt, (size,), "normal")
     dt = _dtype_arg(dtype) or F32
     if dt.kind != "f":
-        raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{TYPE_WORDS[dt.kind]}\'',
+        raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{type_word(dt)}\'',
                            kind="NotImplementedError", hint="random numbers are floats")
     return _leaf(rt, rt.rng.normal(shape, dt, mean, std), requires_grad, "normal")
 
@@ -1251,9 +1256,7 @@ def expand_error(shape: tuple, target: tuple, dt, shown=None) -> GradvizError | 
 
 def legacy_type(dt) -> str:
     """A dtype as PyTorch's legacy tensor type name (torch.FloatTensor)."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short", "int8": "Char"}
-    return f"torch.{names.get(dt.name, dt.name)}Tensor"
+    return f"torch.{SCALAR_TYPE_NAMES.get(dt, 'Half' if dt.name == 'float16' else dt.name)}Tensor"
 
 
 def m_expand_as(rt, x, other):
@@ -1583,7 +1586,7 @@ def _bce(name: str):
         if name == "binary_cross_entropy":
             for t in (input, target):
                 if t.data.dtype.kind != "f":
-                    raise GradvizError(f"Found dtype {TYPE_WORDS[t.data.dtype.kind]} but "
+                    raise GradvizError(f"Found dtype {type_word(t.data.dtype)} but "
                                        "expected Float", hint="targets are floats: 1.0, not 1")
             for t, what in ((input, "input"), (target, "target")):
                 if t.data.size and not ((t.data >= 0) & (t.data <= 1)).all():
@@ -1593,7 +1596,7 @@ def _bce(name: str):
         elif target.data.dtype.kind != "f" or input.data.dtype.kind != "f":
             other = target if target.data.dtype.kind != "f" else input
             raise GradvizError(f"result type Float can't be cast to the desired output type "
-                               f"{TYPE_WORDS[other.data.dtype.kind]}",
+                               f"{type_word(other.data.dtype)}",
                                hint="targets are floats: 1.0, not 1")
         args = (input, target)
         if weight is not None:
@@ -1608,17 +1611,15 @@ def _bce(name: str):
 
 
 # dtypes as PyTorch's messages name them (by kind; float64 is "Double")
-TYPE_WORDS = {"i": "Long", "u": "Long", "b": "Bool", "f": "Float"}
-
-
 def type_word(dtype: np.dtype) -> str:
-    return "Double" if dtype == np.float64 else TYPE_WORDS[dtype.kind]
+    """PyTorch's ScalarType name of a dtype in its messages (Float, Long, Byte)."""
+    return SCALAR_TYPE_NAMES[dtype]
 
 
 def cpp_type_word(dtype) -> str:
     """PyTorch's C++ name of a dtype in some kernels' messages (float, long int)."""
-    return {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool",
-            "int32": "int", "float16": "c10::Half"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
+    dtype = np.dtype(dtype)
+    return CPP_TYPE_NAMES.get(dtype) or ("c10::Half" if dtype.name == "float16" else dtype.name)
 
 
 def f_t(rt, x):
@@ -1637,7 +1638,8 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
     with its checks in its order."""
     reduction = _reduction_arg(size_average, reduce, reduction)
     input = _need_tensor(input, "cross_entropy_loss")
-    target = _need_tensor(target, "cross_entropy_loss", 2, "target")
+    target = byte_class_target(rt, _need_tensor(target, "cross_entropy_loss", 2, "target"),
+                               input)
     if weight is not None:
         weight = _need_tensor(weight, "cross_entropy_loss", 3, "weight")
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
@@ -1705,6 +1707,15 @@ def _weight_size_error(classes: int, weight: Tensor, prefix: str) -> GradvizErro
     return GradvizError(f"{prefix}weight tensor should be defined either for all {classes} "
                         f"classes or no classes but got weight tensor of shape: "
                         f"{list(weight.data.shape)}", hint="one weight per class")
+
+
+def byte_class_target(rt, target: Tensor, input) -> Tensor:
+    """A uint8 target of class indices as the int64 one PyTorch's losses
+    make of it (they take Long or Byte); any other target as it is."""
+    if (target.data.dtype == np.uint8 and is_tensor(input)
+            and target.data.shape != input.data.shape):
+        return f_to(rt, target, np.dtype(np.int64))
+    return target
 
 
 def spatial_target(x_shape: tuple, t_shape: tuple) -> None:
@@ -2890,7 +2901,7 @@ def m_copy_(rt, x, src):
 
 def _random_kind_check(x, kernel: str):
     if x.data.dtype.kind != "f":
-        raise GradvizError(f'"{kernel}" not implemented for \'{TYPE_WORDS[x.data.dtype.kind]}\'',
+        raise GradvizError(f'"{kernel}" not implemented for \'{type_word(x.data.dtype)}\'',
                            kind="NotImplementedError", hint="random numbers are floats: "
                                                             "x.float() first")
 
@@ -3185,7 +3196,9 @@ NONE_WHY = ("a .grad that no backward() has filled yet (only leaves get one; `w 
 
 # x.type()'s names (the CPU's legacy tensor types), by dtype name
 TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-              "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}
+              "int64": "torch.LongTensor", "int32": "torch.IntTensor",
+              "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
+              "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
 
 
 def m_type(rt, x, dtype=None):
@@ -3237,8 +3250,11 @@ METHODS = {
     "register_post_accumulate_grad_hook": hooks.m_register_post_accumulate_grad_hook,
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
-    "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
+    "long": _cast(np.dtype(np.int64)), "int": _cast(np.dtype(np.int32)),
+    "short": _cast(np.dtype(np.int16)), "char": _cast(np.dtype(np.int8)),
+    "byte": _cast(np.dtype(np.uint8)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "permute": m_permute,
+    "element_size": lambda rt, x: x.data.itemsize,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
