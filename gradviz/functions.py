@@ -171,6 +171,34 @@ def _flatten_nested(data):
     return flat, tuple(shape)
 
 
+# the integer dtypes narrower than int64, and the C names full() and fill_()
+# give them in their overflow errors (tensor() gives the dtype's name)
+NARROW_INTS = {np.dtype(np.int32): "int", np.dtype(np.int16): "int16_t",
+               np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t"}
+
+
+def narrow_ints(values: list, dt: np.dtype, name: str) -> np.ndarray:
+    """Python numbers as a 1-d array of the narrow integer dtype dt, as
+    PyTorch converts them: a float must lie in dt's range (then it is cut
+    to a whole number), an int too, except that a negative int wraps around
+    into uint8 (-1 is 255); else PyTorch's error, naming the type name."""
+    info = np.iinfo(dt)
+    if any(v.__class__ is float for v in values):
+        a = np.array(values, np.float64)
+        bad = ~((a >= info.min) & (a <= info.max))       # (nan is bad too)
+        a = np.trunc(np.where(bad, 0, a))
+    else:
+        a = np.array(values, np.int64)
+        bad = (a > info.max) | ((a < info.min) if info.min else False)
+    if bad.any():
+        raise GradvizError(f"value cannot be converted to type {name} without overflow",
+                           kind=RUNTIME, hint=f"{dt.name} holds whole numbers from {info.min} "
+                                              f"to {info.max}: use a wider dtype such as "
+                                              "torch.int64, or x.to(torch.%s) of a tensor, "
+                                              "which wraps around" % dt.name)
+    return a.astype(np.int64).astype(dt)
+
+
 # the dtype of tensor(number): a Python float makes float32, an int int64
 _NUMBER_DTYPES = {float: F32, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
 
@@ -180,6 +208,9 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     if number_dtype is not None and rt.tape.max_elements:
         # tensor(0.5): a 0-d tensor straight from the number, in the dtype
         # asked for (1.7 as float64 must not pass through float32)
+        if dtype in NARROW_INTS:
+            return _leaf(rt, narrow_ints([data], dtype, dtype.name).reshape(()), requires_grad,
+                         label)
         arr = np.array(data, dtype if dtype is not None else number_dtype)
         return _leaf(rt, arr, requires_grad, label)
     if data.__class__ is range:              # torch.tensor(range(4)): its ints
@@ -197,7 +228,10 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         # the requested dtype directly: 1.7 as float64 must not pass through float32
         dt = dtype if dtype is not None else _infer_dtype(flat)
         rt.tape.check_shape(shape)
-        arr = np.array(flat, dtype=dt).reshape(shape)
+        if dt in NARROW_INTS:
+            arr = narrow_ints(flat, dt, dt.name).reshape(shape)
+        else:
+            arr = np.array(flat, dtype=dt).reshape(shape)
     if dtype is not None:
         arr = arr.astype(dtype)
     return _leaf(rt, arr, requires_grad, label)
@@ -372,6 +406,14 @@ def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False)
     shape = _shape_args(rt, (size,), "randint")
     dt = _dtype_arg(dtype) or np.dtype(np.int64)
     _check_requires_grad(dt, requires_grad)
+    if dt in NARROW_INTS:
+        info = np.iinfo(dt)
+        for bad, what in ((not info.min <= low <= info.max, "from"),
+                          (not info.min <= high - 1 <= info.max, "to - 1")):
+            if bad:
+                raise GradvizError(f"{what} is out of bounds for {CPP_TYPE_NAMES[dt]}",
+                                   hint=f"{dt.name} holds {info.min} to {info.max}: draw within "
+                                        "that, or in int64 (the default dtype)")
     return _leaf(rt, rt.rng.integers(shape, low, high).astype(dt), requires_grad, "randint")
 
 
@@ -526,6 +568,8 @@ def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
         raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
                            kind=TYPE, hint="e.g. full((2, 3), 0.5)")
     dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
+    if dt in NARROW_INTS:
+        fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     return _leaf(rt, np.full(shape, fill_value, dt), requires_grad, "full")
 
 
@@ -588,6 +632,8 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
         raise GradvizError(f"full_like(): fill_value must be a number, not "
                            f"{_describe(fill_value)}", kind=TYPE, hint="e.g. full_like(x, 0.5)")
     dt = _dtype_arg(dtype) or t.data.dtype
+    if dt in NARROW_INTS:
+        fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
 
 
@@ -734,6 +780,12 @@ def _random(label, draw):
     def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
+        if dt.kind != "f":
+            kernel = "normal_kernel_cpu" if label == "randn" else "check_uniform_bounds"
+            raise GradvizError(f'"{kernel}" not implemented for \'{type_word(dt)}\'',
+                               kind="NotImplementedError",
+                               hint=f"random numbers are floats: {label}(...).to(dtype), or "
+                                    "randint for whole numbers")
         # drawn in the float dtype asked for (no float64 detour: half the time
         # and memory for the default float32); other dtypes are cast from float64
         drawn = draw(rt.rng, shape, dt if dt.kind == "f" else np.dtype(np.float64))
@@ -1497,7 +1549,7 @@ def _softmax_like(name):
         x = _need_tensor(x, name)
         if x.data.dtype.kind != "f":
             raise GradvizError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                               f"'{'Bool' if x.data.dtype.kind == 'b' else 'Long'}'",
+                               f"'{type_word(x.data.dtype)}'", kind="NotImplementedError",
                                hint=f"make it a float tensor first: {name}(x.float(), dim=...)")
         if dim is None:
             raise GradvizError(f'{name}() missing 1 required positional arguments: "dim"',
@@ -1876,6 +1928,10 @@ def overlap_meta(t) -> dict:
     """The meta that says t repeats memory (an expanded gradient from
     grad(), see f_grad), for a tensor that shares t's memory."""
     return {"overlapping": True} if t.meta is not None and t.meta.get("overlapping") else {}
+
+
+def f_is_floating_point(rt, x):
+    return _need_tensor(x, "is_floating_point").data.dtype.kind == "f"
 
 
 def f_numel(rt, x):
@@ -2279,6 +2335,7 @@ FUNCTIONS = {
     "is_grad_enabled": f_is_grad_enabled, "is_inference_mode_enabled": f_is_inference_mode_enabled, "isclose": f_isclose,
     "is_tensor": lambda rt, v: is_tensor(v),
     "get_default_dtype": lambda rt: DTYPE_OBJECTS["float32"],
+    "is_floating_point": f_is_floating_point,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu"):
@@ -2881,6 +2938,8 @@ def m_fill_(rt, x, value):
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise GradvizError(f"fill_(): argument 'value' must be a number, not {_describe(value)}",
                            kind=TYPE)
+    elif x.data.dtype in NARROW_INTS:
+        value = narrow_ints([value], x.data.dtype, NARROW_INTS[x.data.dtype])[0]
     return _write_in_place(rt, x, "fill_", lambda: value)
 
 
@@ -3254,7 +3313,7 @@ METHODS = {
     "short": _cast(np.dtype(np.int16)), "char": _cast(np.dtype(np.int8)),
     "byte": _cast(np.dtype(np.uint8)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "permute": m_permute,
-    "element_size": lambda rt, x: x.data.itemsize,
+    "element_size": lambda rt, x: x.data.itemsize, "is_floating_point": f_is_floating_point,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
