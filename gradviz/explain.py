@@ -31,6 +31,7 @@ from .errors import RUNTIME, USAGE, GradvizError
 from .record import DETACHED, OP, NodeRecord, Record
 from .render.dot import fmt as _fmt_small
 from .render.torchfmt import format_compact
+from .tensor import DTYPE_NAMES
 
 SEED, NODE, LEAF, PRUNED = "seed", "node", "leaf", "pruned"
 TITLE_CHARS = 40          # a longer source expression is shortened in titles
@@ -389,7 +390,7 @@ def fmt(arr) -> str:
     if arr.size <= 1:
         return _fmt_small(arr)
     name = arr.dtype.name
-    if name not in ("float32", "float64", "int64", "bool"):
+    if arr.dtype not in DTYPE_NAMES:
         name = "float64"
     return format_compact(arr, name, WHOLE_ELEMENTS)
 

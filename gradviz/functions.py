@@ -28,18 +28,23 @@ from .ops import OPS
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
-from .tensor import Tensor
+from .tensor import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
     "float32": np.dtype(np.float32), "float": np.dtype(np.float32),
     "float64": np.dtype(np.float64), "double": np.dtype(np.float64),
     "int64": np.dtype(np.int64), "long": np.dtype(np.int64),
+    "int32": np.dtype(np.int32), "int": np.dtype(np.int32),
+    "int16": np.dtype(np.int16), "short": np.dtype(np.int16),
+    "int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8),
     "bool": np.dtype(np.bool_),
 }
-CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64"}
+CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64", "int": "int32",
+                   "short": "int16"}
 # one object per dtype, as torch has: x.dtype is torch.float32, and
 # torch.float is torch.float32
-DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "bool")}
+DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "int32", "int16",
+                                                "int8", "uint8", "bool")}
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 
@@ -166,6 +171,34 @@ def _flatten_nested(data):
     return flat, tuple(shape)
 
 
+# the integer dtypes narrower than int64, and the C names full() and fill_()
+# give them in their overflow errors (tensor() gives the dtype's name)
+NARROW_INTS = {np.dtype(np.int32): "int", np.dtype(np.int16): "int16_t",
+               np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t"}
+
+
+def narrow_ints(values: list, dt: np.dtype, name: str) -> np.ndarray:
+    """Python numbers as a 1-d array of the narrow integer dtype dt, as
+    PyTorch converts them: a float must lie in dt's range (then it is cut
+    to a whole number), an int too, except that a negative int wraps around
+    into uint8 (-1 is 255); else PyTorch's error, naming the type name."""
+    info = np.iinfo(dt)
+    if any(v.__class__ is float for v in values):
+        a = np.array(values, np.float64)
+        bad = ~((a >= info.min) & (a <= info.max))       # (nan is bad too)
+        a = np.trunc(np.where(bad, 0, a))
+    else:
+        a = np.array(values, np.int64)
+        bad = (a > info.max) | ((a < info.min) if info.min else False)
+    if bad.any():
+        raise GradvizError(f"value cannot be converted to type {name} without overflow",
+                           kind=RUNTIME, hint=f"{dt.name} holds whole numbers from {info.min} "
+                                              f"to {info.max}: use a wider dtype such as "
+                                              "torch.int64, or x.to(torch.%s) of a tensor, "
+                                              "which wraps around" % dt.name)
+    return a.astype(np.int64).astype(dt)
+
+
 # the dtype of tensor(number): a Python float makes float32, an int int64
 _NUMBER_DTYPES = {float: F32, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
 
@@ -175,6 +208,9 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     if number_dtype is not None and rt.tape.max_elements:
         # tensor(0.5): a 0-d tensor straight from the number, in the dtype
         # asked for (1.7 as float64 must not pass through float32)
+        if dtype in NARROW_INTS:
+            return _leaf(rt, narrow_ints([data], dtype, dtype.name).reshape(()), requires_grad,
+                         label)
         arr = np.array(data, dtype if dtype is not None else number_dtype)
         return _leaf(rt, arr, requires_grad, label)
     if data.__class__ is range:              # torch.tensor(range(4)): its ints
@@ -192,7 +228,10 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         # the requested dtype directly: 1.7 as float64 must not pass through float32
         dt = dtype if dtype is not None else _infer_dtype(flat)
         rt.tape.check_shape(shape)
-        arr = np.array(flat, dtype=dt).reshape(shape)
+        if dt in NARROW_INTS:
+            arr = narrow_ints(flat, dt, dt.name).reshape(shape)
+        else:
+            arr = np.array(flat, dtype=dt).reshape(shape)
     if dtype is not None:
         arr = arr.astype(dtype)
     return _leaf(rt, arr, requires_grad, label)
@@ -367,6 +406,14 @@ def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False)
     shape = _shape_args(rt, (size,), "randint")
     dt = _dtype_arg(dtype) or np.dtype(np.int64)
     _check_requires_grad(dt, requires_grad)
+    if dt in NARROW_INTS:
+        info = np.iinfo(dt)
+        for bad, what in ((not info.min <= low <= info.max, "from"),
+                          (not info.min <= high - 1 <= info.max, "to - 1")):
+            if bad:
+                raise GradvizError(f"{what} is out of bounds for {CPP_TYPE_NAMES[dt]}",
+                                   hint=f"{dt.name} holds {info.min} to {info.max}: draw within "
+                                        "that, or in int64 (the default dtype)")
     return _leaf(rt, rt.rng.integers(shape, low, high).astype(dt), requires_grad, "randint")
 
 
@@ -521,6 +568,8 @@ def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
         raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
                            kind=TYPE, hint="e.g. full((2, 3), 0.5)")
     dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
+    if dt in NARROW_INTS:
+        fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     return _leaf(rt, np.full(shape, fill_value, dt), requires_grad, "full")
 
 
@@ -583,6 +632,8 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
         raise GradvizError(f"full_like(): fill_value must be a number, not "
                            f"{_describe(fill_value)}", kind=TYPE, hint="e.g. full_like(x, 0.5)")
     dt = _dtype_arg(dtype) or t.data.dtype
+    if dt in NARROW_INTS:
+        fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
 
 
@@ -617,7 +668,7 @@ def _random_like(label: str, draw):
         dt = _dtype_arg(dtype) or t.data.dtype
         if dt.kind != "f":
             what = "normal_kernel_cpu" if label == "randn_like" else "check_uniform_bounds"
-            raise GradvizError(f'"{what}" not implemented for \'{TYPE_WORDS[dt.kind]}\'',
+            raise GradvizError(f'"{what}" not implemented for \'{type_word(dt)}\'',
                                kind="NotImplementedError", hint="random numbers are floats: "
                                f"{label}(x.float())")
         return _leaf(rt, draw(rt.rng, t.data.shape, dt), requires_grad, label)
@@ -641,7 +692,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
         for t in ts:
             if t.data.dtype.kind != "f":
                 raise GradvizError(f'"normal_kernel_cpu" not implemented for '
-                                   f"'{TYPE_WORDS[t.data.dtype.kind]}'",
+                                   f"'{type_word(t.data.dtype)}'",
                                    kind="NotImplementedError", hint="use float tensors: x.float()")
             if t.requires_grad and rt.tape.grad_enabled:
                 raise GradvizError("normal() of a tensor that requires grad is not supported "
@@ -675,7 +726,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
     shape = _shape_args(rt, (size,), "normal")
     dt = _dtype_arg(dtype) or F32
     if dt.kind != "f":
-        raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{TYPE_WORDS[dt.kind]}\'',
+        raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{type_word(dt)}\'',
                            kind="NotImplementedError", hint="random numbers are floats")
     return _leaf(rt, rt.rng.normal(shape, dt, mean, std), requires_grad, "normal")
 
@@ -729,6 +780,12 @@ def _random(label, draw):
     def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
+        if dt.kind != "f":
+            kernel = "normal_kernel_cpu" if label == "randn" else "check_uniform_bounds"
+            raise GradvizError(f'"{kernel}" not implemented for \'{type_word(dt)}\'',
+                               kind="NotImplementedError",
+                               hint=f"random numbers are floats: {label}(...).to(dtype), or "
+                                    "randint for whole numbers")
         # drawn in the float dtype asked for (no float64 detour: half the time
         # and memory for the default float32); other dtypes are cast from float64
         drawn = draw(rt.rng, shape, dt if dt.kind == "f" else np.dtype(np.float64))
@@ -1251,9 +1308,7 @@ def expand_error(shape: tuple, target: tuple, dt, shown=None) -> GradvizError | 
 
 def legacy_type(dt) -> str:
     """A dtype as PyTorch's legacy tensor type name (torch.FloatTensor)."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short", "int8": "Char"}
-    return f"torch.{names.get(dt.name, dt.name)}Tensor"
+    return f"torch.{SCALAR_TYPE_NAMES.get(dt, 'Half' if dt.name == 'float16' else dt.name)}Tensor"
 
 
 def m_expand_as(rt, x, other):
@@ -1494,7 +1549,7 @@ def _softmax_like(name):
         x = _need_tensor(x, name)
         if x.data.dtype.kind != "f":
             raise GradvizError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                               f"'{'Bool' if x.data.dtype.kind == 'b' else 'Long'}'",
+                               f"'{type_word(x.data.dtype)}'", kind="NotImplementedError",
                                hint=f"make it a float tensor first: {name}(x.float(), dim=...)")
         if dim is None:
             raise GradvizError(f'{name}() missing 1 required positional arguments: "dim"',
@@ -1583,7 +1638,7 @@ def _bce(name: str):
         if name == "binary_cross_entropy":
             for t in (input, target):
                 if t.data.dtype.kind != "f":
-                    raise GradvizError(f"Found dtype {TYPE_WORDS[t.data.dtype.kind]} but "
+                    raise GradvizError(f"Found dtype {type_word(t.data.dtype)} but "
                                        "expected Float", hint="targets are floats: 1.0, not 1")
             for t, what in ((input, "input"), (target, "target")):
                 if t.data.size and not ((t.data >= 0) & (t.data <= 1)).all():
@@ -1593,7 +1648,7 @@ def _bce(name: str):
         elif target.data.dtype.kind != "f" or input.data.dtype.kind != "f":
             other = target if target.data.dtype.kind != "f" else input
             raise GradvizError(f"result type Float can't be cast to the desired output type "
-                               f"{TYPE_WORDS[other.data.dtype.kind]}",
+                               f"{type_word(other.data.dtype)}",
                                hint="targets are floats: 1.0, not 1")
         args = (input, target)
         if weight is not None:
@@ -1608,17 +1663,15 @@ def _bce(name: str):
 
 
 # dtypes as PyTorch's messages name them (by kind; float64 is "Double")
-TYPE_WORDS = {"i": "Long", "u": "Long", "b": "Bool", "f": "Float"}
-
-
 def type_word(dtype: np.dtype) -> str:
-    return "Double" if dtype == np.float64 else TYPE_WORDS[dtype.kind]
+    """PyTorch's ScalarType name of a dtype in its messages (Float, Long, Byte)."""
+    return SCALAR_TYPE_NAMES[dtype]
 
 
 def cpp_type_word(dtype) -> str:
     """PyTorch's C++ name of a dtype in some kernels' messages (float, long int)."""
-    return {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool",
-            "int32": "int", "float16": "c10::Half"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
+    dtype = np.dtype(dtype)
+    return CPP_TYPE_NAMES.get(dtype) or ("c10::Half" if dtype.name == "float16" else dtype.name)
 
 
 def f_t(rt, x):
@@ -1637,7 +1690,8 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
     with its checks in its order."""
     reduction = _reduction_arg(size_average, reduce, reduction)
     input = _need_tensor(input, "cross_entropy_loss")
-    target = _need_tensor(target, "cross_entropy_loss", 2, "target")
+    target = byte_class_target(rt, _need_tensor(target, "cross_entropy_loss", 2, "target"),
+                               input)
     if weight is not None:
         weight = _need_tensor(weight, "cross_entropy_loss", 3, "weight")
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
@@ -1705,6 +1759,15 @@ def _weight_size_error(classes: int, weight: Tensor, prefix: str) -> GradvizErro
     return GradvizError(f"{prefix}weight tensor should be defined either for all {classes} "
                         f"classes or no classes but got weight tensor of shape: "
                         f"{list(weight.data.shape)}", hint="one weight per class")
+
+
+def byte_class_target(rt, target: Tensor, input) -> Tensor:
+    """A uint8 target of class indices as the int64 one PyTorch's losses
+    make of it (they take Long or Byte); any other target as it is."""
+    if (target.data.dtype == np.uint8 and is_tensor(input)
+            and target.data.shape != input.data.shape):
+        return f_to(rt, target, np.dtype(np.int64))
+    return target
 
 
 def spatial_target(x_shape: tuple, t_shape: tuple) -> None:
@@ -1879,6 +1942,10 @@ def overlap_meta(t) -> dict:
     """The meta that says t repeats memory (an expanded gradient from
     grad(), see f_grad), for a tensor that shares t's memory."""
     return {"overlapping": True} if t.meta is not None and t.meta.get("overlapping") else {}
+
+
+def f_is_floating_point(rt, x):
+    return _need_tensor(x, "is_floating_point").data.dtype.kind == "f"
 
 
 def f_numel(rt, x):
@@ -2328,6 +2395,7 @@ FUNCTIONS = {
     "is_grad_enabled": f_is_grad_enabled, "is_inference_mode_enabled": f_is_inference_mode_enabled, "isclose": f_isclose,
     "is_tensor": lambda rt, v: is_tensor(v),
     "get_default_dtype": lambda rt: DTYPE_OBJECTS["float32"],
+    "is_floating_point": f_is_floating_point,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu"):
@@ -2930,6 +2998,8 @@ def m_fill_(rt, x, value):
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise GradvizError(f"fill_(): argument 'value' must be a number, not {_describe(value)}",
                            kind=TYPE)
+    elif x.data.dtype in NARROW_INTS:
+        value = narrow_ints([value], x.data.dtype, NARROW_INTS[x.data.dtype])[0]
     return _write_in_place(rt, x, "fill_", lambda: value)
 
 
@@ -2950,7 +3020,7 @@ def m_copy_(rt, x, src):
 
 def _random_kind_check(x, kernel: str):
     if x.data.dtype.kind != "f":
-        raise GradvizError(f'"{kernel}" not implemented for \'{TYPE_WORDS[x.data.dtype.kind]}\'',
+        raise GradvizError(f'"{kernel}" not implemented for \'{type_word(x.data.dtype)}\'',
                            kind="NotImplementedError", hint="random numbers are floats: "
                                                             "x.float() first")
 
@@ -3245,7 +3315,9 @@ NONE_WHY = ("a .grad that no backward() has filled yet (only leaves get one; `w 
 
 # x.type()'s names (the CPU's legacy tensor types), by dtype name
 TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-              "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}
+              "int64": "torch.LongTensor", "int32": "torch.IntTensor",
+              "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
+              "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
 
 
 def m_type(rt, x, dtype=None):
@@ -3304,9 +3376,11 @@ METHODS = {
     "register_post_accumulate_grad_hook": hooks.m_register_post_accumulate_grad_hook,
     "requires_grad_": m_requires_grad_, "size": m_size,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
-    "long": _cast(np.dtype(np.int64)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
-    "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as,
-    "permute": m_permute,
+    "long": _cast(np.dtype(np.int64)), "int": _cast(np.dtype(np.int32)),
+    "short": _cast(np.dtype(np.int16)), "char": _cast(np.dtype(np.int8)),
+    "byte": _cast(np.dtype(np.uint8)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
+    "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as, "permute": m_permute,
+    "element_size": lambda rt, x: x.data.itemsize, "is_floating_point": f_is_floating_point,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),

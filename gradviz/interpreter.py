@@ -509,7 +509,6 @@ _new = tuple.__new__
 # dtypes as PyTorch's messages spell their C types
 # Python's order comparisons (of strings)
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-_C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "bool": "bool"}
 
 
 def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizError:
@@ -667,7 +666,7 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
     if (rk == "f" and ck != "f") or (rk in "iu" and ck == "b"):
         rname = functions.type_word(result.data.dtype)
         raise GradvizError(f"result type {rname} can't be cast to the desired output type "
-                           f"{functions.TYPE_WORDS[ck]}",
+                           f"{functions.type_word(current.data.dtype)}",
                            hint="an in-place operation keeps the tensor's dtype; write "
                                 "`a = a + v` for a new tensor of the wider type")
 
@@ -1947,7 +1946,7 @@ class Interpreter:
             if value.data.dtype != t.data.dtype:
                 raise GradvizError(
                     f"attempting to assign a gradient with dtype "
-                    f"'{_C_TYPE_NAMES[value.dtype_name]}' to a tensor with grad_dtype "
+                    f"'{functions.cpp_type_word(value.data.dtype)}' to a tensor with grad_dtype "
                     f"'{functions.type_word(t.data.dtype)}'"
                     ". The gradient must match the tensor's grad_dtype",
                     hint=f"make it {t.dtype_name}: .to(torch.{t.dtype_name})")
@@ -2954,6 +2953,8 @@ class Interpreter:
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
+        if obj.__class__ is DType and attr in _DTYPE_ATTRIBUTES:    # torch.int8.itemsize
+            return _DTYPE_ATTRIBUTES[attr](functions.DTYPES[str.__str__(obj)])
         if obj.__class__ is GradFn:
             if attr == "name":
                 return Function("name", lambda rt: obj.qualified_name())
@@ -3303,7 +3304,7 @@ class Interpreter:
         index = _tensor_index(len(shape), index)
         grad_fn = "SliceBackward0" if single else "AliasBackward0"
         for i in index:
-            if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype == np.int64:
+            if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype.kind == "i":
                 i = int(i.data)     # PyTorch selects with a 0-d integer tensor, as with an int
             if i is None:
                 np_index.append(None)
@@ -3343,7 +3344,12 @@ class Interpreter:
                     if i.data.shape != shape[dim:dim + i.data.ndim]:
                         raise _mask_error(i.data.shape, shape, dim)
                     dim += i.data.ndim
-                elif i.data.dtype == np.int64:
+                elif i.data.dtype == np.uint8:
+                    # PyTorch's old byte masks (deprecated there, still working):
+                    # the same as the bool mask
+                    mask = Tensor(i.data.astype(np.bool_))
+                    return self._index_key(t, [mask if k is i else k for k in index])
+                elif i.data.dtype == np.int64 or i.data.dtype == np.int32:
                     if i.data.size and (i.data.max() >= shape[dim] or i.data.min() < -shape[dim]):
                         raise GradvizError(f"index {int(i.data.max())} is out of bounds for "
                                            f"dimension {dim} with size {shape[dim]}", kind=INDEX)
@@ -3757,11 +3763,17 @@ _LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Conv1d/2d, "
 # the Tensor method an operator calls (in PyTorch's errors)
 _TENSOR_METHODS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul", "**": "pow",
                    "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+# what a dtype tells (torch.float32.is_floating_point), from its numpy dtype
+_DTYPE_ATTRIBUTES = {"is_floating_point": lambda dt: dt.kind == "f",
+                     "is_complex": lambda dt: False,
+                     "is_signed": lambda dt: dt.kind in "if",
+                     "itemsize": lambda dt: dt.itemsize}
 # x.int() and the other casts to dtypes gradviz's tensors do not have
 _OTHER_DTYPES = dict.fromkeys(
-    ("int", "short", "char", "byte", "half", "bfloat16", "cfloat"),
-    "gradviz's tensors are float32 (x.float()), float64 (x.double()), int64 (x.long()) and "
-    "bool (x.bool()): use one of those")
+    ("half", "bfloat16", "cfloat"),
+    "gradviz's tensors are float32 (x.float()), float64 (x.double()), int64 (x.long()), "
+    "int32 (x.int()), int16 (x.short()), int8 (x.char()), uint8 (x.byte()) and bool (x.bool()), "
+    "not half precision or complex: use one of those")
 _MISSING_HINTS = {
     # (a namespace here, a class in PyTorch)
     **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Conv3d",
@@ -3788,11 +3800,11 @@ _MISSING_HINTS = {
                     "gradviz runs eagerly, as PyTorch does without them: call the model or "
                     "function itself"),
     "torch": "`gradviz ops` lists the torch functions gradviz has, with their gradients",
-    **dict.fromkeys((f"torch.{t}" for t in ("int32", "int", "int16", "short", "int8", "uint8",
-                                             "float16", "half", "bfloat16", "complex64",
+    **dict.fromkeys((f"torch.{t}" for t in ("float16", "half", "bfloat16", "complex64",
                                              "cfloat")),
                     "gradviz's tensors are float32 (torch.float), float64 (torch.double), "
-                    "int64 (torch.long) and bool: use one of those"),
+                    "int64 (torch.long), int32 (torch.int), int16 (torch.short), torch.int8, "
+                    "torch.uint8 and bool, not half precision or complex: use one of those"),
 }
 # numbers of leaf values kept for the passes (log_pass): a training loop's
 # parameters as each step saw them; past this, pictures of later passes show

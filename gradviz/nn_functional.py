@@ -44,7 +44,7 @@ def f_nll_loss(rt, input, target, weight=None, size_average=None, ignore_index=-
     d1, ...) with a class index per position (NllLoss2DBackward0)."""
     reduction = F._reduction_arg(size_average, reduce, reduction)
     input = F._need_tensor(input, "nll_loss_nd")
-    target = F._need_tensor(target, "nll_loss_nd", 2, "target")
+    target = F.byte_class_target(rt, F._need_tensor(target, "nll_loss_nd", 2, "target"), input)
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
         raise GradvizError(f"nll_loss_nd(): argument 'ignore_index' (position 5) must be int, "
                            f"not {F.arg_type_name(ignore_index)}", kind=TYPE,
@@ -284,7 +284,7 @@ def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.
     if weight.data.ndim != 2:
         raise GradvizError("'weight' must be 2-D", kind=RUNTIME,
                            hint="the weight is (num_embeddings, embedding_dim)")
-    if input.data.dtype != np.int64:
+    if input.data.dtype != np.int64 and input.data.dtype != np.int32:
         raise GradvizError("Expected tensor for argument #1 'indices' to have one of the "
                            "following scalar types: Long, Int; but got "
                            f"{F.legacy_type(input.data.dtype)} instead (while checking "

@@ -312,7 +312,7 @@ def m_masked_fill_(rt, x, mask, value):
 
 
 def _long_index(index: np.ndarray, message: str):
-    if index.dtype != np.int64:
+    if index.dtype != np.int64 and index.dtype != np.int32:
         raise GradvizError(message, kind=RUNTIME,
                            hint="indices are an int64 tensor: torch.tensor([0, 2]) or i.long()")
 

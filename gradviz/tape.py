@@ -25,7 +25,10 @@ _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
-_CATEGORY = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 2}
+# the integer dtypes narrower than int64: a Python int next to one of these
+# is cast to its dtype, wrapping around as PyTorch's does (Tape._forward)
+NARROW_INTS = frozenset(map(np.dtype, (np.int32, np.int16, np.int8, np.uint8)))
+_CATEGORY = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 2, **dict.fromkeys(NARROW_INTS, 1)}
 _DEFAULT = {0: _BOOL, 1: _I64, 2: _F32}
 # the params of an op called without keyword parameters: one shared, read-only
 # empty mapping instead of a new dict per op
@@ -93,7 +96,9 @@ def timeout_error(seconds: float) -> GradvizError:
 def result_dtype(args) -> np.dtype:
     """PyTorch's type promotion: the highest category (bool < int < float)
     wins; within it, tensors with dimensions outrank 0-d tensors, which
-    outrank Python numbers (a float number makes float32, the default)."""
+    outrank Python numbers (a float number makes float32, the default).
+    Integer tensors of one rank promote as numpy's do (int8 and uint8 make
+    int16: PyTorch's table)."""
     dim_dt = zero_dt = None
     cat = 0
     for a in args:
@@ -103,8 +108,12 @@ def result_dtype(args) -> np.dtype:
             if a.data.ndim:
                 if dim_dt is None or dt == _F64 or _CATEGORY[dim_dt] < c:
                     dim_dt = dt
+                elif c == 1 and _CATEGORY[dim_dt] == 1:
+                    dim_dt = np.promote_types(dim_dt, dt)
             elif zero_dt is None or dt == _F64 or _CATEGORY[zero_dt] < c:
                 zero_dt = dt
+            elif c == 1 and _CATEGORY[zero_dt] == 1:
+                zero_dt = np.promote_types(zero_dt, dt)
         elif a is True or a is False:
             continue
         elif isinstance(a, int):
@@ -590,6 +599,33 @@ class Tape:
         c = (self.numbers_f32 if dt is _F32 else self.numbers_f64)[v] = number_array(v, dt)
         return c
 
+    def _common_dtype(self, op, args) -> np.dtype:
+        """The dtype PyTorch computes a common_dtype op of args in."""
+        want = result_dtype(args)
+        if op.dtype_rule is FLOAT and want.kind != "f":
+            want = _F32
+        if want is _F32 and self.wide_floats:
+            want = self.default_float
+        return want
+
+    def _narrow_with_number(self, op, args, x, number, at: int) -> list:
+        """The operands of op on an int32/int16/int8/uint8 array x and a
+        Python number (at: x's place), as PyTorch computes: in the common
+        dtype, a float one if the number is a float (or the op divides),
+        else x's, the int wrapped around into it (uint8 - 2 is 255, and
+        int8 < 1000 compares with -24, where numpy would refuse or compare
+        exactly)."""
+        cls = number.__class__
+        if cls is not int and cls is not float:
+            return [x, number] if at == 0 else [number, x]
+        want = self._common_dtype(op, args)
+        if want.kind == "f":
+            x = x.astype(want)
+        elif cls is int:
+            bits = 8 * want.itemsize
+            number = np.array(number % (1 << bits), np.uint64).astype(want)
+        return [x, number] if at == 0 else [number, x]
+
     def _forward(self, op, args: tuple, p) -> np.ndarray:
         """op's forward on arrays, with PyTorch's result dtype."""
         if len(args) == 1:
@@ -604,19 +640,20 @@ class Tape:
             n = op.check(xs, p)
             if n is not None and n > self.limits.max_elements:
                 self.check_size(n, "result")
-        if (op.common_dtype and len(xs) == 2 and xs[0].__class__ is _ND
-                and xs[1].__class__ is _ND
-                and (xs[0].dtype is not xs[1].dtype or xs[0].dtype.kind != "f")):
-            # two tensors: PyTorch computes in their common dtype (a 0-d
-            # float64 next to a float32 tensor is rounded to float32 first;
-            # integers are divided as floats)
-            want = result_dtype(args)
-            if op.dtype_rule is FLOAT and want.kind != "f":
-                want = _F32
-            if want is _F32 and self.wide_floats:
-                want = self.default_float
-            if xs[0].dtype != want or xs[1].dtype != want:
-                xs = [x if x.dtype == want else x.astype(want) for x in xs]
+        if op.common_dtype and len(xs) == 2:
+            x0, x1 = xs
+            if x0.__class__ is _ND and x1.__class__ is _ND:
+                if x0.dtype is not x1.dtype or x0.dtype.kind != "f":
+                    # two tensors: PyTorch computes in their common dtype (a 0-d
+                    # float64 next to a float32 tensor is rounded to float32 first;
+                    # integers are divided as floats)
+                    want = self._common_dtype(op, args)
+                    if x0.dtype != want or x1.dtype != want:
+                        xs = [x if x.dtype == want else x.astype(want) for x in xs]
+            elif x0.__class__ is _ND and x0.dtype in NARROW_INTS:
+                xs = self._narrow_with_number(op, args, x0, x1, 0)
+            elif x1.__class__ is _ND and x1.dtype in NARROW_INTS:
+                xs = self._narrow_with_number(op, args, x1, x0, 1)
         ans = op.forward(xs, p)
         # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays
         if ans.__class__ is not np.ndarray:

@@ -15,8 +15,18 @@ DTYPE_NAMES = {
     np.dtype(np.float32): "float32",
     np.dtype(np.float64): "float64",
     np.dtype(np.int64): "int64",
+    np.dtype(np.int32): "int32",
+    np.dtype(np.int16): "int16",
+    np.dtype(np.int8): "int8",
+    np.dtype(np.uint8): "uint8",
     np.dtype(np.bool_): "bool",
 }
+# numpy dtype -> PyTorch's ScalarType name (in its messages and legacy types)
+SCALAR_TYPE_NAMES = dict(zip(DTYPE_NAMES, ("Float", "Double", "Long", "Int", "Short", "Char", "Byte",
+                                           "Bool")))
+# numpy dtype -> the C++ type PyTorch's kernels name in some messages
+CPP_TYPE_NAMES = dict(zip(DTYPE_NAMES, ("float", "double", "long int", "int", "short int",
+                                        "signed char", "unsigned char", "bool")))
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 # ops whose result is a view of their input's memory (when numpy made one):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradvizError, RUNTIME
+from ..tensor import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES
 from .registry import defop
 
 
@@ -117,8 +118,7 @@ def _unbatch(grad, shape):
 
 
 # PyTorch's names of a dtype in its kernels' messages: (ScalarType, C++ type)
-_TYPE_NAMES = {np.dtype(np.float32): ("Float", "float"), np.dtype(np.float64): ("Double", "double"),
-               np.dtype(np.int64): ("Long", "long int"), np.dtype(np.bool_): ("Bool", "bool")}
+_TYPE_NAMES = {dt: (SCALAR_TYPE_NAMES[dt], CPP_TYPE_NAMES[dt]) for dt in SCALAR_TYPE_NAMES}
 
 
 def check_matmul_dtypes(a_dtype, b_dtype, na: int, nb: int):

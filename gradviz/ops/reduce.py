@@ -31,10 +31,8 @@ def _sum_fwd(xs, p):
         total = torch_sum(x, axis)
         if total is not None:
             return total if keepdim else total.reshape(reduced_shape(x.shape, axis, False))
-    out = np.sum(x, axis=axis, keepdims=keepdim)
-    # NOTE: PyTorch sums bool and int tensors to int64
-    if x.dtype == np.bool_:
-        out = out.astype(np.int64)
+    # NOTE: PyTorch sums bool and int tensors (uint8 too) to int64
+    out = np.sum(x, axis=axis, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "bu" else None)
     return np.asarray(out)
 
 
@@ -163,10 +161,9 @@ def _prod_vjp(g, ans, xs, p):
 
 def _prod_fwd(xs, p):
     x = xs[0]
-    out = np.asarray(np.prod(x, axis=p.get("dim"), keepdims=p.get("keepdim", False)))
-    if x.dtype == np.bool_:
-        out = out.astype(np.int64)
-    return out
+    # (as sum: bool and int tensors, uint8 too, multiply to int64)
+    return np.asarray(np.prod(x, axis=p.get("dim"), keepdims=p.get("keepdim", False),
+                              dtype=np.int64 if x.dtype.kind in "bu" else None))
 
 
 defop("prod", lambda t: "ProdBackward0" if t.params.get("dim") is None else "ProdBackward1",
@@ -347,10 +344,10 @@ def running(accumulate):
     def forward(xs, p):
         x = xs[0]
         if x.ndim == 0:
-            return x.astype(np.int64) if x.dtype.kind in "bi" else x.copy()
+            return x.astype(np.int64) if x.dtype.kind in "biu" else x.copy()
         if x.dtype == np.float32:
             return accumulate(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
-        return accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "bi" else x.dtype)
+        return accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
     return forward
 
 

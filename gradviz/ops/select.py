@@ -67,7 +67,7 @@ _linear("diag_embed", "DiagEmbedBackward0", lambda xs, p: np.diag(xs[0], p["offs
 def _trace_fwd(xs, p):
     x = xs[0]
     # NOTE: PyTorch sums an integer matrix's diagonal to int64
-    return np.asarray(np.trace(x), np.int64 if x.dtype.kind in "bi" else x.dtype)
+    return np.asarray(np.trace(x), np.int64 if x.dtype.kind in "biu" else x.dtype)
 
 
 def _trace_vjp(g, ans, xs, p):

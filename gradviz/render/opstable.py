@@ -21,7 +21,7 @@ OPERATOR_FORMS = {
 # registry names that a program spells differently (or not at all)
 NAME_FORMS = {
     "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (), "rremainder": (),
-    "to_dtype": ("float", "double", "long", "bool", "to"), "index": (), "T": (),
+    "to_dtype": ("float", "double", "long", "int", "short", "char", "byte", "bool", "to"), "index": (), "T": (),
     "setitem": (), "zero": ("zero_",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:

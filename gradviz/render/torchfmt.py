@@ -1,7 +1,7 @@
 """Text of values exactly as PyTorch's ``print`` shows them.
 
 ``format_tensor`` reproduces ``str(tensor)`` of PyTorch 2.13 for dense CPU
-tensors of dtype float32, float64, int64 and bool under the *default* print
+tensors of dtype float32, float64, the integer dtypes and bool under the *default* print
 options (precision 4, threshold 1000, edgeitems 3, linewidth 80, automatic
 scientific mode).  Its structure follows ``torch/_tensor_str.py`` piece by
 piece; each helper names the PyTorch function it mirrors:
@@ -63,6 +63,10 @@ _NP_DTYPES = {
     "float32": np.float32,
     "float64": np.float64,
     "int64": np.int64,
+    "int32": np.int32,
+    "int16": np.int16,
+    "int8": np.int8,
+    "uint8": np.uint8,
     "bool": np.bool_,
 }
 _FLOATING = frozenset({"float32", "float64"})
