@@ -423,6 +423,10 @@ def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
     rt.tape.check_size(n)
     is_float = any(isinstance(v, float) for v in (start, end, step))
     dt = _dtype_arg(dtype) or (F32 if is_float else np.dtype(np.int64))
+    if dt == np.bool_:
+        raise GradvizError("\"arange_cpu\" not implemented for 'Bool'", kind="NotImplementedError",
+                           hint="a range of bools has no meaning: make it int64, then compare "
+                                "(arange(n) > 2) or convert with .bool()")
     if dt.kind == "f":
         data = _float_arange(float(start), float(step), n, dt)
     else:
@@ -442,7 +446,7 @@ def _float_arange(start: float, step: float, n: int, dt: np.dtype) -> np.ndarray
     so from its own first index: split here as between ARANGE_THREADS."""
     width = 8 if dt == F32 else 4
     threads = min(ARANGE_THREADS, -(-n // ARANGE_GRAIN)) if n else 1
-    chunk = -(-n // threads) if n else 0
+    chunk = max(1, -(-n // threads))       # (1 for an empty range: no chunk at all)
     out = np.empty(n, dt)
     for first in range(0, n, chunk):
         m = min(chunk, n - first)
@@ -1987,6 +1991,16 @@ def f_repr(rt, v):
     return rt.repr_of(v)
 
 
+def f_format(rt, v, spec=""):
+    """Python's format(v, spec): what the field {v:spec} of an f-string gives
+    (a 0-d tensor formats its number, another tensor takes no spec)."""
+    from .fstrings import format_field
+    if not isinstance(spec, str):
+        raise GradvizError(f"format() argument 2 must be str, not {arg_type_name(spec)}",
+                           kind=TYPE, hint='the spec is a string, as in format(x, ".3f")')
+    return format_field(v, None, spec, rt.str_of, rt.repr_of, is_tensor)
+
+
 def f_round(rt, x, ndigits=None):
     """Python's round() of a number (half to even); not of a tensor."""
     if is_tensor(x):
@@ -2677,7 +2691,7 @@ def f_dict(rt, *args, **kwargs):
     return pymethods.dict_update(rt, {}, args, kwargs)
 
 
-PY_BUILTINS = {"print": f_print, "len": f_len, "float": _py_number(float),
+PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,

@@ -97,9 +97,15 @@ for _name, _fn, _gf in (("max", np.max, "MaxBackward1"), ("min", np.min, "MinBac
           symbol=_name, dtype_rule=SAME)
 
 
-def _dim_extreme_fwd(f):
+def _dim_extreme_fwd(argf):
+    # the value at the index returned (the first of ties), as PyTorch's: of
+    # 0. and -0. the first, where numpy's max may give either
     def fwd(xs, p):
-        return np.asarray(f(xs[0], axis=_axis(p), keepdims=p.get("keepdim", False)))
+        x, d = xs[0], _axis(p)
+        if d is None:
+            return np.asarray(x)
+        out = np.take_along_axis(x, np.expand_dims(argf(x, axis=d), d), axis=d)
+        return out if p.get("keepdim", False) else np.squeeze(out, d)
     return fwd
 
 
@@ -120,8 +126,8 @@ def _dim_index_mask(xs, p, argf):
     return mask
 
 
-for _name, _fn, _arg in (("max_dim", np.max, np.argmax), ("min_dim", np.min, np.argmin)):
-    defop(_name, _name.replace("_dim", "").capitalize() + "Backward0", _dim_extreme_fwd(_fn),
+for _name, _arg in (("max_dim", np.argmax), ("min_dim", np.argmin)):
+    defop(_name, _name.replace("_dim", "").capitalize() + "Backward0", _dim_extreme_fwd(_arg),
           vjp=((lambda af: lambda g, ans, xs, p: np.where(
               _dim_index_mask(xs, p, af), _expand(g, xs, p), 0).astype(g.dtype))(_arg),),
           jvp=((lambda af: lambda t, ans, xs, p: np.asarray(np.sum(
