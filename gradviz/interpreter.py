@@ -1178,7 +1178,7 @@ class Interpreter:
         """An iterator over what a for loop walks: a range, list, tuple or
         string (its characters), or a tensor's rows (PyTorch unbinds it when
         the loop starts: views of it, each with UnbindBackward0 when recorded)."""
-        if v.__class__ in (range, list, tuple, str) or v.__class__ in ITERATORS:
+        if v.__class__ in (range, list, tuple, str, Size) or v.__class__ in ITERATORS:
             return iter(v)
         if v.__class__ in modules.SEQUENCES:
             return iter(v.items)

@@ -22,6 +22,16 @@ def _expand(g, xs, p):
     return np.broadcast_to(g, x.shape)
 
 
+def plus_zero(a: np.ndarray) -> np.ndarray:
+    """a + 0. (in place when a is an array of its own): -0. becomes 0. and
+    nothing else changes. NOTE: PyTorch's sums and running sums start from
+    0., so they never give -0. (a sum of -0. is 0.); numpy's start from the
+    first number."""
+    if a.__class__ is np.ndarray and a.ndim and a.flags.writeable and a.flags.owndata:
+        return np.add(a, 0, out=a)
+    return np.asarray(a + a.dtype.type(0))
+
+
 def _sum_fwd(xs, p):
     x = xs[0]
     axis, keepdim = p.get("dim"), p.get("keepdim", False)
@@ -30,7 +40,9 @@ def _sum_fwd(xs, p):
         # sum of many numbers depends on it: a training loop's loss.item())
         total = torch_sum(x, axis)
         if total is not None:
-            return total if keepdim else total.reshape(reduced_shape(x.shape, axis, False))
+            return plus_zero(total if keepdim else
+                             total.reshape(reduced_shape(x.shape, axis, False)))
+        return plus_zero(np.asarray(np.sum(x, axis=axis, keepdims=keepdim)))
     out = np.sum(x, axis=axis, keepdims=keepdim)
     # NOTE: PyTorch sums bool and int tensors to int64
     if x.dtype == np.bool_:
@@ -355,8 +367,11 @@ def running(accumulate):
         if x.ndim == 0:
             return x.astype(np.int64) if x.dtype.kind in "bi" else x.copy()
         if x.dtype == np.float32:
-            return accumulate(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
-        return accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "bi" else x.dtype)
+            out = accumulate(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
+        else:
+            out = accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "bi" else x.dtype)
+        # a running sum starts from 0. (see plus_zero); a product from 1.
+        return plus_zero(out) if accumulate is np.cumsum and out.dtype.kind == "f" else out
     return forward
 
 
