@@ -703,6 +703,33 @@ def f_manual_seed(rt, seed):
     return None
 
 
+def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linewidth=None,
+                       profile=None, sci_mode=None):
+    """torch.set_printoptions: how the program's later prints show tensors
+    (for the rest of the run, as PyTorch's are global). PyTorch takes any
+    value and fails at the next print; here a value print could not use is
+    refused where it is set."""
+    from .render.torchfmt import set_options
+    for name, v in (("precision", precision), ("edgeitems", edgeitems),
+                    ("linewidth", linewidth), ("threshold", threshold)):
+        number = (int, float) if name == "threshold" else int
+        if v is not None and (isinstance(v, bool) or not isinstance(v, number) or v < 0):
+            raise GradvizError(f"set_printoptions(): {name} must be a non-negative "
+                               f"{'number' if name == 'threshold' else 'integer'}, not "
+                               f"{_describe(v)}", kind=TYPE,
+                               hint="e.g. torch.set_printoptions(precision=2, threshold=5)")
+    if sci_mode is not None and not isinstance(sci_mode, bool):
+        raise GradvizError(f"set_printoptions(): sci_mode must be True, False or None, not "
+                           f"{_describe(sci_mode)}", kind=TYPE,
+                           hint="sci_mode=None lets each tensor choose, as by default")
+    if profile is not None and not isinstance(profile, str):
+        raise GradvizError(f"set_printoptions(): profile must be a string, not "
+                           f"{_describe(profile)}", kind=TYPE,
+                           hint="'default', 'short' or 'full'")
+    rt.print_options = set_options(rt.print_options, precision, threshold, edgeitems,
+                                   linewidth, profile, sci_mode)
+
+
 def f_initial_seed(rt):
     """torch.initial_seed(): the seed of the last manual_seed(s) (s modulo
     2**64); unseeded, gradviz's default seed 0 (PyTorch's is drawn anew
@@ -2249,6 +2276,7 @@ FUNCTIONS = {
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
     "initial_seed": f_initial_seed, "set_default_device": f_set_default_device,
+    "set_printoptions": f_set_printoptions,
     "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
     "normal": f_normal,
     "rand_like": _random_like("rand_like", CPUGenerator.rand),

@@ -28,8 +28,8 @@ from . import hooks, saved_hooks
 from . import transformer
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
-                              format_value, print_args, repr_value)
+from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
+                              format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -724,6 +724,7 @@ class Interpreter:
         self.handling: list = []       # the errors the except blocks running handle
         self.line = 0                  # the statement being run (for internal errors)
         self.default_device = None     # torch.set_default_device's, when not the CPU
+        self.print_options = DEFAULT_OPTIONS   # torch.set_printoptions's
 
     @property
     def rng(self) -> "functions.CPUGenerator":
@@ -3379,7 +3380,8 @@ class Interpreter:
                     tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
                                self.value_str(tangent))
             text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
-                                 grad_fn=v.grad_fn_name, tangent=tangent)
+                                 grad_fn=v.grad_fn_name, tangent=tangent,
+                                 options=self.print_options)
             if v.meta is not None and v.meta.get("parameter"):
                 return "Parameter containing:\n" + text
             return text
