@@ -196,10 +196,14 @@ def format_field(v, conversion: str | None, spec: str, str_of, repr_of, is_tenso
         v = repr_of(v).encode("ascii", "backslashreplace").decode("ascii")
     _check_widths(spec)
     if is_tensor(v):
-        if v.data.ndim == 0:         # Tensor.__format__: a 0-d tensor formats its item()
+        # Tensor.__format__: a 0-d tensor formats its item(), but not a
+        # Parameter (a subclass: object.__format__, its str())
+        parameter = v.meta is not None and v.meta.get("parameter")
+        if v.data.ndim == 0 and not parameter:
             v = v.data.item()
         elif spec:
-            raise GradvizError("unsupported format string passed to Tensor.__format__",
+            raise GradvizError("unsupported format string passed to "
+                               f"{'Parameter' if parameter else 'Tensor'}.__format__",
                                kind=TYPE, hint="format one element, as in f\"{x[0]:.3f}\", or "
                                                "leave the spec out: f\"{x}\"")
         else:

@@ -470,6 +470,10 @@ def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
     rt.tape.check_size(n)
     is_float = any(isinstance(v, float) for v in (start, end, step))
     dt = _dtype_arg(dtype) or (F32 if is_float else np.dtype(np.int64))
+    if dt == np.bool_:
+        raise GradvizError("\"arange_cpu\" not implemented for 'Bool'", kind="NotImplementedError",
+                           hint="a range of bools has no meaning: make it int64, then compare "
+                                "(arange(n) > 2) or convert with .bool()")
     if dt.kind == "f":
         data = _float_arange(float(start), float(step), n, dt)
     else:
@@ -489,7 +493,7 @@ def _float_arange(start: float, step: float, n: int, dt: np.dtype) -> np.ndarray
     so from its own first index: split here as between ARANGE_THREADS."""
     width = 8 if dt == F32 else 4
     threads = min(ARANGE_THREADS, -(-n // ARANGE_GRAIN)) if n else 1
-    chunk = -(-n // threads) if n else 0
+    chunk = max(1, -(-n // threads))       # (1 for an empty range: no chunk at all)
     out = np.empty(n, dt)
     for first in range(0, n, chunk):
         m = min(chunk, n - first)
@@ -748,6 +752,33 @@ def f_manual_seed(rt, seed):
         raise GradvizError("manual_seed() takes an integer", kind=TYPE)
     rt.rng = CPUGenerator(seed % 2**64)   # negative seeds wrap, as in PyTorch
     return None
+
+
+def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linewidth=None,
+                       profile=None, sci_mode=None):
+    """torch.set_printoptions: how the program's later prints show tensors
+    (for the rest of the run, as PyTorch's are global). PyTorch takes any
+    value and fails at the next print; here a value print could not use is
+    refused where it is set."""
+    from .render.torchfmt import set_options
+    for name, v in (("precision", precision), ("edgeitems", edgeitems),
+                    ("linewidth", linewidth), ("threshold", threshold)):
+        number = (int, float) if name == "threshold" else int
+        if v is not None and (isinstance(v, bool) or not isinstance(v, number) or v < 0):
+            raise GradvizError(f"set_printoptions(): {name} must be a non-negative "
+                               f"{'number' if name == 'threshold' else 'integer'}, not "
+                               f"{_describe(v)}", kind=TYPE,
+                               hint="e.g. torch.set_printoptions(precision=2, threshold=5)")
+    if sci_mode is not None and not isinstance(sci_mode, bool):
+        raise GradvizError(f"set_printoptions(): sci_mode must be True, False or None, not "
+                           f"{_describe(sci_mode)}", kind=TYPE,
+                           hint="sci_mode=None lets each tensor choose, as by default")
+    if profile is not None and not isinstance(profile, str):
+        raise GradvizError(f"set_printoptions(): profile must be a string, not "
+                           f"{_describe(profile)}", kind=TYPE,
+                           hint="'default', 'short' or 'full'")
+    rt.print_options = set_options(rt.print_options, precision, threshold, edgeitems,
+                                   linewidth, profile, sci_mode)
 
 
 def f_initial_seed(rt):
@@ -2114,6 +2145,16 @@ def f_repr(rt, v):
     return rt.repr_of(v)
 
 
+def f_format(rt, v, spec=""):
+    """Python's format(v, spec): what the field {v:spec} of an f-string gives
+    (a 0-d tensor formats its number, another tensor takes no spec)."""
+    from .fstrings import format_field
+    if not isinstance(spec, str):
+        raise GradvizError(f"format() argument 2 must be str, not {arg_type_name(spec)}",
+                           kind=TYPE, hint='the spec is a string, as in format(x, ".3f")')
+    return format_field(v, None, spec, rt.str_of, rt.repr_of, is_tensor)
+
+
 def f_round(rt, x, ndigits=None):
     """Python's round() of a number (half to even); not of a tensor."""
     if is_tensor(x):
@@ -2362,6 +2403,7 @@ FUNCTIONS = {
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
     "initial_seed": f_initial_seed, "set_default_device": f_set_default_device,
+    "set_printoptions": f_set_printoptions,
     "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
     "normal": f_normal,
     "rand_like": _random_like("rand_like", CPUGenerator.rand),
@@ -2805,7 +2847,7 @@ def f_dict(rt, *args, **kwargs):
     return pymethods.dict_update(rt, {}, args, kwargs)
 
 
-PY_BUILTINS = {"print": f_print, "len": f_len, "float": _py_number(float),
+PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,

@@ -29,8 +29,8 @@ from . import machine, transformer_decoder
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import rnn_utils
-from .render.torchfmt import (DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size, format_tensor,
-                              format_value, print_args, repr_value)
+from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
+                              format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -748,6 +748,7 @@ class Interpreter:
         self.line = 0                  # the statement being run (for internal errors)
         self.default_device = None     # torch.set_default_device's, when not the CPU
         self.switches: dict = {}       # torch.backends.cudnn.benchmark = ..., threads (machine)
+        self.print_options = DEFAULT_OPTIONS   # torch.set_printoptions's
 
     @property
     def rng(self) -> "functions.CPUGenerator":
@@ -1202,7 +1203,7 @@ class Interpreter:
         """An iterator over what a for loop walks: a range, list, tuple or
         string (its characters), or a tensor's rows (PyTorch unbinds it when
         the loop starts: views of it, each with UnbindBackward0 when recorded)."""
-        if v.__class__ in (range, list, tuple, str) or v.__class__ in ITERATORS:
+        if v.__class__ in (range, list, tuple, str, Size) or v.__class__ in ITERATORS:
             return iter(v)
         if v.__class__ in modules.SEQUENCES:
             return iter(v.items)
@@ -3429,7 +3430,8 @@ class Interpreter:
                     tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
                                self.value_str(tangent))
             text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
-                                 grad_fn=v.grad_fn_name, tangent=tangent)
+                                 grad_fn=v.grad_fn_name, tangent=tangent,
+                                 options=self.print_options)
             if v.meta is not None and v.meta.get("parameter"):
                 return "Parameter containing:\n" + text
             return text

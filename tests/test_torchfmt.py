@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gradviz.render.torchfmt import (
-    DType, Formatted, Size, format_compact, format_number, format_tensor,
-    format_value, print_args,
+    DEFAULT_OPTIONS, DType, Formatted, PrintOptions, Size, format_compact, format_number,
+    format_tensor, format_value, print_args, set_options,
 )
 
 F32, F64, I64, B = "float32", "float64", "int64", "bool"
@@ -365,3 +365,61 @@ def test_differential_print(pairs, sep):
     buf = io.StringIO()
     print(*theirs, sep=sep, file=buf)
     assert print_args(ours, sep=sep, tensor_str=_tensor_str) == buf.getvalue()
+
+
+# ---- print options (torch.set_printoptions) --------------------------------
+
+def test_set_options_follows_set_printoptions():
+    short = set_options(DEFAULT_OPTIONS, profile="short")
+    assert (short.precision, short.edgeitems, short.threshold) == (2, 2, 1000)
+    assert set_options(short, profile="full").threshold == math.inf
+    # a number given wins over its profile's; an unknown profile changes nothing
+    assert set_options(DEFAULT_OPTIONS, profile="short", precision=6).precision == 6
+    assert set_options(short, profile="nope") == short
+    # sci_mode is set by every call: left out, it is automatic (None) again
+    sci = set_options(DEFAULT_OPTIONS, sci_mode=True)
+    assert sci.sci_mode is True and set_options(sci, precision=3).sci_mode is None
+
+
+@pytest.mark.parametrize("data, dtype, options, expected", [
+    ([1.12345, 2.5], F32, PrintOptions(precision=2), "tensor([1.12, 2.50])"),
+    ([1.0, 2.0], F32, PrintOptions(sci_mode=True), "tensor([1.0000e+00, 2.0000e+00])"),
+    ([1e-8, 1.0], F32, PrintOptions(sci_mode=False), "tensor([0.0000, 1.0000])"),
+    (list(range(10)), I64, PrintOptions(threshold=5), "tensor([0, 1, 2,  ..., 7, 8, 9])"),
+    # edgeitems=0: no numbers at all, and the size said
+    (list(range(10)), I64, PrintOptions(threshold=5, edgeitems=0), "tensor([...], size=(10,))"),
+    ([[1, 2], [3, 4]], I64, PrintOptions(edgeitems=0), "tensor([[1, 2],\n        [3, 4]], size=(2, 2))"),
+    (list(range(6)), I64, PrintOptions(linewidth=20), "tensor([0, 1, 2, 3,\n        4, 5])"),
+    # precision 0: no decimals and no point (1.5 and 2.5 round half to even)
+    ([1.5, 2.5], F32, PrintOptions(precision=0), "tensor([2, 2])"),
+])
+def test_options_pinned(data, dtype, options, expected):
+    assert format_tensor(a(data, dtype), dtype, options=options) == expected
+
+
+@st.composite
+def print_options(draw):
+    return PrintOptions(precision=draw(st.integers(0, 8)),
+                        threshold=draw(st.sampled_from([0, 3, 10, 1000, math.inf])),
+                        edgeitems=draw(st.integers(0, 4)),
+                        linewidth=draw(st.sampled_from([1, 20, 50, 80, 150])),
+                        sci_mode=draw(st.sampled_from([None, True, False])))
+
+
+@settings(max_examples=1500, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(tensors(), print_options(), st.booleans())
+def test_differential_options(case, options, grad):
+    torch = pytest.importorskip("torch")
+    from torch._tensor_str import printoptions
+    arr, dtype = case
+    t = _torch_tensor(torch, arr)
+    kw = {}
+    if dtype in (F32, F64) and grad:
+        t = t.requires_grad_(True) * 1
+        kw["grad_fn"] = "MulBackward0"
+    with printoptions(precision=options.precision, threshold=options.threshold,
+                      edgeitems=options.edgeitems, linewidth=options.linewidth,
+                      sci_mode=options.sci_mode):
+        want = str(t)
+    assert format_tensor(arr, dtype, options=options, **kw) == want

@@ -125,19 +125,30 @@ defop("floor_divide", forward=lambda xs, p: np.floor_divide(xs[0], xs[1]), symbo
       check=_int_divisor_check, common_dtype=True, **no_derivative("floor_divide"))
 
 
+def _remainder(a, b):
+    """PyTorch's a % b: for floats C's fmod, then b added where the signs of
+    the rest and of b differ; so an exact multiple keeps a's sign (-3. % 3 is
+    -0., where numpy's remainder gives 0.)."""
+    if np.result_type(a, b).kind != "f":
+        return np.remainder(a, b)
+    with np.errstate(invalid="ignore"):
+        rest = np.fmod(a, b)
+        return np.where((rest != 0) & ((b < 0) != (rest < 0)), rest + b, rest)
+
+
 def _remainder_grad_fn(t):
     from ..tensor import Tensor
     return "RemainderBackward1" if isinstance(t.args[1], Tensor) else "RemainderBackward0"
 
 
 # d(a % b)/db = -floor(a / b), PyTorch's (a step function: 0 almost everywhere)
-defop("remainder", _remainder_grad_fn, lambda xs, p: np.remainder(xs[0], xs[1]),
+defop("remainder", _remainder_grad_fn, lambda xs, p: _remainder(xs[0], xs[1]),
       vjp=(passthrough, lambda g, ans, xs, p: -g * np.floor_divide(xs[0], xs[1])),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: -t * np.floor_divide(xs[0], xs[1])),
       saved=("", "01"), formula=("d(a%b)/da = 1", "d(a%b)/db = -floor(a/b)"), symbol="%",
       saves=True, check=_int_divisor_check, common_dtype=True)
 # `2 % x`: no derivative in PyTorch
-defop("rremainder", forward=lambda xs, p: np.remainder(xs[0], xs[1]), symbol="2 % x",
+defop("rremainder", forward=lambda xs, p: _remainder(xs[0], xs[1]), symbol="2 % x",
       check=_int_divisor_check, common_dtype=True, **no_derivative("remainder"))
 
 
@@ -311,8 +322,18 @@ tanh = _rounded(np.tanh, math.tanh, arrays=False)
 sin = _rounded(np.sin, math.sin, arrays=True)
 cos = _rounded(np.cos, math.cos, arrays=True)
 
+def _no_bool_check(kernel):
+    """PyTorch's refusal of a bool tensor by a kernel that has no bool case."""
+    def check(xs, p):
+        if xs[0].dtype == np.bool_:
+            raise GradvizError(f"\"{kernel}\" not implemented for 'Bool'",
+                               kind="NotImplementedError",
+                               hint="convert the mask first: x.long() or x.float()")
+    return check
+
+
 def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symbol=None,
-           vjp=None, scalar=None, saved=("0",)):
+           vjp=None, scalar=None, saved=("0",), check=None):
     """A unary op whose VJP and JVP are both 'multiply by f'(x)' (``vjp``: the
     same product, computed faster). ``scalar``: fwd works on numpy scalars
     (a ufunc: the same loop as on a 0-d array)."""
@@ -320,7 +341,7 @@ def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symb
           vjp=(vjp or (lambda g, ans, xs, p: g * dfdx(xs[0], ans)),),
           jvp=(lambda t, ans, xs, p: t * dfdx(xs[0], ans),),
           formula=(formula,), symbol=symbol or name, saves=saves, dtype_rule=dtype_rule,
-          scalar=fwd if scalar else None, saved=saved if saves else ())
+          scalar=fwd if scalar else None, saved=saved if saves else (), check=check)
 
 
 _unary("exp", "ExpBackward0", exp, lambda x, y: y, "d exp(x)/dx = exp(x)", scalar=True,
@@ -406,7 +427,7 @@ _unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda x, y: y * (1 - y),
        "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))", saved=("r",))
 # NOTE: PyTorch: abs'(0) = 0 (sign(0) = 0)
 _unary("abs", "AbsBackward0", np.abs, lambda x, y: np.sign(x), "d |x|/dx = sign(x)",
-       dtype_rule="promote")
+       dtype_rule="promote", check=_no_bool_check("abs_cpu"))
 _unary("neg", "NegBackward0", np.negative, lambda x, y: -1, "d(-x)/dx = -1",
        saves=False, dtype_rule="promote", symbol="-", scalar=True)
 _unary("square", "PowBackward0", np.square, lambda x, y: 2 * x, "d x^2/dx = 2x",

@@ -22,6 +22,16 @@ def _expand(g, xs, p):
     return np.broadcast_to(g, x.shape)
 
 
+def plus_zero(a: np.ndarray) -> np.ndarray:
+    """a + 0. (in place when a is an array of its own): -0. becomes 0. and
+    nothing else changes. NOTE: PyTorch's sums and running sums start from
+    0., so they never give -0. (a sum of -0. is 0.); numpy's start from the
+    first number."""
+    if a.__class__ is np.ndarray and a.ndim and a.flags.writeable and a.flags.owndata:
+        return np.add(a, 0, out=a)
+    return np.asarray(a + a.dtype.type(0))
+
+
 def _sum_fwd(xs, p):
     x = xs[0]
     axis, keepdim = p.get("dim"), p.get("keepdim", False)
@@ -30,7 +40,9 @@ def _sum_fwd(xs, p):
         # sum of many numbers depends on it: a training loop's loss.item())
         total = torch_sum(x, axis)
         if total is not None:
-            return total if keepdim else total.reshape(reduced_shape(x.shape, axis, False))
+            return plus_zero(total if keepdim else
+                             total.reshape(reduced_shape(x.shape, axis, False)))
+        return plus_zero(np.asarray(np.sum(x, axis=axis, keepdims=keepdim)))
     # NOTE: PyTorch sums bool and int tensors (uint8 too) to int64
     out = np.sum(x, axis=axis, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "bu" else None)
     return np.asarray(out)
@@ -95,9 +107,15 @@ for _name, _fn, _gf in (("max", np.max, "MaxBackward1"), ("min", np.min, "MinBac
           symbol=_name, dtype_rule=SAME)
 
 
-def _dim_extreme_fwd(f):
+def _dim_extreme_fwd(argf):
+    # the value at the index returned (the first of ties), as PyTorch's: of
+    # 0. and -0. the first, where numpy's max may give either
     def fwd(xs, p):
-        return np.asarray(f(xs[0], axis=_axis(p), keepdims=p.get("keepdim", False)))
+        x, d = xs[0], _axis(p)
+        if d is None:
+            return np.asarray(x)
+        out = np.take_along_axis(x, np.expand_dims(argf(x, axis=d), d), axis=d)
+        return out if p.get("keepdim", False) else np.squeeze(out, d)
     return fwd
 
 
@@ -118,8 +136,8 @@ def _dim_index_mask(xs, p, argf):
     return mask
 
 
-for _name, _fn, _arg in (("max_dim", np.max, np.argmax), ("min_dim", np.min, np.argmin)):
-    defop(_name, _name.replace("_dim", "").capitalize() + "Backward0", _dim_extreme_fwd(_fn),
+for _name, _arg in (("max_dim", np.argmax), ("min_dim", np.argmin)):
+    defop(_name, _name.replace("_dim", "").capitalize() + "Backward0", _dim_extreme_fwd(_arg),
           vjp=((lambda af: lambda g, ans, xs, p: np.where(
               _dim_index_mask(xs, p, af), _expand(g, xs, p), 0).astype(g.dtype))(_arg),),
           jvp=((lambda af: lambda t, ans, xs, p: np.asarray(np.sum(
@@ -346,8 +364,11 @@ def running(accumulate):
         if x.ndim == 0:
             return x.astype(np.int64) if x.dtype.kind in "biu" else x.copy()
         if x.dtype == np.float32:
-            return accumulate(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
-        return accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
+            out = accumulate(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
+        else:
+            out = accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
+        # a running sum starts from 0. (see plus_zero); a product from 1.
+        return plus_zero(out) if accumulate is np.cumsum and out.dtype.kind == "f" else out
     return forward
 
 

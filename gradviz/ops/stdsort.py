@@ -157,7 +157,9 @@ def _rows(x: np.ndarray, dim: int) -> np.ndarray:
     """x with dim moved last, as a 2-d array of rows."""
     if x.ndim == 0:
         return x.reshape(1, 1)
-    return np.moveaxis(x, dim, -1).reshape(-1, x.shape[dim])
+    moved = np.moveaxis(x, dim, -1)
+    # the row count spelled out: -1 cannot be inferred when rows are empty
+    return moved.reshape(moved.size // max(1, x.shape[dim]), x.shape[dim])
 
 
 def _keys(row: np.ndarray, first_large: bool) -> list:

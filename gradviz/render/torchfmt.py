@@ -1,20 +1,20 @@
 """Text of values exactly as PyTorch's ``print`` shows them.
 
 ``format_tensor`` reproduces ``str(tensor)`` of PyTorch 2.13 for dense CPU
-tensors of dtype float32, float64, the integer dtypes and bool under the *default* print
-options (precision 4, threshold 1000, edgeitems 3, linewidth 80, automatic
-scientific mode).  Its structure follows ``torch/_tensor_str.py`` piece by
+tensors of dtype float32, float64, the integer dtypes and bool under the print options
+given as ``PrintOptions`` (``torch.set_printoptions``'s; by default precision
+4, threshold 1000, edgeitems 3, linewidth 80, automatic scientific mode).  Its structure follows ``torch/_tensor_str.py`` piece by
 piece; each helper names the PyTorch function it mirrors:
 
 * ``_Formatter``        -- ``_Formatter``: chooses int mode (``4.``), fixed
   mode (``2.5000``) or scientific mode (``1.0000e-08``) from the non-zero
   finite values, and the common column width.
 * ``_summarized``       -- ``get_summarized_data``: for tensors with more than
-  1000 elements only the first and last 3 entries of every dimension are
-  looked at (and printed, with ``...`` between).
+  ``threshold`` elements only the first and last ``edgeitems`` entries of
+  every dimension are looked at (and printed, with ``...`` between).
 * ``_body``             -- ``_tensor_str_with_formatter`` / ``_vector_str``:
   nested brackets, one extra space of indent per level, ``dim - 1`` newlines
-  between slices, rows wrapped to 80 columns.
+  between slices, rows wrapped to ``linewidth`` columns.
 * ``format_tensor``     -- ``_str_intern`` + ``_add_suffixes``: the
   ``tensor(`` prefix and the ``size=``, ``dtype=``, ``grad_fn=`` /
   ``requires_grad=True`` suffixes in PyTorch's order and wrapping.
@@ -42,6 +42,7 @@ Value protocol for ``format_value`` (the engine is not imported here):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from collections import OrderedDict
@@ -49,15 +50,28 @@ from collections import OrderedDict
 import numpy as np
 
 __all__ = [
-    "DICT_VIEWS", "DType", "Formatted", "Size", "format_compact", "format_number",
-    "format_tensor", "format_value", "print_args",
+    "DEFAULT_OPTIONS", "DICT_VIEWS", "DType", "Formatted", "PrintOptions", "Size",
+    "format_compact", "format_number", "format_tensor", "format_value", "print_args",
 ]
 
-# PyTorch's default print options (torch._tensor_str.PRINT_OPTS).
-PRECISION = 4
-THRESHOLD = 1000
-EDGEITEMS = 3
-LINEWIDTH = 80
+
+
+@dataclass(frozen=True, slots=True)
+class PrintOptions:
+    """torch._tensor_str.PRINT_OPTS: what set_printoptions() sets. The
+    defaults are PyTorch's; ``sci_mode`` None lets each tensor's numbers
+    choose (see _Formatter)."""
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: bool | None = None
+
+
+DEFAULT_OPTIONS = PrintOptions()
+# set_printoptions(profile=...): each sets the four numbers (not sci_mode)
+PROFILES = {"default": DEFAULT_OPTIONS, "short": PrintOptions(precision=2, edgeitems=2),
+            "full": PrintOptions(threshold=math.inf)}
 
 _NP_DTYPES = {
     "float32": np.float32,
@@ -152,20 +166,22 @@ NumpyArray.__name__ = NumpyArray.__qualname__ = "numpy.ndarray"    # (in errors 
 
 
 class _Formatter:
-    """Mirror of ``torch._tensor_str._Formatter`` for default options.
+    """Mirror of ``torch._tensor_str._Formatter``.
 
     ``values`` is the flat list of Python scalars the formatter inspects (the
     whole tensor, or the summarized edges of a large one).  Floats are
     examined as doubles, as PyTorch does through ``Tensor.item()``.
     """
 
-    __slots__ = ("floating", "int_mode", "sci_mode", "width")
+    __slots__ = ("floating", "int_mode", "precision", "sci_mode", "width")
 
-    def __init__(self, values: list, floating: bool) -> None:
+    def __init__(self, values: list, floating: bool,
+                 options: PrintOptions = DEFAULT_OPTIONS) -> None:
         self.floating = floating
         self.int_mode = True
         self.sci_mode = False
         self.width = 1
+        self.precision = precision = options.precision
         if not floating:
             # ints and bools: width of their Python str
             self.width = max(1, max(len(str(v)) for v in values)) if values else 1
@@ -178,39 +194,42 @@ class _Formatter:
             if not v.is_integer():
                 self.int_mode = False
                 break
-        lo = min(abs(v) for v in nz)
-        hi = max(abs(v) for v in nz)
-        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        if options.sci_mode is None:
+            lo = min(abs(v) for v in nz)
+            hi = max(abs(v) for v in nz)
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        else:
+            self.sci_mode = options.sci_mode
         if self.sci_mode:
-            self.width = max(len(f"{v:.{PRECISION}e}") for v in nz)
+            self.width = max(len(f"{v:.{precision}e}") for v in nz)
         elif self.int_mode:
             # the "+ 1" is the trailing "." of "4."
             self.width = max(len(f"{v:.0f}") for v in nz) + 1
         else:
-            self.width = max(len(f"{v:.{PRECISION}f}") for v in nz)
+            self.width = max(len(f"{v:.{precision}f}") for v in nz)
 
     def format(self, value: Any) -> str:
         """``_Formatter.format``: one element, right-aligned to the width."""
         if self.floating:
             if self.sci_mode:
-                ret = f"{value:{self.width}.{PRECISION}e}"
+                ret = f"{value:{self.width}.{self.precision}e}"
             elif self.int_mode:
                 ret = f"{value:.0f}"
                 if math.isfinite(value):
                     ret += "."
             else:
-                ret = f"{value:.{PRECISION}f}"
+                ret = f"{value:.{self.precision}f}"
         else:
             ret = str(value)
         return ret.rjust(self.width)
 
 
-def _summarized(arr: np.ndarray) -> tuple[np.ndarray, tuple[bool, ...]]:
-    """``get_summarized_data``: keep the first and last ``EDGEITEMS`` entries
-    of every dimension longer than ``2 * EDGEITEMS``.  Also returns, per
+def _summarized(arr: np.ndarray, edgeitems: int) -> tuple[np.ndarray, tuple[bool, ...]]:
+    """``get_summarized_data``: keep the first and last ``edgeitems`` entries
+    of every dimension longer than ``2 * edgeitems``.  Also returns, per
     dimension, whether it was cut (where ``...`` goes when printing)."""
-    cut = tuple(n > 2 * EDGEITEMS for n in arr.shape)
-    idx = list(range(EDGEITEMS)) + list(range(-EDGEITEMS, 0))
+    cut = tuple(n > 2 * edgeitems for n in arr.shape)
+    idx = list(range(edgeitems)) + list(range(-edgeitems, 0))
     for axis, c in enumerate(cut):
         if c:
             arr = np.take(arr, idx, axis=axis)
@@ -218,7 +237,8 @@ def _summarized(arr: np.ndarray) -> tuple[np.ndarray, tuple[bool, ...]]:
 
 
 def _body(nested: Any, depth: int, ndim: int, indent: int, cut: tuple[bool, ...] | None,
-          fmt: Callable[[Any], str], width: int, oneline: bool = False) -> str:
+          fmt: Callable[[Any], str], width: int, oneline: bool = False,
+          options: PrintOptions = DEFAULT_OPTIONS) -> str:
     """``_tensor_str_with_formatter`` / ``_vector_str`` on nested lists.
 
     ``cut`` marks the dimensions that were summarized (``None``: no
@@ -228,24 +248,28 @@ def _body(nested: Any, depth: int, ndim: int, indent: int, cut: tuple[bool, ...]
     if dim == 0:
         return fmt(nested)
     summarize = cut is not None and cut[depth]
+    edge = options.edgeitems
     if dim == 1:
-        if summarize:
-            data = [fmt(v) for v in nested[:EDGEITEMS]] + [" ..."] + \
-                   [fmt(v) for v in nested[-EDGEITEMS:]]
+        if summarize and not edge:          # PyTorch's: "..." alone, without its space
+            data = ["..."]
+        elif summarize:
+            data = [fmt(v) for v in nested[:edge]] + [" ..."] + [fmt(v) for v in nested[-edge:]]
         else:
             data = [fmt(v) for v in nested]
         if oneline:
             return "[" + ", ".join(data) + "]"
         # element_length includes the ", " between elements
-        per_line = max(1, (LINEWIDTH - indent) // (width + 2))
+        per_line = max(1, (options.linewidth - indent) // (width + 2))
         lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
     def sub(rows: Iterable[Any]) -> list[str]:
-        return [_body(r, depth + 1, ndim, indent + 1, cut, fmt, width, oneline) for r in rows]
+        return [_body(r, depth + 1, ndim, indent + 1, cut, fmt, width, oneline, options)
+                for r in rows]
 
     if summarize:
-        slices = sub(nested[:EDGEITEMS]) + ["..."] + sub(nested[-EDGEITEMS:])
+        # (nested[-0:] would be all of it: no edges, no rows)
+        slices = sub(nested[:edge]) + ["..."] + (sub(nested[-edge:]) if edge else [])
     else:
         slices = sub(nested)
     sep = ", " if oneline else "," + "\n" * (dim - 1) + " " * (indent + 1)
@@ -261,25 +285,28 @@ def _as_array(data: Any, dtype: str) -> np.ndarray:
     return np.asarray(data, dtype=np_dtype)
 
 
-def _contents(arr: np.ndarray, dtype: str, indent: int, oneline: bool = False) -> str:
+def _contents(arr: np.ndarray, dtype: str, indent: int, oneline: bool = False,
+              options: PrintOptions = DEFAULT_OPTIONS) -> str:
     """``_tensor_str`` for a non-empty tensor: the bracketed body."""
     cut = None
     shown = arr
-    if arr.size > THRESHOLD:
-        shown, cut = _summarized(arr)
-    formatter = _Formatter(shown.ravel().tolist(), dtype in _FLOATING)
+    if arr.size > options.threshold:
+        shown, cut = _summarized(arr, options.edgeitems)
+    formatter = _Formatter(shown.ravel().tolist(), dtype in _FLOATING, options)
     return _body(shown.tolist(), 0, arr.ndim, indent, cut, formatter.format,
-                 formatter.width, oneline)
+                 formatter.width, oneline, options)
 
 
-def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int) -> str:
-    """``_add_suffixes``: ``, suffix`` on the last line while it fits in 80
-    columns, else on a new line indented under the prefix.  (The ``+ 1`` in
-    the last-line length is PyTorch's, kept for identical wrapping.)"""
+def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int,
+                  linewidth: int = DEFAULT_OPTIONS.linewidth) -> str:
+    """``_add_suffixes``: ``, suffix`` on the last line while it fits in
+    ``linewidth`` columns, else on a new line indented under the prefix.
+    (The ``+ 1`` in the last-line length is PyTorch's, kept for identical
+    wrapping.)"""
     parts = [tensor_str]
     last_line_len = len(tensor_str) - tensor_str.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+        if last_line_len + len(suffix) + 2 > linewidth:
             parts.append(",\n" + " " * indent + suffix)
             last_line_len = indent + len(suffix)
         else:
@@ -290,14 +317,16 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int) -> str:
 
 
 def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
-                  grad_fn: str | None = None, tangent: str | None = None) -> str:
+                  grad_fn: str | None = None, tangent: str | None = None,
+                  options: PrintOptions = DEFAULT_OPTIONS) -> str:
     """``str(t)`` of a CPU tensor holding ``data`` (``_str_intern``).
 
     ``dtype``: "float32", "float64", "int64" or "bool"; ``data`` is converted
     to it.  ``grad_fn`` is the node's class name, e.g. ``"MulBackward0"``
     (printed ``grad_fn=<MulBackward0>``); otherwise ``requires_grad=True`` is
     printed for a leaf that requires grad. ``tangent``: a dual tensor's
-    tangent as PyTorch formats it (``tangent=...``, last).
+    tangent as PyTorch formats it (``tangent=...``, last). ``options``: the
+    print options in force.
     """
     arr = _as_array(data, dtype)
     suffixes = []
@@ -310,16 +339,34 @@ def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
             suffixes.append("dtype=torch." + dtype)
         body = "[]"
     else:
+        if not options.edgeitems:        # PyTorch's: the body may be just "[...]"
+            suffixes.append("size=" + str(tuple(int(n) for n in arr.shape)))
         if dtype not in _DEFAULT_DTYPES:
             suffixes.append("dtype=torch." + dtype)
-        body = _contents(arr, dtype, _INDENT)
+        body = _contents(arr, dtype, _INDENT, options=options)
     if grad_fn is not None:
         suffixes.append(f"grad_fn=<{grad_fn}>")
     elif requires_grad:
         suffixes.append("requires_grad=True")
     if tangent is not None:
         suffixes.append("tangent=" + tangent)
-    return _add_suffixes(_PREFIX + body, suffixes, _INDENT)
+    return _add_suffixes(_PREFIX + body, suffixes, _INDENT, options.linewidth)
+
+
+def set_options(options: PrintOptions, precision=None, threshold=None, edgeitems=None,
+                linewidth=None, profile=None, sci_mode=None) -> PrintOptions:
+    """The options after ``torch.set_printoptions(...)``: a known profile
+    first resets the four numbers (an unknown one is ignored, as PyTorch
+    does), then each number given replaces its own; sci_mode is always set
+    (so leaving it out means automatic again)."""
+    if profile in PROFILES:
+        base = PROFILES[profile]
+        options = replace(options, precision=base.precision, threshold=base.threshold,
+                          edgeitems=base.edgeitems, linewidth=base.linewidth)
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems,
+             "linewidth": linewidth}
+    return replace(options, sci_mode=sci_mode,
+                   **{k: v for k, v in given.items() if v is not None})
 
 
 def format_number(x: float | int | bool) -> str:
