@@ -741,7 +741,8 @@ class Interpreter:
         # torch.autograd.graph's hooks (saved_hooks): the active
         # saved_tensors_hooks() (innermost last), the messages of the
         # disable_saved_tensors_hooks() blocks being run, and per node
-        # packed while hooks were active: (unpack, [(slot, saved, packed)])
+        # packed while hooks were active (or given their own by
+        # register_hooks): [(slot, saved, packed, unpack)]
         self.saved_hooks: list = []
         self.saved_hooks_disabled: list = []
         self.packed: dict = {}
@@ -2949,6 +2950,8 @@ class Interpreter:
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
+        if obj.__class__ is SavedTensor and attr == "register_hooks":
+            return BoundMethod(attr, saved_hooks.register_hooks, obj)
         if obj.__class__ is GradFn:
             if attr == "name":
                 return Function("name", lambda rt: obj.qualified_name())
