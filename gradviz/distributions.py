@@ -197,6 +197,10 @@ class Distribution:
                 f"values:\n{_value_text(rt, value)}", kind=VALUE,
                 hint="a value the distribution can take")
 
+    def stddev(self, rt) -> Tensor:
+        """Distribution.stddev: variance.sqrt() (SqrtBackward0)."""
+        return F.FUNCTIONS["sqrt"](rt, self.variance(rt))
+
     def extended_shape(self, rt, sample_shape) -> tuple:
         if isinstance(sample_shape, int) or not isinstance(sample_shape, (tuple, list)):
             what = "int" if isinstance(sample_shape, int) else F.arg_type_name(sample_shape)
@@ -317,6 +321,14 @@ class Categorical(Distribution):
         value = rt.index_tensor(value, [Ellipsis, slice(None, 1)])
         return F.METHODS["squeeze"](rt, F.FUNCTIONS["gather"](rt, log_pmf, -1, value), -1)
 
+    def mean(self, rt) -> Tensor:
+        """A category has no mean: PyTorch's torch.full(batch_shape, nan) (no
+        gradient), of the probabilities' dtype (made if only logits were)."""
+        dtype = self.probs(rt).data.dtype
+        return F._leaf(rt, np.full(self.batch_shape, np.nan, dtype), False, "full")
+
+    variance = mean
+
     def entropy(self, rt) -> Tensor:
         logits = self.logits(rt)
         low = float(np.finfo(logits.data.dtype).min)
@@ -351,6 +363,13 @@ class Multinomial(Distribution):
         probs = self.categorical.probs(rt)
         return F._leaf(rt, counts.reshape(shape).astype(probs.data.dtype), False, "sample")
 
+    def mean(self, rt) -> Tensor:
+        return rt.binary("*", self.categorical.probs(rt), self.total_count)
+
+    def variance(self, rt) -> Tensor:
+        """total_count * probs * (1 - probs)."""
+        probs = self.categorical.probs(rt)
+        return rt.binary("*", rt.binary("*", self.total_count, probs), rt.binary("-", 1, probs))
 
     def log_prob(self, rt, value) -> Tensor:
         """log n! - sum log x_i! + sum x_i logits_i (with lgamma), a zero
@@ -472,6 +491,14 @@ class Bernoulli(Distribution):
         logits, value = _broadcast_all(rt, self.logits(rt), value)
         bce = F.FUNCTIONS["binary_cross_entropy_with_logits"](rt, logits, value, reduction="none")
         return F.FUNCTIONS["neg"](rt, bce)
+
+    def mean(self, rt) -> Tensor:
+        return self.probs(rt)
+
+    def variance(self, rt) -> Tensor:
+        """probs * (1 - probs)."""
+        probs = self.probs(rt)
+        return rt.binary("*", probs, rt.binary("-", 1, probs))
 
     def entropy(self, rt) -> Tensor:
         return F.FUNCTIONS["binary_cross_entropy_with_logits"](
@@ -603,9 +630,6 @@ class Independent(Distribution):
 
     def variance(self, rt) -> Tensor:
         return _property(rt, self.base_dist, "variance")
-
-    def stddev(self, rt) -> Tensor:             # (Distribution.stddev: variance.sqrt())
-        return F.FUNCTIONS["sqrt"](rt, self.variance(rt))
 
 
 # ---- how a program reaches them ----------------------------------------------------

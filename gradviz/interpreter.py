@@ -2831,6 +2831,10 @@ class Interpreter:
             return _make_type(self, fn, args, kwargs)
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
             return fn.call(self, args, kwargs)
+        elif cls is Tensor:
+            raise GradvizError("'Tensor' object is not callable", kind=TYPE,
+                               hint="a tensor is a value, not a function: d.mean, d.variance "
+                                    "and x.shape are read without ()")
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
