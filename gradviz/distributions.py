@@ -347,6 +347,7 @@ class Multinomial(Distribution):
                                kind="NotImplementedError",
                                hint="total_count is one whole number of trials")
         self.total_count = total_count
+        self.binomial_logits = None       # (made by the first entropy())
         self.categorical = Categorical(rt, probs, logits, validate_args)
         self.batch_shape = self.categorical.batch_shape
         self.event_shape = (self.categorical.events,)
@@ -365,6 +366,50 @@ class Multinomial(Distribution):
 
     def mean(self, rt) -> Tensor:
         return rt.binary("*", self.categorical.probs(rt), self.total_count)
+
+    def entropy(self, rt) -> Tensor:
+        """n H(categorical) - log n! + sum over k = 1..n, over the categories,
+        of Binomial(n, p_i).prob(k) log k!: PyTorch's sum over the support
+        of each category's binomial count."""
+        fn = F.FUNCTIONS
+        n = F._leaf(rt, np.asarray(self.total_count, np.int64), False, "tensor")
+        term1 = rt.binary("-", rt.binary("*", n, self.categorical.entropy(rt)),
+                          fn["lgamma"](rt, rt.binary("+", n, 1)))
+        probs = self.categorical.probs(rt)
+        dtype = probs.data.dtype
+        ones = (1,) * probs.data.ndim
+        support = np.arange(1, self.total_count + 1, dtype=dtype).reshape((-1,) + ones)
+        support = F._leaf(rt, support, False, "arange")
+        binomial_probs = fn["exp"](rt, self.binomial_log_prob(rt, probs, support))
+        weights = fn["lgamma"](rt, rt.binary("+", support, 1))
+        term2 = fn["sum"](rt, rt.binary("*", binomial_probs, weights), [0, -1])
+        return rt.binary("+", term1, term2)
+
+    def binomial_log_prob(self, rt, probs: Tensor, value: Tensor) -> Tensor:
+        """Binomial(total_count, probs).log_prob(value), as PyTorch writes it:
+        k logit - log k! - log (n - k)! - (n max(logit, 0) + n log1p(e^-|logit|)
+        - log n!), the binomial's logits made once (probs_to_logits)."""
+        fn = F.FUNCTIONS
+        if self.binomial_logits is None:
+            eps = float(np.finfo(probs.data.dtype).eps)
+            c = fn["clamp"](rt, probs, eps, 1 - eps)
+            self.binomial_logits = rt.binary("-", fn["log"](rt, c),
+                                             fn["log1p"](rt, fn["neg"](rt, c)))
+        logits = self.binomial_logits
+        n = F._leaf(rt, np.full(probs.data.shape, self.total_count, probs.data.dtype), False,
+                    "total_count")
+        log_factorial_n = fn["lgamma"](rt, rt.binary("+", n, 1))
+        log_factorial_k = fn["lgamma"](rt, rt.binary("+", value, 1))
+        log_factorial_nmk = fn["lgamma"](rt, rt.binary("+", rt.binary("-", n, value), 1))
+        # _clamp_by_zero: (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+        by_zero = rt.binary("/", rt.binary("-", rt.binary("+", fn["clamp"](rt, logits, 0), logits),
+                                           fn["clamp"](rt, logits, None, 0)), 2)
+        softplus_tail = fn["log1p"](rt, fn["exp"](rt, fn["neg"](rt, fn["abs"](rt, logits))))
+        normalize = rt.binary("-", rt.binary("+", rt.binary("*", n, by_zero),
+                                             rt.binary("*", n, softplus_tail)), log_factorial_n)
+        return rt.binary("-", rt.binary("-", rt.binary("-", rt.binary("*", value, logits),
+                                                        log_factorial_k), log_factorial_nmk),
+                         normalize)
 
     def variance(self, rt) -> Tensor:
         """total_count * probs * (1 - probs)."""

@@ -129,3 +129,19 @@ def test_categorical_moments_are_nan_without_gradient():
                        "z = torch.zeros(2, 3, requires_grad=True)\nm = Categorical(logits=z).mean\n"
                        "print(m, m.requires_grad)\n")
     assert out == "tensor([nan, nan]) False\n"
+
+
+@needs_torch
+def test_multinomial_entropy_many_seeds_and_shapes():
+    rnd = random.Random(5)
+    for _ in range(8):
+        shape = rnd.choice(["3", "2, 4", "2"])
+        src = (f"import torch\nfrom torch.distributions import Multinomial\n"
+               f"torch.manual_seed({rnd.randrange(10**6)})\n"
+               f"z = torch.randn({shape}, requires_grad=True)\n"
+               f"h = Multinomial({rnd.randint(1, 12)}, logits=z).entropy()\n"
+               "h.sum().backward()\nprint(h.tolist())\nprint(z.grad.tolist())\n")
+        ours, theirs = _gradviz_out(src).splitlines(), _torch_out(src).splitlines()
+        assert ours[0] == theirs[0], src
+        # (gradients: within float32 rounding; some differ in the last bit)
+        assert np.allclose(eval(ours[1]), eval(theirs[1]), rtol=1e-6, atol=1e-7), src

@@ -325,7 +325,9 @@ def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symb
 
 _unary("exp", "ExpBackward0", exp, lambda x, y: y, "d exp(x)/dx = exp(x)", scalar=True,
        saved=("r",))
-_unary("log", "LogBackward0", log, lambda x, y: 1 / x, "d log(x)/dx = 1/x", scalar=True)
+# NOTE: PyTorch's backward is grad / self (not grad * (1 / self): one rounding less)
+_unary("log", "LogBackward0", log, lambda x, y: 1 / x, "d log(x)/dx = 1/x",
+       vjp=lambda g, ans, xs, p: g / xs[0], scalar=True)
 # NOTE: PyTorch's backward is grad / (2 * result) (one rounding less than
 # grad * (0.5 / result): float32 gradients agree to the last bit)
 _unary("sqrt", "SqrtBackward0", np.sqrt, lambda x, y: 0.5 / y, "d sqrt(x)/dx = 1/(2 sqrt(x))",
