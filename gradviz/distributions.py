@@ -197,6 +197,10 @@ class Distribution:
                 f"values:\n{_value_text(rt, value)}", kind=VALUE,
                 hint="a value the distribution can take")
 
+    def stddev(self, rt) -> Tensor:
+        """Distribution.stddev: variance.sqrt() (SqrtBackward0)."""
+        return F.FUNCTIONS["sqrt"](rt, self.variance(rt))
+
     def extended_shape(self, rt, sample_shape) -> tuple:
         if isinstance(sample_shape, int) or not isinstance(sample_shape, (tuple, list)):
             what = "int" if isinstance(sample_shape, int) else F.arg_type_name(sample_shape)
@@ -317,6 +321,14 @@ class Categorical(Distribution):
         value = rt.index_tensor(value, [Ellipsis, slice(None, 1)])
         return F.METHODS["squeeze"](rt, F.FUNCTIONS["gather"](rt, log_pmf, -1, value), -1)
 
+    def mean(self, rt) -> Tensor:
+        """A category has no mean: PyTorch's torch.full(batch_shape, nan) (no
+        gradient), of the probabilities' dtype (made if only logits were)."""
+        dtype = self.probs(rt).data.dtype
+        return F._leaf(rt, np.full(self.batch_shape, np.nan, dtype), False, "full")
+
+    variance = mean
+
     def entropy(self, rt) -> Tensor:
         logits = self.logits(rt)
         low = float(np.finfo(logits.data.dtype).min)
@@ -335,6 +347,7 @@ class Multinomial(Distribution):
                                kind="NotImplementedError",
                                hint="total_count is one whole number of trials")
         self.total_count = total_count
+        self.binomial_logits = None       # (made by the first entropy())
         self.categorical = Categorical(rt, probs, logits, validate_args)
         self.batch_shape = self.categorical.batch_shape
         self.event_shape = (self.categorical.events,)
@@ -351,6 +364,57 @@ class Multinomial(Distribution):
         probs = self.categorical.probs(rt)
         return F._leaf(rt, counts.reshape(shape).astype(probs.data.dtype), False, "sample")
 
+    def mean(self, rt) -> Tensor:
+        return rt.binary("*", self.categorical.probs(rt), self.total_count)
+
+    def entropy(self, rt) -> Tensor:
+        """n H(categorical) - log n! + sum over k = 1..n, over the categories,
+        of Binomial(n, p_i).prob(k) log k!: PyTorch's sum over the support
+        of each category's binomial count."""
+        fn = F.FUNCTIONS
+        n = F._leaf(rt, np.asarray(self.total_count, np.int64), False, "tensor")
+        term1 = rt.binary("-", rt.binary("*", n, self.categorical.entropy(rt)),
+                          fn["lgamma"](rt, rt.binary("+", n, 1)))
+        probs = self.categorical.probs(rt)
+        dtype = probs.data.dtype
+        ones = (1,) * probs.data.ndim
+        support = np.arange(1, self.total_count + 1, dtype=dtype).reshape((-1,) + ones)
+        support = F._leaf(rt, support, False, "arange")
+        binomial_probs = fn["exp"](rt, self.binomial_log_prob(rt, probs, support))
+        weights = fn["lgamma"](rt, rt.binary("+", support, 1))
+        term2 = fn["sum"](rt, rt.binary("*", binomial_probs, weights), [0, -1])
+        return rt.binary("+", term1, term2)
+
+    def binomial_log_prob(self, rt, probs: Tensor, value: Tensor) -> Tensor:
+        """Binomial(total_count, probs).log_prob(value), as PyTorch writes it:
+        k logit - log k! - log (n - k)! - (n max(logit, 0) + n log1p(e^-|logit|)
+        - log n!), the binomial's logits made once (probs_to_logits)."""
+        fn = F.FUNCTIONS
+        if self.binomial_logits is None:
+            eps = float(np.finfo(probs.data.dtype).eps)
+            c = fn["clamp"](rt, probs, eps, 1 - eps)
+            self.binomial_logits = rt.binary("-", fn["log"](rt, c),
+                                             fn["log1p"](rt, fn["neg"](rt, c)))
+        logits = self.binomial_logits
+        n = F._leaf(rt, np.full(probs.data.shape, self.total_count, probs.data.dtype), False,
+                    "total_count")
+        log_factorial_n = fn["lgamma"](rt, rt.binary("+", n, 1))
+        log_factorial_k = fn["lgamma"](rt, rt.binary("+", value, 1))
+        log_factorial_nmk = fn["lgamma"](rt, rt.binary("+", rt.binary("-", n, value), 1))
+        # _clamp_by_zero: (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+        by_zero = rt.binary("/", rt.binary("-", rt.binary("+", fn["clamp"](rt, logits, 0), logits),
+                                           fn["clamp"](rt, logits, None, 0)), 2)
+        softplus_tail = fn["log1p"](rt, fn["exp"](rt, fn["neg"](rt, fn["abs"](rt, logits))))
+        normalize = rt.binary("-", rt.binary("+", rt.binary("*", n, by_zero),
+                                             rt.binary("*", n, softplus_tail)), log_factorial_n)
+        return rt.binary("-", rt.binary("-", rt.binary("-", rt.binary("*", value, logits),
+                                                        log_factorial_k), log_factorial_nmk),
+                         normalize)
+
+    def variance(self, rt) -> Tensor:
+        """total_count * probs * (1 - probs)."""
+        probs = self.categorical.probs(rt)
+        return rt.binary("*", rt.binary("*", self.total_count, probs), rt.binary("-", 1, probs))
 
     def log_prob(self, rt, value) -> Tensor:
         """log n! - sum log x_i! + sum x_i logits_i (with lgamma), a zero
@@ -472,6 +536,14 @@ class Bernoulli(Distribution):
         logits, value = _broadcast_all(rt, self.logits(rt), value)
         bce = F.FUNCTIONS["binary_cross_entropy_with_logits"](rt, logits, value, reduction="none")
         return F.FUNCTIONS["neg"](rt, bce)
+
+    def mean(self, rt) -> Tensor:
+        return self.probs(rt)
+
+    def variance(self, rt) -> Tensor:
+        """probs * (1 - probs)."""
+        probs = self.probs(rt)
+        return rt.binary("*", probs, rt.binary("-", 1, probs))
 
     def entropy(self, rt) -> Tensor:
         return F.FUNCTIONS["binary_cross_entropy_with_logits"](
@@ -603,9 +675,6 @@ class Independent(Distribution):
 
     def variance(self, rt) -> Tensor:
         return _property(rt, self.base_dist, "variance")
-
-    def stddev(self, rt) -> Tensor:             # (Distribution.stddev: variance.sqrt())
-        return F.FUNCTIONS["sqrt"](rt, self.variance(rt))
 
 
 # ---- how a program reaches them ----------------------------------------------------

@@ -454,12 +454,21 @@ def saved_attribute(fn: GradFn, attr: str):
         raise GradvizError(f"'{fn.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
                            hint="PyTorch's node has " + (", ".join(sorted(entry[1])) or
                                                          "no saved values"))
-    args = node.args
-    if node.op.name in ("mul", "add") and args[0].__class__ is not Tensor:
-        args = args[::-1]             # `2 * x` is x.mul(2)
-    value = read(node, args)
+    value = _read(node, read)
     if value.__class__ is Tensor and node.freed:
         raise GradvizError(FREED_MESSAGE, kind=RUNTIME,
                            hint="pass retain_graph=True to backward() to read saved tensors "
                                 "after it")
     return value
+
+
+def _read(node: Tensor, read):
+    args = node.args
+    if node.op.name in ("mul", "add") and args[0].__class__ is not Tensor:
+        args = args[::-1]             # `2 * x` is x.mul(2)
+    return read(node, args)
+
+
+def raw_saved_value(raw: SavedTensor):
+    """What raw's slot holds (None: nothing saved), freed or not."""
+    return _read(raw.fn.node, SAVED[raw.fn.name][1][raw.attr])

@@ -740,7 +740,8 @@ class Interpreter:
         # torch.autograd.graph's hooks (saved_hooks): the active
         # saved_tensors_hooks() (innermost last), the messages of the
         # disable_saved_tensors_hooks() blocks being run, and per node
-        # packed while hooks were active: (unpack, [(slot, saved, packed)])
+        # packed while hooks were active (or given their own by
+        # register_hooks): [(slot, saved, packed, unpack)]
         self.saved_hooks: list = []
         self.saved_hooks_disabled: list = []
         self.packed: dict = {}
@@ -2831,6 +2832,10 @@ class Interpreter:
             return _make_type(self, fn, args, kwargs)
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
             return fn.call(self, args, kwargs)
+        elif cls is Tensor:
+            raise GradvizError("'Tensor' object is not callable", kind=TYPE,
+                               hint="a tensor is a value, not a function: d.mean, d.variance "
+                                    "and x.shape are read without ()")
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
@@ -2956,6 +2961,8 @@ class Interpreter:
             return Function("fromkeys", pymethods.dict_fromkeys)
         if obj.__class__ is DType and attr in _DTYPE_ATTRIBUTES:    # torch.int8.itemsize
             return _DTYPE_ATTRIBUTES[attr](functions.DTYPES[str.__str__(obj)])
+        if obj.__class__ is SavedTensor and attr == "register_hooks":
+            return BoundMethod(attr, saved_hooks.register_hooks, obj)
         if obj.__class__ is GradFn:
             if attr == "name":
                 return Function("name", lambda rt: obj.qualified_name())

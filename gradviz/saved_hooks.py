@@ -17,6 +17,15 @@ hooks entered inside it raise msg.
 What an op saves is OpDef.saved (per input that requires grad; measured
 against PyTorch op by op for its in-place checks), so the hooks are called in
 one place, Tape.apply, for every op.
+
+One saved tensor can also get its own pair, as PyTorch's SavedTensor has::
+
+    y.grad_fn._raw_saved_self.register_hooks(pack, unpack)
+
+pack runs at once, on a detached copy of the saved tensor; unpack then runs
+wherever the block's would. So each saved slot keeps its own unpack
+(Interpreter.packed: node -> [(slot, saved, packed, unpack)], in the order
+PyTorch's backward unpacks them); a program without hooks has no entry.
 """
 from __future__ import annotations
 
@@ -110,10 +119,16 @@ def saved_slots(node: Tensor) -> list:
                 if c not in slots:
                     slots.append(c)
     slots = [c for c in slots if c == "r" or (int(c) < len(args) and args[int(c)].__class__ is Tensor)]
-    swap = _INPUT_1_NAMES.get(node.grad_fn_name, "self") < "self"
-    slots.sort(key=lambda c: len(args) if c == "r" else 1 - int(c) if swap and c in "01"
-               else int(c))
+    slots.sort(key=_slot_order(node))
     return slots
+
+
+def _slot_order(node: Tensor):
+    """The sort key of node's saved slots: its inputs by argument name, then
+    its result."""
+    n = len(node.args)
+    swap = _INPUT_1_NAMES.get(node.grad_fn_name, "self") < "self"
+    return lambda c: n if c == "r" else 1 - int(c) if swap and c in "01" else int(c)
 
 
 def pack(rt, out: Tensor) -> None:
@@ -132,13 +147,80 @@ def pack(rt, out: Tensor) -> None:
         kept = []
         for c in slots:
             t = out if c == "r" else out.args[int(c)]
-            kept.append((c, t, t if hooks.pack is None else rt.call_value(hooks.pack, [t])))
+            kept.append((c, t, t if hooks.pack is None else rt.call_value(hooks.pack, [t]),
+                         hooks.unpack))
     finally:
         tape.grad_enabled = enabled
-    rt.packed[out] = (hooks.unpack, kept)
+    rt.packed[out] = kept
 
 
-def _unpacked(rt, fn, saved: Tensor, packed) -> Tensor:
+_FREED_HOOKS = (
+    "Calling register_hooks on a saved tensor after it has been freed. Saved intermediate "
+    "values of the graph are freed when you call .backward() or autograd.grad(). Specify "
+    "retain_graph=True if you need to backward through the graph a second time or if you "
+    "need to access saved variables after calling backward.")
+
+
+def register_hooks(rt, raw, *hook_fns) -> None:
+    """grad_fn._raw_saved_<name>.register_hooks(pack, unpack): pack on the
+    saved tensor now (detached, gradients off), unpack on what it returned
+    each time the slot is read, as PyTorch's SavedTensor does."""
+    from .functions import f_callable
+    from .gradfns import raw_saved_value
+    if len(hook_fns) != 2 or not all(f_callable(rt, f) for f in hook_fns):
+        shown = ", ".join(rt.repr_of(v) for v in (raw, *hook_fns))
+        raise GradvizError(
+            "register_hooks(): incompatible function arguments. The following argument types "
+            "are supported:\n    1. (self: torch._C._autograd.SavedTensor, arg0: "
+            "collections.abc.Callable, arg1: collections.abc.Callable) -> None\n\n"
+            f"Invoked with: {shown}", kind=TYPE,
+            hint="register_hooks(pack, unpack) takes two functions: pack(tensor) -> what to "
+                 "keep, unpack(kept) -> the tensor backward uses")
+    node = raw.fn.node
+    slot = _slot_of(node, raw.attr)
+    if raw_saved_value(raw) is None:
+        raise GradvizError("Calling register_hooks on a saved tensor with value None is "
+                           "forbidden", hint=f"PyTorch's {raw.fn.name} saves nothing there: "
+                           "the other input needs no gradient")
+    if node.freed:
+        raise GradvizError(_FREED_HOOKS, hint="register the hooks before backward(), or pass "
+                                              "retain_graph=True to it")
+    kept = rt.packed.get(node, [])
+    if any(c == slot for c, *_ in kept):
+        raise GradvizError("Calling register_hooks on a saved tensor whose hooks have already "
+                           "been set. Hint: only one pair of hooks is allowed at a time.",
+                           hint="a saved tensor takes one pair of hooks (a saved_tensors_hooks() "
+                                "block around the op sets them too)")
+    if slot != "r" and node.args[int(slot)].__class__ is not Tensor:
+        raise GradvizError(f"register_hooks() on {raw.attr}, a number the op wrapped, is not "
+                           "supported here", kind=RUNTIME,
+                           hint="hook a saved tensor the program made (or multiply by a "
+                                "tensor rather than a number)")
+    t = node if slot == "r" else node.args[int(slot)]
+    tape = rt.tape
+    enabled = tape.grad_enabled
+    tape.grad_enabled = False             # (PyTorch packs without gradients)
+    try:
+        packed = rt.call_value(hook_fns[0], [Tensor(t.data)])      # (detached: shares data)
+    finally:
+        tape.grad_enabled = enabled
+    kept = kept + [(slot, t, packed, hook_fns[1])]
+    kept.sort(key=lambda entry, order=_slot_order(node): order(entry[0]))
+    rt.packed[node] = kept
+
+
+def _slot_of(node: Tensor, attr: str) -> str:
+    """The slot (saved_slots) that grad_fn.<attr> reads: "r" the result,
+    else the index of the input (`2 * x` is x.mul(2): reversed)."""
+    if attr == "_saved_result":
+        return "r"
+    i = 0 if attr == "_saved_self" else 1
+    if node.op.name in ("mul", "add") and node.args[0].__class__ is not Tensor:
+        i = 1 - i
+    return str(i)
+
+
+def _unpacked(rt, fn, packed) -> Tensor:
     """unpack(packed), checked as PyTorch checks it."""
     value = packed if fn is None else rt.call_value(fn, [packed])
     if value.__class__ is not Tensor:
@@ -153,14 +235,13 @@ def unpack_for_backward(rt, node: Tensor, ans, xs: list, scalar: bool):
     """node's (ans, xs) for its VJPs with each saved tensor replaced by what
     unpack returns for it, in the order pack ran. scalar: the pass reads
     0-d values as numpy scalars."""
-    fn, kept = rt.packed[node]
     xs = list(xs)
-    for c, saved, packed in kept:
+    for c, saved, packed, fn in rt.packed[node]:
         tape = rt.tape
         enabled = tape.grad_enabled
         tape.grad_enabled = False     # (the engine runs backward, and unpack, without gradients)
         try:
-            value = _unpacked(rt, fn, saved, packed).data
+            value = _unpacked(rt, fn, packed).data
         finally:
             tape.grad_enabled = enabled
         if value.shape != saved.data.shape:
@@ -185,11 +266,10 @@ def unpack_saved(rt, node: Tensor, attr: str, original: Tensor):
     on what pack kept, as a tensor of the saved one's node (PyTorch's
     unpacked value carries the saved tensor's grad_fn and requires_grad)."""
     from .gradfns import _alias
-    slot = "r" if attr == "_saved_result" else "0" if attr == "_saved_self" else "1"
-    fn, kept = rt.packed[node]
-    for c, saved, packed in kept:
+    slot = _slot_of(node, attr)
+    for c, saved, packed, fn in rt.packed[node]:
         if c == slot:
-            value = _unpacked(rt, fn, saved, packed)
+            value = _unpacked(rt, fn, packed)
             new = _alias(original)
             new.data = value.data
             return new

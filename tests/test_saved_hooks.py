@@ -96,3 +96,42 @@ def test_unpack_of_another_shape_that_broadcasts_is_refused_with_a_hint():
     with pytest.raises(GradvizError) as e:
         run(src)
     assert "gradviz does not model" in e.value.message and "shape" in e.value.hint
+
+
+# ---- one saved tensor's own hooks: grad_fn._raw_saved_<name>.register_hooks ----
+# (conformance: tests/conformance_extra/autograd_raw_saved_hooks*.txt)
+
+def test_register_hooks_packs_at_once_and_unpack_changes_only_its_slot():
+    src = SETUP + ("y = x * x\n"
+                   "y.grad_fn._raw_saved_self.register_hooks(lambda t: print('pack') or t, "
+                   "lambda t: t * 0)\n"
+                   "print('registered')\n"
+                   "y.sum().backward()\nprint(torch.equal(x.grad, x.detach()))\n")
+    # (x * x: the gradient is other * g + self * g; self's unpack made the second 0)
+    assert run(src) == "pack\nregistered\nTrue\n"
+
+
+def test_register_hooks_without_two_functions_is_pybinds_type_error():
+    src = SETUP + "y = x.exp()\ny.grad_fn._raw_saved_result.register_hooks(print)\n"
+    with pytest.raises(GradvizError) as e:
+        run(src)
+    assert e.value.kind == "TypeError" and e.value.hint
+    assert e.value.message.startswith("register_hooks(): incompatible function arguments.")
+    assert e.value.message.endswith(", <built-in function print>")
+
+
+def test_register_hooks_on_a_wrapped_number_is_refused_with_a_hint():
+    src = SETUP + ("y = x * 2\n"
+                   "y.grad_fn._raw_saved_other.register_hooks(lambda t: t, lambda t: t)\n")
+    with pytest.raises(GradvizError) as e:
+        run(src)
+    assert "not supported here" in e.value.message and e.value.hint
+
+
+def test_register_hooks_then_create_graph_is_refused():
+    src = SETUP + ("y = x.exp()\n"
+                   "y.grad_fn._raw_saved_result.register_hooks(lambda t: t, lambda t: t)\n"
+                   "g, = torch.autograd.grad(y.sum(), x, create_graph=True)\n")
+    with pytest.raises(GradvizError) as e:
+        run(src)
+    assert "create_graph=True" in e.value.message

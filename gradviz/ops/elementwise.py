@@ -346,9 +346,13 @@ def _unary(name, grad_fn, fwd, dfdx, formula, saves=True, dtype_rule=FLOAT, symb
 
 _unary("exp", "ExpBackward0", exp, lambda x, y: y, "d exp(x)/dx = exp(x)", scalar=True,
        saved=("r",))
-_unary("log", "LogBackward0", log, lambda x, y: 1 / x, "d log(x)/dx = 1/x", scalar=True)
+# NOTE: PyTorch's backward is grad / self (not grad * (1 / self): one rounding less)
+_unary("log", "LogBackward0", log, lambda x, y: 1 / x, "d log(x)/dx = 1/x",
+       vjp=lambda g, ans, xs, p: g / xs[0], scalar=True)
+# NOTE: PyTorch's backward is grad / (2 * result) (one rounding less than
+# grad * (0.5 / result): float32 gradients agree to the last bit)
 _unary("sqrt", "SqrtBackward0", np.sqrt, lambda x, y: 0.5 / y, "d sqrt(x)/dx = 1/(2 sqrt(x))",
-       scalar=True, saved=("r",))
+       vjp=lambda g, ans, xs, p: g / (2 * ans), scalar=True, saved=("r",))
 _unary("sin", "SinBackward0", sin, lambda x, y: cos(x), "d sin(x)/dx = cos(x)", scalar=True)
 _unary("cos", "CosBackward0", cos, lambda x, y: -sin(x), "d cos(x)/dx = -sin(x)", scalar=True)
 # arrays from this size on get their VJP products written into one buffer
@@ -423,8 +427,10 @@ def _tanh_grad(g, y):
 
 _unary("tanh", "TanhBackward0", tanh, lambda x, y: 1 - y * y, "d tanh(x)/dx = 1 - tanh(x)^2",
        vjp=_tanh_vjp, scalar=True, saved=("r",))
+# NOTE: PyTorch's sigmoid_backward kernel rounds as grad * (1 - y) * y
 _unary("sigmoid", "SigmoidBackward0", _sigmoid, lambda x, y: y * (1 - y),
-       "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))", saved=("r",))
+       "d sigmoid(x)/dx = sigmoid(x)(1 - sigmoid(x))",
+       vjp=lambda g, ans, xs, p: g * (1 - ans) * ans, saved=("r",))
 # NOTE: PyTorch: abs'(0) = 0 (sign(0) = 0)
 _unary("abs", "AbsBackward0", np.abs, lambda x, y: np.sign(x), "d |x|/dx = sign(x)",
        dtype_rule="promote", check=_no_bool_check("abs_cpu"))
