@@ -2032,8 +2032,26 @@ class Interpreter:
     def _list(self, node):
         out = []
         for item in node.items:
-            out.append(self.eval(item))
+            if item.__class__ is syntax.Starred:      # [*xs, 1]: xs's items
+                out.extend(self._unpacked(item))
+            else:
+                out.append(self.eval(item))
         return out
+
+    def _unpacked(self, node) -> list:
+        """The items of `*xs` in a list or tuple display, as Python unpacks them."""
+        v = self.eval(node.value)
+        if v.__class__ is str:
+            return list(v)
+        try:
+            return list(self._items(v, self.where(node)))
+        except GradvizError as exc:
+            if exc.kind != TYPE:
+                raise
+            raise GradvizError(f"Value after * must be an iterable, not {self.type_name(v)}",
+                               kind=TYPE, span=self.where(node),
+                               hint="* unpacks a list, a tuple, a range or a tensor's "
+                                    "rows") from None
 
     def _tuple(self, node):
         return tuple(self._list(node))
@@ -2043,6 +2061,16 @@ class Interpreter:
         put in (as Python builds it)."""
         items = []
         for key, value in zip(node.keys, node.values):
+            if key is None:                           # {**d}: d's items
+                d = self.eval(value)
+                if d.__class__ not in DICTS:
+                    raise GradvizError(f"'{self.type_name(d)}' object is not a mapping",
+                                       kind=TYPE, span=self.where(value),
+                                       hint="** unpacks a dict: {**a, 'k': 1}")
+                for k, v in d.items():
+                    items.append(k)
+                    items.append(v)
+                continue
             items.append(self.eval(key))
             items.append(self.eval(value))
         out = {}

@@ -60,10 +60,11 @@ UNSUPPORTED_OPERATORS = {
 }
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
     "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own"),
-    "*": ("'*' unpacking is only supported in a call's arguments and assignment targets",
-          "write f(*xs) or a, *rest = xs, or list the items one by one"),
-    "**": ("'**' unpacking is only supported in a call's arguments",
-           "write f(**kwargs); for a dict of two, d = dict(a); d.update(b)"),
+    "*": ("can't use starred expression here",
+          "'*' unpacks into a call, a list, a tuple or assignment targets: f(*xs), "
+          "[*xs, 1], (*xs, 1), a, *rest = xs"),
+    "**": ("'**' unpacking is only supported in a call's arguments and a dict",
+           "write f(**kwargs) or {**a, **b}"),
     **dict.fromkeys((NEWLINE, EOF), ("expected an expression, found the end of the line",
                                      "the line ends in the middle of an expression"))}
 FOUND_HINTS = {   # the hint for an unexpected token, by its kind

@@ -118,6 +118,13 @@ def _parse_field(text: str, line: int, col: int):
     return node
 
 
+def _no_starred_element(node) -> None:
+    """A comprehension's element cannot be starred (Python's SyntaxError)."""
+    if node.__class__ is Starred:
+        raise GradvizError("iterable unpacking cannot be used in comprehension", kind=SYNTAX,
+                           span=node.span, hint="unpack outside it: [*xs] or list(xs)")
+
+
 def _starred_item(node):
     """The first Starred item of a parsed exprlist, or None."""
     if node.__class__ is Starred:
@@ -339,10 +346,7 @@ class _Parser:
                 return ExprStmt(left, self.span_from(first))
             if left.__class__ is Attribute or left.__class__ is Subscript:
                 self.i += 1                         # x.grad = None, x[0] = 1
-                value_first = toks[self.i]
-                value = self.expr()
-                if toks[self.i][0] == ",":         # self.shape = 2, 3
-                    value = self.exprlist(value, value_first)
+                value = self.values()               # (self.shape = 2, 3 too)
                 if toks[self.i][0] == "=":          # x.a = b = v
                     return self.chained_assign(first, left, value)
                 if left.__class__ is Subscript:
@@ -358,10 +362,7 @@ class _Parser:
             else:
                 target = _target_text(names)
             self.i += 1
-        value_first = toks[self.i]
-        value = self.expr()
-        if toks[self.i][0] == ",":
-            value = self.exprlist(value, value_first)
+        value = self.values()
         if toks[self.i][0] == "=":
             return self.chained_assign(first, names or target, value)
         return Assign(target, value, self.span_from(first), names)
@@ -378,10 +379,7 @@ class _Parser:
             else:                               # (a starred one never parses as a value)
                 targets.append(self.assign_target(value))
             self.i += 1
-            value_first = toks[self.i]
-            value = self.expr()
-            if toks[self.i][0] == ",":
-                value = self.exprlist(value, value_first)
+            value = self.values()
         return ChainedAssign(tuple(targets), value, self.span_from(first))
 
     @staticmethod
@@ -865,7 +863,7 @@ class _Parser:
             raise _error(first, "'return' outside function",
                          "'return' goes inside the block of a 'def'")
         self.i += 1
-        value = None if toks[self.i][0] in (NEWLINE, ";") else self.exprlist()
+        value = None if toks[self.i][0] in (NEWLINE, ";") else self.values()
         return Return(value, self.span_from(first))
 
     def yield_stmt(self) -> Yield:
@@ -887,7 +885,7 @@ class _Parser:
             self.i += 1
             value = self.expr()
         else:
-            value = None if toks[self.i][0] in (NEWLINE, ";") else self.exprlist()
+            value = None if toks[self.i][0] in (NEWLINE, ";") else self.values()
         if toks[self.i][0] == "=":
             raise _error(toks[self.i], "cannot assign to yield expression",
                          "a yield's value cannot be used: write 'yield v' on a line of its own")
@@ -925,6 +923,17 @@ class _Parser:
                 break
             items.append(expr())
         return TupleExpr(tuple(items), self.span_from(first))
+
+    def values(self):
+        """values := exprlist whose items may be starred: what '=' and
+        'return' give (x = 1, *xs; return *head, tail), a tuple when it has
+        a comma; a starred item alone is Python's SyntaxError."""
+        value = self.exprlist(starred=True)
+        if value.__class__ is Starred:
+            raise GradvizError("can't use starred expression here", kind=SYNTAX,
+                               span=value.span, hint="unpack into a tuple or a list: "
+                               "x = *xs, (with a comma) or x = [*xs]")
+        return value
 
     def starred_expr(self):
         """starred_expr := expr | '*' expr"""
@@ -1104,14 +1113,19 @@ class _Parser:
         self.i += 1
         toks = self.toks
         if toks[self.i][0] != ")":
-            first = self.expr()
+            first = self.starred_expr()           # ((*xs, 1) unpacks xs into the tuple)
             if toks[self.i][0] == "for":   # (elt for x in xs): a generator
+                _no_starred_element(first)
                 clauses = self.comp_clauses(")", tok)
                 return GeneratorExp(first, clauses, self.span_from(tok))
             if toks[self.i][0] == ",":
                 self.i += 1
-                items = [first, *self.items(")", tok, self.expr)]
+                items = [first, *self.items(")", tok, self.starred_expr)]
             elif toks[self.i][0] == ")":
+                if first.__class__ is Starred:
+                    raise GradvizError("cannot use starred expression here", kind=SYNTAX,
+                                       span=first.span, hint="add a comma to make a tuple: "
+                                       "(*xs,)")
                 self.i += 1
                 return first   # keeps its own span, as in Python's ast
             else:
@@ -1128,17 +1142,18 @@ class _Parser:
         if toks[self.i][0] == "]":
             self.i += 1
             return ListExpr((), self.span_from(tok))
-        first = self.expr()
+        first = self.starred_expr()               # ([*xs, 1] unpacks xs into the list)
         if toks[self.i][0] != "for":
             if toks[self.i][0] == ",":
                 self.i += 1
-                rest = self.items("]", tok, self.expr)
+                rest = self.items("]", tok, self.starred_expr)
             elif toks[self.i][0] == "]":
                 self.i += 1
                 rest = []
             else:
                 raise self.expected("',' or ']'", tok)
             return ListExpr((first, *rest), self.span_from(tok))
+        _no_starred_element(first)
         return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
 
     def dict_display(self, tok: tuple, rbp: int) -> DictExpr | DictComp:
@@ -1150,6 +1165,10 @@ class _Parser:
             return DictExpr((), (), self.span_from(tok))
         key, value = self.pair(tok)
         if toks[self.i][0] == "for":
+            if key is None:
+                raise GradvizError("dict unpacking cannot be used in dict comprehension",
+                                   kind=SYNTAX, span=value.span,
+                                   hint="write the items as key: value")
             return DictComp(key, value, self.comp_clauses("}", tok), self.span_from(tok))
         pairs = [(key, value)]
         if toks[self.i][0] == ",":
@@ -1163,12 +1182,12 @@ class _Parser:
                         self.span_from(tok))
 
     def pair(self, opener: tuple) -> tuple:
-        """pair := expr ':' expr    -- {a, b} (a set) is refused"""
+        """pair := expr ':' expr | '**' expr    -- the items of a dict, key None
+        (as in Python's ast); {a, b} (a set) is refused"""
         toks = self.toks
         if toks[self.i][0] == "**":
-            raise _error(toks[self.i], "'**' unpacking in a dict is not supported",
-                         "merge dicts with a | b, or copy one and update it: "
-                         "d = dict(a); d.update(b)")
+            self.i += 1
+            return None, self.expr(COMPARE_BP)     # ({**a, **b}: a bitwise_or, as in Python)
         key = self.expr()
         if toks[self.i][0] != ":":
             if toks[self.i][0] in (",", "}", "for"):
