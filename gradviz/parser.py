@@ -595,12 +595,12 @@ class _Parser:
         return While(test, body, span, self.loop_else())
 
     def for_stmt(self) -> For:
-        """for_stmt := 'for' loop_target expr block"""
+        """for_stmt := 'for' loop_target values block    -- for x in a, *b: too"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
         target = self.loop_target()
-        iterable = self.expr()
+        iterable = self.values()
         span = self.span_from(first)
         body = self.loop_block(first, "for")
         return For(target, iterable, body, span, self.loop_else())
