@@ -210,5 +210,12 @@ def to_torch(source: str, filename: str = "<string>") -> str:
     # the program's own `import torch` stays (a second import is harmless):
     # the script keeps the program's lines as they were written
     name = "" if filename.startswith("<") or filename == "-" else f"{Path(filename).name} "
-    header = [f"# {name}exported by gradviz: the same steps in PyTorch", *HEADER_IMPORTS]
-    return "\n".join(header) + "\n" + body
+    title = f"# {name}exported by gradviz: the same steps in PyTorch\n"
+    imports = "\n".join(HEADER_IMPORTS) + "\n"
+    # `from __future__ import ...` must open a script: the imports go after it
+    futures = [stmt.span.end_line for stmt in program.body
+               if stmt.__class__ is syntax.Import and stmt.module == "__future__"]
+    if futures:
+        rows = body.splitlines(keepends=True)
+        return title + "".join(rows[:futures[-1]]) + imports + "".join(rows[futures[-1]:])
+    return title + imports + body

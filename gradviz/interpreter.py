@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import machine, transformer_decoder
+from . import machine, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import rnn_utils
@@ -492,6 +492,9 @@ MODULES = {
     "math": Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
                             **functions.MATH_CONSTANTS}),
     "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
+    # type hints' names (gradviz parses hints without evaluating them)
+    "typing": Module("typing", typehints.typing_members()),
+    "__future__": Module("__future__", typehints.future_members()),
 }
 # binary() without the checks, for a tensor on the left and a tensor (or a
 # number) on the right: every operator but ** (and @, which needs two tensors)
@@ -3121,6 +3124,8 @@ class Interpreter:
             return pymethods.dict_item(self, obj, _dict_key(index))
         if classes.method_of(obj, "__getitem__") is not None:     # d2l's metric[0]
             return classes.call_method(self, obj, "__getitem__", [_dict_key(index)])
+        if obj.__class__ is typehints.TypeHint:       # Tuple[Tensor, Tensor] (a type alias)
+            return obj.subscript(index)
         if obj.__class__ in (ReturnTypes, forward_ad.UnpackedDual, rnn_utils.PackedSequence):
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):

@@ -330,6 +330,13 @@ class _Parser:
         else:
             left = self.exprlist(starred=True)
             op = toks[self.i][0]
+            if op == ":" and left.__class__ in (Name, Attribute, Subscript):
+                # x: int = 5 (the hint parsed, not evaluated); x: int alone binds nothing
+                self.i += 1
+                self.expr()
+                op = toks[self.i][0]
+                if op != "=":
+                    return Jump("pass", self.span_from(first))
             if op in AUG_OPS:
                 if not isinstance(left, (Name, Attribute, Subscript)):
                     raise self.node_error(left, f"cannot use '{op}' on", "the left side of "
@@ -683,6 +690,7 @@ class _Parser:
                                  "* argument may appear only once", "write *args, then **kwargs, last")
                 params.append(star)
                 self.i += 2
+                self.annotation(close)
                 if toks[self.i][0] == "=":
                     raise _error(toks[self.i], f"var-{'keyword' if tok[0] == '**' else 'positional'}"
                                  " argument cannot have default value", "remove the default")
@@ -693,7 +701,7 @@ class _Parser:
                 raise _error(tok, "arguments cannot follow var-keyword argument",
                              "write **kwargs last: def f(a, *args, b=1, **kwargs):")
             if (any(p.startswith("*") for p in params) and tok[0] == NAME
-                    and toks[self.i + 1][0] != "="):
+                    and self.after_annotation(close) != "="):
                 raise _error(tok, "a keyword-only parameter (after *args) needs a default here",
                              f"give it one: {tok[1]}=None")
             if tok[0] in ("*", "**", "/"):
@@ -709,6 +717,7 @@ class _Parser:
                              "give each parameter its own name")
             params.append(tok[1])
             self.i += 1
+            self.annotation(close)
             if toks[self.i][0] == "=":
                 self.i += 1
                 defaults.append(self.expr())
@@ -723,6 +732,26 @@ class _Parser:
                                         hint="write lambda x, y: x * y")
                 raise self.expected(f"',' or '{close}'", opener)
         return params, defaults
+
+    def annotation(self, close: str) -> None:
+        """[':' expr] after a def's parameter name: its type hint, parsed and
+        not evaluated (as under `from __future__ import annotations`: a hint
+        changes nothing a program computes). A lambda's ':' ends its
+        parameters (close ':') instead."""
+        if close != ":" and self.toks[self.i][0] == ":":
+            self.i += 1
+            self.expr()
+
+    def after_annotation(self, close: str) -> str:
+        """The kind of the token after the parameter name at self.i and its
+        annotation (without taking them)."""
+        at = self.i
+        self.i += 1
+        try:
+            self.annotation(close)
+            return self.toks[self.i][0]
+        finally:
+            self.i = at
 
     def lambda_expr(self, tok: tuple, rbp: int) -> Lambda:
         """lambda := 'lambda' [param (',' param)* [',']] ':' expr"""
@@ -813,6 +842,9 @@ class _Parser:
         self.i += 1
         params, defaults = self.params(")", opener)
         self.i += 1
+        if toks[self.i][0] == "->":             # its return type hint: not evaluated either
+            self.i += 1
+            self.expr()
         span = self.span_from(first)
         body = self.scope_block(first, "def")
         return FunctionDef(name, tuple(params), tuple(defaults), body, span)

@@ -805,3 +805,60 @@ def test_large_program_parses_quickly():
     assert prog.body[-1].span == Span(30_000, 1, 30_000, 25)
     assert elapsed < 20.0    # generous: guards against accidental quadratic behaviour only
     #                          (speed itself is measured in bench/, not here)
+
+
+# ---- type hints: parsed, not evaluated ---------------------------------------
+def _prints(src: str) -> str:
+    import io
+
+    import gradviz
+    out = io.StringIO()
+    gradviz.run_source(src, stdout=out)
+    return out.getvalue()
+
+
+def test_type_hints_change_nothing_a_program_computes():
+    hinted = ("def f(x: Tensor, k: int = 2, *rest: float, **kw: 'Any') -> 'Tensor':\n"
+              "    y: Tensor = x * k\n    return y\n"
+              "w: Tensor = tensor([1.0, 2.0], requires_grad=True)\n"
+              "f(w, 3).sum().backward()\nprint(w.grad)\n")
+    plain = ("def f(x, k=2, *rest, **kw):\n    y = x * k\n    return y\n"
+             "w = tensor([1.0, 2.0], requires_grad=True)\n"
+             "f(w, 3).sum().backward()\nprint(w.grad)\n")
+    assert _prints(hinted) == _prints(plain) == "tensor([3., 3.])\n"
+    # a hint names what need not exist: it is not evaluated
+    assert _prints("def g(a: NoSuchType) -> Undefined:\n    return a\nprint(g(1))\n") == "1\n"
+
+
+def test_a_hint_alone_binds_nothing_and_lambdas_keep_their_colon():
+    with pytest.raises(GradvizError) as info:
+        _prints("count: int\nprint(count)\n")
+    assert info.value.kind == "NameError"
+    assert _prints("f = lambda x: x + 1\nprint(f(1))\n") == "2\n"
+    assert _prints("class A:\n    n: int = 3\n    m: float\na = A()\na.k: int = 4\n"
+                   "print(a.n, a.k)\n") == "3 4\n"
+
+
+def test_typing_names_import_print_and_subscript_as_python():
+    assert _prints("from typing import List, Optional, Tuple, Any\nfrom torch import Tensor\n"
+                   "print(List, Optional[int], Tuple[Tensor, float], List[List[int]])\n") == \
+        "typing.List typing.Optional[int] typing.Tuple[torch.Tensor, float] " \
+        "typing.List[typing.List[int]]\n"
+    with pytest.raises(GradvizError) as info:
+        _prints("from typing import Any\nprint(Any[int])\n")
+    assert info.value.kind == "TypeError" and info.value.hint
+
+
+def test_hints_in_the_wrong_places_are_syntax_errors():
+    for src in ("a, b: int = 1, 2\n", "f = lambda x: int: x\n", "def f(x: ) -> int:\n    pass\n"):
+        with pytest.raises(GradvizError) as info:
+            parse(src)
+        assert info.value.kind == errors.SYNTAX, src
+
+
+def test_an_exported_future_import_stays_first():
+    from gradviz.export import to_torch
+    script = to_torch("from __future__ import annotations\nx: int = 1\nprint(x)\n", "p.txt")
+    lines = script.splitlines()
+    assert lines[1] == "from __future__ import annotations" and lines[2] == "import torch"
+    compile(script, "p.py", "exec")
