@@ -674,7 +674,7 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                                 "`a = a + v` for a new tensor of the wider type")
 
 
-_IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd and "
+_IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing and "
                 "Python's math and random; torch's functions are also there without any import")
 _PLOTS = ("plots are not drawn here: gradviz's tables and its --svg picture show the values; "
           "delete the plotting lines")
