@@ -621,7 +621,7 @@ def test_imports_of_what_the_language_lacks_fail_as_in_python(src, kind, words):
     ("import matplotlib.pyplot as plt\n", "delete the plotting lines"),
     ("from d2l import torch as d2l\n", "d2l's helpers are not available"),
     ("import torchvision\n", "torch.randn"),
-    ("import pandas\n", "torch.autograd and Python's math"),
+    ("import pandas\n", "typing and Python's math"),
     ("import time\n", "delete the timing lines"),
     ("import os.path\n", "no access to the machine"),
     ("import copy\n", "t.clone()"),
