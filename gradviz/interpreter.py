@@ -141,7 +141,7 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = ""
     (name: the function's qualified name, as the message gives it)."""
     params = d.params
     d = _Named(name or d.name)
-    if params and params[-1][0] == "*":       # def f(a, *args, **kwargs)
+    if any(p[0] == "*" for p in params):      # def f(a, *args, b=1, **kwargs), def f(a, *, b=1)
         return _bind_starred(d, params, defaults, args, kwargs)
     if len(args) > len(params):
         given = "was" if len(args) == 1 else "were"
@@ -187,21 +187,25 @@ def _bind_starred(d, params: tuple, defaults: tuple, args: list, kwargs: dict) -
     """_bind_arguments of a function with *args and/or **kwargs: the
     positional arguments past the named ones are the tuple args, the
     keyword arguments no parameter takes the dict kwargs, as Python's."""
-    star = next((p[1:] for p in params if p[0] == "*" and p[1] != "*"), None)
+    # star: the name of *args, "" for a bare * (no more positional arguments)
+    star = next((p[1:] for p in params if p[0] == "*" and p[1:2] != "*"), None)
     dstar = next((p[2:] for p in params if p.startswith("**")), None)
     named = tuple(p for p in params if p[0] != "*")
-    # the positional parameters come before *args; those after it (with
-    # defaults) take keywords only
+    # the positional parameters come before *args (or *); those after it
+    # (with defaults) take keywords only
     positional = len(named) if star is None else params.index("*" + star)
     extra = tuple(args[positional:])
-    if extra and star is None:
-        _bind_arguments(_Params(named), defaults, args, {}, d.name)   # (Python's TypeError)
+    if extra and not star:
+        # (Python's TypeError, which counts the positional parameters only)
+        keyword_only = len(named) - positional
+        _bind_arguments(_Params(named[:positional]),
+                        defaults[:max(0, len(defaults) - keyword_only)], args, {}, d.name)
     unknown = {k: v for k, v in kwargs.items() if k not in named}
     if unknown and dstar is None:
         _bind_arguments(_Params(named), defaults, [], unknown, d.name)
     local = _bind_arguments(_Params(named), defaults, list(args[:positional]),
                             {k: v for k, v in kwargs.items() if k in named}, d.name)
-    if star is not None:
+    if star:
         local[star] = extra
     if dstar is not None:
         local[dstar] = unknown

@@ -704,6 +704,15 @@ class _Parser:
                     and self.after_annotation(close) != "="):
                 raise _error(tok, "a keyword-only parameter (after *args) needs a default here",
                              f"give it one: {tok[1]}=None")
+            if (tok[0] == "*" and close != ":" and toks[self.i + 1][0] in (",", close)
+                    and not any(p.startswith("*") for p in params)):
+                # def f(a, *, b=1): the parameters after it take keywords only
+                if toks[self.i + 1][0] == close or toks[self.i + 2][0] == close:
+                    raise _error(tok, "named arguments must follow bare *",
+                                 "name a parameter after it, or remove the *")
+                params.append("*")
+                self.i += 2
+                continue
             if tok[0] in ("*", "**", "/"):
                 raise _error(tok, f"'{tok[0]}' without a name in a parameter list is not supported",
                              "name each parameter, or collect the rest: def f(a, *args, **kwargs):")
