@@ -2291,6 +2291,42 @@ def _math(name: str, f):
     return call
 
 
+def _python_builtin(name: str, f, takes: str):
+    """A builtin of Python's on plain values (hex, ord, divmod, math.gcd),
+    with Python's errors. takes: "int" (a one-element integer tensor counts
+    as its __index__, as Python's hex(t) takes it), "str" (ord) or
+    "number" (divmod: a tensor is Python's TypeError)."""
+    from .fstrings import _type_name
+
+    def call(rt, *args):
+        xs = []
+        for a in args:
+            if takes == "int" and is_tensor(a):
+                a = index_of_tensor(a)
+            ok = (isinstance(a, int) if takes == "int" else isinstance(a, str) if takes == "str"
+                  else isinstance(a, (int, float)))
+            if not ok:
+                if takes == "int":
+                    message = f"'{_type_name(a)}' object cannot be interpreted as an integer"
+                elif takes == "str":
+                    message = f"{name}() expected string of length 1, but {_type_name(a)} found"
+                else:
+                    message = (f"unsupported operand type(s) for {name}(): " + " and ".join(
+                        f"'{_type_name(v)}'" for v in args))
+                raise GradvizError(message, kind=TYPE,
+                                   hint=f"{name}() takes " + {"int": "whole numbers",
+                                                              "str": "one character",
+                                                              "number": "numbers"}[takes])
+            xs.append(a)
+        try:
+            return f(*xs)
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise GradvizError(str(exc), kind=type(exc).__name__,
+                               hint=f"check {name}()'s arguments") from None
+    call.__name__ = name
+    return call
+
+
 def f_fsum(rt, *args):
     """math.fsum(items): the exactly rounded sum of numbers (one-element
     tensors by their items, as Python's float() takes them); the tutorials'
@@ -2311,7 +2347,25 @@ def f_fsum(rt, *args):
 # Python's math module, for programs that import it (math.pi, math.sqrt(2))
 MATH_FUNCTIONS = {name: _math(name, getattr(math, name)) for name in (
     "sqrt", "exp", "log", "log2", "log10", "sin", "cos", "tan", "tanh", "floor", "ceil",
-    "fabs", "isnan", "isinf", "isfinite", "pow", "atan", "atan2", "asin", "acos")}
+    "fabs", "isnan", "isinf", "isfinite", "pow", "atan", "atan2", "asin", "acos",
+    "log1p", "expm1", "sinh", "cosh", "asinh", "acosh", "atanh", "hypot", "degrees",
+    "radians", "trunc", "copysign", "erf", "erfc", "gamma", "lgamma")}
+# math's functions of whole numbers: as Python's (factorial(2.0) is its TypeError)
+MATH_FUNCTIONS.update({name: _python_builtin(f"math.{name}", getattr(math, name), "int")
+                       for name in ("factorial", "gcd", "comb", "perm", "isqrt")})
+
+
+def f_math_isclose(rt, a, b, rel_tol=1e-09, abs_tol=0.0):
+    """math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)."""
+    xs = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else _to_float(rt, v)
+          for v in (a, b, rel_tol, abs_tol)]
+    try:
+        return math.isclose(xs[0], xs[1], rel_tol=xs[2], abs_tol=xs[3])
+    except ValueError as exc:
+        raise GradvizError(str(exc), kind=VALUE, hint="tolerances are 0 or more") from None
+
+
+MATH_FUNCTIONS["isclose"] = f_math_isclose
 MATH_FUNCTIONS["fsum"] = f_fsum
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf,
                   "nan": math.nan}
@@ -2855,7 +2909,10 @@ PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_
                "isinstance": f_isinstance, "issubclass": f_issubclass, "sorted": f_sorted, "reversed": f_reversed,
                "iter": f_iter, "next": f_next, "dict": f_dict, "map": f_map,
                "filter": f_filter, "getattr": f_getattr, "hasattr": f_hasattr,
-               "setattr": f_setattr, "callable": f_callable}
+               "setattr": f_setattr, "callable": f_callable,
+               **{f.__name__: _python_builtin(f.__name__, f, "int") for f in (hex, oct, bin, chr)},
+               "ord": _python_builtin("ord", ord, "str"),
+               "divmod": _python_builtin("divmod", divmod, "number")}
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}
