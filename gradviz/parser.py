@@ -208,7 +208,7 @@ class _Parser:
         if kind in FOUND_HINTS:
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
-            hint = "string prefixes like r'' and b'' are not supported (f'' is)"
+            hint = "string prefixes like b'' and rf'' are not supported (f'' and r'' are)"
         elif hint is None and kind in MISSING_OPERATOR:
             hint = "is an operator or a ',' missing before it?"
         elif hint is None:
