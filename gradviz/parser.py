@@ -966,9 +966,9 @@ class _Parser:
         return TupleExpr(tuple(items), self.span_from(first))
 
     def values(self):
-        """values := exprlist whose items may be starred: what '=' and
-        'return' give (x = 1, *xs; return *head, tail), a tuple when it has
-        a comma; a starred item alone is Python's SyntaxError."""
+        """values := starred_expr (',' starred_expr)* [',']    -- after '=', return, for ... in
+        (x = 1, *xs; return *head, tail): a tuple when it has a comma; a
+        starred item alone is Python's SyntaxError."""
         value = self.exprlist(starred=True)
         if value.__class__ is Starred:
             raise GradvizError("can't use starred expression here", kind=SYNTAX,
