@@ -71,7 +71,7 @@ def _uses(expr) -> list:
             if node.id not in bound:
                 found.append(node)
             continue
-        if cls is syntax.ListComp or cls is syntax.GeneratorExp or cls is syntax.DictComp:
+        if cls in (syntax.ListComp, syntax.GeneratorExp, syntax.DictComp, syntax.SetComp):
             # its loop names are its own (`[t * 2 for t in xs]` is no torch.t);
             # a clause's iterable sees the names of the clauses before it
             inner = set(bound)

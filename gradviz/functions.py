@@ -2118,7 +2118,7 @@ def f_len(rt, x):
         if x.data.ndim == 0:
             raise GradvizError("len() of a 0-d tensor", kind=TYPE)
         return x.data.shape[0]
-    if isinstance(x, (list, tuple, str, range, dict)) or x.__class__ in _SIZED:
+    if isinstance(x, (list, tuple, str, range, dict, set, frozenset)) or x.__class__ in _SIZED:
         return len(x)
     if x.__class__ is NumpyArray:
         if x.array.ndim == 0:
@@ -2539,13 +2539,13 @@ def _walkable(rt, x, what: str):
     views), or what a program's class's __iter__ gives."""
     from .classes import method_of
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
-            or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
+            or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple, str)) or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
-                       hint=f"{what}() walks a range(...), a list, a tuple, a dict, a string "
-                            "or a tensor")
+                       hint=f"{what}() walks a range(...), a list, a tuple, a dict, a set, a "
+                            "string or a tensor")
 
 
 def f_enumerate(rt, x, start=0):
@@ -2761,7 +2761,7 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
              _MAP, _FILTER, type(reversed([])), reversed, type(iter(range(0))), type(iter([])),
              type(iter(())), type(iter("")), type(iter("\u00e9")),
              type(reversed({})), type(reversed({}.values())), type(reversed({}.items())),
-             type(reversed(OrderedDict())))
+             type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk)
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
 LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)
@@ -2901,13 +2901,34 @@ def f_dict(rt, *args, **kwargs):
     return pymethods.dict_update(rt, {}, args, kwargs)
 
 
+def _py_set(kind):
+    """Python's set() / frozenset(): empty, or the elements of an iterable
+    (each once)."""
+    def f(rt, *args, **kwargs):
+        name = kind.__name__
+        if kwargs:
+            raise GradvizError(f"{name}() takes no keyword arguments", kind=TYPE,
+                               hint=f"write {name}() or {name}(items)")
+        if len(args) > 1:
+            raise GradvizError(f"{name} expected at most 1 argument, got {len(args)}",
+                               kind=TYPE, hint=f"write {name}() or {name}(items)")
+        if not args:
+            return kind()
+        x = args[0]
+        items = x if x.__class__ in ITERATORS or x.__class__ is str else _walkable(rt, x, name)
+        return pymethods.make_set(rt, kind, items)
+    f.__name__ = kind.__name__
+    return f
+
+
 PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
                "isinstance": f_isinstance, "issubclass": f_issubclass, "sorted": f_sorted, "reversed": f_reversed,
-               "iter": f_iter, "next": f_next, "dict": f_dict, "map": f_map,
+               "iter": f_iter, "next": f_next, "dict": f_dict, "set": _py_set(set),
+               "frozenset": _py_set(frozenset), "map": f_map,
                "filter": f_filter, "getattr": f_getattr, "hasattr": f_hasattr,
                "setattr": f_setattr, "callable": f_callable,
                **{f.__name__: _python_builtin(f.__name__, f, "int") for f in (hex, oct, bin, chr)},

@@ -39,7 +39,7 @@ from .versions import owner
 SAVED_HOOKS_CONTEXTS = (saved_hooks.SavedTensorsHooks, saved_hooks.DisableSavedHooks)
 
 # values that hold tensors a program can reach again (see Interpreter.aliased)
-_HOLDERS = (list, tuple, ReturnTypes, dict)
+_HOLDERS = (list, tuple, ReturnTypes, dict, set, frozenset)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
               "//": "floor_divide", "%": "remainder",
@@ -516,6 +516,13 @@ _new = tuple.__new__
 # dtypes as PyTorch's messages spell their C types
 # Python's order comparisons (of strings)
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+# the hint when a set meets another kind of value
+_SET_HINT = ("a set's operators take two sets: s | set(xs); the methods take any iterable: "
+             "s.union(xs)")
+_SET_IN_PLACE = {"|": operator.ior, "&": operator.iand, "-": operator.isub, "^": operator.ixor}
+# what two sets make with an operator: Python's own
+_SET_OPERATORS = {**_ORDER, "==": operator.eq, "!=": operator.ne, "|": operator.or_,
+                  "&": operator.and_, "-": operator.sub, "^": operator.xor}
 
 
 def _setitem_shape_error(value: tuple, part: tuple, advanced: bool) -> GradvizError:
@@ -1117,8 +1124,8 @@ class Interpreter:
             raise GradvizError(f"Boolean value of Tensor with {what} is ambiguous",
                                kind=RUNTIME, hint="reduce it to one value first, e.g. "
                                                   "(x > 0).all() or x.sum() > 0")
-        if v is None or v.__class__ in (bool, int, float, str, list, tuple, range, dict) \
-                or v.__class__ in DICT_VIEWS:
+        if v is None or v.__class__ in (bool, int, float, str, list, tuple, range, dict, set,
+                                        frozenset) or v.__class__ in DICT_VIEWS:
             return bool(v)
         if v.__class__ is classes.Instance:       # its __bool__, else its __len__
             for name in ("__bool__", "__len__"):
@@ -1229,6 +1236,8 @@ class Interpreter:
             return iter([data.item(self, v, i) for i in range(len(v))])
         if v.__class__ in DICTS or v.__class__ in DICT_VIEWS:
             return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
+        if v.__class__ in pymethods.SETS:
+            return pymethods.SetWalk(v)       # (in Python's hash order)
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
                 raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
@@ -1240,7 +1249,7 @@ class Interpreter:
                  for i in range(v.data.shape[0])]))
         raise GradvizError(f"'{self.type_name(v)}' object is not iterable", kind=TYPE,
                            hint="a for loop walks a range(...), a list, a tuple, a dict, a "
-                                "string or a tensor")
+                                "set, a string or a tensor")
 
     def _jump(self, frames: list, leave: bool) -> None:
         """break (leave) or continue: the blocks inside the innermost loop are
@@ -1285,7 +1294,8 @@ class Interpreter:
 
     def _unpack_items(self, value) -> tuple:
         """The items a tuple of targets takes from value."""
-        if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS:
+        if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS \
+                or value.__class__ in pymethods.SETS:
             return tuple(self._items(value, self.span))
         if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual, Size,
                                 rnn_utils.PackedSequence)
@@ -1404,6 +1414,17 @@ class Interpreter:
             # as dict's __ior__: d.update(value), a mapping or (key, value) pairs
             self.span = span
             pymethods.dict_update(self, current, (value,), {})
+            return current
+        if current.__class__ is set and sym in _SET_IN_PLACE:
+            if value.__class__ not in pymethods.SETS:
+                raise GradvizError(f"unsupported operand type(s) for {stmt.op}=: 'set' and "
+                                   f"'{self.type_name(value)}'", kind=TYPE, span=span,
+                                   hint=_SET_HINT)
+            # as set's __ior__ and the others: the set changes in place (its
+            # aliases see it); a frozenset's makes a new one, below
+            self.span = span
+            _SET_IN_PLACE[sym](current, value)     # (Python's order of the elements)
+            self.tape.check_size(len(current), "set")
             return current
         return self.binary(sym, current, value, span)
 
@@ -1735,7 +1756,7 @@ class Interpreter:
         for v in (v for scope in self.scopes for v in scope.values()):
             if v.__class__ is Tensor:
                 held.add(id(v))
-            elif v.__class__ in (list, tuple):
+            elif v.__class__ in (list, tuple, set, frozenset):
                 held.update(id(item) for item in v if item.__class__ is Tensor)
             elif v.__class__ in DICTS:
                 held.update(id(item) for item in v.values() if item.__class__ is Tensor)
@@ -1768,6 +1789,11 @@ class Interpreter:
                             v[i] = new
                 elif v.__class__ is tuple and any(item is old for item in v):
                     env[name] = tuple(new if item is old else item for item in v)
+                elif v.__class__ is set and old in v:      # (PyTorch's one tensor object)
+                    v.discard(old)
+                    v.add(new)
+                elif v.__class__ is frozenset and old in v:
+                    env[name] = frozenset(new if item is old else item for item in v)
                 elif v.__class__ in DICTS:
                     for key, item in v.items():
                         if item is old:
@@ -2085,6 +2111,10 @@ class Interpreter:
             pymethods.dict_put(self, out, items[k], items[k + 1])
         return out
 
+    def _set(self, node):
+        """{a, b, *xs}: its items evaluated in order, then put in."""
+        return pymethods.make_set(self, set, self._list(node))
+
     def _listcomp(self, node):
         """[elt for target in iter if cond ...]: its items."""
         out = []
@@ -2104,6 +2134,12 @@ class Interpreter:
             key = self.eval(node.key)
             pymethods.dict_put(self, out, key, self.eval(node.value))
         self._comprehension(node.clauses, add)
+        return out
+
+    def _setcomp(self, node):
+        """{elt for target in iter if cond ...}: its elements."""
+        out: set = set()
+        self._comprehension(node.clauses, lambda: pymethods.set_add(self, out, self.eval(node.elt)))
         return out
 
     def _comprehension(self, clauses: tuple, add) -> None:
@@ -2590,6 +2626,8 @@ class Interpreter:
             return bool(np.any(container.data == other))
         if container.__class__ in DICTS or container.__class__ in DICT_VIEWS[::3]:
             return pymethods.hashable(item) in container     # a key: by its hash
+        if container.__class__ in pymethods.SETS:
+            return pymethods.set_key(item) in container      # an element: by its hash
         if isinstance(container, str):
             if not isinstance(item, str):
                 raise GradvizError(f"'in <string>' requires string as left operand, not "
@@ -2610,13 +2648,16 @@ class Interpreter:
             return False
         raise GradvizError(f"argument of type '{type(container).__name__}' is not iterable",
                            kind=TYPE, hint="`in` looks into a list, tuple, range, string, "
-                                           "dict or tensor")
+                                           "dict, set or tensor")
 
     def _python_binary(self, sym, a, b):
         ok = (int, float, bool)
         if not (isinstance(a, ok) and isinstance(b, ok)):
             if a.__class__ in DICTS and b.__class__ in DICTS and sym in ("==", "!=", "|"):
                 return self._dict_binary(sym, a, b)
+            if a.__class__ in pymethods.SETS and b.__class__ in pymethods.SETS and \
+                    sym in _SET_OPERATORS:
+                return self._set_binary(sym, a, b)
             if sym in ("==", "!="):
                 return (a == b) if sym == "==" else (a != b)
             if sym in ("+", "*") and (isinstance(a, _SEQUENCES) or isinstance(b, _SEQUENCES)):
@@ -2632,12 +2673,14 @@ class Interpreter:
             if sym in _ORDER:
                 raise GradvizError(f"'{sym}' not supported between instances of "
                                    f"'{self.type_name(a)}' and '{self.type_name(b)}'", kind=TYPE,
-                                   hint=NONE_HINT if a is None or b is None else
+                                   hint=NONE_HINT if a is None or b is None else _SET_HINT
+                                   if {a.__class__, b.__class__} & {set, frozenset} else
                                    "compare numbers with numbers, strings with strings")
             raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
                                f"'{self.type_name(b)}'", kind=TYPE,
                                hint=NONE_HINT if a is None or b is None else
                                "merge two dicts with a | b" if dict in (a.__class__, b.__class__)
+                               else _SET_HINT if {a.__class__, b.__class__} & {set, frozenset}
                                else None)
         try:
             match sym:
@@ -2684,6 +2727,15 @@ class Interpreter:
         if sym == "|":
             return pymethods.dict_update(self, pymethods.dict_update(self, {}, (a,), {}), (b,), {})
         return pymethods.dict_equal(self, a, b) is (sym == "==")
+
+    def _set_binary(self, sym, a, b):
+        """Two sets (or frozensets): | & - ^ make a new one of a's kind, as
+        Python's; == != and the subset comparisons < <= > >= answer."""
+        out = _SET_OPERATORS[sym](a, b)
+        if out.__class__ is not bool:
+            self.tape.check_size(len(out), "set")
+            self.tape.count_items(len(out))
+        return out
 
     def _string_binary(self, sym, a, b):
         """What Python does with strings: +, * by an int, and comparisons."""
@@ -2990,6 +3042,9 @@ class Interpreter:
             return BoundMethod(attr, pymethods.list_method(attr), obj)
         if obj.__class__ in DICTS and attr in pymethods.DICT_METHODS:  # params.items()
             return BoundMethod(attr, pymethods.dict_method(attr), obj)
+        if obj.__class__ is set and attr in pymethods.SET_METHODS or \
+                obj.__class__ is frozenset and attr in pymethods.FROZENSET_METHODS:
+            return BoundMethod(attr, pymethods.set_method(attr), obj)   # seen.add(fn)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
@@ -3021,6 +3076,8 @@ class Interpreter:
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
                            f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS
+                           else "a frozenset cannot change: make a set of it, set(f)"
+                           if obj.__class__ is frozenset and attr in pymethods.SET_METHODS
                            else None)
 
     def tensor_attribute(self, t: Tensor, attr: str):
@@ -3916,7 +3973,8 @@ _EVAL = {
     syntax.Lambda: Interpreter._lambda, syntax.BoolOp: Interpreter._boolop,
     syntax.IfExp: Interpreter._ifexp, syntax.Compare: Interpreter._compare,
     syntax.FString: Interpreter._fstring, syntax.DictExpr: Interpreter._dict,
-    syntax.DictComp: Interpreter._dictcomp,
+    syntax.DictComp: Interpreter._dictcomp, syntax.SetExpr: Interpreter._set,
+    syntax.SetComp: Interpreter._setcomp,
 }
 
 
@@ -3979,7 +4037,7 @@ _PLAIN = (bool, int, float, str, tuple, type(None))
 
 # Python's builtins that are types (print shows them as classes)
 _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", "enumerate",
-                       "zip", "type", "reversed", "dict"))
+                       "zip", "type", "reversed", "dict", "set", "frozenset"))
 
 # the functions that make a tensor, which take device= (the CPU only)
 # the torch functions that take out= (of those gradviz has)

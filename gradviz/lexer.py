@@ -72,8 +72,8 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     "for": "a comprehension is written in brackets: [f(x) for x in xs] or (f(x) for x in xs)",
     "as": "'as' is not supported: write 'with torch.no_grad():'",
     **{k: f"'{k}' is not supported: {why}" for k, why in UNSUPPORTED_OPERATORS.items()},
-    **{op: f"the augmented assignments are += -= *= /= **= //= %= |=; write x = x {op[:-1]} y"
-       for op in ("@=", "&=", "^=", "<<=", ">>=")}}
+    **{op: f"the augmented assignments are += -= *= /= **= //= %= |= &= ^=; write "
+           f"x = x {op[:-1]} y" for op in ("@=", "<<=", ">>=")}}
 # a notebook's line copied into a program (%matplotlib inline, !pip install d2l)
 NOTEBOOK_HINT = ("a notebook's magic or shell command (%matplotlib inline, !pip install ...) "
                  "is not Python: delete the line")

@@ -21,7 +21,7 @@ from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
-                     Return, SetAttr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
+                     Return, SetAttr, SetComp, SetExpr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
 
 MAX_NESTING = 200
@@ -45,7 +45,7 @@ RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
 # operator Python has and gradviz does not (the loop stops there and says so)
 BP = dict.fromkeys(lexer.KINDS, 0) | dict.fromkeys(UNSUPPORTED_OPERATORS, -1) | LBP
 AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "//=": "//", "%=": "%",
-           "|=": "|"}
+           "|=": "|", "&=": "&", "^=": "^"}
 CONSTANTS = {"True": True, "False": False, "None": None, "...": Ellipsis}
 EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "{", "-", "+", "~", "not", "True",
                         "False", "None", "...", "lambda"))
@@ -55,7 +55,7 @@ LOOP_HINT = "write 'for i in range(3):', 'for i, x in enumerate(xs):' or 'for i,
 NODE_WORDS = {Attribute: "an attribute", Subscript: "an item", Call: "a function call",
               Num: "a number", Str: "a string", Const: "a constant", ListExpr: "a list", ListComp: "a list",
               GeneratorExp: "a generator expression", TupleExpr: "a tuple", Name: "a name",
-              DictExpr: "a dict", DictComp: "a dict"}
+              DictExpr: "a dict", DictComp: "a dict", SetExpr: "a set", SetComp: "a set"}
 TARGET_HINTS = {
     Attribute: "assign one attribute per line (x.grad = None), or names in a tuple",
     Subscript: "assign one item per line (x[0] = 1), or names in a tuple"}
@@ -1197,14 +1197,23 @@ class _Parser:
         _no_starred_element(first)
         return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
 
-    def dict_display(self, tok: tuple, rbp: int) -> DictExpr | DictComp:
-        """dict := '{' [pair (',' pair)* [',']] '}' | '{' pair comp_for+ '}'"""
+    def dict_display(self, tok: tuple, rbp: int) -> DictExpr | DictComp | SetExpr | SetComp:
+        """dict := '{' [pair (',' pair)* [',']] '}' | '{' pair comp_for+ '}'
+        set := '{' starred_expr (',' starred_expr)* [','] '}' | '{' expr comp_for+ '}'
+        ({} is an empty dict, as in Python)"""
         toks = self.toks
         self.i += 1
         if toks[self.i][0] == "}":
             self.i += 1
             return DictExpr((), (), self.span_from(tok))
-        key, value = self.pair(tok)
+        if toks[self.i][0] == "**":
+            key, value = self.pair(tok)
+        else:                                     # a set, or a dict's first key
+            key = self.starred_expr()
+            if toks[self.i][0] != ":" or key.__class__ is Starred:
+                return self.set_display(tok, key)
+            self.i += 1
+            value = self.expr()
         if toks[self.i][0] == "for":
             if key is None:
                 raise GradvizError("dict unpacking cannot be used in dict comprehension",
@@ -1222,18 +1231,31 @@ class _Parser:
         return DictExpr(tuple(k for k, _ in pairs), tuple(v for _, v in pairs),
                         self.span_from(tok))
 
+    def set_display(self, tok: tuple, first) -> SetExpr | SetComp:
+        """The rest of a set display or comprehension after its first item."""
+        toks = self.toks
+        if toks[self.i][0] == "for":
+            _no_starred_element(first)
+            return SetComp(first, self.comp_clauses("}", tok), self.span_from(tok))
+        if toks[self.i][0] == ",":
+            self.i += 1
+            rest = self.items("}", tok, self.starred_expr)
+        elif toks[self.i][0] == "}":
+            self.i += 1
+            rest = []
+        else:
+            raise self.expected("',' or '}'", tok)
+        return SetExpr((first, *rest), self.span_from(tok))
+
     def pair(self, opener: tuple) -> tuple:
         """pair := expr ':' expr | '**' expr    -- the items of a dict, key None
-        (as in Python's ast); {a, b} (a set) is refused"""
+        (as in Python's ast)"""
         toks = self.toks
         if toks[self.i][0] == "**":
             self.i += 1
             return None, self.expr(COMPARE_BP)     # ({**a, **b}: a bitwise_or, as in Python)
         key = self.expr()
         if toks[self.i][0] != ":":
-            if toks[self.i][0] in (",", "}", "for"):
-                raise _error(opener, "sets are not supported", "use a list [a, b], or a "
-                             "dict with a value for each key: {key: value}")
             raise self.expected("':' after the dict's key", opener,
                                 hint="write each item as key: value")
         self.i += 1

@@ -252,15 +252,16 @@ def check_dict_args(name: str, args: tuple, kwargs: dict) -> None:
                            f"got {len(args)}", kind=TYPE, hint=hint)
 
 
-def hashable(key):
-    """key, when Python can make it a dict's key (a tensor is one, by
-    identity, as in PyTorch); else Python's TypeError."""
+def hashable(key, hint: str | None = None):
+    """key, when Python can make it a dict's key or a set's element (a
+    tensor is one, by identity, as in PyTorch); else Python's TypeError."""
+    hint = hint or _KEY_HINT
     if key.__class__ is NumpyArray:
-        raise GradvizError("unhashable type: 'numpy.ndarray'", kind=TYPE, hint=_KEY_HINT)
+        raise GradvizError("unhashable type: 'numpy.ndarray'", kind=TYPE, hint=hint)
     try:
         hash(key)
     except TypeError as exc:
-        raise GradvizError(str(exc), kind=TYPE, hint=_KEY_HINT) from None
+        raise GradvizError(str(exc), kind=TYPE, hint=hint) from None
     return key
 
 
@@ -364,3 +365,158 @@ class DictWalk:
             raise GradvizError(str(exc), kind=RUNTIME,
                                hint="walk a copy when the loop adds or deletes keys: "
                                     "for k in list(d):") from None
+
+
+# ---- sets ----------------------------------------------------------------
+
+# a set is Python's own set (a frozenset Python's frozenset): its order is
+# Python's hash order, and a tensor is an element by identity, as in PyTorch
+SETS = (set, frozenset)
+# each method's number of positional arguments: (at least, at most; None: any)
+_SET_ARGS = {"add": (1, 1), "remove": (1, 1), "discard": (1, 1), "pop": (0, 0),
+             "clear": (0, 0), "copy": (0, 0), "update": (0, None), "union": (0, None),
+             "intersection": (0, None), "difference": (0, None),
+             "symmetric_difference": (1, 1), "issubset": (1, 1), "issuperset": (1, 1),
+             "isdisjoint": (1, 1)}
+SET_METHODS = frozenset(_SET_ARGS)
+# those a frozenset has too (the others change the set)
+FROZENSET_METHODS = frozenset(("copy", "union", "intersection", "difference",
+                               "symmetric_difference", "issubset", "issuperset", "isdisjoint"))
+_SET_HINT = ("a set's element is a number, a string, a tensor, a grad_fn or a tuple of "
+             "those; a list cannot be one (a tuple can: tuple(xs))")
+
+
+def set_method(name: str):
+    def call(rt, s, *args, **kwargs):
+        kind = s.__class__.__name__
+        if kwargs:
+            raise GradvizError(f"{kind}.{name}() takes no keyword arguments", kind=TYPE)
+        low, high = _SET_ARGS[name]
+        if high == 0 and args:
+            raise GradvizError(f"{kind}.{name}() takes no arguments ({len(args)} given)",
+                               kind=TYPE, hint=f"write s.{name}()")
+        if low == high == 1 and len(args) != 1:
+            raise GradvizError(f"{kind}.{name}() takes exactly one argument "
+                               f"({len(args)} given)", kind=TYPE, hint=f"write s.{name}(x)")
+        match name:
+            case "add":
+                set_add(rt, s, args[0])
+                return None
+            case "remove":
+                key = set_key(args[0])
+                if key not in s:
+                    raise GradvizError(rt.repr_of(args[0]), kind=KEY,
+                                       hint="s.discard(x) removes x only if it is there")
+                s.remove(key)
+                return None
+            case "discard":
+                s.discard(set_key(args[0]))
+                return None
+            case "pop":
+                if not s:
+                    raise GradvizError("'pop from an empty set'", kind=KEY,
+                                       hint="check first: if s: x = s.pop()")
+                return s.pop()
+            case "clear":
+                s.clear()
+                return None
+            case "copy":
+                return s.copy()
+            case "update":
+                for other in args:
+                    _merge(rt, s, _set_items(rt, other))
+                return None
+            case "isdisjoint":
+                other = _set_items(rt, args[0])
+                return s.isdisjoint(other)
+        others = [_set_items(rt, other) for other in args]
+        out = getattr(s, name)(*others)
+        if out.__class__ is bool:                    # issubset, issuperset
+            return out
+        rt.tape.check_size(len(out), "set")
+        rt.tape.count_items(len(out))
+        return out
+    call.__name__ = name
+    return call
+
+
+def set_key(v):
+    """v as a set looks it up: hashable, and a set as the frozenset of its
+    elements (Python's `{1} in {frozenset({1})}` holds)."""
+    return frozenset(v) if v.__class__ is set else _hashed(v)
+
+
+def _hashed(v):
+    """v, when Python can make it a set's element; else Python's TypeError."""
+    return hashable(v, _SET_HINT)
+
+
+def set_add(rt, s: set, v) -> None:
+    """s.add(v): a new element within the limits."""
+    if _hashed(v) not in s:
+        rt.tape.check_size(len(s) + 1, "set")
+        rt.tape.count_items(1)
+        s.add(v)
+        rt._mark_value_held(v)
+
+
+def make_set(rt, kind, items) -> set | frozenset:
+    """set(items) or frozenset(items): each element once."""
+    out: set = set()
+    if items.__class__ in _PLAIN_ITERABLES:
+        _merge(rt, out, items)
+    else:
+        for v in items:                 # (an iterator: as long as the limits allow)
+            set_add(rt, out, v)
+    return out if kind is set else frozenset(out)
+
+
+# Python's own iterables, which a set takes in one go: Python sizes the set
+# for a dict or a set at once, and the order of its elements shows that
+_PLAIN_ITERABLES = (list, tuple, range, str, dict, set, frozenset)
+
+
+def _merge(rt, s: set, items) -> None:
+    """s.update(items), items one of _PLAIN_ITERABLES, as Python merges them."""
+    rt.tape.check_size(len(s) + len(items), "set")
+    for v in items:
+        _hashed(v)
+    before = len(s)
+    s.update(items)
+    rt.tape.count_items(len(s) - before)
+    for v in items:
+        rt._mark_value_held(v)
+
+
+def _set_items(rt, other):
+    """The elements of a set method's argument: any iterable, as Python's
+    (Python's own containers as they are)."""
+    if other.__class__ in _PLAIN_ITERABLES:
+        if other.__class__ not in SETS:
+            for v in other:
+                _hashed(v)
+        return other
+    from .functions import _walkable
+    items = list(_walkable(rt, other, "set"))
+    rt.tape.check_size(len(items), "set")
+    for v in items:
+        _hashed(v)
+    return items
+
+
+class SetWalk(DictWalk):
+    """A walk over a set: Python's own iterator, whose RuntimeError when the
+    set changes size under it is the program's."""
+
+    __slots__ = ()
+
+    def __next__(self):
+        try:
+            return next(self._items)
+        except RuntimeError as exc:
+            raise GradvizError(str(exc), kind=RUNTIME,
+                               hint="walk a copy when the loop adds or removes elements: "
+                                    "for x in list(s):") from None
+
+
+SetWalk.__name__ = "set_iterator"     # Python's name for its type, which type() shows

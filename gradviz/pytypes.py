@@ -13,7 +13,8 @@ from .errors import TYPE, GradvizError
 # the builtins that are Python's types (bound to Function objects in the
 # interpreter's globals), and the Python classes of their values
 PYTHON_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "list",
-                tuple: "tuple", range: "range", enumerate: "enumerate", zip: "zip", dict: "dict"}
+                tuple: "tuple", range: "range", enumerate: "enumerate", zip: "zip", dict: "dict",
+                set: "set", frozenset: "frozenset"}
 
 
 # the builtins that are types too (type(type) and type(reversed) are `type`)

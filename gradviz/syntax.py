@@ -129,6 +129,22 @@ class ListComp:
 
 
 @dataclass(slots=True)
+class SetExpr:
+    """``{a, b, *xs}``: a set display, its items (Starred ones too) in order."""
+    items: tuple
+    span: Span
+
+
+@dataclass(slots=True)
+class SetComp:
+    """``{elt for target in iter if cond ...}``: a ListComp's clauses, whose
+    items make a set."""
+    elt: object
+    clauses: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class DictExpr:
     """``{key: value, ...}``: keys and values in order, one of each per item."""
     keys: tuple

@@ -1,4 +1,5 @@
 """Running a program for a test: its record and what it printed."""
+import contextlib
 import io
 
 import gradviz
@@ -22,3 +23,26 @@ except RuntimeError as e:
 z = x * 3
 z.backward()
 """
+
+
+def python_prints(src: str) -> str:
+    """What Python itself prints running src (a program of plain values)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(src, {})
+    return out.getvalue()
+
+
+def assert_python_s_error(src: str, kind: str, message: str, line: int) -> None:
+    """src fails in gradviz with Python's error (kind, message) on line,
+    with a hint, and Python agrees."""
+    import pytest
+    from gradviz.errors import GradvizError
+    with pytest.raises(GradvizError) as info:
+        run(src + "\n")
+    err = info.value
+    assert (err.kind, err.message, err.span.line) == (kind, message, line)
+    assert err.hint
+    with pytest.raises(Exception) as python:
+        python_prints(src)
+    assert type(python.value).__name__ == kind and str(python.value) == message

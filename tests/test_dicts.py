@@ -2,15 +2,13 @@
 them (PyTorch's printouts of programs using them are pinned by
 conformance_extra/dict_*); here the plain-value programs against Python
 itself, and what the record, the limits and the errors make of dicts."""
-import contextlib
-import io
 
 import pytest
 
 from gradviz.errors import KEY, LIMIT, RUNTIME, TYPE, GradvizError
 from gradviz.render.torchfmt import format_value
 from gradviz.tape import Limits
-from programs import run
+from programs import assert_python_s_error, python_prints, run
 
 # programs of plain values: gradviz prints what Python prints
 PLAIN = [
@@ -48,13 +46,6 @@ PLAIN = [
     "for k, v in reversed(d.items()):\n    print(k, v)\nprint(list(reversed(d.keys())))",
     "d = {'a': 1}\ne = d\nd |= {'b': 2}\nd |= [('a', 0), ('c', 3)]\nprint(d, e is d, e)",
 ]
-
-
-def python_prints(src: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(src, {})
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("src", PLAIN, ids=[s.split("\n")[0][:30] for s in PLAIN])
@@ -98,14 +89,7 @@ def test_plain_dict_programs_print_what_python_prints(src):
     ("d = {'a': 1}\nprint(d[0])", KEY, "0", 2),
 ])
 def test_errors_are_python_s(src, kind, message, line):
-    with pytest.raises(GradvizError) as info:
-        run(src + "\n")
-    err = info.value
-    assert (err.kind, err.message, err.span.line) == (kind, message, line)
-    assert err.hint
-    with pytest.raises(Exception) as python:        # and Python agrees
-        python_prints(src)
-    assert type(python.value).__name__ == kind and str(python.value) == message
+    assert_python_s_error(src, kind, message, line)
 
 
 def test_a_key_error_s_hint_names_the_keys_and_a_close_one():

@@ -74,6 +74,12 @@ def ours(node, spans: list):
         case syntax.DictComp(key=key, value=value, clauses=clauses):
             return ("dictcomp", ours(key, spans), ours(value, spans),
                     *_our_clauses(clauses, spans))
+        case syntax.SetExpr(items=items):
+            return ("set", *ours(items, spans))
+        case syntax.SetComp(elt=elt, clauses=clauses):
+            return ("setcomp", ours(elt, spans), *_our_clauses(clauses, spans))
+        case syntax.Starred(value=value):
+            return ("*", ours(value, spans))
         case syntax.SetItem(target=target, value=value):
             return ("=", ours(target, spans), ours(value, spans))
         case syntax.Delete(targets=targets):
@@ -134,7 +140,7 @@ def python(node, spans: list):
     if not isinstance(node, (ast.Module, ast.withitem, ast.alias, ast.comprehension)):
         kind = {"Constant": "Num", "Compare": "BinOp", "List": "ListExpr",
                 "Tuple": "TupleExpr", "Expr": "ExprStmt", "keyword": "Keyword",
-                "Dict": "DictExpr"}.get(
+                "Dict": "DictExpr", "Set": "SetExpr"}.get(
                     type(node).__name__, type(node).__name__)
         if isinstance(node, ast.Compare) and len(node.ops) > 1:
             kind = "Compare"        # a < b < c (a lone a < b is a BinOp)
@@ -178,6 +184,12 @@ def python(node, spans: list):
         case ast.DictComp(key=key, value=value, generators=clauses):
             return ("dictcomp", python(key, spans), python(value, spans),
                     *python(clauses, spans))
+        case ast.Set(elts=items):
+            return ("set", *python(items, spans))
+        case ast.SetComp(elt=elt, generators=clauses):
+            return ("setcomp", python(elt, spans), *python(clauses, spans))
+        case ast.Starred(value=value):
+            return ("*", python(value, spans))
         case ast.comprehension(target=target, iter=iterable, ifs=conds):
             # (our targets are names, without nodes of their own)
             return ("for", python_target(target), python(iterable, spans),
@@ -239,7 +251,8 @@ PRECEDENCE_CASES = [
     "{not a: -b ** 2}", "d[k][0]", "m[1,]", "m[(0, 1)]", "d[1, 2]", "m[a:b,]",
     "m[..., 0]", "m[0, ...]", "m[...]", "m[..., None]", "m[1:, ..., ::2]", "...", "f(..., a)",
     "[a for i, (a, b) in z]", "[x for (x,) in z]", "[x for x, in z]", "[a for [a, b] in z]",
-    "{k: v for k, (v, w) in d.items()}", "[r for a, *r in z]", "[y for (i, (X, y)) in z if i]",
+    "{k: v for k, (v, w) in d.items()}", "{1, 2}", "{a,}", "{*xs, 1}", "{(1, 2), f(x)}",
+    "{x * 2 for x in xs if x}", "{a: {b}}", "{{1: 2}[1]}", "[r for a, *r in z]", "[y for (i, (X, y)) in z if i]",
     "a = b = x * 2", "a, b = c = 1, 2", "(a, b) = c, d = e", "a = b = c = f(x)", "a = x.w = m[0] = 1", "x.w = b = 2", "m[0], x.w = 1, 2", "m[1] = 2, 3", "m[0] = a, (b, c),", "f(x, k=1, **d)", "f(**a, **b)", "f(**{'lr': 0.1}, k=-x)", "super().__init__(**kwargs)",
 ]
 
@@ -544,11 +557,13 @@ ERROR_CASES = [
     ("a = 1 = b\n", 1, "cannot assign"),
     ("x = [i for i in y\n", 1, "'[' was never closed"),
     ("x = f(1, i for i in y)\n", 1, "must be parenthesized"),
-    ("x = {1, 2}\n", 1, "sets are not supported"),
-    ("x = {x for x in y}\n", 1, "sets are not supported"),
-    ("x = {1: 2, 3}\n", 1, "sets are not supported"),
+    ("x = {1: 2, 3}\n", 1, "expected ':' after the dict's key"),
+    ("x = {1, 2: 3}\n", 1, "expected ',' or '}'"),
+    ("x = {*a for a in b}\n", 1, "iterable unpacking cannot be used in comprehension"),
+    ("x = {*a: 1}\n", 1, "expected ',' or '}'"),
+    ("{1, 2} = 3\n", 1, "cannot assign to a set"),
     ("x = {1: 2 3}\n", 1, "expected ',' or '}'"),
-    ("x = {1 + 2 3}\n", 1, "expected ':' after the dict's key"),
+    ("x = {1 + 2 3}\n", 1, "expected ',' or '}'"),
     ("x = {1: 2\n", 1, "'{' was never closed"),
     ("{1: 2} = 3\n", 1, "cannot assign to a dict"),
     ("x = {k: v for k in}\n", 1, "expected an expression"),

@@ -33,7 +33,7 @@ Value protocol for ``format_value`` (the engine is not imported here):
   dtype name such as ``"float32"``) prints ``torch.float32``.
 * ``Formatted`` (a str) is text that is already final, e.g. a tensor the caller
   formatted with ``format_tensor``; it prints verbatim everywhere.
-* ``tuple`` / ``list`` / ``dict`` (and a dict's ``keys()``, ``values()``,
+* ``tuple`` / ``list`` / ``dict`` / ``set`` (and a dict's ``keys()``, ``values()``,
   ``items()``) -- Python's container repr of the above.
 * anything else is handed to the ``tensor_str`` callback, which must return
   the tensor's text (typically by calling ``format_tensor``); without a
@@ -457,6 +457,11 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
     if isinstance(v, dict):
         return "{" + ", ".join(_value(k, tensor_str, False) + ": " + _value(x, tensor_str, False)
                                for k, x in v.items()) + "}"
+    if isinstance(v, (set, frozenset)):   # {1, 2}, set(), frozenset({1}): Python's order
+        items = ", ".join(_value(x, tensor_str, False) for x in v)
+        if v.__class__ is frozenset:
+            return f"frozenset({{{items}}})" if v else "frozenset()"
+        return "{" + items + "}" if v else "set()"
     if v.__class__ in DICT_VIEWS:         # dict_keys(['w', 'b'])
         return f"{v.__class__.__name__}({_value(list(v), tensor_str, False)})"
     if tensor_str is not None:
