@@ -897,11 +897,6 @@ def f_pow(rt, a, b):
         raise GradvizError("Integers to negative integer powers are not allowed.",
                            hint="use a float tensor, e.g. x.float() ** -1")
     a, b = _as_operand(rt, a, ("pow", "input", 1)), _as_operand(rt, b, ("pow", "exponent", 2))
-    if is_tensor(b) and b.data.dtype.kind in "iu" and (b.data < 0).any() and \
-            (a.data.dtype.kind in "iub" if is_tensor(a) else isinstance(a, int)):
-        # PyTorch rounds these towards zero (2 ** -1 == 0); numpy refuses them
-        raise GradvizError("integer tensors to negative integer powers are not supported",
-                           hint="use a float tensor, e.g. x.float() ** -1")
     return rt.apply(OPS["pow"], (a, b))
 
 
@@ -914,6 +909,15 @@ def f_clamp(rt, x, min=None, max=None):
     for v in (min, max):
         if v is not None and (is_tensor(v) or not isinstance(v, (int, float))):
             raise GradvizError("clamp(): min and max must be numbers", kind=TYPE)
+    # PyTorch clamps in the dtype the bounds promote x to (an int tensor with
+    # a float bound is clamped as float32, a mask with int bounds as int64);
+    # an int bound must fit a narrow int x
+    want = rt.tape._common_dtype(OPS["clamp"], [x, min, max])
+    if want != x.data.dtype:
+        x = f_to(rt, x, want)
+    elif want in NARROW_INTS:
+        min, max = (None if v is None else narrow_ints([v], want, NARROW_INTS[want]).item()
+                    for v in (min, max))
     return rt.apply(OPS["clamp"], (x,), {"min": min, "max": max})
 
 
@@ -987,6 +991,8 @@ def _reduction(name):
                                hint="take the product over one dim at a time, e.g. "
                                     "x.prod(dim=0).prod(dim=0)")
         p = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
+        if dtype is not None and x.data.dtype in NARROW_INTS and name != "mean":
+            p["dtype"] = x.data.dtype.name     # (else the int result is int64)
         return _keep_given(rt.apply(op, (x,), p), "dim",
                            (dim,) if isinstance(dim, int) else dim, p["dim"])
     f.__name__ = name
@@ -2541,7 +2547,7 @@ def _walkable(rt, x, what: str):
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
             or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
         return rt._items(x, rt.span)
-    if isinstance(x, (range, list, tuple, str)) or x.__class__ in ITERATORS:
+    if isinstance(x, (range, list, tuple, str, ReturnTypes)) or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
                        hint=f"{what}() walks a range(...), a list, a tuple, a dict, a set, a "
@@ -3572,3 +3578,8 @@ FUNCTIONS.update(conv_transpose.FUNCTIONS)
 # F.scaled_dot_product_attention (its fused CPU kernel or its composite path)
 from . import attention  # noqa: E402
 NN_FUNCTIONAL.update(attention.FUNCTIONS)
+
+# torch.iinfo, finfo, promote_types, result_type, can_cast and x.is_signed()
+from . import dtypeinfo  # noqa: E402
+FUNCTIONS.update(dtypeinfo.FUNCTIONS)
+METHODS.update(dtypeinfo.METHODS)

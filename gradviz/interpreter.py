@@ -16,7 +16,7 @@ import weakref
 
 import numpy as np
 
-from . import (autodiff, classes, data, distributions, exceptions, forward_ad, fstrings, functions, jacobians,
+from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, functions, jacobians,
                kl, layers, modules, optim, products, pymethods, pyrandom, syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
@@ -1218,8 +1218,8 @@ class Interpreter:
         """An iterator over what a for loop walks: a range, list, tuple or
         string (its characters), or a tensor's rows (PyTorch unbinds it when
         the loop starts: views of it, each with UnbindBackward0 when recorded)."""
-        if v.__class__ in (range, list, tuple, str, Size) or v.__class__ in ITERATORS:
-            return iter(v)
+        if v.__class__ in (range, list, tuple, str, Size, ReturnTypes) or v.__class__ in ITERATORS:
+            return iter(v)      # (a named tuple of max(dim), sort, topk: values, indices)
         if v.__class__ in modules.SEQUENCES:
             return iter(v.items)
         if classes.method_of(v, "__iter__") is not None:
@@ -3040,6 +3040,10 @@ class Interpreter:
             return BoundMethod(attr, pymethods.str_method(attr), obj)
         if obj.__class__ is list and attr in pymethods.LIST_METHODS:  # xs.extend(ys)
             return BoundMethod(attr, pymethods.list_method(attr), obj)
+        if isinstance(obj, tuple) and attr in pymethods.TUPLE_METHODS:   # x.shape.count(1)
+            return BoundMethod(attr, pymethods.list_method(attr), obj)
+        if obj.__class__ is Size and attr == "numel":                  # x.shape.numel()
+            return BoundMethod(attr, pymethods.size_numel, obj)
         if obj.__class__ in DICTS and attr in pymethods.DICT_METHODS:  # params.items()
             return BoundMethod(attr, pymethods.dict_method(attr), obj)
         if obj.__class__ is set and attr in pymethods.SET_METHODS or \
@@ -3049,6 +3053,8 @@ class Interpreter:
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
+        if obj.__class__ in (dtypeinfo.IInfo, dtypeinfo.FInfo) and attr in obj.FIELDS:
+            return getattr(obj, attr)                               # torch.finfo().eps
         if obj.__class__ is DType and attr in _DTYPE_ATTRIBUTES:    # torch.int8.itemsize
             return _DTYPE_ATTRIBUTES[attr](functions.DTYPES[str.__str__(obj)])
         if obj.__class__ is SavedTensor and attr == "register_hooks":

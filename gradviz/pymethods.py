@@ -27,6 +27,17 @@ _GROWING = frozenset(("replace", "center", "ljust", "rjust", "zfill", "join"))
 
 LIST_METHODS = frozenset(("extend", "insert", "pop", "index", "count", "remove", "reverse",
                           "clear", "copy", "sort"))
+# a tuple's (and so a torch.Size's) methods: those of a list that do not change it
+TUPLE_METHODS = frozenset(("index", "count"))
+
+
+def size_numel(rt, shape) -> int:
+    """torch.Size.numel(): the number of elements of a tensor of that shape
+    (1 for torch.Size([]), a 0-d tensor's)."""
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def str_method(name: str):
@@ -106,7 +117,9 @@ def list_method(name: str):
                 # (the first match ends the search, as in Python)
                 at = next((k for k, v in enumerate(items) if _same(rt, v, value)), None)
                 if at is None:
-                    raise GradvizError(f"list.{name}(x): x not in list", kind=VALUE)
+                    what = "tuple" if isinstance(items, tuple) else "list"
+                    raise GradvizError(f"{what}.{name}(x): x not in {what}", kind=VALUE,
+                                       hint="ask `x in xs` first, which is False here")
                 if name == "index":
                     return at
                 del items[at]

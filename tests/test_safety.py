@@ -70,7 +70,7 @@ def test_python_names_are_unknown(name):
 
 
 ATTRIBUTES = [
-    "x.__dict__", "x.__init__", "x.__reduce__", "x.shape.count", "x.backward.__self__",
+    "x.__dict__", "x.__init__", "x.__reduce__", "x.shape.__len__", "x.backward.__self__",
     "x.sum.__call__", "().__class__.__bases__", "[1].__iter__", "[1].append.__self__",
     "'abc'.encode", "'abc'.maketrans", "(1).__add__", "[1].sort.__func__", "'abc'.upper.__self__",
     "'abc'.join.__globals__", "(1.5).hex", "None.__doc__", "print.__self__", "print.__module__",

@@ -115,7 +115,8 @@ defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
 def _int_divisor_check(xs, p):
     """PyTorch's error for an integer // or % by 0 (floats give inf or nan)."""
     a, b = xs
-    if np.result_type(a, b).kind in "iub" and not np.all(b):
+    # (no element of an empty result is divided: PyTorch does not look)
+    if np.result_type(a, b).kind in "iub" and np.broadcast(a, b).size and not np.all(b):
         raise GradvizError("ZeroDivisionError", kind=RUNTIME,
                            hint="an integer divisor must not be 0")
     return bcast_check(xs, p)
@@ -192,7 +193,19 @@ def _power(a, b):
         # AVX-512: a few ulp off), PyTorch's (the C library's powf) is
         # correctly rounded: so in float64, rounded once
         return (np.asarray(a, _F64) ** np.asarray(b, _F64)).astype(_F32)
+    if np.result_type(a, b).kind in "iu" and (np.asarray(b) < 0).any():
+        return _int_power_negative(a, b)
     return a ** b
+
+
+def _int_power_negative(a, b):
+    """An integer tensor to an integer tensor's negative powers: PyTorch
+    rounds 1 / a**-b towards zero (1 stays 1, -1 alternates between -1 and
+    1, every other base gives 0, 0 too); numpy refuses them."""
+    negative = np.asarray(b) < 0
+    out = a ** np.where(negative, 0, b)
+    rounded = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(negative, rounded, out).astype(out.dtype, copy=False)
 
 
 def _pow_da(g, ans, xs, p):
@@ -229,12 +242,33 @@ def _tie_split(a, b, g, loses):
 
 
 def _pick(a, b, b_wins):
-    """b where it wins, else a. NOTE: PyTorch keeps its first argument on a
-    tie (maximum(-0., 0.) is -0.; numpy's SIMD max may return either) and
-    propagates a NaN from either side."""
+    """b where it wins, else a, propagating a NaN from either side. On a tie
+    (0. against -0.) PyTorch's loop keeps a in its scalar part and b in its
+    vector part (AVX2's max and min give their second operand on a tie):
+    maximum(-0., 0.) is -0. in a short tensor, 0. in the first 16 numbers of
+    one of 20 (numpy's SIMD max may return either)."""
     if np.asarray(b).dtype.kind == "f":
         b_wins = b_wins | np.isnan(b)
+        step = 16 if np.result_type(a, b).itemsize == 4 else 8
+        b_wins = b_wins | (_vector_part(a, b, step) & (a == b))
     return np.where(b_wins, b, a)
+
+
+def _vector_part(a, b, step: int) -> np.ndarray:
+    """Where PyTorch's loop of a binary op on float operands runs on vectors,
+    in steps of two AVX2 vectors (step: 16 float32 or 8 float64) but for the
+    last few numbers, which run one by one: operands of one shape (or one of
+    one number) are one run, each thread's part of it; else each row of the
+    last dim is one."""
+    shape = np.broadcast(a, b).shape
+    if np.shape(a) == np.shape(b) or min(np.size(a), np.size(b)) == 1:
+        size = math.prod(shape)
+        mask = np.zeros(size, bool)
+        for lo, hi in sleef._parts(size, sleef.LOOP_GRAIN):
+            mask[lo:hi - (hi - lo) % step] = True
+        return mask.reshape(shape)
+    row = shape[-1]
+    return np.broadcast_to(np.arange(row) < row - row % step, shape)
 
 
 defop("maximum", "MaximumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] > xs[0]),
@@ -519,11 +553,12 @@ def _clamp_fwd(xs, p):
     x = xs[0]
     lo, hi = p.get("min"), p.get("max")
     # NOTE: PyTorch: x < min gives min, then x > max gives max (so min > max
-    # gives max everywhere); x itself otherwise, also -0. at a 0 bound and nan
+    # gives max everywhere); x itself otherwise, also -0. at a 0 bound and nan;
+    # a nan bound makes every element nan
     if lo is not None:
-        x = np.where(x < lo, lo, x)
+        x = np.where((x < lo) | (lo != lo), lo, x)
     if hi is not None:
-        x = np.where(x > hi, hi, x)
+        x = np.where((x > hi) | (hi != hi), hi, x)
     return x
 
 

@@ -43,9 +43,19 @@ def _sum_fwd(xs, p):
             return plus_zero(total if keepdim else
                              total.reshape(reduced_shape(x.shape, axis, False)))
         return plus_zero(np.asarray(np.sum(x, axis=axis, keepdims=keepdim)))
-    # NOTE: PyTorch sums bool and int tensors (uint8 too) to int64
-    out = np.sum(x, axis=axis, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "bu" else None)
+    # NOTE: PyTorch sums bool and int tensors (uint8 too) to int64, unless
+    # sum(dtype=) asks for a narrower int (which wraps around)
+    out = np.sum(x, axis=axis, keepdims=keepdim, dtype=_int_result(x, p))
     return np.asarray(out)
+
+
+def _int_result(x, p):
+    """The dtype an integer sum or product is computed in: sum(dtype=)'s
+    narrow int (p["dtype"], its name), else int64 (numpy's default for the
+    signed ints, not for bool and uint8)."""
+    if p.get("dtype"):
+        return np.dtype(p["dtype"])
+    return np.int64 if x.dtype.kind in "bu" else None
 
 
 defop("sum", lambda t: "SumBackward0" if t.params.get("dim") is None else "SumBackward1",
@@ -181,7 +191,7 @@ def _prod_fwd(xs, p):
     x = xs[0]
     # (as sum: bool and int tensors, uint8 too, multiply to int64)
     return np.asarray(np.prod(x, axis=p.get("dim"), keepdims=p.get("keepdim", False),
-                              dtype=np.int64 if x.dtype.kind in "bu" else None))
+                              dtype=_int_result(x, p)))
 
 
 defop("prod", lambda t: "ProdBackward0" if t.params.get("dim") is None else "ProdBackward1",
