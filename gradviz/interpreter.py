@@ -1798,6 +1798,10 @@ class Interpreter:
                     for key, item in v.items():
                         if item is old:
                             v[key] = new
+                    if old in v:        # a key: PyTorch's one tensor object, in its place
+                        items = list(v.items())
+                        v.clear()
+                        v.update((new if key is old else key, item) for key, item in items)
                 elif v.__class__ is ReturnTypes:
                     if v.values is old:
                         v.values = new

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError, did_you_mean
 from .fstrings import _type_name
 from .render.torchfmt import DICTS, DICT_VIEWS, NumpyArray
+from .tensor import Tensor
 
 # str methods whose arguments are strings and ints only, and whose result is
 # plain (a string, a number, a bool or a list of strings)
@@ -289,6 +290,8 @@ def dict_put(rt, d: dict, key, value) -> None:
         rt.tape.count_items(1)
     d[key] = value
     rt._mark_value_held(value)
+    if key.__class__ is Tensor:          # (a key is a holder too: see Interpreter._rebind)
+        rt._mark_value_held(key)
 
 
 def dict_update(rt, d: dict, args: tuple, kwargs: dict) -> dict:
