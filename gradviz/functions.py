@@ -908,7 +908,9 @@ def f_clamp(rt, x, min=None, max=None):
                            hint="e.g. clamp(x, min=0)")
     for v in (min, max):
         if v is not None and (is_tensor(v) or not isinstance(v, (int, float))):
-            raise GradvizError("clamp(): min and max must be numbers", kind=TYPE)
+            raise GradvizError("clamp(): min and max must be numbers", kind=TYPE,
+                               hint="gradviz clamps between numbers: for tensor bounds write "
+                                    "torch.maximum(torch.minimum(x, hi), lo)")
     # PyTorch clamps in the dtype the bounds promote x to (an int tensor with
     # a float bound is clamped as float32, a mask with int bounds as int64);
     # an int bound must fit a narrow int x
