@@ -199,9 +199,16 @@ def make_multihead_attention(rt, embed_dim, num_heads, dropout=0.0, bias=True, a
 
 
 def _divisor(embed_dim: int, num_heads: int) -> int:
-    """The number of heads nearest num_heads that divides embed_dim."""
-    return min((h for h in range(1, embed_dim + 1) if embed_dim % h == 0),
-               key=lambda h: (abs(h - num_heads), h))
+    """The number of heads nearest num_heads that divides embed_dim, among
+    the divisors trial division finds in a bounded number of steps (an
+    embed_dim of 2**63 is not walked to its end)."""
+    divisors = set()
+    h = 1
+    while h * h <= embed_dim and h <= 100_000:
+        if embed_dim % h == 0:
+            divisors.update((h, embed_dim // h))
+        h += 1
+    return min(divisors, key=lambda d: (abs(d - num_heads), d))
 
 
 # ---- a call ---------------------------------------------------------------------

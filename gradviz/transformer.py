@@ -358,6 +358,7 @@ def clones(rt, cls, layer, num_layers, own_layer: bool):
     if isinstance(num_layers, bool) or not isinstance(num_layers, int):
         raise GradvizError(f"'{F.arg_type_name(num_layers)}' object cannot be interpreted as "
                            "an integer", kind=TYPE, hint="num_layers is a whole number")
+    rt.tape.room_for(num_layers, "layers")
     copies = [layer if own_layer and i == 0 else _deep_copy(rt, layer)
               for i in range(num_layers)]
     return M.ModuleList(copies)
@@ -369,9 +370,11 @@ def generate_square_subsequent_mask(rt, sz, device=None, dtype=None):
     diagonal, 0 elsewhere."""
     if device is not None:
         F.check_device(device)
-    dt = F.F32 if dtype is None else F._dtype_arg(dtype)
-    return F._leaf(rt, np.triu(np.full((sz, sz), -np.inf, dt), 1), False,
-                   "generate_square_subsequent_mask")
+    if F.is_tensor(sz) and sz.data.size == 1 and sz.data.dtype.kind in "iu":
+        sz = int(sz.data.item())    # (torch.full reads a one-element integer tensor as a size)
+    # torch.full((sz, sz), -inf): its size checks, and its refusal of -inf in an integer dtype
+    mask = F.full_array(rt, (sz, sz), float("-inf"), dtype, "full")
+    return F._leaf(rt, np.triu(mask, 1), False, "generate_square_subsequent_mask")
 
 
 CLASSES = (TransformerEncoderLayer, TransformerEncoder)

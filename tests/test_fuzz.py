@@ -22,7 +22,12 @@ Categories:
 * ``layers`` and ``newer`` (tests/fuzz_newer.py): convolutions, pooling,
   norms, embeddings; distributions, cross_entropy's options, einsum,
   sort/topk, chained assignment, ``**kwargs``, optimizers, forward mode...
-  with arguments at the edges.
+  with arguments at the edges;
+* ``ints``, ``seqs`` and ``autograd`` (tests/fuzz_merged.py): integer dtypes
+  and print options; torch.nn.utils.rnn, packed recurrent layers and
+  nn.Transformer; autograd.grad's options, autograd.functional, views and
+  versions, saved tensors' hooks, distributions' moments, the machine's
+  switches.
 
 A program whose first line is ``# fuzz-mode: forward`` (or ``both``) runs
 as ``gradviz run --mode forward`` runs it; typed programs get one sometimes.
@@ -45,6 +50,7 @@ from gradviz.interpreter import TENSOR_ATTRIBUTES
 from gradviz.parser import MAX_NESTING
 from gradviz.tape import Limits, RunOptions
 
+from fuzz_merged import gen_autograd, gen_ints, gen_seqs
 from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,7 +286,7 @@ def gen_call(r: random.Random) -> str:
 GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call,
               "layers": gen_layers, "newer": gen_newer,
-              "recent": gen_recent}
+              "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
 
 
