@@ -218,6 +218,9 @@ def _canonical_mask(rt, mask, name: str, other, other_name: str, dtype) -> Tenso
     out), a float mask as it is; PyTorch's warning for masks of two kinds."""
     if mask is None:
         return None
+    if not F.is_tensor(mask):
+        raise GradvizError(f"'{F.arg_type_name(mask)}' object has no attribute 'dtype'",
+                           kind="AttributeError", hint=f"{name} is a tensor or None")
     md = mask.data.dtype
     if md != np.bool_ and md.kind != "f":
         raise GradvizError(f"only bool and floating types of {name} are supported", kind=_ASSERT,
@@ -231,6 +234,16 @@ def _canonical_mask(rt, mask, name: str, other, other_name: str, dtype) -> Tenso
         return mask
     data = np.where(mask.data, dtype.type(-np.inf), dtype.type(0)).astype(dtype)
     return F._leaf(rt, data, False, f"{name} as float")
+
+
+def none_or_dtype(mask):
+    """F._none_or_dtype: the dtype of the other mask a mask is compared with."""
+    if mask is None:
+        return None
+    if not F.is_tensor(mask):
+        raise GradvizError("input to _none_or_dtype() must be None or torch.Tensor",
+                           kind=RUNTIME, hint="a mask is a tensor or None")
+    return mask.data.dtype
 
 
 def _check_tensors(values: list) -> None:

@@ -77,8 +77,7 @@ class TransformerEncoderLayer:
                                            ("src", "src_mask", "src_key_padding_mask",
                                             "is_causal"), 1, (None, None, False), _CALL_HINT)
         F._need_tensor(src, "layer_norm")
-        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask",
-                                None if mask is None else mask.data.dtype, "src_mask",
+        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask", A.none_or_dtype(mask), "src_mask",
                                 src.data.dtype)
         mask = A._canonical_mask(rt, mask, "src_mask", None, "", src.data.dtype)
         return self.forward(rt, src, mask, kpm, bool(is_causal))
@@ -223,8 +222,8 @@ class TransformerEncoder:
                                            1, (None, None, None), _CALL_HINT)
         F._need_tensor(src, "layer_norm")
         dt = src.data.dtype
-        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask",
-                                None if mask is None else mask.data.dtype, "mask", dt)
+        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask", A.none_or_dtype(mask), "mask",
+                                dt)
         mask = A._canonical_mask(rt, mask, "mask", None, "", dt)
         first = self.layers.items[0]
         batch_first = first.mods["self_attn"].batch_first
