@@ -370,3 +370,15 @@ def test_generators_make_what_they_say():
     assert "ok" in outcomes and len(outcomes) >= 3     # some run, some fail in several ways
     mutants = [gen_mutant(random.Random(i)) for i in range(20)]
     assert all(isinstance(m, str) for m in mutants) and len(set(mutants)) > 15
+
+
+def test_the_merged_parts_generators_reach_what_they_fuzz():
+    """ints, seqs and autograd make programs of their features, some of
+    which run to the end."""
+    for gen, words in ((gen_ints, ("torch.int8", "set_printoptions", ".byte()")),
+                       (gen_seqs, ("pack_padded_sequence", "nn.Transformer", "proj_size")),
+                       (gen_autograd, ("vjp", "_version", "register_hooks", "is_grads_batched"))):
+        programs = [gen(random.Random(i)) for i in range(80)]
+        text = "".join(programs)
+        assert all(w in text for w in words), gen.__name__
+        assert "ok" in {run_pipeline(p) for p in programs[:20]}, gen.__name__
