@@ -381,7 +381,8 @@ def f_super(rt, *args):
 
 
 def f_staticmethod(rt, fn):
-    return StaticMethod(fn)
+    # (staticmethod(staticmethod(f)) is called as f: a staticmethod is callable)
+    return fn if fn.__class__ is StaticMethod else StaticMethod(fn)
 
 
 def f_property(rt, fn):
@@ -831,7 +832,12 @@ def _static(cls: UserClass, name: str):
     """The program's forward or backward of a Function class (a
     staticmethod, or a plain def, which PyTorch calls the same way)."""
     _, value = cls.lookup(name)
-    return value.fn if value.__class__ is StaticMethod else value
+    value = value.fn if value.__class__ is StaticMethod else value
+    if value is not None and not hasattr(value, "defn"):
+        # (PyTorch calls cls.forward(ctx, *args) whatever it is)
+        raise GradvizError(f"'{type(value).__name__}' object is not callable", kind="TypeError",
+                           hint=f"{name} is a function: @staticmethod def {name}(ctx, ...)")
+    return value
 
 
 def apply(rt, cls: UserClass, *args, **kwargs):

@@ -565,7 +565,14 @@ def _filled(label, fill):
 
 
 def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
-    shape = _shape_args(rt, size if isinstance(size, (tuple, list)) else (size,), "full")
+    shape = size if isinstance(size, (tuple, list)) else (size,)
+    return _leaf(rt, full_array(rt, shape, fill_value, dtype, "full"), requires_grad, "full")
+
+
+def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
+    """torch.full's array: the size and fill value checked as PyTorch
+    checks them (a value an integer dtype cannot hold is its overflow error)."""
+    shape = _shape_args(rt, shape, fname)
     if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
     if not isinstance(fill_value, (int, float)):
@@ -574,7 +581,9 @@ def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
     dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
     if dt in NARROW_INTS:
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
-    return _leaf(rt, np.full(shape, fill_value, dt), requires_grad, "full")
+    elif dt == np.int64 and isinstance(fill_value, float):
+        fill_value = narrow_ints([fill_value], dt, "int64_t")[0]
+    return np.full(shape, fill_value, dt)
 
 
 def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
@@ -896,6 +905,15 @@ def f_pow(rt, a, b):
             isinstance(b, int) and b < 0:
         raise GradvizError("Integers to negative integer powers are not allowed.",
                            hint="use a float tensor, e.g. x.float() ** -1")
+    if is_tensor(a) and a.data.dtype.kind in "iu" and isinstance(b, int) and \
+            not isinstance(b, bool):
+        # PyTorch converts the exponent to the tensor's integer type (numpy
+        # would wrap it around, into a negative power)
+        if not -2**63 <= b < 2**63:
+            raise GradvizError("value cannot be converted to type int64_t without overflow",
+                               hint="an integer tensor's exponent is at most 2**63 - 1")
+        if a.data.dtype in NARROW_INTS:
+            narrow_ints([b], a.data.dtype, NARROW_INTS[a.data.dtype])
     a, b = _as_operand(rt, a, ("pow", "input", 1)), _as_operand(rt, b, ("pow", "exponent", 2))
     return rt.apply(OPS["pow"], (a, b))
 

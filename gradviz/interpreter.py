@@ -587,6 +587,21 @@ def _mask_error(mask: tuple, shape: tuple, dim: int) -> GradvizError:
                                          "x[x > 0], or x[:, m] with len(m) == x.shape[1]")
 
 
+def _checked_int(value, dt: np.dtype) -> int:
+    """A number written into an integer tensor as PyTorch's checked
+    conversion makes it: cut to a whole number, or its overflow error when
+    out of dt's range (NaN and inf too)."""
+    info = np.iinfo(dt)
+    # a negative int wraps around into uint8 as far as -255 (a float does not)
+    low = -info.max if dt.kind == "u" and value.__class__ is int else info.min
+    if not low <= value <= info.max:        # (exact for floats and ints; NaN fails)
+        name = functions.NARROW_INTS.get(dt, "int64_t")
+        raise GradvizError(f"value cannot be converted to type {name} without overflow",
+                           hint=f"{dt.name} holds whole numbers from {info.min} to {info.max}: "
+                                "convert the tensor first, e.g. t = t.double()")
+    return int(value) % (info.max + 1) if value < 0 and dt.kind == "u" else int(value)
+
+
 def _setitem_kind(shape: tuple, index: list) -> tuple[str | None, bool]:
     """How PyTorch's __setitem__ writes x[index]: (cut, advanced). cut: the
     view of x it takes first, named by its last step ("Select" for an int
@@ -3318,7 +3333,7 @@ class Interpreter:
         if value.__class__ is Tensor:
             v = value.data
         elif isinstance(value, (bool, int, float)):
-            v = value
+            v = _checked_int(value, t.data.dtype) if t.data.dtype.kind in "iu" else value
         else:
             raise GradvizError(f"can't assign a {type(value).__name__} to a "
                                f"torch.{functions.type_word(t.data.dtype)}Tensor",

@@ -199,9 +199,16 @@ def make_multihead_attention(rt, embed_dim, num_heads, dropout=0.0, bias=True, a
 
 
 def _divisor(embed_dim: int, num_heads: int) -> int:
-    """The number of heads nearest num_heads that divides embed_dim."""
-    return min((h for h in range(1, embed_dim + 1) if embed_dim % h == 0),
-               key=lambda h: (abs(h - num_heads), h))
+    """The number of heads nearest num_heads that divides embed_dim, among
+    the divisors trial division finds in a bounded number of steps (an
+    embed_dim of 2**63 is not walked to its end)."""
+    divisors = set()
+    h = 1
+    while h * h <= embed_dim and h <= 100_000:
+        if embed_dim % h == 0:
+            divisors.update((h, embed_dim // h))
+        h += 1
+    return min(divisors, key=lambda d: (abs(d - num_heads), d))
 
 
 # ---- a call ---------------------------------------------------------------------
@@ -211,6 +218,9 @@ def _canonical_mask(rt, mask, name: str, other, other_name: str, dtype) -> Tenso
     out), a float mask as it is; PyTorch's warning for masks of two kinds."""
     if mask is None:
         return None
+    if not F.is_tensor(mask):
+        raise GradvizError(f"'{F.arg_type_name(mask)}' object has no attribute 'dtype'",
+                           kind="AttributeError", hint=f"{name} is a tensor or None")
     md = mask.data.dtype
     if md != np.bool_ and md.kind != "f":
         raise GradvizError(f"only bool and floating types of {name} are supported", kind=_ASSERT,
@@ -224,6 +234,16 @@ def _canonical_mask(rt, mask, name: str, other, other_name: str, dtype) -> Tenso
         return mask
     data = np.where(mask.data, dtype.type(-np.inf), dtype.type(0)).astype(dtype)
     return F._leaf(rt, data, False, f"{name} as float")
+
+
+def none_or_dtype(mask):
+    """F._none_or_dtype: the dtype of the other mask a mask is compared with."""
+    if mask is None:
+        return None
+    if not F.is_tensor(mask):
+        raise GradvizError("input to _none_or_dtype() must be None or torch.Tensor",
+                           kind=RUNTIME, hint="a mask is a tensor or None")
+    return mask.data.dtype
 
 
 def _check_tensors(values: list) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import functions as F
 from . import modules as M
-from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .rnn_utils import PackedSequence, narrow_rows as _rows
 from .selection import f_index_select
@@ -237,12 +237,18 @@ class RNNBase(_Recurrent):
         if hx is None:
             hx = self._zero_state(rt, data, sizes[0])
         else:
+            self._check_packed_state(hx)
             hx = _permuted(rt, hx, packed.sorted_indices)
         if data.data.ndim != 2:
             raise GradvizError(f"input must have 2 dimensions, got {data.data.ndim}",
                                kind=RUNTIME, hint="a PackedSequence's data is (rows, features)")
-        if self.mode != "LSTM":     # (LSTM.forward checks nothing of a PackedSequence)
+        if self.mode != "LSTM":
             self._check_input(data, hx, sizes[0])
+        else:
+            # LSTM.forward checks nothing of a PackedSequence's state: PyTorch's
+            # kernel reads past a state of the wrong size (memory errors, or
+            # garbage); gradviz refuses it as an unpacked call's check does
+            self._check_states(hx, sizes[0])
         start = len(rt.tape.nodes)
         out, h_n = self._native(rt, data, hx, sizes)
         if self.label is not None:
@@ -250,6 +256,28 @@ class RNNBase(_Recurrent):
         return (PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
                                packed.unsorted_indices),
                 _permuted(rt, h_n, packed.unsorted_indices))
+
+    def _check_packed_state(self, hx) -> None:
+        """A state that a PackedSequence's forward cannot use, refused as
+        PyTorch refuses it (an LSTM's _VF.lstm wants a pair of tensors, the
+        others' check_hidden_size calls hx.size())."""
+        if self.mode != "LSTM":
+            if not F.is_tensor(hx):
+                raise GradvizError(f"'{F.arg_type_name(hx)}' object has no attribute 'size'",
+                                   kind=ATTRIBUTE, hint=_STATE_HINT + ": one tensor")
+            return
+        if not isinstance(hx, (tuple, list)):
+            raise GradvizError(f"lstm() received an invalid combination of arguments - got "
+                               f"(Tensor, Tensor, {F.arg_type_name(hx)}, list, bool, int, float, "
+                               "bool, bool)", kind=TYPE, hint=_LSTM_STATE)
+        if len(hx) != 2:
+            raise GradvizError("lstm expects two hidden states", kind=RUNTIME, hint=_LSTM_STATE)
+        for h in hx:
+            h = F._need_tensor(h, "lstm", 3, "hx")
+            if h.data.ndim < 3:
+                n = max(h.data.ndim, 1)
+                raise GradvizError(f"Dimension out of range (expected to be in range of [{-n}, "
+                                   f"{n - 1}], but got 2)", kind=INDEX, hint=_STATE_HINT)
 
     def _check_input(self, x: Tensor, hx, batch: int) -> None:
         """check_forward_args: the input's dtype and size, the states' sizes."""
@@ -265,6 +293,10 @@ class RNNBase(_Recurrent):
                                f"{self.input_size}, got {x.data.shape[-1]}", kind=RUNTIME,
                                hint=f"the last dimension of the input holds the "
                                     f"{self.input_size} features of a step")
+        self._check_states(hx, batch)
+
+    def _check_states(self, hx, batch: int) -> None:
+        """check_hidden_size: each state's shape for this batch."""
         states = (("hidden[0]", hx[0]), ("hidden[1]", hx[1])) if self.mode == "LSTM" \
             else (("hidden", hx),)
         for (what, h), shape in zip(states, self._state_shapes(batch)):
@@ -739,6 +771,7 @@ def _make_layer(cls, mode_of):
             F.check_device(device)
         dt = M._float_dtype(dtype)
         directions = 2 if bidirectional else 1
+        rt.tape.room_for(num_layers * directions * 2, "layers")     # (two weights or more each)
         gates = GATES[mode] * hidden_size
         shapes, names = [], []
         real_hidden = proj_size or hidden_size      # h's size: proj_size with projections

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
-from .errors import INDEX, RUNTIME, VALUE, GradvizError
+from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .forward_ad import refuse_dual
 from .ops import OPS
 from .ops.registry import broadcast_shape
@@ -73,6 +73,21 @@ def _write(rt, out: Tensor, index: tuple, value: Tensor) -> Tensor:
 
 # ---- pad_sequence ------------------------------------------------------------
 
+def _filled(rt, shape: tuple, padding_value, dtype, fname: str, position: int,
+            wants: str = "float") -> Tensor:
+    """The padded result before the sequences are written in: padding_value
+    (argument `position` of PyTorch's kernel fname, a `wants`) everywhere, within the
+    size limit."""
+    if F.is_tensor(padding_value) and padding_value.data.size == 1:
+        padding_value = padding_value.data.item()     # (PyTorch reads a one-element tensor)
+    if not isinstance(padding_value, (int, float)):
+        raise GradvizError(f"{fname}(): argument 'padding_value' (position {position}) must be "
+                           f"{wants}, not {F.arg_type_name(padding_value)}", kind=TYPE,
+                           hint="padding_value is a number: padding_value=0.0")
+    shape = F._shape_args(rt, shape, "full")
+    return F._leaf(rt, np.full(shape, padding_value, dtype), False, "full")
+
+
 def f_pad_sequence(rt, sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """at::pad_sequence: a tensor of padding_value (T, B, *) or (B, T, *),
     each sequence copied into its column, at the start (padding_side='right')
@@ -98,8 +113,7 @@ def f_pad_sequence(rt, sequences, batch_first=False, padding_value=0.0, padding_
                                 "x.unsqueeze(0) for a single step")
     longest = max(s.data.shape[0] if s.data.ndim else 0 for s in seqs)
     size = (len(seqs), longest) if batch_first else (longest, len(seqs))
-    out = F._leaf(rt, np.full(size + first.shape[1:], padding_value, first.dtype), False,
-                  "full")
+    out = _filled(rt, size + first.shape[1:], padding_value, first.dtype, "pad_sequence", 3)
     for i, s in enumerate(seqs):
         n = s.data.shape[0] if s.data.ndim else 0
         start = longest - n if padding_side == "left" else 0
@@ -187,6 +201,11 @@ def f_pack_padded_sequence(rt, input, lengths, batch_first=False, enforce_sorted
 
 
 def f_pack_sequence(rt, sequences, enforce_sorted=True):
+    if F.is_tensor(sequences):
+        sequences = F.f_unbind(rt, sequences, 0)     # (iterating a tensor unbinds it)
+    if not isinstance(sequences, (list, tuple)):
+        raise GradvizError(f"'{rt.type_name(sequences)}' object is not iterable", kind=TYPE,
+                           hint="pack_sequence takes a list of tensors: pack_sequence([a, b, c])")
     seqs = [F._need_tensor(s, "pack_sequence") for s in sequences]
     lengths = [s.data.shape[0] if s.data.ndim else 0 for s in seqs]
     return f_pack_padded_sequence(rt, f_pad_sequence(rt, seqs), lengths,
@@ -213,15 +232,27 @@ def f_pad_packed_sequence(rt, sequence, batch_first=False, padding_value=0.0,
     data = p.data
     steps = len(sizes)
     if total_length is not None:
+        if F.is_tensor(total_length) and total_length.data.size == 1 and \
+                total_length.data.dtype.kind in "iu":
+            total_length = int(total_length.data.item())
+        if not isinstance(total_length, (int, float)):
+            # (PyTorch's Python code compares it with the longest length first)
+            raise GradvizError(f"'<' not supported between instances of "
+                               f"'{rt.type_name(total_length)}' and 'int'", kind=TYPE,
+                               hint=f"total_length is a whole number: total_length={steps}")
         if total_length < steps:
             raise GradvizError("Expected total_length to be at least the length of the longest "
                                f"sequence in input, but got total_length={total_length} and "
                                f"max sequence length being {steps}", kind=VALUE,
                                hint=f"total_length={steps} or more")
+        if isinstance(total_length, float):
+            raise GradvizError("_pad_packed_sequence(): argument 'total_length' (position 5) "
+                               "must be int, not float", kind=TYPE,
+                               hint=f"total_length is a whole number: total_length={steps}")
         steps = total_length
     batch = sizes[0]
-    out = F._leaf(rt, np.full((steps, batch) + data.data.shape[1:], padding_value,
-                              data.data.dtype), False, "full")
+    out = _filled(rt, (steps, batch) + data.data.shape[1:], padding_value, data.data.dtype,
+                  "_pad_packed_sequence", 4, "Number")
     lengths = np.zeros(batch, np.int64)
     offset, prev_n, prev_i = 0, batch, 0
     for i in range(len(sizes) + 1):

@@ -184,6 +184,14 @@ class Tape:
         self.numbers_f32: dict = {}    # number_array() of the Python numbers used
         self.numbers_f64: dict = {}
 
+    def room_for(self, n: int, what: str) -> None:
+        """Refuse at once to make n more tensors past the limit (a module of
+        2**31 layers would spend minutes before its first tensor counted)."""
+        if n > self.limits.max_nodes - len(self.nodes):
+            raise GradvizError(
+                f"the program made more than {self.limits.max_nodes:,} tensors", kind=LIMIT,
+                hint=f"raise the limit with --max-graph-nodes N, or use fewer {what}")
+
     def add(self, t: Tensor, span=None, label=None, **meta) -> Tensor:
         """Register a tensor the program can see (creation, detach, .grad)."""
         if t.seq >= 0:

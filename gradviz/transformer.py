@@ -77,8 +77,7 @@ class TransformerEncoderLayer:
                                            ("src", "src_mask", "src_key_padding_mask",
                                             "is_causal"), 1, (None, None, False), _CALL_HINT)
         F._need_tensor(src, "layer_norm")
-        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask",
-                                None if mask is None else mask.data.dtype, "src_mask",
+        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask", A.none_or_dtype(mask), "src_mask",
                                 src.data.dtype)
         mask = A._canonical_mask(rt, mask, "src_mask", None, "", src.data.dtype)
         return self.forward(rt, src, mask, kpm, bool(is_causal))
@@ -223,8 +222,8 @@ class TransformerEncoder:
                                            1, (None, None, None), _CALL_HINT)
         F._need_tensor(src, "layer_norm")
         dt = src.data.dtype
-        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask",
-                                None if mask is None else mask.data.dtype, "mask", dt)
+        kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask", A.none_or_dtype(mask), "mask",
+                                dt)
         mask = A._canonical_mask(rt, mask, "mask", None, "", dt)
         first = self.layers.items[0]
         batch_first = first.mods["self_attn"].batch_first
@@ -358,6 +357,7 @@ def clones(rt, cls, layer, num_layers, own_layer: bool):
     if isinstance(num_layers, bool) or not isinstance(num_layers, int):
         raise GradvizError(f"'{F.arg_type_name(num_layers)}' object cannot be interpreted as "
                            "an integer", kind=TYPE, hint="num_layers is a whole number")
+    rt.tape.room_for(num_layers, "layers")
     copies = [layer if own_layer and i == 0 else _deep_copy(rt, layer)
               for i in range(num_layers)]
     return M.ModuleList(copies)
@@ -369,9 +369,11 @@ def generate_square_subsequent_mask(rt, sz, device=None, dtype=None):
     diagonal, 0 elsewhere."""
     if device is not None:
         F.check_device(device)
-    dt = F.F32 if dtype is None else F._dtype_arg(dtype)
-    return F._leaf(rt, np.triu(np.full((sz, sz), -np.inf, dt), 1), False,
-                   "generate_square_subsequent_mask")
+    if F.is_tensor(sz) and sz.data.size == 1 and sz.data.dtype.kind in "iu":
+        sz = int(sz.data.item())    # (torch.full reads a one-element integer tensor as a size)
+    # torch.full((sz, sz), -inf): its size checks, and its refusal of -inf in an integer dtype
+    mask = F.full_array(rt, (sz, sz), float("-inf"), dtype, "full")
+    return F._leaf(rt, np.triu(mask, 1), False, "generate_square_subsequent_mask")
 
 
 CLASSES = (TransformerEncoderLayer, TransformerEncoder)

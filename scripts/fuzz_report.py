@@ -1,6 +1,6 @@
 """Run thousands of mangled programs through gradviz and count what happened.
 
-    python scripts/fuzz_report.py [--count 5000] [--seed 0] [--crashes DIR]
+    python scripts/fuzz_report.py [--count 5000] [--seed 0] [--crashes DIR] [--only ints seqs]
 
 Each program comes from one of the generators in tests/test_fuzz.py (random
 bytes, token soup, mutated samples, deep nesting, huge sizes, random typed
@@ -45,9 +45,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hang", type=float, default=10.0, help="seconds before a run is a hang")
     ap.add_argument("--crashes", type=Path, default=None, help="write crashing programs here")
+    ap.add_argument("--only", nargs="+", default=None, metavar="CATEGORY",
+                    help="these generators only (all of --count among them)")
     args = ap.parse_args(argv)
 
-    categories = sorted(test_fuzz.GENERATORS)
+    categories = sorted(args.only or test_fuzz.GENERATORS)
     per = args.count // len(categories)
     outcomes: dict[str, Counter] = {c: Counter() for c in categories}
     bad = []

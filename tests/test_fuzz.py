@@ -22,7 +22,12 @@ Categories:
 * ``layers`` and ``newer`` (tests/fuzz_newer.py): convolutions, pooling,
   norms, embeddings; distributions, cross_entropy's options, einsum,
   sort/topk, chained assignment, ``**kwargs``, optimizers, forward mode...
-  with arguments at the edges.
+  with arguments at the edges;
+* ``ints``, ``seqs`` and ``autograd`` (tests/fuzz_merged.py): integer dtypes
+  and print options; torch.nn.utils.rnn, packed recurrent layers and
+  nn.Transformer; autograd.grad's options, autograd.functional, views and
+  versions, saved tensors' hooks, distributions' moments, the machine's
+  switches.
 
 A program whose first line is ``# fuzz-mode: forward`` (or ``both``) runs
 as ``gradviz run --mode forward`` runs it; typed programs get one sometimes.
@@ -45,6 +50,7 @@ from gradviz.interpreter import TENSOR_ATTRIBUTES
 from gradviz.parser import MAX_NESTING
 from gradviz.tape import Limits, RunOptions
 
+from fuzz_merged import gen_autograd, gen_ints, gen_seqs
 from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,7 +286,7 @@ def gen_call(r: random.Random) -> str:
 GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call,
               "layers": gen_layers, "newer": gen_newer,
-              "recent": gen_recent}
+              "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
 
 
@@ -364,3 +370,15 @@ def test_generators_make_what_they_say():
     assert "ok" in outcomes and len(outcomes) >= 3     # some run, some fail in several ways
     mutants = [gen_mutant(random.Random(i)) for i in range(20)]
     assert all(isinstance(m, str) for m in mutants) and len(set(mutants)) > 15
+
+
+def test_the_merged_parts_generators_reach_what_they_fuzz():
+    """ints, seqs and autograd make programs of their features, some of
+    which run to the end."""
+    for gen, words in ((gen_ints, ("torch.int8", "set_printoptions", ".byte()")),
+                       (gen_seqs, ("pack_padded_sequence", "nn.Transformer", "proj_size")),
+                       (gen_autograd, ("vjp", "_version", "register_hooks", "is_grads_batched"))):
+        programs = [gen(random.Random(i)) for i in range(80)]
+        text = "".join(programs)
+        assert all(w in text for w in words), gen.__name__
+        assert "ok" in {run_pipeline(p) for p in programs[:20]}, gen.__name__

@@ -132,6 +132,29 @@ def test_node_limit_counts_leaves_and_grads():
     assert limit_error(src, Limits(max_nodes=10)).kind == LIMIT
 
 
+@pytest.mark.parametrize("src", [
+    "import torch.nn as nn\nm = nn.GRU(2, 3, num_layers=2**31)",
+    "import torch.nn as nn\nm = nn.LSTM(2, 3, num_layers=10**6, bidirectional=True)",
+    "import torch.nn as nn\nm = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 10**9)",
+    "import torch.nn as nn\nm = nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8), 10**9)",
+])
+def test_modules_of_countless_layers_end_in_the_node_limit_at_once(src):
+    """(found by fuzzing: the list of 2**31 layers' parameters was being built)"""
+    err = limit_error(src)
+    assert err.kind == LIMIT and "tensors" in err.message and "--max-graph-nodes" in err.hint
+
+
+def test_an_attention_width_of_2_to_the_63_is_refused_at_once():
+    """The hint's nearest number of heads is searched in bounded steps (found
+    by fuzzing: every number up to 2**63 was tried)."""
+    start = time.monotonic()
+    with pytest.raises(GradvizError) as info:
+        run("import torch.nn as nn\nm = nn.TransformerDecoderLayer(2**63, 3, 16)")
+    assert time.monotonic() - start < 3
+    assert info.value.message == "embed_dim must be divisible by num_heads"
+    assert "try num_heads=2" in info.value.hint
+
+
 def test_whole_program_memory_is_bounded():
     """Many tensors each within the limit: 10 x the element limit in all."""
     src = "x = ones(10000)\n" + "x = x + 1\n" * 12
@@ -168,13 +191,20 @@ def test_big_but_allowed_numbers():
 
 @pytest.mark.parametrize("src", [
     "x = 2.0 ** 10**9", "x = int(1e400 - 1)", "x = float(10 ** 3000)", "x = tensor(10**30)",
-    "x = tensor([10**30])", "x = full((2,), 10**30)", "x = arange(3) ** 10**20",
+    "x = tensor([10**30])", "x = full((2,), 10**30)",
     "x = ones(2) * 10**400", "x = arange(0, 10**30, 10**29)",
 ])
 def test_numbers_out_of_range_are_a_clear_error(src):
     err = limit_error(src)
     assert err.kind in (VALUE, LIMIT), err.kind
     assert err.span is not None and err.span.line == src.count("\n") + 1
+
+
+@pytest.mark.parametrize("src", ["x = arange(3) ** 10**20", "x = arange(3).short() ** 2**15"])
+def test_an_integer_tensors_exponent_out_of_its_range_is_pytorchs_error(src):
+    """(a wrapped-around exponent was an internal error, found by fuzzing)"""
+    err = limit_error(src)
+    assert err.kind == "RuntimeError" and "without overflow" in err.message and err.hint
 
 
 # ---- nesting ---------------------------------------------------------------

@@ -133,6 +133,28 @@ def test_refusals_say_what_to_change(src, message, hint):
     assert hint in info.value.hint
 
 
+@pytest.mark.parametrize("state, kind, message", [
+    # PyTorch's own words: _VF.lstm refuses a tensor for the pair
+    ("torch.zeros(1, 3, 3)", "TypeError", "lstm() received an invalid combination of arguments"),
+    ("[torch.zeros(1, 3, 3)] * 3", "RuntimeError", "lstm expects two hidden states"),
+    # PyTorch checks no size of a packed LSTM's state and its kernel reads
+    # past a short one (heap corruption there, an internal error here before)
+    ("(torch.zeros(1, 2, 3), torch.zeros(1, 3, 3))", "RuntimeError",
+     "Expected hidden[0] size (1, 3, 3), got [1, 2, 3]"),
+    ("(torch.zeros(1, 3, 3), torch.zeros(2, 3, 3))", "RuntimeError",
+     "Expected hidden[1] size (1, 3, 3), got [2, 3, 3]"),
+    ("(torch.zeros(1, 3, 3), 3)", "TypeError", "lstm()"),
+])
+def test_a_packed_lstm_refuses_a_state_it_cannot_use(state, kind, message):
+    """(found by fuzzing: internal errors before)"""
+    with pytest.raises(GradvizError) as info:
+        run(f"packed = pack_sequence([torch.randn(3, 2), torch.randn(2, 2), torch.randn(1, 2)])\n"
+            f"nn.LSTM(2, 3)(packed, {state})\n")
+    assert info.value.kind == kind
+    assert info.value.message.startswith(message)
+    assert info.value.hint
+
+
 def test_packing_has_no_double_backward_and_says_so():
     with pytest.raises(GradvizError) as info:
         run("a = torch.randn(3, 2, requires_grad=True)\n"

@@ -164,6 +164,14 @@ for _name, _sym in (("matmul", "@"), ("dot", "dot"), ("mv", "mv"), ("mm", "mm"))
           formula=("d(A@B)/dA = G @ B^T", "d(A@B)/dB = A^T @ G"), symbol=_sym,
           check=_matmul_check(_name))
 
+def _outer_check(xs, p):
+    for x, name in zip(xs, ("self", "vec2")):
+        if x.ndim != 1:
+            raise GradvizError(f"outer: Expected 1-D argument {name}, but got {x.ndim}-D",
+                               kind=RUNTIME, hint="outer takes two vectors: x.flatten() makes one")
+    return xs[0].size * xs[1].size
+
+
 # torch.outer is computed as a broadcast multiply: MulBackward0
 defop("outer", "MulBackward0", lambda xs, p: np.multiply.outer(xs[0], xs[1]),
       vjp=(lambda g, ans, xs, p: g @ xs[1], lambda g, ans, xs, p: xs[0] @ g),
@@ -171,7 +179,7 @@ defop("outer", "MulBackward0", lambda xs, p: np.multiply.outer(xs[0], xs[1]),
            lambda t, ans, xs, p: np.multiply.outer(xs[0], t)),
       saved=("1", "0"),
       formula=("d outer(a,b)/da = G @ b", "d outer(a,b)/db = a @ G"), symbol="outer",
-      check=lambda xs, p: xs[0].size * xs[1].size)
+      check=_outer_check)
 
 
 def _addmm_check(xs, p):
