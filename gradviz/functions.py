@@ -189,7 +189,8 @@ def narrow_ints(values: list, dt: np.dtype, name: str) -> np.ndarray:
         a = np.trunc(np.where(bad, 0, a))
     else:
         a = np.array(values, np.int64)
-        bad = (a > info.max) | ((a < info.min) if info.min else False)
+        # (a negative int wraps into uint8 as far as -255, as PyTorch's check lets it)
+        bad = (a > info.max) | (a < (info.min if info.min else -info.max))
     if bad.any():
         raise GradvizError(f"value cannot be converted to type {name} without overflow",
                            kind=RUNTIME, hint=f"{dt.name} holds whole numbers from {info.min} "
