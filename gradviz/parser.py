@@ -1185,15 +1185,7 @@ class _Parser:
             return ListExpr((), self.span_from(tok))
         first = self.starred_expr()               # ([*xs, 1] unpacks xs into the list)
         if toks[self.i][0] != "for":
-            if toks[self.i][0] == ",":
-                self.i += 1
-                rest = self.items("]", tok, self.starred_expr)
-            elif toks[self.i][0] == "]":
-                self.i += 1
-                rest = []
-            else:
-                raise self.expected("',' or ']'", tok)
-            return ListExpr((first, *rest), self.span_from(tok))
+            return ListExpr(self.display_items(first, "]", tok), self.span_from(tok))
         _no_starred_element(first)
         return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
 
@@ -1237,15 +1229,19 @@ class _Parser:
         if toks[self.i][0] == "for":
             _no_starred_element(first)
             return SetComp(first, self.comp_clauses("}", tok), self.span_from(tok))
+        return SetExpr(self.display_items(first, "}", tok), self.span_from(tok))
+
+    def display_items(self, first, close: str, opener: tuple) -> tuple:
+        """The items of a list or set display after its first: (',' item)* [','] close,
+        each maybe starred ([*xs, 1], {*a, *b})."""
+        toks = self.toks
         if toks[self.i][0] == ",":
             self.i += 1
-            rest = self.items("}", tok, self.starred_expr)
-        elif toks[self.i][0] == "}":
-            self.i += 1
-            rest = []
-        else:
-            raise self.expected("',' or '}'", tok)
-        return SetExpr((first, *rest), self.span_from(tok))
+            return (first, *self.items(close, opener, self.starred_expr))
+        if toks[self.i][0] != close:
+            raise self.expected(f"',' or '{close}'", opener)
+        self.i += 1
+        return (first,)
 
     def pair(self, opener: tuple) -> tuple:
         """pair := expr ':' expr | '**' expr    -- the items of a dict, key None
