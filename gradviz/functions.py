@@ -301,21 +301,21 @@ def arg_type_name(v) -> str:
     return _type_name(v)
 
 
-# the bare names that are torch's here (as in a program that did `from torch
-# import *`), shadowing Python's builtins of that name: what to write instead
-_SHADOWED_BUILTINS = {"min": "a if a < b else b", "max": "a if a > b else b",
-                      "sum": "a + b + c", "abs": "-a if a < 0 else a", "pow": "a ** b"}
+# torch's functions whose names are also Python's builtins: a bare name is
+# Python's builtin for Python values (bare_builtins.py), so only torch.NAME
+# reaches these with a number; what to write instead
+_SHADOWED_BUILTINS = {"min": "min(a, b)", "max": "max(a, b)", "sum": "sum(items)",
+                      "abs": "abs(a)", "pow": "a ** b"}
 
 
 def _number_hint(fname, values) -> str | None:
     """The hint of an error about Python values given where a tensor is
-    needed: make one; bare min/max/sum/abs/pow are torch's, not Python's."""
+    needed: make one; for numbers, Python's builtin of the same name."""
     instead = _SHADOWED_BUILTINS.get(fname)
     first = values[0]
     if not any(isinstance(v, (int, float, list)) for v in values):
         if instead is None or is_tensor(first) or fname in ("abs", "pow"):
             return None
-        # sum(x.grad.norm() for x in params): Python's sum of a generator
         make = f"stack the items first, e.g. torch.stack([...]).{fname}()"
     elif isinstance(first, list) and any(is_tensor(v) for v in first):
         # (a list of tensors: stacked, not written out)
@@ -324,8 +324,8 @@ def _number_hint(fname, values) -> str | None:
         make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(first)})"
     if instead is None:
         return make
-    return (f"{fname}() is torch.{fname}, bare too (as after `from torch import *`), and takes "
-            f"tensors; Python's builtin {fname} is not reachable: write {instead}, or {make}")
+    return (f"torch.{fname} takes tensors; for Python numbers write {instead} (the bare "
+            f"name is Python's builtin for them), or {make}")
 
 
 # a pattern, compiled (and cached by re) at its first use: only a wrong call needs it
@@ -2357,7 +2357,7 @@ def _python_builtin(name: str, f, takes: str):
 def f_fsum(rt, *args):
     """math.fsum(items): the exactly rounded sum of numbers (one-element
     tensors by their items, as Python's float() takes them); the tutorials'
-    weighted mean of batch losses, where bare sum is torch's."""
+    weighted mean of batch losses."""
     if len(args) != 1:
         raise GradvizError(f"math.fsum() takes exactly one argument ({len(args)} given)",
                            kind=TYPE)

@@ -28,7 +28,7 @@ from . import hooks, saved_hooks
 from . import machine, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import rnn_utils
+from . import bare_builtins, rnn_utils
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -479,6 +479,8 @@ def _module_tree() -> dict:
     members.update(TORCH_CONSTANTS, device=Function("device", functions.f_device),
                    **machine.modules(Module, Function))
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
+    # bare sum/max/min/abs/pow: torch's for a tensor, Python's otherwise (bare_builtins.py)
+    glob.update({k: Function(k, bare_builtins.bare(k, FUNCTIONS[k])) for k in bare_builtins.NAMES})
     glob.update(torch=torch, F=functional, object=classes.OBJECT,
                 super=Function("super", classes.f_super),
                 staticmethod=Function("staticmethod", classes.f_staticmethod),

@@ -107,10 +107,10 @@ def test_flatten_merges_the_dims_it_is_given(src, shape, grad_fn):
 @pytest.mark.parametrize("src, message, hint", [
     ("torch.exp(3)", "exp(): argument 'input' (position 1) must be Tensor, not int",
      "torch.tensor(3)"),
-    ("min(6, 20)", "min() received an invalid combination of arguments - got (int, int)",
-     "Python's builtin min is not reachable"),
-    ("abs(-2.5)", "abs(): argument 'input' (position 1) must be Tensor, not float",
-     "torch.abs"),
+    ("torch.min(6, 20)", "min() received an invalid combination of arguments - got (int, int)",
+     "for Python numbers write min(a, b)"),
+    ("torch.abs(-2.5)", "abs(): argument 'input' (position 1) must be Tensor, not float",
+     "torch.tensor(-2.5)"),
     ("torch.dot(torch.ones(2), [1, 2])", "dot(): argument 'tensor' (position 2) must be "
      "Tensor, not list", "torch.tensor([1, 2])"),
     ("torch.stack(*[torch.ones(2), torch.ones(2)])", "stack(): argument 'tensors' (position "
