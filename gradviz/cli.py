@@ -174,9 +174,11 @@ def graph_options(fn):
         click.option("--max-nodes", type=click.IntRange(min=0), default=300,
                      show_default=True, metavar="N",
                      help="Fold long chains into summary nodes above N tensors (0: never)."),
-        click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last",
+        click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last|all",
                      help="Draw only the N-th backward()/autograd.grad() call's subgraph "
-                          "(one step of a training loop) with its gradients."),
+                          "(one step of a training loop) with its gradients; all: every "
+                          "pass (the default, except that the picture of a loop of more "
+                          "than 4 passes and 100 tensors shows the last)."),
     )
     for option in reversed(options):
         fn = option(fn)
@@ -184,19 +186,23 @@ def graph_options(fn):
 
 
 class PassNumber(click.ParamType):
-    """--pass: a pass number (1, 2, ...) or 'last'."""
+    """--pass: a pass number (1, 2, ...) or 'last' (or 'all', where allowed)."""
 
     name = "N|last"
 
+    def __init__(self, allow_all: bool = True):
+        self.allow_all = allow_all
+
     def convert(self, value, param, ctx):
-        if value == "last" or isinstance(value, int):
+        if value == "last" or isinstance(value, int) or (value == "all" and self.allow_all):
             return value
         try:
             n = int(value)
         except ValueError:
             n = 0
         if n < 1:
-            self.fail(f"{value!r} is not a pass number: write 1, 2, ... or last", param, ctx)
+            self.fail(f"{value!r} is not a pass number: write 1, 2, ... or last"
+                      + (" (or all)" if self.allow_all else ""), param, ctx)
         return n
 
 
@@ -510,7 +516,7 @@ def check(file, tol, limits):
 
 @main.command()
 @click.argument("file", type=str)
-@click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last",
+@click.option("--pass", "pass_no", type=PassNumber(allow_all=False), metavar="N|last",
               help="Only the N-th backward()/autograd.grad() call, or the last (default: "
                    "every one).")
 @click.option("--svg-frames", "frames_dir", metavar="DIR",
