@@ -28,7 +28,7 @@ from . import hooks, saved_hooks
 from . import machine, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import bare_builtins, rnn_utils
+from . import bare_builtins, grad_utils, rnn_utils
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -427,7 +427,9 @@ def _module_tree() -> dict:
         **{k: Function(k, v) for k, v in rnn_utils.FUNCTIONS.items()},
         "PackedSequence": PyType("torch.nn.utils.rnn.PackedSequence")})
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
-                             "utils": Module("torch.nn.utils", {"rnn": rnn}),
+                             "utils": Module("torch.nn.utils", {
+                                 "rnn": rnn,
+                                 **{k: Function(k, v) for k, v in grad_utils.FUNCTIONS.items()}}),
                              "Module": classes.MODULE,
                              **{k: layers.layer_type(k) for k in layers.KINDS},
                              **modules.types()})
