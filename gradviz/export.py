@@ -151,7 +151,7 @@ def _edits(program: syntax.Program) -> list[tuple]:
                  syntax.Assert: lambda s: [s.test] + ([] if s.msg is None else [s.msg]),
                  syntax.Try: lambda s: [h.type for h in s.handlers if h.type is not None],
                  syntax.Raise: lambda s: [] if s.exc is None else [s.exc],
-                 syntax.Global: lambda s: [],
+                 syntax.Global: lambda s: [], syntax.Nonlocal: lambda s: [],
                  syntax.Delete: lambda s: list(s.targets)}[cls](stmt)
         for expr in exprs:
             for node in _uses(expr):

@@ -43,7 +43,8 @@ _HOLDERS = (list, tuple, ReturnTypes, dict, set, frozenset)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
               "//": "floor_divide", "%": "remainder",
-              "&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor"}
+              "&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor",
+              "<<": "bitwise_left_shift", ">>": "bitwise_right_shift"}
 _IDENTITY = frozenset(("is", "is not"))
 MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
 
@@ -57,16 +58,17 @@ class UserFunction:
     syntax.Repeat)."""
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
-                 "global_names", "generator", "_owner")
+                 "global_names", "nonlocal_names", "generator", "_owner")
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
         self.defn, self.defaults, self.closure, self.shift = defn, defaults, closure, shift
         self.grad_mode = grad_mode      # a NoGrad its calls run in (@torch.no_grad())
         self.global_names = syntax.global_names(defn.body)
+        self.nonlocal_names = syntax.nonlocal_names(defn.body)
         self.local_names = (frozenset(p.lstrip("*") for p in defn.params)
                             | syntax.bound_names(defn.body)) \
-            - self.global_names
+            - self.global_names - self.nonlocal_names
         # a yield in its block (not a nested def's) makes it a generator function
         self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
         self._owner = None      # the class whose block defined it (a method: super())
@@ -102,21 +104,48 @@ class _Yield(Exception):
 
 
 class _Scope(dict):
-    """A call's names when its function declares some global: those are
-    written to the program's names (and read from there, as a call reads
-    every name it does not have)."""
+    """A call's names when its function declares some global or nonlocal:
+    a global one is written to the program's names (and read from there, as
+    a call reads every name it does not have); a nonlocal one is read from
+    and written to the enclosing call's names (closure), so that the
+    enclosing function and its other inner functions see the change."""
 
-    __slots__ = ("program", "globals")
+    __slots__ = ("program", "globals", "closure", "nonlocals")
 
-    def __init__(self, local: dict, program: dict, names: frozenset):
+    def __init__(self, local: dict, program: dict, names: frozenset,
+                 closure: dict | None = None, nonlocals: frozenset = frozenset()):
         super().__init__(local)
         self.program, self.globals = program, names
+        self.closure, self.nonlocals = closure, nonlocals
 
     def __setitem__(self, name, value):
         if name in self.globals:
             self.program[name] = value
+        elif name in self.nonlocals:
+            self.closure[name] = value
         else:
             super().__setitem__(name, value)
+
+    def get(self, name, default=None):
+        if name in self.nonlocals:
+            return self.closure.get(name, default)
+        return super().get(name, default)
+
+    def __contains__(self, name) -> bool:
+        if name in self.nonlocals:
+            return name in self.closure
+        return super().__contains__(name)
+
+    def __getitem__(self, name):
+        if name in self.nonlocals:
+            return self.closure[name]
+        return super().__getitem__(name)
+
+    def __delitem__(self, name) -> None:
+        if name in self.nonlocals:
+            del self.closure[name]
+        else:
+            super().__delitem__(name)
 
 
 class _LoopElse:
@@ -134,6 +163,24 @@ class _LoopJump(Exception):
 
     def __init__(self, leave: bool):
         self.leave = leave
+
+
+def _python_shift(sym: str, a, b) -> int:
+    """a << b, a >> b on Python ints (and bools), with Python's errors; a
+    left shift past MAX_INT_BITS is the limit error of any other huge int."""
+    if a.__class__ is float or b.__class__ is float:
+        raise GradvizError(f"unsupported operand type(s) for {sym}: '{type(a).__name__}' and "
+                           f"'{type(b).__name__}'", kind=TYPE,
+                           hint="<< and >> shift integers; for a float, multiply by a power "
+                                "of two: x * 2 ** k")
+    if b < 0:
+        raise GradvizError("negative shift count", kind=VALUE,
+                           hint="shift by 0 or more; a >> k is a << -k the other way")
+    if sym == ">>":
+        return a >> b
+    if a and a.bit_length() + b > MAX_INT_BITS:
+        raise _int_too_large()
+    return a << b
 
 
 def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = "") -> dict:
@@ -942,8 +989,8 @@ class Interpreter:
                         self._import(stmt)
                     elif cls is syntax.Assert:
                         self._assert(stmt)
-                    elif cls is syntax.Global:
-                        pass             # (a declaration: see UserFunction.global_names)
+                    elif cls is syntax.Global or cls is syntax.Nonlocal:
+                        pass             # (declarations: see UserFunction.global_names)
                     elif cls is syntax.Delete:
                         self._delete(stmt)
                     elif cls is syntax.Try:
@@ -1017,11 +1064,13 @@ class Interpreter:
                                hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most; "
                                     "a function that calls itself needs a case that stops")
         local = _bind_arguments(d, fn.defaults, args, kwargs, fn.qualname)
-        if fn.global_names:
-            local = _Scope(local, self.scopes[0], fn.global_names)
+        if fn.global_names or fn.nonlocal_names:
+            local = _Scope(local, self.scopes[0], fn.global_names, fn.closure,
+                           fn.nonlocal_names)
         if fn.closure is not None:
             for name, value in fn.closure.items():
-                local.setdefault(name, value)
+                if name not in fn.nonlocal_names:     # (read from the closure itself)
+                    local.setdefault(name, value)
         if fn.generator:              # its block runs as its items are asked for
             return functions.FunctionGenerator(self, fn, local)
         line = self.line
@@ -2470,6 +2519,12 @@ class Interpreter:
         if v is not None or name in self.env:
             return v
         if len(self.scopes) > 1:          # in a function: then the program's names
+            if name in self.calls[-1].nonlocal_names:
+                raise GradvizError(f"cannot access free variable '{name}' where it is not "
+                                   "associated with a value in enclosing scope", kind=NAME,
+                                   span=self.where(node),
+                                   hint=f"the enclosing function assigns {name} after this "
+                                        "call: assign it before calling this function")
             if name in self.calls[-1].local_names:
                 raise GradvizError(f"cannot access local variable '{name}' where it is not "
                                    "associated with a value", kind="UnboundLocalError",
@@ -2487,6 +2542,14 @@ class Interpreter:
         raise GradvizError(f"name '{name}' is not defined", kind=NAME, span=self.where(node),
                            hint=did_you_mean(name, list(self.env) + list(GLOBALS))
                            or "assign it first (name = ...) or check the spelling")
+
+    def _named_expr(self, node):
+        """(name := value): value, bound to name where an assignment in this
+        block would bind it (a comprehension's loop names are its own, not
+        this one's), and the value of the expression."""
+        value = self.eval(node.value)
+        self._bind(node.target, value)
+        return value
 
     def _operand(self, node):
         """self.eval(node), with a name or a number read in place (the leaves
@@ -2731,6 +2794,8 @@ class Interpreter:
                                            kind=TYPE, hint="& | ^ take integers and bools"
                                            + ("; a power is x ** 2" if sym == "^" else ""))
                     return a & b if sym == "&" else a | b if sym == "|" else a ^ b
+                case "<<" | ">>":
+                    return _python_shift(sym, a, b)
                 case "@":
                     raise GradvizError("@ needs tensors", kind=TYPE)
         except ZeroDivisionError:
@@ -2770,8 +2835,9 @@ class Interpreter:
             return text * times
         if sym == "%" and a.__class__ is str:
             return self._percent_format(a, b)
-        if sym in ("+", "*", "-", "/", "**"):
-            raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
+        if sym not in _ORDER:        # (+ - * / // ** & | ^ << >>: no comparison)
+            said = "** or pow()" if sym == "**" else sym
+            raise GradvizError(f"unsupported operand type(s) for {said}: '{self.type_name(a)}' and "
                                f"'{self.type_name(b)}'", kind=TYPE,
                                hint="join strings with +, repeat one with * and an int, or "
                                     "write numbers into a string with an f-string")
@@ -3999,7 +4065,7 @@ _EVAL = {
     syntax.IfExp: Interpreter._ifexp, syntax.Compare: Interpreter._compare,
     syntax.FString: Interpreter._fstring, syntax.DictExpr: Interpreter._dict,
     syntax.DictComp: Interpreter._dictcomp, syntax.SetExpr: Interpreter._set,
-    syntax.SetComp: Interpreter._setcomp,
+    syntax.SetComp: Interpreter._setcomp, syntax.NamedExpr: Interpreter._named_expr,
 }
 
 
