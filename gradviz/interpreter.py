@@ -188,8 +188,10 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = ""
     (name: the function's qualified name, as the message gives it)."""
     params = d.params
     d = _Named(name or d.name)
+    if "/" in params:                         # def f(a, /, b)
+        return _bind_positional_only(d, params, defaults, args, kwargs)
     if any(p[0] == "*" for p in params):      # def f(a, *args, b=1, **kwargs), def f(a, *, b=1)
-        return _bind_starred(d, params, defaults, args, kwargs)
+        return _bind_keyword_only(d, params, _bind_starred(d, params, defaults, args, kwargs))
     if len(args) > len(params):
         given = "was" if len(args) == 1 else "were"
         least = len(params) - len(defaults)
@@ -222,6 +224,41 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = ""
                            f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE,
                            hint=_params_hint(params))
     return {name: local[name] for name in params}
+def _bind_positional_only(d, params: tuple, defaults: tuple, args: list, kwargs: dict) -> dict:
+    """_bind_arguments of a function with '/': the parameters before it
+    take no keyword (one of their names given as a keyword goes to **kwargs,
+    or is Python's TypeError)."""
+    cut = params.index("/")
+    only = params[:cut]
+    rest = _Params(params[:cut] + params[cut + 1:])
+    given = [k for k in kwargs if k in only]
+    dstar = next((p[2:] for p in params if p.startswith("**")), None)
+    if given and dstar is None:
+        raise GradvizError(f"{d.name}() got some positional-only arguments passed as keyword "
+                           f"arguments: '{', '.join(given)}'", kind=TYPE,
+                           hint=f"the parameters before / take their values by position: "
+                                f"{d.name.rsplit('.', 1)[-1]}({', '.join(only)}, ...)")
+    local = _bind_arguments(rest, defaults, args,
+                            {k: v for k, v in kwargs.items() if k not in only}, d.name)
+    if given:       # (in the call's order, as Python's dict of them)
+        extra = local[dstar]
+        local[dstar] = {k: v for k, v in kwargs.items() if k in given or k in extra}
+    return local
+
+
+def _bind_keyword_only(d, params: tuple, local: dict) -> dict:
+    """local, once every keyword-only parameter without a default has a
+    value; else Python's TypeError naming the missing ones."""
+    missing = [name for name, value in local.items() if value is syntax.REQUIRED]
+    if missing:
+        names = " and ".join(", ".join(f"'{m}'" for m in missing).rsplit(", ", 1))
+        raise GradvizError(f"{d.name}() missing {len(missing)} required keyword-only "
+                           f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE,
+                           hint="give " + ("it" if len(missing) == 1 else "them") + " by name: "
+                                + ", ".join(f"{m}=..." for m in missing))
+    return local
+
+
 def _params_hint(params) -> str:
     """What a call's arguments must fit (the hint of its TypeError)."""
     if not params:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import fstrings, lexer, repeats, scopes, syntax
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
+from .syntax import REQUIRED
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
@@ -736,11 +737,16 @@ class _Parser:
 
     def params(self, close: str, opener: tuple) -> tuple[list, list]:
         """param (',' param)* [','] up to close (not taken)
-        param := NAME ['=' expr] | '*' NAME | '**' NAME    -- the starred last"""
+        param := NAME ['=' expr] | '*' NAME | '**' NAME | '*' | '/'    -- the starred last
+        (a keyword-only parameter without a default gets syntax.REQUIRED
+        as its default: the defaults are those of the last parameters)"""
         toks = self.toks
         params, defaults = [], []
         while toks[self.i][0] != close:
             tok = toks[self.i]
+            if tok[0] == "/":
+                self.slash(tok, params, close)
+                continue
             if tok[0] in ("*", "**") and toks[self.i + 1][0] == NAME:
                 # *args, **kwargs: last (kept in params as "*args", "**kwargs")
                 star = tok[0] + toks[self.i + 1][1]
@@ -761,20 +767,17 @@ class _Parser:
             if any(p.startswith("**") for p in params):
                 raise _error(tok, "arguments cannot follow var-keyword argument",
                              "write **kwargs last: def f(a, *args, b=1, **kwargs):")
-            if (any(p.startswith("*") for p in params) and tok[0] == NAME
-                    and self.after_annotation(close) != "="):
-                raise _error(tok, "a keyword-only parameter (after *args) needs a default here",
-                             f"give it one: {tok[1]}=None")
-            if (tok[0] == "*" and close != ":" and toks[self.i + 1][0] in (",", close)
+            keyword_only = any(p.startswith("*") for p in params)
+            if (tok[0] == "*" and toks[self.i + 1][0] in (",", close)
                     and not any(p.startswith("*") for p in params)):
                 # def f(a, *, b=1): the parameters after it take keywords only
-                if toks[self.i + 1][0] == close or toks[self.i + 2][0] == close:
+                if toks[self.i + 1][0] == close or toks[self.i + 2][0] in (close, "**"):
                     raise _error(tok, "named arguments must follow bare *",
                                  "name a parameter after it, or remove the *")
                 params.append("*")
                 self.i += 2
                 continue
-            if tok[0] in ("*", "**", "/"):
+            if tok[0] in ("*", "**"):
                 raise _error(tok, f"'{tok[0]}' without a name in a parameter list is not supported",
                              "name each parameter, or collect the rest: def f(a, *args, **kwargs):")
             if tok[0] != NAME:
@@ -791,6 +794,8 @@ class _Parser:
             if toks[self.i][0] == "=":
                 self.i += 1
                 defaults.append(self.expr())
+            elif keyword_only:       # def f(*, k): a keyword the call must give
+                defaults.append(Const(REQUIRED, self.span_from(tok)))
             elif defaults:
                 raise _error(tok, "non-default argument follows default argument",
                              "put the parameters with defaults last")
@@ -802,6 +807,23 @@ class _Parser:
                                         hint="write lambda x, y: x * y")
                 raise self.expected(f"',' or '{close}'", opener)
         return params, defaults
+
+    def slash(self, tok: tuple, params: list, close: str) -> None:
+        """'/' [','] in a parameter list: the parameters before it are
+        positional-only (kept in params as "/")."""
+        if not params:
+            raise _error(tok, "at least one argument must precede /",
+                         "write def f(a, /, b): the parameters before / are positional-only")
+        if "/" in params:
+            raise _error(tok, "/ may appear only once", "write one /")
+        if any(p.startswith("*") for p in params):
+            raise _error(tok, "/ must be ahead of *", "write def f(a, /, b, *, c):")
+        params.append("/")
+        self.i += 1
+        if self.toks[self.i][0] == ",":
+            self.i += 1
+        elif self.toks[self.i][0] != close:
+            raise self.expected(f"',' or '{close}'")
 
     def annotation(self, close: str) -> None:
         """[':' expr] after a def's parameter name: its type hint, parsed and

@@ -427,10 +427,25 @@ class Jump:
     span: Span
 
 
+class _Required:
+    """The default of a keyword-only parameter that has none (def f(*, k)):
+    a call must give it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+
 @dataclass(slots=True)
 class FunctionDef:
     """``def name(params):`` and its block; ``defaults`` are the expressions
-    after ``=`` of the last parameters (the span is the header's)."""
+    after ``=`` of the last parameters (a keyword-only one without a default:
+    Const(REQUIRED)); params holds "/", "*", "*args", "**kwargs" as written
+    (the span is the header's)."""
     name: str
     params: tuple
     defaults: tuple

@@ -104,7 +104,31 @@ SHIFTS = [
 ]
 
 
-@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS)
+PARAMETERS = [
+    "def f(*, k):\n    return k\nprint(f(k=3))\nprint(f())\n",
+    "def g(a, *args, k):\n    return a + k + len(args)\nprint(g(1, 2, 3, k=4))\nprint(g(1, 2))\n",
+    "def h(a=1, *, k, m=2, n):\n    return a, k, m, n\nprint(h(k=1, n=3), h(5, n=1, k=0))\n"
+    "print(h())\n",
+    "def f(a, /, b, *, c):\n    return a, b, c\nprint(f(1, 2, c=3), f(1, b=2, c=3))\n"
+    "print(f(a=1, b=2, c=3))\n",
+    "def f(a, b, /, **kw):\n    return a, b, kw\nprint(f(1, 2, a=3, z=4, b=5))\n",
+    "def f(a, b=2, /):\n    return a, b\nprint(f(1), f(1, 3))\nprint(f(1, b=3))\n",
+    "def f(/, a): pass\n", "def f(a, /, /): pass\n", "def f(*a, /): pass\n",
+    "def f(*, **k): pass\n", "def f(*): pass\n", "def f(a, a): pass\n", "def f(a=1, b): pass\n",
+    "f = lambda a, /, b: a + b\nprint(f(1, 2))\nprint(f(a=1, b=2))\n",
+    "f = lambda *, k: k\nprint(f(k=2))\nprint(f(3))\n",
+    "f = lambda *a, **k: (a, k)\nprint(f(1, 2, z=3))\n",
+    "def f(*, a, b):\n    pass\nf()\n", "def f(x, *, a, b, c):\n    pass\nf(1, b=2)\n",
+    "def f(a, *, k):\n    pass\nf()\n", "def f(a, *, k):\n    pass\nf(1, 2)\n",
+    "def f(a, *, k=1):\n    return a + k\nprint(f(1, k=3))\nf(1, k=2, z=3)\n",
+    "class C:\n    def m(self, x, /, *, scale):\n        return x * scale\nc = C()\n"
+    "print(c.m(2, scale=3))\nc.m(2)\n",
+    "def f(a, /, b, *, c):\n    return a\nf(1, 2, 3)\n",
+    "def f(a, /):\n    return a\nprint(f(1))\nf()\n",
+]
+
+
+@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS)
 def test_as_python_runs_it(src):
     assert gradviz_says(src) == python_says(src)
 
