@@ -126,6 +126,7 @@ def _edits(program: syntax.Program) -> list[tuple]:
     # their statements, and the names the enclosing scope had before each
     scopes: list[tuple[set, set]] = []
     edits = []
+    walrus = ":=" in program.source
     for stmt in _statements(program):
         cls = stmt.__class__
         while scopes and id(stmt) not in scopes[-1][0]:
@@ -153,6 +154,8 @@ def _edits(program: syntax.Program) -> list[tuple]:
                  syntax.Raise: lambda s: [] if s.exc is None else [s.exc],
                  syntax.Global: lambda s: [], syntax.Nonlocal: lambda s: [],
                  syntax.Delete: lambda s: list(s.targets)}[cls](stmt)
+        if walrus:      # (n := v): n is the program's from this statement on
+            assigned.update(syntax.named_targets(tuple(exprs)))
         for expr in exprs:
             for node in _uses(expr):
                 if node.__class__ is syntax.Attribute:
