@@ -460,6 +460,22 @@ def _argument_error(name: str, exc: TypeError) -> GradvizError:
                         hint="check the arguments (see `gradviz ops`)")
 
 
+def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
+    """max(xs, key=f): torch.max's error (the bare name is torch's here), and
+    how to write Python's max with a key."""
+    def type_name(v) -> str:       # (Python's names of the function types)
+        return "builtin_function_or_method" if v.__class__ is Function else \
+            "function" if v.__class__ is UserFunction else functions.arg_type_name(v)
+    got = ", ".join([*(type_name(v) for v in args),
+                     *(f"{k}={type_name(v)}" for k, v in kwargs.items())])
+    pick = "[-1]" if name == "max" else "[0]"
+    return GradvizError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:", kind=TYPE,
+                        hint=f"{name}() is torch.{name} here (bare, as after `from torch import "
+                             f"*`), which takes no key=; for Python's {name} with a key write "
+                             f"sorted(xs, key=f){pick}")
+
+
 def _bounded_int(v):
     if v.__class__ is int and v.bit_length() > MAX_INT_BITS:
         raise _int_too_large()
@@ -3054,6 +3070,8 @@ class Interpreter:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+                if "key" in kwargs and fn.name in ("max", "min"):
+                    raise _key_error(fn.name, args, kwargs) from None
                 raise _argument_error(fn.name, exc) from None
             raise
 

@@ -347,6 +347,10 @@ class _Parser:
             raise _error(toks[self.i], f"'{kind}' without an 'if' before it",
                          f"an '{kind}' follows the block of an 'if' (or an 'elif'), in the "
                          "same column as the 'if'")
+        if kind == NAME and toks[self.i][1] == "match" and self.match_stmt_ahead():
+            raise _error(toks[self.i], "the 'match' statement is not supported",
+                         "write it as if/elif/else: `if command == 'go': ...` for `case 'go':`, "
+                         "`elif x in (1, 2):` for `case 1 | 2:`, `else:` for `case _:`")
         if kind == INDENT:
             raise _error(toks[self.i], "unexpected indent", "only the body of a block ('with', "
                          "'if', 'for', 'while') is indented; start this line in the same "
@@ -362,6 +366,18 @@ class _Parser:
             raise self.expected("end of line after the statement",
                                 hint="write one statement per line")
         self.i += 1
+
+    def match_stmt_ahead(self) -> bool:
+        """At a name 'match' (a soft keyword: also a name): is this line
+        `match subject:` followed by an indented `case`?"""
+        toks = self.toks
+        j = self.i + 1
+        if toks[j][0] in (NEWLINE, EOF, "=", ".", ":") or toks[j][0] in AUG_OPS:
+            return False
+        while toks[j][0] not in (NEWLINE, EOF):
+            j += 1
+        return (toks[j - 1][0] == ":" and toks[j][0] == NEWLINE and toks[j + 1][0] == INDENT
+                and toks[j + 2][0] == NAME and toks[j + 2][1] == "case")
 
     def simple_stmt(self):
         """simple_stmt := import_stmt | assign_target '=' exprlist | expr '.' NAME '=' expr

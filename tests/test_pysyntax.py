@@ -128,7 +128,35 @@ PARAMETERS = [
 ]
 
 
-@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS)
+SORTING = [
+    "xs = [3, 1, 2]\nxs.sort(key=lambda v: -v)\nprint(xs)\nxs.sort(reverse=True)\nprint(xs)\n"
+    "xs.sort()\nprint(xs)\n",
+    "ws = ['bb', 'a', 'ccc', 'dd']\nws.sort(key=len)\nprint(ws)\nws.sort(key=len, reverse=True)\n"
+    "print(ws)\n",
+    "ps = [('a', 3), ('b', 1), ('c', 2)]\nps.sort(key=lambda p: p[1])\nprint(ps)\n"
+    "print(sorted(ps, key=lambda p: (p[1] % 2, p[0]), reverse=True))\n",
+    "d = {'x': 3, 'y': 1, 'z': 2}\nprint(sorted(d, key=d.get), sorted(d.items(), key=lambda kv: kv[1]))\n",
+    "xs = [3, 1]\nxs.sort(len)\n", "xs = [3, 1]\nxs.sort(cmp=len)\n", "xs = [3, 'a']\nxs.sort()\n",
+    "xs = [3, 1]\nxs.sort(key=str)\nprint(xs)\n",
+    "xs = [[2, 1], [1, 5], [1, 2]]\nxs.sort()\nprint(xs)\n",
+    "xs = [1, 2]\nxs.sort(key=None, reverse=1)\nprint(xs)\n",
+]
+# what worked before, pinned beside the new syntax
+OTHERS = [
+    "xs = [1, 2, 3]\ndel xs[0]\ndel xs[-1:]\nprint(xs)\nd = {'a': 1}\ndel d['a']\nprint(d)\n"
+    "del d['b']\n",
+    "x = 5\nprint(1 < x < 10, 1 < x > 10, 1 == 1 < 2 != 3)\n",
+    "assert 1 == 2, f'bad {1 + 1}'\n", "assert [], 'empty'\n",
+    "try:\n    import numpy\nexcept ImportError:\n    numpy = None\nprint('ok')\n",
+    "if True:\n    import math\nelse:\n    math = None\nprint(math.sqrt(4.0))\n",
+    "count = 0\ndef outer():\n    def inner():\n        global count\n        count += 1\n"
+    "    inner()\nouter()\nprint(count)\n",
+    "f = lambda *a, **k: (a, k)\nprint(f(1, 2, z=3))\n",
+    "match = 3\nprint(match)\ndef match(a):\n    return a\nprint(match(2))\n",
+]
+
+
+@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS)
 def test_as_python_runs_it(src):
     assert gradviz_says(src) == python_says(src)
 
@@ -138,3 +166,22 @@ def test_the_walrus_binds_in_the_function_around_a_comprehension():
     src = ("y = 'program'\ndef f():\n    [(y := i) for i in range(3)]\n    return y\n"
            "print(f(), y)\n")
     assert gradviz_says(src) == python_says(src) == "2 program\n"
+
+
+def test_a_match_statement_is_refused_on_its_line_with_if_elif_instead():
+    src = "x = 3\nmatch x:\n    case 3:\n        print('three')\n    case _:\n        pass\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src)
+    err = info.value
+    assert err.kind == "SyntaxError" and err.span.line == 2
+    assert "'match' statement is not supported" in err.message
+    assert "if/elif/else" in err.hint
+
+
+def test_max_with_a_key_is_torchs_error_with_sorted_as_the_way():
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("ws = ['aa', 'b']\nprint(max(ws, key=len))\n")
+    err = info.value
+    assert err.message.startswith("max() received an invalid combination of arguments - got "
+                                  "(list, key=builtin_function_or_method)")
+    assert "sorted(xs, key=f)[-1]" in err.hint
