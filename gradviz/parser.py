@@ -904,8 +904,6 @@ class _Parser:
         names = tuple(self.comma_separated(name))
         return (Global if first[0] == "global" else Nonlocal)(names, self.span_from(first))
 
-    nonlocal_stmt = global_stmt
-
     def raise_stmt(self, first: tuple) -> Raise:
         """raise_stmt := 'raise' [expr]"""
         exc = None if self.toks[self.i][0] == NEWLINE else self.expr()
@@ -1089,9 +1087,10 @@ class _Parser:
         return Starred(value, self.span_from(tok))
 
     def named_expr(self):
-        """named_expr := NAME ':=' expr | expr    -- where Python takes an assignment
-        expression without parentheses of its own: an if/elif/while test, a call's
-        positional argument, an item of a display or a group, an index"""
+        """named_expr := NAME ':=' expr | expr    -- an if/while test, argument, item, index
+        (where Python takes an assignment expression without parentheses of its
+        own: an if/elif/while test, a call's positional argument, an item of a
+        display or a group, an index)"""
         toks = self.toks
         tok = toks[self.i]
         if tok[0] == NAME and toks[self.i + 1][0] == ":=":
@@ -1565,5 +1564,5 @@ _COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.
 _JUMPS = frozenset(("break", "continue", "pass"))
 # the simple statements a keyword starts, after it (each takes the keyword's token)
 _KEYWORD_STMTS = {"del": _Parser.del_stmt, "global": _Parser.global_stmt,
-                  "nonlocal": _Parser.nonlocal_stmt,
+                  "nonlocal": _Parser.global_stmt,
                   "raise": _Parser.raise_stmt, "assert": _Parser.assert_stmt}
