@@ -3070,7 +3070,7 @@ class Interpreter:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
-                if "key" in kwargs and fn.name in ("max", "min"):
+                if kwargs and "key" in kwargs and fn.name in ("max", "min"):
                     raise _key_error(fn.name, args, kwargs) from None
                 raise _argument_error(fn.name, exc) from None
             raise

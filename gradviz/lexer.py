@@ -85,7 +85,7 @@ KINDS = frozenset((NAME, NUMBER, STRING, FSTRING, NEWLINE, INDENT, DEDENT, EOF))
 # Quantifiers are possessive (*+): no piece ever needs to give characters back,
 # and the engine then keeps no backtracking state.
 _PIECES = r"""
-    (?: [fFrR](?='|")(?!'''|\"\"\")                # f-string or raw string (its string follows)
+    (?: [fFrRuU](?='|")(?!'''|\"\"\")              # f-string, raw or u'' string (its string follows)
         (?:'[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'
           |"[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*")
       | [^\W\d]\w*+                                 # name or keyword
@@ -434,6 +434,9 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
         if text[-1] in "'\"" and n > 2:     # f"...", split by the parser
             if text[0] in "rR":             # r"...": its backslashes kept, as they are
                 return STRING, text, text[2:-1], n, size, _IS_TOKEN
+            if text[0] in "uU":             # u"...": Python 2's unicode prefix, a plain str
+                return STRING, text, _string(text[1:], source, line, col + 1, base), n, size, \
+                    _IS_TOKEN
             return FSTRING, text, None, n, size, _IS_TOKEN
         return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _IS_TOKEN
     if cls == _OP:

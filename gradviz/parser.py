@@ -268,7 +268,12 @@ class _Parser:
         if kind in FOUND_HINTS:
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
-            hint = "string prefixes like b'' and rf'' are not supported (f'' and r'' are)"
+            if prev[1].lower() in ("b", "br", "rb"):
+                return GradvizError("bytes literals (b'...') are not supported", kind=SYNTAX,
+                                    span=Span(prev[3], prev[4], tok[3], tok[5]),
+                                    hint="gradviz's strings are str: write the text itself, "
+                                         f"{tok[1]}")
+            hint = "string prefixes like b'' and rf'' are not supported (f'', r'' and u'' are)"
         elif hint is None and kind in MISSING_OPERATOR:
             hint = "is an operator or a ',' missing before it?"
         elif hint is None:

@@ -153,6 +153,7 @@ OTHERS = [
     "    inner()\nouter()\nprint(count)\n",
     "f = lambda *a, **k: (a, k)\nprint(f(1, 2, z=3))\n",
     "match = 3\nprint(match)\ndef match(a):\n    return a\nprint(match(2))\n",
+    "s = u'caf\\te'\nprint(s, s == 'caf\\te', U\"ok\", len(s))\nu = 3\nprint(u)\n",
 ]
 
 
@@ -185,3 +186,11 @@ def test_max_with_a_key_is_torchs_error_with_sorted_as_the_way():
     assert err.message.startswith("max() received an invalid combination of arguments - got "
                                   "(list, key=builtin_function_or_method)")
     assert "sorted(xs, key=f)[-1]" in err.hint
+
+
+def test_a_bytes_literal_is_refused_where_it_is_written():
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("x = 1\nb = b'abc'\n")
+    err = info.value
+    assert err.kind == "SyntaxError" and tuple(err.span) == (2, 5, 2, 11)
+    assert "bytes literals" in err.message and "'abc'" in err.hint
