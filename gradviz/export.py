@@ -140,6 +140,7 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
     # their statements, and the names the enclosing scope had before each
     scopes: list[tuple[set, set]] = []
     edits = []
+    walrus = ":=" in program.source
     for stmt in _statements(program):
         cls = stmt.__class__
         while scopes and id(stmt) not in scopes[-1][0]:
@@ -165,8 +166,10 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
                  syntax.Assert: lambda s: [s.test] + ([] if s.msg is None else [s.msg]),
                  syntax.Try: lambda s: [h.type for h in s.handlers if h.type is not None],
                  syntax.Raise: lambda s: [] if s.exc is None else [s.exc],
-                 syntax.Global: lambda s: [],
+                 syntax.Global: lambda s: [], syntax.Nonlocal: lambda s: [],
                  syntax.Delete: lambda s: list(s.targets)}[cls](stmt)
+        if walrus:      # (n := v): n is the program's from this statement on
+            assigned.update(syntax.named_targets(tuple(exprs)))
         for expr in exprs:
             for node in _uses(expr):
                 if node.__class__ is syntax.Attribute:

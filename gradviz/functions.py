@@ -3628,3 +3628,8 @@ NN_FUNCTIONAL.update(attention.FUNCTIONS)
 from . import dtypeinfo  # noqa: E402
 FUNCTIONS.update(dtypeinfo.FUNCTIONS)
 METHODS.update(dtypeinfo.METHODS)
+
+# torch.bitwise_and ... bitwise_right_shift, x.bitwise_not_(), x.__lshift__(k)
+from . import bitwise  # noqa: E402
+FUNCTIONS.update(bitwise.FUNCTIONS)
+METHODS.update(bitwise.METHODS)

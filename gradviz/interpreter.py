@@ -43,7 +43,8 @@ _HOLDERS = (list, tuple, ReturnTypes, dict, set, frozenset)
 BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
               "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
               "//": "floor_divide", "%": "remainder",
-              "&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor"}
+              "&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor",
+              "<<": "bitwise_left_shift", ">>": "bitwise_right_shift"}
 _IDENTITY = frozenset(("is", "is not"))
 MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
 
@@ -57,16 +58,17 @@ class UserFunction:
     syntax.Repeat)."""
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
-                 "global_names", "generator", "_owner")
+                 "global_names", "nonlocal_names", "generator", "_owner")
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
         self.defn, self.defaults, self.closure, self.shift = defn, defaults, closure, shift
         self.grad_mode = grad_mode      # a NoGrad its calls run in (@torch.no_grad())
         self.global_names = syntax.global_names(defn.body)
+        self.nonlocal_names = syntax.nonlocal_names(defn.body)
         self.local_names = (frozenset(p.lstrip("*") for p in defn.params)
                             | syntax.bound_names(defn.body)) \
-            - self.global_names
+            - self.global_names - self.nonlocal_names
         # a yield in its block (not a nested def's) makes it a generator function
         self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
         self._owner = None      # the class whose block defined it (a method: super())
@@ -102,21 +104,48 @@ class _Yield(Exception):
 
 
 class _Scope(dict):
-    """A call's names when its function declares some global: those are
-    written to the program's names (and read from there, as a call reads
-    every name it does not have)."""
+    """A call's names when its function declares some global or nonlocal:
+    a global one is written to the program's names (and read from there, as
+    a call reads every name it does not have); a nonlocal one is read from
+    and written to the enclosing call's names (closure), so that the
+    enclosing function and its other inner functions see the change."""
 
-    __slots__ = ("program", "globals")
+    __slots__ = ("program", "globals", "closure", "nonlocals")
 
-    def __init__(self, local: dict, program: dict, names: frozenset):
+    def __init__(self, local: dict, program: dict, names: frozenset,
+                 closure: dict | None = None, nonlocals: frozenset = frozenset()):
         super().__init__(local)
         self.program, self.globals = program, names
+        self.closure, self.nonlocals = closure, nonlocals
 
     def __setitem__(self, name, value):
         if name in self.globals:
             self.program[name] = value
+        elif name in self.nonlocals:
+            self.closure[name] = value
         else:
             super().__setitem__(name, value)
+
+    def get(self, name, default=None):
+        if name in self.nonlocals:
+            return self.closure.get(name, default)
+        return super().get(name, default)
+
+    def __contains__(self, name) -> bool:
+        if name in self.nonlocals:
+            return name in self.closure
+        return super().__contains__(name)
+
+    def __getitem__(self, name):
+        if name in self.nonlocals:
+            return self.closure[name]
+        return super().__getitem__(name)
+
+    def __delitem__(self, name) -> None:
+        if name in self.nonlocals:
+            del self.closure[name]
+        else:
+            super().__delitem__(name)
 
 
 class _LoopElse:
@@ -136,13 +165,33 @@ class _LoopJump(Exception):
         self.leave = leave
 
 
+def _python_shift(sym: str, a, b) -> int:
+    """a << b, a >> b on Python ints (and bools), with Python's errors; a
+    left shift past MAX_INT_BITS is the limit error of any other huge int."""
+    if a.__class__ is float or b.__class__ is float:
+        raise GradvizError(f"unsupported operand type(s) for {sym}: '{type(a).__name__}' and "
+                           f"'{type(b).__name__}'", kind=TYPE,
+                           hint="<< and >> shift integers; for a float, multiply by a power "
+                                "of two: x * 2 ** k")
+    if b < 0:
+        raise GradvizError("negative shift count", kind=VALUE,
+                           hint="shift by 0 or more; a >> k is a << -k the other way")
+    if sym == ">>":
+        return a >> b
+    if a and a.bit_length() + b > MAX_INT_BITS:
+        raise _int_too_large()
+    return a << b
+
+
 def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = "") -> dict:
     """The names of a call of d, or Python's TypeError for the mismatch
     (name: the function's qualified name, as the message gives it)."""
     params = d.params
     d = _Named(name or d.name)
+    if "/" in params:                         # def f(a, /, b)
+        return _bind_positional_only(d, params, defaults, args, kwargs)
     if any(p[0] == "*" for p in params):      # def f(a, *args, b=1, **kwargs), def f(a, *, b=1)
-        return _bind_starred(d, params, defaults, args, kwargs)
+        return _bind_keyword_only(d, params, _bind_starred(d, params, defaults, args, kwargs))
     if len(args) > len(params):
         given = "was" if len(args) == 1 else "were"
         least = len(params) - len(defaults)
@@ -175,6 +224,41 @@ def _bind_arguments(d, defaults: tuple, args: list, kwargs: dict, name: str = ""
                            f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE,
                            hint=_params_hint(params))
     return {name: local[name] for name in params}
+def _bind_positional_only(d, params: tuple, defaults: tuple, args: list, kwargs: dict) -> dict:
+    """_bind_arguments of a function with '/': the parameters before it
+    take no keyword (one of their names given as a keyword goes to **kwargs,
+    or is Python's TypeError)."""
+    cut = params.index("/")
+    only = params[:cut]
+    rest = _Params(params[:cut] + params[cut + 1:])
+    given = [k for k in kwargs if k in only]
+    dstar = next((p[2:] for p in params if p.startswith("**")), None)
+    if given and dstar is None:
+        raise GradvizError(f"{d.name}() got some positional-only arguments passed as keyword "
+                           f"arguments: '{', '.join(given)}'", kind=TYPE,
+                           hint=f"the parameters before / take their values by position: "
+                                f"{d.name.rsplit('.', 1)[-1]}({', '.join(only)}, ...)")
+    local = _bind_arguments(rest, defaults, args,
+                            {k: v for k, v in kwargs.items() if k not in only}, d.name)
+    if given:       # (in the call's order, as Python's dict of them)
+        extra = local[dstar]
+        local[dstar] = {k: v for k, v in kwargs.items() if k in given or k in extra}
+    return local
+
+
+def _bind_keyword_only(d, params: tuple, local: dict) -> dict:
+    """local, once every keyword-only parameter without a default has a
+    value; else Python's TypeError naming the missing ones."""
+    missing = [name for name, value in local.items() if value is syntax.REQUIRED]
+    if missing:
+        names = " and ".join(", ".join(f"'{m}'" for m in missing).rsplit(", ", 1))
+        raise GradvizError(f"{d.name}() missing {len(missing)} required keyword-only "
+                           f"argument{'s' if len(missing) > 1 else ''}: {names}", kind=TYPE,
+                           hint="give " + ("it" if len(missing) == 1 else "them") + " by name: "
+                                + ", ".join(f"{m}=..." for m in missing))
+    return local
+
+
 def _params_hint(params) -> str:
     """What a call's arguments must fit (the hint of its TypeError)."""
     if not params:
@@ -374,6 +458,22 @@ def _argument_error(name: str, exc: TypeError) -> GradvizError:
     msg = functions.user_arg_counts(msg)
     return GradvizError(f"{name}(): {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
+
+
+def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
+    """max(xs, key=f): torch.max's error (the bare name is torch's here), and
+    how to write Python's max with a key."""
+    def type_name(v) -> str:       # (Python's names of the function types)
+        return "builtin_function_or_method" if v.__class__ is Function else \
+            "function" if v.__class__ is UserFunction else functions.arg_type_name(v)
+    got = ", ".join([*(type_name(v) for v in args),
+                     *(f"{k}={type_name(v)}" for k, v in kwargs.items())])
+    pick = "[-1]" if name == "max" else "[0]"
+    return GradvizError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:", kind=TYPE,
+                        hint=f"{name}() is torch.{name} here (bare, as after `from torch import "
+                             f"*`), which takes no key=; for Python's {name} with a key write "
+                             f"sorted(xs, key=f){pick}")
 
 
 def _bounded_int(v):
@@ -952,8 +1052,8 @@ class Interpreter:
                         self._import(stmt)
                     elif cls is syntax.Assert:
                         self._assert(stmt)
-                    elif cls is syntax.Global:
-                        pass             # (a declaration: see UserFunction.global_names)
+                    elif cls is syntax.Global or cls is syntax.Nonlocal:
+                        pass             # (declarations: see UserFunction.global_names)
                     elif cls is syntax.Delete:
                         self._delete(stmt)
                     elif cls is syntax.Try:
@@ -1027,11 +1127,13 @@ class Interpreter:
                                hint=f"gradviz runs calls {MAX_CALL_DEPTH} deep at most; "
                                     "a function that calls itself needs a case that stops")
         local = _bind_arguments(d, fn.defaults, args, kwargs, fn.qualname)
-        if fn.global_names:
-            local = _Scope(local, self.scopes[0], fn.global_names)
+        if fn.global_names or fn.nonlocal_names:
+            local = _Scope(local, self.scopes[0], fn.global_names, fn.closure,
+                           fn.nonlocal_names)
         if fn.closure is not None:
             for name, value in fn.closure.items():
-                local.setdefault(name, value)
+                if name not in fn.nonlocal_names:     # (read from the closure itself)
+                    local.setdefault(name, value)
         if fn.generator:              # its block runs as its items are asked for
             return functions.FunctionGenerator(self, fn, local)
         line = self.line
@@ -2485,6 +2587,12 @@ class Interpreter:
         if v is not None or name in self.env:
             return v
         if len(self.scopes) > 1:          # in a function: then the program's names
+            if name in self.calls[-1].nonlocal_names:
+                raise GradvizError(f"cannot access free variable '{name}' where it is not "
+                                   "associated with a value in enclosing scope", kind=NAME,
+                                   span=self.where(node),
+                                   hint=f"the enclosing function assigns {name} after this "
+                                        "call: assign it before calling this function")
             if name in self.calls[-1].local_names:
                 raise GradvizError(f"cannot access local variable '{name}' where it is not "
                                    "associated with a value", kind="UnboundLocalError",
@@ -2502,6 +2610,14 @@ class Interpreter:
         raise GradvizError(f"name '{name}' is not defined", kind=NAME, span=self.where(node),
                            hint=did_you_mean(name, list(self.env) + list(GLOBALS))
                            or "assign it first (name = ...) or check the spelling")
+
+    def _named_expr(self, node):
+        """(name := value): value, bound to name where an assignment in this
+        block would bind it (a comprehension's loop names are its own, not
+        this one's), and the value of the expression."""
+        value = self.eval(node.value)
+        self._bind(node.target, value)
+        return value
 
     def _operand(self, node):
         """self.eval(node), with a name or a number read in place (the leaves
@@ -2746,6 +2862,8 @@ class Interpreter:
                                            kind=TYPE, hint="& | ^ take integers and bools"
                                            + ("; a power is x ** 2" if sym == "^" else ""))
                     return a & b if sym == "&" else a | b if sym == "|" else a ^ b
+                case "<<" | ">>":
+                    return _python_shift(sym, a, b)
                 case "@":
                     raise GradvizError("@ needs tensors", kind=TYPE)
         except ZeroDivisionError:
@@ -2785,8 +2903,9 @@ class Interpreter:
             return text * times
         if sym == "%" and a.__class__ is str:
             return self._percent_format(a, b)
-        if sym in ("+", "*", "-", "/", "**"):
-            raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
+        if sym not in _ORDER:        # (+ - * / // ** & | ^ << >>: no comparison)
+            said = "** or pow()" if sym == "**" else sym
+            raise GradvizError(f"unsupported operand type(s) for {said}: '{self.type_name(a)}' and "
                                f"'{self.type_name(b)}'", kind=TYPE,
                                hint="join strings with +, repeat one with * and an int, or "
                                     "write numbers into a string with an f-string")
@@ -2966,6 +3085,8 @@ class Interpreter:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
             if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+                if kwargs and "key" in kwargs and fn.name in ("max", "min"):
+                    raise _key_error(fn.name, args, kwargs) from None
                 raise _argument_error(fn.name, exc) from None
             raise
 
@@ -4019,7 +4140,7 @@ _EVAL = {
     syntax.IfExp: Interpreter._ifexp, syntax.Compare: Interpreter._compare,
     syntax.FString: Interpreter._fstring, syntax.DictExpr: Interpreter._dict,
     syntax.DictComp: Interpreter._dictcomp, syntax.SetExpr: Interpreter._set,
-    syntax.SetComp: Interpreter._setcomp,
+    syntax.SetComp: Interpreter._setcomp, syntax.NamedExpr: Interpreter._named_expr,
 }
 
 

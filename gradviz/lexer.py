@@ -46,18 +46,14 @@ STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "
 LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), augmented "
             "assignments (w -= lr * w.grad), expression statements (loss.backward()), "
             "'with torch.no_grad():' blocks, if/elif/else, while and for loops "
-            "(break, continue, pass, else), try/except/finally, raise, assert, del, global, "
+            "(break, continue, pass, else), try/except/finally, raise, assert, del, global, nonlocal, "
             "functions (def f(x): ... return y, yield y, @decorators, lambda x: ...) and "
             "classes (torch.nn.Module and torch.autograd.Function subclasses, plain ones)")
 UNSUPPORTED = {   # keyword -> what it would start; the parser says these are missing
     "async": "'async' functions",
-    "await": "'await' expressions"} | {
-    kw: f"'{kw}' statements" for kw in ("nonlocal",)}
-_ONLY_OPS = ("the operators are + - * / // % ** @, & | ^ ~ (on bools, integers and masks) "
-             "and the comparisons == != < <= > >= is (is not) in (not in)")
-UNSUPPORTED_OPERATORS = {
-    "<<": _ONLY_OPS, ">>": _ONLY_OPS, ":=": "assign on a line of its own",
-}
+    "await": "'await' expressions"}
+# ':=' where Python takes none (the parser says why: see parser._walrus_error)
+UNSUPPORTED_OPERATORS = {":=": "an assignment expression needs parentheses here: (n := v)"}
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
     "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own"),
     "*": ("can't use starred expression here",
@@ -71,9 +67,9 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     "=": "'=' assigns a value; to compare two values use '=='",
     "for": "a comprehension is written in brackets: [f(x) for x in xs] or (f(x) for x in xs)",
     "as": "'as' is not supported: write 'with torch.no_grad():'",
-    **{k: f"'{k}' is not supported: {why}" for k, why in UNSUPPORTED_OPERATORS.items()},
-    **{op: f"the augmented assignments are += -= *= /= **= //= %= |= &= ^=; write "
-           f"x = x {op[:-1]} y" for op in ("@=", "<<=", ">>=")}}
+    ":=": "an assignment expression needs parentheses here: (n := v)",
+    **{op: f"the augmented assignments are += -= *= /= **= //= %= |= &= ^= <<= >>=; write "
+           f"x = x {op[:-1]} y" for op in ("@=",)}}
 # a notebook's line copied into a program (%matplotlib inline, !pip install d2l)
 NOTEBOOK_HINT = ("a notebook's magic or shell command (%matplotlib inline, !pip install ...) "
                  "is not Python: delete the line")
@@ -89,7 +85,7 @@ KINDS = frozenset((NAME, NUMBER, STRING, FSTRING, NEWLINE, INDENT, DEDENT, EOF))
 # Quantifiers are possessive (*+): no piece ever needs to give characters back,
 # and the engine then keeps no backtracking state.
 _PIECES = r"""
-    (?: [fFrR](?='|")(?!'''|\"\"\")                # f-string or raw string (its string follows)
+    (?: [fFrRuU](?='|")(?!'''|\"\"\")              # f-string, raw or u'' string (its string follows)
         (?:'[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'
           |"[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*")
       | [^\W\d]\w*+                                 # name or keyword
@@ -438,6 +434,9 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
         if text[-1] in "'\"" and n > 2:     # f"...", split by the parser
             if text[0] in "rR":             # r"...": its backslashes kept, as they are
                 return STRING, text, text[2:-1], n, size, _IS_TOKEN
+            if text[0] in "uU":             # u"...": Python 2's unicode prefix, a plain str
+                return STRING, text, _string(text[1:], source, line, col + 1, base), n, size, \
+                    _IS_TOKEN
             return FSTRING, text, None, n, size, _IS_TOKEN
         return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _IS_TOKEN
     if cls == _OP:

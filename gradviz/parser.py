@@ -13,14 +13,15 @@ meets Python's recursion limit and later tree walkers may recurse too.
 """
 from __future__ import annotations
 
-from . import fstrings, lexer, repeats
+from . import fstrings, lexer, repeats, scopes, syntax
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
+from .syntax import REQUIRED
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
-                     ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, Num, Program,
+                     ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, NamedExpr, Nonlocal, Num, Program,
                      Return, SetAttr, SetComp, SetExpr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
 
@@ -31,10 +32,11 @@ NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 IFEXP_BP, OR_BP, AND_BP = 2, 3, 4
 # | ^ & between the comparisons and + - (Python's order: a < b | c is a < (b | c))
 BITOR_BP, BITXOR_BP, BITAND_BP = 12, 14, 16
+SHIFT_BP = 18   # << >> between & and + - (Python's order: 1 << 2 + 1 is 1 << 3)
 LBP = {"if": IFEXP_BP, "or": OR_BP, "and": AND_BP, "==": COMPARE_BP, "!=": COMPARE_BP, "<": COMPARE_BP, "<=": COMPARE_BP,
        ">": COMPARE_BP, ">=": COMPARE_BP, "is": COMPARE_BP, "is not": COMPARE_BP,
        "in": COMPARE_BP, "not": COMPARE_BP, "not in": COMPARE_BP,
-       "|": BITOR_BP, "^": BITXOR_BP, "&": BITAND_BP, "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
+       "|": BITOR_BP, "^": BITXOR_BP, "&": BITAND_BP, "<<": SHIFT_BP, ">>": SHIFT_BP, "+": SUM_BP, "-": SUM_BP, "*": PRODUCT_BP, "/": PRODUCT_BP, "@": PRODUCT_BP,
        "%": PRODUCT_BP, "//": PRODUCT_BP,
        "**": POWER_BP, "(": POSTFIX_BP, "[": POSTFIX_BP, ".": POSTFIX_BP}
 # left-associative operators parse their right operand one level tighter;
@@ -45,7 +47,7 @@ RBP = {op: bp + 1 for op, bp in LBP.items()} | {"**": POWER_BP - 1}
 # operator Python has and gradviz does not (the loop stops there and says so)
 BP = dict.fromkeys(lexer.KINDS, 0) | dict.fromkeys(UNSUPPORTED_OPERATORS, -1) | LBP
 AUG_OPS = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**", "//=": "//", "%=": "%",
-           "|=": "|", "&=": "&", "^=": "^"}
+           "|=": "|", "&=": "&", "^=": "^", "<<=": "<<", ">>=": ">>"}
 CONSTANTS = {"True": True, "False": False, "None": None, "...": Ellipsis}
 EXPR_START = frozenset((NAME, NUMBER, STRING, FSTRING, "(", "[", "{", "-", "+", "~", "not", "True",
                         "False", "None", "...", "lambda"))
@@ -88,13 +90,15 @@ def parse(source: str, filename: str = "<string>") -> Program:
             body = repeats.statements(source, _parse_run)
         except (GradvizError, RecursionError):
             body = None            # the whole-source parse says what is wrong
-        if body is not None:
-            return Program(tuple(body), source)
         try:
-            return _Parser(lexer.scan(source), source).program()
+            program = Program(tuple(body), source) if body is not None else \
+                _Parser(lexer.scan(source), source).program()
         except RecursionError:  # unreachable by design: the explicit depth guard comes first
             raise GradvizError("the program is nested too deeply", kind=LIMIT,
                                hint="split it into smaller statements") from None
+    if "nonlocal" in source:        # (Python's checks of it, before anything runs)
+        scopes.check(program)
+    return program
 
 
 def _parse_run(text: str, first_line: int) -> tuple:
@@ -175,6 +179,61 @@ def _error(tok: tuple, message: str, hint: str | None = None, kind: str = SYNTAX
                         hint=hint)
 
 
+# what Python calls a node that cannot take `:=` ("cannot use assignment expressions with ...")
+WALRUS_WORDS = {Attribute: "attribute", Subscript: "subscript", Call: "function call",
+                Num: "literal", Str: "literal", BinOp: "expression", BoolOp: "expression",
+                UnaryOp: "expression", Compare: "comparison", TupleExpr: "tuple",
+                ListExpr: "list", DictExpr: "dict literal", SetExpr: "set display",
+                ListComp: "list comprehension", SetComp: "set comprehension",
+                DictComp: "dict comprehension", GeneratorExp: "generator expression",
+                FString: "f-string expression", NamedExpr: "named expression",
+                Lambda: "lambda", IfExp: "conditional expression"}
+_COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">=", "is", "is not", "in", "not in"))
+WALRUS_HINT = "an assignment expression binds a name: (n := len(xs))"
+
+
+def _walrus_error(left, tok: tuple, named: bool) -> GradvizError:
+    """Python's SyntaxError for a ':=' the parser did not take: where Python
+    takes an assignment expression (named), the target it cannot bind; else
+    (or after a name) one that needs parentheses around it."""
+    if left.__class__ is Name or not named:
+        name = left.id if left.__class__ is Name else "n"
+        return _error(tok, "invalid syntax", "an assignment expression needs parentheses "
+                      f"here: ({name} := ...); or assign on a line of its own: {name} = ...")
+    if left.__class__ is BinOp and left.op in _COMPARISONS:
+        word = "comparison"
+    elif left.__class__ is Const:
+        word = "ellipsis" if left.value is Ellipsis else repr(left.value)
+    else:
+        word = WALRUS_WORDS.get(left.__class__, "expression")
+    return GradvizError(f"cannot use assignment expressions with {word}", kind=SYNTAX,
+                        span=left.span, hint=WALRUS_HINT)
+
+
+def _check_comprehension_names(elt, clauses: tuple) -> None:
+    """Python's SyntaxErrors for a ':=' in a comprehension: none in an
+    iterable, and none that binds one of its loop names."""
+    loop_names = set()
+    for target, iterable, conds in clauses:
+        loop_names.update(syntax.target_names(target))
+        if syntax.named_targets((iterable,)):
+            raise GradvizError("assignment expression cannot be used in a comprehension "
+                               "iterable expression", kind=SYNTAX, span=iterable.span,
+                               hint="bind the name on a line before the comprehension")
+    for name in sorted(syntax.named_targets((elt, tuple(c for _, _, c in clauses)))):
+        if name in loop_names:
+            raise GradvizError(f"assignment expression cannot rebind comprehension iteration "
+                               f"variable '{name}'", kind=SYNTAX, span=_span_of(elt, clauses),
+                               hint="give the assigned name its own name, not a loop's")
+
+
+def _span_of(elt, clauses: tuple) -> Span:
+    """From the comprehension's item to its last clause (where Python points)."""
+    last = clauses[-1][2][-1] if clauses[-1][2] else clauses[-1][1]
+    first = elt[0] if elt.__class__ is tuple else elt
+    return Span(first.span.line, first.span.col, last.span.end_line, last.span.end_col)
+
+
 def _too_deep(tok: tuple) -> GradvizError:
     return _error(tok, f"the program is nested too deeply (more than {MAX_NESTING} levels of "
                   "brackets, operators or blocks)", "split it into several shorter "
@@ -182,7 +241,7 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries")
+    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
@@ -191,6 +250,7 @@ class _Parser:
         self.source = source
         self.loops = 0          # loops the parse is inside (break and continue need one)
         self.in_def = False     # in a function's block (return needs one)
+        self.named = False      # in an expression where Python takes (n := v)
         self.tries = 0          # try statements the parse is inside (a yield cannot be)
 
     def span_from(self, first: tuple) -> Span:
@@ -208,7 +268,12 @@ class _Parser:
         if kind in FOUND_HINTS:
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
-            hint = "string prefixes like b'' and rf'' are not supported (f'' and r'' are)"
+            if prev[1].lower() in ("b", "br", "rb"):
+                return GradvizError("bytes literals (b'...') are not supported", kind=SYNTAX,
+                                    span=Span(prev[3], prev[4], tok[3], tok[5]),
+                                    hint="gradviz's strings are str: write the text itself, "
+                                         f"{tok[1]}")
+            hint = "string prefixes like b'' and rf'' are not supported (f'', r'' and u'' are)"
         elif hint is None and kind in MISSING_OPERATOR:
             hint = "is an operator or a ',' missing before it?"
         elif hint is None:
@@ -287,6 +352,10 @@ class _Parser:
             raise _error(toks[self.i], f"'{kind}' without an 'if' before it",
                          f"an '{kind}' follows the block of an 'if' (or an 'elif'), in the "
                          "same column as the 'if'")
+        if kind == NAME and toks[self.i][1] == "match" and self.match_stmt_ahead():
+            raise _error(toks[self.i], "the 'match' statement is not supported",
+                         "write it as if/elif/else: `if command == 'go': ...` for `case 'go':`, "
+                         "`elif x in (1, 2):` for `case 1 | 2:`, `else:` for `case _:`")
         if kind == INDENT:
             raise _error(toks[self.i], "unexpected indent", "only the body of a block ('with', "
                          "'if', 'for', 'while') is indented; start this line in the same "
@@ -302,6 +371,18 @@ class _Parser:
             raise self.expected("end of line after the statement",
                                 hint="write one statement per line")
         self.i += 1
+
+    def match_stmt_ahead(self) -> bool:
+        """At a name 'match' (a soft keyword: also a name): is this line
+        `match subject:` followed by an indented `case`?"""
+        toks = self.toks
+        j = self.i + 1
+        if toks[j][0] in (NEWLINE, EOF, "=", ".", ":") or toks[j][0] in AUG_OPS:
+            return False
+        while toks[j][0] not in (NEWLINE, EOF):
+            j += 1
+        return (toks[j - 1][0] == ":" and toks[j][0] == NEWLINE and toks[j + 1][0] == INDENT
+                and toks[j + 2][0] == NAME and toks[j + 2][1] == "case")
 
     def simple_stmt(self):
         """simple_stmt := import_stmt | assign_target '=' exprlist | expr '.' NAME '=' expr
@@ -328,7 +409,9 @@ class _Parser:
         elif kind in UNSUPPORTED:
             raise _error(first, f"{UNSUPPORTED[kind]} are not supported", LANGUAGE)
         else:
+            self.named = True       # (a.b := 1 here: Python names the target it refuses)
             left = self.exprlist(starred=True)
+            self.named = False
             op = toks[self.i][0]
             if op == ":" and left.__class__ in (Name, Attribute, Subscript):
                 # x: int = 5 (the hint parsed, not evaluated); x: int alone binds nothing
@@ -533,7 +616,7 @@ class _Parser:
         toks = self.toks
         first = toks[self.i]
         self.i += 1
-        test = self.expr()
+        test = self.named_expr()
         span = self.span_from(first)
         body = self.block(first, first[0])
         orelse: tuple = ()
@@ -596,7 +679,7 @@ class _Parser:
         """while_stmt := 'while' expr block"""
         first = self.toks[self.i]
         self.i += 1
-        test = self.expr()
+        test = self.named_expr()
         span = self.span_from(first)
         body = self.loop_block(first, "while")
         return While(test, body, span, self.loop_else())
@@ -675,11 +758,16 @@ class _Parser:
 
     def params(self, close: str, opener: tuple) -> tuple[list, list]:
         """param (',' param)* [','] up to close (not taken)
-        param := NAME ['=' expr] | '*' NAME | '**' NAME    -- the starred last"""
+        param := NAME ['=' expr] | '*' NAME | '**' NAME | '*' | '/'    -- the starred last
+        (a keyword-only parameter without a default gets syntax.REQUIRED
+        as its default: the defaults are those of the last parameters)"""
         toks = self.toks
         params, defaults = [], []
         while toks[self.i][0] != close:
             tok = toks[self.i]
+            if tok[0] == "/":
+                self.slash(tok, params, close)
+                continue
             if tok[0] in ("*", "**") and toks[self.i + 1][0] == NAME:
                 # *args, **kwargs: last (kept in params as "*args", "**kwargs")
                 star = tok[0] + toks[self.i + 1][1]
@@ -700,20 +788,17 @@ class _Parser:
             if any(p.startswith("**") for p in params):
                 raise _error(tok, "arguments cannot follow var-keyword argument",
                              "write **kwargs last: def f(a, *args, b=1, **kwargs):")
-            if (any(p.startswith("*") for p in params) and tok[0] == NAME
-                    and self.after_annotation(close) != "="):
-                raise _error(tok, "a keyword-only parameter (after *args) needs a default here",
-                             f"give it one: {tok[1]}=None")
-            if (tok[0] == "*" and close != ":" and toks[self.i + 1][0] in (",", close)
+            keyword_only = any(p.startswith("*") for p in params)
+            if (tok[0] == "*" and toks[self.i + 1][0] in (",", close)
                     and not any(p.startswith("*") for p in params)):
                 # def f(a, *, b=1): the parameters after it take keywords only
-                if toks[self.i + 1][0] == close or toks[self.i + 2][0] == close:
+                if toks[self.i + 1][0] == close or toks[self.i + 2][0] in (close, "**"):
                     raise _error(tok, "named arguments must follow bare *",
                                  "name a parameter after it, or remove the *")
                 params.append("*")
                 self.i += 2
                 continue
-            if tok[0] in ("*", "**", "/"):
+            if tok[0] in ("*", "**"):
                 raise _error(tok, f"'{tok[0]}' without a name in a parameter list is not supported",
                              "name each parameter, or collect the rest: def f(a, *args, **kwargs):")
             if tok[0] != NAME:
@@ -730,6 +815,8 @@ class _Parser:
             if toks[self.i][0] == "=":
                 self.i += 1
                 defaults.append(self.expr())
+            elif keyword_only:       # def f(*, k): a keyword the call must give
+                defaults.append(Const(REQUIRED, self.span_from(tok)))
             elif defaults:
                 raise _error(tok, "non-default argument follows default argument",
                              "put the parameters with defaults last")
@@ -741,6 +828,23 @@ class _Parser:
                                         hint="write lambda x, y: x * y")
                 raise self.expected(f"',' or '{close}'", opener)
         return params, defaults
+
+    def slash(self, tok: tuple, params: list, close: str) -> None:
+        """'/' [','] in a parameter list: the parameters before it are
+        positional-only (kept in params as "/")."""
+        if not params:
+            raise _error(tok, "at least one argument must precede /",
+                         "write def f(a, /, b): the parameters before / are positional-only")
+        if "/" in params:
+            raise _error(tok, "/ may appear only once", "write one /")
+        if any(p.startswith("*") for p in params):
+            raise _error(tok, "/ must be ahead of *", "write def f(a, /, b, *, c):")
+        params.append("/")
+        self.i += 1
+        if self.toks[self.i][0] == ",":
+            self.i += 1
+        elif self.toks[self.i][0] != close:
+            raise self.expected(f"',' or '{close}'")
 
     def annotation(self, close: str) -> None:
         """[':' expr] after a def's parameter name: its type hint, parsed and
@@ -793,15 +897,17 @@ class _Parser:
             return t
         return Delete(tuple(self.comma_separated(target)), self.span_from(first))
 
-    def global_stmt(self, first: tuple) -> Global:
-        """global_stmt := 'global' NAME (',' NAME)*"""
+    def global_stmt(self, first: tuple) -> Global | Nonlocal:
+        """global_stmt := ('global' | 'nonlocal') NAME (',' NAME)*"""
         def name():
             tok = self.toks[self.i]
             if tok[0] != NAME:
-                raise self.expected("a name after 'global'", hint="write 'global total'")
+                raise self.expected(f"a name after '{first[0]}'",
+                                    hint=f"write '{first[0]} total'")
             self.i += 1
             return tok[1]
-        return Global(tuple(self.comma_separated(name)), self.span_from(first))
+        names = tuple(self.comma_separated(name))
+        return (Global if first[0] == "global" else Nonlocal)(names, self.span_from(first))
 
     def raise_stmt(self, first: tuple) -> Raise:
         """raise_stmt := 'raise' [expr]"""
@@ -985,6 +1091,27 @@ class _Parser:
         value = self.expr()
         return Starred(value, self.span_from(tok))
 
+    def named_expr(self):
+        """named_expr := NAME ':=' expr | expr    -- an if/while test, argument, item, index
+        (where Python takes an assignment expression without parentheses of its
+        own: an if/elif/while test, a call's positional argument, an item of a
+        display or a group, an index)"""
+        toks = self.toks
+        tok = toks[self.i]
+        if tok[0] == NAME and toks[self.i + 1][0] == ":=":
+            self.i += 2
+            return NamedExpr(tok[1], self.expr(), self.span_from(tok))
+        # (a ':=' after something else is Python's "cannot use assignment
+        # expressions with ..." here, its "invalid syntax" elsewhere)
+        named, self.named = self.named, True
+        value = self.expr()
+        self.named = named
+        return value
+
+    def starred_or_named(self):
+        """'*' expr | named_expr    -- an item of a group or a list or set display"""
+        return self.starred_expr() if self.toks[self.i][0] == "*" else self.named_expr()
+
     def expr(self, rbp: int = 0):
         """expr := prefix (BINARY_OP expr | call | subscript | '.' NAME)*
         -- the Pratt loop: an operator extends the expression while its LBP > rbp
@@ -1099,8 +1226,10 @@ class _Parser:
                 i = self.i
             tok = toks[i]
             bp = BP[tok[0]]
-        if bp < 0:
+        if bp < 0 and rbp == 0:      # (an operand stops there: the whole expression says)
             kind = tok[0]
+            if kind == ":=":
+                raise _walrus_error(left, tok, self.named)
             what = f"'{kind}'" if kind in lexer.KEYWORDS else f"operator '{kind}'"
             raise _error(tok, f"{what} is not supported in expressions",
                          UNSUPPORTED_OPERATORS[kind])
@@ -1154,14 +1283,15 @@ class _Parser:
         self.i += 1
         toks = self.toks
         if toks[self.i][0] != ")":
-            first = self.starred_expr()           # ((*xs, 1) unpacks xs into the tuple)
+            first = self.starred_or_named()       # ((*xs, 1) unpacks xs into the tuple)
             if toks[self.i][0] == "for":   # (elt for x in xs): a generator
                 _no_starred_element(first)
                 clauses = self.comp_clauses(")", tok)
+                _check_comprehension_names(first, clauses)
                 return GeneratorExp(first, clauses, self.span_from(tok))
             if toks[self.i][0] == ",":
                 self.i += 1
-                items = [first, *self.items(")", tok, self.starred_expr)]
+                items = [first, *self.items(")", tok, self.starred_or_named)]
             elif toks[self.i][0] == ")":
                 if first.__class__ is Starred:
                     raise GradvizError("cannot use starred expression here", kind=SYNTAX,
@@ -1183,11 +1313,13 @@ class _Parser:
         if toks[self.i][0] == "]":
             self.i += 1
             return ListExpr((), self.span_from(tok))
-        first = self.starred_expr()               # ([*xs, 1] unpacks xs into the list)
+        first = self.starred_or_named()           # ([*xs, 1] unpacks xs into the list)
         if toks[self.i][0] != "for":
             return ListExpr(self.display_items(first, "]", tok), self.span_from(tok))
         _no_starred_element(first)
-        return ListComp(first, self.comp_clauses("]", tok), self.span_from(tok))
+        clauses = self.comp_clauses("]", tok)
+        _check_comprehension_names(first, clauses)
+        return ListComp(first, clauses, self.span_from(tok))
 
     def dict_display(self, tok: tuple, rbp: int) -> DictExpr | DictComp | SetExpr | SetComp:
         """dict := '{' [pair (',' pair)* [',']] '}' | '{' pair comp_for+ '}'
@@ -1201,8 +1333,8 @@ class _Parser:
         if toks[self.i][0] == "**":
             key, value = self.pair(tok)
         else:                                     # a set, or a dict's first key
-            key = self.starred_expr()
-            if toks[self.i][0] != ":" or key.__class__ is Starred:
+            key = self.starred_or_named()
+            if toks[self.i][0] != ":" or key.__class__ is Starred or key.__class__ is NamedExpr:
                 return self.set_display(tok, key)
             self.i += 1
             value = self.expr()
@@ -1211,7 +1343,9 @@ class _Parser:
                 raise GradvizError("dict unpacking cannot be used in dict comprehension",
                                    kind=SYNTAX, span=value.span,
                                    hint="write the items as key: value")
-            return DictComp(key, value, self.comp_clauses("}", tok), self.span_from(tok))
+            clauses = self.comp_clauses("}", tok)
+            _check_comprehension_names((key, value), clauses)
+            return DictComp(key, value, clauses, self.span_from(tok))
         pairs = [(key, value)]
         if toks[self.i][0] == ",":
             self.i += 1
@@ -1228,7 +1362,9 @@ class _Parser:
         toks = self.toks
         if toks[self.i][0] == "for":
             _no_starred_element(first)
-            return SetComp(first, self.comp_clauses("}", tok), self.span_from(tok))
+            clauses = self.comp_clauses("}", tok)
+            _check_comprehension_names(first, clauses)
+            return SetComp(first, clauses, self.span_from(tok))
         return SetExpr(self.display_items(first, "}", tok), self.span_from(tok))
 
     def display_items(self, first, close: str, opener: tuple) -> tuple:
@@ -1237,7 +1373,7 @@ class _Parser:
         toks = self.toks
         if toks[self.i][0] == ",":
             self.i += 1
-            return (first, *self.items(close, opener, self.starred_expr))
+            return (first, *self.items(close, opener, self.starred_or_named))
         if toks[self.i][0] != close:
             raise self.expected(f"',' or '{close}'", opener)
         self.i += 1
@@ -1361,7 +1497,7 @@ class _Parser:
                 i += 1
             else:
                 self.i = i
-                args.append(self.expr())
+                args.append(self.named_expr())
                 i = self.i
                 if toks[i][0] == "for":
                     # f(x for x in xs): the only argument may be a bare generator
@@ -1369,6 +1505,7 @@ class _Parser:
                         raise _error(toks[i], "Generator expression must be parenthesized",
                                      "write it in its own parentheses: f((x for x in xs), 1)")
                     clauses = self.comp_clauses(")", open_tok)
+                    _check_comprehension_names(args[0], clauses)
                     args[0] = GeneratorExp(args[0], clauses,
                                            _new(Span, (open_tok[3], open_tok[4],
                                                        toks[self.i - 1][3], toks[self.i - 1][5])))
@@ -1405,8 +1542,8 @@ class _Parser:
         """index := expr | [expr] ':' [expr] [':' [expr]]"""
         toks = self.toks
         first = toks[self.i]
-        lower = None if first[0] == ":" else self.expr()
-        if toks[self.i][0] != ":":
+        lower = None if first[0] == ":" else self.named_expr()
+        if toks[self.i][0] != ":" or lower.__class__ is NamedExpr:
             return lower
         self.i += 1
         upper = step = None
@@ -1432,4 +1569,5 @@ _COMPOUND = {"if": _Parser.if_stmt, "while": _Parser.while_stmt, "for": _Parser.
 _JUMPS = frozenset(("break", "continue", "pass"))
 # the simple statements a keyword starts, after it (each takes the keyword's token)
 _KEYWORD_STMTS = {"del": _Parser.del_stmt, "global": _Parser.global_stmt,
+                  "nonlocal": _Parser.global_stmt,
                   "raise": _Parser.raise_stmt, "assert": _Parser.assert_stmt}

@@ -134,17 +134,19 @@ def list_method(name: str):
             case "copy":
                 return list(items)
             case "sort":
-                if args or set(kwargs) - {"reverse"}:
-                    raise GradvizError("sort() takes only reverse= here", kind=TYPE,
-                                       hint="sort numbers or strings; a key= function is "
-                                            "not supported")
-                if any(v.__class__ not in (int, float, bool, str) for v in items):
-                    raise GradvizError("sort() sorts numbers and strings only", kind=TYPE,
-                                       hint="sort the numbers: sorted(x.item() for x in xs)")
-                try:
-                    items.sort(reverse=bool(kwargs.get("reverse", False)))
-                except TypeError as exc:
-                    raise GradvizError(str(exc), kind=TYPE) from None
+                if args:
+                    raise GradvizError("sort() takes no positional arguments", kind=TYPE,
+                                       hint="name them: xs.sort(key=len, reverse=True)")
+                for k in set(kwargs) - {"key", "reverse"}:
+                    raise GradvizError(f"'{k}' is an invalid keyword argument for sort()",
+                                       kind=TYPE, hint="sort() takes key= and reverse=")
+                if kwargs.get("key") is None and any(v.__class__ is Tensor for v in items):
+                    raise GradvizError("sort() of tensors is not supported here", kind=TYPE,
+                                       hint="sort the numbers: sorted(x.item() for x in xs), "
+                                            "or give a key: xs.sort(key=lambda x: x.item())")
+                from .functions import f_sorted    # (it imports this module)
+                items[:] = f_sorted(rt, items, key=kwargs.get("key"),
+                                    reverse=kwargs.get("reverse", False))
                 return None
     call.__name__ = name
     return call

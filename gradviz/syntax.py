@@ -187,6 +187,15 @@ class BinOp:
 
 
 @dataclass(slots=True)
+class NamedExpr:
+    """``(name := value)``: value, bound to name (in the enclosing function
+    even inside a comprehension, as Python's), and the expression's value."""
+    target: str
+    value: object
+    span: Span
+
+
+@dataclass(slots=True)
 class UnaryOp:
     op: str          # '-' or '+' or 'not'
     operand: object
@@ -396,6 +405,14 @@ class Global:
 
 
 @dataclass(slots=True)
+class Nonlocal:
+    """``nonlocal a, b``: in a nested function, these names are the
+    enclosing function's (writes go there)."""
+    names: tuple
+    span: Span
+
+
+@dataclass(slots=True)
 class Assert:
     """``assert test`` or ``assert test, msg``."""
     test: object
@@ -410,10 +427,25 @@ class Jump:
     span: Span
 
 
+class _Required:
+    """The default of a keyword-only parameter that has none (def f(*, k)):
+    a call must give it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+
 @dataclass(slots=True)
 class FunctionDef:
     """``def name(params):`` and its block; ``defaults`` are the expressions
-    after ``=`` of the last parameters (the span is the header's)."""
+    after ``=`` of the last parameters (a keyword-only one without a default:
+    Const(REQUIRED)); params holds "/", "*", "*args", "**kwargs" as written
+    (the span is the header's)."""
     name: str
     params: tuple
     defaults: tuple
@@ -521,12 +553,46 @@ def bound_names(body: tuple) -> set:
             names.add(s.name)
         elif cls is Try:
             names.update(h.name for h in s.handlers if h.name is not None)
+    names.update(named_targets(body))
+    return names
+
+
+def named_targets(body: tuple) -> set:
+    """The names the ``:=`` in a block's expressions bind (comprehensions
+    included: Python binds them in the enclosing function), not those in a
+    nested def, class or lambda (their own scopes). An explicit stack."""
+    names: set = set()
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is tuple:            # (a comprehension's clauses, nested targets)
+            stack.extend(node)
+            continue
+        if cls is NamedExpr:
+            names.add(node.target)
+        elif cls is Repeat:
+            stack.append(node.stmt)
+            continue
+        elif cls is FunctionDef or cls is ClassDef or cls is Lambda or isinstance(node, _Leaf):
+            continue
+        for field in getattr(cls, "__slots__", ()):
+            child = getattr(node, field, None)
+            if child.__class__ is tuple or (hasattr(child, "__slots__")
+                                            and child.__class__ is not Span):
+                stack.append(child)
     return names
 
 
 def global_names(body: tuple) -> frozenset:
     """The names a function's block declares global."""
     return frozenset(name for s in own_statements(body) if s.__class__ is Global
+                     for name in s.names)
+
+
+def nonlocal_names(body: tuple) -> frozenset:
+    """The names a function's block declares nonlocal."""
+    return frozenset(name for s in own_statements(body) if s.__class__ is Nonlocal
                      for name in s.names)
 
 

@@ -116,7 +116,7 @@ def test_every_kind_of_statement_exports():
 
 
 def test_shadowing_follows_statement_order():
-    src = "y = exp(ones(2))\nexp = y * 2\nz = exp + 1\nw = (x := 1) if 0 else 2\n"
+    src = "y = exp(ones(2))\nexp = y * 2\nz = exp + 1\nw = x := 1\n"
     with pytest.raises(Exception):
         to_torch(src)                                      # not the language: a syntax error
     src = "y = exp(ones(2))\nexp = y * 2\nz = exp + 1\n"

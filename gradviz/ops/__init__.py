@@ -5,4 +5,5 @@ from . import act_backward, conv_backward, loss_backward, select_backward  # noq
 from . import recurrent  # noqa: F401  (an LSTM layer's one node)
 from . import attention  # noqa: F401  (scaled_dot_product_attention's fused node)
 from . import clamp_tensor  # noqa: F401  (clamp between tensors)
+from . import shifts  # noqa: F401  (<< and >> on integer tensors)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
