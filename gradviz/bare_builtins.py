@@ -151,6 +151,9 @@ def _is_torch_call(name: str, args: tuple, kwargs: dict) -> bool:
     if name == "pow":
         return any(v.__class__ is Tensor for v in (*args[:2], kwargs.get("input"),
                                                     kwargs.get("exponent")))
+    if ("key" in kwargs or "default" in kwargs) and name in ("max", "min") or \
+            "start" in kwargs and name == "sum":
+        return False                 # (Python's keywords: torch's form takes none of them)
     first = args[0] if args else kwargs.get("input")
     return first.__class__ is Tensor
 

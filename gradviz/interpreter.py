@@ -461,8 +461,8 @@ def _argument_error(name: str, exc: TypeError) -> GradvizError:
 
 
 def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
-    """max(xs, key=f): torch.max's error (the bare name is torch's here), and
-    how to write Python's max with a key."""
+    """torch.max(xs, key=f): torch.max's error, and how to write Python's
+    max with a key (the bare max is Python's when given key=)."""
     def type_name(v) -> str:       # (Python's names of the function types)
         return "builtin_function_or_method" if v.__class__ is Function else \
             "function" if v.__class__ is UserFunction else functions.arg_type_name(v)
@@ -471,9 +471,8 @@ def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
     pick = "[-1]" if name == "max" else "[0]"
     return GradvizError(f"{name}() received an invalid combination of arguments - got ({got}), "
                         "but expected one of:", kind=TYPE,
-                        hint=f"{name}() is torch.{name} here (bare, as after `from torch import "
-                             f"*`), which takes no key=; for Python's {name} with a key write "
-                             f"sorted(xs, key=f){pick}")
+                        hint=f"torch.{name} takes no key=; Python's {name} with a key is the "
+                             f"bare {name}(xs, key=f) (or sorted(xs, key=f){pick})")
 
 
 def _bounded_int(v):

@@ -179,9 +179,13 @@ def test_a_match_statement_is_refused_on_its_line_with_if_elif_instead():
     assert "if/elif/else" in err.hint
 
 
-def test_max_with_a_key_is_torchs_error_with_sorted_as_the_way():
+def test_max_with_a_key_is_pythons_and_torch_max_with_one_is_torchs_error():
+    out = io.StringIO()
+    gradviz.run_source("ws = ['aa', 'b']\nprint(max(ws, key=len), min(ws, key=len))\n"
+                       "x = torch.tensor([1., -2.])\nprint(max(x, key=abs))\n", stdout=out)
+    assert out.getvalue() == "aa b\ntensor(-2.)\n"          # (Python's, on a tensor's items too)
     with pytest.raises(GradvizError) as info:
-        gradviz.run_source("ws = ['aa', 'b']\nprint(max(ws, key=len))\n")
+        gradviz.run_source("ws = ['aa', 'b']\nprint(torch.max(ws, key=len))\n")
     err = info.value
     assert err.message.startswith("max() received an invalid combination of arguments - got "
                                   "(list, key=builtin_function_or_method)")
