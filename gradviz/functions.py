@@ -3604,3 +3604,7 @@ NN_FUNCTIONAL.update(attention.FUNCTIONS)
 from . import dtypeinfo  # noqa: E402
 FUNCTIONS.update(dtypeinfo.FUNCTIONS)
 METHODS.update(dtypeinfo.METHODS)
+
+# the ranking, embedding and likelihood losses of metric learning (their own module)
+from . import nn_losses_more  # noqa: E402
+NN_FUNCTIONAL.update(nn_losses_more.FUNCTIONS)

@@ -10,6 +10,7 @@ import inspect
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import nn_functional as NF
+from . import nn_losses_more as NL
 from .errors import TYPE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
@@ -101,7 +102,30 @@ KINDS = {
                          False),
     "PairwiseDistance": (_DISTANCE, NF.f_pairwise_distance,
                          (("p", 2.0), ("eps", 1e-06), ("keepdim", False)), False),
+    "MarginRankingLoss": (_LOSS, NL.f_margin_ranking_loss, (("margin", 0.0),) + _LOSS_PARAMS,
+                          False),
+    "HingeEmbeddingLoss": (_LOSS, NL.f_hinge_embedding_loss, (("margin", 1.0),) + _LOSS_PARAMS,
+                           False),
+    "CosineEmbeddingLoss": (_LOSS, NL.f_cosine_embedding_loss, (("margin", 0.0),) + _LOSS_PARAMS,
+                            False),
+    "TripletMarginLoss": (_LOSS, NL.f_triplet_margin_loss,
+                          (("margin", 1.0), ("p", 2.0), ("eps", 1e-06), ("swap", False))
+                          + _LOSS_PARAMS, False),
+    "PoissonNLLLoss": (_LOSS, NL.f_poisson_nll_loss,
+                       (("log_input", True), ("full", False), ("size_average", None),
+                        ("eps", 1e-08), ("reduce", None), ("reduction", "mean")), False),
+    "GaussianNLLLoss": (_LOSS, NL.f_gaussian_nll_loss,
+                        (("full", False), ("eps", 1e-06), ("reduction", "mean")), False),
+    "MultiLabelSoftMarginLoss": (_LOSS, NL.f_multilabel_soft_margin_loss,
+                                 (("weight", None),) + _LOSS_PARAMS, False),
+    "SoftMarginLoss": (_LOSS, NL.f_soft_margin_loss, _LOSS_PARAMS, False),
 }
+# the arguments of forward() where they are not (input) or a loss's (input, target)
+FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
+                "CosineEmbeddingLoss": ("input1", "input2", "target"),
+                "TripletMarginLoss": ("anchor", "positive", "negative"),
+                "GaussianNLLLoss": ("input", "target", "var"),
+                "PoissonNLLLoss": ("log_input", "target")}
 
 
 class Layer:
@@ -121,8 +145,9 @@ class Layer:
                                hint=f"call it on tensors only: {self.name.lower()}(x)")
         # forward(input) of an activation, forward(input, target) of a loss,
         # forward(x1, x2) of a distance
-        wanted = ("input", "target") if self.type_name.startswith(_LOSS) else \
-            ("x1", "x2") if self.type_name.startswith(_DISTANCE) else ("input",)
+        wanted = FORWARD_ARGS.get(self.name) or (
+            ("input", "target") if self.type_name.startswith(_LOSS) else
+            ("x1", "x2") if self.type_name.startswith(_DISTANCE) else ("input",))
         if len(args) < len(wanted):
             missing = wanted[len(args):]
             raise GradvizError(f"{self.name}.forward() missing {len(missing)} required "

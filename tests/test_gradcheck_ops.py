@@ -520,6 +520,11 @@ INPUTS: dict[str, list] = {
         case(anyv(2, 2), index=(np.array([True, False, True]),), advanced=True,
              grad_fn="IndexPutBackward0", shape=(3, 2))],
 }
+# torch.nn.functional's vision and metric-learning ops (ops/nn_more.py)
+INPUTS.update({
+    "soft_margin_loss": [case(anyv(*s), fixed(np.resize([1.0, -1.0, -1.0], s)), reduction=r)
+                         for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
+})
 
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
