@@ -3608,3 +3608,8 @@ METHODS.update(dtypeinfo.METHODS)
 # the ranking, embedding and likelihood losses of metric learning (their own module)
 from . import nn_losses_more  # noqa: E402
 NN_FUNCTIONAL.update(nn_losses_more.FUNCTIONS)
+
+# F.interpolate, F.pixel_shuffle and their kin (the CNN tutorials' resizing layers)
+from . import nn_vision  # noqa: E402
+NN_FUNCTIONAL.update(nn_vision.FUNCTIONS)
+FUNCTIONS.update({name: nn_vision.FUNCTIONS[name] for name in nn_vision.TORCH})

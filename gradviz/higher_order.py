@@ -830,6 +830,10 @@ from .higher_conv import CONV_VJPS  # noqa: E402
 GRAPH_VJPS.update(SELECT_VJPS)
 GRAPH_VJPS.update(CONV_VJPS)
 GRAPH_VJPS.update(LOSS_VJPS)
+# pixel_shuffle's gradient is pixel_unshuffle's of g, and the other way round
+GRAPH_VJPS.update(
+    pixel_shuffle=lambda rt, g, node, i: _op(rt, "pixel_unshuffle", g, **node.params),
+    pixel_unshuffle=lambda rt, g, node, i: _op(rt, "pixel_shuffle", g, **node.params))
 REFUSALS.update(SELECT_REFUSALS)
 ONLY_INPUTS.update(LOSS_ONLY_INPUTS)
 

@@ -11,6 +11,7 @@ from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import nn_functional as NF
 from . import nn_losses_more as NL
+from . import nn_vision as NV
 from .errors import TYPE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
@@ -45,6 +46,23 @@ def _pool_text(keys: tuple, singles: bool = False):
 
 _MAX_POOL_TEXT = _pool_text(("kernel_size", "stride", "padding", "dilation", "ceil_mode"))
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
+_UPSAMPLING = "torch.nn.modules.upsampling"
+
+
+def _upsample_text(given: dict, mode: str) -> str:
+    """nn.Upsample's repr: its scale factor as floats (when given), else
+    its size, then the mode."""
+    factor = given["scale_factor"]
+    if factor:
+        factor = tuple(float(f) for f in factor) if isinstance(factor, (tuple, list)) \
+            else float(factor)
+        return f"scale_factor={factor!r}, mode={mode!r}"
+    return f"size={given['size']!r}, mode={mode!r}"
+
+
+def _bilinear_corners(rt, input, size=None, scale_factor=None):
+    """nn.UpsamplingBilinear2d's call: bilinear with align_corners=True."""
+    return NV.f_interpolate(rt, input, size, scale_factor, "bilinear", True)
 KINDS = {
     "ReLU": (_ACTIVATION, F.f_nn_relu, (("inplace", False),), "inplace"),
     "Sigmoid": (_ACTIVATION, F.FUNCTIONS["sigmoid"], (), False),
@@ -119,6 +137,19 @@ KINDS = {
     "MultiLabelSoftMarginLoss": (_LOSS, NL.f_multilabel_soft_margin_loss,
                                  (("weight", None),) + _LOSS_PARAMS, False),
     "SoftMarginLoss": (_LOSS, NL.f_soft_margin_loss, _LOSS_PARAMS, False),
+    "Upsample": (_UPSAMPLING, NV.f_interpolate,
+                 (("size", None), ("scale_factor", None), ("mode", "nearest"),
+                  ("align_corners", None), ("recompute_scale_factor", None)),
+                 lambda given: _upsample_text(given, given["mode"])),
+    "UpsamplingNearest2d": (_UPSAMPLING, NV.f_interpolate, (("size", None), ("scale_factor", None)),
+                            lambda given: _upsample_text(given, "nearest")),
+    "UpsamplingBilinear2d": (_UPSAMPLING, _bilinear_corners,
+                             (("size", None), ("scale_factor", None)),
+                             lambda given: _upsample_text(given, "bilinear")),
+    "PixelShuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_shuffle,
+                     (("upscale_factor", _REQUIRED),), True),
+    "PixelUnshuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_unshuffle,
+                       (("downscale_factor", _REQUIRED),), True),
 }
 # the arguments of forward() where they are not (input) or a loss's (input, target)
 FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),

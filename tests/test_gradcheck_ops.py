@@ -524,6 +524,16 @@ INPUTS: dict[str, list] = {
 INPUTS.update({
     "soft_margin_loss": [case(anyv(*s), fixed(np.resize([1.0, -1.0, -1.0], s)), reduction=r)
                          for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
+    "upsample_nearest": [case(anyv(1, 2, 3), size=(7,), scales=None, exact=False),
+                         case(anyv(2, 1, 2, 3), size=(4, 6), scales=(2.0, 2.0), exact=False),
+                         case(anyv(1, 2, 3, 2), size=(5, 3), scales=None, exact=True)],
+    "upsample_linear": [case(anyv(1, 2, 4), size=(9,), scales=None, align_corners=a)
+                        for a in (False, True)]
+    + [case(anyv(2, 1, 3, 2), size=(5, 6), scales=None, align_corners=a) for a in (False, True)]
+    + [case(anyv(1, 1, 2, 3), size=(5, 7), scales=(2.5, 2.5), align_corners=False),
+       case(anyv(1, 1, 4, 4), size=(90, 50), scales=None, align_corners=False)],
+    "pixel_shuffle": [case(anyv(1, 4, 2, 3), factor=2), case(anyv(9, 1, 2), factor=3)],
+    "pixel_unshuffle": [case(anyv(1, 1, 4, 6), factor=2), case(anyv(2, 3, 3), factor=3)],
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check

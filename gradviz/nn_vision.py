@@ -1,0 +1,221 @@
+"""torch.nn.functional's resizing layers of the CNN tutorials (U-Nets,
+super-resolution, GANs): F.interpolate (modes nearest, nearest-exact,
+linear, bilinear, area), its deprecated F.upsample, F.upsample_nearest and
+F.upsample_bilinear, F.pixel_shuffle and F.pixel_unshuffle, with PyTorch's
+checks in the order of its Python. The ops are in ops/nn_more.py."""
+from __future__ import annotations
+
+import math
+
+from . import functions as F
+from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .ops import OPS
+from .ops.nn_more import _CHANNELS_LAST_MAX
+
+_INTERPOLATING = "linear | bilinear | bicubic | trilinear"
+_MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+# the modes gradviz runs, by the input's number of dims
+_SUPPORTED = {("nearest", 3), ("nearest", 4), ("nearest-exact", 3), ("nearest-exact", 4),
+              ("linear", 3), ("bilinear", 4), ("area", 3), ("area", 4)}
+_WRONG_DIMS = {"bilinear": 4, "trilinear": 5, "linear": 3}
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _sizes(input, size, scale_factor, dim: int):
+    """interpolate's size= or scale_factor=, one per spatial dim: the output
+    size (or None) and the scale factors (or None), as its Python reads them."""
+    spatial = list(input.data.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise GradvizError("only one of size or scale_factor should be defined", kind=VALUE,
+                           hint="give the output size, or the factor to scale by, not both")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise GradvizError(
+                    f"Input and output must have the same number of spatial dimensions, but got "
+                    f"input with spatial dimensions of {spatial} and output size of {size!r}. "
+                    "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output "
+                    "size in (o1, o2, ...,oK) format.", kind=VALUE,
+                    hint=f"one size per spatial dim: {dim} here")
+            if not all(_is_int(s) for s in size):
+                raise GradvizError(
+                    "expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                    "Tuple[int, int, int], but got size with types "
+                    f"[{', '.join(repr(type(s)).replace('type', 'class') for s in size)}]",
+                    kind=TYPE, hint="sizes are whole numbers")
+            return list(size), None
+        if not _is_int(size):
+            raise GradvizError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] "
+                               f"or Tuple[int, int, int], but got size with types "
+                               f"[{repr(type(size)).replace('type', 'class')}]", kind=TYPE,
+                               hint="a size is a whole number; for a factor use scale_factor=")
+        return [size] * dim, None
+    if scale_factor is None:
+        raise GradvizError("either size or scale_factor should be defined", kind=VALUE,
+                           hint="e.g. F.interpolate(x, scale_factor=2) or size=(8, 8)")
+    if isinstance(scale_factor, (list, tuple)):
+        if len(scale_factor) != dim:
+            raise GradvizError(
+                f"Input and scale_factor must have the same number of spatial dimensions, but "
+                f"got input with spatial dimensions of {spatial} and scale_factor of shape "
+                f"{scale_factor!r}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                "and scale_factor in (s1, s2, ...,sK) format.", kind=VALUE,
+                hint=f"one factor per spatial dim: {dim} here")
+        return None, [float(s) for s in scale_factor]
+    return None, [float(scale_factor)] * dim
+
+
+def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                  recompute_scale_factor=None, antialias=False):
+    """F.interpolate: resize the spatial dims of an (N, C, L) or (N, C, H, W)
+    input; one Upsample...Backward0 node (area: adaptive average pooling)."""
+    input = F._need_tensor(input, "interpolate")
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise GradvizError(f"align_corners option can only be set with the interpolating "
+                               f"modes: {_INTERPOLATING}", kind=VALUE,
+                               hint=f"mode='{mode}' copies values: leave align_corners out")
+    elif align_corners is None:
+        align_corners = False
+    ndim = input.data.ndim
+    dim = ndim - 2
+    output_size, scales = _sizes(input, size, scale_factor, dim)
+    if recompute_scale_factor and size is not None:
+        raise GradvizError("recompute_scale_factor is not meaningful with an explicit size.",
+                           kind=VALUE, hint="leave recompute_scale_factor out with size=")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:
+        output_size = [math.floor(input.data.shape[i + 2] * scales[i]) for i in range(dim)]
+        scales = None
+    if antialias:
+        raise GradvizError("interpolate(antialias=True) is not supported", kind=TYPE,
+                           hint="gradviz resizes without antialiasing: leave antialias out")
+    if (mode, ndim) not in _SUPPORTED:
+        _mode_error(mode, ndim)
+    if output_size is None:       # the C++ op's own size: the input's times the factor
+        output_size = [int(input.data.shape[i + 2] * scales[i]) for i in range(dim)]
+    if mode == "area":
+        pool = F.NN_FUNCTIONAL["adaptive_avg_pool1d" if dim == 1 else "adaptive_avg_pool2d"]
+        return pool(rt, input, output_size[0] if dim == 1 else tuple(output_size))
+    _check_sizes(input, output_size)
+    if input.data.dtype.kind != "f":
+        # (named by the kernel that refuses it: the channels-last one for a
+        # small 2-d output, else the one that computes the source indices)
+        linear = mode in ("linear", "bilinear")
+        kernel = (f"upsample_{'bilinear' if linear else 'nearest'}2d_channels_last"
+                  if dim == 2 and sum(output_size) <= _CHANNELS_LAST_MAX else
+                  f"compute_indices_weights_{'linear' if linear else 'nearest'}")
+        raise GradvizError(f"\"{kernel}\" not implemented for '{F.type_word(input.data.dtype)}'",
+                           kind="NotImplementedError", hint="resize a float tensor: x.float()")
+    params = {"size": tuple(output_size), "scales": None if scales is None else tuple(scales)}
+    if mode in ("nearest", "nearest-exact"):
+        return rt.apply(OPS["upsample_nearest"], (input,),
+                        {**params, "exact": mode == "nearest-exact"})
+    return rt.apply(OPS["upsample_linear"], (input,),
+                    {**params, "align_corners": bool(align_corners)})
+
+
+def _mode_error(mode: str, ndim: int):
+    """PyTorch's NotImplementedError for a mode this input's dims do not take."""
+    if mode in _WRONG_DIMS and ndim in (3, 4, 5) and _WRONG_DIMS[mode] != ndim:
+        raise GradvizError(f"Got {ndim}D input, but {mode} mode needs {_WRONG_DIMS[mode]}D input",
+                           kind="NotImplementedError",
+                           hint="linear takes (N, C, L), bilinear (N, C, H, W)")
+    if mode in ("bicubic", "trilinear", "lanczos") or (ndim == 5 and mode in _MODES):
+        raise GradvizError(f"interpolate(mode='{mode}') of a {ndim}-d input is not supported",
+                           kind=TYPE, hint="gradviz resizes 3-d and 4-d inputs with nearest, "
+                                           "nearest-exact, linear, bilinear or area")
+    raise GradvizError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {ndim}D) "
+                       f"for the modes: {_MODES} (got {mode})", kind="NotImplementedError",
+                       hint="a batch of images is (N, C, H, W); add the batch dim with "
+                            "x.unsqueeze(0)")
+
+
+def _check_sizes(input, output_size) -> None:
+    """upsample's check that no size is 0, worded with PyTorch's dims."""
+    ins = input.data.shape[2:]
+    if all(s > 0 for s in ins) and all(s > 0 for s in output_size):
+        return
+    names = ("W",) if len(ins) == 1 else ("H", "W")
+    text_in = ", ".join(f"{n}: {s}" for n, s in zip(names, ins))
+    text_out = ", ".join(f"{n}: {s}" for n, s in zip(names, output_size))
+    raise GradvizError(f"Input and output sizes should be greater than 0, but got input "
+                       f"({text_in}) output ({text_out})", kind=RUNTIME,
+                       hint="the scale factor makes a size of 0: use a larger one, or size=")
+
+
+def _deprecated(name: str, mode: str | None, align_corners=None):
+    """F.upsample, F.upsample_nearest, F.upsample_bilinear: interpolate,
+    with PyTorch's deprecation warning."""
+    def f(rt, input, size=None, scale_factor=None, mode=mode, align_corners=align_corners):
+        rt.log_event("user_warning", input, message=f"`nn.functional.{name}` is deprecated. "
+                                                    "Use `nn.functional.interpolate` instead.")
+        return f_interpolate(rt, input, size, scale_factor, mode, align_corners)
+    if name != "upsample":       # (their signature is (input, size, scale_factor))
+        def fixed(rt, input, size=None, scale_factor=None):
+            return f(rt, input, size, scale_factor)
+        fixed.__name__ = name
+        return fixed
+    f.__name__ = name
+    return f
+
+
+# ---- pixel_shuffle ------------------------------------------------------------
+
+def _factor_arg(fn: str, name: str, v) -> int:
+    if not _is_int(v):
+        raise GradvizError(f"{fn}(): argument '{name}' (position 2) must be int, not "
+                           f"{F.arg_type_name(v)}", kind=TYPE, hint=f"{name} is a whole number")
+    if v <= 0:
+        raise GradvizError(f"{fn} expects a positive {name}, but got {v}", kind=RUNTIME,
+                           hint=f"{name} is at least 1")
+    return v
+
+
+def _pixel_input(fn: str, input, name: str, factor) -> tuple:
+    """pixel_(un)shuffle's tensor (at least 3-d) and its factor."""
+    input = F._need_tensor(input, fn)
+    r = _factor_arg(fn, name, factor)
+    if input.data.ndim < 3:
+        raise GradvizError(f"{fn} expects input to have at least 3 dimensions, but got input "
+                           f"with {input.data.ndim} dimension(s)", kind=RUNTIME,
+                           hint="the input is (N, C, H, W) or (C, H, W)")
+    return input, r
+
+
+def f_pixel_shuffle(rt, input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each r x r block of outputs from
+    r^2 channels (sub-pixel convolution); one PixelShuffleBackward0 node."""
+    input, r = _pixel_input("pixel_shuffle", input, "upscale_factor", upscale_factor)
+    channels = input.data.shape[-3]
+    if channels % (r * r):
+        raise GradvizError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)="
+                           f"{channels} is not divisible by {r * r}", kind=RUNTIME,
+                           hint=f"the channels are C * {r}^2")
+    return rt.apply(OPS["pixel_shuffle"], (input,), {"factor": r})
+
+
+def f_pixel_unshuffle(rt, input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W): pixel_shuffle undone."""
+    input, r = _pixel_input("pixel_unshuffle", input, "downscale_factor", downscale_factor)
+    for dim, which in ((-2, "height"), (-1, "width")):
+        n = input.data.shape[dim]
+        if n % r:
+            raise GradvizError(f"pixel_unshuffle expects {which} to be divisible by "
+                               f"downscale_factor, but input.size({dim})={n} is not "
+                               f"divisible by {r}", kind=RUNTIME,
+                               hint=f"the {which} is a multiple of {r}")
+    return rt.apply(OPS["pixel_unshuffle"], (input,), {"factor": r})
+
+
+FUNCTIONS = {"interpolate": f_interpolate, "upsample": _deprecated("upsample", "nearest"),
+             "upsample_nearest": _deprecated("upsample_nearest", "nearest"),
+             "upsample_bilinear": _deprecated("upsample_bilinear", "bilinear", True),
+             "pixel_shuffle": f_pixel_shuffle, "pixel_unshuffle": f_pixel_unshuffle}
+# torch.pixel_shuffle and torch.pixel_unshuffle too
+TORCH = ("pixel_shuffle", "pixel_unshuffle")
