@@ -3613,3 +3613,8 @@ NN_FUNCTIONAL.update(nn_losses_more.FUNCTIONS)
 from . import nn_vision  # noqa: E402
 NN_FUNCTIONAL.update(nn_vision.FUNCTIONS)
 FUNCTIONS.update({name: nn_vision.FUNCTIONS[name] for name in nn_vision.TORCH})
+
+# F.selu, F.celu, F.glu, F.threshold, F.rrelu and F.gumbel_softmax
+from . import nn_act_more  # noqa: E402
+NN_FUNCTIONAL.update(nn_act_more.FUNCTIONS)
+FUNCTIONS.update({name: nn_act_more.FUNCTIONS[name] for name in nn_act_more.TORCH})

@@ -10,6 +10,7 @@ import inspect
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import nn_functional as NF
+from . import nn_act_more as NA
 from . import nn_losses_more as NL
 from . import nn_vision as NV
 from .errors import TYPE, GradvizError
@@ -146,6 +147,15 @@ KINDS = {
     "UpsamplingBilinear2d": (_UPSAMPLING, _bilinear_corners,
                              (("size", None), ("scale_factor", None)),
                              lambda given: _upsample_text(given, "bilinear")),
+    "SELU": (_ACTIVATION, NA.f_selu, (("inplace", False),), "inplace"),
+    "CELU": (_ACTIVATION, NA.f_celu, (("alpha", 1.0), ("inplace", False)),
+             lambda given: f"alpha={given['alpha']!r}" + (", inplace=True" if given["inplace"]
+                                                          else "")),
+    "GLU": (_ACTIVATION, NA.f_glu, (("dim", -1),), True),
+    "Threshold": (_ACTIVATION, NA.f_threshold,
+                  (("threshold", _REQUIRED), ("value", _REQUIRED), ("inplace", False)),
+                  lambda given: f"threshold={given['threshold']!r}, value={given['value']!r}"
+                                + (", inplace=True" if given["inplace"] else "")),
     "PixelShuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_shuffle,
                      (("upscale_factor", _REQUIRED),), True),
     "PixelUnshuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_unshuffle,

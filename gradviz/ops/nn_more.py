@@ -275,3 +275,102 @@ for _name, _grad_fn, _there, _back in (
           jvp=(lambda t, ans, xs, p, f=_there: f(t, p["factor"]),), saves=False,
           formula=(f"d out/d x = {_back.__name__[1:]}(g): the gradient moved back",),
           symbol=f"F.{_name}", dtype_rule=SAME)
+
+
+# ---- selu and celu: PyTorch's elu(x, alpha, scale, input_scale) -------------
+# p: "neg" alpha * scale, "pos" scale, "in" input_scale (as float32 or the
+# dtype), "celu" for CeluBackward0; x * pos where x > 0, else
+# expm1(x * in) * neg
+
+def _elu_coefs(x, p):
+    dt = x.dtype.type
+    return dt(p["neg"]), dt(p["pos"]), dt(p["in"])
+
+
+def _elu_fwd(xs, p):
+    x = xs[0]
+    neg, pos, inp = _elu_coefs(x, p)
+    with np.errstate(over="ignore"):
+        low = (np.expm1(np.minimum(x, 0).astype(np.float64) * inp).astype(x.dtype) * neg)
+    return np.where(x > 0, x * pos, low).astype(x.dtype, copy=False)
+
+
+def _elu_vjp(g, ans, xs, p):
+    """elu_backward (is_result false): g * in * neg * exp(x * in) where
+    x <= 0, g * pos elsewhere."""
+    x = xs[0]
+    neg, pos, inp = _elu_coefs(x, p)
+    g = np.asarray(g, x.dtype)
+    with np.errstate(over="ignore"):
+        low = g * inp * neg * np.exp(np.minimum(x, 0) * inp).astype(x.dtype)
+    return np.where(x <= 0, low, g * pos).astype(x.dtype, copy=False)
+
+
+defop("elu_scaled", lambda t: "CeluBackward0" if t.params.get("celu") else "EluBackward0",
+      _elu_fwd, vjp=(_elu_vjp,), jvp=(_elu_vjp,), saved=("0",),
+      formula=("d elu(x)/dx = scale if x > 0 else in * alpha * scale * exp(in * x)",),
+      symbol="F.selu", dtype_rule=FLOAT)
+
+
+# ---- glu: p["dim"] (normalised); a * sigmoid(b), a and b the halves ---------
+
+def _halves(x, dim):
+    n = x.shape[dim] // 2
+    return np.take(x, range(n), axis=dim), np.take(x, range(n, 2 * n), axis=dim)
+
+
+def _sig(b):
+    return OPS["sigmoid"].forward([b], {})
+
+
+def _glu_fwd(xs, p):
+    a, b = _halves(xs[0], p["dim"])
+    return (a * _sig(b)).astype(xs[0].dtype, copy=False)
+
+
+def _glu_vjp(g, ans, xs, p):
+    """glu_backward: sigmoid(b) g for a, a sigmoid(b) (1 - sigmoid(b)) g for b."""
+    a, b = _halves(xs[0], p["dim"])
+    s = _sig(b)
+    g = np.asarray(g, a.dtype)
+    one = a.dtype.type(1)
+    return np.concatenate([s * g, (one - s) * s * a * g], axis=p["dim"]).astype(a.dtype)
+
+
+def _glu_jvp(t, ans, xs, p):
+    a, b = _halves(xs[0], p["dim"])
+    ta, tb = _halves(t, p["dim"])
+    s = _sig(b)
+    return (ta * s + a * s * (a.dtype.type(1) - s) * tb).astype(a.dtype)
+
+
+defop("glu", "GluBackward0", _glu_fwd, vjp=(_glu_vjp,), jvp=(_glu_jvp,), saved=("0",),
+      formula=("d (a sigmoid(b)) = sigmoid(b) da + a sigmoid(b)(1 - sigmoid(b)) db",),
+      symbol="F.glu", dtype_rule=FLOAT)
+
+
+# ---- threshold: p["threshold"], p["value"]: x where x > threshold, else value --
+
+defop("threshold", "ThresholdBackward0",
+      lambda xs, p: np.where(xs[0] > p["threshold"], xs[0],
+                             np.asarray(p["value"]).astype(xs[0].dtype)).astype(xs[0].dtype),
+      vjp=(lambda g, ans, xs, p: np.where(xs[0] > p["threshold"], g, 0).astype(xs[0].dtype),),
+      jvp=(lambda t, ans, xs, p: np.where(xs[0] > p["threshold"], t, 0).astype(xs[0].dtype),),
+      saved=("0",), formula=("d threshold(x)/dx = [x > threshold]",), symbol="F.threshold",
+      dtype_rule=SAME)
+
+
+# ---- rrelu in evaluation: leaky_relu with slope (lower + upper) / 2 ----------
+# p["slope"]; PyTorch's node is RreluWithNoiseBackward0 even without noise
+
+def _rrelu_slope(x, p):
+    return np.where(x > 0, 1, p["slope"]).astype(x.dtype, copy=False)
+
+
+defop("rrelu", "RreluWithNoiseBackward0",
+      lambda xs, p: np.where(xs[0] > 0, xs[0], xs[0] * xs[0].dtype.type(p["slope"])).astype(
+          xs[0].dtype, copy=False),
+      vjp=(lambda g, ans, xs, p: g * _rrelu_slope(xs[0], p),),
+      jvp=(lambda t, ans, xs, p: t * _rrelu_slope(xs[0], p),),
+      saved=("0",), formula=("d rrelu(x)/dx = 1 if x > 0 else (lower + upper) / 2",),
+      symbol="F.rrelu", dtype_rule=FLOAT)
