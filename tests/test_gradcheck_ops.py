@@ -539,6 +539,10 @@ INPUTS.update({
     "glu": [case(anyv(4), dim=0), case(anyv(2, 6), dim=1), case(anyv(4, 3), dim=0)],
     "threshold": unary(away, threshold=0.0, value=0.5),
     "rrelu": unary(away, slope=0.2),
+    "group_norm": [case(anyv(2, 4, 3), groups=2, eps=1e-5, affine=""),
+                   case(anyv(2, 4, 3), anyv(4), anyv(4), groups=2, eps=1e-5, affine="wb"),
+                   case(anyv(1, 6, 2, 2), anyv(6), groups=3, eps=1e-3, affine="w"),
+                   case(anyv(2, 2, 3), anyv(2), groups=1, eps=1e-5, affine="b")],
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check
