@@ -156,6 +156,12 @@ KINDS = {
                   (("threshold", _REQUIRED), ("value", _REQUIRED), ("inplace", False)),
                   lambda given: f"threshold={given['threshold']!r}, value={given['value']!r}"
                                 + (", inplace=True" if given["inplace"] else "")),
+    "Unfold": ("torch.nn.modules.fold", NV.f_unfold,
+               (("kernel_size", _REQUIRED), ("dilation", 1), ("padding", 0), ("stride", 1)),
+               True),
+    "Fold": ("torch.nn.modules.fold", NV.f_fold,
+             (("output_size", _REQUIRED), ("kernel_size", _REQUIRED), ("dilation", 1),
+              ("padding", 0), ("stride", 1)), True),
     "PixelShuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_shuffle,
                      (("upscale_factor", _REQUIRED),), True),
     "PixelUnshuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_unshuffle,

@@ -1,8 +1,9 @@
 """torch.nn.functional's resizing layers of the CNN tutorials (U-Nets,
 super-resolution, GANs): F.interpolate (modes nearest, nearest-exact,
 linear, bilinear, area), its deprecated F.upsample, F.upsample_nearest and
-F.upsample_bilinear, F.pixel_shuffle and F.pixel_unshuffle, with PyTorch's
-checks in the order of its Python. The ops are in ops/nn_more.py."""
+F.upsample_bilinear, F.pixel_shuffle and F.pixel_unshuffle, and F.unfold
+and F.fold (image patches as columns), with PyTorch's checks in the order
+of its Python and ATen. The ops are in ops/nn_more.py and ops/im2col.py."""
 from __future__ import annotations
 
 import math
@@ -213,9 +214,124 @@ def f_pixel_unshuffle(rt, input, downscale_factor):
     return rt.apply(OPS["pixel_unshuffle"], (input,), {"factor": r})
 
 
+# ---- unfold / fold ---------------------------------------------------------------
+
+def _pair(fn: str, name: str, v) -> tuple:
+    """An int or a pair of ints (PyTorch's _pair)."""
+    pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    if len(pair) != 2 or not all(_is_int(k) for k in pair):
+        raise GradvizError(f"{fn}(): argument '{name}' must be tuple of ints, not "
+                           f"{F.arg_type_name(v)}", kind=TYPE,
+                           hint=f"{name} is an int or a pair of ints")
+    return pair
+
+
+def _geometry(fn: str, kernel_size, dilation, padding, stride) -> dict:
+    """The blocks' geometry, checked in PyTorch's order (its shape check)."""
+    p = {"kernel": _pair(fn, "kernel_size", kernel_size),
+         "dilation": _pair(fn, "dilation", dilation),
+         "padding": _pair(fn, "padding", padding), "stride": _pair(fn, "stride", stride)}
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = p["kernel"], p["dilation"], p["padding"], \
+        p["stride"]
+    for ok, text in ((kh > 0 and kw > 0, f"kernel size should be greater than zero, but got "
+                                         f"kernel_height: {kh} kernel_width: {kw}"),
+                     (dh > 0 and dw > 0, f"dilation should be greater than zero, but got "
+                                         f"dilation_height: {dh} dilation_width: {dw}"),
+                     (ph >= 0 and pw >= 0, f"padding should be non-negative, but got "
+                                           f"pad_height: {ph} pad_width: {pw}"),
+                     (sh > 0 and sw > 0, f"stride should be greater than zero, but got "
+                                         f"stride_height: {sh} stride_width: {sw}")):
+        if not ok:
+            raise GradvizError(text, kind=RUNTIME, hint="the block's sizes are positive "
+                                                        "(padding at least 0)")
+    return p
+
+
+def _geometry_text(p: dict) -> str:
+    return (f"kernel_size=({p['kernel'][0]}, {p['kernel'][1]}), dilation=({p['dilation'][0]}, "
+            f"{p['dilation'][1]}), padding=({p['padding'][0]}, {p['padding'][1]})")
+
+
+def _blocks(size, p) -> tuple:
+    return tuple((s + 2 * pad - d * (k - 1) - 1) // st + 1 for s, k, d, pad, st in
+                 zip(size, p["kernel"], p["dilation"], p["padding"], p["stride"]))
+
+
+def _float_blocks(x, kernel: str):
+    if x.data.dtype.kind != "f":
+        raise GradvizError(f"\"{kernel}\" not implemented for '{F.type_word(x.data.dtype)}'",
+                           kind="NotImplementedError", hint="make it a float tensor: x.float()")
+
+
+def f_unfold(rt, input, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C, H, W) -> (N, C * kh * kw, L): each sliding block a column
+    (im2col), L the number of blocks; one Im2ColBackward0 node."""
+    input = F._need_tensor(input, "unfold")
+    p = _geometry("unfold", kernel_size, dilation, padding, stride)
+    shape = input.data.shape
+    if len(shape) < 3:
+        raise GradvizError(f"Dimension out of range (expected to be in range of "
+                           f"[{-max(len(shape), 1)}, {max(len(shape), 1) - 1}], but got 2)",
+                           kind="IndexError", hint="unfold takes (N, C, H, W) or (C, H, W)")
+    if len(shape) > 4 or 0 in shape[-3:]:
+        raise GradvizError(f"Expected 3D or 4D (batch mode) tensor input with possible 0 batch "
+                           f"size and non-zero dimensions, but got: {list(shape)}",
+                           kind=RUNTIME, hint="unfold takes (N, C, H, W) or (C, H, W)")
+    size = shape[-2:]
+    oh, ow = _blocks(size, p)
+    if oh < 1 or ow < 1:
+        raise GradvizError(f"Given input with spatial size ({size[0]}, {size[1]}), "
+                           f"{_geometry_text(p)}, calculated shape of the array of sliding "
+                           f"blocks as ({oh}, {ow}), but its components must be at least one.",
+                           kind=RUNTIME, hint="the kernel (dilated) is larger than the padded "
+                                              "input")
+    _float_blocks(input, "im2col_out_cpu")
+    return rt.apply(OPS["im2col"], (input,), p)
+
+
+def f_fold(rt, input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C * kh * kw, L) -> (N, C, H, W): the columns added back into the
+    image where their blocks overlap (col2im); one Col2ImBackward0 node."""
+    input = F._need_tensor(input, "fold")
+    size = _pair("fold", "output_size", output_size)
+    if size[0] <= 0 or size[1] <= 0:
+        raise GradvizError(f"Expected output spatial size to be positive, but got: "
+                           f"output_size=({size[0]}, {size[1]}).", kind=RUNTIME,
+                           hint="the image's height and width are positive")
+    p = _geometry("fold", kernel_size, dilation, padding, stride)
+    shape = input.data.shape
+    if len(shape) not in (2, 3) or 0 in shape[-2:]:
+        raise GradvizError(f"Expected 2D or 3D (batch mode) tensor for input with possible 0 "
+                           f"batch size and non-zero dimensions, but got: {list(shape)}",
+                           kind=RUNTIME, hint="fold takes (N, C * kh * kw, L) or (C * kh * kw, L)")
+    kh, kw = p["kernel"]
+    planes, length = shape[-2:]
+    if planes % (kh * kw):
+        raise GradvizError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={planes} and "
+                           f"kernel_size=({kh}, {kw}).", kind=RUNTIME,
+                           hint="dim 1 holds C * kh * kw numbers per block")
+    bh, bw = _blocks(size, p)
+    stride_text = f"stride=({p['stride'][0]}, {p['stride'][1]})"
+    if length != bh * bw:
+        raise GradvizError(f"Given output_size=({size[0]}, {size[1]}), {_geometry_text(p)}, "
+                           f"{stride_text}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {bh} * {bw} = {bh * bw}, but got "
+                           f"input.size(2)={length}.", kind=RUNTIME,
+                           hint="one column per block of the output image")
+    if bh < 1 or bw < 1:
+        raise GradvizError(f"Given output_size=({size[0]}, {size[1]}), {_geometry_text(p)}, "
+                           f"{stride_text}, calculated shape of the array of sliding blocks as "
+                           f"({bh}, {bw}), which is invalid.", kind=RUNTIME,
+                           hint="the kernel (dilated) is larger than the padded output")
+    _float_blocks(input, "col2im_out_cpu")
+    return rt.apply(OPS["col2im"], (input,), {**p, "size": size})
+
+
 FUNCTIONS = {"interpolate": f_interpolate, "upsample": _deprecated("upsample", "nearest"),
              "upsample_nearest": _deprecated("upsample_nearest", "nearest"),
              "upsample_bilinear": _deprecated("upsample_bilinear", "bilinear", True),
-             "pixel_shuffle": f_pixel_shuffle, "pixel_unshuffle": f_pixel_unshuffle}
+             "pixel_shuffle": f_pixel_shuffle, "pixel_unshuffle": f_pixel_unshuffle,
+             "unfold": f_unfold, "fold": f_fold}
 # torch.pixel_shuffle and torch.pixel_unshuffle too
 TORCH = ("pixel_shuffle", "pixel_unshuffle")

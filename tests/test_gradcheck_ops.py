@@ -543,6 +543,14 @@ INPUTS.update({
                    case(anyv(2, 4, 3), anyv(4), anyv(4), groups=2, eps=1e-5, affine="wb"),
                    case(anyv(1, 6, 2, 2), anyv(6), groups=3, eps=1e-3, affine="w"),
                    case(anyv(2, 2, 3), anyv(2), groups=1, eps=1e-5, affine="b")],
+    "im2col": [case(anyv(1, 2, 3, 4), kernel=(2, 2), dilation=(1, 1), padding=(0, 0),
+                    stride=(1, 1)),
+               case(anyv(2, 3, 4), kernel=(2, 3), dilation=(1, 2), padding=(1, 1),
+                    stride=(2, 1))],
+    "col2im": [case(anyv(1, 8, 6), size=(3, 4), kernel=(2, 2), dilation=(1, 1),
+                    padding=(0, 0), stride=(1, 1)),
+               case(anyv(4, 6), size=(4, 3), kernel=(2, 2), dilation=(1, 1),
+                    padding=(1, 0), stride=(2, 1))],
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check
