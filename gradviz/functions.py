@@ -3613,6 +3613,7 @@ NN_FUNCTIONAL.update(nn_losses_more.FUNCTIONS)
 from . import nn_vision  # noqa: E402
 NN_FUNCTIONAL.update(nn_vision.FUNCTIONS)
 FUNCTIONS.update({name: nn_vision.FUNCTIONS[name] for name in nn_vision.TORCH})
+FUNCTIONS["adaptive_max_pool1d"] = nn_vision.torch_adaptive_max_pool1d
 
 # F.selu, F.celu, F.glu, F.threshold, F.rrelu and F.gumbel_softmax
 from . import nn_act_more  # noqa: E402

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 
+from . import conv
 from . import functions as F
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
+from .ops.im2col import adaptive_max_indices
 from .ops.nn_more import _CHANNELS_LAST_MAX
 
 _INTERPOLATING = "linear | bilinear | bicubic | trilinear"
@@ -328,10 +330,44 @@ def f_fold(rt, input, output_size, kernel_size, dilation=1, padding=0, stride=1)
     return rt.apply(OPS["col2im"], (input,), {**p, "size": size})
 
 
+# ---- adaptive max pooling -----------------------------------------------------------
+
+def f_adaptive_max_pool2d(rt, input, output_size, return_indices=False):
+    """Each of output_size windows per dim (the i-th over [floor(i n / o),
+    ceil((i + 1) n / o))) to its max; one AdaptiveMaxPool2DBackward0 node
+    (with return_indices, also each max's flat position h * W + w)."""
+    input = F._need_tensor(input, "adaptive_max_pool2d")
+    x = input.data
+    size = conv._output_size("adaptive_max_pool2d", output_size, x, 2)
+    conv.adaptive_input_check("adaptive_max_pool2d", x, "but got:")
+    params = {"output_size": size}
+    out = rt.apply(OPS["adaptive_max_pool2d"], (input,), params)
+    if not return_indices:
+        return out
+    return out, F._leaf(rt, adaptive_max_indices(x)(params), False, "indices")
+
+
+def f_adaptive_max_pool1d(rt, input, output_size, return_indices=False):
+    """adaptive_max_pool2d on a row: unsqueeze(-2), then squeeze(-2), as PyTorch's."""
+    input = conv._pool1d_input(input, "adaptive_max_pool1d")
+    (size,) = conv._output_size("adaptive_max_pool1d", output_size, input.data, 1)
+    out = f_adaptive_max_pool2d(rt, F.f_unsqueeze(rt, input, -2), (1, size), return_indices)
+    if return_indices:
+        return F.f_squeeze(rt, out[0], -2), F.f_squeeze(rt, out[1], -2)
+    return F.f_squeeze(rt, out, -2)
+
+
 FUNCTIONS = {"interpolate": f_interpolate, "upsample": _deprecated("upsample", "nearest"),
              "upsample_nearest": _deprecated("upsample_nearest", "nearest"),
              "upsample_bilinear": _deprecated("upsample_bilinear", "bilinear", True),
              "pixel_shuffle": f_pixel_shuffle, "pixel_unshuffle": f_pixel_unshuffle,
-             "unfold": f_unfold, "fold": f_fold}
+             "unfold": f_unfold, "fold": f_fold,
+             "adaptive_max_pool1d": f_adaptive_max_pool1d,
+             "adaptive_max_pool2d": f_adaptive_max_pool2d}
 # torch.pixel_shuffle and torch.pixel_unshuffle too
 TORCH = ("pixel_shuffle", "pixel_unshuffle")
+
+
+def torch_adaptive_max_pool1d(rt, input, output_size):
+    """torch.adaptive_max_pool1d: the values and the indices, always."""
+    return f_adaptive_max_pool1d(rt, input, output_size, True)

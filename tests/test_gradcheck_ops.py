@@ -551,6 +551,8 @@ INPUTS.update({
                     padding=(0, 0), stride=(1, 1)),
                case(anyv(4, 6), size=(4, 3), kernel=(2, 2), dilation=(1, 1),
                     padding=(1, 0), stride=(2, 1))],
+    "adaptive_max_pool2d": [case(anyv(1, 2, 4, 5), output_size=(2, 2)),
+                            case(anyv(3, 5, 3), output_size=(3, 2))],
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check

@@ -73,3 +73,62 @@ defop("col2im", "Col2ImBackward0", lambda xs, p: _col2im(xs[0], p),
       jvp=(lambda t, ans, xs, p: _col2im(t, p),), saves=False,
       formula=("d fold(x)/dx = unfold(g): each block's gradient read back into its column",),
       symbol="F.fold", dtype_rule=SAME)
+
+
+# ---- adaptive_max_pool2d: p["output_size"]; windows [floor(i n / o), ceil((i + 1) n / o)) ----
+# (here beside im2col: both gather an image's windows)
+
+def _window_bounds(n: int, o: int) -> list:
+    return [(i * n // o, -(-(i + 1) * n // o)) for i in range(o)]
+
+
+def adaptive_max_indices(x) -> callable:
+    """The flat position (h * W + w) of each window's max: the first in the
+    window's order, a NaN winning (PyTorch's `val > max || isnan(val)`)."""
+    def indices(p):
+        oh, ow = p["output_size"]
+        h, w = x.shape[-2:]
+        planes = x.reshape(-1, h * w)
+        out = np.empty((planes.shape[0], oh, ow), np.int64)
+        for i, (h0, h1) in enumerate(_window_bounds(h, oh)):
+            for j, (w0, w1) in enumerate(_window_bounds(w, ow)):
+                pos = (np.arange(h0, h1)[:, None] * w + np.arange(w0, w1)[None, :]).reshape(-1)
+                window = planes[:, pos]
+                nan = np.isnan(window)
+                best = np.where(nan.any(axis=1), nan.argmax(axis=1), window.argmax(axis=1))
+                out[:, i, j] = pos[best]
+        return out.reshape(x.shape[:-2] + (oh, ow))
+    return indices
+
+
+def _amax_fwd(xs, p):
+    x = xs[0]
+    idx = adaptive_max_indices(x)(p)
+    planes = x.reshape(-1, x.shape[-2] * x.shape[-1])
+    flat = idx.reshape(planes.shape[0], -1)
+    return np.take_along_axis(planes, flat, axis=1).reshape(idx.shape)
+
+
+def _amax_vjp(g, ans, xs, p):
+    """Each output's gradient added to its window's max, in the output's
+    order (windows overlap when the size does not divide)."""
+    x = xs[0]
+    flat = adaptive_max_indices(x)(p).reshape(-1, p["output_size"][0] * p["output_size"][1])
+    out = np.zeros((flat.shape[0], x.shape[-2] * x.shape[-1]), x.dtype)
+    np.add.at(out, (np.arange(flat.shape[0])[:, None], flat),
+              np.asarray(g, x.dtype).reshape(flat.shape))
+    return out.reshape(x.shape)
+
+
+def _amax_jvp(t, ans, xs, p):
+    """The tangent at each window's max (of x)."""
+    x = xs[0]
+    flat = adaptive_max_indices(x)(p).reshape(-1, p["output_size"][0] * p["output_size"][1])
+    planes = np.asarray(t).reshape(flat.shape[0], -1)
+    return np.take_along_axis(planes, flat, axis=1).reshape(ans.shape)
+
+
+defop("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", _amax_fwd, vjp=(_amax_vjp,),
+      jvp=(_amax_jvp,), saved=("0r",),
+      formula=("d adaptive_max_pool2d(x)/dx = g at each window's max",),
+      symbol="F.adaptive_max_pool2d", dtype_rule=SAME)
