@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import layers, modules
+from . import layers, module_hooks, modules
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
 from .ops.registry import OpDef, broadcast_shape, unbroadcast
 from .tensor import Tensor
@@ -282,12 +282,14 @@ def call(rt, fn, args: list, kwargs: dict):
     if fn.cls.kind == "module":
         owner, method = fn.cls.lookup("forward")
         if method is None and fn.cls.layer() is not None:
-            return _layer_forward(rt, fn, *args, **kwargs)
+            return module_hooks.call(rt, fn, args, kwargs,
+                                     lambda a, k: _layer_forward(rt, fn, *a, **(k or {})))
         if method is None:
             raise GradvizError(f'Module [{fn.cls.name}] is missing the required "forward" '
                                'function', kind="NotImplementedError",
                                hint="define forward(self, x) in the class")
-        return _call_attr(rt, method, fn, args, kwargs)
+        return module_hooks.call(rt, fn, args, kwargs,
+                                 lambda a, k: _call_attr(rt, method, fn, a, k or {}))
     raise GradvizError(f"'{fn.cls.name}' object is not callable", kind=TYPE,
                        hint="define __call__(self, ...) in the class, or call one of its "
                             "methods")
@@ -776,7 +778,7 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
                   "parameters": _m_parameters, "named_parameters": _m_named_parameters,
                   "buffers": _m_buffers, "named_buffers": _m_named_buffers,
                   "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,
-                  "forward": _m_forward}
+                  "forward": _m_forward, **module_hooks.METHODS}
 
 
 # ---- how they print -----------------------------------------------------------------

@@ -174,9 +174,11 @@ def graph_options(fn):
         click.option("--max-nodes", type=click.IntRange(min=0), default=300,
                      show_default=True, metavar="N",
                      help="Fold long chains into summary nodes above N tensors (0: never)."),
-        click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last",
+        click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last|all",
                      help="Draw only the N-th backward()/autograd.grad() call's subgraph "
-                          "(one step of a training loop) with its gradients."),
+                          "(one step of a training loop) with its gradients; all: every "
+                          "pass (the default, except that the picture of a loop of more "
+                          "than 4 passes and 100 tensors shows the last)."),
     )
     for option in reversed(options):
         fn = option(fn)
@@ -184,19 +186,20 @@ def graph_options(fn):
 
 
 class PassNumber(click.ParamType):
-    """--pass: a pass number (1, 2, ...) or 'last'."""
+    """--pass: a pass number (1, 2, ...), 'last' or 'all'."""
 
-    name = "N|last"
+    name = "N|last|all"
 
     def convert(self, value, param, ctx):
-        if value == "last" or isinstance(value, int):
+        if value in ("last", "all") or isinstance(value, int):
             return value
         try:
             n = int(value)
         except ValueError:
             n = 0
         if n < 1:
-            self.fail(f"{value!r} is not a pass number: write 1, 2, ... or last", param, ctx)
+            self.fail(f"{value!r} is not a pass number: write 1, 2, ..., last or all",
+                      param, ctx)
         return n
 
 
@@ -510,9 +513,10 @@ def check(file, tol, limits):
 
 @main.command()
 @click.argument("file", type=str)
-@click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last",
-              help="Only the N-th backward()/autograd.grad() call, or the last (default: "
-                   "every one).")
+@click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last|all",
+              help="Only the N-th backward()/autograd.grad() call, or the last, or all "
+                   "(the default, except for a loop of more than 4 passes and 100 tensors: "
+                   "the last).")
 @click.option("--svg-frames", "frames_dir", metavar="DIR",
               help="Write one SVG per step into DIR (made if missing): step-001.svg, ...")
 @click.option("--html", "html_path", metavar="PATH",
@@ -552,7 +556,15 @@ def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, max_
         record = exc.record
         sys.stdout.flush()
         code = _report(exc)
-    ex = explain_record(record, pass_no)
+    from .render.dot import AUTO_PASSES, AUTO_NODES
+    passes = len(record.passes)
+    if pass_no is None and passes > AUTO_PASSES and len(record.nodes) > AUTO_NODES:
+        # a training loop: its last step (every step would be thousands of rows and frames)
+        pass_no = "last"
+        click.echo(f"gradviz: note: explained the last of the {passes:,} backward passes "
+                   "only (one step of the loop): --pass N explains another, --pass all "
+                   "every one", err=True)
+    ex = explain_record(record, None if pass_no == "all" else pass_no)
     if frames_dir or html_path:
         from .render.frames import check_frames, pass_pictures, step_frames
         check_frames(ex)

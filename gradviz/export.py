@@ -7,8 +7,10 @@ only those: a Name node that refers to a torch function, dtype or module
 gets its prefix (``torch.``, ``F.`` for the losses PyTorch keeps only in
 torch.nn.functional, ``torch.autograd.grad`` for ``grad``). A name the
 program has assigned before it is used is the program's own variable and is
-left alone, as are Python's builtins (``print``, ``len``, ``float``, ``int``;
-a bare ``abs``, ``min``, ``max`` or ``sum`` is torch's). Everything else
+left alone, as are Python's builtins (``print``, ``len``, ``float``, ``int``).
+A bare ``sum``, ``max``, ``min``, ``abs`` or ``pow`` is torch's for a tensor
+and Python's builtin otherwise (bare_builtins.py): the script keeps the bare
+name and defines it so at its top (BARE_PRELUDE). Everything else
 (comments, spacing, line breaks) is copied as written, because the edits are
 made at the parser's spans.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import syntax
+from .bare_builtins import NAMES as BARE_NAMES
 from .parser import parse
 
 HEADER_IMPORTS = ("import torch", "import torch.nn.functional as F")
@@ -31,6 +34,16 @@ RENAMED = {
 }
 # names that mean the same thing in the DSL and in Python
 KEEP = frozenset(("torch", "F"))
+# what a bare sum/max/min/abs/pow means here, for a script that uses one
+BARE_PRELUDE = (
+    "import builtins\n\n\n"
+    "def _torch_or_builtin(torch_fn, builtin_fn, places=1):\n"
+    "    # as in gradviz: torch's function for a tensor, Python's builtin otherwise\n"
+    "    def call(*args, **kwargs):\n"
+    "        given = [*args[:places], kwargs.get(\"input\")]\n"
+    "        tensor = any(isinstance(v, torch.Tensor) for v in given)\n"
+    "        return (torch_fn if tensor else builtin_fn)(*args, **kwargs)\n"
+    "    return call\n\n\n")
 
 
 def _globals() -> tuple[dict, frozenset]:
@@ -42,7 +55,7 @@ def _globals() -> tuple[dict, frozenset]:
     spelled.update({name: f"torch.{name}" for name in DTYPES})
     spelled.update(RENAMED)
     builtins = frozenset(PY_BUILTINS)
-    for name in builtins | KEEP:
+    for name in builtins | KEEP | set(BARE_NAMES):
         spelled.pop(name, None)
     return spelled, builtins
 
@@ -118,8 +131,9 @@ def _statements(program: syntax.Program):
             stack.append(iter(block))
 
 
-def _edits(program: syntax.Program) -> list[tuple]:
-    """(span, replacement) for every name to rewrite, in source order."""
+def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
+    """(span, replacement) for every name to rewrite, in source order; the
+    bare sum/max/min/abs/pow the program uses are added to `bare`."""
     spelled, _ = _globals()
     assigned: set[str] = set()
     # the functions whose blocks are being walked, innermost last: the ids of
@@ -159,6 +173,8 @@ def _edits(program: syntax.Program) -> list[tuple]:
                     edits.append((node.span, ATTRIBUTE_RENAMED[f"torch.{node.attr}"]))
                 elif node.id not in assigned and node.id in spelled:
                     edits.append((node.span, spelled[node.id]))
+                elif node.id not in assigned and node.id in BARE_NAMES and bare is not None:
+                    bare.add(node.id)
         # the value is evaluated before the names are bound: `sum = sum(x)`
         # calls torch.sum, and later uses of `sum` mean the variable
         if cls is syntax.Assign:
@@ -198,7 +214,8 @@ def to_torch(source: str, filename: str = "<string>") -> str:
 
     pieces = []
     pos = 0
-    for span, text in _edits(program):
+    bare: set[str] = set()
+    for span, text in _edits(program, bare):
         begin, end = offset(span.line, span.col), offset(span.end_line, span.end_col)
         pieces.append(source[pos:begin])
         pieces.append(text)
@@ -212,6 +229,11 @@ def to_torch(source: str, filename: str = "<string>") -> str:
     name = "" if filename.startswith("<") or filename == "-" else f"{Path(filename).name} "
     title = f"# {name}exported by gradviz: the same steps in PyTorch\n"
     imports = "\n".join(HEADER_IMPORTS) + "\n"
+    if bare:
+        places = {"pow": ", places=2"}
+        imports += "\n" + BARE_PRELUDE + "".join(
+            f"{n} = _torch_or_builtin(torch.{n}, builtins.{n}{places.get(n, '')})\n"
+            for n in BARE_NAMES if n in bare) + "\n"
     # `from __future__ import ...` must open a script: the imports go after it
     futures = [stmt.span.end_line for stmt in program.body
                if stmt.__class__ is syntax.Import and stmt.module == "__future__"]

@@ -301,21 +301,21 @@ def arg_type_name(v) -> str:
     return _type_name(v)
 
 
-# the bare names that are torch's here (as in a program that did `from torch
-# import *`), shadowing Python's builtins of that name: what to write instead
-_SHADOWED_BUILTINS = {"min": "a if a < b else b", "max": "a if a > b else b",
-                      "sum": "a + b + c", "abs": "-a if a < 0 else a", "pow": "a ** b"}
+# torch's functions whose names are also Python's builtins: a bare name is
+# Python's builtin for Python values (bare_builtins.py), so only torch.NAME
+# reaches these with a number; what to write instead
+_SHADOWED_BUILTINS = {"min": "min(a, b)", "max": "max(a, b)", "sum": "sum(items)",
+                      "abs": "abs(a)", "pow": "a ** b"}
 
 
 def _number_hint(fname, values) -> str | None:
     """The hint of an error about Python values given where a tensor is
-    needed: make one; bare min/max/sum/abs/pow are torch's, not Python's."""
+    needed: make one; for numbers, Python's builtin of the same name."""
     instead = _SHADOWED_BUILTINS.get(fname)
     first = values[0]
     if not any(isinstance(v, (int, float, list)) for v in values):
         if instead is None or is_tensor(first) or fname in ("abs", "pow"):
             return None
-        # sum(x.grad.norm() for x in params): Python's sum of a generator
         make = f"stack the items first, e.g. torch.stack([...]).{fname}()"
     elif isinstance(first, list) and any(is_tensor(v) for v in first):
         # (a list of tensors: stacked, not written out)
@@ -324,8 +324,8 @@ def _number_hint(fname, values) -> str | None:
         make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(first)})"
     if instead is None:
         return make
-    return (f"{fname}() is torch.{fname}, bare too (as after `from torch import *`), and takes "
-            f"tensors; Python's builtin {fname} is not reachable: write {instead}, or {make}")
+    return (f"torch.{fname} takes tensors; for Python numbers write {instead} (the bare "
+            f"name is Python's builtin for them), or {make}")
 
 
 # a pattern, compiled (and cached by re) at its first use: only a wrong call needs it
@@ -920,16 +920,27 @@ def f_pow(rt, a, b):
 
 
 def f_clamp(rt, x, min=None, max=None):
+    """torch.clamp / torch.clip: between numbers (one input, ClampBackward1),
+    or between tensors (each bound an input too, ClampBackward0)."""
+    bounds = [v for v in (min, max) if v is not None]
     if not is_tensor(x):
         raise invalid_combination("clamp", [v for v in (x, min, max) if v is not None])
-    if min is None and max is None:
+    if not bounds:
         raise GradvizError("torch.clamp: At least one of 'min' or 'max' must not be None",
                            hint="e.g. clamp(x, min=0)")
+    tensors = [is_tensor(v) for v in bounds]
+    if any(tensors) and not all(tensors):
+        # a tensor bound and a number: PyTorch takes a 0-d tensor as a number there
+        if any(is_tensor(v) and v.data.ndim for v in bounds):
+            raise invalid_combination("clamp", [x, *bounds], hint=(
+                "the bounds are both numbers or both tensors: write the number as a tensor, "
+                "e.g. torch.full_like(x, 1.0)"))
+        min, max = (v.data.item() if is_tensor(v) else v for v in (min, max))
+    elif all(tensors):
+        return clamp_tensors(rt, x, min, max)
     for v in (min, max):
-        if v is not None and (is_tensor(v) or not isinstance(v, (int, float))):
-            raise GradvizError("clamp(): min and max must be numbers", kind=TYPE,
-                               hint="gradviz clamps between numbers: for tensor bounds write "
-                                    "torch.maximum(torch.minimum(x, hi), lo)")
+        if v is not None and not isinstance(v, (int, float)):
+            raise invalid_combination("clamp", [x, *bounds])
     # PyTorch clamps in the dtype the bounds promote x to (an int tensor with
     # a float bound is clamped as float32, a mask with int bounds as int64);
     # an int bound must fit a narrow int x
@@ -940,6 +951,18 @@ def f_clamp(rt, x, min=None, max=None):
         min, max = (None if v is None else narrow_ints([v], want, NARROW_INTS[want]).item()
                     for v in (min, max))
     return rt.apply(OPS["clamp"], (x,), {"min": min, "max": max})
+
+
+def clamp_tensors(rt, x, lo, hi, grad_fn=None):
+    """clamp with tensor bounds (ops/clamp_tensor.py): each bound an input
+    of the node, broadcast with x; grad_fn: clamp_min's and clamp_max's
+    names (ClampMinBackward1, ClampMaxBackward1) for theirs."""
+    p = None if grad_fn is None else {"grad_fn": grad_fn}
+    if lo is not None and hi is not None:
+        return rt.apply(OPS["clamp_tensor"], (x, lo, hi), p)
+    if lo is not None:
+        return rt.apply(OPS["clamp_min_tensor"], (x, lo), p)
+    return rt.apply(OPS["clamp_max_tensor"], (x, hi), p)
 
 
 _NOT_GIVEN = object()      # an argument left out, where None is a value
@@ -2357,7 +2380,7 @@ def _python_builtin(name: str, f, takes: str):
 def f_fsum(rt, *args):
     """math.fsum(items): the exactly rounded sum of numbers (one-element
     tensors by their items, as Python's float() takes them); the tutorials'
-    weighted mean of batch losses, where bare sum is torch's."""
+    weighted mean of batch losses."""
     if len(args) != 1:
         raise GradvizError(f"math.fsum() takes exactly one argument ({len(args)} given)",
                            kind=TYPE)
@@ -2498,7 +2521,7 @@ FUNCTIONS = {
     **{name: _binary(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
     "all": _reduction("all"), "any": _reduction("any"), "equal": f_equal,
     "allclose": f_allclose,
-    "where": f_where, "clamp": f_clamp, "nonzero": _nonzero_function("nonzero"),
+    "where": f_where, "clamp": f_clamp, "clip": f_clamp, "nonzero": _nonzero_function("nonzero"),
     "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
     "max": _extreme("max"), "min": _extreme("min"), "norm": f_norm,
     "std": _std_var("std"), "var": _std_var("var"),
@@ -3564,8 +3587,9 @@ def _in_place(name):
     return m
 
 
+METHODS["clip"] = FUNCTIONS["clip"]
 for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "sin", "cos",
-              "clamp", "square"):
+              "clamp", "square", "clip"):
     METHODS[_name + "_"] = _in_place(_name)
 METHODS["pow_"] = lambda rt, x, o: rt.change_in_place(x, lambda: f_pow(rt, x, o), "pow_", (o,))
 # (PyTorch's errors for these name the tensor argument only in the function)

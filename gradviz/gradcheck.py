@@ -84,6 +84,9 @@ def _branch(name: str, xs, p, ans):
                              x > hi if hi is not None else np.zeros(x.shape, bool)])
         case "maximum" | "minimum":
             return np.sign(np.asarray(xs[0]) - np.asarray(xs[1]))
+        case "clamp_tensor" | "clamp_min_tensor" | "clamp_max_tensor":
+            from .ops.clamp_tensor import MASKS
+            return np.stack(np.broadcast_arrays(*(m(*xs) for m in MASKS[name])))
         case "max" | "min":
             return np.argmax(xs[0]) if name == "max" else np.argmin(xs[0])
         case "max_dim" | "min_dim":
@@ -119,6 +122,11 @@ def _at_kink(name: str, xs, p, ans) -> bool:
                         or (hi is not None and np.any(x == hi)))
         case "maximum" | "minimum":
             return bool(np.any(np.asarray(xs[0]) == np.asarray(xs[1])))
+        case "clamp_tensor" | "clamp_min_tensor" | "clamp_max_tensor":
+            # x on a bound, or the two bounds equal
+            x = np.asarray(xs[0])
+            return bool(any(np.any(x == b) for b in xs[1:])
+                        or (len(xs) == 3 and np.any(np.asarray(xs[1]) == np.asarray(xs[2]))))
         case "max" | "min":
             return int(np.sum(xs[0] == ans)) > 1
         case "max_dim" | "min_dim":
@@ -150,7 +158,8 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "max_dim", "min_dim",
           "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
-          "clamp_min", "clamp_max", "max_pool2d")
+          "clamp_min", "clamp_max", "max_pool2d", "clamp_tensor", "clamp_min_tensor",
+          "clamp_max_tensor")
 
 
 def _xs(node) -> list:

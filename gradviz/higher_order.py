@@ -200,6 +200,13 @@ def _r_clamp(rt, g, node, i):
     return _op(rt, "where", _const(rt, mask, "mask"), g, 0.0)
 
 
+def _r_clamp_tensor(rt, g, node, i):
+    # PyTorch's clamp_backward_min_max: where(mask, grad, 0), input i's mask
+    from .ops.clamp_tensor import MASKS
+    mask = MASKS[node.op.name][i](*(a.data for a in node.args))
+    return _op(rt, "where", _const(rt, mask, "mask"), g, 0.0)
+
+
 # ---- the unary functions, with PyTorch's formulas (derivatives.yaml) -------------
 
 def _r_tan(rt, g, node, i):             # grad * (1 + result.pow(2))
@@ -779,6 +786,8 @@ GRAPH_VJPS = {
     "softmax_backward_data": _r_softmax_backward_data,
     "log_softmax_backward_data": _r_log_softmax_backward_data,
     "square": _r_square, "relu": _r_relu, "abs": _r_abs, "clamp": _r_clamp, "zero": _r_zero,
+    "clamp_tensor": _r_clamp_tensor, "clamp_min_tensor": _r_clamp_tensor,
+    "clamp_max_tensor": _r_clamp_tensor,
     "maximum": _r_extreme_pair, "minimum": _r_extreme_pair, "where": _r_where,
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,

@@ -28,7 +28,7 @@ from . import hooks, saved_hooks
 from . import machine, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import rnn_utils
+from . import bare_builtins, grad_utils, module_hooks, rnn_utils
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -431,7 +431,9 @@ def _module_tree() -> dict:
         **{k: Function(k, v) for k, v in rnn_utils.FUNCTIONS.items()},
         "PackedSequence": PyType("torch.nn.utils.rnn.PackedSequence")})
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
-                             "utils": Module("torch.nn.utils", {"rnn": rnn}),
+                             "utils": Module("torch.nn.utils", {
+                                 "rnn": rnn,
+                                 **{k: Function(k, v) for k, v in grad_utils.FUNCTIONS.items()}}),
                              "Module": classes.MODULE,
                              **{k: layers.layer_type(k) for k in layers.KINDS},
                              **modules.types()})
@@ -483,6 +485,8 @@ def _module_tree() -> dict:
     members.update(TORCH_CONSTANTS, device=Function("device", functions.f_device),
                    **machine.modules(Module, Function))
     glob.update({k: Function(k, v) for k, v in PY_BUILTINS.items()})
+    # bare sum/max/min/abs/pow: torch's for a tensor, Python's otherwise (bare_builtins.py)
+    glob.update({k: Function(k, bare_builtins.bare(k, FUNCTIONS[k])) for k in bare_builtins.NAMES})
     glob.update(torch=torch, F=functional, object=classes.OBJECT,
                 super=Function("super", classes.f_super),
                 staticmethod=Function("staticmethod", classes.f_staticmethod),
@@ -737,6 +741,8 @@ class Interpreter:
     def __init__(self, source: str, out, limits: Limits | None = None,
                  options: RunOptions | None = None):
         self.source = source
+        self.module_hooks: dict = {}     # id(module) -> its forward hooks (module_hooks.py)
+        self.hook_ids = 0
         self.out = out
         options = options or RunOptions()
         self.tape = Tape(limits, options.default_float)
@@ -2941,7 +2947,7 @@ class Interpreter:
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
-            return fn.call(self, args, kwargs)
+            return module_hooks.call(self, fn, args, kwargs, lambda a, k: fn.call(self, a, k))
         elif cls is Tensor:
             raise GradvizError("'Tensor' object is not callable", kind=TYPE,
                                hint="a tensor is a value, not a function: d.mean, d.variance "
@@ -3026,6 +3032,11 @@ class Interpreter:
             return v
         if obj.__class__ in modules.CLASSES:    # net[0].weight, net.parameters()
             return modules.attribute(self, obj, attr)
+        if obj.__class__ is layers.Layer:       # nn.ReLU().eval(), .register_forward_hook
+            return layers.attribute(self, obj, attr)
+        if obj.__class__ is module_hooks.Handle and attr in ("remove", "id"):
+            return BoundMethod(attr, lambda rt, h: h.remove(), obj) if attr == "remove" \
+                else obj.id
         if obj.__class__ in data.CLASSES:
             return data.attribute(self, obj, attr)
         if obj.__class__ in distributions.CLASSES:    # d.sample, d.probs

@@ -185,11 +185,12 @@ class Layer:
     """One nn.ReLU(), nn.MSELoss(reduction='sum'), ...: its class's name,
     the keyword arguments its calls pass on, and its repr."""
 
-    __slots__ = ("name", "type_name", "fn", "kwargs", "text")
+    __slots__ = ("name", "type_name", "fn", "kwargs", "text", "training")
 
     def __init__(self, name: str, type_name: str, fn, kwargs: dict, text: str):
         self.name, self.type_name, self.fn, self.kwargs, self.text = \
             name, type_name, fn, kwargs, text
+        self.training = True
 
     def call(self, rt, args: list, kwargs: dict | None):
         if kwargs:
@@ -253,3 +254,67 @@ def maker(name: str):
 
 # the makers by their class's full name (the interpreter calls them for nn.NAME(...))
 MAKERS = {f"{module}.{name}": maker(name) for name, (module, _, _, _) in KINDS.items()}
+
+
+# ---- a layer's attributes: Module's, for a module without parameters -------------
+
+def _no_items(rt, m, *args, **kwargs):
+    from .functions import Generator
+    return Generator([])
+
+
+def _itself(rt, m, *args, **kwargs):
+    from .functions import Generator
+    return Generator([m])
+
+
+def _named_itself(rt, m, memo=None, prefix="", remove_duplicate=True):
+    from .functions import Generator
+    return Generator([(prefix, m)])
+
+
+def _train(rt, m, mode=True):
+    m.training = bool(mode)
+    return m
+
+
+def _apply(rt, m, fn):
+    rt.call_value(fn, [m])
+    return m
+
+
+def _state_dict(rt, m, *args, **kwargs):
+    from collections import OrderedDict
+    return OrderedDict()
+
+
+def _forward(rt, m, *args, **kwargs):
+    return m.call(rt, list(args), kwargs)
+
+
+METHODS = {"parameters": _no_items, "named_parameters": _no_items, "buffers": _no_items,
+           "named_buffers": _no_items, "children": _no_items, "named_children": _no_items,
+           "modules": _itself, "named_modules": _named_itself, "train": _train,
+           "eval": lambda rt, m: _train(rt, m, False), "apply": _apply,
+           "zero_grad": lambda rt, m, set_to_none=True: None,
+           "requires_grad_": lambda rt, m, requires_grad=True: m,
+           "state_dict": _state_dict, "forward": _forward}
+
+
+def attribute(rt, m: Layer, attr: str):
+    """m.attr of nn.ReLU(), nn.MSELoss(), ...: training, its keyword
+    arguments (reduction, dim, negative_slope, ...), Module's methods (it has
+    no parameters) and the forward hooks."""
+    from . import module_hooks
+    from .interpreter import BoundMethod
+    if attr == "training":
+        return m.training
+    if attr in m.kwargs:
+        return m.kwargs[attr]
+    method = METHODS.get(attr) or module_hooks.METHODS.get(attr)
+    if method is None:
+        raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
+                           hint=f"an {m.name} has training, "
+                                + ", ".join([*m.kwargs, *(f"{k}()" for k in METHODS),
+                                             "register_forward_hook()"]))
+    return BoundMethod(attr, method, m)

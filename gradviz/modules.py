@@ -21,7 +21,7 @@ import numpy as np
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import conv_transpose as ct
-from . import layers
+from . import layers, module_hooks
 from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
@@ -1066,7 +1066,7 @@ def is_module(v) -> bool:
 def call_module(rt, m, x):
     """m(x) for a module in a Sequential."""
     if m.__class__ in CLASSES or m.__class__ is layers.Layer:
-        return m.call(rt, [x], None)
+        return module_hooks.call(rt, m, [x], None, lambda a, k: m.call(rt, a, k))
     from . import classes
     return classes.call(rt, m, [x], {})
 
@@ -1318,9 +1318,9 @@ def attribute(rt, m, attr: str):
         return getattr(m, attr)
     if attr == "training":
         return m.training
-    method = METHODS.get(attr) or (SEQUENTIAL_METHODS.get(attr) if m.__class__ is Sequential
-                                   else LIST_METHODS.get(attr) if m.__class__ is ModuleList
-                                   else None)
+    method = METHODS.get(attr) or module_hooks.METHODS.get(attr) or (
+        SEQUENTIAL_METHODS.get(attr) if m.__class__ is Sequential
+        else LIST_METHODS.get(attr) if m.__class__ is ModuleList else None)
     if method is None:
         raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
                            hint="a module has " + ", ".join(
@@ -1364,9 +1364,9 @@ def _zero_grad(rt, m, set_to_none=True):
 
 def _train(rt, m, mode=True):
     for sub in modules_in(m):
-        if sub.__class__ in CLASSES:
+        if sub.__class__ in CLASSES or sub.__class__ is layers.Layer:
             sub.training = bool(mode)
-        elif sub.__class__ is not layers.Layer:     # the program's Module subclass
+        else:                                       # the program's Module subclass
             from . import classes
             classes.MODULE_METHODS["train"](rt, sub, bool(mode))
     return m

@@ -63,7 +63,8 @@ def f_round(rt, x, *args, decimals=None):
 
 
 def _clamp_side(name: str, key: str):
-    """clamp_min(x, min) / clamp_max(x, max): a number as the bound."""
+    """clamp_min(x, min) / clamp_max(x, max): a number as the bound, or a
+    tensor (functions.clamp_tensors: the bound an input too)."""
     def f(rt, x, *args, **kwargs):
         given = [*args, *kwargs.values()]
         bound = given[0] if len(given) == 1 and set(kwargs) <= {key} else None
@@ -72,8 +73,9 @@ def _clamp_side(name: str, key: str):
             raise F.invalid_combination(name, [x, *given],
                                         hint=f"torch.{name}(x, 0.5): a tensor and a number")
         if F.is_tensor(bound):
-            raise GradvizError(f"{name}() with a tensor {key} is not supported", kind=TYPE,
-                               hint=f"give {key} as a number: x.{name}(0.0)")
+            lo, hi = (bound, None) if key == "min" else (None, bound)
+            grad_fn = "ClampMinBackward1" if key == "min" else "ClampMaxBackward1"
+            return F.clamp_tensors(rt, x, lo, hi, grad_fn)
         return rt.apply(OPS[name], (x,), {key: bound})
     f.__name__ = name
     return f

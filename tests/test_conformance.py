@@ -4,7 +4,10 @@ Each case is NAME.txt beside NAME.expected.out (PyTorch's print output) and
 NAME.expected.json (the final values, grads and flags of every variable, and
 the error where PyTorch failed). tests/conformance holds the shared corpus,
 tests/conformance_extra the cases written for this project (recorded with
-the same oracle). Every case runs twice:
+the same oracle), tests/conformance_script those that pin what a plain
+script's bare sum/max/min/abs/pow do with Python values (recorded by
+scripts/script_oracle.py: the same oracle, those names left to Python; see
+gradviz/bare_builtins.py). Every case runs twice:
 
 - through the CLI, as a user would run it (`python -m gradviz run CASE
   --no-tables --json OUT`): stdout byte for byte, the JSON variables, the
@@ -34,7 +37,7 @@ from gradviz.errors import GradvizError
 from gradviz.render.jsonout import variables as record_variables
 
 HERE = Path(__file__).parent
-CASE_DIRS = (HERE / "conformance", HERE / "conformance_extra")
+CASE_DIRS = (HERE / "conformance", HERE / "conformance_extra", HERE / "conformance_script")
 CASES = sorted((p for d in CASE_DIRS for p in d.glob("*.txt")), key=lambda p: (p.parent.name, p.name))
 CASE_IDS = [f"{p.parent.name}/{p.stem}" for p in CASES]
 

@@ -258,6 +258,48 @@ def test_pass_keeps_the_detach_cut_and_checks_its_number():
     assert "calls no backward()" in str(info.value)
 
 
+TRAINING = """torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+x = torch.randn(16, 3)
+y = torch.randn(16, 1)
+for step in range(STEPS):
+    loss = ((net(x) - y) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_a_training_loop_is_drawn_as_its_last_step_by_default():
+    r = record_of(TRAINING.replace("STEPS", "30"))
+    assert len(r.passes) == 30 and len(r.nodes) > dotmod.AUTO_NODES
+    result = build_dot(r)
+    last = build_dot(r, pass_no="last")
+    assert node_ids(result.source) == node_ids(last.source)
+    assert result.note.startswith("drew the last of the 30 backward passes only")
+    assert "(backward pass #30 of 30: the loop's last step; --pass all draws every pass)" \
+        in unescape(result.source)
+    # --pass all: every pass, folded under --max-nodes as before
+    every = build_dot(r, pass_no="all")
+    assert "drew the last" not in (every.note or "") and every.folded
+    assert len(re.findall("backward\\(\\) starts here", unescape(every.source))) == 30
+    # so is --max-nodes 0 (everything), and a small loop, and a few passes
+    everything = build_dot(r, max_nodes=0)
+    assert everything.note is None and not everything.folded
+    assert len(node_ids(everything.source)) > len(node_ids(result.source))
+    # a few passes are all drawn, and so are many passes of a small graph (an
+    # accumulation demo's backward() calls)
+    few = record_of(TRAINING.replace("STEPS", str(dotmod.AUTO_PASSES)))
+    assert len(few.nodes) > 50
+    assert "drew the last" not in (build_dot(few, max_nodes=50).note or "")
+    small = record_of("x = tensor([1.0, 2.0], requires_grad=True)\nfor i in range(10):\n"
+                      "    (x * x).sum().backward()\nprint(x.grad)\n")
+    assert len(small.passes) == 10 and len(small.nodes) <= dotmod.AUTO_NODES
+    assert build_dot(small).note is None
+    assert build_dot(record_of(LOOP)).note is None
+
+
 # ---- a backward() that failed ------------------------------------------------
 
 def node_line(dot: str, nid: str) -> str:

@@ -232,6 +232,25 @@ def test_max_steps_keeps_the_first_and_last_rows(tmp_path):
     assert "22 steps left out" in result.output and "32 steps:" in result.output
 
 
+def test_a_training_loop_is_explained_by_its_last_step_unless_asked(tmp_path):
+    p = tmp_path / "loop.txt"
+    p.write_text("w = tensor([0.5, -1.0, 2.0], requires_grad=True)\n"
+                 "x = tensor([1.0, 2.0, 3.0])\n"
+                 "for step in range(25):\n"
+                 "    loss = ((w * x).tanh() * x).sum() ** 2\n"
+                 "    loss.backward()\n"
+                 "    with torch.no_grad():\n"
+                 "        w -= 0.01 * w.grad\n"
+                 "    w.grad.zero_()\n")
+    last = cli("explain", p, "--color", "never")
+    assert last.exit_code == 0
+    assert "explained the last of the 25 backward passes only" in last.output
+    assert "backward() #25" in last.output and "backward() #24" not in last.output
+    every = cli("explain", p, "--pass", "all", "--color", "never")
+    assert every.exit_code == 0 and "explained the last" not in every.output
+    assert all(f"backward() #{k} " in every.output for k in range(1, 26))
+
+
 def test_cli_pass_out_of_range_is_a_usage_error():
     result = cli("explain", HERE / "conformance" / "accumulate.txt", "--pass", "3")
     assert result.exit_code == 2 and "choose --pass from 1 to 2" in result.output

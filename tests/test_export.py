@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from gradviz.cli import main
-from gradviz.export import HEADER_IMPORTS, _globals, to_torch
+from gradviz.export import BARE_PRELUDE, HEADER_IMPORTS, _globals, to_torch
 
 HERE = Path(__file__).parent
-CASES = sorted(p for d in ("conformance", "conformance_extra") for p in (HERE / d).glob("*.txt")
+CASES = sorted(p for d in ("conformance", "conformance_extra", "conformance_script") for p in (HERE / d).glob("*.txt")
                if p.with_suffix(".expected.out").exists())
 TORCH_TIMEOUT = 120
 
@@ -78,18 +78,23 @@ def test_bare_names_get_their_prefix_and_variables_do_not():
            "w = torch.mse_loss(x, x) + torch.nn.functional.mse_loss(x, x)\n")
     want = ("# a comment stays\n"
             "x = torch.arange(4.0, requires_grad=True)   # and so does this one\n"
-            "sum = torch.sum(x * x)\n"
-            "y = sum * 2 + torch.max(x)\n"
+            "sum = sum(x * x)\n"
+            "y = sum * 2 + max(x)\n"
             "l = F.mse_loss(x, torch.zeros(4, dtype=torch.float64).float())\n"
             "g, = torch.autograd.grad([l], [x], retain_graph=True)\n"
             "with torch.no_grad():\n"
             "    z = torch.relu(x) + F.relu(x) + torch.tanh(x)\n"
-            "print(len(x), torch.abs(-1), float(y), int(2.5), bool)\n"
+            "print(len(x), abs(-1), float(y), int(2.5), bool)\n"
             "w = F.mse_loss(x, x) + torch.nn.functional.mse_loss(x, x)\n")
+    # the bare sum, max and abs stay bare: torch's for a tensor, Python's
+    # builtin otherwise, as the prelude defines them (and as gradviz runs them)
+    prelude = (BARE_PRELUDE + "sum = _torch_or_builtin(torch.sum, builtins.sum)\n"
+               "max = _torch_or_builtin(torch.max, builtins.max)\n"
+               "abs = _torch_or_builtin(torch.abs, builtins.abs)\n\n")
     script = to_torch(src, "prog.txt")
     assert script.splitlines()[1:3] == list(HEADER_IMPORTS)
     assert script.startswith("# prog.txt exported by gradviz")
-    assert body(script) == want
+    assert body(script) == "\n" + prelude + want
     assert to_torch(src, "prog.txt") == script            # deterministic
 
 

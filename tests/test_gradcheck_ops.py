@@ -204,6 +204,14 @@ INPUTS: dict[str, list] = {
     "clamp": (unary(away, min=0.0, max=None) + unary(away, min=None, max=0.0)
               + [case(anyv(2, 3), min=-3.0, max=3.0),
                  case(fixed([-1.2, -0.3, 0.2, 0.9, 1.4]), min=-0.5, max=1.0)]),
+    # tensor bounds: on grids offset from each other, so no element sits on a tie
+    "clamp_tensor": [case(grid(*sx, offset=0.25), grid(*sl, offset=-0.25), grid(*sh, offset=0.5))
+                     for sx, sl, sh in (((), (), ()), ((3,), (3,), (3,)), ((2, 3), (2, 3), (2, 3)),
+                                        ((2, 3), (3,), ()), ((3,), (2, 1), (2, 3)))],
+    "clamp_min_tensor": [case(grid(*sa, offset=0.25), grid(*sb, offset=-0.25))
+                         for sa, sb in BINARY_SHAPES],
+    "clamp_max_tensor": [case(grid(*sa, offset=0.25), grid(*sb, offset=-0.25))
+                         for sa, sb in BINARY_SHAPES],
     "matmul": [case(anyv(*sa), anyv(*sb)) for sa, sb in (
         ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((2, 2, 3), (3, 2)),
         ((2, 3), (2, 3, 4)), ((2, 2, 3), (2, 3, 2)), ((1, 2, 3), (2, 3, 2)), ((3,), (2, 3, 2)),

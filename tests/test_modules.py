@@ -107,10 +107,10 @@ def test_flatten_merges_the_dims_it_is_given(src, shape, grad_fn):
 @pytest.mark.parametrize("src, message, hint", [
     ("torch.exp(3)", "exp(): argument 'input' (position 1) must be Tensor, not int",
      "torch.tensor(3)"),
-    ("min(6, 20)", "min() received an invalid combination of arguments - got (int, int)",
-     "Python's builtin min is not reachable"),
-    ("abs(-2.5)", "abs(): argument 'input' (position 1) must be Tensor, not float",
-     "torch.abs"),
+    ("torch.min(6, 20)", "min() received an invalid combination of arguments - got (int, int)",
+     "for Python numbers write min(a, b)"),
+    ("torch.abs(-2.5)", "abs(): argument 'input' (position 1) must be Tensor, not float",
+     "torch.tensor(-2.5)"),
     ("torch.dot(torch.ones(2), [1, 2])", "dot(): argument 'tensor' (position 2) must be "
      "Tensor, not list", "torch.tensor([1, 2])"),
     ("torch.stack(*[torch.ones(2), torch.ones(2)])", "stack(): argument 'tensors' (position "
@@ -279,3 +279,31 @@ def test_nll_loss_ignore_index_that_is_no_int_is_pytorchs_type_error(value):
     assert info.value.message.startswith("nll_loss_nd(): argument 'ignore_index' (position 5) "
                                          "must be int, not ")
     assert info.value.hint
+
+
+# ---- forward hooks, and an activation layer's Module methods -------------------
+
+def test_an_activation_layer_has_modules_methods_and_names_itself_in_errors():
+    _, out = run("r = nn.ReLU()\nprint(r.training, r.eval().training, list(r.parameters()), "
+                 "[n for n, _ in r.named_modules()], nn.LeakyReLU(0.2).negative_slope)\n")
+    assert out == "True False [] [''] 0.2\n"
+    with pytest.raises(GradvizError) as info:
+        run("nn.ReLU().weight\n")
+    assert info.value.message == "'ReLU' object has no attribute 'weight'"
+    assert "register_forward_hook()" in info.value.hint
+
+
+def test_module_backward_hooks_are_refused_with_a_pointer_to_tensor_hooks():
+    with pytest.raises(GradvizError) as info:
+        run("nn.Linear(2, 2).register_full_backward_hook(print)\n")
+    assert "register_full_backward_hook() is not supported" in info.value.message
+    assert "register_hook" in info.value.hint
+
+
+def test_a_forward_pre_hook_with_kwargs_must_return_a_pair():
+    with pytest.raises(GradvizError) as info:
+        run("m = nn.Linear(2, 2)\nm.register_forward_pre_hook(lambda m, a, k: 1, with_kwargs=True)\n"
+            "m(torch.ones(2))\n")
+    assert info.value.message.startswith("forward pre-hook must return None or a tuple of "
+                                         "(new_args, new_kwargs), but got 1")
+    assert info.value.span.line == 2 + 3          # (after run()'s two import lines)

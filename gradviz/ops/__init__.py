@@ -4,6 +4,7 @@ from . import (activations, conv, conv_transpose, einsum, elementwise, linalg, l
 from . import act_backward, conv_backward, loss_backward, select_backward  # noqa: F401  (after the ops whose VJPs they are)
 from . import recurrent  # noqa: F401  (an LSTM layer's one node)
 from . import attention  # noqa: F401  (scaled_dot_product_attention's fused node)
+from . import clamp_tensor  # noqa: F401  (clamp between tensors)
 from . import nn_more  # noqa: F401  (soft_margin_loss, pixel_shuffle, the upsamplings)
 from . import group_norm  # noqa: F401  (F.group_norm's one node)
 from . import im2col  # noqa: F401  (F.unfold and F.fold)

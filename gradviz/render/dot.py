@@ -81,6 +81,14 @@ from .torchfmt import format_compact
 SHOW = ("forward", "backward", "both")
 RANKDIRS = ("LR", "TB", "BT", "RL")
 DEFAULT_MAX_NODES = 300     # tensors shown before folding starts (0: never fold)
+# a program with more backward passes than AUTO_PASSES and more tensors
+# than AUTO_NODES (a training loop) is drawn by default as its last pass
+# (one step of the loop, readable on a slide) rather than every pass side by
+# side (d2l's 12 softmax steps: 27,700 points wide; 300 steps: tens of
+# metres); --pass all draws them all. Fewer passes, or small graphs (an
+# accumulation demo's few backward() calls), are drawn whole.
+AUTO_PASSES = 4
+AUTO_NODES = 100
 SMALL_TENSOR = 8            # elements shown whole; above, min … max, mean
 MAX_TEXT = 48               # characters of program text in a node header
 # Above this many tensors shown, each op is drawn inside its result's box:
@@ -321,10 +329,10 @@ def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
                            kind=USAGE, hint="0 shows every node, without folding")
     if title is not None and not isinstance(title, str):
         raise GradvizError(f"title must be text, not {type(title).__name__}", kind=USAGE)
-    if pass_no is not None and pass_no != "last" and (
+    if pass_no is not None and pass_no not in ("last", "all") and (
             isinstance(pass_no, bool) or not isinstance(pass_no, int) or pass_no < 1):
-        raise GradvizError(f"pass_no must be a pass number (1, 2, ...) or 'last', not {pass_no!r}",
-                           kind=USAGE)
+        raise GradvizError(f"pass_no must be a pass number (1, 2, ...), 'last' or 'all', not "
+                           f"{pass_no!r}", kind=USAGE)
     return {"show": show, "rankdir": rankdir, "theme": theme, "title": title,
             "legend": bool(legend), "max_nodes": max_nodes, "pass_no": pass_no}
 
@@ -339,15 +347,28 @@ def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
     ``theme``: light | dark | print; ``title``: a caption; ``legend``: add a
     key to the shapes and colours; ``max_nodes``: fold when the record has
     more tensors than this (0: never); ``pass_no``: draw only that pass's
-    subgraph (pass_view: 1, 2, ... or "last"); ``view``: one pass only (PassView).
+    subgraph (pass_view: 1, 2, ... or "last"; "all": every pass); by default
+    a training loop's last pass only (AUTO_PASSES), said in the note;
+    ``view``: one pass only (PassView).
     """
     opts = check_options(show, rankdir, theme, title, legend, max_nodes, pass_no)
-    if pass_no is not None and view is None:
+    auto = None
+    if pass_no is None and view is None and max_nodes and len(record.passes) > AUTO_PASSES \
+            and len(record.nodes) > AUTO_NODES:
+        pass_no = auto = "last"
+        opts["auto_passes"] = len(record.passes)
+    if pass_no not in (None, "all") and view is None:
         view = pass_view(record, pass_no)
     # (a big graph makes hundreds of thousands of lists and tuples, none in
     # a cycle: the collector would walk the whole record again and again)
     with gc_paused():
-        return _Builder(record, opts, view).build()
+        result = _Builder(record, opts, view).build()
+    if auto is None:
+        return result
+    n = len(record.passes)
+    note = (f"drew the last of the {n:,} backward passes only (one step of the loop): "
+            "--pass N draws another, --pass all every one")
+    return DotResult(result.source, "; ".join(filter(None, (note, result.note))), result.folded)
 
 
 # --------------------------------------------------------------------------
@@ -641,6 +662,9 @@ class _Builder:
         label = []
         if self.opts["title"]:
             label.append(_short(self.opts["title"], 120))
+        if self.opts.get("auto_passes"):
+            label.append(f"(backward pass #{self.view.pass_no} of {self.opts['auto_passes']:,}: "
+                         "the loop's last step; --pass all draws every pass)")
         if self.groups:
             label.append(f"({hidden:,} nodes folded into summaries: --max-nodes 0 shows all)")
         graph = (f'  graph [rankdir={self.opts["rankdir"]} bgcolor="{th.background}" '

@@ -161,6 +161,8 @@ def print_tables(record: Record, console: Console | None = None,
     console = console or Console()
     width = console.width
     one = None
+    if pass_no == "all":                  # (--pass all: every pass, as by default here)
+        pass_no = None
     if pass_no is not None:
         from .dot import check_options, pass_view
         check_options(pass_no=pass_no)
