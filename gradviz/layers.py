@@ -48,6 +48,8 @@ def _pool_text(keys: tuple, singles: bool = False):
 _MAX_POOL_TEXT = _pool_text(("kernel_size", "stride", "padding", "dilation", "ceil_mode"))
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
 _UPSAMPLING = "torch.nn.modules.upsampling"
+_LP_POOL = (("norm_type", _REQUIRED), ("kernel_size", _REQUIRED), ("stride", None),
+            ("ceil_mode", False))
 
 
 def _upsample_text(given: dict, mode: str) -> str:
@@ -168,6 +170,8 @@ KINDS = {
     "AdaptiveMaxPool2d": (_POOLING, NV.f_adaptive_max_pool2d,
                           (("output_size", _REQUIRED), ("return_indices", False)),
                           lambda given: f"output_size={given['output_size']!r}"),
+    "LPPool1d": (_POOLING, NV.f_lp_pool1d, _LP_POOL, True),
+    "LPPool2d": (_POOLING, NV.f_lp_pool2d, _LP_POOL, True),
     "PixelShuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_shuffle,
                      (("upscale_factor", _REQUIRED),), True),
     "PixelUnshuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_unshuffle,

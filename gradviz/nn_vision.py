@@ -357,13 +357,45 @@ def f_adaptive_max_pool1d(rt, input, output_size, return_indices=False):
     return F.f_squeeze(rt, out, -2)
 
 
+# ---- power-average pooling -----------------------------------------------------------
+
+def _lp_pool(rt, dims: int, input, norm_type, kernel_size, stride, ceil_mode):
+    """(sum of x^p over each window)^(1/p), as PyTorch's Python composes it:
+    avg_pool of x.pow(p), sign(out) * relu(|out|), times the window's size,
+    .pow(1 / p); p = inf is max_pool of |x| (-inf: minus max_pool of -|x|)."""
+    fn = F.FUNCTIONS
+    max_pool = conv.f_max_pool1d if dims == 1 else conv.f_max_pool2d
+    avg_pool = conv.f_avg_pool1d if dims == 1 else conv.f_avg_pool2d
+    input = F._need_tensor(input, f"lp_pool{dims}d")
+    if norm_type in (math.inf, -math.inf):
+        sign = 1 if norm_type > 0 else -1
+        magnitude = fn["abs"](rt, input)
+        out = max_pool(rt, magnitude if sign > 0 else fn["neg"](rt, magnitude), kernel_size,
+                       stride, 0, 1, ceil_mode)
+        return out if sign > 0 else fn["neg"](rt, out)
+    out = avg_pool(rt, fn["pow"](rt, input, norm_type), kernel_size, stride, 0, ceil_mode)
+    size = kernel_size if dims == 1 else math.prod(_pair("lp_pool2d", "kernel_size",
+                                                         kernel_size))
+    out = rt.binary("*", fn["sign"](rt, out), fn["relu"](rt, fn["abs"](rt, out)))
+    return fn["pow"](rt, rt.binary("*", out, size), 1.0 / norm_type)
+
+
+def f_lp_pool1d(rt, input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(rt, 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def f_lp_pool2d(rt, input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(rt, 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
 FUNCTIONS = {"interpolate": f_interpolate, "upsample": _deprecated("upsample", "nearest"),
              "upsample_nearest": _deprecated("upsample_nearest", "nearest"),
              "upsample_bilinear": _deprecated("upsample_bilinear", "bilinear", True),
              "pixel_shuffle": f_pixel_shuffle, "pixel_unshuffle": f_pixel_unshuffle,
              "unfold": f_unfold, "fold": f_fold,
              "adaptive_max_pool1d": f_adaptive_max_pool1d,
-             "adaptive_max_pool2d": f_adaptive_max_pool2d}
+             "adaptive_max_pool2d": f_adaptive_max_pool2d,
+             "lp_pool1d": f_lp_pool1d, "lp_pool2d": f_lp_pool2d}
 # torch.pixel_shuffle and torch.pixel_unshuffle too
 TORCH = ("pixel_shuffle", "pixel_unshuffle")
 
