@@ -109,6 +109,10 @@ def pass_hooks(rt, accumulate: bool) -> PassHooks | None:
             after[t] = lambda g, t=t: run_after(rt, t, g)
     unpack = {t: (lambda ans, xs, scalar, t=t: saved_hooks.unpack_for_backward(rt, t, ans, xs, scalar))
               for t in rt.packed if not t.freed}
+    if rt.anomaly == (True, True):       # detect_anomaly(): every node's NaNs checked
+        from .anomaly import CheckEveryNode
+        return PassHooks(tensor or None, pre or None, CheckEveryNode(post), after or None,
+                         unpack or None)
     if not (tensor or pre or post or after or unpack):
         return None
     return PassHooks(tensor or None, pre or None, post or None, after or None, unpack or None)

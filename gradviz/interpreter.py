@@ -28,7 +28,7 @@ from . import hooks, saved_hooks
 from . import machine, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import bare_builtins, grad_utils, module_hooks, rnn_utils
+from . import anomaly, bare_builtins, grad_utils, module_hooks, rnn_utils
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -456,13 +456,16 @@ def _module_tree() -> dict:
                                                               functions.f_autograd_backward),
                                          "functional": autograd_functional,
                                          "Function": classes.AUTOGRAD_FUNCTION,
-                                         "forward_ad": fw_ad, "graph": graph})
+                                         "forward_ad": fw_ad, "graph": graph,
+                                         **{k: Function(k, v)
+                                            for k, v in anomaly.FUNCTIONS.items()}})
     # the optimizers are types (isinstance(opt, torch.optim.SGD)), called to make one
     torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
                                          "Optimizer": OPTIMIZER})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
         k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
+    members.update({k: Function(k, v) for k, v in anomaly.TORCH_FUNCTIONS.items()})
     members["addmm"] = Function("addmm", modules.f_addmm)
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
@@ -742,6 +745,7 @@ class Interpreter:
                  options: RunOptions | None = None):
         self.source = source
         self.module_hooks: dict = {}     # id(module) -> its forward hooks (module_hooks.py)
+        self.anomaly = (False, True)     # detect_anomaly's (enabled, check_nan) (anomaly.py)
         self.hook_ids = 0
         self.out = out
         options = options or RunOptions()
@@ -1868,10 +1872,13 @@ class Interpreter:
         if ctx.__class__ in SAVED_HOOKS_CONTEXTS:
             saved_hooks.enter(self, ctx)
             return ctx
+        if ctx.__class__ is anomaly.AnomalyMode:
+            return anomaly.enter(self, ctx)
         if not isinstance(ctx, NoGrad):
             raise GradvizError("only `with torch.no_grad():` (or enable_grad(), "
                                "set_grad_enabled(mode), fwAD.dual_level(), "
-                               "torch.autograd.graph.saved_tensors_hooks()) is supported",
+                               "torch.autograd.graph.saved_tensors_hooks(), "
+                               "torch.autograd.detect_anomaly()) is supported",
                                kind=TYPE, hint="write `with torch.no_grad():` or `with no_grad():`")
         span = self.where(stmt)
         last = _last_line(stmt) + self.shift       # (the With's span ends at its last header)
@@ -1916,6 +1923,8 @@ class Interpreter:
         self.tape.grad_enabled, self.tape.no_grad_block, dual = ctx
         if dual is True:
             forward_ad.exit_level(self)
+        elif dual.__class__ is anomaly.AnomalyMode:
+            anomaly.leave(self, dual)
         elif dual is not False:
             saved_hooks.leave(self, dual)
 
