@@ -428,6 +428,24 @@ def _output_size(fn: str, output_size, x, k: int) -> tuple:
     return size
 
 
+def adaptive_input_check(fn: str, x, got: str) -> None:
+    """An adaptive 2-d pooling's input: 3-d or 4-d (PyTorch's message says
+    `got` before the shape), float, its last two dims not empty."""
+    if x.ndim not in (3, 4):
+        raise GradvizError(f"{fn}(): Expected 3D or 4D tensor, {got} {list(x.shape)}",
+                           kind=RUNTIME, hint="it takes (N, C, H, W) or (C, H, W)")
+    if x.dtype.kind != "f":
+        raise GradvizError(f"\"{fn}\" not implemented for '{F.type_word(x.dtype)}'",
+                           kind="NotImplementedError", hint="pool a float tensor: x.float()")
+    for d in (x.ndim - 2, x.ndim - 1):
+        if x.shape[d] == 0:
+            raise GradvizError(f"{fn}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(x.shape)} with "
+                               f"dimension {d} being empty", kind=RUNTIME,
+                               hint="each window pools at least one number: the last two "
+                                    "dims cannot be empty")
+
+
 def f_adaptive_avg_pool2d(rt, input, output_size):
     """F.adaptive_avg_pool2d: output_size windows per dim, the i-th over
     [floor(i*n/o), ceil((i+1)*n/o)); an output of 1x1 is PyTorch's mean
@@ -435,21 +453,7 @@ def f_adaptive_avg_pool2d(rt, input, output_size):
     input = F._need_tensor(input, "adaptive_avg_pool2d")
     x = input.data
     size = _output_size("adaptive_avg_pool2d", output_size, x, 2)
-    if x.ndim not in (3, 4):
-        raise GradvizError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
-                           f"{list(x.shape)}", kind=RUNTIME,
-                           hint="it takes (N, C, H, W) or (C, H, W)")
-    if x.dtype.kind != "f":
-        raise GradvizError(f"\"adaptive_avg_pool2d\" not implemented for "
-                           f"'{F.type_word(x.dtype)}'", kind="NotImplementedError",
-                           hint="pool a float tensor: x.float()")
-    for d in (x.ndim - 2, x.ndim - 1):
-        if x.shape[d] == 0:
-            raise GradvizError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {list(x.shape)} with "
-                               f"dimension {d} being empty", kind=RUNTIME,
-                               hint="each window averages at least one number: the last two "
-                                    "dims cannot be empty")
+    adaptive_input_check("adaptive_avg_pool2d", x, "but got")
     # (before the windows' index arrays, which are as long as the output)
     rt.tape.check_shape(x.shape[:-2] + size, "result")
     if size == (1, 1):

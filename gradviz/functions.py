@@ -3633,3 +3633,18 @@ METHODS.update(dtypeinfo.METHODS)
 from . import bitwise  # noqa: E402
 FUNCTIONS.update(bitwise.FUNCTIONS)
 METHODS.update(bitwise.METHODS)
+
+# the ranking, embedding and likelihood losses of metric learning (their own module)
+from . import nn_losses_more  # noqa: E402
+NN_FUNCTIONAL.update(nn_losses_more.FUNCTIONS)
+
+# F.interpolate, F.pixel_shuffle and their kin (the CNN tutorials' resizing layers)
+from . import nn_vision  # noqa: E402
+NN_FUNCTIONAL.update(nn_vision.FUNCTIONS)
+FUNCTIONS.update({name: nn_vision.FUNCTIONS[name] for name in nn_vision.TORCH})
+FUNCTIONS["adaptive_max_pool1d"] = nn_vision.torch_adaptive_max_pool1d
+
+# F.selu, F.celu, F.glu, F.threshold, F.rrelu and F.gumbel_softmax
+from . import nn_act_more  # noqa: E402
+NN_FUNCTIONAL.update(nn_act_more.FUNCTIONS)
+FUNCTIONS.update({name: nn_act_more.FUNCTIONS[name] for name in nn_act_more.TORCH})

@@ -839,6 +839,15 @@ from .higher_conv import CONV_VJPS  # noqa: E402
 GRAPH_VJPS.update(SELECT_VJPS)
 GRAPH_VJPS.update(CONV_VJPS)
 GRAPH_VJPS.update(LOSS_VJPS)
+# pixel_shuffle's gradient is pixel_unshuffle's of g, and the other way round
+GRAPH_VJPS.update(
+    pixel_shuffle=lambda rt, g, node, i: _op(rt, "pixel_unshuffle", g, **node.params),
+    pixel_unshuffle=lambda rt, g, node, i: _op(rt, "pixel_shuffle", g, **node.params),
+    # unfold's gradient is fold's of g (to the input's size), and the other way round
+    im2col=lambda rt, g, node, i: _op(rt, "col2im", g, **node.params,
+                                      size=_x(node).data.shape[-2:]),
+    col2im=lambda rt, g, node, i: _op(rt, "im2col", g, **{
+        k: v for k, v in node.params.items() if k != "size"}))
 REFUSALS.update(SELECT_REFUSALS)
 ONLY_INPUTS.update(LOSS_ONLY_INPUTS)
 

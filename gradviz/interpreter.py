@@ -520,6 +520,10 @@ def _module_tree() -> dict:
     functional = Module("torch.nn.functional", {k: Function(k, v) for k, v in NN_FUNCTIONAL.items()})
     functional.members["linear"] = Function("linear", modules.f_linear)
     functional.members["dropout"] = Function("dropout", modules.f_dropout)
+    functional.members.update({k: Function(k, v) for k, v in
+                               modules._dropout_more.FUNCTIONS.items()})
+    functional.members.update({k: Function(k, v) for k, v in
+                               modules._nn_norm_more.FUNCTIONS.items()})
     init = Module("torch.nn.init", {k: Function(k, v) for k, v in modules.INIT.items()})
     # (nn.Parameter and the layers are classes: print(nn.ReLU), type(w) == nn.Parameter)
     rnn = Module("torch.nn.utils.rnn", {

@@ -10,6 +10,9 @@ import inspect
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import nn_functional as NF
+from . import nn_act_more as NA
+from . import nn_losses_more as NL
+from . import nn_vision as NV
 from .errors import TYPE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
@@ -44,6 +47,25 @@ def _pool_text(keys: tuple, singles: bool = False):
 
 _MAX_POOL_TEXT = _pool_text(("kernel_size", "stride", "padding", "dilation", "ceil_mode"))
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
+_UPSAMPLING = "torch.nn.modules.upsampling"
+_LP_POOL = (("norm_type", _REQUIRED), ("kernel_size", _REQUIRED), ("stride", None),
+            ("ceil_mode", False))
+
+
+def _upsample_text(given: dict, mode: str) -> str:
+    """nn.Upsample's repr: its scale factor as floats (when given), else
+    its size, then the mode."""
+    factor = given["scale_factor"]
+    if factor:
+        factor = tuple(float(f) for f in factor) if isinstance(factor, (tuple, list)) \
+            else float(factor)
+        return f"scale_factor={factor!r}, mode={mode!r}"
+    return f"size={given['size']!r}, mode={mode!r}"
+
+
+def _bilinear_corners(rt, input, size=None, scale_factor=None):
+    """nn.UpsamplingBilinear2d's call: bilinear with align_corners=True."""
+    return NV.f_interpolate(rt, input, size, scale_factor, "bilinear", True)
 KINDS = {
     "ReLU": (_ACTIVATION, F.f_nn_relu, (("inplace", False),), "inplace"),
     "Sigmoid": (_ACTIVATION, F.FUNCTIONS["sigmoid"], (), False),
@@ -101,7 +123,66 @@ KINDS = {
                          False),
     "PairwiseDistance": (_DISTANCE, NF.f_pairwise_distance,
                          (("p", 2.0), ("eps", 1e-06), ("keepdim", False)), False),
+    "MarginRankingLoss": (_LOSS, NL.f_margin_ranking_loss, (("margin", 0.0),) + _LOSS_PARAMS,
+                          False),
+    "HingeEmbeddingLoss": (_LOSS, NL.f_hinge_embedding_loss, (("margin", 1.0),) + _LOSS_PARAMS,
+                           False),
+    "CosineEmbeddingLoss": (_LOSS, NL.f_cosine_embedding_loss, (("margin", 0.0),) + _LOSS_PARAMS,
+                            False),
+    "TripletMarginLoss": (_LOSS, NL.f_triplet_margin_loss,
+                          (("margin", 1.0), ("p", 2.0), ("eps", 1e-06), ("swap", False))
+                          + _LOSS_PARAMS, False),
+    "PoissonNLLLoss": (_LOSS, NL.f_poisson_nll_loss,
+                       (("log_input", True), ("full", False), ("size_average", None),
+                        ("eps", 1e-08), ("reduce", None), ("reduction", "mean")), False),
+    "GaussianNLLLoss": (_LOSS, NL.f_gaussian_nll_loss,
+                        (("full", False), ("eps", 1e-06), ("reduction", "mean")), False),
+    "MultiLabelSoftMarginLoss": (_LOSS, NL.f_multilabel_soft_margin_loss,
+                                 (("weight", None),) + _LOSS_PARAMS, False),
+    "SoftMarginLoss": (_LOSS, NL.f_soft_margin_loss, _LOSS_PARAMS, False),
+    "Upsample": (_UPSAMPLING, NV.f_interpolate,
+                 (("size", None), ("scale_factor", None), ("mode", "nearest"),
+                  ("align_corners", None), ("recompute_scale_factor", None)),
+                 lambda given: _upsample_text(given, given["mode"])),
+    "UpsamplingNearest2d": (_UPSAMPLING, NV.f_interpolate, (("size", None), ("scale_factor", None)),
+                            lambda given: _upsample_text(given, "nearest")),
+    "UpsamplingBilinear2d": (_UPSAMPLING, _bilinear_corners,
+                             (("size", None), ("scale_factor", None)),
+                             lambda given: _upsample_text(given, "bilinear")),
+    "SELU": (_ACTIVATION, NA.f_selu, (("inplace", False),), "inplace"),
+    "CELU": (_ACTIVATION, NA.f_celu, (("alpha", 1.0), ("inplace", False)),
+             lambda given: f"alpha={given['alpha']!r}" + (", inplace=True" if given["inplace"]
+                                                          else "")),
+    "GLU": (_ACTIVATION, NA.f_glu, (("dim", -1),), True),
+    "Threshold": (_ACTIVATION, NA.f_threshold,
+                  (("threshold", _REQUIRED), ("value", _REQUIRED), ("inplace", False)),
+                  lambda given: f"threshold={given['threshold']!r}, value={given['value']!r}"
+                                + (", inplace=True" if given["inplace"] else "")),
+    "Unfold": ("torch.nn.modules.fold", NV.f_unfold,
+               (("kernel_size", _REQUIRED), ("dilation", 1), ("padding", 0), ("stride", 1)),
+               True),
+    "Fold": ("torch.nn.modules.fold", NV.f_fold,
+             (("output_size", _REQUIRED), ("kernel_size", _REQUIRED), ("dilation", 1),
+              ("padding", 0), ("stride", 1)), True),
+    "AdaptiveMaxPool1d": (_POOLING, NV.f_adaptive_max_pool1d,
+                          (("output_size", _REQUIRED), ("return_indices", False)),
+                          lambda given: f"output_size={given['output_size']!r}"),
+    "AdaptiveMaxPool2d": (_POOLING, NV.f_adaptive_max_pool2d,
+                          (("output_size", _REQUIRED), ("return_indices", False)),
+                          lambda given: f"output_size={given['output_size']!r}"),
+    "LPPool1d": (_POOLING, NV.f_lp_pool1d, _LP_POOL, True),
+    "LPPool2d": (_POOLING, NV.f_lp_pool2d, _LP_POOL, True),
+    "PixelShuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_shuffle,
+                     (("upscale_factor", _REQUIRED),), True),
+    "PixelUnshuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_unshuffle,
+                       (("downscale_factor", _REQUIRED),), True),
 }
+# the arguments of forward() where they are not (input) or a loss's (input, target)
+FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
+                "CosineEmbeddingLoss": ("input1", "input2", "target"),
+                "TripletMarginLoss": ("anchor", "positive", "negative"),
+                "GaussianNLLLoss": ("input", "target", "var"),
+                "PoissonNLLLoss": ("log_input", "target")}
 
 
 class Layer:
@@ -122,8 +203,9 @@ class Layer:
                                hint=f"call it on tensors only: {self.name.lower()}(x)")
         # forward(input) of an activation, forward(input, target) of a loss,
         # forward(x1, x2) of a distance
-        wanted = ("input", "target") if self.type_name.startswith(_LOSS) else \
-            ("x1", "x2") if self.type_name.startswith(_DISTANCE) else ("input",)
+        wanted = FORWARD_ARGS.get(self.name) or (
+            ("input", "target") if self.type_name.startswith(_LOSS) else
+            ("x1", "x2") if self.type_name.startswith(_DISTANCE) else ("input",))
         if len(args) < len(wanted):
             missing = wanted[len(args):]
             raise GradvizError(f"{self.name}.forward() missing {len(missing)} required "

@@ -1757,3 +1757,13 @@ MAKERS.update(_transformer.MAKERS)
 from . import transformer_decoder as _transformer_decoder  # noqa: E402
 CLASSES = CLASSES + _transformer_decoder.CLASSES
 MAKERS.update(_transformer_decoder.MAKERS)
+
+# nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout (dropout_more.py)
+from . import dropout_more as _dropout_more  # noqa: E402
+CLASSES = CLASSES + _dropout_more.CLASSES
+MAKERS.update(_dropout_more.MAKERS)
+
+# nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d (nn_norm_more.py)
+from . import nn_norm_more as _nn_norm_more  # noqa: E402
+CLASSES = CLASSES + _nn_norm_more.CLASSES
+MAKERS.update(_nn_norm_more.MAKERS)

@@ -103,7 +103,9 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "LazyBatchNorm2d", "MultiheadAttention",
                             "NonDynamicallyQuantizableLinear", "TransformerEncoderLayer",
                             "TransformerEncoder", "TransformerDecoderLayer",
-                            "TransformerDecoder", "Transformer"))
+                            "TransformerDecoder", "Transformer",
+                            "Dropout1d", "Dropout2d", "AlphaDropout", "GroupNorm",
+                            "InstanceNorm1d", "InstanceNorm2d"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's

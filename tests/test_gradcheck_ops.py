@@ -528,6 +528,40 @@ INPUTS: dict[str, list] = {
         case(anyv(2, 2), index=(np.array([True, False, True]),), advanced=True,
              grad_fn="IndexPutBackward0", shape=(3, 2))],
 }
+# torch.nn.functional's vision and metric-learning ops (ops/nn_more.py)
+INPUTS.update({
+    "soft_margin_loss": [case(anyv(*s), fixed(np.resize([1.0, -1.0, -1.0], s)), reduction=r)
+                         for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
+    "upsample_nearest": [case(anyv(1, 2, 3), size=(7,), scales=None, exact=False),
+                         case(anyv(2, 1, 2, 3), size=(4, 6), scales=(2.0, 2.0), exact=False),
+                         case(anyv(1, 2, 3, 2), size=(5, 3), scales=None, exact=True)],
+    "upsample_linear": [case(anyv(1, 2, 4), size=(9,), scales=None, align_corners=a)
+                        for a in (False, True)]
+    + [case(anyv(2, 1, 3, 2), size=(5, 6), scales=None, align_corners=a) for a in (False, True)]
+    + [case(anyv(1, 1, 2, 3), size=(5, 7), scales=(2.5, 2.5), align_corners=False),
+       case(anyv(1, 1, 4, 4), size=(90, 50), scales=None, align_corners=False)],
+    "pixel_shuffle": [case(anyv(1, 4, 2, 3), factor=2), case(anyv(9, 1, 2), factor=3)],
+    "pixel_unshuffle": [case(anyv(1, 1, 4, 6), factor=2), case(anyv(2, 3, 3), factor=3)],
+    "elu_scaled": unary(away, neg=1.7581, pos=1.0507, **{"in": 1.0})
+    + [case(away(2, 3), neg=0.5, pos=1.0, celu=True, **{"in": 2.0})],
+    "glu": [case(anyv(4), dim=0), case(anyv(2, 6), dim=1), case(anyv(4, 3), dim=0)],
+    "threshold": unary(away, threshold=0.0, value=0.5),
+    "rrelu": unary(away, slope=0.2),
+    "group_norm": [case(anyv(2, 4, 3), groups=2, eps=1e-5, affine=""),
+                   case(anyv(2, 4, 3), anyv(4), anyv(4), groups=2, eps=1e-5, affine="wb"),
+                   case(anyv(1, 6, 2, 2), anyv(6), groups=3, eps=1e-3, affine="w"),
+                   case(anyv(2, 2, 3), anyv(2), groups=1, eps=1e-5, affine="b")],
+    "im2col": [case(anyv(1, 2, 3, 4), kernel=(2, 2), dilation=(1, 1), padding=(0, 0),
+                    stride=(1, 1)),
+               case(anyv(2, 3, 4), kernel=(2, 3), dilation=(1, 2), padding=(1, 1),
+                    stride=(2, 1))],
+    "col2im": [case(anyv(1, 8, 6), size=(3, 4), kernel=(2, 2), dilation=(1, 1),
+                    padding=(0, 0), stride=(1, 1)),
+               case(anyv(4, 6), size=(4, 3), kernel=(2, 2), dilation=(1, 1),
+                    padding=(1, 0), stride=(2, 1))],
+    "adaptive_max_pool2d": [case(anyv(1, 2, 4, 5), output_size=(2, 2)),
+                            case(anyv(3, 5, 3), output_size=(3, 2))],
+})
 
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}

@@ -6,4 +6,7 @@ from . import recurrent  # noqa: F401  (an LSTM layer's one node)
 from . import attention  # noqa: F401  (scaled_dot_product_attention's fused node)
 from . import clamp_tensor  # noqa: F401  (clamp between tensors)
 from . import shifts  # noqa: F401  (<< and >> on integer tensors)
+from . import nn_more  # noqa: F401  (soft_margin_loss, pixel_shuffle, the upsamplings)
+from . import group_norm  # noqa: F401  (F.group_norm's one node)
+from . import im2col  # noqa: F401  (F.unfold and F.fold)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
