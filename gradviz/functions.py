@@ -3604,3 +3604,7 @@ NN_FUNCTIONAL.update(attention.FUNCTIONS)
 from . import dtypeinfo  # noqa: E402
 FUNCTIONS.update(dtypeinfo.FUNCTIONS)
 METHODS.update(dtypeinfo.METHODS)
+
+# torch.div(rounding_mode=), fmod, lerp, addcmul, hypot, xlogy, ... (elt_fns.py)
+from . import elt_fns  # noqa: E402
+elt_fns.install()

@@ -95,7 +95,22 @@ def _branch(name: str, xs, p, ans):
             return pool.max_pool_branch(xs[0], p)
         case "binary_cross_entropy":        # probabilities: 0 and 1 end its domain
             return (xs[0] <= 0) | (xs[0] >= 1)
+        case "div_mode":                    # the step the rounded quotient is on
+            return ans
+        case "fmod":
+            return _quotient(xs)
+        case "copysign":
+            return np.stack(np.broadcast_arrays(np.signbit(xs[0]), np.signbit(xs[1])))
+        case "logit":
+            eps = p.get("eps")
+            return None if eps is None else np.digitize(xs[0], (eps, 1 - eps))
     return None
+
+
+def _quotient(xs):
+    """trunc(a / b): fmod's and div's step."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.trunc(np.asarray(xs[0], np.float64) / np.asarray(xs[1], np.float64))
 
 
 def _at_kink(name: str, xs, p, ans) -> bool:
@@ -132,6 +147,14 @@ def _at_kink(name: str, xs, p, ans) -> bool:
             return pool.max_pool_ties(xs[0], p)
         case "binary_cross_entropy":        # the clamped logs of p = 0 or 1
             return bool(np.any((xs[0] <= 0) | (xs[0] >= 1)))
+        case "div_mode" | "fmod":           # an exact quotient: where the step jumps
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return bool(np.any(np.fmod(xs[0], xs[1]) == 0))
+        case "copysign":
+            return bool(np.any(np.asarray(xs[0]) == 0) or np.any(np.asarray(xs[1]) == 0))
+        case "logit":
+            eps = p.get("eps")
+            return eps is not None and bool(np.any(np.isin(xs[0], (eps, 1 - eps))))
     return False
 
 
@@ -150,7 +173,7 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "max_dim", "min_dim",
           "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
-          "clamp_min", "clamp_max", "max_pool2d")
+          "clamp_min", "clamp_max", "max_pool2d", "div_mode", "fmod", "copysign", "logit")
 
 
 def _xs(node) -> list:

@@ -519,6 +519,21 @@ INPUTS: dict[str, list] = {
              grad_fn="IndexPutBackward0", shape=(4,)),                       # repeats add up
         case(anyv(2, 2), index=(np.array([True, False, True]),), advanced=True,
              grad_fn="IndexPutBackward0", shape=(3, 2))],
+    # ops/binary_more.py: a rounded quotient's gradient is zero (away from its jumps)
+    "div_mode": [case(anyv(*sa), away(*sb), rounding_mode=m) for sa, sb in BINARY_SHAPES[:5]
+                 for m in ("trunc", "floor")],
+    "fmod": binary(anyv, away) + [case(anyv(2, 3), num(0.7))],
+    "lerp": [case(anyv(*s), anyv(*s), num(w)) for s in ((), (3,), (2, 3)) for w in (0.3, 0.8, -1.5)]
+    + [case(anyv(2, 3), anyv(3), anyv(2, 1)), case(anyv(3), anyv(3), anyv(3))],
+    "addcmul": [case(anyv(2, 3), anyv(3), anyv(2, 1), value=0.5), case(anyv(3), anyv(3), anyv(3)),
+                case(anyv(), anyv(2), anyv(2), value=-2)],
+    "addcdiv": [case(anyv(2, 3), anyv(3), away(2, 1), value=0.5), case(anyv(3), anyv(3), away(3)),
+                case(anyv(), anyv(2), away(2), value=-2)],
+    "hypot": binary(away),
+    "logit": unary(lambda *s: anyv(*s, lo=0.1, hi=0.9))
+    + [case(fixed([0.02, 0.3, 0.5, 0.97]), eps=0.05)],
+    "xlogy": binary(anyv, pos) + [case(num(2.0), pos(3)), case(anyv(2, 3), num(3.0))],
+    "copysign": binary(away) + [case(away(2, 3), num(-1.0))],
 }
 
 # ops the registry marks not differentiable (comparisons); they need no check
