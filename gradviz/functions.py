@@ -1021,10 +1021,11 @@ def _reduction(name):
 
 
 class ReturnTypes:
-    """torch.return_types.max(values=..., indices=...), unpackable."""
+    """torch.return_types.max(values=..., indices=...), unpackable; its two
+    fields are named otherwise for some (aminmax's min and max)."""
 
-    def __init__(self, kind, values, indices):
-        self.kind, self.values, self.indices = kind, values, indices
+    def __init__(self, kind, values, indices, names=("values", "indices")):
+        self.kind, self.values, self.indices, self.names = kind, values, indices, names
 
     def __iter__(self):
         return iter((self.values, self.indices))
@@ -1151,11 +1152,12 @@ def f_linalg_norm(rt, A, ord=None, dim=None, keepdim=False):
 
 
 
-def _std_var(name, method=False):
+def _std_var(name, method=False, op_name=None):
     """std / var (method=True: x.std(...)) with PyTorch's three forms: (dim,
     unbiased=True, keepdim=False); (dim=None, *, correction=1, keepdim=False);
-    (unbiased=True) alone (x.std(False) is unbiased=False, not dim 0)."""
-    op = OPS[name]
+    (unbiased=True) alone (x.std(False) is unbiased=False, not dim 0).
+    op_name: the op to record (std_mean's std is OPS["std_mean.std"])."""
+    op = OPS[op_name or name]
 
     def f(rt, x, *args, **kw):
         x = _need_tensor(x, name)
@@ -3608,3 +3610,7 @@ METHODS.update(dtypeinfo.METHODS)
 # torch.div(rounding_mode=), fmod, lerp, addcmul, hypot, xlogy, ... (elt_fns.py)
 from . import elt_fns  # noqa: E402
 elt_fns.install()
+
+# torch.median, kthvalue, mode, cummax, quantile, nansum, std_mean, aminmax, isin, ... (stat_fns.py)
+from . import stat_fns  # noqa: E402
+stat_fns.install()

@@ -42,7 +42,7 @@ from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
 from .forward import (backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
                       max_abs_diff, without_jvp)
-from .ops import pool
+from .ops import order_stats, pool
 from .ops.reduce import _axis
 from .ops.registry import unbroadcast
 from .record import Record
@@ -104,6 +104,13 @@ def _branch(name: str, xs, p, ans):
         case "logit":
             eps = p.get("eps")
             return None if eps is None else np.digitize(xs[0], (eps, 1 - eps))
+        case "median" | "nanmedian" | "quantile":     # the elements' order
+            return np.argsort(xs[0], axis=None if p.get("dim") is None else p["dim"],
+                              kind="stable")
+        case "pick_dim":
+            return order_stats.select_index(xs[0], p)
+        case "cummax" | "cummin":
+            return order_stats.running_index(xs[0], p["dim"], name == "cummax")
     return None
 
 
@@ -155,6 +162,14 @@ def _at_kink(name: str, xs, p, ans) -> bool:
         case "logit":
             eps = p.get("eps")
             return eps is not None and bool(np.any(np.isin(xs[0], (eps, 1 - eps))))
+        case "median" | "nanmedian" | "quantile" | "pick_dim" | "cummax" | "cummin":
+            # equal elements: which of them is picked (or sorted first) jumps
+            x = np.asarray(xs[0])
+            d = p.get("dim")
+            if d is None or x.ndim == 0:
+                x, d = x.reshape(1, -1), -1
+            ordered = np.sort(x, axis=d)
+            return bool(np.any(np.diff(ordered, axis=d) == 0))
     return False
 
 
@@ -173,7 +188,8 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "max_dim", "min_dim",
           "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
-          "clamp_min", "clamp_max", "max_pool2d", "div_mode", "fmod", "copysign", "logit")
+          "clamp_min", "clamp_max", "max_pool2d", "div_mode", "fmod", "copysign", "logit",
+          "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin")
 
 
 def _xs(node) -> list:

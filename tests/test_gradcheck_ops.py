@@ -534,6 +534,32 @@ INPUTS: dict[str, list] = {
     + [case(fixed([0.02, 0.3, 0.5, 0.97]), eps=0.05)],
     "xlogy": binary(anyv, pos) + [case(num(2.0), pos(3)), case(anyv(2, 3), num(3.0))],
     "copysign": binary(away) + [case(away(2, 3), num(-1.0))],
+    # ops/order_stats.py: distinct values (no ties, where the picked element jumps)
+    "median": [case(distinct(*s)) for s in ((), (4,), (5,), (2, 3))],
+    "nanmedian": [case(distinct(*s)) for s in ((4,), (2, 3))]
+    + [case(fixed([1.0, np.nan, 3.0, -2.0]))],
+    "pick_dim": [case(distinct(*s), dim=d, keepdim=k, kind=kind)
+                 for s in ((4,), (2, 3), (2, 3, 2)) for d in range(len(s)) for k in (False, True)
+                 for kind in ("median", "nanmedian", "mode")]
+    + [case(distinct(2, 3), dim=1, keepdim=False, kind="kthvalue", k=2),
+       case(distinct(3, 2), dim=0, keepdim=True, kind="kthvalue", k=3),
+       case(anyv(), dim=0, keepdim=False, kind="median")],
+    "cummax": [case(distinct(*s), dim=d) for s in ((5,), (2, 3), (2, 3, 2)) for d in range(len(s))]
+    + [case(anyv(), dim=0)],
+    "cummin": [case(distinct(*s), dim=d) for s in ((5,), (2, 3), (2, 3, 2)) for d in range(len(s))]
+    + [case(anyv(), dim=0)],
+    "logcumsumexp": [case(anyv(*s), dim=d) for s in ((5,), (2, 3), (2, 3, 2)) for d in range(len(s))]
+    + [case(anyv(), dim=0)],
+    "nansum": reductions(anyv) + [case(fixed([1.0, np.nan, -2.0]), dim=None, keepdim=False)],
+    "quantile": [case(distinct(*s), q=q, dim=d, keepdim=k, interpolation=m, skip_nan=False)
+                 for s, d in (((5,), None), ((2, 3), None), ((2, 4), 1), ((3, 2, 2), 0))
+                 for q in (0.3, (0.25, 0.5, 0.9)) for k in (False, True)
+                 for m in ("linear", "lower", "higher", "midpoint", "nearest")]
+    + [case(fixed([[1.0, np.nan, 3.0, -2.0], [0.5, 2.0, -1.0, 4.0]]), q=0.4, dim=1, keepdim=False,
+            interpolation="linear", skip_nan=True)],
+    "std_mean.std": with_correction(anyv), "std_mean.mean": reductions(anyv),
+    "var_mean.var": with_correction(anyv), "var_mean.mean": reductions(anyv),
+    "aminmax.amin": reductions(distinct)[3:], "aminmax.amax": reductions(distinct)[3:],
 }
 
 # ops the registry marks not differentiable (comparisons); they need no check

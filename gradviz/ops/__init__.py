@@ -5,4 +5,5 @@ from . import act_backward, conv_backward, loss_backward, select_backward  # noq
 from . import recurrent  # noqa: F401  (an LSTM layer's one node)
 from . import attention  # noqa: F401  (scaled_dot_product_attention's fused node)
 from . import binary_more  # noqa: F401  (div rounding modes, fmod, lerp, addcmul, hypot, ...)
+from . import order_stats  # noqa: F401  (median, kthvalue, cummax, quantile, ...: after reduce)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
