@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..sleef import _fma
 from .elementwise import _int_divisor_check, passthrough
 from .registry import FLOAT, bcast_check, defop, no_derivative
 
@@ -67,12 +68,21 @@ defop("fmod", _fmod_grad_fn, _fmod_fwd, vjp=(passthrough, _fmod_other),
 
 # ---- lerp, addcmul, addcdiv -----------------------------------------------------
 
-def _lerp_fwd(xs, p):
-    """PyTorch's kernel: start + w (end - start) for |w| < 0.5, else
-    end - (end - start)(1 - w): exact at both ends."""
-    a, b, w = xs
+def lerp_values(a, b, w):
+    """PyTorch's lerp kernel: fmadd(w, b - a, a) for |w| < 0.5, else
+    fmadd(w - 1, b - a, b) (exact at both ends; fused in float32)."""
     diff = b - a
-    return np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w)).astype(diff.dtype)
+    small = np.abs(w) < 0.5
+    coeff = np.where(small, w, w - 1).astype(diff.dtype)
+    base = np.where(small, a, b)
+    if diff.dtype == np.float32:
+        return _fma(coeff, diff, base)
+    return coeff * diff + base
+
+
+def _lerp_fwd(xs, p):
+    a, b, w = xs
+    return np.asarray(lerp_values(a, b, w))
 
 
 def _lerp_grad_fn(t):
@@ -93,8 +103,12 @@ def _addc_fwd(div: bool):
     def fwd(xs, p):
         a, t1, t2 = xs
         v = p.get("value", 1)
-        # (left to right, as PyTorch's kernel: (v t1) * t2, (v t1) / t2)
-        return a + (v * t1 / t2 if div else v * t1 * t2)
+        if div:                 # (left to right, as PyTorch's kernel: (v t1) / t2)
+            return a + v * t1 / t2
+        scaled = v * t1
+        if np.result_type(a, scaled, t2) == np.float32:     # fmadd(v t1, t2, a)
+            return _fma(scaled, t2, a)
+        return a + scaled * t2
     return fwd
 
 
@@ -130,7 +144,9 @@ def _logit_fwd(xs, p):
     if eps is not None:
         x = np.clip(x, eps, 1 - eps)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(x / (1 - x))
+        ratio = x / (1 - x)
+        # (log rounded once, as the C library's logf; numpy's float32 log is not)
+        return np.log(ratio.astype(np.float64)).astype(ratio.dtype)
 
 
 def _logit_vjp(g, ans, xs, p):
@@ -149,10 +165,18 @@ defop("logit", "LogitBackward0", _logit_fwd, vjp=(_logit_vjp,), jvp=(_logit_vjp,
       formula=("d logit(x)/dx = 1/(x(1-x)) (0 outside [eps, 1-eps])",), dtype_rule=FLOAT)
 
 
+def _log(y):
+    """log rounded once to y's float dtype (as the C library's logf)."""
+    y = np.asarray(y)
+    if y.dtype == np.float32:
+        return np.log(y.astype(np.float64)).astype(np.float32)
+    return np.log(y)
+
+
 def _xlogy_fwd(xs, p):
     x, y = xs
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = x * np.log(y)
+        out = x * _log(y)
     # 0 where x is 0, unless y is NaN
     return np.where((np.asarray(x) == 0) & ~np.isnan(y), 0, out).astype(np.result_type(out))
 

@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from .binary_more import lerp_values
 from .registry import FLOAT, OPS, SAME, defop
 from .reduce import _expand
 
@@ -256,31 +257,36 @@ defop("nansum", "NansumBackward0", _nansum_fwd,
 
 # ---- quantile ------------------------------------------------------------------------
 
-def _quantile_weights(x, p):
-    """Per quantile q, the weights (a matrix over the sorted elements along the
-    dim, last axis) PyTorch's interpolation gives them; NaN rows where
-    quantile meets a NaN (nanquantile skips them)."""
+def _quantile_ranks(x, p):
+    """Per quantile q (first axis) and row: the sorted positions below and
+    above, and the weight of the one above, as PyTorch computes them (in
+    x's dtype: q * (count - 1)); and the rows that give NaN (quantile's
+    rows holding a NaN, nanquantile's holding only NaN)."""
     n = x.shape[-1]
     nan = np.isnan(x)
-    count = (n - nan.sum(axis=-1, keepdims=True)) if p["skip_nan"] else \
-        np.where(nan.any(axis=-1, keepdims=True), 0, n)
-    qs = np.asarray(p["q"], np.float64).reshape(-1)
-    rank = qs[:, None] * (np.maximum(count, 1).reshape(1, -1) - 1)     # (q, rows)
-    lo, hi = np.floor(rank), np.ceil(rank)
+    count = (n - nan.sum(axis=-1)) if p["skip_nan"] else np.where(nan.any(axis=-1), 0, n)
+    qs = np.asarray(p["q"], x.dtype).reshape(-1, 1)
+    rank = qs * (np.maximum(count, 1) - 1).astype(x.dtype)          # (q, rows)
     mode = p["interpolation"]
-    if mode == "lower":
-        hi = lo
-    elif mode == "higher":
-        lo = hi
-    elif mode == "nearest":
-        lo = hi = np.round(rank)            # (half to even, as PyTorch's round)
-    frac = {"linear": rank - lo, "midpoint": np.where(hi > lo, 0.5, 0.0)}.get(mode, 0 * rank)
-    w = np.zeros((len(qs), rank.shape[1], n))
-    rows = np.arange(rank.shape[1])
-    for k in range(len(qs)):
-        np.add.at(w[k], (rows, lo[k].astype(int)), 1 - frac[k])
-        np.add.at(w[k], (rows, hi[k].astype(int)), frac[k])
-    return w, (count.reshape(-1) == 0)
+    if mode in ("lower", "higher", "nearest"):
+        rank = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}[mode](rank)
+    lo, hi = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
+    frac = (rank - lo.astype(x.dtype) if mode == "linear" else
+            np.full(rank.shape, 0.5 if mode == "midpoint" else 0, x.dtype))
+    return lo, hi, frac.astype(x.dtype), count == 0
+
+
+def _quantile_weights(x, p):
+    """Per quantile q, the weights (a matrix over the sorted elements along the
+    dim, last axis) of the interpolation; the rows that give NaN."""
+    lo, hi, frac, empty = _quantile_ranks(x, p)
+    frac = frac.astype(np.float64)
+    w = np.zeros(lo.shape + (x.shape[-1],))
+    rows = np.arange(lo.shape[1])
+    for k in range(lo.shape[0]):
+        np.add.at(w[k], (rows, lo[k]), 1 - frac[k])
+        np.add.at(w[k], (rows, hi[k]), frac[k])
+    return w, empty
 
 
 def _quantile_parts(x, p):
@@ -314,12 +320,14 @@ def _quantile_place(out, x, p):
 
 
 def _quantile_fwd(xs, p):
+    """The sorted values below and above each rank, lerp()ed as PyTorch's
+    values_below.lerp_(values_above, weights)."""
     x = xs[0]
     xm, order = _quantile_parts(x, p)
-    ordered = np.take_along_axis(xm, order, axis=-1).astype(np.float64)
-    w, empty = _quantile_weights(xm, p)
-    with np.errstate(invalid="ignore"):
-        out = np.einsum("qrn,rn->qr", w, np.nan_to_num(ordered))
+    ordered = np.take_along_axis(xm, order, axis=-1)
+    lo, hi, frac, empty = _quantile_ranks(xm, p)
+    rows = np.arange(xm.shape[0])
+    out = lerp_values(ordered[rows, lo], ordered[rows, hi], frac)
     out[:, empty] = np.nan
     return _quantile_place(out, x, p).astype(x.dtype)
 
