@@ -187,3 +187,6 @@ def install() -> None:
         F.METHODS[name] = _div(name, method, rounding, method=True)
         F.METHODS[name + "_"] = _div(name + "_", method_, rounding, method=True)
     F.METHODS["float_power_"] = m_float_power_
+    # x.remainder_(y), x.floor_divide_(y): x %= y, x //= y
+    F.METHODS.update({name: F._operator_method(name, sym, in_place=True)
+                      for name, sym in (("remainder_", "%"), ("floor_divide_", "//"))})

@@ -99,6 +99,8 @@ def _branch(name: str, xs, p, ans):
             return ans
         case "fmod":
             return _quotient(xs)
+        case "remainder":
+            return np.floor(_quotient_exact(xs))
         case "copysign":
             return np.stack(np.broadcast_arrays(np.signbit(xs[0]), np.signbit(xs[1])))
         case "logit":
@@ -116,8 +118,12 @@ def _branch(name: str, xs, p, ans):
 
 def _quotient(xs):
     """trunc(a / b): fmod's and div's step."""
+    return np.trunc(_quotient_exact(xs))
+
+
+def _quotient_exact(xs):
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.trunc(np.asarray(xs[0], np.float64) / np.asarray(xs[1], np.float64))
+        return np.asarray(xs[0], np.float64) / np.asarray(xs[1], np.float64)
 
 
 def _at_kink(name: str, xs, p, ans) -> bool:
@@ -154,7 +160,7 @@ def _at_kink(name: str, xs, p, ans) -> bool:
             return pool.max_pool_ties(xs[0], p)
         case "binary_cross_entropy":        # the clamped logs of p = 0 or 1
             return bool(np.any((xs[0] <= 0) | (xs[0] >= 1)))
-        case "div_mode" | "fmod":           # an exact quotient: where the step jumps
+        case "div_mode" | "fmod" | "remainder":     # an exact quotient: where the step jumps
             with np.errstate(divide="ignore", invalid="ignore"):
                 return bool(np.any(np.fmod(xs[0], xs[1]) == 0))
         case "copysign":
@@ -188,7 +194,8 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "max_dim", "min_dim",
           "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
-          "clamp_min", "clamp_max", "max_pool2d", "div_mode", "fmod", "copysign", "logit",
+          "clamp_min", "clamp_max", "max_pool2d", "div_mode", "fmod", "remainder", "copysign",
+          "logit",
           "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin")
 
 
