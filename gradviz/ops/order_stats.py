@@ -360,8 +360,10 @@ def _quantile_jvp(t, ans, xs, p):
 # NOTE: PyTorch composes quantile of sort, gather, lerp and views, whose last
 # node is always SqueezeBackward4; gradviz shows one node under that name (the
 # gradient is the same: the interpolation weights on the sorted elements)
+# (PyTorch saves the sort's indices, not x: a later in-place write to x changes
+# neither them nor the gradient; the VJP reads x as made)
 defop("quantile", "SqueezeBackward4", _quantile_fwd, vjp=(_quantile_vjp,), jvp=(_quantile_jvp,),
-      saved=("0",),
+      reads_unsaved=True,
       formula=("d quantile(x, q)/dx = the interpolation weights of the sorted elements",),
       dtype_rule=FLOAT)
 
