@@ -370,10 +370,20 @@ defop("quantile", "SqueezeBackward4", _quantile_fwd, vjp=(_quantile_vjp,), jvp=(
 
 # ---- std_mean, var_mean, aminmax: their ops under PyTorch's one grad_fn -------------
 
+def _wide_mean(xs, p):
+    """std_mean's mean: PyTorch's Welford pass accumulates in float64, so the
+    mean is rounded once from float64 (the plain mean's float32 sum is not)."""
+    x = xs[0]
+    out = np.mean(x.astype(np.float64), axis=p.get("dim"), keepdims=p.get("keepdim", False))
+    return np.asarray(out).astype(x.dtype)
+
+
 for _pair, _parts in (("std_mean", ("std", "mean")), ("var_mean", ("var", "mean")),
                       ("aminmax", ("amin", "amax"))):
     for _part in _parts:
         _op = dataclasses.replace(OPS[_part], name=f"{_pair}.{_part}",
                                   grad_fn="".join(w.capitalize() for w in _pair.split("_"))
                                   + "Backward0")
+        if _part == "mean":
+            _op = dataclasses.replace(_op, forward=_wide_mean)
         OPS[_op.name] = _op
