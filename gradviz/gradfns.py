@@ -409,41 +409,6 @@ SAVED = {
     "SoftplusBackward0": (("softplus",), {"_saved_beta": _param("beta", 1), "_saved_self": _SELF,
                                           "_saved_threshold": _param("threshold", 20)}),
 }
-
-
-def _saved_if(i: int, *needing: int):
-    """Input i, saved only where one of the inputs `needing` requires grad
-    (PyTorch saves what the gradients it will compute read)."""
-    return lambda node, args: args[i] if any(_needs_grad(args[k]) for k in needing) else None
-
-
-SAVED.update({      # (the elementwise functions and reductions of elt_fns.py and stat_fns.py)
-    "LerpBackward0": (("lerp",), {"_saved_weight": lambda node, args: args[2]}),
-    "LerpBackward1": (("lerp",), {"_saved_end": _saved_if(1, 2), "_saved_self": _saved_if(0, 2),
-                                  "_saved_weight": _saved_if(2, 0, 1)}),
-    "AddcmulBackward0": (("addcmul",), {"_saved_tensor1": _saved_if(1, 2),
-                                        "_saved_tensor2": _saved_if(2, 1),
-                                        "_saved_value": _param("value", 1)}),
-    "AddcdivBackward0": (("addcdiv",), {"_saved_tensor1": _saved_if(1, 2),
-                                        "_saved_tensor2": _saved_if(2, 1, 2),
-                                        "_saved_value": _param("value", 1)}),
-    "LogitBackward0": (("logit",), {"_saved_eps": _param("eps"), "_saved_self": _SELF}),
-    "HypotBackward0": (("hypot",), {"_saved_other": _saved_if(1, 1), "_saved_result": _RESULT,
-                                    "_saved_self": _saved_if(0, 0)}),
-    "XlogyBackward0": (("xlogy",), {"_saved_other": _OTHER, "_saved_self": _SELF}),
-    "DivBackward2": (("div_mode",), {"_saved_other": _saved_if(1, 0), "_saved_self": _saved_if(0, 1),
-                                     "_saved_rounding_mode": _param("rounding_mode")}),
-    "FmodBackward1": (("fmod",), {"_saved_other": _saved_if(1, 1), "_saved_self": _saved_if(0, 1)}),
-    "CopysignBackward0": (("copysign",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
-    "MedianBackward0": (("median",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
-    "NanmedianBackward0": (("nanmedian",), {"_saved_result": _RESULT, "_saved_self": _SELF}),
-    "LogcumsumexpBackward0": (("logcumsumexp",), {"_saved_dim": _DIM, "_saved_result": _RESULT,
-                                                  "_saved_self": _SELF}),
-    "NansumBackward0": (("nansum",), {
-        "_saved_dim": lambda node, args: None if (node.params or {}).get("dim") is None
-        else _dim_tuple(node, args), "_saved_keepdim": _param("keepdim", False),
-        "_saved_self": _SELF}),
-})
 # one-input ops that save their result, or their input, and nothing else
 for _name in ("Exp", "Tanh", "Sigmoid", "Relu", "Sqrt", "Rsqrt", "Reciprocal", "Tan", "Exp2"):
     SAVED[_name + "Backward0"] = ((_name.lower(),), {"_saved_result": _RESULT})
@@ -458,10 +423,8 @@ def _is_tensor_slot(name: str, attr: str) -> bool:
         return name in ("PowBackward1", "PowBackward2")
     if attr == "_saved_self" and name == "PowBackward2":
         return False                  # (number ** x: the number, a Scalar)
-    if attr == "_saved_weight":
-        return name == "LerpBackward1"  # (LerpBackward0's is a number)
     return attr in ("_saved_self", "_saved_other", "_saved_result", "_saved_mat2",
-                    "_saved_target", "_saved_end", "_saved_tensor1", "_saved_tensor2")
+                    "_saved_target")
 
 
 def saved_attribute(fn: GradFn, attr: str):

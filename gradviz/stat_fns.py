@@ -93,7 +93,7 @@ def f_logcumsumexp(rt, input, dim):
         raise GradvizError(f"\"logcumsumexp_out_cpu\" not implemented for "
                            f"'{F.type_word(x.data.dtype)}'", kind="NotImplementedError",
                            hint="make it a float tensor first: x.float().logcumsumexp(0)")
-    return F._keep_given(rt.apply(OPS["logcumsumexp"], (x,), {"dim": d}), "dim", dim, d)
+    return rt.apply(OPS["logcumsumexp"], (x,), {"dim": d})
 
 
 def f_nansum(rt, input, dim=None, keepdim=False, *, dtype=None):
@@ -101,8 +101,7 @@ def f_nansum(rt, input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         x = F.f_to(rt, x, F._dtype_arg(dtype))
     p = {"dim": F._dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
-    return F._keep_given(rt.apply(OPS["nansum"], (x,), p), "dim",
-                         (dim,) if isinstance(dim, int) else dim, p["dim"])
+    return rt.apply(OPS["nansum"], (x,), p)
 
 
 def f_nanmean(rt, input, dim=None, keepdim=False, *, dtype=None):

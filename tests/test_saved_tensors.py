@@ -31,14 +31,6 @@ EXPRESSIONS = {
     "SoftplusBackward0": "torch.nn.functional.softplus(x)",
     "SiluBackward0": "torch.nn.functional.silu(x)",
 }
-# (the elementwise functions and reductions of elt_fns.py and stat_fns.py)
-EXPRESSIONS.update(
-    LerpBackward0="torch.lerp(x, c, 0.3)", LerpBackward1="torch.lerp(x, c, x)",
-    AddcmulBackward0="torch.addcmul(x, x, c, value=2)", AddcdivBackward0="x.addcdiv(x, c)",
-    LogitBackward0="torch.logit(x, eps=0.25)", HypotBackward0="torch.hypot(x, c)",
-    XlogyBackward0="torch.xlogy(x, c)", DivBackward2="torch.div(x, c, rounding_mode='floor')",
-    FmodBackward1="torch.fmod(x, c)", CopysignBackward0="torch.copysign(x, c)",
-    LogcumsumexpBackward0="x.logcumsumexp(-1)", NansumBackward0="x.nansum(-1)")
 for _name in SAVED:
     EXPRESSIONS.setdefault(_name, f"torch.{_name[:-len('Backward0')].lower()}(x)")
 SETUP = ("x = torch.tensor([[0.5, 0.2, 0.7], [0.1, 0.9, 0.3]], requires_grad=True)\n"

@@ -43,7 +43,7 @@ def _div_mode_fwd(xs, p):
 defop("div_mode", "DivBackward2", _div_mode_fwd, vjp=(_zeros, _zeros),
       jvp=(_zero_tangent, _zero_tangent), formula=("d div(a, b, rounding_mode)/da = 0",
                                                    "d div(a, b, rounding_mode)/db = 0"),
-      symbol="div", saved=("1", "0"), check=_int_divisor_check, common_dtype=True)
+      symbol="div", saves=False, check=_int_divisor_check, common_dtype=True)
 
 
 def _fmod_grad_fn(t):
