@@ -1044,10 +1044,11 @@ def _reduction(name):
 
 
 class ReturnTypes:
-    """torch.return_types.max(values=..., indices=...), unpackable."""
+    """torch.return_types.max(values=..., indices=...), unpackable; its two
+    fields are named otherwise for some (aminmax's min and max)."""
 
-    def __init__(self, kind, values, indices):
-        self.kind, self.values, self.indices = kind, values, indices
+    def __init__(self, kind, values, indices, names=("values", "indices")):
+        self.kind, self.values, self.indices, self.names = kind, values, indices, names
 
     def __iter__(self):
         return iter((self.values, self.indices))
@@ -1174,11 +1175,12 @@ def f_linalg_norm(rt, A, ord=None, dim=None, keepdim=False):
 
 
 
-def _std_var(name, method=False):
+def _std_var(name, method=False, op_name=None):
     """std / var (method=True: x.std(...)) with PyTorch's three forms: (dim,
     unbiased=True, keepdim=False); (dim=None, *, correction=1, keepdim=False);
-    (unbiased=True) alone (x.std(False) is unbiased=False, not dim 0)."""
-    op = OPS[name]
+    (unbiased=True) alone (x.std(False) is unbiased=False, not dim 0).
+    op_name: the op to record (std_mean's std is OPS["std_mean.std"])."""
+    op = OPS[op_name or name]
 
     def f(rt, x, *args, **kw):
         x = _need_tensor(x, name)
@@ -3648,3 +3650,11 @@ FUNCTIONS["adaptive_max_pool1d"] = nn_vision.torch_adaptive_max_pool1d
 from . import nn_act_more  # noqa: E402
 NN_FUNCTIONAL.update(nn_act_more.FUNCTIONS)
 FUNCTIONS.update({name: nn_act_more.FUNCTIONS[name] for name in nn_act_more.TORCH})
+
+# torch.div(rounding_mode=), fmod, lerp, addcmul, hypot, xlogy, ... (elt_fns.py)
+from . import elt_fns  # noqa: E402
+elt_fns.install()
+
+# torch.median, kthvalue, mode, cummax, quantile, nansum, std_mean, aminmax, isin, ... (stat_fns.py)
+from . import stat_fns  # noqa: E402
+stat_fns.install()

@@ -42,7 +42,7 @@ from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
 from .forward import (backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
                       max_abs_diff, without_jvp)
-from .ops import pool
+from .ops import order_stats, pool
 from .ops.reduce import _axis
 from .ops.registry import unbroadcast
 from .record import Record
@@ -98,7 +98,35 @@ def _branch(name: str, xs, p, ans):
             return pool.max_pool_branch(xs[0], p)
         case "binary_cross_entropy":        # probabilities: 0 and 1 end its domain
             return (xs[0] <= 0) | (xs[0] >= 1)
+        case "div_mode":                    # the step the rounded quotient is on
+            return ans
+        case "fmod":
+            return _quotient(xs)
+        case "remainder":
+            return np.floor(_quotient_exact(xs))
+        case "copysign":
+            return np.stack(np.broadcast_arrays(np.signbit(xs[0]), np.signbit(xs[1])))
+        case "logit":
+            eps = p.get("eps")
+            return None if eps is None else np.digitize(xs[0], (eps, 1 - eps))
+        case "median" | "nanmedian" | "quantile":     # the elements' order
+            return np.argsort(xs[0], axis=None if p.get("dim") is None else p["dim"],
+                              kind="stable")
+        case "pick_dim":
+            return order_stats.select_index(xs[0], p)
+        case "cummax" | "cummin":
+            return order_stats.running_index(xs[0], p["dim"], name == "cummax")
     return None
+
+
+def _quotient(xs):
+    """trunc(a / b): fmod's and div's step."""
+    return np.trunc(_quotient_exact(xs))
+
+
+def _quotient_exact(xs):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(xs[0], np.float64) / np.asarray(xs[1], np.float64)
 
 
 def _at_kink(name: str, xs, p, ans) -> bool:
@@ -140,6 +168,22 @@ def _at_kink(name: str, xs, p, ans) -> bool:
             return pool.max_pool_ties(xs[0], p)
         case "binary_cross_entropy":        # the clamped logs of p = 0 or 1
             return bool(np.any((xs[0] <= 0) | (xs[0] >= 1)))
+        case "div_mode" | "fmod" | "remainder":     # an exact quotient: where the step jumps
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return bool(np.any(np.fmod(xs[0], xs[1]) == 0))
+        case "copysign":
+            return bool(np.any(np.asarray(xs[0]) == 0) or np.any(np.asarray(xs[1]) == 0))
+        case "logit":
+            eps = p.get("eps")
+            return eps is not None and bool(np.any(np.isin(xs[0], (eps, 1 - eps))))
+        case "median" | "nanmedian" | "quantile" | "pick_dim" | "cummax" | "cummin":
+            # equal elements: which of them is picked (or sorted first) jumps
+            x = np.asarray(xs[0])
+            d = p.get("dim")
+            if d is None or x.ndim == 0:
+                x, d = x.reshape(1, -1), -1
+            ordered = np.sort(x, axis=d)
+            return bool(np.any(np.diff(ordered, axis=d) == 0))
     return False
 
 
@@ -159,7 +203,8 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
           "clamp_min", "clamp_max", "max_pool2d", "clamp_tensor", "clamp_min_tensor",
-          "clamp_max_tensor")
+          "clamp_max_tensor", "div_mode", "fmod", "remainder", "copysign", "logit",
+          "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin")
 
 
 def _xs(node) -> list:

@@ -3170,8 +3170,8 @@ class Interpreter:
             return data.attribute(self, obj, attr)
         if obj.__class__ in distributions.CLASSES:    # d.sample, d.probs
             return distributions.attribute(self, obj, attr)
-        if obj.__class__ is ReturnTypes and attr in ("values", "indices"):
-            return getattr(obj, attr)
+        if obj.__class__ is ReturnTypes and attr in obj.names:
+            return obj.values if attr == obj.names[0] else obj.indices
         if obj.__class__ is rnn_utils.PackedSequence and attr in rnn_utils.PackedSequence.FIELDS:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
@@ -3740,8 +3740,9 @@ class Interpreter:
         if v.__class__ is rnn_utils.PackedSequence:
             return rnn_utils.text(self, v)
         if v.__class__ is ReturnTypes:
-            return (f"torch.return_types.{v.kind}(\nvalues={self.value_str(v.values)},\n"
-                    f"indices={self.value_str(v.indices)})")
+            first, second = v.names
+            return (f"torch.return_types.{v.kind}(\n{first}={self.value_str(v.values)},\n"
+                    f"{second}={self.value_str(v.indices)})")
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
         if v.__class__ is Function:

@@ -527,6 +527,47 @@ INPUTS: dict[str, list] = {
              grad_fn="IndexPutBackward0", shape=(4,)),                       # repeats add up
         case(anyv(2, 2), index=(np.array([True, False, True]),), advanced=True,
              grad_fn="IndexPutBackward0", shape=(3, 2))],
+    # ops/binary_more.py: a rounded quotient's gradient is zero (away from its jumps)
+    "div_mode": [case(anyv(*sa), away(*sb), rounding_mode=m) for sa, sb in BINARY_SHAPES[:5]
+                 for m in ("trunc", "floor")],
+    "fmod": binary(anyv, away) + [case(anyv(2, 3), num(0.7))],
+    "lerp": [case(anyv(*s), anyv(*s), num(w)) for s in ((), (3,), (2, 3)) for w in (0.3, 0.8, -1.5)]
+    + [case(anyv(2, 3), anyv(3), anyv(2, 1)), case(anyv(3), anyv(3), anyv(3))],
+    "addcmul": [case(anyv(2, 3), anyv(3), anyv(2, 1), value=0.5), case(anyv(3), anyv(3), anyv(3)),
+                case(anyv(), anyv(2), anyv(2), value=-2)],
+    "addcdiv": [case(anyv(2, 3), anyv(3), away(2, 1), value=0.5), case(anyv(3), anyv(3), away(3)),
+                case(anyv(), anyv(2), away(2), value=-2)],
+    "hypot": binary(away),
+    "logit": unary(lambda *s: anyv(*s, lo=0.1, hi=0.9))
+    + [case(fixed([0.02, 0.3, 0.5, 0.97]), eps=0.05)],
+    "xlogy": binary(anyv, pos) + [case(num(2.0), pos(3)), case(anyv(2, 3), num(3.0))],
+    "copysign": binary(away) + [case(away(2, 3), num(-1.0))],
+    # ops/order_stats.py: distinct values (no ties, where the picked element jumps)
+    "median": [case(distinct(*s)) for s in ((), (4,), (5,), (2, 3))],
+    "nanmedian": [case(distinct(*s)) for s in ((4,), (2, 3))]
+    + [case(fixed([1.0, np.nan, 3.0, -2.0]))],
+    "pick_dim": [case(distinct(*s), dim=d, keepdim=k, kind=kind)
+                 for s in ((4,), (2, 3), (2, 3, 2)) for d in range(len(s)) for k in (False, True)
+                 for kind in ("median", "nanmedian", "mode")]
+    + [case(distinct(2, 3), dim=1, keepdim=False, kind="kthvalue", k=2),
+       case(distinct(3, 2), dim=0, keepdim=True, kind="kthvalue", k=3),
+       case(anyv(), dim=0, keepdim=False, kind="median")],
+    "cummax": [case(distinct(*s), dim=d) for s in ((5,), (2, 3), (2, 3, 2)) for d in range(len(s))]
+    + [case(anyv(), dim=0)],
+    "cummin": [case(distinct(*s), dim=d) for s in ((5,), (2, 3), (2, 3, 2)) for d in range(len(s))]
+    + [case(anyv(), dim=0)],
+    "logcumsumexp": [case(anyv(*s), dim=d) for s in ((5,), (2, 3), (2, 3, 2)) for d in range(len(s))]
+    + [case(anyv(), dim=0)],
+    "nansum": reductions(anyv) + [case(fixed([1.0, np.nan, -2.0]), dim=None, keepdim=False)],
+    "quantile": [case(distinct(*s), q=q, dim=d, keepdim=k, interpolation=m, skip_nan=False)
+                 for s, d in (((5,), None), ((2, 3), None), ((2, 4), 1), ((3, 2, 2), 0))
+                 for q in (0.3, (0.25, 0.5, 0.9)) for k in (False, True)
+                 for m in ("linear", "lower", "higher", "midpoint", "nearest")]
+    + [case(fixed([[1.0, np.nan, 3.0, -2.0], [0.5, 2.0, -1.0, 4.0]]), q=0.4, dim=1, keepdim=False,
+            interpolation="linear", skip_nan=True)],
+    "std_mean.std": with_correction(anyv), "std_mean.mean": reductions(anyv),
+    "var_mean.var": with_correction(anyv), "var_mean.mean": reductions(anyv),
+    "aminmax.amin": reductions(distinct)[3:], "aminmax.amax": reductions(distinct)[3:],
 }
 # torch.nn.functional's vision and metric-learning ops (ops/nn_more.py)
 INPUTS.update({

@@ -9,4 +9,6 @@ from . import shifts  # noqa: F401  (<< and >> on integer tensors)
 from . import nn_more  # noqa: F401  (soft_margin_loss, pixel_shuffle, the upsamplings)
 from . import group_norm  # noqa: F401  (F.group_norm's one node)
 from . import im2col  # noqa: F401  (F.unfold and F.fold)
+from . import binary_more  # noqa: F401  (div rounding modes, fmod, lerp, addcmul, hypot, ...)
+from . import order_stats  # noqa: F401  (median, kthvalue, cummax, quantile, ...: after reduce)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
