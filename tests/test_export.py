@@ -19,7 +19,7 @@ from gradviz.export import BARE_PRELUDE, HEADER_IMPORTS, _globals, to_torch
 HERE = Path(__file__).parent
 CASES = sorted(p for d in ("conformance", "conformance_extra", "conformance_script") for p in (HERE / d).glob("*.txt")
                if p.with_suffix(".expected.out").exists())
-TORCH_TIMEOUT = 120
+TORCH_TIMEOUT = 600           # (every exported program in one process: under load, minutes)
 
 # runs every exported script in one interpreter (importing torch takes
 # seconds): each with its own globals, stdout captured, the exception's name
