@@ -2269,7 +2269,7 @@ TO_SCALAR_WARNING = ("Converting a tensor with requires_grad=True to a scalar ma
 
 
 def _py_number(kind):
-    def f(rt, x):
+    def f(rt, x=0):          # (int() is 0 and float() 0.0: a defaultdict(int)'s value)
         if is_tensor(x):
             if x.data.size != 1:
                 raise GradvizError("only one element tensors can be converted to Python "

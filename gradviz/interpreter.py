@@ -25,7 +25,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import machine, transformer_decoder, typehints
+from . import machine, pycollections, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import rnn_utils
@@ -498,6 +498,7 @@ MODULES = {
     "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
     # type hints' names (gradviz parses hints without evaluating them)
     "typing": Module("typing", typehints.typing_members()),
+    "collections": Module("collections", pycollections.members(Function)),
     "__future__": Module("__future__", typehints.future_members()),
 }
 # binary() without the checks, for a tensor on the left and a tensor (or a
@@ -3063,6 +3064,10 @@ class Interpreter:
             return BoundMethod(attr, pymethods.list_method(attr), obj)
         if obj.__class__ is Size and attr == "numel":                  # x.shape.numel()
             return BoundMethod(attr, pymethods.size_numel, obj)
+        if obj.__class__ in DICTS and obj.__class__ is not dict:     # counts.most_common(2)
+            v = pycollections.attribute(obj, attr, BoundMethod)
+            if v is not pycollections.NOT_FOUND:
+                return v
         if obj.__class__ in DICTS and attr in pymethods.DICT_METHODS:  # params.items()
             return BoundMethod(attr, pymethods.dict_method(attr), obj)
         if obj.__class__ is set and attr in pymethods.SET_METHODS or \

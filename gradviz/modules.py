@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections import OrderedDict
 
 import numpy as np
 
@@ -1244,6 +1245,18 @@ def make_lazy_linear(rt, out_features, bias=True, device=None, dtype=None):
 
 
 def make_sequential(rt, *items):
+    if len(items) == 1 and items[0].__class__ is OrderedDict:
+        # nn.Sequential(OrderedDict([('fc1', ...), ...])): the modules under those names
+        named = items[0]
+        for m in named.values():
+            if not is_module(m):
+                raise GradvizError(f"{rt.type_name(m)} is not a Module subclass", kind=TYPE,
+                                   hint="the OrderedDict's values are modules: "
+                                        "OrderedDict([('fc1', nn.Linear(2, 1)), ...])")
+        seq = Sequential([], [])
+        for name, m in named.items():
+            seq.add(rt, name, m)       # (add_module's checks of each name)
+        return seq
     for i, m in enumerate(items):
         if not is_module(m):
             raise GradvizError(f"{rt.type_name(m)} is not a Module subclass", kind=TYPE,
@@ -1318,6 +1331,8 @@ def attribute(rt, m, attr: str):
         return getattr(m, attr)
     if attr == "training":
         return m.training
+    if m.__class__ in SEQUENCES and attr in m.keys:      # net.fc1 of a named Sequential
+        return m.items[m.keys.index(attr)]
     method = METHODS.get(attr) or (SEQUENTIAL_METHODS.get(attr) if m.__class__ is Sequential
                                    else LIST_METHODS.get(attr) if m.__class__ is ModuleList
                                    else None)
@@ -1395,7 +1410,6 @@ def _apply(rt, m, fn):
 def state_dict(rt, params: list, prefix: str = ""):
     """Module.state_dict(): an OrderedDict of each parameter, detached (its
     memory shared: a change to a value is a change to the parameter)."""
-    from collections import OrderedDict
     if not isinstance(prefix, str):
         raise GradvizError("state_dict(): prefix must be a string", kind=TYPE)
     # (a lazy module's parameters before its first call are listed as they are)

@@ -1,0 +1,196 @@
+"""Python's collections module, for programs that import it: OrderedDict
+(nn.Sequential(OrderedDict([('fc1', nn.Linear(2, 4)), ...])) names its
+modules), defaultdict and Counter (a script tallying labels or grouping
+losses by epoch).
+
+Each is a dict of the program's, as Python's are dicts: the interpreter
+treats them as it treats a dict (DICTS), and asks here only for what differs:
+a missing key (missing), the print (text) and their own methods. This module
+imports nothing of gradviz at its top, so that the printer can name its
+classes."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+# the words added to Python's error, by function
+HINTS = {
+    "defaultdict": "defaultdict(factory) calls factory() for a missing key: "
+                   "defaultdict(list), defaultdict(int), defaultdict(lambda: 0.0)",
+    "Counter": "Counter(items) counts each item: Counter(['a', 'b', 'a']); "
+               "Counter(a=2) or Counter({'a': 2}) gives the counts",
+    "OrderedDict": "OrderedDict(pairs) keeps its keys in order: "
+                   "OrderedDict([('fc1', nn.Linear(2, 4)), ('act', nn.ReLU())])",
+    "move_to_end": "od.move_to_end(key, last=True) moves a key the OrderedDict has",
+}
+
+
+class DefaultDict(dict):
+    """collections.defaultdict: a dict whose missing keys get factory()."""
+
+    __slots__ = ("default_factory",)
+
+    def missing(self, rt, key):
+        from .pymethods import dict_put
+        if self.default_factory is None:
+            return None           # (the caller raises the KeyError)
+        value = rt.call_value(self.default_factory, [])
+        dict_put(rt, self, key, value)
+        return value
+
+    def text(self, shown) -> str:
+        """defaultdict(<class 'list'>, {'a': [1]}), as Python prints it."""
+        items = ", ".join(f"{shown(k)}: {shown(v)}" for k, v in self.items())
+        return f"defaultdict({shown(self.default_factory)}, {{{items}}})"
+
+
+class Counter(dict):
+    """collections.Counter: a dict of counts; a missing key counts 0 (and is
+    not added)."""
+
+    __slots__ = ()
+
+    def missing(self, rt, key):
+        return 0
+
+    def text(self, shown) -> str:
+        """Counter({'a': 2, 'b': 1}): the most common first, as Python prints it."""
+        if not self:
+            return "Counter()"
+        items = ", ".join(f"{shown(k)}: {shown(v)}" for k, v in most_common(self))
+        return f"Counter({{{items}}})"
+
+
+DefaultDict.__name__ = "defaultdict"
+# the dicts whose missing keys are not a KeyError, and whose print is their own
+SPECIAL_DICTS = (DefaultDict, Counter)
+
+
+def most_common(c: dict, n=None) -> list:
+    """The (item, count) pairs, the largest counts first; equal counts in the
+    order first seen (Python's sort is stable)."""
+    pairs = sorted(c.items(), key=lambda kv: kv[1], reverse=True)
+    return pairs if n is None else pairs[:max(n, 0)]
+
+
+# ---- the functions a program calls ---------------------------------------------
+
+def _error(message: str, kind: str, name: str):
+    from .errors import GradvizError
+    return GradvizError(message, kind=kind, hint=HINTS.get(name))
+
+
+def f_ordered_dict(rt, *args, **kwargs):
+    """OrderedDict(), OrderedDict(pairs), OrderedDict(mapping), OrderedDict(a=1)."""
+    from .pymethods import dict_update
+    if len(args) > 1:
+        raise _error(f"expected at most 1 arguments, got {len(args)}", "TypeError",
+                     "OrderedDict")
+    return dict_update(rt, OrderedDict(), args, kwargs)
+
+
+def f_defaultdict(rt, *args, **kwargs):
+    """defaultdict(factory=None, [mapping or pairs], **kwargs)."""
+    from .pymethods import dict_update
+    factory = args[0] if args else None
+    if factory is not None and not _callable(rt, factory):
+        raise _error("first argument must be callable or None", "TypeError", "defaultdict")
+    if len(args) > 2:
+        raise _error(f"dict expected at most 1 argument, got {len(args) - 1}", "TypeError",
+                     "defaultdict")
+    d = DefaultDict()
+    d.default_factory = factory
+    return dict_update(rt, d, args[1:], kwargs)
+
+
+def _callable(rt, v) -> bool:
+    from .functions import f_callable
+    return f_callable(rt, v)
+
+
+def f_counter(rt, *args, **kwargs):
+    """Counter(), Counter(iterable) (each item counted), Counter(mapping)
+    (its counts), Counter(a=2)."""
+    if len(args) > 1:
+        raise _error(f"expected at most 1 argument, got {len(args)}", "TypeError", "Counter")
+    c = Counter()
+    counter_update(rt, c, *args, **kwargs)
+    return c
+
+
+def counter_update(rt, c: Counter, *args, **kwargs) -> None:
+    """c.update(iterable or mapping, **kwargs): counts added, as Python's."""
+    from .fstrings import _type_name
+    from .pymethods import dict_put, hashable
+    from .render.torchfmt import DICTS
+    source = args[0] if args else None
+    if source is not None and (source.__class__ in DICTS or isinstance(source, dict)):
+        pairs = list(source.items())
+    elif source is not None:
+        try:
+            pairs = [(item, 1) for item in rt._items(source, rt.span)]
+        except Exception as exc:
+            if getattr(exc, "kind", None) != "TypeError":
+                raise
+            raise _error(f"'{_type_name(source)}' object is not iterable", "TypeError",
+                         "Counter") from None
+    else:
+        pairs = []
+    pairs += list(kwargs.items())
+    for key, n in pairs:
+        dict_put(rt, c, hashable(key), c.get(hashable(key), 0) + n)
+
+
+def _most_common(rt, c, n=None):
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
+        raise _error(f"'{type(n).__name__}' object cannot be interpreted as an integer",
+                     "TypeError", "Counter")
+    return most_common(c, n)
+
+
+def _elements(rt, c):
+    return iter([k for k, n in c.items() for _ in range(n if isinstance(n, int) else 0)])
+
+
+def _total(rt, c):
+    return sum(c.values())
+
+
+def _move_to_end(rt, od, key, last=True):
+    from .pymethods import hashable
+    if hashable(key) not in od:
+        raise _error(rt.repr_of(key), "KeyError", "move_to_end")
+    od.move_to_end(key, last=bool(last))
+
+
+def _popitem(rt, od, last=True):
+    if not od:
+        raise _error("'dictionary is empty'", "KeyError", "OrderedDict")
+    return od.popitem(last=bool(last))
+
+
+# the methods each adds to a dict's (a program's d.most_common(2))
+METHODS = {
+    Counter: {"most_common": _most_common, "update": counter_update, "elements": _elements,
+              "total": _total},
+    OrderedDict: {"move_to_end": _move_to_end, "popitem": _popitem},
+}
+
+
+NOT_FOUND = object()
+
+
+def attribute(obj, attr: str, bound):
+    """obj.attr of one of these dicts beyond a dict's (NOT_FOUND else); bound
+    makes a method of obj."""
+    if obj.__class__ is DefaultDict and attr == "default_factory":
+        return obj.default_factory
+    method = METHODS.get(obj.__class__, {}).get(attr)
+    return NOT_FOUND if method is None else bound(attr, method, obj)
+
+
+def members(function) -> dict:
+    """The module's names, as the interpreter's values (function wraps an
+    implementation as a callable the program holds)."""
+    return {"OrderedDict": function("OrderedDict", f_ordered_dict),
+            "defaultdict": function("defaultdict", f_defaultdict),
+            "Counter": function("Counter", f_counter)}
