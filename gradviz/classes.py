@@ -47,6 +47,9 @@ class BuiltinBase:
     def __init__(self, name: str, kind: str):
         self.name, self.kind = name, kind
 
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
+
 
 OBJECT = BuiltinBase("object", "object")
 AUTOGRAD_FUNCTION = BuiltinBase("torch.autograd.function.Function", "function")
@@ -62,6 +65,9 @@ class UserClass:
     made at its first apply()."""
 
     __slots__ = ("name", "base", "attrs", "kind", "op", "__weakref__")
+
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
 
     def __init__(self, name: str, base, attrs: dict):
         self.name, self.base, self.attrs = name, base, attrs

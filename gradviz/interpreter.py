@@ -25,7 +25,8 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import machine, pycollections, transformer_decoder, typehints
+from . import (machine, pycollections, pycopy, pyfunctools, pyoperator, pystring, pytime,
+               pywarnings, transformer_decoder, typehints)
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import rnn_utils
@@ -58,6 +59,9 @@ class UserFunction:
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
                  "global_names", "generator", "_owner")
+
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
@@ -394,6 +398,9 @@ class Module:
     def __init__(self, name: str, members: dict):
         self.name, self.members = name, members
 
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
+
 
 class Function:
     """A callable the program named (a torch function or a builtin)."""
@@ -402,6 +409,9 @@ class Function:
 
     def __init__(self, name, impl):
         self.name, self.impl = name, impl
+
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
 
 
 class BoundMethod:
@@ -499,6 +509,12 @@ MODULES = {
     # type hints' names (gradviz parses hints without evaluating them)
     "typing": Module("typing", typehints.typing_members()),
     "collections": Module("collections", pycollections.members(Function)),
+    "copy": Module("copy", pycopy.members(Function)),
+    "operator": Module("operator", pyoperator.members(Function)),
+    "functools": Module("functools", pyfunctools.members(Function)),
+    "string": Module("string", pystring.members(Function)),
+    "time": Module("time", pytime.members(Function)),
+    "warnings": Module("warnings", pywarnings.members(Function)),
     "__future__": Module("__future__", typehints.future_members()),
 }
 # binary() without the checks, for a tensor on the left and a tensor (or a
@@ -702,7 +718,8 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
 
 
 _IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing and "
-                "Python's math and random; torch's functions are also there without any import")
+                "Python's math, random, collections, itertools, functools, copy, operator, "
+                "string, time and warnings; torch's functions are also there without any import")
 _PLOTS = ("plots are not drawn here: gradviz's tables and its --svg picture show the values; "
           "delete the plotting lines")
 # what a learner copying a tutorial's notebook most often imports besides torch
@@ -714,8 +731,6 @@ _IMPORT_HINTS = {
     "IPython": _PLOTS,
     "torchvision": "datasets are not available: make data with torch.randn or torch.rand "
                    "after torch.manual_seed(0)",
-    "time": "clocks are not available (a run prints the same every time): delete the "
-            "timing lines",
     **dict.fromkeys(("os", "sys", "pathlib", "pickle", "subprocess", "shutil"),
                     "a program has no access to the machine (files, the environment, other "
                     "programs): keep its data in the program"),
@@ -723,8 +738,6 @@ _IMPORT_HINTS = {
             "(for X, y in loader:)",
     "argparse": "a program takes no command-line arguments: set the values in it "
                 "(lr = 0.1, epochs = 3)",
-    "copy": "copy is not available: t.clone() (or t.detach().clone()) copies a tensor, and "
-            "model.load_state_dict(other.state_dict()) copies a model's weights",
 }
 
 
@@ -740,6 +753,8 @@ class Interpreter:
         # called before every reverse pass (forward mode, gradient check)
         self.on_backward = options.on_backward
         self.env: dict = {}
+        self.clock = 0.0                # the seconds of its time module (pytime)
+        self.warnings_ignored = False   # warnings.filterwarnings('ignore') ran (pywarnings)
         # the names of the program (scopes[0]) and of each function call
         # running (the last is self.env)
         self.scopes: list = [self.env]
@@ -2928,6 +2943,11 @@ class Interpreter:
         span = node.span                  # self.where(node), inline
         k = self.shift
         self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
+        return self.invoke(fn, args, kwargs)
+
+    def invoke(self, fn, args: list, kwargs: dict | None):
+        """fn(*args, **kwargs) for any callable value (a call's last step;
+        functools.partial's call)."""
         cls = fn.__class__
         if cls is BoundMethod:
             args.insert(0, fn.obj)
@@ -3203,6 +3223,10 @@ class Interpreter:
         obj = self.eval(node.value)
         index = self._index_items(node, obj.__class__ is not Tensor)
         self.span = self.where(node)
+        return self.item_of(obj, index)
+
+    def item_of(self, obj, index: list):
+        """obj[index] (the items of the brackets' index), for any value."""
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
         if obj.__class__ in modules.SEQUENCES:

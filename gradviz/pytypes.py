@@ -29,6 +29,9 @@ class PyType:
     __slots__ = ("name",)
     _made: dict = {}
 
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
+
     def __new__(cls, name: str):
         t = cls._made.get(name)
         if t is None:
