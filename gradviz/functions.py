@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import autodiff, hooks, pymethods, pytypes
+from . import autodiff, hooks, pyitertools, pymethods, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import LoaderIter
 from .forward_ad import UnpackedDual
@@ -2788,7 +2788,8 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
              _MAP, _FILTER, type(reversed([])), reversed, type(iter(range(0))), type(iter([])),
              type(iter(())), type(iter("")), type(iter("\u00e9")),
              type(reversed({})), type(reversed({}.values())), type(reversed({}.items())),
-             type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk)
+             type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk,
+             *pyitertools.CLASSES)
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
 LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)

@@ -25,8 +25,8 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import (machine, pycollections, pycopy, pyfunctools, pyoperator, pystring, pytime,
-               pywarnings, transformer_decoder, typehints)
+from . import (machine, pycollections, pycopy, pyfunctools, pyitertools, pyoperator, pystring,
+               pytime, pywarnings, transformer_decoder, typehints)
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import rnn_utils
@@ -512,6 +512,7 @@ MODULES = {
     "copy": Module("copy", pycopy.members(Function)),
     "operator": Module("operator", pyoperator.members(Function)),
     "functools": Module("functools", pyfunctools.members(Function)),
+    "itertools": Module("itertools", pyitertools.members(Function)),
     "string": Module("string", pystring.members(Function)),
     "time": Module("time", pytime.members(Function)),
     "warnings": Module("warnings", pywarnings.members(Function)),
@@ -3097,6 +3098,9 @@ class Interpreter:
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
+        if obj.__class__ is Function and obj.impl is pyitertools.chain and \
+                attr == "from_iterable":
+            return Function("from_iterable", pyitertools.chain_from_iterable)
         if obj.__class__ in (dtypeinfo.IInfo, dtypeinfo.FInfo) and attr in obj.FIELDS:
             return getattr(obj, attr)                               # torch.finfo().eps
         if obj.__class__ is DType and attr in _DTYPE_ATTRIBUTES:    # torch.int8.itemsize
