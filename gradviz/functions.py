@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import autodiff, hooks, pyitertools, pymethods, pytypes
+from . import autodiff, hooks, pycollections, pyitertools, pymethods, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import LoaderIter
 from .forward_ad import UnpackedDual
@@ -2568,7 +2568,8 @@ def _walkable(rt, x, what: str):
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
             or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
         return rt._items(x, rt.span)
-    if isinstance(x, (range, list, tuple, str, ReturnTypes)) or x.__class__ in ITERATORS:
+    if isinstance(x, (range, list, tuple, str, ReturnTypes, pycollections.Deque)) \
+            or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
                        hint=f"{what}() walks a range(...), a list, a tuple, a dict, a set, a "
@@ -2794,7 +2795,7 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
 # they make with the pass the item is for)
 LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)
 # the other values len() measures (a dict's views, a dual tensor's parts)
-_SIZED = (*DICT_VIEWS, UnpackedDual)
+_SIZED = (*DICT_VIEWS, UnpackedDual, pycollections.Deque)
 
 
 def f_iter(rt, x):

@@ -1163,6 +1163,8 @@ class Interpreter:
             for name in ("__bool__", "__len__"):
                 if classes.method_of(v, name) is not None:
                     return bool(classes.call_method(self, v, name, []))
+        if v.__class__ is pycollections.Deque:
+            return bool(v)
         return True                   # functions, modules, grad_fn objects...
 
     def _branch(self, stmt) -> tuple:
@@ -1270,6 +1272,8 @@ class Interpreter:
             return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
         if v.__class__ in pymethods.SETS:
             return pymethods.SetWalk(v)       # (in Python's hash order)
+        if isinstance(v, tuple) or v.__class__ is pycollections.Deque:
+            return iter(v)                    # a namedtuple's fields, a deque's items
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
                 raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
@@ -1333,6 +1337,8 @@ class Interpreter:
                                 rnn_utils.PackedSequence)
                 or value.__class__ in ITERATORS):     # (h, w = K.shape: d2l's corr2d)
             return tuple(value)
+        if isinstance(value, tuple) or value.__class__ is pycollections.Deque:
+            return tuple(value)                 # x, y = point (a namedtuple)
         raise GradvizError(f"cannot unpack non-iterable {self.type_name(value)} object",
                            kind=TYPE, hint="a list, tuple, dict, string or tensor unpacks "
                                            "into names")
@@ -2669,7 +2675,8 @@ class Interpreter:
                 raise GradvizError(f"'in <string>' requires string as left operand, not "
                                    f"{type(item).__name__}", kind=TYPE)
             return item in container
-        if isinstance(container, (list, tuple, range)) or container.__class__ in ITERATORS \
+        if isinstance(container, (list, tuple, range, pycollections.Deque)) \
+                or container.__class__ in ITERATORS \
                 or container.__class__ in DICT_VIEWS:        # (values(), items())
             for v in container:
                 if v is item:
@@ -3127,6 +3134,9 @@ class Interpreter:
                                     "register_hook(), register_prehook(), "
                                     "the _saved_* values of common nodes "
                                     "(and an AccumulateGrad's variable)")
+        v = pycollections.attribute(obj, attr, BoundMethod)    # d.popleft(), point.x
+        if v is not pycollections.NOT_FOUND:
+            return v
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
                            f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS
@@ -3245,6 +3255,8 @@ class Interpreter:
             return classes.call_method(self, obj, "__getitem__", [_dict_key(index)])
         if obj.__class__ is typehints.TypeHint:       # Tuple[Tensor, Tensor] (a type alias)
             return obj.subscript(index)
+        if obj.__class__ is pycollections.Deque:
+            return pycollections.deque_item(self, obj, index)
         if obj.__class__ in (ReturnTypes, forward_ad.UnpackedDual, rnn_utils.PackedSequence):
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):

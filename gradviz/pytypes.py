@@ -75,7 +75,7 @@ _NAMES = {"PackedSequence": "torch.nn.utils.rnn.PackedSequence", "Tensor": "torc
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
           "DualLevel": "torch.autograd.forward_ad.dual_level",
           "OrderedDict": "collections.OrderedDict", "defaultdict": "collections.defaultdict",
-          "Counter": "collections.Counter",
+          "Counter": "collections.Counter", "deque": "collections.deque",
           "RemovableHandle": "torch.utils.hooks.RemovableHandle",
           "SavedTensor": "torch._C._autograd.SavedTensor",
           "SavedTensorsHooks": "torch.autograd.graph.saved_tensors_hooks",

@@ -49,7 +49,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..pycollections import SPECIAL_DICTS
+from ..pycollections import PRINTED, SPECIAL_DICTS
 
 __all__ = [
     "DEFAULT_OPTIONS", "DICT_VIEWS", "DType", "Formatted", "PrintOptions", "Size",
@@ -446,6 +446,8 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
     if isinstance(v, (bool, int, float)):
         # Python's str and repr agree for these
         return repr(v)
+    if isinstance(v, PRINTED):     # Counter({'a': 2}), deque([1]), Point(x=1, y=2)
+        return v.text(lambda x: _value(x, tensor_str, False))
     if isinstance(v, tuple):
         items = [_value(x, tensor_str, False) for x in v]
         if len(items) == 1:
@@ -453,8 +455,6 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
         return "(" + ", ".join(items) + ")"
     if isinstance(v, list):
         return "[" + ", ".join(_value(x, tensor_str, False) for x in v) + "]"
-    if v.__class__ in SPECIAL_DICTS:     # Counter({'a': 2}), defaultdict(<class 'int'>, {})
-        return v.text(lambda x: _value(x, tensor_str, False))
     if v.__class__ is OrderedDict:       # OrderedDict([('0.weight', tensor(...)), ...])
         return f"OrderedDict({_value(list(v.items()), tensor_str, False)})" if v else \
             "OrderedDict()"
