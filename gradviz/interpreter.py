@@ -739,6 +739,8 @@ _IMPORT_HINTS = {
             "(for X, y in loader:)",
     "argparse": "a program takes no command-line arguments: set the values in it "
                 "(lr = 0.1, epochs = 3)",
+    "dataclasses": "dataclasses is not available: write the class's __init__ (and __repr__) "
+                   "yourself, def __init__(self, lr=0.1, epochs=3): self.lr = lr; ...",
 }
 
 

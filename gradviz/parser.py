@@ -25,6 +25,9 @@ from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp
                      With)
 
 MAX_NESTING = 200
+# a decorated class (@dataclass): what to write instead
+DATACLASS_HINT = ("a class cannot be decorated here (@dataclass): write its __init__ (and "
+                  "__repr__) yourself, def __init__(self, lr=0.1, epochs=3): self.lr = lr; ...")
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
 NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 # and looser still: `and`, `or`, and `a if c else b` (Python's order)
@@ -828,6 +831,8 @@ class _Parser:
                 raise self.expected("the end of the line after the decorator",
                                     hint="write the decorator alone on its line: @torch.no_grad()")
             self.i += 1
+        if toks[self.i][0] == "class":
+            raise self.expected("'def' after the decorator", hint=DATACLASS_HINT)
         if toks[self.i][0] != "def":
             raise self.expected("'def' after the decorator",
                                 hint="a decorator is written on the line above a 'def'")

@@ -162,6 +162,9 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds.append(TENSOR)
     elif t == SIZE:
         kinds.append(bound["tuple"])
+    elif isinstance(v, (dict, tuple)) and v.__class__ not in (dict, tuple):
+        # an OrderedDict, defaultdict or Counter is a dict, a namedtuple's value a tuple
+        kinds.append(bound["dict" if isinstance(v, dict) else "tuple"])
     builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
     found = False
     for s in flat_types(spec):
