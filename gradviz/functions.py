@@ -2151,7 +2151,7 @@ def f_len(rt, x):
         if x.array.ndim == 0:
             raise GradvizError("len() of unsized object", kind=TYPE)
         return len(x.array)
-    if x.__class__.__name__ in ("Sequential", "ModuleList"):   # (modules imports this module)
+    if x.__class__.__name__ in ("Sequential", "ModuleList", "ModuleDict"):   # (modules imports this)
         return len(x.items)
     if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
         return len(x)
@@ -2557,7 +2557,8 @@ def f_range(rt, *args):
 
 
 # torch's iterables a for loop walks (modules.py, data.py: they import this module)
-_WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset"))
+_WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset",
+                              "ModuleDict"))
 
 
 def _walkable(rt, x, what: str):

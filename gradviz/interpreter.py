@@ -1258,6 +1258,8 @@ class Interpreter:
             return iter(v)      # (a named tuple of max(dim), sort, topk: values, indices)
         if v.__class__ in modules.SEQUENCES:
             return iter(v.items)
+        if v.__class__ is modules.ModuleDict:
+            return iter(list(v.keys))          # its names, as a dict's keys
         if classes.method_of(v, "__iter__") is not None:
             it = classes.call_method(self, v, "__iter__", [])
             if it.__class__ not in ITERATORS:     # Python's check: a list is not an iterator
@@ -2672,6 +2674,8 @@ class Interpreter:
             return pymethods.hashable(item) in container     # a key: by its hash
         if container.__class__ in pymethods.SETS:
             return pymethods.set_key(item) in container      # an element: by its hash
+        if container.__class__ is modules.ModuleDict:
+            return item in container.keys
         if isinstance(container, str):
             if not isinstance(item, str):
                 raise GradvizError(f"'in <string>' requires string as left operand, not "
@@ -3245,7 +3249,7 @@ class Interpreter:
         """obj[index] (the items of the brackets' index), for any value."""
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
-        if obj.__class__ in modules.SEQUENCES:
+        if obj.__class__ in modules.NAMED_CONTAINERS:      # net[0], heads['cls']
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
             return obj.item(index[0])
@@ -3371,7 +3375,7 @@ class Interpreter:
             t[index[0]] = value
             self._mark_value_held(value)
             return
-        if t.__class__ in modules.SEQUENCES and len(index) == 1:    # net[1] = nn.Tanh()
+        if t.__class__ in modules.NAMED_CONTAINERS and len(index) == 1:   # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)
             return
         if t.__class__ is not Tensor:
@@ -3964,7 +3968,8 @@ _MISSING_HINTS = {
                 "nn.LazyBatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
                 "nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder, "
                 "nn.TransformerDecoderLayer, nn.TransformerDecoder, nn.Transformer, "
-                "nn.Sequential, nn.ModuleList, nn.Flatten, nn.Unflatten, and torch.nn's layers "
+                "nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.Flatten, nn.Unflatten, and "
+                "torch.nn's layers "
                 "without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),

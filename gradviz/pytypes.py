@@ -107,7 +107,7 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "LazyBatchNorm2d", "MultiheadAttention",
                             "NonDynamicallyQuantizableLinear", "TransformerEncoderLayer",
                             "TransformerEncoder", "TransformerDecoderLayer",
-                            "TransformerDecoder", "Transformer"))
+                            "TransformerDecoder", "Transformer", "ModuleDict"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
