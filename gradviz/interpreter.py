@@ -25,8 +25,8 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import (machine, pycollections, pycopy, pyfunctools, pyitertools, pyoperator, pystring,
-               pytime, pywarnings, transformer_decoder, typehints)
+from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyitertools,
+               pyoperator, pystring, pytime, pywarnings, transformer_decoder, typehints)
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import rnn_utils
@@ -513,6 +513,7 @@ MODULES = {
     "operator": Module("operator", pyoperator.members(Function)),
     "functools": Module("functools", pyfunctools.members(Function)),
     "itertools": Module("itertools", pyitertools.members(Function)),
+    "dataclasses": Module("dataclasses", pydataclasses.members(Function)),
     "string": Module("string", pystring.members(Function)),
     "time": Module("time", pytime.members(Function)),
     "warnings": Module("warnings", pywarnings.members(Function)),
@@ -720,7 +721,8 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
 
 _IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing and "
                 "Python's math, random, collections, itertools, functools, copy, operator, "
-                "string, time and warnings; torch's functions are also there without any import")
+                "string, time, warnings and dataclasses; torch's functions are also there "
+                "without any import")
 _PLOTS = ("plots are not drawn here: gradviz's tables and its --svg picture show the values; "
           "delete the plotting lines")
 # what a learner copying a tutorial's notebook most often imports besides torch
@@ -739,8 +741,6 @@ _IMPORT_HINTS = {
             "(for X, y in loader:)",
     "argparse": "a program takes no command-line arguments: set the values in it "
                 "(lr = 0.1, epochs = 3)",
-    "dataclasses": "dataclasses is not available: write the class's __init__ (and __repr__) "
-                   "yourself, def __init__(self, lr=0.1, epochs=3): self.lr = lr; ...",
 }
 
 
@@ -2342,7 +2342,23 @@ class Interpreter:
                     self._unpack(s.targets, value)
                 finally:
                     self.env = outer
+        cls.fields = stmt.fields
+        for node in reversed(stmt.decorators):      # @dataclass: called with the class
+            try:
+                cls = self.call_value(self.eval(node), [cls])
+            except GradvizError as exc:
+                raise exc.at(self.where(node))
         self._bind(stmt.name, cls)
+
+    def method_of_source(self, source: str, owner, defaults: tuple, closure: dict):
+        """A method of owner written by gradviz as the program's code (a
+        dataclass's __init__), its names read from closure first; its spans
+        are the line running (the class statement's)."""
+        from .parser import parse
+        (stmt,) = parse(source).body
+        fn = UserFunction(stmt, defaults, closure, self.line - 1)
+        fn.owner = owner
+        return fn
 
     def _delete(self, stmt) -> None:
         """del name (unbound again), del xs[i] (a list's item), del d[key] (a

@@ -25,9 +25,6 @@ from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp
                      With)
 
 MAX_NESTING = 200
-# a decorated class (@dataclass): what to write instead
-DATACLASS_HINT = ("a class cannot be decorated here (@dataclass): write its __init__ (and "
-                  "__repr__) yourself, def __init__(self, lr=0.1, epochs=3): self.lr = lr; ...")
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
 NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 # and looser still: `and`, `or`, and `a if c else b` (Python's order)
@@ -185,7 +182,7 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries")
+    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "annotated")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
@@ -195,6 +192,8 @@ class _Parser:
         self.loops = 0          # loops the parse is inside (break and continue need one)
         self.in_def = False     # in a function's block (return needs one)
         self.tries = 0          # try statements the parse is inside (a yield cannot be)
+        # the names annotated (x: int) and where their statements start (a class's fields)
+        self.annotated: list = []
 
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
@@ -335,6 +334,8 @@ class _Parser:
             op = toks[self.i][0]
             if op == ":" and left.__class__ in (Name, Attribute, Subscript):
                 # x: int = 5 (the hint parsed, not evaluated); x: int alone binds nothing
+                if left.__class__ is Name:       # (a class's fields, for @dataclass)
+                    self.annotated.append((left.id, first[3], first[4]))
                 self.i += 1
                 self.expr()
                 op = toks[self.i][0]
@@ -820,8 +821,8 @@ class _Parser:
             msg = self.expr()
         return Assert(test, msg, self.span_from(first))
 
-    def decorated(self) -> FunctionDef:
-        """decorated := ('@' expr NEWLINE)+ def_stmt"""
+    def decorated(self) -> FunctionDef | ClassDef:
+        """decorated := ('@' expr NEWLINE)+ (def_stmt | class_stmt)"""
         toks = self.toks
         decorators = []
         while toks[self.i][0] == "@":
@@ -831,11 +832,14 @@ class _Parser:
                 raise self.expected("the end of the line after the decorator",
                                     hint="write the decorator alone on its line: @torch.no_grad()")
             self.i += 1
-        if toks[self.i][0] == "class":
-            raise self.expected("'def' after the decorator", hint=DATACLASS_HINT)
+        if toks[self.i][0] == "class":           # @dataclass
+            c = self.class_stmt()
+            c.decorators = tuple(decorators)
+            return c
         if toks[self.i][0] != "def":
             raise self.expected("'def' after the decorator",
-                                hint="a decorator is written on the line above a 'def'")
+                                hint="a decorator is written on the line above a 'def' (or "
+                                     "a 'class')")
         d = self.def_stmt()
         d.decorators = tuple(decorators)
         return d
@@ -890,7 +894,13 @@ class _Parser:
             self.i += 1
             bases = self.items(")", opener, self.expr)
         span = self.span_from(first)
+        outer, self.annotated = self.annotated, []
         body = self.scope_block(first, "class")
+        # the names annotated by the block's own statements (not its methods')
+        starts = {(s.span.line, s.span.col) for s in body}
+        fields = tuple(dict.fromkeys(n for n, line, col in self.annotated
+                                     if (line, col) in starts))
+        self.annotated = outer
         for stmt in body:
             if not (stmt.__class__ is FunctionDef or stmt.__class__ is Assign
                     or (stmt.__class__ is ExprStmt and stmt.value.__class__ is Str)
@@ -899,7 +909,7 @@ class _Parser:
                                    "(name = value), a docstring and pass", kind=SYNTAX,
                                    span=stmt.span, hint="move other statements into a method, "
                                                         "such as __init__")
-        return ClassDef(name, tuple(bases), body, span)
+        return ClassDef(name, tuple(bases), body, span, fields=fields)
 
     def return_stmt(self) -> Return:
         """return_stmt := 'return' [exprlist]    -- in a function's block"""

@@ -1,5 +1,5 @@
 """Python's standard-library modules a learner's script imports (collections,
-itertools, functools, copy, operator, string, time, warnings): what the
+itertools, functools, copy, operator, string, time, warnings, dataclasses): what the
 conformance cases (tests/conformance_extra/collections_*, itertools_*,
 functools_*, copy_*, pymods_*) cannot pin against PyTorch: the run's own
 clock, warnings on stderr, the type names, what copy.deepcopy shares, and the
@@ -72,9 +72,9 @@ def test_a_copy_trains_apart_from_its_original():
 
 
 @pytest.mark.parametrize("src,hint", [
-    ("import dataclasses\n", "write the class's __init__"),
-    ("from dataclasses import dataclass\n@dataclass\nclass C:\n    x: int = 1\n",
-     "write its __init__"),
+    ("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass C:\n    x: int = 1\n",
+     "the default options"),
+    ("from dataclasses import dataclass\nC = dataclass(3)\n", "@dataclass on a class"),
     ("import copy\ncopy.copy(torch.ones(1))\n", "t.clone()"),
     ("from collections import defaultdict\nd = defaultdict(3)\n", "defaultdict(list)"),
 ])
@@ -87,7 +87,8 @@ def test_what_is_refused_says_what_to_write(src, hint):
 def test_the_import_hint_names_the_modules_there_are():
     with pytest.raises(GradvizError) as info:
         run("import pandas\n")
-    for name in ("collections", "itertools", "functools", "copy", "time", "warnings"):
+    for name in ("collections", "itertools", "functools", "copy", "time", "warnings",
+                 "dataclasses"):
         assert name in info.value.hint
 
 
@@ -98,3 +99,10 @@ def test_count_and_cycle_are_lazy_under_islice_and_a_list_of_them_meets_the_limi
     with pytest.raises(GradvizError) as info:
         run("from itertools import count\nxs = list(count())\n")
     assert "limit" in info.value.message
+
+
+def test_a_dataclass_fields_are_its_blocks_annotations_not_its_methods():
+    out = printed("from dataclasses import dataclass\n@dataclass\nclass C:\n    a: int\n"
+                  "    b = 5\n    def f(self):\n        c: int = 3\n        return c\n"
+                  "    d: float = 0.5\nprint(C(1), C(1).f(), C(1).b, C(2, d=1.0))\n")
+    assert out == ["C(a=1, d=0.5) 3 5 C(a=2, d=1.0)"]
