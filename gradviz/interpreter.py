@@ -2718,6 +2718,9 @@ class Interpreter:
     def _python_binary(self, sym, a, b):
         ok = (int, float, bool)
         if not (isinstance(a, ok) and isinstance(b, ok)):
+            if a.__class__ is pycollections.Counter and b.__class__ is a.__class__ and \
+                    sym in ("+", "-", "|", "&"):       # Counter(words) + Counter(more)
+                return pycollections.counter_binary(self, sym, a, b)
             if a.__class__ in DICTS and b.__class__ in DICTS and sym in ("==", "!=", "|"):
                 return self._dict_binary(sym, a, b)
             if a.__class__ in pymethods.SETS and b.__class__ in pymethods.SETS and \

@@ -240,7 +240,7 @@ def f_counter(rt, *args, **kwargs):
     return c
 
 
-def counter_update(rt, c: Counter, *args, **kwargs) -> None:
+def counter_update(rt, c: Counter, /, *args, **kwargs) -> None:
     """c.update(iterable or mapping, **kwargs): counts added, as Python's."""
     from .fstrings import _type_name
     from .pymethods import dict_put, hashable
@@ -278,6 +278,31 @@ def _total(rt, c):
     return sum(c.values())
 
 
+# Counter's operators (c + d keeps the positive counts, as Python's)
+_COUNTER_OPERATORS = {"+": "__add__", "-": "__sub__", "|": "__or__", "&": "__and__"}
+
+
+def counter_binary(rt, sym: str, a: Counter, b: Counter) -> Counter:
+    """a sym b of two Counters, by Python's Counter (the counts are numbers)."""
+    try:
+        out = getattr(collections.Counter(a), _COUNTER_OPERATORS[sym])(collections.Counter(b))
+    except TypeError as exc:
+        raise _error(str(exc), "TypeError", "Counter") from None
+    return _copied(out, Counter())
+
+
+def _copied(d: dict, into: dict) -> dict:
+    """into, holding d's items (d.copy() of one of these dicts is of its kind)."""
+    into.update(d)
+    return into
+
+
+def _copy_defaultdict(rt, d):
+    new = DefaultDict()
+    new.default_factory = d.default_factory
+    return _copied(d, new)
+
+
 def _move_to_end(rt, od, key, last=True):
     from .pymethods import hashable
     if hashable(key) not in od:
@@ -294,8 +319,10 @@ def _popitem(rt, od, last=True):
 # the methods each adds to a dict's (a program's d.most_common(2))
 METHODS = {
     Counter: {"most_common": _most_common, "update": counter_update, "elements": _elements,
-              "total": _total},
-    OrderedDict: {"move_to_end": _move_to_end, "popitem": _popitem},
+              "total": _total, "copy": lambda rt, c: _copied(c, Counter())},
+    OrderedDict: {"move_to_end": _move_to_end, "popitem": _popitem,
+                  "copy": lambda rt, od: _copied(od, OrderedDict())},
+    DefaultDict: {"copy": _copy_defaultdict},
     Deque: {"append": lambda rt, d, v: _deque_add(rt, d, v),
             "appendleft": lambda rt, d, v: _deque_add(rt, d, v, True),
             "extend": lambda rt, d, xs: _deque_extend(rt, d, xs),

@@ -21,7 +21,7 @@ def _binary(name: str, sym: str):
     return call
 
 
-def _getter(name: str, fetch):
+def _getter(name: str, fetch, function):
     """itemgetter(*items) / attrgetter(*names): a function of one object, as
     operator's (a tuple when given several)."""
     def make(rt, *keys):
@@ -33,15 +33,14 @@ def _getter(name: str, fetch):
         def get(rt, obj):
             got = tuple(fetch(rt, obj, k) for k in keys)
             return got[0] if len(keys) == 1 else got
-        return get
+        return function(name, get)
     return make
 
 
 def members(function) -> dict:
     out = {name: function(name, _binary(name, sym)) for name, sym in BINARY.items()}
-    for name, fetch in (("itemgetter", lambda rt, obj, k: rt.item_of(obj, [k])),
-                        ("attrgetter", lambda rt, obj, k: rt.attribute_of(obj, k))):
-        make = _getter(name, fetch)
-        out[name] = function(name, lambda rt, *keys, make=make: function(
-            name, make(rt, *keys)))
+    out["itemgetter"] = function("itemgetter", _getter(
+        "itemgetter", lambda rt, obj, k: rt.item_of(obj, [k]), function))
+    out["attrgetter"] = function("attrgetter", _getter(
+        "attrgetter", lambda rt, obj, k: rt.attribute_of(obj, k), function))
     return out
