@@ -47,6 +47,9 @@ class BuiltinBase:
     def __init__(self, name: str, kind: str):
         self.name, self.kind = name, kind
 
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
+
 
 OBJECT = BuiltinBase("object", "object")
 AUTOGRAD_FUNCTION = BuiltinBase("torch.autograd.function.Function", "function")
@@ -61,10 +64,14 @@ class UserClass:
     "module": its builtin base's). op: the OpDef of a Function's nodes,
     made at its first apply()."""
 
-    __slots__ = ("name", "base", "attrs", "kind", "op", "__weakref__")
+    __slots__ = ("name", "base", "attrs", "kind", "op", "fields", "__weakref__")
+
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
 
     def __init__(self, name: str, base, attrs: dict):
         self.name, self.base, self.attrs = name, base, attrs
+        self.fields = None        # the names its block annotates (for @dataclass)
         root = base
         while root.__class__ is UserClass:
             root = root.base

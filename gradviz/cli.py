@@ -302,7 +302,8 @@ def warn_nonfinite(record) -> None:
                 seen.add((ev["line"], message))
                 # (one line: PyTorch's two-line messages joined)
                 one_line = message.replace("\n", " ")
-                click.echo(f"warning: line {ev['line']}: UserWarning: {one_line}", err=True)
+                category = ev.get("category", "UserWarning")    # (warnings.warn's)
+                click.echo(f"warning: line {ev['line']}: {category}: {one_line}", err=True)
     for line in warning_lines(record.nonfinite, record):
         click.echo(line, err=True)
 

@@ -24,6 +24,9 @@ _BASES = {
     "UnboundLocalError": "NameError", "RuntimeError": "Exception",
     "NotImplementedError": "RuntimeError", "RecursionError": "RuntimeError",
     "TypeError": "Exception", "ValueError": "Exception", "StopIteration": "Exception",
+    # (for warnings.warn's category)
+    "Warning": "Exception", "UserWarning": "Warning", "DeprecationWarning": "Warning",
+    "FutureWarning": "Warning", "RuntimeWarning": "Warning",
 }
 # bare names, as in Python
 EXCEPTION_TYPES = {name: PyType(name) for name in _BASES}

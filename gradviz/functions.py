@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import autodiff, hooks, pymethods, pytypes
+from . import autodiff, hooks, pycollections, pyitertools, pymethods, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import LoaderIter
 from .forward_ad import UnpackedDual
@@ -2176,7 +2176,7 @@ def f_len(rt, x):
         if x.array.ndim == 0:
             raise GradvizError("len() of unsized object", kind=TYPE)
         return len(x.array)
-    if x.__class__.__name__ in ("Sequential", "ModuleList"):   # (modules imports this module)
+    if x.__class__.__name__ in ("Sequential", "ModuleList", "ModuleDict"):   # (modules imports this)
         return len(x.items)
     if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
         return len(x)
@@ -2294,7 +2294,7 @@ TO_SCALAR_WARNING = ("Converting a tensor with requires_grad=True to a scalar ma
 
 
 def _py_number(kind):
-    def f(rt, x):
+    def f(rt, x=0):          # (int() is 0 and float() 0.0: a defaultdict(int)'s value)
         if is_tensor(x):
             if x.data.size != 1:
                 raise GradvizError("only one element tensors can be converted to Python "
@@ -2582,7 +2582,8 @@ def f_range(rt, *args):
 
 
 # torch's iterables a for loop walks (modules.py, data.py: they import this module)
-_WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset"))
+_WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset",
+                              "ModuleDict"))
 
 
 def _walkable(rt, x, what: str):
@@ -2593,7 +2594,8 @@ def _walkable(rt, x, what: str):
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
             or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
         return rt._items(x, rt.span)
-    if isinstance(x, (range, list, tuple, str, ReturnTypes)) or x.__class__ in ITERATORS:
+    if isinstance(x, (range, list, tuple, str, ReturnTypes, pycollections.Deque)) \
+            or x.__class__ in ITERATORS:
         return x
     raise GradvizError(f"'{type(x).__name__}' object is not iterable", kind=TYPE,
                        hint=f"{what}() walks a range(...), a list, a tuple, a dict, a set, a "
@@ -2813,12 +2815,13 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
              _MAP, _FILTER, type(reversed([])), reversed, type(iter(range(0))), type(iter([])),
              type(iter(())), type(iter("")), type(iter("\u00e9")),
              type(reversed({})), type(reversed({}.values())), type(reversed({}.items())),
-             type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk)
+             type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk,
+             *pyitertools.CLASSES)
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
 LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)
 # the other values len() measures (a dict's views, a dual tensor's parts)
-_SIZED = (*DICT_VIEWS, UnpackedDual)
+_SIZED = (*DICT_VIEWS, UnpackedDual, pycollections.Deque)
 
 
 def f_iter(rt, x):

@@ -25,7 +25,8 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import machine, transformer_decoder, typehints
+from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyitertools,
+               pyoperator, pystring, pytime, pywarnings, transformer_decoder, typehints)
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import anomaly, bare_builtins, grad_utils, module_hooks, rnn_utils
@@ -59,6 +60,9 @@ class UserFunction:
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
                  "global_names", "nonlocal_names", "generator", "_owner")
+
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
 
     def __init__(self, defn, defaults: tuple, closure: dict | None = None, shift: int = 0,
                  grad_mode=None):
@@ -493,6 +497,9 @@ class Module:
     def __init__(self, name: str, members: dict):
         self.name, self.members = name, members
 
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
+
 
 class Function:
     """A callable the program named (a torch function or a builtin)."""
@@ -501,6 +508,9 @@ class Function:
 
     def __init__(self, name, impl):
         self.name, self.impl = name, impl
+
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
 
 
 class BoundMethod:
@@ -608,6 +618,15 @@ MODULES = {
     "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
     # type hints' names (gradviz parses hints without evaluating them)
     "typing": Module("typing", typehints.typing_members()),
+    "collections": Module("collections", pycollections.members(Function)),
+    "copy": Module("copy", pycopy.members(Function)),
+    "operator": Module("operator", pyoperator.members(Function)),
+    "functools": Module("functools", pyfunctools.members(Function)),
+    "itertools": Module("itertools", pyitertools.members(Function)),
+    "dataclasses": Module("dataclasses", pydataclasses.members(Function)),
+    "string": Module("string", pystring.members(Function)),
+    "time": Module("time", pytime.members(Function)),
+    "warnings": Module("warnings", pywarnings.members(Function)),
     "__future__": Module("__future__", typehints.future_members()),
 }
 # binary() without the checks, for a tensor on the left and a tensor (or a
@@ -811,7 +830,9 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
 
 
 _IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing and "
-                "Python's math and random; torch's functions are also there without any import")
+                "Python's math, random, collections, itertools, functools, copy, operator, "
+                "string, time, warnings and dataclasses; torch's functions are also there "
+                "without any import")
 _PLOTS = ("plots are not drawn here: gradviz's tables and its --svg picture show the values; "
           "delete the plotting lines")
 # what a learner copying a tutorial's notebook most often imports besides torch
@@ -823,8 +844,6 @@ _IMPORT_HINTS = {
     "IPython": _PLOTS,
     "torchvision": "datasets are not available: make data with torch.randn or torch.rand "
                    "after torch.manual_seed(0)",
-    "time": "clocks are not available (a run prints the same every time): delete the "
-            "timing lines",
     **dict.fromkeys(("os", "sys", "pathlib", "pickle", "subprocess", "shutil"),
                     "a program has no access to the machine (files, the environment, other "
                     "programs): keep its data in the program"),
@@ -832,8 +851,6 @@ _IMPORT_HINTS = {
             "(for X, y in loader:)",
     "argparse": "a program takes no command-line arguments: set the values in it "
                 "(lr = 0.1, epochs = 3)",
-    "copy": "copy is not available: t.clone() (or t.detach().clone()) copies a tensor, and "
-            "model.load_state_dict(other.state_dict()) copies a model's weights",
 }
 
 
@@ -852,6 +869,8 @@ class Interpreter:
         # called before every reverse pass (forward mode, gradient check)
         self.on_backward = options.on_backward
         self.env: dict = {}
+        self.clock = 0.0                # the seconds of its time module (pytime)
+        self.warnings_ignored = False   # warnings.filterwarnings('ignore') ran (pywarnings)
         # the names of the program (scopes[0]) and of each function call
         # running (the last is self.env)
         self.scopes: list = [self.env]
@@ -1261,6 +1280,8 @@ class Interpreter:
             for name in ("__bool__", "__len__"):
                 if classes.method_of(v, name) is not None:
                     return bool(classes.call_method(self, v, name, []))
+        if v.__class__ is pycollections.Deque:
+            return bool(v)
         return True                   # functions, modules, grad_fn objects...
 
     def _branch(self, stmt) -> tuple:
@@ -1352,6 +1373,8 @@ class Interpreter:
             return iter(v)      # (a named tuple of max(dim), sort, topk: values, indices)
         if v.__class__ in modules.SEQUENCES:
             return iter(v.items)
+        if v.__class__ is modules.ModuleDict:
+            return iter(list(v.keys))          # its names, as a dict's keys
         if classes.method_of(v, "__iter__") is not None:
             it = classes.call_method(self, v, "__iter__", [])
             if it.__class__ not in ITERATORS:     # Python's check: a list is not an iterator
@@ -1368,6 +1391,8 @@ class Interpreter:
             return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
         if v.__class__ in pymethods.SETS:
             return pymethods.SetWalk(v)       # (in Python's hash order)
+        if isinstance(v, tuple) or v.__class__ is pycollections.Deque:
+            return iter(v)                    # a namedtuple's fields, a deque's items
         if v.__class__ is Tensor:
             if v.data.ndim == 0:
                 raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
@@ -1431,6 +1456,8 @@ class Interpreter:
                                 rnn_utils.PackedSequence)
                 or value.__class__ in ITERATORS):     # (h, w = K.shape: d2l's corr2d)
             return tuple(value)
+        if isinstance(value, tuple) or value.__class__ is pycollections.Deque:
+            return tuple(value)                 # x, y = point (a namedtuple)
         raise GradvizError(f"cannot unpack non-iterable {self.type_name(value)} object",
                            kind=TYPE, hint="a list, tuple, dict, string or tensor unpacks "
                                            "into names")
@@ -2435,7 +2462,23 @@ class Interpreter:
                     self._unpack(s.targets, value)
                 finally:
                     self.env = outer
+        cls.fields = stmt.fields
+        for node in reversed(stmt.decorators):      # @dataclass: called with the class
+            try:
+                cls = self.call_value(self.eval(node), [cls])
+            except GradvizError as exc:
+                raise exc.at(self.where(node))
         self._bind(stmt.name, cls)
+
+    def method_of_source(self, source: str, owner, defaults: tuple, closure: dict):
+        """A method of owner written by gradviz as the program's code (a
+        dataclass's __init__), its names read from closure first; its spans
+        are the line running (the class statement's)."""
+        from .parser import parse
+        (stmt,) = parse(source).body
+        fn = UserFunction(stmt, defaults, closure, self.line - 1)
+        fn.owner = owner
+        return fn
 
     def _delete(self, stmt) -> None:
         """del name (unbound again), del xs[i] (a list's item), del d[key] (a
@@ -2781,12 +2824,15 @@ class Interpreter:
             return pymethods.hashable(item) in container     # a key: by its hash
         if container.__class__ in pymethods.SETS:
             return pymethods.set_key(item) in container      # an element: by its hash
+        if container.__class__ is modules.ModuleDict:
+            return item in container.keys
         if isinstance(container, str):
             if not isinstance(item, str):
                 raise GradvizError(f"'in <string>' requires string as left operand, not "
                                    f"{type(item).__name__}", kind=TYPE)
             return item in container
-        if isinstance(container, (list, tuple, range)) or container.__class__ in ITERATORS \
+        if isinstance(container, (list, tuple, range, pycollections.Deque)) \
+                or container.__class__ in ITERATORS \
                 or container.__class__ in DICT_VIEWS:        # (values(), items())
             for v in container:
                 if v is item:
@@ -2806,6 +2852,9 @@ class Interpreter:
     def _python_binary(self, sym, a, b):
         ok = (int, float, bool)
         if not (isinstance(a, ok) and isinstance(b, ok)):
+            if a.__class__ is pycollections.Counter and b.__class__ is a.__class__ and \
+                    sym in ("+", "-", "|", "&"):       # Counter(words) + Counter(more)
+                return pycollections.counter_binary(self, sym, a, b)
             if a.__class__ in DICTS and b.__class__ in DICTS and sym in ("==", "!=", "|"):
                 return self._dict_binary(sym, a, b)
             if a.__class__ in pymethods.SETS and b.__class__ in pymethods.SETS and \
@@ -3064,6 +3113,11 @@ class Interpreter:
         span = node.span                  # self.where(node), inline
         k = self.shift
         self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
+        return self.invoke(fn, args, kwargs)
+
+    def invoke(self, fn, args: list, kwargs: dict | None):
+        """fn(*args, **kwargs) for any callable value (a call's last step;
+        functools.partial's call)."""
         cls = fn.__class__
         if cls is BoundMethod:
             args.insert(0, fn.obj)
@@ -3207,6 +3261,10 @@ class Interpreter:
             return BoundMethod(attr, pymethods.list_method(attr), obj)
         if obj.__class__ is Size and attr == "numel":                  # x.shape.numel()
             return BoundMethod(attr, pymethods.size_numel, obj)
+        if obj.__class__ in DICTS and obj.__class__ is not dict:     # counts.most_common(2)
+            v = pycollections.attribute(obj, attr, BoundMethod)
+            if v is not pycollections.NOT_FOUND:
+                return v
         if obj.__class__ in DICTS and attr in pymethods.DICT_METHODS:  # params.items()
             return BoundMethod(attr, pymethods.dict_method(attr), obj)
         if obj.__class__ is set and attr in pymethods.SET_METHODS or \
@@ -3216,6 +3274,9 @@ class Interpreter:
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
+        if obj.__class__ is Function and obj.impl is pyitertools.chain and \
+                attr == "from_iterable":
+            return Function("from_iterable", pyitertools.chain_from_iterable)
         if obj.__class__ in (dtypeinfo.IInfo, dtypeinfo.FInfo) and attr in obj.FIELDS:
             return getattr(obj, attr)                               # torch.finfo().eps
         if obj.__class__ is DType and attr in _DTYPE_ATTRIBUTES:    # torch.int8.itemsize
@@ -3242,6 +3303,9 @@ class Interpreter:
                                     "register_hook(), register_prehook(), "
                                     "the _saved_* values of common nodes "
                                     "(and an AccumulateGrad's variable)")
+        v = pycollections.attribute(obj, attr, BoundMethod)    # d.popleft(), point.x
+        if v is not pycollections.NOT_FOUND:
+            return v
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
                            f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS
@@ -3342,9 +3406,13 @@ class Interpreter:
         obj = self.eval(node.value)
         index = self._index_items(node, obj.__class__ is not Tensor)
         self.span = self.where(node)
+        return self.item_of(obj, index)
+
+    def item_of(self, obj, index: list):
+        """obj[index] (the items of the brackets' index), for any value."""
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
-        if obj.__class__ in modules.SEQUENCES:
+        if obj.__class__ in modules.NAMED_CONTAINERS:      # net[0], heads['cls']
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
             return obj.item(index[0])
@@ -3356,6 +3424,8 @@ class Interpreter:
             return classes.call_method(self, obj, "__getitem__", [_dict_key(index)])
         if obj.__class__ is typehints.TypeHint:       # Tuple[Tensor, Tensor] (a type alias)
             return obj.subscript(index)
+        if obj.__class__ is pycollections.Deque:
+            return pycollections.deque_item(self, obj, index)
         if obj.__class__ in (ReturnTypes, forward_ad.UnpackedDual, rnn_utils.PackedSequence):
             obj = tuple(obj)                 # x.max(0)[0]: a named tuple in PyTorch
         if isinstance(obj, (list, tuple, str)):
@@ -3468,7 +3538,7 @@ class Interpreter:
             t[index[0]] = value
             self._mark_value_held(value)
             return
-        if t.__class__ in modules.SEQUENCES and len(index) == 1:    # net[1] = nn.Tanh()
+        if t.__class__ in modules.NAMED_CONTAINERS and len(index) == 1:   # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)
             return
         if t.__class__ is not Tensor:
@@ -4062,7 +4132,8 @@ _MISSING_HINTS = {
                 "nn.LazyBatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
                 "nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder, "
                 "nn.TransformerDecoderLayer, nn.TransformerDecoder, nn.Transformer, "
-                "nn.Sequential, nn.ModuleList, nn.Flatten, nn.Unflatten, and torch.nn's layers "
+                "nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.Flatten, nn.Unflatten, and "
+                "torch.nn's layers "
                 "without parameters and its "
                 "losses (nn.ReLU(), nn.MSELoss(), ...)",
     "random": "gradviz has Python random's " + ", ".join(sorted(pyrandom.FUNCTIONS)),

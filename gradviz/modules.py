@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections import OrderedDict
 
 import numpy as np
 
@@ -250,8 +251,33 @@ class ModuleList(Sequential):
         return self.items[self._position(index)]
 
 
+class ModuleDict(Sequential):
+    """nn.ModuleDict(modules=None): modules by name, in the order added
+    (a dict, an OrderedDict or (name, module) pairs); indexed by name and
+    walked by name as a dict is; not callable (no forward)."""
+
+    __slots__ = ()
+    name = "ModuleDict"
+    type_name = f"{_CONTAINER}.ModuleDict"
+    call = ModuleList.call
+
+    def item(self, key):
+        """md[key], or PyTorch's KeyError (the key's repr)."""
+        if key not in self.keys:
+            raise GradvizError(repr(key), kind=KEY,
+                               hint=f"this ModuleDict has {', '.join(map(repr, self.keys))}"
+                               if self.keys else "this ModuleDict is empty")
+        return self.items[self.keys.index(key)]
+
+    def set_item(self, rt, key, m) -> None:
+        """md[key] = m: add_module(key, m)."""
+        self.add(rt, key, m)
+
+
 # the containers indexed, walked and measured as lists of modules
 SEQUENCES = (Sequential, ModuleList)
+# the containers of named modules (their names reach them: net.fc1, md.fc1)
+NAMED_CONTAINERS = (Sequential, ModuleList, ModuleDict)
 
 
 def _typename(rt, v) -> str:
@@ -1008,7 +1034,7 @@ def _batch_norm_maker(cls, lazy: bool = False):
 
 CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Unflatten, Dropout, Embedding,
            LayerNorm, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
-           LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d)
+           LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d, ModuleDict)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -1026,7 +1052,7 @@ def _forward_args(m, args: list, kwargs: dict | None) -> list:
 def text_of(rt, m) -> str:
     """print(m): Sequential(\n  (0): Linear(...)\n), a nested module's lines
     indented (a Sequential nests as deep as the program wrote it: shallow)."""
-    if m.__class__ in SEQUENCES:
+    if m.__class__ in NAMED_CONTAINERS:
         if not m.items:
             return f"{m.name}()"
         texts = [text_of(rt, sub) for sub in m.items]
@@ -1244,6 +1270,18 @@ def make_lazy_linear(rt, out_features, bias=True, device=None, dtype=None):
 
 
 def make_sequential(rt, *items):
+    if len(items) == 1 and items[0].__class__ is OrderedDict:
+        # nn.Sequential(OrderedDict([('fc1', ...), ...])): the modules under those names
+        named = items[0]
+        for m in named.values():
+            if not is_module(m):
+                raise GradvizError(f"{rt.type_name(m)} is not a Module subclass", kind=TYPE,
+                                   hint="the OrderedDict's values are modules: "
+                                        "OrderedDict([('fc1', nn.Linear(2, 1)), ...])")
+        seq = Sequential([], [])
+        for name, m in named.items():
+            seq.add(rt, name, m)       # (add_module's checks of each name)
+        return seq
     for i, m in enumerate(items):
         if not is_module(m):
             raise GradvizError(f"{rt.type_name(m)} is not a Module subclass", kind=TYPE,
@@ -1257,6 +1295,32 @@ def make_module_list(rt, modules=None):
     if modules is not None:
         _extend(rt, ml, modules)
     return ml
+
+
+def make_module_dict(rt, modules=None):
+    """nn.ModuleDict(modules=None): from a dict (an OrderedDict) or (name,
+    module) pairs, each added by add_module's rules."""
+    md = ModuleDict([], [])
+    if modules is not None:
+        _dict_update(rt, md, modules)
+    return md
+
+
+def _dict_update(rt, md, modules):
+    from .pymethods import dict_update
+    for key, m in dict_update(rt, {}, (modules,), {}).items():
+        if not is_module(m):
+            raise GradvizError(f"{rt.type_name(m)} is not a Module subclass", kind=TYPE,
+                               hint="a ModuleDict holds modules: nn.ModuleDict({'fc': "
+                                    "nn.Linear(2, 1)})")
+        md.add(rt, key, m)
+
+
+def _dict_pop(rt, md, key):
+    m = md.item(key)
+    i = md.keys.index(key)
+    del md.keys[i], md.items[i]
+    return m
 
 
 def make_flatten(rt, start_dim=1, end_dim=-1):
@@ -1281,6 +1345,7 @@ def make_unflatten(rt, dim, unflattened_size):
 
 MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Sequential.type_name: make_sequential, ModuleList.type_name: make_module_list,
+          ModuleDict.type_name: make_module_dict,
           Flatten.type_name: make_flatten, Unflatten.type_name: make_unflatten,
           Dropout.type_name: make_dropout,
           Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
@@ -1318,9 +1383,12 @@ def attribute(rt, m, attr: str):
         return getattr(m, attr)
     if attr == "training":
         return m.training
+    if m.__class__ in NAMED_CONTAINERS and attr in m.keys:   # net.fc1 of a named Sequential
+        return m.items[m.keys.index(attr)]
     method = METHODS.get(attr) or module_hooks.METHODS.get(attr) or (
         SEQUENTIAL_METHODS.get(attr) if m.__class__ is Sequential
-        else LIST_METHODS.get(attr) if m.__class__ is ModuleList else None)
+        else LIST_METHODS.get(attr) if m.__class__ is ModuleList
+        else DICT_METHODS.get(attr) if m.__class__ is ModuleDict else None)
     if method is None:
         raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
                            hint="a module has " + ", ".join(
@@ -1395,7 +1463,6 @@ def _apply(rt, m, fn):
 def state_dict(rt, params: list, prefix: str = ""):
     """Module.state_dict(): an OrderedDict of each parameter, detached (its
     memory shared: a change to a value is a change to the parameter)."""
-    from collections import OrderedDict
     if not isinstance(prefix, str):
         raise GradvizError("state_dict(): prefix must be a string", kind=TYPE)
     # (a lazy module's parameters before its first call are listed as they are)
@@ -1555,6 +1622,10 @@ def _extend(rt, m, modules):
 # (only a Sequential's, a ModuleList's)
 SEQUENTIAL_METHODS = {"append": _append}
 LIST_METHODS = {"append": _append, "extend": _extend}
+# a ModuleDict's, as a dict's
+DICT_METHODS = {"keys": lambda rt, md: list(md.keys), "values": lambda rt, md: list(md.items),
+                "items": lambda rt, md: md.children(), "update": _dict_update,
+                "pop": _dict_pop, "clear": lambda rt, md: md.del_item(slice(None))}
 
 
 # ---- F.linear and torch.nn.init ---------------------------------------------

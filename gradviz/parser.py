@@ -241,7 +241,7 @@ def _too_deep(tok: tuple) -> GradvizError:
 
 
 class _Parser:
-    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named")
+    __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named", "annotated")
 
     def __init__(self, toks: list[tuple], source: str):
         self.toks = toks
@@ -252,6 +252,8 @@ class _Parser:
         self.in_def = False     # in a function's block (return needs one)
         self.named = False      # in an expression where Python takes (n := v)
         self.tries = 0          # try statements the parse is inside (a yield cannot be)
+        # the names annotated (x: int) and where their statements start (a class's fields)
+        self.annotated: list = []
 
     def span_from(self, first: tuple) -> Span:
         """The span from token ``first`` to the last token consumed."""
@@ -415,6 +417,8 @@ class _Parser:
             op = toks[self.i][0]
             if op == ":" and left.__class__ in (Name, Attribute, Subscript):
                 # x: int = 5 (the hint parsed, not evaluated); x: int alone binds nothing
+                if left.__class__ is Name:       # (a class's fields, for @dataclass)
+                    self.annotated.append((left.id, first[3], first[4]))
                 self.i += 1
                 self.expr()
                 op = toks[self.i][0]
@@ -923,8 +927,8 @@ class _Parser:
             msg = self.expr()
         return Assert(test, msg, self.span_from(first))
 
-    def decorated(self) -> FunctionDef:
-        """decorated := ('@' expr NEWLINE)+ def_stmt"""
+    def decorated(self) -> FunctionDef | ClassDef:
+        """decorated := ('@' expr NEWLINE)+ (def_stmt | class_stmt)"""
         toks = self.toks
         decorators = []
         while toks[self.i][0] == "@":
@@ -934,9 +938,14 @@ class _Parser:
                 raise self.expected("the end of the line after the decorator",
                                     hint="write the decorator alone on its line: @torch.no_grad()")
             self.i += 1
+        if toks[self.i][0] == "class":           # @dataclass
+            c = self.class_stmt()
+            c.decorators = tuple(decorators)
+            return c
         if toks[self.i][0] != "def":
             raise self.expected("'def' after the decorator",
-                                hint="a decorator is written on the line above a 'def'")
+                                hint="a decorator is written on the line above a 'def' (or "
+                                     "a 'class')")
         d = self.def_stmt()
         d.decorators = tuple(decorators)
         return d
@@ -991,7 +1000,13 @@ class _Parser:
             self.i += 1
             bases = self.items(")", opener, self.expr)
         span = self.span_from(first)
+        outer, self.annotated = self.annotated, []
         body = self.scope_block(first, "class")
+        # the names annotated by the block's own statements (not its methods')
+        starts = {(s.span.line, s.span.col) for s in body}
+        fields = tuple(dict.fromkeys(n for n, line, col in self.annotated
+                                     if (line, col) in starts))
+        self.annotated = outer
         for stmt in body:
             if not (stmt.__class__ is FunctionDef or stmt.__class__ is Assign
                     or (stmt.__class__ is ExprStmt and stmt.value.__class__ is Str)
@@ -1000,7 +1015,7 @@ class _Parser:
                                    "(name = value), a docstring and pass", kind=SYNTAX,
                                    span=stmt.span, hint="move other statements into a method, "
                                                         "such as __init__")
-        return ClassDef(name, tuple(bases), body, span)
+        return ClassDef(name, tuple(bases), body, span, fields=fields)
 
     def return_stmt(self) -> Return:
         """return_stmt := 'return' [exprlist]    -- in a function's block"""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError, did_you_mean
 from .fstrings import _type_name
 from .render.torchfmt import DICTS, DICT_VIEWS, NumpyArray
+from .pycollections import SPECIAL_DICTS
 from .tensor import Tensor
 
 # str methods whose arguments are strings and ints only, and whose result is
@@ -329,6 +330,9 @@ def _pairs(rt, source):
 def dict_item(rt, d: dict, key):
     """d[key], or Python's KeyError."""
     value = d.get(hashable(key), _MISSING)
+    if value is _MISSING and d.__class__ in SPECIAL_DICTS:   # a defaultdict's factory()
+        value = d.missing(rt, key)
+        value = _MISSING if value is None else value
     if value is _MISSING:
         raise key_error(rt, d, key)
     return value

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .errors import TYPE, VALUE, GradvizError
 from .functions import f_len
+from .pycollections import Deque
 from .render.torchfmt import Size
 from .tensor import Tensor
 
@@ -37,7 +38,7 @@ _HINTS = {
     "seed": "random.seed takes an int, a float or a string",
 }
 # the program's values that are Python's own sequences (a shape is a tuple)
-_SEQUENCES = (list, tuple, str, range, Size)
+_SEQUENCES = (list, tuple, str, range, Size, Deque)
 
 
 def _python(name: str, method, *args, **kwargs):

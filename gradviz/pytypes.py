@@ -29,6 +29,9 @@ class PyType:
     __slots__ = ("name",)
     _made: dict = {}
 
+    def __deepcopy__(self, memo):
+        return self       # copy.deepcopy of a value naming it shares it, as Python does
+
     def __new__(cls, name: str):
         t = cls._made.get(name)
         if t is None:
@@ -71,7 +74,8 @@ _NAMES = {"PackedSequence": "torch.nn.utils.rnn.PackedSequence", "Tensor": "torc
           "Module": "module", "PyType": "type", "NoGrad": "torch.autograd.grad_mode.no_grad",
           "UnpackedDual": "torch.autograd.forward_ad.UnpackedDualTensor",
           "DualLevel": "torch.autograd.forward_ad.dual_level",
-          "OrderedDict": "collections.OrderedDict",
+          "OrderedDict": "collections.OrderedDict", "defaultdict": "collections.defaultdict",
+          "Counter": "collections.Counter", "deque": "collections.deque",
           "RemovableHandle": "torch.utils.hooks.RemovableHandle",
           "SavedTensor": "torch._C._autograd.SavedTensor",
           "SavedTensorsHooks": "torch.autograd.graph.saved_tensors_hooks",
@@ -105,7 +109,7 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "TransformerEncoder", "TransformerDecoderLayer",
                             "TransformerDecoder", "Transformer",
                             "Dropout1d", "Dropout2d", "AlphaDropout", "GroupNorm",
-                            "InstanceNorm1d", "InstanceNorm2d"))
+                            "InstanceNorm1d", "InstanceNorm2d", "ModuleDict"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's
@@ -160,6 +164,9 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds.append(TENSOR)
     elif t == SIZE:
         kinds.append(bound["tuple"])
+    elif isinstance(v, (dict, tuple)) and v.__class__ not in (dict, tuple):
+        # an OrderedDict, defaultdict or Counter is a dict, a namedtuple's value a tuple
+        kinds.append(bound["dict" if isinstance(v, dict) else "tuple"])
     builtins_types = {id(bound[n]) for n in PYTHON_TYPES.values()}
     found = False
     for s in flat_types(spec):

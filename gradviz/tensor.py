@@ -35,6 +35,8 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "t", "unsqueeze",
                       "squeeze", "expand", "permute"})
 REBASED_GRAD_FN = "AsStridedBackward0"
+# the memo entry through which copy.deepcopy copies a tensor (pycopy)
+DEEPCOPY = "deepcopy of a tensor"
 
 
 def is_view(t) -> bool:
@@ -70,6 +72,11 @@ class Tensor:
     __slots__ = ("data", "requires_grad", "op", "args", "params",
                  "recorded", "freed", "grad", "retains_grad", "seq", "name",
                  "span", "meta", "__weakref__")
+
+    def __deepcopy__(self, memo):
+        # copy.deepcopy of a program's value (pycopy): the run's copy of a
+        # leaf, made on its tape; the memo carries it
+        return memo[DEEPCOPY](self)
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False):
         self.data = data

@@ -49,6 +49,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..pycollections import PRINTED, SPECIAL_DICTS
+
 __all__ = [
     "DEFAULT_OPTIONS", "DICT_VIEWS", "DType", "Formatted", "PrintOptions", "Size",
     "format_compact", "format_number", "format_tensor", "format_value", "print_args",
@@ -93,7 +95,7 @@ _PREFIX = "tensor("
 _INDENT = len(_PREFIX)
 
 # a module's state_dict() is an OrderedDict, as PyTorch's: otherwise a dict
-DICTS = (dict, OrderedDict)
+DICTS = (dict, OrderedDict, *SPECIAL_DICTS)
 # the classes of a dict's keys(), values() and items(): live views of it
 # (then an OrderedDict's: odict_keys([...]))
 DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()),
@@ -444,6 +446,8 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
     if isinstance(v, (bool, int, float)):
         # Python's str and repr agree for these
         return repr(v)
+    if isinstance(v, PRINTED):     # Counter({'a': 2}), deque([1]), Point(x=1, y=2)
+        return v.text(lambda x: _value(x, tensor_str, False))
     if isinstance(v, tuple):
         items = [_value(x, tensor_str, False) for x in v]
         if len(items) == 1:
