@@ -24,9 +24,11 @@ _BASES = {
     "UnboundLocalError": "NameError", "RuntimeError": "Exception",
     "NotImplementedError": "RuntimeError", "RecursionError": "RuntimeError",
     "TypeError": "Exception", "ValueError": "Exception", "StopIteration": "Exception",
+    # torch.linalg's error for a singular matrix (torch.linalg.LinAlgError)
+    "_LinAlgError": "RuntimeError",
 }
-# bare names, as in Python
-EXCEPTION_TYPES = {name: PyType(name) for name in _BASES}
+# bare names, as in Python (torch's own only as torch.X)
+EXCEPTION_TYPES = {name: PyType(name) for name in _BASES if not name.startswith("_")}
 # the values a KeyError made by the program shows by their repr (as Python)
 _PLAIN = frozenset((str, int, float, bool, tuple))
 
