@@ -1108,6 +1108,8 @@ def _arg_extreme(name: str):
 
 def f_norm(rt, x, p=2, dim=None, keepdim=False):
     x = _need_tensor(x, "norm")
+    if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
+        return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
 
 

@@ -29,7 +29,7 @@ def _matrix(A, fname: str, square=True, arg="A") -> Tensor:
         raise GradvizError(f"{fname}: The input tensor {arg} must have at least 2 dimensions.",
                            kind=RUNTIME, hint="a matrix has two dims: reshape a vector with "
                                               "x.view(1, -1) or x.view(-1, 1)")
-    if x.dtype.kind != "f" or x.dtype.itemsize < 4:
+    if x.dtype.kind != "f":
         raise GradvizError(f"{fname}: Expected a floating point or complex tensor as input. "
                            f"Got {F.type_word(x.dtype)}", kind=RUNTIME,
                            hint="make it float first: A.float()")
@@ -200,7 +200,7 @@ def f_torch_svd(rt, input, some=True, compute_uv=True):
 def _pinv_input(A, fname):
     A = _need_tensor(A, fname, 1, "A" if fname.startswith("linalg") else "input")
     x = A.data
-    if x.ndim < 2 or x.dtype.kind != "f" or x.dtype.itemsize < 4:
+    if x.ndim < 2 or x.dtype.kind != "f":
         dims = ", ".join(map(str, x.shape))
         raise GradvizError(f"linalg.pinv({F.type_word(x.dtype)}{{[{dims}]}}): expected a tensor "
                            "with 2 or more dimensions of float, double, cfloat or cdouble types",
@@ -240,7 +240,7 @@ def f_matrix_rank(rt, A, *, atol=None, rtol=None, hermitian=False):
     if A.data.ndim < 2:
         raise GradvizError("torch.linalg.matrix_rank: The input tensor input must have at least "
                            "2 dimensions.", kind=RUNTIME, hint="a matrix has two dims")
-    if A.data.dtype.kind != "f" or A.data.dtype.itemsize < 4:
+    if A.data.dtype.kind != "f":
         raise GradvizError("This function doesn't handle types other than float and double",
                            kind=RUNTIME, hint="make it float first: A.float()")
     atol, rtol = _tolerances(atol, rtol)
@@ -253,7 +253,7 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
     A = _need_tensor(A, "linalg_lstsq", 1, "self")
     B = _need_tensor(B, "linalg_lstsq", 2, "b")
     a, b = A.data, B.data
-    if a.dtype.kind != "f" or a.dtype.itemsize < 4 or b.dtype != a.dtype:
+    if a.dtype.kind != "f" or b.dtype != a.dtype:
         raise GradvizError("This function doesn't handle types other than float and double"
                            if a.dtype.kind != "f" else
                            f"torch.linalg.lstsq: Expected input and other to have the same dtype, "
@@ -428,8 +428,9 @@ def f_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if ord == "fro":
         return F.f_norm(rt, A, 2, dim, keepdim)
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
-        raise GradvizError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                           f"{dim}", kind=RUNTIME, hint="two dims: dim=(-2, -1)")
+        shown = ", ".join(map(str, dim)) if isinstance(dim, (tuple, list)) else dim
+        raise GradvizError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}",
+                           kind=RUNTIME, hint="two dims: dim=(-2, -1)")
     d0, d1 = _dim(dim[0], x.ndim), _dim(dim[1], x.ndim)
     if ord in ("nuc", 2, -2):
         # the two dims moved last, then the singular values
@@ -450,6 +451,16 @@ def f_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         d1 -= 1
     sums = F.f_norm(rt, A, 1, d0, keepdim)
     return F.FUNCTIONS["amax" if ord > 0 else "amin"](rt, sums, d1, keepdim)
+
+
+def f_vector_norm_ord(rt, x, ord, dim, keepdim):
+    """A vector norm of an order other than 1 and 2 (those are the norm op's)."""
+    if x.data.dtype.kind != "f":
+        raise GradvizError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {F.type_word(x.data.dtype)}", kind=RUNTIME,
+                           hint="make it float first: x.float()")
+    params = {"dim": F._dims(dim, x.data.ndim), "keepdim": bool(keepdim), "ord": float(ord)}
+    return rt.apply(OPS["vector_norm_ord"], (x,), params)
 
 
 def f_linalg_diagonal(rt, A, *, offset=0, dim1=-2, dim2=-1):

@@ -549,6 +549,10 @@ INPUTS: dict[str, list] = {
     "lstsq_solution": [case(anyv(4, 2), anyv(4, 3)), case(anyv(3, 3), anyv(3), vector=True),
                        case(anyv(2, 4, 2), anyv(4, 1))],
     "lstsq_residuals": [case(anyv(4, 2), anyv(4, 3))],
+    "vector_norm_ord": [case(distinct(2, 3), ord=o, dim=d, keepdim=k)
+                        for o, d, k in ((np.inf, None, False), (-np.inf, (1,), False),
+                                        (3.0, (0,), True), (0.5, None, False), (1.5, (1,), False),
+                                        (-1.0, (0,), False))],
     "index_backward": [
         case(anyv(), index=(1,), advanced=False, grad_fn="SelectBackwardBackward0", shape=(4,)),
         case(anyv(2, 2), index=(slice(0, 2), slice(1, 3)), advanced=False,
