@@ -464,7 +464,9 @@ def _module_tree() -> dict:
         "norm": Function("norm", functions.f_linalg_norm),
         "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
         "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm),
-        **{k: Function(k, v) for k, v in functions.LINALG.items() if k != "matrix_norm"}})
+        **{k: Function(k, v) for k, v in functions.LINALG.items() if k != "matrix_norm"},
+        # (except torch.linalg.LinAlgError: a singular matrix's error)
+        "LinAlgError": PyType("_LinAlgError")})
     kinds = distributions.TYPES
     kl_functions = {k: Function(k, v) for k, v in kl.FUNCTIONS.items()}
     dists = Module("torch.distributions", {
@@ -3588,7 +3590,7 @@ class Interpreter:
         if v.__class__ in ITERATORS:
             return f"<{v.__class__.__name__} object at {self.address(v)}>"
         if v.__class__ is PyType:
-            return f"<class '{v.name}'>"
+            return repr(v)
         if v.__class__ is UserFunction:
             return f"<function {v.defn.name} at {self.address(v)}>"
         if v.__class__ is rnn_utils.PackedSequence:
