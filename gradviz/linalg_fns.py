@@ -113,6 +113,68 @@ def f_solve(rt, A, B, *, left=True):
     return rt.apply(OPS["linalg_solve"], (A, B), {"vector": vector, "left": bool(left)})
 
 
+def f_solve_triangular(rt, A, B, *, upper, left=True, unitriangular=False):
+    """A X = B (X A = B) for a triangular A: only its upper (lower) triangle
+    is read; a zero on its diagonal gives inf and nan, not an error."""
+    A = _need_tensor(A, "linalg_solve_triangular", 1, "A")
+    B = _need_tensor(B, "linalg_solve_triangular", 2, "B")
+    for t, name in ((A, "A"), (B, "B")):
+        if t.data.ndim < 2:
+            raise GradvizError(f"linalg.solve_triangular: The input tensor {name} must have at "
+                               "least 2 dimensions.", kind=RUNTIME,
+                               hint="B is a matrix: a vector b as b.unsqueeze(-1)")
+    a, b = A.data, B.data
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        raise GradvizError(f"\"triangular_solve_cpu\" not implemented for "
+                           f"'{F.type_word(a.dtype)}'", kind="NotImplementedError",
+                           hint="make them float first: A.float()")
+    if a.shape[-1] != a.shape[-2]:
+        raise GradvizError("linalg.solve_triangular: A must be batches of square matrices, but "
+                           f"they are {a.shape[-2]} by {a.shape[-1]} matrices", kind=RUNTIME,
+                           hint="a triangular matrix is square")
+    if b.shape[-2 if left else -1] != a.shape[-1]:
+        raise GradvizError("linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX' if left else 'XA'} = B ({a.shape[-2]}x{a.shape[-1]} "
+                           f"and {b.shape[-2]}x{b.shape[-1]})", kind=RUNTIME,
+                           hint=f"B needs {a.shape[-1]} {'rows' if left else 'columns'}")
+    F.broadcast_shape(a.shape[:-2], b.shape[:-2])
+    # (an integer operand takes the other's float dtype, as PyTorch promotes)
+    common = np.result_type(*(d for d in (a.dtype, b.dtype) if d.kind == "f"))
+    A, B = (F.f_to(rt, t, common) if t.data.dtype != common else t for t in (A, B))
+    return rt.apply(OPS["solve_triangular"], (A, B), {"upper": bool(upper), "left": bool(left),
+                                                      "unitriangular": bool(unitriangular)})
+
+
+def f_cholesky_solve(rt, B, L, upper=False):
+    """(L L^T)^-1 B from the Cholesky factor L (U^T U with upper=True)."""
+    B = _need_tensor(B, "cholesky_solve", 1, "input")
+    L = _need_tensor(L, "cholesky_solve", 2, "input2")
+    for t, name in ((B, "b"), (L, "u")):
+        if t.data.ndim < 2:
+            raise GradvizError(f"{name} should have at least 2 dimensions, but has "
+                               f"{t.data.ndim} dimensions instead", kind=RUNTIME,
+                               hint="B is a matrix: a vector b as b.unsqueeze(-1)")
+    b, f = B.data, L.data
+    if b.dtype != f.dtype:
+        raise GradvizError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{F.type_word(b.dtype)} and A of type {F.type_word(f.dtype)} "
+                           "instead.", kind=RUNTIME, hint="convert one: B.to(L.dtype)")
+    if f.dtype.kind != "f":
+        raise GradvizError(f"\"cholesky_solve_cpu\" not implemented for '{F.type_word(f.dtype)}'",
+                           kind="NotImplementedError", hint="make them float first: B.float()")
+    if f.shape[-1] != f.shape[-2]:
+        raise GradvizError(f"A must be batches of square matrices, but they are {f.shape[-2]} "
+                           f"by {f.shape[-1]} matrices", kind=RUNTIME,
+                           hint="the Cholesky factor is square")
+    if b.shape[-2] != f.shape[-1]:
+        raise GradvizError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{f.shape[-2]} by {f.shape[-1]} but each b matrix is {b.shape[-2]} "
+                           f"by {b.shape[-1]}", kind=RUNTIME,
+                           hint=f"B needs {f.shape[-1]} rows, one per row of L")
+    F.broadcast_shape(b.shape[:-2], f.shape[:-2])
+    return rt.apply(OPS["cholesky_solve"], (B, L), {"upper": bool(upper)})
+
+
 # ---- cholesky ----------------------------------------------------------------
 
 def f_cholesky(rt, A, *, upper=False):
@@ -475,11 +537,13 @@ LINALG = {
     "svd": f_svd, "svdvals": f_svdvals, "pinv": f_pinv, "matrix_rank": f_matrix_rank,
     "lstsq": f_lstsq, "matrix_power": f_matrix_power, "matrix_norm": f_matrix_norm,
     "multi_dot": f_multi_dot, "diagonal": f_linalg_diagonal,
+    "solve_triangular": f_solve_triangular,
 }
 # torch's own names (torch.X and, but for those marked, x.X())
 FUNCTIONS = {
     "inverse": f_inverse, "det": f_torch_det, "logdet": f_logdet,
     "slogdet": _slogdet("slogdet"), "cholesky": f_torch_cholesky, "qr": f_torch_qr,
     "svd": f_torch_svd, "pinverse": f_pinverse, "matrix_power": f_matrix_power,
+    "cholesky_solve": f_cholesky_solve,
 }
 METHODS = dict(FUNCTIONS)

@@ -87,6 +87,13 @@ def invertible(*shape):
     return lambda rng: np.asarray(rng.uniform(-1.0, 1.0, shape) + 3.0 * np.eye(n), F64)
 
 
+def factor(*shape, upper=False):
+    """A triangular factor (a Cholesky factor's shape): invertible, zeros
+    off its triangle."""
+    make = invertible(*shape)
+    return lambda rng: (np.triu if upper else np.tril)(make(rng))
+
+
 def spd(*shape):
     """Symmetric positive-definite matrices, A A^T + n I, with distinct eigenvalues."""
     def make(rng):
@@ -549,6 +556,11 @@ INPUTS: dict[str, list] = {
     "lstsq_solution": [case(anyv(4, 2), anyv(4, 3)), case(anyv(3, 3), anyv(3), vector=True),
                        case(anyv(2, 4, 2), anyv(4, 1))],
     "lstsq_residuals": [case(anyv(4, 2), anyv(4, 3))],
+    "solve_triangular": [case(invertible(3, 3), anyv(3, 2), upper=False),
+                         case(invertible(3, 3), anyv(2, 3), upper=True, left=False),
+                         case(invertible(2, 3, 3), anyv(3, 1), upper=True, unitriangular=True)],
+    "cholesky_solve": [case(anyv(3, 2), factor(3, 3)),
+                       case(anyv(3, 1), factor(2, 3, 3, upper=True), upper=True)],
     "vector_norm_ord": [case(distinct(2, 3), ord=o, dim=d, keepdim=k)
                         for o, d, k in ((np.inf, None, False), (-np.inf, (1,), False),
                                         (3.0, (0,), True), (0.5, None, False), (1.5, (1,), False),
@@ -563,6 +575,9 @@ INPUTS: dict[str, list] = {
              grad_fn="IndexPutBackward0", shape=(3, 2))],
 }
 
+# ops whose input (by position) is a triangular factor they read one triangle
+# of, where PyTorch's gradient fills the whole matrix: checked on that triangle
+ONE_TRIANGLE = {"cholesky_solve": 1}
 # ops that read one triangle of a symmetric matrix: PyTorch's gradient is
 # the symmetric one, checked along symmetric directions
 SYMMETRIC = {"linalg_cholesky", "eigh_values", "eigh_vectors"}
@@ -685,6 +700,9 @@ def test_vjp_matches_finite_difference(name, i):
     for k in wrt:
         assert got[k].shape == xs[k].shape, f"input {k}: gradient shape"
         want = _numeric_vjp(op, xs, params, k, g)
+        if ONE_TRIANGLE.get(name) == k:
+            read = np.triu if params.get("upper") else np.tril
+            got[k], want = read(got[k]), read(want)
         np.testing.assert_allclose(got[k], want, rtol=RTOL, atol=ATOL,
                                    err_msg=f"{name} input {k}: VJP vs finite difference")
 

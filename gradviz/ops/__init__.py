@@ -4,5 +4,5 @@ from . import (activations, conv, conv_transpose, einsum, elementwise, linalg, l
 from . import act_backward, conv_backward, loss_backward, select_backward  # noqa: F401  (after the ops whose VJPs they are)
 from . import recurrent  # noqa: F401  (an LSTM layer's one node)
 from . import attention  # noqa: F401  (scaled_dot_product_attention's fused node)
-from . import decomp, pnorm, spectral  # noqa: F401  (torch.linalg's factorizations, solvers, p-norms)
+from . import decomp, pnorm, spectral, triangular  # noqa: F401  (torch.linalg's factorizations, solvers, p-norms)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401

@@ -32,6 +32,7 @@ NAME_FORMS = {
     "svd_u": ("linalg.svd", "svd"), "svd_s": ("linalg.svd", "linalg.svdvals", "svd"),
     "svd_vh": ("linalg.svd", "svd"), "linalg_pinv": ("linalg.pinv", "pinverse"),
     "lstsq_solution": ("linalg.lstsq",), "lstsq_residuals": ("linalg.lstsq",),
+    "solve_triangular": ("linalg.solve_triangular",), "vector_norm_ord": ("norm",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
