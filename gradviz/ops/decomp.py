@@ -125,23 +125,6 @@ def _det(a):
     return np.asarray(out, a.dtype)
 
 
-def cofactors(a: np.ndarray, det: np.ndarray) -> np.ndarray:
-    """d det(A)/dA, det(A) inv(A)^T; for a singular matrix from its SVD
-    (A = U S Vh: det(U) det(Vh) U diag(product of the other s) Vh)."""
-    out = np.empty_like(a)
-    bad = det == 0
-    flat_a, flat_out, flat_bad = a.reshape(-1, *a.shape[-2:]), out.reshape(-1, *a.shape[-2:]), \
-        bad.reshape(-1)
-    for i, m in enumerate(flat_a):
-        if flat_bad[i]:
-            u, s, vh = np.linalg.svd(m)
-            others = np.array([np.prod(np.delete(s, j)) for j in range(len(s))], a.dtype)
-            flat_out[i] = np.linalg.det(u) * np.linalg.det(vh) * (u * others) @ vh
-        else:
-            flat_out[i] = np.linalg.solve(m.T, np.eye(len(m), dtype=a.dtype)) * det.reshape(-1)[i]
-    return out
-
-
 def _det_vjp(g, ans, xs, p):
     """PyTorch's: A^T X = diag(g det) solved with the LU of A^T, which for a
     singular matrix (det 0: a right-hand side of zeros, which the triangular
@@ -162,9 +145,18 @@ def _det_vjp(g, ans, xs, p):
     return out
 
 
+def _det_jvp(t, ans, xs, p):
+    """det(A) tr(A^-1 dA), PyTorch's: 0 for an exactly singular matrix (its
+    LU's zero pivot made eps, times the determinant 0)."""
+    a = xs[0]
+    singular = (ans == 0)[..., None, None]
+    safe = np.where(singular, _eye_like(a), a)
+    return ans * np.trace(np.linalg.solve(safe, t), axis1=-2, axis2=-1)
+
+
 defop("linalg_det", "LinalgDetBackward0", lambda xs, p: _det(xs[0]),
       vjp=(_det_vjp,),
-      jvp=(lambda t, ans, xs, p: np.sum(cofactors(xs[0], ans) * t, axis=(-2, -1)),),
+      jvp=(_det_jvp,),
       saved=("0r",), formula=("d det(A)/dA = det(A) inv(A)^T",), symbol="linalg.det",
       dtype_rule=SAME)
 
