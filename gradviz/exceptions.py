@@ -27,9 +27,11 @@ _BASES = {
     # (for warnings.warn's category)
     "Warning": "Exception", "UserWarning": "Warning", "DeprecationWarning": "Warning",
     "FutureWarning": "Warning", "RuntimeWarning": "Warning",
+    # torch.linalg's error for a singular matrix (torch.linalg.LinAlgError)
+    "_LinAlgError": "RuntimeError",
 }
-# bare names, as in Python
-EXCEPTION_TYPES = {name: PyType(name) for name in _BASES}
+# bare names, as in Python (torch's own only as torch.X)
+EXCEPTION_TYPES = {name: PyType(name) for name in _BASES if not name.startswith("_")}
 # the values a KeyError made by the program shows by their repr (as Python)
 _PLAIN = frozenset((str, int, float, bool, tuple))
 

@@ -54,6 +54,9 @@ def backward_graph(roots) -> list[Tensor]:
                     stack.append(a)
     return sorted(seen, key=_seq)
 
+# the ops whose two modes differ by design in PyTorch (see "triangle" below)
+ONE_TRIANGLE_OPS = frozenset({"eigh_values", "eigh_vectors", "linalg_cholesky", "cholesky_solve"})
+
 
 def _seq(t: Tensor) -> int:
     return t.seq
@@ -334,6 +337,10 @@ class ForwardRecorder:
             # padding row no gradient, its forward mode passes its tangent
             "padded": [t.seq for t in order if t.recorded and t.op.name == "embedding"
                        and "padding_idx" in t.params],
+            # ops that read one triangle of a symmetric matrix (eigh, cholesky):
+            # PyTorch's reverse mode gives the symmetric gradient, its forward
+            # mode passes each entry's tangent as given
+            "triangle": [t.seq for t in order if t.recorded and t.op.name in ONE_TRIANGLE_OPS],
         }
         self.entries.append(entry)
         entry["skipped"] = without_jvp(order)

@@ -1044,14 +1044,23 @@ def _reduction(name):
 
 
 class ReturnTypes:
-    """torch.return_types.max(values=..., indices=...), unpackable; its two
-    fields are named otherwise for some (aminmax's min and max)."""
+    """torch.return_types.max(values=..., indices=...), unpackable; other
+    kinds name their fields (linalg_eigh: eigenvalues, eigenvectors)."""
 
-    def __init__(self, kind, values, indices, names=("values", "indices")):
-        self.kind, self.values, self.indices, self.names = kind, values, indices, names
+    def __init__(self, kind, values, indices, *more, fields=("values", "indices")):
+        self.kind, self.fields, self.items = kind, fields, [values, indices, *more]
+
+    # (max, sort, topk: their two fields by name)
+    values = property(lambda self: self.items[0],
+                      lambda self, v: self.items.__setitem__(0, v))
+    indices = property(lambda self: self.items[1],
+                       lambda self, v: self.items.__setitem__(1, v))
 
     def __iter__(self):
-        return iter((self.values, self.indices))
+        return iter(self.items)
+
+    def field(self, name):
+        return self.items[self.fields.index(name)]
 
 
 def _extreme(name):
@@ -1122,6 +1131,8 @@ def _arg_extreme(name: str):
 
 def f_norm(rt, x, p=2, dim=None, keepdim=False):
     x = _need_tensor(x, "norm")
+    if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
+        return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
 
 
@@ -1150,15 +1161,7 @@ def f_linalg_vector_norm(rt, x, ord=2, dim=None, keepdim=False):
 
 
 def f_linalg_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False):
-    A = _need_tensor(A, "linalg.matrix_norm")
-    if ord != "fro":
-        raise GradvizError(f"linalg.matrix_norm with ord={ord!r} is not supported here",
-                           hint="gradviz has the Frobenius norm (ord='fro', the default)")
-    if A.data.ndim < 2:
-        raise GradvizError("linalg.matrix_norm: The input tensor A must have at least 2 "
-                           "dimensions.", kind=RUNTIME,
-                           hint="for a vector use torch.linalg.vector_norm(x)")
-    return f_norm(rt, A, 2, dim, keepdim)
+    return linalg_fns.f_matrix_norm(rt, A, ord, dim, keepdim)     # (imported at the end)
 
 
 def f_linalg_norm(rt, A, ord=None, dim=None, keepdim=False):
@@ -3661,3 +3664,10 @@ elt_fns.install()
 # torch.median, kthvalue, mode, cummax, quantile, nansum, std_mean, aminmax, isin, ... (stat_fns.py)
 from . import stat_fns  # noqa: E402
 stat_fns.install()
+
+# torch.linalg (inv, det, solve, cholesky, qr, eigh, svd, ...) and torch's
+# older names for them (inverse, det, logdet, cholesky, svd, matrix_power)
+from . import linalg_fns  # noqa: E402
+FUNCTIONS.update(linalg_fns.FUNCTIONS)
+METHODS.update(linalg_fns.METHODS)
+LINALG = linalg_fns.LINALG

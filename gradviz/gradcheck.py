@@ -40,7 +40,7 @@ import numpy as np
 
 from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
-from .forward import (backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
+from .forward import (ONE_TRIANGLE_OPS, backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
                       max_abs_diff, without_jvp)
 from .ops import order_stats, pool
 from .ops.reduce import _axis
@@ -355,6 +355,9 @@ class PassCheck:
     changed: list = field(default_factory=list, repr=False)  # seqs of ops that read changed values
     hooked: list = field(default_factory=list, repr=False)   # seqs of tensors with hooks
     padded: list = field(default_factory=list, repr=False)   # embeddings with a padding_idx
+    # ops whose gradient is PyTorch's convention: eigh and cholesky's
+    # symmetric one (they read one triangle), a singular matrix's det's zero
+    by_convention: list = field(default_factory=list, repr=False)
     forward_skipped: str | None = None     # why forward mode could not run (forward.without_jvp)
 
 
@@ -409,6 +412,8 @@ class GradChecker:
         check.hooked = [t.seq for t in order if hooks.hooked(rt, t)]
         check.padded = [t.seq for t in order if t.recorded and t.op.name == "embedding"
                         and "padding_idx" in t.params]
+        check.by_convention = [t.seq for t in order if t.recorded and (
+            t.op.name in ONE_TRIANGLE_OPS or (t.op.name == "linalg_det" and np.any(t.data == 0)))]
         changed_at = rt.tape.changed_at
         if changed_at:
             check.changed = [n.seq for n in order if n.recorded and any(
@@ -538,7 +543,9 @@ def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
                        "were computed ({}): the reverse pass uses them"),
                       (check.hooked, "a register_hook() changed the gradient on its way back "
                        "({})"),
-                      (check.padded, "an embedding's padding_idx row gets no gradient ({})")):
+                      (check.padded, "an embedding's padding_idx row gets no gradient ({})"),
+                      (check.by_convention, "eigh and cholesky give the symmetric gradient of "
+                       "the triangle they read, det of a singular matrix 0 ({})")):
         found = [seq for seq in seqs if seq in item.downstream]
         if found:
             item.status = CHANGED

@@ -581,7 +581,10 @@ def _module_tree() -> dict:
     linalg = Module("torch.linalg", {
         "norm": Function("norm", functions.f_linalg_norm),
         "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
-        "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm)})
+        "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm),
+        **{k: Function(k, v) for k, v in functions.LINALG.items() if k != "matrix_norm"},
+        # (except torch.linalg.LinAlgError: a singular matrix's error)
+        "LinAlgError": PyType("_LinAlgError")})
     kinds = distributions.TYPES
     kl_functions = {k: Function(k, v) for k, v in kl.FUNCTIONS.items()}
     dists = Module("torch.distributions", {
@@ -1520,7 +1523,7 @@ class Interpreter:
                     self._name_item(name, key, t)
             value = value.values()
         elif value.__class__ is ReturnTypes:
-            value = (value.values, value.indices)
+            value = tuple(value.items)
         self.aliased.update(id(t) for t in value if t.__class__ is Tensor)
 
     @staticmethod
@@ -1918,7 +1921,7 @@ class Interpreter:
             elif v.__class__ in DICTS:
                 held.update(id(item) for item in v.values() if item.__class__ is Tensor)
             elif v.__class__ is ReturnTypes:
-                held.update((id(v.values), id(v.indices)))
+                held.update(id(t) for t in v.items)
             elif v.__class__ in classes.HOLDERS:
                 held.update(id(t) for _, _, t in classes.held_tensors(v))
         return held
@@ -1960,10 +1963,7 @@ class Interpreter:
                         v.clear()
                         v.update((new if key is old else key, item) for key, item in items)
                 elif v.__class__ is ReturnTypes:
-                    if v.values is old:
-                        v.values = new
-                    if v.indices is old:
-                        v.indices = new
+                    v.items = [new if t is old else t for t in v.items]
                 elif v.__class__ in classes.HOLDERS:    # self.h, ctx.k
                     for where, key, t in classes.held_tensors(v):
                         if t is old:
@@ -3224,8 +3224,8 @@ class Interpreter:
             return data.attribute(self, obj, attr)
         if obj.__class__ in distributions.CLASSES:    # d.sample, d.probs
             return distributions.attribute(self, obj, attr)
-        if obj.__class__ is ReturnTypes and attr in obj.names:
-            return obj.values if attr == obj.names[0] else obj.indices
+        if obj.__class__ is ReturnTypes and attr in obj.fields:
+            return obj.field(attr)
         if obj.__class__ is rnn_utils.PackedSequence and attr in rnn_utils.PackedSequence.FIELDS:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
@@ -3804,15 +3804,14 @@ class Interpreter:
         if v.__class__ in ITERATORS:
             return f"<{v.__class__.__name__} object at {self.address(v)}>"
         if v.__class__ is PyType:
-            return f"<class '{v.name}'>"
+            return repr(v)
         if v.__class__ is UserFunction:
             return f"<function {v.defn.name} at {self.address(v)}>"
         if v.__class__ is rnn_utils.PackedSequence:
             return rnn_utils.text(self, v)
         if v.__class__ is ReturnTypes:
-            first, second = v.names
-            return (f"torch.return_types.{v.kind}(\n{first}={self.value_str(v.values)},\n"
-                    f"{second}={self.value_str(v.indices)})")
+            return (f"torch.return_types.{v.kind}(\n" + ",\n".join(
+                f"{name}={self.value_str(t)}" for name, t in zip(v.fields, v.items)) + ")")
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
         if v.__class__ is Function:

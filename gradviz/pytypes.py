@@ -46,7 +46,11 @@ class PyType:
         return hash(self.name)
 
     def __repr__(self) -> str:
-        return f"<class '{self.name}'>"
+        return f"<class '{SHOWN_AS.get(self.name, self.name)}'>"
+
+
+# types named by their short name (an error's kind) that print with their module
+SHOWN_AS = {"_LinAlgError": "torch._C._LinAlgError"}
 
 
 TENSOR = PyType("torch.Tensor")

@@ -147,7 +147,7 @@ def f_aminmax(rt, input, *, dim=None, keepdim=False):
         p["dim"] = tuple(range(x.data.ndim))
     low = rt.apply(OPS["aminmax.amin"], (x,), p)
     high = rt.apply(OPS["aminmax.amax"], (x,), p)
-    return F.ReturnTypes("aminmax", low, high, names=("min", "max"))
+    return F.ReturnTypes("aminmax", low, high, fields=("min", "max"))
 
 
 def _quantile(name: str):

@@ -81,6 +81,27 @@ def fixed(values):
     return lambda rng: np.array(values, F64)
 
 
+def invertible(*shape):
+    """Square matrices well away from singular: random plus 3 on the diagonal."""
+    n = shape[-1]
+    return lambda rng: np.asarray(rng.uniform(-1.0, 1.0, shape) + 3.0 * np.eye(n), F64)
+
+
+def factor(*shape, upper=False):
+    """A triangular factor (a Cholesky factor's shape): invertible, zeros
+    off its triangle."""
+    make = invertible(*shape)
+    return lambda rng: (np.triu if upper else np.tril)(make(rng))
+
+
+def spd(*shape):
+    """Symmetric positive-definite matrices, A A^T + n I, with distinct eigenvalues."""
+    def make(rng):
+        a = rng.uniform(-1.0, 1.0, shape)
+        return np.asarray(a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1]), F64)
+    return make
+
+
 def num(v):
     return lambda rng: v
 
@@ -519,6 +540,39 @@ INPUTS: dict[str, list] = {
                case(anyv(1, 2, 3), anyv(4, 3, 2), equation="...ij,...jk->...ik"),
                case(anyv(2, 3), anyv(3), anyv(4), equation="ij,j,k->ik"),
                case(anyv(1, 3), anyv(2, 3), equation="ij,ij->j")],
+    # torch.linalg (ops/decomp.py, ops/spectral.py): eigh and cholesky read one
+    # triangle of a symmetric input (SYMMETRIC below)
+    "linalg_inv": [case(invertible(3, 3)), case(invertible(2, 2, 2))],
+    "linalg_det": [case(invertible(3, 3)), case(anyv(2, 2, 2))],
+    "slogdet_sign": [case(invertible(3, 3))],
+    "slogdet_logabsdet": [case(invertible(3, 3)), case(anyv(2, 3, 3))],
+    "linalg_solve": [case(invertible(3, 3), anyv(3, 2)), case(invertible(3, 3), anyv(3), vector=True),
+                     case(invertible(3, 3), anyv(2, 3), left=False), case(invertible(2, 2), anyv(2, 1)),
+                     case(invertible(2, 2, 2), anyv(2, 1)), case(invertible(2, 2), anyv(3, 2, 2))],
+    "linalg_cholesky": [case(spd(3, 3)), case(spd(2, 3, 3), upper=True)],
+    "qr_q": [case(anyv(3, 3), mode="reduced"), case(anyv(4, 2), mode="reduced"),
+             case(anyv(2, 4), mode="reduced"), case(anyv(2, 3, 3), mode="complete")],
+    "qr_r": [case(anyv(3, 3), mode="reduced"), case(anyv(4, 2), mode="reduced"),
+             case(anyv(2, 2), mode="complete"),
+             case(anyv(2, 4), mode="reduced")],
+    "eigh_values": [case(spd(3, 3)), case(anyv(2, 3, 3), UPLO="U")],
+    "eigh_vectors": [case(spd(3, 3)), case(anyv(2, 3, 3), UPLO="U")],
+    "svd_u": [case(anyv(3, 3)), case(anyv(4, 2)), case(anyv(2, 2, 4))],
+    "svd_s": [case(anyv(3, 3)), case(anyv(4, 2)), case(anyv(2, 2, 4), full_matrices=True)],
+    "svd_vh": [case(anyv(3, 3)), case(anyv(4, 2)), case(anyv(2, 2, 4))],
+    "linalg_pinv": [case(anyv(3, 3)), case(anyv(4, 2)), case(anyv(2, 2, 3))],
+    "lstsq_solution": [case(anyv(4, 2), anyv(4, 3)), case(anyv(3, 3), anyv(3), vector=True),
+                       case(anyv(2, 4, 2), anyv(4, 1))],
+    "lstsq_residuals": [case(anyv(4, 2), anyv(4, 3))],
+    "solve_triangular": [case(invertible(3, 3), anyv(3, 2), upper=False),
+                         case(invertible(3, 3), anyv(2, 3), upper=True, left=False),
+                         case(invertible(2, 3, 3), anyv(3, 1), upper=True, unitriangular=True)],
+    "cholesky_solve": [case(anyv(3, 2), factor(3, 3)),
+                       case(anyv(3, 1), factor(2, 3, 3, upper=True), upper=True)],
+    "vector_norm_ord": [case(distinct(2, 3), ord=o, dim=d, keepdim=k)
+                        for o, d, k in ((np.inf, None, False), (-np.inf, (1,), False),
+                                        (3.0, (0,), True), (0.5, None, False), (1.5, (1,), False),
+                                        (-1.0, (0,), False))],
     "index_backward": [
         case(anyv(), index=(1,), advanced=False, grad_fn="SelectBackwardBackward0", shape=(4,)),
         case(anyv(2, 2), index=(slice(0, 2), slice(1, 3)), advanced=False,
@@ -604,6 +658,12 @@ INPUTS.update({
                             case(anyv(3, 5, 3), output_size=(3, 2))],
 })
 
+# ops whose input (by position) is a triangular factor they read one triangle
+# of, where PyTorch's gradient fills the whole matrix: checked on that triangle
+ONE_TRIANGLE = {"cholesky_solve": 1}
+# ops that read one triangle of a symmetric matrix: PyTorch's gradient is
+# the symmetric one, checked along symmetric directions
+SYMMETRIC = {"linalg_cholesky", "eigh_values", "eigh_vectors"}
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]
@@ -667,12 +727,15 @@ def _numeric_jvp(op, xs, params, i, t) -> np.ndarray:
 
 
 def _numeric_vjp(op, xs, params, i, g) -> np.ndarray:
-    """The gradient of <g, f(x)> with respect to x_i, element by element."""
+    """The gradient of <g, f(x)> with respect to x_i, element by element
+    (for an op in SYMMETRIC, along symmetric directions E_jk + E_kj)."""
     x = xs[i]
     out = np.zeros(x.shape, F64)
     for j in np.ndindex(x.shape):
         e = np.zeros(x.shape, F64)
         e[j] = 1.0
+        if op.name in SYMMETRIC:
+            e = (e + np.swapaxes(e, -1, -2)) / 2.0
         out[j] = np.sum(g * _numeric_jvp(op, xs, params, i, e))
     return out
 
@@ -720,6 +783,9 @@ def test_vjp_matches_finite_difference(name, i):
     for k in wrt:
         assert got[k].shape == xs[k].shape, f"input {k}: gradient shape"
         want = _numeric_vjp(op, xs, params, k, g)
+        if ONE_TRIANGLE.get(name) == k:
+            read = np.triu if params.get("upper") else np.tril
+            got[k], want = read(got[k]), read(want)
         np.testing.assert_allclose(got[k], want, rtol=RTOL, atol=ATOL,
                                    err_msg=f"{name} input {k}: VJP vs finite difference")
 
@@ -730,6 +796,8 @@ def test_jvp_matches_finite_difference(name, i):
     xs, params, rng = _materialise(name, i)
     for k in _differentiable(op, xs):
         t = np.asarray(rng.normal(size=xs[k].shape), F64)
+        if name in SYMMETRIC:
+            t = t + np.swapaxes(t, -1, -2)
         got = _jvp_rule(op, xs, params, k, t)
         want = _numeric_jvp(op, xs, params, k, t)
         np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL,

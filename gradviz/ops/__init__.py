@@ -11,4 +11,5 @@ from . import group_norm  # noqa: F401  (F.group_norm's one node)
 from . import im2col  # noqa: F401  (F.unfold and F.fold)
 from . import binary_more  # noqa: F401  (div rounding modes, fmod, lerp, addcmul, hypot, ...)
 from . import order_stats  # noqa: F401  (median, kthvalue, cummax, quantile, ...: after reduce)
+from . import decomp, pnorm, spectral, triangular  # noqa: F401  (torch.linalg's factorizations, solvers, p-norms)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401

@@ -125,6 +125,11 @@ def print_forward_mode(record, console: Console | None = None) -> None:
                 console.print(Text("  an embedding's padding_idx row gets no gradient in reverse "
                                    "mode (PyTorch's convention); forward mode passes its tangent, "
                                    "as PyTorch's does", style="yellow"))
+            if both and entry.get("triangle") and not all(
+                    i.get("agree") is not False for i in entry["inputs"]):
+                console.print(Text("  eigh and cholesky read one triangle of a symmetric matrix: "
+                                   "reverse mode gives PyTorch's symmetric gradient, forward mode "
+                                   "each entry's own tangent, as PyTorch's do", style="yellow"))
         console.print(Text(passes_summary(entry), style="italic"))
         console.print()
 

@@ -23,6 +23,16 @@ NAME_FORMS = {
     "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (), "rremainder": (),
     "to_dtype": ("float", "double", "long", "int", "short", "char", "byte", "bool", "to"), "index": (), "T": (),
     "setitem": (), "zero": ("zero_",),
+    # torch.linalg's (written linalg.NAME) and torch's older names for them
+    "linalg_inv": ("linalg.inv", "inverse"), "linalg_det": ("linalg.det", "det"),
+    "slogdet_sign": ("linalg.slogdet", "slogdet"), "slogdet_logabsdet": ("linalg.slogdet", "slogdet", "logdet"),
+    "linalg_solve": ("linalg.solve",), "linalg_cholesky": ("linalg.cholesky", "cholesky"),
+    "qr_q": ("linalg.qr", "qr"), "qr_r": ("linalg.qr", "qr"),
+    "eigh_values": ("linalg.eigh", "linalg.eigvalsh"), "eigh_vectors": ("linalg.eigh",),
+    "svd_u": ("linalg.svd", "svd"), "svd_s": ("linalg.svd", "linalg.svdvals", "svd"),
+    "svd_vh": ("linalg.svd", "svd"), "linalg_pinv": ("linalg.pinv", "pinverse"),
+    "lstsq_solution": ("linalg.lstsq",), "lstsq_residuals": ("linalg.lstsq",),
+    "solve_triangular": ("linalg.solve_triangular",), "vector_norm_ord": ("norm",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
@@ -95,12 +105,15 @@ def _grad_fns(op) -> tuple[str, ...]:
 
 
 def _call_forms(op) -> tuple[tuple, tuple]:
-    from ..functions import FUNCTIONS, METHODS, NN_FUNCTIONAL
+    from ..functions import FUNCTIONS, LINALG, METHODS, NN_FUNCTIONAL
 
     names = NAME_FORMS.get(op.name, (op.name,))
     dim = ", dim" if op.name.endswith(DIM_SUFFIX) else ""
     functions, methods = [], []
     for n in names:
+        if n.startswith("linalg.") and n[len("linalg."):] in LINALG:
+            functions.append(f"torch.{n}")
+            continue
         if n in FUNCTIONS:
             functions.append(f"{n}(x{dim})" if op.name.endswith(DIM_SUFFIX) else f"{n}")
         if n in NN_FUNCTIONAL:

@@ -1,0 +1,549 @@
+"""torch.linalg's functions (and torch's older names for them: inverse, det,
+logdet, slogdet, cholesky, svd, pinverse, matrix_power) with PyTorch's
+argument checks and messages; the ops are in ops/decomp.py and
+ops/spectral.py, the composite ones (matrix_power, matrix_norm, multi_dot,
+logdet) are made of other ops as PyTorch makes them. Imported by
+functions.py, whose FUNCTIONS and METHODS tables LINALG's names join.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import functions as F
+from .errors import RUNTIME, TYPE, GradvizError
+from .functions import ReturnTypes, _dim, _need_tensor, numbered_outputs
+from .ops import OPS
+from .tensor import Tensor
+
+MATRIX_NORM_ORDS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
+
+
+def _matrix(A, fname: str, square=True, arg="A") -> Tensor:
+    """A, checked as PyTorch's linalg functions check it: a tensor of
+    matrices (leading dims a batch), floating point, square where asked."""
+    A = _need_tensor(A, fname.replace(".", "_"), 1, arg)
+    x = A.data
+    if x.ndim < 2:
+        raise GradvizError(f"{fname}: The input tensor {arg} must have at least 2 dimensions.",
+                           kind=RUNTIME, hint="a matrix has two dims: reshape a vector with "
+                                              "x.view(1, -1) or x.view(-1, 1)")
+    if x.dtype.kind != "f":
+        raise GradvizError(f"{fname}: Expected a floating point or complex tensor as input. "
+                           f"Got {F.type_word(x.dtype)}", kind=RUNTIME,
+                           hint="make it float first: A.float()")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise GradvizError(f"{fname}: {arg} must be batches of square matrices, but they are "
+                           f"{x.shape[-2]} by {x.shape[-1]} matrices", kind=RUNTIME,
+                           hint="this needs square matrices (as many rows as columns)")
+    return A
+
+
+def _outputs(rt, A, names, params, kind, fields):
+    """One node per output of a decomposition, under its one grad_fn name."""
+    outs = numbered_outputs([rt.apply(OPS[name], (A,), params) for name in names])
+    return ReturnTypes(kind, *outs, fields=fields)
+
+
+def _plain(rt, data, label) -> Tensor:
+    return rt.tape.add(Tensor(np.asarray(data)), rt.span, label=label)
+
+
+# ---- inv, det, slogdet, logdet ------------------------------------------------
+
+def f_inv(rt, A):
+    A = _matrix(A, "linalg.inv")
+    return rt.apply(OPS["linalg_inv"], (A,))
+
+
+def f_inverse(rt, input):
+    return f_inv(rt, _need_tensor(input, "inverse"))
+
+
+def f_det(rt, A):
+    return rt.apply(OPS["linalg_det"], (_matrix(A, "linalg.det"),))
+
+
+def f_torch_det(rt, input):
+    return f_det(rt, _need_tensor(input, "det"))
+
+
+def _slogdet(kind):
+    def f(rt, A):
+        A = _matrix(A, "linalg.slogdet")
+        return _outputs(rt, A, ("slogdet_sign", "slogdet_logabsdet"), None, kind,
+                        ("sign", "logabsdet"))
+    return f
+
+
+def f_logdet(rt, input):
+    """log(det(A)): slogdet's logabsdet, NaN where the determinant is negative
+    (PyTorch's where: WhereBackward0)."""
+    A = _matrix(_need_tensor(input, "logdet"), "logdet")
+    sign, logabs = _slogdet("slogdet")(rt, A)
+    negative = _plain(rt, sign.data == -1, "logdet.negative")
+    return F.f_where(rt, negative, math.nan, logabs)
+
+
+# ---- solve -------------------------------------------------------------------
+
+def f_solve(rt, A, B, *, left=True):
+    A = _matrix(A, "linalg.solve")
+    B = _need_tensor(B, "linalg_solve", 2, "B")
+    a, b = A.data, B.data
+    if b.dtype != a.dtype:
+        raise GradvizError("linalg.solve: Expected A and B to have the same dtype, but found A "
+                           f"of type {F.type_word(a.dtype)} and B of type "
+                           f"{F.type_word(b.dtype)} instead", kind=RUNTIME,
+                           hint="convert one: B.to(A.dtype)")
+    if b.ndim == 0:
+        raise GradvizError("linalg.solve: The input tensor B must have at least 2 dimensions.",
+                           kind=RUNTIME, hint="B is a vector or a matrix")
+    # B is a (batch of) vector(s) when it has one dim less than A, as PyTorch reads it
+    vector = left and (b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1]))
+    shown = (b.shape[-1], 1) if vector or b.ndim == 1 else b.shape[-2:]
+    if shown[0 if left else 1] != a.shape[-1] or (b.ndim == 1 and not left):
+        raise GradvizError("linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX' if left else 'XA'} = B ({a.shape[-2]}x{a.shape[-1]} and "
+                           f"{shown[0]}x{shown[1]})", kind=RUNTIME,
+                           hint=f"B needs {a.shape[-1]} {'rows' if left else 'columns'}, one "
+                                "per row of A")
+    F.broadcast_shape(a.shape[:-2], b.shape[:-1] if vector else b.shape[:-2])
+    return rt.apply(OPS["linalg_solve"], (A, B), {"vector": vector, "left": bool(left)})
+
+
+def f_solve_triangular(rt, A, B, *, upper, left=True, unitriangular=False):
+    """A X = B (X A = B) for a triangular A: only its upper (lower) triangle
+    is read; a zero on its diagonal gives inf and nan, not an error."""
+    A = _need_tensor(A, "linalg_solve_triangular", 1, "A")
+    B = _need_tensor(B, "linalg_solve_triangular", 2, "B")
+    for t, name in ((A, "A"), (B, "B")):
+        if t.data.ndim < 2:
+            raise GradvizError(f"linalg.solve_triangular: The input tensor {name} must have at "
+                               "least 2 dimensions.", kind=RUNTIME,
+                               hint="B is a matrix: a vector b as b.unsqueeze(-1)")
+    a, b = A.data, B.data
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        raise GradvizError(f"\"triangular_solve_cpu\" not implemented for "
+                           f"'{F.type_word(a.dtype)}'", kind="NotImplementedError",
+                           hint="make them float first: A.float()")
+    if a.shape[-1] != a.shape[-2]:
+        raise GradvizError("linalg.solve_triangular: A must be batches of square matrices, but "
+                           f"they are {a.shape[-2]} by {a.shape[-1]} matrices", kind=RUNTIME,
+                           hint="a triangular matrix is square")
+    if b.shape[-2 if left else -1] != a.shape[-1]:
+        raise GradvizError("linalg.solve_triangular: Incompatible shapes of A and B for the "
+                           f"equation {'AX' if left else 'XA'} = B ({a.shape[-2]}x{a.shape[-1]} "
+                           f"and {b.shape[-2]}x{b.shape[-1]})", kind=RUNTIME,
+                           hint=f"B needs {a.shape[-1]} {'rows' if left else 'columns'}")
+    F.broadcast_shape(a.shape[:-2], b.shape[:-2])
+    # (an integer operand takes the other's float dtype, as PyTorch promotes)
+    common = np.result_type(*(d for d in (a.dtype, b.dtype) if d.kind == "f"))
+    A, B = (F.f_to(rt, t, common) if t.data.dtype != common else t for t in (A, B))
+    return rt.apply(OPS["solve_triangular"], (A, B), {"upper": bool(upper), "left": bool(left),
+                                                      "unitriangular": bool(unitriangular)})
+
+
+def f_cholesky_solve(rt, B, L, upper=False):
+    """(L L^T)^-1 B from the Cholesky factor L (U^T U with upper=True)."""
+    B = _need_tensor(B, "cholesky_solve", 1, "input")
+    L = _need_tensor(L, "cholesky_solve", 2, "input2")
+    for t, name in ((B, "b"), (L, "u")):
+        if t.data.ndim < 2:
+            raise GradvizError(f"{name} should have at least 2 dimensions, but has "
+                               f"{t.data.ndim} dimensions instead", kind=RUNTIME,
+                               hint="B is a matrix: a vector b as b.unsqueeze(-1)")
+    b, f = B.data, L.data
+    if b.dtype != f.dtype:
+        raise GradvizError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{F.type_word(b.dtype)} and A of type {F.type_word(f.dtype)} "
+                           "instead.", kind=RUNTIME, hint="convert one: B.to(L.dtype)")
+    if f.dtype.kind != "f":
+        raise GradvizError(f"\"cholesky_solve_cpu\" not implemented for '{F.type_word(f.dtype)}'",
+                           kind="NotImplementedError", hint="make them float first: B.float()")
+    if f.shape[-1] != f.shape[-2]:
+        raise GradvizError(f"A must be batches of square matrices, but they are {f.shape[-2]} "
+                           f"by {f.shape[-1]} matrices", kind=RUNTIME,
+                           hint="the Cholesky factor is square")
+    if b.shape[-2] != f.shape[-1]:
+        raise GradvizError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{f.shape[-2]} by {f.shape[-1]} but each b matrix is {b.shape[-2]} "
+                           f"by {b.shape[-1]}", kind=RUNTIME,
+                           hint=f"B needs {f.shape[-1]} rows, one per row of L")
+    F.broadcast_shape(b.shape[:-2], f.shape[:-2])
+    return rt.apply(OPS["cholesky_solve"], (B, L), {"upper": bool(upper)})
+
+
+# ---- cholesky ----------------------------------------------------------------
+
+def f_cholesky(rt, A, *, upper=False):
+    A = _matrix(A, "linalg.cholesky")
+    return rt.apply(OPS["linalg_cholesky"], (A,), {"upper": bool(upper)})
+
+
+def f_torch_cholesky(rt, input, upper=False):
+    A = _matrix(_need_tensor(input, "cholesky"), "cholesky")
+    # (torch.cholesky is an op of its own in PyTorch: CholeskyBackward0)
+    return rt.apply(OPS["linalg_cholesky"], (A,), {"upper": bool(upper), "fname": "cholesky",
+                                                   "old": True})
+
+
+# ---- qr, eigh, svd -----------------------------------------------------------
+
+def f_qr(rt, A, mode="reduced"):
+    A = _matrix(A, "linalg.qr", square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise GradvizError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'", kind=RUNTIME,
+                           hint="mode='reduced', 'complete' or 'r'")
+    return _outputs(rt, A, ("qr_q", "qr_r"), {"mode": mode}, "linalg_qr", ("Q", "R"))
+
+
+def f_torch_qr(rt, input, some=True):
+    out = f_qr(rt, _need_tensor(input, "qr"), "reduced" if some else "complete")
+    out.kind = "qr"
+    return out
+
+
+def _uplo(UPLO) -> str:
+    if UPLO not in ("L", "U"):
+        raise GradvizError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}",
+                           kind=RUNTIME, hint="UPLO='L' reads the lower triangle, 'U' the upper")
+    return UPLO
+
+
+def _eigh_input(A, fname):
+    A = _need_tensor(A, fname.replace(".", "_"), 1, "A")
+    if A.data.ndim >= 2 and A.data.dtype.kind != "f":
+        raise GradvizError(f"\"linalg_eigh_cpu\" not implemented for '{F.type_word(A.data.dtype)}'",
+                           kind="NotImplementedError", hint="make it float first: A.float()")
+    return _matrix(A, "linalg.eigh")
+
+
+def f_eigh(rt, A, UPLO="L"):
+    A = _eigh_input(A, "linalg.eigh")
+    return _outputs(rt, A, ("eigh_values", "eigh_vectors"), {"UPLO": _uplo(UPLO)}, "linalg_eigh",
+                    ("eigenvalues", "eigenvectors"))
+
+
+def f_eigvalsh(rt, A, UPLO="L"):
+    A = _eigh_input(A, "linalg.eigvalsh")
+    return rt.apply(OPS["eigh_values"], (A,), {"UPLO": _uplo(UPLO)})
+
+
+def f_svd(rt, A, full_matrices=True, *, driver=None):
+    A = _matrix(A, "linalg.svd", square=False)
+    return _outputs(rt, A, ("svd_u", "svd_s", "svd_vh"), {"full_matrices": bool(full_matrices)},
+                    "linalg_svd", ("U", "S", "Vh"))
+
+
+def f_svdvals(rt, A, *, driver=None):
+    return rt.apply(OPS["svd_s"], (_matrix(A, "linalg.svd", square=False),))
+
+
+def f_torch_svd(rt, input, some=True, compute_uv=True):
+    """torch.svd: U, S and V (not Vh: its transpose, TransposeBackward0);
+    compute_uv=False gives U and V of zeros."""
+    A = _matrix(_need_tensor(input, "svd"), "linalg.svd", square=False)
+    if not compute_uv:
+        m, n = A.data.shape[-2:]
+        batch, dt = A.data.shape[:-2], A.data.dtype
+        k = min(m, n)
+        u = _plain(rt, np.zeros(batch + (m, k if some else m), dt), "svd.U")
+        v = _plain(rt, np.zeros(batch + (n, k if some else n), dt), "svd.V")
+        return ReturnTypes("svd", u, f_svdvals(rt, A), v, fields=("U", "S", "V"))
+    u, s, vh = f_svd(rt, A, not some)
+    return ReturnTypes("svd", u, s, F.f_transpose(rt, vh, -2, -1), fields=("U", "S", "V"))
+
+
+# ---- pinv, matrix_rank, lstsq ------------------------------------------------
+
+def _pinv_input(A, fname):
+    A = _need_tensor(A, fname, 1, "A" if fname.startswith("linalg") else "input")
+    x = A.data
+    if x.ndim < 2 or x.dtype.kind != "f":
+        dims = ", ".join(map(str, x.shape))
+        raise GradvizError(f"linalg.pinv({F.type_word(x.dtype)}{{[{dims}]}}): expected a tensor "
+                           "with 2 or more dimensions of float, double, cfloat or cdouble types",
+                           kind=RUNTIME, hint="a float matrix: A.float(), or x.view(1, -1)")
+    return A
+
+
+def _tolerances(atol, rtol):
+    for name, v in (("atol", atol), ("rtol", rtol)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise GradvizError(f"{name} must be a number here", kind=TYPE,
+                               hint=f"give {name} as a float, e.g. {name}=1e-6")
+    return atol, rtol
+
+
+def f_pinv(rt, A, *, atol=None, rtol=None, hermitian=False):
+    A = _pinv_input(A, "linalg_pinv")
+    atol, rtol = _tolerances(atol, rtol)
+    return rt.apply(OPS["linalg_pinv"], (A,), {"atol": atol, "rtol": rtol})
+
+
+def f_pinverse(rt, input, rcond=1e-15):
+    A = _pinv_input(input, "pinverse")
+    return rt.apply(OPS["linalg_pinv"], (A,), {"atol": None, "rtol": float(rcond)})
+
+
+def _rank(a, atol, rtol):
+    s = np.linalg.svd(a, compute_uv=False)
+    if rtol is None:
+        rtol = np.finfo(a.dtype).eps * max(a.shape[-2:]) if not atol else 0.0
+    top = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    return np.sum(s > np.maximum(atol or 0.0, rtol * top), axis=-1).astype(np.int64)
+
+
+def f_matrix_rank(rt, A, *, atol=None, rtol=None, hermitian=False):
+    A = _need_tensor(A, "linalg_matrix_rank", 1, "A")
+    if A.data.ndim < 2:
+        raise GradvizError("torch.linalg.matrix_rank: The input tensor input must have at least "
+                           "2 dimensions.", kind=RUNTIME, hint="a matrix has two dims")
+    if A.data.dtype.kind != "f":
+        raise GradvizError("This function doesn't handle types other than float and double",
+                           kind=RUNTIME, hint="make it float first: A.float()")
+    atol, rtol = _tolerances(atol, rtol)
+    return _plain(rt, _rank(A.data, atol, rtol), "matrix_rank")
+
+
+def f_lstsq(rt, A, B, rcond=None, *, driver=None):
+    """The least-squares solution of AX = B (PyTorch's default driver, gelsy:
+    residuals and singular_values come back empty)."""
+    A = _need_tensor(A, "linalg_lstsq", 1, "self")
+    B = _need_tensor(B, "linalg_lstsq", 2, "b")
+    a, b = A.data, B.data
+    if a.dtype.kind != "f" or b.dtype != a.dtype:
+        raise GradvizError("This function doesn't handle types other than float and double"
+                           if a.dtype.kind != "f" else
+                           f"torch.linalg.lstsq: Expected input and other to have the same dtype, "
+                           f"but got input's dtype {a.dtype} and other's dtype {b.dtype}",
+                           kind=RUNTIME, hint="float matrices of one dtype")
+    if a.ndim < 2:
+        raise GradvizError("torch.linalg.lstsq: input must have at least 2 dimensions.",
+                           kind=RUNTIME, hint="A is a matrix")
+    vector = b.ndim == a.ndim - 1
+    if (b.shape[-1] if vector else b.shape[-2]) != a.shape[-2]:
+        raise GradvizError("torch.linalg.lstsq: input.size(-2) should match other.size(-1)"
+                           if vector else
+                           "torch.linalg.lstsq: input.size(-2) should match other.size(-2)",
+                           kind=RUNTIME, hint=f"B needs {a.shape[-2]} rows, one per row of A")
+    if driver not in (None, "gelsy"):
+        raise GradvizError(f"linalg.lstsq with driver={driver!r} is not supported here",
+                           kind=RUNTIME, hint="the default driver (gelsy) is")
+    params = {"vector": vector, "rcond": None if rcond is None else float(rcond)}
+    solution = rt.apply(OPS["lstsq_solution"], (A, B), params)
+    empty = np.zeros((0,), a.dtype)
+    rank = _rank(a, None, params["rcond"])
+    residuals = rt.apply(OPS["lstsq_residuals"], (A, B))
+    return ReturnTypes("linalg_lstsq", solution, residuals,
+                       _plain(rt, rank, "lstsq.rank"), _plain(rt, empty, "lstsq.singular_values"),
+                       fields=("solution", "residuals", "rank", "singular_values"))
+
+
+# ---- matrix_power, multi_dot -------------------------------------------------
+
+def f_matrix_power(rt, A, n):
+    """A^n as PyTorch computes it: a copy of I for n = 0, a clone for 1, A @ A
+    and (A @ A) @ A for 2 and 3, repeated squaring above; inv(A)'s powers for
+    n < 0."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise GradvizError("linalg_matrix_power(): argument 'n' (position 2) must be int, not "
+                           f"{F.arg_type_name(n)}", kind=TYPE, hint="n is a whole number")
+    A = _need_tensor(A, "linalg_matrix_power", 1, "input")
+    x = A.data
+    if x.ndim < 2:
+        raise GradvizError("linalg.matrix_power: The input tensor A must have at least 2 "
+                           "dimensions.", kind=RUNTIME, hint="a matrix has two dims")
+    if x.shape[-1] != x.shape[-2]:
+        raise GradvizError(f"linalg.matrix_power: A must be batches of square matrices, but they "
+                           f"are {x.shape[-2]} by {x.shape[-1]} matrices", kind=RUNTIME,
+                           hint="a power needs a square matrix")
+    if n == 0:
+        out = F.f_clone(rt, A)
+        eye = _plain(rt, np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape), "eye")
+        return F.m_copy_(rt, out, eye)
+    if n == 1:
+        return F.f_clone(rt, A)
+    if n < 0:
+        A, n = f_inv(rt, A), -n
+        if n == 1:
+            return A
+    mm = OPS["matmul"]
+    if n in (2, 3):
+        square = rt.apply(mm, (A, A))
+        return square if n == 2 else rt.apply(mm, (square, A))
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = A if z is None else rt.apply(mm, (z, z))
+        if bit:
+            result = z if result is None else rt.apply(mm, (result, z))
+    return result
+
+
+def _chain_order(sizes: list) -> list:
+    """PyTorch's matrix-chain order: split[i][j], the k where the product of
+    matrices i..j is split (the first cheapest)."""
+    n = len(sizes) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for span in range(1, n):
+        for i in range(n - span):
+            j = i + span
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + sizes[i] * sizes[k + 1] * sizes[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
+
+
+def f_multi_dot(rt, tensors):
+    """The product of a chain of matrices in the cheapest order (the first
+    and last may be vectors), then a view to the result's shape."""
+    if not isinstance(tensors, (list, tuple)):
+        raise GradvizError(f"linalg_multi_dot(): argument 'tensors' (position 1) must be tuple "
+                           f"of Tensors, not {F.arg_type_name(tensors)}", kind=TYPE,
+                           hint="a list of matrices: multi_dot([A, B, C])")
+    ts = [_need_tensor(t, "linalg_multi_dot") for t in tensors]
+    if len(ts) < 2:
+        raise GradvizError(f"multi_dot(): expected at least 2 tensors but got {len(ts)}",
+                           kind=RUNTIME, hint="give two or more matrices")
+    first_1d, last_1d = ts[0].data.ndim == 1, ts[-1].data.ndim == 1
+    for i, t in enumerate(ts):
+        want = 1 if (i == 0 and first_1d) or (i == len(ts) - 1 and last_1d) else 2
+        if t.data.ndim not in (want, 2) or (0 < i < len(ts) - 1 and t.data.ndim != 2):
+            where = ("first" if i == 0 else "last") if i in (0, len(ts) - 1) else None
+            raise GradvizError(
+                f"multi_dot(): the {where} tensor must be 1D or 2D but got {t.data.ndim}D"
+                if where else f"multi_dot(): tensor {i} must be 2D but got {t.data.ndim}D",
+                kind=RUNTIME, hint="a chain of matrices; only the ends may be vectors")
+        if t.data.dtype != ts[0].data.dtype:
+            raise GradvizError(f"multi_dot(): all tensors must have be the same dtype but tensor "
+                               f"0 is {F.CPP_TYPE_NAMES[ts[0].data.dtype]} and tensor {i} "
+                               f"{F.CPP_TYPE_NAMES[t.data.dtype]}", kind=RUNTIME,
+                               hint="convert them to one dtype: t.float()")
+    if first_1d:
+        ts[0] = F.f_unsqueeze(rt, ts[0], 0)
+    if last_1d:
+        ts[-1] = F.f_unsqueeze(rt, ts[-1], -1)
+    for i in range(len(ts) - 1):
+        if ts[i].data.shape[1] != ts[i + 1].data.shape[0]:
+            raise GradvizError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
+                               f"{list(tensors[i].data.shape)} and "
+                               f"{list(tensors[i + 1].data.shape)} cannot be multiplied",
+                               kind=RUNTIME, hint="each matrix's columns must match the next "
+                                                  "one's rows")
+    sizes = [t.data.shape[0] for t in ts] + [ts[-1].data.shape[1]]
+    mm = OPS["mm"]
+    if len(ts) == 2:
+        out = rt.apply(mm, (ts[0], ts[1]))
+    elif len(ts) == 3:      # PyTorch's two orders, (AB)C on a tie
+        a, b, c, d = sizes
+        if a * c * (b + d) <= b * d * (a + c):
+            out = rt.apply(mm, (rt.apply(mm, (ts[0], ts[1])), ts[2]))
+        else:
+            out = rt.apply(mm, (ts[0], rt.apply(mm, (ts[1], ts[2]))))
+    else:
+        split = _chain_order(sizes)
+        # the products, innermost first, with an explicit stack (no recursion)
+        done: dict = {(i, i): t for i, t in enumerate(ts)}
+        todo = [(0, len(ts) - 1)]
+        while todo:
+            i, j = todo[-1]
+            k = split[i][j]
+            parts = [(i, k), (k + 1, j)]
+            missing = [p for p in parts if p not in done]
+            if missing:
+                todo.extend(missing)
+                continue
+            todo.pop()
+            done[(i, j)] = rt.apply(mm, (done[parts[0]], done[parts[1]]))
+        out = done[(0, len(ts) - 1)]
+    shape = [s for s, drop in ((sizes[0], first_1d), (sizes[-1], last_1d)) if not drop]
+    return F.m_view(rt, out, *shape)
+
+
+# ---- matrix_norm, diagonal ---------------------------------------------------
+
+def f_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """The matrix norms as PyTorch composes them: 'fro' a vector norm, 'nuc'
+    and +-2 from the singular values (sum, amax, amin), +-1 and +-inf the
+    largest (smallest) column or row sum of |A|."""
+    A = _need_tensor(A, "linalg_matrix_norm", 1, "A")
+    if isinstance(ord, str) and ord not in ("fro", "nuc") or not (
+            isinstance(ord, str) or ord in MATRIX_NORM_ORDS):
+        raise GradvizError(f"linalg.matrix_norm: Order {ord} not supported.", kind=RUNTIME,
+                           hint="ord is 'fro', 'nuc', 1, -1, 2, -2, inf or -inf")
+    x = A.data
+    if x.ndim < 2:
+        raise GradvizError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.", kind=RUNTIME,
+                           hint="for a vector use torch.linalg.vector_norm(x)")
+    if x.dtype.kind != "f":
+        raise GradvizError("linalg.matrix_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {F.type_word(x.dtype)}", kind=RUNTIME,
+                           hint="make it float first: A.float()")
+    if ord == "fro":
+        return F.f_norm(rt, A, 2, dim, keepdim)
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        shown = ", ".join(map(str, dim)) if isinstance(dim, (tuple, list)) else dim
+        raise GradvizError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}",
+                           kind=RUNTIME, hint="two dims: dim=(-2, -1)")
+    d0, d1 = _dim(dim[0], x.ndim), _dim(dim[1], x.ndim)
+    if ord in ("nuc", 2, -2):
+        # the two dims moved last, then the singular values
+        order = [d for d in range(x.ndim) if d not in (d0, d1)] + [d0, d1]
+        s = f_svdvals(rt, F.m_permute(rt, A, *order))
+        if ord == "nuc":
+            out = F.FUNCTIONS["sum"](rt, s, -1, keepdim)
+        else:
+            out = F.FUNCTIONS["amax" if ord == 2 else "amin"](rt, s, -1, keepdim)
+        if keepdim:
+            out = F.f_unsqueeze(rt, out, -1)
+            back = [order.index(d) for d in range(x.ndim)]
+            out = F.m_permute(rt, out, *back)
+        return out
+    if math.isinf(ord):
+        d0, d1 = d1, d0
+    if not keepdim and d0 < d1:
+        d1 -= 1
+    sums = F.f_norm(rt, A, 1, d0, keepdim)
+    return F.FUNCTIONS["amax" if ord > 0 else "amin"](rt, sums, d1, keepdim)
+
+
+def f_vector_norm_ord(rt, x, ord, dim, keepdim):
+    """A vector norm of an order other than 1 and 2 (those are the norm op's)."""
+    if x.data.dtype.kind != "f":
+        raise GradvizError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {F.type_word(x.data.dtype)}", kind=RUNTIME,
+                           hint="make it float first: x.float()")
+    params = {"dim": F._dims(dim, x.data.ndim), "keepdim": bool(keepdim), "ord": float(ord)}
+    return rt.apply(OPS["vector_norm_ord"], (x,), params)
+
+
+def f_linalg_diagonal(rt, A, *, offset=0, dim1=-2, dim2=-1):
+    return F.FUNCTIONS["diagonal"](rt, _need_tensor(A, "linalg_diagonal", 1, "A"),
+                                   offset, dim1, dim2)
+
+
+# torch.linalg's members
+LINALG = {
+    "inv": f_inv, "det": f_det, "slogdet": _slogdet("linalg_slogdet"), "solve": f_solve,
+    "cholesky": f_cholesky, "qr": f_qr, "eigh": f_eigh, "eigvalsh": f_eigvalsh,
+    "svd": f_svd, "svdvals": f_svdvals, "pinv": f_pinv, "matrix_rank": f_matrix_rank,
+    "lstsq": f_lstsq, "matrix_power": f_matrix_power, "matrix_norm": f_matrix_norm,
+    "multi_dot": f_multi_dot, "diagonal": f_linalg_diagonal,
+    "solve_triangular": f_solve_triangular,
+}
+# torch's own names (torch.X and, but for those marked, x.X())
+FUNCTIONS = {
+    "inverse": f_inverse, "det": f_torch_det, "logdet": f_logdet,
+    "slogdet": _slogdet("slogdet"), "cholesky": f_torch_cholesky, "qr": f_torch_qr,
+    "svd": f_torch_svd, "pinverse": f_pinverse, "matrix_power": f_matrix_power,
+    "cholesky_solve": f_cholesky_solve,
+}
+METHODS = dict(FUNCTIONS)

@@ -1,0 +1,315 @@
+"""torch.linalg's factorizations and solvers: inv, det, slogdet, solve,
+cholesky, qr, eigh, svd, pinv, lstsq. Each works on the last two dims
+(leading dims are a batch).
+
+PyTorch shows one node for a decomposition with several outputs (eigh's
+eigenvalues and eigenvectors share LinalgEighBackward0); here each output
+is its own node under that name, and each has the VJP of its output alone:
+the gradient a decomposition sends its input is linear in its outputs'
+gradients, so the sum over the nodes is PyTorch's gradient.
+
+numpy's LAPACK is not PyTorch's: float32 results may differ from PyTorch's
+in the last bit. det and slogdet use an LU factorization of their own (as
+PyTorch's do: numpy's det goes through a logarithm).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GradvizError
+from .registry import SAME, defop, unbroadcast
+from .summation import torch_sum
+
+LINALG_ERROR = "_LinAlgError"     # PyTorch's exception for a singular matrix
+
+
+def _t(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _eye_like(a):
+    return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+
+
+# MKL's LU (PyTorch's) scales a column by the pivot's reciprocal, but for
+# the next-to-last column of a matrix of up to this size, which it divides
+LU_DIVIDES_UP_TO = 4
+
+
+def _fused(acc, x, y):
+    """acc - x * y rounded once (a fused multiply-add, as MKL's update): for
+    float32 through float64, where x * y is exact."""
+    if acc.dtype == np.float32:
+        return (acc.astype(np.float64) - x.astype(np.float64) * y).astype(np.float32)
+    return acc - x * y
+
+
+def lu(a: np.ndarray):
+    """LU with partial pivoting (LAPACK's getrf) over a batch, in the order
+    of PyTorch's (MKL's) operations, matched to the bit on random float32
+    matrices: (lu, the permutation's sign, the 1-based place of the first
+    zero pivot of each matrix or 0, the row order: lu = L U of a[..., perm, :])."""
+    lu = np.array(a, copy=True)
+    n = a.shape[-1]
+    sign = np.ones(a.shape[:-2], a.dtype)
+    zero_at = np.zeros(a.shape[:-2], np.int64)
+    rows = np.broadcast_to(np.arange(n), lu.shape[:-1]).copy()
+    for k in range(n):
+        p = k + np.argmax(np.abs(lu[..., k:, k]), axis=-1)      # the first largest
+        swap = p != k
+        if np.any(swap):
+            perm = np.broadcast_to(np.arange(n), lu.shape[:-1]).copy()
+            perm[..., k] = p
+            np.put_along_axis(perm, p[..., None], k, axis=-1)
+            lu = np.take_along_axis(lu, perm[..., None], axis=-2)
+            rows = np.take_along_axis(rows, perm, axis=-1)
+            sign = np.where(swap, -sign, sign)
+        pivot = lu[..., k, k]
+        zero = pivot == 0
+        zero_at = np.where(zero & (zero_at == 0), k + 1, zero_at)
+        # (a zero pivot leaves its column unscaled, as LAPACK does)
+        pivot = np.where(zero, 1, pivot)[..., None]
+        if k == n - 2 and n <= LU_DIVIDES_UP_TO:
+            lu[..., k + 1:, k] /= pivot
+        else:
+            lu[..., k + 1:, k] *= 1 / pivot
+        lu[..., k + 1:, k + 1:] = _fused(lu[..., k + 1:, k + 1:], lu[..., k + 1:, k:k + 1],
+                                         lu[..., k:k + 1, k + 1:])
+    return lu, sign, zero_at, rows
+
+
+def singular_error(fname: str, zero_at: np.ndarray, how: str) -> GradvizError:
+    """PyTorch's error for the first singular matrix of a batch."""
+    flat = zero_at.reshape(-1)
+    first = int(np.flatnonzero(flat)[0])
+    where = f"(Batch element {first}): " if zero_at.ndim else ""
+    if how == "solve":
+        msg = f"torch.linalg.solve: {where}The solver failed because the input matrix is singular."
+    else:
+        msg = (f"{fname}: {where}The diagonal element {flat[first]} is zero, the inversion "
+               "could not be completed because the input matrix is singular.")
+    return GradvizError(msg, kind=LINALG_ERROR,
+                        hint="the matrix has no inverse (its determinant is 0); "
+                             "torch.linalg.pinv or torch.linalg.lstsq work without one")
+
+
+# ---- inv ---------------------------------------------------------------------
+
+def _inv(xs, p):
+    a = xs[0]
+    with np.errstate(all="ignore"):
+        try:
+            return np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise singular_error(p.get("fname", "linalg.inv"), lu(a)[2], "inv") from None
+
+
+# NOTE: PyTorch computes inv as a solve against the identity (LU, as numpy)
+defop("linalg_inv", "LinalgInvExBackward0", _inv,
+      vjp=(lambda g, ans, xs, p: -_t(ans) @ g @ _t(ans),),
+      jvp=(lambda t, ans, xs, p: -ans @ t @ ans,),
+      saved=("r",), formula=("d inv(A)/dA = -inv(A)^T G inv(A)^T",), symbol="linalg.inv",
+      dtype_rule=SAME)
+
+
+# ---- det, slogdet ------------------------------------------------------------
+
+def _det(a):
+    # NOTE: PyTorch factors A^T (det(A^T) = det(A)): that is the LU whose
+    # rounding it shows
+    factors, sign = lu(_t(a))[:2]
+    diag = np.diagonal(factors, axis1=-2, axis2=-1)
+    out = sign
+    for k in range(diag.shape[-1]):        # PyTorch's prod: one factor after another
+        out = out * diag[..., k]
+    return np.asarray(out, a.dtype)
+
+
+def _det_vjp(g, ans, xs, p):
+    """PyTorch's: A^T X = diag(g det) solved with the LU of A^T, which for a
+    singular matrix (det 0: a right-hand side of zeros, which the triangular
+    solves leave alone) is just its rows in the LU's order: zeros."""
+    a = xs[0]
+    rhs = np.zeros(a.shape, a.dtype)
+    n = a.shape[-1]
+    rhs[..., np.arange(n), np.arange(n)] = (np.asarray(g) * ans)[..., None]
+    singular = ans == 0
+    if not np.any(singular):
+        return np.linalg.solve(_t(a), rhs)
+    rows = lu(_t(a))[3]
+    out = np.take_along_axis(rhs, rows[..., None], axis=-2)
+    if not np.all(singular):
+        out = np.where(singular[..., None, None], out,
+                       np.linalg.solve(_t(np.where(singular[..., None, None], _eye_like(a), a)),
+                                       rhs))
+    return out
+
+
+def _det_jvp(t, ans, xs, p):
+    """det(A) tr(A^-1 dA), PyTorch's: 0 for an exactly singular matrix (its
+    LU's zero pivot made eps, times the determinant 0)."""
+    a = xs[0]
+    singular = (ans == 0)[..., None, None]
+    safe = np.where(singular, _eye_like(a), a)
+    return ans * np.trace(np.linalg.solve(safe, t), axis1=-2, axis2=-1)
+
+
+defop("linalg_det", "LinalgDetBackward0", lambda xs, p: _det(xs[0]),
+      vjp=(_det_vjp,),
+      jvp=(_det_jvp,),
+      saved=("0r",), formula=("d det(A)/dA = det(A) inv(A)^T",), symbol="linalg.det",
+      dtype_rule=SAME)
+
+
+def _slogdet(a):
+    factors, sign = lu(_t(a))[:2]
+    diag = np.diagonal(factors, axis1=-2, axis2=-1)
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.abs(diag))
+    sign = sign * np.prod(np.sign(diag), axis=-1)
+    total = torch_sum(np.ascontiguousarray(logs), (logs.ndim - 1,))
+    total = logs.sum(-1) if total is None else total.reshape(logs.shape[:-1])
+    return np.asarray(sign, a.dtype), np.asarray(total, a.dtype)
+
+
+def _inv_t(a):
+    return _t(np.linalg.inv(a))
+
+
+defop("slogdet_sign", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[0],
+      vjp=(lambda g, ans, xs, p: np.zeros_like(xs[0]),),
+      jvp=(lambda t, ans, xs, p: np.zeros_like(ans),),
+      saved=("0",), formula=("d sign(det A)/dA = 0",), symbol="linalg.slogdet",
+      dtype_rule=SAME)
+defop("slogdet_logabsdet", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[1],
+      vjp=(lambda g, ans, xs, p: np.asarray(g)[..., None, None] * _inv_t(xs[0]),),
+      jvp=(lambda t, ans, xs, p: np.trace(np.linalg.solve(xs[0], t), axis1=-2, axis2=-1),),
+      saved=("0",), formula=("d log|det A|/dA = inv(A)^T",), symbol="linalg.slogdet",
+      dtype_rule=SAME)
+
+
+# ---- solve -------------------------------------------------------------------
+
+def _solve_left(a, b, vector):
+    bm = b[..., None] if vector else b
+    batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+    with np.errstate(all="ignore"):
+        try:
+            x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
+                                np.broadcast_to(bm, batch + bm.shape[-2:]))
+        except np.linalg.LinAlgError:
+            raise singular_error("linalg.solve", lu(a)[2], "solve") from None
+    return x[..., 0] if vector else x
+
+
+def _solve(xs, p):
+    """A X = B, or with left=False X A = B (A^T X^T = B^T)."""
+    a, b = xs
+    if p.get("left", True):
+        return _solve_left(a, b, p.get("vector", False))
+    return _t(_solve_left(_t(a), _t(b), False))
+
+
+def _outer_product(a, b):
+    """a @ b; with an inner size of 1 an outer product, as PyTorch computes
+    it (0 * -1 stays -0.)."""
+    return a * b if a.shape[-1] == 1 else a @ b
+
+
+def _solve_grads(g, ans, xs, p):
+    """(gA, gB) of the left problem A X = B: gB = solve(A^T, G), gA = -gB X^T."""
+    a, vector = xs[0], p.get("vector", False)
+    gm = g[..., None] if vector else g
+    gb = np.linalg.solve(np.broadcast_to(_t(a), gm.shape[:-2] + a.shape[-2:]), gm)
+    x = ans[..., None] if vector else ans
+    ga = -_outer_product(gb, _t(x))
+    return ga, gb[..., 0] if vector else gb
+
+
+def _solve_vjp(i):
+    def rule(g, ans, xs, p):
+        a, b = xs
+        if p.get("left", True):
+            grads = _solve_grads(g, ans, xs, p)
+        else:        # the left problem of A^T, B^T, X^T; its gradients transposed back
+            grads = tuple(_t(x) for x in _solve_grads(_t(g), _t(ans), [_t(a), _t(b)], {}))
+        return unbroadcast(grads[i], xs[i].shape)
+    return rule
+
+
+def _solve_jvp_a(t, ans, xs, p):
+    # d(A X) = dA X + A dX = 0 (left), X dA + dX A = 0 (right)
+    if p.get("left", True):
+        tx = t @ ans if not p.get("vector") else (t @ ans[..., None])[..., 0]
+    else:
+        tx = ans @ t
+    return -_solve([xs[0], tx], p)
+
+
+defop("linalg_solve", "LinalgSolveExBackward0", _solve,
+      vjp=(_solve_vjp(0), _solve_vjp(1)),
+      jvp=(_solve_jvp_a, lambda t, ans, xs, p: _solve([xs[0], t], p)),
+      saved=("0r", "0r"),
+      formula=("d solve(A,B)/dA = -solve(A^T, G) X^T", "d solve(A,B)/dB = solve(A^T, G)"),
+      symbol="linalg.solve", dtype_rule=SAME)
+
+
+# ---- cholesky ----------------------------------------------------------------
+
+def not_positive_definite(fname: str, a: np.ndarray) -> GradvizError:
+    """PyTorch's error: the first matrix of the batch, and its first leading
+    minor, that is not positive-definite."""
+    flat = a.reshape(-1, *a.shape[-2:])
+    for i, m in enumerate(flat):
+        for k in range(1, len(m) + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                where = f"(Batch element {i}): " if a.ndim > 2 else ""
+                return GradvizError(
+                    f"{fname}: {where}The factorization could not be completed because the "
+                    f"input is not positive-definite (the leading minor of order {k} is not "
+                    "positive-definite).", kind=LINALG_ERROR,
+                    hint="cholesky needs a symmetric positive-definite matrix, such as "
+                         "A @ A.T + eps * I")
+    raise AssertionError("a positive-definite matrix")
+
+
+def _cholesky(xs, p):
+    a = xs[0]
+    try:
+        low = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        raise not_positive_definite(p.get("fname", "linalg.cholesky"), a) from None
+    return _t(low).copy() if p.get("upper") else low
+
+
+def _solve_lower(low, b, left=True):
+    """low^-1 b (left) or b low^-1."""
+    if left:
+        return np.linalg.solve(low, b)
+    return _t(np.linalg.solve(_t(low), _t(b)))
+
+
+def _cholesky_vjp(g, ans, xs, p):
+    # PyTorch's formula (cholesky_backward): on L, with gL; symmetric in A
+    low, gl = (_t(ans), _t(g)) if p.get("upper") else (ans, g)
+    ga = np.tril(_t(low) @ gl)
+    ga = 0.5 * (ga + _t(np.tril(ga, -1)))
+    ga = _solve_lower(_t(low), ga)
+    return _solve_lower(low, ga, left=False)
+
+
+def _cholesky_jvp(t, ans, xs, p):
+    low = _t(ans) if p.get("upper") else ans
+    inner = _solve_lower(low, _t(_solve_lower(low, _t(t))))     # L^-1 dA L^-T
+    phi = np.tril(inner, -1) + 0.5 * np.tril(np.triu(inner))
+    dl = low @ phi
+    return _t(dl) if p.get("upper") else dl
+
+
+defop("linalg_cholesky",
+      lambda t: "CholeskyBackward0" if t.params.get("old") else "LinalgCholeskyExBackward0",
+      _cholesky, vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,), saved=("r",),
+      formula=("d chol(A)/dA = L^-T Phi(L^T G) L^-1",), symbol="linalg.cholesky",
+      dtype_rule=SAME)

@@ -1,0 +1,299 @@
+"""torch.linalg's orthogonal factorizations: qr, eigh, svd (and from it
+pinv and lstsq). One node per output, under PyTorch's one name (see
+ops/decomp.py); the leading dims of the input are a batch.
+
+Eigenvectors and singular vectors are unique only up to their signs:
+numpy's LAPACK (like PyTorch's) makes one choice, the same as PyTorch's for
+the matrices the tests check; a program whose result depends on the signs
+may differ from PyTorch's elsewhere.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GradvizError, RUNTIME
+from .decomp import _t
+from .registry import SAME, defop, unbroadcast
+
+
+def _refuse(message: str, hint: str):
+    def rule(*_):
+        raise GradvizError(message, kind=RUNTIME, hint=hint)
+    return rule
+
+
+def _off_diagonal_inverse(e: np.ndarray) -> np.ndarray:
+    """1 / e off the diagonal, 0 on it (e is a difference of eigenvalues)."""
+    n = e.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1.0 / e
+    out[..., np.arange(n), np.arange(n)] = 0
+    return out
+
+
+# ---- qr --------------------------------------------------------------------
+
+def _qr(a, mode):
+    """(Q, R); with mode='r' Q is an empty tensor, as PyTorch's."""
+    if mode == "r":
+        return np.zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
+    return np.linalg.qr(a, mode=mode)
+
+
+def _copyltu(m):
+    return np.tril(m) + _t(np.tril(m, -1))
+
+
+def _qr_backward(gq, gr, q, r):
+    """The gradient of A = QR (Q m x k, R k x n) for given gQ, gR."""
+    m, n = q.shape[-2], r.shape[-1]
+    if m >= n:
+        big = r @ _t(gr) - _t(gq) @ q
+        b = gq + q @ _copyltu(big)
+        return _t(np.linalg.solve(r, _t(b)))           # b R^-T
+    # A = [X | Y] with X square: R = [U | Q^T Y]
+    y, gv = (q @ r)[..., m:], gr[..., m:]
+    gx = _qr_backward(gq + y @ _t(gv), gr[..., :m], q, r[..., :m])
+    return np.concatenate([gx, q @ gv], axis=-1)
+
+
+def _qr_vjp(which):
+    def rule(g, ans, xs, p):
+        a = xs[0]
+        if p["mode"] == "r":
+            raise GradvizError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+                "through linalg.qr.", kind=RUNTIME, hint="use mode='reduced' to differentiate")
+        if p["mode"] == "complete" and a.shape[-2] > a.shape[-1]:
+            raise GradvizError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.", kind=RUNTIME,
+                               hint="use mode='reduced' to differentiate")
+        q, r = _qr(a, p["mode"])
+        zeros = np.zeros_like
+        return _qr_backward(g if which == 0 else zeros(q), g if which == 1 else zeros(r), q, r)
+    return rule
+
+
+def _qr_tangents(t, q, r):
+    """(dQ, dR) of A = QR for the tangent dA = t."""
+    m, n = q.shape[-2], r.shape[-1]
+    if m < n:          # A = [X | Y], X square: R = [U | Q^T Y]
+        y = (q @ r)[..., m:]
+        dq, du = _qr_tangents(t[..., :m], q, r[..., :m])
+        return dq, np.concatenate([du, _t(dq) @ y + _t(q) @ t[..., m:]], axis=-1)
+    r_inv = np.linalg.inv(r)
+    x = _t(q) @ t @ r_inv                                    # Q^T dA R^-1
+    omega = np.tril(x, -1) - _t(np.tril(x, -1))
+    return q @ omega + t @ r_inv - q @ x, (x - omega) @ r
+
+
+def _qr_jvp(which):
+    def rule(t, ans, xs, p):
+        a = xs[0]
+        if p["mode"] == "r" or (p["mode"] == "complete" and a.shape[-2] > a.shape[-1]):
+            raise GradvizError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.", kind=RUNTIME,
+                               hint="use mode='reduced' to differentiate")
+        return _qr_tangents(t, *_qr(a, p["mode"]))[which]
+    return rule
+
+
+for _i, _name in enumerate(("qr_q", "qr_r")):
+    defop(_name, "LinalgQrBackward0", lambda xs, p, i=_i: _qr(xs[0], p["mode"])[i],
+          vjp=(_qr_vjp(_i),), jvp=(_qr_jvp(_i),), saved=("r",),
+          formula=("d qr(A)/dA = (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T",),
+          symbol="linalg.qr", dtype_rule=SAME)
+
+
+# ---- eigh ------------------------------------------------------------------
+
+def _eigh(xs, p):
+    return np.linalg.eigh(xs[0], UPLO=p.get("UPLO", "L"))
+
+
+def _eigh_vjp(which):
+    # PyTorch's formula (linalg_eig_backward, Hermitian): V (diag(gL) +
+    # skew(V^T gV) / E) V^T, E_ij = L_j - L_i
+    def rule(g, ans, xs, p):
+        w, v = _eigh(xs, p)
+        if which == 0:
+            inner = np.zeros(v.shape, v.dtype)
+            idx = np.arange(w.shape[-1])
+            inner[..., idx, idx] = g
+        else:
+            vg = _t(v) @ g
+            inner = 0.5 * (vg - _t(vg)) * _off_diagonal_inverse(w[..., None, :] - w[..., :, None])
+        return v @ inner @ _t(v)
+    return rule
+
+
+def _eigh_jvp(which):
+    def rule(t, ans, xs, p):
+        w, v = _eigh(xs, p)
+        inner = _t(v) @ t @ v
+        if which == 0:
+            return np.diagonal(inner, axis1=-2, axis2=-1).copy()
+        return v @ (inner * _off_diagonal_inverse(w[..., None, :] - w[..., :, None]))
+    return rule
+
+
+for _i, _name in enumerate(("eigh_values", "eigh_vectors")):
+    defop(_name, "LinalgEighBackward0", lambda xs, p, i=_i: _eigh(xs, p)[i],
+          vjp=(_eigh_vjp(_i),), jvp=(_eigh_jvp(_i),), saved=("r",),
+          formula=("d eigh(A)/dA = V (diag(gL) + skew(V^T gV) / (L_j - L_i)) V^T",),
+          symbol="linalg.eigh", dtype_rule=SAME)
+
+
+# ---- svd -------------------------------------------------------------------
+
+def _svd(a, full):
+    return np.linalg.svd(a, full_matrices=full)
+
+
+def svd_backward(gu, gs, gvh, u, s, vh):
+    """The gradient of A = U diag(S) Vh (reduced: k = min(m, n))."""
+    v = _t(vh)
+    ga = (u * gs[..., None, :]) @ vh
+    sq = s * s
+    f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])    # 1 / (s_j^2 - s_i^2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_s = np.where(s == 0, 0, 1 / s)
+    if gu is not None:
+        j = f * (_t(u) @ gu)
+        ga = ga + u @ ((j + _t(j)) * s[..., None, :]) @ vh
+        if u.shape[-2] > u.shape[-1]:
+            ga = ga + (gu - u @ (_t(u) @ gu)) * inv_s[..., None, :] @ vh
+    if gvh is not None:
+        gv = _t(gvh)
+        k = f * (_t(v) @ gv)
+        ga = ga + u @ (s[..., :, None] * (k + _t(k))) @ vh
+        if v.shape[-2] > v.shape[-1]:
+            ga = ga + (u * inv_s[..., None, :]) @ _t(gv - v @ (_t(v) @ gv))
+    return ga
+
+
+def _svd_vjp(which):
+    def rule(g, ans, xs, p):
+        a = xs[0]
+        if p.get("full_matrices") and which != 1 and a.shape[-1] != a.shape[-2]:
+            raise GradvizError(
+                "torch.linalg.svd: The derivative of U and Vh is not implemented when "
+                "full_matrices=True and the input is not square", kind=RUNTIME,
+                hint="pass full_matrices=False (torch.svd: some=True)")
+        u, s, vh = _svd(a, False)
+        return svd_backward(g if which == 0 else None, g if which == 1 else np.zeros_like(s),
+                            g if which == 2 else None, u, s, vh)
+    return rule
+
+
+def _svd_jvp(which):
+    def rule(t, ans, xs, p):
+        u, s, vh = _svd(xs[0], False)
+        v = _t(vh)
+        dp = _t(u) @ t @ v
+        if which == 1:
+            return np.diagonal(dp, axis1=-2, axis2=-1).copy()
+        sq = s * s
+        f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])
+        if which == 0:
+            du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
+            return du + (t @ v - u @ dp) / s[..., None, :]
+        dv = v @ (f * (s[..., :, None] * dp + _t(dp) * s[..., None, :]))
+        return _t(dv + (_t(t) @ u - v @ _t(dp)) / s[..., None, :])
+    return rule
+
+
+for _i, _name in enumerate(("svd_u", "svd_s", "svd_vh")):
+    defop(_name, "LinalgSvdBackward0",
+          lambda xs, p, i=_i: _svd(xs[0], p.get("full_matrices", False) and i != 1)[i],
+          vjp=(_svd_vjp(_i),), jvp=(_svd_jvp(_i),), saved=("r",),
+          formula=("d svd(A)/dA = U (diag(gS) + sym(F o U^T gU) S + S sym(F o V^T gV)) Vh + ...",),
+          symbol="linalg.svd", dtype_rule=SAME)
+
+
+# ---- pinv, lstsq -----------------------------------------------------------
+
+def pinv(a, atol=None, rtol=None):
+    """PyTorch's pinv: through the SVD, singular values at most
+    max(atol, rtol * largest) counted as 0 (rtol eps * max(m, n) unless atol
+    is given)."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    if rtol is None:
+        rtol = np.finfo(a.dtype).eps * max(a.shape[-2:]) if not atol else 0.0
+    top = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    tol = np.maximum(atol or 0.0, rtol * top)
+    with np.errstate(divide="ignore"):
+        s_inv = np.where(s > tol, 1 / s, 0).astype(a.dtype)
+    return (_t(vh) * s_inv[..., None, :]) @ _t(u)
+
+
+def pinv_vjp(g, p_, a):
+    """The gradient of pinv(A) = P, PyTorch's formula (pinv_backward) in its
+    order: -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A), with
+    the products of the smaller size."""
+    pt, gt = _t(p_), _t(g)
+    if a.shape[-2] <= a.shape[-1]:
+        k = gt @ p_
+        k_pt = k @ pt
+        return -_t(p_ @ k) + k_pt - (a @ p_) @ k_pt + (pt @ p_) @ (gt - k @ a)
+    k = p_ @ gt
+    pt_k = pt @ k
+    return -_t(k @ p_) + pt_k - (pt_k @ p_) @ a + (gt - a @ k) @ p_ @ pt
+
+
+def pinv_jvp(t, p_, a):
+    pt = _t(p_)
+    out = -p_ @ t @ p_
+    out = out + p_ @ pt @ _t(t) @ (np.eye(a.shape[-2], dtype=a.dtype) - a @ p_)
+    return out + (np.eye(a.shape[-1], dtype=a.dtype) - p_ @ a) @ _t(t) @ pt @ p_
+
+
+defop("linalg_pinv", "LinalgPinvBackward0", lambda xs, p: pinv(xs[0], p.get("atol"), p.get("rtol")),
+      vjp=(lambda g, ans, xs, p: pinv_vjp(g, ans, xs[0]),),
+      jvp=(lambda t, ans, xs, p: pinv_jvp(t, ans, xs[0]),),
+      saved=("0r",), formula=("d pinv(A)/dA = -P^T G P^T + (I - AP) G^T P P^T + P^T P G^T (I - PA)",),
+      symbol="linalg.pinv", dtype_rule=SAME)
+
+
+def _as_matrix(b, p):
+    return b[..., None] if p.get("vector") else b
+
+
+def _lstsq(xs, p):
+    a, b = xs
+    x = pinv(a, rtol=p.get("rcond")) @ _as_matrix(b, p)
+    return x[..., 0] if p.get("vector") else x
+
+
+def _lstsq_da(g, ans, xs, p):
+    a, b = xs
+    gm, bm = _as_matrix(g, p), _as_matrix(b, p)
+    return unbroadcast(pinv_vjp(gm @ _t(bm), pinv(a, rtol=p.get("rcond")), a), a.shape)
+
+
+def _lstsq_db(g, ans, xs, p):
+    a, b = xs
+    gb = _t(pinv(a, rtol=p.get("rcond"))) @ _as_matrix(g, p)
+    return unbroadcast(gb[..., 0] if p.get("vector") else gb, b.shape)
+
+
+def _lstsq_jvp_a(t, ans, xs, p):
+    a, b = xs
+    x = pinv_jvp(t, pinv(a, rtol=p.get("rcond")), a) @ _as_matrix(b, p)
+    return x[..., 0] if p.get("vector") else x
+
+
+defop("lstsq_solution", "LinalgLstsqBackward0", _lstsq, vjp=(_lstsq_da, _lstsq_db),
+      jvp=(_lstsq_jvp_a, lambda t, ans, xs, p: _lstsq([xs[0], t], p)), saved=("01", "01"),
+      formula=("d lstsq(A,B)/dA = pinv's gradient for G B^T", "d lstsq(A,B)/dB = pinv(A)^T G"),
+      symbol="linalg.lstsq", dtype_rule=SAME)
+
+
+# gelsy (PyTorch's default driver) computes no residuals: an empty tensor,
+# recorded under the solution's node as PyTorch does
+defop("lstsq_residuals", "LinalgLstsqBackward0", lambda xs, p: np.zeros((0,), xs[0].dtype),
+      vjp=(lambda g, ans, xs, p: np.zeros_like(xs[0]), lambda g, ans, xs, p: np.zeros_like(xs[1])),
+      jvp=(lambda t, ans, xs, p: np.zeros_like(ans),) * 2, saved=("01", "01"),
+      formula=("d residuals/dA = 0 (none computed)", "d residuals/dB = 0 (none computed)"),
+      symbol="linalg.lstsq", dtype_rule=SAME)
