@@ -3604,3 +3604,8 @@ NN_FUNCTIONAL.update(attention.FUNCTIONS)
 from . import dtypeinfo  # noqa: E402
 FUNCTIONS.update(dtypeinfo.FUNCTIONS)
 METHODS.update(dtypeinfo.METHODS)
+
+# scatter, scatter_add, index_add, take_along_dim, ... (writes at indices)
+from . import scatter_fns  # noqa: E402
+FUNCTIONS.update(scatter_fns.FUNCTIONS)
+METHODS.update(scatter_fns.METHODS)

@@ -521,6 +521,40 @@ INPUTS: dict[str, list] = {
              grad_fn="IndexPutBackward0", shape=(3, 2))],
 }
 
+# writes at indices (ops/scatter.py): scatter, scatter_add, scatter_reduce,
+# index_add, index_copy, index_fill; index arrays are params, as the gathers'
+_SCATTER_I = np.array([[0, 1, 0], [1, 1, 0]])
+
+
+def shifted(gen, by):
+    return lambda rng: gen(rng) + by
+
+
+INPUTS.update({
+    "scatter": [case(anyv(2, 3), anyv(2, 3), dim=0, index=np.array([[0, 1, 0]])),
+                case(anyv(3, 4), anyv(2, 5), dim=1, index=np.array([[3, 0], [1, 2]]))],
+    "scatter_value": [case(anyv(2, 3), dim=1, index=np.array([[2], [0]]), value=1.5)],
+    "scatter_add": [case(anyv(2, 3), anyv(2, 3), dim=0, index=_SCATTER_I),
+                    case(anyv(4), anyv(5), dim=0, index=np.array([3, 3, 0, 1]))],
+    "scatter_reduce": [case(anyv(2, 3), anyv(2, 3), dim=0, index=_SCATTER_I, reduce=r,
+                            include_self=inc)
+                       for r in ("sum", "mean") for inc in (True, False)]
+                      + [case(pos(2, 3), pos(2, 3), dim=0, index=_SCATTER_I, reduce="prod",
+                              include_self=inc) for inc in (True, False)]
+                      + [case(distinct(2, 3), shifted(distinct(2, 3), 0.25), dim=0,
+                              index=_SCATTER_I, reduce=r,
+                              include_self=inc)
+                         for r in ("amax", "amin") for inc in (True, False)],
+    "index_add": [case(anyv(3, 2), anyv(4, 2), dim=0, index=np.array([2, 0, 2, 1]), alpha=1),
+                  case(anyv(2, 3), anyv(2, 2), dim=1, index=np.array([1, 1]), alpha=-0.5)],
+    "index_copy": [case(anyv(3, 2), anyv(2, 2), dim=0, index=np.array([2, 0])),
+                   case(anyv(2, 3), anyv(2, 1), dim=1, index=np.array([1]))],
+    "index_fill": [case(anyv(3, 2), dim=0, index=np.array([2, 0]), given=np.array([2, 0]),
+                        value=0.5),
+                   case(anyv(2, 3), anyv(), dim=1, index=np.array([0, 2]),
+                        given=np.array([0, 2]))],
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]
