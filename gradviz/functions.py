@@ -3609,3 +3609,8 @@ METHODS.update(dtypeinfo.METHODS)
 from . import scatter_fns  # noqa: E402
 FUNCTIONS.update(scatter_fns.FUNCTIONS)
 METHODS.update(scatter_fns.METHODS)
+
+# tile, tensor_split, meshgrid, kron, rot90, cross, cdist, ...
+from . import shape_fns  # noqa: E402
+FUNCTIONS.update(shape_fns.FUNCTIONS)
+METHODS.update(shape_fns.METHODS)

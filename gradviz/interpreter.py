@@ -29,6 +29,7 @@ from . import machine, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import rnn_utils
+from . import shape_fns  # (torch.linalg.cross)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -464,6 +465,8 @@ def _module_tree() -> dict:
         "norm": Function("norm", functions.f_linalg_norm),
         "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
         "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm)})
+    linalg.members.update({name: Function(name, f)       # (torch.linalg.cross)
+                           for name, f in shape_fns.LINALG.items()})
     kinds = distributions.TYPES
     kl_functions = {k: Function(k, v) for k, v in kl.FUNCTIONS.items()}
     dists = Module("torch.distributions", {

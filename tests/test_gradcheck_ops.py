@@ -555,6 +555,20 @@ INPUTS.update({
                         given=np.array([0, 2]))],
 })
 
+# rot90, the cross product, cdist (ops/geometry.py); cdist's rows kept apart
+# (its distances are not smooth at 0), its p-norms away from p's kinks
+INPUTS.update({
+    "rot90": [case(anyv(2, 3), k=1, dims=(0, 1)), case(anyv(2, 3, 2), k=3, dims=(2, 0)),
+              case(anyv(3, 2), k=2, dims=(1, 0))],
+    "cross": [case(anyv(3), anyv(3), dim=0), case(anyv(2, 3), anyv(2, 3), dim=1),
+              case(anyv(3, 2), anyv(1, 2), dim=0)],
+    "cdist": [case(distinct(3, 2), shifted(distinct(4, 2), 0.3), p=p)
+              for p in (2.0, 1.0, 3.0, 0.5)]
+             + [case(anyv(3, 2), anyv(4, 2), p=float("inf"))]
+             + [case(distinct(2, 3, 2), shifted(distinct(2, 2, 2), 0.3), p=2.0),
+                case(distinct(3, 2), shifted(distinct(2, 2), 0.3), p=2.0, mm=True)],
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]
