@@ -3614,3 +3614,8 @@ METHODS.update(scatter_fns.METHODS)
 from . import shape_fns  # noqa: E402
 FUNCTIONS.update(shape_fns.FUNCTIONS)
 METHODS.update(shape_fns.METHODS)
+
+# unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
+from . import counting_fns  # noqa: E402
+FUNCTIONS.update(counting_fns.FUNCTIONS)
+METHODS.update(counting_fns.METHODS)
