@@ -313,10 +313,60 @@ def f_take_along_dim(rt, input, indices, dim=None):
     return gather(rt, F.m_expand(rt, x, *wide_x), d, F.m_expand(rt, indices, *wide_i))
 
 
+# ---- index_put ------------------------------------------------------------------
+
+def f_index_put(rt, input, indices, values, accumulate=False):
+    """x with values written at x[indices] (a tuple of index tensors), or
+    added there (accumulate=True): IndexPutBackward0 either way."""
+    x = _need_tensor(input, "index_put")
+    if not isinstance(indices, (tuple, list)) or not all(is_tensor(i) for i in indices):
+        raise GradvizError(f"index_put(): argument 'indices' (position 2) must be tuple of "
+                           f"Tensors, not {F.arg_type_name(indices)}", kind=TYPE,
+                           hint="give the indices as a tuple: x.index_put((rows,), values)")
+    v = _need_tensor(values, "index_put", 3, "values")
+    for i in indices:
+        if i.data.dtype.kind not in "iub":
+            raise GradvizError("tensors used as indices must be long, int, byte or bool "
+                               "tensors", kind=INDEX, hint=INDEX_HINT)
+    if len(indices) > max(x.data.ndim, 1):
+        raise GradvizError(f"too many indices for tensor of dimension {x.data.ndim} (got "
+                           f"{len(indices)})", kind=INDEX, hint="one index tensor per dim")
+    if v.data.dtype != x.data.dtype:
+        raise GradvizError(f"Index put requires the source and destination dtypes match, got "
+                           f"{F.type_word(x.data.dtype)} for the destination and "
+                           f"{F.type_word(v.data.dtype)} for the source.", kind=RUNTIME,
+                           hint="convert the values: values.to(x.dtype)")
+    key = []
+    for d, i in enumerate(indices):
+        idx = i.data
+        if idx.dtype.kind in "iu":
+            n = x.data.shape[d]
+            bad = idx[(idx < -n) | (idx >= n)]
+            if bad.size:
+                raise GradvizError(f"index {bad.reshape(-1)[0]} is out of bounds for dimension "
+                                   f"{d} with size {n}", kind=INDEX,
+                                   hint=f"indices along dim {d} go from {-n} to {n - 1}")
+            idx = idx.astype(np.int64)
+        key.append(idx)
+    key = tuple(key)
+    picked = x.data[key].shape
+    try:
+        np.broadcast_shapes(v.data.shape, picked)
+    except ValueError:
+        raise GradvizError(f"shape mismatch: value tensor of shape {list(v.data.shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(picked)}",
+                           kind=RUNTIME, hint=f"the values must broadcast to {list(picked)}, "
+                                              "the shape of x[indices]") from None
+    if accumulate:
+        return rt.apply(OPS["index_put_add"], (x, v), {"index": key})
+    return rt.apply(OPS["setitem"], (x, v), {"index": key, "advanced": True,
+                                             "grad_fn": "IndexPutBackward0"})
+
+
 FUNCTIONS = {
     "scatter": f_scatter, "scatter_add": f_scatter_add, "scatter_reduce": f_scatter_reduce,
     "index_add": f_index_add, "index_copy": f_index_copy, "index_fill": f_index_fill,
-    "take_along_dim": f_take_along_dim,
+    "take_along_dim": f_take_along_dim, "index_put": f_index_put,
 }
 
 

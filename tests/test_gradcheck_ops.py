@@ -553,6 +553,9 @@ INPUTS.update({
                         value=0.5),
                    case(anyv(2, 3), anyv(), dim=1, index=np.array([0, 2]),
                         given=np.array([0, 2]))],
+    "index_put_add": [case(anyv(4), anyv(3), index=(np.array([1, 1, 3]),)),
+                      case(anyv(3, 2), anyv(), index=(np.array([0, 0]), np.array([1, 1]))),
+                      case(anyv(3, 2), anyv(1, 2), index=(np.array([2, 0]),))],
 })
 
 # rot90, the cross product, cdist (ops/geometry.py); cdist's rows kept apart

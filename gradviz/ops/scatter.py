@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradvizError, RUNTIME
-from .registry import SAME, defop, no_derivative
+from .registry import SAME, defop, no_derivative, unbroadcast
 
 # scatter_reduce's start value where include_self=False (the identity)
 REDUCE_IDENTITY = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}
@@ -322,3 +322,29 @@ defop("index_fill", _index_fill_grad_fn, _index_fill_fwd,
       formula=("d index_fill/dx = 1 outside the filled rows",
                "d index_fill/dvalue = the gradient's filled rows, summed"),
       symbol="index_fill", saves=False, dtype_rule=SAME)
+
+
+# ---- index_put(indices, values, accumulate=True): values added at the indices --
+
+def _index_put_add_fwd(xs, p):
+    out = xs[0].copy()
+    index = p["index"]
+    np.add.at(out, index, np.broadcast_to(xs[1], out[index].shape).astype(out.dtype))
+    return out
+
+
+def _index_put_add_vjp_values(g, ans, xs, p):
+    part = g[p["index"]]
+    v = xs[1]
+    if v.ndim > part.ndim:          # (a value with extra leading 1s)
+        part = part.reshape((1,) * (v.ndim - part.ndim) + part.shape)
+    return unbroadcast(part, v.shape)
+
+
+defop("index_put_add", "IndexPutBackward0", _index_put_add_fwd,
+      vjp=(lambda g, ans, xs, p: g, _index_put_add_vjp_values),
+      jvp=(lambda t, ans, xs, p: t,
+           lambda t, ans, xs, p: _index_put_add_fwd([np.zeros_like(ans), t], p)),
+      formula=("d index_put(accumulate=True)/dx = 1",
+               "d index_put(accumulate=True)/dvalues = the gradient at the indices, summed"),
+      symbol="index_put", saves=False, dtype_rule=SAME)
