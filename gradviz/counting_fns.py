@@ -10,6 +10,7 @@ import numpy as np
 
 from . import functions as F
 from .errors import RUNTIME, TYPE, GradvizError
+from .forward_ad import refuse_dual
 from .functions import _dim, _need_tensor, is_tensor
 from .ops import OPS
 from .ops.counting import unique_parts
@@ -27,6 +28,9 @@ def _unique(rt, x, dim, return_inverse, return_counts, consecutive, name):
     if d is not None and x.data.ndim == 0:
         raise GradvizError(f"Dimension out of range (expected to be in range of [-1, 0], but "
                            f"got {dim})", kind="IndexError", hint="a 0-d tensor has no dims")
+    kernel = "unique_consecutive" if consecutive else "_unique2" if d is None else "unique_dim"
+    refuse_dual(rt, (x,), kernel, "forward mode cannot pass through unique; take the values "
+                                  "with x.detach()")
     _, inverse, counts = unique_parts(x.data, d, consecutive)
     values = rt.apply(OPS["unique"], (x,), {"dim": d, "consecutive": consecutive})
     if not (return_inverse or return_counts):

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import functions as F
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .forward_ad import refuse_dual
 from .functions import _dim, _need_tensor, invalid_combination, is_tensor
 from .ops import OPS
 from .ops.registry import broadcast_shape
@@ -302,6 +303,10 @@ def f_cdist(rt, x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary
     rt.tape.check_size(math.prod(batch) * rows1 * rows2 * a.data.shape[-1])
     mm = p == 2 and (compute_mode == CDIST_MODES[1] or (
         compute_mode == CDIST_MODES[0] and (rows1 > CDIST_MM_ROWS or rows2 > CDIST_MM_ROWS)))
+    # (PyTorch has no forward-mode derivative for either kernel)
+    refuse_dual(rt, (a, b), "_euclidean_dist" if mm else "_cdist_forward",
+                "forward mode cannot pass through cdist; compute the distances from "
+                "differences: ((x1[:, None] - x2[None]) ** 2).sum(-1).sqrt()")
     if not mm:
         return rt.apply(OPS["cdist"], (a, b), {"p": float(p)})
     out = rt.apply(OPS["cdist"], (a, b), {"p": 2.0, "mm": True})

@@ -219,6 +219,8 @@ def _scatter_reduce_jvp(t, ans, xs, p, i):
     """Each input element reaches one element of the result, so the VJP of
     a gradient of ones is each element's own derivative: the tangent
     scaled by it, and src's added in where index points."""
+    if p["reduce"] in ("amax", "amin", "max", "min"):
+        return _extreme_jvp(t, ans, xs, p, i)
     slope = _scatter_reduce_vjp(np.ones_like(ans), ans, xs, p, i)
     if i == 0:
         return slope * t
@@ -226,6 +228,26 @@ def _scatter_reduce_jvp(t, ans, xs, p, i):
     out = np.zeros_like(ans)
     np.add.at(out, positions(index, p["dim"]), corner(slope * t, index.shape))
     return out
+
+
+def _extreme_jvp(t, ans, xs, p, i):
+    """amax/amin: the tangents of the values equal to the result, averaged
+    (PyTorch's JVP counts x's own value only where include_self keeps it,
+    unlike its VJP)."""
+    x, src = xs
+    index = p["index"]
+    where = positions(index, p["dim"])
+    self_is = (x == ans).astype(ans.dtype)
+    if not p["include_self"]:
+        self_is = _zeroed(self_is, p)
+    src_is = (corner(src, index.shape) == ans[where]).astype(ans.dtype)
+    n = self_is.copy()
+    np.add.at(n, where, src_is)
+    if i == 0:
+        return self_is * t / n
+    out = np.zeros_like(ans)
+    np.add.at(out, where, src_is * corner(t, index.shape))
+    return out / n
 
 
 defop("scatter_reduce", "ScatterReduceBackward0", _scatter_reduce_fwd,
