@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import FLOAT, SAME, defop
+from .scatter import per_input
 
 
 # ---- rot90: k quarter turns in the plane of two dims --------------------------
@@ -106,10 +107,7 @@ def _cdist_jvp(t, ans, xs, p, i):
 
 defop("cdist", lambda t: "EuclideanDistBackward0" if t.params.get("mm") else "CdistBackward0",
       _cdist_fwd,
-      vjp=(lambda g, ans, xs, p: _cdist_vjp(g, ans, xs, p, 0),
-           lambda g, ans, xs, p: _cdist_vjp(g, ans, xs, p, 1)),
-      jvp=(lambda t, ans, xs, p: _cdist_jvp(t, ans, xs, p, 0),
-           lambda t, ans, xs, p: _cdist_jvp(t, ans, xs, p, 1)),
+      vjp=per_input(_cdist_vjp), jvp=per_input(_cdist_jvp),
       formula=("d cdist/dx1[i] = sum over j of g[i, j] * d|x1[i] - x2[j]|_p",
                "d cdist/dx2[j] = -sum over i of g[i, j] * d|x1[i] - x2[j]|_p"),
       symbol="cdist", saved=("0", "1", "r"), dtype_rule=FLOAT)

@@ -63,14 +63,26 @@ def _scatter_fwd(xs, p):
     return out
 
 
-defop("scatter", "ScatterBackward0", _scatter_fwd,
-      vjp=(lambda g, ans, xs, p: _zeroed(g, p),
-           lambda g, ans, xs, p: _gathered(g, xs[1].shape, p)),
-      jvp=(lambda t, ans, xs, p: _zeroed(t, p),
-           lambda t, ans, xs, p: _scatter_fwd([np.zeros_like(ans), t], p)),
-      formula=("d scatter/dx = 1 where nothing is written, else 0",
-               "d scatter/dsrc = the gradient gathered at index"),
-      symbol="scatter", saves=False, dtype_rule=SAME)
+def per_input(rule) -> tuple:
+    """rule(a, ans, xs, p, i) as one rule for each of two inputs."""
+    return (lambda a, ans, xs, p: rule(a, ans, xs, p, 0),
+            lambda a, ans, xs, p: rule(a, ans, xs, p, 1))
+
+
+def _write_op(name, grad_fn, forward, cleared, picked, formula):
+    """An op that writes src into a copy of x: x's gradient is g with the
+    written places cleared, src's g picked at them; linear in each."""
+    defop(name, grad_fn, forward,
+          vjp=(lambda g, ans, xs, p: cleared(g, p),
+               lambda g, ans, xs, p: picked(g, xs[1].shape, p)),
+          jvp=(lambda t, ans, xs, p: cleared(t, p),
+               lambda t, ans, xs, p: forward([np.zeros_like(ans), t], p)),
+          formula=formula, symbol=name, saves=False, dtype_rule=SAME)
+
+
+_write_op("scatter", "ScatterBackward0", _scatter_fwd, _zeroed, _gathered,
+          ("d scatter/dx = 1 where nothing is written, else 0",
+           "d scatter/dsrc = the gradient gathered at index"))
 
 
 def _scatter_value_fwd(xs, p):
@@ -251,10 +263,7 @@ def _extreme_jvp(t, ans, xs, p, i):
 
 
 defop("scatter_reduce", "ScatterReduceBackward0", _scatter_reduce_fwd,
-      vjp=(lambda g, ans, xs, p: _scatter_reduce_vjp(g, ans, xs, p, 0),
-           lambda g, ans, xs, p: _scatter_reduce_vjp(g, ans, xs, p, 1)),
-      jvp=(lambda t, ans, xs, p: _scatter_reduce_jvp(t, ans, xs, p, 0),
-           lambda t, ans, xs, p: _scatter_reduce_jvp(t, ans, xs, p, 1)),
+      vjp=per_input(_scatter_reduce_vjp), jvp=per_input(_scatter_reduce_jvp),
       formula=("d scatter_reduce/dx: PyTorch's scatter_reduce_backward",
                "d scatter_reduce/dsrc: PyTorch's scatter_reduce_backward"),
       symbol="scatter_reduce", saved=("0", "1", "r"), dtype_rule=SAME)
@@ -302,14 +311,10 @@ def _index_copy_fwd(xs, p):
     return out
 
 
-defop("index_copy", "IndexCopyBackward0", _index_copy_fwd,
-      vjp=(lambda g, ans, xs, p: _rows_zeroed(g, p),
-           lambda g, ans, xs, p: _selected(g, p)),
-      jvp=(lambda t, ans, xs, p: _rows_zeroed(t, p),
-           lambda t, ans, xs, p: _index_copy_fwd([np.zeros_like(ans), t], p)),
-      formula=("d index_copy/dx = 1 outside the copied rows",
-               "d index_copy/dsource = the gradient's rows at index"),
-      symbol="index_copy", saves=False, dtype_rule=SAME)
+_write_op("index_copy", "IndexCopyBackward0", _index_copy_fwd, _rows_zeroed,
+          lambda g, shape, p: _selected(g, p),
+          ("d index_copy/dx = 1 outside the copied rows",
+           "d index_copy/dsource = the gradient's rows at index"))
 
 
 def _index_fill_fwd(xs, p):
