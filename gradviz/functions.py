@@ -3671,3 +3671,18 @@ from . import linalg_fns  # noqa: E402
 FUNCTIONS.update(linalg_fns.FUNCTIONS)
 METHODS.update(linalg_fns.METHODS)
 LINALG = linalg_fns.LINALG
+
+# scatter, scatter_add, index_add, take_along_dim, ... (writes at indices)
+from . import scatter_fns  # noqa: E402
+FUNCTIONS.update(scatter_fns.FUNCTIONS)
+METHODS.update(scatter_fns.METHODS)
+
+# tile, tensor_split, meshgrid, kron, rot90, cross, cdist, ...
+from . import shape_fns  # noqa: E402
+FUNCTIONS.update(shape_fns.FUNCTIONS)
+METHODS.update(shape_fns.METHODS)
+
+# unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
+from . import counting_fns  # noqa: E402
+FUNCTIONS.update(counting_fns.FUNCTIONS)
+METHODS.update(counting_fns.METHODS)

@@ -30,6 +30,7 @@ from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyite
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import anomaly, bare_builtins, grad_utils, module_hooks, rnn_utils
+from . import shape_fns  # (torch.linalg.cross)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -585,6 +586,8 @@ def _module_tree() -> dict:
         **{k: Function(k, v) for k, v in functions.LINALG.items() if k != "matrix_norm"},
         # (except torch.linalg.LinAlgError: a singular matrix's error)
         "LinAlgError": PyType("_LinAlgError")})
+    linalg.members.update({name: Function(name, f)       # (torch.linalg.cross)
+                           for name, f in shape_fns.LINALG.items()})
     kinds = distributions.TYPES
     kl_functions = {k: Function(k, v) for k, v in kl.FUNCTIONS.items()}
     dists = Module("torch.distributions", {

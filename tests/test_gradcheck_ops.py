@@ -664,6 +664,58 @@ ONE_TRIANGLE = {"cholesky_solve": 1}
 # ops that read one triangle of a symmetric matrix: PyTorch's gradient is
 # the symmetric one, checked along symmetric directions
 SYMMETRIC = {"linalg_cholesky", "eigh_values", "eigh_vectors"}
+
+# writes at indices (ops/scatter.py): scatter, scatter_add, scatter_reduce,
+# index_add, index_copy, index_fill; index arrays are params, as the gathers'
+_SCATTER_I = np.array([[0, 1, 0], [1, 1, 0]])
+
+
+def shifted(gen, by):
+    return lambda rng: gen(rng) + by
+
+
+INPUTS.update({
+    "scatter": [case(anyv(2, 3), anyv(2, 3), dim=0, index=np.array([[0, 1, 0]])),
+                case(anyv(3, 4), anyv(2, 5), dim=1, index=np.array([[3, 0], [1, 2]]))],
+    "scatter_value": [case(anyv(2, 3), dim=1, index=np.array([[2], [0]]), value=1.5)],
+    "scatter_add": [case(anyv(2, 3), anyv(2, 3), dim=0, index=_SCATTER_I),
+                    case(anyv(4), anyv(5), dim=0, index=np.array([3, 3, 0, 1]))],
+    "scatter_reduce": [case(anyv(2, 3), anyv(2, 3), dim=0, index=_SCATTER_I, reduce=r,
+                            include_self=inc)
+                       for r in ("sum", "mean") for inc in (True, False)]
+                      + [case(pos(2, 3), pos(2, 3), dim=0, index=_SCATTER_I, reduce="prod",
+                              include_self=inc) for inc in (True, False)]
+                      + [case(distinct(2, 3), shifted(distinct(2, 3), 0.25), dim=0,
+                              index=_SCATTER_I, reduce=r,
+                              include_self=inc)
+                         for r in ("amax", "amin") for inc in (True, False)],
+    "index_add": [case(anyv(3, 2), anyv(4, 2), dim=0, index=np.array([2, 0, 2, 1]), alpha=1),
+                  case(anyv(2, 3), anyv(2, 2), dim=1, index=np.array([1, 1]), alpha=-0.5)],
+    "index_copy": [case(anyv(3, 2), anyv(2, 2), dim=0, index=np.array([2, 0])),
+                   case(anyv(2, 3), anyv(2, 1), dim=1, index=np.array([1]))],
+    "index_fill": [case(anyv(3, 2), dim=0, index=np.array([2, 0]), given=np.array([2, 0]),
+                        value=0.5),
+                   case(anyv(2, 3), anyv(), dim=1, index=np.array([0, 2]),
+                        given=np.array([0, 2]))],
+    "index_put_add": [case(anyv(4), anyv(3), index=(np.array([1, 1, 3]),)),
+                      case(anyv(3, 2), anyv(), index=(np.array([0, 0]), np.array([1, 1]))),
+                      case(anyv(3, 2), anyv(1, 2), index=(np.array([2, 0]),))],
+})
+
+# rot90, the cross product, cdist (ops/geometry.py); cdist's rows kept apart
+# (its distances are not smooth at 0), its p-norms away from p's kinks
+INPUTS.update({
+    "rot90": [case(anyv(2, 3), k=1, dims=(0, 1)), case(anyv(2, 3, 2), k=3, dims=(2, 0)),
+              case(anyv(3, 2), k=2, dims=(1, 0))],
+    "cross": [case(anyv(3), anyv(3), dim=0), case(anyv(2, 3), anyv(2, 3), dim=1),
+              case(anyv(3, 2), anyv(1, 2), dim=0)],
+    "cdist": [case(distinct(3, 2), shifted(distinct(4, 2), 0.3), p=p)
+              for p in (2.0, 1.0, 3.0, 0.5)]
+             + [case(anyv(3, 2), anyv(4, 2), p=float("inf"))]
+             + [case(distinct(2, 3, 2), shifted(distinct(2, 2, 2), 0.3), p=2.0),
+                case(distinct(3, 2), shifted(distinct(2, 2), 0.3), p=2.0, mm=True)],
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]

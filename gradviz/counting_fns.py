@@ -1,0 +1,198 @@
+"""torch functions and tensor methods that count and look up values:
+unique, unique_consecutive, bincount, histc, searchsorted, bucketize.
+Their integer results make no node; unique's values do (ops/counting.py),
+as does bincount's with weights that require grad. Imported by
+functions.py, whose FUNCTIONS and METHODS tables they join.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from .errors import RUNTIME, TYPE, GradvizError
+from .forward_ad import refuse_dual
+from .functions import _dim, _need_tensor, is_tensor
+from .ops import OPS
+from .ops.counting import unique_parts
+from .selection import _as_method
+
+INT_HINT = "whole numbers: an int64 tensor, e.g. labels or torch.tensor([0, 2, 2])"
+
+
+def _index_of(rt, t, label):
+    return F._leaf(rt, np.asarray(t, np.int64), False, label)
+
+
+def _unique(rt, x, dim, return_inverse, return_counts, consecutive, name):
+    d = None if dim is None else _dim(dim, x.data.ndim)
+    if d is not None and x.data.ndim == 0:
+        raise GradvizError(f"Dimension out of range (expected to be in range of [-1, 0], but "
+                           f"got {dim})", kind="IndexError", hint="a 0-d tensor has no dims")
+    kernel = "unique_consecutive" if consecutive else "_unique2" if d is None else "unique_dim"
+    refuse_dual(rt, (x,), kernel, "forward mode cannot pass through unique; take the values "
+                                  "with x.detach()")
+    _, inverse, counts = unique_parts(x.data, d, consecutive)
+    values = rt.apply(OPS["unique"], (x,), {"dim": d, "consecutive": consecutive})
+    if not (return_inverse or return_counts):
+        return values
+    out = [values]
+    if return_inverse:
+        out.append(_index_of(rt, inverse, f"{name}.inverse"))
+    if return_counts:
+        out.append(_index_of(rt, counts, f"{name}.counts"))
+    return tuple(out)
+
+
+def f_unique(rt, input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values of x (or distinct slices along dim), sorted (as
+    PyTorch's CPU unique, also with sorted=False), with the inverse (where
+    each element went) and counts when asked."""
+    x = _need_tensor(input, "unique")
+    return _unique(rt, x, dim, return_inverse, return_counts, False, "unique")
+
+
+def f_unique_consecutive(rt, input, return_inverse=False, return_counts=False, dim=None):
+    """Each run of equal values (or slices along dim) once, in order."""
+    x = _need_tensor(input, "unique_consecutive")
+    return _unique(rt, x, dim, return_inverse, return_counts, True, "unique_consecutive")
+
+
+def f_bincount(rt, input, weights=None, minlength=0):
+    """How often each whole number 0, 1, ... occurs in x (or the sum of
+    its weights), at least minlength of them."""
+    x = _need_tensor(input, "bincount")
+    idx = x.data
+    if idx.dtype.kind not in "iu":
+        raise GradvizError(f"\"bincount_cpu\" not implemented for '{F.type_word(idx.dtype)}'",
+                           kind="NotImplementedError", hint=f"bincount counts {INT_HINT}")
+    if idx.ndim != 1 or (idx < 0).any():
+        raise GradvizError("bincount only supports 1-d non-negative integral inputs.",
+                           kind=RUNTIME, hint=f"bincount counts {INT_HINT}, 0 or more, "
+                                              "in a 1-d tensor (x.flatten())")
+    if isinstance(minlength, bool) or not isinstance(minlength, int):
+        raise GradvizError(f"bincount(): argument 'minlength' (position 3) must be int, not "
+                           f"{F.arg_type_name(minlength)}", kind=TYPE, hint="minlength=10")
+    if minlength < 0:
+        raise GradvizError("minlength should be >= 0", kind=RUNTIME,
+                           hint="minlength is the least length of the result")
+    length = max(int(idx.max()) + 1 if idx.size else 0, minlength)
+    rt.tape.check_size(length)
+    if weights is None:
+        return F._leaf(rt, np.bincount(idx, minlength=length).astype(np.int64), False,
+                       "bincount")
+    w = _need_tensor(weights, "bincount", 2, "weights")
+    if w.data.ndim != 1 or w.data.shape[0] != idx.shape[0]:
+        raise GradvizError("weights should be 1-d and have the same length as input",
+                           kind=RUNTIME, hint="one weight per element of x")
+    # float weights keep their dtype; others are summed as float64, as PyTorch's
+    dt = w.data.dtype if w.data.dtype.kind == "f" else np.dtype(np.float64)
+    return rt.apply(OPS["bincount"], (w,), {"index": idx.astype(np.int64), "length": length,
+                                            "dtype": dt})
+
+
+def f_histc(rt, input, bins=100, min=0, max=0):
+    """A histogram of x's values in `bins` equal bins from min to max (x's
+    own range when both are 0); values outside are not counted."""
+    x = _need_tensor(input, "histc")
+    data = x.data
+    if data.dtype.kind != "f":
+        raise GradvizError(f"\"histogram_cpu\" not implemented for '{F.type_word(data.dtype)}'",
+                           kind="NotImplementedError", hint="histc takes floats: x.float()")
+    if isinstance(bins, bool) or not isinstance(bins, int):
+        raise GradvizError(f"histc(): argument 'bins' (position 2) must be int, not "
+                           f"{F.arg_type_name(bins)}", kind=TYPE, hint="bins=10")
+    if bins <= 0:
+        raise GradvizError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0",
+                           kind=RUNTIME, hint="bins is how many bins: bins=10")
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise GradvizError("torch.histc: max must be larger than min", kind=RUNTIME,
+                           hint="min=, max= give the range counted")
+    if lo == hi and data.size:
+        lo, hi = float(data.min()), float(data.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    rt.tape.check_size(bins)
+    flat = data.reshape(-1)
+    left, right = data.dtype.type(lo), data.dtype.type(hi)
+    inside = flat[(flat >= left) & (flat <= right)]
+    # PyTorch's linear bins: (v - min) * bins / (max - min), in x's dtype,
+    # the right edge counted in the last bin
+    pos = ((inside - left) * data.dtype.type(bins) / (right - left)).astype(np.int64)
+    pos[pos == bins] = bins - 1
+    return F._leaf(rt, np.bincount(pos, minlength=bins).astype(data.dtype), False, "histc")
+
+
+def _lookup(rt, boundaries: np.ndarray, values, right: bool, out_int32: bool, label: str):
+    """searchsorted's positions, row by row where the boundaries are a batch."""
+    side = "right" if right else "left"
+    if boundaries.ndim == 1:
+        pos = np.searchsorted(boundaries, values, side=side)
+    else:
+        rows = boundaries.reshape(-1, boundaries.shape[-1])
+        vals = values.reshape(len(rows), -1)
+        pos = np.stack([np.searchsorted(b, v, side=side) for b, v in zip(rows, vals)])
+        pos = pos.reshape(values.shape)
+    return F._leaf(rt, np.asarray(pos, np.int32 if out_int32 else np.int64), False, label)
+
+
+def _values(v, fname):
+    if is_tensor(v):
+        return v.data
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return np.asarray(v)
+    raise GradvizError(f"{fname}(): argument 'input' must be Tensor or a number, not "
+                       f"{F.arg_type_name(v)}", kind=TYPE, hint="the values to look up")
+
+
+def f_searchsorted(rt, sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                   sorter=None):
+    """Where each value would go in the sorted boundaries (the last dim),
+    to keep them sorted: the first such place, or the last (right=True,
+    side='right')."""
+    seq = _need_tensor(sorted_sequence, "searchsorted", 1, "sorted_sequence")
+    values = _values(input, "searchsorted")
+    if side is not None:
+        if side not in ("left", "right"):
+            raise GradvizError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}", kind=RUNTIME, hint="side='left' or 'right'")
+        if right and side == "left":
+            raise GradvizError("torch.searchsorted(): side and right can't be set to "
+                               "opposites, got side of left while right was True",
+                               kind=RUNTIME, hint="give one of side= and right=")
+        right = side == "right"
+    bounds = seq.data
+    if bounds.ndim == 0:
+        raise GradvizError("torch.searchsorted(): boundaries tensor should have positive "
+                           "dimension, but got 0 dimension", kind=RUNTIME,
+                           hint="the boundaries are a sorted 1-d tensor")
+    if bounds.ndim > 1 and bounds.shape[:-1] != values.shape[:-1]:
+        raise GradvizError("torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                           "the first N-1 dimensions of boundaries tensor and input value "
+                           f"tensor must match, but we got boundaries tensor "
+                           f"{list(bounds.shape)} and input value tensor {list(values.shape)}",
+                           kind=RUNTIME, hint="one row of boundaries per row of values, or "
+                                              "one 1-d tensor of boundaries for all")
+    if sorter is not None:
+        order = _need_tensor(sorter, "searchsorted", 5, "sorter").data
+        bounds = np.take_along_axis(bounds, order, -1)
+    return _lookup(rt, bounds, values, bool(right), bool(out_int32), "searchsorted")
+
+
+def f_bucketize(rt, input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value among sorted 1-d boundaries: i where
+    boundaries[i-1] < v <= boundaries[i] (right=True: <= v <)."""
+    values = _values(input, "bucketize")
+    bounds = _need_tensor(boundaries, "bucketize", 2, "boundaries").data
+    if bounds.ndim != 1:
+        raise GradvizError(f"boundaries tensor must be 1 dimension, but got dim({bounds.ndim})",
+                           kind=RUNTIME, hint="the boundaries are a sorted 1-d tensor")
+    return _lookup(rt, bounds, values, bool(right), bool(out_int32), "bucketize")
+
+
+FUNCTIONS = {
+    "unique": f_unique, "unique_consecutive": f_unique_consecutive, "bincount": f_bincount,
+    "histc": f_histc, "searchsorted": f_searchsorted, "bucketize": f_bucketize,
+}
+METHODS = {name: _as_method(name, FUNCTIONS[name])
+           for name in ("unique", "unique_consecutive", "bincount", "histc")}

@@ -1,0 +1,86 @@
+"""unique and unique_consecutive as the nodes PyTorch records for a tensor
+that requires grad (Unique2Backward0, UniqueDimBackward0,
+UniqueConsecutiveBackward0), whose backward PyTorch has not implemented:
+their rules raise its NotImplementedError. The other outputs (inverse,
+counts) and the counting functions (bincount, histc, searchsorted) make
+no node; see counting_fns.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GradvizError
+from .registry import SAME, defop, no_derivative
+
+
+def unique_parts(x: np.ndarray, dim, consecutive: bool) -> tuple:
+    """(values, inverse, counts) of x (flattened when dim is None) or of
+    its slices along dim, sorted (PyTorch's CPU unique sorts, sorted=False
+    too) or, consecutive, runs in order."""
+    if dim is None:
+        flat = x.reshape(-1)
+        if consecutive:
+            starts = np.ones(flat.size, bool)
+            starts[1:] = flat[1:] != flat[:-1]
+            inverse = np.cumsum(starts) - 1
+            counts = np.diff(np.append(np.flatnonzero(starts), flat.size))
+            return flat[starts], inverse.reshape(x.shape), counts
+        # NOTE: NaNs stay apart, one value each (as PyTorch's sort-based unique)
+        values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True,
+                                            equal_nan=False)
+        return values, inverse.reshape(x.shape), counts
+    rows = np.moveaxis(x, dim, 0).reshape(x.shape[dim], -1)
+    if consecutive:
+        starts = np.ones(len(rows), bool)
+        starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+        inverse = np.cumsum(starts) - 1
+        counts = np.diff(np.append(np.flatnonzero(starts), len(rows)))
+        picked = np.flatnonzero(starts)
+    else:
+        _, picked, inverse, counts = np.unique(rows, axis=0, return_index=True,
+                                               return_inverse=True, return_counts=True)
+    values = np.take(x, picked, axis=dim)
+    return values, inverse.reshape(-1), counts
+
+
+def _unique_grad_fn(t):
+    p = t.params
+    if p["consecutive"]:
+        return "UniqueConsecutiveBackward0"
+    return "Unique2Backward0" if p["dim"] is None else "UniqueDimBackward0"
+
+
+def _aten(p) -> str:
+    return "unique_consecutive" if p["consecutive"] else \
+        "_unique2" if p["dim"] is None else "unique_dim"
+
+
+def _raise_for(*args):
+    """PyTorch's error for a gradient through unique (args: a rule's
+    (g, ans, xs, p); none where create_graph asks before running it)."""
+    aten = _aten(args[3]) if len(args) > 3 else "_unique2"
+    raise GradvizError(f"the derivative for '{aten}' is not implemented.",
+                       kind="NotImplementedError",
+                       hint="unique has no gradient in PyTorch; take the values with "
+                            "x.detach(), or index x with the positions you need")
+
+
+defop("unique", _unique_grad_fn,
+      lambda xs, p: unique_parts(xs[0], p["dim"], p["consecutive"])[0].astype(xs[0].dtype),
+      vjp=(_raise_for,), jvp=(_raise_for,),
+      formula=("no derivative (PyTorch's NotImplementedError)",), symbol="unique",
+      saves=False, dtype_rule=SAME, no_derivative="_unique2")
+
+
+def _bincount_fwd(xs, p):
+    weights = xs[0]
+    out = np.zeros(p["length"], p["dtype"])
+    np.add.at(out, p["index"], weights.astype(p["dtype"]))   # (in order, as PyTorch's loop)
+    return out
+
+
+# bincount(index, weights=w) with w requiring grad: PyTorch records it
+# with no derivative (NotImplemented)
+_NO_DERIVATIVE = no_derivative("bincount", inputs=1)
+defop("bincount", _NO_DERIVATIVE.pop("grad_fn"), _bincount_fwd, symbol="bincount",
+      dtype_rule=SAME, **_NO_DERIVATIVE)
