@@ -82,7 +82,8 @@ def _check_numbers(*pairs) -> None:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise GradvizError(f"{what} must be a number", kind=TYPE)
         if value < 0:
-            raise GradvizError(f"Invalid {what}: {value}", kind=VALUE)
+            raise GradvizError(f"Invalid {what}: {value}", kind=VALUE,
+                               hint=f"the {what.removesuffix(' value')} is a number >= 0")
 
 
 def _make(rt, cls, params: list, defaults: dict) -> Optimizer:
@@ -417,3 +418,11 @@ def clear_grads(rt, params: list, set_to_none=True):
 # the maker of each optimizer's type (pytypes.OPTIMIZER_NAMES): torch.optim.SGD(params, lr=0.1)
 MAKERS = {OPTIMIZER_NAMES[c.__name__]: f for c, f in ((SGD, f_sgd), (Adam, f_adam),
                                                      (Adagrad, f_adagrad), (RMSprop, f_rmsprop))}
+
+# the newer optimizers (optim_extra.py, which uses this module's helpers, so imported last)
+from . import optim_extra  # noqa: E402
+
+CLASSES += tuple(optim_extra.MAKERS)
+_STEPS.update(optim_extra.STEPS)
+_STEPS[optim_extra.AdamW] = _adam_step
+MAKERS.update({OPTIMIZER_NAMES[c.__name__]: f for c, f in optim_extra.MAKERS.items()})

@@ -82,7 +82,9 @@ _NAMES = {"PackedSequence": "torch.nn.utils.rnn.PackedSequence", "Tensor": "torc
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
 OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
                    "Adagrad": "torch.optim.adagrad.Adagrad",
-                   "RMSprop": "torch.optim.rmsprop.RMSprop"}
+                   "RMSprop": "torch.optim.rmsprop.RMSprop",
+                   **{k: f"torch.optim.{k.lower()}.{k}"
+                      for k in ("AdamW", "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD")}}
 OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
 _NAMES.update(OPTIMIZER_NAMES)
 # torch.distributions' classes (distributions.py), each a Distribution
@@ -150,6 +152,8 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds = [t, MODULE]
     if v.__class__.__name__ in OPTIMIZER_NAMES:
         kinds = [t, OPTIMIZER]
+        if v.__class__.__name__ == "AdamW":           # a subclass of Adam in PyTorch
+            kinds.append(PyType(OPTIMIZER_NAMES["Adam"]))
     if v.__class__.__name__ in DISTRIBUTION_NAMES:
         kinds = [t, DISTRIBUTION]
     if v.__class__ is bool:

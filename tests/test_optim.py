@@ -170,3 +170,29 @@ def test_a_group_added_with_lr_none_fails_at_step_as_pytorch():
                            "(w * v).sum().backward()\nopt.step()\n")
     assert info.value.message == "bad operand type for unary -: 'NoneType'"
     assert info.value.span.line == 6 and info.value.hint
+
+
+@pytest.mark.parametrize("make", [
+    "AdamW([W, v], lr=0.05, amsgrad=True, weight_decay=0.1)",
+    "NAdam([W, v], lr=0.05)",
+    "NAdam([W, v], lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)",
+    "RAdam([W, v], lr=0.05)",
+    "Adamax([W, v], lr=0.05, weight_decay=0.1, maximize=True)",
+    "Adadelta([W, v], lr=0.5, rho=0.8, weight_decay=0.1)",
+    "Rprop([W, v], lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))",
+    "ASGD([W, v], lr=0.05, t0=5, lambd=0.01, weight_decay=0.1)",
+])
+def test_newer_optimizers_step_as_pytorch_s_bit_for_bit(make):
+    torch = pytest.importorskip("torch")
+    program = ("torch.manual_seed(0)\nW = torch.randn(2, 3, requires_grad=True)\n"
+               "v = torch.randn(3, requires_grad=True)\nX = torch.randn(5, 1, 3)\ny = torch.randn(5)\n"
+               f"opt = torch.optim.{make}\nfor i in range(20):\n    opt.zero_grad()\n"
+               "    ((((X * W).sum(2) * v[:2]).sum(1) - y) ** 2).mean().backward()\n"
+               "    opt.step()\nprint(W.tolist(), v.tolist())\n")
+    rec, out = run(program)
+    ns = {"torch": torch}
+    exec(program.replace("print(", "result = ("), ns)
+    assert out == f"{ns['result'][0]} {ns['result'][1]}\n"
+    # the parameter is written in place at each step
+    assert sum(e["kind"] == "inplace" and e["node"] == rec.variables["W"].seq
+               for e in rec.events) >= 20
