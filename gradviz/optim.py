@@ -30,11 +30,14 @@ class Optimizer:
     read at each step, so `g['lr'] = 0.01` takes effect) and its state per
     parameter (SGD's momentum buffer, Adam's step and averages)."""
 
-    __slots__ = ("param_groups", "defaults", "state")
+    __slots__ = ("param_groups", "defaults", "state", "watched", "stepped")
 
     def __init__(self, param_groups: list, defaults: dict):
         self.param_groups, self.defaults = param_groups, defaults
         self.state = {}                    # id(parameter) -> {'momentum_buffer': ...}
+        # a learning-rate scheduler watches for step() (PyTorch wraps it):
+        # stepped once step() ran after a scheduler was made
+        self.watched = self.stepped = False
 
     def __str__(self) -> str:             # as PyTorch prints an optimizer
         text = f"{type(self).__name__} ("
@@ -200,6 +203,7 @@ def step(rt, opt: Optimizer, closure=None):
     if closure is not None:
         raise GradvizError("step(closure) is not supported here", kind=TYPE,
                            hint="compute the loss and call backward() before step()")
+    opt.stepped = opt.stepped or opt.watched
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
     try:
