@@ -3038,7 +3038,8 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
-        if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group"):
+        if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group",
+                                                       "state_dict"):
             return BoundMethod(attr, getattr(optim, attr), obj)
         if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
             return getattr(obj, attr)

@@ -197,6 +197,22 @@ def add_param_group(rt, opt: Optimizer, group):
     opt.param_groups.append(group)
 
 
+def state_dict(rt, opt: Optimizer) -> dict:
+    """Optimizer.state_dict(): each parameter named by its position (counted
+    over the groups in order), the groups' settings with 'params' last, and
+    the state of the parameters that have one (the same dicts and tensors,
+    not copies, as PyTorch's)."""
+    index, groups = {}, []
+    for group in opt.param_groups:
+        packed = {k: v for k, v in group.items() if k != "params"}
+        for p in group["params"]:
+            index.setdefault(id(p), len(index))
+        packed["params"] = [index[id(p)] for p in group["params"]]
+        groups.append(packed)
+    return {"state": {index[key]: state for key, state in opt.state.items()},
+            "param_groups": groups}
+
+
 def step(rt, opt: Optimizer, closure=None):
     """One step on every parameter that has a .grad (_single_tensor_sgd,
     _single_tensor_adam)."""
