@@ -3920,7 +3920,8 @@ _MISSING_HINTS = {
                     _LINEAR),
     "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "
                    "(with betas, eps, weight_decay, amsgrad), AdamW, NAdam, RAdam, Adamax, "
-                   "Adagrad, Adadelta, RMSprop, Rprop and ASGD here; "
+                   "Adagrad, Adadelta, RMSprop, Rprop, ASGD and LBFGS here, and "
+                   "torch.optim.lr_scheduler's schedules; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.LazyConv1d, nn.LazyConv2d, "

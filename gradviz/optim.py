@@ -215,10 +215,11 @@ def state_dict(rt, opt: Optimizer) -> dict:
 
 def step(rt, opt: Optimizer, closure=None):
     """One step on every parameter that has a .grad (_single_tensor_sgd,
-    _single_tensor_adam)."""
-    if closure is not None:
-        raise GradvizError("step(closure) is not supported here", kind=TYPE,
-                           hint="compute the loss and call backward() before step()")
+    _single_tensor_adam); with a closure, the loss it returns (it is
+    called first, gradients on, as PyTorch's step(closure) calls it)."""
+    if opt.__class__ is optim_extra.LBFGS:
+        return optim_extra.lbfgs_step(rt, opt, closure)
+    loss = None if closure is None else call_closure(rt, closure)
     opt.stepped = opt.stepped or opt.watched
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
@@ -233,6 +234,18 @@ def step(rt, opt: Optimizer, closure=None):
             for p in group["params"]:
                 if p.grad is not None:
                     _STEPS[opt.__class__](rt, opt, group, p)
+    finally:
+        tape.grad_enabled = enabled
+    return loss
+
+
+def call_closure(rt, closure):
+    """closure() under torch.enable_grad(): what step(closure) runs to
+    re-evaluate the loss and its gradients."""
+    tape = rt.tape
+    enabled, tape.grad_enabled = tape.grad_enabled, True
+    try:
+        return rt.call_value(closure, [])
     finally:
         tape.grad_enabled = enabled
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import VALUE, GradvizError
+from .ops.summation import torch_sum
 from .optim import (Adam, Optimizer, _addcdiv, _addcmul, _check_numbers, _grad, _lerp, _made,
                     _make, _params, f_adam)
 from .tensor import Tensor
@@ -334,8 +335,165 @@ def _asgd_step(rt, opt: ASGD, group: dict, p: Tensor) -> None:
     _write(rt, mu, "copy_", 1 / max(1, step - group["t0"]))
 
 
+class LBFGS(Optimizer):
+    __slots__ = ()
+
+
+def f_lbfgs(rt, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
+            tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    params = _params(rt, params, "LBFGS")
+    _check_numbers((lr, "learning rate"))
+    if line_search_fn is not None:      # (PyTorch's _strong_wolfe is not here)
+        raise GradvizError("LBFGS with line_search_fn='strong_wolfe' is not supported here",
+                           kind=VALUE, hint="leave line_search_fn out (None): the fixed step lr")
+    if max_eval is None:
+        max_eval = max_iter * 5 // 4
+    opt = _make(rt, LBFGS, params, {
+        "lr": lr, "max_iter": max_iter, "max_eval": max_eval, "tolerance_grad": tolerance_grad,
+        "tolerance_change": tolerance_change, "history_size": history_size,
+        "line_search_fn": line_search_fn})
+    if len(opt.param_groups) != 1:
+        raise GradvizError("LBFGS doesn't support per-parameter options (parameter groups)",
+                           kind=VALUE, hint="give LBFGS one list of tensors")
+    return opt
+
+
+def _flat_grad(params: list) -> np.ndarray:
+    """The parameters' gradients as one vector (zeros for a missing one)."""
+    return np.concatenate([np.zeros(p.data.size, p.data.dtype) if p.grad is None
+                           else p.grad.data.reshape(-1) for p in params])
+
+
+def _dot(a: np.ndarray, b: np.ndarray):
+    """a.dot(b): a 0-d value in a's dtype (summed in float64, rounded once;
+    PyTorch's is MKL's sdot, whose order of additions is not reproduced here,
+    so LBFGS's directions can differ from PyTorch's in the last bits)."""
+    return a.dtype.type(np.dot(a.astype(np.float64), b.astype(np.float64)))
+
+
+def _add_flat(rt, params: list, step_size, update: np.ndarray) -> None:
+    """p.add_(update's slice, alpha=step_size) for each parameter."""
+    offset = 0
+    for p in params:
+        n = p.data.size
+        _write(rt, p, "add_", _fused_add(p.data, update[offset:offset + n].reshape(p.data.shape),
+                                         float(step_size)))
+        offset += n
+
+
+def lbfgs_step(rt, opt: LBFGS, closure) -> object:
+    """LBFGS.step(closure), under no_grad as PyTorch's (the closure under
+    enable_grad)."""
+    if closure is None:
+        raise GradvizError("LBFGS.step() missing 1 required positional argument: 'closure'",
+                           kind="TypeError", hint="LBFGS evaluates the loss several times a "
+                                                  "step: give step() a function that zeroes the "
+                                                  "grads, computes the loss, calls backward() "
+                                                  "and returns it")
+    tape = rt.tape
+    enabled, tape.grad_enabled = tape.grad_enabled, False
+    try:
+        return _lbfgs(rt, opt, closure)
+    finally:
+        tape.grad_enabled = enabled
+
+
+def _loss_value(rt, loss) -> float:
+    """float(loss), the closure's loss (PyTorch's LBFGS gives no warning for
+    one that requires grad)."""
+    from .functions import PY_BUILTINS
+    return float(loss.data) if loss.__class__ is Tensor else PY_BUILTINS["float"](rt, loss)
+
+
+def _lbfgs(rt, opt: LBFGS, closure) -> object:
+    """LBFGS.step(closure), line_search_fn None: up to max_iter updates along
+    the quasi-Newton direction (two-loop recursion over the last
+    history_size steps), the closure re-evaluating loss and gradients after
+    each. Its scalars are 0-d tensors where PyTorch's are (dot products,
+    ro, H_diag, the first step's t), here numpy numbers of the dtype."""
+    from .optim import call_closure
+    group = opt.param_groups[0]
+    params = group["params"]
+    lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+    tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+    state = opt.state.setdefault(id(params[0]), {})
+    state.setdefault("func_evals", 0)
+    state.setdefault("n_iter", 0)
+    orig_loss = call_closure(rt, closure)
+    loss = _loss_value(rt, orig_loss)
+    current_evals = 1
+    state["func_evals"] += 1
+    flat_grad = _flat_grad(params)
+    if np.abs(flat_grad).max() <= tolerance_grad:
+        return orig_loss
+    d, t = state.get("d"), state.get("t")
+    old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+    h_diag, prev_flat_grad, prev_loss = (state.get("H_diag"), state.get("prev_flat_grad"),
+                                         state.get("prev_loss"))
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        state["n_iter"] += 1
+        if state["n_iter"] == 1:
+            d, old_dirs, old_stps, ro, h_diag = -flat_grad, [], [], [], 1
+        else:
+            y = flat_grad - prev_flat_grad
+            s = d * _num(d, float(t))
+            ys = _dot(y, s)
+            if ys > 1e-10:
+                if len(old_dirs) == group["history_size"]:
+                    old_dirs.pop(0)
+                    old_stps.pop(0)
+                    ro.pop(0)
+                old_dirs.append(y)
+                old_stps.append(s)
+                ro.append(ys.dtype.type(1.0) / ys)
+                h_diag = ys / _dot(y, y)
+            al = state.setdefault("al", [None] * group["history_size"])
+            q = -flat_grad
+            for i in range(len(old_dirs) - 1, -1, -1):
+                al[i] = _dot(old_stps[i], q) * ro[i]
+                q = _fused_add(q, old_dirs[i], -float(al[i]))
+            d = r = q * _num(q, float(h_diag))
+            for i in range(len(old_dirs)):
+                be_i = _dot(old_dirs[i], r) * ro[i]
+                r = _fused_add(r, old_stps[i], float(al[i] - be_i))
+            d = r
+        prev_flat_grad = flat_grad.copy()
+        prev_loss = loss
+        if state["n_iter"] == 1:
+            total = torch_sum(np.abs(flat_grad), None)
+            inverse = flat_grad.dtype.type(1.0) / (np.abs(flat_grad).sum() if total is None
+                                                   else total.reshape(()))
+            # min(1.0, 1.0 / |g|.sum()) * lr: a 0-d tensor's product when it is the smaller
+            t = inverse * _num(inverse, lr) if inverse < 1.0 else 1.0 * lr
+        else:
+            t = lr
+        gtd = _dot(flat_grad, d)
+        if gtd > -tolerance_change:
+            break
+        ls_func_evals = 0
+        _add_flat(rt, params, t, d)
+        if n_iter != max_iter:
+            loss = _loss_value(rt, call_closure(rt, closure))
+            flat_grad = _flat_grad(params)
+            opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+            ls_func_evals = 1
+        current_evals += ls_func_evals
+        state["func_evals"] += ls_func_evals
+        if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+            break
+        if np.abs(d * _num(d, float(t))).max() <= tolerance_change:
+            break
+        if abs(loss - prev_loss) < tolerance_change:
+            break
+    state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
+                 prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+    return orig_loss
+
+
 # (AdamW steps as Adam does: its groups hold decoupled_weight_decay=True)
 STEPS = {NAdam: _nadam_step, RAdam: _radam_step, Adamax: _adamax_step,
          Adadelta: _adadelta_step, Rprop: _rprop_step, ASGD: _asgd_step}
 MAKERS = {AdamW: f_adamw, NAdam: f_nadam, RAdam: f_radam, Adamax: f_adamax,
-          Adadelta: f_adadelta, Rprop: f_rprop, ASGD: f_asgd}
+          Adadelta: f_adadelta, Rprop: f_rprop, ASGD: f_asgd, LBFGS: f_lbfgs}

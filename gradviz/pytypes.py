@@ -84,7 +84,8 @@ OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam"
                    "Adagrad": "torch.optim.adagrad.Adagrad",
                    "RMSprop": "torch.optim.rmsprop.RMSprop",
                    **{k: f"torch.optim.{k.lower()}.{k}"
-                      for k in ("AdamW", "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD")}}
+                      for k in ("AdamW", "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD",
+                                "LBFGS")}}
 OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
 _NAMES.update(OPTIMIZER_NAMES)
 # torch.optim.lr_scheduler's classes (schedulers.py), each an LRScheduler

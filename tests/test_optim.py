@@ -196,3 +196,34 @@ def test_newer_optimizers_step_as_pytorch_s_bit_for_bit(make):
     # the parameter is written in place at each step
     assert sum(e["kind"] == "inplace" and e["node"] == rec.variables["W"].seq
                for e in rec.events) >= 20
+
+
+def test_lbfgs_reaches_pytorch_s_iterates_and_counts():
+    # the directions use dot products summed in another order than MKL's
+    # sdot, so the values agree to float32's precision, not to the bit
+    torch = pytest.importorskip("torch")
+    program = ("torch.manual_seed(1)\nX = torch.randn(12, 4)\ny = torch.randn(12)\n"
+               "w = torch.zeros(4, requires_grad=True)\n"
+               "opt = torch.optim.LBFGS([w], lr=0.8, max_iter=4, history_size=2)\n"
+               "def closure():\n    opt.zero_grad()\n    loss = ((X @ w - y) ** 2).mean()\n"
+               "    loss.backward()\n    return loss\n"
+               "losses = [opt.step(closure).item() for i in range(3)]\n"
+               "state = opt.state_dict()['state'][0]\n"
+               "print((losses, w.tolist(), state['func_evals'], state['n_iter']))\n")
+    _, out = run(program)
+    ns = {"torch": torch}
+    exec(program.replace("print((", "result = (("), ns)
+    losses, values, evals, iters = eval(out, {})
+    assert (evals, iters) == ns["result"][2:]
+    assert np.allclose(losses, ns["result"][0], rtol=1e-5)
+    assert np.allclose(values, ns["result"][1], rtol=1e-5, atol=1e-6)
+
+
+def test_step_with_a_closure_returns_its_loss_and_steps_on_its_gradients():
+    _, out = run("w = tensor([1.0, 2.0], requires_grad=True)\n"
+                 "opt = torch.optim.SGD([w], lr=0.25)\n"
+                 "def closure():\n    opt.zero_grad()\n    loss = (w * w).sum()\n"
+                 "    loss.backward()\n    return loss\n"
+                 "with torch.no_grad():\n    loss = opt.step(closure)\nprint(loss, w)\n")
+    assert out == "tensor(5., grad_fn=<SumBackward0>) tensor([0.5000, 1.0000], " \
+                  "requires_grad=True)\n"
