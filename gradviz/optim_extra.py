@@ -64,6 +64,7 @@ def _check_betas(betas, name: str) -> None:
 def f_adamw(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
             amsgrad=False, *, maximize=False, foreach=None, capturable=False,
             differentiable=False, fused=None):
+    params = _params(rt, params, "AdamW")
     opt = f_adam(rt, params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
                  maximize=maximize, capturable=capturable, differentiable=differentiable,
                  fused=fused, decoupled_weight_decay=True)

@@ -611,12 +611,27 @@ CLASSES = (LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR
 NAMES = SCHEDULER_NAMES               # (pytypes names them for type() and isinstance)
 MAKERS = {NAMES[c.__name__]: c for c in CLASSES}
 _METHODS = ("step", "get_last_lr")
+GET_LR_WARNING = ("To get the last learning rate computed by the scheduler, please use "
+                  "`get_last_lr()`.")
+
+
+def _get_lr(rt, sched: LRScheduler) -> list:
+    """sched.get_lr() called by the program: the schedule's formula at the
+    current epoch (its chainable form, from the groups' current rates), with
+    PyTorch's warning."""
+    if type(sched).get_lr is LRScheduler.get_lr:
+        raise GradvizError("", kind="NotImplementedError",
+                           hint="read the rates with get_last_lr()")
+    _warn(rt, sched.optimizer, GET_LR_WARNING)
+    return sched.get_lr(rt)
 
 
 def attribute(rt, sched: LRScheduler, attr: str):
     """sched.step, sched.get_last_lr, and the settings and counters a program
     reads (last_epoch, base_lrs, optimizer, gamma, best, ...)."""
     from .interpreter import BoundMethod
+    if attr == "get_lr":
+        return BoundMethod(attr, _get_lr, sched)
     if attr in _METHODS:
         return BoundMethod(attr, lambda rt, s, *args, **kwargs: getattr(s, attr)(rt, *args, **kwargs),
                            sched)

@@ -79,3 +79,11 @@ def test_schedulers_are_lr_schedulers_and_print_as_objects():
                          "type(sched).__name__, str(sched).startswith("
                          "'<torch.optim.lr_scheduler.StepLR object at 0x'))\n")
     assert out == "True StepLR True\n"
+
+
+def test_get_lr_warns_as_pytorch_does():
+    rec, out = run(SETUP + "print(sched.get_lr())\n")
+    assert out == "[0.1]\n"
+    assert [m for e in rec.events if e["kind"] == "user_warning"
+            for m in [e["message"]]] == ["To get the last learning rate computed by the "
+                                         "scheduler, please use `get_last_lr()`."]
