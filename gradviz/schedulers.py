@@ -158,10 +158,11 @@ class LambdaLR(_LambdaBase):
 
 class MultiplicativeLR(_LambdaBase):
     def __init__(self, rt, optimizer, lr_lambda, last_epoch: int = -1):
+        from .functions import f_callable
         from .interpreter import Interpreter
         fns = lr_lambda if isinstance(lr_lambda, (list, tuple)) else [lr_lambda]
         for fn in fns:
-            if Interpreter.type_name(fn) not in ("function", "builtin_function_or_method"):
+            if not f_callable(rt, fn):
                 raise GradvizError(f"lr_lambda should be a function, but got "
                                    f"{Interpreter.type_name(fn)}", kind=TYPE,
                                    hint="lr_lambda=lambda epoch: 0.95")
