@@ -17,12 +17,13 @@ import weakref
 import numpy as np
 
 from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, functions, jacobians,
-               kl, layers, modules, optim, products, pymethods, pyrandom, syntax)
+               kl, layers, modules, optim, products, pymethods, pyrandom, schedulers,
+               syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import (LEGACY, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
+from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
 from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyitertools,
@@ -570,8 +571,11 @@ def _module_tree() -> dict:
                                          **{k: Function(k, v)
                                             for k, v in anomaly.FUNCTIONS.items()}})
     # the optimizers are types (isinstance(opt, torch.optim.SGD)), called to make one
+    lr_scheduler = Module("torch.optim.lr_scheduler",
+                          {**{k: PyType(v) for k, v in schedulers.NAMES.items()},
+                           "LRScheduler": LR_SCHEDULER})
     torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
-                                         "Optimizer": OPTIMIZER})
+                                         "Optimizer": OPTIMIZER, "lr_scheduler": lr_scheduler})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
         k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
@@ -3233,10 +3237,13 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
-        if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group"):
+        if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group",
+                                                       "state_dict"):
             return BoundMethod(attr, getattr(optim, attr), obj)
         if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
             return getattr(obj, attr)
+        if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
+            return schedulers.attribute(self, obj, attr)
         if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
             return getattr(obj.array, attr)
         if obj.__class__ is NumpyArray and attr == "tolist":
@@ -3782,6 +3789,8 @@ class Interpreter:
             return v.message
         if v.__class__ in optim.CLASSES:
             return str(v)
+        if v.__class__ in schedulers.CLASSES:
+            return f"<{schedulers.NAMES[type(v).__name__]} object at {self.address(v)}>"
         if v.__class__ is forward_ad.UnpackedDual:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
@@ -4125,7 +4134,9 @@ _MISSING_HINTS = {
                                                      "ConvTranspose3d")),
                     _LINEAR),
     "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "
-                   "(with betas, eps, weight_decay, amsgrad), Adagrad and RMSprop here; "
+                   "(with betas, eps, weight_decay, amsgrad), AdamW, NAdam, RAdam, Adamax, "
+                   "Adagrad, Adadelta, RMSprop, Rprop, ASGD and LBFGS here, and "
+                   "torch.optim.lr_scheduler's schedules; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.LazyConv1d, nn.LazyConv2d, "
@@ -4264,6 +4275,9 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
     if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)
         return _init_call(t.name.rsplit(".", 1)[1], optim.MAKERS[t.name], rt, args, kwargs)
+    if t.name in schedulers.MAKERS:       # torch.optim.lr_scheduler.StepLR(opt, step_size=10)
+        return _init_call(t.name.rsplit(".", 1)[1], schedulers.MAKERS[t.name], rt, args, kwargs,
+                          rt_is_self=False)
     if t.name in distributions.BY_TYPE:   # Categorical(logits=net(x))
         return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs,
                           rt_is_self=False)

@@ -30,11 +30,14 @@ class Optimizer:
     read at each step, so `g['lr'] = 0.01` takes effect) and its state per
     parameter (SGD's momentum buffer, Adam's step and averages)."""
 
-    __slots__ = ("param_groups", "defaults", "state")
+    __slots__ = ("param_groups", "defaults", "state", "watched", "stepped")
 
     def __init__(self, param_groups: list, defaults: dict):
         self.param_groups, self.defaults = param_groups, defaults
         self.state = {}                    # id(parameter) -> {'momentum_buffer': ...}
+        # a learning-rate scheduler watches for step() (PyTorch wraps it):
+        # stepped once step() ran after a scheduler was made
+        self.watched = self.stepped = False
 
     def __str__(self) -> str:             # as PyTorch prints an optimizer
         text = f"{type(self).__name__} ("
@@ -82,7 +85,8 @@ def _check_numbers(*pairs) -> None:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise GradvizError(f"{what} must be a number", kind=TYPE)
         if value < 0:
-            raise GradvizError(f"Invalid {what}: {value}", kind=VALUE)
+            raise GradvizError(f"Invalid {what}: {value}", kind=VALUE,
+                               hint=f"the {what.removesuffix(' value')} is a number >= 0")
 
 
 def _make(rt, cls, params: list, defaults: dict) -> Optimizer:
@@ -193,12 +197,30 @@ def add_param_group(rt, opt: Optimizer, group):
     opt.param_groups.append(group)
 
 
+def state_dict(rt, opt: Optimizer) -> dict:
+    """Optimizer.state_dict(): each parameter named by its position (counted
+    over the groups in order), the groups' settings with 'params' last, and
+    the state of the parameters that have one (the same dicts and tensors,
+    not copies, as PyTorch's)."""
+    index, groups = {}, []
+    for group in opt.param_groups:
+        packed = {k: v for k, v in group.items() if k != "params"}
+        for p in group["params"]:
+            index.setdefault(id(p), len(index))
+        packed["params"] = [index[id(p)] for p in group["params"]]
+        groups.append(packed)
+    return {"state": {index[key]: state for key, state in opt.state.items()},
+            "param_groups": groups}
+
+
 def step(rt, opt: Optimizer, closure=None):
     """One step on every parameter that has a .grad (_single_tensor_sgd,
-    _single_tensor_adam)."""
-    if closure is not None:
-        raise GradvizError("step(closure) is not supported here", kind=TYPE,
-                           hint="compute the loss and call backward() before step()")
+    _single_tensor_adam); with a closure, the loss it returns (it is
+    called first, gradients on, as PyTorch's step(closure) calls it)."""
+    if opt.__class__ is optim_extra.LBFGS:
+        return optim_extra.lbfgs_step(rt, opt, closure)
+    loss = None if closure is None else call_closure(rt, closure)
+    opt.stepped = opt.stepped or opt.watched
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
     try:
@@ -212,6 +234,18 @@ def step(rt, opt: Optimizer, closure=None):
             for p in group["params"]:
                 if p.grad is not None:
                     _STEPS[opt.__class__](rt, opt, group, p)
+    finally:
+        tape.grad_enabled = enabled
+    return loss
+
+
+def call_closure(rt, closure):
+    """closure() under torch.enable_grad(): what step(closure) runs to
+    re-evaluate the loss and its gradients."""
+    tape = rt.tape
+    enabled, tape.grad_enabled = tape.grad_enabled, True
+    try:
+        return rt.call_value(closure, [])
     finally:
         tape.grad_enabled = enabled
 
@@ -417,3 +451,11 @@ def clear_grads(rt, params: list, set_to_none=True):
 # the maker of each optimizer's type (pytypes.OPTIMIZER_NAMES): torch.optim.SGD(params, lr=0.1)
 MAKERS = {OPTIMIZER_NAMES[c.__name__]: f for c, f in ((SGD, f_sgd), (Adam, f_adam),
                                                      (Adagrad, f_adagrad), (RMSprop, f_rmsprop))}
+
+# the newer optimizers (optim_extra.py, which uses this module's helpers, so imported last)
+from . import optim_extra  # noqa: E402
+
+CLASSES += tuple(optim_extra.MAKERS)
+_STEPS.update(optim_extra.STEPS)
+_STEPS[optim_extra.AdamW] = _adam_step
+MAKERS.update({OPTIMIZER_NAMES[c.__name__]: f for c, f in optim_extra.MAKERS.items()})

@@ -90,9 +90,19 @@ _NAMES = {"PackedSequence": "torch.nn.utils.rnn.PackedSequence", "Tensor": "torc
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
 OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
                    "Adagrad": "torch.optim.adagrad.Adagrad",
-                   "RMSprop": "torch.optim.rmsprop.RMSprop"}
+                   "RMSprop": "torch.optim.rmsprop.RMSprop",
+                   **{k: f"torch.optim.{k.lower()}.{k}"
+                      for k in ("AdamW", "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD",
+                                "LBFGS")}}
 OPTIMIZER = PyType("torch.optim.optimizer.Optimizer")
 _NAMES.update(OPTIMIZER_NAMES)
+# torch.optim.lr_scheduler's classes (schedulers.py), each an LRScheduler
+SCHEDULER_NAMES = {name: f"torch.optim.lr_scheduler.{name}" for name in (
+    "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+    "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+    "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler")}
+LR_SCHEDULER = PyType("torch.optim.lr_scheduler.LRScheduler")
+_NAMES.update(SCHEDULER_NAMES)
 # torch.distributions' classes (distributions.py), each a Distribution
 DISTRIBUTION_NAMES = {name: f"torch.distributions.{name.lower()}.{name}"
                       for name in ("Categorical", "Multinomial", "Normal", "Bernoulli",
@@ -160,8 +170,12 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds = [t, MODULE]
     if v.__class__.__name__ in OPTIMIZER_NAMES:
         kinds = [t, OPTIMIZER]
+        if v.__class__.__name__ == "AdamW":           # a subclass of Adam in PyTorch
+            kinds.append(PyType(OPTIMIZER_NAMES["Adam"]))
     if v.__class__.__name__ in DISTRIBUTION_NAMES:
         kinds = [t, DISTRIBUTION]
+    if v.__class__.__name__ in SCHEDULER_NAMES:
+        kinds = [t, LR_SCHEDULER]
     if v.__class__ is bool:
         kinds.append(bound["int"])
     elif t == PARAMETER:

@@ -170,3 +170,60 @@ def test_a_group_added_with_lr_none_fails_at_step_as_pytorch():
                            "(w * v).sum().backward()\nopt.step()\n")
     assert info.value.message == "bad operand type for unary -: 'NoneType'"
     assert info.value.span.line == 6 and info.value.hint
+
+
+@pytest.mark.parametrize("make", [
+    "AdamW([W, v], lr=0.05, amsgrad=True, weight_decay=0.1)",
+    "NAdam([W, v], lr=0.05)",
+    "NAdam([W, v], lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)",
+    "RAdam([W, v], lr=0.05)",
+    "Adamax([W, v], lr=0.05, weight_decay=0.1, maximize=True)",
+    "Adadelta([W, v], lr=0.5, rho=0.8, weight_decay=0.1)",
+    "Rprop([W, v], lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))",
+    "ASGD([W, v], lr=0.05, t0=5, lambd=0.01, weight_decay=0.1)",
+])
+def test_newer_optimizers_step_as_pytorch_s_bit_for_bit(make):
+    torch = pytest.importorskip("torch")
+    program = ("torch.manual_seed(0)\nW = torch.randn(2, 3, requires_grad=True)\n"
+               "v = torch.randn(3, requires_grad=True)\nX = torch.randn(5, 1, 3)\ny = torch.randn(5)\n"
+               f"opt = torch.optim.{make}\nfor i in range(20):\n    opt.zero_grad()\n"
+               "    ((((X * W).sum(2) * v[:2]).sum(1) - y) ** 2).mean().backward()\n"
+               "    opt.step()\nprint(W.tolist(), v.tolist())\n")
+    rec, out = run(program)
+    ns = {"torch": torch}
+    exec(program.replace("print(", "result = ("), ns)
+    assert out == f"{ns['result'][0]} {ns['result'][1]}\n"
+    # the parameter is written in place at each step
+    assert sum(e["kind"] == "inplace" and e["node"] == rec.variables["W"].seq
+               for e in rec.events) >= 20
+
+
+def test_lbfgs_reaches_pytorch_s_iterates_and_counts():
+    # the directions use dot products summed in another order than MKL's
+    # sdot, so the values agree to float32's precision, not to the bit
+    torch = pytest.importorskip("torch")
+    program = ("torch.manual_seed(1)\nX = torch.randn(12, 4)\ny = torch.randn(12)\n"
+               "w = torch.zeros(4, requires_grad=True)\n"
+               "opt = torch.optim.LBFGS([w], lr=0.8, max_iter=4, history_size=2)\n"
+               "def closure():\n    opt.zero_grad()\n    loss = ((X @ w - y) ** 2).mean()\n"
+               "    loss.backward()\n    return loss\n"
+               "losses = [opt.step(closure).item() for i in range(3)]\n"
+               "state = opt.state_dict()['state'][0]\n"
+               "print((losses, w.tolist(), state['func_evals'], state['n_iter']))\n")
+    _, out = run(program)
+    ns = {"torch": torch}
+    exec(program.replace("print((", "result = (("), ns)
+    losses, values, evals, iters = eval(out, {})
+    assert (evals, iters) == ns["result"][2:]
+    assert np.allclose(losses, ns["result"][0], rtol=1e-5)
+    assert np.allclose(values, ns["result"][1], rtol=1e-5, atol=1e-6)
+
+
+def test_step_with_a_closure_returns_its_loss_and_steps_on_its_gradients():
+    _, out = run("w = tensor([1.0, 2.0], requires_grad=True)\n"
+                 "opt = torch.optim.SGD([w], lr=0.25)\n"
+                 "def closure():\n    opt.zero_grad()\n    loss = (w * w).sum()\n"
+                 "    loss.backward()\n    return loss\n"
+                 "with torch.no_grad():\n    loss = opt.step(closure)\nprint(loss, w)\n")
+    assert out == "tensor(5., grad_fn=<SumBackward0>) tensor([0.5000, 1.0000], " \
+                  "requires_grad=True)\n"

@@ -1,0 +1,500 @@
+"""torch.optim.AdamW, NAdam, RAdam, Adamax, Adadelta, Rprop and ASGD, as
+PyTorch's single-tensor implementations run them on CPU (optim.py has SGD,
+Adam, Adagrad and RMSprop and the machinery they share).
+
+Each step follows PyTorch's _single_tensor_<name> line by line: an
+operation of a tensor with a Python number computes in the tensor's dtype
+(the number rounded to it first), lerp_ and addcmul_ round once (fused
+multiply-adds), and the scalar arithmetic (bias corrections, NAdam's mu,
+RAdam's rectification) is Python's, in float64. The state tensors and the
+parameter are written in place (each write an in-place event in the
+record); the temporaries (denominators, deltas) are not program values and
+stay out of the record.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import VALUE, GradvizError
+from .ops.summation import torch_sum
+from .optim import (Adam, Optimizer, _addcdiv, _addcmul, _check_numbers, _grad, _lerp, _made,
+                    _make, _params, f_adam)
+from .tensor import Tensor
+
+
+class AdamW(Adam):          # (a subclass of Adam in PyTorch too: decoupled weight decay)
+    __slots__ = ()
+
+
+class NAdam(Optimizer):
+    __slots__ = ()
+
+
+class RAdam(Optimizer):
+    __slots__ = ()
+
+
+class Adamax(Optimizer):
+    __slots__ = ()
+
+
+class Adadelta(Optimizer):
+    __slots__ = ()
+
+
+class Rprop(Optimizer):
+    __slots__ = ()
+
+
+class ASGD(Optimizer):
+    __slots__ = ()
+
+
+def _check_betas(betas, name: str) -> None:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise GradvizError("betas must be a pair of numbers", kind="TypeError",
+                           hint=f"torch.optim.{name}([w], betas=(0.9, 0.999))")
+    for i, beta in enumerate(betas):
+        _check_numbers((beta, f"beta parameter at index {i}"))
+        if not beta < 1.0:
+            raise GradvizError(f"Invalid beta parameter at index {i}: {beta}", kind=VALUE,
+                               hint="each beta is in [0, 1): betas=(0.9, 0.999)")
+
+
+def f_adamw(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+            amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+            differentiable=False, fused=None):
+    params = _params(rt, params, "AdamW")
+    opt = f_adam(rt, params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                 maximize=maximize, capturable=capturable, differentiable=differentiable,
+                 fused=fused, decoupled_weight_decay=True)
+    adamw = AdamW(opt.param_groups, opt.defaults)     # Adam's step, the same settings
+    adamw.state = opt.state
+    return adamw
+
+
+def f_nadam(rt, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+            momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+            maximize=False, capturable=False, differentiable=False):
+    params = _params(rt, params, "NAdam")
+    _check_numbers((lr, "learning rate"), (eps, "epsilon value"))
+    _check_betas(betas, "NAdam")
+    _check_numbers((weight_decay, "weight_decay value"), (momentum_decay, "momentum_decay value"))
+    return _make(rt, NAdam, params, {
+        "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+        "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
+        "maximize": maximize, "foreach": foreach, "capturable": capturable,
+        "differentiable": differentiable})
+
+
+def f_radam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+            decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+            differentiable=False):
+    params = _params(rt, params, "RAdam")
+    _check_numbers((lr, "learning rate"), (eps, "epsilon value"))
+    _check_betas(betas, "RAdam")
+    _check_numbers((weight_decay, "weight_decay value"))
+    return _make(rt, RAdam, params, {
+        "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+        "maximize": maximize, "foreach": foreach, "capturable": capturable,
+        "decoupled_weight_decay": decoupled_weight_decay, "differentiable": differentiable})
+
+
+def f_adamax(rt, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None,
+             *, maximize=False, differentiable=False, capturable=False):
+    params = _params(rt, params, "Adamax")
+    _check_numbers((lr, "learning rate"), (eps, "epsilon value"))
+    _check_betas(betas, "Adamax")
+    _check_numbers((weight_decay, "weight_decay value"))
+    return _make(rt, Adamax, params, {
+        "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
+        "maximize": maximize, "differentiable": differentiable, "capturable": capturable})
+
+
+def f_adadelta(rt, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+               capturable=False, maximize=False, differentiable=False):
+    params = _params(rt, params, "Adadelta")
+    _check_numbers((lr, "learning rate"), (rho, "rho value"))
+    if rho > 1.0:
+        raise GradvizError(f"Invalid rho value: {rho}", kind=VALUE,
+                           hint="rho, the decay of the running averages, is in [0, 1]")
+    _check_numbers((eps, "epsilon value"), (weight_decay, "weight_decay value"))
+    return _make(rt, Adadelta, params, {
+        "lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+        "capturable": capturable, "foreach": foreach, "differentiable": differentiable})
+
+
+def f_rprop(rt, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False,
+            foreach=None, maximize=False, differentiable=False):
+    params = _params(rt, params, "Rprop")
+    _check_numbers((lr, "learning rate"))
+    if not 0.0 < etas[0] < 1.0 < etas[1]:
+        raise GradvizError(f"Invalid eta values: {etas[0]}, {etas[1]}", kind=VALUE,
+                           hint="etas=(etaminus, etaplus) with 0 < etaminus < 1 < etaplus: "
+                                "etas=(0.5, 1.2)")
+    return _make(rt, Rprop, params, {
+        "lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach,
+        "maximize": maximize, "differentiable": differentiable, "capturable": capturable})
+
+
+def f_asgd(rt, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
+           maximize=False, differentiable=False, capturable=False):
+    params = _params(rt, params, "ASGD")
+    _check_numbers((lr, "learning rate"), (weight_decay, "weight_decay value"))
+    return _make(rt, ASGD, params, {
+        "lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay,
+        "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
+        "capturable": capturable})
+
+
+def _write(rt, t: Tensor, label: str, value) -> None:
+    """t.<label>(...) in place: value (computed) written into t."""
+    value = np.asarray(value, dtype=t.data.dtype)
+    rt.update_in_place(t, "+", None, rt.span, label, lambda: _made(rt, value, label.rstrip("_")))
+
+
+def _state(rt, opt: Optimizer, p: Tensor, **made) -> dict:
+    """p's state, made at its first step: step a 0-d float32 tensor, then the
+    named tensors (each a value made from p's)."""
+    state = opt.state.get(id(p))
+    if state is None:
+        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), np.float32), "zeros")}
+        for name, (value, label) in made.items():
+            state[name] = _made(rt, value, label)
+    return state
+
+
+def _zeros(p: Tensor):
+    return np.zeros_like(p.data), "zeros_like"
+
+
+def _count(rt, state: dict) -> float:
+    """step_t += 1; the step count as a Python number (_get_value)."""
+    _write(rt, state["step"], "add_", state["step"].data + np.float32(1))
+    return float(state["step"].data)
+
+
+def _num(x: np.ndarray, value: float):
+    """A Python number as an op of x with it sees it: in x's dtype."""
+    return x.dtype.type(value)
+
+
+def _adam_family_grad(rt, group: dict, p: Tensor) -> np.ndarray:
+    """The gradient NAdam and RAdam use: negated to maximize; weight decay
+    either decoupled (p.mul_(1 - lr * weight_decay)) or added to it."""
+    grad = rt.tensor_attribute(p, "grad").data
+    if group["maximize"]:
+        grad = -grad
+    decay = group["weight_decay"]
+    if decay != 0:
+        if group["decoupled_weight_decay"]:
+            _write(rt, p, "mul_", p.data * _num(p.data, 1 - group["lr"] * decay))
+        else:
+            grad = _fused_add(grad, p.data, decay)
+    return grad
+
+
+def _fused_add(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    """a.add(b, alpha=alpha): one rounding in float32 (a fused multiply-add)."""
+    if a.dtype == np.float32:
+        return np.asarray(a.astype(np.float64) + float(np.float32(alpha)) * b.astype(np.float64),
+                          np.float32)
+    return a + alpha * b
+
+
+def _moments(rt, state: dict, grad: np.ndarray, beta1: float, beta2: float) -> None:
+    """exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)."""
+    avg, avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    _write(rt, avg, "lerp_", _lerp(avg.data, grad, 1 - beta1))
+    _write(rt, avg_sq, "mul_", avg_sq.data * _num(avg_sq.data, beta2))
+    _write(rt, avg_sq, "addcmul_", _addcmul(avg_sq.data, grad, grad, 1 - beta2))
+
+
+def _nadam_step(rt, opt: NAdam, group: dict, p: Tensor) -> None:
+    """_single_tensor_nadam (capturable and differentiable off)."""
+    x = p.data
+    state = _state(rt, opt, p, mu_product=(np.ones((), np.float32), "ones"),
+                   exp_avg=_zeros(p), exp_avg_sq=_zeros(p))
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    step = _count(rt, state)
+    bias_correction2 = 1 - beta2 ** step
+    grad = _adam_family_grad(rt, group, p)
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * group["momentum_decay"])))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * group["momentum_decay"])))
+    mu_product = state["mu_product"]
+    _write(rt, mu_product, "mul_", mu_product.data * _num(mu_product.data, mu))
+    _moments(rt, state, grad, beta1, beta2)
+    exp_avg_sq = state["exp_avg_sq"].data
+    denom = np.sqrt(exp_avg_sq / _num(exp_avg_sq, bias_correction2)) + _num(x, eps)
+    product = float(mu_product.data)
+    product_next = product * mu_next
+    _write(rt, p, "addcdiv_", _addcdiv(p.data, grad, denom, -lr * (1.0 - mu) / (1.0 - product)))
+    _write(rt, p, "addcdiv_", _addcdiv(p.data, state["exp_avg"].data, denom,
+                                       (-lr * mu_next) / (1.0 - product_next)))
+
+
+def _radam_step(rt, opt: RAdam, group: dict, p: Tensor) -> None:
+    """_single_tensor_radam (capturable and differentiable off): the
+    adaptive step once the variance's rectification term rho_t passes 5,
+    plain momentum before."""
+    x = p.data
+    state = _state(rt, opt, p, exp_avg=_zeros(p), exp_avg_sq=_zeros(p))
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    step = _count(rt, state)
+    grad = _adam_family_grad(rt, group, p)
+    _moments(rt, state, grad, beta1, beta2)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    corrected = state["exp_avg"].data / _num(x, bias_correction1)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    update = corrected * _num(x, lr)
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        adaptive = _num(x, bias_correction2 ** 0.5) / (np.sqrt(state["exp_avg_sq"].data)
+                                                       + _num(x, eps))
+        update = update * adaptive * _num(x, rect)
+    _write(rt, p, "add_", _fused_add(p.data, update, -1.0))
+
+
+def _adamax_step(rt, opt: Adamax, group: dict, p: Tensor) -> None:
+    """_single_tensor_adamax: the infinity norm's running maximum."""
+    state = _state(rt, opt, p, exp_avg=_zeros(p), exp_inf=_zeros(p))
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    step = _count(rt, state)
+    grad = _grad(rt, group, p).data
+    avg, inf = state["exp_avg"], state["exp_inf"]
+    _write(rt, avg, "lerp_", _lerp(avg.data, grad, 1 - beta1))
+    _write(rt, inf, "mul_", inf.data * _num(inf.data, beta2))
+    _write(rt, inf, "maximum", np.maximum(inf.data, np.abs(grad) + _num(grad, eps)))
+    clr = lr / (1 - beta1 ** step)
+    _write(rt, p, "addcdiv_", _addcdiv(p.data, avg.data, inf.data, -clr))
+
+
+def _adadelta_step(rt, opt: Adadelta, group: dict, p: Tensor) -> None:
+    """_single_tensor_adadelta: the step's size from the running averages of
+    squared gradients and squared updates."""
+    state = _state(rt, opt, p, square_avg=_zeros(p), acc_delta=_zeros(p))
+    _count(rt, state)
+    grad = _grad(rt, group, p).data
+    rho, eps = group["rho"], group["eps"]
+    square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+    _write(rt, square_avg, "mul_", square_avg.data * _num(grad, rho))
+    _write(rt, square_avg, "addcmul_", _addcmul(square_avg.data, grad, grad, 1 - rho))
+    std = np.sqrt(square_avg.data + _num(grad, eps))
+    delta = np.sqrt(acc_delta.data + _num(grad, eps)) / std * grad
+    _write(rt, acc_delta, "mul_", acc_delta.data * _num(grad, rho))
+    _write(rt, acc_delta, "addcmul_", _addcmul(acc_delta.data, delta, delta, 1 - rho))
+    _write(rt, p, "add_", _fused_add(p.data, delta, -group["lr"]))
+
+
+def _rprop_step(rt, opt: Rprop, group: dict, p: Tensor) -> None:
+    """_single_tensor_rprop: each entry's own step size, grown by etaplus
+    while its gradient keeps its sign, shrunk by etaminus when it flips
+    (and that entry then skips its update)."""
+    x = p.data
+    state = _state(rt, opt, p, prev=_zeros(p),
+                   step_size=(np.full_like(x, group["lr"]), "full_like"))
+    _count(rt, state)
+    grad = rt.tensor_attribute(p, "grad").data
+    if group["maximize"]:
+        grad = -grad
+    etaminus, etaplus = (_num(x, e) for e in group["etas"])
+    low, high = (_num(x, s) for s in group["step_sizes"])
+    sign = np.sign(grad * state["prev"].data)
+    sign[sign > 0] = etaplus
+    sign[sign < 0] = etaminus
+    sign[sign == 0] = 1
+    size = state["step_size"]
+    _write(rt, size, "mul_", size.data * sign)
+    _write(rt, size, "clamp_", np.minimum(np.maximum(size.data, low), high))
+    grad = grad.copy()
+    grad[sign == etaminus] = 0
+    _write(rt, p, "addcmul_", _addcmul(p.data, np.sign(grad), size.data, -1))
+    _write(rt, state["prev"], "copy_", grad)
+
+
+def _asgd_step(rt, opt: ASGD, group: dict, p: Tensor) -> None:
+    """_single_tensor_asgd: an SGD step with a decaying eta, and ax, the
+    average of the parameter's values once t0 steps are past."""
+    x = p.data
+    lr, lambd = group["lr"], group["lambd"]
+    state = _state(rt, opt, p, eta=(np.asarray(lr, np.float32), "as_tensor"),
+                   mu=(np.ones((), np.float32), "ones"), ax=_zeros(p))
+    step = _count(rt, state)
+    grad = _grad(rt, group, p).data
+    eta = float(state["eta"].data)
+    _write(rt, p, "mul_", p.data * _num(x, 1 - lambd * eta))
+    _write(rt, p, "add_", _fused_add(p.data, grad, -eta))
+    ax, mu = state["ax"], state["mu"]
+    if float(mu.data) != 1:
+        _write(rt, ax, "add_", ax.data + (p.data - ax.data) * _num(x, float(mu.data)))
+    else:
+        _write(rt, ax, "copy_", p.data)
+    _write(rt, state["eta"], "copy_", lr / ((1 + lambd * lr * step) ** group["alpha"]))
+    _write(rt, mu, "copy_", 1 / max(1, step - group["t0"]))
+
+
+class LBFGS(Optimizer):
+    __slots__ = ()
+
+
+def f_lbfgs(rt, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
+            tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    params = _params(rt, params, "LBFGS")
+    _check_numbers((lr, "learning rate"))
+    if line_search_fn is not None:      # (PyTorch's _strong_wolfe is not here)
+        raise GradvizError("LBFGS with line_search_fn='strong_wolfe' is not supported here",
+                           kind=VALUE, hint="leave line_search_fn out (None): the fixed step lr")
+    if max_eval is None:
+        max_eval = max_iter * 5 // 4
+    opt = _make(rt, LBFGS, params, {
+        "lr": lr, "max_iter": max_iter, "max_eval": max_eval, "tolerance_grad": tolerance_grad,
+        "tolerance_change": tolerance_change, "history_size": history_size,
+        "line_search_fn": line_search_fn})
+    if len(opt.param_groups) != 1:
+        raise GradvizError("LBFGS doesn't support per-parameter options (parameter groups)",
+                           kind=VALUE, hint="give LBFGS one list of tensors")
+    return opt
+
+
+def _flat_grad(params: list) -> np.ndarray:
+    """The parameters' gradients as one vector (zeros for a missing one)."""
+    return np.concatenate([np.zeros(p.data.size, p.data.dtype) if p.grad is None
+                           else p.grad.data.reshape(-1) for p in params])
+
+
+def _dot(a: np.ndarray, b: np.ndarray):
+    """a.dot(b): a 0-d value in a's dtype (summed in float64, rounded once;
+    PyTorch's is MKL's sdot, whose order of additions is not reproduced here,
+    so LBFGS's directions can differ from PyTorch's in the last bits)."""
+    return a.dtype.type(np.dot(a.astype(np.float64), b.astype(np.float64)))
+
+
+def _add_flat(rt, params: list, step_size, update: np.ndarray) -> None:
+    """p.add_(update's slice, alpha=step_size) for each parameter."""
+    offset = 0
+    for p in params:
+        n = p.data.size
+        _write(rt, p, "add_", _fused_add(p.data, update[offset:offset + n].reshape(p.data.shape),
+                                         float(step_size)))
+        offset += n
+
+
+def lbfgs_step(rt, opt: LBFGS, closure) -> object:
+    """LBFGS.step(closure), under no_grad as PyTorch's (the closure under
+    enable_grad)."""
+    if closure is None:
+        raise GradvizError("LBFGS.step() missing 1 required positional argument: 'closure'",
+                           kind="TypeError", hint="LBFGS evaluates the loss several times a "
+                                                  "step: give step() a function that zeroes the "
+                                                  "grads, computes the loss, calls backward() "
+                                                  "and returns it")
+    tape = rt.tape
+    enabled, tape.grad_enabled = tape.grad_enabled, False
+    try:
+        return _lbfgs(rt, opt, closure)
+    finally:
+        tape.grad_enabled = enabled
+
+
+def _loss_value(rt, loss) -> float:
+    """float(loss), the closure's loss (PyTorch's LBFGS gives no warning for
+    one that requires grad)."""
+    from .functions import PY_BUILTINS
+    return float(loss.data) if loss.__class__ is Tensor else PY_BUILTINS["float"](rt, loss)
+
+
+def _lbfgs(rt, opt: LBFGS, closure) -> object:
+    """LBFGS.step(closure), line_search_fn None: up to max_iter updates along
+    the quasi-Newton direction (two-loop recursion over the last
+    history_size steps), the closure re-evaluating loss and gradients after
+    each. Its scalars are 0-d tensors where PyTorch's are (dot products,
+    ro, H_diag, the first step's t), here numpy numbers of the dtype."""
+    from .optim import call_closure
+    group = opt.param_groups[0]
+    params = group["params"]
+    lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+    tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+    state = opt.state.setdefault(id(params[0]), {})
+    state.setdefault("func_evals", 0)
+    state.setdefault("n_iter", 0)
+    orig_loss = call_closure(rt, closure)
+    loss = _loss_value(rt, orig_loss)
+    current_evals = 1
+    state["func_evals"] += 1
+    flat_grad = _flat_grad(params)
+    if np.abs(flat_grad).max() <= tolerance_grad:
+        return orig_loss
+    d, t = state.get("d"), state.get("t")
+    old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+    h_diag, prev_flat_grad, prev_loss = (state.get("H_diag"), state.get("prev_flat_grad"),
+                                         state.get("prev_loss"))
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        state["n_iter"] += 1
+        if state["n_iter"] == 1:
+            d, old_dirs, old_stps, ro, h_diag = -flat_grad, [], [], [], 1
+        else:
+            y = flat_grad - prev_flat_grad
+            s = d * _num(d, float(t))
+            ys = _dot(y, s)
+            if ys > 1e-10:
+                if len(old_dirs) == group["history_size"]:
+                    old_dirs.pop(0)
+                    old_stps.pop(0)
+                    ro.pop(0)
+                old_dirs.append(y)
+                old_stps.append(s)
+                ro.append(ys.dtype.type(1.0) / ys)
+                h_diag = ys / _dot(y, y)
+            al = state.setdefault("al", [None] * group["history_size"])
+            q = -flat_grad
+            for i in range(len(old_dirs) - 1, -1, -1):
+                al[i] = _dot(old_stps[i], q) * ro[i]
+                q = _fused_add(q, old_dirs[i], -float(al[i]))
+            d = r = q * _num(q, float(h_diag))
+            for i in range(len(old_dirs)):
+                be_i = _dot(old_dirs[i], r) * ro[i]
+                r = _fused_add(r, old_stps[i], float(al[i] - be_i))
+            d = r
+        prev_flat_grad = flat_grad.copy()
+        prev_loss = loss
+        if state["n_iter"] == 1:
+            total = torch_sum(np.abs(flat_grad), None)
+            inverse = flat_grad.dtype.type(1.0) / (np.abs(flat_grad).sum() if total is None
+                                                   else total.reshape(()))
+            # min(1.0, 1.0 / |g|.sum()) * lr: a 0-d tensor's product when it is the smaller
+            t = inverse * _num(inverse, lr) if inverse < 1.0 else 1.0 * lr
+        else:
+            t = lr
+        gtd = _dot(flat_grad, d)
+        if gtd > -tolerance_change:
+            break
+        ls_func_evals = 0
+        _add_flat(rt, params, t, d)
+        if n_iter != max_iter:
+            loss = _loss_value(rt, call_closure(rt, closure))
+            flat_grad = _flat_grad(params)
+            opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+            ls_func_evals = 1
+        current_evals += ls_func_evals
+        state["func_evals"] += ls_func_evals
+        if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+            break
+        if np.abs(d * _num(d, float(t))).max() <= tolerance_change:
+            break
+        if abs(loss - prev_loss) < tolerance_change:
+            break
+    state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
+                 prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+    return orig_loss
+
+
+# (AdamW steps as Adam does: its groups hold decoupled_weight_decay=True)
+STEPS = {NAdam: _nadam_step, RAdam: _radam_step, Adamax: _adamax_step,
+         Adadelta: _adadelta_step, Rprop: _rprop_step, ASGD: _asgd_step}
+MAKERS = {AdamW: f_adamw, NAdam: f_nadam, RAdam: f_radam, Adamax: f_adamax,
+          Adadelta: f_adadelta, Rprop: f_rprop, ASGD: f_asgd, LBFGS: f_lbfgs}
