@@ -21,7 +21,8 @@ import numpy as np
 
 from . import autodiff, hooks, pymethods, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
-from .data import LoaderIter
+from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
+                   size as data_size)
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
@@ -2176,8 +2177,8 @@ def f_len(rt, x):
         return len(x.array)
     if x.__class__.__name__ in ("Sequential", "ModuleList"):   # (modules imports this module)
         return len(x.items)
-    if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
-        return len(x)
+    if x.__class__ in DATA_SIZED:
+        return data_size(rt, x)
     if x.__class__.__name__ == "Instance":        # the program's class's __len__
         from .classes import call_method, method_of
         if method_of(x, "__len__") is not None:
@@ -2589,7 +2590,8 @@ def _walkable(rt, x, what: str):
     views), or what a program's class's __iter__ gives."""
     from .classes import method_of
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
-            or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
+            or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None
+            or x.__class__ in DATA_SIZED):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple, str, ReturnTypes)) or x.__class__ in ITERATORS:
         return x
@@ -2811,12 +2813,15 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
              _MAP, _FILTER, type(reversed([])), reversed, type(iter(range(0))), type(iter([])),
              type(iter(())), type(iter("")), type(iter("\u00e9")),
              type(reversed({})), type(reversed({}.values())), type(reversed({}.items())),
-             type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk)
+             type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk, SampleWalk,
+             IndexWalk)
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
-LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)
+LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER, SampleWalk,
+                  IndexWalk)
 # the other values len() measures (a dict's views, a dual tensor's parts)
 _SIZED = (*DICT_VIEWS, UnpackedDual)
+DATA_SIZED = (DataLoader, *INDEXED, *SAMPLERS)
 
 
 def f_iter(rt, x):

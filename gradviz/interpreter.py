@@ -459,10 +459,12 @@ def _module_tree() -> dict:
     torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
                                          "Optimizer": OPTIMIZER})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
-        k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
+        **{k: Function(k, v) for k, v in data.FUNCTIONS.items()}, "Dataset": classes.DATASET,
+        "IterableDataset": classes.ITERABLE_DATASET})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members.update({k: Function(k, v) for k, v in anomaly.TORCH_FUNCTIONS.items()})
     members["addmm"] = Function("addmm", modules.f_addmm)
+    members["Generator"] = Function("Generator", data.f_generator)
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
     linalg = Module("torch.linalg", {
@@ -1259,6 +1261,8 @@ class Interpreter:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
+        if v.__class__ in data.INDEXED or v.__class__ in data.SAMPLERS:
+            return data.walk_items(self, v)
         if v.__class__ in DICTS or v.__class__ in DICT_VIEWS:
             return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
         if v.__class__ in pymethods.SETS:
@@ -3224,8 +3228,11 @@ class Interpreter:
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
             return obj.item(index[0])
-        if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
+        if obj.__class__ in data.INDEXED:       # dataset[0]: (features[0], labels[0])
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
+        if obj.__class__ is classes.Instance and obj.cls.kind in ("dataset", "iterable") and \
+                classes.method_of(obj, "__getitem__") is None:
+            return data.get(self, obj, _dict_key(index))      # (PyTorch's NotImplementedError)
         if obj.__class__ in DICTS:
             return pymethods.dict_item(self, obj, _dict_key(index))
         if classes.method_of(obj, "__getitem__") is not None:     # d2l's metric[0]
@@ -3604,9 +3611,8 @@ class Interpreter:
             return f"<generator object {v.fn.defn.name} at {self.address(v)}>"
         if v.__class__ in distributions.CLASSES:
             return distributions.text(self, v)
-        if v.__class__ in data.MODULE_OF:
-            return (f"<torch.utils.data.{data.MODULE_OF[v.__class__]}.{type(v).__name__} "
-                    f"object at {self.address(v)}>")
+        if v.__class__ in data.PRINTED:
+            return data.text(self, v)
         if v.__class__ in ITERATORS:
             return f"<{v.__class__.__name__} object at {self.address(v)}>"
         if v.__class__ is PyType:
