@@ -86,6 +86,8 @@ class UserClass:
         out.append(c)
         if c.__class__ is not BuiltinBase:
             out.append(MODULE)
+        elif c is ITERABLE_DATASET:                  # (an IterableDataset is a Dataset)
+            out.append(DATASET)
         return out
 
     def layer(self) -> str | None:

@@ -176,6 +176,31 @@ def is_iterable_dataset(v) -> bool:
     return v.__class__.__name__ == "Instance" and v.cls.kind == "iterable"
 
 
+def is_dataset(v) -> bool:
+    """Whether v is a torch.utils.data.Dataset (Dataset.__add__ takes two)."""
+    return v.__class__ in INDEXED or (v.__class__.__name__ == "Instance"
+                                       and v.cls.kind in ("dataset", "iterable"))
+
+
+def getitem_walk(rt, ds) -> SampleWalk:
+    """for sample in ds, ds's class without __iter__: Python asks for
+    ds[0], ds[1], ... until __getitem__ raises IndexError."""
+    from .classes import call_method
+
+    def samples():
+        i = 0
+        while True:
+            try:
+                sample = call_method(rt, ds, "__getitem__", [i])
+            except GradvizError as exc:
+                if exc.kind == INDEX:
+                    return
+                raise
+            yield sample
+            i += 1
+    return SampleWalk(samples())
+
+
 def _random64(gen: CPUGenerator) -> int:
     """torch.empty((), dtype=torch.int64).random_(): a 64-bit number from two
     words (the first the high half), modulo 2**63."""

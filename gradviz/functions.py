@@ -2591,6 +2591,7 @@ def _walkable(rt, x, what: str):
     from .classes import method_of
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
             or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None
+            or method_of(x, "__getitem__") is not None
             or x.__class__ in DATA_SIZED):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple, str, ReturnTypes)) or x.__class__ in ITERATORS:

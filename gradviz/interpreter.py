@@ -1257,6 +1257,8 @@ class Interpreter:
                                    hint="__iter__ returns an iterator: iter(self.items), or "
                                         "yields the items (a generator)")
             return it
+        if classes.method_of(v, "__getitem__") is not None:     # Python's walk by __getitem__
+            return data.getitem_walk(self, v)
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:
@@ -2582,6 +2584,8 @@ class Interpreter:
             result = classes.operator(self, sym, a, b)    # the class's __add__, __eq__, ...
             if result is not NotImplemented:
                 return result
+        if sym == "+" and data.is_dataset(a) and data.is_dataset(b):    # Dataset.__add__
+            return data.f_concat_dataset(self, [a, b])
         if a.__class__ is Tensor:
             # the common cases, fast: tensor op tensor, tensor op number (the
             # general path below gives the same op for them)
