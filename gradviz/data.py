@@ -317,7 +317,10 @@ def get(rt, ds, i):
 
 
 def _list_item(rt, seq, i):
-    """seq[i] of a list, tuple or range of samples, as Python indexes it."""
+    """seq[i] of a list, tuple or range of samples, as Python indexes it (a
+    tensor of indices as the tensor's: a 0-d tensor)."""
+    if seq.__class__ is Tensor:
+        return rt.index_tensor(seq, [i])
     if isinstance(i, bool) or not isinstance(i, int):
         if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype.kind in "iu":
             i = int(i.data)
@@ -351,7 +354,7 @@ def size(rt, v) -> int:
     if cls is TensorDataset:
         return len(v)
     if cls is Subset:
-        return len(v.indices)
+        return len(v.indices) if v.indices.__class__ is not Tensor else v.indices.data.shape[0]
     if cls is ConcatDataset:
         return v.cumulative_sizes[-1]
     if cls is SequentialSampler:
@@ -664,9 +667,15 @@ MODULE_OF = {TensorDataset: "dataset", DataLoader: "dataloader", LoaderIter: "da
              Subset: "dataset", ConcatDataset: "dataset",
              **{s: "sampler" for s in SAMPLERS}}
 PRINTED = (*MODULE_OF, TorchGenerator)
-FUNCTIONS = {"TensorDataset": f_tensor_dataset, "DataLoader": f_data_loader,
-             "Subset": f_subset, "ConcatDataset": f_concat_dataset,
-             "random_split": f_random_split, "SequentialSampler": f_sequential_sampler,
-             "RandomSampler": f_random_sampler, "SubsetRandomSampler": f_subset_random_sampler,
-             "BatchSampler": f_batch_sampler, "default_collate":
-                 lambda rt, batch: default_collate(rt, list(rt._items(batch, rt.span)))}
+FUNCTIONS = {"random_split": f_random_split, "default_collate":
+             lambda rt, batch: default_collate(rt, list(rt._items(batch, rt.span)))}
+# torch.utils.data's classes, by the names type() shows: called to make one
+MAKERS = {"torch.utils.data.dataset.TensorDataset": f_tensor_dataset,
+          "torch.utils.data.dataloader.DataLoader": f_data_loader,
+          "torch.utils.data.dataset.Subset": f_subset,
+          "torch.utils.data.dataset.ConcatDataset": f_concat_dataset,
+          "torch.utils.data.sampler.SequentialSampler": f_sequential_sampler,
+          "torch.utils.data.sampler.RandomSampler": f_random_sampler,
+          "torch.utils.data.sampler.SubsetRandomSampler": f_subset_random_sampler,
+          "torch.utils.data.sampler.BatchSampler": f_batch_sampler,
+          "torch._C.Generator": f_generator}

@@ -459,12 +459,14 @@ def _module_tree() -> dict:
     torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
                                          "Optimizer": OPTIMIZER})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
-        **{k: Function(k, v) for k, v in data.FUNCTIONS.items()}, "Dataset": classes.DATASET,
+        **{k: Function(k, v) for k, v in data.FUNCTIONS.items()},
+        **{k.rsplit(".", 1)[1]: PyType(k) for k in data.MAKERS if "._C." not in k},
+        "Dataset": classes.DATASET,
         "IterableDataset": classes.ITERABLE_DATASET})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members.update({k: Function(k, v) for k, v in anomaly.TORCH_FUNCTIONS.items()})
     members["addmm"] = Function("addmm", modules.f_addmm)
-    members["Generator"] = Function("Generator", data.f_generator)
+    members["Generator"] = PyType("torch._C.Generator")
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
     linalg = Module("torch.linalg", {
@@ -4079,6 +4081,8 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     if t.name in distributions.BY_TYPE:   # Categorical(logits=net(x))
         return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs,
                           rt_is_self=False)
+    if t.name in data.MAKERS:             # DataLoader(ds, batch_size=4), Subset(ds, [0, 2])
+        return _init_call(t.name.rsplit(".", 1)[1], data.MAKERS[t.name], rt, args, kwargs)
     if t.name in layers.MAKERS:           # nn.ReLU(), nn.MSELoss(reduction='sum')
         return layers.MAKERS[t.name](rt, *args, **(kwargs or {}))
     if t.name in modules.MAKERS:          # nn.Linear(2, 1), nn.Conv2d(1, 6, 5)
