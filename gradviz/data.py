@@ -31,6 +31,7 @@ import numpy as np
 
 from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
+from .render.torchfmt import NumpyArray
 from .rng import CPUGenerator, F64
 from .tensor import Tensor
 
@@ -252,7 +253,7 @@ def _batches(rt, loader: DataLoader):
     if loader.batch_sampler is None:          # batch_size=None: one sample at a time
         for i in walk(rt, loader.sampler):
             sample = get(rt, ds, i)
-            yield default_convert(sample) if loader.collate_fn is None else \
+            yield default_convert(rt, sample) if loader.collate_fn is None else \
                 rt.call_value(loader.collate_fn, [sample])
         return
     for batch in walk(rt, loader.batch_sampler):
@@ -267,7 +268,7 @@ def _batches(rt, loader: DataLoader):
 def _iterable_batches(rt, loader: DataLoader, items):
     if loader.batch_size is None:
         for sample in items:
-            yield default_convert(sample) if loader.collate_fn is None else \
+            yield default_convert(rt, sample) if loader.collate_fn is None else \
                 rt.call_value(loader.collate_fn, [sample])
         return
     batch = []
@@ -385,7 +386,7 @@ def default_collate(rt, batch):
     """PyTorch's default_collate of a list of samples: tensors stacked, Python
     ints and floats made a tensor (int64, float64), strings kept, and tuples,
     lists and dicts collated position by position, key by key."""
-    from .functions import DTYPE_OBJECTS, FUNCTIONS
+    from .functions import DTYPE_OBJECTS, FUNCTIONS, f_as_tensor
     elem = batch[0]
     cls = elem.__class__
     if cls is Tensor:
@@ -396,6 +397,8 @@ def default_collate(rt, batch):
                 exc.hint = ("default_collate stacks the batch's tensors: every sample's must "
                             "have the same shape (pad them, or give collate_fn=)")
             raise
+    if cls is NumpyArray:                     # (x.numpy()'s: as tensors, stacked)
+        return default_collate(rt, [f_as_tensor(rt, b) for b in batch])
     if cls is float:
         return FUNCTIONS["tensor"](rt, list(batch), dtype=DTYPE_OBJECTS["float64"])
     if cls in (int, bool):
@@ -419,18 +422,19 @@ def default_collate(rt, batch):
                        hint="give the DataLoader a collate_fn= that makes the batch")
 
 
-def default_convert(sample):
-    """PyTorch's default_convert (batch_size=None): a tuple becomes a list,
-    what else it holds stays as it is."""
-    if sample.__class__ is tuple:
-        return [default_convert(v) for v in sample]
-    if sample.__class__ is list:
-        return [default_convert(v) for v in sample]
+def default_convert(rt, sample):
+    """PyTorch's default_convert (batch_size=None): a tuple becomes a list, a
+    numpy array a tensor, what else it holds stays as it is."""
+    if sample.__class__ in (tuple, list):
+        return [default_convert(rt, v) for v in sample]
     if isinstance(sample, dict):
         out = sample.copy()
         for key in sample:
-            out[key] = default_convert(sample[key])
+            out[key] = default_convert(rt, sample[key])
         return out
+    if sample.__class__ is NumpyArray:
+        from .functions import f_as_tensor
+        return f_as_tensor(rt, sample)
     return sample
 
 
@@ -478,7 +482,11 @@ def _check_generator(generator) -> None:
 
 def f_data_loader(rt, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
                   num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
-                  timeout=0, worker_init_fn=None, *, generator=None):
+                  timeout=0, worker_init_fn=None, multiprocessing_context=None, generator=None,
+                  *, prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                  in_order=True):
+    # (the worker and memory options change nothing here: one process, the CPU;
+    # the batches are the same as with workers)
     if batch_size is not None:
         _check_batch_size(batch_size)
     _check_generator(generator)
