@@ -3,11 +3,9 @@ lists, Subset, ConcatDataset, random_split, the samplers and default_collate.
 The outputs against PyTorch are pinned by tests/conformance_extra/dataset_*.txt;
 here the hints of the errors, what draws from which generator, and what the
 record makes of a loader's batches."""
-import io
-
 import pytest
+from programs import run
 
-import gradviz
 from gradviz.errors import GradvizError
 
 HEAD = ("import torch\nfrom torch.utils.data import Dataset, IterableDataset, DataLoader, "
@@ -23,16 +21,6 @@ SQUARES = HEAD + """class Squares(Dataset):
 """
 
 
-def run(src: str):
-    out = io.StringIO()
-    record = gradviz.run_source(src, stdout=out)
-    return record, out.getvalue()
-
-
-def error_of(src: str) -> GradvizError:
-    with pytest.raises(GradvizError) as info:
-        run(src)
-    return info.value
 
 
 def test_a_dataset_subclass_batches_in_order_with_a_short_last_one():
@@ -67,7 +55,9 @@ def test_len_of_loaders_and_samplers():
     (HEAD + "Subset([1, 2], [5])[0]\n", "list index out of range", "indices 0 to 1"),
 ])
 def test_errors_say_pytorchs_words_and_carry_a_hint(src, message, hint):
-    exc = error_of(src)
+    with pytest.raises(GradvizError) as info:
+        run(src)
+    exc = info.value
     assert message in exc.message
     assert exc.hint is not None and hint in exc.hint
 
