@@ -54,7 +54,11 @@ class BuiltinBase:
 OBJECT = BuiltinBase("object", "object")
 AUTOGRAD_FUNCTION = BuiltinBase("torch.autograd.function.Function", "function")
 MODULE = BuiltinBase("torch.nn.modules.module.Module", "module")
-BASES = (OBJECT, AUTOGRAD_FUNCTION, MODULE)
+# torch.utils.data's: a program's dataset (data.py reads its __getitem__ and __len__,
+# or its __iter__)
+DATASET = BuiltinBase("torch.utils.data.dataset.Dataset", "dataset")
+ITERABLE_DATASET = BuiltinBase("torch.utils.data.dataset.IterableDataset", "iterable")
+BASES = (OBJECT, AUTOGRAD_FUNCTION, MODULE, DATASET, ITERABLE_DATASET)
 
 
 class UserClass:
@@ -89,6 +93,8 @@ class UserClass:
         out.append(c)
         if c.__class__ is not BuiltinBase:
             out.append(MODULE)
+        elif c is ITERABLE_DATASET:                  # (an IterableDataset is a Dataset)
+            out.append(DATASET)
         return out
 
     def layer(self) -> str | None:

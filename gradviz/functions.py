@@ -21,7 +21,8 @@ import numpy as np
 
 from . import autodiff, hooks, pycollections, pyitertools, pymethods, pytypes
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
-from .data import LoaderIter
+from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
+                   size as data_size)
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
@@ -2181,8 +2182,8 @@ def f_len(rt, x):
         return len(x.array)
     if x.__class__.__name__ in ("Sequential", "ModuleList", "ModuleDict"):   # (modules imports this)
         return len(x.items)
-    if x.__class__.__name__ in ("DataLoader", "TensorDataset"):
-        return len(x)
+    if x.__class__ in DATA_SIZED:
+        return data_size(rt, x)
     if x.__class__.__name__ == "Instance":        # the program's class's __len__
         from .classes import call_method, method_of
         if method_of(x, "__len__") is not None:
@@ -2595,7 +2596,9 @@ def _walkable(rt, x, what: str):
     views), or what a program's class's __iter__ gives."""
     from .classes import method_of
     if (is_tensor(x) or x.__class__ in DICTS or x.__class__ in DICT_VIEWS
-            or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None):
+            or x.__class__ in pymethods.SETS or x.__class__.__name__ in _WALKED_BY_LOOPS or method_of(x, "__iter__") is not None
+            or method_of(x, "__getitem__") is not None
+            or x.__class__ in DATA_SIZED):
         return rt._items(x, rt.span)
     if isinstance(x, (range, list, tuple, str, ReturnTypes, pycollections.Deque)) \
             or x.__class__ in ITERATORS:
@@ -2819,12 +2822,14 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
              type(iter(())), type(iter("")), type(iter("\u00e9")),
              type(reversed({})), type(reversed({}.values())), type(reversed({}.items())),
              type(reversed(OrderedDict())), pymethods.DictWalk, pymethods.SetWalk,
-             *pyitertools.CLASSES)
+             *pyitertools.CLASSES, SampleWalk, IndexWalk)
 # those that compute each item when it is asked for (a for loop labels what
 # they make with the pass the item is for)
-LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER)
+LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER, SampleWalk,
+                  IndexWalk)
 # the other values len() measures (a dict's views, a dual tensor's parts)
 _SIZED = (*DICT_VIEWS, UnpackedDual, pycollections.Deque)
+DATA_SIZED = (DataLoader, *INDEXED, *SAMPLERS)
 
 
 def f_iter(rt, x):

@@ -577,10 +577,14 @@ def _module_tree() -> dict:
     torch_optim = Module("torch.optim", {**{k: PyType(v) for k, v in OPTIMIZER_NAMES.items()},
                                          "Optimizer": OPTIMIZER, "lr_scheduler": lr_scheduler})
     utils = Module("torch.utils", {"data": Module("torch.utils.data", {
-        k: Function(k, v) for k, v in data.FUNCTIONS.items()})})
+        **{k: Function(k, v) for k, v in data.FUNCTIONS.items()},
+        **{k.rsplit(".", 1)[1]: PyType(k) for k in data.MAKERS if "._C." not in k},
+        "Dataset": classes.DATASET,
+        "IterableDataset": classes.ITERABLE_DATASET})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members.update({k: Function(k, v) for k, v in anomaly.TORCH_FUNCTIONS.items()})
     members["addmm"] = Function("addmm", modules.f_addmm)
+    members["Generator"] = PyType("torch._C.Generator")
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
     linalg = Module("torch.linalg", {
@@ -1393,10 +1397,14 @@ class Interpreter:
                                    hint="__iter__ returns an iterator: iter(self.items), or "
                                         "yields the items (a generator)")
             return it
+        if classes.method_of(v, "__getitem__") is not None:     # Python's walk by __getitem__
+            return data.getitem_walk(self, v)
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
+        if v.__class__ in data.INDEXED or v.__class__ in data.SAMPLERS:
+            return data.walk_items(self, v)
         if v.__class__ in DICTS or v.__class__ in DICT_VIEWS:
             return pymethods.DictWalk(v)      # (Python's error if the loop resizes it)
         if v.__class__ in pymethods.SETS:
@@ -2747,6 +2755,8 @@ class Interpreter:
             result = classes.operator(self, sym, a, b)    # the class's __add__, __eq__, ...
             if result is not NotImplemented:
                 return result
+        if sym == "+" and data.is_dataset(a) and data.is_dataset(b):    # Dataset.__add__
+            return data.f_concat_dataset(self, [a, b])
         if a.__class__ is Tensor:
             # the common cases, fast: tensor op tensor, tensor op number (the
             # general path below gives the same op for them)
@@ -3426,8 +3436,11 @@ class Interpreter:
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
             return obj.item(index[0])
-        if obj.__class__ is data.TensorDataset:       # dataset[0]: (features[0], labels[0])
+        if obj.__class__ in data.INDEXED:       # dataset[0]: (features[0], labels[0])
             return data.item(self, obj, index[0] if len(index) == 1 else tuple(index))
+        if obj.__class__ is classes.Instance and obj.cls.kind in ("dataset", "iterable") and \
+                classes.method_of(obj, "__getitem__") is None:
+            return data.get(self, obj, _dict_key(index))      # (PyTorch's NotImplementedError)
         if obj.__class__ in DICTS:
             return pymethods.dict_item(self, obj, _dict_key(index))
         if classes.method_of(obj, "__getitem__") is not None:     # d2l's metric[0]
@@ -3810,9 +3823,8 @@ class Interpreter:
             return f"<generator object {v.fn.defn.name} at {self.address(v)}>"
         if v.__class__ in distributions.CLASSES:
             return distributions.text(self, v)
-        if v.__class__ in data.MODULE_OF:
-            return (f"<torch.utils.data.{data.MODULE_OF[v.__class__]}.{type(v).__name__} "
-                    f"object at {self.address(v)}>")
+        if v.__class__ in data.PRINTED:
+            return data.text(self, v)
         if v.__class__ in ITERATORS:
             return f"<{v.__class__.__name__} object at {self.address(v)}>"
         if v.__class__ is PyType:
@@ -4281,6 +4293,8 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     if t.name in distributions.BY_TYPE:   # Categorical(logits=net(x))
         return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs,
                           rt_is_self=False)
+    if t.name in data.MAKERS:             # DataLoader(ds, batch_size=4), Subset(ds, [0, 2])
+        return _init_call(t.name.rsplit(".", 1)[1], data.MAKERS[t.name], rt, args, kwargs)
     if t.name in layers.MAKERS:           # nn.ReLU(), nn.MSELoss(reduction='sum')
         return layers.MAKERS[t.name](rt, *args, **(kwargs or {}))
     if t.name in modules.MAKERS:          # nn.Linear(2, 1), nn.Conv2d(1, 6, 5)

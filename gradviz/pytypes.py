@@ -86,7 +86,14 @@ _NAMES = {"PackedSequence": "torch.nn.utils.rnn.PackedSequence", "Tensor": "torc
           "DisableSavedHooks": "contextlib._GeneratorContextManager",
           **{k: f"torch.distributions.{k.lower()}.{k}"
              for k in ("Categorical", "Multinomial", "Normal", "Bernoulli", "Uniform",
-                       "Independent")}}
+                       "Independent")},
+          # torch.utils.data's (data.py's classes)
+          "Subset": "torch.utils.data.dataset.Subset",
+          "ConcatDataset": "torch.utils.data.dataset.ConcatDataset",
+          **{k: f"torch.utils.data.sampler.{k}"
+             for k in ("SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+                       "BatchSampler")},
+          "Generator": "torch._C.Generator"}
 # the optimizers (optim.py's classes, by name): each a torch.optim.Optimizer too
 OPTIMIZER_NAMES = {"SGD": "torch.optim.sgd.SGD", "Adam": "torch.optim.adam.Adam",
                    "Adagrad": "torch.optim.adagrad.Adagrad",
@@ -172,6 +179,9 @@ def is_instance(v, spec, bound: dict) -> bool:
         kinds = [t, OPTIMIZER]
         if v.__class__.__name__ == "AdamW":           # a subclass of Adam in PyTorch
             kinds.append(PyType(OPTIMIZER_NAMES["Adam"]))
+    if v.__class__.__name__ in ("TensorDataset", "Subset", "ConcatDataset"):
+        from .classes import DATASET                  # torch.utils.data's datasets
+        kinds = [t, DATASET]
     if v.__class__.__name__ in DISTRIBUTION_NAMES:
         kinds = [t, DISTRIBUTION]
     if v.__class__.__name__ in SCHEDULER_NAMES:
