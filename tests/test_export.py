@@ -48,6 +48,7 @@ DRIVER = textwrap.dedent("""
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(False)
         torch.backends.cudnn.deterministic = torch.backends.cudnn.benchmark = False
+        torch.autograd.set_detect_anomaly(False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with contextlib.redirect_stdout(out):
