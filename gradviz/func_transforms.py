@@ -39,6 +39,21 @@ def _is_tensor(v) -> bool:
     return v.__class__ is Tensor
 
 
+def _leaves(v) -> list:
+    """The tensors of v: a tensor, or a tuple, list or dict of them (one
+    level of PyTorch's pytrees: a model's parameters as a dict)."""
+    if isinstance(v, dict):
+        return list(v.values())
+    return list(v) if isinstance(v, (tuple, list)) else [v]
+
+
+def _like(v, leaves: list):
+    """leaves in v's structure (see _leaves)."""
+    if isinstance(v, dict):
+        return dict(zip(v.keys(), leaves))
+    return type(v)(leaves) if isinstance(v, (tuple, list)) else leaves[0]
+
+
 def _argnums(argnums, nargs: int) -> tuple[bool, tuple]:
     """(argnums was a tuple, the argument positions), with PyTorch's errors."""
     is_tuple = isinstance(argnums, tuple)
@@ -73,7 +88,8 @@ def _leaf(rt, x, fname: str):
 
 
 def _keep_graph(xs) -> bool:
-    return _State.depth > 0 or any(_is_tensor(x) and x.requires_grad for x in xs)
+    return _State.depth > 0 or any(_is_tensor(t) and t.requires_grad
+                                   for x in xs for t in _leaves(x))
 
 
 def _detach(rt, v, keep: bool):
@@ -85,6 +101,8 @@ def _detach(rt, v, keep: bool):
         return f_detach(rt, v)
     if isinstance(v, (tuple, list)):
         return type(v)(_detach(rt, t, keep) for t in v)
+    if isinstance(v, dict):
+        return {k: _detach(rt, t, keep) for k, t in v.items()}
     return v
 
 
@@ -134,10 +152,12 @@ def _grad_and_value(rt, func, argnums, has_aux, args):
     where = "grad_and_value(f)(*args): "
 
     def body():
-        xs = [_leaf(rt, args[n], "grad") for n in nums]
+        # the differentiated arguments' tensors, each a new leaf
+        xs_per_arg = [[_leaf(rt, t, "grad") for t in _leaves(args[n])] for n in nums]
+        xs = [x for per_arg in xs_per_arg for x in per_arg]
         call_args = list(args)
-        for n, x in zip(nums, xs):
-            call_args[n] = x
+        for n, per_arg in zip(nums, xs_per_arg):
+            call_args[n] = _like(args[n], per_arg)
         out = rt.call_value(func, call_args)
         aux = None
         if has_aux:
@@ -156,7 +176,8 @@ def _grad_and_value(rt, func, argnums, has_aux, args):
                                "the vjp or jacrev APIs instead?", kind=RUNTIME,
                                hint="reduce the output to a scalar (e.g. .sum()), or use "
                                     "jacrev for a vector output")
-        gs = _grads(rt, out, xs, [None], keep)
+        flat = iter(_grads(rt, out, xs, [None], keep))
+        gs = [_like(args[n], [next(flat) for _ in per_arg]) for n, per_arg in zip(nums, xs_per_arg)]
         g = tuple(gs) if is_tuple else gs[0]
         value = (out, aux) if has_aux else out
         return _detach(rt, g, keep), _detach(rt, value, keep)
@@ -277,7 +298,7 @@ def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None
         sizes = []
         for x, d in zip(args, dims):
             if d is not None:
-                sizes.append(x.data.shape[d])
+                sizes.extend(t.data.shape[d] for t in _leaves(x))
                 size = sizes[0]
         if size is None:
             raise GradvizError(where + "at least one input must be batched: in_dims is None "
@@ -307,40 +328,57 @@ def _in_dims(where: str, in_dims, args) -> list:
                            f"tuple matching the structure of inputs, got: {type(in_dims)}.",
                            kind=VALUE, hint="in_dims=0, or a tuple: in_dims=(0, None)")
     out = []
-    for x, d in zip(args, dims):
-        if d is not None and not _is_tensor(x):
-            raise GradvizError(where + f"Got in_dim={d} for an input but the input is of type "
-                               f"{type(x)}. We cannot vmap over non-Tensor arguments, please "
-                               "use None as the respective in_dim", kind=VALUE,
-                               hint="in_dims=None for an argument that is not a tensor")
-        if d is not None:
-            ndim = x.data.ndim
-            if not -ndim <= d < ndim:
-                raise GradvizError(where + f"Got in_dim={d} for some input, but that input is "
-                                   f"a Tensor of dimensionality {ndim} so expected in_dim to "
-                                   f"satisfy -{ndim} <= in_dim < {ndim}.", kind=VALUE,
-                                   hint="in_dims names the batch dimension of each input")
-            d %= ndim
-        out.append(d)
+    for arg, d in zip(args, dims):
+        if d is None:
+            out.append(d)
+            continue
+        leaf_dims = {_leaf_dim(where, x, d) for x in _leaves(arg)}
+        if len(leaf_dims) > 1:
+            raise GradvizError(where + "the tensors of one input must share their in_dim "
+                               "here (gradviz batches a dict or tuple input along one dim)",
+                               kind=VALUE, hint="give tensors with the same number of dims")
+        out.append(leaf_dims.pop() if leaf_dims else d)
     return out
+
+
+def _leaf_dim(where: str, x, d: int) -> int:
+    """d checked for x (and made non-negative), as PyTorch checks it."""
+    if not _is_tensor(x):
+        raise GradvizError(where + f"Got in_dim={d} for an input but the input is of type "
+                           f"{type(x)}. We cannot vmap over non-Tensor arguments, please "
+                           "use None as the respective in_dim", kind=VALUE,
+                           hint="in_dims=None for an argument that is not a tensor")
+    ndim = x.data.ndim
+    if not -ndim <= d < ndim:
+        raise GradvizError(where + f"Got in_dim={d} for some input, but that input is "
+                           f"a Tensor of dimensionality {ndim} so expected in_dim to "
+                           f"satisfy -{ndim} <= in_dim < {ndim}.", kind=VALUE,
+                           hint="in_dims names the batch dimension of each input")
+    d %= ndim
+    return d
 
 
 def _vmap_loop(rt, func, args, dims, size, out_dims, randomness):
     from .functions import FUNCTIONS
     unbind, stack = FUNCTIONS["unbind"], FUNCTIONS["stack"]
-    slices = [None if d is None else unbind(rt, x, d) for x, d in zip(args, dims)]
+    # per argument: None (not batched), or one tuple of slices per tensor in it
+    slices = [None if d is None else [unbind(rt, t, d) for t in _leaves(x)]
+              for x, d in zip(args, dims)]
     results = []
     saved = rt._rng
     if randomness == "error":
         rt._rng = _NoRandom()
     try:
         for i in range(size):
-            call_args = [x if s is None else s[i] for x, s in zip(args, slices)]
+            call_args = [x if s is None else _like(x, [per[i] for per in s])
+                         for x, s in zip(args, slices)]
             results.append(rt.call_value(func, call_args))
     finally:
         if randomness == "error":
             rt._rng = saved
     first = results[0]
+    if isinstance(first, dict):
+        return {k: _stack(rt, stack, [r[k] for r in results], out_dims) for k in first}
     if isinstance(first, tuple):
         outs = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(first)
         return tuple(_stack(rt, stack, [r[k] for r in results], outs[k])
@@ -368,4 +406,7 @@ def members(Function) -> dict:
             res = transform(rt, *args, **kwargs)
             return Function(name, res) if isinstance(res, types.FunctionType) else res
         return Function(name, impl)
-    return {k: wrap(k, v) for k, v in TRANSFORMS.items()}
+    from .func_call import functional_call, stack_module_state
+    return {**{k: wrap(k, v) for k, v in TRANSFORMS.items()},
+            "functional_call": Function("functional_call", functional_call),
+            "stack_module_state": Function("stack_module_state", stack_module_state)}
