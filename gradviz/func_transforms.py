@@ -11,7 +11,9 @@ inner one), and the result is detached when nothing outside needs its graph
 
 Differences from PyTorch, by design:
 - vmap runs f once per slice and stacks the results; PyTorch batches the ops.
-  The values are the same for per-sample functions (the common case).
+  The values are the same for per-sample functions (the common case); a
+  result that requires grad shows StackBackward0 (PyTorch: f's last op), and
+  randomness='different'/'same' are refused (the draws would differ).
 - jacfwd computes its Jacobian in reverse mode (the same values).
 - a tensor f reads from outside its arguments (a closure) that requires grad
   does not by itself keep the result's graph; pass it as an argument.
@@ -288,7 +290,15 @@ def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None
     if randomness not in ("error", "different", "same"):
         raise GradvizError(f"Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}", kind=RUNTIME,
-                           hint="randomness='error' (the default) or 'different'")
+                           hint="randomness='error' (the default)")
+    if randomness != "error":
+        # (PyTorch draws once for the whole batch; gradviz's loop would draw
+        # per slice: other numbers than PyTorch's)
+        raise GradvizError(f"vmap(randomness={randomness!r}) is not supported here: gradviz "
+                           "runs f once per slice, so its random numbers would not be "
+                           "PyTorch's", kind=RUNTIME,
+                           hint="draw the random numbers before vmap and pass them in, "
+                                "with randomness='error' (the default)")
     name = getattr(func, "qualname", None) or getattr(func, "name", "f")
 
     def transformed(rt, *args):
@@ -308,7 +318,7 @@ def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None
             raise GradvizError("vmap: Expected all tensors to have the same size in the mapped "
                                f"dimension, got sizes {sizes} for the mapped dimension",
                                kind=VALUE, hint="the batched inputs need the same batch size")
-        return _vmap_loop(rt, func, args, dims, size, out_dims, randomness)
+        return _vmap_loop(rt, func, args, dims, size, out_dims)
     return transformed
 
 
@@ -358,24 +368,21 @@ def _leaf_dim(where: str, x, d: int) -> int:
     return d
 
 
-def _vmap_loop(rt, func, args, dims, size, out_dims, randomness):
+def _vmap_loop(rt, func, args, dims, size, out_dims):
     from .functions import FUNCTIONS
     unbind, stack = FUNCTIONS["unbind"], FUNCTIONS["stack"]
     # per argument: None (not batched), or one tuple of slices per tensor in it
     slices = [None if d is None else [unbind(rt, t, d) for t in _leaves(x)]
               for x, d in zip(args, dims)]
     results = []
-    saved = rt._rng
-    if randomness == "error":
-        rt._rng = _NoRandom()
+    saved, rt._rng = rt._rng, _NoRandom()      # (randomness='error')
     try:
         for i in range(size):
             call_args = [x if s is None else _like(x, [per[i] for per in s])
                          for x, s in zip(args, slices)]
             results.append(rt.call_value(func, call_args))
     finally:
-        if randomness == "error":
-            rt._rng = saved
+        rt._rng = saved
     first = results[0]
     if isinstance(first, dict):
         return {k: _stack(rt, stack, [r[k] for r in results], out_dims) for k in first}
