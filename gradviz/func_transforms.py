@@ -15,8 +15,8 @@ Differences from PyTorch, by design:
   result that requires grad shows StackBackward0 (PyTorch: f's last op), and
   randomness='different'/'same' are refused (the draws would differ).
 - jacfwd computes its Jacobian in reverse mode (the same values).
-- a tensor f reads from outside its arguments (a closure) that requires grad
-  does not by itself keep the result's graph; pass it as an argument.
+- jacrev, jacfwd and hessian keep their result's graph only when an argument
+  requires grad (not for a closure's tensor that does: pass it as an argument).
 """
 from __future__ import annotations
 
@@ -92,6 +92,24 @@ def _leaf(rt, x, fname: str):
 def _keep_graph(xs) -> bool:
     return _State.depth > 0 or any(_is_tensor(t) and t.requires_grad
                                    for x in xs for t in _leaves(x))
+
+
+def _reaches_outside(outs, xs) -> bool:
+    """Whether outs were computed from a tensor that requires grad other
+    than xs (a closure's parameter): then PyTorch's result keeps its graph
+    to it. A walk over the recorded inputs with a stack, stopping at xs."""
+    inside = {id(x) for x in xs}
+    seen = set()
+    stack = [o for o in _leaves(outs) if _is_tensor(o) and o.requires_grad]
+    while stack:
+        t = stack.pop()
+        if id(t) in inside or id(t) in seen:
+            continue
+        seen.add(id(t))
+        if not t.recorded:
+            return True        # a leaf that requires grad, not one of xs
+        stack.extend(a for a in t.args if a.__class__ is Tensor and a.requires_grad)
+    return False
 
 
 def _detach(rt, v, keep: bool):
@@ -178,11 +196,12 @@ def _grad_and_value(rt, func, argnums, has_aux, args):
                                "the vjp or jacrev APIs instead?", kind=RUNTIME,
                                hint="reduce the output to a scalar (e.g. .sum()), or use "
                                     "jacrev for a vector output")
-        flat = iter(_grads(rt, out, xs, [None], keep))
+        keep_graph = keep or _reaches_outside(out, xs)
+        flat = iter(_grads(rt, out, xs, [None], keep_graph))
         gs = [_like(args[n], [next(flat) for _ in per_arg]) for n, per_arg in zip(nums, xs_per_arg)]
         g = tuple(gs) if is_tuple else gs[0]
         value = (out, aux) if has_aux else out
-        return _detach(rt, g, keep), _detach(rt, value, keep)
+        return _detach(rt, g, keep_graph), _detach(rt, value, keep_graph)
     return _run(rt, body)
 
 
@@ -203,6 +222,7 @@ def vjp(rt, func, *primals, has_aux=False):
             out, aux = out
         return xs, out, aux
     xs, out, aux = _run(rt, body)
+    keep = keep or _reaches_outside(out, xs)
 
     def vjp_fn(rt, *cotangents):
         def inner():
