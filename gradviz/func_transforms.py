@@ -1,0 +1,439 @@
+"""torch.func: grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian and
+vmap, built on gradviz's own autograd, so the record shows each transform as
+the autograd.grad passes it runs.
+
+PyTorch runs these transforms with functorch's levels; gradviz runs the same
+mathematics with plain autograd: each differentiated argument becomes a new
+tensor that requires grad (a detached copy, or a view of an argument that
+already requires grad, so an outer transform or backward() sees through the
+inner one), and the result is detached when nothing outside needs its graph
+(then it prints without grad_fn, as PyTorch's does).
+
+Differences from PyTorch, by design:
+- vmap runs f once per slice and stacks the results; PyTorch batches the ops.
+  The values are the same for per-sample functions (the common case); a
+  result that requires grad shows StackBackward0 (PyTorch: f's last op), and
+  randomness='different'/'same' are refused (the draws would differ).
+- jacfwd computes its Jacobian in reverse mode (the same values).
+- jacrev, jacfwd and hessian keep their result's graph only when an argument
+  requires grad (not for a closure's tensor that does: pass it as an argument).
+"""
+from __future__ import annotations
+
+import types
+
+from . import jacobians, products
+from .errors import RUNTIME, VALUE, GradvizError
+from .tensor import Tensor
+
+RANDOM_IN_VMAP = ("vmap: called random operation while in randomness error mode. Please either "
+                  "use the 'same' or 'different' randomness flags on vmap or perform the "
+                  "randomness operation out of vmap")
+
+
+class _State:
+    """How many differentiating transforms are running (inside one, results
+    keep their graph: the outer one differentiates them again)."""
+    depth = 0
+
+
+def _is_tensor(v) -> bool:
+    return v.__class__ is Tensor
+
+
+def _leaves(v) -> list:
+    """The tensors of v: a tensor, or a tuple, list or dict of them (one
+    level of PyTorch's pytrees: a model's parameters as a dict)."""
+    if isinstance(v, dict):
+        return list(v.values())
+    return list(v) if isinstance(v, (tuple, list)) else [v]
+
+
+def _like(v, leaves: list):
+    """leaves in v's structure (see _leaves)."""
+    if isinstance(v, dict):
+        return dict(zip(v.keys(), leaves))
+    return type(v)(leaves) if isinstance(v, (tuple, list)) else leaves[0]
+
+
+def _argnums(argnums, nargs: int) -> tuple[bool, tuple]:
+    """(argnums was a tuple, the argument positions), with PyTorch's errors."""
+    is_tuple = isinstance(argnums, tuple)
+    nums = argnums if is_tuple else (argnums,)
+    if not nums:
+        raise GradvizError("argnums must be non-empty", kind=RUNTIME,
+                           hint="argnums=0 differentiates with respect to the first argument")
+    out = []
+    for n in nums:
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise GradvizError(f"argnums must be int or Tuple[int, ...], got: {type(n)}",
+                               kind=RUNTIME, hint="argnums=0, or argnums=(0, 1)")
+        if not -nargs <= n < nargs:
+            raise GradvizError(f"Got argnum={n}, but only {nargs} positional inputs",
+                               kind=RUNTIME,
+                               hint=f"f was given {nargs} argument(s): argnums counts them "
+                                    "from 0")
+        out.append(n % nargs)
+    return is_tuple, tuple(out)
+
+
+def _leaf(rt, x, fname: str):
+    """The differentiated copy of x: a view of x if x requires grad (so the
+    graph reaches x), else a detached copy that requires grad."""
+    from .functions import f_detach, m_requires_grad_, m_view
+    if not _is_tensor(x):
+        raise GradvizError(f"Thing passed to transform API must be Tensor, got {type(x)}",
+                           kind=VALUE, hint=f"{fname} differentiates tensors: pass "
+                                            "torch.tensor(...)")
+    return m_view(rt, x, *x.data.shape) if x.requires_grad else \
+        m_requires_grad_(rt, f_detach(rt, x))
+
+
+def _keep_graph(xs) -> bool:
+    return _State.depth > 0 or any(_is_tensor(t) and t.requires_grad
+                                   for x in xs for t in _leaves(x))
+
+
+def _reaches_outside(outs, xs) -> bool:
+    """Whether outs were computed from a tensor that requires grad other
+    than xs (a closure's parameter): then PyTorch's result keeps its graph
+    to it. A walk over the recorded inputs with a stack, stopping at xs."""
+    inside = {id(x) for x in xs}
+    seen = set()
+    stack = [o for o in _leaves(outs) if _is_tensor(o) and o.requires_grad]
+    while stack:
+        t = stack.pop()
+        if id(t) in inside or id(t) in seen:
+            continue
+        seen.add(id(t))
+        if not t.recorded:
+            return True        # a leaf that requires grad, not one of xs
+        stack.extend(a for a in t.args if a.__class__ is Tensor and a.requires_grad)
+    return False
+
+
+def _detach(rt, v, keep: bool):
+    """v (a tensor, or a tuple/list of them) without its graph unless keep."""
+    from .functions import f_detach
+    if keep:
+        return v
+    if _is_tensor(v):
+        return f_detach(rt, v)
+    if isinstance(v, (tuple, list)):
+        return type(v)(_detach(rt, t, keep) for t in v)
+    if isinstance(v, dict):
+        return {k: _detach(rt, t, keep) for k, t in v.items()}
+    return v
+
+
+def _run(rt, body):
+    """body() with grad mode on, counted as a differentiating transform."""
+    tape = rt.tape
+    enabled, tape.grad_enabled = tape.grad_enabled, True
+    _State.depth += 1
+    try:
+        return body()
+    finally:
+        _State.depth -= 1
+        tape.grad_enabled = enabled
+
+
+def _grads(rt, out, xs, grad_outputs, keep: bool) -> list:
+    """autograd.grad of out w.r.t. xs, zeros where out does not reach."""
+    from .functions import FUNCTIONS, f_grad
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    pairs = [(o, g) for o, g in zip(outs, grad_outputs) if o.requires_grad]
+    grads = [None] * len(xs)
+    if pairs:
+        grads = f_grad(rt, [o for o, _ in pairs], list(xs), [g for _, g in pairs],
+                       retain_graph=True, create_graph=keep, allow_unused=True)
+    return [FUNCTIONS["zeros_like"](rt, x) if g is None else g for g, x in zip(grads, xs)]
+
+
+def grad_and_value(rt, func, argnums=0, has_aux=False):
+    """torch.func.grad_and_value: a function giving (gradient, value)."""
+    def transformed(rt, *args):
+        return _grad_and_value(rt, func, argnums, has_aux, list(args))
+    return transformed
+
+
+def grad(rt, func, argnums=0, has_aux=False):
+    """torch.func.grad: a function giving the gradient of func's scalar output."""
+    def transformed(rt, *args):
+        g, value = _grad_and_value(rt, func, argnums, has_aux, list(args))
+        return (g, value[1]) if has_aux else g
+    return transformed
+
+
+def _grad_and_value(rt, func, argnums, has_aux, args):
+    from .jacobians import _type_name
+    is_tuple, nums = _argnums(argnums, len(args))
+    keep = _keep_graph(args)
+    where = "grad_and_value(f)(*args): "
+
+    def body():
+        # the differentiated arguments' tensors, each a new leaf
+        xs_per_arg = [[_leaf(rt, t, "grad") for t in _leaves(args[n])] for n in nums]
+        xs = [x for per_arg in xs_per_arg for x in per_arg]
+        call_args = list(args)
+        for n, per_arg in zip(nums, xs_per_arg):
+            call_args[n] = _like(args[n], per_arg)
+        out = rt.call_value(func, call_args)
+        aux = None
+        if has_aux:
+            if not isinstance(out, tuple) or len(out) != 2:
+                raise GradvizError(where + "output of function f should be a tuple: (output, "
+                                   "aux) if has_aux is True", kind=RUNTIME,
+                                   hint="return (loss, something_else) from f")
+            out, aux = out
+        if not _is_tensor(out):
+            raise GradvizError(where + f"Expected f(*args) to return a Tensor, got "
+                               f"{_type_name(out)}", kind=RUNTIME,
+                               hint="f must return a tensor with one element, e.g. a loss")
+        if out.data.ndim != 0:
+            raise GradvizError(where + "Expected f(*args) to return a scalar Tensor, got "
+                               f"tensor with {out.data.ndim} dims. Maybe you wanted to use "
+                               "the vjp or jacrev APIs instead?", kind=RUNTIME,
+                               hint="reduce the output to a scalar (e.g. .sum()), or use "
+                                    "jacrev for a vector output")
+        keep_graph = keep or _reaches_outside(out, xs)
+        flat = iter(_grads(rt, out, xs, [None], keep_graph))
+        gs = [_like(args[n], [next(flat) for _ in per_arg]) for n, per_arg in zip(nums, xs_per_arg)]
+        g = tuple(gs) if is_tuple else gs[0]
+        value = (out, aux) if has_aux else out
+        return _detach(rt, g, keep_graph), _detach(rt, value, keep_graph)
+    return _run(rt, body)
+
+
+def vjp(rt, func, *primals, has_aux=False):
+    """torch.func.vjp: (func(*primals), vjp_fn); vjp_fn(cotangent) gives a
+    tuple with one gradient per primal."""
+    keep = _keep_graph(primals)
+
+    def body():
+        xs = [_leaf(rt, x, "vjp") for x in primals]
+        out = rt.call_value(func, list(xs))
+        aux = None
+        if has_aux:
+            if not isinstance(out, tuple) or len(out) != 2:
+                raise GradvizError("vjp(f, *primals): output of function f should be a tuple: "
+                                   "(output, aux) if has_aux is True", kind=RUNTIME,
+                                   hint="return (output, something_else) from f")
+            out, aux = out
+        return xs, out, aux
+    xs, out, aux = _run(rt, body)
+    keep = keep or _reaches_outside(out, xs)
+
+    def vjp_fn(rt, *cotangents):
+        def inner():
+            cts = list(cotangents)
+            if len(cts) == 1 and isinstance(cts[0], (tuple, list)):
+                cts = list(cts[0])
+            return tuple(_detach(rt, _grads(rt, out, xs, cts, keep), keep))
+        return _run(rt, inner)
+    from .interpreter import Function
+    res = (_detach(rt, out, keep), Function("vjp_fn", vjp_fn))
+    return res + (_detach(rt, aux, keep),) if has_aux else res
+
+
+def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
+    """torch.func.jvp: (func(*primals), the Jacobian-vector product), by the
+    double-backward trick, as autograd.functional.jvp."""
+    from .interpreter import Function
+    for what, v in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(v, tuple):
+            raise GradvizError(f"jvp(f, primals, tangents): Expected {what} to be a tuple. "
+                               f"E.g. it should be valid to call f(*{what}).", kind=RUNTIME,
+                               hint=f"wrap the tensor in a tuple: ({what[:-1]},)")
+    if len(primals) != len(tangents):
+        raise GradvizError("jvp(f, primals, tangents): Expected primals and tangents to have "
+                           "the same python structure. For example, if primals is a tuple of "
+                           "3 tensors, tangents also must be.", kind=RUNTIME,
+                           hint="give one tangent per primal")
+    if has_aux or strict:
+        raise GradvizError("torch.func.jvp runs here without has_aux= and strict=",
+                           kind=RUNTIME, hint="leave out has_aux= and strict=")
+    keep = _keep_graph(primals)
+    f = Function("f", lambda rt, *xs: rt.call_value(func, list(xs)))
+    return _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep))
+
+
+def _jacobian(rt, func, argnums, has_aux, args, fname):
+    if has_aux:
+        raise GradvizError(f"{fname} runs here without has_aux=", kind=RUNTIME,
+                           hint="return only the output from f")
+    is_tuple, nums = _argnums(argnums, len(args))
+    keep = _keep_graph(args)
+    for n in nums:
+        _leaf(rt, args[n], fname)         # (its type check)
+
+    def call(xs):
+        call_args = list(args)
+        for n, x in zip(nums, xs):
+            call_args[n] = x
+        return rt.call_value(func, call_args)
+    inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
+    return _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep))
+
+
+def jacrev(rt, func, argnums=0, *, has_aux=False, chunk_size=None):
+    """torch.func.jacrev: a function giving func's Jacobian (reverse mode)."""
+    return lambda rt, *args: _jacobian(rt, func, argnums, has_aux, list(args), "jacrev")
+
+
+def jacfwd(rt, func, argnums=0, has_aux=False, *, randomness="error"):
+    """torch.func.jacfwd: the same Jacobian (gradviz computes it in reverse
+    mode: the values are the same)."""
+    return lambda rt, *args: _jacobian(rt, func, argnums, has_aux, list(args), "jacfwd")
+
+
+def hessian(rt, func, argnums=0):
+    """torch.func.hessian: jacfwd(jacrev(func, argnums), argnums)."""
+    from .interpreter import Function
+    inner = Function("jacrev", jacrev(rt, func, argnums))
+    return jacfwd(rt, inner, argnums)
+
+
+class _NoRandom:
+    """Stands for the generator inside vmap(randomness='error'): any draw
+    raises PyTorch's error."""
+
+    def __getattr__(self, name):
+        raise GradvizError(RANDOM_IN_VMAP, kind=RUNTIME,
+                           hint="draw the random numbers before vmap and pass them in")
+
+
+def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """torch.func.vmap: func over the slices of its arguments along in_dims,
+    the results stacked along out_dims. gradviz runs func once per slice
+    (PyTorch batches the ops; the values are the same)."""
+    if randomness not in ("error", "different", "same"):
+        raise GradvizError(f"Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}", kind=RUNTIME,
+                           hint="randomness='error' (the default)")
+    if randomness != "error":
+        # (PyTorch draws once for the whole batch; gradviz's loop would draw
+        # per slice: other numbers than PyTorch's)
+        raise GradvizError(f"vmap(randomness={randomness!r}) is not supported here: gradviz "
+                           "runs f once per slice, so its random numbers would not be "
+                           "PyTorch's", kind=RUNTIME,
+                           hint="draw the random numbers before vmap and pass them in, "
+                                "with randomness='error' (the default)")
+    name = getattr(func, "qualname", None) or getattr(func, "name", "f")
+
+    def transformed(rt, *args):
+        where = f"vmap({name}, in_dims={in_dims!r}, ...)(<inputs>): "
+        dims = _in_dims(where, in_dims, args)
+        size = None
+        sizes = []
+        for x, d in zip(args, dims):
+            if d is not None:
+                sizes.extend(t.data.shape[d] for t in _leaves(x))
+                size = sizes[0]
+        if size is None:
+            raise GradvizError(where + "at least one input must be batched: in_dims is None "
+                               "for every input", kind=VALUE,
+                               hint="give a batched input in_dims=0")
+        if any(s != size for s in sizes):
+            raise GradvizError("vmap: Expected all tensors to have the same size in the mapped "
+                               f"dimension, got sizes {sizes} for the mapped dimension",
+                               kind=VALUE, hint="the batched inputs need the same batch size")
+        return _vmap_loop(rt, func, args, dims, size, out_dims)
+    return transformed
+
+
+def _in_dims(where: str, in_dims, args) -> list:
+    """One dim (or None) per argument, checked as PyTorch checks them."""
+    if isinstance(in_dims, tuple):
+        if len(in_dims) != len(args):
+            raise GradvizError(where + "in_dims is not compatible with the structure of "
+                               f"`inputs`. in_dims has {len(in_dims)} entries but inputs has "
+                               f"{len(args)}.", kind=VALUE,
+                               hint="give one in_dim per argument (None: not batched)")
+        dims = list(in_dims)
+    elif in_dims is None or isinstance(in_dims, int):
+        dims = [in_dims] * len(args)
+    else:
+        raise GradvizError(where + "expected `in_dims` to be int or a (potentially nested) "
+                           f"tuple matching the structure of inputs, got: {type(in_dims)}.",
+                           kind=VALUE, hint="in_dims=0, or a tuple: in_dims=(0, None)")
+    out = []
+    for arg, d in zip(args, dims):
+        if d is None:
+            out.append(d)
+            continue
+        leaf_dims = {_leaf_dim(where, x, d) for x in _leaves(arg)}
+        if len(leaf_dims) > 1:
+            raise GradvizError(where + "the tensors of one input must share their in_dim "
+                               "here (gradviz batches a dict or tuple input along one dim)",
+                               kind=VALUE, hint="give tensors with the same number of dims")
+        out.append(leaf_dims.pop() if leaf_dims else d)
+    return out
+
+
+def _leaf_dim(where: str, x, d: int) -> int:
+    """d checked for x (and made non-negative), as PyTorch checks it."""
+    if not _is_tensor(x):
+        raise GradvizError(where + f"Got in_dim={d} for an input but the input is of type "
+                           f"{type(x)}. We cannot vmap over non-Tensor arguments, please "
+                           "use None as the respective in_dim", kind=VALUE,
+                           hint="in_dims=None for an argument that is not a tensor")
+    ndim = x.data.ndim
+    if not -ndim <= d < ndim:
+        raise GradvizError(where + f"Got in_dim={d} for some input, but that input is "
+                           f"a Tensor of dimensionality {ndim} so expected in_dim to "
+                           f"satisfy -{ndim} <= in_dim < {ndim}.", kind=VALUE,
+                           hint="in_dims names the batch dimension of each input")
+    d %= ndim
+    return d
+
+
+def _vmap_loop(rt, func, args, dims, size, out_dims):
+    from .functions import FUNCTIONS
+    unbind, stack = FUNCTIONS["unbind"], FUNCTIONS["stack"]
+    # per argument: None (not batched), or one tuple of slices per tensor in it
+    slices = [None if d is None else [unbind(rt, t, d) for t in _leaves(x)]
+              for x, d in zip(args, dims)]
+    results = []
+    saved, rt._rng = rt._rng, _NoRandom()      # (randomness='error')
+    try:
+        for i in range(size):
+            call_args = [x if s is None else _like(x, [per[i] for per in s])
+                         for x, s in zip(args, slices)]
+            results.append(rt.call_value(func, call_args))
+    finally:
+        rt._rng = saved
+    first = results[0]
+    if isinstance(first, dict):
+        return {k: _stack(rt, stack, [r[k] for r in results], out_dims) for k in first}
+    if isinstance(first, tuple):
+        outs = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(first)
+        return tuple(_stack(rt, stack, [r[k] for r in results], outs[k])
+                     for k in range(len(first)))
+    return _stack(rt, stack, results, out_dims)
+
+
+def _stack(rt, stack, items, out_dim):
+    if not all(_is_tensor(t) for t in items):
+        raise GradvizError("vmap: f must only return Tensors, got type "
+                           f"{type(items[0])}. Did you mean to set out_dims= to None for "
+                           "output?", kind=VALUE, hint="return tensors from f")
+    return stack(rt, items, out_dim)
+
+
+TRANSFORMS = {"grad": grad, "grad_and_value": grad_and_value, "vjp": vjp, "jvp": jvp,
+              "jacrev": jacrev, "jacfwd": jacfwd, "hessian": hessian, "vmap": vmap}
+
+
+def members(Function) -> dict:
+    """torch.func's members, as Function values; a transform's result (a
+    Python function here) becomes a Function value the program can call."""
+    def wrap(name, transform):
+        def impl(rt, *args, **kwargs):
+            res = transform(rt, *args, **kwargs)
+            return Function(name, res) if isinstance(res, types.FunctionType) else res
+        return Function(name, impl)
+    from .func_call import functional_call, stack_module_state
+    return {**{k: wrap(k, v) for k, v in TRANSFORMS.items()},
+            "functional_call": Function("functional_call", functional_call),
+            "stack_module_state": Function("stack_module_state", stack_module_state)}
