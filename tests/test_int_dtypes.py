@@ -196,3 +196,14 @@ def test_dtype_questions_refuse_as_pytorch_with_a_hint(src, message):
     with pytest.raises(GradvizError) as e:
         _run(f"v = {src}\n")
     assert message in e.value.message and e.value.hint
+
+
+def test_integer_floor_division_of_shapes_that_do_not_broadcast_is_pytorchs_shape_error():
+    # (the check for a zero divisor came first and met numpy's broadcast error)
+    from gradviz.errors import GradvizError
+    import gradviz
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("a = torch.ones(2, 2, dtype=torch.int32)\n"
+                           "b = torch.tensor([1, 2, 0], dtype=torch.uint8)\nprint(a % b)\n")
+    assert info.value.message.startswith("The size of tensor a (2) must match the size of "
+                                         "tensor b (3)")

@@ -115,11 +115,12 @@ defop("rdiv", "MulBackward0", lambda xs, p: xs[0] / xs[1],
 def _int_divisor_check(xs, p):
     """PyTorch's error for an integer // or % by 0 (floats give inf or nan)."""
     a, b = xs
+    size = bcast_check(xs, p)          # (shapes that do not broadcast: PyTorch's error first)
     # (no element of an empty result is divided: PyTorch does not look)
     if np.result_type(a, b).kind in "iub" and np.broadcast(a, b).size and not np.all(b):
         raise GradvizError("ZeroDivisionError", kind=RUNTIME,
                            hint="an integer divisor must not be 0")
-    return bcast_check(xs, p)
+    return size
 
 
 defop("floor_divide", forward=lambda xs, p: np.floor_divide(xs[0], xs[1]), symbol="//",
