@@ -12,6 +12,7 @@ from . import conv
 from . import functions as F
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
+from .tensor import Tensor
 from .ops.im2col import adaptive_max_indices
 from .ops.nn_more import _CHANNELS_LAST_MAX
 
@@ -155,8 +156,9 @@ def _deprecated(name: str, mode: str | None, align_corners=None):
     """F.upsample, F.upsample_nearest, F.upsample_bilinear: interpolate,
     with PyTorch's deprecation warning."""
     def f(rt, input, size=None, scale_factor=None, mode=mode, align_corners=align_corners):
-        rt.log_event("user_warning", input, message=f"`nn.functional.{name}` is deprecated. "
-                                                    "Use `nn.functional.interpolate` instead.")
+        if input.__class__ is Tensor:      # (a warning is tied to a tensor; else the error below)
+            rt.log_event("user_warning", input, message=f"`nn.functional.{name}` is deprecated. "
+                                                        "Use `nn.functional.interpolate` instead.")
         return f_interpolate(rt, input, size, scale_factor, mode, align_corners)
     if name != "upsample":       # (their signature is (input, size, scale_factor))
         def fixed(rt, input, size=None, scale_factor=None):
