@@ -423,3 +423,15 @@ def test_differential_options(case, options, grad):
                       sci_mode=options.sci_mode):
         want = str(t)
     assert format_tensor(arr, dtype, options=options, **kw) == want
+
+
+def test_a_precision_too_large_to_format_is_pytorchs_valueerror_at_the_print():
+    import io
+    import gradviz
+    from gradviz.errors import GradvizError
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("torch.set_printoptions(precision=10**30)\nprint(torch.tensor([1.5]))\n",
+                           stdout=io.StringIO())
+    assert (info.value.kind, info.value.message) == ("ValueError",
+                                                    "Too many decimal digits in format string")
+    assert info.value.span.line == 2 and "precision" in info.value.hint

@@ -321,6 +321,24 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int,
 def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
                   grad_fn: str | None = None, tangent: str | None = None,
                   options: PrintOptions = DEFAULT_OPTIONS) -> str:
+    """``str(t)`` of a CPU tensor (see _format_tensor); a precision set too
+    large for Python's float formatting is PyTorch's ValueError, as it
+    meets it at the print."""
+    try:
+        return _format_tensor(data, dtype, requires_grad=requires_grad, grad_fn=grad_fn,
+                              tangent=tangent, options=options)
+    except ValueError as exc:
+        if "Too many decimal digits" not in str(exc):
+            raise
+        from ..errors import GradvizError
+        raise GradvizError(str(exc), kind="ValueError",
+                           hint="torch.set_printoptions(precision=...) is too large to format: "
+                                "use a precision such as 4 (the default) or 10") from None
+
+
+def _format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
+                   grad_fn: str | None = None, tangent: str | None = None,
+                   options: PrintOptions = DEFAULT_OPTIONS) -> str:
     """``str(t)`` of a CPU tensor holding ``data`` (``_str_intern``).
 
     ``dtype``: "float32", "float64", "int64" or "bool"; ``data`` is converted
