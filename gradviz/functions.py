@@ -3691,3 +3691,7 @@ METHODS.update(shape_fns.METHODS)
 from . import counting_fns  # noqa: E402
 FUNCTIONS.update(counting_fns.FUNCTIONS)
 METHODS.update(counting_fns.METHODS)
+
+# logaddexp, sinc, digamma, polygamma, i0, torch.special's aliases, F.softmin
+from . import special_fns  # noqa: E402
+special_fns.install()

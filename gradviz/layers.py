@@ -93,6 +93,7 @@ KINDS = {
                    lambda given: str(given["lambd"])),
     "Softmax": (_ACTIVATION, F.NN_FUNCTIONAL["softmax"], (("dim", None),), True),
     "LogSoftmax": (_ACTIVATION, F.NN_FUNCTIONAL["log_softmax"], (("dim", None),), True),
+    "Softmin": (_ACTIVATION, F.NN_FUNCTIONAL["softmin"], (("dim", None),), True),
     "MSELoss": (_LOSS, F.f_mse_loss, _LOSS_PARAMS, False),
     "L1Loss": (_LOSS, F.f_l1_loss, _LOSS_PARAMS, False),
     "CrossEntropyLoss": (_LOSS, F.FUNCTIONS["cross_entropy"],

@@ -716,6 +716,19 @@ INPUTS.update({
                 case(distinct(3, 2), shifted(distinct(2, 2), 0.3), p=2.0, mm=True)],
 })
 
+# logaddexp, sinc, digamma, polygamma, i0, entr (ops/special.py): away from
+# digamma's poles and entr's kink at 0
+INPUTS.update({
+    "logaddexp": binary(anyv),
+    "logaddexp2": binary(anyv),
+    "sinc": unary(anyv) + [case(num(np.array([0.0, 1.0, -1.5])))],
+    "digamma": unary(lambda *s: anyv(*s, lo=0.3, hi=4.0)) + [case(anyv(3, lo=-0.9, hi=-0.1))],
+    "polygamma": [case(anyv(*s, lo=0.3, hi=4.0), n=n) for s in ((), (3,), (2, 3))
+                  for n in (0, 1, 2, 3)],
+    "i0": unary(anyv),
+    "entr": unary(pos),
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]

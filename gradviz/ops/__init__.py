@@ -14,3 +14,4 @@ from . import binary_more  # noqa: F401  (div rounding modes, fmod, lerp, addcmu
 from . import order_stats  # noqa: F401  (median, kthvalue, cummax, quantile, ...: after reduce)
 from . import decomp, pnorm, spectral, triangular  # noqa: F401  (torch.linalg's factorizations, solvers, p-norms)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
+from . import special  # noqa: F401  (logaddexp, sinc, digamma, polygamma, i0, entr)
