@@ -3695,3 +3695,8 @@ METHODS.update(counting_fns.METHODS)
 # logaddexp, sinc, digamma, polygamma, i0, torch.special's aliases, F.softmin
 from . import special_fns  # noqa: E402
 special_fns.install()
+
+# tensordot, inner, diag_embed
+from . import tensor_products  # noqa: E402
+FUNCTIONS.update(tensor_products.FUNCTIONS)
+METHODS.update(tensor_products.METHODS)

@@ -727,6 +727,9 @@ INPUTS.update({
                   for n in (0, 1, 2, 3)],
     "i0": unary(anyv),
     "entr": unary(pos),
+    # (ops/embed_diag.py; dims normalised, as the function passes them)
+    "diag_embed": [case(anyv(3), offset=0, dim1=0, dim2=1), case(anyv(2, 3), offset=1, dim1=1, dim2=2),
+                   case(anyv(2, 3), offset=-2, dim1=2, dim2=0)],
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check

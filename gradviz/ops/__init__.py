@@ -15,3 +15,4 @@ from . import order_stats  # noqa: F401  (median, kthvalue, cummax, quantile, ..
 from . import decomp, pnorm, spectral, triangular  # noqa: F401  (torch.linalg's factorizations, solvers, p-norms)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
 from . import special  # noqa: F401  (logaddexp, sinc, digamma, polygamma, i0, entr)
+from . import embed_diag  # noqa: F401  (diag_embed's one node)
