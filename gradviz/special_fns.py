@@ -96,7 +96,28 @@ def f_softmin(rt, input, dim=None, _stacklevel=3, dtype=None):
     return F.FUNCTIONS["softmax"](rt, F.FUNCTIONS["neg"](rt, x), dim)
 
 
+def f_prelu(rt, input, weight):
+    """F.prelu(input, weight): one weight, or one per channel (dim 1)."""
+    x = F._need_tensor(input, "prelu", 1, "input")
+    w = F._need_tensor(weight, "prelu", 2, "weight")
+    if x.data.ndim == 0 and w.data.size != 1:
+        raise GradvizError("Not allow zero-dim input tensor.", kind=RUNTIME,
+                           hint="a 0-d input takes one weight; give it a dim: x.reshape(1, 1)")
+    channels = x.data.shape[1] if x.data.ndim >= 2 else 1
+    if w.data.size != 1 and w.data.size != channels:
+        raise GradvizError("Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {w.data.size} and channel size = {channels}.",
+                           kind=RUNTIME, hint="one weight for all, or one per channel: "
+                                              "the input's dim 1 (a 1-d input has one channel)")
+    if x.data.dtype != w.data.dtype:
+        raise GradvizError(f"prelu: Type promoting not supported. Got {F.type_word(x.data.dtype)} "
+                           f"and {F.type_word(w.data.dtype)}", kind=RUNTIME,
+                           hint="give both one float dtype: prelu(x.float(), weight)")
+    return rt.apply(OPS["prelu"], (x, w))
+
+
 TORCH = {
+    "prelu": f_prelu,
     "logaddexp": _logaddexp("logaddexp"), "logaddexp2": _logaddexp("logaddexp2"),
     "sinc": _unary("sinc"), "digamma": _unary("digamma"), "i0": _unary("i0"),
     "polygamma": f_polygamma,
@@ -125,3 +146,4 @@ def install() -> None:
     F.METHODS["polygamma"] = m_polygamma
     F.METHODS["polygamma_"] = m_polygamma_
     F.NN_FUNCTIONAL["softmin"] = f_softmin
+    F.NN_FUNCTIONAL["prelu"] = f_prelu

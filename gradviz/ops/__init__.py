@@ -16,3 +16,4 @@ from . import decomp, pnorm, spectral, triangular  # noqa: F401  (torch.linalg's
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
 from . import special  # noqa: F401  (logaddexp, sinc, digamma, polygamma, i0, entr)
 from . import embed_diag  # noqa: F401  (diag_embed's one node)
+from . import prelu  # noqa: F401  (F.prelu's one node)
