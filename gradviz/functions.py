@@ -3700,3 +3700,7 @@ special_fns.install()
 from . import tensor_products  # noqa: E402
 FUNCTIONS.update(tensor_products.FUNCTIONS)
 METHODS.update(tensor_products.METHODS)
+
+# trapezoid, cumulative_trapezoid
+from . import integrate_fns  # noqa: E402
+FUNCTIONS.update(integrate_fns.FUNCTIONS)
