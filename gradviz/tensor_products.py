@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import functions as F
 from .errors import RUNTIME, GradvizError
 from .ops import OPS
@@ -92,5 +94,21 @@ def f_diag_embed(rt, input, offset=0, dim1=-2, dim2=-1):
     return rt.apply(OPS["diag_embed"], (x,), {"offset": offset, "dim1": d1, "dim2": d2})
 
 
-FUNCTIONS = {"tensordot": f_tensordot, "inner": f_inner, "diag_embed": f_diag_embed}
+def f_block_diag(rt, *tensors):
+    for i, t in enumerate(tensors):
+        if not F.is_tensor(t):
+            raise GradvizError(f"expected Tensor as element {i} in argument 0, but got "
+                               f"{F.arg_type_name(t)}", kind="TypeError",
+                               hint="give the blocks as tensors: torch.block_diag(a, b)")
+        if t.data.ndim > 2:
+            raise GradvizError("torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t.data.ndim} dimensions",
+                               kind=RUNTIME, hint="each block is a matrix (a vector is one "
+                                                  "row, a number 1x1)")
+    if not tensors:     # (PyTorch's: a 1x0 float tensor)
+        return F._leaf(rt, np.zeros((1, 0), np.float32), False, "block_diag()")
+    return rt.apply(OPS["block_diag"], tuple(tensors))
+
+
+FUNCTIONS = {"block_diag": f_block_diag, "tensordot": f_tensordot, "inner": f_inner, "diag_embed": f_diag_embed}
 METHODS = {"inner": f_inner, "diag_embed": f_diag_embed}

@@ -730,6 +730,7 @@ INPUTS.update({
     # (ops/prelu.py: away from the kink at 0)
     "prelu": [case(away(3), anyv(1)), case(away(2, 3), anyv(3)), case(away(2, 3, 2), anyv(3)),
               case(away(2, 3, 2), anyv(1))],
+    "block_diag": [case(anyv(2, 3), anyv(3), anyv()), case(anyv(1, 1), anyv(2, 2))],
     # (ops/embed_diag.py; dims normalised, as the function passes them)
     "diag_embed": [case(anyv(3), offset=0, dim1=0, dim2=1), case(anyv(2, 3), offset=1, dim1=1, dim2=2),
                    case(anyv(2, 3), offset=-2, dim1=2, dim2=0)],

@@ -17,3 +17,4 @@ from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
 from . import special  # noqa: F401  (logaddexp, sinc, digamma, polygamma, i0, entr)
 from . import embed_diag  # noqa: F401  (diag_embed's one node)
 from . import prelu  # noqa: F401  (F.prelu's one node)
+from . import block_diag  # noqa: F401  (torch.block_diag's one node)
