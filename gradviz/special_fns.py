@@ -116,6 +116,17 @@ def f_prelu(rt, input, weight):
     return rt.apply(OPS["prelu"], (x, w))
 
 
+def f_softmax2d(rt, input):
+    """nn.Softmax2d's call: softmax over the channels (dim -3) of a 3-d or 4-d input."""
+    x = F._need_tensor(input, "softmax")
+    if x.data.ndim not in (3, 4):
+        raise GradvizError(f"Softmax2d: expected input to be 3D or 4D, got {x.data.ndim}D "
+                           "instead", kind="ValueError",
+                           hint="give it (C, H, W) or (N, C, H, W); for other shapes use "
+                                "nn.Softmax(dim=...)")
+    return F.FUNCTIONS["softmax"](rt, x, -3)
+
+
 TORCH = {
     "prelu": f_prelu,
     "logaddexp": _logaddexp("logaddexp"), "logaddexp2": _logaddexp("logaddexp2"),
