@@ -127,7 +127,40 @@ def f_softmax2d(rt, input):
     return F.FUNCTIONS["softmax"](rt, x, -3)
 
 
+def f_bilinear(rt, input1, input2, weight, bias=None):
+    """F.bilinear: x1 and x2 viewed as rows, one TrilinearBackward0, the
+    rows viewed back to the batch shape, then + bias (PyTorch's chain)."""
+    x1 = F._need_tensor(input1, "bilinear", 1, "input1")
+    x2 = F._need_tensor(input2, "bilinear", 2, "input2")
+    w = F._need_tensor(weight, "bilinear", 3, "weight")
+    if w.data.ndim != 3 or x1.data.ndim == 0 or x2.data.ndim == 0:
+        raise GradvizError("bilinear(): weight must be 3-d and the inputs at least 1-d",
+                           kind=RUNTIME, hint="weight is (out, in1, in2); x1 (..., in1), "
+                                              "x2 (..., in2)")
+    out, in1, in2 = w.data.shape
+    for k, (x, size) in enumerate(((x1, in1), (x2, in2)), 1):
+        if x.data.shape[-1] != size:
+            raise GradvizError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{x.data.shape[-1]} but expected {size}", kind=RUNTIME,
+                               hint=f"weight is {list(w.data.shape)}: input{k}'s last dim "
+                                    f"must be {size}")
+    for d, (a, b) in enumerate(zip(x1.data.shape[:-1], x2.data.shape[:-1])):
+        if a != b:
+            raise GradvizError(f"bilinear(): input batch dimensions do not match at dim {d}: "
+                               f"got {a} and {b}", kind=RUNTIME,
+                               hint="x1 and x2 hold the same samples: one batch shape")
+    if bias is not None and tuple(bias.data.shape) != (out,):
+        raise GradvizError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.data.shape[-1] if bias.data.ndim else 0} but expected {out}",
+                           kind=RUNTIME, hint=f"one bias per output: {out}")
+    batch = x1.data.shape[:-1]
+    rows = F.m_view(rt, x1, -1, in1), F.m_view(rt, x2, -1, in2)
+    y = F.m_view(rt, rt.apply(OPS["bilinear"], (rows[0], w, rows[1])), *batch, out)
+    return y if bias is None else rt.binary("+", y, bias)
+
+
 TORCH = {
+    "bilinear": f_bilinear,
     "prelu": f_prelu,
     "logaddexp": _logaddexp("logaddexp"), "logaddexp2": _logaddexp("logaddexp2"),
     "sinc": _unary("sinc"), "digamma": _unary("digamma"), "i0": _unary("i0"),
@@ -152,9 +185,10 @@ def special_module() -> dict:
 
 def install() -> None:
     F.FUNCTIONS.update(TORCH)
-    F.METHODS.update({k: v for k, v in TORCH.items() if k != "polygamma"})
+    F.METHODS.update({k: v for k, v in TORCH.items() if k not in ("polygamma", "bilinear")})
     F.METHODS.update({name + "_": F._in_place(name) for name in IN_PLACE})
     F.METHODS["polygamma"] = m_polygamma
     F.METHODS["polygamma_"] = m_polygamma_
     F.NN_FUNCTIONAL["softmin"] = f_softmin
     F.NN_FUNCTIONAL["prelu"] = f_prelu
+    F.NN_FUNCTIONAL["bilinear"] = f_bilinear

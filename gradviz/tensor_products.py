@@ -91,7 +91,7 @@ def f_diag_embed(rt, input, offset=0, dim1=-2, dim2=-1):
         raise GradvizError(f"diagonal dimensions cannot be identical {dim1}, {dim2}",
                            kind=RUNTIME, hint="dim1 and dim2 name the two new dims of the "
                                               "plane: two different dims")
-    return rt.apply(OPS["diag_embed"], (x,), {"offset": offset, "dim1": d1, "dim2": d2})
+    return rt.apply(OPS["diag_embed_dims"], (x,), {"offset": offset, "dim1": d1, "dim2": d2})
 
 
 def f_block_diag(rt, *tensors):

@@ -731,8 +731,10 @@ INPUTS.update({
     "prelu": [case(away(3), anyv(1)), case(away(2, 3), anyv(3)), case(away(2, 3, 2), anyv(3)),
               case(away(2, 3, 2), anyv(1))],
     "block_diag": [case(anyv(2, 3), anyv(3), anyv()), case(anyv(1, 1), anyv(2, 2))],
+    # (ops/trilinear.py: rows of x1, the weight, rows of x2)
+    "bilinear": [case(anyv(3, 2), anyv(4, 2, 3), anyv(3, 3)), case(anyv(1, 1), anyv(2, 1, 2), anyv(1, 2))],
     # (ops/embed_diag.py; dims normalised, as the function passes them)
-    "diag_embed": [case(anyv(3), offset=0, dim1=0, dim2=1), case(anyv(2, 3), offset=1, dim1=1, dim2=2),
+    "diag_embed_dims": [case(anyv(3), offset=0, dim1=0, dim2=1), case(anyv(2, 3), offset=1, dim1=1, dim2=2),
                    case(anyv(2, 3), offset=-2, dim1=2, dim2=0)],
 })
 

@@ -18,3 +18,4 @@ from . import special  # noqa: F401  (logaddexp, sinc, digamma, polygamma, i0, e
 from . import embed_diag  # noqa: F401  (diag_embed's one node)
 from . import prelu  # noqa: F401  (F.prelu's one node)
 from . import block_diag  # noqa: F401  (torch.block_diag's one node)
+from . import trilinear  # noqa: F401  (F.bilinear's TrilinearBackward0)

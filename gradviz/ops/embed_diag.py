@@ -1,5 +1,6 @@
 """torch.diag_embed as one node (DiagEmbedBackward0): the last dim of the
-input laid on a diagonal (offset) of the plane of two new dims."""
+input laid on a diagonal (offset) of the plane of two new dims. (The op
+"diag_embed" of ops/select.py is torch.diag's of a vector: offset only.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -30,7 +31,7 @@ def _take_diagonal(g, ans, xs, p):
     return plane[..., rows, cols].copy()
 
 
-defop("diag_embed", "DiagEmbedBackward0", lambda xs, p: diag_embed(xs[0], p),
+defop("diag_embed_dims", "DiagEmbedBackward0", lambda xs, p: diag_embed(xs[0], p),
       vjp=(_take_diagonal,), jvp=(lambda t, ans, xs, p: diag_embed(t, p),),
       formula=("d diag_embed(x) / dx: the gradient's diagonal (dim1, dim2, offset)",),
       saves=False, dtype_rule=SAME)
