@@ -3691,3 +3691,16 @@ METHODS.update(shape_fns.METHODS)
 from . import counting_fns  # noqa: E402
 FUNCTIONS.update(counting_fns.FUNCTIONS)
 METHODS.update(counting_fns.METHODS)
+
+# logaddexp, sinc, digamma, polygamma, i0, torch.special's aliases, F.softmin
+from . import special_fns  # noqa: E402
+special_fns.install()
+
+# tensordot, inner, diag_embed
+from . import tensor_products  # noqa: E402
+FUNCTIONS.update(tensor_products.FUNCTIONS)
+METHODS.update(tensor_products.METHODS)
+
+# trapezoid, cumulative_trapezoid
+from . import integrate_fns  # noqa: E402
+FUNCTIONS.update(integrate_fns.FUNCTIONS)

@@ -33,6 +33,7 @@ from .ops import OPS
 from . import anomaly, bare_builtins, grad_utils, module_hooks, rnn_utils
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
+from . import special_fns  # (torch.special)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -606,6 +607,8 @@ def _module_tree() -> dict:
     members.update(nn=nn, autograd=autograd, optim=torch_optim, utils=utils, linalg=linalg,
                    distributions=dists)
     members["func"] = Module("torch.func", func_transforms.members(Function))
+    members["special"] = Module("torch.special", {k: Function(k, v) for k, v in
+                                                  special_fns.special_module().items()})
     torch = Module("torch", members)
     glob = dict(members)
     members.update(TORCH_TYPES)        # only as torch.Tensor, torch.Size, torch.dtype

@@ -93,6 +93,8 @@ KINDS = {
                    lambda given: str(given["lambd"])),
     "Softmax": (_ACTIVATION, F.NN_FUNCTIONAL["softmax"], (("dim", None),), True),
     "LogSoftmax": (_ACTIVATION, F.NN_FUNCTIONAL["log_softmax"], (("dim", None),), True),
+    "Softmin": (_ACTIVATION, F.NN_FUNCTIONAL["softmin"], (("dim", None),), True),
+    "Softmax2d": (_ACTIVATION, F.special_fns.f_softmax2d, (), False),
     "MSELoss": (_LOSS, F.f_mse_loss, _LOSS_PARAMS, False),
     "L1Loss": (_LOSS, F.f_l1_loss, _LOSS_PARAMS, False),
     "CrossEntropyLoss": (_LOSS, F.FUNCTIONS["cross_entropy"],

@@ -1838,3 +1838,8 @@ MAKERS.update(_dropout_more.MAKERS)
 from . import nn_norm_more as _nn_norm_more  # noqa: E402
 CLASSES = CLASSES + _nn_norm_more.CLASSES
 MAKERS.update(_nn_norm_more.MAKERS)
+
+# nn.PReLU (nn_prelu.py)
+from . import nn_prelu as _nn_prelu  # noqa: E402
+CLASSES = CLASSES + _nn_prelu.CLASSES
+MAKERS.update(_nn_prelu.MAKERS)

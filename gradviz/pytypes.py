@@ -130,7 +130,8 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "TransformerEncoder", "TransformerDecoderLayer",
                             "TransformerDecoder", "Transformer",
                             "Dropout1d", "Dropout2d", "AlphaDropout", "GroupNorm",
-                            "InstanceNorm1d", "InstanceNorm2d", "ModuleDict"))
+                            "InstanceNorm1d", "InstanceNorm2d", "ModuleDict", "PReLU",
+                            "Bilinear"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's

@@ -716,6 +716,28 @@ INPUTS.update({
                 case(distinct(3, 2), shifted(distinct(2, 2), 0.3), p=2.0, mm=True)],
 })
 
+# logaddexp, sinc, digamma, polygamma, i0, entr (ops/special.py): away from
+# digamma's poles and entr's kink at 0
+INPUTS.update({
+    "logaddexp": binary(anyv),
+    "logaddexp2": binary(anyv),
+    "sinc": unary(anyv) + [case(num(np.array([0.0, 1.0, -1.5])))],
+    "digamma": unary(lambda *s: anyv(*s, lo=0.3, hi=4.0)) + [case(anyv(3, lo=-0.9, hi=-0.1))],
+    "polygamma": [case(anyv(*s, lo=0.3, hi=4.0), n=n) for s in ((), (3,), (2, 3))
+                  for n in (0, 1, 2, 3)],
+    "i0": unary(anyv),
+    "entr": unary(pos),
+    # (ops/prelu.py: away from the kink at 0)
+    "prelu": [case(away(3), anyv(1)), case(away(2, 3), anyv(3)), case(away(2, 3, 2), anyv(3)),
+              case(away(2, 3, 2), anyv(1))],
+    "block_diag": [case(anyv(2, 3), anyv(3), anyv()), case(anyv(1, 1), anyv(2, 2))],
+    # (ops/trilinear.py: rows of x1, the weight, rows of x2)
+    "bilinear": [case(anyv(3, 2), anyv(4, 2, 3), anyv(3, 3)), case(anyv(1, 1), anyv(2, 1, 2), anyv(1, 2))],
+    # (ops/embed_diag.py; dims normalised, as the function passes them)
+    "diag_embed_dims": [case(anyv(3), offset=0, dim1=0, dim2=1), case(anyv(2, 3), offset=1, dim1=1, dim2=2),
+                   case(anyv(2, 3), offset=-2, dim1=2, dim2=0)],
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]

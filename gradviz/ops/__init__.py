@@ -14,3 +14,8 @@ from . import binary_more  # noqa: F401  (div rounding modes, fmod, lerp, addcmu
 from . import order_stats  # noqa: F401  (median, kthvalue, cummax, quantile, ...: after reduce)
 from . import decomp, pnorm, spectral, triangular  # noqa: F401  (torch.linalg's factorizations, solvers, p-norms)
 from .registry import OPS, OpDef, broadcast_shape, unbroadcast  # noqa: F401
+from . import special  # noqa: F401  (logaddexp, sinc, digamma, polygamma, i0, entr)
+from . import embed_diag  # noqa: F401  (diag_embed's one node)
+from . import prelu  # noqa: F401  (F.prelu's one node)
+from . import block_diag  # noqa: F401  (torch.block_diag's one node)
+from . import trilinear  # noqa: F401  (F.bilinear's TrilinearBackward0)
