@@ -109,7 +109,7 @@ def test_defaults_and_errors_follow_pytorch():
             "g, = grad((2 * x).sum(), x, create_graph=True)\ng.sum().backward()\n")
 
 
-@pytest.mark.parametrize(("expr", "name"), [("(x - 1).cumprod(0)", "cumprod"), ("x.atan2(x)", "atan2")])
+@pytest.mark.parametrize(("expr", "name"), [("(x - 1).cumprod(0)", "cumprod"), ("x.quantile(0.5)", "quantile")])
 def test_an_op_without_a_graph_rule_is_named(expr, name):
     with pytest.raises(GradvizError, match=f"create_graph=True is not supported through "
                                            f"{name}") as info:
@@ -130,6 +130,12 @@ def test_the_graph_rules_cover_the_ops_asked_for():
               "T", "transpose", "matmul", "dot", "mv", "mm", "index"}
     assert wanted <= set(GRAPH_VJPS)
     assert set(GRAPH_VJPS) <= set(OPS)
+
+
+# cases where PyTorch's second derivative is NaN at some inputs though the
+# function is smooth there: mask(xs) -> where (sinc at 0: its formula's
+# where() passes a zero gradient to a division by x^2 = 0)
+NAN_IN_PYTORCH = {("sinc", 4): lambda xs: xs[0] == 0}
 
 
 def _case(name, i):
@@ -173,8 +179,14 @@ def test_graph_rule_matches_the_vjp_and_its_derivative(name, i):
                                           inputs=leaves)
         for j in wrt:
             got = grads.get(args[j], np.zeros(xs[j].shape))
+            if (name, i) in NAN_IN_PYTORCH:
+                nan = NAN_IN_PYTORCH[name, i](xs)
+                assert np.isnan(got[nan]).all()
+                got = np.where(nan, 0.0, got)
             numeric = _numeric(lambda xj: np.sum(c * _vjp(op, g, _with(xs, j, xj), params, k)),
                                xs[j])
+            if (name, i) in NAN_IN_PYTORCH:
+                numeric = np.where(NAN_IN_PYTORCH[name, i](xs), 0.0, numeric)
             np.testing.assert_allclose(got, numeric, rtol=1e-5, atol=1e-6,
                                        err_msg=f"d/dx{j} of the VJP of input {k}")
 

@@ -189,9 +189,11 @@ def _xlogy_grad_fn(t):
 
 
 def _xlogy_self(g, ans, xs, p):
-    """PyTorch's grad * at::xlogy((self != 0), other)."""
-    nz = (np.asarray(xs[0]) != 0).astype(np.result_type(ans))
-    return g * _xlogy_fwd([nz, xs[1]], p)
+    """PyTorch's xlogy(grad, other), 0 where self = 0 and other <= 0 (so
+    where self = 0 and other > 0 it is grad * log(other))."""
+    x, y = np.asarray(xs[0]), np.asarray(xs[1])
+    out = _xlogy_fwd([np.asarray(g), y], p)
+    return np.where((x == 0) & (y <= 0), 0, out).astype(np.result_type(out))
 
 
 def _xlogy_other(g, ans, xs, p):
@@ -201,7 +203,7 @@ def _xlogy_other(g, ans, xs, p):
 
 defop("xlogy", _xlogy_grad_fn, _xlogy_fwd, vjp=(_xlogy_self, _xlogy_other),
       jvp=(_xlogy_self, _xlogy_other), saved=("01", "01"),
-      formula=("d xlogy(x,y)/dx = log(y) (0 where x = 0)", "d xlogy(x,y)/dy = x/y"),
+      formula=("d xlogy(x,y)/dx = log(y) (0 where x = 0 and y <= 0)", "d xlogy(x,y)/dy = x/y"),
       dtype_rule=FLOAT, check=bcast_check, common_dtype=True)
 
 

@@ -130,7 +130,9 @@ def _zeta64(s: float, q: float) -> float:
     if q <= 0:
         if q == math.floor(q):
             return math.inf
-        return math.nan     # (q not whole and s not whole: Cephes' domain error)
+        if s != math.floor(s):
+            return math.nan     # (q not whole and s not whole: Cephes' domain error)
+        # (q < 0 and s whole: Cephes sums on from q, as PyTorch's polygamma does)
     total = q ** -s
     a, i, b = q, 0, 0.0
     while i < 9 or a <= 9:
@@ -138,7 +140,7 @@ def _zeta64(s: float, q: float) -> float:
         a += 1
         b = a ** -s
         total += b
-        if abs(b / total) < _MACHEP:
+        if -_MACHEP * total < b < _MACHEP * total:      # (Cephes' test, by the sign of total)
             return total
     w = a
     total += b * w / (s - 1) - 0.5 * b

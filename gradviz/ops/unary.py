@@ -312,8 +312,11 @@ _op("nan_to_num", "NanToNumBackward0", _nan_to_num,
 # ---- atan2 ----------------------------------------------------------------------
 
 def _atan2_grads(g, a, b):
-    """PyTorch's atan2_backward: recip = 1 / (a^2 + b^2); g b recip, -g a recip."""
-    recip = 1 / (a * a + b * b)
+    """PyTorch's atan2_backward: recip = 1 / (a^2 + b^2), 0 where a = b = 0;
+    g b recip, -g a recip."""
+    total = a * a + b * b
+    with np.errstate(divide="ignore"):
+        recip = np.where(total == 0, 0, 1 / total).astype(np.result_type(total))
     return g * b * recip, g * -a * recip
 
 

@@ -1,0 +1,289 @@
+"""create_graph=True rules of the math ops of two or three operands (atan2,
+addcmul, addcdiv, lerp, hypot, logaddexp, xlogy, copysign, fmod), the
+special functions (lgamma, digamma, polygamma, sinc, logit, entr),
+nan_to_num and nansum, the writes at indices (index_add, index_copy,
+index_fill, scatter, scatter_add), the cross product and the matrix
+functions (inv, det, slogdet, solve), each written with PyTorch's formula
+(derivatives.yaml and its C++ helpers) so that the gradient's graph shows
+the nodes PyTorch records.
+
+Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .higher_order import _const, _keepdim, _one_minus, _op, _r_zero, _scaled, _x
+from .tensor import Tensor
+
+
+def _data(v):
+    return v.data if v.__class__ is Tensor else v
+
+
+# ---- two and three operands ---------------------------------------------------
+
+def _r_atan2(rt, g, node, i):
+    # PyTorch's atan2_backward: recip = (a^2 + b^2).reciprocal(), 0 where
+    # a = b = 0; grad * b * recip and grad * -a * recip
+    a, b = node.args
+    total = _op(rt, "add", _op(rt, "mul", a, a), _op(rt, "mul", b, b))
+    recip = _op(rt, "masked_fill", _op(rt, "reciprocal", total),
+                _const(rt, total.data == 0, "mask"), 0.0)
+    return _op(rt, "mul", _op(rt, "mul", g, b if i == 0 else _op(rt, "neg", a)), recip)
+
+
+def _r_addcmul(rt, g, node, i):
+    # grad; grad * (tensor2 * value) and grad * (tensor1 * value) (Scalar products)
+    if i == 0:
+        return g
+    return _op(rt, "mul", g, _scaled(rt, "mul", node.args[3 - i], node.params.get("value", 1)))
+
+
+def _r_addcdiv(rt, g, node, i):
+    # grad; grad * (value / tensor2); -grad * (value * tensor1 / (tensor2 * tensor2))
+    if i == 0:
+        return g
+    t1, t2 = node.args[1:]
+    v = node.params.get("value", 1)
+    if i == 1:
+        return _op(rt, "mul", g, _op(rt, "div", v, t2))
+    ratio = _op(rt, "div", _scaled(rt, "mul", t1, v), _op(rt, "mul", t2, t2))
+    return _op(rt, "mul", _op(rt, "neg", g), ratio)
+
+
+def _r_lerp(rt, g, node, i):
+    a, b, w = node.args
+    if w.__class__ is not Tensor:       # lerp.Scalar: grad * (1 - w), grad * w
+        return _scaled(rt, "mul", g, 1 - w if i == 0 else w)
+    if i == 0:
+        return _op(rt, "mul", g, _one_minus(rt, w))
+    return _op(rt, "mul", g, w if i == 1 else _op(rt, "sub", b, a))
+
+
+def _r_hypot(rt, g, node, i):           # grad * self / result
+    return _op(rt, "div", _op(rt, "mul", g, node.args[i]), node)
+
+
+def _r_logaddexp(rt, g, node, i):
+    # grad / (1 + exp(other - self)); logaddexp2: pow(2, other - self)
+    diff = _op(rt, "sub", node.args[1 - i], node.args[i])
+    grown = _op(rt, "pow", 2.0, diff) if node.op.name == "logaddexp2" else _op(rt, "exp", diff)
+    return _op(rt, "div", g, _scaled(rt, "add", grown, 1))
+
+
+def _r_xlogy(rt, g, node, i):
+    x, y = node.args
+    if i == 1:                           # grad * self / other
+        if x.__class__ is not Tensor:
+            return _op(rt, "div", _scaled(rt, "mul", g, x), y)
+        return _op(rt, "div", _op(rt, "mul", g, x), y)
+    # xlogy(grad, other), 0 where self = 0 and other <= 0 (a positive
+    # number other: no mask)
+    if y.__class__ is not Tensor and y > 0:
+        return _op(rt, "xlogy", g, y)
+    mask = (x.data == 0) & (np.asarray(_data(y)) <= 0)
+    return _op(rt, "masked_fill", _op(rt, "xlogy", g, y), _const(rt, mask, "mask"), 0.0)
+
+
+def _r_copysign(rt, g, node, i):
+    # copysign_tensor_self_backward: grad * (result / self), 0 where self = 0
+    # (the sign's input: zeros)
+    if i == 1:
+        return _r_zero(rt, g, node, i)
+    x = _x(node)
+    ratio = _op(rt, "masked_fill", _op(rt, "div", node, x), _const(rt, x.data == 0, "mask"), 0.0)
+    return _op(rt, "mul", g, ratio)
+
+
+def _r_fmod(rt, g, node, i):            # grad; -grad * self.div(other, rounding_mode='trunc')
+    if i == 0:
+        return g
+    a, b = node.args
+    return _op(rt, "mul", _op(rt, "neg", g), _op(rt, "div_mode", a, b, rounding_mode="trunc"))
+
+
+# ---- the special functions ------------------------------------------------------
+
+def _r_lgamma(rt, g, node, i):
+    return _op(rt, "mul", g, _op(rt, "digamma", _x(node)))
+
+
+def _r_polygamma(rt, g, node, i):       # digamma is polygamma(0): grad * polygamma(n + 1, x)
+    return _op(rt, "mul", g, _op(rt, "polygamma", _x(node), n=node.params.get("n", 0) + 1))
+
+
+def _r_sinc(rt, g, node, i):
+    # sinc_backward: grad * ((pi x cos(pi x) - sin(pi x)) / (x x pi)), 0 where x x pi = 0
+    x = _x(node)
+    px = _scaled(rt, "mul", x, math.pi)
+    sq = _scaled(rt, "mul", _op(rt, "mul", x, x), math.pi)
+    num = _op(rt, "sub", _op(rt, "mul", px, _op(rt, "cos", px)), _op(rt, "sin", px))
+    out = _op(rt, "mul", g, _op(rt, "div", num, sq))
+    return _op(rt, "where", _const(rt, sq.data == 0, "mask"), 0.0, out)
+
+
+def _r_logit(rt, g, node, i):
+    # infinitely_differentiable_logit_backward: where(lo <= x <= hi,
+    # grad / (x (1 - x)), NaN (no eps) or 0 (eps))
+    x = _x(node)
+    eps = node.params.get("eps")
+    lo = 0.0 if eps is None else eps
+    inside = (x.data >= lo) & (x.data <= 1.0 - lo)
+    d = _op(rt, "div", g, _op(rt, "mul", x, _one_minus(rt, x)))
+    return _op(rt, "where", _const(rt, inside, "mask"), d, math.nan if eps is None else 0.0)
+
+
+def _r_entr(rt, g, node, i):            # grad * -(1 + log(x))
+    return _op(rt, "mul", g, _op(rt, "neg", _scaled(rt, "add", _op(rt, "log", _x(node)), 1)))
+
+
+def _r_nan_to_num(rt, g, node, i):      # grad * isfinite(x)
+    return _op(rt, "mul", g, _const(rt, np.isfinite(_x(node).data), "isfinite"))
+
+
+def _r_nansum(rt, g, node, i):          # sum's backward * x.isnan().logical_not()
+    x = _x(node)
+    spread = _op(rt, "expand", _keepdim(rt, g, node), shape=x.data.shape)
+    return _op(rt, "mul", spread, _const(rt, ~np.isnan(x.data), "not nan"))
+
+
+# ---- writes at indices (linear in each input) -----------------------------------
+
+def _rows_of(rt, g, node, source):
+    """grad.index_select(dim, index).expand_as(source)."""
+    picked = _op(rt, "index_select", g, dim=node.params["dim"], index=node.params["index"])
+    return _op(rt, "expand", picked, shape=source.data.shape)
+
+
+def _r_index_add(rt, g, node, i):
+    if i == 0:
+        return g
+    rows = _rows_of(rt, g, node, node.args[1])
+    alpha = node.params["alpha"]
+    return rows if alpha == 1 else _scaled(rt, "mul", rows, alpha)
+
+
+def _rows_cleared(rt, g, node):         # grad.index_fill(dim, index, 0)
+    p = node.params
+    return _op(rt, "index_fill", g, dim=p["dim"], index=p["index"], given=p["index"], value=0.0)
+
+
+def _r_index_copy(rt, g, node, i):
+    return _rows_cleared(rt, g, node) if i == 0 else _rows_of(rt, g, node, node.args[1])
+
+
+def _r_index_fill(rt, g, node, i):
+    if i == 0:
+        return _rows_cleared(rt, g, node)
+    node.op.vjp[1](g.data, node.data, [a.data for a in node.args], node.params)  # its checks
+    picked = _op(rt, "index_select", g, dim=node.params["dim"], index=node.params["index"])
+    return _op(rt, "sum", picked, dim=None, keepdim=False)
+
+
+def _r_scatter(rt, g, node, i):
+    # grad.scatter(dim, index, 0) (scatter_add's: grad); src: grad.gather(dim, index)
+    p = node.params
+    if i == 0:
+        if node.op.name == "scatter_add":
+            return g
+        return _op(rt, "scatter_value", g, dim=p["dim"], index=p["index"], value=0.0)
+    return _op(rt, "gather", g, dim=p["dim"], index=p["index"], grad_fn="GatherBackward0")
+
+
+def _src_larger_than_index(node):
+    src = node.args[1]
+    return " with src larger than index" if src.data.shape != node.params["index"].shape \
+        else None
+
+
+# ---- cross product, matrices ------------------------------------------------------
+
+def _r_cross(rt, g, node, i):
+    # linalg_cross(other, grad) and linalg_cross(grad, self)
+    a, b = node.args
+    dim = node.params["dim"]
+    return _op(rt, "cross", b, g, dim=dim) if i == 0 else _op(rt, "cross", g, a, dim=dim)
+
+
+def _mT(rt, t):
+    """The last two dims swapped, as PyTorch's .mH/.mT (TransposeBackward0)."""
+    nd = t.data.ndim
+    return _op(rt, "transpose", t, dims=(nd - 2, nd - 1))
+
+
+def _r_inv(rt, g, node, i):             # -(inv^H @ (grad @ inv^H))
+    return _op(rt, "neg", _op(rt, "matmul", _mT(rt, node),
+                              _op(rt, "matmul", g, _mT(rt, node))))
+
+
+def _solve(rt, a, b):
+    return _op(rt, "linalg_solve", a, b, left=True, vector=False)
+
+
+def _r_solve(rt, g, node, i):
+    # linalg_solve_backward: gB = solve(A^H, grad); gA = -gB @ X^H
+    a = _x(node)
+    gb = _solve(rt, _mT(rt, a), g)
+    if i == 1:
+        return gb
+    return _op(rt, "neg", _op(rt, "matmul", gb, _mT(rt, node)))
+
+
+def _on_diagonal(rt, d, n):
+    """(...) -> (..., n, n) with d on the diagonal, transposed (PyTorch's
+    diag_embed(d.unsqueeze(-1).expand_as(pivots)).mT())."""
+    nd = d.data.ndim
+    wide = _op(rt, "expand", _op(rt, "unsqueeze", d, dim=nd), shape=d.data.shape + (n,))
+    return _mT(rt, _op(rt, "diag_embed_dims", wide, offset=0, dim1=nd, dim2=nd + 1))
+
+
+def _r_det(rt, g, node, i):
+    # linalg_det_backward with grad mode on: solve(A^H, diag_embed(grad * det).mT)
+    a = _x(node)
+    return _solve(rt, _mT(rt, a), _on_diagonal(rt, _op(rt, "mul", g, node), a.data.shape[-1]))
+
+
+def _r_logabsdet(rt, g, node, i):
+    # slogdet_backward: solve(A^H, diag_embed(grad).mT)
+    a = _x(node)
+    return _solve(rt, _mT(rt, a), _on_diagonal(rt, g, a.data.shape[-1]))
+
+
+def _singular(node):
+    return " with a singular matrix" if (np.asarray(node.data) == 0).any() else None
+
+
+def _solve_case(node):
+    p = node.params
+    a, b = node.args
+    if not p.get("left", True) or p.get("vector"):
+        return " with left=False or a vector right-hand side"
+    if a.data.shape[:-2] != b.data.shape[:-2]:
+        return " with broadcast batch dimensions"
+    return None
+
+
+def _r_diag_embed_dims(rt, g, node, i):  # grad.diagonal(offset, dim1, dim2)
+    p = node.params
+    return _op(rt, "diagonal", g, offset=p["offset"], dim1=p["dim1"], dim2=p["dim2"])
+
+
+MATH_VJPS = {
+    "atan2": _r_atan2, "addcmul": _r_addcmul, "addcdiv": _r_addcdiv, "lerp": _r_lerp,
+    "hypot": _r_hypot, "logaddexp": _r_logaddexp, "logaddexp2": _r_logaddexp,
+    "xlogy": _r_xlogy, "copysign": _r_copysign, "fmod": _r_fmod, "div_mode": _r_zero,
+    "lgamma": _r_lgamma, "digamma": _r_polygamma, "polygamma": _r_polygamma,
+    "sinc": _r_sinc, "logit": _r_logit, "entr": _r_entr, "nan_to_num": _r_nan_to_num,
+    "nansum": _r_nansum,
+    "index_add": _r_index_add, "index_copy": _r_index_copy, "index_fill": _r_index_fill,
+    "scatter": _r_scatter, "scatter_add": _r_scatter, "scatter_value": _r_scatter,
+    "cross": _r_cross, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
+    "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
+    "diag_embed_dims": _r_diag_embed_dims,
+}
+
+MATH_REFUSALS = {"scatter": _src_larger_than_index, "scatter_add": _src_larger_than_index,
+                 "linalg_det": _singular, "linalg_solve": _solve_case}
