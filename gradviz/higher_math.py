@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from .higher_order import _const, _keepdim, _one_minus, _op, _r_zero, _scaled, _x
+from .higher_order import (_const, _keepdim, _one_minus, _op, _r_mean, _r_std, _r_var,
+                           _r_zero, _scaled, _x)
 from .tensor import Tensor
 
 
@@ -150,6 +151,37 @@ def _r_nansum(rt, g, node, i):          # sum's backward * x.isnan().logical_not
     return _op(rt, "mul", spread, _const(rt, ~np.isnan(x.data), "not nan"))
 
 
+def _r_logcumsumexp(rt, g, node, i):
+    # logcumsumexp_backward: the positive and the negative parts of grad in
+    # log space (log|grad|, the dtype's lowest elsewhere), each summed by a
+    # reversed logcumsumexp: exp(rev(log_pos - result) + x) - exp(rev(log_neg - result) + x)
+    if g.data.ndim == 0 or g.data.size == 0:
+        return g
+    x = _x(node)
+    d = node.params["dim"]
+    log_abs = _op(rt, "log", _op(rt, "abs", g))
+    lowest = float(np.finfo(g.data.dtype).min)
+
+    def part(mask):
+        w = _op(rt, "sub", _op(rt, "where", _const(rt, mask, "mask"), log_abs, lowest), node)
+        rev = _op(rt, "flip", _op(rt, "logcumsumexp", _op(rt, "flip", w, dims=(d,)), dim=d),
+                  dims=(d,))
+        return _op(rt, "exp", _op(rt, "add", rev, x))
+    return _op(rt, "sub", part(g.data > 0), part(g.data < 0))
+
+
+def _r_aminmax(rt, g, node, i):
+    # aminmax_backward: amax's rule, with the reduced dims restored by a view
+    # (PyTorch's restore_reduced_dims), not one unsqueeze a dim
+    from .ops.reduce_more import _ties
+    x = _x(node).data
+    mask, count = _ties(x, node.data, node.params)
+    if g.data.shape != count.shape:
+        g = _op(rt, "view", g, shape=count.shape)
+    spread = _op(rt, "div", g, _const(rt, count.astype(x.dtype), "count"))
+    return _op(rt, "mul", spread, _const(rt, mask, "mask"))
+
+
 # ---- writes at indices (linear in each input) -----------------------------------
 
 def _rows_of(rt, g, node, source):
@@ -282,7 +314,11 @@ MATH_VJPS = {
     "scatter": _r_scatter, "scatter_add": _r_scatter, "scatter_value": _r_scatter,
     "cross": _r_cross, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
-    "diag_embed_dims": _r_diag_embed_dims,
+    "diag_embed_dims": _r_diag_embed_dims, "logcumsumexp": _r_logcumsumexp,
+    # the two-result reductions: one op per result, each the plain one's rule
+    # (PyTorch adds the two parts in its one node, the pass adds them here)
+    "std_mean.std": _r_std, "std_mean.mean": _r_mean, "var_mean.var": _r_var,
+    "var_mean.mean": _r_mean, "aminmax.amin": _r_aminmax, "aminmax.amax": _r_aminmax,
 }
 
 MATH_REFUSALS = {"scatter": _src_larger_than_index, "scatter_add": _src_larger_than_index,
