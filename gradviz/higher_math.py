@@ -1,8 +1,10 @@
 """create_graph=True rules of the math ops of two or three operands (atan2,
 addcmul, addcdiv, lerp, hypot, logaddexp, xlogy, copysign, fmod), the
 special functions (lgamma, digamma, polygamma, sinc, logit, entr),
-nan_to_num and nansum, the writes at indices (index_add, index_copy,
-index_fill, scatter, scatter_add), the cross product and the matrix
+nan_to_num, nansum, logcumsumexp, the two-result reductions (std_mean,
+var_mean, aminmax), the medians, cummax/cummin, vector_norm, rot90 and
+block_diag, the writes at indices (index_add, index_copy, index_fill,
+index_put, scatter, scatter_add), the cross product and the matrix
 functions (inv, det, slogdet, solve), each written with PyTorch's formula
 (derivatives.yaml and its C++ helpers) so that the gradient's graph shows
 the nodes PyTorch records.
@@ -182,6 +184,74 @@ def _r_aminmax(rt, g, node, i):
     return _op(rt, "mul", spread, _const(rt, mask, "mask"))
 
 
+def _r_median_all(rt, g, node, i):
+    # evenly_distribute_backward: zeros.masked_fill(mask, grad / mask.sum())
+    from .ops.order_stats import _same_as
+    x = _x(node).data
+    mask = _same_as(x, node.data)
+    share = _op(rt, "div", g, _const(rt, np.asarray(mask.sum(), np.int64), "count"))
+    return _op(rt, "masked_fill", _const(rt, np.zeros_like(x), "zeros"),
+               _const(rt, mask, "mask"), share)
+
+
+def _scattered(rt, g, node, index, grad_fn):
+    """g (its dim put back) written at index along the node's dim, as
+    PyTorch's value_selecting_reduction_backward (ScatterBackward0) and
+    cummaxmin_backward (ScatterAddBackward0) do."""
+    x = _x(node).data
+    d = node.params["dim"]
+    if not node.params.get("keepdim", True):
+        g = _op(rt, "unsqueeze", g, dim=d)
+    return _op(rt, "gather_backward", g, shape=x.shape, dim=d, index=index, grad_fn=grad_fn)
+
+
+def _r_pick_dim(rt, g, node, i):        # median, kthvalue, mode along a dim
+    from .ops.order_stats import select_index
+    x = _x(node).data
+    if x.ndim == 0:
+        return g
+    return _scattered(rt, g, node, select_index(x, node.params), "ScatterBackward0")
+
+
+def _r_cumextreme(rt, g, node, i):      # cummax, cummin
+    from .ops.order_stats import running_index
+    x = _x(node).data
+    if x.ndim == 0:
+        return g
+    index = running_index(x, node.params["dim"], node.op.name == "cummax")
+    return _scattered(rt, g, node, index, "ScatterAddBackward0")
+
+
+def _r_vector_norm(rt, g, node, i):
+    # norm_backward, case by case (ord 0 is refused: PyTorch sends no gradient)
+    x = _x(node)
+    order = node.params["ord"]
+    g, norm = _keepdim(rt, g, node), _keepdim(rt, node, node)
+    if math.isinf(order):
+        # the largest (smallest) |x|, ties sharing: sgn(x) * ((grad / count) * mask)
+        mask = (np.abs(x.data) == norm.data) | np.isnan(x.data)
+        count = mask.sum(axis=node.params.get("dim"), keepdims=True)
+        share = _op(rt, "mul", _op(rt, "div", g, _const(rt, count, "count")),
+                    _const(rt, mask, "mask"))
+        return _op(rt, "mul", _op(rt, "sgn", x), share)
+    if order < 1:
+        powered = _op(rt, "masked_fill", _op(rt, "pow", _op(rt, "abs", x), order - 1),
+                      _const(rt, x.data == 0, "mask"), 0.0)
+        scaled = _op(rt, "mul", _op(rt, "sgn", x), powered)
+        return _op(rt, "mul", _op(rt, "mul", scaled, g), _op(rt, "pow", norm, 1 - order))
+    if order < 2:
+        scaled = _op(rt, "mul", _op(rt, "sgn", x), _op(rt, "pow", _op(rt, "abs", x), order - 1))
+    else:
+        scaled = _op(rt, "mul", x, _op(rt, "pow", _op(rt, "abs", x), order - 2))
+    scale = _op(rt, "masked_fill", _op(rt, "div", g, _op(rt, "pow", norm, order - 1)),
+                _const(rt, norm.data == 0, "mask"), 0.0)
+    return _op(rt, "mul", scaled, scale)
+
+
+def _ord_zero(node):
+    return " with ord=0" if node.params["ord"] == 0 else None
+
+
 # ---- writes at indices (linear in each input) -----------------------------------
 
 def _rows_of(rt, g, node, source):
@@ -215,6 +285,19 @@ def _r_index_fill(rt, g, node, i):
     return _op(rt, "sum", picked, dim=None, keepdim=False)
 
 
+def _r_index_put_add(rt, g, node, i):
+    # accumulate=True: grad; the values: grad.index(indices), summed to their shape
+    if i == 0:
+        return g
+    part = _op(rt, "index", g, index=node.params["index"], advanced=True,
+               grad_fn="IndexBackward0")
+    shape = node.args[1].data.shape
+    if len(shape) > part.data.ndim:          # (values with extra leading 1s)
+        part = _op(rt, "reshape", part, shape=(1,) * (len(shape) - part.data.ndim)
+                   + part.data.shape)
+    return part
+
+
 def _r_scatter(rt, g, node, i):
     # grad.scatter(dim, index, 0) (scatter_add's: grad); src: grad.gather(dim, index)
     p = node.params
@@ -229,6 +312,29 @@ def _src_larger_than_index(node):
     src = node.args[1]
     return " with src larger than index" if src.data.shape != node.params["index"].shape \
         else None
+
+
+def _r_rot90(rt, g, node, i):           # grad.rot90(-k, dims)
+    return _op(rt, "rot90", g, k=-node.params["k"], dims=node.params["dims"])
+
+
+def _r_block_diag(rt, g, node, i):
+    # block_diag_backward: the input's block, two slices, and for a 1-d
+    # input (one row) one squeeze(-1), for a 0-d one two; PyTorch's squeeze(-1)
+    # of a row of more than one leaves it (1, n), summed to (n,) by the pass
+    from .ops.block_diag import _as_block, _corners
+    xs = [a.data for a in node.args]
+    r, c = _corners(xs)[i]
+    rows, cols = _as_block(xs[i]).shape
+    part = _op(rt, "index", g, index=(slice(r, r + rows),), advanced=False,
+               grad_fn="SliceBackward0")
+    part = _op(rt, "index", part, index=(slice(None), slice(c, c + cols)), advanced=False,
+               grad_fn="SliceBackward0")
+    for _ in range(2 - xs[i].ndim):
+        shape = part.data.shape
+        part = _op(rt, "squeeze", part, dim=len(shape) - 1,
+                   shape=shape[:-1] if shape[-1] == 1 else shape)
+    return part
 
 
 # ---- cross product, matrices ------------------------------------------------------
@@ -318,8 +424,12 @@ MATH_VJPS = {
     # the two-result reductions: one op per result, each the plain one's rule
     # (PyTorch adds the two parts in its one node, the pass adds them here)
     "std_mean.std": _r_std, "std_mean.mean": _r_mean, "var_mean.var": _r_var,
-    "var_mean.mean": _r_mean, "aminmax.amin": _r_aminmax, "aminmax.amax": _r_aminmax,
+    "var_mean.mean": _r_mean, "median": _r_median_all, "nanmedian": _r_median_all,
+    "pick_dim": _r_pick_dim, "cummax": _r_cumextreme, "cummin": _r_cumextreme,
+    "vector_norm_ord": _r_vector_norm, "index_put_add": _r_index_put_add,
+    "rot90": _r_rot90, "block_diag": _r_block_diag, "aminmax.amin": _r_aminmax, "aminmax.amax": _r_aminmax,
 }
 
 MATH_REFUSALS = {"scatter": _src_larger_than_index, "scatter_add": _src_larger_than_index,
-                 "linalg_det": _singular, "linalg_solve": _solve_case}
+                 "linalg_det": _singular, "linalg_solve": _solve_case,
+                 "vector_norm_ord": _ord_zero}
