@@ -352,6 +352,29 @@ def _mT(rt, t):
     return _op(rt, "transpose", t, dims=(nd - 2, nd - 1))
 
 
+def _r_cdist(rt, g, node, i):
+    x1, x2 = node.args
+    nd = node.data.ndim
+    if node.params.get("mm"):
+        # _euclidean_dist_backward: ratio = (grad / res), 0 where res = 0;
+        # x1 * ratio.sum(-1, keepdim) - ratio @ x2, x2 * ratio.sum(-2)[..., None] - ratio^T @ x1
+        ratio = _op(rt, "masked_fill", _op(rt, "div", g, node),
+                    _const(rt, node.data == 0, "mask"), 0.0)
+        if i == 0:
+            rows = _op(rt, "sum", ratio, dim=(nd - 1,), keepdim=True)
+            return _op(rt, "sub", _op(rt, "mul", x1, rows), _op(rt, "matmul", ratio, x2))
+        cols = _op(rt, "unsqueeze", _op(rt, "sum", ratio, dim=(nd - 2,), keepdim=False),
+                   dim=nd - 1)
+        return _op(rt, "sub", _op(rt, "mul", x2, cols), _op(rt, "matmul", _mT(rt, ratio), x1))
+    # PyTorch's _cdist_backward, one node with no derivative of its own; for
+    # x2 of the transposes (made contiguous: a clone) with x1 and x2 swapped
+    p = {"p": node.params["p"]}
+    if i == 0:
+        return _op(rt, "cdist_backward", g, x1, x2, node, **p)
+    return _op(rt, "cdist_backward", _op(rt, "clone", _mT(rt, g)), x2, x1,
+               _op(rt, "clone", _mT(rt, node)), **p)
+
+
 def _r_inv(rt, g, node, i):             # -(inv^H @ (grad @ inv^H))
     return _op(rt, "neg", _op(rt, "matmul", _mT(rt, node),
                               _op(rt, "matmul", g, _mT(rt, node))))
@@ -418,7 +441,7 @@ MATH_VJPS = {
     "nansum": _r_nansum,
     "index_add": _r_index_add, "index_copy": _r_index_copy, "index_fill": _r_index_fill,
     "scatter": _r_scatter, "scatter_add": _r_scatter, "scatter_value": _r_scatter,
-    "cross": _r_cross, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
+    "cross": _r_cross, "cdist": _r_cdist, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "logcumsumexp": _r_logcumsumexp,
     # the two-result reductions: one op per result, each the plain one's rule

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import GradvizError
 from .registry import FLOAT, SAME, defop
 from .scatter import per_input
 
@@ -111,3 +112,26 @@ defop("cdist", lambda t: "EuclideanDistBackward0" if t.params.get("mm") else "Cd
       formula=("d cdist/dx1[i] = sum over j of g[i, j] * d|x1[i] - x2[j]|_p",
                "d cdist/dx2[j] = -sum over i of g[i, j] * d|x1[i] - x2[j]|_p"),
       symbol="cdist", saved=("0", "1", "r"), dtype_rule=FLOAT)
+
+
+# ---- cdist's backward as an op: the gradient create_graph=True records --------
+
+def _cdist_backward_fwd(xs, p):
+    """PyTorch's _cdist_backward(grad, x1, x2, cdist): x1's gradient (x2's
+    is the same op of the transposes, x2 and x1 swapped)."""
+    g, x1, x2, dist = xs
+    return _cdist_vjp(g, dist, [x1, x2], p, 0)
+
+
+def _cdist_backward_refused(*_):
+    raise GradvizError("the derivative for '_cdist_backward' is not implemented.",
+                       kind="NotImplementedError",
+                       hint="PyTorch has no second derivative of cdist (for p=2 and more than "
+                            "25 rows it computes by matrix products, which have one); write "
+                            "the distances out, ((x1[:, None] - x2[None]) ** 2).sum(-1).sqrt()")
+
+
+defop("cdist_backward", "CdistBackwardBackward0", _cdist_backward_fwd,
+      vjp=(_cdist_backward_refused,) * 4, jvp=(_cdist_backward_refused,) * 4,
+      formula=("not differentiable (PyTorch's _cdist_backward has no derivative)", "", "", ""),
+      symbol="cdist_backward", saves=False, dtype_rule=SAME, no_derivative="_cdist_backward")
