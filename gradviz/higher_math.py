@@ -118,6 +118,21 @@ def _r_polygamma(rt, g, node, i):       # digamma is polygamma(0): grad * polyga
     return _op(rt, "mul", g, _op(rt, "polygamma", _x(node), n=node.params.get("n", 0) + 1))
 
 
+def _r_i0(rt, g, node, i):               # grad * special_i1(x)
+    return _op(rt, "mul", g, _op(rt, "special_i1", _x(node)))
+
+
+def _r_i1(rt, g, node, i):
+    # i1_backward: x where |x| > eps, else eps; grad * where(|x| > eps,
+    # i0(x) - result * x.reciprocal(), 0.5)
+    x = _x(node)
+    eps = float(np.finfo(x.data.dtype).eps)
+    big = _const(rt, np.abs(x.data) > eps, "mask")
+    safe = _op(rt, "where", big, x, eps)
+    d = _op(rt, "sub", _op(rt, "i0", safe), _op(rt, "mul", node, _op(rt, "reciprocal", safe)))
+    return _op(rt, "mul", g, _op(rt, "where", big, d, 0.5))
+
+
 def _r_sinc(rt, g, node, i):
     # sinc_backward: grad * ((pi x cos(pi x) - sin(pi x)) / (x x pi)), 0 where x x pi = 0
     x = _x(node)
@@ -437,7 +452,7 @@ MATH_VJPS = {
     "hypot": _r_hypot, "logaddexp": _r_logaddexp, "logaddexp2": _r_logaddexp,
     "xlogy": _r_xlogy, "copysign": _r_copysign, "fmod": _r_fmod, "div_mode": _r_zero,
     "lgamma": _r_lgamma, "digamma": _r_polygamma, "polygamma": _r_polygamma,
-    "sinc": _r_sinc, "logit": _r_logit, "entr": _r_entr, "nan_to_num": _r_nan_to_num,
+    "sinc": _r_sinc, "i0": _r_i0, "special_i1": _r_i1, "logit": _r_logit, "entr": _r_entr, "nan_to_num": _r_nan_to_num,
     "nansum": _r_nansum,
     "index_add": _r_index_add, "index_copy": _r_index_copy, "index_fill": _r_index_fill,
     "scatter": _r_scatter, "scatter_add": _r_scatter, "scatter_value": _r_scatter,

@@ -726,6 +726,7 @@ INPUTS.update({
     "polygamma": [case(anyv(*s, lo=0.3, hi=4.0), n=n) for s in ((), (3,), (2, 3))
                   for n in (0, 1, 2, 3)],
     "i0": unary(anyv),
+    "special_i1": unary(anyv) + [case(num(np.array([0.0, 1.0, -1.5])))],
     "entr": unary(pos),
     # (ops/prelu.py: away from the kink at 0)
     "prelu": [case(away(3), anyv(1)), case(away(2, 3), anyv(3)), case(away(2, 3, 2), anyv(3)),

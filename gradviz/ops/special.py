@@ -1,5 +1,5 @@
 """torch.special's functions that are one node in PyTorch: logaddexp,
-logaddexp2, sinc, digamma, polygamma, i0 and entr.
+logaddexp2, sinc, digamma, polygamma, i0 (and i1, its derivative) and entr.
 
 Values are computed in float64 and rounded to the input's float dtype (a
 correctly rounded kernel's result; PyTorch's float32 kernels can differ in
@@ -219,6 +219,25 @@ def _i0_grad(g, ans, xs, p):
 defop("i0", "I0Backward0", lambda xs, p: _per_number(_I0, xs[0]),
       vjp=(_i0_grad,), jvp=(_i0_grad,), saved=("0",),
       formula=("d i0(x)/dx = i1(x)",), dtype_rule=FLOAT)
+
+
+def _i1_grad(g, ans, xs, p):
+    """PyTorch's i1_backward: i0(x) - i1(x) / x, 0.5 where |x| <= eps (its
+    limit at 0)."""
+    x = np.asarray(xs[0]).astype(np.result_type(g))
+    eps = np.finfo(x.dtype).eps
+    tiny = np.abs(x) <= eps
+    safe = np.where(tiny, eps, x).astype(x.dtype)
+    d = _per_number(_I0, safe) - ans * (1 / safe)
+    return g * np.where(tiny, 0.5, d).astype(x.dtype)
+
+
+# i0's derivative, recorded as a node of its own under create_graph=True
+# (PyTorch's SpecialI1Backward0)
+defop("special_i1", "SpecialI1Backward0", lambda xs, p: _per_number(_I1, xs[0]),
+      vjp=(_i1_grad,), jvp=(_i1_grad,), saved=("0r",),
+      formula=("d i1(x)/dx = i0(x) - i1(x)/x (1/2 at 0)",), symbol="special.i1",
+      dtype_rule=FLOAT)
 
 
 def _entr(xs, p):
