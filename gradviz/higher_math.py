@@ -4,8 +4,9 @@ special functions (lgamma, digamma, polygamma, sinc, logit, entr),
 nan_to_num, nansum, logcumsumexp, the two-result reductions (std_mean,
 var_mean, aminmax), the medians, cummax/cummin, vector_norm, rot90 and
 block_diag, the writes at indices (index_add, index_copy, index_fill,
-index_put, scatter, scatter_add), the cross product and the matrix
-functions (inv, det, slogdet, solve), each written with PyTorch's formula
+index_put, scatter, scatter_add), the cross product, cdist and the matrix
+functions (inv, det, slogdet, solve, solve_triangular, cholesky,
+cholesky_solve), each written with PyTorch's formula
 (derivatives.yaml and its C++ helpers) so that the gradient's graph shows
 the nodes PyTorch records.
 
@@ -442,6 +443,48 @@ def _solve_case(node):
     return None
 
 
+def _r_solve_triangular(rt, g, node, i):
+    # linalg_solve_triangular_backward: gB = solve_triangular(A^H, grad) (the
+    # other triangle); gA = -gB @ X^H (X^H @ gB for left=False) on A's triangle
+    a = _x(node)
+    p = node.params
+    upper, left, unit = p["upper"], p.get("left", True), p.get("unitriangular", False)
+    gb = _op(rt, "solve_triangular", _mT(rt, a), g, upper=not upper, left=left,
+             unitriangular=unit)
+    if i == 1:
+        return gb
+    x_h = _mT(rt, node)
+    ga = _op(rt, "neg", _op(rt, "matmul", gb, x_h) if left else _op(rt, "matmul", x_h, gb))
+    if upper:
+        return _op(rt, "triu", ga, diagonal=1 if unit else 0)
+    return _op(rt, "tril", ga, diagonal=-1 if unit else 0)
+
+
+def _r_cholesky(rt, g, node, i):
+    # cholesky_backward: gA = tril(L^H gL); 0.5 (gA + tril(gA, -1)^H); then
+    # solved with L^H from the left and L from the right
+    low, gl = (_mT(rt, node), _mT(rt, g)) if node.params.get("upper") else (node, g)
+    ga = _op(rt, "tril", _op(rt, "matmul", _mT(rt, low), gl), diagonal=0)
+    ga = _scaled(rt, "mul", _op(rt, "add", ga, _mT(rt, _op(rt, "tril", ga, diagonal=-1))), 0.5)
+    ga = _op(rt, "solve_triangular", _mT(rt, low), ga, upper=True, left=True,
+             unitriangular=False)
+    return _op(rt, "solve_triangular", low, ga, upper=False, left=False, unitriangular=False)
+
+
+def _r_cholesky_solve(rt, g, node, i):
+    # cholesky_solve_backward: gB = grad.cholesky_solve(F); common = gB X^H
+    # + its transpose; gF = -common @ F (-F @ common for upper)
+    f = node.args[1]
+    upper = node.params.get("upper", False)
+    gb = _op(rt, "cholesky_solve", g, f, upper=upper)
+    if i == 0:
+        return gb
+    common = _op(rt, "matmul", gb, _mT(rt, node))
+    common = _op(rt, "add", common, _mT(rt, common))
+    return _op(rt, "neg", _op(rt, "matmul", f, common) if upper else
+               _op(rt, "matmul", common, f))
+
+
 def _r_diag_embed_dims(rt, g, node, i):  # grad.diagonal(offset, dim1, dim2)
     p = node.params
     return _op(rt, "diagonal", g, offset=p["offset"], dim1=p["dim1"], dim2=p["dim2"])
@@ -458,7 +501,8 @@ MATH_VJPS = {
     "scatter": _r_scatter, "scatter_add": _r_scatter, "scatter_value": _r_scatter,
     "cross": _r_cross, "cdist": _r_cdist, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
-    "diag_embed_dims": _r_diag_embed_dims, "logcumsumexp": _r_logcumsumexp,
+    "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
+    "linalg_cholesky": _r_cholesky, "cholesky_solve": _r_cholesky_solve, "logcumsumexp": _r_logcumsumexp,
     # the two-result reductions: one op per result, each the plain one's rule
     # (PyTorch adds the two parts in its one node, the pass adds them here)
     "std_mean.std": _r_std, "std_mean.mean": _r_mean, "var_mean.var": _r_var,

@@ -69,7 +69,7 @@ def _unsupported(op_name: str, why: str = "") -> GradvizError:
                              "cumsum, softmax, the losses, reshapes, transposes, matmul, "
                              "the convolutions and poolings, indexing and gathers, scatters and "
                              "index_add/copy/fill, atan2, lerp, addcmul/addcdiv, lgamma, "
-                             "cross, inv, det, slogdet, solve (the README lists them); "
+                             "cross, inv, det, slogdet, solve, cholesky (the README lists them); "
                              "compute this op's part "
                              "on .detach()ed values, or differentiate once")
 
