@@ -23,8 +23,25 @@ from .higher_order import (_const, _keepdim, _one_minus, _op, _r_mean, _r_std, _
 from .tensor import Tensor
 
 
+# the last part of a gradient two inputs' rules share: (node, g, key, value)
+_SHARED: list = [None]
+
+
 def _data(v):
     return v.data if v.__class__ is Tensor else v
+
+
+def _shared(node, g, key: str, make):
+    """A part of the gradient that PyTorch computes once in the node's
+    backward for all its inputs (solve's gB, atan2's reciprocal): made for
+    the first input, reused for the next (the pass calls a node's rules one
+    input after another with the same g), so the graph has it once."""
+    last = _SHARED[0]
+    if last is not None and last[0] is node and last[1] is g and last[2] == key:
+        return last[3]
+    value = make()
+    _SHARED[0] = (node, g, key, value)
+    return value
 
 
 # ---- two and three operands ---------------------------------------------------
@@ -33,9 +50,12 @@ def _r_atan2(rt, g, node, i):
     # PyTorch's atan2_backward: recip = (a^2 + b^2).reciprocal(), 0 where
     # a = b = 0; grad * b * recip and grad * -a * recip
     a, b = node.args
-    total = _op(rt, "add", _op(rt, "mul", a, a), _op(rt, "mul", b, b))
-    recip = _op(rt, "masked_fill", _op(rt, "reciprocal", total),
-                _const(rt, total.data == 0, "mask"), 0.0)
+
+    def reciprocal():
+        total = _op(rt, "add", _op(rt, "mul", a, a), _op(rt, "mul", b, b))
+        return _op(rt, "masked_fill", _op(rt, "reciprocal", total),
+                   _const(rt, total.data == 0, "mask"), 0.0)
+    recip = _shared(node, g, "recip", reciprocal)
     return _op(rt, "mul", _op(rt, "mul", g, b if i == 0 else _op(rt, "neg", a)), recip)
 
 
@@ -374,8 +394,8 @@ def _r_cdist(rt, g, node, i):
     if node.params.get("mm"):
         # _euclidean_dist_backward: ratio = (grad / res), 0 where res = 0;
         # x1 * ratio.sum(-1, keepdim) - ratio @ x2, x2 * ratio.sum(-2)[..., None] - ratio^T @ x1
-        ratio = _op(rt, "masked_fill", _op(rt, "div", g, node),
-                    _const(rt, node.data == 0, "mask"), 0.0)
+        ratio = _shared(node, g, "ratio", lambda: _op(
+            rt, "masked_fill", _op(rt, "div", g, node), _const(rt, node.data == 0, "mask"), 0.0))
         if i == 0:
             rows = _op(rt, "sum", ratio, dim=(nd - 1,), keepdim=True)
             return _op(rt, "sub", _op(rt, "mul", x1, rows), _op(rt, "matmul", ratio, x2))
@@ -401,12 +421,23 @@ def _solve(rt, a, b):
 
 
 def _r_solve(rt, g, node, i):
-    # linalg_solve_backward: gB = solve(A^H, grad); gA = -gB @ X^H
+    # linalg_solve_backward: gB = solve(A^H, grad) (a vector as a column);
+    # gA = -gB @ X^H (left), -X^H @ gB (left=False)
     a = _x(node)
-    gb = _solve(rt, _mT(rt, a), g)
+    left = node.params.get("left", True)
+    vector = node.params.get("vector", False)
+    gm, x = g, node
+    if vector:
+        gm = _op(rt, "unsqueeze", g, dim=g.data.ndim)
+        x = _op(rt, "unsqueeze", node, dim=node.data.ndim)
+    gb = _shared(node, g, "gB", lambda: _op(rt, "linalg_solve", _mT(rt, a), gm, left=left,
+                                            vector=False))
     if i == 1:
+        if vector:
+            return _op(rt, "squeeze", gb, shape=gb.data.shape[:-1], dim=gb.data.ndim - 1)
         return gb
-    return _op(rt, "neg", _op(rt, "matmul", gb, _mT(rt, node)))
+    x_h = _mT(rt, x)
+    return _op(rt, "neg", _op(rt, "matmul", gb, x_h) if left else _op(rt, "matmul", x_h, gb))
 
 
 def _on_diagonal(rt, d, n):
@@ -433,24 +464,14 @@ def _singular(node):
     return " with a singular matrix" if (np.asarray(node.data) == 0).any() else None
 
 
-def _solve_case(node):
-    p = node.params
-    a, b = node.args
-    if not p.get("left", True) or p.get("vector"):
-        return " with left=False or a vector right-hand side"
-    if a.data.shape[:-2] != b.data.shape[:-2]:
-        return " with broadcast batch dimensions"
-    return None
-
-
 def _r_solve_triangular(rt, g, node, i):
     # linalg_solve_triangular_backward: gB = solve_triangular(A^H, grad) (the
     # other triangle); gA = -gB @ X^H (X^H @ gB for left=False) on A's triangle
     a = _x(node)
     p = node.params
     upper, left, unit = p["upper"], p.get("left", True), p.get("unitriangular", False)
-    gb = _op(rt, "solve_triangular", _mT(rt, a), g, upper=not upper, left=left,
-             unitriangular=unit)
+    gb = _shared(node, g, "gB", lambda: _op(rt, "solve_triangular", _mT(rt, a), g,
+                                            upper=not upper, left=left, unitriangular=unit))
     if i == 1:
         return gb
     x_h = _mT(rt, node)
@@ -476,7 +497,7 @@ def _r_cholesky_solve(rt, g, node, i):
     # + its transpose; gF = -common @ F (-F @ common for upper)
     f = node.args[1]
     upper = node.params.get("upper", False)
-    gb = _op(rt, "cholesky_solve", g, f, upper=upper)
+    gb = _shared(node, g, "gB", lambda: _op(rt, "cholesky_solve", g, f, upper=upper))
     if i == 0:
         return gb
     common = _op(rt, "matmul", gb, _mT(rt, node))
@@ -513,5 +534,5 @@ MATH_VJPS = {
 }
 
 MATH_REFUSALS = {"scatter": _src_larger_than_index, "scatter_add": _src_larger_than_index,
-                 "linalg_det": _singular, "linalg_solve": _solve_case,
+                 "linalg_det": _singular,
                  "vector_norm_ord": _ord_zero}
