@@ -344,6 +344,47 @@ def _r_scatter(rt, g, node, i):
     return _op(rt, "gather", g, dim=p["dim"], index=p["index"], grad_fn="GatherBackward0")
 
 
+def _r_scatter_reduce(rt, g, node, i):
+    # scatter_reduce_backward for sum, mean, amax and amin (prod is refused);
+    # without include_self, self's gradient is then scattered with 0
+    from .ops.scatter import _counts, positions
+    x, src = (a.data for a in node.args)
+    p = node.params
+    index, dim, reduce = p["index"], p["dim"], p["reduce"]
+    if reduce not in ("sum", "mean", "amax", "amin"):       # PyTorch's error ('max' ...)
+        node.op.vjp[i](g.data, node.data, [x, src], p)
+    where = positions(index, dim)
+
+    def gather(t):
+        return _op(rt, "gather", t, dim=dim, index=index, grad_fn="GatherBackward0")
+    if reduce == "sum":                 # grad; grad.gather(dim, index)
+        part = g if i == 0 else gather(g)
+    elif reduce == "mean":              # grad / N; grad.gather(dim, index) / N.gather(...)
+        n = np.maximum(_counts(x, p), 1).astype(g.data.dtype)
+        part = _op(rt, "div", g, _const(rt, n, "count")) if i == 0 else \
+            _op(rt, "div", gather(g), _const(rt, n[where], "count"))
+    else:
+        # the gradient shared by the values equal to the result:
+        # grad / N, times (self == result), or gathered times (src == value)
+        self_is = x == node.data
+        src_is = src == node.data[where]
+        n = self_is.astype(x.dtype)
+        np.add.at(n, where, src_is.astype(x.dtype))
+        spread = _shared(node, g, "spread",
+                         lambda: _op(rt, "div", g, _const(rt, n, "count")))
+        part = _op(rt, "mul", _const(rt, self_is, "mask"), spread) if i == 0 else \
+            _op(rt, "mul", _const(rt, src_is, "mask"), gather(spread))
+    if i == 0 and not p["include_self"]:
+        return _op(rt, "scatter_value", part, dim=dim, index=index, value=0.0)
+    return part
+
+
+def _scatter_reduce_refused(node):
+    if node.params["reduce"] == "prod":
+        return " with reduce='prod'"
+    return _src_larger_than_index(node)
+
+
 def _src_larger_than_index(node):
     src = node.args[1]
     return " with src larger than index" if src.data.shape != node.params["index"].shape \
@@ -520,6 +561,7 @@ MATH_VJPS = {
     "nansum": _r_nansum,
     "index_add": _r_index_add, "index_copy": _r_index_copy, "index_fill": _r_index_fill,
     "scatter": _r_scatter, "scatter_add": _r_scatter, "scatter_value": _r_scatter,
+    "scatter_reduce": _r_scatter_reduce,
     "cross": _r_cross, "cdist": _r_cdist, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
@@ -534,5 +576,6 @@ MATH_VJPS = {
 }
 
 MATH_REFUSALS = {"scatter": _src_larger_than_index, "scatter_add": _src_larger_than_index,
+                 "scatter_reduce": _scatter_reduce_refused,
                  "linalg_det": _singular,
                  "vector_norm_ord": _ord_zero}
