@@ -547,6 +547,28 @@ def _r_cholesky_solve(rt, g, node, i):
                _op(rt, "matmul", common, f))
 
 
+def _r_pinv(rt, g, node, i):
+    # pinv_backward, with the products of the smaller size, in its order:
+    # m <= n: K = G^H P; -(P K)^H + K P^H - (A P)(K P^H) + (P^H P)(G^H - K A)
+    # m > n:  K = P G^H; -(K P)^H + ((G^H - A K) P) P^H + P^H K - ((P^H K) P) A
+    a = _x(node)
+    p_h, g_h = _mT(rt, node), _mT(rt, g)
+
+    def mm(x, y):
+        return _op(rt, "matmul", x, y)
+    if a.data.shape[-2] <= a.data.shape[-1]:
+        k = mm(g_h, node)
+        k_ph = mm(k, p_h)
+        out = _op(rt, "add", _op(rt, "neg", _mT(rt, mm(node, k))), k_ph)
+        out = _op(rt, "sub", out, mm(mm(a, node), k_ph))
+        return _op(rt, "add", out, mm(mm(p_h, node), _op(rt, "sub", g_h, mm(k, a))))
+    k = mm(node, g_h)
+    ph_k = mm(p_h, k)
+    out = _op(rt, "add", _op(rt, "neg", _mT(rt, mm(k, node))),
+              mm(mm(_op(rt, "sub", g_h, mm(a, k)), node), p_h))
+    return _op(rt, "sub", _op(rt, "add", out, ph_k), mm(mm(ph_k, node), a))
+
+
 def _r_diag_embed_dims(rt, g, node, i):  # grad.diagonal(offset, dim1, dim2)
     p = node.params
     return _op(rt, "diagonal", g, offset=p["offset"], dim1=p["dim1"], dim2=p["dim2"])
@@ -565,7 +587,7 @@ MATH_VJPS = {
     "cross": _r_cross, "cdist": _r_cdist, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
-    "linalg_cholesky": _r_cholesky, "cholesky_solve": _r_cholesky_solve, "logcumsumexp": _r_logcumsumexp,
+    "linalg_cholesky": _r_cholesky, "linalg_pinv": _r_pinv, "cholesky_solve": _r_cholesky_solve, "logcumsumexp": _r_logcumsumexp,
     # the two-result reductions: one op per result, each the plain one's rule
     # (PyTorch adds the two parts in its one node, the pass adds them here)
     "std_mean.std": _r_std, "std_mean.mean": _r_mean, "var_mean.var": _r_var,
