@@ -569,6 +569,29 @@ def _r_pinv(rt, g, node, i):
     return _op(rt, "sub", _op(rt, "add", out, ph_k), mm(mm(ph_k, node), a))
 
 
+def _r_eigh_values(rt, g, node, i):
+    # linalg_eig_backward (Hermitian), eigenvalues only: (V * gL[..., None, :]) @ V^H,
+    # V the eigenvectors as a node of the graph (PyTorch's node's other output)
+    v = _op(rt, "eigh_vectors", _x(node), **node.params)
+    scaled = _op(rt, "mul", v, _op(rt, "unsqueeze", g, dim=g.data.ndim - 1))
+    return _op(rt, "matmul", scaled, _mT(rt, v))
+
+
+def _r_eigh_vectors(rt, g, node, i):
+    # linalg_eig_backward (Hermitian), eigenvectors only: V @ ((0.5 (V^H gV -
+    # (V^H gV)^H)) / E) @ V^H, E_ij = L_j - L_i with its diagonal filled with 1
+    # (PyTorch's in-place fill: CopySlices)
+    w = _op(rt, "eigh_values", _x(node), **node.params)
+    nd = w.data.ndim
+    e = _op(rt, "sub", _op(rt, "unsqueeze", w, dim=nd - 1), _op(rt, "unsqueeze", w, dim=nd))
+    n = w.data.shape[-1]
+    e = _op(rt, "setitem", e, 1.0, index=(Ellipsis, np.arange(n), np.arange(n)), advanced=True,
+            grad_fn="CopySlices")
+    vg = _op(rt, "matmul", _mT(rt, node), g)
+    skew = _scaled(rt, "mul", _op(rt, "sub", vg, _mT(rt, vg)), 0.5)
+    return _op(rt, "matmul", node, _op(rt, "matmul", _op(rt, "div", skew, e), _mT(rt, node)))
+
+
 def _r_diag_embed_dims(rt, g, node, i):  # grad.diagonal(offset, dim1, dim2)
     p = node.params
     return _op(rt, "diagonal", g, offset=p["offset"], dim1=p["dim1"], dim2=p["dim2"])
@@ -587,7 +610,8 @@ MATH_VJPS = {
     "cross": _r_cross, "cdist": _r_cdist, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
-    "linalg_cholesky": _r_cholesky, "linalg_pinv": _r_pinv, "cholesky_solve": _r_cholesky_solve, "logcumsumexp": _r_logcumsumexp,
+    "linalg_cholesky": _r_cholesky, "linalg_pinv": _r_pinv, "eigh_values": _r_eigh_values,
+    "eigh_vectors": _r_eigh_vectors, "cholesky_solve": _r_cholesky_solve, "logcumsumexp": _r_logcumsumexp,
     # the two-result reductions: one op per result, each the plain one's rule
     # (PyTorch adds the two parts in its one node, the pass adds them here)
     "std_mean.std": _r_std, "std_mean.mean": _r_mean, "var_mean.var": _r_var,
