@@ -592,6 +592,63 @@ def _r_eigh_vectors(rt, g, node, i):
     return _op(rt, "matmul", node, _op(rt, "matmul", _op(rt, "div", skew, e), _mT(rt, node)))
 
 
+def _svd_parts(rt, a):
+    """U, S and Vh of the reduced SVD of a, as nodes of the graph (PyTorch's
+    one svd node is three here)."""
+    return tuple(_op(rt, name, a, full_matrices=False) for name in ("svd_u", "svd_s", "svd_vh"))
+
+
+def _r_svd_s(rt, g, node, i):
+    # svd_backward with gS only: U @ (gS[..., None] * Vh) (m >= n), (U * gS[..., None, :]) @ Vh
+    a = _x(node)
+    u, _, vh = _svd_parts(rt, a)
+    m, n = a.data.shape[-2:]
+    nd = g.data.ndim
+    if m >= n:
+        return _op(rt, "matmul", u, _op(rt, "mul", _op(rt, "unsqueeze", g, dim=nd), vh))
+    return _op(rt, "matmul", _op(rt, "mul", u, _op(rt, "unsqueeze", g, dim=nd - 1)), vh)
+
+
+def _r_svd_vectors(rt, g, node, i):
+    # svd_backward with gU (svd_u) or gVh (svd_vh): with F = 1 / (s_j^2 - s_i^2)
+    # off the diagonal, U (sym(F o U^T gU) S) Vh + (gU - U U^T gU) S^-1 Vh, or
+    # U (S sym(F o V^T gV)) Vh + U S^-1 (gV - V V^T gV)^T
+    a = _x(node)
+    if node.params.get("full_matrices") and a.data.shape[-1] != a.data.shape[-2]:
+        node.op.vjp[0](g.data, node.data, [a.data], node.params)     # PyTorch's error
+    u, s, vh = _svd_parts(rt, a)
+    nd = s.data.ndim
+    sq = _op(rt, "mul", s, s)
+    eye = _const(rt, np.eye(s.data.shape[-1], dtype=bool), "diagonal")
+    gaps = _op(rt, "sub", _op(rt, "unsqueeze", sq, dim=nd - 1), _op(rt, "unsqueeze", sq, dim=nd))
+    f = _op(rt, "where", eye, 0.0, _op(rt, "reciprocal", _op(rt, "where", eye, 1.0, gaps)))
+    inv_s = _op(rt, "where", _const(rt, s.data == 0, "zero"), 0.0, _op(rt, "reciprocal", s))
+
+    def mm(x, y):
+        return _op(rt, "matmul", x, y)
+
+    def sym(x):
+        return _op(rt, "add", x, _mT(rt, x))
+    if node.op.name == "svd_u":
+        ut_g = mm(_mT(rt, u), g)
+        inner = _op(rt, "mul", sym(_op(rt, "mul", f, ut_g)), _op(rt, "unsqueeze", s, dim=nd - 1))
+        ga = mm(mm(u, inner), vh)
+        if u.data.shape[-2] > u.data.shape[-1]:
+            rest = _op(rt, "sub", g, mm(u, ut_g))
+            ga = _op(rt, "add", ga, mm(_op(rt, "mul", rest, _op(rt, "unsqueeze", inv_s, dim=nd - 1)),
+                                       vh))
+        return ga
+    v, gv = _mT(rt, vh), _mT(rt, g)
+    vt_g = mm(_mT(rt, v), gv)
+    inner = _op(rt, "mul", _op(rt, "unsqueeze", s, dim=nd), sym(_op(rt, "mul", f, vt_g)))
+    ga = mm(mm(u, inner), vh)
+    if v.data.shape[-2] > v.data.shape[-1]:
+        rest = _op(rt, "sub", gv, mm(v, vt_g))
+        ga = _op(rt, "add", ga, mm(_op(rt, "mul", u, _op(rt, "unsqueeze", inv_s, dim=nd - 1)),
+                                   _mT(rt, rest)))
+    return ga
+
+
 def _r_diag_embed_dims(rt, g, node, i):  # grad.diagonal(offset, dim1, dim2)
     p = node.params
     return _op(rt, "diagonal", g, offset=p["offset"], dim1=p["dim1"], dim2=p["dim2"])
@@ -611,7 +668,8 @@ MATH_VJPS = {
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
     "linalg_cholesky": _r_cholesky, "linalg_pinv": _r_pinv, "eigh_values": _r_eigh_values,
-    "eigh_vectors": _r_eigh_vectors, "cholesky_solve": _r_cholesky_solve, "logcumsumexp": _r_logcumsumexp,
+    "eigh_vectors": _r_eigh_vectors, "svd_s": _r_svd_s, "svd_u": _r_svd_vectors,
+    "svd_vh": _r_svd_vectors, "cholesky_solve": _r_cholesky_solve, "logcumsumexp": _r_logcumsumexp,
     # the two-result reductions: one op per result, each the plain one's rule
     # (PyTorch adds the two parts in its one node, the pass adds them here)
     "std_mean.std": _r_std, "std_mean.mean": _r_mean, "var_mean.var": _r_var,
