@@ -1,0 +1,149 @@
+"""create_graph=True rules of the ops that write at indices (index_add,
+index_copy, index_fill, index_put with accumulate=True, scatter,
+scatter_add, scatter_reduce), and of rot90 and block_diag: linear in each
+input but scatter_reduce's amax/amin and mean, their gradients are the
+gathers, index_selects, index_fills and scatters PyTorch records.
+
+Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .higher_math import _shared
+from .higher_order import _const, _op, _scaled
+
+
+def _rows_of(rt, g, node, source):
+    """grad.index_select(dim, index).expand_as(source)."""
+    picked = _op(rt, "index_select", g, dim=node.params["dim"], index=node.params["index"])
+    return _op(rt, "expand", picked, shape=source.data.shape)
+
+
+def _r_index_add(rt, g, node, i):
+    if i == 0:
+        return g
+    rows = _rows_of(rt, g, node, node.args[1])
+    alpha = node.params["alpha"]
+    return rows if alpha == 1 else _scaled(rt, "mul", rows, alpha)
+
+
+def _rows_cleared(rt, g, node):         # grad.index_fill(dim, index, 0)
+    p = node.params
+    return _op(rt, "index_fill", g, dim=p["dim"], index=p["index"], given=p["index"], value=0.0)
+
+
+def _r_index_copy(rt, g, node, i):
+    return _rows_cleared(rt, g, node) if i == 0 else _rows_of(rt, g, node, node.args[1])
+
+
+def _r_index_fill(rt, g, node, i):
+    if i == 0:
+        return _rows_cleared(rt, g, node)
+    node.op.vjp[1](g.data, node.data, [a.data for a in node.args], node.params)  # its checks
+    picked = _op(rt, "index_select", g, dim=node.params["dim"], index=node.params["index"])
+    return _op(rt, "sum", picked, dim=None, keepdim=False)
+
+
+def _r_index_put_add(rt, g, node, i):
+    # accumulate=True: grad; the values: grad.index(indices), summed to their shape
+    if i == 0:
+        return g
+    part = _op(rt, "index", g, index=node.params["index"], advanced=True,
+               grad_fn="IndexBackward0")
+    shape = node.args[1].data.shape
+    if len(shape) > part.data.ndim:          # (values with extra leading 1s)
+        part = _op(rt, "reshape", part, shape=(1,) * (len(shape) - part.data.ndim)
+                   + part.data.shape)
+    return part
+
+
+def _r_scatter(rt, g, node, i):
+    # grad.scatter(dim, index, 0) (scatter_add's: grad); src: grad.gather(dim, index)
+    p = node.params
+    if i == 0:
+        if node.op.name == "scatter_add":
+            return g
+        return _op(rt, "scatter_value", g, dim=p["dim"], index=p["index"], value=0.0)
+    return _op(rt, "gather", g, dim=p["dim"], index=p["index"], grad_fn="GatherBackward0")
+
+
+def _r_scatter_reduce(rt, g, node, i):
+    # scatter_reduce_backward for sum, mean, amax and amin (prod is refused);
+    # without include_self, self's gradient is then scattered with 0
+    from .ops.scatter import _counts, positions
+    x, src = (a.data for a in node.args)
+    p = node.params
+    index, dim, reduce = p["index"], p["dim"], p["reduce"]
+    if reduce not in ("sum", "mean", "amax", "amin"):       # PyTorch's error ('max' ...)
+        node.op.vjp[i](g.data, node.data, [x, src], p)
+    where = positions(index, dim)
+
+    def gather(t):
+        return _op(rt, "gather", t, dim=dim, index=index, grad_fn="GatherBackward0")
+    if reduce == "sum":                 # grad; grad.gather(dim, index)
+        part = g if i == 0 else gather(g)
+    elif reduce == "mean":              # grad / N; grad.gather(dim, index) / N.gather(...)
+        n = np.maximum(_counts(x, p), 1).astype(g.data.dtype)
+        part = _op(rt, "div", g, _const(rt, n, "count")) if i == 0 else \
+            _op(rt, "div", gather(g), _const(rt, n[where], "count"))
+    else:
+        # the gradient shared by the values equal to the result:
+        # grad / N, times (self == result), or gathered times (src == value)
+        self_is = x == node.data
+        src_is = src == node.data[where]
+        n = self_is.astype(x.dtype)
+        np.add.at(n, where, src_is.astype(x.dtype))
+        spread = _shared(node, g, "spread",
+                         lambda: _op(rt, "div", g, _const(rt, n, "count")))
+        part = _op(rt, "mul", _const(rt, self_is, "mask"), spread) if i == 0 else \
+            _op(rt, "mul", _const(rt, src_is, "mask"), gather(spread))
+    if i == 0 and not p["include_self"]:
+        return _op(rt, "scatter_value", part, dim=dim, index=index, value=0.0)
+    return part
+
+
+def _scatter_reduce_refused(node):
+    if node.params["reduce"] == "prod":
+        return " with reduce='prod'"
+    return _src_larger_than_index(node)
+
+
+def _src_larger_than_index(node):
+    src = node.args[1]
+    return " with src larger than index" if src.data.shape != node.params["index"].shape \
+        else None
+
+
+def _r_rot90(rt, g, node, i):           # grad.rot90(-k, dims)
+    return _op(rt, "rot90", g, k=-node.params["k"], dims=node.params["dims"])
+
+
+def _r_block_diag(rt, g, node, i):
+    # block_diag_backward: the input's block, two slices, and for a 1-d
+    # input (one row) one squeeze(-1), for a 0-d one two; PyTorch's squeeze(-1)
+    # of a row of more than one leaves it (1, n), summed to (n,) by the pass
+    from .ops.block_diag import _as_block, _corners
+    xs = [a.data for a in node.args]
+    r, c = _corners(xs)[i]
+    rows, cols = _as_block(xs[i]).shape
+    part = _op(rt, "index", g, index=(slice(r, r + rows),), advanced=False,
+               grad_fn="SliceBackward0")
+    part = _op(rt, "index", part, index=(slice(None), slice(c, c + cols)), advanced=False,
+               grad_fn="SliceBackward0")
+    for _ in range(2 - xs[i].ndim):
+        shape = part.data.shape
+        part = _op(rt, "squeeze", part, dim=len(shape) - 1,
+                   shape=shape[:-1] if shape[-1] == 1 else shape)
+    return part
+
+
+SCATTER_VJPS = {
+    "index_add": _r_index_add, "index_copy": _r_index_copy, "index_fill": _r_index_fill,
+    "index_put_add": _r_index_put_add, "scatter": _r_scatter, "scatter_add": _r_scatter,
+    "scatter_value": _r_scatter, "scatter_reduce": _r_scatter_reduce,
+    "rot90": _r_rot90, "block_diag": _r_block_diag,
+}
+
+SCATTER_REFUSALS = {"scatter": _src_larger_than_index, "scatter_add": _src_larger_than_index,
+                    "scatter_reduce": _scatter_reduce_refused}
