@@ -65,13 +65,12 @@ def _unsupported(op_name: str, why: str = "") -> GradvizError:
     return GradvizError(f"create_graph=True is not supported through {op_name}{why}",
                         kind=RUNTIME,
                         hint="higher derivatives work through arithmetic, the elementwise "
-                             "math functions, the activations, sum/mean/prod/var/std/norm, "
+                             "and special math functions, the activations, the reductions, "
                              "cumsum, softmax, the losses, reshapes, transposes, matmul, "
-                             "the convolutions and poolings, indexing and gathers, scatters and "
-                             "index_add/copy/fill, atan2, lerp, addcmul/addcdiv, lgamma, "
-                             "cross, inv, det, slogdet, solve, cholesky (the README lists them); "
-                             "compute this op's part "
-                             "on .detach()ed values, or differentiate once")
+                             "the convolutions and poolings, indexing, gathers and scatters, "
+                             "and the matrix functions (inv, det, solve, cholesky, eigh, svd "
+                             "...: the README lists them); compute this op's part on "
+                             ".detach()ed values, or differentiate once")
 
 
 # ---- the rules ----------------------------------------------------------------
