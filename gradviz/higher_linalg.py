@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .higher_math import _shared
-from .higher_order import _const, _op, _scaled, _x
+from .higher_order import _const, _op, _scaled, _shared, _x
 
 
 def _r_cross(rt, g, node, i):

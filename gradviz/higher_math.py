@@ -16,29 +16,12 @@ import math
 import numpy as np
 
 from .higher_order import (_const, _keepdim, _one_minus, _op, _r_mean, _r_std, _r_var,
-                           _r_zero, _scaled, _x)
+                           _r_zero, _scaled, _shared, _x)
 from .tensor import Tensor
-
-
-# the last part of a gradient two inputs' rules share: (node, g, key, value)
-_SHARED: list = [None]
 
 
 def _data(v):
     return v.data if v.__class__ is Tensor else v
-
-
-def _shared(node, g, key: str, make):
-    """A part of the gradient that PyTorch computes once in the node's
-    backward for all its inputs (solve's gB, atan2's reciprocal): made for
-    the first input, reused for the next (the pass calls a node's rules one
-    input after another with the same g), so the graph has it once."""
-    last = _SHARED[0]
-    if last is not None and last[0] is node and last[1] is g and last[2] == key:
-        return last[3]
-    value = make()
-    _SHARED[0] = (node, g, key, value)
-    return value
 
 
 # ---- two and three operands ---------------------------------------------------

@@ -61,6 +61,24 @@ def _const(rt, data: np.ndarray, label: str) -> Tensor:
     return rt.tape.add(Tensor(np.asarray(data)), rt.span, label=label)
 
 
+# the part of a gradient that the rules of a node's inputs share, made for
+# the first input in the pass that runs now: (node, g, key, value)
+_SHARED_PART: list = [None]
+
+
+def _shared(node, g, key: str, make):
+    """A part of the gradient that PyTorch computes once in the node's
+    backward for all its inputs (solve's gB, atan2's reciprocal): made for
+    the first input, reused for the next (the pass calls a node's rules one
+    input after another with the same g), so the graph has it once."""
+    last = _SHARED_PART[0]
+    if last is not None and last[0] is node and last[1] is g and last[2] == key:
+        return last[3]
+    value = make()
+    _SHARED_PART[0] = (node, g, key, value)
+    return value
+
+
 def _unsupported(op_name: str, why: str = "") -> GradvizError:
     return GradvizError(f"create_graph=True is not supported through {op_name}{why}",
                         kind=RUNTIME,
@@ -929,6 +947,7 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
     steps, pruned = [], []
     versions = rt.tape.versions
     hooked = rt.hooks
+    _SHARED_PART[0] = None            # (nothing shared with an earlier pass)
     for node in order:
         g = grads.get(node)
         if g is None:
@@ -961,6 +980,7 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             grads[a] = gi if prev is None else _op(rt, "add", prev, gi)
             sent.append((a, gi.data))
         steps.append((node, g.data, tuple(sent)))
+    _SHARED_PART[0] = None
     if not retain_graph:
         for node in order:
             if node.recorded:

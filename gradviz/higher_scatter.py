@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .higher_math import _shared
-from .higher_order import _const, _op, _scaled
+from .higher_order import _const, _op, _scaled, _shared
 
 
 def _rows_of(rt, g, node, source):
