@@ -312,3 +312,35 @@ def test_label_smoothing_with_probabilities_that_require_grad_is_refused():
         run("z = torch.randn(2, 3, requires_grad=True)\n"
             "q = torch.rand(2, 3, requires_grad=True)\n"
             "g, = grad(F.cross_entropy(z, q, label_smoothing=0.1), z, create_graph=True)\n")
+
+
+@pytest.mark.parametrize(("program", "why"), [
+    ("A = tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)\n"
+     "g, = grad(torch.linalg.det(A), A, create_graph=True)\n", "linalg_det with a singular matrix"),
+    ("x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
+     "y = x.scatter_reduce(0, tensor([[1, 0]]), x * x, 'prod')\n"
+     "g, = grad(y.sum(), x, create_graph=True)\n", "scatter_reduce with reduce='prod'"),
+    ("x = tensor([1.0, 2.0, 0.0], requires_grad=True)\n"
+     "g, = grad(torch.linalg.vector_norm(x, 0) * x.sum(), x, create_graph=True)\n",
+     "vector_norm_ord with ord=0"),
+])
+def test_what_create_graph_refuses_through_the_math_ops(program, why):
+    # (PyTorch differentiates det of a singular matrix by its SVD, and sends
+    # no gradient through ord=0; here these are refused, naming the case)
+    with pytest.raises(GradvizError, match=f"not supported through {why}") as info:
+        run("import torch\n" + program)
+    assert info.value.hint
+
+
+def test_a_part_two_inputs_share_is_one_node():
+    # atan2's reciprocal and solve's gB, computed once as in PyTorch
+    r = run("a = tensor([0.5, -1.0], requires_grad=True)\n"
+            "b = tensor([1.5, 0.7], requires_grad=True)\n"
+            "ga, gb = grad(a.atan2(b).sum(), [a, b], create_graph=True)\n"
+            "A = tensor([[2.0, 0.5], [0.3, 1.5]], requires_grad=True)\n"
+            "B = tensor([[1.0, 0.5], [0.3, -1.5]], requires_grad=True)\n"
+            "gA, gB = grad(torch.linalg.solve(A, B).sum(), [A, B], create_graph=True)\n")
+    names = [n.grad_fn for n in r.nodes]
+    assert names.count("ReciprocalBackward0") == 1
+    # the forward solve and gB's
+    assert names.count("LinalgSolveExBackward0") == 2
