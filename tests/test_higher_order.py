@@ -4,6 +4,7 @@ gradient can be differentiated again (and drawn)."""
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
@@ -344,3 +345,26 @@ def test_a_part_two_inputs_share_is_one_node():
     assert names.count("ReciprocalBackward0") == 1
     # the forward solve and gB's
     assert names.count("LinalgSolveExBackward0") == 2
+
+
+def test_atan2_at_0_0_and_xlogy_at_x_0_follow_pytorch():
+    # PyTorch's formulas at points where the function has no derivative (or
+    # a one-sided one): atan2's reciprocal masked to 0 at a = b = 0, xlogy's
+    # xlogy(grad, y) with 0 only where x = 0 and y <= 0 (values read off torch 2.13)
+    program = ("a = tensor([0.0, 0.0, 1.0], requires_grad=True)\n"
+               "b = tensor([0.0, 1.0, 0.0], requires_grad=True)\n"
+               "ga, gb = grad(a.atan2(b).sum(), [a, b], create_graph=True)\n"
+               "x = tensor([0.0, 1.0, 0.0, 2.0], requires_grad=True)\n"
+               "y = tensor([2.0, 3.0, -1.0, 0.5], requires_grad=True)\n"
+               "gx, gy = grad(torch.xlogy(x, y).sum(), [x, y], create_graph=True)\n")
+    r = run(program)
+    want = {"ga": [0.0, 1.0, 0.0], "gb": [0.0, 0.0, -1.0],
+            "gx": [math.log(2.0), math.log(3.0), 0.0, math.log(0.5)],
+            "gy": [0.0, 1 / 3, 0.0, 4.0]}
+    for name, values in want.items():
+        np.testing.assert_allclose(r.variables[name].value, values, rtol=1e-6)
+        assert r.variables[name].grad_fn is not None
+    # (and without create_graph, the op's own VJP)
+    plain = run(program.replace(", create_graph=True", ""))
+    for name, values in want.items():
+        np.testing.assert_allclose(plain.variables[name].value, values, rtol=1e-6)
