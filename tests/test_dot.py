@@ -539,3 +539,40 @@ def test_a_view_made_under_no_grad_is_a_leaf_that_gets_nothing():
     x = next(n for n in rec.nodes if n.name == "x")
     assert not x.pruned and x.grad is not None      # reached through x * 1, not cut behind v
     assert "view made under no_grad: a leaf, gets no grad" in to_dot(rec).replace("\\ ", " ")
+
+
+def _widths(text: str, src: str, dst: str) -> float | None:
+    """The penwidth of the gradient edge src -> dst (None: the theme's)."""
+    for line in text.splitlines():
+        if line.strip().startswith(f"{src} -> {dst} ") and 'class="gradient"' in line:
+            m = re.search(r"penwidth=([0-9.]+)", line)
+            return float(m.group(1)) if m else None
+    raise AssertionError(f"no gradient edge {src} -> {dst}")
+
+
+def test_gradient_edge_width_follows_the_gradient_size():
+    # a chain of sigmoids: each multiplies the gradient by at most 1/4, so
+    # the gradient shrinks by a factor of 4 or more per step back
+    lines = ["x = torch.tensor([0.5, -1.0], requires_grad=True)", "h0 = x"]
+    lines += [f"h{i} = torch.sigmoid(h{i - 1} * 3)" for i in range(1, 6)]
+    lines += ["h5.sum().backward()"]
+    record = record_of("\n".join(lines) + "\n")
+    text = to_dot(record)
+    seq = {n.name: n.seq for n in record.nodes if n.name}
+    # the edge into the first op (to x) is the thinnest, the last the thickest
+    widths = [_widths(text, f"n{seq['x' if i == 1 else f'h{i - 1}']}", f"n{seq[f'h{i}'] - 1}op")
+              for i in range(1, 6)]
+    assert None not in widths, text
+    assert widths == sorted(widths) and widths[0] < widths[-1], widths
+    every = [float(w) for line in text.splitlines() if 'class="gradient"' in line
+             for w in re.findall(r"penwidth=([0-9.]+)", line)]
+    assert min(every) == dotmod.WIDTH_RANGE[0] and max(every) == dotmod.WIDTH_RANGE[1]
+    assert "thicker: larger" in to_dot(record, legend=True)
+
+
+def test_gradient_edges_keep_one_width_when_sizes_are_alike():
+    record = record_of("x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                       "y = (x * x).sum()\ny.backward()\n")
+    text = to_dot(record, legend=True)
+    assert "penwidth=" not in "".join(l for l in text.splitlines() if 'class="gradient"' in l)
+    assert "thicker" not in text
