@@ -300,6 +300,34 @@ def test_a_training_loop_is_drawn_as_its_last_step_by_default():
     assert build_dot(record_of(LOOP)).note is None
 
 
+def test_a_loop_step_draws_the_data_made_before_it_without_its_history():
+    # the dataset and its targets are computed before the loop; each step
+    # indexes a batch from them: the step's picture shows X and Y as boxes
+    # (no op ellipse, no inputs), the batch's indexing, not how Y was made
+    src = ("torch.manual_seed(0)\nw_true = torch.tensor([2.0, -3.0])\n"
+           "X = torch.randn(40, 2)\nY = (X @ w_true + 1.0).reshape(-1, 1)\n"
+           "net = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+           "for i in range(0, 40, 2):\n    xb, yb = X[i:i + 2], Y[i:i + 2]\n"
+           "    loss = ((net(xb) - yb) ** 2).mean()\n"
+           "    opt.zero_grad()\n    loss.backward()\n    opt.step()\n")
+    r = record_of(src)
+    assert len(r.nodes) > dotmod.AUTO_NODES and len(r.passes) > dotmod.AUTO_PASSES
+    seq = {n.name: n.seq for n in r.nodes if n.name}
+    text = build_dot(r).source
+    ids = node_ids(text)
+    last_xb = max(n.seq for n in r.nodes if n.name == "xb")
+    assert f"n{seq['X']}" in ids and f"n{seq['Y']}" in ids and f"n{last_xb}" in ids
+    assert f"n{seq['w_true']}" not in ids           # what Y was computed from
+    def op_drawn(dot, s):
+        return re.search(rf"^\s*n{s}op \[", dot, re.M) is not None
+
+    assert not op_drawn(text, seq["Y"]) and op_drawn(text, last_xb)
+    assert not re.search(rf"\bn{seq['Y']}op\b", text)
+    # the first step's picture has no earlier step: all of its history
+    first = build_dot(r, pass_no=1).source
+    assert f"n{seq['w_true']}" in node_ids(first) and op_drawn(first, seq["Y"])
+
+
 # ---- a backward() that failed ------------------------------------------------
 
 def node_line(dot: str, nid: str) -> str:

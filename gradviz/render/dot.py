@@ -201,6 +201,7 @@ class PassView:
     # seq -> (the gradient that reached it, a leaf's .grad after the pass or
     # None): what grad_lines say, for the tables of --pass
     grads: dict | None = None
+    bare: frozenset = frozenset()   # of those, boxes drawn without their op and inputs (pass_bare)
 
 
 HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its edges are dropped
@@ -209,28 +210,57 @@ HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its ed
 def pass_nodes(record: Record, pass_no: int) -> frozenset:
     """The seqs of one pass's subgraph, for a picture of a training loop's
     step: the nodes the pass reached and its roots, and what they were
-    computed from (the data and targets it did not go back to, shown as
-    pruned; where a detached input came from, so that the cut is drawn)."""
+    computed from in the step (the data and targets it did not go back to,
+    shown as pruned; where a detached input came from, so that the cut is
+    drawn). What the step computed with but was made before it (the
+    dataset a batch is indexed from, the targets made before the loop) is
+    drawn as a box without its own history (pass_bare): a step's picture is
+    that step, not the program's data pipeline again each time."""
+    return _pass_subgraph(record, pass_no)[0]
+
+
+def pass_bare(record: Record, pass_no: int) -> frozenset:
+    """The nodes of pass_nodes() made before the step that are drawn
+    without their history (no op ellipse, no edges in): the box's header
+    still says what made it."""
+    return _pass_subgraph(record, pass_no)[1]
+
+
+def _pass_subgraph(record: Record, pass_no: int) -> tuple:
+    memo = _memo(record)
+    key = ("pass_subgraph", pass_no)
+    known = memo.get(key)
+    if known is not None:
+        return known
     ev = next(e for e in record.passes if e["pass"] == pass_no)
     reached = set(step_node_seqs(ev["steps"]))
     reached.update(ev["roots"])
-    memo = _memo(record)
     cols = memo.get("columns")
     if cols is None:
         cols = memo["columns"] = _node_columns(record)
     in_seqs, detached = cols.in_seqs, cols.detached
-    # and everything those were computed from (a walk, no recursion): what
-    # the pass did not go back to is the data the step computed with
+    # the step: what was made after the previous pass's roots (a loop's
+    # previous loss); the first pass's step is the whole program before it
+    earlier = [e for e in record.passes if e["pass"] < pass_no and e["roots"]]
+    start = max(earlier[-1]["roots"]) + 1 if earlier else 0
+    # everything those were computed from (a walk, no recursion), as far
+    # back as the step's start; an input made before it is drawn bare
     only = set(reached)
+    bare = set()
     todo = list(reached)
     while todo:
         s = todo.pop()
         src = detached.get(s)
         for a in (*in_seqs[s], src) if src is not None else in_seqs[s]:
-            if a not in only:
-                only.add(a)
+            if a in only:
+                continue
+            only.add(a)
+            if a >= start:
                 todo.append(a)
-    return frozenset(only)
+            elif in_seqs[a] or a in detached:
+                bare.add(a)
+    known = memo[key] = (frozenset(only), frozenset(bare))
+    return known
 
 
 def pass_view(record: Record, pass_no: int | str) -> PassView:
@@ -253,7 +283,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
         raise GradvizError(f"--pass {pass_no}: the program made {n} backward pass"
                            f"{'es' if n != 1 else ''}", kind=USAGE,
                            hint=f"pick one from 1 to {n}, or --pass last")
-    only = pass_nodes(record, pass_no)
+    only, bare = _pass_subgraph(record, pass_no)
     leaf_grads = ev.get("leaf_grads", {})
     values = ev.get("leaf_values", {})
     lines, grads = {}, {}
@@ -270,7 +300,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
             here.append(f"grad after #{pass_no}  {fmt(after)}"
                         + ("  (accumulated)" if accumulated(g, after) else ""))
         lines[s] = here
-    return PassView(pass_no, lines, None, only, values, grads)
+    return PassView(pass_no, lines, None, only, values, grads, bare)
 
 
 def pass_loop(record: Record, ev: dict) -> str | None:
@@ -905,6 +935,7 @@ class _Builder:
         top_attrs = ({**tensor_attrs, "intermediate": 'class="tensor intermediate"'}
                      if self.compact else tensor_attrs)
         nodes, kind, no_grad = self.nodes, self.cols.kind, self.cols.no_grad
+        bare = self.view.bare if self.view is not None else ()
         shown = (seqs_where(map(eq, group_of, repeat(-1))) if self.groups or self.cut_out
                  else range(self.count))
         for s in shown:
@@ -925,7 +956,7 @@ class _Builder:
                 lines.append(f'  n{s} [{attrs} label="{label}"];')
             else:
                 self._place(block, f'n{s} [{attrs} label="{label}"];')
-            if ellipses and kind[s] == OP:
+            if ellipses and kind[s] == OP and s not in bare:
                 self._op_node(nodes[s])
 
     def _tensor_label(self, r: NodeRecord) -> str:
@@ -1292,6 +1323,8 @@ class _Builder:
 
     def _edges_of(self, r: NodeRecord, contrib: dict) -> None:
         s = r.seq
+        if self.view is not None and s in self.view.bare:
+            return                # drawn without its history (pass_bare)
         if r.kind == OP:
             fwd, grad_on = self.fwd_attrs, self.show != "forward"
             # a big picture's gradient edge stands for the forward edge too
