@@ -292,3 +292,22 @@ def test_label_smoothing_with_probabilities_that_require_grad_is_refused():
         run("z = torch.randn(2, 3, requires_grad=True)\n"
             "q = torch.rand(2, 3, requires_grad=True)\n"
             "g, = grad(F.cross_entropy(z, q, label_smoothing=0.1), z, create_graph=True)\n")
+
+
+def test_einsum_with_a_diagonal_is_refused_and_without_recorded():
+    base = "x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
+    with pytest.raises(GradvizError, match="not supported through einsum with a repeated label"):
+        run(base + "g, = grad(einsum('ii->i', x).pow(2).sum(), x, create_graph=True)\n")
+    r = run(base + "w = tensor([[0.5, 1.0, 2.0], [1.5, -1.0, 0.0]])\n"
+                   "g, = grad(einsum('ij,jk->ik', x, w).pow(2).sum(), x, create_graph=True)\n"
+                   "h, = grad(g.sum(), x)\n")
+    assert r.variables["g"].grad_fn == "SqueezeBackward1"
+
+
+def test_a_third_derivative_through_glu_is_refused():
+    first = ("x = tensor([0.5, -1.0, 2.0, 0.3], requires_grad=True)\n"
+             "g, = grad((F.glu(x, 0) ** 2).sum(), x, create_graph=True)\n")
+    r = run(first + "h, = grad(g.sum(), x)\n")
+    assert r.variables["g"].grad_fn == "GluBackwardBackward0"
+    with pytest.raises(GradvizError, match="not supported through glu_backward"):
+        run(first + "h, = grad(g.sum(), x, create_graph=True)\n")
