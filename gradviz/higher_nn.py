@@ -55,10 +55,16 @@ def _norm_grad(rt, g, node, i, axes, param_axes, param_view, stats):
     h = g if "w" not in affine else _op(rt, "mul", g, param_view(node.args[1]))
     if not node.params.get("training", True):
         return _op(rt, "mul", h, rstd)
+    return _standardized_grad(rt, h, xhat, rstd, axes) if x.data.size else h
+
+
+def _standardized_grad(rt, h, xhat, rstd, axes: tuple):
+    """The gradient through xhat = (x - mean) * rstd over axes of h, xhat's:
+    rstd (h - mean(h) - xhat mean(h xhat))."""
     mean_h = _op(rt, "mean", h, dim=axes, keepdim=True)
     mean_hx = _op(rt, "mean", _op(rt, "mul", h, xhat), dim=axes, keepdim=True)
     inner = _op(rt, "sub", _op(rt, "sub", h, mean_h), _op(rt, "mul", xhat, mean_hx))
-    return _op(rt, "mul", rstd, inner) if x.data.size else inner
+    return _op(rt, "mul", rstd, inner)
 
 
 def _r_layer_norm(rt, g, node, i):
@@ -87,6 +93,27 @@ def _r_batch_norm(rt, g, node, i):
     out = _norm_grad(rt, g, node, i, axes, axes,
                      lambda w: _op(rt, "view", w, shape=shape), stats)
     return _named(out, "NativeBatchNormBackwardBackward0")
+
+
+def _r_group_norm(rt, g, node, i):
+    """group_norm's gradient as layer_norm's over each sample's groups (x
+    viewed as (N, G, rest)), then viewed back: PyTorch's composite, which ends
+    in ViewBackward0 for each of the three."""
+    x = _x(node)
+    shape = x.data.shape
+    affine = node.params["affine"]
+    role = ("x",) + tuple(affine)
+    channel = (1, shape[1]) + (1,) * (x.data.ndim - 2)
+    grouped = (shape[0], node.params["groups"], -1)
+    xhat, rstd = _standardized(rt, _op(rt, "view", x, shape=grouped), (2,), node.params["eps"])
+    if role[i] != "x":
+        part = g if role[i] == "b" else _op(rt, "mul", g, _op(rt, "view", xhat, shape=shape))
+        axes = (0,) + tuple(range(2, x.data.ndim))
+        total = _op(rt, "sum", part, dim=axes, keepdim=False)
+        return _op(rt, "view", total, shape=(shape[1],))
+    h = g if "w" not in affine else _op(rt, "mul", g, _op(rt, "view", node.args[1], shape=channel))
+    dx = _standardized_grad(rt, _op(rt, "view", h, shape=grouped), xhat, rstd, (2,))
+    return _op(rt, "view", dx, shape=shape)
 
 
 # ---- einsum ------------------------------------------------------------------------
@@ -119,6 +146,14 @@ def _einsum_diagonal(node):
     if any(len(set(labels)) < len(labels) for labels in ins):
         return " with a repeated label in an operand (a diagonal)"
     return None
+
+
+def _r_bilinear(rt, g, node, i):
+    # F.bilinear's product: each input's gradient is the product of g and the
+    # other two, PyTorch's TrilinearBackward0 again
+    from .ops.trilinear import _VJP_SPECS
+    others = [a for k, a in enumerate(node.args) if k != i]
+    return _named(_op(rt, "einsum", g, *others, equation=_VJP_SPECS[i]), "TrilinearBackward0")
 
 
 # ---- prelu -------------------------------------------------------------------------
@@ -195,7 +230,8 @@ def _r_sdpa_flash(rt, g, node, i):
 
 
 NN_VJPS = {
-    "layer_norm": _r_layer_norm, "batch_norm": _r_batch_norm, "einsum": _r_einsum,
+    "layer_norm": _r_layer_norm, "batch_norm": _r_batch_norm, "group_norm": _r_group_norm,
+    "einsum": _r_einsum, "bilinear": _r_bilinear,
     "prelu": _r_prelu, "threshold": _r_threshold, "glu": _r_glu,
     "safe_softmax": _r_safe_softmax, "constant_pad_nd": _r_pad,
     "embedding": _r_embedding, "embedding_backward": _r_embedding_backward,
