@@ -120,20 +120,30 @@ def _r_group_norm(rt, g, node, i):
 
 def _r_einsum(rt, g, node, i):
     """Operand i's gradient: einsum of g and the other operands onto its
-    labels, spread along the labels only it has (summed in the forward)."""
+    labels, spread along the labels only it has (summed in the forward),
+    and a repeated label's values written onto the diagonal they came from."""
     xs = node.args
     ins, out, sizes = parse(node.params["equation"], [a.data.shape for a in xs])
     mine = ins[i]
     others = [(a, labels) for j, (a, labels) in enumerate(zip(xs, ins)) if j != i]
     known = set(out).union(*(labels for _, labels in others))
-    keep = "".join(c for c in mine if c in known)
+    # (a diagonal's label last, where diagonal() puts it)
+    twice = [c for c in dict.fromkeys(mine) if mine.count(c) == 2]
+    target = [c for c in mine if c not in twice] + twice
+    keep = "".join(c for c in target if c in known)
     spec = ",".join(["".join(out)] + ["".join(labels) for _, labels in others]) + "->" + keep
     gi = _op(rt, "einsum", g, *(a for a, _ in others), equation=spec)
-    if len(keep) < len(mine):
-        gi = _op(rt, "reshape", gi, shape=tuple(sizes[c] if c in keep else 1 for c in mine))
-        gi = _op(rt, "expand", gi, shape=tuple(sizes[c] for c in mine))
+    if len(keep) < len(target):
+        gi = _op(rt, "reshape", gi, shape=tuple(sizes[c] if c in keep else 1 for c in target))
+        gi = _op(rt, "expand", gi, shape=tuple(sizes[c] for c in target))
+    if twice:       # PyTorch's DiagonalBackwardBackward0
+        d1, d2 = (k for k, c in enumerate(mine) if c == twice[0])
+        gi = _op(rt, "diagonal_backward", gi, shape=tuple(sizes[c] for c in mine), offset=0,
+                 dim1=d1, dim2=d2)
     from .higher_order import _sum_to     # (defined after the rules' import)
     gi = _sum_to(rt, gi, xs[i].data.shape)     # (its dims of size 1 that broadcast)
+    if twice:
+        return gi
     # PyTorch's einsum ends each operand's gradient with the inverse of its
     # first step: an unsqueeze to the labels it lacks, else a permute
     every = set().union(*ins)
@@ -143,8 +153,10 @@ def _r_einsum(rt, g, node, i):
 
 def _einsum_diagonal(node):
     ins, _, _ = parse(node.params["equation"], [a.data.shape for a in node.args])
-    if any(len(set(labels)) < len(labels) for labels in ins):
-        return " with a repeated label in an operand (a diagonal)"
+    for labels in ins:
+        counts = [labels.count(c) for c in set(labels)]
+        if max(counts, default=1) > 2 or counts.count(2) > 1:
+            return " with a label three times in an operand, or two repeated labels"
     return None
 
 

@@ -294,10 +294,13 @@ def test_label_smoothing_with_probabilities_that_require_grad_is_refused():
             "g, = grad(F.cross_entropy(z, q, label_smoothing=0.1), z, create_graph=True)\n")
 
 
-def test_einsum_with_a_diagonal_is_refused_and_without_recorded():
+def test_einsum_with_a_label_three_times_is_refused_and_a_diagonal_recorded():
     base = "x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
-    with pytest.raises(GradvizError, match="not supported through einsum with a repeated label"):
-        run(base + "g, = grad(einsum('ii->i', x).pow(2).sum(), x, create_graph=True)\n")
+    with pytest.raises(GradvizError, match="not supported through einsum with a label three"):
+        run("x = ones(2, 2, 2, requires_grad=True)\n"
+            "g, = grad(einsum('iii->i', x).pow(2).sum(), x, create_graph=True)\n")
+    r = run(base + "g, = grad(einsum('ii->i', x).pow(2).sum(), x, create_graph=True)\n")
+    assert r.variables["g"].grad_fn == "DiagonalBackwardBackward0"
     r = run(base + "w = tensor([[0.5, 1.0, 2.0], [1.5, -1.0, 0.0]])\n"
                    "g, = grad(einsum('ij,jk->ik', x, w).pow(2).sum(), x, create_graph=True)\n"
                    "h, = grad(g.sum(), x)\n")
