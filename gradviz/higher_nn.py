@@ -12,10 +12,9 @@ Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from .higher_order import _const, _op, _r_act_backward, _r_act_backward_backward, _scaled, _x
-from .higher_conv import _r_pool
+from .higher_conv import _r_linear_backward, _r_pool
 from .higher_losses import _r_loss
 from .ops.einsum import parse
 from .ops.norm import _bn_mean_rstd, _bn_shape
@@ -225,14 +224,6 @@ def _r_embedding_backward(rt, gg, node, i):
         return out
     kept = _const(rt, (node.args[1].data != pad)[..., None], "mask")
     return _op(rt, "where", kept, out, 0.0)
-
-
-def _r_linear_backward(rt, gg, node, i):
-    # an upsampling's backward: linear in g (the upsampling of the incoming
-    # gradient), constant in x
-    if i == 1:
-        return _const(rt, np.zeros_like(node.args[1].data), "zeros")
-    return _op(rt, node.op.name[:-len("_backward")], gg, **node.params)
 
 
 def _r_sdpa_flash(rt, g, node, i):

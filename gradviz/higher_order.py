@@ -956,7 +956,10 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             if not a.requires_grad:
                 pruned.append((node, a))
                 continue
-            gi = _sum_to(rt, rule(rt, g, node, i), a.data.shape)
+            gi = rule(rt, g, node, i)
+            if gi is None:       # PyTorch's undefined gradient (a convolution's backward's)
+                continue
+            gi = _sum_to(rt, gi, a.data.shape)
             if gi.data.dtype != a.data.dtype:
                 gi = _op(rt, "to_dtype", gi, dtype=a.data.dtype)
             prev = grads.get(a)
