@@ -520,7 +520,7 @@ def _r_setitem(rt, g, node, i):
 
 
 def _r_cat(rt, g, node, i):
-    d = node.params["dim"]
+    d = node.params["dim"] % node.data.ndim      # (a negative dim counts from the end)
     xs = node.args
     if node.op.name == "stack":
         index = (slice(None),) * d + (i,)
@@ -839,10 +839,12 @@ from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402
 from .higher_losses import LOSS_ONLY_INPUTS, LOSS_VJPS  # noqa: E402
 from .higher_conv import CONV_VJPS  # noqa: E402
 from .higher_nn import NN_ONLY_INPUTS, NN_REFUSALS, NN_VJPS  # noqa: E402
+from .higher_rnn import RNN_VJPS  # noqa: E402
 GRAPH_VJPS.update(SELECT_VJPS)
 GRAPH_VJPS.update(CONV_VJPS)
 GRAPH_VJPS.update(LOSS_VJPS)
 GRAPH_VJPS.update(NN_VJPS)
+GRAPH_VJPS.update(RNN_VJPS)
 # pixel_shuffle's gradient is pixel_unshuffle's of g, and the other way round
 GRAPH_VJPS.update(
     pixel_shuffle=lambda rt, g, node, i: _op(rt, "pixel_unshuffle", g, **node.params),

@@ -304,6 +304,9 @@ INPUTS: dict[str, list] = {
     # batch_first (B=2, T=3) with lengths 3, 3
     "pack_padded": [case(anyv(3, 3, 2), batch_sizes=(3, 2, 1), batch_first=False),
                     case(anyv(2, 3), batch_sizes=(2, 2, 2), batch_first=True)],
+    "pack_padded_backward": [case(anyv(6, 2), shape=(3, 3, 2), batch_sizes=(3, 2, 1),
+                                  batch_first=False),
+                             case(anyv(6), shape=(2, 3), batch_sizes=(2, 2, 2), batch_first=True)],
     "safe_softmax": [case(anyv(2, 3), dim=1), case(anyv(2, 3, 4), dim=2)],
     "layer_norm": [case(anyv(3, 4), anyv(4), anyv(4), dims=1, eps=1e-5, affine="wb"),
                    case(anyv(2, 3, 4), dims=2, eps=1e-5, affine=""),

@@ -157,3 +157,17 @@ defop("sdpa_flash_backward",
       forward=lambda xs, p: _sdpa_backward(xs[0], xs[1:], p)[p["output"]],
       symbol="sdpa_flash_backward", dtype_rule=SAME,
       **no_derivative("_scaled_dot_product_flash_attention_for_cpu_backward", inputs=5))
+
+
+# ---- pack_padded_sequence: inputs (g,); p: pack_padded's and "shape" (the padded batch's) --
+
+def _unpack(xs, p):
+    from .recurrent import _pack_vjp
+    return _pack_vjp(xs[0], None, [np.empty(p["shape"], xs[0].dtype)], p)
+
+
+defop("pack_padded_backward", "CopySlices", _unpack,
+      vjp=(lambda gg, ans, xs, p: OPS["pack_padded"].forward([gg], p),),
+      jvp=(lambda t, ans, xs, p: _unpack([t], p),), saves=False,
+      formula=("d pack_padded_backward(g)/dg = the packed rows of the incoming gradient",),
+      symbol="pack_padded_backward", dtype_rule=SAME)
