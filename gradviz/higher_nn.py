@@ -13,7 +13,8 @@ Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor.
 from __future__ import annotations
 
 
-from .higher_order import _const, _op, _r_act_backward, _r_act_backward_backward, _scaled, _x
+from .higher_order import (_const, _one_minus, _op, _r_act_backward, _r_act_backward_backward,
+                           _scaled, _x)
 from .higher_conv import _r_linear_backward, _r_pool
 from .higher_losses import _r_loss
 from .ops.einsum import parse
@@ -200,6 +201,35 @@ def _r_glu(rt, g, node, i):
     return _op(rt, "glu_backward", g, _x(node), dim=node.params["dim"])
 
 
+def _halves(rt, t, dim: int):
+    """t's two halves along dim, as slices (glu's a and b)."""
+    n = t.data.shape[dim] // 2
+    lead = (slice(None),) * dim
+    return [_op(rt, "index", t, index=lead + (part,), advanced=False, grad_fn="SliceBackward0")
+            for part in (slice(0, n), slice(n, 2 * n))]
+
+
+def _r_glu_backward(rt, gg, node, i):
+    """glu_backward(g, x)'s gradients as ops (a third derivative of glu):
+    by g glu's JVP of gg, sigmoid(b) gg_a + s' a gg_b; by x g times glu's
+    second derivative, s' g gg_b for a, s' g gg_a + s' (1 - 2 s) a g gg_b for b
+    (s = sigmoid(b), s' = s (1 - s))."""
+    g, x = node.args
+    dim = node.params["dim"]
+    a, b = _halves(rt, x, dim)
+    ga, gb = _halves(rt, gg, dim)
+    s = _op(rt, "sigmoid", b)
+    ds = _op(rt, "mul", s, _one_minus(rt, s))
+    if i == 0:
+        return _op(rt, "add", _op(rt, "mul", ga, s), _op(rt, "mul", _op(rt, "mul", gb, ds), a))
+    g_gb = _op(rt, "mul", g, gb)
+    da = _op(rt, "mul", ds, g_gb)
+    curve = _op(rt, "mul", ds, _one_minus(rt, _scaled(rt, "mul", s, 2)))
+    db = _op(rt, "add", _op(rt, "mul", ds, _op(rt, "mul", g, ga)),
+             _op(rt, "mul", _op(rt, "mul", curve, a), g_gb))
+    return _op(rt, "cat", da, db, dim=dim)
+
+
 def _r_safe_softmax(rt, g, node, i):
     # PyTorch's gradient is softmax's: SoftmaxBackwardDataBackward0
     return _op(rt, "softmax_backward_data", g, node, dim=node.params["dim"])
@@ -236,6 +266,7 @@ NN_VJPS = {
     "layer_norm": _r_layer_norm, "batch_norm": _r_batch_norm, "group_norm": _r_group_norm,
     "einsum": _r_einsum, "bilinear": _r_bilinear,
     "prelu": _r_prelu, "threshold": _r_threshold, "glu": _r_glu,
+    "glu_backward": _r_glu_backward,
     "safe_softmax": _r_safe_softmax, "constant_pad_nd": _r_pad,
     "embedding": _r_embedding, "embedding_backward": _r_embedding_backward,
     "elu_scaled": _r_act_backward, "rrelu": _r_act_backward,

@@ -900,9 +900,12 @@ def _check_supported(order) -> None:
         name = node.op.name
         only = ONLY_INPUTS.get(name)
         if only is not None:
-            if any(a.__class__ is Tensor and a.requires_grad and k not in only
-                   for k, a in enumerate(node.args)):
-                raise _unsupported(name, " (by its input x: a third derivative of "
+            refused = [k for k, a in enumerate(node.args)
+                       if a.__class__ is Tensor and a.requires_grad and k not in only]
+            if refused:
+                # (a loss's backward op: its inputs g, x, the target, the weight)
+                by = ("g", "input x", "target", "weight")[min(refused[0], 3)]
+                raise _unsupported(name, f" (by its {by}: a third derivative of "
                                          f"{name[:-len('_backward')]})"
                                    if name.endswith("_backward") else " (by its target)")
         elif name in REFUSALS and any(a.__class__ is Tensor and a.requires_grad
