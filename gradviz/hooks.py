@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import saved_hooks
+from . import module_hooks, saved_hooks
 from .autodiff import PassHooks
 from .errors import RUNTIME, TYPE, GradvizError, Span
 from .gradfns import GradFn, edge_args
@@ -50,7 +50,7 @@ def hooked(rt, t: Tensor) -> bool:
     so, rather than disagree)."""
     h = rt.node_hooks.get(t)
     return (bool(rt.hooks.get(t)) or (h is not None and bool(h["pre"] or h["post"]))
-            or t in rt.packed)
+            or t in rt.packed or t in rt.module_bw)
 
 
 def register(rt, fn: GradFn, hook, kind: str):
@@ -107,6 +107,15 @@ def pass_hooks(rt, accumulate: bool) -> PassHooks | None:
             # complete, as PyTorch runs its AccumulateGrad)
             tensor[t] = lambda g, t=t: run_prehooks(rt, t, rt.run_hooks(t, g))
             after[t] = lambda g, t=t: run_after(rt, t, g)
+    for t, (side, bw) in rt.module_bw.items():
+        # a module's backward hooks run at its BackwardHookFunction nodes,
+        # before the grad_fn hooks the program put there later
+        module = (lambda sent, g, t=t, bw=bw: module_hooks.on_output(rt, bw, t, sent)) \
+            if side == "output" else \
+            (lambda sent, g, t=t, bw=bw: module_hooks.on_input(rt, bw, t, sent))
+        user = post.get(t)
+        post[t] = module if user is None else \
+            (lambda sent, g, module=module, user=user: user(module(sent, g), g))
     unpack = {t: (lambda ans, xs, scalar, t=t: saved_hooks.unpack_for_backward(rt, t, ans, xs, scalar))
               for t in rt.packed if not t.freed}
     if rt.anomaly == (True, True):       # detect_anomaly(): every node's NaNs checked

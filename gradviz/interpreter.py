@@ -916,6 +916,9 @@ class Interpreter:
         # the hooks of a tensor's backward node (grad_fn, a leaf's
         # AccumulateGrad): tensor -> {"pre", "post", "accumulated": [[hook], ...]}
         self.node_hooks: dict = {}
+        # a module's backward hooks: its BackwardHookFunction nodes ->
+        # ("input" or "output", the call's module_hooks.BackwardHook)
+        self.module_bw: dict = {}
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         # torch.autograd.graph's hooks (saved_hooks): the active
         # saved_tensors_hooks() (innermost last), the messages of the
@@ -3890,6 +3893,9 @@ class Interpreter:
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")
+        if t.requires_grad and self.tape.grad_enabled and t.recorded and \
+                t.op.name == "backward_hook":
+            raise GradvizError(module_hooks.VIEW_WRITE_ERROR, hint=module_hooks.VIEW_WRITE_HINT)
         if t.requires_grad and self.tape.grad_enabled and _seen_as_view(t):
             base = t
             while _seen_as_view(base):
@@ -4023,6 +4029,12 @@ class Interpreter:
     def no_hooks_with_graph(self, order) -> None:
         """A pass that builds a graph runs tensor hooks (higher_order), not
         the hooks of nodes: refused where a node of the pass has some."""
+        if self.module_bw and any(t in self.module_bw for t in order):
+            raise GradvizError("module backward hooks with create_graph=True are not supported "
+                               "here", kind=RUNTIME,
+                               hint="remove them (handle.remove()) and call the module again "
+                                    "before a backward pass that builds a graph; tensor hooks "
+                                    "(x.register_hook) run there")
         held = self.node_hooks
         if any((h := held.get(t)) is not None and (h["pre"] or h["post"] or h["accumulated"])
                for t in order):
