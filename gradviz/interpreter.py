@@ -3816,8 +3816,10 @@ class Interpreter:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
         if v.__class__ is GradFn:
+            # (a Python-defined Function's node: the program's, or a module's backward hooks')
             where = "torch.autograd.function." if v.node is not None and v.node.recorded \
-                and v.node.op.custom and v.name == v.node.op.grad_fn else ""
+                and (v.node.op.custom or v.node.op.name == "backward_hook") \
+                and v.name == v.node.op.grad_fn else ""
             return f"<{where}{v.name} object at {self.address(v)}>"
         if v.__class__ in classes.PRINTED:
             return classes.text(self, v)

@@ -10,9 +10,21 @@ kwargs, output)); prepend=True runs a hook before the others. Each
 registration returns a handle whose remove() takes the hook out.
 
 The usual use: keep a layer's activations for a look (`acts[name] =
-out.detach()`), or print shapes as data flows. Backward hooks on modules
-(register_full_backward_hook) put BackwardHookFunction nodes into PyTorch's
-graph; they are refused with a pointer to a tensor's register_hook.
+out.detach()`), or print shapes as data flows.
+
+Backward hooks, as PyTorch's Module._call_impl sets them up: with
+register_full_backward_hook(hook) or register_full_backward_pre_hook(hook)
+on a module, a call passes its tensor input and its tensor output through
+an identity node each (BackwardHookFunctionBackward, drawn as "hooks of
+Linear: grad_input" / "grad_output"). In backward, at the output's node
+the pre-hooks run, hook(module, grad_output) -> None or a new grad_output;
+at the input's node the full hooks, hook(module, grad_input,
+grad_output) -> None or a new grad_input (tuples, None where an input is
+no tensor). A module whose input needs no grad has no input node: its full
+hooks run at the output's node, with grad_input all None (PyTorch warns).
+The deprecated register_backward_hook(hook) is a grad_fn hook of the
+output's node, which sees that one node's gradients (a Linear's:
+AddmmBackward0's bias, input and weight.T).
 
 The hooks of a run live on its interpreter (rt.module_hooks: id(module) ->
 its hooks, the module kept alive with them; rt.hook_ids counts the handles,
@@ -23,11 +35,12 @@ from __future__ import annotations
 
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
+from .record import MODULE_LABEL
 from .tensor import Tensor
 
 # the ops of the gradients a module's backward hooks got (see hooks._given)
-INPUT_LABEL = "module backward hook's grad_input"
-OUTPUT_LABEL = "module backward hook's grad_output"
+INPUT_LABEL = MODULE_LABEL + " grad_input"
+OUTPUT_LABEL = MODULE_LABEL + " grad_output"
 NO_INPUT_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs "
     "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
@@ -248,8 +261,9 @@ def _through_hook_node(rt, bw: BackwardHook, values: tuple, side: str) -> tuple:
                                hint="a module with backward hooks passes its tensors through "
                                     "PyTorch's BackwardHookFunction, which has no forward-mode "
                                     "rule: remove the hooks (handle.remove()) for forward AD")
-    node = rt.apply(OPS["backward_hook"], (t,), {"symbol": f"{rt.type_name(bw.module)} "
-                                                 f"backward hooks ({side})"})
+    # (drawn as the module's hooks and the gradient they see there)
+    node = rt.apply(OPS["backward_hook"], (t,),
+                    {"symbol": f"hooks of {rt.type_name(bw.module)}: grad_{side}"})
     rt.module_bw[node] = (side, bw)
     return values[:i] + (node,) + values[i + 1:], [i]
 
