@@ -548,6 +548,10 @@ def _module_tree() -> dict:
                                  "rnn": rnn,
                                  **{k: Function(k, v) for k, v in grad_utils.FUNCTIONS.items()}}),
                              "Module": classes.MODULE,
+                             # (the global module hooks: torch.nn.modules.module.register_module_*)
+                             "modules": Module("torch.nn.modules", {"module": Module(
+                                 "torch.nn.modules.module",
+                                 {k: Function(k, v) for k, v in module_hooks.FUNCTIONS.items()})}),
                              **{k: layers.layer_type(k) for k in layers.KINDS},
                              **modules.types()})
     autograd_functional = Module("torch.autograd.functional", {

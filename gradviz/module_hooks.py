@@ -83,65 +83,65 @@ class Handle:
         self.table.pop(self.id, None)
 
 
+# the key of the global hooks (torch.nn.modules.module.register_module_*) in
+# rt.module_hooks, beside the modules' ids
+GLOBAL = "global"
+
+
 def _hooks(rt, module) -> dict:
-    entry = rt.module_hooks.get(id(module))
+    """The hooks of module (None: the global ones, every module's)."""
+    key = GLOBAL if module is None else id(module)
+    entry = rt.module_hooks.get(key)
     if entry is None:
-        entry = rt.module_hooks[id(module)] = {"module": module, "pre": {}, "post": {}, "bw": {},
-                                               "bwpre": {}, "bwold": {}, "full": None}
+        entry = rt.module_hooks[key] = {"module": module, "pre": {}, "post": {}, "bw": {},
+                                        "bwpre": {}, "bwold": {}, "full": None}
     return entry
+
+
+def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> Handle:
+    """item (its hook first) into the table hooks, with a new handle."""
+    from .functions import f_callable
+    hook = item[0] if item.__class__ is tuple else item
+    if not f_callable(rt, hook):
+        raise GradvizError(f"'{rt.type_name(hook)}' object is not callable", kind=TYPE,
+                           hint=f"register a function: {hint}")
+    hid = rt.hook_ids
+    rt.hook_ids += 1
+    if prepend:
+        rest = dict(hooks)
+        hooks.clear()
+        hooks[hid] = item
+        hooks.update(rest)
+    else:
+        hooks[hid] = item
+    return Handle(hid, hooks)
 
 
 def _register(kind: str):
     def register(rt, module, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        from .functions import f_callable
-        if not f_callable(rt, hook):
-            raise GradvizError(f"'{rt.type_name(hook)}' object is not callable", kind=TYPE,
-                               hint="register a function: def hook(module, args, output): ...")
-        hid = rt.hook_ids
-        rt.hook_ids += 1
-        hooks = _hooks(rt, module)[kind]
-        item = (hook, bool(with_kwargs))
-        if prepend:
-            rest = dict(hooks)
-            hooks.clear()
-            hooks[hid] = item
-            hooks.update(rest)
-        else:
-            hooks[hid] = item
-        return Handle(hid, hooks)
+        return _add(rt, _hooks(rt, module)[kind], (hook, bool(with_kwargs)), prepend,
+                    "def hook(module, args, output): ...")
     register.__name__ = f"register_forward_{'pre_' if kind == 'pre' else ''}hook"
     return register
 
 
 def _register_backward(kind: str, name: str):
     def register(rt, module, hook, prepend=False):
-        from .functions import f_callable
-        if not f_callable(rt, hook):
-            raise GradvizError(f"'{rt.type_name(hook)}' object is not callable", kind=TYPE,
-                               hint="register a function: def hook(module, grad_input, "
-                                    "grad_output): ...")
         entry = _hooks(rt, module)
         if kind != "bwpre":
-            # (a module's hooks are all of one kind: PyTorch's _is_full_backward_hook)
+            # (a module's hooks are all of one kind, and so are the global
+            # ones: PyTorch's _is_full_backward_hook)
             full = kind == "bw"
             if entry["full"] is (not full):
+                where = "on a single Module" if module is not None else "as a global Module hook"
                 raise GradvizError("Cannot use both regular backward hooks and full backward "
-                                   "hooks on a single Module. Please use only one of them.",
-                                   kind=RUNTIME,
+                                   f"hooks {where}. Please use only one of them.", kind=RUNTIME,
                                    hint="register_backward_hook is the deprecated one: remove "
                                         "its hooks and use register_full_backward_hook only")
             entry["full"] = full
-        hid = rt.hook_ids
-        rt.hook_ids += 1
-        hooks = entry[kind]
-        if prepend:
-            rest = dict(hooks)
-            hooks.clear()
-            hooks[hid] = hook
-            hooks.update(rest)
-        else:
-            hooks[hid] = hook
-        return Handle(hid, hooks)
+        return _add(rt, entry[kind], hook, prepend,
+                    "def hook(module, grad_input, grad_output): ..." if kind != "bwpre" else
+                    "def hook(module, grad_output): ...")
     if kind == "bwold":
         # (the deprecated one takes no prepend=)
         def register_old(rt, module, hook):
@@ -160,18 +160,49 @@ METHODS = {"register_forward_pre_hook": _register("pre"),
            "register_backward_hook": _register_backward("bwold", "register_backward_hook")}
 
 
+def _global(method: str, keywords: bool = False):
+    """torch.nn.modules.module.register_module_X(hook): the method's hooks
+    for every module, run before each module's own."""
+    register = METHODS[method]
+    if keywords:         # (register_module_forward_hook's with_kwargs=, always_call=)
+        def register_global(rt, hook, *, with_kwargs=False, always_call=False):
+            return register(rt, None, hook, with_kwargs=with_kwargs, always_call=always_call)
+    else:
+        def register_global(rt, hook):
+            return register(rt, None, hook)
+    return register_global
+
+
+# torch.nn.modules.module's functions
+FUNCTIONS = {"register_module_forward_pre_hook": _global("register_forward_pre_hook"),
+             "register_module_forward_hook": _global("register_forward_hook", keywords=True),
+             "register_module_full_backward_pre_hook": _global("register_full_backward_pre_hook"),
+             "register_module_full_backward_hook": _global("register_full_backward_hook"),
+             "register_module_backward_hook": _global("register_backward_hook")}
+
+
+def _of(entry, glob, kind: str) -> list:
+    """The hooks of one kind a call runs: the global ones, then the module's."""
+    return [*(glob[kind].values() if glob else ()), *(entry[kind].values() if entry else ())]
+
+
 def call(rt, module, args: list, kwargs: dict | None, run):
     """module(*args, **kwargs) with its hooks: run(args, kwargs) is its
     forward. In PyTorch's order: forward pre-hooks, the inputs through a
     BackwardHookFunction node (backward hooks), forward, forward hooks, the
     output through a second one, the deprecated backward hooks on the
     output's grad_fn."""
-    entry = rt.module_hooks.get(id(module)) if rt.module_hooks else None
-    if entry is None or not (entry["pre"] or entry["post"] or entry["bw"] or entry["bwpre"]
-                             or entry["bwold"]):
+    table = rt.module_hooks
+    if not table:
+        return run(args, kwargs)
+    entry, glob = table.get(id(module)), table.get(GLOBAL)
+    if entry is None and glob is None:
+        return run(args, kwargs)
+    hooks = {kind: _of(entry, glob, kind) for kind in ("pre", "post", "bw", "bwpre", "bwold")}
+    if not any(hooks.values()):
         return run(args, kwargs)
     args, kwargs = tuple(args), dict(kwargs or {})
-    for hook, with_kwargs in list(entry["pre"].values()):
+    for hook, with_kwargs in hooks["pre"]:
         if with_kwargs:
             got = rt.call_value(hook, [module, args, kwargs])
             if got is not None:
@@ -185,13 +216,12 @@ def call(rt, module, args: list, kwargs: dict | None, run):
             if got is not None:
                 args = got if isinstance(got, tuple) else (got,)
     bw = None
-    if entry["bw"] or entry["bwpre"]:
+    if hooks["bw"] or hooks["bwpre"]:
         # (the hooks of this call: one removed later still runs in its backward)
-        bw = BackwardHook(module, list(entry["bw"].values()), list(entry["bwpre"].values()),
-                          len(args))
+        bw = BackwardHook(module, hooks["bw"], hooks["bwpre"], len(args))
         args, bw.input_index = _through_hook_node(rt, bw, args, "input")
     result = run(list(args), kwargs)
-    for hook, with_kwargs in list(entry["post"].values()):
+    for hook, with_kwargs in hooks["post"]:
         got = rt.call_value(hook, [module, args, kwargs, result] if with_kwargs
                             else [module, args, result])
         if got is not None:
@@ -208,8 +238,8 @@ def call(rt, module, args: list, kwargs: dict | None, run):
         bw.n_outputs = len(outputs)
         outputs, bw.output_index = _through_hook_node(rt, bw, outputs, "output")
         result = outputs if result.__class__ is tuple else outputs[0]
-    if entry["bwold"]:
-        _hook_output_node(rt, module, list(entry["bwold"].values()), args, result)
+    if hooks["bwold"]:
+        _hook_output_node(rt, module, hooks["bwold"], args, result)
     return result
 
 

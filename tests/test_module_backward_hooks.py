@@ -121,4 +121,13 @@ def test_a_hook_that_is_not_callable_is_refused_when_registered():
     with pytest.raises(GradvizError) as info:
         run("nn.Linear(2, 2).register_full_backward_pre_hook(3)\n")
     assert info.value.message == "'int' object is not callable"
-    assert "def hook(module, grad_input, grad_output)" in info.value.hint
+    assert "def hook(module, grad_output)" in info.value.hint
+
+
+def test_global_hooks_run_before_each_modules_own_until_removed():
+    _, out = run("import torch.nn.modules.module as mm\ntorch.manual_seed(0)\n"
+                 "relu = nn.ReLU()\nrelu.register_full_backward_hook(lambda m, gi, go: print('own'))\n"
+                 "h = mm.register_module_full_backward_hook(lambda m, gi, go: print('global'))\n"
+                 "x = torch.ones(2, requires_grad=True)\nrelu(x).sum().backward()\nh.remove()\n"
+                 "relu(x).sum().backward()\n")
+    assert out == "global\nown\nown\n"
