@@ -300,13 +300,13 @@ def _through_hook_node(rt, bw: BackwardHook, values: tuple, side: str) -> tuple:
 
 def _sequence(rt, out) -> tuple:
     """What a module's hook returned, as PyTorch takes it (len() and
-    indexing: a tuple or list; a tensor, by its rows)."""
+    indexing: a tuple, list or string; a tensor, by its rows)."""
     if out.__class__ is Tensor:
         if out.data.ndim == 0:
             raise GradvizError("len() of a 0-d tensor", kind=TYPE,
                                hint="return a tuple of gradients: (g,)")
         return tuple(Tensor(row) for row in out.data)
-    if isinstance(out, (tuple, list)):
+    if isinstance(out, (tuple, list, str)):
         return tuple(out)
     raise GradvizError(f"object of type '{rt.type_name(out)}' has no len()", kind=TYPE,
                        hint="return a tuple of gradients (one per entry the hook got), or None")
