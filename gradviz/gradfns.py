@@ -30,6 +30,7 @@ _QUALIFIED = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
               "CopySlices": "torch::autograd::CopySlices",
               "CopyBackwards": "torch::autograd::CopyBackwards",
               "NotImplemented": "torch::autograd::NotImplemented"}
+_NO_META: dict = {}
 # ops whose number arguments PyTorch takes as Scalars: no edge for them
 _SCALAR_ARGS = {"rsub", "pow"}
 # ops whose inputs past the first few are no inputs of PyTorch's node (a
@@ -50,7 +51,11 @@ class GradFn:
         self.tape_nodes = tape_nodes      # the tape, where a write's new node is found
 
     def _key(self):
-        return (self.name, id(self.node)) if self.node is not None else (self.name, id(self))
+        if self.node is None:
+            return (self.name, id(self))
+        group = (self.node.meta or _NO_META).get("hook_group")
+        # (the nodes of one BackwardHookFunction, one per tensor here: PyTorch's one node)
+        return (self.name, id(self.node)) if group is None else (self.name, "hook_group", group)
 
     def same(self, other) -> bool:
         """The same backward node of PyTorch's graph: each access to a

@@ -14,14 +14,16 @@ out.detach()`), or print shapes as data flows.
 
 Backward hooks, as PyTorch's Module._call_impl sets them up: with
 register_full_backward_hook(hook) or register_full_backward_pre_hook(hook)
-on a module, a call passes its tensor input and its tensor output through
-an identity node each (BackwardHookFunctionBackward, drawn as "hooks of
-Linear: grad_input" / "grad_output"). In backward, at the output's node
-the pre-hooks run, hook(module, grad_output) -> None or a new grad_output;
-at the input's node the full hooks, hook(module, grad_input,
-grad_output) -> None or a new grad_input (tuples, None where an input is
-no tensor). A module whose input needs no grad has no input node: its full
-hooks run at the output's node, with grad_input all None (PyTorch warns).
+on a module, a call passes its tensor inputs and its tensor outputs
+through identity nodes (BackwardHookFunctionBackward, drawn as "hooks of
+Linear: grad_input" / "grad_output"; PyTorch has one node for the inputs
+and one for the outputs, gradviz one per tensor, which a pass runs as a
+group: autodiff.Waiting). In backward, at the outputs' nodes the
+pre-hooks run, hook(module, grad_output) -> None or a new grad_output; at
+the inputs' nodes the full hooks, hook(module, grad_input, grad_output)
+-> None or a new grad_input (tuples, None where an input is no tensor). A
+module whose inputs need no grad has no input node: its full hooks run at
+the outputs' nodes, with grad_input all None (PyTorch warns).
 The deprecated register_backward_hook(hook) is a grad_fn hook of the
 output's node, which sees that one node's gradients (a Linear's:
 AddmmBackward0's bias, input and weight.T).
@@ -32,6 +34,8 @@ as PyTorch's RemovableHandle.next_id); a module without hooks pays one dict
 lookup per call.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
@@ -219,7 +223,7 @@ def call(rt, module, args: list, kwargs: dict | None, run):
     if hooks["bw"] or hooks["bwpre"]:
         # (the hooks of this call: one removed later still runs in its backward)
         bw = BackwardHook(module, hooks["bw"], hooks["bwpre"], len(args))
-        args, bw.input_index = _through_hook_node(rt, bw, args, "input")
+        args, bw.inputs = _through_hook_nodes(rt, bw, args, "input")
     result = run(list(args), kwargs)
     for hook, with_kwargs in hooks["post"]:
         got = rt.call_value(hook, [module, args, kwargs, result] if with_kwargs
@@ -236,7 +240,7 @@ def call(rt, module, args: list, kwargs: dict | None, run):
                     f"tuple of Tensors but received <class '{rt.type_name(result)}'>"))
         outputs = result if result.__class__ is tuple else (result,)
         bw.n_outputs = len(outputs)
-        outputs, bw.output_index = _through_hook_node(rt, bw, outputs, "output")
+        outputs, bw.outputs = _through_hook_nodes(rt, bw, outputs, "output")
         result = outputs if result.__class__ is tuple else outputs[0]
     if hooks["bwold"]:
         _hook_output_node(rt, module, hooks["bwold"], args, result)
@@ -248,54 +252,57 @@ def call(rt, module, args: list, kwargs: dict | None, run):
 class BackwardHook:
     """The backward hooks of one call of a module (PyTorch's
     torch.utils.hooks.BackwardHook): its full hooks and pre-hooks as they
-    were at the call, how many positional inputs and outputs it had, which
-    of them is the tensor that went through a BackwardHookFunction node
-    (None: none required grad), and the gradients w.r.t. the outputs, kept
-    from the output's node (where the pre-hooks run) to the input's (where
-    the full hooks run)."""
+    were at the call; its positional inputs and outputs, each tensor among
+    them as (index, tensor, the BackwardHookFunction node made of it or None
+    where it needs no grad); and the gradients w.r.t. the outputs, kept from
+    the outputs' nodes (where the pre-hooks run) to the inputs' (where the
+    full hooks run). inputs None: no input required grad (no nodes)."""
 
-    __slots__ = ("module", "full", "pre", "n_inputs", "input_index", "n_outputs",
-                 "output_index", "grad_outputs")
+    __slots__ = ("module", "full", "pre", "n_inputs", "inputs", "n_outputs", "outputs",
+                 "grad_outputs")
 
     def __init__(self, module, full: list, pre: list, n_inputs: int):
         self.module, self.full, self.pre, self.n_inputs = module, full, pre, n_inputs
-        self.input_index = self.output_index = self.grad_outputs = None
+        self.inputs = self.outputs = self.grad_outputs = None
         self.n_outputs = 0
 
 
-def _first_tensor(values) -> Tensor | None:
-    return next((v for v in values if v.__class__ is Tensor), None)
-
-
-def _through_hook_node(rt, bw: BackwardHook, values: tuple, side: str) -> tuple:
-    """values with its tensor replaced by a BackwardHookFunction node of it,
-    as PyTorch's BackwardHook._apply_on_tensors does when a tensor among
-    them requires grad (and gradients are on); the index it had (None: no
-    node made). The node is the one the module's hooks run at in backward."""
+def _through_hook_nodes(rt, bw: BackwardHook, values: tuple, side: str) -> tuple:
+    """values with each tensor that requires grad replaced by a
+    BackwardHookFunction node of it, as PyTorch's
+    BackwardHook._apply_on_tensors does when one of them requires grad (and
+    gradients are on); and [(index, tensor, node or None)] for the tensors
+    (None: no node made). The nodes are where the module's hooks run."""
     at = [i for i, v in enumerate(values) if v.__class__ is Tensor]
     if not rt.tape.grad_enabled or not any(values[i].requires_grad for i in at):
         return values, None
-    if len(at) > 1:
-        raise GradvizError(f"backward hooks on a module with {len(at)} tensor {side}s are not "
-                           "supported here", kind=RUNTIME,
-                           hint="gradviz runs a module's backward hooks for one tensor in and one "
-                                "out; hook the tensors instead: t.register_hook(lambda g: ...)")
-    i = at[0]
-    t = values[i]
     if rt.dual_tangents:
         from .forward_ad import tangent_of
-        if tangent_of(rt, t) is not None:
+        if any(tangent_of(rt, values[i]) is not None for i in at):
             raise GradvizError("You must implement the jvp function for custom "
                                "autograd.Function to use it with forward mode AD.",
                                kind="NotImplementedError",
                                hint="a module with backward hooks passes its tensors through "
                                     "PyTorch's BackwardHookFunction, which has no forward-mode "
                                     "rule: remove the hooks (handle.remove()) for forward AD")
-    # (drawn as the module's hooks and the gradient they see there)
-    node = rt.apply(OPS["backward_hook"], (t,),
-                    {"symbol": f"hooks of {rt.type_name(bw.module)}: grad_{side}"})
-    rt.module_bw[node] = (side, bw)
-    return values[:i] + (node,) + values[i + 1:], [i]
+    values, tensors, group = list(values), [], None
+    # (one node per tensor, made one after the other: see autodiff.Waiting)
+    params = {"symbol": f"hooks of {rt.type_name(bw.module)}: grad_{side}"}
+    for i in at:
+        t = values[i]
+        node = rt.apply(OPS["backward_hook"], (t,), params) if t.requires_grad else None
+        if node is not None:
+            rt.module_bw[node] = (side, bw)
+            values[i] = node
+            # (one grad_fn for the group, as PyTorch's one node: GradFn._key)
+            group = node.seq if group is None else group
+            node.meta = {**(node.meta or {}), "hook_group": group}
+        tensors.append((i, t, node))
+    return tuple(values), tensors
+
+
+def _first_tensor(values) -> Tensor | None:
+    return next((v for v in values if v.__class__ is Tensor), None)
 
 
 def _sequence(rt, out) -> tuple:
@@ -312,33 +319,72 @@ def _sequence(rt, out) -> tuple:
                        hint="return a tuple of gradients (one per entry the hook got), or None")
 
 
-def _given(rt, t: Tensor, g, label: str):
+def _given(rt, node: Tensor, g, label: str):
     from .hooks import _given as given
-    return given(rt, t, g, label)
+    return given(rt, node, g, label)
 
 
-def on_output(rt, bw: BackwardHook, node: Tensor, sent: list) -> list:
-    """At the output's node: the module's backward pre-hooks on the
-    gradients w.r.t. its outputs (hook(module, grad_output) -> None or new
-    ones); when no input required grad, its full hooks too, with
-    grad_input all None (PyTorch warns)."""
-    grads = [None] * bw.n_outputs
-    grads[bw.output_index[0]] = _given(rt, node, sent[0], f"{OUTPUT_LABEL}[{bw.output_index[0]}]")
-    grads = tuple(grads)
-    for hook in bw.pre:
-        out = rt.call_value(hook, [bw.module, grads])
+def _gathered(tensors: list, t: Tensor, g, waiting) -> list:
+    """The gradient of each node of a group, as the first of them to run
+    (t, with g) finds them: the others' still wait in the pass."""
+    return [None if node is None else g if node is t else waiting.get(node)
+            for _, _, node in tensors]
+
+
+def _scatter(rt, tensors: list, t: Tensor, got: list, new: tuple, waiting):
+    """What the hooks left for each node of the group (got: what each had,
+    None where nothing came), checked as PyTorch's engine checks what a
+    hook returns (against zeros where nothing came: PyTorch's node makes
+    them); t's gradient from here on. Another node that had a gradient gets
+    the new one; one that had none and is given one sends it on itself
+    (as it is older than t, the pass has gone by it)."""
+    from .hooks import _checked
+    mine = None
+    for (i, orig, node), old, v in zip(tensors, got, new):
+        if node is None:
+            continue
+        v = _checked(rt, None, (v,), [np.zeros_like(orig.data) if old is None else old],
+                     [orig])[0]
+        if node is t:
+            mine = v
+        elif old is not None:
+            waiting.put(node, v)
+        elif v is not None:
+            waiting.add(orig, v)
+    return mine
+
+
+def _chain(rt, hooks: list, arguments, grads: tuple, message: str, each: str) -> tuple:
+    """hooks run one after the other, each called with arguments(grads) on
+    what the one before returned (None: no change), with PyTorch's check of
+    how many it returned."""
+    for hook in hooks:
+        out = rt.call_value(hook, arguments(grads))
         if out is None:
             continue
         out = _sequence(rt, out)
         if len(out) != len(grads):
-            raise GradvizError("Backward pre hook returned an invalid number of grad_output, "
-                               f"got {len(out)}, but expected {len(grads)}",
+            raise GradvizError(f"{message}, got {len(out)}, but expected {len(grads)}",
                                hint=f"return a tuple of {len(grads)}: one gradient (or None) "
-                                    "per output of the module, or None")
+                                    f"per {each} of the module, or None")
         grads = out
+    return grads
+
+
+def on_output(rt, bw: BackwardHook, t: Tensor, g, waiting):
+    """At the first of the outputs' nodes to run: the module's backward
+    pre-hooks on the gradients w.r.t. its outputs (hook(module,
+    grad_output) -> None or new ones); when no input required grad, its
+    full hooks too, with grad_input all None (PyTorch warns)."""
+    got = _gathered(bw.outputs, t, g, waiting)
+    grads = [None] * bw.n_outputs
+    for (i, _, node), v in zip(bw.outputs, got):
+        grads[i] = _given(rt, node, v, f"{OUTPUT_LABEL}[{i}]")
+    grads = _chain(rt, bw.pre, lambda grads: [bw.module, grads], tuple(grads),
+                   "Backward pre hook returned an invalid number of grad_output", "output")
     bw.grad_outputs = grads
-    if bw.input_index is None:
-        rt.log_event("user_warning", node, message=NO_INPUT_WARNING)
+    if bw.inputs is None:
+        rt.log_event("user_warning", t, message=NO_INPUT_WARNING)
         grad_inputs = (None,) * bw.n_inputs
         for hook in bw.full:
             res = rt.call_value(hook, [bw.module, grad_inputs, grads])
@@ -348,40 +394,29 @@ def on_output(rt, bw: BackwardHook, node: Tensor, sent: list) -> list:
                                    hint="no input of this call required grad: its hook can only "
                                         "look (grad_input is all None); return None")
         bw.grad_outputs = None
-    return _checked(rt, grads[bw.output_index[0]], sent, node)
+    return _scatter(rt, bw.outputs, t, got, tuple(grads[i] for i, _, _ in bw.outputs), waiting)
 
 
-def on_input(rt, bw: BackwardHook, node: Tensor, sent: list) -> list:
-    """At the input's node: the module's full backward hooks on the
-    gradients w.r.t. its inputs (hook(module, grad_input, grad_output) ->
-    None or new grad_input)."""
-    if bw.grad_outputs is None or sent[0] is None:
-        # (no gradient came through the module's output in this pass)
-        return sent
-    k = bw.input_index[0]
+def on_input(rt, bw: BackwardHook, t: Tensor, g, waiting):
+    """At the first of the inputs' nodes to run: the module's full
+    backward hooks on the gradients w.r.t. its inputs (hook(module,
+    grad_input, grad_output) -> None or new grad_input). As PyTorch's
+    node, it gives zeros for an input tensor that got no gradient (one
+    that needs none included)."""
+    got = _gathered(bw.inputs, t, g, waiting)
     res = [None] * bw.n_inputs
-    res[k] = _given(rt, node, sent[0], f"{INPUT_LABEL}[{k}]")
+    for (i, orig, node), v in zip(bw.inputs, got):
+        # (zeros where nothing came, as PyTorch's node makes them)
+        res[i] = _given(rt, node or orig, np.zeros_like(orig.data) if v is None else v,
+                        f"{INPUT_LABEL}[{i}]")
     res = tuple(res)
-    for hook in bw.full:
-        out = rt.call_value(hook, [bw.module, res, bw.grad_outputs])
-        if out is None:
-            continue
-        out = _sequence(rt, out)
-        if len(out) != len(res):
-            raise GradvizError("Backward hook returned an invalid number of grad_input, "
-                               f"got {len(out)}, but expected {len(res)}",
-                               hint=f"return a tuple of {len(res)}: one gradient (or None) per "
-                                    "positional input of the module, or None")
-        res = out
-    bw.grad_outputs = None
-    return _checked(rt, res[k], sent, node)
-
-
-def _checked(rt, v, sent: list, node: Tensor) -> list:
-    """The gradient a hook left for the node's one input, checked as
-    PyTorch's engine checks what a grad_fn hook returns."""
-    from .hooks import _checked as checked
-    return checked(rt, None, (v,), sent, [node.args[0]])
+    if bw.grad_outputs is not None:
+        res = _chain(rt, bw.full, lambda res: [bw.module, res, bw.grad_outputs], res,
+                     "Backward hook returned an invalid number of grad_input",
+                     "positional input")
+        bw.grad_outputs = None
+    # (else no gradient came through the module's outputs in this pass)
+    return _scatter(rt, bw.inputs, t, got, tuple(res[i] for i, _, _ in bw.inputs), waiting)
 
 
 def _hook_output_node(rt, module, hooks: list, args: tuple, result) -> None:
