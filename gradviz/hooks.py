@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import module_hooks, saved_hooks
-from .autodiff import PassHooks, Waiting
+from .autodiff import PassHooks
 from .errors import RUNTIME, TYPE, GradvizError, Span
 from .gradfns import GradFn, edge_args
 from .record import POST_LABEL, PRE_LABEL
@@ -107,23 +107,8 @@ def pass_hooks(rt, accumulate: bool) -> PassHooks | None:
             # complete, as PyTorch runs its AccumulateGrad)
             tensor[t] = lambda g, t=t: run_prehooks(rt, t, rt.run_hooks(t, g))
             after[t] = lambda g, t=t: run_after(rt, t, g)
-    waiting = None
-    if rt.module_bw:
-        # a module's backward hooks run at the first of its BackwardHookFunction
-        # nodes (of its outputs, of its inputs) to run in the pass, once, after
-        # the grad_fn pre-hooks the program put there
-        waiting, ran = Waiting(), set()
-        for t, (side, bw) in rt.module_bw.items():
-            run = module_hooks.on_output if side == "output" else module_hooks.on_input
-
-            def module(g, t=t, bw=bw, side=side, run=run):
-                if (bw, side) in ran or g is None:
-                    return g
-                ran.add((bw, side))
-                return run(rt, bw, t, g, waiting)
-            user = pre.get(t)
-            pre[t] = module if user is None else \
-                (lambda g, module=module, user=user: module(user(g)))
+    # a module's backward hooks (module_hooks), at its BackwardHookFunction nodes
+    waiting = module_hooks.pass_hooks(rt, tensor, pre) if rt.module_bw else None
     unpack = {t: (lambda ans, xs, scalar, t=t: saved_hooks.unpack_for_backward(rt, t, ans, xs, scalar))
               for t in rt.packed if not t.freed}
     if rt.anomaly == (True, True):       # detect_anomaly(): every node's NaNs checked

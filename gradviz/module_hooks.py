@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .autodiff import Waiting
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
 from .record import MODULE_LABEL
@@ -417,6 +418,52 @@ def on_input(rt, bw: BackwardHook, t: Tensor, g, waiting):
         bw.grad_outputs = None
     # (else no gradient came through the module's outputs in this pass)
     return _scatter(rt, bw.inputs, t, got, tuple(res[i] for i, _, _ in bw.inputs), waiting)
+
+
+def pass_hooks(rt, tensor: dict, pre: dict) -> Waiting:
+    """Into a pass's hooks (hooks.pass_hooks: tensor, pre), the modules'
+    backward hooks: at the first node of a group (a call's outputs' nodes,
+    or its inputs') to run, once per pass, after the grad_fn pre-hooks the
+    program put there. Where a tensor of a group has register_hook()s, the
+    group's run first, each tensor's in order, as PyTorch runs them all
+    before its one node."""
+    waiting, ran = Waiting(), set()
+    hooked = {(bw, side) for t, (side, bw) in rt.module_bw.items() if rt.hooks.get(t)}
+    for t, (side, bw) in rt.module_bw.items():
+        run = on_output if side == "output" else on_input
+
+        def module(g, t=t, bw=bw, side=side, run=run):
+            if (bw, side) in ran or g is None:
+                return g
+            ran.add((bw, side))
+            return run(rt, bw, t, g, waiting)
+        user = pre.get(t)
+        pre[t] = module if user is None else (lambda g, module=module, user=user: module(user(g)))
+        if (bw, side) in hooked:
+            tensor[t] = (lambda g, t=t, bw=bw, side=side:
+                         _tensor_hooks(rt, bw.outputs if side == "output" else bw.inputs,
+                                       t, g, waiting, ran))
+    return waiting
+
+
+def _tensor_hooks(rt, tensors: list, t: Tensor, g, waiting, ran: set):
+    """The register_hook()s of the tensors of a group, in their order, when
+    the first of them comes to run (t, with g); t's gradient from here on."""
+    if (id(tensors), "tensor hooks") in ran:
+        return g
+    ran.add((id(tensors), "tensor hooks"))
+    mine = g
+    for _, _, node in tensors:
+        if node is None:
+            continue
+        v = g if node is t else waiting.get(node)
+        if v is not None and rt.hooks.get(node):
+            v = rt.run_hooks(node, v)
+            if node is not t:
+                waiting.put(node, v)
+        if node is t:
+            mine = v
+    return mine
 
 
 def _hook_output_node(rt, module, hooks: list, args: tuple, result) -> None:
