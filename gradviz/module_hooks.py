@@ -395,7 +395,15 @@ def on_output(rt, bw: BackwardHook, t: Tensor, g, waiting):
                                    hint="no input of this call required grad: its hook can only "
                                         "look (grad_input is all None); return None")
         bw.grad_outputs = None
-    return _scatter(rt, bw.outputs, t, got, tuple(grads[i] for i, _, _ in bw.outputs), waiting)
+    new = tuple(grads[i] for i, _, _ in bw.outputs)
+    if bw.inputs is not None and all(v is None for v in new):
+        # PyTorch's engine still runs the inputs' node, on no gradient, and
+        # that node sends zeros (its full hooks see them): here nothing runs
+        # on no gradient, so the zeros start there
+        for _, orig, node in bw.inputs:
+            if node is not None:
+                waiting.add(node, np.zeros_like(orig.data))
+    return _scatter(rt, bw.outputs, t, got, new, waiting)
 
 
 def on_input(rt, bw: BackwardHook, t: Tensor, g, waiting):
