@@ -404,6 +404,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             _accumulate_finished(node, waiting, {at[j]: gs[j] for j in range(here) if ready[j]},
                                  versions, fanin)
         raise
+    finally:
+        if view is not None:
+            view.end()
     if not retain_graph:
         for node in order:
             if node.recorded:
@@ -445,10 +448,18 @@ class Waiting:
     and gradviz one per tensor (made one after the other, so the first of
     them to run finds the others' gradients complete)."""
 
-    __slots__ = ("at", "gs", "ready", "dense", "needed")
+    __slots__ = ("at", "gs", "ready", "dense", "needed", "ran", "on_end")
+
+    def __init__(self, on_end=None):
+        self.ran = set()            # what the hooks that use it ran in this pass
+        self.on_end = on_end        # called when the pass ends
 
     def bind(self, at, gs, ready, dense: bool, needed) -> None:
         self.at, self.gs, self.ready, self.dense, self.needed = at, gs, ready, dense, needed
+
+    def end(self) -> None:
+        if self.on_end is not None:
+            self.on_end()
 
     def get(self, t: Tensor):
         """The gradient waiting for t (None: none has come)."""

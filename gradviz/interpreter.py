@@ -920,9 +920,11 @@ class Interpreter:
         # the hooks of a tensor's backward node (grad_fn, a leaf's
         # AccumulateGrad): tensor -> {"pre", "post", "accumulated": [[hook], ...]}
         self.node_hooks: dict = {}
-        # a module's backward hooks: its BackwardHookFunction nodes ->
-        # ("input" or "output", the call's module_hooks.BackwardHook)
+        # a module's backward hooks: its BackwardHookFunction nodes -> what
+        # a pass runs there (module_hooks._Runner); the running pass's
+        # autodiff.Waiting, which they read
         self.module_bw: dict = {}
+        self.module_waiting = None
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         # torch.autograd.graph's hooks (saved_hooks): the active
         # saved_tensors_hooks() (innermost last), the messages of the

@@ -35,6 +35,8 @@ lookup per call.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .autodiff import Waiting
@@ -293,7 +295,7 @@ def _through_hook_nodes(rt, bw: BackwardHook, values: tuple, side: str) -> tuple
         t = values[i]
         node = rt.apply(OPS["backward_hook"], (t,), params) if t.requires_grad else None
         if node is not None:
-            rt.module_bw[node] = (side, bw)
+            rt.module_bw[node] = _Runner(rt, node, side, bw)
             values[i] = node
             # (one grad_fn for the group, as PyTorch's one node: GradFn._key)
             group = node.seq if group is None else group
@@ -428,38 +430,63 @@ def on_input(rt, bw: BackwardHook, t: Tensor, g, waiting):
     return _scatter(rt, bw.inputs, t, got, tuple(res[i] for i, _, _ in bw.inputs), waiting)
 
 
+class _Runner:
+    """What a pass runs at a BackwardHookFunction node (its pre hook): the
+    module's hooks, at the first node of its group (the call's outputs'
+    nodes, or its inputs') to run in the pass, once."""
+
+    __slots__ = ("rt", "node", "side", "bw")
+
+    def __init__(self, rt, node: Tensor, side: str, bw: BackwardHook):
+        # (the interpreter holds the runner: a weak reference back, so that a
+        # run leaves no reference cycle for the collector)
+        self.rt, self.node, self.side, self.bw = weakref.ref(rt), node, side, bw
+
+    def __call__(self, g):
+        rt = self.rt()
+        waiting = rt.module_waiting
+        key = (self.bw, self.side)
+        if key in waiting.ran or g is None:
+            return g
+        waiting.ran.add(key)
+        run = on_output if self.side == "output" else on_input
+        return run(rt, self.bw, self.node, g, waiting)
+
+    def group(self) -> list:
+        return self.bw.outputs if self.side == "output" else self.bw.inputs
+
+
 def pass_hooks(rt, tensor: dict, pre: dict) -> Waiting:
     """Into a pass's hooks (hooks.pass_hooks: tensor, pre), the modules'
-    backward hooks: at the first node of a group (a call's outputs' nodes,
-    or its inputs') to run, once per pass, after the grad_fn pre-hooks the
-    program put there. Where a tensor of a group has register_hook()s, the
-    group's run first, each tensor's in order, as PyTorch runs them all
-    before its one node."""
-    waiting, ran = Waiting(), set()
-    hooked = {(bw, side) for t, (side, bw) in rt.module_bw.items() if rt.hooks.get(t)}
-    for t, (side, bw) in rt.module_bw.items():
-        run = on_output if side == "output" else on_input
-
-        def module(g, t=t, bw=bw, side=side, run=run):
-            if (bw, side) in ran or g is None:
-                return g
-            ran.add((bw, side))
-            return run(rt, bw, t, g, waiting)
-        user = pre.get(t)
-        pre[t] = module if user is None else (lambda g, module=module, user=user: module(user(g)))
-        if (bw, side) in hooked:
-            tensor[t] = (lambda g, t=t, bw=bw, side=side:
-                         _tensor_hooks(rt, bw.outputs if side == "output" else bw.inputs,
-                                       t, g, waiting, ran))
+    backward hooks (after the grad_fn pre-hooks the program put on the same
+    node). Where a tensor of a group has register_hook()s, the group's run
+    first, each tensor's in order, as PyTorch runs them all before its one
+    node. The pass's Waiting is the interpreter's while it runs (a pass
+    inside a hook has its own)."""
+    previous, interpreter = rt.module_waiting, weakref.ref(rt)
+    waiting = Waiting(on_end=lambda: setattr(interpreter(), "module_waiting", previous))
+    rt.module_waiting = waiting
+    table = rt.module_bw
+    users = {t: f for t, f in pre.items() if t in table}
+    pre.update(table)      # (a runner per node, made with it: no cost per node here)
+    for t, user in users.items():
+        pre[t] = lambda g, module=table[t], user=user: module(user(g))
+    for t, h in rt.hooks.items():
+        if h and t in table:
+            group = table[t].group()
+            for _, _, node in group:
+                if node is not None:
+                    tensor[node] = (lambda g, node=node, group=group:
+                                    _tensor_hooks(rt, group, node, g, rt.module_waiting))
     return waiting
 
 
-def _tensor_hooks(rt, tensors: list, t: Tensor, g, waiting, ran: set):
+def _tensor_hooks(rt, tensors: list, t: Tensor, g, waiting):
     """The register_hook()s of the tensors of a group, in their order, when
     the first of them comes to run (t, with g); t's gradient from here on."""
-    if (id(tensors), "tensor hooks") in ran:
+    if (id(tensors), "tensor hooks") in waiting.ran:
         return g
-    ran.add((id(tensors), "tensor hooks"))
+    waiting.ran.add((id(tensors), "tensor hooks"))
     mine = g
     for _, _, node in tensors:
         if node is None:
