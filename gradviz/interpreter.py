@@ -3903,7 +3903,7 @@ class Interpreter:
                                hint="update parameters inside `with torch.no_grad():`")
         if t.requires_grad and self.tape.grad_enabled and t.recorded and \
                 t.op.name == "backward_hook":
-            raise GradvizError(module_hooks.VIEW_WRITE_ERROR, hint=module_hooks.VIEW_WRITE_HINT)
+            raise module_hooks.view_write_error(t)
         if t.requires_grad and self.tape.grad_enabled and _seen_as_view(t):
             base = t
             while _seen_as_view(base):

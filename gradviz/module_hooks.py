@@ -1,5 +1,7 @@
-"""Module forward hooks: m.register_forward_pre_hook(hook) and
-m.register_forward_hook(hook), as PyTorch's Module._call_impl runs them.
+"""Module hooks, as PyTorch's Module._call_impl runs them: forward hooks,
+m.register_forward_pre_hook(hook) and m.register_forward_hook(hook), and
+backward hooks (below); each also global, for every module
+(torch.nn.modules.module.register_module_forward_hook(hook), ...).
 
 A pre-hook is called as hook(module, args) before forward (args: the
 positional arguments as a tuple) and may return new arguments (a tuple, or
@@ -30,8 +32,8 @@ AddmmBackward0's bias, input and weight.T).
 
 The hooks of a run live on its interpreter (rt.module_hooks: id(module) ->
 its hooks, the module kept alive with them; rt.hook_ids counts the handles,
-as PyTorch's RemovableHandle.next_id); a module without hooks pays one dict
-lookup per call.
+as PyTorch's RemovableHandle.next_id; the global ones under GLOBAL); a
+module without hooks pays a dict lookup or two per call.
 """
 from __future__ import annotations
 
@@ -54,11 +56,17 @@ NO_INPUT_WARNING = (
     "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.")
 # an in-place write into what a module with backward hooks took or returned
 VIEW_WRITE_ERROR = (
-    "Output 0 of BackwardHookFunction is a view and is being modified inplace. This view was "
+    "Output {} of BackwardHookFunction is a view and is being modified inplace. This view was "
     "created inside a custom Function (or because an input was returned as-is) and the autograd "
     "logic to handle view+inplace would override the custom backward associated with the custom "
     "Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by "
     "cloning the output of the custom Function.")
+# (the same, where the node has several outputs that need grad)
+VIEW_WRITE_ERROR_SEVERAL = (
+    "Output {} of BackwardHookFunction is a view and is being modified inplace. This view is the "
+    "output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place "
+    "one.")
 VIEW_WRITE_HINT = ("a module with backward hooks passes its input and output through a node "
                    "that returns them as-is: write into a clone() (y = module(x).clone()), or "
                    "use the out-of-place op (nn.ReLU() rather than nn.ReLU(inplace=True))")
@@ -288,7 +296,7 @@ def _through_hook_nodes(rt, bw: BackwardHook, values: tuple, side: str) -> tuple
                                hint="a module with backward hooks passes its tensors through "
                                     "PyTorch's BackwardHookFunction, which has no forward-mode "
                                     "rule: remove the hooks (handle.remove()) for forward AD")
-    values, tensors, group = list(values), [], None
+    values, tensors = list(values), []
     # (one node per tensor, made one after the other: see autodiff.Waiting)
     params = {"symbol": f"hooks of {rt.type_name(bw.module)}: grad_{side}"}
     for i in at:
@@ -297,11 +305,23 @@ def _through_hook_nodes(rt, bw: BackwardHook, values: tuple, side: str) -> tuple
         if node is not None:
             rt.module_bw[node] = _Runner(rt, node, side, bw)
             values[i] = node
-            # (one grad_fn for the group, as PyTorch's one node: GradFn._key)
-            group = node.seq if group is None else group
-            node.meta = {**(node.meta or {}), "hook_group": group}
         tensors.append((i, t, node))
+    nodes = [node for _, _, node in tensors if node is not None]
+    for k, (_, _, node) in enumerate(tensors):
+        if node is not None:
+            # PyTorch's one node for the group (GradFn._key, next_functions): the
+            # first node's seq, this one's place among the tensors (output_nr),
+            # how many tensors and how many of them are views that need grad
+            node.meta = {**(node.meta or {}), "hook_group": nodes[0].seq, "hook_output": k,
+                         "hook_tensors": len(tensors), "hook_views": len(nodes)}
     return tuple(values), tensors
+
+
+def view_write_error(t: Tensor) -> GradvizError:
+    """PyTorch's error for an in-place write into t, made by a hook node."""
+    m = t.meta
+    text = VIEW_WRITE_ERROR_SEVERAL if m["hook_views"] > 1 else VIEW_WRITE_ERROR
+    return GradvizError(text.format(m["hook_output"]), hint=VIEW_WRITE_HINT)
 
 
 def _first_tensor(values) -> Tensor | None:
