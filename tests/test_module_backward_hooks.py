@@ -127,3 +127,32 @@ def test_global_hooks_run_before_each_modules_own_until_removed():
                  "x = torch.ones(2, requires_grad=True)\nrelu(x).sum().backward()\nh.remove()\n"
                  "relu(x).sum().backward()\n")
     assert out == "global\nown\nown\n"
+
+
+def test_a_pass_inside_a_module_hook_has_its_own_groups_and_the_outer_pass_goes_on():
+    # (the outer module has two outputs: its hooks read the pass's waiting
+    # gradients, which the inner pass must not take over)
+    _, out = run("torch.manual_seed(0)\ninner = nn.Linear(2, 1)\n"
+                 "inner.register_full_backward_hook(lambda m, gi, go: print('inner'))\n"
+                 "z = torch.ones(1, 2, requires_grad=True)\n"
+                 "def outer_hook(m, gi, go):\n"
+                 "    with torch.enable_grad():\n"
+                 "        torch.autograd.grad(inner(z).sum(), z)\n"
+                 "    print('outer', gi[0])\n"
+                 "class Two(nn.Module):\n"
+                 "    def forward(self, a):\n"
+                 "        return a * 2, a * 3\n"
+                 "outer = Two()\nouter.register_full_backward_hook(outer_hook)\n"
+                 "x = torch.ones(3, requires_grad=True)\np, q = outer(x)\n"
+                 "(p.sum() + q.sum()).backward()\nprint(x.grad)\n")
+    assert out == "inner\nouter tensor([5., 5., 5.])\ntensor([5., 5., 5.])\n"
+
+
+def test_the_grad_fn_of_several_outputs_is_one_object_with_an_edge_for_each():
+    _, out = run("class Two(nn.Module):\n    def forward(self, a, b):\n        return a * 2, b\n"
+                 "m = Two()\nm.register_full_backward_pre_hook(lambda mod, go: None)\n"
+                 "x = torch.ones(3, requires_grad=True)\np, q = m(x, torch.ones(3))\n"
+                 "print(p.grad_fn is m(x, x)[0].grad_fn, q.requires_grad, "
+                 "[f is None for f, _ in p.grad_fn.next_functions])\n"
+                 "r, s = m(x, x + 1)\nprint(r.grad_fn is s.grad_fn)\n")
+    assert out == "False False [False, True]\nTrue\n"
