@@ -794,6 +794,7 @@ GRAPH_VJPS = {
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
     "unsqueeze": _r_unsqueeze, "transpose": _r_transpose, "permute": _r_permute, "T": _r_T, "t": _r_t, "clone": _r_clone,
+    "backward_hook": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "repeat": _r_repeat, "index": _r_index,
     "remainder": _r_remainder,
     "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,

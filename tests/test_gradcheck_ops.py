@@ -402,6 +402,7 @@ INPUTS: dict[str, list] = {
     "squeeze": [case(anyv(1, 3, 1), shape=(3,), dim=None), case(anyv(1, 3), shape=(3,), dim=0),
                 case(anyv(2, 1), shape=(2,), dim=1), case(anyv(1), shape=(), dim=None)],
     "clone": unary(anyv),
+    "backward_hook": unary(anyv),
     "to_dtype": [case(anyv(*s), dtype=np.dtype(F64)) for s in ((), (2, 3))],
     "index": [
         case(anyv(4), index=(1,), advanced=False, grad_fn="SelectBackward0"),
