@@ -136,8 +136,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     of the time otherwise.)
     """
     wanted = set(inputs) if inputs is not None else None
-    node_pre = node_post = after = unpack = None
+    node_pre = node_post = after = unpack = view = None
     if hooks is not None:
+        view = hooks.waiting
         hooks, node_pre, node_post, after, unpack = (hooks.tensor, hooks.pre, hooks.post,
                                                      hooks.after, hooks.unpack)
     needed = _between(_reachable(roots), wanted) if wanted is not None else None
@@ -171,6 +172,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 _clash(r)
             at[j], gs[j], ready[j] = r, s, 1
     find = ready.rfind
+    if view is not None:
+        view.bind(at, gs, ready, False, needed)
     grads: dict = {}       # the gradients of `wanted`, as they are complete
     order = []
     steps = []
@@ -206,6 +209,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 at = _dense(at, here)
                 gs = _dense(gs, here)
                 dense = True
+                if view is not None:
+                    view.bind(at, gs, ready, True, needed)
             if wanted is not None and node in wanted and g is not None:
                 grads[node] = g
                 if accumulate and node.recorded:      # backward(inputs=[y]) fills y.grad
@@ -399,6 +404,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             _accumulate_finished(node, waiting, {at[j]: gs[j] for j in range(here) if ready[j]},
                                  versions, fanin)
         raise
+    finally:
+        if view is not None:
+            view.end()
     if not retain_graph:
         for node in order:
             if node.recorded:
@@ -422,11 +430,63 @@ class PassHooks:
       unpack  recorded tensor -> f(ans, xs, scalar) -> (ans, xs): the values
               its VJPs read, as saved_tensors_hooks' unpack returns them"""
 
-    __slots__ = ("tensor", "pre", "post", "after", "unpack")
+    __slots__ = ("tensor", "pre", "post", "after", "unpack", "waiting")
 
-    def __init__(self, tensor=None, pre=None, post=None, after=None, unpack=None):
+    def __init__(self, tensor=None, pre=None, post=None, after=None, unpack=None,
+                 waiting=None):
         self.tensor, self.pre, self.post, self.after = tensor, pre, post, after
         self.unpack = unpack
+        # a Waiting the pass binds to its queue, for the pre hooks of nodes
+        # that run as one group (a module's backward hooks: module_hooks)
+        self.waiting = waiting
+
+
+class Waiting:
+    """The gradients of the nodes waiting to run in a reverse pass, for a
+    hook to read and change: a module's backward hooks see the gradients of
+    all its outputs (or inputs) at once, where PyTorch has one node for them
+    and gradviz one per tensor (made one after the other, so the first of
+    them to run finds the others' gradients complete)."""
+
+    __slots__ = ("at", "gs", "ready", "dense", "needed", "ran", "on_end")
+
+    def __init__(self, on_end=None):
+        self.ran = set()            # what the hooks that use it ran in this pass
+        self.on_end = on_end        # called when the pass ends
+
+    def bind(self, at, gs, ready, dense: bool, needed) -> None:
+        self.at, self.gs, self.ready, self.dense, self.needed = at, gs, ready, dense, needed
+
+    def end(self) -> None:
+        if self.on_end is not None:
+            self.on_end()
+
+    def get(self, t: Tensor):
+        """The gradient waiting for t (None: none has come)."""
+        j = t.seq + 1
+        if not (0 < j < len(self.ready) and self.ready[j]):
+            return None
+        return self.gs[j] if self.dense else self.gs.get(j)
+
+    def put(self, t: Tensor, g) -> None:
+        """t's gradient is g from here on (None: t gets none, and does not run)."""
+        j = t.seq + 1
+        if not 0 < j < len(self.ready) or (self.needed is not None and t not in self.needed):
+            return
+        if g is None:
+            if self.ready[j]:
+                self.gs[j] = None
+                self.ready[j] = 0
+            return
+        self.at[j], self.gs[j], self.ready[j] = t, g, 1
+
+    def add(self, t: Tensor, g) -> None:
+        """g added to the gradient waiting for t, as a node that sends it
+        (t older than the node running)."""
+        if self.get(t) is None:
+            self.put(t, g)
+        elif self.needed is None or t in self.needed:
+            self.gs[t.seq + 1] = self.gs[t.seq + 1] + g
 
 
 def _send_none(g, ans, xs, p, i):

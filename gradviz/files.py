@@ -40,6 +40,12 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     if len(data) > max_bytes:
         raise GradvizError(f"{where} is larger than the limit of {max_bytes:,} bytes",
                            kind=FILE, hint="raise the limit with --max-file-size BYTES")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data):
+        # (Windows editors' "Unicode"): Python refuses such a file as well
+        raise GradvizError(f"{where} is UTF-16 text; programs are read as UTF-8, as Python "
+                           "reads them", kind=FILE,
+                           hint="save the file as UTF-8 (in Notepad: File > Save as, "
+                                "Encoding: UTF-8)")
     if b"\x00" in data:
         raise GradvizError(f"{where} looks like a binary file (it contains NUL bytes)",
                            kind=FILE, hint="a program is plain text, one statement per line")
@@ -55,6 +61,24 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
         raise GradvizError(f"{where} is empty", kind=FILE,
                            hint="write a program, e.g. x = arange(4.0, requires_grad=True)")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 text without a byte order mark: NUL bytes that decode, as
+    UTF-16, to text (a binary file's do not: it decodes to controls and
+    unpaired surrogates)."""
+    if len(data) < 4 or b"\x00" not in data:
+        return False
+    sample = data[:4096 - 4096 % 2] if len(data) > 4096 else data[:len(data) - len(data) % 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        readable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+        if readable >= 0.95 * len(text):
+            return True
+    return False
 
 
 def write_atomic(path, data: str | bytes | list[str]) -> None:

@@ -235,6 +235,11 @@ def _check_widths(spec: str) -> None:
 def _type_name(v) -> str:
     if v is None:
         return "NoneType"
+    # an object standing for classes of several names (an nn.ReLU() is a
+    # layers.Layer) says which one it is
+    own = getattr(v, "py_type_name", None)
+    if own.__class__ is str:
+        return own
     name = type(v).__name__
     return _TORCH_TYPE_NAMES.get(name, name)
 

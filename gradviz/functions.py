@@ -2190,7 +2190,9 @@ def f_len(rt, x):
             return call_method(rt, x, "__len__", [])
         raise GradvizError(f"object of type '{x.cls.name}' has no len()", kind=TYPE,
                            hint="define __len__(self) in its class")
-    raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
+    raise GradvizError(f"object of type '{rt.type_name(x)}' has no len()", kind=TYPE,
+                       hint="len() counts the items of a list, tuple, dict, string or "
+                            "tensor (its first dimension)")
 
 
 def f_str(rt, v=""):

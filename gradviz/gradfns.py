@@ -30,6 +30,7 @@ _QUALIFIED = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
               "CopySlices": "torch::autograd::CopySlices",
               "CopyBackwards": "torch::autograd::CopyBackwards",
               "NotImplemented": "torch::autograd::NotImplemented"}
+_NO_META: dict = {}
 # ops whose number arguments PyTorch takes as Scalars: no edge for them
 _SCALAR_ARGS = {"rsub", "pow"}
 # ops whose inputs past the first few are no inputs of PyTorch's node (a
@@ -50,7 +51,11 @@ class GradFn:
         self.tape_nodes = tape_nodes      # the tape, where a write's new node is found
 
     def _key(self):
-        return (self.name, id(self.node)) if self.node is not None else (self.name, id(self))
+        if self.node is None:
+            return (self.name, id(self))
+        group = (self.node.meta or _NO_META).get("hook_group")
+        # (the nodes of one BackwardHookFunction, one per tensor here: PyTorch's one node)
+        return (self.name, id(self.node)) if group is None else (self.name, "hook_group", group)
 
     def same(self, other) -> bool:
         """The same backward node of PyTorch's graph: each access to a
@@ -94,7 +99,8 @@ def _edge_on(t, at: int, tape_nodes: list) -> tuple:
             # a view written in place after this node was made: the edge is
             # to the grad_fn it was made with, not the one PyTorch makes anew
             return (GradFn(t.op.grad_fn_for(t), t, tape_nodes=tape_nodes), 0)
-        return (grad_fn_of(t, tape_nodes), 0)
+        # (output_nr: a module's hook node's place among its tensors)
+        return (grad_fn_of(t, tape_nodes), 0 if m is None else m.get("hook_output", 0))
     if m is not None and m.get("grad_since", -1) >= at:
         return (None, 0)
     return (GradFn("AccumulateGrad", t), 0)
@@ -133,6 +139,16 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         # the view's own
         return (_edge(args[0], at),) + _edges(args[1], args[1].op.grad_fn_for(args[1]),
                                               tape_nodes)[1:]
+    if op == "backward_hook":
+        # PyTorch's one node for the tensors of a module's call (gradviz's
+        # nodes for them are made one after the other): an edge for each
+        m = node.meta
+        edges = [(None, 0)] * m["hook_tensors"]
+        seq = m["hook_group"]
+        for seq in range(seq, seq + m["hook_views"]):
+            t = tape_nodes[seq]
+            edges[t.meta["hook_output"]] = _edge(t.args[0], t.seq + 1)
+        return tuple(edges)
     if name == "MulBackward1" or name == "DivBackward1":
         # a Scalar overload (higher_order._scaled): the number is no input
         return tuple(_edge(a, at) for a in args if a.__class__ is Tensor)

@@ -1,13 +1,19 @@
 """create_graph=True rules of the convolutions and poolings: their gradient
 is one node of their backward op (ops/conv_backward.py), as PyTorch records
-ConvolutionBackwardBackward0 and the poolings' ...BackwardBackward0. Those
-ops' own rules (a third derivative) are not recorded: refused.
+ConvolutionBackwardBackward0 and the poolings' ...BackwardBackward0; and
+those backward ops' own rules (a third derivative): the convolution and its
+gradients again, the average poolings of the incoming gradient, and for the
+max poolings its values gathered at the windows' maxima, as PyTorch's
+max_pool_double_backward.
 
-Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor.
+Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor, or
+None where PyTorch's gradient is undefined (not zeros).
 """
 from __future__ import annotations
 
-from .higher_order import _op
+import numpy as np
+
+from .higher_order import _const, _op
 
 _OUTPUTS = ("input", "weight", "bias")
 
@@ -20,10 +26,65 @@ def _r_conv(rt, g, node, i):
                **node.params)
 
 
+def _r_conv_backward(rt, gg, node, i):
+    """convolution_backward(g, x, w)'s gradients (ops/conv_backward.py's
+    VJPs as ops): by g the convolution of gg (gg as the input, the weight or
+    the bias's gradient); by x only for the weight's gradient, by w only for
+    the input's: the other gradient of the convolution with gg in its place."""
+    g, x, w = node.args
+    p = node.params
+    conv = {k: v for k, v in p.items() if k not in ("op", "output")}
+    which = p["output"]
+    if i == 0:
+        if which == "bias":
+            per_channel = _op(rt, "view", gg, shape=(1, -1) + (1,) * (g.data.ndim - 2))
+            return _op(rt, "expand", per_channel, shape=g.data.shape)
+        operands = (gg, w) if which == "input" else (x, gg)
+        return _op(rt, p["op"], *operands, **conv)
+    if i == 1:
+        return None if which != "weight" else _op(
+            rt, "convolution_backward", g, x, gg, op=p["op"], output="input", **conv)
+    return None if which != "input" else _op(
+        rt, "convolution_backward", g, gg, w, op=p["op"], output="weight", **conv)
+
+
 def _r_pool(rt, g, node, i):
     return _op(rt, f"{node.op.name}_backward", g, node.args[0], **node.params)
 
 
+def _r_linear_backward(rt, gg, node, i):
+    """An average pooling's or an upsampling's backward: linear in g (the
+    pooling of the incoming gradient), constant in x."""
+    if i == 1:
+        return _const(rt, np.zeros_like(node.args[1].data), "zeros")
+    return _op(rt, node.op.name[:-len("_backward")], gg, **node.params)
+
+
+def _r_max_backward(rt, gg, node, i):
+    """A max pooling's backward: linear in g, its gradient gg's values at each
+    window's max (PyTorch's max_pool_double_backward: a view, a gather, a
+    view); constant in x."""
+    x = node.args[1].data
+    if i == 1:
+        return _const(rt, np.zeros_like(x), "zeros")
+    if node.op.name == "max_pool2d_backward":
+        from .ops.pool import max_pool_branch
+        where = max_pool_branch(x, node.params)
+    else:
+        from .ops.im2col import adaptive_max_indices
+        where = adaptive_max_indices(x)(node.params)
+    lead = x.shape[:-2]
+    flat = _op(rt, "view", gg, shape=lead + (x.shape[-2] * x.shape[-1],))
+    index = np.ascontiguousarray(where.reshape(lead + (-1,)))
+    picked = _op(rt, "gather", flat, dim=len(lead), index=index, grad_fn="GatherBackward0")
+    return _op(rt, "view", picked, shape=where.shape)
+
+
 CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"),
                              _r_conv),
-             **dict.fromkeys(("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"), _r_pool)}
+             **dict.fromkeys(("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"), _r_pool),
+             "convolution_backward": _r_conv_backward,
+             **dict.fromkeys(("avg_pool2d_backward", "adaptive_avg_pool2d_backward"),
+                             _r_linear_backward),
+             **dict.fromkeys(("max_pool2d_backward", "adaptive_max_pool2d_backward"),
+                             _r_max_backward)}

@@ -85,10 +85,11 @@ def _unsupported(op_name: str, why: str = "") -> GradvizError:
                         hint="higher derivatives work through arithmetic, the elementwise "
                              "and special math functions, the activations, the reductions, "
                              "cumsum, softmax, the losses, reshapes, transposes, matmul, "
-                             "the convolutions and poolings, indexing, gathers and scatters, "
-                             "and the matrix functions (inv, det, solve, cholesky, eigh, svd "
-                             "...: the README lists them); compute this op's part on "
-                             ".detach()ed values, or differentiate once")
+                             "the convolutions and poolings, the normalizations, einsum, "
+                             "embedding, padding, indexing, gathers and scatters, and the "
+                             "matrix functions (inv, det, solve, cholesky, eigh, svd ...: the "
+                             "README lists them); compute this op's part on .detach()ed "
+                             "values, or differentiate once")
 
 
 # ---- the rules ----------------------------------------------------------------
@@ -538,7 +539,7 @@ def _r_setitem(rt, g, node, i):
 
 
 def _r_cat(rt, g, node, i):
-    d = node.params["dim"]
+    d = node.params["dim"] % node.data.ndim      # (a negative dim counts from the end)
     xs = node.args
     if node.op.name == "stack":
         index = (slice(None),) * d + (i,)
@@ -639,7 +640,8 @@ def _r_log_softmax(rt, g, node, i):
 
 
 def _r_threshold_backward(rt, g, node, i):
-    return _op(rt, "threshold_backward", g, node.args[1]) if i == 0 else _op(rt, "mul", g, 0.0)
+    return _op(rt, "threshold_backward", g, node.args[1], **node.params) if i == 0 else \
+        _op(rt, "mul", g, 0.0)
 
 
 def _r_softmax_backward_data(rt, gg, node, i):
@@ -811,6 +813,7 @@ GRAPH_VJPS = {
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
     "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
     "unsqueeze": _r_unsqueeze, "transpose": _r_transpose, "permute": _r_permute, "T": _r_T, "t": _r_t, "clone": _r_clone,
+    "backward_hook": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "repeat": _r_repeat, "index": _r_index,
     "remainder": _r_remainder,
     "index_backward": _r_index_backward, "setitem": _r_setitem, "cat": _r_cat, "stack": _r_cat,
@@ -855,10 +858,14 @@ REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data =
 from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402
 from .higher_losses import LOSS_ONLY_INPUTS, LOSS_VJPS  # noqa: E402
 from .higher_conv import CONV_VJPS  # noqa: E402
+from .higher_nn import NN_ONLY_INPUTS, NN_REFUSALS, NN_VJPS  # noqa: E402
+from .higher_rnn import RNN_VJPS  # noqa: E402
 from .higher_math import MATH_REFUSALS, MATH_VJPS  # noqa: E402
 GRAPH_VJPS.update(SELECT_VJPS)
 GRAPH_VJPS.update(CONV_VJPS)
 GRAPH_VJPS.update(LOSS_VJPS)
+GRAPH_VJPS.update(NN_VJPS)
+GRAPH_VJPS.update(RNN_VJPS)
 GRAPH_VJPS.update(MATH_VJPS)
 # pixel_shuffle's gradient is pixel_unshuffle's of g, and the other way round
 GRAPH_VJPS.update(
@@ -870,8 +877,10 @@ GRAPH_VJPS.update(
     col2im=lambda rt, g, node, i: _op(rt, "im2col", g, **{
         k: v for k, v in node.params.items() if k != "size"}))
 REFUSALS.update(SELECT_REFUSALS)
+REFUSALS.update(NN_REFUSALS)
 REFUSALS.update(MATH_REFUSALS)
 ONLY_INPUTS.update(LOSS_ONLY_INPUTS)
+ONLY_INPUTS.update(NN_ONLY_INPUTS)
 
 
 # ---- the pass -------------------------------------------------------------------
@@ -914,9 +923,12 @@ def _check_supported(order) -> None:
         name = node.op.name
         only = ONLY_INPUTS.get(name)
         if only is not None:
-            if any(a.__class__ is Tensor and a.requires_grad and k not in only
-                   for k, a in enumerate(node.args)):
-                raise _unsupported(name, " (by its input x: a third derivative of "
+            refused = [k for k, a in enumerate(node.args)
+                       if a.__class__ is Tensor and a.requires_grad and k not in only]
+            if refused:
+                # (a loss's backward op: its inputs g, x, the target, the weight)
+                by = ("g", "input x", "target", "weight")[min(refused[0], 3)]
+                raise _unsupported(name, f" (by its {by}: a third derivative of "
                                          f"{name[:-len('_backward')]})"
                                    if name.endswith("_backward") else " (by its target)")
         elif name in REFUSALS and any(a.__class__ is Tensor and a.requires_grad
@@ -973,7 +985,10 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             if not a.requires_grad:
                 pruned.append((node, a))
                 continue
-            gi = _sum_to(rt, rule(rt, g, node, i), a.data.shape)
+            gi = rule(rt, g, node, i)
+            if gi is None:       # PyTorch's undefined gradient (a convolution's backward's)
+                continue
+            gi = _sum_to(rt, gi, a.data.shape)
             if gi.data.dtype != a.data.dtype:
                 gi = _op(rt, "to_dtype", gi, dtype=a.data.dtype)
             prev = grads.get(a)

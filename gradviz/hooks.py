@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import saved_hooks
+from . import module_hooks, saved_hooks
 from .autodiff import PassHooks
 from .errors import RUNTIME, TYPE, GradvizError, Span
 from .gradfns import GradFn, edge_args
@@ -50,7 +50,7 @@ def hooked(rt, t: Tensor) -> bool:
     so, rather than disagree)."""
     h = rt.node_hooks.get(t)
     return (bool(rt.hooks.get(t)) or (h is not None and bool(h["pre"] or h["post"]))
-            or t in rt.packed)
+            or t in rt.packed or t in rt.module_bw)
 
 
 def register(rt, fn: GradFn, hook, kind: str):
@@ -107,15 +107,18 @@ def pass_hooks(rt, accumulate: bool) -> PassHooks | None:
             # complete, as PyTorch runs its AccumulateGrad)
             tensor[t] = lambda g, t=t: run_prehooks(rt, t, rt.run_hooks(t, g))
             after[t] = lambda g, t=t: run_after(rt, t, g)
+    # a module's backward hooks (module_hooks), at its BackwardHookFunction nodes
+    waiting = module_hooks.pass_hooks(rt, tensor, pre) if rt.module_bw else None
     unpack = {t: (lambda ans, xs, scalar, t=t: saved_hooks.unpack_for_backward(rt, t, ans, xs, scalar))
               for t in rt.packed if not t.freed}
     if rt.anomaly == (True, True):       # detect_anomaly(): every node's NaNs checked
         from .anomaly import CheckEveryNode
         return PassHooks(tensor or None, pre or None, CheckEveryNode(post), after or None,
-                         unpack or None)
+                         unpack or None, waiting)
     if not (tensor or pre or post or after or unpack):
         return None
-    return PassHooks(tensor or None, pre or None, post or None, after or None, unpack or None)
+    return PassHooks(tensor or None, pre or None, post or None, after or None, unpack or None,
+                     waiting)
 
 
 def _name(rt, fn) -> str:

@@ -548,6 +548,10 @@ def _module_tree() -> dict:
                                  "rnn": rnn,
                                  **{k: Function(k, v) for k, v in grad_utils.FUNCTIONS.items()}}),
                              "Module": classes.MODULE,
+                             # (the global module hooks: torch.nn.modules.module.register_module_*)
+                             "modules": Module("torch.nn.modules", {"module": Module(
+                                 "torch.nn.modules.module",
+                                 {k: Function(k, v) for k, v in module_hooks.FUNCTIONS.items()})}),
                              **{k: layers.layer_type(k) for k in layers.KINDS},
                              **modules.types()})
     autograd_functional = Module("torch.autograd.functional", {
@@ -916,6 +920,11 @@ class Interpreter:
         # the hooks of a tensor's backward node (grad_fn, a leaf's
         # AccumulateGrad): tensor -> {"pre", "post", "accumulated": [[hook], ...]}
         self.node_hooks: dict = {}
+        # a module's backward hooks: its BackwardHookFunction nodes -> what
+        # a pass runs there (module_hooks._Runner); the running pass's
+        # autodiff.Waiting, which they read
+        self.module_bw: dict = {}
+        self.module_waiting = None
         self.dual_tangents = None      # in a fwAD.dual_level(): tensor -> tangent (forward_ad)
         # torch.autograd.graph's hooks (saved_hooks): the active
         # saved_tensors_hooks() (innermost last), the messages of the
@@ -3813,8 +3822,10 @@ class Interpreter:
             return (f"UnpackedDualTensor(primal={self.value_str(v.primal)}, "
                     f"tangent={'None' if v.tangent is None else self.value_str(v.tangent)})")
         if v.__class__ is GradFn:
+            # (a Python-defined Function's node: the program's, or a module's backward hooks')
             where = "torch.autograd.function." if v.node is not None and v.node.recorded \
-                and v.node.op.custom and v.name == v.node.op.grad_fn else ""
+                and (v.node.op.custom or v.node.op.name == "backward_hook") \
+                and v.name == v.node.op.grad_fn else ""
             return f"<{where}{v.name} object at {self.address(v)}>"
         if v.__class__ in classes.PRINTED:
             return classes.text(self, v)
@@ -3890,6 +3901,9 @@ class Interpreter:
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")
+        if t.requires_grad and self.tape.grad_enabled and t.recorded and \
+                t.op.name == "backward_hook":
+            raise module_hooks.view_write_error(t)
         if t.requires_grad and self.tape.grad_enabled and _seen_as_view(t):
             base = t
             while _seen_as_view(base):
@@ -4023,6 +4037,12 @@ class Interpreter:
     def no_hooks_with_graph(self, order) -> None:
         """A pass that builds a graph runs tensor hooks (higher_order), not
         the hooks of nodes: refused where a node of the pass has some."""
+        if self.module_bw and any(t in self.module_bw for t in order):
+            raise GradvizError("module backward hooks with create_graph=True are not supported "
+                               "here", kind=RUNTIME,
+                               hint="remove them (handle.remove()) and call the module again "
+                                    "before a backward pass that builds a graph; tensor hooks "
+                                    "(x.register_hook) run there")
         held = self.node_hooks
         if any((h := held.get(t)) is not None and (h["pre"] or h["post"] or h["accumulated"])
                for t in order):

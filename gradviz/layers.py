@@ -193,6 +193,11 @@ class Layer:
 
     __slots__ = ("name", "type_name", "fn", "kwargs", "text", "training")
 
+    @property
+    def py_type_name(self) -> str:
+        """type(layer).__name__ (see fstrings._type_name)."""
+        return self.name
+
     def __init__(self, name: str, type_name: str, fn, kwargs: dict, text: str):
         self.name, self.type_name, self.fn, self.kwargs, self.text = \
             name, type_name, fn, kwargs, text

@@ -1,5 +1,7 @@
-"""Module forward hooks: m.register_forward_pre_hook(hook) and
-m.register_forward_hook(hook), as PyTorch's Module._call_impl runs them.
+"""Module hooks, as PyTorch's Module._call_impl runs them: forward hooks,
+m.register_forward_pre_hook(hook) and m.register_forward_hook(hook), and
+backward hooks (below); each also global, for every module
+(torch.nn.modules.module.register_module_forward_hook(hook), ...).
 
 A pre-hook is called as hook(module, args) before forward (args: the
 positional arguments as a tuple) and may return new arguments (a tuple, or
@@ -10,18 +12,78 @@ kwargs, output)); prepend=True runs a hook before the others. Each
 registration returns a handle whose remove() takes the hook out.
 
 The usual use: keep a layer's activations for a look (`acts[name] =
-out.detach()`), or print shapes as data flows. Backward hooks on modules
-(register_full_backward_hook) put BackwardHookFunction nodes into PyTorch's
-graph; they are refused with a pointer to a tensor's register_hook.
+out.detach()`), or print shapes as data flows.
+
+Backward hooks, as PyTorch's Module._call_impl sets them up: with
+register_full_backward_hook(hook) or register_full_backward_pre_hook(hook)
+on a module, a call passes its tensor inputs and its tensor outputs
+through identity nodes (BackwardHookFunctionBackward, drawn as "hooks of
+Linear: grad_input" / "grad_output"; PyTorch has one node for the inputs
+and one for the outputs, gradviz one per tensor, which a pass runs as a
+group: autodiff.Waiting). In backward, at the outputs' nodes the
+pre-hooks run, hook(module, grad_output) -> None or a new grad_output; at
+the inputs' nodes the full hooks, hook(module, grad_input, grad_output)
+-> None or a new grad_input (tuples, None where an input is no tensor). A
+module whose inputs need no grad has no input node: its full hooks run at
+the outputs' nodes, with grad_input all None (PyTorch warns).
+The deprecated register_backward_hook(hook) is a grad_fn hook of the
+output's node, which sees that one node's gradients (a Linear's:
+AddmmBackward0's bias, input and weight.T).
 
 The hooks of a run live on its interpreter (rt.module_hooks: id(module) ->
 its hooks, the module kept alive with them; rt.hook_ids counts the handles,
-as PyTorch's RemovableHandle.next_id); a module without hooks pays one dict
-lookup per call.
+as PyTorch's RemovableHandle.next_id; the global ones under GLOBAL); a
+module without hooks pays a dict lookup or two per call.
 """
 from __future__ import annotations
 
+import weakref
+
+import numpy as np
+
+from .autodiff import Waiting
 from .errors import RUNTIME, TYPE, GradvizError
+from .ops import OPS
+from .record import MODULE_LABEL
+from .tensor import Tensor
+
+# the ops of the gradients a module's backward hooks got (see hooks._given)
+INPUT_LABEL = MODULE_LABEL + " grad_input"
+OUTPUT_LABEL = MODULE_LABEL + " grad_output"
+NO_INPUT_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs "
+    "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
+    "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.")
+# an in-place write into what a module with backward hooks took or returned
+VIEW_WRITE_ERROR = (
+    "Output {} of BackwardHookFunction is a view and is being modified inplace. This view was "
+    "created inside a custom Function (or because an input was returned as-is) and the autograd "
+    "logic to handle view+inplace would override the custom backward associated with the custom "
+    "Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by "
+    "cloning the output of the custom Function.")
+# (the same, where the node has several outputs that need grad)
+VIEW_WRITE_ERROR_SEVERAL = (
+    "Output {} of BackwardHookFunction is a view and is being modified inplace. This view is the "
+    "output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place "
+    "one.")
+VIEW_WRITE_HINT = ("a module with backward hooks passes its input and output through a node "
+                   "that returns them as-is: write into a clone() (y = module(x).clone()), or "
+                   "use the out-of-place op (nn.ReLU() rather than nn.ReLU(inplace=True))")
+_DEPRECATED = "is deprecated and will be removed in future versions. This hook will be missing "
+_DOCUMENTED = "Please use register_full_backward_hook to get the documented behavior."
+NON_FULL_WARNINGS = {
+    "output": ("Using non-full backward hooks on a Module that does not return a single Tensor "
+               f"or a tuple of Tensors {_DEPRECATED}some of the grad_output. {_DOCUMENTED}"),
+    "input": ("Using non-full backward hooks on a Module that does not take as input a single "
+              f"Tensor or a tuple of Tensors {_DEPRECATED}some of the grad_input. {_DOCUMENTED}"),
+    "nested": ("Using a non-full backward hook when outputs are nested in python data structure "
+               f"{_DEPRECATED}some grad_output."),
+    "several": ("Using a non-full backward hook when outputs are generated by different autograd "
+                f"Nodes {_DEPRECATED}some grad_output. {_DOCUMENTED}"),
+    "nodes": ("Using a non-full backward hook when the forward contains multiple autograd Nodes "
+              f"{_DEPRECATED}some grad_input. {_DOCUMENTED}"),
+}
 
 
 class Handle:
@@ -36,58 +98,126 @@ class Handle:
         self.table.pop(self.id, None)
 
 
+# the key of the global hooks (torch.nn.modules.module.register_module_*) in
+# rt.module_hooks, beside the modules' ids
+GLOBAL = "global"
+
+
 def _hooks(rt, module) -> dict:
-    entry = rt.module_hooks.get(id(module))
+    """The hooks of module (None: the global ones, every module's)."""
+    key = GLOBAL if module is None else id(module)
+    entry = rt.module_hooks.get(key)
     if entry is None:
-        entry = rt.module_hooks[id(module)] = {"module": module, "pre": {}, "post": {}}
+        entry = rt.module_hooks[key] = {"module": module, "pre": {}, "post": {}, "bw": {},
+                                        "bwpre": {}, "bwold": {}, "full": None}
     return entry
+
+
+def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> Handle:
+    """item (its hook first) into the table hooks, with a new handle."""
+    from .functions import f_callable
+    hook = item[0] if item.__class__ is tuple else item
+    if not f_callable(rt, hook):
+        raise GradvizError(f"'{rt.type_name(hook)}' object is not callable", kind=TYPE,
+                           hint=f"register a function: {hint}")
+    hid = rt.hook_ids
+    rt.hook_ids += 1
+    if prepend:
+        rest = dict(hooks)
+        hooks.clear()
+        hooks[hid] = item
+        hooks.update(rest)
+    else:
+        hooks[hid] = item
+    return Handle(hid, hooks)
 
 
 def _register(kind: str):
     def register(rt, module, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        from .functions import f_callable
-        if not f_callable(rt, hook):
-            raise GradvizError(f"'{rt.type_name(hook)}' object is not callable", kind=TYPE,
-                               hint="register a function: def hook(module, args, output): ...")
-        hid = rt.hook_ids
-        rt.hook_ids += 1
-        hooks = _hooks(rt, module)[kind]
-        item = (hook, bool(with_kwargs))
-        if prepend:
-            rest = dict(hooks)
-            hooks.clear()
-            hooks[hid] = item
-            hooks.update(rest)
-        else:
-            hooks[hid] = item
-        return Handle(hid, hooks)
+        return _add(rt, _hooks(rt, module)[kind], (hook, bool(with_kwargs)), prepend,
+                    "def hook(module, args, output): ...")
     register.__name__ = f"register_forward_{'pre_' if kind == 'pre' else ''}hook"
     return register
 
 
-def _refuse_backward(name: str):
-    def refuse(rt, module, *args, **kwargs):
-        raise GradvizError(f"{name}() is not supported here", kind=RUNTIME,
-                           hint="hook the gradient of the module's output instead: "
-                                "out = module(x); out.register_hook(lambda g: print(g))")
-    refuse.__name__ = name
-    return refuse
+def _register_backward(kind: str, name: str):
+    def register(rt, module, hook, prepend=False):
+        entry = _hooks(rt, module)
+        if kind != "bwpre":
+            # (a module's hooks are all of one kind, and so are the global
+            # ones: PyTorch's _is_full_backward_hook)
+            full = kind == "bw"
+            if entry["full"] is (not full):
+                where = "on a single Module" if module is not None else "as a global Module hook"
+                raise GradvizError("Cannot use both regular backward hooks and full backward "
+                                   f"hooks {where}. Please use only one of them.", kind=RUNTIME,
+                                   hint="register_backward_hook is the deprecated one: remove "
+                                        "its hooks and use register_full_backward_hook only")
+            entry["full"] = full
+        return _add(rt, entry[kind], hook, prepend,
+                    "def hook(module, grad_input, grad_output): ..." if kind != "bwpre" else
+                    "def hook(module, grad_output): ...")
+    if kind == "bwold":
+        # (the deprecated one takes no prepend=)
+        def register_old(rt, module, hook):
+            return register(rt, module, hook)
+        register_old.__name__ = name
+        return register_old
+    register.__name__ = name
+    return register
 
 
 METHODS = {"register_forward_pre_hook": _register("pre"),
            "register_forward_hook": _register("post"),
-           **{name: _refuse_backward(name) for name in (
-               "register_full_backward_hook", "register_backward_hook",
-               "register_full_backward_pre_hook")}}
+           "register_full_backward_hook": _register_backward("bw", "register_full_backward_hook"),
+           "register_full_backward_pre_hook": _register_backward(
+               "bwpre", "register_full_backward_pre_hook"),
+           "register_backward_hook": _register_backward("bwold", "register_backward_hook")}
+
+
+def _global(method: str, keywords: bool = False):
+    """torch.nn.modules.module.register_module_X(hook): the method's hooks
+    for every module, run before each module's own."""
+    register = METHODS[method]
+    if keywords:         # (register_module_forward_hook's with_kwargs=, always_call=)
+        def register_global(rt, hook, *, with_kwargs=False, always_call=False):
+            return register(rt, None, hook, with_kwargs=with_kwargs, always_call=always_call)
+    else:
+        def register_global(rt, hook):
+            return register(rt, None, hook)
+    return register_global
+
+
+# torch.nn.modules.module's functions
+FUNCTIONS = {"register_module_forward_pre_hook": _global("register_forward_pre_hook"),
+             "register_module_forward_hook": _global("register_forward_hook", keywords=True),
+             "register_module_full_backward_pre_hook": _global("register_full_backward_pre_hook"),
+             "register_module_full_backward_hook": _global("register_full_backward_hook"),
+             "register_module_backward_hook": _global("register_backward_hook")}
+
+
+def _of(entry, glob, kind: str) -> list:
+    """The hooks of one kind a call runs: the global ones, then the module's."""
+    return [*(glob[kind].values() if glob else ()), *(entry[kind].values() if entry else ())]
 
 
 def call(rt, module, args: list, kwargs: dict | None, run):
-    """module(*args, **kwargs) with its hooks: run(args, kwargs) is its forward."""
-    entry = rt.module_hooks.get(id(module)) if rt.module_hooks else None
-    if entry is None or not (entry["pre"] or entry["post"]):
+    """module(*args, **kwargs) with its hooks: run(args, kwargs) is its
+    forward. In PyTorch's order: forward pre-hooks, the inputs through a
+    BackwardHookFunction node (backward hooks), forward, forward hooks, the
+    output through a second one, the deprecated backward hooks on the
+    output's grad_fn."""
+    table = rt.module_hooks
+    if not table:
+        return run(args, kwargs)
+    entry, glob = table.get(id(module)), table.get(GLOBAL)
+    if entry is None and glob is None:
+        return run(args, kwargs)
+    hooks = {kind: _of(entry, glob, kind) for kind in ("pre", "post", "bw", "bwpre", "bwold")}
+    if not any(hooks.values()):
         return run(args, kwargs)
     args, kwargs = tuple(args), dict(kwargs or {})
-    for hook, with_kwargs in list(entry["pre"].values()):
+    for hook, with_kwargs in hooks["pre"]:
         if with_kwargs:
             got = rt.call_value(hook, [module, args, kwargs])
             if got is not None:
@@ -100,10 +230,342 @@ def call(rt, module, args: list, kwargs: dict | None, run):
             got = rt.call_value(hook, [module, args])
             if got is not None:
                 args = got if isinstance(got, tuple) else (got,)
+    bw = None
+    if hooks["bw"] or hooks["bwpre"]:
+        # (the hooks of this call: one removed later still runs in its backward)
+        bw = BackwardHook(module, hooks["bw"], hooks["bwpre"], len(args))
+        args, bw.inputs = _through_hook_nodes(rt, bw, args, "input")
     result = run(list(args), kwargs)
-    for hook, with_kwargs in list(entry["post"].values()):
+    for hook, with_kwargs in hooks["post"]:
         got = rt.call_value(hook, [module, args, kwargs, result] if with_kwargs
                             else [module, args, result])
         if got is not None:
             result = got
+    if bw is not None:
+        if result.__class__ is not Tensor and result.__class__ is not tuple:
+            near = _first_tensor(args) or (_first_tensor(result) if isinstance(
+                result, (list, tuple)) else None)
+            if near is not None:        # (an event names a tensor of the run)
+                rt.log_event("user_warning", near, message=(
+                    "For backward hooks to be called, module output should be a Tensor or a "
+                    f"tuple of Tensors but received <class '{rt.type_name(result)}'>"))
+        outputs = result if result.__class__ is tuple else (result,)
+        bw.n_outputs = len(outputs)
+        outputs, bw.outputs = _through_hook_nodes(rt, bw, outputs, "output")
+        result = outputs if result.__class__ is tuple else outputs[0]
+    if hooks["bwold"]:
+        _hook_output_node(rt, module, hooks["bwold"], args, result)
     return result
+
+
+# ---- backward hooks -------------------------------------------------------------------
+
+class BackwardHook:
+    """The backward hooks of one call of a module (PyTorch's
+    torch.utils.hooks.BackwardHook): its full hooks and pre-hooks as they
+    were at the call; its positional inputs and outputs, each tensor among
+    them as (index, tensor, the BackwardHookFunction node made of it or None
+    where it needs no grad); and the gradients w.r.t. the outputs, kept from
+    the outputs' nodes (where the pre-hooks run) to the inputs' (where the
+    full hooks run). inputs None: no input required grad (no nodes)."""
+
+    __slots__ = ("module", "full", "pre", "n_inputs", "inputs", "n_outputs", "outputs",
+                 "grad_outputs")
+
+    def __init__(self, module, full: list, pre: list, n_inputs: int):
+        self.module, self.full, self.pre, self.n_inputs = module, full, pre, n_inputs
+        self.inputs = self.outputs = self.grad_outputs = None
+        self.n_outputs = 0
+
+
+def _through_hook_nodes(rt, bw: BackwardHook, values: tuple, side: str) -> tuple:
+    """values with each tensor that requires grad replaced by a
+    BackwardHookFunction node of it, as PyTorch's
+    BackwardHook._apply_on_tensors does when one of them requires grad (and
+    gradients are on); and [(index, tensor, node or None)] for the tensors
+    (None: no node made). The nodes are where the module's hooks run."""
+    at = [i for i, v in enumerate(values) if v.__class__ is Tensor]
+    if not rt.tape.grad_enabled or not any(values[i].requires_grad for i in at):
+        return values, None
+    if rt.dual_tangents:
+        from .forward_ad import tangent_of
+        if any(tangent_of(rt, values[i]) is not None for i in at):
+            raise GradvizError("You must implement the jvp function for custom "
+                               "autograd.Function to use it with forward mode AD.",
+                               kind="NotImplementedError",
+                               hint="a module with backward hooks passes its tensors through "
+                                    "PyTorch's BackwardHookFunction, which has no forward-mode "
+                                    "rule: remove the hooks (handle.remove()) for forward AD")
+    values, tensors = list(values), []
+    # (one node per tensor, made one after the other: see autodiff.Waiting)
+    params = {"symbol": f"hooks of {rt.type_name(bw.module)}: grad_{side}"}
+    for i in at:
+        t = values[i]
+        node = rt.apply(OPS["backward_hook"], (t,), params) if t.requires_grad else None
+        if node is not None:
+            rt.module_bw[node] = _Runner(rt, node, side, bw)
+            values[i] = node
+        tensors.append((i, t, node))
+    nodes = [node for _, _, node in tensors if node is not None]
+    for k, (_, _, node) in enumerate(tensors):
+        if node is not None:
+            # PyTorch's one node for the group (GradFn._key, next_functions): the
+            # first node's seq, this one's place among the tensors (output_nr),
+            # how many tensors and how many of them are views that need grad
+            node.meta = {**(node.meta or {}), "hook_group": nodes[0].seq, "hook_output": k,
+                         "hook_tensors": len(tensors), "hook_views": len(nodes)}
+    return tuple(values), tensors
+
+
+def view_write_error(t: Tensor) -> GradvizError:
+    """PyTorch's error for an in-place write into t, made by a hook node."""
+    m = t.meta
+    text = VIEW_WRITE_ERROR_SEVERAL if m["hook_views"] > 1 else VIEW_WRITE_ERROR
+    return GradvizError(text.format(m["hook_output"]), hint=VIEW_WRITE_HINT)
+
+
+def _first_tensor(values) -> Tensor | None:
+    return next((v for v in values if v.__class__ is Tensor), None)
+
+
+def _sequence(rt, out) -> tuple:
+    """What a module's hook returned, as PyTorch takes it (len() and
+    indexing: a tuple, list or string; a tensor, by its rows)."""
+    if out.__class__ is Tensor:
+        if out.data.ndim == 0:
+            raise GradvizError("len() of a 0-d tensor", kind=TYPE,
+                               hint="return a tuple of gradients: (g,)")
+        return tuple(Tensor(row) for row in out.data)
+    if isinstance(out, (tuple, list, str)):
+        return tuple(out)
+    raise GradvizError(f"object of type '{rt.type_name(out)}' has no len()", kind=TYPE,
+                       hint="return a tuple of gradients (one per entry the hook got), or None")
+
+
+def _given(rt, node: Tensor, g, label: str):
+    from .hooks import _given as given
+    return given(rt, node, g, label)
+
+
+def _gathered(tensors: list, t: Tensor, g, waiting) -> list:
+    """The gradient of each node of a group, as the first of them to run
+    (t, with g) finds them: the others' still wait in the pass."""
+    return [None if node is None else g if node is t else waiting.get(node)
+            for _, _, node in tensors]
+
+
+def _scatter(rt, tensors: list, t: Tensor, got: list, new: tuple, waiting):
+    """What the hooks left for each node of the group (got: what each had,
+    None where nothing came), checked as PyTorch's engine checks what a
+    hook returns (against zeros where nothing came: PyTorch's node makes
+    them); t's gradient from here on. Another node that had a gradient gets
+    the new one; one that had none and is given one sends it on itself
+    (as it is older than t, the pass has gone by it)."""
+    from .hooks import _checked
+    mine = None
+    for (i, orig, node), old, v in zip(tensors, got, new):
+        if node is None:
+            continue
+        v = _checked(rt, None, (v,), [np.zeros_like(orig.data) if old is None else old],
+                     [orig])[0]
+        if node is t:
+            mine = v
+        elif old is not None:
+            waiting.put(node, v)
+        elif v is not None:
+            waiting.add(orig, v)
+    return mine
+
+
+def _chain(rt, hooks: list, arguments, grads: tuple, message: str, each: str) -> tuple:
+    """hooks run one after the other, each called with arguments(grads) on
+    what the one before returned (None: no change), with PyTorch's check of
+    how many it returned."""
+    for hook in hooks:
+        out = rt.call_value(hook, arguments(grads))
+        if out is None:
+            continue
+        out = _sequence(rt, out)
+        if len(out) != len(grads):
+            raise GradvizError(f"{message}, got {len(out)}, but expected {len(grads)}",
+                               hint=f"return a tuple of {len(grads)}: one gradient (or None) "
+                                    f"per {each} of the module, or None")
+        grads = out
+    return grads
+
+
+def on_output(rt, bw: BackwardHook, t: Tensor, g, waiting):
+    """At the first of the outputs' nodes to run: the module's backward
+    pre-hooks on the gradients w.r.t. its outputs (hook(module,
+    grad_output) -> None or new ones); when no input required grad, its
+    full hooks too, with grad_input all None (PyTorch warns)."""
+    got = _gathered(bw.outputs, t, g, waiting)
+    grads = [None] * bw.n_outputs
+    for (i, _, node), v in zip(bw.outputs, got):
+        grads[i] = _given(rt, node, v, f"{OUTPUT_LABEL}[{i}]")
+    grads = _chain(rt, bw.pre, lambda grads: [bw.module, grads], tuple(grads),
+                   "Backward pre hook returned an invalid number of grad_output", "output")
+    bw.grad_outputs = grads
+    if bw.inputs is None:
+        rt.log_event("user_warning", t, message=NO_INPUT_WARNING)
+        grad_inputs = (None,) * bw.n_inputs
+        for hook in bw.full:
+            res = rt.call_value(hook, [bw.module, grad_inputs, grads])
+            if res is not None and not (res.__class__ is tuple and all(v is None for v in res)):
+                raise GradvizError("Backward hook for Modules where no input requires gradient "
+                                   "should always return None or None for all gradients.",
+                                   hint="no input of this call required grad: its hook can only "
+                                        "look (grad_input is all None); return None")
+        bw.grad_outputs = None
+    new = tuple(grads[i] for i, _, _ in bw.outputs)
+    if bw.inputs is not None and all(v is None for v in new):
+        # PyTorch's engine still runs the inputs' node, on no gradient, and
+        # that node sends zeros (its full hooks see them): here nothing runs
+        # on no gradient, so the zeros start there
+        for _, orig, node in bw.inputs:
+            if node is not None:
+                waiting.add(node, np.zeros_like(orig.data))
+    return _scatter(rt, bw.outputs, t, got, new, waiting)
+
+
+def on_input(rt, bw: BackwardHook, t: Tensor, g, waiting):
+    """At the first of the inputs' nodes to run: the module's full
+    backward hooks on the gradients w.r.t. its inputs (hook(module,
+    grad_input, grad_output) -> None or new grad_input). As PyTorch's
+    node, it gives zeros for an input tensor that got no gradient (one
+    that needs none included)."""
+    got = _gathered(bw.inputs, t, g, waiting)
+    res = [None] * bw.n_inputs
+    for (i, orig, node), v in zip(bw.inputs, got):
+        # (zeros where nothing came, as PyTorch's node makes them)
+        res[i] = _given(rt, node or orig, np.zeros_like(orig.data) if v is None else v,
+                        f"{INPUT_LABEL}[{i}]")
+    res = tuple(res)
+    if bw.grad_outputs is not None:
+        res = _chain(rt, bw.full, lambda res: [bw.module, res, bw.grad_outputs], res,
+                     "Backward hook returned an invalid number of grad_input",
+                     "positional input")
+        bw.grad_outputs = None
+    # (else no gradient came through the module's outputs in this pass)
+    return _scatter(rt, bw.inputs, t, got, tuple(res[i] for i, _, _ in bw.inputs), waiting)
+
+
+class _Runner:
+    """What a pass runs at a BackwardHookFunction node (its pre hook): the
+    module's hooks, at the first node of its group (the call's outputs'
+    nodes, or its inputs') to run in the pass, once."""
+
+    __slots__ = ("rt", "node", "side", "bw")
+
+    def __init__(self, rt, node: Tensor, side: str, bw: BackwardHook):
+        # (the interpreter holds the runner: a weak reference back, so that a
+        # run leaves no reference cycle for the collector)
+        self.rt, self.node, self.side, self.bw = weakref.ref(rt), node, side, bw
+
+    def __call__(self, g):
+        rt = self.rt()
+        waiting = rt.module_waiting
+        key = (self.bw, self.side)
+        if key in waiting.ran or g is None:
+            return g
+        waiting.ran.add(key)
+        run = on_output if self.side == "output" else on_input
+        return run(rt, self.bw, self.node, g, waiting)
+
+    def group(self) -> list:
+        return self.bw.outputs if self.side == "output" else self.bw.inputs
+
+
+def pass_hooks(rt, tensor: dict, pre: dict) -> Waiting:
+    """Into a pass's hooks (hooks.pass_hooks: tensor, pre), the modules'
+    backward hooks (after the grad_fn pre-hooks the program put on the same
+    node). Where a tensor of a group has register_hook()s, the group's run
+    first, each tensor's in order, as PyTorch runs them all before its one
+    node. The pass's Waiting is the interpreter's while it runs (a pass
+    inside a hook has its own)."""
+    previous, interpreter = rt.module_waiting, weakref.ref(rt)
+    waiting = Waiting(on_end=lambda: setattr(interpreter(), "module_waiting", previous))
+    rt.module_waiting = waiting
+    table = rt.module_bw
+    users = {t: f for t, f in pre.items() if t in table}
+    pre.update(table)      # (a runner per node, made with it: no cost per node here)
+    for t, user in users.items():
+        pre[t] = lambda g, module=table[t], user=user: module(user(g))
+    for t, h in rt.hooks.items():
+        if h and t in table:
+            group = table[t].group()
+            for _, _, node in group:
+                if node is not None:
+                    tensor[node] = (lambda g, node=node, group=group:
+                                    _tensor_hooks(rt, group, node, g, rt.module_waiting))
+    return waiting
+
+
+def _tensor_hooks(rt, tensors: list, t: Tensor, g, waiting):
+    """The register_hook()s of the tensors of a group, in their order, when
+    the first of them comes to run (t, with g); t's gradient from here on."""
+    if (id(tensors), "tensor hooks") in waiting.ran:
+        return g
+    waiting.ran.add((id(tensors), "tensor hooks"))
+    mine = g
+    for _, _, node in tensors:
+        if node is None:
+            continue
+        v = g if node is t else waiting.get(node)
+        if v is not None and rt.hooks.get(node):
+            v = rt.run_hooks(node, v)
+            if node is not t:
+                waiting.put(node, v)
+        if node is t:
+            mine = v
+    return mine
+
+
+def _hook_output_node(rt, module, hooks: list, args: tuple, result) -> None:
+    """register_backward_hook's hooks (deprecated): each a hook of the
+    grad_fn of the module's (first) output tensor, called as hook(module,
+    grad_input, grad_output), grad_input being what that one node sends
+    its inputs (a Linear's: the bias's, the input's, weight.T's). PyTorch
+    warns when that is not the gradient w.r.t. the module's inputs."""
+    from .gradfns import grad_fn_of
+    from .hooks import _name, register
+    from .interpreter import Function
+    var = result
+    while var.__class__ is not Tensor:
+        if isinstance(var, dict):
+            var = next((v for v in var.values() if v.__class__ is Tensor), None)
+        elif isinstance(var, (tuple, list)) and var:
+            var = var[0]
+        else:
+            return
+    if not var.recorded:
+        return
+    fn = grad_fn_of(var, rt.tape.nodes)
+    for hook in hooks:
+        def call_hook(rt, grad_input, grad_output, hook=hook):
+            return rt.call_value(hook, [module, grad_input, grad_output])
+        register(rt, fn, Function(_name(rt, hook), call_hook), "post")
+    message = _non_full_warning(rt, args, result, fn)
+    if message:
+        rt.log_event("user_warning", var, category="FutureWarning", message=message)
+
+
+def _non_full_warning(rt, args: tuple, result, fn) -> str | None:
+    """PyTorch's Module._maybe_warn_non_full_backward_hook: why the
+    deprecated hook may miss gradients (None: it sees them all)."""
+    from .gradfns import grad_fn_of
+    if result.__class__ is Tensor:
+        result = (result,)
+    elif not (result.__class__ is tuple and all(r.__class__ is Tensor for r in result)):
+        return NON_FULL_WARNINGS["output"]
+    if not all(a.__class__ is Tensor for a in args):
+        return NON_FULL_WARNINGS["input"]
+    out_fns = {grad_fn_of(r, rt.tape.nodes) for r in result if r.recorded}
+    if not out_fns or (len(out_fns) == 1 and fn not in out_fns):
+        return NON_FULL_WARNINGS["nested"]
+    if len(out_fns) > 1:
+        return NON_FULL_WARNINGS["several"]
+    in_fns = {grad_fn_of(a, rt.tape.nodes) for a in args if a.recorded}
+    if in_fns != {f for f, _ in fn.next_functions}:
+        return NON_FULL_WARNINGS["nodes"]
+    return None

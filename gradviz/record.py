@@ -39,8 +39,10 @@ PASS_KINDS = ("backward", "grad")     # the kinds of event of a reverse pass
 TENSOR_HOOK_LABEL = "hook's grad"
 PRE_LABEL = "grad_fn pre-hook's"
 POST_LABEL = "grad_fn hook's"
+MODULE_LABEL = "module backward hook's"     # (gradviz.module_hooks: grad_input[0], ...)
 _HOOK_CALLS = ((TENSOR_HOOK_LABEL, "register_hook"), (PRE_LABEL + " ", "grad_fn.register_prehook"),
-               (POST_LABEL + " ", "grad_fn.register_hook"))
+               (POST_LABEL + " ", "grad_fn.register_hook"),
+               (MODULE_LABEL + " ", "Module.register_full_backward_hook"))
 
 
 def hook_made(op: str) -> tuple[str, str] | None:

@@ -300,6 +300,34 @@ def test_a_training_loop_is_drawn_as_its_last_step_by_default():
     assert build_dot(record_of(LOOP)).note is None
 
 
+def test_a_loop_step_draws_the_data_made_before_it_without_its_history():
+    # the dataset and its targets are computed before the loop; each step
+    # indexes a batch from them: the step's picture shows X and Y as boxes
+    # (no op ellipse, no inputs), the batch's indexing, not how Y was made
+    src = ("torch.manual_seed(0)\nw_true = torch.tensor([2.0, -3.0])\n"
+           "X = torch.randn(40, 2)\nY = (X @ w_true + 1.0).reshape(-1, 1)\n"
+           "net = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+           "for i in range(0, 40, 2):\n    xb, yb = X[i:i + 2], Y[i:i + 2]\n"
+           "    loss = ((net(xb) - yb) ** 2).mean()\n"
+           "    opt.zero_grad()\n    loss.backward()\n    opt.step()\n")
+    r = record_of(src)
+    assert len(r.nodes) > dotmod.AUTO_NODES and len(r.passes) > dotmod.AUTO_PASSES
+    seq = {n.name: n.seq for n in r.nodes if n.name}
+    text = build_dot(r).source
+    ids = node_ids(text)
+    last_xb = max(n.seq for n in r.nodes if n.name == "xb")
+    assert f"n{seq['X']}" in ids and f"n{seq['Y']}" in ids and f"n{last_xb}" in ids
+    assert f"n{seq['w_true']}" not in ids           # what Y was computed from
+    def op_drawn(dot, s):
+        return re.search(rf"^\s*n{s}op \[", dot, re.M) is not None
+
+    assert not op_drawn(text, seq["Y"]) and op_drawn(text, last_xb)
+    assert not re.search(rf"\bn{seq['Y']}op\b", text)
+    # the first step's picture has no earlier step: all of its history
+    first = build_dot(r, pass_no=1).source
+    assert f"n{seq['w_true']}" in node_ids(first) and op_drawn(first, seq["Y"])
+
+
 # ---- a backward() that failed ------------------------------------------------
 
 def node_line(dot: str, nid: str) -> str:
@@ -539,3 +567,40 @@ def test_a_view_made_under_no_grad_is_a_leaf_that_gets_nothing():
     x = next(n for n in rec.nodes if n.name == "x")
     assert not x.pruned and x.grad is not None      # reached through x * 1, not cut behind v
     assert "view made under no_grad: a leaf, gets no grad" in to_dot(rec).replace("\\ ", " ")
+
+
+def _widths(text: str, src: str, dst: str) -> float | None:
+    """The penwidth of the gradient edge src -> dst (None: the theme's)."""
+    for line in text.splitlines():
+        if line.strip().startswith(f"{src} -> {dst} ") and 'class="gradient"' in line:
+            m = re.search(r"penwidth=([0-9.]+)", line)
+            return float(m.group(1)) if m else None
+    raise AssertionError(f"no gradient edge {src} -> {dst}")
+
+
+def test_gradient_edge_width_follows_the_gradient_size():
+    # a chain of sigmoids: each multiplies the gradient by at most 1/4, so
+    # the gradient shrinks by a factor of 4 or more per step back
+    lines = ["x = torch.tensor([0.5, -1.0], requires_grad=True)", "h0 = x"]
+    lines += [f"h{i} = torch.sigmoid(h{i - 1} * 3)" for i in range(1, 6)]
+    lines += ["h5.sum().backward()"]
+    record = record_of("\n".join(lines) + "\n")
+    text = to_dot(record)
+    seq = {n.name: n.seq for n in record.nodes if n.name}
+    # the edge into the first op (to x) is the thinnest, the last the thickest
+    widths = [_widths(text, f"n{seq['x' if i == 1 else f'h{i - 1}']}", f"n{seq[f'h{i}'] - 1}op")
+              for i in range(1, 6)]
+    assert None not in widths, text
+    assert widths == sorted(widths) and widths[0] < widths[-1], widths
+    every = [float(w) for line in text.splitlines() if 'class="gradient"' in line
+             for w in re.findall(r"penwidth=([0-9.]+)", line)]
+    assert min(every) == dotmod.WIDTH_RANGE[0] and max(every) == dotmod.WIDTH_RANGE[1]
+    assert "thicker: larger" in to_dot(record, legend=True)
+
+
+def test_gradient_edges_keep_one_width_when_sizes_are_alike():
+    record = record_of("x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                       "y = (x * x).sum()\ny.backward()\n")
+    text = to_dot(record, legend=True)
+    assert "penwidth=" not in "".join(l for l in text.splitlines() if 'class="gradient"' in l)
+    assert "thicker" not in text

@@ -66,6 +66,22 @@ def test_binary(tmp_path):
     assert_file_error(run_cli(path), "prog.bin", "binary file")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_named(tmp_path, encoding):
+    # what Windows editors save as "Unicode": with or without a byte order mark
+    path = tmp_path / "prog.txt"
+    path.write_bytes("# \u4e2d\u6587\n".encode(encoding) + GOOD.encode(encoding))
+    result = run_cli(path)
+    assert_file_error(result, "prog.txt", "is UTF-16 text")
+    assert "save the file as UTF-8" in result.stderr
+
+
+def test_binary_with_many_nuls_is_not_utf16(tmp_path):
+    path = tmp_path / "prog.bin"
+    path.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(9) + bytes(range(256)) * 2 + bytes(64))
+    assert_file_error(run_cli(path), "prog.bin", "binary file")
+
+
 @pytest.mark.parametrize("text", ["", "\n\n   \n", "\ufeff"])
 def test_empty(tmp_path, text):
     path = tmp_path / "empty.txt"

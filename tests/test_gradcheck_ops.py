@@ -304,6 +304,9 @@ INPUTS: dict[str, list] = {
     # batch_first (B=2, T=3) with lengths 3, 3
     "pack_padded": [case(anyv(3, 3, 2), batch_sizes=(3, 2, 1), batch_first=False),
                     case(anyv(2, 3), batch_sizes=(2, 2, 2), batch_first=True)],
+    "pack_padded_backward": [case(anyv(6, 2), shape=(3, 3, 2), batch_sizes=(3, 2, 1),
+                                  batch_first=False),
+                             case(anyv(6), shape=(2, 3), batch_sizes=(2, 2, 2), batch_first=True)],
     "safe_softmax": [case(anyv(2, 3), dim=1), case(anyv(2, 3, 4), dim=2)],
     "layer_norm": [case(anyv(3, 4), anyv(4), anyv(4), dims=1, eps=1e-5, affine="wb"),
                    case(anyv(2, 3, 4), dims=2, eps=1e-5, affine=""),
@@ -399,6 +402,7 @@ INPUTS: dict[str, list] = {
     "squeeze": [case(anyv(1, 3, 1), shape=(3,), dim=None), case(anyv(1, 3), shape=(3,), dim=0),
                 case(anyv(2, 1), shape=(2,), dim=1), case(anyv(1), shape=(), dim=None)],
     "clone": unary(anyv),
+    "backward_hook": unary(anyv),
     "to_dtype": [case(anyv(*s), dtype=np.dtype(F64)) for s in ((), (2, 3))],
     "index": [
         case(anyv(4), index=(1,), advanced=False, grad_fn="SelectBackward0"),
@@ -656,7 +660,32 @@ INPUTS.update({
                     padding=(1, 0), stride=(2, 1))],
     "adaptive_max_pool2d": [case(anyv(1, 2, 4, 5), output_size=(2, 2)),
                             case(anyv(3, 5, 3), output_size=(3, 2))],
+    # their backward ops, which create_graph=True records (ops/nn_backward.py):
+    # (g, x[, target]), g of the forward's output shape
+    "glu_backward": [case(anyv(2), anyv(4), dim=0), case(anyv(2, 3), anyv(2, 6), dim=1)],
+    "elu_scaled_backward": [case(anyv(2, 3), away(2, 3), neg=1.7581, pos=1.0507, **{"in": 1.0}),
+                            case(anyv(3), away(3), neg=0.5, pos=1.0, celu=True, **{"in": 2.0})],
+    "rrelu_backward": [case(anyv(2, 3), away(2, 3), slope=0.2)],
+    "embedding_backward": [case(anyv(4, 3), labels(4, classes=5), rows=5),
+                           case(anyv(2, 3, 2), labels(2, 3, classes=4), rows=4),
+                           case(anyv(4, 2), lambda rng: np.array([0, 1, 1, 2]), rows=3,
+                                padding_idx=1)],
+    "soft_margin_loss_backward": [
+        case(anyv(*(s if r == "none" else ())), anyv(*s), fixed(np.resize([1.0, -1.0, -1.0], s)),
+             reduction=r) for s in ((3,), (2, 3)) for r in ("mean", "sum", "none")],
+    "upsample_nearest_backward": [case(anyv(1, 2, 7), anyv(1, 2, 3), size=(7,), scales=None,
+                                       exact=False),
+                                  case(anyv(1, 2, 5, 3), anyv(1, 2, 3, 2), size=(5, 3),
+                                       scales=None, exact=True)],
+    "upsample_linear_backward": [case(anyv(1, 2, 9), anyv(1, 2, 4), size=(9,), scales=None,
+                                      align_corners=a) for a in (False, True)]
+    + [case(anyv(2, 1, 5, 6), anyv(2, 1, 3, 2), size=(5, 6), scales=None, align_corners=False)],
+    "adaptive_max_pool2d_backward": [case(anyv(1, 2, 2, 2), distinct(1, 2, 4, 5),
+                                          output_size=(2, 2)),
+                                     case(anyv(3, 3, 2), distinct(3, 5, 3), output_size=(3, 2))],
 })
+INPUTS["threshold_backward"] = INPUTS["threshold_backward"] + [
+    case(anyv(2, 3), away(2, 3, at=0.5), threshold=0.5)]
 
 # ops whose input (by position) is a triangular factor they read one triangle
 # of, where PyTorch's gradient fills the whole matrix: checked on that triangle

@@ -293,13 +293,6 @@ def test_an_activation_layer_has_modules_methods_and_names_itself_in_errors():
     assert "register_forward_hook()" in info.value.hint
 
 
-def test_module_backward_hooks_are_refused_with_a_pointer_to_tensor_hooks():
-    with pytest.raises(GradvizError) as info:
-        run("nn.Linear(2, 2).register_full_backward_hook(print)\n")
-    assert "register_full_backward_hook() is not supported" in info.value.message
-    assert "register_hook" in info.value.hint
-
-
 def test_a_forward_pre_hook_with_kwargs_must_return_a_pair():
     with pytest.raises(GradvizError) as info:
         run("m = nn.Linear(2, 2)\nm.register_forward_pre_hook(lambda m, a, k: 1, with_kwargs=True)\n"

@@ -603,17 +603,19 @@ defop("sigmoid_backward", "SigmoidBackwardBackward0", lambda xs, p: xs[0] * xs[1
 
 # relu's backward as PyTorch records it under create_graph=True: threshold_backward
 # (g where y > 0, with y relu's output), ThresholdBackwardBackward0, whose
-# derivative by y is zero (relu'' = 0) though y is among its inputs
-def _positive_part(g, y):
-    return np.where(y > 0, g, np.zeros((), np.result_type(g, y))).astype(np.result_type(g, y))
+# derivative by y is zero (relu'' = 0) though y is among its inputs; F.threshold's
+# the same with p["threshold"] (g where x > threshold)
+def _positive_part(g, y, p):
+    above = y > p.get("threshold", 0)
+    return np.where(above, g, np.zeros((), np.result_type(g, y))).astype(np.result_type(g, y))
 
 
-defop("threshold_backward", "ThresholdBackwardBackward0", lambda xs, p: _positive_part(xs[0], xs[1]),
-      vjp=(lambda g, ans, xs, p: _positive_part(g, xs[1]),
+defop("threshold_backward", "ThresholdBackwardBackward0", lambda xs, p: _positive_part(xs[0], xs[1], p),
+      vjp=(lambda g, ans, xs, p: _positive_part(g, xs[1], p),
            lambda g, ans, xs, p: np.zeros(np.shape(xs[1]), ans.dtype)),
-      jvp=(lambda t, ans, xs, p: _positive_part(t, xs[1]),
+      jvp=(lambda t, ans, xs, p: _positive_part(t, xs[1], p),
            lambda t, ans, xs, p: np.zeros(np.shape(ans), ans.dtype)),
-      saved=("1", "1"), formula=("d threshold_backward(g, y)/dg = [y > 0]",
+      saved=("1", "1"), formula=("d threshold_backward(g, y)/dg = [y > threshold]",
                                  "d threshold_backward(g, y)/dy = 0"),
       symbol="threshold_backward", check=bcast_check)
 

@@ -58,6 +58,11 @@ _linear("squeeze", lambda t: "SqueezeBackward0" if t.params.get("dim") is None e
 # PyTorch's copy_ into new memory: CopyBackwards)
 _linear("clone", lambda t: t.params.get("grad_fn", "CloneBackward0"), lambda xs, p: xs[0].copy(),
         lambda g, ans, xs, p: g, "d clone(x)/dx = 1")
+# a module's backward hooks (module_hooks.py): PyTorch's BackwardHookFunction
+# returns its input as-is (a view: the same memory), its backward the gradient
+_linear("backward_hook", "BackwardHookFunctionBackward", lambda xs, p: xs[0].view(),
+        lambda g, ans, xs, p: g, "d x/dx = 1",
+        symbol="backward hook")
 _linear("to_dtype", "ToCopyBackward0", lambda xs, p: xs[0].astype(p["dtype"]),
         lambda g, ans, xs, p: g.astype(xs[0].dtype), "gradient cast back")
 

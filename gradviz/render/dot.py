@@ -128,6 +128,14 @@ LABELLED_DEPTH = 500
 # with 211 labels: 0.25 s (0.12 s). So then no edge has a label, and the
 # few captions edges have elsewhere move into nodes.
 LABELLED_EDGES = 200
+# A gradient edge's width says how big the gradient it carried was (its
+# root mean square, on a log scale between the smallest and the largest of
+# the picture's): vanishing and exploding gradients show at a glance. When
+# they all lie within WIDTH_SPREAD of each other (a textbook example's few
+# edges) every edge keeps the theme's width: a difference too small to read
+# would only look like noise.
+WIDTH_SPREAD = 10.0
+WIDTH_RANGE = (0.7, 4.5)    # penwidth of the smallest and the largest gradient
 PASSES_SHOWN = 3            # per edge/node, gradients of the last passes only
 NOTE_WIDTH = 56             # wrap width of the error note
 FAILED_NOTES = 3            # notes at backward() calls that failed and were caught
@@ -193,6 +201,7 @@ class PassView:
     # seq -> (the gradient that reached it, a leaf's .grad after the pass or
     # None): what grad_lines say, for the tables of --pass
     grads: dict | None = None
+    bare: frozenset = frozenset()   # of those, boxes drawn without their op and inputs (pass_bare)
 
 
 HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its edges are dropped
@@ -201,28 +210,57 @@ HIDDEN = "hidden"           # the DOT id of a node a PassView leaves out: its ed
 def pass_nodes(record: Record, pass_no: int) -> frozenset:
     """The seqs of one pass's subgraph, for a picture of a training loop's
     step: the nodes the pass reached and its roots, and what they were
-    computed from (the data and targets it did not go back to, shown as
-    pruned; where a detached input came from, so that the cut is drawn)."""
+    computed from in the step (the data and targets it did not go back to,
+    shown as pruned; where a detached input came from, so that the cut is
+    drawn). What the step computed with but was made before it (the
+    dataset a batch is indexed from, the targets made before the loop) is
+    drawn as a box without its own history (pass_bare): a step's picture is
+    that step, not the program's data pipeline again each time."""
+    return _pass_subgraph(record, pass_no)[0]
+
+
+def pass_bare(record: Record, pass_no: int) -> frozenset:
+    """The nodes of pass_nodes() made before the step that are drawn
+    without their history (no op ellipse, no edges in): the box's header
+    still says what made it."""
+    return _pass_subgraph(record, pass_no)[1]
+
+
+def _pass_subgraph(record: Record, pass_no: int) -> tuple:
+    memo = _memo(record)
+    key = ("pass_subgraph", pass_no)
+    known = memo.get(key)
+    if known is not None:
+        return known
     ev = next(e for e in record.passes if e["pass"] == pass_no)
     reached = set(step_node_seqs(ev["steps"]))
     reached.update(ev["roots"])
-    memo = _memo(record)
     cols = memo.get("columns")
     if cols is None:
         cols = memo["columns"] = _node_columns(record)
     in_seqs, detached = cols.in_seqs, cols.detached
-    # and everything those were computed from (a walk, no recursion): what
-    # the pass did not go back to is the data the step computed with
+    # the step: what was made after the previous pass's roots (a loop's
+    # previous loss); the first pass's step is the whole program before it
+    earlier = [e for e in record.passes if e["pass"] < pass_no and e["roots"]]
+    start = max(earlier[-1]["roots"]) + 1 if earlier else 0
+    # everything those were computed from (a walk, no recursion), as far
+    # back as the step's start; an input made before it is drawn bare
     only = set(reached)
+    bare = set()
     todo = list(reached)
     while todo:
         s = todo.pop()
         src = detached.get(s)
         for a in (*in_seqs[s], src) if src is not None else in_seqs[s]:
-            if a not in only:
-                only.add(a)
+            if a in only:
+                continue
+            only.add(a)
+            if a >= start:
                 todo.append(a)
-    return frozenset(only)
+            elif in_seqs[a] or a in detached:
+                bare.add(a)
+    known = memo[key] = (frozenset(only), frozenset(bare))
+    return known
 
 
 def pass_view(record: Record, pass_no: int | str) -> PassView:
@@ -245,7 +283,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
         raise GradvizError(f"--pass {pass_no}: the program made {n} backward pass"
                            f"{'es' if n != 1 else ''}", kind=USAGE,
                            hint=f"pick one from 1 to {n}, or --pass last")
-    only = pass_nodes(record, pass_no)
+    only, bare = _pass_subgraph(record, pass_no)
     leaf_grads = ev.get("leaf_grads", {})
     values = ev.get("leaf_values", {})
     lines, grads = {}, {}
@@ -262,7 +300,7 @@ def pass_view(record: Record, pass_no: int | str) -> PassView:
             here.append(f"grad after #{pass_no}  {fmt(after)}"
                         + ("  (accumulated)" if accumulated(g, after) else ""))
         lines[s] = here
-    return PassView(pass_no, lines, None, only, values, grads)
+    return PassView(pass_no, lines, None, only, values, grads, bare)
 
 
 def pass_loop(record: Record, ev: dict) -> str | None:
@@ -373,6 +411,17 @@ def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
 
 # --------------------------------------------------------------------------
 # text helpers
+
+
+def _rms(g) -> float:
+    """The root mean square of a gradient (0.0 for an empty one; NaN and
+    inf as the largest size, so that they stand out)."""
+    a = np.asarray(getattr(g, "data", g))
+    if a.size == 0 or a.dtype.kind not in "fciub":
+        return 0.0
+    with np.errstate(all="ignore"):
+        v = float(np.sqrt(np.mean(np.square(np.abs(a), dtype=np.float64))))
+    return v if math.isfinite(v) else math.inf
 
 
 def fmt(arr) -> str:
@@ -689,6 +738,7 @@ class _Builder:
         self.labelled = (not self.compact and self._gradient_edges(contrib) <= LABELLED_EDGES
                          and (2 * shown + 1 <= LABELLED_DEPTH
                               or self._longest_path() <= LABELLED_DEPTH))
+        self.widths = {} if self.compact else self._grad_widths(contrib)
         if self.compact:
             # Most boxes of a big picture have the intermediate look: as the
             # defaults of a subgraph around the boxes (not of the whole
@@ -885,6 +935,7 @@ class _Builder:
         top_attrs = ({**tensor_attrs, "intermediate": 'class="tensor intermediate"'}
                      if self.compact else tensor_attrs)
         nodes, kind, no_grad = self.nodes, self.cols.kind, self.cols.no_grad
+        bare = self.view.bare if self.view is not None else ()
         shown = (seqs_where(map(eq, group_of, repeat(-1))) if self.groups or self.cut_out
                  else range(self.count))
         for s in shown:
@@ -905,7 +956,7 @@ class _Builder:
                 lines.append(f'  n{s} [{attrs} label="{label}"];')
             else:
                 self._place(block, f'n{s} [{attrs} label="{label}"];')
-            if ellipses and kind[s] == OP:
+            if ellipses and kind[s] == OP and s not in bare:
                 self._op_node(nodes[s])
 
     def _tensor_label(self, r: NodeRecord) -> str:
@@ -1272,6 +1323,8 @@ class _Builder:
 
     def _edges_of(self, r: NodeRecord, contrib: dict) -> None:
         s = r.seq
+        if self.view is not None and s in self.view.bare:
+            return                # drawn without its history (pass_bare)
         if r.kind == OP:
             fwd, grad_on = self.fwd_attrs, self.show != "forward"
             # a big picture's gradient edge stands for the forward edge too
@@ -1284,14 +1337,15 @@ class _Builder:
                 if flowed is None or not one_edge:
                     self._edge(src, op, fwd)
                 if flowed is not None:
-                    self._edge(src, op, self._view_id(self.grad_attrs, s, pos),
+                    self._edge(src, op, self._view_id(self._wide(self.grad_attrs, (s, pos)),
+                                                      s, pos),
                                self._grad_label(flowed) if self.labelled else "")
             if not self.compact:
                 out = self._tid(s)
                 self._edge(op, out, fwd)
                 if grad_on and (r.grads_by_pass if self.view is None
                                 else self.view.pass_no in r.grads_by_pass):
-                    self._edge(op, out, self._view_id(self.grad_attrs, s))
+                    self._edge(op, out, self._view_id(self._wide(self.grad_attrs, s), s))
         self._links(r)
 
     def _links(self, r: NodeRecord) -> None:
@@ -1312,6 +1366,43 @@ class _Builder:
             self._edge(self._tid(s), self._tid(int(link[1:])),
                        f'style=dotted color="{th.muted}" fontcolor="{th.muted}" class="link"',
                        esc(text))
+
+    def _grad_widths(self, contrib: dict) -> dict:
+        """Gradient edge -> its penwidth (see WIDTH_SPREAD): (seq, input
+        position) for an edge into an op, seq for the edge from an op to its
+        result, sized by the last pass drawn's gradient along it. Empty when
+        the sizes do not spread enough to tell apart (or none is finite)."""
+        rms = {}
+        for key, items in contrib.items():
+            rms[key] = _rms(items[-1][1])
+        pass_no = None if self.view is None else self.view.pass_no
+        nodes = self.nodes
+        for s in compress(range(self.count), self.drawn):
+            if self.cols.kind[s] != OP:
+                continue
+            by_pass = nodes[s].grads_by_pass
+            if by_pass:
+                g = by_pass.get(pass_no if pass_no is not None else max(by_pass))
+                if g is not None:
+                    rms[s] = _rms(g)
+        sizes = [v for v in rms.values() if 0.0 < v < math.inf]
+        if not sizes:
+            return {}
+        lo, hi = min(sizes), max(sizes)
+        if hi < lo * WIDTH_SPREAD:
+            return {}
+        span = math.log(hi / lo)
+        thin, thick = WIDTH_RANGE
+        widths = {}
+        for key, v in rms.items():
+            t = 0.0 if v <= 0.0 else 1.0 if v == math.inf else math.log(v / lo) / span
+            widths[key] = f" penwidth={thin + (thick - thin) * t:.1f}"
+        return widths
+
+    def _wide(self, attrs: str, key) -> str:
+        """A gradient edge's attributes with its width (_grad_widths)."""
+        width = self.widths.get(key)
+        return attrs if width is None else attrs + width
 
     def _view_id(self, attrs: str, s: int, pos: int | None = None) -> str:
         """With a PassView, a gradient edge's stable SVG id (see PassView)."""
@@ -1449,9 +1540,10 @@ class _Builder:
         ]
         grad = (f'dir=back arrowtail={th.gradient_arrow} style={th.gradient_style} '
                 f'color="{th.gradient}" fontcolor="{th.gradient}"')
+        thicker = "\\n(thicker: larger)" if self.widths else ""     # (see _grad_widths)
         edges = [
             '    lg_param -> lg_op [label="forward:\\nvalue"];',
-            f'    lg_param -> lg_op [{grad} label="gradient\\ncontribution"];',
+            f'    lg_param -> lg_op [{grad} label="gradient\\ncontribution{thicker}"];',
             "    lg_const -> lg_op;",
             "    lg_op -> lg_inter;",
             f'    lg_inter -> lg_detached [style=dashed color="{th.detach}" '
@@ -1472,7 +1564,9 @@ class _Builder:
             # captions of the legend's edges are one text instead
             edges = [re.sub(r' ?label="[^"]*"', "", e).replace(" []", "") for e in edges]
             lines = ["edges: dark, down: forward (the value)",
-                     "orange, arrow back up: gradient", "dashed with a bar: detach cut",
+                     "orange, arrow back up: gradient"
+                     + (" (thicker: larger)" if self.widths else ""),
+                     "dashed with a bar: detach cut",
                      "dotted: .grad link"]
             if self.compact and self.show == "both" and self.view is None:
                 lines.insert(2, "(in a big picture, also the forward edge)")

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import RUNTIME, GradvizError
 from ..explain import LEAF, NODE, PRUNED, SEED, Explanation, Step, step_heading
-from .dot import DEFAULT_MAX_NODES, PassView, build_dot, fmt, pass_nodes
+from .dot import DEFAULT_MAX_NODES, PassView, build_dot, fmt, pass_bare, pass_nodes
 from .style import SANS_FAMILY, get_theme
 
 MAX_FRAMES = 400            # more steps than this: no pictures (each frame is a whole SVG)
@@ -269,9 +269,11 @@ def pass_pictures(ex: Explanation, *, theme: str = "light", engine: str = "auto"
         upto = _made_before(ex, p.line, steps)
         # a program of several passes (a training loop): only this pass's
         # subgraph, not every step's nodes made before it
-        only = pass_nodes(ex.record, p.number) if len(ex.record.passes) > 1 else None
+        several = len(ex.record.passes) > 1
+        only = pass_nodes(ex.record, p.number) if several else None
+        bare = pass_bare(ex.record, p.number) if several else frozenset()
         dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes,
-                        view=PassView(p.number, longest, upto, only)).source
+                        view=PassView(p.number, longest, upto, only, bare=bare)).source
         svg = dot_to_svg(dot, engine=engine)
         out.append(PassPicture(p.number, steps, states, longest, theme, _cut(svg)))
     return out
