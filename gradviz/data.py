@@ -355,7 +355,8 @@ def size(rt, v) -> int:
     if cls is TensorDataset:
         return len(v)
     if cls is Subset:
-        return len(v.indices) if v.indices.__class__ is not Tensor else v.indices.data.shape[0]
+        from .functions import f_len
+        return f_len(rt, v.indices)
     if cls is ConcatDataset:
         return v.cumulative_sizes[-1]
     if cls is SequentialSampler:
@@ -501,6 +502,8 @@ def f_data_loader(rt, dataset, batch_size=1, shuffle=None, sampler=None, batch_s
                                         "order: shuffle them in its __iter__")
         return DataLoader(dataset, batch_size, bool(drop_last), None, None, collate_fn,
                           generator)
+    # (Python's truth, as PyTorch's `if shuffle`: a tensor's, with its errors)
+    shuffle, drop_last = rt.truth(shuffle), rt.truth(drop_last)
     if sampler is not None and shuffle:
         raise GradvizError("sampler option is mutually exclusive with shuffle", kind=VALUE,
                            hint="the sampler gives the order: drop shuffle=True (or use "
@@ -517,7 +520,7 @@ def f_data_loader(rt, dataset, batch_size=1, shuffle=None, sampler=None, batch_s
                            "exclusive with drop_last", kind=VALUE,
                            hint="drop_last drops a short last batch: give a batch_size")
     if sampler is None:
-        sampler = RandomSampler(dataset, False, None, generator) if shuffle else \
+        sampler = f_random_sampler(rt, dataset, generator=generator) if shuffle else \
             SequentialSampler(dataset)
     if batch_size is not None and batch_sampler is None:
         batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
@@ -566,6 +569,17 @@ def f_random_split(rt, dataset, lengths, generator=None):
                            "dataset!", kind=VALUE,
                            hint=f"the dataset holds {n} samples; the lengths add up to "
                                 f"{sum(lengths)} (fractions must add up to 1)")
+    if not isinstance(sum(lengths), int):
+        # (PyTorch draws randperm(sum(lengths)): lengths that are not ints fail there)
+        raise GradvizError(
+            f"randperm() received an invalid combination of arguments - got "
+            f"({type(sum(lengths)).__name__}, generator=torch._C.Generator), but expected one of:\n"
+            " * (int n, *, torch.Generator generator, Tensor out = None, torch.dtype dtype = None, "
+            "torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+            "bool requires_grad = False)\n"
+            " * (int n, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+            "torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n",
+            kind=TYPE, hint="lengths are counts (ints) or fractions that add up to 1")
     gen = rt.rng if generator is None else generator.gen
     order = gen.permutation(n).tolist()
     out, offset = [], 0
@@ -585,10 +599,13 @@ def f_random_sampler(rt, data_source, replacement=False, num_samples=None, gener
         raise GradvizError(f"replacement should be a boolean value, but got "
                            f"replacement={replacement}", kind=TYPE)
     s = RandomSampler(data_source, replacement, num_samples, generator)
-    n = num_samples if num_samples is not None else None
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n <= 0):
+    # (PyTorch checks the count it will draw: the dataset's length by default)
+    n = num_samples if num_samples is not None else size(rt, data_source)
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
         raise GradvizError(f"num_samples should be a positive integer value, but got "
-                           f"num_samples={n}", kind=VALUE)
+                           f"num_samples={n}", kind=VALUE,
+                           hint="a RandomSampler draws from a dataset with at least one "
+                                "sample; num_samples= counts the draws")
     return s
 
 

@@ -2187,10 +2187,20 @@ def f_len(rt, x):
     if x.__class__.__name__ == "Instance":        # the program's class's __len__
         from .classes import call_method, method_of
         if method_of(x, "__len__") is not None:
-            return call_method(rt, x, "__len__", [])
+            n = call_method(rt, x, "__len__", [])
+            # Python's len() checks what __len__ gives (a dataset's length feeds samplers)
+            if not isinstance(n, int):
+                raise GradvizError(f"'{rt.type_name(n)}' object cannot be interpreted as an "
+                                   "integer", kind=TYPE, hint="__len__ must return an int")
+            if n < 0:
+                raise GradvizError("__len__() should return >= 0", kind=VALUE,
+                                   hint="__len__ must return a count: 0 or more")
+            return int(n)
         raise GradvizError(f"object of type '{x.cls.name}' has no len()", kind=TYPE,
                            hint="define __len__(self) in its class")
-    raise GradvizError(f"object of type '{type(x).__name__}' has no len()", kind=TYPE)
+    raise GradvizError(f"object of type '{rt.type_name(x)}' has no len()", kind=TYPE,
+                       hint="len() counts the items of a list, tuple, dict, string, range, "
+                            "tensor (its first dimension) or dataset")
 
 
 def f_str(rt, v=""):
@@ -3089,6 +3099,8 @@ def _operator_method(name: str, sym: str, in_place: bool = False):
 
 @reverse_call("backward")
 def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    from .func_transforms import check_backward_outside
+    check_backward_outside()
     rt.backward(x, gradient, retain_graph, create_graph, inputs)
     return None
 
@@ -3097,6 +3109,8 @@ def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inpu
 def f_autograd_backward(rt, tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                         inputs=None):
     """torch.autograd.backward(tensors, grad_tensors): one pass from them all."""
+    from .func_transforms import check_backward_outside
+    check_backward_outside()
     roots = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
     grads = (list(grad_tensors) if isinstance(grad_tensors, (list, tuple)) else [grad_tensors]) \
         if grad_tensors is not None else [None] * len(roots)

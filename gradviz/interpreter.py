@@ -20,7 +20,7 @@ from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, fo
                kl, layers, modules, optim, products, pymethods, pyrandom, schedulers,
                syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
-                     Span, did_you_mean)
+                     Span, did_you_mean, python_errors)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
@@ -3254,7 +3254,11 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group",
                                                        "state_dict"):
-            return BoundMethod(attr, getattr(optim, attr), obj)
+            method = getattr(optim, attr)
+            if attr != "step":
+                return BoundMethod(attr, method, obj)
+            return BoundMethod(attr, lambda rt, o, *a, **k: python_errors(
+                lambda: method(rt, o, *a, **k), _OPTIM_HINT), obj)
         if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
             return getattr(obj, attr)
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
@@ -4270,6 +4274,9 @@ def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
         raise functions.init_argument_error(name, exc, rt_is_self=rt_is_self) from None
 
 
+# (an optimizer's odd settings fail in PyTorch's Python code: the same errors here)
+_OPTIM_HINT = ("check the optimizer's settings (of the kinds PyTorch's documentation gives: "
+               "lr=0.01, betas=(0.9, 0.999), etas=(0.5, 1.2))")
 # the class whose __init__ PyTorch's argument errors name, where it is a base
 _INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd",
                 "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase"}
@@ -4291,10 +4298,14 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     if t == PARAMETER:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
     if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)
-        return _init_call(t.name.rsplit(".", 1)[1], optim.MAKERS[t.name], rt, args, kwargs)
+        return python_errors(lambda: _init_call(t.name.rsplit(".", 1)[1],
+                                                           optim.MAKERS[t.name], rt, args, kwargs),
+                                        _OPTIM_HINT)
     if t.name in schedulers.MAKERS:       # torch.optim.lr_scheduler.StepLR(opt, step_size=10)
-        return _init_call(t.name.rsplit(".", 1)[1], schedulers.MAKERS[t.name], rt, args, kwargs,
-                          rt_is_self=False)
+        name = t.name.rsplit(".", 1)[1]
+        schedulers.check_no_tensors(name, args, kwargs)
+        return schedulers.python_errors(lambda: _init_call(name, schedulers.MAKERS[t.name], rt, args,
+                                                           kwargs, rt_is_self=False))
     if t.name in distributions.BY_TYPE:   # Categorical(logits=net(x))
         return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs,
                           rt_is_self=False)
