@@ -46,11 +46,11 @@ def _no_grad(rt, compute):
 
 
 def _vector_norm(rt, t: Tensor, p: float) -> Tensor:
-    """linalg.vector_norm(t, p) of every element: the 1- and 2-norm as
+    """linalg.vector_norm(t, p) of every element: the 0-, 1- and 2-norm as
     torch.norm computes them, inf the largest |x|, -inf the smallest,
     others (sum |x|^p)^(1/p)."""
     from .functions import FUNCTIONS, f_linalg_vector_norm
-    if p in (1.0, 2.0):
+    if p in (0.0, 1.0, 2.0):       # (0: the count of non-zeros)
         return f_linalg_vector_norm(rt, t, p)
     a = FUNCTIONS["abs"](rt, t)
     if p == math.inf:

@@ -2888,7 +2888,14 @@ class Interpreter:
                 return self._sequence_binary(sym, a, b)
             if (sym in _ORDER and a.__class__ in (list, tuple) and a.__class__ is b.__class__
                     and all(v.__class__ in _ORDERED for v in (*a, *b))):
-                return _ORDER[sym](a, b)      # [1, 2] < [1, 3]: item by item, as Python
+                try:                          # [1, 2] < [1, 3]: item by item, as Python
+                    return _ORDER[sym](a, b)
+                except TypeError as exc:          # ([1, 'a'] < [1, 2.5]: Python's own error)
+                    raise GradvizError(str(exc), kind=TYPE,
+                                       hint="lists and tuples compare item by item: the "
+                                            "items at the first difference must be "
+                                            "comparable (numbers with numbers, strings "
+                                            "with strings)") from None
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
             if isinstance(a, modules.UninitializedParameter) or \

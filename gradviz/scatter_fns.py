@@ -68,6 +68,8 @@ def _scatter_index(x, dim, index, src=None) -> tuple:
     if src is not None and idx.size and max(src.data.ndim, 1) != max(idx.ndim, 1):
         raise GradvizError("Index tensor must have the same number of dimensions as src tensor",
                            kind=RUNTIME, hint="src needs as many dims as index")
+    if not idx.size and max(idx.ndim, 1) != nd:
+        idx = idx.reshape((0,) * nd)      # (an empty index writes nothing, whatever its dims)
     idx = _flat0(idx).astype(np.int64)
     shape = _flat0(x.data).shape
     if idx.size:
