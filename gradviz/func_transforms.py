@@ -418,6 +418,13 @@ def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None
             raise GradvizError("vmap: Expected all tensors to have the same size in the mapped "
                                f"dimension, got sizes {sizes} for the mapped dimension",
                                kind=VALUE, hint="the batched inputs need the same batch size")
+        if size == 0:
+            # (PyTorch runs f once on batched tensors; gradviz runs it per sample, and an
+            # empty batch has none to learn the results' shapes from)
+            raise GradvizError("vmap over a batch of size 0 is not supported here: gradviz runs "
+                               "f once per sample", kind="NotImplementedError",
+                               hint="PyTorch gives empty results: skip the call when the batch "
+                                    "is empty (if len(xs) > 0: ...)")
         return _vmap_loop(rt, func, args, dims, size, out_dims)
     return transformed
 

@@ -227,6 +227,12 @@ def _pair(fn: str, name: str, v) -> tuple:
         raise GradvizError(f"{fn}(): argument '{name}' must be tuple of ints, not "
                            f"{F.arg_type_name(v)}", kind=TYPE,
                            hint=f"{name} is an int or a pair of ints")
+    for pos, k in enumerate(pair):
+        if not -2**63 <= k < 2**63:       # (PyTorch's ints are int64)
+            kernel = {"unfold": "im2col", "fold": "col2im"}.get(fn, fn)
+            raise GradvizError(f"{kernel}(): argument '{name}' failed to unpack the object at "
+                               f"pos {pos + 1} with error \"Overflow when unpacking long long\"",
+                               kind=TYPE, hint=f"{name} is a small int or a pair of them")
     return pair
 
 
@@ -290,6 +296,8 @@ def f_unfold(rt, input, kernel_size, dilation=1, padding=0, stride=1):
                            kind=RUNTIME, hint="the kernel (dilated) is larger than the padded "
                                               "input")
     _float_blocks(input, "im2col_out_cpu")
+    (kh, kw) = p["kernel"]
+    rt.tape.check_shape((*shape[:-3], shape[-3] * kh * kw, oh * ow))   # (before the copies)
     return rt.apply(OPS["im2col"], (input,), p)
 
 
@@ -329,6 +337,9 @@ def f_fold(rt, input, output_size, kernel_size, dilation=1, padding=0, stride=1)
                            f"({bh}, {bw}), which is invalid.", kind=RUNTIME,
                            hint="the kernel (dilated) is larger than the padded output")
     _float_blocks(input, "col2im_out_cpu")
+    (ph, pw) = p["padding"]           # (the image and its padded copy, before they are made)
+    for h, w in ((size[0], size[1]), (size[0] + 2 * ph, size[1] + 2 * pw)):
+        rt.tape.check_shape((*shape[:-2], planes // (kh * kw), h, w))
     return rt.apply(OPS["col2im"], (input,), {**p, "size": size})
 
 

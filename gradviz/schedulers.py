@@ -596,6 +596,11 @@ class ChainedScheduler(LRScheduler):
         if len(schedulers) < 1:
             raise GradvizError("ChainedScheduler expects at least one scheduler to be chained, "
                                "but got no scheduler.", kind=VALUE, hint="schedulers=[a, b]")
+        if optimizer is None and not isinstance(schedulers[0], LRScheduler):
+            raise GradvizError(f"'{rt.type_name(schedulers[0])}' object has no attribute "
+                               "'optimizer'", kind="AttributeError",
+                               hint="ChainedScheduler takes a list of schedulers: "
+                                    "ChainedScheduler([StepLR(opt, 2), ExponentialLR(opt, 0.9)])")
         optimizer = optimizer or schedulers[0].optimizer
         _check_schedulers("ChainedScheduler", optimizer, schedulers)
         self._schedulers, self.optimizer = list(schedulers), optimizer
