@@ -68,8 +68,22 @@ def _sizes(input, size, scale_factor, dim: int):
                 f"{scale_factor!r}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
                 "and scale_factor in (s1, s2, ...,sK) format.", kind=VALUE,
                 hint=f"one factor per spatial dim: {dim} here")
-        return None, [float(s) for s in scale_factor]
-    return None, [float(scale_factor)] * dim
+        return None, [_scale(s, dim, pos) for pos, s in enumerate(scale_factor, 1)]
+    return None, [_scale(scale_factor, dim)] * dim
+
+
+def _scale(s, dim: int, pos: int = 0) -> float:
+    """A scale factor, a number; else (the first line of) PyTorch's error
+    from the C++ op (pos: its place in a tuple)."""
+    if isinstance(s, (int, float)) and not isinstance(s, bool):
+        return float(s)
+    hint = "scale_factor is a number, or one number per spatial dim: scale_factor=2.0"
+    if pos:
+        raise GradvizError(f"upsample_nearest{dim}d(): argument 'scale_factors' must be tuple of "
+                           f"floats, but found element of type {F.arg_type_name(s)} at pos {pos}",
+                           kind=TYPE, hint=hint)
+    raise GradvizError(f"upsample_nearest{dim}d() received an invalid combination of arguments - "
+                       f"got (Tensor, NoneType, list), but expected one of:", kind=TYPE, hint=hint)
 
 
 def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align_corners=None,
