@@ -1060,6 +1060,9 @@ class ReturnTypes:
     def __iter__(self):
         return iter(self.items)
 
+    def __len__(self):               # (a named tuple: len(torch.linalg.slogdet(A)) == 2)
+        return len(self.items)
+
     def field(self, name):
         return self.items[self.fields.index(name)]
 
@@ -2838,7 +2841,7 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
 LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER, SampleWalk,
                   IndexWalk)
 # the other values len() measures (a dict's views, a dual tensor's parts)
-_SIZED = (*DICT_VIEWS, UnpackedDual, pycollections.Deque)
+_SIZED = (*DICT_VIEWS, UnpackedDual, pycollections.Deque, ReturnTypes)
 DATA_SIZED = (DataLoader, *INDEXED, *SAMPLERS)
 
 

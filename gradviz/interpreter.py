@@ -3347,6 +3347,8 @@ class Interpreter:
                            f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS
                            else "a frozenset cannot change: make a set of it, set(f)"
                            if obj.__class__ is frozenset and attr in pymethods.SET_METHODS
+                           else f"a named tuple of {', '.join(obj.fields)}: read a field, or "
+                                "unpack it" if obj.__class__ is ReturnTypes
                            else None)
 
     def tensor_attribute(self, t: Tensor, attr: str):
@@ -4092,6 +4094,8 @@ class Interpreter:
             return v.cls.name
         if v.__class__ is classes.UserClass:
             return "type"
+        if v.__class__ is ReturnTypes:          # (its C type's name: torch.return_types.max)
+            return f"torch.return_types.{v.kind}"
         return fstrings._type_name(v)
 
     @staticmethod

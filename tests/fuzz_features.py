@@ -596,8 +596,8 @@ PYSNIPPETS = [
     # dataclasses
     "from dataclasses import dataclass, field\n@dataclass{dopts}\nclass C:\n    a: int\n"
     "    b: list = field(default_factory=list)\nc = C({a})\nprint(c, c == C({a}))\nc.a = {b}\nprint(c)",
-    "from dataclasses import dataclass, asdict, replace\n@dataclass\nclass Q:\n    t: object = None\n"
-    "    k: float = 1.0\nq = Q({a}, {b})\nprint(asdict(q), replace(q, k=2))",
+    "from dataclasses import dataclass, field\n@dataclass\nclass Q:\n    t: object = None\n"
+    "    k: float = 1.0\nq = Q({a}, {b})\nprint(q, Q(k={b}), q.t)",
     # copy
     "import copy\nz = copy.deepcopy({a})\nprint(z, z is {a})",
     "import copy\nmod = torch.nn.Linear(2, 1)\nm2 = copy.deepcopy(mod)\nprint(m2.weight is mod.weight, "
