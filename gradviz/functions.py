@@ -313,7 +313,7 @@ def _number_hint(fname, values) -> str | None:
     """The hint of an error about Python values given where a tensor is
     needed: make one; for numbers, Python's builtin of the same name."""
     instead = _SHADOWED_BUILTINS.get(fname)
-    first = values[0]
+    first = values[0] if values else None
     if not any(isinstance(v, (int, float, list)) for v in values):
         if instead is None or is_tensor(first) or fname in ("abs", "pow"):
             return None
@@ -925,7 +925,8 @@ def f_clamp(rt, x, min=None, max=None):
     or between tensors (each bound an input too, ClampBackward0)."""
     bounds = [v for v in (min, max) if v is not None]
     if not is_tensor(x):
-        raise invalid_combination("clamp", [v for v in (x, min, max) if v is not None])
+        raise invalid_combination("clamp", [x] + [v for v in (min, max) if v is not None],
+                                  hint="torch.clamp(x, min=0.0, max=1.0): x is a tensor")
     if not bounds:
         raise GradvizError("torch.clamp: At least one of 'min' or 'max' must not be None",
                            hint="e.g. clamp(x, min=0)")
