@@ -3246,7 +3246,7 @@ class Interpreter:
             return modules.attribute(self, obj, attr)
         if obj.__class__ is layers.Layer:       # nn.ReLU().eval(), .register_forward_hook
             return layers.attribute(self, obj, attr)
-        if obj.__class__ is module_hooks.Handle and attr in ("remove", "id"):
+        if obj.__class__ is module_hooks.RemovableHandle and attr in ("remove", "id"):
             return BoundMethod(attr, lambda rt, h: h.remove(), obj) if attr == "remove" \
                 else obj.id
         if obj.__class__ in data.CLASSES:
@@ -3870,7 +3870,7 @@ class Interpreter:
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
         if v.__class__ is NoGrad:
             return f"<torch.autograd.grad_mode.{v.name} object at {self.address(v)}>"
-        if v.__class__ is functions.RemovableHandle:
+        if v.__class__ in (functions.RemovableHandle, module_hooks.RemovableHandle):
             return f"<torch.utils.hooks.RemovableHandle object at {self.address(v)}>"
         if v.__class__ is SavedTensor:
             return f"<torch._C._autograd.SavedTensor object at {self.address(v)}>"

@@ -24,7 +24,7 @@ from __future__ import annotations
 from .errors import RUNTIME, TYPE, GradvizError
 
 
-class Handle:
+class RemovableHandle:
     """torch.utils.hooks.RemovableHandle: remove() takes the hook out."""
 
     __slots__ = ("id", "table")
@@ -60,7 +60,7 @@ def _register(kind: str):
             hooks.update(rest)
         else:
             hooks[hid] = item
-        return Handle(hid, hooks)
+        return RemovableHandle(hid, hooks)
     register.__name__ = f"register_forward_{'pre_' if kind == 'pre' else ''}hook"
     return register
 

@@ -563,7 +563,7 @@ BARE = ["sum({a})", "sum({a}, {b})", "max({a})", "max({a}, {b})", "min({a})", "m
 PYSNIPPETS = [
     # walrus
     "if (n := len({a})) > 1:\n    print(n)\nys = [z for t in range(3) if (z := t * 2) > 1]\nprint(ys, z)",
-    "while (k := k - 1 if 'k' in dir() else 3) > 0:\n    print(k)",
+    "k = {b}\nwhile (k := k - 1) > 0:\n    print(k)",
     "print([(u := t) for t in {a}], u)",
     # nonlocal
     "def counter():\n    n = 0\n    def inc(d={b}):\n        nonlocal n\n        n = n + d\n"
