@@ -2322,7 +2322,12 @@ def _py_number(kind):
                 rt.log_event("user_warning", x, message=TO_SCALAR_WARNING)
             x = x.data.item()
         if isinstance(x, (int, float)):
-            return kind(x)
+            try:
+                return kind(x)
+            except (ValueError, OverflowError) as exc:      # int(float('nan')), int(inf)
+                raise GradvizError(str(exc), kind=type(exc).__name__,
+                                   hint="NaN and inf have no int: test math.isfinite(v) "
+                                        "first") from None
         if isinstance(x, str):          # float('nan'), float('inf'), int('3'): as Python
             try:
                 return kind(x)

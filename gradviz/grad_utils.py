@@ -81,6 +81,13 @@ def _total_norm(rt, grads: list, norm_type: float, error_if_nonfinite: bool):
     return total
 
 
+def python_float(v, hint: str) -> float:
+    """float(v) with Python's and PyTorch's errors (a one-element tensor is
+    its number)."""
+    from .interpreter import Interpreter
+    return _float(Interpreter, v, hint)
+
+
 def _float(rt, v, hint: str) -> float:
     """float(v) with Python's and PyTorch's errors (a one-element tensor is
     its number)."""
