@@ -289,6 +289,17 @@ def _need_tensor(v, fname, pos=1, arg=None) -> Tensor:
     return v
 
 
+def float_arg(fname: str, name: str, v, hint: str) -> float:
+    """A float argument of one of torch's C++ functions: a number or a
+    one-element tensor; else PyTorch's "argument 'eps' must be float"."""
+    if is_tensor(v) and v.data.size == 1:
+        return float(v.data.reshape(()))
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"{fname}(): argument '{name}' must be float, not {arg_type_name(v)}",
+                           kind=TYPE, hint=hint)
+    return float(v)
+
+
 def arg_type_name(v) -> str:
     """The name PyTorch's argument errors give v's type: Tensor, int, list,
     the class of a module (ReLU) or of the program's object."""

@@ -286,7 +286,8 @@ def f_pinv(rt, A, *, atol=None, rtol=None, hermitian=False):
 
 def f_pinverse(rt, input, rcond=1e-15):
     A = _pinv_input(input, "pinverse")
-    return rt.apply(OPS["linalg_pinv"], (A,), {"atol": None, "rtol": float(rcond)})
+    rcond = F.float_arg("pinverse", "rcond", rcond, "rcond is a small number: rcond=1e-15")
+    return rt.apply(OPS["linalg_pinv"], (A,), {"atol": None, "rtol": rcond})
 
 
 def _rank(a, atol, rtol):
@@ -334,7 +335,8 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
     if driver not in (None, "gelsy"):
         raise GradvizError(f"linalg.lstsq with driver={driver!r} is not supported here",
                            kind=RUNTIME, hint="the default driver (gelsy) is")
-    params = {"vector": vector, "rcond": None if rcond is None else float(rcond)}
+    params = {"vector": vector, "rcond": None if rcond is None else
+              F.float_arg("linalg_lstsq", "rcond", rcond, "rcond is a small number, or None")}
     solution = rt.apply(OPS["lstsq_solution"], (A, B), params)
     empty = np.zeros((0,), a.dtype)
     rank = _rank(a, None, params["rcond"])
