@@ -1559,6 +1559,7 @@ def f_isclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = _need_tensor(a, "isclose"), _need_tensor(b, "isclose", 2)
     for name, v in (("rtol", rtol), ("atol", atol)):
         _number_arg("isclose", name, None, v, "float")
+        float(v)               # (an int past float's range: the OverflowError of any number)
         if v < 0:
             raise GradvizError(f"{name} must be greater than or equal to zero, but got {v}",
                                kind=RUNTIME)

@@ -78,3 +78,11 @@ def test_the_feature_generators_reach_what_they_fuzz(gen, words):
     assert all(w in text for w in words), [w for w in words if w not in text]
     outcomes = {run_pipeline(p) for p in programs[:25]}
     assert "ok" in outcomes and len(outcomes) >= 3
+
+
+@pytest.mark.parametrize("call", ["torch.xlogy(x, 10**400)", "torch.special.xlogy(10**400, x)",
+                                  "torch.isclose(x, x, rtol=10**400)"])
+def test_ints_past_floats_range_are_the_number_range_error(call):
+    # (as x + 10**400: PyTorch's OverflowError, gradviz's error for any such number)
+    exc = error_of(f"import torch\nx = torch.ones(2)\ny = {call}\n")
+    assert "out of range" in exc.message
