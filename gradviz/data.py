@@ -257,6 +257,8 @@ def _batches(rt, loader: DataLoader):
                 rt.call_value(loader.collate_fn, [sample])
         return
     for batch in walk(rt, loader.batch_sampler):
+        if batch.__class__ is not list:       # (a batch sampler's batch may be any iterable)
+            batch = list(rt._items(batch, rt.span))
         if ds.__class__ is TensorDataset and loader.collate_fn is None:
             yield [_stack_rows(rt, t, batch) for t in ds.tensors]
             continue
@@ -322,6 +324,10 @@ def _list_item(rt, seq, i):
     tensor of indices as the tensor's: a 0-d tensor)."""
     if seq.__class__ is Tensor:
         return rt.index_tensor(seq, [i])
+    if not isinstance(seq, (list, tuple, range, str)):      # (Subset(ds, 0): its indices)
+        raise GradvizError(f"'{rt.type_name(seq)}' object is not subscriptable", kind=TYPE,
+                           hint="a Subset's indices are a list of sample numbers: "
+                                "Subset(ds, [0, 2])")
     if isinstance(i, bool) or not isinstance(i, int):
         if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype.kind in "iu":
             i = int(i.data)
@@ -440,7 +446,10 @@ def default_convert(rt, sample):
 
 
 def _stack_rows(rt, t: Tensor, rows: list) -> Tensor:
-    if t.requires_grad and rt.tape.grad_enabled:
+    n = t.data.shape[0] if t.data.ndim else 0
+    plain = all(r.__class__ is int and -n <= r < n for r in rows)
+    if (t.requires_grad and rt.tape.grad_enabled) or not plain:
+        # (rows that are not in-range ints: each row's indexing, with its error)
         # PyTorch's collate: the rows (SelectBackward0), stacked (StackBackward0)
         from .functions import FUNCTIONS
         return FUNCTIONS["stack"](rt, [rt.index_tensor(t, [i]) for i in rows])
@@ -548,12 +557,27 @@ def f_concat_dataset(rt, datasets):
     return ConcatDataset(datasets, sizes)
 
 
+def _length(rt, v):
+    """One of random_split's lengths: a number (a one-element tensor is its
+    number); else the error of PyTorch's sum(lengths)."""
+    hint = "lengths are counts, random_split(ds, [80, 20]), or fractions, [0.8, 0.2]"
+    if v.__class__ is Tensor:
+        if v.data.size != 1:
+            raise GradvizError("only one element tensors can be converted to Python scalars",
+                               kind=VALUE, hint=hint)
+        return v.data.reshape(()).item()
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"unsupported operand type(s) for +: 'int' and '{rt.type_name(v)}'",
+                           kind=TYPE, hint=hint)
+    return v
+
+
 def f_random_split(rt, dataset, lengths, generator=None):
     """random_split: PyTorch's randperm of the samples (from the global
     generator, or generator=), cut into the lengths (fractions summing to 1
     made counts: floor of each, the rest added one by one from the first)."""
     _check_generator(generator)
-    lengths = list(rt._items(lengths, rt.span))
+    lengths = [_length(rt, v) for v in rt._items(lengths, rt.span)]
     n = size(rt, dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         counts = []
