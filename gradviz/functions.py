@@ -2336,10 +2336,9 @@ def _py_number(kind):
         if isinstance(x, (int, float)):
             try:
                 return kind(x)
-            except (ValueError, OverflowError) as exc:      # int(float('nan')), int(inf)
-                raise GradvizError(str(exc), kind=type(exc).__name__,
-                                   hint="NaN and inf have no int: test math.isfinite(v) "
-                                        "first") from None
+            except ValueError as exc:      # int(float('nan')) (int(inf): the range error)
+                raise GradvizError(str(exc), kind=VALUE,
+                                   hint="NaN has no int: test math.isnan(v) first") from None
         if isinstance(x, str):          # float('nan'), float('inf'), int('3'): as Python
             try:
                 return kind(x)
