@@ -104,6 +104,10 @@ def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align
     if recompute_scale_factor and size is not None:
         raise GradvizError("recompute_scale_factor is not meaningful with an explicit size.",
                            kind=VALUE, hint="leave recompute_scale_factor out with size=")
+    if scales is not None and not all(math.isfinite(f) for f in scales):
+        # (the C++ op's output size, the input's times the factor, as an int64)
+        raise GradvizError("value cannot be converted to type int64_t without overflow",
+                           kind=RUNTIME, hint="scale_factor is a finite number: 2.0")
     if mode == "area" and output_size is None:
         recompute_scale_factor = True
     if recompute_scale_factor:

@@ -149,6 +149,8 @@ OPS = [
     ("torch.lerp", ["T:x", "T:m", "T:0.5"], {}),
     ("torch.addcmul", ["T:x", "T:v", "T:m"], {"value": "F:0.5"}),
     ("torch.addcdiv", ["T:x", "T:v", "T:m"], {"value": "F:-1.0"}),
+    ("torch.addcmul", ["T:x", "T:v", "T:v"], {"value": "F:2.0"}),       # (the input the larger)
+    ("torch.addcdiv", ["T:m", "T:v", "T:v.exp()"], {}),
     ("torch.hypot", ["T:x", "T:v"], {}),
     ("torch.logit", ["T:x.sigmoid()"], {"eps": "F:None"}),
     ("torch.xlogy", ["T:x", "T:v.abs()"], {}),

@@ -86,3 +86,15 @@ def test_ints_past_floats_range_are_the_number_range_error(call):
     # (as x + 10**400: PyTorch's OverflowError, gradviz's error for any such number)
     exc = error_of(f"import torch\nx = torch.ones(2)\ny = {call}\n")
     assert "out of range" in exc.message
+
+
+def test_xlogy_gradient_is_zero_where_the_incoming_gradient_is():
+    # (PyTorch's xlogy(grad, other): a 0 gradient gives 0 where log(other) is NaN; the
+    # values read off torch 2.13: tensor([0., 0., 0.6931, 0.]) and tensor([-0., -0., 1., nan]))
+    out = io.StringIO()
+    gradviz.run_source("import torch\nx = torch.tensor([1.0, 0.0, 2.0, 0.0], requires_grad=True)\n"
+                       "v = torch.tensor([-1.0, -1.0, 2.0, 0.0], requires_grad=True)\n"
+                       "g = torch.tensor([0.0, 1.0, 1.0, 1.0])\n"
+                       "gx, gv = torch.autograd.grad(torch.xlogy(x, v), (x, v), g)\n"
+                       "print(gx, gv)\n", stdout=out)
+    assert out.getvalue() == "tensor([0.0000, 0.0000, 0.6931, 0.0000]) tensor([-0., -0., 1., nan])\n"

@@ -189,9 +189,12 @@ def _xlogy_grad_fn(t):
 
 
 def _xlogy_self(g, ans, xs, p):
-    """PyTorch's grad * at::xlogy((self != 0), other)."""
-    nz = (np.asarray(xs[0]) != 0).astype(np.result_type(ans))
-    return g * _xlogy_fwd([nz, xs[1]], p)
+    """PyTorch's at::xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0):
+    a zero grad gives 0 even where log(other) is NaN, and x = 0 gets log(other)."""
+    x, y = xs
+    out = _xlogy_fwd([np.asarray(g, np.result_type(ans)), y], p)
+    with np.errstate(invalid="ignore"):
+        return np.where((np.asarray(x) == 0) & (np.asarray(y) <= 0), 0, out).astype(out.dtype)
 
 
 def _xlogy_other(g, ans, xs, p):
