@@ -128,11 +128,13 @@ def f_meshgrid(rt, *tensors, indexing=None):
                            f"received: {indexing}", kind=RUNTIME, hint="indexing='ij' or 'xy'")
     for t in ts:
         if t.data.ndim > 1:
+            # (the first line of PyTorch's C++ print of the tensor; of an empty one, its type)
+            shown = " ".join(f"{v:.4f}" for v in t.data.reshape(-1, t.data.shape[-1])[0]) \
+                if t.data.size else f"[ {F.TYPE_NAMES[t.dtype_name]}" \
+                f"{{{','.join(str(n) for n in t.data.shape)}}} ]"
             raise GradvizError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
-                               # (the first line of PyTorch's C++ print of the tensor)
-                               "but got: " + " ".join(f"{v:.4f}" for v in
-                                                      t.data.reshape(-1, t.data.shape[-1])[0]),
-                               kind=RUNTIME, hint="meshgrid takes one vector per axis")
+                               "but got: " + shown, kind=RUNTIME,
+                               hint="meshgrid takes one vector per axis")
         if t.data.dtype != ts[0].data.dtype:
             raise GradvizError("meshgrid expects all tensors to have the same dtype",
                                kind=RUNTIME, hint="convert them to one dtype first")
