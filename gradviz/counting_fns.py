@@ -6,6 +6,8 @@ functions.py, whose FUNCTIONS and METHODS tables they join.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import functions as F
@@ -125,14 +127,27 @@ def f_histc(rt, input, bins=100, min=0, max=0):
         lo, hi = float(data.min()), float(data.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise GradvizError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite", kind=RUNTIME,
+                           hint="min= and max= (and x's values, when they are left out) must "
+                                "be finite")
     rt.tape.check_size(bins)
     flat = data.reshape(-1)
     left, right = data.dtype.type(lo), data.dtype.type(hi)
     inside = flat[(flat >= left) & (flat <= right)]
-    # PyTorch's linear bins: (v - min) * bins / (max - min), in x's dtype,
-    # the right edge counted in the last bin
-    pos = ((inside - left) * data.dtype.type(bins) / (right - left)).astype(np.int64)
-    pos[pos == bins] = bins - 1
+    with np.errstate(over="ignore"):
+        width = right - left
+    if left == right:
+        # (a range too narrow for x's dtype, 1e30 +- 1: PyTorch counts it in the middle bin)
+        pos = np.full(inside.shape, bins // 2, np.int64)
+    elif not np.isfinite(width):
+        pos = np.zeros(0, np.int64)      # (too wide for x's dtype: PyTorch counts nothing)
+    else:
+        # PyTorch's linear bins: (v - min) * bins / (max - min), in x's dtype,
+        # the right edge counted in the last bin
+        with np.errstate(over="ignore", invalid="ignore"):
+            pos = ((inside - left) * data.dtype.type(bins) / (right - left)).astype(np.int64)
+        pos = np.clip(pos, 0, bins - 1)
     return F._leaf(rt, np.bincount(pos, minlength=bins).astype(data.dtype), False, "histc")
 
 

@@ -326,6 +326,9 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
     if a.ndim < 2:
         raise GradvizError("torch.linalg.lstsq: input must have at least 2 dimensions.",
                            kind=RUNTIME, hint="A is a matrix")
+    if b.ndim < 1:
+        raise GradvizError("torch.linalg.lstsq: other must have at least 1 dimension.",
+                           kind=RUNTIME, hint="B is a vector or a matrix of right-hand sides")
     vector = b.ndim == a.ndim - 1
     if (b.shape[-1] if vector else b.shape[-2]) != a.shape[-2]:
         raise GradvizError("torch.linalg.lstsq: input.size(-2) should match other.size(-1)"
