@@ -6,6 +6,8 @@ functions.py, whose FUNCTIONS and METHODS tables they join.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import functions as F
@@ -90,6 +92,17 @@ def f_bincount(rt, input, weights=None, minlength=0):
                                             "dtype": dt})
 
 
+def _number(v, name: str) -> float:
+    """histc's min= or max=: a number (a one-element tensor is its number)."""
+    if F.is_tensor(v) and v.data.size == 1:
+        return float(v.data.item())
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"histc(): argument '{name}' must be Number, not "
+                           f"{F.arg_type_name(v)}", kind=TYPE,
+                           hint=f"{name}= is a number: histc(x, bins=10, min=0.0, max=1.0)")
+    return float(v)
+
+
 def f_histc(rt, input, bins=100, min=0, max=0):
     """A histogram of x's values in `bins` equal bins from min to max (x's
     own range when both are 0); values outside are not counted."""
@@ -98,13 +111,15 @@ def f_histc(rt, input, bins=100, min=0, max=0):
     if data.dtype.kind != "f":
         raise GradvizError(f"\"histogram_cpu\" not implemented for '{F.type_word(data.dtype)}'",
                            kind="NotImplementedError", hint="histc takes floats: x.float()")
+    if F.is_tensor(bins) and bins.data.size == 1 and bins.data.dtype.kind in "iu":
+        bins = int(bins.data.item())      # (a one-element int tensor is its number, as in PyTorch)
     if isinstance(bins, bool) or not isinstance(bins, int):
         raise GradvizError(f"histc(): argument 'bins' (position 2) must be int, not "
                            f"{F.arg_type_name(bins)}", kind=TYPE, hint="bins=10")
     if bins <= 0:
         raise GradvizError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0",
                            kind=RUNTIME, hint="bins is how many bins: bins=10")
-    lo, hi = float(min), float(max)
+    lo, hi = (_number(v, name) for v, name in ((min, "min"), (max, "max")))
     if lo > hi:
         raise GradvizError("torch.histc: max must be larger than min", kind=RUNTIME,
                            hint="min=, max= give the range counted")
@@ -112,14 +127,27 @@ def f_histc(rt, input, bins=100, min=0, max=0):
         lo, hi = float(data.min()), float(data.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise GradvizError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite", kind=RUNTIME,
+                           hint="min= and max= (and x's values, when they are left out) must "
+                                "be finite")
     rt.tape.check_size(bins)
     flat = data.reshape(-1)
     left, right = data.dtype.type(lo), data.dtype.type(hi)
     inside = flat[(flat >= left) & (flat <= right)]
-    # PyTorch's linear bins: (v - min) * bins / (max - min), in x's dtype,
-    # the right edge counted in the last bin
-    pos = ((inside - left) * data.dtype.type(bins) / (right - left)).astype(np.int64)
-    pos[pos == bins] = bins - 1
+    with np.errstate(over="ignore"):
+        width = right - left
+    if left == right:
+        # (a range too narrow for x's dtype, 1e30 +- 1: PyTorch counts it in the middle bin)
+        pos = np.full(inside.shape, bins // 2, np.int64)
+    elif not np.isfinite(width):
+        pos = np.zeros(0, np.int64)      # (too wide for x's dtype: PyTorch counts nothing)
+    else:
+        # PyTorch's linear bins: (v - min) * bins / (max - min), in x's dtype,
+        # the right edge counted in the last bin
+        with np.errstate(over="ignore", invalid="ignore"):
+            pos = ((inside - left) * data.dtype.type(bins) / (right - left)).astype(np.int64)
+        pos = np.clip(pos, 0, bins - 1)
     return F._leaf(rt, np.bincount(pos, minlength=bins).astype(data.dtype), False, "histc")
 
 

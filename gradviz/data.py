@@ -257,6 +257,8 @@ def _batches(rt, loader: DataLoader):
                 rt.call_value(loader.collate_fn, [sample])
         return
     for batch in walk(rt, loader.batch_sampler):
+        if batch.__class__ is not list:       # (a batch sampler's batch may be any iterable)
+            batch = list(rt._items(batch, rt.span))
         if ds.__class__ is TensorDataset and loader.collate_fn is None:
             yield [_stack_rows(rt, t, batch) for t in ds.tensors]
             continue
@@ -322,6 +324,10 @@ def _list_item(rt, seq, i):
     tensor of indices as the tensor's: a 0-d tensor)."""
     if seq.__class__ is Tensor:
         return rt.index_tensor(seq, [i])
+    if not isinstance(seq, (list, tuple, range, str)):      # (Subset(ds, 0): its indices)
+        raise GradvizError(f"'{rt.type_name(seq)}' object is not subscriptable", kind=TYPE,
+                           hint="a Subset's indices are a list of sample numbers: "
+                                "Subset(ds, [0, 2])")
     if isinstance(i, bool) or not isinstance(i, int):
         if i.__class__ is Tensor and i.data.ndim == 0 and i.data.dtype.kind in "iu":
             i = int(i.data)
@@ -355,7 +361,8 @@ def size(rt, v) -> int:
     if cls is TensorDataset:
         return len(v)
     if cls is Subset:
-        return len(v.indices) if v.indices.__class__ is not Tensor else v.indices.data.shape[0]
+        from .functions import f_len
+        return f_len(rt, v.indices)
     if cls is ConcatDataset:
         return v.cumulative_sizes[-1]
     if cls is SequentialSampler:
@@ -439,7 +446,10 @@ def default_convert(rt, sample):
 
 
 def _stack_rows(rt, t: Tensor, rows: list) -> Tensor:
-    if t.requires_grad and rt.tape.grad_enabled:
+    n = t.data.shape[0] if t.data.ndim else 0
+    plain = all(r.__class__ is int and -n <= r < n for r in rows)
+    if (t.requires_grad and rt.tape.grad_enabled) or not plain:
+        # (rows that are not in-range ints: each row's indexing, with its error)
         # PyTorch's collate: the rows (SelectBackward0), stacked (StackBackward0)
         from .functions import FUNCTIONS
         return FUNCTIONS["stack"](rt, [rt.index_tensor(t, [i]) for i in rows])
@@ -501,6 +511,8 @@ def f_data_loader(rt, dataset, batch_size=1, shuffle=None, sampler=None, batch_s
                                         "order: shuffle them in its __iter__")
         return DataLoader(dataset, batch_size, bool(drop_last), None, None, collate_fn,
                           generator)
+    # (Python's truth, as PyTorch's `if shuffle`: a tensor's, with its errors)
+    shuffle, drop_last = rt.truth(shuffle), rt.truth(drop_last)
     if sampler is not None and shuffle:
         raise GradvizError("sampler option is mutually exclusive with shuffle", kind=VALUE,
                            hint="the sampler gives the order: drop shuffle=True (or use "
@@ -517,7 +529,7 @@ def f_data_loader(rt, dataset, batch_size=1, shuffle=None, sampler=None, batch_s
                            "exclusive with drop_last", kind=VALUE,
                            hint="drop_last drops a short last batch: give a batch_size")
     if sampler is None:
-        sampler = RandomSampler(dataset, False, None, generator) if shuffle else \
+        sampler = f_random_sampler(rt, dataset, generator=generator) if shuffle else \
             SequentialSampler(dataset)
     if batch_size is not None and batch_sampler is None:
         batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
@@ -545,12 +557,27 @@ def f_concat_dataset(rt, datasets):
     return ConcatDataset(datasets, sizes)
 
 
+def _length(rt, v):
+    """One of random_split's lengths: a number (a one-element tensor is its
+    number); else the error of PyTorch's sum(lengths)."""
+    hint = "lengths are counts, random_split(ds, [80, 20]), or fractions, [0.8, 0.2]"
+    if v.__class__ is Tensor:
+        if v.data.size != 1:
+            raise GradvizError("only one element tensors can be converted to Python scalars",
+                               kind=VALUE, hint=hint)
+        return v.data.reshape(()).item()
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"unsupported operand type(s) for +: 'int' and '{rt.type_name(v)}'",
+                           kind=TYPE, hint=hint)
+    return v
+
+
 def f_random_split(rt, dataset, lengths, generator=None):
     """random_split: PyTorch's randperm of the samples (from the global
     generator, or generator=), cut into the lengths (fractions summing to 1
     made counts: floor of each, the rest added one by one from the first)."""
     _check_generator(generator)
-    lengths = list(rt._items(lengths, rt.span))
+    lengths = [_length(rt, v) for v in rt._items(lengths, rt.span)]
     n = size(rt, dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         counts = []
@@ -566,6 +593,17 @@ def f_random_split(rt, dataset, lengths, generator=None):
                            "dataset!", kind=VALUE,
                            hint=f"the dataset holds {n} samples; the lengths add up to "
                                 f"{sum(lengths)} (fractions must add up to 1)")
+    if not isinstance(sum(lengths), int):
+        # (PyTorch draws randperm(sum(lengths)): lengths that are not ints fail there)
+        raise GradvizError(
+            f"randperm() received an invalid combination of arguments - got "
+            f"({type(sum(lengths)).__name__}, generator=torch._C.Generator), but expected one of:\n"
+            " * (int n, *, torch.Generator generator, Tensor out = None, torch.dtype dtype = None, "
+            "torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+            "bool requires_grad = False)\n"
+            " * (int n, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+            "torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n",
+            kind=TYPE, hint="lengths are counts (ints) or fractions that add up to 1")
     gen = rt.rng if generator is None else generator.gen
     order = gen.permutation(n).tolist()
     out, offset = [], 0
@@ -585,10 +623,13 @@ def f_random_sampler(rt, data_source, replacement=False, num_samples=None, gener
         raise GradvizError(f"replacement should be a boolean value, but got "
                            f"replacement={replacement}", kind=TYPE)
     s = RandomSampler(data_source, replacement, num_samples, generator)
-    n = num_samples if num_samples is not None else None
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n <= 0):
+    # (PyTorch checks the count it will draw: the dataset's length by default)
+    n = num_samples if num_samples is not None else size(rt, data_source)
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
         raise GradvizError(f"num_samples should be a positive integer value, but got "
-                           f"num_samples={n}", kind=VALUE)
+                           f"num_samples={n}", kind=VALUE,
+                           hint="a RandomSampler draws from a dataset with at least one "
+                                "sample; num_samples= counts the draws")
     return s
 
 

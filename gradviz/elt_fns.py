@@ -129,6 +129,9 @@ def f_xlogy(rt, input, other):
             F.is_tensor(v) or isinstance(v, (int, float)) for v in (input, other)):
         raise F.invalid_combination("xlogy", [input, other],
                                     hint="torch.xlogy(x, y): x * log(y), one of them a tensor")
+    # (a number as a float: an int past float's range is the OverflowError of any number)
+    input, other = (v if F.is_tensor(v) or isinstance(v, float) else float(v)
+                    for v in (input, other))
     return rt.apply(OPS["xlogy"], (input, other))
 
 

@@ -120,6 +120,23 @@ def _snippet(raw: str, sp: Span) -> list[str]:
     return ["    " + shown, "    " + " " * start + "^" * carets]
 
 
+# the Python errors PyTorch's own Python code (lr_scheduler.py, the optimizers'
+# constructors and steps) raises from its arithmetic on odd settings:
+# StepLR(opt, 'a'), Rprop(params, etas=()), LBFGS(params, max_iter=(2,))
+_PYTHON_ERRORS = (TypeError, ValueError, ZeroDivisionError, IndexError, OverflowError)
+
+
+def python_errors(call, hint: str):
+    """call(), the Python errors it raises said as PyTorch's (which are
+    Python's own, PyTorch computing the same in Python)."""
+    try:
+        return call()
+    except _PYTHON_ERRORS as exc:
+        from .functions import user_arg_counts
+        raise GradvizError(user_arg_counts(str(exc)), kind=type(exc).__name__,
+                           hint=hint) from None
+
+
 def did_you_mean(word: str, choices) -> str | None:
     """A 'did you mean X?' hint for a misspelt name, or None."""
     import difflib

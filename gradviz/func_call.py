@@ -5,7 +5,8 @@ they are, so gradients flow to them (per-sample gradients, ensembles)."""
 from __future__ import annotations
 
 from . import classes, modules
-from .errors import RUNTIME, GradvizError
+from .errors import RUNTIME, VALUE, GradvizError
+from .tensor import Tensor
 
 
 def _child(m, name: str):
@@ -49,15 +50,19 @@ def functional_call(rt, module, parameter_and_buffer_dicts, args=None, kwargs=No
                     tie_weights=True, strict=False):
     """module(*args, **kwargs) with the given parameters and buffers."""
     dicts = parameter_and_buffer_dicts
+    hint = "pass {name: tensor}, e.g. dict(model.named_parameters())"
     if isinstance(dicts, (tuple, list)):
+        if not all(isinstance(d, dict) for d in dicts):
+            raise GradvizError("Expected all elements of parameter_and_buffer_dicts to be "
+                               "dictionaries", kind=VALUE, hint=hint)
         merged = {}
         for d in dicts:
             merged.update(d)
         dicts = merged
     if not isinstance(dicts, dict):
+        shown = "torch.Tensor" if dicts.__class__ is Tensor else rt.type_name(dicts)
         raise GradvizError(f"Expected parameter_and_buffer_dicts to be a dict, or a list/tuple "
-                           f"of dicts, but got {type(dicts)}", kind=RUNTIME,
-                           hint="pass {name: tensor}, e.g. dict(model.named_parameters())")
+                           f"of dicts, but got <class '{shown}'>", kind=VALUE, hint=hint)
     if strict:
         own = [name for name, _ in modules.named_parameters(module, buffers=True)] \
             if module.__class__ is not classes.Instance else \

@@ -23,7 +23,7 @@ from __future__ import annotations
 import types
 
 from . import jacobians, products
-from .errors import RUNTIME, VALUE, GradvizError
+from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .tensor import Tensor
 
 RANDOM_IN_VMAP = ("vmap: called random operation while in randomness error mode. Please either "
@@ -33,8 +33,24 @@ RANDOM_IN_VMAP = ("vmap: called random operation while in randomness error mode.
 
 class _State:
     """How many differentiating transforms are running (inside one, results
-    keep their graph: the outer one differentiates them again)."""
+    keep their graph: the outer one differentiates them again), and how many
+    vmaps."""
     depth = 0
+    vmaps = 0
+
+
+BACKWARD_INSIDE = ("backward() called inside a functorch transform. This is not supported, please "
+                   "use functorch.grad or functorch.vjp instead or call backward() outside of "
+                   "functorch transforms.")
+
+
+def check_backward_outside() -> None:
+    """PyTorch's error for x.backward() in a function torch.func transforms
+    (gradviz would run it, but PyTorch's transforms cannot)."""
+    if _State.depth or _State.vmaps:
+        raise GradvizError(BACKWARD_INSIDE, kind=RUNTIME,
+                           hint="return the loss from the function and let the transform "
+                                "differentiate it: torch.func.grad(f)(x)")
 
 
 def _is_tensor(v) -> bool:
@@ -54,6 +70,53 @@ def _like(v, leaves: list):
     if isinstance(v, dict):
         return dict(zip(v.keys(), leaves))
     return type(v)(leaves) if isinstance(v, (tuple, list)) else leaves[0]
+
+
+class _Text(str):
+    """Literal text among the values _spec walks."""
+
+
+def _flatten(v) -> list:
+    """The leaves of a pytree (nested tuples, lists and dicts), in order."""
+    leaves, stack = [], [v]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, (tuple, list)):
+            stack.extend(reversed(item))
+        else:
+            leaves.append(item)
+    return leaves
+
+
+def _spec(v) -> str:
+    """A pytree's structure as PyTorch's errors print it: (*, [*]), {'a': *}."""
+    parts, stack = [], [v]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is _Text:
+            parts.append(item)
+            continue
+        if isinstance(item, dict):
+            opener, closer = "{", "}"
+            kids = [(_Text(f"{k!r}: "), x) for k, x in item.items()]
+        elif isinstance(item, (tuple, list)):
+            opener, closer = ("(", ",)" if len(item) == 1 else ")") if isinstance(item, tuple) \
+                else ("[", "]")
+            kids = [(None, x) for x in item]
+        else:
+            parts.append("*")
+            continue
+        parts.append(opener)
+        stack.append(_Text(closer))
+        for n, (key, x) in reversed(list(enumerate(kids))):
+            stack.append(x)
+            if key is not None:
+                stack.append(key)
+            if n:
+                stack.append(_Text(", "))
+    return "".join(parts)
 
 
 def _argnums(argnums, nargs: int) -> tuple[bool, tuple]:
@@ -220,16 +283,33 @@ def vjp(rt, func, *primals, has_aux=False):
                                    "(output, aux) if has_aux is True", kind=RUNTIME,
                                    hint="return (output, something_else) from f")
             out, aux = out
+        leaves = _flatten(out)
+        if out is None or not leaves:
+            raise GradvizError("vjp(f, *primals): Expected f to be a function that has non-empty "
+                               f"output (got output = {_spec(out) if out is not None else '[None]'})",
+                               kind=RUNTIME, hint="return a tensor from f")
+        for t in leaves:
+            if not _is_tensor(t):
+                raise GradvizError("vjp(f, *primals): expected f(*primals) to return only "
+                                   f"tensors, got unsupported type <class '{rt.type_name(t)}'>",
+                                   kind=RUNTIME, hint="return tensors (or tuples, lists or dicts "
+                                                      "of them) from f")
         return xs, out, aux
     xs, out, aux = _run(rt, body)
     keep = keep or _reaches_outside(out, xs)
 
-    def vjp_fn(rt, *cotangents):
+    def vjp_fn(rt, cotangents):
         def inner():
-            cts = list(cotangents)
-            if len(cts) == 1 and isinstance(cts[0], (tuple, list)):
-                cts = list(cts[0])
-            return tuple(_detach(rt, _grads(rt, out, xs, cts, keep), keep))
+            if cotangents is not None and _spec(cotangents) != _spec(out):
+                raise GradvizError(
+                    "Expected pytree structure of cotangents to be the same as pytree structure "
+                    "of outputs to the function. cotangents: " + _spec(cotangents) +
+                    ", primal output: " + _spec(out), kind=RUNTIME,
+                    hint="give vjp_fn one cotangent shaped as f's output: a tensor for a "
+                         "tensor, a tuple for a tuple")
+            outs = _flatten(out)
+            cts = [None] * len(outs) if cotangents is None else _flatten(cotangents)
+            return tuple(_detach(rt, _grads(rt, outs, xs, cts, keep), keep))
         return _run(rt, inner)
     from .interpreter import Function
     res = (_detach(rt, out, keep), Function("vjp_fn", vjp_fn))
@@ -338,6 +418,13 @@ def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None
             raise GradvizError("vmap: Expected all tensors to have the same size in the mapped "
                                f"dimension, got sizes {sizes} for the mapped dimension",
                                kind=VALUE, hint="the batched inputs need the same batch size")
+        if size == 0:
+            # (PyTorch runs f once on batched tensors; gradviz runs it per sample, and an
+            # empty batch has none to learn the results' shapes from)
+            raise GradvizError("vmap over a batch of size 0 is not supported here: gradviz runs "
+                               "f once per sample", kind="NotImplementedError",
+                               hint="PyTorch gives empty results: skip the call when the batch "
+                                    "is empty (if len(xs) > 0: ...)")
         return _vmap_loop(rt, func, args, dims, size, out_dims)
     return transformed
 
@@ -397,11 +484,13 @@ def _vmap_loop(rt, func, args, dims, size, out_dims):
     results = []
     saved, rt._rng = rt._rng, _NoRandom()      # (randomness='error')
     try:
+        _State.vmaps += 1
         for i in range(size):
             call_args = [x if s is None else _like(x, [per[i] for per in s])
                          for x, s in zip(args, slices)]
             results.append(rt.call_value(func, call_args))
     finally:
+        _State.vmaps -= 1
         rt._rng = saved
     first = results[0]
     if isinstance(first, dict):
@@ -430,7 +519,17 @@ def members(Function) -> dict:
     Python function here) becomes a Function value the program can call."""
     def wrap(name, transform):
         def impl(rt, *args, **kwargs):
-            res = transform(rt, *args, **kwargs)
+            try:
+                res = transform(rt, *args, **kwargs)
+            except TypeError as exc:
+                # a mismatch at the call itself is the program's (torch.func.grad(),
+                # vmap(f, dim=1)); anything deeper is not
+                if exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
+                    raise
+                from .functions import user_arg_counts
+                msg = user_arg_counts(str(exc))
+                raise GradvizError(msg, kind=TYPE, hint=f"torch.func.{name}(func, ...) takes the "
+                                   "function to transform first, then its options") from None
             return Function(name, res) if isinstance(res, types.FunctionType) else res
         return Function(name, impl)
     from .func_call import functional_call, stack_module_state

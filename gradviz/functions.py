@@ -289,6 +289,17 @@ def _need_tensor(v, fname, pos=1, arg=None) -> Tensor:
     return v
 
 
+def float_arg(fname: str, name: str, v, hint: str) -> float:
+    """A float argument of one of torch's C++ functions: a number or a
+    one-element tensor; else PyTorch's "argument 'eps' must be float"."""
+    if is_tensor(v) and v.data.size == 1:
+        return float(v.data.reshape(()))
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"{fname}(): argument '{name}' must be float, not {arg_type_name(v)}",
+                           kind=TYPE, hint=hint)
+    return float(v)
+
+
 def arg_type_name(v) -> str:
     """The name PyTorch's argument errors give v's type: Tensor, int, list,
     the class of a module (ReLU) or of the program's object."""
@@ -313,7 +324,7 @@ def _number_hint(fname, values) -> str | None:
     """The hint of an error about Python values given where a tensor is
     needed: make one; for numbers, Python's builtin of the same name."""
     instead = _SHADOWED_BUILTINS.get(fname)
-    first = values[0]
+    first = values[0] if values else None
     if not any(isinstance(v, (int, float, list)) for v in values):
         if instead is None or is_tensor(first) or fname in ("abs", "pow"):
             return None
@@ -925,7 +936,8 @@ def f_clamp(rt, x, min=None, max=None):
     or between tensors (each bound an input too, ClampBackward0)."""
     bounds = [v for v in (min, max) if v is not None]
     if not is_tensor(x):
-        raise invalid_combination("clamp", [v for v in (x, min, max) if v is not None])
+        raise invalid_combination("clamp", [x] + [v for v in (min, max) if v is not None],
+                                  hint="torch.clamp(x, min=0.0, max=1.0): x is a tensor")
     if not bounds:
         raise GradvizError("torch.clamp: At least one of 'min' or 'max' must not be None",
                            hint="e.g. clamp(x, min=0)")
@@ -1059,6 +1071,9 @@ class ReturnTypes:
 
     def __iter__(self):
         return iter(self.items)
+
+    def __len__(self):               # (a named tuple: len(torch.linalg.slogdet(A)) == 2)
+        return len(self.items)
 
     def field(self, name):
         return self.items[self.fields.index(name)]
@@ -1544,6 +1559,7 @@ def f_isclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = _need_tensor(a, "isclose"), _need_tensor(b, "isclose", 2)
     for name, v in (("rtol", rtol), ("atol", atol)):
         _number_arg("isclose", name, None, v, "float")
+        float(v)               # (an int past float's range: the OverflowError of any number)
         if v < 0:
             raise GradvizError(f"{name} must be greater than or equal to zero, but got {v}",
                                kind=RUNTIME)
@@ -2187,12 +2203,20 @@ def f_len(rt, x):
     if x.__class__.__name__ == "Instance":        # the program's class's __len__
         from .classes import call_method, method_of
         if method_of(x, "__len__") is not None:
-            return call_method(rt, x, "__len__", [])
+            n = call_method(rt, x, "__len__", [])
+            # Python's len() checks what __len__ gives (a dataset's length feeds samplers)
+            if not isinstance(n, int):
+                raise GradvizError(f"'{rt.type_name(n)}' object cannot be interpreted as an "
+                                   "integer", kind=TYPE, hint="__len__ must return an int")
+            if n < 0:
+                raise GradvizError("__len__() should return >= 0", kind=VALUE,
+                                   hint="__len__ must return a count: 0 or more")
+            return int(n)
         raise GradvizError(f"object of type '{x.cls.name}' has no len()", kind=TYPE,
                            hint="define __len__(self) in its class")
     raise GradvizError(f"object of type '{rt.type_name(x)}' has no len()", kind=TYPE,
-                       hint="len() counts the items of a list, tuple, dict, string or "
-                            "tensor (its first dimension)")
+                       hint="len() counts the items of a list, tuple, dict, string, range, "
+                            "tensor (its first dimension) or dataset")
 
 
 def f_str(rt, v=""):
@@ -2310,7 +2334,11 @@ def _py_number(kind):
                 rt.log_event("user_warning", x, message=TO_SCALAR_WARNING)
             x = x.data.item()
         if isinstance(x, (int, float)):
-            return kind(x)
+            try:
+                return kind(x)
+            except ValueError as exc:      # int(float('nan')) (int(inf): the range error)
+                raise GradvizError(str(exc), kind=VALUE,
+                                   hint="NaN has no int: test math.isnan(v) first") from None
         if isinstance(x, str):          # float('nan'), float('inf'), int('3'): as Python
             try:
                 return kind(x)
@@ -2830,7 +2858,7 @@ ITERATORS = (zip, enumerate, Generator, FunctionGenerator, GeneratorExpression, 
 LAZY_ITERATORS = (FunctionGenerator, GeneratorExpression, LoaderIter, _MAP, _FILTER, SampleWalk,
                   IndexWalk)
 # the other values len() measures (a dict's views, a dual tensor's parts)
-_SIZED = (*DICT_VIEWS, UnpackedDual, pycollections.Deque)
+_SIZED = (*DICT_VIEWS, UnpackedDual, pycollections.Deque, ReturnTypes)
 DATA_SIZED = (DataLoader, *INDEXED, *SAMPLERS)
 
 
@@ -3091,6 +3119,8 @@ def _operator_method(name: str, sym: str, in_place: bool = False):
 
 @reverse_call("backward")
 def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    from .func_transforms import check_backward_outside
+    check_backward_outside()
     rt.backward(x, gradient, retain_graph, create_graph, inputs)
     return None
 
@@ -3099,6 +3129,8 @@ def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inpu
 def f_autograd_backward(rt, tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                         inputs=None):
     """torch.autograd.backward(tensors, grad_tensors): one pass from them all."""
+    from .func_transforms import check_backward_outside
+    check_backward_outside()
     roots = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
     grads = (list(grad_tensors) if isinstance(grad_tensors, (list, tuple)) else [grad_tensors]) \
         if grad_tensors is not None else [None] * len(roots)

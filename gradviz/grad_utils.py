@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import RUNTIME, TYPE, GradvizError
+from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .tensor import Tensor
 
 
@@ -46,11 +46,11 @@ def _no_grad(rt, compute):
 
 
 def _vector_norm(rt, t: Tensor, p: float) -> Tensor:
-    """linalg.vector_norm(t, p) of every element: the 1- and 2-norm as
+    """linalg.vector_norm(t, p) of every element: the 0-, 1- and 2-norm as
     torch.norm computes them, inf the largest |x|, -inf the smallest,
     others (sum |x|^p)^(1/p)."""
     from .functions import FUNCTIONS, f_linalg_vector_norm
-    if p in (1.0, 2.0):
+    if p in (0.0, 1.0, 2.0):       # (0: the count of non-zeros)
         return f_linalg_vector_norm(rt, t, p)
     a = FUNCTIONS["abs"](rt, t)
     if p == math.inf:
@@ -81,9 +81,37 @@ def _total_norm(rt, grads: list, norm_type: float, error_if_nonfinite: bool):
     return total
 
 
+def python_float(v, hint: str) -> float:
+    """float(v) with Python's and PyTorch's errors (a one-element tensor is
+    its number)."""
+    from .interpreter import Interpreter
+    return _float(Interpreter, v, hint)
+
+
+def _float(rt, v, hint: str) -> float:
+    """float(v) with Python's and PyTorch's errors (a one-element tensor is
+    its number)."""
+    if v.__class__ is Tensor:
+        if v.data.size != 1:
+            raise GradvizError("only one element tensors can be converted to Python scalars",
+                               kind=VALUE, hint=hint)
+        return float(v.data.reshape(()))
+    if v.__class__ is str:
+        try:
+            return float(v)
+        except ValueError:
+            raise GradvizError(f"could not convert string to float: {v!r}", kind=VALUE,
+                               hint=hint) from None
+    if not isinstance(v, (int, float)):
+        raise GradvizError(f"float() argument must be a string or a real number, not "
+                           f"'{rt.type_name(v)}'", kind=TYPE, hint=hint)
+    return float(v)
+
+
 def _scale(rt, grads: list, max_norm, total: Tensor) -> None:
     from .functions import f_clamp
-    coef = rt.binary("/", float(max_norm), rt.binary("+", total, 1e-6))
+    max_norm = _float(rt, max_norm, "clip_grad_norm_(model.parameters(), max_norm=1.0)")
+    coef = rt.binary("/", max_norm, rt.binary("+", total, 1e-6))
     coef = f_clamp(rt, coef, None, 1.0)
     for g in grads:
         rt.update_in_place(g, "*", coef, rt.span, "mul_")
@@ -119,12 +147,7 @@ def f_clip_grads_with_norm_(rt, parameters, max_norm, total_norm, foreach=None):
 def f_clip_grad_value_(rt, parameters, clip_value, foreach=None):
     from .functions import f_clamp
     params = _tensors(rt, parameters, "clip_grad_value_")
-    try:
-        clip_value = float(clip_value)
-    except (TypeError, ValueError):
-        raise GradvizError(f"float() argument must be a string or a real number, not "
-                           f"'{rt.type_name(clip_value)}'", kind=TYPE,
-                           hint="clip_grad_value_(model.parameters(), 0.5)") from None
+    clip_value = _float(rt, clip_value, "clip_grad_value_(model.parameters(), 0.5)")
 
     def run():
         for p in params:
@@ -152,7 +175,13 @@ def f_vector_to_parameters(rt, vec, parameters):
     pointer = 0
     for p in params:
         n = p.data.size
-        piece = vec.data.reshape(-1)[pointer:pointer + n].reshape(p.data.shape)
+        piece = vec.data.reshape(-1)[pointer:pointer + n]
+        if piece.size != n:       # (vec too short: PyTorch's view_as fails)
+            raise GradvizError(f"shape '{list(p.data.shape)}' is invalid for input of size "
+                               f"{piece.size}", kind=RUNTIME,
+                               hint="vec holds every parameter's numbers: make it with "
+                                    "parameters_to_vector of the same parameters")
+        piece = piece.reshape(p.data.shape)
         rt.set_attribute(p, "data", Tensor(piece.copy()))
         pointer += n
 

@@ -32,7 +32,8 @@ _QUALIFIED = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
               "NotImplemented": "torch::autograd::NotImplemented"}
 _NO_META: dict = {}
 # ops whose number arguments PyTorch takes as Scalars: no edge for them
-_SCALAR_ARGS = {"rsub", "pow"}
+# (and those whose number argument PyTorch takes as a Scalar overload: fmod(x, 2.0))
+_SCALAR_ARGS = {"rsub", "pow", "lerp", "fmod", "remainder", "xlogy", "copysign"}
 # ops whose inputs past the first few are no inputs of PyTorch's node (a
 # class weight, a target of indices): how many are
 _WEIGHT_ARGS = {"nll_loss": 1, "embedding": 1, "binary_cross_entropy": 2}
@@ -152,12 +153,20 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     if name == "MulBackward1" or name == "DivBackward1":
         # a Scalar overload (higher_order._scaled): the number is no input
         return tuple(_edge(a, at) for a in args if a.__class__ is Tensor)
+    if name == "NotImplemented":      # (an op with no derivative: edges to what needs one)
+        return tuple(e for e in (_edge(a, at) for a in args) if e[0] is not None)
     if op in ("mul", "add") and args[0].__class__ is not Tensor:
         args = args[::-1]             # `2 * x` is x.__rmul__(2): x.mul(2)
     elif op == "where":               # the condition is no input of the gradient
         args = args[1:]
     elif op in _SCALAR_ARGS:
         args = tuple(a for a in args if a.__class__ is Tensor)
+    elif op == "masked_fill":         # the mask is no input of the gradient; a number neither
+        args = tuple(a for i, a in enumerate(args) if i != 1 and a.__class__ is Tensor)
+    elif name == "ClampBackward0" and op in ("clamp_min_tensor", "clamp_max_tensor"):
+        # clamp(x, min=t): PyTorch's one node, its missing bound a None edge
+        x, bound = (_edge(a, at) for a in args)
+        return (x, bound, (None, 0)) if op == "clamp_min_tensor" else (x, (None, 0), bound)
     elif op == "rdiv":                # number / x: x.reciprocal() * number
         x = args[1]
         return (_hidden("ReciprocalBackward0", _edge(x, at)), (None, 0))
@@ -222,10 +231,16 @@ def edge_args(node: Tensor, name: str) -> list | None:
     every = list(range(len(args)))
     if name == "MulBackward1" or name == "DivBackward1" or op in _SCALAR_ARGS:
         return [i for i in every if args[i].__class__ is Tensor]
+    if name == "NotImplemented":
+        return [i for i in every if args[i].__class__ is Tensor and args[i].requires_grad]
     if op in ("mul", "add") and args[0].__class__ is not Tensor:
         return every[::-1]
     if op == "where":
         return every[1:]
+    if op == "masked_fill":        # (the mask is no edge; a number value neither)
+        return [i for i in every if i != 1 and args[i].__class__ is Tensor]
+    if name == "ClampBackward0" and op in ("clamp_min_tensor", "clamp_max_tensor"):
+        return [0, 1, None] if op == "clamp_min_tensor" else [0, None, 1]   # (clamp(x, min=t))
     if op in ("layer_norm", "batch_norm"):
         affine = node.params.get("affine", "")
         given = iter(every[1:])

@@ -20,7 +20,7 @@ from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, fo
                kl, layers, modules, optim, products, pymethods, pyrandom, schedulers,
                syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
-                     Span, did_you_mean)
+                     Span, did_you_mean, python_errors)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
@@ -2897,7 +2897,14 @@ class Interpreter:
                 return self._sequence_binary(sym, a, b)
             if (sym in _ORDER and a.__class__ in (list, tuple) and a.__class__ is b.__class__
                     and all(v.__class__ in _ORDERED for v in (*a, *b))):
-                return _ORDER[sym](a, b)      # [1, 2] < [1, 3]: item by item, as Python
+                try:                          # [1, 2] < [1, 3]: item by item, as Python
+                    return _ORDER[sym](a, b)
+                except TypeError as exc:          # ([1, 'a'] < [1, 2.5]: Python's own error)
+                    raise GradvizError(str(exc), kind=TYPE,
+                                       hint="lists and tuples compare item by item: the "
+                                            "items at the first difference must be "
+                                            "comparable (numbers with numbers, strings "
+                                            "with strings)") from None
             if a.__class__ is str or b.__class__ is str:
                 return self._string_binary(sym, a, b)
             if isinstance(a, modules.UninitializedParameter) or \
@@ -3248,7 +3255,7 @@ class Interpreter:
             return modules.attribute(self, obj, attr)
         if obj.__class__ is layers.Layer:       # nn.ReLU().eval(), .register_forward_hook
             return layers.attribute(self, obj, attr)
-        if obj.__class__ is module_hooks.Handle and attr in ("remove", "id"):
+        if obj.__class__ is module_hooks.RemovableHandle and attr in ("remove", "id"):
             return BoundMethod(attr, lambda rt, h: h.remove(), obj) if attr == "remove" \
                 else obj.id
         if obj.__class__ in data.CLASSES:
@@ -3263,7 +3270,11 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group",
                                                        "state_dict"):
-            return BoundMethod(attr, getattr(optim, attr), obj)
+            method = getattr(optim, attr)
+            if attr != "step":
+                return BoundMethod(attr, method, obj)
+            return BoundMethod(attr, lambda rt, o, *a, **k: python_errors(
+                lambda: method(rt, o, *a, **k), _OPTIM_HINT), obj)
         if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
             return getattr(obj, attr)
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
@@ -3345,6 +3356,8 @@ class Interpreter:
                            f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS
                            else "a frozenset cannot change: make a set of it, set(f)"
                            if obj.__class__ is frozenset and attr in pymethods.SET_METHODS
+                           else f"a named tuple of {', '.join(obj.fields)}: read a field, or "
+                                "unpack it" if obj.__class__ is ReturnTypes
                            else None)
 
     def tensor_attribute(self, t: Tensor, attr: str):
@@ -3868,7 +3881,7 @@ class Interpreter:
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
         if v.__class__ is NoGrad:
             return f"<torch.autograd.grad_mode.{v.name} object at {self.address(v)}>"
-        if v.__class__ is functions.RemovableHandle:
+        if v.__class__ in (functions.RemovableHandle, module_hooks.RemovableHandle):
             return f"<torch.utils.hooks.RemovableHandle object at {self.address(v)}>"
         if v.__class__ is SavedTensor:
             return f"<torch._C._autograd.SavedTensor object at {self.address(v)}>"
@@ -4101,6 +4114,8 @@ class Interpreter:
             return v.cls.name
         if v.__class__ is classes.UserClass:
             return "type"
+        if v.__class__ is ReturnTypes:          # (its C type's name: torch.return_types.max)
+            return f"torch.return_types.{v.kind}"
         return fstrings._type_name(v)
 
     @staticmethod
@@ -4290,6 +4305,9 @@ def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
         raise functions.init_argument_error(name, exc, rt_is_self=rt_is_self) from None
 
 
+# (an optimizer's odd settings fail in PyTorch's Python code: the same errors here)
+_OPTIM_HINT = ("check the optimizer's settings (of the kinds PyTorch's documentation gives: "
+               "lr=0.01, betas=(0.9, 0.999), etas=(0.5, 1.2))")
 # the class whose __init__ PyTorch's argument errors name, where it is a base
 _INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd",
                 "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase"}
@@ -4311,10 +4329,14 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
     if t == PARAMETER:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
     if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)
-        return _init_call(t.name.rsplit(".", 1)[1], optim.MAKERS[t.name], rt, args, kwargs)
+        return python_errors(lambda: _init_call(t.name.rsplit(".", 1)[1],
+                                                           optim.MAKERS[t.name], rt, args, kwargs),
+                                        _OPTIM_HINT)
     if t.name in schedulers.MAKERS:       # torch.optim.lr_scheduler.StepLR(opt, step_size=10)
-        return _init_call(t.name.rsplit(".", 1)[1], schedulers.MAKERS[t.name], rt, args, kwargs,
-                          rt_is_self=False)
+        name = t.name.rsplit(".", 1)[1]
+        schedulers.check_no_tensors(name, args, kwargs)
+        return schedulers.python_errors(lambda: _init_call(name, schedulers.MAKERS[t.name], rt, args,
+                                                           kwargs, rt_is_self=False))
     if t.name in distributions.BY_TYPE:   # Categorical(logits=net(x))
         return _init_call(t.name.rsplit(".", 1)[1], distributions.BY_TYPE[t.name], rt, args, kwargs,
                           rt_is_self=False)

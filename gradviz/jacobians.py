@@ -48,6 +48,9 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
         out_tuple, outs = _as_tuple(call(xs), "outputs of the user-provided function",
                                     "jacobian")
         stack, zeros_like = FUNCTIONS["stack"], FUNCTIONS["zeros_like"]
+        for out in outs:         # (too big a Jacobian: the limit's error before its passes)
+            for x in xs:
+                tape.check_shape(tuple(out.data.shape) + tuple(x.data.shape), "Jacobian")
         result = []
         for out in outs:
             rows = [[] for _ in xs]

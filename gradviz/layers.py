@@ -52,14 +52,26 @@ _LP_POOL = (("norm_type", _REQUIRED), ("kernel_size", _REQUIRED), ("stride", Non
             ("ceil_mode", False))
 
 
+def _upsample_factor(factor):
+    """nn.Upsample's scale_factor as its __init__ keeps it: float(f) (each
+    of a tuple's) if given, else None; with Python's and PyTorch's errors."""
+    from .grad_utils import python_float
+    if F.is_tensor(factor) and factor.data.size != 1:     # (PyTorch's `if scale_factor`)
+        raise GradvizError("Boolean value of Tensor with more than one value is ambiguous",
+                           kind="RuntimeError", hint="scale_factor is a number: 2.0")
+    if not (factor.data.item() if F.is_tensor(factor) else factor):
+        return None
+    hint = "scale_factor is a number, or one per spatial dim: scale_factor=2.0"
+    if isinstance(factor, (tuple, list)):
+        return tuple(python_float(f, hint) for f in factor)
+    return python_float(factor, hint)
+
+
 def _upsample_text(given: dict, mode: str) -> str:
-    """nn.Upsample's repr: its scale factor as floats (when given), else
-    its size, then the mode."""
-    factor = given["scale_factor"]
-    if factor:
-        factor = tuple(float(f) for f in factor) if isinstance(factor, (tuple, list)) \
-            else float(factor)
-        return f"scale_factor={factor!r}, mode={mode!r}"
+    """nn.Upsample's repr: its scale factor (when given), else its size,
+    then the mode."""
+    if given["scale_factor"]:
+        return f"scale_factor={given['scale_factor']!r}, mode={mode!r}"
     return f"size={given['size']!r}, mode={mode!r}"
 
 
@@ -249,6 +261,8 @@ def maker(name: str):
                                                           or "no arguments")) from None
         bound.apply_defaults()
         given = dict(bound.arguments)
+        if module == _UPSAMPLING:
+            given["scale_factor"] = _upsample_factor(given["scale_factor"])
         if shown == "inplace":        # ReLU(), ReLU(inplace=True)
             text = "inplace=True" if given["inplace"] else ""
         elif callable(shown):

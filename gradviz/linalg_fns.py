@@ -286,11 +286,13 @@ def f_pinv(rt, A, *, atol=None, rtol=None, hermitian=False):
 
 def f_pinverse(rt, input, rcond=1e-15):
     A = _pinv_input(input, "pinverse")
-    return rt.apply(OPS["linalg_pinv"], (A,), {"atol": None, "rtol": float(rcond)})
+    rcond = F.float_arg("pinverse", "rcond", rcond, "rcond is a small number: rcond=1e-15")
+    return rt.apply(OPS["linalg_pinv"], (A,), {"atol": None, "rtol": rcond})
 
 
 def _rank(a, atol, rtol):
-    s = np.linalg.svd(a, compute_uv=False)
+    from .ops.spectral import np_svd
+    s = np_svd(a, compute_uv=False)
     if rtol is None:
         rtol = np.finfo(a.dtype).eps * max(a.shape[-2:]) if not atol else 0.0
     top = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
@@ -324,6 +326,9 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
     if a.ndim < 2:
         raise GradvizError("torch.linalg.lstsq: input must have at least 2 dimensions.",
                            kind=RUNTIME, hint="A is a matrix")
+    if b.ndim < 1:
+        raise GradvizError("torch.linalg.lstsq: other must have at least 1 dimension.",
+                           kind=RUNTIME, hint="B is a vector or a matrix of right-hand sides")
     vector = b.ndim == a.ndim - 1
     if (b.shape[-1] if vector else b.shape[-2]) != a.shape[-2]:
         raise GradvizError("torch.linalg.lstsq: input.size(-2) should match other.size(-1)"
@@ -333,7 +338,8 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
     if driver not in (None, "gelsy"):
         raise GradvizError(f"linalg.lstsq with driver={driver!r} is not supported here",
                            kind=RUNTIME, hint="the default driver (gelsy) is")
-    params = {"vector": vector, "rcond": None if rcond is None else float(rcond)}
+    params = {"vector": vector, "rcond": None if rcond is None else
+              F.float_arg("linalg_lstsq", "rcond", rcond, "rcond is a small number, or None")}
     solution = rt.apply(OPS["lstsq_solution"], (A, B), params)
     empty = np.zeros((0,), a.dtype)
     rank = _rank(a, None, params["rcond"])

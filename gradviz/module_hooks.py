@@ -86,7 +86,7 @@ NON_FULL_WARNINGS = {
 }
 
 
-class Handle:
+class RemovableHandle:
     """torch.utils.hooks.RemovableHandle: remove() takes the hook out."""
 
     __slots__ = ("id", "table")
@@ -113,7 +113,7 @@ def _hooks(rt, module) -> dict:
     return entry
 
 
-def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> Handle:
+def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> RemovableHandle:
     """item (its hook first) into the table hooks, with a new handle."""
     from .functions import f_callable
     hook = item[0] if item.__class__ is tuple else item
@@ -129,7 +129,7 @@ def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> Handle:
         hooks.update(rest)
     else:
         hooks[hid] = item
-    return Handle(hid, hooks)
+    return RemovableHandle(hid, hooks)
 
 
 def _register(kind: str):

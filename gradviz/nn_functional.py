@@ -251,6 +251,7 @@ def f_cosine_similarity(rt, x1, x2, dim=1, eps=1e-8):
             raise GradvizError("cosine_similarity of integer tensors is not supported",
                                kind=TYPE, hint="make them float: x.float()")
     d = F._dim(dim, x1.data.ndim)
+    eps = F.float_arg("cosine_similarity", "eps", eps, "eps is a small number: eps=1e-8")
     n1 = _clamped_norm(rt, x1, d, eps)
     n2 = _clamped_norm(rt, x2, d, eps)
     prod = rt.binary("*", rt.binary("/", x1, n1), rt.binary("/", x2, n2))

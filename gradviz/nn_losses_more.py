@@ -228,6 +228,18 @@ def f_gaussian_nll_loss(rt, input, target, var, full=False, eps=1e-6, reduction=
                            hint="reduction is 'mean' (the default), 'sum' or 'none'")
     # var.clone() then clamp_(min=eps) under no_grad: the clone's values
     # change, its gradient passes through unchanged
+    if eps is None:
+        raise GradvizError("torch.clamp: At least one of 'min' or 'max' must not be None",
+                           kind="RuntimeError", hint="eps is a small number: eps=1e-6")
+    if not (F.is_tensor(eps) and eps.data.size == 1) and not isinstance(eps, (int, float)):
+        # (PyTorch clamps var with clamp_(min=eps): a tensor of eps per element too)
+        got = F.arg_type_name(eps)
+        raise GradvizError(f"clamp_() received an invalid combination of arguments - got "
+                           f"(min={got}, ), but expected one of:", kind=TYPE,
+                           hint="eps is a small number: eps=1e-6" + (
+                               " (gradviz takes one number, not a tensor of them)"
+                               if got == "Tensor" else ""))
+    eps = float(eps.data.reshape(())) if F.is_tensor(eps) else eps
     var = F.METHODS["clone"](rt, var)
     np.maximum(var.data, var.data.dtype.type(eps), out=var.data)
     sq = rt.binary("**", rt.binary("-", input, target), 2)

@@ -60,7 +60,7 @@ def f_instance_norm(rt, input, running_mean=None, running_var=None, weight=None,
                            hint="gradviz normalizes by each sample's own statistics: leave "
                                 "running_mean/running_var out")
     shape = input.data.shape
-    if use_input_stats and len(shape) >= 2 and math.prod(shape[2:]) == 1:
+    if use_input_stats and math.prod(shape[2:]) == 1:       # (a 0-d or 1-d input too)
         raise GradvizError(f"Expected more than 1 spatial element when training, got input "
                            f"size torch.Size({list(shape)})", kind=VALUE,
                            hint="instance norm averages over the positions: give more than one")

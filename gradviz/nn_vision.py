@@ -68,8 +68,22 @@ def _sizes(input, size, scale_factor, dim: int):
                 f"{scale_factor!r}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
                 "and scale_factor in (s1, s2, ...,sK) format.", kind=VALUE,
                 hint=f"one factor per spatial dim: {dim} here")
-        return None, [float(s) for s in scale_factor]
-    return None, [float(scale_factor)] * dim
+        return None, [_scale(s, dim, pos) for pos, s in enumerate(scale_factor, 1)]
+    return None, [_scale(scale_factor, dim)] * dim
+
+
+def _scale(s, dim: int, pos: int = 0) -> float:
+    """A scale factor, a number; else (the first line of) PyTorch's error
+    from the C++ op (pos: its place in a tuple)."""
+    if isinstance(s, (int, float)) and not isinstance(s, bool):
+        return float(s)
+    hint = "scale_factor is a number, or one number per spatial dim: scale_factor=2.0"
+    if pos:
+        raise GradvizError(f"upsample_nearest{dim}d(): argument 'scale_factors' must be tuple of "
+                           f"floats, but found element of type {F.arg_type_name(s)} at pos {pos}",
+                           kind=TYPE, hint=hint)
+    raise GradvizError(f"upsample_nearest{dim}d() received an invalid combination of arguments - "
+                       f"got (Tensor, NoneType, list), but expected one of:", kind=TYPE, hint=hint)
 
 
 def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -90,6 +104,10 @@ def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align
     if recompute_scale_factor and size is not None:
         raise GradvizError("recompute_scale_factor is not meaningful with an explicit size.",
                            kind=VALUE, hint="leave recompute_scale_factor out with size=")
+    if scales is not None and not all(math.isfinite(f) for f in scales):
+        # (the C++ op's output size, the input's times the factor, as an int64)
+        raise GradvizError("value cannot be converted to type int64_t without overflow",
+                           kind=RUNTIME, hint="scale_factor is a finite number: 2.0")
     if mode == "area" and output_size is None:
         recompute_scale_factor = True
     if recompute_scale_factor:
@@ -227,6 +245,12 @@ def _pair(fn: str, name: str, v) -> tuple:
         raise GradvizError(f"{fn}(): argument '{name}' must be tuple of ints, not "
                            f"{F.arg_type_name(v)}", kind=TYPE,
                            hint=f"{name} is an int or a pair of ints")
+    for pos, k in enumerate(pair):
+        if not -2**63 <= k < 2**63:       # (PyTorch's ints are int64)
+            kernel = {"unfold": "im2col", "fold": "col2im"}.get(fn, fn)
+            raise GradvizError(f"{kernel}(): argument '{name}' failed to unpack the object at "
+                               f"pos {pos + 1} with error \"Overflow when unpacking long long\"",
+                               kind=TYPE, hint=f"{name} is a small int or a pair of them")
     return pair
 
 
@@ -290,6 +314,8 @@ def f_unfold(rt, input, kernel_size, dilation=1, padding=0, stride=1):
                            kind=RUNTIME, hint="the kernel (dilated) is larger than the padded "
                                               "input")
     _float_blocks(input, "im2col_out_cpu")
+    (kh, kw) = p["kernel"]
+    rt.tape.check_shape((*shape[:-3], shape[-3] * kh * kw, oh * ow))   # (before the copies)
     return rt.apply(OPS["im2col"], (input,), p)
 
 
@@ -329,6 +355,9 @@ def f_fold(rt, input, output_size, kernel_size, dilation=1, padding=0, stride=1)
                            f"({bh}, {bw}), which is invalid.", kind=RUNTIME,
                            hint="the kernel (dilated) is larger than the padded output")
     _float_blocks(input, "col2im_out_cpu")
+    (ph, pw) = p["padding"]           # (the image and its padded copy, before they are made)
+    for h, w in ((size[0], size[1]), (size[0] + 2 * ph, size[1] + 2 * pw)):
+        rt.tape.check_shape((*shape[:-2], planes // (kh * kw), h, w))
     return rt.apply(OPS["col2im"], (input,), {**p, "size": size})
 
 

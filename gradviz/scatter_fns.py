@@ -68,6 +68,8 @@ def _scatter_index(x, dim, index, src=None) -> tuple:
     if src is not None and idx.size and max(src.data.ndim, 1) != max(idx.ndim, 1):
         raise GradvizError("Index tensor must have the same number of dimensions as src tensor",
                            kind=RUNTIME, hint="src needs as many dims as index")
+    if not idx.size and max(idx.ndim, 1) != nd:
+        idx = idx.reshape((0,) * nd)      # (an empty index writes nothing, whatever its dims)
     idx = _flat0(idx).astype(np.int64)
     shape = _flat0(x.data).shape
     if idx.size:
@@ -188,18 +190,22 @@ def _slices_match(fname, x, source, d, idx) -> None:
                            f"source.size(dim){sep}({n_src}){tail}",
                            kind=RUNTIME if fname == "index_add_" else INDEX,
                            hint=f"one slice of source per index along dim {d}")
-    for k, (a, b) in enumerate(zip(xs, ss)):
-        if k != d and a != b:
-            if fname == "index_copy_":
-                at = k - (k > d)          # (PyTorch counts the dims of one slice)
-                raise GradvizError(f"index_copy_(): Source/destination tensor must have same "
-                                   f"slice shapes. Destination slice shape: {a} at dimension "
-                                   f"{at} and source slice shape: {b} at dimension {at}.",
-                                   kind=RUNTIME, hint="source has x's sizes except along dim")
-            raise GradvizError(f"source tensor shape must match self tensor shape, excluding "
-                               f"the specified dimension. Got self.shape = {list(x.data.shape)} "
-                               f"source.shape = {list(source.data.shape)}", kind=RUNTIME,
-                               hint="source has x's sizes except along dim")
+    # (sizes compared dim by dim; a dim only one of them has is a mismatch too)
+    mismatched = [k for k in range(max(len(xs), len(ss))) if k != d and
+                  (xs[k] if k < len(xs) else None) != (ss[k] if k < len(ss) else None)]
+    if not mismatched:
+        return
+    if fname == "index_copy_":
+        # (PyTorch prints the two slices' sizes: the shapes without dim)
+        a, b = (" ".join(str(n) for k, n in enumerate(sh) if k != d) for sh in (xs, ss))
+        raise GradvizError(f"index_copy_(): Source/destination tensor must have same "
+                           f"slice shapes. Destination slice shape: {a} at dimension "
+                           f"{d} and source slice shape: {b} at dimension 0.",
+                           kind=RUNTIME, hint="source has x's sizes except along dim")
+    raise GradvizError(f"source tensor shape must match self tensor shape, excluding "
+                       f"the specified dimension. Got self.shape = {list(x.data.shape)} "
+                       f"source.shape = {list(source.data.shape)}", kind=RUNTIME,
+                       hint="source has x's sizes except along dim")
 
 
 def f_index_add(rt, input, dim, index, source, *, alpha=1):

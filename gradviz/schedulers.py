@@ -21,6 +21,7 @@ import math
 from bisect import bisect_right
 from collections import Counter
 
+from . import errors
 from .errors import TYPE, VALUE, GradvizError
 from .optim import Optimizer
 from .pytypes import SCHEDULER_NAMES
@@ -595,6 +596,11 @@ class ChainedScheduler(LRScheduler):
         if len(schedulers) < 1:
             raise GradvizError("ChainedScheduler expects at least one scheduler to be chained, "
                                "but got no scheduler.", kind=VALUE, hint="schedulers=[a, b]")
+        if optimizer is None and not isinstance(schedulers[0], LRScheduler):
+            raise GradvizError(f"'{rt.type_name(schedulers[0])}' object has no attribute "
+                               "'optimizer'", kind="AttributeError",
+                               hint="ChainedScheduler takes a list of schedulers: "
+                                    "ChainedScheduler([StepLR(opt, 2), ExponentialLR(opt, 0.9)])")
         optimizer = optimizer or schedulers[0].optimizer
         _check_schedulers("ChainedScheduler", optimizer, schedulers)
         self._schedulers, self.optimizer = list(schedulers), optimizer
@@ -627,6 +633,30 @@ def _get_lr(rt, sched: LRScheduler) -> list:
     return sched.get_lr(rt)
 
 
+def check_no_tensors(name: str, args: list, kwargs) -> None:
+    """A schedule's settings are Python numbers here: PyTorch computes with a
+    tensor given instead (a tensor learning rate), gradviz refuses it."""
+    from .tensor import Tensor
+    for i, v in enumerate([*args, *(kwargs or {}).values()]):
+        first = i == 0 if i < len(args) else list(kwargs)[i - len(args)] == "optimizer"
+        if v.__class__ is Tensor and not first:        # (the optimizer's own error)
+            what = f"argument {i + 1}" if i < len(args) else \
+                f"{list(kwargs)[i - len(args)]}="
+            raise GradvizError(f"{name}(): gradviz takes the schedule's settings as Python "
+                               f"numbers, but {what} is a tensor", kind=TYPE,
+                               hint="pass a number: gamma=0.5, or t.item() for a tensor t "
+                                    "(PyTorch would make the learning rates tensors)")
+
+
+_HINT = ("check the scheduler's settings (numbers of the kinds PyTorch's documentation gives: "
+         "step_size=10, gamma=0.1)")
+
+
+def python_errors(call):
+    """call(), its Python errors said as PyTorch's lr_scheduler.py raises them."""
+    return errors.python_errors(call, _HINT)
+
+
 def attribute(rt, sched: LRScheduler, attr: str):
     """sched.step, sched.get_last_lr, and the settings and counters a program
     reads (last_epoch, base_lrs, optimizer, gamma, best, ...)."""
@@ -634,8 +664,8 @@ def attribute(rt, sched: LRScheduler, attr: str):
     if attr == "get_lr":
         return BoundMethod(attr, _get_lr, sched)
     if attr in _METHODS:
-        return BoundMethod(attr, lambda rt, s, *args, **kwargs: getattr(s, attr)(rt, *args, **kwargs),
-                           sched)
+        return BoundMethod(attr, lambda rt, s, *args, **kwargs: python_errors(
+            lambda: getattr(s, attr)(rt, *args, **kwargs)), sched)
     if not attr.startswith("_") and attr in vars(sched):
         value = vars(sched)[attr]
         return dict(value) if value.__class__ is Counter else value

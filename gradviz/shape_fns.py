@@ -128,11 +128,13 @@ def f_meshgrid(rt, *tensors, indexing=None):
                            f"received: {indexing}", kind=RUNTIME, hint="indexing='ij' or 'xy'")
     for t in ts:
         if t.data.ndim > 1:
+            # (the first line of PyTorch's C++ print of the tensor; of an empty one, its type)
+            shown = " ".join(f"{v:.4f}" for v in t.data.reshape(-1, t.data.shape[-1])[0]) \
+                if t.data.size else f"[ {F.TYPE_NAMES[t.dtype_name]}" \
+                f"{{{','.join(str(n) for n in t.data.shape)}}} ]"
             raise GradvizError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
-                               # (the first line of PyTorch's C++ print of the tensor)
-                               "but got: " + " ".join(f"{v:.4f}" for v in
-                                                      t.data.reshape(-1, t.data.shape[-1])[0]),
-                               kind=RUNTIME, hint="meshgrid takes one vector per axis")
+                               "but got: " + shown, kind=RUNTIME,
+                               hint="meshgrid takes one vector per axis")
         if t.data.dtype != ts[0].data.dtype:
             raise GradvizError("meshgrid expects all tensors to have the same dtype",
                                kind=RUNTIME, hint="convert them to one dtype first")
@@ -205,7 +207,7 @@ def f_rot90(rt, input, k=1, dims=(0, 1)):
 
 # ---- tril_indices, triu_indices --------------------------------------------------
 
-def _triangle_indices(name, keep):
+def _triangle_indices(name, lower: bool):
     def f(rt, row, col, offset=0, *, dtype=None, device=None, layout=None):
         for arg, v, pos in (("row", row, 1), ("col", col, 2), ("offset", offset, 3)):
             if not _whole(v):
@@ -221,10 +223,30 @@ def _triangle_indices(name, keep):
             raise GradvizError(f'"{name}" not implemented for \'{F.type_word(dt)}\'',
                                kind="NotImplementedError",
                                hint="indices are whole numbers: dtype=torch.long")
-        rows, cols = np.nonzero(keep(np.ones((row, col), bool), offset))
-        return F._leaf(rt, np.stack([rows, cols]).astype(dt), False, name)
+        return F._leaf(rt, _triangle(rt, lower, row, col, offset).astype(dt), False, name)
     f.__name__ = name
     return f
+
+
+def _triangle(rt, lower: bool, row: int, col: int, offset: int) -> np.ndarray:
+    """The (2, N) row-major indices of a (row, col) matrix's lower (upper)
+    triangle, made row by row: no row x col matrix (triu_indices(3, 10**8)
+    is a few rows of a huge one), and the size checked before it is made."""
+    if lower:      # row i keeps columns 0 .. i + offset
+        start, stop = max(0, -offset), row if col else 0
+    else:          # row i keeps columns i + offset .. col - 1
+        start, stop = 0, min(row, max(0, col - offset))
+    stop = max(start, stop)
+    rt.tape.check_shape((2, stop - start))      # (each of these rows keeps a column or more)
+    i = np.arange(start, stop, dtype=np.int64)
+    first = np.zeros_like(i) if lower else np.clip(i + offset, 0, col)
+    count = (np.clip(i + offset + 1, 0, col) if lower else col - first)
+    total = int(count.sum())
+    rt.tape.check_shape((2, total))
+    rows = np.repeat(i, count)
+    cols = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count) + \
+        np.repeat(first, count)
+    return np.stack([rows, cols])
 
 
 # ---- cross, cdist -----------------------------------------------------------------
@@ -316,8 +338,8 @@ def f_cdist(rt, x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary
 FUNCTIONS = {
     "tile": f_tile, "tensor_split": f_tensor_split, "meshgrid": f_meshgrid,
     "cartesian_prod": f_cartesian_prod, "kron": f_kron, "rot90": f_rot90,
-    "tril_indices": _triangle_indices("tril_indices", np.tril),
-    "triu_indices": _triangle_indices("triu_indices", np.triu),
+    "tril_indices": _triangle_indices("tril_indices", True),
+    "triu_indices": _triangle_indices("triu_indices", False),
     "cross": f_cross, "cdist": f_cdist,
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])

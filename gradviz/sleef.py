@@ -45,7 +45,7 @@ THREADS = 2
 def _fma(a, b, c):
     """a * b + c rounded once (see the module docstring)."""
     r = np.multiply(a, b, dtype=F64)
-    r += c
+    r = r + c            # (not +=: c may broadcast a * b to a larger shape)
     return r.astype(F32)
 
 

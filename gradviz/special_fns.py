@@ -133,6 +133,10 @@ def f_bilinear(rt, input1, input2, weight, bias=None):
     x1 = F._need_tensor(input1, "bilinear", 1, "input1")
     x2 = F._need_tensor(input2, "bilinear", 2, "input2")
     w = F._need_tensor(weight, "bilinear", 3, "weight")
+    if bias is not None and not F.is_tensor(bias):
+        raise GradvizError(f"bilinear(): argument 'bias' (position 4) must be Tensor, not "
+                           f"{F.arg_type_name(bias)}", kind="TypeError",
+                           hint="bias is a tensor of one number per output, or None")
     if w.data.ndim != 3 or x1.data.ndim == 0 or x2.data.ndim == 0:
         raise GradvizError("bilinear(): weight must be 3-d and the inputs at least 1-d",
                            kind=RUNTIME, hint="weight is (out, in1, in2); x1 (..., in1), "

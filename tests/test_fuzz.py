@@ -27,7 +27,13 @@ Categories:
   and print options; torch.nn.utils.rnn, packed recurrent layers and
   nn.Transformer; autograd.grad's options, autograd.functional, views and
   versions, saved tensors' hooks, distributions' moments, the machine's
-  switches.
+  switches;
+* ``tensorops``, ``linalg``, ``training`` and ``pyfeat``
+  (tests/fuzz_features.py): the scatter/index family, quantiles, special
+  functions, interpolation, folds and norms; torch.linalg and torch.func;
+  optimizers, lr schedulers, nn.utils, module hooks, detect_anomaly and
+  torch.utils.data; Python's walrus, nonlocal, standard modules and the bare
+  builtins.
 
 A program whose first line is ``# fuzz-mode: forward`` (or ``both``) runs
 as ``gradviz run --mode forward`` runs it; typed programs get one sometimes.
@@ -50,6 +56,7 @@ from gradviz.interpreter import TENSOR_ATTRIBUTES
 from gradviz.parser import MAX_NESTING
 from gradviz.tape import Limits, RunOptions
 
+from fuzz_features import gen_linalg, gen_pyfeat, gen_tensorops, gen_training
 from fuzz_merged import gen_autograd, gen_ints, gen_seqs
 from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
 
@@ -286,7 +293,9 @@ def gen_call(r: random.Random) -> str:
 GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call,
               "layers": gen_layers, "newer": gen_newer,
-              "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd}
+              "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd,
+              "tensorops": gen_tensorops, "linalg": gen_linalg, "training": gen_training,
+              "pyfeat": gen_pyfeat}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
 
 

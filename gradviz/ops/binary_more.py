@@ -189,11 +189,12 @@ def _xlogy_grad_fn(t):
 
 
 def _xlogy_self(g, ans, xs, p):
-    """PyTorch's xlogy(grad, other), 0 where self = 0 and other <= 0 (so
-    where self = 0 and other > 0 it is grad * log(other))."""
-    x, y = np.asarray(xs[0]), np.asarray(xs[1])
-    out = _xlogy_fwd([np.asarray(g), y], p)
-    return np.where((x == 0) & (y <= 0), 0, out).astype(np.result_type(out))
+    """PyTorch's at::xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0):
+    a zero grad gives 0 even where log(other) is NaN, and x = 0 gets log(other)."""
+    x, y = xs
+    out = _xlogy_fwd([np.asarray(g, np.result_type(ans)), y], p)
+    with np.errstate(invalid="ignore"):
+        return np.where((np.asarray(x) == 0) & (np.asarray(y) <= 0), 0, out).astype(out.dtype)
 
 
 def _xlogy_other(g, ans, xs, p):

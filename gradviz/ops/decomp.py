@@ -263,8 +263,12 @@ def not_positive_definite(fname: str, a: np.ndarray) -> GradvizError:
     for i, m in enumerate(flat):
         for k in range(1, len(m) + 1):
             try:
-                np.linalg.cholesky(m[:k, :k])
+                # (LAPACK's potrf stops at a pivot that is not > 0, NaN included)
+                with np.errstate(all="ignore"):
+                    failed = np.isnan(np.linalg.cholesky(m[:k, :k])[k - 1, k - 1])
             except np.linalg.LinAlgError:
+                failed = True
+            if failed:
                 where = f"(Batch element {i}): " if a.ndim > 2 else ""
                 return GradvizError(
                     f"{fname}: {where}The factorization could not be completed because the "
@@ -281,6 +285,8 @@ def _cholesky(xs, p):
         low = np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
         raise not_positive_definite(p.get("fname", "linalg.cholesky"), a) from None
+    if np.isnan(np.diagonal(low, axis1=-2, axis2=-1)).any():      # (a NaN pivot: PyTorch's error)
+        raise not_positive_definite(p.get("fname", "linalg.cholesky"), a)
     return _t(low).copy() if p.get("upper") else low
 
 

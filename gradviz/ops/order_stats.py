@@ -144,8 +144,8 @@ defop("pick_dim", lambda t: PICK_GRAD_FNS[t.params["kind"]], _pick_fwd, vjp=(_pi
 def running_index(x: np.ndarray, d: int, largest: bool) -> np.ndarray:
     """cummax's (cummin's) indices: the last position of the running extreme
     (a tie moves it on, as PyTorch's >=); a NaN, once met, stays."""
-    if x.ndim == 0:
-        return np.zeros((), np.int64)
+    if x.ndim == 0 or x.size == 0:
+        return np.zeros(x.shape, np.int64)
     moved = np.moveaxis(x, d, 0)
     idx = np.zeros(moved.shape, np.int64)
     best = moved[0].copy()
@@ -176,6 +176,8 @@ def _cum_vjp(largest):
         if x.ndim == 0:
             return g
         out = np.zeros(x.shape, g.dtype)
+        if x.size == 0:
+            return out
         idx = running_index(x, p["dim"], largest)
         # (each g goes to the element its value came from: a scatter-add)
         moved_out, moved_idx, moved_g = (np.moveaxis(a, p["dim"], -1) for a in (out, idx, g))

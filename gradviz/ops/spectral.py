@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradvizError, RUNTIME
-from .decomp import _t
+from .decomp import LINALG_ERROR, _t
 from .registry import SAME, defop, unbroadcast
 
 
@@ -109,7 +109,14 @@ for _i, _name in enumerate(("qr_q", "qr_r")):
 # ---- eigh ------------------------------------------------------------------
 
 def _eigh(xs, p):
-    return np.linalg.eigh(xs[0], UPLO=p.get("UPLO", "L"))
+    try:
+        return np.linalg.eigh(xs[0], UPLO=p.get("UPLO", "L"))
+    except np.linalg.LinAlgError:       # (NaN or inf in the matrix)
+        raise GradvizError("linalg.eigh: The algorithm failed to converge because the input "
+                           "matrix is ill-conditioned or has too many repeated eigenvalues.",
+                           kind=LINALG_ERROR,
+                           hint="eigh needs finite numbers: look for the NaN or inf in the "
+                                "matrix (torch.isfinite(A).all())") from None
 
 
 def _eigh_vjp(which):
@@ -147,8 +154,22 @@ for _i, _name in enumerate(("eigh_values", "eigh_vectors")):
 
 # ---- svd -------------------------------------------------------------------
 
+def np_svd(a, **options):
+    """numpy's SVD, with PyTorch's error where LAPACK does not converge (a
+    matrix with NaN or inf)."""
+    try:
+        return np.linalg.svd(a, **options)
+    except np.linalg.LinAlgError:
+        why = "contained non-finite values" if not np.isfinite(a).all() else \
+            "is ill-conditioned or has too many repeated singular values"
+        raise GradvizError(f"linalg.svd: The algorithm failed to converge because the input "
+                           f"matrix {why}.", kind=LINALG_ERROR,
+                           hint="the SVD needs finite numbers: look for the NaN or inf in "
+                                "the matrix (torch.isfinite(A).all())") from None
+
+
 def _svd(a, full):
-    return np.linalg.svd(a, full_matrices=full)
+    return np_svd(a, full_matrices=full)
 
 
 def svd_backward(gu, gs, gvh, u, s, vh):
@@ -218,7 +239,7 @@ def pinv(a, atol=None, rtol=None):
     """PyTorch's pinv: through the SVD, singular values at most
     max(atol, rtol * largest) counted as 0 (rtol eps * max(m, n) unless atol
     is given)."""
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    u, s, vh = np_svd(a, full_matrices=False)
     if rtol is None:
         rtol = np.finfo(a.dtype).eps * max(a.shape[-2:]) if not atol else 0.0
     top = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
