@@ -1207,7 +1207,13 @@ def _size_arg(cls: str, name: str, v) -> int:
 def _no_negative(shape: tuple) -> None:
     """PyTorch's error for a parameter of a negative size, with its whole
     shape (nn.Linear(-1, 2): [2, -1])."""
-    for n in shape:
+    for pos, n in enumerate(shape, 1):
+        if isinstance(n, bool) or not isinstance(n, int):     # (MultiheadAttention(kdim=(2, 2)))
+            raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos "
+                               f"{pos} with error \"type must be tuple of ints,but got "
+                               f"{type(n).__name__}\"", kind=TYPE,
+                               hint="a layer's sizes (features, channels, kdim, vdim) are "
+                                    "whole numbers")
         if n < 0:
             raise GradvizError(f"Trying to create tensor with negative dimension {n}: "
                                f"{list(shape)}", kind=RUNTIME,

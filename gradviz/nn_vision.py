@@ -371,6 +371,7 @@ def f_adaptive_max_pool2d(rt, input, output_size, return_indices=False):
     x = input.data
     size = conv._output_size("adaptive_max_pool2d", output_size, x, 2)
     conv.adaptive_input_check("adaptive_max_pool2d", x, "but got:")
+    rt.tape.check_shape((*x.shape[:-2], *size))       # (before the windows are walked)
     params = {"output_size": size}
     out = rt.apply(OPS["adaptive_max_pool2d"], (input,), params)
     if not return_indices:

@@ -87,6 +87,7 @@ def f_tensor_split(rt, input, indices_or_sections=None, dim=0, *, sections=None,
         if split <= 0:
             raise GradvizError(f"number of sections must be larger than 0, got {split}",
                                kind=RUNTIME, hint="the number of pieces: tensor_split(x, 2)")
+        rt.tape.room_for(split, "sections")     # (one tensor a section: the limit first)
         size, extra = divmod(n, split)
         sizes = [size + 1] * extra + [size] * (split - extra)
         edges = np.cumsum([0] + sizes).tolist()

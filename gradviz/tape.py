@@ -239,7 +239,8 @@ class Tape:
         for s in shape:
             if s > MAX_DIM_SIZE:
                 raise GradvizError(f"Overflow when unpacking long: size {s} does not fit "
-                                   "in 64 bits", kind=VALUE)
+                                   "in 64 bits", kind=VALUE,
+                                   hint="a size is an int64: at most 2**63 - 1")
             if s > self.limits.max_elements:
                 # even with no elements (a size 0 elsewhere): its value would be
                 # shown, printed and exported as that many empty rows

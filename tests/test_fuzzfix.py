@@ -98,3 +98,12 @@ def test_xlogy_gradient_is_zero_where_the_incoming_gradient_is():
                        "gx, gv = torch.autograd.grad(torch.xlogy(x, v), (x, v), g)\n"
                        "print(gx, gv)\n", stdout=out)
     assert out.getvalue() == "tensor([0.0000, 0.0000, 0.6931, 0.0000]) tensor([-0., -0., 1., nan])\n"
+
+
+@pytest.mark.parametrize("call", ["torch.tensor_split(torch.ones(4), 99999999)",
+                                  "F.adaptive_max_pool2d(torch.ones(1, 2, 2), (1, 2**63))"])
+def test_huge_counts_are_refused_before_the_work(call):
+    # (found by the huge inputs: 99,999,999 sections made one by one; a 2**63-wide pool)
+    exc = error_of(f"import torch\nimport torch.nn.functional as F\ny = {call}\n",
+                   Limits(max_nodes=20_000, timeout=5.0))
+    assert exc.kind in ("LimitError", "ValueError")

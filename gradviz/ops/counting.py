@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GradvizError
+from ..errors import RUNTIME, GradvizError
 from .registry import SAME, defop, no_derivative
 
 
@@ -29,6 +29,14 @@ def unique_parts(x: np.ndarray, dim, consecutive: bool) -> tuple:
         values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True,
                                             equal_nan=False)
         return values, inverse.reshape(x.shape), counts
+    if x.size == 0:
+        if x.shape[dim]:
+            raise GradvizError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied", kind=RUNTIME,
+                               hint="unique along a dim of a tensor with an empty other dim "
+                                    "has no slices to compare")
+        empty = np.zeros(0, np.int64)       # (no slices: none unique)
+        return x, empty, empty
     rows = np.moveaxis(x, dim, 0).reshape(x.shape[dim], -1)
     if consecutive:
         starts = np.ones(len(rows), bool)

@@ -110,7 +110,7 @@ def _trigamma64(x: float) -> float:
     sign, result = 1.0, 0.0
     if x < 0.5:
         sign = -1.0
-        s = math.sin(math.pi * x)
+        s = math.sin(math.pi * x) if math.isfinite(x) else math.nan    # (C's sin(-inf): NaN)
         if s == 0:
             return math.inf
         result -= math.pi * math.pi / (s * s)
@@ -127,6 +127,8 @@ def _zeta64(s: float, q: float) -> float:
     """Hurwitz zeta(s, q) as Cephes (and PyTorch's zeta) computes it."""
     if s == 1:
         return math.inf
+    if math.isinf(q):            # (C's arithmetic: floor(-inf) is -inf; inf ** -s sums to NaN)
+        return math.inf if q < 0 else math.nan
     if q <= 0:
         if q == math.floor(q):
             return math.inf
