@@ -476,9 +476,25 @@ def _pool1d_input(input, fn: str):
     return input
 
 
+# the argument positions PyTorch's parser names in a 1-d pooling's type errors
+# (avg_pool1d's name none)
+_POSITIONS_1D = {"max_pool1d": {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5}}
+
+
 def _one(fn: str, name: str, v, default=None):
     if v is None:
         return default
+    pos = _POSITIONS_1D.get(fn, {}).get(name)
+    where = f"{fn}(): argument '{name}'" + (f" (position {pos})" if pos else "")
+    hint = f"{name} is a whole number (one for a 1-d pooling)"
+    if isinstance(v, (tuple, list)):
+        for i, e in enumerate(v):
+            if not isinstance(e, int):
+                raise GradvizError(f"{where} must be tuple of ints, but found element of type "
+                                   f"{F.arg_type_name(e)} at pos {i}", kind=TYPE, hint=hint)
+    elif not isinstance(v, int):
+        raise GradvizError(f"{where} must be tuple of ints, not {F.arg_type_name(v)}",
+                           kind=TYPE, hint=hint)
     if isinstance(v, (tuple, list)):
         if len(v) != 1 or not isinstance(v[0], int):
             raise GradvizError(f"{fn}() {name} must be an int, list of ints or tuple of ints of "

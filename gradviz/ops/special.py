@@ -123,6 +123,14 @@ def _trigamma64(x: float) -> float:
     return sign * result
 
 
+def _cpow(a: float, b: float) -> float:
+    """a ** b as C's pow: inf where it overflows (Python raises)."""
+    try:
+        return a ** b
+    except OverflowError:
+        return math.inf
+
+
 def _zeta64(s: float, q: float) -> float:
     """Hurwitz zeta(s, q) as Cephes (and PyTorch's zeta) computes it."""
     if s == 1:
@@ -135,12 +143,12 @@ def _zeta64(s: float, q: float) -> float:
         if s != math.floor(s):
             return math.nan     # (q not whole and s not whole: Cephes' domain error)
         # (q < 0 and s whole: Cephes sums on from q, as PyTorch's polygamma does)
-    total = q ** -s
+    total = _cpow(q, -s)
     a, i, b = q, 0, 0.0
     while i < 9 or a <= 9:
         i += 1
         a += 1
-        b = a ** -s
+        b = _cpow(a, -s)
         total += b
         if -_MACHEP * total < b < _MACHEP * total:      # (Cephes' test, by the sign of total)
             return total
@@ -152,7 +160,7 @@ def _zeta64(s: float, q: float) -> float:
         b /= w
         t = a * b / coef
         total += t
-        if abs(t / total) < _MACHEP:
+        if total != 0 and abs(t / total) < _MACHEP:     # (C: t / 0 is inf or NaN)
             break
         k += 1
         a *= s + k
@@ -169,7 +177,12 @@ def polygamma(n: int, x):
     if n == 1:
         return _per_number(_trigamma64, x)
     sign = -1.0 if n % 2 == 0 else 1.0
-    fact = math.factorial(n)
+    # n! overflows a double past 170 (PyTorch's exp(lgamma(n + 1)) is inf
+    # there too); math.factorial of a huge n would take minutes to compute
+    fact = math.factorial(n) if n <= 170 else math.inf
+    dtype = np.asarray(x).dtype
+    if dtype == np.float32 and fact > 3.4028234663852886e38:
+        fact = math.inf          # (PyTorch computes n! in the tensor's dtype: inf past 34!)
     return _per_number(lambda v: sign * fact * _zeta64(n + 1.0, v), x)
 
 
