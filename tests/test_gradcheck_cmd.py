@@ -195,6 +195,35 @@ def test_an_engine_bug_is_told_apart_from_a_wrong_rule(monkeypatch):
     assert "the engine combined them wrongly" in report.failures[0][1].reason
 
 
+def test_a_function_with_coarse_values_is_checked_with_a_coarser_step():
+    """trigamma's float64 series (PyTorch's) is accurate to about 1e-10: a
+    step of 1e-6 turns that into an error of 1e-3 in the difference, one of
+    1e-4 does not (reverse and forward mode agreed: not a wrong rule)."""
+    src = ("x = tensor([0.5, 1.5, 3.0, 0.25, 7.0], requires_grad=True)\n"
+           "torch.polygamma(1, x).sum().backward()\n")
+    report = check_source(src)
+    ((p, item),) = [(p, i) for p in report.passes for i in p.inputs]
+    assert item.status == "ok" and item.coarse
+    assert "step of 0.0001" in item.reason
+    assert item.fd_abs < 1e-5 * 20           # (the gradient at 0.25 is about -64)
+
+
+def test_a_rule_wrong_in_both_modes_still_fails_with_the_coarser_step(monkeypatch):
+    """VJP and JVP wrong alike agree with each other: only finite differences
+    can tell, and the retry with the coarser step must not hide it."""
+    good = OPS["mul"]
+    monkeypatch.setitem(OPS, "mul", dataclasses.replace(
+        good, vjp=(lambda g, ans, xs, p: 1.001 * good.vjp[0](g, ans, xs, p),) + good.vjp[1:],
+        jvp=(lambda t, ans, xs, p: 1.001 * good.jvp[0](t, ans, xs, p),) + good.jvp[1:]))
+    report = check_source("a = tensor([0.5, -1.5, 2.0], requires_grad=True)\n"
+                          "b = tensor([3.0, 0.25, -1.0], requires_grad=True)\n"
+                          "(a * b).sum().backward()\n")
+    assert {i.name for _, i in report.failures} == {"a"}
+    (_, item), = report.failures
+    assert "reverse and forward mode agree but differ from finite differences" in item.reason
+    assert item.culprits and item.culprits[0][1] == ["VJP of input 0", "JVP of input 0"]
+
+
 def test_the_tolerance_matters():
     src = "x = tensor([0.5, 1.0], requires_grad=True)\n(x ** 3).sum().backward()\n"
     assert check_source(src, tol=1e-5).ok
