@@ -113,6 +113,22 @@ def _hooks(rt, module) -> dict:
     return entry
 
 
+def copy_hooks(rt, pairs) -> None:
+    """copy.deepcopy of modules copies their hooks, as PyTorch's copies a
+    module's hook dicts: pairs of (module, its copy). The copy runs the same
+    functions from tables of its own, so a handle of the original's removes
+    the hook from the original only (an encoder's layers keep the hooks put
+    on the layer it copied)."""
+    table = rt.module_hooks
+    if not table:
+        return
+    for old, new in pairs:
+        entry = table.get(id(old))
+        if entry is not None and entry["module"] is old:
+            table[id(new)] = {**{k: dict(v) if v.__class__ is dict else v
+                                 for k, v in entry.items()}, "module": new}
+
+
 def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> RemovableHandle:
     """item (its hook first) into the table hooks, with a new handle."""
     from .functions import f_callable

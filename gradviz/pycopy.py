@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 
+from . import module_hooks
 from .errors import RUNTIME, TYPE, GradvizError
 from .tensor import DEEPCOPY
 
@@ -45,14 +46,22 @@ def f_deepcopy(rt, x, memo=None):
     if memo is not None:
         raise GradvizError("copy.deepcopy(x, memo) is not supported here", kind=TYPE,
                            hint="write copy.deepcopy(x)")
+    memo = {DEEPCOPY: lambda t: leaf_copy(rt, t)}
     try:
-        return copy.deepcopy(x, {DEEPCOPY: lambda t: leaf_copy(rt, t)})
+        out = copy.deepcopy(x, memo)
     except (TypeError, copy.Error, AttributeError) as exc:
         # (an object gradviz cannot copy: Python's words would name gradviz's classes)
         raise GradvizError(f"cannot deepcopy a {rt.type_name(x)} here", kind=TYPE,
                            hint="copy.deepcopy copies models, tensors, lists and dicts of "
                                 "them; model.load_state_dict(other.state_dict()) copies a "
                                 "model's weights") from exc
+    if rt.module_hooks:
+        # (the memo: id of each object copied -> its copy; its own entry
+        # under id(memo) is the list that keeps the originals alive)
+        kept = {id(o): o for o in memo.get(id(memo), ())}
+        module_hooks.copy_hooks(rt, [(kept[k], v) for k, v in memo.items()
+                                     if k in kept and k in rt.module_hooks])
+    return out
 
 
 def f_copy(rt, x):

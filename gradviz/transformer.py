@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
-from . import layers
+from . import layers, module_hooks
 from . import mha as A
 from . import modules as M
 from .errors import RUNTIME, TYPE, GradvizError
@@ -88,10 +88,10 @@ class TransformerEncoderLayer:
         m = self.mods
 
         def norm1(t):
-            return step(rt, "norm1", m["norm1"].call, rt, [t], None)
+            return step(rt, "norm1", call_part, rt, m["norm1"], [t])
 
         def norm2(t):
-            return step(rt, "norm2", m["norm2"].call, rt, [t], None)
+            return step(rt, "norm2", call_part, rt, m["norm2"], [t])
 
         def residual(a, b):
             return step(rt, "residual", rt.binary, "+", a, b)
@@ -109,15 +109,32 @@ class TransformerEncoderLayer:
         return norm2(residual(x, ff(x)))
 
     def _sa_block(self, rt, x, mask, kpm, is_causal: bool):
-        out, _ = A.forward(rt, self.mods["self_attn"], x, x, x, kpm, False, mask, True,
-                           is_causal)
-        return self.mods["dropout1"].call(rt, [out], None)
+        out = attend(rt, self.mods["self_attn"], x, x, mask, kpm, is_causal)
+        return call_part(rt, self.mods["dropout1"], [out])
 
     def _ff_block(self, rt, x):
         m = self.mods
-        h = _activate(rt, self.activation, m["linear1"].call(rt, [x], None))
-        h = m["linear2"].call(rt, [m["dropout"].call(rt, [h], None)], None)
-        return m[self.FF_DROPOUT].call(rt, [h], None)
+        h = _activate(rt, self.activation, call_part(rt, m["linear1"], [x]))
+        h = call_part(rt, m["linear2"], [call_part(rt, m["dropout"], [h])])
+        return call_part(rt, m[self.FF_DROPOUT], [h])
+
+
+def call_part(rt, m, args: list, kwargs: dict | None = None):
+    """m(*args, **kwargs) as PyTorch's layers call their parts: as a module,
+    so that the hooks the program put on it run (a forward hook on
+    layer.linear1 or layer.self_attn to see what flows inside); m is
+    gradviz's module or the program's own that replaced it."""
+    if m.__class__ in M.CLASSES or m.__class__ is layers.Layer:
+        return module_hooks.call(rt, m, args, kwargs, lambda a, k: m.call(rt, list(a), k))
+    from . import classes
+    return classes.call(rt, m, args, kwargs or {})
+
+
+def attend(rt, attn, x, kv, mask, kpm, is_causal: bool):
+    """A layer's attention block's call: attn(x, kv, kv, attn_mask=...,
+    key_padding_mask=..., need_weights=False, is_causal=...)[0]."""
+    return call_part(rt, attn, [x, kv, kv], {"attn_mask": mask, "key_padding_mask": kpm,
+                                             "need_weights": False, "is_causal": is_causal})[0]
 
 
 def step(rt, what: str, fn, *args):
@@ -235,7 +252,8 @@ class TransformerEncoder:
         for i, layer in enumerate(self.layers.items):
             # (PyTorch's nested tensor drops the padded keys; masking them is the same)
             start = len(rt.tape.nodes)
-            out = layer.forward(rt, out, mask, kpm, bool(is_causal))
+            out = call_part(rt, layer, [out], {"src_mask": mask, "is_causal": bool(is_causal),
+                                               "src_key_padding_mask": kpm})
             of_part(rt, start, f"layers.{i}")
         if padded is not None:      # (PyTorch's nested tensor: padded positions come back 0)
             out = F._leaf(rt, np.where(padded[..., None], out.data.dtype.type(0), out.data),
@@ -280,7 +298,14 @@ def _clone_parameter(rt, p):
 
 def _deep_copy(rt, m):
     """copy.deepcopy of a module made of these classes: parameters of its
-    own with the same values."""
+    own with the same values, and the hooks of the module copied."""
+    copy = _copy_of(rt, m)
+    if copy is not m:
+        module_hooks.copy_hooks(rt, [(m, copy)])
+    return copy
+
+
+def _copy_of(rt, m):
     if m.__class__ is M.Linear or m.__class__ is A.NonDynamicallyQuantizableLinear:
         return m.__class__(_clone_parameter(rt, m.weight), None if m.bias is None else
                            _clone_parameter(rt, m.bias), m.in_features, m.out_features)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 
 from . import functions as F
-from . import layers
 from . import mha as A
 from . import modules as M
 from . import transformer as T
@@ -60,7 +59,7 @@ class TransformerDecoderLayer(T.TransformerEncoderLayer):
         m = self.mods
 
         def norm(i: int, t):
-            return T.step(rt, f"norm{i}", m[f"norm{i}"].call, rt, [t], None)
+            return T.step(rt, f"norm{i}", T.call_part, rt, m[f"norm{i}"], [t])
 
         def residual(a, b):
             return T.step(rt, "residual", rt.binary, "+", a, b)
@@ -89,9 +88,9 @@ class TransformerDecoderLayer(T.TransformerEncoderLayer):
         attention's nodes say which of the two made them, by its name:
         "in-projection of layers.0.multihead_attn in dec(tgt, memory)"."""
         start = len(rt.tape.nodes)
-        out, _ = A.forward(rt, self.mods[attn], x, kv, kv, kpm, False, mask, True, is_causal)
+        out = T.attend(rt, self.mods[attn], x, kv, mask, kpm, is_causal)
         T.of_part(rt, start, attn)
-        return self.mods[dropout].call(rt, [out], None)
+        return T.call_part(rt, self.mods[dropout], [out])
 
 
 def make_decoder_layer(rt, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
@@ -126,8 +125,10 @@ class TransformerDecoder(T.TransformerEncoder):
         out = tgt
         for i, layer in enumerate(self.layers.items):
             start = len(rt.tape.nodes)
-            out = layer.forward(rt, out, memory, tgt_mask, memory_mask, tgt_kpm, memory_kpm,
-                                bool(tgt_is_causal), bool(memory_is_causal))
+            out = T.call_part(rt, layer, [out, memory], {
+                "tgt_mask": tgt_mask, "memory_mask": memory_mask, "tgt_key_padding_mask": tgt_kpm,
+                "memory_key_padding_mask": memory_kpm, "tgt_is_causal": bool(tgt_is_causal),
+                "memory_is_causal": bool(memory_is_causal)})
             T.of_part(rt, start, f"layers.{i}")
         return T.final_norm(rt, self.norm, out)
 
@@ -184,12 +185,12 @@ class Transformer:
         F._need_tensor(tgt, "size")
         self._check(src, tgt)
         start = len(rt.tape.nodes)
-        memory = _call(rt, self.encoder, [src], {"mask": src_mask,
-                                                 "src_key_padding_mask": src_kpm,
-                                                 "is_causal": src_is_causal})
+        memory = T.call_part(rt, self.encoder, [src], {"mask": src_mask,
+                                                       "src_key_padding_mask": src_kpm,
+                                                       "is_causal": src_is_causal})
         T.of_part(rt, start, "encoder")
         start = len(rt.tape.nodes)
-        out = _call(rt, self.decoder, [tgt, memory], {
+        out = T.call_part(rt, self.decoder, [tgt, memory], {
             "tgt_mask": tgt_mask, "memory_mask": memory_mask, "tgt_key_padding_mask": tgt_kpm,
             "memory_key_padding_mask": memory_kpm, "tgt_is_causal": tgt_is_causal,
             "memory_is_causal": memory_is_causal})
@@ -209,15 +210,6 @@ class Transformer:
                                kind=RUNTIME,
                                hint=f"src is {tuple(s)}, tgt is {tuple(t)}: both end in "
                                     f"d_model = {self.d_model} features")
-
-
-def _call(rt, m, args: list, kwargs: dict):
-    """A part of a Transformer called with keywords: gradviz's module, or
-    the program's own (custom_encoder, custom_decoder)."""
-    if m.__class__ in M.CLASSES or m.__class__ is layers.Layer:
-        return m.call(rt, args, kwargs)
-    from . import classes
-    return classes.call(rt, m, args, kwargs)
 
 
 def make_transformer(rt, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
