@@ -224,7 +224,8 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     if is_tensor(data):
         arr = data.data.copy()
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
-        arr = data.array.copy()
+        from .pynumpy import to_tensor_array
+        arr = to_tensor_array(data).copy()
     else:
         flat, shape = _flatten_nested(data)
         # the requested dtype directly: 1.7 as float64 must not pass through float32
@@ -446,11 +447,14 @@ def f_randperm(rt, n, *, dtype=None, requires_grad=False):
 def f_from_numpy(rt, a):
     """torch.from_numpy(a): a tensor on a's memory (x.numpy()'s: so x's
     memory), with a version count of its own, as PyTorch's."""
-    if a.__class__ is not NumpyArray:
-        raise GradvizError(f"expected np.ndarray (got {type(a).__name__})", kind=TYPE,
-                           hint="from_numpy takes what x.numpy() gives; torch.tensor(data) "
-                                "makes a tensor of anything else")
-    return rt.tape.add(Tensor(a.array), rt.span, label="from_numpy",
+    if a.__class__ is not NumpyArray or not isinstance(a.array, np.ndarray):
+        name = f"numpy.{type(a.array).__name__}" if a.__class__ is NumpyArray else \
+            type(a).__name__
+        raise GradvizError(f"expected np.ndarray (got {name})", kind=TYPE,
+                           hint="from_numpy takes an array (np.array(data), x.numpy()); "
+                                "torch.tensor(data) makes a tensor of anything else")
+    from .pynumpy import to_tensor_array
+    return rt.tape.add(Tensor(to_tensor_array(a)), rt.span, label="from_numpy",
                        version_key=-1 - len(rt.tape.nodes))
 
 
@@ -460,7 +464,8 @@ def f_as_tensor(rt, data, dtype=None):
     dt = None if dtype is None else _dtype_arg(dtype)
     if is_tensor(data):
         return data if dt is None or dt == data.data.dtype else f_to(rt, data, dt)
-    if data.__class__ is NumpyArray and (dt is None or dt == data.array.dtype):
+    if data.__class__ is NumpyArray and isinstance(data.array, np.ndarray) and \
+            (dt is None or dt == data.array.dtype):
         return f_from_numpy(rt, data)
     return f_tensor(rt, data, dtype=dtype)
 
@@ -2243,6 +2248,9 @@ def f_round(rt, x, ndigits=None):
         raise GradvizError("type Tensor doesn't define __round__ method", kind=TYPE,
                            hint="round its number: round(x.item(), 4), or x.round() "
                                 "for a tensor")
+    if x.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
+        from .pynumpy import python_round
+        return python_round(rt, x, ndigits)
     if not isinstance(x, (int, float)) or not (ndigits is None or isinstance(ndigits, int)):
         raise GradvizError(f"round() of {_describe(x)}" if not isinstance(x, (int, float))
                            else "round(): ndigits must be an integer", kind=TYPE)
@@ -2333,6 +2341,9 @@ def _py_number(kind):
                 rt.tape.warned_to_scalar = True
                 rt.log_event("user_warning", x, message=TO_SCALAR_WARNING)
             x = x.data.item()
+        if x.__class__ is NumpyArray:           # float(a.sum())
+            from .pynumpy import number
+            return number(kind, x)
         if isinstance(x, (int, float)):
             try:
                 return kind(x)
@@ -2617,7 +2628,7 @@ def f_range(rt, *args):
 
 # torch's iterables a for loop walks (modules.py, data.py: they import this module)
 _WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset",
-                              "ModuleDict"))
+                              "ModuleDict", "numpy.ndarray"))
 
 
 def _walkable(rt, x, what: str):

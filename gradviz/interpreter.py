@@ -26,6 +26,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
+from . import pynumpy
 from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyitertools,
                pyoperator, pystring, pytime, pywarnings, transformer_decoder, typehints)
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
@@ -639,6 +640,7 @@ MODULES = {
     "math": Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
                             **functions.MATH_CONSTANTS}),
     "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
+    "numpy": Module("numpy", pynumpy.members(Module, Function)),
     # type hints' names (gradviz parses hints without evaluating them)
     "typing": Module("typing", typehints.typing_members()),
     "collections": Module("collections", pycollections.members(Function)),
@@ -915,6 +917,7 @@ class Interpreter:
         self.shift = 0
         self._rng = None               # made on first use (see rng)
         self._py_random = None         # Python's random module's generator (py_random)
+        self.np_random = None          # numpy's np.random generator, made on first use (pynumpy)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
         # the hooks of a tensor's backward node (grad_fn, a leaf's
@@ -1310,6 +1313,8 @@ class Interpreter:
                     return bool(classes.call_method(self, v, name, []))
         if v.__class__ is pycollections.Deque:
             return bool(v)
+        if v.__class__ is NumpyArray:
+            return pynumpy.truth(v)
         return True                   # functions, modules, grad_fn objects...
 
     def _branch(self, stmt) -> tuple:
@@ -1415,6 +1420,8 @@ class Interpreter:
             return data.getitem_walk(self, v)
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
+        if v.__class__ is NumpyArray:
+            return iter(pynumpy.rows(v))
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
         if v.__class__ in data.INDEXED or v.__class__ in data.SAMPLERS:
@@ -1587,6 +1594,9 @@ class Interpreter:
                                    f"'{self.type_name(value)}'", kind=TYPE,
                                    hint="make it a tensor first: torch.tensor(the_list)")
             return self.update_in_place(current, sym, value, span, stmt.op)
+        if current.__class__ is NumpyArray:     # a += 1: in a's memory, as numpy's __iadd__
+            self.span = span
+            return pynumpy.binary(self, sym, current, value, in_place=True)
         if current.__class__ is list and sym in ("+", "*"):
             # as its __iadd__/__imul__: += takes any iterable (l += (4,))
             self.span = span
@@ -2769,6 +2779,10 @@ class Interpreter:
             result = classes.operator(self, sym, a, b)    # the class's __add__, __eq__, ...
             if result is not NotImplemented:
                 return result
+        if a.__class__ is NumpyArray or b.__class__ is NumpyArray:
+            if span is not None:
+                self.span = span
+            return pynumpy.binary(self, sym, a, b)
         if sym == "+" and data.is_dataset(a) and data.is_dataset(b):    # Dataset.__add__
             return data.f_concat_dataset(self, [a, b])
         if a.__class__ is Tensor:
@@ -3074,6 +3088,8 @@ class Interpreter:
     def _unary(self, node):
         v = node.operand
         v = v.value if v.__class__ is _Num else self.eval(v)     # -0.5: a number, read in place
+        if v.__class__ is NumpyArray and node.op != "not":
+            return pynumpy.unary(self, node.op, v)
         if node.op == "-":
             if v.__class__ is Tensor:
                 self.span = self.where(node)
@@ -3165,6 +3181,8 @@ class Interpreter:
             return classes.call(self, fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
+        elif cls is NumpyArray:          # np.float32(2.5)
+            return pynumpy.call_type(self, fn.array, args, kwargs)
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
             return module_hooks.call(self, fn, args, kwargs, lambda a, k: fn.call(self, a, k))
         elif cls is Tensor:
@@ -3245,6 +3263,10 @@ class Interpreter:
             v = obj.members.get(attr)
             if (obj.name, attr) in machine.SWITCHES:       # as the program set it
                 v = self.switches.get((obj.name, attr), v)
+            if v is None and obj.name.startswith("numpy"):
+                if attr in obj.members:           # np.newaxis is None
+                    return None
+                raise pynumpy.missing(obj.name, attr)
             if v is None:
                 raise GradvizError(f"module '{obj.name}' has no attribute '{attr}'",
                                    kind=ATTRIBUTE, hint=_MISSING_HINTS.get(f"{obj.name}.{attr}")
@@ -3279,10 +3301,8 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
             return schedulers.attribute(self, obj, attr)
-        if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
-            return getattr(obj.array, attr)
-        if obj.__class__ is NumpyArray and attr == "tolist":
-            return BoundMethod(attr, lambda rt, a: a.array.tolist(), obj)
+        if obj.__class__ is NumpyArray:         # a.shape, a.sum(axis=0), a.T
+            return pynumpy.attribute(self, obj, attr, BoundMethod)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
@@ -3459,6 +3479,8 @@ class Interpreter:
         """obj[index] (the items of the brackets' index), for any value."""
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
+        if obj.__class__ is NumpyArray:
+            return pynumpy.item(self, obj, index)
         if obj.__class__ in modules.NAMED_CONTAINERS:      # net[0], heads['cls']
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
@@ -3523,12 +3545,14 @@ class Interpreter:
         index = self._index_items(target)
         span = self.span = self.where(stmt)
         if t.__class__ in DICTS or (t.__class__ is list and len(index) == 1
-                                   and index[0].__class__ is int):
+                                   and index[0].__class__ is int) or t.__class__ is NumpyArray:
             # metric[0] += 1.5 (d2l's Accumulator), counts['n'] += 1: read,
             # change (a tensor or a list in place, as its __iadd__ does),
             # write back
             if t.__class__ in DICTS:
                 current = pymethods.dict_item(self, t, _dict_key(index))
+            elif t.__class__ is NumpyArray:     # a[1, 1:] += 5: the view, in place
+                current = pynumpy.item(self, t, index)
             elif -len(t) <= index[0] < len(t):
                 current = t[index[0]]
             else:
@@ -3587,6 +3611,9 @@ class Interpreter:
                 raise GradvizError("list assignment index out of range", kind=INDEX)
             t[index[0]] = value
             self._mark_value_held(value)
+            return
+        if t.__class__ is NumpyArray:
+            pynumpy.store(self, t, index, value)
             return
         if t.__class__ in modules.NAMED_CONTAINERS and len(index) == 1:   # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)
@@ -4377,7 +4404,8 @@ _NO_NUMPY_NAMES = frozenset(PY_BUILTINS) | {"norm"}
 
 
 def _numpy_names(fn, kwargs: dict) -> dict:
-    if fn.__class__ not in (Function, BoundMethod) or fn.name in _NO_NUMPY_NAMES:
+    if fn.__class__ not in (Function, BoundMethod) or fn.name in _NO_NUMPY_NAMES or \
+            fn.name.startswith("numpy."):      # (numpy's own functions take them as they are)
         return kwargs
     out = {}
     for k, v in kwargs.items():

@@ -1,0 +1,688 @@
+"""numpy, for programs that import it (import numpy as np): PyTorch's
+tutorials make data with numpy and move it between numpy and torch.
+
+A whitelist of numpy's pure numerical functions, run by numpy itself, so
+values, dtypes and printing are numpy's own. Every value a program hands
+numpy is first made plain (_arg): numbers, strings, lists and tuples of
+them, and arrays; no value of the program (a function, an instance of its
+class, a tensor) reaches numpy, which so cannot call back into the program
+or reach out of the language. What numpy gives back must be numbers, bools
+or arrays of them (no object or string dtype: _result).
+
+A function that can make more elements than its inputs hold has an estimate
+of its result's size (SIZES), checked against the tensors' limit before
+numpy allocates anything; new arrays count towards the run's total as
+tensors do. Nothing that reads or writes files (np.load, a.tofile, ...) or
+changes numpy's global state (np.set_printoptions) is on the list: those
+names say so (REFUSED).
+
+Every numpy value a program holds is a NumpyArray (an array, a numpy scalar
+such as a.sum()'s np.float32, a dtype, or a scalar type such as np.float32):
+it prints as numpy prints it. np.random is numpy's legacy generator (what
+np.random.seed seeds), the run's own, seeded DEFAULT_SEED until
+np.random.seed(): numpy's numbers for the same seed."""
+from __future__ import annotations
+
+import math
+import operator
+import warnings
+
+import numpy as np
+
+from .errors import LIMIT, TYPE, VALUE, GradvizError, did_you_mean
+from .render.torchfmt import DType, NumpyArray, Size
+from .tensor import DTYPE_NAMES, Tensor
+
+DEFAULT_SEED = 0
+# the dtype kinds a program's arrays may have: bool, signed and unsigned
+# ints, floats (object arrays would hold the program's values; strings and
+# dates are not numbers)
+KINDS = "biuf"
+# Python's types, as the dtypes numpy takes them for (dtype=float is float64)
+_PYTHON_TYPES = {"float": float, "int": int, "bool": bool}
+_MAX_DEPTH = 32        # nested lists: numpy's own limit of dimensions
+
+_ERRORS = (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError,
+           ArithmeticError, np.linalg.LinAlgError)
+
+
+# ---- values going in and out ---------------------------------------------
+
+def _error(message: str, kind: str = TYPE, hint: str | None = None) -> GradvizError:
+    return GradvizError(message, kind=kind, hint=hint)
+
+
+def _type_word(v) -> str:
+    if v.__class__ is NumpyArray:
+        return type(v.array).__name__
+    return getattr(v.__class__, "__name__", "object")
+
+
+def _arg(v, depth: int = 0):
+    """v as numpy is given it: plain numbers, strings, slices, lists and
+    tuples of them, and the arrays (dtypes, scalar types) the program holds."""
+    cls = v.__class__
+    if cls is NumpyArray:
+        return v.array
+    if v is None or v is Ellipsis or cls in (bool, int, float, str):
+        return v
+    if cls is slice:
+        return slice(_arg(v.start), _arg(v.stop), _arg(v.step))
+    if cls in (list, tuple, Size):
+        if depth >= _MAX_DEPTH:
+            raise _error(f"a list nested more than {_MAX_DEPTH} deep", VALUE,
+                         hint="numpy's arrays have at most 32 dimensions")
+        items = [_arg(x, depth + 1) for x in v]
+        return items if cls is list else tuple(items)
+    if cls is Tensor:
+        raise _error("numpy's functions take arrays here, not tensors", hint=(
+            "t.numpy() (or np.array(t)) is the tensor's values as an array; torch has its own "
+            "of most of numpy's functions (torch.exp(t), t.sum())"))
+    if cls.__name__ == "Function" and v.name in _PYTHON_TYPES:     # dtype=float
+        return _PYTHON_TYPES[v.name]
+    if cls is DType:
+        raise _error(f"Cannot interpret '{v}' as a data type",
+                     hint="numpy's dtypes are np.float32, np.int64, ...; torch's are for tensors")
+    raise _error(f"gradviz's numpy takes numbers, lists, tuples and arrays, not "
+                 f"'{_type_word(v)}'", hint="numpy's functions are given numbers and arrays; "
+                                            "a program's own values stay in the program")
+
+
+def _refused_dtype(dtype) -> GradvizError:
+    return _error(f"arrays of dtype {dtype} are outside gradviz's numpy subset",
+                  hint="arrays hold numbers or bools here (np.float32, np.float64, np.int64, "
+                       "np.bool_, ...): no objects, strings or dates")
+
+
+def _result(rt, v):
+    """What numpy gave, as the program's value."""
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind not in KINDS:
+            raise _refused_dtype(v.dtype)
+        if v.base is None:          # new memory (a view's is counted already)
+            rt.tape.count_elements(v.size)
+        return NumpyArray(v)
+    if isinstance(v, np.generic):
+        if v.dtype.kind not in KINDS:
+            raise _refused_dtype(v.dtype)
+        return NumpyArray(v)
+    if isinstance(v, np.dtype):
+        if v.kind not in KINDS:
+            raise _refused_dtype(v)
+        return NumpyArray(v)
+    if v is None or v.__class__ in (bool, int, float, str):
+        return v
+    if v.__class__ in (tuple, list):         # np.where(c), np.split, a.shape
+        items = [_result(rt, x) for x in v]
+        return items if v.__class__ is list else tuple(items)
+    raise _error(f"a {type(v).__name__} is outside gradviz's numpy subset")
+
+
+def _hint(exc: Exception) -> str | None:
+    text = str(exc)
+    if "broadcast" in text:
+        return "sizes must match, or be 1, where the shapes meet (from the right)"
+    if "axis" in text:
+        return "an axis counts the dimensions from 0 (or from -1 at the end)"
+    if "reshape" in text:
+        return "the new shape has as many elements as the array (-1 stands for the rest)"
+    if "index" in text:
+        return "an index counts from 0 to the size - 1 (negative ones from the end)"
+    return "gradviz runs numpy itself: its documentation tells the arguments"
+
+
+def run(name: str, fn, args, kwargs):
+    """numpy's fn(*args, **kwargs), its errors as the program's (quiet,
+    as numpy's warnings go to stderr in Python, not to the output)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    except MemoryError:
+        raise _error(f"numpy.{name}: not enough memory", LIMIT,
+                     hint="make smaller arrays") from None
+    except _ERRORS as exc:
+        kind = type(exc).__name__.lstrip("_")
+        raise GradvizError(str(exc).split("\n")[0], kind=kind, hint=_hint(exc)) from None
+
+
+# ---- sizes, before numpy allocates -----------------------------------------
+
+def _shape_of(v) -> tuple:
+    """The shape numpy would give v (a converted argument), without making it."""
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v.shape
+    if isinstance(v, (list, tuple)):
+        if not v:
+            return (0,)
+        inner = _shape_of(v[0])
+        return (len(v), *inner)
+    return ()
+
+
+def _size_of(v) -> int:
+    return math.prod(_shape_of(v))
+
+
+def _count(v, what: str) -> int:
+    """A size argument (an int or a tuple of ints) as numpy reads it, checked."""
+    dims = v if isinstance(v, (list, tuple)) else (v,)
+    n = 1
+    for d in dims:
+        if isinstance(d, np.generic):
+            d = d.item()
+        if isinstance(d, bool) or not isinstance(d, int):
+            return 0                   # (numpy's TypeError says it)
+        n *= max(d, 0)
+    return n
+
+
+def _broadcast(args, kwargs) -> int:
+    """Elementwise functions, reductions, shape changes: no more elements
+    than the arguments broadcast together."""
+    shapes = [_shape_of(a) for a in (*args, *kwargs.values())
+              if isinstance(a, (np.ndarray, np.generic, list, tuple))]
+    try:
+        return math.prod(np.broadcast_shapes(*shapes)) if shapes else 1
+    except ValueError:
+        return max((math.prod(s) for s in shapes), default=1)
+
+
+def _at(pos: int, name: str, default=None):
+    def get(args, kwargs):
+        return args[pos] if len(args) > pos else kwargs.get(name, default)
+    return get
+
+
+def _shape_argument(pos: int, name: str):
+    arg = _at(pos, name)
+    return lambda args, kwargs: _count(arg(args, kwargs), name)
+
+
+def _sized(pos: int, name: str):
+    """random draws: `size` elements, or as many as the arguments broadcast to."""
+    arg = _at(pos, name)
+
+    def estimate(args, kwargs):
+        size = arg(args, kwargs)
+        return _broadcast(args, kwargs) if size is None else _count(size, name)
+    return estimate
+
+
+def _arange(args, kwargs) -> int:
+    values = [a.item() if isinstance(a, np.generic) else a for a in args[:3]]
+    start, stop, step = 0, None, kwargs.get("step", 1)
+    if len(values) == 1:
+        stop = values[0]
+    elif len(values) >= 2:
+        start, stop = values[:2]
+        if len(values) == 3:
+            step = values[2]
+    start = kwargs.get("start", start)
+    stop = kwargs.get("stop", stop)
+    try:
+        return max(math.ceil((stop - start) / step), 0)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return 0                       # (numpy's error says it)
+
+
+def _eye(args, kwargs) -> int:
+    n = _at(0, "N")(args, kwargs)
+    m = _at(1, "M")(args, kwargs)
+    return _count(n, "N") * _count(n if m is None else m, "M")
+
+
+def _product_of_sizes(args, kwargs) -> int:       # outer, kron, meshgrid
+    return math.prod(_size_of(a) for a in args) * max(len(args), 1)
+
+
+def _joined(args, kwargs) -> int:                 # concatenate, stack, append
+    parts = args[0] if args and isinstance(args[0], (list, tuple)) else args
+    return sum(_size_of(p) for p in parts)
+
+
+def _matmul(args, kwargs) -> int:
+    """matmul's result (batch dimensions broadcast), or dot's (every
+    dimension of a but its last, every one of b but its second last)."""
+    if len(args) < 2:
+        return 0
+    a, b = _shape_of(args[0]), _shape_of(args[1])
+    if not a or not b:
+        return max(math.prod(a), math.prod(b))
+    try:
+        batch = math.prod(np.broadcast_shapes(a[:-2], b[:-2]))
+    except ValueError:
+        batch = 1
+    rows = a[-2] if len(a) >= 2 else 1
+    cols = b[-1] if len(b) >= 2 else 1
+    dot = math.prod(a[:-1]) * math.prod(b[:-2]) * cols
+    return max(batch * rows * cols, dot)
+
+
+def _tile(args, kwargs) -> int:
+    reps = _at(1, "reps")(args, kwargs)
+    return _size_of(args[0]) * _count(reps, "reps") if args else 0
+
+
+def _repeat(args, kwargs) -> int:
+    r = _at(1, "repeats")(args, kwargs)
+    if isinstance(r, (list, tuple, np.ndarray)):       # a count per element: the largest
+        flat = np.ravel(np.asarray(r, dtype=object)) if _size_of(r) else [0]
+        r = max((x for x in flat if isinstance(x, (int, np.integer))), default=0)
+    return (_size_of(args[0]) if args else 0) * _count(r, "repeats")
+
+
+def _diag(args, kwargs) -> int:
+    n = _size_of(args[0]) if args else 0
+    k = abs(_at(1, "k", 0)(args, kwargs) or 0)
+    return (n + k) ** 2 if len(_shape_of(args[0])) == 1 else n
+
+
+def _quantile(args, kwargs) -> int:
+    q = _at(1, "q")(args, kwargs)
+    return max(_size_of(args[0]) if args else 0, 1) * max(_size_of(q), 1)
+
+
+def _like(args, kwargs) -> int:
+    shape = kwargs.get("shape")
+    return _count(shape, "shape") if shape is not None else _broadcast(args, kwargs)
+
+
+def check_size(rt, estimate, args, kwargs, what: str = "array") -> None:
+    rt.tape.check_size((estimate or _broadcast)(args, kwargs), what)
+
+
+# ---- the functions -------------------------------------------------------
+
+# what each function makes at most, where it may be more than its inputs
+# (every other function: _broadcast)
+SIZES = {
+    "zeros": _shape_argument(0, "shape"), "ones": _shape_argument(0, "shape"),
+    "full": _shape_argument(0, "shape"), "arange": _arange,
+    "linspace": _shape_argument(2, "num"), "logspace": _shape_argument(2, "num"),
+    "geomspace": _shape_argument(2, "num"), "eye": _eye,
+    "identity": lambda args, kwargs: _count(_at(0, "n")(args, kwargs), "n") ** 2,
+    "zeros_like": _like, "ones_like": _like, "full_like": _like,
+    "outer": _product_of_sizes, "kron": _product_of_sizes, "meshgrid": _product_of_sizes,
+    "concatenate": _joined, "stack": _joined, "vstack": _joined, "hstack": _joined,
+    "column_stack": _joined, "append": _joined, "dot": _matmul, "matmul": _matmul,
+    "tile": _tile, "repeat": _repeat, "diag": _diag, "broadcast_to": _shape_argument(1, "shape"),
+    "percentile": _quantile, "quantile": _quantile, "resize": _shape_argument(1, "new_shape"),
+}
+
+# numpy's functions a program may call (np.NAME)
+NAMES = """
+array asarray ascontiguousarray copy zeros ones full arange linspace logspace geomspace eye
+identity zeros_like ones_like full_like diag diagonal tri triu tril
+add subtract multiply divide true_divide floor_divide power float_power mod remainder fmod
+divmod negative positive absolute abs fabs sign exp exp2 expm1 log log2 log10 log1p sqrt cbrt
+square reciprocal sin cos tan arcsin arccos arctan arctan2 sinh cosh tanh arcsinh arccosh
+arctanh deg2rad rad2deg degrees radians hypot maximum minimum fmax fmin floor ceil trunc rint
+round around fix clip where isnan isinf isfinite signbit copysign logical_and logical_or
+logical_not logical_xor greater greater_equal less less_equal equal not_equal bitwise_and
+bitwise_or bitwise_xor invert heaviside nan_to_num sinc logaddexp logaddexp2
+sum mean std var max min amax amin argmax argmin prod cumsum cumprod any all median average
+nansum nanmean nanmax nanmin nanstd nanvar nanargmax nanargmin count_nonzero percentile
+quantile ptp diff
+dot matmul outer inner vdot kron trace
+reshape transpose swapaxes moveaxis squeeze expand_dims ravel flip fliplr flipud roll
+concatenate stack vstack hstack column_stack split array_split append tile repeat
+broadcast_to atleast_1d atleast_2d atleast_3d sort argsort unique nonzero argwhere
+flatnonzero searchsorted meshgrid interp
+isclose allclose array_equal array_equiv shape ndim size result_type can_cast
+""".split()
+
+SCALAR_TYPES = """bool_ bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16
+float32 float64 half single double intp uint byte ubyte short ushort intc uintc longlong
+ulonglong""".split()
+CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan, "newaxis": None,
+             "euler_gamma": np.euler_gamma}
+LINALG = "norm inv det solve pinv matrix_rank".split()
+# np.random's functions, on the run's generator (their numbers are numpy's)
+RANDOM = """rand randn random random_sample ranf sample normal uniform randint choice
+permutation standard_normal exponential binomial poisson beta gamma laplace logistic
+lognormal geometric""".split()
+_RANDOM_SIZES = {
+    "rand": lambda args, kwargs: _count(args, "d"),
+    "randn": lambda args, kwargs: _count(args, "d"),
+    "random": _sized(0, "size"), "random_sample": _sized(0, "size"), "ranf": _sized(0, "size"),
+    "sample": _sized(0, "size"), "standard_normal": _sized(0, "size"),
+    "choice": _sized(1, "size"), "exponential": _sized(1, "size"), "poisson": _sized(1, "size"),
+    "geometric": _sized(1, "size"),
+    "permutation": lambda args, kwargs: (_count(args[0], "x") if args and
+                                         isinstance(args[0], int) else _broadcast(args, kwargs)),
+}
+
+# ndarray's attributes and methods (a numpy scalar has the same)
+ATTRIBUTES = {"shape", "ndim", "size", "dtype", "T", "itemsize", "nbytes", "real", "imag"}
+METHODS = """sum mean std var max min argmax argmin prod cumsum cumprod any all reshape
+transpose flatten ravel squeeze swapaxes astype copy tolist item fill clip round dot sort
+argsort nonzero trace diagonal repeat searchsorted""".split()
+
+# numpy's names that are refused, with why (anything else not on the lists:
+# "not in gradviz's numpy subset")
+_IO = ("there is no file or network access here: keep the data in the program (np.array([...]) "
+       "or torch.tensor([...]))")
+_GLOBAL = ("numpy's global settings are not changed here: printing is numpy's default")
+_CALLBACK = ("numpy does not call the program's functions here: write a loop, or use the array "
+             "operators (a * 2 + 1)")
+REFUSED = {
+    **dict.fromkeys("""load save savez savez_compressed loadtxt savetxt genfromtxt fromfile
+                       tofile memmap DataSource fromregex fromstring frombuffer lib ctypeslib
+                       dump dumps tobytes""".split(), _IO),
+    **dict.fromkeys("""set_printoptions printoptions get_printoptions seterr geterr seterrcall
+                       setbufsize errstate set_state get_state""".split(), _GLOBAL),
+    **dict.fromkeys("""vectorize frompyfunc apply_along_axis apply_over_axes fromfunction
+                       piecewise""".split(), _CALLBACK),
+    **dict.fromkeys("object_ str_ bytes_ void datetime64 timedelta64".split(),
+                    "arrays hold numbers or bools here: np.float32, np.int64, np.bool_, ..."),
+    "empty": "np.empty's values are whatever the memory held: np.zeros(shape) is the same "
+             "array, zeroed",
+    "empty_like": "np.empty_like's values are whatever the memory held: np.zeros_like(a)",
+}
+
+
+def _function(name: str, fn, estimate=None):
+    def call(rt, *args, **kwargs):
+        args = [_arg(a) for a in args]
+        kwargs = {k: _arg(v) for k, v in kwargs.items()}
+        _check_out(kwargs)
+        check_size(rt, estimate, args, kwargs)
+        return _result(rt, run(name, fn, args, kwargs))
+    return call
+
+
+def _check_out(kwargs: dict) -> None:
+    """out= writes into an array the program holds (np.multiply(n, 2, out=n))."""
+    out = kwargs.get("out")
+    if out is not None and not isinstance(out, np.ndarray):
+        raise _error("out= takes an array (the one to write the result into)")
+
+
+def _array(name: str, fn):
+    """np.array / np.asarray: also of a tensor (its values; asarray shares its
+    memory, as numpy's does through the tensor's __array__)."""
+    plain = _function(name, fn)
+
+    def call(rt, data=None, *args, **kwargs):
+        if data.__class__ is Tensor:
+            if data.requires_grad:
+                raise _error("Can't call numpy() on Tensor that requires grad. Use "
+                             "tensor.detach().numpy() instead.", "RuntimeError",
+                             hint="np.array(t.detach()): the values without the graph")
+            data = NumpyArray(data.data)
+        return plain(rt, data, *args, **kwargs)
+    return call
+
+
+def _scalar_type(t):
+    return NumpyArray(t)
+
+
+def call_type(rt, t, args: list, kwargs: dict | None):
+    """np.float32(2.5), np.int64([1, 2]): numpy's scalar types are callable."""
+    if not isinstance(t, type):
+        raise _error(f"'{type(t).__name__}' object is not callable")
+    return _function(t.__name__, t)(rt, *args, **(kwargs or {}))
+
+
+def _dtype(rt, *args, **kwargs):
+    return _function("dtype", np.dtype)(rt, *args, **kwargs)
+
+
+def _global_rng(rt) -> np.random.RandomState:
+    if rt.np_random is None:
+        rt.np_random = np.random.RandomState(DEFAULT_SEED)
+    return rt.np_random
+
+
+def _random_function(name: str):
+    estimate = _RANDOM_SIZES.get(name, _sized(2, "size"))
+
+    def call(rt, *args, **kwargs):
+        return _function(name, getattr(_global_rng(rt), name), estimate)(rt, *args, **kwargs)
+    return call
+
+
+def _seed(rt, seed=None):
+    """np.random.seed(s); seed() (the OS's randomness in numpy) is the default seed."""
+    args = [DEFAULT_SEED if seed is None else _arg(seed)]
+    run("seed", _global_rng(rt).seed, args, {})
+
+
+def _shuffle(rt, x):
+    """np.random.shuffle(x): an array's rows in place, or a list's items
+    (only moved: numpy never looks into them)."""
+    if x.__class__ is list:
+        run("shuffle", _global_rng(rt).shuffle, [x], {})
+        return None
+    if x.__class__ is not NumpyArray or not isinstance(x.array, np.ndarray):
+        raise _error(f"np.random.shuffle takes an array or a list, not '{_type_word(x)}'")
+    run("shuffle", _global_rng(rt).shuffle, [x.array], {})
+    return None
+
+
+def _default_rng(rt, seed=None):
+    """np.random.default_rng(seed): a Generator of its own (numpy's numbers)."""
+    return NumpyArray(run("default_rng", np.random.default_rng, [_arg(seed)], {}))
+
+
+# a Generator's methods (rng = np.random.default_rng(0); rng.normal(...))
+GENERATOR_METHODS = {"random": _sized(0, "size"), "standard_normal": _sized(0, "size"),
+                     "normal": _sized(2, "size"), "uniform": _sized(2, "size"),
+                     "integers": _sized(2, "size"), "choice": _sized(1, "size"),
+                     "permutation": _RANDOM_SIZES["permutation"],
+                     "exponential": _sized(1, "size"), "poisson": _sized(1, "size"),
+                     "binomial": _sized(2, "size")}
+
+
+def members(module, function) -> dict:
+    """The numpy module's members (module, function: the interpreter's
+    Module and Function)."""
+    out = {name: function(f"numpy.{name}", _function(name, getattr(np, name), SIZES.get(name)))
+           for name in NAMES}
+    for name in ("array", "asarray"):
+        out[name] = function(f"numpy.{name}", _array(name, getattr(np, name)))
+    out["dtype"] = function("numpy.dtype", _dtype)
+    out.update({name: NumpyArray(getattr(np, name)) for name in SCALAR_TYPES})
+    out.update(CONSTANTS)
+    out["linalg"] = module("numpy.linalg", {
+        name: function(f"numpy.linalg.{name}", _function(name, getattr(np.linalg, name)))
+        for name in LINALG})
+    random = {name: function(f"numpy.random.{name}", _random_function(name)) for name in RANDOM}
+    random.update(seed=function("numpy.random.seed", _seed),
+                  shuffle=function("numpy.random.shuffle", _shuffle),
+                  default_rng=function("numpy.random.default_rng", _default_rng))
+    out["random"] = module("numpy.random", random)
+    return out
+
+
+def missing(module: str, name: str) -> GradvizError:
+    """The error for np.NAME that is not in the subset."""
+    if name in REFUSED:
+        return _error(f"{module}.{name} is outside gradviz's numpy subset", "AttributeError",
+                      hint=REFUSED[name])
+    where = np
+    for part in module.split(".")[1:]:
+        where = getattr(where, part, None)
+    if where is None or not hasattr(where, name):
+        return _error(f"module '{module}' has no attribute '{name}'", "AttributeError",
+                      hint=did_you_mean(name, NAMES + SCALAR_TYPES + list(CONSTANTS)))
+    return _error(f"{module}.{name} is outside gradviz's numpy subset", "AttributeError",
+                  hint="gradviz has numpy's array making, math, reductions, shape functions "
+                       "and np.random (the list is in the README); torch has the rest")
+
+
+# ---- arrays' attributes, methods and operators ------------------------------
+
+def attribute(rt, obj: NumpyArray, attr: str, bound_method):
+    v = obj.array
+    if isinstance(v, (np.ndarray, np.generic)):
+        if attr in ATTRIBUTES:
+            return _result(rt, getattr(v, attr))
+        if attr in METHODS:
+            return bound_method(f"numpy.ndarray.{attr}", _method(attr), obj)
+    elif isinstance(v, np.dtype) and attr in ("name", "kind", "itemsize", "char", "str"):
+        return getattr(v, attr)
+    elif isinstance(v, type) and attr == "__name__":
+        return v.__name__
+    elif isinstance(v, np.random.Generator) and attr in GENERATOR_METHODS:
+        return bound_method(f"numpy.random.Generator.{attr}", _generator_method(attr), obj)
+    what = _type_word(obj)
+    if attr in REFUSED:
+        return _refused_attribute(what, attr, REFUSED[attr])
+    if hasattr(v, attr):
+        return _refused_attribute(what, attr, "an array has its shape, dtype, ndim, size, T "
+                                  "and the methods " + ", ".join(METHODS))
+    raise _error(f"'{what}' object has no attribute '{attr}'", "AttributeError",
+                 hint=did_you_mean(attr, sorted(ATTRIBUTES) + METHODS))
+
+
+def _refused_attribute(what: str, attr: str, hint: str):
+    raise _error(f"{what}.{attr} is outside gradviz's numpy subset", "AttributeError",
+                 hint=hint)
+
+
+def _method(name: str):
+    estimate = SIZES.get(name)
+
+    def call(rt, obj, *args, **kwargs):
+        args = [_arg(a) for a in args]
+        kwargs = {k: _arg(v) for k, v in kwargs.items()}
+        _check_out(kwargs)
+        check_size(rt, estimate, [obj.array, *args], kwargs)
+        return _result(rt, run(name, getattr(obj.array, name), args, kwargs))
+    return call
+
+
+def _generator_method(name: str):
+    estimate = GENERATOR_METHODS[name]
+
+    def call(rt, obj, *args, **kwargs):
+        return _function(name, getattr(obj.array, name), estimate)(rt, *args, **kwargs)
+    return call
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+              "//": operator.floordiv, "%": operator.mod, "**": operator.pow,
+              "@": operator.matmul, "&": operator.and_, "|": operator.or_, "^": operator.xor,
+              "<<": operator.lshift, ">>": operator.rshift, "<": operator.lt,
+              "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+              "!=": operator.ne}
+_IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul,
+             "/": operator.itruediv, "//": operator.ifloordiv, "%": operator.imod,
+             "**": operator.ipow, "@": operator.imatmul, "&": operator.iand, "|": operator.ior,
+             "^": operator.ixor, "<<": operator.ilshift, ">>": operator.irshift}
+
+
+def is_scalar(v) -> bool:
+    return v.__class__ is NumpyArray and isinstance(v.array, np.generic)
+
+
+def binary(rt, sym: str, a, b, in_place: bool = False):
+    """a sym b where a numpy value is involved. With a tensor, as PyTorch:
+    a numpy scalar is a number; an array on the right of a tensor's
+    operator is made a tensor; on the left, numpy refuses the tensor
+    (but == and != compare it elementwise, as a tensor)."""
+    if a.__class__ is Tensor or b.__class__ is Tensor:
+        a = a.array.item() if is_scalar(a) else a
+        b = b.array.item() if is_scalar(b) else b
+        if b.__class__ is NumpyArray:
+            from .functions import f_tensor
+            return rt.binary(sym, a, f_tensor(rt, b))
+        if a.__class__ is NumpyArray:
+            if sym in ("==", "!="):
+                from .functions import f_tensor
+                return rt.binary(sym, b, f_tensor(rt, a))
+            raise _error(f"unsupported operand type(s) for {sym}: 'numpy.ndarray' and 'Tensor'",
+                         hint="make both tensors (torch.from_numpy(a)) or both arrays "
+                              "(t.numpy())")
+        return rt.binary(sym, a, b)
+    op = (_IN_PLACE if in_place else _OPERATORS).get(sym)
+    if op is None:
+        raise _error(f"unsupported operand type(s) for {sym}: '{_type_word(a)}' and "
+                     f"'{_type_word(b)}'")
+    x, y = _arg(a), _arg(b)
+    check_size(rt, _matmul if sym == "@" else None, [x, y], {})
+    return _result(rt, run(sym, op, [x, y], {}))
+
+
+_UNARY = {"-": operator.neg, "+": operator.pos, "~": operator.invert, "abs": operator.abs}
+
+
+def unary(rt, sym: str, v: NumpyArray):
+    return _result(rt, run(sym, _UNARY[sym], [v.array], {}))
+
+
+def python_round(rt, v: NumpyArray, ndigits):
+    """Python's round() of a numpy value: numpy's __round__."""
+    args = [v.array] if ndigits is None else [v.array, _arg(ndigits)]
+    return _result(rt, run("round", round, args, {}))
+
+
+def truth(v: NumpyArray) -> bool:
+    return run("__bool__", bool, [v.array], {})
+
+
+def number(kind, v: NumpyArray):
+    """float(a), int(a): of a numpy scalar or a one-element array."""
+    return run(kind.__name__, kind, [v.array], {})
+
+
+def _index(index: list):
+    items = tuple(_index_item(i) for i in index)
+    return items[0] if len(items) == 1 else items
+
+
+def _index_item(i):
+    if i.__class__ is Tensor:
+        return i.data
+    return _arg(i)
+
+
+def item(rt, obj: NumpyArray, index: list):
+    """a[index]: numpy's, a view for basic indexing (writes show in a)."""
+    a = obj.array
+    if not isinstance(a, (np.ndarray, np.generic)):
+        raise _error(f"'{_type_word(obj)}' object is not subscriptable")
+    key = _index(index)
+    parts = key if isinstance(key, tuple) else (key,)
+    picked = [p for p in parts if isinstance(p, (np.ndarray, list))]
+    if picked:              # advanced indexing: the picks times what each one picks
+        per_pick = a.size // max(math.prod(a.shape[:len(picked)]), 1)
+        check_size(rt, lambda args, kwargs: _broadcast(picked, {}) * max(per_pick, 1),
+                   [], {})
+    return _result(rt, run("__getitem__", operator.getitem, [a, key], {}))
+
+
+def store(rt, obj: NumpyArray, index: list, value) -> None:
+    """a[index] = value, in a's memory (a tensor on it sees it)."""
+    a = obj.array
+    if not isinstance(a, np.ndarray):
+        raise _error(f"'{_type_word(obj)}' object does not support item assignment")
+    v = value.data if value.__class__ is Tensor else _arg(value)
+    run("__setitem__", operator.setitem, [a, _index(index), v], {})
+
+
+def rows(obj: NumpyArray) -> list:
+    """for row in a: its rows (views, as numpy's iteration gives)."""
+    a = obj.array
+    if not isinstance(a, np.ndarray):
+        raise _error(f"'{_type_word(obj)}' object is not iterable")
+    if a.ndim == 0:
+        raise _error("iteration over a 0-d array")
+    return [NumpyArray(r) for r in a]
+
+
+def to_tensor_array(v: NumpyArray) -> np.ndarray:
+    """The array torch.tensor(v) copies: a numpy scalar as a 0-d array, of a
+    dtype a tensor can have."""
+    a = np.array(v.array) if isinstance(v.array, np.generic) else v.array
+    if not isinstance(a, np.ndarray):
+        raise _error(f"Could not infer dtype of {_type_word(v)}")
+    if a.dtype not in DTYPE_NAMES:
+        raise _error(f"can't convert np.ndarray of type numpy.{a.dtype}. The only supported "
+                     "types are: float64, float32, int64, int32, int16, int8, uint8, and bool.",
+                     hint="a.astype(np.float32) first")
+    return a
+
