@@ -854,16 +854,16 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                                 "`a = a + v` for a new tensor of the wider type")
 
 
-_IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing and "
-                "Python's math, random, collections, itertools, functools, copy, operator, "
+_IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing, "
+                "a subset of numpy, and Python's math, random, collections, itertools, functools, copy, operator, "
                 "string, time, warnings and dataclasses; torch's functions are also there "
                 "without any import")
 _PLOTS = ("plots are not drawn here: gradviz's tables and its --svg picture show the values; "
           "delete the plotting lines")
 # what a learner copying a tutorial's notebook most often imports besides torch
 _IMPORT_HINTS = {
-    "numpy": "numpy is not available: torch has the same math (torch.exp, torch.round, "
-             "torch.linspace, ...), and print(t) or t.tolist() shows a tensor's values",
+    "numpy": "gradviz's numpy subset has numpy.random and numpy.linalg; no file access "
+             "(numpy.lib) or other submodules",
     "matplotlib": _PLOTS, "d2l": "d2l's helpers are not available (d2l.plot, d2l.Timer, its "
                                  "datasets): the tutorial's torch code runs without them; " + _PLOTS,
     "IPython": _PLOTS,
@@ -2217,9 +2217,11 @@ class Interpreter:
             self.env[names[0]] = top       # import math binds math (torch is always there)
         for name, alias in stmt.names:
             v = module.members.get(name)
-            if v is None:
+            if v is None and name not in module.members:      # (numpy's newaxis is None)
                 raise GradvizError(f"cannot import name {name!r} from {stmt.module!r}",
-                                   kind=IMPORT, hint=did_you_mean(name, module.members) or
+                                   kind=IMPORT, hint=(names[0] == "numpy" and
+                                                      pynumpy.REFUSED.get(name)) or
+                                   did_you_mean(name, module.members) or
                                    f"{stmt.module} has " + ", ".join(sorted(module.members)))
             self.env[alias] = v
 

@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 
 from .errors import LIMIT, TYPE, VALUE, GradvizError, did_you_mean
+from .pytypes import numpy_type_name
 from .render.torchfmt import DType, NumpyArray, Size
 from .tensor import DTYPE_NAMES, Tensor
 
@@ -53,8 +54,9 @@ def _error(message: str, kind: str = TYPE, hint: str | None = None) -> GradvizEr
 
 
 def _type_word(v) -> str:
+    """v's type as Python's messages name it (numpy.ndarray, numpy.float32)."""
     if v.__class__ is NumpyArray:
-        return type(v.array).__name__
+        return numpy_type_name(v.array)
     return getattr(v.__class__, "__name__", "object")
 
 
@@ -529,9 +531,9 @@ def attribute(rt, obj: NumpyArray, attr: str, bound_method):
     elif isinstance(v, np.random.Generator) and attr in GENERATOR_METHODS:
         return bound_method(f"numpy.random.Generator.{attr}", _generator_method(attr), obj)
     what = _type_word(obj)
-    if attr in REFUSED:
+    if attr in REFUSED and not attr.startswith("_"):
         return _refused_attribute(what, attr, REFUSED[attr])
-    if hasattr(v, attr):
+    if hasattr(v, attr) and not attr.startswith("_"):
         return _refused_attribute(what, attr, "an array has its shape, dtype, ndim, size, T "
                                   "and the methods " + ", ".join(METHODS))
     raise _error(f"'{what}' object has no attribute '{attr}'", "AttributeError",
