@@ -41,6 +41,10 @@ DEFAULT_SEED = 0
 KINDS = "biuf"
 # Python's types, as the dtypes numpy takes them for (dtype=float is float64)
 _PYTHON_TYPES = {"float": float, "int": int, "bool": bool}
+# how the refusal names what the program gave (its classes' words for them)
+_VALUE_WORDS = {"Function": "a function", "UserFunction": "a function",
+                "BoundMethod": "a method", "Instance": "an object", "Module": "a module",
+                "UserClass": "a class", "PyType": "a type", "BuiltinBase": "a type"}
 _MAX_DEPTH = 32        # nested lists: numpy's own limit of dimensions
 
 _ERRORS = (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError,
@@ -82,12 +86,15 @@ def _arg(v, depth: int = 0):
             "of most of numpy's functions (torch.exp(t), t.sum())"))
     if cls.__name__ == "Function" and v.name in _PYTHON_TYPES:     # dtype=float
         return _PYTHON_TYPES[v.name]
+    if cls.__name__ == "Function" and v.name == "str" or cls.__name__ == "BuiltinBase":
+        raise _refused_dtype("str" if cls.__name__ == "Function" else "object")
     if cls is DType:
         raise _error(f"Cannot interpret '{v}' as a data type",
                      hint="numpy's dtypes are np.float32, np.int64, ...; torch's are for tensors")
     raise _error(f"gradviz's numpy takes numbers, lists, tuples and arrays, not "
-                 f"'{_type_word(v)}'", hint="numpy's functions are given numbers and arrays; "
-                                            "a program's own values stay in the program")
+                 f"{_VALUE_WORDS.get(cls.__name__, repr(_type_word(v)))}",
+                 hint="numpy's functions are given numbers and arrays; a program's own values "
+                      "(functions, objects, modules) stay in the program")
 
 
 def _refused_dtype(dtype) -> GradvizError:
@@ -398,7 +405,9 @@ def _check_out(kwargs: dict) -> None:
     """out= writes into an array the program holds (np.multiply(n, 2, out=n))."""
     out = kwargs.get("out")
     if out is not None and not isinstance(out, np.ndarray):
-        raise _error("out= takes an array (the one to write the result into)")
+        raise _error("out= takes an array (the one to write the result into)",
+                     hint="np.add(n, 1, out=n) writes into the array n; a tensor's values are "
+                          "t.numpy()")
 
 
 def _array(name: str, fn):
@@ -424,7 +433,8 @@ def _scalar_type(t):
 def call_type(rt, t, args: list, kwargs: dict | None):
     """np.float32(2.5), np.int64([1, 2]): numpy's scalar types are callable."""
     if not isinstance(t, type):
-        raise _error(f"'{type(t).__name__}' object is not callable")
+        raise _error(f"'{numpy_type_name(t)}' object is not callable",
+                     hint="an array is a value: a.sum() calls its method, a[0] reads an item")
     return _function(t.__name__, t)(rt, *args, **(kwargs or {}))
 
 
@@ -459,7 +469,8 @@ def _shuffle(rt, x):
         run("shuffle", _global_rng(rt).shuffle, [x], {})
         return None
     if x.__class__ is not NumpyArray or not isinstance(x.array, np.ndarray):
-        raise _error(f"np.random.shuffle takes an array or a list, not '{_type_word(x)}'")
+        raise _error(f"np.random.shuffle takes an array or a list, not '{_type_word(x)}'",
+                     hint="np.random.permutation(n) gives the numbers 0 to n - 1 shuffled")
     run("shuffle", _global_rng(rt).shuffle, [x.array], {})
     return None
 
@@ -509,7 +520,8 @@ def missing(module: str, name: str) -> GradvizError:
         where = getattr(where, part, None)
     if where is None or not hasattr(where, name):
         return _error(f"module '{module}' has no attribute '{name}'", "AttributeError",
-                      hint=did_you_mean(name, NAMES + SCALAR_TYPES + list(CONSTANTS)))
+                      hint=did_you_mean(name, NAMES + SCALAR_TYPES + list(CONSTANTS)) or
+                      "numpy has no such name: check its spelling")
     return _error(f"{module}.{name} is outside gradviz's numpy subset", "AttributeError",
                   hint="gradviz has numpy's array making, math, reductions, shape functions "
                        "and np.random (the list is in the README); torch has the rest")
@@ -537,7 +549,9 @@ def attribute(rt, obj: NumpyArray, attr: str, bound_method):
         return _refused_attribute(what, attr, "an array has its shape, dtype, ndim, size, T "
                                   "and the methods " + ", ".join(METHODS))
     raise _error(f"'{what}' object has no attribute '{attr}'", "AttributeError",
-                 hint=did_you_mean(attr, sorted(ATTRIBUTES) + METHODS))
+                 hint=did_you_mean(attr, sorted(ATTRIBUTES) + METHODS) or
+                 "an array has its shape, dtype, ndim, size, T and the methods " +
+                 ", ".join(METHODS))
 
 
 def _refused_attribute(what: str, attr: str, hint: str):
@@ -669,10 +683,11 @@ def store(rt, obj: NumpyArray, index: list, value) -> None:
 def rows(obj: NumpyArray) -> list:
     """for row in a: its rows (views, as numpy's iteration gives)."""
     a = obj.array
+    hint = "a number has no items: a loop walks an array's rows"
     if not isinstance(a, np.ndarray):
-        raise _error(f"'{_type_word(obj)}' object is not iterable")
+        raise _error(f"'{_type_word(obj)}' object is not iterable", hint=hint)
     if a.ndim == 0:
-        raise _error("iteration over a 0-d array")
+        raise _error("iteration over a 0-d array", hint=hint)
     return [NumpyArray(r) for r in a]
 
 
