@@ -1586,6 +1586,11 @@ class Interpreter:
         value = self.eval(stmt.value)
         sym = stmt.op.rstrip("=")
         span = self.where(stmt)
+        if current.__class__ is Tensor and value.__class__ is NumpyArray and \
+                not pynumpy.is_scalar(value):
+            # (PyTorch's in-place operator gives way to numpy's: a new tensor)
+            self.span = span
+            return pynumpy.binary(self, sym, current, value)
         if current.__class__ is Tensor:
             if value.__class__ in _SEQUENCES:
                 # (x * [2] repeats the list, as int * list does; in place it is

@@ -596,24 +596,9 @@ def is_scalar(v) -> bool:
 
 
 def binary(rt, sym: str, a, b, in_place: bool = False):
-    """a sym b where a numpy value is involved. With a tensor, as PyTorch:
-    a numpy scalar is a number; an array on the right of a tensor's
-    operator is made a tensor; on the left, numpy refuses the tensor
-    (but == and != compare it elementwise, as a tensor)."""
+    """a sym b where a numpy value is involved."""
     if a.__class__ is Tensor or b.__class__ is Tensor:
-        a = a.array.item() if is_scalar(a) else a
-        b = b.array.item() if is_scalar(b) else b
-        if b.__class__ is NumpyArray:
-            from .functions import f_tensor
-            return rt.binary(sym, a, f_tensor(rt, b))
-        if a.__class__ is NumpyArray:
-            if sym in ("==", "!="):
-                from .functions import f_tensor
-                return rt.binary(sym, b, f_tensor(rt, a))
-            raise _error(f"unsupported operand type(s) for {sym}: 'numpy.ndarray' and 'Tensor'",
-                         hint="make both tensors (torch.from_numpy(a)) or both arrays "
-                              "(t.numpy())")
-        return rt.binary(sym, a, b)
+        return _with_tensor(rt, sym, a, b)
     op = (_IN_PLACE if in_place else _OPERATORS).get(sym)
     if op is None:
         raise _error(f"unsupported operand type(s) for {sym}: '{_type_word(a)}' and "
@@ -621,6 +606,51 @@ def binary(rt, sym: str, a, b, in_place: bool = False):
     x, y = _arg(a), _arg(b)
     check_size(rt, _matmul if sym == "@" else None, [x, y], {})
     return _result(rt, run(sym, op, [x, y], {}))
+
+
+_ORDER = ("<", "<=", ">", ">=")
+
+
+def _with_tensor(rt, sym: str, a, b):
+    """A tensor's operator with a numpy value, as Python runs them: a numpy
+    scalar is a number to the tensor. With an array, the tensor's == makes
+    it a tensor; its other operators give way to numpy's, which computes
+    on the tensor's values (so not of one that requires grad) and gives a
+    tensor back (numpy's dtype: a float32 tensor plus an int64 array is
+    float64); != falls back to identity (True) and the order comparisons to
+    Python's TypeError; with the array on the left, numpy gives way to the
+    tensor, which refuses it."""
+    from .functions import f_tensor
+    a = a.array.item() if is_scalar(a) else a
+    b = b.array.item() if is_scalar(b) else b
+    if a.__class__ is not NumpyArray and b.__class__ is not NumpyArray:
+        return rt.binary(sym, a, b)
+    t, arr = (a, b) if a.__class__ is Tensor else (b, a)
+    if sym == "==":
+        return rt.binary(sym, t, f_tensor(rt, arr))
+    if sym == "!=":
+        return True
+    left, right = _type_word(a) if a is arr else "Tensor", _type_word(b) if b is arr else "Tensor"
+    hint = "make both tensors (torch.from_numpy(a)) or both arrays (t.numpy())"
+    if sym in _ORDER:
+        raise _error(f"'{sym}' not supported between instances of '{left}' and '{right}'",
+                     hint=hint)
+    if a is arr or sym not in _OPERATORS:
+        if sym == "+":
+            raise _error("Concatenation operation is not implemented for NumPy arrays, use "
+                         "np.concatenate() instead. Please do not rely on this error; it may "
+                         "not be given on all Python implementations.", hint=hint)
+        raise _error(f"unsupported operand type(s) for {sym}: '{left}' and '{right}'",
+                     hint=hint)
+    if t.requires_grad:
+        raise _error("Can't call numpy() on Tensor that requires grad. Use "
+                     "tensor.detach().numpy() instead.", "RuntimeError",
+                     hint="numpy computes this: x.detach() for the values, or "
+                          "torch.from_numpy(a) to keep it in the graph")
+    x, y = t.data, _arg(arr)
+    check_size(rt, _matmul if sym == "@" else None, [x, y], {})
+    out = NumpyArray(np.asarray(run(sym, _OPERATORS[sym], [x, y], {})))
+    return f_tensor(rt, out)
 
 
 _UNARY = {"-": operator.neg, "+": operator.pos, "~": operator.invert, "abs": operator.abs}
