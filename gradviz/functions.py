@@ -139,12 +139,22 @@ def _infer_dtype(flat) -> np.dtype:
     return (np.dtype(np.bool_), np.dtype(np.int64))[kind] if flat else F32
 
 
+def _numpy_plain(level: list) -> list:
+    """A level of nested lists with its numpy values as Python's lists and
+    numbers (torch.tensor([np.float32(1), np.float32(2)]), a list of arrays),
+    in place."""
+    for i, v in enumerate(level):
+        if v.__class__ is NumpyArray:
+            level[i] = v.array.tolist() if hasattr(v.array, "tolist") else v
+    return level
+
+
 def _flatten_nested(data):
     """Flatten nested lists (without recursion) checking they are rectangular;
     returns (flat values, shape) or raises PyTorch's ValueError wording."""
     shape = []
     level = [data]
-    while level and isinstance(level[0], (list, tuple)):
+    while level and isinstance(_numpy_plain(level)[0], (list, tuple)):
         n = len(level[0])
         for item in level:
             if not isinstance(item, (list, tuple)):
@@ -158,6 +168,7 @@ def _flatten_nested(data):
         level = [x for item in level for x in item]
         if len(level) > 10_000_000:
             raise GradvizError("this list is too big", kind=LIMIT)
+    level = _numpy_plain(level)
     for v in level:
         if isinstance(v, (list, tuple)):
             raise GradvizError(f"expected a number at dim {len(shape)}, got a list",
@@ -2616,6 +2627,9 @@ def f_range(rt, *args):
     for a in args:
         if is_tensor(a):
             a = index_of_tensor(a)
+        elif a.__class__ is NumpyArray:      # range(np.int64(3)): numpy's __index__
+            from .pynumpy import index_value
+            a = index_value(a)
         if not isinstance(a, int):
             raise GradvizError(f"'{type(a).__name__}' object "
                                "cannot be interpreted as an integer", kind=TYPE,
@@ -2977,10 +2991,12 @@ def f_sorted(rt, items, *, key=None, reverse=False):
             raise GradvizError("sorted() of tensors is not supported here", kind=TYPE,
                                hint="sorted() orders numbers or strings: sorted(x.tolist()) "
                                     "sorts a tensor's values")
+    # numpy's values compare as numpy compares them (sorted(a) of an array's numbers)
+    keys = [k.array if k.__class__ is NumpyArray else k for k in keys]
     try:
         order = sorted(range(len(values)), key=keys.__getitem__, reverse=bool(reverse))
-    except TypeError as exc:        # '<' between a str and an int, as Python says it
-        raise GradvizError(str(exc), kind=TYPE,
+    except (TypeError, ValueError) as exc:    # '<' between a str and an int, as Python says it
+        raise GradvizError(str(exc), kind=type(exc).__name__,
                            hint="sorted() compares the items: all numbers, or all strings") from None
     return [values[i] for i in order]
 

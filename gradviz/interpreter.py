@@ -698,6 +698,8 @@ def _tensor_index(ndim: int, index: list) -> list:
     slices it stands for."""
     if len(index) == 1 and index[0].__class__ is tuple:
         index = list(index[0])
+    if any(i.__class__ is NumpyArray for i in index):      # t[np.array([0, 2])], t[a > 1]
+        index = [pynumpy.as_index(i) if i.__class__ is NumpyArray else i for i in index]
     if Ellipsis in index:
         index = _expand_ellipsis(ndim, index)
     return index
@@ -2872,6 +2874,8 @@ class Interpreter:
                                    f"you passed in a {type(item)}.", kind=RUNTIME)
             other = item.data if item.__class__ is Tensor else item
             return bool(np.any(container.data == other))
+        if container.__class__ is NumpyArray:        # numpy's __contains__: (a == item).any()
+            return pynumpy.contains(container, item)
         if container.__class__ in DICTS or container.__class__ in DICT_VIEWS[::3]:
             return pymethods.hashable(item) in container     # a key: by its hash
         if container.__class__ in pymethods.SETS:
@@ -3462,7 +3466,8 @@ class Interpreter:
             if item.__class__ is syntax.Slice:
                 parts = [None if e is None else self.eval(e) for e in (item.start, item.stop, item.step)]
                 # Python asks a tensor bound for its __index__ (x[:n] with n = t.sum())
-                parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else v
+                parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else
+                         pynumpy.index_value(v) if v.__class__ is NumpyArray else v
                          for v in parts]
                 for v in parts:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
@@ -3515,6 +3520,8 @@ class Interpreter:
             i = index[0]
             if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
                 i = functions.index_of_tensor(i)
+            elif i.__class__ is NumpyArray:  # names[np.argmax(p)]: numpy's __index__
+                i = pynumpy.index_value(i)
             if isinstance(i, bool) or not isinstance(i, (int, slice)):
                 raise GradvizError(f"{what} indices must be integers", kind=TYPE)
             try:

@@ -666,6 +666,13 @@ def python_round(rt, v: NumpyArray, ndigits):
     return _result(rt, run("round", round, args, {}))
 
 
+def contains(v: NumpyArray, item) -> bool:
+    if not isinstance(v.array, np.ndarray):
+        raise _error(f"argument of type '{_type_word(v)}' is not iterable",
+                     hint="`in` looks into an array's values")
+    return bool(run("__contains__", operator.contains, [v.array, _arg(item)], {}))
+
+
 def truth(v: NumpyArray) -> bool:
     return run("__bool__", bool, [v.array], {})
 
@@ -684,6 +691,27 @@ def _index_item(i):
     if i.__class__ is Tensor:
         return i.data
     return _arg(i)
+
+
+def index_value(v: NumpyArray):
+    """numpy's __index__: a numpy integer (or bool) scalar as Python's int;
+    anything else as it is (the caller's error names it)."""
+    if isinstance(v.array, (np.integer, np.bool_)):
+        return int(v.array)
+    return v
+
+
+def as_index(v: NumpyArray):
+    """A numpy value in a tensor's index, as PyTorch takes it: an array as a
+    tensor of its values, a numpy scalar as its number."""
+    a = v.array
+    if isinstance(a, np.generic):
+        return a.item()
+    if isinstance(a, np.ndarray) and a.dtype in DTYPE_NAMES:
+        return Tensor(a)
+    raise _error(f"tensors cannot be indexed by a {_type_word(v)} of dtype "
+                 f"{getattr(a, 'dtype', None)}", "IndexError",
+                 hint="index with whole numbers or bools (a.astype(np.int64))")
 
 
 def item(rt, obj: NumpyArray, index: list):
