@@ -143,6 +143,8 @@ def _numpy_plain(level: list) -> list:
     """A level of nested lists with its numpy values as Python's lists and
     numbers (torch.tensor([np.float32(1), np.float32(2)]), a list of arrays),
     in place."""
+    if NumpyArray not in set(map(type, level)):       # (the common case, at C speed)
+        return level
     for i, v in enumerate(level):
         if v.__class__ is NumpyArray:
             level[i] = v.array.tolist() if hasattr(v.array, "tolist") else v

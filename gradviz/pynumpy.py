@@ -45,6 +45,10 @@ _PYTHON_TYPES = {"float": float, "int": int, "bool": bool}
 _VALUE_WORDS = {"Function": "a function", "UserFunction": "a function",
                 "BoundMethod": "a method", "Instance": "an object", "Module": "a module",
                 "UserClass": "a class", "PyType": "a type", "BuiltinBase": "a type"}
+# the keywords that take a word (order='F', kind='stable', side='right');
+# any other string must name a dtype of numbers (np.zeros(3, 'float32'))
+WORD_KEYWORDS = {"order", "kind", "side", "method", "indexing", "casting", "interpolation"}
+MAX_SIZE = 2 ** 63
 _MAX_DEPTH = 32        # nested lists: numpy's own limit of dimensions
 
 _ERRORS = (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError,
@@ -70,8 +74,12 @@ def _arg(v, depth: int = 0):
     cls = v.__class__
     if cls is NumpyArray:
         return v.array
-    if v is None or v is Ellipsis or cls in (bool, int, float, str):
+    if v is None or v is Ellipsis or cls in (bool, int, float):
         return v
+    if cls is str:
+        if depth:
+            raise _error("strings are outside gradviz's numpy subset", hint=_NUMBERS_HINT)
+        return _dtype_name(v)
     if cls is slice:
         return slice(_arg(v.start), _arg(v.stop), _arg(v.step))
     if cls in (list, tuple, Size):
@@ -97,10 +105,33 @@ def _arg(v, depth: int = 0):
                       "(functions, objects, modules) stay in the program")
 
 
+_NUMBERS_HINT = ("arrays hold numbers or bools here (np.float32, np.float64, np.int64, "
+                 "np.bool_, ...): no objects, strings or dates")
+
+
+def _dtype_name(s: str) -> str:
+    """A string numpy is given: the name of a dtype of numbers ('float32',
+    'i8'), never a string array's data, a subarray ('(10,)f8') or a record."""
+    try:
+        dt = np.dtype(s) if len(s) <= 32 else None
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt.kind not in KINDS or dt.shape or dt.fields:
+        raise _error(f"{s[:40]!r} is not a dtype of numbers: strings are outside gradviz's "
+                     "numpy subset", hint=_NUMBERS_HINT)
+    return s
+
+
+def _keyword(name: str, v):
+    """A keyword argument as numpy is given it: a word where numpy takes one."""
+    if name in WORD_KEYWORDS and v.__class__ is str and len(v) <= 32:
+        return v
+    return _arg(v)
+
+
 def _refused_dtype(dtype) -> GradvizError:
     return _error(f"arrays of dtype {dtype} are outside gradviz's numpy subset",
-                  hint="arrays hold numbers or bools here (np.float32, np.float64, np.int64, "
-                       "np.bool_, ...): no objects, strings or dates")
+                  hint=_NUMBERS_HINT)
 
 
 def _result(rt, v):
@@ -175,6 +206,8 @@ def _size_of(v) -> int:
 
 def _count(v, what: str) -> int:
     """A size argument (an int or a tuple of ints) as numpy reads it, checked."""
+    if isinstance(v, np.ndarray):       # (numpy takes an array of sizes too)
+        v = v.tolist() if v.size <= 64 else [MAX_SIZE]
     dims = v if isinstance(v, (list, tuple)) else (v,)
     n = 1
     for d in dims:
@@ -292,6 +325,18 @@ def _quantile(args, kwargs) -> int:
     return max(_size_of(args[0]) if args else 0, 1) * max(_size_of(q), 1)
 
 
+def _inner(args, kwargs) -> int:
+    if len(args) < 2:
+        return 0
+    a, b = _shape_of(args[0]), _shape_of(args[1])
+    return max(math.prod(a[:-1]) * math.prod(b[:-1]), math.prod(a), math.prod(b))
+
+
+def _per_dimension(args, kwargs) -> int:
+    """nonzero, argwhere, where(c): an index per dimension of each element."""
+    return _broadcast(args, kwargs) * max(len(_shape_of(args[0])) if args else 1, 1)
+
+
 def _like(args, kwargs) -> int:
     shape = kwargs.get("shape")
     return _count(shape, "shape") if shape is not None else _broadcast(args, kwargs)
@@ -316,6 +361,8 @@ SIZES = {
     "concatenate": _joined, "stack": _joined, "vstack": _joined, "hstack": _joined,
     "column_stack": _joined, "append": _joined, "dot": _matmul, "matmul": _matmul,
     "tile": _tile, "repeat": _repeat, "diag": _diag, "broadcast_to": _shape_argument(1, "shape"),
+    "tri": _eye, "inner": _inner, "nonzero": _per_dimension, "argwhere": _per_dimension,
+    "where": lambda args, kwargs: (_per_dimension if len(args) == 1 else _broadcast)(args, kwargs),
     "percentile": _quantile, "quantile": _quantile, "resize": _shape_argument(1, "new_shape"),
 }
 
@@ -348,14 +395,14 @@ CONSTANTS = {"pi": np.pi, "e": np.e, "inf": np.inf, "nan": np.nan, "newaxis": No
              "euler_gamma": np.euler_gamma}
 LINALG = "norm inv det solve pinv matrix_rank".split()
 # np.random's functions, on the run's generator (their numbers are numpy's)
-RANDOM = """rand randn random random_sample ranf sample normal uniform randint choice
+RANDOM = """rand randn random random_sample normal uniform randint choice
 permutation standard_normal exponential binomial poisson beta gamma laplace logistic
 lognormal geometric""".split()
 _RANDOM_SIZES = {
     "rand": lambda args, kwargs: _count(args, "d"),
     "randn": lambda args, kwargs: _count(args, "d"),
-    "random": _sized(0, "size"), "random_sample": _sized(0, "size"), "ranf": _sized(0, "size"),
-    "sample": _sized(0, "size"), "standard_normal": _sized(0, "size"),
+    "random": _sized(0, "size"), "random_sample": _sized(0, "size"),
+    "standard_normal": _sized(0, "size"),
     "choice": _sized(1, "size"), "exponential": _sized(1, "size"), "poisson": _sized(1, "size"),
     "geometric": _sized(1, "size"),
     "permutation": lambda args, kwargs: (_count(args[0], "x") if args and
@@ -394,7 +441,7 @@ REFUSED = {
 def _function(name: str, fn, estimate=None):
     def call(rt, *args, **kwargs):
         args = [_arg(a) for a in args]
-        kwargs = {k: _arg(v) for k, v in kwargs.items()}
+        kwargs = {k: _keyword(k, v) for k, v in kwargs.items()}
         _check_out(kwargs)
         check_size(rt, estimate, args, kwargs)
         return _result(rt, run(name, fn, args, kwargs))
@@ -435,6 +482,8 @@ def call_type(rt, t, args: list, kwargs: dict | None):
     if not isinstance(t, type):
         raise _error(f"'{numpy_type_name(t)}' object is not callable",
                      hint="an array is a value: a.sum() calls its method, a[0] reads an item")
+    if len(args) == 1 and args[0].__class__ is str and len(args[0]) <= 64 and not kwargs:
+        return _result(rt, run(t.__name__, t, args, {}))     # np.float32('nan'): a number
     return _function(t.__name__, t)(rt, *args, **(kwargs or {}))
 
 
@@ -564,7 +613,7 @@ def _method(name: str):
 
     def call(rt, obj, *args, **kwargs):
         args = [_arg(a) for a in args]
-        kwargs = {k: _arg(v) for k, v in kwargs.items()}
+        kwargs = {k: _keyword(k, v) for k, v in kwargs.items()}
         _check_out(kwargs)
         check_size(rt, estimate, [obj.array, *args], kwargs)
         return _result(rt, run(name, getattr(obj.array, name), args, kwargs))
