@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from .errors import LIMIT, TYPE, VALUE, GradvizError, did_you_mean
-from .pytypes import numpy_type_name
+from .pytypes import PyType, numpy_type_name
 from .render.torchfmt import DType, NumpyArray, Size
 from .tensor import DTYPE_NAMES, Tensor
 
@@ -546,6 +546,7 @@ def members(module, function) -> dict:
     for name in ("array", "asarray"):
         out[name] = function(f"numpy.{name}", _array(name, getattr(np, name)))
     out["dtype"] = function("numpy.dtype", _dtype)
+    out["ndarray"] = PyType("numpy.ndarray")          # isinstance(a, np.ndarray)
     out.update({name: NumpyArray(getattr(np, name)) for name in SCALAR_TYPES})
     out.update(CONSTANTS)
     out["linalg"] = module("numpy.linalg", {

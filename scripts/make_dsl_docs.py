@@ -70,7 +70,7 @@ def numpy_names() -> list[str]:
     return [
         "- numpy (after `import numpy as np`; numpy itself runs them, so values and printing "
         "are numpy's): functions "
-        f"{_code_list(sorted(pynumpy.NAMES + ['dtype']))}; scalar types "
+        f"{_code_list(sorted(pynumpy.NAMES + ['dtype']))}; the type `ndarray`; scalar types "
         f"{_code_list(pynumpy.SCALAR_TYPES)}; constants {_code_list(pynumpy.CONSTANTS)}; "
         f"`np.linalg.NAME`: {_code_list(pynumpy.LINALG)}; `np.random.NAME` (numpy's global "
         f"generator): {_code_list(sorted(pynumpy.RANDOM + ['seed', 'shuffle', 'default_rng']))}; "

@@ -83,6 +83,11 @@ def test_rows_slices_and_item_assignment():
                    "np.int64(9)]\n(1, 2, 3) 2 [ 8 18 14]\n")
 
 
+def test_isinstance_of_ndarray():
+    assert run("a = np.ones(2)\nprint(isinstance(a, np.ndarray), type(a) == np.ndarray, "
+               "isinstance(a.sum(), np.ndarray))\n") == "True True False\n"
+
+
 def test_numpy_keywords_are_numpys():
     """axis= and keepdims= go to numpy as they are (torch's functions read
     them as dim= and keepdim=)."""
