@@ -29,7 +29,7 @@ from .ops import OPS
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
-from .tensor import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
+from .tensor import CPP_TYPE_NAMES, DTYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
     "float32": np.dtype(np.float32), "float": np.dtype(np.float32),
@@ -128,6 +128,8 @@ def _describe(v) -> str:
 
 
 def _infer_dtype(flat) -> np.dtype:
+    if _has_numpy_scalar(flat):         # (np.float64(1.5): its dtype)
+        return _numpy_scalars_dtype(flat)
     kind = 0
     for v in flat:
         if isinstance(v, bool):
@@ -139,15 +141,34 @@ def _infer_dtype(flat) -> np.dtype:
     return (np.dtype(np.bool_), np.dtype(np.int64))[kind] if flat else F32
 
 
+def _has_numpy_scalar(flat) -> bool:
+    return any(issubclass(t, np.generic) for t in set(map(type, flat)))
+
+
+def _numpy_scalars_dtype(flat) -> np.dtype:
+    """The dtype PyTorch infers for numbers some of which are numpy scalars
+    (torch.tensor([np.float64(1.5), 2.0]) is float64): each number's own
+    (a Python float's the default float), promoted as PyTorch promotes."""
+    from .dtypeinfo import promote
+    out = None
+    for v in flat:
+        dt = v.dtype if isinstance(v, np.generic) else _NUMBER_DTYPES.get(v.__class__, F32)
+        out = dt if out is None else promote(out, dt)
+    return out
+
+
 def _numpy_plain(level: list) -> list:
-    """A level of nested lists with its numpy values as Python's lists and
-    numbers (torch.tensor([np.float32(1), np.float32(2)]), a list of arrays),
-    in place."""
-    if NumpyArray not in set(map(type, level)):       # (the common case, at C speed)
+    """A level of nested lists with numpy's values as PyTorch reads them: an
+    array as the list of its rows or numbers, a numpy scalar as itself (its
+    dtype counts: torch.tensor([np.float64(1.5)]) is float64); in place."""
+    types = set(map(type, level))       # (the common case, none, at C speed)
+    if NumpyArray not in types and np.ndarray not in types:
         return level
     for i, v in enumerate(level):
         if v.__class__ is NumpyArray:
-            level[i] = v.array.tolist() if hasattr(v.array, "tolist") else v
+            v = v.array
+        if isinstance(v, (np.ndarray, np.generic)):
+            level[i] = list(v) if isinstance(v, np.ndarray) and v.ndim else v[()]
     return level
 
 
@@ -179,7 +200,8 @@ def _flatten_nested(data):
             if v.data.size != 1:
                 raise GradvizError("only one element tensors can be converted to Python "
                                    "scalars", kind=VALUE)
-        elif not isinstance(v, (int, float)):
+        elif not isinstance(v, (int, float)) and not (isinstance(v, np.generic) and
+                                                      v.dtype in DTYPE_NAMES):
             raise GradvizError(f"tensor() takes numbers, got {_describe(v)}", kind=TYPE)
     flat = [v.data.item() if is_tensor(v) else v for v in level]
     return flat, tuple(shape)

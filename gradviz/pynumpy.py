@@ -224,6 +224,9 @@ def _broadcast(args, kwargs) -> int:
     than the arguments broadcast together."""
     shapes = [_shape_of(a) for a in (*args, *kwargs.values())
               if isinstance(a, (np.ndarray, np.generic, list, tuple))]
+    shaped = {s for s in shapes if s}
+    if len(shaped) <= 1:                # (the common case: one shape, or with numbers)
+        return math.prod(shaped.pop()) if shaped else 1
     try:
         return math.prod(np.broadcast_shapes(*shapes)) if shapes else 1
     except ValueError:
