@@ -3,15 +3,16 @@ tutorials make data with numpy and move it between numpy and torch.
 
 A whitelist of numpy's pure numerical functions, run by numpy itself, so
 values, dtypes and printing are numpy's own. Every value a program hands
-numpy is first made plain (_arg): numbers, strings, lists and tuples of
-them, and arrays; no value of the program (a function, an instance of its
+numpy is first made plain (_arg): numbers, lists and tuples of them, arrays,
+and strings only where they name a dtype of numbers or a keyword's word
+(order='F'), so no string, record or object array is ever made; no value of the program (a function, an instance of its
 class, a tensor) reaches numpy, which so cannot call back into the program
 or reach out of the language. What numpy gives back must be numbers, bools
 or arrays of them (no object or string dtype: _result).
 
 A function that can make more elements than its inputs hold has an estimate
-of its result's size (SIZES), checked against the tensors' limit before
-numpy allocates anything; new arrays count towards the run's total as
+of its result's size (numpy_sizes), checked against the tensors' limit
+before numpy allocates anything; new arrays count towards the run's total as
 tensors do. Nothing that reads or writes files (np.load, a.tofile, ...) or
 changes numpy's global state (np.set_printoptions) is on the list: those
 names say so (REFUSED).
@@ -30,6 +31,7 @@ import warnings
 import numpy as np
 
 from .errors import LIMIT, TYPE, VALUE, GradvizError, did_you_mean
+from .numpy_sizes import RANDOM_SIZES, SIZES, broadcast, check_size, matmul, sized
 from .pytypes import PyType, numpy_type_name
 from .render.torchfmt import DType, NumpyArray, Size
 from .tensor import DTYPE_NAMES, Tensor
@@ -48,7 +50,6 @@ _VALUE_WORDS = {"Function": "a function", "UserFunction": "a function",
 # the keywords that take a word (order='F', kind='stable', side='right');
 # any other string must name a dtype of numbers (np.zeros(3, 'float32'))
 WORD_KEYWORDS = {"order", "kind", "side", "method", "indexing", "casting", "interpolation"}
-MAX_SIZE = 2 ** 63
 _MAX_DEPTH = 32        # nested lists: numpy's own limit of dimensions
 
 _ERRORS = (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError,
@@ -186,188 +187,7 @@ def run(name: str, fn, args, kwargs):
         raise GradvizError(str(exc).split("\n")[0], kind=kind, hint=_hint(exc)) from None
 
 
-# ---- sizes, before numpy allocates -----------------------------------------
-
-def _shape_of(v) -> tuple:
-    """The shape numpy would give v (a converted argument), without making it."""
-    if isinstance(v, (np.ndarray, np.generic)):
-        return v.shape
-    if isinstance(v, (list, tuple)):
-        if not v:
-            return (0,)
-        inner = _shape_of(v[0])
-        return (len(v), *inner)
-    return ()
-
-
-def _size_of(v) -> int:
-    return math.prod(_shape_of(v))
-
-
-def _count(v, what: str) -> int:
-    """A size argument (an int or a tuple of ints) as numpy reads it, checked."""
-    if isinstance(v, np.ndarray):       # (numpy takes an array of sizes too)
-        v = v.tolist() if v.size <= 64 else [MAX_SIZE]
-    dims = v if isinstance(v, (list, tuple)) else (v,)
-    n = 1
-    for d in dims:
-        if isinstance(d, np.generic):
-            d = d.item()
-        if isinstance(d, bool) or not isinstance(d, int):
-            return 0                   # (numpy's TypeError says it)
-        n *= max(d, 0)
-    return n
-
-
-def _broadcast(args, kwargs) -> int:
-    """Elementwise functions, reductions, shape changes: no more elements
-    than the arguments broadcast together."""
-    shapes = [_shape_of(a) for a in (*args, *kwargs.values())
-              if isinstance(a, (np.ndarray, np.generic, list, tuple))]
-    shaped = {s for s in shapes if s}
-    if len(shaped) <= 1:                # (the common case: one shape, or with numbers)
-        return math.prod(shaped.pop()) if shaped else 1
-    try:
-        return math.prod(np.broadcast_shapes(*shapes)) if shapes else 1
-    except ValueError:
-        return max((math.prod(s) for s in shapes), default=1)
-
-
-def _at(pos: int, name: str, default=None):
-    def get(args, kwargs):
-        return args[pos] if len(args) > pos else kwargs.get(name, default)
-    return get
-
-
-def _shape_argument(pos: int, name: str):
-    arg = _at(pos, name)
-    return lambda args, kwargs: _count(arg(args, kwargs), name)
-
-
-def _sized(pos: int, name: str):
-    """random draws: `size` elements, or as many as the arguments broadcast to."""
-    arg = _at(pos, name)
-
-    def estimate(args, kwargs):
-        size = arg(args, kwargs)
-        return _broadcast(args, kwargs) if size is None else _count(size, name)
-    return estimate
-
-
-def _arange(args, kwargs) -> int:
-    values = [a.item() if isinstance(a, np.generic) else a for a in args[:3]]
-    start, stop, step = 0, None, kwargs.get("step", 1)
-    if len(values) == 1:
-        stop = values[0]
-    elif len(values) >= 2:
-        start, stop = values[:2]
-        if len(values) == 3:
-            step = values[2]
-    start = kwargs.get("start", start)
-    stop = kwargs.get("stop", stop)
-    try:
-        return max(math.ceil((stop - start) / step), 0)
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-        return 0                       # (numpy's error says it)
-
-
-def _eye(args, kwargs) -> int:
-    n = _at(0, "N")(args, kwargs)
-    m = _at(1, "M")(args, kwargs)
-    return _count(n, "N") * _count(n if m is None else m, "M")
-
-
-def _product_of_sizes(args, kwargs) -> int:       # outer, kron, meshgrid
-    return math.prod(_size_of(a) for a in args) * max(len(args), 1)
-
-
-def _joined(args, kwargs) -> int:                 # concatenate, stack, append
-    parts = args[0] if args and isinstance(args[0], (list, tuple)) else args
-    return sum(_size_of(p) for p in parts)
-
-
-def _matmul(args, kwargs) -> int:
-    """matmul's result (batch dimensions broadcast), or dot's (every
-    dimension of a but its last, every one of b but its second last)."""
-    if len(args) < 2:
-        return 0
-    a, b = _shape_of(args[0]), _shape_of(args[1])
-    if not a or not b:
-        return max(math.prod(a), math.prod(b))
-    try:
-        batch = math.prod(np.broadcast_shapes(a[:-2], b[:-2]))
-    except ValueError:
-        batch = 1
-    rows = a[-2] if len(a) >= 2 else 1
-    cols = b[-1] if len(b) >= 2 else 1
-    dot = math.prod(a[:-1]) * math.prod(b[:-2]) * cols
-    return max(batch * rows * cols, dot)
-
-
-def _tile(args, kwargs) -> int:
-    reps = _at(1, "reps")(args, kwargs)
-    return _size_of(args[0]) * _count(reps, "reps") if args else 0
-
-
-def _repeat(args, kwargs) -> int:
-    r = _at(1, "repeats")(args, kwargs)
-    if isinstance(r, (list, tuple, np.ndarray)):       # a count per element: the largest
-        flat = np.ravel(np.asarray(r, dtype=object)) if _size_of(r) else [0]
-        r = max((x for x in flat if isinstance(x, (int, np.integer))), default=0)
-    return (_size_of(args[0]) if args else 0) * _count(r, "repeats")
-
-
-def _diag(args, kwargs) -> int:
-    n = _size_of(args[0]) if args else 0
-    k = abs(_at(1, "k", 0)(args, kwargs) or 0)
-    return (n + k) ** 2 if len(_shape_of(args[0])) == 1 else n
-
-
-def _quantile(args, kwargs) -> int:
-    q = _at(1, "q")(args, kwargs)
-    return max(_size_of(args[0]) if args else 0, 1) * max(_size_of(q), 1)
-
-
-def _inner(args, kwargs) -> int:
-    if len(args) < 2:
-        return 0
-    a, b = _shape_of(args[0]), _shape_of(args[1])
-    return max(math.prod(a[:-1]) * math.prod(b[:-1]), math.prod(a), math.prod(b))
-
-
-def _per_dimension(args, kwargs) -> int:
-    """nonzero, argwhere, where(c): an index per dimension of each element."""
-    return _broadcast(args, kwargs) * max(len(_shape_of(args[0])) if args else 1, 1)
-
-
-def _like(args, kwargs) -> int:
-    shape = kwargs.get("shape")
-    return _count(shape, "shape") if shape is not None else _broadcast(args, kwargs)
-
-
-def check_size(rt, estimate, args, kwargs, what: str = "array") -> None:
-    rt.tape.check_size((estimate or _broadcast)(args, kwargs), what)
-
-
 # ---- the functions -------------------------------------------------------
-
-# what each function makes at most, where it may be more than its inputs
-# (every other function: _broadcast)
-SIZES = {
-    "zeros": _shape_argument(0, "shape"), "ones": _shape_argument(0, "shape"),
-    "full": _shape_argument(0, "shape"), "arange": _arange,
-    "linspace": _shape_argument(2, "num"), "logspace": _shape_argument(2, "num"),
-    "geomspace": _shape_argument(2, "num"), "eye": _eye,
-    "identity": lambda args, kwargs: _count(_at(0, "n")(args, kwargs), "n") ** 2,
-    "zeros_like": _like, "ones_like": _like, "full_like": _like,
-    "outer": _product_of_sizes, "kron": _product_of_sizes, "meshgrid": _product_of_sizes,
-    "concatenate": _joined, "stack": _joined, "vstack": _joined, "hstack": _joined,
-    "column_stack": _joined, "append": _joined, "dot": _matmul, "matmul": _matmul,
-    "tile": _tile, "repeat": _repeat, "diag": _diag, "broadcast_to": _shape_argument(1, "shape"),
-    "tri": _eye, "inner": _inner, "nonzero": _per_dimension, "argwhere": _per_dimension,
-    "where": lambda args, kwargs: (_per_dimension if len(args) == 1 else _broadcast)(args, kwargs),
-    "percentile": _quantile, "quantile": _quantile, "resize": _shape_argument(1, "new_shape"),
-}
 
 # numpy's functions a program may call (np.NAME)
 NAMES = """
@@ -401,17 +221,6 @@ LINALG = "norm inv det solve pinv matrix_rank".split()
 RANDOM = """rand randn random random_sample normal uniform randint choice
 permutation standard_normal exponential binomial poisson beta gamma laplace logistic
 lognormal geometric""".split()
-_RANDOM_SIZES = {
-    "rand": lambda args, kwargs: _count(args, "d"),
-    "randn": lambda args, kwargs: _count(args, "d"),
-    "random": _sized(0, "size"), "random_sample": _sized(0, "size"),
-    "standard_normal": _sized(0, "size"),
-    "choice": _sized(1, "size"), "exponential": _sized(1, "size"), "poisson": _sized(1, "size"),
-    "geometric": _sized(1, "size"),
-    "permutation": lambda args, kwargs: (_count(args[0], "x") if args and
-                                         isinstance(args[0], int) else _broadcast(args, kwargs)),
-}
-
 # ndarray's attributes and methods (a numpy scalar has the same)
 ATTRIBUTES = {"shape", "ndim", "size", "dtype", "T", "itemsize", "nbytes", "real", "imag"}
 METHODS = """sum mean std var max min argmax argmin prod cumsum cumprod any all reshape
@@ -476,10 +285,6 @@ def _array(name: str, fn):
     return call
 
 
-def _scalar_type(t):
-    return NumpyArray(t)
-
-
 def call_type(rt, t, args: list, kwargs: dict | None):
     """np.float32(2.5), np.int64([1, 2]): numpy's scalar types are callable."""
     if not isinstance(t, type):
@@ -501,7 +306,7 @@ def _global_rng(rt) -> np.random.RandomState:
 
 
 def _random_function(name: str):
-    estimate = _RANDOM_SIZES.get(name, _sized(2, "size"))
+    estimate = RANDOM_SIZES.get(name, sized(2, "size"))
 
     def call(rt, *args, **kwargs):
         return _function(name, getattr(_global_rng(rt), name), estimate)(rt, *args, **kwargs)
@@ -533,12 +338,12 @@ def _default_rng(rt, seed=None):
 
 
 # a Generator's methods (rng = np.random.default_rng(0); rng.normal(...))
-GENERATOR_METHODS = {"random": _sized(0, "size"), "standard_normal": _sized(0, "size"),
-                     "normal": _sized(2, "size"), "uniform": _sized(2, "size"),
-                     "integers": _sized(2, "size"), "choice": _sized(1, "size"),
-                     "permutation": _RANDOM_SIZES["permutation"],
-                     "exponential": _sized(1, "size"), "poisson": _sized(1, "size"),
-                     "binomial": _sized(2, "size")}
+GENERATOR_METHODS = {"random": sized(0, "size"), "standard_normal": sized(0, "size"),
+                     "normal": sized(2, "size"), "uniform": sized(2, "size"),
+                     "integers": sized(2, "size"), "choice": sized(1, "size"),
+                     "permutation": RANDOM_SIZES["permutation"],
+                     "exponential": sized(1, "size"), "poisson": sized(1, "size"),
+                     "binomial": sized(2, "size")}
 
 
 def members(module, function) -> dict:
@@ -657,7 +462,7 @@ def binary(rt, sym: str, a, b, in_place: bool = False):
         raise _error(f"unsupported operand type(s) for {sym}: '{_type_word(a)}' and "
                      f"'{_type_word(b)}'")
     x, y = _arg(a), _arg(b)
-    check_size(rt, _matmul if sym == "@" else None, [x, y], {})
+    check_size(rt, matmul if sym == "@" else None, [x, y], {})
     return _result(rt, run(sym, op, [x, y], {}))
 
 
@@ -701,7 +506,7 @@ def _with_tensor(rt, sym: str, a, b):
                      hint="numpy computes this: x.detach() for the values, or "
                           "torch.from_numpy(a) to keep it in the graph")
     x, y = t.data, _arg(arr)
-    check_size(rt, _matmul if sym == "@" else None, [x, y], {})
+    check_size(rt, matmul if sym == "@" else None, [x, y], {})
     out = NumpyArray(np.asarray(run(sym, _OPERATORS[sym], [x, y], {})))
     return f_tensor(rt, out)
 
@@ -777,7 +582,7 @@ def item(rt, obj: NumpyArray, index: list):
     picked = [p for p in parts if isinstance(p, (np.ndarray, list))]
     if picked:              # advanced indexing: the picks times what each one picks
         per_pick = a.size // max(math.prod(a.shape[:len(picked)]), 1)
-        check_size(rt, lambda args, kwargs: _broadcast(picked, {}) * max(per_pick, 1),
+        check_size(rt, lambda args, kwargs: broadcast(picked, {}) * max(per_pick, 1),
                    [], {})
     return _result(rt, run("__getitem__", operator.getitem, [a, key], {}))
 
