@@ -920,6 +920,7 @@ class Interpreter:
         self._rng = None               # made on first use (see rng)
         self._py_random = None         # Python's random module's generator (py_random)
         self.np_random = None          # numpy's np.random generator, made on first use (pynumpy)
+        self.np_elements = [0]         # the elements the program's numpy arrays hold (pynumpy)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
         # the hooks of a tensor's backward node (grad_fn, a leaf's

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+import weakref
 
 import numpy as np
 
@@ -141,7 +142,7 @@ def _result(rt, v):
         if v.dtype.kind not in KINDS:
             raise _refused_dtype(v.dtype)
         if v.base is None:          # new memory (a view's is counted already)
-            rt.tape.count_elements(v.size)
+            _hold(rt, v)
         return NumpyArray(v)
     if isinstance(v, np.generic):
         if v.dtype.kind not in KINDS:
@@ -157,6 +158,25 @@ def _result(rt, v):
         items = [_result(rt, x) for x in v]
         return items if v.__class__ is list else tuple(items)
     raise _error(f"a {type(v).__name__} is outside gradviz's numpy subset")
+
+
+def _hold(rt, a: np.ndarray) -> None:
+    """Count a new array's elements among those the program's arrays hold
+    at once, until numpy frees it: at most the tensors' limit for all of a
+    run's tensors (a loop making arrays and dropping them runs on; one
+    keeping them all stops)."""
+    held = rt.np_elements
+    limit = rt.tape.max_total_elements
+    if held[0] + a.size > limit:
+        raise _error(f"the program's numpy arrays would hold more than {limit:,} elements at "
+                     "once", LIMIT, hint="raise the limit with --max-elements N, or keep fewer "
+                                         "or smaller arrays")
+    held[0] += a.size
+    weakref.finalize(a, _release, held, a.size)
+
+
+def _release(held: list, n: int) -> None:
+    held[0] -= n
 
 
 def _hint(exc: Exception) -> str | None:

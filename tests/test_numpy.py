@@ -121,9 +121,13 @@ def test_sizes_are_checked_before_numpy_allocates(expr):
     assert err.kind == LIMIT and "elements" in err.message
 
 
-def test_many_arrays_count_towards_the_runs_total():
+def test_arrays_held_at_once_are_limited():
     err = fails("xs = []\nfor i in range(200):\n    xs.append(np.ones(10**6))\n")
-    assert err.kind == LIMIT and "in all" in err.message
+    assert err.kind == LIMIT and "at once" in err.message and err.span.line == 5
+
+
+def test_arrays_made_and_dropped_run_on():
+    assert run("for i in range(200):\n    a = np.ones(10**6)\nprint(a.sum())\n") == "1000000.0\n"
 
 
 REFUSED = [
