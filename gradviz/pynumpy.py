@@ -12,10 +12,10 @@ or arrays of them (no object or string dtype: _result).
 
 A function that can make more elements than its inputs hold has an estimate
 of its result's size (numpy_sizes), checked against the tensors' limit
-before numpy allocates anything; new arrays count towards the run's total as
-tensors do. Nothing that reads or writes files (np.load, a.tofile, ...) or
-changes numpy's global state (np.set_printoptions) is on the list: those
-names say so (REFUSED).
+before numpy allocates anything; the arrays a program holds at once count
+against the limit of all of a run's tensors (_hold). Nothing that reads or
+writes files (np.load, a.tofile, ...) or changes numpy's global state
+(np.set_printoptions) is on the list: those names say so (REFUSED).
 
 Every numpy value a program holds is a NumpyArray (an array, a numpy scalar
 such as a.sum()'s np.float32, a dtype, or a scalar type such as np.float32):
