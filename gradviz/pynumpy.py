@@ -633,6 +633,11 @@ def to_tensor_array(v: NumpyArray) -> np.ndarray:
     a = np.array(v.array) if isinstance(v.array, np.generic) else v.array
     if not isinstance(a, np.ndarray):
         raise _error(f"Could not infer dtype of {_type_word(v)}")
+    if any(s < 0 for s in a.strides):
+        raise _error("At least one stride in the given numpy array is negative, and tensors "
+                     "with negative strides are not currently supported. (You can probably "
+                     "work around this by making a copy of your array  with array.copy().) ",
+                     VALUE, hint="a[::-1].copy() is the reversed values in memory of their own")
     if a.dtype not in DTYPE_NAMES:
         raise _error(f"can't convert np.ndarray of type numpy.{a.dtype}. The only supported "
                      "types are: float64, float32, int64, int32, int16, int8, uint8, and bool.",

@@ -192,6 +192,8 @@ def test_a_class_instance_stays_in_the_program():
     ("x = np.array(torch.ones(2, requires_grad=True))\n", "RuntimeError", "requires grad"),
     ("x = torch.from_numpy(np.float64(1.0))\n", "TypeError", "expected np.ndarray"),
     ("x = torch.from_numpy(np.ones(2, dtype=np.uint16))\n", "TypeError", "uint16"),
+    ("x = torch.from_numpy(np.arange(3.0)[::-1])\n", "ValueError", "negative"),
+    ("x = torch.tensor(np.arange(3.0)[::-1])\n", "ValueError", "negative"),
     ("x = np.zeros(2, dtype=torch.float32)\n", "TypeError", "as a data type"),
     ("x = np.frobnicate\n", "AttributeError", "has no attribute 'frobnicate'"),
     ("x = np.ones(2).frobnicate\n", "AttributeError", "has no attribute 'frobnicate'"),
