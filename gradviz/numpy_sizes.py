@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .errors import TYPE, GradvizError
+
 MAX_SIZE = 2 ** 63
 
 
@@ -147,9 +149,13 @@ def _repeat(args, kwargs) -> int:
 
 
 def _diag(args, kwargs) -> int:
-    n = _size_of(args[0]) if args else 0
-    k = abs(_at(1, "k", 0)(args, kwargs) or 0)
-    return (n + k) ** 2 if len(_shape_of(args[0])) == 1 else n
+    """diag of a vector: a square matrix of its size plus |k|."""
+    if not args:
+        return 0
+    shape = _shape_of(args[0])
+    k = _at(1, "k", 0)(args, kwargs)
+    k = abs(k) if isinstance(k, int) else 0
+    return (math.prod(shape) + k) ** 2 if len(shape) == 1 else math.prod(shape)
 
 
 def _quantile(args, kwargs) -> int:
@@ -175,7 +181,14 @@ def _like(args, kwargs) -> int:
 
 
 def check_size(rt, estimate, args, kwargs, what: str = "array") -> None:
-    rt.tape.check_size((estimate or broadcast)(args, kwargs), what)
+    try:
+        n = (estimate or broadcast)(args, kwargs)
+    except (TypeError, ValueError, LookupError, OverflowError):
+        # arguments numpy would read in a way no estimate foresaw: not run
+        raise GradvizError("these arguments are outside gradviz's numpy subset", kind=TYPE,
+                           hint="numpy's documented forms: sizes as ints or tuples of ints, "
+                                "arrays as arrays or lists of numbers") from None
+    rt.tape.check_size(n, what)
 
 
 # what each function makes at most, where it may be more than its inputs

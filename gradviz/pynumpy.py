@@ -53,8 +53,8 @@ _VALUE_WORDS = {"Function": "a function", "UserFunction": "a function",
 WORD_KEYWORDS = {"order", "kind", "side", "method", "indexing", "casting", "interpolation"}
 _MAX_DEPTH = 32        # nested lists: numpy's own limit of dimensions
 
-_ERRORS = (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError,
-           ArithmeticError, np.linalg.LinAlgError)
+_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, RuntimeError, AttributeError,
+           np.linalg.LinAlgError)
 
 
 # ---- values going in and out ---------------------------------------------
@@ -412,7 +412,7 @@ def attribute(rt, obj: NumpyArray, attr: str, bound_method):
     if isinstance(v, (np.ndarray, np.generic)):
         if attr in ATTRIBUTES:
             return _result(rt, getattr(v, attr))
-        if attr in METHODS:
+        if attr in METHODS and hasattr(v, attr):       # (a numpy scalar has no .dot)
             return bound_method(f"numpy.ndarray.{attr}", _method(attr), obj)
     elif isinstance(v, np.dtype) and attr in ("name", "kind", "itemsize", "char", "str"):
         return getattr(v, attr)

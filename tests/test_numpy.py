@@ -207,3 +207,19 @@ def test_a_class_instance_stays_in_the_program():
 def test_errors_name_the_line_with_a_hint(body, kind, words):
     err = fails(body)
     assert err.kind == kind and words in err.message, (err.kind, err.message)
+
+
+def test_every_function_and_method_on_odd_arguments_ends_in_an_error_with_a_hint():
+    """No numpy call escapes as a Python exception, whatever it is given."""
+    from gradviz import pynumpy
+    given = ["", "a", "a, a", "a, axis=0", "b, b", "a, -1", "[1, 2], [3]", "a, b", "None",
+             "a, (2, 3)", "s", "a, 'float32'"]
+    calls = [f"np.{name}({args})" for name in pynumpy.NAMES for args in given]
+    calls += [f"v.{name}({args})" for name in pynumpy.METHODS for args in given[:6]]
+    for call in calls:
+        src = (HEAD + "a = np.arange(6.0).reshape(2, 3)\nb = np.eye(3)\ns = np.float32(2)\n"
+               f"for v in [a, s]:\n    x = {call}\n")
+        try:
+            gradviz.run_source(src, stdout=io.StringIO())
+        except GradvizError as err:
+            assert err.hint and err.span is not None, (call, err.message)
