@@ -377,6 +377,7 @@ def members(module, function) -> dict:
     out["ndarray"] = PyType("numpy.ndarray")          # isinstance(a, np.ndarray)
     out.update({name: NumpyArray(getattr(np, name)) for name in SCALAR_TYPES})
     out.update(CONSTANTS)
+    out["__version__"] = np.__version__          # the numpy that runs the calls
     out["linalg"] = module("numpy.linalg", {
         name: function(f"numpy.linalg.{name}", _function(name, getattr(np.linalg, name)))
         for name in LINALG})
