@@ -2233,8 +2233,10 @@ def f_len(rt, x):
     if isinstance(x, (list, tuple, str, range, dict, set, frozenset)) or x.__class__ in _SIZED:
         return len(x)
     if x.__class__ is NumpyArray:
-        if x.array.ndim == 0:
-            raise GradvizError("len() of unsized object", kind=TYPE)
+        if getattr(x.array, "ndim", 0) == 0:     # (a numpy scalar, a dtype)
+            raise GradvizError("len() of unsized object", kind=TYPE,
+                               hint="a numpy number has no length: a.size counts an array's "
+                                    "elements")
         return len(x.array)
     if x.__class__.__name__ in ("Sequential", "ModuleList", "ModuleDict"):   # (modules imports this)
         return len(x.items)
