@@ -111,7 +111,7 @@ def _python_abs(rt, *args, **kwargs):
     if x.__class__ in _NUMBERS:
         return abs(x)
     if x.__class__ is NumpyArray:
-        from .pynumpy import unary
+        from .numpy_arrays import unary
         return unary(rt, "abs", x)
     raise GradvizError(f"bad operand type for abs(): '{rt.type_name(x)}'", kind=TYPE,
                        hint="abs() takes a number or a tensor")

@@ -259,7 +259,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     if is_tensor(data):
         arr = data.data.copy()
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
-        from .pynumpy import to_tensor_array
+        from .numpy_arrays import to_tensor_array
         arr = to_tensor_array(data).copy()
     else:
         flat, shape = _flatten_nested(data)
@@ -488,7 +488,7 @@ def f_from_numpy(rt, a):
         raise GradvizError(f"expected np.ndarray (got {name})", kind=TYPE,
                            hint="from_numpy takes an array (np.array(data), x.numpy()); "
                                 "torch.tensor(data) makes a tensor of anything else")
-    from .pynumpy import to_tensor_array
+    from .numpy_arrays import to_tensor_array
     return rt.tape.add(Tensor(to_tensor_array(a)), rt.span, label="from_numpy",
                        version_key=-1 - len(rt.tape.nodes))
 
@@ -2286,7 +2286,7 @@ def f_round(rt, x, ndigits=None):
                            hint="round its number: round(x.item(), 4), or x.round() "
                                 "for a tensor")
     if x.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
-        from .pynumpy import python_round
+        from .numpy_arrays import python_round
         return python_round(rt, x, ndigits)
     if not isinstance(x, (int, float)) or not (ndigits is None or isinstance(ndigits, int)):
         raise GradvizError(f"round() of {_describe(x)}" if not isinstance(x, (int, float))
@@ -2379,7 +2379,7 @@ def _py_number(kind):
                 rt.log_event("user_warning", x, message=TO_SCALAR_WARNING)
             x = x.data.item()
         if x.__class__ is NumpyArray:           # float(a.sum())
-            from .pynumpy import number
+            from .numpy_arrays import number
             return number(kind, x)
         if isinstance(x, (int, float)):
             try:
@@ -2654,7 +2654,7 @@ def f_range(rt, *args):
         if is_tensor(a):
             a = index_of_tensor(a)
         elif a.__class__ is NumpyArray:      # range(np.int64(3)): numpy's __index__
-            from .pynumpy import index_value
+            from .numpy_arrays import index_value
             a = index_value(a)
         if not isinstance(a, int):
             raise GradvizError(f"'{type(a).__name__}' object "

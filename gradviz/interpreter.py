@@ -26,7 +26,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import pynumpy
+from . import numpy_arrays, pynumpy
 from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyitertools,
                pyoperator, pystring, pytime, pywarnings, transformer_decoder, typehints)
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
@@ -699,7 +699,7 @@ def _tensor_index(ndim: int, index: list) -> list:
     if len(index) == 1 and index[0].__class__ is tuple:
         index = list(index[0])
     if any(i.__class__ is NumpyArray for i in index):      # t[np.array([0, 2])], t[a > 1]
-        index = [pynumpy.as_index(i) if i.__class__ is NumpyArray else i for i in index]
+        index = [numpy_arrays.as_index(i) if i.__class__ is NumpyArray else i for i in index]
     if Ellipsis in index:
         index = _expand_ellipsis(ndim, index)
     return index
@@ -1317,7 +1317,7 @@ class Interpreter:
         if v.__class__ is pycollections.Deque:
             return bool(v)
         if v.__class__ is NumpyArray:
-            return pynumpy.truth(v)
+            return numpy_arrays.truth(v)
         return True                   # functions, modules, grad_fn objects...
 
     def _branch(self, stmt) -> tuple:
@@ -1424,7 +1424,7 @@ class Interpreter:
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
         if v.__class__ is NumpyArray:
-            return iter(pynumpy.rows(v))
+            return iter(numpy_arrays.rows(v))
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
         if v.__class__ in data.INDEXED or v.__class__ in data.SAMPLERS:
@@ -1590,10 +1590,10 @@ class Interpreter:
         sym = stmt.op.rstrip("=")
         span = self.where(stmt)
         if current.__class__ is Tensor and value.__class__ is NumpyArray and \
-                not pynumpy.is_scalar(value):
+                not numpy_arrays.is_scalar(value):
             # (PyTorch's in-place operator gives way to numpy's: a new tensor)
             self.span = span
-            return pynumpy.binary(self, sym, current, value)
+            return numpy_arrays.binary(self, sym, current, value)
         if current.__class__ is Tensor:
             if value.__class__ in _SEQUENCES:
                 # (x * [2] repeats the list, as int * list does; in place it is
@@ -1604,7 +1604,7 @@ class Interpreter:
             return self.update_in_place(current, sym, value, span, stmt.op)
         if current.__class__ is NumpyArray:     # a += 1: in a's memory, as numpy's __iadd__
             self.span = span
-            return pynumpy.binary(self, sym, current, value, in_place=True)
+            return numpy_arrays.binary(self, sym, current, value, in_place=True)
         if current.__class__ is list and sym in ("+", "*"):
             # as its __iadd__/__imul__: += takes any iterable (l += (4,))
             self.span = span
@@ -2792,7 +2792,7 @@ class Interpreter:
         if a.__class__ is NumpyArray or b.__class__ is NumpyArray:
             if span is not None:
                 self.span = span
-            return pynumpy.binary(self, sym, a, b)
+            return numpy_arrays.binary(self, sym, a, b)
         if sym == "+" and data.is_dataset(a) and data.is_dataset(b):    # Dataset.__add__
             return data.f_concat_dataset(self, [a, b])
         if a.__class__ is Tensor:
@@ -2876,7 +2876,7 @@ class Interpreter:
             other = item.data if item.__class__ is Tensor else item
             return bool(np.any(container.data == other))
         if container.__class__ is NumpyArray:        # numpy's __contains__: (a == item).any()
-            return pynumpy.contains(container, item)
+            return numpy_arrays.contains(container, item)
         if container.__class__ in DICTS or container.__class__ in DICT_VIEWS[::3]:
             return pymethods.hashable(item) in container     # a key: by its hash
         if container.__class__ in pymethods.SETS:
@@ -3101,7 +3101,7 @@ class Interpreter:
         v = node.operand
         v = v.value if v.__class__ is _Num else self.eval(v)     # -0.5: a number, read in place
         if v.__class__ is NumpyArray and node.op != "not":
-            return pynumpy.unary(self, node.op, v)
+            return numpy_arrays.unary(self, node.op, v)
         if node.op == "-":
             if v.__class__ is Tensor:
                 self.span = self.where(node)
@@ -3314,7 +3314,7 @@ class Interpreter:
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
             return schedulers.attribute(self, obj, attr)
         if obj.__class__ is NumpyArray:         # a.shape, a.sum(axis=0), a.T
-            return pynumpy.attribute(self, obj, attr, BoundMethod)
+            return numpy_arrays.attribute(self, obj, attr, BoundMethod)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
@@ -3468,7 +3468,7 @@ class Interpreter:
                 parts = [None if e is None else self.eval(e) for e in (item.start, item.stop, item.step)]
                 # Python asks a tensor bound for its __index__ (x[:n] with n = t.sum())
                 parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else
-                         pynumpy.index_value(v) if v.__class__ is NumpyArray else v
+                         numpy_arrays.index_value(v) if v.__class__ is NumpyArray else v
                          for v in parts]
                 for v in parts:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
@@ -3493,7 +3493,7 @@ class Interpreter:
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
         if obj.__class__ is NumpyArray:
-            return pynumpy.item(self, obj, index)
+            return numpy_arrays.item(self, obj, index)
         if obj.__class__ in modules.NAMED_CONTAINERS:      # net[0], heads['cls']
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
@@ -3522,7 +3522,7 @@ class Interpreter:
             if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
                 i = functions.index_of_tensor(i)
             elif i.__class__ is NumpyArray:  # names[np.argmax(p)]: numpy's __index__
-                i = pynumpy.index_value(i)
+                i = numpy_arrays.index_value(i)
             if isinstance(i, bool) or not isinstance(i, (int, slice)):
                 raise GradvizError(f"{what} indices must be integers", kind=TYPE)
             try:
@@ -3567,7 +3567,7 @@ class Interpreter:
             if t.__class__ in DICTS:
                 current = pymethods.dict_item(self, t, _dict_key(index))
             elif t.__class__ is NumpyArray:     # a[1, 1:] += 5: the view, in place
-                current = pynumpy.item(self, t, index)
+                current = numpy_arrays.item(self, t, index)
             elif -len(t) <= index[0] < len(t):
                 current = t[index[0]]
             else:
@@ -3628,7 +3628,7 @@ class Interpreter:
             self._mark_value_held(value)
             return
         if t.__class__ is NumpyArray:
-            pynumpy.store(self, t, index, value)
+            numpy_arrays.store(self, t, index, value)
             return
         if t.__class__ in modules.NAMED_CONTAINERS and len(index) == 1:   # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)
