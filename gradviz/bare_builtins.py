@@ -22,6 +22,7 @@ builtin itself, so float rounding and NaN handling are Python's own.
 from __future__ import annotations
 
 from .errors import GradvizError
+from .render.torchfmt import NumpyArray
 from .tensor import Tensor
 
 TYPE = "TypeError"
@@ -109,6 +110,9 @@ def _python_abs(rt, *args, **kwargs):
     x = args[0]
     if x.__class__ in _NUMBERS:
         return abs(x)
+    if x.__class__ is NumpyArray:
+        from .numpy_arrays import unary
+        return unary(rt, "abs", x)
     raise GradvizError(f"bad operand type for abs(): '{rt.type_name(x)}'", kind=TYPE,
                        hint="abs() takes a number or a tensor")
 

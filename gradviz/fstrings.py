@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import LIMIT, SYNTAX, TYPE, VALUE, GradvizError, Span
 from .lexer import STRING_ESCAPES
+from .render.torchfmt import NumpyArray
 from .syntax import FormattedValue
 
 # a width or precision above this is an error, not a string of that length
@@ -208,6 +209,8 @@ def format_field(v, conversion: str | None, spec: str, str_of, repr_of, is_tenso
                                                "leave the spec out: f\"{x}\"")
         else:
             return str_of(v)
+    if v.__class__ is NumpyArray and isinstance(v.array, np.generic):   # f"{a.mean():.3f}"
+        v = v.array
     if isinstance(v, np.generic):
         v = v.item()
     if v.__class__ in (int, float, bool, str):

@@ -29,7 +29,7 @@ from .ops import OPS
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
-from .tensor import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
+from .tensor import CPP_TYPE_NAMES, DTYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
     "float32": np.dtype(np.float32), "float": np.dtype(np.float32),
@@ -128,6 +128,8 @@ def _describe(v) -> str:
 
 
 def _infer_dtype(flat) -> np.dtype:
+    if _has_numpy_scalar(flat):         # (np.float64(1.5): its dtype)
+        return _numpy_scalars_dtype(flat)
     kind = 0
     for v in flat:
         if isinstance(v, bool):
@@ -139,12 +141,43 @@ def _infer_dtype(flat) -> np.dtype:
     return (np.dtype(np.bool_), np.dtype(np.int64))[kind] if flat else F32
 
 
+def _has_numpy_scalar(flat) -> bool:
+    return any(issubclass(t, np.generic) for t in set(map(type, flat)))
+
+
+def _numpy_scalars_dtype(flat) -> np.dtype:
+    """The dtype PyTorch infers for numbers some of which are numpy scalars
+    (torch.tensor([np.float64(1.5), 2.0]) is float64): each number's own
+    (a Python float's the default float), promoted as PyTorch promotes."""
+    from .dtypeinfo import promote
+    out = None
+    for v in flat:
+        dt = v.dtype if isinstance(v, np.generic) else _NUMBER_DTYPES.get(v.__class__, F32)
+        out = dt if out is None else promote(out, dt)
+    return out
+
+
+def _numpy_plain(level: list) -> list:
+    """A level of nested lists with numpy's values as PyTorch reads them: an
+    array as the list of its rows or numbers, a numpy scalar as itself (its
+    dtype counts: torch.tensor([np.float64(1.5)]) is float64); in place."""
+    types = set(map(type, level))       # (the common case, none, at C speed)
+    if NumpyArray not in types and np.ndarray not in types:
+        return level
+    for i, v in enumerate(level):
+        if v.__class__ is NumpyArray:
+            v = v.array
+        if isinstance(v, (np.ndarray, np.generic)):
+            level[i] = list(v) if isinstance(v, np.ndarray) and v.ndim else v[()]
+    return level
+
+
 def _flatten_nested(data):
     """Flatten nested lists (without recursion) checking they are rectangular;
     returns (flat values, shape) or raises PyTorch's ValueError wording."""
     shape = []
     level = [data]
-    while level and isinstance(level[0], (list, tuple)):
+    while level and isinstance(_numpy_plain(level)[0], (list, tuple)):
         n = len(level[0])
         for item in level:
             if not isinstance(item, (list, tuple)):
@@ -158,6 +191,7 @@ def _flatten_nested(data):
         level = [x for item in level for x in item]
         if len(level) > 10_000_000:
             raise GradvizError("this list is too big", kind=LIMIT)
+    level = _numpy_plain(level)
     for v in level:
         if isinstance(v, (list, tuple)):
             raise GradvizError(f"expected a number at dim {len(shape)}, got a list",
@@ -166,7 +200,8 @@ def _flatten_nested(data):
             if v.data.size != 1:
                 raise GradvizError("only one element tensors can be converted to Python "
                                    "scalars", kind=VALUE)
-        elif not isinstance(v, (int, float)):
+        elif not isinstance(v, (int, float)) and not (isinstance(v, np.generic) and
+                                                      v.dtype in DTYPE_NAMES):
             raise GradvizError(f"tensor() takes numbers, got {_describe(v)}", kind=TYPE)
     flat = [v.data.item() if is_tensor(v) else v for v in level]
     return flat, tuple(shape)
@@ -224,7 +259,8 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     if is_tensor(data):
         arr = data.data.copy()
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
-        arr = data.array.copy()
+        from .numpy_arrays import to_tensor_array
+        arr = to_tensor_array(data).copy()
     else:
         flat, shape = _flatten_nested(data)
         # the requested dtype directly: 1.7 as float64 must not pass through float32
@@ -446,11 +482,14 @@ def f_randperm(rt, n, *, dtype=None, requires_grad=False):
 def f_from_numpy(rt, a):
     """torch.from_numpy(a): a tensor on a's memory (x.numpy()'s: so x's
     memory), with a version count of its own, as PyTorch's."""
-    if a.__class__ is not NumpyArray:
-        raise GradvizError(f"expected np.ndarray (got {type(a).__name__})", kind=TYPE,
-                           hint="from_numpy takes what x.numpy() gives; torch.tensor(data) "
-                                "makes a tensor of anything else")
-    return rt.tape.add(Tensor(a.array), rt.span, label="from_numpy",
+    if a.__class__ is not NumpyArray or not isinstance(a.array, np.ndarray):
+        name = f"numpy.{type(a.array).__name__}" if a.__class__ is NumpyArray else \
+            type(a).__name__
+        raise GradvizError(f"expected np.ndarray (got {name})", kind=TYPE,
+                           hint="from_numpy takes an array (np.array(data), x.numpy()); "
+                                "torch.tensor(data) makes a tensor of anything else")
+    from .numpy_arrays import to_tensor_array
+    return rt.tape.add(Tensor(to_tensor_array(a)), rt.span, label="from_numpy",
                        version_key=-1 - len(rt.tape.nodes))
 
 
@@ -460,7 +499,8 @@ def f_as_tensor(rt, data, dtype=None):
     dt = None if dtype is None else _dtype_arg(dtype)
     if is_tensor(data):
         return data if dt is None or dt == data.data.dtype else f_to(rt, data, dt)
-    if data.__class__ is NumpyArray and (dt is None or dt == data.array.dtype):
+    if data.__class__ is NumpyArray and isinstance(data.array, np.ndarray) and \
+            (dt is None or dt == data.array.dtype):
         return f_from_numpy(rt, data)
     return f_tensor(rt, data, dtype=dtype)
 
@@ -2193,8 +2233,10 @@ def f_len(rt, x):
     if isinstance(x, (list, tuple, str, range, dict, set, frozenset)) or x.__class__ in _SIZED:
         return len(x)
     if x.__class__ is NumpyArray:
-        if x.array.ndim == 0:
-            raise GradvizError("len() of unsized object", kind=TYPE)
+        if getattr(x.array, "ndim", 0) == 0:     # (a numpy scalar, a dtype)
+            raise GradvizError("len() of unsized object", kind=TYPE,
+                               hint="a numpy number has no length: a.size counts an array's "
+                                    "elements")
         return len(x.array)
     if x.__class__.__name__ in ("Sequential", "ModuleList", "ModuleDict"):   # (modules imports this)
         return len(x.items)
@@ -2243,6 +2285,9 @@ def f_round(rt, x, ndigits=None):
         raise GradvizError("type Tensor doesn't define __round__ method", kind=TYPE,
                            hint="round its number: round(x.item(), 4), or x.round() "
                                 "for a tensor")
+    if x.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
+        from .numpy_arrays import python_round
+        return python_round(rt, x, ndigits)
     if not isinstance(x, (int, float)) or not (ndigits is None or isinstance(ndigits, int)):
         raise GradvizError(f"round() of {_describe(x)}" if not isinstance(x, (int, float))
                            else "round(): ndigits must be an integer", kind=TYPE)
@@ -2333,6 +2378,9 @@ def _py_number(kind):
                 rt.tape.warned_to_scalar = True
                 rt.log_event("user_warning", x, message=TO_SCALAR_WARNING)
             x = x.data.item()
+        if x.__class__ is NumpyArray:           # float(a.sum())
+            from .numpy_arrays import number
+            return number(kind, x)
         if isinstance(x, (int, float)):
             try:
                 return kind(x)
@@ -2605,6 +2653,9 @@ def f_range(rt, *args):
     for a in args:
         if is_tensor(a):
             a = index_of_tensor(a)
+        elif a.__class__ is NumpyArray:      # range(np.int64(3)): numpy's __index__
+            from .numpy_arrays import index_value
+            a = index_value(a)
         if not isinstance(a, int):
             raise GradvizError(f"'{type(a).__name__}' object "
                                "cannot be interpreted as an integer", kind=TYPE,
@@ -2617,7 +2668,7 @@ def f_range(rt, *args):
 
 # torch's iterables a for loop walks (modules.py, data.py: they import this module)
 _WALKED_BY_LOOPS = frozenset(("Sequential", "ModuleList", "DataLoader", "TensorDataset",
-                              "ModuleDict"))
+                              "ModuleDict", "numpy.ndarray"))
 
 
 def _walkable(rt, x, what: str):
@@ -2966,10 +3017,12 @@ def f_sorted(rt, items, *, key=None, reverse=False):
             raise GradvizError("sorted() of tensors is not supported here", kind=TYPE,
                                hint="sorted() orders numbers or strings: sorted(x.tolist()) "
                                     "sorts a tensor's values")
+    # numpy's values compare as numpy compares them (sorted(a) of an array's numbers)
+    keys = [k.array if k.__class__ is NumpyArray else k for k in keys]
     try:
         order = sorted(range(len(values)), key=keys.__getitem__, reverse=bool(reverse))
-    except TypeError as exc:        # '<' between a str and an int, as Python says it
-        raise GradvizError(str(exc), kind=TYPE,
+    except (TypeError, ValueError) as exc:    # '<' between a str and an int, as Python says it
+        raise GradvizError(str(exc), kind=type(exc).__name__,
                            hint="sorted() compares the items: all numbers, or all strings") from None
     return [values[i] for i in order]
 

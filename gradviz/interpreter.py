@@ -26,6 +26,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
+from . import numpy_arrays, pynumpy
 from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyitertools,
                pyoperator, pystring, pytime, pywarnings, transformer_decoder, typehints)
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
@@ -639,6 +640,7 @@ MODULES = {
     "math": Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
                             **functions.MATH_CONSTANTS}),
     "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
+    "numpy": Module("numpy", pynumpy.members(Module, Function)),
     # type hints' names (gradviz parses hints without evaluating them)
     "typing": Module("typing", typehints.typing_members()),
     "collections": Module("collections", pycollections.members(Function)),
@@ -696,6 +698,8 @@ def _tensor_index(ndim: int, index: list) -> list:
     slices it stands for."""
     if len(index) == 1 and index[0].__class__ is tuple:
         index = list(index[0])
+    if any(i.__class__ is NumpyArray for i in index):      # t[np.array([0, 2])], t[a > 1]
+        index = [numpy_arrays.as_index(i) if i.__class__ is NumpyArray else i for i in index]
     if Ellipsis in index:
         index = _expand_ellipsis(ndim, index)
     return index
@@ -852,16 +856,16 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                                 "`a = a + v` for a new tensor of the wider type")
 
 
-_IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing and "
-                "Python's math, random, collections, itertools, functools, copy, operator, "
+_IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing, "
+                "a subset of numpy, and Python's math, random, collections, itertools, functools, copy, operator, "
                 "string, time, warnings and dataclasses; torch's functions are also there "
                 "without any import")
 _PLOTS = ("plots are not drawn here: gradviz's tables and its --svg picture show the values; "
           "delete the plotting lines")
 # what a learner copying a tutorial's notebook most often imports besides torch
 _IMPORT_HINTS = {
-    "numpy": "numpy is not available: torch has the same math (torch.exp, torch.round, "
-             "torch.linspace, ...), and print(t) or t.tolist() shows a tensor's values",
+    "numpy": "gradviz's numpy subset has numpy.random and numpy.linalg; no file access "
+             "(numpy.lib) or other submodules",
     "matplotlib": _PLOTS, "d2l": "d2l's helpers are not available (d2l.plot, d2l.Timer, its "
                                  "datasets): the tutorial's torch code runs without them; " + _PLOTS,
     "IPython": _PLOTS,
@@ -915,6 +919,8 @@ class Interpreter:
         self.shift = 0
         self._rng = None               # made on first use (see rng)
         self._py_random = None         # Python's random module's generator (py_random)
+        self.np_random = None          # numpy's np.random generator, made on first use (pynumpy)
+        self.np_elements = [0]         # the elements the program's numpy arrays hold (pynumpy)
         self.object_ids = {}           # id(): Python id -> (object, the number shown)
         self.hooks: dict = {}          # register_hook(): tensor -> [[hook], ...]
         # the hooks of a tensor's backward node (grad_fn, a leaf's
@@ -1310,6 +1316,8 @@ class Interpreter:
                     return bool(classes.call_method(self, v, name, []))
         if v.__class__ is pycollections.Deque:
             return bool(v)
+        if v.__class__ is NumpyArray:
+            return numpy_arrays.truth(v)
         return True                   # functions, modules, grad_fn objects...
 
     def _branch(self, stmt) -> tuple:
@@ -1415,6 +1423,8 @@ class Interpreter:
             return data.getitem_walk(self, v)
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
+        if v.__class__ is NumpyArray:
+            return iter(numpy_arrays.rows(v))
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
         if v.__class__ in data.INDEXED or v.__class__ in data.SAMPLERS:
@@ -1579,6 +1589,11 @@ class Interpreter:
         value = self.eval(stmt.value)
         sym = stmt.op.rstrip("=")
         span = self.where(stmt)
+        if current.__class__ is Tensor and value.__class__ is NumpyArray and \
+                not numpy_arrays.is_scalar(value):
+            # (PyTorch's in-place operator gives way to numpy's: a new tensor)
+            self.span = span
+            return numpy_arrays.binary(self, sym, current, value)
         if current.__class__ is Tensor:
             if value.__class__ in _SEQUENCES:
                 # (x * [2] repeats the list, as int * list does; in place it is
@@ -1587,6 +1602,9 @@ class Interpreter:
                                    f"'{self.type_name(value)}'", kind=TYPE,
                                    hint="make it a tensor first: torch.tensor(the_list)")
             return self.update_in_place(current, sym, value, span, stmt.op)
+        if current.__class__ is NumpyArray:     # a += 1: in a's memory, as numpy's __iadd__
+            self.span = span
+            return numpy_arrays.binary(self, sym, current, value, in_place=True)
         if current.__class__ is list and sym in ("+", "*"):
             # as its __iadd__/__imul__: += takes any iterable (l += (4,))
             self.span = span
@@ -2207,9 +2225,11 @@ class Interpreter:
             self.env[names[0]] = top       # import math binds math (torch is always there)
         for name, alias in stmt.names:
             v = module.members.get(name)
-            if v is None:
+            if v is None and name not in module.members:      # (numpy's newaxis is None)
                 raise GradvizError(f"cannot import name {name!r} from {stmt.module!r}",
-                                   kind=IMPORT, hint=did_you_mean(name, module.members) or
+                                   kind=IMPORT, hint=(names[0] == "numpy" and
+                                                      pynumpy.REFUSED.get(name)) or
+                                   did_you_mean(name, module.members) or
                                    f"{stmt.module} has " + ", ".join(sorted(module.members)))
             self.env[alias] = v
 
@@ -2769,6 +2789,10 @@ class Interpreter:
             result = classes.operator(self, sym, a, b)    # the class's __add__, __eq__, ...
             if result is not NotImplemented:
                 return result
+        if a.__class__ is NumpyArray or b.__class__ is NumpyArray:
+            if span is not None:
+                self.span = span
+            return numpy_arrays.binary(self, sym, a, b)
         if sym == "+" and data.is_dataset(a) and data.is_dataset(b):    # Dataset.__add__
             return data.f_concat_dataset(self, [a, b])
         if a.__class__ is Tensor:
@@ -2851,6 +2875,8 @@ class Interpreter:
                                    f"you passed in a {type(item)}.", kind=RUNTIME)
             other = item.data if item.__class__ is Tensor else item
             return bool(np.any(container.data == other))
+        if container.__class__ is NumpyArray:        # numpy's __contains__: (a == item).any()
+            return numpy_arrays.contains(container, item)
         if container.__class__ in DICTS or container.__class__ in DICT_VIEWS[::3]:
             return pymethods.hashable(item) in container     # a key: by its hash
         if container.__class__ in pymethods.SETS:
@@ -3074,6 +3100,8 @@ class Interpreter:
     def _unary(self, node):
         v = node.operand
         v = v.value if v.__class__ is _Num else self.eval(v)     # -0.5: a number, read in place
+        if v.__class__ is NumpyArray and node.op != "not":
+            return numpy_arrays.unary(self, node.op, v)
         if node.op == "-":
             if v.__class__ is Tensor:
                 self.span = self.where(node)
@@ -3165,6 +3193,8 @@ class Interpreter:
             return classes.call(self, fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
+        elif cls is NumpyArray:          # np.float32(2.5)
+            return pynumpy.call_type(self, fn.array, args, kwargs)
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
             return module_hooks.call(self, fn, args, kwargs, lambda a, k: fn.call(self, a, k))
         elif cls is Tensor:
@@ -3245,6 +3275,10 @@ class Interpreter:
             v = obj.members.get(attr)
             if (obj.name, attr) in machine.SWITCHES:       # as the program set it
                 v = self.switches.get((obj.name, attr), v)
+            if v is None and obj.name.startswith("numpy"):
+                if attr in obj.members:           # np.newaxis is None
+                    return None
+                raise pynumpy.missing(obj.name, attr)
             if v is None:
                 raise GradvizError(f"module '{obj.name}' has no attribute '{attr}'",
                                    kind=ATTRIBUTE, hint=_MISSING_HINTS.get(f"{obj.name}.{attr}")
@@ -3279,10 +3313,8 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
             return schedulers.attribute(self, obj, attr)
-        if obj.__class__ is NumpyArray and attr in ("shape", "ndim", "size"):
-            return getattr(obj.array, attr)
-        if obj.__class__ is NumpyArray and attr == "tolist":
-            return BoundMethod(attr, lambda rt, a: a.array.tolist(), obj)
+        if obj.__class__ is NumpyArray:         # a.shape, a.sum(axis=0), a.T
+            return numpy_arrays.attribute(self, obj, attr, BoundMethod)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
@@ -3435,7 +3467,8 @@ class Interpreter:
             if item.__class__ is syntax.Slice:
                 parts = [None if e is None else self.eval(e) for e in (item.start, item.stop, item.step)]
                 # Python asks a tensor bound for its __index__ (x[:n] with n = t.sum())
-                parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else v
+                parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else
+                         numpy_arrays.index_value(v) if v.__class__ is NumpyArray else v
                          for v in parts]
                 for v in parts:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
@@ -3459,6 +3492,8 @@ class Interpreter:
         """obj[index] (the items of the brackets' index), for any value."""
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
+        if obj.__class__ is NumpyArray:
+            return numpy_arrays.item(self, obj, index)
         if obj.__class__ in modules.NAMED_CONTAINERS:      # net[0], heads['cls']
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
@@ -3486,6 +3521,8 @@ class Interpreter:
             i = index[0]
             if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
                 i = functions.index_of_tensor(i)
+            elif i.__class__ is NumpyArray:  # names[np.argmax(p)]: numpy's __index__
+                i = numpy_arrays.index_value(i)
             if isinstance(i, bool) or not isinstance(i, (int, slice)):
                 raise GradvizError(f"{what} indices must be integers", kind=TYPE)
             try:
@@ -3523,12 +3560,14 @@ class Interpreter:
         index = self._index_items(target)
         span = self.span = self.where(stmt)
         if t.__class__ in DICTS or (t.__class__ is list and len(index) == 1
-                                   and index[0].__class__ is int):
+                                   and index[0].__class__ is int) or t.__class__ is NumpyArray:
             # metric[0] += 1.5 (d2l's Accumulator), counts['n'] += 1: read,
             # change (a tensor or a list in place, as its __iadd__ does),
             # write back
             if t.__class__ in DICTS:
                 current = pymethods.dict_item(self, t, _dict_key(index))
+            elif t.__class__ is NumpyArray:     # a[1, 1:] += 5: the view, in place
+                current = numpy_arrays.item(self, t, index)
             elif -len(t) <= index[0] < len(t):
                 current = t[index[0]]
             else:
@@ -3587,6 +3626,9 @@ class Interpreter:
                 raise GradvizError("list assignment index out of range", kind=INDEX)
             t[index[0]] = value
             self._mark_value_held(value)
+            return
+        if t.__class__ is NumpyArray:
+            numpy_arrays.store(self, t, index, value)
             return
         if t.__class__ in modules.NAMED_CONTAINERS and len(index) == 1:   # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)
@@ -4377,7 +4419,8 @@ _NO_NUMPY_NAMES = frozenset(PY_BUILTINS) | {"norm"}
 
 
 def _numpy_names(fn, kwargs: dict) -> dict:
-    if fn.__class__ not in (Function, BoundMethod) or fn.name in _NO_NUMPY_NAMES:
+    if fn.__class__ not in (Function, BoundMethod) or fn.name in _NO_NUMPY_NAMES or \
+            fn.name.startswith("numpy."):      # (numpy's own functions take them as they are)
         return kwargs
     out = {}
     for k, v in kwargs.items():

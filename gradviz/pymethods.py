@@ -10,6 +10,8 @@ could not hash is its TypeError, and each new key counts against the run's
 budget of list items (a loop filling a dict stops there)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError, did_you_mean
 from .fstrings import _type_name
 from .render.torchfmt import DICTS, DICT_VIEWS, NumpyArray
@@ -274,6 +276,9 @@ def hashable(key, hint: str | None = None):
     tensor is one, by identity, as in PyTorch); else Python's TypeError."""
     hint = hint or _KEY_HINT
     if key.__class__ is NumpyArray:
+        if isinstance(key.array, np.generic):
+            # a numpy scalar is the key of its Python number (equal, same hash)
+            return key.array.item()
         raise GradvizError("unhashable type: 'numpy.ndarray'", kind=TYPE, hint=hint)
     try:
         hash(key)

@@ -159,8 +159,17 @@ def type_of(v, bound: dict):
         return PARAMETER
     if cls_name in NN_CLASS_NAMES:
         return PyType(v.type_name)             # <class 'torch.nn.modules.loss.MSELoss'>
+    if cls_name == "numpy.ndarray":        # (a NumpyArray: an array, a numpy scalar, ...)
+        return PyType(numpy_type_name(v.array))
     name = _NAMES.get(cls_name, cls_name)
     return _TORCH_BY_NAME.get(name) or PyType(name)
+
+
+def numpy_type_name(v) -> str:
+    """numpy's name of v's type: numpy.ndarray, numpy.float32, numpy.dtypes.Float32DType."""
+    if isinstance(v, type):             # np.float32 is a class
+        return "type"
+    return f"{type(v).__module__}.{type(v).__name__}"
 
 
 def is_instance(v, spec, bound: dict) -> bool:

@@ -64,6 +64,24 @@ def _code_list(names) -> str:
     return " ".join(f"`{n}`" for n in names)
 
 
+def numpy_names() -> list[str]:
+    """The numpy subset's names (gradviz/pynumpy.py), for the Names section."""
+    from gradviz import pynumpy
+    return [
+        "- numpy (after `import numpy as np`; numpy itself runs them, so values and printing "
+        "are numpy's): functions "
+        f"{_code_list(sorted(pynumpy.NAMES + ['dtype']))}; the type `ndarray`; scalar types "
+        f"{_code_list(pynumpy.SCALAR_TYPES)}; constants {_code_list(pynumpy.CONSTANTS)}; "
+        f"`np.linalg.NAME`: {_code_list(pynumpy.LINALG)}; `np.random.NAME` (numpy's global "
+        f"generator): {_code_list(sorted(pynumpy.RANDOM + ['seed', 'shuffle', 'default_rng']))}; "
+        f"a Generator's methods: {_code_list(sorted(pynumpy.GENERATOR_METHODS))}",
+        f"- numpy arrays (also numpy scalars): attributes {_code_list(sorted(pynumpy.ATTRIBUTES))}; "
+        f"methods {_code_list(pynumpy.METHODS)}; Python's operators, indexing and item "
+        "assignment; refused, with the reason: "
+        f"{_code_list(sorted(pynumpy.REFUSED))}",
+    ]
+
+
 def render() -> str:
     """The whole of docs/dsl.md."""
     from gradviz.functions import DTYPES, FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS
@@ -85,9 +103,9 @@ def render() -> str:
         "`pass`), and "
         "functions (`def f(x, k=2): ... return y`, nested too), classes (an `nn.Module` "
         "subclass, `torch.autograd.Function`, plain ones), `try`/`except`, generators and "
-        "type hints (parsed, not evaluated). There are no imports but torch's modules and "
-        "Python's "
-        f"{', '.join(f'`{m}`' for m in sorted(set(MODULES) - {'torch'}, key=str.strip))}, "
+        "type hints (parsed, not evaluated). There are no imports but torch's modules, "
+        "a subset of `numpy`, and Python's "
+        f"{', '.join(f'`{m}`' for m in sorted(set(MODULES) - {'torch', 'numpy'}))}, "
         "and no access to Python itself. Every torch function works "
         "with or without the `torch.` prefix; `gradviz export --torch FILE` writes the "
         "program with the prefixes, as a script for real PyTorch.",
@@ -128,7 +146,9 @@ def render() -> str:
         f"- dtypes (bare or as `torch.NAME`): {_code_list(sorted(DTYPES))}",
         f"- constants (only as `torch.NAME`): {_code_list(TORCH_CONSTANTS)}",
         *[f"- Python's `{m}` (after `import {m}`, as `{m}.NAME` or `from {m} import NAME`): "
-          f"{_code_list(sorted(MODULES[m].members))}" for m in sorted(set(MODULES) - {"torch"})],
+          f"{_code_list(sorted(MODULES[m].members))}"
+          for m in sorted(set(MODULES) - {"torch", "numpy"})],
+        *numpy_names(),
         "",
         "## Ops",
         "",
