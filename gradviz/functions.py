@@ -39,13 +39,14 @@ DTYPES = {
     "int16": np.dtype(np.int16), "short": np.dtype(np.int16),
     "int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8),
     "bool": np.dtype(np.bool_),
+    "float16": np.dtype(np.float16), "half": np.dtype(np.float16),
 }
 CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64", "int": "int32",
-                   "short": "int16"}
+                   "short": "int16", "half": "float16"}
 # one object per dtype, as torch has: x.dtype is torch.float32, and
 # torch.float is torch.float32
 DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "int32", "int16",
-                                                "int8", "uint8", "bool")}
+                                                "int8", "uint8", "bool", "float16")}
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 
@@ -3534,7 +3535,8 @@ NONE_WHY = ("a .grad that no backward() has filled yet (only leaves get one; `w 
 TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
               "int64": "torch.LongTensor", "int32": "torch.IntTensor",
               "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
-              "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
+              "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
+              "float16": "torch.HalfTensor"}
 
 
 def m_type(rt, x, dtype=None):
@@ -3596,6 +3598,7 @@ METHODS = {
     "long": _cast(np.dtype(np.int64)), "int": _cast(np.dtype(np.int32)),
     "short": _cast(np.dtype(np.int16)), "char": _cast(np.dtype(np.int8)),
     "byte": _cast(np.dtype(np.uint8)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
+    "half": _cast(np.dtype(np.float16)),
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as, "permute": m_permute,
     "element_size": lambda rt, x: x.data.itemsize, "is_floating_point": f_is_floating_point,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
