@@ -49,6 +49,7 @@ DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "
                                                 "int8", "uint8", "bool", "float16")}
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
+F16 = np.dtype(np.float16)
 
 
 # ---- small helpers ------------------------------------------------------
@@ -88,8 +89,9 @@ def _check_requires_grad(dt: np.dtype, requires_grad, method=False):
 def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
     if requires_grad:
         _check_requires_grad(data.dtype, requires_grad)
-    if rt.tape.wide_floats and data.dtype == F32:
-        # float64 mode: the same float32-rounded values, exact arithmetic after
+    if rt.tape.wide_floats and (data.dtype == F32 or data.dtype == F16):
+        # float64 mode: the same float32- (or float16-) rounded values, exact
+        # arithmetic after
         data = data.astype(rt.tape.default_float)
     t = Tensor(data, bool(requires_grad))
     return rt.tape.add(t, rt.span, label=label)
@@ -1923,7 +1925,7 @@ def _class_index_target(input: Tensor, target: Tensor, ignore_index: int = -100)
 
 
 def f_to(rt, x, dt):
-    if rt.tape.wide_floats and dt == F32:
+    if rt.tape.wide_floats and (dt == F32 or dt == F16):
         dt = rt.tape.default_float
     if x.data.dtype == dt:
         return x

@@ -110,7 +110,18 @@ def _mse(op, xs, p):
     return loss if reduction == "none" else loss_total(loss, reduction)
 
 
-FORWARDS = {"add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
+def _softmax(op, xs, p):
+    x = xs[0]
+    if x.ndim and p["dim"] % x.ndim != x.ndim - 1:
+        raise GradvizError(
+            "gradviz computes softmax of float16 tensors along the last dimension only",
+            kind=TYPE, hint="PyTorch's float16 softmax along another dimension rounds its own "
+                            "way: use x.float() first, or move the dimension last "
+                            "(x.transpose(0, 1))")
+    return op.forward(widen(xs), p)
+
+
+FORWARDS = {"softmax": _softmax, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
             "pow": _numbers_as_half, "rdiv": _rdiv, "mse_loss": _mse}
 
 
@@ -158,7 +169,18 @@ def _mse_d(sign):
     return rule
 
 
+def _float32(name: str, x):
+    """The op name's float32 forward on x (the values PyTorch's backward
+    formula computes as a float16 tensor of its own)."""
+    from .ops.registry import OPS
+    return OPS[name].forward([x], {})
+
+
 _VJPS = {
+    "expm1": (lambda g, ans, xs, p: g * r(ans + 1),),
+    "reciprocal": (lambda g, ans, xs, p: -g * r(ans * ans),),
+    "sin": (lambda g, ans, xs, p: g * r(_float32("cos", xs[0])),),
+    "cos": (lambda g, ans, xs, p: g * -r(_float32("sin", xs[0])),),
     "div": (lambda g, ans, xs, p: g / xs[1], _div_db),
     "rdiv": (None, _rdiv_db),
     "pow": (_pow_da, None),
