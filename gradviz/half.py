@@ -32,6 +32,7 @@ MOVES = frozenset({
     "eq", "ne", "lt", "le", "gt", "ge", "max", "min", "amax", "amin", "max_dim", "min_dim",
     "maximum", "minimum", "sign", "sgn", "constant_pad_nd", "pick_dim", "index_backward",
     "index_select_backward", "gather_backward", "clamp", "clamp_min", "clamp_max",
+    "floor", "ceil", "trunc", "round", "unique", "embedding", "median", "nan_to_num",
 })
 # ops computed in float32 and rounded to float16 (FORWARDS and VJPS below
 # where PyTorch rounds in between)
@@ -51,6 +52,15 @@ def refuse(op) -> GradvizError:
              "float16 after it); float16 is computed for arithmetic, pow, exp, log, sqrt, "
              "sin, cos, tanh, sigmoid, relu, sum, mean, matmul, softmax, log_softmax, "
              "mse_loss, linear layers and the shape ops")
+
+
+def refuse_random(x, fn: str) -> None:
+    """The error of a random op (dropout) on a float16 tensor: PyTorch draws
+    for float16 its own way."""
+    if x.data.dtype is F16:
+        raise GradvizError(f"gradviz does not compute {fn} on float16 tensors", kind=TYPE,
+                           hint="convert to float32 first with .float() (PyTorch draws the "
+                                "random mask of a float16 tensor its own way)")
 
 
 def has_half(xs) -> bool:
