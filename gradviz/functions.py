@@ -208,6 +208,15 @@ def narrow_ints(values: list, dt: np.dtype, name: str) -> np.ndarray:
 _NUMBER_DTYPES = {float: F32, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
 
 
+def numbers_array(values, dt: np.dtype) -> np.ndarray:
+    """Python numbers as an array of dt; to float16 through float32, as
+    PyTorch converts a number to float16 (the nearest float16 to a double
+    may differ from it)."""
+    if dt == F16:
+        return np.array(values, F32).astype(F16)
+    return np.array(values, dt)
+
+
 def _make_tensor(rt, data, dtype, requires_grad, label):
     number_dtype = _NUMBER_DTYPES.get(data.__class__)
     if number_dtype is not None and rt.tape.max_elements:
@@ -216,7 +225,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         if dtype in NARROW_INTS:
             return _leaf(rt, narrow_ints([data], dtype, dtype.name).reshape(()), requires_grad,
                          label)
-        arr = np.array(data, dtype if dtype is not None else number_dtype)
+        arr = numbers_array(data, dtype if dtype is not None else number_dtype)
         return _leaf(rt, arr, requires_grad, label)
     if data.__class__ is range:              # torch.tensor(range(4)): its ints
         rt.tape.check_size(len(data), "tensor")
@@ -236,7 +245,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         if dt in NARROW_INTS:
             arr = narrow_ints(flat, dt, dt.name).reshape(shape)
         else:
-            arr = np.array(flat, dtype=dt).reshape(shape)
+            arr = numbers_array(flat, dt).reshape(shape)
     if dtype is not None:
         arr = arr.astype(dtype)
     return _leaf(rt, arr, requires_grad, label)
@@ -599,6 +608,8 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     elif dt == np.int64 and isinstance(fill_value, float):
         fill_value = narrow_ints([fill_value], dt, "int64_t")[0]
+    elif dt == F16:
+        fill_value = numbers_array(fill_value, dt)
     return np.full(shape, fill_value, dt)
 
 

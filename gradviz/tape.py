@@ -660,6 +660,8 @@ class Tape:
                     # integers are divided as floats)
                     want = self._common_dtype(op, args)
                     if x0.dtype != want or x1.dtype != want:
+                        if want is _F16:        # (float64 reaches float16 through float32)
+                            xs = [x.astype(_F32) if x.dtype == _F64 else x for x in xs]
                         xs = [x if x.dtype == want else x.astype(want) for x in xs]
             elif x0.__class__ is _ND and x0.dtype in NARROW_INTS:
                 xs = self._narrow_with_number(op, args, x0, x1, 0)
