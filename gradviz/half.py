@@ -50,8 +50,8 @@ def refuse(op) -> GradvizError:
         f"gradviz does not compute {op.symbol.lstrip('.')} on float16 tensors", kind=TYPE,
         hint="convert to float32 first with .float() (and back with .half() if you need "
              "float16 after it); float16 is computed for arithmetic, pow, exp, log, sqrt, "
-             "sin, cos, tanh, sigmoid, relu, sum, mean, matmul, softmax, log_softmax, "
-             "mse_loss, linear layers and the shape ops")
+             "sin, cos, tanh, sigmoid, relu, sum, mean, matmul, F.linear, softmax (along the "
+             "last dimension), mse_loss and the shape and indexing ops")
 
 
 def refuse_random(x, fn: str) -> None:
