@@ -309,7 +309,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 if unpack is not None and node in unpack:     # saved_tensors_hooks' unpack
                     ans, xs = unpack[node](ans, xs, p is SCALAR_PARAMS)
                 if not same and op.common_dtype and len(xs) == 2:
-                    xs = _in_common_dtype(xs, ans.dtype)
+                    xs = half.common(xs) if ans.dtype is _F16 else _in_common_dtype(xs, ans.dtype)
                 if not same and ans.dtype is _F16:
                     # PyTorch's backward of a float16 op computes in float32;
                     # what it sends is rounded to float16 below (half.py)

@@ -63,6 +63,22 @@ def refuse_random(x, fn: str) -> None:
                                 "random mask of a float16 tensor its own way)")
 
 
+def common(xs: list) -> list:
+    """The two operands of a binary op whose result is float16, as PyTorch's
+    kernel takes them: a 0-d tensor of another float dtype as the number it
+    holds (so a * torch.tensor(0.1) is a * 0.1), others cast to float16
+    (float64 through float32, as PyTorch converts)."""
+    out = []
+    for x in xs:
+        if x.__class__ is not np.ndarray or x.dtype is F16:
+            out.append(x)
+        elif x.ndim == 0 and x.dtype.kind == "f":
+            out.append(float(x))
+        else:
+            out.append((x.astype(F32) if x.dtype.kind == "f" else x).astype(F16))
+    return out
+
+
 def has_half(xs) -> bool:
     """Some array among xs is float16."""
     for x in xs:

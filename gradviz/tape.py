@@ -659,23 +659,22 @@ class Tape:
                     # float64 next to a float32 tensor is rounded to float32 first;
                     # integers are divided as floats)
                     want = self._common_dtype(op, args)
-                    if x0.dtype != want or x1.dtype != want:
-                        if want is _F16:        # (float64 reaches float16 through float32)
-                            xs = [x.astype(_F32) if x.dtype == _F64 else x for x in xs]
+                    if want is _F16:
+                        xs = half.common(xs)
+                    elif x0.dtype != want or x1.dtype != want:
                         xs = [x if x.dtype == want else x.astype(want) for x in xs]
             elif x0.__class__ is _ND and x0.dtype in NARROW_INTS:
                 xs = self._narrow_with_number(op, args, x0, x1, 0)
             elif x1.__class__ is _ND and x1.dtype in NARROW_INTS:
                 xs = self._narrow_with_number(op, args, x1, x0, 1)
-        if half.has_half(xs):
-            return half.forward(op, xs, p)
-        ans = op.forward(xs, p)
+        halves = half.has_half(xs)
+        ans = half.forward(op, xs, p) if halves else op.forward(xs, p)
         # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays
         if ans.__class__ is not np.ndarray:
             ans = _asarray(ans)
         rule = op.dtype_rule
-        # a float32 result means no float64 was involved: PyTorch agrees
-        if ans.dtype is not _F32 and (rule is PROMOTE or rule is FLOAT):
+        # a float32 result means no float64 (nor float16) was involved: PyTorch agrees
+        if (ans.dtype is not _F32 or halves) and (rule is PROMOTE or rule is FLOAT):
             want = result_dtype(args)
             if rule is FLOAT and want.kind != "f":
                 want = _F32
