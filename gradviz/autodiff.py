@@ -9,6 +9,7 @@ from sys import getrefcount
 
 import numpy as np
 
+from . import half
 from .errors import RUNTIME, GradvizError
 from .ops.elementwise import passthrough
 from .ops.registry import unbroadcast
@@ -18,6 +19,7 @@ from .tensor import Tensor
 _ND = np.ndarray
 _asarray = np.asarray
 _F32 = np.dtype(np.float32)
+_F16 = half.F16
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved "
@@ -307,8 +309,13 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 if unpack is not None and node in unpack:     # saved_tensors_hooks' unpack
                     ans, xs = unpack[node](ans, xs, p is SCALAR_PARAMS)
                 if not same and op.common_dtype and len(xs) == 2:
-                    xs = _in_common_dtype(xs, ans.dtype)
-                vjp = op.vjp
+                    xs = half.common(xs) if ans.dtype is _F16 else _in_common_dtype(xs, ans.dtype)
+                if not same and ans.dtype is _F16:
+                    # PyTorch's backward of a float16 op computes in float32;
+                    # what it sends is rounded to float16 below (half.py)
+                    g, ans, xs = g.astype(_F32), ans.astype(_F32), half.widen(xs)
+                vjp = op.vjp if same or ans.dtype is not _F32 or node.data.dtype is not _F16 \
+                    else half.vjp_rules(op)
                 variadic = op.variadic
                 if op.custom:          # the program's backward: called once, for every input
                     vjp = (_picker(vjp[0](g, ans, xs, p)),)

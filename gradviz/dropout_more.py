@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import functions as F
+from . import half
 from .errors import RUNTIME, VALUE, GradvizError
 from .modules import Dropout, _dropout_p, _forward_args
 
@@ -43,6 +44,7 @@ def _float_input(x, fn: str):
     if x.data.dtype.kind != "f":
         raise GradvizError("result type Float can't be cast to the desired output type Long",
                            kind=RUNTIME, hint=f"{fn} takes a float tensor: x.float()")
+    half.refuse_random(x, fn)
     return x
 
 

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from . import half
 from . import hooks
 from .autodiff import _tracked
 from .errors import USAGE, GradvizError
@@ -107,6 +108,10 @@ def node_tangent(node: Tensor, tangent_of, versions=None) -> np.ndarray | None:
             ans = node.data
             if versions is not None and op.reads_unsaved and node.seq < versions.last:
                 ans, xs = versions.as_made(node, ans, xs, False)
+            if ans.dtype == half.F16:      # computed in float32, rounded at the end
+                ans, xs = ans.astype(half.F32), half.widen(xs)
+        if t.dtype == half.F16:
+            t = t.astype(half.F32)
         part = rule(t, ans, xs, node.params, i) if op.variadic else \
             rule(t, ans, xs, node.params)
         part = np.asarray(part)

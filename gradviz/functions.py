@@ -39,15 +39,17 @@ DTYPES = {
     "int16": np.dtype(np.int16), "short": np.dtype(np.int16),
     "int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8),
     "bool": np.dtype(np.bool_),
+    "float16": np.dtype(np.float16), "half": np.dtype(np.float16),
 }
 CANONICAL_DTYPE = {"float": "float32", "double": "float64", "long": "int64", "int": "int32",
-                   "short": "int16"}
+                   "short": "int16", "half": "float16"}
 # one object per dtype, as torch has: x.dtype is torch.float32, and
 # torch.float is torch.float32
 DTYPE_OBJECTS = {name: DType(name) for name in ("float32", "float64", "int64", "int32", "int16",
-                                                "int8", "uint8", "bool")}
+                                                "int8", "uint8", "bool", "float16")}
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
+F16 = np.dtype(np.float16)
 
 
 # ---- small helpers ------------------------------------------------------
@@ -87,8 +89,9 @@ def _check_requires_grad(dt: np.dtype, requires_grad, method=False):
 def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
     if requires_grad:
         _check_requires_grad(data.dtype, requires_grad)
-    if rt.tape.wide_floats and data.dtype == F32:
-        # float64 mode: the same float32-rounded values, exact arithmetic after
+    if rt.tape.wide_floats and (data.dtype == F32 or data.dtype == F16):
+        # float64 mode: the same float32- (or float16-) rounded values, exact
+        # arithmetic after
         data = data.astype(rt.tape.default_float)
     t = Tensor(data, bool(requires_grad))
     return rt.tape.add(t, rt.span, label=label)
@@ -240,6 +243,15 @@ def narrow_ints(values: list, dt: np.dtype, name: str) -> np.ndarray:
 _NUMBER_DTYPES = {float: F32, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
 
 
+def numbers_array(values, dt: np.dtype) -> np.ndarray:
+    """Python numbers as an array of dt; to float16 through float32, as
+    PyTorch converts a number to float16 (the nearest float16 to a double
+    may differ from it)."""
+    if dt == F16:
+        return np.array(values, F32).astype(F16)
+    return np.array(values, dt)
+
+
 def _make_tensor(rt, data, dtype, requires_grad, label):
     number_dtype = _NUMBER_DTYPES.get(data.__class__)
     if number_dtype is not None and rt.tape.max_elements:
@@ -248,7 +260,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         if dtype in NARROW_INTS:
             return _leaf(rt, narrow_ints([data], dtype, dtype.name).reshape(()), requires_grad,
                          label)
-        arr = np.array(data, dtype if dtype is not None else number_dtype)
+        arr = numbers_array(data, dtype if dtype is not None else number_dtype)
         return _leaf(rt, arr, requires_grad, label)
     if data.__class__ is range:              # torch.tensor(range(4)): its ints
         rt.tape.check_size(len(data), "tensor")
@@ -269,7 +281,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         if dt in NARROW_INTS:
             arr = narrow_ints(flat, dt, dt.name).reshape(shape)
         else:
-            arr = np.array(flat, dtype=dt).reshape(shape)
+            arr = numbers_array(flat, dt).reshape(shape)
     if dtype is not None:
         arr = arr.astype(dtype)
     return _leaf(rt, arr, requires_grad, label)
@@ -636,6 +648,8 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     elif dt == np.int64 and isinstance(fill_value, float):
         fill_value = narrow_ints([fill_value], dt, "int64_t")[0]
+    elif dt == F16:
+        fill_value = numbers_array(fill_value, dt)
     return np.full(shape, fill_value, dt)
 
 
@@ -1962,7 +1976,7 @@ def _class_index_target(input: Tensor, target: Tensor, ignore_index: int = -100)
 
 
 def f_to(rt, x, dt):
-    if rt.tape.wide_floats and dt == F32:
+    if rt.tape.wide_floats and (dt == F32 or dt == F16):
         dt = rt.tape.default_float
     if x.data.dtype == dt:
         return x
@@ -3587,7 +3601,8 @@ NONE_WHY = ("a .grad that no backward() has filled yet (only leaves get one; `w 
 TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
               "int64": "torch.LongTensor", "int32": "torch.IntTensor",
               "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
-              "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
+              "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
+              "float16": "torch.HalfTensor"}
 
 
 def m_type(rt, x, dtype=None):
@@ -3649,6 +3664,7 @@ METHODS = {
     "long": _cast(np.dtype(np.int64)), "int": _cast(np.dtype(np.int32)),
     "short": _cast(np.dtype(np.int16)), "char": _cast(np.dtype(np.int8)),
     "byte": _cast(np.dtype(np.uint8)), "bool": _cast(np.dtype(np.bool_)), "to": m_to,
+    "half": _cast(np.dtype(np.float16)),
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as, "permute": m_permute,
     "element_size": lambda rt, x: x.data.itemsize, "is_floating_point": f_is_floating_point,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,

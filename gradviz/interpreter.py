@@ -4218,10 +4218,10 @@ _DTYPE_ATTRIBUTES = {"is_floating_point": lambda dt: dt.kind == "f",
                      "itemsize": lambda dt: dt.itemsize}
 # x.int() and the other casts to dtypes gradviz's tensors do not have
 _OTHER_DTYPES = dict.fromkeys(
-    ("half", "bfloat16", "cfloat"),
-    "gradviz's tensors are float32 (x.float()), float64 (x.double()), int64 (x.long()), "
-    "int32 (x.int()), int16 (x.short()), int8 (x.char()), uint8 (x.byte()) and bool (x.bool()), "
-    "not half precision or complex: use one of those")
+    ("bfloat16", "cfloat"),
+    "gradviz's tensors are float32 (x.float()), float64 (x.double()), float16 (x.half()), "
+    "int64 (x.long()), int32 (x.int()), int16 (x.short()), int8 (x.char()), uint8 (x.byte()) "
+    "and bool (x.bool()), not bfloat16 or complex: use one of those")
 _MISSING_HINTS = {
     # (a namespace here, a class in PyTorch)
     **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Conv3d",
@@ -4251,11 +4251,11 @@ _MISSING_HINTS = {
                     "gradviz runs eagerly, as PyTorch does without them: call the model or "
                     "function itself"),
     "torch": "`gradviz ops` lists the torch functions gradviz has, with their gradients",
-    **dict.fromkeys((f"torch.{t}" for t in ("float16", "half", "bfloat16", "complex64",
-                                             "cfloat")),
+    **dict.fromkeys((f"torch.{t}" for t in ("bfloat16", "complex64", "cfloat")),
                     "gradviz's tensors are float32 (torch.float), float64 (torch.double), "
-                    "int64 (torch.long), int32 (torch.int), int16 (torch.short), torch.int8, "
-                    "torch.uint8 and bool, not half precision or complex: use one of those"),
+                    "float16 (torch.half), int64 (torch.long), int32 (torch.int), int16 "
+                    "(torch.short), torch.int8, torch.uint8 and bool, not bfloat16 or "
+                    "complex: use one of those"),
 }
 # numbers of leaf values kept for the passes (log_pass): a training loop's
 # parameters as each step saw them; past this, pictures of later passes show

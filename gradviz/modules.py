@@ -19,6 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from . import half
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import conv_transpose as ct
@@ -397,6 +398,7 @@ def f_dropout(rt, input, p=0.5, training=True, inplace=False):
     if x.data.dtype.kind != "f":
         raise GradvizError("result type Float can't be cast to the desired output type Long",
                            kind=RUNTIME, hint="dropout takes a float tensor: x.float()")
+    half.refuse_random(x, "dropout")
     if p == 1:            # (PyTorch's input * zeros(()): no draw)
         noise = np.zeros((), x.data.dtype)
     else:

@@ -233,6 +233,14 @@ def step(rt, opt: Optimizer, closure=None):
                                                    "its lr (or leave lr out: the default's)")
             for p in group["params"]:
                 if p.grad is not None:
+                    if p.data.dtype == np.float16:
+                        # (PyTorch's float16 add(alpha=) rounds alpha or not, by
+                        # where an element falls in its vector loop)
+                        raise GradvizError(
+                            "gradviz's optimizers do not update float16 parameters",
+                            kind=TYPE, hint="update by hand under torch.no_grad(): "
+                            "w -= lr * w.grad, or keep float32 parameters (the usual mixed "
+                            "precision: a float32 master copy, float16 in the forward pass)")
                     _STEPS[opt.__class__](rt, opt, group, p)
     finally:
         tape.grad_enabled = enabled

@@ -61,7 +61,8 @@ DTYPE = PyType("torch.dtype")
 # x.type(torch.LongTensor)), by the dtype their tensors have
 LEGACY_TENSOR_TYPES = {"FloatTensor": "float32", "DoubleTensor": "float64",
                        "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16",
-                       "CharTensor": "int8", "ByteTensor": "uint8", "BoolTensor": "bool"}
+                       "CharTensor": "int8", "ByteTensor": "uint8", "BoolTensor": "bool",
+                       "HalfTensor": "float16"}
 LEGACY = {PyType(f"torch.{name}"): dt for name, dt in LEGACY_TENSOR_TYPES.items()}
 # reachable as torch.NAME
 TORCH_TYPES = {"Tensor": TENSOR, "Size": SIZE, "dtype": DTYPE,

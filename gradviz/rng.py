@@ -29,8 +29,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from .errors import TYPE, GradvizError
+
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
+F16 = np.dtype(np.float16)
 EXACT_MAX = 1 << 16     # float32 normal draws up to this size are PyTorch's to the bit
 
 _F = np.float32
@@ -69,6 +72,11 @@ class CPUGenerator:
     def rand(self, shape: tuple, dt: np.dtype, low: float = 0.0, high: float = 1.0) -> np.ndarray:
         """rand, or uniform_(low, high): u * (high - low) + low with one
         rounding, as PyTorch's compiler fused it (high - low in dt first)."""
+        if dt == F16:
+            # PyTorch's float16 rand is its float32 one, rounded
+            if low != 0 or high != 1:
+                raise half_draw_error("uniform_(low, high)")
+            return self.rand(shape, F32).astype(F16)
         out = np.empty(shape, dt)
         flat = out.reshape(-1)
         self.uniform(out.size, dt, flat)
@@ -126,6 +134,8 @@ class CPUGenerator:
     def normal(self, shape: tuple, dt: np.dtype, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
         """PyTorch's normal_(mean, std) of a new tensor of shape and dtype dt."""
         n = math.prod(shape)
+        if dt == F16 and n >= 16:
+            raise half_draw_error("normal draws of 16 numbers or more (randn, normal_)")
         out = np.empty(shape, dt)
         flat = out.reshape(n)
         if n < 16:
@@ -165,6 +175,12 @@ class CPUGenerator:
         # z * std + mean with one rounding, as PyTorch's compiler fused it
         # (math.fma is Python 3.13's; fractions are exact)
         return float(Fraction(z) * Fraction(std) + Fraction(mean))
+
+
+def half_draw_error(what: str) -> GradvizError:
+    """The error of a random draw PyTorch makes its own way in float16."""
+    return GradvizError(f"gradviz does not draw {what} in float16", kind=TYPE,
+                        hint="draw in float32 and round: torch.randn(shape).half()")
 
 
 def _to_uniform(w: np.ndarray, dt: np.dtype, out: np.ndarray) -> None:

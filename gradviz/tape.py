@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from . import half
 from .errors import LIMIT, RUNTIME, VALUE, GradvizError
 from .ops.registry import FLOAT, PROMOTE
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -23,12 +24,13 @@ NEVER = 1 << 62
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
+_F16 = half.F16
 _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 # the integer dtypes narrower than int64: a Python int next to one of these
 # is cast to its dtype, wrapping around as PyTorch's does (Tape._forward)
 NARROW_INTS = frozenset(map(np.dtype, (np.int32, np.int16, np.int8, np.uint8)))
-_CATEGORY = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 2, **dict.fromkeys(NARROW_INTS, 1)}
+_CATEGORY = {_BOOL: 0, _I64: 1, _F32: 2, _F64: 2, _F16: 2, **dict.fromkeys(NARROW_INTS, 1)}
 _DEFAULT = {0: _BOOL, 1: _I64, 2: _F32}
 # the params of an op called without keyword parameters: one shared, read-only
 # empty mapping instead of a new dict per op
@@ -97,8 +99,8 @@ def result_dtype(args) -> np.dtype:
     """PyTorch's type promotion: the highest category (bool < int < float)
     wins; within it, tensors with dimensions outrank 0-d tensors, which
     outrank Python numbers (a float number makes float32, the default).
-    Integer tensors of one rank promote as numpy's do (int8 and uint8 make
-    int16: PyTorch's table)."""
+    Tensors of one rank promote as numpy's do (int8 and uint8 make int16,
+    float16 and float32 make float32: PyTorch's table)."""
     dim_dt = zero_dt = None
     cat = 0
     for a in args:
@@ -108,11 +110,11 @@ def result_dtype(args) -> np.dtype:
             if a.data.ndim:
                 if dim_dt is None or dt == _F64 or _CATEGORY[dim_dt] < c:
                     dim_dt = dt
-                elif c == 1 and _CATEGORY[dim_dt] == 1:
+                elif c == _CATEGORY[dim_dt] and c != 0:
                     dim_dt = np.promote_types(dim_dt, dt)
             elif zero_dt is None or dt == _F64 or _CATEGORY[zero_dt] < c:
                 zero_dt = dt
-            elif c == 1 and _CATEGORY[zero_dt] == 1:
+            elif c == _CATEGORY[zero_dt] and c != 0:
                 zero_dt = np.promote_types(zero_dt, dt)
         elif a is True or a is False:
             continue
@@ -657,19 +659,22 @@ class Tape:
                     # float64 next to a float32 tensor is rounded to float32 first;
                     # integers are divided as floats)
                     want = self._common_dtype(op, args)
-                    if x0.dtype != want or x1.dtype != want:
+                    if want is _F16:
+                        xs = half.common(xs)
+                    elif x0.dtype != want or x1.dtype != want:
                         xs = [x if x.dtype == want else x.astype(want) for x in xs]
             elif x0.__class__ is _ND and x0.dtype in NARROW_INTS:
                 xs = self._narrow_with_number(op, args, x0, x1, 0)
             elif x1.__class__ is _ND and x1.dtype in NARROW_INTS:
                 xs = self._narrow_with_number(op, args, x1, x0, 1)
-        ans = op.forward(xs, p)
+        halves = half.has_half(xs)
+        ans = half.forward(op, xs, p) if halves else op.forward(xs, p)
         # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays
         if ans.__class__ is not np.ndarray:
             ans = _asarray(ans)
         rule = op.dtype_rule
-        # a float32 result means no float64 was involved: PyTorch agrees
-        if ans.dtype is not _F32 and (rule is PROMOTE or rule is FLOAT):
+        # a float32 result means no float64 (nor float16) was involved: PyTorch agrees
+        if (ans.dtype is not _F32 or halves) and (rule is PROMOTE or rule is FLOAT):
             want = result_dtype(args)
             if rule is FLOAT and want.kind != "f":
                 want = _F32

@@ -20,14 +20,16 @@ DTYPE_NAMES = {
     np.dtype(np.int8): "int8",
     np.dtype(np.uint8): "uint8",
     np.dtype(np.bool_): "bool",
+    np.dtype(np.float16): "float16",
 }
 # numpy dtype -> PyTorch's ScalarType name (in its messages and legacy types)
 SCALAR_TYPE_NAMES = dict(zip(DTYPE_NAMES, ("Float", "Double", "Long", "Int", "Short", "Char", "Byte",
-                                           "Bool")))
+                                           "Bool", "Half")))
 # numpy dtype -> the C++ type PyTorch's kernels name in some messages
 CPP_TYPE_NAMES = dict(zip(DTYPE_NAMES, ("float", "double", "long int", "int", "short int",
-                                        "signed char", "unsigned char", "bool")))
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+                                        "signed char", "unsigned char", "bool",
+                                        "c10::Half")))
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16))
 
 # ops whose result is a view of their input's memory (when numpy made one):
 # once that memory is written in place, PyTorch names the view's grad_fn

@@ -24,7 +24,8 @@ from .errors import RUNTIME, GradvizError
 _TYPE_NAMES = {np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor",
                np.dtype(np.int64): "torch.LongTensor", np.dtype(np.int32): "torch.IntTensor",
                np.dtype(np.int16): "torch.ShortTensor", np.dtype(np.int8): "torch.CharTensor",
-               np.dtype(np.uint8): "torch.ByteTensor", np.dtype(np.bool_): "torch.BoolTensor"}
+               np.dtype(np.uint8): "torch.ByteTensor", np.dtype(np.bool_): "torch.BoolTensor",
+               np.dtype(np.float16): "torch.HalfTensor"}
 
 HINT_TAIL = ("change it after backward() (or after the last use of the graph), or use an "
              "out-of-place operation (w = w - 0.1 * g) so that the saved value stays intact")

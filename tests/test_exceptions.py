@@ -102,7 +102,7 @@ def test_a_tensor_method_gradviz_lacks_gets_a_hint():
     import io
     import gradviz
     from gradviz.errors import GradvizError
-    for src, words in (("torch.ones(2).half()\n", "x.long()"),
+    for src, words in (("torch.ones(2).bfloat16()\n", "x.long()"),
                        ("torch.ones(2).frobnicate()\n", "gradviz ops")):
         try:
             gradviz.run_source(src, stdout=io.StringIO())

@@ -1,7 +1,7 @@
 """The integer dtypes int32, int16, int8 and uint8: PyTorch's type promotion
 among all of gradviz's dtypes (tensors with dimensions, 0-d tensors and
 Python numbers, for +, / and <), the values of arithmetic that wraps around,
-and the refusals that stay (half precision). Checked against PyTorch itself
+and the refusals that stay (bfloat16). Checked against PyTorch itself
 when it is installed; the promotion table's core also without it."""
 from __future__ import annotations
 
@@ -89,9 +89,9 @@ def test_tensor_and_number_matches_pytorch(dtype, number, sym):
 
 
 @pytest.mark.parametrize("src, words", [
-    ("x = torch.ones(2).half()", ("int32 (x.int())", "half precision")),
-    ("x = torch.ones(2, dtype=torch.float16)", ("torch.uint8", "half precision"))])
-def test_half_precision_stays_refused_with_a_hint(src, words):
+    ("x = torch.ones(2).bfloat16()", ("int32 (x.int())", "float16 (x.half())", "not bfloat16")),
+    ("x = torch.ones(2, dtype=torch.bfloat16)", ("torch.uint8", "not bfloat16"))])
+def test_bfloat16_stays_refused_with_a_hint(src, words):
     with pytest.raises(GradvizError) as e:
         _run(src + "\n")
     assert all(w in e.value.hint for w in words)

@@ -97,7 +97,7 @@ def test_summarized_2d_layout():
 
 def test_unknown_dtype():
     with pytest.raises(ValueError):
-        format_tensor(np.zeros(2), "float16")
+        format_tensor(np.zeros(2), "bfloat16")
 
 
 def test_values():

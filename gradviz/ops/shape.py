@@ -63,7 +63,14 @@ _linear("clone", lambda t: t.params.get("grad_fn", "CloneBackward0"), lambda xs,
 _linear("backward_hook", "BackwardHookFunctionBackward", lambda xs, p: xs[0].view(),
         lambda g, ans, xs, p: g, "d x/dx = 1",
         symbol="backward hook")
-_linear("to_dtype", "ToCopyBackward0", lambda xs, p: xs[0].astype(p["dtype"]),
+def _to_dtype(xs, p):
+    x, dt = xs[0], p["dtype"]
+    if dt == np.float16 and x.dtype == np.float64:
+        x = x.astype(np.float32)     # PyTorch's float64 to float16 goes through float32
+    return x.astype(dt)
+
+
+_linear("to_dtype", "ToCopyBackward0", _to_dtype,
         lambda g, ans, xs, p: g.astype(xs[0].dtype), "gradient cast back")
 
 

@@ -453,7 +453,7 @@ def fmt(arr) -> str:
     return format_compact(arr, _dtype_name(arr), SMALL_TENSOR)
 
 
-_FLOATS = ("float32", "float64")
+_FLOATS = ("float32", "float64", "float16")
 _PAIRWISE = 128     # numpy's pairwise summation block: one block, one order
 
 

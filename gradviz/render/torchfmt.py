@@ -84,8 +84,9 @@ _NP_DTYPES = {
     "int8": np.int8,
     "uint8": np.uint8,
     "bool": np.bool_,
+    "float16": np.float16,
 }
-_FLOATING = frozenset({"float32", "float64"})
+_FLOATING = frozenset({"float32", "float64", "float16"})
 # dtypes printed without a ``dtype=`` suffix when the tensor is non-empty
 # (``has_default_dtype`` in ``_str_intern``); empty tensors show every dtype
 # except the default float32.

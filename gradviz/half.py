@@ -1,0 +1,228 @@
+"""Half precision (torch.float16) as PyTorch computes it on the CPU.
+
+PyTorch keeps float16 values in memory but computes in float32 (its
+"opmath" type): an elementwise op converts its operands to float32, computes
+and rounds the result to float16; a reduction or a matrix product
+accumulates in float32 and rounds once, at the end. A backward formula is
+made of such ops too. So one rule covers an op here: run its float32 path
+(bit-exact with PyTorch's float32 kernels) and round the result to float16
+(Tape._forward for the forward, autodiff for each VJP). Ops that only move
+values (reshape, indexing, cat) run on the float16 arrays themselves.
+
+Only the ops listed here take float16 tensors, each checked bit for bit
+against PyTorch; any other refuses them with an error naming the op, rather
+than give a result PyTorch might not.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import TYPE, GradvizError
+from .ops.nn import _loss_total as loss_total
+
+F16 = np.dtype(np.float16)
+F32 = np.dtype(np.float32)
+
+# ops that move or select values without arithmetic: exact in float16
+MOVES = frozenset({
+    "T", "t", "transpose", "permute", "reshape", "view", "flatten", "squeeze", "unsqueeze",
+    "expand", "clone", "to_dtype", "backward_hook", "index", "cat", "stack", "setitem",
+    "index_select", "gather", "flip", "roll", "repeat", "where", "masked_fill", "tril", "triu",
+    "diagonal", "zero", "neg", "abs", "relu", "threshold", "threshold_backward",
+    "eq", "ne", "lt", "le", "gt", "ge", "max", "min", "amax", "amin", "max_dim", "min_dim",
+    "maximum", "minimum", "sign", "sgn", "constant_pad_nd", "pick_dim", "index_backward",
+    "index_select_backward", "gather_backward", "clamp", "clamp_min", "clamp_max",
+    "floor", "ceil", "trunc", "round", "unique", "embedding", "median", "nan_to_num",
+})
+# ops computed in float32 and rounded to float16 (FORWARDS and VJPS below
+# where PyTorch rounds in between)
+COMPUTED = frozenset({
+    "add", "sub", "rsub", "mul", "div", "rdiv", "pow", "square", "sqrt",
+    "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "tanh_backward",
+    "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm",
+    "addmm", "softmax", "softmax_backward_data", "mse_loss",
+})
+
+
+def refuse(op) -> GradvizError:
+    """The error of an op gradviz does not compute in float16."""
+    return GradvizError(
+        f"gradviz does not compute {op.symbol.lstrip('.')} on float16 tensors", kind=TYPE,
+        hint="convert to float32 first with .float() (and back with .half() if you need "
+             "float16 after it); float16 is computed for arithmetic, pow, exp, log, sqrt, "
+             "sin, cos, tanh, sigmoid, relu, sum, mean, matmul, F.linear, softmax (along the "
+             "last dimension), mse_loss and the shape and indexing ops")
+
+
+def refuse_random(x, fn: str) -> None:
+    """The error of a random op (dropout) on a float16 tensor: PyTorch draws
+    for float16 its own way."""
+    if x.data.dtype is F16:
+        raise GradvizError(f"gradviz does not compute {fn} on float16 tensors", kind=TYPE,
+                           hint="convert to float32 first with .float() (PyTorch draws the "
+                                "random mask of a float16 tensor its own way)")
+
+
+def common(xs: list) -> list:
+    """The two operands of a binary op whose result is float16, as PyTorch's
+    kernel takes them: a 0-d tensor of another float dtype as the number it
+    holds (so a * torch.tensor(0.1) is a * 0.1), others cast to float16
+    (float64 through float32, as PyTorch converts)."""
+    out = []
+    for x in xs:
+        if x.__class__ is not np.ndarray or x.dtype is F16:
+            out.append(x)
+        elif x.ndim == 0 and x.dtype.kind == "f":
+            out.append(float(x))
+        else:
+            out.append((x.astype(F32) if x.dtype.kind == "f" else x).astype(F16))
+    return out
+
+
+def has_half(xs) -> bool:
+    """Some array among xs is float16."""
+    for x in xs:
+        if x.__class__ is np.ndarray and x.dtype is F16:
+            return True
+    return False
+
+
+def widen(xs) -> list:
+    """xs with every float16 array as float32 (the opmath type)."""
+    return [x.astype(F32) if x.__class__ is np.ndarray and x.dtype is F16 else x for x in xs]
+
+
+def rounded(ans: np.ndarray, xs) -> np.ndarray:
+    """The float32 result of an op whose float inputs were all float16 (xs,
+    as they were) rounded to float16, as PyTorch stores it."""
+    if ans.dtype is not F32:
+        return ans
+    for x in xs:
+        if x.__class__ is np.ndarray and x.dtype.kind == "f" and x.dtype is not F16:
+            return ans
+    return ans.astype(F16)
+
+
+def r(x):
+    """x (float32) rounded to float16, kept as float32: one stored result."""
+    return np.asarray(x, F32).astype(F16).astype(F32)
+
+
+def _number_as_half(x):
+    # PyTorch's add, sub and pow cast a Python number to float16 first (mul
+    # and div keep it in float32)
+    if x.__class__ is float or x.__class__ is int:
+        return float(np.float16(x))
+    return x
+
+
+def _numbers_as_half(op, xs, p):
+    if op.name == "pow" and all(x.__class__ is np.ndarray for x in xs):
+        raise refuse(op)      # (PyTorch's float16 gradient of a tensor exponent differs)
+    return op.forward(widen([_number_as_half(x) for x in xs]), p)
+
+
+def _rdiv(op, xs, p):
+    # `2 / x` is PyTorch's x.reciprocal() * 2: two results, each rounded
+    return r(1 / widen(xs[1:])[0]) * np.float32(xs[0])
+
+
+def _mse(op, xs, p):
+    # the squared differences are a float16 tensor before the reduction
+    a, b = widen(xs)
+    d = r(a - b)
+    loss = r(d * d)
+    reduction = p.get("reduction", "mean")
+    return loss if reduction == "none" else loss_total(loss, reduction)
+
+
+def _softmax(op, xs, p):
+    x = xs[0]
+    if x.ndim and p["dim"] % x.ndim != x.ndim - 1:
+        raise GradvizError(
+            "gradviz computes softmax of float16 tensors along the last dimension only",
+            kind=TYPE, hint="PyTorch's float16 softmax along another dimension rounds its own "
+                            "way: use x.float() first, or move the dimension last "
+                            "(x.transpose(0, 1))")
+    return op.forward(widen(xs), p)
+
+
+FORWARDS = {"softmax": _softmax, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
+            "pow": _numbers_as_half, "rdiv": _rdiv, "mse_loss": _mse}
+
+
+def forward(op, xs: list, p) -> np.ndarray:
+    """op on operands among which are float16 arrays (in their common
+    dtype already), as PyTorch computes it."""
+    name = op.name
+    if name in MOVES:
+        return np.asarray(op.forward(xs, p))
+    if name not in COMPUTED:
+        raise refuse(op)
+    rule = FORWARDS.get(name)
+    ans = op.forward(widen(xs), p) if rule is None else rule(op, xs, p)
+    return rounded(np.asarray(ans), xs)
+
+
+# PyTorch's backward formulas whose steps are float16 tensors, one rule per
+# input (g, ans, xs in float32; what a rule returns is rounded once more)
+def _div_db(g, ans, xs, p):
+    a, b = xs
+    return -g * r(r(a / b) / b)
+
+
+def _rdiv_db(g, ans, xs, p):
+    c, b = xs
+    rec = r(1 / b)
+    return -r(g * np.float32(c)) * r(rec * rec)
+
+
+def _pow_da(g, ans, xs, p):
+    a, b = xs
+    if b.__class__ is np.ndarray:     # a tensor exponent (0-d): the float32 formula
+        return g * (b * a ** (b - 1))
+    if b == 0:
+        return np.zeros_like(g * a)
+    return g * r(np.float32(b) * r(np.power(a, np.float32(np.float16(b - 1)))))
+
+
+def _mse_d(sign):
+    def rule(g, ans, xs, p):
+        a, b = xs
+        d = r(a - b) if sign > 0 else r(b - a)
+        norm = 2.0 / d.size if p.get("reduction", "mean") == "mean" else 2.0
+        return r(d * np.float32(np.float16(norm))) * g
+    return rule
+
+
+def _float32(name: str, x):
+    """The op name's float32 forward on x (the values PyTorch's backward
+    formula computes as a float16 tensor of its own)."""
+    from .ops.registry import OPS
+    return OPS[name].forward([x], {})
+
+
+_VJPS = {
+    "expm1": (lambda g, ans, xs, p: g * r(ans + 1),),
+    "reciprocal": (lambda g, ans, xs, p: -g * r(ans * ans),),
+    "sin": (lambda g, ans, xs, p: g * r(_float32("cos", xs[0])),),
+    "cos": (lambda g, ans, xs, p: g * -r(_float32("sin", xs[0])),),
+    "div": (lambda g, ans, xs, p: g / xs[1], _div_db),
+    "rdiv": (None, _rdiv_db),
+    "pow": (_pow_da, None),
+    "log1p": (lambda g, ans, xs, p: g / r(xs[0] + 1),),
+    "sigmoid": (lambda g, ans, xs, p: r(g * r(1 - ans)) * ans,),
+    "mse_loss": (_mse_d(1), _mse_d(-1)),
+}
+_MERGED: dict = {}
+
+
+def vjp_rules(op) -> tuple:
+    """op's VJP rules for a float16 node: VJPS's where it has one."""
+    rules = _MERGED.get(op.name)
+    if rules is None:
+        own = _VJPS.get(op.name, ())
+        rules = _MERGED[op.name] = tuple(
+            own[i] if i < len(own) and own[i] is not None else rule
+            for i, rule in enumerate(op.vjp))
+    return rules
