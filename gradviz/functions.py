@@ -94,21 +94,42 @@ def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
     return rt.tape.add(t, rt.span, label=label)
 
 
-def _shape_args(rt, args, what) -> tuple:
-    """ones(2, 3) / ones((2, 3)) / ones([2, 3]) / ones(x.shape) -> (2, 3)."""
+def _shape_args(rt, args, what, arg: str | None = "size") -> tuple:
+    """ones(2, 3) / ones((2, 3)) / ones([2, 3]) / ones(x.shape) -> (2, 3)
+    (arg: the argument's name in PyTorch's overflow error; None: a lone int
+    argument, such as eye's n)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     shape = []
-    for a in args:
+    for pos, a in enumerate(args, 1):
         if isinstance(a, bool) or not isinstance(a, int):
             raise GradvizError(f"{what}(): sizes must be whole numbers, got {_describe(a)}",
                                kind=TYPE, hint=f"write e.g. {what}(2, 3)")
+        int64_size(what, arg, pos, a)
         if a < 0:
             raise GradvizError(f"Trying to create tensor with negative dimension {a}: "
                                f"{list(args)}", hint="sizes must be 0 or more")
         shape.append(a)
     rt.tape.check_shape(tuple(shape))
     return tuple(shape)
+
+
+def int64_size(fname: str, arg: str | None, pos: int, s) -> None:
+    """PyTorch's error for a size that is no int64: its argument parser's
+    TypeError naming the argument and the size's place (pos) in it, or for
+    a lone int argument (arg None) the ValueError of its unpacking."""
+    if s.__class__ is int and not -2**63 <= s < 2**63:
+        hint = "a size is an int64: at most 2**63 - 1"
+        if arg is None:
+            raise GradvizError("Overflow when unpacking long long", kind=VALUE, hint=hint)
+        raise GradvizError(f"{fname}(): argument '{arg}' failed to unpack the object at pos "
+                           f"{pos} with error \"Overflow when unpacking long long",
+                           kind=TYPE, hint=hint)
+
+
+def int64_sizes(fname: str, arg: str | None, sizes) -> None:
+    for pos, s in enumerate(sizes, 1):
+        int64_size(fname, arg, pos, s)
 
 
 _VALUE_KINDS = {"Module": "module", "Function": "function", "BoundMethod": "method",
@@ -137,6 +158,23 @@ def _infer_dtype(flat) -> np.dtype:
         elif isinstance(v, float):
             return F32
     return (np.dtype(np.bool_), np.dtype(np.int64))[kind] if flat else F32
+
+
+def _check_inferable(data) -> None:
+    """PyTorch infers tensor()'s dtype from every value before it looks at
+    the shape, in order, depth first: a None (or another object with no
+    dtype) anywhere is its RuntimeError; a str it leaves to the shape's
+    checks."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        elif v is None or v.__class__ in (dict, set, range):
+            raise GradvizError(f"Could not infer dtype of {type(v).__name__}", kind=RUNTIME,
+                               hint="tensor() takes numbers (or lists of them)")
+        elif isinstance(v, str):
+            return
 
 
 def _flatten_nested(data):
@@ -226,9 +264,15 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
         arr = data.array.copy()
     else:
+        if dtype is None:
+            _check_inferable(data)
         flat, shape = _flatten_nested(data)
         # the requested dtype directly: 1.7 as float64 must not pass through float32
         dt = dtype if dtype is not None else _infer_dtype(flat)
+        if dt == np.int64 and any(v.__class__ is int and not -2**63 <= v < 2**63 for v in flat):
+            raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                               hint="an int64 holds whole numbers below 2**63: write the "
+                                    "number as a float (1e20) for a float tensor")
         rt.tape.check_shape(shape)
         if dt in NARROW_INTS:
             arr = narrow_ints(flat, dt, dt.name).reshape(shape)
@@ -433,7 +477,7 @@ def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False)
 def f_randperm(rt, n, *, dtype=None, requires_grad=False):
     if isinstance(n, bool) or not isinstance(n, int):
         raise GradvizError(f"randperm(): n must be an integer, got {_describe(n)}", kind=TYPE)
-    shape = _shape_args(rt, (n,), "randperm")
+    shape = _shape_args(rt, (n,), "randperm", None)
     if n > RANDPERM_MAX:
         raise GradvizError(f"randperm({n:,}): gradviz shuffles one swap at a time, up to "
                            f"{RANDPERM_MAX:,} numbers", kind=LIMIT,
@@ -600,7 +644,7 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
 
 
 def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
-    shape = _shape_args(rt, (n, n if m is None else m), "eye")
+    shape = _shape_args(rt, (n, n if m is None else m), "eye", None)
     return _leaf(rt, np.eye(*shape, dtype=_dtype_arg(dtype) or F32), requires_grad, "eye")
 
 
@@ -612,7 +656,7 @@ def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
     if isinstance(steps, bool) or not isinstance(steps, int):
         raise invalid_combination("linspace", [start, end, steps],
                                   hint="steps is a whole number: linspace(0, 1, 5)")
-    _shape_args(rt, (steps,), "linspace")
+    _shape_args(rt, (steps,), "linspace", None)
     dt = np.dtype(_dtype_arg(dtype) or F32)
     if dt.kind != "f" or steps < 2:
         values = np.linspace(start, end, steps).astype(dt)
@@ -770,8 +814,12 @@ def _torch_number(v) -> str:
 
 
 def f_manual_seed(rt, seed):
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise GradvizError("manual_seed() takes an integer", kind=TYPE)
+    # PyTorch's manual_seed takes int(seed) (2.5, '3', True, a one-element
+    # tensor), then the generator a uint64 (a negative int64 wraps around)
+    seed = _py_number(int)(rt, seed)
+    if not -2**63 <= seed < 2**64:
+        raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                           hint="a seed is a 64-bit int: torch.manual_seed(0)")
     rt.rng = CPUGenerator(seed % 2**64)   # negative seeds wrap, as in PyTorch
     return None
 
@@ -1287,9 +1335,10 @@ def _matmul_form(name):
     return f
 
 
-def _shape_from(rt, x, shape) -> tuple:
+def _shape_from(rt, x, shape, fname: str) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    int64_sizes(fname, "shape" if fname == "reshape" else "size", shape)
     return _infer_size(shape, x.data.size)
 
 
@@ -1321,11 +1370,11 @@ def _infer_size(shape: tuple, n: int) -> tuple:
 
 def f_reshape(rt, x, *shape):
     x = _need_tensor(x, "reshape")
-    return rt.apply(OPS["reshape"], (x,), {"shape": _shape_from(rt, x, shape)})
+    return rt.apply(OPS["reshape"], (x,), {"shape": _shape_from(rt, x, shape, "reshape")})
 
 
 def m_view(rt, x, *shape):
-    new = _shape_from(rt, x, shape)
+    new = _shape_from(rt, x, shape, "view")
     # view() never copies: a transposed (non-contiguous) tensor cannot be
     # viewed flat. numpy keeps strides as PyTorch does (transpose, slicing,
     # elementwise results keep the input's layout), so ask numpy.
@@ -1384,6 +1433,7 @@ def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
             raise GradvizError(f"{method}(): argument '{arg}' (position 1) must be tuple of "
                                f"ints, not {type(a).__name__}", kind=TYPE,
                                hint=f"write e.g. x.{method}(2, 3)")
+    int64_sizes(method, arg, sizes)
     return sizes
 
 
@@ -1418,7 +1468,7 @@ def m_expand_as(rt, x, other):
 
 
 def m_repeat(rt, x, *sizes):
-    reps = _shape_args(rt, _sizes_given("repeat", "repeats", sizes), "repeat")
+    reps = _shape_args(rt, _sizes_given("repeat", "repeats", sizes), "repeat", "repeats")
     if len(reps) < x.data.ndim:
         raise GradvizError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor",

@@ -1140,7 +1140,8 @@ class Interpreter:
         parser), calls inside calls, sizes within the limits that still do
         not fit in memory."""
         if isinstance(exc, OverflowError):
-            return GradvizError(f"a number is out of range: {exc}", kind=VALUE, span=span,
+            # (Python's own error, as PyTorch's Python raises it: tensor([10**400]))
+            return GradvizError(str(exc), kind="OverflowError", span=span,
                                 hint=NUMBER_RANGE_HINT)
         if isinstance(exc, RecursionError):
             if len(self.scopes) > 1:    # in calls of the program's functions
