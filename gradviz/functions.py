@@ -325,12 +325,32 @@ def _dims(dim, ndim):
 def _need_tensor(v, fname, pos=1, arg=None) -> Tensor:
     """v, a tensor; else PyTorch's TypeError for the argument (`arg`, by
     default 'input' first and 'other' second, as most of torch's functions
-    name theirs)."""
+    name theirs; pos None: given by keyword, which PyTorch's error gives
+    no position)."""
     if not is_tensor(v):
         arg = arg or ("input" if pos == 1 else "other")
-        raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be Tensor, not "
+        where = f" (position {pos})" if pos else ""
+        raise GradvizError(f"{fname}(): argument '{arg}'{where} must be Tensor, not "
                            f"{arg_type_name(v)}", kind=TYPE, hint=_number_hint(fname, [v]))
     return v
+
+
+def keywords_seen(f):
+    """f called with keywords=, the names of the arguments its call gave by
+    keyword: PyTorch's argument errors say where a positional argument
+    stands ("argument 'bias' (position 4)") but not a keyword's."""
+    @functools.wraps(f)
+    def call(rt, *args, **kwargs):
+        return f(rt, *args, keywords=frozenset(kwargs), **kwargs)
+    sig = inspect.signature(f)
+    call.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
+                                                 if p.name != "keywords"])
+    return call
+
+
+def position(keywords: frozenset, name: str, pos: int) -> int | None:
+    """pos, or None when the argument came by keyword (see keywords_seen)."""
+    return None if name in keywords else pos
 
 
 def float_arg(fname: str, name: str, v, hint: str) -> float:

@@ -20,8 +20,9 @@ does. The two runs are then compared:
 
 A program PyTorch cannot run for a reason outside gradviz's scope is
 "skipped", not a difference: a bare name the oracle does not bind
-(NameError), a hang or a crash of the child, or gradviz stopping at one of
-its limits (LimitError). A bare sum/max/min/abs/pow is tried both as torch's
+(NameError), Python's own limits (nesting, recursion, memory), a hang or a
+crash of the child, gradviz stopping at one of its limits (LimitError), or
+printed values of uninitialised memory (torch.empty). A bare sum/max/min/abs/pow is tried both as torch's
 and as Python's (gradviz takes Python's for non-tensors, as a script that only
 imported torch does); either agreeing is agreement.
 
@@ -205,9 +206,22 @@ def compare(got: dict, want: dict, messages: bool) -> tuple[str, str]:
     return "same", ""
 
 
-def skipped(got: dict, want: dict | None) -> bool:
+# Python's own limits (gradviz's parser nests deeper), and the values of
+# uninitialised memory
+PYTHON_LIMITS = re.compile(r"too many (levels of indentation|statically nested blocks)|"
+                           r"too many nested parentheses|too complex|nested too deeply")
+UNINITIALISED = re.compile(r"\bempty(_like|_strided)?\(|\.new_empty\(")
+
+
+def skipped(src: str, got: dict, want: dict | None) -> bool:
     """Outside gradviz's scope (see the module's docstring)."""
     if want is None:
+        return True
+    we = want["error"]
+    if we and (we["type"] in ("RecursionError", "MemoryError")
+               or PYTHON_LIMITS.search(we["message"])):
+        return True
+    if got["output"] != want["output"] and UNINITIALISED.search(src):
         return True
     if want["error"] and want["error"]["type"] == "NameError" \
             and (not got["error"] or got["error"]["type"] != "NameError"):
@@ -218,7 +232,7 @@ def skipped(got: dict, want: dict | None) -> bool:
 def check(src: str, timeout: float, messages: bool) -> tuple[str, str, dict, dict | None]:
     got = run_gradviz(src, timeout)
     want = run_torch(src, timeout)
-    if skipped(got, want):
+    if skipped(src, got, want):
         return "skipped", "", got, want
     category, why = compare(got, want, messages)
     if category not in ("same", "noise") and SHADOW_CALL.search(src):
