@@ -107,11 +107,18 @@ def _shape_args(rt, args, what, arg: str | None = "size") -> tuple:
                                kind=TYPE, hint=f"write e.g. {what}(2, 3)")
         int64_size(what, arg, pos, a)
         if a < 0:
-            raise GradvizError(f"Trying to create tensor with negative dimension {a}: "
-                               f"{list(args)}", hint="sizes must be 0 or more")
+            raise GradvizError(_NEGATIVE_SIZE.get(what, "Trying to create tensor with negative "
+                                                        "dimension {a}: {args}").format(
+                                   a=a, args=list(args), name="nm"[pos - 1:pos]),
+                               hint="sizes must be 0 or more")
         shape.append(a)
     rt.tape.check_shape(tuple(shape))
     return tuple(shape)
+
+
+# PyTorch's words for a negative size, where a function has its own
+_NEGATIVE_SIZE = {"zeros": "zeros: Dimension size must be non-negative.",
+                  "eye": "{name} must be greater or equal to 0, got {a}"}
 
 
 def int64_size(fname: str, arg: str | None, pos: int, s) -> None:
@@ -1374,7 +1381,9 @@ def _infer_size(shape: tuple, n: int) -> tuple:
                 raise GradvizError("only one dimension can be inferred")
             free = i
         elif s < 0:
-            raise GradvizError(f"invalid shape dimension {s}")
+            raise GradvizError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}", hint="a size is 0 or more, or -1 for the "
+                                                      "one that is inferred")
         else:
             known *= s
     out = list(shape)

@@ -39,6 +39,7 @@ def _polygamma_n(n) -> int:
                            f"{F.arg_type_name(n)}", kind=TYPE,
                            hint="n is the derivative's order, a whole number: "
                                 "torch.polygamma(1, x)")
+    F.int64_size("polygamma", None, 1, n)
     if n < 0:
         raise GradvizError("polygamma(n, x) does not support negative n.", kind=RUNTIME,
                            hint="n = 0 is digamma, 1 trigamma, ...")
