@@ -184,7 +184,22 @@ def _check_inferable(data) -> None:
             return
 
 
-def _flatten_nested(data):
+def _floats(data, dtype) -> bool:
+    """Whether tensor(data, dtype=dtype) is of a float dtype: dtype's, or
+    the inferred one (a float anywhere in data, however deep)."""
+    if dtype is not None:
+        return dtype.kind == "f"
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif v.__class__ is float or (is_tensor(v) and v.data.dtype.kind == "f"):
+            return True
+    return False
+
+
+def _flatten_nested(data, dtype=None):
     """Flatten nested lists (without recursion) checking they are rectangular;
     returns (flat values, shape) or raises PyTorch's ValueError wording."""
     shape = []
@@ -205,8 +220,10 @@ def _flatten_nested(data):
             raise GradvizError("this list is too big", kind=LIMIT)
     for v in level:
         if isinstance(v, (list, tuple)):
-            raise GradvizError(f"expected a number at dim {len(shape)}, got a list",
-                               kind=VALUE, hint="every row must be nested equally deep")
+            # (PyTorch stores it as a number of the dtype: its conversion's error)
+            message = f"must be real number, not {type(v).__name__}" if _floats(data, dtype) \
+                else f"'{type(v).__name__}' object cannot be interpreted as an integer"
+            raise GradvizError(message, kind=TYPE, hint="every row must be nested equally deep")
         if is_tensor(v):
             if v.data.size != 1:
                 raise GradvizError("only one element tensors can be converted to Python "
@@ -273,7 +290,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
     else:
         if dtype is None:
             _check_inferable(data)
-        flat, shape = _flatten_nested(data)
+        flat, shape = _flatten_nested(data, dtype)
         # the requested dtype directly: 1.7 as float64 must not pass through float32
         dt = dtype if dtype is not None else _infer_dtype(flat)
         if dt == np.int64 and any(v.__class__ is int and not -2**63 <= v < 2**63 for v in flat):
