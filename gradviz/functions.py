@@ -3520,6 +3520,11 @@ def check_device(device) -> None:
     """A device= argument: the CPU (or None) is fine and changes nothing."""
     if device is None:
         return
+    if device.__class__ is int:      # an accelerator's index, as PyTorch reads an int
+        raise GradvizError("Device index must not be negative" if device < 0 else
+                           "Cannot access accelerator device when none is available.",
+                           kind=RUNTIME, hint="gradviz runs on the CPU: write device=\"cpu\", "
+                                              "or leave it out")
     if not isinstance(device, str):
         raise GradvizError(f"expected a device, not {_describe(device)}", kind=TYPE,
                            hint='write device="cpu"')
@@ -3535,8 +3540,8 @@ def check_device(device) -> None:
 def m_to(rt, x, *args, dtype=None, device=None):
     """x.to(dtype), x.to(device), x.to(device, dtype): the CPU changes nothing."""
     for a in args:
-        if isinstance(a, DType) or (dtype is None and a.__class__ is not str
-                                    and not isinstance(a, Device)):
+        if isinstance(a, DType) or (dtype is None and a.__class__ is not str and
+                                    a.__class__ is not int and not isinstance(a, Device)):
             dtype = a
         else:
             check_device(a)
