@@ -2212,6 +2212,8 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
            materialize_grads=False):
     """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple
     (only_inputs: deprecated and ignored, as in PyTorch)."""
+    # (PyTorch's Python tests these as conditions: a tensor of several values is ambiguous)
+    materialize_grads = rt.truth(materialize_grads)
     if materialize_grads and allow_unused is False:
         raise GradvizError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, "
