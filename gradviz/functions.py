@@ -365,7 +365,12 @@ def keywords_seen(f):
     stands ("argument 'bias' (position 4)") but not a keyword's."""
     @functools.wraps(f)
     def call(rt, *args, **kwargs):
-        return f(rt, *args, keywords=frozenset(kwargs), **kwargs)
+        try:
+            return f(rt, *args, keywords=frozenset(kwargs), **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None:   # (f's arguments do not fit: the program's)
+                exc.at_the_call = True
+            raise
     sig = inspect.signature(f)
     call.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
                                                  if p.name != "keywords"])

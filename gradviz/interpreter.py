@@ -459,6 +459,14 @@ def power(a, b):
     return a ** b
 
 
+def _at_the_call(exc: TypeError) -> bool:
+    """Whether exc was raised by the call of a function itself (its
+    arguments do not fit), not deeper; a wrapper that passes a call on
+    (functions.keywords_seen) marks such an error of the call it makes."""
+    tb = exc.__traceback__
+    return tb is not None and (tb.tb_next is None or getattr(exc, "at_the_call", False))
+
+
 def _argument_error(name: str, exc: TypeError) -> GradvizError:
     """A function called with arguments it does not take, in the user's terms."""
     msg = str(exc).replace("f_", "").replace("m_", "")
@@ -1680,7 +1688,7 @@ class Interpreter:
         try:
             result = fn.impl(self, *args, **kwargs)
         except TypeError as exc:
-            if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+            if _at_the_call(exc):
                 raise _argument_error(fn.name, exc) from None      # (as _call's)
             raise
         finally:
@@ -3180,7 +3188,7 @@ class Interpreter:
         except TypeError as exc:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
-            if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+            if _at_the_call(exc):
                 if kwargs and "key" in kwargs and fn.name in ("max", "min"):
                     raise _key_error(fn.name, args, kwargs) from None
                 raise _argument_error(fn.name, exc) from None
