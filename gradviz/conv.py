@@ -228,6 +228,10 @@ def f_conv2d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, grou
 
 # ---- F.pad -------------------------------------------------------------------------
 
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+_PAD_MODES_HINT = "mode is one of 'constant', 'reflect', 'replicate' or 'circular'"
+
+
 def f_pad(rt, input, pad, mode="constant", value=None):
     """F.pad in constant mode: pad[0], pad[1] added before and after the
     last dim, pad[2], pad[3] the one before it, ...; negative amounts cut."""
@@ -240,9 +244,12 @@ def f_pad(rt, input, pad, mode="constant", value=None):
                            f"element of type {F.arg_type_name(bad)} at pos "
                            f"{list(pad).index(bad) if isinstance(pad, (tuple, list)) else 0}",
                            kind=TYPE, hint="pad is a tuple of whole numbers: (left, right, ...)")
-    if mode != "constant":
-        raise GradvizError(f"F.pad(mode='{mode}') is not supported", kind=VALUE,
-                           hint="gradviz pads with a constant: F.pad(x, pad, value=0.0)")
+    if not isinstance(mode, str):
+        raise GradvizError(f"pad(): argument 'mode' (position 3) must be str, not "
+                           f"{F.arg_type_name(mode)}", kind=TYPE, hint=_PAD_MODES_HINT)
+    if mode not in _PAD_MODES:
+        raise GradvizError(f"Unrecognised padding mode {mode}", kind="NotImplementedError",
+                           hint=_PAD_MODES_HINT)
     x = input.data
     if len(pad) % 2:
         raise GradvizError("Padding length must be divisible by 2", kind=RUNTIME,
@@ -251,6 +258,19 @@ def f_pad(rt, input, pad, mode="constant", value=None):
         raise GradvizError(f"Padding length should be less than or equal to two times the input "
                            f"dimension but got padding length {len(pad)} and input of dimension "
                            f"{x.ndim}", kind=RUNTIME, hint="two amounts per dim, from the last")
+    if mode != "constant":
+        dims = len(pad) // 2
+        if dims > 3 or x.ndim not in (dims + 1, dims + 2):
+            raise GradvizError(
+                f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.\n"
+                "Supported combinations for non-constant padding:\n"
+                "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)",
+                kind="NotImplementedError", hint="the input is (N, C, ...) or (C, ...) with "
+                                                 "one pair of amounts per padded dim")
+        raise GradvizError(f"F.pad(mode='{mode}') is not supported", kind=VALUE,
+                           hint="gradviz pads with a constant: F.pad(x, pad, value=0.0)")
     shape = list(x.shape)
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
@@ -477,24 +497,37 @@ def _pool1d_input(input, fn: str):
 
 
 # the argument positions PyTorch's parser names in a 1-d pooling's type errors
-# (avg_pool1d's name none)
-_POSITIONS_1D = {"max_pool1d": {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5}}
+_POSITIONS_1D = {"max_pool1d": {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5},
+                 "avg_pool1d": {"kernel_size": 2, "stride": 3, "padding": 4}}
+
+
+def _check_types(fn: str, given: dict, keywords=frozenset()) -> None:
+    """PyTorch's argument parser's TypeErrors for a 1-d pooling's geometry
+    arguments (given: name -> value), which come before the op's checks of
+    the input; a position is named where PyTorch's call gives one (max_pool1d's
+    Python passes its arguments on by position; avg_pool1d is called
+    directly, so only an argument given by position has one)."""
+    for name, v in given.items():
+        if v is None:
+            continue
+        pos = _POSITIONS_1D[fn].get(name) if name not in keywords else None
+        where = f"{fn}(): argument '{name}'" + (f" (position {pos})" if pos else "")
+        hint = f"{name} is a whole number (one for a 1-d pooling)"
+        if isinstance(v, (tuple, list)):
+            for i, e in enumerate(v):
+                if not isinstance(e, int):
+                    raise GradvizError(f"{where} must be tuple of ints, but found element of "
+                                       f"type {F.arg_type_name(e)} at pos {i}", kind=TYPE,
+                                       hint=hint)
+        elif not isinstance(v, int):
+            raise GradvizError(f"{where} must be tuple of ints, not {F.arg_type_name(v)}",
+                               kind=TYPE, hint=hint)
 
 
 def _one(fn: str, name: str, v, default=None):
+    """A 1-d pooling's geometry argument (its type checked): its one int."""
     if v is None:
         return default
-    pos = _POSITIONS_1D.get(fn, {}).get(name)
-    where = f"{fn}(): argument '{name}'" + (f" (position {pos})" if pos else "")
-    hint = f"{name} is a whole number (one for a 1-d pooling)"
-    if isinstance(v, (tuple, list)):
-        for i, e in enumerate(v):
-            if not isinstance(e, int):
-                raise GradvizError(f"{where} must be tuple of ints, but found element of type "
-                                   f"{F.arg_type_name(e)} at pos {i}", kind=TYPE, hint=hint)
-    elif not isinstance(v, int):
-        raise GradvizError(f"{where} must be tuple of ints, not {F.arg_type_name(v)}",
-                           kind=TYPE, hint=hint)
     if isinstance(v, (tuple, list)):
         if len(v) != 1 or not isinstance(v[0], int):
             raise GradvizError(f"{fn}() {name} must be an int, list of ints or tuple of ints of "
@@ -506,6 +539,9 @@ def _one(fn: str, name: str, v, default=None):
 
 def f_max_pool1d(rt, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False):
+    F._need_tensor(input, "max_pool1d")
+    _check_types("max_pool1d", {"kernel_size": kernel_size, "stride": stride,
+                                "padding": padding, "dilation": dilation})
     input = _pool1d_input(input, "max_pool1d")
     k = _one("max_pool1d", "kernel_size", kernel_size)
     s = _one("max_pool1d", "stride", stride, k)
@@ -531,8 +567,12 @@ def f_max_pool1d(rt, input, kernel_size, stride=None, padding=0, dilation=1, cei
     return F.f_squeeze(rt, out, -2)
 
 
+@F.keywords_seen
 def f_avg_pool1d(rt, input, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True):
+                 count_include_pad=True, *, keywords=frozenset()):
+    F._need_tensor(input, "avg_pool1d")
+    _check_types("avg_pool1d", {"kernel_size": kernel_size, "stride": stride,
+                                "padding": padding}, keywords)
     input = _pool1d_input(input, "avg_pool1d")
     k = _one("avg_pool1d", "kernel_size", kernel_size)
     s = _one("avg_pool1d", "stride", stride, k)

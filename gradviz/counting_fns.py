@@ -92,21 +92,23 @@ def f_bincount(rt, input, weights=None, minlength=0):
                                             "dtype": dt})
 
 
-def _number(v, name: str) -> float:
+def _number(v, name: str, pos: int | None) -> float:
     """histc's min= or max=: a number (a one-element tensor is its number)."""
     if F.is_tensor(v) and v.data.size == 1:
         return float(v.data.item())
     if not isinstance(v, (int, float)):
-        raise GradvizError(f"histc(): argument '{name}' must be Number, not "
+        where = f" (position {pos})" if pos else ""
+        raise GradvizError(f"histc(): argument '{name}'{where} must be Number, not "
                            f"{F.arg_type_name(v)}", kind=TYPE,
                            hint=f"{name}= is a number: histc(x, bins=10, min=0.0, max=1.0)")
     return float(v)
 
 
-def f_histc(rt, input, bins=100, min=0, max=0):
+@F.keywords_seen
+def f_histc(rt, input, bins=100, min=0, max=0, *, keywords=frozenset()):
     """A histogram of x's values in `bins` equal bins from min to max (x's
     own range when both are 0); values outside are not counted."""
-    x = _need_tensor(input, "histc")
+    x = _need_tensor(input, "histc", F.position(keywords, "input", 1), "input")
     data = x.data
     if data.dtype.kind != "f":
         raise GradvizError(f"\"histogram_cpu\" not implemented for '{F.type_word(data.dtype)}'",
@@ -114,12 +116,14 @@ def f_histc(rt, input, bins=100, min=0, max=0):
     if F.is_tensor(bins) and bins.data.size == 1 and bins.data.dtype.kind in "iu":
         bins = int(bins.data.item())      # (a one-element int tensor is its number, as in PyTorch)
     if isinstance(bins, bool) or not isinstance(bins, int):
-        raise GradvizError(f"histc(): argument 'bins' (position 2) must be int, not "
+        where = "" if "bins" in keywords else " (position 2)"
+        raise GradvizError(f"histc(): argument 'bins'{where} must be int, not "
                            f"{F.arg_type_name(bins)}", kind=TYPE, hint="bins=10")
     if bins <= 0:
         raise GradvizError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0",
                            kind=RUNTIME, hint="bins is how many bins: bins=10")
-    lo, hi = (_number(v, name) for v, name in ((min, "min"), (max, "max")))
+    lo, hi = (_number(v, name, F.position(keywords, name, pos))
+              for v, name, pos in ((min, "min", 3), (max, "max", 4)))
     if lo > hi:
         raise GradvizError("torch.histc: max must be larger than min", kind=RUNTIME,
                            hint="min=, max= give the range counted")

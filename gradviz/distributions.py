@@ -698,12 +698,28 @@ def _property(rt, d, name: str):
                             "parameters")
 
 
+# the methods these distributions take from torch.distributions.Distribution,
+# whose are bare `raise NotImplementedError`
+_BASE_ONLY = {"rsample": (Categorical, Multinomial, Bernoulli),
+              "cdf": (Categorical, Multinomial, Bernoulli, Independent),
+              "icdf": (Categorical, Multinomial, Bernoulli, Independent)}
+
+
+def _not_implemented(rt, d, *args, **kwargs):
+    raise GradvizError("", kind="NotImplementedError",
+                       hint=f"{d.kind} does not have this method in PyTorch (a discrete "
+                            "distribution has no rsample(): use sample(), or a "
+                            "reparameterizable one such as Normal)")
+
+
 def attribute(rt, obj, attr: str):
     """d.sample, d.log_prob, ... (bound methods) and d.probs, d.loc, ... ."""
     from .interpreter import BoundMethod
     if attr in _METHODS and hasattr(obj, attr):
         method = getattr(type(obj), attr)
         return BoundMethod(attr, lambda rt, d, *a, **k: method(d, rt, *a, **k), obj)
+    if obj.__class__ in _BASE_ONLY.get(attr, ()):
+        return BoundMethod(attr, _not_implemented, obj)
     target = obj.categorical if obj.__class__ is Multinomial and attr in _LAZY else obj
     if attr in _LAZY and hasattr(target, attr):
         return getattr(target, attr)(rt)

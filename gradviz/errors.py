@@ -86,12 +86,14 @@ class GradvizError(Exception):
         if filename is None:
             # an error with no program (a missing file) names the tool, as compilers do
             filename = self.filename or "gradviz"
+        # (a message of PyTorch's may end in a newline: str(e) keeps it, not the display)
+        message = self.message.rstrip("\n")
         if self.span is None:
-            head = f"{filename}: error: {self.message}"
+            head = f"{filename}: error: {message}"
             lines = [head]
         else:
             sp = self.span
-            lines = [f"{filename}:{sp.line}:{sp.col}: error: {self.message}"]
+            lines = [f"{filename}:{sp.line}:{sp.col}: error: {message}"]
             src_lines = source.splitlines() if source else []
             if 0 < sp.line <= len(src_lines):
                 lines.extend(_snippet(src_lines[sp.line - 1], sp))

@@ -335,7 +335,17 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
                            kind=RUNTIME, hint="leave out has_aux= and strict=")
     keep = _keep_graph(primals)
     f = Function("f", lambda rt, *xs: rt.call_value(func, list(xs)))
-    return _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep))
+    outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep))
+    # PyTorch's forward-mode levels hand each output back through an alias
+    # (grad_fn AliasBackward0) when it has a graph
+    outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
+    return outs, jvps
+
+
+def _alias(rt, t):
+    if _is_tensor(t) and t.recorded:
+        return rt.index_tensor(t, [Ellipsis])
+    return t
 
 
 def _jacobian(rt, func, argnums, has_aux, args, fname):

@@ -97,21 +97,49 @@ def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
     return rt.tape.add(t, rt.span, label=label)
 
 
-def _shape_args(rt, args, what) -> tuple:
-    """ones(2, 3) / ones((2, 3)) / ones([2, 3]) / ones(x.shape) -> (2, 3)."""
+def _shape_args(rt, args, what, arg: str | None = "size") -> tuple:
+    """ones(2, 3) / ones((2, 3)) / ones([2, 3]) / ones(x.shape) -> (2, 3)
+    (arg: the argument's name in PyTorch's overflow error; None: a lone int
+    argument, such as eye's n)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     shape = []
-    for a in args:
+    for pos, a in enumerate(args, 1):
         if isinstance(a, bool) or not isinstance(a, int):
             raise GradvizError(f"{what}(): sizes must be whole numbers, got {_describe(a)}",
                                kind=TYPE, hint=f"write e.g. {what}(2, 3)")
+        int64_size(what, arg, pos, a)
         if a < 0:
-            raise GradvizError(f"Trying to create tensor with negative dimension {a}: "
-                               f"{list(args)}", hint="sizes must be 0 or more")
+            raise GradvizError(_NEGATIVE_SIZE.get(what, "Trying to create tensor with negative "
+                                                        "dimension {a}: {args}").format(
+                                   a=a, args=list(args), name="nm"[pos - 1:pos]),
+                               hint="sizes must be 0 or more")
         shape.append(a)
     rt.tape.check_shape(tuple(shape))
     return tuple(shape)
+
+
+# PyTorch's words for a negative size, where a function has its own
+_NEGATIVE_SIZE = {"zeros": "zeros: Dimension size must be non-negative.",
+                  "eye": "{name} must be greater or equal to 0, got {a}"}
+
+
+def int64_size(fname: str, arg: str | None, pos: int, s) -> None:
+    """PyTorch's error for a size that is no int64: its argument parser's
+    TypeError naming the argument and the size's place (pos) in it, or for
+    a lone int argument (arg None) the ValueError of its unpacking."""
+    if s.__class__ is int and not -2**63 <= s < 2**63:
+        hint = "a size is an int64: at most 2**63 - 1"
+        if arg is None:
+            raise GradvizError("Overflow when unpacking long long", kind=VALUE, hint=hint)
+        raise GradvizError(f"{fname}(): argument '{arg}' failed to unpack the object at pos "
+                           f"{pos} with error \"Overflow when unpacking long long",
+                           kind=TYPE, hint=hint)
+
+
+def int64_sizes(fname: str, arg: str | None, sizes) -> None:
+    for pos, s in enumerate(sizes, 1):
+        int64_size(fname, arg, pos, s)
 
 
 _VALUE_KINDS = {"Module": "module", "Function": "function", "BoundMethod": "method",
@@ -175,7 +203,39 @@ def _numpy_plain(level: list) -> list:
     return level
 
 
-def _flatten_nested(data):
+def _check_inferable(data) -> None:
+    """PyTorch infers tensor()'s dtype from every value before it looks at
+    the shape, in order, depth first: a None (or another object with no
+    dtype) anywhere is its RuntimeError; a str it leaves to the shape's
+    checks."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        elif v is None or v.__class__ in (dict, set, range):
+            raise GradvizError(f"Could not infer dtype of {type(v).__name__}", kind=RUNTIME,
+                               hint="tensor() takes numbers (or lists of them)")
+        elif isinstance(v, str):
+            return
+
+
+def _floats(data, dtype) -> bool:
+    """Whether tensor(data, dtype=dtype) is of a float dtype: dtype's, or
+    the inferred one (a float anywhere in data, however deep)."""
+    if dtype is not None:
+        return dtype.kind == "f"
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif v.__class__ is float or (is_tensor(v) and v.data.dtype.kind == "f"):
+            return True
+    return False
+
+
+def _flatten_nested(data, dtype=None):
     """Flatten nested lists (without recursion) checking they are rectangular;
     returns (flat values, shape) or raises PyTorch's ValueError wording."""
     shape = []
@@ -197,8 +257,10 @@ def _flatten_nested(data):
     level = _numpy_plain(level)
     for v in level:
         if isinstance(v, (list, tuple)):
-            raise GradvizError(f"expected a number at dim {len(shape)}, got a list",
-                               kind=VALUE, hint="every row must be nested equally deep")
+            # (PyTorch stores it as a number of the dtype: its conversion's error)
+            message = f"must be real number, not {type(v).__name__}" if _floats(data, dtype) \
+                else f"'{type(v).__name__}' object cannot be interpreted as an integer"
+            raise GradvizError(message, kind=TYPE, hint="every row must be nested equally deep")
         if is_tensor(v):
             if v.data.size != 1:
                 raise GradvizError("only one element tensors can be converted to Python "
@@ -274,9 +336,15 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         from .numpy_arrays import to_tensor_array
         arr = to_tensor_array(data).copy()
     else:
-        flat, shape = _flatten_nested(data)
+        if dtype is None:
+            _check_inferable(data)
+        flat, shape = _flatten_nested(data, dtype)
         # the requested dtype directly: 1.7 as float64 must not pass through float32
         dt = dtype if dtype is not None else _infer_dtype(flat)
+        if dt == np.int64 and any(v.__class__ is int and not -2**63 <= v < 2**63 for v in flat):
+            raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                               hint="an int64 holds whole numbers below 2**63: write the "
+                                    "number as a float (1e20) for a float tensor")
         rt.tape.check_shape(shape)
         if dt in NARROW_INTS:
             arr = narrow_ints(flat, dt, dt.name).reshape(shape)
@@ -329,12 +397,37 @@ def _dims(dim, ndim):
 def _need_tensor(v, fname, pos=1, arg=None) -> Tensor:
     """v, a tensor; else PyTorch's TypeError for the argument (`arg`, by
     default 'input' first and 'other' second, as most of torch's functions
-    name theirs)."""
+    name theirs; pos None: given by keyword, which PyTorch's error gives
+    no position)."""
     if not is_tensor(v):
         arg = arg or ("input" if pos == 1 else "other")
-        raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be Tensor, not "
+        where = f" (position {pos})" if pos else ""
+        raise GradvizError(f"{fname}(): argument '{arg}'{where} must be Tensor, not "
                            f"{arg_type_name(v)}", kind=TYPE, hint=_number_hint(fname, [v]))
     return v
+
+
+def keywords_seen(f):
+    """f called with keywords=, the names of the arguments its call gave by
+    keyword: PyTorch's argument errors say where a positional argument
+    stands ("argument 'bias' (position 4)") but not a keyword's."""
+    @functools.wraps(f)
+    def call(rt, *args, **kwargs):
+        try:
+            return f(rt, *args, keywords=frozenset(kwargs), **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None:   # (f's arguments do not fit: the program's)
+                exc.at_the_call = True
+            raise
+    sig = inspect.signature(f)
+    call.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
+                                                 if p.name != "keywords"])
+    return call
+
+
+def position(keywords: frozenset, name: str, pos: int) -> int | None:
+    """pos, or None when the argument came by keyword (see keywords_seen)."""
+    return None if name in keywords else pos
 
 
 def float_arg(fname: str, name: str, v, hint: str) -> float:
@@ -481,7 +574,7 @@ def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False)
 def f_randperm(rt, n, *, dtype=None, requires_grad=False):
     if isinstance(n, bool) or not isinstance(n, int):
         raise GradvizError(f"randperm(): n must be an integer, got {_describe(n)}", kind=TYPE)
-    shape = _shape_args(rt, (n,), "randperm")
+    shape = _shape_args(rt, (n,), "randperm", None)
     if n > RANDPERM_MAX:
         raise GradvizError(f"randperm({n:,}): gradviz shuffles one swap at a time, up to "
                            f"{RANDPERM_MAX:,} numbers", kind=LIMIT,
@@ -654,7 +747,7 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
 
 
 def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
-    shape = _shape_args(rt, (n, n if m is None else m), "eye")
+    shape = _shape_args(rt, (n, n if m is None else m), "eye", None)
     return _leaf(rt, np.eye(*shape, dtype=_dtype_arg(dtype) or F32), requires_grad, "eye")
 
 
@@ -666,7 +759,7 @@ def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
     if isinstance(steps, bool) or not isinstance(steps, int):
         raise invalid_combination("linspace", [start, end, steps],
                                   hint="steps is a whole number: linspace(0, 1, 5)")
-    _shape_args(rt, (steps,), "linspace")
+    _shape_args(rt, (steps,), "linspace", None)
     dt = np.dtype(_dtype_arg(dtype) or F32)
     if dt.kind != "f" or steps < 2:
         values = np.linspace(start, end, steps).astype(dt)
@@ -824,8 +917,12 @@ def _torch_number(v) -> str:
 
 
 def f_manual_seed(rt, seed):
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise GradvizError("manual_seed() takes an integer", kind=TYPE)
+    # PyTorch's manual_seed takes int(seed) (2.5, '3', True, a one-element
+    # tensor), then the generator a uint64 (a negative int64 wraps around)
+    seed = _py_number(int)(rt, seed)
+    if not -2**63 <= seed < 2**64:
+        raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                           hint="a seed is a 64-bit int: torch.manual_seed(0)")
     rt.rng = CPUGenerator(seed % 2**64)   # negative seeds wrap, as in PyTorch
     return None
 
@@ -1341,9 +1438,10 @@ def _matmul_form(name):
     return f
 
 
-def _shape_from(rt, x, shape) -> tuple:
+def _shape_from(rt, x, shape, fname: str) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    int64_sizes(fname, "shape" if fname == "reshape" else "size", shape)
     return _infer_size(shape, x.data.size)
 
 
@@ -1359,7 +1457,9 @@ def _infer_size(shape: tuple, n: int) -> tuple:
                 raise GradvizError("only one dimension can be inferred")
             free = i
         elif s < 0:
-            raise GradvizError(f"invalid shape dimension {s}")
+            raise GradvizError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}", hint="a size is 0 or more, or -1 for the "
+                                                      "one that is inferred")
         else:
             known *= s
     out = list(shape)
@@ -1375,11 +1475,11 @@ def _infer_size(shape: tuple, n: int) -> tuple:
 
 def f_reshape(rt, x, *shape):
     x = _need_tensor(x, "reshape")
-    return rt.apply(OPS["reshape"], (x,), {"shape": _shape_from(rt, x, shape)})
+    return rt.apply(OPS["reshape"], (x,), {"shape": _shape_from(rt, x, shape, "reshape")})
 
 
 def m_view(rt, x, *shape):
-    new = _shape_from(rt, x, shape)
+    new = _shape_from(rt, x, shape, "view")
     # view() never copies: a transposed (non-contiguous) tensor cannot be
     # viewed flat. numpy keeps strides as PyTorch does (transpose, slicing,
     # elementwise results keep the input's layout), so ask numpy.
@@ -1438,6 +1538,7 @@ def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
             raise GradvizError(f"{method}(): argument '{arg}' (position 1) must be tuple of "
                                f"ints, not {type(a).__name__}", kind=TYPE,
                                hint=f"write e.g. x.{method}(2, 3)")
+    int64_sizes(method, arg, sizes)
     return sizes
 
 
@@ -1472,7 +1573,7 @@ def m_expand_as(rt, x, other):
 
 
 def m_repeat(rt, x, *sizes):
-    reps = _shape_args(rt, _sizes_given("repeat", "repeats", sizes), "repeat")
+    reps = _shape_args(rt, _sizes_given("repeat", "repeats", sizes), "repeat", "repeats")
     if len(reps) < x.data.ndim:
         raise GradvizError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor",
@@ -2170,6 +2271,8 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
            materialize_grads=False):
     """torch.autograd.grad: gradients of outputs w.r.t. inputs, as a tuple
     (only_inputs: deprecated and ignored, as in PyTorch)."""
+    # (PyTorch's Python tests these as conditions: a tensor of several values is ambiguous)
+    materialize_grads = rt.truth(materialize_grads)
     if materialize_grads and allow_unused is False:
         raise GradvizError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, "
@@ -3491,6 +3594,11 @@ def check_device(device) -> None:
     """A device= argument: the CPU (or None) is fine and changes nothing."""
     if device is None:
         return
+    if device.__class__ is int:      # an accelerator's index, as PyTorch reads an int
+        raise GradvizError("Device index must not be negative" if device < 0 else
+                           "Cannot access accelerator device when none is available.",
+                           kind=RUNTIME, hint="gradviz runs on the CPU: write device=\"cpu\", "
+                                              "or leave it out")
     if not isinstance(device, str):
         raise GradvizError(f"expected a device, not {_describe(device)}", kind=TYPE,
                            hint='write device="cpu"')
@@ -3506,8 +3614,8 @@ def check_device(device) -> None:
 def m_to(rt, x, *args, dtype=None, device=None):
     """x.to(dtype), x.to(device), x.to(device, dtype): the CPU changes nothing."""
     for a in args:
-        if isinstance(a, DType) or (dtype is None and a.__class__ is not str
-                                    and not isinstance(a, Device)):
+        if isinstance(a, DType) or (dtype is None and a.__class__ is not str and
+                                    a.__class__ is not int and not isinstance(a, Device)):
             dtype = a
         else:
             check_device(a)

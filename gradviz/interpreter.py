@@ -460,6 +460,14 @@ def power(a, b):
     return a ** b
 
 
+def _at_the_call(exc: TypeError) -> bool:
+    """Whether exc was raised by the call of a function itself (its
+    arguments do not fit), not deeper; a wrapper that passes a call on
+    (functions.keywords_seen) marks such an error of the call it makes."""
+    tb = exc.__traceback__
+    return tb is not None and (tb.tb_next is None or getattr(exc, "at_the_call", False))
+
+
 def _argument_error(name: str, exc: TypeError) -> GradvizError:
     """A function called with arguments it does not take, in the user's terms."""
     msg = str(exc).replace("f_", "").replace("m_", "")
@@ -1146,7 +1154,8 @@ class Interpreter:
         parser), calls inside calls, sizes within the limits that still do
         not fit in memory."""
         if isinstance(exc, OverflowError):
-            return GradvizError(f"a number is out of range: {exc}", kind=VALUE, span=span,
+            # (Python's own error, as PyTorch's Python raises it: tensor([10**400]))
+            return GradvizError(str(exc), kind="OverflowError", span=span,
                                 hint=NUMBER_RANGE_HINT)
         if isinstance(exc, RecursionError):
             if len(self.scopes) > 1:    # in calls of the program's functions
@@ -1697,7 +1706,7 @@ class Interpreter:
         try:
             result = fn.impl(self, *args, **kwargs)
         except TypeError as exc:
-            if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+            if _at_the_call(exc):
                 raise _argument_error(fn.name, exc) from None      # (as _call's)
             raise
         finally:
@@ -3209,7 +3218,7 @@ class Interpreter:
         except TypeError as exc:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
-            if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+            if _at_the_call(exc):
                 if kwargs and "key" in kwargs and fn.name in ("max", "min"):
                     raise _key_error(fn.name, args, kwargs) from None
                 raise _argument_error(fn.name, exc) from None

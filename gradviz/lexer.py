@@ -243,6 +243,18 @@ def scan(source: str, first_line: int = 1) -> list[tuple]:
         pieces = findall(source)
         pieces = map(_infos(set(pieces)).__getitem__, pieces)
     toks: list[tuple] = []
+    try:
+        _scan_pieces(pieces, toks, source, first_line)
+    except GradvizError as exc:
+        # the tokens before the error: Python's parser reads tokens as its
+        # tokenizer makes them, so a parse error before this one comes first
+        exc.tokens_before = toks
+        raise
+    return toks
+
+
+def _scan_pieces(pieces, toks: list, source: str, first_line: int) -> None:
+    """scan()'s loop: its tokens appended to toks."""
     append = toks.append
     line, col = first_line, 1    # col: of the next piece
     brackets: list[tuple] = []   # the tokens of the brackets still open
@@ -328,7 +340,6 @@ def scan(source: str, first_line: int = 1) -> list[tuple]:
     for _ in indents[1:]:
         append((DEDENT, "", None, line, col, col))
     append((EOF, "", None, line, col, col))
-    return toks
 
 
 def _word_pieces(source: str, findall):

@@ -51,11 +51,7 @@ def _sizes(input, size, scale_factor, dim: int):
                     f"[{', '.join(repr(type(s)).replace('type', 'class') for s in size)}]",
                     kind=TYPE, hint="sizes are whole numbers")
             return list(size), None
-        if not _is_int(size):
-            raise GradvizError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] "
-                               f"or Tuple[int, int, int], but got size with types "
-                               f"[{repr(type(size)).replace('type', 'class')}]", kind=TYPE,
-                               hint="a size is a whole number; for a factor use scale_factor=")
+        # (one size for every dim; one that is no int is the C++ op's error: _bad_sizes)
         return [size] * dim, None
     if scale_factor is None:
         raise GradvizError("either size or scale_factor should be defined", kind=VALUE,
@@ -69,21 +65,72 @@ def _sizes(input, size, scale_factor, dim: int):
                 "and scale_factor in (s1, s2, ...,sK) format.", kind=VALUE,
                 hint=f"one factor per spatial dim: {dim} here")
         return None, [_scale(s, dim, pos) for pos, s in enumerate(scale_factor, 1)]
-    return None, [_scale(scale_factor, dim)] * dim
+    if not _is_number(scale_factor):       # (the C++ op's error: _bad_sizes)
+        return None, [scale_factor] * dim
+    return None, [float(scale_factor)] * dim
 
 
-def _scale(s, dim: int, pos: int = 0) -> float:
-    """A scale factor, a number; else (the first line of) PyTorch's error
-    from the C++ op (pos: its place in a tuple)."""
-    if isinstance(s, (int, float)) and not isinstance(s, bool):
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _scale(s, dim: int, pos: int) -> float:
+    """A scale factor of a tuple, a number; else PyTorch's error from the
+    C++ op (pos: its place in the tuple)."""
+    if _is_number(s):
         return float(s)
-    hint = "scale_factor is a number, or one number per spatial dim: scale_factor=2.0"
-    if pos:
-        raise GradvizError(f"upsample_nearest{dim}d(): argument 'scale_factors' must be tuple of "
-                           f"floats, but found element of type {F.arg_type_name(s)} at pos {pos}",
-                           kind=TYPE, hint=hint)
-    raise GradvizError(f"upsample_nearest{dim}d() received an invalid combination of arguments - "
-                       f"got (Tensor, NoneType, list), but expected one of:", kind=TYPE, hint=hint)
+    raise GradvizError(f"upsample_nearest{dim}d(): argument 'scale_factors' must be tuple of "
+                       f"floats, but found element of type {F.arg_type_name(s)} at pos {pos}",
+                       kind=TYPE, hint=_SCALE_HINT)
+
+
+_SCALE_HINT = "scale_factor is a number, or one number per spatial dim: scale_factor=2.0"
+# the C++ op each mode resizes with, by the input's spatial dims
+_KERNELS = {("nearest", d): f"upsample_nearest{d}d" for d in (1, 2, 3)} | \
+    {("nearest-exact", d): f"_upsample_nearest_exact{d}d" for d in (1, 2, 3)} | \
+    {("linear", 1): "upsample_linear1d", ("bilinear", 2): "upsample_bilinear2d",
+     ("bicubic", 2): "upsample_bicubic2d", ("trilinear", 3): "upsample_trilinear3d"}
+
+
+def _bad_sizes(input, mode: str, dim: int, output_size, scales) -> GradvizError | None:
+    """PyTorch's error for a size= or scale_factor= of the wrong type given
+    as one value (interpolate's Python repeats it per dim and hands the list
+    to the C++ op, whose argument parser refuses it); None if all are numbers."""
+    by_size = output_size is not None
+    given = output_size if by_size else scales
+    if all((_is_int if by_size else _is_number)(v) for v in given):
+        return None
+    bad = given[0]
+    if mode == "area" and by_size:
+        return GradvizError(f"adaptive_avg_pool{dim}d(): argument 'output_size' (position 2) "
+                            f"must be tuple of ints, but found element of type "
+                            f"{F.arg_type_name(bad)} at pos 0", kind=TYPE,
+                            hint="a size is a whole number; for a factor use scale_factor=")
+    if mode == "area":
+        # (its Python computes the output size: int(the input's size * the factor))
+        if isinstance(bad, str):
+            return GradvizError(f"invalid literal for int() with base 10: "
+                                f"{bad * input.data.shape[2]!r}", kind=VALUE, hint=_SCALE_HINT)
+        return GradvizError(f"unsupported operand type(s) for *: 'int' and "
+                            f"'{F.arg_type_name(bad)}'", kind=TYPE, hint=_SCALE_HINT)
+    kernel = _KERNELS.get((mode, dim))
+    aligned = ", bool align_corners" if mode in _INTERPOLATING else ""
+    bool_arg = ", bool" if aligned else ""
+    listed = f"!list of [{', '.join([F.arg_type_name(bad)] * dim)}]!"
+    got, marked = (("list", "NoneType"), (listed, "!NoneType!")) if by_size else \
+        (("NoneType", "list"), ("!NoneType!", listed))
+    scale_args = ", ".join(f"float scales{f'_{n}' if dim > 1 else ''} = None"
+                           for n in "dhw"[3 - dim:])
+    return GradvizError(
+        f"{kernel}() received an invalid combination of arguments - got (Tensor, {got[0]}"
+        f"{bool_arg}, {got[1]}), but expected one of:\n"
+        f" * (Tensor input, tuple of ints output_size{aligned}, tuple of floats scale_factors)\n"
+        f"      didn't match because some of the arguments have invalid types: (Tensor, "
+        f"{marked[0]}{bool_arg}, {marked[1]})\n"
+        f" * (Tensor input, tuple of ints output_size{aligned}, {scale_args}, *, Tensor out = "
+        f"None)\n", kind=TYPE,
+        hint="a size is a whole number; for a factor use scale_factor=" if by_size else
+        _SCALE_HINT)
 
 
 def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -101,6 +148,11 @@ def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align
     ndim = input.data.ndim
     dim = ndim - 2
     output_size, scales = _sizes(input, size, scale_factor, dim)
+    bad = _bad_sizes(input, mode, dim, output_size, scales)
+    if bad is not None:
+        if mode != "area" and (mode, dim) not in _KERNELS:
+            _mode_error(mode, ndim)
+        raise bad
     if recompute_scale_factor and size is not None:
         raise GradvizError("recompute_scale_factor is not meaningful with an explicit size.",
                            kind=VALUE, hint="leave recompute_scale_factor out with size=")
@@ -147,7 +199,10 @@ def _mode_error(mode: str, ndim: int):
         raise GradvizError(f"Got {ndim}D input, but {mode} mode needs {_WRONG_DIMS[mode]}D input",
                            kind="NotImplementedError",
                            hint="linear takes (N, C, L), bilinear (N, C, H, W)")
-    if mode in ("bicubic", "trilinear", "lanczos") or (ndim == 5 and mode in _MODES):
+    # (what PyTorch runs and gradviz does not; bicubic and lanczos of other
+    # dims fall to PyTorch's "Input Error")
+    if (mode, ndim) in (("bicubic", 4), ("lanczos", 4), ("trilinear", 5)) or \
+            (ndim == 5 and mode in ("nearest", "nearest-exact", "area")):
         raise GradvizError(f"interpolate(mode='{mode}') of a {ndim}-d input is not supported",
                            kind=TYPE, hint="gradviz resizes 3-d and 4-d inputs with nearest, "
                                            "nearest-exact, linear, bilinear or area")

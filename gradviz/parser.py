@@ -92,13 +92,40 @@ def parse(source: str, filename: str = "<string>") -> Program:
             body = None            # the whole-source parse says what is wrong
         try:
             program = Program(tuple(body), source) if body is not None else \
-                _Parser(lexer.scan(source), source).program()
+                _Parser(_tokens(source), source).program()
         except RecursionError:  # unreachable by design: the explicit depth guard comes first
             raise GradvizError("the program is nested too deeply", kind=LIMIT,
                                hint="split it into smaller statements") from None
     if "nonlocal" in source:        # (Python's checks of it, before anything runs)
         scopes.check(program)
     return program
+
+
+def _tokens(source: str) -> list[tuple]:
+    """The program's tokens; when the lexer fails at a line, a parse error
+    on an earlier line is the error instead, as Python reports it (it
+    tokenizes as it parses: an unexpected indent comes before a later
+    unindent that matches no level)."""
+    try:
+        return lexer.scan(source)
+    except GradvizError as exc:
+        before = getattr(exc, "tokens_before", None)
+        if not before or exc.span is None:
+            raise
+        line = exc.span.line
+        # the tokens so far, closed as a program on a line after them all:
+        # an error that the cut makes is on that line, and is not taken
+        after = max(line, before[-1][3]) + 1
+        depth = sum(1 if t[0] == INDENT else -1 if t[0] == DEDENT else 0 for t in before)
+        toks = before + [(NEWLINE, "", None, after, 1, 2)] + \
+            [(DEDENT, "", None, after, 1, 1)] * depth + [(EOF, "", None, after, 1, 1)]
+        try:
+            _Parser(toks, source).program()
+        except GradvizError as first:
+            if first.kind == SYNTAX and first.span is not None and first.span.line <= line \
+                    and first.span != exc.span:
+                raise first from None
+        raise
 
 
 def _parse_run(text: str, first_line: int) -> tuple:

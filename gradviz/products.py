@@ -56,9 +56,12 @@ def _post(rt, ts, create_graph: bool, as_tuple: bool):
     return ts if as_tuple else ts[0]
 
 
-def _call(rt, func, xs, fname: str):
+def _call(rt, func, xs, fname: str, strict=False):
     out = rt.call_value(func, list(xs))
-    return _as_tuple(out, "outputs of the user-provided function", fname)
+    checked = _as_tuple(out, "outputs of the user-provided function", fname)
+    # (strict= is looked at only once the inputs and outputs are checked)
+    _refuse_strict(fname, strict)
+    return checked
 
 
 def _refuse_strict(fname: str, strict) -> None:
@@ -98,12 +101,11 @@ def _with_grad(rt, body):
 
 def vjp(rt, func, inputs, v=None, create_graph=False, strict=False):
     """v^T J: (func(inputs), the vector-Jacobian product per input)."""
-    _refuse_strict("vjp", strict)
 
     def body():
         in_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
         xs = _preprocess(rt, ins, create_graph, True)
-        out_tuple, outs = _call(rt, func, xs, "vjp")
+        out_tuple, outs = _call(rt, func, xs, "vjp", strict)
         vs = _v_or_single(rt, v, outs, out_tuple, "vjp", create_graph, ONE_OUTPUT)
         res = _zeros_for_none(rt, _grads(rt, outs, xs, vs, create_graph), xs)
         return _post(rt, outs, create_graph, out_tuple), _post(rt, res, create_graph, in_tuple)
@@ -114,13 +116,12 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False):
     """J v: (func(inputs), the Jacobian-vector product per output), by the
     double-backward trick."""
     from .functions import FUNCTIONS
-    _refuse_strict("jvp", strict)
 
     def body():
         in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
         xs = _preprocess(rt, ins, create_graph, True)
         vs = _v_or_single(rt, v, xs, in_tuple, "jvp", create_graph, ONE_INPUT)
-        out_tuple, outs = _call(rt, func, xs, "jvp")
+        out_tuple, outs = _call(rt, func, xs, "jvp", strict)
         # the backward is linear in these: their values never matter
         zs = [FUNCTIONS["zeros_like"](rt, o, requires_grad=True) for o in outs]
         grad_ins = _grads(rt, outs, xs, zs, True)
@@ -132,13 +133,12 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False):
 def _second_order(rt, fname, func, inputs, v, create_graph, strict, trick: bool):
     """vhp (v^T H) or hvp (H v, trick=True: by the double-backward trick)."""
     from .functions import FUNCTIONS
-    _refuse_strict(fname, strict)
 
     def body():
         in_tuple, ins = _as_tuple(inputs, "inputs", fname)
         xs = _preprocess(rt, ins, create_graph, True)
         vs = _v_or_single(rt, v, xs, in_tuple, fname, create_graph, ONE_INPUT)
-        out_tuple, outs = _call(rt, func, xs, fname)
+        out_tuple, outs = _call(rt, func, xs, fname, strict)
         if out_tuple:
             raise GradvizError(f"The function given to {fname} should return a single Tensor",
                                kind=RUNTIME, hint="return one tensor: the loss")

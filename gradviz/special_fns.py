@@ -39,6 +39,7 @@ def _polygamma_n(n) -> int:
                            f"{F.arg_type_name(n)}", kind=TYPE,
                            hint="n is the derivative's order, a whole number: "
                                 "torch.polygamma(1, x)")
+    F.int64_size("polygamma", None, 1, n)
     if n < 0:
         raise GradvizError("polygamma(n, x) does not support negative n.", kind=RUNTIME,
                            hint="n = 0 is digamma, 1 trigamma, ...")
@@ -127,14 +128,16 @@ def f_softmax2d(rt, input):
     return F.FUNCTIONS["softmax"](rt, x, -3)
 
 
-def f_bilinear(rt, input1, input2, weight, bias=None):
+@F.keywords_seen
+def f_bilinear(rt, input1, input2, weight, bias=None, *, keywords=frozenset()):
     """F.bilinear: x1 and x2 viewed as rows, one TrilinearBackward0, the
     rows viewed back to the batch shape, then + bias (PyTorch's chain)."""
-    x1 = F._need_tensor(input1, "bilinear", 1, "input1")
-    x2 = F._need_tensor(input2, "bilinear", 2, "input2")
-    w = F._need_tensor(weight, "bilinear", 3, "weight")
+    x1, x2, w = (F._need_tensor(v, "bilinear", F.position(keywords, name, pos), name)
+                 for pos, (v, name) in enumerate(((input1, "input1"), (input2, "input2"),
+                                                   (weight, "weight")), 1))
     if bias is not None and not F.is_tensor(bias):
-        raise GradvizError(f"bilinear(): argument 'bias' (position 4) must be Tensor, not "
+        where = "" if "bias" in keywords else " (position 4)"
+        raise GradvizError(f"bilinear(): argument 'bias'{where} must be Tensor, not "
                            f"{F.arg_type_name(bias)}", kind="TypeError",
                            hint="bias is a tensor of one number per output, or None")
     if w.data.ndim != 3 or x1.data.ndim == 0 or x2.data.ndim == 0:

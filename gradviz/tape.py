@@ -396,6 +396,9 @@ class Tape:
         else:
             p = params
         if ans is None:
+            for a in args:
+                if a.__class__ is int:
+                    scalar_int(a)
             ans = self._forward(op, args, p)
             size = ans.size
             if size > self.max_elements:
@@ -606,6 +609,8 @@ class Tape:
     def _number_array(self, v, dt: np.dtype):
         """number_array(v, dt), kept for the run; v itself unless a _plain_number."""
         if not _plain_number(v):
+            if v.__class__ is int:
+                scalar_int(v)
             return v
         c = (self.numbers_f32 if dt is _F32 else self.numbers_f64)[v] = number_array(v, dt)
         return c
@@ -683,6 +688,16 @@ class Tape:
             if ans.dtype != want:
                 ans = ans.astype(want)
         return ans
+
+
+def scalar_int(v: int) -> None:
+    """A Python int as an op's scalar operand: PyTorch's Scalar holds an
+    int64 or a uint64, and refuses a bigger one (even next to a float
+    tensor, where it would be a float)."""
+    if not -2**63 <= v < 2**64:
+        raise GradvizError("int too big to convert", kind="OverflowError",
+                           hint="a number next to a tensor is at most 2**64 - 1: write "
+                                "a float (1e30) for a bigger one")
 
 
 def _plain_number(v) -> bool:

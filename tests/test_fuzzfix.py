@@ -85,7 +85,7 @@ def test_the_feature_generators_reach_what_they_fuzz(gen, words):
 def test_ints_past_floats_range_are_the_number_range_error(call):
     # (as x + 10**400: PyTorch's OverflowError, gradviz's error for any such number)
     exc = error_of(f"import torch\nx = torch.ones(2)\ny = {call}\n")
-    assert "out of range" in exc.message
+    assert exc.kind == "OverflowError" and exc.hint
 
 
 def test_xlogy_gradient_is_zero_where_the_incoming_gradient_is():

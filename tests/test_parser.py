@@ -585,6 +585,11 @@ ERROR_CASES = [
     ("with no_grad():\n", 2, "indented block"),
     ("with no_grad():\n    y = 1\n  z = 2\n", 3, "unindent on line 3"),
     ("x = 1\n    y = 2\n", 2, "unexpected indent"),
+    # a parse error before the lexer's is the one Python reports (it
+    # tokenizes as it parses; found by scripts/fuzz_diff.py)
+    ("x = 1\n        y = 2\n    z = 3\n", 2, "unexpected indent"),
+    ("x = 1\n    y = (2\n", 2, "unexpected indent"),
+    ("if x:\ny = 1\n  z = 2\n    w = 3\n", 2, "indented block"),
     ("x = \x00\n", 1, "'\\x00'"),
     ("x = rf'a'\n", 1, "found string"),
     ("x = 1\ny = 07\n", 2, "leading zeros"),      # Python's SyntaxError (00 and 0.7 are fine)
