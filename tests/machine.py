@@ -73,3 +73,4 @@ def outputs_match(got: str, want: str) -> bool:
         if not all(a == b or _last_digit_close(a, b) for a, b in zip(gn, wn)):
             return False
     return True
+
