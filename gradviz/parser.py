@@ -102,10 +102,11 @@ def parse(source: str, filename: str = "<string>") -> Program:
 
 
 def _tokens(source: str) -> list[tuple]:
-    """The program's tokens; when the lexer fails at a line, a parse error
-    on an earlier line is the error instead, as Python reports it (it
-    tokenizes as it parses: an unexpected indent comes before a later
-    unindent that matches no level)."""
+    """The program's tokens; when the lexer fails at a line, an unexpected
+    indent on an earlier line is the error instead, as Python reports it
+    (its parser stops at that INDENT token; any other syntax error of its
+    gives way to an error its tokenizer then finds in the rest of the
+    source: `None = 1` before `x = 0100` is the leading zeros' error)."""
     try:
         return lexer.scan(source)
     except GradvizError as exc:
@@ -122,8 +123,8 @@ def _tokens(source: str) -> list[tuple]:
         try:
             _Parser(toks, source).program()
         except GradvizError as first:
-            if first.kind == SYNTAX and first.span is not None and first.span.line <= line \
-                    and first.span != exc.span:
+            if first.message == "unexpected indent" and first.span is not None \
+                    and first.span.line <= line and first.span != exc.span:
                 raise first from None
         raise
 

@@ -589,6 +589,9 @@ ERROR_CASES = [
     # tokenizes as it parses; found by scripts/fuzz_diff.py)
     ("x = 1\n        y = 2\n    z = 3\n", 2, "unexpected indent"),
     ("x = 1\n    y = (2\n", 2, "unexpected indent"),
+    # any other parse error gives way to a tokenizer error after it
+    ("None = 1\nx = 0100\n", 2, "leading zeros"),
+    ("x = (1 +\n)\ny = 0100\n", 3, "leading zeros"),
     ("if x:\ny = 1\n  z = 2\n    w = 3\n", 2, "indented block"),
     ("x = \x00\n", 1, "'\\x00'"),
     ("x = rf'a'\n", 1, "found string"),

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gradviz
-from gradviz import lexer, parser, repeats
+from gradviz import parser, repeats
 from gradviz.errors import GradvizError
 from gradviz.syntax import Repeat
 
@@ -22,7 +22,7 @@ PROGRAMS = sorted((ROOT / "tests" / "conformance").glob("*.txt")) + \
 
 def whole(source: str):
     """The whole-source parse, which parse() falls back to."""
-    return parser._Parser(lexer.scan(source), source).program()
+    return parser._Parser(parser._tokens(source), source).program()
 
 
 def plain(program):
