@@ -6,8 +6,15 @@ import pytest
 
 from gradviz.ops import OPS
 
+from machine import REFERENCE, cpu_capability
+
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
+
+
+# (machine.py: on a CPU other than the one these kernels were matched on,
+# PyTorch adds its totals in another order: a few bits away from its AVX512 ones)
+ULPS_ELSEWHERE = 0 if cpu_capability() == REFERENCE else 4
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -32,8 +39,9 @@ def test_losses_match_pytorch_bit_for_bit(seed):
                 cases.append((F.cross_entropy(torch.tensor(x), torch.tensor(probs), reduction=r),
                               OPS["cross_entropy"].forward([x, probs], {"reduction": r})))
             for want, got in cases:
-                assert np.float32(got).view(np.int32) == np.float32(want.item()).view(np.int32), \
-                    (n, c, r)
+                bits = abs(int(np.float32(got).view(np.int32)) -
+                           int(np.float32(want.item()).view(np.int32)))
+                assert bits <= ULPS_ELSEWHERE, (n, c, r)
 
 
 @pytest.mark.parametrize("seed", range(3))
