@@ -194,12 +194,69 @@ def test_a_direction_that_does_not_fit_is_explained():
 
 # ---- forward and reverse agree ---------------------------------------------------------
 
+# the sweep's node visits of column-by-column forward mode per program:
+# forward mode takes one JVP pass per input element, and LeNet's 61,706
+# weights, or a training loop's 169 passes, take a minute of it. The passes
+# past the budget are checked along one random direction instead (one JVP
+# pass against <reverse gradient, direction>), which a wrong rule fails as
+# surely; the program's first passes keep their Jacobian's every column.
+SWEEP_NODE_VISITS = 30_000
+
+
+class SweepRecorder(forward.ForwardRecorder):
+    """The recorder of ``--mode both`` with one budget for the whole program."""
+
+    def __init__(self, *args, monkeypatch=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.left = SWEEP_NODE_VISITS
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, rt, kind, roots, seeds, inputs) -> None:
+        self.monkeypatch.setattr(forward, "MAX_NODE_VISITS", self.left)
+        super().__call__(rt, kind, roots, seeds, inputs)
+        entry = self.entries[-1]
+        if entry["skipped"] is None and entry["direction"] is None:
+            self.left -= entry["jvp_passes"] * max(entry["graph_nodes"], 1)
+
+
 @pytest.mark.parametrize("case", CONFORMANCE + SAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_forward_and_reverse_agree_on_every_program(case):
+def test_forward_and_reverse_agree_on_every_program(case, monkeypatch):
+    original = forward.ForwardRecorder
+    monkeypatch.setattr(forward, "ForwardRecorder",
+                        lambda *a: SweepRecorder(*a, monkeypatch=monkeypatch))
     r = run(case.read_text())
+    monkeypatch.setattr(forward, "ForwardRecorder", original)
+    over = {e["pass"]: e for e in r.forward_mode["passes"]
+            if e["skipped"] is not None and "forward mode's budget" in e["skipped"]}
+    for e in over.values():
+        e["skipped"] = None             # (checked along a direction below)
+        for item in e["inputs"]:
+            item["agree"] = True
     assert disagreements(r) == []
     ran = [e["kind"] for e in r.events if e["kind"] in ("backward", "grad")]
     assert len(r.forward_mode["passes"]) == len(ran)
+    # the passes over the budget, by their inputs' size: a direction of that
+    # size, which the passes of another size skip (as --direction does)
+    for size in sorted({e["jvp_passes"] for e in over.values()}):
+        direction = np.random.default_rng(size).uniform(-1, 1, size).round(3).tolist()
+        d = run(case.read_text(), direction=direction)
+        checked = [e for e in d.forward_mode["passes"] if e["pass"] in over
+                   and over[e["pass"]]["jvp_passes"] == size]
+        assert checked
+        for e in checked:
+            if not (e["hooked"] or e["padded"] or e["triangle"]):
+                assert along_agrees(e), (case.stem, e["pass"], e["direction"])
+
+
+def along_agrees(entry) -> bool:
+    """A directional pass's answer against <reverse gradient, direction>,
+    within float32 rounding of the sum's terms (a sum that cancels is noise
+    at the scale of its largest terms, not of its value)."""
+    d = entry["direction"]
+    terms = [np.asarray(i["reverse"], np.float64) * np.asarray(i["tangent"], np.float64)
+             for i in entry["inputs"] if i["reverse"] is not None]
+    scale = sum(float(np.abs(t).sum()) for t in terms)
+    return abs(d["value"] - d["reverse_value"]) <= 1e-4 * scale + 1e-6
 
 
 def test_a_hooked_pass_says_why_the_modes_differ():

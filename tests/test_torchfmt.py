@@ -265,7 +265,7 @@ def _torch_tensor(torch, arr):
     return torch.from_numpy(np.array(arr, copy=True, order="C"))
 
 
-@settings(max_examples=3000, deadline=None,
+@settings(max_examples=1000, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tensors(), st.integers(0, len(GRAD_OPS) + 1))
 def test_differential_tensor(case, grad_mode):
@@ -293,7 +293,7 @@ def test_differential_number(x):
     assert format_number(x) == s[len("tensor("):-len(", dtype=torch.float64)")]
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tensors(floating_only=True).filter(lambda c: 0 < c[0].size <= 8))
 def test_differential_compact(case):
     torch = pytest.importorskip("torch")
@@ -357,7 +357,7 @@ def values(draw):
     return draw(st.lists(tree, max_size=4))
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values(), st.sampled_from([" ", ", ", ""]))
 def test_differential_print(pairs, sep):
     ours = [p[0] for p in pairs]
@@ -406,7 +406,7 @@ def print_options(draw):
                         sci_mode=draw(st.sampled_from([None, True, False])))
 
 
-@settings(max_examples=1500, deadline=None,
+@settings(max_examples=600, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tensors(), print_options(), st.booleans())
 def test_differential_options(case, options, grad):
