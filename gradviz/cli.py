@@ -484,10 +484,14 @@ def render(file, output, fmt, limits, engine, **graph):
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True),
               default=1e-5, show_default=True,     # gradcheck.DEFAULT_TOL (not imported here)
               help="Largest error allowed, relative to max(1, the largest gradient element).")
+@click.option("--sample", type=click.IntRange(min=0), default=256, show_default=True,
+              metavar="N",     # gradcheck.SAMPLE (not imported here)
+              help="Check a leaf with more than N elements at N of them, the same ones every "
+                   "run (0: every element; each costs a few replays of the graph).")
 @color_option
 @limit_options
 @guarded
-def check(file, tol, limits):
+def check(file, tol, sample, limits):
     """Check every backward() of FILE numerically: in float64, each leaf's
     gradient against central finite differences and forward mode.
 
@@ -495,12 +499,15 @@ def check(file, tol, limits):
     failed), 1 naming the leaf and the op whose rule is wrong otherwise."""
     from .files import read_program
     from .gradcheck import check_source
+    from .progress import SlowStep, run_poll
     from .render.modes import print_check
 
     source = read_program(file, limits.max_source_bytes)
     console = make_console()
+    poll, observer = run_poll(source)
     try:
-        report = check_source(source, file, tol, limits)
+        with SlowStep("checking", poll):
+            report = check_source(source, file, tol, limits, sample, observer)
     except GradvizError as exc:
         partial = getattr(exc, "check", None)
         if partial is not None and partial.passes:

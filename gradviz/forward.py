@@ -152,22 +152,26 @@ def jvp_passes(inputs) -> int:
     return sum(int(t.data.size) for t in inputs)
 
 
-def forward_gradients(roots, seeds, inputs, order=None, versions=None) -> list[np.ndarray]:
+def forward_gradients(roots, seeds, inputs, order=None, versions=None,
+                      columns=None) -> list[np.ndarray]:
     """The gradient of ``sum_r <seed_r, root_r>`` with respect to each input,
     by forward mode: one JVP pass per input element, seeded by the identity
-    (column j of the Jacobian dotted with the seed is element j)."""
+    (column j of the Jacobian dotted with the seed is element j). ``columns``
+    (per input: None, or the flat indices of the elements wanted) gives a
+    1-d array of those elements only (gradviz check's sample)."""
     order = backward_graph(roots) if order is None else order
     out = []
-    for inp in inputs:
+    for inp, picked in zip(inputs, columns or [None] * len(inputs)):
         x = inp.data
-        grad = np.zeros(x.size, np.float64)
+        js = range(x.size) if picked is None else [int(j) for j in picked]
+        grad = np.zeros(len(js), np.float64)
         flat = np.zeros(x.size, x.dtype)
-        for j in range(x.size):
+        for k, j in enumerate(js):
             flat[j] = 1
             tangents = push_tangents(order, {inp: flat.reshape(x.shape)}, versions)
-            grad[j] = _pairing(roots, seeds, tangents)
+            grad[k] = _pairing(roots, seeds, tangents)
             flat[j] = 0
-        out.append(grad.reshape(x.shape).astype(x.dtype))
+        out.append((grad.reshape(x.shape) if picked is None else grad).astype(x.dtype))
     return out
 
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
-from .forward import (ONE_TRIANGLE_OPS, backward_graph, forward_gradients, graph_inputs, input_label, jvp_passes,
+from .forward import (ONE_TRIANGLE_OPS, backward_graph, forward_gradients, graph_inputs, input_label,
                       max_abs_diff, without_jvp)
 from .ops import order_stats, pool
 from .ops.reduce import _axis
@@ -61,6 +61,14 @@ FD_COARSE = 1e-4
 # spend on one pass; inputs beyond it are reported as skipped
 MAX_FD_NODE_VISITS = 4_000_000
 RULE_SEED = 0               # random directions of the per-op checks (deterministic)
+# elements of one input checked (`check --sample`): an input with more is
+# checked at this many of its elements, drawn with a fixed seed (the same
+# ones every run). Finite differences replay the graph twice and forward mode
+# once per element checked, so LeNet's 61,706 weights took a minute, all of
+# it spent confirming the same rules; PyTorch's gradcheck(fast_mode=True)
+# checks along random vectors for the same reason. A wrong rule shows at any
+# element its op touches, and a sample of 256 touches every op of a layer.
+SAMPLE = 256
 
 OK, KINK, SINGULAR, FAIL, SKIPPED = "ok", "kink", "singular", "FAIL", "skipped"
 # the pass read values changed in place after they were computed (through
@@ -258,15 +266,29 @@ def _objective(roots, seeds, vals) -> float:
     return total
 
 
-def numeric_gradient(order, roots, seeds, inp: Tensor, watch=None, rel_step: float = FD_STEP):
-    """Central finite differences of <seed, root> for every element of inp,
-    with steps of ``rel_step`` times max(1, |x|); returns (gradient, nodes
-    downstream of inp, kinked nodes stepped across)."""
+def sample_indices(size: int, sample: int = SAMPLE) -> np.ndarray | None:
+    """The flat indices of the elements of an input of ``size`` elements that
+    are checked: None (every one) up to ``sample`` of them (or when sample is
+    0), else ``sample`` of them drawn without replacement by a fixed seed, in
+    increasing order."""
+    if not sample or size <= sample:
+        return None
+    rng = np.random.default_rng(RULE_SEED)
+    return np.sort(rng.choice(size, sample, replace=False))
+
+
+def numeric_gradient(order, roots, seeds, inp: Tensor, watch=None, rel_step: float = FD_STEP,
+                     indices=None):
+    """Central finite differences of <seed, root> for every element of inp
+    (or the flat ``indices`` only: then a 1-d array of those), with steps of
+    ``rel_step`` times max(1, |x|); returns (gradient, nodes downstream of
+    inp, kinked nodes stepped across)."""
     x = inp.data
-    grad = np.zeros(x.size, np.float64)
+    picked = range(x.size) if indices is None else [int(j) for j in indices]
+    grad = np.zeros(len(picked), np.float64)
     crossed: set = set()
     downstream: set = set()
-    for j in range(x.size):
+    for k, j in enumerate(picked):
         h = rel_step * max(1.0, abs(float(x.flat[j])))
         plus = x.copy()
         plus.flat[j] += h
@@ -274,11 +296,11 @@ def numeric_gradient(order, roots, seeds, inp: Tensor, watch=None, rel_step: flo
         minus.flat[j] -= h
         vp = replay(order, {inp: plus}, watch, crossed)
         vm = replay(order, {inp: minus}, watch, crossed)
-        if j == 0:
+        if k == 0:
             downstream.update(n.seq for n in vp)
         step = float(plus.flat[j]) - float(minus.flat[j])
-        grad[j] = (_objective(roots, seeds, vp) - _objective(roots, seeds, vm)) / step
-    return grad.reshape(x.shape), downstream, crossed
+        grad[k] = (_objective(roots, seeds, vp) - _objective(roots, seeds, vm)) / step
+    return (grad.reshape(x.shape) if indices is None else grad), downstream, crossed
 
 
 # ---- one op on its own -----------------------------------------------------------------
@@ -355,6 +377,15 @@ class InputCheck:
     # finite differences taken with FD_COARSE: the values were too noisy for FD_STEP
     coarse: bool = False
     downstream: set = field(default_factory=set, repr=False)
+    # the flat indices of the elements checked, when a sample of them is
+    # (sample_indices); numeric and forward then hold those elements only
+    sampled: np.ndarray | None = None
+
+    def at(self, values):
+        """The checked elements of an array of the input's shape."""
+        if self.sampled is None or values is None:
+            return values
+        return np.asarray(values).reshape(-1)[self.sampled]
 
 
 @dataclass
@@ -411,8 +442,9 @@ class GradChecker:
     """The on_backward hook of ``gradviz check``: gathers, at each pass, what
     can only be computed while the values are those of that pass."""
 
-    def __init__(self, tol: float = DEFAULT_TOL):
+    def __init__(self, tol: float = DEFAULT_TOL, sample: int = SAMPLE):
         self.tol = tol
+        self.sample = sample
         self.passes: list[PassCheck] = []
         self.rng = np.random.default_rng(RULE_SEED)
 
@@ -420,8 +452,12 @@ class GradChecker:
         order = backward_graph(roots)
         ins = list(inputs) if inputs is not None else graph_inputs(order)
         check = PassCheck(rt.tape.backward_passes + 1, kind, rt.line, [r.seq for r in roots],
-                          [InputCheck(t.seq, input_label(t), tuple(t.data.shape)) for t in ins],
-                          jvp_passes(ins))
+                          [InputCheck(t.seq, input_label(t), tuple(t.data.shape),
+                                      sampled=sample_indices(t.data.size, self.sample))
+                           for t in ins])
+        picks = [item.sampled for item in check.inputs]
+        check.jvp_passes = sum(t.data.size if idx is None else len(idx)
+                               for t, idx in zip(ins, picks))
         self.passes.append(check)
         check.hooked = [t.seq for t in order if hooks.hooked(rt, t)]
         check.padded = [t.seq for t in order if t.recorded and t.op.name == "embedding"
@@ -442,20 +478,21 @@ class GradChecker:
                     base_kinks.append(node.seq)
         budget = MAX_FD_NODE_VISITS
         check.forward_skipped = without_jvp(order)
-        fwd = forward_gradients(roots, seeds, ins, order) \
+        fwd = forward_gradients(roots, seeds, ins, order, columns=picks) \
             if check.jvp_passes * max(len(order), 1) <= budget and check.forward_skipped is None \
             else [None] * len(ins)
         for item, t, f in zip(check.inputs, ins, fwd):
             item.forward = f
-            cost = 2 * t.data.size * max(len(order), 1)
+            checked = t.data.size if item.sampled is None else len(item.sampled)
+            cost = 2 * checked * max(len(order), 1)
             if cost > budget:
                 item.status = SKIPPED
-                item.reason = (f"{t.data.size:,} elements: too many for finite differences "
+                item.reason = (f"{checked:,} elements: too many for finite differences "
                                f"over {len(order):,} nodes")
                 continue
             budget -= cost
-            item.numeric, item.downstream, crossed = numeric_gradient(order, roots, seeds, t,
-                                                                     watch)
+            item.numeric, item.downstream, crossed = numeric_gradient(
+                order, roots, seeds, t, watch, indices=item.sampled)
             item.downstream.add(t.seq)
             item.kinks = sorted(set(k for k in base_kinks if k in item.downstream) | crossed)
         # (a custom Function's backward runs aside: the pass the program
@@ -485,12 +522,13 @@ class GradChecker:
         suspicious = False
         for item, t in zip(check.inputs, ins):
             rev = grads.get(t)
-            rev = np.zeros(t.data.shape) if rev is None else rev
+            rev = item.at(np.zeros(t.data.shape) if rev is None else rev)
             if item.forward is not None and not _close(rev, item.forward, self.tol)[0]:
                 suspicious = True
             elif item.numeric is not None and not _close(rev, item.numeric, self.tol)[0]:
                 if item.forward is not None and np.all(np.isfinite(rev)):
-                    coarse, _, crossed = numeric_gradient(order, roots, seeds, t, watch, FD_COARSE)
+                    coarse, _, crossed = numeric_gradient(order, roots, seeds, t, watch, FD_COARSE,
+                                                          item.sampled)
                     if not crossed - set(item.kinks) and _close(rev, coarse, self.tol)[0]:
                         item.numeric, item.coarse = coarse, True
                         continue
@@ -534,7 +572,15 @@ def _close(a, b, tol: float) -> tuple[bool, float]:
 
 
 def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
-    rev = item.reverse
+    _judge_values(item, check, tol)
+    if item.sampled is not None and item.status != SKIPPED:
+        size = math.prod(item.shape)
+        note = f"{len(item.sampled):,} of its {size:,} elements checked"
+        item.reason = f"{item.reason}; {note}" if item.reason else note
+
+
+def _judge_values(item: InputCheck, check: PassCheck, tol: float) -> None:
+    rev = item.at(item.reverse)
     if item.forward is not None:
         fwd_ok, item.fwd_abs = _close(rev, item.forward, tol)
         item.fwd_rel = _rel(item.fwd_abs, item.forward)
@@ -598,17 +644,22 @@ def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
 
 
 def check_source(text: str, filename: str = "<string>", tol: float = DEFAULT_TOL,
-                 limits=None) -> CheckReport:
-    """Run the program in float64 and check every reverse pass. A program
-    that fails raises its GradvizError (with .check, the report so far)."""
+                 limits=None, sample: int = SAMPLE, observer=None) -> CheckReport:
+    """Run the program in float64 and check every reverse pass (each input
+    at ``sample`` of its elements at most; 0: every element). A program
+    that fails raises its GradvizError (with .check, the report so far).
+    ``observer`` is run_source's (the CLI's progress line)."""
     from .runner import run_source
     if not tol > 0:
         raise GradvizError("--tol must be a positive number", kind=USAGE)
-    checker = GradChecker(tol)
+    if sample < 0:
+        raise GradvizError("--sample must be 0 (every element) or a positive number",
+                           kind=USAGE)
+    checker = GradChecker(tol, sample)
     options = RunOptions(default_float="float64", on_backward=checker)
     try:
         record = run_source(text, filename, stdout=io.StringIO(), limits=limits,
-                            options=options)
+                            options=options, observer=observer)
     except GradvizError as exc:
         if exc.record is not None:
             exc.check = checker.report(exc.record, filename)

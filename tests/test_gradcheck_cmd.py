@@ -92,15 +92,15 @@ class SweepChecker(gradcheck.GradChecker):
         nodes = max(len(backward_graph(roots)), 1)
         check = self.passes[-1]
         fits = self.forward_fits[check.pass_no] = check.jvp_passes * nodes <= self.left
-        self.left -= fits * check.jvp_passes * nodes + sum(2 * int(np.prod(i.shape)) * nodes
+        self.left -= fits * check.jvp_passes * nodes + sum(2 * i.numeric.size * nodes
                          for i in check.inputs if i.numeric is not None)
 
 
 @pytest.mark.parametrize("case", CONFORMANCE, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_check_passes_on_every_conformance_program_that_succeeds(case, monkeypatch):
     checker = []
-    monkeypatch.setattr(gradcheck, "GradChecker", lambda tol: checker.append(
-        SweepChecker(tol, monkeypatch=monkeypatch)) or checker[0])
+    monkeypatch.setattr(gradcheck, "GradChecker", lambda *args: checker.append(
+        SweepChecker(*args, monkeypatch=monkeypatch)) or checker[0])
     try:
         report = check_source(case.read_text(), case.name)
     except GradvizError:
@@ -269,6 +269,55 @@ def test_the_tolerance_matters():
     src = "x = tensor([0.5, 1.0], requires_grad=True)\n(x ** 3).sum().backward()\n"
     assert check_source(src, tol=1e-5).ok
     assert not check_source(src, tol=1e-14).ok      # finite differences are not that exact
+
+
+# ---- a sample of a big leaf's elements ------------------------------------------------
+
+BIG = ("torch.manual_seed(0)\nW = torch.randn(40, 30, requires_grad=True)\n"
+       "x = torch.randn(30)\n(torch.tanh((W * W) @ x) ** 2).sum().backward()\n")
+
+
+def test_a_big_leaf_is_checked_at_a_sample_of_its_elements():
+    report = check_source(BIG)
+    ((p, item),) = [(p, i) for p in report.passes for i in p.inputs]
+    assert item.status == "ok" and item.shape == (40, 30)
+    picked = list(item.sampled)
+    assert len(picked) == 256 and picked == sorted(set(picked)) and 0 <= picked[0] < picked[-1] < 1200
+    assert item.numeric.shape == item.forward.shape == (256,) and p.jvp_passes == 256
+    assert item.reverse.shape == (40, 30)          # the table shows the whole gradient
+    np.testing.assert_allclose(item.at(item.reverse), item.numeric, atol=1e-8)
+    assert "256 of its 1,200 elements checked" in item.reason
+    # the same elements every run (a failure can be run again)
+    assert list(check_source(BIG).passes[0].inputs[0].sampled) == picked
+    # --sample 0: every element
+    full = check_source(BIG, sample=0).passes[0]
+    assert full.inputs[0].sampled is None and full.inputs[0].numeric.shape == (40, 30)
+    assert full.jvp_passes == 1200 and full.inputs[0].reason == ""
+    np.testing.assert_allclose(full.inputs[0].numeric.reshape(-1)[picked], item.numeric)
+
+
+@pytest.mark.parametrize("vjp", [True, False])
+def test_a_wrong_rule_fails_in_the_sample(monkeypatch, vjp):
+    broken(monkeypatch, "mul", vjp=vjp)
+    report = check_source(BIG, sample=16)
+    ((p, item),) = report.failures
+    assert len(item.sampled) == 16 and "16 of its 1,200 elements checked" in item.reason
+    assert item.culprits and item.culprits[0][1] == [f"{'VJP' if vjp else 'JVP'} of input 0"]
+
+
+def test_the_sample_in_the_cli(tmp_path):
+    f = tmp_path / "big.txt"
+    f.write_text(BIG)
+    wide = {"COLUMNS": "250"}            # (a table cell wraps its words)
+    result = CliRunner().invoke(main, ["check", str(f), "--sample", "100"], env=wide)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0 and "100 of its 1,200 elements checked" in text
+    assert "forward mode: 100 passes (one per input element checked)" in text
+    result = CliRunner().invoke(main, ["check", str(f), "--sample", "0"], env=wide)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0 and "elements checked" not in text
+    assert "forward mode: 1,200 passes (one per input element)" in text
+    assert CliRunner().invoke(main, ["check", str(f), "--sample", "-1"]).exit_code == 2
 
 
 # ---- programs that do not get that far --------------------------------------------

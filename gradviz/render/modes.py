@@ -69,7 +69,8 @@ def passes_summary(entry: dict) -> str:
         return ("forward mode: 1 pass along the direction (one Jacobian-vector product), "
                 "reverse mode: 1 pass (one per output)")
     n = entry["jvp_passes"]
-    return (f"forward mode: {_plural(n, 'pass')} (one per input element), reverse mode: "
+    each = "one per input element checked" if entry.get("sampled") else "one per input element"
+    return (f"forward mode: {_plural(n, 'pass')} ({each}), reverse mode: "
             f"{_plural(entry['reverse_passes'], 'pass')} (one per output) — {WHY}")
 
 
@@ -262,8 +263,10 @@ def print_check(report, console: Console | None = None) -> None:
                           _err(i.fwd_abs, i.fwd_rel) if i.forward is not None else _NONE,
                           verdict)
         console.print(table)
+        sampled = any(i.sampled is not None for i in p.inputs)
         console.print(Text(p.forward_skipped or passes_summary(
-            {"jvp_passes": p.jvp_passes, "reverse_passes": 1}), style="italic"))
+            {"jvp_passes": p.jvp_passes, "reverse_passes": 1, "sampled": sampled}),
+            style="italic"))
     console.print()
     failures = report.failures
     if failures:
