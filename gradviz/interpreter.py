@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
+import importlib
 import inspect
 import math
 import operator
@@ -26,9 +27,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import numpy_arrays, pynumpy
-from . import (machine, pycollections, pycopy, pydataclasses, pyfunctools, pyitertools,
-               pyoperator, pystring, pytime, pywarnings, transformer_decoder, typehints)
+from . import machine, pycollections, pyitertools, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import anomaly, bare_builtins, grad_utils, module_hooks, rnn_utils
@@ -643,25 +642,48 @@ def _module_tree() -> dict:
 GLOBALS = _module_tree()
 # the modules a program can import, by their first name: torch's tree, and
 # Python's math and random once imported (import math, from random import shuffle)
+# (read through importable(): the modules of ON_FIRST_IMPORT join it there)
 MODULES = {
     "torch": GLOBALS["torch"],
     "math": Module("math", {**{k: Function(k, v) for k, v in functions.MATH_FUNCTIONS.items()},
                             **functions.MATH_CONSTANTS}),
     "random": Module("random", {k: Function(k, v) for k, v in pyrandom.FUNCTIONS.items()}),
-    "numpy": Module("numpy", pynumpy.members(Module, Function)),
     # type hints' names (gradviz parses hints without evaluating them)
     "typing": Module("typing", typehints.typing_members()),
     "collections": Module("collections", pycollections.members(Function)),
-    "copy": Module("copy", pycopy.members(Function)),
-    "operator": Module("operator", pyoperator.members(Function)),
-    "functools": Module("functools", pyfunctools.members(Function)),
     "itertools": Module("itertools", pyitertools.members(Function)),
-    "dataclasses": Module("dataclasses", pydataclasses.members(Function)),
-    "string": Module("string", pystring.members(Function)),
-    "time": Module("time", pytime.members(Function)),
-    "warnings": Module("warnings", pywarnings.members(Function)),
     "__future__": Module("__future__", typehints.future_members()),
 }
+# Python's modules whose emulation (gradviz/py<name>.py, numpy's with
+# numpy_arrays.py and numpy_sizes.py) is loaded the first time a program
+# imports one: together a few ms of every start-up, for programs that
+# mostly import none of them
+ON_FIRST_IMPORT = ("numpy", "copy", "operator", "functools", "dataclasses", "string", "time",
+                   "warnings")
+MODULE_NAMES = (*MODULES, *ON_FIRST_IMPORT)
+
+
+def importable(name: str) -> Module | None:
+    """The module a program's `import name` binds, None if there is none.
+    One of ON_FIRST_IMPORT is made here once and kept in MODULES, so every
+    run (and import) after shares it, as if it had been made at start-up."""
+    module = MODULES.get(name)
+    if module is None and name in ON_FIRST_IMPORT:
+        emulation = importlib.import_module(f".py{name}", __package__)
+        members = (emulation.members(Module, Function) if name == "numpy"
+                   else emulation.members(Function))
+        module = MODULES[name] = Module(name, members)
+    return module
+
+
+def _numpy_arrays():
+    """The numpy_arrays module, loaded the first time a program has a numpy
+    array (import numpy, x.numpy()): a program without one does not pay for
+    loading it and the numpy emulation it reads."""
+    from . import numpy_arrays
+    return numpy_arrays
+
+
 # binary() without the checks, for a tensor on the left and a tensor (or a
 # number) on the right: every operator but ** (and @, which needs two tensors)
 # (names, looked up in OPS at each use: the registry may be changed at run time)
@@ -707,7 +729,7 @@ def _tensor_index(ndim: int, index: list) -> list:
     if len(index) == 1 and index[0].__class__ is tuple:
         index = list(index[0])
     if any(i.__class__ is NumpyArray for i in index):      # t[np.array([0, 2])], t[a > 1]
-        index = [numpy_arrays.as_index(i) if i.__class__ is NumpyArray else i for i in index]
+        index = [_numpy_arrays().as_index(i) if i.__class__ is NumpyArray else i for i in index]
     if Ellipsis in index:
         index = _expand_ellipsis(ndim, index)
     return index
@@ -1326,7 +1348,7 @@ class Interpreter:
         if v.__class__ is pycollections.Deque:
             return bool(v)
         if v.__class__ is NumpyArray:
-            return numpy_arrays.truth(v)
+            return _numpy_arrays().truth(v)
         return True                   # functions, modules, grad_fn objects...
 
     def _branch(self, stmt) -> tuple:
@@ -1433,7 +1455,7 @@ class Interpreter:
         if v.__class__ is data.DataLoader:
             return v.iterate(self)
         if v.__class__ is NumpyArray:
-            return iter(numpy_arrays.rows(v))
+            return iter(_numpy_arrays().rows(v))
         if v.__class__ is data.TensorDataset:
             return iter([data.item(self, v, i) for i in range(len(v))])
         if v.__class__ in data.INDEXED or v.__class__ in data.SAMPLERS:
@@ -1599,10 +1621,10 @@ class Interpreter:
         sym = stmt.op.rstrip("=")
         span = self.where(stmt)
         if current.__class__ is Tensor and value.__class__ is NumpyArray and \
-                not numpy_arrays.is_scalar(value):
+                not _numpy_arrays().is_scalar(value):
             # (PyTorch's in-place operator gives way to numpy's: a new tensor)
             self.span = span
-            return numpy_arrays.binary(self, sym, current, value)
+            return _numpy_arrays().binary(self, sym, current, value)
         if current.__class__ is Tensor:
             if value.__class__ in _SEQUENCES:
                 # (x * [2] repeats the list, as int * list does; in place it is
@@ -1613,7 +1635,7 @@ class Interpreter:
             return self.update_in_place(current, sym, value, span, stmt.op)
         if current.__class__ is NumpyArray:     # a += 1: in a's memory, as numpy's __iadd__
             self.span = span
-            return numpy_arrays.binary(self, sym, current, value, in_place=True)
+            return _numpy_arrays().binary(self, sym, current, value, in_place=True)
         if current.__class__ is list and sym in ("+", "*"):
             # as its __iadd__/__imul__: += takes any iterable (l += (4,))
             self.span = span
@@ -2218,7 +2240,7 @@ class Interpreter:
         the module (or its members) torch's module tree has; `import torch`
         and `import torch.nn` bind nothing new (torch is always there)."""
         names = stmt.module.split(".")
-        module = top = MODULES.get(names[0])
+        module = top = importable(names[0])
         for name in names[1:]:
             if module is None:
                 break
@@ -2235,9 +2257,9 @@ class Interpreter:
         for name, alias in stmt.names:
             v = module.members.get(name)
             if v is None and name not in module.members:      # (numpy's newaxis is None)
+                refused = names[0] == "numpy" and _numpy_arrays().REFUSED.get(name)
                 raise GradvizError(f"cannot import name {name!r} from {stmt.module!r}",
-                                   kind=IMPORT, hint=(names[0] == "numpy" and
-                                                      pynumpy.REFUSED.get(name)) or
+                                   kind=IMPORT, hint=refused or
                                    did_you_mean(name, module.members) or
                                    f"{stmt.module} has " + ", ".join(sorted(module.members)))
             self.env[alias] = v
@@ -2801,7 +2823,7 @@ class Interpreter:
         if a.__class__ is NumpyArray or b.__class__ is NumpyArray:
             if span is not None:
                 self.span = span
-            return numpy_arrays.binary(self, sym, a, b)
+            return _numpy_arrays().binary(self, sym, a, b)
         if sym == "+" and data.is_dataset(a) and data.is_dataset(b):    # Dataset.__add__
             return data.f_concat_dataset(self, [a, b])
         if a.__class__ is Tensor:
@@ -2885,7 +2907,7 @@ class Interpreter:
             other = item.data if item.__class__ is Tensor else item
             return bool(np.any(container.data == other))
         if container.__class__ is NumpyArray:        # numpy's __contains__: (a == item).any()
-            return numpy_arrays.contains(container, item)
+            return _numpy_arrays().contains(container, item)
         if container.__class__ in DICTS or container.__class__ in DICT_VIEWS[::3]:
             return pymethods.hashable(item) in container     # a key: by its hash
         if container.__class__ in pymethods.SETS:
@@ -3110,7 +3132,7 @@ class Interpreter:
         v = node.operand
         v = v.value if v.__class__ is _Num else self.eval(v)     # -0.5: a number, read in place
         if v.__class__ is NumpyArray and node.op != "not":
-            return numpy_arrays.unary(self, node.op, v)
+            return _numpy_arrays().unary(self, node.op, v)
         if node.op == "-":
             if v.__class__ is Tensor:
                 self.span = self.where(node)
@@ -3203,7 +3225,8 @@ class Interpreter:
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
         elif cls is NumpyArray:          # np.float32(2.5)
-            return pynumpy.call_type(self, fn.array, args, kwargs)
+            from .pynumpy import call_type
+            return call_type(self, fn.array, args, kwargs)
         elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
             return module_hooks.call(self, fn, args, kwargs, lambda a, k: fn.call(self, a, k))
         elif cls is Tensor:
@@ -3287,7 +3310,8 @@ class Interpreter:
             if v is None and obj.name.startswith("numpy"):
                 if attr in obj.members:           # np.newaxis is None
                     return None
-                raise pynumpy.missing(obj.name, attr)
+                from .pynumpy import missing
+                raise missing(obj.name, attr)
             if v is None:
                 raise GradvizError(f"module '{obj.name}' has no attribute '{attr}'",
                                    kind=ATTRIBUTE, hint=_MISSING_HINTS.get(f"{obj.name}.{attr}")
@@ -3323,7 +3347,7 @@ class Interpreter:
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
             return schedulers.attribute(self, obj, attr)
         if obj.__class__ is NumpyArray:         # a.shape, a.sum(axis=0), a.T
-            return numpy_arrays.attribute(self, obj, attr, BoundMethod)
+            return _numpy_arrays().attribute(self, obj, attr, BoundMethod)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
@@ -3477,7 +3501,7 @@ class Interpreter:
                 parts = [None if e is None else self.eval(e) for e in (item.start, item.stop, item.step)]
                 # Python asks a tensor bound for its __index__ (x[:n] with n = t.sum())
                 parts = [functions.index_of_tensor(v) if v.__class__ is Tensor else
-                         numpy_arrays.index_value(v) if v.__class__ is NumpyArray else v
+                         _numpy_arrays().index_value(v) if v.__class__ is NumpyArray else v
                          for v in parts]
                 for v in parts:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
@@ -3502,7 +3526,7 @@ class Interpreter:
         if obj.__class__ is Tensor:
             return self.index_tensor(obj, index)
         if obj.__class__ is NumpyArray:
-            return numpy_arrays.item(self, obj, index)
+            return _numpy_arrays().item(self, obj, index)
         if obj.__class__ in modules.NAMED_CONTAINERS:      # net[0], heads['cls']
             if len(index) != 1:
                 raise GradvizError(f"a {obj.name} takes one index", kind=TYPE)
@@ -3531,7 +3555,7 @@ class Interpreter:
             if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
                 i = functions.index_of_tensor(i)
             elif i.__class__ is NumpyArray:  # names[np.argmax(p)]: numpy's __index__
-                i = numpy_arrays.index_value(i)
+                i = _numpy_arrays().index_value(i)
             if isinstance(i, bool) or not isinstance(i, (int, slice)):
                 raise GradvizError(f"{what} indices must be integers", kind=TYPE)
             try:
@@ -3576,7 +3600,7 @@ class Interpreter:
             if t.__class__ in DICTS:
                 current = pymethods.dict_item(self, t, _dict_key(index))
             elif t.__class__ is NumpyArray:     # a[1, 1:] += 5: the view, in place
-                current = numpy_arrays.item(self, t, index)
+                current = _numpy_arrays().item(self, t, index)
             elif -len(t) <= index[0] < len(t):
                 current = t[index[0]]
             else:
@@ -3637,7 +3661,7 @@ class Interpreter:
             self._mark_value_held(value)
             return
         if t.__class__ is NumpyArray:
-            numpy_arrays.store(self, t, index, value)
+            _numpy_arrays().store(self, t, index, value)
             return
         if t.__class__ in modules.NAMED_CONTAINERS and len(index) == 1:   # net[1] = nn.Tanh()
             t.set_item(self, index[0], value)

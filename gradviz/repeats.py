@@ -54,13 +54,12 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import fields
 
 from . import lexer
 from .errors import SYNTAX, GradvizError, Span
 from .syntax import (Assign, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, Keyword,
                      ListExpr, Name, Num, Repeat, SetAttr, SetItem, Slice, Subscript, TupleExpr,
-                     UnaryOp, With, _Leaf)
+                     UnaryOp, With, _Leaf, is_node)
 
 _make = object.__new__
 _new = tuple.__new__
@@ -220,12 +219,12 @@ def _node(node):
     if issubclass(cls, _Leaf):
         return _leaf(node)
     shared, built = [], []             # fields kept as they are; fields made per copy
-    for field in fields(cls):
-        value = getattr(node, field.name)
-        if isinstance(value, (Span, tuple)) or hasattr(type(value), "__dataclass_fields__"):
-            built.append((field.name, _value(value)))
+    for field in cls.__match_args__:
+        value = getattr(node, field)
+        if isinstance(value, (Span, tuple)) or is_node(value):
+            built.append((field, _value(value)))
         else:                          # an operator, a name as text, None
-            shared.append((field.name, value))
+            shared.append((field, value))
     shared, built = tuple(shared), tuple(built)
 
     def composite(line):
@@ -272,7 +271,7 @@ def _value(value):
             only = items[0]
             return lambda line: (only(line),)
         return lambda line: tuple([item(line) for item in items])
-    if hasattr(type(value), "__dataclass_fields__"):
+    if is_node(value):
         return _node(value)
     return lambda line: value
 
@@ -501,16 +500,16 @@ def _fields(node, at: _Leaves):
     line of the shape: built by a loop over its fields."""
     cls = type(node)
     fixed, built = [], []
-    for field in fields(cls):
-        value = getattr(node, field.name)
+    for field in cls.__match_args__:
+        value = getattr(node, field)
         if value is None or isinstance(value, str):
-            fixed.append((field.name, value))
+            fixed.append((field, value))
         elif isinstance(value, Span):
-            built.append((field.name, _span(value)))
+            built.append((field, _span(value)))
         elif isinstance(value, tuple):
-            built.append((field.name, _items([_builder(item, at) for item in value])))
+            built.append((field, _items([_builder(item, at) for item in value])))
         else:
-            built.append((field.name, _builder(value, at)))
+            built.append((field, _builder(value, at)))
 
     def build(line, leaves):
         n = _make(cls)

@@ -25,7 +25,6 @@ machine, so only PyTorch's transforms of its 32-bit words are written here:
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
@@ -173,7 +172,9 @@ class CPUGenerator:
         if std == 1 and mean == 0:
             return z
         # z * std + mean with one rounding, as PyTorch's compiler fused it
-        # (math.fma is Python 3.13's; fractions are exact)
+        # (math.fma is Python 3.13's; fractions are exact. Imported here:
+        # fractions loads decimal, a few ms of every start-up otherwise)
+        from fractions import Fraction
         return float(Fraction(z) * Fraction(std) + Fraction(mean))
 
 

@@ -1,4 +1,4 @@
-"""The AST of the gradviz language: small slotted dataclasses, each with a span.
+"""The AST of the gradviz language: small slotted classes, each with a span.
 
 Not named ast.py so it never shadows the standard library module. The nodes
 are treated as immutable but not declared frozen: a frozen dataclass's
@@ -15,7 +15,6 @@ the program runs, and are plain fields.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import EllipsisType
 
 from .errors import Span
@@ -45,11 +44,59 @@ def _leaf_span(node) -> Span:
         return span
 
 
+def node(cls):
+    """A syntax node class: the fields are its annotations, in order (a
+    default after ``=``), made into slots; it gets a dataclass's __init__
+    (positional or keyword arguments), __repr__, __eq__ (and so no hash)
+    and __match_args__.
+
+    Not dataclasses.dataclass: that compiles three methods per class and
+    builds each class twice (for slots), which for these 50 classes was a
+    tenth of a plain run's start-up. Only __init__ is compiled here (one
+    small exec per class), as the parser calls it for most nodes; __repr__
+    and __eq__ are shared, as nothing hot calls them."""
+    names = tuple(cls.__dict__.get("__annotations__", ()))
+    ns = {k: v for k, v in cls.__dict__.items()
+          if k not in names and k not in ("__dict__", "__weakref__")}
+    defaults = {name: cls.__dict__[name] for name in names if name in cls.__dict__}
+    ns.update(__slots__=names, __match_args__=names, __init__=_init(names, defaults),
+              __repr__=_node_repr, __eq__=_node_eq, __hash__=None)
+    return type(cls)(cls.__name__, cls.__bases__, ns)
+
+
+def _init(names: tuple, defaults: dict):
+    """The __init__ of a node with these fields (defaults: a dict of the last
+    fields' default values, all immutable)."""
+    params = ", ".join(f"{n}=_d_{n}" if n in defaults else n for n in names)
+    body = "".join(f"\n    self.{n} = {n}" for n in names) or "\n    pass"
+    scope = {f"_d_{n}": v for n, v in defaults.items()}
+    exec(f"def __init__(self, {params}):{body}", scope)
+    return scope["__init__"]
+
+
+def _node_repr(self) -> str:
+    fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__match_args__)
+    return f"{type(self).__qualname__}({fields})"
+
+
+def _node_eq(self, other):
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    # as a dataclass compares: field tuples (so a field that is the same
+    # object, a NaN too, is equal)
+    return (tuple([getattr(self, n) for n in self.__match_args__])
+            == tuple([getattr(other, n) for n in self.__match_args__]))
+
+
+def is_node(value) -> bool:
+    """Whether value is a syntax node (of a class made by @node or @leaf)."""
+    return type(value).__repr__ is _node_repr
+
+
 def leaf(cls):
-    """A syntax node made of one token (a subclass of _Leaf): a slotted
-    dataclass whose span is built when first read (see the module's
-    docstring)."""
-    cls = dataclass(slots=True)(cls)
+    """A syntax node made of one token (a subclass of _Leaf): a node whose
+    span is built when first read (see the module's docstring)."""
+    cls = node(cls)
     slot = cls.__dict__["span"]      # the slot's own descriptor
     cls._span = slot                 # reads and stores the slot without the property
     cls.span = property(_leaf_span, slot.__set__, doc="where the node is in the source")
@@ -83,7 +130,7 @@ class Name(_Leaf):
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Compare:
     """A chain of comparisons, ``a < b <= c``: ``a < b and b <= c`` with b
     evaluated once, as Python does (a lone ``a < b`` is a BinOp)."""
@@ -93,7 +140,7 @@ class Compare:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class BoolOp:
     """``left and right``, ``left or right``: the value of one of them, as
     Python picks it (op "and" or "or")."""
@@ -103,7 +150,7 @@ class BoolOp:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class IfExp:
     """``body if test else orelse``."""
     test: object
@@ -112,13 +159,13 @@ class IfExp:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class ListExpr:
     items: tuple
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class ListComp:
     """``[elt for target in iter if cond ...]``: clauses, in order, are
     (target, iter, conds); a target is a name or a tuple of targets (see
@@ -128,14 +175,14 @@ class ListComp:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class SetExpr:
     """``{a, b, *xs}``: a set display, its items (Starred ones too) in order."""
     items: tuple
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class SetComp:
     """``{elt for target in iter if cond ...}``: a ListComp's clauses, whose
     items make a set."""
@@ -144,7 +191,7 @@ class SetComp:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class DictExpr:
     """``{key: value, ...}``: keys and values in order, one of each per item."""
     keys: tuple
@@ -152,7 +199,7 @@ class DictExpr:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class DictComp:
     """``{key: value for target in iter if cond ...}``: a ListComp's
     clauses, whose items make a dict."""
@@ -162,7 +209,7 @@ class DictComp:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class GeneratorExp:
     """``(elt for target in iter ...)``, or a call's only argument written
     so (``any(x > 0 for x in xs)``): a ListComp's clauses, whose value is a
@@ -172,13 +219,13 @@ class GeneratorExp:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class TupleExpr:
     items: tuple
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class BinOp:
     op: str          # one of + - * / ** @ == != < <= > >=
     left: object
@@ -186,7 +233,7 @@ class BinOp:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class NamedExpr:
     """``(name := value)``: value, bound to name (in the enclosing function
     even inside a comprehension, as Python's), and the expression's value."""
@@ -195,14 +242,14 @@ class NamedExpr:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class UnaryOp:
     op: str          # '-' or '+' or 'not'
     operand: object
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Starred:
     """``*xs`` among a call's arguments: xs's items, each an argument; or
     ``*rest`` in a tuple of targets (``a, *rest = xs``), value its name."""
@@ -210,14 +257,14 @@ class Starred:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Keyword:
     name: str | None     # None for **value (a dict's items as keywords)
     value: object
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Call:
     func: object     # Name, or Attribute (a method call or torch.f)
     args: tuple
@@ -225,14 +272,14 @@ class Call:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Attribute:
     value: object
     attr: str
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Slice:
     start: object | None
     stop: object | None
@@ -240,14 +287,14 @@ class Slice:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Subscript:
     value: object
     index: tuple     # items: expressions or Slice
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class FormattedValue:
     """One {field} of an f-string (see fstrings)."""
     value: object               # the expression
@@ -257,7 +304,7 @@ class FormattedValue:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class FString:
     parts: tuple                # str and FormattedValue, in order
     span: Span
@@ -265,7 +312,7 @@ class FString:
 
 # ---- statements --------------------------------------------------------
 
-@dataclass(slots=True)
+@node
 class Assign:
     target: str      # a plain name; for `a, b = ...` the targets as written
     value: object
@@ -273,7 +320,7 @@ class Assign:
     targets: tuple = ()   # a tuple of targets to unpack into (see target_names)
 
 
-@dataclass(slots=True)
+@node
 class ChainedAssign:
     """``a = b = expr``: the value evaluated once, then bound to each target
     from left to right, as Python binds them."""
@@ -282,7 +329,7 @@ class ChainedAssign:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class AugAssign:
     """``name op= expr`` (``w -= lr * w.grad`` under no_grad)."""
     target: object   # Name or Subscript/Attribute chain
@@ -291,13 +338,13 @@ class AugAssign:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class ExprStmt:
     value: object
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class SetItem:
     """x[index] = value: a write into part of a tensor."""
     target: object      # the Subscript
@@ -305,7 +352,7 @@ class SetItem:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class SetAttr:
     """obj.attr = value: the attributes PyTorch lets a program set (.grad,
     .requires_grad)."""
@@ -315,7 +362,7 @@ class SetAttr:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Import:
     module: str           # dotted: "torch", "torch.nn.functional"
     span: Span
@@ -323,7 +370,7 @@ class Import:
     names: tuple = ()     # from torch import nn as n, autograd: (("nn", "n"), ("autograd", "autograd"))
 
 
-@dataclass(slots=True)
+@node
 class With:
     """``with no_grad():`` / ``with torch.no_grad():`` and its block."""
     context: object  # the expression after `with`
@@ -331,7 +378,7 @@ class With:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class If:
     """``if test:`` and its block; ``elif`` and ``else`` make ``orelse`` (an
     elif is the one If there). The span is the header's."""
@@ -341,7 +388,7 @@ class If:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class While:
     """``while test:`` and its block (the span is the header's); orelse: the
     ``else:`` block, run when the test ends the loop (not a break)."""
@@ -351,7 +398,7 @@ class While:
     orelse: tuple = ()
 
 
-@dataclass(slots=True)
+@node
 class For:
     """``for name in iterable:`` and its block (the span is the header's);
     ``for i, (X, y) in ...:`` has a tuple of targets; orelse: the ``else:`` block,
@@ -363,7 +410,7 @@ class For:
     orelse: tuple = ()
 
 
-@dataclass(slots=True)
+@node
 class ExceptHandler:
     """``except [type [as name]]:`` and its block (type None: a bare except)."""
     type: object
@@ -372,7 +419,7 @@ class ExceptHandler:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Try:
     """``try:`` body, its handlers, ``else:`` and ``finally:`` blocks (the span
     is the try line's)."""
@@ -383,28 +430,28 @@ class Try:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Raise:
     """``raise`` (exc None: again, in an except block) or ``raise exc``."""
     exc: object
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Delete:
     """``del a, b[i], x.grad``: its targets (names, items, attributes)."""
     targets: tuple
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Global:
     """``global a, b``: in a function, these names are the program's."""
     names: tuple
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Nonlocal:
     """``nonlocal a, b``: in a nested function, these names are the
     enclosing function's (writes go there)."""
@@ -412,7 +459,7 @@ class Nonlocal:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Assert:
     """``assert test`` or ``assert test, msg``."""
     test: object
@@ -420,7 +467,7 @@ class Assert:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Jump:
     """``break``, ``continue`` or ``pass`` (its ``kind``)."""
     kind: str
@@ -440,7 +487,7 @@ class _Required:
 REQUIRED = _Required()
 
 
-@dataclass(slots=True)
+@node
 class FunctionDef:
     """``def name(params):`` and its block; ``defaults`` are the expressions
     after ``=`` of the last parameters (a keyword-only one without a default:
@@ -454,7 +501,7 @@ class FunctionDef:
     decorators: tuple = ()    # the expressions of its @ lines, top first
 
 
-@dataclass(slots=True)
+@node
 class ClassDef:
     """``class name(bases):`` and its block: methods (defs, @staticmethod
     ones), class attributes (``name = value``), docstrings and ``pass``
@@ -467,7 +514,7 @@ class ClassDef:
     fields: tuple = ()        # the names its block annotates (x: int, y: float = 0.5), in order
 
 
-@dataclass(slots=True)
+@node
 class Lambda:
     """``lambda params: body``: a function whose block is ``return body``
     (``defn``, a FunctionDef named <lambda>, made by the parser)."""
@@ -475,14 +522,14 @@ class Lambda:
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Return:
     """``return`` (value None) or ``return expr``."""
     value: object
     span: Span
 
 
-@dataclass(slots=True)
+@node
 class Yield:
     """``yield`` (value None), ``yield expr``, or ``yield from expr``
     (delegate): a statement of its own; its function is a generator."""
@@ -641,7 +688,7 @@ class Repeat:
         return f"Repeat({self.stmt!r}, shift={self.shift})"
 
 
-@dataclass(slots=True)
+@node
 class Program:
     body: tuple
     source: str

