@@ -153,12 +153,13 @@ def jvp_passes(inputs) -> int:
 
 
 def forward_gradients(roots, seeds, inputs, order=None, versions=None,
-                      columns=None) -> list[np.ndarray]:
+                      columns=None, counter=None) -> list[np.ndarray]:
     """The gradient of ``sum_r <seed_r, root_r>`` with respect to each input,
     by forward mode: one JVP pass per input element, seeded by the identity
     (column j of the Jacobian dotted with the seed is element j). ``columns``
     (per input: None, or the flat indices of the elements wanted) gives a
-    1-d array of those elements only (gradviz check's sample)."""
+    1-d array of those elements only (gradviz check's sample). ``counter``
+    (the interpreter's aside_step list) counts the passes done."""
     order = backward_graph(roots) if order is None else order
     out = []
     for inp, picked in zip(inputs, columns or [None] * len(inputs)):
@@ -171,6 +172,8 @@ def forward_gradients(roots, seeds, inputs, order=None, versions=None,
             tangents = push_tangents(order, {inp: flat.reshape(x.shape)}, versions)
             grad[k] = _pairing(roots, seeds, tangents)
             flat[j] = 0
+            if counter is not None:
+                counter[1] += 1
         out.append((grad.reshape(x.shape) if picked is None else grad).astype(x.dtype))
     return out
 
@@ -370,7 +373,12 @@ class ForwardRecorder:
                                 "use --direction for one directional pass")
             return
         versions = rt.tape.versions
-        for item, g in zip(entry["inputs"], forward_gradients(roots, seeds, ins, order, versions)):
+        rt.aside_step = ["forward mode, JVP pass", 0, passes]
+        try:
+            grads = forward_gradients(roots, seeds, ins, order, versions, counter=rt.aside_step)
+        finally:
+            rt.aside_step = None
+        for item, g in zip(entry["inputs"], grads):
             item["grad"] = g
 
     def _directional(self, rt, entry, order, roots, seeds, ins):

@@ -278,11 +278,12 @@ def sample_indices(size: int, sample: int = SAMPLE) -> np.ndarray | None:
 
 
 def numeric_gradient(order, roots, seeds, inp: Tensor, watch=None, rel_step: float = FD_STEP,
-                     indices=None):
+                     indices=None, counter=None):
     """Central finite differences of <seed, root> for every element of inp
     (or the flat ``indices`` only: then a 1-d array of those), with steps of
     ``rel_step`` times max(1, |x|); returns (gradient, nodes downstream of
-    inp, kinked nodes stepped across)."""
+    inp, kinked nodes stepped across). ``counter`` (the interpreter's
+    aside_step list) counts the elements done."""
     x = inp.data
     picked = range(x.size) if indices is None else [int(j) for j in indices]
     grad = np.zeros(len(picked), np.float64)
@@ -300,6 +301,8 @@ def numeric_gradient(order, roots, seeds, inp: Tensor, watch=None, rel_step: flo
             downstream.update(n.seq for n in vp)
         step = float(plus.flat[j]) - float(minus.flat[j])
         grad[k] = (_objective(roots, seeds, vp) - _objective(roots, seeds, vm)) / step
+        if counter is not None:
+            counter[1] += 1
     return (grad.reshape(x.shape) if indices is None else grad), downstream, crossed
 
 
@@ -476,25 +479,11 @@ class GradChecker:
                 watch[node] = _branch(node.op.name, xs, node.params, node.data)
                 if _at_kink(node.op.name, xs, node.params, node.data):
                     base_kinks.append(node.seq)
-        budget = MAX_FD_NODE_VISITS
         check.forward_skipped = without_jvp(order)
-        fwd = forward_gradients(roots, seeds, ins, order, columns=picks) \
-            if check.jvp_passes * max(len(order), 1) <= budget and check.forward_skipped is None \
-            else [None] * len(ins)
-        for item, t, f in zip(check.inputs, ins, fwd):
-            item.forward = f
-            checked = t.data.size if item.sampled is None else len(item.sampled)
-            cost = 2 * checked * max(len(order), 1)
-            if cost > budget:
-                item.status = SKIPPED
-                item.reason = (f"{checked:,} elements: too many for finite differences "
-                               f"over {len(order):,} nodes")
-                continue
-            budget -= cost
-            item.numeric, item.downstream, crossed = numeric_gradient(
-                order, roots, seeds, t, watch, indices=item.sampled)
-            item.downstream.add(t.seq)
-            item.kinks = sorted(set(k for k in base_kinks if k in item.downstream) | crossed)
+        try:
+            self._measure(rt, roots, seeds, ins, check, order, watch, base_kinks, picks)
+        finally:
+            rt.aside_step = None
         # (a custom Function's backward runs aside: the pass the program
         # makes is the one its output and the record show)
         with classes.aside(rt):
@@ -507,6 +496,32 @@ class GradChecker:
                     wrong = rule_errors(node, self.tol, self.rng)
                     if wrong:
                         check.rules[node.seq] = wrong
+
+    def _measure(self, rt, roots, seeds, ins, check, order, watch, base_kinks, picks):
+        """Forward mode's gradient and the finite differences of each input
+        (within the budget), counted on the progress line."""
+        budget = MAX_FD_NODE_VISITS
+        fwd = [None] * len(ins)
+        if check.jvp_passes * max(len(order), 1) <= budget and check.forward_skipped is None:
+            rt.aside_step = ["forward mode, JVP pass", 0, check.jvp_passes]
+            fwd = forward_gradients(roots, seeds, ins, order, columns=picks,
+                                    counter=rt.aside_step)
+        fd_total = sum(t.data.size if idx is None else len(idx) for t, idx in zip(ins, picks))
+        rt.aside_step = ["finite differences, element", 0, fd_total]
+        for item, t, f in zip(check.inputs, ins, fwd):
+            item.forward = f
+            checked = t.data.size if item.sampled is None else len(item.sampled)
+            cost = 2 * checked * max(len(order), 1)
+            if cost > budget:
+                item.status = SKIPPED
+                item.reason = (f"{checked:,} elements: too many for finite differences "
+                               f"over {len(order):,} nodes")
+                continue
+            budget -= cost
+            item.numeric, item.downstream, crossed = numeric_gradient(
+                order, roots, seeds, t, watch, indices=item.sampled, counter=rt.aside_step)
+            item.downstream.add(t.seq)
+            item.kinks = sorted(set(k for k in base_kinks if k in item.downstream) | crossed)
 
     def _suspicious(self, roots, seeds, ins, check: PassCheck, order, watch) -> bool:
         """Whether the reverse pass about to run will disagree with forward

@@ -925,6 +925,9 @@ class Interpreter:
         self.tape = Tape(limits, options.default_float)
         # called before every reverse pass (forward mode, gradient check)
         self.on_backward = options.on_backward
+        # what that hook is doing, for the progress line: [what, done, total],
+        # a list it counts up in place (progress.run_poll reads it)
+        self.aside_step: list | None = None
         self.env: dict = {}
         self.clock = 0.0                # the seconds of its time module (pytime)
         self.warnings_ignored = False   # warnings.filterwarnings('ignore') ran (pywarnings)

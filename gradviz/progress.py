@@ -141,7 +141,14 @@ def run_poll(text: str) -> tuple[Poll, Callable]:
     def poll():
         if not holder:
             return None, None, "parsing"
-        line = holder[0].line
+        rt = holder[0]
+        line = rt.line
+        step = rt.aside_step
+        if step is not None:
+            # forward mode's or a check's passes, at a backward() (one JVP
+            # pass per input element: the tutorial's point, counted)
+            what, done, of = step
+            return done, of, f"line {line:,}: {what} {done:,} of {of:,}"
         code = lines[line - 1].strip() if 0 < line <= total else ""
         if len(code) > DETAIL_CHARS:
             code = code[:DETAIL_CHARS - 3] + "..."

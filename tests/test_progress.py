@@ -62,8 +62,36 @@ def test_run_poll_follows_the_interpreter_line():
 
     class Rt:
         line = 3
+        aside_step = None
     observe(Rt())
     assert poll() == (3, 3, "line 3 of 3: loss.backward()")
+
+
+def test_run_poll_counts_forward_modes_and_checks_passes(monkeypatch):
+    """At a backward() of `run --mode both` or `check`, the line counts the
+    JVP passes (one per input element) and the finite differences."""
+    from gradviz import forward, gradcheck
+    from gradviz.runner import run_source
+    from gradviz.tape import RunOptions
+
+    src = "x = tensor([1.0, 2.0, 3.0], requires_grad=True)\n(x * x).sum().backward()\n"
+    seen = []
+    for module in (forward, gradcheck):
+        real = module.push_tangents if module is forward else module.replay
+        name = "push_tangents" if module is forward else "replay"
+        monkeypatch.setattr(module, name, lambda *a, real=real, **k: seen.append(poll()[2])
+                            or real(*a, **k))
+    poll, observe = run_poll(src)
+    run_source(src, stdout=io.StringIO(), observer=observe,
+                       options=RunOptions(forward_mode="both"))
+    assert seen == [f"line 2: forward mode, JVP pass {k} of 3" for k in range(3)]
+    assert poll()[2].startswith("line 2 of 2")             # the step is over
+    seen.clear()
+    poll, observe = run_poll(src)
+    gradcheck.check_source(src, observer=observe)
+    assert seen[:3] == [f"line 2: forward mode, JVP pass {k} of 3" for k in range(3)]
+    assert seen[3:] == [f"line 2: finite differences, element {k} of 3"
+                        for k in range(3) for _ in (0, 1)]          # (two replays each)
 
 
 def test_every_slow_cli_step_after_the_run_has_its_line(monkeypatch, tmp_path):
