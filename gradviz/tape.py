@@ -396,10 +396,12 @@ class Tape:
         else:
             p = params
         if ans is None:
+            fargs = args
             for a in args:
-                if a.__class__ is int:
-                    scalar_int(a)
-            ans = self._forward(op, args, p)
+                if a.__class__ is int and not -_INT64_END <= a < _INT64_END:
+                    fargs = uint64_operands(args)
+                    break
+            ans = self._forward(op, fargs, p)
             size = ans.size
             if size > self.max_elements:
                 self.check_size(size, "result")
@@ -690,14 +692,43 @@ class Tape:
         return ans
 
 
+_INT64_END = 2**63
+
+
 def scalar_int(v: int) -> None:
     """A Python int as an op's scalar operand: PyTorch's Scalar holds an
     int64 or a uint64, and refuses a bigger one (even next to a float
     tensor, where it would be a float)."""
-    if not -2**63 <= v < 2**64:
+    if v < -_INT64_END:
+        raise GradvizError("can't convert negative int to unsigned", kind="OverflowError",
+                           hint="a number next to a tensor is at least -2**63: write a "
+                                "float (-1e30) for a smaller one")
+    if v >= 2**64:
         raise GradvizError("int too big to convert", kind="OverflowError",
                            hint="a number next to a tensor is at most 2**64 - 1: write "
                                 "a float (1e30) for a bigger one")
+
+
+def uint64_operands(args: tuple) -> tuple:
+    """args with each Python int of [2**63, 2**64) as PyTorch's Scalar holds
+    it, a uint64: next to an integer tensor it wraps into the tensor's
+    arithmetic (v - 2**64: x + 2**63 is x - 2**63, as int64's addition wraps
+    around), next to a float tensor it is that float, and a bool tensor
+    cannot be promoted with it. Outside [-2**63, 2**64): scalar_int's error."""
+    dtypes = [a.data.dtype for a in args if a.__class__ is Tensor]
+    out = []
+    for a in args:
+        if a.__class__ is int and not -_INT64_END <= a < _INT64_END:
+            scalar_int(a)
+            if dtypes and all(d.kind == "b" for d in dtypes):
+                raise GradvizError("Promotion for uint16, uint32, uint64 types is not "
+                                   "supported, attempted to promote Bool and UInt64",
+                                   kind=RUNTIME, hint="make the tensor an integer one first "
+                                   "(x.long()), or the number smaller than 2**63")
+            if dtypes and all(d.kind in "iu" for d in dtypes):
+                a -= 2**64
+        out.append(a)
+    return tuple(out)
 
 
 def _plain_number(v) -> bool:
