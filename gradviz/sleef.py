@@ -18,9 +18,11 @@ it) written again over numpy float32 arrays, step by step: float32
 arithmetic rounds as the vector unit's does; each fused multiply-add (the
 AVX2 and AVX512 targets have FMA) is the product, exact in float64, added
 there and rounded to float32 (two roundings that differ from one only in
-cases of probability about 2**-29). VECTOR is AVX512's width, the machine
-the outputs were recorded on; on AVX2 (8 lanes) PyTorch's tail is shorter,
-and a few of its numbers would come from SLEEF instead of the C library.
+cases of probability about 2**-29). The vector's width is the CPU's
+(gradviz.capability: 16 float32 lanes on AVX512, 8 on AVX2, where SLEEF's
+Sleef_expf8_u10 is the same algorithm), so the tail is as long as PyTorch's
+on the CPU gradviz runs on. PyTorch's default build (ATEN_CPU_CAPABILITY=
+default) runs no SLEEF: its vector exp is the C library's on each lane.
 
 Verified against SLEEF's own Sleef_expf16_u10 (called on vectors of 16):
 every value equal on 4 million inputs (normal, tiny, subnormal, huge,
@@ -31,15 +33,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from .capability import float_lanes, is_default
+
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 _F = np.float32
 
-# the lanes of one vector (AVX512 float32), cpu_kernel_vec's grain, and the
-# threads of the machine the outputs were recorded on (as ARANGE_THREADS)
-VECTOR = 16
+# cpu_kernel_vec's grain, and the threads of the machine the outputs were
+# recorded on (as ARANGE_THREADS); the lanes of a vector are vector()'s
 LOOP_GRAIN = 32768
 THREADS = 2
+
+
+def vector() -> int:
+    """The float32 lanes of one of PyTorch's vectors on this CPU (16 on
+    AVX512, 8 on AVX2 and in the default build)."""
+    return float_lanes()
 
 
 def _fma(a, b, c):
@@ -151,14 +160,15 @@ def scalar_expf(x) -> np.ndarray:
 def vectorized_loop(x: np.ndarray, vec_fn, scalar_fn) -> np.ndarray:
     """PyTorch's cpu_kernel_vec on a contiguous float32 array: each thread's
     part in steps of two vectors through vec_fn, its last numbers (fewer
-    than 2 * VECTOR) through scalar_fn; both take and give float32 arrays."""
+    than two vectors) through scalar_fn; both take and give float32 arrays."""
     d = np.ascontiguousarray(x, F32).reshape(-1)
     out = np.empty_like(d)
     parts = _parts(d.size, LOOP_GRAIN)
-    if len(parts) == 1 and d.size % (2 * VECTOR) == 0:
+    step = 2 * vector()
+    if len(parts) == 1 and d.size % step == 0:
         return vec_fn(d).reshape(np.shape(x))
     for lo, hi in parts:
-        tail = hi - (hi - lo) % (2 * VECTOR)
+        tail = hi - (hi - lo) % step
         if tail > lo:
             out[lo:tail] = vec_fn(d[lo:tail])
         if hi > tail:

@@ -62,7 +62,7 @@ def _loop(x, vec, scalar):
             return vec(*cols).reshape(shape)
         out = np.empty(cols.shape[1], _F32)
         for lo, hi in sleef._parts(cols.shape[1], sleef.LOOP_GRAIN):
-            tail = hi - (hi - lo) % (2 * sleef.VECTOR)
+            tail = hi - (hi - lo) % (2 * sleef.vector())
             if tail > lo:
                 out[lo:tail] = vec(*cols[:, lo:tail])
             if hi > tail:
