@@ -8,7 +8,8 @@ gradient reaches it). p: "scale" (a float), "causal", "mask" (a mask is the
 fourth input). Its forward follows aten/src/ATen/native/cpu/FlashAttentionKernel.cpp
 for sequences of up to 32 queries and 512 keys (one block each): q @ k.T,
 times the scale (plus the mask, fused), exp(x - max) by the C library's
-expf under 16 keys, summed in order, the unnormalized P @ v, times 1 / sum.
+expf for fewer keys than a vector holds (16 on AVX512, 8 on AVX2:
+sleef.vector()), summed in order, the unnormalized P @ v, times 1 / sum.
 A fully masked row gives zeros. Its backward takes the kernel's steps too
 (attention rebuilt from the log-sum-exp). The kernel's small matrix
 products are PyTorch's BLAS's: one fused multiply-add chain each, but
@@ -70,7 +71,7 @@ def _exp(z: np.ndarray, keys: int) -> np.ndarray:
     if z.dtype != _F32:
         return np.exp(z)
     with np.errstate(invalid="ignore"):
-        return sleef.scalar_expf(z) if keys < sleef.VECTOR else sleef.expf(z)
+        return sleef.scalar_expf(z) if keys < sleef.vector() else sleef.expf(z)
 
 
 def _parts(xs, p):
