@@ -72,8 +72,3 @@ def float_lanes() -> int:
     """Vectorized<float>::size() under the capability: 16 or 8."""
     return _FLOAT_LANES[capability()]
 
-
-def is_default() -> bool:
-    """The plain C++ build: its Vectorized<float> maps the C library's
-    functions over the lanes, no SLEEF."""
-    return capability() == DEFAULT

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .capability import float_lanes, is_default
+from .capability import float_lanes
 
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)

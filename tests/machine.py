@@ -9,6 +9,10 @@ outputs were recorded on AVX512 machines, where gradviz's output is PyTorch's
 to the printed digit; on another CPU, a printed number may differ from the
 recorded one in its last digit (PyTorch's own output there differs from the
 record too, in some cases). There, and only there, such differences pass.
+
+gradviz emulates the kernels of the capability PyTorch runs
+(gradviz.capability: AVX512 or AVX2), so a comparison with PyTorch live on
+the same machine is exact for those kernels on either (live_exact()).
 """
 from __future__ import annotations
 
@@ -38,6 +42,32 @@ def cpu_capability() -> str:
     if _AVX512 <= flags:
         return "avx512"
     return "avx2" if {"avx2", "fma"} <= flags else "default"
+
+
+EMULATED = ("avx512", "avx2")
+
+
+def live_exact() -> bool:
+    """Whether gradviz emulates the kernels PyTorch runs in this process
+    (both read ATEN_CPU_CAPABILITY and the CPU alike): then gradviz's
+    float32 results from those kernels are live PyTorch's to the bit."""
+    from gradviz.capability import capability
+    return capability() in EMULATED
+
+
+def emulating_torch():
+    """PyTorch, where gradviz emulates the capability it runs (else skip)."""
+    import pytest
+    torch = pytest.importorskip("torch")
+    if not live_exact():
+        pytest.skip("PyTorch runs its default (unvectorized) kernels here")
+    assert torch.backends.cpu.get_cpu_capability().lower() == _gradviz_capability()
+    return torch
+
+
+def _gradviz_capability() -> str:
+    from gradviz.capability import capability
+    return capability()
 
 
 def _last_digit_close(got: str, want: str) -> bool:
