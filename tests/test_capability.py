@@ -130,3 +130,25 @@ def test_kernels_are_pytorchs_under_a_forced_capability(cap):
                          text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout.splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("cap,lanes", [("avx512", 16), ("avx2", 8)])
+def test_maximums_vector_part_is_two_vectors(monkeypatch, cap, lanes):
+    # a tie of -0. and 0. gives the second operand in the vector steps only
+    from gradviz.ops import OPS
+    monkeypatch.setattr(capability, "capability", lambda: cap)
+    for dtype, per in ((np.float32, 1), (np.float64, 2)):
+        got = OPS["maximum"].forward([np.full(70, -0.0, dtype), np.zeros(70, dtype)], {})
+        vector = 70 - 70 % (2 * lanes // per)
+        assert np.signbit(got).tolist() == [False] * vector + [True] * (70 - vector)
+
+
+def test_maximums_ties_are_pytorchs_here():
+    from machine import emulating_torch
+    from gradviz.ops import OPS
+    torch = emulating_torch()
+    for n in (5, 20, 40, 70, 100):
+        for dtype in (np.float32, np.float64):
+            a, b = np.full(n, -0.0, dtype), np.zeros(n, dtype)
+            want = torch.maximum(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+            assert np.signbit(OPS["maximum"].forward([a, b], {})).tolist() == np.signbit(want).tolist()
