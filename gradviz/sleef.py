@@ -191,8 +191,10 @@ def _two_sum(x, y):
 
 def logf(x) -> np.ndarray:
     """SLEEF's float32 log of an array (xlogf_u1: Sleef_logf16_u10, as
-    Vectorized<float>::log() runs it on AVX512), written again as expf is.
-    Equal to PyTorch's log_softmax, which runs it, on every row tried."""
+    Vectorized<float>::log() runs it on AVX512; AVX2's Sleef_logf8_u10
+    finds m and e without getexp and getmant, to the same values for normal
+    numbers), written again as expf is. Equal to PyTorch's log_softmax,
+    which runs it, on every row tried, on AVX512 and on AVX2."""
     d, _ = _flat(x)
     with np.errstate(all="ignore"):
         # AVX512's getexp and getmant: d = m * 2**e with m in [0.75, 1.5)

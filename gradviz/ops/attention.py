@@ -16,6 +16,12 @@ products are PyTorch's BLAS's: one fused multiply-add chain each, but
 the row-times-row ones of an inner size up to 5 in four partial sums added
 as (0 + 2) + (1 + 3) (found by comparing with PyTorch's log-sum-exp and
 gradients).
+
+Those BLAS orders are the ones PyTorch's BLAS (MKL) takes on an AVX512 CPU.
+On an AVX2 CPU MKL runs other kernels (in one gradient, its alpha scales a
+factor before the products) and the kernel's exp_u20 runs from 8 keys on:
+gradviz's attention then differs from PyTorch's in the last bit of most
+values (the BLAS kernels are MKL's to choose; gradviz does not emulate them).
 """
 from __future__ import annotations
 

@@ -259,9 +259,9 @@ def _pick(a, b, b_wins):
 def _vector_part(a, b, step: int) -> np.ndarray:
     """Where PyTorch's loop of a binary op on float operands runs on vectors,
     in steps of two vectors (step: 16 float32 or 8 float64 on AVX2, twice
-    that on AVX512) but for the last few numbers, which run one by one: operands of one shape (or one of
-    one number) are one run, each thread's part of it; else each row of the
-    last dim is one."""
+    that on AVX512) but for the last few numbers, which run one by one:
+    operands of one shape (or one of one number) are one run, each thread's
+    part of it; else each row of the last dim is one."""
     shape = np.broadcast(a, b).shape
     if np.shape(a) == np.shape(b) or min(np.size(a), np.size(b)) == 1:
         size = math.prod(shape)

@@ -20,7 +20,9 @@ _F32 = np.dtype(np.float32)
 _F64 = np.float64
 # PyTorch's RowwiseMoments (layer_norm's mean and variance): Welford's
 # updates on vectors of 8 floats, in chunks of 16 vectors, the lanes merged
-# at the end; the elements past the last whole vector one at a time
+# at the end; the elements past the last whole vector one at a time. (8 on
+# AVX2, matched live, and on AVX512 too: the outputs recorded there need 8,
+# though PyTorch's source reads Vectorized<float>::size(), which is 16.)
 _VEC = 8
 _CHUNK = 16
 
