@@ -1,6 +1,8 @@
 """gradviz.ops.layer_norm_cpu: layer_norm's gradients (input, weight, bias)
 in float32 as PyTorch's CPU kernel computes them, to the bit against
-PyTorch where gradviz emulates the kernels it runs (machine.py)."""
+PyTorch on AVX2, where they were matched (on AVX512 the same kernel's
+vectors of 16 are gradviz's reading of PyTorch's source, not yet checked
+against PyTorch there: those comparisons skip)."""
 import contextlib
 import io
 
@@ -9,14 +11,25 @@ import pytest
 
 import gradviz
 from gradviz.ops import layer_norm_cpu
+from gradviz.capability import capability
 from machine import emulating_torch
+
+# the capabilities whose kernel gradviz's was matched against live
+MATCHED = ("avx2",)
+
+
+def _matched_torch():
+    torch = emulating_torch()
+    if capability() not in MATCHED:
+        pytest.skip(f"layer_norm's {capability()} kernel is not yet matched against PyTorch")
+    return torch
 
 SIZES = list(range(1, 41)) + [63, 64, 65, 100, 256, 300]
 
 
 @pytest.mark.parametrize("affine", [True, False])
 def test_gradients_are_pytorchs(affine):
-    torch = emulating_torch()
+    torch = _matched_torch()
     rng = np.random.default_rng(int(affine))
     for n in SIZES:
         x = (rng.standard_normal((5, n)) * 3 + 1).astype(np.float32)
@@ -54,7 +67,7 @@ print(w.grad.tolist())
 def test_a_program_prints_pytorchs_gradients():
     # a summed LayerNorm's input gradient is PyTorch's zeros (and its few
     # last-bit residues), not the noise of another order of the sums
-    torch = emulating_torch()
+    torch = _matched_torch()
     prelude = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
     out = io.StringIO()
     gradviz.run_source(prelude + PROGRAM, stdout=out)
