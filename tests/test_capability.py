@@ -154,3 +154,18 @@ def test_maximums_ties_are_pytorchs_here():
             a, b = np.full(n, -0.0, dtype), np.zeros(n, dtype)
             want = torch.maximum(torch.from_numpy(a), torch.from_numpy(b)).numpy()
             assert np.signbit(OPS["maximum"].forward([a, b], {})).tolist() == np.signbit(want).tolist()
+
+
+def test_gelu_tanhs_scalar_loop_is_pytorchs_on_avx2():
+    # AVX2's build fuses x + kappa * x^3; rows shorter than two vectors run
+    # the scalar loop only (the vector one's tanh is SLEEF's, not copied)
+    from machine import emulating_torch
+    from gradviz.ops import OPS
+    torch = emulating_torch()
+    if capability.capability() != "avx2":
+        pytest.skip("matched on AVX2")
+    rng = np.random.default_rng(2)
+    for n in range(1, 16):
+        x = (rng.standard_normal(n) * 3).astype(np.float32)
+        want = torch.nn.functional.gelu(torch.from_numpy(x), approximate="tanh").numpy()
+        assert np.array_equal(OPS["gelu"].forward([x], {"approximate": "tanh"}), want), n
