@@ -19,10 +19,11 @@ as (0 + 2) + (1 + 3) (found by comparing with PyTorch's log-sum-exp and
 gradients).
 
 Those BLAS orders are the ones PyTorch's BLAS (MKL) takes on an AVX512 CPU.
-On an AVX2 CPU MKL runs other kernels (in one gradient, its alpha scales a
-factor before the products) and the kernel's exp_u20 runs from 8 keys on:
-gradviz's attention then differs from PyTorch's in the last bit of most
-values (the BLAS kernels are MKL's to choose; gradviz does not emulate them).
+On an AVX2 CPU MKL runs other kernels (no simple order of q @ k.T's sums
+fits; in one gradient its alpha scales a factor before the products):
+gradviz's attention then differs from PyTorch's in the last bit of many
+values (the BLAS kernels are MKL's to choose; gradviz does not emulate
+them), though its exp, sums and log follow the CPU's vector width.
 """
 from __future__ import annotations
 
