@@ -50,25 +50,21 @@ def from_flags(flags) -> str:
     return AVX2 if _AVX2_FLAGS <= flags else DEFAULT
 
 
-def from_environment(value: str | None, flags) -> str:
+def from_environment(value: str | None, flags_of) -> str:
     """ATEN_CPU_CAPABILITY's choice as PyTorch parses it: exactly 'avx512',
     'avx2' or 'default' (lower case); any other value is ignored (PyTorch
-    warns) and the CPU's flags decide."""
+    warns) and the CPU's flags (flags_of(), read only then) decide."""
     if value in (AVX512, AVX2, DEFAULT):
         return value
-    return from_flags(flags)
+    return from_flags(flags_of())
 
 
 @lru_cache(maxsize=None)
 def capability() -> str:
     """'avx512', 'avx2' or 'default': the kernels PyTorch runs here."""
-    value = os.environ.get(ENV)
-    if value in (AVX512, AVX2, DEFAULT):
-        return value
-    return from_flags(_cpu_flags())
+    return from_environment(os.environ.get(ENV), _cpu_flags)
 
 
 def float_lanes() -> int:
     """Vectorized<float>::size() under the capability: 16 or 8."""
     return _FLOAT_LANES[capability()]
-
