@@ -18,9 +18,11 @@ it) written again over numpy float32 arrays, step by step: float32
 arithmetic rounds as the vector unit's does; each fused multiply-add (the
 AVX2 and AVX512 targets have FMA) is the product, exact in float64, added
 there and rounded to float32 (two roundings that differ from one only in
-cases of probability about 2**-29). VECTOR is AVX512's width, the machine
-the outputs were recorded on; on AVX2 (8 lanes) PyTorch's tail is shorter,
-and a few of its numbers would come from SLEEF instead of the C library.
+cases of probability about 2**-29). The vector's width is the CPU's
+(gradviz.capability: 16 float32 lanes on AVX512, 8 on AVX2, where SLEEF's
+Sleef_expf8_u10 is the same algorithm), so the tail is as long as PyTorch's
+on the CPU gradviz runs on. PyTorch's default build (ATEN_CPU_CAPABILITY=
+default) runs no SLEEF: its vector exp is the C library's on each lane.
 
 Verified against SLEEF's own Sleef_expf16_u10 (called on vectors of 16):
 every value equal on 4 million inputs (normal, tiny, subnormal, huge,
@@ -31,15 +33,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from .capability import float_lanes
+
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 _F = np.float32
 
-# the lanes of one vector (AVX512 float32), cpu_kernel_vec's grain, and the
-# threads of the machine the outputs were recorded on (as ARANGE_THREADS)
-VECTOR = 16
+# cpu_kernel_vec's grain, and the threads of the machine the outputs were
+# recorded on (as ARANGE_THREADS); the lanes of a vector are vector()'s
 LOOP_GRAIN = 32768
 THREADS = 2
+
+
+def vector() -> int:
+    """The float32 lanes of one of PyTorch's vectors on this CPU (16 on
+    AVX512, 8 on AVX2 and in the default build)."""
+    return float_lanes()
 
 
 def _fma(a, b, c):
@@ -151,14 +160,15 @@ def scalar_expf(x) -> np.ndarray:
 def vectorized_loop(x: np.ndarray, vec_fn, scalar_fn) -> np.ndarray:
     """PyTorch's cpu_kernel_vec on a contiguous float32 array: each thread's
     part in steps of two vectors through vec_fn, its last numbers (fewer
-    than 2 * VECTOR) through scalar_fn; both take and give float32 arrays."""
+    than two vectors) through scalar_fn; both take and give float32 arrays."""
     d = np.ascontiguousarray(x, F32).reshape(-1)
     out = np.empty_like(d)
     parts = _parts(d.size, LOOP_GRAIN)
-    if len(parts) == 1 and d.size % (2 * VECTOR) == 0:
+    step = 2 * vector()
+    if len(parts) == 1 and d.size % step == 0:
         return vec_fn(d).reshape(np.shape(x))
     for lo, hi in parts:
-        tail = hi - (hi - lo) % (2 * VECTOR)
+        tail = hi - (hi - lo) % step
         if tail > lo:
             out[lo:tail] = vec_fn(d[lo:tail])
         if hi > tail:
@@ -181,8 +191,10 @@ def _two_sum(x, y):
 
 def logf(x) -> np.ndarray:
     """SLEEF's float32 log of an array (xlogf_u1: Sleef_logf16_u10, as
-    Vectorized<float>::log() runs it on AVX512), written again as expf is.
-    Equal to PyTorch's log_softmax, which runs it, on every row tried."""
+    Vectorized<float>::log() runs it on AVX512; AVX2's Sleef_logf8_u10
+    finds m and e without getexp and getmant, to the same values for normal
+    numbers), written again as expf is. Equal to PyTorch's log_softmax,
+    which runs it, on every row tried, on AVX512 and on AVX2."""
     d, _ = _flat(x)
     with np.errstate(all="ignore"):
         # AVX512's getexp and getmant: d = m * 2**e with m in [0.75, 1.5)
@@ -214,3 +226,31 @@ def logf(x) -> np.ndarray:
         r = np.where((d < 0) | np.isnan(d), _F(np.nan), r)
         r = np.where(d == 0, _F(-np.inf), r)
     return r.reshape(np.shape(x))      # (a 0-d x too, which _flat makes 1-d)
+
+
+# PyTorch's own fast vector exp (Vectorized<float>::exp_u20, "ULP=20"): its
+# constants, as float32 bits where PyTorch gives bits
+_U20_MIN = np.array(0xc2aeac50, np.uint32).view(F32)      # ln(FLT_MIN)
+_U20_MAX = np.array(0x42b17218, np.uint32).view(F32)      # ln(FLT_MAX)
+_U20_LOG2E = np.array(0x3fb8aa3b, np.uint32).view(F32)
+_U20_LN2 = np.array(0x3f317218, np.uint32).view(F32)
+_U20_POLY = [_F(v) for v in (0.00828929059, 0.0418978221, 0.166676521, 0.499991506,
+                             0.999999701, 1.0)]
+
+
+def exp_u20(x) -> np.ndarray:
+    """Vectorized<float>::exp_u20 (the same steps on AVX2 and AVX512): x
+    clamped to [ln FLT_MIN, ln FLT_MAX], n = floor(x log2(e) + 1/2),
+    r = x - n ln 2, a degree-5 polynomial in r by fused multiply-adds, times
+    2**(n - 1), times 2; 0 below ln FLT_MIN. Flash attention's exp."""
+    d = np.asarray(x, F32)
+    with np.errstate(all="ignore"):
+        src = np.maximum(np.minimum(d, _U20_MAX), _U20_MIN)
+        n = np.floor(_fma(src, _U20_LOG2E, _F(0.5)))
+        r = _fma(-n, _U20_LN2, src)
+        u = _U20_POLY[0]
+        for c in _U20_POLY[1:]:
+            u = _fma(r, u, c)
+        scale = (((n - _F(1)).astype(np.int32) + 127) << 23).astype(np.int32).view(F32)
+        scale = np.where(d < _U20_MIN, _F(0), scale)
+        return (u * scale * _F(2)).astype(F32)

@@ -9,35 +9,46 @@ outputs were recorded on AVX512 machines, where gradviz's output is PyTorch's
 to the printed digit; on another CPU, a printed number may differ from the
 recorded one in its last digit (PyTorch's own output there differs from the
 record too, in some cases). There, and only there, such differences pass.
+
+gradviz emulates the kernels of the capability PyTorch runs
+(gradviz.capability: AVX512 or AVX2), so a comparison with PyTorch live on
+the same machine is exact for those kernels on either (live_exact()).
 """
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
 REFERENCE = "avx512"
-_AVX512 = {"avx512f", "avx512bw", "avx512vl", "avx512dq"}
 # a printed number: 1, -0.5, 1.0716, 2.3842e-07, 13.694654
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
 
 
-@lru_cache(maxsize=None)
 def cpu_capability() -> str:
-    """'avx512', 'avx2' or 'default', as PyTorch's dispatch picks by the
-    CPU's flags (Linux's /proc/cpuinfo; elsewhere 'default')."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "default"
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    if _AVX512 <= flags:
-        return "avx512"
-    return "avx2" if {"avx2", "fma"} <= flags else "default"
+    """'avx512', 'avx2' or 'default': the kernels PyTorch runs here, as
+    its dispatch picks them (ATEN_CPU_CAPABILITY, else the CPU's flags),
+    and gradviz with it (gradviz.capability)."""
+    from gradviz.capability import capability
+    return capability()
+
+
+EMULATED = ("avx512", "avx2")
+
+
+def live_exact() -> bool:
+    """Whether gradviz emulates the kernels PyTorch runs in this process
+    (both read ATEN_CPU_CAPABILITY and the CPU alike): then gradviz's
+    float32 results from those kernels are live PyTorch's to the bit."""
+    return cpu_capability() in EMULATED
+
+
+def emulating_torch():
+    """PyTorch, where gradviz emulates the capability it runs (else skip)."""
+    import pytest
+    torch = pytest.importorskip("torch")
+    if not live_exact():
+        pytest.skip("PyTorch runs its default (unvectorized) kernels here")
+    assert torch.backends.cpu.get_cpu_capability().lower() == cpu_capability()
+    return torch
 
 
 def _last_digit_close(got: str, want: str) -> bool:

@@ -1,6 +1,7 @@
 """gradviz.ops.softmax_cpu: softmax and log_softmax, forward and backward,
-and cross_entropy's backward, to the bit against PyTorch's AVX512 kernels
-(over the last dim and others, rows shorter and longer than a vector of 16,
+and cross_entropy's backward, to the bit against PyTorch's AVX512 and AVX2
+kernels, whichever it runs here (over the last dim and others, rows shorter
+and longer than a vector,
 columns split between SLEEF's exp and the C library's); and sleef.logf on
 values whose PyTorch log_softmax shows its last bit."""
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from gradviz import sleef
 from gradviz.ops import nn as gnn
 from gradviz.ops import softmax_cpu as k
-from test_sleef import _avx512_torch
+from machine import emulating_torch
 
 SHAPES = ([((n,), 0) for n in (1, 3, 17)]
           + [((5, n), d) for n in (1, 2, 4, 10, 16, 31, 50) for d in (0, 1, -1)]
@@ -20,7 +21,7 @@ SHAPES = ([((n,), 0) for n in (1, 3, 17)]
 @pytest.mark.parametrize("shape,dim", SHAPES)
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_forward_and_backward_are_pytorchs(shape, dim, name):
-    torch = _avx512_torch()
+    torch = emulating_torch()
     rng = np.random.default_rng(sum(shape) + dim)
     x = torch.tensor((rng.standard_normal(shape) * 3).astype(np.float32), requires_grad=True)
     g = torch.tensor(rng.standard_normal(shape).astype(np.float32))
@@ -35,7 +36,7 @@ def test_forward_and_backward_are_pytorchs(shape, dim, name):
 @pytest.mark.parametrize("shape", [(5, 3), (16, 4), (8, 20), (3,), (4, 3, 5), (2, 37)])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy_gradient_is_pytorchs(shape, reduction):
-    torch = _avx512_torch()
+    torch = emulating_torch()
     rng = np.random.default_rng(len(shape) * 10 + shape[0])
     x = torch.tensor((rng.standard_normal(shape) * 2).astype(np.float32), requires_grad=True)
     classes = shape[1] if len(shape) > 1 else shape[0]

@@ -7,14 +7,23 @@ and, where given, the additive float mask (broadcast to (B, Hq, L, S); no
 gradient reaches it). p: "scale" (a float), "causal", "mask" (a mask is the
 fourth input). Its forward follows aten/src/ATen/native/cpu/FlashAttentionKernel.cpp
 for sequences of up to 32 queries and 512 keys (one block each): q @ k.T,
-times the scale (plus the mask, fused), exp(x - max) by the C library's
-expf under 16 keys, summed in order, the unnormalized P @ v, times 1 / sum.
+times the scale (plus the mask, fused), exp(x - max) by PyTorch's exp_u20
+on whole vectors of keys (16 on AVX512, 8 on AVX2: sleef.vector()) and the
+C library's expf past them, summed as the kernel sums them, the
+unnormalized P @ v, times 1 / sum; the log-sum-exp with the C library's logf.
 A fully masked row gives zeros. Its backward takes the kernel's steps too
 (attention rebuilt from the log-sum-exp). The kernel's small matrix
 products are PyTorch's BLAS's: one fused multiply-add chain each, but
 the row-times-row ones of an inner size up to 5 in four partial sums added
 as (0 + 2) + (1 + 3) (found by comparing with PyTorch's log-sum-exp and
 gradients).
+
+Those BLAS orders are the ones PyTorch's BLAS (MKL) takes on an AVX512 CPU.
+On an AVX2 CPU MKL runs other kernels (no simple order of q @ k.T's sums
+fits; in one gradient its alpha scales a factor before the products):
+gradviz's attention then differs from PyTorch's in the last bit of many
+values (the BLAS kernels are MKL's to choose; gradviz does not emulate
+them), though its exp, sums and log follow the CPU's vector width.
 """
 from __future__ import annotations
 
@@ -64,13 +73,29 @@ def matmul32(a: np.ndarray, b: np.ndarray, dots: bool = False) -> np.ndarray:
 
 
 def _exp(z: np.ndarray, keys: int) -> np.ndarray:
-    """exp of scores: the C library's expf in the kernel's scalar loop (fewer
-    keys than a vector holds), SLEEF's vector exp past it (PyTorch's exp_u20
-    there: within a bit of it)."""
+    """exp of scores as the kernel's _exp_reduce_sum_fusion_kernel takes
+    them: PyTorch's exp_u20 on the whole vectors of keys (the CPU's width:
+    sleef.vector()), the C library's expf on the keys past them."""
     if z.dtype != _F32:
         return np.exp(z)
+    full = keys - keys % sleef.vector()
     with np.errstate(invalid="ignore"):
-        return sleef.scalar_expf(z) if keys < sleef.VECTOR else sleef.expf(z)
+        out = sleef.scalar_expf(z) if full < keys else np.empty_like(z)
+        if full:
+            out[..., :full] = sleef.exp_u20(z[..., :full])
+    return out
+
+
+def _exp_sum(e: np.ndarray) -> np.ndarray:
+    """That kernel's sum of each row of float32 exps: the whole vectors added
+    lane by lane, the lanes pairwise (vec_reduce_all), then the keys past
+    them one by one."""
+    lanes = sleef.vector()
+    full = e.shape[-1] - e.shape[-1] % lanes
+    total = row_sum(e[..., :full]) if full else np.zeros(e.shape[:-1], e.dtype)
+    for k in range(full, e.shape[-1]):
+        total = total + e[..., k]
+    return total
 
 
 def _parts(xs, p):
@@ -107,10 +132,12 @@ def _forward_parts(xs, p):
     top = qk.max(axis=-1, keepdims=True) if qk.shape[-1] else np.full(qk.shape[:-1] + (1,), -np.inf, q.dtype)
     dead = top == -np.inf           # a fully masked row: zeros, not NaN
     e = np.where(dead, dt(0), _exp(qk - np.where(dead, dt(0), top), qk.shape[-1]))
-    total = (row_sum(e) if q.dtype == _F32 else e.sum(axis=-1))[..., None]
+    total = (_exp_sum(e) if q.dtype == _F32 else e.sum(axis=-1))[..., None]
     total = np.where(total == 0, dt(1), total)
     out = matmul32(e, v) * (dt(1) / total)
-    lse = np.where(dead, dt(0), top) + np.log(total)
+    # (std::log: the C library's logf for float32)
+    log = sleef.libm_map("logf", total, np.log) if q.dtype == _F32 else np.log(total)
+    lse = np.where(dead, dt(0), top) + log
     return out.astype(q.dtype), lse.astype(q.dtype)
 
 

@@ -13,12 +13,16 @@ import math
 
 import numpy as np
 
+from . import layer_norm_cpu
 from .registry import SAME, defop
 
+_F32 = np.dtype(np.float32)
 _F64 = np.float64
 # PyTorch's RowwiseMoments (layer_norm's mean and variance): Welford's
 # updates on vectors of 8 floats, in chunks of 16 vectors, the lanes merged
-# at the end; the elements past the last whole vector one at a time
+# at the end; the elements past the last whole vector one at a time. (8 on
+# AVX2, matched live, and on AVX512 too: the outputs recorded there need 8,
+# though PyTorch's source reads Vectorized<float>::size(), which is 16.)
 _VEC = 8
 _CHUNK = 16
 
@@ -198,6 +202,30 @@ def _all_saved(node) -> tuple:
 
 _LN_VJP, _LN_JVP = _norm_rules(lambda xs, p: _ln_xhat(xs[0], p), _ln_axes, _lead_axes,
                                lambda x, p: x.shape[x.ndim - p["dims"]:])
+
+
+def _ln_kernel_vjp(i, general):
+    """input i's VJP: PyTorch's CPU kernel's float32 steps (layer_norm_cpu)
+    for float32 tensors, the general rule otherwise."""
+    def rule(g, ans, xs, p):
+        x, w, _, _, _ = _parts(xs, p)
+        if g.dtype != _F32 or x.dtype != _F32 or (w is not None and w.dtype != _F32) \
+                or x.size == 0:
+            return general(g, ans, xs, p)
+        n = math.prod(x.shape[x.ndim - p["dims"]:])
+        rows, dy = x.reshape(-1, n), np.ascontiguousarray(g, _F32).reshape(-1, n)
+        mean, rstd = (v.reshape(-1) for v in _ln_stats(x, p))
+        if i == 0:
+            wv = None if w is None else w.reshape(-1)
+            return layer_norm_cpu.input_grad(dy, rows, wv, mean, rstd).reshape(x.shape)
+        dw, db = layer_norm_cpu.param_grads(dy, rows, mean, rstd)
+        # input 1 is the weight if there is one, else the bias
+        is_weight = i == 1 and "w" in p.get("affine", "")
+        return (dw if is_weight else db).reshape(xs[i].shape)
+    return rule
+
+
+_LN_VJP = tuple(_ln_kernel_vjp(i, rule) for i, rule in enumerate(_LN_VJP))
 defop("layer_norm", "NativeLayerNormBackward0", _ln_fwd, vjp=_LN_VJP, jvp=_LN_JVP,
       saved=_all_saved,
       formula=("d LN(x)/dx = w/std * (g - mean(g) - xhat * mean(g * xhat))",

@@ -5,7 +5,9 @@ are PyTorch's to the bit.
 
 Over the last dim (a row at a time) the kernels run SLEEF's exp and log
 (gradviz.sleef) on vectors, and sum a row the way vec::reduce_all does:
-lane by lane into one vector, then the 16 lanes pairwise (row_sum).
+lane by lane into one vector, then its lanes pairwise (row_sum). The
+vector is the CPU's (16 float32 lanes on AVX512, 8 on AVX2: sleef.vector()),
+as the kernel PyTorch runs there.
 softmax multiplies by 1 / sum; log_softmax is (x - max) - log(sum).
 Over another dim each column is summed in order along the dim; which
 columns run SLEEF's exp and which the C library's (the scalar loop) depends
@@ -20,28 +22,33 @@ import numpy as np
 from .. import sleef
 
 _F32 = np.dtype(np.float32)
-_V = sleef.VECTOR
-# the lane each lane is added to at each step of reduce_all's shuffles
-_PAIRS = [np.arange(_V) ^ k for k in (8, 4, 2, 1)]
+
+
+def _pairs(v: int) -> list:
+    """The lane each lane is added to at each step of reduce_all's
+    shuffles of a vector of v lanes (halves, then quarters, ... then
+    neighbours)."""
+    return [np.arange(v) ^ (v >> k) for k in range(1, v.bit_length())]
 
 
 def row_sum(a: np.ndarray) -> np.ndarray:
     """vec::reduce_all's sum of each row (the last axis) of a float32 array."""
     n = a.shape[-1]
+    lanes = sleef.vector()
     if n == 0:
         return np.zeros(a.shape[:-1], a.dtype)
-    if n < _V:                       # one partial vector: its lanes in order
+    if n < lanes:                       # one partial vector: its lanes in order
         s = a[..., 0].copy()
         for k in range(1, n):
             s += a[..., k]
         return s
-    acc = a[..., :_V].copy()
-    full = n - n % _V
-    for k in range(_V, full, _V):
-        acc += a[..., k:k + _V]
+    acc = a[..., :lanes].copy()
+    full = n - n % lanes
+    for k in range(lanes, full, lanes):
+        acc += a[..., k:k + lanes]
     if n > full:                     # the last partial vector into the first lanes
         acc[..., :n - full] += a[..., full:]
-    for pair in _PAIRS:
+    for pair in _pairs(lanes):
         acc = acc + acc[..., pair]
     return acc[..., 0]
 
@@ -49,20 +56,22 @@ def row_sum(a: np.ndarray) -> np.ndarray:
 def _chunk_columns(dim_size: int, inner: int) -> np.ndarray:
     """Which columns the chunked kernels (log_softmax's forward, both
     backwards) run as vectors: each chunk's columns but its last
-    (size % 16), which the scalar loop takes."""
-    chunk = max(128 * 1024 // max(dim_size, 1) // 4, _V) // _V * _V
+    (size % the vector's lanes), which the scalar loop takes."""
+    lanes = sleef.vector()
+    chunk = max(128 * 1024 // max(dim_size, 1) // 4, lanes) // lanes * lanes
     vec = np.zeros(inner, bool)
     for lo in range(0, inner, chunk):
         size = min(chunk, inner - lo)
-        vec[lo:lo + size - size % _V] = True
+        vec[lo:lo + size - size % lanes] = True
     return vec
 
 
 def _split_columns(outer: int, inner: int) -> np.ndarray:
     """Which (outer, column)s softmax's forward runs as vectors: it splits
     outer * inner numbers between the threads, and each thread's part runs
-    16 at a time while 16 fit in its part and in the row, the rest as
-    scalars."""
+    a vector at a time while one fits in its part and in the row, the rest
+    as scalars."""
+    lanes = sleef.vector()
     n = outer * inner
     vec = np.zeros(n, bool)
     if n == 0:
@@ -73,9 +82,9 @@ def _split_columns(outer: int, inner: int) -> np.ndarray:
         i = lo
         while i < hi:
             col = i % inner
-            if col + _V <= inner and i + _V <= hi:
-                vec[i:i + _V] = True
-                i += _V
+            if col + lanes <= inner and i + lanes <= hi:
+                vec[i:i + lanes] = True
+                i += lanes
             else:
                 i += min(hi - i, inner - col)
     return vec.reshape(outer, inner)
