@@ -44,6 +44,8 @@ TABLE = {
         "rand", "randn", "randint", "arange", "eye", "linspace", "rand_like", "randn_like")},
 }
 
+POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
 # PyTorch's "bool?" arguments, which take None too (sort's stable)
 OPTIONAL = frozenset({("sort", "stable")})
 
@@ -81,27 +83,59 @@ def checked(call, fname: str, sig: inspect.Signature, names, wording: str, metho
     """call, refusing what is not a Python bool for the arguments `names`
     with PyTorch's TypeError, before it runs."""
     order = list(sig.parameters)      # (rt first; a method's self then stands at 0)
+    # where each of names stands among the arguments after rt (None: by keyword only)
+    slots = {name: order.index(name) - 1 if sig.parameters[name].kind in POSITIONAL else None
+             for name in names}
 
-    @functools.wraps(call)
-    def check(rt, *args, **kw):
+    def fits(name, v) -> bool:
+        return v.__class__ is bool or (v is None and (fname, name) in OPTIONAL)
+
+    def refuse(rt, args, kw) -> None:
+        """PyTorch's error for the first argument of names that is no bool."""
         try:
             given = sig.bind(rt, *args, **kw).arguments
         except TypeError:                  # (the call's own error for arguments that do not fit)
-            return call(rt, *args, **kw)
+            return
         for name in names:
-            v = given.get(name, True)
-            if v.__class__ is bool or (v is None and (fname, name) in OPTIONAL):
+            if name not in given or fits(name, given[name]):
                 continue
             says = wording
             if fname in NEED_DIM and "dim" not in given:
                 if NEED_DIM[fname] is None:
-                    break
+                    return
                 says = OVERLOADS
             if says == OVERLOADS:
                 raise F.invalid_combination(fname, args[1:] if method else args,
                                             hint=f"{name}= takes True or False",
                                             keywords=kw)
             pos = None if name in kw else order.index(name) - method
-            F.bool_arg(fname, name, v, pos)
-        return call(rt, *args, **kw)
+            F.bool_arg(fname, name, given[name], pos)
+
+    @functools.wraps(call)
+    def check(rt, *args, **kw):
+        # (a quick look first: binding the signature costs about 7 us a call,
+        # this look under 1 us; the binding is only for the error's words)
+        for name, slot in slots.items():
+            if name in kw:
+                v = kw[name]
+            elif slot is not None and slot < len(args):
+                v = args[slot]
+            else:
+                continue
+            if not fits(name, v):
+                refuse(rt, args, kw)
+                break
+        return passed_on(call, rt, args, kw)
     return check
+
+
+def passed_on(call, rt, args, kw):
+    """call(rt, *args, **kw), where the arguments do not fit it: its
+    TypeError marked as the program's, as functions.keywords_seen marks it
+    (the interpreter tells such an error by where it was raised)."""
+    try:
+        return call(rt, *args, **kw)
+    except TypeError as exc:
+        if exc.__traceback__.tb_next is None:
+            exc.at_the_call = True
+        raise
