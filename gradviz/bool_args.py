@@ -28,7 +28,7 @@ REQUIRES_GRAD = ("requires_grad",)
 TABLE = {
     **{name: (KEEPDIM, ARG, ARG) for name in (
         "sum", "prod", "nansum", "argmax", "argmin", "amax", "amin", "logsumexp", "median")},
-    # (torch.mean/max/min: their forms with a dimname make the function an overload)
+    # (torch.mean/max/min say it as an overload's error, their methods as an argument's)
     **{name: (KEEPDIM, OVERLOADS, ARG) for name in ("mean", "max", "min")},
     "any": (KEEPDIM, OVERLOADS, OVERLOADS), "all": (KEEPDIM, OVERLOADS, OVERLOADS),
     "sort": (("descending", "stable"), OVERLOADS, OVERLOADS),
