@@ -25,12 +25,16 @@ def _index_of(rt, t, label):
     return F._leaf(rt, np.asarray(t, np.int64), False, label)
 
 
-def _unique(rt, x, dim, return_inverse, return_counts, consecutive, name):
+def _unique(rt, x, dim, return_inverse, return_counts, consecutive, name, sorted=True):
     d = None if dim is None else _dim(dim, x.data.ndim)
     if d is not None and x.data.ndim == 0:
         raise GradvizError(f"Dimension out of range (expected to be in range of [-1, 0], but "
                            f"got {dim})", kind="IndexError", hint="a 0-d tensor has no dims")
     kernel = "unique_consecutive" if consecutive else "_unique2" if d is None else "unique_dim"
+    # (the kernel's bools, which torch.unique's Python passes on by name: no position)
+    for arg, v in (("sorted", sorted), ("return_inverse", return_inverse),
+                   ("return_counts", return_counts))[consecutive:]:
+        F.bool_arg(kernel, arg, v)
     refuse_dual(rt, (x,), kernel, "forward mode cannot pass through unique; take the values "
                                   "with x.detach()")
     _, inverse, counts = unique_parts(x.data, d, consecutive)
@@ -50,7 +54,7 @@ def f_unique(rt, input, sorted=True, return_inverse=False, return_counts=False, 
     PyTorch's CPU unique, also with sorted=False), with the inverse (where
     each element went) and counts when asked."""
     x = _need_tensor(input, "unique")
-    return _unique(rt, x, dim, return_inverse, return_counts, False, "unique")
+    return _unique(rt, x, dim, return_inverse, return_counts, False, "unique", sorted)
 
 
 def f_unique_consecutive(rt, input, return_inverse=False, return_counts=False, dim=None):

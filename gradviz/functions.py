@@ -441,6 +441,36 @@ def float_arg(fname: str, name: str, v, hint: str) -> float:
     return float(v)
 
 
+def bool_arg(fname: str, name: str, v, pos: int | None = None) -> bool:
+    """A bool argument of one of torch's C++ functions: a Python bool only
+    (PyTorch refuses 1, None, a numpy bool or a tensor there, where Python
+    would take any truth value); pos None: given by keyword, which
+    PyTorch's message gives no position."""
+    if v.__class__ is bool:
+        return v
+    where = f" (position {pos})" if pos else ""
+    raise GradvizError(f"{fname}(): argument '{name}'{where} must be bool, not "
+                       f"{parsed_type_name(v)}", kind=TYPE,
+                       hint=f"{name}= takes True or False: {name}=True")
+
+
+def parsed_type_name(v) -> str:
+    """The name PyTorch's argument parser gives v's type: a numpy value's
+    is numpy's full name (numpy.bool, numpy.float64, numpy.ndarray)."""
+    if v.__class__ is NumpyArray:          # (a program's numpy value, scalar or array)
+        return pytypes.numpy_type_name(v.array)
+    return arg_type_name(v)
+
+
+def arguments_got(args, keywords: dict) -> str:
+    """What PyTorch's "received an invalid combination of arguments - got
+    (...)" lists: the positional arguments' types, then the keywords' last
+    to first; each keyword followed by ", " when no positional one came."""
+    got = [parsed_type_name(v) for v in args]
+    named = [f"{k}={parsed_type_name(v)}" for k, v in reversed(keywords.items())]
+    return ", ".join(got + named) if got else "".join(f"{w}, " for w in named)
+
+
 def arg_type_name(v) -> str:
     """The name PyTorch's argument errors give v's type: Tensor, int, list,
     the class of a module (ReLU) or of the program's object."""
@@ -517,11 +547,13 @@ def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizE
                         hint="check the arguments (see `gradviz ops`)")
 
 
-def invalid_combination(fname, args, hint=None) -> GradvizError:
+def invalid_combination(fname, args, hint=None, keywords=None) -> GradvizError:
     """PyTorch's TypeError for arguments no form of an overloaded function
     (min, max, sum, clamp, pow, ...) takes: "min() received an invalid
-    combination of arguments - got (int, int), but expected one of:"."""
-    got = ", ".join(arg_type_name(v) for v in args)
+    combination of arguments - got (int, int), but expected one of:"
+    (keywords: those given by name, listed after the positional ones)."""
+    got = arguments_got(args, keywords) if keywords is not None else \
+        ", ".join(map(arg_type_name, args))
     return GradvizError(f"{fname}() received an invalid combination of arguments - got ({got}), "
                         "but expected one of:", kind=TYPE,
                         hint=hint or _number_hint(fname, args))
@@ -1172,7 +1204,7 @@ def _nonzero(rt, x: Tensor, as_tuple: bool, name: str):
 
 def _nonzero_function(name: str):
     def f(rt, input, *, as_tuple=False):
-        return _nonzero(rt, _need_tensor(input, name), bool(as_tuple), name)
+        return _nonzero(rt, _need_tensor(input, name), bool_arg(name, "as_tuple", as_tuple), name)
     f.__name__ = name
     return f
 
@@ -1298,6 +1330,8 @@ def _arg_extreme(name: str):
 
 def f_norm(rt, x, p=2, dim=None, keepdim=False):
     x = _need_tensor(x, "norm")
+    # (torch.norm hands its keepdim on to linalg.vector_norm as the 4th argument)
+    keepdim = bool_arg("linalg_vector_norm", "keepdim", keepdim, 4)
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
         return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
@@ -1354,7 +1388,7 @@ def _std_var(name, method=False, op_name=None):
 
     def f(rt, x, *args, **kw):
         x = _need_tensor(x, name)
-        a = _std_var_form(name, args, kw, "" if method else "Tensor")
+        a = _std_var_form(name, args, kw, () if method else (x,))
         if x.data.dtype.kind != "f":
             raise GradvizError("std and var only support floating point and complex dtypes",
                                kind=RUNTIME, hint=f"make it a float tensor first: "
@@ -1393,7 +1427,7 @@ _STD_VAR_CHECKS = {
 }
 
 
-def _std_var_form(name, args, kw, self_word) -> dict:
+def _std_var_form(name, args, kw, leading) -> dict:
     """The arguments by name, as the first form that takes them binds them."""
     for positional, keyword_only, required in _STD_VAR_FORMS:
         if len(args) > len(positional):
@@ -1405,12 +1439,7 @@ def _std_var_form(name, args, kw, self_word) -> dict:
         if required <= bound.keys() and all(_STD_VAR_CHECKS[k](v) for k, v in bound.items()):
             return bound
     # PyTorch's words: the types given, the keywords last to first
-    def kind(v):
-        return "Tensor" if is_tensor(v) else "torch.dtype" if isinstance(v, DType) else \
-            type(v).__name__
-    got = ([self_word] if self_word else []) + [kind(v) for v in args]
-    named = [f"{k}={kind(v)}" for k, v in reversed(kw.items())]
-    text = ", ".join(got + named) if got else "".join(f"{w}, " for w in named)
+    text = arguments_got((*leading, *args), kw)     # (leading: the function's input)
     raise GradvizError(f"{name}() received an invalid combination of arguments - got ({text}), "
                        "but expected one of:", kind=TYPE,
                        hint=f"x.{name}(dim, unbiased, keepdim), x.{name}(unbiased) or "
@@ -3915,3 +3944,8 @@ METHODS.update(tensor_products.METHODS)
 # trapezoid, cumulative_trapezoid
 from . import integrate_fns  # noqa: E402
 FUNCTIONS.update(integrate_fns.FUNCTIONS)
+
+# keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
+# tables' functions wrapped once, so this comes after every module above)
+from . import bool_args  # noqa: E402
+bool_args.install()

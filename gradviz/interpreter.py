@@ -30,7 +30,7 @@ from . import hooks, saved_hooks
 from . import machine, pycollections, pyitertools, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import anomaly, bare_builtins, grad_utils, module_hooks, rnn_utils
+from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, rnn_utils
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
@@ -602,9 +602,7 @@ def _module_tree() -> dict:
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
     linalg = Module("torch.linalg", {
-        "norm": Function("norm", functions.f_linalg_norm),
-        "vector_norm": Function("vector_norm", functions.f_linalg_vector_norm),
-        "matrix_norm": Function("matrix_norm", functions.f_linalg_matrix_norm),
+        **{k: Function(k, bool_args.linalg_function(k)) for k in bool_args.LINALG},
         **{k: Function(k, v) for k, v in functions.LINALG.items() if k != "matrix_norm"},
         # (except torch.linalg.LinAlgError: a singular matrix's error)
         "LinAlgError": PyType("_LinAlgError")})
