@@ -301,6 +301,35 @@ def narrow_ints(values: list, dt: np.dtype, name: str) -> np.ndarray:
     return a.astype(np.int64).astype(dt)
 
 
+# the C names full() and fill_() give float16 and float32 in their overflow errors
+FLOAT_NAMES = {np.dtype(np.float16): "c10::Half", F32: "float"}
+
+
+def checked_float(value, dt: np.dtype, filled: int | None = None):
+    """A Python number written into a float16/float32 tensor (full, fill_,
+    masked_fill, clamp's bounds) as PyTorch's checked conversion takes it:
+    an int past int64 is Python's OverflowError, a finite number past the
+    dtype's largest its overflow error (inf and nan pass; numbers within
+    the range round as usual). Arithmetic's numbers are not checked, nor a
+    fill of exactly one float16 element (filled=1: PyTorch's one-element
+    fill rounds it to inf unchecked)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**64:
+        # (past int64, PyTorch reads an int as unsigned)
+        raise GradvizError("can't convert negative int to unsigned" if value < 0
+                           else "int too big to convert", kind="OverflowError",
+                           hint="a number written into a tensor fits in 64 bits")
+    name = FLOAT_NAMES.get(dt)
+    if dt == F16 and filled == 1:
+        return value
+    if name is not None and isinstance(value, (int, float)) and math.isfinite(value) \
+            and abs(value) > float(np.finfo(dt).max):
+        raise GradvizError(f"value cannot be converted to type {name} without overflow",
+                           kind=RUNTIME, hint=f"{dt.name}'s largest number is "
+                                              f"{float(np.finfo(dt).max):g}: use a wider dtype "
+                                              "(torch.float64), or float('inf') for infinity")
+    return value
+
+
 # the dtype of tensor(number): a Python float makes float32, an int int64
 _NUMBER_DTYPES = {float: F32, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
 
@@ -737,6 +766,8 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
         raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
                            kind=TYPE, hint="e.g. full((2, 3), 0.5)")
     dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
+    if dt.kind == "f":
+        checked_float(fill_value, dt, math.prod(shape))
     if dt in NARROW_INTS:
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     elif dt == np.int64 and isinstance(fill_value, float):
@@ -807,6 +838,8 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
     dt = _dtype_arg(dtype) or t.data.dtype
     if dt in NARROW_INTS:
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
+    elif dt.kind == "f":
+        checked_float(fill_value, dt, t.data.size)
     return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
 
 
@@ -1114,6 +1147,9 @@ def f_clamp(rt, x, min=None, max=None):
     elif want in NARROW_INTS:
         min, max = (None if v is None else narrow_ints([v], want, NARROW_INTS[want]).item()
                     for v in (min, max))
+    if want.kind == "f":
+        for v in (min, max):
+            checked_float(v, want)
     return rt.apply(OPS["clamp"], (x,), {"min": min, "max": max})
 
 
@@ -3387,6 +3423,8 @@ def m_fill_(rt, x, value):
                            kind=TYPE)
     elif x.data.dtype in NARROW_INTS:
         value = narrow_ints([value], x.data.dtype, NARROW_INTS[x.data.dtype])[0]
+    elif x.data.dtype.kind == "f":
+        checked_float(value, x.data.dtype, x.data.size)
     return _write_in_place(rt, x, "fill_", lambda: value)
 
 
