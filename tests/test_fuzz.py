@@ -56,6 +56,7 @@ from gradviz.interpreter import TENSOR_ATTRIBUTES
 from gradviz.parser import MAX_NESTING
 from gradviz.tape import Limits, RunOptions
 
+from fuzz_interop import gen_half, gen_hooks, gen_numpy
 from fuzz_features import gen_linalg, gen_pyfeat, gen_tensorops, gen_training
 from fuzz_merged import gen_autograd, gen_ints, gen_seqs
 from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
@@ -295,7 +296,7 @@ GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "layers": gen_layers, "newer": gen_newer,
               "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd,
               "tensorops": gen_tensorops, "linalg": gen_linalg, "training": gen_training,
-              "pyfeat": gen_pyfeat}
+              "pyfeat": gen_pyfeat, "numpy": gen_numpy, "half": gen_half, "hooks": gen_hooks}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
 
 
