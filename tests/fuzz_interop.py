@@ -248,7 +248,7 @@ HOOK_RUNS = [
     "x = torch.randn({shape}, requires_grad=True)\nwith torch.no_grad():\n    y = layer(x)\ny = layer(x)",
 ]
 HOOK_END = ["(y * torch.randn(y.shape)).sum().backward()\nprint(y)\nprint(x.grad)\nprint(seen)",
-            "y.sum().backward()\nprint(x.grad)\nprint(seen)",
+            "(y * torch.arange(y.numel()).reshape(y.shape)).sum().backward()\nprint(x.grad)\nprint(seen)",
             "print(y)\nprint(seen)",
             "y.pow(2).mean().backward()\nprint(layer.linear1.weight.grad)\nprint(seen)"]
 
