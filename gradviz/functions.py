@@ -1902,6 +1902,18 @@ def _loss_operands(input, target) -> tuple:
     return input, target
 
 
+def _broadcast_mixed(rt, input, target) -> tuple:
+    """PyTorch's Python losses broadcast_tensors() their operands first: so
+    a 0-d tensor of another dtype is no longer 0-d, and its dtype counts
+    (mse_loss(half_x, torch.tensor(0.5)) is float32). Operands of one dtype
+    are left as they are (their result is the same)."""
+    if input.data.dtype == target.data.dtype or input.data.shape == target.data.shape:
+        return input, target
+    shape = broadcast_shape(input.data.shape, target.data.shape)
+    return tuple(t if t.data.shape == shape else rt.apply(OPS["expand"], (t,), {"shape": shape})
+                 for t in (input, target))
+
+
 def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mean"):
     input, target = _loss_operands(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
@@ -1910,6 +1922,7 @@ def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mea
         raise GradvizError(f'"mse_cpu" not implemented for \'{kind}\'',
                            hint="make the input a float tensor: mse_loss(x.float(), y)")
     rt.tape.check_size(math.prod(broadcast_shape(input.data.shape, target.data.shape)), "result")
+    input, target = _broadcast_mixed(rt, input, target)
     return rt.apply(OPS["mse_loss"], (input, target), _reduction_params(reduction))
 
 
@@ -3289,6 +3302,7 @@ def f_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean
     """F.l1_loss: PyTorch composes it, |input - target| then the mean (or sum)."""
     input, target = _loss_operands(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
+    input, target = _broadcast_mixed(rt, input, target)
     d = FUNCTIONS["abs"](rt, rt.binary("-", input, target))
     return d if reduction == "none" else FUNCTIONS[reduction](rt, d)
 
