@@ -1745,6 +1745,23 @@ def m_contiguous(rt, x):
     return x if x.data.flags.c_contiguous else f_clone(rt, x)
 
 
+def _value_test(name: str, test):
+    """torch.isnan, isinf, isfinite, isposinf, isneginf (and the methods): a
+    bool tensor, recorded as a leaf (PyTorch gives it no grad_fn); an
+    integer or bool tensor is all finite."""
+    def f(rt, input):
+        x = _need_tensor(input, name)
+        return _leaf(rt, np.asarray(test(x.data)), False, name)
+    f.__name__ = f"f_{name}"
+    return f
+
+
+VALUE_TESTS = {"isnan": _value_test("isnan", np.isnan), "isinf": _value_test("isinf", np.isinf),
+               "isfinite": _value_test("isfinite", np.isfinite),
+               "isposinf": _value_test("isposinf", np.isposinf),
+               "isneginf": _value_test("isneginf", np.isneginf)}
+
+
 def f_isclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|a - b| <= atol + rtol * |b|, elementwise, as PyTorch's isclose."""
     a, b = _need_tensor(a, "isclose"), _need_tensor(b, "isclose", 2)
@@ -2791,7 +2808,7 @@ FUNCTIONS = {
     "is_grad_enabled": f_is_grad_enabled, "is_inference_mode_enabled": f_is_inference_mode_enabled, "isclose": f_isclose,
     "is_tensor": lambda rt, v: is_tensor(v),
     "get_default_dtype": lambda rt: DTYPE_OBJECTS["float32"],
-    "is_floating_point": f_is_floating_point,
+    "is_floating_point": f_is_floating_point, **VALUE_TESTS,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu"):
@@ -3827,7 +3844,7 @@ METHODS = {
     "half": _cast(np.dtype(np.float16)),
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as, "permute": m_permute,
     "element_size": lambda rt, x: x.data.itemsize, "is_floating_point": f_is_floating_point,
-    "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
+    "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose, **VALUE_TESTS,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
     "view": m_view, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
