@@ -268,8 +268,22 @@ def _flatten_nested(data, dtype=None):
         elif not isinstance(v, (int, float)) and not (isinstance(v, np.generic) and
                                                       v.dtype in DTYPE_NAMES):
             raise GradvizError(f"tensor() takes numbers, got {_describe(v)}", kind=TYPE)
+        elif dtype is not None and dtype.kind in "iub" and isinstance(v, np.generic):
+            numpy_scalar_as_int(v, dtype)
     flat = [v.data.item() if is_tensor(v) else v for v in level]
     return flat, tuple(shape)
+
+
+def numpy_scalar_as_int(v: np.generic, dtype: np.dtype) -> None:
+    """A numpy scalar written into an integer or bool tensor by tensor():
+    PyTorch reads it through __index__, which numpy's float32 and float16
+    scalars lack (np.float64 is a Python float) and, for an integer dtype,
+    numpy's bool too: Python's TypeError."""
+    if (isinstance(v, np.floating) and not isinstance(v, float)) or \
+            (isinstance(v, np.bool_) and dtype.kind != "b"):
+        raise GradvizError(f"'numpy.{type(v).__name__}' object cannot be interpreted as an "
+                           "integer", kind=TYPE, hint="convert it first: int(v), or make the "
+                                                      "tensor a float one")
 
 
 # the integer dtypes narrower than int64, and the C names full() and fill_()
@@ -363,6 +377,8 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         arr = data.data.copy()
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
         from .numpy_arrays import to_tensor_array
+        if dtype is not None and dtype.kind in "iub" and isinstance(data.array, np.generic):
+            numpy_scalar_as_int(data.array, dtype)
         arr = to_tensor_array(data).copy()
     else:
         if dtype is None:
