@@ -1091,11 +1091,18 @@ def _binary(name):
 
 
 def check_bool_sub(a, b) -> None:
-    """PyTorch refuses `-` between two bools (numpy would too, less clearly)."""
-    if all((v.data.dtype.kind == "b") if is_tensor(v) else isinstance(v, bool) for v in (a, b)):
+    """PyTorch refuses `-` with a bool operand, a tensor or a Python bool
+    (numpy would refuse two, less clearly, and compute with one)."""
+    bools = [(v.data.dtype.kind == "b") if is_tensor(v) else isinstance(v, bool) for v in (a, b)]
+    if all(bools):
         raise GradvizError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported.", hint="to invert a mask use ~ or logical_not(); "
-                                              "to count, convert first: a.long() - b.long()")
+                           "supported. Use the `^` or `logical_xor()` operator instead.",
+                           hint="to count, convert first: a.long() - b.long()")
+    if any(bools):
+        raise GradvizError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.", hint="to compute with it, convert it first: "
+                                                     "m.float() or m.long()")
 
 
 def _as_operand(rt, v, where: tuple = ("", "other", 2)):

@@ -2820,12 +2820,13 @@ class Interpreter:
             cls = b.__class__
             if cls is Tensor:
                 name = _TENSOR_OPS.get(sym)
-                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
+                if name is not None and (sym != "-" or (a.data.dtype.kind != "b"
+                                                        and b.data.dtype.kind != "b")):
                     self.span = span
                     return self.tape.apply_pair(OPS[name], a, b, span)
             elif cls is float or cls is int:
                 name = _NUMBER_OPS.get(sym)
-                if name is not None:
+                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
                     self.span = span
                     return self.tape.apply(OPS[name], (a, b), None, span)
         return self.binary(sym, a, b, span)
@@ -2858,13 +2859,15 @@ class Interpreter:
             bc = b.__class__
             if bc is Tensor:
                 name = _TENSOR_OPS.get(sym)
-                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
+                # (`-` with a bool operand: PyTorch's error, on the general path)
+                if name is not None and (sym != "-" or (a.data.dtype.kind != "b"
+                                                        and b.data.dtype.kind != "b")):
                     if span is not None:
                         self.span = span
                     return self.tape.apply_pair(OPS[name], a, b, self.span)
             elif bc is float or bc is int:
                 name = _NUMBER_OPS.get(sym)
-                if name is not None:
+                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
                     if span is not None:
                         self.span = span
                     return self.tape.apply(OPS[name], (a, b), None, self.span)
