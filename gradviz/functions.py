@@ -1090,6 +1090,20 @@ def _binary(name):
     return f
 
 
+def _tensors_binary(name, other_at: int = 2):
+    """torch.maximum / minimum: both arguments tensors (a number is
+    PyTorch's TypeError there, where add or mul take one); other_at: the
+    position its error gives `other` (1 for the method)."""
+    plain = _binary(name)
+
+    def f(rt, input, other):
+        _need_tensor(input, name)
+        _need_tensor(other, name, other_at, "other")
+        return plain(rt, input, other)
+    f.__name__ = name
+    return f
+
+
 def check_bool_sub(a, b) -> None:
     """PyTorch refuses `-` with a bool operand, a tensor or a Python bool
     (numpy would refuse two, less clearly, and compute with one)."""
@@ -2807,7 +2821,7 @@ FUNCTIONS = {
     # (by the operator: `2 % x` is PyTorch's other remainder, with no gradient)
     "remainder": lambda rt, a, b: _binary_op(rt, "%", a, b, "remainder"),
     "floor_divide": lambda rt, a, b: _binary_op(rt, "//", a, b, "floor_divide"),
-    "pow": f_pow, "maximum": _binary("maximum"), "minimum": _binary("minimum"),
+    "pow": f_pow, "maximum": _tensors_binary("maximum"), "minimum": _tensors_binary("minimum"),
     **{name: _binary(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
     "all": _reduction("all"), "any": _reduction("any"), "equal": f_equal,
     "allclose": f_allclose,
@@ -3889,6 +3903,7 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
               "cumsum", "argmax", "argmin", "nonzero",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]
+METHODS.update(maximum=_tensors_binary("maximum", 1), minimum=_tensors_binary("minimum", 1))
 # x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x
 def _in_place(name):
     def m(rt, x, *args, **kw):
