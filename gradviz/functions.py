@@ -1135,6 +1135,11 @@ def _as_operand(rt, v, where: tuple = ("", "other", 2)):
 def f_pow(rt, a, b):
     if not is_tensor(a) and not is_tensor(b):     # (the ** operator is not this)
         raise invalid_combination("pow", [a, b])
+    if is_tensor(b) and b.data.dtype.kind == "b" and \
+            (a.data.dtype.kind == "b" if is_tensor(a) else isinstance(a, bool)):
+        # (a bool tensor to a number's power is computed: b ** True, b ** 2)
+        raise GradvizError("\"pow\" not implemented for 'Bool'", kind="NotImplementedError",
+                           hint="convert first: b.long() ** e")
     if is_tensor(a) and is_tensor(b) is False and a.data.dtype.kind in "iub" and \
             isinstance(b, int) and b < 0:
         raise GradvizError("Integers to negative integer powers are not allowed.",
