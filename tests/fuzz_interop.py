@@ -105,7 +105,7 @@ def _numpy_statement(r: random.Random) -> str:
                       "item()" if arr.startswith("np.array(") else "min()", "argmin()", "std()"])
         return f"y = {arr}.{m}"
     if kind == 10:
-        return f"y = {r.choice(['t.numpy()', 'torch.from_numpy([1.0, 2.0])', 'torch.from_numpy(np.float64(1.0))', 'torch.from_numpy(a[::-1])', 'np.ones(2) * t', 't.grad.numpy()', 'torch.tensor(np.array([1, 2], dtype=object))', 'torch.from_numpy(np.array([1, 2]).view(np.uint32))'])}"
+        return f"y = {r.choice(['t.numpy()', 'torch.from_numpy([1.0, 2.0])', 'torch.from_numpy(np.float64(1.0))', 'torch.from_numpy(a[::-1])', 'np.ones(2) * t', 't.grad.numpy()', 'torch.tensor(np.array([1, 2], dtype=object))', 'torch.from_numpy(np.array([1, 2], dtype=np.uint8))'])}"
     if kind == 11:
         return f"y = torch.{r.choice(['from_numpy', 'tensor'])}({arr}).{r.choice(['sum()', 'float()', 'double()', 'mean()', 'exp()', 'T', 'shape', 'dtype', 'is_contiguous()', 'stride()', 'numpy()', 'tolist()', 'half()'])}"
     if kind == 12:

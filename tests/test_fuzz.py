@@ -392,3 +392,15 @@ def test_the_merged_parts_generators_reach_what_they_fuzz():
         text = "".join(programs)
         assert all(w in text for w in words), gen.__name__
         assert "ok" in {run_pipeline(p) for p in programs[:20]}, gen.__name__
+
+
+def test_the_interop_generators_reach_what_they_fuzz():
+    """numpy, half and hooks make programs of their features (shared memory,
+    float16 overflow, hooks on a layer's parts), some of which run to the end."""
+    for gen, words in ((gen_numpy, ("torch.from_numpy", ".numpy()", "a[0, 1] = 9.5", "np.float32")),
+                       (gen_half, ("torch.float16", ".half()", "70000.0", "mse_loss")),
+                       (gen_hooks, ("register_full_backward_hook", "self_attn", "enc.layers["))):
+        programs = [gen(random.Random(i)) for i in range(80)]
+        text = "".join(programs)
+        assert all(w in text for w in words), (gen.__name__, [w for w in words if w not in text])
+        assert "ok" in {run_pipeline(p) for p in programs[:20]}, gen.__name__
