@@ -268,8 +268,22 @@ def _flatten_nested(data, dtype=None):
         elif not isinstance(v, (int, float)) and not (isinstance(v, np.generic) and
                                                       v.dtype in DTYPE_NAMES):
             raise GradvizError(f"tensor() takes numbers, got {_describe(v)}", kind=TYPE)
+        elif dtype is not None and dtype.kind in "iub" and isinstance(v, np.generic):
+            numpy_scalar_as_int(v, dtype)
     flat = [v.data.item() if is_tensor(v) else v for v in level]
     return flat, tuple(shape)
+
+
+def numpy_scalar_as_int(v: np.generic, dtype: np.dtype) -> None:
+    """A numpy scalar written into an integer or bool tensor by tensor():
+    PyTorch reads it through __index__, which numpy's float32 and float16
+    scalars lack (np.float64 is a Python float) and, for an integer dtype,
+    numpy's bool too: Python's TypeError."""
+    if (isinstance(v, np.floating) and not isinstance(v, float)) or \
+            (isinstance(v, np.bool_) and dtype.kind != "b"):
+        raise GradvizError(f"'numpy.{type(v).__name__}' object cannot be interpreted as an "
+                           "integer", kind=TYPE, hint="convert it first: int(v), or make the "
+                                                      "tensor a float one")
 
 
 # the integer dtypes narrower than int64, and the C names full() and fill_()
@@ -299,6 +313,35 @@ def narrow_ints(values: list, dt: np.dtype, name: str) -> np.ndarray:
                                               "torch.int64, or x.to(torch.%s) of a tensor, "
                                               "which wraps around" % dt.name)
     return a.astype(np.int64).astype(dt)
+
+
+# the C names full() and fill_() give float16 and float32 in their overflow errors
+FLOAT_NAMES = {np.dtype(np.float16): "c10::Half", F32: "float"}
+
+
+def checked_float(value, dt: np.dtype, filled: int | None = None):
+    """A Python number written into a float16/float32 tensor (full, fill_,
+    masked_fill, clamp's bounds) as PyTorch's checked conversion takes it:
+    an int past int64 is Python's OverflowError, a finite number past the
+    dtype's largest its overflow error (inf and nan pass; numbers within
+    the range round as usual). Arithmetic's numbers are not checked, nor a
+    fill of exactly one float16 element (filled=1: PyTorch's one-element
+    fill rounds it to inf unchecked)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**64:
+        # (past int64, PyTorch reads an int as unsigned)
+        raise GradvizError("can't convert negative int to unsigned" if value < 0
+                           else "int too big to convert", kind="OverflowError",
+                           hint="a number written into a tensor fits in 64 bits")
+    name = FLOAT_NAMES.get(dt)
+    if dt == F16 and filled == 1:
+        return value
+    if name is not None and isinstance(value, (int, float)) and math.isfinite(value) \
+            and abs(value) > float(np.finfo(dt).max):
+        raise GradvizError(f"value cannot be converted to type {name} without overflow",
+                           kind=RUNTIME, hint=f"{dt.name}'s largest number is "
+                                              f"{float(np.finfo(dt).max):g}: use a wider dtype "
+                                              "(torch.float64), or float('inf') for infinity")
+    return value
 
 
 # the dtype of tensor(number): a Python float makes float32, an int int64
@@ -334,6 +377,8 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
         arr = data.data.copy()
     elif data.__class__ is NumpyArray:       # torch.tensor(x.numpy()): its dtype
         from .numpy_arrays import to_tensor_array
+        if dtype is not None and dtype.kind in "iub" and isinstance(data.array, np.generic):
+            numpy_scalar_as_int(data.array, dtype)
         arr = to_tensor_array(data).copy()
     else:
         if dtype is None:
@@ -769,6 +814,8 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
         raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
                            kind=TYPE, hint="e.g. full((2, 3), 0.5)")
     dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
+    if dt.kind == "f":
+        checked_float(fill_value, dt, math.prod(shape))
     if dt in NARROW_INTS:
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     elif dt == np.int64 and isinstance(fill_value, float):
@@ -839,6 +886,8 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
     dt = _dtype_arg(dtype) or t.data.dtype
     if dt in NARROW_INTS:
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
+    elif dt.kind == "f":
+        checked_float(fill_value, dt, t.data.size)
     return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
 
 
@@ -1073,12 +1122,33 @@ def _binary(name):
     return f
 
 
+def _tensors_binary(name, other_at: int = 2):
+    """torch.maximum / minimum: both arguments tensors (a number is
+    PyTorch's TypeError there, where add or mul take one); other_at: the
+    position its error gives `other` (1 for the method)."""
+    plain = _binary(name)
+
+    def f(rt, input, other):
+        _need_tensor(input, name)
+        _need_tensor(other, name, other_at, "other")
+        return plain(rt, input, other)
+    f.__name__ = name
+    return f
+
+
 def check_bool_sub(a, b) -> None:
-    """PyTorch refuses `-` between two bools (numpy would too, less clearly)."""
-    if all((v.data.dtype.kind == "b") if is_tensor(v) else isinstance(v, bool) for v in (a, b)):
+    """PyTorch refuses `-` with a bool operand, a tensor or a Python bool
+    (numpy would refuse two, less clearly, and compute with one)."""
+    bools = [(v.data.dtype.kind == "b") if is_tensor(v) else isinstance(v, bool) for v in (a, b)]
+    if all(bools):
         raise GradvizError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported.", hint="to invert a mask use ~ or logical_not(); "
-                                              "to count, convert first: a.long() - b.long()")
+                           "supported. Use the `^` or `logical_xor()` operator instead.",
+                           hint="to count, convert first: a.long() - b.long()")
+    if any(bools):
+        raise GradvizError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.", hint="to compute with it, convert it first: "
+                                                     "m.float() or m.long()")
 
 
 def _as_operand(rt, v, where: tuple = ("", "other", 2)):
@@ -1097,6 +1167,11 @@ def _as_operand(rt, v, where: tuple = ("", "other", 2)):
 def f_pow(rt, a, b):
     if not is_tensor(a) and not is_tensor(b):     # (the ** operator is not this)
         raise invalid_combination("pow", [a, b])
+    if is_tensor(b) and b.data.dtype.kind == "b" and \
+            (a.data.dtype.kind == "b" if is_tensor(a) else isinstance(a, bool)):
+        # (a bool tensor to a number's power is computed: b ** True, b ** 2)
+        raise GradvizError("\"pow\" not implemented for 'Bool'", kind="NotImplementedError",
+                           hint="convert first: b.long() ** e")
     if is_tensor(a) and is_tensor(b) is False and a.data.dtype.kind in "iub" and \
             isinstance(b, int) and b < 0:
         raise GradvizError("Integers to negative integer powers are not allowed.",
@@ -1146,6 +1221,9 @@ def f_clamp(rt, x, min=None, max=None):
     elif want in NARROW_INTS:
         min, max = (None if v is None else narrow_ints([v], want, NARROW_INTS[want]).item()
                     for v in (min, max))
+    if want.kind == "f":
+        for v in (min, max):
+            checked_float(v, want)
     return rt.apply(OPS["clamp"], (x,), {"min": min, "max": max})
 
 
@@ -1738,6 +1816,23 @@ def m_contiguous(rt, x):
     return x if x.data.flags.c_contiguous else f_clone(rt, x)
 
 
+def _value_test(name: str, test):
+    """torch.isnan, isinf, isfinite, isposinf, isneginf (and the methods): a
+    bool tensor, recorded as a leaf (PyTorch gives it no grad_fn); an
+    integer or bool tensor is all finite."""
+    def f(rt, input):
+        x = _need_tensor(input, name)
+        return _leaf(rt, np.asarray(test(x.data)), False, name)
+    f.__name__ = f"f_{name}"
+    return f
+
+
+VALUE_TESTS = {"isnan": _value_test("isnan", np.isnan), "isinf": _value_test("isinf", np.isinf),
+               "isfinite": _value_test("isfinite", np.isfinite),
+               "isposinf": _value_test("isposinf", np.isposinf),
+               "isneginf": _value_test("isneginf", np.isneginf)}
+
+
 def f_isclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|a - b| <= atol + rtol * |b|, elementwise, as PyTorch's isclose."""
     a, b = _need_tensor(a, "isclose"), _need_tensor(b, "isclose", 2)
@@ -1895,6 +1990,18 @@ def _loss_operands(input, target) -> tuple:
     return input, target
 
 
+def _broadcast_mixed(rt, input, target) -> tuple:
+    """PyTorch's Python losses broadcast_tensors() their operands first: so
+    a 0-d tensor of another dtype is no longer 0-d, and its dtype counts
+    (mse_loss(half_x, torch.tensor(0.5)) is float32). Operands of one dtype
+    are left as they are (their result is the same)."""
+    if input.data.dtype == target.data.dtype or input.data.shape == target.data.shape:
+        return input, target
+    shape = broadcast_shape(input.data.shape, target.data.shape)
+    return tuple(t if t.data.shape == shape else rt.apply(OPS["expand"], (t,), {"shape": shape})
+                 for t in (input, target))
+
+
 def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mean"):
     input, target = _loss_operands(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
@@ -1903,6 +2010,7 @@ def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mea
         raise GradvizError(f'"mse_cpu" not implemented for \'{kind}\'',
                            hint="make the input a float tensor: mse_loss(x.float(), y)")
     rt.tape.check_size(math.prod(broadcast_shape(input.data.shape, target.data.shape)), "result")
+    input, target = _broadcast_mixed(rt, input, target)
     return rt.apply(OPS["mse_loss"], (input, target), _reduction_params(reduction))
 
 
@@ -2747,7 +2855,7 @@ FUNCTIONS = {
     # (by the operator: `2 % x` is PyTorch's other remainder, with no gradient)
     "remainder": lambda rt, a, b: _binary_op(rt, "%", a, b, "remainder"),
     "floor_divide": lambda rt, a, b: _binary_op(rt, "//", a, b, "floor_divide"),
-    "pow": f_pow, "maximum": _binary("maximum"), "minimum": _binary("minimum"),
+    "pow": f_pow, "maximum": _tensors_binary("maximum"), "minimum": _tensors_binary("minimum"),
     **{name: _binary(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")},
     "all": _reduction("all"), "any": _reduction("any"), "equal": f_equal,
     "allclose": f_allclose,
@@ -2771,7 +2879,7 @@ FUNCTIONS = {
     "is_grad_enabled": f_is_grad_enabled, "is_inference_mode_enabled": f_is_inference_mode_enabled, "isclose": f_isclose,
     "is_tensor": lambda rt, v: is_tensor(v),
     "get_default_dtype": lambda rt: DTYPE_OBJECTS["float32"],
-    "is_floating_point": f_is_floating_point,
+    "is_floating_point": f_is_floating_point, **VALUE_TESTS,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
               "relu"):
@@ -3282,6 +3390,7 @@ def f_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean
     """F.l1_loss: PyTorch composes it, |input - target| then the mean (or sum)."""
     input, target = _loss_operands(input, target)
     reduction = _reduction_arg(size_average, reduce, reduction)
+    input, target = _broadcast_mixed(rt, input, target)
     d = FUNCTIONS["abs"](rt, rt.binary("-", input, target))
     return d if reduction == "none" else FUNCTIONS[reduction](rt, d)
 
@@ -3416,6 +3525,8 @@ def m_fill_(rt, x, value):
                            kind=TYPE)
     elif x.data.dtype in NARROW_INTS:
         value = narrow_ints([value], x.data.dtype, NARROW_INTS[x.data.dtype])[0]
+    elif x.data.dtype.kind == "f":
+        checked_float(value, x.data.dtype, x.data.size)
     return _write_in_place(rt, x, "fill_", lambda: value)
 
 
@@ -3804,7 +3915,7 @@ METHODS = {
     "half": _cast(np.dtype(np.float16)),
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as, "permute": m_permute,
     "element_size": lambda rt, x: x.data.itemsize, "is_floating_point": f_is_floating_point,
-    "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose,
+    "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose, **VALUE_TESTS,
     "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
     "view": m_view, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
@@ -3826,6 +3937,7 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
               "cumsum", "argmax", "argmin", "nonzero",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]
+METHODS.update(maximum=_tensors_binary("maximum", 1), minimum=_tensors_binary("minimum", 1))
 # x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x
 def _in_place(name):
     def m(rt, x, *args, **kw):

@@ -128,6 +128,11 @@ def _rdiv(op, xs, p):
 
 
 def _mse(op, xs, p):
+    wider = [x.dtype for x in xs if x.dtype.kind == "f" and x.dtype is not F16]
+    if wider:
+        # a float32 or float64 operand: PyTorch promotes both and computes there
+        want = np.result_type(*wider)
+        return op.forward([x.astype(want) for x in xs], p)
     # the squared differences are a float16 tensor before the reduction
     a, b = widen(xs)
     d = r(a - b)

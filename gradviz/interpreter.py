@@ -525,6 +525,32 @@ class Function:
         return self       # copy.deepcopy of a value naming it shares it, as Python does
 
 
+# torch's functions that read a numpy scalar as numpy's (its dtype counts:
+# torch.tensor(np.float64(1.5)) is float64); the others take it as PyTorch's
+# argument parser does, as the Python number it holds
+_NUMPY_AWARE = frozenset(("tensor", "as_tensor", "from_numpy", "asarray", "is_tensor"))
+_TORCH_IMPLS = frozenset(v for k, v in {**FUNCTIONS, **NN_FUNCTIONAL}.items()
+                         if k not in _NUMPY_AWARE and callable(v))
+
+
+def _numpy_scalars_as_numbers(args: list, kwargs: dict | None) -> None:
+    """A torch function's or a tensor method's numpy scalar arguments
+    (np.float32(0.5), np.int64(2)) as Python numbers, in place: PyTorch
+    takes them wherever it takes a number (a size, a dim, a fill value);
+    numpy's bool is a float to it (x.add(np.bool_(True)) is a float tensor)."""
+    for i, a in enumerate(args):
+        if a.__class__ is NumpyArray and isinstance(a.array, np.generic):
+            args[i] = _numpy_number(a.array)
+    if kwargs:
+        for k, a in kwargs.items():
+            if a.__class__ is NumpyArray and isinstance(a.array, np.generic):
+                kwargs[k] = _numpy_number(a.array)
+
+
+def _numpy_number(v: np.generic):
+    return float(v) if isinstance(v, np.bool_) else v.item()
+
+
 class BoundMethod:
     __slots__ = ("name", "impl", "obj")
 
@@ -2795,12 +2821,13 @@ class Interpreter:
             cls = b.__class__
             if cls is Tensor:
                 name = _TENSOR_OPS.get(sym)
-                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
+                if name is not None and (sym != "-" or (a.data.dtype.kind != "b"
+                                                        and b.data.dtype.kind != "b")):
                     self.span = span
                     return self.tape.apply_pair(OPS[name], a, b, span)
             elif cls is float or cls is int:
                 name = _NUMBER_OPS.get(sym)
-                if name is not None:
+                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
                     self.span = span
                     return self.tape.apply(OPS[name], (a, b), None, span)
         return self.binary(sym, a, b, span)
@@ -2833,13 +2860,15 @@ class Interpreter:
             bc = b.__class__
             if bc is Tensor:
                 name = _TENSOR_OPS.get(sym)
-                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
+                # (`-` with a bool operand: PyTorch's error, on the general path)
+                if name is not None and (sym != "-" or (a.data.dtype.kind != "b"
+                                                        and b.data.dtype.kind != "b")):
                     if span is not None:
                         self.span = span
                     return self.tape.apply_pair(OPS[name], a, b, self.span)
             elif bc is float or bc is int:
                 name = _NUMBER_OPS.get(sym)
-                if name is not None:
+                if name is not None and (sym != "-" or a.data.dtype.kind != "b"):
                     if span is not None:
                         self.span = span
                     return self.tape.apply(OPS[name], (a, b), None, self.span)
@@ -3237,6 +3266,8 @@ class Interpreter:
         elif cls is not Function:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
+        if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
+            _numpy_scalars_as_numbers(args, kwargs)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except TypeError as exc:

@@ -89,8 +89,9 @@ _PIECES = r"""
         (?:'[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'
           |"[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*")
       | [^\W\d]\w*+                                 # name or keyword
-      | [0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?     # number, validated later
-      | \.[0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?   # number like .5
+      | [0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?         # number, validated later; one dot
+        (?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)?      # at most (0.5.sum() is 0.5 .sum())
+      | \.[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?       # number like .5
       | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | -> | \.\.\.   # ... is Ellipsis
       | [-+*/@%&|^~<>=,:.;()\[\]{}]                 # one-character operators, brackets
       | \r\n | [\r\n]                               # newline
@@ -119,7 +120,8 @@ def _master(ascii_only: bool) -> re.Pattern:
 # A name or a number, cut as _PIECES cuts them in a line with no strings or
 # comments (the same alternatives, in ASCII): repeats finds a line's names
 # and numbers with it
-LEAF = r"[^\W\d]\w*+|\.?[0-9][\w.]*+(?:(?<=[eE])[+-][0-9]\w*+)?"
+LEAF = (r"[^\W\d]\w*+|[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?(?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)?"
+        r"|\.[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?")
 
 _ESCAPE = re.compile(r"\\(.)")
 _LINE_END = re.compile(r"[\r\n]|\Z")

@@ -125,21 +125,44 @@ def _with_tensor(rt, sym: str, a, b):
     if sym in _ORDER:
         raise _error(f"'{sym}' not supported between instances of '{left}' and '{right}'",
                      hint=hint)
+    if a is arr and sym == "/":
+        return _array_over_tensor(rt, t, arr)
     if a is arr or sym not in _OPERATORS:
         if sym == "+":
             raise _error("Concatenation operation is not implemented for NumPy arrays, use "
                          "np.concatenate() instead. Please do not rely on this error; it may "
                          "not be given on all Python implementations.", hint=hint)
-        raise _error(f"unsupported operand type(s) for {sym}: '{left}' and '{right}'",
+        words = "** or pow()" if sym == "**" else sym      # (Python's words for **)
+        raise _error(f"unsupported operand type(s) for {words}: '{left}' and '{right}'",
                      hint=hint)
+    _no_grad(t)
+    x, y = t.data, _arg(arr)
+    check_size(rt, matmul if sym == "@" else None, [x, y], {})
+    out = NumpyArray(np.asarray(run(sym, _OPERATORS[sym], [x, y], {})))
+    return f_tensor(rt, out)
+
+
+def _no_grad(t: Tensor) -> None:
+    """numpy computes on a tensor's values only when it needs no gradient."""
     if t.requires_grad:
         raise _error("Can't call numpy() on Tensor that requires grad. Use "
                      "tensor.detach().numpy() instead.", "RuntimeError",
                      hint="numpy computes this: x.detach() for the values, or "
                           "torch.from_numpy(a) to keep it in the graph")
-    x, y = t.data, _arg(arr)
-    check_size(rt, matmul if sym == "@" else None, [x, y], {})
-    out = NumpyArray(np.asarray(run(sym, _OPERATORS[sym], [x, y], {})))
+
+
+def _array_over_tensor(rt, t: Tensor, arr):
+    """array / tensor as PyTorch runs it: numpy gives way to the tensor's
+    __rtruediv__, t.reciprocal() * array, whose * gives way back to numpy:
+    the tensor's reciprocal (float32 for an integer or bool tensor) times
+    the array, in numpy's dtype, as a tensor."""
+    from .functions import f_tensor
+    _no_grad(t)
+    x = t.data if t.data.dtype.kind == "f" else t.data.astype(np.float32)
+    with np.errstate(divide="ignore"):
+        recip = np.reciprocal(x)
+    y = _arg(arr)
+    out = NumpyArray(np.asarray(run("*", operator.mul, [recip, y], {})))
     return f_tensor(rt, out)
 
 

@@ -273,6 +273,8 @@ def f_index_fill(rt, input, dim, index, value):
     elif not _number(value):
         raise invalid_combination("index_fill", [x, dim, index, value],
                                   hint="x.index_fill(dim, index, value), value a number")
+    if x.data.dtype.kind == "f" and not is_tensor(value):
+        F.checked_float(value, x.data.dtype)
     n = _flat0(x.data).shape[d]
     bad = idx[(idx < -n) | (idx >= n)]
     if bad.size:

@@ -295,6 +295,8 @@ def f_masked_fill(rt, input, mask, value):
     mask = _bool_mask(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got "
                                            "mask with dtype {}")
     broadcast_shape(x.data.shape, mask.data.shape)
+    if x.data.dtype.kind == "f":           # a value past float16's or float32's range
+        F.checked_float(value.data.item() if is_tensor(value) else value, x.data.dtype)
     return rt.apply(OPS["masked_fill"], (x, mask, value))
 
 

@@ -674,6 +674,12 @@ class Tape:
                 xs = self._narrow_with_number(op, args, x0, x1, 0)
             elif x1.__class__ is _ND and x1.dtype in NARROW_INTS:
                 xs = self._narrow_with_number(op, args, x1, x0, 1)
+        elif op.dtype_rule is FLOAT and len(xs) == 1 and xs[0].__class__ is _ND \
+                and xs[0].dtype.kind in "iub":
+            # an integer or bool tensor's exp, sin, sqrt...: PyTorch converts it to
+            # the float dtype first and computes there (numpy would compute an
+            # int8, uint8 or bool array in float16, an int64 one in float64)
+            xs = [xs[0].astype(self._common_dtype(op, args))]
         halves = half.has_half(xs)
         ans = half.forward(op, xs, p) if halves else op.forward(xs, p)
         # numpy returns a scalar, not a 0-d array, for ops on 0-d arrays

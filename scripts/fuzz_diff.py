@@ -5,7 +5,8 @@
 
 Each program comes from one of the generators in tests/test_fuzz.py (the
 byte and token soups are left out unless named with --only: next to no soup
-is valid Python). PyTorch runs it as the conformance oracle does: exec'd in a
+is valid Python; `--only numpy half hooks` runs those of tests/fuzz_interop.py:
+numpy interop, float16 and Transformer layer hooks). PyTorch runs it as the conformance oracle does: exec'd in a
 fresh namespace with torch's functions bound to bare names, its print output
 captured, in a forked child (so that one program's set_printoptions,
 set_default_dtype or a hang cannot reach the next; the child is killed after

@@ -56,6 +56,7 @@ from gradviz.interpreter import TENSOR_ATTRIBUTES
 from gradviz.parser import MAX_NESTING
 from gradviz.tape import Limits, RunOptions
 
+from fuzz_interop import gen_half, gen_hooks, gen_numpy
 from fuzz_features import gen_linalg, gen_pyfeat, gen_tensorops, gen_training
 from fuzz_merged import gen_autograd, gen_ints, gen_seqs
 from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
@@ -295,7 +296,7 @@ GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "layers": gen_layers, "newer": gen_newer,
               "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd,
               "tensorops": gen_tensorops, "linalg": gen_linalg, "training": gen_training,
-              "pyfeat": gen_pyfeat}
+              "pyfeat": gen_pyfeat, "numpy": gen_numpy, "half": gen_half, "hooks": gen_hooks}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
 
 
@@ -390,4 +391,16 @@ def test_the_merged_parts_generators_reach_what_they_fuzz():
         programs = [gen(random.Random(i)) for i in range(80)]
         text = "".join(programs)
         assert all(w in text for w in words), gen.__name__
+        assert "ok" in {run_pipeline(p) for p in programs[:20]}, gen.__name__
+
+
+def test_the_interop_generators_reach_what_they_fuzz():
+    """numpy, half and hooks make programs of their features (shared memory,
+    float16 overflow, hooks on a layer's parts), some of which run to the end."""
+    for gen, words in ((gen_numpy, ("torch.from_numpy", ".numpy()", "a[0, 1] = 9.5", "np.float32")),
+                       (gen_half, ("torch.float16", ".half()", "70000.0", "mse_loss")),
+                       (gen_hooks, ("register_full_backward_hook", "self_attn", "enc.layers["))):
+        programs = [gen(random.Random(i)) for i in range(80)]
+        text = "".join(programs)
+        assert all(w in text for w in words), (gen.__name__, [w for w in words if w not in text])
         assert "ok" in {run_pipeline(p) for p in programs[:20]}, gen.__name__

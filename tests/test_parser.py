@@ -550,7 +550,7 @@ ERROR_CASES = [
     ("x = a and\n", 1, "expected an expression"),
     ("x = 1 if a\n", 1, "expected 'else' in the conditional expression"),
     ("x = 1e\n", 1, "invalid number"),
-    ("x = 1.2.3\n", 1, "invalid number"),
+    ("x = 1.2.3\n", 1, "found number .3"),     # (1.2 then .3, as Python reads it)
     ("x = f(a=1, b)\n", 1, "positional argument follows keyword"),
     ("x = f(a=1, a=2)\n", 1, "repeated"),
     ("x = f(**k, a)\n", 1, "positional argument follows keyword argument unpacking"),
@@ -881,3 +881,22 @@ def test_an_exported_future_import_stays_first():
     lines = script.splitlines()
     assert lines[1] == "from __future__ import annotations" and lines[2] == "import torch"
     compile(script, "p.py", "exec")
+
+
+@pytest.mark.parametrize("src, text", [("0.5.sum()", "0.5"), ("1..real", "1."), (".5.x", ".5"),
+                                       ("1.5e-3.x", "1.5e-3"), ("1.e5.real", "1.e5")])
+def test_a_number_takes_one_dot_then_an_attribute_follows(src, text):
+    """As Python reads 0.5.sum(): the number 0.5, then .sum (an attribute
+    error at run time, not a syntax error); 2.sum stays a bad literal."""
+    import io
+
+    import gradviz
+    from gradviz.lexer import NUMBER, scan
+    toks = scan(src + "\n")
+    assert toks[0][:2] == (NUMBER, text) and toks[1][1] == "."
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("y = 0.5.sum()\n", stdout=io.StringIO())
+    assert info.value.kind == "AttributeError" and "'float'" in info.value.message
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("y = 2.sum()\n", stdout=io.StringIO())
+    assert info.value.kind == errors.SYNTAX
