@@ -126,6 +126,8 @@ def checked(call, fname: str, sig: inspect.Signature, names, wording: str, metho
                 refuse(rt, args, kw)
                 break
         return passed_on(call, rt, args, kw)
+    # (the interpreter leaves a numpy bool there as it is, for this check)
+    check.bool_slots = slots
     return check
 
 
