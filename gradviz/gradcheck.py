@@ -290,6 +290,9 @@ def numeric_gradient(order, roots, seeds, inp: Tensor, watch=None, rel_step: flo
     crossed: set = set()
     downstream: set = set()
     for k, j in enumerate(picked):
+        if not math.isfinite(float(x.flat[j])):
+            grad[k] = math.nan          # (inf + h is inf: no difference to take)
+            continue
         h = rel_step * max(1.0, abs(float(x.flat[j])))
         plus = x.copy()
         plus.flat[j] += h
@@ -383,12 +386,23 @@ class InputCheck:
     # the flat indices of the elements checked, when a sample of them is
     # (sample_indices); numeric and forward then hold those elements only
     sampled: np.ndarray | None = None
+    # the checked elements at which the input is inf or NaN (None: none), where
+    # a finite difference cannot step: left out of its comparison
+    nonfinite: np.ndarray | None = None
 
     def at(self, values):
         """The checked elements of an array of the input's shape."""
         if self.sampled is None or values is None:
             return values
         return np.asarray(values).reshape(-1)[self.sampled]
+
+    def fd_pair(self, reverse, numeric):
+        """The reverse-mode gradient and a finite difference, at the
+        checked elements a finite difference can step from."""
+        if self.nonfinite is None:
+            return reverse, numeric
+        keep = ~self.nonfinite
+        return (np.asarray(reverse).reshape(-1)[keep], np.asarray(numeric).reshape(-1)[keep])
 
 
 @dataclass
@@ -520,6 +534,9 @@ class GradChecker:
             budget -= cost
             item.numeric, item.downstream, crossed = numeric_gradient(
                 order, roots, seeds, t, watch, indices=item.sampled, counter=rt.aside_step)
+            finite = np.isfinite(np.asarray(item.at(t.data), np.float64)).reshape(-1)
+            if not finite.all():
+                item.nonfinite = ~finite
             item.downstream.add(t.seq)
             item.kinks = sorted(set(k for k in base_kinks if k in item.downstream) | crossed)
 
@@ -540,11 +557,13 @@ class GradChecker:
             rev = item.at(np.zeros(t.data.shape) if rev is None else rev)
             if item.forward is not None and not _close(rev, item.forward, self.tol)[0]:
                 suspicious = True
-            elif item.numeric is not None and not _close(rev, item.numeric, self.tol)[0]:
+            elif item.numeric is not None and not _close(*item.fd_pair(rev, item.numeric),
+                                                         self.tol)[0]:
                 if item.forward is not None and np.all(np.isfinite(rev)):
                     coarse, _, crossed = numeric_gradient(order, roots, seeds, t, watch, FD_COARSE,
                                                           item.sampled)
-                    if not crossed - set(item.kinks) and _close(rev, coarse, self.tol)[0]:
+                    if not crossed - set(item.kinks) and \
+                            _close(*item.fd_pair(rev, coarse), self.tol)[0]:
                         item.numeric, item.coarse = coarse, True
                         continue
                 suspicious = True
@@ -588,9 +607,13 @@ def _close(a, b, tol: float) -> tuple[bool, float]:
 
 def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
     _judge_values(item, check, tol)
+    notes = []
+    if item.nonfinite is not None:
+        notes.append(f"{int(item.nonfinite.sum()):,} inf or NaN element(s) left out of the "
+                     "finite differences")
     if item.sampled is not None and item.status != SKIPPED:
-        size = math.prod(item.shape)
-        note = f"{len(item.sampled):,} of its {size:,} elements checked"
+        notes.append(f"{len(item.sampled):,} of its {math.prod(item.shape):,} elements checked")
+    for note in notes:
         item.reason = f"{item.reason}; {note}" if item.reason else note
 
 
@@ -603,8 +626,8 @@ def _judge_values(item: InputCheck, check: PassCheck, tol: float) -> None:
         fwd_ok = True
     if item.status == SKIPPED:
         return
-    fd_ok, item.fd_abs = _close(rev, item.numeric, tol)
-    item.fd_rel = _rel(item.fd_abs, item.numeric)
+    fd_ok, item.fd_abs = _close(*item.fd_pair(rev, item.numeric), tol)
+    item.fd_rel = _rel(item.fd_abs, item.fd_pair(rev, item.numeric)[1])
     culprits = [(seq, check.rules[seq]) for seq in sorted(item.downstream) if seq in check.rules]
     if fd_ok and fwd_ok:
         item.status = OK

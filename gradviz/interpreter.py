@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
-import importlib
 import inspect
 import math
 import operator
@@ -699,11 +698,35 @@ def importable(name: str) -> Module | None:
     run (and import) after shares it, as if it had been made at start-up."""
     module = MODULES.get(name)
     if module is None and name in ON_FIRST_IMPORT:
-        emulation = importlib.import_module(f".py{name}", __package__)
+        emulation = _emulation(name)
         members = (emulation.members(Module, Function) if name == "numpy"
                    else emulation.members(Function))
         module = MODULES[name] = Module(name, members)
     return module
+
+
+def _emulation(name: str):
+    """The module that emulates Python's module `name` (one of
+    ON_FIRST_IMPORT), imported here when a program first imports it."""
+    if name == "numpy":
+        from . import pynumpy as emulation
+    elif name == "copy":
+        from . import pycopy as emulation
+    elif name == "operator":
+        from . import pyoperator as emulation
+    elif name == "functools":
+        from . import pyfunctools as emulation
+    elif name == "dataclasses":
+        from . import pydataclasses as emulation
+    elif name == "string":
+        from . import pystring as emulation
+    elif name == "time":
+        from . import pytime as emulation
+    elif name == "warnings":
+        from . import pywarnings as emulation
+    else:
+        raise KeyError(name)
+    return emulation
 
 
 def _numpy_arrays():

@@ -52,9 +52,8 @@ def node(cls):
 
     Not dataclasses.dataclass: that compiles three methods per class and
     builds each class twice (for slots), which for these 50 classes was a
-    tenth of a plain run's start-up. Only __init__ is compiled here (one
-    small exec per class), as the parser calls it for most nodes; __repr__
-    and __eq__ are shared, as nothing hot calls them."""
+    tenth of a plain run's start-up. __init__, __repr__ and __eq__ are
+    shared functions over the fields (see _init)."""
     names = tuple(cls.__dict__.get("__annotations__", ()))
     ns = {k: v for k, v in cls.__dict__.items()
           if k not in names and k not in ("__dict__", "__weakref__")}
@@ -66,12 +65,36 @@ def node(cls):
 
 def _init(names: tuple, defaults: dict):
     """The __init__ of a node with these fields (defaults: a dict of the last
-    fields' default values, all immutable)."""
-    params = ", ".join(f"{n}=_d_{n}" if n in defaults else n for n in names)
-    body = "".join(f"\n    self.{n} = {n}" for n in names) or "\n    pass"
-    scope = {f"_d_{n}": v for n, v in defaults.items()}
-    exec(f"def __init__(self, {params}):{body}", scope)
-    return scope["__init__"]
+    fields' default values, all immutable): positional or keyword arguments,
+    as a dataclass's. (A dataclass compiles its __init__ from source with
+    exec, which this package runs nowhere: tests/test_safety.py. This
+    loop parses as fast: building nodes is a small part of parsing.)"""
+    count = len(names)
+
+    def __init__(self, *args, **kwargs):
+        if kwargs or len(args) != count:
+            args = _bound(names, defaults, args, kwargs)
+        for name, value in zip(names, args):
+            setattr(self, name, value)
+    return __init__
+
+
+def _bound(names: tuple, defaults: dict, args: tuple, kwargs: dict) -> list:
+    """The value of each field, in order, from an __init__ call's arguments."""
+    if len(args) > len(names):
+        raise TypeError(f"takes {len(names)} arguments but {len(args)} were given")
+    values = list(args)
+    rest = dict(kwargs)
+    for name in names[len(args):]:
+        if name in rest:
+            values.append(rest.pop(name))
+        elif name in defaults:
+            values.append(defaults[name])
+        else:
+            raise TypeError(f"missing argument {name!r}")
+    if rest:
+        raise TypeError(f"unexpected argument {next(iter(rest))!r}")
+    return values
 
 
 def _node_repr(self) -> str:

@@ -320,6 +320,19 @@ def test_the_sample_in_the_cli(tmp_path):
     assert CliRunner().invoke(main, ["check", str(f), "--sample", "-1"]).exit_code == 2
 
 
+def test_inf_and_nan_inputs_are_left_out_of_the_finite_differences(monkeypatch):
+    """inf + h is inf: no difference can be taken there; where() masks them
+    in the program, and the other elements are checked as usual."""
+    src = ("x = tensor([1.0, float('nan'), float('inf'), 0.5], requires_grad=True)\n"
+           "torch.where(torch.isfinite(x), x * 3, torch.zeros(4)).sum().backward()\n")
+    ((p, item),) = [(p, i) for p in check_source(src).passes for i in p.inputs]
+    assert item.status == "ok" and list(item.nonfinite) == [False, True, True, False]
+    assert "2 inf or NaN element(s) left out of the finite differences" in item.reason
+    broken(monkeypatch, "mul")
+    ((_, failed),) = check_source(src).failures
+    assert failed.culprits and "VJP of input 0" in failed.culprits[0][1]
+
+
 # ---- programs that do not get that far --------------------------------------------
 
 def test_a_failing_program_exits_1(tmp_path):
