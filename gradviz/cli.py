@@ -23,6 +23,9 @@ from .terminal import color_option, make_console
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130          # Ctrl-C, as shells report SIGINT
+# a key in click's context meta: `gradviz run` runs under --watch (watch.py
+# sets it), in a process that lives on after a run
+WATCHING = "gradviz.watching"
 
 # the limit flags every command that runs a program takes (see limit_options)
 DEFAULT_TIMEOUT = 60.0
@@ -210,9 +213,11 @@ def _graph_kwargs(kwargs: dict) -> dict:
 
 
 def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",
-                timeout: float | None = None, **graph) -> None:
+                timeout: float | None = None, leave_running: bool = False, **graph) -> None:
     """Write the DOT and/or SVG picture of a record; a note about folding
-    goes to stderr (one line). ``timeout`` bounds the layout (seconds)."""
+    goes to stderr (one line). ``timeout`` bounds the layout (seconds);
+    ``leave_running``: the process ends after a timeout, so the layout may
+    use the faster engine that a timeout leaves running (layout.dot_to_svg)."""
     from .files import write_atomic
     from .render.dot import build_dot
 
@@ -224,7 +229,8 @@ def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",
     if svg_path:
         from .render.layout import dot_to_svg
         with _slow_step("laying out the graph"):
-            svg = dot_to_svg(result.source, engine=engine, timeout=timeout)
+            svg = dot_to_svg(result.source, engine=engine, timeout=timeout,
+                             leave_running=leave_running)
     if dot_path:
         write_atomic(dot_path, result.source)
     if svg is not None:
@@ -402,8 +408,10 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
             text = record_json_parts(record)
         write_atomic(json_path, text)
     if dot_path or svg_path:
+        # (a run under --watch lives on after a timeout: see WATCHING)
         write_graph(record, dot_path=dot_path, svg_path=svg_path, engine=engine,
-                    timeout=limits.timeout, **_graph_kwargs(graph))
+                    timeout=limits.timeout, **_graph_kwargs(graph),
+                    leave_running=not click.get_current_context().meta.get(WATCHING))
     if not no_tables:
         from .render.tables import prepare_tables, print_tables
         console = make_console()
@@ -475,7 +483,7 @@ def render(file, output, fmt, limits, engine, **graph):
         write_atomic(output, text)
     else:
         write_graph(record, engine=engine, timeout=limits.timeout, **{f"{fmt}_path": output},
-                    **_graph_kwargs(graph))
+                    **_graph_kwargs(graph), leave_running=True)
     return code
 
 

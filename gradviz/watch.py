@@ -102,6 +102,10 @@ def watch_run(ctx, file: str, *, stop_event: threading.Event | None = None) -> i
             raise WatchUsageError(f"--watch cannot write {flag} to standard output: "
                                   "give a file name")
     callback = ctx.command.callback
+    # the runs' layouts must stop at their timeout, not be left running
+    # (cli.write_graph): this process lives on
+    from .cli import WATCHING
+    ctx.meta[WATCHING] = True
     state = {"runs": 0, "good": None}
     gc.enable()         # a process that lives on collects its cycles (cli._Program)
     clear = sys.stdout.isatty()

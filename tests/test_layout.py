@@ -83,8 +83,13 @@ def _probe(cache_dir: Path, dot: str = DIAMOND) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _cache_files(cache_dir: Path) -> list[Path]:
-    return sorted(cache_dir.glob("*.cwasm")) if cache_dir.is_dir() else []
+def _cache_files(cache_dir: Path, interruptible: bool = False) -> list[Path]:
+    """The cache files of one build (a render without a timeout uses the
+    plain one; tests here also make the interruptible one)."""
+    if not cache_dir.is_dir():
+        return []
+    base = os.path.basename(layout._cache_stem(layout._wasm_path(), interruptible))
+    return sorted(cache_dir.glob(base + "-*.cwasm"))
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +211,60 @@ def test_embedded_timeout_raises_and_engine_recovers():
     assert "0.2 s" in info.value.message
     assert "timeout" in info.value.hint
     assert "<svg" in layout.dot_to_svg(DIAMOND, engine="embedded", timeout=30)
+
+
+# A process that times out a layout it leaves running, then exits: the error
+# comes at the timeout, and the exit neither waits for the layout nor
+# crashes freeing the engine under it.
+LEAVE_RUNNING = textwrap.dedent("""
+    import sys, time
+    from gradviz.render import layout
+    from gradviz.errors import GradvizError
+    started = time.perf_counter()
+    try:
+        layout.dot_to_svg(sys.argv[1], engine="embedded", timeout=0.3, leave_running=True)
+    except GradvizError as exc:
+        print("error after %.1f s: %s" % (time.perf_counter() - started, exc.message))
+    print("builds:", sorted(layout._runtime_objs))
+""")
+
+
+@needs_embedded
+def test_timeout_left_running_raises_at_once_and_the_process_exits(cached):
+    started = time.perf_counter()
+    proc = _run_py(LEAVE_RUNNING, {"GRADVIZ_CACHE_DIR": str(cached[0])}, _dense(100, 1000),
+                   timeout=120)
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("error after 0.")
+    assert lines[0].endswith("did not finish the layout within 0.3 s")
+    assert lines[1] == "builds: [False]"       # the plain build only, not the interruptible
+    assert elapsed < 30           # (the layout itself takes minutes)
+
+
+@needs_embedded
+def test_which_build_a_render_uses(monkeypatch):
+    used = []
+    for interruptible in (False, True):
+        rt = layout._runtime(interruptible)
+        monkeypatch.setattr(rt, "render", lambda dot, timeout, rt=rt, f=rt.render:
+                            used.append(rt.interruptible) or f(dot, timeout))
+    for kwargs in ({}, {"timeout": 30}, {"timeout": 30, "leave_running": True}):
+        assert "<svg" in layout.dot_to_svg(DIAMOND, engine="embedded", **kwargs)
+    assert used == [False, True, False]
+    # both builds draw the same picture
+    monkeypatch.undo()
+    assert layout.dot_to_svg(RECORDS, engine="embedded") == \
+        layout.dot_to_svg(RECORDS, engine="embedded", timeout=30)
+
+
+@needs_embedded
+def test_errors_of_a_render_in_a_thread_reach_the_caller():
+    with pytest.raises(GradvizError) as info:
+        layout.dot_to_svg("digraph { a -> }", engine="embedded", timeout=30, leave_running=True)
+    assert "could not parse" in info.value.message
 
 
 @needs_embedded

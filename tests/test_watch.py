@@ -143,3 +143,33 @@ def test_watch_usage_errors(tmp_path, monkeypatch, args, message):
     res = CliRunner().invoke(main, ["run", *args], input="")
     assert res.exit_code == 2
     assert message in res.stderr and res.stdout == ""
+
+
+def test_only_a_run_that_ends_may_leave_a_timed_out_layout_running(tmp_path, monkeypatch):
+    """The layout of a one-shot run may take the faster build that a timeout
+    leaves running (the process ends right after); a run under --watch lives
+    on, so its layouts must stop at their timeout (layout.dot_to_svg)."""
+    from click.testing import CliRunner
+
+    from gradviz import cli, watch
+    from gradviz.render import layout
+
+    calls = []
+
+    def fake_dot_to_svg(dot, engine="auto", timeout=None, leave_running=False):
+        calls.append((timeout, leave_running))
+        return "<svg></svg>\n"
+
+    monkeypatch.setattr(layout, "dot_to_svg", fake_dot_to_svg)
+    monkeypatch.setattr(watch, "watch_file", lambda path, run_once, **kw: run_once() or 0)
+    prog = tmp_path / "prog.txt"
+    prog.write_text(PROGRAM)
+    svg = str(tmp_path / "out.svg")
+    runner = CliRunner()
+    for args in (["run", str(prog), "--no-tables", "--svg", svg],
+                 ["render", str(prog), "-o", svg],
+                 ["run", str(prog), "--no-tables", "--svg", svg, "--watch"]):
+        result = runner.invoke(cli.main, args)
+        assert result.exit_code == 0, result.output
+    assert calls == [(cli.DEFAULT_TIMEOUT, True), (cli.DEFAULT_TIMEOUT, True),
+                     (cli.DEFAULT_TIMEOUT, False)]
