@@ -24,10 +24,10 @@ machine, so only PyTorch's transforms of its 32-bit words are written here:
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from numpy.random.bit_generator import ISeedSequence
 
 from .errors import TYPE, GradvizError
 
@@ -45,12 +45,19 @@ _LOW24 = np.uint32(0xFFFFFF)
 _CHUNK = 1 << 15            # numbers per pass of normal() (their words: 128 KB)
 
 
-class _Unseeded(ISeedSequence):
+@functools.cache
+def _unseeded_class():
     """The seed sequence of a twister seeded right after it is made: its
-    first state, all zeros, is never used."""
+    first state, all zeros, is never used. (Made on the first draw: numpy's
+    random package takes ~17 ms to import, a twentieth of a short run's
+    whole process, and most programs draw nothing.)"""
+    from numpy.random.bit_generator import ISeedSequence
 
-    def generate_state(self, n_words, dtype=np.uint32):
-        return np.zeros(n_words, dtype)
+    class _Unseeded(ISeedSequence):
+        def generate_state(self, n_words, dtype=np.uint32):
+            return np.zeros(n_words, dtype)
+
+    return _Unseeded
 
 
 class CPUGenerator:
@@ -63,7 +70,7 @@ class CPUGenerator:
         # would first seed a new MT19937 from the OS's entropy, hashed into
         # 624 words, which the legacy seeding then overwrites: a fifth of a
         # millisecond of every run that draws.)
-        self.twister = np.random.RandomState(np.random.MT19937(_Unseeded()))
+        self.twister = np.random.RandomState(np.random.MT19937(_unseeded_class()()))
         self.twister.seed(seed & 0xFFFFFFFF)
         self.seed = seed                # torch.initial_seed()
         self.next_normal: float | None = None

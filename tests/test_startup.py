@@ -119,3 +119,20 @@ def test_reading_a_program_needs_neither_pathlib_nor_tempfile():
 def test_the_probe_can_fail():
     new = new_modules(cli("run", str(SAMPLE)))           # with tables: rich is loaded
     assert "rich" in new and "gradviz.render.tables" in new
+
+
+def _loads_numpy_random(prog) -> bool:
+    code = (cli("run", str(prog), "--no-tables") .replace("\n", "\ntry:\n    ", 1)
+            + "\nexcept SystemExit:\n    pass\nimport sys\nprint('numpy.random' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1].lower())
+
+
+def test_numpy_random_is_imported_by_the_first_draw_only(tmp_path):
+    # (~17 ms of every start-up otherwise: gradviz.rng imports it lazily)
+    assert not _loads_numpy_random(SAMPLE)
+    prog = tmp_path / "draw.txt"
+    prog.write_text("manual_seed(0)\nprint(torch.rand(2))\n")
+    assert _loads_numpy_random(prog)
