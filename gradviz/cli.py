@@ -584,7 +584,8 @@ def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, max_
     if frames_dir or html_path:
         from .render.frames import check_frames, pass_pictures, step_frames
         check_frames(ex)
-        pictures = pass_pictures(ex, theme=theme, engine=engine, max_nodes=max_nodes)
+        pictures = pass_pictures(ex, theme=theme, engine=engine, max_nodes=max_nodes,
+                                 timeout=limits.timeout, leave_running=True)
         if frames_dir:
             from pathlib import Path
 

@@ -253,8 +253,10 @@ def _cut(svg: str) -> list:
 
 
 def pass_pictures(ex: Explanation, *, theme: str = "light", engine: str = "auto",
-                  max_nodes: int = DEFAULT_MAX_NODES) -> list[PassPicture]:
-    """Each pass of ``ex`` laid out once (one Graphviz run per pass)."""
+                  max_nodes: int = DEFAULT_MAX_NODES, timeout: float | None = None,
+                  leave_running: bool = False) -> list[PassPicture]:
+    """Each pass of ``ex`` laid out once (one Graphviz run per pass);
+    ``timeout`` and ``leave_running`` bound each layout (layout.dot_to_svg)."""
     from .layout import dot_to_svg
 
     out = []
@@ -274,7 +276,7 @@ def pass_pictures(ex: Explanation, *, theme: str = "light", engine: str = "auto"
         bare = pass_bare(ex.record, p.number) if several else frozenset()
         dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes,
                         view=PassView(p.number, longest, upto, only, bare=bare)).source
-        svg = dot_to_svg(dot, engine=engine)
+        svg = dot_to_svg(dot, engine=engine, timeout=timeout, leave_running=leave_running)
         out.append(PassPicture(p.number, steps, states, longest, theme, _cut(svg)))
     return out
 
