@@ -173,3 +173,9 @@ def test_only_a_run_that_ends_may_leave_a_timed_out_layout_running(tmp_path, mon
         assert result.exit_code == 0, result.output
     assert calls == [(cli.DEFAULT_TIMEOUT, True), (cli.DEFAULT_TIMEOUT, True),
                      (cli.DEFAULT_TIMEOUT, False)]
+    # explain's pictures too (one layout per backward pass)
+    prog.write_text(PROGRAM + "(x * x).sum().backward()\n")
+    result = runner.invoke(cli.main, ["explain", str(prog), "--html",
+                                      str(tmp_path / "x.html"), "--timeout", "7"])
+    assert result.exit_code == 0, result.output
+    assert calls[3:] == [(7.0, True)]
