@@ -382,8 +382,7 @@ class _Runtime:
         else:
             store.set_epoch_deadline(max(1, math.ceil(timeout / _TICK)) + 1)
             self._ticker_start()
-        with self._busy_lock:
-            self.busy += 1
+        self.hold(1)
         try:
             return self._call(store, source)
         except wasmtime.Trap as exc:
@@ -398,10 +397,14 @@ class _Runtime:
                   + (f" ({_first_lines(b''.join(output).decode('utf-8', 'replace'))})"
                      if output else ""), _HINT_CRASH)
         finally:
-            with self._busy_lock:
-                self.busy -= 1
+            self.hold(-1)
             if timeout is not None:
                 self._ticker_stop()
+
+    def hold(self, n: int) -> None:
+        """Count a render that starts (1) or ends (-1)."""
+        with self._busy_lock:
+            self.busy += n
 
     def _call(self, store, source: bytes) -> bytearray:
         import struct
@@ -524,6 +527,10 @@ def _render_in_thread(rt: _Runtime, dot_source: str, timeout: float) -> bytearra
             outcome.append((True, rt.render(dot_source, None)))
         except BaseException as exc:  # noqa: BLE001 - raised in the caller
             outcome.append((False, exc))
+        finally:
+            rt.hold(-1)
+
+    rt.hold(1)          # (from now: the thread may not have started at the timeout)
 
     worker = threading.Thread(target=work, name="gradviz-layout", daemon=True)
     worker.start()
