@@ -26,6 +26,7 @@ from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleW
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
+from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
@@ -1145,10 +1146,8 @@ def check_bool_sub(a, b) -> None:
                            "supported. Use the `^` or `logical_xor()` operator instead.",
                            hint="to count, convert first: a.long() - b.long()")
     if any(bools):
-        raise GradvizError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.", hint="to compute with it, convert it first: "
-                                                     "m.float() or m.long()")
+        raise GradvizError(BOOL_SUB_MESSAGE, hint="to compute with it, convert it first: "
+                                                  "m.float() or m.long()")
 
 
 def _as_operand(rt, v, where: tuple = ("", "other", 2)):
