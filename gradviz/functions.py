@@ -562,20 +562,78 @@ _ARG_COUNTS = (r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
                r"(\d+) (?:was|were) given")
 
 
-def user_arg_counts(msg: str) -> str:
-    """Python's argument-count message without the hidden interpreter
-    argument every function and method takes first."""
+def user_arg_counts(msg: str, hidden: int = 1) -> str:
+    """Python's argument-count message without the ``hidden`` arguments the
+    program does not count: the interpreter's, which every function and
+    method takes first (and a tensor method's self, which PyTorch does not
+    count either: x.mul(1, 2) "takes 1 positional argument but 2 were given")."""
     if "argument 'rt'" in msg:
         return "got an unexpected keyword argument 'rt'"
     m = re.search(_ARG_COUNTS, msg)
     if m is None:
         return msg
-    lo, hi, given = int(m[2]) - 1, m[3] and int(m[3]) - 1, int(m[4]) - 1
+    lo, hi, given = int(m[2]) - hidden, m[3] and int(m[3]) - hidden, int(m[4]) - hidden
     takes = f"from {lo} to {hi}" if m[1] else str(lo)
-    plural = "argument" if (hi or lo) == 1 else "arguments"
+    plural = "arguments" if m[1] or lo != 1 else "argument"    # (Python's: a range is plural)
     were = "was" if given == 1 else "were"
     return msg[:m.start()] + f"takes {takes} positional {plural} but {given} {were} given" + \
         msg[m.end():]
+
+
+# torch's functions of one tensor and nothing else (exp(Tensor input, *,
+# Tensor out=None)): PyTorch's argument parser words their argument errors,
+# and their tensor methods are CPython's methods without arguments
+ONE_TENSOR_FUNCTIONS = frozenset("""
+    abs acos acosh arccos arccosh arcsin arcsinh arctan arctanh argwhere asin asinh atan atanh
+    bitwise_not ceil clone cos cosh det detach digamma erf erfc erfinv exp exp2 expm1 fix floor
+    frac i0 inverse is_floating_point isfinite isinf isnan isneginf isposinf lgamma log log1p
+    logdet neg numel reciprocal relu rsqrt sgn sigmoid sign sin sinc sinh slogdet sqrt square t
+    tan tanh trace trunc""".split())
+# the tensor methods that take no argument at all: x.exp(1) is CPython's
+# "TensorBase.exp() takes no arguments (1 given)" (x.clone takes keywords)
+NO_ARGUMENT_METHODS = (ONE_TENSOR_FUNCTIONS - {"clone"}) | \
+    frozenset(f"{name}_" for name in ONE_TENSOR_FUNCTIONS) | frozenset("""
+    _is_view detach_ dim element_size is_inference is_signed item nelement retain_grad tolist
+    zero_""".split())
+# the names PyTorch's argument parser takes for a function's tensor (numpy's x too)
+_INPUT_NAMES = ("input", "x")
+
+
+def one_tensor_argument_error(name: str, args: list, kwargs: dict | None,
+                              method: bool) -> GradvizError | None:
+    """PyTorch's TypeError for a function of ONE_TENSOR_FUNCTIONS or a method
+    of NO_ARGUMENT_METHODS called with arguments it does not take (args:
+    the method's without its tensor), None where PyTorch takes them."""
+    kwargs = kwargs or {}
+    if method:
+        return GradvizError(f"TensorBase.{name}() takes no keyword arguments" if kwargs else
+                            f"TensorBase.{name}() takes no arguments ({len(args)} given)",
+                            kind=TYPE, hint=f"call it as x.{name}()")
+    named = [k for k in kwargs if k in _INPUT_NAMES]
+    unexpected = [k for k in kwargs if k not in _INPUT_NAMES and k != "out"]
+    if len(args) > 1:
+        msg = f"{name}() takes 1 positional argument but {len(args)} were given"
+    elif args and named:
+        msg = f"{name}() got multiple values for argument 'input'"
+    elif not args and not named:
+        # (PyTorch's plural, whatever the count)
+        msg = f'{name}() missing 1 required positional arguments: "input"'
+    elif unexpected:
+        msg = f"{name}() got an unexpected keyword argument '{unexpected[0]}'"
+    else:
+        return None
+    return GradvizError(msg, kind=TYPE, hint=f"call it as torch.{name}(x)")
+
+
+def one_tensor_input(args: list, kwargs: dict | None):
+    """The tensor a call of a function of ONE_TENSOR_FUNCTIONS names as
+    input= (or x=, as PyTorch's parser takes it), or None when the call is
+    not just that."""
+    if not args and kwargs and len(kwargs) == 1:
+        (key, value), = kwargs.items()
+        if key in _INPUT_NAMES:
+            return value
+    return None
 
 
 def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:
@@ -3397,14 +3455,28 @@ def f_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
                  ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss",
                   "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
-def f_nn_relu(rt, x, inplace=False):
-    """F.relu(x, inplace=False): with inplace=True, x.relu_()."""
+def f_nn_relu(rt, input, inplace=False):
+    """F.relu(input, inplace=False): with inplace=True, input.relu_()."""
     if inplace:
-        return METHODS["relu_"](rt, _need_tensor(x, "relu_"))
-    return FUNCTIONS["relu"](rt, x)
+        return METHODS["relu_"](rt, _need_tensor(input, "relu_"))
+    return FUNCTIONS["relu"](rt, input)
+
+
+def _python_level(name: str):
+    """F.sigmoid, F.tanh: torch's function, as the Python functions of
+    `input` PyTorch's are (their argument errors Python's: "sigmoid()
+    missing 1 required positional argument: 'input'", where torch.sigmoid's
+    are its parser's, ONE_TENSOR_FUNCTIONS)."""
+    impl = FUNCTIONS[name]
+
+    def f(rt, input):
+        return impl(rt, input)
+    f.__name__ = name
+    return f
 
 
 # (only as F.name: torch has no torch.softplus; F.softmax's dim may be left out)
+NN_FUNCTIONAL.update(sigmoid=_python_level("sigmoid"), tanh=_python_level("tanh"))
 NN_FUNCTIONAL.update(softmax=_nn_softmax_like("softmax"),
                      log_softmax=_nn_softmax_like("log_softmax"), softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss,
                      relu=f_nn_relu)
@@ -3944,6 +4016,8 @@ def _in_place(name):
         try:                        # (the arguments' error here, not from deep in the write)
             inspect.signature(fn).bind(rt, x, *args, **kw)
         except TypeError as exc:
+            if name + "_" in NO_ARGUMENT_METHODS:          # x.exp_(1)
+                raise one_tensor_argument_error(name + "_", args, kw, method=True) from None
             raise GradvizError(f"{name}_(): {exc}", kind=TYPE,
                                hint="check the arguments (see `gradviz ops`)") from None
         return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_", args)

@@ -466,12 +466,15 @@ def _at_the_call(exc: TypeError) -> bool:
     return tb is not None and (tb.tb_next is None or getattr(exc, "at_the_call", False))
 
 
-def _argument_error(name: str, exc: TypeError) -> GradvizError:
-    """A function called with arguments it does not take, in the user's terms."""
+def _argument_error(name: str, exc: TypeError, hidden: int = 1) -> GradvizError:
+    """A function called with arguments it does not take, in the user's
+    terms, as Python and PyTorch's parser word it: "f() takes 1 positional
+    argument but 2 were given" (hidden: the arguments the program does not
+    count, functions.user_arg_counts)."""
     msg = str(exc).replace("f_", "").replace("m_", "")
     msg = msg.split("() ", 1)[-1] if "() " in msg else msg
-    msg = functions.user_arg_counts(msg)
-    return GradvizError(f"{name}(): {msg}", kind=TYPE,
+    msg = functions.user_arg_counts(msg, hidden)
+    return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
 
@@ -3305,8 +3308,27 @@ class Interpreter:
             if _at_the_call(exc):
                 if kwargs and "key" in kwargs and fn.name in ("max", "min"):
                     raise _key_error(fn.name, args, kwargs) from None
+                if cls is BoundMethod and fn.obj.__class__ is Tensor:
+                    if fn.name in functions.NO_ARGUMENT_METHODS:
+                        raise functions.one_tensor_argument_error(
+                            fn.name, args[1:], kwargs, method=True) from None
+                    raise _argument_error(fn.name, exc, hidden=2) from None
+                if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
+                        fn.impl is functions.FUNCTIONS.get(fn.name):
+                    return self._one_tensor_call(fn, args, kwargs, exc)
                 raise _argument_error(fn.name, exc) from None
             raise
+
+    def _one_tensor_call(self, fn: Function, args: list, kwargs: dict | None, exc: TypeError):
+        """A call of torch's function of one tensor (functions.ONE_TENSOR_FUNCTIONS)
+        whose arguments its implementation did not take: with the tensor
+        named input= (or x=), as PyTorch's parser takes it, the call; else
+        PyTorch's error."""
+        t = functions.one_tensor_input(args, kwargs)
+        if t is not None:
+            return fn.impl(self, t)
+        error = functions.one_tensor_argument_error(fn.name, args, kwargs, method=False)
+        raise (error or _argument_error(fn.name, exc)) from None
 
     def _unpack_keywords(self, node, fn, kwargs: dict) -> None:
         """Add the items of `**d` in a call to kwargs, with Python's errors."""
