@@ -453,6 +453,24 @@ def _need_tensor(v, fname, pos=1, arg=None) -> Tensor:
     return v
 
 
+def tensors_only(f):
+    """Mark f, a torch function or tensor method that takes tensors only
+    (torch.maximum, torch.atan2), so that a numpy scalar argument reaches it
+    as it is, not as the Python number it holds (interpreter's
+    _numpy_scalars_as_numbers): its TypeError then names numpy's type
+    ("must be Tensor, not numpy.float32"), as PyTorch's does."""
+    f.tensors_only = True
+    return f
+
+
+def tensors_only_methods(names) -> dict:
+    """x.NAME(other) for the functions of tensors only (tensors_only) among
+    FUNCTIONS: their errors count positions from after x, as PyTorch's for
+    the method do ("argument 'other' (position 1)")."""
+    from .selection import _as_method
+    return {name: tensors_only(_as_method(name, FUNCTIONS[name])) for name in names}
+
+
 def keywords_seen(f):
     """f called with keywords=, the names of the arguments its call gave by
     keyword: PyTorch's argument errors say where a positional argument
@@ -522,6 +540,8 @@ def arg_type_name(v) -> str:
     the class of a module (ReLU) or of the program's object."""
     if is_tensor(v):
         return "Tensor"
+    if v.__class__ is NumpyArray and isinstance(v.array, np.generic):
+        return f"numpy.{type(v.array).__name__}"      # numpy.float32, numpy.bool
     if v.__class__.__name__ == "Instance":
         return v.cls.name
     if v.__class__.__name__ in pytypes.NN_CLASS_NAMES:
@@ -1187,6 +1207,7 @@ def _tensors_binary(name, other_at: int = 2):
     position its error gives `other` (1 for the method)."""
     plain = _binary(name)
 
+    @tensors_only
     def f(rt, input, other):
         _need_tensor(input, name)
         _need_tensor(other, name, other_at, "other")
@@ -1596,6 +1617,7 @@ def _matmul_form(name):
 
     second = {"dot": "tensor", "mv": "vec", "mm": "mat2", "outer": "vec2"}.get(name, "other")
 
+    @tensors_only
     def f(rt, a, b):
         return rt.apply(op, (_need_tensor(a, name, 1), _need_tensor(b, name, 2, second)))
     f.__name__ = name
@@ -4037,6 +4059,7 @@ METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True
 from . import selection  # noqa: E402
 FUNCTIONS.update(selection.FUNCTIONS)
 METHODS.update(selection.METHODS)
+METHODS.update(tensors_only_methods(("dot", "mv", "mm", "matmul", "outer")))
 # torch.tan, x.floor_(), F.gelu, ... (that module reads the tables above)
 from . import unary_fns  # noqa: E402
 unary_fns.install()

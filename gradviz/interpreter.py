@@ -535,21 +535,32 @@ _TORCH_IMPLS = frozenset(v for k, v in {**FUNCTIONS, **NN_FUNCTIONAL}.items()
                          if k not in _NUMPY_AWARE and callable(v))
 
 
-def _numpy_scalars_as_numbers(args: list, kwargs: dict | None, bools=None) -> None:
-    """A torch function's or a tensor method's numpy scalar arguments
-    (np.float32(0.5), np.int64(2)) as Python numbers, in place: PyTorch
-    takes them wherever it takes a number (a size, a dim, a fill value);
-    numpy's bool is a float to it (x.add(np.bool_(True)) is a float tensor).
-    But not where the function takes a bool (bools: bool_args's {name: its
-    place among args}), which refuses numpy's bool by its name."""
+def _numpy_scalars_as_numbers(args: list, kwargs: dict | None, impl) -> None:
+    """A torch function's or a tensor method's (impl's) numpy scalar
+    arguments (np.float32(0.5), np.int64(2)) as Python numbers, in place:
+    PyTorch takes them wherever it takes a number (a size, a dim, a fill
+    value); numpy's bool is a float to it (x.add(np.bool_(True)) is a float
+    tensor). But not where the function takes a bool (bool_args's
+    bool_slots: {name: its place among args}), which refuses numpy's bool by
+    its name, nor for a function of tensors only (functions.tensors_only),
+    whose error names numpy's type."""
+    bools = None
     for i, a in enumerate(args):
         if a.__class__ is NumpyArray and isinstance(a.array, np.generic):
+            if bools is None:
+                if getattr(impl, "tensors_only", False):
+                    return
+                bools = getattr(impl, "bool_slots", None) or {}
             if bools and isinstance(a.array, np.bool_) and i in bools.values():
                 continue
             args[i] = _numpy_number(a.array)
     if kwargs:
         for k, a in kwargs.items():
             if a.__class__ is NumpyArray and isinstance(a.array, np.generic):
+                if bools is None:
+                    if getattr(impl, "tensors_only", False):
+                        return
+                    bools = getattr(impl, "bool_slots", None) or {}
                 if bools and isinstance(a.array, np.bool_) and k in bools:
                     continue
                 kwargs[k] = _numpy_number(a.array)
@@ -3299,7 +3310,7 @@ class Interpreter:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
-            _numpy_scalars_as_numbers(args, kwargs, getattr(fn.impl, "bool_slots", None))
+            _numpy_scalars_as_numbers(args, kwargs, fn.impl)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except TypeError as exc:
