@@ -3510,6 +3510,10 @@ class Interpreter:
         v = pycollections.attribute(obj, attr, BoundMethod)    # d.popleft(), point.x
         if v is not pycollections.NOT_FOUND:
             return v
+        if obj.__class__ in (int, float, bool):                # 1e5.real, (2.5).is_integer()
+            v = pymethods.number_attribute(obj, attr, BoundMethod, pycollections.NOT_FOUND)
+            if v is not pycollections.NOT_FOUND:
+                return v
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
                            f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS

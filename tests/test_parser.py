@@ -950,3 +950,16 @@ def test_what_follows_a_numbers_dot_runs_as_in_python(src, words):
     with pytest.raises(GradvizError) as info:
         gradviz.run_source(src, stdout=io.StringIO())
     assert words in info.value.message
+
+
+@pytest.mark.parametrize("expr", ["1e5.real", "1e5.imag", "1.5e-3.hex()", "1_000.5.is_integer()",
+                                  "0x10.real", "1..real", "(255).bit_length()", "(7).bit_count()",
+                                  "True.real", "(3).numerator", "(2.5).as_integer_ratio()",
+                                  "(1.5).conjugate()", "0b101.denominator"])
+def test_a_numbers_attributes_and_methods_are_pythons(expr):
+    import io
+
+    import gradviz
+    out = io.StringIO()
+    gradviz.run_source(f"print({expr})\n", stdout=out)
+    assert out.getvalue() == f"{eval(expr)}\n"
