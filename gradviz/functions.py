@@ -4033,6 +4033,12 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
 METHODS.update(maximum=_tensors_binary("maximum", 1), minimum=_tensors_binary("minimum", 1))
 # x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x
 def _in_place(name):
+    # a function of tensors only (tensors_only): the names of its tensors
+    # after the first, which x.atan2_(1.5)'s error names, counted after x
+    plain = FUNCTIONS.get(name)
+    others = list(inspect.signature(plain).parameters)[2:] \
+        if getattr(plain, "tensors_only", False) else ()
+
     def m(rt, x, *args, **kw):
         fn = FUNCTIONS[name]
         try:                        # (the arguments' error here, not from deep in the write)
@@ -4042,9 +4048,11 @@ def _in_place(name):
                 raise one_tensor_argument_error(name + "_", args, kw, method=True) from None
             raise GradvizError(f"{name}_(): {exc}", kind=TYPE,
                                hint="check the arguments (see `gradviz ops`)") from None
+        for i, (arg, v) in enumerate(zip(others, args)):
+            _need_tensor(v, name + "_", i + 1, arg)
         return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_", args)
     m.__name__ = name + "_"
-    return m
+    return tensors_only(m) if others else m
 
 
 METHODS["clip"] = FUNCTIONS["clip"]

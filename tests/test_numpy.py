@@ -228,7 +228,8 @@ def test_every_function_and_method_on_odd_arguments_ends_in_an_error_with_a_hint
 TENSORS_ONLY = ["torch.maximum(x, {})", "torch.minimum({}, x)", "x.maximum({})", "torch.atan2(x, {})",
                 "x.arctan2({})", "torch.hypot(x, {})", "x.hypot({})", "torch.logaddexp(x, {})",
                 "x.logaddexp2({})", "torch.heaviside(x, {})", "x.heaviside({})", "torch.dot(x, {})",
-                "x.dot({})", "torch.mm(x, {})", "x.mv({})", "torch.outer(x, {})", "x.matmul({})"]
+                "x.dot({})", "torch.mm(x, {})", "x.mv({})", "torch.outer(x, {})", "x.matmul({})",
+                "x.atan2_({})", "x.hypot_({})", "x.heaviside_({})"]
 
 
 @pytest.mark.parametrize("scalar", ["np.float32(1)", "np.float64(2.5)", "np.int64(2)", "np.bool_(True)"])
