@@ -309,7 +309,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 if unpack is not None and node in unpack:     # saved_tensors_hooks' unpack
                     ans, xs = unpack[node](ans, xs, p is SCALAR_PARAMS)
                 if not same and op.common_dtype and len(xs) == 2:
-                    xs = half.common(xs) if ans.dtype is _F16 else _in_common_dtype(xs, ans.dtype)
+                    keep = op.uncast_bool
+                    xs = half.common(xs, keep) if ans.dtype is _F16 else \
+                        _in_common_dtype(xs, ans.dtype, keep)
                 if not same and ans.dtype is _F16:
                     # PyTorch's backward of a float16 op computes in float32;
                     # what it sends is rounded to float16 below (half.py)
@@ -582,16 +584,18 @@ def _accumulate_finished(failed: Tensor, waiting: list, grads: dict, versions, f
             _accumulate(t, grads[t], versions, fanin)
 
 
-def _in_common_dtype(xs: list, dt) -> list:
+def _in_common_dtype(xs: list, dt, keep_bool: bool = False) -> list:
     """The two inputs of an op that computes in its operands' common dtype
     (OpDef.common_dtype), cast to it, as the forward cast them (Tape._forward):
     PyTorch's backward kernels promote the same way, so the gradient of a
     float32 tensor times a 0-d float64 one is computed in float32 (numpy
-    would compute it in float64 and round twice)."""
+    would compute it in float64 and round twice). keep_bool: bool operands
+    stay bool (OpDef.uncast_bool)."""
     a, b = xs
     if (a.__class__ is _ND and b.__class__ is _ND and a.dtype is not b.dtype
             and a.dtype != b.dtype):
-        return [a if a.dtype == dt else a.astype(dt), b if b.dtype == dt else b.astype(dt)]
+        return [a if a.dtype == dt or (keep_bool and a.dtype.kind == "b") else a.astype(dt),
+                b if b.dtype == dt or (keep_bool and b.dtype.kind == "b") else b.astype(dt)]
     return xs
 
 

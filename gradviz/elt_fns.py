@@ -110,6 +110,7 @@ def _addc(name: str):
     return f
 
 
+@F.tensors_only
 def f_hypot(rt, input, other):
     x, y = F._need_tensor(input, "hypot"), F._need_tensor(other, "hypot", 2)
     for t in (x, y):
@@ -135,6 +136,7 @@ def f_xlogy(rt, input, other):
     return rt.apply(OPS["xlogy"], (input, other))
 
 
+@F.tensors_only
 def f_heaviside(rt, input, values):
     x, v = F._need_tensor(input, "heaviside"), F._need_tensor(values, "heaviside", 2, "values")
     if x.data.dtype != v.data.dtype:
@@ -182,6 +184,7 @@ def install() -> None:
     """Add these to functions.py's tables: torch.NAME, x.NAME(), x.NAME_()."""
     F.FUNCTIONS.update(TORCH_FUNCTIONS)
     F.METHODS.update(TORCH_FUNCTIONS)
+    F.METHODS.update(F.tensors_only_methods(("hypot", "heaviside")))
     F.METHODS.update({name + "_": F._in_place(name) for name in IN_PLACE})
     # div, divide, true_divide: as before without a rounding mode (x.div(y) is x / y)
     fn, method, method_ = F.FUNCTIONS["div"], F.METHODS["div"], F.METHODS["div_"]

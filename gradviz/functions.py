@@ -26,6 +26,7 @@ from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleW
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
 from .ops import OPS
+from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import CPUGenerator
@@ -452,6 +453,24 @@ def _need_tensor(v, fname, pos=1, arg=None) -> Tensor:
     return v
 
 
+def tensors_only(f):
+    """Mark f, a torch function or tensor method that takes tensors only
+    (torch.maximum, torch.atan2), so that a numpy scalar argument reaches it
+    as it is, not as the Python number it holds (interpreter's
+    _numpy_scalars_as_numbers): its TypeError then names numpy's type
+    ("must be Tensor, not numpy.float32"), as PyTorch's does."""
+    f.tensors_only = True
+    return f
+
+
+def tensors_only_methods(names) -> dict:
+    """x.NAME(other) for the functions of tensors only (tensors_only) among
+    FUNCTIONS: their errors count positions from after x, as PyTorch's for
+    the method do ("argument 'other' (position 1)")."""
+    from .selection import _as_method
+    return {name: tensors_only(_as_method(name, FUNCTIONS[name])) for name in names}
+
+
 def keywords_seen(f):
     """f called with keywords=, the names of the arguments its call gave by
     keyword: PyTorch's argument errors say where a positional argument
@@ -521,6 +540,8 @@ def arg_type_name(v) -> str:
     the class of a module (ReLU) or of the program's object."""
     if is_tensor(v):
         return "Tensor"
+    if v.__class__ is NumpyArray and isinstance(v.array, np.generic):
+        return f"numpy.{type(v.array).__name__}"      # numpy.float32, numpy.bool
     if v.__class__.__name__ == "Instance":
         return v.cls.name
     if v.__class__.__name__ in pytypes.NN_CLASS_NAMES:
@@ -561,20 +582,78 @@ _ARG_COUNTS = (r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
                r"(\d+) (?:was|were) given")
 
 
-def user_arg_counts(msg: str) -> str:
-    """Python's argument-count message without the hidden interpreter
-    argument every function and method takes first."""
+def user_arg_counts(msg: str, hidden: int = 1) -> str:
+    """Python's argument-count message without the ``hidden`` arguments the
+    program does not count: the interpreter's, which every function and
+    method takes first (and a tensor method's self, which PyTorch does not
+    count either: x.mul(1, 2) "takes 1 positional argument but 2 were given")."""
     if "argument 'rt'" in msg:
         return "got an unexpected keyword argument 'rt'"
     m = re.search(_ARG_COUNTS, msg)
     if m is None:
         return msg
-    lo, hi, given = int(m[2]) - 1, m[3] and int(m[3]) - 1, int(m[4]) - 1
+    lo, hi, given = int(m[2]) - hidden, m[3] and int(m[3]) - hidden, int(m[4]) - hidden
     takes = f"from {lo} to {hi}" if m[1] else str(lo)
-    plural = "argument" if (hi or lo) == 1 else "arguments"
+    plural = "arguments" if m[1] or lo != 1 else "argument"    # (Python's: a range is plural)
     were = "was" if given == 1 else "were"
     return msg[:m.start()] + f"takes {takes} positional {plural} but {given} {were} given" + \
         msg[m.end():]
+
+
+# torch's functions of one tensor and nothing else (exp(Tensor input, *,
+# Tensor out=None)): PyTorch's argument parser words their argument errors,
+# and their tensor methods are CPython's methods without arguments
+ONE_TENSOR_FUNCTIONS = frozenset("""
+    abs acos acosh arccos arccosh arcsin arcsinh arctan arctanh argwhere asin asinh atan atanh
+    bitwise_not ceil clone cos cosh det detach digamma erf erfc erfinv exp exp2 expm1 fix floor
+    frac i0 inverse is_floating_point isfinite isinf isnan isneginf isposinf lgamma log log1p
+    logdet neg numel reciprocal relu rsqrt sgn sigmoid sign sin sinc sinh slogdet sqrt square t
+    tan tanh trace trunc""".split())
+# the tensor methods that take no argument at all: x.exp(1) is CPython's
+# "TensorBase.exp() takes no arguments (1 given)" (x.clone takes keywords)
+NO_ARGUMENT_METHODS = (ONE_TENSOR_FUNCTIONS - {"clone"}) | \
+    frozenset(f"{name}_" for name in ONE_TENSOR_FUNCTIONS) | frozenset("""
+    _is_view detach_ dim element_size is_inference is_signed item nelement retain_grad tolist
+    zero_""".split())
+# the names PyTorch's argument parser takes for a function's tensor (numpy's x too)
+_INPUT_NAMES = ("input", "x")
+
+
+def one_tensor_argument_error(name: str, args: list, kwargs: dict | None,
+                              method: bool) -> GradvizError | None:
+    """PyTorch's TypeError for a function of ONE_TENSOR_FUNCTIONS or a method
+    of NO_ARGUMENT_METHODS called with arguments it does not take (args:
+    the method's without its tensor), None where PyTorch takes them."""
+    kwargs = kwargs or {}
+    if method:
+        return GradvizError(f"TensorBase.{name}() takes no keyword arguments" if kwargs else
+                            f"TensorBase.{name}() takes no arguments ({len(args)} given)",
+                            kind=TYPE, hint=f"call it as x.{name}()")
+    named = [k for k in kwargs if k in _INPUT_NAMES]
+    unexpected = [k for k in kwargs if k not in _INPUT_NAMES and k != "out"]
+    if len(args) > 1:
+        msg = f"{name}() takes 1 positional argument but {len(args)} were given"
+    elif args and named:
+        msg = f"{name}() got multiple values for argument 'input'"
+    elif not args and not named:
+        # (PyTorch's plural, whatever the count)
+        msg = f'{name}() missing 1 required positional arguments: "input"'
+    elif unexpected:
+        msg = f"{name}() got an unexpected keyword argument '{unexpected[0]}'"
+    else:
+        return None
+    return GradvizError(msg, kind=TYPE, hint=f"call it as torch.{name}(x)")
+
+
+def one_tensor_input(args: list, kwargs: dict | None):
+    """The tensor a call of a function of ONE_TENSOR_FUNCTIONS names as
+    input= (or x=, as PyTorch's parser takes it), or None when the call is
+    not just that."""
+    if not args and kwargs and len(kwargs) == 1:
+        (key, value), = kwargs.items()
+        if key in _INPUT_NAMES:
+            return value
+    return None
 
 
 def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:
@@ -1128,6 +1207,7 @@ def _tensors_binary(name, other_at: int = 2):
     position its error gives `other` (1 for the method)."""
     plain = _binary(name)
 
+    @tensors_only
     def f(rt, input, other):
         _need_tensor(input, name)
         _need_tensor(other, name, other_at, "other")
@@ -1145,10 +1225,8 @@ def check_bool_sub(a, b) -> None:
                            "supported. Use the `^` or `logical_xor()` operator instead.",
                            hint="to count, convert first: a.long() - b.long()")
     if any(bools):
-        raise GradvizError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.", hint="to compute with it, convert it first: "
-                                                     "m.float() or m.long()")
+        raise GradvizError(BOOL_SUB_MESSAGE, hint="to compute with it, convert it first: "
+                                                  "m.float() or m.long()")
 
 
 def _as_operand(rt, v, where: tuple = ("", "other", 2)):
@@ -1539,6 +1617,7 @@ def _matmul_form(name):
 
     second = {"dot": "tensor", "mv": "vec", "mm": "mat2", "outer": "vec2"}.get(name, "other")
 
+    @tensors_only
     def f(rt, a, b):
         return rt.apply(op, (_need_tensor(a, name, 1), _need_tensor(b, name, 2, second)))
     f.__name__ = name
@@ -3398,14 +3477,28 @@ def f_l1_loss(rt, input, target, size_average=None, reduce=None, reduction="mean
 NN_FUNCTIONAL = {name: FUNCTIONS[name] for name in
                  ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss",
                   "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
-def f_nn_relu(rt, x, inplace=False):
-    """F.relu(x, inplace=False): with inplace=True, x.relu_()."""
+def f_nn_relu(rt, input, inplace=False):
+    """F.relu(input, inplace=False): with inplace=True, input.relu_()."""
     if inplace:
-        return METHODS["relu_"](rt, _need_tensor(x, "relu_"))
-    return FUNCTIONS["relu"](rt, x)
+        return METHODS["relu_"](rt, _need_tensor(input, "relu_"))
+    return FUNCTIONS["relu"](rt, input)
+
+
+def _python_level(name: str):
+    """F.sigmoid, F.tanh: torch's function, as the Python functions of
+    `input` PyTorch's are (their argument errors Python's: "sigmoid()
+    missing 1 required positional argument: 'input'", where torch.sigmoid's
+    are its parser's, ONE_TENSOR_FUNCTIONS)."""
+    impl = FUNCTIONS[name]
+
+    def f(rt, input):
+        return impl(rt, input)
+    f.__name__ = name
+    return f
 
 
 # (only as F.name: torch has no torch.softplus; F.softmax's dim may be left out)
+NN_FUNCTIONAL.update(sigmoid=_python_level("sigmoid"), tanh=_python_level("tanh"))
 NN_FUNCTIONAL.update(softmax=_nn_softmax_like("softmax"),
                      log_softmax=_nn_softmax_like("log_softmax"), softplus=f_softplus, leaky_relu=f_leaky_relu, elu=f_elu, l1_loss=f_l1_loss,
                      relu=f_nn_relu)
@@ -3940,16 +4033,26 @@ for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh"
 METHODS.update(maximum=_tensors_binary("maximum", 1), minimum=_tensors_binary("minimum", 1))
 # x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x
 def _in_place(name):
+    # a function of tensors only (tensors_only): the names of its tensors
+    # after the first, which x.atan2_(1.5)'s error names, counted after x
+    plain = FUNCTIONS.get(name)
+    others = list(inspect.signature(plain).parameters)[2:] \
+        if getattr(plain, "tensors_only", False) else ()
+
     def m(rt, x, *args, **kw):
         fn = FUNCTIONS[name]
         try:                        # (the arguments' error here, not from deep in the write)
             inspect.signature(fn).bind(rt, x, *args, **kw)
         except TypeError as exc:
+            if name + "_" in NO_ARGUMENT_METHODS:          # x.exp_(1)
+                raise one_tensor_argument_error(name + "_", args, kw, method=True) from None
             raise GradvizError(f"{name}_(): {exc}", kind=TYPE,
                                hint="check the arguments (see `gradviz ops`)") from None
+        for i, (arg, v) in enumerate(zip(others, args)):
+            _need_tensor(v, name + "_", i + 1, arg)
         return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_", args)
     m.__name__ = name + "_"
-    return m
+    return tensors_only(m) if others else m
 
 
 METHODS["clip"] = FUNCTIONS["clip"]
@@ -3964,6 +4067,7 @@ METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True
 from . import selection  # noqa: E402
 FUNCTIONS.update(selection.FUNCTIONS)
 METHODS.update(selection.METHODS)
+METHODS.update(tensors_only_methods(("dot", "mv", "mm", "matmul", "outer")))
 # torch.tan, x.floor_(), F.gelu, ... (that module reads the tables above)
 from . import unary_fns  # noqa: E402
 unary_fns.install()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import TYPE, GradvizError
+from .ops.elementwise import refuse_bool_exponent
 from .ops.nn import _loss_total as loss_total
 
 F16 = np.dtype(np.float16)
@@ -63,14 +64,15 @@ def refuse_random(x, fn: str) -> None:
                                 "random mask of a float16 tensor its own way)")
 
 
-def common(xs: list) -> list:
+def common(xs: list, keep_bool: bool = False) -> list:
     """The two operands of a binary op whose result is float16, as PyTorch's
     kernel takes them: a 0-d tensor of another float dtype as the number it
     holds (so a * torch.tensor(0.1) is a * 0.1), others cast to float16
-    (float64 through float32, as PyTorch converts)."""
+    (float64 through float32, as PyTorch converts). keep_bool: bool
+    operands stay bool (OpDef.uncast_bool)."""
     out = []
     for x in xs:
-        if x.__class__ is not np.ndarray or x.dtype is F16:
+        if x.__class__ is not np.ndarray or x.dtype is F16 or (keep_bool and x.dtype.kind == "b"):
             out.append(x)
         elif x.ndim == 0 and x.dtype.kind == "f":
             out.append(float(x))
@@ -117,8 +119,11 @@ def _number_as_half(x):
 
 
 def _numbers_as_half(op, xs, p):
-    if op.name == "pow" and all(x.__class__ is np.ndarray for x in xs):
-        raise refuse(op)      # (PyTorch's float16 gradient of a tensor exponent differs)
+    if op.name == "pow" and all(x.__class__ is np.ndarray and x.dtype.kind != "b" for x in xs):
+        # (PyTorch's float16 gradient of a tensor exponent differs; a bool
+        # operand, uncast (OpDef.uncast_bool), makes both exact: a base of
+        # 0s and 1s, or an exponent whose gradient is PyTorch's error)
+        raise refuse(op)
     return op.forward(widen([_number_as_half(x) for x in xs]), p)
 
 
@@ -184,6 +189,7 @@ def _rdiv_db(g, ans, xs, p):
 
 def _pow_da(g, ans, xs, p):
     a, b = xs
+    refuse_bool_exponent(b)
     if b.__class__ is np.ndarray:     # a tensor exponent (0-d): the float32 formula
         return g * (b * a ** (b - 1))
     if b == 0:

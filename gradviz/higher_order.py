@@ -22,6 +22,7 @@ from . import autodiff, functions
 from .errors import RUNTIME, GradvizError
 from .forward import backward_graph
 from .ops import OPS
+from .ops.elementwise import refuse_bool_exponent
 from .tensor import Tensor
 
 # PyTorch's names for the backward of an index (what the gradient node shows)
@@ -141,6 +142,7 @@ def _r_pow(rt, g, node, i):
             # PyTorch's grad * (exponent * self.pow(exponent - 1))
             return _op(rt, "mul", g, _scaled(rt, "mul", _op(rt, "pow", a, b - 1), b))
         # PyTorch's where(exponent == 0, 0, grad * (exponent * self.pow(exponent - 1)))
+        refuse_bool_exponent(b.data)
         d = _op(rt, "mul", g, _op(rt, "mul", b, _op(rt, "pow", a, _scaled(rt, "sub", b, 1))))
         return _op(rt, "where", _const(rt, np.asarray(b.data) == 0, "mask"), 0.0, d)
     # d(a^b)/db = a^b log(a)

@@ -466,12 +466,15 @@ def _at_the_call(exc: TypeError) -> bool:
     return tb is not None and (tb.tb_next is None or getattr(exc, "at_the_call", False))
 
 
-def _argument_error(name: str, exc: TypeError) -> GradvizError:
-    """A function called with arguments it does not take, in the user's terms."""
+def _argument_error(name: str, exc: TypeError, hidden: int = 1) -> GradvizError:
+    """A function called with arguments it does not take, in the user's
+    terms, as Python and PyTorch's parser word it: "f() takes 1 positional
+    argument but 2 were given" (hidden: the arguments the program does not
+    count, functions.user_arg_counts)."""
     msg = str(exc).replace("f_", "").replace("m_", "")
     msg = msg.split("() ", 1)[-1] if "() " in msg else msg
-    msg = functions.user_arg_counts(msg)
-    return GradvizError(f"{name}(): {msg}", kind=TYPE,
+    msg = functions.user_arg_counts(msg, hidden)
+    return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
 
@@ -532,21 +535,32 @@ _TORCH_IMPLS = frozenset(v for k, v in {**FUNCTIONS, **NN_FUNCTIONAL}.items()
                          if k not in _NUMPY_AWARE and callable(v))
 
 
-def _numpy_scalars_as_numbers(args: list, kwargs: dict | None, bools=None) -> None:
-    """A torch function's or a tensor method's numpy scalar arguments
-    (np.float32(0.5), np.int64(2)) as Python numbers, in place: PyTorch
-    takes them wherever it takes a number (a size, a dim, a fill value);
-    numpy's bool is a float to it (x.add(np.bool_(True)) is a float tensor).
-    But not where the function takes a bool (bools: bool_args's {name: its
-    place among args}), which refuses numpy's bool by its name."""
+def _numpy_scalars_as_numbers(args: list, kwargs: dict | None, impl) -> None:
+    """A torch function's or a tensor method's (impl's) numpy scalar
+    arguments (np.float32(0.5), np.int64(2)) as Python numbers, in place:
+    PyTorch takes them wherever it takes a number (a size, a dim, a fill
+    value); numpy's bool is a float to it (x.add(np.bool_(True)) is a float
+    tensor). But not where the function takes a bool (bool_args's
+    bool_slots: {name: its place among args}), which refuses numpy's bool by
+    its name, nor for a function of tensors only (functions.tensors_only),
+    whose error names numpy's type."""
+    bools = None
     for i, a in enumerate(args):
         if a.__class__ is NumpyArray and isinstance(a.array, np.generic):
+            if bools is None:
+                if getattr(impl, "tensors_only", False):
+                    return
+                bools = getattr(impl, "bool_slots", None) or {}
             if bools and isinstance(a.array, np.bool_) and i in bools.values():
                 continue
             args[i] = _numpy_number(a.array)
     if kwargs:
         for k, a in kwargs.items():
             if a.__class__ is NumpyArray and isinstance(a.array, np.generic):
+                if bools is None:
+                    if getattr(impl, "tensors_only", False):
+                        return
+                    bools = getattr(impl, "bool_slots", None) or {}
                 if bools and isinstance(a.array, np.bool_) and k in bools:
                     continue
                 kwargs[k] = _numpy_number(a.array)
@@ -3296,7 +3310,7 @@ class Interpreter:
             raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
-            _numpy_scalars_as_numbers(args, kwargs, getattr(fn.impl, "bool_slots", None))
+            _numpy_scalars_as_numbers(args, kwargs, fn.impl)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except TypeError as exc:
@@ -3305,8 +3319,27 @@ class Interpreter:
             if _at_the_call(exc):
                 if kwargs and "key" in kwargs and fn.name in ("max", "min"):
                     raise _key_error(fn.name, args, kwargs) from None
+                if cls is BoundMethod and fn.obj.__class__ is Tensor:
+                    if fn.name in functions.NO_ARGUMENT_METHODS:
+                        raise functions.one_tensor_argument_error(
+                            fn.name, args[1:], kwargs, method=True) from None
+                    raise _argument_error(fn.name, exc, hidden=2) from None
+                if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
+                        fn.impl is functions.FUNCTIONS.get(fn.name):
+                    return self._one_tensor_call(fn, args, kwargs, exc)
                 raise _argument_error(fn.name, exc) from None
             raise
+
+    def _one_tensor_call(self, fn: Function, args: list, kwargs: dict | None, exc: TypeError):
+        """A call of torch's function of one tensor (functions.ONE_TENSOR_FUNCTIONS)
+        whose arguments its implementation did not take: with the tensor
+        named input= (or x=), as PyTorch's parser takes it, the call; else
+        PyTorch's error."""
+        t = functions.one_tensor_input(args, kwargs)
+        if t is not None:
+            return fn.impl(self, t)
+        error = functions.one_tensor_argument_error(fn.name, args, kwargs, method=False)
+        raise (error or _argument_error(fn.name, exc)) from None
 
     def _unpack_keywords(self, node, fn, kwargs: dict) -> None:
         """Add the items of `**d` in a call to kwargs, with Python's errors."""
@@ -3477,6 +3510,10 @@ class Interpreter:
         v = pycollections.attribute(obj, attr, BoundMethod)    # d.popleft(), point.x
         if v is not pycollections.NOT_FOUND:
             return v
+        if obj.__class__ in (int, float, bool):                # 1e5.real, (2.5).is_integer()
+            v = pymethods.number_attribute(obj, attr, BoundMethod, pycollections.NOT_FOUND)
+            if v is not pycollections.NOT_FOUND:
+                return v
         raise GradvizError(f"'{self.type_name(obj)}' object has no attribute '{attr}'",
                            kind=ATTRIBUTE, hint=NONE_HINT if obj is None else
                            f"read a dict's item as d[{attr!r}]" if obj.__class__ in DICTS

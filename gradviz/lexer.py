@@ -89,8 +89,10 @@ _PIECES = r"""
         (?:'[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'
           |"[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*")
       | [^\W\d]\w*+                                 # name or keyword
-      | [0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?         # number, validated later; one dot
-        (?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)?      # at most (0.5.sum() is 0.5 .sum())
+      | [0-9][0-9_]*+                               # number, validated later: its digits, then
+        (?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?         # one dot at most (0.5.sum() is 0.5 .sum()),
+          |\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)           # or none after an exponent, a j or 0x
+                                                    # (Python's 1e5.real is 1e5 .real)
       | \.[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?       # number like .5
       | \*\*=? | //=? | <<=? | >>=? | [-+*/@%&|^:=!<>]= | -> | \.\.\.   # ... is Ellipsis
       | [-+*/@%&|^~<>=,:.;()\[\]{}]                 # one-character operators, brackets
@@ -120,7 +122,7 @@ def _master(ascii_only: bool) -> re.Pattern:
 # A name or a number, cut as _PIECES cuts them in a line with no strings or
 # comments (the same alternatives, in ASCII): repeats finds a line's names
 # and numbers with it
-LEAF = (r"[^\W\d]\w*+|[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?(?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)?"
+LEAF = (r"[^\W\d]\w*+|[0-9][0-9_]*+(?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?|\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)"
         r"|\.[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?")
 
 _ESCAPE = re.compile(r"\\(.)")
@@ -192,6 +194,8 @@ def number(text: str, line: int, col: int) -> int | float:
                          col + len(text), "write big numbers in float form, like 1e300",
                          kind=LIMIT) from None
     try:
+        if text[:2].lower() in ("0x", "0o", "0b"):
+            return int(text, 0)       # 0x1f, 0o17, 0b101 (with underscores too)
         if "." in text or "e" in text or "E" in text:
             return float(text)
         return int(text)              # digits with underscores, or junk (ValueError)

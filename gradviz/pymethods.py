@@ -547,3 +547,38 @@ class SetWalk(DictWalk):
 
 
 SetWalk.__name__ = "set_iterator"     # Python's name for its type, which type() shows
+
+
+
+# a Python number's attributes, and its methods that take no argument, as
+# Python's (1e5.real, (2.5).is_integer(), (255).bit_length()): read from the
+# number itself; a name its type lacks stays Python's AttributeError
+NUMBER_ATTRIBUTES = frozenset(("real", "imag", "numerator", "denominator"))
+NUMBER_METHODS = frozenset(("conjugate", "is_integer", "hex", "as_integer_ratio",
+                            "bit_length", "bit_count"))
+
+
+def number_attribute(obj, attr: str, bound, not_found):
+    """obj.attr of an int, float or bool (not_found where Python has none);
+    bound makes a method of obj."""
+    if attr in NUMBER_ATTRIBUTES and hasattr(obj, attr):
+        return getattr(obj, attr)
+    if attr in NUMBER_METHODS and hasattr(obj, attr):
+        return bound(attr, _NUMBER_METHODS[attr], obj)
+    return not_found
+
+
+def _number_method(name: str):
+    """A number's method of NUMBER_METHODS, run by Python, with its errors
+    ((1.5).hex(1): "float.hex() takes no arguments (1 given)";
+    float('inf').as_integer_ratio(): its OverflowError)."""
+    def call(rt, obj, *args, **kwargs):
+        try:
+            return getattr(obj, name)(*args, **kwargs)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise GradvizError(str(exc), kind=type(exc).__name__,
+                               hint=f"{type(obj).__name__}.{name}() takes no arguments") from None
+    return call
+
+
+_NUMBER_METHODS = {name: _number_method(name) for name in NUMBER_METHODS}

@@ -558,6 +558,8 @@ def _as_method(name, f):
         try:
             inspect.signature(f).bind(rt, x, *args, **kw)
         except TypeError as exc:          # (said as a call of the method itself)
+            if name in F.NO_ARGUMENT_METHODS:                  # x.trace(1)
+                raise F.one_tensor_argument_error(name, args, kw, method=True) from None
             from .interpreter import _argument_error
             raise _argument_error(name, exc) from None
         try:

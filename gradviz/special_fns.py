@@ -20,6 +20,7 @@ def _unary(name: str):
 
 
 def _logaddexp(name: str):
+    @F.tensors_only
     def f(rt, input, other):
         x, y = F._need_tensor(input, name), F._need_tensor(other, name, 2)
         for t in (x, y):
@@ -193,6 +194,7 @@ def special_module() -> dict:
 def install() -> None:
     F.FUNCTIONS.update(TORCH)
     F.METHODS.update({k: v for k, v in TORCH.items() if k not in ("polygamma", "bilinear")})
+    F.METHODS.update(F.tensors_only_methods(("logaddexp", "logaddexp2")))
     F.METHODS.update({name + "_": F._in_place(name) for name in IN_PLACE})
     F.METHODS["polygamma"] = m_polygamma
     F.METHODS["polygamma_"] = m_polygamma_

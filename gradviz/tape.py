@@ -667,7 +667,7 @@ class Tape:
                     # integers are divided as floats)
                     want = self._common_dtype(op, args)
                     if want is _F16:
-                        xs = half.common(xs)
+                        xs = half.common(xs, op.uncast_bool)
                     elif x0.dtype != want or x1.dtype != want:
                         xs = [x if x.dtype == want else x.astype(want) for x in xs]
             elif x0.__class__ is _ND and x0.dtype in NARROW_INTS:

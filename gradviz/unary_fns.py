@@ -91,13 +91,18 @@ def f_nan_to_num(rt, x, nan=0.0, posinf=None, neginf=None):
     return rt.apply(OPS["nan_to_num"], (x,), p)
 
 
-def f_atan2(rt, x, other):
-    try:
-        x, other = F._need_tensor(x, "atan2"), F._need_tensor(other, "atan2", 2)
-    except GradvizError as exc:
-        exc.hint = exc.hint or "both are tensors: torch.atan2(y, torch.full_like(y, 2.0))"
-        raise
-    return rt.apply(OPS["atan2"], (x, other))
+def _atan2(name: str):
+    """torch.atan2 (and its alias arctan2, which its errors name)."""
+    @F.tensors_only
+    def f(rt, x, other):
+        try:
+            x, other = F._need_tensor(x, name), F._need_tensor(other, name, 2)
+        except GradvizError as exc:
+            exc.hint = exc.hint or f"both are tensors: torch.{name}(y, torch.full_like(y, 2.0))"
+            raise
+        return rt.apply(OPS["atan2"], (x, other))
+    f.__name__ = name
+    return f
 
 
 # ---- activations (torch.nn.functional) -----------------------------------------
@@ -201,7 +206,7 @@ ACTIVATIONS = {
 TORCH_FUNCTIONS = {
     **{name: _math(name) for name in MATH}, "round": f_round,
     "clamp_min": _clamp_side("clamp_min", "min"), "clamp_max": _clamp_side("clamp_max", "max"),
-    "nan_to_num": f_nan_to_num, "atan2": f_atan2, "arctan2": f_atan2,
+    "nan_to_num": f_nan_to_num, "atan2": _atan2("atan2"), "arctan2": _atan2("arctan2"),
     "hardshrink": ACTIVATIONS["hardshrink"],
 }
 # x.NAME_(): those torch has in place (all of the above but hardshrink)
@@ -212,5 +217,6 @@ def install() -> None:
     """Add these to functions.py's tables: torch.NAME, x.NAME(), x.NAME_(), F.NAME."""
     F.FUNCTIONS.update(TORCH_FUNCTIONS)
     F.METHODS.update(TORCH_FUNCTIONS)
+    F.METHODS.update(F.tensors_only_methods(("atan2", "arctan2")))
     F.METHODS.update({name + "_": F._in_place(name) for name in IN_PLACE})
     F.NN_FUNCTIONAL.update(ACTIVATIONS)

@@ -110,3 +110,41 @@ def test_a_tensor_method_gradviz_lacks_gets_a_hint():
             assert exc.kind == "AttributeError" and words in exc.hint
         else:
             raise AssertionError(src)
+
+
+def _torch_first_line(call: str):
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([1.0, 2.0])
+    try:
+        eval(call, {"torch": torch, "x": x})
+    except TypeError as exc:
+        return str(exc).splitlines()[0]
+    except Exception as exc:      # (the call taken: det of a vector fails on)
+        return type(exc).__name__
+    return None
+
+
+def _gradviz_message(call: str):
+    import gradviz
+    try:
+        gradviz.run_source(f"x = torch.tensor([1.0, 2.0])\ny = {call}\n", stdout=io.StringIO())
+    except GradvizError as exc:
+        return exc.message if exc.kind == "TypeError" else exc.kind
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(__import__("gradviz.functions").functions.ONE_TENSOR_FUNCTIONS))
+def test_one_tensor_functions_argument_errors_are_pytorchs(name):
+    # torch.exp(): PyTorch's parser's words ("missing 1 required positional
+    # arguments" whatever the count); x.exp(1): CPython's for a method
+    # without arguments; input= and x= name the tensor
+    calls = [f"torch.{name}()", f"torch.{name}(x, x)", f"torch.{name}(x, y=1)",
+             f"torch.{name}(x, input=x)", f"torch.{name}(input=x)", f"torch.{name}(x=x)"]
+    from gradviz.functions import METHODS, NO_ARGUMENT_METHODS
+    calls += [f"x.{m}(1)" for m in (name, name + "_") if m in METHODS]
+    calls += [f"x.{m}(k=1)" for m in (name, name + "_") if m in NO_ARGUMENT_METHODS and m in METHODS]
+    for call in calls:
+        want = _torch_first_line(call)
+        if want == "NotImplementedError":
+            continue            # (torch.bitwise_not of a float tensor: not the arguments)
+        assert _gradviz_message(call) == want, call

@@ -223,3 +223,26 @@ def test_every_function_and_method_on_odd_arguments_ends_in_an_error_with_a_hint
             gradviz.run_source(src, stdout=io.StringIO())
         except GradvizError as err:
             assert err.hint and err.span is not None, (call, err.message)
+
+
+TENSORS_ONLY = ["torch.maximum(x, {})", "torch.minimum({}, x)", "x.maximum({})", "torch.atan2(x, {})",
+                "x.arctan2({})", "torch.hypot(x, {})", "x.hypot({})", "torch.logaddexp(x, {})",
+                "x.logaddexp2({})", "torch.heaviside(x, {})", "x.heaviside({})", "torch.dot(x, {})",
+                "x.dot({})", "torch.mm(x, {})", "x.mv({})", "torch.outer(x, {})", "x.matmul({})",
+                "x.atan2_({})", "x.hypot_({})", "x.heaviside_({})"]
+
+
+@pytest.mark.parametrize("scalar", ["np.float32(1)", "np.float64(2.5)", "np.int64(2)", "np.bool_(True)"])
+@pytest.mark.parametrize("form", TENSORS_ONLY)
+def test_a_numpy_scalar_to_a_function_of_tensors_only_is_named_as_pytorch_names_it(form, scalar):
+    # the scalar stays numpy's for these (functions.tensors_only): the error
+    # says "not numpy.float32", where other functions take it as a number
+    torch = pytest.importorskip("torch")
+    call = form.format(scalar)
+    try:
+        eval(call, {"torch": torch, "np": np, "x": torch.tensor([1.0, 2.0])})
+    except TypeError as exc:
+        want = str(exc)
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(HEAD + f"x = torch.tensor([1.0, 2.0])\ny = {call}\n", stdout=io.StringIO())
+    assert info.value.kind == "TypeError" and info.value.message == want

@@ -884,7 +884,10 @@ def test_an_exported_future_import_stays_first():
 
 
 @pytest.mark.parametrize("src, text", [("0.5.sum()", "0.5"), ("1..real", "1."), (".5.x", ".5"),
-                                       ("1.5e-3.x", "1.5e-3"), ("1.e5.real", "1.e5")])
+                                       ("1.5e-3.x", "1.5e-3"), ("1.e5.real", "1.e5"),
+                                       ("1e5.x", "1e5"), ("1E+5.real", "1E+5"),
+                                       ("1_000.5.is_integer()", "1_000.5"), ("0x10.real", "0x10"),
+                                       ("1e5._x", "1e5"), ("1_0e1_0.e5", "1_0e1_0")])
 def test_a_number_takes_one_dot_then_an_attribute_follows(src, text):
     """As Python reads 0.5.sum(): the number 0.5, then .sum (an attribute
     error at run time, not a syntax error); 2.sum stays a bad literal."""
@@ -900,3 +903,63 @@ def test_a_number_takes_one_dot_then_an_attribute_follows(src, text):
     with pytest.raises(GradvizError) as info:
         gradviz.run_source("y = 2.sum()\n", stdout=io.StringIO())
     assert info.value.kind == errors.SYNTAX
+
+
+# numbers followed by a dot, each as Python's tokenizer cuts it (an exponent,
+# a 0x/0o/0b prefix or a j ends a number: a dot after it is an attribute's)
+PYTHON_NUMBERS = ["1e5.x", "1e5.real", "1.5e-3.hex()", "1_000.5.is_integer()", "0x10.real",
+                  "1j.imag", "1e5j.imag", "1.j.imag", "0o17.real", "0b101.real", "0X_1F.x",
+                  "1E5.real", "1e+5.real", "1e-5_0.x", ".5e3.real", "1.5.real", "1..real",
+                  "1.e5.real", "1e5.e5", "1.5.e5", "1e5.5", "1e5.1e5", "1e5 .x", "0.5.sum()"]
+
+
+@pytest.mark.parametrize("src", PYTHON_NUMBERS)
+def test_numbers_are_cut_where_pythons_tokenizer_cuts_them(src):
+    import io
+    import tokenize as pytokenize
+
+    from gradviz.lexer import NUMBER, scan
+    want = [(t.string, t.start[1]) for t in pytokenize.generate_tokens(io.StringIO(src).readline)
+            if t.type == pytokenize.NUMBER]
+    if want[0][0][-1] in "jJ":
+        # (no complex numbers here: the error names the literal Python reads)
+        with pytest.raises(GradvizError) as info:
+            scan(src + "\n")
+        assert info.value.message == f"invalid number literal '{want[0][0]}'"
+        return
+    got = [(t[1], t[4] - 1) for t in scan(src + "\n") if t[0] == NUMBER]
+    assert got == want
+
+
+@pytest.mark.parametrize("src, value", [("0x10", 16), ("0o17", 15), ("0b101", 5), ("0X_1F", 31),
+                                        ("1e5_0", 1e50), ("1_000e1_0", 1e13)])
+def test_prefixed_and_underscored_numbers_have_pythons_values(src, value):
+    (stmt,) = parse(f"y = {src}").body
+    assert stmt.value.value == value and type(stmt.value.value) is type(value)
+
+
+@pytest.mark.parametrize("src, words", [
+    ("y = 1e5.x\n", "'float' object has no attribute 'x'"),
+    ("y = 0x1f.x\n", "'int' object has no attribute 'x'"),
+    ("y = 0x\n", "invalid number literal '0x'"), ("y = 1j.imag\n", "invalid number literal '1j'"),
+])
+def test_what_follows_a_numbers_dot_runs_as_in_python(src, words):
+    import io
+
+    import gradviz
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert words in info.value.message
+
+
+@pytest.mark.parametrize("expr", ["1e5.real", "1e5.imag", "1.5e-3.hex()", "1_000.5.is_integer()",
+                                  "0x10.real", "1..real", "(255).bit_length()", "(7).bit_count()",
+                                  "True.real", "(3).numerator", "(2.5).as_integer_ratio()",
+                                  "(1.5).conjugate()", "0b101.denominator"])
+def test_a_numbers_attributes_and_methods_are_pythons(expr):
+    import io
+
+    import gradviz
+    out = io.StringIO()
+    gradviz.run_source(f"print({expr})\n", stdout=out)
+    assert out.getvalue() == f"{eval(expr)}\n"

@@ -73,7 +73,7 @@ ATTRIBUTES = [
     "x.__dict__", "x.__init__", "x.__reduce__", "x.shape.__len__", "x.backward.__self__",
     "x.sum.__call__", "().__class__.__bases__", "[1].__iter__", "[1].append.__self__",
     "'abc'.encode", "'abc'.maketrans", "(1).__add__", "[1].sort.__func__", "'abc'.upper.__self__",
-    "'abc'.join.__globals__", "(1.5).hex", "None.__doc__", "print.__self__", "print.__module__",
+    "'abc'.join.__globals__", "(1.5).fromhex", "(1).to_bytes", "None.__doc__", "print.__self__", "print.__module__",
     "print.impl", "print.name", "torch.__builtins__", "torch.__dict__", "torch.members",
     "torch.nn.functional.__globals__", "F.__dict__", "x.data.__array__",
     "x.detach().numpy().array", "x.detach().numpy().__reduce__", "x.shape.__getitem__",

@@ -209,8 +209,25 @@ def _int_power_negative(a, b):
     return np.where(negative, rounded, out).astype(out.dtype, copy=False)
 
 
+# PyTorch's message for `-` with one bool operand
+BOOL_SUB_MESSAGE = ("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                    "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                    "operator instead.")
+
+
+def refuse_bool_exponent(b) -> None:
+    """PyTorch's error for the base's gradient of a power with a bool tensor
+    exponent (the op keeps it uncast: OpDef.uncast_bool): its formula,
+    exponent * self.pow(exponent - 1), subtracts from the bool tensor. (A
+    Python bool exponent is a number there: x ** True has a gradient.)"""
+    if b.__class__ is np.ndarray and b.dtype.kind == "b":
+        raise GradvizError(BOOL_SUB_MESSAGE, kind=RUNTIME,
+                           hint="make the exponent a float tensor first: x ** m.float()")
+
+
 def _pow_da(g, ans, xs, p):
     a, b = xs
+    refuse_bool_exponent(b)
     # NOTE: PyTorch: d(a^0)/da is 0 everywhere (also at a = 0)
     if np.ndim(b) == 0 and b == 0:
         return np.zeros_like(g * a)
@@ -232,7 +249,8 @@ def _pow_db(g, ans, xs, p):
 defop("pow", _pow_grad_fn, lambda xs, p: _power(xs[0], xs[1]),
       vjp=(_pow_da, _pow_db),
       jvp=(lambda t, ans, xs, p: _pow_da(t, ans, xs, p), lambda t, ans, xs, p: _pow_db(t, ans, xs, p)),
-      saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check, common_dtype=True)
+      saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check, common_dtype=True,
+      uncast_bool=True)
 
 
 def _tie_split(a, b, g, loses):

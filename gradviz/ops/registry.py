@@ -56,6 +56,11 @@ class OpDef:
     # PyTorch's elementwise kernels compute in the common dtype (numpy would
     # compute a 0-d float64 next to a float32 tensor in float64)
     common_dtype: bool = False
+    # (with common_dtype) a bool tensor operand reaches its VJP rules as it
+    # is, not cast to the common dtype (as every operand reaches its JVP
+    # rules): pow's, whose PyTorch backward computes `exponent - 1` and so
+    # fails on a bool exponent
+    uncast_bool: bool = False
     differentiable: bool = True
     variadic: bool = False          # inputs are a list (cat, stack)
     check: Callable | None = None   # check(xs, p) -> output size; raises PyTorch's shape errors
