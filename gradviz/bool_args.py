@@ -85,6 +85,8 @@ TABLE = {
              forms("k, dim=, largest: bool=, sorted: bool=")),
     "isclose": _close(), "allclose": _close(),
     "requires_grad_": (None, forms("requires_grad: bool=")),
+    # (no bools, but their arity: x.stride(0, 1), x.is_contiguous(0))
+    "stride": (None, forms("dim=")), "is_contiguous": (None, forms("*, memory_format=")),
     # (torch.tensor's requires_grad is a bool, the other factories' a bool?)
     "tensor": (forms("data, *, dtype=, device=, requires_grad: bool=, pin_memory="), None),
     "as_tensor": (forms("data, *, dtype=, device="), None),
