@@ -1,4 +1,4 @@
-"""PyTorch's argument parser, for its arity and bool checks.
+"""PyTorch's argument parser, for its arity and argument-kind checks.
 
 A torch function's Python arguments are matched against its overloads (the
 forms "but expected one of:" lists) in order; the first that takes them is
@@ -7,13 +7,14 @@ could fit (its "plausible" forms): with exactly one, that form's own error
 ("sum() missing 1 required positional arguments: "dim"", "sum() takes from
 1 to 2 positional arguments but 3 were given", "argument 'keepdim' must be
 bool, not int"), else "received an invalid combination of arguments".
-Only the arity and the bool arguments are checked here: the other types are
-left to gradviz's functions, which check them themselves.
+Only the arity and the kinds of argument in KINDS (bool, int, ints: an int
+or a tuple of ints, dtype, Tensor) are checked here: the rest is left to
+gradviz's functions, which check it themselves.
 
-A form is written as PyTorch lists it, without the types but bool's:
-"input, dim, keepdim: bool = , *, dtype = , out = " (a name with "=" has a
-default; "bool?" takes None as well; "*size" a size that may also be given
-as separate ints, as torch.ones(2, 3)).
+A form is written as PyTorch lists it, with only those kinds: "input,
+dim: int, keepdim: bool=, *, dtype: dtype?=, out=" (a name with "=" has a
+default; a kind with "?" takes None as well; "*size" a size that may also
+be given as separate ints, as torch.ones(2, 3)).
 """
 
 from __future__ import annotations
@@ -27,8 +28,32 @@ NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "
                "other": ("x2",)}
 
 
+def _is_tensor(v) -> bool:
+    from .tensor import Tensor
+    return v.__class__ is Tensor
+
+
+# what an argument of each kind takes (and None where the kind ends in "?"):
+# a tensor is left to gradviz's function, as PyTorch takes an integer one
+# for an int
+KINDS = {
+    "": lambda v: True,
+    "bool": lambda v: v.__class__ is bool,
+    "int": lambda v: v.__class__ is int or _is_tensor(v),
+    "ints": lambda v: v.__class__ is int or isinstance(v, (tuple, list)) or _is_tensor(v),
+    "Tensor": _is_tensor,
+    # (only plain values are refused: gradviz's dtypes are of several classes)
+    "dtype": lambda v: v.__class__ not in PLAIN,
+}
+PLAIN = (int, float, bool, str, tuple, list)
+# how PyTorch's messages name each kind
+KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "torch.dtype",
+              "Tensor": "Tensor"}
+
+
 class Param:
-    __slots__ = ("name", "required", "kwonly", "bool", "none_ok", "varargs", "aliases")
+    __slots__ = ("name", "required", "kwonly", "kind", "takes", "none_ok", "varargs",
+                 "aliases")
 
     def __init__(self, text: str, kwonly: bool):
         name, _, kind = text.partition("=")[0].partition(":")
@@ -37,8 +62,9 @@ class Param:
         self.required = "=" not in text
         self.kwonly = kwonly
         kind = kind.strip()
-        self.bool = kind.startswith("bool")
-        self.none_ok = kind != "bool"        # (only a plain bool refuses None here)
+        self.kind = kind.rstrip("?")
+        self.takes = KINDS[self.kind]
+        self.none_ok = kind.endswith("?") or not kind
         self.aliases = (self.name, *NUMPY_NAMES.get(self.name, ()))
 
 
@@ -111,10 +137,9 @@ def parse(fname: str, form: Form, args: tuple, kw: dict, raise_error: bool) -> b
             if p.required:
                 return raise_error and _missing(fname, form, i)
             continue
-        if p.bool and v.__class__ is not bool and not (v is None and p.none_ok):
+        if not (p.takes(v) or v is None and p.none_ok):
             if raise_error:
-                from .functions import bool_arg
-                bool_arg(fname, p.name, v, None if keyword else pos + 1)
+                _wrong_type(fname, p, v, None if keyword else pos + 1)
             return False
         if keyword:
             used += 1
@@ -123,6 +148,16 @@ def parse(fname: str, form: Form, args: tuple, kw: dict, raise_error: bool) -> b
     if used < len(kw):
         return raise_error and _extra_keyword(fname, form, kw, nargs)
     return True
+
+
+def _wrong_type(fname: str, p: Param, v, pos):
+    from .functions import bool_arg, parsed_type_name
+    if p.kind == "bool":
+        bool_arg(fname, p.name, v, pos)
+    where = f" (position {pos})" if pos else ""
+    raise GradvizError(f"{fname}(): argument '{p.name}'{where} must be {KIND_WORDS[p.kind]}, "
+                       f"not {parsed_type_name(v)}", kind=TYPE,
+                       hint=f"{p.name}= takes {KIND_WORDS[p.kind]}")
 
 
 def _is_int(v) -> bool:

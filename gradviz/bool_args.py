@@ -39,27 +39,29 @@ def _reduction(dim: str) -> tuple:
 
 def _sum_like(dim: str, out: str = "") -> tuple:
     # (torch.sum/prod/mean: a form without dim, where keepdim has no place)
-    return (forms(f"input, *, dtype=, {out}", f"input, {dim}, keepdim: bool=, *, dtype=, out="),
-            forms("*, dtype=", f"{dim}, keepdim: bool=, *, dtype="))
+    return (forms(f"input, *, dtype: dtype?=, {out}",
+                  f"input, {dim}, keepdim: bool=, *, dtype: dtype?=, out="),
+            forms("*, dtype: dtype?=", f"{dim}, keepdim: bool=, *, dtype: dtype?="))
 
 
 def _max_like() -> tuple:
-    return (forms("input, *, out=", "input, other, *, out=",
-                  "input, dim, keepdim: bool=, *, out="),
-            forms("", "other", "dim, keepdim: bool="))
+    return (forms("input, *, out=", "input, other: Tensor, *, out=",
+                  "input, dim: int, keepdim: bool=, *, out="),
+            forms("", "other: Tensor", "dim: int, keepdim: bool="))
 
 
 def _any_like() -> tuple:
-    return (forms("input, *, out=", "input, dim=, keepdim: bool=, *, out=",
-                  "input, dim, keepdim: bool=, *, out="),
-            forms("", "dim=, keepdim: bool=", "dim, keepdim: bool="))
+    return (forms("input, *, out=", "input, dim: ints?=, keepdim: bool=, *, out=",
+                  "input, dim: int, keepdim: bool=, *, out="),
+            forms("", "dim: ints?=, keepdim: bool=", "dim: int, keepdim: bool="))
 
 
 def _sort_like(stable: str, out: str) -> tuple:
     # (argsort's second form takes no out=)
-    return (forms(f"input, *, stable: {stable}, dim=, descending: bool=, out=",
-                  f"input, dim=, descending: bool=, *, {out}"),
-            forms(f"*, stable: {stable}, dim=, descending: bool=", "dim=, descending: bool="))
+    return (forms(f"input, *, stable: {stable}, dim: int=, descending: bool=, out=",
+                  f"input, dim: int=, descending: bool=, *, {out}"),
+            forms(f"*, stable: {stable}, dim: int=, descending: bool=",
+                  "dim: int=, descending: bool="))
 
 
 def _close() -> tuple:
@@ -71,22 +73,25 @@ def _close() -> tuple:
 # its "expected one of:" lists them (the named-dimension forms left out:
 # gradviz has no named tensors); see arg_parser for how they are written
 TABLE = {
-    "sum": _sum_like("dim"), "prod": _sum_like("dim"), "mean": _sum_like("dim", "out="),
-    "nansum": (forms("input, dim=, keepdim: bool=, *, dtype=, out="),
-               forms("dim=, keepdim: bool=, *, dtype=")),
-    **{name: _reduction("dim=") for name in ("argmax", "argmin", "amax", "amin")},
-    "logsumexp": _reduction("dim"),
-    "median": (forms("input", "input, dim, keepdim: bool=, *, out="),
-               forms("", "dim, keepdim: bool=")),
+    # (sum's and mean's dim is "int[1]?": None too; prod's an int)
+    "sum": _sum_like("dim: ints?"), "prod": _sum_like("dim: int"),
+    "mean": _sum_like("dim: ints?", "out="),
+    "nansum": (forms("input, dim: ints?=, keepdim: bool=, *, dtype: dtype?=, out="),
+               forms("dim: ints?=, keepdim: bool=, *, dtype: dtype?=")),
+    **{name: _reduction("dim: int?=") for name in ("argmax", "argmin")},
+    **{name: _reduction("dim: ints?=") for name in ("amax", "amin")},
+    "logsumexp": _reduction("dim: ints"),
+    "median": (forms("input", "input, dim: int, keepdim: bool=, *, out="),
+               forms("", "dim: int, keepdim: bool=")),
     "max": _max_like(), "min": _max_like(), "any": _any_like(), "all": _any_like(),
     # (sort's stable is "bool?", taking None; argsort's a bool)
     "sort": _sort_like("bool?", "out="), "argsort": _sort_like("bool", ""),
-    "topk": (forms("input, k, dim=, largest: bool=, sorted: bool=, *, out="),
-             forms("k, dim=, largest: bool=, sorted: bool=")),
+    "topk": (forms("input, k: int, dim: int=, largest: bool=, sorted: bool=, *, out="),
+             forms("k: int, dim: int=, largest: bool=, sorted: bool=")),
     "isclose": _close(), "allclose": _close(),
     "requires_grad_": (None, forms("requires_grad: bool=")),
     # (no bools, but their arity: x.stride(0, 1), x.is_contiguous(0))
-    "stride": (None, forms("dim=")), "is_contiguous": (None, forms("*, memory_format=")),
+    "stride": (None, forms("dim: int?=")), "is_contiguous": (None, forms("*, memory_format=")),
     # (torch.tensor's requires_grad is a bool, the other factories' a bool?)
     "tensor": (forms("data, *, dtype=, device=, requires_grad: bool=, pin_memory="), None),
     "as_tensor": (forms("data, *, dtype=, device="), None),
@@ -177,7 +182,7 @@ def _bool_slots(sig: inspect.Signature, overloads: tuple) -> dict:
     """{bool argument: where it stands among the call's arguments after rt
     (None: by keyword only)} for the names in overloads that are bools."""
     order = list(sig.parameters)
-    names = {p.name for form in overloads for p in form.params if p.bool}
+    names = {p.name for form in overloads for p in form.params if p.kind == "bool"}
     return {name: order.index(name) - 1 if name in sig.parameters and
             sig.parameters[name].kind in POSITIONAL else None for name in names}
 

@@ -107,6 +107,11 @@ REFUSED = [
     "x.new_ones()", "x.new_full((2,))", "x.new_tensor([1.0], torch.float64)",
     "x.new_tensor([1.0], requires_grad=None)",
     "torch.linalg.vector_norm()", "torch.linalg.norm(x, keepdim=None)",
+    # (the dim's and the dtype's kind: an int, a tuple of ints, a dtype)
+    "x.max(None, True)", "x.min(dim=None, keepdim=True)", "x.prod(None, True)",
+    "x.median((0, 1), True)", "x.argmax((0, 1), True)", "x.logsumexp(dim=None, keepdim=True)",
+    "x.max((0, 1), True)", "x.sum(1, True, dtype=1)", "x.mean(dtype='float')", "x.sum(1.0)",
+    "x.max(True)", "x.topk(1.0)", "x.sort(dim=None)",
 ]
 
 
@@ -132,6 +137,8 @@ TAKEN = [
     "torch.sum(x, axis=1, keepdims=True)", "x.isclose(other=x)", "torch.linalg.norm(input=x)",
     "x.sort(stable=None).values", "x.nansum(keepdim=True)", "x.argmax(keepdim=True)",
     "torch.ones(size=(2,), requires_grad=None)", "x.new_ones(2, 3)",
+    "x.amax(None, True)", "torch.amin(x, dim=None)", "x.sum(None)", "x.any(None)",
+    "x.sum(dtype=torch.float64)", "x.logsumexp([0, 1])", "torch.max(x, x)",
 ]
 
 
