@@ -1587,17 +1587,14 @@ def f_reshape(rt, x, *shape):
 
 def m_view(rt, x, *shape):
     new = _shape_from(rt, x, shape, "view")
-    # view() never copies: a transposed (non-contiguous) tensor cannot be
-    # viewed flat. numpy keeps strides as PyTorch does (transpose, slicing,
-    # elementwise results keep the input's layout), so ask numpy.
-    try:
-        np.reshape(x.data, new, copy=False)
-    except ValueError:
+    # view() never copies: a transposed or expanded tensor cannot be viewed
+    # flat. Its strides as PyTorch's (strides.layout) tell.
+    if strides.view_strides(x.data.shape, strides.layout(x)[0], new) is None:
         raise GradvizError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
-            hint="this tensor's elements are not laid out in order (it was transposed or "
-                 "sliced); use .reshape(), which copies when it must") from None
+            hint="this tensor's elements are not laid out in order (it was transposed, "
+                 "expanded or sliced); use .reshape(), which copies when it must")
     return rt.apply(OPS["view"], (x,), {"shape": new})
 
 

@@ -8,7 +8,9 @@ the two differ, PyTorch's layout is worked out from the op instead:
   the next dim's size times its stride (1 at the end);
 - x.expand() and x.diagonal() are copies here (a program may write into
   them), views in PyTorch: their strides and offset are worked out from
-  their input's as PyTorch's expand and diagonal work them out;
+  their input's as PyTorch's expand and diagonal work them out, and so are
+  those of the views made from them (transpose, permute, unsqueeze, view,
+  reshape: DERIVED), which view() also asks whether it can be made;
 - an empty tensor's strides are a fresh tensor's of its shape.
 What gradviz makes as a new array keeps numpy's layout; tests/test_strides.py
 pins each kind against PyTorch, and lists where they differ.
@@ -115,6 +117,43 @@ def _transposed(sizes_in, strides_in, shape, params) -> tuple:
     return tuple(strides_in)
 
 
+def view_strides(sizes_in, strides_in, shape):
+    """The strides of x.view(shape) (PyTorch's computeStride), None where
+    the view cannot be made: a dim of the new shape would span two pieces
+    of x's memory that are not one stride apart."""
+    if not sizes_in:
+        return [1] * len(shape)
+    numel = int(np.prod(sizes_in))
+    if numel == 0:
+        return list(strides_in) if tuple(sizes_in) == tuple(shape) else \
+            list(contiguous_strides(shape))
+    strides = [0] * len(shape)
+    view_d = len(shape) - 1
+    base = strides_in[-1]           # (the stride of the piece being matched)
+    tensor_numel = view_numel = 1
+    for d in reversed(range(len(sizes_in))):
+        tensor_numel *= sizes_in[d]
+        # a piece ends where the next dim out does not continue it
+        if d == 0 or (sizes_in[d - 1] != 1 and strides_in[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or shape[view_d] == 1):
+                strides[view_d] = view_numel * base
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base = strides_in[d - 1]
+                tensor_numel = view_numel = 1
+    return strides if view_d == -1 else None
+
+
+def _reshaped(sizes_in, strides_in, shape, params) -> tuple:
+    """A view's strides, or a reshape's: a view where one can be made, else
+    a copy's (a fresh tensor's)."""
+    strides = view_strides(sizes_in, strides_in, shape)
+    return contiguous_strides(shape) if strides is None else tuple(strides)
+
+
 # the views whose layout PyTorch works out from their input's (expand and
 # diagonal are copies here: the program may write into them)
 DERIVED = {
@@ -123,12 +162,17 @@ DERIVED = {
     "permute": lambda sizes_in, strides_in, shape, p: tuple(strides_in[d] for d in p["dims"]),
     "t": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
     "T": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
+    "view": _reshaped, "reshape": _reshaped, "flatten": _reshaped, "squeeze": _reshaped,
 }
+RESHAPES = ("view", "reshape", "flatten", "squeeze")
 
 
 def offset_of(name: str, sizes_in, strides_in, offset: int, params) -> int:
     """The storage offset of a DERIVED view: its input's, but for a
-    diagonal that starts off the main one (and is not empty)."""
+    diagonal that starts off the main one (and is not empty), and a
+    reshape that had to copy (0, in new memory)."""
+    if name in RESHAPES:
+        return offset if view_strides(sizes_in, strides_in, params["shape"]) is not None else 0
     if name != "diagonal":
         return offset
     d1, d2, k = params["dim1"], params["dim2"], params["offset"]
