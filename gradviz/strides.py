@@ -39,6 +39,10 @@ def layout(t, depth: int = 0) -> tuple:
             return derive(x.data.shape, list(strides), t.data.shape, t.params), offset_of(
                 op.name, x.data.shape, strides, offset, t.params)
     a = t.data
+    if t.meta is not None and t.meta.get("label") == "from_numpy":
+        # (PyTorch takes the array's strides as they are, its storage from
+        # where the array starts)
+        return tuple(s // a.itemsize for s in a.strides), 0
     if a.size == 0:
         return contiguous_strides(a.shape), 0
     return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), _offset(a)

@@ -9,7 +9,8 @@ from programs import run
 
 torch = pytest.importorskip("torch")
 
-SETUP = ("x = torch.arange(24.0).reshape(2, 3, 4)\nm = torch.arange(12.0).reshape(3, 4)\n"
+SETUP = ("import numpy as np\na = np.arange(6.0).reshape(2, 3)\n"
+         "x = torch.arange(24.0).reshape(2, 3, 4)\nm = torch.arange(12.0).reshape(3, 4)\n"
          "v = torch.arange(5.0)\ns = torch.tensor(2.0)\n")
 
 VIEWS = [
@@ -44,15 +45,21 @@ VIEWS = [
     "m[1:, 1:].reshape(6)", "x.permute(2, 0, 1).reshape(4, 6)", "x.narrow(1, 1, 2).view(2, 8)",
     "x.narrow(0, 1, 1).view(12)", "s.view(1)", "s.reshape(1, 1)", "x.flatten(1)",
     "x.transpose(0, 1).flatten(1)",
+    # a numpy array's memory: its strides as they are, the storage from where it starts
+    "torch.from_numpy(a)", "torch.from_numpy(a.T)", "torch.from_numpy(a[:, 1])",
+    "torch.from_numpy(a[1:])", "torch.from_numpy(a[None])", "torch.as_tensor(a.T)",
+    "torch.from_numpy(a.reshape(3, 2))", "x[1].detach()", "x[1, 1:].data",
 ]
 
 # where gradviz's layout is not PyTorch's: ops that make new memory keep
-# numpy's layout of their result, where PyTorch's clone and *_like keep
-# the input's (preserve_format) and its cumsum, masked_fill and reductions
-# over a transposed input give a contiguous one
+# numpy's layout of their result, where PyTorch's clone, *_like and tensor
+# of an array keep the input's (preserve_format) and its cumsum,
+# masked_fill and reductions over a transposed input give a contiguous one
 DIFFERENT = [
     "m.t().clone()", "torch.zeros_like(m.t())", "torch.ones_like(m.t())", "m.t().cumsum(0)",
-    "m.t().masked_fill(m.t() > 2, 0.0)", "x.transpose(0, 1).sum(2)",
+    "m.t().masked_fill(m.t() > 2, 0.0)", "x.transpose(0, 1).sum(2)", "torch.tensor(a.T)",
+    # (a view of an expand's or a diagonal's copy by indexing: numpy's layout of the copy)
+    "torch.ones(3, 1).expand(3, 4)[:, 1]", "m.diagonal()[1:]",
 ]
 
 
@@ -106,5 +113,5 @@ def test_stride_errors_are_pytorch_s(expr):
         run(f"import torch\n{SETUP}y = {expr}\n")
     err = got.value
     assert (err.kind, err.message.splitlines()[0], err.span.line) == (
-        type(want.value).__name__, str(want.value).splitlines()[0], 6)
+        type(want.value).__name__, str(want.value).splitlines()[0], 8)
     assert err.hint
