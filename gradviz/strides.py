@@ -10,7 +10,8 @@ the two differ, PyTorch's layout is worked out from the op instead:
   them), views in PyTorch: their strides and offset are worked out from
   their input's as PyTorch's expand and diagonal work them out, and so are
   those of the views made from them (transpose, permute, unsqueeze, view,
-  reshape: DERIVED), which view() also asks whether it can be made;
+  reshape: DERIVED; indexing: _indexed), which view() also asks whether
+  it can be made;
 - an empty tensor's strides are a fresh tensor's of its shape.
 What gradviz makes as a new array keeps numpy's layout; tests/test_strides.py
 pins each kind against PyTorch, and lists where they differ.
@@ -38,6 +39,10 @@ def layout(t, depth: int = 0) -> tuple:
             strides, offset = layout(x, depth + 1)
             return derive(x.data.shape, list(strides), t.data.shape, t.params), offset_of(
                 op.name, x.data.shape, strides, offset, t.params)
+        if op.name == "index" and t.data.base is not None and not t.params.get("advanced"):
+            got = _indexed(t.args[0], t.params["index"], depth)
+            if got is not None:
+                return got
     a = t.data
     if t.meta is not None and t.meta.get("label") == "from_numpy":
         # (PyTorch takes the array's strides as they are, its storage from
@@ -46,6 +51,35 @@ def layout(t, depth: int = 0) -> tuple:
     if a.size == 0:
         return contiguous_strides(a.shape), 0
     return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), _offset(a)
+
+
+def _indexed(x, key, depth: int):
+    """The layout of x[key] (basic indexing: ints, slices, None, ...) from
+    x's, as PyTorch's indexing works it out, one item of the key after the
+    other (a None is an unsqueeze where it stands then); None for a key of
+    other items."""
+    strides_in, offset = layout(x, depth + 1)
+    sizes, strides = list(x.data.shape), list(strides_in)
+    key = key if isinstance(key, tuple) else (key,)
+    d = 0
+    for k in key:
+        if k is None:
+            strides.insert(d, sizes[d] * strides[d] if d < len(sizes) else 1)
+            sizes.insert(d, 1)
+            d += 1
+        elif k is Ellipsis:
+            d += len(x.data.shape) - sum(1 for k in key if k is not None and k is not Ellipsis)
+        elif isinstance(k, slice):
+            r = range(sizes[d])[k]      # (its start clamped as PyTorch's, even when empty)
+            offset += r.start * strides[d]
+            sizes[d], strides[d] = len(r), strides[d] * r.step
+            d += 1
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
+            offset += (k % sizes[d]) * strides[d]
+            del sizes[d], strides[d]
+        else:
+            return None
+    return tuple(strides), offset
 
 
 def contiguous_strides(shape) -> tuple:

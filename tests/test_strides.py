@@ -49,6 +49,12 @@ VIEWS = [
     "torch.from_numpy(a)", "torch.from_numpy(a.T)", "torch.from_numpy(a[:, 1])",
     "torch.from_numpy(a[1:])", "torch.from_numpy(a[None])", "torch.as_tensor(a.T)",
     "torch.from_numpy(a.reshape(3, 2))", "x[1].detach()", "x[1, 1:].data",
+    # indexing, of views and of expand's and diagonal's copies, one item after the other
+    "torch.ones(3, 1).expand(3, 4)[:, 1]", "m.diagonal()[1:]", "x[1, ..., None]",
+    "x[:, 1:3, None]", "v.expand(3, 5)[None]", "m.diagonal()[None, 1:]", "v.expand(3, 5)[1:, ::2]",
+    "v.expand(3, 5)[..., 2]", "x[0][1][2:]", "x[-1, -1]", "m.t()[1:, ::2]", "x[..., None, 1]",
+    "m.diagonal(1)[1:]", "x[:, None, :, None]", "v[::2][1:]", "v[10:]", "v[3:1]", "m[5:, 1:]",
+    "x[:, -1, ::3]", "m[:, 1:2]",
 ]
 
 # where gradviz's layout is not PyTorch's: ops that make new memory keep
@@ -58,8 +64,6 @@ VIEWS = [
 DIFFERENT = [
     "m.t().clone()", "torch.zeros_like(m.t())", "torch.ones_like(m.t())", "m.t().cumsum(0)",
     "m.t().masked_fill(m.t() > 2, 0.0)", "x.transpose(0, 1).sum(2)", "torch.tensor(a.T)",
-    # (a view of an expand's or a diagonal's copy by indexing: numpy's layout of the copy)
-    "torch.ones(3, 1).expand(3, 4)[:, 1]", "m.diagonal()[1:]",
 ]
 
 
