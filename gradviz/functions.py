@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import autodiff, hooks, pycollections, pyitertools, pymethods, pytypes
+from . import autodiff, hooks, pycollections, pyitertools, pymethods, pytypes, strides
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
                    size as data_size)
@@ -1666,17 +1666,14 @@ def f_reshape(rt, x, *shape):
 
 def m_view(rt, x, *shape):
     new = _shape_from(rt, x, shape, "view")
-    # view() never copies: a transposed (non-contiguous) tensor cannot be
-    # viewed flat. numpy keeps strides as PyTorch does (transpose, slicing,
-    # elementwise results keep the input's layout), so ask numpy.
-    try:
-        np.reshape(x.data, new, copy=False)
-    except ValueError:
+    # view() never copies: a transposed or expanded tensor cannot be viewed
+    # flat. Its strides as PyTorch's (strides.layout) tell.
+    if strides.view_strides(x.data.shape, strides.layout(x)[0], new) is None:
         raise GradvizError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
-            hint="this tensor's elements are not laid out in order (it was transposed or "
-                 "sliced); use .reshape(), which copies when it must") from None
+            hint="this tensor's elements are not laid out in order (it was transposed, "
+                 "expanded or sliced); use .reshape(), which copies when it must")
     return rt.apply(OPS["view"], (x,), {"shape": new})
 
 
@@ -1889,10 +1886,10 @@ def m_permute(rt, x, *dims):
 
 
 def m_contiguous(rt, x):
-    """x itself when its memory is in order (numpy's flags say so, as the
-    strides of PyTorch's views do), else a copy (CloneBackward0)."""
+    """x itself when its memory is in order (by PyTorch's strides: an
+    expand or a diagonal, copies here, are not), else a copy (CloneBackward0)."""
     x = _need_tensor(x, "contiguous")
-    return x if x.data.flags.c_contiguous else f_clone(rt, x)
+    return x if strides.m_is_contiguous(rt, x) else f_clone(rt, x)
 
 
 def _value_test(name: str, test):
@@ -4009,7 +4006,8 @@ METHODS = {
     "cpu": m_cpu, "cuda": m_cuda, "type": m_type, "type_as": m_type_as, "permute": m_permute,
     "element_size": lambda rt, x: x.data.itemsize, "is_floating_point": f_is_floating_point,
     "contiguous": m_contiguous, "nelement": f_numel, "isclose": f_isclose, **VALUE_TESTS,
-    "is_contiguous": lambda rt, x: bool(x.data.flags.c_contiguous),
+    "is_contiguous": strides.m_is_contiguous, "stride": keywords_seen(strides.m_stride),
+    "storage_offset": strides.m_storage_offset,
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
     "view": m_view, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
     "detach": f_detach, "clone": f_clone,

@@ -201,7 +201,8 @@ def _reduce_dims(x, dim, fname: str) -> tuple:
 def _amax_like(name):
     def f(rt, input, dim=(), keepdim=False):
         x = _need_tensor(input, name)
-        dims = _reduce_dims(x, dim, name)
+        # (None is every dim, as the default () is)
+        dims = _reduce_dims(x, () if dim is None else dim, name)
         if x.data.size == 0:
             if not dims:
                 raise GradvizError(f"{name}(): Expected reduction dim to be specified for "

@@ -73,8 +73,87 @@ print(x.grad)
 @pytest.mark.parametrize("name", sorted(bool_args.TABLE))
 def test_the_wrapped_keep_their_signatures(name):
     # (`gradviz ops` and the in-place forms read the parameters)
-    _, function_wording, method_wording = bool_args.TABLE[name]
-    for table, wording in ((FUNCTIONS, function_wording), (METHODS, method_wording)):
-        if wording:
+    function_forms, method_forms = bool_args.TABLE[name]
+    for table, forms in ((FUNCTIONS, function_forms), (METHODS, method_forms)):
+        if forms:
             wrapped = table[name]
             assert inspect.signature(wrapped) == inspect.signature(wrapped.__wrapped__)
+
+
+# calls no form of PyTorch's takes, each class of them: keepdim without a
+# dim, a missing argument, too many positional ones, an unknown or repeated
+# keyword, None or a float for a bool, a dtype given by position
+REFUSED = [
+    "x.sum(keepdim=True)", "torch.sum(x, keepdim=True)", "x.mean(keepdim=False)",
+    "x.max(keepdim=True)", "x.median(keepdim=0)", "torch.median(x, keepdim=None)",
+    "x.argsort(stable=None)", "torch.argsort(x, stable=None)", "x.argsort(0, True, True)",
+    "torch.argsort(x, 0, True, True)", "torch.argsort(x, stable=True, dim=0, descending=1)",
+    "x.sort(0, True, stable=None)", "x.sort(stable=1.0)",
+    "x.sum(1, True, 1)", "torch.sum(x, 1, True, 1)", "x.prod(1, True, 1)", "x.mean(1, True, 1)",
+    "x.max(1, True, 1)", "torch.max(x, 1, True, 1)", "x.any(1, True, 1)",
+    "torch.logsumexp(x, keepdim=1)", "x.logsumexp()", "torch.logsumexp(dim=1)", "torch.logsumexp()",
+    "torch.as_tensor([1.0], requires_grad=True)", "torch.as_tensor([1.0], torch.float32)",
+    "torch.sum(x, 1, 1.0)", "torch.sum(x, 1, None)", "x.amax(1, 1.0)", "x.argmax(1, None)",
+    "torch.sum(dim=1)", "torch.sum()", "torch.any(dim=1)", "x.nansum(1, True, 1)",
+    "x.amax(1, True, foo=1)", "x.argmin(1, keepdim=True, dim=0)", "x.max(1, keepdim=True, dim=0)",
+    "x.topk()", "x.topk(1, 0, True, True, 1)", "x.topk(k=1, sorted=None)",
+    "x.isclose()", "torch.allclose(x)", "torch.isclose(x, x, 1e-5, 1e-8, 1.0)",
+    "x.requires_grad_(True, 1)", "x.requires_grad_(None)",
+    "torch.tensor()", "torch.tensor([1.0], torch.float32)", "torch.tensor([1.0], requires_grad=None)",
+    "torch.ones()", "torch.full((2,))", "torch.full((2,), 1.0, torch.float64)",
+    "torch.full_like(x)", "torch.ones_like(x, torch.float64)", "torch.rand()", "torch.eye()",
+    "torch.linspace(0, 1)", "torch.eye(2, 2, torch.float64)", "torch.ones((2,), 3)",
+    "torch.ones(2, 3, size=(2,))", "torch.rand(2, requires_grad=1)",
+    "x.new_ones()", "x.new_full((2,))", "x.new_tensor([1.0], torch.float64)",
+    "x.new_tensor([1.0], requires_grad=None)",
+    "torch.linalg.vector_norm()", "torch.linalg.norm(x, keepdim=None)",
+    # (the dim's and the dtype's kind: an int, a tuple of ints, a dtype)
+    "x.max(None, True)", "x.min(dim=None, keepdim=True)", "x.prod(None, True)",
+    "x.median((0, 1), True)", "x.argmax((0, 1), True)", "x.logsumexp(dim=None, keepdim=True)",
+    "x.max((0, 1), True)", "x.sum(1, True, dtype=1)", "x.mean(dtype='float')", "x.sum(1.0)",
+    "x.max(True)", "x.topk(1.0)", "x.sort(dim=None)",
+]
+
+
+@pytest.mark.parametrize("call", REFUSED)
+def test_calls_no_form_takes_are_refused_in_pytorch_s_words(call):
+    expected = first_line(call)
+    assert expected is not None
+    err = gradviz_error(call)
+    assert (err.kind, err.message.splitlines()[0], err.span.line) == ("TypeError", expected, 3)
+    assert err.hint
+
+
+# what PyTorch takes and gradviz refused: None for a factory's requires_grad
+# (a bool? there), PyTorch's names and numpy's for the arguments
+TAKEN = [
+    "torch.ones(2, requires_grad=None)", "torch.zeros(2, 3, requires_grad=None)",
+    "torch.full((2,), 1.0, requires_grad=None)", "torch.ones_like(x, requires_grad=None)",
+    "torch.rand(2, requires_grad=None)", "torch.randn_like(x, requires_grad=None)",
+    "torch.arange(3.0, requires_grad=None)", "torch.eye(2, requires_grad=None)",
+    "torch.linspace(0.0, 1.0, 3, requires_grad=None)", "x.new_ones(2, requires_grad=None)",
+    "x.new_full((2,), 1.0, requires_grad=None)", "torch.randint(0, 3, (2,), requires_grad=None)",
+    "torch.sum(input=x, dim=1, keepdim=True)", "torch.max(input=x, dim=1).values",
+    "torch.sum(x, axis=1, keepdims=True)", "x.isclose(other=x)", "torch.linalg.norm(input=x)",
+    "x.sort(stable=None).values", "x.nansum(keepdim=True)", "x.argmax(keepdim=True)",
+    "torch.ones(size=(2,), requires_grad=None)", "x.new_ones(2, 3)",
+    "x.amax(None, True)", "torch.amin(x, dim=None)", "x.sum(None)", "x.any(None)",
+    "x.sum(dtype=torch.float64)", "x.logsumexp([0, 1])", "torch.max(x, x)",
+]
+
+
+@pytest.mark.parametrize("call", TAKEN)
+def test_calls_pytorch_takes_run(call):
+    assert first_line(call) is None
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    want = eval(call, {"torch": torch, "x": x})
+    src = ("import torch\nx = torch.tensor([[1.0, 2.0], [3.0, 4.0]])\n"
+           f"y = {call}\nprint(y.shape, y.dtype, y.requires_grad)\n")
+    _, out = run(src)
+    assert out == f"{want.shape} {want.dtype} {want.requires_grad}\n"
+
+
+def test_a_pattern_once_taken_still_checks_the_values():
+    # (the check remembers the argument classes it took, not the values)
+    err = gradviz_error("[x.sum(1, keepdim=True), x.sum(keepdim=True)]")
+    assert err.message.startswith("sum() received an invalid combination of arguments")

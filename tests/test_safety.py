@@ -209,7 +209,9 @@ def _programs(text: str) -> list[str]:
         f"x = tensor([1.0, 2.0], requires_grad=True)\ny = x * len({lit})\n"
         f"z = y.sum()\nz.backward()\n",
         # the failing statement, and its message quoting the string, are drawn too
-        f"x = tensor([1.0, 2.0], requires_grad=True)\ny = x.sum(dim={lit})\n",
+        # (a dim that is a string is refused in PyTorch's words, which do not
+        # quote it; a missing attribute's name is quoted)
+        f"x = tensor([1.0, 2.0], requires_grad=True)\ny = getattr(x, {lit})\n",
         # names may be any identifier; expressions may run over several lines
         f"x\u00e9 = ones(2, requires_grad=True)\n\u00e9t\u00e9 = (x\u00e9 * len({lit}) *\n 2)\n"
         f"s = \u00e9t\u00e9.sum()\ns.backward()\n",

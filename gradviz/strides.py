@@ -1,0 +1,267 @@
+"""Tensor.stride(), storage_offset() and is_contiguous(), as PyTorch reports them.
+
+gradviz's tensors are numpy arrays and most of its views numpy views of the
+same memory, so the layout is mostly numpy's: its strides (in bytes; here in
+elements) and where a view starts in the array that owns the memory. Where
+the two differ, PyTorch's layout is worked out from the op instead:
+- numpy gives a new axis of size 1 (x[None]) stride 0, PyTorch's unsqueeze
+  the next dim's size times its stride (1 at the end);
+- x.expand() and x.diagonal() are copies here (a program may write into
+  them), views in PyTorch: their strides and offset are worked out from
+  their input's as PyTorch's expand and diagonal work them out, and so are
+  those of the views made from them (transpose, permute, unsqueeze, view,
+  reshape: DERIVED; indexing: _indexed), which view() also asks whether
+  it can be made;
+- an empty tensor's strides are a fresh tensor's of its shape.
+What gradviz makes as a new array keeps numpy's layout; tests/test_strides.py
+pins each kind against PyTorch, and lists where they differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import INDEX, TYPE, GradvizError
+
+
+# how many ops back layout() follows a tensor's views (then numpy's layout)
+DEPTH = 64
+
+
+def layout(t, depth: int = 0) -> tuple:
+    """(strides in elements, storage offset) of tensor t, as PyTorch's."""
+    op = t.op
+    if op is not None and depth < DEPTH:
+        derive = DERIVED.get(op.name)
+        if derive is not None and not (op.name == "diagonal" and "grad_fn" in t.params):
+            # (torch.diag's diagonal is a copy there too)
+            x = t.args[0]
+            strides, offset = layout(x, depth + 1)
+            return derive(x.data.shape, list(strides), t.data.shape, t.params), offset_of(
+                op.name, x.data.shape, strides, offset, t.params)
+        if op.name == "index" and t.data.base is not None and not t.params.get("advanced"):
+            got = _indexed(t.args[0], t.params["index"], depth)
+            if got is not None:
+                return got
+    a = t.data
+    if t.meta is not None and t.meta.get("label") == "from_numpy":
+        # (PyTorch takes the array's strides as they are, its storage from
+        # where the array starts)
+        return tuple(s // a.itemsize for s in a.strides), 0
+    if a.size == 0:
+        return contiguous_strides(a.shape), 0
+    return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), _offset(a)
+
+
+def _indexed(x, key, depth: int):
+    """The layout of x[key] (basic indexing: ints, slices, None, ...) from
+    x's, as PyTorch's indexing works it out, one item of the key after the
+    other (a None is an unsqueeze where it stands then); None for a key of
+    other items."""
+    strides_in, offset = layout(x, depth + 1)
+    sizes, strides = list(x.data.shape), list(strides_in)
+    key = key if isinstance(key, tuple) else (key,)
+    d = 0
+    for k in key:
+        if k is None:
+            strides.insert(d, sizes[d] * strides[d] if d < len(sizes) else 1)
+            sizes.insert(d, 1)
+            d += 1
+        elif k is Ellipsis:
+            d += len(x.data.shape) - sum(1 for k in key if k is not None and k is not Ellipsis)
+        elif isinstance(k, slice):
+            r = range(sizes[d])[k]      # (its start clamped as PyTorch's, even when empty)
+            offset += r.start * strides[d]
+            sizes[d], strides[d] = len(r), strides[d] * r.step
+            d += 1
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
+            offset += (k % sizes[d]) * strides[d]
+            del sizes[d], strides[d]
+        else:
+            return None
+    return tuple(strides), offset
+
+
+def contiguous_strides(shape) -> tuple:
+    """A fresh tensor's strides: each dim's the product of the later sizes
+    (a size 0 counted as 1)."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _unsqueezed(shape, strides: list) -> tuple:
+    """numpy's strides with its stride 0 of a new size-1 axis as PyTorch's
+    unsqueeze gives it: the next dim's size times its stride, 1 at the end."""
+    for i in reversed(range(len(shape))):
+        if shape[i] == 1 and strides[i] == 0:
+            strides[i] = shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else 1
+    return tuple(strides)
+
+
+def _offset(a: np.ndarray) -> int:
+    """Where a starts, in elements, in the array that owns its memory
+    (numpy's broadcast and as_strided views keep it one object further)."""
+    owner = a
+    while True:
+        base = owner.base
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                break
+        owner = base
+    start = a.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    return start // a.itemsize
+
+
+def _expanded(sizes_in, strides_in, shape, params) -> tuple:
+    """PyTorch's expand: an expanded dim's stride 0, a new leading dim's of
+    size 1 the next dim's size times its stride."""
+    strides = [0] * len(shape)
+    for i in reversed(range(len(shape))):
+        dim = i - (len(shape) - len(sizes_in))
+        if dim >= 0:
+            size, stride = sizes_in[dim], strides_in[dim]
+        else:
+            size = 1
+            stride = shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else 1
+        strides[i] = stride if size == shape[i] else 0
+    return tuple(strides)
+
+
+def _diagonal(sizes_in, strides_in, shape, params) -> tuple:
+    """PyTorch's x.diagonal(offset, dim1, dim2): dim1 and dim2 dropped, and
+    a last dim stepping along both."""
+    d1, d2 = params["dim1"], params["dim2"]
+    kept = [s for i, s in enumerate(strides_in) if i not in (d1, d2)]
+    return (*kept, strides_in[d1] + strides_in[d2])
+
+
+def _unsqueeze(sizes_in, strides_in, shape, params) -> tuple:
+    """PyTorch's unsqueeze(dim): the new dim's stride the size times the
+    stride of the dim it goes before, 1 at the end."""
+    d = params["dim"]
+    new = sizes_in[d] * strides_in[d] if d < len(sizes_in) else 1
+    return (*strides_in[:d], new, *strides_in[d:])
+
+
+def _transposed(sizes_in, strides_in, shape, params) -> tuple:
+    dims = params["dims"]
+    if len(strides_in) < 2:           # (a 0-d or 1-d tensor's t() is itself)
+        return tuple(strides_in)
+    strides_in[dims[0]], strides_in[dims[1]] = strides_in[dims[1]], strides_in[dims[0]]
+    return tuple(strides_in)
+
+
+def view_strides(sizes_in, strides_in, shape):
+    """The strides of x.view(shape) (PyTorch's computeStride), None where
+    the view cannot be made: a dim of the new shape would span two pieces
+    of x's memory that are not one stride apart."""
+    if not sizes_in:
+        return [1] * len(shape)
+    numel = int(np.prod(sizes_in))
+    if numel == 0:
+        return list(strides_in) if tuple(sizes_in) == tuple(shape) else \
+            list(contiguous_strides(shape))
+    strides = [0] * len(shape)
+    view_d = len(shape) - 1
+    base = strides_in[-1]           # (the stride of the piece being matched)
+    tensor_numel = view_numel = 1
+    for d in reversed(range(len(sizes_in))):
+        tensor_numel *= sizes_in[d]
+        # a piece ends where the next dim out does not continue it
+        if d == 0 or (sizes_in[d - 1] != 1 and strides_in[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or shape[view_d] == 1):
+                strides[view_d] = view_numel * base
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base = strides_in[d - 1]
+                tensor_numel = view_numel = 1
+    return strides if view_d == -1 else None
+
+
+def _reshaped(sizes_in, strides_in, shape, params) -> tuple:
+    """A view's strides, or a reshape's: a view where one can be made, else
+    a copy's (a fresh tensor's)."""
+    strides = view_strides(sizes_in, strides_in, shape)
+    return contiguous_strides(shape) if strides is None else tuple(strides)
+
+
+# the views whose layout PyTorch works out from their input's (expand and
+# diagonal are copies here: the program may write into them)
+DERIVED = {
+    "expand": _expanded, "diagonal": _diagonal, "unsqueeze": _unsqueeze,
+    "transpose": _transposed,
+    "permute": lambda sizes_in, strides_in, shape, p: tuple(strides_in[d] for d in p["dims"]),
+    "t": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
+    "T": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
+    "view": _reshaped, "reshape": _reshaped, "flatten": _reshaped, "squeeze": _reshaped,
+}
+RESHAPES = ("view", "reshape", "flatten", "squeeze")
+
+
+def offset_of(name: str, sizes_in, strides_in, offset: int, params) -> int:
+    """The storage offset of a DERIVED view: its input's, but for a
+    diagonal that starts off the main one (and is not empty), and a
+    reshape that had to copy (0, in new memory)."""
+    if name in RESHAPES:
+        return offset if view_strides(sizes_in, strides_in, params["shape"]) is not None else 0
+    if name != "diagonal":
+        return offset
+    d1, d2, k = params["dim1"], params["dim2"], params["offset"]
+    length = min(sizes_in[d1], sizes_in[d2] - k) if k >= 0 else min(sizes_in[d1] + k,
+                                                                       sizes_in[d2])
+    if length <= 0:
+        return offset
+    return offset + (k * strides_in[d2] if k >= 0 else -k * strides_in[d1])
+
+
+def m_stride(rt, x, dim=None, *, keywords=frozenset()):
+    """x.stride() / x.stride(dim): how many elements apart the neighbours
+    along each dim are in memory."""
+    strides = layout(x)[0]
+    if dim is None:
+        return strides
+    if dim.__class__ is not int:
+        where = "" if "dim" in keywords else " (position 1)"
+        from .functions import parsed_type_name
+        raise GradvizError(f"stride(): argument 'dim'{where} must be int, not "
+                           f"{parsed_type_name(dim)}", kind=TYPE,
+                           hint="stride(dim) takes the dim as an int: x.stride(0)")
+    ndim = len(strides)
+    if ndim == 0:
+        raise GradvizError(f"Dimension specified as {dim} but tensor has no dimensions",
+                           kind=INDEX, hint="a 0-dim tensor's stride() is ()")
+    if not -ndim <= dim < ndim:
+        raise GradvizError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                           f"{ndim - 1}], but got {dim})", kind=INDEX,
+                           hint=f"this tensor has {ndim} dimension(s)")
+    return strides[dim]
+
+
+def m_storage_offset(rt, x, *args, **kw) -> int:
+    """x.storage_offset(): where x starts, in elements, in its storage."""
+    if args or kw:           # (a method of Python's C API that takes no arguments)
+        says = f"no arguments ({len(args)} given)" if args else "no keyword arguments"
+        raise GradvizError(f"TensorBase.storage_offset() takes {says}", kind=TYPE,
+                           hint="x.storage_offset() takes no arguments")
+    return layout(x)[1]
+
+
+def m_is_contiguous(rt, x) -> bool:
+    """PyTorch's rule: the strides are those of a fresh tensor of that shape,
+    dims of size 1 not counted; an empty tensor is contiguous."""
+    if x.data.size == 0:
+        return True
+    expected = 1
+    for n, s in zip(reversed(x.data.shape), reversed(layout(x)[0])):
+        if n != 1:
+            if s != expected:
+                return False
+            expected *= n
+    return True
