@@ -561,20 +561,69 @@ _ARG_COUNTS = (r"takes (from )?(\d+) (?:to (\d+) )?positional arguments? but "
                r"(\d+) (?:was|were) given")
 
 
-def user_arg_counts(msg: str) -> str:
-    """Python's argument-count message without the hidden interpreter
-    argument every function and method takes first."""
+def user_arg_counts(msg: str, hidden: int = 1) -> str:
+    """Python's argument-count message without the hidden arguments: the
+    interpreter argument every function and method takes first (and a
+    method's tensor, hidden=2, which PyTorch's method messages leave out)."""
     if "argument 'rt'" in msg:
         return "got an unexpected keyword argument 'rt'"
     m = re.search(_ARG_COUNTS, msg)
     if m is None:
         return msg
-    lo, hi, given = int(m[2]) - 1, m[3] and int(m[3]) - 1, int(m[4]) - 1
+    lo, hi, given = int(m[2]) - hidden, m[3] and int(m[3]) - hidden, int(m[4]) - hidden
     takes = f"from {lo} to {hi}" if m[1] else str(lo)
-    plural = "argument" if (hi or lo) == 1 else "arguments"
+    plural = "argument" if lo == 1 and not m[1] else "arguments"   # (a range: always plural)
     were = "was" if given == 1 else "were"
     return msg[:m.start()] + f"takes {takes} positional {plural} but {given} {were} given" + \
         msg[m.end():]
+
+
+# inspect's Signature.bind words a mismatch otherwise than a call does
+_BIND_WORDING = (("missing a required argument: ", "missing 1 required positional argument: "),
+                 ("multiple values for argument ", "got multiple values for argument "))
+
+
+def call_wording(exc: TypeError) -> str:
+    """Python's message for a call whose arguments do not fit, after the
+    function's name ("got an unexpected keyword argument 'k'"), also where
+    inspect's Signature.bind found the mismatch first."""
+    msg = str(exc)
+    msg = msg.split("() ", 1)[-1] if "() " in msg else msg
+    for bound, called in _BIND_WORDING:
+        if msg.startswith(bound):
+            return called + msg[len(bound):]
+    return msg
+
+
+# methods that take keywords only in PyTorch (memory_format=, force=, ...),
+# where gradviz's take none: theirs count positions as Python's messages do
+KEYWORDS_ONLY_METHODS = frozenset("""bool byte char clone contiguous cpu double float half int
+is_contiguous long numpy short""".split())
+
+
+def takes_nothing(name: str, impl) -> bool:
+    """Whether x.NAME(), whose impl(rt, x) takes no arguments after the
+    tensor, is a C method of TensorBase without arguments in PyTorch."""
+    if name in KEYWORDS_ONLY_METHODS:
+        return False
+    try:
+        return len(inspect.signature(impl).parameters) == 2
+    except (TypeError, ValueError):
+        return False
+
+
+def method_argument_error(name: str, impl, args, kwargs, exc: TypeError) -> GradvizError:
+    """x.NAME(...) given arguments it does not take, in PyTorch's words: a
+    method without arguments is Python's C-method error ("TensorBase.exp()
+    takes no arguments (1 given)", keywords first), any other counts its
+    arguments from after x."""
+    if takes_nothing(name.removesuffix("_"), impl):
+        qual = f"TensorBase.{name}()"
+        msg = (f"{qual} takes no keyword arguments" if kwargs else
+               f"{qual} takes no arguments ({len(args)} given)")
+    else:
+        msg = f"{name}() " + user_arg_counts(call_wording(exc), hidden=2)
+    return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
 
 
 def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:
@@ -3945,8 +3994,7 @@ def _in_place(name):
         try:                        # (the arguments' error here, not from deep in the write)
             inspect.signature(fn).bind(rt, x, *args, **kw)
         except TypeError as exc:
-            raise GradvizError(f"{name}_(): {exc}", kind=TYPE,
-                               hint="check the arguments (see `gradviz ops`)") from None
+            raise method_argument_error(name + "_", fn, args, kw, exc) from None
         return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_", args)
     m.__name__ = name + "_"
     return m

@@ -467,11 +467,11 @@ def _at_the_call(exc: TypeError) -> bool:
 
 
 def _argument_error(name: str, exc: TypeError) -> GradvizError:
-    """A function called with arguments it does not take, in the user's terms."""
-    msg = str(exc).replace("f_", "").replace("m_", "")
-    msg = msg.split("() ", 1)[-1] if "() " in msg else msg
-    msg = functions.user_arg_counts(msg)
-    return GradvizError(f"{name}(): {msg}", kind=TYPE,
+    """A function called with arguments it does not take, in Python's words
+    for the user's call ("one_hot() got multiple values for argument
+    'num_classes'")."""
+    msg = functions.user_arg_counts(functions.call_wording(exc))
+    return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
 
@@ -3305,6 +3305,9 @@ class Interpreter:
             if _at_the_call(exc):
                 if kwargs and "key" in kwargs and fn.name in ("max", "min"):
                     raise _key_error(fn.name, args, kwargs) from None
+                if cls is BoundMethod and fn.obj.__class__ is Tensor:    # (x.exp(1))
+                    raise functions.method_argument_error(fn.name, fn.impl, args[1:], kwargs,
+                                                          exc) from None
                 raise _argument_error(fn.name, exc) from None
             raise
 

@@ -558,8 +558,7 @@ def _as_method(name, f):
         try:
             inspect.signature(f).bind(rt, x, *args, **kw)
         except TypeError as exc:          # (said as a call of the method itself)
-            from .interpreter import _argument_error
-            raise _argument_error(name, exc) from None
+            raise F.method_argument_error(name, f, args, kw, exc) from None
         try:
             return f(rt, x, *args, **kw)
         except GradvizError as exc:
