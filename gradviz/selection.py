@@ -270,31 +270,44 @@ def _slice(rt, x, key):
 
 # ---- masked_fill, gather, index_select, narrow, masked_select, take -----------
 
-_MASK_DTYPE_WORDS = {"i": "long int", "f": "float", "u": "unsigned char"}
+# a mask's dtype as PyTorch's message names it: the C++ type of its elements
+_MASK_DTYPE_WORDS = {"int8": "signed char", "int16": "short int", "int32": "int",
+                     "int64": "long int", "uint8": "unsigned char", "float16": "c10::Half",
+                     "float32": "float", "float64": "double"}
 
 
 def _bool_mask(mask, fname: str, message: str):
     mask = _need_tensor(mask, fname, 2, "mask")
     if mask.data.dtype != np.bool_:
-        raise GradvizError(message.format(_MASK_DTYPE_WORDS.get(mask.data.dtype.kind, "?")),
+        raise GradvizError(message.format(_MASK_DTYPE_WORDS.get(mask.data.dtype.name, "?")),
                            kind=RUNTIME, hint="a mask is a bool tensor: a comparison such as "
                                               "x > 0, or m.bool()")
     return mask
 
 
-def f_masked_fill(rt, input, mask, value):
-    x = _need_tensor(input, "masked_fill")
-    if is_tensor(value):
-        if value.data.ndim:
-            raise GradvizError("masked_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value.data.ndim} dimension(s).", kind=RUNTIME,
-                               hint="fill with a number, or a 0-d tensor: v.item() or v[0]")
-    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+def _fill_value(mask, value) -> None:
+    """masked_fill's value is a number or a tensor (its argument parser's check, first)."""
+    if not is_tensor(value) and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise invalid_combination("masked_fill", [mask, value],
                                   hint="masked_fill(mask, value) fills with a number")
-    mask = _bool_mask(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got "
+
+
+def _masked_fill_checks(value, mask) -> F.Tensor:
+    """masked_fill_'s own checks, in its order: the value, then the mask's dtype."""
+    if is_tensor(value) and value.data.ndim:
+        raise GradvizError("masked_fill_ only supports a 0-dimensional value tensor, but "
+                           f"got tensor with {value.data.ndim} dimension(s).", kind=RUNTIME,
+                           hint="fill with a number, or a 0-d tensor: v.item() or v[0]")
+    return _bool_mask(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got "
                                            "mask with dtype {}")
-    broadcast_shape(x.data.shape, mask.data.shape)
+
+
+def f_masked_fill(rt, input, mask, value):
+    x = _need_tensor(input, "masked_fill")
+    _fill_value(mask, value)
+    if is_tensor(mask):        # (PyTorch expands the mask to x before masked_fill_ checks it)
+        broadcast_shape(mask.data.shape, x.data.shape)
+    mask = _masked_fill_checks(value, mask)
     if x.data.dtype.kind == "f":           # a value past float16's or float32's range
         F.checked_float(value.data.item() if is_tensor(value) else value, x.data.dtype)
     return rt.apply(OPS["masked_fill"], (x, mask, value))
@@ -303,6 +316,8 @@ def f_masked_fill(rt, input, mask, value):
 def m_masked_fill_(rt, x, mask, value):
     """x.masked_fill_(mask, value): written into x (the mask must fit x)."""
     if is_tensor(mask):
+        _fill_value(mask, value)
+        _masked_fill_checks(value, mask)
         shape = broadcast_shape(x.data.shape, mask.data.shape)
         if shape != x.data.shape:
             raise GradvizError(f"output with shape {list(x.data.shape)} doesn't match the "
