@@ -2591,9 +2591,12 @@ def f_round(rt, x, ndigits=None):
     if x.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
         from .numpy_arrays import python_round
         return python_round(rt, x, ndigits)
-    if not isinstance(x, (int, float)) or not (ndigits is None or isinstance(ndigits, int)):
-        raise GradvizError(f"round() of {_describe(x)}" if not isinstance(x, (int, float))
-                           else "round(): ndigits must be an integer", kind=TYPE)
+    if not isinstance(x, (int, float)):
+        raise GradvizError(f"type {rt.type_name(x)} doesn't define __round__ method", kind=TYPE,
+                           hint="round() takes a number")
+    if not (ndigits is None or isinstance(ndigits, int)):
+        raise GradvizError(f"'{rt.type_name(ndigits)}' object cannot be interpreted as an "
+                           "integer", kind=TYPE, hint="round(x, 2): the digits are an int")
     try:
         return round(x) if ndigits is None else round(x, ndigits)
     except (ValueError, OverflowError) as exc:      # round(nan), round(inf)

@@ -458,6 +458,18 @@ def power(a, b):
     return a ** b
 
 
+def _said(sym: str) -> str:
+    """A binary operator as Python's TypeError names it (** is '** or pow()')."""
+    return "** or pow()" if sym == "**" else sym
+
+
+def _unsupported_operands(interp, sym: str, a, b) -> GradvizError:
+    """Python's TypeError for operands no method of either takes (2.0 @ x)."""
+    return GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{interp.type_name(a)}' "
+                        f"and '{interp.type_name(b)}'", kind=TYPE,
+                        hint="@ multiplies two tensors" if sym == "@" else None)
+
+
 def _at_the_call(exc: TypeError) -> bool:
     """Whether exc was raised by the call of a function itself (its
     arguments do not fit), not deeper; a wrapper that passes a call on
@@ -2929,8 +2941,7 @@ class Interpreter:
                     raise GradvizError(f"'{sym}' not supported between instances of "
                                        f"'{self.type_name(a)}' and '{self.type_name(b)}'",
                                        kind=TYPE, hint=NONE_HINT if other is None else None)
-                raise GradvizError(f"unsupported operand type(s) for "
-                                   f"{'** or pow()' if sym == '**' else sym}: "
+                raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: "
                                    f"'{self.type_name(a)}' and '{self.type_name(b)}'",
                                    kind=TYPE, hint=NONE_HINT if other is None else
                                    "a list is not a tensor here: make it one with "
@@ -2943,7 +2954,7 @@ class Interpreter:
                 op = OPS[BINARY_OPS[sym]]
             if sym == "@":
                 if a.__class__ is not Tensor or b.__class__ is not Tensor:
-                    raise GradvizError("both operands of @ must be tensors", kind=TYPE)
+                    raise _unsupported_operands(self, sym, a, b)
             a = functions._as_operand(self, a)
             b = functions._as_operand(self, b)
             if sym == "-":
@@ -3032,8 +3043,8 @@ class Interpreter:
                                    hint=NONE_HINT if a is None or b is None else _SET_HINT
                                    if {a.__class__, b.__class__} & {set, frozenset} else
                                    "compare numbers with numbers, strings with strings")
-            raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
-                               f"'{self.type_name(b)}'", kind=TYPE,
+            raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}'"
+                               f" and '{self.type_name(b)}'", kind=TYPE,
                                hint=NONE_HINT if a is None or b is None else
                                "merge two dicts with a | b" if dict in (a.__class__, b.__class__)
                                else _SET_HINT if {a.__class__, b.__class__} & {set, frozenset}
@@ -3071,7 +3082,7 @@ class Interpreter:
                 case "<<" | ">>":
                     return _python_shift(sym, a, b)
                 case "@":
-                    raise GradvizError("@ needs tensors", kind=TYPE)
+                    raise _unsupported_operands(self, sym, a, b)
         except ZeroDivisionError:
             raise GradvizError("division by zero", kind="ZeroDivisionError") from None
         except OverflowError as exc:
@@ -3110,8 +3121,7 @@ class Interpreter:
         if sym == "%" and a.__class__ is str:
             return self._percent_format(a, b)
         if sym not in _ORDER:        # (+ - * / // ** & | ^ << >>: no comparison)
-            said = "** or pow()" if sym == "**" else sym
-            raise GradvizError(f"unsupported operand type(s) for {said}: '{self.type_name(a)}' and "
+            raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}' and "
                                f"'{self.type_name(b)}'", kind=TYPE,
                                hint="join strings with +, repeat one with * and an int, or "
                                     "write numbers into a string with an f-string")
@@ -3144,8 +3154,8 @@ class Interpreter:
                 raise GradvizError(f"can't multiply sequence by non-int of type "
                                    f"'{self.type_name(n)}'", kind=TYPE,
                                    hint="repeat a list or string by an int: [0.0] * 3")
-        raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
-                           f"'{self.type_name(b)}'", kind=TYPE,
+        raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}' "
+                           f"and '{self.type_name(b)}'", kind=TYPE,
                            hint=NONE_HINT if a is None or b is None else None)
 
     def _check_sequence_size(self, seq, n: int) -> None:
@@ -3212,7 +3222,8 @@ class Interpreter:
                 return self.apply(OPS["bitwise_not"], (v,))
             if v.__class__ is int or v.__class__ is bool:
                 return ~v
-        raise GradvizError(f"bad operand for unary {node.op}: {self._kind(v)}", kind=TYPE)
+        raise GradvizError(f"bad operand type for unary {node.op}: '{self.type_name(v)}'",
+                           kind=TYPE)
 
     def _call(self, node):
         func = node.func
