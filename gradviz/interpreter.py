@@ -62,7 +62,7 @@ class UserFunction:
     syntax.Repeat)."""
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
-                 "global_names", "nonlocal_names", "generator", "_owner")
+                 "global_names", "nonlocal_names", "generator", "_owner", "wrapped_name")
 
     def __deepcopy__(self, memo):
         return self       # copy.deepcopy of a value naming it shares it, as Python does
@@ -79,6 +79,12 @@ class UserFunction:
         # a yield in its block (not a nested def's) makes it a generator function
         self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
         self._owner = None      # the class whose block defined it (a method: super())
+        self.wrapped_name = None    # the name @functools.wraps(f) gave it: f's
+
+    @property
+    def name(self) -> str:
+        """Its __name__: its def's, or the function's it wraps."""
+        return self.wrapped_name or self.defn.name
 
     @property
     def owner(self):
@@ -456,6 +462,13 @@ def power(a, b):
                            "have", kind=VALUE, hint="raise a positive number to a "
                            "fractional power, or use an integer power")
     return a ** b
+
+
+def function_name(fn) -> str:
+    """fn.__name__ of a function value (a def's, a method's, torch's)."""
+    if fn.__class__ is classes.Method:
+        fn = fn.fn
+    return fn.name if fn.__class__ is UserFunction else fn.name.rsplit(".", 1)[-1]
 
 
 def _said(sym: str) -> str:
@@ -3431,9 +3444,7 @@ class Interpreter:
             return transformer_decoder.static_method(attr)   # a class's static method
         if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method):
             # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
-            if obj.__class__ is classes.Method:
-                obj = obj.fn
-            return obj.defn.name if obj.__class__ is UserFunction else obj.name.rsplit(".", 1)[-1]
+            return function_name(obj)
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
@@ -4009,7 +4020,7 @@ class Interpreter:
         if v.__class__ is PyType:
             return repr(v)
         if v.__class__ is UserFunction:
-            return f"<function {v.defn.name} at {self.address(v)}>"
+            return f"<function {v.name} at {self.address(v)}>"
         if v.__class__ is rnn_utils.PackedSequence:
             return rnn_utils.text(self, v)
         if v.__class__ is ReturnTypes:
