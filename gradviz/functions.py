@@ -97,11 +97,55 @@ def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
     return rt.tape.add(t, rt.span, label=label)
 
 
-def _shape_args(rt, args, what, arg: str | None = "size") -> tuple:
+# the functions with another form whose first argument is no size list
+# (rand(n, generator=g), view(dtype)): a first size that is no int fits none
+_OVERLOADED_SIZES = frozenset({"rand", "randn", "view"})
+
+
+def int_list(fname: str, arg: str, args: tuple, position: int = 1) -> tuple:
+    """f(2, 3) / f((2, 3)) / f([2, 3]) -> (2, 3) as PyTorch's argument parser
+    reads an int list (arg: its name, position: its place), with its
+    TypeErrors: it checks the first item's type with the argument's and
+    unpacks the others one by one (a bool after the first is an int there)."""
+    packed = not (len(args) == 1 and isinstance(args[0], (tuple, list)))
+    items = tuple(args) if packed else tuple(args[0])
+    out = []
+    for i, a in enumerate(items):
+        if a.__class__ is bool and i:
+            a = int(a)
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise _int_list_error(fname, f"'{arg}' (position {position})", args, items, i,
+                                  packed)
+        out.append(a)
+    return tuple(out)
+
+
+def _int_list_error(fname, arg, args, items, i, packed) -> GradvizError:
+    """int_list's TypeError for items[i], which is no int (arg: the
+    argument's name and place, as the messages give them)."""
+    bad, hint = arg_type_name(items[i]), f"sizes are whole numbers: {fname}(2, 3)"
+    if i:
+        msg = (f"{fname}(): argument {arg.split()[0]} failed to unpack the object at pos "
+               f"{i + 1} with error \"type must be tuple of ints,but got {bad}\"")
+    elif fname == "view" or (packed and len(items) > 1 and fname in _OVERLOADED_SIZES):
+        return invalid_combination(fname, list(args), hint=hint)
+    elif packed and len(items) > 1:
+        msg = f"{fname}() takes 1 positional argument but {len(items)} were given"
+    elif packed:
+        msg = f"{fname}(): argument {arg} must be tuple of ints, not {bad}"
+    else:
+        msg = (f"{fname}(): argument {arg} must be tuple of ints, but found element of type "
+               f"{bad} at pos 0")
+    return GradvizError(msg, kind=TYPE, hint=hint)
+
+
+def _shape_args(rt, args, what, arg: str | None = "size", position: int = 1) -> tuple:
     """ones(2, 3) / ones((2, 3)) / ones([2, 3]) / ones(x.shape) -> (2, 3)
-    (arg: the argument's name in PyTorch's overflow error; None: a lone int
-    argument, such as eye's n)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+    (arg: the argument's name in PyTorch's errors, position its place;
+    None: a lone int argument, such as eye's n)."""
+    if arg is not None:
+        args = int_list(what, arg, args, position)
+    elif len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     shape = []
     for pos, a in enumerate(args, 1):
@@ -667,8 +711,9 @@ RANDPERM_MAX = 1 << 20
 
 def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False):
     """randint(high, size) / randint(low, high, size): PyTorch's draws."""
+    position = 3                                  # (the size's place, in its errors)
     if size is None and high is not None and not isinstance(high, int):
-        low, high, size = 0, low, high            # randint(high, size)
+        low, high, size, position = 0, low, high, 2      # randint(high, size)
     elif high is None and size is not None:
         low, high = 0, low                        # randint(high, size=...)
     if size is None:
@@ -683,7 +728,7 @@ def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False)
         raise GradvizError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}", hint="the upper bound is excluded: randint(0, 2, ...)"
                                                 " draws 0 or 1")
-    shape = _shape_args(rt, (size,), "randint")
+    shape = _shape_args(rt, (size,), "randint", position=position)
     dt = _dtype_arg(dtype) or np.dtype(np.int64)
     _check_requires_grad(dt, requires_grad)
     if dt in NARROW_INTS:
@@ -849,8 +894,7 @@ def _filled(label, fill):
 
 
 def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
-    shape = size if isinstance(size, (tuple, list)) else (size,)
-    return _leaf(rt, full_array(rt, shape, fill_value, dtype, "full"), requires_grad, "full")
+    return _leaf(rt, full_array(rt, (size,), fill_value, dtype, "full"), requires_grad, "full")
 
 
 def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
@@ -1595,9 +1639,9 @@ def _matmul_form(name):
 
 
 def _shape_from(rt, x, shape, fname: str) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    int64_sizes(fname, "shape" if fname == "reshape" else "size", shape)
+    arg = "shape" if fname == "reshape" else "size"
+    shape = int_list(fname, arg, shape)
+    int64_sizes(fname, arg, shape)
     return _infer_size(shape, x.data.size)
 
 
@@ -1687,13 +1731,7 @@ def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
     if not sizes:
         raise GradvizError(f'{method}() missing 1 required positional arguments: "{arg}"',
                            kind=TYPE, hint=f"write e.g. x.{method}(2, 3)")
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
-    for a in sizes:
-        if isinstance(a, bool) or not isinstance(a, int):
-            raise GradvizError(f"{method}(): argument '{arg}' (position 1) must be tuple of "
-                               f"ints, not {type(a).__name__}", kind=TYPE,
-                               hint=f"write e.g. x.{method}(2, 3)")
+    sizes = int_list(method, arg, sizes)
     int64_sizes(method, arg, sizes)
     return sizes
 
