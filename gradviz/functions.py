@@ -884,8 +884,19 @@ def _sizes(label: str, sizes: tuple, size) -> tuple:
     return (size,)
 
 
+def _no_size(label: str, keywords: bool) -> GradvizError:
+    """A factory called without a size: PyTorch's argument parser's TypeError
+    (rand and randn, given nothing at all, fit none of their forms)."""
+    if label in ("rand", "randn") and not keywords:
+        return invalid_combination(label, [], hint=f"give the sizes: {label}(2, 3)")
+    return GradvizError(f'{label}() missing 1 required positional arguments: "size"', kind=TYPE,
+                        hint=f"give the sizes: {label}(2, 3), or {label}(()) for a 0-d tensor")
+
+
 def _filled(label, fill):
     def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
+        if not sizes and size is None:
+            raise _no_size(label, True)
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
         return _leaf(rt, np.full(shape, fill, dt), requires_grad, label)
@@ -1156,6 +1167,8 @@ def f_set_default_device(rt, device):
 
 def _random(label, draw):
     def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
+        if not sizes and size is None:
+            raise _no_size(label, dtype is not None or requires_grad)
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
         if dt.kind != "f":

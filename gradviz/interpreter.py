@@ -1707,12 +1707,16 @@ class Interpreter:
             self.span = span
             return _numpy_arrays().binary(self, sym, current, value)
         if current.__class__ is Tensor:
-            if value.__class__ in _SEQUENCES:
+            if not (value.__class__ is Tensor or value.__class__ is NumpyArray or
+                    isinstance(value, (int, float))):
                 # (x * [2] repeats the list, as int * list does; in place it is
-                # no tensor: PyTorch's __imul__ refuses it)
+                # no tensor: PyTorch's __imul__ refuses it, as any value no
+                # operand, before its in-place checks)
                 raise GradvizError(f"unsupported operand type(s) for {stmt.op}=: 'Tensor' and "
                                    f"'{self.type_name(value)}'", kind=TYPE,
-                                   hint="make it a tensor first: torch.tensor(the_list)")
+                                   hint="make it a tensor first: torch.tensor(the_list)"
+                                   if value.__class__ in _SEQUENCES else
+                                   f"x {stmt.op}= takes a tensor or a number")
             return self.update_in_place(current, sym, value, span, stmt.op)
         if current.__class__ is NumpyArray:     # a += 1: in a's memory, as numpy's __iadd__
             self.span = span
