@@ -1362,9 +1362,14 @@ def f_where(rt, condition, input=_NOT_GIVEN, other=_NOT_GIVEN):
                                   hint="where(condition) gives the indices where it holds, "
                                        "where(condition, input, other) picks from input or other")
     a, b = input, other
+    if cond.data.dtype == np.uint8:        # (deprecated in PyTorch, still taken: nonzero holds)
+        rt.log_event("user_warning", cond, message=(
+            "where received a uint8 condition tensor. This behavior is deprecated and will be "
+            "removed in a future version of PyTorch. Use a boolean condition instead."))
+        cond = rt.apply(OPS["ne"], (cond, 0))
     if cond.data.dtype != np.bool_:
         raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {cond.dtype_name}", kind=RUNTIME,
+                           f"with dtype {SCALAR_TYPE_NAMES[cond.data.dtype]}", kind=RUNTIME,
                            hint="use a comparison such as x > 0")
     return rt.apply(OPS["where"], (cond, _as_operand(rt, a, ("where", "input", 2)),
                                    _as_operand(rt, b, ("where", "other", 3))))

@@ -17,6 +17,7 @@ from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .functions import ReturnTypes, _dim, _need_tensor, invalid_combination, is_tensor
 from .ops import OPS
 from .ops.einsum import MAX_OPERANDS
+from .tensor import CPP_TYPE_NAMES
 from .ops.registry import broadcast_shape
 from .ops.stdsort import sort_indices, topk_indices
 
@@ -270,16 +271,11 @@ def _slice(rt, x, key):
 
 # ---- masked_fill, gather, index_select, narrow, masked_select, take -----------
 
-# a mask's dtype as PyTorch's message names it: the C++ type of its elements
-_MASK_DTYPE_WORDS = {"int8": "signed char", "int16": "short int", "int32": "int",
-                     "int64": "long int", "uint8": "unsigned char", "float16": "c10::Half",
-                     "float32": "float", "float64": "double"}
-
-
 def _bool_mask(mask, fname: str, message: str):
     mask = _need_tensor(mask, fname, 2, "mask")
     if mask.data.dtype != np.bool_:
-        raise GradvizError(message.format(_MASK_DTYPE_WORDS.get(mask.data.dtype.name, "?")),
+        # (the dtype as PyTorch's message names it: the C++ type of its elements)
+        raise GradvizError(message.format(CPP_TYPE_NAMES[mask.data.dtype]),
                            kind=RUNTIME, hint="a mask is a bool tensor: a comparison such as "
                                               "x > 0, or m.bool()")
     return mask
