@@ -905,13 +905,13 @@ def _filled(label, fill):
 
 
 def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
-    return _leaf(rt, full_array(rt, (size,), fill_value, dtype, "full"), requires_grad, "full")
+    return _leaf(rt, full_array(rt, size, fill_value, dtype, "full"), requires_grad, "full")
 
 
 def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
     """torch.full's array: the size and fill value checked as PyTorch
     checks them (a value an integer dtype cannot hold is its overflow error)."""
-    shape = _shape_args(rt, shape, fname)
+    shape = _shape_args(rt, (shape,), fname)          # (the size: one argument)
     if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
     if not isinstance(fill_value, (int, float)):
