@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
+from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .render.torchfmt import NumpyArray
 from .rng import CPUGenerator, F64
@@ -465,7 +465,8 @@ def f_tensor_dataset(rt, *tensors):
                            hint="data.TensorDataset(features, labels)")
     for t in tensors:
         if t.__class__ is not Tensor:
-            raise GradvizError(f"'{rt.type_name(t)}' object has no attribute 'size'", kind=TYPE,
+            raise GradvizError(f"'{rt.type_name(t)}' object has no attribute 'size'",
+                               kind=ATTRIBUTE,
                                hint="TensorDataset takes tensors: data.TensorDataset(X, y)")
         if t.data.ndim == 0:
             raise GradvizError("TensorDataset's tensors need a first dimension (one row per "
@@ -576,7 +577,6 @@ def f_random_split(rt, dataset, lengths, generator=None):
     """random_split: PyTorch's randperm of the samples (from the global
     generator, or generator=), cut into the lengths (fractions summing to 1
     made counts: floor of each, the rest added one by one from the first)."""
-    _check_generator(generator)
     lengths = [_length(rt, v) for v in rt._items(lengths, rt.span)]
     n = size(rt, dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
@@ -593,17 +593,21 @@ def f_random_split(rt, dataset, lengths, generator=None):
                            "dataset!", kind=VALUE,
                            hint=f"the dataset holds {n} samples; the lengths add up to "
                                 f"{sum(lengths)} (fractions must add up to 1)")
-    if not isinstance(sum(lengths), int):
-        # (PyTorch draws randperm(sum(lengths)): lengths that are not ints fail there)
+    if not isinstance(sum(lengths), int) or not (generator is None or
+                                                  generator.__class__ is TorchGenerator):
+        # (PyTorch draws randperm(sum(lengths), generator=generator): lengths that are not
+        # ints, or a generator that is none, fail there)
+        gen_type = "torch._C.Generator" if generator is None else rt.type_name(generator)
         raise GradvizError(
             f"randperm() received an invalid combination of arguments - got "
-            f"({type(sum(lengths)).__name__}, generator=torch._C.Generator), but expected one of:\n"
+            f"({type(sum(lengths)).__name__}, generator={gen_type}), but expected one of:\n"
             " * (int n, *, torch.Generator generator, Tensor out = None, torch.dtype dtype = None, "
             "torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
             "bool requires_grad = False)\n"
             " * (int n, *, Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
             "torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n",
-            kind=TYPE, hint="lengths are counts (ints) or fractions that add up to 1")
+            kind=TYPE, hint="lengths are counts (ints) or fractions that add up to 1, and "
+                            "generator= is a torch.Generator")
     gen = rt.rng if generator is None else generator.gen
     order = gen.permutation(n).tolist()
     out, offset = [], 0

@@ -206,8 +206,13 @@ class Distribution:
             what = "int" if isinstance(sample_shape, int) else F.arg_type_name(sample_shape)
             raise GradvizError(f"'{what}' object is not iterable", kind=TYPE,
                                hint="the sample shape is a tuple: d.sample((10,))")
-        return F._shape_args(rt, (tuple(sample_shape),), "sample") + self.batch_shape \
-            + self.event_shape
+        for i, s in enumerate(sample_shape):     # (torch.Size(sample_shape)'s check)
+            if not isinstance(s, int):
+                raise GradvizError(f"torch.Size() takes an iterable of 'int' (item {i} is "
+                                   f"'{F.arg_type_name(s)}')", kind=TYPE,
+                                   hint="the sample shape is a tuple of ints: d.sample((10,))")
+        return F._shape_args(rt, (tuple(map(int, sample_shape)),), "sample") + \
+            self.batch_shape + self.event_shape
 
 
 _CONSTRAINT_HINTS = {

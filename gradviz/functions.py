@@ -98,11 +98,55 @@ def _leaf(rt, data: np.ndarray, requires_grad, label: str) -> Tensor:
     return rt.tape.add(t, rt.span, label=label)
 
 
-def _shape_args(rt, args, what, arg: str | None = "size") -> tuple:
+# the functions with another form whose first argument is no size list
+# (rand(n, generator=g), view(dtype)): a first size that is no int fits none
+_OVERLOADED_SIZES = frozenset({"rand", "randn", "view"})
+
+
+def int_list(fname: str, arg: str, args: tuple, position: int = 1) -> tuple:
+    """f(2, 3) / f((2, 3)) / f([2, 3]) -> (2, 3) as PyTorch's argument parser
+    reads an int list (arg: its name, position: its place), with its
+    TypeErrors: it checks the first item's type with the argument's and
+    unpacks the others one by one (a bool after the first is an int there)."""
+    packed = not (len(args) == 1 and isinstance(args[0], (tuple, list)))
+    items = tuple(args) if packed else tuple(args[0])
+    out = []
+    for i, a in enumerate(items):
+        if a.__class__ is bool and i:
+            a = int(a)
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise _int_list_error(fname, f"'{arg}' (position {position})", args, items, i,
+                                  packed)
+        out.append(a)
+    return tuple(out)
+
+
+def _int_list_error(fname, arg, args, items, i, packed) -> GradvizError:
+    """int_list's TypeError for items[i], which is no int (arg: the
+    argument's name and place, as the messages give them)."""
+    bad, hint = arg_type_name(items[i]), f"sizes are whole numbers: {fname}(2, 3)"
+    if i:
+        msg = (f"{fname}(): argument {arg.split()[0]} failed to unpack the object at pos "
+               f"{i + 1} with error \"type must be tuple of ints,but got {bad}\"")
+    elif fname == "view" or (packed and len(items) > 1 and fname in _OVERLOADED_SIZES):
+        return invalid_combination(fname, list(args), hint=hint)
+    elif packed and len(items) > 1:
+        msg = f"{fname}() takes 1 positional argument but {len(items)} were given"
+    elif packed:
+        msg = f"{fname}(): argument {arg} must be tuple of ints, not {bad}"
+    else:
+        msg = (f"{fname}(): argument {arg} must be tuple of ints, but found element of type "
+               f"{bad} at pos 0")
+    return GradvizError(msg, kind=TYPE, hint=hint)
+
+
+def _shape_args(rt, args, what, arg: str | None = "size", position: int = 1) -> tuple:
     """ones(2, 3) / ones((2, 3)) / ones([2, 3]) / ones(x.shape) -> (2, 3)
-    (arg: the argument's name in PyTorch's overflow error; None: a lone int
-    argument, such as eye's n)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+    (arg: the argument's name in PyTorch's errors, position its place;
+    None: a lone int argument, such as eye's n)."""
+    if arg is not None:
+        args = int_list(what, arg, args, position)
+    elif len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     shape = []
     for pos, a in enumerate(args, 1):
@@ -619,16 +663,11 @@ NO_ARGUMENT_METHODS = (ONE_TENSOR_FUNCTIONS - {"clone"}) | \
 _INPUT_NAMES = ("input", "x")
 
 
-def one_tensor_argument_error(name: str, args: list, kwargs: dict | None,
-                              method: bool) -> GradvizError | None:
-    """PyTorch's TypeError for a function of ONE_TENSOR_FUNCTIONS or a method
-    of NO_ARGUMENT_METHODS called with arguments it does not take (args:
-    the method's without its tensor), None where PyTorch takes them."""
+def one_tensor_argument_error(name: str, args: list, kwargs: dict | None) -> GradvizError | None:
+    """PyTorch's TypeError for a function of ONE_TENSOR_FUNCTIONS called with
+    arguments it does not take, None where PyTorch takes them. (Its methods'
+    errors: method_argument_error.)"""
     kwargs = kwargs or {}
-    if method:
-        return GradvizError(f"TensorBase.{name}() takes no keyword arguments" if kwargs else
-                            f"TensorBase.{name}() takes no arguments ({len(args)} given)",
-                            kind=TYPE, hint=f"call it as x.{name}()")
     named = [k for k in kwargs if k in _INPUT_NAMES]
     unexpected = [k for k in kwargs if k not in _INPUT_NAMES and k != "out"]
     if len(args) > 1:
@@ -654,6 +693,54 @@ def one_tensor_input(args: list, kwargs: dict | None):
         if key in _INPUT_NAMES:
             return value
     return None
+
+
+# inspect's Signature.bind words a mismatch otherwise than a call does
+_BIND_WORDING = (("missing a required argument: ", "missing 1 required positional argument: "),
+                 ("multiple values for argument ", "got multiple values for argument "))
+
+
+def call_wording(exc: TypeError) -> str:
+    """Python's message for a call whose arguments do not fit, after the
+    function's name ("got an unexpected keyword argument 'k'"), also where
+    inspect's Signature.bind found the mismatch first."""
+    msg = str(exc)
+    msg = msg.split("() ", 1)[-1] if "() " in msg else msg
+    for bound, called in _BIND_WORDING:
+        if msg.startswith(bound):
+            return called + msg[len(bound):]
+    return msg
+
+
+# methods that take keywords only in PyTorch (memory_format=, force=, ...),
+# where gradviz's take none: theirs count positions as Python's messages do
+KEYWORDS_ONLY_METHODS = frozenset("""bool byte char clone contiguous cpu double float half int
+is_contiguous long numpy short""".split())
+
+
+def takes_nothing(name: str, impl) -> bool:
+    """Whether x.NAME(), whose impl(rt, x) takes no arguments after the
+    tensor, is a C method of TensorBase without arguments in PyTorch."""
+    if name in KEYWORDS_ONLY_METHODS:
+        return False
+    try:
+        return len(inspect.signature(impl).parameters) == 2
+    except (TypeError, ValueError):
+        return False
+
+
+def method_argument_error(name: str, impl, args, kwargs, exc: TypeError) -> GradvizError:
+    """x.NAME(...) given arguments it does not take, in PyTorch's words: a
+    method without arguments is Python's C-method error ("TensorBase.exp()
+    takes no arguments (1 given)", keywords first), any other counts its
+    arguments from after x."""
+    if takes_nothing(name.removesuffix("_"), impl):
+        qual = f"TensorBase.{name}()"
+        msg = (f"{qual} takes no keyword arguments" if kwargs else
+               f"{qual} takes no arguments ({len(args)} given)")
+    else:
+        msg = f"{name}() " + user_arg_counts(call_wording(exc), hidden=2)
+    return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
 
 
 def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:
@@ -697,8 +784,9 @@ RANDPERM_MAX = 1 << 20
 
 def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False):
     """randint(high, size) / randint(low, high, size): PyTorch's draws."""
+    position = 3                                  # (the size's place, in its errors)
     if size is None and high is not None and not isinstance(high, int):
-        low, high, size = 0, low, high            # randint(high, size)
+        low, high, size, position = 0, low, high, 2      # randint(high, size)
     elif high is None and size is not None:
         low, high = 0, low                        # randint(high, size=...)
     if size is None:
@@ -713,7 +801,7 @@ def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False)
         raise GradvizError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}", hint="the upper bound is excluded: randint(0, 2, ...)"
                                                 " draws 0 or 1")
-    shape = _shape_args(rt, (size,), "randint")
+    shape = _shape_args(rt, (size,), "randint", position=position)
     dt = _dtype_arg(dtype) or np.dtype(np.int64)
     _check_requires_grad(dt, requires_grad)
     if dt in NARROW_INTS:
@@ -869,8 +957,19 @@ def _sizes(label: str, sizes: tuple, size) -> tuple:
     return (size,)
 
 
+def _no_size(label: str, keywords: bool) -> GradvizError:
+    """A factory called without a size: PyTorch's argument parser's TypeError
+    (rand and randn, given nothing at all, fit none of their forms)."""
+    if label in ("rand", "randn") and not keywords:
+        return invalid_combination(label, [], hint=f"give the sizes: {label}(2, 3)")
+    return GradvizError(f'{label}() missing 1 required positional arguments: "size"', kind=TYPE,
+                        hint=f"give the sizes: {label}(2, 3), or {label}(()) for a 0-d tensor")
+
+
 def _filled(label, fill):
     def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
+        if not sizes and size is None:
+            raise _no_size(label, True)
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
         return _leaf(rt, np.full(shape, fill, dt), requires_grad, label)
@@ -879,14 +978,13 @@ def _filled(label, fill):
 
 
 def f_full(rt, size, fill_value, dtype=None, requires_grad=False):
-    shape = size if isinstance(size, (tuple, list)) else (size,)
-    return _leaf(rt, full_array(rt, shape, fill_value, dtype, "full"), requires_grad, "full")
+    return _leaf(rt, full_array(rt, size, fill_value, dtype, "full"), requires_grad, "full")
 
 
 def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
     """torch.full's array: the size and fill value checked as PyTorch
     checks them (a value an integer dtype cannot hold is its overflow error)."""
-    shape = _shape_args(rt, shape, fname)
+    shape = _shape_args(rt, (shape,), fname)          # (the size: one argument)
     if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
     if not isinstance(fill_value, (int, float)):
@@ -1142,6 +1240,8 @@ def f_set_default_device(rt, device):
 
 def _random(label, draw):
     def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
+        if not sizes and size is None:
+            raise _no_size(label, dtype is not None or requires_grad)
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
         dt = _dtype_arg(dtype) or F32
         if dt.kind != "f":
@@ -1334,9 +1434,14 @@ def f_where(rt, condition, input=_NOT_GIVEN, other=_NOT_GIVEN):
                                   hint="where(condition) gives the indices where it holds, "
                                        "where(condition, input, other) picks from input or other")
     a, b = input, other
+    if cond.data.dtype == np.uint8:        # (deprecated in PyTorch, still taken: nonzero holds)
+        rt.log_event("user_warning", cond, message=(
+            "where received a uint8 condition tensor. This behavior is deprecated and will be "
+            "removed in a future version of PyTorch. Use a boolean condition instead."))
+        cond = rt.apply(OPS["ne"], (cond, 0))
     if cond.data.dtype != np.bool_:
         raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {cond.dtype_name}", kind=RUNTIME,
+                           f"with dtype {SCALAR_TYPE_NAMES[cond.data.dtype]}", kind=RUNTIME,
                            hint="use a comparison such as x > 0")
     return rt.apply(OPS["where"], (cond, _as_operand(rt, a, ("where", "input", 2)),
                                    _as_operand(rt, b, ("where", "other", 3))))
@@ -1625,9 +1730,9 @@ def _matmul_form(name):
 
 
 def _shape_from(rt, x, shape, fname: str) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    int64_sizes(fname, "shape" if fname == "reshape" else "size", shape)
+    arg = "shape" if fname == "reshape" else "size"
+    shape = int_list(fname, arg, shape)
+    int64_sizes(fname, arg, shape)
     return _infer_size(shape, x.data.size)
 
 
@@ -1714,13 +1819,7 @@ def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
     if not sizes:
         raise GradvizError(f'{method}() missing 1 required positional arguments: "{arg}"',
                            kind=TYPE, hint=f"write e.g. x.{method}(2, 3)")
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
-    for a in sizes:
-        if isinstance(a, bool) or not isinstance(a, int):
-            raise GradvizError(f"{method}(): argument '{arg}' (position 1) must be tuple of "
-                               f"ints, not {type(a).__name__}", kind=TYPE,
-                               hint=f"write e.g. x.{method}(2, 3)")
+    sizes = int_list(method, arg, sizes)
     int64_sizes(method, arg, sizes)
     return sizes
 
@@ -2618,9 +2717,12 @@ def f_round(rt, x, ndigits=None):
     if x.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
         from .numpy_arrays import python_round
         return python_round(rt, x, ndigits)
-    if not isinstance(x, (int, float)) or not (ndigits is None or isinstance(ndigits, int)):
-        raise GradvizError(f"round() of {_describe(x)}" if not isinstance(x, (int, float))
-                           else "round(): ndigits must be an integer", kind=TYPE)
+    if not isinstance(x, (int, float)):
+        raise GradvizError(f"type {rt.type_name(x)} doesn't define __round__ method", kind=TYPE,
+                           hint="round() takes a number")
+    if not (ndigits is None or isinstance(ndigits, int)):
+        raise GradvizError(f"'{rt.type_name(ndigits)}' object cannot be interpreted as an "
+                           "integer", kind=TYPE, hint="round(x, 2): the digits are an int")
     try:
         return round(x) if ndigits is None else round(x, ndigits)
     except (ValueError, OverflowError) as exc:      # round(nan), round(inf)
@@ -4042,10 +4144,7 @@ def _in_place(name):
         try:                        # (the arguments' error here, not from deep in the write)
             inspect.signature(fn).bind(rt, x, *args, **kw)
         except TypeError as exc:
-            if name + "_" in NO_ARGUMENT_METHODS:          # x.exp_(1)
-                raise one_tensor_argument_error(name + "_", args, kw, method=True) from None
-            raise GradvizError(f"{name}_(): {exc}", kind=TYPE,
-                               hint="check the arguments (see `gradviz ops`)") from None
+            raise method_argument_error(name + "_", fn, args, kw, exc) from None
         for i, (arg, v) in enumerate(zip(others, args)):
             _need_tensor(v, name + "_", i + 1, arg)
         return rt.change_in_place(x, lambda: fn(rt, x, *args, **kw), name + "_", args)

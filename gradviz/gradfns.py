@@ -464,13 +464,14 @@ def saved_attribute(fn: GradFn, attr: str):
     a saved tensor read after backward() freed it."""
     from .autodiff import FREED_MESSAGE
     node = fn.node
+    asked = attr                      # (the name its AttributeError gives)
     raw = attr.startswith("_raw_saved_")
     if raw:
         attr = "_saved_" + attr[len("_raw_saved_"):]
     entry = SAVED.get(fn.name) if fn.edges is None and node is not None else None
     if entry is None or node.op is None or node.op.name not in entry[0] \
             or (fn.name == "MmBackward0" and any(a.data.ndim != 2 for a in node.args)):
-        raise GradvizError(f"'{fn.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
+        raise GradvizError(f"'{fn.name}' object has no attribute '{asked}'", kind=ATTRIBUTE,
                            hint=f"gradviz models the saved values of common nodes: "
                                 f"{', '.join(sorted(SAVED)[:6])}, ...")
     read = entry[1].get(attr)
@@ -479,10 +480,7 @@ def saved_attribute(fn: GradFn, attr: str):
     if raw and read is not None:
         return SavedTensor(fn, attr)
     if read is None:
-        if raw:
-            attr = "_raw" + attr
-
-        raise GradvizError(f"'{fn.name}' object has no attribute '{attr}'", kind=ATTRIBUTE,
+        raise GradvizError(f"'{fn.name}' object has no attribute '{asked}'", kind=ATTRIBUTE,
                            hint="PyTorch's node has " + (", ".join(sorted(entry[1])) or
                                                          "no saved values"))
     value = _read(node, read)

@@ -62,7 +62,7 @@ class UserFunction:
     syntax.Repeat)."""
 
     __slots__ = ("defn", "defaults", "local_names", "closure", "shift", "grad_mode",
-                 "global_names", "nonlocal_names", "generator", "_owner")
+                 "global_names", "nonlocal_names", "generator", "_owner", "wrapped_name")
 
     def __deepcopy__(self, memo):
         return self       # copy.deepcopy of a value naming it shares it, as Python does
@@ -79,6 +79,12 @@ class UserFunction:
         # a yield in its block (not a nested def's) makes it a generator function
         self.generator = any(s.__class__ is syntax.Yield for s in syntax.own_statements(defn.body))
         self._owner = None      # the class whose block defined it (a method: super())
+        self.wrapped_name = None    # the name @functools.wraps(f) gave it: f's
+
+    @property
+    def name(self) -> str:
+        """Its __name__: its def's, or the function's it wraps."""
+        return self.wrapped_name or self.defn.name
 
     @property
     def owner(self):
@@ -458,6 +464,25 @@ def power(a, b):
     return a ** b
 
 
+def function_name(fn) -> str:
+    """fn.__name__ of a function value (a def's, a method's, torch's)."""
+    if fn.__class__ is classes.Method:
+        fn = fn.fn
+    return fn.name if fn.__class__ is UserFunction else fn.name.rsplit(".", 1)[-1]
+
+
+def _said(sym: str) -> str:
+    """A binary operator as Python's TypeError names it (** is '** or pow()')."""
+    return "** or pow()" if sym == "**" else sym
+
+
+def _unsupported_operands(interp, sym: str, a, b) -> GradvizError:
+    """Python's TypeError for operands no method of either takes (2.0 @ x)."""
+    return GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{interp.type_name(a)}' "
+                        f"and '{interp.type_name(b)}'", kind=TYPE,
+                        hint="@ multiplies two tensors" if sym == "@" else None)
+
+
 def _at_the_call(exc: TypeError) -> bool:
     """Whether exc was raised by the call of a function itself (its
     arguments do not fit), not deeper; a wrapper that passes a call on
@@ -467,13 +492,11 @@ def _at_the_call(exc: TypeError) -> bool:
 
 
 def _argument_error(name: str, exc: TypeError, hidden: int = 1) -> GradvizError:
-    """A function called with arguments it does not take, in the user's
-    terms, as Python and PyTorch's parser word it: "f() takes 1 positional
-    argument but 2 were given" (hidden: the arguments the program does not
-    count, functions.user_arg_counts)."""
-    msg = str(exc).replace("f_", "").replace("m_", "")
-    msg = msg.split("() ", 1)[-1] if "() " in msg else msg
-    msg = functions.user_arg_counts(msg, hidden)
+    """A function called with arguments it does not take, in Python's words
+    for the user's call ("one_hot() got multiple values for argument
+    'num_classes'", "f() takes 1 positional argument but 2 were given";
+    hidden: the arguments the program does not count, functions.user_arg_counts)."""
+    msg = functions.user_arg_counts(functions.call_wording(exc), hidden)
     return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
@@ -1696,12 +1719,16 @@ class Interpreter:
             self.span = span
             return _numpy_arrays().binary(self, sym, current, value)
         if current.__class__ is Tensor:
-            if value.__class__ in _SEQUENCES:
+            if not (value.__class__ is Tensor or value.__class__ is NumpyArray or
+                    isinstance(value, (int, float))):
                 # (x * [2] repeats the list, as int * list does; in place it is
-                # no tensor: PyTorch's __imul__ refuses it)
+                # no tensor: PyTorch's __imul__ refuses it, as any value no
+                # operand, before its in-place checks)
                 raise GradvizError(f"unsupported operand type(s) for {stmt.op}=: 'Tensor' and "
                                    f"'{self.type_name(value)}'", kind=TYPE,
-                                   hint="make it a tensor first: torch.tensor(the_list)")
+                                   hint="make it a tensor first: torch.tensor(the_list)"
+                                   if value.__class__ in _SEQUENCES else
+                                   f"x {stmt.op}= takes a tensor or a number")
             return self.update_in_place(current, sym, value, span, stmt.op)
         if current.__class__ is NumpyArray:     # a += 1: in a's memory, as numpy's __iadd__
             self.span = span
@@ -2943,8 +2970,7 @@ class Interpreter:
                     raise GradvizError(f"'{sym}' not supported between instances of "
                                        f"'{self.type_name(a)}' and '{self.type_name(b)}'",
                                        kind=TYPE, hint=NONE_HINT if other is None else None)
-                raise GradvizError(f"unsupported operand type(s) for "
-                                   f"{'** or pow()' if sym == '**' else sym}: "
+                raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: "
                                    f"'{self.type_name(a)}' and '{self.type_name(b)}'",
                                    kind=TYPE, hint=NONE_HINT if other is None else
                                    "a list is not a tensor here: make it one with "
@@ -2957,7 +2983,7 @@ class Interpreter:
                 op = OPS[BINARY_OPS[sym]]
             if sym == "@":
                 if a.__class__ is not Tensor or b.__class__ is not Tensor:
-                    raise GradvizError("both operands of @ must be tensors", kind=TYPE)
+                    raise _unsupported_operands(self, sym, a, b)
             a = functions._as_operand(self, a)
             b = functions._as_operand(self, b)
             if sym == "-":
@@ -3046,8 +3072,8 @@ class Interpreter:
                                    hint=NONE_HINT if a is None or b is None else _SET_HINT
                                    if {a.__class__, b.__class__} & {set, frozenset} else
                                    "compare numbers with numbers, strings with strings")
-            raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
-                               f"'{self.type_name(b)}'", kind=TYPE,
+            raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}'"
+                               f" and '{self.type_name(b)}'", kind=TYPE,
                                hint=NONE_HINT if a is None or b is None else
                                "merge two dicts with a | b" if dict in (a.__class__, b.__class__)
                                else _SET_HINT if {a.__class__, b.__class__} & {set, frozenset}
@@ -3085,7 +3111,7 @@ class Interpreter:
                 case "<<" | ">>":
                     return _python_shift(sym, a, b)
                 case "@":
-                    raise GradvizError("@ needs tensors", kind=TYPE)
+                    raise _unsupported_operands(self, sym, a, b)
         except ZeroDivisionError:
             raise GradvizError("division by zero", kind="ZeroDivisionError") from None
         except OverflowError as exc:
@@ -3124,8 +3150,7 @@ class Interpreter:
         if sym == "%" and a.__class__ is str:
             return self._percent_format(a, b)
         if sym not in _ORDER:        # (+ - * / // ** & | ^ << >>: no comparison)
-            said = "** or pow()" if sym == "**" else sym
-            raise GradvizError(f"unsupported operand type(s) for {said}: '{self.type_name(a)}' and "
+            raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}' and "
                                f"'{self.type_name(b)}'", kind=TYPE,
                                hint="join strings with +, repeat one with * and an int, or "
                                     "write numbers into a string with an f-string")
@@ -3158,8 +3183,8 @@ class Interpreter:
                 raise GradvizError(f"can't multiply sequence by non-int of type "
                                    f"'{self.type_name(n)}'", kind=TYPE,
                                    hint="repeat a list or string by an int: [0.0] * 3")
-        raise GradvizError(f"unsupported operand type(s) for {sym}: '{self.type_name(a)}' and "
-                           f"'{self.type_name(b)}'", kind=TYPE,
+        raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}' "
+                           f"and '{self.type_name(b)}'", kind=TYPE,
                            hint=NONE_HINT if a is None or b is None else None)
 
     def _check_sequence_size(self, seq, n: int) -> None:
@@ -3226,7 +3251,8 @@ class Interpreter:
                 return self.apply(OPS["bitwise_not"], (v,))
             if v.__class__ is int or v.__class__ is bool:
                 return ~v
-        raise GradvizError(f"bad operand for unary {node.op}: {self._kind(v)}", kind=TYPE)
+        raise GradvizError(f"bad operand type for unary {node.op}: '{self.type_name(v)}'",
+                           kind=TYPE)
 
     def _call(self, node):
         func = node.func
@@ -3319,11 +3345,9 @@ class Interpreter:
             if _at_the_call(exc):
                 if kwargs and "key" in kwargs and fn.name in ("max", "min"):
                     raise _key_error(fn.name, args, kwargs) from None
-                if cls is BoundMethod and fn.obj.__class__ is Tensor:
-                    if fn.name in functions.NO_ARGUMENT_METHODS:
-                        raise functions.one_tensor_argument_error(
-                            fn.name, args[1:], kwargs, method=True) from None
-                    raise _argument_error(fn.name, exc, hidden=2) from None
+                if cls is BoundMethod and fn.obj.__class__ is Tensor:    # (x.exp(1))
+                    raise functions.method_argument_error(fn.name, fn.impl, args[1:], kwargs,
+                                                          exc) from None
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name):
                     return self._one_tensor_call(fn, args, kwargs, exc)
@@ -3338,7 +3362,7 @@ class Interpreter:
         t = functions.one_tensor_input(args, kwargs)
         if t is not None:
             return fn.impl(self, t)
-        error = functions.one_tensor_argument_error(fn.name, args, kwargs, method=False)
+        error = functions.one_tensor_argument_error(fn.name, args, kwargs)
         raise (error or _argument_error(fn.name, exc)) from None
 
     def _unpack_keywords(self, node, fn, kwargs: dict) -> None:
@@ -3450,9 +3474,7 @@ class Interpreter:
             return transformer_decoder.static_method(attr)   # a class's static method
         if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method):
             # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
-            if obj.__class__ is classes.Method:
-                obj = obj.fn
-            return obj.defn.name if obj.__class__ is UserFunction else obj.name.rsplit(".", 1)[-1]
+            return function_name(obj)
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
@@ -4032,7 +4054,7 @@ class Interpreter:
         if v.__class__ is PyType:
             return repr(v)
         if v.__class__ is UserFunction:
-            return f"<function {v.defn.name} at {self.address(v)}>"
+            return f"<function {v.name} at {self.address(v)}>"
         if v.__class__ is rnn_utils.PackedSequence:
             return rnn_utils.text(self, v)
         if v.__class__ is ReturnTypes:

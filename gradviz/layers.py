@@ -246,6 +246,17 @@ def layer_type(name: str):
     return PyType(f"{KINDS[name][0]}.{name}")
 
 
+# the class whose __init__ PyTorch's argument errors name, where it is a base
+_INIT_OWNERS = {
+    **dict.fromkeys(("AdaptiveAvgPool1d", "AdaptiveAvgPool2d"), "_AdaptiveAvgPoolNd"),
+    **dict.fromkeys(("AdaptiveMaxPool1d", "AdaptiveMaxPool2d"), "_AdaptiveMaxPoolNd"),
+    **dict.fromkeys(("BCELoss", "MultiLabelSoftMarginLoss"), "_WeightedLoss"),
+    **dict.fromkeys(("L1Loss", "MSELoss", "SoftMarginLoss"), "_Loss"),
+    **dict.fromkeys(("LPPool1d", "LPPool2d"), "_LPPoolNd"),
+    **dict.fromkeys(("MaxPool1d", "MaxPool2d"), "_MaxPoolNd"),
+}
+
+
 def maker(name: str):
     """The function nn.NAME(...) is: it makes a Layer."""
     module, fn, params, shown = KINDS[name]
@@ -254,9 +265,13 @@ def maker(name: str):
 
     def make(rt, *args, **kwargs):
         try:
+            unknown = next((k for k in kwargs if k not in signature.parameters), None)
+            if unknown is not None:       # (Python's call says so before a missing argument)
+                raise TypeError(f"got an unexpected keyword argument '{unknown}'")
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
-            raise GradvizError(f"{name}(): {exc}", kind=TYPE,
+            owner = _INIT_OWNERS.get(name, name)
+            raise GradvizError(f"{owner}.__init__() {F.call_wording(exc)}", kind=TYPE,
                                hint=f"nn.{name} takes " + (", ".join(p for p, _ in params)
                                                           or "no arguments")) from None
         bound.apply_defaults()

@@ -887,7 +887,7 @@ def make_layer_norm(rt, normalized_shape, eps=1e-5, elementwise_affine=True, bia
     dt = _float_dtype(dtype)
     weight = _filled(rt, shape, dt, 1.0, True, "Parameter") if elementwise_affine else None
     b = _filled(rt, shape, dt, 0.0, True, "Parameter") if elementwise_affine and bias else None
-    return LayerNorm(weight, b, shape, eps, bool(elementwise_affine))
+    return LayerNorm(weight, b, shape, eps, elementwise_affine)   # (as given: its repr shows it)
 
 
 class BatchNorm1d:
@@ -1023,7 +1023,7 @@ def _batch_norm_maker(cls, lazy: bool = False):
         else:
             weight, b, buffers = _batch_norm_state(rt, n, dt, bool(affine), bool(bias),
                                                    bool(track_running_stats))
-        return cls(weight, b, buffers, n, eps, momentum, bool(affine), bool(track_running_stats))
+        return cls(weight, b, buffers, n, eps, momentum, affine, track_running_stats)
     if lazy:
         def make_lazy(rt, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                       device=None, dtype=None):

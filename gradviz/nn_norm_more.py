@@ -129,7 +129,7 @@ def make_group_norm(rt, num_groups, num_channels, eps=1e-5, affine=True, bias=Tr
     weight = _filled(rt, (num_channels,), dt, 1.0, True, "Parameter") if affine else None
     b = _filled(rt, (num_channels,), dt, 0.0, True, "Parameter") if affine and bias else None
     return GroupNorm(weight, b, num_groups=num_groups, num_channels=num_channels, eps=eps,
-                     affine=bool(affine))
+                     affine=affine)
 
 
 class InstanceNorm1d(_PerChannelAffine):
@@ -198,7 +198,7 @@ def _instance_norm_maker(cls):
         weight = _filled(rt, (num_features,), dt, 1.0, True, "Parameter") if affine else None
         bias = _filled(rt, (num_features,), dt, 0.0, True, "Parameter") if affine else None
         return cls(weight, bias, num_features=num_features, eps=eps, momentum=momentum,
-                   affine=bool(affine))
+                   affine=affine)
     make.__name__ = cls.name
     return make
 

@@ -55,8 +55,16 @@ def _cache(rt, fn):
 
 
 def _wraps(rt, wrapped, *args, **kwargs):
-    """@wraps(f) on a wrapper: the wrapper itself (its __name__ stays its own)."""
-    return _function("decorator", lambda rt, fn: fn)
+    """@wraps(f) on a wrapper: the wrapper itself, named as f (update_wrapper
+    copies f's __name__; a program's def shows it in its repr too)."""
+    from .interpreter import Function, UserFunction, classes, function_name
+
+    def decorate(rt, fn):
+        if fn.__class__ is UserFunction and \
+                wrapped.__class__ in (UserFunction, Function, classes.Method):
+            fn.wrapped_name = function_name(wrapped)
+        return fn
+    return _function("decorator", decorate)
 
 
 def members(function) -> dict:

@@ -84,7 +84,7 @@ def _filled(rt, shape: tuple, padding_value, dtype, fname: str, position: int,
         raise GradvizError(f"{fname}(): argument 'padding_value' (position {position}) must be "
                            f"{wants}, not {F.arg_type_name(padding_value)}", kind=TYPE,
                            hint="padding_value is a number: padding_value=0.0")
-    shape = F._shape_args(rt, shape, "full")
+    shape = F._shape_args(rt, (shape,), "full")       # (one size list, as full takes it)
     return F._leaf(rt, np.full(shape, padding_value, dtype), False, "full")
 
 

@@ -17,6 +17,7 @@ from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .functions import ReturnTypes, _dim, _need_tensor, invalid_combination, is_tensor
 from .ops import OPS
 from .ops.einsum import MAX_OPERANDS
+from .tensor import CPP_TYPE_NAMES
 from .ops.registry import broadcast_shape
 from .ops.stdsort import sort_indices, topk_indices
 
@@ -271,31 +272,39 @@ def _slice(rt, x, key):
 
 # ---- masked_fill, gather, index_select, narrow, masked_select, take -----------
 
-_MASK_DTYPE_WORDS = {"i": "long int", "f": "float", "u": "unsigned char"}
-
-
 def _bool_mask(mask, fname: str, message: str):
     mask = _need_tensor(mask, fname, 2, "mask")
     if mask.data.dtype != np.bool_:
-        raise GradvizError(message.format(_MASK_DTYPE_WORDS.get(mask.data.dtype.kind, "?")),
+        # (the dtype as PyTorch's message names it: the C++ type of its elements)
+        raise GradvizError(message.format(CPP_TYPE_NAMES[mask.data.dtype]),
                            kind=RUNTIME, hint="a mask is a bool tensor: a comparison such as "
                                               "x > 0, or m.bool()")
     return mask
 
 
-def f_masked_fill(rt, input, mask, value):
-    x = _need_tensor(input, "masked_fill")
-    if is_tensor(value):
-        if value.data.ndim:
-            raise GradvizError("masked_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value.data.ndim} dimension(s).", kind=RUNTIME,
-                               hint="fill with a number, or a 0-d tensor: v.item() or v[0]")
-    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+def _fill_value(mask, value) -> None:
+    """masked_fill's value is a number or a tensor (its argument parser's check, first)."""
+    if not is_tensor(value) and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise invalid_combination("masked_fill", [mask, value],
                                   hint="masked_fill(mask, value) fills with a number")
-    mask = _bool_mask(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got "
+
+
+def _masked_fill_checks(value, mask) -> F.Tensor:
+    """masked_fill_'s own checks, in its order: the value, then the mask's dtype."""
+    if is_tensor(value) and value.data.ndim:
+        raise GradvizError("masked_fill_ only supports a 0-dimensional value tensor, but "
+                           f"got tensor with {value.data.ndim} dimension(s).", kind=RUNTIME,
+                           hint="fill with a number, or a 0-d tensor: v.item() or v[0]")
+    return _bool_mask(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got "
                                            "mask with dtype {}")
-    broadcast_shape(x.data.shape, mask.data.shape)
+
+
+def f_masked_fill(rt, input, mask, value):
+    x = _need_tensor(input, "masked_fill")
+    _fill_value(mask, value)
+    if is_tensor(mask):        # (PyTorch expands the mask to x before masked_fill_ checks it)
+        broadcast_shape(mask.data.shape, x.data.shape)
+    mask = _masked_fill_checks(value, mask)
     if x.data.dtype.kind == "f":           # a value past float16's or float32's range
         F.checked_float(value.data.item() if is_tensor(value) else value, x.data.dtype)
     return rt.apply(OPS["masked_fill"], (x, mask, value))
@@ -304,6 +313,8 @@ def f_masked_fill(rt, input, mask, value):
 def m_masked_fill_(rt, x, mask, value):
     """x.masked_fill_(mask, value): written into x (the mask must fit x)."""
     if is_tensor(mask):
+        _fill_value(mask, value)
+        _masked_fill_checks(value, mask)
         shape = broadcast_shape(x.data.shape, mask.data.shape)
         if shape != x.data.shape:
             raise GradvizError(f"output with shape {list(x.data.shape)} doesn't match the "
@@ -559,10 +570,7 @@ def _as_method(name, f):
         try:
             inspect.signature(f).bind(rt, x, *args, **kw)
         except TypeError as exc:          # (said as a call of the method itself)
-            if name in F.NO_ARGUMENT_METHODS:                  # x.trace(1)
-                raise F.one_tensor_argument_error(name, args, kw, method=True) from None
-            from .interpreter import _argument_error
-            raise _argument_error(name, exc) from None
+            raise F.method_argument_error(name, f, args, kw, exc) from None
         try:
             return f(rt, x, *args, **kw)
         except GradvizError as exc:

@@ -273,9 +273,9 @@ def _cross(rt, input, other, dim, fname):
         dim = sizes[0]
     d = _dim(dim, len(shape))
     if a.data.ndim != b.data.ndim:
-        raise GradvizError(f"linalg.cross: inputs must have the same number of dimensions. "
-                           f"Got {a.data.ndim} and {b.data.ndim}", kind=RUNTIME,
-                           hint="unsqueeze the smaller one")
+        raise GradvizError("linalg.cross: inputs must have the same number of dimensions.",
+                           kind=RUNTIME, hint=f"they have {a.data.ndim} and {b.data.ndim}: "
+                                              "unsqueeze the smaller one")
     na, nb = a.data.shape[d], b.data.shape[d]
     if na != 3 or nb != 3:
         raise GradvizError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {na} "

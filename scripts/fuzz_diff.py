@@ -109,7 +109,8 @@ def _torch_child(src: str, shadow: bool) -> dict:
             for frame in traceback.extract_tb(exc.__traceback__):
                 if frame.filename == FILENAME:
                     line = frame.lineno
-            text = str(exc)
+            # a SyntaxError's str() ends in "(<program>, line N)": its line is compared apart
+            text = exc.msg if isinstance(exc, SyntaxError) else str(exc)
             error = {"type": type(exc).__name__, "line": line,
                      "message": text.splitlines()[0] if text else ""}
     return {"output": out.getvalue(), "error": error}

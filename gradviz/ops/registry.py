@@ -132,16 +132,16 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
     n = max(len(a), len(b))
     pa = (1,) * (n - len(a)) + tuple(a)
     pb = (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
+    # PyTorch's infer_size compares from the last dim: the first misfit from the right is named
+    for i in range(n - 1, -1, -1):
+        x, y = pa[i], pb[i]
         if x != y and x != 1 and y != 1:
             raise GradvizError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
                 f"at non-singleton dimension {i}", kind=RUNTIME,
                 hint=f"shapes {list(a)} and {list(b)} do not broadcast: sizes must be "
                      "equal or 1, compared from the right")
-        out.append(max(x, y) if min(x, y) != 0 else 0)
-    return tuple(out)
+    return tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(pa, pb))
 
 
 def bcast_check(xs, p) -> int | None:
