@@ -4161,6 +4161,12 @@ METHODS.update(tensor_products.METHODS)
 from . import integrate_fns  # noqa: E402
 FUNCTIONS.update(integrate_fns.FUNCTIONS)
 
+# random_, exponential_, geometric_, log_normal_, cauchy_, poisson, randint_like,
+# empty_like, get_rng_state / set_rng_state / seed, fill_diagonal_ (rng_fns.py)
+from . import rng_fns  # noqa: E402
+FUNCTIONS.update(rng_fns.FUNCTIONS)
+METHODS.update(rng_fns.METHODS)
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
