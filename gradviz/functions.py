@@ -3681,7 +3681,8 @@ def _bernoulli_draw(rt, shape: tuple, p) -> np.ndarray:
         probs = np.broadcast_to(p.data, shape)
         return rt.rng.rand(shape, p.data.dtype if p.data.dtype.kind == "f" else F64) < probs
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise GradvizError(f"bernoulli_ expects p to be in [0, 1], but got p={p}",
+        raise GradvizError(f"bernoulli_ expects p to be in [0, 1], "
+                           f"but got p={_torch_number(p) if isinstance(p, (int, float)) else p}",
                            kind=RUNTIME, hint="p is the chance of a 1: a number in [0, 1]")
     return rt.rng.rand(shape, F64) < p
 

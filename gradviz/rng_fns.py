@@ -239,10 +239,10 @@ def m_random_(rt, x, *args, to=_UNSET, generator=None, **named):
         return _random_from(rt, x, low)
     _int_arg("random_", high, "to")
     return F._write_in_place(rt, x, "random_",
-                             lambda: random_range(g, x.data.shape, dt, *_float_range(dt, low, high)))
+                             lambda: random_range(g, x.data.shape, dt, *_checked_range(dt, low, high)))
 
 
-def _float_range(dt: np.dtype, low: int, high: int) -> tuple:
+def _checked_range(dt: np.dtype, low: int, high: int) -> tuple:
     """random_(from, to)'s from and span, checked, and moved inside what a
     float dtype holds exactly as PyTorch moves them."""
     _range_bounds(dt, low, high)
@@ -319,25 +319,37 @@ def f_poisson(rt, input, generator=None):
                    False, "poisson")
 
 
-def f_randint_like(rt, input, low=None, high=None, *, dtype=None, requires_grad=False,
-                   generator=None, memory_format=None, layout=None, device=None,
-                   pin_memory=False):
+_LIKE_TAIL = ("torch.memory_format memory_format = None, torch.dtype dtype = None, torch.layout "
+              "layout = None, torch.device device = None, bool pin_memory = False, bool "
+              "requires_grad = False)")
+_RANDINT_LIKE_FORMS = "".join(
+    f" * (Tensor input, {bounds}, *, {gen}{_LIKE_TAIL}\n"
+    for bounds in ("int low, int high", "Tensor high", "int high")
+    for gen in ("torch.Generator generator, ", ""))
+
+
+def _randint_like_error(args: tuple) -> GradvizError:
+    """PyTorch's argument-parser TypeError, listing randint_like's forms."""
+    got = ", ".join(["Tensor"] + [type(a).__name__ for a in args])
+    return GradvizError(f"randint_like() received an invalid combination of arguments - got "
+                        f"({got}), but expected one of:\n{_RANDINT_LIKE_FORMS}", kind=TYPE,
+                        hint="e.g. torch.randint_like(x, 10) or torch.randint_like(x, 0, 10)")
+
+
+def f_randint_like(rt, input, *bounds, dtype=None, requires_grad=False, generator=None,
+                   memory_format=None, layout=None, device=None, pin_memory=False):
     """torch.randint_like(x, high) or (x, low, high): x's shape, x's dtype
     (or dtype=), drawn as random_(low, high)."""
     x = _need_tensor(input, "randint_like", 1, "input")
-    if low is None and high is None:
-        raise GradvizError("randint_like() missing the upper bound: randint_like(input, high) "
-                           "or randint_like(input, low, high)", kind=TYPE,
-                           hint="e.g. torch.randint_like(x, 10)")
-    if high is None:
-        low, high = 0, low
-    for v, name in ((low, "low"), (high, "high")):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise GradvizError(f"randint_like(): argument '{name}' must be int, not "
-                               f"{type(v).__name__}", kind=TYPE, hint="whole-number bounds")
+    if len(bounds) == 1 and is_tensor(bounds[0]) and bounds[0].data.ndim == 0:
+        bounds = (int(bounds[0].data),)                  # (Tensor input, Tensor high)
+    if not 1 <= len(bounds) <= 2 or any(isinstance(v, bool) or not isinstance(v, int)
+                                        for v in bounds):
+        raise _randint_like_error(bounds)
+    low, high = (0,) * (2 - len(bounds)) + bounds
     dt = F._dtype_arg(dtype) or x.data.dtype
-    _range_bounds(dt, low, high)
-    drawn = random_range(rt.rng, x.data.shape, dt, low, high - low)
+    low, span = _checked_range(dt, low, high)
+    drawn = random_range(rt.rng, x.data.shape, dt, low, span)
     return F._leaf(rt, drawn, requires_grad, "randint_like")
 
 
