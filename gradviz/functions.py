@@ -3780,7 +3780,8 @@ def _bernoulli_draw(rt, shape: tuple, p) -> np.ndarray:
         probs = np.broadcast_to(p.data, shape)
         return rt.rng.rand(shape, p.data.dtype if p.data.dtype.kind == "f" else F64) < probs
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise GradvizError(f"bernoulli_ expects p to be in [0, 1], but got p={p}",
+        raise GradvizError(f"bernoulli_ expects p to be in [0, 1], "
+                           f"but got p={_torch_number(p) if isinstance(p, (int, float)) else p}",
                            kind=RUNTIME, hint="p is the chance of a 1: a number in [0, 1]")
     return rt.rng.rand(shape, F64) < p
 
@@ -4257,6 +4258,12 @@ METHODS.update(tensor_products.METHODS)
 # trapezoid, cumulative_trapezoid
 from . import integrate_fns  # noqa: E402
 FUNCTIONS.update(integrate_fns.FUNCTIONS)
+
+# random_, exponential_, geometric_, log_normal_, cauchy_, poisson, randint_like,
+# empty_like, get_rng_state / set_rng_state / seed, fill_diagonal_ (rng_fns.py)
+from . import rng_fns  # noqa: E402
+FUNCTIONS.update(rng_fns.FUNCTIONS)
+METHODS.update(rng_fns.METHODS)
 
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)

@@ -110,15 +110,16 @@ class CPUGenerator:
 
     def integers(self, shape: tuple, low: int, high: int) -> np.ndarray:
         """randint(low, high, shape): a word modulo the range, plus low
-        (two words as one 64-bit number for a range of 2**32 or more)."""
+        (two words as one 64-bit number for a range of 2**28 or more: the
+        threshold of PyTorch's released builds)."""
         n = math.prod(shape)
         span = high - low
-        if span < 1 << 32:
-            w = self.words(n, F32).astype(np.int64)
+        if span < 1 << 28:
+            w = self.words(n, F32).astype(np.int64) % span
         else:
             w = self.words(n, F64).astype(np.uint64)
-            w = ((w[0::2] << np.uint64(32)) | w[1::2]) % np.uint64(span)
-        return (w % span + low).astype(np.int64).reshape(shape)
+            w = (((w[0::2] << np.uint64(32)) | w[1::2]) % np.uint64(span)).astype(np.int64)
+        return (w + low).reshape(shape)
 
     def permutation(self, n: int) -> np.ndarray:
         """randperm(n): PyTorch's Fisher-Yates, a word modulo what is left."""
