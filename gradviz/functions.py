@@ -604,10 +604,10 @@ def user_arg_counts(msg: str, hidden: int = 1) -> str:
 # Tensor out=None)): PyTorch's argument parser words their argument errors,
 # and their tensor methods are CPython's methods without arguments
 ONE_TENSOR_FUNCTIONS = frozenset("""
-    abs acos acosh arccos arccosh arcsin arcsinh arctan arctanh argwhere asin asinh atan atanh
+    abs absolute acos acosh arccos arccosh arcsin arcsinh arctan arctanh argwhere asin asinh atan atanh
     bitwise_not ceil clone cos cosh det detach digamma erf erfc erfinv exp exp2 expm1 fix floor
     frac i0 inverse is_floating_point isfinite isinf isnan isneginf isposinf lgamma log log1p
-    logdet neg numel reciprocal relu rsqrt sgn sigmoid sign sin sinc sinh slogdet sqrt square t
+    logdet neg negative numel reciprocal relu rsqrt sgn sigmoid sign sin sinc sinh slogdet sqrt square t
     tan tanh trace trunc""".split())
 # the tensor methods that take no argument at all: x.exp(1) is CPython's
 # "TensorBase.exp() takes no arguments (1 given)" (x.clone takes keywords)
@@ -4165,3 +4165,8 @@ FUNCTIONS.update(integrate_fns.FUNCTIONS)
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
 bool_args.install()
+
+# torch.negative, subtract, concat, ... and torch.exp_(x), clamp_(x, ...):
+# other names for the entries above (so this comes after bool_args)
+from . import alias_fns  # noqa: E402
+alias_fns.install()
