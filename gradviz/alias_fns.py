@@ -11,6 +11,7 @@ import functools
 
 from . import functions as F
 from .errors import TYPE, GradvizError
+from .ops import OPS
 
 # torch's alias -> the name gradviz defines it under; each as torch.NAME,
 # x.NAME() and x.NAME_()
@@ -19,6 +20,8 @@ ALIASES = {
     "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
     "not_equal": "ne",
 }
+# the comparisons, whose in-place methods (x.gt_(0)) are here
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 # torch.concat and torch.concatenate: torch.cat (functions only, no methods)
 CAT_ALIASES = ("concat", "concatenate")
 
@@ -58,6 +61,18 @@ def _cat_alias(name: str):
         return cat(rt, tensors, kw.get("axis", dim))
     f.__name__ = name
     return f
+
+
+def compare_in_place(name: str):
+    """x.gt_(y), x.eq_(y), ...: the comparison written into x, as 1 and 0 of
+    x's dtype (ops/compare_inplace.py: GtBackward0 where it is recorded)."""
+    op = OPS[name + "_"]
+
+    def m(rt, x, other):
+        other = F._as_operand(rt, other, (name + "_", "other", 1))
+        return rt.change_in_place(x, lambda: rt.apply(op, (x, other)), name + "_", (other,))
+    m.__name__ = name + "_"
+    return m
 
 
 def in_place_function(name: str):
@@ -102,6 +117,7 @@ IN_PLACE_FUNCTIONS = (
 
 def install() -> None:
     """Add the aliases to functions.py's tables (after every op's module)."""
+    F.METHODS.update({name + "_": compare_in_place(name) for name in COMPARISONS})
     for alias, name in ALIASES.items():
         F.FUNCTIONS[alias] = renamed(F.FUNCTIONS[name], name, alias)
         F.METHODS[alias] = renamed(F.METHODS[name], name, alias)
