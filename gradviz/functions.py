@@ -614,7 +614,7 @@ ONE_TENSOR_FUNCTIONS = frozenset("""
 NO_ARGUMENT_METHODS = (ONE_TENSOR_FUNCTIONS - {"clone"}) | \
     frozenset(f"{name}_" for name in ONE_TENSOR_FUNCTIONS) | frozenset("""
     _is_view detach_ dim element_size is_inference is_signed item nelement retain_grad tolist
-    zero_""".split())
+    zero_ ndimension get_device is_complex is_neg is_conj is_nonzero""".split())
 # the names PyTorch's argument parser takes for a function's tensor (numpy's x too)
 _INPUT_NAMES = ("input", "x")
 
@@ -4170,3 +4170,7 @@ bool_args.install()
 # other names for the entries above (so this comes after bool_args)
 from . import alias_fns  # noqa: E402
 alias_fns.install()
+
+# x.nbytes, x.ndimension(), x.is_nonzero(), torch.typename(x), ...
+from . import tensor_queries  # noqa: E402
+tensor_queries.install()
