@@ -22,6 +22,9 @@ ALIASES = {
 }
 # the comparisons, whose in-place methods (x.gt_(0)) are here
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+# functions whose result has their input's shape, written in place by
+# x.NAME_() (as x.exp_() is)
+SAME_SHAPE_IN_PLACE = ("tril", "triu", "cumsum", "cumprod")
 # torch.concat and torch.concatenate: torch.cat (functions only, no methods)
 CAT_ALIASES = ("concat", "concatenate")
 
@@ -118,6 +121,7 @@ IN_PLACE_FUNCTIONS = (
 def install() -> None:
     """Add the aliases to functions.py's tables (after every op's module)."""
     F.METHODS.update({name + "_": compare_in_place(name) for name in COMPARISONS})
+    F.METHODS.update({name + "_": F._in_place(name) for name in SAME_SHAPE_IN_PLACE})
     for alias, name in ALIASES.items():
         F.FUNCTIONS[alias] = renamed(F.FUNCTIONS[name], name, alias)
         F.METHODS[alias] = renamed(F.METHODS[name], name, alias)
