@@ -648,17 +648,17 @@ def user_arg_counts(msg: str, hidden: int = 1) -> str:
 # Tensor out=None)): PyTorch's argument parser words their argument errors,
 # and their tensor methods are CPython's methods without arguments
 ONE_TENSOR_FUNCTIONS = frozenset("""
-    abs acos acosh arccos arccosh arcsin arcsinh arctan arctanh argwhere asin asinh atan atanh
+    abs absolute acos acosh arccos arccosh arcsin arcsinh arctan arctanh argwhere asin asinh atan atanh
     bitwise_not ceil clone cos cosh det detach digamma erf erfc erfinv exp exp2 expm1 fix floor
     frac i0 inverse is_floating_point isfinite isinf isnan isneginf isposinf lgamma log log1p
-    logdet neg numel reciprocal relu rsqrt sgn sigmoid sign sin sinc sinh slogdet sqrt square t
+    logdet neg negative numel reciprocal relu rsqrt sgn sigmoid sign sin sinc sinh slogdet sqrt square t
     tan tanh trace trunc""".split())
 # the tensor methods that take no argument at all: x.exp(1) is CPython's
 # "TensorBase.exp() takes no arguments (1 given)" (x.clone takes keywords)
 NO_ARGUMENT_METHODS = (ONE_TENSOR_FUNCTIONS - {"clone"}) | \
     frozenset(f"{name}_" for name in ONE_TENSOR_FUNCTIONS) | frozenset("""
     _is_view detach_ dim element_size is_inference is_signed item nelement retain_grad tolist
-    zero_""".split())
+    zero_ ndimension get_device is_complex is_neg is_conj is_nonzero""".split())
 # the names PyTorch's argument parser takes for a function's tensor (numpy's x too)
 _INPUT_NAMES = ("input", "x")
 
@@ -4269,3 +4269,12 @@ METHODS.update(rng_fns.METHODS)
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
 bool_args.install()
+
+# torch.negative, subtract, concat, ... and torch.exp_(x), clamp_(x, ...):
+# other names for the entries above (so this comes after bool_args)
+from . import alias_fns  # noqa: E402
+alias_fns.install()
+
+# x.nbytes, x.ndimension(), x.is_nonzero(), torch.typename(x), ...
+from . import tensor_queries  # noqa: E402
+tensor_queries.install()

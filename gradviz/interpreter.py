@@ -33,6 +33,7 @@ from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, rnn_u
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
+from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .tape import Limits, RunOptions, Tape, timeout_error
@@ -603,7 +604,8 @@ class BoundMethod:
 # torch's float constants, only as torch.NAME: a bare `e` or `pi` is the
 # program's own name (or a NameError), as in Python
 TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
-                   "__version__": "2.13.0+cpu"}     # the PyTorch whose behaviour gradviz has
+                   "__version__": "2.13.0+cpu",     # the PyTorch whose behaviour gradviz has
+                   "strided": tensor_queries.STRIDED}
 
 
 def _module_tree() -> dict:
@@ -3603,6 +3605,8 @@ class Interpreter:
                 return functions.f_transpose(self, t, -2, -1)
             case "ndim":
                 return t.data.ndim
+        if attr in tensor_queries.ATTRIBUTES:         # x.nbytes, x.layout, x.is_cpu, ...
+            return tensor_queries.ATTRIBUTES[attr](t)
         raise GradvizError(f"'Tensor' object has no attribute '{attr}'", kind=ATTRIBUTE,
                            hint=_OTHER_DTYPES.get(attr) or did_you_mean(
                                attr, list(METHODS) + list(TENSOR_ATTRIBUTES)) or

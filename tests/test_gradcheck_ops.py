@@ -589,6 +589,9 @@ INPUTS: dict[str, list] = {
     "div_mode": [case(anyv(*sa), away(*sb), rounding_mode=m) for sa, sb in BINARY_SHAPES[:5]
                  for m in ("trunc", "floor")],
     "fmod": binary(anyv, away) + [case(anyv(2, 3), num(0.7))],
+    # ops/compare_inplace.py: x.gt_(y) and the like, whose gradient is zero
+    **{name + "_": [case(anyv(*sa), anyv(*sb)) for sa, sb in BINARY_SHAPES[:4] if sa >= sb]
+       for name in ("eq", "ne", "lt", "le", "gt", "ge")},
     "lerp": [case(anyv(*s), anyv(*s), num(w)) for s in ((), (3,), (2, 3)) for w in (0.3, 0.8, -1.5)]
     + [case(anyv(2, 3), anyv(3), anyv(2, 1)), case(anyv(3), anyv(3), anyv(3))],
     "addcmul": [case(anyv(2, 3), anyv(3), anyv(2, 1), value=0.5), case(anyv(3), anyv(3), anyv(3)),
