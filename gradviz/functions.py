@@ -4157,6 +4157,11 @@ from . import tensor_products  # noqa: E402
 FUNCTIONS.update(tensor_products.FUNCTIONS)
 METHODS.update(tensor_products.METHODS)
 
+# addmv, addr, ger, vdot, logspace, scalar_tensor; x.addmm(...), x.addmm_(...), x.baddbmm_(...)
+from . import linalg_more_fns  # noqa: E402
+FUNCTIONS.update(linalg_more_fns.FUNCTIONS)
+METHODS.update(linalg_more_fns.install(FUNCTIONS["baddbmm"]))
+
 # trapezoid, cumulative_trapezoid
 from . import integrate_fns  # noqa: E402
 FUNCTIONS.update(integrate_fns.FUNCTIONS)
