@@ -4162,6 +4162,10 @@ from . import linalg_more_fns  # noqa: E402
 FUNCTIONS.update(linalg_more_fns.FUNCTIONS)
 METHODS.update(linalg_more_fns.install(FUNCTIONS["baddbmm"]))
 
+# torch.kl_div, torch.margin_ranking_loss, ...: F's losses in torch's own form
+from . import nn_torch_forms  # noqa: E402
+FUNCTIONS.update(nn_torch_forms.FUNCTIONS)
+
 # trapezoid, cumulative_trapezoid
 from . import integrate_fns  # noqa: E402
 FUNCTIONS.update(integrate_fns.FUNCTIONS)
