@@ -7,7 +7,7 @@ reduce nothing by default; each is F's loss unreduced, then its mean or sum
 from __future__ import annotations
 
 from . import functions as F
-from .errors import GradvizError, TYPE
+from .errors import GradvizError, RUNTIME, TYPE
 
 _REDUCE = {1: "mean", 2: "sum"}
 
@@ -62,8 +62,7 @@ def _require(name: str, values: dict) -> None:
         listed = ", ".join(f'"{k}"' for k in missing)
         raise GradvizError(f"{name}() missing {len(missing)} required positional "
                            f"argument{plural}: {listed}", kind=TYPE,
-                           hint=f"torch.{name} takes every argument: "
-                                "(input, target, log_input, full, eps, reduction)")
+                           hint=f"torch.{name} takes ({', '.join(values)}) by position")
 
 
 def f_poisson_nll_loss(rt, input=_MISSING, target=_MISSING, log_input=_MISSING, full=_MISSING,
@@ -76,7 +75,48 @@ def f_poisson_nll_loss(rt, input=_MISSING, target=_MISSING, log_input=_MISSING, 
     return _reduced(rt, "poisson_nll_loss", out, reduction, 6)
 
 
+def _dropout_form(name: str):
+    """torch.dropout(input, p, train) and torch.alpha_dropout: F's, with
+    every argument required (the same draws from the generator)."""
+    def form(rt, input=_MISSING, p=_MISSING, train=_MISSING):
+        _require(name, {"input": input, "p": p, "train": train})
+        if isinstance(p, (int, float)) and not 0 <= p <= 1:    # (C++'s check: RuntimeError)
+            raise GradvizError(f"dropout probability has to be between 0 and 1, but got {p}",
+                               kind=RUNTIME, hint="p is the chance that a number is zeroed")
+        # (F's dropouts live with the modules, which import this table's module)
+        from . import dropout_more, modules
+        f = modules.f_dropout if name == "dropout" else dropout_more.f_alpha_dropout
+        return f(rt, input, p, train)
+    form.__name__ = name
+    return form
+
+
+def f_layer_norm(rt, input=_MISSING, normalized_shape=_MISSING, weight=None, bias=None,
+                 eps=1e-05, cudnn_enable=True):
+    _require("layer_norm", {"input": input, "normalized_shape": normalized_shape})
+    return F.NN_FUNCTIONAL["layer_norm"](rt, input, normalized_shape, weight, bias, eps)
+
+
+def f_group_norm(rt, input=_MISSING, num_groups=_MISSING, weight=None, bias=None, eps=1e-05,
+                 cudnn_enabled=True):
+    _require("group_norm", {"input": input, "num_groups": num_groups})
+    from .nn_norm_more import f_group_norm as group_norm    # (it imports the modules)
+    return group_norm(rt, input, num_groups, weight, bias, eps)
+
+
+def f_embedding(rt, weight=_MISSING, indices=_MISSING, padding_idx=-1, scale_grad_by_freq=False,
+                sparse=False):
+    """torch.embedding(weight, indices): F.embedding's arguments the other
+    way round, a negative padding_idx meaning none."""
+    _require("embedding", {"weight": weight, "indices": indices})
+    return F.NN_FUNCTIONAL["embedding"](rt, indices, weight,
+                                        None if padding_idx < 0 else padding_idx,
+                                        scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
 FUNCTIONS = {"kl_div": f_kl_div, "margin_ranking_loss": f_margin_ranking_loss,
              "hinge_embedding_loss": f_hinge_embedding_loss,
              "cosine_embedding_loss": f_cosine_embedding_loss,
-             "triplet_margin_loss": f_triplet_margin_loss, "poisson_nll_loss": f_poisson_nll_loss}
+             "triplet_margin_loss": f_triplet_margin_loss, "poisson_nll_loss": f_poisson_nll_loss,
+             "dropout": _dropout_form("dropout"), "alpha_dropout": _dropout_form("alpha_dropout"),
+             "layer_norm": f_layer_norm, "group_norm": f_group_norm, "embedding": f_embedding}
