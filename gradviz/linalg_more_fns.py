@@ -131,6 +131,30 @@ def f_scalar_tensor(rt, s, *, dtype=None, requires_grad=False):
     return F._leaf(rt, np.asarray(s).astype(dt), requires_grad, "scalar_tensor")
 
 
+_CHAIN_MATMUL_WARNING = (
+    "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+    "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+    "multiple parameters.")
+
+
+def f_chain_matmul(rt, *matrices):
+    """torch.chain_matmul(A, B, ...): linalg.multi_dot of the matrices (one
+    alone is cloned), with PyTorch's deprecation warning, given once."""
+    if not matrices:
+        raise GradvizError("chain_matmul(): Expected one or more matrices", kind=RUNTIME,
+                           hint="give the matrices to multiply: chain_matmul(A, B, C)")
+    ts = [F._need_tensor(m, "chain_matmul", i + 1, "matrices") for i, m in enumerate(matrices)]
+    if not any(ev.get("message") == _CHAIN_MATMUL_WARNING for ev in rt.tape.events):
+        rt.log_event("user_warning", ts[0], message=_CHAIN_MATMUL_WARNING)
+    for t in ts:
+        if t.data.ndim != 2:
+            raise GradvizError(f"Tensor dimension is {t.data.ndim}, expected 2 instead.",
+                               kind=RUNTIME, hint="chain_matmul multiplies matrices only")
+    if len(ts) == 1:
+        return F.METHODS["clone"](rt, ts[0])
+    return F.LINALG["multi_dot"](rt, ts)
+
+
 f_addmv = _bias_product("addmv", ("mat", "vec"), "(mat @ vec)")
 f_addr = _bias_product("addr", ("vec1", "vec2"), "torch.outer(vec1, vec2)")
 # (F.linear's node on a 2-d input, AddmmBackward0)
@@ -139,7 +163,7 @@ f_addmm = _bias_product("addmm", ("mat1", "mat2"), "(mat1 @ mat2)")
 FUNCTIONS = {
     "addmm": f_addmm, "addmv": f_addmv, "addr": f_addr,
     "ger": _vector_pair("ger", "outer", "vec2"), "vdot": _vector_pair("vdot", "vdot", "other"),
-    "logspace": f_logspace, "scalar_tensor": f_scalar_tensor,
+    "logspace": f_logspace, "chain_matmul": f_chain_matmul, "scalar_tensor": f_scalar_tensor,
 }
 
 
