@@ -104,6 +104,35 @@ def f_group_norm(rt, input=_MISSING, num_groups=_MISSING, weight=None, bias=None
     return group_norm(rt, input, num_groups, weight, bias, eps)
 
 
+_NORM_ARGS = ("input", "weight", "bias", "running_mean", "running_var")
+
+
+def f_batch_norm(rt, input=_MISSING, weight=_MISSING, bias=_MISSING, running_mean=_MISSING,
+                 running_var=_MISSING, training=_MISSING, momentum=_MISSING, eps=_MISSING,
+                 cudnn_enabled=_MISSING):
+    """torch.batch_norm: every argument required, the weight and bias before
+    the running statistics (F.batch_norm's order has them after)."""
+    _require("batch_norm", dict(zip(_NORM_ARGS + ("training", "momentum", "eps", "cudnn_enabled"),
+                                    (input, weight, bias, running_mean, running_var, training,
+                                     momentum, eps, cudnn_enabled))))
+    return F.NN_FUNCTIONAL["batch_norm"](rt, input, running_mean, running_var, weight, bias,
+                                         training, momentum, eps)
+
+
+def f_instance_norm(rt, input=_MISSING, weight=_MISSING, bias=_MISSING, running_mean=_MISSING,
+                    running_var=_MISSING, use_input_stats=_MISSING, momentum=_MISSING,
+                    eps=_MISSING, cudnn_enabled=_MISSING):
+    """torch.instance_norm: as torch.batch_norm, F.instance_norm's arguments
+    in another order, every one required."""
+    _require("instance_norm", dict(zip(
+        _NORM_ARGS + ("use_input_stats", "momentum", "eps", "cudnn_enabled"),
+        (input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps,
+         cudnn_enabled))))
+    from .nn_norm_more import f_instance_norm as instance_norm   # (it imports the modules)
+    return instance_norm(rt, input, running_mean, running_var, weight, bias, use_input_stats,
+                         momentum, eps)
+
+
 def f_embedding(rt, weight=_MISSING, indices=_MISSING, padding_idx=-1, scale_grad_by_freq=False,
                 sparse=False):
     """torch.embedding(weight, indices): F.embedding's arguments the other
@@ -119,4 +148,5 @@ FUNCTIONS = {"kl_div": f_kl_div, "margin_ranking_loss": f_margin_ranking_loss,
              "cosine_embedding_loss": f_cosine_embedding_loss,
              "triplet_margin_loss": f_triplet_margin_loss, "poisson_nll_loss": f_poisson_nll_loss,
              "dropout": _dropout_form("dropout"), "alpha_dropout": _dropout_form("alpha_dropout"),
-             "layer_norm": f_layer_norm, "group_norm": f_group_norm, "embedding": f_embedding}
+             "layer_norm": f_layer_norm, "batch_norm": f_batch_norm,
+             "instance_norm": f_instance_norm, "group_norm": f_group_norm, "embedding": f_embedding}
