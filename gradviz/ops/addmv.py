@@ -8,8 +8,7 @@ import dataclasses
 import numpy as np
 
 from ..errors import GradvizError, RUNTIME
-from ..tensor import SCALAR_TYPE_NAMES
-from .linalg import _TYPE_NAMES, _mm, _unbatch
+from .linalg import _TYPE_NAMES, _mm, _unbatch, check_bias_expands
 from .registry import OPS, defop
 
 
@@ -67,19 +66,7 @@ def _addr_check(xs, p):
             raise GradvizError(f"addr: Expected 1-D argument {name}, but got {x.ndim}-D",
                                kind=RUNTIME, hint="addr takes two vectors: x.flatten() makes one")
     out = (a.shape[0], b.shape[0])
-    if bias.ndim > 2:
-        raise GradvizError(f"expand(torch.{SCALAR_TYPE_NAMES.get(bias.dtype, 'Half')}Tensor"
-                           f"{{{list(bias.shape)}}}, size={list(out)}): the number of sizes "
-                           f"provided (2) must be greater or equal to the number of dimensions "
-                           f"in the tensor ({bias.ndim})", kind=RUNTIME,
-                           hint="the bias of addr is at most a matrix")
-    for dim in range(-1, -bias.ndim - 1, -1):
-        if bias.shape[dim] not in (1, out[dim]):
-            raise GradvizError(f"The expanded size of the tensor ({out[dim]}) must match the "
-                               f"existing size ({bias.shape[dim]}) at non-singleton dimension "
-                               f"{dim + 2}.  Target sizes: [{out[0]}, {out[1]}].  Tensor sizes: "
-                               f"{list(bias.shape)}", kind=RUNTIME,
-                               hint="the bias must broadcast to (len(vec1), len(vec2))")
+    check_bias_expands(bias, out, "addr")
     return a.size * b.size
 
 
