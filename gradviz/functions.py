@@ -4255,6 +4255,15 @@ from . import tensor_products  # noqa: E402
 FUNCTIONS.update(tensor_products.FUNCTIONS)
 METHODS.update(tensor_products.METHODS)
 
+# addmv, addr, ger, vdot, logspace, scalar_tensor; x.addmm(...), x.addmm_(...), x.baddbmm_(...)
+from . import linalg_more_fns  # noqa: E402
+FUNCTIONS.update(linalg_more_fns.FUNCTIONS)
+METHODS.update(linalg_more_fns.install(FUNCTIONS["baddbmm"]))
+
+# torch.kl_div, torch.margin_ranking_loss, ...: F's losses in torch's own form
+from . import nn_torch_forms  # noqa: E402
+FUNCTIONS.update(nn_torch_forms.FUNCTIONS)
+
 # trapezoid, cumulative_trapezoid
 from . import integrate_fns  # noqa: E402
 FUNCTIONS.update(integrate_fns.FUNCTIONS)

@@ -667,7 +667,6 @@ def _module_tree() -> dict:
         "IterableDataset": classes.ITERABLE_DATASET})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
     members.update({k: Function(k, v) for k, v in anomaly.TORCH_FUNCTIONS.items()})
-    members["addmm"] = Function("addmm", modules.f_addmm)
     members["Generator"] = PyType("torch._C.Generator")
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})

@@ -1663,15 +1663,6 @@ def f_linear(rt, x, weight, bias=None):
     return F.m_view(rt, out, *x.data.shape[:-1], out.data.shape[-1])
 
 
-def f_addmm(rt, input, mat1, mat2, *, beta=1, alpha=1):
-    """torch.addmm(input, mat1, mat2) = input + mat1 @ mat2 (beta = alpha = 1)."""
-    if beta != 1 or alpha != 1:
-        raise GradvizError("addmm() with beta or alpha other than 1 is not supported",
-                           kind=VALUE, hint="write beta * input + alpha * (mat1 @ mat2)")
-    args = [F._need_tensor(v, "addmm") for v in (input, mat1, mat2)]
-    return rt.apply(OPS["addmm"], tuple(args))
-
-
 # the tensor method each initialiser calls first (the others ask tensor.dim())
 _INIT_METHODS = {"normal_": "normal_", "uniform_": "uniform_", "zeros_": "zero_",
                  "ones_": "fill_", "constant_": "fill_", "kaiming_uniform_": "shape",

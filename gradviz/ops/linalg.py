@@ -182,6 +182,25 @@ defop("outer", "MulBackward0", lambda xs, p: np.multiply.outer(xs[0], xs[1]),
       check=_outer_check)
 
 
+def check_bias_expands(bias, out: tuple, name: str) -> None:
+    """addmm's and addr's bias must expand to the product's 2-d shape
+    (PyTorch's expand errors, naming the first dim from the end that does
+    not fit)."""
+    if bias.ndim > 2:
+        raise GradvizError(f"expand(torch.{SCALAR_TYPE_NAMES.get(bias.dtype, 'Half')}Tensor"
+                           f"{{{list(bias.shape)}}}, size={list(out)}): the number of sizes "
+                           f"provided (2) must be greater or equal to the number of dimensions "
+                           f"in the tensor ({bias.ndim})", kind=RUNTIME,
+                           hint=f"the bias of {name} is at most a matrix")
+    for dim in range(-1, -bias.ndim - 1, -1):
+        if bias.shape[dim] not in (1, out[dim]):
+            raise GradvizError(f"The expanded size of the tensor ({out[dim]}) must match the "
+                               f"existing size ({bias.shape[dim]}) at non-singleton dimension "
+                               f"{dim + 2}.  Target sizes: [{out[0]}, {out[1]}].  Tensor sizes: "
+                               f"{list(bias.shape)}", kind=RUNTIME,
+                               hint=f"the bias of {name} must broadcast to {tuple(out)}")
+
+
 def _addmm_check(xs, p):
     """addmm(bias, m1, m2): m1 @ m2 as mm checks it, and the bias must
     broadcast to the product's shape (PyTorch's words for both)."""
@@ -198,12 +217,7 @@ def _addmm_check(xs, p):
                                     + " with .float() or .double(): mat2 (nn.Linear's "
                                       f"weight) is {_TYPE_NAMES[b.dtype][1]}")
     out = (a.shape[0], b.shape[1])
-    from .registry import broadcast_shape
-    if broadcast_shape(bias.shape, out) != out:
-        raise GradvizError(f"The expanded size of the tensor ({out[1]}) must match the existing "
-                           f"size ({bias.shape[-1]}) at non-singleton dimension 1.  Target "
-                           f"sizes: [{out[0]}, {out[1]}].  Tensor sizes: {list(bias.shape)}",
-                           kind=RUNTIME, hint="the bias has one number per output column")
+    check_bias_expands(bias, out, "addmm")
     return a.shape[0] * b.shape[1]
 
 

@@ -1,0 +1,178 @@
+"""torch's bias-plus-product functions and their methods (addmv, addr, the
+method and in-place forms of addmm and baddbmm), ger and vdot, and the
+factories logspace and scalar_tensor."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from .errors import GradvizError, RUNTIME, VALUE
+from .ops import OPS
+from .selection import _as_method
+
+
+def _unit_scales(name: str, beta, alpha, product: str) -> None:
+    # (only the plain sum is computed here, as for addmm and baddbmm)
+    if beta != 1 or alpha != 1:
+        raise GradvizError(f"{name}() with beta or alpha other than 1 is not supported",
+                           kind=VALUE, hint=f"write beta * input + alpha * {product}")
+
+
+def _bias_product(name: str, args: tuple[str, str], product: str):
+    """torch.NAME(input, a, b, *, beta=1, alpha=1) = input + product of a
+    and b: one node of the op NAME, PyTorch's argument names in its errors."""
+    def f(rt, input, first, second, *, beta=1, alpha=1):
+        xs = (F._need_tensor(input, name, 1, "input"),
+              F._need_tensor(first, name, 2, args[0]),
+              F._need_tensor(second, name, 3, args[1]))
+        _unit_scales(name, beta, alpha, product)
+        return rt.apply(OPS[name], xs)
+    f.__name__ = name
+    return f
+
+
+def _in_place(name: str, f):
+    """x.NAME_(a, b): torch.NAME(x, a, b) written into x, which must have
+    the product's shape already (PyTorch's "Bad in-place call" otherwise:
+    an in-place product does not broadcast its bias)."""
+    method = _as_method(name + "_", f)
+
+    def compute(rt, x, args, kw):
+        out = method(rt, x, *args, **kw)
+        if out.data.shape != x.data.shape:
+            raise GradvizError(f"Bad in-place call: input tensor size {list(x.data.shape)} and "
+                               f"output tensor size {list(out.data.shape)} should match",
+                               kind=RUNTIME, hint=f"x.{name}_ writes the product into x: give "
+                                                  f"x its shape, or use torch.{name}")
+        return out
+
+    def m(rt, x, *args, **kw):
+        if name == "addr":
+            _addr_in_place_check(x, args)
+        return rt.change_in_place(x, lambda: compute(rt, x, args, kw), name + "_", args)
+    m.__name__ = name + "_"
+    return m
+
+
+def _addr_in_place_check(x, args):
+    """x.addr_(v1, v2): PyTorch's own words for an x that is not a matrix of
+    len(v1) rows and len(v2) columns (unlike torch.addr's broadcast error)."""
+    if F.is_tensor(x) and x.data.ndim != 2:
+        raise GradvizError(f"2D tensor expected, got {x.data.ndim}D tensor for input",
+                           kind=RUNTIME, hint="x.addr_(v1, v2) adds into a matrix")
+    vecs = args[:2]
+    if len(vecs) == 2 and all(F.is_tensor(v) and v.data.ndim == 1 for v in vecs) \
+            and x.data.shape != (vecs[0].data.shape[0], vecs[1].data.shape[0]):
+        raise GradvizError(f"size mismatch, input: {list(x.data.shape)}, v1: "
+                           f"{list(vecs[0].data.shape)}, v2: {list(vecs[1].data.shape)}",
+                           kind=RUNTIME, hint="x must be (len(v1), len(v2))")
+
+
+def _vector_pair(name: str, op: str, second: str):
+    """torch.NAME(input, SECOND): the op of two vectors (ger is outer's
+    older name, its node MulBackward0; vdot is dot's kin, VdotBackward0)."""
+    @F.tensors_only
+    def f(rt, input, other):
+        return rt.apply(OPS[op], (F._need_tensor(input, name, 1),
+                                  F._need_tensor(other, name, 2, second)))
+    f.__name__ = name
+    return f
+
+
+def _number(fname: str, arg: str, pos: int, v):
+    if F.is_tensor(v) or not isinstance(v, (int, float)):
+        raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be Number, not "
+                           f"{F.arg_type_name(v)}", kind="TypeError",
+                           hint=f"{fname} takes a Python number")
+    return v
+
+
+def f_logspace(rt, start, end, steps, base=10.0, *, dtype=None, requires_grad=False):
+    """base ** linspace(start, end, steps), as PyTorch's CPU kernel computes
+    it: in double, pow(base, start + step * i) for the first half and
+    pow(base, end - step * (steps - 1 - i)) for the rest, then cast."""
+    for v in (start, end):
+        if F.is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise F.invalid_combination("logspace", [start, end, steps],
+                                        hint="e.g. torch.logspace(0, 2, 5)")
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise F.invalid_combination("logspace", [start, end, steps],
+                                    hint="steps is a whole number: logspace(0, 2, 5)")
+    if steps < 0:
+        raise GradvizError("number of steps must be non-negative", kind=RUNTIME,
+                           hint="steps counts the points: 0 or more")
+    dt = np.dtype(F._dtype_arg(dtype) or F.F32)
+    values = _logspace(dt, start, end, steps, base)
+    return F._leaf(rt, values.astype(dt), requires_grad, "logspace")
+
+
+def _logspace(dt, start, end, steps: int, base) -> np.ndarray:
+    """PyTorch's CPU kernel: the step (end - start in dt) / (steps - 1) in
+    double, pow(base, start + step * i) for the first half and pow(base,
+    end - step * (steps - 1 - i)) for the rest in double (an integer
+    dtype's base a C float), cast to dt."""
+    lo, hi = dt.type(start), dt.type(end)
+    if steps == 1:          # (the kernel's own case: base ** start)
+        hi = lo
+    step = np.float64(hi - lo) / (steps - 1) if steps > 1 else 0.0
+    i = np.arange(steps)
+    exponents = np.where(i < steps // 2, np.float64(lo) + step * i,
+                         np.float64(hi) - step * (steps - 1 - i))
+    b = np.float64(base) if dt.kind == "f" else np.float64(np.float32(base))
+    return np.power(b, exponents).astype(dt)
+
+
+def f_scalar_tensor(rt, s, *, dtype=None, requires_grad=False):
+    """torch.scalar_tensor(s): a 0-d tensor of the number s (float32 unless
+    dtype says otherwise, whatever the number's type)."""
+    _number("scalar_tensor", "s", 1, s)
+    dt = np.dtype(F._dtype_arg(dtype) or F.F32)
+    F.checked_float(s, dt)
+    return F._leaf(rt, np.asarray(s).astype(dt), requires_grad, "scalar_tensor")
+
+
+_CHAIN_MATMUL_WARNING = (
+    "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+    "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+    "multiple parameters.")
+
+
+def f_chain_matmul(rt, *matrices):
+    """torch.chain_matmul(A, B, ...): linalg.multi_dot of the matrices (one
+    alone is cloned), with PyTorch's deprecation warning, given once."""
+    if not matrices:
+        raise GradvizError("chain_matmul(): Expected one or more matrices", kind=RUNTIME,
+                           hint="give the matrices to multiply: chain_matmul(A, B, C)")
+    ts = [F._need_tensor(m, "chain_matmul", i + 1, "matrices") for i, m in enumerate(matrices)]
+    if not any(ev.get("message") == _CHAIN_MATMUL_WARNING for ev in rt.tape.events):
+        rt.log_event("user_warning", ts[0], message=_CHAIN_MATMUL_WARNING)
+    for t in ts:
+        if t.data.ndim != 2:
+            raise GradvizError(f"Tensor dimension is {t.data.ndim}, expected 2 instead.",
+                               kind=RUNTIME, hint="chain_matmul multiplies matrices only")
+    if len(ts) == 1:
+        return F.METHODS["clone"](rt, ts[0])
+    return F.LINALG["multi_dot"](rt, ts)
+
+
+f_addmv = _bias_product("addmv", ("mat", "vec"), "(mat @ vec)")
+f_addr = _bias_product("addr", ("vec1", "vec2"), "torch.outer(vec1, vec2)")
+# (F.linear's node on a 2-d input, AddmmBackward0)
+f_addmm = _bias_product("addmm", ("mat1", "mat2"), "(mat1 @ mat2)")
+
+FUNCTIONS = {
+    "addmm": f_addmm, "addmv": f_addmv, "addr": f_addr,
+    "ger": _vector_pair("ger", "outer", "vec2"), "vdot": _vector_pair("vdot", "vdot", "other"),
+    "logspace": f_logspace, "chain_matmul": f_chain_matmul, "scalar_tensor": f_scalar_tensor,
+}
+
+
+def install(baddbmm) -> dict:
+    """The methods, given torch.baddbmm's function (for x.baddbmm_)."""
+    methods = {name: _as_method(name, FUNCTIONS[name]) for name in ("addmm", "addmv", "addr")}
+    methods.update({name: F.tensors_only(_as_method(name, FUNCTIONS[name]))
+                    for name in ("ger", "vdot")})
+    for name, f in (("addmv", f_addmv), ("addr", f_addr), ("addmm", f_addmm),
+                    ("baddbmm", baddbmm)):
+        methods[name + "_"] = _in_place(name, f)
+    return methods
