@@ -4143,6 +4143,11 @@ from . import shape_fns  # noqa: E402
 FUNCTIONS.update(shape_fns.FUNCTIONS)
 METHODS.update(shape_fns.METHODS)
 
+# view_as, broadcast_to, movedim, swapaxes, hstack, atleast_2d, fliplr, ...
+from . import reshape_fns  # noqa: E402
+FUNCTIONS.update(reshape_fns.FUNCTIONS)
+METHODS.update(reshape_fns.METHODS)
+
 # unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
 from . import counting_fns  # noqa: E402
 FUNCTIONS.update(counting_fns.FUNCTIONS)
