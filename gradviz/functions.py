@@ -614,7 +614,7 @@ ONE_TENSOR_FUNCTIONS = frozenset("""
 NO_ARGUMENT_METHODS = (ONE_TENSOR_FUNCTIONS - {"clone"}) | \
     frozenset(f"{name}_" for name in ONE_TENSOR_FUNCTIONS) | frozenset("""
     _is_view detach_ dim element_size is_inference is_signed item nelement retain_grad tolist
-    zero_""".split())
+    zero_ fliplr flipud ravel""".split())
 # the names PyTorch's argument parser takes for a function's tensor (numpy's x too)
 _INPUT_NAMES = ("input", "x")
 

@@ -10,6 +10,7 @@ the ops it reuses. Imported by functions.py, whose tables they join.
 from __future__ import annotations
 
 from . import functions as F
+from . import selection, shape_fns
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .functions import _dim, _need_tensor, arg_type_name, is_tensor
 from .ops.registry import broadcast_shape
@@ -166,13 +167,145 @@ def f_swapdims(rt, input, dim0, dim1):
     return F.f_transpose(rt, _need_tensor(input, "swapdims"), dim0, dim1)
 
 
+# ---- atleast_nd, hstack, vstack, dstack, column_stack ---------------------------
+
+def _atleast(name: str, shape_of):
+    """atleast_1d/2d/3d: one tensor gives one, several (or a list of them)
+    a tuple; a tensor of enough dims is returned itself."""
+    def one(rt, t):
+        if not is_tensor(t):
+            raise F.invalid_combination(name, [t], hint=f"{name}(x) or {name}(x, y)")
+        return shape_of(rt, t)
+
+    def f(rt, *tensors):
+        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+            return tuple(one(rt, t) for t in tensors[0])
+        if len(tensors) == 1:
+            return one(rt, tensors[0])
+        return tuple(one(rt, t) for t in tensors)
+    f.__name__ = name
+    return f
+
+
+def _at_least_1d(rt, t):
+    return F.f_reshape(rt, t, 1) if t.data.ndim == 0 else t
+
+
+def _at_least_2d(rt, t):
+    nd = t.data.ndim
+    if nd == 0:
+        return F.f_reshape(rt, t, 1, 1)
+    return F.f_unsqueeze(rt, t, 0) if nd == 1 else t
+
+
+def _at_least_3d(rt, t):
+    """PyTorch's order: a vector gains its first dim, then its last."""
+    nd = t.data.ndim
+    if nd == 0:
+        return F.f_reshape(rt, t, 1, 1, 1)
+    if nd == 1:
+        return F.f_unsqueeze(rt, F.f_unsqueeze(rt, t, 0), -1)
+    return F.f_unsqueeze(rt, t, -1) if nd == 2 else t
+
+
+def _tensor_list(tensors, fname: str) -> tuple:
+    """The stacking functions' list, with PyTorch's checks."""
+    if not isinstance(tensors, (list, tuple)):
+        raise GradvizError(f"{fname}(): argument 'tensors' (position 1) must be tuple of "
+                           f"Tensors, not {arg_type_name(tensors)}", kind=TYPE,
+                           hint=f"give the tensors in one list: {fname}([a, b])")
+    if not tensors:
+        raise GradvizError(f"{fname} expects a non-empty TensorList", kind=RUNTIME,
+                           hint=f"give the tensors in one list: {fname}([a, b])")
+    for i, t in enumerate(tensors):
+        if not is_tensor(t):
+            raise GradvizError(f"expected Tensor as element {i} in argument 0, but got "
+                               f"{arg_type_name(t)}", kind=TYPE, hint=f"{fname}([a, b]): "
+                                                                      "tensors only")
+    return tuple(tensors)
+
+
+def f_hstack(rt, tensors):
+    """hstack: cat of atleast_1d's along dim 0 for vectors, else dim 1."""
+    ts = [_at_least_1d(rt, t) for t in _tensor_list(tensors, "hstack")]
+    return F.FUNCTIONS["cat"](rt, ts, 0 if ts[0].data.ndim == 1 else 1)
+
+
+def _stacker(name: str, at_least, dim: int):
+    def f(rt, tensors):
+        ts = [at_least(rt, t) for t in _tensor_list(tensors, name)]
+        return F.FUNCTIONS["cat"](rt, ts, dim)
+    f.__name__ = name
+    return f
+
+
+def f_column_stack(rt, tensors):
+    """column_stack: each 0-d or 1-d tensor reshaped to a column, then cat on dim 1."""
+    ts = [F.f_reshape(rt, t, t.data.size, 1) if t.data.ndim <= 1 else t
+          for t in _tensor_list(tensors, "column_stack")]
+    return F.FUNCTIONS["cat"](rt, ts, 1)
+
+
+# ---- hsplit, vsplit, dsplit, fliplr, flipud ---------------------------------------
+
+def _splitter(name: str, min_dims: int, dim_of):
+    """hsplit/vsplit/dsplit: tensor_split along dim_of(ndim), a count of
+    sections having to divide that dim evenly."""
+    def f(rt, input, indices_or_sections):
+        x = _need_tensor(input, name)
+        nd = x.data.ndim
+        if nd < min_dims:
+            raise GradvizError(f"torch.{name} requires a tensor with at least {min_dims} "
+                               f"dimension, but got a tensor with {nd} dimensions!",
+                               kind=RUNTIME, hint=f"{name} splits dim {dim_of(max(nd, 1))}")
+        d = dim_of(nd)
+        split = indices_or_sections
+        if isinstance(split, int) and not isinstance(split, bool):
+            n = x.data.shape[d]
+            if split == 0 or n % split:
+                raise GradvizError(f"torch.{name} attempted to split along dimension {d}, but "
+                                   f"the size of the dimension {n} is not divisible by the "
+                                   f"split_size {split}!", kind=RUNTIME,
+                                   hint="a number of sections that divides the dim, or a list "
+                                        "of indices")
+        elif not (isinstance(split, (list, tuple)) and all(
+                isinstance(i, int) and not isinstance(i, bool) for i in split)):
+            raise F.invalid_combination(name, [x, split],
+                                        hint=f"{name}(x, sections) or {name}(x, [i, j])")
+        return shape_fns.f_tensor_split(rt, x, split, d)
+    f.__name__ = name
+    return f
+
+
+def _flipper(name: str, min_dims: int, dim: int):
+    def f(rt, input):
+        x = _need_tensor(input, name)
+        if x.data.ndim < min_dims:
+            raise GradvizError(f"Input must be >= {min_dims}-d.", kind=RUNTIME,
+                               hint=f"{name} reverses dim {dim}")
+        return selection.f_flip(rt, x, (dim,))
+    f.__name__ = name
+    return f
+
+
 FUNCTIONS = {
     "permute": f_permute, "ravel": f_ravel,
     "broadcast_to": f_broadcast_to, "broadcast_tensors": f_broadcast_tensors,
     "broadcast_shapes": f_broadcast_shapes,
     "movedim": f_movedim, "moveaxis": f_moveaxis, "swapaxes": f_swapaxes, "swapdims": f_swapdims,
+    "atleast_1d": _atleast("atleast_1d", _at_least_1d),
+    "atleast_2d": _atleast("atleast_2d", _at_least_2d),
+    "atleast_3d": _atleast("atleast_3d", _at_least_3d),
+    "hstack": f_hstack, "vstack": _stacker("vstack", _at_least_2d, 0),
+    "row_stack": _stacker("row_stack", _at_least_2d, 0),
+    "dstack": _stacker("dstack", _at_least_3d, 2), "column_stack": f_column_stack,
+    "hsplit": _splitter("hsplit", 1, lambda nd: 1 if nd > 1 else 0),
+    "vsplit": _splitter("vsplit", 2, lambda nd: 0),
+    "dsplit": _splitter("dsplit", 3, lambda nd: 2),
+    "fliplr": _flipper("fliplr", 2, 1), "flipud": _flipper("flipud", 1, 0),
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
-           for name in ("ravel", "movedim", "moveaxis", "swapaxes", "swapdims")}
+           for name in ("ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
+                        "hsplit", "vsplit", "dsplit", "fliplr", "flipud")}
 METHODS.update({"view_as": m_view_as, "reshape_as": m_reshape_as, "where": m_where,
                 "broadcast_to": m_broadcast_to})
