@@ -9,13 +9,16 @@ the ops it reuses. Imported by functions.py, whose tables they join.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from . import functions as F
 from . import selection, shape_fns
-from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .functions import _dim, _need_tensor, arg_type_name, is_tensor
 from .ops.registry import broadcast_shape
-from .render.torchfmt import Size
-from .selection import _as_method
+from .render.torchfmt import DType, Size
+from .ops import OPS
+from .selection import _as_method, _int, _ints
 
 
 # ---- view_as, reshape_as, permute, where, ravel -------------------------------
@@ -288,6 +291,94 @@ def _flipper(name: str, min_dims: int, dim: int):
     return f
 
 
+# ---- diagflat, select, narrow_copy, msort, sum_to_size ----------------------------
+
+def f_diagflat(rt, input, offset=0):
+    """diagflat: x flattened (contiguous().view(-1)) on a matrix's diagonal."""
+    x = _need_tensor(input, "diagflat")
+    _int(offset, "diagflat", "offset", 2)
+    return rt.apply(OPS["diag_embed"], (f_ravel(rt, x),), {"offset": offset})
+
+
+def f_select(rt, input, dim, index):
+    """select(x, dim, i): x[..., i] at dim, a view (SelectBackward0)."""
+    x = _need_tensor(input, "select")
+    _int(dim, "select", "dim", 2)
+    _int(index, "select", "index", 3)
+    nd = x.data.ndim
+    if nd == 0:
+        raise GradvizError("select() cannot be applied to a 0-dim tensor.", kind=INDEX,
+                           hint="a 0-d tensor has no dim to pick from")
+    d = _dim(dim, nd)
+    n = x.data.shape[d]
+    if not -n <= index < n:
+        raise GradvizError(f"select(): index {index} out of range for tensor of size "
+                           f"{list(x.data.shape)} at dimension {d}", kind=INDEX,
+                           hint=f"dim {d} has size {n}")
+    return rt.apply(OPS["index"], (x,), {"index": (slice(None),) * d + (index % n,),
+                                         "advanced": False, "grad_fn": "SelectBackward0"})
+
+
+def f_narrow_copy(rt, input, dim, start, length):
+    """narrow_copy: narrow's rows in memory of their own (NarrowCopyBackward0)."""
+    x = _need_tensor(input, "narrow_copy")
+    view = selection.f_narrow(rt, x, dim, start, length)
+    view.params = {**view.params, "grad_fn": "NarrowCopyBackward0"}
+    view.data = view.data.copy()          # (not a view: writes into it leave x alone)
+    return view
+
+
+def f_msort(rt, input):
+    """msort: sort's values along dim 0."""
+    x = _need_tensor(input, "msort")
+    if x.data.ndim == 0:
+        return x
+    return selection.f_sort(rt, x, 0).values
+
+
+def m_sum_to_size(rt, x, *size):
+    """x.sum_to_size(shape): x summed down to shape, as PyTorch's sum_to:
+    one sum over the leading dims and the dims shape has as 1 (kept), then
+    a view dropping the leading ones; x itself when it has that shape."""
+    shape = F._sizes_given("sum_to_size", "size", size)
+    have = x.data.shape
+    lead = len(have) - len(shape)
+    if lead < 0 or any(s != h and s != 1 for s, h in zip(shape, have[lead:])):
+        raise GradvizError(f"size {{{list(shape)}}} is not expandable to size {{{list(have)}}}.",
+                           kind=RUNTIME, hint="each size equal to x's or 1, compared from "
+                                              "the right")
+    dims = tuple(range(lead)) + tuple(i for i in range(lead, len(have))
+                                      if shape[i - lead] == 1 and have[i] != 1)
+    out = F.FUNCTIONS["sum"](rt, x, dims, keepdim=True) if dims else x
+    return F.m_view(rt, out, *shape) if lead > 0 else out
+
+
+# ---- new_empty, unravel_index ------------------------------------------------------
+
+def m_new_empty(rt, x, *sizes, size=None, dtype=None, requires_grad=False):
+    """x.new_empty(2, 3): PyTorch leaves the values unset; here they are zeros."""
+    return F._filled("new_empty", 0)(rt, *sizes, size=size, dtype=F._dtype_of(x, dtype),
+                                     requires_grad=requires_grad)
+
+
+def f_unravel_index(rt, indices, shape):
+    """unravel_index(flat, shape): a tuple of int64 tensors, one per dim;
+    an index past the end (or negative) wraps, as PyTorch's arithmetic does."""
+    idx = _need_tensor(indices, "unravel_index", 1, "indices")
+    if idx.data.dtype.kind not in "iu":
+        raise GradvizError(f"expected 'indices' to be integer dtype, but got "
+                           f"{DType(idx.data.dtype.name)}", kind=TYPE,
+                           hint="flat indices are whole numbers: torch.tensor([4, 1])")
+    dims = _ints(shape, "unravel_index", "shape", 2)
+    flat = idx.data.astype(np.int64)
+    out = []
+    for n in reversed(dims):
+        out.append(np.mod(flat, n) if n else flat * 0)
+        flat = np.floor_divide(flat, n) if n else flat
+    return tuple(F._leaf(rt, np.asarray(a, np.int64), False, "unravel_index")
+                 for a in reversed(out))
+
+
 FUNCTIONS = {
     "permute": f_permute, "ravel": f_ravel,
     "broadcast_to": f_broadcast_to, "broadcast_tensors": f_broadcast_tensors,
@@ -303,9 +394,13 @@ FUNCTIONS = {
     "vsplit": _splitter("vsplit", 2, lambda nd: 0),
     "dsplit": _splitter("dsplit", 3, lambda nd: 2),
     "fliplr": _flipper("fliplr", 2, 1), "flipud": _flipper("flipud", 1, 0),
+    "diagflat": f_diagflat, "select": f_select, "narrow_copy": f_narrow_copy, "msort": f_msort,
+    "unravel_index": f_unravel_index,
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
            for name in ("ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
-                        "hsplit", "vsplit", "dsplit", "fliplr", "flipud")}
+                        "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "diagflat", "select",
+                        "narrow_copy", "msort")}
 METHODS.update({"view_as": m_view_as, "reshape_as": m_reshape_as, "where": m_where,
-                "broadcast_to": m_broadcast_to})
+                "broadcast_to": m_broadcast_to, "sum_to_size": m_sum_to_size,
+                "new_empty": m_new_empty})
