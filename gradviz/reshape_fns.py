@@ -379,6 +379,75 @@ def f_unravel_index(rt, indices, shape):
                  for a in reversed(out))
 
 
+# ---- select_scatter, slice_scatter, combinations ------------------------------------
+
+def _scatter_into(rt, x, src, key: tuple, grad_fn: str):
+    """A copy of x with src written at x[key] (src of exactly that shape,
+    as PyTorch checks), recorded as the one node PyTorch records."""
+    src = _need_tensor(src, grad_fn.replace("ScatterBackward0", "").lower() + "_scatter", 2, "src")
+    part = x.data[key].shape
+    if src.data.shape != part:
+        raise GradvizError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.data.shape)}, slice size = {list(part)}", kind=RUNTIME,
+                           hint=f"src must have the shape {list(part)}")
+    if src.data.dtype != x.data.dtype:        # (written in x's dtype, as PyTorch's copy_)
+        src = F.METHODS["to"](rt, src, DType(x.data.dtype.name))
+    return rt.apply(OPS["setitem"], (x, src), {"index": key, "advanced": False,
+                                               "grad_fn": grad_fn})
+
+
+def f_select_scatter(rt, input, src, dim, index):
+    """select_scatter(x, src, dim, i): x with x.select(dim, i) replaced by src."""
+    x = _need_tensor(input, "select_scatter")
+    _int(dim, "select_scatter", "dim", 3)
+    _int(index, "select_scatter", "index", 4)
+    d = _dim(dim, x.data.ndim)
+    n = x.data.shape[d]
+    if not -n <= index < n:
+        raise GradvizError(f"select(): index {index} out of range for tensor of size "
+                           f"{list(x.data.shape)} at dimension {d}", kind=INDEX,
+                           hint=f"dim {d} has size {n}")
+    return _scatter_into(rt, x, src, (slice(None),) * d + (index % n,), "SelectScatterBackward0")
+
+
+def f_slice_scatter(rt, input, src, dim=0, start=None, end=None, step=1):
+    """slice_scatter(x, src, dim, start, end, step): x with that slice replaced by src."""
+    x = _need_tensor(input, "slice_scatter")
+    _int(dim, "slice_scatter", "dim", 3)
+    _int(step, "slice_scatter", "step", 6)
+    if step <= 0:
+        raise GradvizError("slice step must be positive", kind=RUNTIME,
+                           hint="step is 1 or more")
+    d = _dim(dim, x.data.ndim)
+    return _scatter_into(rt, x, src, (slice(None),) * d + (slice(start, end, step),),
+                         "SliceScatterBackward0")
+
+
+def f_combinations(rt, input, r=2, with_replacement=False):
+    """combinations(v, r): PyTorch's composite, r meshgrid copies of v, each
+    masked_select'ed by the mask of increasing index tuples, stacked on dim 1."""
+    x = _need_tensor(input, "combinations")
+    _int(r, "combinations", "r", 2)
+    if x.data.ndim != 1:
+        raise GradvizError(f"Expect a 1D vector, but got shape {list(x.data.shape)}",
+                           kind=RUNTIME, hint="combinations takes a vector")
+    if r < 0:
+        raise GradvizError(f"Expect a non-negative number, but got {r}", kind=RUNTIME,
+                           hint="r counts the elements of each combination")
+    if r == 0:
+        return F._leaf(rt, np.zeros(0, x.data.dtype), False, "combinations")
+    n = x.data.shape[0]
+    rt.tape.check_size(n ** r, "meshgrid")
+    grids = shape_fns.f_meshgrid(rt, *[x] * r, indexing="ij")
+    idx = np.indices((n,) * r)
+    mask = np.ones((n,) * r, bool)
+    for a, b in zip(idx[:-1], idx[1:]):
+        mask &= (a <= b) if with_replacement else (a < b)
+    mask_t = F._leaf(rt, mask, False, "combinations.mask")
+    picked = [F.FUNCTIONS["masked_select"](rt, g, mask_t) for g in grids]
+    return F.FUNCTIONS["stack"](rt, picked, 1)
+
+
 FUNCTIONS = {
     "permute": f_permute, "ravel": f_ravel,
     "broadcast_to": f_broadcast_to, "broadcast_tensors": f_broadcast_tensors,
@@ -395,12 +464,13 @@ FUNCTIONS = {
     "dsplit": _splitter("dsplit", 3, lambda nd: 2),
     "fliplr": _flipper("fliplr", 2, 1), "flipud": _flipper("flipud", 1, 0),
     "diagflat": f_diagflat, "select": f_select, "narrow_copy": f_narrow_copy, "msort": f_msort,
-    "unravel_index": f_unravel_index,
+    "unravel_index": f_unravel_index, "select_scatter": f_select_scatter,
+    "slice_scatter": f_slice_scatter, "combinations": f_combinations,
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
            for name in ("ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
                         "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "diagflat", "select",
-                        "narrow_copy", "msort")}
+                        "narrow_copy", "msort", "select_scatter", "slice_scatter")}
 METHODS.update({"view_as": m_view_as, "reshape_as": m_reshape_as, "where": m_where,
                 "broadcast_to": m_broadcast_to, "sum_to_size": m_sum_to_size,
                 "new_empty": m_new_empty})
