@@ -448,6 +448,35 @@ def f_combinations(rt, input, r=2, with_replacement=False):
     return F.FUNCTIONS["stack"](rt, picked, 1)
 
 
+# ---- x.unfold ------------------------------------------------------------------------
+
+def m_unfold(rt, x, dimension=None, size=None, step=None):
+    """x.unfold(dim, size, step): the windows of size elements every step
+    along dim, each as a new last dim (UnfoldBackward0)."""
+    missing = [name for name, v in (("dimension", dimension), ("size", size), ("step", step))
+               if v is None]
+    if missing:
+        names = ", ".join(f'"{name}"' for name in missing)
+        word = "arguments" if len(missing) == 1 else "argument"     # (PyTorch's words, so)
+        raise GradvizError(f"unfold() missing {len(missing)} required positional {word}: "
+                           f"{names}", kind=TYPE, hint="x.unfold(dim, size, step)")
+    for arg, v, pos in (("dimension", dimension, 1), ("size", size, 2), ("step", step, 3)):
+        _int(v, "unfold", arg, pos)
+    nd = x.data.ndim
+    d = _dim(dimension, nd)
+    n = x.data.shape[d] if nd else 1
+    if size > n:
+        raise GradvizError(f"maximum size for tensor at dimension {d} is {n} but size is "
+                           f"{size}", kind=RUNTIME, hint=f"dim {d} has {n} elements")
+    if size < 0:
+        raise GradvizError(f"size is {size} but must be >= 0", kind=RUNTIME,
+                           hint="size is the window's length")
+    if step <= 0:
+        raise GradvizError(f"step is {step} but must be > 0", kind=RUNTIME,
+                           hint="step is how far each window starts after the last")
+    return rt.apply(OPS["unfold"], (x,), {"dim": d, "size": size, "step": step})
+
+
 FUNCTIONS = {
     "permute": f_permute, "ravel": f_ravel,
     "broadcast_to": f_broadcast_to, "broadcast_tensors": f_broadcast_tensors,
@@ -473,4 +502,4 @@ METHODS = {name: _as_method(name, FUNCTIONS[name])
                         "narrow_copy", "msort", "select_scatter", "slice_scatter")}
 METHODS.update({"view_as": m_view_as, "reshape_as": m_reshape_as, "where": m_where,
                 "broadcast_to": m_broadcast_to, "sum_to_size": m_sum_to_size,
-                "new_empty": m_new_empty})
+                "new_empty": m_new_empty, "unfold": m_unfold})
