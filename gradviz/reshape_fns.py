@@ -423,6 +423,45 @@ def f_slice_scatter(rt, input, src, dim=0, start=None, end=None, step=1):
                          "SliceScatterBackward0")
 
 
+def _diagonal_key(shape: tuple, offset: int, d1: int, d2: int) -> tuple:
+    """Index arrays for every dim that pick x.diagonal(offset, d1, d2) in
+    PyTorch's layout (the other dims in order, the diagonal last)."""
+    n1, n2 = shape[d1], shape[d2]
+    k = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    rest = [a for a in range(len(shape)) if a not in (d1, d2)]
+    m = len(rest)
+    key = [None] * len(shape)
+    for j, a in enumerate(rest):
+        key[a] = np.arange(shape[a]).reshape((1,) * j + (shape[a],) + (1,) * (m - j))
+    along = np.arange(k).reshape((1,) * m + (k,))
+    key[d1] = along + max(-offset, 0)
+    key[d2] = along + max(offset, 0)
+    return tuple(key)
+
+
+def f_diagonal_scatter(rt, input, src, offset=0, dim1=0, dim2=1):
+    """diagonal_scatter(x, src, offset, dim1, dim2): x with that diagonal
+    replaced by src (DiagonalScatterBackward0)."""
+    x = _need_tensor(input, "diagonal_scatter")
+    src = _need_tensor(src, "diagonal_scatter", 2, "src")
+    _int(offset, "diagonal_scatter", "offset", 3)
+    nd = x.data.ndim
+    d1, d2 = _dim(dim1, nd), _dim(dim2, nd)
+    if d1 == d2:
+        raise GradvizError(f"diagonal dimensions cannot be identical {dim1}, {dim2}",
+                           kind=RUNTIME, hint="two different dims: dim1=0, dim2=1")
+    key = _diagonal_key(x.data.shape, offset, d1, d2)
+    part = x.data[key].shape
+    if src.data.shape != part:
+        raise GradvizError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.data.shape)}, slice size = {list(part)}", kind=RUNTIME,
+                           hint=f"src must have the shape {list(part)}")
+    if src.data.dtype != x.data.dtype:
+        src = F.METHODS["to"](rt, src, DType(x.data.dtype.name))
+    return rt.apply(OPS["setitem"], (x, src), {"index": key, "advanced": True,
+                                               "grad_fn": "DiagonalScatterBackward0"})
+
+
 def f_combinations(rt, input, r=2, with_replacement=False):
     """combinations(v, r): PyTorch's composite, r meshgrid copies of v, each
     masked_select'ed by the mask of increasing index tuples, stacked on dim 1."""
@@ -495,11 +534,13 @@ FUNCTIONS = {
     "diagflat": f_diagflat, "select": f_select, "narrow_copy": f_narrow_copy, "msort": f_msort,
     "unravel_index": f_unravel_index, "select_scatter": f_select_scatter,
     "slice_scatter": f_slice_scatter, "combinations": f_combinations,
+    "diagonal_scatter": f_diagonal_scatter,
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
            for name in ("ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
                         "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "diagflat", "select",
-                        "narrow_copy", "msort", "select_scatter", "slice_scatter")}
+                        "narrow_copy", "msort", "select_scatter", "slice_scatter",
+                        "diagonal_scatter")}
 METHODS.update({"view_as": m_view_as, "reshape_as": m_reshape_as, "where": m_where,
                 "broadcast_to": m_broadcast_to, "sum_to_size": m_sum_to_size,
                 "new_empty": m_new_empty, "unfold": m_unfold})
