@@ -658,7 +658,7 @@ ONE_TENSOR_FUNCTIONS = frozenset("""
 NO_ARGUMENT_METHODS = (ONE_TENSOR_FUNCTIONS - {"clone"}) | \
     frozenset(f"{name}_" for name in ONE_TENSOR_FUNCTIONS) | frozenset("""
     _is_view detach_ dim element_size is_inference is_signed item nelement retain_grad tolist
-    zero_ ndimension get_device is_complex is_neg is_conj is_nonzero""".split())
+    zero_ ndimension get_device is_complex is_neg is_conj is_nonzero fliplr flipud ravel""".split())
 # the names PyTorch's argument parser takes for a function's tensor (numpy's x too)
 _INPUT_NAMES = ("input", "x")
 
@@ -4240,6 +4240,11 @@ METHODS.update(scatter_fns.METHODS)
 from . import shape_fns  # noqa: E402
 FUNCTIONS.update(shape_fns.FUNCTIONS)
 METHODS.update(shape_fns.METHODS)
+
+# view_as, broadcast_to, movedim, swapaxes, hstack, atleast_2d, fliplr, ...
+from . import reshape_fns  # noqa: E402
+FUNCTIONS.update(reshape_fns.FUNCTIONS)
+METHODS.update(reshape_fns.METHODS)
 
 # unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
 from . import counting_fns  # noqa: E402

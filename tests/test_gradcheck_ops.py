@@ -474,6 +474,9 @@ INPUTS: dict[str, list] = {
     # flips, rolls, triangles, diagonals, gathers (ops/select.py)
     "flip": [case(anyv(4), dims=(0,)), case(anyv(2, 3), dims=(0, 1)), case(anyv(2, 3, 2), dims=(2,)),
              case(anyv(), dims=())],
+    # x.unfold's windows: overlapping, strided past the end, of a middle dim, of a 0-d tensor
+    "unfold": [case(anyv(5), dim=0, size=3, step=1), case(anyv(2, 5), dim=1, size=2, step=2),
+               case(anyv(3, 4, 2), dim=1, size=2, step=1), case(anyv(), dim=0, size=1, step=1)],
     "roll": [case(anyv(4), shifts=(1,), dims=()), case(anyv(2, 3), shifts=(-1,), dims=()),
              case(anyv(2, 3), shifts=(1, 2), dims=(0, 1)), case(anyv(2, 3, 2), shifts=(5,), dims=(1,))],
     "tril": [case(anyv(3, 3), diagonal=0), case(anyv(2, 3), diagonal=1),
