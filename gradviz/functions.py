@@ -1130,7 +1130,7 @@ def f_initial_seed(rt):
 _DEFAULT_DTYPE_ERROR = "only floating-point types are supported as the default type"
 
 
-def f_set_default_dtype(rt, d):
+def f_set_default_dtype(rt, d, /):
     """torch.set_default_dtype(d), from the line it runs on: the dtype of the
     float tensors made without one (tensor(1.5), ones, rand, arange(0.5, 3),
     a layer's parameters), of a promotion that picks a float (an int tensor
