@@ -920,6 +920,7 @@ def aside(rt):
     from .tape import Tape
     tape, out = rt.tape, rt.out
     rt.tape = Tape(tape.limits, str(tape.default_float))
+    rt.tape.default_dtype = tape.default_dtype     # (the program's, as it replays)
     rt.tape.grad_enabled = False
     rt.out = io.StringIO()
     try:

@@ -233,7 +233,7 @@ def _value_text(rt, value: Tensor) -> str:
 def _f32_scalar(rt, v, like: Tensor | None):
     """broadcast_all's tensor of a number: the tensor argument's dtype, else
     the default float dtype."""
-    dt = like.data.dtype if like is not None else np.dtype(np.float32)
+    dt = like.data.dtype if like is not None else rt.tape.default_dtype
     return F._leaf(rt, np.asarray(v, dt), False, "tensor")
 
 

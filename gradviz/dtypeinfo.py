@@ -109,13 +109,14 @@ def f_result_type(rt, tensor, other):
         args.append(v)
     if not any(v.__class__ is Tensor for v in args):
         # (two Python numbers: 0-d tensors of them, as PyTorch wraps them)
-        return _dtype_object(promote(*(_number_dtype(v) for v in args)))
-    return _dtype_object(result_dtype(args))
+        return _dtype_object(promote(*(_number_dtype(rt, v) for v in args)))
+    return _dtype_object(result_dtype(args, rt.tape.default_dtype))
 
 
-def _number_dtype(v) -> np.dtype:
-    return np.dtype(np.bool_ if v.__class__ is bool else np.int64 if isinstance(v, int)
-                    else np.float32)
+def _number_dtype(rt, v) -> np.dtype:
+    if v.__class__ is bool:
+        return np.dtype(np.bool_)
+    return np.dtype(np.int64) if isinstance(v, int) else rt.tape.default_dtype
 
 
 def f_can_cast(rt, from_, to):

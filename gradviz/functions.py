@@ -203,9 +203,11 @@ def _describe(v) -> str:
     return type(v).__name__
 
 
-def _infer_dtype(flat) -> np.dtype:
+def _infer_dtype(rt, flat) -> np.dtype:
+    """The dtype PyTorch infers for a list of numbers: a Python float makes
+    the default dtype (torch.get_default_dtype()), as does no number at all."""
     if _has_numpy_scalar(flat):         # (np.float64(1.5): its dtype)
-        return _numpy_scalars_dtype(flat)
+        return _numpy_scalars_dtype(rt, flat)
     kind = 0
     for v in flat:
         if isinstance(v, bool):
@@ -213,22 +215,22 @@ def _infer_dtype(flat) -> np.dtype:
         if isinstance(v, int):
             kind = max(kind, 1)
         elif isinstance(v, float):
-            return F32
-    return (np.dtype(np.bool_), np.dtype(np.int64))[kind] if flat else F32
+            return rt.tape.default_dtype
+    return (np.dtype(np.bool_), np.dtype(np.int64))[kind] if flat else rt.tape.default_dtype
 
 
 def _has_numpy_scalar(flat) -> bool:
     return any(issubclass(t, np.generic) for t in set(map(type, flat)))
 
 
-def _numpy_scalars_dtype(flat) -> np.dtype:
+def _numpy_scalars_dtype(rt, flat) -> np.dtype:
     """The dtype PyTorch infers for numbers some of which are numpy scalars
     (torch.tensor([np.float64(1.5), 2.0]) is float64): each number's own
     (a Python float's the default float), promoted as PyTorch promotes."""
     from .dtypeinfo import promote
     out = None
     for v in flat:
-        dt = v.dtype if isinstance(v, np.generic) else _NUMBER_DTYPES.get(v.__class__, F32)
+        dt = v.dtype if isinstance(v, np.generic) else _number_dtype(rt, v)
         out = dt if out is None else promote(out, dt)
     return out
 
@@ -389,8 +391,13 @@ def checked_float(value, dt: np.dtype, filled: int | None = None):
     return value
 
 
-# the dtype of tensor(number): a Python float makes float32, an int int64
-_NUMBER_DTYPES = {float: F32, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
+# the dtype of tensor(number): an int makes int64 (a float the default dtype)
+_NUMBER_DTYPES = {float: None, int: np.dtype(np.int64), bool: np.dtype(np.bool_)}
+
+
+def _number_dtype(rt, v) -> np.dtype:
+    """The dtype of tensor(v) for a Python number v (a float: the default)."""
+    return _NUMBER_DTYPES.get(v.__class__) or rt.tape.default_dtype
 
 
 def numbers_array(values, dt: np.dtype) -> np.ndarray:
@@ -403,14 +410,13 @@ def numbers_array(values, dt: np.dtype) -> np.ndarray:
 
 
 def _make_tensor(rt, data, dtype, requires_grad, label):
-    number_dtype = _NUMBER_DTYPES.get(data.__class__)
-    if number_dtype is not None and rt.tape.max_elements:
+    if data.__class__ in _NUMBER_DTYPES and rt.tape.max_elements:
         # tensor(0.5): a 0-d tensor straight from the number, in the dtype
         # asked for (1.7 as float64 must not pass through float32)
         if dtype in NARROW_INTS:
             return _leaf(rt, narrow_ints([data], dtype, dtype.name).reshape(()), requires_grad,
                          label)
-        arr = numbers_array(data, dtype if dtype is not None else number_dtype)
+        arr = numbers_array(data, dtype if dtype is not None else _number_dtype(rt, data))
         return _leaf(rt, arr, requires_grad, label)
     if data.__class__ is range:              # torch.tensor(range(4)): its ints
         rt.tape.check_size(len(data), "tensor")
@@ -430,7 +436,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
             _check_inferable(data)
         flat, shape = _flatten_nested(data, dtype)
         # the requested dtype directly: 1.7 as float64 must not pass through float32
-        dt = dtype if dtype is not None else _infer_dtype(flat)
+        dt = dtype if dtype is not None else _infer_dtype(rt, flat)
         if dt == np.int64 and any(v.__class__ is int and not -2**63 <= v < 2**63 for v in flat):
             raise GradvizError("Overflow when unpacking long long", kind=VALUE,
                                hint="an int64 holds whole numbers below 2**63: write the "
@@ -871,7 +877,7 @@ def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
     n = math.ceil((end - start) / step)
     rt.tape.check_size(n)
     is_float = any(isinstance(v, float) for v in (start, end, step))
-    dt = _dtype_arg(dtype) or (F32 if is_float else np.dtype(np.int64))
+    dt = _dtype_arg(dtype) or (rt.tape.default_dtype if is_float else np.dtype(np.int64))
     if dt == np.bool_:
         raise GradvizError("\"arange_cpu\" not implemented for 'Bool'", kind="NotImplementedError",
                            hint="a range of bools has no meaning: make it int64, then compare "
@@ -971,7 +977,7 @@ def _filled(label, fill):
         if not sizes and size is None:
             raise _no_size(label, True)
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
-        dt = _dtype_arg(dtype) or F32
+        dt = _dtype_arg(dtype) or rt.tape.default_dtype
         return _leaf(rt, np.full(shape, fill, dt), requires_grad, label)
     make.__name__ = label
     return make
@@ -990,7 +996,7 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
     if not isinstance(fill_value, (int, float)):
         raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
                            kind=TYPE, hint="e.g. full((2, 3), 0.5)")
-    dt = _dtype_arg(dtype) or _infer_dtype([fill_value])
+    dt = _dtype_arg(dtype) or _infer_dtype(rt, [fill_value])
     if dt.kind == "f":
         checked_float(fill_value, dt, math.prod(shape))
     if dt in NARROW_INTS:
@@ -1004,7 +1010,7 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
 
 def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
     shape = _shape_args(rt, (n, n if m is None else m), "eye", None)
-    return _leaf(rt, np.eye(*shape, dtype=_dtype_arg(dtype) or F32), requires_grad, "eye")
+    return _leaf(rt, np.eye(*shape, dtype=_dtype_arg(dtype) or rt.tape.default_dtype), requires_grad, "eye")
 
 
 def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
@@ -1016,7 +1022,7 @@ def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
         raise invalid_combination("linspace", [start, end, steps],
                                   hint="steps is a whole number: linspace(0, 1, 5)")
     _shape_args(rt, (steps,), "linspace", None)
-    dt = np.dtype(_dtype_arg(dtype) or F32)
+    dt = np.dtype(_dtype_arg(dtype) or rt.tape.default_dtype)
     if dt.kind != "f" or steps < 2:
         values = np.linspace(start, end, steps).astype(dt)
     else:
@@ -1155,7 +1161,7 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
                                f"{_describe(v)}", kind=TYPE)
     _check_std(std)
     shape = _shape_args(rt, (size,), "normal")
-    dt = _dtype_arg(dtype) or F32
+    dt = _dtype_arg(dtype) or rt.tape.default_dtype
     if dt.kind != "f":
         raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{type_word(dt)}\'',
                            kind="NotImplementedError", hint="random numbers are floats")
@@ -1219,6 +1225,29 @@ def f_initial_seed(rt):
     return rt.rng.seed
 
 
+_DEFAULT_DTYPE_ERROR = "only floating-point types are supported as the default type"
+
+
+def f_set_default_dtype(rt, d, /):
+    """torch.set_default_dtype(d), from the line it runs on: the dtype of the
+    float tensors made without one (tensor(1.5), ones, rand, arange(0.5, 3),
+    a layer's parameters), of a promotion that picks a float (an int tensor
+    times 1.5, true division of ints), and the one print leaves unnamed."""
+    if d.__class__ is not DType:
+        raise GradvizError("invalid dtype object: " + _DEFAULT_DTYPE_ERROR, kind=TYPE,
+                           hint="e.g. torch.set_default_dtype(torch.float64)")
+    dt = DTYPES[str.__str__(d)]
+    if dt.kind != "f":
+        raise GradvizError(_DEFAULT_DTYPE_ERROR, kind=TYPE,
+                           hint="e.g. torch.set_default_dtype(torch.float64)")
+    if dt == F16:
+        # (PyTorch takes it; half-precision defaults are not modelled here)
+        raise GradvizError("gradviz's default dtype is float32 or float64, not float16",
+                           kind=RUNTIME, hint="make half tensors with dtype=torch.float16 "
+                                              "or x.half()")
+    rt.tape.default_dtype = dt
+
+
 def f_set_default_device(rt, device):
     """torch.set_default_device(device): the CPU changes nothing; another
     device is refused by the next tensor a maker makes (PyTorch's CPU
@@ -1243,7 +1272,7 @@ def _random(label, draw):
         if not sizes and size is None:
             raise _no_size(label, dtype is not None or requires_grad)
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
-        dt = _dtype_arg(dtype) or F32
+        dt = _dtype_arg(dtype) or rt.tape.default_dtype
         if dt.kind != "f":
             kernel = "normal_kernel_cpu" if label == "randn" else "check_uniform_bounds"
             raise GradvizError(f'"{kernel}" not implemented for \'{type_word(dt)}\'',
@@ -3056,7 +3085,8 @@ FUNCTIONS = {
     "inference_mode": f_inference_mode,
     "is_grad_enabled": f_is_grad_enabled, "is_inference_mode_enabled": f_is_inference_mode_enabled, "isclose": f_isclose,
     "is_tensor": lambda rt, v: is_tensor(v),
-    "get_default_dtype": lambda rt: DTYPE_OBJECTS["float32"],
+    "get_default_dtype": lambda rt: DTYPE_OBJECTS[rt.tape.default_dtype.name],
+    "set_default_dtype": f_set_default_dtype,
     "is_floating_point": f_is_floating_point, **VALUE_TESTS,
 }
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
@@ -4013,7 +4043,7 @@ def f_parameter(rt, data=None, requires_grad=True):
         raise GradvizError(f"'{arg_type_name(data)}' object has no attribute 'detach'",
                            kind="AttributeError", hint=_number_hint("Parameter", [data]))
     x = data if data is not None else \
-        _leaf(rt, np.zeros(0, F32), False, "empty")
+        _leaf(rt, np.zeros(0, rt.tape.default_dtype), False, "empty")
     t = _shared_leaf(rt, x, requires_grad, "Parameter")
     t.meta = {**(t.meta or {}), "parameter": True}
     return t
@@ -4056,7 +4086,7 @@ def m_type(rt, x, dtype=None):
     if dtype.__class__ is PyType and dtype in LEGACY:     # x.type(torch.LongTensor)
         dtype = DTYPE_OBJECTS[LEGACY[dtype]]
     elif dtype.__class__ is PyType and dtype.name == "torch.Tensor":
-        return f_to(rt, x, F32)                            # x.type(torch.Tensor): the default
+        return f_to(rt, x, rt.tape.default_dtype)          # x.type(torch.Tensor): the default
     elif not isinstance(dtype, (str, DType)):             # x.type(float): not a dtype here
         name = getattr(dtype, "name", type(dtype).__name__)
         raise GradvizError(f"invalid type: '{name}'", kind=VALUE,

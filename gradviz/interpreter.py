@@ -4019,7 +4019,8 @@ class Interpreter:
                                self.value_str(tangent))
             text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
                                  grad_fn=v.grad_fn_name, tangent=tangent,
-                                 options=self.print_options)
+                                 options=self.print_options,
+                                 default_float=self.tape.default_dtype.name)
             if v.meta is not None and v.meta.get("parameter"):
                 return "Parameter containing:\n" + text
             return text
@@ -4523,7 +4524,7 @@ def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
             return Size(dims)
         raise GradvizError("torch.Size() takes an iterable of 'int'", kind=TYPE)
     if t == TENSOR or t in LEGACY:
-        return functions.legacy_tensor(rt, LEGACY.get(t, "float32"), args, kwargs)
+        return functions.legacy_tensor(rt, LEGACY.get(t, rt.tape.default_dtype.name), args, kwargs)
     if t == PARAMETER:
         return _bound_call("Parameter", functions.f_parameter, rt, args, kwargs)
     if t.name in optim.MAKERS:            # torch.optim.SGD(params, lr=0.1)

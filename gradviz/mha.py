@@ -168,7 +168,7 @@ def make_multihead_attention(rt, embed_dim, num_heads, dropout=0.0, bias=True, a
                                 f"num_heads={_divisor(embed_dim, num_heads)}")
     if device is not None:
         F.check_device(device)
-    dt = M._float_dtype(dtype)
+    dt = M._float_dtype(rt, dtype)
     e = embed_dim
     shapes = {"in_proj_weight": (3 * e, e)} if kdim == e and vdim == e else \
         {"q_proj_weight": (e, e), "k_proj_weight": (e, kdim), "v_proj_weight": (e, vdim)}

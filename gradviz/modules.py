@@ -485,7 +485,7 @@ def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm
         padding_idx %= n
     _no_negative((n, d))
     rt.tape.check_shape((n, d), "parameter")
-    values = rt.rng.normal((n, d), _float_dtype(dtype))       # init.normal_(self.weight)
+    values = rt.rng.normal((n, d), _float_dtype(rt, dtype))       # init.normal_(self.weight)
     if padding_idx is not None:
         values[padding_idx] = 0                                # (under no_grad, as PyTorch's)
     weight = F._leaf(rt, values, True, "Parameter")
@@ -818,7 +818,7 @@ def _conv_maker(cls, lazy: bool = False):
                                kind=VALUE, hint="gradviz pads with zeros: padding_mode='zeros'")
         if device is not None:
             F.check_device(device)
-        dt = _float_dtype(dtype)
+        dt = _float_dtype(rt, dtype)
         if lazy:
             weight, b = UninitializedParameter(dt), UninitializedParameter(dt) if bias else None
         else:
@@ -856,7 +856,7 @@ def _conv_transpose_maker(cls):
         if device is not None:
             F.check_device(device)
         weight, b = _conv_parameters(rt, (c_in, c_out // groups) + kernel,
-                                     c_out if bias else None, _float_dtype(dtype))
+                                     c_out if bias else None, _float_dtype(rt, dtype))
         m = cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
                             "stride": stride_, "padding": padding_, "dilation": dilation_,
                             "groups": groups, "padding_mode": padding_mode})
@@ -884,7 +884,7 @@ def make_layer_norm(rt, normalized_shape, eps=1e-5, elementwise_affine=True, bia
         _size_arg("LayerNorm", "normalized_shape", s)
     if device is not None:
         F.check_device(device)
-    dt = _float_dtype(dtype)
+    dt = _float_dtype(rt, dtype)
     weight = _filled(rt, shape, dt, 1.0, True, "Parameter") if elementwise_affine else None
     b = _filled(rt, shape, dt, 0.0, True, "Parameter") if elementwise_affine and bias else None
     return LayerNorm(weight, b, shape, eps, elementwise_affine)   # (as given: its repr shows it)
@@ -1011,7 +1011,7 @@ def _batch_norm_maker(cls, lazy: bool = False):
         n = 0 if lazy else _size_arg(cls.name, "num_features", num_features)
         if device is not None:
             F.check_device(device)
-        dt = _float_dtype(dtype)
+        dt = _float_dtype(rt, dtype)
         if lazy:
             # (num_batches_tracked is a tensor from the start, the rest made by the first call)
             weight, b, buffers = _batch_norm_state(rt, 0, dt, bool(affine), bool(bias),
@@ -1241,12 +1241,13 @@ def make_linear(rt, in_features, out_features, bias=True, device=None, dtype=Non
     out_features = _size_arg("Linear", "out_features", out_features)
     if device is not None:
         F.check_device(device)
-    weight, b = _linear_parameters(rt, in_features, out_features, bias, _float_dtype(dtype))
+    weight, b = _linear_parameters(rt, in_features, out_features, bias, _float_dtype(rt, dtype))
     return Linear(weight, b, in_features, out_features)
 
 
-def _float_dtype(dtype) -> np.dtype:
-    dt = F.F32 if dtype is None else F._dtype_arg(dtype)
+def _float_dtype(rt, dtype) -> np.dtype:
+    """A layer's parameters' dtype: the one asked for, else the default."""
+    dt = rt.tape.default_dtype if dtype is None else F._dtype_arg(dtype)
     if dt.kind != "f":
         raise GradvizError("Only Tensors of floating point and complex dtype can require "
                            "gradients", kind=RUNTIME, hint="use dtype=torch.float32 or float64")
@@ -1272,7 +1273,7 @@ def make_lazy_linear(rt, out_features, bias=True, device=None, dtype=None):
     out_features = _size_arg("LazyLinear", "out_features", out_features)
     if device is not None:
         F.check_device(device)
-    dt = _float_dtype(dtype)
+    dt = _float_dtype(rt, dtype)
     return LazyLinear(UninitializedParameter(dt), UninitializedParameter(dt) if bias else None,
                       0, out_features)
 

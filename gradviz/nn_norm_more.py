@@ -125,7 +125,7 @@ def make_group_norm(rt, num_groups, num_channels, eps=1e-5, affine=True, bias=Tr
                            hint="the channels split into groups of equal size")
     if device is not None:
         F.check_device(device)
-    dt = _float_dtype(dtype)
+    dt = _float_dtype(rt, dtype)
     weight = _filled(rt, (num_channels,), dt, 1.0, True, "Parameter") if affine else None
     b = _filled(rt, (num_channels,), dt, 0.0, True, "Parameter") if affine and bias else None
     return GroupNorm(weight, b, num_groups=num_groups, num_channels=num_channels, eps=eps,
@@ -194,7 +194,7 @@ def _instance_norm_maker(cls):
                                                "own statistics")
         if device is not None:
             F.check_device(device)
-        dt = _float_dtype(dtype)
+        dt = _float_dtype(rt, dtype)
         weight = _filled(rt, (num_features,), dt, 1.0, True, "Parameter") if affine else None
         bias = _filled(rt, (num_features,), dt, 0.0, True, "Parameter") if affine else None
         return cls(weight, bias, num_features=num_features, eps=eps, momentum=momentum,

@@ -37,7 +37,7 @@ def make_prelu(rt, num_parameters=1, init=0.25, device=None, dtype=None):
     F._number_arg("PReLU", "init", None, init)
     if device is not None:
         F.check_device(device)
-    weight = _filled(rt, (num_parameters,), _float_dtype(dtype), float(init), True, "Parameter")
+    weight = _filled(rt, (num_parameters,), _float_dtype(rt, dtype), float(init), True, "Parameter")
     return PReLU(weight, None, num_parameters=num_parameters, init=init)
 
 
@@ -70,7 +70,7 @@ def make_bilinear(rt, in1_features, in2_features, out_features, bias=True, devic
                            "ints", kind=TYPE, hint="the sizes are whole numbers")
     if device is not None:
         F.check_device(device)
-    dt = _float_dtype(dtype)
+    dt = _float_dtype(rt, dtype)
     # (PyTorch's reset_parameters: both uniform in +-1/sqrt(in1_features))
     bound = 1 / math.sqrt(in1_features) if in1_features > 0 else 0.0
     weight = _parameter(rt, (out_features, in1_features, in2_features), dt, bound)

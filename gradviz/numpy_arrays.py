@@ -158,7 +158,7 @@ def _array_over_tensor(rt, t: Tensor, arr):
     the array, in numpy's dtype, as a tensor."""
     from .functions import f_tensor
     _no_grad(t)
-    x = t.data if t.data.dtype.kind == "f" else t.data.astype(np.float32)
+    x = t.data if t.data.dtype.kind == "f" else t.data.astype(rt.tape.default_dtype)
     with np.errstate(divide="ignore"):
         recip = np.reciprocal(x)
     y = _arg(arr)

@@ -288,8 +288,9 @@ def _add(rt, a: Tensor, b: Tensor, alpha) -> Tensor:
 
 def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
     """_single_tensor_adam on one parameter (capturable and differentiable
-    off): its step count a float32 tensor, read as a Python float for the
-    bias corrections, which are Python floats."""
+    off): its step count a 0-d tensor of the default float dtype (PyTorch's
+    _get_scalar_dtype: float64 only when that is the default), read as a
+    Python float for the bias corrections, which are Python floats."""
     grad = rt.tensor_attribute(p, "grad")
     if group["maximize"]:
         grad = rt.apply(OPS["neg"], (grad,))
@@ -301,7 +302,7 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
             grad = _add(rt, grad, p, group["weight_decay"])
     state = opt.state.get(id(p))
     if state is None:
-        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), np.float32), "zeros"),
+        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
                                     "exp_avg": _made(rt, np.zeros_like(p.data), "zeros_like"),
                                     "exp_avg_sq": _made(rt, np.zeros_like(p.data), "zeros_like")}
         if group["amsgrad"]:
@@ -333,7 +334,7 @@ def _adagrad_state(rt, opt: Adagrad, group: dict, p: Tensor) -> dict:
     state = opt.state.get(id(p))
     if state is None:
         state = opt.state[id(p)] = {
-            "step": _made(rt, np.zeros((), np.float32), "tensor"),
+            "step": _made(rt, np.zeros((), rt.tape.default_dtype), "tensor"),
             "sum": _made(rt, np.full_like(p.data, group["initial_accumulator_value"]),
                          "full_like")}
     return state
@@ -359,7 +360,7 @@ def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
     differentiable off)."""
     state = opt.state.get(id(p))
     if state is None:
-        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), np.float32), "zeros"),
+        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
                                     "square_avg": _made(rt, np.zeros_like(p.data), "zeros_like")}
         if group["momentum"] > 0:
             state["momentum_buffer"] = _made(rt, np.zeros_like(p.data), "zeros_like")

@@ -154,11 +154,12 @@ def _write(rt, t: Tensor, label: str, value) -> None:
 
 
 def _state(rt, opt: Optimizer, p: Tensor, **made) -> dict:
-    """p's state, made at its first step: step a 0-d float32 tensor, then the
-    named tensors (each a value made from p's)."""
+    """p's state, made at its first step: step a 0-d tensor of the default
+    float dtype (PyTorch's _get_scalar_dtype), then the named tensors (each
+    a value made from p's)."""
     state = opt.state.get(id(p))
     if state is None:
-        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), np.float32), "zeros")}
+        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros")}
         for name, (value, label) in made.items():
             state[name] = _made(rt, value, label)
     return state
@@ -213,7 +214,7 @@ def _moments(rt, state: dict, grad: np.ndarray, beta1: float, beta2: float) -> N
 def _nadam_step(rt, opt: NAdam, group: dict, p: Tensor) -> None:
     """_single_tensor_nadam (capturable and differentiable off)."""
     x = p.data
-    state = _state(rt, opt, p, mu_product=(np.ones((), np.float32), "ones"),
+    state = _state(rt, opt, p, mu_product=(np.ones((), rt.tape.default_dtype), "ones"),
                    exp_avg=_zeros(p), exp_avg_sq=_zeros(p))
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     step = _count(rt, state)
@@ -320,8 +321,8 @@ def _asgd_step(rt, opt: ASGD, group: dict, p: Tensor) -> None:
     average of the parameter's values once t0 steps are past."""
     x = p.data
     lr, lambd = group["lr"], group["lambd"]
-    state = _state(rt, opt, p, eta=(np.asarray(lr, np.float32), "as_tensor"),
-                   mu=(np.ones((), np.float32), "ones"), ax=_zeros(p))
+    state = _state(rt, opt, p, eta=(np.asarray(lr, rt.tape.default_dtype), "as_tensor"),
+                   mu=(np.ones((), rt.tape.default_dtype), "ones"), ax=_zeros(p))
     step = _count(rt, state)
     grad = _grad(rt, group, p).data
     eta = float(state["eta"].data)

@@ -769,7 +769,7 @@ def _make_layer(cls, mode_of):
         _check_proj_size(proj_size, hidden_size)
         if device is not None:
             F.check_device(device)
-        dt = M._float_dtype(dtype)
+        dt = M._float_dtype(rt, dtype)
         directions = 2 if bidirectional else 1
         rt.tape.room_for(num_layers * directions * 2, "layers")     # (two weights or more each)
         gates = GATES[mode] * hidden_size
@@ -875,7 +875,7 @@ def _make_cell(cls, chunks: int):
                                     + (", nonlinearity='tanh')" if cls is RNNCell else ")"))
         if device is not None:
             F.check_device(device)
-        dt = M._float_dtype(dtype)
+        dt = M._float_dtype(rt, dtype)
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
             M._size_arg(cls.name, name, v)
         gates = chunks * hidden_size

@@ -101,11 +101,7 @@ class CPUGenerator:
         self.uniform(out.size, dt, flat)
         if low != 0 or high != 1:
             lo, width = dt.type(low), dt.type(high) - dt.type(low)
-            if dt == F32:
-                flat[:] = _fma(flat, width, lo)
-            else:
-                flat *= width
-                flat += lo
+            flat[:] = _fma(flat, width, lo) if dt == F32 else _fma64(flat, width, lo)
         return out
 
     def integers(self, shape: tuple, low: int, high: int) -> np.ndarray:
@@ -272,6 +268,29 @@ def _fma(a, b, c) -> np.ndarray:
     float64, and the sum's two roundings agree but in cases too rare to
     matter)."""
     return (np.asarray(a, F64) * b + c).astype(F32)
+
+
+_SPLIT = 2.0 ** 27 + 1      # Veltkamp's splitter of a float64 into two 26-bit halves
+
+
+def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
+    """a * b + c in float64 with one rounding, as PyTorch's compiled double
+    uniform_ computes it: the product's rounding error found exactly
+    (Dekker's two-product), then added back with the sum's (two-sum). Off by
+    an ulp only where the exact result is within a hair of a tie, too rare
+    to matter (math.fma is Python 3.13's; Fraction is too slow per number)."""
+    p = a * b
+    t = a * _SPLIT
+    a_hi = t - (t - a)
+    a_lo = a - a_hi
+    t = b * _SPLIT
+    b_hi = t - (t - b)
+    b_lo = b - b_hi
+    p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    s = p + c
+    v = s - p
+    s_err = (p - (s - v)) + (c - v)
+    return s + (s_err + p_err)
 
 
 def _log_avx(x: np.ndarray) -> np.ndarray:

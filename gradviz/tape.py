@@ -95,10 +95,11 @@ def timeout_error(seconds: float) -> GradvizError:
                                          "(0 means no limit), or make the program smaller")
 
 
-def result_dtype(args) -> np.dtype:
+def result_dtype(args, default_float: np.dtype = _F32) -> np.dtype:
     """PyTorch's type promotion: the highest category (bool < int < float)
     wins; within it, tensors with dimensions outrank 0-d tensors, which
-    outrank Python numbers (a float number makes float32, the default).
+    outrank Python numbers (a float number makes default_float, the
+    program's torch.get_default_dtype()).
     Tensors of one rank promote as numpy's do (int8 and uint8 make int16,
     float16 and float32 make float32: PyTorch's table)."""
     dim_dt = zero_dt = None
@@ -130,7 +131,7 @@ def result_dtype(args) -> np.dtype:
         return dim_dt
     if zero_dt is not None and _CATEGORY[zero_dt] == cat:
         return zero_dt
-    return _DEFAULT[cat]
+    return default_float if cat == 2 else _DEFAULT[cat]
 
 
 class Tape:
@@ -141,6 +142,10 @@ class Tape:
         # "float64" (gradient checks): every float the program makes is float64
         self.default_float = np.dtype(default_float)
         self.wide_floats = self.default_float is not _F32
+        # torch.get_default_dtype() of the program (set_default_dtype changes
+        # it from the line it runs on): the dtype of the float tensors it
+        # makes without a dtype, and of promotions that choose a float
+        self.default_dtype = _F32
         self.events: list[dict] = []
         self.grad_enabled = True
         self.no_grad_block = None      # index of the `with no_grad():` block being run
@@ -619,9 +624,9 @@ class Tape:
 
     def _common_dtype(self, op, args) -> np.dtype:
         """The dtype PyTorch computes a common_dtype op of args in."""
-        want = result_dtype(args)
+        want = result_dtype(args, self.default_dtype)
         if op.dtype_rule is FLOAT and want.kind != "f":
-            want = _F32
+            want = self.default_dtype
         if want is _F32 and self.wide_floats:
             want = self.default_float
         return want
@@ -688,9 +693,9 @@ class Tape:
         rule = op.dtype_rule
         # a float32 result means no float64 (nor float16) was involved: PyTorch agrees
         if (ans.dtype is not _F32 or halves) and (rule is PROMOTE or rule is FLOAT):
-            want = result_dtype(args)
+            want = result_dtype(args, self.default_dtype)
             if rule is FLOAT and want.kind != "f":
-                want = _F32
+                want = self.default_dtype
             if want is _F32 and self.wide_floats:
                 want = self.default_float
             if ans.dtype != want:

@@ -87,10 +87,10 @@ _NP_DTYPES = {
     "float16": np.float16,
 }
 _FLOATING = frozenset({"float32", "float64", "float16"})
-# dtypes printed without a ``dtype=`` suffix when the tensor is non-empty
-# (``has_default_dtype`` in ``_str_intern``); empty tensors show every dtype
-# except the default float32.
-_DEFAULT_DTYPES = frozenset({"float32", "int64", "bool"})
+# dtypes printed without a ``dtype=`` suffix when the tensor is non-empty,
+# besides the default float dtype (``has_default_dtype`` in ``_str_intern``);
+# empty tensors show every dtype except the default float one.
+_DEFAULT_DTYPES = frozenset({"int64", "bool"})
 
 _PREFIX = "tensor("
 _INDENT = len(_PREFIX)
@@ -321,13 +321,14 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int,
 
 def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
                   grad_fn: str | None = None, tangent: str | None = None,
-                  options: PrintOptions = DEFAULT_OPTIONS) -> str:
+                  options: PrintOptions = DEFAULT_OPTIONS,
+                  default_float: str = "float32") -> str:
     """``str(t)`` of a CPU tensor (see _format_tensor); a precision set too
     large for Python's float formatting is PyTorch's ValueError, as it
     meets it at the print."""
     try:
         return _format_tensor(data, dtype, requires_grad=requires_grad, grad_fn=grad_fn,
-                              tangent=tangent, options=options)
+                              tangent=tangent, options=options, default_float=default_float)
     except ValueError as exc:
         if "Too many decimal digits" not in str(exc):
             raise
@@ -339,7 +340,8 @@ def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
 
 def _format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
                    grad_fn: str | None = None, tangent: str | None = None,
-                   options: PrintOptions = DEFAULT_OPTIONS) -> str:
+                   options: PrintOptions = DEFAULT_OPTIONS,
+                   default_float: str = "float32") -> str:
     """``str(t)`` of a CPU tensor holding ``data`` (``_str_intern``).
 
     ``dtype``: "float32", "float64", "int64" or "bool"; ``data`` is converted
@@ -347,7 +349,8 @@ def _format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
     (printed ``grad_fn=<MulBackward0>``); otherwise ``requires_grad=True`` is
     printed for a leaf that requires grad. ``tangent``: a dual tensor's
     tangent as PyTorch formats it (``tangent=...``, last). ``options``: the
-    print options in force.
+    print options in force. ``default_float``: torch.get_default_dtype() at
+    the print, the float dtype left unnamed.
     """
     arr = _as_array(data, dtype)
     suffixes = []
@@ -356,13 +359,13 @@ def _format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
         # be inferred from elements, so any non-default dtype is shown
         if arr.ndim != 1:
             suffixes.append("size=" + str(tuple(int(n) for n in arr.shape)))
-        if dtype != "float32":
+        if dtype != default_float:
             suffixes.append("dtype=torch." + dtype)
         body = "[]"
     else:
         if not options.edgeitems:        # PyTorch's: the body may be just "[...]"
             suffixes.append("size=" + str(tuple(int(n) for n in arr.shape)))
-        if dtype not in _DEFAULT_DTYPES:
+        if dtype != default_float and dtype not in _DEFAULT_DTYPES:
             suffixes.append("dtype=torch." + dtype)
         body = _contents(arr, dtype, _INDENT, options=options)
     if grad_fn is not None:
