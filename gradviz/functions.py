@@ -4161,6 +4161,10 @@ METHODS.update(tensor_products.METHODS)
 from . import integrate_fns  # noqa: E402
 FUNCTIONS.update(integrate_fns.FUNCTIONS)
 
+# log2, log10, deg2rad, fmax, signbit, logical_and, ... (math_fns.py)
+from . import math_fns  # noqa: E402
+math_fns.install()
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402

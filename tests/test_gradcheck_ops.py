@@ -768,6 +768,14 @@ INPUTS.update({
                    case(anyv(2, 3), offset=-2, dim1=2, dim2=0)],
 })
 
+# log2, log10, deg2rad, rad2deg, fmax, fmin (ops/math_more.py): fmax and fmin
+# away from ties, as maximum's
+INPUTS.update({
+    "log2": unary(pos), "log10": unary(pos), "deg2rad": unary(anyv), "rad2deg": unary(anyv),
+    **{name: [case(grid(*sa, offset=0.25), grid(*sb, offset=-0.25)) for sa, sb in BINARY_SHAPES]
+       for name in ("fmax", "fmin")},
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]

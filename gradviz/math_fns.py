@@ -1,0 +1,90 @@
+"""torch.log2, log10, deg2rad, rad2deg, fmax, fmin, signbit and the
+logical_not/and/or/xor family: torch.NAME, x.NAME(), and x.NAME_() (and
+torch.NAME_) where PyTorch has them, with PyTorch's argument checks.
+Loaded at the end of functions.py, whose tables it fills (install()); the
+differentiable ops are in ops/math_more.py."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functions as F
+from .ops import OPS
+from .special_fns import _unary      # (torch.NAME(input): its op on the tensor)
+
+# one tensor in, a float result with a gradient (ops/math_more.py)
+UNARY = ("log2", "log10", "deg2rad", "rad2deg")
+# (torch.log2_(x) and the like: torch's own in-place functions)
+TORCH_IN_PLACE = UNARY
+
+
+def _tensors(name: str):
+    """torch.NAME(input, other) of two tensors (fmax, fmin)."""
+    @F.tensors_only
+    def f(rt, input, other):
+        x, y = F._need_tensor(input, name), F._need_tensor(other, name, 2)
+        return rt.apply(OPS[name], (x, y))
+    f.__name__ = name
+    return f
+
+
+# ---- bool results, recorded as leaves (PyTorch gives them no grad_fn) ------------
+
+def f_signbit(rt, input):
+    """Whether the sign bit is set (-0.0 and NaN's with it too); an integer's
+    is its sign, a bool's never."""
+    x = F._need_tensor(input, "signbit")
+    return F._leaf(rt, np.asarray(np.signbit(x.data) if x.data.dtype.kind != "b"
+                                  else np.zeros(x.data.shape, bool)), False, "signbit")
+
+
+def f_logical_not(rt, input):
+    x = F._need_tensor(input, "logical_not")
+    return F._leaf(rt, np.asarray(np.logical_not(x.data)), False, "logical_not")
+
+
+def _logical(name: str, ufunc):
+    """torch.logical_and / or / xor of two tensors: a bool tensor (NaN counts as true)."""
+    @F.tensors_only
+    def f(rt, input, other):
+        x, y = F._need_tensor(input, name), F._need_tensor(other, name, 2)
+        OPS["eq"].check([x.data, y.data], {})          # (the broadcast's error)
+        return F._leaf(rt, np.asarray(ufunc(x.data, y.data)), False, name)
+    f.__name__ = name
+    return f
+
+
+LOGICAL = {"logical_and": np.logical_and, "logical_or": np.logical_or,
+           "logical_xor": np.logical_xor}
+
+TORCH_FUNCTIONS = {
+    **{name: _unary(name) for name in UNARY},
+    "fmax": _tensors("fmax"), "fmin": _tensors("fmin"),
+    "signbit": f_signbit, "logical_not": f_logical_not,
+    **{name: _logical(name, ufunc) for name, ufunc in LOGICAL.items()},
+}
+# x.NAME_() for these
+IN_PLACE = (*UNARY, "logical_not", *LOGICAL)
+# functions of one tensor only (PyTorch's argument parser words their errors)
+ONE_TENSOR = ("log2", "log10", "deg2rad", "rad2deg", "signbit", "logical_not")
+
+
+def _torch_in_place(name: str):
+    """torch.log2_(x): x.log2_()."""
+    method = F.METHODS[name + "_"]
+
+    def f(rt, input):
+        return method(rt, F._need_tensor(input, name + "_"))
+    f.__name__ = name + "_"
+    return f
+
+
+def install() -> None:
+    """Add these to functions.py's tables: torch.NAME, x.NAME(), x.NAME_()."""
+    F.FUNCTIONS.update(TORCH_FUNCTIONS)
+    F.METHODS.update(TORCH_FUNCTIONS)
+    F.METHODS.update(F.tensors_only_methods(("fmax", "fmin", *LOGICAL)))
+    F.METHODS.update({name + "_": F._in_place(name) for name in IN_PLACE})
+    F.FUNCTIONS.update({name + "_": _torch_in_place(name) for name in TORCH_IN_PLACE})
+    F.ONE_TENSOR_FUNCTIONS = F.ONE_TENSOR_FUNCTIONS | frozenset(ONE_TENSOR)
+    F.NO_ARGUMENT_METHODS = F.NO_ARGUMENT_METHODS | frozenset(
+        (*ONE_TENSOR, *(name + "_" for name in ONE_TENSOR if name != "signbit")))
