@@ -27,6 +27,22 @@ def _tensors(name: str):
     return f
 
 
+def f_rsub(rt, input, other, *args, alpha=1):
+    """other - alpha * input (torch.rsub: the reflected sub, no method)."""
+    given = [input, other, *args]
+    if len(args) == 1 and not F.is_tensor(other):
+        alpha, args = args[0], ()          # (the number form takes alpha by position too)
+    numbers_ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) or F.is_tensor(v)
+                     for v in (other,)) and isinstance(alpha, (int, float))
+    if args or not F.is_tensor(input) or not numbers_ok:
+        raise F.invalid_combination("rsub", given, hint="torch.rsub(x, 2.0, alpha=3): "
+                                                        "other - alpha * x")
+    F.check_bool_sub(input, other)
+    if F.is_tensor(other):         # (PyTorch's kernel is sub(other, input): its shapes in that order)
+        OPS["eq"].check([other.data, input.data], {})
+    return rt.apply(OPS["rsub_alpha"], (input, other), None if alpha == 1 else {"alpha": alpha})
+
+
 # ---- bool results, recorded as leaves (PyTorch gives them no grad_fn) ------------
 
 def f_signbit(rt, input):
@@ -59,7 +75,7 @@ LOGICAL = {"logical_and": np.logical_and, "logical_or": np.logical_or,
 TORCH_FUNCTIONS = {
     **{name: _unary(name) for name in UNARY},
     "fmax": _tensors("fmax"), "fmin": _tensors("fmin"),
-    "signbit": f_signbit, "logical_not": f_logical_not,
+    "rsub": f_rsub, "signbit": f_signbit, "logical_not": f_logical_not,
     **{name: _logical(name, ufunc) for name, ufunc in LOGICAL.items()},
 }
 # x.NAME_() for these
@@ -81,7 +97,7 @@ def _torch_in_place(name: str):
 def install() -> None:
     """Add these to functions.py's tables: torch.NAME, x.NAME(), x.NAME_()."""
     F.FUNCTIONS.update(TORCH_FUNCTIONS)
-    F.METHODS.update(TORCH_FUNCTIONS)
+    F.METHODS.update({k: v for k, v in TORCH_FUNCTIONS.items() if k != "rsub"})
     F.METHODS.update(F.tensors_only_methods(("fmax", "fmin", *LOGICAL)))
     F.METHODS.update({name + "_": F._in_place(name) for name in IN_PLACE})
     F.FUNCTIONS.update({name + "_": _torch_in_place(name) for name in TORCH_IN_PLACE})

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..sleef import _fma
 from .registry import bcast_check, defop
 from .unary import _op, _rounded
 
@@ -75,3 +76,34 @@ for _name, _grad_fn, _fn, _cmp, _sym in (("fmax", "FmaxBackward0", np.fmax, np.g
           formula=(f"d {_name}(a,b)/da = [a {_sym} b or b is NaN]",
                    f"d {_name}(a,b)/db = [not (a {_sym} b or b is NaN)]"))
 
+
+
+# ---- rsub(input, other, alpha): other - alpha * input ------------------------
+
+def _rsub_fwd(xs, p):
+    """PyTorch's add kernel: a fused multiply-add, other + (-alpha) input,
+    with both in the result's dtype (float64 here: two roundings)."""
+    x, other = xs
+    alpha = p.get("alpha", 1)
+    if alpha == 1:
+        return other - x
+    dt = np.result_type(x, other)
+    if dt == np.float32:
+        return _fma(np.float32(-alpha), x, np.float32(other) if np.ndim(other) == 0 else other)
+    return other - dt.type(alpha) * x
+
+
+def _rsub_grad_fn(t):
+    from ..tensor import Tensor
+    return "RsubBackward0" if isinstance(t.args[1], Tensor) else "RsubBackward1"
+
+
+def _rsub_input(g, ans, xs, p):
+    alpha = p.get("alpha", 1)
+    return -g if alpha == 1 else -g * g.dtype.type(alpha)
+
+
+defop("rsub_alpha", _rsub_grad_fn, _rsub_fwd, vjp=(_rsub_input, lambda g, ans, xs, p: g),
+      jvp=(_rsub_input, lambda t, ans, xs, p: t), saves=False, check=bcast_check,
+      common_dtype=True, symbol="rsub",
+      formula=("d rsub(a,b,alpha)/da = -alpha", "d rsub(a,b,alpha)/db = 1"))
