@@ -1,5 +1,5 @@
-"""torch.log2, log10, deg2rad, rad2deg, fmax, fmin, signbit and the
-logical_not/and/or/xor family: torch.NAME, x.NAME(), and x.NAME_() (and
+"""torch.log2, log10, deg2rad, rad2deg, fmax, fmin, signbit, rsub, gcd,
+lcm and the logical_not/and/or/xor family: torch.NAME, x.NAME(), and x.NAME_() (and
 torch.NAME_) where PyTorch has them, with PyTorch's argument checks.
 Loaded at the end of functions.py, whose tables it fills (install()); the
 differentiable ops are in ops/math_more.py."""
@@ -8,13 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
+from .errors import GradvizError
 from .ops import OPS
 from .special_fns import _unary      # (torch.NAME(input): its op on the tensor)
 
 # one tensor in, a float result with a gradient (ops/math_more.py)
 UNARY = ("log2", "log10", "deg2rad", "rad2deg")
 # (torch.log2_(x) and the like: torch's own in-place functions)
-TORCH_IN_PLACE = UNARY
+TORCH_IN_PLACE = (*UNARY, "reciprocal", "gcd", "lcm")
 
 
 def _tensors(name: str):
@@ -69,6 +70,33 @@ def _logical(name: str, ufunc):
     return f
 
 
+def _integer_only(name: str, ufunc):
+    """torch.gcd / lcm of two integer tensors (no gradient: integer tensors
+    take none); other dtypes are the kernel's error, after promotion."""
+    @F.tensors_only
+    def f(rt, input, other):
+        x, y = F._need_tensor(input, name), F._need_tensor(other, name, 2)
+        # (PyTorch's promotion: a float tensor's dtype over an integer's)
+        floats = [t.data.dtype for t in (x, y) if t.data.dtype.kind == "f"]
+        dt = max(floats, key=lambda d: d.itemsize) if floats else np.result_type(x.data, y.data)
+        if dt.kind not in "iu":
+            raise GradvizError(f'"{name}_cpu" not implemented for \'{F.type_word(dt)}\'',
+                               kind="NotImplementedError",
+                               hint=f"{name} is of whole numbers: torch.{name}(a.long(), b.long())")
+        OPS["eq"].check([x.data, y.data], {})          # (the broadcast's error)
+        return F._leaf(rt, np.asarray(ufunc(x.data, y.data), dt), False, name)
+    f.__name__ = name
+    return f
+
+
+def f_xlogy_(rt, input, other):
+    """torch.xlogy_(x, y): x.xlogy_(y) (a tensor first)."""
+    if not F.is_tensor(input):
+        raise F.invalid_combination("xlogy_", [input, other],
+                                    hint="torch.xlogy_(x, y) writes x * log(y) into x")
+    return F.METHODS["xlogy_"](rt, input, other)
+
+
 LOGICAL = {"logical_and": np.logical_and, "logical_or": np.logical_or,
            "logical_xor": np.logical_xor}
 
@@ -77,19 +105,24 @@ TORCH_FUNCTIONS = {
     "fmax": _tensors("fmax"), "fmin": _tensors("fmin"),
     "rsub": f_rsub, "signbit": f_signbit, "logical_not": f_logical_not,
     **{name: _logical(name, ufunc) for name, ufunc in LOGICAL.items()},
+    "gcd": _integer_only("gcd", np.gcd), "lcm": _integer_only("lcm", np.lcm),
 }
 # x.NAME_() for these
-IN_PLACE = (*UNARY, "logical_not", *LOGICAL)
+IN_PLACE = (*UNARY, "logical_not", *LOGICAL, "gcd", "lcm")
 # functions of one tensor only (PyTorch's argument parser words their errors)
 ONE_TENSOR = ("log2", "log10", "deg2rad", "rad2deg", "signbit", "logical_not")
 
 
 def _torch_in_place(name: str):
-    """torch.log2_(x): x.log2_()."""
+    """torch.log2_(x): x.log2_(); torch.gcd_(x, y): x.gcd_(y)."""
     method = F.METHODS[name + "_"]
 
-    def f(rt, input):
-        return method(rt, F._need_tensor(input, name + "_"))
+    def f(rt, input, *args):
+        x = F._need_tensor(input, name + "_")
+        if getattr(method, "tensors_only", False):       # (counted from input, as the function's)
+            for pos, v in enumerate(args, 2):
+                F._need_tensor(v, name + "_", pos)
+        return method(rt, x, *args)
     f.__name__ = name + "_"
     return f
 
@@ -98,9 +131,10 @@ def install() -> None:
     """Add these to functions.py's tables: torch.NAME, x.NAME(), x.NAME_()."""
     F.FUNCTIONS.update(TORCH_FUNCTIONS)
     F.METHODS.update({k: v for k, v in TORCH_FUNCTIONS.items() if k != "rsub"})
-    F.METHODS.update(F.tensors_only_methods(("fmax", "fmin", *LOGICAL)))
+    F.METHODS.update(F.tensors_only_methods(("fmax", "fmin", *LOGICAL, "gcd", "lcm")))
     F.METHODS.update({name + "_": F._in_place(name) for name in IN_PLACE})
     F.FUNCTIONS.update({name + "_": _torch_in_place(name) for name in TORCH_IN_PLACE})
+    F.FUNCTIONS["xlogy_"] = f_xlogy_
     F.ONE_TENSOR_FUNCTIONS = F.ONE_TENSOR_FUNCTIONS | frozenset(ONE_TENSOR)
     F.NO_ARGUMENT_METHODS = F.NO_ARGUMENT_METHODS | frozenset(
         (*ONE_TENSOR, *(name + "_" for name in ONE_TENSOR if name != "signbit")))
