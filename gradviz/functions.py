@@ -4309,6 +4309,10 @@ from . import rng_fns  # noqa: E402
 FUNCTIONS.update(rng_fns.FUNCTIONS)
 METHODS.update(rng_fns.METHODS)
 
+# log2, log10, deg2rad, fmax, signbit, logical_and, ... (math_fns.py)
+from . import math_fns  # noqa: E402
+math_fns.install()
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402

@@ -779,6 +779,16 @@ INPUTS.update({
                    case(anyv(2, 3), offset=-2, dim1=2, dim2=0)],
 })
 
+# log2, log10, deg2rad, rad2deg, fmax, fmin, rsub (ops/math_more.py): fmax and fmin
+# away from ties, as maximum's
+INPUTS.update({
+    "log2": unary(pos), "log10": unary(pos), "deg2rad": unary(anyv), "rad2deg": unary(anyv),
+    **{name: [case(grid(*sa, offset=0.25), grid(*sb, offset=-0.25)) for sa, sb in BINARY_SHAPES]
+       for name in ("fmax", "fmin")},
+    "rsub_alpha": binary(anyv) + [case(anyv(2, 3), anyv(3), alpha=0.3),
+                                  case(anyv(3), num(1.5), alpha=-2.0)],
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]

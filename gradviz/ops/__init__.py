@@ -23,3 +23,4 @@ from . import nn_backward  # noqa: F401  (glu's, selu's, embedding's, the upsamp
 from . import compare_inplace  # noqa: F401  (x.gt_(y), x.eq_(y), ...: comparisons in place)
 from . import addmv  # noqa: F401  (addmv's, addr's and vdot's nodes)
 from . import windows  # noqa: F401  (x.unfold's sliding windows)
+from . import math_more  # noqa: F401  (log2, log10, deg2rad, rad2deg, fmax, fmin)

@@ -21,6 +21,7 @@ OPERATOR_FORMS = {
 # registry names that a program spells differently (or not at all)
 NAME_FORMS = {
     "max_dim": ("max",), "min_dim": ("min",), "rsub": (), "rdiv": (), "rremainder": (),
+    "rsub_alpha": ("rsub",),
     "to_dtype": ("float", "double", "long", "int", "short", "char", "byte", "bool", "to"), "index": (), "T": (),
     "setitem": (), "zero": ("zero_",),
     # torch.linalg's (written linalg.NAME) and torch's older names for them
