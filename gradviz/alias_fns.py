@@ -100,9 +100,10 @@ def in_place_function(name: str):
 
 def in_place_functions() -> dict:
     """torch.NAME_ for each in-place method gradviz has that torch also has
-    as a function."""
+    as a function, where no module made its own (math_fns's gcd_ and
+    xlogy_ have their forms' errors)."""
     return {name: in_place_function(name) for name in IN_PLACE_FUNCTIONS
-            if name in F.METHODS}
+            if name in F.METHODS and name not in F.FUNCTIONS}
 
 
 # torch's in-place functions whose method gradviz has (PyTorch 2.13's dir(torch))
