@@ -89,7 +89,7 @@ def in_place_function(name: str):
                                f"not {F.arg_type_name(args[0])}", kind=TYPE,
                                hint=f"torch.{name} writes into a tensor: torch.{name}(x)")
         if name in F.NO_ARGUMENT_METHODS and (len(args) != 1 or kw):
-            error = F.one_tensor_argument_error(name, list(args), kw, method=False)
+            error = F.one_tensor_argument_error(name, list(args), kw)
             if error is not None:
                 raise error
             args = (kw.pop("input", None) or kw.pop("x"),)       # torch.exp_(input=x)
@@ -108,7 +108,7 @@ def in_place_functions() -> dict:
 
 # torch's in-place functions whose method gradviz has (PyTorch 2.13's dir(torch))
 IN_PLACE_FUNCTIONS = (
-    "abs_", "absolute_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_",
+    "abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_",
     "arctan_", "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "celu_",
     "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_", "detach_",
     "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "gcd_",

@@ -98,6 +98,11 @@ def _branch(name: str, xs, p, ans):
                              x > hi if hi is not None else np.zeros(x.shape, bool)])
         case "maximum" | "minimum":
             return np.sign(np.asarray(xs[0]) - np.asarray(xs[1]))
+        case "fmax" | "fmin":               # as maximum's, and which side is NaN (ignored)
+            a, b = np.asarray(xs[0]), np.asarray(xs[1])
+            with np.errstate(invalid="ignore"):
+                return np.stack(np.broadcast_arrays(np.nan_to_num(np.sign(a - b)),
+                                                    np.isnan(a), np.isnan(b))).astype(float)
         case "clamp_tensor" | "clamp_min_tensor" | "clamp_max_tensor":
             from .ops.clamp_tensor import MASKS
             return np.stack(np.broadcast_arrays(*(m(*xs) for m in MASKS[name])))
@@ -164,7 +169,7 @@ def _at_kink(name: str, xs, p, ans) -> bool:
             lo, hi = p.get("min"), p.get("max")
             return bool((lo is not None and np.any(x == lo))
                         or (hi is not None and np.any(x == hi)))
-        case "maximum" | "minimum":
+        case "maximum" | "minimum" | "fmax" | "fmin":
             return bool(np.any(np.asarray(xs[0]) == np.asarray(xs[1])))
         case "clamp_tensor" | "clamp_min_tensor" | "clamp_max_tensor":
             # x on a bound, or the two bounds equal
@@ -223,7 +228,7 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
           "clamp_min", "clamp_max", "max_pool2d", "adaptive_max_pool2d", "clamp_tensor", "clamp_min_tensor",
           "clamp_max_tensor", "div_mode", "fmod", "remainder", "copysign", "logit",
-          "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin")
+          "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin", "fmax", "fmin")
 
 
 def _xs(node) -> list:

@@ -3338,14 +3338,17 @@ class Interpreter:
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
             _numpy_scalars_as_numbers(args, kwargs, fn.impl)
+        if kwargs and "key" in kwargs and fn.name in ("max", "min") and \
+                fn.impl is functions.FUNCTIONS.get(fn.name):
+            # torch.max(xs, key=f): Python's max was meant (before torch's
+            # argument checks, which know no key=)
+            raise _key_error(fn.name, args, kwargs)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except TypeError as exc:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
             if _at_the_call(exc):
-                if kwargs and "key" in kwargs and fn.name in ("max", "min"):
-                    raise _key_error(fn.name, args, kwargs) from None
                 if cls is BoundMethod and fn.obj.__class__ is Tensor:    # (x.exp(1))
                     raise functions.method_argument_error(fn.name, fn.impl, args[1:], kwargs,
                                                           exc) from None

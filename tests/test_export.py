@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from gradviz.cli import main
 from gradviz.export import BARE_PRELUDE, HEADER_IMPORTS, _globals, to_torch
 from machine import REFERENCE, cpu_capability
+from test_differential import same_print
 
 HERE = Path(__file__).parent
 CASES = sorted(p for d in ("conformance", "conformance_extra", "conformance_script") for p in (HERE / d).glob("*.txt")
@@ -209,6 +210,14 @@ def test_every_spelling_exists_in_real_torch(torch_run):
     assert results["missing"] == []
 
 
+# cases whose PyTorch output depends on where its buffers lie in memory: one
+# process that has run hundreds of scripts prints float32 lstsq's last digits
+# one way or another (torch.linalg.lstsq of the same 3x2 system gives
+# 1.0699999 or 1.0700003 by the alignment of the arrays made before it), so
+# there the numbers agree to float32 noise, not to the digit
+ALIGNMENT_DEPENDENT = {"linalg_pinv_lstsq.txt"}
+
+
 def test_exported_conformance_programs_print_what_pytorch_printed(torch_run):
     scripts, results = torch_run
     assert len(scripts) == len(CASES) >= 15
@@ -220,7 +229,10 @@ def test_exported_conformance_programs_print_what_pytorch_printed(torch_run):
             # (machine.py: PyTorch on another CPU than the one that recorded the
             # case prints it its own way: the case as the oracle ran it, here)
             want_out = got["oracle"]["stdout"]
-        assert got["stdout"] == want_out, case.name
+        if case.name in ALIGNMENT_DEPENDENT:
+            assert same_print(got["stdout"], want_out), case.name
+        else:
+            assert got["stdout"] == want_out, case.name
         assert (got["error"] is None) == (want.get("error") is None), (case.name, got["error"])
 
 
