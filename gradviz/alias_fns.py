@@ -59,8 +59,11 @@ def _cat_alias(name: str):
 
     def f(rt, tensors, dim=0, **kw):
         if set(kw) - {"axis"}:
-            raise TypeError(f"{name}() got an unexpected keyword argument "
-                            f"'{next(iter(set(kw) - {'axis'}))}'")
+            # (a GradvizError: raised here, not at the call, a TypeError
+            # would be taken for a bug)
+            raise GradvizError(f"{name}() got an unexpected keyword argument "
+                               f"'{next(iter(set(kw) - {'axis'}))}'", kind=TYPE,
+                               hint="check the arguments (see `gradviz ops`)")
         return cat(rt, tensors, kw.get("axis", dim))
     f.__name__ = name
     return f

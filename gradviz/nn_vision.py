@@ -156,7 +156,9 @@ def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align
     if recompute_scale_factor and size is not None:
         raise GradvizError("recompute_scale_factor is not meaningful with an explicit size.",
                            kind=VALUE, hint="leave recompute_scale_factor out with size=")
-    if scales is not None and not all(math.isfinite(f) for f in scales):
+    if scales is not None and not all(
+            math.isfinite(f) and abs(input.data.shape[i + 2] * f) < 2.0 ** 63
+            for i, f in enumerate(scales)):
         # (the C++ op's output size, the input's times the factor, as an int64)
         raise GradvizError("value cannot be converted to type int64_t without overflow",
                            kind=RUNTIME, hint="scale_factor is a finite number: 2.0")
@@ -176,6 +178,8 @@ def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align
         pool = F.NN_FUNCTIONAL["adaptive_avg_pool1d" if dim == 1 else "adaptive_avg_pool2d"]
         return pool(rt, input, output_size[0] if dim == 1 else tuple(output_size))
     _check_sizes(input, output_size)
+    # the result's size within the limits before the index arrays are made
+    rt.tape.check_shape((*input.data.shape[:2], *output_size), "result")
     if input.data.dtype.kind != "f":
         # (named by the kernel that refuses it: the channels-last one for a
         # small 2-d output, else the one that computes the source indices)
