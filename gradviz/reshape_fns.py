@@ -445,11 +445,7 @@ def f_diagonal_scatter(rt, input, src, offset=0, dim1=0, dim2=1):
     x = _need_tensor(input, "diagonal_scatter")
     src = _need_tensor(src, "diagonal_scatter", 2, "src")
     _int(offset, "diagonal_scatter", "offset", 3)
-    nd = x.data.ndim
-    d1, d2 = _dim(dim1, nd), _dim(dim2, nd)
-    if d1 == d2:
-        raise GradvizError(f"diagonal dimensions cannot be identical {dim1}, {dim2}",
-                           kind=RUNTIME, hint="two different dims: dim1=0, dim2=1")
+    d1, d2 = selection.diagonal_dims(x, dim1, dim2, "two different dims: dim1=0, dim2=1")
     key = _diagonal_key(x.data.shape, offset, d1, d2)
     part = x.data[key].shape
     if src.data.shape != part:

@@ -121,14 +121,21 @@ def f_diag(rt, input, diagonal=0):
                                             "grad_fn": "DiagonalBackward0_copy"})
 
 
-def f_diagonal(rt, input, offset=0, dim1=0, dim2=1):
-    x = _need_tensor(input, "diagonal")
-    _int(offset, "diagonal", "offset", 2)
+def diagonal_dims(x, dim1, dim2, hint: str) -> tuple[int, int]:
+    """dim1 and dim2 of a diagonal of x, wrapped; PyTorch's error when they
+    are one dim (diagonal, diagonal_scatter)."""
     nd = x.data.ndim
     d1, d2 = _dim(dim1, nd), _dim(dim2, nd)
     if d1 == d2:
         raise GradvizError(f"diagonal dimensions cannot be identical {dim1}, {dim2}",
-                           kind=RUNTIME, hint="two different dims: x.diagonal(0, 0, 1)")
+                           kind=RUNTIME, hint=hint)
+    return d1, d2
+
+
+def f_diagonal(rt, input, offset=0, dim1=0, dim2=1):
+    x = _need_tensor(input, "diagonal")
+    _int(offset, "diagonal", "offset", 2)
+    d1, d2 = diagonal_dims(x, dim1, dim2, "two different dims: x.diagonal(0, 0, 1)")
     return rt.apply(OPS["diagonal"], (x,), {"offset": offset, "dim1": d1, "dim2": d2})
 
 
