@@ -19,13 +19,16 @@ from gradviz.tape import RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 
-def _records():
+SHARDS = 4     # (the sweep in 4 parts: pytest -n spreads them over its workers)
+
+
+def _records(shard: int):
     paths = sorted((ROOT / "tests" / "conformance").glob("*.txt")) + \
         sorted((ROOT / "tests" / "conformance_extra").glob("*.txt")) + \
         sorted((ROOT / "samples").glob("*.txt"))
     # (every second program: the records' kinds repeat across the corpus,
     # which passed 900 programs, and each run costs the suite)
-    for path in paths[::2]:
+    for path in paths[::2][shard::SHARDS]:
         try:
             yield gradviz.run_source(path.read_text(), stdout=io.StringIO())
         except GradvizError as exc:
@@ -33,9 +36,10 @@ def _records():
                 yield exc.record
 
 
-def test_corpus_records_are_json_dumps_byte_for_byte():
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_corpus_records_are_json_dumps_byte_for_byte(shard):
     count = 0
-    for record in _records():
+    for record in _records(shard):
         data = record_to_dict(record)
         assert record_to_json(record, indent=None) == json.dumps(data)
         if count % 3 == 0:
@@ -45,7 +49,7 @@ def test_corpus_records_are_json_dumps_byte_for_byte():
             big = jsonout._holds_more_numbers(record, jsonout.COMPACT_ABOVE)
             assert record_to_json(record) == json.dumps(data, indent=None if big else 2)
         count += 1
-    assert count > 40
+    assert count > 40 // SHARDS
 
 
 def test_a_big_record_is_written_on_one_line(monkeypatch):

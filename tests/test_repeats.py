@@ -6,6 +6,7 @@ import io
 import pathlib
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,11 +39,15 @@ def outcome(parse, source: str):
         return ("error", err.message, err.kind, err.span, err.hint)
 
 
-def test_corpus_programs_repeated_parse_as_whole():
+SHARDS = 4     # (the corpus sweeps in 4 parts: pytest -n spreads them over its workers)
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_corpus_programs_repeated_parse_as_whole(shard):
     taken = 0
     # (every second program: each is parsed six ways here, a minute for the
     # corpus, which passed whole; random programs of few shapes below)
-    for path in PROGRAMS[::2]:
+    for path in PROGRAMS[::2][shard::SHARDS]:
         text = path.read_text()
         for body in (text, "\n".join(line.split("#")[0] for line in text.splitlines())):
             source = body.rstrip("\n") + "\n"
@@ -51,7 +56,7 @@ def test_corpus_programs_repeated_parse_as_whole():
                 assert repeats.statements(source, parser._parse_run) is not None, path.name
                 taken += 1
             assert outcome(parser.parse, source) == outcome(whole, source), path.name
-    assert taken > 100
+    assert taken > 100 // SHARDS
 
 
 def test_repeated_lines_share_one_tree():
@@ -132,14 +137,15 @@ def _run(source: str):
     return out.getvalue(), error, record.to_json() if record is not None else None
 
 
-def test_runs_with_shared_trees_match_runs_with_a_tree_per_line(monkeypatch):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_runs_with_shared_trees_match_runs_with_a_tree_per_line(monkeypatch, shard):
     # (a prefix of repeated lines makes even a short program take the path)
     # (every sixth corpus program: each runs four times here, and the corpus
     # passed 1,000 programs; the parse tests take every second one)
-    sources = ["import torch\n" * 12 + loop for loop in LOOPS] + \
-        [path.read_text() * 2 for path in PROGRAMS[::6]]
+    loops = ["import torch\n" * 12 + loop for loop in LOOPS] if shard == 0 else []
+    sources = loops + [path.read_text() * 2 for path in PROGRAMS[::6][shard::SHARDS]]
     shared = [_run(source) for source in sources]
-    assert all(isinstance(parser.parse(source).body[-1], Repeat) for source in sources[:9])
+    assert all(isinstance(parser.parse(source).body[-1], Repeat) for source in loops)
     monkeypatch.setattr(repeats, "statements", lambda source, parse_run: None)
     for source, got in zip(sources, shared):
         assert got == _run(source), source
