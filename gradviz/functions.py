@@ -4275,6 +4275,9 @@ METHODS.update(shape_fns.METHODS)
 from . import reshape_fns  # noqa: E402
 FUNCTIONS.update(reshape_fns.FUNCTIONS)
 METHODS.update(reshape_fns.METHODS)
+# x.t_(), x.squeeze_(), ...: shape changes in place
+from . import inplace_views  # noqa: E402
+METHODS.update(inplace_views.METHODS)
 
 # unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
 from . import counting_fns  # noqa: E402

@@ -427,6 +427,13 @@ SAVED = {
                                             "_saved_dim1": lambda node, args: _as_given(node, "dims")[1]}),
     "PermuteBackward0": (("permute",), {"_saved_dims": lambda node, args: _as_given(node, "dims")}),
     "UnsqueezeBackward0": (("unsqueeze",), {"_saved_dim": _DIM}),
+    # the in-place forms (inplace_views): x.t_(), x.transpose_(0, 1), ...
+    "TBackward1": (("t",), {}),
+    "TransposeBackward1": (("transpose",), {"_saved_dim0": lambda node, args: _as_given(node, "dims")[0],
+                                            "_saved_dim1": lambda node, args: _as_given(node, "dims")[1]}),
+    "UnsqueezeBackward1": (("unsqueeze",), {"_saved_dim": _DIM}),
+    "SqueezeBackward3": (("squeeze",), {"_saved_self_sym_sizes": _SIZES}),
+    "SqueezeBackward4": (("squeeze",), {"_saved_dim": _DIM, "_saved_self_sym_sizes": _SIZES}),
     "CatBackward0": (("cat",), {"_saved_dim": _DIM}),
     "StackBackward0": (("stack",), {"_saved_dim": _DIM}),
     "CumsumBackward0": (("cumsum",), {"_saved_dim": _DIM}),

@@ -12,7 +12,9 @@ the two differ, PyTorch's layout is worked out from the op instead:
   those of the views made from them (transpose, permute, unsqueeze, view,
   reshape: DERIVED; indexing: _indexed), which view() also asks whether
   it can be made;
-- an empty tensor's strides are a fresh tensor's of its shape.
+- an empty tensor's strides are a fresh tensor's of its shape;
+- a tensor whose shape changed in place without gradients (x.t_(),
+  inplace_views) keeps the layout that change gave it (its meta's "layout").
 What gradviz makes as a new array keeps numpy's layout; tests/test_strides.py
 pins each kind against PyTorch, and lists where they differ.
 """
@@ -30,6 +32,8 @@ DEPTH = 64
 
 def layout(t, depth: int = 0) -> tuple:
     """(strides in elements, storage offset) of tensor t, as PyTorch's."""
+    if t.meta is not None and "layout" in t.meta:
+        return t.meta["layout"]       # (changed in place since its op made it: x.t_())
     op = t.op
     if op is not None and depth < DEPTH:
         derive = DERIVED.get(op.name)
