@@ -1,5 +1,6 @@
 """In-place shape changes: x.t_(), x.transpose_(0, 1) (swapaxes_, swapdims_),
-x.squeeze_(dim), x.unsqueeze_(dim).
+x.squeeze_(dim), x.unsqueeze_(dim), and x.resize_(sizes) / resize_as_(y)
+(only of tensors that need no gradient, as in PyTorch).
 
 PyTorch changes the tensor's sizes and strides and leaves its memory alone:
 the values are those of the view x.t() (or transpose, squeeze, unsqueeze)
@@ -16,14 +17,18 @@ view's layout.
 from __future__ import annotations
 
 import inspect
+import math
+
+import numpy as np
 
 from . import functions as F
 from . import strides
 from .errors import RUNTIME, TYPE, GradvizError
 from .tensor import is_view
+from .versions import owner
 
 
-def relay(rt, x, view, grad_fn: str):
+def relay(rt, x, view, grad_fn: str, label: str):
     """x after an in-place shape change; view() makes the view of x with the
     new layout (and raises PyTorch's errors for its arguments)."""
     if rt.tape.grad_enabled and x.requires_grad:
@@ -45,6 +50,7 @@ def relay(rt, x, view, grad_fn: str):
     x.meta = {**(x.meta or {}), "layout": strides.layout(new)}
     x.data = new.data              # (same memory: only the layout changes)
     rt.tape.versions.bump(x, rt.line)
+    rt.log_event("inplace", x, op=label)
     return x
 
 
@@ -82,7 +88,7 @@ def _in_place_form(name: str, view_fn, grad_fn):
             inspect.signature(view_fn).bind(rt, x, *args, **kw)
         except TypeError as exc:
             raise F.method_argument_error(name, view_fn, args, kw, exc) from None
-        return relay(rt, x, lambda: view_fn(rt, x, *args, **kw), grad_fn(args, kw))
+        return relay(rt, x, lambda: view_fn(rt, x, *args, **kw), grad_fn(args, kw), name)
     m.__name__ = name
     return m
 
@@ -118,6 +124,57 @@ def _squeeze(rt, x, dim=None):
     return F.f_squeeze(rt, x, dim)
 
 
+def m_resize_(rt, x, *size, memory_format=None):
+    """x.resize_(2, 3) / x.resize_((2, 3)): x takes that shape, contiguous,
+    over the elements of its memory from where it starts."""
+    shape = tuple(F._sizes_given("resize_", "size", size))
+    if any(n < 0 for n in shape):      # (PyTorch's words for it)
+        raise GradvizError("numel: integer multiplication overflow", kind=RUNTIME,
+                           hint="sizes are 0 or more")
+    return _resized(rt, x, shape, "resize_")
+
+
+def m_resize_as_(rt, x, the_template, memory_format=None):
+    """x.resize_as_(y): x.resize_(y.shape)."""
+    template = F._need_tensor(the_template, "resize_as_", 1, "the_template")
+    return _resized(rt, x, template.data.shape, "resize_as_")
+
+
+def _resized(rt, x, shape: tuple, label: str):
+    if x.requires_grad:
+        raise GradvizError("cannot resize variables that require grad", kind=RUNTIME,
+                           hint="resize a tensor without gradients (x.detach()), or make a "
+                                "new one: y = x.reshape(...)")
+    if shape == x.data.shape:          # (PyTorch leaves x as it is, its version too)
+        return x
+    rt.tape.check_shape(shape)
+    rt.inference_write_check(x)
+    offset = strides.layout(x)[1]
+    key = rt.tape.versions.key(x)      # (kept: x may move to new memory below)
+    x.meta = {**(x.meta or {}), "layout": (strides.contiguous_strides(shape), offset),
+              "version_key": key}
+    x.data = _storage_view(x.data, shape)
+    rt.tape.versions.bump(x, rt.line)
+    rt.log_event("inplace", x, op=label)
+    return x
+
+
+def _storage_view(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """The elements of a's memory from where a starts, as a contiguous array
+    of shape; past the end of that memory PyTorch grows it, its new
+    elements unset (zeros here), in new memory here."""
+    store = owner(a)
+    start = strides.element_offset(a)
+    n = math.prod(shape)
+    flat = store.reshape(-1) if store.flags.c_contiguous else None
+    if flat is not None and start + n <= flat.size:
+        return flat[start:start + n].reshape(shape)
+    grown = np.zeros(n, a.dtype)
+    kept = a.reshape(-1) if flat is None else flat[start:]
+    grown[:min(n, kept.size)] = kept[:n]
+    return grown.reshape(shape)
+
+
 METHODS = {
     "t_": _in_place_form("t_", _t, lambda args, kw: "TBackward1"),
     **{name: _in_place_form(name, fn, lambda args, kw: "TransposeBackward1")
@@ -125,4 +182,5 @@ METHODS = {
                         ("swapdims_", _transpose))},
     "unsqueeze_": _in_place_form("unsqueeze_", _unsqueeze, lambda args, kw: "UnsqueezeBackward1"),
     "squeeze_": _in_place_form("squeeze_", _squeeze, _squeeze_grad_fn),
+    "resize_": m_resize_, "resize_as_": m_resize_as_,
 }

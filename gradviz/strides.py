@@ -54,7 +54,7 @@ def layout(t, depth: int = 0) -> tuple:
         return tuple(s // a.itemsize for s in a.strides), 0
     if a.size == 0:
         return contiguous_strides(a.shape), 0
-    return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), _offset(a)
+    return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), element_offset(a)
 
 
 def _indexed(x, key, depth: int):
@@ -105,7 +105,7 @@ def _unsqueezed(shape, strides: list) -> tuple:
     return tuple(strides)
 
 
-def _offset(a: np.ndarray) -> int:
+def element_offset(a: np.ndarray) -> int:
     """Where a starts, in elements, in the array that owns its memory
     (numpy's broadcast and as_strided views keep it one object further)."""
     owner = a
