@@ -1054,7 +1054,7 @@ def _like(label, fill):
     def make(rt, t, dtype=None, requires_grad=False):
         t = _need_tensor(t, label)
         dt = _dtype_arg(dtype) or t.data.dtype
-        return _leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label)
+        return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label), t)
     make.__name__ = label
     return make
 
@@ -1071,7 +1071,15 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     elif dt.kind == "f":
         checked_float(fill_value, dt, t.data.size)
-    return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
+    return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad,
+                                "full_like"), t)
+
+
+def _laid_out_like(new: Tensor, t: Tensor) -> Tensor:
+    """new, made like t (zeros_like, full_like, ...), in t's strides where
+    PyTorch's preserve_format keeps them."""
+    strides.lay_out_like(new, t)
+    return new
 
 
 def _dtype_of(x, dtype):
@@ -2017,7 +2025,13 @@ def m_contiguous(rt, x):
     """x itself when its memory is in order (by PyTorch's strides: an
     expand or a diagonal, copies here, are not), else a copy (CloneBackward0)."""
     x = _need_tensor(x, "contiguous")
-    return x if strides.m_is_contiguous(rt, x) else f_clone(rt, x)
+    return x if strides.m_is_contiguous(rt, x) else contiguous_copy(rt, x)
+
+
+def contiguous_copy(rt, x):
+    """A contiguous copy of x (CloneBackward0), whatever x's strides (clone()
+    would keep them)."""
+    return rt.apply(OPS["clone"], (x,))
 
 
 def _value_test(name: str, test):
@@ -2426,7 +2440,10 @@ def f_to(rt, x, dt):
 
 
 def f_clone(rt, x):
-    return rt.apply(OPS["clone"], (_need_tensor(x, "clone"),))
+    x = _need_tensor(x, "clone")
+    out = rt.apply(OPS["clone"], (x,))
+    strides.lay_out_like(out, x)       # (PyTorch's preserve_format: x's strides)
+    return out
 
 
 def f_detach(rt, x):

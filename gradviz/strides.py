@@ -15,8 +15,10 @@ the two differ, PyTorch's layout is worked out from the op instead:
 - an empty tensor's strides are a fresh tensor's of its shape;
 - a tensor whose shape changed in place without gradients (x.t_(),
   inplace_views) keeps the layout that change gave it (its meta's "layout").
-What gradviz makes as a new array keeps numpy's layout; tests/test_strides.py
-pins each kind against PyTorch, and lists where they differ.
+What gradviz makes as a new array keeps numpy's layout, but clone() and the
+*_like functions, laid out as PyTorch's preserve_format lays them out
+(lay_out_like); tests/test_strides.py pins each kind against PyTorch, and
+lists where they differ.
 """
 
 from __future__ import annotations
@@ -84,6 +86,78 @@ def _indexed(x, key, depth: int):
         else:
             return None
     return tuple(strides), offset
+
+
+def _dense_order(sizes, strides) -> list:
+    """The dims from innermost to outermost as PyTorch orders them for a
+    new tensor like one of these strides (TensorIterator's
+    reorder_dimensions): by stride, equal strides by size, a dim of stride
+    0 (expanded) where it stands."""
+    perm = list(reversed(range(len(sizes))))
+
+    def should_swap(d0, d1) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if sizes[d0] > sizes[d1] else 0
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in reversed(range(i)):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def preserved_strides(x) -> tuple:
+    """The strides PyTorch gives a new tensor made like x with
+    memory_format=torch.preserve_format (clone, zeros_like, ...): x's own
+    when x is dense and no two elements share memory, else dense strides in
+    the order of x's."""
+    sizes = x.data.shape
+    strides = layout(x)[0]
+    if _dense(sizes, strides):
+        return tuple(strides)
+    out = [0] * len(sizes)
+    step = 1
+    for d in _dense_order(sizes, strides):
+        out[d] = step
+        step *= max(sizes[d], 1)
+    return tuple(out)
+
+
+def _dense(sizes, strides) -> bool:
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of
+    memory without gaps, each once (dims of size 1 not counted)."""
+    expected = 1
+    for size, stride in sorted((p for p in zip(sizes, strides) if p[0] != 1),
+                               key=lambda p: p[1]):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def lay_out_like(t, x) -> None:
+    """t, a tensor just made like x (its value computed): its memory laid
+    out as PyTorch's preserve_format lays it out, where numpy's is not."""
+    want = preserved_strides(x)
+    if layout(t)[0] == want or t.data.size == 0:
+        return
+    a = t.data
+    proto = np.lib.stride_tricks.as_strided(np.empty(1, a.dtype), a.shape,
+                                            [s * a.itemsize for s in want])
+    new = np.empty_like(proto, order="K")     # (numpy's order for those strides)
+    np.copyto(new, a)
+    t.data = new
+    if tuple(s // new.itemsize for s in new.strides) != want:
+        # (numpy strides a dim of size 1 its own way)
+        t.meta = {**(t.meta or {}), "layout": (want, 0)}
 
 
 def contiguous_strides(shape) -> tuple:
