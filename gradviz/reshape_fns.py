@@ -487,7 +487,7 @@ def f_combinations(rt, input, r=2, with_replacement=False):
 
 def m_unfold(rt, x, dimension=None, size=None, step=None):
     """x.unfold(dim, size, step): the windows of size elements every step
-    along dim, each as a new last dim (UnfoldBackward0)."""
+    along dim, each as a new last dim (UnfoldBackward0): a view of x."""
     missing = [name for name, v in (("dimension", dimension), ("size", size), ("step", step))
                if v is None]
     if missing:
@@ -509,7 +509,10 @@ def m_unfold(rt, x, dimension=None, size=None, step=None):
     if step <= 0:
         raise GradvizError(f"step is {step} but must be > 0", kind=RUNTIME,
                            hint="step is how far each window starts after the last")
-    return rt.apply(OPS["unfold"], (x,), {"dim": d, "size": size, "step": step})
+    out = rt.apply(OPS["unfold"], (x,), {"dim": d, "size": size, "step": step})
+    if step < size and nd and (n - size) // step >= 1:     # (two windows share elements)
+        out.meta = {**(out.meta or {}), "overlapping_windows": True}
+    return out
 
 
 FUNCTIONS = {

@@ -233,6 +233,15 @@ def _transposed(sizes_in, strides_in, shape, params) -> tuple:
     return tuple(strides_in)
 
 
+def _unfolded(sizes_in, strides_in, shape, params) -> tuple:
+    """PyTorch's x.unfold(dim, size, step): dim steps by step elements of
+    it, and a last dim along the window (a 0-d tensor's: stride 1)."""
+    if not strides_in:
+        return (1,)
+    d = params["dim"]
+    return (*strides_in[:d], strides_in[d] * params["step"], *strides_in[d + 1:], strides_in[d])
+
+
 def view_strides(sizes_in, strides_in, shape):
     """The strides of x.view(shape) (PyTorch's computeStride), None where
     the view cannot be made: a dim of the new shape would span two pieces
@@ -279,6 +288,7 @@ DERIVED = {
     "t": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
     "T": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
     "view": _reshaped, "reshape": _reshaped, "flatten": _reshaped, "squeeze": _reshaped,
+    "unfold": _unfolded,
 }
 RESHAPES = ("view", "reshape", "flatten", "squeeze")
 
