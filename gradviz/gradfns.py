@@ -120,9 +120,10 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     def _edge(t, at):
         return _edge_on(t, at, tape_nodes)
 
-    if name == "AsStridedBackward0" and op == "index":
+    if name == "AsStridedBackward0" and (op == "index" or (
+            op == "as_strided" and not (node.meta or _NO_META).get("rebased"))):
         # a view the program held, made again on its base after a write
-        # through another tensor (Interpreter._remake_view)
+        # through another tensor (Interpreter._remake_view); x.as_strided()
         return (_edge(args[0], at),)
     if name == "AsStridedBackward0":
         # a view written through its family: PyTorch makes its grad_fn again

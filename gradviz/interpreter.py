@@ -963,13 +963,14 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                            "tensor before performing the operation.",
                            hint="this tensor repeats values over its elements (an expand(), "
                                 "or a gradient of a sum()); write y = y.clone() first")
-    if current.meta is not None and current.meta.get("overlapping_windows"):
-        # (PyTorch runs the op once per element of the view, so a value in k
-        # windows is changed k times over; gradviz changes it once)
-        raise GradvizError("gradviz does not change overlapping windows of x.unfold() in "
-                           "place: PyTorch changes an element once for each window it is in",
-                           kind=RUNTIME, hint="write into a clone(): w = w.clone(), or "
-                                              "change x itself")
+    if current.meta is not None and current.meta.get("shared_elements"):
+        # (PyTorch runs the op once per element of the view, so a value seen
+        # k times is changed k times over; gradviz changes it once)
+        raise GradvizError("gradviz does not change in place a view whose elements share "
+                           "memory (overlapping windows of x.unfold(), an x.as_strided()): "
+                           "PyTorch changes such an element once for each time the view "
+                           "holds it", kind=RUNTIME,
+                           hint="write into a clone(): w = w.clone(), or change x itself")
     if result.data.shape != current.data.shape:
         raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
                            f"the broadcast shape {list(result.data.shape)}",

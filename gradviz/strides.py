@@ -290,16 +290,19 @@ DERIVED = {
     "T": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
     "view": _reshaped, "reshape": _reshaped, "flatten": _reshaped, "squeeze": _reshaped,
     "unfold": _unfolded,
+    "as_strided": lambda sizes_in, strides_in, shape, p: tuple(p["stride"]),
 }
 RESHAPES = ("view", "reshape", "flatten", "squeeze")
 
 
 def offset_of(name: str, sizes_in, strides_in, offset: int, params) -> int:
-    """The storage offset of a DERIVED view: its input's, but for a
-    diagonal that starts off the main one (and is not empty), and a
-    reshape that had to copy (0, in new memory)."""
+    """The storage offset of a DERIVED view: its input's, but for an
+    as_strided (its own), a diagonal that starts off the main one (and is
+    not empty), and a reshape that had to copy (0, in new memory)."""
     if name in RESHAPES:
         return offset if view_strides(sizes_in, strides_in, params["shape"]) is not None else 0
+    if name == "as_strided":
+        return params["storage_offset"]
     if name != "diagonal":
         return offset
     d1, d2, k = params["dim1"], params["dim2"], params["offset"]

@@ -219,7 +219,9 @@ def test_overlapping_unfold_windows_are_not_changed_in_place():
     # PyTorch changes an element once per window it is in (an add_(1) adds
     # 1 to x[2] three times); one write of the new values would not: refused
     err = error("x = torch.arange(8.0)\nw = x.unfold(0, 3, 1)\nw.add_(1)\n")
-    assert "overlapping windows" in err.message
+    assert "overlapping windows of x.unfold()" in err.message
+    err = error("c = torch.arange(6.0)\nv = c.as_strided((2, 2), (1, 1))\nv.add_(1)\n")
+    assert "x.as_strided()" in err.message
     # windows apart, or one window of them, change in place as PyTorch's
     _, out = run("x = torch.arange(8.0)\nx.unfold(0, 2, 2).mul_(2)\n"
                  "x.unfold(0, 3, 1)[0].add_(1)\nprint(x)\n")
