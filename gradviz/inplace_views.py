@@ -1,17 +1,18 @@
 """In-place shape changes: x.t_(), x.transpose_(0, 1) (swapaxes_, swapdims_),
-x.squeeze_(dim), x.unsqueeze_(dim), and x.resize_(sizes) / resize_as_(y)
-(only of tensors that need no gradient, as in PyTorch).
+x.squeeze_(dim), x.unsqueeze_(dim), x.as_strided_(size, stride), and
+x.resize_(sizes) / resize_as_(y) (only of tensors that need no gradient,
+as in PyTorch).
 
 PyTorch changes the tensor's sizes and strides and leaves its memory alone:
 the values are those of the view x.t() (or transpose, squeeze, unsqueeze)
 would give, the version counter moves on by one, and with gradients the
 tensor's grad_fn becomes the view's node under the name of its in-place
 form (TBackward1, TransposeBackward1, SqueezeBackward3/4,
-UnsqueezeBackward1). Here that is the view op recorded out of place, its
-node taking the tensor's place for every name that held it (as an
-in-place write's node does, Interpreter._take_over), and marked "relaid":
-it is no view of the node before it (tensor.is_view), but a view of
-whatever that node viewed. Without gradients the tensor itself takes the
+UnsqueezeBackward1, AsStridedBackward1). Here that is the view op
+recorded out of place, its node taking the tensor's place for every name
+that held it (as an in-place write's node does, Interpreter._take_over),
+and marked "relaid": it is no view of the node before it
+(tensor.is_view), but a view of whatever that node viewed. Without gradients the tensor itself takes the
 view's layout.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ import math
 import numpy as np
 
 from . import functions as F
-from . import strides
+from . import reshape_fns, strides
 from .errors import RUNTIME, TYPE, GradvizError
 from .tensor import is_view
 from .versions import owner
@@ -108,6 +109,10 @@ def _swapaxes(rt, x, axis0, axis1):
     return F.f_transpose(rt, x, axis0, axis1)
 
 
+def _as_strided(rt, x, size, stride, storage_offset=None):
+    return reshape_fns.f_as_strided(rt, x, size, stride, storage_offset)
+
+
 def _squeeze_grad_fn(args, kw) -> str:
     dim = args[0] if args else kw.get("dim")
     return "SqueezeBackward3" if dim is None else "SqueezeBackward4"
@@ -182,5 +187,7 @@ METHODS = {
                         ("swapdims_", _transpose))},
     "unsqueeze_": _in_place_form("unsqueeze_", _unsqueeze, lambda args, kw: "UnsqueezeBackward1"),
     "squeeze_": _in_place_form("squeeze_", _squeeze, _squeeze_grad_fn),
+    "as_strided_": _in_place_form("as_strided_", _as_strided,
+                                  lambda args, kw: "AsStridedBackward1"),
     "resize_": m_resize_, "resize_as_": m_resize_as_,
 }
