@@ -25,7 +25,7 @@ from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleW
                    size as data_size)
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
-from .ops import OPS
+from .ops import OPS, windows
 from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
@@ -1821,9 +1821,8 @@ def m_view(rt, x, *shape):
 
 def m_expand(rt, x, *sizes):
     """x.expand(*sizes): x's size-1 axes (and new leading ones) repeated,
-    -1 keeping an axis. A copy marked as repeating memory (in-place writes
-    into it are refused, as into PyTorch's view with stride 0): later writes
-    into x are not seen through it, as they would be in PyTorch."""
+    -1 keeping an axis: a view of x, marked as repeating memory (in-place
+    writes into it are refused, as into PyTorch's view with stride 0)."""
     sizes = _sizes_given("expand", "size", sizes)
     for a in sizes:
         if a < -1:
@@ -1848,7 +1847,27 @@ def m_expand(rt, x, *sizes):
     out = rt.apply(OPS["expand"], (x,), {"shape": new})
     if out.data.size > x.data.size:
         out.meta = {**(out.meta or {}), "overlapping": True}
+    _view_expanded(out, x)
     return out
+
+
+def _view_expanded(out: Tensor, x: Tensor) -> None:
+    """out, x.expand(...) just made (a copy), as PyTorch's: a view of x's
+    memory (x's later writes show through it, and a write into a part of it
+    that holds each element once, e[0] = v, reaches x). Not where it is
+    recorded: a write into x would then have to reroute out's gradient
+    through it, which this model cannot for memory held twice (see
+    Interpreter._remake_view), so it stays a copy; internal expands
+    (gradients, broadcasting) too: nothing writes into them."""
+    a = x.data
+    if out.recorded or not a.flags.writeable or not out.data.size:
+        return
+    lead = out.data.ndim - a.ndim
+    steps = [0] * lead + [s if n == m else 0
+                          for s, n, m in zip(a.strides, a.shape, out.data.shape[lead:])]
+    view = windows.strided_view(a, out.data.shape, tuple(steps))
+    if view is not None:
+        out.data = view
 
 
 def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:

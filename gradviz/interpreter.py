@@ -947,6 +947,11 @@ NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that th
                 "to be tracked).")
 
 
+def _repeats(a: np.ndarray) -> bool:
+    """a holds an element of its memory more than once (a stride 0)."""
+    return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+
 def _seen_as_view(t: Tensor) -> bool:
     """t is a view of its input for PyTorch's in-place checks: a view, or an
     expand (PyTorch's is a view; gradviz's a copy, see functions.m_expand)."""
@@ -3832,7 +3837,7 @@ class Interpreter:
                                    hint="update parameters inside `with torch.no_grad():`")
             self.inplace_check(t)
             self.inference_write_check(t)
-        self._check_writable(t)
+        self._check_writable(t, None if record or advanced else key)
         part = t.data[key]
         shape = np.shape(part)
         if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
@@ -3853,7 +3858,14 @@ class Interpreter:
             self._store_unrecorded(t, key, v)
 
     @staticmethod
-    def _check_writable(t: Tensor) -> None:
+    def _check_writable(t: Tensor, key=None) -> None:
+        """PyTorch's error for a write into memory the tensor holds more than
+        once (an expand()). key: the part a write without gradients goes to,
+        which may be written where it holds each element once (e[0] = v of
+        e = v.expand(2, 3) writes v), when t is such a view here too."""
+        if key is not None and t.data.flags.writeable and _repeats(t.data) \
+                and not _repeats(np.asarray(t.data[key])):
+            return
         if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
             raise GradvizError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "

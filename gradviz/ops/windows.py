@@ -21,14 +21,14 @@ def _windows(xs, p):
     shape[d] = (shape[d] - size) // step + 1
     strides = list(a.strides)
     strides[d] *= step
-    view = _strided(a, (*shape, size), (*strides, a.strides[d]))
+    view = strided_view(a, (*shape, size), (*strides, a.strides[d]))
     if view is None:                      # (memory numpy cannot view so: new memory)
         sliding = np.lib.stride_tricks.sliding_window_view(a, size, axis=d)
         return sliding[(slice(None),) * d + (slice(None, None, step),)].copy()
     return view
 
 
-def _strided(a: np.ndarray, shape: tuple, strides: tuple,
+def strided_view(a: np.ndarray, shape: tuple, strides: tuple,
              start: int | None = None) -> np.ndarray | None:
     """A view of a's memory of these shape and strides (in bytes), from
     where a starts (or `start` bytes into the memory), made on the array
@@ -64,7 +64,7 @@ def positions(shape, strides, offset: int) -> np.ndarray:
 def _as_strided(xs, p):
     """The elements of x's memory at p's layout: a view of it."""
     a = xs[0]
-    view = _strided(a, p["size"], tuple(s * a.itemsize for s in p["stride"]),
+    view = strided_view(a, p["size"], tuple(s * a.itemsize for s in p["stride"]),
                     p["storage_offset"] * a.itemsize)
     return _gathered(a, p) if view is None else view
 
