@@ -57,7 +57,7 @@ def relay(rt, x, view, grad_fn: str, label: str):
 
 def _recorded(rt, x, new, grad_fn: str):
     """new, the view recorded for x's in-place shape change, becomes x for
-    the program: its names, retain_grad(), version counter and id()."""
+    the program: its names, .grad, version counter and id()."""
     # the views of x's memory the program holds: PyTorch makes their grad_fn
     # again (AsStridedBackward0), as after a write; x keeps its own
     kept = (x.meta or {}).get("rebased")
@@ -68,10 +68,11 @@ def _recorded(rt, x, new, grad_fn: str):
                     if k not in ("rebased", "written_later", "written_at")}
     m["grad_fn_name"] = grad_fn
     m["relaid"] = True
-    if x.retains_grad:
-        new.retains_grad, new.grad = True, x.grad
-        x.retains_grad, x.grad = False, None
     old = x.meta = dict(x.meta or {})
+    if x.retains_grad or "grad_held_by" in old:
+        # (PyTorch's retain_grad() stays with the node x was, unlike after a
+        # write: x.grad is then that node's gradient, of the shape before)
+        m["grad_held_by"] = old.get("grad_held_by", x.seq)
     if is_view(x):                 # (asked before x is replaced: a view it stays)
         old["was_view"] = True
     rt.tape.versions.replaced(x, new, rt.line)

@@ -3568,6 +3568,8 @@ class Interpreter:
             return BoundMethod(attr, impl, t)
         match attr:
             case "grad":
+                if t.meta is not None and "grad_held_by" in t.meta:
+                    t = self.tape.nodes[t.meta["grad_held_by"]]    # (y.t_() after retain_grad())
                 if t.recorded and not t.retains_grad:
                     self.warn_nonleaf_grad(t)
                 g = t.grad
@@ -3597,7 +3599,7 @@ class Interpreter:
                 # which output of its grad_fn t is (unbind's, split's pieces)
                 return t.meta.get("output_nr", 0) if t.meta is not None else 0
             case "retains_grad":
-                return bool(t.retains_grad)
+                return bool(t.retains_grad) or (t.meta is not None and "grad_held_by" in t.meta)
             case "is_cuda":
                 return False
             case "grad_fn":
