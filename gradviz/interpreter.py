@@ -947,6 +947,13 @@ NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that th
                 "to be tracked).")
 
 
+def _viewed_leaf(t: Tensor) -> bool:
+    """t, a leaf, was made by a view op of another tensor's memory (then
+    requires_grad_() made it a leaf that requires grad)."""
+    return (t.op is not None and t.op.name in VIEW_OPS and t.data.base is not None
+            and not (t.params and t.params.get("advanced")))
+
+
 def _repeats(a: np.ndarray) -> bool:
     """a holds an element of its memory more than once (a stride 0)."""
     return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
@@ -4135,6 +4142,16 @@ class Interpreter:
     def inplace_check(self, t: Tensor):
         if (t.requires_grad and self.tape.grad_enabled and not t.recorded
                 and (t.meta is None or "no_grad_view" not in t.meta)):   # (its own error)
+            if _viewed_leaf(t):
+                # a view made a leaf (x = torch.arange(6.0)[1:].requires_grad_()):
+                # PyTorch asks about the view first
+                if t.meta is not None and t.meta.get("no_grad") is not None:
+                    raise GradvizError("A view was created in no_grad mode and " + NO_GRAD_VIEW,
+                                       hint="take the view outside the no_grad() block")
+                raise GradvizError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.",
+                                   hint="update parameters inside `with torch.no_grad():`, or "
+                                        "make the leaf from a copy: x = v.clone().requires_grad_()")
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")
