@@ -2100,6 +2100,11 @@ def f_squeeze(rt, x, dim=None):
     shape = x.data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
+    elif isinstance(dim, (tuple, list)):       # x.squeeze((1, 3)): those of size 1
+        dim = tuple(dim)
+        _no_repeated_dims(dim, x.data.ndim)
+        dropped = {_dim(d, x.data.ndim) for d in dim}
+        new = tuple(n for i, n in enumerate(shape) if not (i in dropped and n == 1))
     else:
         d = _dim(dim, x.data.ndim)
         new = shape[:d] + shape[d + 1:] if shape and shape[d] == 1 else shape

@@ -435,6 +435,8 @@ SAVED = {
     "UnsqueezeBackward1": (("unsqueeze",), {"_saved_dim": _DIM}),
     "SqueezeBackward3": (("squeeze",), {"_saved_self_sym_sizes": _SIZES}),
     "SqueezeBackward4": (("squeeze",), {"_saved_dim": _DIM, "_saved_self_sym_sizes": _SIZES}),
+    "SqueezeBackward5": (("squeeze",), {"_saved_dim": _DIM, "_saved_self_sym_sizes": _SIZES}),
+    "SqueezeBackward2": (("squeeze",), {"_saved_dim": _DIM, "_saved_self_sym_sizes": _SIZES}),
     "CatBackward0": (("cat",), {"_saved_dim": _DIM}),
     "StackBackward0": (("stack",), {"_saved_dim": _DIM}),
     "CumsumBackward0": (("cumsum",), {"_saved_dim": _DIM}),

@@ -1,5 +1,5 @@
 """In-place shape changes: x.t_(), x.transpose_(0, 1) (swapaxes_, swapdims_),
-x.squeeze_(dim), x.unsqueeze_(dim), x.as_strided_(size, stride), and
+x.squeeze_(dim or dims), x.unsqueeze_(dim), x.as_strided_(size, stride), and
 x.resize_(sizes) / resize_as_(y) (only of tensors that need no gradient,
 as in PyTorch).
 
@@ -7,7 +7,7 @@ PyTorch changes the tensor's sizes and strides and leaves its memory alone:
 the values are those of the view x.t() (or transpose, squeeze, unsqueeze)
 would give, the version counter moves on by one, and with gradients the
 tensor's grad_fn becomes the view's node under the name of its in-place
-form (TBackward1, TransposeBackward1, SqueezeBackward3/4,
+form (TBackward1, TransposeBackward1, SqueezeBackward3/4/5,
 UnsqueezeBackward1, AsStridedBackward1). Here that is the view op
 recorded out of place, its node taking the tensor's place for every name
 that held it (as an in-place write's node does, Interpreter._take_over),
@@ -24,7 +24,7 @@ import numpy as np
 
 from . import functions as F
 from . import reshape_fns, strides
-from .errors import RUNTIME, TYPE, GradvizError
+from .errors import RUNTIME, GradvizError
 from .tensor import is_view
 from .versions import owner
 
@@ -116,7 +116,8 @@ def _as_strided(rt, x, size, stride, storage_offset=None):
 
 def _squeeze_grad_fn(args, kw) -> str:
     dim = args[0] if args else kw.get("dim")
-    return "SqueezeBackward3" if dim is None else "SqueezeBackward4"
+    return "SqueezeBackward3" if dim is None else \
+        "SqueezeBackward5" if isinstance(dim, (tuple, list)) else "SqueezeBackward4"
 
 
 def _unsqueeze(rt, x, dim):
@@ -124,9 +125,6 @@ def _unsqueeze(rt, x, dim):
 
 
 def _squeeze(rt, x, dim=None):
-    if isinstance(dim, (tuple, list)):
-        raise GradvizError("gradviz's squeeze_ takes one dim (or none), not a tuple of them",
-                           kind=TYPE, hint="squeeze the dims one at a time")
     return F.f_squeeze(rt, x, dim)
 
 
