@@ -25,7 +25,7 @@ from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleW
                    size as data_size)
 from .forward_ad import UnpackedDual
 from .gradfns import GradFn
-from .ops import OPS
+from .ops import OPS, windows
 from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
@@ -1054,7 +1054,7 @@ def _like(label, fill):
     def make(rt, t, dtype=None, requires_grad=False):
         t = _need_tensor(t, label)
         dt = _dtype_arg(dtype) or t.data.dtype
-        return _leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label)
+        return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label), t)
     make.__name__ = label
     return make
 
@@ -1071,7 +1071,15 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     elif dt.kind == "f":
         checked_float(fill_value, dt, t.data.size)
-    return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
+    return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad,
+                                "full_like"), t)
+
+
+def _laid_out_like(new: Tensor, t: Tensor) -> Tensor:
+    """new, made like t (zeros_like, full_like, ...), in t's strides where
+    PyTorch's preserve_format keeps them."""
+    strides.lay_out_like(new, t)
+    return new
 
 
 def _dtype_of(x, dtype):
@@ -1813,9 +1821,8 @@ def m_view(rt, x, *shape):
 
 def m_expand(rt, x, *sizes):
     """x.expand(*sizes): x's size-1 axes (and new leading ones) repeated,
-    -1 keeping an axis. A copy marked as repeating memory (in-place writes
-    into it are refused, as into PyTorch's view with stride 0): later writes
-    into x are not seen through it, as they would be in PyTorch."""
+    -1 keeping an axis: a view of x, marked as repeating memory (in-place
+    writes into it are refused, as into PyTorch's view with stride 0)."""
     sizes = _sizes_given("expand", "size", sizes)
     for a in sizes:
         if a < -1:
@@ -1840,7 +1847,27 @@ def m_expand(rt, x, *sizes):
     out = rt.apply(OPS["expand"], (x,), {"shape": new})
     if out.data.size > x.data.size:
         out.meta = {**(out.meta or {}), "overlapping": True}
+    _view_expanded(out, x)
     return out
+
+
+def _view_expanded(out: Tensor, x: Tensor) -> None:
+    """out, x.expand(...) just made (a copy), as PyTorch's: a view of x's
+    memory (x's later writes show through it, and a write into a part of it
+    that holds each element once, e[0] = v, reaches x). Not where it is
+    recorded: a write into x would then have to reroute out's gradient
+    through it, which this model cannot for memory held twice (see
+    Interpreter._remake_view), so it stays a copy; internal expands
+    (gradients, broadcasting) too: nothing writes into them."""
+    a = x.data
+    if out.recorded or not a.flags.writeable or not out.data.size:
+        return
+    lead = out.data.ndim - a.ndim
+    steps = [0] * lead + [s if n == m else 0
+                          for s, n, m in zip(a.strides, a.shape, out.data.shape[lead:])]
+    view = windows.strided_view(a, out.data.shape, tuple(steps))
+    if view is not None:
+        out.data = view
 
 
 def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
@@ -2017,7 +2044,13 @@ def m_contiguous(rt, x):
     """x itself when its memory is in order (by PyTorch's strides: an
     expand or a diagonal, copies here, are not), else a copy (CloneBackward0)."""
     x = _need_tensor(x, "contiguous")
-    return x if strides.m_is_contiguous(rt, x) else f_clone(rt, x)
+    return x if strides.m_is_contiguous(rt, x) else contiguous_copy(rt, x)
+
+
+def contiguous_copy(rt, x):
+    """A contiguous copy of x (CloneBackward0), whatever x's strides (clone()
+    would keep them)."""
+    return rt.apply(OPS["clone"], (x,))
 
 
 def _value_test(name: str, test):
@@ -2067,6 +2100,11 @@ def f_squeeze(rt, x, dim=None):
     shape = x.data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
+    elif isinstance(dim, (tuple, list)):       # x.squeeze((1, 3)): those of size 1
+        dim = tuple(dim)
+        _no_repeated_dims(dim, x.data.ndim)
+        dropped = {_dim(d, x.data.ndim) for d in dim}
+        new = tuple(n for i, n in enumerate(shape) if not (i in dropped and n == 1))
     else:
         d = _dim(dim, x.data.ndim)
         new = shape[:d] + shape[d + 1:] if shape and shape[d] == 1 else shape
@@ -2426,7 +2464,10 @@ def f_to(rt, x, dt):
 
 
 def f_clone(rt, x):
-    return rt.apply(OPS["clone"], (_need_tensor(x, "clone"),))
+    x = _need_tensor(x, "clone")
+    out = rt.apply(OPS["clone"], (x,))
+    strides.lay_out_like(out, x)       # (PyTorch's preserve_format: x's strides)
+    return out
 
 
 def f_detach(rt, x):
@@ -4275,6 +4316,9 @@ METHODS.update(shape_fns.METHODS)
 from . import reshape_fns  # noqa: E402
 FUNCTIONS.update(reshape_fns.FUNCTIONS)
 METHODS.update(reshape_fns.METHODS)
+# x.t_(), x.squeeze_(), ...: shape changes in place
+from . import inplace_views  # noqa: E402
+METHODS.update(inplace_views.METHODS)
 
 # unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
 from . import counting_fns  # noqa: E402

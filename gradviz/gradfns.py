@@ -120,9 +120,10 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     def _edge(t, at):
         return _edge_on(t, at, tape_nodes)
 
-    if name == "AsStridedBackward0" and op == "index":
+    if name == "AsStridedBackward0" and (op == "index" or (
+            op == "as_strided" and not (node.meta or _NO_META).get("rebased"))):
         # a view the program held, made again on its base after a write
-        # through another tensor (Interpreter._remake_view)
+        # through another tensor (Interpreter._remake_view); x.as_strided()
         return (_edge(args[0], at),)
     if name == "AsStridedBackward0":
         # a view written through its family: PyTorch makes its grad_fn again
@@ -427,6 +428,15 @@ SAVED = {
                                             "_saved_dim1": lambda node, args: _as_given(node, "dims")[1]}),
     "PermuteBackward0": (("permute",), {"_saved_dims": lambda node, args: _as_given(node, "dims")}),
     "UnsqueezeBackward0": (("unsqueeze",), {"_saved_dim": _DIM}),
+    # the in-place forms (inplace_views): x.t_(), x.transpose_(0, 1), ...
+    "TBackward1": (("t",), {}),
+    "TransposeBackward1": (("transpose",), {"_saved_dim0": lambda node, args: _as_given(node, "dims")[0],
+                                            "_saved_dim1": lambda node, args: _as_given(node, "dims")[1]}),
+    "UnsqueezeBackward1": (("unsqueeze",), {"_saved_dim": _DIM}),
+    "SqueezeBackward3": (("squeeze",), {"_saved_self_sym_sizes": _SIZES}),
+    "SqueezeBackward4": (("squeeze",), {"_saved_dim": _DIM, "_saved_self_sym_sizes": _SIZES}),
+    "SqueezeBackward5": (("squeeze",), {"_saved_dim": _DIM, "_saved_self_sym_sizes": _SIZES}),
+    "SqueezeBackward2": (("squeeze",), {"_saved_dim": _DIM, "_saved_self_sym_sizes": _SIZES}),
     "CatBackward0": (("cat",), {"_saved_dim": _DIM}),
     "StackBackward0": (("stack",), {"_saved_dim": _DIM}),
     "CumsumBackward0": (("cumsum",), {"_saved_dim": _DIM}),

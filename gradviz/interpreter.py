@@ -947,6 +947,18 @@ NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that th
                 "to be tracked).")
 
 
+def _viewed_leaf(t: Tensor) -> bool:
+    """t, a leaf, was made by a view op of another tensor's memory (then
+    requires_grad_() made it a leaf that requires grad)."""
+    return (t.op is not None and t.op.name in VIEW_OPS and t.data.base is not None
+            and not (t.params and t.params.get("advanced")))
+
+
+def _repeats(a: np.ndarray) -> bool:
+    """a holds an element of its memory more than once (a stride 0)."""
+    return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+
 def _seen_as_view(t: Tensor) -> bool:
     """t is a view of its input for PyTorch's in-place checks: a view, or an
     expand (PyTorch's is a view; gradviz's a copy, see functions.m_expand)."""
@@ -963,6 +975,14 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                            "tensor before performing the operation.",
                            hint="this tensor repeats values over its elements (an expand(), "
                                 "or a gradient of a sum()); write y = y.clone() first")
+    if current.meta is not None and current.meta.get("shared_elements"):
+        # (PyTorch runs the op once per element of the view, so a value seen
+        # k times is changed k times over; gradviz changes it once)
+        raise GradvizError("gradviz does not change in place a view whose elements share "
+                           "memory (overlapping windows of x.unfold(), an x.as_strided()): "
+                           "PyTorch changes such an element once for each time the view "
+                           "holds it", kind=RUNTIME,
+                           hint="write into a clone(): w = w.clone(), or change x itself")
     if result.data.shape != current.data.shape:
         raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
                            f"the broadcast shape {list(result.data.shape)}",
@@ -3555,6 +3575,8 @@ class Interpreter:
             return BoundMethod(attr, impl, t)
         match attr:
             case "grad":
+                if t.meta is not None and "grad_held_by" in t.meta:
+                    t = self.tape.nodes[t.meta["grad_held_by"]]    # (y.t_() after retain_grad())
                 if t.recorded and not t.retains_grad:
                     self.warn_nonleaf_grad(t)
                 g = t.grad
@@ -3584,7 +3606,7 @@ class Interpreter:
                 # which output of its grad_fn t is (unbind's, split's pieces)
                 return t.meta.get("output_nr", 0) if t.meta is not None else 0
             case "retains_grad":
-                return bool(t.retains_grad)
+                return bool(t.retains_grad) or (t.meta is not None and "grad_held_by" in t.meta)
             case "is_cuda":
                 return False
             case "grad_fn":
@@ -3824,7 +3846,7 @@ class Interpreter:
                                    hint="update parameters inside `with torch.no_grad():`")
             self.inplace_check(t)
             self.inference_write_check(t)
-        self._check_writable(t)
+        self._check_writable(t, None if record or advanced else key)
         part = t.data[key]
         shape = np.shape(part)
         if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
@@ -3845,7 +3867,14 @@ class Interpreter:
             self._store_unrecorded(t, key, v)
 
     @staticmethod
-    def _check_writable(t: Tensor) -> None:
+    def _check_writable(t: Tensor, key=None) -> None:
+        """PyTorch's error for a write into memory the tensor holds more than
+        once (an expand()). key: the part a write without gradients goes to,
+        which may be written where it holds each element once (e[0] = v of
+        e = v.expand(2, 3) writes v), when t is such a view here too."""
+        if key is not None and t.data.flags.writeable and _repeats(t.data) \
+                and not _repeats(np.asarray(t.data[key])):
+            return
         if t.meta is not None and t.meta.get("overlapping") or not t.data.flags.writeable:
             raise GradvizError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
@@ -4113,6 +4142,16 @@ class Interpreter:
     def inplace_check(self, t: Tensor):
         if (t.requires_grad and self.tape.grad_enabled and not t.recorded
                 and (t.meta is None or "no_grad_view" not in t.meta)):   # (its own error)
+            if _viewed_leaf(t):
+                # a view made a leaf (x = torch.arange(6.0)[1:].requires_grad_()):
+                # PyTorch asks about the view first
+                if t.meta is not None and t.meta.get("no_grad") is not None:
+                    raise GradvizError("A view was created in no_grad mode and " + NO_GRAD_VIEW,
+                                       hint="take the view outside the no_grad() block")
+                raise GradvizError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.",
+                                   hint="update parameters inside `with torch.no_grad():`, or "
+                                        "make the leaf from a copy: x = v.clone().requires_grad_()")
             raise GradvizError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.",
                                hint="update parameters inside `with torch.no_grad():`")

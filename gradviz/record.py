@@ -853,7 +853,8 @@ def _display_params(p) -> dict:
         return {}
     out = {}
     for k, v in p.items():
-        if k in ("grad_fn", "advanced", "ctx", "symbol") or v is None or (k == "keepdim" and not v):
+        if k in ("grad_fn", "advanced", "ctx", "symbol", "input_layout") or v is None or \
+                (k == "keepdim" and not v):
             continue
         if k == "index":
             continue

@@ -415,7 +415,7 @@ class RNNBase(_Recurrent):
         if self.batch_first:
             x = F.f_transpose(rt, x, 0, 1)
             if not x.data.flags.c_contiguous:       # .contiguous()
-                x = F.f_clone(rt, x)
+                x = F.contiguous_copy(rt, x)
         directions = 2 if self.bidirectional else 1
         hy, cy = [], []
         layer_input = x

@@ -9,15 +9,18 @@ the ops it reuses. Imported by functions.py, whose tables they join.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import functions as F
-from . import selection, shape_fns
+from . import selection, shape_fns, strides
 from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .functions import _dim, _need_tensor, arg_type_name, is_tensor
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DType, Size
 from .ops import OPS
+from .ops.windows import _memory, positions
 from .selection import _as_method, _int, _ints
 
 
@@ -487,7 +490,7 @@ def f_combinations(rt, input, r=2, with_replacement=False):
 
 def m_unfold(rt, x, dimension=None, size=None, step=None):
     """x.unfold(dim, size, step): the windows of size elements every step
-    along dim, each as a new last dim (UnfoldBackward0)."""
+    along dim, each as a new last dim (UnfoldBackward0): a view of x."""
     missing = [name for name, v in (("dimension", dimension), ("size", size), ("step", step))
                if v is None]
     if missing:
@@ -509,10 +512,74 @@ def m_unfold(rt, x, dimension=None, size=None, step=None):
     if step <= 0:
         raise GradvizError(f"step is {step} but must be > 0", kind=RUNTIME,
                            hint="step is how far each window starts after the last")
-    return rt.apply(OPS["unfold"], (x,), {"dim": d, "size": size, "step": step})
+    out = rt.apply(OPS["unfold"], (x,), {"dim": d, "size": size, "step": step})
+    if step < size and nd and (n - size) // step >= 1:     # (two windows share elements)
+        out.meta = {**(out.meta or {}), "shared_elements": True}
+    return out
+
+
+# ---- as_strided ---------------------------------------------------------------------
+
+def f_as_strided(rt, input, size, stride, storage_offset=None):
+    """torch.as_strided(x, size, stride, storage_offset) / x.as_strided(...):
+    the elements of x's memory (its storage) at that layout, a view of it
+    (AsStridedBackward0); the offset x's own when not given."""
+    x = _need_tensor(input, "as_strided")
+    size = _ints(size, "as_strided", "size", 2, single=False)
+    stride = _ints(stride, "as_strided", "stride", 3, single=False)
+    if storage_offset is not None:
+        _int(storage_offset, "as_strided", "storage_offset", 4)
+    if len(size) != len(stride):
+        raise GradvizError("mismatch in length of strides and shape", kind=RUNTIME,
+                           hint="give one stride per size")
+    if any(s < 0 for s in stride):
+        raise GradvizError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}", kind=RUNTIME, hint="strides are 0 or more")
+    if any(n < 0 for n in size):
+        raise GradvizError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}", kind=RUNTIME, hint="sizes are 0 or more")
+    x_strides, x_offset = strides.layout(x)
+    offset = x_offset if storage_offset is None else storage_offset
+    if offset < 0:
+        raise GradvizError(f"Tensor: invalid storage offset {offset}", kind=RUNTIME,
+                           hint="the offset counts elements from the storage's start")
+    storage = _storage_size(x, x_strides, x_offset)
+    need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+    if need > storage:
+        item = x.data.itemsize
+        raise GradvizError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {item} requiring a storage size of "
+                           f"{need * item} are out of bounds for storage of size {storage * item}",
+                           kind=RUNTIME, hint=f"x's storage holds {storage} elements")
+    rt.tape.check_shape(size)
+    out = rt.apply(OPS["as_strided"], (x,), {"size": size, "stride": stride,
+                                            "storage_offset": offset,
+                                            "input_layout": (x_strides, x_offset, storage)})
+    if any(s == 0 and n > 1 for n, s in zip(size, stride)):
+        out.meta = {**(out.meta or {}), "overlapping": True}     # (PyTorch's error on writes)
+    elif len(np.unique(positions(size, stride, offset))) < math.prod(size):
+        out.meta = {**(out.meta or {}), "shared_elements": True}
+    return out
+
+
+def _storage_size(x, x_strides, x_offset) -> int:
+    """How many elements x's storage holds: the memory numpy keeps x's
+    elements in, where its layout there is PyTorch's (else an error: an
+    expand() is a copy here)."""
+    a = x.data
+    flat = _memory(a)
+    mine = [s // a.itemsize for s in a.strides]
+    if flat is None or strides.element_offset(a) != x_offset or any(
+            n > 1 and s != t for n, s, t in zip(a.shape, mine, x_strides)):
+        raise GradvizError("gradviz does not model as_strided() of this tensor: its memory is "
+                           "not laid out here as PyTorch lays it out (an expand(), or a view "
+                           "of one)", kind=RUNTIME,
+                           hint="call as_strided() on a clone(): x.clone().as_strided(...)")
+    return flat.size
 
 
 FUNCTIONS = {
+    "as_strided": f_as_strided,
     "permute": f_permute, "ravel": f_ravel,
     "broadcast_to": f_broadcast_to, "broadcast_tensors": f_broadcast_tensors,
     "broadcast_shapes": f_broadcast_shapes,
@@ -533,7 +600,7 @@ FUNCTIONS = {
     "diagonal_scatter": f_diagonal_scatter,
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
-           for name in ("ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
+           for name in ("as_strided", "ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
                         "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "diagflat", "select",
                         "narrow_copy", "msort", "select_scatter", "slice_scatter",
                         "diagonal_scatter")}

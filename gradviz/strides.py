@@ -6,15 +6,21 @@ elements) and where a view starts in the array that owns the memory. Where
 the two differ, PyTorch's layout is worked out from the op instead:
 - numpy gives a new axis of size 1 (x[None]) stride 0, PyTorch's unsqueeze
   the next dim's size times its stride (1 at the end);
-- x.expand() and x.diagonal() are copies here (a program may write into
-  them), views in PyTorch: their strides and offset are worked out from
-  their input's as PyTorch's expand and diagonal work them out, and so are
+- x.expand() is a copy here where it is recorded (a view without
+  gradients), a view in PyTorch, and a view's numpy layout is its input's
+  numpy one, which may be such a copy's: the strides and offset of expand,
+  diagonal and unfold
+  are worked out from their input's as PyTorch works them out, and so are
   those of the views made from them (transpose, permute, unsqueeze, view,
   reshape: DERIVED; indexing: _indexed), which view() also asks whether
   it can be made;
-- an empty tensor's strides are a fresh tensor's of its shape.
-What gradviz makes as a new array keeps numpy's layout; tests/test_strides.py
-pins each kind against PyTorch, and lists where they differ.
+- an empty tensor's strides are a fresh tensor's of its shape;
+- a tensor whose shape changed in place without gradients (x.t_(),
+  inplace_views) keeps the layout that change gave it (its meta's "layout").
+What gradviz makes as a new array keeps numpy's layout, but clone() and the
+*_like functions, laid out as PyTorch's preserve_format lays them out
+(lay_out_like); tests/test_strides.py pins each kind against PyTorch, and
+lists where they differ.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ DEPTH = 64
 
 def layout(t, depth: int = 0) -> tuple:
     """(strides in elements, storage offset) of tensor t, as PyTorch's."""
+    if t.meta is not None and "layout" in t.meta:
+        return t.meta["layout"]       # (changed in place since its op made it: x.t_())
     op = t.op
     if op is not None and depth < DEPTH:
         derive = DERIVED.get(op.name)
@@ -50,7 +58,7 @@ def layout(t, depth: int = 0) -> tuple:
         return tuple(s // a.itemsize for s in a.strides), 0
     if a.size == 0:
         return contiguous_strides(a.shape), 0
-    return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), _offset(a)
+    return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), element_offset(a)
 
 
 def _indexed(x, key, depth: int):
@@ -82,6 +90,78 @@ def _indexed(x, key, depth: int):
     return tuple(strides), offset
 
 
+def _dense_order(sizes, strides) -> list:
+    """The dims from innermost to outermost as PyTorch orders them for a
+    new tensor like one of these strides (TensorIterator's
+    reorder_dimensions): by stride, equal strides by size, a dim of stride
+    0 (expanded) where it stands."""
+    perm = list(reversed(range(len(sizes))))
+
+    def should_swap(d0, d1) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if sizes[d0] > sizes[d1] else 0
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in reversed(range(i)):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def preserved_strides(x) -> tuple:
+    """The strides PyTorch gives a new tensor made like x with
+    memory_format=torch.preserve_format (clone, zeros_like, ...): x's own
+    when x is dense and no two elements share memory, else dense strides in
+    the order of x's."""
+    sizes = x.data.shape
+    strides = layout(x)[0]
+    if _dense(sizes, strides):
+        return tuple(strides)
+    out = [0] * len(sizes)
+    step = 1
+    for d in _dense_order(sizes, strides):
+        out[d] = step
+        step *= max(sizes[d], 1)
+    return tuple(out)
+
+
+def _dense(sizes, strides) -> bool:
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of
+    memory without gaps, each once (dims of size 1 not counted)."""
+    expected = 1
+    for size, stride in sorted((p for p in zip(sizes, strides) if p[0] != 1),
+                               key=lambda p: p[1]):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def lay_out_like(t, x) -> None:
+    """t, a tensor just made like x (its value computed): its memory laid
+    out as PyTorch's preserve_format lays it out, where numpy's is not."""
+    want = preserved_strides(x)
+    if layout(t)[0] == want or t.data.size == 0:
+        return
+    a = t.data
+    proto = np.lib.stride_tricks.as_strided(np.empty(1, a.dtype), a.shape,
+                                            [s * a.itemsize for s in want])
+    new = np.empty_like(proto, order="K")     # (numpy's order for those strides)
+    np.copyto(new, a)
+    t.data = new
+    if tuple(s // new.itemsize for s in new.strides) != want:
+        # (numpy strides a dim of size 1 its own way)
+        t.meta = {**(t.meta or {}), "layout": (want, 0)}
+
+
 def contiguous_strides(shape) -> tuple:
     """A fresh tensor's strides: each dim's the product of the later sizes
     (a size 0 counted as 1)."""
@@ -101,7 +181,7 @@ def _unsqueezed(shape, strides: list) -> tuple:
     return tuple(strides)
 
 
-def _offset(a: np.ndarray) -> int:
+def element_offset(a: np.ndarray) -> int:
     """Where a starts, in elements, in the array that owns its memory
     (numpy's broadcast and as_strided views keep it one object further)."""
     owner = a
@@ -155,6 +235,15 @@ def _transposed(sizes_in, strides_in, shape, params) -> tuple:
     return tuple(strides_in)
 
 
+def _unfolded(sizes_in, strides_in, shape, params) -> tuple:
+    """PyTorch's x.unfold(dim, size, step): dim steps by step elements of
+    it, and a last dim along the window (a 0-d tensor's: stride 1)."""
+    if not strides_in:
+        return (1,)
+    d = params["dim"]
+    return (*strides_in[:d], strides_in[d] * params["step"], *strides_in[d + 1:], strides_in[d])
+
+
 def view_strides(sizes_in, strides_in, shape):
     """The strides of x.view(shape) (PyTorch's computeStride), None where
     the view cannot be made: a dim of the new shape would span two pieces
@@ -192,8 +281,8 @@ def _reshaped(sizes_in, strides_in, shape, params) -> tuple:
     return contiguous_strides(shape) if strides is None else tuple(strides)
 
 
-# the views whose layout PyTorch works out from their input's (expand and
-# diagonal are copies here: the program may write into them)
+# the views whose layout PyTorch works out from their input's (a recorded
+# expand is a copy here)
 DERIVED = {
     "expand": _expanded, "diagonal": _diagonal, "unsqueeze": _unsqueeze,
     "transpose": _transposed,
@@ -201,16 +290,20 @@ DERIVED = {
     "t": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
     "T": lambda sizes_in, strides_in, shape, p: tuple(reversed(strides_in)),
     "view": _reshaped, "reshape": _reshaped, "flatten": _reshaped, "squeeze": _reshaped,
+    "unfold": _unfolded,
+    "as_strided": lambda sizes_in, strides_in, shape, p: tuple(p["stride"]),
 }
 RESHAPES = ("view", "reshape", "flatten", "squeeze")
 
 
 def offset_of(name: str, sizes_in, strides_in, offset: int, params) -> int:
-    """The storage offset of a DERIVED view: its input's, but for a
-    diagonal that starts off the main one (and is not empty), and a
-    reshape that had to copy (0, in new memory)."""
+    """The storage offset of a DERIVED view: its input's, but for an
+    as_strided (its own), a diagonal that starts off the main one (and is
+    not empty), and a reshape that had to copy (0, in new memory)."""
     if name in RESHAPES:
         return offset if view_strides(sizes_in, strides_in, params["shape"]) is not None else 0
+    if name == "as_strided":
+        return params["storage_offset"]
     if name != "diagonal":
         return offset
     d1, d2, k = params["dim1"], params["dim2"], params["offset"]

@@ -35,7 +35,8 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)
 # once that memory is written in place, PyTorch names the view's grad_fn
 # REBASED_GRAD_FN (Tape.before_inplace marks the tensor "rebased")
 VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "t", "unsqueeze",
-                      "squeeze", "expand", "permute"})
+                      "squeeze", "expand", "permute", "unfold", "diagonal",
+                      "as_strided"})
 REBASED_GRAD_FN = "AsStridedBackward0"
 # the memo entry through which copy.deepcopy copies a tensor (pycopy)
 DEEPCOPY = "deepcopy of a tensor"
@@ -43,9 +44,13 @@ DEEPCOPY = "deepcopy of a tensor"
 
 def is_view(t) -> bool:
     """t was made by a view op and shares its input's memory, as in PyTorch
-    (basic indexing, reshape, transpose, ...; not advanced indexing)."""
-    return (t.recorded and t.op.name in VIEW_OPS and t.data.base is not None
-            and not (t.params and t.params.get("advanced")))
+    (basic indexing, reshape, transpose, ...; not advanced indexing). An
+    in-place shape change (x.t_(), inplace_views) is recorded as its view
+    op: a view only where the tensor changed was one."""
+    if not (t.recorded and t.op.name in VIEW_OPS and t.data.base is not None
+            and not (t.params and t.params.get("advanced"))):
+        return False
+    return t.meta is None or "relaid" not in t.meta or is_view(t.args[0])
 
 
 class Tensor:

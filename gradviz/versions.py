@@ -190,8 +190,18 @@ class Versions:
             hint=f"change the tensor before taking views of it, or write line {line} out of "
                  "place (y = y * 3 instead of y *= 3)")
 
+    def _now(self, t, k):
+        """t as the program holds it now: the node of its latest write when
+        that is t's tensor object (its shape is the object's now, after
+        an in-place shape change such as t_())."""
+        latest = self.latest.get(k)
+        if latest is None or latest.meta is None:
+            return t
+        same = latest.meta.get("object") is (t.meta or {}).get("object", t)
+        return latest if same else t
+
     def _raise(self, node, t, own, k, version, expected, line):
-        data = t.data
+        data = self._now(t, k).data
         what = f"[{_TYPE_NAMES.get(data.dtype, 'torch.Tensor')} [{', '.join(map(str, data.shape))}]]"
         maker = node if own else self.latest.get(k, t)
         if maker.recorded:

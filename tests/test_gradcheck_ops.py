@@ -474,6 +474,12 @@ INPUTS: dict[str, list] = {
     # flips, rolls, triangles, diagonals, gathers (ops/select.py)
     "flip": [case(anyv(4), dims=(0,)), case(anyv(2, 3), dims=(0, 1)), case(anyv(2, 3, 2), dims=(2,)),
              case(anyv(), dims=())],
+    # x.as_strided (input_layout: the input's strides, offset and storage
+    # size, as reshape_fns.f_as_strided gives them; elements read twice in the second)
+    "as_strided": [case(anyv(2, 3), size=(2, 2), stride=(1, 3), storage_offset=1,
+                        input_layout=((3, 1), 0, 6)),
+                   case(anyv(6), size=(2, 3), stride=(1, 1), storage_offset=0,
+                        input_layout=((1,), 0, 6))],
     # x.unfold's windows: overlapping, strided past the end, of a middle dim, of a 0-d tensor
     "unfold": [case(anyv(5), dim=0, size=3, step=1), case(anyv(2, 5), dim=1, size=2, step=2),
                case(anyv(3, 4, 2), dim=1, size=2, step=1), case(anyv(), dim=0, size=1, step=1)],

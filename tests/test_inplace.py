@@ -213,3 +213,24 @@ def test_out_writes_into_the_tensor_and_warns_when_it_resizes_one_with_elements(
 def test_out_with_a_wrong_argument_is_the_calls_type_error():
     with pytest.raises(GradvizError, match="got an unexpected keyword argument 'dtype'"):
         gradviz.run_source("pow(ones(3), 2, dtype=0, out=ones(3))\n", stdout=io.StringIO())
+
+
+def test_overlapping_unfold_windows_are_not_changed_in_place():
+    # PyTorch changes an element once per window it is in (an add_(1) adds
+    # 1 to x[2] three times); one write of the new values would not: refused
+    err = error("x = torch.arange(8.0)\nw = x.unfold(0, 3, 1)\nw.add_(1)\n")
+    assert "overlapping windows of x.unfold()" in err.message
+    err = error("c = torch.arange(6.0)\nv = c.as_strided((2, 2), (1, 1))\nv.add_(1)\n")
+    assert "x.as_strided()" in err.message
+    # windows apart, or one window of them, change in place as PyTorch's
+    _, out = run("x = torch.arange(8.0)\nx.unfold(0, 2, 2).mul_(2)\n"
+                 "x.unfold(0, 3, 1)[0].add_(1)\nprint(x)\n")
+    assert out == "tensor([ 1.,  3.,  5.,  6.,  8., 10., 12., 14.])\n"
+
+
+def test_in_place_shape_change_of_a_recorded_tensor_under_no_grad_is_refused():
+    # PyTorch keeps the old shape's grad_fn, whose backward then fails on the
+    # gradient's shape: not modelled, so an error rather than a wrong graph
+    err = error("x = torch.ones(2, 3, requires_grad=True)\ny = x * 1\n"
+                "with torch.no_grad():\n    y.t_()\n")
+    assert "while gradients are off" in err.message

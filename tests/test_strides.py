@@ -57,12 +57,19 @@ VIEWS = [
     "x[:, -1, ::3]", "m[:, 1:2]",
 ]
 
-# where gradviz's layout is not PyTorch's: ops that make new memory keep
-# numpy's layout of their result, where PyTorch's clone, *_like and tensor
-# of an array keep the input's (preserve_format) and its cumsum,
-# masked_fill and reductions over a transposed input give a contiguous one
-DIFFERENT = [
+# new memory laid out as PyTorch's: clone and *_like keep a dense input's
+# strides (preserve_format), cumsum gives a contiguous result
+PRESERVED = [
     "m.t().clone()", "torch.zeros_like(m.t())", "torch.ones_like(m.t())", "m.t().cumsum(0)",
+    "x.permute(2, 0, 1).clone()", "torch.empty_like(x.transpose(0, 2))", "m.t()[:, ::2].clone()",
+    "torch.full_like(v.expand(3, 5), 1.0)", "m.t().unsqueeze(1).clone()",
+]
+
+# where gradviz's layout is not PyTorch's: ops that make new memory keep
+# numpy's layout of their result, where PyTorch's tensor of an array keeps
+# the input's (preserve_format) and its masked_fill and reductions over a
+# transposed input give a contiguous one
+DIFFERENT = [
     "m.t().masked_fill(m.t() > 2, 0.0)", "x.transpose(0, 1).sum(2)", "torch.tensor(a.T)",
 ]
 
@@ -80,7 +87,7 @@ def gradviz_layout(expr: str) -> str:
     return out
 
 
-@pytest.mark.parametrize("expr", VIEWS)
+@pytest.mark.parametrize("expr", VIEWS + PRESERVED)
 def test_layout_is_pytorch_s(expr):
     assert gradviz_layout(expr) == torch_layout(expr)
 

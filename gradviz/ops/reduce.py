@@ -378,7 +378,9 @@ def running(accumulate):
         else:
             out = accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
         # a running sum starts from 0. (see plus_zero); a product from 1.
-        return plus_zero(out) if accumulate is np.cumsum and out.dtype.kind == "f" else out
+        out = plus_zero(out) if accumulate is np.cumsum and out.dtype.kind == "f" else out
+        # (contiguous, as PyTorch's result, whatever x's strides: numpy's keep them)
+        return np.ascontiguousarray(out)
     return forward
 
 

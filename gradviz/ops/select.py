@@ -43,7 +43,14 @@ _linear("triu", "TriuBackward0", lambda xs, p: np.triu(xs[0], p["diagonal"]),
 
 
 def _diagonal(xs, p):
-    return np.diagonal(xs[0], p["offset"], p["dim1"], p["dim2"]).copy()
+    """x.diagonal(): a view of x's memory, as PyTorch's (a write into it
+    changes x); torch.diag's (its grad_fn given) a copy, as there."""
+    x = xs[0]
+    view = np.diagonal(x, p["offset"], p["dim1"], p["dim2"])
+    if "grad_fn" in p or not x.flags.writeable:
+        return view.copy()
+    view.flags.writeable = True          # (numpy's diagonal view is read-only by default)
+    return view
 
 
 def _diagonal_vjp(g, ans, xs, p):
@@ -56,7 +63,7 @@ def _diagonal_vjp(g, ans, xs, p):
 
 
 # torch.diag of a matrix is PyTorch's diagonal_copy (its node's name says so);
-# x.diagonal() a view there (a copy here: an in-place write to it stays in it)
+# x.diagonal() a view there and here
 _linear("diagonal", lambda t: t.params.get("grad_fn", "DiagonalBackward0"), _diagonal,
         _diagonal_vjp, "gradient put back on the diagonal")
 _linear("diag_embed", "DiagEmbedBackward0", lambda xs, p: np.diag(xs[0], p["offset"]),

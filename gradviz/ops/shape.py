@@ -51,7 +51,13 @@ _linear("t", "TBackward0", lambda xs, p: xs[0].T,
         lambda g, ans, xs, p: g.T, "gradient transposed back", symbol=".t()")
 _linear("unsqueeze", "UnsqueezeBackward0", lambda xs, p: np.expand_dims(xs[0], p["dim"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient squeezed back")
-_linear("squeeze", lambda t: "SqueezeBackward0" if t.params.get("dim") is None else "SqueezeBackward1",
+def _squeeze_grad_fn(t) -> str:
+    dim = t.params.get("dim")
+    return "SqueezeBackward0" if dim is None else \
+        "SqueezeBackward2" if isinstance(dim, tuple) else "SqueezeBackward1"
+
+
+_linear("squeeze", _squeeze_grad_fn,
         lambda xs, p: xs[0].reshape(p["shape"]),
         lambda g, ans, xs, p: g.reshape(xs[0].shape), "gradient unsqueezed back")
 # (a clone that backward(create_graph=True) makes of a leaf's first .grad is

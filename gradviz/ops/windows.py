@@ -1,5 +1,7 @@
 """x.unfold(dim, size, step) as one node (UnfoldBackward0): the windows of
-`size` elements every `step` along dim, each a new last dim. Linear in x."""
+`size` elements every `step` along dim, each a new last dim; and
+x.as_strided(size, stride, storage_offset) (AsStridedBackward0): any
+elements of x's memory. Both views of x, linear in x."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,13 +10,87 @@ from .registry import SAME, defop
 
 
 def _windows(xs, p):
-    """The windows as new memory (numpy's sliding view, every step-th)."""
+    """The windows, a view of x's memory as PyTorch's (a write into one is
+    seen by x): dim d steps from window to window, a new last dim along
+    each window."""
     a = np.asarray(xs[0])
     if a.ndim == 0:                       # (a 0-d tensor's one window)
-        return a.reshape(1).copy()
+        return a.reshape(1)
     d, size, step = p["dim"], p["size"], p["step"]
-    view = np.lib.stride_tricks.sliding_window_view(a, size, axis=d)
-    return view[(slice(None),) * d + (slice(None, None, step),)].copy()
+    shape = list(a.shape)
+    shape[d] = (shape[d] - size) // step + 1
+    strides = list(a.strides)
+    strides[d] *= step
+    view = strided_view(a, (*shape, size), (*strides, a.strides[d]))
+    if view is None:                      # (memory numpy cannot view so: new memory)
+        sliding = np.lib.stride_tricks.sliding_window_view(a, size, axis=d)
+        return sliding[(slice(None),) * d + (slice(None, None, step),)].copy()
+    return view
+
+
+def strided_view(a: np.ndarray, shape: tuple, strides: tuple,
+             start: int | None = None) -> np.ndarray | None:
+    """A view of a's memory of these shape and strides (in bytes), from
+    where a starts (or `start` bytes into the memory), made on the array
+    that owns the memory so that gradviz's views and in-place writes see it
+    as one of a's views (numpy's as_strided hides the owner behind an
+    object of its own); None where that memory is no one block."""
+    flat = _memory(a)
+    if flat is None:
+        return None
+    if start is None:
+        start = a.__array_interface__["data"][0] - flat.__array_interface__["data"][0]
+    return np.ndarray(shape, a.dtype, buffer=flat, offset=start, strides=strides)
+
+
+def _memory(a: np.ndarray) -> np.ndarray | None:
+    """The memory a views, as a 1-d array in the order it is laid out
+    (PyTorch's storage), None where it is no one block."""
+    own = a
+    while own.base is not None and own.base.__class__ is np.ndarray:
+        own = own.base
+    flat = own.ravel(order="K")
+    return None if flat is not own and flat.base is None else flat     # (ravel copied)
+
+
+def positions(shape, strides, offset: int) -> np.ndarray:
+    """Where each element of a tensor of this layout is in its storage."""
+    pos = np.full(shape, offset, np.int64)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        pos += (np.arange(n, dtype=np.int64) * s).reshape((-1,) + (1,) * (len(shape) - d - 1))
+    return pos
+
+
+def _as_strided(xs, p):
+    """The elements of x's memory at p's layout: a view of it."""
+    a = xs[0]
+    view = strided_view(a, p["size"], tuple(s * a.itemsize for s in p["stride"]),
+                    p["storage_offset"] * a.itemsize)
+    return _gathered(a, p) if view is None else view
+
+
+def _gathered(a, p):
+    """x's elements at p's layout, through a storage made of x's elements
+    where x's layout (p["input_layout"]) puts them (new memory)."""
+    strides, offset, size = p["input_layout"]
+    storage = np.zeros(size, a.dtype)
+    storage[positions(a.shape, strides, offset)] = a
+    return storage[positions(p["size"], p["stride"], p["storage_offset"])]
+
+
+def _as_strided_vjp(g, ans, xs, p):
+    """Each element's gradient added at its place in the storage, read back
+    at x's elements' places (an element seen twice gets both)."""
+    strides, offset, size = p["input_layout"]
+    storage = np.zeros(size, g.dtype)
+    np.add.at(storage, positions(p["size"], p["stride"], p["storage_offset"]), g)
+    return storage[positions(xs[0].shape, strides, offset)]
+
+
+defop("as_strided", "AsStridedBackward0", _as_strided, vjp=(_as_strided_vjp,),
+      jvp=(lambda t, ans, xs, p: _gathered(np.asarray(t), p),),
+      formula=("gradient added back at the elements of memory it was read from",),
+      symbol="as_strided", saves=False, dtype_rule=SAME)
 
 
 def _add_back(g, ans, xs, p):
@@ -32,6 +108,6 @@ def _add_back(g, ans, xs, p):
 
 
 defop("unfold", "UnfoldBackward0", _windows, vjp=(_add_back,),
-      jvp=(lambda t, ans, xs, p: _windows([t], p),),
+      jvp=(lambda t, ans, xs, p: _windows([t], p).copy(),),
       formula=("gradient of each window added back where it was read",),
       symbol="unfold", saves=False, dtype_rule=SAME)

@@ -1,0 +1,192 @@
+"""In-place shape changes: x.t_(), x.transpose_(0, 1) (swapaxes_, swapdims_),
+x.squeeze_(dim or dims), x.unsqueeze_(dim), x.as_strided_(size, stride), and
+x.resize_(sizes) / resize_as_(y) (only of tensors that need no gradient,
+as in PyTorch).
+
+PyTorch changes the tensor's sizes and strides and leaves its memory alone:
+the values are those of the view x.t() (or transpose, squeeze, unsqueeze)
+would give, the version counter moves on by one, and with gradients the
+tensor's grad_fn becomes the view's node under the name of its in-place
+form (TBackward1, TransposeBackward1, SqueezeBackward3/4/5,
+UnsqueezeBackward1, AsStridedBackward1). Here that is the view op
+recorded out of place, its node taking the tensor's place for every name
+that held it (as an in-place write's node does, Interpreter._take_over),
+and marked "relaid": it is no view of the node before it
+(tensor.is_view), but a view of whatever that node viewed. Without gradients the tensor itself takes the
+view's layout.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+
+from . import functions as F
+from . import reshape_fns, strides
+from .errors import RUNTIME, GradvizError
+from .tensor import is_view
+from .versions import owner
+
+
+def relay(rt, x, view, grad_fn: str, label: str):
+    """x after an in-place shape change; view() makes the view of x with the
+    new layout (and raises PyTorch's errors for its arguments)."""
+    if rt.tape.grad_enabled and x.requires_grad:
+        rt.inplace_check(x)        # (a leaf's error before any of the arguments')
+        rt.inference_write_check(x)
+        rt._check_no_grad_view(x)
+        return _recorded(rt, x, view(), grad_fn)
+    if x.recorded:
+        # (PyTorch keeps the grad_fn of the old shape, and its backward then
+        # fails on the gradient's shape; gradviz does not model that)
+        raise GradvizError("gradviz does not change the shape of a tensor with a grad_fn in "
+                           "place while gradients are off", kind=RUNTIME,
+                           hint="change its shape with gradients on, or use the view: "
+                                "y = y.t()")
+    new = rt._with_grad_off(view)
+    rt.tape.discard(new)
+    rt.inference_write_check(x)
+    # x's strides as the view's, kept: the op that made x no longer tells them
+    x.meta = {**(x.meta or {}), "layout": strides.layout(new)}
+    x.data = new.data              # (same memory: only the layout changes)
+    rt.tape.versions.bump(x, rt.line)
+    rt.log_event("inplace", x, op=label)
+    return x
+
+
+def _recorded(rt, x, new, grad_fn: str):
+    """new, the view recorded for x's in-place shape change, becomes x for
+    the program: its names, .grad, version counter and id()."""
+    # the views of x's memory the program holds: PyTorch makes their grad_fn
+    # again (AsStridedBackward0), as after a write; x keeps its own
+    kept = (x.meta or {}).get("rebased")
+    rt.tape.before_inplace(x.data, x)
+    if kept is None and x.meta is not None:
+        x.meta.pop("rebased", None)
+    m = new.meta = {k: v for k, v in (new.meta or {}).items()      # (no view written: made now)
+                    if k not in ("rebased", "written_later", "written_at")}
+    m["grad_fn_name"] = grad_fn
+    m["relaid"] = True
+    old = x.meta = dict(x.meta or {})
+    if x.retains_grad or "grad_held_by" in old:
+        # (PyTorch's retain_grad() stays with the node x was, unlike after a
+        # write: x.grad is then that node's gradient, of the shape before)
+        m["grad_held_by"] = old.get("grad_held_by", x.seq)
+    if is_view(x):                 # (asked before x is replaced: a view it stays)
+        old["was_view"] = True
+    rt.tape.versions.replaced(x, new, rt.line)
+    old["replaced_by"] = new.seq
+    m["object"] = old.get("object", x)
+    rt._rebind(x, new)
+    return new
+
+
+def _in_place_form(name: str, view_fn, grad_fn):
+    """x.NAME_(...): view_fn(rt, x, ...)'s layout taken in place; grad_fn(args,
+    kw) names the node."""
+    def m(rt, x, *args, **kw):
+        try:
+            inspect.signature(view_fn).bind(rt, x, *args, **kw)
+        except TypeError as exc:
+            raise F.method_argument_error(name, view_fn, args, kw, exc) from None
+        return relay(rt, x, lambda: view_fn(rt, x, *args, **kw), grad_fn(args, kw), name)
+    m.__name__ = name
+    return m
+
+
+def _t(rt, x):
+    if x.data.ndim > 2:            # (t()'s check, under the in-place name)
+        raise GradvizError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                           f"{x.data.ndim}D", hint="use transpose_(dim0, dim1)")
+    return F.f_t(rt, x)
+
+
+def _transpose(rt, x, dim0, dim1):
+    return F.f_transpose(rt, x, dim0, dim1)
+
+
+def _swapaxes(rt, x, axis0, axis1):
+    return F.f_transpose(rt, x, axis0, axis1)
+
+
+def _as_strided(rt, x, size, stride, storage_offset=None):
+    return reshape_fns.f_as_strided(rt, x, size, stride, storage_offset)
+
+
+def _squeeze_grad_fn(args, kw) -> str:
+    dim = args[0] if args else kw.get("dim")
+    return "SqueezeBackward3" if dim is None else \
+        "SqueezeBackward5" if isinstance(dim, (tuple, list)) else "SqueezeBackward4"
+
+
+def _unsqueeze(rt, x, dim):
+    return F.f_unsqueeze(rt, x, dim)
+
+
+def _squeeze(rt, x, dim=None):
+    return F.f_squeeze(rt, x, dim)
+
+
+def m_resize_(rt, x, *size, memory_format=None):
+    """x.resize_(2, 3) / x.resize_((2, 3)): x takes that shape, contiguous,
+    over the elements of its memory from where it starts."""
+    shape = tuple(F._sizes_given("resize_", "size", size))
+    if any(n < 0 for n in shape):      # (PyTorch's words for it)
+        raise GradvizError("numel: integer multiplication overflow", kind=RUNTIME,
+                           hint="sizes are 0 or more")
+    return _resized(rt, x, shape, "resize_")
+
+
+def m_resize_as_(rt, x, the_template, memory_format=None):
+    """x.resize_as_(y): x.resize_(y.shape)."""
+    template = F._need_tensor(the_template, "resize_as_", 1, "the_template")
+    return _resized(rt, x, template.data.shape, "resize_as_")
+
+
+def _resized(rt, x, shape: tuple, label: str):
+    if x.requires_grad:
+        raise GradvizError("cannot resize variables that require grad", kind=RUNTIME,
+                           hint="resize a tensor without gradients (x.detach()), or make a "
+                                "new one: y = x.reshape(...)")
+    if shape == x.data.shape:          # (PyTorch leaves x as it is, its version too)
+        return x
+    rt.tape.check_shape(shape)
+    rt.inference_write_check(x)
+    offset = strides.layout(x)[1]
+    key = rt.tape.versions.key(x)      # (kept: x may move to new memory below)
+    x.meta = {**(x.meta or {}), "layout": (strides.contiguous_strides(shape), offset),
+              "version_key": key}
+    x.data = _storage_view(x.data, shape)
+    rt.tape.versions.bump(x, rt.line)
+    rt.log_event("inplace", x, op=label)
+    return x
+
+
+def _storage_view(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """The elements of a's memory from where a starts, as a contiguous array
+    of shape; past the end of that memory PyTorch grows it, its new
+    elements unset (zeros here), in new memory here."""
+    store = owner(a)
+    start = strides.element_offset(a)
+    n = math.prod(shape)
+    flat = store.reshape(-1) if store.flags.c_contiguous else None
+    if flat is not None and start + n <= flat.size:
+        return flat[start:start + n].reshape(shape)
+    grown = np.zeros(n, a.dtype)
+    kept = a.reshape(-1) if flat is None else flat[start:]
+    grown[:min(n, kept.size)] = kept[:n]
+    return grown.reshape(shape)
+
+
+METHODS = {
+    "t_": _in_place_form("t_", _t, lambda args, kw: "TBackward1"),
+    **{name: _in_place_form(name, fn, lambda args, kw: "TransposeBackward1")
+       for name, fn in (("transpose_", _transpose), ("swapaxes_", _swapaxes),
+                        ("swapdims_", _transpose))},
+    "unsqueeze_": _in_place_form("unsqueeze_", _unsqueeze, lambda args, kw: "UnsqueezeBackward1"),
+    "squeeze_": _in_place_form("squeeze_", _squeeze, _squeeze_grad_fn),
+    "as_strided_": _in_place_form("as_strided_", _as_strided,
+                                  lambda args, kw: "AsStridedBackward1"),
+    "resize_": m_resize_, "resize_as_": m_resize_as_,
+}
