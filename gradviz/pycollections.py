@@ -248,6 +248,9 @@ def counter_update(rt, c: Counter, /, *args, **kwargs) -> None:
     """c.update(iterable or mapping, **kwargs): counts added, as Python's."""
     from .fstrings import _type_name
     from .render.torchfmt import DICTS
+    if len(args) > 1:       # (the count with self, as Python's message has it)
+        raise _error(f"Counter.update() takes from 1 to 2 positional arguments but "
+                     f"{len(args) + 1} were given", "TypeError", "Counter")
     source = args[0] if args else None
     if source is not None and (source.__class__ in DICTS or isinstance(source, dict)):
         _add_counts(rt, c, source)
