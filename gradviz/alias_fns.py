@@ -8,6 +8,7 @@ torch.subtract gives SubBackward0, torch.concat CatBackward0)."""
 from __future__ import annotations
 
 import functools
+import inspect
 
 from . import functions as F
 from .errors import TYPE, GradvizError
@@ -96,9 +97,22 @@ def in_place_function(name: str):
             if error is not None:
                 raise error
             args = (kw.pop("input", None) or kw.pop("x"),)       # torch.exp_(input=x)
+        _check_arguments(name, method, rt, args, kw)
         return method(rt, *args, **kw)
     f.__name__ = name
     return f
+
+
+def _check_arguments(name: str, method, rt, args: tuple, kw: dict) -> None:
+    """torch.NAME_(...) given arguments its method does not take
+    (torch.fill_(x) without a value): Python's words for the program's
+    call, the tensor counted as an argument. (Checked before the call: a
+    TypeError raised inside this wrapper would be taken for a bug.)"""
+    try:
+        inspect.signature(method).bind(rt, *args, **kw)
+    except TypeError as exc:
+        raise GradvizError(f"{name}() " + F.user_arg_counts(F.call_wording(exc)), kind=TYPE,
+                           hint="check the arguments (see `gradviz ops`)") from None
 
 
 def in_place_functions() -> dict:

@@ -183,7 +183,7 @@ class Sequential:
         n = len(self.items)
         if not -n <= index < n:
             raise GradvizError(f"index {index} is out of range", kind=INDEX,
-                               hint=f"this Sequential has {n} module{'s' if n != 1 else ''}"
+                               hint=f"this {self.name} has {n} module{'s' if n != 1 else ''}"
                                     + (f": net[0] to net[{n - 1}]" if n else ""))
         return index % n
 

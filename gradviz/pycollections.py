@@ -63,7 +63,11 @@ class Counter(dict):
         """Counter({'a': 2, 'b': 1}): the most common first, as Python prints it."""
         if not self:
             return "Counter()"
-        items = ", ".join(f"{shown(k)}: {shown(v)}" for k, v in most_common(self))
+        try:
+            pairs = most_common(self)
+        except TypeError:       # counts that do not compare: in insertion order, as Python
+            pairs = self.items()
+        items = ", ".join(f"{shown(k)}: {shown(v)}" for k, v in pairs)
         return f"Counter({{{items}}})"
 
 
@@ -243,31 +247,55 @@ def f_counter(rt, *args, **kwargs):
 def counter_update(rt, c: Counter, /, *args, **kwargs) -> None:
     """c.update(iterable or mapping, **kwargs): counts added, as Python's."""
     from .fstrings import _type_name
-    from .pymethods import dict_put, hashable
     from .render.torchfmt import DICTS
+    if len(args) > 1:       # (the count with self, as Python's message has it)
+        raise _error(f"Counter.update() takes from 1 to 2 positional arguments but "
+                     f"{len(args) + 1} were given", "TypeError", "Counter")
     source = args[0] if args else None
     if source is not None and (source.__class__ in DICTS or isinstance(source, dict)):
-        pairs = list(source.items())
+        _add_counts(rt, c, source)
     elif source is not None:
         try:
-            pairs = [(item, 1) for item in rt._items(source, rt.span)]
+            items = rt._items(source, rt.span)
         except Exception as exc:
             if getattr(exc, "kind", None) != "TypeError":
                 raise
             raise _error(f"'{_type_name(source)}' object is not iterable", "TypeError",
                          "Counter") from None
-    else:
-        pairs = []
-    pairs += list(kwargs.items())
-    for key, n in pairs:
-        dict_put(rt, c, hashable(key), c.get(hashable(key), 0) + n)
+        for item in items:
+            _count(rt, c, item, lambda old: rt.binary("+", old, 1))
+    if kwargs:
+        _add_counts(rt, c, kwargs)
+
+
+def _add_counts(rt, c: Counter, counts: dict) -> None:
+    """Python's Counter.update from a mapping: an empty Counter takes the
+    values as they are (whatever they are); otherwise each is added before
+    the count held (``count + c.get(key, 0)``), so a tuple or a string
+    meets ``+`` with an int, as in Python."""
+    if not c:
+        for key, n in list(counts.items()):
+            _count(rt, c, key, lambda old, n=n: n)
+        return
+    for key, n in list(counts.items()):
+        _count(rt, c, key, lambda old, n=n: rt.binary("+", n, old))
+
+
+def _count(rt, c: Counter, key, new) -> None:
+    """c[key] = new(c.get(key, 0))."""
+    from .pymethods import dict_put, hashable
+    key = hashable(key)
+    dict_put(rt, c, key, new(c.get(key, 0)))
 
 
 def _most_common(rt, c, n=None):
     if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
         raise _error(f"'{type(n).__name__}' object cannot be interpreted as an integer",
                      "TypeError", "Counter")
-    return most_common(c, n)
+    try:
+        return most_common(c, n)
+    except TypeError as exc:    # counts that do not compare ('<' of a tuple and an int)
+        raise _error(str(exc), "TypeError", "Counter") from None
 
 
 def _elements(rt, c):

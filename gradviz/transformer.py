@@ -242,7 +242,8 @@ class TransformerEncoder:
         kpm = A._canonical_mask(rt, kpm, "src_key_padding_mask", A.none_or_dtype(mask), "mask",
                                 dt)
         mask = A._canonical_mask(rt, mask, "mask", None, "", dt)
-        first = self.layers.items[0]
+        # layers[0] as PyTorch takes it: no layers (num_layers <= 0) is its IndexError
+        first = self.layers.item(0)
         batch_first = first.mods["self_attn"].batch_first
         padded = self._nested_padding(rt, src, mask, kpm)
         seq_len = src.data.shape[1 if batch_first and src.data.ndim == 3 else 0]

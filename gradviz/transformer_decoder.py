@@ -114,7 +114,8 @@ class TransformerDecoder(T.TransformerEncoder):
         tgt, memory, tgt_mask, memory_mask, tgt_kpm, memory_kpm, tgt_is_causal, \
             memory_is_causal = A.bind(f"{self.name}.forward()", args, kwargs, _LAYER_ARGS, 2,
                                       (None, None, None, None, None, False), _DECODER_HINT)
-        first = self.layers.items[0]
+        # layers[0] as PyTorch takes it: no layers (num_layers <= 0) is its IndexError
+        first = self.layers.item(0)
         F._need_tensor(tgt, "size")
         # _get_seq_len, then _detect_is_causal_mask: a mask that is the causal one
         shape = tgt.data.shape

@@ -319,6 +319,11 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int,
     return "".join(parts)
 
 
+# Python's float formatting refuses a precision past a C int with the first
+# message and one past a Py_ssize_t with the second.
+_PRECISION_TOO_LARGE = ("precision too big", "Too many decimal digits")
+
+
 def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
                   grad_fn: str | None = None, tangent: str | None = None,
                   options: PrintOptions = DEFAULT_OPTIONS,
@@ -330,7 +335,7 @@ def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
         return _format_tensor(data, dtype, requires_grad=requires_grad, grad_fn=grad_fn,
                               tangent=tangent, options=options, default_float=default_float)
     except ValueError as exc:
-        if "Too many decimal digits" not in str(exc):
+        if not str(exc).startswith(_PRECISION_TOO_LARGE):
             raise
         from ..errors import GradvizError
         raise GradvizError(str(exc), kind="ValueError",
