@@ -17,6 +17,7 @@ import numpy as np
 from . import functions as F
 from .errors import RUNTIME, TYPE, GradvizError
 from .functions import _need_tensor, is_tensor
+from .ops import OPS
 from .rng import F32, F64, CPUGenerator
 from .tensor import CPP_TYPE_NAMES
 
@@ -301,22 +302,19 @@ def m_cauchy_(rt, x, median=0.0, sigma=1.0, *, generator=None):
 
 
 def f_poisson(rt, input, generator=None):
-    """torch.poisson(rates): a count per rate, in the rates' dtype; outside
-    the graph (PyTorch's PoissonBackward0, whose gradient is zero, is not
-    recorded here: rates that require grad are refused)."""
+    """torch.poisson(rates): a count per rate, in the rates' dtype; rates
+    that require grad get PyTorch's PoissonBackward0 (a zero gradient)."""
     x = _need_tensor(input, "poisson", 1, "input")
     _float_only(x, "poisson_cpu")
-    if rt.tape.grad_enabled and x.requires_grad:
-        raise GradvizError("poisson() of a tensor that requires grad is not supported",
-                           kind=RUNTIME, hint="draw from its values: torch.poisson(rate.detach()) "
-                                              "(its gradient is zero anyway)")
     rates = x.data.reshape(-1).astype(F64).tolist()
     if any(not r >= 0 for r in rates):
         raise GradvizError("invalid Poisson rate, expected rate to be non-negative",
                            kind=RUNTIME, hint="a rate is a mean count: zero or more")
     counts = [poisson_sample(rt.rng, r) for r in rates]
-    return F._leaf(rt, np.array(counts, F64).astype(x.data.dtype).reshape(x.data.shape),
-                   False, "poisson")
+    drawn = np.array(counts, F64).astype(x.data.dtype).reshape(x.data.shape)
+    if rt.tape.grad_enabled and x.requires_grad:
+        return rt.apply(OPS["poisson"], (x,), {"counts": drawn})
+    return F._leaf(rt, drawn, False, "poisson")
 
 
 _LIKE_TAIL = ("torch.memory_format memory_format = None, torch.dtype dtype = None, torch.layout "
@@ -379,16 +377,33 @@ def m_fill_diagonal_(rt, x, fill_value, wrap=False):
                            hint="a tensor of more than 2 dims must have equal sides")
     if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
+    # the diagonal's elements are a flat step apart of one more than a row's length
+    step = sum(math.prod(shape[k + 1:]) for k in range(len(shape)))
+    stop = x.data.size if wrap or len(shape) > 2 else min(shape) * step
+    if rt.tape.grad_enabled and x.requires_grad:
+        return _fill_diagonal_recorded(rt, x, np.unravel_index(np.arange(0, stop, step), shape),
+                                       fill_value)
 
     def filled():
         out = x.data.copy()
-        flat = out.reshape(-1)
-        # the diagonal's elements are a flat step apart of one more than a row's length
-        step = sum(math.prod(shape[k + 1:]) for k in range(len(shape)))
-        stop = flat.size if wrap or len(shape) > 2 else min(shape) * step
-        flat[:stop:step] = fill_value
+        out.reshape(-1)[:stop:step] = fill_value
         return out
     return F._write_in_place(rt, x, "fill_diagonal_", filled)
+
+
+def _fill_diagonal_recorded(rt, x, key: tuple, fill_value):
+    """fill_diagonal_ on a tensor of the graph: PyTorch fills a strided view
+    of x, so a leaf's error is the one for a view of a leaf, and the write
+    is CopySlices, whose gradient is zero on the diagonal."""
+    if not x.recorded:
+        raise GradvizError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.",
+                           hint="fill it inside `with torch.no_grad():`")
+    rt.inplace_check(x)
+    rt.inference_write_check(x)
+    rt._check_writable(x)
+    rt._setitem_recorded(x, key, fill_value, "diagonal", True)
+    return rt._latest(x)            # (the write's node, which the program's names now hold)
 
 
 # ---- the generator's state ---------------------------------------------------
