@@ -3817,13 +3817,7 @@ class Interpreter:
         record = self.tape.grad_enabled and t.data.dtype.kind == "f" and (
             t.requires_grad or (value.__class__ is Tensor and value.requires_grad))
         if record:
-            if cut and t.requires_grad and not t.recorded:
-                # PyTorch writes into a view of the leaf (x[0]), not the leaf
-                raise GradvizError("a view of a leaf Variable that requires grad is being used "
-                                   "in an in-place operation.",
-                                   hint="update parameters inside `with torch.no_grad():`")
-            self.inplace_check(t)
-            self.inference_write_check(t)
+            self.view_write_check(t, cut)
         self._check_writable(t)
         part = t.data[key]
         shape = np.shape(part)
@@ -3843,6 +3837,17 @@ class Interpreter:
             self._setitem_recorded(t, key, value, cut, advanced)
         else:
             self._store_unrecorded(t, key, v)
+
+    def view_write_check(self, t: Tensor, cut: str | None) -> None:
+        """PyTorch's errors for a recorded write into t, through a view of it
+        when cut (x[0] = v, x.fill_diagonal_(v)): for a leaf that requires
+        grad, the view's error, as PyTorch writes into the view, not the leaf."""
+        if cut and t.requires_grad and not t.recorded:
+            raise GradvizError("a view of a leaf Variable that requires grad is being used "
+                               "in an in-place operation.",
+                               hint="update parameters inside `with torch.no_grad():`")
+        self.inplace_check(t)
+        self.inference_write_check(t)
 
     @staticmethod
     def _check_writable(t: Tensor) -> None:

@@ -395,12 +395,7 @@ def _fill_diagonal_recorded(rt, x, key: tuple, fill_value):
     """fill_diagonal_ on a tensor of the graph: PyTorch fills a strided view
     of x, so a leaf's error is the one for a view of a leaf, and the write
     is CopySlices, whose gradient is zero on the diagonal."""
-    if not x.recorded:
-        raise GradvizError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.",
-                           hint="fill it inside `with torch.no_grad():`")
-    rt.inplace_check(x)
-    rt.inference_write_check(x)
+    rt.view_write_check(x, "diagonal")
     rt._check_writable(x)
     rt._setitem_recorded(x, key, fill_value, "diagonal", True)
     return rt._latest(x)            # (the write's node, which the program's names now hold)
