@@ -32,7 +32,7 @@ import numpy as np
 from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .render.torchfmt import NumpyArray
-from .rng import CPUGenerator, F64
+from .rng import F64, CPUGenerator, TorchGenerator
 from .tensor import Tensor
 
 
@@ -46,20 +46,6 @@ class TensorDataset:
 
     def __len__(self) -> int:
         return self.tensors[0].data.shape[0]
-
-
-class TorchGenerator:
-    """torch.Generator(): a CPU generator of the program's own (generator=
-    of a DataLoader, a sampler, random_split), seeded as PyTorch's default."""
-
-    __slots__ = ("gen",)
-    DEFAULT_SEED = 67280421310721
-
-    def __init__(self, seed: int = DEFAULT_SEED):
-        self.gen = CPUGenerator(seed)
-
-
-TorchGenerator.__name__ = "Generator"
 
 
 class Subset:
@@ -654,19 +640,6 @@ def f_generator(rt, device="cpu"):
     return TorchGenerator()
 
 
-def _g_manual_seed(rt, g, seed):
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise GradvizError(f"manual_seed expected a long, but got {rt.type_name(seed)}",
-                           kind=RUNTIME, hint="a whole number: g.manual_seed(0)")
-    g.gen = CPUGenerator(seed % 2**64)
-    return g
-
-
-def _g_initial_seed(rt, g):
-    return g.gen.seed
-
-
-GENERATOR_METHODS = {"manual_seed": _g_manual_seed, "initial_seed": _g_initial_seed}
 ATTRIBUTES = {TensorDataset: ("tensors",), Subset: ("dataset", "indices"),
               ConcatDataset: ("datasets", "cumulative_sizes"),
               DataLoader: ("dataset", "batch_size", "drop_last", "sampler", "batch_sampler",
@@ -682,9 +655,11 @@ def attribute(rt, obj, attr: str):
         return getattr(obj, attr)
     if obj.__class__ is RandomSampler and attr == "num_samples":
         return num_samples(rt, obj)
-    if obj.__class__ is TorchGenerator and attr in GENERATOR_METHODS:
+    if obj.__class__ is TorchGenerator:
         from .interpreter import BoundMethod
-        return BoundMethod(attr, GENERATOR_METHODS[attr], obj)
+        from .rng_fns import GENERATOR_METHODS
+        if attr in GENERATOR_METHODS:
+            return BoundMethod(attr, GENERATOR_METHODS[attr], obj)
     raise GradvizError(f"'{type(obj).__name__}' object has no attribute '{attr}'",
                        kind="AttributeError")
 

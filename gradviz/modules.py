@@ -1782,20 +1782,12 @@ def _kaiming_normal(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return t if std is None else F.METHODS["normal_"](rt, t, 0, std)
 
 
-def _no_generator(generator) -> None:
-    if generator is not None:
-        raise GradvizError("generator= is not supported", kind=TYPE,
-                           hint="gradviz draws from the one seeded generator: torch.manual_seed(s)")
-
-
 def _normal(rt, t, mean=0.0, std=1.0, generator=None):
-    _no_generator(generator)
-    return F.METHODS["normal_"](rt, t, mean, std)
+    return F.METHODS["normal_"](rt, t, mean, std, generator=generator)
 
 
 def _uniform(rt, t, a=0.0, b=1.0, generator=None):
-    _no_generator(generator)
-    return F.METHODS["uniform_"](rt, t, a, b)
+    return F.METHODS["uniform_"](rt, t, a, b, generator=generator)
 
 
 INIT = {"normal_": _init("normal_", _normal), "uniform_": _init("uniform_", _uniform),

@@ -201,6 +201,22 @@ def half_draw_error(what: str) -> GradvizError:
                         hint="draw in float32 and round: torch.randn(shape).half()")
 
 
+class TorchGenerator:
+    """torch.Generator(): a CPU generator of the program's own, seeded as
+    PyTorch's default; a draw given it as generator= (torch.rand, x.normal_,
+    a DataLoader, random_split, ...) takes its numbers from it, not from
+    torch.manual_seed's generator."""
+
+    __slots__ = ("gen",)
+    DEFAULT_SEED = 67280421310721
+
+    def __init__(self, seed: int = DEFAULT_SEED):
+        self.gen = CPUGenerator(seed)
+
+
+TorchGenerator.__name__ = "Generator"
+
+
 def _to_uniform(w: np.ndarray, dt: np.dtype, out: np.ndarray) -> None:
     """PyTorch's uniform numbers in [0, 1) of the words w (from words())."""
     if dt == F32:
