@@ -3830,6 +3830,12 @@ def _bernoulli_draw(gen: CPUGenerator, shape: tuple, p) -> np.ndarray:
     float64 for a number p (torch.rand(dtype=torch.float64)'s words)."""
     if is_tensor(p):
         probs = np.broadcast_to(p.data, shape)
+        if not np.all((probs >= 0) & (probs <= 1)):        # (NaN too)
+            raise GradvizError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report "
+                               "an enhancement request to PyTorch.)", kind=RUNTIME,
+                               hint="probabilities are in [0, 1]: torch.sigmoid(logits) "
+                                    "makes them")
         return gen.rand(shape, p.data.dtype if p.data.dtype.kind == "f" else F64) < probs
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
         raise GradvizError(f"bernoulli_ expects p to be in [0, 1], "
