@@ -92,16 +92,21 @@ class CPUGenerator:
         """rand, or uniform_(low, high): u * (high - low) + low with one
         rounding, as PyTorch's compiler fused it (high - low in dt first)."""
         if dt == F16:
-            # PyTorch's float16 rand is its float32 one, rounded
-            if low != 0 or high != 1:
-                raise half_draw_error("uniform_(low, high)")
-            return self.rand(shape, F32).astype(F16)
+            return self._half_rand(shape, low, high)
         out = np.empty(shape, dt)
         flat = out.reshape(-1)
         self.uniform(out.size, dt, flat)
         if low != 0 or high != 1:
             lo, width = dt.type(low), dt.type(high) - dt.type(low)
             flat[:] = _fma(flat, width, lo) if dt == F32 else _fma64(flat, width, lo)
+        return out
+
+    def _half_rand(self, shape: tuple, low: float, high: float) -> np.ndarray:
+        """PyTorch's float16 rand and uniform_(low, high): its float32 draw,
+        rounded; a number that rounds up to high is low instead, as its
+        kernel keeps the range half-open (rand's 0.99995 is 0, not 1)."""
+        out = np.asarray(self.rand(shape, F32, low, high).astype(F16))
+        out[out == F16.type(high)] = F16.type(low)
         return out
 
     def integers(self, shape: tuple, low: int, high: int) -> np.ndarray:
