@@ -1259,11 +1259,6 @@ def f_set_default_dtype(rt, d, /):
     if dt.kind != "f":
         raise GradvizError(_DEFAULT_DTYPE_ERROR, kind=TYPE,
                            hint="e.g. torch.set_default_dtype(torch.float64)")
-    if dt == F16:
-        # (PyTorch takes it; half-precision defaults are not modelled here)
-        raise GradvizError("gradviz's default dtype is float32 or float64, not float16",
-                           kind=RUNTIME, hint="make half tensors with dtype=torch.float16 "
-                                              "or x.half()")
     rt.tape.default_dtype = dt
 
 
