@@ -3464,7 +3464,7 @@ class Interpreter:
                 return BoundMethod(attr, method, obj)
             return BoundMethod(attr, lambda rt, o, *a, **k: python_errors(
                 lambda: method(rt, o, *a, **k), _OPTIM_HINT), obj)
-        if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
+        if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults", "state"):
             return getattr(obj, attr)
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
             return schedulers.attribute(self, obj, attr)
