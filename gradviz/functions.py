@@ -1057,7 +1057,8 @@ def _like(label, fill):
     def make(rt, t, dtype=None, requires_grad=False):
         t = _need_tensor(t, label)
         dt = _dtype_arg(dtype) or t.data.dtype
-        return _leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label)
+        return _leaf(rt, strides.in_memory_order(t, lambda shape: np.full(shape, fill, dt)),
+                     requires_grad, label)
     make.__name__ = label
     return make
 
@@ -1074,7 +1075,8 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
         fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
     elif dt.kind == "f":
         checked_float(fill_value, dt, t.data.size)
-    return _leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad, "full_like")
+    return _leaf(rt, strides.in_memory_order(t, lambda shape: np.full(shape, fill_value, dt)),
+                 requires_grad, "full_like")
 
 
 def _dtype_of(x, dtype):
@@ -1112,7 +1114,8 @@ def _random_like(label: str, draw):
                                kind="NotImplementedError", hint="random numbers are floats: "
                                f"{label}(x.float())")
         gen = draw_generator(rt, generator, label)
-        return _leaf(rt, draw(gen, t.data.shape, dt), requires_grad, label)
+        return _leaf(rt, strides.in_memory_order(t, lambda shape: draw(gen, shape, dt)), requires_grad,
+                     label)
     f.__name__ = label
     return f
 
@@ -3751,6 +3754,13 @@ def _write_in_place(rt, x, label: str, make):
     return x
 
 
+def drawn_in_place(rt, x, label: str, draw):
+    """x's values replaced by draw(shape)'s numbers (_write_in_place), laid
+    out in x's memory order, as PyTorch's kernels fill it: a transposed x
+    gets its numbers down the columns."""
+    return _write_in_place(rt, x, label, lambda: strides.in_memory_order(x, draw))
+
+
 def m_fill_(rt, x, value):
     if is_tensor(value):
         if value.data.ndim:
@@ -3803,8 +3813,8 @@ def m_normal_(rt, x, mean=0.0, std=1.0, *, generator=None):
     gen = draw_generator(rt, generator, "normal_")
     _random_kind_check(x, "normal_kernel_cpu")
     _check_std(std)
-    return _write_in_place(rt, x, "normal_",
-                           lambda: gen.normal(x.data.shape, x.data.dtype, mean, std))
+    return drawn_in_place(rt, x, "normal_",
+                          lambda shape: gen.normal(shape, x.data.dtype, mean, std))
 
 
 def m_uniform_(rt, x, a=0.0, b=1.0, *, generator=None):
@@ -3815,8 +3825,7 @@ def m_uniform_(rt, x, a=0.0, b=1.0, *, generator=None):
         raise GradvizError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_torch_number(a)} > to={_torch_number(b)}",
                            hint="the lower bound comes first")
-    return _write_in_place(rt, x, "uniform_",
-                           lambda: gen.rand(x.data.shape, x.data.dtype, a, b))
+    return drawn_in_place(rt, x, "uniform_", lambda shape: gen.rand(shape, x.data.dtype, a, b))
 
 
 def _bernoulli_draw(gen: CPUGenerator, shape: tuple, p) -> np.ndarray:
@@ -3860,7 +3869,9 @@ def m_bernoulli_(rt, x, p=0.5, *, generator=None):
     if is_tensor(p):
         broadcast_shape(p.data.shape, x.data.shape)
     gen = draw_generator(rt, generator, "bernoulli_")
-    return _write_in_place(rt, x, "bernoulli_", lambda: _bernoulli_draw(gen, x.data.shape, p))
+    if is_tensor(p):      # (probabilities by position: drawn in x's logical order)
+        return _write_in_place(rt, x, "bernoulli_", lambda: _bernoulli_draw(gen, x.data.shape, p))
+    return drawn_in_place(rt, x, "bernoulli_", lambda shape: _bernoulli_draw(gen, shape, p))
 
 
 def m_zero_(rt, x):

@@ -19,6 +19,7 @@ from .errors import RUNTIME, TYPE, GradvizError
 from .functions import _need_tensor, is_tensor
 from .ops import OPS
 from .rng import F32, F64, CPUGenerator
+from .strides import in_memory_order
 from .tensor import CPP_TYPE_NAMES
 
 I64 = np.dtype(np.int64)
@@ -228,7 +229,7 @@ def m_random_(rt, x, *args, to=_UNSET, generator=None, **named):
     dt = x.data.dtype
     g = F.draw_generator(rt, generator, "random_")
     if not args and to is _UNSET:
-        return F._write_in_place(rt, x, "random_", lambda: random_full(g, x.data.shape, dt))
+        return F.drawn_in_place(rt, x, "random_", lambda shape: random_full(g, shape, dt))
     if len(args) == 2:
         low, high = args
     elif to is _UNSET:
@@ -239,8 +240,8 @@ def m_random_(rt, x, *args, to=_UNSET, generator=None, **named):
     if high is None:
         return _random_from(rt, x, low, g)
     _int_arg("random_", high, "to")
-    return F._write_in_place(rt, x, "random_",
-                             lambda: random_range(g, x.data.shape, dt, *_checked_range(dt, low, high)))
+    return F.drawn_in_place(rt, x, "random_",
+                            lambda shape: random_range(g, shape, dt, *_checked_range(dt, low, high)))
 
 
 def _checked_range(dt: np.dtype, low: int, high: int) -> tuple:
@@ -264,8 +265,8 @@ def _random_from(rt, x, low: int, g: CPUGenerator):
                                kind=RUNTIME, hint=f"from is below {top} in {dt.name}")
     else:
         _in_dtype(dt, low, top)
-    return F._write_in_place(rt, x, "random_",
-                             lambda: random_range(g, x.data.shape, dt, low, top - low + 1))
+    return F.drawn_in_place(rt, x, "random_",
+                            lambda shape: random_range(g, shape, dt, low, top - low + 1))
 
 
 def m_exponential_(rt, x, lambd=1.0, *, generator=None):
@@ -273,8 +274,8 @@ def m_exponential_(rt, x, lambd=1.0, *, generator=None):
     g = F.draw_generator(rt, generator, "exponential_")
     _positive("exponential_", "lambda", lambd)
     _continuous_only(x, "Exponential", cpp_names=False)
-    return F._write_in_place(rt, x, "exponential_",
-                             lambda: exponential(g, x.data.shape, x.data.dtype, lambd))
+    return F.drawn_in_place(rt, x, "exponential_",
+                            lambda shape: exponential(g, shape, x.data.dtype, lambd))
 
 
 def m_geometric_(rt, x, p, *, generator=None):
@@ -283,8 +284,8 @@ def m_geometric_(rt, x, p, *, generator=None):
     if not 0 < p < 1:
         raise GradvizError(f"geometric_ expects p to be in (0, 1), but got p={F._torch_number(p)}",
                            kind=RUNTIME, hint="p is the chance of success of each trial")
-    return F._write_in_place(rt, x, "geometric_",
-                             lambda: geometric(g, x.data.shape, x.data.dtype, p))
+    return F.drawn_in_place(rt, x, "geometric_",
+                            lambda shape: geometric(g, shape, x.data.dtype, p))
 
 
 def m_log_normal_(rt, x, mean=1.0, std=2.0, *, generator=None):
@@ -292,8 +293,8 @@ def m_log_normal_(rt, x, mean=1.0, std=2.0, *, generator=None):
     g = F.draw_generator(rt, generator, "log_normal_")
     _positive("log_normal_", "std", std)
     _float_only(x, "log_normal_cpu")
-    return F._write_in_place(rt, x, "log_normal_",
-                             lambda: log_normal(g, x.data.shape, x.data.dtype, mean, std))
+    return F.drawn_in_place(rt, x, "log_normal_",
+                            lambda shape: log_normal(g, shape, x.data.dtype, mean, std))
 
 
 def m_cauchy_(rt, x, median=0.0, sigma=1.0, *, generator=None):
@@ -301,8 +302,8 @@ def m_cauchy_(rt, x, median=0.0, sigma=1.0, *, generator=None):
     g = F.draw_generator(rt, generator, "cauchy_")
     _positive("cauchy_", "sigma", sigma)
     _continuous_only(x, "Cauchy", cpp_names=True)
-    return F._write_in_place(rt, x, "cauchy_",
-                             lambda: cauchy(g, x.data.shape, x.data.dtype, median, sigma))
+    return F.drawn_in_place(rt, x, "cauchy_",
+                            lambda shape: cauchy(g, shape, x.data.dtype, median, sigma))
 
 
 def f_poisson(rt, input, generator=None):
@@ -352,8 +353,8 @@ def f_randint_like(rt, input, *bounds, dtype=None, requires_grad=False, generato
     low, high = (0,) * (2 - len(bounds)) + bounds
     dt = F._dtype_arg(dtype) or x.data.dtype
     low, span = _checked_range(dt, low, high)
-    drawn = random_range(F.draw_generator(rt, generator, "randint_like"), x.data.shape, dt,
-                         low, span)
+    g = F.draw_generator(rt, generator, "randint_like")
+    drawn = in_memory_order(x, lambda shape: random_range(g, shape, dt, low, span))
     return F._leaf(rt, drawn, requires_grad, "randint_like")
 
 
@@ -363,7 +364,8 @@ def f_empty_like(rt, input, *, dtype=None, requires_grad=False, memory_format=No
     PyTorch's are whatever the memory held)."""
     x = _need_tensor(input, "empty_like", 1, "input")
     dt = F._dtype_arg(dtype) or x.data.dtype
-    return F._leaf(rt, np.zeros(x.data.shape, dt), requires_grad, "empty_like")
+    return F._leaf(rt, in_memory_order(x, lambda shape: np.zeros(shape, dt)), requires_grad,
+                   "empty_like")
 
 
 def m_bernoulli(rt, x, p=None, *, generator=None):
