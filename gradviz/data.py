@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
-from .render.torchfmt import NumpyArray
+from .render.torchfmt import Device, NumpyArray
 from .rng import F64, CPUGenerator, TorchGenerator
 from .tensor import Tensor
 
@@ -660,6 +660,8 @@ def attribute(rt, obj, attr: str):
         from .rng_fns import GENERATOR_METHODS
         if attr in GENERATOR_METHODS:
             return BoundMethod(attr, GENERATOR_METHODS[attr], obj)
+        if attr == "device":                # (a CPU generator's)
+            return Device("cpu")
     raise GradvizError(f"'{type(obj).__name__}' object has no attribute '{attr}'",
                        kind="AttributeError")
 
