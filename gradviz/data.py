@@ -118,7 +118,7 @@ class DataLoader:
         """One walk over the batches (a for loop's, iter()'s): the base seed
         drawn now, the rest as the batches are asked for."""
         # _BaseDataLoaderIter's _base_seed, from the loader's generator if it has one
-        _random64(rt.rng if self.generator is None else self.generator.gen)
+        _random64(rt.rng if self.generator is None else self.generator.cpu(rt))
         if is_iterable_dataset(self.dataset):
             # (its fetcher calls iter(dataset) when the walk starts)
             return LoaderIter(_iterable_batches(rt, self, rt._items(self.dataset, rt.span)))
@@ -205,7 +205,7 @@ def walk(rt, sampler):
         yield from range(size(rt, sampler.data_source))
     elif cls is RandomSampler:
         n = size(rt, sampler.data_source)
-        gen = sampler.generator.gen if sampler.generator is not None else \
+        gen = sampler.generator.cpu(rt) if sampler.generator is not None else \
             CPUGenerator(_random64(rt.rng))
         count = num_samples(rt, sampler)
         if sampler.replacement:
@@ -218,7 +218,7 @@ def walk(rt, sampler):
             yield from gen.permutation(n).tolist()[:count % n]
     elif cls is SubsetRandomSampler:
         # (no generator: the global one draws the order itself, not a seed)
-        gen = rt.rng if sampler.generator is None else sampler.generator.gen
+        gen = rt.rng if sampler.generator is None else sampler.generator.cpu(rt)
         for i in gen.permutation(len(sampler.indices)).tolist():
             yield sampler.indices[i]
     elif cls is BatchSampler:
@@ -594,7 +594,7 @@ def f_random_split(rt, dataset, lengths, generator=None):
             "torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n",
             kind=TYPE, hint="lengths are counts (ints) or fractions that add up to 1, and "
                             "generator= is a torch.Generator")
-    gen = rt.rng if generator is None else generator.gen
+    gen = rt.rng if generator is None else generator.cpu(rt)
     order = gen.permutation(n).tolist()
     out, offset = [], 0
     for length in lengths:

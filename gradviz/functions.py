@@ -29,7 +29,7 @@ from .ops import OPS
 from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
-from .rng import CPUGenerator, TorchGenerator
+from .rng import DEFAULT_GENERATOR, CPUGenerator, TorchGenerator
 from .tensor import CPP_TYPE_NAMES, DTYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
@@ -1199,7 +1199,7 @@ def draw_generator(rt, generator, fname: str) -> CPUGenerator:
         raise GradvizError(f"{fname}(): argument 'generator' must be torch.Generator, not "
                            f"{arg_type_name(generator)}", kind=TYPE,
                            hint="generator=torch.Generator().manual_seed(0)")
-    return generator.gen
+    return generator.cpu(rt)
 
 
 def f_manual_seed(rt, seed):
@@ -1210,7 +1210,7 @@ def f_manual_seed(rt, seed):
         raise GradvizError("Overflow when unpacking long long", kind=VALUE,
                            hint="a seed is a 64-bit int: torch.manual_seed(0)")
     rt.rng = CPUGenerator(seed % 2**64)   # negative seeds wrap, as in PyTorch
-    return None
+    return DEFAULT_GENERATOR              # (PyTorch returns torch.default_generator)
 
 
 def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linewidth=None,

@@ -36,6 +36,7 @@ from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
+from .rng import DEFAULT_GENERATOR
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -605,7 +606,7 @@ class BoundMethod:
 # program's own name (or a NameError), as in Python
 TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
                    "__version__": "2.13.0+cpu",     # the PyTorch whose behaviour gradviz has
-                   "strided": tensor_queries.STRIDED}
+                   "strided": tensor_queries.STRIDED, "default_generator": DEFAULT_GENERATOR}
 
 
 def _module_tree() -> dict:

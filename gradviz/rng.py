@@ -210,13 +210,31 @@ class TorchGenerator:
     """torch.Generator(): a CPU generator of the program's own, seeded as
     PyTorch's default; a draw given it as generator= (torch.rand, x.normal_,
     a DataLoader, random_split, ...) takes its numbers from it, not from
-    torch.manual_seed's generator."""
+    torch.manual_seed's generator. torch.default_generator is one whose
+    state is the run's default generator (default: its methods and draws
+    go to rt.rng, which manual_seed replaces)."""
 
-    __slots__ = ("gen",)
+    __slots__ = ("gen", "default")
     DEFAULT_SEED = 67280421310721
 
-    def __init__(self, seed: int = DEFAULT_SEED):
-        self.gen = CPUGenerator(seed)
+    def __init__(self, seed: int = DEFAULT_SEED, default: bool = False):
+        self.gen = None if default else CPUGenerator(seed)
+        self.default = default
+
+    def cpu(self, rt) -> CPUGenerator:
+        """The generator its draws take their numbers from."""
+        return rt.rng if self.default else self.gen
+
+    def put(self, rt, gen: CPUGenerator) -> None:
+        """Its state replaced by gen's (manual_seed, seed, set_state)."""
+        if self.default:
+            rt.rng = gen
+        else:
+            self.gen = gen
+
+
+# torch.default_generator (one for every run: its state is each run's own)
+DEFAULT_GENERATOR = TorchGenerator(default=True)
 
 
 TorchGenerator.__name__ = "Generator"

@@ -492,28 +492,28 @@ def _g_manual_seed(rt, g, seed):
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise GradvizError(f"manual_seed expected a long, but got {rt.type_name(seed)}",
                            kind=RUNTIME, hint="a whole number: g.manual_seed(0)")
-    g.gen = CPUGenerator(seed % 2**64)
+    g.put(rt, CPUGenerator(seed % 2**64))
     return g
 
 
 def _g_initial_seed(rt, g):
-    return g.gen.seed
+    return g.cpu(rt).seed
 
 
 def _g_seed(rt, g):
     """g.seed(): g seeded from the system's entropy, as torch.seed() seeds
     the default generator; returns the seed."""
     s = secrets.randbits(64)
-    g.gen = CPUGenerator(s)
+    g.put(rt, CPUGenerator(s))
     return s
 
 
 def _g_get_state(rt, g):
-    return F._leaf(rt, get_state(g.gen), False, "get_state")
+    return F._leaf(rt, get_state(g.cpu(rt)), False, "get_state")
 
 
 def _g_set_state(rt, g, new_state):
-    g.gen = _generator_from(new_state)
+    g.put(rt, _generator_from(new_state))
     return g
 
 
