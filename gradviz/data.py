@@ -31,8 +31,8 @@ import numpy as np
 
 from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
-from .render.torchfmt import NumpyArray
-from .rng import CPUGenerator, F64
+from .render.torchfmt import Device, NumpyArray
+from .rng import F64, CPUGenerator, TorchGenerator
 from .tensor import Tensor
 
 
@@ -46,20 +46,6 @@ class TensorDataset:
 
     def __len__(self) -> int:
         return self.tensors[0].data.shape[0]
-
-
-class TorchGenerator:
-    """torch.Generator(): a CPU generator of the program's own (generator=
-    of a DataLoader, a sampler, random_split), seeded as PyTorch's default."""
-
-    __slots__ = ("gen",)
-    DEFAULT_SEED = 67280421310721
-
-    def __init__(self, seed: int = DEFAULT_SEED):
-        self.gen = CPUGenerator(seed)
-
-
-TorchGenerator.__name__ = "Generator"
 
 
 class Subset:
@@ -132,7 +118,7 @@ class DataLoader:
         """One walk over the batches (a for loop's, iter()'s): the base seed
         drawn now, the rest as the batches are asked for."""
         # _BaseDataLoaderIter's _base_seed, from the loader's generator if it has one
-        _random64(rt.rng if self.generator is None else self.generator.gen)
+        _random64(rt.rng if self.generator is None else self.generator.cpu(rt))
         if is_iterable_dataset(self.dataset):
             # (its fetcher calls iter(dataset) when the walk starts)
             return LoaderIter(_iterable_batches(rt, self, rt._items(self.dataset, rt.span)))
@@ -219,7 +205,7 @@ def walk(rt, sampler):
         yield from range(size(rt, sampler.data_source))
     elif cls is RandomSampler:
         n = size(rt, sampler.data_source)
-        gen = sampler.generator.gen if sampler.generator is not None else \
+        gen = sampler.generator.cpu(rt) if sampler.generator is not None else \
             CPUGenerator(_random64(rt.rng))
         count = num_samples(rt, sampler)
         if sampler.replacement:
@@ -232,7 +218,7 @@ def walk(rt, sampler):
             yield from gen.permutation(n).tolist()[:count % n]
     elif cls is SubsetRandomSampler:
         # (no generator: the global one draws the order itself, not a seed)
-        gen = rt.rng if sampler.generator is None else sampler.generator.gen
+        gen = rt.rng if sampler.generator is None else sampler.generator.cpu(rt)
         for i in gen.permutation(len(sampler.indices)).tolist():
             yield sampler.indices[i]
     elif cls is BatchSampler:
@@ -608,7 +594,7 @@ def f_random_split(rt, dataset, lengths, generator=None):
             "torch.device device = None, bool pin_memory = False, bool requires_grad = False)\n",
             kind=TYPE, hint="lengths are counts (ints) or fractions that add up to 1, and "
                             "generator= is a torch.Generator")
-    gen = rt.rng if generator is None else generator.gen
+    gen = rt.rng if generator is None else generator.cpu(rt)
     order = gen.permutation(n).tolist()
     out, offset = [], 0
     for length in lengths:
@@ -654,19 +640,6 @@ def f_generator(rt, device="cpu"):
     return TorchGenerator()
 
 
-def _g_manual_seed(rt, g, seed):
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise GradvizError(f"manual_seed expected a long, but got {rt.type_name(seed)}",
-                           kind=RUNTIME, hint="a whole number: g.manual_seed(0)")
-    g.gen = CPUGenerator(seed % 2**64)
-    return g
-
-
-def _g_initial_seed(rt, g):
-    return g.gen.seed
-
-
-GENERATOR_METHODS = {"manual_seed": _g_manual_seed, "initial_seed": _g_initial_seed}
 ATTRIBUTES = {TensorDataset: ("tensors",), Subset: ("dataset", "indices"),
               ConcatDataset: ("datasets", "cumulative_sizes"),
               DataLoader: ("dataset", "batch_size", "drop_last", "sampler", "batch_sampler",
@@ -682,9 +655,13 @@ def attribute(rt, obj, attr: str):
         return getattr(obj, attr)
     if obj.__class__ is RandomSampler and attr == "num_samples":
         return num_samples(rt, obj)
-    if obj.__class__ is TorchGenerator and attr in GENERATOR_METHODS:
+    if obj.__class__ is TorchGenerator:
         from .interpreter import BoundMethod
-        return BoundMethod(attr, GENERATOR_METHODS[attr], obj)
+        from .rng_fns import GENERATOR_METHODS
+        if attr in GENERATOR_METHODS:
+            return BoundMethod(attr, GENERATOR_METHODS[attr], obj)
+        if attr == "device":                # (a CPU generator's)
+            return Device("cpu")
     raise GradvizError(f"'{type(obj).__name__}' object has no attribute '{attr}'",
                        kind="AttributeError")
 

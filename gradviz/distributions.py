@@ -24,6 +24,7 @@ from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .ops.registry import broadcast_shape
 from .ops.stdsort import topk_indices
 from .pytypes import DISTRIBUTION, DISTRIBUTION_NAMES, PyType
+from .rng import CPUGenerator
 from .tensor import Tensor
 
 # multinomial's index is a float inside PyTorch's kernel: 2**24 categories at most
@@ -40,6 +41,7 @@ def f_multinomial(rt, input, num_samples, replacement=False, *, generator=None):
     float64 uniform per probability); with replacement, a float64 uniform
     per sample looked up in the row's cumulative distribution."""
     x = F._need_tensor(input, "multinomial")
+    gen = F.draw_generator(rt, generator, "multinomial")
     if isinstance(num_samples, bool) or not isinstance(num_samples, int):
         raise GradvizError(f"multinomial(): argument 'num_samples' (position 2) must be int, "
                            f"not {F.arg_type_name(num_samples)}", kind=TYPE,
@@ -66,16 +68,17 @@ def f_multinomial(rt, input, num_samples, replacement=False, *, generator=None):
     rows = p.reshape(1, -1) if p.ndim == 1 else p
     shape = (num_samples,) if p.ndim == 1 else (p.shape[0], num_samples)
     rt.tape.check_size(math.prod(shape), "result")
-    return F._leaf(rt, draw(rt, rows, num_samples, replacement).reshape(shape), False,
+    return F._leaf(rt, draw(gen, rows, num_samples, replacement).reshape(shape), False,
                    "multinomial")
 
 
-def draw(rt, rows: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
-    """multinomial's (rows, num_samples) indices of the 2-d probabilities."""
+def draw(gen: CPUGenerator, rows: np.ndarray, num_samples: int, replacement: bool) -> np.ndarray:
+    """multinomial's (rows, num_samples) indices of the 2-d probabilities,
+    drawn from gen."""
     if rows.size == 0:
         return np.zeros((rows.shape[0], num_samples), np.int64)
     if not replacement or num_samples == 1:
-        drawn = _exponential_trick(rt, rows, num_samples)
+        drawn = _exponential_trick(gen, rows, num_samples)
     else:
         for row in rows:
             if (row < 0).any() or np.isnan(row).any():
@@ -86,7 +89,7 @@ def draw(rt, rows: np.ndarray, num_samples: int, replacement: bool) -> np.ndarra
                                    "entry = infinity or NaN)", kind=RUNTIME, hint=_PROBS_HINT)
             if not row.sum() > 0:
                 raise _zero_sum_error()
-        drawn = rt.rng.categorical(rows, num_samples)
+        drawn = gen.categorical(rows, num_samples)
     return drawn
 
 
@@ -98,7 +101,7 @@ def _zero_sum_error() -> GradvizError:
                         kind=RUNTIME, hint="each row needs a probability above 0")
 
 
-def _exponential_trick(rt, rows: np.ndarray, k: int) -> np.ndarray:
+def _exponential_trick(gen: CPUGenerator, rows: np.ndarray, k: int) -> np.ndarray:
     """PyTorch's draw without replacement: argmax (one sample) or topk of
     p / q along each row, q exponential_() of p's shape."""
     if not (rows.max() < np.inf and rows.min() >= 0):          # (NaN fails both)
@@ -106,7 +109,7 @@ def _exponential_trick(rt, rows: np.ndarray, k: int) -> np.ndarray:
                            kind=RUNTIME, hint=_PROBS_HINT)
     if (rows.sum(axis=1) == 0).any():
         raise _zero_sum_error()
-    q = rt.rng.exponential(rows.size, rows.dtype).reshape(rows.shape)
+    q = gen.exponential(rows.size, rows.dtype).reshape(rows.shape)
     with np.errstate(divide="ignore"):
         ratio = rows / q
     if k == 1:
@@ -115,7 +118,7 @@ def _exponential_trick(rt, rows: np.ndarray, k: int) -> np.ndarray:
 
 
 def m_multinomial(rt, x, num_samples, replacement=False, *, generator=None):
-    return f_multinomial(rt, x, num_samples, replacement)
+    return f_multinomial(rt, x, num_samples, replacement, generator=generator)
 
 
 # ---- distributions ---------------------------------------------------------------
@@ -311,7 +314,7 @@ class Categorical(Distribution):
         shape = self.extended_shape(rt, sample_shape)
         probs = self.probs(rt)
         n = math.prod(shape[:len(shape) - len(self.batch_shape)])
-        drawn = draw(rt, probs.data.reshape(-1, self.events), n, True)
+        drawn = draw(rt.rng, probs.data.reshape(-1, self.events), n, True)
         return np.ascontiguousarray(drawn.T).reshape(shape)
 
     def log_prob(self, rt, value) -> Tensor:

@@ -74,7 +74,8 @@ def f_iinfo(rt, type):
 
 
 def f_finfo(rt, type=None):
-    dt = np.dtype(np.float32) if type is None else _dtype("finfo", type, "type", 1)
+    # (torch.finfo() describes the default dtype, set_default_dtype's)
+    dt = rt.tape.default_dtype if type is None else _dtype("finfo", type, "type", 1)
     if dt.kind != "f":
         raise GradvizError("torch.finfo() requires a floating point input type. Use torch.iinfo "
                            "to handle 'torch.finfo'", kind=TYPE,

@@ -29,7 +29,7 @@ from .ops import OPS, windows
 from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
-from .rng import CPUGenerator
+from .rng import DEFAULT_GENERATOR, CPUGenerator, TorchGenerator
 from .tensor import CPP_TYPE_NAMES, DTYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
@@ -788,7 +788,8 @@ def f_tensor(rt, data, dtype=None, requires_grad=False):
 RANDPERM_MAX = 1 << 20
 
 
-def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False):
+def f_randint(rt, low, high=None, size=None, *, generator=None, dtype=None,
+              requires_grad=False):
     """randint(high, size) / randint(low, high, size): PyTorch's draws."""
     position = 3                                  # (the size's place, in its errors)
     if size is None and high is not None and not isinstance(high, int):
@@ -818,10 +819,11 @@ def f_randint(rt, low, high=None, size=None, *, dtype=None, requires_grad=False)
                 raise GradvizError(f"{what} is out of bounds for {CPP_TYPE_NAMES[dt]}",
                                    hint=f"{dt.name} holds {info.min} to {info.max}: draw within "
                                         "that, or in int64 (the default dtype)")
-    return _leaf(rt, rt.rng.integers(shape, low, high).astype(dt), requires_grad, "randint")
+    gen = draw_generator(rt, generator, "randint")
+    return _leaf(rt, gen.integers(shape, low, high).astype(dt), requires_grad, "randint")
 
 
-def f_randperm(rt, n, *, dtype=None, requires_grad=False):
+def f_randperm(rt, n, *, generator=None, dtype=None, requires_grad=False):
     if isinstance(n, bool) or not isinstance(n, int):
         raise GradvizError(f"randperm(): n must be an integer, got {_describe(n)}", kind=TYPE)
     shape = _shape_args(rt, (n,), "randperm", None)
@@ -831,7 +833,8 @@ def f_randperm(rt, n, *, dtype=None, requires_grad=False):
                            hint="a smaller n (a permutation of a training set's indices)")
     dt = _dtype_arg(dtype) or np.dtype(np.int64)
     _check_requires_grad(dt, requires_grad)
-    return _leaf(rt, rt.rng.permutation(shape[0]).astype(dt), requires_grad, "randperm")
+    gen = draw_generator(rt, generator, "randperm")
+    return _leaf(rt, gen.permutation(shape[0]).astype(dt), requires_grad, "randperm")
 
 
 def f_from_numpy(rt, a):
@@ -1108,7 +1111,7 @@ def m_new_tensor(rt, x, data, *, dtype=None, requires_grad=False):
 def _random_like(label: str, draw):
     """randn_like(x) / rand_like(x): random numbers of x's shape and dtype."""
 
-    def f(rt, t, dtype=None, requires_grad=False):
+    def f(rt, t, dtype=None, requires_grad=False, *, generator=None):
         t = _need_tensor(t, label)
         dt = _dtype_arg(dtype) or t.data.dtype
         if dt.kind != "f":
@@ -1116,12 +1119,15 @@ def _random_like(label: str, draw):
             raise GradvizError(f'"{what}" not implemented for \'{type_word(dt)}\'',
                                kind="NotImplementedError", hint="random numbers are floats: "
                                f"{label}(x.float())")
-        return _leaf(rt, draw(rt.rng, t.data.shape, dt), requires_grad, label)
+        gen = draw_generator(rt, generator, label)
+        return _leaf(rt, strides.in_memory_order(t, lambda shape: draw(gen, shape, dt)), requires_grad,
+                     label)
     f.__name__ = label
     return f
 
 
-def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
+def f_normal(rt, mean, std=None, size=None, *, generator=None, dtype=None,
+             requires_grad=False):
     """normal(mean, std, size) as d2l calls it (numbers and a size: mean +
     std * randn(size)), or normal(mean, std) with a tensor among them (the
     shape they broadcast to). A tensor that requires grad makes PyTorch's
@@ -1153,10 +1159,11 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
         elif not np.all(std.data >= 0):                       # (NaN too)
             raise GradvizError("normal expects all elements of std >= 0.0",
                                hint="a standard deviation is 0 or more")
+        gen = draw_generator(rt, generator, "normal")
         if is_tensor(std):    # PyTorch: normal_(0, 1), then * std + mean
-            z = rt.rng.normal(shape, dt) * np.asarray(sd, dt)
+            z = gen.normal(shape, dt) * np.asarray(sd, dt)
         else:                 # normal_(0, std), then + mean
-            z = rt.rng.normal(shape, dt, 0.0, std)
+            z = gen.normal(shape, dt, 0.0, std)
         return _leaf(rt, (z + np.asarray(m, dt)).astype(dt), False, "normal")
     if size is None or std is None or isinstance(size, (int, float)):
         got = ", ".join(type(v).__name__ for v in (mean, std, size) if v is not None)
@@ -1173,7 +1180,8 @@ def f_normal(rt, mean, std=None, size=None, *, dtype=None, requires_grad=False):
     if dt.kind != "f":
         raise GradvizError(f'"normal_kernel_cpu" not implemented for \'{type_word(dt)}\'',
                            kind="NotImplementedError", hint="random numbers are floats")
-    return _leaf(rt, rt.rng.normal(shape, dt, mean, std), requires_grad, "normal")
+    gen = draw_generator(rt, generator, "normal")
+    return _leaf(rt, gen.normal(shape, dt, mean, std), requires_grad, "normal")
 
 
 def _check_std(std) -> None:
@@ -1188,6 +1196,18 @@ def _torch_number(v) -> str:
     return str(int(v)) if v.is_integer() else "nan" if v != v else repr(v)
 
 
+def draw_generator(rt, generator, fname: str) -> CPUGenerator:
+    """The generator a draw takes its numbers from: a torch.Generator's own
+    state (generator=g), else the default one, torch.manual_seed's."""
+    if generator is None:
+        return rt.rng
+    if generator.__class__ is not TorchGenerator:
+        raise GradvizError(f"{fname}(): argument 'generator' must be torch.Generator, not "
+                           f"{arg_type_name(generator)}", kind=TYPE,
+                           hint="generator=torch.Generator().manual_seed(0)")
+    return generator.cpu(rt)
+
+
 def f_manual_seed(rt, seed):
     # PyTorch's manual_seed takes int(seed) (2.5, '3', True, a one-element
     # tensor), then the generator a uint64 (a negative int64 wraps around)
@@ -1196,7 +1216,7 @@ def f_manual_seed(rt, seed):
         raise GradvizError("Overflow when unpacking long long", kind=VALUE,
                            hint="a seed is a 64-bit int: torch.manual_seed(0)")
     rt.rng = CPUGenerator(seed % 2**64)   # negative seeds wrap, as in PyTorch
-    return None
+    return DEFAULT_GENERATOR              # (PyTorch returns torch.default_generator)
 
 
 def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linewidth=None,
@@ -1248,11 +1268,6 @@ def f_set_default_dtype(rt, d, /):
     if dt.kind != "f":
         raise GradvizError(_DEFAULT_DTYPE_ERROR, kind=TYPE,
                            hint="e.g. torch.set_default_dtype(torch.float64)")
-    if dt == F16:
-        # (PyTorch takes it; half-precision defaults are not modelled here)
-        raise GradvizError("gradviz's default dtype is float32 or float64, not float16",
-                           kind=RUNTIME, hint="make half tensors with dtype=torch.float16 "
-                                              "or x.half()")
     rt.tape.default_dtype = dt
 
 
@@ -1276,7 +1291,7 @@ def f_set_default_device(rt, device):
 
 
 def _random(label, draw):
-    def make(rt, *sizes, size=None, dtype=None, requires_grad=False):
+    def make(rt, *sizes, size=None, generator=None, dtype=None, requires_grad=False):
         if not sizes and size is None:
             raise _no_size(label, dtype is not None or requires_grad)
         shape = _shape_args(rt, _sizes(label, sizes, size), label)
@@ -1289,7 +1304,8 @@ def _random(label, draw):
                                     "randint for whole numbers")
         # drawn in the float dtype asked for (no float64 detour: half the time
         # and memory for the default float32); other dtypes are cast from float64
-        drawn = draw(rt.rng, shape, dt if dt.kind == "f" else np.dtype(np.float64))
+        gen = draw_generator(rt, generator, label)
+        drawn = draw(gen, shape, dt if dt.kind == "f" else np.dtype(np.float64))
         return _leaf(rt, drawn.astype(dt, copy=False), requires_grad, label)
     make.__name__ = label
     return make
@@ -3777,6 +3793,13 @@ def _write_in_place(rt, x, label: str, make):
     return x
 
 
+def drawn_in_place(rt, x, label: str, draw):
+    """x's values replaced by draw(shape)'s numbers (_write_in_place), laid
+    out in x's memory order, as PyTorch's kernels fill it: a transposed x
+    gets its numbers down the columns."""
+    return _write_in_place(rt, x, label, lambda: strides.in_memory_order(x, draw))
+
+
 def m_fill_(rt, x, value):
     if is_tensor(value):
         if value.data.ndim:
@@ -3824,37 +3847,44 @@ def _float_args(method: str, **named) -> None:
                                kind=TYPE, hint=f"give numbers: x.{method}(0.0, 1.0)")
 
 
-def m_normal_(rt, x, mean=0.0, std=1.0):
+def m_normal_(rt, x, mean=0.0, std=1.0, *, generator=None):
     _float_args("normal_", mean=mean, std=std)
+    gen = draw_generator(rt, generator, "normal_")
     _random_kind_check(x, "normal_kernel_cpu")
     _check_std(std)
-    return _write_in_place(rt, x, "normal_",
-                           lambda: rt.rng.normal(x.data.shape, x.data.dtype, mean, std))
+    return drawn_in_place(rt, x, "normal_",
+                          lambda shape: gen.normal(shape, x.data.dtype, mean, std))
 
 
-def m_uniform_(rt, x, a=0.0, b=1.0):
+def m_uniform_(rt, x, a=0.0, b=1.0, *, generator=None):
     _float_args("uniform_", **{"from": a, "to": b})
+    gen = draw_generator(rt, generator, "uniform_")
     _random_kind_check(x, "check_uniform_bounds")
     if not a <= b:
         raise GradvizError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_torch_number(a)} > to={_torch_number(b)}",
                            hint="the lower bound comes first")
-    return _write_in_place(rt, x, "uniform_",
-                           lambda: rt.rng.rand(x.data.shape, x.data.dtype, a, b))
+    return drawn_in_place(rt, x, "uniform_", lambda shape: gen.rand(shape, x.data.dtype, a, b))
 
 
-def _bernoulli_draw(rt, shape: tuple, p) -> np.ndarray:
+def _bernoulli_draw(gen: CPUGenerator, shape: tuple, p) -> np.ndarray:
     """PyTorch's CPU bernoulli: a uniform per number, u < p; drawn in the
     probabilities' dtype for a tensor p (broadcast to the shape), in
     float64 for a number p (torch.rand(dtype=torch.float64)'s words)."""
     if is_tensor(p):
         probs = np.broadcast_to(p.data, shape)
-        return rt.rng.rand(shape, p.data.dtype if p.data.dtype.kind == "f" else F64) < probs
+        if not np.all((probs >= 0) & (probs <= 1)):        # (NaN too)
+            raise GradvizError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report "
+                               "an enhancement request to PyTorch.)", kind=RUNTIME,
+                               hint="probabilities are in [0, 1]: torch.sigmoid(logits) "
+                                    "makes them")
+        return gen.rand(shape, p.data.dtype if p.data.dtype.kind == "f" else F64) < probs
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
         raise GradvizError(f"bernoulli_ expects p to be in [0, 1], "
                            f"but got p={_torch_number(p) if isinstance(p, (int, float)) else p}",
                            kind=RUNTIME, hint="p is the chance of a 1: a number in [0, 1]")
-    return rt.rng.rand(shape, F64) < p
+    return gen.rand(shape, F64) < p
 
 
 def f_bernoulli(rt, input, p=None, *, generator=None):
@@ -3867,7 +3897,8 @@ def f_bernoulli(rt, input, p=None, *, generator=None):
         raise GradvizError("bernoulli() of a tensor that requires grad is not supported",
                            kind=RUNTIME, hint="draw from its values: torch.bernoulli(p.detach()) "
                                               "(its gradient is zero anyway)")
-    drawn = _bernoulli_draw(rt, x.data.shape, x if p is None else p)
+    drawn = _bernoulli_draw(draw_generator(rt, generator, "bernoulli"), x.data.shape,
+                            x if p is None else p)
     return _leaf(rt, drawn.astype(x.data.dtype), False, "bernoulli")
 
 
@@ -3876,7 +3907,10 @@ def m_bernoulli_(rt, x, p=0.5, *, generator=None):
     number, or a tensor broadcast to x's shape)."""
     if is_tensor(p):
         broadcast_shape(p.data.shape, x.data.shape)
-    return _write_in_place(rt, x, "bernoulli_", lambda: _bernoulli_draw(rt, x.data.shape, p))
+    gen = draw_generator(rt, generator, "bernoulli_")
+    if is_tensor(p):      # (probabilities by position: drawn in x's logical order)
+        return _write_in_place(rt, x, "bernoulli_", lambda: _bernoulli_draw(gen, x.data.shape, p))
+    return drawn_in_place(rt, x, "bernoulli_", lambda shape: _bernoulli_draw(gen, shape, p))
 
 
 def m_zero_(rt, x):

@@ -839,7 +839,7 @@ GRAPH_VJPS = {
         "logsigmoid", "hardswish")},
     "prod": _r_prod, "cumsum": _r_cumsum, "var": _r_var, "std": _r_std, "norm": _r_norm,
     "binary_cross_entropy_with_logits": _r_bce_logits,
-    "sign": _r_zero, "floor": _r_zero, "ceil": _r_zero, "round": _r_zero, "trunc": _r_zero,
+    "poisson": _r_zero, "sign": _r_zero, "floor": _r_zero, "ceil": _r_zero, "round": _r_zero, "trunc": _r_zero,
 }
 
 # ops whose rule covers only some inputs: the others refuse create_graph (the

@@ -36,6 +36,7 @@ from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
+from .rng import DEFAULT_GENERATOR
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -605,7 +606,7 @@ class BoundMethod:
 # program's own name (or a NameError), as in Python
 TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
                    "__version__": "2.13.0+cpu",     # the PyTorch whose behaviour gradviz has
-                   "strided": tensor_queries.STRIDED}
+                   "strided": tensor_queries.STRIDED, "default_generator": DEFAULT_GENERATOR}
 
 
 def _module_tree() -> dict:
@@ -3484,7 +3485,7 @@ class Interpreter:
                 return BoundMethod(attr, method, obj)
             return BoundMethod(attr, lambda rt, o, *a, **k: python_errors(
                 lambda: method(rt, o, *a, **k), _OPTIM_HINT), obj)
-        if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults"):
+        if obj.__class__ in optim.CLASSES and attr in ("param_groups", "defaults", "state"):
             return getattr(obj, attr)
         if obj.__class__ in schedulers.CLASSES:      # sched.step(), sched.last_epoch
             return schedulers.attribute(self, obj, attr)
@@ -3839,13 +3840,7 @@ class Interpreter:
         record = self.tape.grad_enabled and t.data.dtype.kind == "f" and (
             t.requires_grad or (value.__class__ is Tensor and value.requires_grad))
         if record:
-            if cut and t.requires_grad and not t.recorded:
-                # PyTorch writes into a view of the leaf (x[0]), not the leaf
-                raise GradvizError("a view of a leaf Variable that requires grad is being used "
-                                   "in an in-place operation.",
-                                   hint="update parameters inside `with torch.no_grad():`")
-            self.inplace_check(t)
-            self.inference_write_check(t)
+            self.view_write_check(t, cut)
         self._check_writable(t, None if record or advanced else key)
         part = t.data[key]
         shape = np.shape(part)
@@ -3865,6 +3860,17 @@ class Interpreter:
             self._setitem_recorded(t, key, value, cut, advanced)
         else:
             self._store_unrecorded(t, key, v)
+
+    def view_write_check(self, t: Tensor, cut: str | None) -> None:
+        """PyTorch's errors for a recorded write into t, through a view of it
+        when cut (x[0] = v, x.fill_diagonal_(v)): for a leaf that requires
+        grad, the view's error, as PyTorch writes into the view, not the leaf."""
+        if cut and t.requires_grad and not t.recorded:
+            raise GradvizError("a view of a leaf Variable that requires grad is being used "
+                               "in an in-place operation.",
+                               hint="update parameters inside `with torch.no_grad():`")
+        self.inplace_check(t)
+        self.inference_write_check(t)
 
     @staticmethod
     def _check_writable(t: Tensor, key=None) -> None:

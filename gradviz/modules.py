@@ -23,7 +23,7 @@ from . import half
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import conv_transpose as ct
-from . import layers, module_hooks
+from . import layers, module_hooks, strides
 from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
@@ -402,22 +402,12 @@ def f_dropout(rt, input, p=0.5, training=True, inplace=False):
     if p == 1:            # (PyTorch's input * zeros(()): no draw)
         noise = np.zeros((), x.data.dtype)
     else:
-        keep = _in_memory_order(x.data, lambda shape: rt.rng.rand(shape, np.dtype(np.float64))
-                                < (1 - p))
+        # (PyTorch's noise is empty_like(input), filled in memory order)
+        keep = strides.in_memory_order(x, lambda shape: rt.rng.rand(shape, np.dtype(np.float64))
+                                       < (1 - p))
         noise = keep.astype(x.data.dtype) / x.data.dtype.type(1 - p)
     mask = F._leaf(rt, noise, False, "dropout mask")
     return rt.binary("*", x, mask)
-
-
-def _in_memory_order(a: np.ndarray, draw) -> np.ndarray:
-    """draw(shape) made for a's shape, its numbers laid out in a's memory
-    order: PyTorch's noise is empty_like(input), which keeps a transposed
-    input's strides, and its draws fill memory in order."""
-    if a.flags.c_contiguous or 0 in a.strides or a.ndim < 2:
-        return draw(a.shape)
-    order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))
-    drawn = draw(tuple(a.shape[i] for i in order))
-    return np.transpose(drawn, np.argsort(order))
 
 
 def make_dropout(rt, p=0.5, inplace=False):
@@ -1782,20 +1772,12 @@ def _kaiming_normal(rt, t, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return t if std is None else F.METHODS["normal_"](rt, t, 0, std)
 
 
-def _no_generator(generator) -> None:
-    if generator is not None:
-        raise GradvizError("generator= is not supported", kind=TYPE,
-                           hint="gradviz draws from the one seeded generator: torch.manual_seed(s)")
-
-
 def _normal(rt, t, mean=0.0, std=1.0, generator=None):
-    _no_generator(generator)
-    return F.METHODS["normal_"](rt, t, mean, std)
+    return F.METHODS["normal_"](rt, t, mean, std, generator=generator)
 
 
 def _uniform(rt, t, a=0.0, b=1.0, generator=None):
-    _no_generator(generator)
-    return F.METHODS["uniform_"](rt, t, a, b)
+    return F.METHODS["uniform_"](rt, t, a, b, generator=generator)
 
 
 INIT = {"normal_": _init("normal_", _normal), "uniform_": _init("uniform_", _uniform),

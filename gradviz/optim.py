@@ -34,7 +34,7 @@ class Optimizer:
 
     def __init__(self, param_groups: list, defaults: dict):
         self.param_groups, self.defaults = param_groups, defaults
-        self.state = {}                    # id(parameter) -> {'momentum_buffer': ...}
+        self.state = _new_state()          # parameter -> {'momentum_buffer': ...}
         # a learning-rate scheduler watches for step() (PyTorch wraps it):
         # stepped once step() ran after a scheduler was made
         self.watched = self.stepped = False
@@ -45,6 +45,17 @@ class Optimizer:
             text += f"\nParameter Group {i}\n"
             text += "".join(f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params")
         return text + ")"
+
+
+def _new_state():
+    """PyTorch's Optimizer.state, a defaultdict(dict) keyed by the parameter
+    tensors: opt.state[w] of a parameter with no state yet is a new {}."""
+    from .functions import PY_BUILTINS
+    from .interpreter import Function
+    from .pycollections import DefaultDict
+    state = DefaultDict()
+    state.default_factory = Function("dict", PY_BUILTINS["dict"])
+    return state
 
 
 class SGD(Optimizer):
@@ -209,7 +220,7 @@ def state_dict(rt, opt: Optimizer) -> dict:
             index.setdefault(id(p), len(index))
         packed["params"] = [index[id(p)] for p in group["params"]]
         groups.append(packed)
-    return {"state": {index[key]: state for key, state in opt.state.items()},
+    return {"state": {index[id(p)]: state for p, state in opt.state.items()},
             "param_groups": groups}
 
 
@@ -263,7 +274,7 @@ def _sgd_step(rt, opt: SGD, group: dict, p: Tensor) -> None:
     grad = _grad(rt, group, p)
     momentum = group["momentum"]
     if momentum != 0:
-        state = opt.state.setdefault(id(p), {})
+        state = opt.state.setdefault(p, {})
         buf = state.get("momentum_buffer")
         if buf is None:               # torch.clone(grad).detach()
             buf = state["momentum_buffer"] = rt.apply(OPS["clone"], (grad,))
@@ -300,9 +311,9 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
             rt.update_in_place(p, "*", 1 - lr * group["weight_decay"], rt.span, "mul_")
         else:
             grad = _add(rt, grad, p, group["weight_decay"])
-    state = opt.state.get(id(p))
+    state = opt.state.get(p)
     if state is None:
-        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
+        state = opt.state[p] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
                                     "exp_avg": _made(rt, np.zeros_like(p.data), "zeros_like"),
                                     "exp_avg_sq": _made(rt, np.zeros_like(p.data), "zeros_like")}
         if group["amsgrad"]:
@@ -331,9 +342,9 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
 
 
 def _adagrad_state(rt, opt: Adagrad, group: dict, p: Tensor) -> dict:
-    state = opt.state.get(id(p))
+    state = opt.state.get(p)
     if state is None:
-        state = opt.state[id(p)] = {
+        state = opt.state[p] = {
             "step": _made(rt, np.zeros((), rt.tape.default_dtype), "tensor"),
             "sum": _made(rt, np.full_like(p.data, group["initial_accumulator_value"]),
                          "full_like")}
@@ -358,9 +369,9 @@ def _adagrad_step(rt, opt: Adagrad, group: dict, p: Tensor) -> None:
 def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
     """_single_tensor_rmsprop on one parameter (capturable and
     differentiable off)."""
-    state = opt.state.get(id(p))
+    state = opt.state.get(p)
     if state is None:
-        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
+        state = opt.state[p] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
                                     "square_avg": _made(rt, np.zeros_like(p.data), "zeros_like")}
         if group["momentum"] > 0:
             state["momentum_buffer"] = _made(rt, np.zeros_like(p.data), "zeros_like")

@@ -157,9 +157,9 @@ def _state(rt, opt: Optimizer, p: Tensor, **made) -> dict:
     """p's state, made at its first step: step a 0-d tensor of the default
     float dtype (PyTorch's _get_scalar_dtype), then the named tensors (each
     a value made from p's)."""
-    state = opt.state.get(id(p))
+    state = opt.state.get(p)
     if state is None:
-        state = opt.state[id(p)] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros")}
+        state = opt.state[p] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros")}
         for name, (value, label) in made.items():
             state[name] = _made(rt, value, label)
     return state
@@ -418,7 +418,7 @@ def _lbfgs(rt, opt: LBFGS, closure) -> object:
     params = group["params"]
     lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
     tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
-    state = opt.state.setdefault(id(params[0]), {})
+    state = opt.state.setdefault(params[0], {})
     state.setdefault("func_evals", 0)
     state.setdefault("n_iter", 0)
     orig_loss = call_closure(rt, closure)

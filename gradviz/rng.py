@@ -92,16 +92,21 @@ class CPUGenerator:
         """rand, or uniform_(low, high): u * (high - low) + low with one
         rounding, as PyTorch's compiler fused it (high - low in dt first)."""
         if dt == F16:
-            # PyTorch's float16 rand is its float32 one, rounded
-            if low != 0 or high != 1:
-                raise half_draw_error("uniform_(low, high)")
-            return self.rand(shape, F32).astype(F16)
+            return self._half_rand(shape, low, high)
         out = np.empty(shape, dt)
         flat = out.reshape(-1)
         self.uniform(out.size, dt, flat)
         if low != 0 or high != 1:
             lo, width = dt.type(low), dt.type(high) - dt.type(low)
             flat[:] = _fma(flat, width, lo) if dt == F32 else _fma64(flat, width, lo)
+        return out
+
+    def _half_rand(self, shape: tuple, low: float, high: float) -> np.ndarray:
+        """PyTorch's float16 rand and uniform_(low, high): its float32 draw,
+        rounded; a number that rounds up to high is low instead, as its
+        kernel keeps the range half-open (rand's 0.99995 is 0, not 1)."""
+        out = np.asarray(self.rand(shape, F32, low, high).astype(F16))
+        out[out == F16.type(high)] = F16.type(low)
         return out
 
     def integers(self, shape: tuple, low: int, high: int) -> np.ndarray:
@@ -199,6 +204,40 @@ def half_draw_error(what: str) -> GradvizError:
     """The error of a random draw PyTorch makes its own way in float16."""
     return GradvizError(f"gradviz does not draw {what} in float16", kind=TYPE,
                         hint="draw in float32 and round: torch.randn(shape).half()")
+
+
+class TorchGenerator:
+    """torch.Generator(): a CPU generator of the program's own, seeded as
+    PyTorch's default; a draw given it as generator= (torch.rand, x.normal_,
+    a DataLoader, random_split, ...) takes its numbers from it, not from
+    torch.manual_seed's generator. torch.default_generator is one whose
+    state is the run's default generator (default: its methods and draws
+    go to rt.rng, which manual_seed replaces)."""
+
+    __slots__ = ("gen", "default")
+    DEFAULT_SEED = 67280421310721
+
+    def __init__(self, seed: int = DEFAULT_SEED, default: bool = False):
+        self.gen = None if default else CPUGenerator(seed)
+        self.default = default
+
+    def cpu(self, rt) -> CPUGenerator:
+        """The generator its draws take their numbers from."""
+        return rt.rng if self.default else self.gen
+
+    def put(self, rt, gen: CPUGenerator) -> None:
+        """Its state replaced by gen's (manual_seed, seed, set_state)."""
+        if self.default:
+            rt.rng = gen
+        else:
+            self.gen = gen
+
+
+# torch.default_generator (one for every run: its state is each run's own)
+DEFAULT_GENERATOR = TorchGenerator(default=True)
+
+
+TorchGenerator.__name__ = "Generator"
 
 
 def _to_uniform(w: np.ndarray, dt: np.dtype, out: np.ndarray) -> None:

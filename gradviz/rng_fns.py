@@ -17,7 +17,9 @@ import numpy as np
 from . import functions as F
 from .errors import RUNTIME, TYPE, GradvizError
 from .functions import _need_tensor, is_tensor
+from .ops import OPS
 from .rng import F32, F64, CPUGenerator
+from .strides import in_memory_order
 from .tensor import CPP_TYPE_NAMES
 
 I64 = np.dtype(np.int64)
@@ -225,9 +227,9 @@ def m_random_(rt, x, *args, to=_UNSET, generator=None, **named):
         raise GradvizError("random_() takes random_(), random_(to) or random_(from, to)",
                            kind=TYPE, hint="x.random_(0, 10)")
     dt = x.data.dtype
-    g = rt.rng
+    g = F.draw_generator(rt, generator, "random_")
     if not args and to is _UNSET:
-        return F._write_in_place(rt, x, "random_", lambda: random_full(g, x.data.shape, dt))
+        return F.drawn_in_place(rt, x, "random_", lambda shape: random_full(g, shape, dt))
     if len(args) == 2:
         low, high = args
     elif to is _UNSET:
@@ -236,10 +238,10 @@ def m_random_(rt, x, *args, to=_UNSET, generator=None, **named):
         low, high = (args[0] if args else 0), to
     _int_arg("random_", low, "from")
     if high is None:
-        return _random_from(rt, x, low)
+        return _random_from(rt, x, low, g)
     _int_arg("random_", high, "to")
-    return F._write_in_place(rt, x, "random_",
-                             lambda: random_range(g, x.data.shape, dt, *_checked_range(dt, low, high)))
+    return F.drawn_in_place(rt, x, "random_",
+                            lambda shape: random_range(g, shape, dt, *_checked_range(dt, low, high)))
 
 
 def _checked_range(dt: np.dtype, low: int, high: int) -> tuple:
@@ -251,7 +253,7 @@ def _checked_range(dt: np.dtype, low: int, high: int) -> tuple:
     return low, high - low
 
 
-def _random_from(rt, x, low: int):
+def _random_from(rt, x, low: int, g: CPUGenerator):
     """x.random_(from, None): from up to 2**digits for a float, the max of an int."""
     dt = x.data.dtype
     top = _to_inclusive_max(dt)
@@ -263,60 +265,62 @@ def _random_from(rt, x, low: int):
                                kind=RUNTIME, hint=f"from is below {top} in {dt.name}")
     else:
         _in_dtype(dt, low, top)
-    return F._write_in_place(rt, x, "random_",
-                             lambda: random_range(rt.rng, x.data.shape, dt, low, top - low + 1))
+    return F.drawn_in_place(rt, x, "random_",
+                            lambda shape: random_range(g, shape, dt, low, top - low + 1))
 
 
 def m_exponential_(rt, x, lambd=1.0, *, generator=None):
     F._float_args("exponential_", lambd=lambd)
+    g = F.draw_generator(rt, generator, "exponential_")
     _positive("exponential_", "lambda", lambd)
     _continuous_only(x, "Exponential", cpp_names=False)
-    return F._write_in_place(rt, x, "exponential_",
-                             lambda: exponential(rt.rng, x.data.shape, x.data.dtype, lambd))
+    return F.drawn_in_place(rt, x, "exponential_",
+                            lambda shape: exponential(g, shape, x.data.dtype, lambd))
 
 
 def m_geometric_(rt, x, p, *, generator=None):
     F._float_args("geometric_", p=p)
+    g = F.draw_generator(rt, generator, "geometric_")
     if not 0 < p < 1:
         raise GradvizError(f"geometric_ expects p to be in (0, 1), but got p={F._torch_number(p)}",
                            kind=RUNTIME, hint="p is the chance of success of each trial")
-    return F._write_in_place(rt, x, "geometric_",
-                             lambda: geometric(rt.rng, x.data.shape, x.data.dtype, p))
+    return F.drawn_in_place(rt, x, "geometric_",
+                            lambda shape: geometric(g, shape, x.data.dtype, p))
 
 
 def m_log_normal_(rt, x, mean=1.0, std=2.0, *, generator=None):
     F._float_args("log_normal_", mean=mean, std=std)
+    g = F.draw_generator(rt, generator, "log_normal_")
     _positive("log_normal_", "std", std)
     _float_only(x, "log_normal_cpu")
-    return F._write_in_place(rt, x, "log_normal_",
-                             lambda: log_normal(rt.rng, x.data.shape, x.data.dtype, mean, std))
+    return F.drawn_in_place(rt, x, "log_normal_",
+                            lambda shape: log_normal(g, shape, x.data.dtype, mean, std))
 
 
 def m_cauchy_(rt, x, median=0.0, sigma=1.0, *, generator=None):
     F._float_args("cauchy_", median=median, sigma=sigma)
+    g = F.draw_generator(rt, generator, "cauchy_")
     _positive("cauchy_", "sigma", sigma)
     _continuous_only(x, "Cauchy", cpp_names=True)
-    return F._write_in_place(rt, x, "cauchy_",
-                             lambda: cauchy(rt.rng, x.data.shape, x.data.dtype, median, sigma))
+    return F.drawn_in_place(rt, x, "cauchy_",
+                            lambda shape: cauchy(g, shape, x.data.dtype, median, sigma))
 
 
 def f_poisson(rt, input, generator=None):
-    """torch.poisson(rates): a count per rate, in the rates' dtype; outside
-    the graph (PyTorch's PoissonBackward0, whose gradient is zero, is not
-    recorded here: rates that require grad are refused)."""
+    """torch.poisson(rates): a count per rate, in the rates' dtype; rates
+    that require grad get PyTorch's PoissonBackward0 (a zero gradient)."""
     x = _need_tensor(input, "poisson", 1, "input")
+    g = F.draw_generator(rt, generator, "poisson")
     _float_only(x, "poisson_cpu")
-    if rt.tape.grad_enabled and x.requires_grad:
-        raise GradvizError("poisson() of a tensor that requires grad is not supported",
-                           kind=RUNTIME, hint="draw from its values: torch.poisson(rate.detach()) "
-                                              "(its gradient is zero anyway)")
     rates = x.data.reshape(-1).astype(F64).tolist()
     if any(not r >= 0 for r in rates):
         raise GradvizError("invalid Poisson rate, expected rate to be non-negative",
                            kind=RUNTIME, hint="a rate is a mean count: zero or more")
-    counts = [poisson_sample(rt.rng, r) for r in rates]
-    return F._leaf(rt, np.array(counts, F64).astype(x.data.dtype).reshape(x.data.shape),
-                   False, "poisson")
+    counts = [poisson_sample(g, r) for r in rates]
+    drawn = np.array(counts, F64).astype(x.data.dtype).reshape(x.data.shape)
+    if rt.tape.grad_enabled and x.requires_grad:
+        return rt.apply(OPS["poisson"], (x,), {"counts": drawn})
+    return F._leaf(rt, drawn, False, "poisson")
 
 
 _LIKE_TAIL = ("torch.memory_format memory_format = None, torch.dtype dtype = None, torch.layout "
@@ -349,7 +353,8 @@ def f_randint_like(rt, input, *bounds, dtype=None, requires_grad=False, generato
     low, high = (0,) * (2 - len(bounds)) + bounds
     dt = F._dtype_arg(dtype) or x.data.dtype
     low, span = _checked_range(dt, low, high)
-    drawn = random_range(rt.rng, x.data.shape, dt, low, span)
+    g = F.draw_generator(rt, generator, "randint_like")
+    drawn = in_memory_order(x, lambda shape: random_range(g, shape, dt, low, span))
     return F._leaf(rt, drawn, requires_grad, "randint_like")
 
 
@@ -379,16 +384,28 @@ def m_fill_diagonal_(rt, x, fill_value, wrap=False):
                            hint="a tensor of more than 2 dims must have equal sides")
     if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
+    # the diagonal's elements are a flat step apart of one more than a row's length
+    step = sum(math.prod(shape[k + 1:]) for k in range(len(shape)))
+    stop = x.data.size if wrap or len(shape) > 2 else min(shape) * step
+    if rt.tape.grad_enabled and x.requires_grad:
+        return _fill_diagonal_recorded(rt, x, np.unravel_index(np.arange(0, stop, step), shape),
+                                       fill_value)
 
     def filled():
         out = x.data.copy()
-        flat = out.reshape(-1)
-        # the diagonal's elements are a flat step apart of one more than a row's length
-        step = sum(math.prod(shape[k + 1:]) for k in range(len(shape)))
-        stop = flat.size if wrap or len(shape) > 2 else min(shape) * step
-        flat[:stop:step] = fill_value
+        out.reshape(-1)[:stop:step] = fill_value
         return out
     return F._write_in_place(rt, x, "fill_diagonal_", filled)
+
+
+def _fill_diagonal_recorded(rt, x, key: tuple, fill_value):
+    """fill_diagonal_ on a tensor of the graph: PyTorch fills a strided view
+    of x, so a leaf's error is the one for a view of a leaf, and the write
+    is CopySlices, whose gradient is zero on the diagonal."""
+    rt.view_write_check(x, "diagonal")
+    rt._check_writable(x)
+    rt._setitem_recorded(x, key, fill_value, "diagonal", True)
+    return rt._latest(x)            # (the write's node, which the program's names now hold)
 
 
 # ---- the generator's state ---------------------------------------------------
@@ -439,6 +456,12 @@ def f_get_rng_state(rt):
 
 
 def f_set_rng_state(rt, new_state):
+    rt.rng = _generator_from(new_state)
+
+
+def _generator_from(new_state) -> CPUGenerator:
+    """A generator in the state whose bytes get_rng_state() gave (PyTorch's
+    errors for anything else)."""
     if not is_tensor(new_state):
         raise GradvizError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}",
                            kind=TYPE, hint="give what torch.get_rng_state() returned")
@@ -449,8 +472,9 @@ def f_set_rng_state(rt, new_state):
         raise GradvizError(f"Expected a CPUGeneratorImplState of size {STATE_SIZE} but found the "
                            f"input RNG state size to be {new_state.data.size}", kind=RUNTIME,
                            hint="give what torch.get_rng_state() returned")
-    rt.rng = CPUGenerator(0)
-    set_state(rt.rng, np.ascontiguousarray(new_state.data.reshape(-1)))
+    g = CPUGenerator(0)
+    set_state(g, np.ascontiguousarray(new_state.data.reshape(-1)))
+    return g
 
 
 def f_seed(rt):
@@ -459,6 +483,41 @@ def f_seed(rt):
     s = secrets.randbits(64)
     rt.rng = CPUGenerator(s)
     return s
+
+
+# ---- a torch.Generator's methods (its state is its own: rng.TorchGenerator) --
+
+def _g_manual_seed(rt, g, seed):
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise GradvizError(f"manual_seed expected a long, but got {rt.type_name(seed)}",
+                           kind=RUNTIME, hint="a whole number: g.manual_seed(0)")
+    g.put(rt, CPUGenerator(seed % 2**64))
+    return g
+
+
+def _g_initial_seed(rt, g):
+    return g.cpu(rt).seed
+
+
+def _g_seed(rt, g):
+    """g.seed(): g seeded from the system's entropy, as torch.seed() seeds
+    the default generator; returns the seed."""
+    s = secrets.randbits(64)
+    g.put(rt, CPUGenerator(s))
+    return s
+
+
+def _g_get_state(rt, g):
+    return F._leaf(rt, get_state(g.cpu(rt)), False, "get_state")
+
+
+def _g_set_state(rt, g, new_state):
+    g.put(rt, _generator_from(new_state))
+    return g
+
+
+GENERATOR_METHODS = {"manual_seed": _g_manual_seed, "initial_seed": _g_initial_seed,
+                     "seed": _g_seed, "get_state": _g_get_state, "set_state": _g_set_state}
 
 
 FUNCTIONS = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 from . import functions as F
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
+from .tape import result_dtype
 
 KERNEL_ERROR = "NotImplementedError"
 SQRT1_2 = 0.7071067811865476
@@ -23,12 +24,13 @@ def _logaddexp(name: str):
     @F.tensors_only
     def f(rt, input, other):
         x, y = F._need_tensor(input, name), F._need_tensor(other, name, 2)
-        for t in (x, y):
-            if t.data.dtype.kind in "biu":
-                raise GradvizError(f'"{name}_cpu" not implemented for '
-                                   f"'{F.type_word(t.data.dtype)}'", kind=KERNEL_ERROR,
-                                   hint=f"make both float tensors: torch.{name}(a.float(), "
-                                        "b.float())")
+        # the kernel runs in the promoted dtype: one float tensor is enough
+        # (a float and an int tensor make a float), two of ints or bools fail
+        dt = result_dtype((x, y))
+        if dt.kind in "biu":
+            raise GradvizError(f'"{name}_cpu" not implemented for '
+                               f"'{F.type_word(dt)}'", kind=KERNEL_ERROR,
+                               hint=f"make one a float tensor: torch.{name}(a.float(), b)")
         return rt.apply(OPS[name], (x, y))
     f.__name__ = name
     return f

@@ -19,7 +19,8 @@ the two differ, PyTorch's layout is worked out from the op instead:
   inplace_views) keeps the layout that change gave it (its meta's "layout").
 What gradviz makes as a new array keeps numpy's layout, but clone() and the
 *_like functions, laid out as PyTorch's preserve_format lays them out
-(lay_out_like); tests/test_strides.py pins each kind against PyTorch, and
+(lay_out_like), and the draws made like a tensor, filled in its memory's
+order (in_memory_order); tests/test_strides.py pins each kind against PyTorch, and
 lists where they differ.
 """
 
@@ -170,6 +171,43 @@ def contiguous_strides(shape) -> tuple:
         strides.append(step)
         step *= max(n, 1)
     return tuple(reversed(strides))
+
+
+def memory_order(shape, strides) -> list:
+    """The dims from the outermost to the innermost, as PyTorch walks a
+    tensor's memory (its TensorIterator; infer_dense_strides sorts the same
+    way): a stable insertion sort by stride, where a stride of 0 keeps a dim
+    in place and of two equal strides the larger size goes outer."""
+    def after(d0: int, d1: int) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return 1 if s0 > s1 else -1
+        return 1 if shape[d0] > shape[d1] else 0
+    perm = list(range(len(shape)))[::-1]          # innermost first
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = after(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm[::-1]
+
+
+def in_memory_order(t, make) -> np.ndarray:
+    """make(shape) for t's shape, its numbers laid out as t's memory holds
+    them: PyTorch fills a tensor (a draw, a *_like's new memory) in memory
+    order, so a transposed tensor gets its numbers down the columns, and
+    the result keeps that layout (a *_like's preserve_format)."""
+    shape = t.data.shape
+    order = memory_order(shape, layout(t)[0])
+    if order == sorted(order):
+        return make(shape)
+    return make(tuple(shape[d] for d in order)).transpose(np.argsort(order))
 
 
 def _unsqueezed(shape, strides: list) -> tuple:

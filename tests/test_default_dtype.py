@@ -97,8 +97,11 @@ def test_a_default_that_is_no_float_dtype_is_pytorchs_type_error(arg, message):
     assert e.value.kind == "TypeError" and e.value.message == message
 
 
-def test_a_float16_default_is_refused_not_misrun():
-    """PyTorch takes it; gradviz says it does not model it."""
-    with pytest.raises(GradvizError) as e:
-        _run("torch.set_default_dtype(torch.float16)\n")
-    assert "not float16" in e.value.message
+def test_a_float16_default_makes_float16_tensors():
+    """PyTorch takes it: the float tensors made without a dtype are float16
+    (the half-precision limits then apply: tests/conformance_extra/
+    default_dtype_float16.txt pins the rest)."""
+    rec = _run("torch.set_default_dtype(torch.float16)\nx = torch.tensor([1.5])\n"
+               "y = torch.ones(2) / 3\n")
+    assert rec.variables["x"].value.dtype == np.float16
+    assert rec.variables["y"].value.dtype == np.float16

@@ -206,6 +206,9 @@ INPUTS: dict[str, list] = {
     "lgamma": unary(lambda *s: anyv(*s, lo=0.3, hi=4.0)),
     # steps: zero gradients, away from the jumps
     "sign": unary(away), "sgn": unary(away),
+    # poisson's counts are drawn before the op (its params): constant, a zero gradient
+    "poisson": [case(pos(3), counts=np.array([0.0, 2.0, 1.0])),
+                case(pos(2, 2), counts=np.array([[3.0, 0.0], [1.0, 4.0]]))],
     "floor": unary(lambda *s: grid(*s, offset=0.3)), "ceil": unary(lambda *s: grid(*s, offset=0.3)),
     "trunc": unary(lambda *s: grid(*s, offset=0.3)), "frac": unary(lambda *s: grid(*s, offset=0.3)),
     "round": unary(lambda *s: grid(*s, offset=0.3)) + [case(fixed([0.123, -1.234, 2.71]), decimals=1),

@@ -36,6 +36,11 @@ VIEWS = [
     "torch.ones(3, 4).sum(0, keepdim=True)", "m.unsqueeze(0).repeat(2, 1, 1)", "torch.cat([m, m])",
     "torch.stack([m, m], 1)", "torch.mm(m, m.t())", "m.t().detach()", "m[[0, 2]]", "m.t()[[0, 2]]",
     "torch.flip(m, [0])",
+    # the *_like makers keep their input's layout (preserve_format), dense where it is not
+    "torch.zeros_like(m.t())", "torch.ones_like(m.t())", "torch.empty_like(m.t())",
+    "torch.full_like(x.permute(2, 0, 1), 2.0)", "torch.rand_like(m.t())",
+    "torch.empty_like(torch.ones(3, 1).expand(3, 4))", "torch.zeros_like(m[:, ::2])",
+    "torch.randn_like(x.transpose(0, 2)[:, 1:])",
     # view and reshape, of views and of expand's and diagonal's copies
     "m.diagonal().view(3)", "v.expand(3, 5).reshape(15)",
     "x.view(2, 12).view(24)", "x[:, :, ::2].view(2, 6)", "m.t().reshape(4, 3)",

@@ -236,8 +236,18 @@ def _pow_da(g, ans, xs, p):
     return np.where(b == 0, 0, da) if np.ndim(b) else da
 
 
+# PyTorch's error for the exponent's gradient of a Python bool to a tensor
+# power (True ** x): the backward reads the saved bool as a Scalar, which its
+# C++ does not support (it is PyTorch's own failed assertion, word for word)
+BOOL_BASE_MESSAGE = ('false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/c10/core/'
+                     'Scalar.cpp":42, please report a bug to PyTorch. unknown ivalue tag 4')
+
+
 def _pow_db(g, ans, xs, p):
     a = xs[0]
+    if a.__class__ is bool:
+        raise GradvizError(BOOL_BASE_MESSAGE, kind=RUNTIME,
+                           hint="make the base a float: 1.0 ** x, not True ** x")
     # NOTE: PyTorch masks the 0 * log(0) case: where a == 0 and b >= 0, grad is 0
     with np.errstate(divide="ignore", invalid="ignore"):
         la = np.log(a)

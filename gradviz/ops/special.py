@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ..errors import RUNTIME, GradvizError
+from .elementwise import BOOL_SUB_MESSAGE
 from .registry import FLOAT, bcast_check, defop
 from .unary import digamma as _digamma
 
@@ -54,8 +56,13 @@ def _logaddexp(xs, p, base2=False):
 
 
 def _lae_grad(i, base2):
-    """PyTorch's grad / (1 + exp(other - self)) (pow(2, ...) for logaddexp2)."""
+    """PyTorch's grad / (1 + exp(other - self)) (pow(2, ...) for logaddexp2).
+    A bool tensor operand reaches it uncast (OpDef.uncast_bool): PyTorch's
+    subtraction refuses it, so such a gradient fails as there."""
     def rule(g, ans, xs, p):
+        if any(v.__class__ is np.ndarray and v.dtype.kind == "b" for v in xs):
+            raise GradvizError(BOOL_SUB_MESSAGE, kind=RUNTIME,
+                               hint="make the bool tensor a float one first: m.float()")
         a, b = np.asarray(xs[i]), np.asarray(xs[1 - i])
         dt = np.result_type(g)
         with np.errstate(over="ignore"):
@@ -73,7 +80,7 @@ for _name, _base2 in (("logaddexp", False), ("logaddexp2", True)):
           jvp=(_lae_grad(0, _base2), _lae_grad(1, _base2)),
           saved=("0", "1"), formula=(f"d {_name}(a,b)/da = {_form}", f"d {_name}(a,b)/db = "
                                      + _form.replace("^a/", "^b/")),
-          check=bcast_check, common_dtype=True, dtype_rule=FLOAT)
+          check=bcast_check, common_dtype=True, dtype_rule=FLOAT, uncast_bool=True)
 
 
 # ---- sinc --------------------------------------------------------------------

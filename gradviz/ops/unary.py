@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import sleef
 from .elementwise import _clamp_fwd, _clamp_mask, exp, keep_where
-from .registry import FLOAT, PROMOTE, bcast_check, defop
+from .registry import FLOAT, PROMOTE, SAME, bcast_check, defop
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -276,6 +276,11 @@ for _name, _grad_fn, _fwd in (("sign", "SignBackward0", _sign), ("sgn", "SgnBack
                               ("ceil", "CeilBackward0", np.ceil),
                               ("trunc", "TruncBackward0", np.trunc)):
     _op(_name, _grad_fn, _fwd, _zeros, _STEP, saved=(), dtype_rule=PROMOTE)
+# torch.poisson of rates that require grad: the counts drawn before (rng_fns),
+# PoissonBackward0 sending the rates a zero gradient, as PyTorch's
+_op("poisson", "PoissonBackward0", lambda x, p: p["counts"], _zeros,
+    "d poisson(rate)/d rate = 0 (PyTorch's: a draw has no gradient)", saved=(),
+    dtype_rule=SAME, params=True)
 _op("round", lambda t: "RoundBackward1" if "decimals" in t.params else "RoundBackward0",
     _round, _zeros, _STEP, saved=(), dtype_rule=PROMOTE, params=True)
 _op("frac", "FracBackward0", lambda x: x - np.trunc(x), lambda g, x, y, p: g,
