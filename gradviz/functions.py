@@ -4326,3 +4326,7 @@ alias_fns.install()
 # x.nbytes, x.ndimension(), x.is_nonzero(), torch.typename(x), ...
 from . import tensor_queries  # noqa: E402
 tensor_queries.install()
+
+# torch.dist, torch.renorm (norm_fns.py)
+from . import norm_fns  # noqa: E402
+norm_fns.install()

@@ -789,6 +789,15 @@ INPUTS.update({
                                   case(anyv(3), num(1.5), alpha=-2.0)],
 })
 
+# dist and renorm (ops/distances.py): orders 1, 2 and others, inf without ties;
+# renorm's maxnorm below some slices' norms and above others'
+INPUTS.update({
+    "dist": [case(anyv(2, 3), anyv(3), p=p) for p in (2, 1, 3.0, 0.5, float("inf"))]
+    + [case(anyv(), anyv(2), p=2)],
+    "renorm": [case(anyv(2, 3), p=2.0, dim=0, maxnorm=1.5), case(anyv(2, 3, 2), p=1.0, dim=1, maxnorm=2.0),
+               case(anyv(3, 2), p=3.0, dim=-1 % 2, maxnorm=0.5), case(anyv(2, 2), p=2.0, dim=0, maxnorm=9.0)],
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]
