@@ -4330,3 +4330,7 @@ tensor_queries.install()
 # torch.dist, torch.renorm (norm_fns.py)
 from . import norm_fns  # noqa: E402
 norm_fns.install()
+
+# torch.nextafter, ldexp, frexp (float_fns.py)
+from . import float_fns  # noqa: E402
+float_fns.install()

@@ -798,6 +798,13 @@ INPUTS.update({
                case(anyv(3, 2), p=3.0, dim=-1 % 2, maxnorm=0.5), case(anyv(2, 2), p=2.0, dim=0, maxnorm=9.0)],
 })
 
+# nextafter, ldexp, frexp (ops/float_bits.py): frexp's mantissa away from the
+# powers of two, where it jumps
+INPUTS.update({
+    "nextafter": binary(anyv), "ldexp": binary(anyv),
+    "frexp": unary(lambda *shape: away(*shape, at=0.0, gap=0.55)),
+})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]
