@@ -4334,3 +4334,7 @@ norm_fns.install()
 # torch.nextafter, ldexp, frexp (float_fns.py)
 from . import float_fns  # noqa: E402
 float_fns.install()
+
+# torch.positive, real, imag, angle, isreal (complex_fns.py)
+from . import complex_fns  # noqa: E402
+complex_fns.install()

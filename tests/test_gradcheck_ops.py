@@ -803,6 +803,8 @@ INPUTS.update({
 INPUTS.update({
     "nextafter": binary(anyv), "ldexp": binary(anyv),
     "frexp": unary(lambda *shape: away(*shape, at=0.0, gap=0.55)),
+    # (angle of a real x: 0 or pi, flat away from 0)
+    "angle": unary(away),
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check
