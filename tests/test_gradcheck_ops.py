@@ -805,6 +805,8 @@ INPUTS.update({
     "frexp": unary(lambda *shape: away(*shape, at=0.0, gap=0.55)),
     # (angle of a real x: 0 or pi, flat away from 0)
     "angle": unary(away),
+    # (torch.fill: of a number, and of a 0-d tensor)
+    "fill": [case(anyv(2, 3), value=1.5), case(anyv(3), anyv())],
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check

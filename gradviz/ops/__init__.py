@@ -27,3 +27,4 @@ from . import math_more  # noqa: F401  (log2, log10, deg2rad, rad2deg, fmax, fmi
 from . import distances  # noqa: F401  (dist, renorm)
 from . import float_bits  # noqa: F401  (nextafter, ldexp, frexp)
 from . import complex_parts  # noqa: F401  (angle)
+from . import fill  # noqa: F401  (torch.fill)
