@@ -4348,3 +4348,7 @@ complex_fns.install()
 # torch.fill, torch.range (fill_fns.py)
 from . import fill_fns  # noqa: E402
 fill_fns.install()
+
+# torch.mvlgamma (gamma_fns.py)
+from . import gamma_fns  # noqa: E402
+gamma_fns.install()

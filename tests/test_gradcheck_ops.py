@@ -807,6 +807,8 @@ INPUTS.update({
     "angle": unary(away),
     # (torch.fill: of a number, and of a 0-d tensor)
     "fill": [case(anyv(2, 3), value=1.5), case(anyv(3), anyv())],
+    # (mvlgamma: x above (p - 1) / 2, where every lgamma term is smooth)
+    "mvlgamma": unary(lambda *shape: anyv(*shape, lo=1.6, hi=4.0), p=3) + [case(pos(2, 3), p=1)],
 })
 
 # ops the registry marks not differentiable (comparisons); they need no check
