@@ -4352,3 +4352,7 @@ fill_fns.install()
 # torch.mvlgamma (gamma_fns.py)
 from . import gamma_fns  # noqa: E402
 gamma_fns.install()
+
+# torch.threshold_, celu_, selu_, rrelu_, dropout_, feature_dropout, ... (act_inplace_fns.py)
+from . import act_inplace_fns  # noqa: E402
+act_inplace_fns.install()

@@ -810,6 +810,9 @@ INPUTS.update({
     # (mvlgamma: x above (p - 1) / 2, where every lgamma term is smooth)
     "mvlgamma": unary(lambda *shape: anyv(*shape, lo=1.6, hi=4.0), p=3) + [case(pos(2, 3), p=1)],
 })
+# torch.celu_ and selu_: elu's gradient from its result (is_result)
+INPUTS["elu_scaled"] = INPUTS["elu_scaled"] + unary(away, neg=2.0, pos=1.0, in_place=True,
+                                                    celu=True, **{"in": 0.5})
 
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
