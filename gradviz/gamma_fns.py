@@ -1,6 +1,7 @@
 """torch.mvlgamma (+ x.mvlgamma(p), x.mvlgamma_(p)), the multivariate
-log-gamma function, with PyTorch's argument checks. Its op is in
-ops/gamma_more.py.
+log-gamma function, and torch.igamma / igammac (+ x.igamma(x), x.igamma_(x),
+...), the regularized incomplete gamma functions, with PyTorch's argument
+checks. Their ops are in ops/gamma_more.py and ops/igamma.py.
 Loaded at the end of functions.py, whose tables it fills (install())."""
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from .arg_parser import forms
 from .bool_args import checked
 from .errors import RUNTIME, GradvizError
 from .ops import OPS
+from .tape import result_dtype
 
 
 def f_mvlgamma(rt, input, p):
@@ -33,7 +35,26 @@ def m_mvlgamma_(rt, x, p):
     return rt.change_in_place(x, lambda: f_mvlgamma(rt, x, p), "mvlgamma_", (p,))
 
 
-FUNCTIONS = {"mvlgamma": checked(f_mvlgamma, "mvlgamma", forms("input, p: int, *, out="), False)}
+def _incomplete(name: str):
+    """torch.igamma(input, other) / igammac: two float tensors (PyTorch's
+    kernel error for integer ones, after promotion)."""
+    @F.tensors_only
+    def f(rt, input, other):
+        a, x = F._need_tensor(input, name), F._need_tensor(other, name, 2)
+        dt = result_dtype((a, x))
+        if dt.kind != "f":
+            raise GradvizError(f'"{name}_cpu" not implemented for \'{F.type_word(dt)}\'',
+                               kind="NotImplementedError",
+                               hint=f"{name} is of floats: torch.{name}(a.float(), x.float())")
+        return rt.apply(OPS[name], (a, x))
+    f.__name__ = name
+    return f
+
+
+INCOMPLETE = ("igamma", "igammac")
+FUNCTIONS = {name: checked(_incomplete(name), name, forms("input, other: Tensor, *, out="), False)
+             for name in INCOMPLETE}
+FUNCTIONS["mvlgamma"] = checked(f_mvlgamma, "mvlgamma", forms("input, p: int, *, out="), False)
 METHODS = {"mvlgamma": checked(f_mvlgamma, "mvlgamma", forms("p: int"), True),
            "mvlgamma_": checked(m_mvlgamma_, "mvlgamma_", forms("p: int"), True)}
 
@@ -41,3 +62,6 @@ METHODS = {"mvlgamma": checked(f_mvlgamma, "mvlgamma", forms("p: int"), True),
 def install() -> None:
     F.FUNCTIONS.update(FUNCTIONS)
     F.METHODS.update(METHODS)
+    F.METHODS.update({name: checked(method, name, forms("other: Tensor"), True) for name, method
+                      in F.tensors_only_methods(INCOMPLETE).items()})
+    F.METHODS.update({name + "_": F._in_place(name) for name in INCOMPLETE})

@@ -810,6 +810,13 @@ INPUTS.update({
     # (mvlgamma: x above (p - 1) / 2, where every lgamma term is smooth)
     "mvlgamma": unary(lambda *shape: anyv(*shape, lo=1.6, hi=4.0), p=3) + [case(pos(2, 3), p=1)],
 })
+# igamma and igammac (ops/igamma.py): a gradient for x only, so a is given
+# as float32, which the checks leave alone; a series, a continued fraction
+# and an asymptotic regime
+INPUTS.update({name: [case(lambda rng: pos(3)(rng).astype(np.float32), pos(3)),
+                      case(lambda rng: np.array([0.7, 3.0, 25.0], np.float32), fixed([2.5, 1.5, 24.0])),
+                      case(lambda rng: np.array(2.0, np.float32), pos(2, 3))]
+               for name in ("igamma", "igammac")})
 # torch.celu_ and selu_: elu's gradient from its result (is_result)
 INPUTS["elu_scaled"] = INPUTS["elu_scaled"] + unary(away, neg=2.0, pos=1.0, in_place=True,
                                                     celu=True, **{"in": 0.5})
