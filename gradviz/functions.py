@@ -4356,3 +4356,7 @@ gamma_fns.install()
 # torch.threshold_, celu_, selu_, rrelu_, dropout_, feature_dropout, ... (act_inplace_fns.py)
 from . import act_inplace_fns  # noqa: E402
 act_inplace_fns.install()
+
+# torch.binomial (binomial.py)
+from . import binomial  # noqa: E402
+binomial.install()

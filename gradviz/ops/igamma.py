@@ -130,7 +130,8 @@ LANCZOS_G = 6.024680040776729583740234375
 PI_FLOAT = float(np.float32(math.pi))          # (c10::pi<float>, used in both dtypes)
 
 
-def _kind(dt, fused: bool) -> _Kind:
+def c_math(dt, fused: bool = False) -> _Kind:
+    """dt's C arithmetic and math functions (fused: with fused multiply-adds)."""
     if (dt, fused) not in _KINDS:
         _KINDS[dt, fused] = _Kind(np.dtype(dt).type, fused)
     return _KINDS[dt, fused]
@@ -321,7 +322,7 @@ def _elementwise(f, fused: bool):
     def forward(xs, p):
         dt = np.result_type(*xs)
         a, x = np.broadcast_arrays(*(v.astype(dt, copy=False) for v in xs))
-        k = _kind(dt, fused)
+        k = c_math(dt, fused)
         out = [f(k, u, v) for u, v in zip(a.reshape(-1).tolist(), x.reshape(-1).tolist())]
         return np.array(out, a.dtype).reshape(a.shape)
     return lambda xs, p: forward([np.asarray(v) for v in xs], p)
