@@ -17,7 +17,6 @@ Argument checks are in gamma_fns.py.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
@@ -107,6 +106,7 @@ class _Kind:
             return t(D(a) * D(b) + D(c))
         if t is np.float32:
             return t(D(a) * D(b) + D(c))            # (exact product, one rounding)
+        from fractions import Fraction              # (math.fma is Python 3.13's)
         return t(float(Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))))
 
     def _wrap(self, f):
