@@ -23,20 +23,35 @@ def _keep(rt, shape: tuple, p: float) -> np.ndarray:
     return rt.rng.rand(shape, np.dtype(np.float64)) < (1 - p)
 
 
+def _channels(x) -> tuple:
+    """The noise shape of channel-wise dropout, (N, C, 1, ...): PyTorch's
+    make_feature_noise, with its error for fewer than 2 dims."""
+    if x.data.ndim < 2:
+        raise GradvizError("Feature dropout requires at least 2 dimensions in the input",
+                           kind=RUNTIME, hint="channel-wise dropout takes (N, C, ...)")
+    return x.data.shape[:2] + (1,) * (x.data.ndim - 2)
+
+
 def _feature_dropout(rt, x, p: float, training: bool):
     """feature_dropout: whole channels (dim 1) zeroed, the rest scaled."""
     if p == 0 or not training or x.data.size == 0:
         return x
-    if x.data.ndim < 2:
-        raise GradvizError("Feature dropout requires at least 2 dimensions in the input",
-                           kind=RUNTIME, hint="channel-wise dropout takes (N, C, ...)")
+    shape = _channels(x)
     dt = x.data.dtype
     if p == 1:
         noise = np.zeros((), dt)
     else:
-        shape = x.data.shape[:2] + (1,) * (x.data.ndim - 2)
         noise = _keep(rt, shape, p).astype(dt) / dt.type(1 - p)
     return rt.binary("*", x, F._leaf(rt, noise, False, "dropout mask"))
+
+
+def feature_dropout(rt, input, p: float, training: bool):
+    """torch.feature_dropout: _feature_dropout of a float tensor."""
+    x = F._need_tensor(input, "feature_dropout", 1, "input")
+    if p == 0 or not training or x.data.size == 0:
+        return x
+    _channels(x)
+    return _feature_dropout(rt, _float_input(x, "feature_dropout"), p, training)
 
 
 def _float_input(x, fn: str):
@@ -95,9 +110,12 @@ def f_dropout1d(rt, input, p=0.5, training=True, inplace=False):
     return F.FUNCTIONS["squeeze"](rt, out, 0)
 
 
-def f_alpha_dropout(rt, input, p=0.5, training=False, inplace=False):
+def f_alpha_dropout(rt, input, p=0.5, training=False, inplace=False, *, channels=False):
     """Dropout that keeps a SELU network's mean and variance: dropped numbers
-    set to SELU's negative limit, then the whole an affine map of it."""
+    set to SELU's negative limit, then the whole an affine map of it.
+    channels: torch.feature_alpha_dropout's, one draw per channel (dim 1)."""
+    if channels and F.is_tensor(input) and p != 0 and training and input.data.size:
+        shape = _channels(input)
     x, p = _arguments("alpha_dropout", input, p, inplace)
     if p == 0 or not training or x.data.size == 0:
         return x
@@ -105,7 +123,7 @@ def f_alpha_dropout(rt, input, p=0.5, training=False, inplace=False):
     if p == 1:
         return rt.binary("*", x, F._leaf(rt, np.zeros((), x.data.dtype), False, "dropout mask"))
     a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
-    keep = _keep(rt, x.data.shape, p).astype(x.data.dtype)
+    keep = _keep(rt, shape if channels else x.data.shape, p).astype(x.data.dtype)
     # b = (noise - 1) * alpha a + alpha a p, noise * a: each step in the dtype
     b = ((keep + dt(-1)) * dt(_ALPHA * a) + dt(_ALPHA * a * p)).astype(x.data.dtype)
     noise = (keep * dt(a)).astype(x.data.dtype)

@@ -1000,15 +1000,21 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
         raise GradvizError(f"full(): fill_value must be a number, not {_describe(fill_value)}",
                            kind=TYPE, hint="e.g. full((2, 3), 0.5)")
     dt = _dtype_arg(dtype) or _infer_dtype(rt, [fill_value])
+    return np.full(shape, checked_fill(fill_value, dt, math.prod(shape)), dt)
+
+
+def checked_fill(fill_value, dt: np.dtype, count: int):
+    """A number to fill count elements of dtype dt with, converted as
+    PyTorch converts it (a value dt cannot hold is its overflow error)."""
     if dt.kind == "f":
-        checked_float(fill_value, dt, math.prod(shape))
+        checked_float(fill_value, dt, count)
     if dt in NARROW_INTS:
-        fill_value = narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
-    elif dt == np.int64 and isinstance(fill_value, float):
-        fill_value = narrow_ints([fill_value], dt, "int64_t")[0]
-    elif dt == F16:
-        fill_value = numbers_array(fill_value, dt)
-    return np.full(shape, fill_value, dt)
+        return narrow_ints([fill_value], dt, NARROW_INTS[dt])[0]
+    if dt == np.int64 and isinstance(fill_value, float):
+        return narrow_ints([fill_value], dt, "int64_t")[0]
+    if dt == F16:
+        return numbers_array(fill_value, dt)
+    return fill_value
 
 
 def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
@@ -4404,3 +4410,31 @@ alias_fns.install()
 # x.nbytes, x.ndimension(), x.is_nonzero(), torch.typename(x), ...
 from . import tensor_queries  # noqa: E402
 tensor_queries.install()
+
+# torch.dist, torch.renorm (norm_fns.py)
+from . import norm_fns  # noqa: E402
+norm_fns.install()
+
+# torch.nextafter, ldexp, frexp (float_fns.py)
+from . import float_fns  # noqa: E402
+float_fns.install()
+
+# torch.positive, real, imag, angle, isreal (complex_fns.py)
+from . import complex_fns  # noqa: E402
+complex_fns.install()
+
+# torch.fill, torch.range (fill_fns.py)
+from . import fill_fns  # noqa: E402
+fill_fns.install()
+
+# torch.mvlgamma (gamma_fns.py)
+from . import gamma_fns  # noqa: E402
+gamma_fns.install()
+
+# torch.threshold_, celu_, selu_, rrelu_, dropout_, feature_dropout, ... (act_inplace_fns.py)
+from . import act_inplace_fns  # noqa: E402
+act_inplace_fns.install()
+
+# torch.binomial (binomial.py)
+from . import binomial  # noqa: E402
+binomial.install()

@@ -798,6 +798,38 @@ INPUTS.update({
                                   case(anyv(3), num(1.5), alpha=-2.0)],
 })
 
+# dist and renorm (ops/distances.py): orders 1, 2 and others, inf without ties;
+# renorm's maxnorm below some slices' norms and above others'
+INPUTS.update({
+    "dist": [case(anyv(2, 3), anyv(3), p=p) for p in (2, 1, 3.0, 0.5, float("inf"))]
+    + [case(anyv(), anyv(2), p=2)],
+    "renorm": [case(anyv(2, 3), p=2.0, dim=0, maxnorm=1.5), case(anyv(2, 3, 2), p=1.0, dim=1, maxnorm=2.0),
+               case(anyv(3, 2), p=3.0, dim=-1 % 2, maxnorm=0.5), case(anyv(2, 2), p=2.0, dim=0, maxnorm=9.0)],
+})
+
+# nextafter, ldexp, frexp (ops/float_bits.py): frexp's mantissa away from the
+# powers of two, where it jumps
+INPUTS.update({
+    "nextafter": binary(anyv), "ldexp": binary(anyv),
+    "frexp": unary(lambda *shape: away(*shape, at=0.0, gap=0.55)),
+    # (angle of a real x: 0 or pi, flat away from 0)
+    "angle": unary(away),
+    # (torch.fill: of a number, and of a 0-d tensor)
+    "fill": [case(anyv(2, 3), value=1.5), case(anyv(3), anyv())],
+    # (mvlgamma: x above (p - 1) / 2, where every lgamma term is smooth)
+    "mvlgamma": unary(lambda *shape: anyv(*shape, lo=1.6, hi=4.0), p=3) + [case(pos(2, 3), p=1)],
+})
+# igamma and igammac (ops/igamma.py): a gradient for x only, so a is given
+# as float32, which the checks leave alone; a series, a continued fraction
+# and an asymptotic regime
+INPUTS.update({name: [case(lambda rng: pos(3)(rng).astype(np.float32), pos(3)),
+                      case(lambda rng: np.array([0.7, 3.0, 25.0], np.float32), fixed([2.5, 1.5, 24.0])),
+                      case(lambda rng: np.array(2.0, np.float32), pos(2, 3))]
+               for name in ("igamma", "igammac")})
+# torch.celu_ and selu_: elu's gradient from its result (is_result)
+INPUTS["elu_scaled"] = INPUTS["elu_scaled"] + unary(away, neg=2.0, pos=1.0, in_place=True,
+                                                    celu=True, **{"in": 0.5})
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]

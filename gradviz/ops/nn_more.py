@@ -306,8 +306,28 @@ def _elu_vjp(g, ans, xs, p):
     return np.where(x <= 0, low, g * pos).astype(x.dtype, copy=False)
 
 
-defop("elu_scaled", lambda t: "CeluBackward0" if t.params.get("celu") else "EluBackward0",
-      _elu_fwd, vjp=(_elu_vjp,), jvp=(_elu_vjp,), saved=("0",),
+def _elu_result_vjp(g, ans, xs, p):
+    """elu_backward (is_result true, torch.celu_ and selu_'s): from the
+    result, g * in * (result + neg) where it is <= 0, g * pos elsewhere."""
+    if not p.get("in_place"):
+        return _elu_vjp(g, ans, xs, p)
+    neg, pos, inp = _elu_coefs(ans, p)
+    g = np.asarray(g, ans.dtype)
+    return np.where(ans <= 0, g * inp * (ans + neg), g * pos).astype(ans.dtype, copy=False)
+
+
+def in_place_name(name: str):
+    """A grad_fn name, NAMEBackward0, that the in-place form (p["in_place"]:
+    torch.celu_, threshold_, ...) gives as NAMEBackward1."""
+    return lambda t: name + ("Backward1" if t.params.get("in_place") else "Backward0")
+
+
+_ELU_NAMES = {True: in_place_name("Celu"), False: in_place_name("Elu")}
+
+
+defop("elu_scaled", lambda t: _ELU_NAMES[bool(t.params.get("celu"))](t),
+      _elu_fwd, vjp=(_elu_result_vjp,), jvp=(_elu_result_vjp,),
+      saved=lambda node: ("r",) if node.params.get("in_place") else ("0",),
       formula=("d elu(x)/dx = scale if x > 0 else in * alpha * scale * exp(in * x)",),
       symbol="F.selu", dtype_rule=FLOAT)
 
@@ -351,7 +371,7 @@ defop("glu", "GluBackward0", _glu_fwd, vjp=(_glu_vjp,), jvp=(_glu_jvp,), saved=(
 
 # ---- threshold: p["threshold"], p["value"]: x where x > threshold, else value --
 
-defop("threshold", "ThresholdBackward0",
+defop("threshold", in_place_name("Threshold"),
       lambda xs, p: np.where(xs[0] > p["threshold"], xs[0],
                              np.asarray(p["value"]).astype(xs[0].dtype)).astype(xs[0].dtype),
       vjp=(lambda g, ans, xs, p: np.where(xs[0] > p["threshold"], g, 0).astype(xs[0].dtype),),
@@ -367,7 +387,7 @@ def _rrelu_slope(x, p):
     return np.where(x > 0, 1, p["slope"]).astype(x.dtype, copy=False)
 
 
-defop("rrelu", "RreluWithNoiseBackward0",
+defop("rrelu", in_place_name("RreluWithNoise"),
       lambda xs, p: np.where(xs[0] > 0, xs[0], xs[0] * xs[0].dtype.type(p["slope"])).astype(
           xs[0].dtype, copy=False),
       vjp=(lambda g, ans, xs, p: g * _rrelu_slope(xs[0], p),),

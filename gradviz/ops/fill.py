@@ -1,0 +1,28 @@
+"""torch.fill(x, value): a tensor of x's shape and dtype holding one value,
+a number (FillBackward0) or a 0-d tensor (FillBackward1, whose gradient is
+the sum of the output's). Argument checks are in fill_fns.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .reduce import _sum_fwd
+from .registry import SAME, defop
+
+
+def _fill(xs, p):
+    x = xs[0]
+    value = xs[1] if len(xs) == 2 else p["value"]
+    return np.full(np.shape(x), value, np.asarray(x).dtype)
+
+
+def _grad_fn(t) -> str:
+    return "FillBackward1" if len(t.args) == 2 else "FillBackward0"
+
+
+defop("fill", _grad_fn, _fill,
+      vjp=(lambda g, ans, xs, p: np.zeros_like(g), lambda g, ans, xs, p: _sum_fwd([g], {})),
+      jvp=(lambda t, ans, xs, p: np.zeros_like(ans),
+           lambda t, ans, xs, p: np.full(ans.shape, t, ans.dtype)),
+      saves=False, dtype_rule=SAME,
+      formula=("d fill(x, v)/dx = 0", "d fill(x, v)/dv = 1 per element"))
