@@ -27,105 +27,137 @@ POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR
 
 # the options every factory takes after a * (requires_grad: bool? there:
 # torch.ones(2, requires_grad=None) is torch.ones(2))
-OPTIONS = "*, out=, dtype=, layout=, device=, pin_memory=, requires_grad: bool?="
-LIKE_OPTIONS = "*, dtype=, layout=, device=, pin_memory=, requires_grad: bool?=, memory_format="
-NEW_OPTIONS = "*, dtype=, device=, requires_grad: bool?=, layout=, pin_memory="
+_FACTORY = ("torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+            "bool? pin_memory = False, bool? requires_grad = False")
+OPTIONS = "*, Tensor out = None, " + _FACTORY
+LIKE_OPTIONS = "*, torch.memory_format memory_format = None, " + _FACTORY
+NEW_OPTIONS = ("*, torch.dtype dtype = None, torch.device device = None, "
+               "bool? requires_grad = False, torch.layout layout = None, bool? pin_memory = False")
+GENERATOR = "*, torch.Generator generator, "
 
 
 def _reduction(dim: str) -> tuple:
     """(torch.NAME's form, x.NAME's) of a reduction over dim."""
-    return (forms(f"input, {dim}, keepdim: bool=, *, out="), forms(f"{dim}, keepdim: bool="))
+    return (forms(f"(Tensor input, {dim}, bool keepdim = False, *, Tensor out = None)"),
+            forms(f"({dim}, bool keepdim = False)"))
 
 
 def _sum_like(dim: str, out: str = "") -> tuple:
-    # (torch.sum/prod/mean: a form without dim, where keepdim has no place)
-    return (forms(f"input, *, dtype: dtype?=, {out}",
-                  f"input, {dim}, keepdim: bool=, *, dtype: dtype?=, out="),
-            forms("*, dtype: dtype?=", f"{dim}, keepdim: bool=, *, dtype: dtype?="))
+    # (torch.sum/prod/mean: a form without dim, where keepdim has no place;
+    # sum's and mean's dim is "int[1]?", None too; prod's an int)
+    return (forms(f"(Tensor input, *, torch.dtype dtype = None{out})",
+                  f"(Tensor input, {dim}, bool keepdim = False, *, torch.dtype dtype = None, "
+                  "Tensor out = None)"),
+            forms("(*, torch.dtype dtype = None)",
+                  f"({dim}, bool keepdim = False, *, torch.dtype dtype = None)"))
 
 
 def _max_like() -> tuple:
-    return (forms("input, *, out=", "input, other: Tensor, *, out=",
-                  "input, dim: int, keepdim: bool=, *, out="),
-            forms("", "other: Tensor", "dim: int, keepdim: bool="))
+    return (forms("(Tensor input, *, Tensor out = None)",
+                  "(Tensor input, Tensor other, *, Tensor out = None)",
+                  "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)"),
+            forms("()", "(Tensor other)", "(int dim, bool keepdim = False)"))
 
 
 def _any_like() -> tuple:
-    return (forms("input, *, out=", "input, dim: ints?=, keepdim: bool=, *, out=",
-                  "input, dim: int, keepdim: bool=, *, out="),
-            forms("", "dim: ints?=, keepdim: bool=", "dim: int, keepdim: bool="))
+    return (forms("(Tensor input, *, Tensor out = None)",
+                  "(Tensor input, tuple of ints dim = None, bool keepdim = False, *, "
+                  "Tensor out = None)",
+                  "(Tensor input, int dim, bool keepdim = False, *, Tensor out = None)"),
+            forms("()", "(tuple of ints dim = None, bool keepdim = False)",
+                  "(int dim, bool keepdim = False)"))
 
 
-def _sort_like(stable: str, out: str) -> tuple:
-    # (argsort's second form takes no out=)
-    return (forms(f"input, *, stable: {stable}, dim: int=, descending: bool=, out=",
-                  f"input, dim: int=, descending: bool=, *, {out}"),
-            forms(f"*, stable: {stable}, dim: int=, descending: bool=",
-                  "dim: int=, descending: bool="))
+def _sort_like(stable: str, out: str, second_out: str) -> tuple:
+    # (sort's stable is "bool?", taking None; argsort's a bool)
+    return (forms(f"(Tensor input, *, {stable} stable, int dim = -1, bool descending = False, "
+                  f"{out} out = None)",
+                  f"(Tensor input, int dim = -1, bool descending = False{second_out})"),
+            forms(f"(*, {stable} stable, int dim = -1, bool descending = False)",
+                  "(int dim = -1, bool descending = False)"))
 
 
 def _close() -> tuple:
-    return (forms("input, other, rtol=, atol=, equal_nan: bool="),
-            forms("other, rtol=, atol=, equal_nan: bool="))
+    return (forms("(Tensor input, Tensor other, float rtol = 1e-05, float atol = 1e-08, "
+                  "bool equal_nan = False)"),
+            forms("(Tensor other, float rtol = 1e-05, float atol = 1e-08, "
+                  "bool equal_nan = False)"))
 
 
 # name: (PyTorch's forms of torch.NAME, of x.NAME; None: no such form), as
 # its "expected one of:" lists them (the named-dimension forms left out:
 # gradviz has no named tensors); see arg_parser for how they are written
 TABLE = {
-    # (sum's and mean's dim is "int[1]?": None too; prod's an int)
-    "sum": _sum_like("dim: ints?"), "prod": _sum_like("dim: int"),
-    "mean": _sum_like("dim: ints?", "out="),
-    "nansum": (forms("input, dim: ints?=, keepdim: bool=, *, dtype: dtype?=, out="),
-               forms("dim: ints?=, keepdim: bool=, *, dtype: dtype?=")),
-    **{name: _reduction("dim: int?=") for name in ("argmax", "argmin")},
-    **{name: _reduction("dim: ints?=") for name in ("amax", "amin")},
-    "logsumexp": _reduction("dim: ints"),
-    "median": (forms("input", "input, dim: int, keepdim: bool=, *, out="),
-               forms("", "dim: int, keepdim: bool=")),
+    "sum": _sum_like("tuple of ints? dim"), "prod": _sum_like("int dim"),
+    "mean": _sum_like("tuple of ints? dim", ", Tensor out = None"),
+    "nansum": (forms("(Tensor input, tuple of ints dim = None, bool keepdim = False, *, "
+                     "torch.dtype dtype = None, Tensor out = None)"),
+               forms("(tuple of ints dim = None, bool keepdim = False, *, "
+                     "torch.dtype dtype = None)")),
+    **{name: _reduction("int dim = None") for name in ("argmax", "argmin")},
+    **{name: _reduction("tuple of ints? dim = []") for name in ("amax", "amin")},
+    "logsumexp": _reduction("tuple of ints dim"),
+    "median": (forms("(Tensor input)", "(Tensor input, int dim, bool keepdim = False, *, "
+                     "tuple of Tensors out = None)"),
+               forms("()", "(int dim, bool keepdim = False)")),
     "max": _max_like(), "min": _max_like(), "any": _any_like(), "all": _any_like(),
-    # (sort's stable is "bool?", taking None; argsort's a bool)
-    "sort": _sort_like("bool?", "out="), "argsort": _sort_like("bool", ""),
-    "topk": (forms("input, k: int, dim: int=, largest: bool=, sorted: bool=, *, out="),
-             forms("k: int, dim: int=, largest: bool=, sorted: bool=")),
+    "sort": _sort_like("bool?", "tuple of Tensors", ", *, tuple of Tensors out = None"),
+    "argsort": _sort_like("bool", "Tensor", ""),
+    "topk": (forms("(Tensor input, int k, int dim = -1, bool largest = True, bool sorted = True, "
+                   "*, tuple of Tensors out = None)"),
+             forms("(int k, int dim = -1, bool largest = True, bool sorted = True)")),
     "isclose": _close(), "allclose": _close(),
-    "requires_grad_": (None, forms("requires_grad: bool=")),
+    "requires_grad_": (None, forms("(bool requires_grad = True)")),
     # (no bools, but their arity: x.stride(0, 1), x.is_contiguous(0))
-    "stride": (None, forms("dim: int?=")), "is_contiguous": (None, forms("*, memory_format=")),
+    "stride": (None, forms("(int? dim = None)")),
+    "is_contiguous": (None, forms("(*, torch.memory_format memory_format = contiguous_format)")),
     # (torch.tensor's requires_grad is a bool, the other factories' a bool?)
-    "tensor": (forms("data, *, dtype=, device=, requires_grad: bool=, pin_memory="), None),
-    "as_tensor": (forms("data, *, dtype=, device="), None),
-    **{name: (forms(f"*size, {OPTIONS}, memory_format="), None) for name in ("ones", "zeros",
-                                                                             "empty")},
-    "full": (forms(f"size, fill_value, {OPTIONS}"), None),
-    **{name: (forms(f"input, {LIKE_OPTIONS}"), None) for name in ("ones_like", "zeros_like")},
-    "full_like": (forms(f"input, fill_value, {LIKE_OPTIONS}"), None),
-    **{name: (None, forms(f"*size, {NEW_OPTIONS}")) for name in ("new_ones", "new_zeros")},
-    "new_full": (None, forms(f"size, fill_value, {NEW_OPTIONS}")),
-    "new_tensor": (None, forms("data, *, dtype=, device=, requires_grad: bool=")),
-    **{name: (forms(f"*size, *, generator, {OPTIONS[3:]}", f"*size, {OPTIONS}"), None)
-       for name in ("rand", "randn")},
-    "randint": (forms(f"high, size, *, generator, {OPTIONS[3:]}", f"high, size, {OPTIONS}",
-                      f"low, high, size, *, generator, {OPTIONS[3:]}",
-                      f"low, high, size, {OPTIONS}"), None),
-    "arange": (forms(f"end, {OPTIONS}", f"start, end, {OPTIONS}",
-                     f"start, end, step=, {OPTIONS}"), None),
-    "eye": (forms(f"n, {OPTIONS}", f"n, m, {OPTIONS}"), None),
-    # (four forms by the types of start and end: the same to the count)
-    "linspace": (forms(*[f"start, end, steps, {OPTIONS}"] * 4), None),
-    **{name: (forms(f"input, *, generator, {LIKE_OPTIONS[3:]}", f"input, {LIKE_OPTIONS}"), None)
+    "tensor": (forms("(Object data, *, torch.dtype dtype = None, torch.device device = None, "
+                     "bool requires_grad = False, bool? pin_memory = False)"), None),
+    "as_tensor": (forms("(PyObject data, *, torch.dtype dtype = None, "
+                        "torch.device device = None)"), None),
+    **{name: (forms(f"(tuple of ints size, {OPTIONS}, torch.memory_format memory_format = None)"),
+              None) for name in ("ones", "zeros", "empty")},
+    "full": (forms(f"(tuple of ints size, Number fill_value, {OPTIONS})"), None),
+    **{name: (forms(f"(Tensor input, {LIKE_OPTIONS})"), None) for name in ("ones_like",
+                                                                           "zeros_like")},
+    "full_like": (forms(f"(Tensor input, Number fill_value, {LIKE_OPTIONS})"), None),
+    **{name: (None, forms(f"(tuple of ints size, {NEW_OPTIONS})")) for name in ("new_ones",
+                                                                               "new_zeros")},
+    "new_full": (None, forms(f"(tuple of ints size, Number fill_value, {NEW_OPTIONS})")),
+    "new_tensor": (None, forms("(Object data, *, torch.dtype dtype = None, "
+                               "torch.device device = None, bool requires_grad = False)")),
+    **{name: (forms(f"(tuple of ints size, {GENERATOR}{OPTIONS[3:]})",
+                    f"(tuple of ints size, {OPTIONS})"), None) for name in ("rand", "randn")},
+    "randint": (forms(f"(int high, tuple of ints size, {GENERATOR}{OPTIONS[3:]})",
+                      f"(int high, tuple of ints size, {OPTIONS})",
+                      f"(int low, int high, tuple of ints size, {GENERATOR}{OPTIONS[3:]})",
+                      f"(int low, int high, tuple of ints size, {OPTIONS})"), None),
+    "arange": (forms(f"(Number end, {OPTIONS})", f"(Number start, Number end, *, {_FACTORY})",
+                     f"(Number start, Number end, Number step = 1, {OPTIONS})"), None),
+    "eye": (forms(f"(int n, {OPTIONS})", f"(int n, int m, {OPTIONS})"), None),
+    # (four forms by the types of start and end)
+    "linspace": (forms(*[f"({start} start, {end} end, int steps, {OPTIONS})"
+                         for start, end in (("Tensor", "Tensor"), ("Number", "Tensor"),
+                                            ("Tensor", "Number"), ("Number", "Number"))]), None),
+    **{name: (forms(f"(Tensor input, {GENERATOR}{LIKE_OPTIONS[3:]})",
+                    f"(Tensor input, {LIKE_OPTIONS})"), None)
        for name in ("rand_like", "randn_like")},
 }
 
 # torch.linalg's norms (the interpreter's torch.linalg module takes these):
 # the function, the name PyTorch's messages give it, its forms
-_NORM = "dim=, keepdim: bool=, *, dtype=, out="
+_NORM = "tuple of ints dim = None, bool keepdim = False, *, torch.dtype dtype = None, " \
+        "Tensor out = None"
+_MATRIX_NORM = _NORM.replace("None", "{-2,-1}", 1)
 LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
-                   forms(f"input, ord=, {_NORM}", f"input, ord, {_NORM}")),
+                   forms(f"(Tensor input, Number ord = None, {_NORM})",
+                         f"(Tensor input, str ord, {_NORM})")),
           "vector_norm": (F.f_linalg_vector_norm, "linalg_vector_norm",
-                          forms(f"input, ord=, {_NORM}")),
+                          forms(f"(Tensor input, Number ord = 2, {_NORM})")),
           "matrix_norm": (F.f_linalg_matrix_norm, "linalg_matrix_norm",
-                          forms(f"input, ord, {_NORM}", f"input, ord=, {_NORM}"))}
+                          forms(f"(Tensor input, Number ord, {_MATRIX_NORM})",
+                                f'(Tensor input, str ord = "fro", {_MATRIX_NORM})'))}
 
 
 def install() -> None:
