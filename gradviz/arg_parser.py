@@ -48,15 +48,20 @@ KINDS = {
     "dtype": lambda v: v.__class__ not in PLAIN,
     # (a tensor and a numpy value are left to gradviz's function)
     "Number": lambda v: v.__class__ in NUMBERS or _is_tensor(v) or _is_numpy(v),
+    # (a Tensor of add, mul, where, ...: PyTorch takes a number there too)
+    "Tensor+": lambda v: KINDS["Number"](v),
+    # (the items are left to gradviz's function: cat's own error names one)
+    "Tensors": lambda v: isinstance(v, (tuple, list)),
 }
 PLAIN = (int, float, bool, str, tuple, list)
 NUMBERS = (int, float, bool, complex)
 # the kind each of PyTorch's type words is checked as (the others: any value)
 TYPE_KINDS = {"bool": "bool", "int": "int", "tuple of ints": "ints", "torch.dtype": "dtype",
-              "Tensor": "Tensor", "Number": "Number"}
+              "Tensor": "Tensor", "Number": "Number", "tuple of Tensors": "Tensors"}
 # how PyTorch's messages name each kind
 KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "torch.dtype",
-              "Tensor": "Tensor", "Number": "Number"}
+              "Tensor": "Tensor", "Number": "Number", "Tensor+": "Tensor",
+              "Tensors": "tuple of Tensors"}
 
 
 def _is_int_tensor(v) -> bool:
@@ -78,7 +83,7 @@ class Param:
         self.kwonly = kwonly
         self.kind = TYPE_KINDS.get(type_words.rstrip("?"), "")
         if self.kind == "Tensor" and numbers_as_tensors:
-            self.kind = "Number"            # (a tensor passes as one)
+            self.kind = "Tensor+"
         self.takes = KINDS[self.kind]
         self.none_ok = type_words.endswith("?") or default == "None" or not self.kind
         self.aliases = (self.name, *NUMPY_NAMES.get(self.name, ()))

@@ -11,7 +11,9 @@ required positional arguments: "dim"', "sum() takes from 1 to 2 positional
 arguments but 3 were given", x.sum(keepdim=True) without a dim). gradviz's
 functions take any truth value and word such calls as Python does, so
 install() wraps each function of the table below once with arg_parser's
-check of PyTorch's forms, which runs before the function does.
+check of PyTorch's forms, which runs before the function does. The table
+also holds the most-called functions without bools (add, mul, pow, where,
+view, cat, ...), for the same messages and PyTorch's argument names.
 """
 
 from __future__ import annotations
@@ -137,6 +139,42 @@ TABLE = {
                      f"(Number start, Number end, Number step = 1, {OPTIONS})"), None),
     "eye": (forms(f"(int n, {OPTIONS})", f"(int n, int m, {OPTIONS})"), None),
     # (four forms by the types of start and end)
+    # (add's and sub's deprecated forms put alpha before other)
+    **{name: (forms("(Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None)",
+                    numbers_as_tensors=True,
+                    deprecated=("(Tensor input, Number alpha, Tensor other, *, "
+                                "Tensor out = None)",)),
+              forms("(Tensor other, *, Number alpha = 1)", numbers_as_tensors=True,
+                    deprecated=("(Number alpha, Tensor other)",)))
+       for name in ("add", "sub")},
+    "mul": (forms("(Tensor input, Tensor other, *, Tensor out = None)", numbers_as_tensors=True),
+            forms("(Tensor other)", numbers_as_tensors=True)),
+    "div": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                  "(Tensor input, Tensor other, *, str? rounding_mode, Tensor out = None)",
+                  "(Tensor input, Number other, *, str? rounding_mode)", numbers_as_tensors=True),
+            forms("(Tensor other)", "(Tensor other, *, str? rounding_mode)",
+                  "(Number other, *, str? rounding_mode)", numbers_as_tensors=True)),
+    **{name: (forms("(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
+                    "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)"),
+              forms("(Tensor min = None, Tensor max = None)",
+                    "(Number min = None, Number max = None)"))
+       for name in ("clamp", "clip")},
+    "pow": (forms("(Tensor input, Tensor exponent, *, Tensor out = None)",
+                  "(Number self, Tensor exponent, *, Tensor out = None)",
+                  "(Tensor input, Number exponent, *, Tensor out = None)"),
+            forms("(Tensor exponent)", "(Number exponent)")),
+    "where": (forms("(Tensor condition)",
+                    "(Tensor condition, Tensor input, Tensor other, *, Tensor out = None)",
+                    "(Tensor condition, Number self, Tensor other)",
+                    "(Tensor condition, Tensor input, Number other)",
+                    "(Tensor condition, Number self, Number other)"),
+              forms("(Tensor condition, Tensor other)", "(Tensor condition, Number other)")),
+    **{name: (forms("(tuple of Tensors tensors, int dim = 0, *, Tensor out = None)"), None)
+       for name in ("cat", "stack")},
+    "reshape": (forms("(Tensor input, tuple of ints shape)"), forms("(tuple of ints shape)")),
+    "view": (None, forms("(torch.dtype dtype)", "(tuple of ints size)")),
+    "matmul": (forms("(Tensor input, Tensor other, *, Tensor out = None)"),
+               forms("(Tensor other)")),
     "linspace": (forms(*[f"({start} start, {end} end, int steps, {OPTIONS})"
                          for start, end in (("Tensor", "Tensor"), ("Number", "Tensor"),
                                             ("Tensor", "Number"), ("Number", "Number"))]), None),
@@ -180,6 +218,8 @@ def checked(call, fname: str, overloads: tuple, method: bool):
     PyTorch's forms of fname takes (by number, name and bool arguments)."""
     sig = inspect.signature(call)
     renames = _renames(sig, overloads, method)
+    spread = next((name for name, p in sig.parameters.items()
+                   if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
     seen = set()
 
     @functools.wraps(call)
@@ -187,6 +227,8 @@ def checked(call, fname: str, overloads: tuple, method: bool):
         arg_parser.check(fname, overloads, args[1:] if method else args, kw, seen)
         if kw and not renames.keys().isdisjoint(kw):
             kw = {renames.get(k, k): v for k, v in kw.items()}
+        if kw and spread in kw:          # (x.reshape(shape=(2, 3)): gradviz's *shape)
+            args, kw = (*args, kw.pop(spread)), kw
         return passed_on(call, rt, args, kw)
     # (the interpreter leaves a numpy bool there as it is, for the check)
     check.bool_slots = _bool_slots(sig, overloads)
@@ -196,14 +238,20 @@ def checked(call, fname: str, overloads: tuple, method: bool):
 def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
     """PyTorch's names of arguments (and numpy's it takes) that gradviz's
     function calls otherwise: {name: gradviz's name}. Its input (the
-    tensor) and other are its first arguments after rt, whatever their name."""
+    tensor) and other (or exponent) are its first arguments after rt,
+    whatever their name; a size its ints one by one take is its *args."""
     order = list(sig.parameters)[1:]        # (after rt)
-    own = {"input": order[0] if order else None,
-           "other": order[1] if len(order) > 1 and order[1] == "b" else None}
+    second = order[1] if len(order) > 1 and order[1] in ("b", "other") else None
+    own = {"input": order[0] if order else None, "self": order[0] if order else None,
+           "other": second, "exponent": second}
+    spread = next((name for name in order
+                   if sig.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL), None)
     renames = {}
     for form in overloads:
         for p in form.params:
             target = p.name if p.name in sig.parameters else own.get(p.name)
+            if form.varargs and p is form.params[0] and spread:
+                target = spread
             for name in p.aliases:
                 if target and name != target and name not in sig.parameters:
                     renames[name] = target
