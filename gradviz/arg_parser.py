@@ -48,6 +48,7 @@ KINDS = {
     "dtype": lambda v: v.__class__ not in PLAIN,
     # (a tensor and a numpy value are left to gradviz's function)
     "Number": lambda v: v.__class__ in NUMBERS or _is_tensor(v) or _is_numpy(v),
+    "float": lambda v: v.__class__ in NUMBERS[:3] or _is_tensor(v) or _is_numpy(v),
     # (a Tensor of add, mul, where, ...: PyTorch takes a number there too)
     "Tensor+": lambda v: KINDS["Number"](v),
     # (the items are left to gradviz's function: cat's own error names one)
@@ -57,11 +58,12 @@ PLAIN = (int, float, bool, str, tuple, list)
 NUMBERS = (int, float, bool, complex)
 # the kind each of PyTorch's type words is checked as (the others: any value)
 TYPE_KINDS = {"bool": "bool", "int": "int", "tuple of ints": "ints", "torch.dtype": "dtype",
-              "Tensor": "Tensor", "Number": "Number", "tuple of Tensors": "Tensors"}
+              "Tensor": "Tensor", "Number": "Number", "tuple of Tensors": "Tensors",
+              "float": "float"}
 # how PyTorch's messages name each kind
 KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "torch.dtype",
               "Tensor": "Tensor", "Number": "Number", "Tensor+": "Tensor",
-              "Tensors": "tuple of Tensors"}
+              "Tensors": "tuple of Tensors", "float": "float"}
 
 
 def _is_int_tensor(v) -> bool:
@@ -205,13 +207,18 @@ def _too_many(fname: str, form: Form, nargs: int):
 
 
 def _missing(fname: str, form: Form, start: int):
-    # (PyTorch's wording, its plural the other way round: "missing 1
-    # required positional arguments", "missing 2 required positional
-    # argument"; every required one from the first missing on)
-    names = [p.name for p in form.params[start:] if p.required]
+    # (every required one from the first missing on)
+    raise _error(f"{fname}() " + missing_words([p.name for p in form.params[start:]
+                                                 if p.required]))
+
+
+def missing_words(names: list) -> str:
+    """PyTorch's words for the arguments a call left out, its plural the
+    other way round: 'missing 1 required positional arguments: "dim"',
+    'missing 2 required positional argument: "input", "other"'."""
     plural = "s" if len(names) == 1 else ""
-    raise _error(f"{fname}() missing {len(names)} required positional argument{plural}: "
-                 + ", ".join(f'"{n}"' for n in names))
+    return (f"missing {len(names)} required positional argument{plural}: "
+            + ", ".join(f'"{n}"' for n in names))
 
 
 def _extra_keyword(fname: str, form: Form, kw: dict, nargs: int):

@@ -173,8 +173,24 @@ TABLE = {
        for name in ("cat", "stack")},
     "reshape": (forms("(Tensor input, tuple of ints shape)"), forms("(tuple of ints shape)")),
     "view": (None, forms("(torch.dtype dtype)", "(tuple of ints size)")),
-    "matmul": (forms("(Tensor input, Tensor other, *, Tensor out = None)"),
-               forms("(Tensor other)")),
+    **{name: (forms(f"(Tensor input, Tensor {second}, *, Tensor out = None)"),
+              forms(f"(Tensor {second})"))
+       for name, second in (("matmul", "other"), ("dot", "tensor"), ("mv", "vec"),
+                            ("outer", "vec2"))},
+    "mm": (forms("(Tensor input, Tensor mat2, *, Tensor out = None)",
+                 "(Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)"),
+           forms("(Tensor mat2)")),
+    "geometric_": (None, forms("(float p, *, torch.Generator generator = None)")),
+    "exponential_": (None, forms("(float lambd = 1, *, torch.Generator generator = None)")),
+    # (torch.fill_ comes later, from alias_fns: its method's forms only)
+    "fill_": (None, forms("(Tensor value)", "(Number value)")),
+    "masked_fill": (forms("(Tensor input, Tensor mask, Tensor value)",
+                          "(Tensor input, Tensor mask, Number value)"),
+                    forms("(Tensor mask, Tensor value)", "(Tensor mask, Number value)")),
+    "masked_fill_": (None, forms("(Tensor mask, Tensor value)", "(Tensor mask, Number value)")),
+    "lerp": (forms("(Tensor input, Tensor end, Tensor weight, *, Tensor out = None)",
+                   "(Tensor input, Tensor end, Number weight, *, Tensor out = None)"),
+             forms("(Tensor end, Tensor weight)", "(Tensor end, Number weight)")),
     "linspace": (forms(*[f"({start} start, {end} end, int steps, {OPTIONS})"
                          for start, end in (("Tensor", "Tensor"), ("Number", "Tensor"),
                                             ("Tensor", "Number"), ("Number", "Number"))]), None),
@@ -237,20 +253,23 @@ def checked(call, fname: str, overloads: tuple, method: bool):
 
 def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
     """PyTorch's names of arguments (and numpy's it takes) that gradviz's
-    function calls otherwise: {name: gradviz's name}. Its input (the
-    tensor) and other (or exponent) are its first arguments after rt,
-    whatever their name; a size its ints one by one take is its *args."""
+    function calls otherwise: {name: gradviz's name}. Its first argument
+    after rt is the tensor (input, or self), and where its second is a
+    plain "b" or "other", that is PyTorch's second (other, exponent, vec2),
+    whatever PyTorch names them; a size its ints one by one take is its *args."""
     order = list(sig.parameters)[1:]        # (after rt)
-    second = order[1] if len(order) > 1 and order[1] in ("b", "other") else None
-    own = {"input": order[0] if order else None, "self": order[0] if order else None,
-           "other": second, "exponent": second}
+    named = [name for name in order if sig.parameters[name].kind in POSITIONAL]
+    places = named[:2] if len(named) > 1 and named[1] in ("b", "other") else named[:1]
     spread = next((name for name in order
                    if sig.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL), None)
+    skip = 1 if method else 0               # (a method's forms leave self out)
     renames = {}
     for form in overloads:
-        for p in form.params:
-            target = p.name if p.name in sig.parameters else own.get(p.name)
-            if form.varargs and p is form.params[0] and spread:
+        for i, p in enumerate(form.params):
+            target = p.name if p.name in sig.parameters else None
+            if target is None and not p.kwonly and i + skip < len(places):
+                target = places[i + skip]
+            if form.varargs and i == 0 and spread:
                 target = spread
             for name in p.aliases:
                 if target and name != target and name not in sig.parameters:
