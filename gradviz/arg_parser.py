@@ -48,6 +48,7 @@ KINDS = {
     "dtype": lambda v: v.__class__ not in PLAIN,
     # (a tensor and a numpy value are left to gradviz's function)
     "Number": lambda v: v.__class__ in NUMBERS or _is_tensor(v) or _is_numpy(v),
+    "str": lambda v: v.__class__ is str,
     "float": lambda v: v.__class__ in NUMBERS[:3] or _is_tensor(v) or _is_numpy(v),
     # (a Tensor of add, mul, where, ...: PyTorch takes a number there too)
     "Tensor+": lambda v: KINDS["Number"](v),
@@ -59,11 +60,11 @@ NUMBERS = (int, float, bool, complex)
 # the kind each of PyTorch's type words is checked as (the others: any value)
 TYPE_KINDS = {"bool": "bool", "int": "int", "tuple of ints": "ints", "torch.dtype": "dtype",
               "Tensor": "Tensor", "Number": "Number", "tuple of Tensors": "Tensors",
-              "float": "float"}
+              "float": "float", "str": "str"}
 # how PyTorch's messages name each kind
 KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "torch.dtype",
               "Tensor": "Tensor", "Number": "Number", "Tensor+": "Tensor",
-              "Tensors": "tuple of Tensors", "float": "float"}
+              "Tensors": "tuple of Tensors", "float": "float", "str": "str"}
 
 
 def _is_int_tensor(v) -> bool:
