@@ -180,6 +180,11 @@ TABLE = {
     "mm": (forms("(Tensor input, Tensor mat2, *, Tensor out = None)",
                  "(Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)"),
            forms("(Tensor mat2)")),
+    **{name: (forms(f"(Tensor input, Tensor {bound}, *, Tensor out = None)",
+                    f"(Tensor input, Number {bound}, *, Tensor out = None)"),
+              forms(f"(Tensor {bound})", f"(Number {bound})"))
+       for name, bound in (("clamp_max", "max"), ("clamp_min", "min"))},
+    "matrix_power": (forms("(Tensor input, int n, *, Tensor out = None)"), forms("(int n)")),
     "geometric_": (None, forms("(float p, *, torch.Generator generator = None)")),
     "exponential_": (None, forms("(float lambd = 1, *, torch.Generator generator = None)")),
     # (torch.fill_ comes later, from alias_fns: its method's forms only)
@@ -211,7 +216,15 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
                           forms(f"(Tensor input, Number ord = 2, {_NORM})")),
           "matrix_norm": (F.f_linalg_matrix_norm, "linalg_matrix_norm",
                           forms(f"(Tensor input, Number ord, {_MATRIX_NORM})",
-                                f'(Tensor input, str ord = "fro", {_MATRIX_NORM})'))}
+                                f'(Tensor input, str ord = "fro", {_MATRIX_NORM})')),
+          "matrix_power": (F.LINALG["matrix_power"], "linalg_matrix_power",
+                           forms("(Tensor input, int n, *, Tensor out = None)")),
+          "matrix_rank": (F.LINALG["matrix_rank"], "linalg_matrix_rank",
+                          forms(*[f"(Tensor input, *, {kind} atol = None, {kind} rtol = None, "
+                                  "bool hermitian = False, Tensor out = None)"
+                                  for kind in ("Tensor", "float")],
+                                *[f"(Tensor input, {kind} tol, bool hermitian = False, *, "
+                                  "Tensor out = None)" for kind in ("Tensor", "float")]))}
 
 
 def install() -> None:

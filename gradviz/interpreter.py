@@ -684,7 +684,7 @@ def _module_tree() -> dict:
     linalg = Module("torch.linalg", {
         **{k: Function(f"linalg_{k}", bool_args.linalg_function(k)) for k in bool_args.LINALG},
         **{k: Function(f"linalg_{k}", v) for k, v in functions.LINALG.items()
-           if k != "matrix_norm"},
+           if k not in bool_args.LINALG},
         # (except torch.linalg.LinAlgError: a singular matrix's error)
         "LinAlgError": PyType("_LinAlgError")})
     linalg.members.update({name: Function(f"linalg_{name}", f)       # (torch.linalg.cross)
