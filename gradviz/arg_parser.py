@@ -46,12 +46,12 @@ KINDS = {
     "Tensor": _is_tensor,
     # (only plain values are refused: gradviz's dtypes are of several classes)
     "dtype": lambda v: v.__class__ not in PLAIN,
-    # (a tensor and a numpy value are left to gradviz's function)
-    "Number": lambda v: v.__class__ in NUMBERS or _is_tensor(v) or _is_numpy(v),
+    # (a numpy value is left to gradviz's function)
+    "Number": lambda v: v.__class__ in NUMBERS or _is_number_tensor(v) or _is_numpy(v),
     "str": lambda v: v.__class__ is str,
-    "float": lambda v: v.__class__ in NUMBERS[:3] or _is_tensor(v) or _is_numpy(v),
+    "float": lambda v: v.__class__ in NUMBERS[:3] or _is_number_tensor(v) or _is_numpy(v),
     # (a Tensor of add, mul, where, ...: PyTorch takes a number there too)
-    "Tensor+": lambda v: KINDS["Number"](v),
+    "Tensor+": lambda v: _is_tensor(v) or KINDS["Number"](v),
     # (the items are left to gradviz's function: cat's own error names one)
     "Tensors": lambda v: isinstance(v, (tuple, list)),
 }
@@ -69,7 +69,12 @@ KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "t
 
 def _is_int_tensor(v) -> bool:
     """A tensor PyTorch takes for an int: one integer (not bool) number."""
-    return _is_tensor(v) and v.data.ndim == 0 and v.data.dtype.kind in "iu"
+    return _is_number_tensor(v) and v.data.dtype.kind in "iu"
+
+
+def _is_number_tensor(v) -> bool:
+    """A tensor PyTorch takes for a number: 0-dim, not requiring grad."""
+    return _is_tensor(v) and v.data.ndim == 0 and not v.requires_grad
 
 
 def _is_numpy(v) -> bool:

@@ -658,6 +658,14 @@ PYTHON_LEVEL = frozenset("""
     set_default_device set_default_dtype set_printoptions set_rng_state split tensordot typename
     unique unique_consecutive unravel_index backward register_hook
     register_post_accumulate_grad_hook unflatten""".split())
+# torch.nn.functional's functions that are PyTorch's own C functions
+# (F.conv2d is torch.conv2d): their argument errors are its argument parser's
+PARSED_NN_FUNCTIONAL = frozenset("""
+    adaptive_avg_pool1d avg_pool1d avg_pool2d avg_pool3d bilinear celu_ channel_shuffle conv1d
+    conv2d conv3d conv_tbc conv_transpose1d conv_transpose2d conv_transpose3d cosine_similarity
+    elu_ gelu hardshrink hardtanh_ leaky_relu_ linear logsigmoid one_hot pairwise_distance pdist
+    pixel_shuffle pixel_unshuffle prelu relu_ rrelu_ scaled_dot_product_attention selu_ softplus
+    softshrink threshold_""".split())
 _PY_MISSING = r"^missing \d+ required (?:positional|keyword-only) arguments?: "
 
 

@@ -493,9 +493,11 @@ def _at_the_call(exc: TypeError) -> bool:
 
 
 def _parsed_by_pytorch(fn: "Function") -> bool:
-    """Whether fn is torch.NAME or torch.linalg.NAME, whose arguments
-    PyTorch's argument parser reads (torch.nn.functional's are Python's)."""
-    return GLOBALS["torch"].members.get(fn.name) is fn or fn.name.startswith("linalg_")
+    """Whether fn is torch.NAME, torch.linalg.NAME or one of the few C
+    functions of torch.nn.functional, whose arguments PyTorch's argument
+    parser reads (torch.nn.functional's others are Python's)."""
+    return GLOBALS["torch"].members.get(fn.name) is fn or fn.name.startswith("linalg_") or \
+        fn.name in functions.PARSED_NN_FUNCTIONAL and GLOBALS["F"].members.get(fn.name) is fn
 
 
 def _argument_error(name: str, exc: TypeError, hidden: int = 1,
