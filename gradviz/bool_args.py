@@ -194,6 +194,44 @@ TABLE = {
               forms(f"(Tensor {bound})", f"(Number {bound})"))
        for name, bound in (("clamp_max", "max"), ("clamp_min", "min"))},
     "matrix_power": (forms("(Tensor input, int n, *, Tensor out = None)"), forms("(int n)")),
+    # (the forms of a Number first: "self", gradviz's input)
+    **{name: (forms(f"(Tensor input, Tensor {second}, *, Tensor out = None)",
+                    f"(Number self, Tensor {second}, *, Tensor out = None)",
+                    f"(Tensor input, Number {second}, *, Tensor out = None)"),
+              forms(f"(Tensor {second})", f"(Number {second})"))
+       for name, second in (("float_power", "exponent"), ("xlogy", "other"))},
+    "remainder": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                        "(Number self, Tensor other)",
+                        "(Tensor input, Number other, *, Tensor out = None)"),
+                  forms("(Tensor other)", "(Number other)")),
+    "fmod": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                   "(Tensor input, Number other, *, Tensor out = None)"),
+             forms("(Tensor other)", "(Number other)")),
+    "scatter": (forms(*[f"(Tensor input, int dim, Tensor index, {value}, *, {reduce}"
+                        "Tensor out = None)" for value in ("Tensor src", "Number value")
+                        for reduce in ("", "str reduce, ")]),
+                forms(*[f"(int dim, Tensor index, {value}{reduce})"
+                        for value in ("Tensor src", "Number value")
+                        for reduce in ("", ", *, str reduce")])),
+    "index_fill": (forms("(Tensor input, int dim, Tensor index, Tensor value)",
+                         "(Tensor input, int dim, Tensor index, Number value)"),
+                   forms("(int dim, Tensor index, Tensor value)",
+                         "(int dim, Tensor index, Number value)")),
+    "narrow": (forms("(Tensor input, int dim, Tensor start, int length)",
+                     "(Tensor input, int dim, int start, int length)"),
+               forms("(int dim, Tensor start, int length)", "(int dim, int start, int length)")),
+    "quantile": (forms(*[f"(Tensor input, {q} q, int dim = None, bool keepdim = False, *, "
+                         'str interpolation = "linear", Tensor out = None)'
+                         for q in ("Tensor", "float")]),
+                 forms(*[f"({q} q, int dim = None, bool keepdim = False, *, "
+                         'str interpolation = "linear")' for q in ("Tensor", "float")])),
+    "repeat_interleave": (forms("(Tensor input, Tensor repeats, int dim = None, *, "
+                                "int output_size = None)",
+                                "(Tensor repeats, *, int output_size = None)",
+                                "(Tensor input, int repeats, int dim = None, *, "
+                                "int output_size = None)"),
+                          forms("(Tensor repeats, int dim = None, *, int output_size = None)",
+                                "(int repeats, int dim = None, *, int output_size = None)")),
     "geometric_": (None, forms("(float p, *, torch.Generator generator = None)")),
     "exponential_": (None, forms("(float lambd = 1, *, torch.Generator generator = None)")),
     # (torch.fill_ comes later, from alias_fns: its method's forms only)

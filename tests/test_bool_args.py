@@ -137,6 +137,12 @@ WRONG_KINDS = [
     "torch.linalg.norm(x, 'a', 'b', 'c')", "x.sort('a', 'b')", "x.argsort(x)",
     "x.lerp(x, 'a')", "torch.lerp(x)", "x.masked_fill(x > 0)", "x.fill_('a')",
     "x.geometric_(p='a')", "x.exponential_(1, 2)", "torch.max(x, 1, keepdim=None)",
+    "torch.float_power(x)", "x.float_power('a')", "torch.xlogy('a', x)", "x.xlogy()",
+    "torch.remainder(x)", "x.remainder('a')", "torch.fmod(x, 'a')", "x.fmod()",
+    "x.scatter(0, x)", "torch.scatter(x, 0)", "x.scatter(0, x, 'a', reduce='add')",
+    "x.index_fill(0)", "torch.index_fill(x, 0, x, 'a')", "x.narrow(0, 'a', 1)", "torch.narrow(x)",
+    "x.quantile()", "torch.quantile(x, 'a')", "x.quantile(0.5, interpolation=1)",
+    "torch.repeat_interleave()", "x.repeat_interleave('a')", "x.repeat_interleave(output_size=None)",
 ]
 
 @pytest.mark.parametrize("call", REFUSED + WRONG_KINDS)
