@@ -774,9 +774,23 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
         qual = f"{'TensorBase' if looked_up else 'Tensor'}.{name}()"
         msg = (f"{qual} takes no keyword arguments" if kwargs else
                f"{qual} takes no arguments ({len(args)} given)")
+    elif str(exc) == "too many positional arguments":      # (inspect's Signature.bind)
+        msg = f"{name}() " + _takes_words(impl, len(args), hidden=2)
     else:
         msg = f"{name}() " + parser_words(name, user_arg_counts(call_wording(exc), hidden=2))
     return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+def _takes_words(impl, given: int, hidden: int) -> str:
+    """Python's words for a call of impl with too many positional arguments
+    (given, after the hidden ones: the interpreter's and a method's x)."""
+    params = [p for p in inspect.signature(impl).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][hidden:]
+    least = sum(p.default is p.empty for p in params)
+    takes = f"from {least} to {len(params)}" if least != len(params) else str(least)
+    plural = "s" if least != len(params) or least != 1 else ""
+    return (f"takes {takes} positional argument{plural} but {given} "
+            f"{'was' if given == 1 else 'were'} given")
 
 
 def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:
