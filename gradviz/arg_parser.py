@@ -8,8 +8,9 @@ could fit (its "plausible" forms): with exactly one, that form's own error
 1 to 2 positional arguments but 3 were given", "argument 'keepdim' must be
 bool, not int"), else "received an invalid combination of arguments".
 Only the arity and the kinds of argument in KINDS (bool, int, ints: an int
-or a tuple of ints, dtype, Tensor) are checked here: the rest is left to
-gradviz's functions, which check it themselves.
+or a tuple of ints, dtype, Tensor, Number, float, str, a tuple of Tensors)
+are checked here: the rest (a tuple's items, a generator, a layout) is left
+to gradviz's functions, which check it themselves.
 
 A form is written as PyTorch prints it in that message: "(Tensor input,
 tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)" (a
@@ -22,6 +23,7 @@ ints one by one too (torch.ones(2, 3), x.view(2, 3)), as PyTorch's does.
 from __future__ import annotations
 
 from .errors import FORMS_MESSAGE_CHARS, TYPE, GradvizError
+from .tensor import Tensor
 
 MISSING = object()
 
@@ -31,7 +33,6 @@ NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "
 
 
 def _is_tensor(v) -> bool:
-    from .tensor import Tensor
     return v.__class__ is Tensor
 
 
@@ -133,8 +134,10 @@ def check(fname: str, overloads: tuple, args: tuple, kw: dict, seen: set) -> Non
     """PyTorch's TypeError for a call of fname(*args, **kw) that none of its
     overloads takes (by number, names and bool arguments); None when one does.
     seen: the patterns of calls already taken (a parse costs 5-20 us; what it
-    looks at is only the arguments' classes and the keywords' names)."""
-    pattern = (*map(type, args), *kw, *map(type, kw.values())) if kw else (*map(type, args),)
+    looks at is only the arguments' classes, the keywords' names and whether
+    a tensor is one number, see _looked_at)."""
+    pattern = (*map(_looked_at, args), *kw, *map(_looked_at, kw.values())) if kw else \
+        (*map(_looked_at, args),)
     if pattern in seen:
         return
     if any(parse(fname, form, args, kw, raise_error=False) for form in overloads):
@@ -152,6 +155,14 @@ def check(fname: str, overloads: tuple, args: tuple, kw: dict, seen: set) -> Non
     raise GradvizError(invalid_combination(fname, listed, args, kw), kind=TYPE,
                        hint=_number_hint(fname, args) or f"see the forms of {fname} (`gradviz ops`)",
                        max_chars=FORMS_MESSAGE_CHARS)
+
+
+def _looked_at(v):
+    """What a check reads of v: its class, and of a tensor whether it is
+    one number (which PyTorch takes for a Number, an int if an integer)."""
+    if v.__class__ is Tensor:
+        return v.data.ndim == 0 and not v.requires_grad, v.data.dtype.kind
+    return v.__class__
 
 
 def parse(fname: str, form: Form, args: tuple, kw: dict, raise_error: bool) -> bool:
