@@ -8,18 +8,22 @@ could fit (its "plausible" forms): with exactly one, that form's own error
 1 to 2 positional arguments but 3 were given", "argument 'keepdim' must be
 bool, not int"), else "received an invalid combination of arguments".
 Only the arity and the kinds of argument in KINDS (bool, int, ints: an int
-or a tuple of ints, dtype, Tensor) are checked here: the rest is left to
-gradviz's functions, which check it themselves.
+or a tuple of ints, dtype, Tensor, Number, float, str, a tuple of Tensors)
+are checked here: the rest (a tuple's items, a generator, a layout) is left
+to gradviz's functions, which check it themselves.
 
-A form is written as PyTorch lists it, with only those kinds: "input,
-dim: int, keepdim: bool=, *, dtype: dtype?=, out=" (a name with "=" has a
-default; a kind with "?" takes None as well; "*size" a size that may also
-be given as separate ints, as torch.ones(2, 3)).
+A form is written as PyTorch prints it in that message: "(Tensor input,
+tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)" (a
+parameter with " = " has a default), with one addition its messages leave
+out: "?" after a type that takes None without a default of None ("bool?
+stable"). A form with one positional parameter, a tuple of ints, takes its
+ints one by one too (torch.ones(2, 3), x.view(2, 3)), as PyTorch's does.
 """
 
 from __future__ import annotations
 
-from .errors import TYPE, GradvizError
+from .errors import FORMS_MESSAGE_CHARS, TYPE, GradvizError
+from .tensor import Tensor
 
 MISSING = object()
 
@@ -29,7 +33,6 @@ NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "
 
 
 def _is_tensor(v) -> bool:
-    from .tensor import Tensor
     return v.__class__ is Tensor
 
 
@@ -39,54 +42,88 @@ def _is_tensor(v) -> bool:
 KINDS = {
     "": lambda v: True,
     "bool": lambda v: v.__class__ is bool,
-    "int": lambda v: v.__class__ is int or _is_tensor(v),
+    "int": lambda v: v.__class__ is int or _is_int_tensor(v),
     "ints": lambda v: v.__class__ is int or isinstance(v, (tuple, list)) or _is_tensor(v),
     "Tensor": _is_tensor,
     # (only plain values are refused: gradviz's dtypes are of several classes)
     "dtype": lambda v: v.__class__ not in PLAIN,
+    # (a numpy value is left to gradviz's function)
+    "Number": lambda v: v.__class__ in NUMBERS or _is_number_tensor(v) or _is_numpy(v),
+    "str": lambda v: v.__class__ is str,
+    "float": lambda v: v.__class__ in NUMBERS[:3] or _is_number_tensor(v) or _is_numpy(v),
+    # (a Tensor of add, mul, where, ...: PyTorch takes a number there too)
+    "Tensor+": lambda v: _is_tensor(v) or KINDS["Number"](v),
+    # (the items are left to gradviz's function: cat's own error names one)
+    "Tensors": lambda v: isinstance(v, (tuple, list)),
 }
 PLAIN = (int, float, bool, str, tuple, list)
+NUMBERS = (int, float, bool, complex)
+# the kind each of PyTorch's type words is checked as (the others: any value)
+TYPE_KINDS = {"bool": "bool", "int": "int", "tuple of ints": "ints", "torch.dtype": "dtype",
+              "Tensor": "Tensor", "Number": "Number", "tuple of Tensors": "Tensors",
+              "float": "float", "str": "str"}
 # how PyTorch's messages name each kind
 KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "torch.dtype",
-              "Tensor": "Tensor"}
+              "Tensor": "Tensor", "Number": "Number", "Tensor+": "Tensor",
+              "Tensors": "tuple of Tensors", "float": "float", "str": "str"}
+
+
+def _is_int_tensor(v) -> bool:
+    """A tensor PyTorch takes for an int: one integer (not bool) number."""
+    return _is_number_tensor(v) and v.data.dtype.kind in "iu"
+
+
+def _is_number_tensor(v) -> bool:
+    """A tensor PyTorch takes for a number: 0-dim, not requiring grad."""
+    return _is_tensor(v) and v.data.ndim == 0 and not v.requires_grad
+
+
+def _is_numpy(v) -> bool:
+    return v.__class__.__name__ == "NumpyArray"
 
 
 class Param:
-    __slots__ = ("name", "required", "kwonly", "kind", "takes", "none_ok", "varargs",
-                 "aliases")
+    __slots__ = ("name", "required", "kwonly", "kind", "takes", "none_ok", "aliases")
 
-    def __init__(self, text: str, kwonly: bool):
-        name, _, kind = text.partition("=")[0].partition(":")
-        self.name = name.strip().lstrip("*")
-        self.varargs = name.strip().startswith("*")
-        self.required = "=" not in text
+    def __init__(self, text: str, kwonly: bool, numbers_as_tensors: bool):
+        declared, equals, default = text.partition(" = ")
+        type_words, _, self.name = declared.rpartition(" ")
+        self.required = not equals
         self.kwonly = kwonly
-        kind = kind.strip()
-        self.kind = kind.rstrip("?")
+        self.kind = TYPE_KINDS.get(type_words.rstrip("?"), "")
+        if self.kind == "Tensor" and numbers_as_tensors:
+            self.kind = "Tensor+"
         self.takes = KINDS[self.kind]
-        self.none_ok = kind.endswith("?") or not kind
+        self.none_ok = type_words.endswith("?") or default == "None" or not self.kind
         self.aliases = (self.name, *NUMPY_NAMES.get(self.name, ()))
 
 
 class Form:
-    """One overload of a torch function, as its argument parser sees it."""
+    """One overload of a torch function, as its argument parser sees it.
+    hidden: one of PyTorch's deprecated forms, which it takes but does not
+    list (nor count among the forms a call could have meant)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, numbers_as_tensors: bool = False, hidden: bool = False):
+        self.text = text.replace("? ", " ")         # (as PyTorch prints it)
+        self.hidden = hidden
         self.params = []
         kwonly = False
-        for part in filter(None, (p.strip() for p in text.split(","))):
+        for part in filter(None, text[1:-1].split(", ")):
             if part == "*":
                 kwonly = True
             else:
-                self.params.append(Param(part, kwonly))
+                self.params.append(Param(part, kwonly, numbers_as_tensors))
         self.min_args = sum(p.required for p in self.params)
         self.max_args = len(self.params)
         self.max_pos = sum(not p.kwonly for p in self.params)
-        self.varargs = bool(self.params) and self.params[0].varargs
+        self.varargs = self.max_pos == 1 and self.params[0].kind == "ints"
 
 
-def forms(*texts: str) -> tuple:
-    return tuple(Form(t) for t in texts)
+def forms(*texts: str, numbers_as_tensors: bool = False, deprecated: tuple = ()) -> tuple:
+    """The forms of PyTorch's texts (numbers_as_tensors: a number passes for
+    a Tensor, as in add, mul, where; deprecated: hidden forms, tried last)."""
+    return (*(Form(t, numbers_as_tensors) for t in texts),
+            *(Form(t, numbers_as_tensors, hidden=True) for t in deprecated))
 
 
 # how many argument patterns (see check) a function remembers as taken
@@ -97,8 +134,10 @@ def check(fname: str, overloads: tuple, args: tuple, kw: dict, seen: set) -> Non
     """PyTorch's TypeError for a call of fname(*args, **kw) that none of its
     overloads takes (by number, names and bool arguments); None when one does.
     seen: the patterns of calls already taken (a parse costs 5-20 us; what it
-    looks at is only the arguments' classes and the keywords' names)."""
-    pattern = (*map(type, args), *kw, *map(type, kw.values())) if kw else (*map(type, args),)
+    looks at is only the arguments' classes, the keywords' names and whether
+    a tensor is one number, see _looked_at)."""
+    pattern = (*map(_looked_at, args), *kw, *map(_looked_at, kw.values())) if kw else \
+        (*map(_looked_at, args),)
     if pattern in seen:
         return
     if any(parse(fname, form, args, kw, raise_error=False) for form in overloads):
@@ -107,13 +146,23 @@ def check(fname: str, overloads: tuple, args: tuple, kw: dict, seen: set) -> Non
         return
     n = len(args) + len(kw)
     # (a function of one form always says that form's own error)
-    plausible = [form for form in overloads if form.min_args <= n <= form.max_args
-                 or len(overloads) == 1]
+    plausible = [form for form in overloads if not form.hidden and
+                 form.min_args <= n <= form.max_args or len(overloads) == 1]
     if len(plausible) == 1:
         parse(fname, plausible[0], args, kw, raise_error=True)
-    from .functions import invalid_combination     # (functions.py installs bool_args)
-    raise invalid_combination(fname, args, keywords=kw,
-                                hint=f"see the forms of {fname} (`gradviz ops`)")
+    from .functions import _number_hint
+    listed = [form for form in overloads if not form.hidden]
+    raise GradvizError(invalid_combination(fname, listed, args, kw), kind=TYPE,
+                       hint=_number_hint(fname, args) or f"see the forms of {fname} (`gradviz ops`)",
+                       max_chars=FORMS_MESSAGE_CHARS)
+
+
+def _looked_at(v):
+    """What a check reads of v: its class, and of a tensor whether it is
+    one number (which PyTorch takes for a Number, an int if an integer)."""
+    if v.__class__ is Tensor:
+        return v.data.ndim == 0 and not v.requires_grad, v.data.dtype.kind
+    return v.__class__
 
 
 def parse(fname: str, form: Form, args: tuple, kw: dict, raise_error: bool) -> bool:
@@ -175,13 +224,18 @@ def _too_many(fname: str, form: Form, nargs: int):
 
 
 def _missing(fname: str, form: Form, start: int):
-    # (PyTorch's wording, its plural the other way round: "missing 1
-    # required positional arguments", "missing 2 required positional
-    # argument"; every required one from the first missing on)
-    names = [p.name for p in form.params[start:] if p.required]
+    # (every required one from the first missing on)
+    raise _error(f"{fname}() " + missing_words([p.name for p in form.params[start:]
+                                                 if p.required]))
+
+
+def missing_words(names: list) -> str:
+    """PyTorch's words for the arguments a call left out, its plural the
+    other way round: 'missing 1 required positional arguments: "dim"',
+    'missing 2 required positional argument: "input", "other"'."""
     plural = "s" if len(names) == 1 else ""
-    raise _error(f"{fname}() missing {len(names)} required positional argument{plural}: "
-                 + ", ".join(f'"{n}"' for n in names))
+    return (f"missing {len(names)} required positional argument{plural}: "
+            + ", ".join(f'"{n}"' for n in names))
 
 
 def _extra_keyword(fname: str, form: Form, kw: dict, nargs: int):
@@ -196,3 +250,89 @@ def _extra_keyword(fname: str, form: Form, kw: dict, nargs: int):
 
 def _error(message: str):
     return GradvizError(message, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+# ---- "received an invalid combination of arguments" ---------------------
+# PyTorch words this message from its forms' printed texts alone, split at
+# ", " (its format_invalid_args): a form's "*" and "()" count as a parameter
+# there, and a parameter with a default is named by its default ("bool
+# keepdim = False" is "False"), so a form "fits" a call of as many arguments
+# as its text has parts, and a keyword fits only a required parameter among
+# its last ones; a form that fits gets a line of why it did not match.
+
+DIDNT_MATCH = "      didn't match because some of the "
+
+
+def invalid_combination(fname: str, listed: list, args: tuple, kw: dict) -> str:
+    """PyTorch's message for a call no form of fname takes (listed: its forms
+    but the hidden ones)."""
+    from .functions import arguments_got
+    head = f"{fname}() received an invalid combination of arguments - "
+    if len(listed) == 1:
+        form = listed[0]
+        unmatched = _unmatched_keywords(form, kw)
+        if unmatched:
+            return head + "got unrecognized keyword arguments: " + ", ".join(unmatched)
+        got = _marked(form, args, kw) if _fits(form, args, kw) else f"({arguments_got(args, kw)})"
+        return f"{head}got {got}, but expected {form.text}"
+    lines = [f"{head}got ({arguments_got(args, kw)}), but expected one of:"]
+    for form in listed:
+        lines.append(f" * {form.text}")
+        if _fits(form, args, kw):
+            unmatched = _unmatched_keywords(form, kw)
+            lines.append(DIDNT_MATCH + ("keywords were incorrect: " + ", ".join(unmatched)
+                                        if unmatched else
+                                        "arguments have invalid types: " + _marked(form, args, kw)))
+    return "\n".join(lines) + "\n"
+
+
+def _parts(form: Form) -> list:
+    """(type, name) of each part of form's text, as PyTorch's message splits
+    it: the words before the last space and the last word ("*": both)."""
+    out = []
+    for part in form.text[1:-1].split(", "):
+        words, space, last = part.rpartition(" ")
+        out.append((words if space else last, last))
+    return out
+
+
+def _fits(form: Form, args: tuple, kw: dict) -> bool:
+    return len(_parts(form)) == len(args) + len(kw)
+
+
+def _unmatched_keywords(form: Form, kw: dict) -> list:
+    """The keywords that name none of form's last len(kw) parts."""
+    names = [name for _, name in _parts(form)[max(len(_parts(form)) - len(kw), 0):]]
+    return [key for key in reversed(kw) if key not in names]      # (the order it lists them)
+
+
+def _marked(form: Form, args: tuple, kw: dict) -> str:
+    """The call's arguments, each one the form's part in its place does not
+    take between "!" marks (a keyword by the part's name)."""
+    from .functions import parsed_type_name
+    parts, items = _parts(form), []
+    for i, (type_words, name) in enumerate(parts[:len(args) + len(kw)]):
+        v = args[i] if i < len(args) else kw[name]
+        text = ("" if i < len(args) else f"{name}=") + _described(v, parsed_type_name)
+        items.append(text if _type_matches(type_words, parsed_type_name(v)) else f"!{text}!")
+    if args:
+        return "(" + ", ".join(items) + ")"
+    return "(" + "".join(f"{item}, " for item in items) + ")"
+
+
+def _type_matches(type_words: str, got: str) -> bool:
+    # (PyTorch's message compares type names only: "Number" and "tuple of
+    # ints" match nothing, a float takes an int)
+    if type_words == "float":
+        return got in ("float", "int")
+    return got == type_words
+
+
+def _described(v, type_name) -> str:
+    """v's type, with the types of a tuple's or list's items."""
+    if v.__class__ not in (tuple, list):
+        return type_name(v)
+    inner = ", ".join(map(type_name, v))
+    if v.__class__ is list:
+        return f"list of [{inner}]"
+    return f"tuple of ({inner}{',' if len(v) == 1 else ''})"

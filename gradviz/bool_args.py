@@ -11,7 +11,9 @@ required positional arguments: "dim"', "sum() takes from 1 to 2 positional
 arguments but 3 were given", x.sum(keepdim=True) without a dim). gradviz's
 functions take any truth value and word such calls as Python does, so
 install() wraps each function of the table below once with arg_parser's
-check of PyTorch's forms, which runs before the function does.
+check of PyTorch's forms, which runs before the function does. The table
+also holds the most-called functions without bools (add, mul, pow, where,
+view, cat, ...), for the same messages and PyTorch's argument names.
 """
 
 from __future__ import annotations
@@ -27,105 +29,249 @@ POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR
 
 # the options every factory takes after a * (requires_grad: bool? there:
 # torch.ones(2, requires_grad=None) is torch.ones(2))
-OPTIONS = "*, out=, dtype=, layout=, device=, pin_memory=, requires_grad: bool?="
-LIKE_OPTIONS = "*, dtype=, layout=, device=, pin_memory=, requires_grad: bool?=, memory_format="
-NEW_OPTIONS = "*, dtype=, device=, requires_grad: bool?=, layout=, pin_memory="
+_FACTORY = ("torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+            "bool? pin_memory = False, bool? requires_grad = False")
+OPTIONS = "*, Tensor out = None, " + _FACTORY
+LIKE_OPTIONS = "*, torch.memory_format memory_format = None, " + _FACTORY
+NEW_OPTIONS = ("*, torch.dtype dtype = None, torch.device device = None, "
+               "bool? requires_grad = False, torch.layout layout = None, bool? pin_memory = False")
+GENERATOR = "*, torch.Generator generator, "
 
 
 def _reduction(dim: str) -> tuple:
     """(torch.NAME's form, x.NAME's) of a reduction over dim."""
-    return (forms(f"input, {dim}, keepdim: bool=, *, out="), forms(f"{dim}, keepdim: bool="))
+    return (forms(f"(Tensor input, {dim}, bool keepdim = False, *, Tensor out = None)"),
+            forms(f"({dim}, bool keepdim = False)"))
 
 
 def _sum_like(dim: str, out: str = "") -> tuple:
-    # (torch.sum/prod/mean: a form without dim, where keepdim has no place)
-    return (forms(f"input, *, dtype: dtype?=, {out}",
-                  f"input, {dim}, keepdim: bool=, *, dtype: dtype?=, out="),
-            forms("*, dtype: dtype?=", f"{dim}, keepdim: bool=, *, dtype: dtype?="))
+    # (torch.sum/prod/mean: a form without dim, where keepdim has no place;
+    # sum's and mean's dim is "int[1]?", None too; prod's an int)
+    return (forms(f"(Tensor input, *, torch.dtype dtype = None{out})",
+                  f"(Tensor input, {dim}, bool keepdim = False, *, torch.dtype dtype = None, "
+                  "Tensor out = None)"),
+            forms("(*, torch.dtype dtype = None)",
+                  f"({dim}, bool keepdim = False, *, torch.dtype dtype = None)"))
 
 
 def _max_like() -> tuple:
-    return (forms("input, *, out=", "input, other: Tensor, *, out=",
-                  "input, dim: int, keepdim: bool=, *, out="),
-            forms("", "other: Tensor", "dim: int, keepdim: bool="))
+    return (forms("(Tensor input, *, Tensor out = None)",
+                  "(Tensor input, Tensor other, *, Tensor out = None)",
+                  "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)"),
+            forms("()", "(Tensor other)", "(int dim, bool keepdim = False)"))
 
 
 def _any_like() -> tuple:
-    return (forms("input, *, out=", "input, dim: ints?=, keepdim: bool=, *, out=",
-                  "input, dim: int, keepdim: bool=, *, out="),
-            forms("", "dim: ints?=, keepdim: bool=", "dim: int, keepdim: bool="))
+    return (forms("(Tensor input, *, Tensor out = None)",
+                  "(Tensor input, tuple of ints dim = None, bool keepdim = False, *, "
+                  "Tensor out = None)",
+                  "(Tensor input, int dim, bool keepdim = False, *, Tensor out = None)"),
+            forms("()", "(tuple of ints dim = None, bool keepdim = False)",
+                  "(int dim, bool keepdim = False)"))
 
 
-def _sort_like(stable: str, out: str) -> tuple:
-    # (argsort's second form takes no out=)
-    return (forms(f"input, *, stable: {stable}, dim: int=, descending: bool=, out=",
-                  f"input, dim: int=, descending: bool=, *, {out}"),
-            forms(f"*, stable: {stable}, dim: int=, descending: bool=",
-                  "dim: int=, descending: bool="))
+def _sort_like(stable: str, out: str, second_out: str) -> tuple:
+    # (sort's stable is "bool?", taking None; argsort's a bool)
+    return (forms(f"(Tensor input, *, {stable} stable, int dim = -1, bool descending = False, "
+                  f"{out} out = None)",
+                  f"(Tensor input, int dim = -1, bool descending = False{second_out})"),
+            forms(f"(*, {stable} stable, int dim = -1, bool descending = False)",
+                  "(int dim = -1, bool descending = False)"))
 
 
 def _close() -> tuple:
-    return (forms("input, other, rtol=, atol=, equal_nan: bool="),
-            forms("other, rtol=, atol=, equal_nan: bool="))
+    return (forms("(Tensor input, Tensor other, float rtol = 1e-05, float atol = 1e-08, "
+                  "bool equal_nan = False)"),
+            forms("(Tensor other, float rtol = 1e-05, float atol = 1e-08, "
+                  "bool equal_nan = False)"))
 
 
 # name: (PyTorch's forms of torch.NAME, of x.NAME; None: no such form), as
 # its "expected one of:" lists them (the named-dimension forms left out:
 # gradviz has no named tensors); see arg_parser for how they are written
 TABLE = {
-    # (sum's and mean's dim is "int[1]?": None too; prod's an int)
-    "sum": _sum_like("dim: ints?"), "prod": _sum_like("dim: int"),
-    "mean": _sum_like("dim: ints?", "out="),
-    "nansum": (forms("input, dim: ints?=, keepdim: bool=, *, dtype: dtype?=, out="),
-               forms("dim: ints?=, keepdim: bool=, *, dtype: dtype?=")),
-    **{name: _reduction("dim: int?=") for name in ("argmax", "argmin")},
-    **{name: _reduction("dim: ints?=") for name in ("amax", "amin")},
-    "logsumexp": _reduction("dim: ints"),
-    "median": (forms("input", "input, dim: int, keepdim: bool=, *, out="),
-               forms("", "dim: int, keepdim: bool=")),
+    "sum": _sum_like("tuple of ints? dim"), "prod": _sum_like("int dim"),
+    "mean": _sum_like("tuple of ints? dim", ", Tensor out = None"),
+    "nansum": (forms("(Tensor input, tuple of ints dim = None, bool keepdim = False, *, "
+                     "torch.dtype dtype = None, Tensor out = None)"),
+               forms("(tuple of ints dim = None, bool keepdim = False, *, "
+                     "torch.dtype dtype = None)")),
+    **{name: _reduction("int dim = None") for name in ("argmax", "argmin")},
+    **{name: _reduction("tuple of ints? dim = []") for name in ("amax", "amin")},
+    "logsumexp": _reduction("tuple of ints dim"),
+    "median": (forms("(Tensor input)", "(Tensor input, int dim, bool keepdim = False, *, "
+                     "tuple of Tensors out = None)"),
+               forms("()", "(int dim, bool keepdim = False)")),
     "max": _max_like(), "min": _max_like(), "any": _any_like(), "all": _any_like(),
-    # (sort's stable is "bool?", taking None; argsort's a bool)
-    "sort": _sort_like("bool?", "out="), "argsort": _sort_like("bool", ""),
-    "topk": (forms("input, k: int, dim: int=, largest: bool=, sorted: bool=, *, out="),
-             forms("k: int, dim: int=, largest: bool=, sorted: bool=")),
+    "sort": _sort_like("bool?", "tuple of Tensors", ", *, tuple of Tensors out = None"),
+    "argsort": _sort_like("bool", "Tensor", ""),
+    "topk": (forms("(Tensor input, int k, int dim = -1, bool largest = True, bool sorted = True, "
+                   "*, tuple of Tensors out = None)"),
+             forms("(int k, int dim = -1, bool largest = True, bool sorted = True)")),
     "isclose": _close(), "allclose": _close(),
-    "requires_grad_": (None, forms("requires_grad: bool=")),
+    "requires_grad_": (None, forms("(bool requires_grad = True)")),
     # (no bools, but their arity: x.stride(0, 1), x.is_contiguous(0))
-    "stride": (None, forms("dim: int?=")), "is_contiguous": (None, forms("*, memory_format=")),
+    "stride": (None, forms("(int? dim = None)")),
+    "is_contiguous": (None, forms("(*, torch.memory_format memory_format = contiguous_format)")),
     # (torch.tensor's requires_grad is a bool, the other factories' a bool?)
-    "tensor": (forms("data, *, dtype=, device=, requires_grad: bool=, pin_memory="), None),
-    "as_tensor": (forms("data, *, dtype=, device="), None),
-    **{name: (forms(f"*size, {OPTIONS}, memory_format="), None) for name in ("ones", "zeros",
-                                                                             "empty")},
-    "full": (forms(f"size, fill_value, {OPTIONS}"), None),
-    **{name: (forms(f"input, {LIKE_OPTIONS}"), None) for name in ("ones_like", "zeros_like")},
-    "full_like": (forms(f"input, fill_value, {LIKE_OPTIONS}"), None),
-    **{name: (None, forms(f"*size, {NEW_OPTIONS}")) for name in ("new_ones", "new_zeros")},
-    "new_full": (None, forms(f"size, fill_value, {NEW_OPTIONS}")),
-    "new_tensor": (None, forms("data, *, dtype=, device=, requires_grad: bool=")),
-    **{name: (forms(f"*size, *, generator, {OPTIONS[3:]}", f"*size, {OPTIONS}"), None)
-       for name in ("rand", "randn")},
-    "randint": (forms(f"high, size, *, generator, {OPTIONS[3:]}", f"high, size, {OPTIONS}",
-                      f"low, high, size, *, generator, {OPTIONS[3:]}",
-                      f"low, high, size, {OPTIONS}"), None),
-    "arange": (forms(f"end, {OPTIONS}", f"start, end, {OPTIONS}",
-                     f"start, end, step=, {OPTIONS}"), None),
-    "eye": (forms(f"n, {OPTIONS}", f"n, m, {OPTIONS}"), None),
-    # (four forms by the types of start and end: the same to the count)
-    "linspace": (forms(*[f"start, end, steps, {OPTIONS}"] * 4), None),
-    **{name: (forms(f"input, *, generator, {LIKE_OPTIONS[3:]}", f"input, {LIKE_OPTIONS}"), None)
+    "tensor": (forms("(Object data, *, torch.dtype dtype = None, torch.device device = None, "
+                     "bool requires_grad = False, bool? pin_memory = False)"), None),
+    "as_tensor": (forms("(PyObject data, *, torch.dtype dtype = None, "
+                        "torch.device device = None)"), None),
+    **{name: (forms(f"(tuple of ints size, {OPTIONS}, torch.memory_format memory_format = None)"),
+              None) for name in ("ones", "zeros", "empty")},
+    "full": (forms(f"(tuple of ints size, Number fill_value, {OPTIONS})"), None),
+    **{name: (forms(f"(Tensor input, {LIKE_OPTIONS})"), None) for name in ("ones_like",
+                                                                           "zeros_like")},
+    "full_like": (forms(f"(Tensor input, Number fill_value, {LIKE_OPTIONS})"), None),
+    **{name: (None, forms(f"(tuple of ints size, {NEW_OPTIONS})")) for name in ("new_ones",
+                                                                               "new_zeros")},
+    "new_full": (None, forms(f"(tuple of ints size, Number fill_value, {NEW_OPTIONS})")),
+    "new_tensor": (None, forms("(Object data, *, torch.dtype dtype = None, "
+                               "torch.device device = None, bool requires_grad = False)")),
+    **{name: (forms(f"(tuple of ints size, {GENERATOR}{OPTIONS[3:]})",
+                    f"(tuple of ints size, {OPTIONS})"), None) for name in ("rand", "randn")},
+    "randint": (forms(f"(int high, tuple of ints size, {GENERATOR}{OPTIONS[3:]})",
+                      f"(int high, tuple of ints size, {OPTIONS})",
+                      f"(int low, int high, tuple of ints size, {GENERATOR}{OPTIONS[3:]})",
+                      f"(int low, int high, tuple of ints size, {OPTIONS})"), None),
+    "arange": (forms(f"(Number end, {OPTIONS})", f"(Number start, Number end, *, {_FACTORY})",
+                     f"(Number start, Number end, Number step = 1, {OPTIONS})"), None),
+    "eye": (forms(f"(int n, {OPTIONS})", f"(int n, int m, {OPTIONS})"), None),
+    # (four forms by the types of start and end)
+    # (add's and sub's deprecated forms put alpha before other)
+    **{name: (forms("(Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None)",
+                    numbers_as_tensors=True,
+                    deprecated=("(Tensor input, Number alpha, Tensor other, *, "
+                                "Tensor out = None)",)),
+              forms("(Tensor other, *, Number alpha = 1)", numbers_as_tensors=True,
+                    deprecated=("(Number alpha, Tensor other)",)))
+       for name in ("add", "sub")},
+    "mul": (forms("(Tensor input, Tensor other, *, Tensor out = None)", numbers_as_tensors=True),
+            forms("(Tensor other)", numbers_as_tensors=True)),
+    "div": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                  "(Tensor input, Tensor other, *, str? rounding_mode, Tensor out = None)",
+                  "(Tensor input, Number other, *, str? rounding_mode)", numbers_as_tensors=True),
+            forms("(Tensor other)", "(Tensor other, *, str? rounding_mode)",
+                  "(Number other, *, str? rounding_mode)", numbers_as_tensors=True)),
+    "divide": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                     "(Tensor input, Tensor other, *, str? rounding_mode, Tensor out = None)",
+                     "(Tensor input, Number other)", "(Tensor input, Number other, *, "
+                     "str? rounding_mode)", numbers_as_tensors=True),
+               forms("(Tensor other)", "(Tensor other, *, str? rounding_mode)", "(Number other)",
+                     "(Number other, *, str? rounding_mode)", numbers_as_tensors=True)),
+    "true_divide": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                          "(Tensor input, Number other)", numbers_as_tensors=True),
+                    forms("(Tensor other)", "(Number other)", numbers_as_tensors=True)),
+    **{name: (forms("(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
+                    "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)"),
+              forms("(Tensor min = None, Tensor max = None)",
+                    "(Number min = None, Number max = None)"))
+       for name in ("clamp", "clip")},
+    "pow": (forms("(Tensor input, Tensor exponent, *, Tensor out = None)",
+                  "(Number self, Tensor exponent, *, Tensor out = None)",
+                  "(Tensor input, Number exponent, *, Tensor out = None)"),
+            forms("(Tensor exponent)", "(Number exponent)")),
+    "where": (forms("(Tensor condition)",
+                    "(Tensor condition, Tensor input, Tensor other, *, Tensor out = None)",
+                    "(Tensor condition, Number self, Tensor other)",
+                    "(Tensor condition, Tensor input, Number other)",
+                    "(Tensor condition, Number self, Number other)"),
+              forms("(Tensor condition, Tensor other)", "(Tensor condition, Number other)")),
+    **{name: (forms("(tuple of Tensors tensors, int dim = 0, *, Tensor out = None)"), None)
+       for name in ("cat", "stack")},
+    "reshape": (forms("(Tensor input, tuple of ints shape)"), forms("(tuple of ints shape)")),
+    "view": (None, forms("(torch.dtype dtype)", "(tuple of ints size)")),
+    **{name: (forms(f"(Tensor input, Tensor {second}, *, Tensor out = None)"),
+              forms(f"(Tensor {second})"))
+       for name, second in (("matmul", "other"), ("dot", "tensor"), ("mv", "vec"),
+                            ("outer", "vec2"))},
+    "mm": (forms("(Tensor input, Tensor mat2, *, Tensor out = None)",
+                 "(Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None)"),
+           forms("(Tensor mat2)")),
+    **{name: (forms(f"(Tensor input, Tensor {bound}, *, Tensor out = None)",
+                    f"(Tensor input, Number {bound}, *, Tensor out = None)"),
+              forms(f"(Tensor {bound})", f"(Number {bound})"))
+       for name, bound in (("clamp_max", "max"), ("clamp_min", "min"))},
+    "matrix_power": (forms("(Tensor input, int n, *, Tensor out = None)"), forms("(int n)")),
+    # (the forms of a Number first: "self", gradviz's input)
+    **{name: (forms(f"(Tensor input, Tensor {second}, *, Tensor out = None)",
+                    f"(Number self, Tensor {second}, *, Tensor out = None)",
+                    f"(Tensor input, Number {second}, *, Tensor out = None)"),
+              forms(f"(Tensor {second})", f"(Number {second})"))
+       for name, second in (("float_power", "exponent"), ("xlogy", "other"))},
+    "remainder": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                        "(Number self, Tensor other)",
+                        "(Tensor input, Number other, *, Tensor out = None)"),
+                  forms("(Tensor other)", "(Number other)")),
+    "fmod": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                   "(Tensor input, Number other, *, Tensor out = None)"),
+             forms("(Tensor other)", "(Number other)")),
+    "scatter": (forms(*[f"(Tensor input, int dim, Tensor index, {value}, *, {reduce}"
+                        "Tensor out = None)" for value in ("Tensor src", "Number value")
+                        for reduce in ("", "str reduce, ")]),
+                forms(*[f"(int dim, Tensor index, {value}{reduce})"
+                        for value in ("Tensor src", "Number value")
+                        for reduce in ("", ", *, str reduce")])),
+    "index_fill": (forms("(Tensor input, int dim, Tensor index, Tensor value)",
+                         "(Tensor input, int dim, Tensor index, Number value)"),
+                   forms("(int dim, Tensor index, Tensor value)",
+                         "(int dim, Tensor index, Number value)")),
+    "narrow": (forms("(Tensor input, int dim, Tensor start, int length)",
+                     "(Tensor input, int dim, int start, int length)"),
+               forms("(int dim, Tensor start, int length)", "(int dim, int start, int length)")),
+    "quantile": (forms(*[f"(Tensor input, {q} q, int dim = None, bool keepdim = False, *, "
+                         'str interpolation = "linear", Tensor out = None)'
+                         for q in ("Tensor", "float")]),
+                 forms(*[f"({q} q, int dim = None, bool keepdim = False, *, "
+                         'str interpolation = "linear")' for q in ("Tensor", "float")])),
+    "repeat_interleave": (forms("(Tensor input, Tensor repeats, int dim = None, *, "
+                                "int output_size = None)",
+                                "(Tensor repeats, *, int output_size = None)",
+                                "(Tensor input, int repeats, int dim = None, *, "
+                                "int output_size = None)"),
+                          forms("(Tensor repeats, int dim = None, *, int output_size = None)",
+                                "(int repeats, int dim = None, *, int output_size = None)")),
+    "geometric_": (None, forms("(float p, *, torch.Generator generator = None)")),
+    "exponential_": (None, forms("(float lambd = 1, *, torch.Generator generator = None)")),
+    # (torch.fill_ comes later, from alias_fns: its method's forms only)
+    "fill_": (None, forms("(Tensor value)", "(Number value)")),
+    "masked_fill": (forms("(Tensor input, Tensor mask, Tensor value)",
+                          "(Tensor input, Tensor mask, Number value)"),
+                    forms("(Tensor mask, Tensor value)", "(Tensor mask, Number value)")),
+    "masked_fill_": (None, forms("(Tensor mask, Tensor value)", "(Tensor mask, Number value)")),
+    "lerp": (forms("(Tensor input, Tensor end, Tensor weight, *, Tensor out = None)",
+                   "(Tensor input, Tensor end, Number weight, *, Tensor out = None)"),
+             forms("(Tensor end, Tensor weight)", "(Tensor end, Number weight)")),
+    "linspace": (forms(*[f"({start} start, {end} end, int steps, {OPTIONS})"
+                         for start, end in (("Tensor", "Tensor"), ("Number", "Tensor"),
+                                            ("Tensor", "Number"), ("Number", "Number"))]), None),
+    **{name: (forms(f"(Tensor input, {GENERATOR}{LIKE_OPTIONS[3:]})",
+                    f"(Tensor input, {LIKE_OPTIONS})"), None)
        for name in ("rand_like", "randn_like")},
 }
 
 # torch.linalg's norms (the interpreter's torch.linalg module takes these):
 # the function, the name PyTorch's messages give it, its forms
-_NORM = "dim=, keepdim: bool=, *, dtype=, out="
+_NORM = "tuple of ints dim = None, bool keepdim = False, *, torch.dtype dtype = None, " \
+        "Tensor out = None"
+_MATRIX_NORM = _NORM.replace("None", "{-2,-1}", 1)
 LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
-                   forms(f"input, ord=, {_NORM}", f"input, ord, {_NORM}")),
+                   forms(f"(Tensor input, Number ord = None, {_NORM})",
+                         f"(Tensor input, str ord, {_NORM})")),
           "vector_norm": (F.f_linalg_vector_norm, "linalg_vector_norm",
-                          forms(f"input, ord=, {_NORM}")),
+                          forms(f"(Tensor input, Number ord = 2, {_NORM})")),
           "matrix_norm": (F.f_linalg_matrix_norm, "linalg_matrix_norm",
-                          forms(f"input, ord, {_NORM}", f"input, ord=, {_NORM}"))}
+                          forms(f"(Tensor input, Number ord, {_MATRIX_NORM})",
+                                f'(Tensor input, str ord = "fro", {_MATRIX_NORM})')),
+          "matrix_power": (F.LINALG["matrix_power"], "linalg_matrix_power",
+                           forms("(Tensor input, int n, *, Tensor out = None)")),
+          "matrix_rank": (F.LINALG["matrix_rank"], "linalg_matrix_rank",
+                          forms(*[f"(Tensor input, *, {kind} atol = None, {kind} rtol = None, "
+                                  "bool hermitian = False, Tensor out = None)"
+                                  for kind in ("Tensor", "float")],
+                                *[f"(Tensor input, {kind} tol, bool hermitian = False, *, "
+                                  "Tensor out = None)" for kind in ("Tensor", "float")]))}
 
 
 def install() -> None:
@@ -148,6 +294,8 @@ def checked(call, fname: str, overloads: tuple, method: bool):
     PyTorch's forms of fname takes (by number, name and bool arguments)."""
     sig = inspect.signature(call)
     renames = _renames(sig, overloads, method)
+    spread = next((name for name, p in sig.parameters.items()
+                   if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
     seen = set()
 
     @functools.wraps(call)
@@ -155,6 +303,8 @@ def checked(call, fname: str, overloads: tuple, method: bool):
         arg_parser.check(fname, overloads, args[1:] if method else args, kw, seen)
         if kw and not renames.keys().isdisjoint(kw):
             kw = {renames.get(k, k): v for k, v in kw.items()}
+        if kw and spread in kw:          # (x.reshape(shape=(2, 3)): gradviz's *shape)
+            args, kw = (*args, kw.pop(spread)), kw
         return passed_on(call, rt, args, kw)
     # (the interpreter leaves a numpy bool there as it is, for the check)
     check.bool_slots = _bool_slots(sig, overloads)
@@ -163,15 +313,24 @@ def checked(call, fname: str, overloads: tuple, method: bool):
 
 def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
     """PyTorch's names of arguments (and numpy's it takes) that gradviz's
-    function calls otherwise: {name: gradviz's name}. Its input (the
-    tensor) and other are its first arguments after rt, whatever their name."""
+    function calls otherwise: {name: gradviz's name}. Its first argument
+    after rt is the tensor (input, or self), and where its second is a
+    plain "b" or "other", that is PyTorch's second (other, exponent, vec2),
+    whatever PyTorch names them; a size its ints one by one take is its *args."""
     order = list(sig.parameters)[1:]        # (after rt)
-    own = {"input": order[0] if order else None,
-           "other": order[1] if len(order) > 1 and order[1] == "b" else None}
+    named = [name for name in order if sig.parameters[name].kind in POSITIONAL]
+    places = named[:2] if len(named) > 1 and named[1] in ("b", "other") else named[:1]
+    spread = next((name for name in order
+                   if sig.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL), None)
+    skip = 1 if method else 0               # (a method's forms leave self out)
     renames = {}
     for form in overloads:
-        for p in form.params:
-            target = p.name if p.name in sig.parameters else own.get(p.name)
+        for i, p in enumerate(form.params):
+            target = p.name if p.name in sig.parameters else None
+            if target is None and not p.kwonly and i + skip < len(places):
+                target = places[i + skip]
+            if form.varargs and i == 0 and spread:
+                target = spread
             for name in p.aliases:
                 if target and name != target and name not in sig.parameters:
                     renames[name] = target

@@ -28,6 +28,9 @@ STATIC_KINDS = frozenset({SYNTAX, FILE, USAGE})
 # a message or hint longer than this is cut: an error quoting a value (a list
 # of a million numbers) must stay one readable line
 MAX_MESSAGE_CHARS = 600
+# (but PyTorch's list of a function's forms, its "expected one of:", is
+# kept whole: randint's four are 1,100 characters)
+FORMS_MESSAGE_CHARS = 4000
 SNIPPET_CHARS = 200          # of a long source line, shown under the message
 
 
@@ -51,8 +54,8 @@ class GradvizError(Exception):
     """A problem in the user's program (or its files), told in its own terms."""
 
     def __init__(self, message: str, *, kind: str = RUNTIME, span: Span | None = None,
-                 hint: str | None = None):
-        message, hint = _clip(message), None if hint is None else _clip(hint)
+                 hint: str | None = None, max_chars: int = MAX_MESSAGE_CHARS):
+        message, hint = _clip(message, max_chars), None if hint is None else _clip(hint)
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -147,8 +150,8 @@ def did_you_mean(word: str, choices) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     text = str(text)
-    if len(text) <= MAX_MESSAGE_CHARS:
+    if len(text) <= max_chars:
         return text
-    return text[:MAX_MESSAGE_CHARS - 5] + " ..."
+    return text[:max_chars - 5] + " ..."

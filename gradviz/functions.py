@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import autodiff, hooks, pycollections, pyitertools, pymethods, pytypes, strides
+from . import arg_parser, autodiff, hooks, pycollections, pyitertools, pymethods, pytypes, strides
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
                    size as data_size)
@@ -650,6 +650,34 @@ def user_arg_counts(msg: str, hidden: int = 1) -> str:
         msg[m.end():]
 
 
+# torch's functions and tensor methods written in Python: a call they do not
+# take is Python's TypeError there (the others' are PyTorch's argument parser's)
+PYTHON_LEVEL = frozenset("""
+    atleast_1d atleast_2d atleast_3d block_diag broadcast_shapes broadcast_tensors cartesian_prod
+    cdist chain_matmul einsum get_rng_state grad initial_seed is_tensor manual_seed meshgrid norm seed
+    set_default_device set_default_dtype set_printoptions set_rng_state split tensordot typename
+    unique unique_consecutive unravel_index backward register_hook
+    register_post_accumulate_grad_hook unflatten""".split())
+# torch.nn.functional's functions that are PyTorch's own C functions
+# (F.conv2d is torch.conv2d): their argument errors are its argument parser's
+PARSED_NN_FUNCTIONAL = frozenset("""
+    adaptive_avg_pool1d avg_pool1d avg_pool2d avg_pool3d bilinear celu_ channel_shuffle conv1d
+    conv2d conv3d conv_tbc conv_transpose1d conv_transpose2d conv_transpose3d cosine_similarity
+    elu_ gelu hardshrink hardtanh_ leaky_relu_ linear logsigmoid one_hot pairwise_distance pdist
+    pixel_shuffle pixel_unshuffle prelu relu_ rrelu_ scaled_dot_product_attention selu_ softplus
+    softshrink threshold_""".split())
+_PY_MISSING = r"^missing \d+ required (?:positional|keyword-only) arguments?: "
+
+
+def parser_words(name: str, msg: str) -> str:
+    """Python's message for a call of torch's NAME that left out arguments
+    (after "NAME() "), in PyTorch's argument parser's words where its
+    parser reads NAME's arguments."""
+    if name in PYTHON_LEVEL or not re.match(_PY_MISSING, msg):
+        return msg
+    return arg_parser.missing_words(re.findall(r"'([^']*)'", msg.split(": ", 1)[1]))
+
+
 # torch's functions of one tensor and nothing else (exp(Tensor input, *,
 # Tensor out=None)): PyTorch's argument parser words their argument errors,
 # and their tensor methods are CPython's methods without arguments
@@ -735,18 +763,34 @@ def takes_nothing(name: str, impl) -> bool:
         return False
 
 
-def method_argument_error(name: str, impl, args, kwargs, exc: TypeError) -> GradvizError:
+def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
+                          looked_up: bool = True) -> GradvizError:
     """x.NAME(...) given arguments it does not take, in PyTorch's words: a
     method without arguments is Python's C-method error ("TensorBase.exp()
-    takes no arguments (1 given)", keywords first), any other counts its
+    takes no arguments (1 given)", keywords first; "Tensor.exp()" where not
+    looked_up: called as a value, f = x.exp; f(1)), any other counts its
     arguments from after x."""
     if takes_nothing(name.removesuffix("_"), impl):
-        qual = f"TensorBase.{name}()"
+        qual = f"{'TensorBase' if looked_up else 'Tensor'}.{name}()"
         msg = (f"{qual} takes no keyword arguments" if kwargs else
                f"{qual} takes no arguments ({len(args)} given)")
+    elif str(exc) == "too many positional arguments":      # (inspect's Signature.bind)
+        msg = f"{name}() " + _takes_words(impl, len(args), hidden=2)
     else:
-        msg = f"{name}() " + user_arg_counts(call_wording(exc), hidden=2)
+        msg = f"{name}() " + parser_words(name, user_arg_counts(call_wording(exc), hidden=2))
     return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+def _takes_words(impl, given: int, hidden: int) -> str:
+    """Python's words for a call of impl with too many positional arguments
+    (given, after the hidden ones: the interpreter's and a method's x)."""
+    params = [p for p in inspect.signature(impl).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][hidden:]
+    least = sum(p.default is p.empty for p in params)
+    takes = f"from {least} to {len(params)}" if least != len(params) else str(least)
+    plural = "s" if least != len(params) or least != 1 else ""
+    return (f"takes {takes} positional argument{plural} but {given} "
+            f"{'was' if given == 1 else 'were'} given")
 
 
 def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:

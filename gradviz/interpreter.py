@@ -493,12 +493,24 @@ def _at_the_call(exc: TypeError) -> bool:
     return tb is not None and (tb.tb_next is None or getattr(exc, "at_the_call", False))
 
 
-def _argument_error(name: str, exc: TypeError, hidden: int = 1) -> GradvizError:
+def _parsed_by_pytorch(fn: "Function") -> bool:
+    """Whether fn is torch.NAME, torch.linalg.NAME or one of the few C
+    functions of torch.nn.functional, whose arguments PyTorch's argument
+    parser reads (torch.nn.functional's others are Python's)."""
+    return GLOBALS["torch"].members.get(fn.name) is fn or fn.name.startswith("linalg_") or \
+        fn.name in functions.PARSED_NN_FUNCTIONAL and GLOBALS["F"].members.get(fn.name) is fn
+
+
+def _argument_error(name: str, exc: TypeError, hidden: int = 1,
+                    parsed: bool = False) -> GradvizError:
     """A function called with arguments it does not take, in Python's words
     for the user's call ("one_hot() got multiple values for argument
     'num_classes'", "f() takes 1 positional argument but 2 were given";
-    hidden: the arguments the program does not count, functions.user_arg_counts)."""
+    hidden: the arguments the program does not count, functions.user_arg_counts;
+    parsed: a torch function, whose missing arguments PyTorch words its way)."""
     msg = functions.user_arg_counts(functions.call_wording(exc), hidden)
+    if parsed:
+        msg = functions.parser_words(name, msg)
     return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
@@ -671,12 +683,14 @@ def _module_tree() -> dict:
     members["Generator"] = PyType("torch._C.Generator")
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
+    # (named as PyTorch names them, in their errors and their __name__: linalg_inv)
     linalg = Module("torch.linalg", {
-        **{k: Function(k, bool_args.linalg_function(k)) for k in bool_args.LINALG},
-        **{k: Function(k, v) for k, v in functions.LINALG.items() if k != "matrix_norm"},
+        **{k: Function(f"linalg_{k}", bool_args.linalg_function(k)) for k in bool_args.LINALG},
+        **{k: Function(f"linalg_{k}", v) for k, v in functions.LINALG.items()
+           if k not in bool_args.LINALG},
         # (except torch.linalg.LinAlgError: a singular matrix's error)
         "LinAlgError": PyType("_LinAlgError")})
-    linalg.members.update({name: Function(name, f)       # (torch.linalg.cross)
+    linalg.members.update({name: Function(f"linalg_{name}", f)       # (torch.linalg.cross)
                            for name, f in shape_fns.LINALG.items()})
     kinds = distributions.TYPES
     kl_functions = {k: Function(k, v) for k, v in kl.FUNCTIONS.items()}
@@ -3331,11 +3345,13 @@ class Interpreter:
         span = node.span                  # self.where(node), inline
         k = self.shift
         self.span = _new(Span, (span[0] + k, span[1], span[2] + k, span[3])) if k else span
-        return self.invoke(fn, args, kwargs)
+        return self.invoke(fn, args, kwargs, func.__class__ is syntax.Attribute)
 
-    def invoke(self, fn, args: list, kwargs: dict | None):
+    def invoke(self, fn, args: list, kwargs: dict | None, looked_up: bool = False):
         """fn(*args, **kwargs) for any callable value (a call's last step;
-        functools.partial's call)."""
+        functools.partial's call). looked_up: called as x.NAME(...), where
+        a bound method kept in a variable is called as a value (Python's
+        errors name their class otherwise: TensorBase.exp(), Tensor.exp())."""
         cls = fn.__class__
         if cls is BoundMethod:
             args.insert(0, fn.obj)
@@ -3372,11 +3388,11 @@ class Interpreter:
             if _at_the_call(exc):
                 if cls is BoundMethod and fn.obj.__class__ is Tensor:    # (x.exp(1))
                     raise functions.method_argument_error(fn.name, fn.impl, args[1:], kwargs,
-                                                          exc) from None
+                                                          exc, looked_up) from None
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name):
                     return self._one_tensor_call(fn, args, kwargs, exc)
-                raise _argument_error(fn.name, exc) from None
+                raise _argument_error(fn.name, exc, parsed=_parsed_by_pytorch(fn)) from None
             raise
 
     def _one_tensor_call(self, fn: Function, args: list, kwargs: dict | None, exc: TypeError):
@@ -4111,6 +4127,8 @@ class Interpreter:
                         f"<built-in function {v.name}>")
             if GLOBALS["F"].members.get(v.name) is v:   # torch.nn.functional's are Python's
                 return f"<function {v.name} at {self.address(v)}>"
+            if v.name.startswith("linalg_"):        # (torch._C._linalg's functions)
+                return f"<built-in function {v.name}>"
             # torch's are methods of one class (torch._C._VariableFunctions)
             return f"<built-in method {v.name} of type object at {self.address(GLOBALS['torch'])}>"
         if v.__class__ is BoundMethod:

@@ -351,14 +351,14 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
 
 # ---- matrix_power, multi_dot -------------------------------------------------
 
-def f_matrix_power(rt, A, n):
-    """A^n as PyTorch computes it: a copy of I for n = 0, a clone for 1, A @ A
+def f_matrix_power(rt, input, n):
+    """A^n (A: input, as PyTorch's argument parser names it) as PyTorch computes it: a copy of I for n = 0, a clone for 1, A @ A
     and (A @ A) @ A for 2 and 3, repeated squaring above; inv(A)'s powers for
     n < 0."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise GradvizError("linalg_matrix_power(): argument 'n' (position 2) must be int, not "
                            f"{F.arg_type_name(n)}", kind=TYPE, hint="n is a whole number")
-    A = _need_tensor(A, "linalg_matrix_power", 1, "input")
+    A = _need_tensor(input, "linalg_matrix_power", 1, "input")
     x = A.data
     if x.ndim < 2:
         raise GradvizError("linalg.matrix_power: The input tensor A must have at least 2 "

@@ -1500,7 +1500,7 @@ class _Parser:
                     keywords = []
                 for k in keywords:
                     if k.name == tok[1]:
-                        raise _error(tok, f"keyword argument '{tok[1]}' repeated",
+                        raise _error(tok, f"keyword argument repeated: {tok[1]}",
                                      "give each keyword argument once")
                 self.i = i + 2
                 value = self.expr()

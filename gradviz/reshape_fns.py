@@ -43,9 +43,9 @@ def f_permute(rt, input, dims):
     return F.m_permute(rt, _need_tensor(input, "permute"), dims)
 
 
-def m_where(rt, x, condition, y):
-    """x.where(condition, y): torch.where(condition, x, y)."""
-    return F.f_where(rt, condition, x, y)
+def m_where(rt, x, condition, other):
+    """x.where(condition, other): torch.where(condition, x, other)."""
+    return F.f_where(rt, condition, x, other)
 
 
 def f_ravel(rt, input):

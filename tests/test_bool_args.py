@@ -16,14 +16,20 @@ REDUCTIONS = ("sum", "prod", "nansum", "argmax", "argmin", "amax", "amin", "logs
               "median", "mean", "max", "min", "any", "all")
 
 
-def first_line(call: str):
-    """What torch says to call (x a 2x2 float tensor): its error's first line."""
+def torch_message(call: str):
+    """What torch says to call (x a 2x2 float tensor): its TypeError's
+    message, None where it takes the call."""
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
     try:
         eval(call, {"torch": torch, "x": x})
     except TypeError as exc:
-        return str(exc).splitlines()[0]
+        return str(exc)
     return None
+
+
+def first_line(call: str):
+    message = torch_message(call)
+    return message and message.splitlines()[0]
 
 
 def gradviz_error(call: str) -> GradvizError:
@@ -115,12 +121,37 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("call", REFUSED)
+# a value of the wrong kind for the most-called functions' forms (each
+# that fits the call's count says why it did not match)
+WRONG_KINDS = [
+    "torch.add(x)", "x.add()", "torch.sub(x, x, x, x)", "x.mul('a')", "torch.div(x, 'a')",
+    "x.div()", "x.div(x, rounding_mode=1)", "x.clamp(1, 2, 3)", "torch.clamp(x, 'a')",
+    "x.clip(min='a')", "torch.pow('a', 'b')", "x.pow('a')", "x.pow(exponent=None)",
+    "torch.where(x > 0, 'a', 'b')", "torch.where(x > 0, x, 'a')", "x.where(x > 0)",
+    "x.where(x > 0, 'a')", "x.view('a')", "x.view(1.5, 2)", "x.view()", "x.view(dtype=1)",
+    "x.reshape()", "torch.reshape(x, 2, 2)", "torch.matmul(x, 1)", "x.mm()", "torch.mm(x, 'a')",
+    "torch.cat(x)", "torch.stack([x], 'a')", "torch.cat()", "x.max(1.5)", "x.max(dim=1.5)",
+    "x.max(other=1.5)", "x.min((1, 2.0))", "x.min([0])", "torch.min(x, (0,))", "x.any('a')",
+    "torch.all(x, 0.5)", "x.prod('a')", "torch.mean(x, 'a', 'b')", "torch.arange('a')",
+    "torch.arange(1, 'a')", "torch.eye(2, 'a')", "torch.linspace(0, 1, 'a')", "torch.randint(5)",
+    "torch.linalg.norm(x, 'a', 'b', 'c')", "x.sort('a', 'b')", "x.argsort(x)",
+    "x.lerp(x, 'a')", "torch.lerp(x)", "x.masked_fill(x > 0)", "x.fill_('a')",
+    "x.geometric_(p='a')", "x.exponential_(1, 2)", "torch.max(x, 1, keepdim=None)",
+    "torch.float_power(x)", "x.float_power('a')", "torch.xlogy('a', x)", "x.xlogy()",
+    "torch.remainder(x)", "x.remainder('a')", "torch.fmod(x, 'a')", "x.fmod()",
+    "x.scatter(0, x)", "torch.scatter(x, 0)", "x.scatter(0, x, 'a', reduce='add')",
+    "x.index_fill(0)", "torch.index_fill(x, 0, x, 'a')", "x.narrow(0, 'a', 1)", "torch.narrow(x)",
+    "x.quantile()", "torch.quantile(x, 'a')", "x.quantile(0.5, interpolation=1)",
+    "torch.repeat_interleave()", "x.repeat_interleave('a')", "x.repeat_interleave(output_size=None)",
+]
+
+@pytest.mark.parametrize("call", REFUSED + WRONG_KINDS)
 def test_calls_no_form_takes_are_refused_in_pytorch_s_words(call):
-    expected = first_line(call)
+    # (the whole message: the forms PyTorch lists, and why each did not match)
+    expected = torch_message(call)
     assert expected is not None
     err = gradviz_error(call)
-    assert (err.kind, err.message.splitlines()[0], err.span.line) == ("TypeError", expected, 3)
+    assert (err.kind, err.message, err.span.line) == ("TypeError", expected, 3)
     assert err.hint
 
 

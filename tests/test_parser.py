@@ -963,3 +963,13 @@ def test_a_numbers_attributes_and_methods_are_pythons(expr):
     out = io.StringIO()
     gradviz.run_source(f"print({expr})\n", stdout=out)
     assert out.getvalue() == f"{eval(expr)}\n"
+
+
+def test_a_repeated_keyword_is_python_s_syntax_error_in_its_words():
+    src = "y = f(x, dim=0, dim=1)\n"
+    with pytest.raises(SyntaxError) as python:
+        compile(src, "<string>", "exec")
+    with pytest.raises(GradvizError) as ours:
+        parse(src)
+    assert (ours.value.kind, ours.value.message) == ("SyntaxError", python.value.msg)
+    assert python.value.msg == "keyword argument repeated: dim"
