@@ -4290,10 +4290,11 @@ from . import tensor_products  # noqa: E402
 FUNCTIONS.update(tensor_products.FUNCTIONS)
 METHODS.update(tensor_products.METHODS)
 
-# addmv, addr, ger, vdot, logspace, scalar_tensor; x.addmm(...), x.addmm_(...), x.baddbmm_(...)
+# addmm, addmv, addr, baddbmm, addbmm (beta=, alpha=), ger, vdot, logspace, scalar_tensor;
+# their methods and in-place forms
 from . import linalg_more_fns  # noqa: E402
 FUNCTIONS.update(linalg_more_fns.FUNCTIONS)
-METHODS.update(linalg_more_fns.install(FUNCTIONS["baddbmm"]))
+METHODS.update(linalg_more_fns.METHODS)
 
 # torch.kl_div, torch.margin_ranking_loss, ...: F's losses in torch's own form
 from . import nn_torch_forms  # noqa: E402

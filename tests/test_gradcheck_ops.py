@@ -789,6 +789,16 @@ INPUTS.update({
                                   case(anyv(3), num(1.5), alpha=-2.0)],
 })
 
+# addbmm, and beta=/alpha= of the bias-plus-products (ops/scaled_products.py):
+# beta = 0 among them (the input's part is then g * 0)
+INPUTS["addbmm"] = [case(anyv(2, 4), anyv(3, 2, 3), anyv(3, 3, 4)),
+                    case(anyv(4), anyv(2, 2, 3), anyv(2, 3, 4), beta=0.5, alpha=-2.0),
+                    case(anyv(1, 4), anyv(1, 2, 3), anyv(1, 3, 4), beta=0, alpha=1.5)]
+for _name, _shapes in (("addmm", ((2, 4), (2, 3), (3, 4))), ("addmv", ((2,), (2, 3), (3,))),
+                       ("addr", ((2, 3), (2,), (3,))), ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4)))):
+    INPUTS[_name] = INPUTS[_name] + [case(*(anyv(*s) for s in _shapes), beta=0.5, alpha=-2.0),
+                                     case(*(anyv(*s) for s in _shapes), beta=0, alpha=3.0)]
+
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
 CHECKED = [(name, i) for name in sorted(INPUTS) for i in range(len(INPUTS[name]))]

@@ -24,3 +24,4 @@ from . import compare_inplace  # noqa: F401  (x.gt_(y), x.eq_(y), ...: compariso
 from . import addmv  # noqa: F401  (addmv's, addr's and vdot's nodes)
 from . import windows  # noqa: F401  (x.unfold's sliding windows)
 from . import math_more  # noqa: F401  (log2, log10, deg2rad, rad2deg, fmax, fmin)
+from . import scaled_products  # noqa: F401  (beta=, alpha= of addmm, addmv, addr, baddbmm; addbmm)
