@@ -2462,38 +2462,56 @@ def _pieces(rt, x, bounds: list, d: int, grad_fn: str) -> tuple:
     return tuple(numbered_outputs(out))
 
 
+# the grad_fns of a split's pieces: by a size, and by a list of sizes
+SPLIT_GRAD_FNS = ("SplitBackward0", "SplitWithSizesBackward0")
+
+
 def f_split(rt, x, split_size_or_sections, dim=0):
     """torch.split / x.split: pieces of split_size (the last smaller), or of
     the sizes listed (SplitWithSizesBackward0)."""
     x = _need_tensor(x, "split", 1, "self")
+    return split_pieces(rt, x, split_size_or_sections, dim, SPLIT_GRAD_FNS)
+
+
+def split_pieces(rt, x, sizes, dim, grad_fns: tuple) -> tuple:
+    """x split along dim by one size or by a list of sizes (PyTorch's checks
+    of each), its pieces named by grad_fns (by a size, by sizes)."""
     if x.data.ndim == 0:
         raise GradvizError("split expects at least a 1-dimensional tensor", kind=RUNTIME,
                            hint="a 0-d tensor has nothing to split")
     d = _dim(dim, x.data.ndim)
     n = x.data.shape[d]
-    sizes = split_size_or_sections
     if isinstance(sizes, (list, tuple)):
-        if sum(sizes) != n or any(isinstance(k, bool) or not isinstance(k, int) or k < 0
+        if any(isinstance(k, int) and k < 0 for k in sizes):      # (checked first)
+            raise GradvizError(f"split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={list(sizes)}", kind=RUNTIME,
+                               hint="each piece's size is 0 or more")
+        if sum(sizes) != n or any(isinstance(k, bool) or not isinstance(k, int)
                                   for k in sizes):
             raise GradvizError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
                                f"{list(sizes)}", kind=RUNTIME,
                                hint=f"sizes that add up to {n}")
         edges = np.cumsum([0, *sizes]).tolist()
-        return _pieces(rt, x, list(zip(edges[:-1], edges[1:])), d, "SplitWithSizesBackward0")
+        return _pieces(rt, x, list(zip(edges[:-1], edges[1:])), d, grad_fns[1])
     if isinstance(sizes, bool) or not isinstance(sizes, int) or sizes < 0 or (sizes == 0 and n):
         raise GradvizError(f"split_size can only be 0 if dimension size is 0, but got "
                            f"dimension size of {n}" if sizes == 0 else
                            f"split expects split_size be non-negative, but got split_size={sizes}",
                            kind=RUNTIME, hint="a positive number of rows per piece")
     bounds = [(i, min(i + sizes, n)) for i in range(0, n, sizes)] if n else [(0, 0)]
-    return _pieces(rt, x, bounds, d, "SplitBackward0")
+    return _pieces(rt, x, bounds, d, grad_fns[0])
 
 
 def f_chunk(rt, x, chunks, dim=0):
     """torch.chunk / x.chunk: at most `chunks` pieces of ceil(n / chunks), as
     PyTorch's (a split: SplitBackward0)."""
     x = _need_tensor(x, "chunk", 1, "self")
+    return split_pieces(rt, x, chunk_size(x, chunks, dim), dim, SPLIT_GRAD_FNS)
+
+
+def chunk_size(x, chunks, dim) -> int:
+    """The size of chunk's pieces, ceil(n / chunks) (PyTorch's checks)."""
     if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
         raise GradvizError(f"chunk expects `chunks` to be greater than 0, got: {chunks}",
                            kind=RUNTIME, hint="the number of pieces: x.chunk(2)")
@@ -2501,7 +2519,7 @@ def f_chunk(rt, x, chunks, dim=0):
         raise GradvizError("chunk expects at least a 1-dimensional tensor", kind=RUNTIME,
                            hint="a 0-d tensor has nothing to split")
     n = x.data.shape[_dim(dim, x.data.ndim)]
-    return f_split(rt, x, -(-n // chunks), dim)
+    return -(-n // chunks)
 
 
 def f_unbind(rt, x, dim=0):
@@ -4313,6 +4331,11 @@ METHODS.update(rng_fns.METHODS)
 # log2, log10, deg2rad, fmax, signbit, logical_and, ... (math_fns.py)
 from . import math_fns  # noqa: E402
 math_fns.install()
+
+# split_with_sizes, unsafe_split, unsafe_chunk, unsafe_split_with_sizes (split_fns.py)
+from . import split_fns  # noqa: E402
+FUNCTIONS.update(split_fns.FUNCTIONS)
+METHODS.update(split_fns.METHODS)
 
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
