@@ -4337,6 +4337,10 @@ from . import split_fns  # noqa: E402
 FUNCTIONS.update(split_fns.FUNCTIONS)
 METHODS.update(split_fns.METHODS)
 
+# torch.constant_pad_nd (pad_fns.py)
+from . import pad_fns  # noqa: E402
+FUNCTIONS.update(pad_fns.FUNCTIONS)
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
