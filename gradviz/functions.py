@@ -4341,6 +4341,11 @@ METHODS.update(split_fns.METHODS)
 from . import pad_fns  # noqa: E402
 FUNCTIONS.update(pad_fns.FUNCTIONS)
 
+# torch.cov, torch.corrcoef and their methods (covariance_fns.py)
+from . import covariance_fns  # noqa: E402
+FUNCTIONS.update(covariance_fns.FUNCTIONS)
+METHODS.update(covariance_fns.METHODS)
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
