@@ -4346,6 +4346,10 @@ from . import covariance_fns  # noqa: E402
 FUNCTIONS.update(covariance_fns.FUNCTIONS)
 METHODS.update(covariance_fns.METHODS)
 
+# torch.vander (vander_fns.py)
+from . import vander_fns  # noqa: E402
+FUNCTIONS.update(vander_fns.FUNCTIONS)
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
