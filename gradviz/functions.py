@@ -4350,6 +4350,10 @@ METHODS.update(covariance_fns.METHODS)
 from . import vander_fns  # noqa: E402
 FUNCTIONS.update(vander_fns.FUNCTIONS)
 
+# torch.frobenius_norm, nuclear_norm (deprecated), matrix_rank (removed): legacy_linalg_fns.py
+from . import legacy_linalg_fns  # noqa: E402
+FUNCTIONS.update(legacy_linalg_fns.FUNCTIONS)
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402

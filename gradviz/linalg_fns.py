@@ -493,13 +493,16 @@ def f_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise GradvizError("linalg.matrix_norm: Expected a floating point or complex tensor as "
                            f"input. Got {F.type_word(x.dtype)}", kind=RUNTIME,
                            hint="make it float first: A.float()")
-    if ord == "fro":
-        return F.f_norm(rt, A, 2, dim, keepdim)
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
-        shown = ", ".join(map(str, dim)) if isinstance(dim, (tuple, list)) else dim
+        shown = " ".join(map(str, dim)) if isinstance(dim, (tuple, list)) else dim
         raise GradvizError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}",
                            kind=RUNTIME, hint="two dims: dim=(-2, -1)")
     d0, d1 = _dim(dim[0], x.ndim), _dim(dim[1], x.ndim)
+    if d0 == d1:
+        raise GradvizError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})",
+                           kind=RUNTIME, hint="two different dims: dim=(-2, -1)")
+    if ord == "fro":
+        return F.f_norm(rt, A, 2, dim, keepdim)
     if ord in ("nuc", 2, -2):
         # the two dims moved last, then the singular values
         order = [d for d in range(x.ndim) if d not in (d0, d1)] + [d0, d1]
