@@ -4354,6 +4354,11 @@ FUNCTIONS.update(vander_fns.FUNCTIONS)
 from . import legacy_linalg_fns  # noqa: E402
 FUNCTIONS.update(legacy_linalg_fns.FUNCTIONS)
 
+# torch.cholesky_inverse and its method (linalg_extra_fns.py)
+from . import linalg_extra_fns  # noqa: E402
+FUNCTIONS.update(linalg_extra_fns.FUNCTIONS)
+METHODS.update(linalg_extra_fns.METHODS)
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
