@@ -3,7 +3,8 @@ factor, with PyTorch's checks of its argument."""
 from __future__ import annotations
 
 from . import functions as F
-from .errors import GradvizError, RUNTIME, TYPE
+from .errors import GradvizError, TYPE
+from .linalg_fns import check_square
 from .ops import OPS
 from .selection import _as_method
 
@@ -14,13 +15,7 @@ def f_cholesky_inverse(rt, input, upper=False):
         raise GradvizError(f"cholesky_inverse(): argument 'upper' (position 2) must be bool, not "
                            f"{F.arg_type_name(upper)}", kind=TYPE, hint="upper=True or False")
     x = L.data
-    if x.ndim < 2:
-        raise GradvizError("cholesky_inverse: The input tensor A must have at least 2 "
-                           "dimensions.", kind=RUNTIME, hint="L is a (batch of) square matrix")
-    if x.shape[-1] != x.shape[-2]:
-        raise GradvizError(f"cholesky_inverse: A must be batches of square matrices, but they "
-                           f"are {x.shape[-2]} by {x.shape[-1]} matrices", kind=RUNTIME,
-                           hint="the Cholesky factor is square")
+    check_square(x, "cholesky_inverse", "the Cholesky factor is square")
     if x.dtype.kind != "f" or x.dtype.itemsize < 4:
         raise GradvizError(f"\"cholesky_inverse_out_cpu\" not implemented for "
                            f"'{F.type_word(x.dtype)}'", kind="NotImplementedError",

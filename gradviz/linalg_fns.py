@@ -351,6 +351,16 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
 
 # ---- matrix_power, multi_dot -------------------------------------------------
 
+def check_square(x, fname: str, hint: str) -> None:
+    """PyTorch's checks of a (batch of) square matrix, in FNAME's words."""
+    if x.ndim < 2:
+        raise GradvizError(f"{fname}: The input tensor A must have at least 2 dimensions.",
+                           kind=RUNTIME, hint="a matrix has two dims")
+    if x.shape[-1] != x.shape[-2]:
+        raise GradvizError(f"{fname}: A must be batches of square matrices, but they are "
+                           f"{x.shape[-2]} by {x.shape[-1]} matrices", kind=RUNTIME, hint=hint)
+
+
 def f_matrix_power(rt, A, n):
     """A^n as PyTorch computes it: a copy of I for n = 0, a clone for 1, A @ A
     and (A @ A) @ A for 2 and 3, repeated squaring above; inv(A)'s powers for
@@ -360,13 +370,7 @@ def f_matrix_power(rt, A, n):
                            f"{F.arg_type_name(n)}", kind=TYPE, hint="n is a whole number")
     A = _need_tensor(A, "linalg_matrix_power", 1, "input")
     x = A.data
-    if x.ndim < 2:
-        raise GradvizError("linalg.matrix_power: The input tensor A must have at least 2 "
-                           "dimensions.", kind=RUNTIME, hint="a matrix has two dims")
-    if x.shape[-1] != x.shape[-2]:
-        raise GradvizError(f"linalg.matrix_power: A must be batches of square matrices, but they "
-                           f"are {x.shape[-2]} by {x.shape[-1]} matrices", kind=RUNTIME,
-                           hint="a power needs a square matrix")
+    check_square(x, "linalg.matrix_power", "a power needs a square matrix")
     if n == 0:
         out = F.f_clone(rt, A)
         eye = _plain(rt, np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape), "eye")
