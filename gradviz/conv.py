@@ -271,6 +271,15 @@ def f_pad(rt, input, pad, mode="constant", value=None):
                                                  "one pair of amounts per padded dim")
         raise GradvizError(f"F.pad(mode='{mode}') is not supported", kind=VALUE,
                            hint="gradviz pads with a constant: F.pad(x, pad, value=0.0)")
+    if value is not None and value != 0:
+        F._number_arg("pad", "value", 4, value)
+    return constant_pad(rt, input, pad, value)
+
+
+def constant_pad(rt, input, pad, value):
+    """input padded with value (None: 0) by the amounts pad (checked: an
+    even number of them, two per dim at most), ConstantPadNdBackward0."""
+    x = input.data
     shape = list(x.shape)
     for i in range(len(pad) // 2):
         d = x.ndim - 1 - i
@@ -286,7 +295,6 @@ def f_pad(rt, input, pad, mode="constant", value=None):
     rt.tape.check_shape(tuple(shape))
     params = {"pad": tuple(pad)}
     if value is not None and value != 0:
-        F._number_arg("pad", "value", 4, value)
         params["value"] = x.dtype.type(value)
     return rt.apply(OPS["constant_pad_nd"], (input,), params)
 

@@ -60,7 +60,8 @@ def backward_graph(roots) -> list[Tensor]:
     return sorted(seen, key=_seq)
 
 # the ops whose two modes differ by design in PyTorch (see "triangle" below)
-ONE_TRIANGLE_OPS = frozenset({"eigh_values", "eigh_vectors", "linalg_cholesky", "cholesky_solve"})
+ONE_TRIANGLE_OPS = frozenset({"eigh_values", "eigh_vectors", "linalg_cholesky", "cholesky_solve",
+                              "cholesky_inverse"})
 
 
 def _seq(t: Tensor) -> int:

@@ -2569,38 +2569,56 @@ def _pieces(rt, x, bounds: list, d: int, grad_fn: str) -> tuple:
     return tuple(numbered_outputs(out))
 
 
+# the grad_fns of a split's pieces: by a size, and by a list of sizes
+SPLIT_GRAD_FNS = ("SplitBackward0", "SplitWithSizesBackward0")
+
+
 def f_split(rt, x, split_size_or_sections, dim=0):
     """torch.split / x.split: pieces of split_size (the last smaller), or of
     the sizes listed (SplitWithSizesBackward0)."""
     x = _need_tensor(x, "split", 1, "self")
+    return split_pieces(rt, x, split_size_or_sections, dim, SPLIT_GRAD_FNS)
+
+
+def split_pieces(rt, x, sizes, dim, grad_fns: tuple) -> tuple:
+    """x split along dim by one size or by a list of sizes (PyTorch's checks
+    of each), its pieces named by grad_fns (by a size, by sizes)."""
     if x.data.ndim == 0:
         raise GradvizError("split expects at least a 1-dimensional tensor", kind=RUNTIME,
                            hint="a 0-d tensor has nothing to split")
     d = _dim(dim, x.data.ndim)
     n = x.data.shape[d]
-    sizes = split_size_or_sections
     if isinstance(sizes, (list, tuple)):
-        if sum(sizes) != n or any(isinstance(k, bool) or not isinstance(k, int) or k < 0
+        if any(isinstance(k, int) and k < 0 for k in sizes):      # (checked first)
+            raise GradvizError(f"split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={list(sizes)}", kind=RUNTIME,
+                               hint="each piece's size is 0 or more")
+        if sum(sizes) != n or any(isinstance(k, bool) or not isinstance(k, int)
                                   for k in sizes):
             raise GradvizError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
                                f"{list(sizes)}", kind=RUNTIME,
                                hint=f"sizes that add up to {n}")
         edges = np.cumsum([0, *sizes]).tolist()
-        return _pieces(rt, x, list(zip(edges[:-1], edges[1:])), d, "SplitWithSizesBackward0")
+        return _pieces(rt, x, list(zip(edges[:-1], edges[1:])), d, grad_fns[1])
     if isinstance(sizes, bool) or not isinstance(sizes, int) or sizes < 0 or (sizes == 0 and n):
         raise GradvizError(f"split_size can only be 0 if dimension size is 0, but got "
                            f"dimension size of {n}" if sizes == 0 else
                            f"split expects split_size be non-negative, but got split_size={sizes}",
                            kind=RUNTIME, hint="a positive number of rows per piece")
     bounds = [(i, min(i + sizes, n)) for i in range(0, n, sizes)] if n else [(0, 0)]
-    return _pieces(rt, x, bounds, d, "SplitBackward0")
+    return _pieces(rt, x, bounds, d, grad_fns[0])
 
 
 def f_chunk(rt, x, chunks, dim=0):
     """torch.chunk / x.chunk: at most `chunks` pieces of ceil(n / chunks), as
     PyTorch's (a split: SplitBackward0)."""
     x = _need_tensor(x, "chunk", 1, "self")
+    return split_pieces(rt, x, chunk_size(x, chunks, dim), dim, SPLIT_GRAD_FNS)
+
+
+def chunk_size(x, chunks, dim) -> int:
+    """The size of chunk's pieces, ceil(n / chunks) (PyTorch's checks)."""
     if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
         raise GradvizError(f"chunk expects `chunks` to be greater than 0, got: {chunks}",
                            kind=RUNTIME, hint="the number of pieces: x.chunk(2)")
@@ -2608,7 +2626,7 @@ def f_chunk(rt, x, chunks, dim=0):
         raise GradvizError("chunk expects at least a 1-dimensional tensor", kind=RUNTIME,
                            hint="a 0-d tensor has nothing to split")
     n = x.data.shape[_dim(dim, x.data.ndim)]
-    return f_split(rt, x, -(-n // chunks), dim)
+    return -(-n // chunks)
 
 
 def f_unbind(rt, x, dim=0):
@@ -4418,10 +4436,11 @@ from . import tensor_products  # noqa: E402
 FUNCTIONS.update(tensor_products.FUNCTIONS)
 METHODS.update(tensor_products.METHODS)
 
-# addmv, addr, ger, vdot, logspace, scalar_tensor; x.addmm(...), x.addmm_(...), x.baddbmm_(...)
+# addmm, addmv, addr, baddbmm, addbmm (beta=, alpha=), ger, vdot, logspace, scalar_tensor;
+# their methods and in-place forms
 from . import linalg_more_fns  # noqa: E402
 FUNCTIONS.update(linalg_more_fns.FUNCTIONS)
-METHODS.update(linalg_more_fns.install(FUNCTIONS["baddbmm"]))
+METHODS.update(linalg_more_fns.METHODS)
 
 # torch.kl_div, torch.margin_ranking_loss, ...: F's losses in torch's own form
 from . import nn_torch_forms  # noqa: E402
@@ -4440,6 +4459,33 @@ METHODS.update(rng_fns.METHODS)
 # log2, log10, deg2rad, fmax, signbit, logical_and, ... (math_fns.py)
 from . import math_fns  # noqa: E402
 math_fns.install()
+
+# split_with_sizes, unsafe_split, unsafe_chunk, unsafe_split_with_sizes (split_fns.py)
+from . import split_fns  # noqa: E402
+FUNCTIONS.update(split_fns.FUNCTIONS)
+METHODS.update(split_fns.METHODS)
+
+# torch.constant_pad_nd (pad_fns.py)
+from . import pad_fns  # noqa: E402
+FUNCTIONS.update(pad_fns.FUNCTIONS)
+
+# torch.cov, torch.corrcoef and their methods (covariance_fns.py)
+from . import covariance_fns  # noqa: E402
+FUNCTIONS.update(covariance_fns.FUNCTIONS)
+METHODS.update(covariance_fns.METHODS)
+
+# torch.vander (vander_fns.py)
+from . import vander_fns  # noqa: E402
+FUNCTIONS.update(vander_fns.FUNCTIONS)
+
+# torch.frobenius_norm, nuclear_norm (deprecated), matrix_rank (removed): legacy_linalg_fns.py
+from . import legacy_linalg_fns  # noqa: E402
+FUNCTIONS.update(legacy_linalg_fns.FUNCTIONS)
+
+# torch.cholesky_inverse and its method (linalg_extra_fns.py)
+from . import linalg_extra_fns  # noqa: E402
+FUNCTIONS.update(linalg_extra_fns.FUNCTIONS)
+METHODS.update(linalg_extra_fns.METHODS)
 
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)

@@ -147,6 +147,16 @@ def _r_cholesky_solve(rt, g, node, i):
                _op(rt, "matmul", common, f))
 
 
+def _r_cholesky_inverse(rt, g, node, i):
+    # cholesky_inverse_backward: common = X (G + G^H) X; gL = -common @ L
+    # (-L @ common for upper)
+    f = node.args[0]
+    common = _op(rt, "add", g, _mT(rt, g))
+    common = _op(rt, "matmul", node, _op(rt, "matmul", common, node))
+    return _op(rt, "neg", _op(rt, "matmul", f, common) if node.params.get("upper", False) else
+               _op(rt, "matmul", common, f))
+
+
 def _r_pinv(rt, g, node, i):
     # pinv_backward, with the products of the smaller size, in its order:
     # m <= n: K = G^H P; -(P K)^H + K P^H - (A P)(K P^H) + (P^H P)(G^H - K A)
@@ -259,6 +269,7 @@ LINALG_VJPS = {
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
     "linalg_cholesky": _r_cholesky, "cholesky_solve": _r_cholesky_solve,
+    "cholesky_inverse": _r_cholesky_inverse,
     "linalg_pinv": _r_pinv, "eigh_values": _r_eigh_values, "eigh_vectors": _r_eigh_vectors,
     "svd_s": _r_svd_s, "svd_u": _r_svd_vectors, "svd_vh": _r_svd_vectors,
 }

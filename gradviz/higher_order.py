@@ -869,8 +869,9 @@ GRAPH_VJPS.update(LOSS_VJPS)
 GRAPH_VJPS.update(NN_VJPS)
 GRAPH_VJPS.update(RNN_VJPS)
 GRAPH_VJPS.update(MATH_VJPS)
-from .higher_products import PRODUCT_VJPS  # noqa: E402  (addmv, addr, vdot)
+from .higher_products import PRODUCT_VJPS, scaled_product_vjps  # noqa: E402  (addmv, addr, vdot)
 GRAPH_VJPS.update(PRODUCT_VJPS)
+GRAPH_VJPS.update(scaled_product_vjps(GRAPH_VJPS))
 # pixel_shuffle's gradient is pixel_unshuffle's of g, and the other way round
 GRAPH_VJPS.update(
     pixel_shuffle=lambda rt, g, node, i: _op(rt, "pixel_unshuffle", g, **node.params),

@@ -351,22 +351,26 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
 
 # ---- matrix_power, multi_dot -------------------------------------------------
 
+def check_square(x, fname: str, hint: str) -> None:
+    """PyTorch's checks of a (batch of) square matrix, in FNAME's words."""
+    if x.ndim < 2:
+        raise GradvizError(f"{fname}: The input tensor A must have at least 2 dimensions.",
+                           kind=RUNTIME, hint="a matrix has two dims")
+    if x.shape[-1] != x.shape[-2]:
+        raise GradvizError(f"{fname}: A must be batches of square matrices, but they are "
+                           f"{x.shape[-2]} by {x.shape[-1]} matrices", kind=RUNTIME, hint=hint)
+
+
 def f_matrix_power(rt, input, n):
-    """A^n (A: input, as PyTorch's argument parser names it) as PyTorch computes it: a copy of I for n = 0, a clone for 1, A @ A
-    and (A @ A) @ A for 2 and 3, repeated squaring above; inv(A)'s powers for
-    n < 0."""
+    """A^n (A: input, as PyTorch's argument parser names it) as PyTorch
+    computes it: a copy of I for n = 0, a clone for 1, A @ A and (A @ A) @ A
+    for 2 and 3, repeated squaring above; inv(A)'s powers for n < 0."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise GradvizError("linalg_matrix_power(): argument 'n' (position 2) must be int, not "
                            f"{F.arg_type_name(n)}", kind=TYPE, hint="n is a whole number")
     A = _need_tensor(input, "linalg_matrix_power", 1, "input")
     x = A.data
-    if x.ndim < 2:
-        raise GradvizError("linalg.matrix_power: The input tensor A must have at least 2 "
-                           "dimensions.", kind=RUNTIME, hint="a matrix has two dims")
-    if x.shape[-1] != x.shape[-2]:
-        raise GradvizError(f"linalg.matrix_power: A must be batches of square matrices, but they "
-                           f"are {x.shape[-2]} by {x.shape[-1]} matrices", kind=RUNTIME,
-                           hint="a power needs a square matrix")
+    check_square(x, "linalg.matrix_power", "a power needs a square matrix")
     if n == 0:
         out = F.f_clone(rt, A)
         eye = _plain(rt, np.broadcast_to(np.eye(x.shape[-1], dtype=x.dtype), x.shape), "eye")
@@ -493,13 +497,16 @@ def f_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise GradvizError("linalg.matrix_norm: Expected a floating point or complex tensor as "
                            f"input. Got {F.type_word(x.dtype)}", kind=RUNTIME,
                            hint="make it float first: A.float()")
-    if ord == "fro":
-        return F.f_norm(rt, A, 2, dim, keepdim)
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
-        shown = ", ".join(map(str, dim)) if isinstance(dim, (tuple, list)) else dim
+        shown = " ".join(map(str, dim)) if isinstance(dim, (tuple, list)) else dim
         raise GradvizError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}",
                            kind=RUNTIME, hint="two dims: dim=(-2, -1)")
     d0, d1 = _dim(dim[0], x.ndim), _dim(dim[1], x.ndim)
+    if d0 == d1:
+        raise GradvizError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})",
+                           kind=RUNTIME, hint="two different dims: dim=(-2, -1)")
+    if ord == "fro":
+        return F.f_norm(rt, A, 2, dim, keepdim)
     if ord in ("nuc", 2, -2):
         # the two dims moved last, then the singular values
         order = [d for d in range(x.ndim) if d not in (d0, d1)] + [d0, d1]

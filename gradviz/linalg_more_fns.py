@@ -1,32 +1,57 @@
-"""torch's bias-plus-product functions and their methods (addmv, addr, the
-method and in-place forms of addmm and baddbmm), ger and vdot, and the
-factories logspace and scalar_tensor."""
+"""torch's bias-plus-product functions (addmm, addmv, addr, baddbmm,
+addbmm, with beta= and alpha=), their methods and in-place forms, ger and
+vdot, and the factories logspace and scalar_tensor."""
 from __future__ import annotations
 
 import numpy as np
 
 from . import functions as F
-from .errors import GradvizError, RUNTIME, VALUE
+from .errors import GradvizError, RUNTIME, TYPE
 from .ops import OPS
 from .selection import _as_method
 
 
-def _unit_scales(name: str, beta, alpha, product: str) -> None:
-    # (only the plain sum is computed here, as for addmm and baddbmm)
-    if beta != 1 or alpha != 1:
-        raise GradvizError(f"{name}() with beta or alpha other than 1 is not supported",
-                           kind=VALUE, hint=f"write beta * input + alpha * {product}")
+# torch.addmm and torch.baddbmm have a second form (out_dtype): a wrong beta
+# or alpha is their "invalid combination"; their methods' and the other
+# functions' is the argument's own
+_OVERLOADED = ("addmm", "baddbmm")
 
 
-def _bias_product(name: str, args: tuple[str, str], product: str):
-    """torch.NAME(input, a, b, *, beta=1, alpha=1) = input + product of a
-    and b: one node of the op NAME, PyTorch's argument names in its errors."""
+def _scale(name: str, arg: str, v, call: tuple, given: dict, overloaded: bool):
+    """beta or alpha as a Python number (a one-element tensor's value), or
+    PyTorch's TypeError for one that is not a Number."""
+    if F.is_tensor(v) and v.data.ndim == 0:
+        return v.data.item()
+    if isinstance(v, (bool, int, float)) and not F.is_tensor(v):
+        return v
+    if overloaded:
+        raise F.invalid_combination(name, call, keywords=given,
+                                    hint=f"{arg} is a number: {name}(..., {arg}=0.5)")
+    raise GradvizError(f"{name}(): argument '{arg}' must be Number, not {F.arg_type_name(v)}",
+                       kind=TYPE, hint=f"{arg} is a number: {name}(..., {arg}=0.5)")
+
+
+def scale_params(name: str, call: tuple, beta, alpha, overloaded=False) -> dict | None:
+    """The op's params for beta= and alpha= (None for the plain sum, so that
+    it keeps its own forward); NAME as the errors name the function."""
+    given = {k: v for k, v in (("beta", beta), ("alpha", alpha))
+             if F.is_tensor(v) or v is not True and v != 1}
+    beta = _scale(name, "beta", beta, call, given, overloaded)
+    alpha = _scale(name, "alpha", alpha, call, given, overloaded)
+    return None if beta == 1 and alpha == 1 else {"beta": beta, "alpha": alpha}
+
+
+def _bias_product(name: str, args: tuple[str, str], label=None):
+    """torch.NAME(input, a, b, *, beta=1, alpha=1) = beta * input + alpha *
+    (product of a and b): one node of the op NAME, PyTorch's argument names
+    in its errors (which name it LABEL: a method's or in-place form's own)."""
     def f(rt, input, first, second, *, beta=1, alpha=1):
-        xs = (F._need_tensor(input, name, 1, "input"),
-              F._need_tensor(first, name, 2, args[0]),
-              F._need_tensor(second, name, 3, args[1]))
-        _unit_scales(name, beta, alpha, product)
-        return rt.apply(OPS[name], xs)
+        fname = label or name
+        xs = (F._need_tensor(input, fname, 1, "input"),
+              F._need_tensor(first, fname, 2, args[0]),
+              F._need_tensor(second, fname, 3, args[1]))
+        p = scale_params(fname, xs, beta, alpha, overloaded=label is None and name in _OVERLOADED)
+        return rt.apply(OPS[name], xs, p)
     f.__name__ = name
     return f
 
@@ -155,24 +180,32 @@ def f_chain_matmul(rt, *matrices):
     return F.LINALG["multi_dot"](rt, ts)
 
 
-f_addmv = _bias_product("addmv", ("mat", "vec"), "(mat @ vec)")
-f_addr = _bias_product("addr", ("vec1", "vec2"), "torch.outer(vec1, vec2)")
-# (F.linear's node on a 2-d input, AddmmBackward0)
-f_addmm = _bias_product("addmm", ("mat1", "mat2"), "(mat1 @ mat2)")
-
-FUNCTIONS = {
-    "addmm": f_addmm, "addmv": f_addmv, "addr": f_addr,
+# PyTorch's names of each product's two factors
+_FACTORS = {"addmv": ("mat", "vec"), "addr": ("vec1", "vec2"), "addmm": ("mat1", "mat2"),
+            "baddbmm": ("batch1", "batch2"), "addbmm": ("batch1", "batch2")}
+# (addmm: F.linear's node on a 2-d input, AddmmBackward0)
+FUNCTIONS = {name: _bias_product(name, factors) for name, factors in _FACTORS.items()}
+FUNCTIONS.update({
     "ger": _vector_pair("ger", "outer", "vec2"), "vdot": _vector_pair("vdot", "vdot", "other"),
     "logspace": f_logspace, "chain_matmul": f_chain_matmul, "scalar_tensor": f_scalar_tensor,
-}
+})
 
 
-def install(baddbmm) -> dict:
-    """The methods, given torch.baddbmm's function (for x.baddbmm_)."""
-    methods = {name: _as_method(name, FUNCTIONS[name]) for name in ("addmm", "addmv", "addr")}
+def f_addmv_(rt, input, mat, vec, *, beta=1, alpha=1):
+    """torch.addmv_(input, mat, vec): input.addmv_(mat, vec)."""
+    return METHODS["addmv_"](rt, input, mat, vec, beta=beta, alpha=alpha)
+
+
+def _methods() -> dict:
+    """x.NAME(a, b) and x.NAME_(a, b) of each bias-plus-product, ger, vdot."""
+    methods = {}
+    for name, factors in _FACTORS.items():
+        methods[name] = _as_method(name, _bias_product(name, factors, label=name))
+        methods[name + "_"] = _in_place(name, _bias_product(name, factors, label=name + "_"))
     methods.update({name: F.tensors_only(_as_method(name, FUNCTIONS[name]))
                     for name in ("ger", "vdot")})
-    for name, f in (("addmv", f_addmv), ("addr", f_addr), ("addmm", f_addmm),
-                    ("baddbmm", baddbmm)):
-        methods[name + "_"] = _in_place(name, f)
     return methods
+
+
+METHODS = _methods()
+FUNCTIONS["addmv_"] = f_addmv_

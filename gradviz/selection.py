@@ -521,18 +521,6 @@ def f_bmm(rt, input, mat2):
     return rt.apply(OPS["bmm"], (a, b))
 
 
-def f_baddbmm(rt, input, batch1, batch2, *, beta=1, alpha=1):
-    """torch.baddbmm(input, batch1, batch2) = input + bmm(batch1, batch2)
-    (beta = alpha = 1), input broadcast to the product's shape."""
-    m = _need_tensor(input, "baddbmm")
-    a = _need_tensor(batch1, "baddbmm", 2, "batch1")
-    b = _need_tensor(batch2, "baddbmm", 3, "batch2")
-    if beta != 1 or alpha != 1:
-        raise GradvizError("baddbmm() with beta or alpha other than 1 is not supported",
-                           kind=VALUE, hint="write beta * input + alpha * torch.bmm(b1, b2)")
-    return rt.apply(OPS["baddbmm"], (m, a, b))
-
-
 def f_einsum(rt, equation=None, *operands):
     """torch.einsum(equation, a, b, ...) or einsum(equation, [a, b, ...])."""
     example = "torch.einsum('ij,jk->ik', a, b)"
@@ -565,7 +553,6 @@ FUNCTIONS = {
     "cumprod": f_cumprod, "diff": f_diff,
     "masked_fill": f_masked_fill, "gather": f_gather, "index_select": f_index_select,
     "narrow": f_narrow, "masked_select": f_masked_select, "take": f_take, "bmm": f_bmm,
-    "baddbmm": f_baddbmm,
     "repeat_interleave": f_repeat_interleave,
 }
 

@@ -709,7 +709,7 @@ INPUTS["threshold_backward"] = INPUTS["threshold_backward"] + [
 
 # ops whose input (by position) is a triangular factor they read one triangle
 # of, where PyTorch's gradient fills the whole matrix: checked on that triangle
-ONE_TRIANGLE = {"cholesky_solve": 1}
+ONE_TRIANGLE = {"cholesky_solve": 1, "cholesky_inverse": 0}
 # ops that read one triangle of a symmetric matrix: PyTorch's gradient is
 # the symmetric one, checked along symmetric directions
 SYMMETRIC = {"linalg_cholesky", "eigh_values", "eigh_vectors"}
@@ -829,6 +829,18 @@ INPUTS.update({name: [case(lambda rng: pos(3)(rng).astype(np.float32), pos(3)),
 # torch.celu_ and selu_: elu's gradient from its result (is_result)
 INPUTS["elu_scaled"] = INPUTS["elu_scaled"] + unary(away, neg=2.0, pos=1.0, in_place=True,
                                                     celu=True, **{"in": 0.5})
+
+# addbmm, and beta=/alpha= of the bias-plus-products (ops/scaled_products.py):
+# beta = 0 among them (the input's part is then g * 0)
+INPUTS["addbmm"] = [case(anyv(2, 4), anyv(3, 2, 3), anyv(3, 3, 4)),
+                    case(anyv(4), anyv(2, 2, 3), anyv(2, 3, 4), beta=0.5, alpha=-2.0),
+                    case(anyv(1, 4), anyv(1, 2, 3), anyv(1, 3, 4), beta=0, alpha=1.5)]
+INPUTS["cholesky_inverse"] = [case(factor(3, 3)), case(factor(2, 3, 3)),
+                              case(factor(3, 3, upper=True), upper=True)]
+for _name, _shapes in (("addmm", ((2, 4), (2, 3), (3, 4))), ("addmv", ((2,), (2, 3), (3,))),
+                       ("addr", ((2, 3), (2,), (3,))), ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4)))):
+    INPUTS[_name] = INPUTS[_name] + [case(*(anyv(*s) for s in _shapes), beta=0.5, alpha=-2.0),
+                                     case(*(anyv(*s) for s in _shapes), beta=0, alpha=3.0)]
 
 # ops the registry marks not differentiable (comparisons); they need no check
 NOT_DIFFERENTIABLE = {name for name, op in OPS.items() if not op.differentiable}
