@@ -4512,7 +4512,9 @@ _OPTIM_HINT = ("check the optimizer's settings (of the kinds PyTorch's documenta
                "lr=0.01, betas=(0.9, 0.999), etas=(0.5, 1.2))")
 # the class whose __init__ PyTorch's argument errors name, where it is a base
 _INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd",
-                "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase"}
+                "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase",
+                # (their __init__ passes its arguments on to RNNBase's)
+                "RNN": "RNNBase", "GRU": "RNNBase", "LSTM": "RNNBase"}
 
 
 def _make_type(rt, t: PyType, args: list, kwargs) -> Size:
