@@ -19,6 +19,8 @@ be given as separate ints, as torch.ones(2, 3)).
 
 from __future__ import annotations
 
+import re
+
 from .errors import TYPE, GradvizError
 
 MISSING = object()
@@ -196,3 +198,56 @@ def _extra_keyword(fname: str, form: Form, kw: dict, nargs: int):
 
 def _error(message: str):
     return GradvizError(message, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+# ---- which torch functions are C functions, and their C names -----------------
+
+# torch's functions written in Python (torch/functional.py and the like):
+# their argument errors are Python's own; every other torch.NAME gradviz has
+# is a C function, whose argument parser words them
+PYTHON_TORCH = frozenset("""
+    are_deterministic_algorithms_enabled atleast_1d atleast_2d atleast_3d block_diag
+    broadcast_shapes broadcast_tensors cartesian_prod cdist chain_matmul einsum get_rng_state
+    initial_seed is_deterministic_algorithms_warn_only_enabled is_tensor manual_seed meshgrid
+    norm seed set_default_device set_default_dtype set_printoptions set_rng_state split
+    tensordot typename unique unique_consecutive unravel_index use_deterministic_algorithms
+    device enable_grad finfo iinfo inference_mode no_grad set_grad_enabled
+    """.split())     # (the last line: classes)
+# torch.nn.functional's C functions (the others are Python's), by the name
+# PyTorch gives them (F.logsigmoid is torch._C._nn.log_sigmoid)
+C_FUNCTIONAL = {**{name: name for name in """
+    adaptive_avg_pool1d avg_pool1d avg_pool2d bilinear conv1d conv2d conv_transpose1d
+    conv_transpose2d cosine_similarity gelu hardshrink linear one_hot pairwise_distance
+    pixel_shuffle pixel_unshuffle prelu scaled_dot_product_attention softplus softshrink
+    """.split()}, "logsigmoid": "log_sigmoid"}
+
+
+def c_name(module: str, name: str) -> str | None:
+    """The name PyTorch's argument parser gives MODULE.NAME (torch.linalg.qr
+    is linalg_qr, torch.special.erf special_erf), None where it is a Python
+    function (torch.norm, F.relu)."""
+    if module == "torch":
+        return None if name in PYTHON_TORCH else name
+    if module in ("torch.linalg", "torch.special"):
+        return f"{module[6:]}_{name}"
+    if module == "torch.nn.functional":
+        return C_FUNCTIONAL.get(name)
+    return None
+
+
+# Python's "missing 2 required positional arguments: 'x' and 'other'"
+_PY_MISSING = r"missing (\d+) required positional arguments?: (.*)"
+
+
+def c_argument_error(name: str, python_message: str) -> GradvizError:
+    """A C function's argument error, from Python's message for the same
+    call of gradviz's function (after its name): the missing arguments in
+    the parser's words (see _missing; gradviz's x is PyTorch's input), the
+    rest as Python says it."""
+    m = re.fullmatch(_PY_MISSING, python_message)
+    if m is None:
+        return _error(f"{name}() {python_message}")
+    names = ["input" if n == "x" else n for n in re.findall(r"'(\w+)'", m[2])]
+    plural = "s" if len(names) == 1 else ""
+    return _error(f"{name}() missing {len(names)} required positional argument{plural}: "
+                  + ", ".join(f'"{n}"' for n in names))

@@ -1320,9 +1320,9 @@ def _binary_op(rt, sym, a, b, name):
 def _binary(name):
     op = OPS[name]
 
-    def f(rt, a, b):
-        _need_a_tensor(name, a, b)
-        a, b = _as_operand(rt, a, (name, "input", 1)), _as_operand(rt, b, (name, "other", 2))
+    def f(rt, input, other):        # (PyTorch's names: torch.mul(input=x, other=y))
+        _need_a_tensor(name, input, other)
+        a, b = _as_operand(rt, input, (name, "input", 1)), _as_operand(rt, other, (name, "other", 2))
         if name == "sub":
             check_bool_sub(a, b)
         return rt.apply(op, (a, b))
@@ -1618,8 +1618,8 @@ def _arg_extreme(name: str):
     return f
 
 
-def f_norm(rt, x, p=2, dim=None, keepdim=False):
-    x = _need_tensor(x, "norm")
+def f_norm(rt, input, p=2, dim=None, keepdim=False):       # (torch.norm(input=x) too)
+    x = _need_tensor(input, "norm")
     # (torch.norm hands its keepdim on to linalg.vector_norm as the 4th argument)
     keepdim = bool_arg("linalg_vector_norm", "keepdim", keepdim, 4)
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):

@@ -29,7 +29,7 @@ from . import hooks, saved_hooks
 from . import machine, pycollections, pyitertools, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, rnn_utils
+from . import anomaly, arg_parser, bare_builtins, bool_args, grad_utils, module_hooks, rnn_utils
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
@@ -707,6 +707,19 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+
+
+def _c_names() -> dict:
+    """torch's C functions (arg_parser.c_name), each by the name PyTorch's
+    argument parser gives it."""
+    torch = GLOBALS["torch"]
+    modules = (torch, torch.members["linalg"], torch.members["special"], GLOBALS["F"])
+    return {fn: name for module in modules for key, fn in module.members.items()
+            if fn.__class__ is Function and (name := arg_parser.c_name(module.name, key))}
+
+
+C_NAMES = _c_names()
+
 # the modules a program can import, by their first name: torch's tree, and
 # Python's math and random once imported (import math, from random import shuffle)
 # (read through importable(): the modules of ON_FIRST_IMPORT join it there)
@@ -3355,6 +3368,9 @@ class Interpreter:
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name):
                     return self._one_tensor_call(fn, args, kwargs, exc)
+                if fn in C_NAMES:         # (PyTorch's argument parser words it)
+                    raise arg_parser.c_argument_error(C_NAMES[fn], functions.user_arg_counts(
+                        functions.call_wording(exc))) from None
                 raise _argument_error(fn.name, exc) from None
             raise
 
@@ -3366,7 +3382,7 @@ class Interpreter:
         t = functions.one_tensor_input(args, kwargs)
         if t is not None:
             return fn.impl(self, t)
-        error = functions.one_tensor_argument_error(fn.name, args, kwargs)
+        error = functions.one_tensor_argument_error(C_NAMES.get(fn, fn.name), args, kwargs)
         raise (error or _argument_error(fn.name, exc)) from None
 
     def _unpack_keywords(self, node, fn, kwargs: dict) -> None:
