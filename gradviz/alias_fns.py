@@ -96,9 +96,20 @@ def in_place_function(name: str):
             if error is not None:
                 raise error
             args = (kw.pop("input", None) or kw.pop("x"),)       # torch.exp_(input=x)
+        elif not args:
+            args = (_named_input(name, kw),)                    # torch.clamp_(input=x, min=0)
         return method(rt, *args, **kw)
     f.__name__ = name
     return f
+
+
+def _named_input(name: str, kw: dict):
+    """The tensor torch.NAME_(input=x, ...) writes into (popped from kw);
+    without one, PyTorch's TypeError (the method has nothing to write into)."""
+    if "input" not in kw:
+        raise GradvizError(f'{name}() missing 1 required positional arguments: "input"',
+                           kind=TYPE, hint=f"torch.{name} writes into a tensor: torch.{name}(x)")
+    return kw.pop("input")
 
 
 def in_place_functions() -> dict:
