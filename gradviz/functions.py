@@ -1206,6 +1206,8 @@ def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linew
                                f"{'number' if name == 'threshold' else 'integer'}, not "
                                f"{_describe(v)}", kind=TYPE,
                                hint="e.g. torch.set_printoptions(precision=2, threshold=5)")
+    if sci_mode.__class__ in (int, float):
+        sci_mode = bool(sci_mode)       # (PyTorch's print tests its truth: sci_mode=1 is True)
     if sci_mode is not None and not isinstance(sci_mode, bool):
         raise GradvizError(f"set_printoptions(): sci_mode must be True, False or None, not "
                            f"{_describe(sci_mode)}", kind=TYPE,
