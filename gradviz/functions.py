@@ -2647,10 +2647,8 @@ def grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused) -> list:
     gradient as an array, or None where none reached it."""
     for t in outs + ins:
         _need_tensor(t, "grad")
-    for t in ins:
-        if not t.requires_grad:
-            raise GradvizError("One of the differentiated Tensors does not require grad")
     seeds = [autodiff.seed_gradient(o, g, i)[0] for i, (o, g) in enumerate(zip(outs, gos))]
+    check_differentiated(ins)
     keep = bool(retain_graph) if retain_graph is not None else False
     if rt.on_backward is not None:
         rt.on_backward(rt, "grad", outs, seeds, ins)
@@ -2665,6 +2663,14 @@ def grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused) -> list:
         result.append(g)
     rt.log_pass("grad", outs, seeds, keep, steps, pruned, order)
     return result
+
+
+def check_differentiated(ins) -> None:
+    """autograd.grad's check of its inputs, which PyTorch makes after its
+    outputs' (an output that does not require grad is that error first)."""
+    for t in ins:
+        if t.__class__ is not Tensor or not t.requires_grad:
+            raise GradvizError("One of the differentiated Tensors does not require grad")
 
 
 def _grad_tensor(rt, g) -> Tensor:

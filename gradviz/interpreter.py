@@ -4166,11 +4166,9 @@ class Interpreter:
             if not inputs:
                 raise GradvizError("`inputs` argument to `backward()` cannot be empty.",
                                    hint="leave inputs= out to fill every leaf's .grad")
-            for t in inputs:
-                if t.__class__ is not Tensor or not t.requires_grad:
-                    raise GradvizError("One of the differentiated Tensors does not require grad")
         if create_graph:
             if len(roots) > 1 or inputs is not None:
+                functions.check_differentiated(inputs or ())
                 raise GradvizError("backward(create_graph=True) of several tensors or with "
                                    "inputs= is not supported here", kind=RUNTIME,
                                    hint="call each tensor's backward(create_graph=True)")
@@ -4181,6 +4179,7 @@ class Interpreter:
             seed, implicit_one = autodiff.seed_gradient(r, g, i)
             seeds.append(seed)
             implicit = implicit or implicit_one
+        functions.check_differentiated(inputs or ())     # (after the roots', as PyTorch)
         keep = bool(retain_graph) if retain_graph is not None else False
         if self.on_backward is not None:
             self.on_backward(self, "backward", roots, seeds, inputs)
