@@ -1647,14 +1647,15 @@ def f_linear(rt, x, weight, bias=None):
     weight = F._need_tensor(weight, "linear", 2, "weight")
     if bias is not None:
         bias = F._need_tensor(bias, "linear", 3, "bias")
+    if x.data.ndim == 0 or weight.data.ndim == 0:
+        raise GradvizError("both arguments to linear need to be at least 1D, but they are "
+                           f"{x.data.ndim}D and {weight.data.ndim}D", kind=RUNTIME,
+                           hint="give linear a vector or a batch, and a weight matrix")
     wt = rt.apply(OPS["t"], (weight,))
     if bias is None:
         return rt.apply(OPS["matmul"], (x, wt))
     if x.data.ndim == 2:
         return rt.apply(OPS["addmm"], (bias, x, wt))
-    if x.data.ndim == 0:
-        raise GradvizError("both arguments to linear need to be at least 1D, but they are 0D "
-                           "and 2D", kind=RUNTIME, hint="give linear a vector or a batch")
     if not x.data.flags.c_contiguous:
         # (PyTorch folds only a contiguous input into one addmm; a transposed
         # one goes through matmul, then the bias is added: AddBackward0)
