@@ -2609,6 +2609,35 @@ def _grad_outputs(grad_outputs, n: int) -> list:
 
 
 @reverse_call("grad")
+def engine_flags(rt, retain_graph, create_graph, *more) -> tuple:
+    """backward's and autograd.grad's retain_graph, create_graph (and
+    allow_unused) as bools, as PyTorch's autograd engine takes them: each
+    an unsigned char, through __index__ (a float or a tensor of floats is
+    Python's TypeError, 256 its OverflowError). retain_graph None stays None
+    (it defaults to create_graph, which is checked in its place)."""
+    def flag(v):
+        if v.__class__ is bool:
+            return v
+        if v.__class__ is Tensor:
+            if v.data.size != 1 or v.data.dtype.kind not in "iub":
+                raise GradvizError("only integer tensors of a single element can be converted "
+                                   "to an index", kind=TYPE, hint=_FLAG_HINT)
+            v = int(v.data.reshape(()))
+        if v.__class__ is not int:
+            raise GradvizError(f"'{rt.type_name(v)}' object cannot be interpreted as an integer",
+                               kind=TYPE, hint=_FLAG_HINT)
+        if not 0 <= v <= 255:
+            raise GradvizError("unsigned byte integer is "
+                               + ("less than minimum" if v < 0 else "greater than maximum"),
+                               kind="OverflowError", hint=_FLAG_HINT)
+        return bool(v)
+    return (None if retain_graph is None else flag(retain_graph), flag(create_graph),
+            *map(flag, more))
+
+
+_FLAG_HINT = "retain_graph=, create_graph= and allow_unused= take True or False"
+
+
 def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
            only_inputs=True, allow_unused=None, is_grads_batched=False,
            materialize_grads=False):
@@ -2624,6 +2653,8 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
                  "drop allow_unused=False")
     if allow_unused is None:
         allow_unused = bool(materialize_grads)
+    retain_graph, create_graph, allow_unused = engine_flags(rt, retain_graph, create_graph,
+                                                            allow_unused)
     outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     gos = _grad_outputs(grad_outputs, len(outs))

@@ -4158,6 +4158,7 @@ class Interpreter:
         torch.autograd.backward(tensors, grad_tensors). inputs: the tensors
         whose .grad it fills (the others it leaves alone, as PyTorch)."""
         self.tape.settle_grads()     # the pass adds into .grad buffers the record shares
+        retain_graph, create_graph = functions.engine_flags(self, retain_graph, create_graph)
         roots, gradients = (root, gradient) if root.__class__ is list else ([root], [gradient])
         gradients = [g if g is None or g.__class__ is Tensor else functions.as_tensor(self, g)
                      for g in gradients]
