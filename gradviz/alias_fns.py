@@ -97,6 +97,8 @@ def in_place_function(name: str):
             if error is not None:
                 raise error
             args = (kw.pop("input", None) or kw.pop("x"),)       # torch.exp_(input=x)
+        elif not args:
+            args = (_named_input(name, kw),)                    # torch.clamp_(input=x, min=0)
         _check_arguments(name, method, rt, args, kw)
         return method(rt, *args, **kw)
     f.__name__ = name
@@ -113,6 +115,15 @@ def _check_arguments(name: str, method, rt, args: tuple, kw: dict) -> None:
     except TypeError as exc:
         raise GradvizError(f"{name}() " + F.user_arg_counts(F.call_wording(exc)), kind=TYPE,
                            hint="check the arguments (see `gradviz ops`)") from None
+
+
+def _named_input(name: str, kw: dict):
+    """The tensor torch.NAME_(input=x, ...) writes into (popped from kw);
+    without one, PyTorch's TypeError (the method has nothing to write into)."""
+    if "input" not in kw:
+        raise GradvizError(f'{name}() missing 1 required positional arguments: "input"',
+                           kind=TYPE, hint=f"torch.{name} writes into a tensor: torch.{name}(x)")
+    return kw.pop("input")
 
 
 def in_place_functions() -> dict:

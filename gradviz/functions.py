@@ -657,7 +657,8 @@ PYTHON_LEVEL = frozenset("""
     cdist chain_matmul einsum get_rng_state grad initial_seed is_tensor manual_seed meshgrid norm seed
     set_default_device set_default_dtype set_printoptions set_rng_state split tensordot typename
     unique unique_consecutive unravel_index backward register_hook
-    register_post_accumulate_grad_hook unflatten""".split())
+    register_post_accumulate_grad_hook unflatten matrix_rank use_deterministic_algorithms
+    are_deterministic_algorithms_enabled is_deterministic_algorithms_warn_only_enabled""".split())
 # torch.nn.functional's functions that are PyTorch's own C functions
 # (F.conv2d is torch.conv2d): their argument errors are its argument parser's
 PARSED_NN_FUNCTIONAL = frozenset("""
@@ -1284,6 +1285,8 @@ def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linew
                                f"{'number' if name == 'threshold' else 'integer'}, not "
                                f"{_describe(v)}", kind=TYPE,
                                hint="e.g. torch.set_printoptions(precision=2, threshold=5)")
+    if sci_mode.__class__ in (int, float):
+        sci_mode = bool(sci_mode)       # (PyTorch's print tests its truth: sci_mode=1 is True)
     if sci_mode is not None and not isinstance(sci_mode, bool):
         raise GradvizError(f"set_printoptions(): sci_mode must be True, False or None, not "
                            f"{_describe(sci_mode)}", kind=TYPE,
@@ -1394,9 +1397,9 @@ def _binary_op(rt, sym, a, b, name):
 def _binary(name):
     op = OPS[name]
 
-    def f(rt, a, b):
-        _need_a_tensor(name, a, b)
-        a, b = _as_operand(rt, a, (name, "input", 1)), _as_operand(rt, b, (name, "other", 2))
+    def f(rt, input, other):        # (PyTorch's names: torch.mul(input=x, other=y))
+        _need_a_tensor(name, input, other)
+        a, b = _as_operand(rt, input, (name, "input", 1)), _as_operand(rt, other, (name, "other", 2))
         if name == "sub":
             check_bool_sub(a, b)
         return rt.apply(op, (a, b))
@@ -1692,8 +1695,8 @@ def _arg_extreme(name: str):
     return f
 
 
-def f_norm(rt, x, p=2, dim=None, keepdim=False):
-    x = _need_tensor(x, "norm")
+def f_norm(rt, input, p=2, dim=None, keepdim=False):       # (torch.norm(input=x) too)
+    x = _need_tensor(input, "norm")
     # (torch.norm hands its keepdim on to linalg.vector_norm as the 4th argument)
     keepdim = bool_arg("linalg_vector_norm", "keepdim", keepdim, 4)
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
@@ -2732,6 +2735,35 @@ def _grad_outputs(grad_outputs, n: int) -> list:
 
 
 @reverse_call("grad")
+def engine_flags(rt, retain_graph, create_graph, *more) -> tuple:
+    """backward's and autograd.grad's retain_graph, create_graph (and
+    allow_unused) as bools, as PyTorch's autograd engine takes them: each
+    an unsigned char, through __index__ (a float or a tensor of floats is
+    Python's TypeError, 256 its OverflowError). retain_graph None stays None
+    (it defaults to create_graph, which is checked in its place)."""
+    def flag(v):
+        if v.__class__ is bool:
+            return v
+        if v.__class__ is Tensor:
+            if v.data.size != 1 or v.data.dtype.kind not in "iub":
+                raise GradvizError("only integer tensors of a single element can be converted "
+                                   "to an index", kind=TYPE, hint=_FLAG_HINT)
+            v = int(v.data.reshape(()))
+        if v.__class__ is not int:
+            raise GradvizError(f"'{rt.type_name(v)}' object cannot be interpreted as an integer",
+                               kind=TYPE, hint=_FLAG_HINT)
+        if not 0 <= v <= 255:
+            raise GradvizError("unsigned byte integer is "
+                               + ("less than minimum" if v < 0 else "greater than maximum"),
+                               kind="OverflowError", hint=_FLAG_HINT)
+        return bool(v)
+    return (None if retain_graph is None else flag(retain_graph), flag(create_graph),
+            *map(flag, more))
+
+
+_FLAG_HINT = "retain_graph=, create_graph= and allow_unused= take True or False"
+
+
 def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
            only_inputs=True, allow_unused=None, is_grads_batched=False,
            materialize_grads=False):
@@ -2747,6 +2779,8 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
                  "drop allow_unused=False")
     if allow_unused is None:
         allow_unused = bool(materialize_grads)
+    retain_graph, create_graph, allow_unused = engine_flags(rt, retain_graph, create_graph,
+                                                            allow_unused)
     outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     gos = _grad_outputs(grad_outputs, len(outs))
@@ -2770,10 +2804,8 @@ def grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused) -> list:
     gradient as an array, or None where none reached it."""
     for t in outs + ins:
         _need_tensor(t, "grad")
-    for t in ins:
-        if not t.requires_grad:
-            raise GradvizError("One of the differentiated Tensors does not require grad")
     seeds = [autodiff.seed_gradient(o, g, i)[0] for i, (o, g) in enumerate(zip(outs, gos))]
+    check_differentiated(ins)
     keep = bool(retain_graph) if retain_graph is not None else False
     if rt.on_backward is not None:
         rt.on_backward(rt, "grad", outs, seeds, ins)
@@ -2788,6 +2820,14 @@ def grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused) -> list:
         result.append(g)
     rt.log_pass("grad", outs, seeds, keep, steps, pruned, order)
     return result
+
+
+def check_differentiated(ins) -> None:
+    """autograd.grad's check of its inputs, which PyTorch makes after its
+    outputs' (an output that does not require grad is that error first)."""
+    for t in ins:
+        if t.__class__ is not Tensor or not t.requires_grad:
+            raise GradvizError("One of the differentiated Tensors does not require grad")
 
 
 def _grad_tensor(rt, g) -> Tensor:

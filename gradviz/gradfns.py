@@ -393,6 +393,17 @@ def _mm(i):
             lambda node, args: _strides(args[i]) if _needs_grad(args[i]) else ()}
 
 
+def _each_for_the_other(names: tuple) -> dict:
+    """A product's two inputs, each saved only where the other needs a
+    gradient (dot's _saved_self and _saved_tensor, mv's _saved_self and
+    _saved_vec)."""
+    return {name: (lambda node, args, i=i: args[i] if _needs_grad(args[1 - i]) else None)
+            for i, name in enumerate(names)}
+
+
+# the dims of the two inputs of a matrix product's node (matmul's nodes by them)
+_PRODUCT_DIMS = {"MmBackward0": (2, 2), "DotBackward0": (1, 1), "MvBackward0": (2, 1)}
+
 # grad_fn name -> (the ops of gradviz whose node it is here, {attribute: read})
 SAVED = {
     "MulBackward0": (("mul",), {"_saved_self": _self_if_other, "_saved_other": _other_if_self}),
@@ -443,6 +454,8 @@ SAVED = {
     "ClampBackward1": (("clamp",), {"_saved_max": _param("max"), "_saved_min": _param("min"),
                                     "_saved_self": _SELF}),
     "MmBackward0": (("mm", "matmul"), {**_mm(0), **_mm(1)}),
+    "DotBackward0": (("dot", "matmul"), _each_for_the_other(("_saved_self", "_saved_tensor"))),
+    "MvBackward0": (("mv", "matmul"), _each_for_the_other(("_saved_self", "_saved_vec"))),
     "MseLossBackward0": (("mse_loss",), {"_saved_reduction": _reduction, "_saved_self": _SELF,
                                          "_saved_target": _OTHER}),
     "LeakyReluBackward0": (("leaky_relu",), {"_saved_negative_slope": _param("negative_slope", 0.01),
@@ -465,7 +478,7 @@ def _is_tensor_slot(name: str, attr: str) -> bool:
     if attr == "_saved_self" and name == "PowBackward2":
         return False                  # (number ** x: the number, a Scalar)
     return attr in ("_saved_self", "_saved_other", "_saved_result", "_saved_mat2",
-                    "_saved_target")
+                    "_saved_target", "_saved_tensor", "_saved_vec")
 
 
 def saved_attribute(fn: GradFn, attr: str):
@@ -480,7 +493,8 @@ def saved_attribute(fn: GradFn, attr: str):
         attr = "_saved_" + attr[len("_raw_saved_"):]
     entry = SAVED.get(fn.name) if fn.edges is None and node is not None else None
     if entry is None or node.op is None or node.op.name not in entry[0] \
-            or (fn.name == "MmBackward0" and any(a.data.ndim != 2 for a in node.args)):
+            or (fn.name in _PRODUCT_DIMS
+                and tuple(a.data.ndim for a in node.args) != _PRODUCT_DIMS[fn.name]):
         raise GradvizError(f"'{fn.name}' object has no attribute '{asked}'", kind=ATTRIBUTE,
                            hint=f"gradviz models the saved values of common nodes: "
                                 f"{', '.join(sorted(SAVED)[:6])}, ...")

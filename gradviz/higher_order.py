@@ -909,11 +909,12 @@ def _sum_to(rt, gi: Tensor, shape: tuple) -> Tensor:
     return gi
 
 
-def _seed(rt, root: Tensor, gradient) -> tuple[Tensor, bool]:
-    """The seed as a tensor of the graph (it may itself require grad)."""
+def _seed(rt, root: Tensor, gradient, element: int = 0) -> tuple[Tensor, bool]:
+    """The seed as a tensor of the graph (it may itself require grad;
+    element: the root's place among the roots, as errors say)."""
     if gradient is not None and gradient.__class__ is not Tensor:
         gradient = functions.as_tensor(rt, gradient)
-    data, implicit = autodiff.seed_gradient(root, gradient)   # PyTorch's checks
+    data, implicit = autodiff.seed_gradient(root, gradient, element)   # PyTorch's checks
     if gradient is None:
         return _const(rt, data, "ones_like"), implicit
     if gradient.data.dtype != root.data.dtype:
@@ -1012,10 +1013,8 @@ def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tup
     """torch.autograd.grad(outs, ins, grad_outputs=gos, create_graph=True)."""
     for t in outs + ins:
         functions._need_tensor(t, "grad")
-    for t in ins:
-        if not t.requires_grad:
-            raise GradvizError("One of the differentiated Tensors does not require grad")
-    seeds = [_seed(rt, o, g)[0] for o, g in zip(outs, gos)]
+    seeds = [_seed(rt, o, g, i)[0] for i, (o, g) in enumerate(zip(outs, gos))]
+    functions.check_differentiated(ins)
     # PyTorch: retain_graph defaults to create_graph
     keep = True if retain_graph is None else bool(retain_graph)
     if rt.on_backward is not None:

@@ -722,6 +722,8 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+
+
 # the modules a program can import, by their first name: torch's tree, and
 # Python's math and random once imported (import math, from random import shuffle)
 # (read through importable(): the modules of ON_FIRST_IMPORT join it there)
@@ -4205,6 +4207,7 @@ class Interpreter:
         torch.autograd.backward(tensors, grad_tensors). inputs: the tensors
         whose .grad it fills (the others it leaves alone, as PyTorch)."""
         self.tape.settle_grads()     # the pass adds into .grad buffers the record shares
+        retain_graph, create_graph = functions.engine_flags(self, retain_graph, create_graph)
         roots, gradients = (root, gradient) if root.__class__ is list else ([root], [gradient])
         gradients = [g if g is None or g.__class__ is Tensor else functions.as_tensor(self, g)
                      for g in gradients]
@@ -4213,11 +4216,9 @@ class Interpreter:
             if not inputs:
                 raise GradvizError("`inputs` argument to `backward()` cannot be empty.",
                                    hint="leave inputs= out to fill every leaf's .grad")
-            for t in inputs:
-                if t.__class__ is not Tensor or not t.requires_grad:
-                    raise GradvizError("One of the differentiated Tensors does not require grad")
         if create_graph:
             if len(roots) > 1 or inputs is not None:
+                functions.check_differentiated(inputs or ())
                 raise GradvizError("backward(create_graph=True) of several tensors or with "
                                    "inputs= is not supported here", kind=RUNTIME,
                                    hint="call each tensor's backward(create_graph=True)")
@@ -4228,6 +4229,7 @@ class Interpreter:
             seed, implicit_one = autodiff.seed_gradient(r, g, i)
             seeds.append(seed)
             implicit = implicit or implicit_one
+        functions.check_differentiated(inputs or ())     # (after the roots', as PyTorch)
         keep = bool(retain_graph) if retain_graph is not None else False
         if self.on_backward is not None:
             self.on_backward(self, "backward", roots, seeds, inputs)
@@ -4575,7 +4577,9 @@ _OPTIM_HINT = ("check the optimizer's settings (of the kinds PyTorch's documenta
                "lr=0.01, betas=(0.9, 0.999), etas=(0.5, 1.2))")
 # the class whose __init__ PyTorch's argument errors name, where it is a base
 _INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd",
-                "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase"}
+                "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase",
+                # (their __init__ passes its arguments on to RNNBase's)
+                "RNN": "RNNBase", "GRU": "RNNBase", "LSTM": "RNNBase"}
 
 
 def _make_type(rt, t: PyType, args: list, kwargs) -> Size:

@@ -453,8 +453,8 @@ class Embedding:
 def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                    norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                    _freeze=False, device=None, dtype=None):
-    n = _size_arg("Embedding", "num_embeddings", num_embeddings)
-    d = _size_arg("Embedding", "embedding_dim", embedding_dim)
+    n = _size_arg("Embedding", "num_embeddings", num_embeddings, 1)
+    d = _size_arg("Embedding", "embedding_dim", embedding_dim, 2)
     if max_norm is not None or scale_grad_by_freq or sparse or _weight is not None or _freeze:
         raise GradvizError("nn.Embedding(): max_norm=, scale_grad_by_freq=, sparse=, _weight= "
                            "and _freeze= are not supported", kind=TYPE,
@@ -1188,12 +1188,27 @@ def modules_in(m) -> list:
 
 # ---- making them -------------------------------------------------------------
 
-def _size_arg(cls: str, name: str, v) -> int:
+def _size_arg(cls: str, name: str, v, pos: int | None = None) -> int:
+    """A layer's size argument, which PyTorch hands to torch.empty: pos, its
+    place in the first parameter's shape (from 1), or None where it is that
+    shape alone (BatchNorm1d's num_features)."""
     if isinstance(v, bool) or not isinstance(v, int):
-        raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos 1 with "
-                           f"error \"type must be tuple of ints,but got {type(v).__name__}\"",
-                           kind=TYPE, hint=f"nn.{cls}'s {name} is a whole number")
+        raise GradvizError(_size_element_message(type(v).__name__, pos), kind=TYPE,
+                           hint=f"nn.{cls}'s {name} is a whole number")
     return v          # (a negative size fails where the parameter is made: _no_negative)
+
+
+def _size_element_message(kind: str, pos: int | None) -> str:
+    """torch.empty's TypeError for a size of the given kind (type name)
+    that is no int, by its place in the shape: PyTorch's argument parser
+    says the first element otherwise than a later one (and counts it from 0)."""
+    if pos is None:
+        return f"empty(): argument 'size' (position 1) must be tuple of ints, not {kind}"
+    if pos == 1:
+        return ("empty(): argument 'size' (position 1) must be tuple of ints, but found "
+                f"element of type {kind} at pos 0")
+    return (f"empty(): argument 'size' failed to unpack the object at pos {pos} with error "
+            f"\"type must be tuple of ints,but got {kind}\"")
 
 
 def _no_negative(shape: tuple) -> None:
@@ -1201,9 +1216,7 @@ def _no_negative(shape: tuple) -> None:
     shape (nn.Linear(-1, 2): [2, -1])."""
     for pos, n in enumerate(shape, 1):
         if isinstance(n, bool) or not isinstance(n, int):     # (MultiheadAttention(kdim=(2, 2)))
-            raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos "
-                               f"{pos} with error \"type must be tuple of ints,but got "
-                               f"{type(n).__name__}\"", kind=TYPE,
+            raise GradvizError(_size_element_message(type(n).__name__, pos), kind=TYPE,
                                hint="a layer's sizes (features, channels, kdim, vdim) are "
                                     "whole numbers")
         if n < 0:
@@ -1227,8 +1240,9 @@ def _parameter(rt, shape: tuple, dtype, bound: float) -> Tensor:
 def make_linear(rt, in_features, out_features, bias=True, device=None, dtype=None):
     """nn.Linear: weight by kaiming_uniform_(a=sqrt(5)), then bias uniform in
     +-1/sqrt(in_features), each bound computed as PyTorch computes it."""
-    in_features = _size_arg("Linear", "in_features", in_features)
-    out_features = _size_arg("Linear", "out_features", out_features)
+    # (the weight's shape is (out_features, in_features))
+    out_features = _size_arg("Linear", "out_features", out_features, 1)
+    in_features = _size_arg("Linear", "in_features", in_features, 2)
     if device is not None:
         F.check_device(device)
     weight, b = _linear_parameters(rt, in_features, out_features, bias, _float_dtype(rt, dtype))
@@ -1637,14 +1651,15 @@ def f_linear(rt, x, weight, bias=None):
     weight = F._need_tensor(weight, "linear", 2, "weight")
     if bias is not None:
         bias = F._need_tensor(bias, "linear", 3, "bias")
+    if x.data.ndim == 0 or weight.data.ndim == 0:
+        raise GradvizError("both arguments to linear need to be at least 1D, but they are "
+                           f"{x.data.ndim}D and {weight.data.ndim}D", kind=RUNTIME,
+                           hint="give linear a vector or a batch, and a weight matrix")
     wt = rt.apply(OPS["t"], (weight,))
     if bias is None:
         return rt.apply(OPS["matmul"], (x, wt))
     if x.data.ndim == 2:
         return rt.apply(OPS["addmm"], (bias, x, wt))
-    if x.data.ndim == 0:
-        raise GradvizError("both arguments to linear need to be at least 1D, but they are 0D "
-                           "and 2D", kind=RUNTIME, hint="give linear a vector or a batch")
     if not x.data.flags.c_contiguous:
         # (PyTorch folds only a contiguous input into one addmm; a transposed
         # one goes through matmul, then the bias is added: AddBackward0)

@@ -26,6 +26,9 @@ from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp
                      With)
 
 MAX_NESTING = 200
+# how Python's "expected an indented block after ..." names a block's header
+# (any other is "'for' statement")
+_HEADERS = {"def": "function definition", "class": "class definition"}
 COMPARE_BP, SUM_BP, PRODUCT_BP, UNARY_BP, POWER_BP, POSTFIX_BP = 10, 20, 30, 40, 50, 60
 NOT_BP = 5   # `not` binds looser than comparisons: not a == b is not (a == b)
 # and looser still: `and`, `or`, and `a if c else b` (Python's order)
@@ -617,7 +620,8 @@ class _Parser:
         else:
             self.i += 1
             if toks[self.i][0] != INDENT:
-                raise _error(toks[self.i], f"expected an indented block after '{what}' on line "
+                header = _HEADERS.get(what, f"'{what}' statement")
+                raise _error(toks[self.i], f"expected an indented block after {header} on line "
                              f"{first[3]}", "indent the lines of the block, e.g. by 4 spaces")
             self.i += 1
             while toks[self.i][0] != DEDENT:

@@ -45,8 +45,12 @@ def _partial(rt, *args, **kwargs):
 
 def _lru_cache(rt, maxsize=128, typed=False):
     """@lru_cache, @lru_cache() and @lru_cache(maxsize=None): the function itself."""
-    if maxsize is not None and not isinstance(maxsize, int) and f_callable(rt, maxsize):
-        return maxsize                     # @lru_cache without parentheses
+    if maxsize is not None and not isinstance(maxsize, int):
+        if f_callable(rt, maxsize) and isinstance(typed, bool):
+            return maxsize                 # @lru_cache without parentheses
+        raise GradvizError("Expected first argument to be an integer, a callable, or None",
+                           kind=TYPE, hint="@lru_cache(maxsize=128), @lru_cache(maxsize=None) "
+                                           "or a bare @lru_cache")
     return _function("decorating_function", lambda rt, fn: fn)
 
 

@@ -876,8 +876,9 @@ def _make_cell(cls, chunks: int):
         if device is not None:
             F.check_device(device)
         dt = M._float_dtype(rt, dtype)
-        for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-            M._size_arg(cls.name, name, v)
+        # (weight_ih's shape is (chunks * hidden_size, input_size))
+        for name, v, pos in (("hidden_size", hidden_size, 1), ("input_size", input_size, 2)):
+            M._size_arg(cls.name, name, v, pos)
         gates = chunks * hidden_size
         shapes = [(gates, input_size), (gates, hidden_size)] + ([(gates,), (gates,)] if bias
                                                                  else [])

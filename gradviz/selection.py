@@ -367,10 +367,10 @@ def f_index_select(rt, input, dim, index):
     x = _need_tensor(input, "index_select")
     d = _dim(dim, x.data.ndim)
     idx = _index_tensor(index, "index_select")
-    _long_index(idx, "index_select(): Expected dtype int32 or int64 for index")
-    if idx.ndim > 1:
+    if idx.ndim > 1:                  # (checked before the dtype, as PyTorch)
         raise GradvizError("index_select(): Index is supposed to be a vector", kind=INDEX,
                            hint="a 1-d tensor of indices: index.flatten()")
+    _long_index(idx, "index_select(): Expected dtype int32 or int64 for index")
     idx = idx.reshape(-1)
     if x.data.ndim == 0 and idx.size != 1:
         raise GradvizError(f"index_select(): Index to scalar can have only 1 value, got "

@@ -22,7 +22,8 @@ def check_matmul(a_shape, b_shape, form="matmul"):
         raise GradvizError(f"1D tensors expected, but got {na}D and {nb}D tensors",
                            hint="dot takes two vectors; use @ or matmul for matrices")
     if form == "mv" and (na != 2 or nb != 1):
-        raise GradvizError(f"vector + matrix @ vector expected, got {na}, {na}, {nb}",
+        # (the first is the result's, which mv makes 1-d)
+        raise GradvizError(f"vector + matrix @ vector expected, got 1, {na}, {nb}",
                            hint="mv takes a matrix and a vector")
     if form == "mm" and (na != 2 or nb != 2):
         raise GradvizError("self must be a matrix" if na != 2 else "mat2 must be a matrix",
