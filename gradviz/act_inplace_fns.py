@@ -94,15 +94,16 @@ def _dropout(name: str, in_place: bool):
             return dropout(rt, x, p, train)
         return rt.change_in_place(x, lambda: dropout(rt, x, p, train), fname, ())
     f.__name__ = fname
-    return checked(f, fname, forms("input, p, train: bool"), method=False)
+    return checked(f, fname, forms("(Tensor input, float p, bool train)"), method=False)
 
 
 FUNCTIONS = {
-    "threshold_": checked(f_threshold_, "threshold_", forms("input, threshold, value"), False),
-    "celu_": checked(f_celu_, "celu_", forms("input, alpha="), False),
-    "selu_": checked(f_selu_, "selu_", forms("input"), False),
+    "threshold_": checked(f_threshold_, "threshold_", forms("(Tensor input, Number threshold, Number value)"), False),
+    "celu_": checked(f_celu_, "celu_", forms("(Tensor input, Number alpha = 1.0)"), False),
+    "selu_": checked(f_selu_, "selu_", forms("(Tensor input)"), False),
     "rrelu_": checked(f_rrelu_, "rrelu_",
-                      forms("input, lower=, upper=, training: bool=, generator="), False),
+                      forms("(Tensor input, Number lower = 0.125, Number upper = 0.3333333333333333, "
+                            "bool training = False, Generator? generator = None)"), False),
     **{name + suffix: _dropout(name, bool(suffix)) for name in DROPOUTS for suffix in ("", "_")
        if name + suffix not in ("dropout", "alpha_dropout")},
 }

@@ -122,7 +122,7 @@ def f_binomial(rt, count, prob, generator=None):
 
 
 FUNCTIONS = {"binomial": checked(f_binomial, "binomial",
-                                 forms("count: Tensor, prob: Tensor, *, generator="), False)}
+                                 forms("(Tensor count, Tensor prob, Generator? generator = None)"), False)}
 
 
 def install() -> None:

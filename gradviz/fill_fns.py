@@ -71,7 +71,7 @@ def f_range(rt, start, end, step=1, *, out=None, dtype=None, layout=None, device
 
 FUNCTIONS = {
     "fill": f_fill,
-    "range": checked(f_range, "range", forms(f"start, end, step=, {OPTIONS}"), method=False),
+    "range": checked(f_range, "range", forms(f"(Number start, Number end, Number step = 1, {OPTIONS})"), method=False),
 }
 
 

@@ -57,8 +57,8 @@ def f_frexp(rt, input):
 
 
 # (PyTorch's argument parser words a call with a missing or extra argument)
-FUNCTIONS = {"nextafter": checked(f_nextafter, "nextafter", forms("input, other: Tensor"), False),
-             "ldexp": checked(f_ldexp, "ldexp", forms("input, other: Tensor"), False),
+FUNCTIONS = {"nextafter": checked(f_nextafter, "nextafter", forms("(Tensor input, Tensor other, *, Tensor out = None)"), False),
+             "ldexp": checked(f_ldexp, "ldexp", forms("(Tensor input, Tensor other, *, Tensor out = None)"), False),
              "frexp": f_frexp}
 # torch.frexp's one tensor (PyTorch's argument parser words its errors)
 ONE_TENSOR = ("frexp",)
@@ -67,7 +67,7 @@ ONE_TENSOR = ("frexp",)
 def install() -> None:
     F.FUNCTIONS.update(FUNCTIONS)
     F.METHODS["frexp"] = f_frexp
-    F.METHODS.update({name: checked(method, name, forms("other: Tensor"), True) for name, method
+    F.METHODS.update({name: checked(method, name, forms("(Tensor other)"), True) for name, method
                       in F.tensors_only_methods(("nextafter", "ldexp")).items()})
     F.METHODS["nextafter_"] = F._in_place("nextafter")
     F.METHODS["ldexp_"] = m_ldexp_

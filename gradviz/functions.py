@@ -676,7 +676,9 @@ def parser_words(name: str, msg: str) -> str:
     parser reads NAME's arguments."""
     if name in PYTHON_LEVEL or not re.match(_PY_MISSING, msg):
         return msg
-    return arg_parser.missing_words(re.findall(r"'([^']*)'", msg.split(": ", 1)[1]))
+    # (gradviz's x is the parser's input)
+    return arg_parser.missing_words(["input" if n == "x" else n
+                                     for n in re.findall(r"'([^']*)'", msg.split(": ", 1)[1])])
 
 
 # torch's functions of one tensor and nothing else (exp(Tensor input, *,

@@ -52,16 +52,16 @@ def _incomplete(name: str):
 
 
 INCOMPLETE = ("igamma", "igammac")
-FUNCTIONS = {name: checked(_incomplete(name), name, forms("input, other: Tensor, *, out="), False)
+FUNCTIONS = {name: checked(_incomplete(name), name, forms("(Tensor input, Tensor other, *, Tensor out = None)"), False)
              for name in INCOMPLETE}
-FUNCTIONS["mvlgamma"] = checked(f_mvlgamma, "mvlgamma", forms("input, p: int, *, out="), False)
-METHODS = {"mvlgamma": checked(f_mvlgamma, "mvlgamma", forms("p: int"), True),
-           "mvlgamma_": checked(m_mvlgamma_, "mvlgamma_", forms("p: int"), True)}
+FUNCTIONS["mvlgamma"] = checked(f_mvlgamma, "mvlgamma", forms("(Tensor input, int p, *, Tensor out = None)"), False)
+METHODS = {"mvlgamma": checked(f_mvlgamma, "mvlgamma", forms("(int p)"), True),
+           "mvlgamma_": checked(m_mvlgamma_, "mvlgamma_", forms("(int p)"), True)}
 
 
 def install() -> None:
     F.FUNCTIONS.update(FUNCTIONS)
     F.METHODS.update(METHODS)
-    F.METHODS.update({name: checked(method, name, forms("other: Tensor"), True) for name, method
+    F.METHODS.update({name: checked(method, name, forms("(Tensor other)"), True) for name, method
                       in F.tensors_only_methods(INCOMPLETE).items()})
     F.METHODS.update({name + "_": F._in_place(name) for name in INCOMPLETE})

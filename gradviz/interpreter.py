@@ -493,14 +493,6 @@ def _at_the_call(exc: TypeError) -> bool:
     return tb is not None and (tb.tb_next is None or getattr(exc, "at_the_call", False))
 
 
-def _parsed_by_pytorch(fn: "Function") -> bool:
-    """Whether fn is torch.NAME, torch.linalg.NAME or one of the few C
-    functions of torch.nn.functional, whose arguments PyTorch's argument
-    parser reads (torch.nn.functional's others are Python's)."""
-    return GLOBALS["torch"].members.get(fn.name) is fn or fn.name.startswith("linalg_") or \
-        fn.name in functions.PARSED_NN_FUNCTIONAL and GLOBALS["F"].members.get(fn.name) is fn
-
-
 def _argument_error(name: str, exc: TypeError, hidden: int = 1,
                     parsed: bool = False) -> GradvizError:
     """A function called with arguments it does not take, in Python's words
@@ -723,6 +715,27 @@ def _module_tree() -> dict:
 
 GLOBALS = _module_tree()
 
+
+
+def _c_names() -> dict:
+    """torch's C functions, whose arguments PyTorch's argument parser reads
+    (functions.PYTHON_LEVEL: torch's written in Python; torch.nn.functional's
+    C ones: functions.PARSED_NN_FUNCTIONAL), each by the name the parser gives
+    it (torch.linalg.qr is linalg_qr, torch.special.erf special_erf,
+    F.logsigmoid log_sigmoid)."""
+    torch = GLOBALS["torch"]
+    names = {fn: key for key, fn in GLOBALS["F"].members.items()
+             if fn.__class__ is Function and key in functions.PARSED_NN_FUNCTIONAL}
+    names[GLOBALS["F"].members["logsigmoid"]] = "log_sigmoid"
+    names.update({fn: key for key, fn in torch.members.items()
+                  if fn.__class__ is Function and key not in functions.PYTHON_LEVEL})
+    for module in ("linalg", "special"):
+        names.update({fn: f"{module}_{key}" for key, fn in torch.members[module].members.items()
+                      if fn.__class__ is Function})
+    return names
+
+
+C_NAMES = _c_names()
 
 # the modules a program can import, by their first name: torch's tree, and
 # Python's math and random once imported (import math, from random import shuffle)
@@ -3394,7 +3407,7 @@ class Interpreter:
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name):
                     return self._one_tensor_call(fn, args, kwargs, exc)
-                raise _argument_error(fn.name, exc, parsed=_parsed_by_pytorch(fn)) from None
+                raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES) from None
             raise
 
     def _one_tensor_call(self, fn: Function, args: list, kwargs: dict | None, exc: TypeError):
@@ -3405,7 +3418,7 @@ class Interpreter:
         t = functions.one_tensor_input(args, kwargs)
         if t is not None:
             return fn.impl(self, t)
-        error = functions.one_tensor_argument_error(fn.name, args, kwargs)
+        error = functions.one_tensor_argument_error(C_NAMES.get(fn, fn.name), args, kwargs)
         raise (error or _argument_error(fn.name, exc)) from None
 
     def _unpack_keywords(self, node, fn, kwargs: dict) -> None:

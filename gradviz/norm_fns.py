@@ -97,15 +97,15 @@ def m_renorm_(rt, x, *args, **kw):
 
 
 FUNCTIONS = {
-    "dist": checked(f_dist, "dist", forms("input, other: Tensor, p="), method=False),
-    "renorm": checked(f_renorm, "renorm", forms("input, p, dim: int, maxnorm"),
+    "dist": checked(f_dist, "dist", forms("(Tensor input, Tensor other, Number p = 2)"), method=False),
+    "renorm": checked(f_renorm, "renorm", forms("(Tensor input, Number p, int dim, Number maxnorm, *, Tensor out = None)"),
                       method=False),
 }
 METHODS = {
-    "dist": checked(m_dist, "dist", forms("other: Tensor, p="), method=True),
-    "renorm": checked(m_renorm, "renorm", forms("p, dim: int, maxnorm"), method=True),
+    "dist": checked(m_dist, "dist", forms("(Tensor other, Number p = 2)"), method=True),
+    "renorm": checked(m_renorm, "renorm", forms("(Number p, int dim, Number maxnorm)"), method=True),
 }
-METHODS["renorm_"] = checked(m_renorm_, "renorm_", forms("p, dim: int, maxnorm"), method=True)
+METHODS["renorm_"] = checked(m_renorm_, "renorm_", forms("(Number p, int dim, Number maxnorm)"), method=True)
 
 
 def install() -> None:

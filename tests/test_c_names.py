@@ -34,3 +34,12 @@ def test_functional_c_functions_are_listed():
     wrong = [key for key, builtin in _functions(GLOBALS["F"], F)
              if builtin != (key in functions.PARSED_NN_FUNCTIONAL)]
     assert wrong == []
+
+
+def test_linalg_and_special_functions_are_c_functions_by_their_parser_names():
+    from gradviz.interpreter import C_NAMES
+    for module in ("linalg", "special"):
+        gradviz_module = GLOBALS["torch"].members[module]
+        for key, builtin in _functions(gradviz_module, getattr(torch, module)):
+            assert builtin, f"torch.{module}.{key}"
+            assert C_NAMES[gradviz_module.members[key]] == f"{module}_{key}"
