@@ -3977,24 +3977,32 @@ def m_uniform_(rt, x, a=0.0, b=1.0, *, generator=None):
     return drawn_in_place(rt, x, "uniform_", lambda shape: gen.rand(shape, x.data.dtype, a, b))
 
 
-def _bernoulli_draw(gen: CPUGenerator, shape: tuple, p) -> np.ndarray:
+def _bernoulli_draw(gen: CPUGenerator, shape: tuple, p, arrange=None) -> np.ndarray:
     """PyTorch's CPU bernoulli: a uniform per number, u < p; drawn in the
     probabilities' dtype for a tensor p (broadcast to the shape), in
-    float64 for a number p (torch.rand(dtype=torch.float64)'s words)."""
+    float64 for a number p (torch.rand(dtype=torch.float64)'s words).
+    arrange(draw) lays draw(shape)'s uniforms out in the written tensor's
+    memory order (drawn_in_place); by default in order."""
+    arrange = arrange or (lambda draw: draw(shape))
     if is_tensor(p):
         probs = np.broadcast_to(p.data, shape)
-        if not np.all((probs >= 0) & (probs <= 1)):        # (NaN too)
+        dt = p.data.dtype if p.data.dtype.kind == "f" else F64
+        bad = ~((probs >= 0) & (probs <= 1))            # (NaN too)
+        if bad.any():
+            # PyTorch checks each probability as it draws: those before the
+            # first bad one took their numbers
+            gen.rand((int(np.argmax(bad.reshape(-1))),), dt)
             raise GradvizError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(Could this error message be improved?  If so, please report "
                                "an enhancement request to PyTorch.)", kind=RUNTIME,
                                hint="probabilities are in [0, 1]: torch.sigmoid(logits) "
                                     "makes them")
-        return gen.rand(shape, p.data.dtype if p.data.dtype.kind == "f" else F64) < probs
+        return arrange(lambda s: gen.rand(s, dt)) < probs
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
         raise GradvizError(f"bernoulli_ expects p to be in [0, 1], "
                            f"but got p={_torch_number(p) if isinstance(p, (int, float)) else p}",
                            kind=RUNTIME, hint="p is the chance of a 1: a number in [0, 1]")
-    return gen.rand(shape, F64) < p
+    return arrange(lambda s: gen.rand(s, F64)) < p
 
 
 def f_bernoulli(rt, input, p=None, *, generator=None):
@@ -4018,9 +4026,8 @@ def m_bernoulli_(rt, x, p=0.5, *, generator=None):
     if is_tensor(p):
         broadcast_shape(p.data.shape, x.data.shape)
     gen = draw_generator(rt, generator, "bernoulli_")
-    if is_tensor(p):      # (probabilities by position: drawn in x's logical order)
-        return _write_in_place(rt, x, "bernoulli_", lambda: _bernoulli_draw(gen, x.data.shape, p))
-    return drawn_in_place(rt, x, "bernoulli_", lambda shape: _bernoulli_draw(gen, shape, p))
+    return _write_in_place(rt, x, "bernoulli_", lambda: _bernoulli_draw(
+        gen, x.data.shape, p, lambda draw: strides.in_memory_order(x, draw)))
 
 
 def m_zero_(rt, x):

@@ -3510,7 +3510,7 @@ class Interpreter:
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
         if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group",
-                                                       "state_dict"):
+                                                       "state_dict", "load_state_dict"):
             method = getattr(optim, attr)
             if attr != "step":
                 return BoundMethod(attr, method, obj)

@@ -224,6 +224,44 @@ def state_dict(rt, opt: Optimizer) -> dict:
             "param_groups": groups}
 
 
+def load_state_dict(rt, opt: Optimizer, state_dict):
+    """Optimizer.load_state_dict(sd), as PyTorch's: the saved groups'
+    settings (copies) with this optimizer's parameters, position for
+    position, and the saved state keyed by the parameter at its position
+    (new dicts of the same tensors, a float one cast to its parameter's
+    dtype; 'step' as it is)."""
+    import copy
+    saved_groups = copy.deepcopy(state_dict["param_groups"])
+    groups = opt.param_groups
+    if len(groups) != len(saved_groups):
+        raise GradvizError("loaded state dict has a different number of parameter groups",
+                           kind=VALUE, hint="load the state_dict() of an optimizer made with "
+                                            "the same parameter groups")
+    if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+        raise GradvizError("loaded state dict contains a parameter group that doesn't match "
+                           "the size of optimizer's group", kind=VALUE,
+                           hint="each group must hold as many parameters as the saved one")
+    by_position = {i: p for s, g in zip(saved_groups, groups)
+                   for i, p in zip(s["params"], g["params"])}
+    state = _new_state()
+    for key, value in state_dict["state"].items():
+        p = by_position.get(key)
+        state[key if p is None else p] = value if p is None else \
+            {k: v if k == "step" else _cast_like(rt, v, p) for k, v in value.items()}
+    for g, s in zip(groups, saved_groups):
+        s["params"] = g["params"]
+    opt.state, opt.param_groups = state, saved_groups
+    return None
+
+
+def _cast_like(rt, v, p: Tensor):
+    """A saved state value as load_state_dict keeps it: a float tensor in its
+    parameter's dtype (the same tensor when it is already), the rest as it is."""
+    if v.__class__ is not Tensor or v.data.dtype.kind != "f" or v.data.dtype == p.data.dtype:
+        return v
+    return _made(rt, v.data.astype(p.data.dtype), "to")
+
+
 def step(rt, opt: Optimizer, closure=None):
     """One step on every parameter that has a .grad (_single_tensor_sgd,
     _single_tensor_adam); with a closure, the loss it returns (it is
