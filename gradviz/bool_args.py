@@ -232,6 +232,14 @@ TABLE = {
                                 "int output_size = None)"),
                           forms("(Tensor repeats, int dim = None, *, int output_size = None)",
                                 "(int repeats, int dim = None, *, int output_size = None)")),
+    # (their deprecated forms put value first)
+    **{name: (forms("(Tensor input, Tensor tensor1, Tensor tensor2, *, Number value = 1, "
+                    "Tensor out = None)",
+                    deprecated=("(Tensor input, Number value, Tensor tensor1, Tensor tensor2, *, "
+                                "Tensor out = None)",)),
+              forms("(Tensor tensor1, Tensor tensor2, *, Number value = 1)",
+                    deprecated=("(Number value, Tensor tensor1, Tensor tensor2)",)))
+       for name in ("addcdiv", "addcmul")},
     "geometric_": (None, forms("(float p, *, torch.Generator generator = None)")),
     "exponential_": (None, forms("(float lambd = 1, *, torch.Generator generator = None)")),
     # (torch.fill_ comes later, from alias_fns: its method's forms only)

@@ -651,10 +651,12 @@ def user_arg_counts(msg: str, hidden: int = 1) -> str:
 
 
 # torch's functions and tensor methods written in Python: a call they do not
-# take is Python's TypeError there (the others' are PyTorch's argument parser's)
+# take is Python's TypeError there (the others' are PyTorch's argument parser's;
+# mse_loss, cross_entropy, ...: torch.nn.functional's, also bare names here)
 PYTHON_LEVEL = frozenset("""
     atleast_1d atleast_2d atleast_3d block_diag broadcast_shapes broadcast_tensors cartesian_prod
-    cdist chain_matmul einsum get_rng_state grad initial_seed is_tensor manual_seed meshgrid norm seed
+    cdist chain_matmul einsum get_rng_state grad initial_seed mse_loss cross_entropy
+    binary_cross_entropy is_tensor manual_seed meshgrid norm seed
     set_default_device set_default_dtype set_printoptions set_rng_state split tensordot typename
     unique unique_consecutive unravel_index backward register_hook
     register_post_accumulate_grad_hook unflatten matrix_rank use_deterministic_algorithms
@@ -779,9 +781,29 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
                f"{qual} takes no arguments ({len(args)} given)")
     elif str(exc) == "too many positional arguments":      # (inspect's Signature.bind)
         msg = f"{name}() " + _takes_words(impl, len(args), hidden=2)
+    elif str(exc).startswith("missing a required argument"):   # (bind's: the first only)
+        msg = f"{name}() " + _missing_words(name, impl, args, kwargs or {})
     else:
         msg = f"{name}() " + parser_words(name, user_arg_counts(call_wording(exc), hidden=2))
     return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+def _missing_words(name: str, impl, args, kwargs: dict) -> str:
+    """The words for x.NAME(*args, **kwargs) leaving out required arguments
+    of impl(rt, x, ...): PyTorch's parser's, which names every required
+    one from the first missing on (x.select(index=0): "dim", "index"), or
+    Python's for a method written in Python."""
+    params = [p for p in inspect.signature(impl).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][2 + len(args):]
+    required = [p.name for p in params if p.default is p.empty]
+    missing = [n for n in required if n not in kwargs]
+    if name not in PYTHON_LEVEL:
+        return arg_parser.missing_words(required[required.index(missing[0]):])
+    quoted = [f"'{n}'" for n in missing]
+    listed = quoted[0] if len(quoted) == 1 else \
+        ", ".join(quoted[:-1]) + ("," if len(quoted) > 2 else "") + " and " + quoted[-1]
+    return (f"missing {len(quoted)} required positional argument"
+            f"{'s' if len(quoted) > 1 else ''}: {listed}")
 
 
 def _takes_words(impl, given: int, hidden: int) -> str:

@@ -145,10 +145,11 @@ def f_solve_triangular(rt, A, B, *, upper, left=True, unitriangular=False):
                                                       "unitriangular": bool(unitriangular)})
 
 
-def f_cholesky_solve(rt, B, L, upper=False):
-    """(L L^T)^-1 B from the Cholesky factor L (U^T U with upper=True)."""
-    B = _need_tensor(B, "cholesky_solve", 1, "input")
-    L = _need_tensor(L, "cholesky_solve", 2, "input2")
+def f_cholesky_solve(rt, input, input2, upper=False):
+    """(L L^T)^-1 B from the Cholesky factor L (U^T U with upper=True): B
+    is input and L input2, as PyTorch's argument parser names them."""
+    B = _need_tensor(input, "cholesky_solve", 1, "input")
+    L = _need_tensor(input2, "cholesky_solve", 2, "input2")
     for t, name in ((B, "b"), (L, "u")):
         if t.data.ndim < 2:
             raise GradvizError(f"{name} should have at least 2 dimensions, but has "
