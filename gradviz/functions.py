@@ -4354,7 +4354,7 @@ FUNCTIONS.update(vander_fns.FUNCTIONS)
 from . import legacy_linalg_fns  # noqa: E402
 FUNCTIONS.update(legacy_linalg_fns.FUNCTIONS)
 
-# torch.cholesky_inverse and its method (linalg_extra_fns.py)
+# torch.cholesky_inverse and its method, torch.pdist (linalg_extra_fns.py)
 from . import linalg_extra_fns  # noqa: E402
 FUNCTIONS.update(linalg_extra_fns.FUNCTIONS)
 METHODS.update(linalg_extra_fns.METHODS)

@@ -1,9 +1,10 @@
 """torch.cholesky_inverse (and its method): (L L^T)^-1 from a Cholesky
-factor, with PyTorch's checks of its argument."""
+factor; torch.pdist: the distances between a matrix's rows; each with
+PyTorch's checks of its arguments."""
 from __future__ import annotations
 
 from . import functions as F
-from .errors import GradvizError, TYPE
+from .errors import GradvizError, RUNTIME, TYPE
 from .linalg_fns import check_square
 from .ops import OPS
 from .selection import _as_method
@@ -23,5 +24,23 @@ def f_cholesky_inverse(rt, input, upper=False):
     return rt.apply(OPS["cholesky_inverse"], (L,), {"upper": True} if upper else None)
 
 
-FUNCTIONS = {"cholesky_inverse": f_cholesky_inverse}
-METHODS = {name: _as_method(name, f) for name, f in FUNCTIONS.items()}
+def f_pdist(rt, input, p=2):
+    """torch.pdist(x, p=2): ||x_i - x_j||_p for each pair of rows i < j."""
+    x = F._need_tensor(input, "pdist", 1, "input")
+    if not isinstance(p, (int, float)):          # (True is a float there: 1.0)
+        raise GradvizError(f"pdist(): argument 'p' (position 2) must be float, not "
+                           f"{F.arg_type_name(p)}", kind=TYPE, hint="p is a number: 2 by default")
+    if x.data.ndim != 2:
+        raise GradvizError(f"pdist only supports 2D tensors, got: {x.data.ndim}D", kind=RUNTIME,
+                           hint="pdist takes a matrix whose rows are the points")
+    if x.data.dtype.kind != "f":
+        raise GradvizError("pdist only supports floating-point dtypes", kind=RUNTIME,
+                           hint="make it float first: x.float()")
+    if p < 0:
+        raise GradvizError("pdist only supports non-negative p values", kind=RUNTIME,
+                           hint="p is 0 or more (inf for the largest difference)")
+    return rt.apply(OPS["pdist"], (x,), {"p": float(p)})
+
+
+FUNCTIONS = {"cholesky_inverse": f_cholesky_inverse, "pdist": f_pdist}
+METHODS = {"cholesky_inverse": _as_method("cholesky_inverse", f_cholesky_inverse)}
