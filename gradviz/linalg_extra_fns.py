@@ -1,6 +1,7 @@
 """torch.cholesky_inverse (and its method): (L L^T)^-1 from a Cholesky
-factor; torch.pdist: the distances between a matrix's rows; each with
-PyTorch's checks of its arguments."""
+factor; torch.pdist: the distances between a matrix's rows;
+torch.matrix_exp (and its method, and torch.linalg.matrix_exp): e^A; each
+with PyTorch's checks of its arguments."""
 from __future__ import annotations
 
 from . import functions as F
@@ -42,5 +43,27 @@ def f_pdist(rt, input, p=2):
     return rt.apply(OPS["pdist"], (x,), {"p": float(p)})
 
 
-FUNCTIONS = {"cholesky_inverse": f_cholesky_inverse, "pdist": f_pdist}
-METHODS = {"cholesky_inverse": _as_method("cholesky_inverse", f_cholesky_inverse)}
+def f_matrix_exp(rt, A):
+    """torch.matrix_exp(A): e^A."""
+    return matrix_exp(rt, A, "matrix_exp")
+
+
+def f_linalg_matrix_exp(rt, A):
+    """torch.linalg.matrix_exp(A): e^A."""
+    return matrix_exp(rt, A, "linalg_matrix_exp")
+
+
+def matrix_exp(rt, A, fname: str):
+    A = F._need_tensor(A, fname, 1, "input")
+    x = A.data
+    check_square(x, "linalg.matrix_exp", "e^A needs a square matrix")
+    if x.dtype.kind != "f":
+        raise GradvizError("linalg.matrix_exp: Expected a floating point or complex tensor as "
+                           f"input. Got {F.type_word(x.dtype)}", kind=RUNTIME,
+                           hint="make it float first: A.float()")
+    return rt.apply(OPS["matrix_exp"], (A,))
+
+
+FUNCTIONS = {"cholesky_inverse": f_cholesky_inverse, "pdist": f_pdist,
+             "matrix_exp": f_matrix_exp}
+METHODS = {name: _as_method(name, FUNCTIONS[name]) for name in ("cholesky_inverse", "matrix_exp")}

@@ -27,3 +27,4 @@ from . import math_more  # noqa: F401  (log2, log10, deg2rad, rad2deg, fmax, fmi
 from . import scaled_products  # noqa: F401  (beta=, alpha= of addmm, addmv, addr, baddbmm; addbmm)
 from . import cholesky_inverse  # noqa: F401  (torch.cholesky_inverse's node)
 from . import pdist  # noqa: F401  (torch.pdist's node)
+from . import matrix_exp  # noqa: F401  (torch.matrix_exp's node)
