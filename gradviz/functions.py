@@ -4361,6 +4361,10 @@ FUNCTIONS.update(linalg_extra_fns.FUNCTIONS)
 METHODS.update(linalg_extra_fns.METHODS)
 LINALG["matrix_exp"] = linalg_extra_fns.f_linalg_matrix_exp
 
+# torch.gradient (gradient_fns.py)
+from . import gradient_fns  # noqa: E402
+FUNCTIONS.update(gradient_fns.FUNCTIONS)
+
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
 from . import bool_args  # noqa: E402
