@@ -14,13 +14,7 @@ from .special_fns import _scalar_overload
 def _dims(x, dim) -> list:
     ndim = x.data.ndim
     dims = list(range(ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
-    seen = set()
-    for d in dims:
-        k = F._dim(d, ndim)
-        if k in seen:
-            raise GradvizError(f"dim {k} appears multiple times in the list of dims",
-                               kind=RUNTIME, hint="name each dim once")
-        seen.add(k)
+    F._no_repeated_dims(dims, ndim)
     return [F._dim(d, ndim) for d in dims]
 
 
