@@ -4553,10 +4553,16 @@ FUNCTIONS.update(vander_fns.FUNCTIONS)
 from . import legacy_linalg_fns  # noqa: E402
 FUNCTIONS.update(legacy_linalg_fns.FUNCTIONS)
 
-# torch.cholesky_inverse and its method (linalg_extra_fns.py)
+# torch.cholesky_inverse, matrix_exp (and linalg.matrix_exp) and their methods,
+# torch.pdist (linalg_extra_fns.py)
 from . import linalg_extra_fns  # noqa: E402
 FUNCTIONS.update(linalg_extra_fns.FUNCTIONS)
 METHODS.update(linalg_extra_fns.METHODS)
+LINALG["matrix_exp"] = linalg_extra_fns.f_linalg_matrix_exp
+
+# torch.gradient (gradient_fns.py)
+from . import gradient_fns  # noqa: E402
+FUNCTIONS.update(gradient_fns.FUNCTIONS)
 
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)

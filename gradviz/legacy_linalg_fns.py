@@ -26,13 +26,7 @@ def _dim_list(fname: str, dim, ndim: int) -> list:
         raise GradvizError(f"{fname}(): argument 'dim' (position 2) must be tuple of ints, not "
                            f"{F.arg_type_name(dim)}", kind=TYPE, hint="dim is a list of dims")
     dims = list(F.int_list(fname, "dim", (dim,), 2))
-    seen = set()
-    for d in dims:
-        k = F._dim(d, ndim)
-        if k in seen:
-            raise GradvizError(f"dim {k} appears multiple times in the list of dims",
-                               kind=RUNTIME, hint="name each dim once")
-        seen.add(k)
+    F._no_repeated_dims(dims, ndim)
     return dims
 
 

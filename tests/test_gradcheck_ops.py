@@ -837,6 +837,12 @@ INPUTS["addbmm"] = [case(anyv(2, 4), anyv(3, 2, 3), anyv(3, 3, 4)),
                     case(anyv(1, 4), anyv(1, 2, 3), anyv(1, 3, 4), beta=0, alpha=1.5)]
 INPUTS["cholesky_inverse"] = [case(factor(3, 3)), case(factor(2, 3, 3)),
                               case(factor(3, 3, upper=True), upper=True)]
+# pdist: rows apart (no zero distance, no tie at the maximum for p = inf)
+# (random rows for p = inf: a grid's differences tie)
+INPUTS["pdist"] = [case(distinct(4, 3), p=q) for q in (2.0, 1.0, 0.5, 3.5)] + [
+    case(anyv(4, 3), p=float("inf")), case(distinct(2, 2), p=2.0)]
+INPUTS["matrix_exp"] = [case(anyv(3, 3)), case(anyv(2, 2, 2)), case(anyv(1, 1)),
+                        case(fixed([[2.0, 1.5], [-3.0, 0.5]]))]
 for _name, _shapes in (("addmm", ((2, 4), (2, 3), (3, 4))), ("addmv", ((2,), (2, 3), (3,))),
                        ("addr", ((2, 3), (2,), (3,))), ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4)))):
     INPUTS[_name] = INPUTS[_name] + [case(*(anyv(*s) for s in _shapes), beta=0.5, alpha=-2.0),

@@ -1,0 +1,82 @@
+"""torch.pdist's node (PdistBackward0): the p-norm distances between the
+rows of a matrix, each pair i < j once, in row-major order. Its backward is
+ATen's _pdist_backward: per pair, g times the derivative of the distance by
+the difference of the rows (0 for p = 0, sign(d) for 1, d / dist for 2, the
+entries at the maximum for inf, d |d|^(p-2) / dist^(p-1) otherwise; 0 where
+the distance is 0), added to row i and taken from row j."""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import SAME, defop
+
+
+def _pairs(x):
+    i, j = np.triu_indices(x.shape[0], 1)
+    return i, j, x[i] - x[j]
+
+
+def _distances(diff, p):
+    a = np.abs(diff)
+    if p == 0:
+        return (a != 0).sum(axis=-1).astype(diff.dtype)
+    if p == 1:
+        return a.sum(axis=-1)
+    if p == 2:
+        return np.sqrt((a * a).sum(axis=-1))
+    if p == np.inf:
+        return a.max(axis=-1, initial=0)
+    return (a ** p).sum(axis=-1) ** (1 / p)
+
+
+def _forward(xs, p):
+    x = xs[0]
+    if x.shape[0] < 2:
+        return np.zeros(0, x.dtype)
+    return _distances(_pairs(x)[2], p["p"]).astype(x.dtype)
+
+
+def _slopes(diff, dist, p):
+    """d dist / d diff for each pair and entry (ATen's per-p formulas)."""
+    dist = dist[:, None]
+    a = np.abs(diff)
+    with np.errstate(all="ignore"):
+        if p == 0:
+            out = np.zeros_like(diff)
+        elif p == 1:
+            out = np.sign(diff)
+        elif p < 2:
+            out = np.sign(diff) * a ** (p - 1) / dist ** (p - 1)
+            out = np.where((diff == 0) & (p < 1), 0, out)
+        elif p == 2:
+            out = diff / dist
+        elif p == np.inf:
+            out = np.sign(diff) * (a == dist)
+        else:
+            out = diff * a ** (p - 2) / dist ** (p - 1)
+    return np.where(dist == 0, 0, out).astype(diff.dtype)
+
+
+def _vjp(g, ans, xs, p):
+    x = xs[0]
+    out = np.zeros_like(x)
+    if x.shape[0] < 2:
+        return out
+    i, j, diff = _pairs(x)
+    part = g[:, None] * _slopes(diff, ans, p["p"])
+    np.add.at(out, i, part)
+    np.subtract.at(out, j, part)
+    return out
+
+
+def _jvp(t, ans, xs, p):
+    x = xs[0]
+    if x.shape[0] < 2:
+        return np.zeros(0, x.dtype)
+    i, j, diff = _pairs(x)
+    return (_slopes(diff, ans, p["p"]) * (t[i] - t[j])).sum(axis=-1).astype(x.dtype)
+
+
+defop("pdist", "PdistBackward0", _forward, vjp=(_vjp,), jvp=(_jvp,), saved=("0r",),
+      formula=("d ||x_i - x_j||_p/dx_i = g * d|d|_p/dd, the opposite for x_j",),
+      symbol="pdist", dtype_rule=SAME)
