@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
+from .errors import ATTRIBUTE, INDEX, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .render.torchfmt import Device, NumpyArray
 from .rng import F64, CPUGenerator, TorchGenerator
@@ -197,6 +197,18 @@ def _random64(gen: CPUGenerator) -> int:
 
 # ---- walks: samplers give indices, a loader gives batches ------------------------------
 
+def _permutation(gen: CPUGenerator, n: int, what: str) -> np.ndarray:
+    """gen's randperm(n) for a shuffle of a dataset, whose length (its
+    __len__) may be far more than gradviz can shuffle: torch.randperm's
+    limit, before the work (a shuffle of 10**8 would run for minutes)."""
+    from .functions import RANDPERM_MAX
+    if n > RANDPERM_MAX:
+        raise GradvizError(f"{what} shuffles {n:,} indices: gradviz shuffles one swap at a "
+                           f"time, up to {RANDPERM_MAX:,}", kind=LIMIT,
+                           hint="a dataset of fewer items (check what its __len__ returns)")
+    return gen.permutation(n)
+
+
 def walk(rt, sampler):
     """The indices a sampler gives (lists of them from a BatchSampler), drawn
     as they are asked for, as PyTorch's samplers' generators do."""
@@ -214,8 +226,8 @@ def walk(rt, sampler):
             yield from gen.integers((count % 32,), 0, n).tolist()
         else:
             for _ in range(count // n):
-                yield from gen.permutation(n).tolist()
-            yield from gen.permutation(n).tolist()[:count % n]
+                yield from _permutation(gen, n, "a RandomSampler").tolist()
+            yield from _permutation(gen, n, "a RandomSampler").tolist()[:count % n]
     elif cls is SubsetRandomSampler:
         # (no generator: the global one draws the order itself, not a seed)
         gen = rt.rng if sampler.generator is None else sampler.generator.cpu(rt)
@@ -595,7 +607,7 @@ def f_random_split(rt, dataset, lengths, generator=None):
             kind=TYPE, hint="lengths are counts (ints) or fractions that add up to 1, and "
                             "generator= is a torch.Generator")
     gen = rt.rng if generator is None else generator.cpu(rt)
-    order = gen.permutation(n).tolist()
+    order = _permutation(gen, n, "random_split").tolist()
     out, offset = [], 0
     for length in lengths:
         out.append(Subset(dataset, order[offset:offset + length]))

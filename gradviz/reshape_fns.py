@@ -76,10 +76,10 @@ def _as_shape(v):
     """broadcast_shapes' argument: a size stands for a 1-d shape."""
     if isinstance(v, int) and not isinstance(v, bool):
         return (v,)
-    if not isinstance(v, (tuple, list, Size)):
+    if not isinstance(v, (tuple, list, Size, str)):     # (a str is a Sequence too)
         raise GradvizError(f"Input shapes should be of type ints, a tuple of ints, or a list of "
                            f"ints, got {v!r}", kind=RUNTIME,
-                           hint="broadcast_shapes((2, 1), (3,)): each shape a tuple of sizes")
+                           hint=_SHAPES_HINT)
     return v
 
 
@@ -92,9 +92,13 @@ def f_broadcast_shapes(rt, *shapes):
     for i, shape in enumerate(shapes):
         for k in range(-1, -1 - len(shape), -1):
             size = shape[k]
+            if is_tensor(size):     # (PyTorch's guard on `size == common` takes no tensor)
+                raise GradvizError("Expected bool, got <class 'torch.Tensor'>",
+                                   kind="AssertionError", hint=_SHAPES_HINT)
             if size == common[k]:
                 continue
             if common[k] == 1:
+                _need_number(size)
                 if size < 0:
                     raise GradvizError("Attempting to broadcast a dimension with negative "
                                        "length!", kind=VALUE, hint="sizes are 0 or more")
@@ -105,7 +109,23 @@ def f_broadcast_shapes(rt, *shapes):
                                    f"expected shape should be broadcastable to {common}",
                                    kind=RUNTIME,
                                    hint="sizes must be equal or 1, compared from the right")
-    return Size(tuple(common))
+    for i, size in enumerate(common):
+        if size.__class__ is float:
+            raise GradvizError(f"torch.Size() takes an iterable of 'int' (item {i} is 'float')",
+                               kind=TYPE, hint=_SHAPES_HINT)
+    return Size(tuple(int(size) for size in common))
+
+
+_SHAPES_HINT = "broadcast_shapes((2, 1), (3,)): each shape a tuple of ints"
+
+
+def _need_number(size) -> None:
+    """A size broadcast_shapes compares with 0 as PyTorch's Python code
+    does: one that is not a number is Python's TypeError for `<`."""
+    if size.__class__ not in (int, float, bool):
+        from .fstrings import _type_name
+        raise GradvizError(f"'<' not supported between instances of '{_type_name(size)}' and "
+                           "'int'", kind=TYPE, hint=_SHAPES_HINT)
 
 
 def f_broadcast_tensors(rt, *tensors):

@@ -107,3 +107,13 @@ def test_huge_counts_are_refused_before_the_work(call):
     exc = error_of(f"import torch\nimport torch.nn.functional as F\ny = {call}\n",
                    Limits(max_nodes=20_000, timeout=5.0))
     assert exc.kind in ("LimitError", "ValueError")
+
+
+@pytest.mark.parametrize("use", ["for b in DataLoader(D(), shuffle=True):\n    pass\n",
+                                 "parts = random_split(D(), [99999998, 1])\n"])
+def test_a_shuffle_of_a_huge_dataset_is_refused_before_the_work(use):
+    # (a __len__ of 10**8: the shuffle alone ran for minutes past the time limit)
+    exc = error_of("import torch\nfrom torch.utils.data import Dataset, DataLoader, random_split\n"
+                   "class D(Dataset):\n    def __len__(self):\n        return 99999999\n"
+                   "    def __getitem__(self, i):\n        return i\n" + use)
+    assert exc.kind == "LimitError" and "99,999,999" in exc.message
