@@ -91,32 +91,6 @@ def _indexed(x, key, depth: int):
     return tuple(strides), offset
 
 
-def _dense_order(sizes, strides) -> list:
-    """The dims from innermost to outermost as PyTorch orders them for a
-    new tensor like one of these strides (TensorIterator's
-    reorder_dimensions): by stride, equal strides by size, a dim of stride
-    0 (expanded) where it stands."""
-    perm = list(reversed(range(len(sizes))))
-
-    def should_swap(d0, d1) -> int:
-        s0, s1 = strides[d0], strides[d1]
-        if s0 == 0 or s1 == 0:
-            return 0
-        if s0 != s1:
-            return -1 if s0 < s1 else 1
-        return 1 if sizes[d0] > sizes[d1] else 0
-    for i in range(1, len(perm)):
-        d1 = i
-        for d0 in reversed(range(i)):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
-    return perm
-
-
 def preserved_strides(x) -> tuple:
     """The strides PyTorch gives a new tensor made like x with
     memory_format=torch.preserve_format (clone, zeros_like, ...): x's own
@@ -128,7 +102,7 @@ def preserved_strides(x) -> tuple:
         return tuple(strides)
     out = [0] * len(sizes)
     step = 1
-    for d in _dense_order(sizes, strides):
+    for d in reversed(memory_order(sizes, strides)):      # (innermost first)
         out[d] = step
         step *= max(sizes[d], 1)
     return tuple(out)
