@@ -61,7 +61,13 @@ def _recorded(rt, x, new, grad_fn: str):
     # the views of x's memory the program holds: PyTorch makes their grad_fn
     # again (AsStridedBackward0), as after a write; x keeps its own
     kept = (x.meta or {}).get("rebased")
-    rt.tape.before_inplace(x.data, x)
+    tape = rt.tape
+    held = set(tape.snapshots)
+    for seq in {t.seq for t in tape.before_inplace(x.data, x)} - held:
+        # (no number changed: the tensors sharing x's memory are not shown as
+        # "changed in place later", and a backward reads them as they are)
+        tape.snapshots.pop(seq, None)
+        tape.changed_at.pop(seq, None)
     if kept is None and x.meta is not None:
         x.meta.pop("rebased", None)
     m = new.meta = {k: v for k, v in (new.meta or {}).items()      # (no view written: made now)

@@ -237,3 +237,14 @@ def test_in_place_shape_change_of_a_recorded_tensor_under_no_grad_is_refused():
     err = error("x = torch.ones(2, 3, requires_grad=True)\ny = x * 1\n"
                 "with torch.no_grad():\n    y.t_()\n")
     assert "while gradients are off" in err.message
+
+
+def test_a_shape_changed_in_place_is_not_shown_as_changed_in_value():
+    # (t_() and unsqueeze_() bump the version, but no number changes: no
+    # tensor of that memory is marked "changed in place later")
+    record = gradviz.run_source("x = torch.arange(6.0, requires_grad=True)\ny = (x * 2).view(2, 3)\n"
+                                "y.t_()\ny.unsqueeze_(0)\ny.sum().backward()\n", stdout=io.StringIO())
+    assert record.snapshots == {}
+    record = gradviz.run_source("x = torch.arange(6.0, requires_grad=True)\ny = x * 2\ny.t_()\n"
+                                "y.mul_(3)\ny.sum().backward()\n", stdout=io.StringIO())
+    assert list(record.snapshots) != []
