@@ -719,6 +719,19 @@ def _c_names() -> dict:
 
 
 C_NAMES = _c_names()
+# those whose C name is not the name the program called them by
+# (torch.special.erf is special_erf): {function: (its name, its C name)}
+C_RENAMED = {fn: (fn.name, name) for fn, name in C_NAMES.items() if name != fn.name}
+
+
+def _c_named(exc: GradvizError, name: str, c_name: str) -> None:
+    """An error of a C function's own checks (its argument parser's, which
+    start with the function's name: "erf(): argument 'input' ...") under its
+    C name ("special_erf(): ...")."""
+    if exc.message.startswith((name + "(): argument ", name + "() ")):
+        # (not the op's own checks: "multi_dot(): expected at least 2 tensors")
+        exc.message = c_name + exc.message[len(name):]
+        exc.args = (exc.message,)
 
 # the modules a program can import, by their first name: torch's tree, and
 # Python's math and random once imported (import math, from random import shuffle)
@@ -3358,6 +3371,10 @@ class Interpreter:
             raise _key_error(fn.name, args, kwargs)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
+        except GradvizError as exc:
+            if fn in C_RENAMED:
+                _c_named(exc, *C_RENAMED[fn])
+            raise
         except TypeError as exc:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
