@@ -3391,6 +3391,17 @@ class Interpreter:
                 raise _argument_error(fn.name, exc) from None
             raise
 
+    def _bad_index(self, i) -> GradvizError:
+        """PyTorch's error for x[i] with an i no index takes: a string is
+        tried as a tensor's data (its TypeError), anything else (x[0.5],
+        x[{}]) its IndexError."""
+        if i.__class__ is str:
+            return GradvizError("new(): invalid data type 'str'", kind=TYPE,
+                                hint="index with ints, slices, None, ... or tensors of them")
+        return GradvizError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                            f"byte Variables are valid indices (got {self.type_name(i)})",
+                            kind=INDEX, hint="index with ints: x[int(i)] (or x[i.long()])")
+
     def _one_tensor_call(self, fn: Function, args: list, kwargs: dict | None, exc: TypeError):
         """A call of torch's function of one tensor (functions.ONE_TENSOR_FUNCTIONS)
         whose arguments its implementation did not take: with the tensor
@@ -3996,7 +4007,7 @@ class Interpreter:
                           functions._make_tensor(self, [], np.dtype(np.int64), False, "tensor"))
                 return self._index_key(t, [it if k is i else k for k in index])
             else:
-                raise GradvizError(f"cannot index a tensor with {self._kind(i)}", kind=TYPE)
+                raise self._bad_index(i)
         if advanced:
             grad_fn = "IndexBackward0"
             self._check_index_size(shape, index)
