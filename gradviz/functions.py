@@ -932,8 +932,12 @@ def f_as_tensor(rt, data, dtype=None):
     return f_tensor(rt, data, dtype=dtype)
 
 
-def f_arange(rt, start, end=None, step=1, dtype=None, requires_grad=False):
-    if end is None:
+# arange's end not given (arange(5)): an explicit None is a wrong end (arange(1, None))
+_NO_END = object()
+
+
+def f_arange(rt, start, end=_NO_END, step=1, dtype=None, requires_grad=False):
+    if end is _NO_END:
         start, end = 0, start
     for v in (start, end, step):
         if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):

@@ -736,6 +736,19 @@ def _c_names() -> dict:
 
 
 C_NAMES = _c_names()
+# those whose C name is not the name the program called them by
+# (torch.special.erf is special_erf): {function: (its name, its C name)}
+C_RENAMED = {fn: (fn.name, name) for fn, name in C_NAMES.items() if name != fn.name}
+
+
+def _c_named(exc: GradvizError, name: str, c_name: str) -> None:
+    """An error of a C function's own checks (its argument parser's, which
+    start with the function's name: "erf(): argument 'input' ...") under its
+    C name ("special_erf(): ...")."""
+    if exc.message.startswith((name + "(): argument ", name + "() ")):
+        # (not the op's own checks: "multi_dot(): expected at least 2 tensors")
+        exc.message = c_name + exc.message[len(name):]
+        exc.args = (exc.message,)
 
 # the modules a program can import, by their first name: torch's tree, and
 # Python's math and random once imported (import math, from random import shuffle)
@@ -3397,6 +3410,10 @@ class Interpreter:
             raise _key_error(fn.name, args, kwargs)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
+        except GradvizError as exc:
+            if fn in C_RENAMED:
+                _c_named(exc, *C_RENAMED[fn])
+            raise
         except TypeError as exc:
             # an argument mismatch is raised at the call itself (no deeper
             # frame): that is the user's; anything deeper is a bug
@@ -3409,6 +3426,17 @@ class Interpreter:
                     return self._one_tensor_call(fn, args, kwargs, exc)
                 raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES) from None
             raise
+
+    def _bad_index(self, i) -> GradvizError:
+        """PyTorch's error for x[i] with an i no index takes: a string is
+        tried as a tensor's data (its TypeError), anything else (x[0.5],
+        x[{}]) its IndexError."""
+        if i.__class__ is str:
+            return GradvizError("new(): invalid data type 'str'", kind=TYPE,
+                                hint="index with ints, slices, None, ... or tensors of them")
+        return GradvizError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                            f"byte Variables are valid indices (got {self.type_name(i)})",
+                            kind=INDEX, hint="index with ints: x[int(i)] (or x[i.long()])")
 
     def _one_tensor_call(self, fn: Function, args: list, kwargs: dict | None, exc: TypeError):
         """A call of torch's function of one tensor (functions.ONE_TENSOR_FUNCTIONS)
@@ -4029,7 +4057,7 @@ class Interpreter:
                           functions._make_tensor(self, [], np.dtype(np.int64), False, "tensor"))
                 return self._index_key(t, [it if k is i else k for k in index])
             else:
-                raise GradvizError(f"cannot index a tensor with {self._kind(i)}", kind=TYPE)
+                raise self._bad_index(i)
         if advanced:
             grad_fn = "IndexBackward0"
             self._check_index_size(shape, index)

@@ -178,8 +178,8 @@ def f_cholesky_solve(rt, input, input2, upper=False):
 
 # ---- cholesky ----------------------------------------------------------------
 
-def f_cholesky(rt, A, *, upper=False):
-    A = _matrix(A, "linalg.cholesky")
+def f_cholesky(rt, input, *, upper=False):     # (PyTorch's parser names A input here)
+    A = _matrix(_need_tensor(input, "linalg_cholesky", 1, "input"), "linalg.cholesky")
     return rt.apply(OPS["linalg_cholesky"], (A,), {"upper": bool(upper)})
 
 
@@ -215,21 +215,21 @@ def _uplo(UPLO) -> str:
 
 
 def _eigh_input(A, fname):
-    A = _need_tensor(A, fname.replace(".", "_"), 1, "A")
+    A = _need_tensor(A, fname.replace(".", "_"), 1, "input")
     if A.data.ndim >= 2 and A.data.dtype.kind != "f":
         raise GradvizError(f"\"linalg_eigh_cpu\" not implemented for '{F.type_word(A.data.dtype)}'",
                            kind="NotImplementedError", hint="make it float first: A.float()")
     return _matrix(A, "linalg.eigh")
 
 
-def f_eigh(rt, A, UPLO="L"):
-    A = _eigh_input(A, "linalg.eigh")
+def f_eigh(rt, input, UPLO="L"):      # (PyTorch's parser names A input here)
+    A = _eigh_input(input, "linalg.eigh")
     return _outputs(rt, A, ("eigh_values", "eigh_vectors"), {"UPLO": _uplo(UPLO)}, "linalg_eigh",
                     ("eigenvalues", "eigenvectors"))
 
 
-def f_eigvalsh(rt, A, UPLO="L"):
-    A = _eigh_input(A, "linalg.eigvalsh")
+def f_eigvalsh(rt, input, UPLO="L"):
+    A = _eigh_input(input, "linalg.eigvalsh")
     return rt.apply(OPS["eigh_values"], (A,), {"UPLO": _uplo(UPLO)})
 
 

@@ -23,7 +23,9 @@ A program PyTorch cannot run for a reason outside gradviz's scope is
 "skipped", not a difference: a bare name the oracle does not bind
 (NameError), Python's own limits (nesting, recursion, memory), a hang or a
 crash of the child, gradviz stopping at one of its limits (LimitError), or
-printed values of uninitialised memory (torch.empty). A bare sum/max/min/abs/pow is tried both as torch's
+printed values of uninitialised memory (torch.empty). The child starts
+PyTorch's generator from seed 0, as gradviz's unseeded one starts, so that
+draws made before any manual_seed compare. A bare sum/max/min/abs/pow is tried both as torch's
 and as Python's (gradviz takes Python's for non-tensors, as a script that only
 imported torch does); either agreeing is agreement.
 
@@ -98,6 +100,11 @@ def torch_namespace(shadow: bool) -> dict:
 
 
 def _torch_child(src: str, shadow: bool) -> dict:
+    import torch
+    # gradviz's generator starts from seed 0 where a program draws before
+    # any manual_seed (PyTorch's from a seed drawn anew each process): the
+    # same start makes such draws comparable
+    torch.manual_seed(0)
     out = io.StringIO()
     error = None
     with contextlib.redirect_stdout(out), warnings.catch_warnings():

@@ -206,6 +206,10 @@ def _addmm_check(xs, p):
     """addmm(bias, m1, m2): m1 @ m2 as mm checks it, and the bias must
     broadcast to the product's shape (PyTorch's words for both)."""
     bias, a, b = xs
+    for m, what in ((a, "mat1"), (b, "mat2")):     # (addmm's own words, not mm's)
+        if m.ndim != 2:
+            raise GradvizError(f"{what} must be a matrix, got {m.ndim}-D tensor",
+                               hint="addmm multiplies two matrices (F.linear: its weight is one)")
     check_matmul(a.shape, b.shape, "mm")
     # (PyTorch's order: the bias against mat2, then mat1 against mat2)
     for first, what in ((bias, "self"), (a, "mat1")):
