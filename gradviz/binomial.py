@@ -18,7 +18,6 @@ from .bool_args import checked
 from .errors import RUNTIME, GradvizError
 from .ops import OPS
 from .ops.igamma import c_math
-from .ops.registry import SAME, defop, no_derivative
 
 D = np.float64
 # stirling_approx_tail's table for k < 10
@@ -92,12 +91,6 @@ def sample(c, count, prob, uniform):
     return count - draw(c, count, q, uniform)
 
 
-# the draws are made before the op (they are the generator's), which
-# records them: a node whose derivative PyTorch does not implement
-defop("binomial", forward=lambda xs, p: p["draws"], dtype_rule=SAME,
-      **no_derivative("binomial"))
-
-
 def f_binomial(rt, count, prob, generator=None):
     """Draws of Binomial(count, prob), elementwise over the broadcast shape."""
     for t in (count, prob):
@@ -117,6 +110,7 @@ def f_binomial(rt, count, prob, generator=None):
              for u, v in zip(n.reshape(-1).tolist(), p.reshape(-1).tolist())]
     out = np.array(draws, n.dtype).reshape(n.shape)
     if rt.tape.grad_enabled and (count.requires_grad or prob.requires_grad):
+        # (the node records the draws: ops/draws.py)
         return rt.apply(OPS["binomial"], (count, prob), {"draws": out})
     return F._leaf(rt, out, False, "binomial")
 

@@ -34,3 +34,4 @@ from . import scaled_products  # noqa: F401  (beta=, alpha= of addmm, addmv, add
 from . import cholesky_inverse  # noqa: F401  (torch.cholesky_inverse's node)
 from . import pdist  # noqa: F401  (torch.pdist's node)
 from . import matrix_exp  # noqa: F401  (torch.matrix_exp's node)
+from . import draws  # noqa: F401  (torch.binomial's node)
