@@ -1435,6 +1435,61 @@ def _binary(name):
     return f
 
 
+def _with_alpha(name):
+    """torch.add / torch.sub: input + alpha * other (- for sub), with
+    PyTorch's deprecated form torch.add(input, alpha, other) too (its
+    warning on stderr, once)."""
+    def f(rt, input, other, *rest, alpha=1):
+        other, alpha = _alpha_first(rt, name, input, other, rest, alpha, method=False)
+        return alpha_op(rt, name, input, other, alpha)
+    f.__name__ = name
+    return f
+
+
+def alpha_op(rt, name: str, input, other, alpha, in_place: bool = False):
+    """input + alpha * other (add) or input - alpha * other (sub): one node,
+    PyTorch's AddBackward0 / SubBackward0 with _saved_alpha. An int alpha
+    of 1 is the plain op (the operator's path, its checks)."""
+    if alpha.__class__ is Tensor and alpha.data.ndim == 0:
+        alpha = alpha.data.item()             # (a 0-d tensor is a Number to PyTorch's parser)
+    if alpha.__class__ is int and alpha == 1:
+        sym = "+" if name == "add" else "-"
+        if in_place:
+            return rt.update_in_place(input, sym, other, rt.span, name + "_")
+        return _binary(name)(rt, input, other)
+    _need_a_tensor(name, input, other)
+    a, b = _as_operand(rt, input, (name, "input", 1)), _as_operand(rt, other, (name, "other", 2))
+    if name == "sub":
+        check_bool_sub(a, b)
+    apply = (lambda: rt.apply(OPS[name], (a, b), {"alpha": alpha}))
+    return rt.change_in_place(a, apply, name + "_", (b,)) if in_place else apply()
+
+
+def _alpha_first(rt, name: str, x, other, rest: tuple, alpha, method: bool):
+    """(other, alpha) of add(x, other, alpha=...) or of PyTorch's deprecated
+    add(x, alpha, other), which warns."""
+    if not rest:
+        return other, alpha
+    if len(rest) > 1:
+        given = len(rest) + (1 if method else 2)
+        raise TypeError(f"{name}() takes from {given - len(rest)} to {given - len(rest) + 1} "
+                        f"positional arguments but {given} were given")
+    _warn_alpha_first(rt, name, x, method)
+    return rest[0], other
+
+
+def _warn_alpha_first(rt, name: str, x, method: bool) -> None:
+    """PyTorch's UserWarning for add(input, alpha, other) and x.add(alpha,
+    other), once a program."""
+    old, new = (("Number alpha, Tensor other", "Tensor other, *, Number alpha = 1") if method else
+                ("Tensor input, Number alpha, Tensor other, *, Tensor out = None",
+                 "Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None"))
+    message = (f"This overload of {name} is deprecated:\n\t{name}({old})\nConsider using one "
+               f"of the following signatures instead:\n\t{name}({new})")
+    if not any(ev.get("message") == message for ev in rt.tape.events):
+        rt.log_event("user_warning", x, message=message)
+
+
 def _tensors_binary(name, other_at: int = 2):
     """torch.maximum / minimum: both arguments tensors (a number is
     PyTorch's TypeError there, where add or mul take one); other_at: the
@@ -3251,7 +3306,7 @@ FUNCTIONS = {
     "rand_like": _random_like("rand_like", CPUGenerator.rand),
     "randn_like": _random_like("randn_like", CPUGenerator.normal),
     "cumsum": f_cumsum, "argmax": _arg_extreme("argmax"), "argmin": _arg_extreme("argmin"),
-    "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"), "div": _binary("div"),
+    "add": _with_alpha("add"), "sub": _with_alpha("sub"), "mul": _binary("mul"), "div": _binary("div"),
     # (by the operator: `2 % x` is PyTorch's other remainder, with no gradient)
     "remainder": lambda rt, a, b: _binary_op(rt, "%", a, b, "remainder"),
     "floor_divide": lambda rt, a, b: _binary_op(rt, "//", a, b, "floor_divide"),
@@ -3840,6 +3895,18 @@ def _operator_method(name: str, sym: str, in_place: bool = False):
     return m
 
 
+def _alpha_method(name: str, in_place: bool):
+    """x.add(y, alpha=2), x.sub_(y, alpha=2), and the deprecated x.add(2, y)."""
+    label = name + "_" if in_place else name
+
+    def m(rt, x, other, *rest, alpha=1):
+        other, alpha = _alpha_first(rt, label, x, other, rest, alpha, method=True)
+        _as_operand(rt, other, (label, "other", 1))
+        return alpha_op(rt, name, x, other, alpha, in_place)
+    m.__name__ = label
+    return m
+
+
 @reverse_call("backward")
 def m_backward(rt, x, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     from .func_transforms import check_backward_outside
@@ -4364,13 +4431,15 @@ METHODS = {
     "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (
-        ("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("remainder", "%"),
+        ("mul", "*"), ("div", "/"), ("remainder", "%"),
         ("floor_divide", "//"), ("pow", "**"), ("eq", "=="), ("ne", "!="), ("lt", "<"),
         ("le", "<="), ("gt", ">"), ("ge", ">="))},
     "equal": f_equal, "allclose": f_allclose,
     # in place: x.add_(y) is x += y
     **{name: _operator_method(name, sym, in_place=True) for name, sym in (
-        ("add_", "+"), ("sub_", "-"), ("mul_", "*"), ("div_", "/"))},
+        ("mul_", "*"), ("div_", "/"))},
+    **{name + suffix: _alpha_method(name, bool(suffix)) for name in ("add", "sub")
+       for suffix in ("", "_")},
 }
 FUNCTIONS["bernoulli"] = f_bernoulli          # (defined with the in-place draws above)
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
