@@ -100,11 +100,18 @@ def _x(node, i=0):
 
 
 def _r_add(rt, g, node, i):
-    return g
+    return g if i == 0 else _times_alpha(rt, g, node)
 
 
 def _r_sub(rt, g, node, i):
-    return g if i == 0 else _op(rt, "neg", g)
+    return g if i == 0 else _times_alpha(rt, _op(rt, "neg", g), node)
+
+
+def _times_alpha(rt, g, node):
+    """other's gradient times add's or sub's alpha: PyTorch's
+    maybe_multiply, g itself for alpha 1, else g * alpha (MulBackward1)."""
+    alpha = (node.params or {}).get("alpha", 1)
+    return g if alpha == 1 else _scaled(rt, "mul", g, alpha)
 
 
 def _r_neg(rt, g, node, i):
