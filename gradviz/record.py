@@ -747,7 +747,8 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
             else:
                 consts.append((i, a))
         params = _display_params(t.params) if t.params else {}
-        formula = op.formula
+        formula = op.formula if op.formula_for is None or not t.params else \
+            op.formula_for(t.params)
     else:
         label = meta.get("label", "tensor")
         opname = symbol = label

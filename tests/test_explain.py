@@ -475,3 +475,18 @@ def test_an_encoder_s_nodes_say_which_layer_and_step_made_them():
         for step in ("in-projection", "attention", "norm1", "residual", "feed-forward", "norm2"):
             assert f"{step} of layers.{i} in enc(x)" in exprs, (step, i)
     assert "enc(x)" not in exprs          # every node says its step
+
+
+def test_add_and_sub_with_alpha_show_alpha_in_the_local_derivative():
+    # torch.add(x, y, alpha=2.5): y's local derivative is alpha, not add's 1
+    ex = explain_record(run("x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                            "y = torch.tensor([3.0, 4.0], requires_grad=True)\n"
+                            "z = torch.sub(torch.add(x, y, alpha=2.5), x, alpha=2)\n"
+                            "z.sum().backward()\n"))
+    formulas = [s.formula for step in ex.steps for s in step.sent]
+    assert "d(a+alpha*b)/db = alpha = 2.5" in formulas
+    assert "d(a-alpha*b)/db = -alpha = -2" in formulas
+    # plain operators keep the formulas without alpha
+    plain = explain_record(run("x = torch.tensor([1.0], requires_grad=True)\n"
+                               "(x + x - x).sum().backward()\n"))
+    assert "d(a+b)/db = 1" in [s.formula for step in plain.steps for s in step.sent]

@@ -120,8 +120,10 @@ def _minus_scaled_by_alpha(g, ans, xs, p):
 defop("add", "AddBackward0", lambda xs, p: _add_alpha(xs[0], xs[1], _alpha(p)),
       vjp=(passthrough, _scaled_by_alpha),
       jvp=(lambda t, ans, xs, p: t, _scaled_by_alpha),
-      formula=("d(a+b)/da = 1", "d(a+b)/db = 1 (alpha with alpha=)"), symbol="+", saves=False,
-      check=_alpha_check, scalar=operator.add, common_dtype=True)
+      formula=("d(a+b)/da = 1", "d(a+b)/db = 1"), symbol="+", saves=False, check=_alpha_check,
+      formula_for=lambda p: ("d(a+alpha*b)/da = 1", f"d(a+alpha*b)/db = alpha = {_alpha(p)}"),
+      scalar=operator.add, common_dtype=True)
+
 
 def _sub_alpha(xs, p):
     """a - alpha * b: PyTorch's sub is its add kernel with -alpha."""
@@ -132,8 +134,9 @@ def _sub_alpha(xs, p):
 defop("sub", "SubBackward0", _sub_alpha,
       vjp=(passthrough, _minus_scaled_by_alpha),
       jvp=(lambda t, ans, xs, p: t, _minus_scaled_by_alpha),
-      formula=("d(a-b)/da = 1", "d(a-b)/db = -1 (-alpha with alpha=)"), symbol="-",
-      saves=False, check=_alpha_check, scalar=operator.sub, common_dtype=True)
+      formula=("d(a-b)/da = 1", "d(a-b)/db = -1"), symbol="-", saves=False,
+      formula_for=lambda p: ("d(a-alpha*b)/da = 1", f"d(a-alpha*b)/db = -alpha = {-_alpha(p)}"),
+      check=_alpha_check, scalar=operator.sub, common_dtype=True)
 
 # `1 - x`: PyTorch records it as RsubBackward1 (x is its first argument)
 defop("rsub", "RsubBackward1", lambda xs, p: xs[0] - xs[1],

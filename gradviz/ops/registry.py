@@ -80,6 +80,9 @@ class OpDef:
     # gradient (or None) in one call, which the reverse pass makes once per
     # node, and it has no JVP
     custom: bool = False
+    # formula_for(params) -> the formula of a call with params, where they
+    # change it (add's alpha= scales other's derivative); None: formula
+    formula_for: Callable | None = None
 
     def grad_fn_for(self, t) -> str:
         gf = self.grad_fn
