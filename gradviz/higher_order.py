@@ -107,6 +107,11 @@ def _r_sub(rt, g, node, i):
     return g if i == 0 else _times_alpha(rt, _op(rt, "neg", g), node)
 
 
+def _r_rsub_alpha(rt, g, node, i):
+    # torch.rsub(x, other, alpha) is other - alpha * x: x's gradient -g * alpha
+    return _times_alpha(rt, _op(rt, "neg", g), node) if i == 0 else g
+
+
 def _times_alpha(rt, g, node):
     """other's gradient times add's or sub's alpha: PyTorch's
     maybe_multiply, g itself for alpha 1, else g * alpha (MulBackward1)."""
@@ -808,7 +813,7 @@ def _r_masked_fill(rt, g, node, i):
 
 
 GRAPH_VJPS = {
-    "add": _r_add, "sub": _r_sub, "rsub": _r_sub, "neg": _r_neg, "mul": _r_mul,
+    "add": _r_add, "sub": _r_sub, "rsub": _r_sub, "rsub_alpha": _r_rsub_alpha, "neg": _r_neg, "mul": _r_mul,
     "div": _r_div, "rdiv": _r_div, "pow": _r_pow, "exp": _r_exp, "log": _r_log,
     "sqrt": _r_sqrt, "sin": _r_sin, "cos": _r_cos, "tanh": _r_tanh, "sigmoid": _r_sigmoid,
     "tanh_backward": _r_tanh_backward, "sigmoid_backward": _r_sigmoid_backward,
