@@ -205,8 +205,20 @@ def _wrong_type(fname: str, p: Param, v, pos):
         bool_arg(fname, p.name, v, pos)
     where = f" (position {pos})" if pos else ""
     raise GradvizError(f"{fname}(): argument '{p.name}'{where} must be {KIND_WORDS[p.kind]}, "
-                       f"not {parsed_type_name(v)}", kind=TYPE,
-                       hint=f"{p.name}= takes {KIND_WORDS[p.kind]}")
+                       f"not {parsed_type_name(v)}", kind=TYPE, hint=_type_hint(fname, p, v))
+
+
+def _type_hint(fname: str, p: Param, v) -> str:
+    """What to write instead: a tensor made of a number or list, the
+    tensors of a stack in one list, else the kind the argument takes."""
+    from .functions import _number_hint
+    if p.kind in ("Tensor", "Tensor+"):
+        made = _number_hint(fname, [v])
+        if made is not None:
+            return made
+    if p.kind == "Tensors" and _is_tensor(v):
+        return f"give the tensors in one list: {fname}([a, b])"
+    return f"{p.name}= takes {KIND_WORDS[p.kind]}"
 
 
 def _is_int(v) -> bool:
