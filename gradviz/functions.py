@@ -1302,12 +1302,15 @@ def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linew
                        profile=None, sci_mode=None):
     """torch.set_printoptions: how the program's later prints show tensors
     (for the rest of the run, as PyTorch's are global). PyTorch takes any
-    value and fails at the next print; here a value print could not use is
-    refused where it is set."""
+    value and fails at the next print. A precision of a plain type is kept
+    so (its float format fails as PyTorch's, at the print); other values a
+    print could not use are refused where they are set."""
     from .render.torchfmt import set_options
     for name, v in (("precision", precision), ("edgeitems", edgeitems),
                     ("linewidth", linewidth), ("threshold", threshold)):
         number = (int, float) if name == "threshold" else int
+        if name == "precision" and v.__class__ in (int, float, str, bool):
+            continue            # (Python formats these as PyTorch's print does)
         if v is not None and (isinstance(v, bool) or not isinstance(v, number) or v < 0):
             raise GradvizError(f"set_printoptions(): {name} must be a non-negative "
                                f"{'number' if name == 'threshold' else 'integer'}, not "
