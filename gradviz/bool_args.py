@@ -324,6 +324,10 @@ def checked(call, fname: str, overloads: tuple, method: bool):
         return passed_on(call, rt, args, kw)
     # (the interpreter leaves a numpy bool there as it is, for the check)
     check.bool_slots = _bool_slots(sig, overloads)
+    # (a call with out=, whose out the interpreter writes itself, is checked
+    # with it first: PyTorch's messages list it where the call gave it)
+    check.check_arguments = lambda args, kw: arg_parser.check(
+        fname, overloads, args[1:] if method else args, kw, seen)
     return check
 
 

@@ -1893,6 +1893,9 @@ class Interpreter:
         (PyTorch's tutorial writes torch.matmul(t, t.T, out=y3)), as an
         in-place write autograd does not record, with PyTorch's refusal when
         an argument requires grad, its dtype rule, and its resize."""
+        check_arguments = getattr(fn.impl, "check_arguments", None)
+        if check_arguments is not None:
+            check_arguments(args, kwargs)       # (with out=, which fn.impl does not take)
         out = kwargs.pop("out")
         if out.__class__ is not Tensor:
             raise GradvizError(f"{fn.name}(): argument 'out' must be Tensor, not "
