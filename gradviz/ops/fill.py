@@ -18,9 +18,10 @@ def _fill(xs, p):
 
 
 def _grad_fn(t) -> str:
-    # (x.fill_(v), recorded with inplace set, is PyTorch's FillBackward2/3)
-    number = 2 if t.params.get("inplace") else 0
-    return f"FillBackward{number + (len(t.args) == 2)}"
+    value_tensor = len(t.args) == 2
+    if t.params.get("inplace"):         # x.fill_(v), recorded
+        return "FillBackward3" if value_tensor else "FillBackward2"
+    return "FillBackward1" if value_tensor else "FillBackward0"
 
 
 defop("fill", _grad_fn, _fill,
