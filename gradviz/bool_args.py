@@ -259,7 +259,8 @@ TABLE = {
        for name in ("rand_like", "randn_like")},
 }
 
-# torch.linalg's norms (the interpreter's torch.linalg module takes these):
+# torch.linalg's functions whose arguments are checked as PyTorch's parser
+# does (the interpreter's torch.linalg module takes these):
 # the function, the name PyTorch's messages give it, its forms
 _NORM = "tuple of ints dim = None, bool keepdim = False, *, torch.dtype dtype = None, " \
         "Tensor out = None"
@@ -272,6 +273,13 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "matrix_norm": (F.f_linalg_matrix_norm, "linalg_matrix_norm",
                           forms(f"(Tensor input, Number ord, {_MATRIX_NORM})",
                                 f'(Tensor input, str ord = "fro", {_MATRIX_NORM})')),
+          "cholesky": (F.LINALG["cholesky"], "linalg_cholesky",
+                       forms("(Tensor input, *, bool upper = False, Tensor out = None)")),
+          # (PyTorch's parser names A input, and counts the keyword-only
+          # upper among the required arguments a call leaves out)
+          "solve_triangular": (F.LINALG["solve_triangular"], "linalg_solve_triangular",
+                               forms("(Tensor input, Tensor B, *, bool upper, bool left = True, "
+                                     "bool unitriangular = False, Tensor out = None)")),
           "matrix_power": (F.LINALG["matrix_power"], "linalg_matrix_power",
                            forms("(Tensor input, int n, *, Tensor out = None)")),
           "matrix_rank": (F.LINALG["matrix_rank"], "linalg_matrix_rank",
@@ -316,6 +324,10 @@ def checked(call, fname: str, overloads: tuple, method: bool):
         return passed_on(call, rt, args, kw)
     # (the interpreter leaves a numpy bool there as it is, for the check)
     check.bool_slots = _bool_slots(sig, overloads)
+    # (a call with out=, whose out the interpreter writes itself, is checked
+    # with it first: PyTorch's messages list it where the call gave it)
+    check.check_arguments = lambda args, kw: arg_parser.check(
+        fname, overloads, args[1:] if method else args, kw, seen)
     return check
 
 

@@ -11,9 +11,8 @@ import math
 import numpy as np
 
 from . import functions as F
-from . import half
 from .errors import RUNTIME, VALUE, GradvizError
-from .modules import Dropout, _dropout_p, _forward_args
+from .modules import Dropout, _dropout_p, _forward_args, _mask_input
 
 # PyTorch's alpha_dropout: SELU's alpha * scale (Dropout.cpp)
 _ALPHA = 1.7580993408473766
@@ -32,7 +31,7 @@ def _channels(x) -> tuple:
     return x.data.shape[:2] + (1,) * (x.data.ndim - 2)
 
 
-def _feature_dropout(rt, x, p: float, training: bool):
+def _feature_dropout(rt, x, p: float, training: bool, fn: str):
     """feature_dropout: whole channels (dim 1) zeroed, the rest scaled."""
     if p == 0 or not training or x.data.size == 0:
         return x
@@ -41,26 +40,15 @@ def _feature_dropout(rt, x, p: float, training: bool):
     if p == 1:
         noise = np.zeros((), dt)
     else:
+        _mask_input(x, fn)
         noise = _keep(rt, shape, p).astype(dt) / dt.type(1 - p)
     return rt.binary("*", x, F._leaf(rt, noise, False, "dropout mask"))
 
 
 def feature_dropout(rt, input, p: float, training: bool):
-    """torch.feature_dropout: _feature_dropout of a float tensor."""
+    """torch.feature_dropout: _feature_dropout of a tensor."""
     x = F._need_tensor(input, "feature_dropout", 1, "input")
-    if p == 0 or not training or x.data.size == 0:
-        return x
-    _channels(x)
-    return _feature_dropout(rt, _float_input(x, "feature_dropout"), p, training)
-
-
-def _float_input(x, fn: str):
-    x = F._need_tensor(x, fn, 1, "input")
-    if x.data.dtype.kind != "f":
-        raise GradvizError("result type Float can't be cast to the desired output type Long",
-                           kind=RUNTIME, hint=f"{fn} takes a float tensor: x.float()")
-    half.refuse_random(x, fn)
-    return x
+    return _feature_dropout(rt, x, p, training, "feature_dropout")
 
 
 def _arguments(fn: str, input, p, inplace) -> tuple:
@@ -69,7 +57,7 @@ def _arguments(fn: str, input, p, inplace) -> tuple:
     if inplace:
         raise GradvizError(f"{fn}(inplace=True) is not supported", kind=VALUE,
                            hint=f"write x = F.{fn}(x, p) (not in place)")
-    return _float_input(input, fn), p
+    return F._need_tensor(input, fn, 1, "input"), p
 
 
 def f_dropout2d(rt, input, p=0.5, training=True, inplace=False):
@@ -90,7 +78,7 @@ def f_dropout2d(rt, input, p=0.5, training=True, inplace=False):
             "the channel dim. This behavior will change in a future release to interpret the "
             "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
             "channel-wise dropout behavior, please switch to using dropout1d instead."))
-    return _feature_dropout(rt, x, p, training)
+    return _feature_dropout(rt, x, p, training, "dropout2d")
 
 
 def f_dropout1d(rt, input, p=0.5, training=True, inplace=False):
@@ -104,9 +92,9 @@ def f_dropout1d(rt, input, p=0.5, training=True, inplace=False):
                            "dimension (i.e. 2D or 3D inputs).", kind=RUNTIME,
                            hint="the input is (N, C, L) or (C, L)")
     if ndim == 3:
-        return _feature_dropout(rt, x, p, training)
+        return _feature_dropout(rt, x, p, training, "dropout1d")
     # unbatched: one sample, as PyTorch adds its batch dim and takes it off
-    out = _feature_dropout(rt, F.FUNCTIONS["unsqueeze"](rt, x, 0), p, training)
+    out = _feature_dropout(rt, F.FUNCTIONS["unsqueeze"](rt, x, 0), p, training, "dropout1d")
     return F.FUNCTIONS["squeeze"](rt, out, 0)
 
 
@@ -122,6 +110,8 @@ def f_alpha_dropout(rt, input, p=0.5, training=False, inplace=False, *, channels
     dt = x.data.dtype.type
     if p == 1:
         return rt.binary("*", x, F._leaf(rt, np.zeros((), x.data.dtype), False, "dropout mask"))
+    # (PyTorch scales noise - 1, and a bool noise - 1 is a Long tensor)
+    _mask_input(x, "alpha_dropout", "Long" if x.data.dtype.kind == "b" else "")
     a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
     keep = _keep(rt, shape if channels else x.data.shape, p).astype(x.data.dtype)
     # b = (noise - 1) * alpha a + alpha a p, noise * a: each step in the dtype

@@ -1302,12 +1302,15 @@ def f_set_printoptions(rt, precision=None, threshold=None, edgeitems=None, linew
                        profile=None, sci_mode=None):
     """torch.set_printoptions: how the program's later prints show tensors
     (for the rest of the run, as PyTorch's are global). PyTorch takes any
-    value and fails at the next print; here a value print could not use is
-    refused where it is set."""
+    value and fails at the next print. A precision of a plain type is kept
+    so (its float format fails as PyTorch's, at the print); other values a
+    print could not use are refused where they are set."""
     from .render.torchfmt import set_options
     for name, v in (("precision", precision), ("edgeitems", edgeitems),
                     ("linewidth", linewidth), ("threshold", threshold)):
         number = (int, float) if name == "threshold" else int
+        if name == "precision" and v.__class__ in (int, float, str, bool):
+            continue            # (Python formats these as PyTorch's print does)
         if v is not None and (isinstance(v, bool) or not isinstance(v, number) or v < 0):
             raise GradvizError(f"set_printoptions(): {name} must be a non-negative "
                                f"{'number' if name == 'threshold' else 'integer'}, not "
@@ -4004,11 +4007,11 @@ def drawn_in_place(rt, x, label: str, draw):
 
 
 def m_fill_(rt, x, value):
-    if is_tensor(value):
+    tensor_value = is_tensor(value)
+    if tensor_value:
         if value.data.ndim:
             raise GradvizError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.data.ndim} dimensions.", hint="fill with a number")
-        value = value.data[()]
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise GradvizError(f"fill_(): argument 'value' must be a number, not {_describe(value)}",
                            kind=TYPE)
@@ -4016,6 +4019,15 @@ def m_fill_(rt, x, value):
         value = narrow_ints([value], x.data.dtype, NARROW_INTS[x.data.dtype])[0]
     elif x.data.dtype.kind == "f":
         checked_float(value, x.data.dtype, x.data.size)
+    if rt.tape.grad_enabled and (x.requires_grad or tensor_value and value.requires_grad):
+        # a write autograd records (a leaf that requires grad is refused
+        # there): PyTorch's FillBackward2 for a number, FillBackward3 for a
+        # 0-d tensor, which gets the sum of the gradient
+        args = (x, value) if tensor_value else (x,)
+        params = {"inplace": True} if tensor_value else {"value": value, "inplace": True}
+        return rt.record_inplace(x, lambda: rt.apply(OPS["fill"], args, params))
+    if tensor_value:
+        value = value.data[()]
     return _write_in_place(rt, x, "fill_", lambda: value)
 
 

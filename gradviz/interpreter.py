@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import inspect
 import math
 import operator
+import re
 import time
 import weakref
 
@@ -739,6 +740,13 @@ C_NAMES = _c_names()
 # those whose C name is not the name the program called them by
 # (torch.special.erf is special_erf): {function: (its name, its C name)}
 C_RENAMED = {fn: (fn.name, name) for fn, name in C_NAMES.items() if name != fn.name}
+# torch.special's and torch.linalg's names of torch's functions of one tensor,
+# which take input= as those do, by the name those give in their messages
+# (special.erf: erf, special.expit: sigmoid)
+ONE_TENSOR_RENAMED = {fn: name for fn in C_RENAMED for name in sorted(functions.ONE_TENSOR_FUNCTIONS)
+                      if fn.impl is functions.FUNCTIONS.get(name)}
+# (special.expit(1.0)'s message is sigmoid's: renamed from that name)
+C_RENAMED.update({fn: (name, C_RENAMED[fn][1]) for fn, name in ONE_TENSOR_RENAMED.items()})
 
 
 def _c_named(exc: GradvizError, name: str, c_name: str) -> None:
@@ -749,6 +757,21 @@ def _c_named(exc: GradvizError, name: str, c_name: str) -> None:
         # (not the op's own checks: "multi_dot(): expected at least 2 tensors")
         exc.message = c_name + exc.message[len(name):]
         exc.args = (exc.message,)
+
+# a parser's message about one argument, which names its position
+_POSITIONED = r"\w+\(\): argument '(\w+)'( \(position \d+\)) "
+
+
+def _by_keyword(exc: GradvizError, kwargs: dict) -> None:
+    """An argument's error of a C function (C_NAMES) whose message gives its
+    position, where the call named it (erf(input=1.0), linalg.inv(A=1.0);
+    x= is numpy's input=): PyTorch's message gives a keyword argument no
+    position."""
+    m = re.match(_POSITIONED, exc.message)
+    if m and (m[1] in kwargs or m[1] == "input" and "x" in kwargs):
+        exc.message = exc.message[:m.start(2)] + exc.message[m.end(2):]
+        exc.args = (exc.message,)
+
 
 # the modules a program can import, by their first name: torch's tree, and
 # Python's math and random once imported (import math, from random import shuffle)
@@ -1870,6 +1893,9 @@ class Interpreter:
         (PyTorch's tutorial writes torch.matmul(t, t.T, out=y3)), as an
         in-place write autograd does not record, with PyTorch's refusal when
         an argument requires grad, its dtype rule, and its resize."""
+        check_arguments = getattr(fn.impl, "check_arguments", None)
+        if check_arguments is not None:
+            check_arguments(args, kwargs)       # (with out=, which fn.impl does not take)
         out = kwargs.pop("out")
         if out.__class__ is not Tensor:
             raise GradvizError(f"{fn.name}(): argument 'out' must be Tensor, not "
@@ -3411,6 +3437,8 @@ class Interpreter:
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except GradvizError as exc:
+            if kwargs and fn in C_NAMES:   # (not F.nll_loss's, which passes them on by place)
+                _by_keyword(exc, kwargs)
             if fn in C_RENAMED:
                 _c_named(exc, *C_RENAMED[fn])
             raise
@@ -3422,7 +3450,7 @@ class Interpreter:
                     raise functions.method_argument_error(fn.name, fn.impl, args[1:], kwargs,
                                                           exc, looked_up) from None
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
-                        fn.impl is functions.FUNCTIONS.get(fn.name):
+                        fn.impl is functions.FUNCTIONS.get(fn.name) or fn in ONE_TENSOR_RENAMED:
                     return self._one_tensor_call(fn, args, kwargs, exc)
                 raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES) from None
             raise
@@ -3445,7 +3473,13 @@ class Interpreter:
         PyTorch's error."""
         t = functions.one_tensor_input(args, kwargs)
         if t is not None:
-            return fn.impl(self, t)
+            try:
+                return fn.impl(self, t)
+            except GradvizError as exc:
+                _by_keyword(exc, kwargs)
+                if fn in C_RENAMED:
+                    _c_named(exc, *C_RENAMED[fn])
+                raise
         error = functions.one_tensor_argument_error(C_NAMES.get(fn, fn.name), args, kwargs)
         raise (error or _argument_error(fn.name, exc)) from None
 

@@ -27,7 +27,7 @@ from . import layers, module_hooks, strides
 from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
-from .tensor import Tensor
+from .tensor import SCALAR_TYPE_NAMES, Tensor
 
 _LINEAR = "torch.nn.modules.linear"
 _CONTAINER = "torch.nn.modules.container"
@@ -382,6 +382,18 @@ def _dropout_p(p) -> float:
     return float(p)
 
 
+def _mask_input(x, fn: str, target: str = "") -> None:
+    """The input of a dropout mask draw. Only a drawn mask is float (p = 0,
+    p = 1 and eval return the input or input * 0 in its own dtype), and
+    PyTorch's writing it into an integer tensor fails. target: the dtype
+    the message names, the input's unless given."""
+    if x.data.dtype.kind != "f":
+        target = target or SCALAR_TYPE_NAMES.get(x.data.dtype, "Long")
+        raise GradvizError(f"result type Float can't be cast to the desired output type {target}",
+                           kind=RUNTIME, hint=f"{fn} takes a float tensor: x.float()")
+    half.refuse_random(x, fn)
+
+
 def f_dropout(rt, input, p=0.5, training=True, inplace=False):
     """F.dropout as PyTorch's CPU kernel: the input itself when not training
     or p is 0; else input * noise, noise = bernoulli_(1 - p) / (1 - p) in
@@ -395,13 +407,10 @@ def f_dropout(rt, input, p=0.5, training=True, inplace=False):
                            hint="write x = F.dropout(x, p) (not in place)")
     if not training or p == 0:
         return x
-    if x.data.dtype.kind != "f":
-        raise GradvizError("result type Float can't be cast to the desired output type Long",
-                           kind=RUNTIME, hint="dropout takes a float tensor: x.float()")
-    half.refuse_random(x, "dropout")
     if p == 1:            # (PyTorch's input * zeros(()): no draw)
         noise = np.zeros((), x.data.dtype)
     else:
+        _mask_input(x, "dropout")
         # (PyTorch's noise is empty_like(input), filled in memory order)
         keep = strides.in_memory_order(x, lambda shape: rt.rng.rand(shape, np.dtype(np.float64))
                                        < (1 - p))

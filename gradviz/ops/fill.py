@@ -1,6 +1,7 @@
 """torch.fill(x, value): a tensor of x's shape and dtype holding one value,
 a number (FillBackward0) or a 0-d tensor (FillBackward1, whose gradient is
-the sum of the output's). Argument checks are in fill_fns.py.
+the sum of the output's); x.fill_(value) in the graph the same, as
+FillBackward2 and FillBackward3. Argument checks are in fill_fns.py.
 """
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ def _fill(xs, p):
 
 
 def _grad_fn(t) -> str:
-    return "FillBackward1" if len(t.args) == 2 else "FillBackward0"
+    value_tensor = len(t.args) == 2
+    if t.params.get("inplace"):         # x.fill_(v), recorded
+        return "FillBackward3" if value_tensor else "FillBackward2"
+    return "FillBackward1" if value_tensor else "FillBackward0"
 
 
 defop("fill", _grad_fn, _fill,

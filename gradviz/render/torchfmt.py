@@ -320,26 +320,30 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int,
 
 
 # Python's float formatting refuses a precision past a C int with the first
-# message and one past a Py_ssize_t with the second.
+# message and one past a Py_ssize_t with the second ...
 _PRECISION_TOO_LARGE = ("precision too big", "Too many decimal digits")
+# ... and a negative one, or one not an int (1.5, 'a'), with these
+_PRECISION_NOT_INT = ("Format specifier missing precision", "Invalid format specifier")
 
 
 def format_tensor(data: np.ndarray, dtype: str, *, requires_grad: bool = False,
                   grad_fn: str | None = None, tangent: str | None = None,
                   options: PrintOptions = DEFAULT_OPTIONS,
                   default_float: str = "float32") -> str:
-    """``str(t)`` of a CPU tensor (see _format_tensor); a precision set too
-    large for Python's float formatting is PyTorch's ValueError, as it
-    meets it at the print."""
+    """``str(t)`` of a CPU tensor (see _format_tensor); a precision set that
+    Python's float formatting refuses (too large, negative, not an int) is
+    PyTorch's ValueError, as it meets it at the print (set_printoptions
+    takes any value)."""
     try:
         return _format_tensor(data, dtype, requires_grad=requires_grad, grad_fn=grad_fn,
                               tangent=tangent, options=options, default_float=default_float)
     except ValueError as exc:
-        if not str(exc).startswith(_PRECISION_TOO_LARGE):
+        if not str(exc).startswith(_PRECISION_TOO_LARGE + _PRECISION_NOT_INT):
             raise
         from ..errors import GradvizError
+        what = "too large" if str(exc).startswith(_PRECISION_TOO_LARGE) else "not a digit count"
         raise GradvizError(str(exc), kind="ValueError",
-                           hint="torch.set_printoptions(precision=...) is too large to format: "
+                           hint=f"torch.set_printoptions(precision=...) is {what} to format: "
                                 "use a precision such as 4 (the default) or 10") from None
 
 
