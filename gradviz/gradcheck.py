@@ -85,7 +85,7 @@ def _branch(name: str, xs, p, ans):
     match name:
         case "relu" | "abs" | "leaky_relu" | "elu":
             return np.sign(xs[0])
-        case "sign" | "sgn" | "floor" | "ceil" | "trunc" | "round":
+        case "sign" | "sgn" | "angle" | "floor" | "ceil" | "trunc" | "round":
             return ans                          # the step it is on
         case "frac":
             return xs[0] - ans
@@ -155,7 +155,7 @@ def _at_kink(name: str, xs, p, ans) -> bool:
     match name:
         case "relu" | "abs" | "leaky_relu" | "elu":
             return bool(np.any(xs[0] == 0))
-        case "sign" | "sgn":
+        case "sign" | "sgn" | "angle":          # (angle: 0 or pi, a step at 0)
             return bool(np.any(xs[0] == 0))
         case "floor" | "ceil" | "trunc" | "frac":
             return bool(np.any(xs[0] == np.round(xs[0])))
@@ -228,7 +228,8 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
           "clamp_min", "clamp_max", "max_pool2d", "adaptive_max_pool2d", "clamp_tensor", "clamp_min_tensor",
           "clamp_max_tensor", "div_mode", "fmod", "remainder", "copysign", "logit",
-          "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin", "fmax", "fmin")
+          "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin", "fmax", "fmin",
+          "angle")
 
 
 def _xs(node) -> list:

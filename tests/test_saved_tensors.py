@@ -30,6 +30,14 @@ EXPRESSIONS = {
     "LeakyReluBackward0": "torch.nn.functional.leaky_relu(x)",
     "SoftplusBackward0": "torch.nn.functional.softplus(x)",
     "SiluBackward0": "torch.nn.functional.silu(x)",
+    "RsubBackward0": "torch.rsub(x, c)", "DotBackward0": "torch.dot(x[0], c[0])",
+    "MvBackward0": "torch.mv(x, c[0])", "SqueezeBackward2": "x.unsqueeze(0).squeeze((0,))",
+    # (shape changes in place: a non-leaf's node becomes the view's)
+    "TBackward1": "(x * 1).t_()", "TransposeBackward1": "(x * 1).transpose_(0, 1)",
+    "UnsqueezeBackward1": "(x * 1).unsqueeze_(0)",
+    "SqueezeBackward3": "(x * 1).unsqueeze(0).squeeze_()",
+    "SqueezeBackward4": "(x * 1).unsqueeze(0).squeeze_(0)",
+    "SqueezeBackward5": "(x * 1).unsqueeze(0).squeeze_((0,))",
 }
 for _name in SAVED:
     EXPRESSIONS.setdefault(_name, f"torch.{_name[:-len('Backward0')].lower()}(x)")

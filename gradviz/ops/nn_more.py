@@ -311,6 +311,8 @@ def _elu_result_vjp(g, ans, xs, p):
     result, g * in * (result + neg) where it is <= 0, g * pos elsewhere."""
     if not p.get("in_place"):
         return _elu_vjp(g, ans, xs, p)
+    if ans is None:            # (the backward as an op of (g, x): the result made again)
+        ans = _elu_fwd(xs, p)
     neg, pos, inp = _elu_coefs(ans, p)
     g = np.asarray(g, ans.dtype)
     return np.where(ans <= 0, g * inp * (ans + neg), g * pos).astype(ans.dtype, copy=False)
