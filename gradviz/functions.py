@@ -4490,10 +4490,18 @@ METHODS["pow_"] = lambda rt, x, o: rt.change_in_place(x, lambda: f_pow(rt, x, o)
 # (PyTorch's errors for these name the tensor argument only in the function)
 METHODS.update(std=_std_var("std", method=True), var=_std_var("var", method=True))
 
+
+def _install(module) -> None:
+    """A family module's torch functions and tensor methods, added to the
+    tables (a later module's name overrides an earlier one's: the order of
+    the calls below is the override order)."""
+    FUNCTIONS.update(module.FUNCTIONS)
+    METHODS.update(getattr(module, "METHODS", {}))
+
+
 # flip, sort, gather, amax, bmm, ... (their own module: it reads this one's helpers)
 from . import selection  # noqa: E402
-FUNCTIONS.update(selection.FUNCTIONS)
-METHODS.update(selection.METHODS)
+_install(selection)
 METHODS.update(tensors_only_methods(("dot", "mv", "mm", "matmul", "outer")))
 # torch.tan, x.floor_(), F.gelu, ... (that module reads the tables above)
 from . import unary_fns  # noqa: E402
@@ -4522,13 +4530,11 @@ NN_FUNCTIONAL.update(attention.FUNCTIONS)
 
 # torch.iinfo, finfo, promote_types, result_type, can_cast and x.is_signed()
 from . import dtypeinfo  # noqa: E402
-FUNCTIONS.update(dtypeinfo.FUNCTIONS)
-METHODS.update(dtypeinfo.METHODS)
+_install(dtypeinfo)
 
 # torch.bitwise_and ... bitwise_right_shift, x.bitwise_not_(), x.__lshift__(k)
 from . import bitwise  # noqa: E402
-FUNCTIONS.update(bitwise.FUNCTIONS)
-METHODS.update(bitwise.METHODS)
+_install(bitwise)
 
 # the ranking, embedding and likelihood losses of metric learning (their own module)
 from . import nn_losses_more  # noqa: E402
@@ -4556,32 +4562,27 @@ stat_fns.install()
 # torch.linalg (inv, det, solve, cholesky, qr, eigh, svd, ...) and torch's
 # older names for them (inverse, det, logdet, cholesky, svd, matrix_power)
 from . import linalg_fns  # noqa: E402
-FUNCTIONS.update(linalg_fns.FUNCTIONS)
-METHODS.update(linalg_fns.METHODS)
+_install(linalg_fns)
 LINALG = linalg_fns.LINALG
 
 # scatter, scatter_add, index_add, take_along_dim, ... (writes at indices)
 from . import scatter_fns  # noqa: E402
-FUNCTIONS.update(scatter_fns.FUNCTIONS)
-METHODS.update(scatter_fns.METHODS)
+_install(scatter_fns)
 
 # tile, tensor_split, meshgrid, kron, rot90, cross, cdist, ...
 from . import shape_fns  # noqa: E402
-FUNCTIONS.update(shape_fns.FUNCTIONS)
-METHODS.update(shape_fns.METHODS)
+_install(shape_fns)
 
 # view_as, broadcast_to, movedim, swapaxes, hstack, atleast_2d, fliplr, ...
 from . import reshape_fns  # noqa: E402
-FUNCTIONS.update(reshape_fns.FUNCTIONS)
-METHODS.update(reshape_fns.METHODS)
+_install(reshape_fns)
 # x.t_(), x.squeeze_(), ...: shape changes in place
 from . import inplace_views  # noqa: E402
 METHODS.update(inplace_views.METHODS)
 
 # unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
 from . import counting_fns  # noqa: E402
-FUNCTIONS.update(counting_fns.FUNCTIONS)
-METHODS.update(counting_fns.METHODS)
+_install(counting_fns)
 
 # logaddexp, sinc, digamma, polygamma, i0, torch.special's aliases, F.softmin
 from . import special_fns  # noqa: E402
@@ -4589,28 +4590,25 @@ special_fns.install()
 
 # tensordot, inner, diag_embed
 from . import tensor_products  # noqa: E402
-FUNCTIONS.update(tensor_products.FUNCTIONS)
-METHODS.update(tensor_products.METHODS)
+_install(tensor_products)
 
 # addmm, addmv, addr, baddbmm, addbmm (beta=, alpha=), ger, vdot, logspace, scalar_tensor;
 # their methods and in-place forms
 from . import linalg_more_fns  # noqa: E402
-FUNCTIONS.update(linalg_more_fns.FUNCTIONS)
-METHODS.update(linalg_more_fns.METHODS)
+_install(linalg_more_fns)
 
 # torch.kl_div, torch.margin_ranking_loss, ...: F's losses in torch's own form
 from . import nn_torch_forms  # noqa: E402
-FUNCTIONS.update(nn_torch_forms.FUNCTIONS)
+_install(nn_torch_forms)
 
 # trapezoid, cumulative_trapezoid
 from . import integrate_fns  # noqa: E402
-FUNCTIONS.update(integrate_fns.FUNCTIONS)
+_install(integrate_fns)
 
 # random_, exponential_, geometric_, log_normal_, cauchy_, poisson, randint_like,
 # empty_like, get_rng_state / set_rng_state / seed, fill_diagonal_ (rng_fns.py)
 from . import rng_fns  # noqa: E402
-FUNCTIONS.update(rng_fns.FUNCTIONS)
-METHODS.update(rng_fns.METHODS)
+_install(rng_fns)
 
 # log2, log10, deg2rad, fmax, signbit, logical_and, ... (math_fns.py)
 from . import math_fns  # noqa: E402
@@ -4618,36 +4616,33 @@ math_fns.install()
 
 # split_with_sizes, unsafe_split, unsafe_chunk, unsafe_split_with_sizes (split_fns.py)
 from . import split_fns  # noqa: E402
-FUNCTIONS.update(split_fns.FUNCTIONS)
-METHODS.update(split_fns.METHODS)
+_install(split_fns)
 
 # torch.constant_pad_nd (pad_fns.py)
 from . import pad_fns  # noqa: E402
-FUNCTIONS.update(pad_fns.FUNCTIONS)
+_install(pad_fns)
 
 # torch.cov, torch.corrcoef and their methods (covariance_fns.py)
 from . import covariance_fns  # noqa: E402
-FUNCTIONS.update(covariance_fns.FUNCTIONS)
-METHODS.update(covariance_fns.METHODS)
+_install(covariance_fns)
 
 # torch.vander (vander_fns.py)
 from . import vander_fns  # noqa: E402
-FUNCTIONS.update(vander_fns.FUNCTIONS)
+_install(vander_fns)
 
 # torch.frobenius_norm, nuclear_norm (deprecated), matrix_rank (removed): legacy_linalg_fns.py
 from . import legacy_linalg_fns  # noqa: E402
-FUNCTIONS.update(legacy_linalg_fns.FUNCTIONS)
+_install(legacy_linalg_fns)
 
 # torch.cholesky_inverse, matrix_exp (and linalg.matrix_exp) and their methods,
 # torch.pdist (linalg_extra_fns.py)
 from . import linalg_extra_fns  # noqa: E402
-FUNCTIONS.update(linalg_extra_fns.FUNCTIONS)
-METHODS.update(linalg_extra_fns.METHODS)
+_install(linalg_extra_fns)
 LINALG["matrix_exp"] = linalg_extra_fns.f_linalg_matrix_exp
 
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
-FUNCTIONS.update(gradient_fns.FUNCTIONS)
+_install(gradient_fns)
 
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)
