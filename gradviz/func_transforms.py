@@ -309,7 +309,10 @@ def vjp(rt, func, *primals, has_aux=False):
                          "tensor, a tuple for a tuple")
             outs = _flatten(out)
             cts = [None] * len(outs) if cotangents is None else _flatten(cotangents)
-            return tuple(_detach(rt, _grads(rt, outs, xs, cts, keep), keep))
+            # a cotangent that requires grad is differentiated through too:
+            # the gradients keep their graph to it, as PyTorch's
+            graph = keep or any(_is_tensor(c) and c.requires_grad for c in cts)
+            return tuple(_detach(rt, _grads(rt, outs, xs, cts, graph), graph))
         return _run(rt, inner)
     from .interpreter import Function
     res = (_detach(rt, out, keep), Function("vjp_fn", vjp_fn))

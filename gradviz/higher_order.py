@@ -458,6 +458,18 @@ def _r_reshape(rt, g, node, i):
     return _op(rt, "reshape", g, shape=_x(node).data.shape)
 
 
+def _r_squeeze(rt, g, node, i):
+    # PyTorch's unsqueeze_to: grad.unsqueeze(d) for each size-1 dim that was
+    # squeezed away (UnsqueezeBackward0), the gradient itself when none was
+    shape = _x(node).data.shape
+    dim = node.params.get("dim")
+    dims = range(len(shape)) if dim is None else dim if isinstance(dim, tuple) else (dim,)
+    for d in sorted({d % len(shape) for d in dims} if shape else ()):
+        if shape[d] == 1:
+            g = _op(rt, "unsqueeze", g, dim=d)
+    return g
+
+
 def _r_unsqueeze(rt, g, node, i):
     # PyTorch's grad.squeeze(dim): SqueezeBackward1
     return _op(rt, "squeeze", g, shape=_x(node).data.shape, dim=node.params["dim"])
@@ -825,7 +837,7 @@ GRAPH_VJPS = {
     "clamp_max_tensor": _r_clamp_tensor,
     "maximum": _r_extreme_pair, "minimum": _r_extreme_pair, "where": _r_where,
     "sum": _r_sum, "mean": _r_mean, "max": _r_extreme_all, "min": _r_extreme_all,
-    "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_reshape,
+    "reshape": _r_reshape, "view": _r_reshape, "flatten": _r_reshape, "squeeze": _r_squeeze,
     "unsqueeze": _r_unsqueeze, "transpose": _r_transpose, "permute": _r_permute, "T": _r_T, "t": _r_t, "clone": _r_clone,
     "backward_hook": _r_clone,
     "to_dtype": _r_to_dtype, "expand": _r_expand, "repeat": _r_repeat, "index": _r_index,
