@@ -67,23 +67,30 @@ def f_make_dual(rt, tensor, tangent, *, level=None):
         raise GradvizError("Trying to create a dual Tensor for forward AD but no level exists, "
                            "make sure to enter_dual_level() first.", kind=RUNTIME,
                            hint="make it inside `with fwAD.dual_level():`")
-    if tensor.data.dtype.kind != "f":
-        raise GradvizError(f"Expected primal to be floating point or complex, but got: "
-                           f"torch.{tensor.dtype_name}", kind=VALUE,
-                           hint="make the primal a float tensor")
-    if tensor.data.shape != tangent.data.shape:
-        raise GradvizError(
-            "Trying to set a forward gradient that has a different size than that of the "
-            "original Tensor, this is not supported. Tensor is of size "
-            f"{list(tensor.data.shape)} while the given forward gradient is of size "
-            f"{list(tangent.data.shape)}.", kind=RUNTIME,
-            hint="give the tangent the primal's shape")
+    check_dual(tensor, tangent)
     if tensor in tangents:
         raise GradvizError("Making a dual Tensor based on a Tensor that already has a forward "
                            "gradient at the same level 0 is not supported.", kind=RUNTIME)
     dual = _view(rt, tensor, "make_dual")
     tangents[dual] = tangent
     return dual
+
+
+def check_dual(primal: Tensor, tangent: Tensor) -> None:
+    """make_dual's checks of a (primal, tangent) pair, in PyTorch's order:
+    both floating point, then the same size."""
+    for what, t in (("primal", primal), ("tangent", tangent)):
+        if t.data.dtype.kind not in "fc":
+            raise GradvizError(f"Expected {what} to be floating point or complex, but got: "
+                               f"torch.{t.dtype_name}", kind=VALUE,
+                               hint=f"make the {what} a float tensor")
+    if primal.data.shape != tangent.data.shape:
+        raise GradvizError(
+            "Trying to set a forward gradient that has a different size than that of the "
+            "original Tensor, this is not supported. Tensor is of size "
+            f"{list(primal.data.shape)} while the given forward gradient is of size "
+            f"{list(tangent.data.shape)}.", kind=RUNTIME,
+            hint="give the tangent the primal's shape")
 
 
 def f_unpack_dual(rt, tensor, *, level=None):

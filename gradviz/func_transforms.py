@@ -333,16 +333,32 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
                            "the same python structure. For example, if primals is a tuple of "
                            "3 tensors, tangents also must be.", kind=RUNTIME,
                            hint="give one tangent per primal")
+    _check_jvp_pairs(rt, primals, tangents)
     if has_aux or strict:
         raise GradvizError("torch.func.jvp runs here without has_aux= and strict=",
                            kind=RUNTIME, hint="leave out has_aux= and strict=")
     keep = _keep_graph(primals)
     f = Function("f", lambda rt, *xs: rt.call_value(func, list(xs)))
-    outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep))
+    outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep,
+                                               keep_if=lambda xs, o: _reaches_outside(o, xs)))
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
     return outs, jvps
+
+
+def _check_jvp_pairs(rt, primals, tangents) -> None:
+    """PyTorch's checks before it makes a dual tensor of each primal and
+    its tangent: all are tensors, then make_dual's (float dtypes, sizes)."""
+    from .forward_ad import check_dual
+    for what, v in (("primals", primals), ("tangents", tangents)):
+        for t in v:
+            if not _is_tensor(t):
+                raise GradvizError(f"jvp(f, primals, tangents): Expected {what} to only contain "
+                                   f"Tensors, got <class '{rt.type_name(t)}'>", kind=RUNTIME,
+                                   hint=f"give {what} as tensors: torch.tensor(...)")
+    for p, t in zip(primals, tangents):
+        check_dual(p, t)
 
 
 def _alias(rt, t):

@@ -112,9 +112,11 @@ def vjp(rt, func, inputs, v=None, create_graph=False, strict=False):
     return _with_grad(rt, body)
 
 
-def jvp(rt, func, inputs, v=None, create_graph=False, strict=False):
+def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None):
     """J v: (func(inputs), the Jacobian-vector product per output), by the
-    double-backward trick."""
+    double-backward trick. keep_if(inputs, outputs), when given, is asked
+    once func has run whether to keep the graph all the same (torch.func.jvp
+    keeps it to a closure's tensor that requires grad)."""
     from .functions import FUNCTIONS
 
     def body():
@@ -122,11 +124,12 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False):
         xs = _preprocess(rt, ins, create_graph, True)
         vs = _v_or_single(rt, v, xs, in_tuple, "jvp", create_graph, ONE_INPUT)
         out_tuple, outs = _call(rt, func, xs, "jvp", strict)
+        graph = create_graph or (keep_if is not None and keep_if(xs, outs))
         # the backward is linear in these: their values never matter
         zs = [FUNCTIONS["zeros_like"](rt, o, requires_grad=True) for o in outs]
         grad_ins = _grads(rt, outs, xs, zs, True)
-        res = _zeros_for_none(rt, _grads(rt, grad_ins, zs, vs, create_graph), outs)
-        return _post(rt, outs, create_graph, out_tuple), _post(rt, res, create_graph, out_tuple)
+        res = _zeros_for_none(rt, _grads(rt, grad_ins, zs, vs, graph), outs)
+        return _post(rt, outs, graph, out_tuple), _post(rt, res, graph, out_tuple)
     return _with_grad(rt, body)
 
 
