@@ -99,7 +99,10 @@ def f_unpack_dual(rt, tensor, *, level=None):
                            f"{type(tensor).__name__}", kind=TYPE)
     if rt.dual_tangents is None:       # outside a level: the tensor itself, as in PyTorch
         return UnpackedDual(tensor, None)
-    return UnpackedDual(_view(rt, tensor, "primal"), tangent_of(rt, tensor))
+    primal = _view(rt, tensor, "primal")
+    # the primal is PyTorch's plain view: no tangent (not the one of what it views)
+    rt.dual_tangents[primal] = None
+    return UnpackedDual(primal, tangent_of(rt, tensor))
 
 
 def _view(rt, t: Tensor, label: str) -> Tensor:
