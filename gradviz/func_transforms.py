@@ -15,8 +15,6 @@ Differences from PyTorch, by design:
   result that requires grad shows StackBackward0 (PyTorch: f's last op), and
   randomness='different'/'same' are refused (the draws would differ).
 - jacfwd computes its Jacobian in reverse mode (the same values).
-- jacrev, jacfwd and hessian keep their result's graph only when an argument
-  requires grad (not for a closure's tensor that does: pass it as an argument).
 """
 from __future__ import annotations
 
@@ -382,7 +380,8 @@ def _jacobian(rt, func, argnums, has_aux, args, fname):
             call_args[n] = x
         return rt.call_value(func, call_args)
     inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
-    return _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep))
+    return _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
+                                               keep_if=lambda xs, o: _reaches_outside(o, xs)))
 
 
 def jacrev(rt, func, argnums=0, *, has_aux=False, chunk_size=None):

@@ -30,7 +30,10 @@ def _type_name(v) -> str:
 
 
 def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
+             strategy="reverse-mode", keep_if=None):
+    """(keep_if(inputs, outputs), when given, is asked once func has run
+    whether to keep the graph all the same: torch.func's jacrev and jacfwd
+    keep it to a closure's tensor that requires grad.)"""
     from .functions import FUNCTIONS, f_detach, f_grad, f_reshape, m_requires_grad_
     if strict or vectorize or strategy != "reverse-mode":
         raise GradvizError("jacobian() runs here as PyTorch's default does: strict=False, "
@@ -47,6 +50,7 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
               for x in ins]
         out_tuple, outs = _as_tuple(call(xs), "outputs of the user-provided function",
                                     "jacobian")
+        create_graph = create_graph or (keep_if is not None and keep_if(xs, outs))
         stack, zeros_like = FUNCTIONS["stack"], FUNCTIONS["zeros_like"]
         for out in outs:         # (too big a Jacobian: the limit's error before its passes)
             for x in xs:
