@@ -26,6 +26,7 @@ from . import half
 from . import hooks
 from .autodiff import _tracked
 from .errors import USAGE, GradvizError
+from .ops.registry import jvp_memo
 from .tensor import Tensor
 
 # node visits (JVP passes × nodes of the graph) forward mode may spend on one
@@ -73,28 +74,53 @@ def graph_inputs(order) -> list[Tensor]:
     return [t for t in order if not t.recorded]
 
 
-def push_tangents(order, seeds: dict, versions=None) -> dict:
+def downstream(order, inp: Tensor) -> list[Tensor]:
+    """The nodes of ``order`` a tangent of ``inp`` reaches (inp first): the
+    only ones a JVP pass seeded at inp computes."""
+    reached = {inp}
+    out = [inp]
+    for node in order:
+        if node.recorded and node is not inp and \
+                any(a.__class__ is Tensor and a in reached for a in node.args):
+            reached.add(node)
+            out.append(node)
+    return out
+
+
+def push_tangents(order, seeds: dict, versions=None, operands=None) -> dict:
     """One JVP pass: the tangent of every node of ``order`` that depends on a
     seeded node (seeds: tensor -> tangent array). Seeded nodes keep their
     seed (a non-leaf input of grad() is treated as a free variable).
     ``versions`` (the tape's): a JVP reads what the op's VJP reads, so both
     modes agree after in-place writes: the values as they were when the op
     ran for an op whose PyTorch backward reads an intermediate of its own
-    (OpDef.reads_unsaved), today's values otherwise."""
+    (OpDef.reads_unsaved), today's values otherwise. ``operands`` (a dict kept
+    over several passes) keeps each node's operands from one pass to the next."""
     tangents = dict(seeds)
     for node in order:
         if not node.recorded or node in seeds:
             continue
-        total = node_tangent(node, tangents.get, versions)
+        total = node_tangent(node, tangents.get, versions, operands)
         if total is not None:
             tangents[node] = total
     return tangents
 
 
-def node_tangent(node: Tensor, tangent_of, versions=None) -> np.ndarray | None:
+def _operands(node: Tensor, versions) -> tuple:
+    """(the result, the inputs' values) an op's JVP rules read."""
+    xs = [b.data if b.__class__ is Tensor else b for b in node.args]
+    ans = node.data
+    if versions is not None and node.op.reads_unsaved and node.seq < versions.last:
+        ans, xs = versions.as_made(node, ans, xs, False)
+    if ans.dtype == half.F16:      # computed in float32, rounded at the end
+        ans, xs = ans.astype(half.F32), half.widen(xs)
+    return ans, xs
+
+
+def node_tangent(node: Tensor, tangent_of, versions=None, operands=None) -> np.ndarray | None:
     """The tangent of what an op made: its inputs' tangents (tangent_of(input),
     an array or None) through its JVP rules, summed; None when no input
-    has one."""
+    has one. ``operands``: a dict that keeps _operands(node) for later calls."""
     op = node.op
     args = node.args
     total = None
@@ -109,12 +135,10 @@ def node_tangent(node: Tensor, tangent_of, versions=None) -> np.ndarray | None:
         if rule is None:
             continue
         if xs is None:
-            xs = [b.data if b.__class__ is Tensor else b for b in args]
-            ans = node.data
-            if versions is not None and op.reads_unsaved and node.seq < versions.last:
-                ans, xs = versions.as_made(node, ans, xs, False)
-            if ans.dtype == half.F16:      # computed in float32, rounded at the end
-                ans, xs = ans.astype(half.F32), half.widen(xs)
+            known = None if operands is None else operands.get(node)
+            ans, xs = _operands(node, versions) if known is None else known
+            if operands is not None:
+                operands[node] = ans, xs
         if t.dtype == half.F16:
             t = t.astype(half.F32)
         part = rule(t, ans, xs, node.params, i) if op.variadic else \
@@ -163,19 +187,25 @@ def forward_gradients(roots, seeds, inputs, order=None, versions=None,
     (the interpreter's aside_step list) counts the passes done."""
     order = backward_graph(roots) if order is None else order
     out = []
-    for inp, picked in zip(inputs, columns or [None] * len(inputs)):
-        x = inp.data
-        js = range(x.size) if picked is None else [int(j) for j in picked]
-        grad = np.zeros(len(js), np.float64)
-        flat = np.zeros(x.size, x.dtype)
-        for k, j in enumerate(js):
-            flat[j] = 1
-            tangents = push_tangents(order, {inp: flat.reshape(x.shape)}, versions)
-            grad[k] = _pairing(roots, seeds, tangents)
-            flat[j] = 0
-            if counter is not None:
-                counter[1] += 1
-        out.append((grad.reshape(x.shape) if picked is None else grad).astype(x.dtype))
+    # every pass reads the same operands: each node's once, and what the
+    # rules derive from them alone once (registry.memo)
+    operands: dict = {}
+    with jvp_memo():
+        for inp, picked in zip(inputs, columns or [None] * len(inputs)):
+            x = inp.data
+            js = range(x.size) if picked is None else [int(j) for j in picked]
+            grad = np.zeros(len(js), np.float64)
+            flat = np.zeros(x.size, x.dtype)
+            reached = downstream(order, inp)
+            for k, j in enumerate(js):
+                flat[j] = 1
+                tangents = push_tangents(reached, {inp: flat.reshape(x.shape)}, versions,
+                                         operands)
+                grad[k] = _pairing(roots, seeds, tangents)
+                flat[j] = 0
+                if counter is not None:
+                    counter[1] += 1
+            out.append((grad.reshape(x.shape) if picked is None else grad).astype(x.dtype))
     return out
 
 

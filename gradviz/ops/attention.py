@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import sleef
-from .registry import SAME, defop
+from .registry import SAME, defop, memo
 from .softmax_cpu import row_sum, softmax, softmax_backward
 
 _F32 = np.dtype(np.float32)
@@ -183,18 +183,24 @@ def _vjp(g, ans, xs, p, i):
     return None if i > 2 else _backward(g, xs, p)[i]
 
 
+def _weights64(xs, p):
+    """(q, k, v, the attention weights P) in float64."""
+    q, k, v, mask = (None if a is None else np.asarray(a, _F64) for a in _parts(xs, p))
+    scores = _scores(q, k, mask, p, scale_in_product=True)
+    top = scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(top == -np.inf, 0, top))
+    total = e.sum(axis=-1, keepdims=True)
+    return q, k, v, e / np.where(total == 0, 1, total)
+
+
 def _jvp(t, ans, xs, p, i):
     """The output's tangent for input i's (the others held still), in float64
     from the attention weights P: dv -> P dv; dS -> P (dS - rowsum(P dS)) v."""
     if i > 2:
         return np.zeros_like(ans)
-    q, k, v, mask = (None if a is None else np.asarray(a, _F64) for a in _parts(xs, p))
+    # (the same for every JVP pass of forward mode: computed once there)
+    q, k, v, P = memo("attention", (*xs, p), lambda: _weights64(xs, p))
     scale = float(p["scale"])
-    scores = _scores(q, k, mask, p, scale_in_product=True)
-    top = scores.max(axis=-1, keepdims=True)
-    e = np.exp(scores - np.where(top == -np.inf, 0, top))
-    total = e.sum(axis=-1, keepdims=True)
-    P = e / np.where(total == 0, 1, total)
     t = np.asarray(t, _F64)
     if i > 0 and t.shape[1] != q.shape[1]:
         t = np.repeat(t, q.shape[1] // t.shape[1], axis=1)

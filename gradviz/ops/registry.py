@@ -6,11 +6,12 @@ Rules take the arrays they need as arguments, never from closures:
   vjp[i](g, ans, xs, p)   -> grad of input i (before unbroadcasting)
   jvp[i](t, ans, xs, p)   -> tangent contribution of input i
 p is the dict of keyword parameters. The registry (OPS) is the only global
-state in gradviz.
+state in gradviz, with the JVP memo while forward mode runs (jvp_memo).
 """
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -109,6 +110,37 @@ def defop(name, grad_fn, forward, vjp=(), jvp=(), formula=(), symbol=None, **kw)
                jvp=tuple(jvp), formula=tuple(formula), symbol=symbol or name, **kw)
     OPS[name] = op
     return op
+
+
+# Forward mode runs each op's JVP rule once per input element, over the
+# same inputs every time: what a rule derives from its inputs alone (the
+# attention weights, a normalization's statistics) is kept here for the
+# length of such a run (None outside one), keyed on the very arrays it came
+# from (held in the entry, so an id is never reused while it is kept)
+_JVP_MEMO: dict | None = None
+
+
+@contextmanager
+def jvp_memo():
+    """A run of JVP passes over unchanging inputs (forward.forward_gradients)."""
+    global _JVP_MEMO
+    outer, _JVP_MEMO = _JVP_MEMO, {} if _JVP_MEMO is None else _JVP_MEMO
+    try:
+        yield
+    finally:
+        _JVP_MEMO = outer
+
+
+def memo(tag: str, sources: tuple, compute: Callable):
+    """compute(), computed once per (tag, sources) inside jvp_memo(); sources
+    are the arrays (and the params dict) the value depends on."""
+    if _JVP_MEMO is None:
+        return compute()
+    key = (tag, *map(id, sources))
+    hit = _JVP_MEMO.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
+        hit = _JVP_MEMO[key] = (sources, compute())
+    return hit[1]
 
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
