@@ -234,6 +234,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 continue
             if node.retains_grad and g is not None:
                 # PyTorch's retain_grad() hook fires in autograd.grad() too
+                _unlink_graph_grad(node)
                 _accumulate(node, g, versions)
             if node_pre is not None and node in node_pre:
                 g = node_pre[node](g)                 # its grad_fn's pre-hooks
@@ -643,6 +644,16 @@ def _between(order, inputs: set) -> set:
 # without a copy when nothing else holds it (see _accumulate): below it, the
 # copy costs less than what taking it over costs the record.
 ADOPT_SIZE = 1 << 14
+
+
+def _unlink_graph_grad(t: Tensor) -> None:
+    """retain_grad()'s hook adds out of place (grad = grad + new): a .grad a
+    create_graph=True pass left with a graph becomes a plain tensor when a
+    pass without one adds to it (a leaf's .grad, added to in place, keeps it)."""
+    if t.grad is not None and t.grad.recorded:
+        plain = Tensor(t.grad.data.copy())
+        plain.meta = {"grad_of": t.seq}
+        t.grad = plain
 
 
 def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None, adopted=None,

@@ -1050,6 +1050,8 @@ def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tup
         if g is None and not allow_unused:
             raise functions.unused_input_error(k)
         result.append(g)
+    # PyTorch's retain_grad() hook fires in autograd.grad() too
+    _store_grads(rt, [t for t in order if t.recorded and t.retains_grad], grads)
     rt.log_pass("grad", outs, [s.data for s in seeds], keep, steps, pruned, order)
     return tuple(result)
 
@@ -1061,9 +1063,14 @@ def backward_with_graph(rt, root: Tensor, gradient, retain_graph) -> None:
     if rt.on_backward is not None:
         rt.on_backward(rt, "backward", [root], [seed.data], None)
     grads, steps, pruned, order = _graph_backward(rt, [root], [seed], keep)
-    for t in order:
-        if t.recorded and not t.retains_grad:
-            continue
+    _store_grads(rt, [t for t in order if not t.recorded or t.retains_grad], grads)
+    rt.log_pass("backward", [root], [seed.data], keep, steps, pruned, order, implicit)
+
+
+def _store_grads(rt, tensors, grads: dict) -> None:
+    """Each tensor's gradient of a pass with create_graph=True added to its
+    .grad (leaves, and the tensors that retain_grad())."""
+    for t in tensors:
         g = grads.get(t)
         if g is None:
             continue
@@ -1071,12 +1078,13 @@ def backward_with_graph(rt, root: Tensor, gradient, retain_graph) -> None:
             # PyTorch, with create_graph: .grad = .grad + g, out of place
             if t.grad is not None and t.grad.seq < 0:
                 rt.tape.add(t.grad, rt.span, label="grad")
-            # (a first .grad is PyTorch's copy of g: CopyBackwards)
-            new = _op(rt, "clone", g, grad_fn="CopyBackwards") if t.grad is None else \
+            # (a first .grad is PyTorch's copy of g: a leaf's AccumulateGrad
+            # copies it (CopyBackwards), retain_grad()'s hook clones it)
+            first = "CloneBackward0" if t.recorded else "CopyBackwards"
+            new = _op(rt, "clone", g, grad_fn=first) if t.grad is None else \
                 _op(rt, "add", t.grad, g)
         else:
             total = g.data if t.grad is None else t.grad.data + g.data
             new = Tensor(np.array(total, dtype=t.data.dtype, copy=True))
         new.meta = {**(new.meta or {}), "grad_of": t.seq}
         t.grad = new
-    rt.log_pass("backward", [root], [seed.data], keep, steps, pruned, order, implicit)
