@@ -146,8 +146,14 @@ def _leaf(rt, x, fname: str):
         raise GradvizError(f"Thing passed to transform API must be Tensor, got {type(x)}",
                            kind=VALUE, hint=f"{fname} differentiates tensors: pass "
                                             "torch.tensor(...)")
-    return m_view(rt, x, *x.data.shape) if x.requires_grad else \
-        m_requires_grad_(rt, f_detach(rt, x))
+    if not x.requires_grad:
+        return m_requires_grad_(rt, f_detach(rt, x))
+    # PyTorch wraps x at a new level, with no op of the graph between: a
+    # gradient through this view passes as it is (no ViewBackward0 of it in
+    # a double backward)
+    view = m_view(rt, x, *x.data.shape)
+    view.meta = {**(view.meta or {}), "transform_input": True}
+    return view
 
 
 def _keep_graph(xs) -> bool:

@@ -455,6 +455,8 @@ def _r_bce_logits(rt, g, node, i):
 
 
 def _r_reshape(rt, g, node, i):
+    if node.meta and node.meta.get("transform_input"):
+        return g        # (not an op of PyTorch's graph: see func_transforms._leaf)
     return _op(rt, "reshape", g, shape=_x(node).data.shape)
 
 
