@@ -40,7 +40,7 @@ from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType,
 from .rng import DEFAULT_GENERATOR
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
-from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
+from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view, unsafe_piece
 from .versions import owner
 
 SAVED_HOOKS_CONTEXTS = (saved_hooks.SavedTensorsHooks, saved_hooks.DisableSavedHooks)
@@ -1017,7 +1017,7 @@ def _viewed_leaf(t: Tensor) -> bool:
     """t, a leaf, was made by a view op of another tensor's memory (then
     requires_grad_() made it a leaf that requires grad)."""
     return (t.op is not None and t.op.name in VIEW_OPS and t.data.base is not None
-            and not (t.params and t.params.get("advanced")))
+            and not (t.params and t.params.get("advanced")) and not unsafe_piece(t))
 
 
 def _repeats(a: np.ndarray) -> bool:
@@ -2004,7 +2004,7 @@ class Interpreter:
             if b.seq in inplace and b.data.base is not None:
                 b = b.args[0]            # an earlier write into this view: the view before
             elif (b.op.name in VIEW_OPS and not (b.params and b.params.get("advanced"))
-                  and self._views_its_input(b)):
+                  and not unsafe_piece(b) and self._views_its_input(b)):
                 b = self._latest(b.args[0])
                 viewed = True
             else:
@@ -2043,7 +2043,7 @@ class Interpreter:
         made under no_grad() of a tensor that requires grad."""
         if (self.tape.grad_enabled and not t.recorded and t.op is not None
                 and t.op.name in VIEW_OPS and t.data.base is not None
-                and not (t.params and t.params.get("advanced"))
+                and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)
                 and t.args[0].__class__ is Tensor and t.args[0].requires_grad):
             what = (f"Output 0 of {cut} is a view of a view which was created in no_grad mode "
                     "and " if cut else "A view was created in no_grad mode and ")
