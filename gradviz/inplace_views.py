@@ -160,29 +160,49 @@ def _resized(rt, x, shape: tuple, label: str):
     rt.tape.check_shape(shape)
     rt.inference_write_check(x)
     offset = strides.layout(x)[1]
-    key = rt.tape.versions.key(x)      # (kept: x may move to new memory below)
-    x.meta = {**(x.meta or {}), "layout": (strides.contiguous_strides(shape), offset),
-              "version_key": key}
-    x.data = _storage_view(x.data, shape)
+    rt.tape.versions.pin(x)            # (x may move to new memory below)
+    x.meta = {**x.meta, "layout": (strides.contiguous_strides(shape), offset)}
+    x.data = _storage_view(rt, x.data, shape)
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("inplace", x, op=label)
     return x
 
 
-def _storage_view(a: np.ndarray, shape: tuple) -> np.ndarray:
+def _storage_view(rt, a: np.ndarray, shape: tuple) -> np.ndarray:
     """The elements of a's memory from where a starts, as a contiguous array
     of shape; past the end of that memory PyTorch grows it, its new
-    elements unset (zeros here), in new memory here."""
+    elements unset (zeros here): new memory, which every tensor of the old
+    one moves to (PyTorch's storage object stays: a detach() or a view of
+    the tensor still shares its memory)."""
     store = owner(a)
     start = strides.element_offset(a)
     n = math.prod(shape)
     flat = store.reshape(-1) if store.flags.c_contiguous else None
     if flat is not None and start + n <= flat.size:
         return flat[start:start + n].reshape(shape)
-    grown = np.zeros(n, a.dtype)
-    kept = a.reshape(-1) if flat is None else flat[start:]
-    grown[:min(n, kept.size)] = kept[:n]
-    return grown.reshape(shape)
+    if flat is None or store.dtype != a.dtype:
+        # (memory laid out otherwise: new memory for a alone)
+        grown = np.zeros(n, a.dtype)
+        grown[:min(n, a.size)] = a.reshape(-1)[:n]
+        return grown.reshape(shape)
+    grown = np.zeros(start + n, a.dtype)
+    grown[:flat.size] = flat
+    _move_memory(rt, store, grown)
+    return grown[start:start + n].reshape(shape)
+
+
+def _move_memory(rt, store: np.ndarray, grown: np.ndarray) -> None:
+    """Every tensor on store's memory now on grown's, at the same place and
+    with the same strides, and its version counter kept."""
+    base = store.__array_interface__["data"][0]
+    for t in rt.tape.nodes:
+        d = t.data
+        if d is None or not np.may_share_memory(d, store):
+            continue
+        rt.tape.versions.pin(t)
+        t.data = np.ndarray(d.shape, d.dtype, buffer=grown, strides=d.strides,
+                            offset=d.__array_interface__["data"][0] - base)
+        t.data.flags.writeable = d.flags.writeable
 
 
 METHODS = {
