@@ -159,13 +159,19 @@ def _resized(rt, x, shape: tuple, label: str):
         return x
     rt.tape.check_shape(shape)
     rt.inference_write_check(x)
+    resize_memory(rt, x, shape)
+    rt.tape.versions.bump(x, rt.line)
+    rt.log_event("inplace", x, op=label)
+    return x
+
+
+def resize_memory(rt, x, shape: tuple) -> None:
+    """x takes shape, contiguous, over its memory from where it starts (the
+    memory grown past its end); its version counter is left to the caller."""
     offset = strides.layout(x)[1]
     rt.tape.versions.pin(x)            # (x may move to new memory below)
     x.meta = {**x.meta, "layout": (strides.contiguous_strides(shape), offset)}
     x.data = _storage_view(rt, x.data, shape)
-    rt.tape.versions.bump(x, rt.line)
-    rt.log_event("inplace", x, op=label)
-    return x
 
 
 def _storage_view(rt, a: np.ndarray, shape: tuple) -> np.ndarray:
