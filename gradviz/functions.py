@@ -4033,9 +4033,7 @@ def m_fill_(rt, x, value):
 
 def m_copy_(rt, x, src):
     src = _need_tensor(src, "copy_")
-    error = expand_error(src.data.shape, x.data.shape, src.data.dtype)
-    if error is not None:
-        raise error
+    _copy_shape_check(x.data.shape, src.data.shape)
     if rt.tape.grad_enabled and (src.requires_grad or x.requires_grad):
         # recorded as PyTorch records it (CopyBackwards): the write of all of
         # x, as x[...] = src is
@@ -4044,6 +4042,19 @@ def m_copy_(rt, x, src):
             x = rt.tape.nodes[x.meta["replaced_by"]]
         return x
     return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape))
+
+
+def _copy_shape_check(shape: tuple, src_shape: tuple) -> None:
+    """x.copy_(src): PyTorch broadcasts x with src, as an elementwise op
+    (its error for sizes that do not fit), and the result must be x's
+    shape (src of more dims, or of a larger size where x has 1: its
+    in-place error)."""
+    both = broadcast_shape(shape, src_shape)
+    if both != shape:
+        raise GradvizError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(both)}", kind=RUNTIME,
+                           hint="src must expand to x's shape: only its axes of size 1 "
+                                "(and leading ones) are repeated")
 
 
 def _random_kind_check(x, kernel: str):
