@@ -1133,15 +1133,16 @@ def _linspace(start, end, steps: int) -> np.ndarray:
 
 
 def _like(label, fill):
-    def make(rt, t, dtype=None, requires_grad=False):
+    def make(rt, t, dtype=None, requires_grad=False, memory_format=None):
         t = _need_tensor(t, label)
         dt = _dtype_arg(dtype) or t.data.dtype
-        return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label), t)
+        return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label), t,
+                              label, memory_format)
     make.__name__ = label
     return make
 
 
-def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
+def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False, memory_format=None):
     t = _need_tensor(t, "full_like")
     if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
@@ -1154,14 +1155,14 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
     elif dt.kind == "f":
         checked_float(fill_value, dt, t.data.size)
     return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad,
-                                "full_like"), t)
+                                "full_like"), t, "full_like", memory_format)
 
 
-def _laid_out_like(new: Tensor, t: Tensor) -> Tensor:
+def _laid_out_like(new: Tensor, t: Tensor, fname: str, memory_format=None) -> Tensor:
     """new, made like t (zeros_like, full_like, ...), in t's strides where
-    PyTorch's preserve_format keeps them."""
-    strides.lay_out_like(new, t)
-    return new
+    PyTorch's preserve_format keeps them, or as memory_format= lays it out."""
+    fmt = None if memory_format is None else memory_formats.need_format(fname, memory_format)
+    return memory_formats.laid_out(new, fmt, t)
 
 
 def _dtype_of(x, dtype):
@@ -4282,8 +4283,9 @@ def check_device(device) -> None:
                            hint="gradviz runs on the CPU: write device=\"cpu\", or leave it out")
 
 
-def m_to(rt, x, *args, dtype=None, device=None):
-    """x.to(dtype), x.to(device), x.to(device, dtype): the CPU changes nothing."""
+def m_to(rt, x, *args, dtype=None, device=None, memory_format=None):
+    """x.to(dtype), x.to(device), x.to(device, dtype): the CPU changes
+    nothing; memory_format=: laid out so (a copy where x is not)."""
     for a in args:
         if isinstance(a, DType) or (dtype is None and a.__class__ is not str and
                                     a.__class__ is not int and not isinstance(a, Device)):
@@ -4291,6 +4293,9 @@ def m_to(rt, x, *args, dtype=None, device=None):
         else:
             check_device(a)
     check_device(device)
+    if memory_format is not None:
+        fmt = memory_formats.need_format("to", memory_format)
+        return memory_formats.copy_to(rt, x, _dtype_arg(dtype) or x.data.dtype, fmt)
     return x if dtype is None else f_to(rt, x, _dtype_arg(dtype))
 
 
@@ -4654,6 +4659,11 @@ LINALG["matrix_exp"] = linalg_extra_fns.f_linalg_matrix_exp
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)
+
+# memory formats: x.contiguous/clone/is_contiguous(memory_format=...),
+# torch.empty_strided (memory_formats.py)
+from . import memory_formats  # noqa: E402
+_install(memory_formats)
 
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)

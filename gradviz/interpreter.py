@@ -35,6 +35,7 @@ from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
+from . import memory_formats  # (torch.channels_last, ...)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .rng import DEFAULT_GENERATOR
@@ -611,7 +612,8 @@ class BoundMethod:
 # program's own name (or a NameError), as in Python
 TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
                    "__version__": "2.13.0+cpu",     # the PyTorch whose behaviour gradviz has
-                   "strided": tensor_queries.STRIDED, "default_generator": DEFAULT_GENERATOR}
+                   "strided": tensor_queries.STRIDED, "default_generator": DEFAULT_GENERATOR,
+                   **memory_formats.FORMATS}
 
 
 def _module_tree() -> dict:
