@@ -3980,13 +3980,15 @@ def _write_in_place(rt, x, label: str, make):
     """x's values replaced in place by make() (values for x's shape, cast to
     its dtype): fill_, copy_, normal_, uniform_. Outside the graph only:
     PyTorch's error for a leaf that requires grad; on a tensor of the graph
-    PyTorch records the write (FillBackward0, ...), gradviz refuses it."""
+    PyTorch records the write (FillBackward0, ...), gradviz refuses it.
+    Memory held more than once (an expand) is refused but by fill_, whose
+    one value is the same wherever it lands (PyTorch does not check it)."""
     rt.inplace_check(x)                      # a leaf that requires grad: PyTorch's error
     if rt.tape.grad_enabled and x.requires_grad:
         raise GradvizError(f"{label}() on a tensor of the graph is not supported",
                            kind=RUNTIME, hint=f"call it under torch.no_grad(), or write "
                                               f"a new tensor instead of {label}()")
-    if (x.meta or {}).get("overlapping") or not x.data.flags.writeable:
+    if ((x.meta or {}).get("overlapping") and label != "fill_") or not x.data.flags.writeable:
         raise GradvizError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.",
