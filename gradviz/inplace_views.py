@@ -37,18 +37,15 @@ def relay(rt, x, view, grad_fn: str, label: str):
         rt.inference_write_check(x)
         rt._check_no_grad_view(x)
         return _recorded(rt, x, view(), grad_fn)
-    if x.recorded:
-        # (PyTorch keeps the grad_fn of the old shape, and its backward then
-        # fails on the gradient's shape; gradviz does not model that)
-        raise GradvizError("gradviz does not change the shape of a tensor with a grad_fn in "
-                           "place while gradients are off", kind=RUNTIME,
-                           hint="change its shape with gradients on, or use the view: "
-                                "y = y.t()")
     new = rt._with_grad_off(view)
     rt.tape.discard(new)
     rt.inference_write_check(x)
     # x's strides as the view's, kept: the op that made x no longer tells them
     x.meta = {**(x.meta or {}), "layout": strides.layout(new)}
+    if x.recorded:
+        # PyTorch keeps x's grad_fn, and checks the gradients sent to it
+        # against the shape that node made (autodiff._to_made_shape)
+        x.meta.setdefault("made_shape", x.data.shape)
     x.data = new.data              # (same memory: only the layout changes)
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("inplace", x, op=label)
