@@ -36,6 +36,7 @@ from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from . import memory_formats  # (torch.channels_last, ...)
+from . import inplace_views  # (out= resized as resize_ resizes)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .rng import DEFAULT_GENERATOR
@@ -1941,8 +1942,11 @@ class Interpreter:
                     "PyTorch release outputs will not be resized unless they have zero elements. "
                     "You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
                     "elements with t.resize_(0)."))
+            # resized as resize_ resizes it: its memory (grown past its end)
+            # stays the one its aliases see
+            inplace_views.resize_memory(self, out, result.data.shape)
             self.tape.before_inplace(out.data, out)
-            out.data = result.data.astype(want)       # a new storage of the right size
+            np.copyto(out.data, result.data, casting="unsafe")
             self.tape.versions.bump(out, self.line)
             self.log_event("inplace", out, op=f"{fn.name}(out=)")
             return out
