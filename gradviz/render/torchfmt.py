@@ -52,7 +52,7 @@ import numpy as np
 from ..pycollections import PRINTED, SPECIAL_DICTS
 
 __all__ = [
-    "DEFAULT_OPTIONS", "DICT_VIEWS", "DType", "Formatted", "MemoryFormat", "PrintOptions", "Size",
+    "DEFAULT_OPTIONS", "DICT_VIEWS", "DType", "Formatted", "Layout", "MemoryFormat", "PrintOptions", "Size",
     "format_compact", "format_number", "format_tensor", "format_value", "print_args",
 ]
 
@@ -146,6 +146,13 @@ class DType(TorchName):
 
     It still compares equal to the plain name: ``DType("int64") == "int64"``.
     """
+
+    __slots__ = ()
+
+
+class Layout(TorchName):
+    """A tensor's layout (``Layout("strided")``), printed as PyTorch's
+    object, ``torch.strided``."""
 
     __slots__ = ()
 
