@@ -12,7 +12,7 @@ import numpy as np
 from . import half
 from .errors import RUNTIME, GradvizError
 from .ops.elementwise import passthrough
-from .ops.registry import unbroadcast
+from .ops.registry import broadcast_shape, unbroadcast
 from .tape import ELEMENTWISE_PARAMS, SCALAR_PARAMS, _plain_number, number_array
 from .tensor import Tensor
 
@@ -366,6 +366,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                         gi = unbroadcast(gi, x.shape)
                     if gi.dtype is not x.dtype and gi.dtype != x.dtype:
                         gi = gi.astype(x.dtype)
+                if a.meta is not None:
+                    gi = _to_made_shape(node, i, gi, a)
                 j = a.seq + 1
                 prev = gs[j] if dense else gs.get(j)
                 if prev is None:
@@ -504,6 +506,33 @@ def _send_none(g, ans, xs, p, i):
     return None
 
 
+def fit_gradient(name: str, k: int, g: np.ndarray, shape: tuple) -> np.ndarray:
+    """The gradient g that node name returned for its input k, made that
+    input's shape as PyTorch's validate_outputs makes it: summed down where
+    the shape broadcasts to g's, else its error."""
+    if g.shape != shape:
+        try:
+            fits = broadcast_shape(shape, g.shape) == g.shape
+        except GradvizError:
+            fits = False
+        if not fits:
+            raise GradvizError(f"Function {name} returned an invalid gradient at index {k} - "
+                               f"got {list(g.shape)} but expected shape compatible with "
+                               f"{list(shape)}", kind=RUNTIME,
+                               hint="backward returns, for each input, a gradient of that "
+                                    "input's shape")
+        g = unbroadcast(g, shape)
+    return g
+
+
+def _to_made_shape(node: Tensor, k: int, g: np.ndarray, a: Tensor) -> np.ndarray:
+    """g, sent by node to its input k, a: where a's shape changed in place
+    since its own node made it (a.t_() under no_grad(): PyTorch keeps its
+    grad_fn), PyTorch's check of g against the shape that node made."""
+    made = a.meta.get("made_shape") if a.meta is not None else None
+    return g if made is None else fit_gradient(node.grad_fn_name, k, g, made)
+
+
 def _all_sent(node, g, ans, xs, p, vjp, variadic, same, needed, here) -> list:
     """What node sends each of its arguments (None: nothing), computed as
     run_backward's loop computes it, all before any is sent: its grad_fn's
@@ -526,6 +555,8 @@ def _all_sent(node, g, ans, xs, p, vjp, variadic, same, needed, here) -> list:
                     gi = unbroadcast(gi, x.shape)
                 if gi.dtype != x.dtype:
                     gi = gi.astype(x.dtype)
+            if gi is not None:
+                gi = _to_made_shape(node, i, gi, a)
         sent.append(gi)
     return sent
 

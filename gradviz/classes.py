@@ -32,7 +32,7 @@ import numpy as np
 
 from . import layers, module_hooks, modules
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
-from .ops.registry import OpDef, broadcast_shape, unbroadcast
+from .ops.registry import OpDef
 from .tensor import Tensor
 
 NUMBERS = (int, float, bool)
@@ -1000,18 +1000,8 @@ def run_backward(ctx: FunctionCtx, g) -> tuple:
 def _fit(name: str, k: int, g: np.ndarray, x: np.ndarray) -> np.ndarray:
     """A returned gradient made the input's shape and dtype, as PyTorch's
     validate_outputs: summed down when the input's shape broadcasts to it."""
-    if g.shape != x.shape:
-        try:
-            fits = broadcast_shape(x.shape, g.shape) == g.shape
-        except GradvizError:
-            fits = False
-        if not fits:
-            raise GradvizError(f"Function {name} returned an invalid gradient at index {k} - "
-                               f"got {list(g.shape)} but expected shape compatible with "
-                               f"{list(x.shape)}", kind=RUNTIME,
-                               hint="backward returns, for each input, a gradient of that "
-                                    "input's shape")
-        g = unbroadcast(g, x.shape)
+    from .autodiff import fit_gradient
+    g = fit_gradient(name, k, g, x.shape)
     if g.dtype != x.dtype:
         g = g.astype(x.dtype)
     return g

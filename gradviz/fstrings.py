@@ -248,4 +248,5 @@ def _type_name(v) -> str:
 
 
 _TORCH_TYPE_NAMES = {"Size": "torch.Size", "DType": "torch.dtype", "Device": "torch.device",
+                     "MemoryFormat": "torch.memory_format", "Layout": "torch.layout",
                      "Module": "module"}      # torch, math: the language's modules

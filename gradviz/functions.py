@@ -1133,15 +1133,16 @@ def _linspace(start, end, steps: int) -> np.ndarray:
 
 
 def _like(label, fill):
-    def make(rt, t, dtype=None, requires_grad=False):
+    def make(rt, t, dtype=None, requires_grad=False, memory_format=None):
         t = _need_tensor(t, label)
         dt = _dtype_arg(dtype) or t.data.dtype
-        return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label), t)
+        return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill, dt), requires_grad, label), t,
+                              label, memory_format)
     make.__name__ = label
     return make
 
 
-def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
+def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False, memory_format=None):
     t = _need_tensor(t, "full_like")
     if is_tensor(fill_value) and fill_value.data.size == 1:
         fill_value = fill_value.data.item()
@@ -1154,14 +1155,14 @@ def f_full_like(rt, t, fill_value, dtype=None, requires_grad=False):
     elif dt.kind == "f":
         checked_float(fill_value, dt, t.data.size)
     return _laid_out_like(_leaf(rt, np.full(t.data.shape, fill_value, dt), requires_grad,
-                                "full_like"), t)
+                                "full_like"), t, "full_like", memory_format)
 
 
-def _laid_out_like(new: Tensor, t: Tensor) -> Tensor:
+def _laid_out_like(new: Tensor, t: Tensor, fname: str, memory_format=None) -> Tensor:
     """new, made like t (zeros_like, full_like, ...), in t's strides where
-    PyTorch's preserve_format keeps them."""
-    strides.lay_out_like(new, t)
-    return new
+    PyTorch's preserve_format keeps them, or as memory_format= lays it out."""
+    fmt = None if memory_format is None else memory_formats.need_format(fname, memory_format)
+    return memory_formats.laid_out(new, fmt, t)
 
 
 def _dtype_of(x, dtype):
@@ -3979,13 +3980,15 @@ def _write_in_place(rt, x, label: str, make):
     """x's values replaced in place by make() (values for x's shape, cast to
     its dtype): fill_, copy_, normal_, uniform_. Outside the graph only:
     PyTorch's error for a leaf that requires grad; on a tensor of the graph
-    PyTorch records the write (FillBackward0, ...), gradviz refuses it."""
+    PyTorch records the write (FillBackward0, ...), gradviz refuses it.
+    Memory held more than once (an expand) is refused but by fill_, whose
+    one value is the same wherever it lands (PyTorch does not check it)."""
     rt.inplace_check(x)                      # a leaf that requires grad: PyTorch's error
     if rt.tape.grad_enabled and x.requires_grad:
         raise GradvizError(f"{label}() on a tensor of the graph is not supported",
                            kind=RUNTIME, hint=f"call it under torch.no_grad(), or write "
                                               f"a new tensor instead of {label}()")
-    if (x.meta or {}).get("overlapping") or not x.data.flags.writeable:
+    if ((x.meta or {}).get("overlapping") and label != "fill_") or not x.data.flags.writeable:
         raise GradvizError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.",
@@ -4033,9 +4036,7 @@ def m_fill_(rt, x, value):
 
 def m_copy_(rt, x, src):
     src = _need_tensor(src, "copy_")
-    error = expand_error(src.data.shape, x.data.shape, src.data.dtype)
-    if error is not None:
-        raise error
+    _copy_shape_check(x.data.shape, src.data.shape)
     if rt.tape.grad_enabled and (src.requires_grad or x.requires_grad):
         # recorded as PyTorch records it (CopyBackwards): the write of all of
         # x, as x[...] = src is
@@ -4044,6 +4045,19 @@ def m_copy_(rt, x, src):
             x = rt.tape.nodes[x.meta["replaced_by"]]
         return x
     return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape))
+
+
+def _copy_shape_check(shape: tuple, src_shape: tuple) -> None:
+    """x.copy_(src): PyTorch broadcasts x with src, as an elementwise op
+    (its error for sizes that do not fit), and the result must be x's
+    shape (src of more dims, or of a larger size where x has 1: its
+    in-place error)."""
+    both = broadcast_shape(shape, src_shape)
+    if both != shape:
+        raise GradvizError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(both)}", kind=RUNTIME,
+                           hint="src must expand to x's shape: only its axes of size 1 "
+                                "(and leading ones) are repeated")
 
 
 def _random_kind_check(x, kernel: str):
@@ -4271,8 +4285,9 @@ def check_device(device) -> None:
                            hint="gradviz runs on the CPU: write device=\"cpu\", or leave it out")
 
 
-def m_to(rt, x, *args, dtype=None, device=None):
-    """x.to(dtype), x.to(device), x.to(device, dtype): the CPU changes nothing."""
+def m_to(rt, x, *args, dtype=None, device=None, memory_format=None):
+    """x.to(dtype), x.to(device), x.to(device, dtype): the CPU changes
+    nothing; memory_format=: laid out so (a copy where x is not)."""
     for a in args:
         if isinstance(a, DType) or (dtype is None and a.__class__ is not str and
                                     a.__class__ is not int and not isinstance(a, Device)):
@@ -4280,6 +4295,9 @@ def m_to(rt, x, *args, dtype=None, device=None):
         else:
             check_device(a)
     check_device(device)
+    if memory_format is not None:
+        fmt = memory_formats.need_format("to", memory_format)
+        return memory_formats.copy_to(rt, x, _dtype_arg(dtype) or x.data.dtype, fmt)
     return x if dtype is None else f_to(rt, x, _dtype_arg(dtype))
 
 
@@ -4643,6 +4661,11 @@ LINALG["matrix_exp"] = linalg_extra_fns.f_linalg_matrix_exp
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)
+
+# memory formats: x.contiguous/clone/is_contiguous(memory_format=...),
+# torch.empty_strided (memory_formats.py)
+from . import memory_formats  # noqa: E402
+_install(memory_formats)
 
 # keepdim=1, requires_grad=0, largest=None, ...: PyTorch's TypeError (the
 # tables' functions wrapped once, so this comes after every module above)

@@ -37,18 +37,15 @@ def relay(rt, x, view, grad_fn: str, label: str):
         rt.inference_write_check(x)
         rt._check_no_grad_view(x)
         return _recorded(rt, x, view(), grad_fn)
-    if x.recorded:
-        # (PyTorch keeps the grad_fn of the old shape, and its backward then
-        # fails on the gradient's shape; gradviz does not model that)
-        raise GradvizError("gradviz does not change the shape of a tensor with a grad_fn in "
-                           "place while gradients are off", kind=RUNTIME,
-                           hint="change its shape with gradients on, or use the view: "
-                                "y = y.t()")
     new = rt._with_grad_off(view)
     rt.tape.discard(new)
     rt.inference_write_check(x)
     # x's strides as the view's, kept: the op that made x no longer tells them
     x.meta = {**(x.meta or {}), "layout": strides.layout(new)}
+    if x.recorded:
+        # PyTorch keeps x's grad_fn, and checks the gradients sent to it
+        # against the shape that node made (autodiff._to_made_shape)
+        x.meta.setdefault("made_shape", x.data.shape)
     x.data = new.data              # (same memory: only the layout changes)
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("inplace", x, op=label)
@@ -159,30 +156,56 @@ def _resized(rt, x, shape: tuple, label: str):
         return x
     rt.tape.check_shape(shape)
     rt.inference_write_check(x)
-    offset = strides.layout(x)[1]
-    key = rt.tape.versions.key(x)      # (kept: x may move to new memory below)
-    x.meta = {**(x.meta or {}), "layout": (strides.contiguous_strides(shape), offset),
-              "version_key": key}
-    x.data = _storage_view(x.data, shape)
+    resize_memory(rt, x, shape)
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("inplace", x, op=label)
     return x
 
 
-def _storage_view(a: np.ndarray, shape: tuple) -> np.ndarray:
+def resize_memory(rt, x, shape: tuple) -> None:
+    """x takes shape, contiguous, over its memory from where it starts (the
+    memory grown past its end); its version counter is left to the caller."""
+    offset = strides.layout(x)[1]
+    rt.tape.versions.pin(x)            # (x may move to new memory below)
+    x.meta = {**x.meta, "layout": (strides.contiguous_strides(shape), offset)}
+    x.data = _storage_view(rt, x.data, shape)
+
+
+def _storage_view(rt, a: np.ndarray, shape: tuple) -> np.ndarray:
     """The elements of a's memory from where a starts, as a contiguous array
     of shape; past the end of that memory PyTorch grows it, its new
-    elements unset (zeros here), in new memory here."""
+    elements unset (zeros here): new memory, which every tensor of the old
+    one moves to (PyTorch's storage object stays: a detach() or a view of
+    the tensor still shares its memory)."""
     store = owner(a)
     start = strides.element_offset(a)
     n = math.prod(shape)
     flat = store.reshape(-1) if store.flags.c_contiguous else None
     if flat is not None and start + n <= flat.size:
         return flat[start:start + n].reshape(shape)
-    grown = np.zeros(n, a.dtype)
-    kept = a.reshape(-1) if flat is None else flat[start:]
-    grown[:min(n, kept.size)] = kept[:n]
-    return grown.reshape(shape)
+    if flat is None or store.dtype != a.dtype:
+        # (memory laid out otherwise: new memory for a alone)
+        grown = np.zeros(n, a.dtype)
+        grown[:min(n, a.size)] = a.reshape(-1)[:n]
+        return grown.reshape(shape)
+    grown = np.zeros(start + n, a.dtype)
+    grown[:flat.size] = flat
+    _move_memory(rt, store, grown)
+    return grown[start:start + n].reshape(shape)
+
+
+def _move_memory(rt, store: np.ndarray, grown: np.ndarray) -> None:
+    """Every tensor on store's memory now on grown's, at the same place and
+    with the same strides, and its version counter kept."""
+    base = store.__array_interface__["data"][0]
+    for t in rt.tape.nodes:
+        d = t.data
+        if d is None or not np.may_share_memory(d, store):
+            continue
+        rt.tape.versions.pin(t)
+        t.data = np.ndarray(d.shape, d.dtype, buffer=grown, strides=d.strides,
+                            offset=d.__array_interface__["data"][0] - base)
+        t.data.flags.writeable = d.flags.writeable
 
 
 METHODS = {

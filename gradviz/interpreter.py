@@ -35,12 +35,14 @@ from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
+from . import memory_formats  # (torch.channels_last, ...)
+from . import inplace_views  # (out= resized as resize_ resizes)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .rng import DEFAULT_GENERATOR
 from .tape import Limits, RunOptions, Tape, timeout_error
 from .ops.shape import strip_leading_ones
-from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
+from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view, unsafe_piece
 from .versions import owner
 
 SAVED_HOOKS_CONTEXTS = (saved_hooks.SavedTensorsHooks, saved_hooks.DisableSavedHooks)
@@ -611,7 +613,8 @@ class BoundMethod:
 # program's own name (or a NameError), as in Python
 TORCH_CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
                    "__version__": "2.13.0+cpu",     # the PyTorch whose behaviour gradviz has
-                   "strided": tensor_queries.STRIDED, "default_generator": DEFAULT_GENERATOR}
+                   "strided": tensor_queries.STRIDED, "default_generator": DEFAULT_GENERATOR,
+                   **memory_formats.FORMATS}
 
 
 def _module_tree() -> dict:
@@ -1017,7 +1020,7 @@ def _viewed_leaf(t: Tensor) -> bool:
     """t, a leaf, was made by a view op of another tensor's memory (then
     requires_grad_() made it a leaf that requires grad)."""
     return (t.op is not None and t.op.name in VIEW_OPS and t.data.base is not None
-            and not (t.params and t.params.get("advanced")))
+            and not (t.params and t.params.get("advanced")) and not unsafe_piece(t))
 
 
 def _repeats(a: np.ndarray) -> bool:
@@ -1939,8 +1942,11 @@ class Interpreter:
                     "PyTorch release outputs will not be resized unless they have zero elements. "
                     "You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
                     "elements with t.resize_(0)."))
+            # resized as resize_ resizes it: its memory (grown past its end)
+            # stays the one its aliases see
+            inplace_views.resize_memory(self, out, result.data.shape)
             self.tape.before_inplace(out.data, out)
-            out.data = result.data.astype(want)       # a new storage of the right size
+            np.copyto(out.data, result.data, casting="unsafe")
             self.tape.versions.bump(out, self.line)
             self.log_event("inplace", out, op=f"{fn.name}(out=)")
             return out
@@ -2004,7 +2010,7 @@ class Interpreter:
             if b.seq in inplace and b.data.base is not None:
                 b = b.args[0]            # an earlier write into this view: the view before
             elif (b.op.name in VIEW_OPS and not (b.params and b.params.get("advanced"))
-                  and self._views_its_input(b)):
+                  and not unsafe_piece(b) and self._views_its_input(b)):
                 b = self._latest(b.args[0])
                 viewed = True
             else:
@@ -2043,7 +2049,7 @@ class Interpreter:
         made under no_grad() of a tensor that requires grad."""
         if (self.tape.grad_enabled and not t.recorded and t.op is not None
                 and t.op.name in VIEW_OPS and t.data.base is not None
-                and not (t.params and t.params.get("advanced"))
+                and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)
                 and t.args[0].__class__ is Tensor and t.args[0].requires_grad):
             what = (f"Output 0 of {cut} is a view of a view which was created in no_grad mode "
                     "and " if cut else "A view was created in no_grad mode and ")

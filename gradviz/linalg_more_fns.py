@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import functions as F
+from . import functions as F, inplace_views, strides
 from .errors import GradvizError, RUNTIME, TYPE
 from .ops import OPS
 from .selection import _as_method
+from .versions import owner
 
 
 # torch.addmm and torch.baddbmm have a second form (out_dtype): a wrong beta
@@ -64,6 +65,10 @@ def _in_place(name: str, f):
 
     def compute(rt, x, args, kw):
         out = method(rt, x, *args, **kw)
+        if name == "addbmm" and out.data.shape != x.data.shape:
+            _resize_for(rt, x, out)
+            rt.tape.discard(out)
+            out = method(rt, x, *args, **kw)      # (x, resized, the bias now)
         if out.data.shape != x.data.shape:
             raise GradvizError(f"Bad in-place call: input tensor size {list(x.data.shape)} and "
                                f"output tensor size {list(out.data.shape)} should match",
@@ -77,6 +82,43 @@ def _in_place(name: str, f):
         return rt.change_in_place(x, lambda: compute(rt, x, args, kw), name + "_", args)
     m.__name__ = name + "_"
     return m
+
+
+def _resize_for(rt, x, out) -> None:
+    """x.addbmm_(b1, b2) into an x of another shape, which broadcast as the
+    bias: PyTorch resizes x to the product's shape (its memory grown as
+    resize_ grows it), then copies x's old elements, expanded, over it
+    (_expanded_bias), before the products are added. Not while autograd
+    records the write (PyTorch's graph then has x's old shape as the
+    input's): refused."""
+    if rt.tape.grad_enabled:
+        raise GradvizError(f"gradviz does not record x.addbmm_() into an x of another shape "
+                           f"({list(x.data.shape)}, the product {list(out.data.shape)}): "
+                           "PyTorch resizes x in place", kind=RUNTIME,
+                           hint="write it out of place: x = torch.addbmm(x, b1, b2)")
+    old_strides, start = strides.layout(x)
+    old_shape = x.data.shape
+    inplace_views.resize_memory(rt, x, out.data.shape)
+    store = owner(x.data)
+    if store.flags.c_contiguous and store.dtype == x.data.dtype:
+        _expanded_bias(store.reshape(-1), old_shape, old_strides, start, out.data.shape)
+
+
+def _expanded_bias(flat, old_shape, old_strides, start: int, shape) -> None:
+    """PyTorch's copy of x as it was (old_shape over old_strides, from start:
+    expanded to shape) into x resized (shape, contiguous, from start), on
+    the same memory, element after element in order: an element read after
+    its place was written gives the value written there (x of shape [2, 1]
+    becomes its first element all over)."""
+    lead = len(shape) - len(old_shape)
+    steps = [0] * lead + [st if n != 1 else 0 for st, n in zip(old_strides, old_shape)]
+    src = start + sum(np.arange(n).reshape((-1,) + (1,) * (len(shape) - 1 - d)) * st
+                      for d, (n, st) in enumerate(zip(shape, steps)))
+    src = np.broadcast_to(src, shape).reshape(-1) - start
+    values = flat[src + start].copy()
+    for k in np.flatnonzero(src < np.arange(src.size)):
+        values[k] = values[src[k]]        # (written already: its new value)
+    flat[start:start + values.size] = values
 
 
 def _addr_in_place_check(x, args):

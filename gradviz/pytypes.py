@@ -71,6 +71,7 @@ TORCH_TYPES = {"Tensor": TENSOR, "Size": SIZE, "dtype": DTYPE,
 _TORCH_BY_NAME = {t.name: t for t in TORCH_TYPES.values()}   # (type(x) is torch.Tensor)
 # gradviz's classes of values -> the name of the type PyTorch's value has
 _NAMES = {"PackedSequence": "torch.nn.utils.rnn.PackedSequence", "Tensor": "torch.Tensor", "Size": "torch.Size", "DType": "torch.dtype",
+          "MemoryFormat": "torch.memory_format", "Layout": "torch.layout",
           "TensorDataset": "torch.utils.data.dataset.TensorDataset",
           "DataLoader": "torch.utils.data.dataloader.DataLoader",
           "_SingleProcessDataLoaderIter": "torch.utils.data.dataloader._SingleProcessDataLoaderIter",

@@ -364,7 +364,8 @@ def f_empty_like(rt, input, *, dtype=None, requires_grad=False, memory_format=No
     PyTorch's are whatever the memory held)."""
     x = _need_tensor(input, "empty_like", 1, "input")
     dt = F._dtype_arg(dtype) or x.data.dtype
-    return F._laid_out_like(F._leaf(rt, np.zeros(x.data.shape, dt), requires_grad, "empty_like"), x)
+    return F._laid_out_like(F._leaf(rt, np.zeros(x.data.shape, dt), requires_grad, "empty_like"), x,
+                            "empty_like", memory_format)
 
 
 def m_bernoulli(rt, x, p=None, *, generator=None):

@@ -40,16 +40,29 @@ def _split_by_sizes(name: str, grad_fns: tuple):
     def f(rt, input, split_sizes, dim=0):
         x = F._need_tensor(input, name, 1, "input")
         sizes = _sizes(name, split_sizes)
-        return F.split_pieces(rt, x, sizes, _dim(name, dim), grad_fns)
+        pieces = F.split_pieces(rt, x, sizes, _dim(name, dim), grad_fns)
+        return _untracked(pieces) if grad_fns is _UNSAFE_GRAD_FNS else pieces
     f.__name__ = name
     return f
+
+
+def _untracked(pieces: tuple) -> tuple:
+    """The pieces of an unsafe split, as PyTorch makes them: on the input's
+    memory, but no views of it (no _base; each its own version counter, so
+    a write into one is no write into the input for autograd: the input's
+    grad_fn stays)."""
+    for t in pieces:
+        t.meta = {**(t.meta or {}), "unsafe_piece": True,
+                  "version_key": -1 - t.seq}
+    return pieces
 
 
 def f_unsafe_split(rt, input, split_size, dim=0):
     """torch.unsafe_split(x, n): torch.split(x, n), UnsafeSplitBackward0."""
     x = F._need_tensor(input, "unsafe_split", 1, "input")
     size = _int("unsafe_split", "split_size", split_size)
-    return F.split_pieces(rt, x, size, _dim("unsafe_split", dim), _UNSAFE_GRAD_FNS)
+    return _untracked(F.split_pieces(rt, x, size, _dim("unsafe_split", dim),
+                                         _UNSAFE_GRAD_FNS))
 
 
 def f_unsafe_chunk(rt, input, chunks, dim=0):
@@ -57,7 +70,7 @@ def f_unsafe_chunk(rt, input, chunks, dim=0):
     x = F._need_tensor(input, "unsafe_chunk", 1, "input")
     d = _dim("unsafe_chunk", dim)
     size = F.chunk_size(x, _int("unsafe_chunk", "chunks", chunks), d)
-    return F.split_pieces(rt, x, size, d, _UNSAFE_GRAD_FNS)
+    return _untracked(F.split_pieces(rt, x, size, d, _UNSAFE_GRAD_FNS))
 
 
 FUNCTIONS = {

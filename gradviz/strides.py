@@ -123,7 +123,12 @@ def _dense(sizes, strides) -> bool:
 def lay_out_like(t, x) -> None:
     """t, a tensor just made like x (its value computed): its memory laid
     out as PyTorch's preserve_format lays it out, where numpy's is not."""
-    want = preserved_strides(x)
+    lay_out(t, preserved_strides(x))
+
+
+def lay_out(t, want: tuple) -> None:
+    """t, a tensor just made (its value computed, its memory its own): its
+    memory laid out in the strides want, where numpy's are others."""
     if layout(t)[0] == want or t.data.size == 0:
         return
     a = t.data
@@ -361,10 +366,15 @@ def m_storage_offset(rt, x, *args, **kw) -> int:
 def m_is_contiguous(rt, x) -> bool:
     """PyTorch's rule: the strides are those of a fresh tensor of that shape,
     dims of size 1 not counted; an empty tensor is contiguous."""
-    if x.data.size == 0:
+    return dense_in_order(x.data.shape, layout(x)[0])
+
+
+def dense_in_order(shape: tuple, strides: tuple) -> bool:
+    """m_is_contiguous's rule, of a shape and its strides."""
+    if 0 in shape:
         return True
     expected = 1
-    for n, s in zip(reversed(x.data.shape), reversed(layout(x)[0])):
+    for n, s in zip(reversed(shape), reversed(strides)):
         if n != 1:
             if s != expected:
                 return False

@@ -50,7 +50,19 @@ def is_view(t) -> bool:
     if not (t.recorded and t.op.name in VIEW_OPS and t.data.base is not None
             and not (t.params and t.params.get("advanced"))):
         return False
-    return t.meta is None or "relaid" not in t.meta or is_view(t.args[0])
+    if t.meta is None:
+        return True
+    if "unsafe_piece" in t.meta:
+        return False
+    return "relaid" not in t.meta or is_view(t.args[0])
+
+
+def unsafe_piece(t) -> bool:
+    """t is a piece of torch.unsafe_split / unsafe_chunk: it shares its
+    input's memory, but PyTorch does not track it as a view (no _base, a
+    version counter of its own, a write into it leaves the input's grad_fn
+    alone)."""
+    return t.meta is not None and "unsafe_piece" in t.meta
 
 
 class Tensor:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from . import functions as F
 from .errors import RUNTIME, GradvizError
-from .render.torchfmt import Formatted
+from .render.torchfmt import Layout
 
 
 # a tensor's layout (torch.strided, the only one here), printed as PyTorch
 # prints it, inside a list too
-STRIDED = Formatted("torch.strided")
+STRIDED = Layout("strided")
 
 # x.NAME, read as an attribute
 ATTRIBUTES = {

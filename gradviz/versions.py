@@ -94,6 +94,13 @@ class Versions:
         self.last = stamp
         self._alive.append(owner(t.data))
 
+    def pin(self, t) -> None:
+        """t keeps the counter it has now when its memory moves (x.resize_()
+        past the end of it: PyTorch keeps the storage object)."""
+        k = self.key(t)
+        t.meta = {**(t.meta or {}), "version_key": k}
+        self._alive.append(owner(t.data))     # (its id stays the key of no other)
+
     def start(self, grad, version: int) -> None:
         """A new .grad tensor, at the version PyTorch's engine leaves it."""
         self.initial[id(grad.data)] = version

@@ -52,7 +52,7 @@ import numpy as np
 from ..pycollections import PRINTED, SPECIAL_DICTS
 
 __all__ = [
-    "DEFAULT_OPTIONS", "DICT_VIEWS", "DType", "Formatted", "PrintOptions", "Size",
+    "DEFAULT_OPTIONS", "DICT_VIEWS", "DType", "Formatted", "Layout", "MemoryFormat", "PrintOptions", "Size",
     "format_compact", "format_number", "format_tensor", "format_value", "print_args",
 ]
 
@@ -125,11 +125,10 @@ class Device(str):
         return f"device(type='{str.__str__(self)}')"
 
 
-class DType(str):
-    """A dtype name (``DType("float32")``) that prints as ``torch.float32``.
-
-    It still compares equal to the plain name: ``DType("int64") == "int64"``.
-    """
+class TorchName(str):
+    """The name of one of torch's objects (``torch.float32``,
+    ``torch.channels_last``) that prints as ``torch.NAME``, inside a list
+    too, and still compares equal to the plain name."""
 
     __slots__ = ()
 
@@ -140,6 +139,29 @@ class DType(str):
 
     def __format__(self, spec: str) -> str:
         return format(repr(self), spec)
+
+
+class DType(TorchName):
+    """A dtype name (``DType("float32")``) that prints as ``torch.float32``.
+
+    It still compares equal to the plain name: ``DType("int64") == "int64"``.
+    """
+
+    __slots__ = ()
+
+
+class Layout(TorchName):
+    """A tensor's layout (``Layout("strided")``), printed as PyTorch's
+    object, ``torch.strided``."""
+
+    __slots__ = ()
+
+
+class MemoryFormat(TorchName):
+    """A memory format's name (``MemoryFormat("channels_last")``), printed
+    as PyTorch's object, ``torch.channels_last``."""
+
+    __slots__ = ()
 
 
 class Formatted(str):
@@ -466,7 +488,7 @@ def repr_value(v: Any, tensor_str: Callable[[Any], str] | None = None) -> str:
 def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
     if v is None:
         return "None"
-    if isinstance(v, (Formatted, Size, DType)):
+    if isinstance(v, (Formatted, Size, TorchName)):
         return str(v)
     if v.__class__ is NumpyArray:
         return str(v.array) if top else repr(v.array)
