@@ -1095,14 +1095,21 @@ def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
     return _leaf(rt, np.eye(*shape, dtype=_dtype_arg(dtype) or rt.tape.default_dtype), requires_grad, "eye")
 
 
+def range_end(fname: str, v, which: str):
+    """linspace's or logspace's start or end as a number: a tensor's one
+    value (PyTorch's forms take a 0-dim tensor there; the argument check
+    has already refused what is neither a number nor a tensor)."""
+    if not is_tensor(v):
+        return v
+    if v.data.ndim:
+        raise GradvizError(f"{fname} only supports 0-dimensional start and end tensors, but got "
+                           f"{which} with {v.data.ndim} dimension(s).", kind=RUNTIME,
+                           hint=f"give {which} as a number, or a 0-d tensor: t.reshape(())")
+    return v.data.item()
+
+
 def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
-    for v in (start, end):
-        if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise GradvizError(f"linspace(): start and end must be numbers, got {_describe(v)}",
-                               kind=TYPE, hint="e.g. linspace(0, 1, 5)")
-    if isinstance(steps, bool) or not isinstance(steps, int):
-        raise invalid_combination("linspace", [start, end, steps],
-                                  hint="steps is a whole number: linspace(0, 1, 5)")
+    start, end = (range_end("linspace", v, which) for v, which in ((start, "start"), (end, "end")))
     _shape_args(rt, (steps,), "linspace", None)
     dt = np.dtype(_dtype_arg(dtype) or rt.tape.default_dtype)
     if dt.kind != "f" or steps < 2:
