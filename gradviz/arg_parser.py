@@ -8,9 +8,9 @@ could fit (its "plausible" forms): with exactly one, that form's own error
 1 to 2 positional arguments but 3 were given", "argument 'keepdim' must be
 bool, not int"), else "received an invalid combination of arguments".
 Only the arity and the kinds of argument in KINDS (bool, int, ints: an int
-or a tuple of ints, dtype, Tensor, Number, float, str, a tuple of Tensors)
-are checked here: the rest (a tuple's items, a generator, a layout) is left
-to gradviz's functions, which check it themselves.
+or a tuple of ints, dtype, Tensor, Number, float, str, a tuple of Tensors,
+a generator) are checked here: the rest (a tuple's items but the ints', a
+layout) is left to gradviz's functions, which check it themselves.
 
 A form is written as PyTorch prints it in that message: "(Tensor input,
 tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)" (a
@@ -23,6 +23,7 @@ ints one by one too (torch.ones(2, 3), x.view(2, 3)), as PyTorch's does.
 from __future__ import annotations
 
 from .errors import FORMS_MESSAGE_CHARS, TYPE, GradvizError
+from .rng import TorchGenerator
 from .tensor import Tensor
 
 MISSING = object()
@@ -56,18 +57,20 @@ KINDS = {
     # (the items are left to gradviz's function: cat's own error names one)
     "Tensors": lambda v: isinstance(v, (tuple, list)),
     "Scalars": lambda v: isinstance(v, (tuple, list)),
+    "Generator": lambda v: v.__class__ is TorchGenerator,
 }
 PLAIN = (int, float, bool, str, tuple, list)
 NUMBERS = (int, float, bool, complex)
 # the kind each of PyTorch's type words is checked as (the others: any value)
 TYPE_KINDS = {"bool": "bool", "int": "int", "tuple of ints": "ints", "torch.dtype": "dtype",
               "Tensor": "Tensor", "Number": "Number", "tuple of Tensors": "Tensors",
-              "tuple of Scalars": "Scalars", "float": "float", "str": "str"}
+              "tuple of Scalars": "Scalars", "float": "float", "str": "str",
+              "torch.Generator": "Generator"}
 # how PyTorch's messages name each kind
 KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "torch.dtype",
               "Tensor": "Tensor", "Number": "Number", "Tensor+": "Tensor",
               "Tensors": "tuple of Tensors", "Scalars": "tuple of Scalars", "float": "float",
-              "str": "str"}
+              "str": "str", "Generator": "torch.Generator"}
 
 
 def _is_int_list(v) -> bool:

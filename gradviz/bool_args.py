@@ -35,7 +35,8 @@ OPTIONS = "*, Tensor out = None, " + _FACTORY
 LIKE_OPTIONS = "*, torch.memory_format memory_format = None, " + _FACTORY
 NEW_OPTIONS = ("*, torch.dtype dtype = None, torch.device device = None, "
                "bool? requires_grad = False, torch.layout layout = None, bool? pin_memory = False")
-GENERATOR = "*, torch.Generator generator, "
+# (a generator of None is the default one: "?", which PyTorch does not print)
+GENERATOR = "*, torch.Generator? generator, "
 
 
 def _reduction(dim: str) -> tuple:

@@ -54,6 +54,8 @@ BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": 
               "<<": "bitwise_left_shift", ">>": "bitwise_right_shift"}
 _IDENTITY = frozenset(("is", "is not"))
 MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
+# the dtype of the 0-dim tensor PyTorch wraps a number in, given for a Tensor
+WRAPPED_NUMBERS = {bool: np.bool_, int: np.int64, float: np.float64, complex: np.complex128}
 
 
 class UserFunction:
@@ -495,15 +497,17 @@ def _at_the_call(exc: TypeError) -> bool:
 
 
 def _argument_error(name: str, exc: TypeError, hidden: int = 1,
-                    parsed: bool = False) -> GradvizError:
+                    parsed: bool = False, call: tuple | None = None) -> GradvizError:
     """A function called with arguments it does not take, in Python's words
     for the user's call ("one_hot() got multiple values for argument
     'num_classes'", "f() takes 1 positional argument but 2 were given";
     hidden: the arguments the program does not count, functions.user_arg_counts;
-    parsed: a torch function, whose missing arguments PyTorch words its way)."""
+    parsed: a torch function, whose missing arguments PyTorch words its way;
+    call: its (impl, args, kwargs), for the argument it left out, which
+    PyTorch names before a keyword it does not take)."""
     msg = functions.user_arg_counts(functions.call_wording(exc), hidden)
     if parsed:
-        msg = functions.parser_words(name, msg)
+        msg = functions.parser_words(name, msg, call)
     return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
@@ -1897,6 +1901,8 @@ class Interpreter:
         if check_arguments is not None:
             check_arguments(args, kwargs)       # (with out=, which fn.impl does not take)
         out = kwargs.pop("out")
+        if check_arguments is not None and out.__class__ in WRAPPED_NUMBERS:
+            out = self._wrapped_number(out)
         if out.__class__ is not Tensor:
             raise GradvizError(f"{fn.name}(): argument 'out' must be Tensor, not "
                                f"{self.type_name(out)}", kind=TYPE,
@@ -1945,6 +1951,13 @@ class Interpreter:
             self.log_event("inplace", out, op=f"{fn.name}(out=)")
             return out
         return self._write_unrecorded(out, lambda: result, f"{fn.name}(out=)")
+
+    def _wrapped_number(self, v) -> Tensor:
+        """A number given as out= of a function whose forms take a number for
+        a Tensor (torch.mul(x, 2, out=5), which its check let pass): the
+        0-dim tensor PyTorch wraps it in, int64, float64, bool or complex128,
+        so that its dtype rule and its resize apply."""
+        return functions._leaf(self, np.asarray(v, WRAPPED_NUMBERS[v.__class__]), False, "out")
 
     def _check_result(self, current: Tensor, result) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
@@ -3452,7 +3465,8 @@ class Interpreter:
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name) or fn in ONE_TENSOR_RENAMED:
                     return self._one_tensor_call(fn, args, kwargs, exc)
-                raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES) from None
+                raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES,
+                                      call=(fn.impl, args, kwargs)) from None
             raise
 
     def _bad_index(self, i) -> GradvizError:
