@@ -1386,7 +1386,7 @@ class Interpreter:
             return fn.impl(self, fn.obj, *args)
         if fn.__class__ in classes.CALLABLE:
             return classes.call(self, fn, args, {})
-        raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
+        raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE)
 
     def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
         """A call of a function the program defined: its block run with its
@@ -3438,7 +3438,7 @@ class Interpreter:
                                hint="a tensor is a value, not a function: d.mean, d.variance "
                                     "and x.shape are read without ()")
         elif cls is not Function:
-            raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
+            raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
             _numpy_scalars_as_numbers(args, kwargs, fn.impl)
@@ -3462,6 +3462,9 @@ class Interpreter:
                 if cls is BoundMethod and fn.obj.__class__ is Tensor:    # (x.exp(1))
                     raise functions.method_argument_error(fn.name, fn.impl, args[1:], kwargs,
                                                           exc, looked_up) from None
+                if cls is BoundMethod and fn.name in modules.MODULE_METHODS and \
+                        modules.is_module(fn.obj):          # (Python's words name the class)
+                    raise _argument_error(f"Module.{fn.name}", exc) from None
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name) or fn in ONE_TENSOR_RENAMED:
                     return self._one_tensor_call(fn, args, kwargs, exc)
@@ -4665,7 +4668,9 @@ def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
 _OPTIM_HINT = ("check the optimizer's settings (of the kinds PyTorch's documentation gives: "
                "lr=0.01, betas=(0.9, 0.999), etas=(0.5, 1.2))")
 # the class whose __init__ PyTorch's argument errors name, where it is a base
-_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd",
+_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm",
+                **dict.fromkeys(("Dropout", "Dropout1d", "Dropout2d", "AlphaDropout"), "_DropoutNd"),
+                "InstanceNorm1d": "_InstanceNorm", "InstanceNorm2d": "_InstanceNorm",
                 "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase",
                 # (their __init__ passes its arguments on to RNNBase's)
                 "RNN": "RNNBase", "GRU": "RNNBase", "LSTM": "RNNBase"}
