@@ -434,6 +434,7 @@ def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
     spread = next((name for name in order
                    if sig.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL), None)
     skip = 1 if method else 0               # (a method's forms leave self out)
+    places += _more_places(named, len(places), overloads, skip)
     renames = {}
     for form in overloads:
         for i, p in enumerate(form.params):
@@ -446,6 +447,23 @@ def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
                 if target and name != target and name not in sig.parameters:
                     renames[name] = target
     return renames
+
+
+def _more_places(named: list, start: int, overloads: tuple, skip: int) -> list:
+    """gradviz's names of the positional places from start on while PyTorch
+    names no other place so (addmm's mat1 is gradviz's first; hsplit's
+    sections and indices its indices_or_sections): the first name PyTorch
+    gives another place ends them."""
+    at: dict = {}
+    for form in overloads:
+        for i, p in enumerate(form.params):
+            at.setdefault(p.name, set()).add(i + skip)
+    more = []
+    for i, name in enumerate(named[start:], start):
+        if at.get(name, {i}) != {i}:
+            break
+        more.append(name)
+    return more
 
 
 def _bool_slots(sig: inspect.Signature, overloads: tuple) -> dict:
