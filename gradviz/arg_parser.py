@@ -8,9 +8,9 @@ could fit (its "plausible" forms): with exactly one, that form's own error
 1 to 2 positional arguments but 3 were given", "argument 'keepdim' must be
 bool, not int"), else "received an invalid combination of arguments".
 Only the arity and the kinds of argument in KINDS (bool, int, ints: an int
-or a tuple of ints, dtype, Tensor, Number, float, str, a tuple of Tensors)
-are checked here: the rest (a tuple's items, a generator, a layout) is left
-to gradviz's functions, which check it themselves.
+or a tuple of ints, dtype, Tensor, Number, float, str, a tuple of Tensors,
+a generator) are checked here: the rest (a tuple's items but the ints', a
+layout) is left to gradviz's functions, which check it themselves.
 
 A form is written as PyTorch prints it in that message: "(Tensor input,
 tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)" (a
@@ -23,6 +23,7 @@ ints one by one too (torch.ones(2, 3), x.view(2, 3)), as PyTorch's does.
 from __future__ import annotations
 
 from .errors import FORMS_MESSAGE_CHARS, TYPE, GradvizError
+from .rng import TorchGenerator
 from .tensor import Tensor
 
 MISSING = object()
@@ -43,7 +44,7 @@ KINDS = {
     "": lambda v: True,
     "bool": lambda v: v.__class__ is bool,
     "int": lambda v: v.__class__ is int or _is_int_tensor(v),
-    "ints": lambda v: v.__class__ is int or isinstance(v, (tuple, list)) or _is_tensor(v),
+    "ints": lambda v: v.__class__ is int or _is_int_list(v) or _is_tensor(v),
     "Tensor": _is_tensor,
     # (only plain values are refused: gradviz's dtypes are of several classes)
     "dtype": lambda v: v.__class__ not in PLAIN,
@@ -55,17 +56,35 @@ KINDS = {
     "Tensor+": lambda v: _is_tensor(v) or KINDS["Number"](v),
     # (the items are left to gradviz's function: cat's own error names one)
     "Tensors": lambda v: isinstance(v, (tuple, list)),
+    "Scalars": lambda v: isinstance(v, (tuple, list)),
+    "Generator": lambda v: v.__class__ is TorchGenerator,
 }
 PLAIN = (int, float, bool, str, tuple, list)
 NUMBERS = (int, float, bool, complex)
 # the kind each of PyTorch's type words is checked as (the others: any value)
 TYPE_KINDS = {"bool": "bool", "int": "int", "tuple of ints": "ints", "torch.dtype": "dtype",
               "Tensor": "Tensor", "Number": "Number", "tuple of Tensors": "Tensors",
-              "float": "float", "str": "str"}
+              "tuple of Scalars": "Scalars", "float": "float", "str": "str",
+              "torch.Generator": "Generator"}
 # how PyTorch's messages name each kind
 KIND_WORDS = {"bool": "bool", "int": "int", "ints": "tuple of ints", "dtype": "torch.dtype",
               "Tensor": "Tensor", "Number": "Number", "Tensor+": "Tensor",
-              "Tensors": "tuple of Tensors", "float": "float", "str": "str"}
+              "Tensors": "tuple of Tensors", "Scalars": "tuple of Scalars", "float": "float",
+              "str": "str", "Generator": "torch.Generator"}
+
+
+def _is_int_list(v) -> bool:
+    """A tuple or list PyTorch's parser takes for a tuple of ints: it looks
+    at the first item only (the others are checked as it reads them, by
+    gradviz's function here)."""
+    if not isinstance(v, (tuple, list)):
+        return False
+    return not v or v[0].__class__ is int or _is_int_tensor(v[0]) or _is_numpy_int(v[0])
+
+
+def _is_numpy_int(v) -> bool:
+    # (an array of gradviz's numpy is left to gradviz's function)
+    return _is_numpy(v) or v.__class__.__module__ == "numpy" and hasattr(v, "__index__")
 
 
 def _is_int_tensor(v) -> bool:
@@ -140,7 +159,10 @@ def check(fname: str, overloads: tuple, args: tuple, kw: dict, seen: set) -> Non
         (*map(_looked_at, args),)
     if pattern in seen:
         return
-    if any(parse(fname, form, args, kw, raise_error=False) for form in overloads):
+    taken = next((form for form in overloads if parse(fname, form, args, kw, raise_error=False)),
+                 None)
+    if taken is not None:
+        _unpack_ints(fname, taken, args, kw)
         if len(seen) < SEEN_MAX:
             seen.add(pattern)
         return
@@ -159,10 +181,42 @@ def check(fname: str, overloads: tuple, args: tuple, kw: dict, seen: set) -> Non
 
 def _looked_at(v):
     """What a check reads of v: its class, and of a tensor whether it is
-    one number (which PyTorch takes for a Number, an int if an integer)."""
+    one number (which PyTorch takes for a Number, an int if an integer), of
+    a tuple or list whether its items all pass for ints."""
     if v.__class__ is Tensor:
         return v.data.ndim == 0 and not v.requires_grad, v.data.dtype.kind
+    if v.__class__ in (tuple, list):
+        return v.__class__, all(map(_int_item, v))
     return v.__class__
+
+
+def _int_item(v) -> bool:
+    """An item PyTorch reads into a tuple of ints (past the first, which
+    its parser has looked at: a bool too; a tensor is left to gradviz)."""
+    return v.__class__ in (int, bool) or _is_tensor(v) or _is_numpy_int(v)
+
+
+def _unpack_ints(fname: str, form: Form, args: tuple, kw: dict) -> None:
+    """PyTorch's TypeError for a tuple of ints of the form taken whose items
+    after the first are not all ints (found as it reads them, after the
+    parse: 'failed to unpack the object at pos 2', counted from 1)."""
+    for i, p in enumerate(form.params):
+        if p.kind != "ints":
+            continue
+        if form.varargs and i == 0 and args and _is_int(args[0]):
+            v = args                            # (x.view(2, 1.5): the ints one by one)
+        elif i < len(args) and not p.kwonly:
+            v = args[i]
+        else:
+            v = next((kw[a] for a in p.aliases if a in kw), None)
+        if v.__class__ not in (tuple, list):
+            continue
+        bad = next((at for at, item in enumerate(v) if not _int_item(item)), None)
+        if bad is not None:
+            from .functions import parsed_type_name
+            raise _error(f"{fname}(): argument '{p.name}' failed to unpack the object at pos "
+                         f'{bad + 1} with error "type must be tuple of ints,but got '
+                         f'{parsed_type_name(v[bad])}"')
 
 
 def parse(fname: str, form: Form, args: tuple, kw: dict, raise_error: bool) -> bool:
@@ -204,8 +258,11 @@ def _wrong_type(fname: str, p: Param, v, pos):
     if p.kind == "bool":
         bool_arg(fname, p.name, v, pos)
     where = f" (position {pos})" if pos else ""
+    # (a tuple or list whose first item is no int: PyTorch names that item's type)
+    got = f"but found element of type {parsed_type_name(v[0])} at pos 0" if \
+        p.kind == "ints" and v.__class__ in (tuple, list) else f"not {parsed_type_name(v)}"
     raise GradvizError(f"{fname}(): argument '{p.name}'{where} must be {KIND_WORDS[p.kind]}, "
-                       f"not {parsed_type_name(v)}", kind=TYPE, hint=_type_hint(fname, p, v))
+                       f"{got}", kind=TYPE, hint=_type_hint(fname, p, v))
 
 
 def _type_hint(fname: str, p: Param, v) -> str:

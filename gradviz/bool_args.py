@@ -35,7 +35,8 @@ OPTIONS = "*, Tensor out = None, " + _FACTORY
 LIKE_OPTIONS = "*, torch.memory_format memory_format = None, " + _FACTORY
 NEW_OPTIONS = ("*, torch.dtype dtype = None, torch.device device = None, "
                "bool? requires_grad = False, torch.layout layout = None, bool? pin_memory = False")
-GENERATOR = "*, torch.Generator generator, "
+# (a generator of None is the default one: "?", which PyTorch does not print)
+GENERATOR = "*, torch.Generator? generator, "
 
 
 def _reduction(dim: str) -> tuple:
@@ -84,6 +85,17 @@ def _close() -> tuple:
                   "bool equal_nan = False)"),
             forms("(Tensor other, float rtol = 1e-05, float atol = 1e-08, "
                   "bool equal_nan = False)"))
+
+
+# x.scatter's, x.scatter_reduce's and x.index_fill's forms (their in-place
+# methods' too)
+SCATTER_METHOD = forms(*[f"(int dim, Tensor index, {value}{reduce})"
+                         for value in ("Tensor src", "Number value")
+                         for reduce in ("", ", *, str reduce")])
+SCATTER_REDUCE_METHOD = forms("(int dim, Tensor index, Tensor src, str reduce, *, "
+                              "bool include_self = True)")
+INDEX_FILL_METHOD = forms("(int dim, Tensor index, Tensor value)",
+                          "(int dim, Tensor index, Number value)")
 
 
 # name: (PyTorch's forms of torch.NAME, of x.NAME; None: no such form), as
@@ -209,14 +221,19 @@ TABLE = {
              forms("(Tensor other)", "(Number other)")),
     "scatter": (forms(*[f"(Tensor input, int dim, Tensor index, {value}, *, {reduce}"
                         "Tensor out = None)" for value in ("Tensor src", "Number value")
-                        for reduce in ("", "str reduce, ")]),
-                forms(*[f"(int dim, Tensor index, {value}{reduce})"
-                        for value in ("Tensor src", "Number value")
-                        for reduce in ("", ", *, str reduce")])),
+                        for reduce in ("", "str reduce, ")]), SCATTER_METHOD),
+    "scatter_": (None, SCATTER_METHOD),
+    "scatter_add": (forms("(Tensor input, int dim, Tensor index, Tensor src, *, "
+                          "Tensor out = None)"), forms("(int dim, Tensor index, Tensor src)")),
+    "scatter_add_": (None, forms("(int dim, Tensor index, Tensor src)")),
+    "scatter_reduce": (forms("(Tensor input, int dim, Tensor index, Tensor src, str reduce, *, "
+                             "bool include_self = True, Tensor out = None)"),
+                       SCATTER_REDUCE_METHOD),
+    "scatter_reduce_": (None, SCATTER_REDUCE_METHOD),
     "index_fill": (forms("(Tensor input, int dim, Tensor index, Tensor value)",
                          "(Tensor input, int dim, Tensor index, Number value)"),
-                   forms("(int dim, Tensor index, Tensor value)",
-                         "(int dim, Tensor index, Number value)")),
+                   INDEX_FILL_METHOD),
+    "index_fill_": (None, INDEX_FILL_METHOD),
     "narrow": (forms("(Tensor input, int dim, Tensor start, int length)",
                      "(Tensor input, int dim, int start, int length)"),
                forms("(int dim, Tensor start, int length)", "(int dim, int start, int length)")),
@@ -257,7 +274,71 @@ TABLE = {
     **{name: (forms(f"(Tensor input, {GENERATOR}{LIKE_OPTIONS[3:]})",
                     f"(Tensor input, {LIKE_OPTIONS})"), None)
        for name in ("rand_like", "randn_like")},
+    "logspace": (forms(*[f"({start} start, {end} end, int steps, float base = 10.0, {OPTIONS})"
+                         for start, end in (("Tensor", "Tensor"), ("Number", "Tensor"),
+                                            ("Tensor", "Number"), ("Number", "Number"))]), None),
+    # (a Number first: "self"; the method takes a Number or a Tensor)
+    **{name: (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                    "(Number self, Tensor other)",
+                    "(Tensor input, Number other, *, Tensor out = None)"),
+              forms("(Tensor other)", "(Number other)"))
+       for name in ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+                    "bitwise_right_shift")},
+    "copysign": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                       "(Tensor input, Number other, *, Tensor out = None)"),
+                 forms("(Tensor other)", "(Number other)")),
+    "rsub": (forms("(Tensor input, Tensor other, *, Number alpha = 1)",
+                   "(Tensor input, Number other, Number alpha = 1)"), None),
+    "xlogy_": (forms("(Tensor input, Tensor other)", "(Tensor input, Number other)"),
+               forms("(Tensor other)", "(Number other)")),
+    "isin": (forms(*[f"({first}, {second}, *, bool assume_unique = False, bool invert = False, "
+                     "Tensor out = None)"
+                     for first, second in (("Tensor elements", "Tensor test_elements"),
+                                           ("Number element", "Tensor test_elements"),
+                                           ("Tensor elements", "Number test_element"))]), None),
+    # (spacing's tuple of Scalars: a tuple or list, its items left to gradient)
+    "gradient": (forms("(Tensor input, *, tuple of ints dim, int edge_order = 1)",
+                       "(Tensor input, *, Number spacing, tuple of ints dim, int edge_order = 1)",
+                       "(Tensor input, *, Number spacing = None, int dim = None, "
+                       "int edge_order = 1)",
+                       *[f"(Tensor input, *, tuple of {items} spacing, {dim}, int edge_order = 1)"
+                         for items in ("Scalars", "Tensors")
+                         for dim in ("int dim = None", "tuple of ints dim")]), None),
+    "tensor_split": (forms("(Tensor input, tuple of ints indices, int dim = 0)",
+                           "(Tensor input, Tensor tensor_indices_or_sections, int dim = 0)",
+                           "(Tensor input, int sections, int dim = 0)"),
+                     forms("(tuple of ints indices, int dim = 0)",
+                           "(Tensor tensor_indices_or_sections, int dim = 0)",
+                           "(int sections, int dim = 0)")),
+    **{name: (forms("(Tensor input, int sections)", "(Tensor input, tuple of ints indices)"),
+              forms("(int sections)", "(tuple of ints indices)"))
+       for name in ("hsplit", "vsplit", "dsplit")},
+    **{name: (forms("(Tensor input, int source, int destination)",
+                    "(Tensor input, tuple of ints source, tuple of ints destination)"),
+              forms("(int source, int destination)",
+                    "(tuple of ints source, tuple of ints destination)"))
+       for name in ("movedim", "moveaxis")},
+    **{name: (forms(f"(Tensor input, int {a}, int {b})"), forms(f"(int {a}, int {b})"))
+       for name, a, b in (("swapaxes", "axis0", "axis1"), ("swapdims", "dim0", "dim1"))},
+    "rot90": (forms("(Tensor input, int k = 1, tuple of ints dims = (0,1))"),
+              forms("(int k = 1, tuple of ints dims = (0,1))")),
+    # (the deprecated forms put beta, and alpha, first)
+    "addmm": (forms("(Tensor input, Tensor mat1, Tensor mat2, *, Number beta = 1, "
+                    "Number alpha = 1, Tensor out = None)",
+                    "(Tensor input, Tensor mat1, Tensor mat2, torch.dtype out_dtype, *, "
+                    "Number beta = 1, Number alpha = 1, Tensor out = None)"),
+              forms("(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = 1)",
+                    deprecated=("(Number beta, Number alpha, Tensor mat1, Tensor mat2)",
+                                "(Number beta, Tensor mat1, Tensor mat2)"))),
 }
+
+# torch.nn.functional's functions (torch.NAME's too) checked as PyTorch's
+# parser does: their forms
+_CONV = ("(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
+         "{padding}, tuple of ints dilation = 1, int groups = 1)")
+NN = {name: forms(_CONV.format(padding="tuple of ints padding = 0"),
+                  _CONV.format(padding='str padding = "valid"'))
+      for name in ("conv1d", "conv2d")}
 
 # torch.linalg's functions whose arguments are checked as PyTorch's parser
 # does (the interpreter's torch.linalg module takes these):
@@ -287,7 +368,13 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
                                   "bool hermitian = False, Tensor out = None)"
                                   for kind in ("Tensor", "float")],
                                 *[f"(Tensor input, {kind} tol, bool hermitian = False, *, "
-                                  "Tensor out = None)" for kind in ("Tensor", "float")]))}
+                                  "Tensor out = None)" for kind in ("Tensor", "float")])),
+          "pinv": (F.LINALG["pinv"], "linalg_pinv",
+                   forms(*[f"(Tensor input, *, {kind} atol = None, {kind} rtol = None, "
+                           "bool hermitian = False, Tensor out = None)"
+                           for kind in ("Tensor", "float")],
+                         *[f"(Tensor input, {kind} rcond, bool hermitian = False, *, "
+                           "Tensor out = None)" for kind in ("Tensor", "float")]))}
 
 
 def install() -> None:
@@ -297,6 +384,10 @@ def install() -> None:
             F.FUNCTIONS[name] = checked(F.FUNCTIONS[name], name, function_forms, method=False)
         if method_forms:
             F.METHODS[name] = checked(F.METHODS[name], name, method_forms, method=True)
+    for name, overloads in NN.items():
+        # (torch.conv2d is F.conv2d: one check for both)
+        function = checked(F.NN_FUNCTIONAL[name], name, overloads, method=False)
+        F.NN_FUNCTIONAL[name] = F.FUNCTIONS[name] = function
 
 
 def linalg_function(name: str):
@@ -343,6 +434,7 @@ def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
     spread = next((name for name in order
                    if sig.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL), None)
     skip = 1 if method else 0               # (a method's forms leave self out)
+    places += _more_places(named, len(places), overloads, skip)
     renames = {}
     for form in overloads:
         for i, p in enumerate(form.params):
@@ -355,6 +447,23 @@ def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
                 if target and name != target and name not in sig.parameters:
                     renames[name] = target
     return renames
+
+
+def _more_places(named: list, start: int, overloads: tuple, skip: int) -> list:
+    """gradviz's names of the positional places from start on while PyTorch
+    names no other place so (addmm's mat1 is gradviz's first; hsplit's
+    sections and indices its indices_or_sections): the first name PyTorch
+    gives another place ends them."""
+    at: dict = {}
+    for form in overloads:
+        for i, p in enumerate(form.params):
+            at.setdefault(p.name, set()).add(i + skip)
+    more = []
+    for i, name in enumerate(named[start:], start):
+        if at.get(name, {i}) != {i}:
+            break
+        more.append(name)
+    return more
 
 
 def _bool_slots(sig: inspect.Signature, overloads: tuple) -> dict:

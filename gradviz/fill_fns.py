@@ -18,9 +18,6 @@ from .ops import OPS
 def f_fill(rt, input, value):
     """A tensor of input's shape and dtype holding value (a number, or a 0-d
     tensor whose gradient is the sum of the result's)."""
-    if not F.is_tensor(input) or not (F.is_tensor(value) or value.__class__ in (int, float, bool)):
-        raise F.invalid_combination("fill", [input, value],
-                                    hint="torch.fill(x, 0.5) or torch.fill(x, torch.tensor(0.5))")
     if F.is_tensor(value):
         if value.data.ndim:
             raise GradvizError(f"fill_ only supports 0-dimension value tensor but got tensor "
@@ -69,11 +66,16 @@ def f_range(rt, start, end, step=1, *, out=None, dtype=None, layout=None, device
     return t
 
 
+# PyTorch's forms of torch.fill and torch.fill_ (a Tensor value or a Number)
+FILL_FORMS = forms("(Tensor input, Tensor value)", "(Tensor input, Number value)")
+
 FUNCTIONS = {
-    "fill": f_fill,
+    "fill": checked(f_fill, "fill", FILL_FORMS, method=False),
     "range": checked(f_range, "range", forms(f"(Number start, Number end, Number step = 1, {OPTIONS})"), method=False),
 }
 
 
 def install() -> None:
     F.FUNCTIONS.update(FUNCTIONS)
+    # (torch.fill_, alias_fns's wrapper of x.fill_, with its forms' errors)
+    F.FUNCTIONS["fill_"] = checked(F.FUNCTIONS["fill_"], "fill_", FILL_FORMS, method=False)

@@ -672,15 +672,37 @@ PARSED_NN_FUNCTIONAL = frozenset("""
 _PY_MISSING = r"^missing \d+ required (?:positional|keyword-only) arguments?: "
 
 
-def parser_words(name: str, msg: str) -> str:
+def parser_words(name: str, msg: str, call: tuple | None = None) -> str:
     """Python's message for a call of torch's NAME that left out arguments
     (after "NAME() "), in PyTorch's argument parser's words where its
-    parser reads NAME's arguments."""
-    if name in PYTHON_LEVEL or not re.match(_PY_MISSING, msg):
+    parser reads NAME's arguments. call: (impl, args, kwargs) of a call
+    with a keyword impl does not take, where the parser, reading the
+    arguments in order, finds a required one left out first."""
+    if name in PYTHON_LEVEL:
+        return msg
+    if call is not None and msg.startswith(("got an unexpected keyword", "got multiple values")):
+        missing = _left_out(*call)
+        return arg_parser.missing_words(missing) if missing else msg
+    if not re.match(_PY_MISSING, msg):
         return msg
     # (gradviz's x is the parser's input)
     return arg_parser.missing_words(["input" if n == "x" else n
                                      for n in re.findall(r"'([^']*)'", msg.split(": ", 1)[1])])
+
+
+def _left_out(impl, args: list, kwargs: dict) -> list:
+    """The required arguments of impl (after rt) from the first the call
+    left out on, as PyTorch's parser lists them; [] when none was left out."""
+    try:
+        params = list(inspect.signature(impl).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return []
+    required = [(i, p.name) for i, p in enumerate(params) if p.default is p.empty and
+                p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    first = next((i for i, name in required if i >= len(args) and name not in kwargs), None)
+    if first is None:
+        return []
+    return ["input" if name == "x" else name for i, name in required if i >= first]
 
 
 # torch's functions of one tensor and nothing else (exp(Tensor input, *,
@@ -1095,14 +1117,21 @@ def f_eye(rt, n, m=None, dtype=None, requires_grad=False):
     return _leaf(rt, np.eye(*shape, dtype=_dtype_arg(dtype) or rt.tape.default_dtype), requires_grad, "eye")
 
 
+def range_end(fname: str, v, which: str):
+    """linspace's or logspace's start or end as a number: a tensor's one
+    value (PyTorch's forms take a 0-dim tensor there; the argument check
+    has already refused what is neither a number nor a tensor)."""
+    if not is_tensor(v):
+        return v
+    if v.data.ndim:
+        raise GradvizError(f"{fname} only supports 0-dimensional start and end tensors, but got "
+                           f"{which} with {v.data.ndim} dimension(s).", kind=RUNTIME,
+                           hint=f"give {which} as a number, or a 0-d tensor: t.reshape(())")
+    return v.data.item()
+
+
 def f_linspace(rt, start, end, steps, dtype=None, requires_grad=False):
-    for v in (start, end):
-        if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise GradvizError(f"linspace(): start and end must be numbers, got {_describe(v)}",
-                               kind=TYPE, hint="e.g. linspace(0, 1, 5)")
-    if isinstance(steps, bool) or not isinstance(steps, int):
-        raise invalid_combination("linspace", [start, end, steps],
-                                  hint="steps is a whole number: linspace(0, 1, 5)")
+    start, end = (range_end("linspace", v, which) for v, which in ((start, "start"), (end, "end")))
     _shape_args(rt, (steps,), "linspace", None)
     dt = np.dtype(_dtype_arg(dtype) or rt.tape.default_dtype)
     if dt.kind != "f" or steps < 2:
@@ -1786,6 +1815,10 @@ def f_norm(rt, input, p=2, dim=None, keepdim=False):       # (torch.norm(input=x
     x = _need_tensor(input, "norm")
     # (torch.norm hands its keepdim on to linalg.vector_norm as the 4th argument)
     keepdim = bool_arg("linalg_vector_norm", "keepdim", keepdim, 4)
+    if p is None:                   # (torch.norm's p=None is its 2-norm)
+        p = 2
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None                  # (vector_norm's empty dim list: all the dims)
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
         return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
@@ -1823,6 +1856,10 @@ def f_linalg_norm(rt, A, ord=None, dim=None, keepdim=False):
     """torch.linalg.norm: a vector norm, or with ord= on a matrix (dim of two
     dims, or a 2-D input) a matrix norm."""
     A = _need_tensor(A, "linalg.norm")
+    if isinstance(dim, (tuple, list)) and len(dim) not in (1, 2):
+        raise GradvizError("linalg.norm: If dim is specified, it must be of length 1 or 2. Got "
+                           f"{list(dim)}", kind=RUNTIME,
+                           hint="a vector norm over one dim, or a matrix norm over two")
     if ord is None:
         return f_norm(rt, A, 2, dim, keepdim)
     matrix = (dim is None and A.data.ndim == 2) or (isinstance(dim, (tuple, list))

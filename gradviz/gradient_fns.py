@@ -7,7 +7,7 @@ per dim; PyTorch's coordinate tensors are not supported here."""
 from __future__ import annotations
 
 from . import functions as F
-from .errors import GradvizError, RUNTIME, VALUE
+from .errors import GradvizError, RUNTIME, TYPE, VALUE
 from .special_fns import _scalar_overload
 
 
@@ -41,12 +41,18 @@ def _spacings(spacing, n: int, dim_given: bool) -> list:
     return [spacing] * n
 
 
-def _check_spacing(x, spacing) -> None:
-    numbers = spacing if isinstance(spacing, (list, tuple)) else [spacing]
-    if spacing is not None and not all(
-            F.is_tensor(s) or isinstance(s, (int, float)) for s in numbers):
-        raise F.invalid_combination("gradient", [x], keywords={"spacing": spacing},
-                                    hint="spacing is a number, or one per dim")
+def _check_spacing(spacing) -> None:
+    """A list of spacings that are not all numbers: PyTorch reads it as its
+    form of a tuple of Tensors, and names the first item that is not one
+    (the argument check has refused a spacing that is no list or number)."""
+    if not isinstance(spacing, (list, tuple)) or all(
+            isinstance(s, (int, float)) for s in spacing):
+        return
+    at = next((i for i, s in enumerate(spacing) if not F.is_tensor(s)), None)
+    if at is not None:
+        raise GradvizError(f"expected Tensor as element {at} in argument 1, but got "
+                           f"{F.parsed_type_name(spacing[at])}", kind=TYPE,
+                           hint="spacing is a number, or one per dim")
 
 
 def _slice(rt, x, d: int, start, stop=None):
@@ -81,12 +87,9 @@ def _along(rt, x, d: int, dx, edge_order: int):
     return F.FUNCTIONS["cat"](rt, [before, centre, after], d)
 
 
-def f_gradient(rt, input, *args, spacing=None, dim=None, edge_order=1):
+def f_gradient(rt, input, *, spacing=None, dim=None, edge_order=1):
     x = F._need_tensor(input, "gradient", 1, "input")
-    if args:                # (every argument after the input is a keyword)
-        raise F.invalid_combination("gradient", [x, *args],
-                                    hint="name them: torch.gradient(x, spacing=2.0, dim=0)")
-    _check_spacing(x, spacing)
+    _check_spacing(spacing)
     dims = _dims(x, dim)
     steps = _spacings(spacing, len(dims), dim is not None)
     if edge_order not in (1, 2) or isinstance(edge_order, bool):

@@ -56,6 +56,8 @@ BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": 
               "<<": "bitwise_left_shift", ">>": "bitwise_right_shift"}
 _IDENTITY = frozenset(("is", "is not"))
 MAX_CALL_DEPTH = 100    # calls of the program's functions inside one another
+# the dtype of the 0-dim tensor PyTorch wraps a number in, given for a Tensor
+WRAPPED_NUMBERS = {bool: np.bool_, int: np.int64, float: np.float64, complex: np.complex128}
 
 
 class UserFunction:
@@ -497,15 +499,17 @@ def _at_the_call(exc: TypeError) -> bool:
 
 
 def _argument_error(name: str, exc: TypeError, hidden: int = 1,
-                    parsed: bool = False) -> GradvizError:
+                    parsed: bool = False, call: tuple | None = None) -> GradvizError:
     """A function called with arguments it does not take, in Python's words
     for the user's call ("one_hot() got multiple values for argument
     'num_classes'", "f() takes 1 positional argument but 2 were given";
     hidden: the arguments the program does not count, functions.user_arg_counts;
-    parsed: a torch function, whose missing arguments PyTorch words its way)."""
+    parsed: a torch function, whose missing arguments PyTorch words its way;
+    call: its (impl, args, kwargs), for the argument it left out, which
+    PyTorch names before a keyword it does not take)."""
     msg = functions.user_arg_counts(functions.call_wording(exc), hidden)
     if parsed:
-        msg = functions.parser_words(name, msg)
+        msg = functions.parser_words(name, msg, call)
     return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
 
@@ -1385,7 +1389,7 @@ class Interpreter:
             return fn.impl(self, fn.obj, *args)
         if fn.__class__ in classes.CALLABLE:
             return classes.call(self, fn, args, {})
-        raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
+        raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE)
 
     def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
         """A call of a function the program defined: its block run with its
@@ -1900,6 +1904,8 @@ class Interpreter:
         if check_arguments is not None:
             check_arguments(args, kwargs)       # (with out=, which fn.impl does not take)
         out = kwargs.pop("out")
+        if check_arguments is not None and out.__class__ in WRAPPED_NUMBERS:
+            out = self._wrapped_number(out)
         if out.__class__ is not Tensor:
             raise GradvizError(f"{fn.name}(): argument 'out' must be Tensor, not "
                                f"{self.type_name(out)}", kind=TYPE,
@@ -1951,6 +1957,13 @@ class Interpreter:
             self.log_event("inplace", out, op=f"{fn.name}(out=)")
             return out
         return self._write_unrecorded(out, lambda: result, f"{fn.name}(out=)")
+
+    def _wrapped_number(self, v) -> Tensor:
+        """A number given as out= of a function whose forms take a number for
+        a Tensor (torch.mul(x, 2, out=5), which its check let pass): the
+        0-dim tensor PyTorch wraps it in, int64, float64, bool or complex128,
+        so that its dtype rule and its resize apply."""
+        return functions._leaf(self, np.asarray(v, WRAPPED_NUMBERS[v.__class__]), False, "out")
 
     def _check_result(self, current: Tensor, result) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
@@ -3431,7 +3444,7 @@ class Interpreter:
                                hint="a tensor is a value, not a function: d.mean, d.variance "
                                     "and x.shape are read without ()")
         elif cls is not Function:
-            raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
+            raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
             _numpy_scalars_as_numbers(args, kwargs, fn.impl)
@@ -3455,10 +3468,14 @@ class Interpreter:
                 if cls is BoundMethod and fn.obj.__class__ is Tensor:    # (x.exp(1))
                     raise functions.method_argument_error(fn.name, fn.impl, args[1:], kwargs,
                                                           exc, looked_up) from None
+                if cls is BoundMethod and fn.name in modules.MODULE_METHODS and \
+                        modules.is_module(fn.obj):          # (Python's words name the class)
+                    raise _argument_error(f"Module.{fn.name}", exc) from None
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name) or fn in ONE_TENSOR_RENAMED:
                     return self._one_tensor_call(fn, args, kwargs, exc)
-                raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES) from None
+                raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES,
+                                      call=(fn.impl, args, kwargs)) from None
             raise
 
     def _bad_index(self, i) -> GradvizError:
@@ -4657,7 +4674,9 @@ def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
 _OPTIM_HINT = ("check the optimizer's settings (of the kinds PyTorch's documentation gives: "
                "lr=0.01, betas=(0.9, 0.999), etas=(0.5, 1.2))")
 # the class whose __init__ PyTorch's argument errors name, where it is a base
-_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm", "Dropout": "_DropoutNd",
+_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm",
+                **dict.fromkeys(("Dropout", "Dropout1d", "Dropout2d", "AlphaDropout"), "_DropoutNd"),
+                "InstanceNorm1d": "_InstanceNorm", "InstanceNorm2d": "_InstanceNorm",
                 "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase",
                 # (their __init__ passes its arguments on to RNNBase's)
                 "RNN": "RNNBase", "GRU": "RNNBase", "LSTM": "RNNBase"}

@@ -271,6 +271,11 @@ def _pinv_input(A, fname):
     return A
 
 
+def _number(v):
+    """A tolerance given as a number or a one-number tensor, as a number."""
+    return v.data.item() if v.__class__ is Tensor and v.data.size == 1 else v
+
+
 def _tolerances(atol, rtol):
     for name, v in (("atol", atol), ("rtol", rtol)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
@@ -279,8 +284,10 @@ def _tolerances(atol, rtol):
     return atol, rtol
 
 
-def f_pinv(rt, A, *, atol=None, rtol=None, hermitian=False):
+def f_pinv(rt, A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     A = _pinv_input(A, "linalg_pinv")
+    if rcond is not None:           # (PyTorch's older form: rcond a relative tolerance)
+        atol, rtol = 0.0, _number(rcond)
     atol, rtol = _tolerances(atol, rtol)
     return rt.apply(OPS["linalg_pinv"], (A,), {"atol": atol, "rtol": rtol})
 
@@ -300,8 +307,10 @@ def _rank(a, atol, rtol):
     return np.sum(s > np.maximum(atol or 0.0, rtol * top), axis=-1).astype(np.int64)
 
 
-def f_matrix_rank(rt, A, *, atol=None, rtol=None, hermitian=False):
+def f_matrix_rank(rt, A, tol=None, hermitian=False, *, atol=None, rtol=None):
     A = _need_tensor(A, "linalg_matrix_rank", 1, "A")
+    if tol is not None:             # (PyTorch's older form: tol an absolute tolerance)
+        atol, rtol = _number(tol), 0.0
     if A.data.ndim < 2:
         raise GradvizError("torch.linalg.matrix_rank: The input tensor input must have at least "
                            "2 dimensions.", kind=RUNTIME, hint="a matrix has two dims")

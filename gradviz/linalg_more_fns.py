@@ -158,13 +158,8 @@ def f_logspace(rt, start, end, steps, base=10.0, *, dtype=None, requires_grad=Fa
     """base ** linspace(start, end, steps), as PyTorch's CPU kernel computes
     it: in double, pow(base, start + step * i) for the first half and
     pow(base, end - step * (steps - 1 - i)) for the rest, then cast."""
-    for v in (start, end):
-        if F.is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise F.invalid_combination("logspace", [start, end, steps],
-                                        hint="e.g. torch.logspace(0, 2, 5)")
-    if isinstance(steps, bool) or not isinstance(steps, int):
-        raise F.invalid_combination("logspace", [start, end, steps],
-                                    hint="steps is a whole number: logspace(0, 2, 5)")
+    start, end = (F.range_end("logspace", v, which) for v, which in ((start, "start"),
+                                                                     (end, "end")))
     if steps < 0:
         raise GradvizError("number of steps must be non-negative", kind=RUNTIME,
                            hint="steps counts the points: 0 or more")

@@ -129,13 +129,10 @@ def copy_hooks(rt, pairs) -> None:
                                  for k, v in entry.items()}, "module": new}
 
 
-def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> RemovableHandle:
-    """item (its hook first) into the table hooks, with a new handle."""
-    from .functions import f_callable
-    hook = item[0] if item.__class__ is tuple else item
-    if not f_callable(rt, hook):
-        raise GradvizError(f"'{rt.type_name(hook)}' object is not callable", kind=TYPE,
-                           hint=f"register a function: {hint}")
+def _add(rt, hooks: dict, item, prepend: bool) -> RemovableHandle:
+    """item (its hook first) into the table hooks, with a new handle. (A
+    hook that is not callable is taken, as PyTorch takes it: calling it
+    fails, when the module runs.)"""
     hid = rt.hook_ids
     rt.hook_ids += 1
     if prepend:
@@ -150,8 +147,7 @@ def _add(rt, hooks: dict, item, prepend: bool, hint: str) -> RemovableHandle:
 
 def _register(kind: str):
     def register(rt, module, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        return _add(rt, _hooks(rt, module)[kind], (hook, bool(with_kwargs)), prepend,
-                    "def hook(module, args, output): ...")
+        return _add(rt, _hooks(rt, module)[kind], (hook, bool(with_kwargs)), prepend)
     register.__name__ = f"register_forward_{'pre_' if kind == 'pre' else ''}hook"
     return register
 
@@ -170,9 +166,7 @@ def _register_backward(kind: str, name: str):
                                    hint="register_backward_hook is the deprecated one: remove "
                                         "its hooks and use register_full_backward_hook only")
             entry["full"] = full
-        return _add(rt, entry[kind], hook, prepend,
-                    "def hook(module, grad_input, grad_output): ..." if kind != "bwpre" else
-                    "def hook(module, grad_output): ...")
+        return _add(rt, entry[kind], hook, prepend)
     if kind == "bwold":
         # (the deprecated one takes no prepend=)
         def register_old(rt, module, hook):

@@ -1633,6 +1633,12 @@ METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
            "named_modules": _named_modules}
 
 
+# the methods nn.Module itself defines, which PyTorch's argument errors name
+# Module.NAME() (forward is each class's own)
+MODULE_METHODS = (frozenset(METHODS) - {"forward"}) | frozenset(module_hooks.METHODS) | \
+    frozenset(("to", "register_buffer"))
+
+
 def _extend(rt, m, modules):
     """ml.extend(modules): each appended; returns ml (PyTorch's TypeError
     for what is not iterable)."""

@@ -271,6 +271,13 @@ def _too_deep(tok: tuple) -> GradvizError:
                   "assignments", LIMIT)
 
 
+# the tokens an expression may start with after another one (Python's
+# "Perhaps you forgot a comma?"), and the soft keywords, which it leaves out
+_EXPRESSION_STARTS = frozenset((NAME, NUMBER, STRING, FSTRING, "{", "~", "...", "None", "True",
+                                "False", "lambda", "not", "await"))
+SOFT_KEYWORDS = frozenset(("match", "case", "_", "type"))
+
+
 class _Parser:
     __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named", "annotated")
 
@@ -292,8 +299,14 @@ class _Parser:
         return _new(Span, (first[3], first[4], last[3], last[5]))
 
     def expected(self, what: str, opener: tuple | None = None,
-                 hint: str | None = None) -> GradvizError:
-        """An error at the current token, which is not ``what``."""
+                 hint: str | None = None, items: bool = False) -> GradvizError:
+        """An error at the current token, which is not ``what`` (items: the
+        ',' or closing bracket after an item of a call, a display or an
+        index, where Python may say a comma is missing)."""
+        if items:
+            missing = self._comma_missing()
+            if missing is not None:
+                return missing
         tok, prev = self.toks[self.i], self.toks[self.i - 1]
         kind = tok[0]
         where = f" to close '{opener[1]}' opened at line {opener[3]} col {opener[4]}" \
@@ -313,6 +326,61 @@ class _Parser:
             hint = f"close the '{opener[1]}' here, or separate the items with ','" if opener \
                 else "check this spot against Python syntax"
         return _error(tok, f"expected {what}{where}, found {lexer.describe(tok)}", hint)
+
+    def _comma_missing(self) -> GradvizError | None:
+        """Python's "invalid syntax. Perhaps you forgot a comma?" for two
+        expressions side by side in brackets (f(a b), [x 1]), spanning both;
+        None where Python says otherwise: the first starts with a name and a
+        string (a"s": a string prefix), a soft keyword, or is print or exec
+        (its own message), or the item is a comprehension's (`in a b`)."""
+        toks, i = self.toks, self.i
+        tok = toks[i]
+        if tok[0] not in _EXPRESSION_STARTS:
+            return None
+        start = self._item_start(i)
+        if start is None:
+            return None
+        first, second = toks[start], toks[start + 1]
+        if first[0] == NAME and (second[0] in (STRING, FSTRING) or first[1] in SOFT_KEYWORDS or
+                                 first[1] in ("print", "exec") and start == i - 1):
+            return None
+        end = self._expression_end(i)
+        return GradvizError("invalid syntax. Perhaps you forgot a comma?", kind=SYNTAX,
+                            span=Span(first[3], first[4], end[3], end[5]),
+                            hint="separate the items with ','")
+
+    def _item_start(self, i: int) -> int | None:
+        """The index of the first token of the expression that ends before
+        token i (back to a ',', '=', ':', 'else', '*' or the open bracket at
+        its level); None in a comprehension's or a lambda's clause."""
+        toks, depth, j = self.toks, 0, i - 1
+        while j > 0:
+            kind = toks[j][0]
+            if kind in (")", "]", "}"):
+                depth += 1
+            elif kind in ("(", "[", "{"):
+                if depth == 0:
+                    return j + 1
+                depth -= 1
+            elif depth == 0 and kind in (",", "=", ":", "*", "**", "else", "if"):
+                return j + 1
+            elif depth == 0 and kind in ("in", "for", "lambda"):
+                return None
+            j -= 1
+        return None
+
+    def _expression_end(self, i: int) -> tuple:
+        """The last token of the expression starting at token i (the error's
+        span: parsed on a copy of the position, its own errors left out)."""
+        saved = self.i
+        self.i = i
+        try:
+            self.expr()
+            return self.toks[self.i - 1]
+        except GradvizError:
+            return self.toks[i]
+        finally:
+            self.i = saved
 
     # ---- statements -------------------------------------------------------
 
@@ -1347,7 +1415,7 @@ class _Parser:
                 self.i += 1
                 return first   # keeps its own span, as in Python's ast
             else:
-                raise self.expected("',' or ')'", tok)
+                raise self.expected("',' or ')'", tok, items=True)
         else:
             self.i += 1
             items = []
@@ -1400,7 +1468,7 @@ class _Parser:
         elif toks[self.i][0] == "}":
             self.i += 1
         else:
-            raise self.expected("',' or '}'", tok)
+            raise self.expected("',' or '}'", tok, items=True)
         return DictExpr(tuple(k for k, _ in pairs), tuple(v for _, v in pairs),
                         self.span_from(tok))
 
@@ -1422,7 +1490,7 @@ class _Parser:
             self.i += 1
             return (first, *self.items(close, opener, self.starred_or_named))
         if toks[self.i][0] != close:
-            raise self.expected(f"',' or '{close}'", opener)
+            raise self.expected(f"',' or '{close}'", opener, items=True)
         self.i += 1
         return (first,)
 
@@ -1473,7 +1541,7 @@ class _Parser:
             if toks[self.i][0] == ",":
                 self.i += 1
             elif toks[self.i][0] != close:
-                raise self.expected(f"',' or '{close}'", opener)
+                raise self.expected(f"',' or '{close}'", opener, items=True)
         self.i += 1
         return out
 
@@ -1563,7 +1631,7 @@ class _Parser:
                 tok = toks[i]
             elif tok[0] != ")":
                 self.i = i
-                raise self.expected("',' or ')'", open_tok)
+                raise self.expected("',' or ')'", open_tok, items=True)
         self.i = i + 1
         node = _make(Call)
         node.func = func

@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from . import functions as F
-from . import selection, shape_fns, strides
+from . import arg_parser, selection, shape_fns, strides
+from .arg_parser import forms
 from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .functions import _dim, _need_tensor, arg_type_name, is_tensor
 from .ops.registry import broadcast_shape
@@ -195,20 +196,25 @@ def f_swapdims(rt, input, dim0, dim1):
 
 # ---- atleast_nd, hstack, vstack, dstack, column_stack ---------------------------
 
+# PyTorch's forms of atleast_1d/2d/3d (torch's wrapper gives it one
+# argument: the tensor, or the tuple of several)
+ATLEAST_FORMS = forms("(Tensor input)", "(tuple of Tensors tensors)")
+
+
 def _atleast(name: str, shape_of):
     """atleast_1d/2d/3d: one tensor gives one, several (or a list of them)
     a tuple; a tensor of enough dims is returned itself."""
-    def one(rt, t):
-        if not is_tensor(t):
-            raise F.invalid_combination(name, [t], hint=f"{name}(x) or {name}(x, y)")
-        return shape_of(rt, t)
-
     def f(rt, *tensors):
-        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-            return tuple(one(rt, t) for t in tensors[0])
-        if len(tensors) == 1:
-            return one(rt, tensors[0])
-        return tuple(one(rt, t) for t in tensors)
+        one = tensors[0] if len(tensors) == 1 else tensors
+        arg_parser.check(name, ATLEAST_FORMS, (one,), {}, set())
+        if is_tensor(one):
+            return shape_of(rt, one)
+        for i, t in enumerate(one):
+            if not is_tensor(t):
+                raise GradvizError(f"expected Tensor as element {i} in argument 0, but got "
+                                   f"{arg_type_name(t)}", kind=TYPE,
+                                   hint=f"{name}(x) or {name}(x, y): tensors only")
+        return tuple(shape_of(rt, t) for t in one)
     f.__name__ = name
     return f
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import RUNTIME, GradvizError
+from .tensor import REBASED_GRAD_FN, is_view
 
 _TYPE_NAMES = {np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor",
                np.dtype(np.int64): "torch.LongTensor", np.dtype(np.int32): "torch.IntTensor",
@@ -51,6 +52,12 @@ def short_name(grad_fn: str) -> str:
     if qualified is not None:
         return qualified
     return grad_fn.replace("Backward0", "").replace("Backward", "")
+
+
+def _was_view(t) -> bool:
+    """t is a view, or was one when it was written through (the node before
+    a write keeps a copy: the interpreter marks it was_view)."""
+    return is_view(t) or t.meta is not None and t.meta.get("was_view", False)
 
 
 class Versions:
@@ -212,7 +219,10 @@ class Versions:
         what = f"[{_TYPE_NAMES.get(data.dtype, 'torch.Tensor')} [{', '.join(map(str, data.shape))}]]"
         maker = node if own else self.latest.get(k, t)
         if maker.recorded:
-            what += f", which is output 0 of {short_name(maker.grad_fn_name)},"
+            # (a saved view: PyTorch names its grad_fn as it is now, made
+            # again on its base after the write, whichever tensor was written)
+            grad_fn = REBASED_GRAD_FN if not own and _was_view(t) else maker.grad_fn_name
+            what += f", which is output 0 of {short_name(grad_fn)},"
         used = node.span.line if node.span is not None else None
         name = t.name or "a tensor"
         if line is not None and line == used:

@@ -398,8 +398,9 @@ def test_error_format_puts_caret_under_the_span():
     with pytest.raises(GradvizError) as info:
         parse(src)
     text = info.value.format(src, "prog.txt")
-    assert text.splitlines()[0].startswith("prog.txt:2:9: error: expected ',' or ')'")
-    assert text.splitlines()[2] == "            ^"
+    # (Python's words and span: both expressions)
+    assert text.splitlines()[0] == "prog.txt:2:7: error: invalid syntax. Perhaps you forgot a comma?"
+    assert text.splitlines()[2] == "          ^^^"
 
 
 # ---- conformance programs ----------------------------------------------------
@@ -505,7 +506,8 @@ def test_indent_and_dedent_tokens():
 
 ERROR_CASES = [
     # (source, line of the error, a word the message must contain)
-    ("x = 1\ny = f(a b)\n", 2, "to close '(' opened at line 2 col 6"),
+    ("x = 1\ny = f(a b)\n", 2, "invalid syntax. Perhaps you forgot a comma?"),
+    ("x = 1\ny = f(a 'b')\n", 2, "to close '(' opened at line 2 col 6"),
     ("x = f(1,\n  2\n", 1, "never closed"),
     ("x = [1, 2)\n", 1, "does not match"),
     ("x = 1)\n", 1, "unmatched"),
@@ -571,8 +573,9 @@ ERROR_CASES = [
     ("x = {*a for a in b}\n", 1, "iterable unpacking cannot be used in comprehension"),
     ("x = {*a: 1}\n", 1, "expected ',' or '}'"),
     ("{1, 2} = 3\n", 1, "cannot assign to a set"),
-    ("x = {1: 2 3}\n", 1, "expected ',' or '}'"),
-    ("x = {1 + 2 3}\n", 1, "expected ',' or '}'"),
+    ("x = {1: 2 3}\n", 1, "invalid syntax. Perhaps you forgot a comma?"),
+    ("x = {1 + 2 3}\n", 1, "invalid syntax. Perhaps you forgot a comma?"),
+    ("x = {1: 2 if 3}\n", 1, "expected 'else'"),
     ("x = {1: 2\n", 1, "'{' was never closed"),
     ("{1: 2} = 3\n", 1, "cannot assign to a dict"),
     ("x = {k: v for k in}\n", 1, "expected an expression"),
@@ -976,3 +979,19 @@ def test_a_repeated_keyword_is_python_s_syntax_error_in_its_words():
         parse(src)
     assert (ours.value.kind, ours.value.message) == ("SyntaxError", python.value.msg)
     assert python.value.msg == "keyword argument repeated: dim"
+
+
+@pytest.mark.parametrize("src", [
+    "y = f(a b)\n", "y = [a b]\n", "y = {1: a b}\n", "y = x[a b]\n", "y = f(a, b c)\n",
+    "y = f(x + y z)\n", "y = f(b=1 c)\n", "y = f(*a b)\n", "y = f(x if c else y z)\n",
+    "y = f(a.b 'c')\n", "y = torch.ones(2 3)\n", "class A(B C):\n    pass\n",
+])
+def test_two_expressions_side_by_side_are_pythons_missing_comma(src):
+    """Python's own compile() is the reference: its words, and where its
+    span starts (the first of the two expressions)."""
+    with pytest.raises(SyntaxError) as py:
+        compile(src, "prog", "exec")
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    assert info.value.message == py.value.msg == "invalid syntax. Perhaps you forgot a comma?"
+    assert (info.value.span.line, info.value.span.col) == (py.value.lineno, py.value.offset)
