@@ -1489,8 +1489,13 @@ def _warn_alpha_first(rt, name: str, x, method: bool) -> None:
                  "Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None"))
     message = (f"This overload of {name} is deprecated:\n\t{name}({old})\nConsider using one "
                f"of the following signatures instead:\n\t{name}({new})")
+    warn_once(rt, x, message)
+
+
+def warn_once(rt, t: Tensor, message: str) -> None:
+    """A UserWarning PyTorch gives once a run (TORCH_WARN_ONCE)."""
     if not any(ev.get("message") == message for ev in rt.tape.events):
-        rt.log_event("user_warning", x, message=message)
+        rt.log_event("user_warning", t, message=message)
 
 
 def _tensors_binary(name, other_at: int = 2):
@@ -2035,13 +2040,17 @@ def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
     return sizes
 
 
-def expand_error(shape: tuple, target: tuple, dt, shown=None) -> GradvizError | None:
+def expand_error(shape: tuple, target: tuple, dt, shown=None,
+                 cpu_type=False) -> GradvizError | None:
     """PyTorch's error when shape cannot expand to target (None if it can);
-    shown: the sizes as the program gave them (-1 kept)."""
+    shown: the sizes as the program gave them (-1 kept); cpu_type: the
+    tensor named as its C++ type (CPUBoolType), as an in-place op's
+    expand of its mask names it."""
     shown = list(target) if shown is None else shown
     hint = "only axes of size 1 expand (and new leading ones)"
     if len(target) < len(shape):
-        return GradvizError(f"expand({legacy_type(dt)}{{{list(shape)}}}, size={shown}): the "
+        name = f"CPU{type_word(dt)}Type" if cpu_type else legacy_type(dt)
+        return GradvizError(f"expand({name}{{{list(shape)}}}, size={shown}): the "
                             f"number of sizes provided ({len(target)}) must be greater or equal "
                             f"to the number of dimensions in the tensor ({len(shape)})",
                             hint=hint)
