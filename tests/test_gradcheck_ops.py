@@ -768,6 +768,9 @@ INPUTS.update({
             case(anyv(4), anyv(2, 2), index=np.array([1, 1, 3, 0]), accumulate=True)],
 })
 
+# x.conj_physical_() of a real tensor (ops/complex_parts.py): a copy
+INPUTS["conj_physical_"] = [case(anyv(2, 3)), case(anyv())]
+
 # rot90, the cross product, cdist (ops/geometry.py); cdist's rows kept apart
 # (its distances are not smooth at 0), its p-norms away from p's kinks
 INPUTS.update({
