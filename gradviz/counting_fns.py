@@ -1,5 +1,6 @@
 """torch functions and tensor methods that count and look up values:
-unique, unique_consecutive, bincount, histc, searchsorted, bucketize.
+unique, unique_consecutive, bincount, histc, searchsorted, bucketize,
+nonzero_static.
 Their integer results make no node; unique's values do (ops/counting.py),
 as does bincount's with weights that require grad. Imported by
 functions.py, whose FUNCTIONS and METHODS tables they join.
@@ -11,6 +12,8 @@ import math
 import numpy as np
 
 from . import functions as F
+from .arg_parser import forms
+from .bool_args import checked
 from .errors import RUNTIME, TYPE, GradvizError
 from .forward_ad import refuse_dual
 from .functions import _dim, _need_tensor, is_tensor
@@ -226,9 +229,30 @@ def f_bucketize(rt, input, boundaries, *, out_int32=False, right=False):
     return _lookup(rt, bounds, values, bool(right), bool(out_int32), "bucketize")
 
 
+def f_nonzero_static(rt, input, *, size, fill_value=-1):
+    """x.nonzero() of a fixed number of rows: the first size of them,
+    padded with rows of fill_value (a 0-d x's rows have no columns)."""
+    x = _need_tensor(input, "nonzero_static")
+    # (the argument parser takes a 0-d integer tensor for an int)
+    size, fill_value = (int(v.data.item()) if is_tensor(v) else v for v in (size, fill_value))
+    if size < 0:
+        raise GradvizError("nonzero_static: 'size' must be an non-negative integer",
+                           kind=RUNTIME, hint="size is the number of rows the result has")
+    rows = F.FUNCTIONS["nonzero"](rt, x).data
+    out = np.full((size, rows.shape[1]), fill_value, np.int64)
+    found = min(size, len(rows))
+    out[:found] = rows[:found]
+    return F._leaf(rt, out, False, "nonzero_static")
+
+
 FUNCTIONS = {
     "unique": f_unique, "unique_consecutive": f_unique_consecutive, "bincount": f_bincount,
     "histc": f_histc, "searchsorted": f_searchsorted, "bucketize": f_bucketize,
+    "nonzero_static": checked(f_nonzero_static, "nonzero_static",
+                              forms("(Tensor input, *, int size, int fill_value = -1, "
+                                    "Tensor out = None)"), method=False),
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
            for name in ("unique", "unique_consecutive", "bincount", "histc")}
+METHODS["nonzero_static"] = checked(f_nonzero_static, "nonzero_static",
+                                    forms("(*, int size, int fill_value = -1)"), method=True)

@@ -657,7 +657,8 @@ PYTHON_LEVEL = frozenset("""
     atleast_1d atleast_2d atleast_3d block_diag broadcast_shapes broadcast_tensors cartesian_prod
     cdist chain_matmul einsum get_rng_state grad initial_seed mse_loss cross_entropy
     binary_cross_entropy is_tensor manual_seed meshgrid norm seed
-    set_default_device set_default_dtype set_printoptions set_rng_state split tensordot typename
+    set_default_device set_default_dtype get_default_device set_printoptions set_rng_state split
+    tensordot typename
     unique unique_consecutive unravel_index backward register_hook
     register_post_accumulate_grad_hook unflatten matrix_rank use_deterministic_algorithms
     are_deterministic_algorithms_enabled is_deterministic_algorithms_warn_only_enabled""".split())
@@ -1372,6 +1373,16 @@ def f_set_default_device(rt, device):
     rt.default_device = None if device is None or \
         str.__str__(device).split(":")[0] == "cpu" else device
     return None
+
+
+def f_get_default_device(rt):
+    """torch.get_default_device(): the CPU, or the device
+    set_default_device set (the CPU build fails for CUDA)."""
+    device = rt.default_device
+    if device is not None and str.__str__(device).split(":")[0] == "cuda":
+        raise GradvizError("Torch not compiled with CUDA enabled", kind="AssertionError",
+                           hint="this is a CPU build: set_default_device('cpu')")
+    return Device("cpu" if device is None else str.__str__(device))
 
 
 def _random(label, draw):
@@ -3312,6 +3323,7 @@ FUNCTIONS = {
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
     "initial_seed": f_initial_seed, "set_default_device": f_set_default_device,
+    "get_default_device": f_get_default_device,
     "set_printoptions": f_set_printoptions,
     "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
     "normal": f_normal,
