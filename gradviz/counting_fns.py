@@ -297,6 +297,23 @@ def _histogram_edges(rt, data: np.ndarray, bins, range) -> np.ndarray:
     return F._linspace(data.dtype.type(lo), data.dtype.type(hi), count + 1)
 
 
+def _histogram_weights(weight, data: np.ndarray):
+    """weight=, one for each of the input's values, of its dtype."""
+    w = _need_tensor(weight, "histogram", None, "weight")
+    if w.data.size != data.size:
+        said = (f" it should have the same shape as the input tensor excluding its innermost "
+                f"dimension, but got input with shape {[data.size, 1]} and weight with shape "
+                f"{list(w.data.shape)}", "one weight for each of x's values")
+    elif w.data.dtype != data.dtype:
+        said = (f", input tensor and weight tensor should have the same dtype, but got "
+                f"input({F.cpp_type_word(data.dtype)}), and "
+                f"weight({F.cpp_type_word(w.data.dtype)})", "convert the weights: weight.to(x.dtype)")
+    else:
+        return w
+    raise GradvizError(f"torch.histogramdd: if weight tensor is provided{said[0]}", kind=RUNTIME,
+                       hint=said[1])
+
+
 def f_histogram(rt, input, bins=100, *, range=None, weight=None, density=False):
     """torch.return_types.histogram(hist, bin_edges): how many of x's values
     (or how much of their weights) fall in each bin, a value on an inner
@@ -307,22 +324,7 @@ def f_histogram(rt, input, bins=100, *, range=None, weight=None, density=False):
         raise GradvizError(f"\"histogramdd\" not implemented for '{F.type_word(data.dtype)}'",
                            kind="NotImplementedError", hint="histogram takes floats: x.float()")
     edges = _histogram_edges(rt, data, bins, range)
-    inputs = (x,)
-    if weight is not None:
-        w = _need_tensor(weight, "histogram", None, "weight")
-        if w.data.size != data.size:
-            raise GradvizError(f"torch.histogramdd: if weight tensor is provided it should have "
-                               f"the same shape as the input tensor excluding its innermost "
-                               f"dimension, but got input with shape {[data.size, 1]} and weight "
-                               f"with shape {list(w.data.shape)}", kind=RUNTIME,
-                               hint="one weight for each of x's values")
-        if w.data.dtype != data.dtype:
-            raise GradvizError(f"torch.histogramdd: if weight tensor is provided, input tensor "
-                               f"and weight tensor should have the same dtype, but got "
-                               f"input({F.cpp_type_word(data.dtype)}), and "
-                               f"weight({F.cpp_type_word(w.data.dtype)})", kind=RUNTIME,
-                               hint="convert the weights: weight.to(x.dtype)")
-        inputs = (x, w)
+    inputs = (x,) if weight is None else (x, _histogram_weights(weight, data))
     params = {"edges": edges, "linear": not is_tensor(bins), "density": bool(density)}
     hist = rt.apply(OPS["histogram"], inputs, params)
     return F.ReturnTypes("histogram", hist, rt.apply(OPS["histogram_edges"], inputs, params),
