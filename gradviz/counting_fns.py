@@ -307,7 +307,8 @@ def _histogram_weights(weight, data: np.ndarray):
     elif w.data.dtype != data.dtype:
         said = (f", input tensor and weight tensor should have the same dtype, but got "
                 f"input({F.cpp_type_word(data.dtype)}), and "
-                f"weight({F.cpp_type_word(w.data.dtype)})", "convert the weights: weight.to(x.dtype)")
+                f"weight({F.cpp_type_word(w.data.dtype)})",
+                "convert the weights: weight.to(x.dtype)")
     else:
         return w
     raise GradvizError(f"torch.histogramdd: if weight tensor is provided{said[0]}", kind=RUNTIME,
