@@ -1382,7 +1382,7 @@ class Interpreter:
             return fn.impl(self, fn.obj, *args)
         if fn.__class__ in classes.CALLABLE:
             return classes.call(self, fn, args, {})
-        raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
+        raise self._not_callable(fn)
 
     def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
         """A call of a function the program defined: its block run with its
@@ -3425,8 +3425,7 @@ class Interpreter:
                                hint="a tensor is a value, not a function: d.mean, d.variance "
                                     "and x.shape are read without ()")
         elif cls is not Function:
-            raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
-                               hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
+            raise self._not_callable(fn, _MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
             _numpy_scalars_as_numbers(args, kwargs, fn.impl)
         if kwargs and "key" in kwargs and fn.name in ("max", "min") and \
@@ -4459,6 +4458,14 @@ class Interpreter:
         if v.__class__ is ReturnTypes:          # (its C type's name: torch.return_types.max)
             return f"torch.return_types.{v.kind}"
         return fstrings._type_name(v)
+
+    def _not_callable(self, fn, hint=None) -> GradvizError:
+        """The TypeError of a call of what is no function: Python's words
+        for a plain value ('int' object is not callable)."""
+        kind = "'NoneType'" if fn is None else self._kind(fn)
+        if kind.startswith("'") and kind.endswith("'"):
+            kind += " object"
+        return GradvizError(f"{kind} is not callable", kind=TYPE, hint=hint)
 
     @staticmethod
     def _kind(v) -> str:
