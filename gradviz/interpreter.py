@@ -1863,27 +1863,31 @@ class Interpreter:
         return self._write_unrecorded(
             current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
-    def change_in_place(self, current: Tensor, compute, label: str, args=()) -> Tensor:
+    def change_in_place(self, current: Tensor, compute, label: str, args=(),
+                        bump: bool = True) -> Tensor:
         """x.relu_(), x.exp_(), x.pow_(w), ...: compute() makes the new value,
         which is written into current as update_in_place writes (a new node
         when current or a tensor among args requires grad, PyTorch's checks
-        and errors)."""
+        and errors; bump: whether an unrecorded write bumps the version)."""
         if self.tape.grad_enabled and (current.requires_grad or any(
                 a.__class__ is Tensor and a.requires_grad for a in args)):
             return self.record_inplace(current, compute)
-        return self._write_unrecorded(current, compute, label)
+        return self._write_unrecorded(current, compute, label, bump)
 
-    def _write_unrecorded(self, current: Tensor, compute, label: str) -> Tensor:
+    def _write_unrecorded(self, current: Tensor, compute, label: str,
+                          bump: bool = True) -> Tensor:
         """An in-place write that autograd does not record: compute() with
         gradients off, written into current's memory, so that its aliases
-        (detach(), .data) see the change, as in PyTorch; its version bumped."""
+        (detach(), .data) see the change, as in PyTorch; its version bumped
+        (but where bump is False: x.apply_(f) writes behind the counter)."""
         tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
         self._check_result(current, result)
         tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
-        tape.versions.bump(current, self.line)
+        if bump:
+            tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=label)
         self.inference_write_check(current)
         return current
