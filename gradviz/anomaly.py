@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arg_parser import forms
+from .bool_args import checked
 from .errors import RUNTIME, TYPE, GradvizError
 
 
@@ -58,9 +60,19 @@ def leave(rt, ctx: AnomalyMode) -> None:
 FUNCTIONS = {
     "detect_anomaly": f_detect_anomaly, "set_detect_anomaly": f_set_detect_anomaly,
 }
+
+
+def f_set_anomaly_enabled(rt, enabled, check_nan=True):
+    """torch.set_anomaly_enabled(enabled, check_nan=True): the mode set,
+    as set_detect_anomaly sets it."""
+    rt.anomaly = (enabled, check_nan)
+
+
 TORCH_FUNCTIONS = {
     "is_anomaly_enabled": lambda rt: rt.anomaly[0],
     "is_anomaly_check_nan_enabled": lambda rt: rt.anomaly[1],
+    "set_anomaly_enabled": checked(f_set_anomaly_enabled, "set_anomaly_enabled",
+                                   forms("(bool enabled, bool check_nan = True)"), method=False),
 }
 
 
