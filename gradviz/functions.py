@@ -1503,9 +1503,12 @@ def _warn_alpha_first(rt, name: str, x, method: bool) -> None:
     warn_once(rt, x, message)
 
 
-def warn_once(rt, t: Tensor, message: str) -> None:
-    """A UserWarning PyTorch gives once a run (TORCH_WARN_ONCE)."""
-    if not any(ev.get("message") == message for ev in rt.tape.events):
+def warn_once(rt, t: Tensor, message: str, site: str | None = None) -> None:
+    """A UserWarning PyTorch gives once a run (TORCH_WARN_ONCE); site: the
+    start its messages share where one place in PyTorch words several."""
+    site = message if site is None else site
+    if not any(ev.get("message", "").startswith(site) for ev in rt.tape.events
+               if ev.get("kind") == "user_warning"):
         rt.log_event("user_warning", t, message=message)
 
 
@@ -4532,6 +4535,7 @@ unary_fns.install()
 # (it imports this one, so it comes last)
 from . import nn_functional  # noqa: E402
 NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
+FUNCTIONS["rms_norm"] = nn_functional.f_rms_norm       # (torch.rms_norm is F.rms_norm)
 
 # torch.multinomial and x.multinomial (beside torch.distributions, which draw with it)
 from . import distributions  # noqa: E402
