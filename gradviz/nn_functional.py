@@ -15,7 +15,6 @@ import numpy as np
 
 from . import functions as F
 from .errors import INDEX, RUNTIME, TYPE, VALUE, GradvizError
-from .higher_order import _scaled
 from .ops import OPS
 from .ops.registry import broadcast_shape
 from .tensor import Tensor
@@ -413,6 +412,7 @@ def f_rms_norm(rt, input, normalized_shape, weight=None, eps=None):
     dims = tuple(range(x.data.ndim - len(shape), x.data.ndim))
     mean = fn["mean"](rt, fn["pow"](rt, x, 2), dims, keepdim=True)
     # (PyTorch adds eps as a C++ number: AddBackward1)
+    from .higher_order import _scaled       # (it imports functions.py, which imports this)
     shift = _scaled(rt, "add", mean, float(np.finfo(dt).eps if eps is None else eps))
     out = fn["mul"](rt, x, fn["rsqrt"](rt, shift))
     if not affine:

@@ -764,6 +764,8 @@ INPUTS.update({
             reduce=r, include_self=inc) for r in ("amax", "amin") for inc in (True, False)],
     "masked_scatter": [case(anyv(2, 3), anyv(6), mask=_MASK),
                        case(anyv(3), anyv(2, 3), mask=_MASK)],
+    "masked_scatter_backward": [case(anyv(2, 3), mask=_MASK, shape=(6,)),
+                                case(anyv(2, 3), mask=_MASK, shape=(2, 2))],
     "put": [case(anyv(2, 3), anyv(3), index=np.array([5, 0, 2]), accumulate=False),
             case(anyv(4), anyv(2, 2), index=np.array([1, 1, 3, 0]), accumulate=True)],
 })

@@ -425,6 +425,21 @@ defop("masked_scatter", "MaskedScatterBackward0", _masked_scatter_fwd,
       symbol="masked_scatter", saves=False, dtype_rule=SAME)
 
 
+def _masked_scatter_backward_fwd(xs, p):
+    """masked_scatter's gradient of source as an op of g (PyTorch records
+    it so under create_graph=True): params mask and the source's shape."""
+    g = xs[0]
+    return _masked_source_vjp(g, None, (None, np.broadcast_to(np.zeros((), g.dtype), p["shape"])),
+                              p)
+
+
+defop("masked_scatter_backward", "MaskedScatterBackwardBackward0", _masked_scatter_backward_fwd,
+      vjp=(lambda g, ans, xs, p: _masked_scatter_fwd([np.zeros(p["mask"].shape, g.dtype), g], p),),
+      jvp=(lambda t, ans, xs, p: _masked_scatter_backward_fwd([t], p),),
+      formula=("d masked_scatter_backward(g)/dg: the gradient put back where the mask holds",),
+      symbol="masked_scatter_backward", saves=False, dtype_rule=SAME)
+
+
 # ---- put(x, index, source, accumulate): source written (or added) at flat positions
 
 def _put_fwd(xs, p):
