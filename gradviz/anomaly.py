@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arg_parser import forms
-from .bool_args import checked
 from .errors import RUNTIME, TYPE, GradvizError
 
 
@@ -68,12 +66,20 @@ def f_set_anomaly_enabled(rt, enabled, check_nan=True):
     rt.anomaly = (enabled, check_nan)
 
 
-TORCH_FUNCTIONS = {
-    "is_anomaly_enabled": lambda rt: rt.anomaly[0],
-    "is_anomaly_check_nan_enabled": lambda rt: rt.anomaly[1],
-    "set_anomaly_enabled": checked(f_set_anomaly_enabled, "set_anomaly_enabled",
-                                   forms("(bool enabled, bool check_nan = True)"), method=False),
-}
+def torch_functions() -> dict:
+    """torch.is_anomaly_enabled, ...: the mode's functions in torch itself
+    (set_anomaly_enabled's arguments checked as PyTorch's parser checks
+    them; imported here, as bool_args imports functions.py and this module
+    is a leaf of it)."""
+    from .arg_parser import forms
+    from .bool_args import checked
+    return {
+        "is_anomaly_enabled": lambda rt: rt.anomaly[0],
+        "is_anomaly_check_nan_enabled": lambda rt: rt.anomaly[1],
+        "set_anomaly_enabled": checked(f_set_anomaly_enabled, "set_anomaly_enabled",
+                                       forms("(bool enabled, bool check_nan = True)"),
+                                       method=False),
+    }
 
 
 class CheckEveryNode(dict):

@@ -672,7 +672,7 @@ def _module_tree() -> dict:
         "Dataset": classes.DATASET,
         "IterableDataset": classes.ITERABLE_DATASET})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
-    members.update({k: Function(k, v) for k, v in anomaly.TORCH_FUNCTIONS.items()})
+    members.update({k: Function(k, v) for k, v in anomaly.torch_functions().items()})
     members["Generator"] = PyType("torch._C.Generator")
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
