@@ -6,6 +6,7 @@ real, dense, strided and on the CPU, so several answers are constants."""
 from __future__ import annotations
 
 from . import functions as F
+from . import strides
 from .errors import RUNTIME, GradvizError
 from .render.torchfmt import Formatted
 
@@ -82,6 +83,7 @@ def install() -> None:
     """Add the queries to functions.py's tables (is_signed and is_inference
     were there as methods: torch's function forms join them)."""
     F.METHODS.update(QUERIES, ndimension=F.METHODS["dim"], is_same_size=_is_same_size(1),
-                     is_pinned=m_is_pinned, is_shared=_constant("is_shared", False))
+                     is_pinned=m_is_pinned, is_shared=_constant("is_shared", False),
+                     dim_order=strides.m_dim_order)
     F.FUNCTIONS.update(QUERIES, typename=f_typename, is_signed=F.METHODS["is_signed"],
                        is_inference=F.METHODS["is_inference"])
