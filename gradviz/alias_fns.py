@@ -11,6 +11,8 @@ import functools
 import inspect
 
 from . import functions as F
+from .arg_parser import forms
+from .bool_args import checked
 from .errors import TYPE, GradvizError
 from .ops import OPS
 
@@ -142,7 +144,8 @@ IN_PLACE_FUNCTIONS = (
     "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "gcd_",
     "i0_", "index_put_", "lcm_", "ldexp_", "log10_", "log1p_", "log2_", "log_", "logit_",
     "nan_to_num_", "neg_", "negative_", "rad2deg_", "reciprocal_", "relu_", "round_",
-    "rrelu_", "rsqrt_", "selu_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_",
+    "resize_as_", "rrelu_", "rsqrt_", "selu_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_",
+    "square_",
     "tan_", "tanh_", "threshold_", "trunc_", "xlogy_", "zero_",
 )
 
@@ -159,3 +162,8 @@ def install() -> None:
     for alias in CAT_ALIASES:
         F.FUNCTIONS[alias] = _cat_alias(alias)
     F.FUNCTIONS.update(in_place_functions())
+    # (its template is checked by PyTorch's parser, as the function's second argument)
+    F.FUNCTIONS["resize_as_"] = checked(
+        F.FUNCTIONS["resize_as_"], "resize_as_",
+        forms("(Tensor input, Tensor the_template, *, torch.memory_format memory_format = None)"),
+        method=False)

@@ -58,10 +58,28 @@ def leave(rt, ctx: AnomalyMode) -> None:
 FUNCTIONS = {
     "detect_anomaly": f_detect_anomaly, "set_detect_anomaly": f_set_detect_anomaly,
 }
-TORCH_FUNCTIONS = {
-    "is_anomaly_enabled": lambda rt: rt.anomaly[0],
-    "is_anomaly_check_nan_enabled": lambda rt: rt.anomaly[1],
-}
+
+
+def f_set_anomaly_enabled(rt, enabled, check_nan=True):
+    """torch.set_anomaly_enabled(enabled, check_nan=True): the mode set,
+    as set_detect_anomaly sets it."""
+    rt.anomaly = (enabled, check_nan)
+
+
+def torch_functions() -> dict:
+    """torch.is_anomaly_enabled, ...: the mode's functions in torch itself
+    (set_anomaly_enabled's arguments checked as PyTorch's parser checks
+    them; imported here, as bool_args imports functions.py and this module
+    is a leaf of it)."""
+    from .arg_parser import forms
+    from .bool_args import checked
+    return {
+        "is_anomaly_enabled": lambda rt: rt.anomaly[0],
+        "is_anomaly_check_nan_enabled": lambda rt: rt.anomaly[1],
+        "set_anomaly_enabled": checked(f_set_anomaly_enabled, "set_anomaly_enabled",
+                                       forms("(bool enabled, bool check_nan = True)"),
+                                       method=False),
+    }
 
 
 class CheckEveryNode(dict):

@@ -265,6 +265,18 @@ TABLE = {
                           "(Tensor input, Tensor mask, Number value)"),
                     forms("(Tensor mask, Tensor value)", "(Tensor mask, Number value)")),
     "masked_fill_": (None, forms("(Tensor mask, Tensor value)", "(Tensor mask, Number value)")),
+    "masked_scatter": (forms("(Tensor input, Tensor mask, Tensor source)"),
+                       forms("(Tensor mask, Tensor source)")),
+    "masked_scatter_": (None, forms("(Tensor mask, Tensor source)")),
+    "put": (forms("(Tensor input, Tensor index, Tensor source, bool accumulate = False)"),
+            forms("(Tensor index, Tensor source, bool accumulate = False)")),
+    "put_": (None, forms("(Tensor index, Tensor source, bool accumulate = False)")),
+    "index_reduce": (forms("(Tensor input, int dim, Tensor index, Tensor source, str reduce, *, "
+                           "bool include_self = True, Tensor out = None)"),
+                     forms("(int dim, Tensor index, Tensor source, str reduce, *, "
+                           "bool include_self = True)")),
+    "index_reduce_": (None, forms("(int dim, Tensor index, Tensor source, str reduce, *, "
+                                  "bool include_self = True)")),
     "lerp": (forms("(Tensor input, Tensor end, Tensor weight, *, Tensor out = None)",
                    "(Tensor input, Tensor end, Number weight, *, Tensor out = None)"),
              forms("(Tensor end, Tensor weight)", "(Tensor end, Number weight)")),

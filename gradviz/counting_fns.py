@@ -1,5 +1,6 @@
 """torch functions and tensor methods that count and look up values:
-unique, unique_consecutive, bincount, histc, searchsorted, bucketize.
+unique, unique_consecutive, bincount, histc, searchsorted, bucketize,
+nonzero_static.
 Their integer results make no node; unique's values do (ops/counting.py),
 as does bincount's with weights that require grad. Imported by
 functions.py, whose FUNCTIONS and METHODS tables they join.
@@ -11,6 +12,8 @@ import math
 import numpy as np
 
 from . import functions as F
+from .arg_parser import forms
+from .bool_args import checked
 from .errors import RUNTIME, TYPE, GradvizError
 from .forward_ad import refuse_dual
 from .functions import _dim, _need_tensor, is_tensor
@@ -226,9 +229,125 @@ def f_bucketize(rt, input, boundaries, *, out_int32=False, right=False):
     return _lookup(rt, bounds, values, bool(right), bool(out_int32), "bucketize")
 
 
+def f_nonzero_static(rt, input, *, size, fill_value=-1):
+    """x.nonzero() of a fixed number of rows: the first size of them,
+    padded with rows of fill_value (a 0-d x's rows have no columns)."""
+    x = _need_tensor(input, "nonzero_static")
+    # (the argument parser takes a 0-d integer tensor for an int)
+    size, fill_value = (int(v.data.item()) if is_tensor(v) else v for v in (size, fill_value))
+    if size < 0:
+        raise GradvizError("nonzero_static: 'size' must be an non-negative integer",
+                           kind=RUNTIME, hint="size is the number of rows the result has")
+    rows = F.FUNCTIONS["nonzero"](rt, x).data
+    out = np.full((size, rows.shape[1]), fill_value, np.int64)
+    found = min(size, len(rows))
+    out[:found] = rows[:found]
+    return F._leaf(rt, out, False, "nonzero_static")
+
+
+def _histogram_range(data: np.ndarray, range) -> tuple:
+    """The outer edges of histogram's equal bins: range, or the data's
+    least and greatest values ([0, 1] for no data), widened by 0.5 either
+    way where they are one value; PyTorch's checks of them."""
+    if range is not None:
+        if len(range) != 2:
+            raise GradvizError("torch.histogramdd: for a 1-dimensional histogram range should "
+                               f"have 2 elements, but got {len(range)}", kind=RUNTIME,
+                               hint="range=(low, high)")
+        lo, hi = (float(v) for v in range)
+    elif data.size:
+        lo, hi = float(data.min()), float(data.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise GradvizError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not "
+                           "finite", kind=RUNTIME,
+                           hint="range= (and x's values, when it is left out) must be finite")
+    if lo > hi:
+        raise GradvizError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} "
+                           f"max {hi:g} for dimension 0", kind=RUNTIME, hint="range=(low, high)")
+    return (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+
+
+def _histogram_edges(rt, data: np.ndarray, bins, range) -> np.ndarray:
+    """The bin edges: a tensor of them as given, or bins equal bins over
+    the range (PyTorch's linspace in the input's dtype)."""
+    if is_tensor(bins):
+        edges = bins.data
+        if edges.dtype != data.dtype:
+            raise GradvizError(f"torch.histogramdd: input tensor and bins tensors should have the "
+                               f"same dtype, but got input with dtype {F.cpp_type_word(data.dtype)}"
+                               f" and bins for dimension 0 with dtype "
+                               f"{F.cpp_type_word(edges.dtype)}", kind=RUNTIME,
+                               hint="convert the edges: bins.to(x.dtype)")
+        if edges.ndim != 1:
+            raise GradvizError(f"torch.histogramdd: bins tensor should have one dimension, but "
+                               f"got {edges.ndim} dimensions in the bins tensor for dimension 0",
+                               kind=RUNTIME, hint="the edges are a 1-d tensor")
+        count = edges.size - 1
+    else:
+        count = int(bins.data.item()) if is_tensor(bins) else bins
+    if count <= 0:
+        raise GradvizError(f"torch.histogram(): bins must be > 0, but got {count} for "
+                           "dimension 0", kind=RUNTIME, hint="bins is how many bins: bins=10")
+    if is_tensor(bins):
+        return edges
+    rt.tape.check_size(count)
+    lo, hi = _histogram_range(data, range)
+    return F._linspace(data.dtype.type(lo), data.dtype.type(hi), count + 1)
+
+
+def _histogram_weights(weight, data: np.ndarray):
+    """weight=, one for each of the input's values, of its dtype."""
+    w = _need_tensor(weight, "histogram", None, "weight")
+    if w.data.size != data.size:
+        said = (f" it should have the same shape as the input tensor excluding its innermost "
+                f"dimension, but got input with shape {[data.size, 1]} and weight with shape "
+                f"{list(w.data.shape)}", "one weight for each of x's values")
+    elif w.data.dtype != data.dtype:
+        said = (f", input tensor and weight tensor should have the same dtype, but got "
+                f"input({F.cpp_type_word(data.dtype)}), and "
+                f"weight({F.cpp_type_word(w.data.dtype)})",
+                "convert the weights: weight.to(x.dtype)")
+    else:
+        return w
+    raise GradvizError(f"torch.histogramdd: if weight tensor is provided{said[0]}", kind=RUNTIME,
+                       hint=said[1])
+
+
+def f_histogram(rt, input, bins=100, *, range=None, weight=None, density=False):
+    """torch.return_types.histogram(hist, bin_edges): how many of x's values
+    (or how much of their weights) fall in each bin, a value on an inner
+    edge counted in the bin to its right, on the last edge in the last."""
+    x = _need_tensor(input, "histogram")
+    data = x.data
+    if data.dtype.kind != "f":
+        raise GradvizError(f"\"histogramdd\" not implemented for '{F.type_word(data.dtype)}'",
+                           kind="NotImplementedError", hint="histogram takes floats: x.float()")
+    edges = _histogram_edges(rt, data, bins, range)
+    inputs = (x,) if weight is None else (x, _histogram_weights(weight, data))
+    params = {"edges": edges, "linear": not is_tensor(bins), "density": bool(density)}
+    hist = rt.apply(OPS["histogram"], inputs, params)
+    return F.ReturnTypes("histogram", hist, rt.apply(OPS["histogram_edges"], inputs, params),
+                         fields=("hist", "bin_edges"))
+
+
+_HISTOGRAM = ("Tensor bins, *, Tensor weight = None, bool density = False",
+              "int bins = 100, *, tuple of floats range = None, Tensor weight = None, "
+              "bool density = False")
 FUNCTIONS = {
     "unique": f_unique, "unique_consecutive": f_unique_consecutive, "bincount": f_bincount,
     "histc": f_histc, "searchsorted": f_searchsorted, "bucketize": f_bucketize,
+    "nonzero_static": checked(f_nonzero_static, "nonzero_static",
+                              forms("(Tensor input, *, int size, int fill_value = -1, "
+                                    "Tensor out = None)"), method=False),
+    "histogram": checked(f_histogram, "histogram",
+                         forms(*(f"(Tensor input, {form}, tuple out = None)"
+                                 for form in _HISTOGRAM)), method=False),
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
            for name in ("unique", "unique_consecutive", "bincount", "histc")}
+METHODS["nonzero_static"] = checked(f_nonzero_static, "nonzero_static",
+                                    forms("(*, int size, int fill_value = -1)"), method=True)
+METHODS["histogram"] = checked(f_histogram, "histogram",
+                               forms(*(f"({form})" for form in _HISTOGRAM)), method=True)

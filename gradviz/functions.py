@@ -657,7 +657,8 @@ PYTHON_LEVEL = frozenset("""
     atleast_1d atleast_2d atleast_3d block_diag broadcast_shapes broadcast_tensors cartesian_prod
     cdist chain_matmul einsum get_rng_state grad initial_seed mse_loss cross_entropy
     binary_cross_entropy is_tensor manual_seed meshgrid norm seed
-    set_default_device set_default_dtype set_printoptions set_rng_state split tensordot typename
+    set_default_device set_default_dtype get_default_device set_printoptions set_rng_state split
+    tensordot typename
     unique unique_consecutive unravel_index backward register_hook
     register_post_accumulate_grad_hook unflatten matrix_rank use_deterministic_algorithms
     are_deterministic_algorithms_enabled is_deterministic_algorithms_warn_only_enabled""".split())
@@ -1404,6 +1405,16 @@ def f_set_default_device(rt, device):
     return None
 
 
+def f_get_default_device(rt):
+    """torch.get_default_device(): the CPU, or the device
+    set_default_device set (the CPU build fails for CUDA)."""
+    device = rt.default_device
+    if device is not None and str.__str__(device).split(":")[0] == "cuda":
+        raise GradvizError("Torch not compiled with CUDA enabled", kind="AssertionError",
+                           hint="this is a CPU build: set_default_device('cpu')")
+    return Device("cpu" if device is None else str.__str__(device))
+
+
 def _random(label, draw):
     def make(rt, *sizes, size=None, generator=None, dtype=None, requires_grad=False):
         if not sizes and size is None:
@@ -1519,8 +1530,16 @@ def _warn_alpha_first(rt, name: str, x, method: bool) -> None:
                  "Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None"))
     message = (f"This overload of {name} is deprecated:\n\t{name}({old})\nConsider using one "
                f"of the following signatures instead:\n\t{name}({new})")
-    if not any(ev.get("message") == message for ev in rt.tape.events):
-        rt.log_event("user_warning", x, message=message)
+    warn_once(rt, x, message)
+
+
+def warn_once(rt, t: Tensor, message: str, site: str | None = None) -> None:
+    """A UserWarning PyTorch gives once a run (TORCH_WARN_ONCE); site: the
+    start its messages share where one place in PyTorch words several."""
+    site = message if site is None else site
+    if not any(ev.get("message", "").startswith(site) for ev in rt.tape.events
+               if ev.get("kind") == "user_warning"):
+        rt.log_event("user_warning", t, message=message)
 
 
 def _tensors_binary(name, other_at: int = 2):
@@ -2073,13 +2092,17 @@ def _sizes_given(method: str, arg: str, sizes: tuple) -> tuple:
     return sizes
 
 
-def expand_error(shape: tuple, target: tuple, dt, shown=None) -> GradvizError | None:
+def expand_error(shape: tuple, target: tuple, dt, shown=None,
+                 cpu_type=False) -> GradvizError | None:
     """PyTorch's error when shape cannot expand to target (None if it can);
-    shown: the sizes as the program gave them (-1 kept)."""
+    shown: the sizes as the program gave them (-1 kept); cpu_type: the
+    tensor named as its C++ type (CPUBoolType), as an in-place op's
+    expand of its mask names it."""
     shown = list(target) if shown is None else shown
     hint = "only axes of size 1 expand (and new leading ones)"
     if len(target) < len(shape):
-        return GradvizError(f"expand({legacy_type(dt)}{{{list(shape)}}}, size={shown}): the "
+        name = f"CPU{type_word(dt)}Type" if cpu_type else legacy_type(dt)
+        return GradvizError(f"expand({name}{{{list(shape)}}}, size={shown}): the "
                             f"number of sizes provided ({len(target)}) must be greater or equal "
                             f"to the number of dimensions in the tensor ({len(shape)})",
                             hint=hint)
@@ -3341,6 +3364,7 @@ FUNCTIONS = {
     "full": f_full, "eye": f_eye, "linspace": f_linspace, "ones_like": _like("ones_like", 1),
     "zeros_like": _like("zeros_like", 0), "full_like": f_full_like, "manual_seed": f_manual_seed,
     "initial_seed": f_initial_seed, "set_default_device": f_set_default_device,
+    "get_default_device": f_get_default_device,
     "set_printoptions": f_set_printoptions,
     "rand": _random("rand", CPUGenerator.rand), "randn": _random("randn", CPUGenerator.normal),
     "normal": f_normal,
@@ -4566,6 +4590,7 @@ unary_fns.install()
 # (it imports this one, so it comes last)
 from . import nn_functional  # noqa: E402
 NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
+FUNCTIONS["rms_norm"] = nn_functional.f_rms_norm       # (torch.rms_norm is F.rms_norm)
 
 # torch.multinomial and x.multinomial (beside torch.distributions, which draw with it)
 from . import distributions  # noqa: E402

@@ -1,8 +1,9 @@
 """create_graph=True rules of the ops that write at indices (index_add,
 index_copy, index_fill, index_put with accumulate=True, scatter,
-scatter_add, scatter_reduce), and of rot90 and block_diag: linear in each
-input but scatter_reduce's amax/amin and mean, their gradients are the
-gathers, index_selects, index_fills and scatters PyTorch records.
+scatter_add, scatter_reduce, masked_scatter, put), and of rot90 and
+block_diag: linear in each input but scatter_reduce's amax/amin and mean,
+their gradients are the gathers, index_selects, index_fills, scatters,
+takes and masked_scatter_backwards PyTorch records.
 
 Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor.
 """
@@ -114,6 +115,27 @@ def _src_larger_than_index(node):
         else None
 
 
+def _r_masked_scatter(rt, g, node, i):
+    # grad.masked_fill(mask, 0); source: masked_scatter_backward(grad, mask, its sizes)
+    mask = node.params["mask"]
+    if i == 0:
+        return _op(rt, "masked_fill", g, _const(rt, mask, "mask"), 0.0)
+    return _op(rt, "masked_scatter_backward", g, mask=mask, shape=node.args[1].data.shape)
+
+
+def _r_put(rt, g, node, i):
+    # grad (accumulate) or grad.put(index, zeros_like(source)); source:
+    # grad.take(index).reshape_as(source), a view
+    p = node.params
+    shape = node.args[1].data.shape
+    if i == 1:
+        return _op(rt, "view", _op(rt, "take", g, index=p["index"]), shape=shape)
+    if p["accumulate"]:
+        return g
+    zeros = _const(rt, np.zeros(shape, g.data.dtype), "zeros")
+    return _op(rt, "put", g, zeros, index=p["index"], accumulate=False)
+
+
 def _r_rot90(rt, g, node, i):           # grad.rot90(-k, dims)
     return _op(rt, "rot90", g, k=-node.params["k"], dims=node.params["dims"])
 
@@ -142,6 +164,7 @@ SCATTER_VJPS = {
     "index_put_add": _r_index_put_add, "scatter": _r_scatter, "scatter_add": _r_scatter,
     "scatter_value": _r_scatter, "scatter_reduce": _r_scatter_reduce,
     "rot90": _r_rot90, "block_diag": _r_block_diag,
+    "masked_scatter": _r_masked_scatter, "put": _r_put,
 }
 
 SCATTER_REFUSALS = {"scatter": _src_larger_than_index, "scatter_add": _src_larger_than_index,

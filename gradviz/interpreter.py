@@ -679,7 +679,7 @@ def _module_tree() -> dict:
         "Dataset": classes.DATASET,
         "IterableDataset": classes.ITERABLE_DATASET})})
     members = {k: Function(k, v) for k, v in FUNCTIONS.items()}
-    members.update({k: Function(k, v) for k, v in anomaly.TORCH_FUNCTIONS.items()})
+    members.update({k: Function(k, v) for k, v in anomaly.torch_functions().items()})
     members["Generator"] = PyType("torch._C.Generator")
     members.update({k: functions.DTYPE_OBJECTS[functions.CANONICAL_DTYPE.get(k, k)]
                     for k in functions.DTYPES})
@@ -1389,7 +1389,7 @@ class Interpreter:
             return fn.impl(self, fn.obj, *args)
         if fn.__class__ in classes.CALLABLE:
             return classes.call(self, fn, args, {})
-        raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE)
+        raise self._not_callable(fn)
 
     def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
         """A call of a function the program defined: its block run with its
@@ -1870,27 +1870,31 @@ class Interpreter:
         return self._write_unrecorded(
             current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
-    def change_in_place(self, current: Tensor, compute, label: str, args=()) -> Tensor:
+    def change_in_place(self, current: Tensor, compute, label: str, args=(),
+                        bump: bool = True) -> Tensor:
         """x.relu_(), x.exp_(), x.pow_(w), ...: compute() makes the new value,
         which is written into current as update_in_place writes (a new node
         when current or a tensor among args requires grad, PyTorch's checks
-        and errors)."""
+        and errors; bump: whether an unrecorded write bumps the version)."""
         if self.tape.grad_enabled and (current.requires_grad or any(
                 a.__class__ is Tensor and a.requires_grad for a in args)):
             return self.record_inplace(current, compute)
-        return self._write_unrecorded(current, compute, label)
+        return self._write_unrecorded(current, compute, label, bump)
 
-    def _write_unrecorded(self, current: Tensor, compute, label: str) -> Tensor:
+    def _write_unrecorded(self, current: Tensor, compute, label: str,
+                          bump: bool = True) -> Tensor:
         """An in-place write that autograd does not record: compute() with
         gradients off, written into current's memory, so that its aliases
-        (detach(), .data) see the change, as in PyTorch; its version bumped."""
+        (detach(), .data) see the change, as in PyTorch; its version bumped
+        (but where bump is False: x.apply_(f) writes behind the counter)."""
         tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
         self._check_result(current, result)
         tape.before_inplace(current.data, current)
         np.copyto(current.data, result.data, casting="unsafe")
-        tape.versions.bump(current, self.line)
+        if bump:
+            tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=label)
         self.inference_write_check(current)
         return current
@@ -3444,8 +3448,7 @@ class Interpreter:
                                hint="a tensor is a value, not a function: d.mean, d.variance "
                                     "and x.shape are read without ()")
         elif cls is not Function:
-            raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE,
-                               hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
+            raise self._not_callable(fn, _MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
             _numpy_scalars_as_numbers(args, kwargs, fn.impl)
         if kwargs and "key" in kwargs and fn.name in ("max", "min") and \
@@ -4482,6 +4485,14 @@ class Interpreter:
         if v.__class__ is ReturnTypes:          # (its C type's name: torch.return_types.max)
             return f"torch.return_types.{v.kind}"
         return fstrings._type_name(v)
+
+    def _not_callable(self, fn, hint=None) -> GradvizError:
+        """The TypeError of a call of what is no function: Python's words
+        for a plain value ('int' object is not callable)."""
+        kind = "'NoneType'" if fn is None else self._kind(fn)
+        if kind.startswith("'") and kind.endswith("'"):
+            kind += " object"
+        return GradvizError(f"{kind} is not callable", kind=TYPE, hint=hint)
 
     @staticmethod
     def _kind(v) -> str:

@@ -878,7 +878,7 @@ def make_layer_norm(rt, normalized_shape, eps=1e-5, elementwise_affine=True, bia
                     device=None, dtype=None):
     if isinstance(normalized_shape, int) and not isinstance(normalized_shape, bool):
         normalized_shape = (normalized_shape,)
-    shape = NF._shape_list(normalized_shape)
+    shape = NF._shape_list("layer_norm", normalized_shape)
     for s in shape:
         _size_arg("LayerNorm", "normalized_shape", s)
     if device is not None:

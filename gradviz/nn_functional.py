@@ -314,15 +314,43 @@ def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.
 
 # ---- normalization -------------------------------------------------------------
 
-def _shape_list(normalized_shape) -> tuple:
-    """layer_norm's normalized_shape: a tuple or list of ints (torch.Size too)."""
+def _shape_list(fname: str, normalized_shape) -> tuple:
+    """layer_norm's (rms_norm's) normalized_shape: a tuple or list of ints
+    (torch.Size too)."""
     if isinstance(normalized_shape, (tuple, list)) and all(
             isinstance(s, int) and not isinstance(s, bool) for s in normalized_shape):
         return tuple(normalized_shape)
-    raise GradvizError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+    raise GradvizError(f"{fname}(): argument 'normalized_shape' (position 2) must be tuple of "
                        f"ints, not {F.arg_type_name(normalized_shape)}", kind=TYPE,
                        hint="give the shape of the normalized dims as a tuple: "
-                            "F.layer_norm(x, (4,)) or F.layer_norm(x, x.shape[-1:])")
+                            f"F.{fname}(x, (4,)) or F.{fname}(x, x.shape[-1:])")
+
+
+def _normalized_shape(fname: str, input, normalized_shape, affine: tuple, names: tuple,
+                      star: str) -> tuple:
+    """layer_norm's and rms_norm's checks of normalized_shape, of the weight
+    (and bias) named in names, and of the input's last dims, in PyTorch's
+    order (star: how its message writes the leading dims, "*, " or "*")."""
+    shape = _shape_list(fname, normalized_shape)
+    if not shape:
+        raise GradvizError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []",
+                           kind=RUNTIME, hint="give the sizes of the last dims: (4,)")
+    for name, t in zip(names, affine):
+        if t.data.shape != shape:
+            raise GradvizError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.data.shape)} and normalized_shape "
+                               f"= {list(shape)}", kind=RUNTIME,
+                               hint=f"the {name} has one number per normalized element: "
+                                    f"shape {tuple(shape)}")
+    x = input.data
+    if x.ndim < len(shape) or x.shape[x.ndim - len(shape):] != shape:
+        raise GradvizError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[{star}{', '.join(map(str, shape))}], but got input of size"
+                           f"{list(x.shape)}", kind=RUNTIME,
+                           hint=f"normalized_shape names the input's last dims; this input's "
+                                f"are {tuple(x.shape[-len(shape):]) if x.ndim else ()}")
+    return shape
 
 
 def _affine_args(fn: str, weight, bias, first: int) -> tuple:
@@ -340,27 +368,12 @@ def f_layer_norm(rt, input, normalized_shape, weight=None, bias=None, eps=1e-5):
     variance 1, eps added to the variance), then * weight + bias; one
     NativeLayerNormBackward0 node (edges: input, weight, bias)."""
     input = F._need_tensor(input, "layer_norm")
-    shape = _shape_list(normalized_shape)
+    _shape_list("layer_norm", normalized_shape)          # (its type, before the others)
     affine, which = _affine_args("layer_norm", weight, bias, 3)
     F._number_arg("layer_norm", "eps", 5, eps)
-    if not shape:
-        raise GradvizError("Expected normalized_shape to be at least 1-dimensional, i.e., "
-                           "containing at least one element, but got normalized_shape = []",
-                           kind=RUNTIME, hint="give the sizes of the last dims: (4,)")
-    for name, t in zip(("weight" if "w" in which else "bias", "bias"), affine):
-        if t.data.shape != shape:
-            raise GradvizError(f"Expected {name} to be of same shape as normalized_shape, but "
-                               f"got {name} of shape {list(t.data.shape)} and normalized_shape "
-                               f"= {list(shape)}", kind=RUNTIME,
-                               hint=f"the {name} has one number per normalized element: "
-                                    f"shape {tuple(shape)}")
+    shape = _normalized_shape("layer_norm", input, normalized_shape, affine,
+                              ("weight" if "w" in which else "bias", "bias"), "*, ")
     x = input.data
-    if x.ndim < len(shape) or x.shape[x.ndim - len(shape):] != shape:
-        raise GradvizError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, shape))}], but got input of size"
-                           f"{list(x.shape)}", kind=RUNTIME,
-                           hint=f"normalized_shape names the input's last dims; this input's "
-                                f"are {tuple(x.shape[-len(shape):]) if x.ndim else ()}")
     if x.dtype.kind != "f":
         raise GradvizError(f"\"LayerNormKernelImpl\" not implemented for '{F.type_word(x.dtype)}'",
                            kind=RUNTIME, hint="layer_norm takes a float tensor: x.float()")
@@ -368,6 +381,49 @@ def f_layer_norm(rt, input, normalized_shape, weight=None, bias=None, eps=1e-5):
         _same_dtype(t, input)
     return rt.apply(OPS["layer_norm"], (input,) + affine,
                     {"dims": len(shape), "eps": float(eps), "affine": which})
+
+
+def _float_arg(fname: str, name: str, pos: int, v) -> float:
+    """A float argument as PyTorch's parser reads it: a number (a 0-d
+    tensor's too), else its TypeError."""
+    if F.is_tensor(v) and v.data.ndim == 0 and not v.requires_grad:
+        return float(v.data.item())
+    if v.__class__ not in (int, float, bool):
+        raise GradvizError(f"{fname}(): argument '{name}' (position {pos}) must be float, not "
+                           f"{F.arg_type_name(v)}", kind=TYPE, hint=f"{name}= takes a number")
+    return float(v)
+
+
+def f_rms_norm(rt, input, normalized_shape, weight=None, eps=None):
+    """F.rms_norm and torch.rms_norm: x / sqrt(mean(x ** 2 over the last
+    dims) + eps), then * weight, as PyTorch composes it (PowBackward0,
+    MeanBackward1, AddBackward1, RsqrtBackward0, MulBackward0 nodes); eps
+    by default the dtype's machine epsilon."""
+    x = F._need_tensor(input, "rms_norm")
+    affine = () if weight is None else (F._need_tensor(weight, "rms_norm", 3, "weight"),)
+    if eps is not None:
+        eps = _float_arg("rms_norm", "eps", 4, eps)
+    shape = _normalized_shape("rms_norm", x, normalized_shape, affine, ("weight",), "*")
+    dt = x.data.dtype
+    if dt.kind != "f":
+        raise GradvizError(f"\"rms_norm\" not implemented for '{F.type_word(dt)}'",
+                           kind="NotImplementedError", hint="rms_norm takes a float tensor: x.float()")
+    fn = F.FUNCTIONS
+    dims = tuple(range(x.data.ndim - len(shape), x.data.ndim))
+    mean = fn["mean"](rt, fn["pow"](rt, x, 2), dims, keepdim=True)
+    # (PyTorch adds eps as a C++ number: AddBackward1)
+    from .higher_order import _scaled       # (it imports functions.py, which imports this)
+    shift = _scaled(rt, "add", mean, float(np.finfo(dt).eps if eps is None else eps))
+    out = fn["mul"](rt, x, fn["rsqrt"](rt, shift))
+    if not affine:
+        return out
+    out = fn["mul"](rt, out, affine[0])
+    if affine[0].data.dtype != dt:
+        site = "Mismatch dtype between input and weight"
+        F.warn_once(rt, x, f"{site}: input dtype = {F.cpp_type_word(dt)}, weight dtype = "
+                           f"{F.cpp_type_word(affine[0].data.dtype)}, Cannot dispatch to fused "
+                           "implementation.", site)
+    return out if out.data.dtype == dt else F.f_to(rt, out, dt)      # (type_as(input))
 
 
 def _channels_check(name: str, t, channels: int) -> None:
@@ -548,4 +604,5 @@ FUNCTIONS = {"nll_loss": f_nll_loss, "smooth_l1_loss": f_smooth_l1_loss,
              "huber_loss": f_huber_loss, "kl_div": f_kl_div, "normalize": f_normalize,
              "cosine_similarity": f_cosine_similarity,
              "pairwise_distance": f_pairwise_distance, "embedding": f_embedding,
-             "layer_norm": f_layer_norm, "batch_norm": f_batch_norm, "one_hot": f_one_hot}
+             "layer_norm": f_layer_norm, "batch_norm": f_batch_norm, "one_hot": f_one_hot,
+             "rms_norm": f_rms_norm}

@@ -177,7 +177,7 @@ class RNNBase(_Recurrent):
         self._check_input(x, hx, batch)
         start = len(rt.tape.nodes)
         if lstm and self.proj_size and _uses_onednn(rt, x):
-            _warn_once(rt, x, "LSTM with projections is not supported with oneDNN. Using "
+            F.warn_once(rt, x, "LSTM with projections is not supported with oneDNN. Using "
                               "default implementation.")
         if lstm and not self.proj_size and _uses_onednn(rt, x):
             out, h_n = self._onednn_lstm(rt, x, hx)
@@ -475,12 +475,6 @@ def _permuted(rt, hx, order):
     if isinstance(hx, (tuple, list)):
         return tuple(f_index_select(rt, h, 1, order) for h in hx)
     return f_index_select(rt, hx, 1, order)
-
-
-def _warn_once(rt, t: Tensor, message: str) -> None:
-    """A UserWarning PyTorch gives once a run (TORCH_WARN_ONCE)."""
-    if not any(ev.get("message") == message for ev in rt.tape.events):
-        rt.log_event("user_warning", t, message=message)
 
 
 def _uses_onednn(rt, x: Tensor) -> bool:

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import functions as F
 from .errors import INDEX, RUNTIME, TYPE, GradvizError
+from .forward_ad import refuse_dual
 from .functions import _dim, _need_tensor, invalid_combination, is_tensor
 from .ops import OPS
 from .ops.registry import broadcast_shape
@@ -183,16 +184,22 @@ def _slices_match(fname, x, source, d, idx) -> None:
                            f"({source.data.ndim}), destination dimensionality ({x.data.ndim})",
                            kind=INDEX, hint="source has x's dims, with index's length along dim")
     n_src = ss[d] if d < len(ss) else 1
+    # index_add_'s and index_reduce_'s shared check (not index_copy_'s own)
+    shared = fname != "index_copy_"
     if n_src != idx.size:
-        sep = ": " if fname == "index_add_" else " "
-        tail = f", for dim: {d}" if fname == "index_add_" else ""
+        sep = ": " if shared else " "
+        tail = f", for dim: {d}" if shared else ""
         raise GradvizError(f"{fname}(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim){sep}({n_src}){tail}",
-                           kind=RUNTIME if fname == "index_add_" else INDEX,
+                           kind=RUNTIME if shared else INDEX,
                            hint=f"one slice of source per index along dim {d}")
     # (sizes compared dim by dim; a dim only one of them has is a mismatch too)
     mismatched = [k for k in range(max(len(xs), len(ss))) if k != d and
                   (xs[k] if k < len(xs) else None) != (ss[k] if k < len(ss) else None)]
+    if shared and (not x.data.ndim or not source.data.ndim):
+        # (index_add and index_reduce leave dim out only where both have
+        # dims: a 0-d one matches only another 0-d one)
+        mismatched = x.data.shape != source.data.shape
     if not mismatched:
         return
     if fname == "index_copy_":
@@ -208,28 +215,50 @@ def _slices_match(fname, x, source, d, idx) -> None:
                        hint="source has x's sizes except along dim")
 
 
+def _index_func_checks(fname, x, d, index, source) -> np.ndarray:
+    """index_add's and index_reduce's checks of index and source (PyTorch's
+    index_func_meta_impl): the index as a vector."""
+    idx = _vector_index(index, fname)
+    if idx.dtype not in (np.int64, np.int32):
+        raise GradvizError(f"{fname}_(): Expected dtype int32/int64 for index but got: "
+                           f"{F.type_word(idx.dtype)}", kind=RUNTIME, hint=INDEX_HINT)
+    if index.data.ndim > 1:
+        raise GradvizError(f"{fname}_(): Index is supposed to be a vector, but got dim: "
+                           f"{index.data.ndim} with type: {F.type_word(idx.dtype)} and size: "
+                           f"{list(index.data.shape)}", kind=INDEX, hint="index.flatten()")
+    if source.data.dtype != x.data.dtype:
+        raise GradvizError(f"{fname}_(): self ({F.type_word(x.data.dtype)}) and source "
+                           f"({F.type_word(source.data.dtype)}) must have the same scalar type",
+                           kind=RUNTIME, hint="convert one: source.to(x.dtype)")
+    _slices_match(fname + "_", x, source, d, idx)
+    return idx
+
+
 def f_index_add(rt, input, dim, index, source, *, alpha=1):
     x = _need_tensor(input, "index_add")
     source = _need_tensor(source, "index_add", 4, "source")
     d = _dim(dim, x.data.ndim)
-    idx = _vector_index(index, "index_add")
-    if idx.dtype not in (np.int64, np.int32):
-        raise GradvizError(f"index_add_(): Expected dtype int32/int64 for index but got: "
-                           f"{F.type_word(idx.dtype)}", kind=RUNTIME, hint=INDEX_HINT)
-    if index.data.ndim > 1:
-        raise GradvizError(f"index_add_(): Index is supposed to be a vector, but got dim: "
-                           f"{index.data.ndim} with type: {F.type_word(idx.dtype)} and size: "
-                           f"{list(index.data.shape)}", kind=INDEX, hint="index.flatten()")
-    if source.data.dtype != x.data.dtype:
-        raise GradvizError(f"index_add_(): self ({F.type_word(x.data.dtype)}) and source "
-                           f"({F.type_word(source.data.dtype)}) must have the same scalar type",
-                           kind=RUNTIME, hint="convert one: source.to(x.dtype)")
-    _slices_match("index_add_", x, source, d, idx)
+    idx = _index_func_checks("index_add", x, d, index, source)
     _in_range(idx, _flat0(x.data).shape[d], d)
     shape = x.data.shape
     out = rt.apply(OPS["index_add"], (_as_1d(rt, x), _as_1d(rt, source)),
                    {"dim": d, "index": idx.astype(np.int64), "alpha": alpha})
     return _back(rt, out, shape)
+
+
+def _long_index(fname: str, idx: np.ndarray) -> None:
+    if idx.dtype != np.int64:
+        raise GradvizError(f"{fname}(): Expected a long tensor for index, but got "
+                           f"{F.type_word(idx.dtype)}", kind=RUNTIME, hint=INDEX_HINT)
+
+
+def _same_dtype(fname: str, x, source, dtypes: str) -> None:
+    """index_copy_'s and put_'s refusal of a source of another dtype than
+    x's (dtypes: how the message names the two)."""
+    if source.data.dtype != x.data.dtype:
+        said = dtypes.format(F.type_word(x.data.dtype), F.type_word(source.data.dtype))
+        raise GradvizError(f"{fname}(): self and source expected to have the same dtype, but "
+                           f"got {said}", kind=RUNTIME, hint="convert one: source.to(x.dtype)")
 
 
 def f_index_copy(rt, input, dim, index, source):
@@ -240,14 +269,8 @@ def f_index_copy(rt, input, dim, index, source):
     if index.data.ndim > 1:
         raise GradvizError("index_copy_(): Index should have dimension 1 or 0 (got "
                            f"{index.data.ndim})", kind=INDEX, hint="index.flatten()")
-    if idx.dtype != np.int64:
-        raise GradvizError(f"index_copy_(): Expected a long tensor for index, but got "
-                           f"{F.type_word(idx.dtype)}", kind=RUNTIME, hint=INDEX_HINT)
-    if source.data.dtype != x.data.dtype:
-        raise GradvizError(f"index_copy_(): self and source expected to have the same dtype, "
-                           f"but got (self) {F.type_word(x.data.dtype)} and (source) "
-                           f"{F.type_word(source.data.dtype)}", kind=RUNTIME,
-                           hint="convert one: source.to(x.dtype)")
+    _long_index("index_copy_", idx)
+    _same_dtype("index_copy_", x, source, "(self) {} and (source) {}")
     _slices_match("index_copy_", x, source, d, idx)
     _in_range(idx, _flat0(x.data).shape[d], d, prefix="index_copy_(): ")
     shape = x.data.shape
@@ -371,10 +394,120 @@ def f_index_put(rt, input, indices, values, accumulate=False):
                                              "grad_fn": "IndexPutBackward0"})
 
 
+# ---- index_reduce, masked_scatter, put ---------------------------------------------
+
+INDEX_REDUCES = ("prod", "mean", "amax", "amin")
+
+
+def f_index_reduce(rt, input, dim, index, source, reduce, *, include_self=True):
+    """input with source's slices along dim reduced (prod, mean, amax,
+    amin) into the slices index names: scatter_reduce of whole slices."""
+    x = _need_tensor(input, "index_reduce")
+    source = _need_tensor(source, "index_reduce", 4, "source")
+    if reduce not in INDEX_REDUCES:
+        raise GradvizError("index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.", kind=RUNTIME,
+                           hint="reduce is one of 'prod', 'mean', 'amax', 'amin' (for a sum: "
+                                "index_add)")
+    d = _dim(dim, x.data.ndim)
+    idx = _index_func_checks("index_reduce", x, d, index, source)
+    # (PyTorch's kernel warns, once, before its check of the indices)
+    F.warn_once(rt, x, "index_reduce() is in beta and the API may change at any time.")
+    n = _flat0(x.data).shape[d]
+    if ((idx < 0) | (idx >= n)).any():
+        raise GradvizError("index out of range in self", kind=INDEX,
+                           hint=f"index_reduce takes indices from 0 to {n - 1} along dim {d}")
+    refuse_dual(rt, (x, source), "index_reduce",
+                hint="index_reduce has no forward-mode derivative in PyTorch; use backward()")
+    shape = x.data.shape
+    x1, source1 = _as_1d(rt, x), _as_1d(rt, source)
+    # the index of each of source's elements: its slice's entry of idx
+    along = [1] * source1.data.ndim
+    along[d] = idx.size
+    spread = np.broadcast_to(idx.astype(np.int64).reshape(along), source1.data.shape)
+    out = rt.apply(OPS["index_reduce"], (x1, source1),
+                   {"dim": d, "index": spread, "reduce": reduce,
+                    "include_self": bool(include_self)})
+    return _back(rt, out, shape)
+
+
+def _masked_scatter_mask(shape, dtype, mask, source) -> np.ndarray:
+    """masked_scatter_'s checks of a tensor of shape and dtype, in
+    PyTorch's order: the mask as a bool array of that shape."""
+    if source.data.dtype != dtype:
+        # (PyTorch's message has no space after "got")
+        raise GradvizError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got{F.type_word(dtype)} and "
+                           f"{F.type_word(source.data.dtype)}", kind=RUNTIME,
+                           hint="convert one: source.to(x.dtype)")
+    if mask.data.dtype != np.bool_:
+        raise GradvizError(f"masked_scatter_ only supports boolean masks, but got mask with "
+                           f"dtype {F.type_word(mask.data.dtype)}", kind=RUNTIME,
+                           hint="a mask is a bool tensor: a comparison such as x > 0, or "
+                                "m.bool()")
+    error = F.expand_error(mask.data.shape, shape, mask.data.dtype, cpu_type=True)
+    if error is not None:
+        raise error
+    m = np.broadcast_to(mask.data, shape)
+    if source.data.size < np.count_nonzero(m):
+        raise GradvizError("Number of elements of source < number of ones in mask",
+                           kind=RUNTIME, hint="source needs one value for each True of the mask "
+                                              "(at least mask.sum() elements)")
+    return m
+
+
+def f_masked_scatter(rt, input, mask, source):
+    """input (broadcast with mask) with source's values, in order, where
+    mask holds."""
+    x = _need_tensor(input, "masked_scatter")
+    mask = _need_tensor(mask, "masked_scatter", 2, "mask")
+    source = _need_tensor(source, "masked_scatter", 3, "source")
+    # (PyTorch broadcasts x and the mask first: expand_outplace)
+    shape = broadcast_shape(mask.data.shape, x.data.shape)
+    m = _masked_scatter_mask(shape, x.data.dtype, mask, source)
+    return rt.apply(OPS["masked_scatter"], (x, source), {"mask": m})
+
+
+def m_masked_scatter_(rt, x, mask, source):
+    """x.masked_scatter_(mask, source): the mask must expand to x's shape."""
+    if is_tensor(mask) and is_tensor(source):
+        _masked_scatter_mask(x.data.shape, x.data.dtype, mask, source)
+    return rt.change_in_place(x, lambda: f_masked_scatter(rt, x, mask, source),
+                              "masked_scatter_", (source,))
+
+
+def f_put(rt, input, index, source, accumulate=False):
+    """input with source's values written (or added, accumulate=True) at
+    index's positions in input flattened (negative ones from the end)."""
+    x = _need_tensor(input, "put")
+    index = _need_tensor(index, "put", 2, "index")
+    source = _need_tensor(source, "put", 3, "source")
+    idx = index.data.reshape(-1)
+    _long_index("put_", idx)
+    _same_dtype("put_", x, source, "self.dtype = {} and source.dtype = {}")
+    if source.data.size != idx.size:
+        raise GradvizError(f"put_(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {source.data.size}, "
+                           f"index.numel() = {idx.size}", kind=INDEX,
+                           hint="one source value for each index")
+    n = x.data.size
+    if not n and idx.size:
+        raise GradvizError("put_(): Tried to put elements into an empty tensor", kind=INDEX,
+                           hint="x has no elements to put into")
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise GradvizError(f"out of range: tried to access index {bad[0]} on a tensor of {n} "
+                           "elements.", kind=INDEX,
+                           hint=f"put takes flat indices from {-n} to {n - 1}")
+    return rt.apply(OPS["put"], (x, source), {"index": idx % max(n, 1),
+                                              "accumulate": bool(accumulate)})
+
+
 FUNCTIONS = {
     "scatter": f_scatter, "scatter_add": f_scatter_add, "scatter_reduce": f_scatter_reduce,
     "index_add": f_index_add, "index_copy": f_index_copy, "index_fill": f_index_fill,
     "take_along_dim": f_take_along_dim, "index_put": f_index_put,
+    "index_reduce": f_index_reduce, "masked_scatter": f_masked_scatter, "put": f_put,
 }
 
 
@@ -408,3 +541,4 @@ def _method_combination(name, method):
 METHODS = {name: _method_combination(name, _as_method(name, f)) for name, f in FUNCTIONS.items()}
 METHODS.update({name + "_": _in_place(name, f) for name, f in FUNCTIONS.items()
                 if name != "take_along_dim"})
+METHODS["masked_scatter_"] = m_masked_scatter_

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import INDEX, TYPE, GradvizError
+from .errors import INDEX, RUNTIME, TYPE, GradvizError
 
 
 # how many ops back layout() follows a tensor's views (then numpy's layout)
@@ -371,12 +371,74 @@ def m_is_contiguous(rt, x) -> bool:
 
 def dense_in_order(shape: tuple, strides: tuple) -> bool:
     """m_is_contiguous's rule, of a shape and its strides."""
-    if 0 in shape:
-        return True
+    return 0 in shape or _packed(shape, strides, range(len(shape) - 1, -1, -1))
+
+
+def _packed(shape: tuple, steps: tuple, order) -> bool:
+    """Whether the dims, innermost first in order, lie packed one after
+    another in memory (dims of size 1 not counted)."""
     expected = 1
-    for n, s in zip(reversed(shape), reversed(strides)):
-        if n != 1:
-            if s != expected:
+    for d in order:
+        if shape[d] != 1:
+            if steps[d] != expected:
                 return False
-            expected *= n
+            expected *= shape[d]
     return True
+
+
+def m_dim_order(rt, x, *, ambiguity_check=False) -> tuple:
+    """x.dim_order(): x's dims from outermost to innermost in memory
+    (PyTorch's compute_elementwise_output_logical_to_physical_perm: by
+    stride, ties and stride-0 dims left in place); ambiguity_check=True
+    refuses a tensor whose order is not the only one."""
+    if ambiguity_check.__class__ is not bool:
+        raise GradvizError("The ambiguity_check argument must be a bool or a list of memory "
+                           "formats.", kind=TYPE, hint="ambiguity_check=True or False")
+    shape, steps = x.data.shape, layout(x)[0]
+    if ambiguity_check and (1 in shape or any(a == b for a, b in zip(steps, steps[1:]))):
+        raise GradvizError("The tensor does not have unique dim order, or cannot map to exact "
+                           "one of the given memory formats.", kind=RUNTIME,
+                           hint="size-1 dims and equal strides can stand in any order")
+    ndim = len(shape)
+    if ndim < 2:
+        return tuple(range(ndim))
+    contiguous = m_is_contiguous(rt, x)
+    channels_last = ndim == 4 and _packed(shape, steps, (1, 3, 2, 0))
+    if contiguous and not channels_last:
+        return tuple(range(ndim))
+    if channels_last and not contiguous:
+        return (0, *range(2, ndim), 1)
+    order = _by_stride(shape, steps)
+    if ambiguity_check and any(_compared(shape, steps, a, b) != -1
+                               for a, b in zip(order, order[1:])):
+        raise GradvizError("The tensor does not have unique dim order.", kind=RUNTIME,
+                           hint="dims of stride 0 (expanded) can stand in any order")
+    return tuple(reversed(order))
+
+
+def _compared(shape: tuple, steps: tuple, a: int, b: int) -> int:
+    """PyTorch's should_swap: 1 where dim a lies outside dim b, -1 inside,
+    0 undecided (a stride 0; equal strides where a is not the longer)."""
+    def ge(m, n):
+        return True if n == 0 else False if m == 0 else m >= n or m % n == 0
+    if steps[a] == 0 or steps[b] == 0:
+        return 0
+    if steps[a] == steps[b]:
+        return 0 if ge(shape[b], shape[a]) else 1
+    return -1 if ge(steps[b], steps[a]) else 1 if ge(steps[a], steps[b]) else 0
+
+
+def _by_stride(shape: tuple, steps: tuple) -> list:
+    """PyTorch's insertion sort of the dims, innermost first, by _compared
+    (a dim stops at the first it is not to move past)."""
+    perm = list(reversed(range(len(shape))))
+    for i in range(1, len(perm)):
+        moving = i
+        for before in reversed(range(i)):
+            comparison = _compared(shape, steps, perm[before], perm[moving])
+            if comparison > 0:
+                perm[before], perm[moving] = perm[moving], perm[before]
+                moving = before
+            elif comparison < 0:
+                break
+    return perm

@@ -1,11 +1,12 @@
 """What a program can ask of a tensor without computing with it: x.nbytes,
 x.itemsize, x.is_cpu, x.layout, x.ndimension(), x.is_complex(),
-x.is_nonzero(), x.is_same_size(y), x.get_device(), ... and torch's function
+x.is_nonzero(), x.is_same_size(y), x.get_device(), x.is_pinned(), ... and torch's function
 forms (torch.is_complex(x), torch.typename(x), ...). gradviz's tensors are
 real, dense, strided and on the CPU, so several answers are constants."""
 from __future__ import annotations
 
 from . import functions as F
+from . import strides
 from .errors import RUNTIME, GradvizError
 from .render.torchfmt import Layout
 
@@ -70,9 +71,19 @@ QUERIES = {
 }
 
 
+
+def m_is_pinned(rt, x, device=None):
+    """Whether x is in pinned memory for a GPU: never here (the CPU only);
+    an accelerator's index is PyTorch's error."""
+    F.check_device(device)
+    return False
+
+
 def install() -> None:
     """Add the queries to functions.py's tables (is_signed and is_inference
     were there as methods: torch's function forms join them)."""
-    F.METHODS.update(QUERIES, ndimension=F.METHODS["dim"], is_same_size=_is_same_size(1))
+    F.METHODS.update(QUERIES, ndimension=F.METHODS["dim"], is_same_size=_is_same_size(1),
+                     is_pinned=m_is_pinned, is_shared=_constant("is_shared", False),
+                     dim_order=strides.m_dim_order)
     F.FUNCTIONS.update(QUERIES, typename=f_typename, is_signed=F.METHODS["is_signed"],
                        is_inference=F.METHODS["is_inference"])

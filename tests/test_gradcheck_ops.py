@@ -751,6 +751,28 @@ INPUTS.update({
                       case(anyv(3, 2), anyv(1, 2), index=(np.array([2, 0]),))],
 })
 
+# index_reduce (index spread over source's shape by its caller), masked_scatter
+# (the mask, of the result's shape, a param; x broadcast with it), put
+_INDEX_REDUCE_I = np.array([[0], [2], [0], [1]]).repeat(2, axis=1)
+_MASK = np.array([[True, False, True], [False, True, True]])
+INPUTS.update({
+    "index_reduce": [case(anyv(3, 2), anyv(4, 2), dim=0, index=_INDEX_REDUCE_I, reduce="mean",
+                          include_self=inc) for inc in (True, False)]
+    + [case(pos(3, 2), pos(4, 2), dim=0, index=_INDEX_REDUCE_I, reduce="prod",
+            include_self=True)]
+    + [case(distinct(3, 2), shifted(distinct(4, 2), 0.25), dim=0, index=_INDEX_REDUCE_I,
+            reduce=r, include_self=inc) for r in ("amax", "amin") for inc in (True, False)],
+    "masked_scatter": [case(anyv(2, 3), anyv(6), mask=_MASK),
+                       case(anyv(3), anyv(2, 3), mask=_MASK)],
+    "masked_scatter_backward": [case(anyv(2, 3), mask=_MASK, shape=(6,)),
+                                case(anyv(2, 3), mask=_MASK, shape=(2, 2))],
+    "put": [case(anyv(2, 3), anyv(3), index=np.array([5, 0, 2]), accumulate=False),
+            case(anyv(4), anyv(2, 2), index=np.array([1, 1, 3, 0]), accumulate=True)],
+})
+
+# x.conj_physical_() of a real tensor (ops/complex_parts.py): a copy
+INPUTS["conj_physical_"] = [case(anyv(2, 3)), case(anyv())]
+
 # rot90, the cross product, cdist (ops/geometry.py); cdist's rows kept apart
 # (its distances are not smooth at 0), its p-norms away from p's kinks
 INPUTS.update({

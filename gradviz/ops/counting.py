@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import RUNTIME, GradvizError
 from .registry import SAME, defop, no_derivative
+from .summation import torch_sum
 
 
 def unique_parts(x: np.ndarray, dim, consecutive: bool) -> tuple:
@@ -92,3 +93,53 @@ def _bincount_fwd(xs, p):
 _NO_DERIVATIVE = no_derivative("bincount", inputs=1)
 defop("bincount", _NO_DERIVATIVE.pop("grad_fn"), _bincount_fwd, symbol="bincount",
       dtype_rule=SAME, **_NO_DERIVATIVE)
+
+
+# ---- torch.histogram: counts (or summed weights) in bins, and the edges -------
+
+def _bins_of(values: np.ndarray, edges: np.ndarray, linear: bool) -> np.ndarray:
+    """The bin of each value (all within the edges): PyTorch's histogramdd
+    kernel. Equal bins (linear) guess (v - left) * n / (right - left) and
+    correct the guess by one either way against the edges themselves; given
+    edges are binary-searched. A value on the right edge is in the last bin."""
+    n = edges.size - 1
+    if linear:
+        left, right = edges[0], edges[-1]
+        dt = edges.dtype.type
+        guess = ((values - left) * dt(n) / (right - left)).astype(np.int64)
+        low = np.clip(guess - 1, 0, n)
+        high = np.minimum(guess + 2, n + 1)
+        # upper_bound over edges[low:high] (at most 3 of them)
+        found = sum(((low + k < high) & (edges[np.minimum(low + k, n)] <= values))
+                    for k in range(3))
+        pos = low + found - 1
+    else:
+        pos = np.searchsorted(edges, values, side="right") - 1
+    return np.where(pos == n, n - 1, pos)
+
+
+def _histogram_fwd(xs, p):
+    """The histogram of xs[0] (flattened) in the bins of p["edges"], each
+    value counting 1 or its weight (xs[1]); with density, divided by the
+    total and by each bin's width, as PyTorch divides."""
+    edges = p["edges"]
+    flat = xs[0].reshape(-1)
+    weights = xs[1].reshape(-1) if len(xs) > 1 else np.ones(flat.shape, flat.dtype)
+    inside = (flat >= edges[0]) & (flat <= edges[-1])
+    hist = np.zeros(edges.size - 1, flat.dtype)
+    np.add.at(hist, _bins_of(flat[inside], edges, p["linear"]), weights[inside])
+    if p["density"]:
+        total = torch_sum(hist, None)
+        total = hist.sum() if total is None else total.reshape(())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = hist / total / np.diff(edges)
+    return hist
+
+
+# (PyTorch records both of histogram's results with no derivative, when
+# the input or the weights require grad)
+for _name, _forward in (("histogram", _histogram_fwd),
+                        ("histogram_edges", lambda xs, p: p["edges"].copy())):
+    _NO_DERIVATIVE = no_derivative("histogram", inputs=2)
+    defop(_name, _NO_DERIVATIVE.pop("grad_fn"), _forward, symbol="histogram", dtype_rule=SAME,
+          **_NO_DERIVATIVE)

@@ -375,3 +375,98 @@ defop("index_put_add", "IndexPutBackward0", _index_put_add_fwd,
       formula=("d index_put(accumulate=True)/dx = 1",
                "d index_put(accumulate=True)/dvalues = the gradient at the indices, summed"),
       symbol="index_put", saves=False, dtype_rule=SAME)
+
+
+# ---- index_reduce: scatter_reduce of whole slices along dim -------------------
+
+# The caller (scatter_fns.f_index_reduce) spreads the vector of indices over
+# source's shape, so index_reduce is scatter_reduce with that index: PyTorch's
+# index_reduce_backward is scatter_reduce_backward's formula with
+# index_select and index_fill in place of gather and scatter.
+defop("index_reduce", "IndexReduceBackward0", _scatter_reduce_fwd,
+      vjp=per_input(_scatter_reduce_vjp), jvp=per_input(_scatter_reduce_jvp),
+      formula=("d index_reduce/dx: PyTorch's index_reduce_backward",
+               "d index_reduce/dsource: PyTorch's index_reduce_backward"),
+      symbol="index_reduce", saved=("0", "1", "r"), dtype_rule=SAME)
+
+
+# ---- masked_scatter(x, mask, source): source's values, in order, where mask holds
+
+def _masked_scatter_fwd(xs, p):
+    """x (broadcast with the mask: params["mask"], of the result's shape)
+    with source's leading values written where the mask holds."""
+    x, source = xs
+    mask = p["mask"]
+    out = np.broadcast_to(x, mask.shape).copy()
+    out[mask] = source.reshape(-1)[:int(mask.sum())]
+    return out
+
+
+def _masked_source_vjp(g, ans, xs, p):
+    """PyTorch's masked_scatter_backward: g where the mask holds, in order,
+    then zeros up to source's size, in source's shape."""
+    source = xs[1]
+    picked = g[p["mask"]]
+    out = np.zeros(source.size, g.dtype)
+    out[:picked.size] = picked
+    return out.reshape(source.shape)
+
+
+def _masked_cleared(g, p):
+    return np.where(p["mask"], 0, g).astype(g.dtype)
+
+
+defop("masked_scatter", "MaskedScatterBackward0", _masked_scatter_fwd,
+      vjp=(lambda g, ans, xs, p: _masked_cleared(g, p), _masked_source_vjp),
+      jvp=(lambda t, ans, xs, p: _masked_cleared(np.broadcast_to(t, ans.shape), p),
+           lambda t, ans, xs, p: _masked_scatter_fwd([np.zeros_like(ans), t], p)),
+      formula=("d masked_scatter/dx = [not mask]",
+               "d masked_scatter/dsource = the gradient where the mask holds, in order"),
+      symbol="masked_scatter", saves=False, dtype_rule=SAME)
+
+
+def _masked_scatter_backward_fwd(xs, p):
+    """masked_scatter's gradient of source as an op of g (PyTorch records
+    it so under create_graph=True): params mask and the source's shape."""
+    g = xs[0]
+    return _masked_source_vjp(g, None, (None, np.broadcast_to(np.zeros((), g.dtype), p["shape"])),
+                              p)
+
+
+defop("masked_scatter_backward", "MaskedScatterBackwardBackward0", _masked_scatter_backward_fwd,
+      vjp=(lambda g, ans, xs, p: _masked_scatter_fwd([np.zeros(p["mask"].shape, g.dtype), g], p),),
+      jvp=(lambda t, ans, xs, p: _masked_scatter_backward_fwd([t], p),),
+      formula=("d masked_scatter_backward(g)/dg: the gradient put back where the mask holds",),
+      symbol="masked_scatter_backward", saves=False, dtype_rule=SAME)
+
+
+# ---- put(x, index, source, accumulate): source written (or added) at flat positions
+
+def _put_fwd(xs, p):
+    x, source = xs
+    out = x.copy().reshape(-1)
+    if p["accumulate"]:
+        np.add.at(out, p["index"], source.reshape(-1))
+    else:
+        out[p["index"]] = source.reshape(-1)
+    return out.reshape(x.shape)
+
+
+def _put_cleared(g, p):
+    """x's gradient: g itself when accumulating, else zeros where put wrote
+    (PyTorch's grad.put(index, zeros_like(source)))."""
+    if p["accumulate"]:
+        return g
+    out = g.copy().reshape(-1)
+    out[p["index"]] = 0
+    return out.reshape(g.shape)
+
+
+defop("put", "PutBackward0", _put_fwd,
+      vjp=(lambda g, ans, xs, p: _put_cleared(g, p),
+           lambda g, ans, xs, p: g.reshape(-1)[p["index"]].reshape(xs[1].shape)),
+      jvp=(lambda t, ans, xs, p: _put_cleared(t, p),
+           lambda t, ans, xs, p: _put_fwd([np.zeros_like(ans), t], p)),
+      formula=("d put/dx = 1 (accumulate), else 1 where nothing is put",
+               "d put/dsource = the gradient taken at the flat positions"),
+      symbol="put", saves=False, dtype_rule=SAME)
