@@ -3695,8 +3695,8 @@ def f_callable(rt, v):
     if v.__class__.__name__ == "Instance":
         from .classes import method_of
         return method_of(v, "__call__") is not None or v.cls.kind == "module"
-    return v.__class__.__name__ in ("UserFunction", "Function", "BoundMethod", "PyType",
-                                    "UserClass", *pytypes.NN_CLASS_NAMES,
+    return v.__class__.__name__ in ("UserFunction", "Function", "BoundMethod", "UnboundMethod",
+                                    "PyType", "UserClass", *pytypes.NN_CLASS_NAMES,
                                     "Method", "StaticMethod")
 
 

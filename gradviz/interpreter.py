@@ -35,6 +35,7 @@ from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
+from .unbound_methods import UnboundMethod  # (torch.Tensor.mul)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .rng import DEFAULT_GENERATOR
@@ -1380,6 +1381,8 @@ class Interpreter:
             return fn.impl(self, *args)
         if fn.__class__ is BoundMethod:
             return fn.impl(self, fn.obj, *args)
+        if fn.__class__ is UnboundMethod:     # map(torch.Tensor.exp, xs)
+            return self.invoke(fn, list(args), None)
         if fn.__class__ in classes.CALLABLE:
             return classes.call(self, fn, args, {})
         raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
@@ -3407,6 +3410,10 @@ class Interpreter:
         a bound method kept in a variable is called as a value (Python's
         errors name their class otherwise: TensorBase.exp(), Tensor.exp())."""
         cls = fn.__class__
+        if cls is UnboundMethod:          # torch.Tensor.mul(x, 2) is x.mul(2)
+            fn.receiver(args, lambda v: v.__class__ is Tensor, self.type_name)
+            fn = BoundMethod(fn.name, fn.impl, args.pop(0))
+            cls, looked_up = BoundMethod, True
         if cls is BoundMethod:
             args.insert(0, fn.obj)
         elif cls is UserFunction:
@@ -3588,9 +3595,12 @@ class Interpreter:
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
             return obj.name.rsplit(".", 1)[-1]
+        if obj.__class__ is PyType and obj in (TENSOR, PARAMETER) and attr in METHODS:
+            return UnboundMethod(attr, METHODS[attr])             # f = torch.Tensor.sum
         if obj.__class__ is PyType and (obj.name, attr) in transformer_decoder.STATIC_METHODS:
             return transformer_decoder.static_method(attr)   # a class's static method
-        if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method):
+        if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method,
+                                                    UnboundMethod):
             # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
             return function_name(obj)
         if obj.__class__ is str and attr == "format":
@@ -4208,6 +4218,8 @@ class Interpreter:
                 return f"<built-in function {v.name}>"
             # torch's are methods of one class (torch._C._VariableFunctions)
             return f"<built-in method {v.name} of type object at {self.address(GLOBALS['torch'])}>"
+        if v.__class__ is UnboundMethod:
+            return v.text(self.address(v))
         if v.__class__ is BoundMethod:
             owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
