@@ -3725,11 +3725,11 @@ def f_sorted(rt, items, *, key=None, reverse=False):
     key(item) when key is given), of numbers or of strings."""
     values = _py_sequence(list)(rt, items)
     keys = values if key is None else [rt.call_value(key, [v]) for v in values]
-    for k in keys:
-        if is_tensor(k):
-            raise GradvizError("sorted() of tensors is not supported here", kind=TYPE,
-                               hint="sorted() orders numbers or strings: sorted(x.tolist()) "
-                                    "sorts a tensor's values")
+    if any(is_tensor(k) for k in keys):
+        # sorted(x) of a tensor's 0-d rows, a list of tensors: compared with
+        # the program's `<` and its truth, so a tensor of several values
+        # fails as PyTorch's does ("Boolean value of Tensor ...")
+        keys = [_ProgramOrder(rt, k) for k in keys]
     # numpy's values compare as numpy compares them (sorted(a) of an array's numbers)
     keys = [k.array if k.__class__ is NumpyArray else k for k in keys]
     try:
@@ -3738,6 +3738,20 @@ def f_sorted(rt, items, *, key=None, reverse=False):
         raise GradvizError(str(exc), kind=type(exc).__name__,
                            hint="sorted() compares the items: all numbers, or all strings") from None
     return [values[i] for i in order]
+
+
+class _ProgramOrder:
+    """A sort key that Python's sort compares with the program's `<` (a
+    tensor's comparison, then bool() of its result), so that sorted() makes
+    the comparisons Python's makes, in its order."""
+
+    __slots__ = ("rt", "value")
+
+    def __init__(self, rt, value):
+        self.rt, self.value = rt, value
+
+    def __lt__(self, other) -> bool:
+        return self.rt.truth(self.rt.binary("<", self.value, other.value))
 
 
 def f_reversed(rt, seq):
