@@ -619,8 +619,10 @@ def _number_hint(fname, values) -> str | None:
     elif isinstance(first, list) and any(is_tensor(v) for v in first):
         # (a list of tensors: stacked, not written out)
         make = "make it one tensor first, e.g. torch.stack(the_list)"
-    else:
-        make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(first)})"
+    else:       # (the number itself where a tensor came first: max(x, 2.0))
+        number = first if not is_tensor(first) else \
+            next(v for v in values if isinstance(v, (int, float, list)))
+        make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(number)})"
     if instead is None:
         return make
     return (f"torch.{fname} takes tensors; for Python numbers write {instead} (the bare "
