@@ -3344,6 +3344,8 @@ class Interpreter:
                 return self.apply(OPS["bitwise_not"], (v,))
             if v.__class__ is int or v.__class__ is bool:
                 return ~v
+        if node.op in ("+", "-") and v.__class__ is pycollections.Counter:
+            return pycollections.counter_unary(self, node.op, v)    # +c: its positive counts
         raise GradvizError(f"bad operand type for unary {node.op}: '{self.type_name(v)}'",
                            kind=TYPE)
 
