@@ -46,6 +46,7 @@ COMPUTED = frozenset({
     "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm",
     "addmm", "softmax", "softmax_backward_data", "mse_loss",
     "floor_divide", "div_mode", "remainder", "rremainder", "fmod", "logaddexp", "logaddexp2",
+    "prod",
 })
 
 
@@ -203,11 +204,51 @@ def _logaddexp(op, xs, p):
         return np.where(np.isinf(a) & (a == b), a, out)
 
 
+def _prod(op, xs, p):
+    """PyTorch's float16 prod: float16 products, one after another along the
+    reduced dimension, except where that runs contiguously in memory (the
+    whole tensor, or its last dimensions): there its vectorized reduction's
+    (_lanes_product)."""
+    x = xs[0].astype(F32)
+    dim = p.get("dim")
+    if x.ndim == 0 or dim == ():
+        return x
+    if dim is None:
+        return _product(x.reshape(1, -1), True)[0]
+    d = dim[0]
+    out = _product(np.moveaxis(x, d, -1), all(n == 1 for n in x.shape[d + 1:]))
+    return np.expand_dims(out, d) if p.get("keepdim") else out
+
+
+def _product(x, contiguous: bool):
+    """The products of x's last dimension (float16 values in float32), each
+    multiplication rounded to float16. A contiguous run of 64 or more goes
+    through PyTorch's vectorized reduction first: 4 vectors of 16 lanes,
+    each lane multiplied by the one 64 numbers on, the 4 vectors combined
+    as (0 * 1) * (2 * 3) and their 16 lanes one after another; the numbers
+    past the last whole 64 follow in order."""
+    n = x.shape[-1]
+    acc = np.ones(x.shape[:-1], F32)
+    whole = n - n % 64 if contiguous else 0
+    if whole:
+        lanes = x[..., :64]
+        for start in range(64, whole, 64):
+            lanes = r(lanes * x[..., start:start + 64])
+        v = lanes.reshape(x.shape[:-1] + (4, 16))
+        v = r(r(v[..., 0, :] * v[..., 1, :]) * r(v[..., 2, :] * v[..., 3, :]))
+        for j in range(16):
+            acc = r(acc * v[..., j])
+    for i in range(whole, n):
+        acc = r(acc * x[..., i])
+    return acc
+
+
 FORWARDS = {"softmax": _softmax, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
             "pow": _numbers_as_half, "rdiv": _rdiv, "mse_loss": _mse,
             "floor_divide": _floor_divide, "div_mode": _floor_divide,
             "remainder": _numbers_as_half, "rremainder": _numbers_as_half,
-            "fmod": _numbers_as_half, "logaddexp": _logaddexp, "logaddexp2": _logaddexp}
+            "fmod": _numbers_as_half, "logaddexp": _logaddexp, "logaddexp2": _logaddexp,
+            "prod": _prod}
 
 
 def forward(op, xs: list, p) -> np.ndarray:
@@ -276,6 +317,15 @@ def _remainder_db(g, ans, xs, p):
     return -g * half_floor_divide(*xs)
 
 
+def _prod_dx(g, ans, xs, p):
+    """PyTorch's prod gradient without a zero in x, grad * (result / x),
+    the quotient a float16 tensor (with zeros: the float32 rule's)."""
+    from .ops.reduce import _expand, _prod_vjp
+    if np.any(xs[0] == 0):
+        return _prod_vjp(g, ans, xs, p)
+    return _expand(g, xs, p) * r(_prod_vjp(np.ones_like(g), ans, xs, p))
+
+
 _VJPS = {
     "expm1": (lambda g, ans, xs, p: g * r(ans + 1),),
     "reciprocal": (lambda g, ans, xs, p: -g * r(ans * ans),),
@@ -289,6 +339,7 @@ _VJPS = {
     "mse_loss": (_mse_d(1), _mse_d(-1)),
     "logaddexp": (_lae_d(0), _lae_d(1)),
     "remainder": (None, _remainder_db),
+    "prod": (_prod_dx,),
 }
 _MERGED: dict = {}
 
