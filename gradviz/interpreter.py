@@ -3597,8 +3597,12 @@ class Interpreter:
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
             return obj.name.rsplit(".", 1)[-1]
-        if obj.__class__ is PyType and obj in (TENSOR, PARAMETER) and attr in METHODS:
-            return UnboundMethod(attr, METHODS[attr])             # f = torch.Tensor.sum
+        if obj.__class__ is PyType and obj in (TENSOR, PARAMETER):
+            if attr in METHODS:
+                return UnboundMethod(attr, METHODS[attr])         # f = torch.Tensor.sum
+            raise GradvizError(f"type object '{obj.name.rsplit('.', 1)[-1]}' has no attribute "
+                               f"'{attr}'", kind=ATTRIBUTE, hint=did_you_mean(attr, METHODS) or
+                               "`gradviz ops` lists the tensor methods gradviz has")
         if obj.__class__ is PyType and (obj.name, attr) in transformer_decoder.STATIC_METHODS:
             return transformer_decoder.static_method(attr)   # a class's static method
         if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method,
