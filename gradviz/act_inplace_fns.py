@@ -43,8 +43,11 @@ def f_selu_(rt, input):
 
 
 def f_rrelu_(rt, input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    from .nn_act_more import rrelu
+    rng = rt.rng if generator is None else generator.cpu(rt)     # (training's slopes)
     return _in_place(rt, input, "rrelu_",
-                     lambda: _f("rrelu")(rt, input, lower, upper, training), (lower, upper))
+                     lambda: renamed(rrelu, "rrelu", "rrelu_")(rt, input, lower, upper, training,
+                                                               rng), (lower, upper))
 
 
 # ---- dropout ----------------------------------------------------------------

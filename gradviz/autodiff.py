@@ -363,6 +363,10 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                     if gi.__class__ is not _ND:
                         gi = _asarray(gi)
                     if gi.shape != x.shape:
+                        if node.data.dtype is _F16 and gi.dtype is _F32:
+                            # PyTorch's gradient of a broadcast float16 input is
+                            # a float16 tensor of the full shape, then summed
+                            gi = half.r(gi)
                         gi = unbroadcast(gi, x.shape)
                     if gi.dtype is not x.dtype and gi.dtype != x.dtype:
                         gi = gi.astype(x.dtype)

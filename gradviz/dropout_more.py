@@ -151,5 +151,10 @@ def _maker(cls):
 
 
 MAKERS = {cls.type_name: _maker(cls) for cls in CLASSES}
+def f_feature_alpha_dropout(rt, input, p=0.5, training=False, inplace=False):
+    """F.feature_alpha_dropout: alpha dropout of whole channels (dim 1)."""
+    return f_alpha_dropout(rt, input, p, training, inplace, channels=True)
+
+
 FUNCTIONS = {"dropout1d": f_dropout1d, "dropout2d": f_dropout2d,
-             "alpha_dropout": f_alpha_dropout}
+             "alpha_dropout": f_alpha_dropout, "feature_alpha_dropout": f_feature_alpha_dropout}

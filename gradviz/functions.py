@@ -619,8 +619,10 @@ def _number_hint(fname, values) -> str | None:
     elif isinstance(first, list) and any(is_tensor(v) for v in first):
         # (a list of tensors: stacked, not written out)
         make = "make it one tensor first, e.g. torch.stack(the_list)"
-    else:
-        make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(first)})"
+    else:       # (the number itself where a tensor came first: max(x, 2.0))
+        number = first if not is_tensor(first) else \
+            next(v for v in values if isinstance(v, (int, float, list)))
+        make = f"make it a tensor first, e.g. torch.tensor({reprlib.repr(number)})"
     if instead is None:
         return make
     return (f"torch.{fname} takes tensors; for Python numbers write {instead} (the bare "
@@ -3757,8 +3759,8 @@ def f_callable(rt, v):
     if v.__class__.__name__ == "Instance":
         from .classes import method_of
         return method_of(v, "__call__") is not None or v.cls.kind == "module"
-    return v.__class__.__name__ in ("UserFunction", "Function", "BoundMethod", "PyType",
-                                    "UserClass", *pytypes.NN_CLASS_NAMES,
+    return v.__class__.__name__ in ("UserFunction", "Function", "BoundMethod", "UnboundMethod",
+                                    "PyType", "UserClass", *pytypes.NN_CLASS_NAMES,
                                     "Method", "StaticMethod")
 
 
@@ -3787,11 +3789,11 @@ def f_sorted(rt, items, *, key=None, reverse=False):
     key(item) when key is given), of numbers or of strings."""
     values = _py_sequence(list)(rt, items)
     keys = values if key is None else [rt.call_value(key, [v]) for v in values]
-    for k in keys:
-        if is_tensor(k):
-            raise GradvizError("sorted() of tensors is not supported here", kind=TYPE,
-                               hint="sorted() orders numbers or strings: sorted(x.tolist()) "
-                                    "sorts a tensor's values")
+    if any(is_tensor(k) for k in keys):
+        # sorted(x) of a tensor's 0-d rows, a list of tensors: compared with
+        # the program's `<` and its truth, so a tensor of several values
+        # fails as PyTorch's does ("Boolean value of Tensor ...")
+        keys = [_ProgramOrder(rt, k) for k in keys]
     # numpy's values compare as numpy compares them (sorted(a) of an array's numbers)
     keys = [k.array if k.__class__ is NumpyArray else k for k in keys]
     try:
@@ -3800,6 +3802,20 @@ def f_sorted(rt, items, *, key=None, reverse=False):
         raise GradvizError(str(exc), kind=type(exc).__name__,
                            hint="sorted() compares the items: all numbers, or all strings") from None
     return [values[i] for i in order]
+
+
+class _ProgramOrder:
+    """A sort key that Python's sort compares with the program's `<` (a
+    tensor's comparison, then bool() of its result), so that sorted() makes
+    the comparisons Python's makes, in its order."""
+
+    __slots__ = ("rt", "value")
+
+    def __init__(self, rt, value):
+        self.rt, self.value = rt, value
+
+    def __lt__(self, other) -> bool:
+        return self.rt.truth(self.rt.binary("<", self.value, other.value))
 
 
 def f_reversed(rt, seq):

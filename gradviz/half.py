@@ -15,6 +15,8 @@ than give a result PyTorch might not.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import TYPE, GradvizError
@@ -23,6 +25,7 @@ from .ops.nn import _loss_total as loss_total
 
 F16 = np.dtype(np.float16)
 F32 = np.dtype(np.float32)
+F64 = np.dtype(np.float64)
 
 # ops that move or select values without arithmetic: exact in float16
 MOVES = frozenset({
@@ -42,6 +45,8 @@ COMPUTED = frozenset({
     "reciprocal", "exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "tanh_backward",
     "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm",
     "addmm", "softmax", "softmax_backward_data", "mse_loss",
+    "floor_divide", "div_mode", "remainder", "rremainder", "fmod", "logaddexp", "logaddexp2",
+    "prod",
 })
 
 
@@ -157,8 +162,93 @@ def _softmax(op, xs, p):
     return op.forward(widen(xs), p)
 
 
+def _floor_divide(op, xs, p):
+    """PyTorch's float16 a // b (and div(rounding_mode='floor')): by a
+    number or a 0-d tensor in float32 throughout; by a tensor, each step of
+    its floor division a float16 result."""
+    if op.name == "div_mode" and p["rounding_mode"] != "floor":
+        raise refuse(op)
+    a, b = xs
+    if b.__class__ is not np.ndarray or b.ndim == 0:
+        return op.forward(widen(xs), p)
+    return half_floor_divide(*(np.asarray(_number_as_half(x), F32) for x in xs))
+
+
+def half_floor_divide(a, b):
+    """c10's div_floor_floating on float16 values (held in float32), each
+    step rounded to float16 as its float16 kernel stores it."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mod = r(np.fmod(a, b))
+        div = r(r(a - mod) / b)
+        div = np.where((mod != 0) & ((b < 0) != (mod < 0)), r(div - 1), div)
+        floor = np.floor(div)
+        floor = np.where(r(div - floor) > 0.5, r(floor + 1), floor)
+        floor = np.where(div == 0, np.copysign(0, r(a / b)), floor)
+        return np.where(b == 0, r(a / b), floor)
+
+
+_INV_LN2 = np.float32(1 / math.log(2)).astype(F64)
+
+
+def _logaddexp(op, xs, p):
+    """PyTorch's float16 logaddexp: max(a, b) + log1p(exp(-|a - b|)) in
+    float32, exp and log1p correctly rounded; logaddexp2's with exp2, its
+    last step a multiply-add (by float32(1 / ln 2)) rounded once."""
+    a, b = np.broadcast_arrays(*(np.asarray(_number_as_half(x), F32) for x in xs))
+    base2 = op.name == "logaddexp2"
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = (-np.abs(a - b)).astype(F64)
+        lg = np.log1p((np.exp2(d) if base2 else np.exp(d)).astype(F32).astype(F64)).astype(F32)
+        m = np.maximum(a, b)
+        out = (m.astype(F64) + lg.astype(F64) * _INV_LN2).astype(F32) if base2 else m + lg
+        return np.where(np.isinf(a) & (a == b), a, out)
+
+
+def _prod(op, xs, p):
+    """PyTorch's float16 prod: float16 products, one after another along the
+    reduced dimension, except where that runs contiguously in memory (the
+    whole tensor, or its last dimensions): there its vectorized reduction's
+    (_lanes_product)."""
+    x = xs[0].astype(F32)
+    dim = p.get("dim")
+    if x.ndim == 0 or dim == ():
+        return x
+    if dim is None:
+        return _product(x.reshape(1, -1), True)[0]
+    d = dim[0]
+    out = _product(np.moveaxis(x, d, -1), all(n == 1 for n in x.shape[d + 1:]))
+    return np.expand_dims(out, d) if p.get("keepdim") else out
+
+
+def _product(x, contiguous: bool):
+    """The products of x's last dimension (float16 values in float32), each
+    multiplication rounded to float16. A contiguous run of 64 or more goes
+    through PyTorch's vectorized reduction first: 4 vectors of 16 lanes,
+    each lane multiplied by the one 64 numbers on, the 4 vectors combined
+    as (0 * 1) * (2 * 3) and their 16 lanes one after another; the numbers
+    past the last whole 64 follow in order."""
+    n = x.shape[-1]
+    acc = np.ones(x.shape[:-1], F32)
+    whole = n - n % 64 if contiguous else 0
+    if whole:
+        lanes = x[..., :64]
+        for start in range(64, whole, 64):
+            lanes = r(lanes * x[..., start:start + 64])
+        v = lanes.reshape(x.shape[:-1] + (4, 16))
+        v = r(r(v[..., 0, :] * v[..., 1, :]) * r(v[..., 2, :] * v[..., 3, :]))
+        for j in range(16):
+            acc = r(acc * v[..., j])
+    for i in range(whole, n):
+        acc = r(acc * x[..., i])
+    return acc
+
+
 FORWARDS = {"softmax": _softmax, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
-            "pow": _numbers_as_half, "rdiv": _rdiv, "mse_loss": _mse}
+            "pow": _numbers_as_half, "rdiv": _rdiv, "mse_loss": _mse,
+            "floor_divide": _floor_divide, "div_mode": _floor_divide,
+            "remainder": _numbers_as_half, "rremainder": _numbers_as_half,
+            "fmod": _numbers_as_half, "logaddexp": _logaddexp, "logaddexp2": _logaddexp,
+            "prod": _prod}
 
 
 def forward(op, xs: list, p) -> np.ndarray:
@@ -213,6 +303,29 @@ def _float32(name: str, x):
     return OPS[name].forward([x], {})
 
 
+def _lae_d(i: int):
+    """PyTorch's logaddexp gradient grad / (1 + exp(other - self)), each
+    step a float16 tensor."""
+    def rule(g, ans, xs, p):
+        with np.errstate(over="ignore"):
+            return g / r(1 + r(np.exp(r(xs[1 - i] - xs[i]))))
+    return rule
+
+
+def _remainder_db(g, ans, xs, p):
+    """PyTorch's -grad * self.div(other, rounding_mode='floor'), in float16."""
+    return -g * half_floor_divide(*xs)
+
+
+def _prod_dx(g, ans, xs, p):
+    """PyTorch's prod gradient without a zero in x, grad * (result / x),
+    the quotient a float16 tensor (with zeros: the float32 rule's)."""
+    from .ops.reduce import _expand, _prod_vjp
+    if np.any(xs[0] == 0):
+        return _prod_vjp(g, ans, xs, p)
+    return _expand(g, xs, p) * r(_prod_vjp(np.ones_like(g), ans, xs, p))
+
+
 _VJPS = {
     "expm1": (lambda g, ans, xs, p: g * r(ans + 1),),
     "reciprocal": (lambda g, ans, xs, p: -g * r(ans * ans),),
@@ -224,6 +337,9 @@ _VJPS = {
     "log1p": (lambda g, ans, xs, p: g / r(xs[0] + 1),),
     "sigmoid": (lambda g, ans, xs, p: r(g * r(1 - ans)) * ans,),
     "mse_loss": (_mse_d(1), _mse_d(-1)),
+    "logaddexp": (_lae_d(0), _lae_d(1)),
+    "remainder": (None, _remainder_db),
+    "prod": (_prod_dx,),
 }
 _MERGED: dict = {}
 

@@ -37,6 +37,7 @@ from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from . import memory_formats  # (torch.channels_last, ...)
 from . import inplace_views  # (out= resized as resize_ resizes)
+from .unbound_methods import UnboundMethod  # (torch.Tensor.mul)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .rng import DEFAULT_GENERATOR
@@ -1387,6 +1388,8 @@ class Interpreter:
             return fn.impl(self, *args)
         if fn.__class__ is BoundMethod:
             return fn.impl(self, fn.obj, *args)
+        if fn.__class__ is UnboundMethod:     # map(torch.Tensor.exp, xs)
+            return self.invoke(fn, list(args), None)
         if fn.__class__ in classes.CALLABLE:
             return classes.call(self, fn, args, {})
         raise self._not_callable(fn)
@@ -3364,6 +3367,8 @@ class Interpreter:
                 return self.apply(OPS["bitwise_not"], (v,))
             if v.__class__ is int or v.__class__ is bool:
                 return ~v
+        if node.op in ("+", "-") and v.__class__ is pycollections.Counter:
+            return pycollections.counter_unary(self, node.op, v)    # +c: its positive counts
         raise GradvizError(f"bad operand type for unary {node.op}: '{self.type_name(v)}'",
                            kind=TYPE)
 
@@ -3430,6 +3435,10 @@ class Interpreter:
         a bound method kept in a variable is called as a value (Python's
         errors name their class otherwise: TensorBase.exp(), Tensor.exp())."""
         cls = fn.__class__
+        if cls is UnboundMethod:          # torch.Tensor.mul(x, 2) is x.mul(2)
+            fn.receiver(args, lambda v: v.__class__ is Tensor, self.type_name)
+            fn = BoundMethod(fn.name, fn.impl, args.pop(0))
+            cls, looked_up = BoundMethod, True
         if cls is BoundMethod:
             args.insert(0, fn.obj)
         elif cls is UserFunction:
@@ -3614,9 +3623,16 @@ class Interpreter:
             return (obj.message,) if obj.message else ()
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
             return obj.name.rsplit(".", 1)[-1]
+        if obj.__class__ is PyType and obj in (TENSOR, PARAMETER):
+            if attr in METHODS:
+                return UnboundMethod(attr, METHODS[attr])         # f = torch.Tensor.sum
+            raise GradvizError(f"type object '{obj.name.rsplit('.', 1)[-1]}' has no attribute "
+                               f"'{attr}'", kind=ATTRIBUTE, hint=did_you_mean(attr, METHODS) or
+                               "`gradviz ops` lists the tensor methods gradviz has")
         if obj.__class__ is PyType and (obj.name, attr) in transformer_decoder.STATIC_METHODS:
             return transformer_decoder.static_method(attr)   # a class's static method
-        if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method):
+        if attr == "__name__" and obj.__class__ in (UserFunction, Function, classes.Method,
+                                                    UnboundMethod):
             # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
             return function_name(obj)
         if obj.__class__ is str and attr == "format":
@@ -4234,6 +4250,8 @@ class Interpreter:
                 return f"<built-in function {v.name}>"
             # torch's are methods of one class (torch._C._VariableFunctions)
             return f"<built-in method {v.name} of type object at {self.address(GLOBALS['torch'])}>"
+        if v.__class__ is UnboundMethod:
+            return v.text(self.address(v))
         if v.__class__ is BoundMethod:
             owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"

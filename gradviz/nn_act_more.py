@@ -77,8 +77,14 @@ def f_threshold(rt, input, threshold, value, inplace=False):
 
 def f_rrelu(rt, input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky relu; in evaluation a leaky relu of slope
-    (lower + upper) / 2 (training draws each slope: refused here)."""
+    (lower + upper) / 2, in training each number at or below 0 times its
+    own slope, drawn uniformly in [lower, upper]."""
     _no_inplace("rrelu", inplace)
+    return rrelu(rt, input, lower, upper, training, rt.rng)
+
+
+def rrelu(rt, input, lower, upper, training, rng):
+    """F.rrelu and torch.rrelu_: training's slopes drawn from rng."""
     x = _activation_input(input, "rrelu", "rrelu_with_noise_out_cpu")
     F._number_arg("rrelu", "lower", 2, lower)
     F._number_arg("rrelu", "upper", 3, upper)
@@ -86,10 +92,23 @@ def f_rrelu(rt, input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=Fal
         raise GradvizError("Lower bound should be less than or equal to the upper bound",
                            kind=RUNTIME, hint="rrelu(x, lower, upper): lower comes first")
     if training:
-        raise GradvizError("rrelu(training=True) is not supported", kind=TYPE,
-                           hint="gradviz runs rrelu's evaluation form: training=False "
-                                "(a leaky relu of slope (lower + upper) / 2)")
+        return rt.apply(OPS["rrelu"], (x,), {"slope": (lower + upper) / 2,
+                                             "noise": _rrelu_noise(x.data, lower, upper, rng)})
     return rt.apply(OPS["rrelu"], (x,), {"slope": (lower + upper) / 2})
+
+
+def _rrelu_noise(x, lower, upper, rng):
+    """PyTorch's rrelu_with_noise slopes: for each number at or below 0, in
+    order, a float64 uniform in [lower, upper) (u * (upper - lower) + lower,
+    the bounds as its opmath type holds them: float32 for float32), rounded
+    to x's dtype; 1 for the others."""
+    opmath = np.float64 if x.dtype == np.float64 else np.float32
+    lo, hi = float(opmath(lower)), float(opmath(upper))
+    at_most_0 = x.reshape(-1) <= 0
+    drawn = rng.uniform(int(at_most_0.sum()), np.dtype(np.float64))
+    noise = np.ones(x.size, x.dtype)
+    noise[at_most_0] = (drawn * (hi - lo) + lo).astype(x.dtype)
+    return noise.reshape(x.shape)
 
 
 def f_gumbel_softmax(rt, logits, tau=1, hard=False, eps=1e-10, dim=-1):

@@ -246,14 +246,31 @@ def f_counter(rt, *args, **kwargs):
 
 def counter_update(rt, c: Counter, /, *args, **kwargs) -> None:
     """c.update(iterable or mapping, **kwargs): counts added, as Python's."""
+    _change_counts(rt, c, "update", args, kwargs)
+
+
+def _counter_subtract(rt, c: Counter, /, *args, **kwargs) -> None:
+    """c.subtract(iterable or mapping, **kwargs): counts taken away, as
+    Python's (they may go to zero and below, and stay)."""
+    _change_counts(rt, c, "subtract", args, kwargs)
+
+
+def _change_counts(rt, c: Counter, how: str, args: tuple, kwargs: dict) -> None:
+    """Counter.update or Counter.subtract (how) of one iterable or mapping
+    and keyword counts: each item seen counts one, a mapping's values count
+    as they are."""
     from .fstrings import _type_name
     from .render.torchfmt import DICTS
     if len(args) > 1:       # (the count with self, as Python's message has it)
-        raise _error(f"Counter.update() takes from 1 to 2 positional arguments but "
+        raise _error(f"Counter.{how}() takes from 1 to 2 positional arguments but "
                      f"{len(args) + 1} were given", "TypeError", "Counter")
+    sym = "+" if how == "update" else "-"
     source = args[0] if args else None
     if source is not None and (source.__class__ in DICTS or isinstance(source, dict)):
-        _add_counts(rt, c, source)
+        if how == "update":
+            _add_counts(rt, c, source)
+        else:
+            _subtract_counts(rt, c, source)
     elif source is not None:
         try:
             items = rt._items(source, rt.span)
@@ -263,9 +280,9 @@ def counter_update(rt, c: Counter, /, *args, **kwargs) -> None:
             raise _error(f"'{_type_name(source)}' object is not iterable", "TypeError",
                          "Counter") from None
         for item in items:
-            _count(rt, c, item, lambda old: rt.binary("+", old, 1))
+            _count(rt, c, item, lambda old: rt.binary(sym, old, 1))
     if kwargs:
-        _add_counts(rt, c, kwargs)
+        _change_counts(rt, c, how, (kwargs,), {})
 
 
 def _add_counts(rt, c: Counter, counts: dict) -> None:
@@ -279,6 +296,13 @@ def _add_counts(rt, c: Counter, counts: dict) -> None:
         return
     for key, n in list(counts.items()):
         _count(rt, c, key, lambda old, n=n: rt.binary("+", n, old))
+
+
+def _subtract_counts(rt, c: Counter, counts: dict) -> None:
+    """Python's Counter.subtract from a mapping: each count held (0 for a
+    missing key) less the mapping's."""
+    for key, n in list(counts.items()):
+        _count(rt, c, key, lambda old, n=n: rt.binary("-", old, n))
 
 
 def _count(rt, c: Counter, key, new) -> None:
@@ -319,6 +343,16 @@ def counter_binary(rt, sym: str, a: Counter, b: Counter) -> Counter:
     return _copied(out, Counter())
 
 
+def counter_unary(rt, sym: str, c: Counter) -> Counter:
+    """+c (the positive counts) or -c (the negative ones, negated), by
+    Python's Counter."""
+    try:
+        out = +collections.Counter(c) if sym == "+" else -collections.Counter(c)
+    except TypeError as exc:
+        raise _error(str(exc), "TypeError", "Counter") from None
+    return _copied(out, Counter())
+
+
 def _copied(d: dict, into: dict) -> dict:
     """into, holding d's items (d.copy() of one of these dicts is of its kind)."""
     into.update(d)
@@ -346,7 +380,8 @@ def _popitem(rt, od, last=True):
 
 # the methods each adds to a dict's (a program's d.most_common(2))
 METHODS = {
-    Counter: {"most_common": _most_common, "update": counter_update, "elements": _elements,
+    Counter: {"most_common": _most_common, "update": counter_update,
+              "subtract": _counter_subtract, "elements": _elements,
               "total": _total, "copy": lambda rt, c: _copied(c, Counter())},
     OrderedDict: {"move_to_end": _move_to_end, "popitem": _popitem,
                   "copy": lambda rt, od: _copied(od, OrderedDict())},

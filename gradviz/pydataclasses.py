@@ -44,25 +44,34 @@ def _field(rt, *, default=_NOTHING, default_factory=_NOTHING, init=True, repr=Tr
     return Field(default, default_factory)
 
 
+# the options that say which methods are made (init=False: the class's own
+# __init__ or none); the others are supported at their defaults only
+_MADE = ("init", "repr", "eq")
+
+
 def _dataclass(rt, cls=None, **options):
-    """@dataclass, @dataclass() and @dataclass(eq=True, ...): the class with
-    its methods (only the default options are supported)."""
+    """@dataclass, @dataclass() and @dataclass(eq=False, ...): the class with
+    its methods (init=, repr= and eq= choose them; the other options are
+    supported at their defaults only)."""
     for name, value in options.items():
         if name not in _OPTIONS:
             raise GradvizError(f"dataclass() got an unexpected keyword argument '{name}'",
                                kind=TYPE, hint=_HINT)
         default = name in ("init", "repr", "eq", "match_args")
-        if bool(value) != default:
+        if bool(value) != default and name not in _MADE:
             raise GradvizError(f"dataclass({name}={value!r}) is not supported here",
                                kind=TYPE, hint="gradviz's dataclasses have the default "
-                                               "options: @dataclass")
+                                               "options, and init=, repr= and eq=")
+    made = frozenset(name for name in _MADE if options.get(name, True))
     if cls is None:
-        return _function("dataclass", lambda rt, c: make(rt, c))
-    return make(rt, cls)
+        return _function("dataclass", lambda rt, c: make(rt, c, made))
+    return make(rt, cls, made)
 
 
-def make(rt, cls):
-    """The class, given Python's generated __init__, __repr__ and __eq__."""
+def make(rt, cls, made: frozenset = frozenset(_MADE)):
+    """The class, given Python's generated __init__, __repr__ and __eq__
+    (those of `made`: init, repr, eq), where its block defines none of its
+    own, as Python's dataclass leaves a method the class defines."""
     from . import classes
     if cls.__class__ is not classes.UserClass or cls.fields is None:
         raise GradvizError("@dataclass decorates a class here", kind=TYPE, hint=_HINT)
@@ -93,25 +102,27 @@ def make(rt, cls):
         if value is not _NOTHING:
             defaults.append(value)
         names.append(name)
-    for method in _methods(cls.name, names, closure):
-        fn = rt.method_of_source(method, cls, tuple(defaults) if "__init__" in method else (),
+    for kind, method in _methods(cls.name, names, closure).items():
+        if kind not in made or f"__{kind}__" in cls.attrs:
+            continue
+        fn = rt.method_of_source(method, cls, tuple(defaults) if kind == "init" else (),
                                  closure)
         cls.attrs[fn.defn.name] = fn
     return cls
 
 
-def _methods(name: str, fields: list, closure: dict) -> list:
-    """The source of the class's __init__, __repr__ and __eq__."""
+def _methods(name: str, fields: list, closure: dict) -> dict:
+    """The source of the class's __init__, __repr__ and __eq__, by option name."""
     init = [f"    self.{f} = {_FACTORY.format(f)}() if {f} is {_MISSING} else {f}"
             if _FACTORY.format(f) in closure else f"    self.{f} = {f}" for f in fields]
     shown = ", ".join(f"{f}={{self.{f}!r}}" for f in fields)
     mine = ", ".join(f"self.{f}" for f in fields) + ("," if len(fields) == 1 else "")
     theirs = mine.replace("self.", "other.")
-    return [f"def __init__({', '.join(['self', *fields])}):\n" + "\n".join(init or ["    pass"])
-            + "\n",
-            f"def __repr__(self):\n    return f\"{name}({shown})\"\n",
-            f"def __eq__(self, other):\n    return type(other) is type(self) and "
-            f"({mine}) == ({theirs})\n"]
+    return {"init": f"def __init__({', '.join(['self', *fields])}):\n"
+                    + "\n".join(init or ["    pass"]) + "\n",
+            "repr": f"def __repr__(self):\n    return f\"{name}({shown})\"\n",
+            "eq": f"def __eq__(self, other):\n    return type(other) is type(self) and "
+                  f"({mine}) == ({theirs})\n"}
 
 
 def _type(rt, v):

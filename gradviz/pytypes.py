@@ -149,6 +149,8 @@ def type_of(v, bound: dict):
         return PyType("torch._C._TensorMeta")
     if cls_name in ("UserClass", "BuiltinBase", "PyType"):
         return bound["type"]                   # type(type(m)) is type
+    if cls_name == "UnboundMethod":
+        return PyType(v.py_type_name)          # torch.Tensor.sum: a method_descriptor
     if cls_name == "GradFn":
         return PyType(v.name)                  # <class 'MulBackward0'>
     if cls_name == "ExceptionValue":

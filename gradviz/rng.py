@@ -13,7 +13,8 @@ machine, so only PyTorch's transforms of its 32-bit words are written here:
   each pair kept for the next draw, across calls, until manual_seed); 16 or
   more as PyTorch's normal_fill: all the uniforms first, then Box-Muller on
   each block of 16 (cosines to its first 8, sines to its last 8; a size that
-  is not a multiple of 16 draws its last 16 again). PyTorch's float32 blocks
+  is not a multiple of 16 draws its last 16 again; float16's are float32's
+  blocks, rounded, drawn 16 at a time). PyTorch's float32 blocks
   run its AVX2 log and sincos (a port of Cephes's, with the multiply-adds
   its compiler fused); they are ported to numpy below, bit for bit, for draws
   of up to EXACT_MAX numbers. Larger float32 draws (a benchmark's 512x512
@@ -29,7 +30,6 @@ import math
 
 import numpy as np
 
-from .errors import TYPE, GradvizError
 
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
@@ -156,7 +156,7 @@ class CPUGenerator:
         """PyTorch's normal_(mean, std) of a new tensor of shape and dtype dt."""
         n = math.prod(shape)
         if dt == F16 and n >= 16:
-            raise half_draw_error("normal draws of 16 numbers or more (randn, normal_)")
+            return self._half_normal(shape, mean, std)
         out = np.empty(shape, dt)
         flat = out.reshape(n)
         if n < 16:
@@ -180,6 +180,19 @@ class CPUGenerator:
             flat[n - 16:] = tail
         return out
 
+    def _half_normal(self, shape: tuple, mean: float, std: float) -> np.ndarray:
+        """PyTorch's float16 normal_ of 16 numbers or more: its float32
+        blocks of 16 (mean and std applied in float32), rounded. A size that
+        is not a multiple of 16 draws one more whole block for its last 16
+        numbers, where float32's draws the rest of the size first."""
+        n = math.prod(shape)
+        whole = n - n % 16
+        blocks = self.normal((whole + (16 if whole != n else 0),), F32, mean, std).astype(F16)
+        out = blocks[:n]
+        if whole != n:
+            out[n - 16:] = blocks[whole:]
+        return out.reshape(shape)
+
     def _serial_normal(self, mean: float, std: float) -> float:
         """One number of PyTorch's normal_distribution<double> (a small draw)."""
         z = self.next_normal
@@ -198,12 +211,6 @@ class CPUGenerator:
         # fractions loads decimal, a few ms of every start-up otherwise)
         from fractions import Fraction
         return float(Fraction(z) * Fraction(std) + Fraction(mean))
-
-
-def half_draw_error(what: str) -> GradvizError:
-    """The error of a random draw PyTorch makes its own way in float16."""
-    return GradvizError(f"gradviz does not draw {what} in float16", kind=TYPE,
-                        hint="draw in float32 and round: torch.randn(shape).half()")
 
 
 class TorchGenerator:

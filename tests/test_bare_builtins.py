@@ -68,3 +68,12 @@ def test_a_list_of_tensors_sums_and_compares_as_python_does():
                    "(s + m).backward()\nprint(x.grad)\n")
     # 0 + x[0] + x[1] + x[2] through AddBackward0; the first of the equal 5s kept
     assert out == "AddBackward0 MulBackward0\ntensor([1., 2., 1.])\n"
+
+
+def test_torch_s_refusal_of_a_number_after_a_tensor_hints_at_the_number():
+    # max(x, 2.0) is torch.max (a tensor came first), which takes no number:
+    # the hint makes a tensor of the number, not of x
+    from gradviz.errors import GradvizError
+    with pytest.raises(GradvizError) as info:
+        run("x = torch.tensor(1.0)\nm = max(x, 2.0)\n")
+    assert info.value.hint.endswith("make it a tensor first, e.g. torch.tensor(2.0)")

@@ -382,17 +382,27 @@ defop("threshold", in_place_name("Threshold"),
       dtype_rule=SAME)
 
 
-# ---- rrelu in evaluation: leaky_relu with slope (lower + upper) / 2 ----------
-# p["slope"]; PyTorch's node is RreluWithNoiseBackward0 even without noise
+# ---- rrelu: in evaluation leaky_relu with slope (lower + upper) / 2 ----------
+# (p["slope"]; PyTorch's node is RreluWithNoiseBackward0 even without noise);
+# in training each number's own slope, drawn (p["noise"]: 1 where x > 0)
 
 def _rrelu_slope(x, p):
+    noise = p.get("noise")
+    if noise is not None:
+        return noise
     return np.where(x > 0, 1, p["slope"]).astype(x.dtype, copy=False)
 
 
-defop("rrelu", in_place_name("RreluWithNoise"),
-      lambda xs, p: np.where(xs[0] > 0, xs[0], xs[0] * xs[0].dtype.type(p["slope"])).astype(
-          xs[0].dtype, copy=False),
+def _rrelu(xs, p):
+    x = xs[0]
+    if p.get("noise") is not None:
+        return (x * p["noise"]).astype(x.dtype, copy=False)
+    return np.where(x > 0, x, x * x.dtype.type(p["slope"])).astype(x.dtype, copy=False)
+
+
+defop("rrelu", in_place_name("RreluWithNoise"), _rrelu,
       vjp=(lambda g, ans, xs, p: g * _rrelu_slope(xs[0], p),),
       jvp=(lambda t, ans, xs, p: t * _rrelu_slope(xs[0], p),),
-      saved=("0",), formula=("d rrelu(x)/dx = 1 if x > 0 else (lower + upper) / 2",),
+      saved=("0",), formula=("d rrelu(x)/dx = 1 if x > 0 else its slope ((lower + upper) / 2 "
+                             "in evaluation, drawn in training)",),
       symbol="F.rrelu", dtype_rule=FLOAT)
