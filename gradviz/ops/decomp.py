@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..capability import AVX512, cpu_kind
 from ..errors import GradvizError
 from .registry import SAME, defop, unbroadcast
 from .summation import torch_sum
@@ -36,29 +37,47 @@ def _eye_like(a):
 LU_DIVIDES_UP_TO = 4
 
 
-def _fused(acc, x, y):
-    """acc - x * y rounded once (a fused multiply-add, as MKL's update): for
-    float32 through float64, where x * y is exact."""
-    if acc.dtype == np.float32:
-        return (acc.astype(np.float64) - x.astype(np.float64) * y).astype(np.float32)
-    return acc - x * y
+def _update(rest, column, row):
+    """rest - column * row, LU's update of the rows below a pivot: MKL's is a
+    fused multiply-add (one rounding, float32 through float64, where the
+    product is exact) on AVX512 CPUs; on AVX2 ones it rounds the product
+    first (each matched against PyTorch's LU and det on random float32
+    matrices)."""
+    if rest.dtype == np.float32 and cpu_kind() == AVX512:
+        return (rest.astype(np.float64) - column.astype(np.float64) * row).astype(np.float32)
+    return rest - column * row
+
+
+def _first_largest(col: np.ndarray) -> np.ndarray:
+    """The place of the first largest |value| down a column, as LAPACK's
+    i?amax finds it: a NaN is never larger than what came before it (but a
+    NaN at the top stays chosen)."""
+    mags = np.abs(col)
+    nan = np.isnan(mags)
+    mags[..., 1:][nan[..., 1:]] = -1
+    mags[..., 0][nan[..., 0]] = np.inf
+    return np.argmax(mags, axis=-1)
 
 
 def lu(a: np.ndarray):
-    """LU with partial pivoting (LAPACK's getrf) over a batch, in the order
-    of PyTorch's (MKL's) operations, matched to the bit on random float32
-    matrices: (lu, the permutation's sign, the 1-based place of the first
-    zero pivot of each matrix or 0, the row order: lu = L U of a[..., perm, :])."""
+    """LU with partial pivoting (LAPACK's getrf) over a batch of m x n
+    matrices, in the order of PyTorch's (MKL's) operations, matched to the
+    bit on random float32 matrices: (lu, the permutation's sign, the 1-based
+    place of the first zero pivot of each matrix or 0, the row order: lu = L
+    U of a[..., rows, :], LAPACK's pivots: 1-based, row k swapped with
+    row pivots[k] - 1)."""
     lu = np.array(a, copy=True)
-    n = a.shape[-1]
+    m, n = a.shape[-2:]
     sign = np.ones(a.shape[:-2], a.dtype)
     zero_at = np.zeros(a.shape[:-2], np.int64)
-    rows = np.broadcast_to(np.arange(n), lu.shape[:-1]).copy()
-    for k in range(n):
-        p = k + np.argmax(np.abs(lu[..., k:, k]), axis=-1)      # the first largest
+    rows = np.broadcast_to(np.arange(m), lu.shape[:-1]).copy()
+    pivots = np.zeros(a.shape[:-2] + (min(m, n),), np.int32)
+    for k in range(min(m, n)):
+        p = k + _first_largest(lu[..., k:, k])
+        pivots[..., k] = p + 1
         swap = p != k
         if np.any(swap):
-            perm = np.broadcast_to(np.arange(n), lu.shape[:-1]).copy()
+            perm = np.broadcast_to(np.arange(m), lu.shape[:-1]).copy()
             perm[..., k] = p
             np.put_along_axis(perm, p[..., None], k, axis=-1)
             lu = np.take_along_axis(lu, perm[..., None], axis=-2)
@@ -69,13 +88,13 @@ def lu(a: np.ndarray):
         zero_at = np.where(zero & (zero_at == 0), k + 1, zero_at)
         # (a zero pivot leaves its column unscaled, as LAPACK does)
         pivot = np.where(zero, 1, pivot)[..., None]
-        if k == n - 2 and n <= LU_DIVIDES_UP_TO:
+        if k == n - 2 and m == n and n <= LU_DIVIDES_UP_TO:
             lu[..., k + 1:, k] /= pivot
         else:
             lu[..., k + 1:, k] *= 1 / pivot
-        lu[..., k + 1:, k + 1:] = _fused(lu[..., k + 1:, k + 1:], lu[..., k + 1:, k:k + 1],
-                                         lu[..., k:k + 1, k + 1:])
-    return lu, sign, zero_at, rows
+        lu[..., k + 1:, k + 1:] = _update(lu[..., k + 1:, k + 1:], lu[..., k + 1:, k:k + 1],
+                                          lu[..., k:k + 1, k + 1:])
+    return lu, sign, zero_at, rows, pivots
 
 
 def singular_error(fname: str, zero_at: np.ndarray, how: str) -> GradvizError:
