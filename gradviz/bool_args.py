@@ -257,6 +257,10 @@ TABLE = {
     **{name: (forms(f"(Tensor input, {GENERATOR}{LIKE_OPTIONS[3:]})",
                     f"(Tensor input, {LIKE_OPTIONS})"), None)
        for name in ("rand_like", "randn_like")},
+    "lu_unpack": (forms("(Tensor LU_data, Tensor LU_pivots, bool unpack_data = True, "
+                        "bool unpack_pivots = True, *, tuple of Tensors out = None)"), None),
+    "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
+                 forms("(Tensor LU_data, Tensor LU_pivots)")),
 }
 
 # torch.linalg's functions whose arguments are checked as PyTorch's parser
@@ -280,6 +284,15 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "solve_triangular": (F.LINALG["solve_triangular"], "linalg_solve_triangular",
                                forms("(Tensor input, Tensor B, *, bool upper, bool left = True, "
                                      "bool unitriangular = False, Tensor out = None)")),
+          **{name: (F.LINALG[name], f"linalg_{name}",
+                    forms("(Tensor A, *, bool pivot = True, tuple of Tensors out = None)"))
+             for name in ("lu", "lu_factor")},
+          "lu_factor_ex": (F.LINALG["lu_factor_ex"], "linalg_lu_factor_ex",
+                           forms("(Tensor A, *, bool pivot = True, bool check_errors = False, "
+                                 "tuple of Tensors out = None)")),
+          "lu_solve": (F.LINALG["lu_solve"], "linalg_lu_solve",
+                       forms("(Tensor LU, Tensor pivots, Tensor B, *, bool left = True, "
+                             "bool adjoint = False, Tensor out = None)")),
           "matrix_power": (F.LINALG["matrix_power"], "linalg_matrix_power",
                            forms("(Tensor input, int n, *, Tensor out = None)")),
           "matrix_rank": (F.LINALG["matrix_rank"], "linalg_matrix_rank",
