@@ -4646,6 +4646,12 @@ from . import lu_fns  # noqa: E402
 _install(lu_fns)
 LINALG.update(lu_fns.LINALG)
 
+# torch.adjoint, torch.linalg.vecdot and matmul; torch.lstsq, solve, eig, symeig
+# (removed: PyTorch's errors) (linalg_compat_fns.py)
+from . import linalg_compat_fns  # noqa: E402
+_install(linalg_compat_fns)
+LINALG.update(linalg_compat_fns.LINALG, matmul=FUNCTIONS["matmul"])
+
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)
