@@ -287,6 +287,11 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           **{name: (F.LINALG[name], f"linalg_{name}",
                     forms("(Tensor A, *, bool pivot = True, tuple of Tensors out = None)"))
              for name in ("lu", "lu_factor")},
+          "inv_ex": (F.LINALG["inv_ex"], "linalg_inv_ex",
+                     forms("(Tensor A, *, bool check_errors = False, tuple of Tensors out = None)")),
+          "solve_ex": (F.LINALG["solve_ex"], "linalg_solve_ex",
+                       forms("(Tensor A, Tensor B, *, bool left = True, bool check_errors = False, "
+                             "tuple of Tensors out = None)")),
           "lu_factor_ex": (F.LINALG["lu_factor_ex"], "linalg_lu_factor_ex",
                            forms("(Tensor A, *, bool pivot = True, bool check_errors = False, "
                                  "tuple of Tensors out = None)")),

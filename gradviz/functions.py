@@ -4652,6 +4652,10 @@ from . import linalg_compat_fns  # noqa: E402
 _install(linalg_compat_fns)
 LINALG.update(linalg_compat_fns.LINALG, matmul=FUNCTIONS["matmul"])
 
+# torch.linalg.cond (linalg_cond.py)
+from . import linalg_cond  # noqa: E402
+LINALG.update(linalg_cond.LINALG)
+
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)

@@ -103,7 +103,7 @@ def singular_error(fname: str, zero_at: np.ndarray, how: str) -> GradvizError:
     first = int(np.flatnonzero(flat)[0])
     where = f"(Batch element {first}): " if zero_at.ndim else ""
     if how == "solve":
-        msg = f"torch.linalg.solve: {where}The solver failed because the input matrix is singular."
+        msg = f"torch.{fname}: {where}The solver failed because the input matrix is singular."
     else:
         msg = (f"{fname}: {where}The diagonal element {flat[first]} is zero, the inversion "
                "could not be completed because the input matrix is singular.")
@@ -120,7 +120,20 @@ def _inv(xs, p):
         try:
             return np.linalg.inv(a)
         except np.linalg.LinAlgError:
+            if p.get("ex"):
+                return _singular_solve(a, _eye_like(a))
             raise singular_error(p.get("fname", "linalg.inv"), lu(a)[2], "inv") from None
+
+
+def _singular_solve(a, b):
+    """A^-1 B for a batch with a singular matrix, as inv_ex and solve_ex
+    give it (no error): the LU solve of each singular matrix, its zero
+    pivot dividing into infinities, numpy's solve of the others."""
+    from .lu import lu_solve         # (ops/lu.py imports this module)
+    factors, _, zero_at, _, pivots = lu(a)
+    singular = (zero_at > 0)[..., None, None]
+    safe = np.where(singular, _eye_like(a), a)
+    return np.where(singular, lu_solve(factors, pivots, b), np.linalg.solve(safe, b))
 
 
 # NOTE: PyTorch computes inv as a solve against the identity (LU, as numpy)
@@ -209,7 +222,7 @@ defop("slogdet_logabsdet", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0
 
 # ---- solve -------------------------------------------------------------------
 
-def _solve_left(a, b, vector):
+def _solve_left(a, b, vector, ex=False):
     bm = b[..., None] if vector else b
     batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
     with np.errstate(all="ignore"):
@@ -217,16 +230,21 @@ def _solve_left(a, b, vector):
             x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
                                 np.broadcast_to(bm, batch + bm.shape[-2:]))
         except np.linalg.LinAlgError:
-            raise singular_error("linalg.solve", lu(a)[2], "solve") from None
+            if not ex:
+                raise singular_error("linalg.solve", lu(a)[2], "solve") from None
+            x = _singular_solve(np.broadcast_to(a, batch + a.shape[-2:]),
+                                np.broadcast_to(bm, batch + bm.shape[-2:]))
     return x[..., 0] if vector else x
 
 
 def _solve(xs, p):
-    """A X = B, or with left=False X A = B (A^T X^T = B^T)."""
+    """A X = B, or with left=False X A = B (A^T X^T = B^T); with ex (solve_ex)
+    a singular A gives infinities, not an error."""
     a, b = xs
+    ex = p.get("ex", False)
     if p.get("left", True):
-        return _solve_left(a, b, p.get("vector", False))
-    return _t(_solve_left(_t(a), _t(b), False))
+        return _solve_left(a, b, p.get("vector", False), ex)
+    return _t(_solve_left(_t(a), _t(b), False, ex))
 
 
 def _outer_product(a, b):
