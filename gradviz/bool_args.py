@@ -298,6 +298,8 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "lu_solve": (F.LINALG["lu_solve"], "linalg_lu_solve",
                        forms("(Tensor LU, Tensor pivots, Tensor B, *, bool left = True, "
                              "bool adjoint = False, Tensor out = None)")),
+          "vander": (F.LINALG["vander"], "linalg_vander",
+                     forms("(Tensor x, *, int? N = None)")),
           "matrix_power": (F.LINALG["matrix_power"], "linalg_matrix_power",
                            forms("(Tensor input, int n, *, Tensor out = None)")),
           "matrix_rank": (F.LINALG["matrix_rank"], "linalg_matrix_rank",

@@ -1,5 +1,5 @@
-"""torch.adjoint (and x.adjoint()), torch.linalg.matmul and
-torch.linalg.vecdot as PyTorch composes them, and torch's removed
+"""torch.adjoint (and x.adjoint()), torch.linalg.matmul, torch.linalg.vecdot
+and torch.linalg.vander as PyTorch composes them, and torch's removed
 linear-algebra functions (lstsq, solve, eig, symeig and their methods):
 PyTorch's error, which says what replaces each."""
 from __future__ import annotations
@@ -83,6 +83,28 @@ def f_vecdot(rt, x, y, *, dim=-1):
     return F.FUNCTIONS["sum"](rt, product, dim)
 
 
+def f_linalg_vander(rt, x, *, N=None):
+    """The powers x^0 .. x^(N-1) of each element along a new last dim
+    (increasing, unlike torch.vander): a column of ones, then the cumulative
+    products of x repeated, as ATen's linalg_vander builds it."""
+    x = F._need_tensor(x, "linalg_vander", 1, "x")
+    if x.data.dtype.kind not in "fiu" or x.data.dtype == bool:
+        raise GradvizError("linalg.vander supports floating point, complex, and integer tensors, "
+                           f"but got {F.type_word(x.data.dtype)}", kind=RUNTIME,
+                           hint="make it a number tensor first: x.float()")
+    if x.data.ndim == 0:
+        x = F.f_unsqueeze(rt, x, -1)
+    shape = list(x.data.shape)
+    n = shape[-1] if N is None else N
+    if n <= 1:
+        raise GradvizError("N must be greater than 1.", kind=RUNTIME,
+                           hint="N counts the powers: 2 or more")
+    repeated = F.METHODS["expand"](rt, F.f_unsqueeze(rt, x, -1), *shape, n - 1)
+    powers = F.FUNCTIONS["cumprod"](rt, repeated, -1)
+    ones = F.METHODS["new_ones"](rt, powers, (*shape, 1))
+    return F.FUNCTIONS["cat"](rt, [ones, powers], -1)
+
+
 FUNCTIONS = {"adjoint": f_adjoint, **{name: _removed(name) for name in _INSTEAD}}
 METHODS = dict(FUNCTIONS)
-LINALG = {"vecdot": f_vecdot}
+LINALG = {"vecdot": f_vecdot, "vander": f_linalg_vander}
