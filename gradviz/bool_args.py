@@ -287,6 +287,9 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           **{name: (F.LINALG[name], f"linalg_{name}",
                     forms("(Tensor A, *, bool pivot = True, tuple of Tensors out = None)"))
              for name in ("lu", "lu_factor")},
+          "cholesky_ex": (F.LINALG["cholesky_ex"], "linalg_cholesky_ex",
+                          forms("(Tensor input, *, bool upper = False, bool check_errors = False, "
+                                "tuple of Tensors out = None)")),
           "inv_ex": (F.LINALG["inv_ex"], "linalg_inv_ex",
                      forms("(Tensor A, *, bool check_errors = False, tuple of Tensors out = None)")),
           "solve_ex": (F.LINALG["solve_ex"], "linalg_solve_ex",

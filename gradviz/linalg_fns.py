@@ -221,6 +221,19 @@ def f_cholesky(rt, input, *, upper=False):     # (PyTorch's parser names A input
     return rt.apply(OPS["linalg_cholesky"], (A,), {"upper": bool(upper)})
 
 
+def f_cholesky_ex(rt, input, *, upper=False, check_errors=False):
+    """cholesky without the error: a matrix that is not positive-definite
+    gets LAPACK's partial factor, and info the failing minor's order."""
+    from .ops.decomp import not_positive_definite, partial_cholesky
+    A = _matrix(_need_tensor(input, "linalg_cholesky_ex", 1, "input"), "linalg.cholesky")
+    info = partial_cholesky(A.data)[1] if A.data.size else np.zeros(A.data.shape[:-2], np.int32)
+    if check_errors and info.any():
+        raise not_positive_definite("linalg.cholesky_ex", A.data)
+    factor = rt.apply(OPS["linalg_cholesky"], (A,), {"upper": bool(upper), "ex": True})
+    return ReturnTypes("linalg_cholesky_ex", factor, _plain(rt, info, "cholesky_ex.info"),
+                       fields=("L", "info"))
+
+
 def f_torch_cholesky(rt, input, upper=False):
     A = _matrix(_need_tensor(input, "cholesky"), "cholesky")
     # (torch.cholesky is an op of its own in PyTorch: CholeskyBackward0)
@@ -590,6 +603,7 @@ LINALG = {
     "lstsq": f_lstsq, "matrix_power": f_matrix_power, "matrix_norm": f_matrix_norm,
     "multi_dot": f_multi_dot, "diagonal": f_linalg_diagonal,
     "solve_triangular": f_solve_triangular, "inv_ex": f_inv_ex, "solve_ex": f_solve_ex,
+    "cholesky_ex": f_cholesky_ex,
 }
 # torch's own names (torch.X and, but for those marked, x.X())
 FUNCTIONS = {

@@ -39,3 +39,18 @@ def test_zero_and_nan_pivots_are_lapacks():
         np.testing.assert_array_equal(got[0], want.numpy())
         np.testing.assert_array_equal(got[4], pivots.numpy())
         assert got[2] == info.item()
+
+
+def test_partial_cholesky_is_lapacks():
+    """cholesky_ex of a matrix that is not positive-definite: LAPACK's
+    partial factor (the failing pivot's value in its place, the columns
+    after it untouched) and the failing minor's order, as PyTorch's."""
+    from gradviz.ops.decomp import partial_cholesky
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 4, 5):
+        m = rng.normal(size=(12, n, n))
+        m = m + np.swapaxes(m, -1, -2)
+        want, info = torch.linalg.cholesky_ex(torch.from_numpy(m))
+        got, got_info = partial_cholesky(m)
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(got_info, info.numpy())

@@ -318,6 +318,9 @@ def not_positive_definite(fname: str, a: np.ndarray) -> GradvizError:
 
 def _cholesky(xs, p):
     a = xs[0]
+    if p.get("ex"):                 # (cholesky_ex: LAPACK's partial factor, no error)
+        low = partial_cholesky(a)[0]
+        return _t(low).copy() if p.get("upper") else low
     try:
         low = np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
@@ -325,6 +328,41 @@ def _cholesky(xs, p):
     if np.isnan(np.diagonal(low, axis1=-2, axis2=-1)).any():      # (a NaN pivot: PyTorch's error)
         raise not_positive_definite(p.get("fname", "linalg.cholesky"), a)
     return _t(low).copy() if p.get("upper") else low
+
+
+def _potf2(m: np.ndarray):
+    """LAPACK's unblocked Cholesky (potf2) of one matrix's lower triangle:
+    (the factor, 0), or where a pivot is not positive (NaN included) the
+    factor so far with that pivot's value in its place, the columns after
+    it as A had them, and the pivot's 1-based place."""
+    m = np.tril(m)
+    for j in range(len(m)):
+        pivot = m[j, j] - m[j, :j] @ m[j, :j]
+        if not pivot > 0:
+            m[j, j] = pivot
+            return m, j + 1
+        m[j, j] = np.sqrt(pivot)
+        m[j + 1:, j] = (m[j + 1:, j] - m[j + 1:, :j] @ m[j, :j]) / m[j, j]
+    return m, 0
+
+
+def partial_cholesky(a: np.ndarray):
+    """(L, info) of cholesky_ex over a batch: numpy's factor of each
+    positive-definite matrix, LAPACK's partial one of the others (as
+    PyTorch's linalg.cholesky_ex gives them, matched in float64)."""
+    flat = np.array(a.reshape(-1, *a.shape[-2:]), copy=True)
+    info = np.zeros(len(flat), np.int32)
+    with np.errstate(all="ignore"):
+        for k, m in enumerate(flat):
+            try:
+                low = np.linalg.cholesky(m)
+            except np.linalg.LinAlgError:
+                low = None
+            if low is None or np.isnan(np.diagonal(low)).any():
+                flat[k], info[k] = _potf2(m)
+            else:
+                flat[k] = low
+    return flat.reshape(a.shape), info.reshape(a.shape[:-2])
 
 
 def _solve_lower(low, b, left=True):
