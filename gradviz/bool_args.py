@@ -257,6 +257,10 @@ TABLE = {
     **{name: (forms(f"(Tensor input, {GENERATOR}{LIKE_OPTIONS[3:]})",
                     f"(Tensor input, {LIKE_OPTIONS})"), None)
        for name in ("rand_like", "randn_like")},
+    "triangular_solve": (forms("(Tensor input, Tensor A, bool upper = True, bool transpose = False, "
+                               "bool unitriangular = False, *, tuple of Tensors out = None)"),
+                         forms("(Tensor A, bool upper = True, bool transpose = False, "
+                               "bool unitriangular = False)")),
     "lu_unpack": (forms("(Tensor LU_data, Tensor LU_pivots, bool unpack_data = True, "
                         "bool unpack_pivots = True, *, tuple of Tensors out = None)"), None),
     "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),

@@ -1,11 +1,16 @@
 """torch.adjoint (and x.adjoint()), torch.linalg.matmul, torch.linalg.vecdot
-and torch.linalg.vander as PyTorch composes them, and torch's removed
-linear-algebra functions (lstsq, solve, eig, symeig and their methods):
-PyTorch's error, which says what replaces each."""
+and torch.linalg.vander as PyTorch composes them; the deprecated
+torch.triangular_solve (and its method), with PyTorch's warning, once; and
+torch's removed linear-algebra functions (lstsq, solve, eig, symeig and
+their methods): PyTorch's error, which says what replaces each."""
 from __future__ import annotations
 
 from . import functions as F
 from .errors import FORMS_MESSAGE_CHARS, GradvizError, RUNTIME
+from .functions import ReturnTypes
+from .linalg_fns import check_solver_shapes
+from .lu_fns import _numbered, _warn_once
+from .ops import OPS
 
 _REMOVED = "This function was deprecated since version 1.9 and is now removed. "
 _INSTEAD = {
@@ -105,6 +110,48 @@ def f_linalg_vander(rt, x, *, N=None):
     return F.FUNCTIONS["cat"](rt, [ones, powers], -1)
 
 
-FUNCTIONS = {"adjoint": f_adjoint, **{name: _removed(name) for name in _INSTEAD}}
+_TRIANGULAR_SOLVE_DEPRECATED = (
+    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be "
+    "removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
+    "reversed and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, "
+    "A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")
+
+
+def _check_triangular_solve(b, a) -> None:
+    """PyTorch's checks of triangular_solve's b and A, in its order."""
+    if b.ndim < 2:
+        raise GradvizError("torch.triangular_solve: Expected b to have at least 2 dimensions, but "
+                           f"it has {b.ndim} dimensions instead", kind=RUNTIME,
+                           hint="b is a matrix: a vector as b.unsqueeze(-1)")
+    if b.dtype != a.dtype:
+        raise GradvizError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{F.type_word(b.dtype)} and A of type {F.type_word(a.dtype)} "
+                           "instead.", kind=RUNTIME, hint="convert one: b.to(A.dtype)")
+    check_solver_shapes(b, a, "triangular_solve", "a triangular matrix is square",
+                        f"b needs {a.shape[-1]} rows, one per row of A")
+    if a.dtype.kind != "f":
+        raise GradvizError(f"\"triangular_solve_cpu\" not implemented for "
+                           f"'{F.type_word(a.dtype)}'", kind="NotImplementedError",
+                           hint="make them float first: A.float()")
+
+
+def f_triangular_solve(rt, input, A, upper=True, transpose=False, unitriangular=False):
+    """torch.triangular_solve(b, A) (deprecated): X with op(A) X = b (op(A)
+    = A^T with transpose), reading A's upper triangle by default, and a
+    copy of A; both TriangularSolveBackward0."""
+    b = F._need_tensor(input, "triangular_solve", 1, "input")
+    A = F._need_tensor(A, "triangular_solve", 2, "A")
+    _warn_once(rt, b, _TRIANGULAR_SOLVE_DEPRECATED)
+    _check_triangular_solve(b.data, A.data)
+    batch = F.broadcast_shape(b.data.shape[:-2], A.data.shape[:-2])
+    params = {"upper": bool(upper), "transpose": bool(transpose),
+              "unitriangular": bool(unitriangular)}
+    solution = _numbered(rt.apply(OPS["triangular_solve"], (b, A), params), 0)
+    copy = _numbered(rt.apply(OPS["triangular_solve_clone"], (A,), {"batch": batch}), 1)
+    return ReturnTypes("triangular_solve", solution, copy,
+                       fields=("solution", "cloned_coefficient"))
+
+
+FUNCTIONS = {"adjoint": f_adjoint, "triangular_solve": f_triangular_solve, **{name: _removed(name) for name in _INSTEAD}}
 METHODS = dict(FUNCTIONS)
 LINALG = {"vecdot": f_vecdot, "vander": f_linalg_vander}

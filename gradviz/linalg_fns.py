@@ -183,6 +183,18 @@ def f_solve_triangular(rt, A, B, *, upper, left=True, unitriangular=False):
                                                       "unitriangular": bool(unitriangular)})
 
 
+def check_solver_shapes(b, a, fname: str, square_hint: str, rows_hint: str) -> None:
+    """PyTorch's checks of an older solver's A (square) and b (as many rows
+    as A), in FNAME's words."""
+    if a.shape[-1] != a.shape[-2]:
+        raise GradvizError(f"A must be batches of square matrices, but they are {a.shape[-2]} "
+                           f"by {a.shape[-1]} matrices", kind=RUNTIME, hint=square_hint)
+    if b.shape[-2] != a.shape[-1]:
+        raise GradvizError(f"Incompatible matrix sizes for {fname}: each A matrix is "
+                           f"{a.shape[-2]} by {a.shape[-1]} but each b matrix is {b.shape[-2]} "
+                           f"by {b.shape[-1]}", kind=RUNTIME, hint=rows_hint)
+
+
 def f_cholesky_solve(rt, input, input2, upper=False):
     """(L L^T)^-1 B from the Cholesky factor L (U^T U with upper=True): B
     is input and L input2, as PyTorch's argument parser names them."""
@@ -201,15 +213,8 @@ def f_cholesky_solve(rt, input, input2, upper=False):
     if f.dtype.kind != "f":
         raise GradvizError(f"\"cholesky_solve_cpu\" not implemented for '{F.type_word(f.dtype)}'",
                            kind="NotImplementedError", hint="make them float first: B.float()")
-    if f.shape[-1] != f.shape[-2]:
-        raise GradvizError(f"A must be batches of square matrices, but they are {f.shape[-2]} "
-                           f"by {f.shape[-1]} matrices", kind=RUNTIME,
-                           hint="the Cholesky factor is square")
-    if b.shape[-2] != f.shape[-1]:
-        raise GradvizError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
-                           f"{f.shape[-2]} by {f.shape[-1]} but each b matrix is {b.shape[-2]} "
-                           f"by {b.shape[-1]}", kind=RUNTIME,
-                           hint=f"B needs {f.shape[-1]} rows, one per row of L")
+    check_solver_shapes(b, f, "cholesky_solve", "the Cholesky factor is square",
+                        f"B needs {f.shape[-1]} rows, one per row of L")
     F.broadcast_shape(b.shape[:-2], f.shape[:-2])
     return rt.apply(OPS["cholesky_solve"], (B, L), {"upper": bool(upper)})
 

@@ -860,6 +860,12 @@ INPUTS["linalg_lu_solve"] = [
     case(invertible(3, 3), _pivots(1, 3, 3), anyv(2, 3), left=False),
     case(invertible(3, 3), _pivots(2, 2, 3), anyv(2, 3), left=False, adjoint=True),
     case(invertible(2, 3, 3), _pivots([2, 3, 3], [1, 2, 3]), anyv(3, 1))]
+# torch.triangular_solve(b, A): upper by default, transpose=, unitriangular=; its copy of A
+INPUTS["triangular_solve"] = [case(anyv(3, 2), invertible(3, 3)),
+                              case(anyv(3, 2), invertible(3, 3), upper=False, transpose=True),
+                              case(anyv(2, 3, 1), invertible(3, 3), unitriangular=True),
+                              case(anyv(3, 2), invertible(2, 3, 3), upper=False)]
+INPUTS["triangular_solve_clone"] = [case(anyv(3, 3), batch=()), case(anyv(3, 3), batch=(2,))]
 for _name, _shapes in (("addmm", ((2, 4), (2, 3), (3, 4))), ("addmv", ((2,), (2, 3), (3,))),
                        ("addr", ((2, 3), (2,), (3,))), ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4)))):
     INPUTS[_name] = INPUTS[_name] + [case(*(anyv(*s) for s in _shapes), beta=0.5, alpha=-2.0),
