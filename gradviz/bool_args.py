@@ -342,6 +342,14 @@ TABLE = {
               forms("(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = 1)",
                     deprecated=("(Number beta, Number alpha, Tensor mat1, Tensor mat2)",
                                 "(Number beta, Tensor mat1, Tensor mat2)"))),
+    "triangular_solve": (forms("(Tensor input, Tensor A, bool upper = True, bool transpose = False, "
+                               "bool unitriangular = False, *, tuple of Tensors out = None)"),
+                         forms("(Tensor A, bool upper = True, bool transpose = False, "
+                               "bool unitriangular = False)")),
+    "lu_unpack": (forms("(Tensor LU_data, Tensor LU_pivots, bool unpack_data = True, "
+                        "bool unpack_pivots = True, *, tuple of Tensors out = None)"), None),
+    "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
+                 forms("(Tensor LU_data, Tensor LU_pivots)")),
 }
 
 # torch.nn.functional's functions (torch.NAME's too) checked as PyTorch's
@@ -366,22 +374,41 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "matrix_norm": (F.f_linalg_matrix_norm, "linalg_matrix_norm",
                           forms(f"(Tensor input, Number ord, {_MATRIX_NORM})",
                                 f'(Tensor input, str ord = "fro", {_MATRIX_NORM})')),
-          "cholesky": (F.LINALG["cholesky"], "linalg_cholesky",
+          "cholesky": ("cholesky", "linalg_cholesky",
                        forms("(Tensor input, *, bool upper = False, Tensor out = None)")),
           # (PyTorch's parser names A input, and counts the keyword-only
           # upper among the required arguments a call leaves out)
-          "solve_triangular": (F.LINALG["solve_triangular"], "linalg_solve_triangular",
+          "solve_triangular": ("solve_triangular", "linalg_solve_triangular",
                                forms("(Tensor input, Tensor B, *, bool upper, bool left = True, "
                                      "bool unitriangular = False, Tensor out = None)")),
-          "matrix_power": (F.LINALG["matrix_power"], "linalg_matrix_power",
+          **{name: (name, f"linalg_{name}",
+                    forms("(Tensor A, *, bool pivot = True, tuple of Tensors out = None)"))
+             for name in ("lu", "lu_factor")},
+          "cholesky_ex": ("cholesky_ex", "linalg_cholesky_ex",
+                          forms("(Tensor input, *, bool upper = False, bool check_errors = False, "
+                                "tuple of Tensors out = None)")),
+          "inv_ex": ("inv_ex", "linalg_inv_ex",
+                     forms("(Tensor A, *, bool check_errors = False, tuple of Tensors out = None)")),
+          "solve_ex": ("solve_ex", "linalg_solve_ex",
+                       forms("(Tensor A, Tensor B, *, bool left = True, bool check_errors = False, "
+                             "tuple of Tensors out = None)")),
+          "lu_factor_ex": ("lu_factor_ex", "linalg_lu_factor_ex",
+                           forms("(Tensor A, *, bool pivot = True, bool check_errors = False, "
+                                 "tuple of Tensors out = None)")),
+          "lu_solve": ("lu_solve", "linalg_lu_solve",
+                       forms("(Tensor LU, Tensor pivots, Tensor B, *, bool left = True, "
+                             "bool adjoint = False, Tensor out = None)")),
+          "vander": ("vander", "linalg_vander",
+                     forms("(Tensor x, *, int? N = None)")),
+          "matrix_power": ("matrix_power", "linalg_matrix_power",
                            forms("(Tensor input, int n, *, Tensor out = None)")),
-          "matrix_rank": (F.LINALG["matrix_rank"], "linalg_matrix_rank",
+          "matrix_rank": ("matrix_rank", "linalg_matrix_rank",
                           forms(*[f"(Tensor input, *, {kind} atol = None, {kind} rtol = None, "
                                   "bool hermitian = False, Tensor out = None)"
                                   for kind in ("Tensor", "float")],
                                 *[f"(Tensor input, {kind} tol, bool hermitian = False, *, "
                                   "Tensor out = None)" for kind in ("Tensor", "float")])),
-          "pinv": (F.LINALG["pinv"], "linalg_pinv",
+          "pinv": ("pinv", "linalg_pinv",
                    forms(*[f"(Tensor input, *, {kind} atol = None, {kind} rtol = None, "
                            "bool hermitian = False, Tensor out = None)"
                            for kind in ("Tensor", "float")],
@@ -405,7 +432,9 @@ def install() -> None:
 def linalg_function(name: str):
     """torch.linalg.NAME (norm, vector_norm, matrix_norm), its arguments checked."""
     f, fname, overloads = LINALG[name]
-    return checked(f, fname, overloads, method=False)
+    # (a name: the function of F.LINALG, read now, as modules installed after
+    # this one's import add theirs)
+    return checked(F.LINALG[f] if f.__class__ is str else f, fname, overloads, method=False)
 
 
 def checked(call, fname: str, overloads: tuple, method: bool):

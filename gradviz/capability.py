@@ -65,6 +65,14 @@ def capability() -> str:
     return from_environment(os.environ.get(ENV), _cpu_flags)
 
 
+@lru_cache(maxsize=None)
+def cpu_kind() -> str:
+    """What the CPU itself has ('avx512', 'avx2' or 'default'), whatever
+    ATEN_CPU_CAPABILITY says: MKL, which PyTorch's LAPACK calls go to,
+    picks its kernels by the CPU alone."""
+    return from_flags(_cpu_flags())
+
+
 def float_lanes() -> int:
     """Vectorized<float>::size() under the capability: 16 or 8."""
     return _FLOAT_LANES[capability()]

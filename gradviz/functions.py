@@ -4736,6 +4736,22 @@ from . import linalg_extra_fns  # noqa: E402
 _install(linalg_extra_fns)
 LINALG["matrix_exp"] = linalg_extra_fns.f_linalg_matrix_exp
 
+# torch.linalg.lu, lu_factor, lu_factor_ex, lu_solve; torch.lu, lu_unpack, lu_solve and
+# x.lu(), x.lu_solve() (lu_fns.py)
+from . import lu_fns  # noqa: E402
+_install(lu_fns)
+LINALG.update(lu_fns.LINALG)
+
+# torch.adjoint, torch.linalg.vecdot and matmul; torch.lstsq, solve, eig, symeig
+# (removed: PyTorch's errors) (linalg_compat_fns.py)
+from . import linalg_compat_fns  # noqa: E402
+_install(linalg_compat_fns)
+LINALG.update(linalg_compat_fns.LINALG, matmul=FUNCTIONS["matmul"])
+
+# torch.linalg.cond (linalg_cond.py)
+from . import linalg_cond  # noqa: E402
+LINALG.update(linalg_cond.LINALG)
+
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)

@@ -57,6 +57,26 @@ def f_inv(rt, A):
     return rt.apply(OPS["linalg_inv"], (A,))
 
 
+def _zero_pivots(a, batch, fname: str, how: str, check_errors) -> np.ndarray:
+    """An _ex function's info: the 1-based place of each matrix's first zero
+    pivot (0: none), int32; with check_errors PyTorch's error for the first."""
+    from .ops.decomp import lu, singular_error
+    zero_at = np.broadcast_to(lu(a)[2] if a.size else np.zeros(a.shape[:-2], np.int64), batch)
+    if check_errors and zero_at.any():
+        raise singular_error(fname, zero_at, how)
+    return zero_at.astype(np.int32)
+
+
+def f_inv_ex(rt, A, *, check_errors=False):
+    """inv without the error: a singular matrix's inverse is the LU solve's
+    infinities, and info says which pivot was zero."""
+    A = _matrix(A, "linalg.inv")
+    info = _zero_pivots(A.data, A.data.shape[:-2], "linalg.inv_ex", "inv", check_errors)
+    inverse = rt.apply(OPS["linalg_inv"], (A,), {"ex": True})
+    return ReturnTypes("linalg_inv_ex", inverse, _plain(rt, info, "inv_ex.info"),
+                       fields=("inverse", "info"))
+
+
 def f_inverse(rt, input):
     return f_inv(rt, _need_tensor(input, "inverse"))
 
@@ -89,6 +109,24 @@ def f_logdet(rt, input):
 # ---- solve -------------------------------------------------------------------
 
 def f_solve(rt, A, B, *, left=True):
+    A, B, params = _solve_arguments(A, B, left)
+    return rt.apply(OPS["linalg_solve"], (A, B), params)
+
+
+def f_solve_ex(rt, A, B, *, left=True, check_errors=False):
+    """solve without the error: a singular A gives the LU solve's
+    infinities, and info says which pivot was zero."""
+    A, B, params = _solve_arguments(A, B, left)
+    batch = np.broadcast_shapes(A.data.shape[:-2], B.data.shape[:-1] if params["vector"]
+                                else B.data.shape[:-2])
+    info = _zero_pivots(A.data, batch, "linalg.solve_ex", "solve", check_errors)
+    result = rt.apply(OPS["linalg_solve"], (A, B), {**params, "ex": True})
+    return ReturnTypes("linalg_solve_ex", result, _plain(rt, info, "solve_ex.info"),
+                       fields=("result", "info"))
+
+
+def _solve_arguments(A, B, left):
+    """A, B and the op's params of linalg.solve, checked as PyTorch checks them."""
     A = _matrix(A, "linalg.solve")
     B = _need_tensor(B, "linalg_solve", 2, "B")
     a, b = A.data, B.data
@@ -110,7 +148,7 @@ def f_solve(rt, A, B, *, left=True):
                            hint=f"B needs {a.shape[-1]} {'rows' if left else 'columns'}, one "
                                 "per row of A")
     F.broadcast_shape(a.shape[:-2], b.shape[:-1] if vector else b.shape[:-2])
-    return rt.apply(OPS["linalg_solve"], (A, B), {"vector": vector, "left": bool(left)})
+    return A, B, {"vector": vector, "left": bool(left)}
 
 
 def f_solve_triangular(rt, A, B, *, upper, left=True, unitriangular=False):
@@ -145,6 +183,18 @@ def f_solve_triangular(rt, A, B, *, upper, left=True, unitriangular=False):
                                                       "unitriangular": bool(unitriangular)})
 
 
+def check_solver_shapes(b, a, fname: str, square_hint: str, rows_hint: str) -> None:
+    """PyTorch's checks of an older solver's A (square) and b (as many rows
+    as A), in FNAME's words."""
+    if a.shape[-1] != a.shape[-2]:
+        raise GradvizError(f"A must be batches of square matrices, but they are {a.shape[-2]} "
+                           f"by {a.shape[-1]} matrices", kind=RUNTIME, hint=square_hint)
+    if b.shape[-2] != a.shape[-1]:
+        raise GradvizError(f"Incompatible matrix sizes for {fname}: each A matrix is "
+                           f"{a.shape[-2]} by {a.shape[-1]} but each b matrix is {b.shape[-2]} "
+                           f"by {b.shape[-1]}", kind=RUNTIME, hint=rows_hint)
+
+
 def f_cholesky_solve(rt, input, input2, upper=False):
     """(L L^T)^-1 B from the Cholesky factor L (U^T U with upper=True): B
     is input and L input2, as PyTorch's argument parser names them."""
@@ -163,15 +213,8 @@ def f_cholesky_solve(rt, input, input2, upper=False):
     if f.dtype.kind != "f":
         raise GradvizError(f"\"cholesky_solve_cpu\" not implemented for '{F.type_word(f.dtype)}'",
                            kind="NotImplementedError", hint="make them float first: B.float()")
-    if f.shape[-1] != f.shape[-2]:
-        raise GradvizError(f"A must be batches of square matrices, but they are {f.shape[-2]} "
-                           f"by {f.shape[-1]} matrices", kind=RUNTIME,
-                           hint="the Cholesky factor is square")
-    if b.shape[-2] != f.shape[-1]:
-        raise GradvizError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
-                           f"{f.shape[-2]} by {f.shape[-1]} but each b matrix is {b.shape[-2]} "
-                           f"by {b.shape[-1]}", kind=RUNTIME,
-                           hint=f"B needs {f.shape[-1]} rows, one per row of L")
+    check_solver_shapes(b, f, "cholesky_solve", "the Cholesky factor is square",
+                        f"B needs {f.shape[-1]} rows, one per row of L")
     F.broadcast_shape(b.shape[:-2], f.shape[:-2])
     return rt.apply(OPS["cholesky_solve"], (B, L), {"upper": bool(upper)})
 
@@ -181,6 +224,19 @@ def f_cholesky_solve(rt, input, input2, upper=False):
 def f_cholesky(rt, input, *, upper=False):     # (PyTorch's parser names A input here)
     A = _matrix(_need_tensor(input, "linalg_cholesky", 1, "input"), "linalg.cholesky")
     return rt.apply(OPS["linalg_cholesky"], (A,), {"upper": bool(upper)})
+
+
+def f_cholesky_ex(rt, input, *, upper=False, check_errors=False):
+    """cholesky without the error: a matrix that is not positive-definite
+    gets LAPACK's partial factor, and info the failing minor's order."""
+    from .ops.decomp import not_positive_definite, partial_cholesky
+    A = _matrix(_need_tensor(input, "linalg_cholesky_ex", 1, "input"), "linalg.cholesky")
+    info = partial_cholesky(A.data)[1] if A.data.size else np.zeros(A.data.shape[:-2], np.int32)
+    if check_errors and info.any():
+        raise not_positive_definite("linalg.cholesky_ex", A.data)
+    factor = rt.apply(OPS["linalg_cholesky"], (A,), {"upper": bool(upper), "ex": True})
+    return ReturnTypes("linalg_cholesky_ex", factor, _plain(rt, info, "cholesky_ex.info"),
+                       fields=("L", "info"))
 
 
 def f_torch_cholesky(rt, input, upper=False):
@@ -560,7 +616,8 @@ LINALG = {
     "svd": f_svd, "svdvals": f_svdvals, "pinv": f_pinv, "matrix_rank": f_matrix_rank,
     "lstsq": f_lstsq, "matrix_power": f_matrix_power, "matrix_norm": f_matrix_norm,
     "multi_dot": f_multi_dot, "diagonal": f_linalg_diagonal,
-    "solve_triangular": f_solve_triangular,
+    "solve_triangular": f_solve_triangular, "inv_ex": f_inv_ex, "solve_ex": f_solve_ex,
+    "cholesky_ex": f_cholesky_ex,
 }
 # torch's own names (torch.X and, but for those marked, x.X())
 FUNCTIONS = {

@@ -46,8 +46,8 @@ def missing(names: list[str], program) -> list[str]:
         except GradvizError as exc:
             if "has no attribute" in exc.message:
                 out.append(name)
-        except Exception:       # noqa: BLE001 - a bug elsewhere: not this script's count
-            pass
+        except Exception as exc:    # noqa: BLE001 - a bug: said, not counted as there
+            raise SystemExit(f"gradviz failed inside on {program(name)!r}: {exc!r}") from exc
     return out
 
 

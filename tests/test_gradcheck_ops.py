@@ -865,6 +865,29 @@ INPUTS["pdist"] = [case(distinct(4, 3), p=q) for q in (2.0, 1.0, 0.5, 3.5)] + [
     case(anyv(4, 3), p=float("inf")), case(distinct(2, 2), p=2.0)]
 INPUTS["matrix_exp"] = [case(anyv(3, 3)), case(anyv(2, 2, 2)), case(anyv(1, 1)),
                         case(fixed([[2.0, 1.5], [-3.0, 0.5]]))]
+# the LU ops: random matrices (their pivot order holds under a small step);
+# lu_solve on any LU with valid pivots (A = P L U), its U well away from singular
+_LU_SHAPES = (anyv(3, 3), anyv(2, 4), anyv(4, 2), anyv(2, 3, 3))
+for _name in ("lu_factor", "linalg_lu_l", "linalg_lu_u", "lu_unpack_l", "lu_unpack_u"):
+    INPUTS[_name] = [case(make) for make in _LU_SHAPES]
+
+
+def _pivots(*values):
+    return lambda rng: np.array(values, np.int32)
+
+
+INPUTS["linalg_lu_solve"] = [
+    case(invertible(3, 3), _pivots(2, 3, 3), anyv(3, 2)),
+    case(invertible(3, 3), _pivots(3, 2, 3), anyv(3, 2), adjoint=True),
+    case(invertible(3, 3), _pivots(1, 3, 3), anyv(2, 3), left=False),
+    case(invertible(3, 3), _pivots(2, 2, 3), anyv(2, 3), left=False, adjoint=True),
+    case(invertible(2, 3, 3), _pivots([2, 3, 3], [1, 2, 3]), anyv(3, 1))]
+# torch.triangular_solve(b, A): upper by default, transpose=, unitriangular=; its copy of A
+INPUTS["triangular_solve"] = [case(anyv(3, 2), invertible(3, 3)),
+                              case(anyv(3, 2), invertible(3, 3), upper=False, transpose=True),
+                              case(anyv(2, 3, 1), invertible(3, 3), unitriangular=True),
+                              case(anyv(3, 2), invertible(2, 3, 3), upper=False)]
+INPUTS["triangular_solve_clone"] = [case(anyv(3, 3), batch=()), case(anyv(3, 3), batch=(2,))]
 for _name, _shapes in (("addmm", ((2, 4), (2, 3), (3, 4))), ("addmv", ((2,), (2, 3), (3,))),
                        ("addr", ((2, 3), (2,), (3,))), ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4)))):
     INPUTS[_name] = INPUTS[_name] + [case(*(anyv(*s) for s in _shapes), beta=0.5, alpha=-2.0),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..capability import AVX512, cpu_kind
 from ..errors import GradvizError
 from .registry import SAME, defop, unbroadcast
 from .summation import torch_sum
@@ -36,29 +37,47 @@ def _eye_like(a):
 LU_DIVIDES_UP_TO = 4
 
 
-def _fused(acc, x, y):
-    """acc - x * y rounded once (a fused multiply-add, as MKL's update): for
-    float32 through float64, where x * y is exact."""
-    if acc.dtype == np.float32:
-        return (acc.astype(np.float64) - x.astype(np.float64) * y).astype(np.float32)
-    return acc - x * y
+def _update(rest, column, row):
+    """rest - column * row, LU's update of the rows below a pivot: MKL's is a
+    fused multiply-add (one rounding, float32 through float64, where the
+    product is exact) on AVX512 CPUs; on AVX2 ones it rounds the product
+    first (each matched against PyTorch's LU and det on random float32
+    matrices)."""
+    if rest.dtype == np.float32 and cpu_kind() == AVX512:
+        return (rest.astype(np.float64) - column.astype(np.float64) * row).astype(np.float32)
+    return rest - column * row
+
+
+def _first_largest(col: np.ndarray) -> np.ndarray:
+    """The place of the first largest |value| down a column, as LAPACK's
+    i?amax finds it: a NaN is never larger than what came before it (but a
+    NaN at the top stays chosen)."""
+    mags = np.abs(col)
+    nan = np.isnan(mags)
+    mags[..., 1:][nan[..., 1:]] = -1
+    mags[..., 0][nan[..., 0]] = np.inf
+    return np.argmax(mags, axis=-1)
 
 
 def lu(a: np.ndarray):
-    """LU with partial pivoting (LAPACK's getrf) over a batch, in the order
-    of PyTorch's (MKL's) operations, matched to the bit on random float32
-    matrices: (lu, the permutation's sign, the 1-based place of the first
-    zero pivot of each matrix or 0, the row order: lu = L U of a[..., perm, :])."""
+    """LU with partial pivoting (LAPACK's getrf) over a batch of m x n
+    matrices, in the order of PyTorch's (MKL's) operations, matched to the
+    bit on random float32 matrices: (lu, the permutation's sign, the 1-based
+    place of the first zero pivot of each matrix or 0, the row order: lu = L
+    U of a[..., rows, :], LAPACK's pivots: 1-based, row k swapped with
+    row pivots[k] - 1)."""
     lu = np.array(a, copy=True)
-    n = a.shape[-1]
+    m, n = a.shape[-2:]
     sign = np.ones(a.shape[:-2], a.dtype)
     zero_at = np.zeros(a.shape[:-2], np.int64)
-    rows = np.broadcast_to(np.arange(n), lu.shape[:-1]).copy()
-    for k in range(n):
-        p = k + np.argmax(np.abs(lu[..., k:, k]), axis=-1)      # the first largest
+    rows = np.broadcast_to(np.arange(m), lu.shape[:-1]).copy()
+    pivots = np.zeros(a.shape[:-2] + (min(m, n),), np.int32)
+    for k in range(min(m, n)):
+        p = k + _first_largest(lu[..., k:, k])
+        pivots[..., k] = p + 1
         swap = p != k
         if np.any(swap):
-            perm = np.broadcast_to(np.arange(n), lu.shape[:-1]).copy()
+            perm = np.broadcast_to(np.arange(m), lu.shape[:-1]).copy()
             perm[..., k] = p
             np.put_along_axis(perm, p[..., None], k, axis=-1)
             lu = np.take_along_axis(lu, perm[..., None], axis=-2)
@@ -69,13 +88,13 @@ def lu(a: np.ndarray):
         zero_at = np.where(zero & (zero_at == 0), k + 1, zero_at)
         # (a zero pivot leaves its column unscaled, as LAPACK does)
         pivot = np.where(zero, 1, pivot)[..., None]
-        if k == n - 2 and n <= LU_DIVIDES_UP_TO:
+        if k == n - 2 and m == n and n <= LU_DIVIDES_UP_TO:
             lu[..., k + 1:, k] /= pivot
         else:
             lu[..., k + 1:, k] *= 1 / pivot
-        lu[..., k + 1:, k + 1:] = _fused(lu[..., k + 1:, k + 1:], lu[..., k + 1:, k:k + 1],
-                                         lu[..., k:k + 1, k + 1:])
-    return lu, sign, zero_at, rows
+        lu[..., k + 1:, k + 1:] = _update(lu[..., k + 1:, k + 1:], lu[..., k + 1:, k:k + 1],
+                                          lu[..., k:k + 1, k + 1:])
+    return lu, sign, zero_at, rows, pivots
 
 
 def singular_error(fname: str, zero_at: np.ndarray, how: str) -> GradvizError:
@@ -84,7 +103,7 @@ def singular_error(fname: str, zero_at: np.ndarray, how: str) -> GradvizError:
     first = int(np.flatnonzero(flat)[0])
     where = f"(Batch element {first}): " if zero_at.ndim else ""
     if how == "solve":
-        msg = f"torch.linalg.solve: {where}The solver failed because the input matrix is singular."
+        msg = f"torch.{fname}: {where}The solver failed because the input matrix is singular."
     else:
         msg = (f"{fname}: {where}The diagonal element {flat[first]} is zero, the inversion "
                "could not be completed because the input matrix is singular.")
@@ -101,7 +120,20 @@ def _inv(xs, p):
         try:
             return np.linalg.inv(a)
         except np.linalg.LinAlgError:
+            if p.get("ex"):
+                return _singular_solve(a, _eye_like(a))
             raise singular_error(p.get("fname", "linalg.inv"), lu(a)[2], "inv") from None
+
+
+def _singular_solve(a, b):
+    """A^-1 B for a batch with a singular matrix, as inv_ex and solve_ex
+    give it (no error): the LU solve of each singular matrix, its zero
+    pivot dividing into infinities, numpy's solve of the others."""
+    from .lu import lu_solve         # (ops/lu.py imports this module)
+    factors, _, zero_at, _, pivots = lu(a)
+    singular = (zero_at > 0)[..., None, None]
+    safe = np.where(singular, _eye_like(a), a)
+    return np.where(singular, lu_solve(factors, pivots, b), np.linalg.solve(safe, b))
 
 
 # NOTE: PyTorch computes inv as a solve against the identity (LU, as numpy)
@@ -190,7 +222,7 @@ defop("slogdet_logabsdet", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0
 
 # ---- solve -------------------------------------------------------------------
 
-def _solve_left(a, b, vector):
+def _solve_left(a, b, vector, ex=False):
     bm = b[..., None] if vector else b
     batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
     with np.errstate(all="ignore"):
@@ -198,16 +230,21 @@ def _solve_left(a, b, vector):
             x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
                                 np.broadcast_to(bm, batch + bm.shape[-2:]))
         except np.linalg.LinAlgError:
-            raise singular_error("linalg.solve", lu(a)[2], "solve") from None
+            if not ex:
+                raise singular_error("linalg.solve", lu(a)[2], "solve") from None
+            x = _singular_solve(np.broadcast_to(a, batch + a.shape[-2:]),
+                                np.broadcast_to(bm, batch + bm.shape[-2:]))
     return x[..., 0] if vector else x
 
 
 def _solve(xs, p):
-    """A X = B, or with left=False X A = B (A^T X^T = B^T)."""
+    """A X = B, or with left=False X A = B (A^T X^T = B^T); with ex (solve_ex)
+    a singular A gives infinities, not an error."""
     a, b = xs
+    ex = p.get("ex", False)
     if p.get("left", True):
-        return _solve_left(a, b, p.get("vector", False))
-    return _t(_solve_left(_t(a), _t(b), False))
+        return _solve_left(a, b, p.get("vector", False), ex)
+    return _t(_solve_left(_t(a), _t(b), False, ex))
 
 
 def _outer_product(a, b):
@@ -281,6 +318,9 @@ def not_positive_definite(fname: str, a: np.ndarray) -> GradvizError:
 
 def _cholesky(xs, p):
     a = xs[0]
+    if p.get("ex"):                 # (cholesky_ex: LAPACK's partial factor, no error)
+        low = partial_cholesky(a)[0]
+        return _t(low).copy() if p.get("upper") else low
     try:
         low = np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
@@ -288,6 +328,41 @@ def _cholesky(xs, p):
     if np.isnan(np.diagonal(low, axis1=-2, axis2=-1)).any():      # (a NaN pivot: PyTorch's error)
         raise not_positive_definite(p.get("fname", "linalg.cholesky"), a)
     return _t(low).copy() if p.get("upper") else low
+
+
+def _potf2(m: np.ndarray):
+    """LAPACK's unblocked Cholesky (potf2) of one matrix's lower triangle:
+    (the factor, 0), or where a pivot is not positive (NaN included) the
+    factor so far with that pivot's value in its place, the columns after
+    it as A had them, and the pivot's 1-based place."""
+    m = np.tril(m)
+    for j in range(len(m)):
+        pivot = m[j, j] - m[j, :j] @ m[j, :j]
+        if not pivot > 0:
+            m[j, j] = pivot
+            return m, j + 1
+        m[j, j] = np.sqrt(pivot)
+        m[j + 1:, j] = (m[j + 1:, j] - m[j + 1:, :j] @ m[j, :j]) / m[j, j]
+    return m, 0
+
+
+def partial_cholesky(a: np.ndarray):
+    """(L, info) of cholesky_ex over a batch: numpy's factor of each
+    positive-definite matrix, LAPACK's partial one of the others (as
+    PyTorch's linalg.cholesky_ex gives them, matched in float64)."""
+    flat = np.array(a.reshape(-1, *a.shape[-2:]), copy=True)
+    info = np.zeros(len(flat), np.int32)
+    with np.errstate(all="ignore"):
+        for k, m in enumerate(flat):
+            try:
+                low = np.linalg.cholesky(m)
+            except np.linalg.LinAlgError:
+                low = None
+            if low is None or np.isnan(np.diagonal(low)).any():
+                flat[k], info[k] = _potf2(m)
+            else:
+                flat[k] = low
+    return flat.reshape(a.shape), info.reshape(a.shape[:-2])
 
 
 def _solve_lower(low, b, left=True):

@@ -115,3 +115,48 @@ def _cs_jvp_f(t, ans, xs, p):
     f, t = _triangle(f, upper), _triangle(t, upper)
     dk = t @ _t(f) + f @ _t(t) if not upper else _t(t) @ f + _t(f) @ t
     return -cholesky_solve(dk @ ans, xs[1], upper)
+
+
+# ---- torch.triangular_solve (deprecated): the solution and A's copy -----------
+
+def _ts_solve(b, a, p, transpose=None):
+    """op(A)^-1 b, op(A) = A^T with transpose, reading A's triangle."""
+    upper, unit = p.get("upper", True), p.get("unitriangular", False)
+    if p.get("transpose", False) if transpose is None else transpose:
+        return solve_triangular(_t(a), b, not upper, True, unit)
+    return solve_triangular(a, b, upper, True, unit)
+
+
+def _ts_grads(g, ans, xs, p):
+    """PyTorch's (triangular_solve_backward): gB = op(A)^-T G; gA = -gB X^T
+    (-X gB^T with transpose) on A's triangle."""
+    b, a = xs
+    upper, unit, transpose = p.get("upper", True), p.get("unitriangular", False), \
+        p.get("transpose", False)
+    gb = _ts_solve(g, a, p, not transpose)
+    ga = -(ans @ _t(gb)) if transpose else -(gb @ _t(ans))
+    ga = np.triu(ga, int(unit)) if upper else np.tril(ga, -int(unit))
+    return unbroadcast(gb, b.shape), unbroadcast(ga, a.shape)
+
+
+def _ts_jvp_a(t, ans, xs, p):
+    # op(A) X = B: op(dA) X + op(A) dX = 0, dA on A's triangle
+    upper, unit = p.get("upper", True), p.get("unitriangular", False)
+    dt = np.triu(t, int(unit)) if upper else np.tril(t, -int(unit))
+    return -_ts_solve((_t(dt) if p.get("transpose", False) else dt) @ ans, xs[1], p)
+
+
+defop("triangular_solve", "TriangularSolveBackward0", lambda xs, p: _ts_solve(xs[0], xs[1], p),
+      vjp=(lambda g, ans, xs, p: _ts_grads(g, ans, xs, p)[0],
+           lambda g, ans, xs, p: _ts_grads(g, ans, xs, p)[1]),
+      jvp=(lambda t, ans, xs, p: _ts_solve(t, xs[1], p), _ts_jvp_a),
+      saved=("1r", "1r"),
+      formula=("d X/dB = op(A)^-T G", "d X/dA = -tri(op(A)^-T G X^T)"),
+      symbol="triangular_solve", dtype_rule=SAME)
+# (its second output, cloned_coefficient: A's copy over the batch, whose
+# gradient goes to the whole of A)
+defop("triangular_solve_clone", "TriangularSolveBackward0",
+      lambda xs, p: np.broadcast_to(xs[0], tuple(p["batch"]) + xs[0].shape[-2:]).copy(),
+      vjp=(lambda g, ans, xs, p: unbroadcast(g, xs[0].shape),),
+      jvp=(lambda t, ans, xs, p: np.broadcast_to(t, ans.shape),),
+      formula=("d copy(A)/dA = G",), symbol="triangular_solve", dtype_rule=SAME)

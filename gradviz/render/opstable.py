@@ -34,6 +34,10 @@ NAME_FORMS = {
     "svd_vh": ("linalg.svd", "svd"), "linalg_pinv": ("linalg.pinv", "pinverse"),
     "lstsq_solution": ("linalg.lstsq",), "lstsq_residuals": ("linalg.lstsq",),
     "solve_triangular": ("linalg.solve_triangular",), "vector_norm_ord": ("norm",),
+    "lu_factor": ("linalg.lu_factor", "linalg.lu_factor_ex", "lu"),
+    "linalg_lu_l": ("linalg.lu",), "linalg_lu_u": ("linalg.lu",),
+    "lu_unpack_l": ("lu_unpack",), "lu_unpack_u": ("lu_unpack",),
+    "linalg_lu_solve": ("linalg.lu_solve", "lu_solve"),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
