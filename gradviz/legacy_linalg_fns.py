@@ -14,9 +14,7 @@ _DEPRECATED = ("at::{name} is deprecated and it is just left for JIT compatibili
 
 
 def _warn_once(rt, x, name: str, instead: str) -> None:
-    message = _DEPRECATED.format(name=name, instead=instead)
-    if not any(ev.get("message") == message for ev in rt.tape.events):
-        rt.log_event("user_warning", x, message=message)
+    F.warn_once(rt, x, _DEPRECATED.format(name=name, instead=instead))
 
 
 def _dim_list(fname: str, dim, ndim: int) -> list:

@@ -9,7 +9,7 @@ from . import functions as F
 from .errors import FORMS_MESSAGE_CHARS, GradvizError, RUNTIME
 from .functions import ReturnTypes
 from .linalg_fns import check_solver_shapes
-from .lu_fns import _numbered, _warn_once
+from .lu_fns import _numbered
 from .ops import OPS
 
 _REMOVED = "This function was deprecated since version 1.9 and is now removed. "
@@ -141,7 +141,7 @@ def f_triangular_solve(rt, input, A, upper=True, transpose=False, unitriangular=
     copy of A; both TriangularSolveBackward0."""
     b = F._need_tensor(input, "triangular_solve", 1, "input")
     A = F._need_tensor(A, "triangular_solve", 2, "A")
-    _warn_once(rt, b, _TRIANGULAR_SOLVE_DEPRECATED)
+    F.warn_once(rt, b, _TRIANGULAR_SOLVE_DEPRECATED)
     _check_triangular_solve(b.data, A.data)
     batch = F.broadcast_shape(b.data.shape[:-2], A.data.shape[:-2])
     params = {"upper": bool(upper), "transpose": bool(transpose),

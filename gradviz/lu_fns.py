@@ -29,12 +29,6 @@ _LU_SOLVE_DEPRECATED = (
     "X = torch.linalg.lu_solve(LU, pivots, B)")
 
 
-def _warn_once(rt, x, message: str) -> None:
-    """A warning PyTorch gives once a process (TORCH_WARN_ONCE)."""
-    if not any(ev.get("message") == message for ev in rt.tape.events):
-        rt.log_event("user_warning", x, message=message)
-
-
 def _numbered(t, i: int):
     """t as output i of its op (L and U are outputs 1 and 2, after P)."""
     t.meta = {**(t.meta or {}), "output_nr": i}
@@ -112,7 +106,7 @@ def f_torch_lu(rt, A, pivot=True, get_infos=False):
     """torch.lu (deprecated): lu_factor_ex's LU and pivots (a plain pair),
     with its info when get_infos; it raises no error for a singular A."""
     A = _factorable(A, "lu", "torch.lu_factor", pivot)
-    _warn_once(rt, A, _LU_DEPRECATED)
+    F.warn_once(rt, A, _LU_DEPRECATED)
     factors, pivots, info = _factor(rt, A)
     if get_infos:
         return ReturnTypes("_lu_with_info", factors, pivots, info,
@@ -228,7 +222,7 @@ def f_lu_solve(rt, LU, pivots, B, *, left=True, adjoint=False):
 def f_torch_lu_solve(rt, input, LU_data, LU_pivots):
     """torch.lu_solve(b, LU, pivots) (deprecated): linalg.lu_solve(LU, pivots, b)."""
     b = F._need_tensor(input, "lu_solve", 1, "input")
-    _warn_once(rt, b, _LU_SOLVE_DEPRECATED)
+    F.warn_once(rt, b, _LU_SOLVE_DEPRECATED)
     return f_lu_solve(rt, F._need_tensor(LU_data, "lu_solve", 2, "LU_data"),
                       F._need_tensor(LU_pivots, "lu_solve", 3, "LU_pivots"), b)
 
