@@ -53,11 +53,20 @@ def _coordinates(spacing) -> bool:
 
 
 def _check_spacing(x, spacing) -> None:
-    numbers = spacing if isinstance(spacing, (list, tuple)) else [spacing]
-    # (a lone tensor is a number only when 0-d)
-    lone = F.is_tensor(spacing) and spacing.data.ndim > 0
-    if spacing is not None and (lone or not all(
-            F.is_tensor(s) or isinstance(s, (int, float)) for s in numbers)):
+    """A spacing list that is not all numbers: PyTorch reads it as its form
+    of a tuple of Tensors, and names the first item that is not one; what
+    is no list is a number or a 0-d tensor."""
+    if isinstance(spacing, (list, tuple)):
+        if not all(isinstance(s, (int, float)) for s in spacing):
+            at = next((i for i, s in enumerate(spacing) if not F.is_tensor(s)), None)
+            if at is not None:
+                raise GradvizError(f"expected Tensor as element {at} in argument 1, but got "
+                                   f"{F.parsed_type_name(spacing[at])}", kind=TYPE,
+                                   hint="spacing is all numbers or all coordinate tensors")
+        return
+    lone = F.is_tensor(spacing) and spacing.data.ndim > 0     # (a 0-d tensor is a number)
+    if spacing is not None and (lone or not (F.is_tensor(spacing)
+                                             or isinstance(spacing, (int, float)))):
         raise F.invalid_combination("gradient", [x], keywords={"spacing": spacing},
                                     hint="spacing is a number, or one per dim")
 
