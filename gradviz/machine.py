@@ -49,6 +49,12 @@ def _zero(rt) -> int:
     return 0
 
 
+def _no_memory(rt, device=None) -> int:
+    """torch.cuda.memory_allocated() and its kin: no CUDA memory was ever
+    allocated, so 0 bytes (PyTorch answers so without a GPU too)."""
+    return 0
+
+
 def _seed(rt, seed):
     """torch.cuda.manual_seed(_all): with no GPU, PyTorch converts the seed
     with int() (for a GPU it would seed later) and does nothing else."""
@@ -113,7 +119,9 @@ def modules(module_cls, function_cls) -> dict:
     cuda = module_cls("torch.cuda", fns(
         is_available=_false, device_count=_zero, manual_seed=_seed, manual_seed_all=_seed,
         current_device=_no_cuda, get_device_name=_no_cuda, synchronize=_no_cuda,
-        empty_cache=_none, is_initialized=_false))
+        empty_cache=_none, is_initialized=_false, memory_allocated=_no_memory,
+        max_memory_allocated=_no_memory, memory_reserved=_no_memory,
+        max_memory_reserved=_no_memory))
     cudnn = module_cls("torch.backends.cudnn", {
         **fns(is_available=_false, version=_none),
         **{attr: v for (_, attr), v in SWITCHES.items()}})
