@@ -1382,7 +1382,7 @@ class Interpreter:
             return fn.impl(self, fn.obj, *args)
         if fn.__class__ in classes.CALLABLE:
             return classes.call(self, fn, args, {})
-        raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE)
+        raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE)
 
     def call_function(self, fn: "UserFunction", args: list, kwargs: dict):
         """A call of a function the program defined: its block run with its
@@ -3425,7 +3425,7 @@ class Interpreter:
                                hint="a tensor is a value, not a function: d.mean, d.variance "
                                     "and x.shape are read without ()")
         elif cls is not Function:
-            raise GradvizError(f"{self._kind(fn)} is not callable", kind=TYPE,
+            raise GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE,
                                hint=_MISSING_HINTS.get(fn.name) if cls is Module else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
             _numpy_scalars_as_numbers(args, kwargs, fn.impl)
@@ -3746,8 +3746,9 @@ class Interpreter:
                          _numpy_arrays().index_value(v) if v.__class__ is NumpyArray else v
                          for v in parts]
                 for v in parts:
-                    if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
-                        raise GradvizError("slice indices must be integers", kind=TYPE)
+                    if v is not None and not isinstance(v, int):    # (a bool is an int here)
+                        raise GradvizError("slice indices must be integers or None or have an "
+                                           "__index__ method", kind=TYPE)
                 if parts[2] == 0 and sequence:
                     raise GradvizError("slice step cannot be zero", kind=VALUE)
                 if parts[2] is not None and parts[2] <= 0 and not sequence:
@@ -3791,15 +3792,12 @@ class Interpreter:
         if isinstance(obj, (list, tuple, str)):
             what = "list" if obj.__class__ is list else "string" if isinstance(obj, str) else \
                 "tuple"
-            if len(index) != 1:
-                raise GradvizError(f"a {what} takes one index", kind=TYPE)
-            i = index[0]
+            i = index[0] if len(index) == 1 else tuple(index)     # (xs[0, 1]: a tuple)
             if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
                 i = functions.index_of_tensor(i)
             elif i.__class__ is NumpyArray:  # names[np.argmax(p)]: numpy's __index__
                 i = _numpy_arrays().index_value(i)
-            if isinstance(i, bool) or not isinstance(i, (int, slice)):
-                raise GradvizError(f"{what} indices must be integers", kind=TYPE)
+            self._check_sequence_index(what, i)
             try:
                 v = obj[i]
                 if isinstance(obj, str):
@@ -3810,6 +3808,17 @@ class Interpreter:
             return Size(v) if isinstance(obj, Size) and isinstance(i, slice) else v
         raise GradvizError(f"'{self.type_name(obj)}' object is not subscriptable", kind=TYPE,
                            hint=NONE_HINT if obj is None else None)
+
+    def _check_sequence_index(self, what: str, i) -> None:
+        """Python's errors for a list's, tuple's or string's index that is not
+        an int or a slice (a bool is an int), or an int past 64 bits."""
+        if not isinstance(i, (int, slice)):
+            raise GradvizError(f"string indices must be integers, not '{self.type_name(i)}'"
+                               if what == "string" else
+                               f"{what} indices must be integers or slices, not "
+                               f"{self.type_name(i)}", kind=TYPE)
+        if isinstance(i, int) and not -2**63 <= i < 2**63:
+            raise GradvizError("cannot fit 'int' into an index-sized integer", kind=INDEX)
 
     def _setitem(self, stmt):
         """x[index] = value: PyTorch's __setitem__, a copy of value into that part

@@ -428,7 +428,7 @@ def test_a_no_grad_decorator_runs_each_call_without_gradients():
 
 @pytest.mark.parametrize("src, words, line", [
     ("@torch.no_grad()\nx = 1\n", "expected 'def' after the decorator", 2),
-    ("@3\ndef f():\n    pass\n", "'int' is not callable", 1),
+    ("@3\ndef f():\n    pass\n", "'int' object is not callable", 1),
 ])
 def test_decorator_errors(src, words, line):
     with pytest.raises(GradvizError) as info:

@@ -77,7 +77,7 @@ def test_hooks_run_in_autograd_grad_too_and_without_recording():
     ("x = ones(2, requires_grad=True)\nx.register_hook(lambda g: 3)\n(x * 2).sum().backward()\n",
      "expected Variable, but hook returned 'int'"),
     ("x = ones(2, requires_grad=True)\nx.register_hook(5)\n(x * 2).sum().backward()\n",
-     "'int' is not callable"),
+     "'int' object is not callable"),
     ("x = ones(2, requires_grad=True)\ny = x * x\ny.grad_fn.register_hook(lambda gi, go: None)\n"
      "y.sum().backward(create_graph=True)\n",
      "grad_fn hooks and post-accumulate-grad hooks with create_graph=True are not supported"),
