@@ -30,6 +30,7 @@ from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import DEFAULT_GENERATOR, CPUGenerator, TorchGenerator
+from .tape import scalar_int
 from .tensor import CPP_TYPE_NAMES, DTYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
@@ -406,7 +407,15 @@ def numbers_array(values, dt: np.dtype) -> np.ndarray:
     may differ from it)."""
     if dt == F16:
         return np.array(values, F32).astype(F16)
-    return np.array(values, dt)
+    try:
+        return np.array(values, dt)
+    except OverflowError:
+        if dt.kind not in "iu":
+            raise                   # (10**400 as a float: Python's own error)
+        # an int past 64 bits, as PyTorch's tensor() unpacks it
+        raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                           hint="a tensor's integers fit in 64 bits: write a float "
+                                "(1e30) for a bigger number") from None
 
 
 def _make_tensor(rt, data, dtype, requires_grad, label):
@@ -942,6 +951,8 @@ def f_arange(rt, start, end=_NO_END, step=1, dtype=None, requires_grad=False):
     for v in (start, end, step):
         if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
             raise GradvizError(f"arange(): expected numbers, got {_describe(v)}", kind=TYPE)
+        if v.__class__ is int:
+            scalar_int(v)       # (a Scalar: arange(10**400) is not float's overflow)
     if step == 0:
         raise GradvizError("step must be nonzero")
     if not all(math.isfinite(v) for v in (start, end, step)):
@@ -1079,6 +1090,8 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
 def checked_fill(fill_value, dt: np.dtype, count: int):
     """A number to fill count elements of dtype dt with, converted as
     PyTorch converts it (a value dt cannot hold is its overflow error)."""
+    if fill_value.__class__ is int:
+        scalar_int(fill_value)      # (a Scalar first: past 64 bits, whatever dt)
     if dt.kind == "f":
         checked_float(fill_value, dt, count)
     if dt in NARROW_INTS:
