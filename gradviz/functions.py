@@ -3733,16 +3733,28 @@ def f_issubclass(rt, cls, spec):
     return pytypes.is_subclass(cls, spec, GLOBALS)
 
 
+class _ProgramOrder:
+    """A sort key compared by the program's own `<` and truth, as Python's
+    sort compares tensors: t < u is a bool tensor, true if its one value is
+    (of more than one value, PyTorch's 'Boolean value of Tensor ... is
+    ambiguous')."""
+
+    __slots__ = ("rt", "v")
+
+    def __init__(self, rt, v):
+        self.rt, self.v = rt, v
+
+    def __lt__(self, other):
+        return self.rt.truth(self.rt.binary("<", self.v, other.v))
+
+
 def f_sorted(rt, items, *, key=None, reverse=False):
     """Python's sorted(): a new list, in increasing order (a stable sort, by
     key(item) when key is given), of numbers or of strings."""
     values = _py_sequence(list)(rt, items)
     keys = values if key is None else [rt.call_value(key, [v]) for v in values]
-    for k in keys:
-        if is_tensor(k):
-            raise GradvizError("sorted() of tensors is not supported here", kind=TYPE,
-                               hint="sorted() orders numbers or strings: sorted(x.tolist()) "
-                                    "sorts a tensor's values")
+    if any(is_tensor(k) for k in keys):
+        keys = [_ProgramOrder(rt, k) for k in keys]
     # numpy's values compare as numpy compares them (sorted(a) of an array's numbers)
     keys = [k.array if k.__class__ is NumpyArray else k for k in keys]
     try:
