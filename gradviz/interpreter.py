@@ -4048,10 +4048,11 @@ class Interpreter:
             if not shape and single and isinstance(i, slice):
                 raise GradvizError("slice() cannot be applied to a 0-dim tensor.", kind=INDEX,
                                    hint="a 0-dim tensor has no items: x.item() is its number")
+            if isinstance(i, bool):     # x[True]: a 0-d bool mask, as PyTorch takes it
+                mask = Tensor(np.array(i))
+                return self._index_key(t, [mask if k is i else k for k in index])
             if dim >= len(shape) and not (i.__class__ is Tensor and i.data.dtype == np.bool_):
                 raise _too_many_indices(len(shape))
-            if isinstance(i, bool):
-                raise GradvizError("a bool index is not supported; use a bool tensor", kind=TYPE)
             if isinstance(i, int):
                 if not -shape[dim] <= i < shape[dim]:
                     raise GradvizError(f"index {i} is out of bounds for dimension {dim} with "
