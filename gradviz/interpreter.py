@@ -1848,7 +1848,15 @@ class Interpreter:
             _SET_IN_PLACE[sym](current, value)     # (Python's order of the elements)
             self.tape.check_size(len(current), "set")
             return current
-        return self.binary(sym, current, value, span)
+        try:
+            return self.binary(sym, current, value, span)
+        except GradvizError as exc:
+            # Python names the augmented operator when neither operand takes it
+            said = f"unsupported operand type(s) for {_said(sym)}:"
+            if exc.message.startswith(said):
+                exc.message = f"unsupported operand type(s) for {stmt.op}=:" + \
+                    exc.message[len(said):]
+            raise
 
     def update_in_place(self, current: Tensor, sym: str, value, span, label: str,
                         compute=None) -> Tensor:
@@ -3004,6 +3012,9 @@ class Interpreter:
             return self.contains(b, a) is (sym == "in")
         if sym == "%" and a.__class__ is str:       # '%.4f' % x: formatting, even of a tensor
             return self._percent_format(a, b)
+        if sym in ("+", "*") and (a.__class__ is ReturnTypes or b.__class__ is ReturnTypes):
+            # PyTorch's named tuples (x.max(0)) join and repeat as tuples do
+            a, b = (tuple(v) if v.__class__ is ReturnTypes else v for v in (a, b))
         if a.__class__ is classes.Instance or b.__class__ is classes.Instance:
             result = classes.operator(self, sym, a, b)    # the class's __add__, __eq__, ...
             if result is not NotImplemented:
