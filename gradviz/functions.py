@@ -464,6 +464,9 @@ def _dim(d, ndim, allow_end=False) -> int:
     """Normalise a dim argument like PyTorch (negative counts from the end)."""
     if isinstance(d, bool) or not isinstance(d, int):
         raise GradvizError(f"dim must be an integer, not {_describe(d)}", kind=TYPE)
+    if not -2**63 <= d < 2**63:          # (PyTorch's parser reads an int64 first)
+        raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                           hint="a dim is a small int: 0, 1, -1, ...")
     hi = ndim + (1 if allow_end else 0)
     lo_ok = -max(hi, 1)
     top = max(hi, 1) - 1
