@@ -1743,7 +1743,8 @@ def _extreme(name):
         if dim is None:
             if x.data.size == 0:
                 raise GradvizError(f"{name}(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0.")
+                                   "input.numel() == 0. Specify the reduction dim with the "
+                                   "'dim' argument.", hint="give dim=")
             return rt.apply(full, (x,))
         if isinstance(dim, (list, tuple)):
             raise GradvizError(f"{name}(): argument 'dim' must be int, not "
@@ -1781,7 +1782,7 @@ def _arg_extreme(name: str):
         if dim is None:
             if data.size == 0:
                 raise GradvizError(f"{name}(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0.", hint="give dim=")
+                                   "input.numel() == 0.", kind=INDEX, hint="give dim=")
             idx = np.asarray(find(data), np.int64)
             if keepdim:
                 idx = idx.reshape((1,) * data.ndim)
