@@ -115,6 +115,8 @@ def int_list(fname: str, arg: str, args: tuple, position: int = 1) -> tuple:
     for i, a in enumerate(items):
         if a.__class__ is bool and i:
             a = int(a)
+        elif a.__class__ is Tensor and a.data.dtype.kind in "iu" and a.data.size == 1:
+            a = int(a.data.item())      # (its __index__: ones(n, 3) with n = torch.tensor(2))
         if isinstance(a, bool) or not isinstance(a, int):
             raise _int_list_error(fname, f"'{arg}' (position {position})", args, items, i,
                                   packed)
