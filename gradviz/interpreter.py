@@ -4072,6 +4072,9 @@ class Interpreter:
             if dim >= len(shape) and not (i.__class__ is Tensor and i.data.dtype == np.bool_):
                 raise _too_many_indices(len(shape))
             if isinstance(i, int):
+                if not -2**63 <= i < 2**63:      # (PyTorch reads an index as an int64 first)
+                    raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                                       hint="an index is an int64")
                 if not -shape[dim] <= i < shape[dim]:
                     raise GradvizError(f"index {i} is out of bounds for dimension {dim} with "
                                        f"size {shape[dim]}", kind=INDEX,
