@@ -279,7 +279,10 @@ def _type_hint(fname: str, p: Param, v) -> str:
 
 
 def _is_int(v) -> bool:
-    return v.__class__ is int
+    """An int as a size list's first item (PyTorch's THPUtils_checkIndex): an
+    int, or a one-element integer tensor, which has __index__."""
+    return v.__class__ is int or (v.__class__ is Tensor and v.data.dtype.kind in "iu"
+                                  and v.data.size == 1)
 
 
 def _too_many(fname: str, form: Form, nargs: int):

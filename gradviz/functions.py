@@ -30,6 +30,7 @@ from .ops.elementwise import BOOL_SUB_MESSAGE
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size
 from .rng import DEFAULT_GENERATOR, CPUGenerator, TorchGenerator
+from .tape import scalar_int
 from .tensor import CPP_TYPE_NAMES, DTYPE_NAMES, SCALAR_TYPE_NAMES, Tensor
 
 DTYPES = {
@@ -114,6 +115,8 @@ def int_list(fname: str, arg: str, args: tuple, position: int = 1) -> tuple:
     for i, a in enumerate(items):
         if a.__class__ is bool and i:
             a = int(a)
+        elif a.__class__ is Tensor and a.data.dtype.kind in "iu" and a.data.size == 1:
+            a = int(a.data.item())      # (its __index__: ones(n, 3) with n = torch.tensor(2))
         if isinstance(a, bool) or not isinstance(a, int):
             raise _int_list_error(fname, f"'{arg}' (position {position})", args, items, i,
                                   packed)
@@ -406,7 +409,15 @@ def numbers_array(values, dt: np.dtype) -> np.ndarray:
     may differ from it)."""
     if dt == F16:
         return np.array(values, F32).astype(F16)
-    return np.array(values, dt)
+    try:
+        return np.array(values, dt)
+    except OverflowError:
+        if dt.kind not in "iu":
+            raise                   # (10**400 as a float: Python's own error)
+        # an int past 64 bits, as PyTorch's tensor() unpacks it
+        raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                           hint="a tensor's integers fit in 64 bits: write a float "
+                                "(1e30) for a bigger number") from None
 
 
 def _make_tensor(rt, data, dtype, requires_grad, label):
@@ -455,6 +466,9 @@ def _dim(d, ndim, allow_end=False) -> int:
     """Normalise a dim argument like PyTorch (negative counts from the end)."""
     if isinstance(d, bool) or not isinstance(d, int):
         raise GradvizError(f"dim must be an integer, not {_describe(d)}", kind=TYPE)
+    if not -2**63 <= d < 2**63:          # (PyTorch's parser reads an int64 first)
+        raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                           hint="a dim is a small int: 0, 1, -1, ...")
     hi = ndim + (1 if allow_end else 0)
     lo_ok = -max(hi, 1)
     top = max(hi, 1) - 1
@@ -967,6 +981,8 @@ def f_arange(rt, start, end=_NO_END, step=1, dtype=None, requires_grad=False):
     for v in (start, end, step):
         if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
             raise GradvizError(f"arange(): expected numbers, got {_describe(v)}", kind=TYPE)
+        if v.__class__ is int:
+            scalar_int(v)       # (a Scalar: arange(10**400) is not float's overflow)
     if step == 0:
         raise GradvizError("step must be nonzero")
     if not all(math.isfinite(v) for v in (start, end, step)):
@@ -1104,6 +1120,8 @@ def full_array(rt, shape, fill_value, dtype, fname: str) -> np.ndarray:
 def checked_fill(fill_value, dt: np.dtype, count: int):
     """A number to fill count elements of dtype dt with, converted as
     PyTorch converts it (a value dt cannot hold is its overflow error)."""
+    if fill_value.__class__ is int:
+        scalar_int(fill_value)      # (a Scalar first: past 64 bits, whatever dt)
     if dt.kind == "f":
         checked_float(fill_value, dt, count)
     if dt in NARROW_INTS:
@@ -1778,7 +1796,8 @@ def _extreme(name):
         if dim is None:
             if x.data.size == 0:
                 raise GradvizError(f"{name}(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0.")
+                                   "input.numel() == 0. Specify the reduction dim with the "
+                                   "'dim' argument.", hint="give dim=")
             return rt.apply(full, (x,))
         if isinstance(dim, (list, tuple)):
             raise GradvizError(f"{name}(): argument 'dim' must be int, not "
@@ -1816,7 +1835,7 @@ def _arg_extreme(name: str):
         if dim is None:
             if data.size == 0:
                 raise GradvizError(f"{name}(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0.", hint="give dim=")
+                                   "input.numel() == 0.", kind=INDEX, hint="give dim=")
             idx = np.asarray(find(data), np.int64)
             if keepdim:
                 idx = idx.reshape((1,) * data.ndim)
@@ -3784,6 +3803,21 @@ def f_issubclass(rt, cls, spec):
     return pytypes.is_subclass(cls, spec, GLOBALS)
 
 
+class _ProgramOrder:
+    """A sort key compared by the program's own `<` and truth, as Python's
+    sort compares tensors: t < u is a bool tensor, true if its one value is
+    (of more than one value, PyTorch's 'Boolean value of Tensor ... is
+    ambiguous')."""
+
+    __slots__ = ("rt", "v")
+
+    def __init__(self, rt, v):
+        self.rt, self.v = rt, v
+
+    def __lt__(self, other):
+        return self.rt.truth(self.rt.binary("<", self.v, other.v))
+
+
 def f_sorted(rt, items, *, key=None, reverse=False):
     """Python's sorted(): a new list, in increasing order (a stable sort, by
     key(item) when key is given), of numbers or of strings."""
@@ -3802,20 +3836,6 @@ def f_sorted(rt, items, *, key=None, reverse=False):
         raise GradvizError(str(exc), kind=type(exc).__name__,
                            hint="sorted() compares the items: all numbers, or all strings") from None
     return [values[i] for i in order]
-
-
-class _ProgramOrder:
-    """A sort key that Python's sort compares with the program's `<` (a
-    tensor's comparison, then bool() of its result), so that sorted() makes
-    the comparisons Python's makes, in its order."""
-
-    __slots__ = ("rt", "value")
-
-    def __init__(self, rt, value):
-        self.rt, self.value = rt, value
-
-    def __lt__(self, other) -> bool:
-        return self.rt.truth(self.rt.binary("<", self.value, other.value))
 
 
 def f_reversed(rt, seq):

@@ -479,6 +479,13 @@ def function_name(fn) -> str:
     return fn.name if fn.__class__ is UserFunction else fn.name.rsplit(".", 1)[-1]
 
 
+# the Tensor methods PyTorch writes in Python (torch/_tensor.py): bound
+# methods, where its others are built-in methods of the C class
+_PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
+register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
+storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
+
+
 def _said(sym: str) -> str:
     """A binary operator as Python's TypeError names it (** is '** or pow()')."""
     return "** or pow()" if sym == "**" else sym
@@ -1858,7 +1865,15 @@ class Interpreter:
             _SET_IN_PLACE[sym](current, value)     # (Python's order of the elements)
             self.tape.check_size(len(current), "set")
             return current
-        return self.binary(sym, current, value, span)
+        try:
+            return self.binary(sym, current, value, span)
+        except GradvizError as exc:
+            # Python names the augmented operator when neither operand takes it
+            said = f"unsupported operand type(s) for {_said(sym)}:"
+            if exc.message.startswith(said):
+                exc.message = f"unsupported operand type(s) for {stmt.op}=:" + \
+                    exc.message[len(said):]
+            raise
 
     def update_in_place(self, current: Tensor, sym: str, value, span, label: str,
                         compute=None) -> Tensor:
@@ -3030,6 +3045,9 @@ class Interpreter:
             return self.contains(b, a) is (sym == "in")
         if sym == "%" and a.__class__ is str:       # '%.4f' % x: formatting, even of a tensor
             return self._percent_format(a, b)
+        if sym in ("+", "*") and (a.__class__ is ReturnTypes or b.__class__ is ReturnTypes):
+            # PyTorch's named tuples (x.max(0)) join and repeat as tuples do
+            a, b = (tuple(v) if v.__class__ is ReturnTypes else v for v in (a, b))
         if a.__class__ is classes.Instance or b.__class__ is classes.Instance:
             result = classes.operator(self, sym, a, b)    # the class's __add__, __eq__, ...
             if result is not NotImplemented:
@@ -3788,8 +3806,9 @@ class Interpreter:
                          _numpy_arrays().index_value(v) if v.__class__ is NumpyArray else v
                          for v in parts]
                 for v in parts:
-                    if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
-                        raise GradvizError("slice indices must be integers", kind=TYPE)
+                    if v is not None and not isinstance(v, int):    # (a bool is an int here)
+                        raise GradvizError("slice indices must be integers or None or have an "
+                                           "__index__ method", kind=TYPE)
                 if parts[2] == 0 and sequence:
                     raise GradvizError("slice step cannot be zero", kind=VALUE)
                 if parts[2] is not None and parts[2] <= 0 and not sequence:
@@ -3833,15 +3852,12 @@ class Interpreter:
         if isinstance(obj, (list, tuple, str)):
             what = "list" if obj.__class__ is list else "string" if isinstance(obj, str) else \
                 "tuple"
-            if len(index) != 1:
-                raise GradvizError(f"a {what} takes one index", kind=TYPE)
-            i = index[0]
+            i = index[0] if len(index) == 1 else tuple(index)     # (xs[0, 1]: a tuple)
             if i.__class__ is Tensor:       # classes[labels[j]]: Tensor.__index__
                 i = functions.index_of_tensor(i)
             elif i.__class__ is NumpyArray:  # names[np.argmax(p)]: numpy's __index__
                 i = _numpy_arrays().index_value(i)
-            if isinstance(i, bool) or not isinstance(i, (int, slice)):
-                raise GradvizError(f"{what} indices must be integers", kind=TYPE)
+            self._check_sequence_index(what, i)
             try:
                 v = obj[i]
                 if isinstance(obj, str):
@@ -3852,6 +3868,17 @@ class Interpreter:
             return Size(v) if isinstance(obj, Size) and isinstance(i, slice) else v
         raise GradvizError(f"'{self.type_name(obj)}' object is not subscriptable", kind=TYPE,
                            hint=NONE_HINT if obj is None else None)
+
+    def _check_sequence_index(self, what: str, i) -> None:
+        """Python's errors for a list's, tuple's or string's index that is not
+        an int or a slice (a bool is an int), or an int past 64 bits."""
+        if not isinstance(i, (int, slice)):
+            raise GradvizError(f"string indices must be integers, not '{self.type_name(i)}'"
+                               if what == "string" else
+                               f"{what} indices must be integers or slices, not "
+                               f"{self.type_name(i)}", kind=TYPE)
+        if isinstance(i, int) and not -2**63 <= i < 2**63:
+            raise GradvizError("cannot fit 'int' into an index-sized integer", kind=INDEX)
 
     def _setitem(self, stmt):
         """x[index] = value: PyTorch's __setitem__, a copy of value into that part
@@ -4081,11 +4108,15 @@ class Interpreter:
             if not shape and single and isinstance(i, slice):
                 raise GradvizError("slice() cannot be applied to a 0-dim tensor.", kind=INDEX,
                                    hint="a 0-dim tensor has no items: x.item() is its number")
+            if isinstance(i, bool):     # x[True]: a 0-d bool mask, as PyTorch takes it
+                mask = Tensor(np.array(i))
+                return self._index_key(t, [mask if k is i else k for k in index])
             if dim >= len(shape) and not (i.__class__ is Tensor and i.data.dtype == np.bool_):
                 raise _too_many_indices(len(shape))
-            if isinstance(i, bool):
-                raise GradvizError("a bool index is not supported; use a bool tensor", kind=TYPE)
             if isinstance(i, int):
+                if not -2**63 <= i < 2**63:      # (PyTorch reads an index as an int64 first)
+                    raise GradvizError("Overflow when unpacking long long", kind=VALUE,
+                                       hint="an index is an int64")
                 if not -shape[dim] <= i < shape[dim]:
                     raise GradvizError(f"index {i} is out of bounds for dimension {dim} with "
                                        f"size {shape[dim]}", kind=INDEX,
@@ -4253,6 +4284,8 @@ class Interpreter:
         if v.__class__ is UnboundMethod:
             return v.text(self.address(v))
         if v.__class__ is BoundMethod:
+            if v.obj.__class__ is Tensor and v.name in _PYTHON_TENSOR_METHODS:
+                return f"<bound method Tensor.{v.name} of {self.value_str(v.obj)}>"
             owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
         if v.__class__ is NoGrad:

@@ -74,9 +74,22 @@ def _calling(rt, fn):
     return lambda *args: rt.invoke(fn, list(args), None)
 
 
+def _index(v):
+    """A count argument as Python's itertools reads it, through __index__:
+    a tensor's is PyTorch's (one integer element, else its TypeError)."""
+    from .functions import index_of_tensor
+    from .tensor import Tensor
+    return index_of_tensor(v) if v.__class__ is Tensor else v
+
+
+def _has_index(v) -> bool:
+    from .tensor import Tensor
+    return v.__class__ is not Tensor or (v.data.size == 1 and v.data.dtype.kind in "iub")
+
+
 def product(rt, *iterables, repeat=1):
     return _python("product", itertools.product, *(list(_walk(rt, x)) for x in iterables),
-                   repeat=repeat)
+                   repeat=_index(repeat))
 
 
 def chain(rt, *iterables):
@@ -89,7 +102,7 @@ def chain_from_iterable(rt, iterable):
 
 
 def combinations(rt, iterable, r):
-    return _python("combinations", itertools.combinations, _walk(rt, iterable), r)
+    return _python("combinations", itertools.combinations, _walk(rt, iterable), _index(r))
 
 
 def permutations(rt, iterable, r=None):
@@ -104,7 +117,9 @@ def accumulate(rt, iterable, func=None, *, initial=None):
 
 
 def islice(rt, iterable, *args):
-    return _python("islice", itertools.islice, _walk(rt, iterable), *args)
+    # (a tensor that has no index is islice's own ValueError, as any value)
+    return _python("islice", itertools.islice, _walk(rt, iterable),
+                   *(_index(v) if _has_index(v) else v for v in args))
 
 
 def count(rt, start=0, step=1):

@@ -143,10 +143,6 @@ def list_method(name: str):
                 for k in set(kwargs) - {"key", "reverse"}:
                     raise GradvizError(f"'{k}' is an invalid keyword argument for sort()",
                                        kind=TYPE, hint="sort() takes key= and reverse=")
-                if kwargs.get("key") is None and any(v.__class__ is Tensor for v in items):
-                    raise GradvizError("sort() of tensors is not supported here", kind=TYPE,
-                                       hint="sort the numbers: sorted(x.item() for x in xs), "
-                                            "or give a key: xs.sort(key=lambda x: x.item())")
                 from .functions import f_sorted    # (it imports this module)
                 items[:] = f_sorted(rt, items, key=kwargs.get("key"),
                                     reverse=kwargs.get("reverse", False))

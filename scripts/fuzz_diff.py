@@ -76,6 +76,9 @@ SHADOW_CALL = re.compile(r"(?<![\w.])(?:sum|max|min|abs|pow)\(")
 # subclasses of SyntaxError (gradviz names every parse error SyntaxError)
 ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 SYNTAX_KINDS = {"IndentationError": "SyntaxError", "TabError": "SyntaxError"}
+# PyTorch's intra-op threads in a fresh process (the parent runs on one,
+# which forked children inherit, so they set this back: get_num_threads())
+FRESH_THREADS = 1
 KINDS = ("output", "torch failed only", "gradviz failed only", "error type", "error line",
          "error message")
 
@@ -105,6 +108,7 @@ def _torch_child(src: str, shadow: bool) -> dict:
     # any manual_seed (PyTorch's from a seed drawn anew each process): the
     # same start makes such draws comparable
     torch.manual_seed(0)
+    torch.set_num_threads(FRESH_THREADS)
     out = io.StringIO()
     error = None
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
@@ -273,6 +277,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import torch
+    global FRESH_THREADS
+    FRESH_THREADS = torch.get_num_threads()
     torch.set_num_threads(1)     # forked children inherit no thread pool to deadlock on
     categories = sorted(args.only or set(test_fuzz.GENERATORS) - set(SOUPS))
     per = max(1, args.count // len(categories))

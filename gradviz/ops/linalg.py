@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GradvizError, RUNTIME
+from ..errors import INDEX, RUNTIME, GradvizError
 from ..tensor import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES
 from .registry import defop
 
@@ -15,7 +15,10 @@ def _shape_str(shape):
 def check_matmul(a_shape, b_shape, form="matmul"):
     """PyTorch's wording for shapes that cannot be multiplied."""
     na, nb = len(a_shape), len(b_shape)
-    if na == 0 or nb == 0:
+    if form == "mv" and na == 0:        # (mv reads the matrix's rows first)
+        raise GradvizError("Dimension specified as 0 but tensor has no dimensions", kind=INDEX,
+                           hint="mv takes a matrix and a vector")
+    if form == "matmul" and (na == 0 or nb == 0):     # (mm, mv and dot say it their way)
         raise GradvizError("both arguments to matmul need to be at least 1D, but they are "
                            f"{na}D and {nb}D", hint="use * to multiply by a scalar")
     if form == "dot" and (na != 1 or nb != 1):
