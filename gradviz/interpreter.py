@@ -4538,12 +4538,10 @@ class Interpreter:
         return fstrings._type_name(v)
 
     def _not_callable(self, fn, hint=None) -> GradvizError:
-        """The TypeError of a call of what is no function: Python's words
-        for a plain value ('int' object is not callable)."""
-        kind = "'NoneType'" if fn is None else self._kind(fn)
-        if kind.startswith("'") and kind.endswith("'"):
-            kind += " object"
-        return GradvizError(f"{kind} is not callable", kind=TYPE, hint=hint)
+        """The TypeError of a call of what is no function: Python's words,
+        with the value's type as type() names it ('int' object is not
+        callable; 'module', 'torch.dtype')."""
+        return GradvizError(f"'{self.type_name(fn)}' object is not callable", kind=TYPE, hint=hint)
 
     @staticmethod
     def _kind(v) -> str:
