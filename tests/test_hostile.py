@@ -119,7 +119,9 @@ HOSTILE = [
 
 @pytest.mark.parametrize("src", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_programs_run_or_end_in_a_located_error(src):
-    start = time.monotonic()
+    # (CPU time, which other work on the machine does not stretch as it does
+    # the wall clock: a program that runs on spends it)
+    start = time.process_time()
     try:
         gradviz.run_source(src, stdout=io.StringIO())
     except GradvizError as exc:
@@ -127,7 +129,7 @@ def test_hostile_programs_run_or_end_in_a_located_error(src):
     else:
         return                                   # PyTorch runs it too (manual_seed(-1))
     finally:
-        assert time.monotonic() - start < 3
+        assert time.process_time() - start < 3
     assert err.span is not None and 1 <= err.span.line <= src.count("\n") + 1
     text = err.format()
     assert text.startswith("<string>:") and "error:" in text
@@ -148,10 +150,10 @@ def test_argument_counts_do_not_count_hidden_arguments():
 
 def test_messages_quoting_huge_values_stay_short():
     src = "l = arange(100000.0).tolist()\ny = exp(l)"
-    start = time.monotonic()
+    start = time.process_time()
     with pytest.raises(GradvizError) as info:
         gradviz.run_source(src, stdout=io.StringIO())
-    assert time.monotonic() - start < 2
+    assert time.process_time() - start < 2
     assert len(info.value.message) < 300 and len(info.value.hint or "") < 300
 
 
@@ -331,9 +333,9 @@ def test_nonfinite_report_is_fast_on_big_graphs():
     src = "x = ones(3, requires_grad=True)\n" + "x = x * 1.0\n" * n + "x.sum().backward()\n"
     record = gradviz.run_source(src, stdout=io.StringIO())
     _ = record.nodes
-    start = time.monotonic()
+    start = time.process_time()
     report = record.nonfinite
-    took = time.monotonic() - start
+    took = time.process_time() - start
     assert not report
     assert took < 1.0, took
 
@@ -353,10 +355,10 @@ def test_cli_in_process_on_mangled_programs(tmp_path):
     slowest = 0.0
     for i, src in enumerate(_mangled(250, "cli")):
         path.write_bytes(src.encode("utf-8", errors="surrogateescape"))
-        start = time.monotonic()
+        start = time.process_time()
         result = runner.invoke(cli.main, ["run", "--no-tables", "--timeout", "2",
                                           "--max-elements", "100000", str(path)])
-        slowest = max(slowest, time.monotonic() - start)
+        slowest = max(slowest, time.process_time() - start)
         assert result.exit_code in (0, 1, 2), (src, result.output)
         assert "Traceback" not in result.output
         if result.exit_code:
