@@ -154,11 +154,23 @@ def node_tangent(node: Tensor, tangent_of, versions=None, operands=None) -> np.n
 def without_jvp(order) -> str | None:
     """Why forward mode cannot run over ``order``: the first custom
     autograd.Function in it (its rules are the program's backward, and no
-    JVP), or None."""
+    JVP), a tensor reshaped in place since its op made it, or None."""
     for node in order:
         if node.recorded and node.op.custom:
             return (f"forward mode cannot pass through {node.op.name} (n{node.seq}), a custom "
                     "torch.autograd.Function: the program gave it a backward, no JVP")
+    return reshaped_since_made(order)
+
+
+def reshaped_since_made(order) -> str | None:
+    """Why no replay of ``order`` holds (forward mode, finite differences):
+    a tensor whose shape changed in place under torch.no_grad() after its op
+    made it (a.t_()), which keeps its grad_fn of the old shape; backward
+    checks the gradients against that shape, as PyTorch's does."""
+    for node in order:
+        if node.meta is not None and "made_shape" in node.meta:
+            return (f"n{node.seq}'s shape changed in place under torch.no_grad() after its op "
+                    "made it: its ops cannot be replayed on its new shape")
     return None
 
 

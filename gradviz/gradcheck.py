@@ -41,7 +41,7 @@ import numpy as np
 from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
 from .forward import (ONE_TRIANGLE_OPS, backward_graph, forward_gradients, graph_inputs, input_label,
-                      max_abs_diff, without_jvp)
+                      max_abs_diff, reshaped_since_made, without_jvp)
 from .ops import order_stats, pool
 from .ops.reduce import _axis
 from .ops.registry import unbroadcast
@@ -500,6 +500,11 @@ class GradChecker:
                 if _at_kink(node.op.name, xs, node.params, node.data):
                     base_kinks.append(node.seq)
         check.forward_skipped = without_jvp(order)
+        reshaped = reshaped_since_made(order)
+        if reshaped is not None:
+            for item in check.inputs:
+                item.status, item.reason = SKIPPED, reshaped
+            return
         try:
             self._measure(rt, roots, seeds, ins, check, order, watch, base_kinks, picks)
         finally:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
+from sweeps import Repeats
 from test_forward import small_programs
 
 import gradviz
@@ -85,8 +86,13 @@ class SweepChecker(gradcheck.GradChecker):
         self.left = SWEEP_FD_VISITS
         self.monkeypatch = monkeypatch
         self.forward_fits = {}      # pass -> whether its forward mode fit the budget
+        self.repeats = Repeats()
 
     def __call__(self, rt, kind, roots, seeds, inputs) -> None:
+        # (a pass whose graph repeats a checked one, a training loop's next
+        # step: not checked again, see sweeps.py)
+        if self.repeats.seen(roots, inputs, rt.tape.backward_passes + 1) is not None:
+            return
         self.monkeypatch.setattr(gradcheck, "MAX_FD_NODE_VISITS", self.left)
         super().__call__(rt, kind, roots, seeds, inputs)
         nodes = max(len(backward_graph(roots)), 1)
@@ -111,7 +117,8 @@ def test_check_passes_on_every_conformance_program_that_succeeds(case, monkeypat
     for p in report.passes:
         for i in p.inputs:
             if i.numeric is None:
-                assert "too many for finite differences" in i.reason, i.reason
+                assert "too many for finite differences" in i.reason or \
+                    "changed in place under torch.no_grad()" in i.reason, i.reason
                 continue
             checked += 1
             assert i.forward is not None or p.forward_skipped \
