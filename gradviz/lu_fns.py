@@ -55,20 +55,24 @@ def _factorable(A, fname: str, words: str, pivot=True):
 
 def _factor(rt, A):
     """The LU node, the pivots and the info (the first zero pivot, 1-based,
-    of each matrix; 0 where there is none)."""
+    of each matrix; 0 where there is none), an array: a tensor, and a node
+    of the picture, only where the function returns it (_info)."""
     _, _, zero_at, _, pivots = lu(A.data)
     factors = _numbered(rt.apply(OPS["lu_factor"], (A,)), 0)
-    return (factors, _plain(rt, pivots, "lu_factor.pivots"),
-            _plain(rt, zero_at.astype(np.int32), "lu_factor.info"))
+    return factors, _plain(rt, pivots, "lu_factor.pivots"), zero_at.astype(np.int32)
+
+
+def _info(rt, info: np.ndarray):
+    return _plain(rt, info, "lu_factor.info")
 
 
 def _check_nonsingular(info, words: str) -> None:
     """PyTorch's error for the first matrix with a zero pivot."""
-    flat = info.data.reshape(-1)
+    flat = info.reshape(-1)
     if not flat.any():
         return
     first = int(np.flatnonzero(flat)[0])
-    where = f"(Batch element {first}): " if info.data.ndim else ""
+    where = f"(Batch element {first}): " if info.ndim else ""
     k = flat[first]
     raise GradvizError(f"{words}: {where}U[{k},{k}] is zero and using it on lu_solve would result "
                        "in a division by zero. If you still want to perform the factorization, "
@@ -88,7 +92,7 @@ def f_lu_factor_ex(rt, A, *, pivot=True, check_errors=False):
     factors, pivots, info = _factor(rt, A)
     if check_errors:
         _check_nonsingular(info, "torch.linalg.lu_factor_ex")
-    return ReturnTypes("linalg_lu_factor_ex", factors, pivots, info,
+    return ReturnTypes("linalg_lu_factor_ex", factors, pivots, _info(rt, info),
                        fields=("LU", "pivots", "info"))
 
 
@@ -109,7 +113,7 @@ def f_torch_lu(rt, A, pivot=True, get_infos=False):
     F.warn_once(rt, A, _LU_DEPRECATED)
     factors, pivots, info = _factor(rt, A)
     if get_infos:
-        return ReturnTypes("_lu_with_info", factors, pivots, info,
+        return ReturnTypes("_lu_with_info", factors, pivots, _info(rt, info),
                            fields=("LU", "pivots", "info"))
     return (factors, pivots)
 
