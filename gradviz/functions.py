@@ -3518,6 +3518,45 @@ def f_id(rt, x):
     return held[1]
 
 
+def f_hash(rt, *args, **kwargs):
+    """Python's hash(): a tensor's is its id, as PyTorch's Tensor.__hash__
+    says; an object's is its class's __hash__, or one from its id (an
+    object whose class defines __eq__ alone is unhashable, as in Python)."""
+    if kwargs:
+        raise GradvizError("hash() takes no keyword arguments", kind=TYPE, hint="hash(x)")
+    if len(args) != 1:
+        raise GradvizError(f"hash() takes exactly one argument ({len(args)} given)",
+                           kind=TYPE, hint="hash(x)")
+    x = args[0]
+    if is_tensor(x):
+        return f_id(rt, x)
+    pymethods.hashable(x, hint="hash() takes a number, a string, a tensor, an object or a "
+                               "tuple of those")
+    if x.__class__.__name__ != "Instance":
+        return hash(x)
+    from .classes import call_method, method_of     # (which imports this module)
+    if method_of(x, "__hash__") is not None:
+        value = call_method(rt, x, "__hash__", [])
+        if not isinstance(value, int):
+            raise GradvizError("__hash__ method should return an integer", kind=TYPE,
+                               hint="return an int from __hash__")
+        return hash(value)
+    return f_id(rt, x) >> 4        # (object.__hash__ is the id over 16)
+
+
+def f_slice(rt, *args, **kwargs):
+    """Python's slice(stop) / slice(start, stop[, step]): the value x[a:b]
+    indexes with (x[slice(1, 3)] is x[1:3])."""
+    if kwargs:
+        raise GradvizError("slice() takes no keyword arguments", kind=TYPE,
+                           hint="slice(start, stop, step)")
+    if not 1 <= len(args) <= 3:
+        bound, n = ("least", 1) if not args else ("most", 3)
+        raise GradvizError(f"slice expected at {bound} {n} argument{'s' if n > 1 else ''}, "
+                           f"got {len(args)}", kind=TYPE, hint="slice(start, stop, step)")
+    return slice(*args)
+
+
 def _py_any_all(name: str):
     """Python's any / all (bare: PyTorch code means the builtins by them;
     torch.any, torch.all and x.any() are torch's): each item's truth, as an
@@ -3841,13 +3880,15 @@ def f_sorted(rt, items, *, key=None, reverse=False):
 
 def f_reversed(rt, seq):
     """Python's reversed() of a list, tuple, range or string, and of a dict
-    and its views (Python 3.8's: the keys, values or items last first)."""
+    and its views (Python 3.8's: the keys, values or items last first); of
+    a tensor, PyTorch's flip."""
     if seq.__class__ in (list, tuple, range, str) or seq.__class__ in DICTS \
             or seq.__class__ in DICT_VIEWS:
         return reversed(seq)
     if is_tensor(seq):
-        raise GradvizError("reversed() of a tensor is not supported here", kind=TYPE,
-                           hint="walk its rows backwards: x[i] for i in range(len(x) - 1, -1, -1)")
+        # Tensor.__reversed__: the tensor itself when 0-d, else x.flip(0)
+        # (a tensor, with its FlipBackward0, not an iterator)
+        return seq if seq.data.ndim == 0 else rt.apply(OPS["flip"], (seq,), {"dims": (0,)})
     raise GradvizError(f"'{type(seq).__name__}' object is not reversible", kind=TYPE,
                        hint="reversed() takes a list, a tuple, a range, a string or a dict")
 
@@ -3881,7 +3922,7 @@ def _py_set(kind):
 
 PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
-               "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
+               "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id, "hash": f_hash, "slice": f_slice,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
                "isinstance": f_isinstance, "issubclass": f_issubclass, "sorted": f_sorted, "reversed": f_reversed,

@@ -724,6 +724,7 @@ def _module_tree() -> dict:
                 super=Function("super", classes.f_super),
                 staticmethod=Function("staticmethod", classes.f_staticmethod),
                 property=Function("property", classes.f_property))
+    glob["Ellipsis"] = Ellipsis         # (x[Ellipsis] is x[...])
     glob["__name__"] = "__main__"       # a program runs as a script: if __name__ == '__main__':
     glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob
