@@ -791,6 +791,13 @@ def call_wording(exc: TypeError) -> str:
     return msg
 
 
+# the Tensor methods PyTorch writes in Python (torch/_tensor.py): bound
+# methods, where its others are built-in methods of the C class
+PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
+register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
+storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
+
+
 # methods that take keywords only in PyTorch (memory_format=, force=, ...),
 # where gradviz's take none: theirs count positions as Python's messages do
 KEYWORDS_ONLY_METHODS = frozenset("""bool byte char clone contiguous cpu double float half int
@@ -814,7 +821,11 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
     method without arguments is Python's C-method error ("TensorBase.exp()
     takes no arguments (1 given)", keywords first; "Tensor.exp()" where not
     looked_up: called as a value, f = x.exp; f(1)), any other counts its
-    arguments from after x."""
+    arguments from after x; one PyTorch writes in Python is Python's
+    error of Tensor.NAME, which counts x ("Tensor.is_shared() takes 1
+    positional argument but 2 were given")."""
+    if name in PYTHON_TENSOR_METHODS:
+        return _python_method_error(name, impl, args, kwargs, exc)
     if takes_nothing(name.removesuffix("_"), impl):
         qual = f"{'TensorBase' if looked_up else 'Tensor'}.{name}()"
         msg = (f"{qual} takes no keyword arguments" if kwargs else
@@ -826,6 +837,20 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
     else:
         msg = f"{name}() " + parser_words(name, user_arg_counts(call_wording(exc), hidden=2))
     return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+def _python_method_error(name: str, impl, args, kwargs, exc: TypeError) -> GradvizError:
+    """x.NAME(...) given arguments it does not take, for a method PyTorch
+    writes in Python: Python's words for the function Tensor.NAME, whose
+    counts include x (impl(rt, x, ...) is its signature, after rt)."""
+    if str(exc) == "too many positional arguments":      # (inspect's Signature.bind)
+        words = _takes_words(impl, len(args) + 1, hidden=1)
+    elif str(exc).startswith("missing a required argument"):
+        words = _missing_words(name, impl, args, kwargs or {})
+    else:
+        words = user_arg_counts(call_wording(exc), hidden=1)
+    return GradvizError(f"Tensor.{name}() {words}", kind=TYPE,
+                        hint="check the arguments (see `gradviz ops`)")
 
 
 def _missing_words(name: str, impl, args, kwargs: dict) -> str:
@@ -2868,9 +2893,13 @@ def reverse_call(call: str):
                 if exc.__traceback__.tb_next is not None:
                     raise                 # (from deeper: a bug, not the program's)
                 # the arguments do not fit fn: the caller's error, in its words
-                # (as the interpreter says it for a function called directly)
+                # (as the interpreter says it for a function called directly;
+                # x.backward is Tensor.backward, a method PyTorch writes in Python)
                 from .interpreter import _argument_error
-                raise _argument_error(fn.__name__.removeprefix("f_"), exc) from None
+                name = fn.__name__.removeprefix("f_")
+                if name.startswith("m_"):
+                    name = "Tensor." + name.removeprefix("m_")
+                raise _argument_error(name, exc) from None
         return logged
     return decorate
 

@@ -479,13 +479,6 @@ def function_name(fn) -> str:
     return fn.name if fn.__class__ is UserFunction else fn.name.rsplit(".", 1)[-1]
 
 
-# the Tensor methods PyTorch writes in Python (torch/_tensor.py): bound
-# methods, where its others are built-in methods of the C class
-_PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
-register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
-storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
-
-
 def _said(sym: str) -> str:
     """A binary operator as Python's TypeError names it (** is '** or pow()')."""
     return "** or pow()" if sym == "**" else sym
@@ -4285,7 +4278,7 @@ class Interpreter:
         if v.__class__ is UnboundMethod:
             return v.text(self.address(v))
         if v.__class__ is BoundMethod:
-            if v.obj.__class__ is Tensor and v.name in _PYTHON_TENSOR_METHODS:
+            if v.obj.__class__ is Tensor and v.name in functions.PYTHON_TENSOR_METHODS:
                 return f"<bound method Tensor.{v.name} of {self.value_str(v.obj)}>"
             owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
