@@ -2373,6 +2373,13 @@ class Interpreter:
         if t.__class__ is Module and (t.name, attr) in machine.SWITCHES:
             machine.set_switch(self, t.name, attr, value)
             return
+        if t.__class__ is Tensor and (attr in TENSOR_ATTRIBUTES or
+                                      attr in tensor_queries.ATTRIBUTES) and \
+                attr not in ("grad", "requires_grad", "data"):
+            # PyTorch's read-only properties of the C class (x.shape, x.name, x.is_leaf)
+            raise GradvizError(f"attribute '{attr}' of 'torch._C.TensorBase' objects is not "
+                               "writable", kind=ATTRIBUTE,
+                               hint="a program can set x.grad, x.requires_grad and x.data")
         if t.__class__ is not Tensor or attr not in ("grad", "requires_grad", "data"):
             what = "a tensor's" if t.__class__ is Tensor else f"{self._kind(t)}'s"
             raise GradvizError(f"cannot set {what} attribute '{attr}'", kind=ATTRIBUTE,
