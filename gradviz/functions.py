@@ -2777,6 +2777,12 @@ def f_split(rt, x, split_size_or_sections, dim=0):
     return split_pieces(rt, x, split_size_or_sections, dim, SPLIT_GRAD_FNS)
 
 
+def m_split(rt, x, split_size, dim=0):
+    """x.split: torch.split, whose size PyTorch's Tensor.split (written in
+    Python) names split_size (x.split(split_size=2))."""
+    return split_pieces(rt, x, split_size, dim, SPLIT_GRAD_FNS)
+
+
 def split_pieces(rt, x, sizes, dim, grad_fns: tuple) -> tuple:
     """x split along dim by one size or by a list of sizes (PyTorch's checks
     of each), its pieces named by grad_fns (by a size, by sizes)."""
@@ -4605,7 +4611,7 @@ def m_add(rt, x, other):
 
 
 METHODS = {
-    "detach_": m_detach_, "split": f_split, "chunk": f_chunk, "unbind": f_unbind,
+    "detach_": m_detach_, "split": m_split, "chunk": f_chunk, "unbind": f_unbind,
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "numpy": m_numpy,
     "zero_": m_zero_, "fill_": m_fill_, "copy_": m_copy_, "normal_": m_normal_,
     "uniform_": m_uniform_, "bernoulli_": m_bernoulli_,
