@@ -3625,6 +3625,8 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
+        if obj.__class__ in (slice, range) and attr in ("start", "stop", "step"):
+            return getattr(obj, attr)         # (Python's read-only fields: s.start, r.step)
         if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group",
                                                        "state_dict", "load_state_dict"):
             method = getattr(optim, attr)
@@ -4785,7 +4787,7 @@ _PLAIN = (bool, int, float, str, tuple, type(None))
 
 # Python's builtins that are types (print shows them as classes)
 _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", "enumerate",
-                       "zip", "type", "reversed", "dict", "set", "frozenset"))
+                       "zip", "type", "reversed", "dict", "set", "frozenset", "slice"))
 
 # the functions that make a tensor, which take device= (the CPU only)
 # the torch functions that take out= (of those gradviz has)
