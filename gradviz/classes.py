@@ -335,6 +335,22 @@ def method_of(obj, name: str):
     return obj.cls.lookup(name)[1]
 
 
+def unhashable(obj) -> bool:
+    """Whether Python makes the instance unhashable: a class that defines
+    __eq__ and no __hash__ gets __hash__ = None (so does a @dataclass's
+    generated __eq__), and its subclasses inherit that."""
+    if obj.__class__ is not Instance:
+        return False
+    for c in obj.cls.chain():
+        if c.__class__ is not UserClass:
+            return False
+        if "__hash__" in c.attrs:
+            return c.attrs["__hash__"] is None
+        if "__eq__" in c.attrs:
+            return True
+    return False
+
+
 def call_method(rt, obj, name: str, args: list):
     """obj.name(*args) for a method the class defines (method_of)."""
     return _call_attr(rt, method_of(obj, name), obj, args, {})

@@ -791,6 +791,13 @@ def call_wording(exc: TypeError) -> str:
     return msg
 
 
+# the Tensor methods PyTorch writes in Python (torch/_tensor.py): bound
+# methods, where its others are built-in methods of the C class
+PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
+register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
+storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
+
+
 # methods that take keywords only in PyTorch (memory_format=, force=, ...),
 # where gradviz's take none: theirs count positions as Python's messages do
 KEYWORDS_ONLY_METHODS = frozenset("""bool byte char clone contiguous cpu double float half int
@@ -814,7 +821,11 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
     method without arguments is Python's C-method error ("TensorBase.exp()
     takes no arguments (1 given)", keywords first; "Tensor.exp()" where not
     looked_up: called as a value, f = x.exp; f(1)), any other counts its
-    arguments from after x."""
+    arguments from after x; one PyTorch writes in Python is Python's
+    error of Tensor.NAME, which counts x ("Tensor.is_shared() takes 1
+    positional argument but 2 were given")."""
+    if name in PYTHON_TENSOR_METHODS:
+        return _python_method_error(name, impl, args, kwargs, exc)
     if takes_nothing(name.removesuffix("_"), impl):
         qual = f"{'TensorBase' if looked_up else 'Tensor'}.{name}()"
         msg = (f"{qual} takes no keyword arguments" if kwargs else
@@ -826,6 +837,20 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
     else:
         msg = f"{name}() " + parser_words(name, user_arg_counts(call_wording(exc), hidden=2))
     return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+def _python_method_error(name: str, impl, args, kwargs, exc: TypeError) -> GradvizError:
+    """x.NAME(...) given arguments it does not take, for a method PyTorch
+    writes in Python: Python's words for the function Tensor.NAME, whose
+    counts include x (impl(rt, x, ...) is its signature, after rt)."""
+    if str(exc) == "too many positional arguments":      # (inspect's Signature.bind)
+        words = _takes_words(impl, len(args) + 1, hidden=1)
+    elif str(exc).startswith("missing a required argument"):
+        words = _missing_words(name, impl, args, kwargs or {})
+    else:
+        words = user_arg_counts(call_wording(exc), hidden=1)
+    return GradvizError(f"Tensor.{name}() {words}", kind=TYPE,
+                        hint="check the arguments (see `gradviz ops`)")
 
 
 def _missing_words(name: str, impl, args, kwargs: dict) -> str:
@@ -2752,6 +2777,12 @@ def f_split(rt, x, split_size_or_sections, dim=0):
     return split_pieces(rt, x, split_size_or_sections, dim, SPLIT_GRAD_FNS)
 
 
+def m_split(rt, x, split_size, dim=0):
+    """x.split: torch.split, whose size PyTorch's Tensor.split (written in
+    Python) names split_size (x.split(split_size=2))."""
+    return split_pieces(rt, x, split_size, dim, SPLIT_GRAD_FNS)
+
+
 def split_pieces(rt, x, sizes, dim, grad_fns: tuple) -> tuple:
     """x split along dim by one size or by a list of sizes (PyTorch's checks
     of each), its pieces named by grad_fns (by a size, by sizes)."""
@@ -2868,9 +2899,13 @@ def reverse_call(call: str):
                 if exc.__traceback__.tb_next is not None:
                     raise                 # (from deeper: a bug, not the program's)
                 # the arguments do not fit fn: the caller's error, in its words
-                # (as the interpreter says it for a function called directly)
+                # (as the interpreter says it for a function called directly;
+                # x.backward is Tensor.backward, a method PyTorch writes in Python)
                 from .interpreter import _argument_error
-                raise _argument_error(fn.__name__.removeprefix("f_"), exc) from None
+                name = fn.__name__.removeprefix("f_")
+                if name.startswith("m_"):
+                    name = "Tensor." + name.removeprefix("m_")
+                raise _argument_error(name, exc) from None
         return logged
     return decorate
 
@@ -3518,6 +3553,45 @@ def f_id(rt, x):
     return held[1]
 
 
+def f_hash(rt, *args, **kwargs):
+    """Python's hash(): a tensor's is its id, as PyTorch's Tensor.__hash__
+    says; an object's is its class's __hash__, or one from its id (an
+    object whose class defines __eq__ alone is unhashable, as in Python)."""
+    if kwargs:
+        raise GradvizError("hash() takes no keyword arguments", kind=TYPE, hint="hash(x)")
+    if len(args) != 1:
+        raise GradvizError(f"hash() takes exactly one argument ({len(args)} given)",
+                           kind=TYPE, hint="hash(x)")
+    x = args[0]
+    if is_tensor(x):
+        return f_id(rt, x)
+    pymethods.hashable(x, hint="hash() takes a number, a string, a tensor, an object or a "
+                               "tuple of those")
+    if x.__class__.__name__ != "Instance":
+        return hash(x)
+    from .classes import call_method, method_of     # (which imports this module)
+    if method_of(x, "__hash__") is not None:
+        value = call_method(rt, x, "__hash__", [])
+        if not isinstance(value, int):
+            raise GradvizError("__hash__ method should return an integer", kind=TYPE,
+                               hint="return an int from __hash__")
+        return hash(value)
+    return f_id(rt, x) >> 4        # (object.__hash__ is the id over 16)
+
+
+def f_slice(rt, *args, **kwargs):
+    """Python's slice(stop) / slice(start, stop[, step]): the value x[a:b]
+    indexes with (x[slice(1, 3)] is x[1:3])."""
+    if kwargs:
+        raise GradvizError("slice() takes no keyword arguments", kind=TYPE,
+                           hint="slice(start, stop, step)")
+    if not 1 <= len(args) <= 3:
+        bound, n = ("least", 1) if not args else ("most", 3)
+        raise GradvizError(f"slice expected at {bound} {n} argument{'s' if n > 1 else ''}, "
+                           f"got {len(args)}", kind=TYPE, hint="slice(start, stop, step)")
+    return slice(*args)
+
+
 def _py_any_all(name: str):
     """Python's any / all (bare: PyTorch code means the builtins by them;
     torch.any, torch.all and x.any() are torch's): each item's truth, as an
@@ -3841,13 +3915,15 @@ def f_sorted(rt, items, *, key=None, reverse=False):
 
 def f_reversed(rt, seq):
     """Python's reversed() of a list, tuple, range or string, and of a dict
-    and its views (Python 3.8's: the keys, values or items last first)."""
+    and its views (Python 3.8's: the keys, values or items last first); of
+    a tensor, PyTorch's flip."""
     if seq.__class__ in (list, tuple, range, str) or seq.__class__ in DICTS \
             or seq.__class__ in DICT_VIEWS:
         return reversed(seq)
     if is_tensor(seq):
-        raise GradvizError("reversed() of a tensor is not supported here", kind=TYPE,
-                           hint="walk its rows backwards: x[i] for i in range(len(x) - 1, -1, -1)")
+        # Tensor.__reversed__: the tensor itself when 0-d, else x.flip(0)
+        # (a tensor, with its FlipBackward0, not an iterator)
+        return seq if seq.data.ndim == 0 else rt.apply(OPS["flip"], (seq,), {"dims": (0,)})
     raise GradvizError(f"'{type(seq).__name__}' object is not reversible", kind=TYPE,
                        hint="reversed() takes a list, a tuple, a range, a string or a dict")
 
@@ -3881,7 +3957,7 @@ def _py_set(kind):
 
 PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_number(float),
                "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
-               "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id,
+               "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id, "hash": f_hash, "slice": f_slice,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,
                "isinstance": f_isinstance, "issubclass": f_issubclass, "sorted": f_sorted, "reversed": f_reversed,
@@ -4535,7 +4611,7 @@ def m_add(rt, x, other):
 
 
 METHODS = {
-    "detach_": m_detach_, "split": f_split, "chunk": f_chunk, "unbind": f_unbind,
+    "detach_": m_detach_, "split": m_split, "chunk": f_chunk, "unbind": f_unbind,
     "backward": m_backward, "item": m_item, "tolist": m_tolist, "numpy": m_numpy,
     "zero_": m_zero_, "fill_": m_fill_, "copy_": m_copy_, "normal_": m_normal_,
     "uniform_": m_uniform_, "bernoulli_": m_bernoulli_,

@@ -479,13 +479,6 @@ def function_name(fn) -> str:
     return fn.name if fn.__class__ is UserFunction else fn.name.rsplit(".", 1)[-1]
 
 
-# the Tensor methods PyTorch writes in Python (torch/_tensor.py): bound
-# methods, where its others are built-in methods of the C class
-_PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
-register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
-storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
-
-
 def _said(sym: str) -> str:
     """A binary operator as Python's TypeError names it (** is '** or pow()')."""
     return "** or pow()" if sym == "**" else sym
@@ -724,6 +717,7 @@ def _module_tree() -> dict:
                 super=Function("super", classes.f_super),
                 staticmethod=Function("staticmethod", classes.f_staticmethod),
                 property=Function("property", classes.f_property))
+    glob["Ellipsis"] = Ellipsis         # (x[Ellipsis] is x[...])
     glob["__name__"] = "__main__"       # a program runs as a script: if __name__ == '__main__':
     glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob
@@ -2379,6 +2373,13 @@ class Interpreter:
         if t.__class__ is Module and (t.name, attr) in machine.SWITCHES:
             machine.set_switch(self, t.name, attr, value)
             return
+        if t.__class__ is Tensor and (attr in TENSOR_ATTRIBUTES or
+                                      attr in tensor_queries.ATTRIBUTES) and \
+                attr not in ("grad", "requires_grad", "data"):
+            # PyTorch's read-only properties of the C class (x.shape, x.name, x.is_leaf)
+            raise GradvizError(f"attribute '{attr}' of 'torch._C.TensorBase' objects is not "
+                               "writable", kind=ATTRIBUTE,
+                               hint="a program can set x.grad, x.requires_grad and x.data")
         if t.__class__ is not Tensor or attr not in ("grad", "requires_grad", "data"):
             what = "a tensor's" if t.__class__ is Tensor else f"{self._kind(t)}'s"
             raise GradvizError(f"cannot set {what} attribute '{attr}'", kind=ATTRIBUTE,
@@ -3624,6 +3625,8 @@ class Interpreter:
             return getattr(obj, attr)
         if obj.__class__ is forward_ad.UnpackedDual and attr in ("primal", "tangent"):
             return getattr(obj, attr)
+        if obj.__class__ in (slice, range) and attr in ("start", "stop", "step"):
+            return getattr(obj, attr)         # (Python's read-only fields: s.start, r.step)
         if obj.__class__ in optim.CLASSES and attr in ("step", "zero_grad", "add_param_group",
                                                        "state_dict", "load_state_dict"):
             method = getattr(optim, attr)
@@ -4284,7 +4287,7 @@ class Interpreter:
         if v.__class__ is UnboundMethod:
             return v.text(self.address(v))
         if v.__class__ is BoundMethod:
-            if v.obj.__class__ is Tensor and v.name in _PYTHON_TENSOR_METHODS:
+            if v.obj.__class__ is Tensor and v.name in functions.PYTHON_TENSOR_METHODS:
                 return f"<bound method Tensor.{v.name} of {self.value_str(v.obj)}>"
             owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
@@ -4784,7 +4787,7 @@ _PLAIN = (bool, int, float, str, tuple, type(None))
 
 # Python's builtins that are types (print shows them as classes)
 _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", "enumerate",
-                       "zip", "type", "reversed", "dict", "set", "frozenset"))
+                       "zip", "type", "reversed", "dict", "set", "frozenset", "slice"))
 
 # the functions that make a tensor, which take device= (the CPU only)
 # the torch functions that take out= (of those gradviz has)

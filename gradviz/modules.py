@@ -697,11 +697,17 @@ def _output_padding(rt, m, x, output_size) -> tuple:
 
 
 def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride, dilation,
-                groups, lazy: bool = False) -> tuple:
+                groups, lazy: bool = False, transposed: bool = False) -> tuple:
     """_ConvNd's checks of the sizes: (c_in, c_out, kernel, stride, dilation).
-    lazy: a LazyConv's, without in_channels (0 until its first call)."""
-    c_in = 0 if lazy else _size_arg(fn, "in_channels", in_channels)
-    c_out = _size_arg(fn, "out_channels", out_channels)
+    lazy: a LazyConv's, without in_channels (0 until its first call).
+    transposed: a ConvTranspose's, whose weight has in_channels first (a
+    size that is no int is named by its place in the weight's shape)."""
+    if transposed:
+        c_in = _size_arg(fn, "in_channels", in_channels, 1)
+        c_out = _size_arg(fn, "out_channels", out_channels, 2)
+    else:
+        c_out = _size_arg(fn, "out_channels", out_channels, 1)
+        c_in = 0 if lazy else _size_arg(fn, "in_channels", in_channels, 2)
     if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
         raise GradvizError("groups must be a positive integer", kind=VALUE,
                            hint="groups splits the channels: 1 or more")
@@ -849,7 +855,8 @@ def _conv_transpose_maker(cls):
             raise GradvizError(f'Only "zeros" padding mode is supported for {fn}', kind=VALUE,
                                hint="padding_mode='zeros', the default")
         c_in, c_out, kernel, stride_, dilation_ = _conv_sizes(
-            fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups)
+            fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups,
+            transposed=True)
         padding_ = conv._ints(fn, "padding", padding, k)
         output_padding_ = conv._ints(fn, "output_padding", output_padding, k)
         if device is not None:
@@ -1200,7 +1207,11 @@ def modules_in(m) -> list:
 def _size_arg(cls: str, name: str, v, pos: int | None = None) -> int:
     """A layer's size argument, which PyTorch hands to torch.empty: pos, its
     place in the first parameter's shape (from 1), or None where it is that
-    shape alone (BatchNorm1d's num_features)."""
+    shape alone (BatchNorm1d's num_features). An integer tensor of one
+    element is its value there, as torch.empty's int list takes it
+    (nn.Conv1d(1, torch.tensor(2), 3))."""
+    if v.__class__ is Tensor and v.data.dtype.kind in "iu" and v.data.size == 1:
+        return int(v.data.item())
     if isinstance(v, bool) or not isinstance(v, int):
         raise GradvizError(_size_element_message(type(v).__name__, pos), kind=TYPE,
                            hint=f"nn.{cls}'s {name} is a whole number")

@@ -276,11 +276,26 @@ def hashable(key, hint: str | None = None):
             # a numpy scalar is the key of its Python number (equal, same hash)
             return key.array.item()
         raise GradvizError("unhashable type: 'numpy.ndarray'", kind=TYPE, hint=hint)
+    _check_object_hashable(key, hint)
     try:
         hash(key)
     except TypeError as exc:
         raise GradvizError(str(exc), kind=TYPE, hint=hint) from None
     return key
+
+
+def _check_object_hashable(v, hint: str) -> None:
+    """Python's TypeError for the program's object whose class makes it
+    unhashable (its __eq__ without a __hash__), also inside a tuple."""
+    if v.__class__ is tuple:
+        for part in v:
+            _check_object_hashable(part, hint)
+    elif v.__class__.__name__ == "Instance":
+        from .classes import unhashable     # (which imports this module)
+        if unhashable(v):
+            raise GradvizError(f"unhashable type: '{v.cls.name}'", kind=TYPE,
+                               hint="give the class a __hash__ (its __eq__ alone makes it "
+                                    "unhashable), or key by one of its fields")
 
 
 _KEY_HINT = ("a dict's key is a string, a number, a tensor or a tuple of those; a list "

@@ -14,7 +14,7 @@ from .errors import TYPE, GradvizError
 # interpreter's globals), and the Python classes of their values
 PYTHON_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "list",
                 tuple: "tuple", range: "range", enumerate: "enumerate", zip: "zip", dict: "dict",
-                set: "set", frozenset: "frozenset"}
+                set: "set", frozenset: "frozenset", slice: "slice"}
 
 
 # the builtins that are types too (type(type) and type(reversed) are `type`)

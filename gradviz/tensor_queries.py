@@ -20,6 +20,8 @@ ATTRIBUTES = {
     "nbytes": lambda t: int(t.data.nbytes), "itemsize": lambda t: int(t.data.itemsize),
     "is_cpu": lambda t: True, "is_sparse": lambda t: False, "is_quantized": lambda t: False,
     "is_meta": lambda t: False, "layout": lambda t: STRIDED,
+    # named tensors' name: PyTorch keeps the attribute, always None here
+    "name": lambda t: None,
 }
 
 
