@@ -289,7 +289,9 @@ MATH_REFUSALS = {"vector_norm_ord": _ord_zero}
 # read this one's helpers)
 from .higher_scatter import SCATTER_REFUSALS, SCATTER_VJPS  # noqa: E402
 from .higher_linalg import LINALG_REFUSALS, LINALG_VJPS  # noqa: E402
+from .higher_lu import LU_VJPS  # noqa: E402
 MATH_VJPS.update(SCATTER_VJPS)
 MATH_VJPS.update(LINALG_VJPS)
+MATH_VJPS.update(LU_VJPS)
 MATH_REFUSALS.update(SCATTER_REFUSALS)
 MATH_REFUSALS.update(LINALG_REFUSALS)
