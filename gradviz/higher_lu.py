@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .higher_linalg import _mT
 from .higher_order import _const, _op, _x
-from .ops.lu import _factors
+from .ops.lu import _factors, permutation
 
 
 def _mm(rt, a, b):
@@ -117,4 +117,32 @@ def _r_lu_u(rt, g, node, i):
     return _lu_backward(rt, None, g, _perm(rt, a), _op(rt, "linalg_lu_l", a), node)
 
 
-LU_VJPS = {"lu_factor": _r_lu_factor, "linalg_lu_l": _r_lu_l, "linalg_lu_u": _r_lu_u}
+def _r_lu_solve(rt, g, node, i):
+    factors, pivots = node.args[0], node.args[1]
+    p = node.params
+    left, adjoint = p.get("left", True), p.get("adjoint", False)
+    if i == 2:      # B: lu_solve(LU, pivots, grad, left, not adjoint)
+        return _op(rt, "linalg_lu_solve", factors, pivots, g, left=left, adjoint=not adjoint)
+    return _lu_solve_lu(rt, g, node, left, adjoint)
+
+
+def _lu_solve_lu(rt, g, node, left, adjoint):
+    """linalg_lu_solve_LU: the packed LU's gradient, gL + gU, through an
+    auxiliary gR (U^-H op(-G) op(X)^H, or -P^T op(X) op(G)^H P L^-H)."""
+    factors, pivots = node.args[0], node.args[1]
+    low, up = _op(rt, "lu_unpack_l", factors), _op(rt, "lu_unpack_u", factors)
+    if left != adjoint:
+        prod = _mm(rt, g, _mT(rt, node)) if left else _mm(rt, _mT(rt, g), node)
+        gr = _solve_tri(rt, _mT(rt, up), _op(rt, "neg", prod), upper=False)
+        gl = _solve_tri(rt, _mT(rt, low), _mm(rt, gr, _mT(rt, up)), upper=True, unit=True)
+        return _op(rt, "add", _tri(rt, "tril", gl, -1), _tri(rt, "triu", gr, 0))
+    perm = _const(rt, permutation(pivots.data, factors.data.shape[-2], factors.data.dtype), "P")
+    chain = _mm(rt, _mT(rt, perm), node if left else _mT(rt, node))
+    chain = _mm(rt, _mm(rt, chain, _mT(rt, g) if left else g), perm)
+    gr = _solve_tri(rt, _mT(rt, low), _op(rt, "neg", chain), upper=True, left=False, unit=True)
+    gu = _solve_tri(rt, _mT(rt, up), _mm(rt, _mT(rt, low), gr), upper=False, left=False)
+    return _op(rt, "add", _tri(rt, "tril", gr, -1), _tri(rt, "triu", gu, 0))
+
+
+LU_VJPS = {"lu_factor": _r_lu_factor, "linalg_lu_l": _r_lu_l, "linalg_lu_u": _r_lu_u,
+           "linalg_lu_solve": _r_lu_solve}
