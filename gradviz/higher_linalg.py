@@ -283,7 +283,10 @@ def _r_diag_embed_dims(rt, g, node, i):  # grad.diagonal(offset, dim1, dim2)
 
 
 LINALG_VJPS = {
-    "cross": _r_cross, "cdist": _r_cdist, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
+    "cross": _r_cross, "cdist": _r_cdist,
+    # PyTorch's _pdist_backward: one node, with no derivative of its own
+    "pdist": lambda rt, g, node, i: _op(rt, "pdist_backward", g, node.args[0], node,
+                                        **node.params), "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
     "triangular_solve": _r_triangular_solve,

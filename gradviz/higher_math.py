@@ -281,6 +281,9 @@ MATH_VJPS = {
     "var_mean.mean": _r_mean, "aminmax.amin": _r_aminmax, "aminmax.amax": _r_aminmax,
     "median": _r_median_all, "nanmedian": _r_median_all, "pick_dim": _r_pick_dim,
     "cummax": _r_cumextreme, "cummin": _r_cumextreme, "vector_norm_ord": _r_vector_norm,
+    # fill (and fill_): x's gradient zeros_like(grad), a tensor value's grad.sum()
+    "fill": lambda rt, g, node, i: _r_zero(rt, g, node, i) if i == 0 else
+    _op(rt, "sum", g, dim=None, keepdim=False),
 }
 
 MATH_REFUSALS = {"vector_norm_ord": _ord_zero}

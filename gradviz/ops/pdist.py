@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import GradvizError
 from .registry import SAME, defop
 
 
@@ -80,3 +81,20 @@ def _jvp(t, ans, xs, p):
 defop("pdist", "PdistBackward0", _forward, vjp=(_vjp,), jvp=(_jvp,), saved=("0r",),
       formula=("d ||x_i - x_j||_p/dx_i = g * d|d|_p/dd, the opposite for x_j",),
       symbol="pdist", dtype_rule=SAME)
+
+
+# ---- under create_graph=True: PyTorch's _pdist_backward, one node with no
+# derivative of its own
+
+def _pdist_backward_refused(*_):
+    raise GradvizError("the derivative for '_pdist_backward' is not implemented.",
+                       kind="NotImplementedError",
+                       hint="PyTorch has no second derivative of pdist; write the distances "
+                            "out, e.g. ((x[:, None] - x[None]) ** 2).sum(-1) over the pairs")
+
+
+defop("pdist_backward", "PdistBackwardBackward0",
+      lambda xs, p: _vjp(xs[0], xs[2], [xs[1]], p),
+      vjp=(_pdist_backward_refused,) * 3, jvp=(_pdist_backward_refused,) * 3,
+      formula=("not differentiable (PyTorch's _pdist_backward has no derivative)", "", ""),
+      symbol="pdist_backward", saves=False, dtype_rule=SAME, no_derivative="_pdist_backward")
