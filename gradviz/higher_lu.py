@@ -8,6 +8,8 @@ Rules as in higher_order.GRAPH_VJPS: rule(rt, g, node, i) -> Tensor.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .higher_linalg import _mT
 from .higher_order import _const, _op, _x
 from .ops.lu import _factors, permutation
@@ -144,5 +146,26 @@ def _lu_solve_lu(rt, g, node, left, adjoint):
     return _op(rt, "add", _tri(rt, "tril", gr, -1), _tri(rt, "triu", gu, 0))
 
 
-LU_VJPS = {"lu_factor": _r_lu_factor, "linalg_lu_l": _r_lu_l, "linalg_lu_u": _r_lu_u,
+def _r_lu_unpack(rt, g, node, i):
+    # lu_unpack_backward with one output's gradient: gL.tril(-1) or
+    # gU.triu(), for a wide L or a tall U with zeros for the LU's other
+    # columns or rows (CatBackward0)
+    factors = _x(node)
+    if not node.params.get("data", True):        # (unpack_data=False: no L, U)
+        return _const(rt, 0 * factors.data, "zeros")
+    m, n = factors.data.shape[-2:]
+    k = min(m, n)
+    if node.op.name == "lu_unpack_l":
+        part, dim, rest = _tri(rt, "tril", g, -1), -1, n - k
+    else:
+        part, dim, rest = _tri(rt, "triu", g, 0), -2, m - k
+    if rest == 0:
+        return part
+    shape = list(factors.data.shape)
+    shape[dim] = rest
+    zeros = _const(rt, np.zeros(shape, factors.data.dtype), "zeros")
+    return _op(rt, "cat", part, zeros, dim=dim)
+
+
+LU_VJPS = {"lu_factor": _r_lu_factor, "lu_unpack_l": _r_lu_unpack, "lu_unpack_u": _r_lu_unpack, "linalg_lu_l": _r_lu_l, "linalg_lu_u": _r_lu_u,
            "linalg_lu_solve": _r_lu_solve}
