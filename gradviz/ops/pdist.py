@@ -64,9 +64,18 @@ def _vjp(g, ans, xs, p):
     if x.shape[0] < 2:
         return out
     i, j, diff = _pairs(x)
-    part = g[:, None] * _slopes(diff, ans, p["p"])
-    np.add.at(out, i, part)
-    np.subtract.at(out, j, part)
+    if p["p"] == 2:
+        # ATen's order, grad * diff / dist: (2 d) * diff / d is diff * 2 exactly
+        with np.errstate(all="ignore"):
+            part = np.where(ans[:, None] == 0, 0, g[:, None] * diff / ans[:, None])
+        part = part.astype(x.dtype)
+    else:
+        part = g[:, None] * _slopes(diff, ans, p["p"])
+    # pair after pair, as ATen's kernel adds them (row i's part to i, its
+    # opposite to j): the float sums round as PyTorch's
+    for k in range(part.shape[0]):
+        out[i[k]] += part[k]
+        out[j[k]] -= part[k]
     return out
 
 
