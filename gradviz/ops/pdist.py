@@ -60,9 +60,8 @@ def _slopes(diff, dist, p):
 
 def _vjp(g, ans, xs, p):
     x = xs[0]
-    out = np.zeros_like(x)
     if x.shape[0] < 2:
-        return out
+        return np.zeros_like(x)
     i, j, diff = _pairs(x)
     if p["p"] == 2:
         # ATen's order, grad * diff / dist: (2 d) * diff / d is diff * 2 exactly
@@ -71,12 +70,14 @@ def _vjp(g, ans, xs, p):
         part = part.astype(x.dtype)
     else:
         part = g[:, None] * _slopes(diff, ans, p["p"])
-    # pair after pair, as ATen's kernel adds them (row i's part to i, its
-    # opposite to j): the float sums round as PyTorch's
-    for k in range(part.shape[0]):
-        out[i[k]] += part[k]
-        out[j[k]] -= part[k]
-    return out
+    # pair after pair, as ATen's kernel adds them (the part to row i, its
+    # opposite to row j): each row sums its pairs with the other rows in
+    # their order, one after another (cumsum adds in order), so the float
+    # sums round as PyTorch's
+    signed = np.zeros((x.shape[0],) + x.shape, part.dtype)
+    signed[i, j] = part
+    signed[j, i] = -part
+    return np.cumsum(signed, axis=1)[:, -1].astype(x.dtype)
 
 
 def _jvp(t, ans, xs, p):
