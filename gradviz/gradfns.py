@@ -29,7 +29,8 @@ from .tensor import REBASED_GRAD_FN, Tensor
 _QUALIFIED = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
               "CopySlices": "torch::autograd::CopySlices",
               "CopyBackwards": "torch::autograd::CopyBackwards",
-              "NotImplemented": "torch::autograd::NotImplemented"}
+              "NotImplemented": "torch::autograd::NotImplemented",
+              "Error": "torch::autograd::Error"}
 _NO_META: dict = {}
 # ops whose number arguments PyTorch takes as Scalars: no edge for them
 # (and those whose number argument PyTorch takes as a Scalar overload: fmod(x, 2.0))

@@ -122,6 +122,24 @@ def _r_solve_triangular(rt, g, node, i):
     return _op(rt, "tril", ga, diagonal=-1 if unit else 0)
 
 
+def _r_triangular_solve(rt, g, node, i):
+    # triangular_solve_backward: gB = grad.triangular_solve(A, transpose=not
+    # transpose); gA = -gB X^H (-X gB^T with transpose) on A's triangle
+    a = node.args[1]
+    p = node.params
+    upper, unit, transpose = p.get("upper", True), p.get("unitriangular", False), \
+        p.get("transpose", False)
+    gb = _shared(node, g, "gB", lambda: _op(rt, "triangular_solve", g, a, upper=upper,
+                                            transpose=not transpose, unitriangular=unit))
+    if i == 0:
+        return gb
+    ga = _op(rt, "neg", _op(rt, "matmul", node, _mT(rt, gb)) if transpose else
+             _op(rt, "matmul", gb, _mT(rt, node)))
+    if upper:
+        return _op(rt, "triu", ga, diagonal=int(unit))
+    return _op(rt, "tril", ga, diagonal=-int(unit))
+
+
 def _r_cholesky(rt, g, node, i):
     # cholesky_backward: gA = tril(L^H gL); 0.5 (gA + tril(gA, -1)^H); then
     # solved with L^H from the left and L from the right
@@ -265,9 +283,15 @@ def _r_diag_embed_dims(rt, g, node, i):  # grad.diagonal(offset, dim1, dim2)
 
 
 LINALG_VJPS = {
-    "cross": _r_cross, "cdist": _r_cdist, "linalg_inv": _r_inv, "linalg_solve": _r_solve,
+    "cross": _r_cross, "cdist": _r_cdist,
+    # PyTorch's _pdist_backward: one node, with no derivative of its own
+    "pdist": lambda rt, g, node, i: _op(rt, "pdist_backward", g, node.args[0], node,
+                                        **node.params), "linalg_inv": _r_inv, "linalg_solve": _r_solve,
     "linalg_det": _r_det, "slogdet_logabsdet": _r_logabsdet,
     "diag_embed_dims": _r_diag_embed_dims, "solve_triangular": _r_solve_triangular,
+    "triangular_solve": _r_triangular_solve,
+    # the copy of A: its gradient is A's, PyTorch adds it to the solve's
+    "triangular_solve_clone": lambda rt, g, node, i: g,
     "linalg_cholesky": _r_cholesky, "cholesky_solve": _r_cholesky_solve,
     "cholesky_inverse": _r_cholesky_inverse,
     "linalg_pinv": _r_pinv, "eigh_values": _r_eigh_values, "eigh_vectors": _r_eigh_vectors,

@@ -281,6 +281,9 @@ MATH_VJPS = {
     "var_mean.mean": _r_mean, "aminmax.amin": _r_aminmax, "aminmax.amax": _r_aminmax,
     "median": _r_median_all, "nanmedian": _r_median_all, "pick_dim": _r_pick_dim,
     "cummax": _r_cumextreme, "cummin": _r_cumextreme, "vector_norm_ord": _r_vector_norm,
+    # fill (and fill_): x's gradient zeros_like(grad), a tensor value's grad.sum()
+    "fill": lambda rt, g, node, i: _r_zero(rt, g, node, i) if i == 0 else
+    _op(rt, "sum", g, dim=None, keepdim=False),
 }
 
 MATH_REFUSALS = {"vector_norm_ord": _ord_zero}
@@ -289,7 +292,9 @@ MATH_REFUSALS = {"vector_norm_ord": _ord_zero}
 # read this one's helpers)
 from .higher_scatter import SCATTER_REFUSALS, SCATTER_VJPS  # noqa: E402
 from .higher_linalg import LINALG_REFUSALS, LINALG_VJPS  # noqa: E402
+from .higher_lu import LU_VJPS  # noqa: E402
 MATH_VJPS.update(SCATTER_VJPS)
 MATH_VJPS.update(LINALG_VJPS)
+MATH_VJPS.update(LU_VJPS)
 MATH_REFUSALS.update(SCATTER_REFUSALS)
 MATH_REFUSALS.update(LINALG_REFUSALS)

@@ -103,6 +103,89 @@ def _r_scatter_reduce(rt, g, node, i):
     return part
 
 
+def _index_rows(node) -> np.ndarray:
+    """index_reduce's vector of indices: its node keeps it spread over
+    source's shape (scatter_fns.f_index_reduce), the same along every other dim."""
+    spread, dim = node.params["index"], node.params["dim"]
+    first = tuple(slice(None) if d == dim else 0 for d in range(spread.ndim))
+    if 0 in spread.shape:           # (no slice to read it from; nothing is picked)
+        return np.zeros(spread.shape[dim], np.int64)
+    return spread[first]
+
+
+def _r_index_reduce(rt, g, node, i):
+    # index_reduce_backward: scatter_reduce_backward's formula with
+    # index_select for gather and index_fill(dim, index, 0) for scatter
+    x, src = node.args
+    p = node.params
+    dim, rows = p["dim"], _index_rows(node)
+
+    def select(t):
+        return _op(rt, "index_select", t, dim=dim, index=rows)
+    if p["reduce"] == "prod":
+        part = _index_prod_grad(rt, g, node, i, select)
+    elif p["reduce"] == "mean":         # grad / N; grad.index_select(dim, index) / N_src
+        from .ops.scatter import _counts
+        n = np.maximum(_counts(x.data, p), 1).astype(g.data.dtype)
+        part = _op(rt, "div", g, _const(rt, n, "count")) if i == 0 else \
+            _op(rt, "div", select(g), _const(rt, n[_rows_at(rows, dim, n.ndim)], "count"))
+    else:
+        # grad / N shared by the values equal to the result: times
+        # (self == result), or index_selected times (source == value)
+        self_is = x.data == node.data
+        src_is = src.data == node.data[_rows_at(rows, dim, x.data.ndim)]
+        n = self_is.astype(x.data.dtype)
+        np.add.at(n, _rows_at(rows, dim, n.ndim), src_is.astype(x.data.dtype))
+        spread = _shared(node, g, "spread", lambda: _op(rt, "div", g, _const(rt, n, "count")))
+        part = _op(rt, "mul", _const(rt, self_is, "mask"), spread) if i == 0 else \
+            _op(rt, "mul", _const(rt, src_is, "mask"), select(spread))
+    if i == 0 and not p["include_self"]:
+        return _op(rt, "index_fill", part, dim=dim, index=rows, given=rows, value=0.0)
+    return part
+
+
+def _rows_at(rows, dim: int, ndim: int) -> tuple:
+    """A numpy index of the slices rows names along dim."""
+    return (slice(None),) * dim + (rows,) + (slice(None),) * (ndim - dim - 1)
+
+
+def _index_prod_grad(rt, g, node, i, select):
+    """index_reduce_backward with 'prod': self's gradient grad * (the
+    reduction of self with its zeros made 1) / that self; source's where
+    (its only zero at a position: grad * the reduction with that zero made
+    1, else grad * result / source with its zeros made 1), index_selected."""
+    x, src = node.args
+    p = node.params
+
+    def reduce(a, b):
+        return _op(rt, "index_reduce", a, b, **p)
+
+    def ones_at(t, mask):
+        return _op(rt, "masked_fill", t, _const(rt, mask, "mask"), 1.0)
+    if i == 0:
+        masked_self = ones_at(x, x.data == 0)
+        return _op(rt, "div", _op(rt, "mul", g, reduce(masked_self, src)), masked_self)
+    src_zero = src.data == 0
+    single = src_zero & (_zeros_at_slot(node) == 1)
+    masked_src_result = reduce(x, ones_at(src, single))
+    part = _op(rt, "where", _const(rt, single, "mask"),
+               select(_op(rt, "mul", g, masked_src_result)),
+               _op(rt, "div", select(_op(rt, "mul", g, node)), ones_at(src, src_zero)))
+    if (_zeros_at_slot(node) > 1).any():
+        return _op(rt, "index_reduce_delayed_error", part)
+    return part
+
+
+def _zeros_at_slot(node) -> np.ndarray:
+    """For each of source's values, how many zeros of source go to its
+    position of the result."""
+    src, p = node.args[1].data, node.params
+    rows_at = _rows_at(_index_rows(node), p["dim"], src.ndim)
+    count = np.zeros(node.data.shape, np.int64)
+    np.add.at(count, rows_at, (src == 0).astype(np.int64))
+    return count[rows_at]
+
+
 def _scatter_reduce_refused(node):
     if node.params["reduce"] == "prod":
         return " with reduce='prod'"
@@ -163,6 +246,7 @@ SCATTER_VJPS = {
     "index_add": _r_index_add, "index_copy": _r_index_copy, "index_fill": _r_index_fill,
     "index_put_add": _r_index_put_add, "scatter": _r_scatter, "scatter_add": _r_scatter,
     "scatter_value": _r_scatter, "scatter_reduce": _r_scatter_reduce,
+    "index_reduce": _r_index_reduce,
     "rot90": _r_rot90, "block_diag": _r_block_diag,
     "masked_scatter": _r_masked_scatter, "put": _r_put,
 }

@@ -42,7 +42,8 @@ def owner(a: np.ndarray) -> np.ndarray:
 # grad_fns PyTorch writes in C++ by hand, not generated: their name() (and
 # this message) is the qualified C++ class name
 QUALIFIED_NAMES = {"CopySlices": "torch::autograd::CopySlices",
-                   "CopyBackwards": "torch::autograd::CopyBackwards"}
+                   "CopyBackwards": "torch::autograd::CopyBackwards",
+                   "Error": "torch::autograd::Error"}
 
 
 def short_name(grad_fn: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import GradvizError
 from .registry import SAME, defop
 
 
@@ -59,14 +60,24 @@ def _slopes(diff, dist, p):
 
 def _vjp(g, ans, xs, p):
     x = xs[0]
-    out = np.zeros_like(x)
     if x.shape[0] < 2:
-        return out
+        return np.zeros_like(x)
     i, j, diff = _pairs(x)
-    part = g[:, None] * _slopes(diff, ans, p["p"])
-    np.add.at(out, i, part)
-    np.subtract.at(out, j, part)
-    return out
+    if p["p"] == 2:
+        # ATen's order, grad * diff / dist: (2 d) * diff / d is diff * 2 exactly
+        with np.errstate(all="ignore"):
+            part = np.where(ans[:, None] == 0, 0, g[:, None] * diff / ans[:, None])
+        part = part.astype(x.dtype)
+    else:
+        part = g[:, None] * _slopes(diff, ans, p["p"])
+    # pair after pair, as ATen's kernel adds them (the part to row i, its
+    # opposite to row j): each row sums its pairs with the other rows in
+    # their order, one after another (cumsum adds in order), so the float
+    # sums round as PyTorch's
+    signed = np.zeros((x.shape[0],) + x.shape, part.dtype)
+    signed[i, j] = part
+    signed[j, i] = -part
+    return np.cumsum(signed, axis=1)[:, -1].astype(x.dtype)
 
 
 def _jvp(t, ans, xs, p):
@@ -80,3 +91,20 @@ def _jvp(t, ans, xs, p):
 defop("pdist", "PdistBackward0", _forward, vjp=(_vjp,), jvp=(_jvp,), saved=("0r",),
       formula=("d ||x_i - x_j||_p/dx_i = g * d|d|_p/dd, the opposite for x_j",),
       symbol="pdist", dtype_rule=SAME)
+
+
+# ---- under create_graph=True: PyTorch's _pdist_backward, one node with no
+# derivative of its own
+
+def _pdist_backward_refused(*_):
+    raise GradvizError("the derivative for '_pdist_backward' is not implemented.",
+                       kind="NotImplementedError",
+                       hint="PyTorch has no second derivative of pdist; write the distances "
+                            "out, e.g. ((x[:, None] - x[None]) ** 2).sum(-1) over the pairs")
+
+
+defop("pdist_backward", "PdistBackwardBackward0",
+      lambda xs, p: _vjp(xs[0], xs[2], [xs[1]], p),
+      vjp=(_pdist_backward_refused,) * 3, jvp=(_pdist_backward_refused,) * 3,
+      formula=("not differentiable (PyTorch's _pdist_backward has no derivative)", "", ""),
+      symbol="pdist_backward", saves=False, dtype_rule=SAME, no_derivative="_pdist_backward")

@@ -390,6 +390,22 @@ defop("index_reduce", "IndexReduceBackward0", _scatter_reduce_fwd,
       symbol="index_reduce", saved=("0", "1", "r"), dtype_rule=SAME)
 
 
+def _two_zeros_refused(*_):
+    raise GradvizError("index_reduce(): Double backward is unsupported for source when >1 zeros "
+                       "in source are scattered to the same position in self", kind=RUNTIME,
+                       hint="PyTorch has no second derivative there; differentiate once, or "
+                            "keep the zeros of source apart")
+
+
+# index_reduce's gradient of source under create_graph=True where two of its
+# zeros go to one position: PyTorch passes it through a DelayedError node
+# (grad_fn Error), whose own backward raises
+defop("index_reduce_delayed_error", "Error", lambda xs, p: xs[0].copy(),
+      vjp=(_two_zeros_refused,), jvp=(_two_zeros_refused,),
+      formula=("not differentiable (PyTorch's DelayedError)",), symbol="index_reduce",
+      saves=False, dtype_rule=SAME, no_derivative="index_reduce")
+
+
 # ---- masked_scatter(x, mask, source): source's values, in order, where mask holds
 
 def _masked_scatter_fwd(xs, p):
