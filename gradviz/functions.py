@@ -464,6 +464,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
 
 def _dim(d, ndim, allow_end=False) -> int:
     """Normalise a dim argument like PyTorch (negative counts from the end)."""
+    d = read_int(d)
     if isinstance(d, bool) or not isinstance(d, int):
         raise GradvizError(f"dim must be an integer, not {_describe(d)}", kind=TYPE)
     if not -2**63 <= d < 2**63:          # (PyTorch's parser reads an int64 first)
@@ -479,13 +480,21 @@ def _dim(d, ndim, allow_end=False) -> int:
     return d % max(hi, 1)
 
 
+def read_int(v):
+    """v, or the int of a 0-dim integer (not bool) tensor, which PyTorch's
+    argument parser reads for an int argument (x.sum(torch.tensor(0)))."""
+    if v.__class__ is Tensor and v.data.ndim == 0 and v.data.dtype.kind in "iu":
+        return int(v.data)
+    return v
+
+
 def _keep_given(t: Tensor, key: str, given, used) -> Tensor:
     """t's op normalised its dim argument (-1 -> the last dim, a tuple sorted):
     PyTorch's node keeps it as the program gave it (grad_fn._saved_dim shows
     -1 as 2**64 - 1, a tuple in the order given), so the given one is kept
     beside it for those attributes; the op computes with the normalised one."""
-    if isinstance(given, list):
-        given = tuple(given)
+    # (a 0-dim integer tensor given as a dim is kept as the int PyTorch read)
+    given = tuple(map(read_int, given)) if isinstance(given, (tuple, list)) else read_int(given)
     if given != used and t.recorded:
         m = t.meta
         t.meta = m = {} if m is None else m

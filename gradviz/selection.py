@@ -24,6 +24,7 @@ from .ops.stdsort import sort_indices, topk_indices
 
 def _int(v, fname: str, arg: str, pos: int) -> int:
     """v, a whole number; else PyTorch's TypeError for the argument."""
+    v = F.read_int(v)
     if isinstance(v, bool) or not isinstance(v, int):
         raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be int, not "
                            f"{F.arg_type_name(v)}", kind=TYPE, hint=f"{arg} is a whole number")
@@ -161,6 +162,7 @@ def _gathered(rt, x, index, d, grad_fn, **shown):
 
 
 def _sort_dim(x, dim, fname):
+    dim = F.read_int(dim)
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise invalid_combination(fname, [dim],
                                   hint=f"x.{fname}(dim=-1, descending=False, stable=False)")
