@@ -2376,6 +2376,7 @@ def _seq_op(name):
             if not is_tensor(t):
                 raise GradvizError(f"expected Tensor as element {i} in argument 0, but got "
                                    f"{arg_type_name(t)}", kind=TYPE, hint=_number_hint(name, [t]))
+        dim = read_int(dim)
         if isinstance(dim, bool) or not isinstance(dim, int):
             raise GradvizError(f"{name}(): argument 'dim' (position 2) must be int, not "
                                f"{arg_type_name(dim)}", kind=TYPE)

@@ -96,7 +96,7 @@ def f_roll(rt, input, shifts, dims=None):
 def _triangle(name):
     def f(rt, input, diagonal=0):
         x = _need_tensor(input, name)
-        _int(diagonal, name, "diagonal", 2)
+        diagonal = _int(diagonal, name, "diagonal", 2)
         if x.data.ndim < 2:
             raise GradvizError(f"{name}: input tensor must have at least 2 dimensions",
                                kind=RUNTIME, hint=f"{name} keeps a triangle of a matrix (of "
@@ -110,7 +110,7 @@ def f_diag(rt, input, diagonal=0):
     """diag(vector) makes a matrix with it on the diagonal; diag(matrix)
     reads the diagonal (PyTorch's diagonal_copy)."""
     x = _need_tensor(input, "diag")
-    _int(diagonal, "diag", "diagonal", 2)
+    diagonal = _int(diagonal, "diag", "diagonal", 2)
     nd = x.data.ndim
     if nd == 1:
         return rt.apply(OPS["diag_embed"], (x,), {"offset": diagonal})
@@ -135,7 +135,7 @@ def diagonal_dims(x, dim1, dim2, hint: str) -> tuple[int, int]:
 
 def f_diagonal(rt, input, offset=0, dim1=0, dim2=1):
     x = _need_tensor(input, "diagonal")
-    _int(offset, "diagonal", "offset", 2)
+    offset = _int(offset, "diagonal", "offset", 2)
     d1, d2 = diagonal_dims(x, dim1, dim2, "two different dims: x.diagonal(0, 0, 1)")
     return rt.apply(OPS["diagonal"], (x,), {"offset": offset, "dim1": d1, "dim2": d2})
 
@@ -188,7 +188,7 @@ def f_argsort(rt, input, dim=-1, descending=False, *, stable=False):
 
 def f_topk(rt, input, k, dim=-1, largest=True, sorted=True):
     x = _need_tensor(input, "topk")
-    _int(k, "topk", "k", 2)
+    k = _int(k, "topk", "k", 2)
     d = _dim(dim, x.data.ndim)
     n = x.data.shape[d] if x.data.ndim else 1
     if not 0 <= k <= n:
@@ -255,7 +255,7 @@ def f_diff(rt, input, n=1, dim=-1, prepend=None, append=None):
     if x.data.ndim == 0:
         raise GradvizError("diff expects input to be at least one-dimensional", kind=RUNTIME,
                            hint="diff subtracts neighbours along a dim")
-    _int(n, "diff", "n", 2)
+    n = _int(n, "diff", "n", 2)
     if n < 0:
         raise GradvizError(f"order must be non-negative but got {n}", kind=RUNTIME,
                            hint="n is how many times to take the difference")
