@@ -33,8 +33,9 @@ def f_rsub(rt, input, other, *args, alpha=1):
     given = [input, other, *args]
     if len(args) == 1 and not F.is_tensor(other):
         alpha, args = args[0], ()          # (the number form takes alpha by position too)
-    numbers_ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) or F.is_tensor(v)
-                     for v in (other,)) and isinstance(alpha, (int, float))
+    # (a bool other is a number too, which check_bool_sub refuses as PyTorch's sub does)
+    numbers_ok = (isinstance(other, (int, float)) or F.is_tensor(other)) and \
+        isinstance(alpha, (int, float))
     if args or not F.is_tensor(input) or not numbers_ok:
         raise F.invalid_combination("rsub", given, hint="torch.rsub(x, 2.0, alpha=3): "
                                                         "other - alpha * x")

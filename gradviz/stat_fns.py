@@ -166,7 +166,7 @@ def _quantile(name: str):
                                    kind=RUNTIME, hint="q = q.to(x.dtype)")
             qv = q.data.astype(np.float64)
             qv = float(qv) if q.data.ndim == 0 else tuple(qv.tolist())
-        elif isinstance(q, (int, float)) and not isinstance(q, bool):
+        elif isinstance(q, (int, float)):     # (a bool too: PyTorch's double takes it)
             qv = float(q)
         else:
             raise F.invalid_combination(name, [x, q], hint="q is a number or a tensor")
