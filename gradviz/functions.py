@@ -153,6 +153,7 @@ def _shape_args(rt, args, what, arg: str | None = "size", position: int = 1) -> 
         args = tuple(args[0])
     shape = []
     for pos, a in enumerate(args, 1):
+        a = read_int(a)                 # (torch.eye(torch.tensor(2)): PyTorch reads its int)
         if isinstance(a, bool) or not isinstance(a, int):
             raise GradvizError(f"{what}(): sizes must be whole numbers, got {_describe(a)}",
                                kind=TYPE, hint=f"write e.g. {what}(2, 3)")
@@ -2181,6 +2182,7 @@ def m_flatten(rt, x, start_dim=0, end_dim=-1):
 def _flatten(rt, x, start_dim, end_dim, position: int):
     """PyTorch's checks, then x itself when there is nothing to merge (one
     dim), else a reshape (ViewBackward0 on a contiguous tensor)."""
+    start_dim, end_dim = read_int(start_dim), read_int(end_dim)
     for i, (arg, v) in enumerate((("start_dim", start_dim), ("end_dim", end_dim))):
         if isinstance(v, bool) or not isinstance(v, int):
             raise GradvizError(f"flatten(): argument '{arg}' (position {position + i}) must be "
