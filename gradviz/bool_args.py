@@ -338,7 +338,11 @@ TABLE = {
     "addmm": (forms("(Tensor input, Tensor mat1, Tensor mat2, *, Number beta = 1, "
                     "Number alpha = 1, Tensor out = None)",
                     "(Tensor input, Tensor mat1, Tensor mat2, torch.dtype out_dtype, *, "
-                    "Number beta = 1, Number alpha = 1, Tensor out = None)"),
+                    "Number beta = 1, Number alpha = 1, Tensor out = None)",
+                    deprecated=("(Number beta, Tensor input, Number alpha, Tensor mat1, "
+                                "Tensor mat2, *, Tensor out = None)",
+                                "(Number beta, Tensor input, Tensor mat1, Tensor mat2, *, "
+                                "Tensor out = None)")),
               forms("(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = 1)",
                     deprecated=("(Number beta, Number alpha, Tensor mat1, Tensor mat2)",
                                 "(Number beta, Tensor mat1, Tensor mat2)"))),

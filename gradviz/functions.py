@@ -1561,7 +1561,12 @@ def _warn_alpha_first(rt, name: str, x, method: bool) -> None:
                  "Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None"))
     message = (f"This overload of {name} is deprecated:\n\t{name}({old})\nConsider using one "
                f"of the following signatures instead:\n\t{name}({new})")
-    warn_once(rt, x, message)
+    warn_once(rt, x, message, site=DEPRECATED_FORM_WARNING)
+
+
+# the start of PyTorch's warnings for its deprecated forms (add(x, 2, y),
+# addmm(2, x, a, b)), given once a run for them all
+DEPRECATED_FORM_WARNING = "This overload of "
 
 
 def warn_once(rt, t: Tensor, message: str, site: str | None = None) -> None:
