@@ -194,6 +194,7 @@ TABLE = {
        for name in ("cat", "stack")},
     "reshape": (forms("(Tensor input, tuple of ints shape)"), forms("(tuple of ints shape)")),
     "view": (None, forms("(torch.dtype dtype)", "(tuple of ints size)")),
+    "permute": (forms("(Tensor input, tuple of ints dims)"), forms("(tuple of ints dims)")),
     **{name: (forms(f"(Tensor input, Tensor {second}, *, Tensor out = None)"),
               forms(f"(Tensor {second})"))
        for name, second in (("matmul", "other"), ("dot", "tensor"), ("mv", "vec"),

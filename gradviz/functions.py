@@ -2281,6 +2281,8 @@ def m_permute(rt, x, *dims):
     x = _need_tensor(x, "permute")
     if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
         dims = tuple(dims[0])
+    # (past the first, PyTorch's parser reads a bool as its int: x.permute(0, True))
+    dims = tuple(int(d) if d.__class__ is bool else d for d in dims)
     nd = x.data.ndim
     if len(dims) != nd:
         raise GradvizError(f"permute(sparse_coo): number of dimensions in the tensor input does "
