@@ -1867,8 +1867,12 @@ def _arg_extreme(name: str):
     return f
 
 
-def f_norm(rt, input, p=2, dim=None, keepdim=False):       # (torch.norm(input=x) too)
+def f_norm(rt, input, p="fro", dim=None, keepdim=False):   # (torch.norm(input=x) too)
     x = _need_tensor(input, "norm")
+    if p == "fro" and is_tensor(dim) and dim.data.ndim == 0:
+        # (PyTorch's Python norm takes len(dim) there: x.norm(dim=torch.tensor(0)))
+        raise GradvizError("len() of a 0-d tensor", kind=TYPE,
+                           hint="give the dim as an int: x.norm(dim=0)")
     # (torch.norm hands its keepdim on to linalg.vector_norm as the 4th argument)
     keepdim = bool_arg("linalg_vector_norm", "keepdim", keepdim, 4)
     if p is None:                   # (torch.norm's p=None is its 2-norm)
