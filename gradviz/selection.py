@@ -32,12 +32,15 @@ def _int(v, fname: str, arg: str, pos: int) -> int:
 
 
 def _ints(v, fname: str, arg: str, pos: int, single=True) -> tuple:
-    """An int (where `single`) or a tuple/list of ints, as a tuple."""
+    """An int (where `single`) or a tuple/list of ints, as a tuple (a 0-dim
+    integer tensor is the int PyTorch reads of it: x.roll(1, torch.tensor(0)))."""
+    v = F.read_int(v)
     if single and isinstance(v, int) and not isinstance(v, bool):
         return (v,)
-    if isinstance(v, (tuple, list)) and all(isinstance(d, int) and not isinstance(d, bool)
-                                            for d in v):
-        return tuple(v)
+    if isinstance(v, (tuple, list)):
+        items = tuple(map(F.read_int, v))
+        if all(isinstance(d, int) and not isinstance(d, bool) for d in items):
+            return items
     raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of ints, "
                        f"not {F.arg_type_name(v)}", kind=TYPE,
                        hint=f"give {arg} as a tuple, e.g. ({v if isinstance(v, int) else 0},)")
