@@ -146,6 +146,8 @@ def f_broadcast_tensors(rt, *tensors):
 # ---- movedim, swapaxes ----------------------------------------------------------
 
 def _dims_list(v, fname: str, arg: str, pos: int) -> tuple:
+    # (a 0-dim integer tensor is the int PyTorch reads of it)
+    v = tuple(map(F.read_int, v)) if isinstance(v, (tuple, list)) else F.read_int(v)
     if isinstance(v, int) and not isinstance(v, bool):
         return (v,)
     if isinstance(v, (tuple, list)) and all(isinstance(d, int) and not isinstance(d, bool)

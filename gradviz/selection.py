@@ -479,6 +479,7 @@ def f_narrow(rt, input, dim, start, length):
     if x.data.ndim == 0:
         raise GradvizError("narrow() cannot be applied to a 0-dim tensor.", kind=RUNTIME,
                            hint="narrow keeps a range of rows")
+    dim, start, length = map(F.read_int, (dim, start, length))     # (PyTorch reads 0-d ones)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (dim, start, length)):
         raise invalid_combination("narrow", [dim, start, length],
                                   hint="x.narrow(dim, start, length), all whole numbers")
