@@ -42,7 +42,9 @@ def f_rsub(rt, input, other, *args, alpha=1):
     F.check_bool_sub(input, other)
     if F.is_tensor(other):         # (PyTorch's kernel is sub(other, input): its shapes in that order)
         OPS["eq"].check([other.data, input.data], {})
-    return rt.apply(OPS["rsub_alpha"], (input, other), None if alpha == 1 else {"alpha": alpha})
+    # (alpha=True is kept: PyTorch's alpha check refuses a bool one for a non-bool result)
+    plain = alpha == 1 and alpha is not True
+    return rt.apply(OPS["rsub_alpha"], (input, other), None if plain else {"alpha": alpha})
 
 
 # ---- bool results, recorded as leaves (PyTorch gives them no grad_fn) ------------
