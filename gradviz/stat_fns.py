@@ -19,6 +19,7 @@ INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _int_arg(fn: str, name: str, v, position: int | None = None) -> int:
+    v = F.read_int(v)           # (a 0-dim integer tensor is PyTorch's int too)
     if isinstance(v, bool) or not isinstance(v, int):
         where = f" (position {position})" if position else ""
         raise GradvizError(f"{fn}(): argument '{name}'{where} must be int, not "
