@@ -3930,8 +3930,9 @@ def _float_input(x, name: str) -> Tensor:
 
 def _number_arg(fn: str, name: str, position: int | None, v, kind: str = "Number") -> None:
     """PyTorch's error for an argument that must be a number (its position
-    said for one usually given by position)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    said for one usually given by position). A bool is a number there, as
+    PyTorch's Scalar and double take it (F.leaky_relu(x, True)); not an int."""
+    if (kind == "int" and isinstance(v, bool)) or not isinstance(v, (int, float)):
         where = f" (position {position})" if position else ""
         raise GradvizError(f"{fn}(): argument '{name}'{where} must be {kind}, "
                            f"not {type(v).__name__}", kind=TYPE)
