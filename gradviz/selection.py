@@ -295,8 +295,9 @@ def _bool_mask(mask, fname: str, message: str):
 
 
 def _fill_value(mask, value) -> None:
-    """masked_fill's value is a number or a tensor (its argument parser's check, first)."""
-    if not is_tensor(value) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+    """masked_fill's value is a number (a bool too) or a tensor (its argument
+    parser's check, first)."""
+    if not is_tensor(value) and not isinstance(value, (int, float)):
         raise invalid_combination("masked_fill", [mask, value],
                                   hint="masked_fill(mask, value) fills with a number")
 
