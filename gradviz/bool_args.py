@@ -194,6 +194,7 @@ TABLE = {
        for name in ("cat", "stack")},
     "reshape": (forms("(Tensor input, tuple of ints shape)"), forms("(tuple of ints shape)")),
     "view": (None, forms("(torch.dtype dtype)", "(tuple of ints size)")),
+    "permute": (forms("(Tensor input, tuple of ints dims)"), forms("(tuple of ints dims)")),
     **{name: (forms(f"(Tensor input, Tensor {second}, *, Tensor out = None)"),
               forms(f"(Tensor {second})"))
        for name, second in (("matmul", "other"), ("dot", "tensor"), ("mv", "vec"),
@@ -338,7 +339,11 @@ TABLE = {
     "addmm": (forms("(Tensor input, Tensor mat1, Tensor mat2, *, Number beta = 1, "
                     "Number alpha = 1, Tensor out = None)",
                     "(Tensor input, Tensor mat1, Tensor mat2, torch.dtype out_dtype, *, "
-                    "Number beta = 1, Number alpha = 1, Tensor out = None)"),
+                    "Number beta = 1, Number alpha = 1, Tensor out = None)",
+                    deprecated=("(Number beta, Tensor input, Number alpha, Tensor mat1, "
+                                "Tensor mat2, *, Tensor out = None)",
+                                "(Number beta, Tensor input, Tensor mat1, Tensor mat2, *, "
+                                "Tensor out = None)")),
               forms("(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = 1)",
                     deprecated=("(Number beta, Number alpha, Tensor mat1, Tensor mat2)",
                                 "(Number beta, Tensor mat1, Tensor mat2)"))),

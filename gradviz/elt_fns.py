@@ -47,10 +47,10 @@ def _div(name: str, plain, rounding=True, method=False):
 
 
 def _tensor_first(name: str, hint: str):
-    """torch.NAME(tensor, tensor or number): fmod, copysign."""
+    """torch.NAME(tensor, tensor or number): fmod, copysign (a bool is a
+    number there, as PyTorch's Scalar takes it: torch.fmod(x, True))."""
     def f(rt, input, other):
-        if not F.is_tensor(input) or not (F.is_tensor(other) or (
-                isinstance(other, (int, float)) and not isinstance(other, bool))):
+        if not F.is_tensor(input) or not (F.is_tensor(other) or isinstance(other, (int, float))):
             raise F.invalid_combination(name, [input, other], hint=hint)
         return rt.apply(OPS[name], (input, other))
     f.__name__ = name
@@ -72,8 +72,9 @@ def _same_dtype(x, other, arg: str) -> None:
 
 
 def f_lerp(rt, input, end, weight):
+    # (a bool weight is PyTorch's Scalar too: lerp(a, b, True) is b)
     if not (F.is_tensor(input) and F.is_tensor(end)) or not (
-            F.is_tensor(weight) or isinstance(weight, (int, float))) or isinstance(weight, bool):
+            F.is_tensor(weight) or isinstance(weight, (int, float))):
         raise F.invalid_combination("lerp", [input, end, weight],
                                     hint="torch.lerp(start, end, 0.3): two tensors and a "
                                          "weight (a number or a tensor)")

@@ -153,6 +153,7 @@ def _shape_args(rt, args, what, arg: str | None = "size", position: int = 1) -> 
         args = tuple(args[0])
     shape = []
     for pos, a in enumerate(args, 1):
+        a = read_int(a)                 # (torch.eye(torch.tensor(2)): PyTorch reads its int)
         if isinstance(a, bool) or not isinstance(a, int):
             raise GradvizError(f"{what}(): sizes must be whole numbers, got {_describe(a)}",
                                kind=TYPE, hint=f"write e.g. {what}(2, 3)")
@@ -464,6 +465,7 @@ def _make_tensor(rt, data, dtype, requires_grad, label):
 
 def _dim(d, ndim, allow_end=False) -> int:
     """Normalise a dim argument like PyTorch (negative counts from the end)."""
+    d = read_int(d)
     if isinstance(d, bool) or not isinstance(d, int):
         raise GradvizError(f"dim must be an integer, not {_describe(d)}", kind=TYPE)
     if not -2**63 <= d < 2**63:          # (PyTorch's parser reads an int64 first)
@@ -479,13 +481,21 @@ def _dim(d, ndim, allow_end=False) -> int:
     return d % max(hi, 1)
 
 
+def read_int(v):
+    """v, or the int of a 0-dim integer (not bool) tensor, which PyTorch's
+    argument parser reads for an int argument (x.sum(torch.tensor(0)))."""
+    if v.__class__ is Tensor and v.data.ndim == 0 and v.data.dtype.kind in "iu":
+        return int(v.data)
+    return v
+
+
 def _keep_given(t: Tensor, key: str, given, used) -> Tensor:
     """t's op normalised its dim argument (-1 -> the last dim, a tuple sorted):
     PyTorch's node keeps it as the program gave it (grad_fn._saved_dim shows
     -1 as 2**64 - 1, a tuple in the order given), so the given one is kept
     beside it for those attributes; the op computes with the normalised one."""
-    if isinstance(given, list):
-        given = tuple(given)
+    # (a 0-dim integer tensor given as a dim is kept as the int PyTorch read)
+    given = tuple(map(read_int, given)) if isinstance(given, (tuple, list)) else read_int(given)
     if given != used and t.recorded:
         m = t.meta
         t.meta = m = {} if m is None else m
@@ -1576,7 +1586,12 @@ def _warn_alpha_first(rt, name: str, x, method: bool) -> None:
                  "Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None"))
     message = (f"This overload of {name} is deprecated:\n\t{name}({old})\nConsider using one "
                f"of the following signatures instead:\n\t{name}({new})")
-    warn_once(rt, x, message)
+    warn_once(rt, x, message, site=DEPRECATED_FORM_WARNING)
+
+
+# the start of PyTorch's warnings for its deprecated forms (add(x, 2, y),
+# addmm(2, x, a, b)), given once a run for them all
+DEPRECATED_FORM_WARNING = "This overload of "
 
 
 def warn_once(rt, t: Tensor, message: str, site: str | None = None) -> None:
@@ -1877,8 +1892,12 @@ def _arg_extreme(name: str):
     return f
 
 
-def f_norm(rt, input, p=2, dim=None, keepdim=False):       # (torch.norm(input=x) too)
+def f_norm(rt, input, p="fro", dim=None, keepdim=False):   # (torch.norm(input=x) too)
     x = _need_tensor(input, "norm")
+    if p == "fro" and is_tensor(dim) and dim.data.ndim == 0:
+        # (PyTorch's Python norm takes len(dim) there: x.norm(dim=torch.tensor(0)))
+        raise GradvizError("len() of a 0-d tensor", kind=TYPE,
+                           hint="give the dim as an int: x.norm(dim=0)")
     # (torch.norm hands its keepdim on to linalg.vector_norm as the 4th argument)
     keepdim = bool_arg("linalg_vector_norm", "keepdim", keepdim, 4)
     if p is None:                   # (torch.norm's p=None is its 2-norm)
@@ -2197,6 +2216,7 @@ def m_flatten(rt, x, start_dim=0, end_dim=-1):
 def _flatten(rt, x, start_dim, end_dim, position: int):
     """PyTorch's checks, then x itself when there is nothing to merge (one
     dim), else a reshape (ViewBackward0 on a contiguous tensor)."""
+    start_dim, end_dim = read_int(start_dim), read_int(end_dim)
     for i, (arg, v) in enumerate((("start_dim", start_dim), ("end_dim", end_dim))):
         if isinstance(v, bool) or not isinstance(v, int):
             raise GradvizError(f"flatten(): argument '{arg}' (position {position + i}) must be "
@@ -2290,6 +2310,8 @@ def m_permute(rt, x, *dims):
     x = _need_tensor(x, "permute")
     if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
         dims = tuple(dims[0])
+    # (past the first, PyTorch's parser reads a bool as its int: x.permute(0, True))
+    dims = tuple(int(d) if d.__class__ is bool else d for d in dims)
     nd = x.data.ndim
     if len(dims) != nd:
         raise GradvizError(f"permute(sparse_coo): number of dimensions in the tensor input does "
@@ -2392,6 +2414,7 @@ def _seq_op(name):
             if not is_tensor(t):
                 raise GradvizError(f"expected Tensor as element {i} in argument 0, but got "
                                    f"{arg_type_name(t)}", kind=TYPE, hint=_number_hint(name, [t]))
+        dim = read_int(dim)
         if isinstance(dim, bool) or not isinstance(dim, int):
             raise GradvizError(f"{name}(): argument 'dim' (position 2) must be int, not "
                                f"{arg_type_name(dim)}", kind=TYPE)
@@ -3983,8 +4006,9 @@ def _float_input(x, name: str) -> Tensor:
 
 def _number_arg(fn: str, name: str, position: int | None, v, kind: str = "Number") -> None:
     """PyTorch's error for an argument that must be a number (its position
-    said for one usually given by position)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    said for one usually given by position). A bool is a number there, as
+    PyTorch's Scalar and double take it (F.leaky_relu(x, True)); not an int."""
+    if (kind == "int" and isinstance(v, bool)) or not isinstance(v, (int, float)):
         where = f" (position {position})" if position else ""
         raise GradvizError(f"{fn}(): argument '{name}'{where} must be {kind}, "
                            f"not {type(v).__name__}", kind=TYPE)

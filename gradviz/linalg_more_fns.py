@@ -57,6 +57,54 @@ def _bias_product(name: str, args: tuple[str, str], label=None):
     return f
 
 
+def _beta_first(name: str, f, label=None):
+    """f, taking addmm's deprecated forms too, beta (and alpha) first:
+    torch.addmm(beta, input, [alpha,] mat1, mat2) and x.addmm(beta, [alpha,]
+    mat1, mat2) (LABEL: the method's name), with PyTorch's warning."""
+    def g(rt, input, first, second, *rest, beta=1, alpha=1):
+        scale = first if label else input
+        if rest and not F.is_tensor(scale) and len(rest) <= 2:
+            inp, scales_and_factors = (input, (first, second, *rest)) if label else \
+                (first, (input, second, *rest))
+            beta, *alphas, first, second = scales_and_factors
+            alpha = alphas[0] if alphas else alpha
+            _warn_beta_first(rt, label or name, inp, bool(alphas), method=label is not None)
+            return f(rt, inp, first, second, beta=beta, alpha=alpha)
+        return f(rt, input, first, second, *rest, beta=beta, alpha=alpha)
+    g.__name__ = f.__name__
+    return g
+
+
+def _warn_beta_first(rt, fname: str, x, alpha: bool, method: bool) -> None:
+    """PyTorch's UserWarning for a deprecated form of addmm (its words of
+    the form the call took, and of the forms to use instead)."""
+    scales = "Number beta, " + ("Number alpha, " if alpha else "")
+    if method:
+        old = f"{fname}({scales}Tensor mat1, Tensor mat2)"
+        new = [f"{fname}(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = 1)"]
+    else:
+        old = (f"{fname}(Number beta, Tensor input, {scales[13:]}Tensor mat1, Tensor mat2, *, "
+               "Tensor out = None)")
+        new = [f"{fname}(Tensor input, Tensor mat1, Tensor mat2, {dtype}*, Number beta = 1, "
+               "Number alpha = 1, Tensor out = None)"
+               for dtype in ("", "torch.dtype out_dtype, ")]
+    F.warn_once(rt, x, f"This overload of {fname} is deprecated:\n\t{old}\nConsider using one "
+                "of the following signatures instead:" + "".join(f"\n\t{n}" for n in new),
+                site=F.DEPRECATED_FORM_WARNING)
+
+
+def _factor_names(factors: tuple, m):
+    """The method m, taking its factors by PyTorch's names too
+    (x.addmm(mat1=a, mat2=b)), which it calls first and second."""
+    def named(rt, x, *args, **kw):
+        if kw and not kw.keys().isdisjoint(factors):
+            kw = {("first", "second")[factors.index(k)] if k in factors else k: v
+                  for k, v in kw.items()}
+        return m(rt, x, *args, **kw)
+    named.__name__ = m.__name__
+    return named
+
+
 def _in_place(name: str, f):
     """x.NAME_(a, b): torch.NAME(x, a, b) written into x, which must have
     the product's shape already (PyTorch's "Bad in-place call" otherwise:
@@ -222,6 +270,7 @@ _FACTORS = {"addmv": ("mat", "vec"), "addr": ("vec1", "vec2"), "addmm": ("mat1",
             "baddbmm": ("batch1", "batch2"), "addbmm": ("batch1", "batch2")}
 # (addmm: F.linear's node on a 2-d input, AddmmBackward0)
 FUNCTIONS = {name: _bias_product(name, factors) for name, factors in _FACTORS.items()}
+FUNCTIONS["addmm"] = _beta_first("addmm", FUNCTIONS["addmm"])
 FUNCTIONS.update({
     "ger": _vector_pair("ger", "outer", "vec2"), "vdot": _vector_pair("vdot", "vdot", "other"),
     "logspace": f_logspace, "chain_matmul": f_chain_matmul, "scalar_tensor": f_scalar_tensor,
@@ -237,8 +286,13 @@ def _methods() -> dict:
     """x.NAME(a, b) and x.NAME_(a, b) of each bias-plus-product, ger, vdot."""
     methods = {}
     for name, factors in _FACTORS.items():
-        methods[name] = _as_method(name, _bias_product(name, factors, label=name))
-        methods[name + "_"] = _in_place(name, _bias_product(name, factors, label=name + "_"))
+        method, in_place = (_bias_product(name, factors, label=label)
+                            for label in (name, name + "_"))
+        if name == "addmm":
+            method, in_place = (_beta_first(name, f, label)
+                                for f, label in ((method, name), (in_place, name + "_")))
+        methods[name] = _factor_names(factors, _as_method(name, method))
+        methods[name + "_"] = _factor_names(factors, _in_place(name, in_place))
     methods.update({name: F.tensors_only(_as_method(name, FUNCTIONS[name]))
                     for name in ("ger", "vdot")})
     return methods

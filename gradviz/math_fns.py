@@ -33,15 +33,18 @@ def f_rsub(rt, input, other, *args, alpha=1):
     given = [input, other, *args]
     if len(args) == 1 and not F.is_tensor(other):
         alpha, args = args[0], ()          # (the number form takes alpha by position too)
-    numbers_ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) or F.is_tensor(v)
-                     for v in (other,)) and isinstance(alpha, (int, float))
+    # (a bool other is a number too, which check_bool_sub refuses as PyTorch's sub does)
+    numbers_ok = (isinstance(other, (int, float)) or F.is_tensor(other)) and \
+        isinstance(alpha, (int, float))
     if args or not F.is_tensor(input) or not numbers_ok:
         raise F.invalid_combination("rsub", given, hint="torch.rsub(x, 2.0, alpha=3): "
                                                         "other - alpha * x")
     F.check_bool_sub(input, other)
     if F.is_tensor(other):         # (PyTorch's kernel is sub(other, input): its shapes in that order)
         OPS["eq"].check([other.data, input.data], {})
-    return rt.apply(OPS["rsub_alpha"], (input, other), None if alpha == 1 else {"alpha": alpha})
+    # (alpha=True is kept: PyTorch's alpha check refuses a bool one for a non-bool result)
+    plain = alpha == 1 and alpha is not True
+    return rt.apply(OPS["rsub_alpha"], (input, other), None if plain else {"alpha": alpha})
 
 
 # ---- bool results, recorded as leaves (PyTorch gives them no grad_fn) ------------

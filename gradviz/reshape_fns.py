@@ -146,6 +146,8 @@ def f_broadcast_tensors(rt, *tensors):
 # ---- movedim, swapaxes ----------------------------------------------------------
 
 def _dims_list(v, fname: str, arg: str, pos: int) -> tuple:
+    # (a 0-dim integer tensor is the int PyTorch reads of it)
+    v = tuple(map(F.read_int, v)) if isinstance(v, (tuple, list)) else F.read_int(v)
     if isinstance(v, int) and not isinstance(v, bool):
         return (v,)
     if isinstance(v, (tuple, list)) and all(isinstance(d, int) and not isinstance(d, bool)
@@ -325,15 +327,15 @@ def _flipper(name: str, min_dims: int, dim: int):
 def f_diagflat(rt, input, offset=0):
     """diagflat: x flattened (contiguous().view(-1)) on a matrix's diagonal."""
     x = _need_tensor(input, "diagflat")
-    _int(offset, "diagflat", "offset", 2)
+    offset = _int(offset, "diagflat", "offset", 2)
     return rt.apply(OPS["diag_embed"], (f_ravel(rt, x),), {"offset": offset})
 
 
 def f_select(rt, input, dim, index):
     """select(x, dim, i): x[..., i] at dim, a view (SelectBackward0)."""
     x = _need_tensor(input, "select")
-    _int(dim, "select", "dim", 2)
-    _int(index, "select", "index", 3)
+    dim = _int(dim, "select", "dim", 2)
+    index = _int(index, "select", "index", 3)
     nd = x.data.ndim
     if nd == 0:
         raise GradvizError("select() cannot be applied to a 0-dim tensor.", kind=INDEX,
@@ -428,8 +430,8 @@ def _scatter_into(rt, x, src, key: tuple, grad_fn: str):
 def f_select_scatter(rt, input, src, dim, index):
     """select_scatter(x, src, dim, i): x with x.select(dim, i) replaced by src."""
     x = _need_tensor(input, "select_scatter")
-    _int(dim, "select_scatter", "dim", 3)
-    _int(index, "select_scatter", "index", 4)
+    dim = _int(dim, "select_scatter", "dim", 3)
+    index = _int(index, "select_scatter", "index", 4)
     d = _dim(dim, x.data.ndim)
     n = x.data.shape[d]
     if not -n <= index < n:
@@ -442,8 +444,8 @@ def f_select_scatter(rt, input, src, dim, index):
 def f_slice_scatter(rt, input, src, dim=0, start=None, end=None, step=1):
     """slice_scatter(x, src, dim, start, end, step): x with that slice replaced by src."""
     x = _need_tensor(input, "slice_scatter")
-    _int(dim, "slice_scatter", "dim", 3)
-    _int(step, "slice_scatter", "step", 6)
+    dim = _int(dim, "slice_scatter", "dim", 3)
+    step = _int(step, "slice_scatter", "step", 6)
     if step <= 0:
         raise GradvizError("slice step must be positive", kind=RUNTIME,
                            hint="step is 1 or more")
@@ -473,7 +475,7 @@ def f_diagonal_scatter(rt, input, src, offset=0, dim1=0, dim2=1):
     replaced by src (DiagonalScatterBackward0)."""
     x = _need_tensor(input, "diagonal_scatter")
     src = _need_tensor(src, "diagonal_scatter", 2, "src")
-    _int(offset, "diagonal_scatter", "offset", 3)
+    offset = _int(offset, "diagonal_scatter", "offset", 3)
     d1, d2 = selection.diagonal_dims(x, dim1, dim2, "two different dims: dim1=0, dim2=1")
     key = _diagonal_key(x.data.shape, offset, d1, d2)
     part = x.data[key].shape
@@ -491,7 +493,7 @@ def f_combinations(rt, input, r=2, with_replacement=False):
     """combinations(v, r): PyTorch's composite, r meshgrid copies of v, each
     masked_select'ed by the mask of increasing index tuples, stacked on dim 1."""
     x = _need_tensor(input, "combinations")
-    _int(r, "combinations", "r", 2)
+    r = _int(r, "combinations", "r", 2)
     if x.data.ndim != 1:
         raise GradvizError(f"Expect a 1D vector, but got shape {list(x.data.shape)}",
                            kind=RUNTIME, hint="combinations takes a vector")
@@ -524,8 +526,8 @@ def m_unfold(rt, x, dimension=None, size=None, step=None):
         word = "arguments" if len(missing) == 1 else "argument"     # (PyTorch's words, so)
         raise GradvizError(f"unfold() missing {len(missing)} required positional {word}: "
                            f"{names}", kind=TYPE, hint="x.unfold(dim, size, step)")
-    for arg, v, pos in (("dimension", dimension, 1), ("size", size, 2), ("step", step, 3)):
-        _int(v, "unfold", arg, pos)
+    dimension, size, step = (_int(v, "unfold", arg, pos) for arg, v, pos in
+                             (("dimension", dimension, 1), ("size", size, 2), ("step", step, 3)))
     nd = x.data.ndim
     d = _dim(dimension, nd)
     n = x.data.shape[d] if nd else 1
@@ -554,7 +556,7 @@ def f_as_strided(rt, input, size, stride, storage_offset=None):
     size = _ints(size, "as_strided", "size", 2, single=False)
     stride = _ints(stride, "as_strided", "stride", 3, single=False)
     if storage_offset is not None:
-        _int(storage_offset, "as_strided", "storage_offset", 4)
+        storage_offset = _int(storage_offset, "as_strided", "storage_offset", 4)
     if len(size) != len(stride):
         raise GradvizError("mismatch in length of strides and shape", kind=RUNTIME,
                            hint="give one stride per size")

@@ -21,6 +21,7 @@ INDEX_HINT = "indices are an int64 tensor: torch.tensor([0, 2]) or i.long()"
 
 
 def _whole(v) -> bool:
+    v = F.read_int(v)           # (a 0-dim integer tensor is PyTorch's int too)
     return isinstance(v, int) and not isinstance(v, bool)
 
 

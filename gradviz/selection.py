@@ -24,6 +24,7 @@ from .ops.stdsort import sort_indices, topk_indices
 
 def _int(v, fname: str, arg: str, pos: int) -> int:
     """v, a whole number; else PyTorch's TypeError for the argument."""
+    v = F.read_int(v)
     if isinstance(v, bool) or not isinstance(v, int):
         raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be int, not "
                            f"{F.arg_type_name(v)}", kind=TYPE, hint=f"{arg} is a whole number")
@@ -31,12 +32,15 @@ def _int(v, fname: str, arg: str, pos: int) -> int:
 
 
 def _ints(v, fname: str, arg: str, pos: int, single=True) -> tuple:
-    """An int (where `single`) or a tuple/list of ints, as a tuple."""
+    """An int (where `single`) or a tuple/list of ints, as a tuple (a 0-dim
+    integer tensor is the int PyTorch reads of it: x.roll(1, torch.tensor(0)))."""
+    v = F.read_int(v)
     if single and isinstance(v, int) and not isinstance(v, bool):
         return (v,)
-    if isinstance(v, (tuple, list)) and all(isinstance(d, int) and not isinstance(d, bool)
-                                            for d in v):
-        return tuple(v)
+    if isinstance(v, (tuple, list)):
+        items = tuple(map(F.read_int, v))
+        if all(isinstance(d, int) and not isinstance(d, bool) for d in items):
+            return items
     raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of ints, "
                        f"not {F.arg_type_name(v)}", kind=TYPE,
                        hint=f"give {arg} as a tuple, e.g. ({v if isinstance(v, int) else 0},)")
@@ -95,7 +99,7 @@ def f_roll(rt, input, shifts, dims=None):
 def _triangle(name):
     def f(rt, input, diagonal=0):
         x = _need_tensor(input, name)
-        _int(diagonal, name, "diagonal", 2)
+        diagonal = _int(diagonal, name, "diagonal", 2)
         if x.data.ndim < 2:
             raise GradvizError(f"{name}: input tensor must have at least 2 dimensions",
                                kind=RUNTIME, hint=f"{name} keeps a triangle of a matrix (of "
@@ -109,7 +113,7 @@ def f_diag(rt, input, diagonal=0):
     """diag(vector) makes a matrix with it on the diagonal; diag(matrix)
     reads the diagonal (PyTorch's diagonal_copy)."""
     x = _need_tensor(input, "diag")
-    _int(diagonal, "diag", "diagonal", 2)
+    diagonal = _int(diagonal, "diag", "diagonal", 2)
     nd = x.data.ndim
     if nd == 1:
         return rt.apply(OPS["diag_embed"], (x,), {"offset": diagonal})
@@ -134,7 +138,7 @@ def diagonal_dims(x, dim1, dim2, hint: str) -> tuple[int, int]:
 
 def f_diagonal(rt, input, offset=0, dim1=0, dim2=1):
     x = _need_tensor(input, "diagonal")
-    _int(offset, "diagonal", "offset", 2)
+    offset = _int(offset, "diagonal", "offset", 2)
     d1, d2 = diagonal_dims(x, dim1, dim2, "two different dims: x.diagonal(0, 0, 1)")
     return rt.apply(OPS["diagonal"], (x,), {"offset": offset, "dim1": d1, "dim2": d2})
 
@@ -161,6 +165,7 @@ def _gathered(rt, x, index, d, grad_fn, **shown):
 
 
 def _sort_dim(x, dim, fname):
+    dim = F.read_int(dim)
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise invalid_combination(fname, [dim],
                                   hint=f"x.{fname}(dim=-1, descending=False, stable=False)")
@@ -186,7 +191,7 @@ def f_argsort(rt, input, dim=-1, descending=False, *, stable=False):
 
 def f_topk(rt, input, k, dim=-1, largest=True, sorted=True):
     x = _need_tensor(input, "topk")
-    _int(k, "topk", "k", 2)
+    k = _int(k, "topk", "k", 2)
     d = _dim(dim, x.data.ndim)
     n = x.data.shape[d] if x.data.ndim else 1
     if not 0 <= k <= n:
@@ -253,7 +258,7 @@ def f_diff(rt, input, n=1, dim=-1, prepend=None, append=None):
     if x.data.ndim == 0:
         raise GradvizError("diff expects input to be at least one-dimensional", kind=RUNTIME,
                            hint="diff subtracts neighbours along a dim")
-    _int(n, "diff", "n", 2)
+    n = _int(n, "diff", "n", 2)
     if n < 0:
         raise GradvizError(f"order must be non-negative but got {n}", kind=RUNTIME,
                            hint="n is how many times to take the difference")
@@ -290,8 +295,9 @@ def _bool_mask(mask, fname: str, message: str):
 
 
 def _fill_value(mask, value) -> None:
-    """masked_fill's value is a number or a tensor (its argument parser's check, first)."""
-    if not is_tensor(value) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+    """masked_fill's value is a number (a bool too) or a tensor (its argument
+    parser's check, first)."""
+    if not is_tensor(value) and not isinstance(value, (int, float)):
         raise invalid_combination("masked_fill", [mask, value],
                                   hint="masked_fill(mask, value) fills with a number")
 
@@ -474,6 +480,7 @@ def f_narrow(rt, input, dim, start, length):
     if x.data.ndim == 0:
         raise GradvizError("narrow() cannot be applied to a 0-dim tensor.", kind=RUNTIME,
                            hint="narrow keeps a range of rows")
+    dim, start, length = map(F.read_int, (dim, start, length))     # (PyTorch reads 0-d ones)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (dim, start, length)):
         raise invalid_combination("narrow", [dim, start, length],
                                   hint="x.narrow(dim, start, length), all whole numbers")

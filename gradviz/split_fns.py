@@ -13,6 +13,7 @@ _UNSAFE_GRAD_FNS = ("UnsafeSplitBackward0", "UnsafeSplitWithSizesBackward0")
 
 
 def _int(fname: str, arg: str, v) -> int:
+    v = F.read_int(v)           # (a 0-dim integer tensor is PyTorch's int too)
     if isinstance(v, bool) or not isinstance(v, int):
         raise GradvizError(f"{fname}(): argument '{arg}' (position 2) must be int, not "
                            f"{F.arg_type_name(v)}", kind=TYPE,
@@ -30,6 +31,7 @@ def _sizes(fname: str, v) -> list:
 
 
 def _dim(fname: str, dim) -> int:
+    dim = F.read_int(dim)
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise GradvizError(f"{fname}(): argument 'dim' (position 3) must be int, not "
                            f"{F.arg_type_name(dim)}", kind=TYPE, hint="dim is a whole number")

@@ -19,6 +19,7 @@ INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _int_arg(fn: str, name: str, v, position: int | None = None) -> int:
+    v = F.read_int(v)           # (a 0-dim integer tensor is PyTorch's int too)
     if isinstance(v, bool) or not isinstance(v, int):
         where = f" (position {position})" if position else ""
         raise GradvizError(f"{fn}(): argument '{name}'{where} must be int, not "
@@ -166,7 +167,7 @@ def _quantile(name: str):
                                    kind=RUNTIME, hint="q = q.to(x.dtype)")
             qv = q.data.astype(np.float64)
             qv = float(qv) if q.data.ndim == 0 else tuple(qv.tolist())
-        elif isinstance(q, (int, float)) and not isinstance(q, bool):
+        elif isinstance(q, (int, float)):     # (a bool too: PyTorch's double takes it)
             qv = float(q)
         else:
             raise F.invalid_combination(name, [x, q], hint="q is a number or a tensor")

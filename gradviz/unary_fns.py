@@ -68,7 +68,8 @@ def _clamp_side(name: str, key: str):
     def f(rt, x, *args, **kwargs):
         given = [*args, *kwargs.values()]
         bound = given[0] if len(given) == 1 and set(kwargs) <= {key} else None
-        if not F.is_tensor(x) or bound is None or isinstance(bound, bool) or not (
+        # (a bool bound is a number, as PyTorch's Scalar takes it)
+        if not F.is_tensor(x) or bound is None or not (
                 isinstance(bound, (int, float)) or F.is_tensor(bound)):
             raise F.invalid_combination(name, [x, *given],
                                         hint=f"torch.{name}(x, 0.5): a tensor and a number")

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..sleef import _fma
+from .elementwise import _alpha_check
 from .registry import bcast_check, defop
 from .unary import _op, _rounded
 
@@ -104,6 +105,6 @@ def _rsub_input(g, ans, xs, p):
 
 
 defop("rsub_alpha", _rsub_grad_fn, _rsub_fwd, vjp=(_rsub_input, lambda g, ans, xs, p: g),
-      jvp=(_rsub_input, lambda t, ans, xs, p: t), saves=False, check=bcast_check,
+      jvp=(_rsub_input, lambda t, ans, xs, p: t), saves=False, check=_alpha_check,
       common_dtype=True, symbol="rsub",
       formula=("d rsub(a,b,alpha)/da = -alpha", "d rsub(a,b,alpha)/db = 1"))
