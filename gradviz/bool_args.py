@@ -482,7 +482,9 @@ def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:
     skip = 1 if method else 0               # (a method's forms leave self out)
     places += _more_places(named, len(places), overloads, skip)
     renames = {}
-    for form in overloads:
+    # (a deprecated form's places are not its keywords: addmm(beta, input,
+    # mat1, mat2) would name mat1 the third)
+    for form in (form for form in overloads if not form.hidden):
         for i, p in enumerate(form.params):
             target = p.name if p.name in sig.parameters else None
             if target is None and not p.kwonly and i + skip < len(places):

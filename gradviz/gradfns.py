@@ -24,13 +24,8 @@ import numpy as np
 from .errors import ATTRIBUTE, RUNTIME, GradvizError
 from .ops.nn import nll_grad_fn
 from .tensor import REBASED_GRAD_FN, Tensor
+from .versions import QUALIFIED_NAMES
 
-# the name() of nodes that are not an op's "...Backward" (PyTorch's C++ names)
-_QUALIFIED = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
-              "CopySlices": "torch::autograd::CopySlices",
-              "CopyBackwards": "torch::autograd::CopyBackwards",
-              "NotImplemented": "torch::autograd::NotImplemented",
-              "Error": "torch::autograd::Error"}
 _NO_META: dict = {}
 # ops whose number arguments PyTorch takes as Scalars: no edge for them
 # (and those whose number argument PyTorch takes as a Scalar overload: fmod(x, 2.0))
@@ -72,7 +67,7 @@ class GradFn:
         return hash(self._key())
 
     def qualified_name(self) -> str:
-        return _QUALIFIED.get(self.name, self.name)
+        return QUALIFIED_NAMES.get(self.name, self.name)
 
     @property
     def next_functions(self) -> tuple:

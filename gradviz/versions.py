@@ -39,10 +39,13 @@ def owner(a: np.ndarray) -> np.ndarray:
     return a
 
 
-# grad_fns PyTorch writes in C++ by hand, not generated: their name() (and
-# this message) is the qualified C++ class name
-QUALIFIED_NAMES = {"CopySlices": "torch::autograd::CopySlices",
+# grad_fns PyTorch writes in C++ by hand, not generated, the nodes that are
+# not an op's "...Backward": their name() (and this message) is the
+# qualified C++ class name
+QUALIFIED_NAMES = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
+                   "CopySlices": "torch::autograd::CopySlices",
                    "CopyBackwards": "torch::autograd::CopyBackwards",
+                   "NotImplemented": "torch::autograd::NotImplemented",
                    "Error": "torch::autograd::Error"}
 
 
