@@ -21,6 +21,7 @@ def _latest(rt, t):
 
 def _columns(rt, x, n: int):
     dt = x.data.dtype if x.data.dtype.kind == "f" else np.dtype(np.int64)
+    rt.tape.check_size(x.data.shape[0] * n, "result")
     result = F._leaf(rt, np.empty((x.data.shape[0], n), dt), False, "empty")
     if n == 0:
         return result

@@ -147,6 +147,13 @@ def test_modules_of_countless_layers_end_in_the_node_limit_at_once(src):
     assert err.kind == LIMIT and "tensors" in err.message and "--max-graph-nodes" in err.hint
 
 
+def test_vander_of_a_huge_n_is_a_limit_error():
+    """torch.vander's result is counted before it is made (found by fuzzing:
+    numpy's 'Maximum allowed dimension exceeded' escaped)."""
+    err = limit_error("x = torch.tensor([1.0, 2.0])\ny = torch.vander(x, N=10**15)\n")
+    assert err.kind == LIMIT and "2,000,000,000,000,000 elements" in err.message
+
+
 def test_an_attention_width_of_2_to_the_63_is_refused_at_once():
     """The hint's nearest number of heads is searched in bounded steps (found
     by fuzzing: every number up to 2**63 was tried)."""
