@@ -239,6 +239,7 @@ def f_nonzero_static(rt, input, *, size, fill_value=-1):
         raise GradvizError("nonzero_static: 'size' must be an non-negative integer",
                            kind=RUNTIME, hint="size is the number of rows the result has")
     rows = F.FUNCTIONS["nonzero"](rt, x).data
+    rt.tape.check_size(size * rows.shape[1], "result")
     out = np.full((size, rows.shape[1]), fill_value, np.int64)
     found = min(size, len(rows))
     out[:found] = rows[:found]

@@ -152,6 +152,8 @@ def test_vander_of_a_huge_n_is_a_limit_error():
     numpy's 'Maximum allowed dimension exceeded' escaped)."""
     err = limit_error("x = torch.tensor([1.0, 2.0])\ny = torch.vander(x, N=10**15)\n")
     assert err.kind == LIMIT and "2,000,000,000,000,000 elements" in err.message
+    err = limit_error("y = torch.nonzero_static(torch.ones(3), size=10**12)\n")
+    assert err.kind == LIMIT and "1,000,000,000,000 elements" in err.message
 
 
 def test_an_attention_width_of_2_to_the_63_is_refused_at_once():
