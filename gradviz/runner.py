@@ -10,6 +10,7 @@ import numpy as np
 from . import syntax
 from .errors import GradvizError
 from .gcpause import gc_paused
+from .heap import keep_freed_memory
 from .interpreter import Interpreter
 from .parser import parse
 from .record import Record
@@ -25,6 +26,7 @@ def run_source(text: str, filename: str = "<string>", stdout=None, limits=None,
     given, is called with the Interpreter just before it runs (the CLI's
     progress line reads its ``line`` from another thread)."""
     out = sys.stdout if stdout is None else stdout
+    keep_freed_memory()
     recorder = None
     if options is not None and options.forward_mode:
         options, recorder = _with_forward_mode(options)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import io
+import platform
 import tracemalloc
 from pathlib import Path
 
@@ -133,6 +134,20 @@ def test_many_runs_in_one_process_do_not_grow_memory():
     from gradviz.runner import run_source
     assert _grown_over_runs(lambda: run_source(BIG, stdout=io.StringIO(),
                                                observer=hold_in_a_cycle), RUNS) < BOUND
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+                    reason="glibc's malloc")
+def test_a_second_run_reuses_the_memory_the_first_freed():
+    """The arrays of a run (here 3 MB) come back from the heap the last run
+    freed, not as new pages, each a page fault (gradviz.heap)."""
+    import resource
+
+    text = "x = randn(512, 512)\ny = x * 2\nz = y + x\n"
+    _run(text)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    _run(text)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 256   # 1 MB of pages
 
 
 def test_many_failing_runs_in_one_process_do_not_grow_memory():
