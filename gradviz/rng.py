@@ -42,6 +42,9 @@ _LOG_P = [_F(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1
                           3.3333331174E-1)]
 _TWO_PI_F32 = _F(2 * math.pi)
 _LOW24 = np.uint32(0xFFFFFF)
+_ONE24 = np.uint32(1 << 24)
+# 2**-24 for 1 - u1, 2 pi * 2**-24 (a float32, exactly) for the angle
+_HALF_SCALES = np.array([[2.0 ** -24], [_TWO_PI_F32 * _F(2.0 ** -24)]], F32)
 _CHUNK = 1 << 15            # numbers per pass of normal() (their words: 128 KB)
 
 
@@ -70,15 +73,18 @@ class CPUGenerator:
         # would first seed a new MT19937 from the OS's entropy, hashed into
         # 624 words, which the legacy seeding then overwrites: a fifth of a
         # millisecond of every run that draws.)
-        self.twister = np.random.RandomState(np.random.MT19937(_unseeded_class()()))
+        self.bits = np.random.MT19937(_unseeded_class()())
+        self.twister = np.random.RandomState(self.bits)
         self.twister.seed(seed & 0xFFFFFFFF)
         self.seed = seed                # torch.initial_seed()
         self.next_normal: float | None = None
 
     def words(self, n: int, dt: np.dtype) -> np.ndarray:
         """The twister's next words for n numbers of dtype dt (one each for
-        float32, two for float64)."""
-        return self.twister.randint(0, 1 << 32, n if dt == F32 else 2 * n, dtype=np.uint32)
+        float32, two for float64): the bit generator's raw words, one per
+        uint64, narrowed (the words RandomState's uint32 randint draws, with
+        no bounds to check: a little faster)."""
+        return self.bits.random_raw(n if dt == F32 else 2 * n).astype(np.uint32)
 
     def uniform(self, n: int, dt: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
         """n numbers in [0, 1) as PyTorch's uniform_real_distribution makes
@@ -168,16 +174,13 @@ class CPUGenerator:
         # (the words come in the order of PyTorch's one pass)
         for k in range(0, whole, _CHUNK):
             chunk = flat[k:min(k + _CHUNK, whole)]
-            _to_uniform(self.words(chunk.size, dt), dt, chunk)
-            _fill16(chunk, dt, mean, std, exact)
+            _fill16(chunk, self.words(chunk.size, dt), dt, mean, std, exact)
         if whole != n:
             # PyTorch drew uniforms for the last n - whole too, then draws the
             # last 16 again and transforms them (the first of them overwrite
             # numbers already made)
             self.words(n - whole, dt)
-            tail = self.uniform(16, dt)
-            _fill16(tail, dt, mean, std, True)
-            flat[n - 16:] = tail
+            _fill16(flat[n - 16:], self.words(16, dt), dt, mean, std, True)
         return out
 
     def _half_normal(self, shape: tuple, mean: float, std: float) -> np.ndarray:
@@ -262,46 +265,80 @@ def _to_uniform(w: np.ndarray, dt: np.dtype, out: np.ndarray) -> None:
     out *= 2.0 ** -53
 
 
-def _fill16(flat: np.ndarray, dt: np.dtype, mean: float, std: float, exact: bool) -> None:
-    """Box-Muller in place on blocks of 16 uniforms (PyTorch's
-    normal_fill_16: u1 from the first 8 of each block, u2 from the last 8;
-    the cosines go to the first 8, the sines to the last 8)."""
-    # Each half block as one item of 8 numbers: the halves are gathered into
-    # contiguous arrays (and scattered back) by one copy each, where numpy
-    # would otherwise loop over 8 numbers at a time; its float32 log, sin and
-    # cos are vectorised only on contiguous memory, too.
-    halves = flat.view(np.dtype((np.void, 8 * dt.itemsize))).reshape(-1, 2)
-    u1 = halves[:, 0].copy().view(dt)
-    theta = halves[:, 1].copy().view(dt)
-    np.subtract(1, u1, out=u1)
+def _fill16(out: np.ndarray, w: np.ndarray, dt: np.dtype, mean: float, std: float,
+            exact: bool) -> None:
+    """Box-Muller into out (a multiple of 16 numbers) from the words w of its
+    uniforms, block by block as PyTorch's normal_fill_16: u1 from the first 8
+    of each block, u2 from the last 8; the cosines go to the first 8, the
+    sines to the last 8."""
+    u = _split_uniforms(w, dt, out.size)
+    h = out.size // 2
+    one_minus_u1, theta = u[:h], u[h:]
+    z = np.empty(out.size, dt)             # [cosines | sines]
     if dt != F32:
-        theta *= 2 * math.pi
-        r = np.sqrt(-2 * np.log(u1))
-        cos, sin = np.cos(theta), np.sin(theta)
-        cos *= r
-        sin *= r
-        if std != 1 or mean != 0:
-            cos = cos * std + mean
-            sin = sin * std + mean
+        r = np.sqrt(-2 * np.log(one_minus_u1))
+        np.cos(theta, out=z[:h])
+        np.sin(theta, out=z[h:])
+    elif exact:
+        r = np.sqrt(_F(-2) * _log_avx(one_minus_u1))
+        z[h:], z[:h] = _sincos_avx(theta)
     else:
-        theta *= _TWO_PI_F32
-        if exact:
-            r = np.sqrt(_F(-2) * _log_avx(u1))
-            sin, cos = _sincos_avx(theta)
+        r = one_minus_u1                    # (in place: its own memory)
+        np.log(r, out=r)
+        r *= _F(-2)
+        np.sqrt(r, out=r)
+        np.cos(theta, out=z[:h])
+        np.sin(theta, out=z[h:])
+    pair = z.reshape(2, h)
+    pair *= r                               # both halves by the same radii
+    if std != 1 or mean != 0:
+        if dt == F32:                       # PyTorch's fmadd(v, std, mean)
+            z = _fma(z, _F(std), _F(mean))
         else:
-            r = u1                                  # (in place: its own memory)
-            np.log(r, out=r)
-            r *= _F(-2)
-            np.sqrt(r, out=r)
-            cos = np.cos(theta)
-            sin = np.sin(theta, out=theta)
-        cos *= r
-        sin *= r
-        if std != 1 or mean != 0:                   # PyTorch's fmadd(v, std, mean)
-            cos = _fma(cos, _F(std), _F(mean))
-            sin = _fma(sin, _F(std), _F(mean))
-    halves[:, 0] = cos.view(halves.dtype)
-    halves[:, 1] = sin.view(halves.dtype)
+            z = z * std + mean
+    _scatter_halves(z, out)
+
+
+def _split_uniforms(w: np.ndarray, dt: np.dtype, n: int) -> np.ndarray:
+    """The n uniforms of the words w as Box-Muller takes them, in one new
+    array [1 - u1 | 2 pi u2]: the first halves of the blocks of 16, then
+    the second halves, each contiguous (numpy's float32 log, sin and cos
+    are vectorised only on contiguous memory, and a loop over 8 numbers at
+    a time would cost more than the one copy that gathers them)."""
+    h = n // 2
+    if dt != F32:
+        u = np.empty(n, dt)
+        _to_uniform(w, dt, u)
+        u = _gather_halves(u)
+        np.subtract(1, u[:h], out=u[:h])
+        u[h:] *= 2 * math.pi
+        return u
+    # float32 from the 24-bit integers m, each half scaled by one power of
+    # two that the exact results share: 1 - m / 2**24 is (2**24 - m) / 2**24,
+    # and (m / 2**24) * 2 pi rounds as m * (2 pi / 2**24) does, as scaling
+    # by 2**-24 is exact either side of the rounding
+    m = _gather_halves(w)
+    m &= _LOW24
+    np.subtract(_ONE24, m[:h], out=m[:h])
+    u = m.view(F32)
+    np.copyto(u, m.view(np.int32), casting="unsafe")     # in place: exact below 2**25
+    u.reshape(2, h).__imul__(_HALF_SCALES)
+    return u
+
+
+def _gather_halves(a: np.ndarray) -> np.ndarray:
+    """A copy of a (blocks of 16) with the first halves of its blocks first,
+    then the second halves: one copy of 8-number items."""
+    item = np.dtype((np.void, 8 * a.itemsize))
+    out = np.empty_like(a)
+    out.view(item).reshape(2, -1)[...] = a.view(item).reshape(-1, 2).T
+    return out
+
+
+def _scatter_halves(a: np.ndarray, out: np.ndarray) -> None:
+    """The inverse of _gather_halves, into out."""
+    item = np.dtype((np.void, 8 * a.itemsize))
+    out.view(item).reshape(-1, 2)[...] = a.view(item).reshape(2, -1).T
 
 
 # ---- PyTorch's AVX2 float32 log and sincos (avx_mathfun.h), in numpy ----------
