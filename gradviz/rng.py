@@ -349,8 +349,10 @@ def _scatter_halves(a: np.ndarray, out: np.ndarray) -> None:
 def _fma(a, b, c) -> np.ndarray:
     """a * b + c in float32 with one rounding (a float32 product is exact in
     float64, and the sum's two roundings agree but in cases too rare to
-    matter)."""
-    return (np.asarray(a, F64) * b + c).astype(F32)
+    matter). One float64 buffer: the product, then the sum in place."""
+    t = np.multiply(a, b, dtype=F64)
+    t += c
+    return t.astype(F32)
 
 
 _SPLIT = 2.0 ** 27 + 1      # Veltkamp's splitter of a float64 into two 26-bit halves
@@ -384,10 +386,10 @@ def _log_avx(x: np.ndarray) -> np.ndarray:
     small = m < _F(0.707106781186547524)
     e -= small
     x = m - _F(1)
-    x += np.where(small, m, _F(0))
+    np.add(x, m, out=x, where=small)
     z = x * x
-    y = np.full_like(x, _LOG_P[0])
-    for p in _LOG_P[1:]:
+    y = _fma(x, _LOG_P[0], _LOG_P[1])
+    for p in _LOG_P[2:]:
         y = _fma(y, x, p)
     y *= x
     y = _fma(y, z, e * _F(-2.12194440e-4))
