@@ -26,8 +26,8 @@ ON_IMPORT = {"gradviz.pynumpy", "gradviz.numpy_arrays", "gradviz.numpy_sizes", "
              "gradviz.pystring", "gradviz.pytime", "gradviz.pywarnings"}
 # standard modules a plain run does not need (fractions, with decimal, only
 # for one kind of random draw; secrets, with hashlib and hmac, for none:
-# torch.seed() reads os.urandom)
-UNNEEDED = {"fractions", "decimal", "secrets", "hashlib", "hmac"}
+# torch.seed() reads os.urandom; string only for a program's str.format)
+UNNEEDED = {"fractions", "decimal", "secrets", "hashlib", "hmac", "string"}
 
 # the modules new in sys.modules after `code` (those the interpreter loaded
 # at start-up do not count), printed as the last line
