@@ -120,11 +120,27 @@ class Param:
 class Form:
     """One overload of a torch function, as its argument parser sees it.
     hidden: one of PyTorch's deprecated forms, which it takes but does not
-    list (nor count among the forms a call could have meant)."""
+    list (nor count among the forms a call could have meant).
+
+    Its text is parsed into params (and the counts below) when one of them
+    is first read: some 400 forms are made at every start-up, and parsing
+    them all then was ~1% of a short program's run, for the few it calls."""
+
+    PARSED = frozenset(("params", "min_args", "max_args", "max_pos", "varargs"))
 
     def __init__(self, text: str, numbers_as_tensors: bool = False, hidden: bool = False):
         self.text = text.replace("? ", " ")         # (as PyTorch prints it)
         self.hidden = hidden
+        self._source = (text, numbers_as_tensors)
+
+    def __getattr__(self, name: str):
+        # (called only for an attribute not yet set: those of PARSED, once)
+        if name not in Form.PARSED:
+            raise AttributeError(name)
+        self._parse(*self._source)
+        return getattr(self, name)
+
+    def _parse(self, text: str, numbers_as_tensors: bool) -> None:
         self.params = []
         kwonly = False
         for part in filter(None, text[1:-1].split(", ")):

@@ -444,28 +444,40 @@ def linalg_function(name: str):
 
 def checked(call, fname: str, overloads: tuple, method: bool):
     """call, refusing with PyTorch's TypeError, before it runs, what none of
-    PyTorch's forms of fname takes (by number, name and bool arguments)."""
-    sig = inspect.signature(call)
-    renames = _renames(sig, overloads, method)
-    spread = next((name for name, p in sig.parameters.items()
-                   if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+    PyTorch's forms of fname takes (by number, name and bool arguments).
+    What it reads from call's signature is worked out at its first call, not
+    here: some 250 functions are wrapped at every start-up, and inspecting
+    their signatures then was ~5% of a short program's whole run."""
     seen = set()
+    renames = spread = None
 
     @functools.wraps(call)
     def check(rt, *args, **kw):
+        nonlocal renames, spread
         arg_parser.check(fname, overloads, args[1:] if method else args, kw, seen)
-        if kw and not renames.keys().isdisjoint(kw):
-            kw = {renames.get(k, k): v for k, v in kw.items()}
-        if kw and spread in kw:          # (x.reshape(shape=(2, 3)): gradviz's *shape)
-            args, kw = (*args, kw.pop(spread)), kw
+        if kw:
+            if renames is None:
+                renames, spread = _keywords(call, overloads, method)
+            if not renames.keys().isdisjoint(kw):
+                kw = {renames.get(k, k): v for k, v in kw.items()}
+            if spread in kw:             # (x.reshape(shape=(2, 3)): gradviz's *shape)
+                args, kw = (*args, kw.pop(spread)), kw
         return passed_on(call, rt, args, kw)
     # (the interpreter leaves a numpy bool there as it is, for the check)
-    check.bool_slots = _bool_slots(sig, overloads)
+    check.bool_slots = functools.cache(lambda: _bool_slots(inspect.signature(call), overloads))
     # (a call with out=, whose out the interpreter writes itself, is checked
     # with it first: PyTorch's messages list it where the call gave it)
     check.check_arguments = lambda args, kw: arg_parser.check(
         fname, overloads, args[1:] if method else args, kw, seen)
     return check
+
+
+def _keywords(call, overloads: tuple, method: bool) -> tuple:
+    """(_renames of call, the name of its *args or None)."""
+    sig = inspect.signature(call)
+    spread = next((name for name, p in sig.parameters.items()
+                   if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+    return _renames(sig, overloads, method), spread
 
 
 def _renames(sig: inspect.Signature, overloads: tuple, method: bool) -> dict:

@@ -13,7 +13,6 @@ import inspect
 import math
 import re
 import reprlib
-import string
 
 from collections import OrderedDict
 
@@ -3192,6 +3191,7 @@ def str_format(rt, fmt: str, *args, **kwargs) -> str:
         return args[index]
 
     def render(text: str, depth: int) -> str:
+        import string                     # (here: a plain run formats no string)
         out = []
         try:
             parts = list(string.Formatter().parse(text))

@@ -578,7 +578,7 @@ def _numpy_scalars_as_numbers(args: list, kwargs: dict | None, impl) -> None:
     PyTorch takes them wherever it takes a number (a size, a dim, a fill
     value); numpy's bool is a float to it (x.add(np.bool_(True)) is a float
     tensor). But not where the function takes a bool (bool_args's
-    bool_slots: {name: its place among args}), which refuses numpy's bool by
+    bool_slots(): {name: its place among args}), which refuses numpy's bool by
     its name, nor for a function of tensors only (functions.tensors_only),
     whose error names numpy's type."""
     bools = None
@@ -587,7 +587,7 @@ def _numpy_scalars_as_numbers(args: list, kwargs: dict | None, impl) -> None:
             if bools is None:
                 if getattr(impl, "tensors_only", False):
                     return
-                bools = getattr(impl, "bool_slots", None) or {}
+                bools = _bool_slots(impl)
             if bools and isinstance(a.array, np.bool_) and i in bools.values():
                 continue
             args[i] = _numpy_number(a.array)
@@ -597,10 +597,17 @@ def _numpy_scalars_as_numbers(args: list, kwargs: dict | None, impl) -> None:
                 if bools is None:
                     if getattr(impl, "tensors_only", False):
                         return
-                    bools = getattr(impl, "bool_slots", None) or {}
+                    bools = _bool_slots(impl)
                 if bools and isinstance(a.array, np.bool_) and k in bools:
                     continue
                 kwargs[k] = _numpy_number(a.array)
+
+
+def _bool_slots(impl) -> dict:
+    """impl's bool arguments, {name: its place among args} (bool_args
+    works them out when first asked)."""
+    slots = getattr(impl, "bool_slots", None)
+    return slots() if slots else {}
 
 
 def _numpy_number(v: np.generic):

@@ -260,10 +260,13 @@ _INIT_OWNERS = {
 def maker(name: str):
     """The function nn.NAME(...) is: it makes a Layer."""
     module, fn, params, shown = KINDS[name]
-    signature = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                     default=d) for p, d in params])
+    signature = None
 
     def make(rt, *args, **kwargs):
+        nonlocal signature
+        if signature is None:       # (at the first call: every start-up makes all 60 makers)
+            signature = inspect.Signature([inspect.Parameter(
+                p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for p, d in params])
         try:
             unknown = next((k for k in kwargs if k not in signature.parameters), None)
             if unknown is not None:       # (Python's call says so before a missing argument)

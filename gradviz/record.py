@@ -19,11 +19,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress, count, repeat
 from operator import add, attrgetter, is_, is_not, not_
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .gcpause import gc_paused
 from .tensor import DTYPE_NAMES, Tensor
+
+if TYPE_CHECKING:           # (at run time, record.NodeRecord is __getattr__'s)
+    from .node_record import NodeRecord
 
 # node kinds, as the renderers draw them
 PARAM = "param"          # leaf that requires grad (a parameter / input of backward)
@@ -54,55 +58,19 @@ def hook_made(op: str) -> tuple[str, str] | None:
     return None
 
 
-@dataclass(slots=True)
-class NodeRecord:
-    """One node of the graph as the renderers read it: what made it, its
-    value and gradient as text and numbers, and where it is in the program.
-    (A docstring also spares dataclass() building one from the signature,
-    a few ms of every start-up.)"""
-    id: str                     # "n12": stable, from the creation index
-    seq: int
-    kind: str                   # PARAM, CONST, OP, DETACHED, GRAD
-    op: str                     # op name ("mul") or how it was made ("arange", "detach")
-    symbol: str                 # as the DSL writes it: "*", "tanh", "sum", "arange"
-    grad_fn: str | None         # PyTorch's grad_fn name, when recorded
-    inputs: list                # ids of the tensor arguments, in order
-    consts: list                # [(position, number)] for Python-number arguments
-    params: dict                # keyword parameters shown on the op (dim=...)
-    name: str | None            # the DSL name bound to it
-    expr: str                   # the source text that made it
-    line: int
-    col: int
-    shape: tuple
-    dtype: str
-    value: np.ndarray
-    requires_grad: bool
-    is_leaf: bool
-    retains_grad: bool
-    grad: np.ndarray | None     # final .grad (leaves, retained non-leaves)
-    formula: tuple = ()         # per input, the local derivative as a formula
-    detached_from: str | None = None
-    no_grad: int | None = None  # index of the no_grad block it was made in
-    grad_of: str | None = None  # for GRAD nodes: whose .grad it is
-    # a value made for another node: the gradient its register_hook() got
-    # (op "hook's grad"), its tangent, its primal, a dual of it (make_dual)
-    of: str | None = None
-    # dotted links to other nodes: (id, text), e.g. a custom Function's
-    # forward result "returned by forward" to the node apply() made of it
-    links: tuple = ()
-    backward_root: bool = False # backward() was called on it
-    visited: bool = False       # reached by some backward pass
-    pruned: bool = False        # left out of every backward pass: needs no gradient
-    pruned_reason: str | None = None
-    frozen_at: int | None = None  # the line whose requires_grad_(False) froze this leaf
-    freed: bool = False         # saved values released by backward()
-    saves: bool = False         # its backward needs saved values (so freeing matters)
-    error: bool = False         # the failing statement used it
-    final_value: np.ndarray | None = None   # the value at the end of the run
-    changed_in_place: bool = False          # so value (when made) != final_value
-    grads_by_pass: dict = field(default_factory=dict)   # pass -> gradient that reached it
-    # the loop pass that made it: "i=1", "i=1, j=0", "epoch=0, batches[2]", "iteration 3"
-    in_loop: str | None = None
+def _node_record_class() -> type:
+    """NodeRecord, from node_record.py: imported when first needed, as a
+    plain run makes no node record (see that module's docstring)."""
+    from .node_record import NodeRecord
+    return NodeRecord
+
+
+def __getattr__(name: str):
+    # record.NodeRecord (and `from .record import NodeRecord`), made when
+    # first asked for
+    if name == "NodeRecord":
+        return _node_record_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # the NodeRecord fields node_column() reads without making node records
@@ -147,7 +115,7 @@ class NodeList(Sequence):
 
     __slots__ = ("_tensors", "_lines", "_snaps", "_events", "_error_tensors", "_loop_marks",
                  "_items", "_unmade", "_reached", "_grads_of", "_roots", "_errors", "_pruned",
-                 "_columns")
+                 "_columns", "_node_class")
 
     def __init__(self, tensors: list, source: str, snapshots: dict, events: list,
                  error_tensors: list, loop_marks: list = ()):
@@ -163,6 +131,7 @@ class NodeList(Sequence):
         self._unmade = len(tensors)     # (`None in items` would call NodeRecord.__eq__ on each)
         # what the passes say of each node, made with the first record (_tables)
         self._reached = self._grads_of = self._roots = self._errors = self._pruned = None
+        self._node_class = None         # NodeRecord, also set by _tables (see _node_record_class)
         self._columns: dict[str, list] = {}     # see column()
 
     def __len__(self) -> int:
@@ -191,7 +160,7 @@ class NodeList(Sequence):
     def _make(self, seq: int) -> NodeRecord:
         if self._reached is None:
             self._tables()
-        n = _node_record(self._tensors[seq], self._lines, self._snaps)
+        n = _node_record(self._node_class, self._tensors[seq], self._lines, self._snaps)
         for k, g in self._grads_of.get(seq, ()):
             if g is not None:
                 n.grads_by_pass[k] = _array(g)
@@ -220,6 +189,7 @@ class NodeList(Sequence):
         each reverse pass; _roots, the seqs backward() was called on;
         _errors, those the failing statement used; _pruned (see pruned)."""
         events = self._events
+        self._node_class = _node_record_class()
         with gc_paused():
             self._reached = [(ev["pass"], ev["steps"].reached())
                              for ev in events if ev["kind"] in PASS_KINDS]
@@ -646,7 +616,7 @@ class Record:
 
     def node(self, id_or_seq) -> NodeRecord:
         """A node by id ("n3"), seq (3), or the NodeRecord itself."""
-        if isinstance(id_or_seq, NodeRecord):
+        if isinstance(id_or_seq, _node_record_class()):
             return id_or_seq
         seq = int(id_or_seq[1:]) if isinstance(id_or_seq, str) else id_or_seq
         return self.nodes[seq]
@@ -731,7 +701,7 @@ _WRITE_STATEMENT = re.compile(r"[\w.]+(?:\[[^=]*\])?\s*[-+*/@]?=(?!=)")
 _INPLACE_CALL = re.compile(r"[\w.]+(?:\[[^=]*\])?\.[a-z]\w*_\(.*\)")
 
 
-def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
+def _node_record(node_class: type, t: Tensor, lines, snaps) -> NodeRecord:
     meta = t.meta or _NO_META
     span = t.span
     op = t.op
@@ -765,7 +735,7 @@ def _node_record(t: Tensor, lines, snaps) -> NodeRecord:
     # fields without defaults (they open the class) go by position, and the
     # others are set by name, only where they differ from the default.
     grad_fn = _grad_fn_name(t)
-    n = NodeRecord(
+    n = node_class(
         f"n{seq}", seq, kind, opname, symbol, grad_fn, inputs, consts, params,
         t.name, expr, line, col, data.shape,
         DTYPE_NAMES[data.dtype], data, t.requires_grad, not t.recorded, t.retains_grad,

@@ -10,7 +10,7 @@ join.
 from __future__ import annotations
 
 import math
-import secrets
+import os
 
 import numpy as np
 
@@ -478,10 +478,17 @@ def _generator_from(new_state) -> CPUGenerator:
     return g
 
 
+def _entropy_seed() -> int:
+    """A 64-bit seed from the system's entropy (as secrets.randbits(64),
+    without importing secrets: with its hashlib and hmac, ~2% of every
+    start-up)."""
+    return int.from_bytes(os.urandom(8), "little")
+
+
 def f_seed(rt):
     """torch.seed(): the generator seeded from the system's entropy (a
     different 64-bit seed each run, as PyTorch's); returns the seed."""
-    s = secrets.randbits(64)
+    s = _entropy_seed()
     rt.rng = CPUGenerator(s)
     return s
 
@@ -503,7 +510,7 @@ def _g_initial_seed(rt, g):
 def _g_seed(rt, g):
     """g.seed(): g seeded from the system's entropy, as torch.seed() seeds
     the default generator; returns the seed."""
-    s = secrets.randbits(64)
+    s = _entropy_seed()
     g.put(rt, CPUGenerator(s))
     return s
 

@@ -25,8 +25,9 @@ ON_IMPORT = {"gradviz.pynumpy", "gradviz.numpy_arrays", "gradviz.numpy_sizes", "
              "gradviz.pyoperator", "gradviz.pyfunctools", "gradviz.pydataclasses",
              "gradviz.pystring", "gradviz.pytime", "gradviz.pywarnings"}
 # standard modules a plain run does not need (fractions, with decimal, only
-# for one kind of random draw)
-UNNEEDED = {"fractions", "decimal"}
+# for one kind of random draw; secrets, with hashlib and hmac, for none:
+# torch.seed() reads os.urandom; string only for a program's str.format)
+UNNEEDED = {"fractions", "decimal", "secrets", "hashlib", "hmac", "string"}
 
 # the modules new in sys.modules after `code` (those the interpreter loaded
 # at start-up do not count), printed as the last line
@@ -78,6 +79,17 @@ def test_a_plain_run_loads_no_python_module_emulation():
     new = new_modules(cli("run", str(SAMPLE), "--no-tables"))
     assert ENGINE <= new
     assert not new & (ON_IMPORT | UNNEEDED)
+
+
+def test_a_plain_run_makes_no_node_record_class():
+    # record.NodeRecord, a dataclass of 38 fields, is made when first asked
+    # for (the renderers' first record): ~1.6% of a plain run otherwise
+    new = new_modules(cli("run", str(SAMPLE), "--no-tables"))
+    assert "gradviz.record" in new and "gradviz.node_record" not in new
+    new = new_modules("from gradviz.record import NodeRecord\n"
+                      "import dataclasses\n"
+                      "assert dataclasses.is_dataclass(NodeRecord)")
+    assert "gradviz.node_record" in new
 
 
 def test_the_syntax_tree_needs_no_dataclasses():

@@ -4,7 +4,6 @@ pair's contraction one batched matrix product), one node on the tape."""
 from __future__ import annotations
 
 import math
-import string
 
 import numpy as np
 
@@ -13,7 +12,9 @@ from .linalg import _bmm
 from .registry import SAME, defop
 from .summation import _ilp_sum, torch_sum
 
-LETTERS = string.ascii_uppercase + string.ascii_lowercase    # PyTorch's label order
+# PyTorch's label order (string.ascii_uppercase + ascii_lowercase, written
+# out: importing string, for its Template's regex, cost every start-up)
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 HINT = ("an equation names each operand's dims with letters, operands separated by commas, "
         "then optionally -> and the output's letters: 'ij,jk->ik'")
 
