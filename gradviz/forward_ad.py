@@ -137,12 +137,20 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     known = tangents.get(t)
     if known is not None or t in tangents:
         return known
-    # the ops between t and what is known (duals, tangents computed before),
-    # found by a walk back over the inputs (no recursion), in creation order
-    seen, stack, order = {t}, [t], []
+    # the ops between t and what is known (duals, tangents computed before)
+    for n in ops_back_to([t], tangents):
+        tangents[n] = _push(rt, n, tangents)
+    return tangents.get(t)
+
+
+def ops_back_to(tops, known) -> list[Tensor]:
+    """The ops that made tops from what is in known (and from leaves), in
+    creation order (a topological order): a walk back over their inputs
+    with a stack (no recursion)."""
+    seen, stack, order = set(tops), list(tops), []
     while stack:
         n = stack.pop()
-        if n in tangents or n.op is None:
+        if n in known or n.op is None:
             continue
         order.append(n)
         for a in n.args:
@@ -150,9 +158,7 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
                 seen.add(a)
                 stack.append(a)
     order.sort(key=lambda n: n.seq)
-    for n in order:
-        tangents[n] = _push(rt, n, tangents)
-    return tangents.get(t)
+    return order
 
 
 def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
