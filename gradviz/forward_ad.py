@@ -138,9 +138,23 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     if known is not None or t in tangents:
         return known
     # the ops between t and what is known (duals, tangents computed before)
-    for n in ops_back_to([t], tangents):
-        tangents[n] = _push(rt, n, tangents)
+    _fill(rt, [t], tangents)
     return tangents.get(t)
+
+
+def pushed_tangents(rt, outs, seeds: dict) -> list:
+    """The tangents of outs (None: not computed from the seeds) pushed from
+    seeds (tensor -> its tangent tensor) as a dual level pushes them:
+    torch.func.jvp's, when its result keeps no graph."""
+    tangents = dict(seeds)
+    _fill(rt, outs, tangents)
+    return [tangents.get(o) for o in outs]
+
+
+def _fill(rt, tops, tangents: dict) -> None:
+    """tangents of the ops between tops and the tensors tangents knows."""
+    for n in ops_back_to(tops, tangents):
+        tangents[n] = _push(rt, n, tangents)
 
 
 def ops_back_to(tops, known) -> list[Tensor]:
@@ -164,7 +178,20 @@ def ops_back_to(tops, known) -> list[Tensor]:
 def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor."""
     from .forward import node_tangent     # (here: a run without duals does not load it)
-    total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data)
+    total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
+                         dtype=_tangent_dtype(n, tangents))
     if total is None:
         return None
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
+
+
+def _tangent_dtype(n: Tensor, tangents: dict):
+    """The dtype of n's tangent in PyTorch: its JVP formula mixes the
+    inputs' tangents with values of n's dtype, so the two promote (a float64
+    tangent of a float32 primal stays float64 through sin, sum, views); a
+    dtype conversion converts the tangent too."""
+    if n.op.name == "to_dtype":
+        return n.data.dtype
+    return np.result_type(n.data.dtype, *(t.data.dtype for a in n.args
+                                          if a.__class__ is Tensor
+                                          and (t := tangents.get(a)) is not None))

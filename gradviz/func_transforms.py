@@ -325,8 +325,9 @@ def vjp(rt, func, *primals, has_aux=False):
 
 
 def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
-    """torch.func.jvp: (func(*primals), the Jacobian-vector product), by the
-    double-backward trick, as autograd.functional.jvp."""
+    """torch.func.jvp: (func(*primals), the Jacobian-vector product), pushed
+    forward as PyTorch's dual tensors push it; by the double-backward trick
+    (as autograd.functional.jvp) when the product keeps a graph."""
     from .interpreter import Function
     for what, v in (("primals", primals), ("tangents", tangents)):
         if not isinstance(v, tuple):
@@ -345,7 +346,8 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
     keep = _keep_graph(primals)
     f = Function("f", lambda rt, *xs: rt.call_value(func, list(xs)))
     outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep,
-                                               keep_if=lambda xs, o: _reaches_outside(o, xs)))
+                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
+                                               forward_mode=True))
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
