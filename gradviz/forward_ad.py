@@ -43,6 +43,17 @@ class UnpackedDual:
         return 2
 
 
+class _Level(dict):
+    """An open level: tensor -> its tangent tensor (None: known to have
+    none), and the dual tensors made in it (made)."""
+
+    __slots__ = ("made",)
+
+    def __init__(self):
+        super().__init__()
+        self.made = set()
+
+
 def f_dual_level(rt):
     return DualLevel()
 
@@ -51,7 +62,7 @@ def enter_level(rt) -> None:
     if rt.dual_tangents is not None:
         raise GradvizError("Nested forward mode AD is not supported at the moment", kind=RUNTIME,
                            hint="one `with fwAD.dual_level():` at a time")
-    rt.dual_tangents = {}          # tensor -> its tangent tensor, for this level
+    rt.dual_tangents = _Level()
 
 
 def exit_level(rt) -> None:
@@ -73,6 +84,7 @@ def f_make_dual(rt, tensor, tangent, *, level=None):
                            "gradient at the same level 0 is not supported.", kind=RUNTIME)
     dual = _view(rt, tensor, "make_dual")
     tangents[dual] = tangent
+    tangents.made.add(dual)
     return dual
 
 
@@ -137,9 +149,56 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     known = tangents.get(t)
     if known is not None or t in tangents:
         return known
+    order = ops_back_to([t], tangents)
+    duals = _graph_duals(t, order, tangents)
+    if duals:
+        tangent = tangents[t] = _tangent_with_graph(rt, t, duals, tangents)
+        # (a tangent has none itself: the walk back from it, or from what the
+        # program computes of it, stops there, not at the duals of its graph)
+        tangents.setdefault(tangent, None)
+        return tangent
     # the ops between t and what is known (duals, tangents computed before)
-    _fill(rt, [t], tangents)
+    for n in order:
+        tangents[n] = _push(rt, n, tangents)
     return tangents.get(t)
+
+
+def _graph_duals(t: Tensor, order, tangents) -> list:
+    """The duals t was computed from when its tangent has a graph in
+    PyTorch (t requires grad: a dual's primal does), for the double-backward
+    trick: all of them, each requiring grad with a tangent of its dtype.
+    Else [] (a tangent without a graph, or one the trick cannot give: a
+    dual that does not require grad, a tangent of another dtype)."""
+    if not t.requires_grad:
+        return []
+    inputs = [a for n in order for a in n.args if a.__class__ is Tensor] + [t]
+    duals = list(dict.fromkeys(a for a in inputs if a in tangents.made
+                               and tangents[a] is not None))
+    if not duals or any(not d.requires_grad or tangents[d].data.dtype != d.data.dtype
+                        for d in duals):
+        return []
+    return duals
+
+
+def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor:
+    """t's tangent J v as a tensor with a graph, as PyTorch's (its JVP
+    formulas run on tensors that require grad, so t's tangent reaches the
+    primals and the tangents that do): by the double-backward trick, the
+    gradient with respect to u of <J^T u, v>, both passes keeping their
+    graph (the values are the same; the ops recorded are the passes')."""
+    from .functions import FUNCTIONS, f_grad
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    try:
+        u = FUNCTIONS["zeros_like"](rt, t, requires_grad=True)
+        gs = f_grad(rt, t, duals, u, retain_graph=True, create_graph=True, allow_unused=True)
+        pairs = [(g, tangents[d]) for g, d in zip(gs, duals) if g is not None]
+        if not pairs:
+            return FUNCTIONS["zeros_like"](rt, t)
+        (jv,) = f_grad(rt, [g for g, _ in pairs], u, [v for _, v in pairs],
+                       retain_graph=True, create_graph=True, allow_unused=True)
+    finally:
+        rt.tape.grad_enabled = enabled
+    return FUNCTIONS["zeros_like"](rt, t) if jv is None else jv
 
 
 def pushed_tangents(rt, outs, seeds: dict) -> list:
