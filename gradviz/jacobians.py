@@ -90,18 +90,30 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
     return tuple(result) if out_tuple else result[0]
 
 
+# the elements jacfwd's columns may compute (each pass computes every op
+# again) before a Jacobian with fewer rows is built by rows
+COLUMN_ELEMENTS = 50_000_000
+
+
 def forward_blocks(rt, outs, xs) -> list[list[Tensor]] | None:
     """Per output, per input: the Jacobian block d out / d x as forward mode
     builds it (torch.func.jacfwd), one JVP pass per element of x giving one
     column; its zeros, NaNs and infs are forward mode's, which can differ from
     the rows of reverse mode (sqrt at 0: inf on the diagonal, NaN beside it
     in the column, where a row has 0). None when an op on the way has no JVP
-    rules (a custom autograd.Function): the rows are computed instead."""
-    from .forward import node_tangent, without_jvp
+    rules (a custom autograd.Function), or when the columns would cost more
+    than forward mode's budget and more than the rows: the rows are
+    computed instead."""
+    from .forward import MAX_NODE_VISITS, node_tangent, without_jvp
     from .forward_ad import ops_back_to
     from .ops.registry import jvp_memo
     order = ops_back_to(outs, set(xs))
     if without_jvp(order) is not None:
+        return None
+    columns = sum(int(x.data.size) for x in xs)
+    work = columns * sum(int(n.data.size) for n in order)      # (elements computed)
+    if (columns * len(order) > MAX_NODE_VISITS or work > COLUMN_ELEMENTS) and \
+            columns > sum(int(o.data.size) for o in outs):
         return None
     versions, operands = rt.tape.versions, {}
     # PyTorch pushes the basis of all inputs at once: the other inputs'
