@@ -12,7 +12,10 @@ asks for one (unpack_dual, or printing a dual tensor): from the op's inputs
 back to the dual tensors made in the level, then forward through each op's
 JVP rule, the same rules gradviz's forward mode uses. The tangents of a level
 are kept, so a tensor's tangent is one object, as PyTorch's is; leaving the
-level drops them all (unpack_dual then gives None).
+level drops them all (unpack_dual then gives None). A tensor computed from
+duals whose primals require grad has a tangent with a graph, as in PyTorch
+(its backward reaches the primals): that one is computed by the
+double-backward trick, whose recorded ops are the passes'.
 """
 from __future__ import annotations
 
