@@ -154,8 +154,9 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
         return known
     order = ops_back_to([t], tangents)
     duals = _graph_duals(t, order, tangents)
-    if duals:
-        tangent = tangents[t] = _tangent_with_graph(rt, t, duals, tangents)
+    tangent = _tangent_with_graph(rt, t, duals, tangents) if duals else None
+    if tangent is not None:
+        tangents[t] = tangent
         # (a tangent has none itself: the walk back from it, or from what the
         # program computes of it, stops there, not at the duals of its graph)
         tangents.setdefault(tangent, None)
@@ -183,17 +184,25 @@ def _graph_duals(t: Tensor, order, tangents) -> list:
     return duals
 
 
-def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor:
+def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
     """t's tangent J v as a tensor with a graph, as PyTorch's (its JVP
     formulas run on tensors that require grad, so t's tangent reaches the
     primals and the tangents that do): by the double-backward trick, the
     gradient with respect to u of <J^T u, v>, both passes keeping their
-    graph (the values are the same; the ops recorded are the passes')."""
+    graph (the values are the same; the ops recorded are the passes').
+    None when an op on the way has no graph backward here (qr): the
+    tangent is then pushed forward without a graph."""
     from .functions import FUNCTIONS, f_grad
     enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
     try:
         u = FUNCTIONS["zeros_like"](rt, t, requires_grad=True)
-        gs = f_grad(rt, t, duals, u, retain_graph=True, create_graph=True, allow_unused=True)
+        try:
+            gs = f_grad(rt, t, duals, u, retain_graph=True, create_graph=True,
+                        allow_unused=True)
+        except GradvizError as exc:
+            if not exc.message.startswith("create_graph=True is not supported"):
+                raise
+            return None
         pairs = [(g, tangents[d]) for g, d in zip(gs, duals) if g is not None]
         if not pairs:
             return FUNCTIONS["zeros_like"](rt, t)
