@@ -194,6 +194,11 @@ def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
     tangent is then pushed forward without a graph."""
     from .functions import FUNCTIONS, f_grad
     enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    # the passes are not the program's: none of its hooks runs in them (no
+    # tensor, node, module or saved-tensors hook: PyTorch's forward mode
+    # runs none)
+    held = rt.hooks, rt.node_hooks, rt.module_bw, rt.packed
+    rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = {}, {}, {}, {}
     try:
         u = FUNCTIONS["zeros_like"](rt, t, requires_grad=True)
         try:
@@ -210,6 +215,7 @@ def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
                        retain_graph=True, create_graph=True, allow_unused=True)
     finally:
         rt.tape.grad_enabled = enabled
+        rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = held
     return FUNCTIONS["zeros_like"](rt, t) if jv is None else jv
 
 
