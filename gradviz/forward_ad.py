@@ -12,10 +12,12 @@ asks for one (unpack_dual, or printing a dual tensor): from the op's inputs
 back to the dual tensors made in the level, then forward through each op's
 JVP rule, the same rules gradviz's forward mode uses. The tangents of a level
 are kept, so a tensor's tangent is one object, as PyTorch's is; leaving the
-level drops them all (unpack_dual then gives None). A tensor computed from
-duals whose primals require grad has a tangent with a graph, as in PyTorch
-(its backward reaches the primals): that one is computed by the
-double-backward trick, whose recorded ops are the passes'.
+level drops them all (unpack_dual then gives None). A tangent that comes
+from a tensor that requires grad (a primal, a tangent, another input of the
+ops) has a graph, as in PyTorch (its backward reaches them): that one is
+computed by the double-backward trick, whose recorded ops are the passes'
+(with the ops run again on copies that require grad of the duals that do
+not).
 """
 from __future__ import annotations
 
@@ -153,8 +155,7 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     if known is not None or t in tangents:
         return known
     order = ops_back_to([t], tangents)
-    duals = _graph_duals(t, order, tangents)
-    tangent = _tangent_with_graph(rt, t, duals, tangents) if duals else None
+    tangent = _with_graph(rt, t, order, tangents)
     if tangent is not None:
         tangents[t] = tangent
         # (a tangent has none itself: the walk back from it, or from what the
@@ -167,21 +168,46 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     return tangents.get(t)
 
 
-def _graph_duals(t: Tensor, order, tangents) -> list:
-    """The duals t was computed from when its tangent has a graph in
-    PyTorch (t requires grad: a dual's primal does), for the double-backward
-    trick: all of them, each requiring grad with a tangent of its dtype.
-    Else [] (a tangent without a graph, or one the trick cannot give: a
-    dual that does not require grad, a tangent of another dtype)."""
-    if not t.requires_grad:
-        return []
+def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
+    """t's tangent with a graph, where PyTorch's has one: t requires grad (a
+    primal it comes from does, or another input of its ops), or a tangent it
+    comes from does. None: no graph, or one the trick cannot give (a
+    tangent of another dtype than its primal's, an in-place write)."""
     inputs = [a for n in order for a in n.args if a.__class__ is Tensor] + [t]
-    duals = list(dict.fromkeys(a for a in inputs if a in tangents.made
-                               and tangents[a] is not None))
-    if not duals or any(not d.requires_grad or tangents[d].data.dtype != d.data.dtype
-                        for d in duals):
-        return []
-    return duals
+    seeds = {a: tangents[a] for a in inputs if a in tangents.made and tangents[a] is not None}
+    if not seeds or any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
+        return None
+    if not (t.requires_grad or any(v.requires_grad for v in seeds.values())):
+        return None
+    if not all(d.requires_grad for d in seeds):
+        # the trick differentiates with respect to the duals: the ops are run
+        # again on copies that require grad of those that do not
+        t, seeds = _replayed(rt, t, order, seeds)
+        if t is None:
+            return None
+    return _tangent_with_graph(rt, t, list(seeds), seeds)
+
+
+def _replayed(rt, t: Tensor, order, seeds: dict):
+    """(t computed again from copies that require grad of the duals that do
+    not, the seeds on the copies); (None, seeds) after an in-place write on
+    the way (an op run again would read today's values)."""
+    if order and rt.tape.versions.last > order[0].seq:
+        return None, seeds
+    made, moved = {}, {}
+    for d, v in seeds.items():
+        if not d.requires_grad:
+            made[d] = rt.tape.add(Tensor(d.data, requires_grad=True), rt.span,
+                                  label="make_dual", of=d.seq)
+        moved[made.get(d, d)] = v
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    try:
+        for n in order:
+            args = tuple(made.get(a, a) if a.__class__ is Tensor else a for a in n.args)
+            made[n] = rt.tape.apply(n.op, args, n.params, n.span)
+    finally:
+        rt.tape.grad_enabled = enabled
+    return made.get(t, t), moved
 
 
 def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
