@@ -117,10 +117,12 @@ def _operands(node: Tensor, versions) -> tuple:
     return ans, xs
 
 
-def node_tangent(node: Tensor, tangent_of, versions=None, operands=None) -> np.ndarray | None:
+def node_tangent(node: Tensor, tangent_of, versions=None, operands=None,
+                 dtype=None) -> np.ndarray | None:
     """The tangent of what an op made: its inputs' tangents (tangent_of(input),
     an array or None) through its JVP rules, summed; None when no input
-    has one. ``operands``: a dict that keeps _operands(node) for later calls."""
+    has one. ``operands``: a dict that keeps _operands(node) for later calls.
+    ``dtype``: the tangent's (default: the result's)."""
     op = node.op
     args = node.args
     total = None
@@ -148,7 +150,7 @@ def node_tangent(node: Tensor, tangent_of, versions=None, operands=None) -> np.n
             # a broadcast input's tangent broadcasts like the input did
             part = np.broadcast_to(part, ans.shape)
         total = part if total is None else total + part
-    return None if total is None else total.astype(node.data.dtype, copy=False)
+    return None if total is None else total.astype(dtype or node.data.dtype, copy=False)
 
 
 def without_jvp(order) -> str | None:

@@ -12,7 +12,12 @@ asks for one (unpack_dual, or printing a dual tensor): from the op's inputs
 back to the dual tensors made in the level, then forward through each op's
 JVP rule, the same rules gradviz's forward mode uses. The tangents of a level
 are kept, so a tensor's tangent is one object, as PyTorch's is; leaving the
-level drops them all (unpack_dual then gives None).
+level drops them all (unpack_dual then gives None). A tangent that comes
+from a tensor that requires grad (a primal, a tangent, another input of the
+ops) has a graph, as in PyTorch (its backward reaches them): that one is
+computed by the double-backward trick, whose recorded ops are the passes'
+(with the ops run again on copies that require grad of the duals that do
+not).
 """
 from __future__ import annotations
 
@@ -43,6 +48,17 @@ class UnpackedDual:
         return 2
 
 
+class _Level(dict):
+    """An open level: tensor -> its tangent tensor (None: known to have
+    none), and the dual tensors made in it (made)."""
+
+    __slots__ = ("made",)
+
+    def __init__(self):
+        super().__init__()
+        self.made = set()
+
+
 def f_dual_level(rt):
     return DualLevel()
 
@@ -51,7 +67,7 @@ def enter_level(rt) -> None:
     if rt.dual_tangents is not None:
         raise GradvizError("Nested forward mode AD is not supported at the moment", kind=RUNTIME,
                            hint="one `with fwAD.dual_level():` at a time")
-    rt.dual_tangents = {}          # tensor -> its tangent tensor, for this level
+    rt.dual_tangents = _Level()
 
 
 def exit_level(rt) -> None:
@@ -73,6 +89,7 @@ def f_make_dual(rt, tensor, tangent, *, level=None):
                            "gradient at the same level 0 is not supported.", kind=RUNTIME)
     dual = _view(rt, tensor, "make_dual")
     tangents[dual] = tangent
+    tangents.made.add(dual)
     return dual
 
 
@@ -137,12 +154,120 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     known = tangents.get(t)
     if known is not None or t in tangents:
         return known
-    # the ops between t and what is known (duals, tangents computed before),
-    # found by a walk back over the inputs (no recursion), in creation order
-    seen, stack, order = {t}, [t], []
+    order = ops_back_to([t], tangents)
+    tangent = _with_graph(rt, t, order, tangents)
+    if tangent is not None:
+        tangents[t] = tangent
+        # (a tangent has none itself: the walk back from it, or from what the
+        # program computes of it, stops there, not at the duals of its graph)
+        tangents.setdefault(tangent, None)
+        return tangent
+    # the ops between t and what is known (duals, tangents computed before)
+    for n in order:
+        tangents[n] = _push(rt, n, tangents)
+    return tangents.get(t)
+
+
+def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
+    """t's tangent with a graph, where PyTorch's has one: t requires grad (a
+    primal it comes from does, or another input of its ops), or a tangent it
+    comes from does. None: no graph, or one the trick cannot give (a
+    tangent of another dtype than its primal's, an in-place write)."""
+    inputs = [a for n in order for a in n.args if a.__class__ is Tensor] + [t]
+    seeds = {a: tangents[a] for a in inputs if a in tangents.made and tangents[a] is not None}
+    if not seeds or any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
+        return None
+    if not (t.requires_grad or any(v.requires_grad for v in seeds.values())):
+        return None
+    if not all(d.requires_grad for d in seeds):
+        # the trick differentiates with respect to the duals: the ops are run
+        # again on copies that require grad of those that do not
+        t, seeds = _replayed(rt, t, order, seeds)
+        if t is None:
+            return None
+    return _tangent_with_graph(rt, t, list(seeds), seeds)
+
+
+def _replayed(rt, t: Tensor, order, seeds: dict):
+    """(t computed again from copies that require grad of the duals that do
+    not, the seeds on the copies); (None, seeds) after an in-place write on
+    the way (an op run again would read today's values)."""
+    if order and rt.tape.versions.last > order[0].seq:
+        return None, seeds
+    made, moved = {}, {}
+    for d, v in seeds.items():
+        if not d.requires_grad:
+            made[d] = rt.tape.add(Tensor(d.data, requires_grad=True), rt.span,
+                                  label="make_dual", of=d.seq)
+        moved[made.get(d, d)] = v
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    try:
+        for n in order:
+            args = tuple(made.get(a, a) if a.__class__ is Tensor else a for a in n.args)
+            made[n] = rt.tape.apply(n.op, args, n.params, n.span)
+    finally:
+        rt.tape.grad_enabled = enabled
+    return made.get(t, t), moved
+
+
+def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
+    """t's tangent J v as a tensor with a graph, as PyTorch's (its JVP
+    formulas run on tensors that require grad, so t's tangent reaches the
+    primals and the tangents that do): by the double-backward trick, the
+    gradient with respect to u of <J^T u, v>, both passes keeping their
+    graph (the values are the same; the ops recorded are the passes').
+    None when an op on the way has no graph backward here (qr): the
+    tangent is then pushed forward without a graph."""
+    from .functions import FUNCTIONS, f_grad
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    # the passes are not the program's: none of its hooks runs in them (no
+    # tensor, node, module or saved-tensors hook: PyTorch's forward mode
+    # runs none)
+    held = rt.hooks, rt.node_hooks, rt.module_bw, rt.packed
+    rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = {}, {}, {}, {}
+    try:
+        u = FUNCTIONS["zeros_like"](rt, t, requires_grad=True)
+        try:
+            gs = f_grad(rt, t, duals, u, retain_graph=True, create_graph=True,
+                        allow_unused=True)
+        except GradvizError as exc:
+            if not exc.message.startswith("create_graph=True is not supported"):
+                raise
+            return None
+        pairs = [(g, tangents[d]) for g, d in zip(gs, duals) if g is not None]
+        if not pairs:
+            return FUNCTIONS["zeros_like"](rt, t)
+        (jv,) = f_grad(rt, [g for g, _ in pairs], u, [v for _, v in pairs],
+                       retain_graph=True, create_graph=True, allow_unused=True)
+    finally:
+        rt.tape.grad_enabled = enabled
+        rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = held
+    return FUNCTIONS["zeros_like"](rt, t) if jv is None else jv
+
+
+def pushed_tangents(rt, outs, seeds: dict) -> list:
+    """The tangents of outs (None: not computed from the seeds) pushed from
+    seeds (tensor -> its tangent tensor) as a dual level pushes them:
+    torch.func.jvp's, when its result keeps no graph."""
+    tangents = dict(seeds)
+    _fill(rt, outs, tangents)
+    return [tangents.get(o) for o in outs]
+
+
+def _fill(rt, tops, tangents: dict) -> None:
+    """tangents of the ops between tops and the tensors tangents knows."""
+    for n in ops_back_to(tops, tangents):
+        tangents[n] = _push(rt, n, tangents)
+
+
+def ops_back_to(tops, known) -> list[Tensor]:
+    """The ops that made tops from what is in known (and from leaves), in
+    creation order (a topological order): a walk back over their inputs
+    with a stack (no recursion)."""
+    seen, stack, order = set(tops), list(tops), []
     while stack:
         n = stack.pop()
-        if n in tangents or n.op is None:
+        if n in known or n.op is None:
             continue
         order.append(n)
         for a in n.args:
@@ -150,15 +275,26 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
                 seen.add(a)
                 stack.append(a)
     order.sort(key=lambda n: n.seq)
-    for n in order:
-        tangents[n] = _push(rt, n, tangents)
-    return tangents.get(t)
+    return order
 
 
 def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor."""
     from .forward import node_tangent     # (here: a run without duals does not load it)
-    total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data)
+    total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
+                         dtype=_tangent_dtype(n, tangents))
     if total is None:
         return None
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
+
+
+def _tangent_dtype(n: Tensor, tangents: dict):
+    """The dtype of n's tangent in PyTorch: its JVP formula mixes the
+    inputs' tangents with values of n's dtype, so the two promote (a float64
+    tangent of a float32 primal stays float64 through sin, sum, views); a
+    dtype conversion converts the tangent too."""
+    if n.op.name == "to_dtype":
+        return n.data.dtype
+    return np.result_type(n.data.dtype, *(t.data.dtype for a in n.args
+                                          if a.__class__ is Tensor
+                                          and (t := tangents.get(a)) is not None))

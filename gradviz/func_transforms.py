@@ -14,7 +14,8 @@ Differences from PyTorch, by design:
   The values are the same for per-sample functions (the common case); a
   result that requires grad shows StackBackward0 (PyTorch: f's last op), and
   randomness='different'/'same' are refused (the draws would differ).
-- jacfwd computes its Jacobian in reverse mode (the same values).
+- jacfwd computes its Jacobian in reverse mode when the result keeps a graph
+  (the same values; without a graph, in forward mode as PyTorch's).
 """
 from __future__ import annotations
 
@@ -324,8 +325,9 @@ def vjp(rt, func, *primals, has_aux=False):
 
 
 def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
-    """torch.func.jvp: (func(*primals), the Jacobian-vector product), by the
-    double-backward trick, as autograd.functional.jvp."""
+    """torch.func.jvp: (func(*primals), the Jacobian-vector product), pushed
+    forward as PyTorch's dual tensors push it; by the double-backward trick
+    (as autograd.functional.jvp) when the product keeps a graph."""
     from .interpreter import Function
     for what, v in (("primals", primals), ("tangents", tangents)):
         if not isinstance(v, tuple):
@@ -344,7 +346,8 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
     keep = _keep_graph(primals)
     f = Function("f", lambda rt, *xs: rt.call_value(func, list(xs)))
     outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep,
-                                               keep_if=lambda xs, o: _reaches_outside(o, xs)))
+                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
+                                               forward_mode=True))
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
@@ -371,7 +374,7 @@ def _alias(rt, t):
     return t
 
 
-def _jacobian(rt, func, argnums, has_aux, args, fname):
+def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
     if has_aux:
         raise GradvizError(f"{fname} runs here without has_aux=", kind=RUNTIME,
                            hint="return only the output from f")
@@ -387,7 +390,8 @@ def _jacobian(rt, func, argnums, has_aux, args, fname):
         return rt.call_value(func, call_args)
     inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
     return _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
-                                               keep_if=lambda xs, o: _reaches_outside(o, xs)))
+                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
+                                               forward_mode=forward_mode))
 
 
 def jacrev(rt, func, argnums=0, *, has_aux=False, chunk_size=None):
@@ -396,9 +400,11 @@ def jacrev(rt, func, argnums=0, *, has_aux=False, chunk_size=None):
 
 
 def jacfwd(rt, func, argnums=0, has_aux=False, *, randomness="error"):
-    """torch.func.jacfwd: the same Jacobian (gradviz computes it in reverse
-    mode: the values are the same)."""
-    return lambda rt, *args: _jacobian(rt, func, argnums, has_aux, list(args), "jacfwd")
+    """torch.func.jacfwd: the Jacobian by columns, in forward mode (where the
+    result keeps a graph, inside another transform or to a closure's tensor,
+    by rows in reverse mode: the same values)."""
+    return lambda rt, *args: _jacobian(rt, func, argnums, has_aux, list(args), "jacfwd",
+                                       forward_mode=True)
 
 
 def hessian(rt, func, argnums=0):

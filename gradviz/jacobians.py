@@ -6,6 +6,8 @@ shows what PyTorch does: the function's graph, one grad() pass per output
 element, and the stacking of the rows."""
 from __future__ import annotations
 
+import numpy as np
+
 from .errors import RUNTIME, TYPE, GradvizError
 from .tensor import Tensor
 
@@ -30,10 +32,11 @@ def _type_name(v) -> str:
 
 
 def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode", keep_if=None):
+             strategy="reverse-mode", keep_if=None, forward_mode=False):
     """(keep_if(inputs, outputs), when given, is asked once func has run
     whether to keep the graph all the same: torch.func's jacrev and jacfwd
-    keep it to a closure's tensor that requires grad.)"""
+    keep it to a closure's tensor that requires grad. forward_mode: torch.func.jacfwd,
+    whose Jacobian without a graph is built by columns, see forward_blocks.)"""
     from .functions import FUNCTIONS, f_detach, f_grad, f_reshape, m_requires_grad_
     if strict or vectorize or strategy != "reverse-mode":
         raise GradvizError("jacobian() runs here as PyTorch's default does: strict=False, "
@@ -55,6 +58,10 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
         for out in outs:         # (too big a Jacobian: the limit's error before its passes)
             for x in xs:
                 tape.check_shape(tuple(out.data.shape) + tuple(x.data.shape), "Jacobian")
+        blocks = forward_blocks(rt, outs, xs) if forward_mode and not create_graph else None
+        if blocks is not None:
+            result = [tuple(b) if in_tuple else b[0] for b in blocks]
+            return tuple(result) if out_tuple else result[0]
         result = []
         for out in outs:
             rows = [[] for _ in xs]
@@ -81,6 +88,58 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
         result = [tuple(f_detach(rt, t) for t in r) if in_tuple else f_detach(rt, r)
                   for r in result]
     return tuple(result) if out_tuple else result[0]
+
+
+# the elements jacfwd's columns may compute (each pass computes every op
+# again) before a Jacobian with fewer rows is built by rows
+COLUMN_ELEMENTS = 50_000_000
+
+
+def forward_blocks(rt, outs, xs) -> list[list[Tensor]] | None:
+    """Per output, per input: the Jacobian block d out / d x as forward mode
+    builds it (torch.func.jacfwd), one JVP pass per element of x giving one
+    column; its zeros, NaNs and infs are forward mode's, which can differ from
+    the rows of reverse mode (sqrt at 0: inf on the diagonal, NaN beside it
+    in the column, where a row has 0). None when an op on the way has no JVP
+    rules (a custom autograd.Function), or when the columns would cost more
+    than forward mode's budget and more than the rows: the rows are
+    computed instead."""
+    from .forward import MAX_NODE_VISITS, node_tangent, without_jvp
+    from .forward_ad import ops_back_to
+    from .ops.registry import jvp_memo
+    order = ops_back_to(outs, set(xs))
+    if without_jvp(order) is not None:
+        return None
+    columns = sum(int(x.data.size) for x in xs)
+    work = columns * sum(int(n.data.size) for n in order)      # (elements computed)
+    if (columns * len(order) > MAX_NODE_VISITS or work > COLUMN_ELEMENTS) and \
+            columns > sum(int(o.data.size) for o in outs):
+        return None
+    versions, operands = rt.tape.versions, {}
+    # PyTorch pushes the basis of all inputs at once: the other inputs'
+    # tangents are zeros, not none (0 * inf is NaN, and -0 + 0 is 0)
+    zeros = {x: np.zeros(x.data.shape, x.data.dtype) for x in xs}
+    blocks = [[np.zeros(tuple(o.data.shape) + (x.data.size,), o.data.dtype) for x in xs]
+              for o in outs]
+    with jvp_memo():
+        for k, x in enumerate(xs):
+            unit = np.zeros(x.data.size, x.data.dtype)
+            for j in range(x.data.size):
+                unit[j] = 1
+                tangents = {**zeros, x: unit.reshape(x.data.shape)}
+                for n in order:
+                    if n not in tangents:
+                        t = node_tangent(n, tangents.get, versions, operands)
+                        if t is not None:
+                            tangents[n] = t
+                for per_out, o in zip(blocks, outs):
+                    t = tangents.get(o)
+                    if t is not None:
+                        per_out[k][..., j] = t
+                unit[j] = 0
+    return [[rt.tape.add(Tensor(b.reshape(tuple(o.data.shape) + tuple(x.data.shape))),
+                         rt.span, label="jacfwd")
+             for b, x in zip(per_out, xs)] for per_out, o in zip(blocks, outs)]
 
 
 def hessian(rt, func, inputs, create_graph=False, strict=False, vectorize=False,

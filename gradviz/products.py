@@ -112,11 +112,14 @@ def vjp(rt, func, inputs, v=None, create_graph=False, strict=False):
     return _with_grad(rt, body)
 
 
-def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None):
+def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None,
+        forward_mode=False):
     """J v: (func(inputs), the Jacobian-vector product per output), by the
     double-backward trick. keep_if(inputs, outputs), when given, is asked
     once func has run whether to keep the graph all the same (torch.func.jvp
-    keeps it to a closure's tensor that requires grad)."""
+    keeps it to a closure's tensor that requires grad). forward_mode
+    (torch.func.jvp's): a product without a graph is pushed forward through
+    the ops as PyTorch's dual tensors push it (its dtypes, its NaNs)."""
     from .functions import FUNCTIONS
 
     def body():
@@ -125,6 +128,10 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None
         vs = _v_or_single(rt, v, xs, in_tuple, "jvp", create_graph, ONE_INPUT)
         out_tuple, outs = _call(rt, func, xs, "jvp", strict)
         graph = create_graph or (keep_if is not None and keep_if(xs, outs))
+        if forward_mode and not graph:
+            from .forward_ad import pushed_tangents
+            res = _zeros_for_none(rt, pushed_tangents(rt, outs, dict(zip(xs, vs))), outs)
+            return _post(rt, outs, graph, out_tuple), _post(rt, res, graph, out_tuple)
         # the backward is linear in these: their values never matter
         zs = [FUNCTIONS["zeros_like"](rt, o, requires_grad=True) for o in outs]
         grad_ins = _grads(rt, outs, xs, zs, True)

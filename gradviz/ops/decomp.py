@@ -178,12 +178,30 @@ def _det_vjp(g, ans, xs, p):
 
 
 def _det_jvp(t, ans, xs, p):
-    """det(A) tr(A^-1 dA), PyTorch's: 0 for an exactly singular matrix (its
-    LU's zero pivot made eps, times the determinant 0)."""
-    a = xs[0]
-    singular = (ans == 0)[..., None, None]
-    safe = np.where(singular, _eye_like(a), a)
-    return ans * np.trace(np.linalg.solve(safe, t), axis1=-2, axis2=-1)
+    """det(A) tr(A^-1 dA), PyTorch's: for an exactly singular matrix its
+    LU's zero pivot made eps, times the determinant 0 (a signed zero)."""
+    return ans * _trace_solve(xs[0], t, zero_pivot_eps=True)
+
+
+def _trace_solve(a, t, zero_pivot_eps=False):
+    """tr(A^-1 dA) of det's and slogdet's JVPs: numpy's solve for a matrix
+    with no zero pivot; for one with, as PyTorch computes it from the LU
+    its forward made (of A^T, solved with adjoint=True), whose zero pivot
+    divides into infinities and NaNs, or with zero_pivot_eps (det's) is
+    made eps first."""
+    from .lu import lu_solve         # (ops/lu.py imports this module)
+    factors, _, zero_at, _, pivots = lu(_t(a))
+    singular = (zero_at > 0)[..., None, None]
+    if not np.any(singular):
+        return np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    if zero_pivot_eps:
+        diag = np.diagonal(factors, axis1=-2, axis2=-1)
+        eps = np.finfo(a.dtype).eps
+        factors = factors + np.where(diag == 0, eps, 0)[..., None] * _eye_like(a)
+    with np.errstate(all="ignore"):
+        x = np.where(singular, lu_solve(factors, pivots, t, adjoint=True),
+                     np.linalg.solve(np.where(singular, _eye_like(a), a), t))
+    return np.trace(x, axis1=-2, axis2=-1)
 
 
 defop("linalg_det", "LinalgDetBackward0", lambda xs, p: _det(xs[0]),
@@ -215,7 +233,7 @@ defop("slogdet_sign", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[0]
       dtype_rule=SAME)
 defop("slogdet_logabsdet", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[1],
       vjp=(lambda g, ans, xs, p: np.asarray(g)[..., None, None] * _inv_t(xs[0]),),
-      jvp=(lambda t, ans, xs, p: np.trace(np.linalg.solve(xs[0], t), axis1=-2, axis2=-1),),
+      jvp=(lambda t, ans, xs, p: _trace_solve(xs[0], t),),
       saved=("0",), formula=("d log|det A|/dA = inv(A)^T",), symbol="linalg.slogdet",
       dtype_rule=SAME)
 

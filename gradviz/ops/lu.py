@@ -107,6 +107,20 @@ def _packed(dl, du):
     return out
 
 
+def _packed_tangent(dl, du):
+    """The packed LU's tangent as PyTorch's lu_factor_ex_jvp makes it: dL and
+    dU added over their common block (not each cut to its triangle: where U
+    is singular, dU's NaNs below the diagonal reach the L part)."""
+    m, n = dl.shape[-2], du.shape[-1]
+    if m >= n:
+        out = dl.copy()
+        out[..., :n, :] += du
+    else:
+        out = du.copy()
+        out[..., :, :m] += dl
+    return out
+
+
 # ---- linalg.lu_factor: the packed LU ------------------------------------------
 
 def _lu_factor_vjp(g, ans, xs, p):
@@ -118,7 +132,7 @@ def _lu_factor_vjp(g, ans, xs, p):
 
 defop("lu_factor", "LinalgLuFactorExBackward0", lambda xs, p: lu(xs[0])[0],
       vjp=(_lu_factor_vjp,),
-      jvp=(lambda t, ans, xs, p: _packed(*_lu_tangents(t, *_factors(xs[0]))),),
+      jvp=(lambda t, ans, xs, p: _packed_tangent(*_lu_tangents(t, *_factors(xs[0]))),),
       saved=("r",), reads_unsaved=True,
       formula=("d LU/dA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T",),
       symbol="linalg.lu_factor", dtype_rule=SAME)
