@@ -2132,13 +2132,12 @@ def m_expand(rt, x, *sizes):
 def _view_expanded(out: Tensor, x: Tensor) -> None:
     """out, x.expand(...) just made (a copy), as PyTorch's: a view of x's
     memory (x's later writes show through it, and a write into a part of it
-    that holds each element once, e[0] = v, reaches x). Not where it is
-    recorded: a write into x would then have to reroute out's gradient
-    through it, which this model cannot for memory held twice (see
-    Interpreter._remake_view), so it stays a copy; internal expands
-    (gradients, broadcasting) too: nothing writes into them."""
+    that holds each element once, e[0] = v, reaches x). Recorded too: a
+    write into x then makes out's grad_fn again from x's new node
+    (Interpreter._remake_view). Internal expands (gradients, broadcasting)
+    stay copies: nothing writes into them."""
     a = x.data
-    if out.recorded or not a.flags.writeable or not out.data.size:
+    if not a.flags.writeable or not out.data.size:
         return
     lead = out.data.ndim - a.ndim
     steps = [0] * lead + [s if n == m else 0

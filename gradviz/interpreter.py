@@ -1036,7 +1036,8 @@ def _repeats(a: np.ndarray) -> bool:
 
 def _seen_as_view(t: Tensor) -> bool:
     """t is a view of its input for PyTorch's in-place checks: a view, or an
-    expand (PyTorch's is a view; gradviz's a copy, see functions.m_expand)."""
+    expand (PyTorch's is a view; gradviz's internal ones are copies, see
+    functions.m_expand)."""
     return is_view(t) or (t.recorded and t.op.name == "expand")
 
 
@@ -2131,15 +2132,17 @@ class Interpreter:
         AsStridedBackward0 of root: t's gradient goes through the write. So
         t is recorded again, as the elements of root at t's positions, on
         t's memory; its holders take the new node, and the node before stays
-        with the value it had. (Not for memory a view cannot be told apart
-        in, as an expanded one: backward refuses those, see rewired.)"""
+        with the value it had. An expanded view holds an element at several
+        positions: their gradients add up there ("repeats")."""
         d, r = t.data, root.data
         if not (is_view(t) and r.base is None and r.flags.c_contiguous and owner(d) is r
-                and r.ndim and all(s or n == 1 for s, n in zip(d.strides, d.shape))):
+                and r.ndim):
             return
         key = np.unravel_index(_positions(r, d), r.shape)
-        new = self.apply(OPS["index"], (root,),
-                         {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN})
+        params = {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN}
+        if _repeats(d):
+            params["repeats"] = True
+        new = self.apply(OPS["index"], (root,), params)
         new.data = d
         if t.meta is not None and "version_key" in t.meta:
             new.meta = new.meta or {}
@@ -4006,7 +4009,7 @@ class Interpreter:
             t.requires_grad or (value.__class__ is Tensor and value.requires_grad))
         if record:
             self.view_write_check(t, cut)
-        self._check_writable(t, None if record or advanced else key)
+        self._check_writable(t, None if advanced else key)
         part = t.data[key]
         shape = np.shape(part)
         if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
@@ -4021,10 +4024,26 @@ class Interpreter:
             np.broadcast_to(fitted, shape)
         except ValueError:
             raise _setitem_shape_error(np.shape(fitted), shape, advanced) from None
-        if record:
+        if record and _repeats(t.data):
+            self._setitem_expanded(t, key, value)
+        elif record:
             self._setitem_recorded(t, key, value, cut, advanced)
         else:
             self._store_unrecorded(t, key, v)
+
+    def _setitem_expanded(self, t: Tensor, key: tuple, value) -> None:
+        """t[key] = value with gradients on, t a view that holds an element
+        at several positions (an expand) and t[key] a part of it that holds
+        each once (_check_writable): PyTorch writes that part's memory, its
+        base's, which becomes CopySlices, and t is made again from it
+        (AsStridedBackward0). Recorded as that write into the base, at the
+        part's positions there; the base's family remakes t."""
+        base = self._view_base(t)
+        if base is None:            # (no plain memory to write at: PyTorch's error stands)
+            self._check_writable(t)
+        part = t.data[key + (Ellipsis,)]        # (a view, even of one element)
+        where = np.unravel_index(_positions(base.data, part), base.data.shape)
+        self._setitem_recorded(base, where, value, "Select", False)
 
     def view_write_check(self, t: Tensor, cut: str | None) -> None:
         """PyTorch's errors for a recorded write into t, through a view of it

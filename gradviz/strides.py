@@ -6,9 +6,9 @@ elements) and where a view starts in the array that owns the memory. Where
 the two differ, PyTorch's layout is worked out from the op instead:
 - numpy gives a new axis of size 1 (x[None]) stride 0, PyTorch's unsqueeze
   the next dim's size times its stride (1 at the end);
-- x.expand() is a copy here where it is recorded (a view without
-  gradients), a view in PyTorch, and a view's numpy layout is its input's
-  numpy one, which may be such a copy's: the strides and offset of expand,
+- an expand made inside gradviz (a gradient, a broadcast) is a copy, a
+  view in PyTorch, and a view's numpy layout is its input's numpy one,
+  which may be such a copy's: the strides and offset of expand,
   diagonal and unfold
   are worked out from their input's as PyTorch works them out, and so are
   those of the views made from them (transpose, permute, unsqueeze, view,
@@ -298,8 +298,8 @@ def _reshaped(sizes_in, strides_in, shape, params) -> tuple:
     return contiguous_strides(shape) if strides is None else tuple(strides)
 
 
-# the views whose layout PyTorch works out from their input's (a recorded
-# expand is a copy here)
+# the views whose layout PyTorch works out from their input's (an expand
+# made inside gradviz is a copy)
 DERIVED = {
     "expand": _expanded, "diagonal": _diagonal, "unsqueeze": _unsqueeze,
     "transpose": _transposed,
