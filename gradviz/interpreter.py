@@ -37,6 +37,7 @@ from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from . import memory_formats  # (torch.channels_last, ...)
 from . import inplace_views  # (out= resized as resize_ resizes)
+from . import strides  # (writes into views whose elements share memory)
 from .unbound_methods import UnboundMethod  # (torch.Tensor.mul)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
@@ -1041,17 +1042,19 @@ def _seen_as_view(t: Tensor) -> bool:
     return is_view(t) or (t.recorded and t.op.name == "expand")
 
 
-def _check_inplace_result(current: Tensor, result: Tensor) -> None:
+def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True) -> None:
     """PyTorch's errors for `current op= v`: the result must keep current's
     shape, and a dtype current can hold (no float into int, no int into bool),
-    and current must not repeat memory (an expanded gradient from grad())."""
+    and current must not repeat memory (an expanded gradient from grad());
+    and gradviz's refusal of a recorded write into a view whose elements
+    share memory (recorded False: the write is not recorded)."""
     if current.meta is not None and current.meta.get("overlapping"):
         raise GradvizError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.",
                            hint="this tensor repeats values over its elements (an expand(), "
                                 "or a gradient of a sum()); write y = y.clone() first")
-    if current.meta is not None and current.meta.get("shared_elements"):
+    if recorded and strides.holds_twice(current.data):
         # (PyTorch runs the op once per element of the view, so a value seen
         # k times is changed k times over; gradviz changes it once)
         raise GradvizError("gradviz does not change in place a view whose elements share "
@@ -1903,14 +1906,32 @@ class Interpreter:
         tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
-        self._check_result(current, result)
+        self._check_result(current, result, recorded=False)
         tape.before_inplace(current.data, current)
-        np.copyto(current.data, result.data, casting="unsafe")
+        if strides.holds_twice(current.data):
+            self._write_per_appearance(current, result, compute)
+        else:
+            np.copyto(current.data, result.data, casting="unsafe")
         if bump:
             tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=label)
         self.inference_write_check(current)
         return current
+
+    def _write_per_appearance(self, current: Tensor, result: Tensor, compute) -> None:
+        """result (compute()'s first value) into current, a view whose
+        elements share memory (overlapping unfold() windows, an
+        as_strided()), as PyTorch's elementwise kernel writes it: one element
+        after the other in its iteration order, so that an element held k
+        times is changed k times, each change starting from the last one's
+        value. Here in passes, pass r writing the r-th appearance of each
+        element, compute() run again before each pass on what the last left."""
+        for r, mask in enumerate(strides.appearances(current.data)):
+            if r:
+                self.tape.discard(result)
+                result = self._with_grad_off(compute)
+            with np.errstate(invalid="ignore"):
+                current.data[mask] = result.data[mask].astype(current.data.dtype, copy=False)
 
     def _call_with_out(self, fn: Function, args: list, kwargs: dict) -> Tensor:
         """torch.mul(a, b, out=c) and the like: the result written into c
@@ -1982,10 +2003,10 @@ class Interpreter:
         so that its dtype rule and its resize apply."""
         return functions._leaf(self, np.asarray(v, WRAPPED_NUMBERS[v.__class__]), False, "out")
 
-    def _check_result(self, current: Tensor, result) -> None:
+    def _check_result(self, current: Tensor, result, recorded: bool = True) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
         try:
-            _check_inplace_result(current, result)
+            _check_inplace_result(current, result, recorded)
         except GradvizError:
             if result.__class__ is Tensor and result is not current:
                 self.tape.discard(result)

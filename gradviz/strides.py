@@ -189,6 +189,44 @@ def in_memory_order(t, make) -> np.ndarray:
     return make(tuple(shape[d] for d in order)).transpose(np.argsort(order))
 
 
+def holds_twice(a: np.ndarray) -> bool:
+    """a holds an element of its memory at two places or more (overlapping
+    unfold() windows, an as_strided(), an expand(), and views of those)."""
+    # quick: with its dims by stride, each steps past all the ones before
+    reach = a.itemsize
+    for step, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1):
+        if step < reach:
+            return len(np.unique(_addresses(a))) < a.size
+        reach += step * (n - 1)
+    return False
+
+
+def _addresses(a: np.ndarray) -> np.ndarray:
+    """Where each element of a is, in bytes from its first one."""
+    where = np.zeros(a.shape, np.int64)
+    for d, (n, s) in enumerate(zip(a.shape, a.strides)):
+        where += (np.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (a.ndim - d - 1))
+    return where
+
+
+def appearances(a: np.ndarray) -> list:
+    """Boolean masks over a, a view whose elements may share memory, one for
+    each time an element of the memory comes round again: mask r marks each
+    element's r-th appearance in PyTorch's order of iteration (memory_order:
+    unfold(0, 3, 1) row by row, its t() column by column)."""
+    order = memory_order(a.shape, a.strides)
+    listed = _addresses(a).transpose(order).ravel()   # (in that order)
+    # each element's count of the same place before it in the list
+    by_place = np.argsort(listed, kind="stable")
+    sorted_places = listed[by_place]
+    starts = np.flatnonzero(np.r_[True, sorted_places[1:] != sorted_places[:-1]])
+    rank_sorted = np.arange(listed.size) - np.repeat(starts, np.diff(np.r_[starts, listed.size]))
+    rank = np.empty(listed.size, np.int64)
+    rank[by_place] = rank_sorted
+    rank = rank.reshape([a.shape[d] for d in order]).transpose(np.argsort(order))
+    return [rank == r for r in range(int(rank.max(initial=-1)) + 1)]
+
+
 def _unsqueezed(shape, strides: list) -> tuple:
     """numpy's strides with its stride 0 of a new size-1 axis as PyTorch's
     unsqueeze gives it: the next dim's size times its stride, 1 at the end."""
