@@ -2168,6 +2168,8 @@ class Interpreter:
         if t.meta is not None and "version_key" in t.meta:
             new.meta = new.meta or {}
             new.meta["version_key"] = t.meta["version_key"]
+        if "repeats" in params:        # (PyTorch's error for writes into all of it stays)
+            new.meta = {**(new.meta or {}), "overlapping": True}
         del self.tape.versions.rewired[t.seq]
         t.meta = t.meta or {}
         t.meta.pop("rebased", None)       # the node before keeps its name
