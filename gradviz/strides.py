@@ -148,11 +148,18 @@ def _iterator_order(shape: tuple, operands: list) -> list:
             if shape[d0] > shape[d1]:
                 return 1
         return 0
-    perm = list(reversed(range(len(shape))))
-    for i in range(1, len(perm)):
+    return _insertion_sorted(len(shape), should_swap)
+
+
+def _insertion_sorted(ndim: int, compare) -> list:
+    """PyTorch's insertion sort of the dims, innermost first: a dim moves
+    inward past another while compare(other, dim) > 0, and stops at the
+    first where it is < 0 (0: undecided, it looks further)."""
+    perm = list(reversed(range(ndim)))
+    for i in range(1, ndim):
         moving = i
         for before in reversed(range(i)):
-            c = should_swap(perm[before], perm[moving])
+            c = compare(perm[before], perm[moving])
             if c > 0:
                 perm[before], perm[moving] = perm[moving], perm[before]
                 moving = before
@@ -274,24 +281,7 @@ def memory_order(shape, strides) -> list:
     tensor's memory (its TensorIterator; infer_dense_strides sorts the same
     way): a stable insertion sort by stride, where a stride of 0 keeps a dim
     in place and of two equal strides the larger size goes outer."""
-    def after(d0: int, d1: int) -> int:
-        s0, s1 = strides[d0], strides[d1]
-        if s0 == 0 or s1 == 0:
-            return 0
-        if s0 != s1:
-            return 1 if s0 > s1 else -1
-        return 1 if shape[d0] > shape[d1] else 0
-    perm = list(range(len(shape)))[::-1]          # innermost first
-    for i in range(1, len(perm)):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = after(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
-    return perm[::-1]
+    return _iterator_order(shape, [strides])[::-1]
 
 
 def in_memory_order(t, make) -> np.ndarray:
@@ -584,16 +574,5 @@ def _compared(shape: tuple, steps: tuple, a: int, b: int) -> int:
 
 
 def _by_stride(shape: tuple, steps: tuple) -> list:
-    """PyTorch's insertion sort of the dims, innermost first, by _compared
-    (a dim stops at the first it is not to move past)."""
-    perm = list(reversed(range(len(shape))))
-    for i in range(1, len(perm)):
-        moving = i
-        for before in reversed(range(i)):
-            comparison = _compared(shape, steps, perm[before], perm[moving])
-            if comparison > 0:
-                perm[before], perm[moving] = perm[moving], perm[before]
-                moving = before
-            elif comparison < 0:
-                break
-    return perm
+    """PyTorch's insertion sort of the dims, innermost first, by _compared."""
+    return _insertion_sorted(len(shape), lambda a, b: _compared(shape, steps, a, b))
