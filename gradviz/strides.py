@@ -53,7 +53,7 @@ def layout(t, depth: int = 0) -> tuple:
             got = _indexed(t.args[0], t.params["index"], depth)
             if got is not None:
                 return got
-        if op.name in ITERATED and t.data.base is None and t.data.size:
+        if op.name in ITERATED and t.data.base is None:
             return _iterated(op.name, t.data.shape, t.args, depth), 0
     a = t.data
     if t.meta is not None and t.meta.get("label") == "from_numpy":
@@ -122,7 +122,10 @@ def iterated_strides(shape: tuple, operands: list) -> tuple:
         if all(_dense(shape, st) for st in steps) and all(st == steps[0] for st in steps):
             return tuple(steps[0])
     broadcast = [_broadcast_bytes(shape, *o) for o in operands if o is not None]
-    return _dense_in(shape, _iterator_order(shape, broadcast))
+    order = _iterator_order(shape, broadcast)
+    if order == sorted(order, reverse=True):
+        return contiguous_strides(shape)     # (a fresh tensor's: an empty one's differ)
+    return _dense_in(shape, order)
 
 
 def _broadcast_bytes(shape: tuple, sizes: tuple, steps: tuple, itemsize: int) -> list:
@@ -245,7 +248,10 @@ def lay_out_like(t, x) -> None:
 def lay_out(t, want: tuple) -> None:
     """t, a tensor just made (its value computed, its memory its own): its
     memory laid out in the strides want, where numpy's are others."""
-    if layout(t)[0] == want or t.data.size == 0:
+    if layout(t)[0] == want:
+        return
+    if t.data.size == 0:            # (no memory to lay out: the strides are kept)
+        t.meta = {**(t.meta or {}), "layout": (want, 0)}
         return
     t.data = new = in_strides(t.data, want)
     if tuple(s // new.itemsize for s in new.strides) != want:
