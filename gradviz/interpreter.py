@@ -3462,6 +3462,8 @@ class Interpreter:
                 kwargs = _numpy_names(fn, kwargs)
             if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
+            if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
+                tensor_queries.check_layout(fn.name, kwargs.pop("layout"))  # strided: nothing to do
             if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
                 span = node.span
                 self.span = _new(Span, (span[0] + self.shift, span[1],
@@ -4843,6 +4845,8 @@ _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "empty", "full", "eye"
                      "randint", "randperm",
                      "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like",
                      "normal"))
+# the makers that take layout= (torch.tensor does not)
+_LAYOUT_MAKERS = _MAKERS - {"tensor"}
 
 # numpy's names that PyTorch's functions also take (x.sum(axis=0,
 # keepdims=True), as d2l writes them); not norm, which is Python in PyTorch
