@@ -42,7 +42,7 @@ from .unbound_methods import UnboundMethod  # (torch.Tensor.mul)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .rng import DEFAULT_GENERATOR
-from .tape import Limits, RunOptions, Tape, timeout_error
+from .tape import Limits, RunOptions, Tape, result_dtype, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view, unsafe_piece
 from .versions import owner
@@ -1062,18 +1062,39 @@ def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True
                            "PyTorch changes such an element once for each time the view "
                            "holds it", kind=RUNTIME,
                            hint="write into a clone(): w = w.clone(), or change x itself")
-    if result.data.shape != current.data.shape:
+    _check_inplace_fit(current, result.data.shape, result.data.dtype)
+
+
+def _check_inplace_fit(current: Tensor, shape: tuple, dt: np.dtype) -> None:
+    """PyTorch's errors for an in-place result of shape and dtype dt that
+    current cannot hold."""
+    if shape != current.data.shape:
         raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
-                           f"the broadcast shape {list(result.data.shape)}",
+                           f"the broadcast shape {list(shape)}",
                            hint="an in-place operation keeps the tensor's shape; write "
                                 "`a = a + v` for a new tensor of the broadcast shape")
-    rk, ck = result.data.dtype.kind, current.data.dtype.kind
+    rk, ck = dt.kind, current.data.dtype.kind
     if (rk == "f" and ck != "f") or (rk in "iu" and ck == "b"):
-        rname = functions.type_word(result.data.dtype)
-        raise GradvizError(f"result type {rname} can't be cast to the desired output type "
-                           f"{functions.type_word(current.data.dtype)}",
+        raise GradvizError(f"result type {functions.type_word(dt)} can't be cast to the "
+                           f"desired output type {functions.type_word(current.data.dtype)}",
                            hint="an in-place operation keeps the tensor's dtype; write "
                                 "`a = a + v` for a new tensor of the wider type")
+
+
+# the operators whose in-place forms PyTorch checks as _check_inplace_operands does
+_ITERATED_OPERATORS = frozenset(("+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "<<", ">>"))
+
+
+def _check_inplace_operands(current: Tensor, value: Tensor, default_float) -> None:
+    """PyTorch's checks of `current op= value` (an elementwise operator)
+    before its kernel runs, whose own errors (a dtype it lacks: a float &)
+    come after: the sizes broadcast (the op's own error, left to it), to
+    current's shape, and the result type casts to current's."""
+    try:
+        shape = np.broadcast_shapes(current.data.shape, value.data.shape)
+    except ValueError:
+        return
+    _check_inplace_fit(current, shape, result_dtype([current, value], default_float))
 
 
 _IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing, "
@@ -1883,6 +1904,8 @@ class Interpreter:
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
             return self.record_inplace(current, lambda: self.binary(sym, current, value, span))
+        if compute is None and value.__class__ is Tensor and sym in _ITERATED_OPERATORS:
+            _check_inplace_operands(current, value, tape.default_dtype)
         return self._write_unrecorded(
             current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
