@@ -4225,7 +4225,8 @@ def m_fill_(rt, x, value):
         # 0-d tensor, which gets the sum of the gradient
         args = (x, value) if tensor_value else (x,)
         params = {"inplace": True} if tensor_value else {"value": value, "inplace": True}
-        return rt.record_inplace(x, lambda: rt.apply(OPS["fill"], args, params))
+        return rt.record_inplace(x, lambda: rt.apply(OPS["fill"], args, params),
+                                 fills=not tensor_value)
     if tensor_value:
         value = value.data[()]
     return _write_in_place(rt, x, "fill_", lambda: value)
@@ -4350,7 +4351,7 @@ def m_zero_(rt, x):
     if rt.tape.grad_enabled and x.requires_grad:
         # a tensor of the graph (a leaf is refused): PyTorch's ZeroBackward0
         # sends zeros back
-        return rt.record_inplace(x, lambda: rt.apply(OPS["zero"], (x,)))
+        return rt.record_inplace(x, lambda: rt.apply(OPS["zero"], (x,)), fills=True)
     rt.inplace_check(x)
     rt.tape.before_inplace(x.data, x)
     x.data[...] = 0

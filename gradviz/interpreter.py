@@ -1042,19 +1042,21 @@ def _seen_as_view(t: Tensor) -> bool:
     return is_view(t) or (t.recorded and t.op.name == "expand")
 
 
-def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True) -> None:
+def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True,
+                          fills: bool = False) -> None:
     """PyTorch's errors for `current op= v`: the result must keep current's
     shape, and a dtype current can hold (no float into int, no int into bool),
-    and current must not repeat memory (an expanded gradient from grad());
-    and gradviz's refusal of a recorded write into a view whose elements
-    share memory (recorded False: the write is not recorded)."""
-    if current.meta is not None and current.meta.get("overlapping"):
+    and current must not repeat memory (an expanded gradient from grad()),
+    but for a fill with one number (fills: zero_(), fill_(v)); and
+    gradviz's refusal of a recorded write into a view whose elements share
+    memory (recorded False: the write is not recorded)."""
+    if not fills and current.meta is not None and current.meta.get("overlapping"):
         raise GradvizError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.",
                            hint="this tensor repeats values over its elements (an expand(), "
                                 "or a gradient of a sum()); write y = y.clone() first")
-    if recorded and strides.holds_twice(current.data):
+    if recorded and not fills and strides.holds_twice(current.data):
         # (PyTorch runs the op once per element of the view, so a value seen
         # k times is changed k times over; gradviz changes it once)
         raise GradvizError("gradviz does not change in place a view whose elements share "
@@ -2026,38 +2028,46 @@ class Interpreter:
         so that its dtype rule and its resize apply."""
         return functions._leaf(self, np.asarray(v, WRAPPED_NUMBERS[v.__class__]), False, "out")
 
-    def _check_result(self, current: Tensor, result, recorded: bool = True) -> None:
+    def _check_result(self, current: Tensor, result, recorded: bool = True,
+                      fills: bool = False) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
         try:
-            _check_inplace_result(current, result, recorded)
+            _check_inplace_result(current, result, recorded, fills)
         except GradvizError:
             if result.__class__ is Tensor and result is not current:
                 self.tape.discard(result)
             raise
 
-    def record_inplace(self, current: Tensor, compute) -> Tensor:
+    def record_inplace(self, current: Tensor, compute, fills: bool = False) -> Tensor:
         """An in-place write with gradients to current (`y += v`,
         y.zero_()): compute() makes its result. Recorded out of place, as if
         `y = y + v` (the graph stays readable: y before and after are two
         nodes), but on y's memory like PyTorch's in-place op: aliases
         (detach(), views) see the new value, and the version check sees the
         write. The node before keeps a copy of its value. A write into a
-        view of a base also makes the base's new node (CopySlices)."""
+        view of a base also makes the base's new node (CopySlices). fills: a
+        fill with one number (zero_(), fill_(v)), which PyTorch lets into
+        memory held twice (an expand), and refuses at backward."""
         self.inplace_check(current)
         self.inference_write_check(current)     # (a write autograd records: refused before it)
         self._check_no_grad_view(current)
-        return self._write_recorded(current, compute)
+        return self._write_recorded(current, compute, fills)
 
-    def _write_recorded(self, current: Tensor, compute) -> Tensor:
+    def _write_recorded(self, current: Tensor, compute, fills: bool = False) -> Tensor:
         """record_inplace's write, and item assignment's (_setitem_recorded),
         once PyTorch's checks passed."""
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
         family = self._before_recorded_write(current, base)
         result = compute()
-        self._check_result(current, result)
+        self._check_result(current, result, fills=fills)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
+        if fills and _repeats(current.data):
+            # PyTorch's backward of such a write copies the gradient into
+            # memory held twice: its error, there
+            self.tape.versions.overlapped.update(
+                t.seq for t in (result, base_result) if t is not None)
         self._take_over(current, result, base, base_result)
         if not rebased and current.meta is not None:
             # the view written into keeps, as the node it was, the grad_fn it
