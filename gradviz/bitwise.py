@@ -7,7 +7,9 @@ checks, the type promotion and the errors are the operators' own.
 """
 from __future__ import annotations
 
-from .functions import _as_operand, _need_tensor, _operator_method, invalid_combination, is_tensor
+from .errors import GradvizError
+from .functions import (_as_operand, _need_tensor, _operator_method, invalid_combination,
+                        is_tensor, type_word)
 from .ops import OPS
 
 # torch's name -> the operator
@@ -32,8 +34,20 @@ def _function(name: str, sym: str):
 
 
 def f_bitwise_not(rt, input):
-    _need_tensor(input, "bitwise_not")
-    return rt.apply(OPS["bitwise_not"], (input,))
+    """torch.bitwise_not(x), x.bitwise_not(): ~x, but a float x is the
+    kernel's error (~x's own is a TypeError, m_invert)."""
+    x = _need_tensor(input, "bitwise_not")
+    if x.data.dtype.kind == "f":
+        raise GradvizError(f'"bitwise_not_cpu" not implemented for \'{type_word(x.data.dtype)}\'',
+                           kind="NotImplementedError",
+                           hint="bitwise_not works on bool (masks) and integer tensors: "
+                                "a mask's opposite is x <= 0")
+    return m_invert(rt, x)
+
+
+def m_invert(rt, x):
+    """x.__invert__(): ~x."""
+    return rt.apply(OPS["bitwise_not"], (x,))
 
 
 def m_bitwise_not_(rt, x):
@@ -53,7 +67,7 @@ FUNCTIONS = {name: _function(name, sym) for name, sym in BINARY.items()}
 FUNCTIONS["bitwise_not"] = f_bitwise_not
 
 METHODS = {"bitwise_not": f_bitwise_not, "bitwise_not_": m_bitwise_not_,
-           "__invert__": f_bitwise_not}
+           "__invert__": m_invert}
 for _name, _sym in BINARY.items():
     _dunder = DUNDERS[_sym]
     METHODS[_name] = _operator_method(_name, _sym)

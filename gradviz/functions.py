@@ -2131,13 +2131,12 @@ def m_expand(rt, x, *sizes):
 def _view_expanded(out: Tensor, x: Tensor) -> None:
     """out, x.expand(...) just made (a copy), as PyTorch's: a view of x's
     memory (x's later writes show through it, and a write into a part of it
-    that holds each element once, e[0] = v, reaches x). Not where it is
-    recorded: a write into x would then have to reroute out's gradient
-    through it, which this model cannot for memory held twice (see
-    Interpreter._remake_view), so it stays a copy; internal expands
-    (gradients, broadcasting) too: nothing writes into them."""
+    that holds each element once, e[0] = v, reaches x). Recorded too: a
+    write into x then makes out's grad_fn again from x's new node
+    (Interpreter._remake_view). Internal expands (gradients, broadcasting)
+    stay copies: nothing writes into them."""
     a = x.data
-    if out.recorded or not a.flags.writeable or not out.data.size:
+    if not a.flags.writeable or not out.data.size:
         return
     lead = out.data.ndim - a.ndim
     steps = [0] * lead + [s if n == m else 0
@@ -4226,7 +4225,8 @@ def m_fill_(rt, x, value):
         # 0-d tensor, which gets the sum of the gradient
         args = (x, value) if tensor_value else (x,)
         params = {"inplace": True} if tensor_value else {"value": value, "inplace": True}
-        return rt.record_inplace(x, lambda: rt.apply(OPS["fill"], args, params))
+        return rt.record_inplace(x, lambda: rt.apply(OPS["fill"], args, params),
+                                 fills=not tensor_value)
     if tensor_value:
         value = value.data[()]
     return _write_in_place(rt, x, "fill_", lambda: value)
@@ -4351,7 +4351,7 @@ def m_zero_(rt, x):
     if rt.tape.grad_enabled and x.requires_grad:
         # a tensor of the graph (a leaf is refused): PyTorch's ZeroBackward0
         # sends zeros back
-        return rt.record_inplace(x, lambda: rt.apply(OPS["zero"], (x,)))
+        return rt.record_inplace(x, lambda: rt.apply(OPS["zero"], (x,)), fills=True)
     rt.inplace_check(x)
     rt.tape.before_inplace(x.data, x)
     x.data[...] = 0

@@ -536,7 +536,9 @@ def _r_remainder(rt, g, node, i):
 def _r_index(rt, g, node, i):
     p = node.params
     name = INDEX_BACKWARD_NAMES.get(p["grad_fn"], "IndexPutBackward0")
-    return _op(rt, "index_backward", g, index=p["index"], advanced=p["advanced"],
+    # (an expanded view remade after a write repeats positions: they add up)
+    return _op(rt, "index_backward", g, index=p["index"],
+               advanced=p["advanced"] or p.get("repeats", False),
                grad_fn=name, shape=_x(node).data.shape)
 
 

@@ -37,11 +37,12 @@ from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from . import memory_formats  # (torch.channels_last, ...)
 from . import inplace_views  # (out= resized as resize_ resizes)
+from . import strides  # (writes into views whose elements share memory)
 from .unbound_methods import UnboundMethod  # (torch.Tensor.mul)
 from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType, NumpyArray, Size,
                               format_tensor, format_value, print_args, repr_value)
 from .rng import DEFAULT_GENERATOR
-from .tape import Limits, RunOptions, Tape, timeout_error
+from .tape import Limits, RunOptions, Tape, result_dtype, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view, unsafe_piece
 from .versions import owner
@@ -1043,21 +1044,26 @@ def _repeats(a: np.ndarray) -> bool:
 
 def _seen_as_view(t: Tensor) -> bool:
     """t is a view of its input for PyTorch's in-place checks: a view, or an
-    expand (PyTorch's is a view; gradviz's a copy, see functions.m_expand)."""
+    expand (PyTorch's is a view; gradviz's internal ones are copies, see
+    functions.m_expand)."""
     return is_view(t) or (t.recorded and t.op.name == "expand")
 
 
-def _check_inplace_result(current: Tensor, result: Tensor) -> None:
+def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True,
+                          fills: bool = False) -> None:
     """PyTorch's errors for `current op= v`: the result must keep current's
     shape, and a dtype current can hold (no float into int, no int into bool),
-    and current must not repeat memory (an expanded gradient from grad())."""
-    if current.meta is not None and current.meta.get("overlapping"):
+    and current must not repeat memory (an expanded gradient from grad()),
+    but for a fill with one number (fills: zero_(), fill_(v)); and
+    gradviz's refusal of a recorded write into a view whose elements share
+    memory (recorded False: the write is not recorded)."""
+    if not fills and current.meta is not None and current.meta.get("overlapping"):
         raise GradvizError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.",
                            hint="this tensor repeats values over its elements (an expand(), "
                                 "or a gradient of a sum()); write y = y.clone() first")
-    if current.meta is not None and current.meta.get("shared_elements"):
+    if recorded and not fills and strides.holds_twice(current.data):
         # (PyTorch runs the op once per element of the view, so a value seen
         # k times is changed k times over; gradviz changes it once)
         raise GradvizError("gradviz does not change in place a view whose elements share "
@@ -1065,18 +1071,39 @@ def _check_inplace_result(current: Tensor, result: Tensor) -> None:
                            "PyTorch changes such an element once for each time the view "
                            "holds it", kind=RUNTIME,
                            hint="write into a clone(): w = w.clone(), or change x itself")
-    if result.data.shape != current.data.shape:
+    _check_inplace_fit(current, result.data.shape, result.data.dtype)
+
+
+def _check_inplace_fit(current: Tensor, shape: tuple, dt: np.dtype) -> None:
+    """PyTorch's errors for an in-place result of shape and dtype dt that
+    current cannot hold."""
+    if shape != current.data.shape:
         raise GradvizError(f"output with shape {list(current.data.shape)} doesn't match "
-                           f"the broadcast shape {list(result.data.shape)}",
+                           f"the broadcast shape {list(shape)}",
                            hint="an in-place operation keeps the tensor's shape; write "
                                 "`a = a + v` for a new tensor of the broadcast shape")
-    rk, ck = result.data.dtype.kind, current.data.dtype.kind
+    rk, ck = dt.kind, current.data.dtype.kind
     if (rk == "f" and ck != "f") or (rk in "iu" and ck == "b"):
-        rname = functions.type_word(result.data.dtype)
-        raise GradvizError(f"result type {rname} can't be cast to the desired output type "
-                           f"{functions.type_word(current.data.dtype)}",
+        raise GradvizError(f"result type {functions.type_word(dt)} can't be cast to the "
+                           f"desired output type {functions.type_word(current.data.dtype)}",
                            hint="an in-place operation keeps the tensor's dtype; write "
                                 "`a = a + v` for a new tensor of the wider type")
+
+
+# the operators whose in-place forms PyTorch checks as _check_inplace_operands does
+_ITERATED_OPERATORS = frozenset(("+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "<<", ">>"))
+
+
+def _check_inplace_operands(current: Tensor, value: Tensor, default_float) -> None:
+    """PyTorch's checks of `current op= value` (an elementwise operator)
+    before its kernel runs, whose own errors (a dtype it lacks: a float &)
+    come after: the sizes broadcast (the op's own error, left to it), to
+    current's shape, and the result type casts to current's."""
+    try:
+        shape = np.broadcast_shapes(current.data.shape, value.data.shape)
+    except ValueError:
+        return
+    _check_inplace_fit(current, shape, result_dtype([current, value], default_float))
 
 
 _IMPORT_HINT = ("the language has torch, torch.nn, torch.nn.functional, torch.autograd, typing, "
@@ -1886,6 +1913,8 @@ class Interpreter:
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
             return self.record_inplace(current, lambda: self.binary(sym, current, value, span))
+        if compute is None and value.__class__ is Tensor and sym in _ITERATED_OPERATORS:
+            _check_inplace_operands(current, value, tape.default_dtype)
         return self._write_unrecorded(
             current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
@@ -1909,14 +1938,32 @@ class Interpreter:
         tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
-        self._check_result(current, result)
+        self._check_result(current, result, recorded=False)
         tape.before_inplace(current.data, current)
-        np.copyto(current.data, result.data, casting="unsafe")
+        if strides.holds_twice(current.data):
+            self._write_per_appearance(current, result, compute)
+        else:
+            np.copyto(current.data, result.data, casting="unsafe")
         if bump:
             tape.versions.bump(current, self.line)
         self.log_event("inplace", current, op=label)
         self.inference_write_check(current)
         return current
+
+    def _write_per_appearance(self, current: Tensor, result: Tensor, compute) -> None:
+        """result (compute()'s first value) into current, a view whose
+        elements share memory (overlapping unfold() windows, an
+        as_strided()), as PyTorch's elementwise kernel writes it: one element
+        after the other in its iteration order, so that an element held k
+        times is changed k times, each change starting from the last one's
+        value. Here in passes, pass r writing the r-th appearance of each
+        element, compute() run again before each pass on what the last left."""
+        for r, mask in enumerate(strides.appearances(current.data)):
+            if r:
+                self.tape.discard(result)
+                result = self._with_grad_off(compute)
+            with np.errstate(invalid="ignore"):
+                current.data[mask] = result.data[mask].astype(current.data.dtype, copy=False)
 
     def _call_with_out(self, fn: Function, args: list, kwargs: dict) -> Tensor:
         """torch.mul(a, b, out=c) and the like: the result written into c
@@ -1988,38 +2035,46 @@ class Interpreter:
         so that its dtype rule and its resize apply."""
         return functions._leaf(self, np.asarray(v, WRAPPED_NUMBERS[v.__class__]), False, "out")
 
-    def _check_result(self, current: Tensor, result) -> None:
+    def _check_result(self, current: Tensor, result, recorded: bool = True,
+                      fills: bool = False) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
         try:
-            _check_inplace_result(current, result)
+            _check_inplace_result(current, result, recorded, fills)
         except GradvizError:
             if result.__class__ is Tensor and result is not current:
                 self.tape.discard(result)
             raise
 
-    def record_inplace(self, current: Tensor, compute) -> Tensor:
+    def record_inplace(self, current: Tensor, compute, fills: bool = False) -> Tensor:
         """An in-place write with gradients to current (`y += v`,
         y.zero_()): compute() makes its result. Recorded out of place, as if
         `y = y + v` (the graph stays readable: y before and after are two
         nodes), but on y's memory like PyTorch's in-place op: aliases
         (detach(), views) see the new value, and the version check sees the
         write. The node before keeps a copy of its value. A write into a
-        view of a base also makes the base's new node (CopySlices)."""
+        view of a base also makes the base's new node (CopySlices). fills: a
+        fill with one number (zero_(), fill_(v)), which PyTorch lets into
+        memory held twice (an expand), and refuses at backward."""
         self.inplace_check(current)
         self.inference_write_check(current)     # (a write autograd records: refused before it)
         self._check_no_grad_view(current)
-        return self._write_recorded(current, compute)
+        return self._write_recorded(current, compute, fills)
 
-    def _write_recorded(self, current: Tensor, compute) -> Tensor:
+    def _write_recorded(self, current: Tensor, compute, fills: bool = False) -> Tensor:
         """record_inplace's write, and item assignment's (_setitem_recorded),
         once PyTorch's checks passed."""
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
         family = self._before_recorded_write(current, base)
         result = compute()
-        self._check_result(current, result)
+        self._check_result(current, result, fills=fills)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
+        if fills and _repeats(current.data):
+            # PyTorch's backward of such a write copies the gradient into
+            # memory held twice: its error, there
+            self.tape.versions.overlapped.update(
+                t.seq for t in (result, base_result) if t is not None)
         self._take_over(current, result, base, base_result)
         if not rebased and current.meta is not None:
             # the view written into keeps, as the node it was, the grad_fn it
@@ -2138,19 +2193,23 @@ class Interpreter:
         AsStridedBackward0 of root: t's gradient goes through the write. So
         t is recorded again, as the elements of root at t's positions, on
         t's memory; its holders take the new node, and the node before stays
-        with the value it had. (Not for memory a view cannot be told apart
-        in, as an expanded one: backward refuses those, see rewired.)"""
+        with the value it had. An expanded view holds an element at several
+        positions: their gradients add up there ("repeats")."""
         d, r = t.data, root.data
         if not (is_view(t) and r.base is None and r.flags.c_contiguous and owner(d) is r
-                and r.ndim and all(s or n == 1 for s, n in zip(d.strides, d.shape))):
+                and r.ndim):
             return
         key = np.unravel_index(_positions(r, d), r.shape)
-        new = self.apply(OPS["index"], (root,),
-                         {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN})
+        params = {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN}
+        if _repeats(d):
+            params["repeats"] = True
+        new = self.apply(OPS["index"], (root,), params)
         new.data = d
         if t.meta is not None and "version_key" in t.meta:
             new.meta = new.meta or {}
             new.meta["version_key"] = t.meta["version_key"]
+        if "repeats" in params:        # (PyTorch's error for writes into all of it stays)
+            new.meta = {**(new.meta or {}), "overlapping": True}
         del self.tape.versions.rewired[t.seq]
         t.meta = t.meta or {}
         t.meta.pop("rebased", None)       # the node before keeps its name
@@ -3443,6 +3502,8 @@ class Interpreter:
                 kwargs = _numpy_names(fn, kwargs)
             if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
+            if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
+                tensor_queries.check_layout(fn.name, kwargs.pop("layout"))  # strided: nothing to do
             if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
                 span = node.span
                 self.span = _new(Span, (span[0] + self.shift, span[1],
@@ -4013,7 +4074,7 @@ class Interpreter:
             t.requires_grad or (value.__class__ is Tensor and value.requires_grad))
         if record:
             self.view_write_check(t, cut)
-        self._check_writable(t, None if record or advanced else key)
+        self._check_writable(t, None if advanced else key)
         part = t.data[key]
         shape = np.shape(part)
         if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
@@ -4028,10 +4089,26 @@ class Interpreter:
             np.broadcast_to(fitted, shape)
         except ValueError:
             raise _setitem_shape_error(np.shape(fitted), shape, advanced) from None
-        if record:
+        if record and _repeats(t.data):
+            self._setitem_expanded(t, key, value)
+        elif record:
             self._setitem_recorded(t, key, value, cut, advanced)
         else:
             self._store_unrecorded(t, key, v)
+
+    def _setitem_expanded(self, t: Tensor, key: tuple, value) -> None:
+        """t[key] = value with gradients on, t a view that holds an element
+        at several positions (an expand) and t[key] a part of it that holds
+        each once (_check_writable): PyTorch writes that part's memory, its
+        base's, which becomes CopySlices, and t is made again from it
+        (AsStridedBackward0). Recorded as that write into the base, at the
+        part's positions there; the base's family remakes t."""
+        base = self._view_base(t)
+        if base is None:            # (no plain memory to write at: PyTorch's error stands)
+            self._check_writable(t)
+        part = t.data[key + (Ellipsis,)]        # (a view, even of one element)
+        where = np.unravel_index(_positions(base.data, part), base.data.shape)
+        self._setitem_recorded(base, where, value, "Select", False)
 
     def view_write_check(self, t: Tensor, cut: str | None) -> None:
         """PyTorch's errors for a recorded write into t, through a view of it
@@ -4808,6 +4885,8 @@ _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "empty", "full", "eye"
                      "randint", "randperm",
                      "ones_like", "zeros_like", "rand", "randn", "rand_like", "randn_like",
                      "normal"))
+# the makers that take layout= (torch.tensor does not)
+_LAYOUT_MAKERS = _MAKERS - {"tensor"}
 
 # numpy's names that PyTorch's functions also take (x.sum(axis=0,
 # keepdims=True), as d2l writes them); not norm, which is Python in PyTorch

@@ -9,6 +9,7 @@ from . import functions as F, inplace_views, strides
 from .errors import GradvizError, RUNTIME, TYPE
 from .ops import OPS
 from .selection import _as_method
+from .tensor import is_view
 from .versions import owner
 
 
@@ -114,6 +115,8 @@ def _in_place(name: str, f):
     def compute(rt, x, args, kw):
         out = method(rt, x, *args, **kw)
         if name == "addbmm" and out.data.shape != x.data.shape:
+            if out.recorded:
+                return _resized_recorded(rt, x, out, lambda: method(rt, x, *args, **kw))
             _resize_for(rt, x, out)
             rt.tape.discard(out)
             out = method(rt, x, *args, **kw)      # (x, resized, the bias now)
@@ -127,23 +130,43 @@ def _in_place(name: str, f):
     def m(rt, x, *args, **kw):
         if name == "addr":
             _addr_in_place_check(x, args)
-        return rt.change_in_place(x, lambda: compute(rt, x, args, kw), name + "_", args)
+        before = x.data, x.meta
+        out = rt.change_in_place(x, lambda: compute(rt, x, args, kw), name + "_", args)
+        if out is not x and x.data.shape != before[0].shape:
+            # the node x was (an input of out's) keeps its value and shape
+            # through the resize: its gradient is summed back to that shape
+            x.data = before[0].copy()
+            x.meta = {k: v for k, v in x.meta.items()
+                      if k != "layout" or "layout" in (before[1] or {})}
+        return out
     m.__name__ = name + "_"
     return m
+
+
+def _resized_recorded(rt, x, out, again):
+    """x.addbmm_(b1, b2) recorded, into an x of another shape: out, the
+    product with x as the bias (its gradient x's, summed to x's shape), on
+    x's memory resized as _resize_for resizes it, with its values (again():
+    the product made, gradients off, with x resized as the bias)."""
+    if is_view(x):
+        raise GradvizError(f"gradviz does not record x.addbmm_() into a view x of another "
+                           f"shape ({list(x.data.shape)}, the product "
+                           f"{list(out.data.shape)}): PyTorch resizes x in place",
+                           kind=RUNTIME, hint="write it out of place: x = torch.addbmm(x, b1, b2)")
+    def resized():
+        _resize_for(rt, x, out)
+        return again()
+    value = rt._with_grad_off(resized)
+    rt.tape.discard(value)
+    out.data = value.data
+    return out
 
 
 def _resize_for(rt, x, out) -> None:
     """x.addbmm_(b1, b2) into an x of another shape, which broadcast as the
     bias: PyTorch resizes x to the product's shape (its memory grown as
     resize_ grows it), then copies x's old elements, expanded, over it
-    (_expanded_bias), before the products are added. Not while autograd
-    records the write (PyTorch's graph then has x's old shape as the
-    input's): refused."""
-    if rt.tape.grad_enabled:
-        raise GradvizError(f"gradviz does not record x.addbmm_() into an x of another shape "
-                           f"({list(x.data.shape)}, the product {list(out.data.shape)}): "
-                           "PyTorch resizes x in place", kind=RUNTIME,
-                           hint="write it out of place: x = torch.addbmm(x, b1, b2)")
+    (_expanded_bias), before the products are added."""
     old_strides, start = strides.layout(x)
     old_shape = x.data.shape
     inplace_views.resize_memory(rt, x, out.data.shape)

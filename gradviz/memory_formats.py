@@ -155,6 +155,23 @@ def f_empty_strided(rt, size, stride, *, dtype=None, layout=None, device=None,
     return t
 
 
+_EMPTY = F._filled("empty", 0)
+
+
+def f_empty(rt, *sizes, size=None, dtype=None, requires_grad=False, memory_format=CONTIGUOUS):
+    """torch.empty(*sizes, memory_format=fmt): a new tensor laid out in fmt
+    (values unset: zeros here)."""
+    fmt = need_format("empty", memory_format)
+    t = _EMPTY(rt, *sizes, size=size, dtype=dtype, requires_grad=requires_grad)
+    if fmt is PRESERVE:
+        raise GradvizError("unsupported memory format Preserve", kind=RUNTIME,
+                           hint="a new tensor has no layout to keep: torch.contiguous_format "
+                                "or torch.channels_last")
+    check_rank(fmt, t.data.ndim)
+    strides.lay_out(t, format_strides(fmt, t.data.shape))
+    return t
+
+
 def _int_tuple(arg: str, position: int, v) -> tuple:
     """A size or stride argument: a tuple or list of ints, as PyTorch's
     argument parser takes it (not one int)."""
@@ -165,5 +182,5 @@ def _int_tuple(arg: str, position: int, v) -> tuple:
     return F.int_list("empty_strided", arg, (v,), position)
 
 
-FUNCTIONS = {"empty_strided": f_empty_strided, "clone": f_clone}
+FUNCTIONS = {"empty_strided": f_empty_strided, "clone": f_clone, "empty": f_empty}
 METHODS = {"contiguous": m_contiguous, "is_contiguous": m_is_contiguous, "clone": f_clone}

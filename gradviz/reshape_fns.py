@@ -9,7 +9,6 @@ the ops it reuses. Imported by functions.py, whose tables they join.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from .functions import _dim, _need_tensor, arg_type_name, is_tensor
 from .ops.registry import broadcast_shape
 from .render.torchfmt import DType, Size
 from .ops import OPS
-from .ops.windows import _memory, positions
+from .ops.windows import _memory
 from .selection import _as_method, _int, _ints
 
 
@@ -540,10 +539,7 @@ def m_unfold(rt, x, dimension=None, size=None, step=None):
     if step <= 0:
         raise GradvizError(f"step is {step} but must be > 0", kind=RUNTIME,
                            hint="step is how far each window starts after the last")
-    out = rt.apply(OPS["unfold"], (x,), {"dim": d, "size": size, "step": step})
-    if step < size and nd and (n - size) // step >= 1:     # (two windows share elements)
-        out.meta = {**(out.meta or {}), "shared_elements": True}
-    return out
+    return rt.apply(OPS["unfold"], (x,), {"dim": d, "size": size, "step": step})
 
 
 # ---- as_strided ---------------------------------------------------------------------
@@ -585,8 +581,6 @@ def f_as_strided(rt, input, size, stride, storage_offset=None):
                                             "input_layout": (x_strides, x_offset, storage)})
     if any(s == 0 and n > 1 for n, s in zip(size, stride)):
         out.meta = {**(out.meta or {}), "overlapping": True}     # (PyTorch's error on writes)
-    elif len(np.unique(positions(size, stride, offset))) < math.prod(size):
-        out.meta = {**(out.meta or {}), "shared_elements": True}
     return out
 
 

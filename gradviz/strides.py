@@ -6,9 +6,9 @@ elements) and where a view starts in the array that owns the memory. Where
 the two differ, PyTorch's layout is worked out from the op instead:
 - numpy gives a new axis of size 1 (x[None]) stride 0, PyTorch's unsqueeze
   the next dim's size times its stride (1 at the end);
-- x.expand() is a copy here where it is recorded (a view without
-  gradients), a view in PyTorch, and a view's numpy layout is its input's
-  numpy one, which may be such a copy's: the strides and offset of expand,
+- an expand made inside gradviz (a gradient, a broadcast) is a copy, a
+  view in PyTorch, and a view's numpy layout is its input's numpy one,
+  which may be such a copy's: the strides and offset of expand,
   diagonal and unfold
   are worked out from their input's as PyTorch works them out, and so are
   those of the views made from them (transpose, permute, unsqueeze, view,
@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import INDEX, RUNTIME, TYPE, GradvizError
+from .tensor import Tensor
 
 
 # how many ops back layout() follows a tensor's views (then numpy's layout)
@@ -52,6 +53,8 @@ def layout(t, depth: int = 0) -> tuple:
             got = _indexed(t.args[0], t.params["index"], depth)
             if got is not None:
                 return got
+        if op.name in ITERATED and t.data.base is None:
+            return _iterated(op.name, t.data.shape, t.args, depth), 0
     a = t.data
     if t.meta is not None and t.meta.get("label") == "from_numpy":
         # (PyTorch takes the array's strides as they are, its storage from
@@ -60,6 +63,122 @@ def layout(t, depth: int = 0) -> tuple:
     if a.size == 0:
         return contiguous_strides(a.shape), 0
     return _unsqueezed(a.shape, [s // a.itemsize for s in a.strides]), element_offset(a)
+
+
+# the elementwise ops whose result PyTorch lays out by its TensorIterator
+# (iterated_strides) where numpy's ufuncs may lay it out otherwise
+ITERATED = frozenset("""abs acos acosh add addcdiv addcmul angle asin asinh atan atan2 atanh
+bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor ceil
+clamp clamp_max clamp_max_tensor clamp_min clamp_min_tensor clamp_tensor copysign cos cosh
+deg2rad digamma div div_mode elu eq erf erfc erfinv exp exp2 expm1 floor floor_divide fmax
+fmin fmod frac ge gelu gt hardshrink hardsigmoid hardswish hardtanh heaviside hypot i0 igamma
+igammac le leaky_relu lerp lgamma log log10 log1p log2 logaddexp logaddexp2 logit lt maximum
+minimum mish mul nan_to_num ne neg nextafter polygamma pow rad2deg rdiv reciprocal relu
+remainder round rremainder rsqrt rsub rsub_alpha sgn sigmoid sign silu sin sinc sinh softplus
+softshrink sqrt square sub tan tanh trunc where xlogy""".split())
+
+
+def iterated_layout(name: str, a: np.ndarray, args: tuple) -> np.ndarray:
+    """a, the new result of the elementwise op name (in ITERATED) on args,
+    in the memory layout PyTorch gives it, where numpy's ufunc gave it
+    another: its memory then holds the elements in PyTorch's order, as
+    as_strided() and view() read them. (Inputs all in C order, as most are:
+    C order in both.)"""
+    for x in args:
+        if x.__class__ is Tensor and not (x.data.flags.c_contiguous and
+                                          (x.meta is None or "layout" not in x.meta)):
+            break
+    else:
+        if name != "pow" or args[0].__class__ is Tensor:
+            return a
+    return in_strides(a, _iterated(name, a.shape, args, 0))
+
+
+def _iterated(name: str, shape: tuple, args: tuple, depth: int) -> tuple:
+    """The strides of the new result of shape of the elementwise op name on
+    args (iterated_strides)."""
+    if name == "pow" and args[0].__class__ is not Tensor:
+        return contiguous_strides(shape)     # (PyTorch's pow(number, x) fills a fresh tensor)
+    return iterated_strides(shape, [
+        (x.data.shape, layout(x, depth + 1)[0], x.data.itemsize) if x.__class__ is Tensor
+        else None for x in args if x.__class__ is Tensor or isinstance(x, (int, float))])
+
+
+def iterated_strides(shape: tuple, operands: list) -> tuple:
+    """The strides PyTorch's TensorIterator gives an elementwise op's new
+    result of shape, from its operands: (shape, strides, itemsize) each, None
+    for a number (a 0-d scalar to it). Operands all of that shape and all
+    contiguous, all channels_last, or all dense with the same strides give
+    the result theirs; else the dims are ordered by the operands' strides
+    (in bytes), the first operand that tells two dims apart deciding
+    (_iterator_order), and the result is dense in that order."""
+    same = [o for o in operands if o is not None and o[0] == shape]
+    if len(same) == len(operands):
+        steps = [o[1] for o in same]
+        if all(dense_in_order(shape, st) for st in steps):
+            return contiguous_strides(shape)
+        if len(shape) == 4 and all(_packed(shape, st, (1, 3, 2, 0)) for st in steps):
+            return _dense_in(shape, [1, 3, 2, 0])
+        if all(_dense(shape, st) for st in steps) and all(st == steps[0] for st in steps):
+            return tuple(steps[0])
+    broadcast = [_broadcast_bytes(shape, *o) for o in operands if o is not None]
+    order = _iterator_order(shape, broadcast)
+    if order == sorted(order, reverse=True):
+        return contiguous_strides(shape)     # (a fresh tensor's: an empty one's differ)
+    return _dense_in(shape, order)
+
+
+def _broadcast_bytes(shape: tuple, sizes: tuple, steps: tuple, itemsize: int) -> list:
+    """An operand's strides in bytes over the result's shape: 0 along the
+    dims it is broadcast in (new ones, and its size-1 ones that grew)."""
+    lead = len(shape) - len(sizes)
+    return [0] * lead + [0 if n == 1 and shape[lead + d] != 1 else st * itemsize
+                         for d, (n, st) in enumerate(zip(sizes, steps))]
+
+
+def _iterator_order(shape: tuple, operands: list) -> list:
+    """TensorIterator's reorder_dimensions: the dims, innermost first,
+    sorted by insertion, a dim moving past another where the first operand
+    with both strides non-zero and unequal has its stride larger, or equal
+    strides and its size larger."""
+    def should_swap(d0: int, d1: int) -> int:
+        for st in operands:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+    return _insertion_sorted(len(shape), should_swap)
+
+
+def _insertion_sorted(ndim: int, compare) -> list:
+    """PyTorch's insertion sort of the dims, innermost first: a dim moves
+    inward past another while compare(other, dim) > 0, and stops at the
+    first where it is < 0 (0: undecided, it looks further)."""
+    perm = list(reversed(range(ndim)))
+    for i in range(1, ndim):
+        moving = i
+        for before in reversed(range(i)):
+            c = compare(perm[before], perm[moving])
+            if c > 0:
+                perm[before], perm[moving] = perm[moving], perm[before]
+                moving = before
+            elif c < 0:
+                break
+    return perm
+
+
+def _dense_in(shape: tuple, inner_first) -> tuple:
+    """Dense strides with the dims laid out innermost first in that order."""
+    out = [0] * len(shape)
+    step = 1
+    for d in inner_first:
+        out[d] = step
+        step *= shape[d]
+    return tuple(out)
 
 
 def _indexed(x, key, depth: int):
@@ -129,17 +248,28 @@ def lay_out_like(t, x) -> None:
 def lay_out(t, want: tuple) -> None:
     """t, a tensor just made (its value computed, its memory its own): its
     memory laid out in the strides want, where numpy's are others."""
-    if layout(t)[0] == want or t.data.size == 0:
+    if layout(t)[0] == want:
         return
-    a = t.data
+    if t.data.size == 0:            # (no memory to lay out: the strides are kept)
+        t.meta = {**(t.meta or {}), "layout": (want, 0)}
+        return
+    t.data = new = in_strides(t.data, want)
+    if tuple(s // new.itemsize for s in new.strides) != want:
+        # (numpy strides a dim of size 1 its own way)
+        t.meta = {**(t.meta or {}), "layout": (want, 0)}
+
+
+def in_strides(a: np.ndarray, want: tuple) -> np.ndarray:
+    """a's values in new memory laid out in the strides want (in elements),
+    or a itself where it is laid out so (dims of size 1 aside)."""
+    if not a.size or all(n == 1 or s == w * a.itemsize
+                         for n, s, w in zip(a.shape, a.strides, want)):
+        return a
     proto = np.lib.stride_tricks.as_strided(np.empty(1, a.dtype), a.shape,
                                             [s * a.itemsize for s in want])
     new = np.empty_like(proto, order="K")     # (numpy's order for those strides)
     np.copyto(new, a)
-    t.data = new
-    if tuple(s // new.itemsize for s in new.strides) != want:
-        # (numpy strides a dim of size 1 its own way)
-        t.meta = {**(t.meta or {}), "layout": (want, 0)}
+    return new
 
 
 def contiguous_strides(shape) -> tuple:
@@ -157,24 +287,7 @@ def memory_order(shape, strides) -> list:
     tensor's memory (its TensorIterator; infer_dense_strides sorts the same
     way): a stable insertion sort by stride, where a stride of 0 keeps a dim
     in place and of two equal strides the larger size goes outer."""
-    def after(d0: int, d1: int) -> int:
-        s0, s1 = strides[d0], strides[d1]
-        if s0 == 0 or s1 == 0:
-            return 0
-        if s0 != s1:
-            return 1 if s0 > s1 else -1
-        return 1 if shape[d0] > shape[d1] else 0
-    perm = list(range(len(shape)))[::-1]          # innermost first
-    for i in range(1, len(perm)):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = after(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
-    return perm[::-1]
+    return _iterator_order(shape, [strides])[::-1]
 
 
 def in_memory_order(t, make) -> np.ndarray:
@@ -187,6 +300,44 @@ def in_memory_order(t, make) -> np.ndarray:
     if order == sorted(order):
         return make(shape)
     return make(tuple(shape[d] for d in order)).transpose(np.argsort(order))
+
+
+def holds_twice(a: np.ndarray) -> bool:
+    """a holds an element of its memory at two places or more (overlapping
+    unfold() windows, an as_strided(), an expand(), and views of those)."""
+    # quick: with its dims by stride, each steps past all the ones before
+    reach = a.itemsize
+    for step, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n > 1):
+        if step < reach:
+            return len(np.unique(_addresses(a))) < a.size
+        reach += step * (n - 1)
+    return False
+
+
+def _addresses(a: np.ndarray) -> np.ndarray:
+    """Where each element of a is, in bytes from its first one."""
+    where = np.zeros(a.shape, np.int64)
+    for d, (n, s) in enumerate(zip(a.shape, a.strides)):
+        where += (np.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (a.ndim - d - 1))
+    return where
+
+
+def appearances(a: np.ndarray) -> list:
+    """Boolean masks over a, a view whose elements may share memory, one for
+    each time an element of the memory comes round again: mask r marks each
+    element's r-th appearance in PyTorch's order of iteration (memory_order:
+    unfold(0, 3, 1) row by row, its t() column by column)."""
+    order = memory_order(a.shape, a.strides)
+    listed = _addresses(a).transpose(order).ravel()   # (in that order)
+    # each element's count of the same place before it in the list
+    by_place = np.argsort(listed, kind="stable")
+    sorted_places = listed[by_place]
+    starts = np.flatnonzero(np.r_[True, sorted_places[1:] != sorted_places[:-1]])
+    rank_sorted = np.arange(listed.size) - np.repeat(starts, np.diff(np.r_[starts, listed.size]))
+    rank = np.empty(listed.size, np.int64)
+    rank[by_place] = rank_sorted
+    rank = rank.reshape([a.shape[d] for d in order]).transpose(np.argsort(order))
+    return [rank == r for r in range(int(rank.max(initial=-1)) + 1)]
 
 
 def _unsqueezed(shape, strides: list) -> tuple:
@@ -298,8 +449,8 @@ def _reshaped(sizes_in, strides_in, shape, params) -> tuple:
     return contiguous_strides(shape) if strides is None else tuple(strides)
 
 
-# the views whose layout PyTorch works out from their input's (a recorded
-# expand is a copy here)
+# the views whose layout PyTorch works out from their input's (an expand
+# made inside gradviz is a copy)
 DERIVED = {
     "expand": _expanded, "diagonal": _diagonal, "unsqueeze": _unsqueeze,
     "transpose": _transposed,
@@ -429,16 +580,5 @@ def _compared(shape: tuple, steps: tuple, a: int, b: int) -> int:
 
 
 def _by_stride(shape: tuple, steps: tuple) -> list:
-    """PyTorch's insertion sort of the dims, innermost first, by _compared
-    (a dim stops at the first it is not to move past)."""
-    perm = list(reversed(range(len(shape))))
-    for i in range(1, len(perm)):
-        moving = i
-        for before in reversed(range(i)):
-            comparison = _compared(shape, steps, perm[before], perm[moving])
-            if comparison > 0:
-                perm[before], perm[moving] = perm[moving], perm[before]
-                moving = before
-            elif comparison < 0:
-                break
-    return perm
+    """PyTorch's insertion sort of the dims, innermost first, by _compared."""
+    return _insertion_sorted(len(shape), lambda a, b: _compared(shape, steps, a, b))

@@ -15,6 +15,7 @@ import numpy as np
 from . import half
 from .errors import LIMIT, RUNTIME, VALUE, GradvizError
 from .ops.registry import FLOAT, PROMOTE
+from .strides import ITERATED, iterated_layout
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
 from .versions import Versions
 
@@ -423,6 +424,8 @@ class Tape:
                 if (not self.grad_enabled and base.requires_grad
                         and not (p and p.get("advanced"))):
                     no_grad_view = True
+        if ans.ndim > 1 and op.name in ITERATED and ans.base is None:
+            ans = iterated_layout(op.name, ans, args)     # (PyTorch's layout, not numpy's)
         recorded = False
         if self.grad_enabled and op.differentiable:
             for a in args:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import functions as F
 from . import strides
-from .errors import RUNTIME, GradvizError
+from .errors import RUNTIME, TYPE, GradvizError
 from .render.torchfmt import Layout
 
 
@@ -23,6 +23,15 @@ ATTRIBUTES = {
     # named tensors' name: PyTorch keeps the attribute, always None here
     "name": lambda t: None,
 }
+
+
+def check_layout(fname: str, v) -> None:
+    """layout= of a maker: torch.strided (or None), the only layout here;
+    PyTorch's TypeError for what is no layout."""
+    if v is not None and v.__class__ is not Layout:
+        raise GradvizError(f"{fname}(): argument 'layout' must be torch.layout, not "
+                           f"{F.arg_type_name(v)}", kind=TYPE,
+                           hint="layout=torch.strided, the only layout of tensors here")
 
 
 def m_is_nonzero(rt, x):

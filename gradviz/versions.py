@@ -81,6 +81,9 @@ class Versions:
         # seq -> line: recorded tensors sharing memory with one that line
         # changed in place with grad on (see Interpreter._augassign)
         self.rewired: dict = {}
+        # seqs of the nodes of a fill into memory held twice (an expand), whose
+        # backward PyTorch refuses (Interpreter.record_inplace)
+        self.overlapped: set = set()
         self.last = -1              # the latest stamp (-1: no write yet)
         self._alive: list = []      # arrays whose ids are keys stay alive (ids unique)
 
@@ -196,6 +199,12 @@ class Versions:
                 self.check(node, spec[i])
 
     def check_rewired(self, node) -> None:
+        if node.seq in self.overlapped:
+            raise GradvizError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.", kind=RUNTIME,
+                               hint="fill a clone() of the expanded tensor, or the tensor "
+                                    "it expands")
         line = self.rewired.get(node.seq)
         if line is None:
             return

@@ -218,17 +218,22 @@ def test_out_with_a_wrong_argument_is_the_calls_type_error():
         gradviz.run_source("pow(ones(3), 2, dtype=0, out=ones(3))\n", stdout=io.StringIO())
 
 
-def test_overlapping_unfold_windows_are_not_changed_in_place():
+def test_overlapping_unfold_windows_change_once_per_appearance():
     # PyTorch changes an element once per window it is in (an add_(1) adds
-    # 1 to x[2] three times); one write of the new values would not: refused
-    err = error("x = torch.arange(8.0)\nw = x.unfold(0, 3, 1)\nw.add_(1)\n")
-    assert "overlapping windows of x.unfold()" in err.message
-    err = error("c = torch.arange(6.0)\nv = c.as_strided((2, 2), (1, 1))\nv.add_(1)\n")
-    assert "x.as_strided()" in err.message
-    # windows apart, or one window of them, change in place as PyTorch's
+    # 1 to x[2] three times), each change from the last one's value, in its
+    # order of iteration (tests/conformance_extra/views_unfold_overlap_inplace)
+    _, out = run("x = torch.arange(8.0)\nw = x.unfold(0, 3, 1)\nw.add_(1)\nprint(x)\n"
+                 "c = torch.arange(6.0)\nv = c.as_strided((2, 2), (1, 1))\nv.mul_(2)\nprint(c)\n")
+    assert out == ("tensor([1., 3., 5., 6., 7., 8., 8., 8.])\n"
+                   "tensor([0., 4., 4., 3., 4., 5.])\n")
+    # windows apart, or one window of them, change once
     _, out = run("x = torch.arange(8.0)\nx.unfold(0, 2, 2).mul_(2)\n"
                  "x.unfold(0, 3, 1)[0].add_(1)\nprint(x)\n")
     assert out == "tensor([ 1.,  3.,  5.,  6.,  8., 10., 12., 14.])\n"
+    # with gradients gradviz refuses it (its write back would be recorded once)
+    err = error("x = torch.arange(8.0, requires_grad=True) * 1\nw = x.unfold(0, 3, 1).t()\n"
+                "w.add_(1)\n")
+    assert "overlapping windows of x.unfold()" in err.message
 
 
 def test_in_place_shape_change_of_a_recorded_tensor_under_no_grad_keeps_its_grad_fn():

@@ -60,6 +60,12 @@ VIEWS = [
     "v.expand(3, 5)[..., 2]", "x[0][1][2:]", "x[-1, -1]", "m.t()[1:, ::2]", "x[..., None, 1]",
     "m.diagonal(1)[1:]", "x[:, None, :, None]", "v[::2][1:]", "v[10:]", "v[3:1]", "m[5:, 1:]",
     "x[:, -1, ::3]", "m[:, 1:2]",
+    # an elementwise op's new memory as PyTorch's TensorIterator lays it out: inputs
+    # of one shape and layout keep it, else the first input's order of dims decides
+    "m.t() + torch.ones(4, 3)", "torch.ones(4, 3) + m.t()", "m.t() + 1", "m.t()[::2] + 1",
+    "x.permute(2, 0, 1) + torch.ones(4, 1, 3)", "torch.ones(4, 1, 3) + x.permute(2, 0, 1)",
+    "torch.addcmul(m.t(), m.t(), torch.ones(4, 3))", "torch.where(m.t() > 2, m.t(), 0.0)",
+    "m.t() > torch.ones(4, 3)", "2 ** m.t()", "m.t() ** 2", "m.t() + m.t().double()",
 ]
 
 # new memory laid out as PyTorch's: clone and *_like keep a dense input's

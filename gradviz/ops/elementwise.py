@@ -720,7 +720,9 @@ _FLOAT_WORDS = {"float32": "Float", "float64": "Double"}
 def _bitwise_check(name):
     def check(xs, p):
         """PyTorch's error for a float operand (after promotion: a float number
-        makes the result float too)."""
+        makes the result float too), after its error for sizes that do not
+        broadcast."""
+        size = bcast_check(xs, p)
         for x in xs:
             if isinstance(x, float) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
                 word = _FLOAT_WORDS.get(getattr(x, "dtype", np.dtype(np.float32)).name, "Float")
@@ -729,7 +731,7 @@ def _bitwise_check(name):
                     hint += "; a power is x ** 2"
                 raise GradvizError(f'"{name}_cpu" not implemented for \'{word}\'',
                                    kind="NotImplementedError", hint=hint)
-        return bcast_check(xs, p)
+        return size
     return check
 
 

@@ -83,8 +83,8 @@ _linear("to_dtype", "ToCopyBackward0", _to_dtype,
 def _index_vjp(g, ans, xs, p):
     x = xs[0]
     out = np.zeros(x.shape, g.dtype)
-    if p.get("advanced"):
-        np.add.at(out, p["index"], g)   # repeated indices add up
+    if p.get("advanced") or p.get("repeats"):
+        np.add.at(out, p["index"], g)   # repeated indices add up (an expanded view's too)
     else:
         out[p["index"]] = g
     return out

@@ -32,7 +32,9 @@ def _shift(a, b, left: bool) -> np.ndarray:
 def _shift_check(kernel: str):
     def check(xs, p):
         """PyTorch's error for a float operand (a float number makes the
-        result float too), or two bools (no shift on bool)."""
+        result float too), or two bools (no shift on bool), after its error
+        for sizes that do not broadcast."""
+        size = bcast_check(xs, p)
         for x in xs:
             if isinstance(x, float) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
                 word = _TYPE_WORDS.get(getattr(x, "dtype", np.dtype(np.float32)).name, "Float")
@@ -44,7 +46,7 @@ def _shift_check(kernel: str):
             raise GradvizError(f'"{kernel}_cpu" not implemented for \'Bool\'',
                                kind="NotImplementedError",
                                hint="shift an integer: mask.long() << 1")
-        return bcast_check(xs, p)
+        return size
     return check
 
 
