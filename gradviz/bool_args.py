@@ -403,6 +403,11 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "lu_solve": ("lu_solve", "linalg_lu_solve",
                        forms("(Tensor LU, Tensor pivots, Tensor B, *, bool left = True, "
                              "bool adjoint = False, Tensor out = None)")),
+          "tensorinv": ("tensorinv", "linalg_tensorinv",
+                        forms("(Tensor input, int ind = 2, *, Tensor out = None)")),
+          "tensorsolve": ("tensorsolve", "linalg_tensorsolve",
+                          forms("(Tensor input, Tensor other, tuple of ints? dims = None, *, "
+                                "Tensor out = None)")),
           "vander": ("vander", "linalg_vander",
                      forms("(Tensor x, *, int? N = None)")),
           "matrix_power": ("matrix_power", "linalg_matrix_power",

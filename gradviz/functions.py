@@ -4873,6 +4873,10 @@ LINALG.update(linalg_compat_fns.LINALG, matmul=FUNCTIONS["matmul"])
 from . import linalg_cond  # noqa: E402
 LINALG.update(linalg_cond.LINALG)
 
+# torch.linalg.tensorinv, tensorsolve (linalg_tensor_fns.py)
+from . import linalg_tensor_fns  # noqa: E402
+LINALG.update(linalg_tensor_fns.LINALG)
+
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)
