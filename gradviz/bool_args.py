@@ -353,6 +353,9 @@ TABLE = {
                                "bool unitriangular = False)")),
     "lu_unpack": (forms("(Tensor LU_data, Tensor LU_pivots, bool unpack_data = True, "
                         "bool unpack_pivots = True, *, tuple of Tensors out = None)"), None),
+    "ormqr": (forms("(Tensor input, Tensor input2, Tensor input3, bool left = True, "
+                    "bool transpose = False, *, Tensor out = None)"),
+              forms("(Tensor input2, Tensor input3, bool left = True, bool transpose = False)")),
     "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
                  forms("(Tensor LU_data, Tensor LU_pivots)")),
 }

@@ -4877,6 +4877,12 @@ LINALG.update(linalg_cond.LINALG)
 from . import linalg_tensor_fns  # noqa: E402
 LINALG.update(linalg_tensor_fns.LINALG)
 
+# torch.geqrf, orgqr, ormqr and their methods, torch.linalg.householder_product
+# (householder_fns.py)
+from . import householder_fns  # noqa: E402
+_install(householder_fns)
+LINALG.update(householder_fns.LINALG)
+
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)
