@@ -411,6 +411,14 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "tensorsolve": ("tensorsolve", "linalg_tensorsolve",
                           forms("(Tensor input, Tensor other, tuple of ints? dims = None, *, "
                                 "Tensor out = None)")),
+          "ldl_factor": ("ldl_factor", "linalg_ldl_factor",
+                         forms("(Tensor input, *, bool hermitian = False, tuple of Tensors out = None)")),
+          "ldl_factor_ex": ("ldl_factor_ex", "linalg_ldl_factor_ex",
+                            forms("(Tensor input, *, bool hermitian = False, bool check_errors = False, "
+                                  "tuple of Tensors out = None)")),
+          "ldl_solve": ("ldl_solve", "linalg_ldl_solve",
+                        forms("(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian = False, "
+                              "Tensor out = None)")),
           "vander": ("vander", "linalg_vander",
                      forms("(Tensor x, *, int? N = None)")),
           "matrix_power": ("matrix_power", "linalg_matrix_power",

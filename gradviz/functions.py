@@ -4887,6 +4887,10 @@ from . import householder_fns  # noqa: E402
 _install(householder_fns)
 LINALG.update(householder_fns.LINALG)
 
+# torch.linalg.ldl_factor, ldl_factor_ex, ldl_solve (ldl_fns.py)
+from . import ldl_fns  # noqa: E402
+LINALG.update(ldl_fns.LINALG)
+
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402
 _install(gradient_fns)

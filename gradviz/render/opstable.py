@@ -40,6 +40,7 @@ NAME_FORMS = {
     "linalg_lu_solve": ("linalg.lu_solve", "lu_solve"),
     "geqrf_a": ("geqrf",), "geqrf_tau": ("geqrf",),
     "householder_product": ("linalg.householder_product", "orgqr"),
+    "ldl_factor": ("linalg.ldl_factor", "linalg.ldl_factor_ex"), "ldl_solve": ("linalg.ldl_solve",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
