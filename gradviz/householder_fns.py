@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from . import functions as F
 from .errors import GradvizError, INDEX, RUNTIME
+from .forward_ad import refuse_dual
 from .functions import ReturnTypes, numbered_outputs
 from .ops import OPS
 from .selection import _as_method
@@ -116,6 +117,9 @@ def f_ormqr(rt, input, input2, input3, left=True, transpose=False):
                                   f"has dtype{F.type_word(a.dtype)} and {name} has dtype "
                                   f"{F.type_word(x.dtype)}", f"convert one: {name}.to(input.dtype)")
     _float(a, "ormqr")
+    # (PyTorch's ormqr has a backward but no forward-mode derivative)
+    refuse_dual(rt, (A, T, C), "ormqr", "forward mode cannot pass through ormqr: multiply by "
+                                        "torch.linalg.householder_product(input, tau) instead")
     return rt.apply(OPS["ormqr"], (A, T, C), {"left": bool(left), "transpose": bool(transpose)})
 
 

@@ -38,7 +38,7 @@ for _i, _name in enumerate(("geqrf_a", "geqrf_tau")):
     defop(_name, "GeqrfBackward0", lambda xs, p, i=_i: geqrf(xs[0])[i],
           vjp=(_no_derivative,), jvp=(_no_derivative,),
           formula=("no derivative (PyTorch's NotImplementedError)",), symbol="geqrf",
-          saves=False, dtype_rule=SAME)
+          saves=False, dtype_rule=SAME, no_derivative="geqrf")
 
 
 # ---- the reflectors, applied one after the other ------------------------------
@@ -82,6 +82,27 @@ def _chain_vjp(a, tau, order, x, g) -> tuple:
     return ga, gtau, g
 
 
+def _chain_jvp(a, tau, order, x, da, dtau, dx):
+    """The tangent of H_order[0] ... H_order[-1] x for tangents of a, tau
+    and x (None: zero): dH = -(dt v v^T + t dv v^T + t v dv^T), one
+    reflector after the other."""
+    y, dy = x, np.zeros_like(x) if dx is None else dx
+    for i in reversed(order):
+        v, t = _vector(a, i), tau[..., i]
+        vy = v[..., None, :] @ y                          # v^T y
+        dh_y = 0
+        if dtau is not None:
+            dh_y = dh_y - dtau[..., i, None, None] * v[..., :, None] * vy
+        if da is not None:
+            dv = np.zeros_like(v)
+            dv[..., i + 1:] = da[..., i + 1:, i]
+            dh_y = dh_y - t[..., None, None] * (dv[..., :, None] * vy +
+                                                v[..., :, None] * (dv[..., None, :] @ y))
+        dy = _reflect(v, t, dy) + dh_y
+        y = _reflect(v, t, y)
+    return dy
+
+
 def _in_double(xs):
     return [x.astype(np.float64) for x in xs]
 
@@ -109,9 +130,20 @@ def _householder_vjp(which):
     return rule
 
 
+def _householder_jvp(which):
+    def rule(t, ans, xs, p):
+        a, tau = _in_double(xs)
+        tangents = [None, None]
+        tangents[which] = t.astype(np.float64)
+        out = _chain_jvp(a, tau, range(tau.shape[-1]), _identity_columns(a), *tangents, None)
+        return out.astype(xs[0].dtype)
+    return rule
+
+
 defop("householder_product", "LinalgHouseholderProductBackward0",
       lambda xs, p: householder_product(*xs),
-      vjp=(_householder_vjp(0), _householder_vjp(1)), saved=("0", "1"),
+      vjp=(_householder_vjp(0), _householder_vjp(1)),
+      jvp=(_householder_jvp(0), _householder_jvp(1)), saved=("0", "1"),
       formula=("d Q/dA through each reflector H_i = I - tau_i v_i v_i^T in turn",
                "d Q/dtau_i = -H_1 .. H_(i-1) v_i v_i^T H_(i+1) .. H_k"),
       symbol="linalg.householder_product", dtype_rule=SAME)
@@ -145,9 +177,23 @@ def _ormqr_vjp(which):
     return rule
 
 
+def _ormqr_jvp(which):
+    def rule(t, ans, xs, p):
+        a, tau, c = _in_double(xs)
+        left = p["left"]
+        tangents = [None, None, None]
+        t = t.astype(np.float64)
+        tangents[which] = t if which < 2 or left else _t(t)
+        order = _ormqr_order(tau.shape[-1], left, p["transpose"])
+        out = _chain_jvp(a, tau, order, c if left else _t(c), *tangents)
+        return (out if left else _t(out)).astype(xs[2].dtype)
+    return rule
+
+
 defop("ormqr", "OrmqrBackward0",
       lambda xs, p: ormqr(*xs, p["left"], p["transpose"]),
-      vjp=(_ormqr_vjp(0), _ormqr_vjp(1), _ormqr_vjp(2)), saved=("0", "1", "2"),
+      vjp=(_ormqr_vjp(0), _ormqr_vjp(1), _ormqr_vjp(2)),
+      jvp=(_ormqr_jvp(0), _ormqr_jvp(1), _ormqr_jvp(2)), saved=("0", "1", "2"),
       formula=("d op(Q) C/dA through each reflector in turn", "d op(Q) C/dtau likewise",
                "d op(Q) C/dC = op(Q)^T G (G op(Q)^T on the right)"),
       symbol="ormqr", dtype_rule=SAME)
