@@ -353,6 +353,9 @@ TABLE = {
                                "bool unitriangular = False)")),
     "lu_unpack": (forms("(Tensor LU_data, Tensor LU_pivots, bool unpack_data = True, "
                         "bool unpack_pivots = True, *, tuple of Tensors out = None)"), None),
+    "ormqr": (forms("(Tensor input, Tensor input2, Tensor input3, bool left = True, "
+                    "bool transpose = False, *, Tensor out = None)"),
+              forms("(Tensor input2, Tensor input3, bool left = True, bool transpose = False)")),
     "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
                  forms("(Tensor LU_data, Tensor LU_pivots)")),
 }
@@ -403,6 +406,19 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "lu_solve": ("lu_solve", "linalg_lu_solve",
                        forms("(Tensor LU, Tensor pivots, Tensor B, *, bool left = True, "
                              "bool adjoint = False, Tensor out = None)")),
+          "tensorinv": ("tensorinv", "linalg_tensorinv",
+                        forms("(Tensor input, int ind = 2, *, Tensor out = None)")),
+          "tensorsolve": ("tensorsolve", "linalg_tensorsolve",
+                          forms("(Tensor input, Tensor other, tuple of ints? dims = None, *, "
+                                "Tensor out = None)")),
+          "ldl_factor": ("ldl_factor", "linalg_ldl_factor",
+                         forms("(Tensor input, *, bool hermitian = False, tuple of Tensors out = None)")),
+          "ldl_factor_ex": ("ldl_factor_ex", "linalg_ldl_factor_ex",
+                            forms("(Tensor input, *, bool hermitian = False, bool check_errors = False, "
+                                  "tuple of Tensors out = None)")),
+          "ldl_solve": ("ldl_solve", "linalg_ldl_solve",
+                        forms("(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian = False, "
+                              "Tensor out = None)")),
           "vander": ("vander", "linalg_vander",
                      forms("(Tensor x, *, int? N = None)")),
           "matrix_power": ("matrix_power", "linalg_matrix_power",

@@ -2769,10 +2769,13 @@ def m_is_view(rt, x) -> bool:
 
 
 def numbered_outputs(outs):
-    """The outputs of one multi-output op (unbind, split): each its
-    output_nr, its place among them."""
+    """The outputs of one multi-output op (unbind, split, a decomposition's
+    L and U): each its output_nr, its place among them, and the tape index
+    of the first as their group: PyTorch makes one node for them all, so
+    L.grad_fn is U.grad_fn (gradfns.GradFn)."""
+    group = outs[0].seq if outs else -1
     for i, t in enumerate(outs):
-        t.meta = {**(t.meta or {}), "output_nr": i}
+        t.meta = {**(t.meta or {}), "output_nr": i, "output_group": group}
     return outs
 
 
@@ -3565,8 +3568,9 @@ def f_id(rt, x):
     key = id(x)
     if x.__class__ is GradFn and x.node is not None:
         # each read of y.grad_fn makes a GradFn; PyTorch's is one object
-        # per tensor (and per leaf for its AccumulateGrad)
-        key, x = (x.name, id(x.node)), x.node
+        # per tensor (and per leaf for its AccumulateGrad), one for all the
+        # outputs of a multi-output op (GradFn.same)
+        key, x = x._key(), x.node
     ids = rt.object_ids
     held = ids.get(key)
     if held is None:
@@ -4872,6 +4876,20 @@ LINALG.update(linalg_compat_fns.LINALG, matmul=FUNCTIONS["matmul"])
 # torch.linalg.cond (linalg_cond.py)
 from . import linalg_cond  # noqa: E402
 LINALG.update(linalg_cond.LINALG)
+
+# torch.linalg.tensorinv, tensorsolve (linalg_tensor_fns.py)
+from . import linalg_tensor_fns  # noqa: E402
+LINALG.update(linalg_tensor_fns.LINALG)
+
+# torch.geqrf, orgqr, ormqr and their methods, torch.linalg.householder_product
+# (householder_fns.py)
+from . import householder_fns  # noqa: E402
+_install(householder_fns)
+LINALG.update(householder_fns.LINALG)
+
+# torch.linalg.ldl_factor, ldl_factor_ex, ldl_solve (ldl_fns.py)
+from . import ldl_fns  # noqa: E402
+LINALG.update(ldl_fns.LINALG)
 
 # torch.gradient (gradient_fns.py)
 from . import gradient_fns  # noqa: E402

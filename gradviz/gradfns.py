@@ -50,9 +50,17 @@ class GradFn:
     def _key(self):
         if self.node is None:
             return (self.name, id(self))
-        group = (self.node.meta or _NO_META).get("hook_group")
-        # (the nodes of one BackwardHookFunction, one per tensor here: PyTorch's one node)
-        return (self.name, id(self.node)) if group is None else (self.name, "hook_group", group)
+        meta = self.node.meta or _NO_META
+        group = meta.get("hook_group")
+        if group is not None:
+            # (the nodes of one BackwardHookFunction, one per tensor here: PyTorch's one node)
+            return (self.name, "hook_group", group)
+        group = meta.get("output_group")
+        if group is not None and self.name == self.node.grad_fn_name:
+            # (the outputs of one op, one node each here: PyTorch's one node;
+            # functions.numbered_outputs)
+            return (self.name, "outputs", group)
+        return (self.name, id(self.node))
 
     def same(self, other) -> bool:
         """The same backward node of PyTorch's graph: each access to a
@@ -96,8 +104,10 @@ def _edge_on(t, at: int, tape_nodes: list) -> tuple:
             # a view written in place after this node was made: the edge is
             # to the grad_fn it was made with, not the one PyTorch makes anew
             return (GradFn(t.op.grad_fn_for(t), t, tape_nodes=tape_nodes), 0)
-        # (output_nr: a module's hook node's place among its tensors)
-        return (grad_fn_of(t, tape_nodes), 0 if m is None else m.get("hook_output", 0))
+        # (output_nr: a module's hook node's place among its tensors, a
+        # multi-output op's output's among its outputs)
+        return (grad_fn_of(t, tape_nodes),
+                0 if m is None else m.get("hook_output", m.get("output_nr", 0)))
     if m is not None and m.get("grad_since", -1) >= at:
         return (None, 0)
     return (GradFn("AccumulateGrad", t), 0)

@@ -9,7 +9,6 @@ from . import functions as F
 from .errors import FORMS_MESSAGE_CHARS, GradvizError, RUNTIME
 from .functions import ReturnTypes
 from .linalg_fns import check_solver_shapes
-from .lu_fns import _numbered
 from .ops import OPS
 
 _REMOVED = "This function was deprecated since version 1.9 and is now removed. "
@@ -146,8 +145,9 @@ def f_triangular_solve(rt, input, A, upper=True, transpose=False, unitriangular=
     batch = F.broadcast_shape(b.data.shape[:-2], A.data.shape[:-2])
     params = {"upper": bool(upper), "transpose": bool(transpose),
               "unitriangular": bool(unitriangular)}
-    solution = _numbered(rt.apply(OPS["triangular_solve"], (b, A), params), 0)
-    copy = _numbered(rt.apply(OPS["triangular_solve_clone"], (A,), {"batch": batch}), 1)
+    solution, copy = F.numbered_outputs([rt.apply(OPS["triangular_solve"], (b, A), params),
+                                         rt.apply(OPS["triangular_solve_clone"], (A,),
+                                                  {"batch": batch})])
     return ReturnTypes("triangular_solve", solution, copy,
                        fields=("solution", "cloned_coefficient"))
 

@@ -30,7 +30,7 @@ _LU_SOLVE_DEPRECATED = (
 
 
 def _numbered(t, i: int):
-    """t as output i of its op (L and U are outputs 1 and 2, after P)."""
+    """t as output i of its op."""
     t.meta = {**(t.meta or {}), "output_nr": i}
     return t
 
@@ -101,8 +101,9 @@ def f_lu(rt, A, *, pivot=True):
     A = _factorable(A, "linalg_lu", "linalg.lu", pivot)
     x = A.data
     p = _plain(rt, permutation(lu(x)[4], x.shape[-2], x.dtype), "lu.P")
-    low = _numbered(rt.apply(OPS["linalg_lu_l"], (A,)), 1)
-    up = _numbered(rt.apply(OPS["linalg_lu_u"], (A,)), 2)
+    # (P has no gradient: L and U are PyTorch's outputs 0 and 1)
+    low, up = F.numbered_outputs([rt.apply(OPS[name], (A,))
+                                  for name in ("linalg_lu_l", "linalg_lu_u")])
     return ReturnTypes("linalg_lu", p, low, up, fields=("P", "L", "U"))
 
 
@@ -154,8 +155,8 @@ def f_lu_unpack(rt, LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
     else:
         p = _plain(rt, empty, "lu_unpack.P")
     params = None if unpack_data else {"data": False}
-    low = _numbered(rt.apply(OPS["lu_unpack_l"], (factors,), params), 1)
-    up = _numbered(rt.apply(OPS["lu_unpack_u"], (factors,), params), 2)
+    low, up = F.numbered_outputs([rt.apply(OPS[name], (factors,), params)
+                                  for name in ("lu_unpack_l", "lu_unpack_u")])
     return ReturnTypes("lu_unpack", p, low, up, fields=("P", "L", "U"))
 
 

@@ -888,6 +888,14 @@ INPUTS["triangular_solve"] = [case(anyv(3, 2), invertible(3, 3)),
                               case(anyv(2, 3, 1), invertible(3, 3), unitriangular=True),
                               case(anyv(3, 2), invertible(2, 3, 3), upper=False)]
 INPUTS["triangular_solve_clone"] = [case(anyv(3, 3), batch=()), case(anyv(3, 3), batch=(2,))]
+# householder_product(A, tau) and ormqr(A, tau, C): polynomials in A's columns below the
+# diagonal and in tau, so any values do (k reflectors up to n, batches, each side of C)
+INPUTS["householder_product"] = [case(anyv(4, 3), anyv(3)), case(anyv(3, 3), anyv(2)),
+                                 case(anyv(2, 3, 2), anyv(2, 2))]
+INPUTS["ormqr"] = [case(anyv(4, 3), anyv(3), anyv(4, 2), left=True, transpose=False),
+                   case(anyv(4, 3), anyv(3), anyv(4, 2), left=True, transpose=True),
+                   case(anyv(3, 4), anyv(3), anyv(2, 3), left=False, transpose=False),
+                   case(anyv(2, 3, 2), anyv(2, 2), anyv(2, 2, 3), left=False, transpose=True)]
 for _name, _shapes in (("addmm", ((2, 4), (2, 3), (3, 4))), ("addmv", ((2,), (2, 3), (3,))),
                        ("addr", ((2, 3), (2,), (3,))), ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4)))):
     INPUTS[_name] = INPUTS[_name] + [case(*(anyv(*s) for s in _shapes), beta=0.5, alpha=-2.0),

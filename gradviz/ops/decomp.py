@@ -28,6 +28,13 @@ def _t(x):
     return np.swapaxes(x, -1, -2)
 
 
+def column_major(x: np.ndarray) -> np.ndarray:
+    """x laid out as LAPACK leaves PyTorch's results: each matrix column by
+    column, the batch outermost (strides (n*m, 1, n)), so that their
+    stride(), is_contiguous() and a reshape's grad_fn are PyTorch's."""
+    return _t(np.ascontiguousarray(_t(x)))
+
+
 def _eye_like(a):
     return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
 
@@ -118,10 +125,10 @@ def _inv(xs, p):
     a = xs[0]
     with np.errstate(all="ignore"):
         try:
-            return np.linalg.inv(a)
+            return column_major(np.linalg.inv(a))
         except np.linalg.LinAlgError:
             if p.get("ex"):
-                return _singular_solve(a, _eye_like(a))
+                return column_major(_singular_solve(a, _eye_like(a)))
             raise singular_error(p.get("fname", "linalg.inv"), lu(a)[2], "inv") from None
 
 
@@ -252,7 +259,9 @@ def _solve_left(a, b, vector, ex=False):
                 raise singular_error("linalg.solve", lu(a)[2], "solve") from None
             x = _singular_solve(np.broadcast_to(a, batch + a.shape[-2:]),
                                 np.broadcast_to(bm, batch + bm.shape[-2:]))
-    return x[..., 0] if vector else x
+    # (a matrix X as LAPACK leaves it; a batch of vectors stays in rows here,
+    # where PyTorch's are the columns of one matrix)
+    return x[..., 0] if vector else column_major(x)
 
 
 def _solve(xs, p):

@@ -154,11 +154,31 @@ for _i, _name in enumerate(("eigh_values", "eigh_vectors")):
 
 # ---- svd -------------------------------------------------------------------
 
+# how far above double precision's rounding a singular value of a float32
+# matrix must be not to be the rounding left of a zero one (see _float32_zeros)
+_ZERO_SLACK = 8
+
+
+def _float32_zeros(s: np.ndarray, shape: tuple) -> np.ndarray:
+    """s with a float32 matrix's zero singular values made 0: numpy's SVD
+    runs in double precision, where a rank-deficient matrix (torch.ones(2,
+    3)) keeps singular values like 1e-16, its rounding; PyTorch's float32
+    SVD has none that small, and gives 0 (so that cond is inf) for these
+    matrices. (Where float32's own rounding leaves PyTorch a value near
+    1e-7 instead, that value cannot be foretold: gradviz's 0 differs.)"""
+    if s.dtype != np.float32 or not s.size:
+        return s
+    zero = s.max(axis=-1, keepdims=True) * (_ZERO_SLACK * max(shape[-2:]) *
+                                             np.finfo(np.float64).eps)
+    return np.where(s <= zero, np.float32(0), s)
+
+
 def np_svd(a, **options):
     """numpy's SVD, with PyTorch's error where LAPACK does not converge (a
-    matrix with NaN or inf)."""
+    matrix with NaN or inf), and a float32 matrix's zero singular values 0
+    (_float32_zeros)."""
     try:
-        return np.linalg.svd(a, **options)
+        out = np.linalg.svd(a, **options)
     except np.linalg.LinAlgError:
         why = "contained non-finite values" if not np.isfinite(a).all() else \
             "is ill-conditioned or has too many repeated singular values"
@@ -166,6 +186,10 @@ def np_svd(a, **options):
                            f"matrix {why}.", kind=LINALG_ERROR,
                            hint="the SVD needs finite numbers: look for the NaN or inf in "
                                 "the matrix (torch.isfinite(A).all())") from None
+    if options.get("compute_uv", True):
+        u, s, vh = out
+        return u, _float32_zeros(s, a.shape), vh
+    return _float32_zeros(out, a.shape)
 
 
 def _svd(a, full):

@@ -38,6 +38,9 @@ NAME_FORMS = {
     "linalg_lu_l": ("linalg.lu",), "linalg_lu_u": ("linalg.lu",),
     "lu_unpack_l": ("lu_unpack",), "lu_unpack_u": ("lu_unpack",),
     "linalg_lu_solve": ("linalg.lu_solve", "lu_solve"),
+    "geqrf_a": ("geqrf",), "geqrf_tau": ("geqrf",),
+    "householder_product": ("linalg.householder_product", "orgqr"),
+    "ldl_factor": ("linalg.ldl_factor", "linalg.ldl_factor_ex"), "ldl_solve": ("linalg.ldl_solve",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
