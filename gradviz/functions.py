@@ -1007,6 +1007,54 @@ def f_as_tensor(rt, data, dtype=None):
     return f_tensor(rt, data, dtype=dtype)
 
 
+# asarray's requires_grad not given: PyTorch then keeps the tensor's own flag
+_UNSET = object()
+
+
+def f_asarray(rt, obj, *, dtype=None, device=None, copy=None, requires_grad=_UNSET):
+    """torch.asarray: obj itself where it can (a tensor of that dtype, a
+    numpy array's memory), a copy where copy=True or the dtype differs;
+    copy=False where only a copy would do is PyTorch's ValueError."""
+    check_device(device)
+    dt = _dtype_arg(dtype)
+    if not is_tensor(obj) and obj.__class__ is not NumpyArray:
+        if copy is False:
+            raise GradvizError("can't alias arbitrary sequence into a tensor.", kind=VALUE,
+                               hint="only a tensor or a numpy array can be shared: leave "
+                                    "copy= out to make a new tensor of this data")
+        return f_tensor(rt, obj, dtype=dtype, requires_grad=requires_grad is True)
+    t = obj if is_tensor(obj) else f_from_numpy(rt, obj)
+    if dt is not None and dt != t.data.dtype:
+        if copy is False:
+            raise GradvizError(f"can't alias tensor with dtype '{SCALAR_TYPE_NAMES[t.data.dtype]}'"
+                               f" into dtype '{SCALAR_TYPE_NAMES[dt]}'.", kind=VALUE,
+                               hint="a tensor shares its memory in its own dtype only: leave "
+                                    "copy= out for a converted copy")
+        t = f_to(rt, t, dt)
+    elif copy:
+        t = f_clone(rt, t)
+    return _asarray_requires_grad(rt, t, requires_grad)
+
+
+def _asarray_requires_grad(rt, t: Tensor, requires_grad) -> Tensor:
+    """asarray's result with requires_grad= applied: False detaches it, True
+    sets the flag of a leaf in place (of obj itself where no copy was made),
+    and without it a tensor that requires grad stays in its graph, with
+    PyTorch's warning that this default changed."""
+    if requires_grad is _UNSET:
+        if t.requires_grad:
+            warn_once(rt, t, "torch.asarray: unspecified requires_grad now defaults to "
+                             "obj.requires_grad instead of False. Pass requires_grad=False "
+                             "explicitly to get the old behavior and silence this warning.")
+        return t
+    if not requires_grad:
+        return f_detach(rt, t) if t.requires_grad else t
+    if not t.requires_grad:
+        _check_requires_grad(t.data.dtype, True)
+        m_requires_grad_(rt, t, True)
+    return t
+
+
 # arange's end not given (arange(5)): an explicit None is a wrong end (arange(1, None))
 _NO_END = object()
 
@@ -3437,6 +3485,7 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 FUNCTIONS = {
     "tensor": f_tensor, "from_numpy": f_from_numpy, "as_tensor": f_as_tensor,
+    "asarray": f_asarray,
     "randint": f_randint, "randperm": f_randperm,
     "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
     # (PyTorch's empty() holds whatever the memory held: zeros here, the same every run)
