@@ -489,6 +489,26 @@ def read_int(v):
     return v
 
 
+def read_dims(v):
+    """v, or the int of a one-element integer or bool tensor of any shape,
+    which PyTorch's argument parser reads for a tuple-of-ints dim
+    (x.sum(torch.tensor([0])) is dim 0, x.sum(torch.tensor(True)) dim 1),
+    also as an item of a list of dims; an int-only dim (softmax's, prod's)
+    takes a 0-dim integer tensor only (read_int)."""
+    if isinstance(v, (tuple, list)):
+        return v.__class__(map(_read_dim_item, v))
+    if v.__class__ is Tensor and v.data.size == 1 and v.data.dtype.kind in "iub":
+        return int(v.data.reshape(-1)[0])
+    return v
+
+
+def _read_dim_item(v):
+    # (an item is read by its __index__: an integer tensor of one element)
+    if v.__class__ is Tensor and v.data.size == 1 and v.data.dtype.kind in "iu":
+        return int(v.data.reshape(-1)[0])
+    return v
+
+
 def _keep_given(t: Tensor, key: str, given, used) -> Tensor:
     """t's op normalised its dim argument (-1 -> the last dim, a tuple sorted):
     PyTorch's node keeps it as the program gave it (grad_fn._saved_dim shows
@@ -1055,6 +1075,15 @@ def _asarray_requires_grad(rt, t: Tensor, requires_grad) -> Tensor:
     return t
 
 
+def _tensor_number(v):
+    """The number a 0-dim tensor that does not require grad holds, which
+    PyTorch's parser reads for a Number (torch.arange(torch.tensor(3)); a
+    bool one is an int there); anything else as it is."""
+    if v.__class__ is Tensor and v.data.ndim == 0 and not v.requires_grad:
+        return int(v.data) if v.data.dtype == np.bool_ else v.data.item()
+    return v
+
+
 # arange's end not given (arange(5)): an explicit None is a wrong end (arange(1, None))
 _NO_END = object()
 
@@ -1062,6 +1091,7 @@ _NO_END = object()
 def f_arange(rt, start, end=_NO_END, step=1, dtype=None, requires_grad=False):
     if end is _NO_END:
         start, end = 0, start
+    start, end, step = map(_tensor_number, (start, end, step))
     for v in (start, end, step):
         if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
             raise GradvizError(f"arange(): expected numbers, got {_describe(v)}", kind=TYPE)
@@ -1826,6 +1856,8 @@ def _reduction(name):
     def f(rt, x, dim=None, keepdim=False, dtype=None):
         if not is_tensor(x) and dim is not None:     # sum(3, 4): no form takes it
             raise invalid_combination(name, [x, dim])
+        if name != "prod":                 # (prod's dim is one int, the others' a tuple)
+            dim = read_dims(dim)
         x = _need_tensor(x, name)
         if dtype is not None:      # computed in that dtype (PyTorch: one node, named for the op)
             x = f_to(rt, x, _dtype_arg(dtype))
@@ -1967,7 +1999,7 @@ def norm_params(x: Tensor, p, dim, keepdim) -> dict:
         raise GradvizError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {type_word(x.data.dtype)}", kind=RUNTIME,
                            hint="make it float first: x.float().norm()")
-    params = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
+    params = {"dim": _dims(read_dims(dim), x.data.ndim), "keepdim": bool(keepdim)}
     if p == 1:
         params["ord"] = 1
     return params
@@ -2012,7 +2044,7 @@ def _std_var(name, method=False, op_name=None):
 
     def f(rt, x, *args, **kw):
         x = _need_tensor(x, name)
-        a = _std_var_form(name, args, kw, () if method else (x,))
+        a = _std_var_form(name, *_tensor_dim_read(args, kw), () if method else (x,))
         if x.data.dtype.kind != "f":
             raise GradvizError("std and var only support floating point and complex dtypes",
                                kind=RUNTIME, hint=f"make it a float tensor first: "
@@ -2028,6 +2060,17 @@ def _std_var(name, method=False, op_name=None):
         return rt.apply(op, (x,), p)
     f.__name__ = name
     return f
+
+
+def _tensor_dim_read(args: tuple, kw: dict) -> tuple:
+    """std's and var's dim given as a tensor, read as PyTorch's parser reads
+    it (read_dims): x.var(torch.tensor(0)) is x.var(0), where a Python bool
+    in that place is unbiased= (x.var(True))."""
+    if args and is_tensor(args[0]):
+        args = (read_dims(args[0]), *args[1:])
+    if is_tensor(kw.get("dim")):
+        kw = {**kw, "dim": read_dims(kw["dim"])}
+    return args, kw
 
 
 def _is_int(v) -> bool:
