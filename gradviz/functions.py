@@ -1534,8 +1534,8 @@ def f_set_default_device(rt, device):
                            kind=TYPE, hint="name the device as a string: 'cpu'")
     if device is not None and str.__str__(device).split(":")[0] not in DEVICE_TYPES:
         f_device(None, str.__str__(device))          # PyTorch's error for the string
-    rt.default_device = None if device is None or \
-        str.__str__(device).split(":")[0] == "cpu" else device
+    # (the CPU changes nothing, but one with an index is kept: get_default_device shows it)
+    rt.default_device = None if device is None or str.__str__(device) == "cpu" else device
     return None
 
 

@@ -76,8 +76,13 @@ QUERIES = {
 
 def m_is_pinned(rt, x, device=None):
     """Whether x is in pinned memory for a GPU: never here (the CPU only);
-    an accelerator's index is PyTorch's error."""
+    an accelerator's index is PyTorch's error, any device given its
+    DeprecationWarning."""
     F.check_device(device)
+    if device is not None:
+        rt.log_event("user_warning", x, category="DeprecationWarning",
+                     message="The argument 'device' of Tensor.is_pinned() is deprecated. Please "
+                             "do not pass this argument.")
     return False
 
 

@@ -116,13 +116,15 @@ class Size(tuple):
 
 
 class Device(str):
-    """A device (``Device("cpu")``): str() is its type, repr() PyTorch's
-    ``device(type='cpu')`` (as print shows it inside a list)."""
+    """A device (``Device("cpu")``, ``Device("cpu:0")``): str() is its type
+    and index, repr() PyTorch's ``device(type='cpu')`` or
+    ``device(type='cpu', index=0)`` (as print shows it inside a list)."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"device(type='{str.__str__(self)}')"
+        kind, _, index = str.__str__(self).partition(":")
+        return f"device(type='{kind}'" + (f", index={index})" if index else ")")
 
 
 class TorchName(str):
