@@ -1972,8 +1972,10 @@ def _arg_extreme(name: str):
     return f
 
 
-def f_norm(rt, input, p="fro", dim=None, keepdim=False):   # (torch.norm(input=x) too)
+def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     x = _need_tensor(input, "norm")
+    if dtype is not None:
+        x = _norm_in_dtype(rt, x, _dtype_arg(dtype))
     if p == "fro" and is_tensor(dim) and dim.data.ndim == 0:
         # (PyTorch's Python norm takes len(dim) there: x.norm(dim=torch.tensor(0)))
         raise GradvizError("len() of a 0-d tensor", kind=TYPE,
@@ -1987,6 +1989,21 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False):   # (torch.norm(input=x
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
         return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
+
+
+def _norm_in_dtype(rt, x: Tensor, dt: np.dtype) -> Tensor:
+    """x in the dtype= of its norm (x.norm(dtype=torch.float64)), after
+    PyTorch's checks: a float dtype that x converts to without narrowing."""
+    if dt.kind != "f":
+        raise GradvizError("linalg.vector_norm: dtype should be floating point or complex, but "
+                           f"got {SCALAR_TYPE_NAMES[dt]}", kind=RUNTIME,
+                           hint="a norm is a float: dtype=torch.float64")
+    if x.data.dtype.kind == "f" and not np.can_cast(x.data.dtype, dt, "safe"):
+        raise GradvizError(f"linalg.vector_norm: the dtype of the input "
+                           f"({SCALAR_TYPE_NAMES[x.data.dtype]}) should be convertible without "
+                           f"narrowing to the specified dtype ({SCALAR_TYPE_NAMES[dt]})",
+                           kind=RUNTIME, hint="dtype= widens only: torch.float64 for a float32 x")
+    return f_to(rt, x, dt)
 
 
 def norm_params(x: Tensor, p, dim, keepdim) -> dict:
