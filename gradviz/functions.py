@@ -1352,6 +1352,58 @@ def m_new_tensor(rt, x, data, *, dtype=None, requires_grad=False):
     return f_tensor(rt, data, dtype=_dtype_of(x, dtype), requires_grad=requires_grad)
 
 
+def m_new(rt, x, *args, device=None, **kwargs):
+    """x.new(...), the legacy constructor, as PyTorch takes it: sizes (ints
+    or a torch.Size: a tensor of x's dtype whose values PyTorch leaves unset,
+    zeros here), data (a list or tuple: torch.tensor(data) in x's dtype), or
+    a tensor of x's dtype (a view of it, AliasBackward0 where it has a
+    graph); no dtype= nor requires_grad=."""
+    if kwargs:
+        raise invalid_combination("new", list(args), keywords={**kwargs, "device": device}
+                                  if device is not None else kwargs,
+                                  hint="x.new(sizes) or x.new(data); x.new_tensor(data, "
+                                       "dtype=...) takes options")
+    check_device(device)
+    dt = x.data.dtype
+    first = args[0] if args else None
+    if len(args) == 1 and first.__class__ is not Size and not _is_size(first):
+        return _new_of(rt, first, dt, _dtype_of(x, None))
+    if args and (isinstance(first, (list, tuple)) and first.__class__ is not Size):
+        raise invalid_combination("new", list(args), hint="x.new(sizes) or x.new(data)")
+    sizes = tuple(first) if first.__class__ is Size else args
+    for pos, n in enumerate(sizes, 1):
+        if not _is_size(n):
+            raise GradvizError(f"new(): argument 'size' failed to unpack the object at pos {pos} "
+                               f"with error \"type must be tuple of ints,but got "
+                               f"{arg_type_name(n)}\"", kind=TYPE, hint="x.new(2, 3): sizes are ints")
+    return _filled("new", 0)(rt, *sizes, dtype=_dtype_of(x, None)) if sizes else \
+        _leaf(rt, np.zeros((0,), dt), False, "new")
+
+
+def _is_size(v) -> bool:
+    return v.__class__ is int       # (a tensor, even of one int, is data: x.new(t))
+
+
+def _new_of(rt, data, dt: np.dtype, dtype):
+    """x.new(data) of one argument that is no size: a tensor of x's dtype
+    (aliased), or a list or tuple of data."""
+    if is_tensor(data):
+        if data.data.dtype != dt:
+            options = ("TensorOptions(dtype={}, device=cpu, layout=Strided, requires_grad=false "
+                       "(default), pinned_memory=false (default), memory_format=(nullopt))")
+            raise GradvizError(f"expected {options.format(CPP_TYPE_NAMES[dt])} (got "
+                               f"{options.format(CPP_TYPE_NAMES[data.data.dtype])})", kind=TYPE,
+                               hint="x.new(t) takes a tensor of x's dtype: x.new(t.to(x.dtype))")
+        return rt.index_tensor(data, [Ellipsis])
+    if isinstance(data, (list, tuple)):
+        return f_tensor(rt, data, dtype=dtype)
+    if isinstance(data, str):
+        raise GradvizError(f"new(): invalid data type '{arg_type_name(data)}'", kind=TYPE,
+                           hint="x.new(sizes) or x.new(data): a list of numbers")
+    raise GradvizError(f"new(): data must be a sequence (got {arg_type_name(data)})", kind=TYPE,
+                       hint="x.new(sizes) or x.new(data): a list of numbers")
+
+
 def _random_like(label: str, draw):
     """randn_like(x) / rand_like(x): random numbers of x's shape and dtype."""
 
@@ -4752,7 +4804,7 @@ METHODS = {
     "new_tensor": m_new_tensor,
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,
     "register_post_accumulate_grad_hook": hooks.m_register_post_accumulate_grad_hook,
-    "requires_grad_": m_requires_grad_, "size": m_size,
+    "requires_grad_": m_requires_grad_, "size": m_size, "new": m_new,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "int": _cast(np.dtype(np.int32)),
     "short": _cast(np.dtype(np.int16)), "char": _cast(np.dtype(np.int8)),
