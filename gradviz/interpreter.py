@@ -3466,6 +3466,8 @@ class Interpreter:
             return classes.call(self, fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
+        elif fn is classes.OBJECT:         # o = object(), a sentinel
+            return classes.new_object(args, kwargs)
         elif cls is NumpyArray:          # np.float32(2.5)
             from .pynumpy import call_type
             return call_type(self, fn.array, args, kwargs)
