@@ -4957,6 +4957,7 @@ _install(reshape_fns)
 # x.t_(), x.squeeze_(), ...: shape changes in place
 from . import inplace_views  # noqa: E402
 METHODS.update(inplace_views.METHODS)
+FUNCTIONS["as_strided_"] = inplace_views.METHODS["as_strided_"]     # (torch.as_strided_(x, ...))
 
 # unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
 from . import counting_fns  # noqa: E402
