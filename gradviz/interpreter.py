@@ -4272,7 +4272,7 @@ class Interpreter:
             return rnn_utils.text(self, v)
         if v.__class__ is ReturnTypes:
             return (f"torch.return_types.{v.kind}(\n" + ",\n".join(
-                f"{name}={self.value_str(t)}" for name, t in zip(v.fields, v.items)) + ")")
+                f"{name}={self.repr_of(t)}" for name, t in zip(v.fields, v.items)) + ")")
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
         if v.__class__ is Function:
