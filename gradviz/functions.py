@@ -2257,6 +2257,26 @@ def m_view(rt, x, *shape):
     return rt.apply(OPS["view"], (x,), {"shape": new})
 
 
+def m_resize(rt, x, *sizes):
+    """x.resize(*sizes), deprecated (its warning): autograd's Resize, which
+    only reshapes (the same number of elements), a view of x whose node is
+    PyTorch's Python-defined ResizeBackward."""
+    rt.log_event("user_warning", x, message="non-inplace resize is deprecated")
+    # (PyTorch multiplies the sizes as given: a tuple of them is no count)
+    count = functools.reduce(lambda a, b: a * b, sizes) if sizes else 1
+    if count.__class__ is not int or count != x.data.size:
+        said = "x".join(map(rt.repr_of, sizes))
+        raise GradvizError(f"requested resize to {said} ({rt.repr_of(count)} elements in total), "
+                           f"but the given tensor has a size of "
+                           f"{'x'.join(map(str, x.data.shape))} ({x.data.size} elements). "
+                           "autograd's resize can only change the shape of a given tensor, while "
+                           "preserving the number of elements. ", kind=RUNTIME,
+                           hint="x.resize(a, b) keeps the elements: x.resize_(...) changes them")
+    out = m_view(rt, x, *sizes)
+    out.meta = {**(out.meta or {}), "grad_fn_name": "ResizeBackward"}
+    return out
+
+
 def m_expand(rt, x, *sizes):
     """x.expand(*sizes): x's size-1 axes (and new leading ones) repeated,
     -1 keeping an axis: a view of x, marked as repeating memory (in-place
@@ -4816,7 +4836,7 @@ METHODS = {
     "is_contiguous": strides.m_is_contiguous, "stride": keywords_seen(strides.m_stride),
     "storage_offset": strides.m_storage_offset,
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
-    "view": m_view, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
+    "view": m_view, "resize": m_resize, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
     "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (

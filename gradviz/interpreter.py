@@ -4246,7 +4246,7 @@ class Interpreter:
             # (a Python-defined Function's node: the program's, or a module's backward hooks')
             where = "torch.autograd.function." if v.node is not None and v.node.recorded \
                 and (v.node.op.custom or v.node.op.name == "backward_hook") \
-                and v.name == v.node.op.grad_fn else ""
+                and v.name == v.node.op.grad_fn or v.name == "ResizeBackward" else ""
             return f"<{where}{v.name} object at {self.address(v)}>"
         if v.__class__ in classes.PRINTED:
             return classes.text(self, v)
