@@ -3690,6 +3690,8 @@ class Interpreter:
             return getattr(obj, attr)                               # torch.finfo().eps
         if obj.__class__ is DType and attr in _DTYPE_ATTRIBUTES:    # torch.int8.itemsize
             return _DTYPE_ATTRIBUTES[attr](functions.DTYPES[str.__str__(obj)])
+        if obj.__class__ is Device and attr in ("type", "index"):   # x.device.type
+            return obj.type if attr == "type" else obj.index
         if obj.__class__ is SavedTensor and attr == "register_hooks":
             return BoundMethod(attr, saved_hooks.register_hooks, obj)
         if obj.__class__ is GradFn:

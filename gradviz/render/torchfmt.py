@@ -122,9 +122,18 @@ class Device(str):
 
     __slots__ = ()
 
+    @property
+    def type(self) -> str:
+        return str.__str__(self).partition(":")[0]
+
+    @property
+    def index(self) -> int | None:
+        index = str.__str__(self).partition(":")[2]
+        return int(index) if index else None
+
     def __repr__(self) -> str:
-        kind, _, index = str.__str__(self).partition(":")
-        return f"device(type='{kind}'" + (f", index={index})" if index else ")")
+        index = self.index
+        return f"device(type='{self.type}'" + (")" if index is None else f", index={index})")
 
 
 class TorchName(str):
