@@ -79,7 +79,7 @@ def _is_int_list(v) -> bool:
     gradviz's function here)."""
     if not isinstance(v, (tuple, list)):
         return False
-    return not v or v[0].__class__ is int or _is_int_tensor(v[0]) or _is_numpy_int(v[0])
+    return not v or _is_int(v[0]) or _is_numpy_int(v[0])
 
 
 def _is_numpy_int(v) -> bool:

@@ -130,6 +130,8 @@ TABLE = {
                      "bool requires_grad = False, bool? pin_memory = False)"), None),
     "as_tensor": (forms("(PyObject data, *, torch.dtype dtype = None, "
                         "torch.device device = None)"), None),
+    "asarray": (forms("(PyObject obj, *, torch.dtype dtype = None, torch.device device = None, "
+                      "bool? copy = None, bool requires_grad = False)"), None),
     **{name: (forms(f"(tuple of ints size, {OPTIONS}, torch.memory_format memory_format = None)"),
               None) for name in ("ones", "zeros", "empty")},
     "full": (forms(f"(tuple of ints size, Number fill_value, {OPTIONS})"), None),

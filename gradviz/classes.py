@@ -200,9 +200,26 @@ class FunctionCtx:
         self._node = weakref.ref(t)
 
 
+class PlainObject:
+    """object(): an object with nothing of its own (a sentinel, MISSING =
+    object()), equal only to itself, printed with its address as Python
+    prints it."""
+
+    __slots__ = ()
+    py_type_name = "object"
+
+
+def new_object(args: list, kwargs: dict | None) -> PlainObject:
+    """object() called: Python's TypeError for any argument."""
+    if args or kwargs:
+        raise GradvizError("object() takes no arguments", kind=TYPE,
+                           hint="object() makes a plain object: o = object()")
+    return PlainObject()
+
+
 CALLABLE = (UserClass, Instance, Method)
 HOLDERS = (Instance, UserClass, FunctionCtx)     # what holds tensors in attributes
-PRINTED = (UserClass, Instance, Method, Super, FunctionCtx, BuiltinBase, StaticMethod)
+PRINTED = (UserClass, Instance, Method, Super, FunctionCtx, BuiltinBase, StaticMethod, PlainObject)
 
 
 def _user_function():
@@ -820,6 +837,8 @@ def text(rt, v) -> str:
         return f"<class '__main__.{v.name}'>"
     if cls is BuiltinBase:
         return f"<class '{v.name}'>"
+    if cls is PlainObject:
+        return f"<object object at {rt.address(v)}>"
     if cls is Method:
         return (f"<bound method {v.fn.owner.name if v.fn.owner else ''}.{v.fn.defn.name} of "
                 f"{text(rt, v.obj)}>")

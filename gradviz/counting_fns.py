@@ -333,6 +333,37 @@ def f_histogram(rt, input, bins=100, *, range=None, weight=None, density=False):
                          fields=("hist", "bin_edges"))
 
 
+def f_histogramdd(rt, input, bins, *, range=None, weight=None, density=False):
+    """torch.return_types.histogramdd(hist, bin_edges): the histogram of the
+    points x (..., D) in D dims, bins an int, one int per dim or one tensor
+    of edges per dim, range= a low and a high per dim; the edges a tuple of
+    tensors, one per dim."""
+    x = _need_tensor(input, "histogramdd")
+    data = x.data
+    if data.ndim < 2:
+        raise GradvizError("torch.histogramdd: input tensor should have at least 2 dimensions",
+                           kind=RUNTIME, hint="the points are (N, D): one row per point")
+    if data.dtype.kind != "f":
+        raise GradvizError(f"\"histogramdd\" not implemented for '{F.type_word(data.dtype)}'",
+                           kind="NotImplementedError", hint="histogramdd takes floats: x.float()")
+    points = data.reshape(-1, data.shape[-1])
+    dims = points.shape[1]
+    per_dim = [bins] * dims if isinstance(bins, int) or is_tensor(bins) else list(bins)
+    if len(per_dim) != dims:
+        raise GradvizError("histogramdd: The size of bins must be equal to the innermost "
+                           "dimension of the input.", kind=RUNTIME,
+                           hint=f"one bins entry for each of the {dims} dims")
+    ranges = [None] * dims if range is None else list(zip(range[0::2], range[1::2]))
+    edges = [_histogram_edges(rt, points[:, k], b, r) for k, (b, r) in
+             enumerate(zip(per_dim, ranges))]
+    inputs = (x,) if weight is None else (x, _histogram_weights(weight, points[:, 0]))
+    linear = tuple(not is_tensor(b) for b in per_dim)
+    hist = rt.apply(OPS["histogramdd"], inputs, {"edges": tuple(edges), "linear": linear,
+                                                 "density": bool(density)})
+    bin_edges = tuple(rt.apply(OPS["histogram_edges"], inputs, {"edges": e}) for e in edges)
+    return F.ReturnTypes("histogramdd", hist, bin_edges, fields=("hist", "bin_edges"))
+
+
 _HISTOGRAM = ("Tensor bins, *, Tensor weight = None, bool density = False",
               "int bins = 100, *, tuple of floats range = None, Tensor weight = None, "
               "bool density = False")
@@ -342,6 +373,7 @@ FUNCTIONS = {
     "nonzero_static": checked(f_nonzero_static, "nonzero_static",
                               forms("(Tensor input, *, int size, int fill_value = -1, "
                                     "Tensor out = None)"), method=False),
+    "histogramdd": f_histogramdd,
     "histogram": checked(f_histogram, "histogram",
                          forms(*(f"(Tensor input, {form}, tuple out = None)"
                                  for form in _HISTOGRAM)), method=False),

@@ -488,6 +488,26 @@ def read_int(v):
     return v
 
 
+def read_dims(v):
+    """v, or the int of a one-element integer or bool tensor of any shape,
+    which PyTorch's argument parser reads for a tuple-of-ints dim
+    (x.sum(torch.tensor([0])) is dim 0, x.sum(torch.tensor(True)) dim 1),
+    also as an item of a list of dims; an int-only dim (softmax's, prod's)
+    takes a 0-dim integer tensor only (read_int)."""
+    if isinstance(v, (tuple, list)):
+        return v.__class__(map(_read_dim_item, v))
+    if v.__class__ is Tensor and v.data.size == 1 and v.data.dtype.kind in "iub":
+        return int(v.data.reshape(-1)[0])
+    return v
+
+
+def _read_dim_item(v):
+    # (an item is read by its __index__: an integer tensor of one element)
+    if v.__class__ is Tensor and v.data.size == 1 and v.data.dtype.kind in "iu":
+        return int(v.data.reshape(-1)[0])
+    return v
+
+
 def _keep_given(t: Tensor, key: str, given, used) -> Tensor:
     """t's op normalised its dim argument (-1 -> the last dim, a tuple sorted):
     PyTorch's node keeps it as the program gave it (grad_fn._saved_dim shows
@@ -1006,6 +1026,63 @@ def f_as_tensor(rt, data, dtype=None):
     return f_tensor(rt, data, dtype=dtype)
 
 
+# asarray's requires_grad not given: PyTorch then keeps the tensor's own flag
+_UNSET = object()
+
+
+def f_asarray(rt, obj, *, dtype=None, device=None, copy=None, requires_grad=_UNSET):
+    """torch.asarray: obj itself where it can (a tensor of that dtype, a
+    numpy array's memory), a copy where copy=True or the dtype differs;
+    copy=False where only a copy would do is PyTorch's ValueError."""
+    check_device(device)
+    dt = _dtype_arg(dtype)
+    if not is_tensor(obj) and obj.__class__ is not NumpyArray:
+        if copy is False:
+            raise GradvizError("can't alias arbitrary sequence into a tensor.", kind=VALUE,
+                               hint="only a tensor or a numpy array can be shared: leave "
+                                    "copy= out to make a new tensor of this data")
+        return f_tensor(rt, obj, dtype=dtype, requires_grad=requires_grad is True)
+    t = obj if is_tensor(obj) else f_from_numpy(rt, obj)
+    if dt is not None and dt != t.data.dtype:
+        if copy is False:
+            raise GradvizError(f"can't alias tensor with dtype '{SCALAR_TYPE_NAMES[t.data.dtype]}'"
+                               f" into dtype '{SCALAR_TYPE_NAMES[dt]}'.", kind=VALUE,
+                               hint="a tensor shares its memory in its own dtype only: leave "
+                                    "copy= out for a converted copy")
+        t = f_to(rt, t, dt)
+    elif copy:
+        t = f_clone(rt, t)
+    return _asarray_requires_grad(rt, t, requires_grad)
+
+
+def _asarray_requires_grad(rt, t: Tensor, requires_grad) -> Tensor:
+    """asarray's result with requires_grad= applied: False detaches it, True
+    sets the flag of a leaf in place (of obj itself where no copy was made),
+    and without it a tensor that requires grad stays in its graph, with
+    PyTorch's warning that this default changed."""
+    if requires_grad is _UNSET:
+        if t.requires_grad:
+            warn_once(rt, t, "torch.asarray: unspecified requires_grad now defaults to "
+                             "obj.requires_grad instead of False. Pass requires_grad=False "
+                             "explicitly to get the old behavior and silence this warning.")
+        return t
+    if not requires_grad:
+        return f_detach(rt, t) if t.requires_grad else t
+    if not t.requires_grad:
+        _check_requires_grad(t.data.dtype, True)
+        m_requires_grad_(rt, t, True)
+    return t
+
+
+def _tensor_number(v):
+    """The number a 0-dim tensor that does not require grad holds, which
+    PyTorch's parser reads for a Number (torch.arange(torch.tensor(3)); a
+    bool one is an int there); anything else as it is."""
+    if v.__class__ is Tensor and v.data.ndim == 0 and not v.requires_grad:
+        return int(v.data) if v.data.dtype == np.bool_ else v.data.item()
+    return v
+
+
 # arange's end not given (arange(5)): an explicit None is a wrong end (arange(1, None))
 _NO_END = object()
 
@@ -1013,6 +1090,7 @@ _NO_END = object()
 def f_arange(rt, start, end=_NO_END, step=1, dtype=None, requires_grad=False):
     if end is _NO_END:
         start, end = 0, start
+    start, end, step = map(_tensor_number, (start, end, step))
     for v in (start, end, step):
         if is_tensor(v) or isinstance(v, bool) or not isinstance(v, (int, float)):
             raise GradvizError(f"arange(): expected numbers, got {_describe(v)}", kind=TYPE)
@@ -1273,6 +1351,58 @@ def m_new_tensor(rt, x, data, *, dtype=None, requires_grad=False):
     return f_tensor(rt, data, dtype=_dtype_of(x, dtype), requires_grad=requires_grad)
 
 
+def m_new(rt, x, *args, device=None, **kwargs):
+    """x.new(...), the legacy constructor, as PyTorch takes it: sizes (ints
+    or a torch.Size: a tensor of x's dtype whose values PyTorch leaves unset,
+    zeros here), data (a list or tuple: torch.tensor(data) in x's dtype), or
+    a tensor of x's dtype (a view of it, AliasBackward0 where it has a
+    graph); no dtype= nor requires_grad=."""
+    if kwargs:
+        raise invalid_combination("new", list(args), keywords={**kwargs, "device": device}
+                                  if device is not None else kwargs,
+                                  hint="x.new(sizes) or x.new(data); x.new_tensor(data, "
+                                       "dtype=...) takes options")
+    check_device(device)
+    dt = x.data.dtype
+    first = args[0] if args else None
+    if len(args) == 1 and first.__class__ is not Size and not _is_size(first):
+        return _new_of(rt, first, dt, _dtype_of(x, None))
+    if args and (isinstance(first, (list, tuple)) and first.__class__ is not Size):
+        raise invalid_combination("new", list(args), hint="x.new(sizes) or x.new(data)")
+    sizes = tuple(first) if first.__class__ is Size else args
+    for pos, n in enumerate(sizes, 1):
+        if not _is_size(n):
+            raise GradvizError(f"new(): argument 'size' failed to unpack the object at pos {pos} "
+                               f"with error \"type must be tuple of ints,but got "
+                               f"{arg_type_name(n)}\"", kind=TYPE, hint="x.new(2, 3): sizes are ints")
+    return _filled("new", 0)(rt, *sizes, dtype=_dtype_of(x, None)) if sizes else \
+        _leaf(rt, np.zeros((0,), dt), False, "new")
+
+
+def _is_size(v) -> bool:
+    return v.__class__ is int       # (a tensor, even of one int, is data: x.new(t))
+
+
+def _new_of(rt, data, dt: np.dtype, dtype):
+    """x.new(data) of one argument that is no size: a tensor of x's dtype
+    (aliased), or a list or tuple of data."""
+    if is_tensor(data):
+        if data.data.dtype != dt:
+            options = ("TensorOptions(dtype={}, device=cpu, layout=Strided, requires_grad=false "
+                       "(default), pinned_memory=false (default), memory_format=(nullopt))")
+            raise GradvizError(f"expected {options.format(CPP_TYPE_NAMES[dt])} (got "
+                               f"{options.format(CPP_TYPE_NAMES[data.data.dtype])})", kind=TYPE,
+                               hint="x.new(t) takes a tensor of x's dtype: x.new(t.to(x.dtype))")
+        return rt.index_tensor(data, [Ellipsis])
+    if isinstance(data, (list, tuple)):
+        return f_tensor(rt, data, dtype=dtype)
+    if isinstance(data, str):
+        raise GradvizError(f"new(): invalid data type '{arg_type_name(data)}'", kind=TYPE,
+                           hint="x.new(sizes) or x.new(data): a list of numbers")
+    raise GradvizError(f"new(): data must be a sequence (got {arg_type_name(data)})", kind=TYPE,
+                       hint="x.new(sizes) or x.new(data): a list of numbers")
+
+
 def _random_like(label: str, draw):
     """randn_like(x) / rand_like(x): random numbers of x's shape and dtype."""
 
@@ -1455,8 +1585,8 @@ def f_set_default_device(rt, device):
                            kind=TYPE, hint="name the device as a string: 'cpu'")
     if device is not None and str.__str__(device).split(":")[0] not in DEVICE_TYPES:
         f_device(None, str.__str__(device))          # PyTorch's error for the string
-    rt.default_device = None if device is None or \
-        str.__str__(device).split(":")[0] == "cpu" else device
+    # (the CPU changes nothing, but one with an index is kept: get_default_device shows it)
+    rt.default_device = None if device is None or str.__str__(device) == "cpu" else device
     return None
 
 
@@ -1777,6 +1907,8 @@ def _reduction(name):
     def f(rt, x, dim=None, keepdim=False, dtype=None):
         if not is_tensor(x) and dim is not None:     # sum(3, 4): no form takes it
             raise invalid_combination(name, [x, dim])
+        if name != "prod":                 # (prod's dim is one int, the others' a tuple)
+            dim = read_dims(dim)
         x = _need_tensor(x, name)
         if dtype is not None:      # computed in that dtype (PyTorch: one node, named for the op)
             x = f_to(rt, x, _dtype_arg(dtype))
@@ -1891,8 +2023,10 @@ def _arg_extreme(name: str):
     return f
 
 
-def f_norm(rt, input, p="fro", dim=None, keepdim=False):   # (torch.norm(input=x) too)
+def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     x = _need_tensor(input, "norm")
+    if dtype is not None:
+        x = _norm_in_dtype(rt, x, _dtype_arg(dtype))
     if p == "fro" and is_tensor(dim) and dim.data.ndim == 0:
         # (PyTorch's Python norm takes len(dim) there: x.norm(dim=torch.tensor(0)))
         raise GradvizError("len() of a 0-d tensor", kind=TYPE,
@@ -1908,6 +2042,21 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False):   # (torch.norm(input=x
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
 
 
+def _norm_in_dtype(rt, x: Tensor, dt: np.dtype) -> Tensor:
+    """x in the dtype= of its norm (x.norm(dtype=torch.float64)), after
+    PyTorch's checks: a float dtype that x converts to without narrowing."""
+    if dt.kind != "f":
+        raise GradvizError("linalg.vector_norm: dtype should be floating point or complex, but "
+                           f"got {SCALAR_TYPE_NAMES[dt]}", kind=RUNTIME,
+                           hint="a norm is a float: dtype=torch.float64")
+    if x.data.dtype.kind == "f" and not np.can_cast(x.data.dtype, dt, "safe"):
+        raise GradvizError(f"linalg.vector_norm: the dtype of the input "
+                           f"({SCALAR_TYPE_NAMES[x.data.dtype]}) should be convertible without "
+                           f"narrowing to the specified dtype ({SCALAR_TYPE_NAMES[dt]})",
+                           kind=RUNTIME, hint="dtype= widens only: torch.float64 for a float32 x")
+    return f_to(rt, x, dt)
+
+
 def norm_params(x: Tensor, p, dim, keepdim) -> dict:
     """The norm op's params for torch.norm(x, p, dim, keepdim), after
     PyTorch's checks of them."""
@@ -1918,7 +2067,7 @@ def norm_params(x: Tensor, p, dim, keepdim) -> dict:
         raise GradvizError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {type_word(x.data.dtype)}", kind=RUNTIME,
                            hint="make it float first: x.float().norm()")
-    params = {"dim": _dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
+    params = {"dim": _dims(read_dims(dim), x.data.ndim), "keepdim": bool(keepdim)}
     if p == 1:
         params["ord"] = 1
     return params
@@ -1963,7 +2112,7 @@ def _std_var(name, method=False, op_name=None):
 
     def f(rt, x, *args, **kw):
         x = _need_tensor(x, name)
-        a = _std_var_form(name, args, kw, () if method else (x,))
+        a = _std_var_form(name, *_tensor_dim_read(args, kw), () if method else (x,))
         if x.data.dtype.kind != "f":
             raise GradvizError("std and var only support floating point and complex dtypes",
                                kind=RUNTIME, hint=f"make it a float tensor first: "
@@ -1979,6 +2128,17 @@ def _std_var(name, method=False, op_name=None):
         return rt.apply(op, (x,), p)
     f.__name__ = name
     return f
+
+
+def _tensor_dim_read(args: tuple, kw: dict) -> tuple:
+    """std's and var's dim given as a tensor, read as PyTorch's parser reads
+    it (read_dims): x.var(torch.tensor(0)) is x.var(0), where a Python bool
+    in that place is unbiased= (x.var(True))."""
+    if args and is_tensor(args[0]):
+        args = (read_dims(args[0]), *args[1:])
+    if is_tensor(kw.get("dim")):
+        kw = {**kw, "dim": read_dims(kw["dim"])}
+    return args, kw
 
 
 def _is_int(v) -> bool:
@@ -2094,6 +2254,26 @@ def m_view(rt, x, *shape):
             hint="this tensor's elements are not laid out in order (it was transposed, "
                  "expanded or sliced); use .reshape(), which copies when it must")
     return rt.apply(OPS["view"], (x,), {"shape": new})
+
+
+def m_resize(rt, x, *sizes):
+    """x.resize(*sizes), deprecated (its warning): autograd's Resize, which
+    only reshapes (the same number of elements), a view of x whose node is
+    PyTorch's Python-defined ResizeBackward."""
+    rt.log_event("user_warning", x, message="non-inplace resize is deprecated")
+    # (PyTorch multiplies the sizes as given: a tuple of them is no count)
+    count = functools.reduce(lambda a, b: a * b, sizes) if sizes else 1
+    if count.__class__ is not int or count != x.data.size:
+        said = "x".join(map(rt.repr_of, sizes))
+        raise GradvizError(f"requested resize to {said} ({rt.repr_of(count)} elements in total), "
+                           f"but the given tensor has a size of "
+                           f"{'x'.join(map(str, x.data.shape))} ({x.data.size} elements). "
+                           "autograd's resize can only change the shape of a given tensor, while "
+                           "preserving the number of elements. ", kind=RUNTIME,
+                           hint="x.resize(a, b) keeps the elements: x.resize_(...) changes them")
+    out = m_view(rt, x, *sizes)
+    out.meta = {**(out.meta or {}), "grad_fn_name": "ResizeBackward"}
+    return out
 
 
 def m_expand(rt, x, *sizes):
@@ -3439,6 +3619,7 @@ def f_allclose(rt, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 FUNCTIONS = {
     "tensor": f_tensor, "from_numpy": f_from_numpy, "as_tensor": f_as_tensor,
+    "asarray": f_asarray,
     "randint": f_randint, "randperm": f_randperm,
     "arange": f_arange, "ones": _filled("ones", 1), "zeros": _filled("zeros", 0),
     # (PyTorch's empty() holds whatever the memory held: zeros here, the same every run)
@@ -4647,7 +4828,7 @@ METHODS = {
     "new_tensor": m_new_tensor,
     "retain_grad": m_retain_grad, "register_hook": m_register_hook,
     "register_post_accumulate_grad_hook": hooks.m_register_post_accumulate_grad_hook,
-    "requires_grad_": m_requires_grad_, "size": m_size,
+    "requires_grad_": m_requires_grad_, "size": m_size, "new": m_new,
     "dim": m_dim, "numel": f_numel, "float": _cast(F32), "double": _cast(np.dtype(np.float64)),
     "long": _cast(np.dtype(np.int64)), "int": _cast(np.dtype(np.int32)),
     "short": _cast(np.dtype(np.int16)), "char": _cast(np.dtype(np.int8)),
@@ -4659,7 +4840,7 @@ METHODS = {
     "is_contiguous": strides.m_is_contiguous, "stride": keywords_seen(strides.m_stride),
     "storage_offset": strides.m_storage_offset,
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
-    "view": m_view, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
+    "view": m_view, "resize": m_resize, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
     "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (
@@ -4800,6 +4981,7 @@ _install(reshape_fns)
 # x.t_(), x.squeeze_(), ...: shape changes in place
 from . import inplace_views  # noqa: E402
 METHODS.update(inplace_views.METHODS)
+FUNCTIONS["as_strided_"] = inplace_views.METHODS["as_strided_"]     # (torch.as_strided_(x, ...))
 
 # unique, bincount, histc, searchsorted, bucketize (counting and look-ups)
 from . import counting_fns  # noqa: E402

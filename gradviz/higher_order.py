@@ -904,6 +904,9 @@ GRAPH_VJPS.update(scaled_product_vjps(GRAPH_VJPS))
 GRAPH_VJPS.update(
     pixel_shuffle=lambda rt, g, node, i: _op(rt, "pixel_unshuffle", g, **node.params),
     pixel_unshuffle=lambda rt, g, node, i: _op(rt, "pixel_shuffle", g, **node.params),
+    # channel_shuffle's gradient is the shuffle by C / groups of g
+    channel_shuffle=lambda rt, g, node, i: _op(rt, "channel_shuffle", g, groups=max(
+        1, g.data.shape[1] // node.params["groups"])),
     # unfold's gradient is fold's of g (to the input's size), and the other way round
     im2col=lambda rt, g, node, i: _op(rt, "col2im", g, **node.params,
                                       size=_x(node).data.shape[-2:]),

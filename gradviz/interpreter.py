@@ -3534,6 +3534,8 @@ class Interpreter:
             return classes.call(self, fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
+        elif fn is classes.OBJECT:         # o = object(), a sentinel
+            return classes.new_object(args, kwargs)
         elif cls is NumpyArray:          # np.float32(2.5)
             from .pynumpy import call_type
             return call_type(self, fn.array, args, kwargs)
@@ -3756,6 +3758,8 @@ class Interpreter:
             return getattr(obj, attr)                               # torch.finfo().eps
         if obj.__class__ is DType and attr in _DTYPE_ATTRIBUTES:    # torch.int8.itemsize
             return _DTYPE_ATTRIBUTES[attr](functions.DTYPES[str.__str__(obj)])
+        if obj.__class__ is Device and attr in ("type", "index"):   # x.device.type
+            return obj.type if attr == "type" else obj.index
         if obj.__class__ is SavedTensor and attr == "register_hooks":
             return BoundMethod(attr, saved_hooks.register_hooks, obj)
         if obj.__class__ is GradFn:
@@ -4328,7 +4332,7 @@ class Interpreter:
             # (a Python-defined Function's node: the program's, or a module's backward hooks')
             where = "torch.autograd.function." if v.node is not None and v.node.recorded \
                 and (v.node.op.custom or v.node.op.name == "backward_hook") \
-                and v.name == v.node.op.grad_fn else ""
+                and v.name == v.node.op.grad_fn or v.name == "ResizeBackward" else ""
             return f"<{where}{v.name} object at {self.address(v)}>"
         if v.__class__ in classes.PRINTED:
             return classes.text(self, v)
@@ -4354,7 +4358,7 @@ class Interpreter:
             return rnn_utils.text(self, v)
         if v.__class__ is ReturnTypes:
             return (f"torch.return_types.{v.kind}(\n" + ",\n".join(
-                f"{name}={self.value_str(t)}" for name, t in zip(v.fields, v.items)) + ")")
+                f"{name}={self.repr_of(t)}" for name, t in zip(v.fields, v.items)) + ")")
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
         if v.__class__ is Function:

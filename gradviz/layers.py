@@ -190,6 +190,8 @@ KINDS = {
                      (("upscale_factor", _REQUIRED),), True),
     "PixelUnshuffle": ("torch.nn.modules.pixelshuffle", NV.f_pixel_unshuffle,
                        (("downscale_factor", _REQUIRED),), True),
+    "ChannelShuffle": ("torch.nn.modules.channelshuffle", NV.f_channel_shuffle,
+                       (("groups", _REQUIRED),), True),
 }
 # the arguments of forward() where they are not (input) or a loss's (input, target)
 FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),

@@ -15,7 +15,8 @@ from .versions import owner
 
 # torch.addmm and torch.baddbmm have a second form (out_dtype): a wrong beta
 # or alpha is their "invalid combination"; their methods' and the other
-# functions' is the argument's own
+# functions' is the argument's own (and their deprecated form's warning
+# lists both forms)
 _OVERLOADED = ("addmm", "baddbmm")
 
 
@@ -59,9 +60,10 @@ def _bias_product(name: str, args: tuple[str, str], label=None):
 
 
 def _beta_first(name: str, f, label=None):
-    """f, taking addmm's deprecated forms too, beta (and alpha) first:
-    torch.addmm(beta, input, [alpha,] mat1, mat2) and x.addmm(beta, [alpha,]
-    mat1, mat2) (LABEL: the method's name), with PyTorch's warning."""
+    """f, taking the deprecated forms of addmm, addmv, addr, addbmm and
+    baddbmm too, beta (and alpha) first: torch.addmm(beta, input, [alpha,]
+    mat1, mat2) and x.addmm(beta, [alpha,] mat1, mat2) (LABEL: the method's
+    name), with PyTorch's warning."""
     def g(rt, input, first, second, *rest, beta=1, alpha=1):
         scale = first if label else input
         if rest and not F.is_tensor(scale) and len(rest) <= 2:
@@ -69,26 +71,29 @@ def _beta_first(name: str, f, label=None):
                 (first, (input, second, *rest))
             beta, *alphas, first, second = scales_and_factors
             alpha = alphas[0] if alphas else alpha
-            _warn_beta_first(rt, label or name, inp, bool(alphas), method=label is not None)
+            _warn_beta_first(rt, name, label or name, inp, bool(alphas),
+                             method=label is not None)
             return f(rt, inp, first, second, beta=beta, alpha=alpha)
         return f(rt, input, first, second, *rest, beta=beta, alpha=alpha)
     g.__name__ = f.__name__
     return g
 
 
-def _warn_beta_first(rt, fname: str, x, alpha: bool, method: bool) -> None:
-    """PyTorch's UserWarning for a deprecated form of addmm (its words of
-    the form the call took, and of the forms to use instead)."""
+def _warn_beta_first(rt, name: str, fname: str, x, alpha: bool, method: bool) -> None:
+    """PyTorch's UserWarning for a deprecated form of NAME (its words of
+    the form the call took, and of the forms to use instead; fname: the
+    name called, x.addmm_'s own)."""
     scales = "Number beta, " + ("Number alpha, " if alpha else "")
+    factors = "Tensor {}, Tensor {}".format(*_FACTORS[name])
     if method:
-        old = f"{fname}({scales}Tensor mat1, Tensor mat2)"
-        new = [f"{fname}(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = 1)"]
+        old = f"{fname}({scales}{factors})"
+        new = [f"{fname}({factors}, *, Number beta = 1, Number alpha = 1)"]
     else:
-        old = (f"{fname}(Number beta, Tensor input, {scales[13:]}Tensor mat1, Tensor mat2, *, "
+        old = (f"{fname}(Number beta, Tensor input, {scales[13:]}{factors}, *, "
                "Tensor out = None)")
-        new = [f"{fname}(Tensor input, Tensor mat1, Tensor mat2, {dtype}*, Number beta = 1, "
+        new = [f"{fname}(Tensor input, {factors}, {dtype}*, Number beta = 1, "
                "Number alpha = 1, Tensor out = None)"
-               for dtype in ("", "torch.dtype out_dtype, ")]
+               for dtype in ("", "torch.dtype out_dtype, ") if not dtype or name in _OVERLOADED]
     F.warn_once(rt, x, f"This overload of {fname} is deprecated:\n\t{old}\nConsider using one "
                 "of the following signatures instead:" + "".join(f"\n\t{n}" for n in new),
                 site=F.DEPRECATED_FORM_WARNING)
@@ -292,8 +297,9 @@ def f_chain_matmul(rt, *matrices):
 _FACTORS = {"addmv": ("mat", "vec"), "addr": ("vec1", "vec2"), "addmm": ("mat1", "mat2"),
             "baddbmm": ("batch1", "batch2"), "addbmm": ("batch1", "batch2")}
 # (addmm: F.linear's node on a 2-d input, AddmmBackward0)
-FUNCTIONS = {name: _bias_product(name, factors) for name, factors in _FACTORS.items()}
-FUNCTIONS["addmm"] = _beta_first("addmm", FUNCTIONS["addmm"])
+# (each takes its deprecated forms, beta first)
+FUNCTIONS = {name: _beta_first(name, _bias_product(name, factors))
+             for name, factors in _FACTORS.items()}
 FUNCTIONS.update({
     "ger": _vector_pair("ger", "outer", "vec2"), "vdot": _vector_pair("vdot", "vdot", "other"),
     "logspace": f_logspace, "chain_matmul": f_chain_matmul, "scalar_tensor": f_scalar_tensor,
@@ -309,11 +315,8 @@ def _methods() -> dict:
     """x.NAME(a, b) and x.NAME_(a, b) of each bias-plus-product, ger, vdot."""
     methods = {}
     for name, factors in _FACTORS.items():
-        method, in_place = (_bias_product(name, factors, label=label)
+        method, in_place = (_beta_first(name, _bias_product(name, factors, label=label), label)
                             for label in (name, name + "_"))
-        if name == "addmm":
-            method, in_place = (_beta_first(name, f, label)
-                                for f, label in ((method, name), (in_place, name + "_")))
         methods[name] = _factor_names(factors, _as_method(name, method))
         methods[name + "_"] = _factor_names(factors, _in_place(name, in_place))
     methods.update({name: F.tensors_only(_as_method(name, FUNCTIONS[name]))

@@ -172,15 +172,53 @@ def f_empty(rt, *sizes, size=None, dtype=None, requires_grad=False, memory_forma
     return t
 
 
-def _int_tuple(arg: str, position: int, v) -> tuple:
+# the second argument of each function's example call in its hints
+_EXAMPLES = {"empty_strided": "(1, 2)", "empty_permuted": "(1, 0)"}
+
+
+def _int_tuple(arg: str, position: int, v, fname: str = "empty_strided") -> tuple:
     """A size or stride argument: a tuple or list of ints, as PyTorch's
     argument parser takes it (not one int)."""
     if not isinstance(v, (tuple, list)):
-        raise GradvizError(f"empty_strided(): argument '{arg}' (position {position}) must be "
+        raise GradvizError(f"{fname}(): argument '{arg}' (position {position}) must be "
                            f"tuple of ints, not {F.arg_type_name(v)}", kind=TYPE,
-                           hint="e.g. torch.empty_strided((2, 3), (1, 2))")
-    return F.int_list("empty_strided", arg, (v,), position)
+                           hint=f"e.g. torch.{fname}((2, 3), {_EXAMPLES[fname]})")
+    return F.int_list(fname, arg, (v,), position)
 
 
-FUNCTIONS = {"empty_strided": f_empty_strided, "clone": f_clone, "empty": f_empty}
+def f_empty_permuted(rt, size, physical_layout, *, dtype=None, layout=None, device=None,
+                     requires_grad=False, pin_memory=False):
+    """torch.empty_permuted(size, physical_layout): a new tensor of those
+    sizes laid out in memory in the order of physical_layout, outermost dim
+    first ((0, 2, 3, 1) is channels-last for N, C, H, W): empty_strided with
+    the strides that order gives."""
+    shape = _int_tuple("size", 1, size, "empty_permuted")
+    order = _int_tuple("physical_layout", 2, physical_layout, "empty_permuted")
+    if len(shape) != len(order):
+        raise GradvizError("Number of dimensions in size does not match the length of the "
+                           f"physical_layout; i.e. len(size) = {len(shape)} is not equal to "
+                           f"len(physical_layout) = {len(order)}", kind=RUNTIME,
+                           hint="one entry of physical_layout for each size")
+    seen = set()
+    for i, d in enumerate(order):
+        if not 0 <= d < len(shape):
+            raise GradvizError(f"Dimension out of range (expected to be between 0 and "
+                               f"{len(shape) - 1}, but got {d} at index {i}).  NB: negative dims "
+                               "not currently supported; file an issue if you want it.",
+                               kind=RUNTIME, hint="physical_layout is a permutation of the dims")
+        if d in seen:
+            raise GradvizError("Duplicate dim not allowed", kind=RUNTIME,
+                               hint="physical_layout names each dim once")
+        seen.add(d)
+    steps = [0] * len(shape)
+    step = 1
+    for d in reversed(order):          # (the last of the layout is the innermost)
+        steps[d] = step
+        step *= max(shape[d], 1)
+    return f_empty_strided(rt, shape, tuple(steps), dtype=dtype, device=device,
+                           requires_grad=requires_grad)
+
+
+FUNCTIONS = {"empty_strided": f_empty_strided, "empty_permuted": f_empty_permuted,
+             "clone": f_clone, "empty": f_empty}
 METHODS = {"contiguous": m_contiguous, "is_contiguous": m_is_contiguous, "clone": f_clone}

@@ -550,7 +550,9 @@ class Conv2d:
     def text(self) -> str:
         """PyTorch's extra_repr: the geometry that differs from the defaults."""
         k = self.DIMS
-        parts = [f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+        # (a channel count given as a tensor prints as its number, as PyTorch's format does)
+        parts = [f"{_number_of(self.in_channels)}, {_number_of(self.out_channels)}, "
+                 f"kernel_size={self.kernel_size}, "
                  f"stride={self.stride}"]
         if self.padding != (0,) * k:
             parts.append(f"padding={self.padding}")
@@ -702,22 +704,41 @@ def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride,
     lazy: a LazyConv's, without in_channels (0 until its first call).
     transposed: a ConvTranspose's, whose weight has in_channels first (a
     size that is no int is named by its place in the weight's shape)."""
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+        raise GradvizError("groups must be a positive integer", kind=VALUE,
+                           hint="groups splits the channels: 1 or more")
+    # PyTorch checks the channels' division before it makes the weight of
+    # them: nn.Conv2d(1, 2.5, 3) fails there, nn.Conv2d(1, 2.0, 3) in torch.empty
+    if not lazy:
+        _channels_in_groups(_number_of(in_channels), groups)
+    # (a lazy one's are checked as PyTorch's, made with 0 out_channels: at its first call)
+    if _number_of(out_channels) % groups and not lazy:
+        raise GradvizError("out_channels must be divisible by groups", kind=VALUE,
+                           hint=f"{_number_of(out_channels)} out_channels do not split into {groups} groups")
     if transposed:
         c_in = _size_arg(fn, "in_channels", in_channels, 1)
         c_out = _size_arg(fn, "out_channels", out_channels, 2)
     else:
         c_out = _size_arg(fn, "out_channels", out_channels, 1)
         c_in = 0 if lazy else _size_arg(fn, "in_channels", in_channels, 2)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
-        raise GradvizError("groups must be a positive integer", kind=VALUE,
-                           hint="groups splits the channels: 1 or more")
-    _channels_in_groups(c_in, groups)
-    # (a lazy one's are checked as PyTorch's, made with 0 out_channels: at its first call)
-    if c_out % groups and not lazy:
-        raise GradvizError("out_channels must be divisible by groups", kind=VALUE,
-                           hint=f"{c_out} out_channels do not split into {groups} groups")
     return (c_in, c_out, conv._ints(fn, "kernel_size", kernel_size, k),
             conv._ints(fn, "stride", stride, k), conv._ints(fn, "dilation", dilation, k))
+
+
+def _number_of(v):
+    """A channel count as the modulo of PyTorch's checks sees it: a number,
+    or the int of an integer tensor of one element; anything else as 0
+    (its error is torch.empty's, after those checks)."""
+    if v.__class__ is Tensor:
+        return int(v.data.item()) if v.data.dtype.kind in "iu" and v.data.size == 1 else 0
+    return v if isinstance(v, (int, float)) else 0
+
+
+def _given_channels(given, c: int):
+    """The channel count a layer keeps: a tensor as given (PyTorch stores
+    nn.Conv1d(1, torch.tensor(2), 3).out_channels as that tensor, which
+    prints as one), else the int."""
+    return given if given.__class__ is Tensor else c
 
 
 def _conv_parameters(rt, shape: tuple, bias_size: int | None, dt: np.dtype) -> tuple:
@@ -829,7 +850,9 @@ def _conv_maker(cls, lazy: bool = False):
         else:
             weight, b = _conv_parameters(rt, (c_out, c_in // groups) + kernel,
                                          c_out if bias else None, dt)
-        return cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
+        return cls(weight, b, {"in_channels": _given_channels(in_channels, c_in),
+                               "out_channels": _given_channels(out_channels, c_out),
+                               "kernel_size": kernel,
                                "stride": stride_, "padding": padding_, "dilation": dilation_,
                                "groups": groups, "padding_mode": padding_mode})
     if lazy:
@@ -863,7 +886,9 @@ def _conv_transpose_maker(cls):
             F.check_device(device)
         weight, b = _conv_parameters(rt, (c_in, c_out // groups) + kernel,
                                      c_out if bias else None, _float_dtype(rt, dtype))
-        m = cls(weight, b, {"in_channels": c_in, "out_channels": c_out, "kernel_size": kernel,
+        m = cls(weight, b, {"in_channels": _given_channels(in_channels, c_in),
+                            "out_channels": _given_channels(out_channels, c_out),
+                            "kernel_size": kernel,
                             "stride": stride_, "padding": padding_, "dilation": dilation_,
                             "groups": groups, "padding_mode": padding_mode})
         m.output_padding = output_padding_

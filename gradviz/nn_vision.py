@@ -295,6 +295,30 @@ def f_pixel_unshuffle(rt, input, downscale_factor):
     return rt.apply(OPS["pixel_unshuffle"], (input,), {"factor": r})
 
 
+# ---- channel_shuffle ----------------------------------------------------------
+
+def f_channel_shuffle(rt, input, groups):
+    """(N, C, *) -> the channels in `groups` groups read one of each group in
+    turn (ShuffleNet's); one ChannelShuffleBackward0 node."""
+    input = F._need_tensor(input, "channel_shuffle")
+    if not _is_int(groups):
+        raise GradvizError("channel_shuffle(): argument 'groups' (position 2) must be int, not "
+                           f"{F.arg_type_name(groups)}", kind=TYPE, hint="groups is a whole number")
+    shape = input.data.shape
+    if len(shape) <= 2:
+        raise GradvizError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(shape)}", kind=RUNTIME,
+                           hint="the input is (N, C, *): a batch of channels")
+    if groups <= 0:
+        raise GradvizError("Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}", kind=RUNTIME, hint="groups is at least 1")
+    if shape[1] % groups:
+        raise GradvizError(f"Number of channels must be divisible by groups. Got {shape[1]} "
+                           f"channels and {groups} groups.", kind=RUNTIME,
+                           hint=f"the channels are {groups} groups of the same size")
+    return rt.apply(OPS["channel_shuffle"], (input,), {"groups": groups})
+
+
 # ---- unfold / fold ---------------------------------------------------------------
 
 def _pair(fn: str, name: str, v) -> tuple:
@@ -483,12 +507,12 @@ FUNCTIONS = {"interpolate": f_interpolate, "upsample": _deprecated("upsample", "
              "upsample_nearest": _deprecated("upsample_nearest", "nearest"),
              "upsample_bilinear": _deprecated("upsample_bilinear", "bilinear", True),
              "pixel_shuffle": f_pixel_shuffle, "pixel_unshuffle": f_pixel_unshuffle,
-             "unfold": f_unfold, "fold": f_fold,
+             "channel_shuffle": f_channel_shuffle, "unfold": f_unfold, "fold": f_fold,
              "adaptive_max_pool1d": f_adaptive_max_pool1d,
              "adaptive_max_pool2d": f_adaptive_max_pool2d,
              "lp_pool1d": f_lp_pool1d, "lp_pool2d": f_lp_pool2d}
-# torch.pixel_shuffle and torch.pixel_unshuffle too
-TORCH = ("pixel_shuffle", "pixel_unshuffle")
+# torch.pixel_shuffle, torch.pixel_unshuffle and torch.channel_shuffle too
+TORCH = ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle")
 
 
 def torch_adaptive_max_pool1d(rt, input, output_size):

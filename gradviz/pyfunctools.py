@@ -1,11 +1,14 @@
 """Python's functools module: reduce (reduce(operator.mul, x.shape, 1)),
 partial (partial(nn.LayerNorm, eps=1e-6), a training step with its model
-bound), and the decorators lru_cache / cache / wraps, which here call the
-function itself (a program's results do not depend on a cache)."""
+bound), and the decorators lru_cache / cache (a function caching its results
+by its arguments) and wraps."""
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from .errors import TYPE, GradvizError
 from .functions import f_callable
+from .pymethods import hashable
 
 _UNSET = object()
 
@@ -44,18 +47,64 @@ def _partial(rt, *args, **kwargs):
 
 
 def _lru_cache(rt, maxsize=128, typed=False):
-    """@lru_cache, @lru_cache() and @lru_cache(maxsize=None): the function itself."""
+    """@lru_cache, @lru_cache() and @lru_cache(maxsize=None): the function
+    caching its results by its arguments, as Python's does (a second call
+    with equal arguments runs nothing; an argument Python cannot hash is its
+    TypeError)."""
     if maxsize is not None and not isinstance(maxsize, int):
         if f_callable(rt, maxsize) and isinstance(typed, bool):
-            return maxsize                 # @lru_cache without parentheses
+            return _cached(maxsize, 128, False)       # @lru_cache without parentheses
         raise GradvizError("Expected first argument to be an integer, a callable, or None",
                            kind=TYPE, hint="@lru_cache(maxsize=128), @lru_cache(maxsize=None) "
                                            "or a bare @lru_cache")
-    return _function("decorating_function", lambda rt, fn: fn)
+    return _function("decorating_function", lambda rt, fn: _cached(fn, maxsize, typed))
 
 
 def _cache(rt, fn):
-    return fn
+    return _cached(fn, None, False)
+
+
+# (between the positional and the keyword arguments in a cache key, as in Python's)
+_KWD_MARK = object()
+# (first in a key of several parts: Python's is a list, never equal to a lone argument)
+_SEQUENCE = object()
+
+
+def _cache_key(args: tuple, kwargs: dict, typed: bool):
+    """Python's lru_cache key of a call: a lone int or str argument is its own
+    key (so f(2.0) after f(2) is another call, as in Python), else the
+    arguments, the keywords after a mark, and with typed their types."""
+    if not kwargs and not typed and len(args) == 1 and type(args[0]) in (int, str):
+        return args[0]
+    key = (_SEQUENCE, *args, _KWD_MARK, *kwargs.items()) if kwargs else (_SEQUENCE, *args)
+    if typed:
+        key = (*key, *(type(v) for v in args), *(type(v) for v in kwargs.values()))
+    return key
+
+
+def _cached(fn, maxsize, typed: bool):
+    """fn with Python's lru_cache in front: results by the key of the call's
+    arguments, the least recently used dropped past maxsize (None: never;
+    0 or less: nothing kept). An object's key is the object itself: its
+    class's own __hash__ and __eq__ are not consulted here."""
+    from .interpreter import function_name
+    results: OrderedDict = OrderedDict()
+
+    def call(rt, *args, **kwargs):
+        key = _cache_key(args, kwargs, typed)
+        for part in (*args, *kwargs.values()):
+            hashable(part, hint="an lru_cache'd function's arguments are its cache's keys: "
+                                "give it numbers, strings, tensors or tuples of those")
+        if key in results:
+            results.move_to_end(key)
+            return results[key]
+        value = rt.invoke(fn, list(args), kwargs or None)
+        if maxsize is None or maxsize > 0:
+            results[key] = value
+            if maxsize is not None and len(results) > maxsize:
+                results.popitem(last=False)
+        return value
+    return _function(function_name(fn), call)
 
 
 def _wraps(rt, wrapped, *args, **kwargs):

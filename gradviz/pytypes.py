@@ -145,6 +145,8 @@ def type_of(v, bound: dict):
     cls_name = cls.__name__
     if cls_name == "Instance":
         return v.cls                           # the program's class
+    if cls_name == "PlainObject":
+        return bound["object"]                 # type(object()) is object
     if v is TENSOR:
         return PyType("torch._C._TensorMeta")
     if cls_name in ("UserClass", "BuiltinBase", "PyType"):

@@ -32,13 +32,14 @@ def _int(v, fname: str, arg: str, pos: int) -> int:
 
 
 def _ints(v, fname: str, arg: str, pos: int, single=True) -> tuple:
-    """An int (where `single`) or a tuple/list of ints, as a tuple (a 0-dim
-    integer tensor is the int PyTorch reads of it: x.roll(1, torch.tensor(0)))."""
-    v = F.read_int(v)
+    """An int (where `single`) or a tuple/list of ints, as a tuple (a
+    one-element integer tensor is the int PyTorch reads of it:
+    x.roll(1, torch.tensor(0)), x.flip(torch.tensor([0])))."""
+    v = F.read_dims(v)
     if single and isinstance(v, int) and not isinstance(v, bool):
         return (v,)
     if isinstance(v, (tuple, list)):
-        items = tuple(map(F.read_int, v))
+        items = tuple(v)
         if all(isinstance(d, int) and not isinstance(d, bool) for d in items):
             return items
     raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of ints, "
@@ -420,6 +421,7 @@ def _repeat_interleave(rt, input, repeats, dim, output_size, method: bool):
     flatten (no dim), unsqueeze, expand, clone and flatten back; a tensor of
     counts, an index_select of the indices the counts alone give."""
     args = (repeats,) if method else (input, repeats) if repeats is not None else (input,)
+    dim = F.read_int(dim)              # (dim=torch.tensor(0) is PyTorch's dim 0)
     whole = lambda v: isinstance(v, int) and not isinstance(v, bool)   # noqa: E731
     if (not is_tensor(input) or not (whole(repeats) or is_tensor(repeats) or repeats is None)
             or not (dim is None or whole(dim)) or not (output_size is None or whole(output_size))

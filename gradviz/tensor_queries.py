@@ -8,7 +8,9 @@ from __future__ import annotations
 from . import functions as F
 from . import strides
 from .errors import RUNTIME, TYPE, GradvizError
+from .pytypes import PyType
 from .render.torchfmt import Layout
+from .tensor import SCALAR_TYPE_NAMES
 
 
 # a tensor's layout (torch.strided, the only one here), printed as PyTorch
@@ -68,6 +70,42 @@ def _constant(name: str, value):
     return f
 
 
+def m_is_set_to(rt, x, tensor):
+    """x.is_set_to(t): whether x and t are the same view of one memory (its
+    start, sizes and strides), as x.detach() or x.view(x.shape) is of x."""
+    t = F._need_tensor(tensor, "is_set_to", 1, "tensor")
+    return (_memory(x.data) is _memory(t.data) and x.data.shape == t.data.shape
+            and strides.layout(x) == strides.layout(t))
+
+
+def _memory(a):
+    # (the array a numpy view was made of, up to the one that holds the values)
+    while a.base is not None:
+        a = a.base
+    return a
+
+
+def m_share_memory_(rt, x):
+    """x.share_memory_(): x itself, now counted as in shared memory
+    (x.is_shared() is True after it); the values stay where they are."""
+    x.meta = {**(x.meta or {}), "shared": True}
+    return x
+
+
+def m_is_shared(rt, x):
+    return bool(x.meta is not None and x.meta.get("shared"))
+
+
+def m_storage_type(rt, x):
+    """x.storage_type(): the legacy typed storage class (torch.FloatStorage),
+    with PyTorch's warning that typed storages are deprecated."""
+    F.warn_once(rt, x, "TypedStorage is deprecated. It will be removed in the future and "
+                       "UntypedStorage will be the only storage class. This should only matter "
+                       "to you if you are using storages directly.  To access UntypedStorage "
+                       "directly, use tensor.untyped_storage() instead of tensor.storage()")
+    return PyType(f"torch.{SCALAR_TYPE_NAMES[x.data.dtype]}Storage")
+
+
 def f_typename(rt, obj):
     """torch.typename: a tensor's legacy type name, else its Python type's."""
     if F.is_tensor(obj):
@@ -85,8 +123,13 @@ QUERIES = {
 
 def m_is_pinned(rt, x, device=None):
     """Whether x is in pinned memory for a GPU: never here (the CPU only);
-    an accelerator's index is PyTorch's error."""
+    an accelerator's index is PyTorch's error, any device given its
+    DeprecationWarning."""
     F.check_device(device)
+    if device is not None:
+        rt.log_event("user_warning", x, category="DeprecationWarning",
+                     message="The argument 'device' of Tensor.is_pinned() is deprecated. Please "
+                             "do not pass this argument.")
     return False
 
 
@@ -94,7 +137,8 @@ def install() -> None:
     """Add the queries to functions.py's tables (is_signed and is_inference
     were there as methods: torch's function forms join them)."""
     F.METHODS.update(QUERIES, ndimension=F.METHODS["dim"], is_same_size=_is_same_size(1),
-                     is_pinned=m_is_pinned, is_shared=_constant("is_shared", False),
+                     is_pinned=m_is_pinned, is_shared=m_is_shared, is_set_to=m_is_set_to,
+                     share_memory_=m_share_memory_, storage_type=m_storage_type,
                      dim_order=strides.m_dim_order)
     F.FUNCTIONS.update(QUERIES, typename=f_typename, is_signed=F.METHODS["is_signed"],
                        is_inference=F.METHODS["is_inference"])

@@ -661,6 +661,7 @@ INPUTS.update({
        case(anyv(1, 1, 4, 4), size=(90, 50), scales=None, align_corners=False)],
     "pixel_shuffle": [case(anyv(1, 4, 2, 3), factor=2), case(anyv(9, 1, 2), factor=3)],
     "pixel_unshuffle": [case(anyv(1, 1, 4, 6), factor=2), case(anyv(2, 3, 3), factor=3)],
+    "channel_shuffle": [case(anyv(1, 4, 2), groups=2), case(anyv(2, 6, 2, 1), groups=3)],
     "elu_scaled": unary(away, neg=1.7581, pos=1.0507, **{"in": 1.0})
     + [case(away(2, 3), neg=0.5, pos=1.0, celu=True, **{"in": 2.0})],
     "glu": [case(anyv(4), dim=0), case(anyv(2, 6), dim=1), case(anyv(4, 3), dim=0)],

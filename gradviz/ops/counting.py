@@ -136,9 +136,34 @@ def _histogram_fwd(xs, p):
     return hist
 
 
+def _histogramdd_fwd(xs, p):
+    """The D-dimensional histogram of the points xs[0] (..., D) in the bins of
+    p["edges"] (one array of edges per dim, p["linear"] whether each is of
+    equal bins), each point inside every dim's edges counting 1 or its
+    weight (xs[1]); with density, divided by the total and by each bin's
+    volume."""
+    points = xs[0].reshape(-1, xs[0].shape[-1])
+    weights = xs[1].reshape(-1) if len(xs) > 1 else np.ones(len(points), points.dtype)
+    edges, linear = p["edges"], p["linear"]
+    inside = np.ones(len(points), bool)
+    for k, e in enumerate(edges):
+        inside &= (points[:, k] >= e[0]) & (points[:, k] <= e[-1])
+    hist = np.zeros(tuple(e.size - 1 for e in edges), points.dtype)
+    index = tuple(_bins_of(points[inside, k], e, lin) for k, (e, lin) in
+                  enumerate(zip(edges, linear)))
+    np.add.at(hist, index, weights[inside])
+    if p["density"]:
+        volume = np.ones((), points.dtype)
+        for k, e in enumerate(edges):
+            volume = np.expand_dims(volume, -1) * np.diff(e)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = hist / hist.sum() / volume
+    return hist
+
+
 # (PyTorch records both of histogram's results with no derivative, when
 # the input or the weights require grad)
-for _name, _forward in (("histogram", _histogram_fwd),
+for _name, _forward in (("histogram", _histogram_fwd), ("histogramdd", _histogramdd_fwd),
                         ("histogram_edges", lambda xs, p: p["edges"].copy())):
     _NO_DERIVATIVE = no_derivative("histogram", inputs=2)
     defop(_name, _NO_DERIVATIVE.pop("grad_fn"), _forward, symbol="histogram", dtype_rule=SAME,

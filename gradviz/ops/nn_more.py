@@ -277,6 +277,30 @@ for _name, _grad_fn, _there, _back in (
           symbol=f"F.{_name}", dtype_rule=SAME)
 
 
+# ---- channel_shuffle: p["groups"] ---------------------------------------------
+
+def _channel_shuffle(x, groups: int):
+    """(N, C, *) with C = g k: channel i k + j moved to j g + i (the
+    channels read group by group, one of each group in turn)."""
+    n, c, *rest = x.shape
+    y = x.reshape(n, groups, c // groups, *rest).swapaxes(1, 2)
+    return np.ascontiguousarray(y).reshape(x.shape)
+
+
+def _channel_unshuffle(g, groups: int):
+    # (the shuffle by C / groups undoes the one by groups)
+    c = g.shape[1]
+    return _channel_shuffle(g, c // groups) if c else g
+
+
+defop("channel_shuffle", "ChannelShuffleBackward0",
+      lambda xs, p: _channel_shuffle(xs[0], p["groups"]),
+      vjp=(lambda g, ans, xs, p: _channel_unshuffle(g, p["groups"]),),
+      jvp=(lambda t, ans, xs, p: _channel_shuffle(t, p["groups"]),), saves=False,
+      formula=("d out/d x = the gradient's channels moved back (a shuffle by C / groups)",),
+      symbol="F.channel_shuffle", dtype_rule=SAME)
+
+
 # ---- selu and celu: PyTorch's elu(x, alpha, scale, input_scale) -------------
 # p: "neg" alpha * scale, "pos" scale, "in" input_scale (as float32 or the
 # dtype), "celu" for CeluBackward0; x * pos where x > 0, else

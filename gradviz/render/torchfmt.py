@@ -116,13 +116,24 @@ class Size(tuple):
 
 
 class Device(str):
-    """A device (``Device("cpu")``): str() is its type, repr() PyTorch's
-    ``device(type='cpu')`` (as print shows it inside a list)."""
+    """A device (``Device("cpu")``, ``Device("cpu:0")``): str() is its type
+    and index, repr() PyTorch's ``device(type='cpu')`` or
+    ``device(type='cpu', index=0)`` (as print shows it inside a list)."""
 
     __slots__ = ()
 
+    @property
+    def type(self) -> str:
+        return str.__str__(self).partition(":")[0]
+
+    @property
+    def index(self) -> int | None:
+        index = str.__str__(self).partition(":")[2]
+        return int(index) if index else None
+
     def __repr__(self) -> str:
-        return f"device(type='{str.__str__(self)}')"
+        index = self.index
+        return f"device(type='{self.type}'" + (")" if index is None else f", index={index})")
 
 
 class TorchName(str):
