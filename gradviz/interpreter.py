@@ -3504,6 +3504,8 @@ class Interpreter:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
             if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
                 tensor_queries.check_layout(fn.name, kwargs.pop("layout"))  # strided: nothing to do
+            if "pin_memory" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
+                tensor_queries.check_pin_memory(fn.name, kwargs.pop("pin_memory"))
             if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
                 span = node.span
                 self.span = _new(Span, (span[0] + self.shift, span[1],

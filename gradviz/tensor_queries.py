@@ -27,6 +27,18 @@ ATTRIBUTES = {
 }
 
 
+def check_pin_memory(fname: str, v) -> None:
+    """pin_memory= of a maker: False (or None, but not for torch.tensor)
+    changes nothing; True needs an accelerator, which the CPU has not."""
+    if v is True:
+        raise GradvizError("pin_memory=True requires a CUDA or other accelerator backend; no "
+                           "pinned memory allocator is available on this system.", kind=RUNTIME,
+                           hint="gradviz runs on the CPU: leave pin_memory out")
+    if v is not False and (v is not None or fname == "tensor"):
+        raise GradvizError(f"{fname}(): argument 'pin_memory' must be bool, not "
+                           f"{F.arg_type_name(v)}", kind=TYPE, hint="pin_memory=False, or leave it out")
+
+
 def check_layout(fname: str, v) -> None:
     """layout= of a maker: torch.strided (or None), the only layout here;
     PyTorch's TypeError for what is no layout."""
