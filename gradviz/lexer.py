@@ -200,9 +200,35 @@ def number(text: str, line: int, col: int) -> int | float:
             return float(text)
         return int(text)              # digits with underscores, or junk (ValueError)
     except ValueError:
-        raise _error(f"invalid number literal '{text}'", line, col, col + len(text),
+        raise _error(_bad_number_message(text), line, col, col + len(text),
                      "numbers look like 3, 0.5, .5, 2. or 1e-3; put an operator or a "
                      "space between a number and a name") from None
+
+
+_BASES = {"0x": ("hexadecimal", "0123456789abcdefABCDEF"), "0o": ("octal", "01234567"),
+          "0b": ("binary", "01")}
+_IMAGINARY_HEAD = re.compile(r"[\d_]*(\.[\d_]*)?([eE][+-]?[\d_]+)?[jJ]")
+
+
+def _bad_number_message(text: str) -> str:
+    """CPython's tokenizer's words for a number piece it refuses: the
+    literal's kind ('invalid decimal literal' for 5a, 1.T, 1_), or a digit
+    its base has not ('invalid digit '8' in octal literal')."""
+    base = _BASES.get(text[:2].lower())
+    if base is not None:
+        kind, allowed = base
+        for c in text[2:]:
+            if c not in allowed and c != "_":
+                if c.isdigit():
+                    return f"invalid digit '{c}' in {kind} literal"
+                break
+        return f"invalid {kind} literal"
+    head = _IMAGINARY_HEAD.match(text)
+    if head is not None and head.end() < len(text):
+        return "invalid imaginary literal"         # (1jx)
+    if head is not None:
+        return f"invalid number literal '{text}'"  # (1.5j: no complex literals here)
+    return "invalid decimal literal"
 
 
 def _string(text: str, source: str, line: int, col: int, base: int) -> str:

@@ -554,7 +554,7 @@ ERROR_CASES = [
     ("x := 3\n", 1, "invalid syntax"),
     ("x = a and\n", 1, "expected an expression"),
     ("x = 1 if a\n", 1, "expected 'else' in the conditional expression"),
-    ("x = 1e\n", 1, "invalid number"),
+    ("x = 1e\n", 1, "invalid decimal literal"),
     ("x = 1.2.3\n", 1, "found number .3"),     # (1.2 then .3, as Python reads it)
     ("x = f(a=1, b)\n", 1, "positional argument follows keyword"),
     ("x = f(a=1, a=2)\n", 1, "repeated"),
@@ -944,10 +944,21 @@ def test_prefixed_and_underscored_numbers_have_pythons_values(src, value):
     assert stmt.value.value == value and type(stmt.value.value) is type(value)
 
 
+@pytest.mark.parametrize("src", ["5a", "1.T", "4ambda", "123abc", "1_", "1__0", "5_a", "1e", "1e+x",
+                                 "1.ex", "0a", "00a", "0x", "0xg", "0x1g", "0o8", "0o", "0o1z",
+                                 "0o7_9", "0b2", "0b", "0b1a", "0b1_2", "1jx"])
+def test_a_bad_number_has_pythons_words(src):
+    with pytest.raises(SyntaxError) as python:
+        compile(f"y = {src}\n", "<program>", "exec")
+    with pytest.raises(GradvizError) as info:
+        parse(f"y = {src}\n")
+    assert info.value.message == python.value.msg
+
+
 @pytest.mark.parametrize("src, words", [
     ("y = 1e5.x\n", "'float' object has no attribute 'x'"),
     ("y = 0x1f.x\n", "'int' object has no attribute 'x'"),
-    ("y = 0x\n", "invalid number literal '0x'"), ("y = 1j.imag\n", "invalid number literal '1j'"),
+    ("y = 0x\n", "invalid hexadecimal literal"), ("y = 1j.imag\n", "invalid number literal '1j'"),
 ])
 def test_what_follows_a_numbers_dot_runs_as_in_python(src, words):
     import io
