@@ -61,8 +61,9 @@ PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
           "[*xs, 1], (*xs, 1), a, *rest = xs"),
     "**": ("'**' unpacking is only supported in a call's arguments and a dict",
            "write f(**kwargs) or {**a, **b}"),
-    **dict.fromkeys((NEWLINE, EOF), ("expected an expression, found the end of the line",
-                                     "the line ends in the middle of an expression"))}
+    **dict.fromkeys((NEWLINE, EOF), ("invalid syntax",      # (Python's words)
+                                     "expected an expression, found the end of the line: the "
+                                     "line ends in the middle of an expression"))}
 FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     "=": "'=' assigns a value; to compare two values use '=='",
     "for": "a comprehension is written in brackets: [f(x) for x in xs] or (f(x) for x in xs)",

@@ -278,6 +278,24 @@ _EXPRESSION_STARTS = frozenset((NAME, NUMBER, STRING, FSTRING, "{", "~", "...", 
 SOFT_KEYWORDS = frozenset(("match", "case", "_", "type"))
 
 
+# what CPython's parser says where gradviz's expected `what` is missing;
+# anything else is its plain "invalid syntax" (gradviz's own words, the
+# token found, go to the hint)
+_PYTHON_EXPECTED = (("':' at the end of the", "expected ':'"),
+                    ("':' after the 'with' context", "expected ':'"),
+                    ("':' after the dict's key", "':' expected after dictionary key"),
+                    ("'(' after the function's name", "expected '('"),
+                    ("'except' or 'finally'", "expected 'except' or 'finally' block"),
+                    ("'else' in the conditional", "expected 'else' after 'if' expression"))
+
+
+def _python_words(what: str) -> str:
+    for start, words in _PYTHON_EXPECTED:
+        if what.startswith(start):
+            return words
+    return "invalid syntax"
+
+
 class _Parser:
     __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named", "annotated")
 
@@ -325,7 +343,8 @@ class _Parser:
         elif hint is None:
             hint = f"close the '{opener[1]}' here, or separate the items with ','" if opener \
                 else "check this spot against Python syntax"
-        return _error(tok, f"expected {what}{where}, found {lexer.describe(tok)}", hint)
+        detail = f"expected {what}{where}, found {lexer.describe(tok)}"
+        return _error(tok, _python_words(what), f"{detail}: {hint}" if hint else detail)
 
     def _comma_missing(self) -> GradvizError | None:
         """Python's "invalid syntax. Perhaps you forgot a comma?" for two
@@ -447,12 +466,13 @@ class _Parser:
             out.append(self.decorated())
             return
         if kind in ("except", "finally"):
-            raise _error(toks[self.i], f"'{kind}' without a 'try' before it",
-                         f"an '{kind}' follows the block of a 'try', in the same column")
+            raise _error(toks[self.i], "invalid syntax",
+                         f"'{kind}' without a 'try' before it: an '{kind}' follows the block "
+                         "of a 'try', in the same column")
         if kind in ("else", "elif"):
-            raise _error(toks[self.i], f"'{kind}' without an 'if' before it",
-                         f"an '{kind}' follows the block of an 'if' (or an 'elif'), in the "
-                         "same column as the 'if'")
+            raise _error(toks[self.i], "invalid syntax",
+                         f"'{kind}' without an 'if' before it: an '{kind}' follows the block "
+                         "of an 'if' (or an 'elif'), in the same column as the 'if'")
         if kind == NAME and toks[self.i][1] == "match" and self.match_stmt_ahead():
             raise _error(toks[self.i], "the 'match' statement is not supported",
                          "write it as if/elif/else: `if command == 'go': ...` for `case 'go':`, "

@@ -619,7 +619,9 @@ def test_errors_name_the_spot(src, line, words):
     err = info.value
     assert err.kind == errors.SYNTAX
     assert err.span is not None and err.span.line == line
-    assert words in err.message
+    # (Python's words are the message; where they are a bare "invalid
+    # syntax", the hint says what was expected and found)
+    assert words in f"{err.message} {err.hint}"
     assert err.hint
     assert err.exit_code == 2
     err.format(src, "prog.txt")          # renders without trouble
@@ -942,6 +944,21 @@ def test_numbers_are_cut_where_pythons_tokenizer_cuts_them(src):
 def test_prefixed_and_underscored_numbers_have_pythons_values(src, value):
     (stmt,) = parse(f"y = {src}").body
     assert stmt.value.value == value and type(stmt.value.value) is type(value)
+
+
+@pytest.mark.parametrize("src", [
+    "x = 1 y\n", "if x\n  pass\n", "with a as b\n  pass\n", "try:\n  pass\nprint(1)\n",
+    "for x y:\n  pass\n", "def f x:\n  pass\n", "def (x):\n  pass\n", "class :\n  pass\n",
+    "x = \n", "x = [1, 2:]\n", "y = 1 if x\n", "x = a.\n", "x = a[]\n", "import\n",
+    "from torch\n", "import torch as\n", "@dec\nx = 1\n", "lambda x y: 1\n", "except:\n  pass\n",
+    "else:\n  pass\n", "x = 1 +\n", "def f(a, b c): pass\n", "if x: pass\nelse pass\n",
+    "x = {1: 2, 3}\n", "x = ()\ny = 1 2\n"])
+def test_a_syntax_error_has_pythons_words_and_line(src):
+    with pytest.raises(SyntaxError) as python:
+        compile(src, "<program>", "exec")
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    assert (info.value.message, info.value.span.line) == (python.value.msg, python.value.lineno)
 
 
 @pytest.mark.parametrize("src", ["5a", "1.T", "4ambda", "123abc", "1_", "1__0", "5_a", "1e", "1e+x",
