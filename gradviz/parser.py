@@ -281,15 +281,19 @@ SOFT_KEYWORDS = frozenset(("match", "case", "_", "type"))
 # what CPython's parser says where gradviz's expected `what` is missing;
 # anything else is its plain "invalid syntax" (gradviz's own words, the
 # token found, go to the hint)
-_PYTHON_EXPECTED = (("':' at the end of the", "expected ':'"),
-                    ("':' after the 'with' context", "expected ':'"),
-                    ("':' after the dict's key", "':' expected after dictionary key"),
+_PYTHON_EXPECTED = (("':' after the dict's key", "':' expected after dictionary key"),
                     ("'(' after the function's name", "expected '('"),
                     ("'except' or 'finally'", "expected 'except' or 'finally' block"),
                     ("'else' in the conditional", "expected 'else' after 'if' expression"))
+# the block headers whose ':' Python's grammar demands whatever follows; the
+# others' header is "expected ':'" only where the line ends there
+_FORCED_COLON = ("'def'", "'try'", "'else'", "'finally'")
 
 
-def _python_words(what: str) -> str:
+def _python_words(what: str, found: str) -> str:
+    if what.startswith(("':' at the end of the", "':' after the 'with'")):
+        forced = found == NEWLINE or any(kw in what for kw in _FORCED_COLON)
+        return "expected ':'" if forced else "invalid syntax"
     for start, words in _PYTHON_EXPECTED:
         if what.startswith(start):
             return words
@@ -329,7 +333,7 @@ class _Parser:
         kind = tok[0]
         where = f" to close '{opener[1]}' opened at line {opener[3]} col {opener[4]}" \
             if opener else ""
-        if kind in FOUND_HINTS:
+        if kind in FOUND_HINTS and hint is not NOTEBOOK_HINT:    # (!pip: a notebook's line)
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
             if prev[1].lower() in ("b", "br", "rb"):
@@ -344,7 +348,7 @@ class _Parser:
             hint = f"close the '{opener[1]}' here, or separate the items with ','" if opener \
                 else "check this spot against Python syntax"
         detail = f"expected {what}{where}, found {lexer.describe(tok)}"
-        return _error(tok, _python_words(what), f"{detail}: {hint}" if hint else detail)
+        return _error(tok, _python_words(what, kind), f"{detail}: {hint}" if hint else detail)
 
     def _comma_missing(self) -> GradvizError | None:
         """Python's "invalid syntax. Perhaps you forgot a comma?" for two
@@ -1571,7 +1575,7 @@ class _Parser:
             raise _error(tok, f"{UNSUPPORTED[tok[0]]} are not supported", LANGUAGE)
         if tok[0] in PREFIX_ERRORS:
             raise _error(tok, *PREFIX_ERRORS[tok[0]])
-        if tok[0] == "%" and (self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)):
+        if tok[0] in ("%", "!") and (self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)):
             raise self.expected("an expression", hint=NOTEBOOK_HINT)
         raise self.expected("an expression", hint="write a value, a name or a call here")
 
