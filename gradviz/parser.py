@@ -87,6 +87,10 @@ def parse(source: str, filename: str = "<string>") -> Program:
         source = bytes(source).decode("utf-8", "replace")
     if source.startswith("\ufeff"):
         source = source[1:]
+    if "\x00" in source:       # (Python's compile() refuses them before reading a line)
+        raise GradvizError("source code string cannot contain null bytes", kind=SYNTAX,
+                           hint="the file holds a NUL character: it is not a text file, or "
+                                "was damaged; remove the character")
     # Parsing makes many long-lived objects and no cycles: GC passes are pure cost.
     with gc_paused():
         try:

@@ -605,7 +605,6 @@ ERROR_CASES = [
     ("None = 1\nx = 0100\n", 2, "leading zeros"),
     ("x = (1 +\n)\ny = 0100\n", 3, "leading zeros"),
     ("if x:\ny = 1\n  z = 2\n    w = 3\n", 2, "indented block"),
-    ("x = \x00\n", 1, "'\\x00'"),
     ("x = rf'a'\n", 1, "found string"),
     ("x = 1\ny = 07\n", 2, "leading zeros"),      # Python's SyntaxError (00 and 0.7 are fine)
     ("x = 1 := 2\n", 1, "invalid syntax"),
@@ -962,6 +961,16 @@ def test_a_syntax_error_has_pythons_words_and_line(src):
     with pytest.raises(GradvizError) as info:
         parse(src)
     assert (info.value.message, info.value.span.line) == (python.value.msg, python.value.lineno)
+
+
+@pytest.mark.parametrize("src", ["x = \x00\n", "x = 1\n    y = 2\n# \x00\n", "\x00"])
+def test_a_null_byte_anywhere_is_pythons_error_without_a_line(src):
+    with pytest.raises(SyntaxError) as python:
+        compile(src, "<program>", "exec")
+    with pytest.raises(GradvizError) as info:
+        parse(src)
+    assert info.value.message == python.value.msg and info.value.span is None
+    assert python.value.lineno is None
 
 
 @pytest.mark.parametrize("src", ["5a", "1.T", "4ambda", "123abc", "1_", "1__0", "5_a", "1e", "1e+x",
