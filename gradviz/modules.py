@@ -1245,12 +1245,19 @@ def _size_element_message(kind: str, pos: int | None) -> str:
 
 def _no_negative(shape: tuple) -> None:
     """PyTorch's error for a parameter of a negative size, with its whole
-    shape (nn.Linear(-1, 2): [2, -1])."""
+    shape (nn.Linear(-1, 2): [2, -1]). torch.empty's parser reads every
+    size as an int64 first (a wrong type, a size past 64 bits), then the
+    allocation refuses a negative one."""
     for pos, n in enumerate(shape, 1):
         if isinstance(n, bool) or not isinstance(n, int):     # (MultiheadAttention(kdim=(2, 2)))
             raise GradvizError(_size_element_message(type(n).__name__, pos), kind=TYPE,
                                hint="a layer's sizes (features, channels, kdim, vdim) are "
                                     "whole numbers")
+        if not -2**63 <= n < 2**63:
+            raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos "
+                               f"{pos} with error \"Overflow when unpacking long long",
+                               kind=TYPE, hint="a size is an int64: at most 2**63 - 1")
+    for n in shape:
         if n < 0:
             raise GradvizError(f"Trying to create tensor with negative dimension {n}: "
                                f"{list(shape)}", kind=RUNTIME,
