@@ -806,6 +806,13 @@ def call_wording(exc: TypeError) -> str:
 PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
 register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
 storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
+# the same, with the operators it writes in Python (x.__rsub__, x.__rrshift__):
+# each a bound method, of type 'method', where a C method's is
+# 'builtin_function_or_method'
+PYTHON_BOUND_METHODS = PYTHON_TENSOR_METHODS | frozenset("""__floordiv__ __rfloordiv__ __pow__
+__ipow__ __rpow__ __rdiv__ __rtruediv__ __rsub__ __rmod__ __rmatmul__ __rlshift__ __rrshift__
+__format__ __repr__ __len__ __iter__ __reversed__ __contains__ __hash__ __array__ __deepcopy__
+__reduce_ex__ __dir__""".split())
 
 
 # methods that take keywords only in PyTorch (memory_format=, force=, ...),

@@ -4302,7 +4302,7 @@ class Interpreter:
         if v.__class__ is UnboundMethod:
             return v.text(self.address(v))
         if v.__class__ is BoundMethod:
-            if v.obj.__class__ is Tensor and v.name in functions.PYTHON_TENSOR_METHODS:
+            if v.obj.__class__ is Tensor and v.name in functions.PYTHON_BOUND_METHODS:
                 return f"<bound method Tensor.{v.name} of {self.value_str(v.obj)}>"
             owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
@@ -4543,6 +4543,9 @@ class Interpreter:
             return "Tensor"
         if isinstance(v, Module):
             return "module"
+        if v.__class__ is BoundMethod and v.obj.__class__ is Tensor and \
+                v.name in functions.PYTHON_BOUND_METHODS:
+            return "method"                # (x.lu, x.__rrshift__: written in Python)
         if isinstance(v, (Function, BoundMethod)):
             return "builtin_function_or_method"
         if v.__class__ is UserFunction:
