@@ -25,21 +25,22 @@ class AnomalyMode:
         self.enabled, self.check_nan, self.before = enabled, check_nan, before
 
 
-def _flag(name: str, value) -> bool:
+def _flag(value, arg: str = "enabled", pos: int = 1) -> bool:
+    """A mode flag as torch.set_anomaly_enabled (which every form calls)
+    takes it: a bool, else its parser's TypeError."""
     if value.__class__ is not bool:
-        raise GradvizError(f"{name}(): argument 'mode' must be bool, not "
-                           f"{type(value).__name__}", kind=TYPE,
-                           hint=f"torch.autograd.{name}(True)")
+        raise GradvizError(f"set_anomaly_enabled(): argument '{arg}' (position {pos}) must be "
+                           f"bool, not {type(value).__name__}", kind=TYPE,
+                           hint="torch.autograd.set_detect_anomaly(True)")
     return value
 
 
 def f_detect_anomaly(rt, check_nan=True):
-    return AnomalyMode(True, _flag("detect_anomaly", check_nan), None)
+    return AnomalyMode(True, _flag(check_nan, "check_nan", 2), None)
 
 
 def f_set_detect_anomaly(rt, mode, check_nan=True):
-    ctx = AnomalyMode(_flag("set_detect_anomaly", mode),
-                      _flag("set_detect_anomaly", check_nan), rt.anomaly)
+    ctx = AnomalyMode(_flag(mode), _flag(check_nan, "check_nan", 2), rt.anomaly)
     rt.anomaly = (ctx.enabled, ctx.check_nan)
     return ctx
 
@@ -63,7 +64,7 @@ FUNCTIONS = {
 def f_set_anomaly_enabled(rt, enabled, check_nan=True):
     """torch.set_anomaly_enabled(enabled, check_nan=True): the mode set,
     as set_detect_anomaly sets it."""
-    rt.anomaly = (enabled, check_nan)
+    rt.anomaly = (_flag(enabled), _flag(check_nan, "check_nan", 2))
 
 
 def torch_functions() -> dict:

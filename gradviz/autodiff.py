@@ -36,30 +36,44 @@ def _size_str(shape) -> str:
 def seed_gradient(root: Tensor, gradient, element: int = 0) -> tuple[np.ndarray, bool]:
     """The gradient backward starts from, and whether it was implicit
     (element: the root's place among the call's roots, as the error says)."""
-    if not root.requires_grad or (root.meta is not None and "no_grad_view" in root.meta):
+    check_cotangent(root, gradient, element)
+    if not _requires_grad(root):
         raise GradvizError(
             f"element {element} of tensors does not require grad and does not have a grad_fn",
             hint="nothing in this expression depends on a tensor with requires_grad=True; "
                  "create the input with requires_grad=True (or call x.requires_grad_()) "
                  "before computing it, and not inside no_grad()")
     if gradient is None:
-        if root.data.size != 1:
+        return np.ones(root.data.shape, root.data.dtype), True
+    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, root.data.dtype)
+    if g.dtype != root.data.dtype:
+        g = g.astype(root.data.dtype)
+    return g, False
+
+
+def _requires_grad(root: Tensor) -> bool:
+    return root.requires_grad and (root.meta is None or "no_grad_view" not in root.meta)
+
+
+def check_cotangent(root: Tensor, gradient, element: int = 0) -> None:
+    """PyTorch's _make_grads check of one root's gradient, made before its
+    engine asks that the root require grad: a gradient of the root's
+    shape, or none for a root of one element (or one that needs no grad)."""
+    if gradient is None:
+        if _requires_grad(root) and root.data.size != 1:
             raise GradvizError(
                 "grad can be implicitly created only for scalar outputs",
                 hint=f"this tensor has shape {list(root.data.shape)}; reduce it first "
                      "(y.sum().backward()) or pass a gradient of the same shape "
                      "(y.backward(torch.ones_like(y)))")
-        return np.ones(root.data.shape, root.data.dtype), True
-    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, root.data.dtype)
-    if g.shape != root.data.shape:
+        return
+    shape = gradient.data.shape if isinstance(gradient, Tensor) else np.shape(gradient)
+    if shape != root.data.shape:
         raise GradvizError(
-            f"Mismatch in shape: grad_output[{element}] has a shape of {_size_str(g.shape)} and "
+            f"Mismatch in shape: grad_output[{element}] has a shape of {_size_str(shape)} and "
             f"output[{element}] has a shape of {_size_str(root.data.shape)}.",
             hint="the gradient= tensor must have the same shape as the tensor backward is "
                  "called on")
-    if g.dtype != root.data.dtype:
-        g = g.astype(root.data.dtype)
-    return g, False
 
 
 def _reachable(roots) -> list[Tensor]:

@@ -137,14 +137,25 @@ def _python_pow(rt, *args, **kwargs):
     if mod is None:
         return rt.binary("**", base, exp)
     if not all(v.__class__ in (int, bool) for v in (base, exp, mod)):
-        raise GradvizError("pow() 3rd argument not allowed unless all arguments are integers",
-                           kind=TYPE, hint="pow(a, b, m) is modular: integers only")
+        raise _ternary_pow_error(rt, base, exp, mod)
     try:
         return pow(base, exp, mod)
     except ValueError as exc:                  # a zero modulus, a non-invertible base
         raise GradvizError(str(exc), kind=VALUE,
                            hint="pow(a, b, m) needs m != 0, and a invertible modulo m when "
                                 "b < 0") from None
+
+
+def _ternary_pow_error(rt, base, exp, mod) -> GradvizError:
+    """Python's error for pow(a, b, m) of other than three ints: float's pow,
+    tried where any of the three is a float, refuses any modulus first; else
+    no type's pow takes them."""
+    if float in (base.__class__, exp.__class__, mod.__class__):
+        return GradvizError("pow() 3rd argument not allowed unless all arguments are integers",
+                            kind=TYPE, hint="pow(a, b, m) is modular: integers only")
+    names = ", ".join(f"'{rt.type_name(v)}'" for v in (base, exp, mod))
+    return GradvizError(f"unsupported operand type(s) for ** or pow(): {names}", kind=TYPE,
+                        hint="pow(a, b, m) is modular: integers only")
 
 
 _PYTHON = {"sum": _python_sum, "max": _python_extreme("max"), "min": _python_extreme("min"),

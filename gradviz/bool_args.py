@@ -306,6 +306,10 @@ TABLE = {
                    "(Tensor input, Number other, Number alpha = 1)"), None),
     "xlogy_": (forms("(Tensor input, Tensor other)", "(Tensor input, Number other)"),
                forms("(Tensor other)", "(Number other)")),
+    # (the in-place methods of the same two forms: x.true_divide_() fits neither)
+    **{f"{name}_": (None, forms("(Tensor other)", "(Number other)"))
+       for name in ("true_divide", "bitwise_and", "bitwise_or", "bitwise_xor",
+                    "bitwise_left_shift", "bitwise_right_shift", "copysign")},
     "isin": (forms(*[f"({first}, {second}, *, bool assume_unique = False, bool invert = False, "
                      "Tensor out = None)"
                      for first, second in (("Tensor elements", "Tensor test_elements"),

@@ -825,6 +825,13 @@ def call_wording(exc: TypeError) -> str:
 PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
 register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
 storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
+# the same, with the operators it writes in Python (x.__rsub__, x.__rrshift__):
+# each a bound method, of type 'method', where a C method's is
+# 'builtin_function_or_method'
+PYTHON_BOUND_METHODS = PYTHON_TENSOR_METHODS | frozenset("""__floordiv__ __rfloordiv__ __pow__
+__ipow__ __rpow__ __rdiv__ __rtruediv__ __rsub__ __rmod__ __rmatmul__ __rlshift__ __rrshift__
+__format__ __repr__ __len__ __iter__ __reversed__ __contains__ __hash__ __array__ __deepcopy__
+__reduce_ex__ __dir__""".split())
 
 
 # methods that take keywords only in PyTorch (memory_format=, force=, ...),
@@ -3123,23 +3130,44 @@ def unused_input_error(k: int) -> GradvizError:
              "its gradient is undefined); allow_unused=True gives None for it")
 
 
-def _grad_outputs(grad_outputs, n: int) -> list:
-    """grad_outputs as autograd.grad takes it: None, a tensor, or a sequence
-    of tensors and Nones (one per output)."""
+def _grad_outputs(rt, grad_outputs, n: int) -> list:
+    """grad_outputs as autograd.grad takes it: None, a tensor, or any
+    iterable of tensors and Nones (one per output; PyTorch's tuple() of it,
+    so a string is its characters, which _make_grads then refuses)."""
     if grad_outputs is None:
         return [None] * n
     if is_tensor(grad_outputs):
         return [grad_outputs]
-    if not isinstance(grad_outputs, (list, tuple)):
-        raise GradvizError(f"'{type(grad_outputs).__name__}' object is not iterable", kind=TYPE,
-                           hint="pass grad_outputs as a tensor, or a list of tensors (or None) "
-                                "with one entry per output")
-    for g in grad_outputs:
-        if g is not None and not is_tensor(g):
+    return list(rt._items(grad_outputs, rt.span))
+
+
+def _as_sequence(rt, v) -> list:
+    """autograd.grad's outputs or inputs: a tensor alone, else tuple(v)."""
+    return [v] if is_tensor(v) else list(rt._items(v, rt.span))
+
+
+def _make_grads(rt, outs, gos, is_grads_batched) -> bool:
+    """PyTorch's _make_grads: each output's cotangent checked in turn (a
+    tensor of the output's shape, or None for an output of one element),
+    before the engine reads its flags or asks that the outputs require grad.
+    Returns is_grads_batched as a bool, tested where PyTorch tests it."""
+    batched = None
+    for k, (out, g) in enumerate(zip(outs, gos)):
+        if not is_tensor(out):
+            raise GradvizError("Expected output to be a torch.Tensor", kind="AssertionError",
+                               hint="autograd.grad's outputs must be tensors")
+        if is_tensor(g):
+            if batched is None:
+                batched = rt.truth(is_grads_batched)
+            if not batched:            # (a batch's shapes: checked by batched_grad)
+                autodiff.check_cotangent(out, g, k)
+        elif g is not None:
             raise GradvizError(
-                f"gradients can be either Tensors or None, but got {type(g).__name__}",
+                f"gradients can be either Tensors or None, but got {rt.type_name(g)}",
                 kind=TYPE, hint="a number as a cotangent must be a tensor: torch.tensor(2.0)")
-    return list(grad_outputs)
+        else:
+            autodiff.check_cotangent(out, None, k)
+    return rt.truth(is_grads_batched) if batched is None else batched
 
 
 @reverse_call("grad")
@@ -3187,12 +3215,19 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
                  "drop allow_unused=False")
     if allow_unused is None:
         allow_unused = bool(materialize_grads)
+    outs = _as_sequence(rt, outputs)
+    ins = list(inputs.values()) if inputs.__class__ is dict else _as_sequence(rt, inputs)
+    if not ins:
+        raise GradvizError("`inputs` argument to `grad()` cannot be empty.",
+                           hint="name the tensors to differentiate with respect to")
+    gos = _grad_outputs(rt, grad_outputs, len(outs))
+    # (PyTorch checks the cotangents before its engine reads the flags)
+    batched = _make_grads(rt, outs, gos, is_grads_batched)
+    if retain_graph is None:
+        retain_graph = create_graph
     retain_graph, create_graph, allow_unused = engine_flags(rt, retain_graph, create_graph,
                                                             allow_unused)
-    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    gos = _grad_outputs(grad_outputs, len(outs))
-    if is_grads_batched:
+    if batched:
         from .batched_grad import batched_grad
         result = batched_grad(rt, outs, ins, gos, retain_graph, create_graph, allow_unused)
     elif create_graph:
@@ -3204,13 +3239,15 @@ def f_grad(rt, outputs, inputs, grad_outputs=None, retain_graph=None, create_gra
         # PyTorch: zeros_like(input, requires_grad=create_graph), a new leaf
         result = tuple(_like("zeros_like", 0)(rt, t, requires_grad=bool(create_graph))
                        if g is None else g for g, t in zip(result, ins))
+    if inputs.__class__ is dict:        # (PyTorch gives a dict of inputs its gradients by key)
+        return dict(zip(inputs, result))
     return result
 
 
 def grad_arrays(rt, outs, ins, gos, retain_graph, allow_unused) -> list:
     """One autograd.grad backward pass without create_graph: each input's
     gradient as an array, or None where none reached it."""
-    for t in outs + ins:
+    for t in outs:
         _need_tensor(t, "grad")
     seeds = [autodiff.seed_gradient(o, g, i)[0] for i, (o, g) in enumerate(zip(outs, gos))]
     check_differentiated(ins)
@@ -3234,7 +3271,12 @@ def check_differentiated(ins) -> None:
     """autograd.grad's check of its inputs, which PyTorch makes after its
     outputs' (an output that does not require grad is that error first)."""
     for t in ins:
-        if t.__class__ is not Tensor or not t.requires_grad:
+        if t.__class__ is not Tensor:
+            raise GradvizError("all inputs have to be Tensors or GradientEdges, but got "
+                               f"{arg_type_name(t)}",
+                               hint="differentiate with respect to tensors only")
+    for t in ins:
+        if not t.requires_grad:
             raise GradvizError("One of the differentiated Tensors does not require grad")
 
 

@@ -1042,7 +1042,7 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
 
 def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tuple:
     """torch.autograd.grad(outs, ins, grad_outputs=gos, create_graph=True)."""
-    for t in outs + ins:
+    for t in outs:
         functions._need_tensor(t, "grad")
     seeds = [_seed(rt, o, g, i)[0] for i, (o, g) in enumerate(zip(outs, gos))]
     functions.check_differentiated(ins)

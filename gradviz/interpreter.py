@@ -754,6 +754,21 @@ def _c_names() -> dict:
 
 
 C_NAMES = _c_names()
+# torch.nn.functional's pools that PyTorch's boolean_dispatch sends to one of
+# two functions by return_indices: a call's argument error names the one
+# it went to (F.max_pool1d(x, bogus=1): '_max_pool1d() got an unexpected ...')
+DISPATCHED = {GLOBALS["F"].members[name]: (f"_{name}", f"{name}_with_indices")
+              for name in ("max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d",
+                           "adaptive_max_pool2d", "adaptive_max_pool3d",
+                           "fractional_max_pool2d", "fractional_max_pool3d")
+              if name in GLOBALS["F"].members}
+
+
+def _dispatched_name(fn, kwargs: dict) -> str:
+    """fn's name in Python's words for a bad call (see DISPATCHED)."""
+    if fn not in DISPATCHED:
+        return fn.name
+    return DISPATCHED[fn][(kwargs or {}).get("return_indices") is True]
 # those whose C name is not the name the program called them by
 # (torch.special.erf is special_erf): {function: (its name, its C name)}
 C_RENAMED = {fn: (fn.name, name) for fn, name in C_NAMES.items() if name != fn.name}
@@ -3577,8 +3592,8 @@ class Interpreter:
                 if fn.name in functions.ONE_TENSOR_FUNCTIONS and \
                         fn.impl is functions.FUNCTIONS.get(fn.name) or fn in ONE_TENSOR_RENAMED:
                     return self._one_tensor_call(fn, args, kwargs, exc)
-                raise _argument_error(C_NAMES.get(fn, fn.name), exc, parsed=fn in C_NAMES,
-                                      call=(fn.impl, args, kwargs)) from None
+                raise _argument_error(C_NAMES.get(fn) or _dispatched_name(fn, kwargs), exc,
+                                      parsed=fn in C_NAMES, call=(fn.impl, args, kwargs)) from None
             raise
 
     def _bad_index(self, i) -> GradvizError:
@@ -4377,7 +4392,7 @@ class Interpreter:
         if v.__class__ is UnboundMethod:
             return v.text(self.address(v))
         if v.__class__ is BoundMethod:
-            if v.obj.__class__ is Tensor and v.name in functions.PYTHON_TENSOR_METHODS:
+            if v.obj.__class__ is Tensor and v.name in functions.PYTHON_BOUND_METHODS:
                 return f"<bound method Tensor.{v.name} of {self.value_str(v.obj)}>"
             owner = "Tensor" if v.obj.__class__ is Tensor else type(v.obj).__name__
             return f"<built-in method {v.name} of {owner} object at {self.address(v.obj)}>"
@@ -4618,6 +4633,9 @@ class Interpreter:
             return "Tensor"
         if isinstance(v, Module):
             return "module"
+        if v.__class__ is BoundMethod and v.obj.__class__ is Tensor and \
+                v.name in functions.PYTHON_BOUND_METHODS:
+            return "method"                # (x.lu, x.__rrshift__: written in Python)
         if isinstance(v, (Function, BoundMethod)):
             return "builtin_function_or_method"
         if v.__class__ is UserFunction:

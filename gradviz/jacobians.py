@@ -49,8 +49,8 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
         in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
         # PyTorch's _grad_preprocess: a detached copy that requires grad (with
         # create_graph, an input that requires grad is used as it is)
-        xs = [x if create_graph and x.requires_grad else m_requires_grad_(rt, f_detach(rt, x))
-              for x in ins]
+        xs = [x if rt.truth(create_graph) and x.requires_grad
+              else m_requires_grad_(rt, f_detach(rt, x)) for x in ins]
         out_tuple, outs = _as_tuple(call(xs), "outputs of the user-provided function",
                                     "jacobian")
         create_graph = create_graph or (keep_if is not None and keep_if(xs, outs))

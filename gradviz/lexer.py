@@ -61,9 +61,12 @@ PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
           "[*xs, 1], (*xs, 1), a, *rest = xs"),
     "**": ("'**' unpacking is only supported in a call's arguments and a dict",
            "write f(**kwargs) or {**a, **b}"),
-    **dict.fromkeys((NEWLINE, EOF), ("expected an expression, found the end of the line",
-                                     "the line ends in the middle of an expression"))}
+    **dict.fromkeys((NEWLINE, EOF), ("invalid syntax",      # (Python's words)
+                                     "expected an expression, found the end of the line: the "
+                                     "line ends in the middle of an expression"))}
 FOUND_HINTS = {   # the hint for an unexpected token, by its kind
+    "!": "to negate a condition use 'not'; 'not equal' is '!='",
+    **dict.fromkeys("$?`", "gradviz programs use Python syntax, which has no such operator"),
     "=": "'=' assigns a value; to compare two values use '=='",
     "for": "a comprehension is written in brackets: [f(x) for x in xs] or (f(x) for x in xs)",
     "as": "'as' is not supported: write 'with torch.no_grad():'",
@@ -79,8 +82,12 @@ MISSING_OPERATOR = frozenset(   # found right after a whole expression
 # every operator and bracket the lexer makes a token of, and every kind of token
 OPERATORS = frozenset(("**", "**=", "//", "//=", "<<", "<<=", ">>", ">>=", "->", "...",
                        *(c + "=" for c in "-+*/@%&|^:=!<>"), *"-+*/@%&|^~<>=,:.;()[]{}"))
+# characters Python's tokenizer passes on as tokens no rule takes: its parser
+# says "invalid syntax" where it meets one (so a tokenizer error further on,
+# a bracket that does not match, comes first, as in Python)
+STRAY_CHARACTERS = frozenset("!$?`")
 KINDS = frozenset((NAME, NUMBER, STRING, FSTRING, NEWLINE, INDENT, DEDENT, EOF)) | KEYWORDS \
-    | OPERATORS
+    | OPERATORS | STRAY_CHARACTERS
 
 # Quantifiers are possessive (*+): no piece ever needs to give characters back,
 # and the engine then keeps no backtracking state.
@@ -200,9 +207,35 @@ def number(text: str, line: int, col: int) -> int | float:
             return float(text)
         return int(text)              # digits with underscores, or junk (ValueError)
     except ValueError:
-        raise _error(f"invalid number literal '{text}'", line, col, col + len(text),
+        raise _error(_bad_number_message(text), line, col, col + len(text),
                      "numbers look like 3, 0.5, .5, 2. or 1e-3; put an operator or a "
                      "space between a number and a name") from None
+
+
+_BASES = {"0x": ("hexadecimal", "0123456789abcdefABCDEF"), "0o": ("octal", "01234567"),
+          "0b": ("binary", "01")}
+_IMAGINARY_HEAD = re.compile(r"[\d_]*(\.[\d_]*)?([eE][+-]?[\d_]+)?[jJ]")
+
+
+def _bad_number_message(text: str) -> str:
+    """CPython's tokenizer's words for a number piece it refuses: the
+    literal's kind ('invalid decimal literal' for 5a, 1.T, 1_), or a digit
+    its base has not ('invalid digit '8' in octal literal')."""
+    base = _BASES.get(text[:2].lower())
+    if base is not None:
+        kind, allowed = base
+        for c in text[2:]:
+            if c not in allowed and c != "_":
+                if c.isdigit():
+                    return f"invalid digit '{c}' in {kind} literal"
+                break
+        return f"invalid {kind} literal"
+    head = _IMAGINARY_HEAD.match(text)
+    if head is not None and head.end() < len(text):
+        return "invalid imaginary literal"         # (1jx)
+    if head is not None:
+        return f"invalid number literal '{text}'"  # (1.5j: no complex literals here)
+    return "invalid decimal literal"
 
 
 def _string(text: str, source: str, line: int, col: int, base: int) -> str:
@@ -324,8 +357,6 @@ def _scan_pieces(pieces, toks: list, source: str, first_line: int) -> None:
                 # indentation before it is the first error
                 if bol and _CLASS.get(text[0]) in (_NUM, _DOT, _STR):
                     _indentation(indent, indents, append, line, col)
-                if bol and text[0] == "!":
-                    raise _error("unexpected character '!'", line, col, col + 1, NOTEBOOK_HINT)
                 _piece(text, source, line, col,
                        _line_base(source, line - first_line + 1))   # raises
             col += size
@@ -487,6 +518,8 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
         return None, text, _width(spaces), len(spaces), size, _IS_JOIN
     if cls == _BANG and text == "!=":
         return text, text, _width(piece[n:]), n, size, _IS_NOT_EQUAL
+    if text in STRAY_CHARACTERS:
+        return text, text, None, n, size, _IS_TOKEN
     raise _bad_piece(text, line, col)
 
 
@@ -505,8 +538,8 @@ def _indentation(indent: int, indents: list, append, line: int, col: int) -> Non
         indents.pop()
         append((DEDENT, "", None, line, col, col))
     if indent != indents[-1]:
-        raise _error(f"unindent on line {line} does not match any outer indentation level",
-                     line, 1, col, "indent this line exactly like the block it belongs to")
+        raise _error("unindent does not match any outer indentation level", line, 1, col,
+                     f"indent line {line} exactly like the block it belongs to")
 
 
 def _close_error(text: str, brackets: list, line: int, col: int) -> GradvizError:
@@ -515,8 +548,10 @@ def _close_error(text: str, brackets: list, line: int, col: int) -> GradvizError
         return _error(f"unmatched '{text}'", line, col, col + 1,
                       "remove it, or add the opening bracket it closes")
     _, opener, _, oline, ocol, _ = brackets[-1]
-    return _error(f"closing '{text}' does not match '{opener}' opened at line {oline} "
-                  f"col {ocol}", line, col, col + 1, f"close '{opener}' with "
+    where = "" if oline == line else f" on line {oline}"     # (Python's words)
+    return _error(f"closing parenthesis '{text}' does not match opening parenthesis "
+                  f"'{opener}'{where}", line, col, col + 1,
+                  f"close the '{opener}' opened at line {oline} col {ocol} with "
                   f"'{_CLOSER[opener]}'")
 
 

@@ -814,6 +814,16 @@ def _channels_in_groups(c_in: int, groups: int) -> None:
                            hint=f"{c_in} in_channels do not split into {groups} groups")
 
 
+def _no_0d_sizes(*sizes) -> None:
+    """A conv layer's sizes as its __init__ takes them first, through
+    _single/_pair, which make a tuple of whatever is iterable: a 0-d tensor
+    is its TypeError (one of more elements is left to gradviz's refusal)."""
+    for v in sizes:
+        if v.__class__ is Tensor and v.data.ndim == 0:
+            raise GradvizError("iteration over a 0-d tensor", kind=TYPE,
+                               hint="give the size as an int: int(t) or t.item()")
+
+
 def _conv_maker(cls, lazy: bool = False):
     """nn.Conv1d / nn.Conv2d: PyTorch's checks of the arguments, then the
     parameters (_conv_parameters). lazy: nn.LazyConv1d / nn.LazyConv2d,
@@ -822,6 +832,7 @@ def _conv_maker(cls, lazy: bool = False):
              groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
         k = cls.DIMS
         fn = cls.name
+        _no_0d_sizes(kernel_size, stride, padding, dilation)
         c_in, c_out, kernel, stride_, dilation_ = _conv_sizes(
             fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups, lazy)
         if isinstance(padding, str):
@@ -874,6 +885,7 @@ def _conv_transpose_maker(cls):
              groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         k = cls.DIMS
         fn = cls.name
+        _no_0d_sizes(kernel_size, stride, padding, dilation, output_padding)
         if padding_mode != "zeros":
             raise GradvizError(f'Only "zeros" padding mode is supported for {fn}', kind=VALUE,
                                hint="padding_mode='zeros', the default")
@@ -1258,12 +1270,19 @@ def _size_element_message(kind: str, pos: int | None) -> str:
 
 def _no_negative(shape: tuple) -> None:
     """PyTorch's error for a parameter of a negative size, with its whole
-    shape (nn.Linear(-1, 2): [2, -1])."""
+    shape (nn.Linear(-1, 2): [2, -1]). torch.empty's parser reads every
+    size as an int64 first (a wrong type, a size past 64 bits), then the
+    allocation refuses a negative one."""
     for pos, n in enumerate(shape, 1):
         if isinstance(n, bool) or not isinstance(n, int):     # (MultiheadAttention(kdim=(2, 2)))
             raise GradvizError(_size_element_message(type(n).__name__, pos), kind=TYPE,
                                hint="a layer's sizes (features, channels, kdim, vdim) are "
                                     "whole numbers")
+        if not -2**63 <= n < 2**63:
+            raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos "
+                               f"{pos} with error \"Overflow when unpacking long long",
+                               kind=TYPE, hint="a size is an int64: at most 2**63 - 1")
+    for n in shape:
         if n < 0:
             raise GradvizError(f"Trying to create tensor with negative dimension {n}: "
                                f"{list(shape)}", kind=RUNTIME,

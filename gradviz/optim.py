@@ -91,12 +91,23 @@ def _params(rt, params, name: str) -> list:
     return params
 
 
-def _check_numbers(*pairs) -> None:
+def _check_numbers(rt, *pairs, below: bool = False) -> None:
+    """PyTorch's checks of an optimizer's settings, made as its Python makes
+    them: `not 0.0 <= value` (below: SGD's `value < 0.0`), so a value no
+    number compares with is Python's TypeError ("'<=' not supported between
+    instances of 'float' and 'str'"), and a tensor learning rate must have
+    one element."""
     for value, what in pairs:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise GradvizError(f"{what} must be a number", kind=TYPE)
-        if value < 0:
-            raise GradvizError(f"Invalid {what}: {value}", kind=VALUE,
+        if value.__class__ is Tensor and what == "learning rate" and value.data.size != 1:
+            raise GradvizError("Tensor lr must be 1-element", kind=VALUE,
+                               hint="give the learning rate as a number")
+        bad = (rt.truth(rt.binary("<", value, 0.0, rt.span)) if below else
+               not rt.truth(rt.binary("<=", 0.0, value, rt.span)))
+        if bad:
+            # (an f-string shows a 0-d tensor as its item, by Tensor.__format__)
+            shown = value.data.item() if value.__class__ is Tensor and value.data.ndim == 0 \
+                else value
+            raise GradvizError(f"Invalid {what}: {rt.str_of(shown)}", kind=VALUE,
                                hint=f"the {what.removesuffix(' value')} is a number >= 0")
 
 
@@ -109,50 +120,48 @@ def _make(rt, cls, params: list, defaults: dict) -> Optimizer:
 
 def f_sgd(rt, params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
           maximize=False, foreach=None, differentiable=False, fused=None):
-    params = _params(rt, params, "SGD")
-    _check_numbers((lr, "learning rate"), (momentum, "momentum value"),
-                   (weight_decay, "weight_decay value"))
+    _check_numbers(rt, (lr, "learning rate"), (momentum, "momentum value"),
+                   (weight_decay, "weight_decay value"), below=True)
     if nesterov and (momentum <= 0 or dampening != 0):
         raise GradvizError("Nesterov momentum requires a momentum and zero dampening",
                            kind=VALUE)
     defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                 "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
                 "foreach": foreach, "differentiable": differentiable, "fused": fused}
-    return _make(rt, SGD, params, defaults)
+    return _make(rt, SGD, _params(rt, params, "SGD"), defaults)
 
 
 def f_adam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
            foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
            decoupled_weight_decay=False):
-    params = _params(rt, params, "Adam")
+    # (in PyTorch's order: lr, eps, the betas, weight_decay)
+    _check_numbers(rt, (lr, "learning rate"), (eps, "epsilon value"))
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise GradvizError("betas must be a pair of numbers", kind=TYPE,
                            hint="torch.optim.Adam([w], lr=1e-3, betas=(0.9, 0.999))")
-    _check_numbers((lr, "learning rate"), (eps, "epsilon value"),
-                   (weight_decay, "weight_decay value"))
     for i, beta in enumerate(betas):
-        _check_numbers((beta, f"beta parameter at index {i}"))
+        _check_numbers(rt, (beta, f"beta parameter at index {i}"))
         if not beta < 1.0:
             raise GradvizError(f"Invalid beta parameter at index {i}: {beta}", kind=VALUE,
                                hint="each beta is in [0, 1): betas=(0.9, 0.999)")
+    _check_numbers(rt, (weight_decay, "weight_decay value"))
     defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                 "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
                 "capturable": capturable, "differentiable": differentiable, "fused": fused,
                 "decoupled_weight_decay": decoupled_weight_decay}
-    return _make(rt, Adam, params, defaults)
+    return _make(rt, Adam, _params(rt, params, "Adam"), defaults)
 
 
 def f_adagrad(rt, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
               eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-    params = _params(rt, params, "Adagrad")
-    _check_numbers((lr, "learning rate"), (lr_decay, "lr_decay value"),
+    _check_numbers(rt, (lr, "learning rate"), (lr_decay, "lr_decay value"),
                    (weight_decay, "weight_decay value"),
                    (initial_accumulator_value, "initial_accumulator_value value"),
                    (eps, "epsilon value"))
     defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                 "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
                 "maximize": maximize, "differentiable": differentiable, "fused": fused}
-    opt = _make(rt, Adagrad, params, defaults)
+    opt = _make(rt, Adagrad, _params(rt, params, "Adagrad"), defaults)
     for group in opt.param_groups:         # its state made here, as PyTorch's __init__ does
         for p in group["params"]:
             _adagrad_state(rt, opt, group, p)
@@ -162,13 +171,12 @@ def f_adagrad(rt, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulat
 def f_rmsprop(rt, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
               centered=False, capturable=False, foreach=None, maximize=False,
               differentiable=False):
-    params = _params(rt, params, "RMSprop")
-    _check_numbers((lr, "learning rate"), (eps, "epsilon value"), (momentum, "momentum value"),
+    _check_numbers(rt, (lr, "learning rate"), (eps, "epsilon value"), (momentum, "momentum value"),
                    (weight_decay, "weight_decay value"), (alpha, "alpha value"))
     defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
                 "momentum": momentum, "centered": centered, "capturable": capturable,
                 "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
-    return _make(rt, RMSprop, params, defaults)
+    return _make(rt, RMSprop, _params(rt, params, "RMSprop"), defaults)
 
 
 def add_param_group(rt, opt: Optimizer, group):

@@ -50,12 +50,12 @@ class ASGD(Optimizer):
     __slots__ = ()
 
 
-def _check_betas(betas, name: str) -> None:
+def _check_betas(rt, betas, name: str) -> None:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise GradvizError("betas must be a pair of numbers", kind="TypeError",
                            hint=f"torch.optim.{name}([w], betas=(0.9, 0.999))")
     for i, beta in enumerate(betas):
-        _check_numbers((beta, f"beta parameter at index {i}"))
+        _check_numbers(rt, (beta, f"beta parameter at index {i}"))
         if not beta < 1.0:
             raise GradvizError(f"Invalid beta parameter at index {i}: {beta}", kind=VALUE,
                                hint="each beta is in [0, 1): betas=(0.9, 0.999)")
@@ -77,9 +77,9 @@ def f_nadam(rt, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
             momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
             maximize=False, capturable=False, differentiable=False):
     params = _params(rt, params, "NAdam")
-    _check_numbers((lr, "learning rate"), (eps, "epsilon value"))
-    _check_betas(betas, "NAdam")
-    _check_numbers((weight_decay, "weight_decay value"), (momentum_decay, "momentum_decay value"))
+    _check_numbers(rt, (lr, "learning rate"), (eps, "epsilon value"))
+    _check_betas(rt, betas, "NAdam")
+    _check_numbers(rt, (weight_decay, "weight_decay value"), (momentum_decay, "momentum_decay value"))
     return _make(rt, NAdam, params, {
         "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
         "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
@@ -91,9 +91,9 @@ def f_radam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
             decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
             differentiable=False):
     params = _params(rt, params, "RAdam")
-    _check_numbers((lr, "learning rate"), (eps, "epsilon value"))
-    _check_betas(betas, "RAdam")
-    _check_numbers((weight_decay, "weight_decay value"))
+    _check_numbers(rt, (lr, "learning rate"), (eps, "epsilon value"))
+    _check_betas(rt, betas, "RAdam")
+    _check_numbers(rt, (weight_decay, "weight_decay value"))
     return _make(rt, RAdam, params, {
         "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
         "maximize": maximize, "foreach": foreach, "capturable": capturable,
@@ -103,9 +103,9 @@ def f_radam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
 def f_adamax(rt, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None,
              *, maximize=False, differentiable=False, capturable=False):
     params = _params(rt, params, "Adamax")
-    _check_numbers((lr, "learning rate"), (eps, "epsilon value"))
-    _check_betas(betas, "Adamax")
-    _check_numbers((weight_decay, "weight_decay value"))
+    _check_numbers(rt, (lr, "learning rate"), (eps, "epsilon value"))
+    _check_betas(rt, betas, "Adamax")
+    _check_numbers(rt, (weight_decay, "weight_decay value"))
     return _make(rt, Adamax, params, {
         "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
         "maximize": maximize, "differentiable": differentiable, "capturable": capturable})
@@ -114,11 +114,11 @@ def f_adamax(rt, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, 
 def f_adadelta(rt, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                capturable=False, maximize=False, differentiable=False):
     params = _params(rt, params, "Adadelta")
-    _check_numbers((lr, "learning rate"), (rho, "rho value"))
+    _check_numbers(rt, (lr, "learning rate"), (rho, "rho value"))
     if rho > 1.0:
         raise GradvizError(f"Invalid rho value: {rho}", kind=VALUE,
                            hint="rho, the decay of the running averages, is in [0, 1]")
-    _check_numbers((eps, "epsilon value"), (weight_decay, "weight_decay value"))
+    _check_numbers(rt, (eps, "epsilon value"), (weight_decay, "weight_decay value"))
     return _make(rt, Adadelta, params, {
         "lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
         "capturable": capturable, "foreach": foreach, "differentiable": differentiable})
@@ -127,7 +127,7 @@ def f_adadelta(rt, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=No
 def f_rprop(rt, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False,
             foreach=None, maximize=False, differentiable=False):
     params = _params(rt, params, "Rprop")
-    _check_numbers((lr, "learning rate"))
+    _check_numbers(rt, (lr, "learning rate"))
     if not 0.0 < etas[0] < 1.0 < etas[1]:
         raise GradvizError(f"Invalid eta values: {etas[0]}, {etas[1]}", kind=VALUE,
                            hint="etas=(etaminus, etaplus) with 0 < etaminus < 1 < etaplus: "
@@ -140,7 +140,7 @@ def f_rprop(rt, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capt
 def f_asgd(rt, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
            maximize=False, differentiable=False, capturable=False):
     params = _params(rt, params, "ASGD")
-    _check_numbers((lr, "learning rate"), (weight_decay, "weight_decay value"))
+    _check_numbers(rt, (lr, "learning rate"), (weight_decay, "weight_decay value"))
     return _make(rt, ASGD, params, {
         "lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay,
         "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
@@ -344,7 +344,7 @@ class LBFGS(Optimizer):
 def f_lbfgs(rt, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
             tolerance_change=1e-9, history_size=100, line_search_fn=None):
     params = _params(rt, params, "LBFGS")
-    _check_numbers((lr, "learning rate"))
+    _check_numbers(rt, (lr, "learning rate"))
     if line_search_fn is not None:      # (PyTorch's _strong_wolfe is not here)
         raise GradvizError("LBFGS with line_search_fn='strong_wolfe' is not supported here",
                            kind=VALUE, hint="leave line_search_fn out (None): the fixed step lr")

@@ -87,6 +87,10 @@ def parse(source: str, filename: str = "<string>") -> Program:
         source = bytes(source).decode("utf-8", "replace")
     if source.startswith("\ufeff"):
         source = source[1:]
+    if "\x00" in source:       # (Python's compile() refuses them before reading a line)
+        raise GradvizError("source code string cannot contain null bytes", kind=SYNTAX,
+                           hint="the file holds a NUL character: it is not a text file, or "
+                                "was damaged; remove the character")
     # Parsing makes many long-lived objects and no cycles: GC passes are pure cost.
     with gc_paused():
         try:
@@ -278,6 +282,28 @@ _EXPRESSION_STARTS = frozenset((NAME, NUMBER, STRING, FSTRING, "{", "~", "...", 
 SOFT_KEYWORDS = frozenset(("match", "case", "_", "type"))
 
 
+# what CPython's parser says where gradviz's expected `what` is missing;
+# anything else is its plain "invalid syntax" (gradviz's own words, the
+# token found, go to the hint)
+_PYTHON_EXPECTED = (("':' after the dict's key", "':' expected after dictionary key"),
+                    ("'(' after the function's name", "expected '('"),
+                    ("'except' or 'finally'", "expected 'except' or 'finally' block"),
+                    ("'else' in the conditional", "expected 'else' after 'if' expression"))
+# the block headers whose ':' Python's grammar demands whatever follows; the
+# others' header is "expected ':'" only where the line ends there
+_FORCED_COLON = ("'def'", "'try'", "'else'", "'finally'")
+
+
+def _python_words(what: str, found: str) -> str:
+    if what.startswith(("':' at the end of the", "':' after the 'with'")):
+        forced = found == NEWLINE or any(kw in what for kw in _FORCED_COLON)
+        return "expected ':'" if forced else "invalid syntax"
+    for start, words in _PYTHON_EXPECTED:
+        if what.startswith(start):
+            return words
+    return "invalid syntax"
+
+
 class _Parser:
     __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named", "annotated")
 
@@ -311,7 +337,7 @@ class _Parser:
         kind = tok[0]
         where = f" to close '{opener[1]}' opened at line {opener[3]} col {opener[4]}" \
             if opener else ""
-        if kind in FOUND_HINTS:
+        if kind in FOUND_HINTS and hint is not NOTEBOOK_HINT:    # (!pip: a notebook's line)
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
             if prev[1].lower() in ("b", "br", "rb"):
@@ -325,7 +351,8 @@ class _Parser:
         elif hint is None:
             hint = f"close the '{opener[1]}' here, or separate the items with ','" if opener \
                 else "check this spot against Python syntax"
-        return _error(tok, f"expected {what}{where}, found {lexer.describe(tok)}", hint)
+        detail = f"expected {what}{where}, found {lexer.describe(tok)}"
+        return _error(tok, _python_words(what, kind), f"{detail}: {hint}" if hint else detail)
 
     def _comma_missing(self) -> GradvizError | None:
         """Python's "invalid syntax. Perhaps you forgot a comma?" for two
@@ -447,12 +474,13 @@ class _Parser:
             out.append(self.decorated())
             return
         if kind in ("except", "finally"):
-            raise _error(toks[self.i], f"'{kind}' without a 'try' before it",
-                         f"an '{kind}' follows the block of a 'try', in the same column")
+            raise _error(toks[self.i], "invalid syntax",
+                         f"'{kind}' without a 'try' before it: an '{kind}' follows the block "
+                         "of a 'try', in the same column")
         if kind in ("else", "elif"):
-            raise _error(toks[self.i], f"'{kind}' without an 'if' before it",
-                         f"an '{kind}' follows the block of an 'if' (or an 'elif'), in the "
-                         "same column as the 'if'")
+            raise _error(toks[self.i], "invalid syntax",
+                         f"'{kind}' without an 'if' before it: an '{kind}' follows the block "
+                         "of an 'if' (or an 'elif'), in the same column as the 'if'")
         if kind == NAME and toks[self.i][1] == "match" and self.match_stmt_ahead():
             raise _error(toks[self.i], "the 'match' statement is not supported",
                          "write it as if/elif/else: `if command == 'go': ...` for `case 'go':`, "
@@ -1551,7 +1579,7 @@ class _Parser:
             raise _error(tok, f"{UNSUPPORTED[tok[0]]} are not supported", LANGUAGE)
         if tok[0] in PREFIX_ERRORS:
             raise _error(tok, *PREFIX_ERRORS[tok[0]])
-        if tok[0] == "%" and (self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)):
+        if tok[0] in ("%", "!") and (self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)):
             raise self.expected("an expression", hint=NOTEBOOK_HINT)
         raise self.expected("an expression", hint="write a value, a name or a call here")
 

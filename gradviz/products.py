@@ -12,9 +12,10 @@ from .jacobians import _as_tuple
 
 def _preprocess(rt, xs, create_graph: bool, need_graph: bool) -> list:
     """PyTorch's _grad_preprocess: a new tensor for each input (a view of one
-    that requires grad under create_graph, else a detached copy)."""
+    that requires grad under create_graph, else a detached copy). Python's
+    `and` asks create_graph's truth: a tensor of several values is ambiguous."""
     from .functions import f_detach, m_requires_grad_, m_view
-    return [m_view(rt, x, *x.data.shape) if create_graph and x.requires_grad else
+    return [m_view(rt, x, *x.data.shape) if rt.truth(create_graph) and x.requires_grad else
             m_requires_grad_(rt, f_detach(rt, x), need_graph) for x in xs]
 
 

@@ -46,6 +46,11 @@ def test_sums_and_extremes_of_numbers_are_pythons(xs):
     ("abs('x')", "TypeError", "bad operand type for abs(): 'str'"),
     ("pow(2.0, 3, 5)", "TypeError", "pow() 3rd argument not allowed unless all arguments are integers"),
     ("pow(2, 3, 0)", "ValueError", "pow() 3rd argument cannot be 0"),
+    ("pow(2, 3, 5.0)", "TypeError", "pow() 3rd argument not allowed unless all arguments are integers"),
+    ("pow(2.0, [1], 3)", "TypeError", "pow() 3rd argument not allowed unless all arguments are integers"),
+    ("pow(None, [1], 3)", "TypeError",
+     "unsupported operand type(s) for ** or pow(): 'NoneType', 'list', 'int'"),
+    ("pow('a', 2, 3)", "TypeError", "unsupported operand type(s) for ** or pow(): 'str', 'int', 'int'"),
     ("max(1, 'a')", "TypeError", "'>' not supported between instances of 'str' and 'int'"),
 ])
 def test_pythons_errors(src, kind, message):

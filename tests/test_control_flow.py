@@ -294,12 +294,12 @@ def test_gradients_flow_through_a_comprehension():
 
 @pytest.mark.parametrize("src, words, col", [
     ("y = [x for x in 5]", "'int' object is not iterable", 17),
-    ("y = [x if x for x in [1]]", "expected 'else' in the conditional expression", 13),
-    ("y = (x if x)", "expected 'else' in the conditional expression", 12),
+    ("y = [x if x for x in [1]]", "expected 'else' after 'if' expression", 13),
+    ("y = (x if x)", "expected 'else' after 'if' expression", 12),
     ("print(sum(1, x for x in [1, 2]))", "Generator expression must be parenthesized", 16),
     ("print(any(x for x in [1, 2], 1))", "Generator expression must be parenthesized", 28),
     ("y = (x for x in 5)", "'int' object is not iterable", 17),
-    ("y = [x for x [1]]", "expected 'in' after the loop variables", 14),
+    ("y = [x for x [1]]", "invalid syntax", 14),
     ("y = [a for a, b in [1, 2]]", "cannot unpack non-iterable int object", 5),
 ])
 def test_comprehension_errors_name_their_place(src, words, col):
@@ -427,7 +427,7 @@ def test_a_no_grad_decorator_runs_each_call_without_gradients():
 
 
 @pytest.mark.parametrize("src, words, line", [
-    ("@torch.no_grad()\nx = 1\n", "expected 'def' after the decorator", 2),
+    ("@torch.no_grad()\nx = 1\n", "invalid syntax", 2),
     ("@3\ndef f():\n    pass\n", "'int' object is not callable", 1),
 ])
 def test_decorator_errors(src, words, line):
@@ -448,7 +448,7 @@ def test_global_names_are_the_program_s_in_a_function():
     assert out == "3 3\n3\n"
     with pytest.raises(GradvizError) as info:
         run("def f():\n    global 3\n")
-    assert "a name after 'global'" in info.value.message and info.value.span.line == 2
+    assert "a name after 'global'" in info.value.hint and info.value.span.line == 2
 
 
 def test_comprehensions_in_comprehensions_stop_at_the_run_s_item_limit():

@@ -117,7 +117,7 @@ def test_mistakes_are_errors_at_their_spot(src, kind, line, col, words):
         run(src)
     err = info.value
     assert (err.kind, err.span.line, err.span.col) == (kind, line, col)
-    assert words in err.message
+    assert words in f"{err.message} {err.hint}"
     assert err.hint
 
 
