@@ -395,17 +395,17 @@ def _round32(wide: np.ndarray, narrow: np.ndarray) -> None:
 
 
 def _polynomial(x64: np.ndarray, coeffs, acc: np.ndarray, narrow: np.ndarray) -> None:
-    """coeffs[0] x**k + ... + coeffs[k] into acc (float64) and narrow
-    (float32) by Horner's rule, each step one fused multiply-add of float32s
-    (x64 holds float32 values: each product is exact in float64, so only the
-    sum rounds there before float32)."""
+    """coeffs[0] x**k + ... + coeffs[k] into narrow (float32) by Horner's
+    rule, each step one fused multiply-add of float32s: x64 holds float32
+    values, so each product is exact in float64 and only the sum rounds
+    there before float32 (acc: float64 scratch)."""
     np.multiply(x64, coeffs[0], out=acc)
     acc += coeffs[1]
-    _round32(acc, narrow)
     for c in coeffs[2:]:
+        _round32(acc, narrow)
         acc *= x64
         acc += c
-        _round32(acc, narrow)
+    np.copyto(narrow, acc, casting="unsafe")
 
 
 # bits(1) - bits(sqrt(1/2)): added to a float32's bits, it carries into the
