@@ -287,8 +287,8 @@ def _fill16(out: np.ndarray, w: np.ndarray, dt: np.dtype, mean: float, std: floa
     if std != 1 or mean != 0:
         if dt == F32:                       # PyTorch's fmadd(v, std, mean)
             z = _fma(z, _F(std), _F(mean))
-        else:
-            z = z * std + mean
+        else:                               # z * std + mean, fused by its compiler
+            z = _fma64(z, std, mean)
     _scatter_halves(z, out)
 
 

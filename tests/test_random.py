@@ -87,6 +87,16 @@ def test_big_float32_draws_are_pytorchs_to_the_bit(seed, n, mean, std):
     np.testing.assert_array_equal(g.normal((n,), np.dtype(np.float16)), half)
 
 
+@needs_torch
+@pytest.mark.parametrize("n, mean, std", [(17, 0.3, 1.7), (100_000, -2.0, 0.01)])
+def test_float64_normal_with_mean_and_std_is_pytorchs(n, mean, std):
+    # 16 numbers or more: z * std + mean with one rounding, as PyTorch's
+    # compiler fused it (two roundings differ in a third of the numbers)
+    torch.manual_seed(5)
+    want = torch.empty(n, dtype=torch.float64).normal_(mean, std).numpy()
+    np.testing.assert_array_equal(CPUGenerator(5).normal((n,), F64, mean, std), want)
+
+
 @pytest.mark.parametrize("shape", [(), (1,), (3, 5), (16,), (300, 7), (512, 256), (2, 0, 3)])
 def test_shape_and_own_memory(shape):
     a = CPUGenerator(0).normal(shape, F32)
