@@ -16,12 +16,9 @@ machine, so only PyTorch's transforms of its 32-bit words are written here:
   is not a multiple of 16 draws its last 16 again; float16's are float32's
   blocks, rounded, drawn 16 at a time). PyTorch's float32 blocks
   run its AVX2 log and sincos (a port of Cephes's, with the multiply-adds
-  its compiler fused); they are ported to numpy below, bit for bit, for draws
-  of up to EXACT_MAX numbers. Larger float32 draws (a benchmark's 512x512
-  weights) use numpy's own float32 log/cos/sin, 8 times as fast, which
-  differ from PyTorch's in the last bit of about a seventh of the numbers.
-  (PyTorch runs its AVX2 code on every x86 CPU that has AVX2: those of the
-  last decade.)
+  its compiler fused); they are ported to numpy below, bit for bit, at every
+  size. (PyTorch runs its AVX2 code on every x86 CPU that has AVX2: those of
+  the last decade.)
 """
 from __future__ import annotations
 
@@ -34,7 +31,6 @@ import numpy as np
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 F16 = np.dtype(np.float16)
-EXACT_MAX = 1 << 16     # float32 normal draws up to this size are PyTorch's to the bit
 
 _F = np.float32
 _LOG_P = [_F(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
@@ -169,18 +165,18 @@ class CPUGenerator:
             flat[:] = [self._serial_normal(mean, std) for _ in range(n)]
             return out
         whole = n - n % 16
-        exact = n <= EXACT_MAX
+        scratch = _Scratch(min(_CHUNK, n) // 2) if dt == F32 else None
         # a chunk at a time: the words and the temporaries stay in the cache
         # (the words come in the order of PyTorch's one pass)
         for k in range(0, whole, _CHUNK):
             chunk = flat[k:min(k + _CHUNK, whole)]
-            _fill16(chunk, self.words(chunk.size, dt), dt, mean, std, exact)
+            _fill16(chunk, self.words(chunk.size, dt), dt, mean, std, scratch)
         if whole != n:
             # PyTorch drew uniforms for the last n - whole too, then draws the
             # last 16 again and transforms them (the first of them overwrite
             # numbers already made)
             self.words(n - whole, dt)
-            _fill16(flat[n - 16:], self.words(16, dt), dt, mean, std, True)
+            _fill16(flat[n - 16:], self.words(16, dt), dt, mean, std, scratch)
         return out
 
     def _half_normal(self, shape: tuple, mean: float, std: float) -> np.ndarray:
@@ -266,27 +262,24 @@ def _to_uniform(w: np.ndarray, dt: np.dtype, out: np.ndarray) -> None:
 
 
 def _fill16(out: np.ndarray, w: np.ndarray, dt: np.dtype, mean: float, std: float,
-            exact: bool) -> None:
+            scratch: _Scratch | None) -> None:
     """Box-Muller into out (a multiple of 16 numbers) from the words w of its
     uniforms, block by block as PyTorch's normal_fill_16: u1 from the first 8
     of each block, u2 from the last 8; the cosines go to the first 8, the
-    sines to the last 8."""
+    sines to the last 8. float32's log, cos and sin are PyTorch's AVX2 ones
+    (in scratch's buffers)."""
     u = _split_uniforms(w, dt, out.size)
     h = out.size // 2
     one_minus_u1, theta = u[:h], u[h:]
     z = np.empty(out.size, dt)             # [cosines | sines]
-    if dt != F32:
-        r = np.sqrt(-2 * np.log(one_minus_u1))
-        np.cos(theta, out=z[:h])
-        np.sin(theta, out=z[h:])
-    elif exact:
-        r = np.sqrt(_F(-2) * _log_avx(one_minus_u1))
-        z[h:], z[:h] = _sincos_avx(theta)
-    else:
+    if dt == F32:
         r = one_minus_u1                    # (in place: its own memory)
-        np.log(r, out=r)
+        _log_avx(one_minus_u1, r, scratch)
         r *= _F(-2)
         np.sqrt(r, out=r)
+        _sincos_avx(theta, z[h:], z[:h], scratch)
+    else:
+        r = np.sqrt(-2 * np.log(one_minus_u1))
         np.cos(theta, out=z[:h])
         np.sin(theta, out=z[h:])
     pair = z.reshape(2, h)
@@ -294,8 +287,8 @@ def _fill16(out: np.ndarray, w: np.ndarray, dt: np.dtype, mean: float, std: floa
     if std != 1 or mean != 0:
         if dt == F32:                       # PyTorch's fmadd(v, std, mean)
             z = _fma(z, _F(std), _F(mean))
-        else:
-            z = z * std + mean
+        else:                               # z * std + mean, fused by its compiler
+            z = _fma64(z, std, mean)
     _scatter_halves(z, out)
 
 
@@ -378,46 +371,155 @@ def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
     return s + (s_err + p_err)
 
 
-def _log_avx(x: np.ndarray) -> np.ndarray:
-    """log of x in (0, 1] (log256_ps)."""
-    bits = x.view(np.int32)
-    e = ((bits >> 23) - 126).astype(F32)
-    m = ((bits & np.int32(0x007FFFFF)) | np.int32(0x3F000000)).view(F32)    # in [0.5, 1)
-    small = m < _F(0.707106781186547524)
-    e -= small
-    x = m - _F(1)
-    np.add(x, m, out=x, where=small)
-    z = x * x
-    y = _fma(x, _LOG_P[0], _LOG_P[1])
-    for p in _LOG_P[2:]:
-        y = _fma(y, x, p)
-    y *= x
-    y = _fma(y, z, e * _F(-2.12194440e-4))
-    y = _fma(z, -0.5, y)
-    x += y
-    return _fma(e, _F(0.693359375), x)
+class _Scratch:
+    """The buffers of _log_avx and _sincos_avx for up to n numbers at a time:
+    made once per draw, so that every step writes into memory that is
+    already in the cache (each numpy call is a pass over a block)."""
+
+    def __init__(self, n: int):
+        self.i32 = np.empty(n, np.int32)
+        self.f32 = np.empty((3, n), F32)
+        self.f64 = np.empty((4, n), F64)
+
+    def take(self, n: int):
+        """The buffers for a block of n numbers: an int32, three float32 and
+        four float64 arrays."""
+        return (self.i32[:n], *self.f32[:, :n], *self.f64[:, :n])
 
 
-def _sincos_avx(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """sin and cos of x >= 0 (sincos256_ps)."""
-    j = (x * _F(1.27323954473516)).astype(np.int32)
+def _round32(wide: np.ndarray, narrow: np.ndarray) -> None:
+    """wide (float64) rounded to float32, into narrow and back into wide:
+    the rounding of an emulated float32 multiply-add."""
+    np.copyto(narrow, wide, casting="unsafe")
+    np.copyto(wide, narrow)
+
+
+def _polynomial(x64: np.ndarray, coeffs, acc: np.ndarray, narrow: np.ndarray) -> None:
+    """coeffs[0] x**k + ... + coeffs[k] into narrow (float32) by Horner's
+    rule, each step one fused multiply-add of float32s: x64 holds float32
+    values, so each product is exact in float64 and only the sum rounds
+    there before float32 (acc: float64 scratch; the coefficients as Python
+    floats, which numpy's float64 loops take a fifth faster than float32s)."""
+    np.multiply(x64, float(coeffs[0]), out=acc)
+    acc += float(coeffs[1])
+    for c in coeffs[2:]:
+        _round32(acc, narrow)
+        acc *= x64
+        acc += float(c)
+    np.copyto(narrow, acc, casting="unsafe")
+
+
+# bits(1) - bits(sqrt(1/2)): added to a float32's bits, it carries into the
+# exponent exactly when the mantissa is at least sqrt(2)'s
+_SQRT_HALF_BITS = np.int32(0x3F3504F3)
+_SQRT_HALF_CARRY = np.int32(0x3F800000 - 0x3F3504F3)
+_MANTISSA = np.int32(0x007FFFFF)
+_SIGN = np.int32(-1 << 31)
+
+
+def _log_avx(x: np.ndarray, out: np.ndarray, scratch: _Scratch) -> None:
+    """log of x in (0, 1] into out (log256_ps): log(2**e * m), m in
+    [sqrt(1/2), sqrt(2)), as e ln 2 + a polynomial in m - 1."""
+    bits, e, y, z, x64, acc, _, _ = scratch.take(x.size)
+    # log256_ps takes m in [1/2, 1) and doubles it (e one less) below
+    # sqrt(1/2): the same m and e as moving sqrt(1/2) to 1 (musl's trick)
+    np.add(x.view(np.int32), _SQRT_HALF_CARRY, out=bits)
+    np.copyto(e, bits >> 23, casting="unsafe")
+    e -= _F(127)
+    bits &= _MANTISSA
+    bits += _SQRT_HALF_BITS
+    m = bits.view(F32)
+    m -= _F(1)                                  # exact (Sterbenz): log256_ps's x
+    np.copyto(x64, m)
+    _polynomial(x64, _LOG_P, acc, y)
+    y *= m
+    np.multiply(m, m, out=z)
+    # y * z + e * q1, fused: the product in float64 (z into x64: m is done there)
+    np.copyto(acc, y)
+    np.copyto(x64, z)
+    acc *= x64
+    np.multiply(e, _F(-2.12194440e-4), out=y)
+    acc += y
+    np.copyto(y, acc, casting="unsafe")
+    # the fused z * -0.5 + y and e * ln2_hi + m are plain float32 operations:
+    # z / 2 and e * 0.693359375 (9 bits, |e| < 25) are exact
+    z *= _F(0.5)
+    y -= z
+    m += y
+    e *= _F(0.693359375)
+    np.add(m, e, out=out)
+
+
+_FOPI = _F(1.27323954473516)        # 4 / pi
+_DP1, _DP2 = _F(0.78515625), _F(2.4187564849853515625e-4)
+_DP3 = float(_F(3.77489497744594108e-8))
+_COS_P = [_F(v) for v in (2.443315711809948E-005, -1.388731625493765E-003, 4.166664568298827E-002)]
+_SIN_P = [_F(v) for v in (-1.9515295891E-4, 8.3321608736E-3, -1.6666654611E-1)]
+
+
+def _sincos_avx(x: np.ndarray, sin: np.ndarray, cos: np.ndarray, scratch: _Scratch) -> None:
+    """sin and cos of x >= 0 (sincos256_ps) into sin and cos; x is
+    overwritten (with x reduced to [-pi/4, pi/4])."""
+    j, y, z, _, x64, acc, z64, half_z64 = scratch.take(x.size)
+    np.multiply(x, _FOPI, out=y)
+    np.copyto(j, y, casting="unsafe")          # truncated, as cvttps
     j += 1
-    j &= ~1
-    y = j.astype(F32)
-    x = _fma(y, _F(-0.78515625), x)
-    x = _fma(y, _F(-2.4187564849853515625e-4), x)
-    x = _fma(y, _F(-3.77489497744594108e-8), x)
-    z = x * x
-    yc = _fma(z, _F(2.443315711809948E-005), _F(-1.388731625493765E-003))
-    yc = _fma(yc, z, _F(4.166664568298827E-002))
-    yc = _fma(yc * z, z, -(z * _F(0.5)))
-    yc += _F(1)
-    ys = _fma(z, _F(-1.9515295891E-4), _F(8.3321608736E-3))
-    ys = _fma(ys, z, _F(-1.6666654611E-1))
-    ys = _fma(ys * z, x, x)
-    first = (j & 2) == 0
-    sin = np.where(first, ys, yc)
-    cos = np.where(first, yc, ys)
-    np.negative(sin, out=sin, where=(j & 4) != 0)
-    np.negative(cos, out=cos, where=((j - 2) & 4) == 0)
-    return sin, cos
+    j &= ~1                                     # the even octant at or above
+    np.copyto(y, j)
+    # x - j pi/4 in three parts, each a fused multiply-add; j (0 to 8) times
+    # the first two parts (8 and 11 bits) is exact, so those are two float32
+    # operations; the third (24 bits) is fused in float64
+    np.multiply(y, _DP1, out=z)
+    x -= z
+    np.multiply(y, _DP2, out=z)
+    x -= z
+    np.copyto(x64, x)
+    np.multiply(y, -_DP3, out=acc)
+    x64 += acc
+    _round32(x64, x)
+    np.multiply(x, x, out=z)
+    np.copyto(z64, z)
+    np.multiply(z64, 0.5, out=half_z64)         # exact
+    # cosine: 1 - z / 2 + z**2 (c0 z**2 + c1 z + c2), the last step fused
+    # as (poly * z) * z - z / 2
+    _polynomial(z64, _COS_P, acc, cos)
+    _times(cos, z, acc)
+    acc *= z64
+    acc -= half_z64
+    np.copyto(cos, acc, casting="unsafe")
+    cos += _F(1)
+    # sine: x + x z (s0 z**2 + s1 z + s2), the last step fused as (poly * z) * x + x
+    _polynomial(z64, _SIN_P, acc, sin)
+    _times(sin, z, acc)
+    acc *= x64
+    acc += x64
+    np.copyto(sin, acc, casting="unsafe")
+    _octant_signs(j, sin.view(np.int32), cos.view(np.int32), y.view(np.int32), z.view(np.int32))
+
+
+def _times(poly: np.ndarray, z: np.ndarray, acc: np.ndarray) -> None:
+    """poly *= z in float32, and a copy in acc (float64) for a fused step."""
+    poly *= z
+    np.copyto(acc, poly)
+
+
+def _octant_signs(j: np.ndarray, sin: np.ndarray, cos: np.ndarray, mask: np.ndarray,
+                  swap: np.ndarray) -> None:
+    """sincos256_ps's choice by the octant j (even) on the bits of the two
+    polynomials: swapped where j & 2, the sine negated where j & 4, the
+    cosine where (j - 2) & 4 is 0, that is where (j + 2) & 4 is not. With
+    bit operations (np.where is several times slower); mask and swap are
+    scratch."""
+    np.left_shift(j, 30, out=mask)
+    mask >>= 31                                 # all ones where j & 2
+    np.bitwise_xor(sin, cos, out=swap)
+    swap &= mask
+    sin ^= swap
+    cos ^= swap
+    np.left_shift(j, 29, out=mask)              # bit 2 to the sign bit
+    mask &= _SIGN
+    sin ^= mask
+    j += 2
+    np.left_shift(j, 29, out=mask)
+    mask &= _SIGN
+    cos ^= mask
