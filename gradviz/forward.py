@@ -106,7 +106,7 @@ def push_tangents(order, seeds: dict, versions=None, operands=None) -> dict:
     return tangents
 
 
-def _operands(node: Tensor, versions) -> tuple:
+def op_operands(node: Tensor, versions=None) -> tuple:
     """(the result, the inputs' values) an op's JVP rules read."""
     xs = [b.data if b.__class__ is Tensor else b for b in node.args]
     ans = node.data
@@ -121,7 +121,7 @@ def node_tangent(node: Tensor, tangent_of, versions=None, operands=None,
                  dtype=None) -> np.ndarray | None:
     """The tangent of what an op made: its inputs' tangents (tangent_of(input),
     an array or None) through its JVP rules, summed; None when no input
-    has one. ``operands``: a dict that keeps _operands(node) for later calls.
+    has one. ``operands``: a dict that keeps op_operands(node) for later calls.
     ``dtype``: the tangent's (default: the result's)."""
     op = node.op
     args = node.args
@@ -138,7 +138,7 @@ def node_tangent(node: Tensor, tangent_of, versions=None, operands=None,
             continue
         if xs is None:
             known = None if operands is None else operands.get(node)
-            ans, xs = _operands(node, versions) if known is None else known
+            ans, xs = op_operands(node, versions) if known is None else known
             if operands is not None:
                 operands[node] = ans, xs
         if t.dtype == half.F16:
