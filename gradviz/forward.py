@@ -65,6 +65,12 @@ ONE_TRIANGLE_OPS = frozenset({"eigh_values", "eigh_vectors", "linalg_cholesky", 
                               "cholesky_inverse"})
 
 
+def _near_singular(det: Tensor) -> bool:
+    """Some matrix of det's batch goes through the SVD in PyTorch's reverse
+    mode with grad mode on (|det| < 100 eps)."""
+    return bool(np.any(np.abs(det.data) < 100 * np.finfo(det.data.dtype).eps))
+
+
 def _seq(t: Tensor) -> int:
     return t.seq
 
@@ -402,6 +408,11 @@ class ForwardRecorder:
             # PyTorch's reverse mode gives the symmetric gradient, its forward
             # mode passes each entry's tangent as given
             "triangle": [t.seq for t in order if t.recorded and t.op.name in ONE_TRIANGLE_OPS],
+            # det at a singular matrix: with create_graph (or in torch.func)
+            # PyTorch's reverse mode gives the cofactor matrix, its forward
+            # mode 0
+            "singular": [t.seq for t in order if t.recorded and t.op.name == "linalg_det"
+                         and _near_singular(t)],
         }
         self.entries.append(entry)
         entry["skipped"] = without_jvp(order)
