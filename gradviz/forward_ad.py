@@ -339,13 +339,30 @@ def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
 
 
+# ops whose JVP formula is the op (or a selection, a sum) applied to the
+# tangents alone, with no value of the primals: the tangent keeps its dtype
+# (a float16 tangent of a float32 primal stays float16), promoted only with
+# the zeros PyTorch stands in for an input's missing tangent
+TANGENT_ONLY_OPS = frozenset({
+    "view", "reshape", "flatten", "index", "t", "transpose", "permute", "unsqueeze", "squeeze",
+    "expand", "clone", "flip", "roll", "repeat", "diagonal", "trace", "tril", "triu", "unfold",
+    "constant_pad_nd", "stack", "cat", "sum", "mean", "cumsum", "neg", "add", "sub",
+    "gather", "index_select", "take", "masked_select", "masked_fill", "where", "clamp",
+    "max", "min", "max_dim", "min_dim", "amax", "amin"})
+
+
 def _tangent_dtype(n: Tensor, tangents: dict):
     """The dtype of n's tangent in PyTorch: its JVP formula mixes the
     inputs' tangents with values of n's dtype, so the two promote (a float64
-    tangent of a float32 primal stays float64 through sin, sum, views); a
-    dtype conversion converts the tangent too."""
+    tangent of a float32 primal stays float64 through sin); a dtype
+    conversion converts the tangent too; TANGENT_ONLY_OPS keep the
+    tangents' dtype."""
     if n.op.name == "to_dtype":
         return n.data.dtype
+    if n.op.name in TANGENT_ONLY_OPS:
+        return np.result_type(*(a.data.dtype if (t := tangents.get(a)) is None else t.data.dtype
+                                for a in n.args
+                                if a.__class__ is Tensor and a.data.dtype.kind in "fc"))
     return np.result_type(n.data.dtype, *(t.data.dtype for a in n.args
                                           if a.__class__ is Tensor
                                           and (t := tangents.get(a)) is not None))
