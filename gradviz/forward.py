@@ -65,6 +65,12 @@ ONE_TRIANGLE_OPS = frozenset({"eigh_values", "eigh_vectors", "linalg_cholesky", 
                               "cholesky_inverse"})
 
 
+def _near_singular(det: Tensor) -> bool:
+    """Some matrix of det's batch goes through the SVD in PyTorch's reverse
+    mode with grad mode on (|det| < 100 eps)."""
+    return bool(np.any(np.abs(det.data) < 100 * np.finfo(det.data.dtype).eps))
+
+
 def _seq(t: Tensor) -> int:
     return t.seq
 
@@ -106,7 +112,7 @@ def push_tangents(order, seeds: dict, versions=None, operands=None) -> dict:
     return tangents
 
 
-def _operands(node: Tensor, versions) -> tuple:
+def op_operands(node: Tensor, versions=None) -> tuple:
     """(the result, the inputs' values) an op's JVP rules read."""
     xs = [b.data if b.__class__ is Tensor else b for b in node.args]
     ans = node.data
@@ -121,7 +127,7 @@ def node_tangent(node: Tensor, tangent_of, versions=None, operands=None,
                  dtype=None) -> np.ndarray | None:
     """The tangent of what an op made: its inputs' tangents (tangent_of(input),
     an array or None) through its JVP rules, summed; None when no input
-    has one. ``operands``: a dict that keeps _operands(node) for later calls.
+    has one. ``operands``: a dict that keeps op_operands(node) for later calls.
     ``dtype``: the tangent's (default: the result's)."""
     op = node.op
     args = node.args
@@ -138,7 +144,7 @@ def node_tangent(node: Tensor, tangent_of, versions=None, operands=None,
             continue
         if xs is None:
             known = None if operands is None else operands.get(node)
-            ans, xs = _operands(node, versions) if known is None else known
+            ans, xs = op_operands(node, versions) if known is None else known
             if operands is not None:
                 operands[node] = ans, xs
         if t.dtype == half.F16:
@@ -402,6 +408,11 @@ class ForwardRecorder:
             # PyTorch's reverse mode gives the symmetric gradient, its forward
             # mode passes each entry's tangent as given
             "triangle": [t.seq for t in order if t.recorded and t.op.name in ONE_TRIANGLE_OPS],
+            # det at a singular matrix: with create_graph (or in torch.func)
+            # PyTorch's reverse mode gives the cofactor matrix, its forward
+            # mode 0
+            "singular": [t.seq for t in order if t.recorded and t.op.name == "linalg_det"
+                         and _near_singular(t)],
         }
         self.entries.append(entry)
         entry["skipped"] = without_jvp(order)

@@ -12,7 +12,10 @@ asks for one (unpack_dual, or printing a dual tensor): from the op's inputs
 back to the dual tensors made in the level, then forward through each op's
 JVP rule, the same rules gradviz's forward mode uses. The tangents of a level
 are kept, so a tensor's tangent is one object, as PyTorch's is; leaving the
-level drops them all (unpack_dual then gives None). A tangent that comes
+level drops them all (unpack_dual then gives None). An in-place write in
+the level keeps, before it lands, the values the ops made before it read
+(or, when it writes a tangent, computes the tangents that come from it), so
+a tangent is the one PyTorch computed when the op ran. A tangent that comes
 from a tensor that requires grad (a primal, a tangent, another input of the
 ops) has a graph, as in PyTorch (its backward reaches them): that one is
 computed by the double-backward trick, whose recorded ops are the passes'
@@ -50,13 +53,18 @@ class UnpackedDual:
 
 class _Level(dict):
     """An open level: tensor -> its tangent tensor (None: known to have
-    none), and the dual tensors made in it (made)."""
+    none), the dual tensors made in it (made), the tape's length when it
+    opened (start) and, for ops made in it whose inputs or result an
+    in-place write changed since, the (result, inputs) values their JVP
+    reads as they were when the op ran (operands: forward.node_tangent's)."""
 
-    __slots__ = ("made",)
+    __slots__ = ("made", "start", "operands")
 
-    def __init__(self):
+    def __init__(self, start: int):
         super().__init__()
         self.made = set()
+        self.start = start
+        self.operands = {}
 
 
 def f_dual_level(rt):
@@ -67,11 +75,53 @@ def enter_level(rt) -> None:
     if rt.dual_tangents is not None:
         raise GradvizError("Nested forward mode AD is not supported at the moment", kind=RUNTIME,
                            hint="one `with fwAD.dual_level():` at a time")
-    rt.dual_tangents = _Level()
+    rt.dual_tangents = _Level(len(rt.tape.nodes))
+    rt.tape.on_write = lambda changed: _before_write(rt, changed)
 
 
 def exit_level(rt) -> None:
     rt.dual_tangents = None
+    rt.tape.on_write = None
+
+
+def _before_write(rt, changed: list) -> None:
+    """An in-place write is about to change the tensors `changed`. PyTorch
+    computed each op's tangent when the op ran; here they are computed when
+    asked for, so what they would read of the old values is kept now."""
+    level = rt.dual_tangents
+    if not level or not level.made or not changed:
+        return
+    written = set(changed)
+    nodes = rt.tape.nodes[level.start:]
+    if not written.isdisjoint(level.values()):
+        # a tangent is written (the dual's changes with it, as in PyTorch):
+        # the tangents that come from it are computed now (rare)
+        for n in nodes:
+            if n.op is not None and n not in level:
+                tangent_of(rt, n)
+    first = min(t.seq for t in changed)
+    graphs = any(level[d] is not None and level[d].requires_grad for d in level.made)
+    for n in nodes:
+        if n.seq >= first and n.op is not None and n not in level and (
+                n in written or any(a in written for a in n.args if a.__class__ is Tensor)):
+            if graphs or n.requires_grad:
+                # a tangent with a graph (the double-backward trick, which
+                # reads the values as they are): computed now
+                tangent_of(rt, n)
+            else:
+                _keep_operands(level.operands, n, written)
+
+
+def _keep_operands(kept: dict, n: Tensor, written: set) -> None:
+    """Keep copies of the values of n's result and inputs the write changes
+    (those an earlier write changed were copied then: as the op saw them)."""
+    from .forward import op_operands
+    ans, xs = kept.get(n) or op_operands(n)
+    if n in written and ans is n.data:
+        ans = ans.copy()
+    xs = [x.copy() if a.__class__ is Tensor and a in written and x is a.data else x
+          for a, x in zip(n.args, xs)]
+    kept[n] = ans, xs
 
 
 def f_make_dual(rt, tensor, tangent, *, level=None):
@@ -164,7 +214,7 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
         return tangent
     # the ops between t and what is known (duals, tangents computed before)
     for n in order:
-        tangents[n] = _push(rt, n, tangents)
+        tangents[n] = _push(rt, n, tangents, tangents.operands)
     return tangents.get(t)
 
 
@@ -278,23 +328,41 @@ def ops_back_to(tops, known) -> list[Tensor]:
     return order
 
 
-def _push(rt, n: Tensor, tangents: dict) -> Tensor | None:
-    """n's tangent from its inputs' (forward.node_tangent), as a tensor."""
+def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
+    """n's tangent from its inputs' (forward.node_tangent), as a tensor.
+    operands: the values kept of ops an in-place write changed since."""
     from .forward import node_tangent     # (here: a run without duals does not load it)
     total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
-                         dtype=_tangent_dtype(n, tangents))
+                         operands=operands, dtype=_tangent_dtype(n, tangents))
     if total is None:
         return None
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
 
 
+# ops whose JVP formula is the op (or a selection, a sum) applied to the
+# tangents alone, with no value of the primals: the tangent keeps its dtype
+# (a float16 tangent of a float32 primal stays float16), promoted only with
+# the zeros PyTorch stands in for an input's missing tangent
+TANGENT_ONLY_OPS = frozenset({
+    "view", "reshape", "flatten", "index", "t", "transpose", "permute", "unsqueeze", "squeeze",
+    "expand", "clone", "flip", "roll", "repeat", "diagonal", "trace", "tril", "triu", "unfold",
+    "constant_pad_nd", "stack", "cat", "sum", "mean", "cumsum", "neg", "add", "sub",
+    "gather", "index_select", "take", "masked_select", "masked_fill", "where", "clamp",
+    "max", "min", "max_dim", "min_dim", "amax", "amin"})
+
+
 def _tangent_dtype(n: Tensor, tangents: dict):
     """The dtype of n's tangent in PyTorch: its JVP formula mixes the
     inputs' tangents with values of n's dtype, so the two promote (a float64
-    tangent of a float32 primal stays float64 through sin, sum, views); a
-    dtype conversion converts the tangent too."""
+    tangent of a float32 primal stays float64 through sin); a dtype
+    conversion converts the tangent too; TANGENT_ONLY_OPS keep the
+    tangents' dtype."""
     if n.op.name == "to_dtype":
         return n.data.dtype
+    if n.op.name in TANGENT_ONLY_OPS:
+        return np.result_type(*(a.data.dtype if (t := tangents.get(a)) is None else t.data.dtype
+                                for a in n.args
+                                if a.__class__ is Tensor and a.data.dtype.kind in "fc"))
     return np.result_type(n.data.dtype, *(t.data.dtype for a in n.args
                                           if a.__class__ is Tensor
                                           and (t := tangents.get(a)) is not None))

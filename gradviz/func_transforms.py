@@ -23,6 +23,7 @@ import types
 
 from . import jacobians, products
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
+from .ops.decomp import GradModePasses
 from .tensor import Tensor
 
 RANDOM_IN_VMAP = ("vmap: called random operation while in randomness error mode. Please either "
@@ -199,10 +200,12 @@ def _run(rt, body):
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, True
     _State.depth += 1
+    GradModePasses.depth += 1
     try:
         return body()
     finally:
         _State.depth -= 1
+        GradModePasses.depth -= 1
         tape.grad_enabled = enabled
 
 

@@ -90,9 +90,44 @@ def _on_diagonal(rt, d, n):
 
 
 def _r_det(rt, g, node, i):
-    # linalg_det_backward with grad mode on: solve(A^H, diag_embed(grad * det).mT)
+    # linalg_det_backward with grad mode on: solve(A^H, diag_embed(grad * det).mT),
+    # through the SVD where A is singular (the batch all is: LINALG_REFUSALS)
     a = _x(node)
+    if _near_singular(node).any():
+        return _det_singular(rt, g, a)
     return _solve(rt, _mT(rt, a), _on_diagonal(rt, _op(rt, "mul", g, node), a.data.shape[-1]))
+
+
+def _near_singular(node) -> np.ndarray:
+    """PyTorch's mask of the matrices whose det gradient goes through the
+    SVD: |det| < 100 eps."""
+    return np.abs(node.data) < 100 * np.finfo(node.data.dtype).eps
+
+
+def _det_singular(rt, g, a):
+    """linalg_det_backward's singular branch, the cofactor matrix with no
+    inverse: det A = det U det Vh prod(S), so the gradient is
+    U diag(grad alpha prod_safe_zeros_backward(S)) Vh, alpha = det U det Vh."""
+    nd = a.data.ndim
+    u, s, vh = (_op(rt, name, a, full_matrices=True) for name in ("svd_u", "svd_s", "svd_vh"))
+    alpha = _op(rt, "mul", _op(rt, "linalg_det", u), _op(rt, "linalg_det", vh))
+    scaled = _op(rt, "unsqueeze", _op(rt, "mul", g, alpha), dim=nd - 2)
+    d = _op(rt, "mul", scaled, _products_of_others(rt, s))
+    return _op(rt, "matmul", _op(rt, "mul", u, _op(rt, "unsqueeze", d, dim=nd - 2)), vh)
+
+
+def _products_of_others(rt, s):
+    """prod_safe_zeros_backward's factor: element i is the product of the
+    others along the last dim (no division, so a zero is fine), the
+    exclusive cumprod from the front times the one from the back."""
+    from .higher_lu import _narrow      # (higher_lu imports this module)
+    n = s.data.shape[-1]
+    d = s.data.ndim - 1
+    ones = _const(rt, np.ones(s.data.shape[:-1] + (1,), s.data.dtype), "ones")
+    front = _op(rt, "cumprod", _op(rt, "cat", ones, _narrow(rt, s, -1, 0, n - 1), dim=d), dim=d)
+    back = _op(rt, "flip", _narrow(rt, s, -1, 1, n - 1), dims=(d,))
+    back = _op(rt, "flip", _op(rt, "cumprod", _op(rt, "cat", ones, back, dim=d), dim=d), dims=(d,))
+    return _op(rt, "mul", front, back)
 
 
 def _r_logabsdet(rt, g, node, i):
@@ -102,7 +137,11 @@ def _r_logabsdet(rt, g, node, i):
 
 
 def _singular(node):
-    return " with a singular matrix" if (np.asarray(node.data) == 0).any() else None
+    # PyTorch computes the matrices of a batch that mixes singular and not
+    # by two formulas and index_put_s the pieces together
+    near = _near_singular(node)
+    return " with singular and non-singular matrices in one batch" \
+        if near.any() and not near.all() else None
 
 
 def _r_solve_triangular(rt, g, node, i):

@@ -996,6 +996,7 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
     steps, pruned = [], []
     versions = rt.tape.versions
     hooked = rt.hooks
+    joined = set()                    # the first pieces of the splits joined so far
     _SHARED_PART[0] = None            # (nothing shared with an earlier pass)
     for node in order:
         g = grads.get(node)
@@ -1014,6 +1015,17 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
                      "the same graph, or recompute the forward pass before backward()")
         if node.seq < versions.last:       # as autodiff.run_backward
             versions.check_node(node)
+        pieces = _pieces(rt, node) if op.name == "index" else None
+        if pieces is not None and not any(hooked.get(p) for p in pieces):
+            # one node of PyTorch's for all the pieces: their gradients
+            # joined once (the first piece of the pass sends them)
+            sent = []
+            if pieces[0] not in joined:
+                joined.add(pieces[0])
+                gi = _joined(rt, pieces, grads)
+                sent.append((node.args[0], _send(rt, grads, node.args[0], gi).data))
+            steps.append((node, g.data, tuple(sent)))
+            continue
         rule = GRAPH_VJPS[op.name]
         sent = []
         for i, a in enumerate(node.args):
@@ -1025,12 +1037,7 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             gi = rule(rt, g, node, i)
             if gi is None:       # PyTorch's undefined gradient (a convolution's backward's)
                 continue
-            gi = _sum_to(rt, gi, a.data.shape)
-            if gi.data.dtype != a.data.dtype:
-                gi = _op(rt, "to_dtype", gi, dtype=a.data.dtype)
-            prev = grads.get(a)
-            grads[a] = gi if prev is None else _op(rt, "add", prev, gi)
-            sent.append((a, gi.data))
+            sent.append((a, _send(rt, grads, a, gi).data))
         steps.append((node, g.data, tuple(sent)))
     _SHARED_PART[0] = None
     if not retain_graph:
@@ -1038,6 +1045,51 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             if node.recorded:
                 node.freed = True
     return grads, steps, pruned, order
+
+
+def _send(rt, grads: dict, a: Tensor, gi: Tensor) -> Tensor:
+    """gi, a's part of a node's gradient, summed to a's shape and dtype and
+    added to what a has (AddBackward0); returns the part."""
+    gi = _sum_to(rt, gi, a.data.shape)
+    if gi.data.dtype != a.data.dtype:
+        gi = _op(rt, "to_dtype", gi, dtype=a.data.dtype)
+    prev = grads.get(a)
+    grads[a] = gi if prev is None else _op(rt, "add", prev, gi)
+    return gi
+
+
+# PyTorch's nodes of several outputs that gradviz records as one node per
+# piece, and the op their backward joins the pieces' gradients with
+_JOINED_BY = {"UnbindBackward0": "stack", "SplitBackward0": "cat",
+              "SplitWithSizesBackward0": "cat", "UnsafeSplitBackward0": "cat",
+              "UnsafeSplitWithSizesBackward0": "cat"}
+
+
+def _pieces(rt, node: Tensor) -> list | None:
+    """The pieces of the split (unbind, chunk) node is one of, in order
+    (consecutive on the tape, numbered by output_nr); None for another index."""
+    name = node.params.get("grad_fn")
+    nr = (node.meta or {}).get("output_nr")
+    if name not in _JOINED_BY or nr is None:
+        return None
+    x, nodes, out = node.args[0], rt.tape.nodes, []
+    for t in nodes[node.seq - nr:]:
+        if t.op is not node.op or t.args[0] is not x or t.params.get("grad_fn") != name \
+                or (t.meta or {}).get("output_nr") != len(out):
+            break
+        out.append(t)
+    return out
+
+
+def _joined(rt, pieces: list, grads: dict) -> Tensor:
+    """The pieces' gradients put together as PyTorch's split_backward and
+    unbind_backward do (CatBackward0, StackBackward0), zeros for a piece
+    the pass gave none."""
+    parts = [grads.get(p) for p in pieces]
+    parts = [_const(rt, np.zeros(p.data.shape, p.data.dtype), "zeros") if g is None else g
+             for p, g in zip(pieces, parts)]
+    how = _JOINED_BY[pieces[0].params["grad_fn"]]
+    return _op(rt, how, *parts, dim=len(pieces[0].params["index"]) - 1)
 
 
 def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tuple:

@@ -155,6 +155,10 @@ class Tape:
         # saved_tensors_hooks' pack, called with each recorded op while such
         # hooks are active (saved_hooks.pack); None: none are
         self.pack_saved = None
+        # called with the tensors an in-place write is about to change, in a
+        # fwAD.dual_level() (forward_ad keeps what their tangents need); None:
+        # no level is open
+        self.on_write = None
         self.warned_to_scalar = False  # float(x) of an x that requires grad warned (once)
         # block index -> what the block is, when not a `with torch.no_grad():`
         # (a custom Function's forward or backward, run without gradients)
@@ -375,6 +379,8 @@ class Tape:
                 # (ops made before this write still point at the node it was
                 # made as: its grad_fn in their next_functions, gradfns)
                 m.setdefault("written_at", len(self.nodes))
+        if self.on_write is not None:
+            self.on_write(changed)
         return changed
 
     def apply(self, op, args: tuple, params: dict | None = None, span=None) -> Tensor:

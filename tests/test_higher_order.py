@@ -354,8 +354,9 @@ def test_a_third_derivative_through_glu_is_recorded():
 
 
 @pytest.mark.parametrize(("program", "why"), [
-    ("A = tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)\n"
-     "g, = grad(torch.linalg.det(A), A, create_graph=True)\n", "linalg_det with a singular matrix"),
+    ("A = tensor([[[1.0, 2.0], [2.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]], requires_grad=True)\n"
+     "g, = grad(torch.linalg.det(A).sum(), A, create_graph=True)\n",
+     "linalg_det with singular and non-singular matrices in one batch"),
     ("x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
      "y = x.scatter_reduce(0, tensor([[1, 0]]), x * x, 'prod')\n"
      "g, = grad(y.sum(), x, create_graph=True)\n", "scatter_reduce with reduce='prod'"),
@@ -364,11 +365,24 @@ def test_a_third_derivative_through_glu_is_recorded():
      "vector_norm_ord with ord=0"),
 ])
 def test_what_create_graph_refuses_through_the_math_ops(program, why):
-    # (PyTorch differentiates det of a singular matrix by its SVD, and sends
-    # no gradient through ord=0; here these are refused, naming the case)
+    # (PyTorch puts together the gradients of a batch of singular and
+    # non-singular matrices by index_put_, and sends no gradient through
+    # ord=0; here these are refused, naming the case)
     with pytest.raises(GradvizError, match=f"not supported through {why}") as info:
         run("import torch\n" + program)
     assert info.value.hint
+
+
+def test_det_of_a_singular_matrix_differentiates_through_the_svd():
+    # PyTorch's graph: (U * D.unsqueeze(-2)) @ Vh, D the products of the
+    # other singular values (cumprods of cats), alpha = det U det Vh
+    r = run("A = tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)\n"
+            "g, = grad(torch.linalg.det(A), A, create_graph=True)\n")
+    assert r.variables["g"].grad_fn == "MmBackward0"
+    names = {n.grad_fn for n in r.nodes}
+    assert {"LinalgSvdBackward0", "CumprodBackward0", "FlipBackward0", "CatBackward0",
+            "LinalgDetBackward0"} <= names
+    assert np.allclose(r.variables["g"].value, [[4.0, -2.0], [-2.0, 1.0]])
 
 
 def test_a_part_two_inputs_share_is_one_node():

@@ -164,24 +164,53 @@ def _det(a):
     return np.asarray(out, a.dtype)
 
 
+class GradModePasses:
+    """How many torch.func transforms are running: PyTorch runs their
+    backward passes with grad mode on, where det's gradient takes its
+    formula for higher derivatives (func_transforms counts them)."""
+    depth = 0
+
+
 def _det_vjp(g, ans, xs, p):
     """PyTorch's: A^T X = diag(g det) solved with the LU of A^T, which for a
     singular matrix (det 0: a right-hand side of zeros, which the triangular
-    solves leave alone) is just its rows in the LU's order: zeros."""
+    solves leave alone) is just its rows in the LU's order: zeros. With
+    grad mode on (torch.func) the matrices with |det| < 100 eps take the
+    cofactor matrix through the SVD instead."""
     a = xs[0]
     rhs = np.zeros(a.shape, a.dtype)
     n = a.shape[-1]
     rhs[..., np.arange(n), np.arange(n)] = (np.asarray(g) * ans)[..., None]
     singular = ans == 0
+    if GradModePasses.depth:
+        singular = np.abs(ans) < 100 * np.finfo(a.dtype).eps
+        if np.any(singular):
+            out = _cofactors_by_svd(np.asarray(g, a.dtype), a)
+            return out if np.all(singular) else _solved_where_not(singular, out, a, rhs)
     if not np.any(singular):
         return np.linalg.solve(_t(a), rhs)
     rows = lu(_t(a))[3]
     out = np.take_along_axis(rhs, rows[..., None], axis=-2)
-    if not np.all(singular):
-        out = np.where(singular[..., None, None], out,
-                       np.linalg.solve(_t(np.where(singular[..., None, None], _eye_like(a), a)),
-                                       rhs))
-    return out
+    return out if np.all(singular) else _solved_where_not(singular, out, a, rhs)
+
+
+def _solved_where_not(singular, out, a, rhs):
+    """out for the singular matrices of the batch, A^T X = rhs solved for the others."""
+    mask = singular[..., None, None]
+    return np.where(mask, out, np.linalg.solve(_t(np.where(mask, _eye_like(a), a)), rhs))
+
+
+def _cofactors_by_svd(g, a):
+    """g alpha U diag(products of the other singular values) Vh, with
+    alpha = det U det Vh: linalg_det_backward's singular branch (no
+    inverse, so exact at a singular matrix)."""
+    u, s, vh = np.linalg.svd(a)
+    alpha = np.linalg.det(u) * np.linalg.det(vh)
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    front = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
+    back = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], -1), -1), -1)
+    d = (g * alpha)[..., None] * front * back
+    return ((u * d[..., None, :]) @ vh).astype(a.dtype)
 
 
 def _det_jvp(t, ans, xs, p):

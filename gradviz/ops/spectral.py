@@ -241,11 +241,15 @@ def _svd_jvp(which):
             return np.diagonal(dp, axis1=-2, axis2=-1).copy()
         sq = s * s
         f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])
+        # the part outside U's (V's) span is there only when U (V) has more
+        # rows than columns, as in PyTorch's (square: none, and no division
+        # by a zero singular value)
+        m, n = t.shape[-2:]
         if which == 0:
             du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
-            return du + (t @ v - u @ dp) / s[..., None, :]
+            return du + (t @ v - u @ dp) / s[..., None, :] if m > n else du
         dv = v @ (f * (s[..., :, None] * dp + _t(dp) * s[..., None, :]))
-        return _t(dv + (_t(t) @ u - v @ _t(dp)) / s[..., None, :])
+        return _t(dv + (_t(t) @ u - v @ _t(dp)) / s[..., None, :] if n > m else dv)
     return rule
 
 

@@ -131,6 +131,11 @@ def print_forward_mode(record, console: Console | None = None) -> None:
                 console.print(Text("  eigh and cholesky read one triangle of a symmetric matrix: "
                                    "reverse mode gives PyTorch's symmetric gradient, forward mode "
                                    "each entry's own tangent, as PyTorch's do", style="yellow"))
+            if both and entry.get("singular") and not all(
+                    i.get("agree") is not False for i in entry["inputs"]):
+                console.print(Text("  det of a singular matrix: with create_graph reverse mode "
+                                   "gives PyTorch's cofactor matrix (through the SVD), forward "
+                                   "mode 0, as PyTorch's do", style="yellow"))
         console.print(Text(passes_summary(entry), style="italic"))
         console.print()
 
