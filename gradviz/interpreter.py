@@ -30,7 +30,7 @@ from . import hooks, saved_hooks
 from . import machine, pycollections, pyitertools, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, rnn_utils
+from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, multi_views, rnn_utils
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
@@ -2055,6 +2055,7 @@ class Interpreter:
         view of a base also makes the base's new node (CopySlices). fills: a
         fill with one number (zero_(), fill_(v)), which PyTorch lets into
         memory held twice (an expand), and refuses at backward."""
+        multi_views.check_write(current)    # (current may need no grad, the write does)
         self.inplace_check(current)
         self.inference_write_check(current)     # (a write autograd records: refused before it)
         self._check_no_grad_view(current)
@@ -4114,6 +4115,7 @@ class Interpreter:
         """PyTorch's errors for a recorded write into t, through a view of it
         when cut (x[0] = v, x.fill_diagonal_(v)): for a leaf that requires
         grad, the view's error, as PyTorch writes into the view, not the leaf."""
+        multi_views.check_write(t, cut)
         if cut and t.requires_grad and not t.recorded:
             raise GradvizError("a view of a leaf Variable that requires grad is being used "
                                "in an in-place operation.",
@@ -4405,6 +4407,8 @@ class Interpreter:
                      "clone() of it, or make it under torch.no_grad()")
 
     def inplace_check(self, t: Tensor):
+        if t.requires_grad and self.tape.grad_enabled:
+            multi_views.check_write(t)      # (before the leaf's errors, as PyTorch)
         if (t.requires_grad and self.tape.grad_enabled and not t.recorded
                 and (t.meta is None or "no_grad_view" not in t.meta)):   # (its own error)
             if _viewed_leaf(t):

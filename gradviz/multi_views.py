@@ -1,0 +1,69 @@
+"""The outputs of split, chunk and unbind: views that PyTorch does not let
+be written in place.
+
+PyTorch makes the pieces of x.split(2), x.chunk(2), x.unbind() (and the rows
+a for loop walks, an unbind) with one node for them all. A write into one
+of them would need that node made again for the piece alone, which PyTorch
+does not do: with gradients it refuses the write ("Output 1 of Split is a
+view and is being modified inplace. This view is the output of a function
+that returns multiple views..."), for the piece and for every view of it
+(x[0] = v writes through a Select of it). The unsafe splits, hsplit and
+tensor_split make plain views (slices) or none, which it lets be written.
+"""
+from __future__ import annotations
+
+from .errors import GradvizError
+from .tensor import VIEW_OPS, Tensor, unsafe_piece
+
+# the grad_fns of the pieces of a function that returns several views
+MULTI_VIEW_GRAD_FNS = frozenset({"SplitBackward0", "SplitWithSizesBackward0",
+                                 "UnbindBackward0"})
+MULTIPLE_VIEWS = (" This view is the output of a function that returns multiple views. Such "
+                  "functions do not allow the output views to be modified inplace. You should "
+                  "replace the inplace operation by an out-of-place one.")
+HINT = ("write into a clone() of the piece (a = a.clone()), or use the out-of-place op "
+        "(a = a * 2 for a.mul_(2))")
+
+
+def node_name(grad_fn: str) -> str:
+    """The name PyTorch's view+inplace errors give a node: its grad_fn's
+    without "Backward" (and a 0 after it): Split, Squeeze1, BackwardHookFunction."""
+    name, _, number = grad_fn.rpartition("Backward")
+    return name + ("" if number == "0" else number)
+
+
+def piece_of(t: Tensor) -> Tensor | None:
+    """The piece of a split, chunk or unbind that t is, or that t views
+    (through views of views: PyTorch's views of a piece are pieces for its
+    check too); None when there is none, or the piece was made under
+    no_grad() (PyTorch's no_grad view error then, see
+    Interpreter._check_no_grad_view)."""
+    while (t.op is not None and t.op.name in VIEW_OPS and t.args
+           and t.args[0].__class__ is Tensor and t.data.base is not None
+           and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)):
+        if t.params and t.params.get("grad_fn") in MULTI_VIEW_GRAD_FNS:
+            return t if t.meta is None or t.meta.get("no_grad") is None else None
+        t = t.args[0]
+    return None
+
+
+def check_write(t: Tensor, cut: str | None = None) -> None:
+    """PyTorch's refusal of an in-place write with gradients into t when it
+    is a piece or a view of one; cut: the view of t the write goes through
+    (x[0] = v: "Select"), which PyTorch names instead."""
+    piece = piece_of(t)
+    if piece is None:
+        return
+    if cut is None:
+        nr = (t.meta or {}).get("output_nr", 0) if t is piece else 0
+        name = t.grad_fn_name
+    else:
+        nr, name = 0, cut + "Backward0"
+    if t.recorded:
+        what = f"Output {nr} of {node_name(name)} is a view and is being modified inplace."
+    else:
+        # a piece of a tensor that does not require grad, written with one
+        # that does: no node to name
+        what = "A view was created in no_grad mode and is being modified inplace with grad " \
+               "mode enabled."
+    raise GradvizError(what + MULTIPLE_VIEWS, hint=HINT)
