@@ -2196,6 +2196,12 @@ class Interpreter:
         t's memory; its holders take the new node, and the node before stays
         with the value it had. An expanded view holds an element at several
         positions: their gradients add up there ("repeats")."""
+        if t.seq in self.tape.invalid_views:
+            # a piece of a split: PyTorch makes no new grad_fn, it refuses
+            # the piece from now on; what was made from it before reads
+            # it as it was made, rightly
+            del self.tape.versions.rewired[t.seq]
+            return
         d, r = t.data, root.data
         if not (is_view(t) and r.base is None and r.flags.c_contiguous and owner(d) is r
                 and r.ndim):
@@ -3820,6 +3826,7 @@ class Interpreter:
             case "requires_grad":
                 return t.requires_grad
             case "is_leaf":
+                multi_views.check_valid(t)        # (PyTorch reads its grad_fn)
                 return t.is_leaf
             case "_base":
                 # the tensor a view was taken of (a view of a view: the first
@@ -3836,6 +3843,7 @@ class Interpreter:
             case "is_cuda":
                 return False
             case "grad_fn":
+                multi_views.check_valid(t)
                 return grad_fn_of(t, self.tape.nodes)
             case "data":
                 # shares t's memory but not its version count (PyTorch's .data:

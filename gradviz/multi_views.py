@@ -21,8 +21,12 @@ MULTI_VIEW_GRAD_FNS = frozenset({"SplitBackward0", "SplitWithSizesBackward0",
 MULTIPLE_VIEWS = (" This view is the output of a function that returns multiple views. Such "
                   "functions do not allow the output views to be modified inplace. You should "
                   "replace the inplace operation by an out-of-place one.")
+# the grad_fn PyTorch prints for a piece whose memory was written since it was made
+INVALID_GRAD_FN = "Invalid"
 HINT = ("write into a clone() of the piece (a = a.clone()), or use the out-of-place op "
         "(a = a * 2 for a.mul_(2))")
+STALE_HINT = ("split the tensor again after writing into it (a, b = y.split(2)), or write "
+              "out of place (y = y * 2 for y.mul_(2))")
 
 
 def node_name(grad_fn: str) -> str:
@@ -55,15 +59,40 @@ def check_write(t: Tensor, cut: str | None = None) -> None:
     if piece is None:
         return
     if cut is None:
-        nr = (t.meta or {}).get("output_nr", 0) if t is piece else 0
-        name = t.grad_fn_name
-    else:
-        nr, name = 0, cut + "Backward0"
-    if t.recorded:
-        what = f"Output {nr} of {node_name(name)} is a view and is being modified inplace."
-    else:
-        # a piece of a tensor that does not require grad, written with one
-        # that does: no node to name
-        what = "A view was created in no_grad mode and is being modified inplace with grad " \
-               "mode enabled."
-    raise GradvizError(what + MULTIPLE_VIEWS, hint=HINT)
+        raise _error(t, "is being", piece)
+    what = f"Output 0 of {cut} is a view and is being modified inplace." if t.recorded else None
+    raise _error(t, "is being", piece, what)
+
+
+def check_valid(t: Tensor) -> None:
+    """PyTorch's error for reading the grad_fn of t (t.grad_fn, t.is_leaf,
+    an op with gradients that takes t) once t's memory was written in place
+    since t was made (through its base, another piece, a detach(), or under
+    no_grad(): Tape.before_inplace marks it)."""
+    if t.meta is not None and t.meta.get("rebased") == INVALID_GRAD_FN:
+        raise _error(t, "its base or another view of its base has been", piece_of(t),
+                     hint=STALE_HINT)
+
+
+def check_edges(invalid: set, args: tuple) -> None:
+    """check_valid for the tensors an op with gradients takes (its edges)."""
+    for a in args:
+        if a.__class__ is Tensor and a.seq in invalid:
+            check_valid(a)
+
+
+def _error(t: Tensor, modified: str, piece: Tensor, what: str | None = None,
+           hint: str = HINT) -> GradvizError:
+    """PyTorch's message for a piece (or a view of one, t) that is, or whose
+    memory was, modified in place (modified: how it says which)."""
+    if what is None:
+        if t.recorded:
+            nr = (t.meta or {}).get("output_nr", 0) if t is piece else 0
+            name = node_name((t.meta or {}).get("grad_fn_name") or t.op.grad_fn_for(t))
+            what = f"Output {nr} of {name} is a view and {modified} modified inplace."
+        else:
+            # a piece of a tensor that does not require grad, written with
+            # one that does: no node to name
+            what = f"A view was created in no_grad mode and {modified} modified inplace with " \
+                   "grad mode enabled."
+    return GradvizError(what + MULTIPLE_VIEWS, hint=hint)
