@@ -1037,6 +1037,16 @@ def _viewed_leaf(t: Tensor) -> bool:
             and not (t.params and t.params.get("advanced")) and not unsafe_piece(t))
 
 
+def _untracked_view(t: Tensor) -> bool:
+    """t, a view made with gradients on of a tensor that needed none: once a
+    recorded write into its family makes its base require grad, PyTorch
+    makes t's grad_fn (AsStridedBackward0 of the base), as for a view that
+    had one. Not a view made under no_grad(), nor a piece of a split
+    (PyTorch refuses those then)."""
+    return (not t.requires_grad and _viewed_leaf(t) and (t.meta is None or "no_grad" not in t.meta)
+            and multi_views.piece_of(t) is None)
+
+
 def _repeats(a: np.ndarray) -> bool:
     """a holds an element of its memory more than once (a stride 0)."""
     return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
@@ -2165,7 +2175,7 @@ class Interpreter:
         held = root = None
         family = []
         for t in tape.before_inplace(current.data, current):
-            if t is not current and t is not base and t.recorded:
+            if t is not current and t is not base and (t.recorded or _untracked_view(t)):
                 # another view of the memory the program still holds, or
                 # what current views when that is not known (base None):
                 # PyTorch reroutes its gradient through this in-place op:
@@ -2203,7 +2213,7 @@ class Interpreter:
             del self.tape.versions.rewired[t.seq]
             return
         d, r = t.data, root.data
-        if not (is_view(t) and r.base is None and r.flags.c_contiguous and owner(d) is r
+        if not ((is_view(t) or _untracked_view(t)) and r.base is None and r.flags.c_contiguous and owner(d) is r
                 and r.ndim):
             return
         key = np.unravel_index(_positions(r, d), r.shape)
