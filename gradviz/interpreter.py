@@ -1929,18 +1929,19 @@ class Interpreter:
             current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
     def change_in_place(self, current: Tensor, compute, label: str, args=(),
-                        bump: bool = True) -> Tensor:
+                        bump: bool = True, fills: bool = False) -> Tensor:
         """x.relu_(), x.exp_(), x.pow_(w), ...: compute() makes the new value,
         which is written into current as update_in_place writes (a new node
         when current or a tensor among args requires grad, PyTorch's checks
-        and errors; bump: whether an unrecorded write bumps the version)."""
+        and errors; bump: whether an unrecorded write bumps the version;
+        fills: a fill with one number, see record_inplace)."""
         if self.tape.grad_enabled and (current.requires_grad or any(
                 a.__class__ is Tensor and a.requires_grad for a in args)):
-            return self.record_inplace(current, compute)
-        return self._write_unrecorded(current, compute, label, bump)
+            return self.record_inplace(current, compute, fills)
+        return self._write_unrecorded(current, compute, label, bump, fills)
 
     def _write_unrecorded(self, current: Tensor, compute, label: str,
-                          bump: bool = True) -> Tensor:
+                          bump: bool = True, fills: bool = False) -> Tensor:
         """An in-place write that autograd does not record: compute() with
         gradients off, written into current's memory, so that its aliases
         (detach(), .data) see the change, as in PyTorch; its version bumped
@@ -1948,7 +1949,7 @@ class Interpreter:
         tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
-        self._check_result(current, result, recorded=False)
+        self._check_result(current, result, recorded=False, fills=fills)
         tape.before_inplace(current.data, current)
         if strides.holds_twice(current.data):
             self._write_per_appearance(current, result, compute)
@@ -2079,6 +2080,10 @@ class Interpreter:
         family = self._before_recorded_write(current, base)
         result = compute()
         self._check_result(current, result, fills=fills)
+        if fills and _repeats(current.data):
+            # (a masked fill: an element is changed where any of its
+            # positions is, as PyTorch's kernel leaves it)
+            result.data = strides.filled(current.data, result.data)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
         if fills and _repeats(current.data):
