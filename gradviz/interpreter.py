@@ -1047,6 +1047,12 @@ def _untracked_view(t: Tensor) -> bool:
             and multi_views.piece_of(t) is None)
 
 
+def _untracked_piece(t: Tensor) -> bool:
+    """t, a piece of a split (or a view of one) made with gradients on of a
+    tensor that needed none (see _untracked_view)."""
+    return not t.requires_grad and multi_views.piece_of(t) is not None
+
+
 def _repeats(a: np.ndarray) -> bool:
     """a holds an element of its memory more than once (a stride 0)."""
     return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
@@ -2180,7 +2186,8 @@ class Interpreter:
         held = root = None
         family = []
         for t in tape.before_inplace(current.data, current):
-            if t is not current and t is not base and (t.recorded or _untracked_view(t)):
+            piece = not t.recorded and _untracked_piece(t)
+            if t is not current and t is not base and (t.recorded or piece or _untracked_view(t)):
                 # another view of the memory the program still holds, or
                 # what current views when that is not known (base None):
                 # PyTorch reroutes its gradient through this in-place op:
@@ -2194,6 +2201,12 @@ class Interpreter:
                     held = self._held_tensors()
                     root = self._view_root(current)[0]
                 if id(t) not in held or self._view_root(t)[0] is not root:
+                    continue
+                if piece:
+                    # the base requires grad from now on, and so does t
+                    # for PyTorch, which refuses to read its grad_fn
+                    t.requires_grad = True
+                    multi_views.invalidate(tape, t)
                     continue
                 tape.versions.rewired[t.seq] = self.line
                 family.append(t)
@@ -4333,8 +4346,11 @@ class Interpreter:
                 if tangent is not None:      # PyTorch formats it: a 0-d one as its number
                     tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
                                self.value_str(tangent))
+            grad_fn = v.grad_fn_name
+            if grad_fn is None and v.seq in self.tape.invalid_views:
+                grad_fn = multi_views.INVALID_GRAD_FN      # (an untracked piece, see above)
             text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
-                                 grad_fn=v.grad_fn_name, tangent=tangent,
+                                 grad_fn=grad_fn, tangent=tangent,
                                  options=self.print_options,
                                  default_float=self.tape.default_dtype.name)
             if v.meta is not None and v.meta.get("parameter"):

@@ -64,6 +64,13 @@ def check_write(t: Tensor, cut: str | None = None) -> None:
     raise _error(t, "is being", piece, what)
 
 
+def invalidate(tape, t: Tensor) -> None:
+    """t, a piece or a view of one, after its memory was written in place:
+    printed with grad_fn=<Invalid>, refused by check_valid from now on."""
+    t.meta = {**(t.meta or {}), "rebased": INVALID_GRAD_FN}
+    tape.invalid_views.add(t.seq)
+
+
 def check_valid(t: Tensor) -> None:
     """PyTorch's error for reading the grad_fn of t (t.grad_fn, t.is_leaf,
     an op with gradients that takes t) once t's memory was written in place

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import half
 from .errors import LIMIT, RUNTIME, VALUE, GradvizError
-from .multi_views import INVALID_GRAD_FN, check_edges, piece_of
+from .multi_views import check_edges, invalidate, piece_of
 from .ops.registry import FLOAT, PROMOTE
 from .strides import ITERATED, iterated_layout
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -379,8 +379,7 @@ class Tape:
                 else:
                     # a piece of a split: PyTorch cannot make its grad_fn
                     # again, and refuses to read it from now on
-                    m["rebased"] = INVALID_GRAD_FN
-                    self.invalid_views.add(t.seq)
+                    invalidate(self, t)
                 m["written_later"] = True     # (the record names it as made)
                 # (ops made before this write still point at the node it was
                 # made as: its grad_fn in their next_functions, gradfns)
