@@ -29,6 +29,11 @@ STALE_HINT = ("split the tensor again after writing into it (a, b = y.split(2)),
               "out of place (y = y * 2 for y.mul_(2))")
 
 
+# the views that writes go through, by the name their callers give them:
+# fill_diagonal_ writes through an as_strided() view of x
+CUT_NODES = {"diagonal": "AsStrided"}
+
+
 def node_name(grad_fn: str) -> str:
     """The name PyTorch's view+inplace errors give a node: its grad_fn's
     without "Backward" (and a 0 after it): Split, Squeeze1, BackwardHookFunction."""
@@ -60,7 +65,8 @@ def check_write(t: Tensor, cut: str | None = None) -> None:
         return
     if cut is None:
         raise _error(t, "is being", piece)
-    what = f"Output 0 of {cut} is a view and is being modified inplace." if t.recorded else None
+    name = CUT_NODES.get(cut, cut)
+    what = f"Output 0 of {name} is a view and is being modified inplace." if t.recorded else None
     raise _error(t, "is being", piece, what)
 
 
