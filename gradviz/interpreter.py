@@ -2053,10 +2053,10 @@ class Interpreter:
         return functions._leaf(self, np.asarray(v, WRAPPED_NUMBERS[v.__class__]), False, "out")
 
     def _check_result(self, current: Tensor, result, recorded: bool = True,
-                      fills: bool = False) -> None:
+                      fills: bool = False, windows: bool = False) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
         try:
-            _check_inplace_result(current, result, recorded, fills)
+            _check_inplace_result(current, result, recorded and not windows, fills)
         except GradvizError:
             if result.__class__ is Tensor and result is not current:
                 self.tape.discard(result)
@@ -2084,8 +2084,14 @@ class Interpreter:
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
         family = self._before_recorded_write(current, base)
+        copy = None
+        if not fills and base is not None and strides.holds_twice(current.data):
+            copy = self._windows_copy(base, current)      # (made before the write's op)
         result = compute()
-        self._check_result(current, result, fills=fills)
+        windows = copy is not None and any(a is current for a in result.args)
+        self._check_result(current, result, fills=fills, windows=windows)
+        if windows:
+            self._write_windows(base, current, result, compute, copy)
         if fills and _repeats(current.data):
             # (a masked fill: an element is changed where any of its
             # positions is, as PyTorch's kernel leaves it)
@@ -2108,6 +2114,10 @@ class Interpreter:
         if root is not None:
             for t in family:
                 self._remake_view(t, root)
+        if windows:
+            # (PyTorch's windows after the write: AsStridedBackward0 of the base)
+            self._remake_view(result, base_result, written=True)
+            return self._latest(result)
         return result
 
     def _view_root(self, t: Tensor) -> tuple[Tensor, bool]:
@@ -2215,7 +2225,7 @@ class Interpreter:
                     t.meta["rebased"] = "CopySlices"
         return family
 
-    def _remake_view(self, t: Tensor, root: Tensor) -> None:
+    def _remake_view(self, t: Tensor, root: Tensor, written: bool = False) -> None:
         """t, a view the program holds, after its family was written in place
         through another tensor (root: the tensor all of them view, as the
         write left it). PyTorch then makes t's grad_fn again, as
@@ -2223,7 +2233,9 @@ class Interpreter:
         t is recorded again, as the elements of root at t's positions, on
         t's memory; its holders take the new node, and the node before stays
         with the value it had. An expanded view holds an element at several
-        positions: their gradients add up there ("repeats")."""
+        positions: their gradients add up there ("repeats"), as overlapping
+        windows do. written: t is the node of a write into such windows,
+        remade as well (_write_windows)."""
         if t.seq in self.tape.invalid_views:
             # a piece of a split: PyTorch makes no new grad_fn, it refuses
             # the piece from now on; what was made from it before reads
@@ -2231,26 +2243,52 @@ class Interpreter:
             del self.tape.versions.rewired[t.seq]
             return
         d, r = t.data, root.data
-        if not ((is_view(t) or _untracked_view(t)) and r.base is None and r.flags.c_contiguous and owner(d) is r
-                and r.ndim):
+        if not ((written or is_view(t) or _untracked_view(t)) and r.base is None
+                and r.flags.c_contiguous and owner(d) is r and r.ndim):
             return
         key = np.unravel_index(_positions(r, d), r.shape)
         params = {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN}
-        if _repeats(d):
+        if _repeats(d) or strides.holds_twice(d):
             params["repeats"] = True
         new = self.apply(OPS["index"], (root,), params)
         new.data = d
         if t.meta is not None and "version_key" in t.meta:
             new.meta = new.meta or {}
             new.meta["version_key"] = t.meta["version_key"]
-        if "repeats" in params:        # (PyTorch's error for writes into all of it stays)
+        if _repeats(d):        # (PyTorch's error for writes into all of an expand stays)
             new.meta = {**(new.meta or {}), "overlapping": True}
-        del self.tape.versions.rewired[t.seq]
+        self.tape.versions.rewired.pop(t.seq, None)
         t.meta = t.meta or {}
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
         t.meta["replaced_by"] = new.seq
         self._rebind(t, new)
+
+    def _windows_copy(self, base: Tensor, current: Tensor) -> Tensor:
+        """current's values, a view of base whose elements share memory
+        (overlapping unfold() windows), read from base by a node whose
+        gradient goes to each element from one of its positions only, the
+        last: what an in-place op on current takes (_write_windows)."""
+        key = np.unravel_index(_positions(base.data, current.data), base.data.shape)
+        return self.apply(OPS["index"], (base,), {"index": key, "advanced": False,
+                                                  "grad_fn": current.grad_fn_name})
+
+    def _write_windows(self, base: Tensor, current: Tensor, result: Tensor, compute,
+                       copy: Tensor) -> None:
+        """result, the recorded op of an in-place write into current, a view
+        of base whose elements share memory, made as PyTorch's write leaves
+        it. Its values: the write made one appearance after the other
+        (_write_per_appearance, on the memory, which is then given back its
+        values: _take_over makes the write). Its input: copy
+        (_windows_copy), as PyTorch's CopySlices copies the op's gradient
+        into its base's, where the last position holding an element wins
+        (current's own gradient, from its other uses, still adds up)."""
+        memory = base.data.copy()
+        self._write_per_appearance(current, self._with_grad_off(compute), compute)
+        values = np.array(current.data)
+        np.copyto(base.data, memory)
+        result.args = tuple(copy if a is current else a for a in result.args)
+        result.data = values
 
     def _write_through_view(self, base: Tensor, current: Tensor, result: Tensor) -> Tensor:
         """The base's side of a write into its view current (result: current
