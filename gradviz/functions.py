@@ -18,7 +18,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import arg_parser, autodiff, hooks, multi_views, pycollections, pyitertools, pymethods, pytypes, strides
+from . import arg_parser, autodiff, hooks, pycollections, pyitertools, pymethods, pytypes, strides
+from . import multi_views  # (retain_grad() of a piece of a split)
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
                    size as data_size)
