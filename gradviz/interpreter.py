@@ -2086,12 +2086,16 @@ class Interpreter:
         family = self._before_recorded_write(current, base)
         copy = None
         if not fills and base is not None and strides.holds_twice(current.data):
-            copy = self._windows_copy(base, current)      # (made before the write's op)
+            # (made before the write's op, which reads them)
+            copy, values = self._windows_copy(base, current, compute)
         result = compute()
-        windows = copy is not None and any(a is current for a in result.args)
+        windows = copy is not None and any(a is current for a in result.args) and not (
+            # w[0] = v: PyTorch writes the part w[0], which may hold each element once
+            result.op.name == "setitem" and result.params["grad_fn"] == "CopySlices")
         self._check_result(current, result, fills=fills, windows=windows)
         if windows:
-            self._write_windows(base, current, result, compute, copy)
+            result.args = tuple(copy if a is current else a for a in result.args)
+            result.data = values
         if fills and _repeats(current.data):
             # (a masked fill: an element is changed where any of its
             # positions is, as PyTorch's kernel leaves it)
@@ -2264,31 +2268,24 @@ class Interpreter:
         t.meta["replaced_by"] = new.seq
         self._rebind(t, new)
 
-    def _windows_copy(self, base: Tensor, current: Tensor) -> Tensor:
-        """current's values, a view of base whose elements share memory
-        (overlapping unfold() windows), read from base by a node whose
-        gradient goes to each element from one of its positions only, the
-        last: what an in-place op on current takes (_write_windows)."""
+    def _windows_copy(self, base: Tensor, current: Tensor, compute) -> tuple:
+        """For an in-place write with gradients into current, a view of base
+        whose elements share memory (overlapping unfold() windows): current's
+        values read from base by a node whose gradient goes to each element
+        from one of its positions only, the last, as PyTorch's CopySlices
+        copies the op's gradient into its base's (current's own gradient,
+        from its other uses, still adds up), for the op to take in current's
+        place; and the op's values as PyTorch's write leaves them, made one
+        appearance after the other (_write_per_appearance, on the memory,
+        which is then given back its values: _take_over makes the write)."""
         key = np.unravel_index(_positions(base.data, current.data), base.data.shape)
-        return self.apply(OPS["index"], (base,), {"index": key, "advanced": False,
+        copy = self.apply(OPS["index"], (base,), {"index": key, "advanced": False,
                                                   "grad_fn": current.grad_fn_name})
-
-    def _write_windows(self, base: Tensor, current: Tensor, result: Tensor, compute,
-                       copy: Tensor) -> None:
-        """result, the recorded op of an in-place write into current, a view
-        of base whose elements share memory, made as PyTorch's write leaves
-        it. Its values: the write made one appearance after the other
-        (_write_per_appearance, on the memory, which is then given back its
-        values: _take_over makes the write). Its input: copy
-        (_windows_copy), as PyTorch's CopySlices copies the op's gradient
-        into its base's, where the last position holding an element wins
-        (current's own gradient, from its other uses, still adds up)."""
         memory = base.data.copy()
         self._write_per_appearance(current, self._with_grad_off(compute), compute)
         values = np.array(current.data)
         np.copyto(base.data, memory)
-        result.args = tuple(copy if a is current else a for a in result.args)
-        result.data = values
+        return copy, values
 
     def _write_through_view(self, base: Tensor, current: Tensor, result: Tensor) -> Tensor:
         """The base's side of a write into its view current (result: current
