@@ -19,6 +19,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import arg_parser, autodiff, hooks, pycollections, pyitertools, pymethods, pytypes, strides
+from . import multi_views  # (retain_grad() of a piece of a split)
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
                    size as data_size)
@@ -4618,6 +4619,7 @@ def m_register_hook(rt, x, hook):
 
 
 def m_retain_grad(rt, x):
+    multi_views.check_valid(x)          # (PyTorch reads x's grad_fn first)
     if not x.requires_grad:
         raise GradvizError("can't retain_grad on Tensor that has requires_grad=False",
                            hint="only tensors that need a gradient can keep one")

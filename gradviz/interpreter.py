@@ -30,7 +30,7 @@ from . import hooks, saved_hooks
 from . import machine, pycollections, pyitertools, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
-from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, rnn_utils
+from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, multi_views, rnn_utils
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
@@ -1052,6 +1052,22 @@ def _viewed_leaf(t: Tensor) -> bool:
             and not (t.params and t.params.get("advanced")) and not unsafe_piece(t))
 
 
+def _untracked_view(t: Tensor) -> bool:
+    """t, a view made with gradients on of a tensor that needed none: once a
+    recorded write into its family makes its base require grad, PyTorch
+    makes t's grad_fn (AsStridedBackward0 of the base), as for a view that
+    had one. Not a view made under no_grad(), nor a piece of a split
+    (PyTorch refuses those then)."""
+    return (not t.requires_grad and _viewed_leaf(t) and (t.meta is None or "no_grad" not in t.meta)
+            and multi_views.piece_of(t) is None)
+
+
+def _untracked_piece(t: Tensor) -> bool:
+    """t, a piece of a split (or a view of one) made with gradients on of a
+    tensor that needed none (see _untracked_view)."""
+    return not t.requires_grad and multi_views.piece_of(t) is not None
+
+
 def _repeats(a: np.ndarray) -> bool:
     """a holds an element of its memory more than once (a stride 0)."""
     return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
@@ -1934,18 +1950,19 @@ class Interpreter:
             current, compute or (lambda: self.binary(sym, current, value, span)), label)
 
     def change_in_place(self, current: Tensor, compute, label: str, args=(),
-                        bump: bool = True) -> Tensor:
+                        bump: bool = True, fills: bool = False) -> Tensor:
         """x.relu_(), x.exp_(), x.pow_(w), ...: compute() makes the new value,
         which is written into current as update_in_place writes (a new node
         when current or a tensor among args requires grad, PyTorch's checks
-        and errors; bump: whether an unrecorded write bumps the version)."""
+        and errors; bump: whether an unrecorded write bumps the version;
+        fills: a fill with one number, see record_inplace)."""
         if self.tape.grad_enabled and (current.requires_grad or any(
                 a.__class__ is Tensor and a.requires_grad for a in args)):
-            return self.record_inplace(current, compute)
-        return self._write_unrecorded(current, compute, label, bump)
+            return self.record_inplace(current, compute, fills)
+        return self._write_unrecorded(current, compute, label, bump, fills)
 
     def _write_unrecorded(self, current: Tensor, compute, label: str,
-                          bump: bool = True) -> Tensor:
+                          bump: bool = True, fills: bool = False) -> Tensor:
         """An in-place write that autograd does not record: compute() with
         gradients off, written into current's memory, so that its aliases
         (detach(), .data) see the change, as in PyTorch; its version bumped
@@ -1953,7 +1970,7 @@ class Interpreter:
         tape = self.tape
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
-        self._check_result(current, result, recorded=False)
+        self._check_result(current, result, recorded=False, fills=fills)
         tape.before_inplace(current.data, current)
         if strides.holds_twice(current.data):
             self._write_per_appearance(current, result, compute)
@@ -2051,10 +2068,10 @@ class Interpreter:
         return functions._leaf(self, np.asarray(v, WRAPPED_NUMBERS[v.__class__]), False, "out")
 
     def _check_result(self, current: Tensor, result, recorded: bool = True,
-                      fills: bool = False) -> None:
+                      fills: bool = False, windows: bool = False) -> None:
         """_check_inplace_result, and a refused result taken back off the tape."""
         try:
-            _check_inplace_result(current, result, recorded, fills)
+            _check_inplace_result(current, result, recorded and not windows, fills)
         except GradvizError:
             if result.__class__ is Tensor and result is not current:
                 self.tape.discard(result)
@@ -2070,6 +2087,7 @@ class Interpreter:
         view of a base also makes the base's new node (CopySlices). fills: a
         fill with one number (zero_(), fill_(v)), which PyTorch lets into
         memory held twice (an expand), and refuses at backward."""
+        multi_views.check_write(current)    # (current may need no grad, the write does)
         self.inplace_check(current)
         self.inference_write_check(current)     # (a write autograd records: refused before it)
         self._check_no_grad_view(current)
@@ -2081,8 +2099,22 @@ class Interpreter:
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
         family = self._before_recorded_write(current, base)
+        copy = None
+        if not fills and base is not None and strides.holds_twice(current.data):
+            # (made before the write's op, which reads them)
+            copy, values = self._windows_copy(base, current, compute)
         result = compute()
-        self._check_result(current, result, fills=fills)
+        windows = copy is not None and any(a is current for a in result.args) and not (
+            # w[0] = v: PyTorch writes the part w[0], which may hold each element once
+            result.op.name == "setitem" and result.params["grad_fn"] == "CopySlices")
+        self._check_result(current, result, fills=fills, windows=windows)
+        if windows:
+            result.args = tuple(copy if a is current else a for a in result.args)
+            result.data = values
+        if fills and _repeats(current.data):
+            # (a masked fill: an element is changed where any of its
+            # positions is, as PyTorch's kernel leaves it)
+            result.data = strides.filled(current.data, result.data)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
         if fills and _repeats(current.data):
@@ -2101,6 +2133,10 @@ class Interpreter:
         if root is not None:
             for t in family:
                 self._remake_view(t, root)
+        if windows:
+            # (PyTorch's windows after the write: AsStridedBackward0 of the base)
+            self._remake_view(result, base_result, written=True)
+            return self._latest(result)
         return result
 
     def _view_root(self, t: Tensor) -> tuple[Tensor, bool]:
@@ -2179,7 +2215,8 @@ class Interpreter:
         held = root = None
         family = []
         for t in tape.before_inplace(current.data, current):
-            if t is not current and t is not base and t.recorded:
+            piece = not t.recorded and _untracked_piece(t)
+            if t is not current and t is not base and (t.recorded or piece or _untracked_view(t)):
                 # another view of the memory the program still holds, or
                 # what current views when that is not known (base None):
                 # PyTorch reroutes its gradient through this in-place op:
@@ -2194,6 +2231,12 @@ class Interpreter:
                     root = self._view_root(current)[0]
                 if id(t) not in held or self._view_root(t)[0] is not root:
                     continue
+                if piece:
+                    # the base requires grad from now on, and so does t
+                    # for PyTorch, which refuses to read its grad_fn
+                    t.requires_grad = True
+                    multi_views.invalidate(tape, t)
+                    continue
                 tape.versions.rewired[t.seq] = self.line
                 family.append(t)
                 if base is None and t.data is current.data.base:   # PyTorch's node for it
@@ -2201,7 +2244,7 @@ class Interpreter:
                     t.meta["rebased"] = "CopySlices"
         return family
 
-    def _remake_view(self, t: Tensor, root: Tensor) -> None:
+    def _remake_view(self, t: Tensor, root: Tensor, written: bool = False) -> None:
         """t, a view the program holds, after its family was written in place
         through another tensor (root: the tensor all of them view, as the
         write left it). PyTorch then makes t's grad_fn again, as
@@ -2209,28 +2252,55 @@ class Interpreter:
         t is recorded again, as the elements of root at t's positions, on
         t's memory; its holders take the new node, and the node before stays
         with the value it had. An expanded view holds an element at several
-        positions: their gradients add up there ("repeats")."""
+        positions: their gradients add up there ("repeats"), as overlapping
+        windows do. written: t is the node of a write into such windows,
+        remade as well (_write_windows)."""
+        if t.seq in self.tape.invalid_views:
+            # a piece of a split: PyTorch makes no new grad_fn, it refuses
+            # the piece from now on; what was made from it before reads
+            # it as it was made, rightly
+            del self.tape.versions.rewired[t.seq]
+            return
         d, r = t.data, root.data
-        if not (is_view(t) and r.base is None and r.flags.c_contiguous and owner(d) is r
-                and r.ndim):
+        if not ((written or is_view(t) or _untracked_view(t)) and r.base is None
+                and r.flags.c_contiguous and owner(d) is r and r.ndim):
             return
         key = np.unravel_index(_positions(r, d), r.shape)
         params = {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN}
-        if _repeats(d):
+        if _repeats(d) or strides.holds_twice(d):
             params["repeats"] = True
         new = self.apply(OPS["index"], (root,), params)
         new.data = d
         if t.meta is not None and "version_key" in t.meta:
             new.meta = new.meta or {}
             new.meta["version_key"] = t.meta["version_key"]
-        if "repeats" in params:        # (PyTorch's error for writes into all of it stays)
+        if _repeats(d):        # (PyTorch's error for writes into all of an expand stays)
             new.meta = {**(new.meta or {}), "overlapping": True}
-        del self.tape.versions.rewired[t.seq]
+        self.tape.versions.rewired.pop(t.seq, None)
         t.meta = t.meta or {}
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
         t.meta["replaced_by"] = new.seq
         self._rebind(t, new)
+
+    def _windows_copy(self, base: Tensor, current: Tensor, compute) -> tuple:
+        """For an in-place write with gradients into current, a view of base
+        whose elements share memory (overlapping unfold() windows): current's
+        values read from base by a node whose gradient goes to each element
+        from one of its positions only, the last, as PyTorch's CopySlices
+        copies the op's gradient into its base's (current's own gradient,
+        from its other uses, still adds up), for the op to take in current's
+        place; and the op's values as PyTorch's write leaves them, made one
+        appearance after the other (_write_per_appearance, on the memory,
+        which is then given back its values: _take_over makes the write)."""
+        key = np.unravel_index(_positions(base.data, current.data), base.data.shape)
+        copy = self.apply(OPS["index"], (base,), {"index": key, "advanced": False,
+                                                  "grad_fn": current.grad_fn_name})
+        memory = base.data.copy()
+        self._write_per_appearance(current, self._with_grad_off(compute), compute)
+        values = np.array(current.data)
+        np.copyto(base.data, memory)
+        return copy, values
 
     def _write_through_view(self, base: Tensor, current: Tensor, result: Tensor) -> Tensor:
         """The base's side of a write into its view current (result: current
@@ -3840,6 +3910,7 @@ class Interpreter:
             case "requires_grad":
                 return t.requires_grad
             case "is_leaf":
+                multi_views.check_valid(t)        # (PyTorch reads its grad_fn)
                 return t.is_leaf
             case "_base":
                 # the tensor a view was taken of (a view of a view: the first
@@ -3856,6 +3927,7 @@ class Interpreter:
             case "is_cuda":
                 return False
             case "grad_fn":
+                multi_views.check_valid(t)
                 return grad_fn_of(t, self.tape.nodes)
             case "data":
                 # shares t's memory but not its version count (PyTorch's .data:
@@ -4135,6 +4207,7 @@ class Interpreter:
         """PyTorch's errors for a recorded write into t, through a view of it
         when cut (x[0] = v, x.fill_diagonal_(v)): for a leaf that requires
         grad, the view's error, as PyTorch writes into the view, not the leaf."""
+        multi_views.check_write(t, cut)
         if cut and t.requires_grad and not t.recorded:
             raise GradvizError("a view of a leaf Variable that requires grad is being used "
                                "in an in-place operation.",
@@ -4329,8 +4402,11 @@ class Interpreter:
                 if tangent is not None:      # PyTorch formats it: a 0-d one as its number
                     tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
                                self.value_str(tangent))
+            grad_fn = v.grad_fn_name
+            if grad_fn is None and v.seq in self.tape.invalid_views:
+                grad_fn = multi_views.INVALID_GRAD_FN      # (an untracked piece, see above)
             text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
-                                 grad_fn=v.grad_fn_name, tangent=tangent,
+                                 grad_fn=grad_fn, tangent=tangent,
                                  options=self.print_options,
                                  default_float=self.tape.default_dtype.name)
             if v.meta is not None and v.meta.get("parameter"):
@@ -4426,6 +4502,8 @@ class Interpreter:
                      "clone() of it, or make it under torch.no_grad()")
 
     def inplace_check(self, t: Tensor):
+        if t.requires_grad and self.tape.grad_enabled:
+            multi_views.check_write(t)      # (before the leaf's errors, as PyTorch)
         if (t.requires_grad and self.tape.grad_enabled and not t.recorded
                 and (t.meta is None or "no_grad_view" not in t.meta)):   # (its own error)
             if _viewed_leaf(t):

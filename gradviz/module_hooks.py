@@ -42,6 +42,7 @@ import weakref
 import numpy as np
 
 from .autodiff import Waiting
+from .multi_views import MULTIPLE_VIEWS
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
 from .record import MODULE_LABEL
@@ -62,11 +63,8 @@ VIEW_WRITE_ERROR = (
     "Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by "
     "cloning the output of the custom Function.")
 # (the same, where the node has several outputs that need grad)
-VIEW_WRITE_ERROR_SEVERAL = (
-    "Output {} of BackwardHookFunction is a view and is being modified inplace. This view is the "
-    "output of a function that returns multiple views. Such functions do not allow the output "
-    "views to be modified inplace. You should replace the inplace operation by an out-of-place "
-    "one.")
+VIEW_WRITE_ERROR_SEVERAL = ("Output {} of BackwardHookFunction is a view and is being modified "
+                            "inplace." + MULTIPLE_VIEWS)
 VIEW_WRITE_HINT = ("a module with backward hooks passes its input and output through a node "
                    "that returns them as-is: write into a clone() (y = module(x).clone()), or "
                    "use the out-of-place op (nn.ReLU() rather than nn.ReLU(inplace=True))")

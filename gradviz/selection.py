@@ -324,6 +324,19 @@ def f_masked_fill(rt, input, mask, value):
     return rt.apply(OPS["masked_fill"], (x, mask, value))
 
 
+EXPANDED_FILL_WARNING = (
+    "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before "
+    "performing this operation. This also applies to advanced indexing e.g. tensor[mask] = "
+    "scalar")
+
+
+def _repeats(a) -> bool:
+    """a holds an element of its memory more than once by a stride 0 (an
+    expand: PyTorch's internal overlap; overlapping windows are too hard
+    for it to tell)."""
+    return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+
 def m_masked_fill_(rt, x, mask, value):
     """x.masked_fill_(mask, value): written into x (the mask must fit x)."""
     if is_tensor(mask):
@@ -335,8 +348,13 @@ def m_masked_fill_(rt, x, mask, value):
                                f"broadcast shape {list(shape)}", kind=RUNTIME,
                                hint="in place, the mask must broadcast to x's own shape; "
                                     "x.masked_fill(mask, v) makes a new, bigger tensor")
+    fills = not is_tensor(value)
+    if fills and _repeats(x.data):
+        # PyTorch fills memory x holds at several places (an expand), with
+        # this warning; with gradients its backward refuses the write
+        rt.log_event("user_warning", x, message=EXPANDED_FILL_WARNING)
     return rt.change_in_place(x, lambda: f_masked_fill(rt, x, mask, value), "masked_fill_",
-                              (value,))
+                              (value,), fills=fills)
 
 
 def _long_index(index: np.ndarray, message: str):

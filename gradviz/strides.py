@@ -340,6 +340,23 @@ def appearances(a: np.ndarray) -> list:
     return [rank == r for r in range(int(rank.max(initial=-1)) + 1)]
 
 
+def filled(view: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """result, a fill of view (masked_fill_ with a number) made once for each
+    position, as the memory view shares holds it after PyTorch's kernel
+    wrote it position after position: each element the value written at the
+    last of its positions the fill changed (a masked fill leaves the others
+    alone), or its own, the same wherever view holds it."""
+    places, inv = np.unique(_addresses(view).ravel(), return_inverse=True)
+    vals = np.empty(places.size, view.dtype)
+    vals[inv] = view.ravel()
+    new = result.ravel()
+    changed = (result != view).ravel()
+    for mask in appearances(view):          # (each place once per round)
+        m = mask.ravel() & changed
+        vals[inv[m]] = new[m]
+    return vals[inv].reshape(view.shape)
+
+
 def _unsqueezed(shape, strides: list) -> tuple:
     """numpy's strides with its stride 0 of a new size-1 axis as PyTorch's
     unsqueeze gives it: the next dim's size times its stride, 1 at the end."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import half
 from .errors import LIMIT, RUNTIME, VALUE, GradvizError
+from .multi_views import check_edges, invalidate, piece_of
 from .ops.registry import FLOAT, PROMOTE
 from .strides import ITERATED, iterated_layout
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -184,6 +185,9 @@ class Tape:
         # reused), for nodes[:indexed]
         self.by_owner: dict[int, list[Tensor]] = {}
         self.indexed = 0
+        # seqs of the pieces of a split (or views of them) whose memory was
+        # written since they were made: no op may take them (multi_views)
+        self.invalid_views: set[int] = set()
         self.elements = 0              # elements held by the tensors made so far
         self.max_total_elements = TOTAL_ELEMENTS_FACTOR * self.limits.max_elements
         self.items = 0                 # made by comprehensions (count_items)
@@ -374,7 +378,12 @@ class Tape:
                 m = t.meta
                 if m is None:
                     t.meta = m = {}
-                m["rebased"] = REBASED_GRAD_FN
+                if piece_of(t) is None:
+                    m["rebased"] = REBASED_GRAD_FN
+                else:
+                    # a piece of a split: PyTorch cannot make its grad_fn
+                    # again, and refuses to read it from now on
+                    invalidate(self, t)
                 m["written_later"] = True     # (the record names it as made)
                 # (ops made before this write still point at the node it was
                 # made as: its grad_fn in their next_functions, gradfns)
@@ -440,6 +449,8 @@ class Tape:
                     break
             if recorded and ans.dtype.kind != "f":
                 recorded = False          # an integer or bool result: PyTorch records none (x.long())
+            if recorded and self.invalid_views:
+                check_edges(self.invalid_views, args)
         nodes = self.nodes
         seq = len(nodes)
         if seq >= self.max_nodes:
@@ -510,6 +521,8 @@ class Tape:
         out.seq = seq
         out.requires_grad = out.recorded = (self.grad_enabled and op.differentiable
                                             and (a.requires_grad or b.requires_grad))
+        if out.recorded and self.invalid_views:
+            check_edges(self.invalid_views, (a, b))
         out.freed = out.retains_grad = False
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}

@@ -230,10 +230,16 @@ def test_overlapping_unfold_windows_change_once_per_appearance():
     _, out = run("x = torch.arange(8.0)\nx.unfold(0, 2, 2).mul_(2)\n"
                  "x.unfold(0, 3, 1)[0].add_(1)\nprint(x)\n")
     assert out == "tensor([ 1.,  3.,  5.,  6.,  8., 10., 12., 14.])\n"
-    # with gradients gradviz refuses it (its write back would be recorded once)
-    err = error("x = torch.arange(8.0, requires_grad=True) * 1\nw = x.unfold(0, 3, 1).t()\n"
-                "w.add_(1)\n")
-    assert "overlapping windows of x.unfold()" in err.message
+    # with gradients too, recorded as PyTorch's CopySlices: the op's gradient
+    # reaches each element from one window, the windows' own from all
+    # (tests/conformance_extra/unfold_windows_inplace_grad)
+    _, out = run("a = torch.arange(8.0, requires_grad=True)\nx = a * 1\n"
+                 "w = x.unfold(0, 3, 1).t()\nw.add_(1)\nprint(x)\n"
+                 "(x * torch.arange(8.0)).sum().backward(retain_graph=True)\nprint(a.grad)\n"
+                 "a.grad = None\nw.sum().backward()\nprint(a.grad)\n")
+    assert out == ("tensor([1., 3., 5., 6., 7., 8., 8., 8.], grad_fn=<CopySlices>)\n"
+                   "tensor([0., 1., 2., 3., 4., 5., 6., 7.])\n"
+                   "tensor([1., 2., 3., 3., 3., 3., 2., 1.])\n")
 
 
 def test_in_place_shape_change_of_a_recorded_tensor_under_no_grad_keeps_its_grad_fn():
