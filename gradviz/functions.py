@@ -2049,6 +2049,20 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
 
 
+def f_torch_norm(rt, input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: x.norm's arguments, but its 5th is out= where x.norm's 4th
+    is dtype= (torch.norm(x, 2, 1, True, torch.float64) is PyTorch's
+    TypeError). PyTorch's Python torch.norm hands out= on to
+    linalg.vector_norm (to linalg.matrix_norm for a str p other than "fro"),
+    whose name its out= errors carry."""
+    if out is None:
+        return f_norm(rt, input, p, dim, keepdim, dtype)
+    from .interpreter import Function       # (it imports this module)
+    name = "linalg_matrix_norm" if isinstance(p, str) and p != "fro" else "linalg_vector_norm"
+    return rt._call_with_out(Function(name, f_norm), [input, p, dim, keepdim],
+                             {"out": out, "dtype": dtype})
+
+
 def _norm_in_dtype(rt, x: Tensor, dt: np.dtype) -> Tensor:
     """x in the dtype= of its norm (x.norm(dtype=torch.float64)), after
     PyTorch's checks: a float dtype that x converts to without narrowing."""
@@ -3686,7 +3700,7 @@ FUNCTIONS = {
     "allclose": f_allclose,
     "where": f_where, "clamp": f_clamp, "clip": f_clamp, "nonzero": _nonzero_function("nonzero"),
     "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
-    "max": _extreme("max"), "min": _extreme("min"), "norm": f_norm,
+    "max": _extreme("max"), "min": _extreme("min"), "norm": f_torch_norm,
     "std": _std_var("std"), "var": _std_var("var"),
     "dot": _matmul_form("dot"), "mv": _matmul_form("mv"), "mm": _matmul_form("mm"),
     "matmul": _matmul_form("matmul"), "outer": _matmul_form("outer"),
@@ -4898,12 +4912,13 @@ METHODS = {
 }
 FUNCTIONS["bernoulli"] = f_bernoulli          # (defined with the in-place draws above)
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
-              "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
+              "relu", "clamp", "sum", "mean", "prod", "max", "min", "dot", "mv", "mm",
               "matmul", "outer", "transpose", "unsqueeze", "squeeze", "softmax", "t",
               "cumsum", "argmax", "argmin", "nonzero",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]
 METHODS.update(maximum=_tensors_binary("maximum", 1), minimum=_tensors_binary("minimum", 1))
+METHODS["norm"] = f_norm        # (torch.norm's 5th argument is out=, x.norm's 4th dtype=)
 # x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x
 def _in_place(name):
     # a function of tensors only (tensors_only): the names of its tensors
