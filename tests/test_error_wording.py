@@ -1,0 +1,27 @@
+"""The error messages of the conformance cases listed here are PyTorch's
+word for word (test_conformance compares a failing case's error type and
+line, not its words): each pins a message that named the wrong function or
+argument, or said it in other words."""
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import gradviz
+from gradviz.errors import GradvizError
+
+EXTRA = Path(__file__).parent / "conformance_extra"
+WORDED = (
+    "norm_fifth_positional_is_out",
+    "one_hot_input_argument_name",
+)
+
+
+@pytest.mark.parametrize("name", WORDED)
+def test_message_is_pytorchs(name):
+    case = EXTRA / f"{name}.txt"
+    want = json.loads(case.with_suffix(".expected.json").read_text())["error"]
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(case.read_text(), filename=case.name, stdout=io.StringIO())
+    assert (info.value.kind, info.value.message) == (want["type"], want["message"])
