@@ -2128,14 +2128,19 @@ def _std_var(name, method=False, op_name=None):
     """std / var (method=True: x.std(...)) with PyTorch's three forms: (dim,
     unbiased=True, keepdim=False); (dim=None, *, correction=1, keepdim=False);
     (unbiased=True) alone (x.std(False) is unbiased=False, not dim 0).
-    op_name: the op to record (std_mean's std is OPS["std_mean.std"])."""
+    op_name: the op to record (std_mean's std is OPS["std_mean.std"]), whose
+    function the argument errors name (std_mean())."""
     op = OPS[op_name or name]
+    called = op_name.split(".")[0] if op_name else name
 
     def f(rt, x, *args, **kw):
-        x = _need_tensor(x, name)
-        a = _std_var_form(name, *_tensor_dim_read(args, kw), () if method else (x,))
-        if x.data.dtype.kind != "f":
-            raise GradvizError("std and var only support floating point and complex dtypes",
+        if not method and not is_tensor(x):
+            # (none of PyTorch's forms takes it: its parser's "invalid combination")
+            raise _std_var_mismatch(called, (x, *args), kw)
+        a = _std_var_form(called, *_tensor_dim_read(args, kw), () if method else (x,))
+        if x.data.dtype.kind != "f":    # (after the arguments, as PyTorch checks them)
+            said = called if called != name else "std and var"
+            raise GradvizError(f"{said} only support floating point and complex dtypes",
                                kind=RUNTIME, hint=f"make it a float tensor first: "
                                                   f"x.float().{name}()")
         dim = a.get("dim")
@@ -2194,12 +2199,17 @@ def _std_var_form(name, args, kw, leading) -> dict:
         bound.update(kw)
         if required <= bound.keys() and all(_STD_VAR_CHECKS[k](v) for k, v in bound.items()):
             return bound
-    # PyTorch's words: the types given, the keywords last to first
-    text = arguments_got((*leading, *args), kw)     # (leading: the function's input)
-    raise GradvizError(f"{name}() received an invalid combination of arguments - got ({text}), "
-                       "but expected one of:", kind=TYPE,
-                       hint=f"x.{name}(dim, unbiased, keepdim), x.{name}(unbiased) or "
-                            f"x.{name}(dim, correction=N, keepdim=False)")
+    raise _std_var_mismatch(name, (*leading, *args), kw)    # (leading: the function's input)
+
+
+def _std_var_mismatch(name, args, kw) -> GradvizError:
+    """PyTorch's words where no form of std or var takes the arguments: the
+    types given, the keywords last to first."""
+    stat = name.removesuffix("_mean")
+    return GradvizError(f"{name}() received an invalid combination of arguments - got "
+                        f"({arguments_got(args, kw)}), but expected one of:", kind=TYPE,
+                        hint=f"x.{stat}(dim, unbiased, keepdim), x.{stat}(unbiased) or "
+                             f"x.{stat}(dim, correction=N, keepdim=False)")
 
 
 def _no_repeated_dims(dim, ndim):
