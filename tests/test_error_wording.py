@@ -18,6 +18,8 @@ WORDED = (
     "one_hot_input_argument_name",
     "std_mean_argument_errors_name_std_mean",
     "std_non_tensor_input",
+    "fold_errors_name_col2im",
+    "unfold_stride_pair_item_error",
 )
 
 
