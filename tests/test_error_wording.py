@@ -20,6 +20,8 @@ WORDED = (
     "std_non_tensor_input",
     "fold_errors_name_col2im",
     "unfold_stride_pair_item_error",
+    "batch_norm_buffers_sizes_name_zeros",
+    "batch_norm_buffers_negative_size",
 )
 
 
