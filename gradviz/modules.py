@@ -704,7 +704,12 @@ def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride,
     lazy: a LazyConv's, without in_channels (0 until its first call).
     transposed: a ConvTranspose's, whose weight has in_channels first (a
     size that is no int is named by its place in the weight's shape)."""
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+    if not isinstance(groups, (int, float)):
+        # (PyTorch's Python compares it first: groups <= 0)
+        raise GradvizError(f"'<=' not supported between instances of "
+                           f"'{F.arg_type_name(groups)}' and 'int'", kind=TYPE,
+                           hint="groups splits the channels: a whole number, 1 or more")
+    if groups <= 0:
         raise GradvizError("groups must be a positive integer", kind=VALUE,
                            hint="groups splits the channels: 1 or more")
     # PyTorch checks the channels' division before it makes the weight of

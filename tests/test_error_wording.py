@@ -22,6 +22,7 @@ WORDED = (
     "unfold_stride_pair_item_error",
     "batch_norm_buffers_sizes_name_zeros",
     "batch_norm_buffers_negative_size",
+    "conv_groups_none_type_error",
 )
 
 
