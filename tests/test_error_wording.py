@@ -23,6 +23,7 @@ WORDED = (
     "batch_norm_buffers_sizes_name_zeros",
     "batch_norm_buffers_negative_size",
     "conv_groups_none_type_error",
+    "pad_sequence_argument_types_first",
 )
 
 
