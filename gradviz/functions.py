@@ -2050,6 +2050,20 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
 
 
+def f_torch_norm(rt, input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: x.norm's arguments, but its 5th is out= where x.norm's 4th
+    is dtype= (torch.norm(x, 2, 1, True, torch.float64) is PyTorch's
+    TypeError). PyTorch's Python torch.norm hands out= on to
+    linalg.vector_norm (to linalg.matrix_norm for a str p other than "fro"),
+    whose name its out= errors carry."""
+    if out is None:
+        return f_norm(rt, input, p, dim, keepdim, dtype)
+    from .interpreter import Function       # (it imports this module)
+    name = "linalg_matrix_norm" if isinstance(p, str) and p != "fro" else "linalg_vector_norm"
+    return rt._call_with_out(Function(name, f_norm), [input, p, dim, keepdim],
+                             {"out": out, "dtype": dtype})
+
+
 def _norm_in_dtype(rt, x: Tensor, dt: np.dtype) -> Tensor:
     """x in the dtype= of its norm (x.norm(dtype=torch.float64)), after
     PyTorch's checks: a float dtype that x converts to without narrowing."""
@@ -2115,14 +2129,19 @@ def _std_var(name, method=False, op_name=None):
     """std / var (method=True: x.std(...)) with PyTorch's three forms: (dim,
     unbiased=True, keepdim=False); (dim=None, *, correction=1, keepdim=False);
     (unbiased=True) alone (x.std(False) is unbiased=False, not dim 0).
-    op_name: the op to record (std_mean's std is OPS["std_mean.std"])."""
+    op_name: the op to record (std_mean's std is OPS["std_mean.std"]), whose
+    function the argument errors name (std_mean())."""
     op = OPS[op_name or name]
+    called = op_name.split(".")[0] if op_name else name
 
     def f(rt, x, *args, **kw):
-        x = _need_tensor(x, name)
-        a = _std_var_form(name, *_tensor_dim_read(args, kw), () if method else (x,))
-        if x.data.dtype.kind != "f":
-            raise GradvizError("std and var only support floating point and complex dtypes",
+        if not method and not is_tensor(x):
+            # (none of PyTorch's forms takes it: its parser's "invalid combination")
+            raise _std_var_mismatch(called, (x, *args), kw)
+        a = _std_var_form(called, *_tensor_dim_read(args, kw), () if method else (x,))
+        if x.data.dtype.kind != "f":    # (after the arguments, as PyTorch checks them)
+            said = called if called != name else "std and var"
+            raise GradvizError(f"{said} only support floating point and complex dtypes",
                                kind=RUNTIME, hint=f"make it a float tensor first: "
                                                   f"x.float().{name}()")
         dim = a.get("dim")
@@ -2181,12 +2200,17 @@ def _std_var_form(name, args, kw, leading) -> dict:
         bound.update(kw)
         if required <= bound.keys() and all(_STD_VAR_CHECKS[k](v) for k, v in bound.items()):
             return bound
-    # PyTorch's words: the types given, the keywords last to first
-    text = arguments_got((*leading, *args), kw)     # (leading: the function's input)
-    raise GradvizError(f"{name}() received an invalid combination of arguments - got ({text}), "
-                       "but expected one of:", kind=TYPE,
-                       hint=f"x.{name}(dim, unbiased, keepdim), x.{name}(unbiased) or "
-                            f"x.{name}(dim, correction=N, keepdim=False)")
+    raise _std_var_mismatch(name, (*leading, *args), kw)    # (leading: the function's input)
+
+
+def _std_var_mismatch(name, args, kw) -> GradvizError:
+    """PyTorch's words where no form of std or var takes the arguments: the
+    types given, the keywords last to first."""
+    stat = name.removesuffix("_mean")
+    return GradvizError(f"{name}() received an invalid combination of arguments - got "
+                        f"({arguments_got(args, kw)}), but expected one of:", kind=TYPE,
+                        hint=f"x.{stat}(dim, unbiased, keepdim), x.{stat}(unbiased) or "
+                             f"x.{stat}(dim, correction=N, keepdim=False)")
 
 
 def _no_repeated_dims(dim, ndim):
@@ -3687,7 +3711,7 @@ FUNCTIONS = {
     "allclose": f_allclose,
     "where": f_where, "clamp": f_clamp, "clip": f_clamp, "nonzero": _nonzero_function("nonzero"),
     "sum": _reduction("sum"), "mean": _reduction("mean"), "prod": _reduction("prod"),
-    "max": _extreme("max"), "min": _extreme("min"), "norm": f_norm,
+    "max": _extreme("max"), "min": _extreme("min"), "norm": f_torch_norm,
     "std": _std_var("std"), "var": _std_var("var"),
     "dot": _matmul_form("dot"), "mv": _matmul_form("mv"), "mm": _matmul_form("mm"),
     "matmul": _matmul_form("matmul"), "outer": _matmul_form("outer"),
@@ -4900,12 +4924,13 @@ METHODS = {
 }
 FUNCTIONS["bernoulli"] = f_bernoulli          # (defined with the in-place draws above)
 for _name in ("exp", "log", "sqrt", "abs", "neg", "square", "sin", "cos", "tanh", "sigmoid",
-              "relu", "clamp", "sum", "mean", "prod", "max", "min", "norm", "dot", "mv", "mm",
+              "relu", "clamp", "sum", "mean", "prod", "max", "min", "dot", "mv", "mm",
               "matmul", "outer", "transpose", "unsqueeze", "squeeze", "softmax", "t",
               "cumsum", "argmax", "argmin", "nonzero",
               "log_softmax", "maximum", "minimum", "all", "any"):
     METHODS[_name] = FUNCTIONS[_name]
 METHODS.update(maximum=_tensors_binary("maximum", 1), minimum=_tensors_binary("minimum", 1))
+METHODS["norm"] = f_norm        # (torch.norm's 5th argument is out=, x.norm's 4th dtype=)
 # x.relu_(), x.exp_(), x.clamp_(0, 1), ...: the function's result written into x
 def _in_place(name):
     # a function of tensors only (tensors_only): the names of its tensors

@@ -4976,12 +4976,13 @@ _PY_TYPES = frozenset(("float", "int", "bool", "str", "list", "tuple", "range", 
                        "zip", "type", "reversed", "dict", "set", "frozenset", "slice"))
 
 # the functions that make a tensor, which take device= (the CPU only)
-# the torch functions that take out= (of those gradviz has)
+# the torch functions that take out= (of those gradviz has; torch.norm, whose
+# out= may come positionally, hands it on itself: functions.f_torch_norm)
 OUT_FUNCTIONS = frozenset(
     "add sub mul div matmul mm mv dot bmm exp log log2 log10 sin cos tan tanh sigmoid sqrt abs "
     "neg pow clamp mean cumsum cat stack arange linspace zeros ones rand randn full eye where "
     "maximum minimum remainder floor_divide square rsqrt exp2 log1p expm1 floor ceil round sign "
-    "outer addmm lerp addcmul std var norm randint randperm empty normal logsumexp amax amin "
+    "outer addmm lerp addcmul std var randint randperm empty normal logsumexp amax amin "
     "cross".split())
 _MAKERS = frozenset(("tensor", "arange", "ones", "zeros", "empty", "full", "eye", "linspace",
                      "randint", "randperm",

@@ -704,7 +704,12 @@ def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride,
     lazy: a LazyConv's, without in_channels (0 until its first call).
     transposed: a ConvTranspose's, whose weight has in_channels first (a
     size that is no int is named by its place in the weight's shape)."""
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+    if not isinstance(groups, (int, float)):
+        # (PyTorch's Python compares it first: groups <= 0)
+        raise GradvizError(f"'<=' not supported between instances of "
+                           f"'{F.arg_type_name(groups)}' and 'int'", kind=TYPE,
+                           hint="groups splits the channels: a whole number, 1 or more")
+    if groups <= 0:
         raise GradvizError("groups must be a positive integer", kind=VALUE,
                            hint="groups splits the channels: 1 or more")
     # PyTorch checks the channels' division before it makes the weight of
@@ -909,8 +914,12 @@ def _conv_transpose_maker(cls):
     return make
 
 
-def _filled(rt, shape: tuple, dt, value: float, requires_grad: bool, label: str) -> Tensor:
-    _no_negative(shape)
+def _filled(rt, shape: tuple, dt, value: float, requires_grad: bool, label: str,
+            maker: str = "empty") -> Tensor:
+    """A new parameter (or buffer) of one value; maker: the torch function
+    PyTorch makes it with, which its size errors name (a parameter is made
+    by torch.empty and then filled; BatchNorm's buffers by zeros and ones)."""
+    _no_negative(shape, maker)
     rt.tape.check_shape(shape, "parameter")
     t = F._leaf(rt, np.full(shape, value, dt), requires_grad, label)
     if requires_grad:
@@ -1042,8 +1051,8 @@ def _batch_norm_state(rt, n: int, dt, affine: bool, bias: bool, track: bool) -> 
     b = _filled(rt, (n,), dt, 0.0, True, "Parameter") if affine and bias else None
     buffers = (None, None, None)
     if track:
-        buffers = (_filled(rt, (n,), dt, 0.0, False, "running_mean"),
-                   _filled(rt, (n,), dt, 1.0, False, "running_var"),
+        buffers = (_filled(rt, (n,), dt, 0.0, False, "running_mean", "zeros"),
+                   _filled(rt, (n,), dt, 1.0, False, "running_var", "ones"),
                    F._leaf(rt, np.zeros((), np.int64), False, "num_batches_tracked"))
     return weight, b, buffers
 
@@ -1255,37 +1264,39 @@ def _size_arg(cls: str, name: str, v, pos: int | None = None) -> int:
     return v          # (a negative size fails where the parameter is made: _no_negative)
 
 
-def _size_element_message(kind: str, pos: int | None) -> str:
-    """torch.empty's TypeError for a size of the given kind (type name)
-    that is no int, by its place in the shape: PyTorch's argument parser
+def _size_element_message(kind: str, pos: int | None, maker: str = "empty") -> str:
+    """torch.empty's (maker's) TypeError for a size of the given kind (type
+    name) that is no int, by its place in the shape: PyTorch's argument parser
     says the first element otherwise than a later one (and counts it from 0)."""
     if pos is None:
-        return f"empty(): argument 'size' (position 1) must be tuple of ints, not {kind}"
+        return f"{maker}(): argument 'size' (position 1) must be tuple of ints, not {kind}"
     if pos == 1:
-        return ("empty(): argument 'size' (position 1) must be tuple of ints, but found "
+        return (f"{maker}(): argument 'size' (position 1) must be tuple of ints, but found "
                 f"element of type {kind} at pos 0")
-    return (f"empty(): argument 'size' failed to unpack the object at pos {pos} with error "
+    return (f"{maker}(): argument 'size' failed to unpack the object at pos {pos} with error "
             f"\"type must be tuple of ints,but got {kind}\"")
 
 
-def _no_negative(shape: tuple) -> None:
+def _no_negative(shape: tuple, maker: str = "empty") -> None:
     """PyTorch's error for a parameter of a negative size, with its whole
-    shape (nn.Linear(-1, 2): [2, -1]). torch.empty's parser reads every
-    size as an int64 first (a wrong type, a size past 64 bits), then the
-    allocation refuses a negative one."""
+    shape (nn.Linear(-1, 2): [2, -1]). torch.empty's (maker's) parser reads
+    every size as an int64 first (a wrong type, a size past 64 bits), then
+    the allocation refuses a negative one."""
     for pos, n in enumerate(shape, 1):
         if isinstance(n, bool) or not isinstance(n, int):     # (MultiheadAttention(kdim=(2, 2)))
-            raise GradvizError(_size_element_message(type(n).__name__, pos), kind=TYPE,
+            raise GradvizError(_size_element_message(type(n).__name__, pos, maker), kind=TYPE,
                                hint="a layer's sizes (features, channels, kdim, vdim) are "
                                     "whole numbers")
         if not -2**63 <= n < 2**63:
-            raise GradvizError(f"empty(): argument 'size' failed to unpack the object at pos "
-                               f"{pos} with error \"Overflow when unpacking long long",
+            raise GradvizError(f"{maker}(): argument 'size' failed to unpack the object at "
+                               f"pos {pos} with error \"Overflow when unpacking long long",
                                kind=TYPE, hint="a size is an int64: at most 2**63 - 1")
     for n in shape:
         if n < 0:
-            raise GradvizError(f"Trying to create tensor with negative dimension {n}: "
-                               f"{list(shape)}", kind=RUNTIME,
+            # (torch.zeros and torch.ones check their sizes before they allocate)
+            said = f"Trying to create tensor with negative dimension {n}: {list(shape)}" if \
+                maker == "empty" else f"{maker}: Dimension size must be non-negative."
+            raise GradvizError(said, kind=RUNTIME,
                                hint="a layer's sizes (features, channels, kernel) are 0 or more")
 
 

@@ -572,10 +572,11 @@ def padding_idx_type(padding_idx) -> None:
                            hint="padding_idx is the index of a row: a whole number")
 
 
-def f_one_hot(rt, tensor, num_classes=-1):
+def f_one_hot(rt, input, num_classes=-1):
     """F.one_hot(indices, num_classes=-1): int64 rows of zeros with a one at
-    each index (num_classes -1: the largest index + 1); no gradient."""
-    x = F._need_tensor(tensor, "one_hot")
+    each index (num_classes -1: the largest index + 1); no gradient. (Its
+    indices are `input` to PyTorch: F.one_hot(input=t), and its errors.)"""
+    x = F._need_tensor(input, "one_hot")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int):
         raise GradvizError(f"one_hot(): argument 'num_classes' (position 2) must be int, not "
                            f"{F.arg_type_name(num_classes)}", kind=TYPE,

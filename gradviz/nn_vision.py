@@ -322,7 +322,8 @@ def f_channel_shuffle(rt, input, groups):
 # ---- unfold / fold ---------------------------------------------------------------
 
 def _pair(fn: str, name: str, v) -> tuple:
-    """An int or a pair of ints (PyTorch's _pair)."""
+    """An int or a pair of ints (PyTorch's _pair), as lp_pool2d reads its
+    kernel_size (F.fold and F.unfold: _kernel_pairs)."""
     pair = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
     if len(pair) != 2 or not all(_is_int(k) for k in pair):
         raise GradvizError(f"{fn}(): argument '{name}' must be tuple of ints, not "
@@ -330,18 +331,66 @@ def _pair(fn: str, name: str, v) -> tuple:
                            hint=f"{name} is an int or a pair of ints")
     for pos, k in enumerate(pair):
         if not -2**63 <= k < 2**63:       # (PyTorch's ints are int64)
-            kernel = {"unfold": "im2col", "fold": "col2im"}.get(fn, fn)
-            raise GradvizError(f"{kernel}(): argument '{name}' failed to unpack the object at "
+            raise GradvizError(f"{fn}(): argument '{name}' failed to unpack the object at "
                                f"pos {pos + 1} with error \"Overflow when unpacking long long\"",
                                kind=TYPE, hint=f"{name} is a small int or a pair of them")
     return pair
 
 
-def _geometry(fn: str, kernel_size, dilation, padding, stride) -> dict:
-    """The blocks' geometry, checked in PyTorch's order (its shape check)."""
-    p = {"kernel": _pair(fn, "kernel_size", kernel_size),
-         "dilation": _pair(fn, "dilation", dilation),
-         "padding": _pair(fn, "padding", padding), "stride": _pair(fn, "stride", stride)}
+# F.unfold and F.fold hand their arguments on, each made a pair, to PyTorch's
+# im2col and col2im, whose argument errors name them and count these places
+# (the input is the first)
+_KERNELS = {"unfold": "im2col", "fold": "col2im"}
+_PLACES = {"unfold": ("kernel_size", "dilation", "padding", "stride"),
+           "fold": ("output_size", "kernel_size", "dilation", "padding", "stride")}
+
+
+def _kernel_pairs(fn: str, *values) -> list:
+    """fn's arguments after its input as PyTorch's _pair makes them (an int
+    twice, a tuple's or list's items), all read as its kernel's parser reads
+    a tuple of ints before any is checked to be two long."""
+    kernel = _KERNELS[fn]
+    pairs = [_int_items(kernel, name, pos, tuple(v) if isinstance(v, (tuple, list)) else (v, v))
+             for pos, (name, v) in enumerate(zip(_PLACES[fn], values), start=2)]
+    for name, pair in zip(_PLACES[fn], pairs):
+        if len(pair) != 2:
+            raise GradvizError(f"It is expected {name} equals to 2, but got size {len(pair)}",
+                               kind=RUNTIME, hint=f"{name} is an int or a pair of ints")
+    return pairs
+
+
+def _blocks_input(fn: str, input) -> Tensor:
+    """input, a tensor; else the TypeError of fn's kernel."""
+    if not F.is_tensor(input):
+        raise GradvizError(f"{_KERNELS[fn]}(): argument 'input' (position 1) must be Tensor, "
+                           f"not {F.arg_type_name(input)}", kind=TYPE,
+                           hint=f"F.{fn}'s first argument is a tensor")
+    return input
+
+
+def _int_items(kernel: str, name: str, pos: int, items: tuple) -> tuple:
+    """items, each an int in int64's range, or the parser's TypeError (which
+    takes a bool past the first item)."""
+    for at, k in enumerate(items):
+        if not (_is_int(k) or at and isinstance(k, bool)):
+            bad = F.arg_type_name(k)
+            raise GradvizError(
+                f"{kernel}(): argument '{name}' (position {pos}) must be tuple of ints, but "
+                f"found element of type {bad} at pos 0" if at == 0 else
+                f"{kernel}(): argument '{name}' failed to unpack the object at pos {at + 1} "
+                f"with error \"type must be tuple of ints,but got {bad}\"", kind=TYPE,
+                hint=f"{name} is an int or a pair of ints")
+        if not -2**63 <= k < 2**63:       # (PyTorch's ints are int64)
+            raise GradvizError(f"{kernel}(): argument '{name}' failed to unpack the object at "
+                               f"pos {at + 1} with error \"Overflow when unpacking long long\"",
+                               kind=TYPE, hint=f"{name} is a small int or a pair of them")
+    return tuple(int(k) for k in items)
+
+
+def _geometry(kernel, dilation, padding, stride) -> dict:
+    """The blocks' geometry (pairs of ints), checked in PyTorch's order (its
+    shape check)."""
+    p = {"kernel": kernel, "dilation": dilation, "padding": padding, "stride": stride}
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = p["kernel"], p["dilation"], p["padding"], \
         p["stride"]
     for ok, text in ((kh > 0 and kw > 0, f"kernel size should be greater than zero, but got "
@@ -377,8 +426,8 @@ def _float_blocks(x, kernel: str):
 def f_unfold(rt, input, kernel_size, dilation=1, padding=0, stride=1):
     """(N, C, H, W) -> (N, C * kh * kw, L): each sliding block a column
     (im2col), L the number of blocks; one Im2ColBackward0 node."""
-    input = F._need_tensor(input, "unfold")
-    p = _geometry("unfold", kernel_size, dilation, padding, stride)
+    input = _blocks_input("unfold", input)
+    p = _geometry(*_kernel_pairs("unfold", kernel_size, dilation, padding, stride))
     shape = input.data.shape
     if len(shape) < 3:
         raise GradvizError(f"Dimension out of range (expected to be in range of "
@@ -405,13 +454,13 @@ def f_unfold(rt, input, kernel_size, dilation=1, padding=0, stride=1):
 def f_fold(rt, input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """(N, C * kh * kw, L) -> (N, C, H, W): the columns added back into the
     image where their blocks overlap (col2im); one Col2ImBackward0 node."""
-    input = F._need_tensor(input, "fold")
-    size = _pair("fold", "output_size", output_size)
+    input = _blocks_input("fold", input)
+    size, *geometry = _kernel_pairs("fold", output_size, kernel_size, dilation, padding, stride)
     if size[0] <= 0 or size[1] <= 0:
         raise GradvizError(f"Expected output spatial size to be positive, but got: "
                            f"output_size=({size[0]}, {size[1]}).", kind=RUNTIME,
                            hint="the image's height and width are positive")
-    p = _geometry("fold", kernel_size, dilation, padding, stride)
+    p = _geometry(*geometry)
     shape = input.data.shape
     if len(shape) not in (2, 3) or 0 in shape[-2:]:
         raise GradvizError(f"Expected 2D or 3D (batch mode) tensor for input with possible 0 "

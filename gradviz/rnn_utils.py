@@ -88,6 +88,14 @@ def _filled(rt, shape: tuple, padding_value, dtype, fname: str, position: int,
     return F._leaf(rt, np.full(shape, padding_value, dtype), False, "full")
 
 
+def _check_type(name: str, v, pos: int, kind: str, ok: bool) -> None:
+    """pad_sequence's parser's TypeError for an argument that is no `kind`."""
+    if not ok:
+        raise GradvizError(f"pad_sequence(): argument '{name}' (position {pos}) must be {kind}, "
+                           f"not {F.parsed_type_name(v)}", kind=TYPE,
+                           hint=f"{name}= takes a {kind}")
+
+
 def f_pad_sequence(rt, sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """at::pad_sequence: a tensor of padding_value (T, B, *) or (B, T, *),
     each sequence copied into its column, at the start (padding_side='right')
@@ -99,6 +107,12 @@ def f_pad_sequence(rt, sequences, batch_first=False, padding_value=0.0, padding_
                            f"of type: <class '{rt.type_name(sequences)}'>", kind=RUNTIME,
                            hint="pad_sequence takes a list of tensors, one per sequence")
     seqs = [F._need_tensor(s, "pad_sequence") for s in sequences]
+    # (PyTorch's Python hands all four on, by place, to its C pad_sequence,
+    # whose parser checks their types before the list's length and the side)
+    F.bool_arg("pad_sequence", "batch_first", batch_first, 2)
+    _check_type("padding_value", padding_value, 3, "float",
+                isinstance(padding_value, (int, float)) or F.is_tensor(padding_value))
+    _check_type("padding_side", padding_side, 4, "str", isinstance(padding_side, str))
     if not seqs:
         raise GradvizError("received an empty list of sequences", kind=RUNTIME,
                            hint="give pad_sequence at least one tensor")

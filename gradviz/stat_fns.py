@@ -125,11 +125,7 @@ def _stat_mean(name: str):
     stat = F._std_var(name, op_name=f"{pair}.{name}")
 
     def f(rt, input, *args, **kw):
-        if F.is_tensor(input) and input.data.dtype.kind != "f":
-            raise GradvizError(f"{pair} only support floating point and complex dtypes",
-                               kind=RUNTIME, hint=f"make it a float tensor first: "
-                                                  f"torch.{pair}(x.float())")
-        s = stat(rt, input, *args, **kw)
+        s = stat(rt, input, *args, **kw)       # (its errors name std_mean / var_mean)
         p = {"dim": s.params.get("dim"), "keepdim": s.params.get("keepdim", False)}
         return (s, rt.apply(OPS[f"{pair}.mean"], (input,), p))
     f.__name__ = pair
