@@ -340,7 +340,7 @@ def _pair(fn: str, name: str, v) -> tuple:
 # F.unfold and F.fold hand their arguments on, each made a pair, to PyTorch's
 # im2col and col2im, whose argument errors name them and count these places
 # (the input is the first)
-_KERNELS = {"unfold": "im2col", "fold": "col2im"}
+_BLOCK_KERNELS = {"unfold": "im2col", "fold": "col2im"}
 _PLACES = {"unfold": ("kernel_size", "dilation", "padding", "stride"),
            "fold": ("output_size", "kernel_size", "dilation", "padding", "stride")}
 
@@ -349,7 +349,7 @@ def _kernel_pairs(fn: str, *values) -> list:
     """fn's arguments after its input as PyTorch's _pair makes them (an int
     twice, a tuple's or list's items), all read as its kernel's parser reads
     a tuple of ints before any is checked to be two long."""
-    kernel = _KERNELS[fn]
+    kernel = _BLOCK_KERNELS[fn]
     pairs = [_int_items(kernel, name, pos, tuple(v) if isinstance(v, (tuple, list)) else (v, v))
              for pos, (name, v) in enumerate(zip(_PLACES[fn], values), start=2)]
     for name, pair in zip(_PLACES[fn], pairs):
@@ -362,7 +362,7 @@ def _kernel_pairs(fn: str, *values) -> list:
 def _blocks_input(fn: str, input) -> Tensor:
     """input, a tensor; else the TypeError of fn's kernel."""
     if not F.is_tensor(input):
-        raise GradvizError(f"{_KERNELS[fn]}(): argument 'input' (position 1) must be Tensor, "
+        raise GradvizError(f"{_BLOCK_KERNELS[fn]}(): argument 'input' (position 1) must be Tensor, "
                            f"not {F.arg_type_name(input)}", kind=TYPE,
                            hint=f"F.{fn}'s first argument is a tensor")
     return input
