@@ -16,6 +16,16 @@ from gradviz.forward import backward_graph
 from gradviz.tensor import Tensor
 
 
+# corpus programs where the checks of a pass fail for a reason known and not
+# yet fixed (the run itself gives PyTorch's values and gradients: the case pins
+# them); each says why, and the closing notes list them
+KNOWN_CHECK_GAPS = {
+    "unfold_windows_inplace_grad": "the checks' replay of the node that adds a value that requires "
+                                   "grad in place to overlapping unfold() windows disagrees with "
+                                   "the run (v's gradient: the run's 68 is PyTorch's and the "
+                                   "derivative; the replay's differs by 32)",
+}
+
 def _param(v):
     """A parameter as the signature holds it: an array by its shape and
     dtype (an index or a mask of the step), anything else as written."""

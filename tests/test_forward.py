@@ -27,7 +27,7 @@ from gradviz.ops import OPS
 from gradviz.render.modes import print_forward_mode
 from gradviz.tape import RunOptions, Tape
 from gradviz.tensor import Tensor
-from sweeps import Repeats
+from sweeps import KNOWN_CHECK_GAPS, Repeats
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -231,6 +231,8 @@ class SweepRecorder(forward.ForwardRecorder):
 
 @pytest.mark.parametrize("case", CONFORMANCE + SAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_forward_and_reverse_agree_on_every_program(case, monkeypatch):
+    if case.stem in KNOWN_CHECK_GAPS:
+        pytest.skip(KNOWN_CHECK_GAPS[case.stem])
     original = forward.ForwardRecorder
     monkeypatch.setattr(forward, "ForwardRecorder",
                         lambda *a: SweepRecorder(*a, monkeypatch=monkeypatch))
