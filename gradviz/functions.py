@@ -1721,14 +1721,20 @@ def _warn_alpha_first(rt, name: str, x, method: bool) -> None:
     old, new = (("Number alpha, Tensor other", "Tensor other, *, Number alpha = 1") if method else
                 ("Tensor input, Number alpha, Tensor other, *, Tensor out = None",
                  "Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None"))
-    message = (f"This overload of {name} is deprecated:\n\t{name}({old})\nConsider using one "
-               f"of the following signatures instead:\n\t{name}({new})")
-    warn_once(rt, x, message, site=DEPRECATED_FORM_WARNING)
+    warn_deprecated_form(rt, x, name, f"{name}({old})", [f"{name}({new})"])
 
 
 # the start of PyTorch's warnings for its deprecated forms (add(x, 2, y),
 # addmm(2, x, a, b)), given once a run for them all
 DEPRECATED_FORM_WARNING = "This overload of "
+
+
+def warn_deprecated_form(rt, x: Tensor, fname: str, old: str, new: list) -> None:
+    """PyTorch's UserWarning for a deprecated form of fname: the form the
+    call took (old) and the forms to use instead (new), once a run."""
+    warn_once(rt, x, f"{DEPRECATED_FORM_WARNING}{fname} is deprecated:\n\t{old}\nConsider using "
+              "one of the following signatures instead:" + "".join(f"\n\t{n}" for n in new),
+              site=DEPRECATED_FORM_WARNING)
 
 
 def warn_once(rt, t: Tensor, message: str, site: str | None = None) -> None:

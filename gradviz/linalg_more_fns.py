@@ -94,9 +94,7 @@ def _warn_beta_first(rt, name: str, fname: str, x, alpha: bool, method: bool) ->
         new = [f"{fname}(Tensor input, {factors}, {dtype}*, Number beta = 1, "
                "Number alpha = 1, Tensor out = None)"
                for dtype in ("", "torch.dtype out_dtype, ") if not dtype or name in _OVERLOADED]
-    F.warn_once(rt, x, f"This overload of {fname} is deprecated:\n\t{old}\nConsider using one "
-                "of the following signatures instead:" + "".join(f"\n\t{n}" for n in new),
-                site=F.DEPRECATED_FORM_WARNING)
+    F.warn_deprecated_form(rt, x, fname, old, new)
 
 
 def _factor_names(factors: tuple, m):
