@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gradviz
+from gradviz import rng
 from gradviz.rng import CPUGenerator
 from programs import run
 
@@ -85,6 +86,21 @@ def test_big_float32_draws_are_pytorchs_to_the_bit(seed, n, mean, std):
     g = CPUGenerator(seed)
     np.testing.assert_array_equal(g.normal((n,), F32, mean, std), want)
     np.testing.assert_array_equal(g.normal((n,), np.dtype(np.float16)), half)
+
+
+@needs_torch
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_big_draws_on_several_threads_are_pytorchs(monkeypatch, cores):
+    # normal() splits big draws over the cores: rounds of words drawn in
+    # order, shares of whole chunks (3 cores: an uneven last share)
+    monkeypatch.setattr(rng.os, "cpu_count", lambda: cores)
+    for dt, tdt in ((F32, torch.float32), (F64, torch.float64)):
+        torch.manual_seed(3)
+        want = torch.empty(700_001, dtype=tdt).normal_(0.5, 2.0).numpy()
+        after = torch.randn(20, dtype=tdt).numpy()
+        g = CPUGenerator(3)
+        np.testing.assert_array_equal(g.normal((700_001,), dt, 0.5, 2.0), want)
+        np.testing.assert_array_equal(g.normal((20,), dt), after)
 
 
 @needs_torch
