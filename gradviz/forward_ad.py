@@ -332,11 +332,34 @@ def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor.
     operands: the values kept of ops an in-place write changed since."""
     from .forward import node_tangent     # (here: a run without duals does not load it)
+    if n.op.name in PRODUCT_FACTORS:
+        _check_product_dtypes(n, tangents)
     total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
                          operands=operands, dtype=_tangent_dtype(n, tangents))
     if total is None:
         return None
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
+
+
+# matrix products: the positions of their two factors A and B
+PRODUCT_FACTORS = {"matmul": (0, 1), "mm": (0, 1), "mv": (0, 1), "dot": (0, 1), "bmm": (0, 1),
+                   "addmm": (1, 2), "addbmm": (1, 2), "baddbmm": (1, 2)}
+
+
+def _check_product_dtypes(n: Tensor, tangents: dict) -> None:
+    """PyTorch's JVP of a matrix product is A_t @ B_p + A_p @ B_t (a missing
+    tangent: zeros of its input's dtype), and its kernels refuse mixed
+    dtypes: a tangent of another dtype than the primals' (float16 of a
+    float32 primal) is refused with the kernel's words. C++ evaluates the
+    second term first, so its error is the one PyTorch raises."""
+    from .ops.linalg import check_matmul_dtypes
+    a, b = (n.args[i] for i in PRODUCT_FACTORS[n.op.name])
+    ta, tb = tangents.get(a), tangents.get(b)
+    if ta is None and tb is None:
+        return
+    na, nb = a.data.ndim, b.data.ndim
+    check_matmul_dtypes(a.data.dtype, (b if tb is None else tb).data.dtype, na, nb)
+    check_matmul_dtypes((a if ta is None else ta).data.dtype, b.data.dtype, na, nb)
 
 
 # ops whose JVP formula is the op (or a selection, a sum) applied to the
