@@ -58,11 +58,12 @@ class _Level(dict):
     in-place write changed since, the (result, inputs) values their JVP
     reads as they were when the op ran (operands: forward.node_tangent's)."""
 
-    __slots__ = ("made", "start", "operands")
+    __slots__ = ("made", "primals", "start", "operands")
 
     def __init__(self, start: int):
         super().__init__()
         self.made = set()
+        self.primals = set()      # unpack_dual's
         self.start = start
         self.operands = {}
 
@@ -110,6 +111,128 @@ def _before_write(rt, changed: list) -> None:
                 tangent_of(rt, n)
             else:
                 _keep_operands(level.operands, n, written)
+
+
+def before_plain_write(rt, current: Tensor, after) -> None:
+    """An in-place write autograd does not record is about to change
+    current: PyTorch's in-place op runs its JVP formula in place on
+    current's tangent, so the tangent changes with the value (e.mul_(3)
+    triples it; z[0] = v, z.copy_(v) give a plain z one), and so do the
+    tangents of its views and of its base, which are views of its tangent.
+    after(old) gives the tangent after the write (an array or a tensor;
+    None: none) from old, current's tangent before it (an array; None:
+    none), computed before the write, from the values as they are."""
+    level = rt.dual_tangents
+    if not level or not level.made:
+        return
+    old = tangent_of(rt, current)
+    new = after(None if old is None else old.data)
+    if new is None:
+        if old is None:
+            return
+        new = np.zeros_like(old.data)       # a write of plain values: PyTorch's zero tangent
+    aliases = _aliases(rt, current)
+    olds = [tangent_of(rt, t) for t in aliases]
+    # the ops that read current (or an alias) before the write read its old tangent
+    for n in rt.tape.nodes[level.start:]:
+        if n.op is not None and n not in level and any(
+                a.__class__ is Tensor and np.may_share_memory(a.data, current.data)
+                for a in n.args):
+            tangent_of(rt, n)
+    # (PyTorch's formula writes into the old tangent; with none, the new one
+    # is its own: copy_ of a float64 dual gives a float32 tensor a float64 one)
+    value = new.data if new.__class__ is Tensor else np.asarray(new)
+    dtype = value.dtype if old is None else old.data.dtype
+    if new.__class__ is Tensor and value.dtype == dtype and value.shape == current.data.shape:
+        level[current] = new
+    else:
+        _set_tangent(rt, current, np.array(np.broadcast_to(value, current.data.shape), dtype))
+    _spread(rt, current, np.broadcast_to(value, current.data.shape), aliases, olds)
+
+
+def _set_tangent(rt, t: Tensor, value: np.ndarray) -> None:
+    level = rt.dual_tangents
+    level[t] = tangent = rt.tape.add(Tensor(value), rt.span, label="tangent", of=t.seq)
+    level.setdefault(tangent, None)
+
+
+def _view_root(level, t: Tensor) -> Tensor:
+    """The tensor t views through view ops (itself if none). A dual
+    (make_dual's) and a primal (unpack_dual's) are roots: their tangents
+    are their own, not views of their base's."""
+    from .tensor import VIEW_OPS
+    while (t.op is not None and t.op.name in VIEW_OPS and t not in level.made
+           and t not in level.primals and not (t.params and t.params.get("advanced"))
+           and t.args and t.args[0].__class__ is Tensor
+           and np.may_share_memory(t.data, t.args[0].data)):
+        t = t.args[0]
+    return t
+
+
+def _aliases(rt, current: Tensor) -> list:
+    """The tensors of the tape that view the same memory as current through
+    view ops from one root (its base, its views, their views)."""
+    level = rt.dual_tangents
+    root = _view_root(level, current)
+    return [t for t in rt.tape.nodes
+            if t is not current and t.data.itemsize == current.data.itemsize
+            and np.may_share_memory(t.data, current.data) and _view_root(level, t) is root]
+
+
+def _spread(rt, current: Tensor, value: np.ndarray, aliases: list, olds: list) -> None:
+    """current's new tangent value into the tangents of its aliases (olds:
+    theirs before the write; None: zeros) where they hold current's
+    elements, matched by their places in the memory they share."""
+    from .strides import positions
+    from .versions import owner
+    if not aliases:
+        return
+    memory = owner(current.data)
+    places = positions(memory, current.data)
+    if not _within(places, memory):
+        return
+    where = np.full(memory.size, -1, np.int64)
+    where[places.ravel()] = np.arange(current.data.size)
+    flat = value.ravel()
+    for t, old in zip(aliases, olds):
+        places = positions(memory, t.data)
+        if not _within(places, memory):
+            continue
+        idx = where[places]
+        hit = idx >= 0
+        if hit.any():
+            tangent = np.zeros_like(t.data) if old is None else old.data.copy()
+            tangent[hit] = flat[idx[hit]]
+            _set_tangent(rt, t, tangent)
+
+
+def _within(places: np.ndarray, memory: np.ndarray) -> bool:
+    """places are offsets into memory (not memory numpy got from elsewhere)."""
+    return not places.size or (places.min() >= 0 and places.max() < memory.size)
+
+
+def result_tangent(rt, result: Tensor):
+    """before_plain_write's after() of a write whose new value is result, an
+    op on current and the other inputs: result's tangent."""
+    return lambda old: tangent_of(rt, result)
+
+
+def item_tangent(rt, t: Tensor, key, value):
+    """before_plain_write's after() of t[key] = value: t's tangent (zeros
+    if none) with value's (zeros: a number, a plain tensor) at key."""
+    def after(old):
+        new = value.__class__ is Tensor and tangent_of(rt, value)
+        if old is None and not new:
+            return None
+        tangent = np.zeros_like(t.data) if old is None else old.copy()
+        tangent[key] = new.data if new else 0
+        return tangent
+    return after
+
+
+def source_tangent(rt, source: Tensor):
+    """before_plain_write's after() of x.copy_(source): source's tangent."""
+    return lambda old: tangent_of(rt, source)
 
 
 def _keep_operands(kept: dict, n: Tensor, written: set) -> None:
@@ -169,6 +292,7 @@ def f_unpack_dual(rt, tensor, *, level=None):
     primal = _view(rt, tensor, "primal")
     # the primal is PyTorch's plain view: no tangent (not the one of what it views)
     rt.dual_tangents[primal] = None
+    rt.dual_tangents.primals.add(primal)
     return UnpackedDual(primal, tangent_of(rt, tensor))
 
 
@@ -332,11 +456,34 @@ def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor.
     operands: the values kept of ops an in-place write changed since."""
     from .forward import node_tangent     # (here: a run without duals does not load it)
+    if n.op.name in PRODUCT_FACTORS:
+        _check_product_dtypes(n, tangents)
     total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
                          operands=operands, dtype=_tangent_dtype(n, tangents))
     if total is None:
         return None
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
+
+
+# matrix products: the positions of their two factors A and B
+PRODUCT_FACTORS = {"matmul": (0, 1), "mm": (0, 1), "mv": (0, 1), "dot": (0, 1), "bmm": (0, 1),
+                   "addmm": (1, 2), "addbmm": (1, 2), "baddbmm": (1, 2)}
+
+
+def _check_product_dtypes(n: Tensor, tangents: dict) -> None:
+    """PyTorch's JVP of a matrix product is A_t @ B_p + A_p @ B_t (a missing
+    tangent: zeros of its input's dtype), and its kernels refuse mixed
+    dtypes: a tangent of another dtype than the primals' (float16 of a
+    float32 primal) is refused with the kernel's words. C++ evaluates the
+    second term first, so its error is the one PyTorch raises."""
+    from .ops.linalg import check_matmul_dtypes
+    a, b = (n.args[i] for i in PRODUCT_FACTORS[n.op.name])
+    ta, tb = tangents.get(a), tangents.get(b)
+    if ta is None and tb is None:
+        return
+    na, nb = a.data.ndim, b.data.ndim
+    check_matmul_dtypes(a.data.dtype, (b if tb is None else tb).data.dtype, na, nb)
+    check_matmul_dtypes((a if ta is None else ta).data.dtype, b.data.dtype, na, nb)
 
 
 # ops whose JVP formula is the op (or a selection, a sum) applied to the

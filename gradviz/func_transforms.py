@@ -77,7 +77,9 @@ class _Text(str):
 
 
 def _flatten(v) -> list:
-    """The leaves of a pytree (nested tuples, lists and dicts), in order."""
+    """The leaves of a pytree (nested tuples, lists, dicts and named tuples
+    such as torch.return_types.max), in order."""
+    from .functions import ReturnTypes
     leaves, stack = [], [v]
     while stack:
         item = stack.pop()
@@ -85,9 +87,24 @@ def _flatten(v) -> list:
             stack.extend(reversed(list(item.values())))
         elif isinstance(item, (tuple, list)):
             stack.extend(reversed(item))
+        elif item.__class__ is ReturnTypes:
+            stack.extend(reversed(item.items))
         else:
             leaves.append(item)
     return leaves
+
+
+def _unflatten(v, leaves):
+    """The pytree v's structure (see _flatten) holding the items of the
+    iterator leaves instead of v's leaves."""
+    from .functions import ReturnTypes
+    if isinstance(v, dict):
+        return {k: _unflatten(x, leaves) for k, x in v.items()}
+    if isinstance(v, (tuple, list)):
+        return type(v)(_unflatten(x, leaves) for x in v)
+    if v.__class__ is ReturnTypes:
+        return ReturnTypes(v.kind, *(_unflatten(x, leaves) for x in v.items), fields=v.fields)
+    return next(leaves)
 
 
 def _spec(v) -> str:
@@ -291,17 +308,7 @@ def vjp(rt, func, *primals, has_aux=False):
                                    "(output, aux) if has_aux is True", kind=RUNTIME,
                                    hint="return (output, something_else) from f")
             out, aux = out
-        leaves = _flatten(out)
-        if out is None or not leaves:
-            raise GradvizError("vjp(f, *primals): Expected f to be a function that has non-empty "
-                               f"output (got output = {_spec(out) if out is not None else '[None]'})",
-                               kind=RUNTIME, hint="return a tensor from f")
-        for t in leaves:
-            if not _is_tensor(t):
-                raise GradvizError("vjp(f, *primals): expected f(*primals) to return only "
-                                   f"tensors, got unsupported type <class '{rt.type_name(t)}'>",
-                                   kind=RUNTIME, hint="return tensors (or tuples, lists or dicts "
-                                                      "of them) from f")
+        _output_leaves(rt, out, "vjp(f, *primals)")
         return xs, out, aux
     xs, out, aux = _run(rt, body)
     keep = keep or _reaches_outside(out, xs)
@@ -347,14 +354,41 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
         raise GradvizError("torch.func.jvp runs here without has_aux= and strict=",
                            kind=RUNTIME, hint="leave out has_aux= and strict=")
     keep = _keep_graph(primals)
-    f = Function("f", lambda rt, *xs: rt.call_value(func, list(xs)))
+    made = []       # f's output, whose structure the results take
+
+    def flat(rt, *xs):
+        # f's output as the tensor or tuple of tensors products.jvp takes
+        out = rt.call_value(func, list(xs))
+        made.append(out)
+        return out if _is_tensor(out) else tuple(_output_leaves(rt, out, "jvp(f, primals, tangents)"))
+    f = Function("f", flat)
     outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep,
                                                keep_if=lambda xs, o: _reaches_outside(o, xs),
                                                forward_mode=True))
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
-    return outs, jvps
+    if _is_tensor(made[0]):
+        return outs, jvps
+    return _unflatten(made[0], iter(outs)), _unflatten(made[0], iter(jvps))
+
+
+def _output_leaves(rt, out, call: str) -> list:
+    """The tensors of the pytree f returned to torch.func.vjp or jvp (a
+    tuple, a list, a dict, a named tuple as torch.linalg.svd's), with
+    PyTorch's errors (call: how they name the transform)."""
+    leaves = _flatten(out)
+    if out is None or not leaves:
+        raise GradvizError(f"{call}: Expected f to be a function that has non-empty output "
+                           # (PyTorch shows the list of the leaves)
+                           f"(got output = {'[None]' if out is None else '[]'})",
+                           kind=RUNTIME, hint="return a tensor from f")
+    for t in leaves:
+        if not _is_tensor(t):
+            raise GradvizError(f"{call}: expected f(*primals) to return only tensors, got "
+                               f"unsupported type <class '{rt.type_name(t)}'>", kind=RUNTIME,
+                               hint="return tensors (or tuples, lists or dicts of them) from f")
+    return leaves
 
 
 def _check_jvp_pairs(rt, primals, tangents) -> None:

@@ -18,7 +18,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import arg_parser, autodiff, hooks, pycollections, pyitertools, pymethods, pytypes, strides
+from . import (arg_parser, autodiff, forward_ad, hooks, pycollections, pyitertools, pymethods,
+               pytypes, strides)
 from . import multi_views  # (retain_grad() of a piece of a split)
 from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
 from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
@@ -4431,7 +4432,7 @@ def _before_write(rt, x) -> None:
         rt.tape.before_inplace(x.data, x)
 
 
-def _write_in_place(rt, x, label: str, make):
+def _write_in_place(rt, x, label: str, make, source=None):
     """x's values replaced in place by make() (values for x's shape, cast to
     its dtype): fill_, copy_, normal_, uniform_. Outside the graph only:
     PyTorch's error for a leaf that requires grad; on a tensor of the graph
@@ -4449,6 +4450,10 @@ def _write_in_place(rt, x, label: str, make):
                            "tensor before performing the operation.",
                            hint="write into a clone(): y = x.clone()")
     values = make()
+    if rt.dual_tangents:
+        # (in a dual level x's tangent becomes source's, copy_'s, or zeros)
+        after = (lambda old: None) if source is None else forward_ad.source_tangent(rt, source)
+        forward_ad.before_plain_write(rt, x, after)
     _before_write(rt, x)
     np.copyto(x.data, values, casting="unsafe")
     rt.tape.versions.bump(x, rt.line)
@@ -4485,8 +4490,8 @@ def m_fill_(rt, x, value):
         params = {"inplace": True} if tensor_value else {"value": value, "inplace": True}
         return rt.record_inplace(x, lambda: rt.apply(OPS["fill"], args, params),
                                  fills=not tensor_value)
-    if tensor_value:
-        value = value.data[()]
+    if tensor_value:     # (a dual's tangent fills x's, in a dual level)
+        return _write_in_place(rt, x, "fill_", lambda: value.data[()], value)
     return _write_in_place(rt, x, "fill_", lambda: value)
 
 
@@ -4500,7 +4505,7 @@ def m_copy_(rt, x, src):
         while x.meta is not None and "replaced_by" in x.meta:     # (the node the write made)
             x = rt.tape.nodes[x.meta["replaced_by"]]
         return x
-    return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape))
+    return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape), src)
 
 
 def _copy_shape_check(shape: tuple, src_shape: tuple) -> None:
@@ -4611,6 +4616,8 @@ def m_zero_(rt, x):
         # sends zeros back
         return rt.record_inplace(x, lambda: rt.apply(OPS["zero"], (x,)), fills=True)
     rt.inplace_check(x)
+    if rt.dual_tangents:       # (a dual level: x's tangent becomes zeros too)
+        forward_ad.before_plain_write(rt, x, lambda old: None)
     rt.tape.before_inplace(x.data, x)
     x.data[...] = 0
     rt.tape.versions.bump(x, rt.line)

@@ -1010,19 +1010,6 @@ def _setitem_kind(shape: tuple, index: list) -> tuple[str | None, bool]:
     return cut, advanced
 
 
-def _positions(base: np.ndarray, view: np.ndarray) -> np.ndarray:
-    """Where view's elements are in base (a C-contiguous array that owns the
-    memory view looks into), as flat indices of base: read off the view's
-    address and strides, whatever view ops made it."""
-    item = base.itemsize
-    start = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
-    pos = np.full(view.shape, start, np.int64)
-    for d, (n, stride) in enumerate(zip(view.shape, view.strides)):
-        pos += (np.arange(n, dtype=np.int64) * (stride // item)).reshape(
-            (n,) + (1,) * (view.ndim - d - 1))
-    return pos
-
-
 def _overlaps(dst: np.ndarray, src: np.ndarray, full_ok: bool) -> bool:
     """PyTorch's check that a copy's source and destination do not share
     memory: only for two dense arrays (it cannot tell otherwise), by the
@@ -1971,6 +1958,8 @@ class Interpreter:
         self._check_no_grad_view(current)
         result = self._with_grad_off(compute)
         self._check_result(current, result, recorded=False, fills=fills)
+        if self.dual_tangents and result.__class__ is Tensor:
+            forward_ad.before_plain_write(self, current, forward_ad.result_tangent(self, result))
         tape.before_inplace(current.data, current)
         if strides.holds_twice(current.data):
             self._write_per_appearance(current, result, compute)
@@ -2265,7 +2254,7 @@ class Interpreter:
         if not ((written or is_view(t) or _untracked_view(t)) and r.base is None
                 and r.flags.c_contiguous and owner(d) is r and r.ndim):
             return
-        key = np.unravel_index(_positions(r, d), r.shape)
+        key = np.unravel_index(strides.positions(r, d), r.shape)
         params = {"index": key, "advanced": False, "grad_fn": REBASED_GRAD_FN}
         if _repeats(d) or strides.holds_twice(d):
             params["repeats"] = True
@@ -2293,7 +2282,7 @@ class Interpreter:
         place; and the op's values as PyTorch's write leaves them, made one
         appearance after the other (_write_per_appearance, on the memory,
         which is then given back its values: _take_over makes the write)."""
-        key = np.unravel_index(_positions(base.data, current.data), base.data.shape)
+        key = np.unravel_index(strides.positions(base.data, current.data), base.data.shape)
         copy = self.apply(OPS["index"], (base,), {"index": key, "advanced": False,
                                                   "grad_fn": current.grad_fn_name})
         memory = base.data.copy()
@@ -2306,7 +2295,7 @@ class Interpreter:
         """The base's side of a write into its view current (result: current
         after it): the base with result written at current's positions, as
         PyTorch's CopySlices (base before -> CopySlices <- the view after)."""
-        key = np.unravel_index(_positions(base.data, current.data), base.data.shape)
+        key = np.unravel_index(strides.positions(base.data, current.data), base.data.shape)
         return self.apply(OPS["setitem"], (base, result),
                           {"index": key, "advanced": False, "grad_fn": "CopySlices"})
 
@@ -4187,7 +4176,7 @@ class Interpreter:
         elif record:
             self._setitem_recorded(t, key, value, cut, advanced)
         else:
-            self._store_unrecorded(t, key, v)
+            self._store_unrecorded(t, key, v, value)
 
     def _setitem_expanded(self, t: Tensor, key: tuple, value) -> None:
         """t[key] = value with gradients on, t a view that holds an element
@@ -4200,7 +4189,7 @@ class Interpreter:
         if base is None:            # (no plain memory to write at: PyTorch's error stands)
             self._check_writable(t)
         part = t.data[key + (Ellipsis,)]        # (a view, even of one element)
-        where = np.unravel_index(_positions(base.data, part), base.data.shape)
+        where = np.unravel_index(strides.positions(base.data, part), base.data.shape)
         self._setitem_recorded(base, where, value, "Select", False)
 
     def view_write_check(self, t: Tensor, cut: str | None) -> None:
@@ -4230,9 +4219,12 @@ class Interpreter:
                                "tensor before performing the operation.",
                                hint="write into a clone(): y = x.clone(), then y[...] = v")
 
-    def _store_unrecorded(self, t: Tensor, key: tuple, v) -> None:
+    def _store_unrecorded(self, t: Tensor, key: tuple, v, value=None) -> None:
         """t[key] = v with no node: into t's memory, seen by its views,
-        counted in its version."""
+        counted in its version. value: what v is the values of (a tensor
+        or a number), whose tangent a dual level writes into t's."""
+        if self.dual_tangents and value is not None:
+            forward_ad.before_plain_write(self, t, forward_ad.item_tangent(self, t, key, value))
         self.tape.before_inplace(t.data, t)
         with np.errstate(invalid="ignore"):
             t.data[key] = v

@@ -133,10 +133,14 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None
             from .forward_ad import pushed_tangents
             res = _zeros_for_none(rt, pushed_tangents(rt, outs, dict(zip(xs, vs))), outs)
             return _post(rt, outs, graph, out_tuple), _post(rt, res, graph, out_tuple)
+        # torch.func.jvp's integer outputs (the indices of max(dim)) have
+        # zero tangents; autograd.functional.jvp refuses them (zeros_like's error)
+        live = [o for o in outs if not forward_mode or o.data.dtype.kind in "fc"]
         # the backward is linear in these: their values never matter
-        zs = [FUNCTIONS["zeros_like"](rt, o, requires_grad=True) for o in outs]
-        grad_ins = _grads(rt, outs, xs, zs, True)
-        res = _zeros_for_none(rt, _grads(rt, grad_ins, zs, vs, graph), outs)
+        zs = [FUNCTIONS["zeros_like"](rt, o, requires_grad=True) for o in live]
+        grad_ins = _grads(rt, live, xs, zs, True)
+        found = dict(zip(map(id, live), _grads(rt, grad_ins, zs, vs, graph)))
+        res = _zeros_for_none(rt, [found.get(id(o)) for o in outs], outs)
         return _post(rt, outs, graph, out_tuple), _post(rt, res, graph, out_tuple)
     return _with_grad(rt, body)
 

@@ -302,6 +302,19 @@ def in_memory_order(t, make) -> np.ndarray:
     return make(tuple(shape[d] for d in order)).transpose(np.argsort(order))
 
 
+def positions(base: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """Where view's elements are in base (a C-contiguous array that owns the
+    memory view looks into), as flat indices of base: read off the view's
+    address and strides, whatever view ops made it."""
+    item = base.itemsize
+    start = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
+    pos = np.full(view.shape, start, np.int64)
+    for d, (n, stride) in enumerate(zip(view.shape, view.strides)):
+        pos += (np.arange(n, dtype=np.int64) * (stride // item)).reshape(
+            (n,) + (1,) * (view.ndim - d - 1))
+    return pos
+
+
 def holds_twice(a: np.ndarray) -> bool:
     """a holds an element of its memory at two places or more (overlapping
     unfold() windows, an as_strided(), an expand(), and views of those)."""
