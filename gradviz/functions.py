@@ -3625,15 +3625,42 @@ class NoGrad:
         self.enabled, self.name = enabled, name
 
 
-def f_no_grad(rt):
-    return NoGrad()
+def _context_or_decorated(rt, ctx: NoGrad, args: tuple, orig_func, owner: str):
+    """torch.no_grad() and enable_grad() are the grad-mode context; given a
+    function (torch.no_grad(f), which `@torch.no_grad` without parentheses
+    writes) they are that function decorated with it, as PyTorch's
+    __new__(cls, orig_func=None) makes them. owner: the class whose
+    __new__ PyTorch's TypeError names."""
+    if args and orig_func is not _NO_FUNC or len(args) > 1:
+        raise GradvizError(f"{owner}.__new__() takes from 1 to 2 positional arguments but "
+                           f"{len(args) + 1 + (orig_func is not _NO_FUNC)} were given", kind=TYPE)
+    if args:
+        orig_func = args[0]
+    if orig_func is None and ctx.name == "no_grad":   # (no_grad's own __init__ takes nothing)
+        raise GradvizError(f"{ctx.name}.__init__() " + (
+            "takes 1 positional argument but 2 were given" if args else
+            "got an unexpected keyword argument 'orig_func'"), kind=TYPE)
+    if orig_func is _NO_FUNC or orig_func is None:
+        return ctx
+    return rt.grad_mode_decorated(ctx, orig_func)
+
+
+_NO_FUNC = object()     # (no argument: None is one, which PyTorch refuses)
+
+
+def f_no_grad(rt, *args, orig_func=_NO_FUNC):
+    return _context_or_decorated(rt, NoGrad(), args, orig_func, "_NoParamDecoratorContextManager")
 
 
 def f_inference_mode(rt, mode=True):
     """inference_mode(): no_grad, and the tensors made in it are inference
     tensors (Tensor.is_inference()), which PyTorch refuses to save for
     backward or to write in place outside it (Tape.check_inference_saved,
-    Interpreter.inference_write_check)."""
+    Interpreter.inference_write_check). Given other than a bool, it is that
+    value decorated with inference_mode() (PyTorch's __new__ reads its
+    argument so: @torch.inference_mode without parentheses)."""
+    if not isinstance(mode, bool):
+        return rt.grad_mode_decorated(NoGrad(False, "inference_mode"), mode)
     return NoGrad(not mode, "inference_mode")
 
 
@@ -3641,8 +3668,9 @@ def f_is_inference_mode_enabled(rt):
     return rt.tape.inference_mode
 
 
-def f_enable_grad(rt):
-    return NoGrad(True, "enable_grad")
+def f_enable_grad(rt, *args, orig_func=_NO_FUNC):
+    return _context_or_decorated(rt, NoGrad(True, "enable_grad"), args, orig_func,
+                                 "_NoParamDecoratorContextManager")
 
 
 def f_set_grad_enabled(rt, mode):
