@@ -382,6 +382,8 @@ TABLE = {
     "ormqr": (forms("(Tensor input, Tensor input2, Tensor input3, bool left = True, "
                     "bool transpose = False, *, Tensor out = None)"),
               forms("(Tensor input2, Tensor input3, bool left = True, bool transpose = False)")),
+    "cholesky_inverse": (forms("(Tensor input, bool upper = False, *, Tensor out = None)"),
+                         forms("(bool upper = False)")),
     "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
                  forms("(Tensor LU_data, Tensor LU_pivots)")),
 }

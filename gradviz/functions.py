@@ -729,6 +729,9 @@ def parser_words(name: str, msg: str, call: tuple | None = None) -> str:
     if name in PYTHON_LEVEL:
         return msg
     if call is not None and msg.startswith(("got an unexpected keyword", "got multiple values")):
+        impl, args, _ = call
+        if _too_many_positional(impl, len(args), hidden=1):
+            return _takes_words(impl, len(args), hidden=1)
         missing = _left_out(*call)
         return arg_parser.missing_words(missing) if missing else msg
     if not re.match(_PY_MISSING, msg):
@@ -871,9 +874,25 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
         msg = f"{name}() " + _takes_words(impl, len(args), hidden=2)
     elif str(exc).startswith("missing a required argument"):   # (bind's: the first only)
         msg = f"{name}() " + _missing_words(name, impl, args, kwargs or {})
+    elif call_wording(exc).startswith("got an unexpected keyword") and \
+            _too_many_positional(impl, len(args), hidden=2):
+        # (PyTorch's parser counts the positional arguments before it reads a keyword)
+        msg = f"{name}() " + _takes_words(impl, len(args), hidden=2)
     else:
         msg = f"{name}() " + parser_words(name, user_arg_counts(call_wording(exc), hidden=2))
     return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+def _too_many_positional(impl, given: int, hidden: int) -> bool:
+    """Whether impl takes fewer positional arguments than given (after the
+    hidden ones); never for one that takes any number (*args)."""
+    try:
+        params = list(inspect.signature(impl).parameters.values())[hidden:]
+    except (TypeError, ValueError):
+        return False
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return False
+    return given > sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
 def _python_method_error(name: str, impl, args, kwargs, exc: TypeError) -> GradvizError:
