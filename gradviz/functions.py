@@ -826,9 +826,9 @@ def call_wording(exc: TypeError) -> str:
 
 # the Tensor methods PyTorch writes in Python (torch/_tensor.py): bound
 # methods, where its others are built-in methods of the C class
-PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
+PYTHON_TENSOR_METHODS = frozenset("""backward dim_order eig is_shared istft lstsq lu module_load norm
 register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
-storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
+solve storage storage_type symeig to_sparse_coo unflatten unique unique_consecutive""".split())
 # the same, with the operators it writes in Python (x.__rsub__, x.__rrshift__):
 # each a bound method, of type 'method', where a C method's is
 # 'builtin_function_or_method'
