@@ -2023,10 +2023,23 @@ def _extreme(name):
     return f
 
 
-def f_cumsum(rt, x, dim):
+def f_cumsum(rt, x, dim, *, dtype=None):
+    """torch.cumsum(x, dim, dtype=None): with a dtype, x converted to it first
+    (a bool one has no kernel; a gradient needs a float one)."""
     x = _need_tensor(x, "cumsum")
     d = _dim(dim, x.data.ndim)
-    return _keep_given(rt.apply(OPS["cumsum"], (x,), {"dim": d}), "dim", dim, d)
+    if dtype is not None:
+        dt = _dtype_arg(dtype)
+        if dt.kind == "b":
+            raise GradvizError('"cumsum_out_cpu" not implemented for \'Bool\'',
+                               kind="NotImplementedError",
+                               hint="sum in an integer dtype: dtype=torch.int64")
+        if x.requires_grad and dt.kind != "f":
+            raise GradvizError(f"Autograd not support dtype: {type_word(dt)}", kind=RUNTIME,
+                               hint="a gradient needs a float result: dtype=torch.float64")
+        x = f_to(rt, x, dt)
+    p = {"dim": d, "dtype": dt.name} if dtype is not None and dt in NARROW_INTS else {"dim": d}
+    return _keep_given(rt.apply(OPS["cumsum"], (x,), p), "dim", dim, d)
 
 
 def _arg_extreme(name: str):
