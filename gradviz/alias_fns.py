@@ -23,6 +23,18 @@ ALIASES = {
     "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
     "not_equal": "ne",
 }
+# the aliases PyTorch's parser reads by forms of their own, not the
+# original's (mul has one form, multiply two: x.multiply(0.5, min=1) is
+# "received an invalid combination of arguments"): (torch.NAME's, x.NAME's)
+ALIAS_FORMS = {
+    "multiply": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                       "(Tensor input, Number other)", numbers_as_tensors=True),
+                 forms("(Tensor other)", "(Number other)", numbers_as_tensors=True)),
+    "subtract": (forms("(Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None)",
+                       "(Tensor input, Number other, Number alpha = 1)", numbers_as_tensors=True),
+                 forms("(Tensor other, *, Number alpha = 1)", "(Number other, Number alpha = 1)",
+                       numbers_as_tensors=True)),
+}
 # the comparisons, whose in-place methods (x.gt_(0)) are here
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 # functions whose result has their input's shape, written in place by
@@ -52,6 +64,23 @@ def renamed(fn, old: str, new: str):
                         exc.hint = exc.hint.replace(f".{old}(", f".{new}(")
             raise
     f.__name__ = new
+    return f
+
+
+def _positional_alpha(subtract):
+    """torch.subtract(x, 2, 3) and x.subtract(2, 3): subtract's second form,
+    (Number other, Number alpha), which is sub's Scalar overload
+    (SubBackward1); sub's own third positional argument is its deprecated
+    alpha-first form, which subtract does not have."""
+    @functools.wraps(subtract)
+    def f(rt, *args, **kw):
+        if len(args) != 3:
+            return subtract(rt, *args, **kw)
+        x, other, alpha = args
+        out = subtract(rt, x, other, alpha=alpha, **kw)
+        if out.recorded:
+            out.meta = {**(out.meta or {}), "grad_fn_name": "SubBackward1"}
+        return out
     return f
 
 
@@ -157,6 +186,13 @@ def install() -> None:
     for alias, name in ALIASES.items():
         F.FUNCTIONS[alias] = renamed(F.FUNCTIONS[name], name, alias)
         F.METHODS[alias] = renamed(F.METHODS[name], name, alias)
+        if alias == "subtract":
+            F.FUNCTIONS[alias], F.METHODS[alias] = (_positional_alpha(F.FUNCTIONS[alias]),
+                                                    _positional_alpha(F.METHODS[alias]))
+        if alias in ALIAS_FORMS:
+            function_forms, method_forms = ALIAS_FORMS[alias]
+            F.FUNCTIONS[alias] = checked(F.FUNCTIONS[alias], alias, function_forms, method=False)
+            F.METHODS[alias] = checked(F.METHODS[alias], alias, method_forms, method=True)
         if name + "_" in F.METHODS:
             F.METHODS[alias + "_"] = renamed(F.METHODS[name + "_"], name + "_", alias + "_")
     for alias in CAT_ALIASES:

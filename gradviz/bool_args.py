@@ -339,6 +339,26 @@ TABLE = {
        for name in ("movedim", "moveaxis")},
     **{name: (forms(f"(Tensor input, int {a}, int {b})"), forms(f"(int {a}, int {b})"))
        for name, a, b in (("swapaxes", "axis0", "axis1"), ("swapdims", "dim0", "dim1"))},
+    # (a dim and little else: x.cumsum(1.5) is "cumsum(): argument 'dim' (position 1)
+    # must be int, not float", not the dim check's own words)
+    **{name: (forms("(Tensor input, int dim, *, torch.dtype dtype = None, Tensor out = None)"),
+              forms("(int dim, *, torch.dtype dtype = None)"))
+       for name in ("cumsum", "cumprod")},
+    **{name: (forms("(Tensor input, int dim, torch.dtype dtype = None, *, Tensor out = None)"),
+              forms("(int dim, torch.dtype dtype = None)"))
+       for name in ("softmax", "log_softmax")},
+    "logcumsumexp": (forms("(Tensor input, int dim, *, Tensor out = None)"), forms("(int dim)")),
+    **{name: (forms("(Tensor input, int dim, *, tuple of Tensors out = None)"), forms("(int dim)"))
+       for name in ("cummax", "cummin")},
+    "transpose": (forms("(Tensor input, int dim0, int dim1)"), forms("(int dim0, int dim1)")),
+    "unsqueeze": (forms("(Tensor input, int dim)"), forms("(int dim)")),
+    "select": (forms("(Tensor input, int dim, int index)"), forms("(int dim, int index)")),
+    "gather": (forms("(Tensor input, int dim, Tensor index, *, bool sparse_grad = False, "
+                     "Tensor out = None)"),
+               forms("(int dim, Tensor index, *, bool sparse_grad = False)")),
+    "index_select": (forms("(Tensor input, int dim, Tensor index, *, Tensor out = None)"),
+                     forms("(int dim, Tensor index)")),
+    "flip": (forms("(Tensor input, tuple of ints dims)"), forms("(tuple of ints dims)")),
     "rot90": (forms("(Tensor input, int k = 1, tuple of ints dims = (0,1))"),
               forms("(int k = 1, tuple of ints dims = (0,1))")),
     # (the deprecated forms put beta, and alpha, first)
@@ -362,6 +382,8 @@ TABLE = {
     "ormqr": (forms("(Tensor input, Tensor input2, Tensor input3, bool left = True, "
                     "bool transpose = False, *, Tensor out = None)"),
               forms("(Tensor input2, Tensor input3, bool left = True, bool transpose = False)")),
+    "cholesky_inverse": (forms("(Tensor input, bool upper = False, *, Tensor out = None)"),
+                         forms("(bool upper = False)")),
     "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
                  forms("(Tensor LU_data, Tensor LU_pivots)")),
 }

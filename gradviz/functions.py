@@ -730,6 +730,9 @@ def parser_words(name: str, msg: str, call: tuple | None = None) -> str:
     if name in PYTHON_LEVEL:
         return msg
     if call is not None and msg.startswith(("got an unexpected keyword", "got multiple values")):
+        impl, args, _ = call
+        if _too_many_positional(impl, len(args), hidden=1):
+            return _takes_words(impl, len(args), hidden=1)
         missing = _left_out(*call)
         return arg_parser.missing_words(missing) if missing else msg
     if not re.match(_PY_MISSING, msg):
@@ -824,9 +827,9 @@ def call_wording(exc: TypeError) -> str:
 
 # the Tensor methods PyTorch writes in Python (torch/_tensor.py): bound
 # methods, where its others are built-in methods of the C class
-PYTHON_TENSOR_METHODS = frozenset("""backward dim_order is_shared istft lu module_load norm
+PYTHON_TENSOR_METHODS = frozenset("""backward dim_order eig is_shared istft lstsq lu module_load norm
 register_hook register_post_accumulate_grad_hook resize resize_as share_memory_ split stft
-storage storage_type to_sparse_coo unflatten unique unique_consecutive""".split())
+solve storage storage_type symeig to_sparse_coo unflatten unique unique_consecutive""".split())
 # the same, with the operators it writes in Python (x.__rsub__, x.__rrshift__):
 # each a bound method, of type 'method', where a C method's is
 # 'builtin_function_or_method'
@@ -872,9 +875,25 @@ def method_argument_error(name: str, impl, args, kwargs, exc: TypeError,
         msg = f"{name}() " + _takes_words(impl, len(args), hidden=2)
     elif str(exc).startswith("missing a required argument"):   # (bind's: the first only)
         msg = f"{name}() " + _missing_words(name, impl, args, kwargs or {})
+    elif call_wording(exc).startswith("got an unexpected keyword") and \
+            _too_many_positional(impl, len(args), hidden=2):
+        # (PyTorch's parser counts the positional arguments before it reads a keyword)
+        msg = f"{name}() " + _takes_words(impl, len(args), hidden=2)
     else:
         msg = f"{name}() " + parser_words(name, user_arg_counts(call_wording(exc), hidden=2))
     return GradvizError(msg, kind=TYPE, hint="check the arguments (see `gradviz ops`)")
+
+
+def _too_many_positional(impl, given: int, hidden: int) -> bool:
+    """Whether impl takes fewer positional arguments than given (after the
+    hidden ones); never for one that takes any number (*args)."""
+    try:
+        params = list(inspect.signature(impl).parameters.values())[hidden:]
+    except (TypeError, ValueError):
+        return False
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return False
+    return given > sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
 def _python_method_error(name: str, impl, args, kwargs, exc: TypeError) -> GradvizError:
@@ -2005,10 +2024,23 @@ def _extreme(name):
     return f
 
 
-def f_cumsum(rt, x, dim):
+def f_cumsum(rt, x, dim, *, dtype=None):
+    """torch.cumsum(x, dim, dtype=None): with a dtype, x converted to it first
+    (a bool one has no kernel; a gradient needs a float one)."""
     x = _need_tensor(x, "cumsum")
     d = _dim(dim, x.data.ndim)
-    return _keep_given(rt.apply(OPS["cumsum"], (x,), {"dim": d}), "dim", dim, d)
+    if dtype is not None:
+        dt = _dtype_arg(dtype)
+        if dt.kind == "b":
+            raise GradvizError('"cumsum_out_cpu" not implemented for \'Bool\'',
+                               kind="NotImplementedError",
+                               hint="sum in an integer dtype: dtype=torch.int64")
+        if x.requires_grad and dt.kind != "f":
+            raise GradvizError(f"Autograd not support dtype: {type_word(dt)}", kind=RUNTIME,
+                               hint="a gradient needs a float result: dtype=torch.float64")
+        x = f_to(rt, x, dt)
+    p = {"dim": d, "dtype": dt.name} if dtype is not None and dt in NARROW_INTS else {"dim": d}
+    return _keep_given(rt.apply(OPS["cumsum"], (x,), p), "dim", dim, d)
 
 
 def _arg_extreme(name: str):
@@ -3626,15 +3658,42 @@ class NoGrad:
         self.enabled, self.name = enabled, name
 
 
-def f_no_grad(rt):
-    return NoGrad()
+def _context_or_decorated(rt, ctx: NoGrad, args: tuple, orig_func, owner: str):
+    """torch.no_grad() and enable_grad() are the grad-mode context; given a
+    function (torch.no_grad(f), which `@torch.no_grad` without parentheses
+    writes) they are that function decorated with it, as PyTorch's
+    __new__(cls, orig_func=None) makes them. owner: the class whose
+    __new__ PyTorch's TypeError names."""
+    if args and orig_func is not _NO_FUNC or len(args) > 1:
+        raise GradvizError(f"{owner}.__new__() takes from 1 to 2 positional arguments but "
+                           f"{len(args) + 1 + (orig_func is not _NO_FUNC)} were given", kind=TYPE)
+    if args:
+        orig_func = args[0]
+    if orig_func is None and ctx.name == "no_grad":   # (no_grad's own __init__ takes nothing)
+        raise GradvizError(f"{ctx.name}.__init__() " + (
+            "takes 1 positional argument but 2 were given" if args else
+            "got an unexpected keyword argument 'orig_func'"), kind=TYPE)
+    if orig_func is _NO_FUNC or orig_func is None:
+        return ctx
+    return rt.grad_mode_decorated(ctx, orig_func)
+
+
+_NO_FUNC = object()     # (no argument: None is one, which PyTorch refuses)
+
+
+def f_no_grad(rt, *args, orig_func=_NO_FUNC):
+    return _context_or_decorated(rt, NoGrad(), args, orig_func, "_NoParamDecoratorContextManager")
 
 
 def f_inference_mode(rt, mode=True):
     """inference_mode(): no_grad, and the tensors made in it are inference
     tensors (Tensor.is_inference()), which PyTorch refuses to save for
     backward or to write in place outside it (Tape.check_inference_saved,
-    Interpreter.inference_write_check)."""
+    Interpreter.inference_write_check). Given other than a bool, it is that
+    value decorated with inference_mode() (PyTorch's __new__ reads its
+    argument so: @torch.inference_mode without parentheses)."""
+    if not isinstance(mode, bool):
+        return rt.grad_mode_decorated(NoGrad(False, "inference_mode"), mode)
     return NoGrad(not mode, "inference_mode")
 
 
@@ -3642,8 +3701,9 @@ def f_is_inference_mode_enabled(rt):
     return rt.tape.inference_mode
 
 
-def f_enable_grad(rt):
-    return NoGrad(True, "enable_grad")
+def f_enable_grad(rt, *args, orig_func=_NO_FUNC):
+    return _context_or_decorated(rt, NoGrad(True, "enable_grad"), args, orig_func,
+                                 "_NoParamDecoratorContextManager")
 
 
 def f_set_grad_enabled(rt, mode):

@@ -46,7 +46,7 @@ COMPUTED = frozenset({
     "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm",
     "addmm", "softmax", "softmax_backward_data", "mse_loss",
     "floor_divide", "div_mode", "remainder", "rremainder", "fmod", "logaddexp", "logaddexp2",
-    "prod",
+    "prod", "cumsum",
 })
 
 
@@ -56,8 +56,8 @@ def refuse(op) -> GradvizError:
         f"gradviz does not compute {op.symbol.lstrip('.')} on float16 tensors", kind=TYPE,
         hint="convert to float32 first with .float() (and back with .half() if you need "
              "float16 after it); float16 is computed for arithmetic, pow, exp, log, sqrt, "
-             "sin, cos, tanh, sigmoid, relu, sum, mean, matmul, F.linear, softmax (along the "
-             "last dimension), mse_loss and the shape and indexing ops")
+             "sin, cos, tanh, sigmoid, relu, sum, mean, cumsum, matmul, F.linear, softmax "
+             "(along the last dimension), mse_loss and the shape and indexing ops")
 
 
 def refuse_random(x, fn: str) -> None:
@@ -243,7 +243,17 @@ def _product(x, contiguous: bool):
     return acc
 
 
-FORWARDS = {"softmax": _softmax, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
+def _cumsum(op, xs, p):
+    """PyTorch's float16 cumsum: the running sum in float32 (its CPU
+    kernel's accumulate type for float16), each value rounded to float16
+    after; a running sum starts from 0. (-0. + 0. is 0.)."""
+    x = xs[0].astype(F32)
+    if x.ndim == 0:
+        return x
+    return np.cumsum(x, axis=p["dim"], dtype=F32) + F32.type(0)
+
+
+FORWARDS = {"softmax": _softmax, "cumsum": _cumsum, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
             "pow": _numbers_as_half, "rdiv": _rdiv, "mse_loss": _mse,
             "floor_divide": _floor_divide, "div_mode": _floor_divide,
             "remainder": _numbers_as_half, "rremainder": _numbers_as_half,

@@ -516,6 +516,14 @@ def _argument_error(name: str, exc: TypeError, hidden: int = 1,
                         hint="check the arguments (see `gradviz ops`)")
 
 
+def _decorator_call(self, orig_func):
+    """The signature of PyTorch's grad-mode __call__: its argument errors."""
+    return orig_func
+
+
+_decorator_call.__qualname__ = "_DecoratorContextManager.__call__"
+
+
 def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
     """torch.max(xs, key=f): torch.max's error, and how to write Python's
     max with a key (the bare max is Python's when given key=)."""
@@ -2882,14 +2890,41 @@ class Interpreter:
         for node in reversed(stmt.decorators):
             deco = self.eval(node)
             if deco.__class__ is NoGrad:
-                fn = UserFunction(stmt, fn.defaults, fn.closure, fn.shift, grad_mode=deco)
-                fn.owner = owner
+                fn = self.grad_mode_decorated(deco, fn)
             else:
                 try:
                     fn = self.call_value(deco, [fn])
                 except GradvizError as exc:
                     raise exc.at(self.where(node))
         return fn
+
+    def grad_mode_decorated(self, ctx: NoGrad, fn):
+        """fn decorated with a grad mode (torch.no_grad()(fn), @torch.no_grad):
+        each call runs in it. A function the program defined keeps its name
+        and its class; any other value is wrapped as PyTorch wraps it (a
+        value that cannot be called fails when the wrapper is called)."""
+        if fn.__class__ is UserFunction:
+            decorated = UserFunction(fn.defn, fn.defaults, fn.closure, fn.shift, grad_mode=ctx)
+            decorated.owner, decorated.wrapped_name = fn.owner, fn.wrapped_name
+            return decorated
+        return Function("decorate_context",
+                        lambda rt, *args, **kwargs: rt._call_in_grad_mode(ctx, fn, args, kwargs))
+
+    def _call_in_grad_mode(self, ctx: NoGrad, fn, args, kwargs: dict):
+        mode = (self.tape.grad_enabled, self.tape.no_grad_block)
+        self._set_grad_mode(ctx, self.span)
+        try:
+            return self.invoke(fn, list(args), kwargs or None)
+        finally:
+            self.tape.grad_enabled, self.tape.no_grad_block = mode
+
+    def _grad_mode_call(self, ctx: NoGrad, args: list, kwargs: dict | None):
+        """A grad-mode context called: PyTorch's __call__(self, orig_func)."""
+        try:
+            orig_func = _decorator_call(ctx, *args, **(kwargs or {}))
+        except TypeError as exc:      # (Python's words for a call of that signature)
+            raise GradvizError(str(exc), kind=TYPE) from None
+        return self.grad_mode_decorated(ctx, orig_func)
 
     def _define_class(self, stmt) -> None:
         """class C(base): its block, which may hold defs (its methods),
@@ -3610,6 +3645,8 @@ class Interpreter:
             return classes.call(self, fn, args, kwargs or {})
         elif cls is PyType:
             return _make_type(self, fn, args, kwargs)
+        elif cls is NoGrad:               # torch.no_grad()(f): f decorated with it
+            return self._grad_mode_call(fn, args, kwargs)
         elif fn is classes.OBJECT:         # o = object(), a sentinel
             return classes.new_object(args, kwargs)
         elif cls is NumpyArray:          # np.float32(2.5)

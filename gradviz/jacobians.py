@@ -35,7 +35,9 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
              strategy="reverse-mode", keep_if=None, forward_mode=False):
     """(keep_if(inputs, outputs), when given, is asked once func has run
     whether to keep the graph all the same: torch.func's jacrev and jacfwd
-    keep it to a closure's tensor that requires grad. forward_mode: torch.func.jacfwd,
+    keep it to a closure's tensor that requires grad; they pass it, and only
+    they, and give func an input that requires grad as it is, where
+    autograd.functional's jacobian gives it a view. forward_mode: torch.func.jacfwd,
     whose Jacobian without a graph is built by columns, see forward_blocks.)"""
     from .functions import FUNCTIONS, f_detach, f_grad, f_reshape, m_requires_grad_
     if strict or vectorize or strategy != "reverse-mode":
@@ -47,10 +49,15 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
     enabled, tape.grad_enabled = tape.grad_enabled, True     # (torch.enable_grad() inside)
     try:
         in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
-        # PyTorch's _grad_preprocess: a detached copy that requires grad (with
-        # create_graph, an input that requires grad is used as it is)
-        xs = [x if rt.truth(create_graph) and x.requires_grad
-              else m_requires_grad_(rt, f_detach(rt, x)) for x in ins]
+        if keep_if is None:
+            # PyTorch's _grad_preprocess: a detached copy that requires grad
+            # (with create_graph, a view of an input that requires grad: the
+            # function sees grad_fn=<ViewBackward0>)
+            from .products import _preprocess
+            xs = _preprocess(rt, ins, create_graph, need_graph=True)
+        else:       # (torch.func's transforms: an input that requires grad as it is)
+            xs = [x if rt.truth(create_graph) and x.requires_grad
+                  else m_requires_grad_(rt, f_detach(rt, x)) for x in ins]
         out_tuple, outs = _as_tuple(call(xs), "outputs of the user-provided function",
                                     "jacobian")
         create_graph = create_graph or (keep_if is not None and keep_if(xs, outs))

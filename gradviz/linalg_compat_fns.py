@@ -45,15 +45,46 @@ _INSTEAD = {
 }
 
 
-def _removed(name: str):
+def _removed(name: str) -> GradvizError:
     message, instead = _INSTEAD[name]
+    # (PyTorch's words whole, lstsq's 740 characters too: what replaces it)
+    return GradvizError(_REMOVED + message, kind=RUNTIME, hint=f"use {instead}",
+                        max_chars=FORMS_MESSAGE_CHARS)
 
-    def f(rt, *args, **kwargs):
-        # (PyTorch's words whole, lstsq's 740 characters too: what replaces it)
-        raise GradvizError(_REMOVED + message, kind=RUNTIME, hint=f"use {instead}",
-                           max_chars=FORMS_MESSAGE_CHARS)
-    f.__name__ = name
-    return f
+
+# PyTorch keeps them as Python functions, whose signatures a call must fit
+# before the error (x.solve(): "Tensor.solve() missing 1 required positional
+# argument: 'other'"); the methods' differ from the functions'
+def _eig(rt, self, eigenvectors=False, *, e=None, v=None):
+    raise _removed("eig")
+
+
+def _symeig(rt, input, eigenvectors=False, upper=True, *, out=None):
+    raise _removed("symeig")
+
+
+def _lstsq(rt, input, A, *, out=None):
+    raise _removed("lstsq")
+
+
+def _solve(rt, input, A, *, out=None):
+    raise _removed("solve")
+
+
+def _eig_method(rt, self, eigenvectors=False):
+    raise _removed("eig")
+
+
+def _symeig_method(rt, self, eigenvectors=False):
+    raise _removed("symeig")
+
+
+def _lstsq_method(rt, self, other):
+    raise _removed("lstsq")
+
+
+def _solve_method(rt, self, other):
+    raise _removed("solve")
 
 
 def f_adjoint(rt, input):
@@ -152,6 +183,8 @@ def f_triangular_solve(rt, input, A, upper=True, transpose=False, unitriangular=
                        fields=("solution", "cloned_coefficient"))
 
 
-FUNCTIONS = {"adjoint": f_adjoint, "triangular_solve": f_triangular_solve, **{name: _removed(name) for name in _INSTEAD}}
-METHODS = dict(FUNCTIONS)
+FUNCTIONS = {"adjoint": f_adjoint, "triangular_solve": f_triangular_solve, "eig": _eig,
+             "symeig": _symeig, "lstsq": _lstsq, "solve": _solve}
+METHODS = {"adjoint": f_adjoint, "triangular_solve": f_triangular_solve, "eig": _eig_method,
+           "symeig": _symeig_method, "lstsq": _lstsq_method, "solve": _solve_method}
 LINALG = {"vecdot": f_vecdot, "vander": f_linalg_vander}

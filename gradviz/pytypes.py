@@ -161,6 +161,9 @@ def type_of(v, bound: dict):
         return PyType(f"torch.return_types.{v.kind}")
     if cls_name == "Function" and bound.get(v.name) is v and v.name in _TYPE_BUILTINS:
         return bound["type"]                   # type(int)
+    if cls_name == "BoundMethod" and v.obj.__class__.__name__ == "Tensor" and \
+            v.name in _python_bound_methods():
+        return PyType("method")                # x.lu, x.__rsub__: written in Python
     if cls_name == "Tensor" and v.meta is not None and v.meta.get("parameter"):
         return PARAMETER
     if cls_name in NN_CLASS_NAMES:
@@ -169,6 +172,11 @@ def type_of(v, bound: dict):
         return PyType(numpy_type_name(v.array))
     name = _NAMES.get(cls_name, cls_name)
     return _TORCH_BY_NAME.get(name) or PyType(name)
+
+
+def _python_bound_methods() -> frozenset:
+    from .functions import PYTHON_BOUND_METHODS     # (functions imports this module)
+    return PYTHON_BOUND_METHODS
 
 
 def numpy_type_name(v) -> str:

@@ -250,7 +250,8 @@ def f_cumprod(rt, input, dim, *, dtype=None):
             raise GradvizError(f"Autograd not support dtype: {F.type_word(dt)}", kind=RUNTIME,
                                hint="a gradient needs a float result: dtype=torch.float64")
         x = F.f_to(rt, x, dt)
-    return rt.apply(OPS["cumprod"], (x,), {"dim": d})
+    p = {"dim": d, "dtype": dt.name} if dtype is not None and dt in F.NARROW_INTS else {"dim": d}
+    return rt.apply(OPS["cumprod"], (x,), p)
 
 
 def f_diff(rt, input, n=1, dim=-1, prepend=None, append=None):

@@ -117,6 +117,17 @@ def f_prelu(rt, input, weight):
         raise GradvizError(f"prelu: Type promoting not supported. Got {F.type_word(x.data.dtype)} "
                            f"and {F.type_word(w.data.dtype)}", kind=RUNTIME,
                            hint="give both one float dtype: prelu(x.float(), weight)")
+    if w.data.ndim > 1:
+        raise GradvizError("prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {w.data.ndim}", kind=RUNTIME,
+                           hint="one weight for all, or one per channel: weight.flatten()")
+    if w.data.ndim != x.data.ndim:
+        # (ATen reshapes the weight to broadcast over the input before its
+        # kernel: a view, ViewBackward0 in the graph, where the dims differ)
+        shape = [1] * x.data.ndim
+        if x.data.ndim > 1:
+            shape[1] = w.data.size
+        w = F.METHODS["view"](rt, w, tuple(shape))
     return rt.apply(OPS["prelu"], (x, w))
 
 

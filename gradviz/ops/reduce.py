@@ -368,15 +368,17 @@ defop("std", "StdBackward0", lambda xs, p: _var_fwd(xs, p, root=True),
 def running(accumulate):
     """cumsum's and cumprod's forward with numpy's ``accumulate`` (np.cumsum,
     np.cumprod): PyTorch's CPU kernels accumulate float32 in double and
-    round each running value; integers and bools accumulate as int64."""
+    round each running value; integers and bools accumulate as int64, or
+    in the narrower int that cumsum(dtype=) asked for (p["dtype"])."""
     def forward(xs, p):
         x = xs[0]
+        ints = np.dtype(p.get("dtype") or np.int64)
         if x.ndim == 0:
-            return x.astype(np.int64) if x.dtype.kind in "biu" else x.copy()
+            return x.astype(ints) if x.dtype.kind in "biu" else x.copy()
         if x.dtype == np.float32:
             out = accumulate(x, axis=p["dim"], dtype=np.float64).astype(np.float32)
         else:
-            out = accumulate(x, axis=p["dim"], dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
+            out = accumulate(x, axis=p["dim"], dtype=ints if x.dtype.kind in "biu" else x.dtype)
         # a running sum starts from 0. (see plus_zero); a product from 1.
         out = plus_zero(out) if accumulate is np.cumsum and out.dtype.kind == "f" else out
         # (contiguous, as PyTorch's result, whatever x's strides: numpy's keep them)
