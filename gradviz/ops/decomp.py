@@ -4,9 +4,9 @@ cholesky, qr, eigh, svd, pinv, lstsq. Each works on the last two dims
 
 PyTorch shows one node for a decomposition with several outputs (eigh's
 eigenvalues and eigenvectors share LinalgEighBackward0); here each output
-is its own node under that name, and each has the VJP of its output alone:
-the gradient a decomposition sends its input is linear in its outputs'
-gradients, so the sum over the nodes is PyTorch's gradient.
+is its own node under that name, with the VJP of its output alone, and the
+op's joint rule (OpDef.joint), which the reverse pass calls once with all
+the outputs' gradients, as PyTorch's node computes its one gradient.
 
 numpy's LAPACK is not PyTorch's: float32 results may differ from PyTorch's
 in the last bit. det and slogdet use an LU factorization of their own (as
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..capability import AVX512, cpu_kind
 from ..errors import GradvizError
-from .registry import SAME, defop, unbroadcast
+from .registry import SAME, defop, output_grads, unbroadcast
 from .summation import torch_sum
 
 LINALG_ERROR = "_LinAlgError"     # PyTorch's exception for a singular matrix
@@ -262,13 +262,25 @@ def _inv_t(a):
     return _t(np.linalg.inv(a))
 
 
+def _slogdet_logabsdet_vjp(g, ans, xs, p):
+    return np.asarray(g)[..., None, None] * _inv_t(xs[0])
+
+
+def _slogdet_joint(outs, xs, p):
+    """A's gradient from the logabsdet's alone: PyTorch's slogdet_backward
+    ignores a real sign's gradient, and sends none (A.grad stays None)
+    where only the sign has one."""
+    g = output_grads(outs, 2)[1]
+    return (None if g is None else _slogdet_logabsdet_vjp(g, None, xs, p),)
+
+
 defop("slogdet_sign", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[0],
-      vjp=(lambda g, ans, xs, p: np.zeros_like(xs[0]),),
+      vjp=(lambda g, ans, xs, p: np.zeros_like(xs[0]),), joint=_slogdet_joint,
       jvp=(lambda t, ans, xs, p: np.zeros_like(ans),),
       saved=("0",), formula=("d sign(det A)/dA = 0",), symbol="linalg.slogdet",
       dtype_rule=SAME)
 defop("slogdet_logabsdet", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[1],
-      vjp=(lambda g, ans, xs, p: np.asarray(g)[..., None, None] * _inv_t(xs[0]),),
+      vjp=(_slogdet_logabsdet_vjp,), joint=_slogdet_joint,
       jvp=(lambda t, ans, xs, p: _trace_solve(xs[0], t),),
       saved=("0",), formula=("d log|det A|/dA = inv(A)^T",), symbol="linalg.slogdet",
       dtype_rule=SAME)
