@@ -35,6 +35,17 @@ def column_major(x: np.ndarray) -> np.ndarray:
     return _t(np.ascontiguousarray(_t(x)))
 
 
+def lapack_result(forward):
+    """forward with its matrices laid out column-major (column_major), as
+    the LAPACK kernels PyTorch runs leave its results (cholesky, qr, eigh's
+    vectors, svd's U and Vh, the triangular solves): a 1-d result, an empty
+    one or a vector's, stays as it is."""
+    def run(xs, p):
+        out = forward(xs, p)
+        return column_major(out) if out.ndim >= 2 else out
+    return run
+
+
 def _eye_like(a):
     return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
 
@@ -300,9 +311,10 @@ def _solve_left(a, b, vector, ex=False):
                 raise singular_error("linalg.solve", lu(a)[2], "solve") from None
             x = _singular_solve(np.broadcast_to(a, batch + a.shape[-2:]),
                                 np.broadcast_to(bm, batch + bm.shape[-2:]))
-    # (a matrix X as LAPACK leaves it; a batch of vectors stays in rows here,
-    # where PyTorch's are the columns of one matrix)
-    return x[..., 0] if vector else column_major(x)
+    # (a matrix X as LAPACK leaves it; a batch of vectors as the columns of
+    # one matrix, as PyTorch's are: (2, 4) of strides (1, 2))
+    x = x[..., 0] if vector else x
+    return column_major(x) if x.ndim >= 2 else x
 
 
 def _solve(xs, p):
@@ -459,6 +471,6 @@ def _cholesky_jvp(t, ans, xs, p):
 
 defop("linalg_cholesky",
       lambda t: "CholeskyBackward0" if t.params.get("old") else "LinalgCholeskyExBackward0",
-      _cholesky, vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,), saved=("r",),
+      lapack_result(_cholesky), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,), saved=("r",),
       formula=("d chol(A)/dA = L^-T Phi(L^T G) L^-1",), symbol="linalg.cholesky",
       dtype_rule=SAME)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .decomp import _t, lu
+from .decomp import _t, column_major, lapack_result, lu
 from .registry import SAME, defop, output_grads, unbroadcast
 from .triangular import solve_triangular
 
@@ -130,7 +130,7 @@ def _lu_factor_vjp(g, ans, xs, p):
     return _lu_backward(g[..., :, :k], g[..., :k, :], perm, low, up)
 
 
-defop("lu_factor", "LinalgLuFactorExBackward0", lambda xs, p: lu(xs[0])[0],
+defop("lu_factor", "LinalgLuFactorExBackward0", lapack_result(lambda xs, p: lu(xs[0])[0]),
       vjp=(_lu_factor_vjp,),
       jvp=(lambda t, ans, xs, p: _packed_tangent(*_lu_tangents(t, *_factors(xs[0]))),),
       saved=("r",), reads_unsaved=True,
@@ -267,8 +267,17 @@ def _lu_solve_jvp_lu(t, ans, xs, p):
     return lu_solve(factors, pivots, -(da @ ans if left else ans @ da), left, adjoint)
 
 
+def _lu_solve_result(xs, p):
+    """lu_solve's X, column-major as LAPACK leaves it; with left=False, the
+    transpose of the solve of the transposed system: in rows (C order), as
+    PyTorch's is."""
+    left = p.get("left", True)
+    x = lu_solve(xs[0], xs[1], xs[2], left, p.get("adjoint", False))
+    return column_major(x) if left else np.ascontiguousarray(x)
+
+
 defop("linalg_lu_solve", "LinalgLuSolveBackward0",
-      lambda xs, p: lu_solve(xs[0], xs[1], xs[2], p.get("left", True), p.get("adjoint", False)),
+      _lu_solve_result,
       vjp=(_gradient_of_lu, None,
            lambda g, ans, xs, p: unbroadcast(
                lu_solve(xs[0], xs[1], g, p.get("left", True), not p.get("adjoint", False)),

@@ -12,8 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradvizError, RUNTIME
-from .decomp import LINALG_ERROR, _t
+from .decomp import LINALG_ERROR, _t, column_major, lapack_result
 from .registry import SAME, defop, output_grads, unbroadcast
+
+
+def _matrix_output(matrices: bool, forward):
+    """forward of one output of a decomposition: matrices (U, Vh, the
+    eigenvectors) column-major as LAPACK leaves them, values (S, the
+    eigenvalues) as they are."""
+    return lapack_result(forward) if matrices else forward
 
 
 def _refuse(message: str, hint: str):
@@ -109,7 +116,7 @@ def _qr_joint(outs, xs, p):
 
 
 for _i, _name in enumerate(("qr_q", "qr_r")):
-    defop(_name, "LinalgQrBackward0", lambda xs, p, i=_i: _qr(xs[0], p["mode"])[i],
+    defop(_name, "LinalgQrBackward0", lapack_result(lambda xs, p, i=_i: _qr(xs[0], p["mode"])[i]),
           vjp=(_qr_vjp(_i),), jvp=(_qr_jvp(_i),), saved=("r",), joint=_qr_joint,
           formula=("d qr(A)/dA = (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T",),
           symbol="linalg.qr", dtype_rule=SAME)
@@ -178,7 +185,7 @@ def _eigh_joint(outs, xs, p):
 
 
 for _i, _name in enumerate(("eigh_values", "eigh_vectors")):
-    defop(_name, "LinalgEighBackward0", lambda xs, p, i=_i: _eigh(xs, p)[i],
+    defop(_name, "LinalgEighBackward0", _matrix_output(_i == 1, lambda xs, p, i=_i: _eigh(xs, p)[i]),
           vjp=(_eigh_vjp(_i),), jvp=(_eigh_jvp(_i),), saved=("r",), joint=_eigh_joint,
           formula=("d eigh(A)/dA = V (diag(gL) + skew(V^T gV) / (L_j - L_i)) V^T",),
           symbol="linalg.eigh", dtype_rule=SAME)
@@ -310,7 +317,8 @@ def _svd_jvp(which):
 
 for _i, _name in enumerate(("svd_u", "svd_s", "svd_vh")):
     defop(_name, "LinalgSvdBackward0",
-          lambda xs, p, i=_i: _svd(xs[0], p.get("full_matrices", False) and i != 1)[i],
+          _matrix_output(_i != 1, lambda xs, p, i=_i: _svd(xs[0], p.get("full_matrices", False)
+                                                           and i != 1)[i]),
           vjp=(_svd_vjp(_i),), jvp=(_svd_jvp(_i),), saved=("r",), joint=_svd_joint,
           formula=("d svd(A)/dA = U (diag(gS) + sym(F o U^T gU) S + S sym(F o V^T gV)) Vh + ...",),
           symbol="linalg.svd", dtype_rule=SAME)
@@ -367,7 +375,22 @@ def _as_matrix(b, p):
 def _lstsq(xs, p):
     a, b = xs
     x = pinv(a, rtol=p.get("rcond")) @ _as_matrix(b, p)
-    return x[..., 0] if p.get("vector") else x
+    return _in_gels_buffer(x[..., 0] if p.get("vector") else x, a.shape[-2], p.get("vector"))
+
+
+def _in_gels_buffer(x, m: int, vector: bool):
+    """x, the solution for an A of m rows, as PyTorch's lstsq returns it:
+    the first n rows of the buffer of max(m, n) rows LAPACK solved in,
+    column-major (a batch of vectors: one after the other)."""
+    n = x.shape[-1] if vector else x.shape[-2]
+    rows = max(m, n)
+    if vector:
+        buf = np.zeros(x.shape[:-1] + (rows,), x.dtype)
+        buf[..., :n] = x
+        return buf[..., :n]
+    buf = column_major(np.zeros(x.shape[:-2] + (rows, x.shape[-1]), x.dtype))
+    buf[..., :n, :] = x
+    return buf[..., :n, :]
 
 
 def _lstsq_da(g, ans, xs, p):
