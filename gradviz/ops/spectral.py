@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import GradvizError, RUNTIME
 from .decomp import LINALG_ERROR, _t, column_major, lapack_result
 from .registry import SAME, defop, output_grads, unbroadcast
+from .svd_paths import mkl_path_svd, takes_other_path
 
 
 def _matrix_output(matrices: bool, forward):
@@ -227,6 +228,9 @@ def np_svd(a, **options):
                                 "the matrix (torch.isfinite(A).all())") from None
     if options.get("compute_uv", True):
         u, s, vh = out
+        if a.size and takes_other_path(*a.shape[-2:]):
+            # (the signs of the vectors PyTorch's LAPACK gives: ops/svd_paths.py)
+            u, s, vh = mkl_path_svd(a, options.get("full_matrices", True))
         return u, _float32_zeros(s, a.shape), vh
     return _float32_zeros(out, a.shape)
 
