@@ -198,6 +198,7 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     # nodes recorded before the last in-place write check what they saved
     vlast = versions.last if versions is not None else -1
     fanin = {}                 # leaf -> gradients summed for it (versions only)
+    joins = {}                 # output group -> its outputs run so far (_gather_outputs)
     # This loop runs once per node of the graph: it is kept lean (no
     # comprehension, no call that is not needed).
     node = None
@@ -255,6 +256,8 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
             op = node.op
             p = node.params
             args = node.args
+            if g is None and joins and op.joint is not None:
+                g = _joined_without(node, joins, at, ready, here)
             if g is None:
                 # no gradient for the node (a hook returned None for it): it
                 # sends none, as PyTorch's node given an undefined gradient
@@ -336,6 +339,18 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 variadic = op.variadic
                 if op.custom:          # the program's backward: called once, for every input
                     vjp = (_picker(vjp[0](g, ans, xs, p)),)
+                elif op.joint is not None and (m := node.meta) is not None \
+                        and "output_group" in m:
+                    # one output of several of one PyTorch node: the node runs
+                    # once, at the last of its outputs to run, with them all
+                    outs = _gather_outputs(node, m["output_group"], g, joins, at, ready, here)
+                    if outs is None:          # (an output still to run sends for it)
+                        if record_steps:
+                            steps.append(node)
+                            steps.append(g)
+                            steps.append(None)
+                        continue
+                    vjp, variadic = (_picker(op.joint(outs, xs, p)),), True
             if node_post is not None and node in node_post:
                 # its grad_fn's hooks see (and may replace) every gradient it sends
                 vjp = (_picker(node_post[node](
@@ -517,6 +532,43 @@ class Waiting:
             self.put(t, g)
         elif self.needed is None or t in self.needed:
             self.gs[t.seq + 1] = self.gs[t.seq + 1] + g
+
+
+def _gather_outputs(node: Tensor, group: int, g, joins: dict, at, ready, here: int):
+    """node's gradient g added to what its group's outputs have so far: None
+    while another output of the group waits to run (the outputs are made one
+    after the other, so they run one after the other, their gradients
+    complete); at the last, {output_nr: (output, gradient)} of them all."""
+    outs = joins.get(group)
+    if outs is None:
+        outs = joins[group] = {}
+    outs[node.meta["output_nr"]] = (node, g)
+    if _output_waits(group, at, ready, here):
+        return None
+    del joins[group]
+    return outs
+
+
+def _output_waits(group: int, at, ready, here: int) -> bool:
+    """Whether an output of group made before the node at index `here` waits to run."""
+    for j in range(here - 1, group, -1):
+        if ready[j] and (at[j].meta or _NO_META).get("output_group") == group:
+            return True
+    return False
+
+
+def _joined_without(node: Tensor, joins: dict, at, ready, here: int):
+    """The gradient a node of a group runs with when a hook took its own
+    away: zeros where it is the last of its group to run and others ran
+    before it (the node still runs once, for theirs), else None."""
+    m = node.meta
+    if m is None or m.get("output_group") not in joins or _output_waits(
+            m["output_group"], at, ready, here):
+        return None
+    return np.zeros_like(node.data)
+
+
+_NO_META: dict = {}
 
 
 def _send_none(g, ans, xs, p, i):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradvizError
-from .decomp import LINALG_ERROR, _t
+from .decomp import LINALG_ERROR, _t, lapack_result
 from .registry import SAME, defop
 from .triangular import _triangle
 
@@ -108,7 +108,7 @@ def _jvp(t, ans, xs, p):
 
 
 defop("cholesky_inverse", "CholeskyInverseBackward0",
-      lambda xs, p: _inverse(xs[0], p.get("upper", False)),
+      lapack_result(lambda xs, p: _inverse(xs[0], p.get("upper", False))),
       vjp=(_vjp,), jvp=(_jvp,), saved=("0r",),
       formula=("d (L L^T)^-1/dL = -X (G + G^T) X L",), symbol="cholesky_inverse",
       dtype_rule=SAME)

@@ -4,9 +4,9 @@ cholesky, qr, eigh, svd, pinv, lstsq. Each works on the last two dims
 
 PyTorch shows one node for a decomposition with several outputs (eigh's
 eigenvalues and eigenvectors share LinalgEighBackward0); here each output
-is its own node under that name, and each has the VJP of its output alone:
-the gradient a decomposition sends its input is linear in its outputs'
-gradients, so the sum over the nodes is PyTorch's gradient.
+is its own node under that name, with the VJP of its output alone, and the
+op's joint rule (OpDef.joint), which the reverse pass calls once with all
+the outputs' gradients, as PyTorch's node computes its one gradient.
 
 numpy's LAPACK is not PyTorch's: float32 results may differ from PyTorch's
 in the last bit. det and slogdet use an LU factorization of their own (as
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..capability import AVX512, cpu_kind
 from ..errors import GradvizError
-from .registry import SAME, defop, unbroadcast
+from .registry import SAME, defop, output_grads, unbroadcast
 from .summation import torch_sum
 
 LINALG_ERROR = "_LinAlgError"     # PyTorch's exception for a singular matrix
@@ -33,6 +33,17 @@ def column_major(x: np.ndarray) -> np.ndarray:
     column, the batch outermost (strides (n*m, 1, n)), so that their
     stride(), is_contiguous() and a reshape's grad_fn are PyTorch's."""
     return _t(np.ascontiguousarray(_t(x)))
+
+
+def lapack_result(forward):
+    """forward with its matrices laid out column-major (column_major), as
+    the LAPACK kernels PyTorch runs leave its results (cholesky, qr, eigh's
+    vectors, svd's U and Vh, the triangular solves): a 1-d result, an empty
+    one or a vector's, stays as it is."""
+    def run(xs, p):
+        out = forward(xs, p)
+        return column_major(out) if out.ndim >= 2 else out
+    return run
 
 
 def _eye_like(a):
@@ -262,13 +273,25 @@ def _inv_t(a):
     return _t(np.linalg.inv(a))
 
 
+def _slogdet_logabsdet_vjp(g, ans, xs, p):
+    return np.asarray(g)[..., None, None] * _inv_t(xs[0])
+
+
+def _slogdet_joint(outs, xs, p):
+    """A's gradient from the logabsdet's alone: PyTorch's slogdet_backward
+    ignores a real sign's gradient, and sends none (A.grad stays None)
+    where only the sign has one."""
+    g = output_grads(outs, 2)[1]
+    return (None if g is None else _slogdet_logabsdet_vjp(g, None, xs, p),)
+
+
 defop("slogdet_sign", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[0],
-      vjp=(lambda g, ans, xs, p: np.zeros_like(xs[0]),),
+      vjp=(lambda g, ans, xs, p: np.zeros_like(xs[0]),), joint=_slogdet_joint,
       jvp=(lambda t, ans, xs, p: np.zeros_like(ans),),
       saved=("0",), formula=("d sign(det A)/dA = 0",), symbol="linalg.slogdet",
       dtype_rule=SAME)
 defop("slogdet_logabsdet", "LinalgSlogdetBackward0", lambda xs, p: _slogdet(xs[0])[1],
-      vjp=(lambda g, ans, xs, p: np.asarray(g)[..., None, None] * _inv_t(xs[0]),),
+      vjp=(_slogdet_logabsdet_vjp,), joint=_slogdet_joint,
       jvp=(lambda t, ans, xs, p: _trace_solve(xs[0], t),),
       saved=("0",), formula=("d log|det A|/dA = inv(A)^T",), symbol="linalg.slogdet",
       dtype_rule=SAME)
@@ -288,9 +311,10 @@ def _solve_left(a, b, vector, ex=False):
                 raise singular_error("linalg.solve", lu(a)[2], "solve") from None
             x = _singular_solve(np.broadcast_to(a, batch + a.shape[-2:]),
                                 np.broadcast_to(bm, batch + bm.shape[-2:]))
-    # (a matrix X as LAPACK leaves it; a batch of vectors stays in rows here,
-    # where PyTorch's are the columns of one matrix)
-    return x[..., 0] if vector else column_major(x)
+    # (a matrix X as LAPACK leaves it; a batch of vectors as the columns of
+    # one matrix, as PyTorch's are: (2, 4) of strides (1, 2))
+    x = x[..., 0] if vector else x
+    return column_major(x) if x.ndim >= 2 else x
 
 
 def _solve(xs, p):
@@ -447,6 +471,6 @@ def _cholesky_jvp(t, ans, xs, p):
 
 defop("linalg_cholesky",
       lambda t: "CholeskyBackward0" if t.params.get("old") else "LinalgCholeskyExBackward0",
-      _cholesky, vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,), saved=("r",),
+      lapack_result(_cholesky), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,), saved=("r",),
       formula=("d chol(A)/dA = L^-T Phi(L^T G) L^-1",), symbol="linalg.cholesky",
       dtype_rule=SAME)

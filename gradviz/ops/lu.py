@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .decomp import _t, lu
-from .registry import SAME, defop, unbroadcast
+from .decomp import _t, column_major, lapack_result, lu
+from .registry import SAME, defop, output_grads, unbroadcast
 from .triangular import solve_triangular
 
 
@@ -130,7 +130,7 @@ def _lu_factor_vjp(g, ans, xs, p):
     return _lu_backward(g[..., :, :k], g[..., :k, :], perm, low, up)
 
 
-defop("lu_factor", "LinalgLuFactorExBackward0", lambda xs, p: lu(xs[0])[0],
+defop("lu_factor", "LinalgLuFactorExBackward0", lapack_result(lambda xs, p: lu(xs[0])[0]),
       vjp=(_lu_factor_vjp,),
       jvp=(lambda t, ans, xs, p: _packed_tangent(*_lu_tangents(t, *_factors(xs[0]))),),
       saved=("r",), reads_unsaved=True,
@@ -149,10 +149,17 @@ def _lu_vjp(which):
     return rule
 
 
+def _lu_joint(outs, xs, p):
+    perm, low, up = _factors(xs[0])
+    gl, gu = output_grads(outs, 2)
+    return (_lu_backward(np.zeros_like(low) if gl is None else gl,
+                         np.zeros_like(up) if gu is None else gu, perm, low, up),)
+
+
 for _which, _i in (("L", 1), ("U", 2)):
     defop(f"linalg_lu_{_which.lower()}", "LinalgLuBackward0",
           (lambda i: lambda xs, p: _factors(xs[0])[i])(_i),
-          vjp=(_lu_vjp(_which),),
+          vjp=(_lu_vjp(_which),), joint=_lu_joint,
           jvp=((lambda i: lambda t, ans, xs, p: _lu_tangents(t, *_factors(xs[0]))[i - 1])(_i),),
           saved=("r",), reads_unsaved=True,
           formula=(f"d {_which}/dA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T",),
@@ -189,9 +196,20 @@ def _unpack_jvp(which):
     return rule
 
 
+def _unpack_joint(outs, xs, p):
+    """LU's gradient from those of L and U: each on its triangle of the
+    packed matrix, in one array."""
+    gl, gu = output_grads(outs, 2)
+    if gu is None or not p.get("data", True):
+        return (_unpack_vjp("L")(gl, None, xs, p),)
+    if gl is None:
+        return (_unpack_vjp("U")(gu, None, xs, p),)
+    return (_packed(gl, gu),)
+
+
 for _which, _i in (("L", 0), ("U", 1)):
     defop(f"lu_unpack_{_which.lower()}", "LuUnpackBackward0", _unpack(_i),
-          vjp=(_unpack_vjp(_which),), jvp=(_unpack_jvp(_which),),
+          vjp=(_unpack_vjp(_which),), jvp=(_unpack_jvp(_which),), joint=_unpack_joint,
           formula=(f"d {_which}/dLU = G on {_which}'s triangle",),
           symbol="lu_unpack", dtype_rule=SAME)
 
@@ -249,8 +267,17 @@ def _lu_solve_jvp_lu(t, ans, xs, p):
     return lu_solve(factors, pivots, -(da @ ans if left else ans @ da), left, adjoint)
 
 
+def _lu_solve_result(xs, p):
+    """lu_solve's X, column-major as LAPACK leaves it; with left=False, the
+    transpose of the solve of the transposed system: in rows (C order), as
+    PyTorch's is."""
+    left = p.get("left", True)
+    x = lu_solve(xs[0], xs[1], xs[2], left, p.get("adjoint", False))
+    return column_major(x) if left else np.ascontiguousarray(x)
+
+
 defop("linalg_lu_solve", "LinalgLuSolveBackward0",
-      lambda xs, p: lu_solve(xs[0], xs[1], xs[2], p.get("left", True), p.get("adjoint", False)),
+      _lu_solve_result,
       vjp=(_gradient_of_lu, None,
            lambda g, ans, xs, p: unbroadcast(
                lu_solve(xs[0], xs[1], g, p.get("left", True), not p.get("adjoint", False)),

@@ -84,10 +84,26 @@ class OpDef:
     # formula_for(params) -> the formula of a call with params, where they
     # change it (add's alpha= scales other's derivative); None: formula
     formula_for: Callable | None = None
+    # for an op that is one output of several of one PyTorch node (eigh's
+    # values and vectors, a split's pieces: functions.numbered_outputs):
+    # joint(outs, xs, p) -> each input's gradient (or None), from all the
+    # outputs' gradients at once, as PyTorch's node computes them in one
+    # call; outs maps output_nr -> (that output's node, its gradient) for the
+    # outputs the pass reached (run_backward gathers them)
+    joint: Callable | None = None
 
     def grad_fn_for(self, t) -> str:
         gf = self.grad_fn
         return gf if isinstance(gf, str) else gf(t)
+
+
+def output_grads(outs: dict, n: int) -> list:
+    """The gradients of a node's n outputs by output_nr (None: none came),
+    from what run_backward gathered (OpDef.joint)."""
+    grads = [None] * n
+    for nr, (_, g) in outs.items():
+        grads[nr] = g
+    return grads
 
 
 NOT_IMPLEMENTED = "NotImplemented"      # the grad_fn of an op with no derivative

@@ -109,8 +109,22 @@ def _index_fwd(xs, p):
     return xs[0][idx + (Ellipsis,)]
 
 
+def _pieces_vjp(outs, xs, p):
+    """The gradient of a split's (unbind's) pieces in one array, as PyTorch's
+    split_backward joins them: each piece's gradient in its place, zeros
+    where a piece has none (a piece's -0.0 stays -0.0, where a sum of one
+    array per piece would make it 0.0)."""
+    out = None
+    for node, g in outs.values():
+        if g is not None:
+            if out is None:
+                out = np.zeros(xs[0].shape, g.dtype)
+            out[node.params["index"]] = g
+    return (out,)
+
+
 defop("index", _index_grad_fn, _index_fwd,
-      vjp=(_index_vjp,), jvp=(lambda t, ans, xs, p: np.asarray(t[p["index"]]),),
+      vjp=(_index_vjp,), jvp=(lambda t, ans, xs, p: np.asarray(t[p["index"]]),), joint=_pieces_vjp,
       formula=("gradient scattered back into the indexed positions",), symbol="[]",
       saves=False, dtype_rule=SAME)
 

@@ -12,8 +12,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GradvizError, RUNTIME
-from .decomp import LINALG_ERROR, _t
-from .registry import SAME, defop, unbroadcast
+from .decomp import LINALG_ERROR, _t, column_major, lapack_result
+from .registry import SAME, defop, output_grads, unbroadcast
+from .svd_paths import mkl_path_svd, takes_other_path
+
+
+def _matrix_output(matrices: bool, forward):
+    """forward of one output of a decomposition: matrices (U, Vh, the
+    eigenvectors) column-major as LAPACK leaves them, values (S, the
+    eigenvalues) as they are."""
+    return lapack_result(forward) if matrices else forward
 
 
 def _refuse(message: str, hint: str):
@@ -99,9 +107,18 @@ def _qr_jvp(which):
     return rule
 
 
+def _qr_joint(outs, xs, p):
+    gq, gr = output_grads(outs, 2)
+    if gq is None:                    # (check the mode as for Q's gradient)
+        return (_qr_vjp(1)(gr, None, xs, p),)
+    if gr is None:
+        return (_qr_vjp(0)(gq, None, xs, p),)
+    return (_qr_backward(gq, gr, *_qr(xs[0], p["mode"])),)
+
+
 for _i, _name in enumerate(("qr_q", "qr_r")):
-    defop(_name, "LinalgQrBackward0", lambda xs, p, i=_i: _qr(xs[0], p["mode"])[i],
-          vjp=(_qr_vjp(_i),), jvp=(_qr_jvp(_i),), saved=("r",),
+    defop(_name, "LinalgQrBackward0", lapack_result(lambda xs, p, i=_i: _qr(xs[0], p["mode"])[i]),
+          vjp=(_qr_vjp(_i),), jvp=(_qr_jvp(_i),), saved=("r",), joint=_qr_joint,
           formula=("d qr(A)/dA = (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T",),
           symbol="linalg.qr", dtype_rule=SAME)
 
@@ -145,9 +162,32 @@ def _eigh_jvp(which):
     return rule
 
 
+def eigh_backward(gl, gv, w, v):
+    """PyTorch's linalg_eig_backward for a symmetric matrix, in its order:
+    V (gA V^T), gA = skew(V^T gV) / E with gL on its diagonal, E_ij = L_j -
+    L_i; (V * gL) V^T when only the eigenvalues have a gradient."""
+    if gv is None:
+        return (v * gl[..., None, :]) @ _t(v)
+    vhgv = _t(v) @ gv
+    vhgv = 0.5 * (vhgv - _t(vhgv))
+    e = w[..., None, :] - w[..., :, None]
+    idx = np.arange(w.shape[-1])
+    e[..., idx, idx] = 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ga = vhgv / e
+    if gl is not None:
+        ga[..., idx, idx] = gl
+    return v @ (ga @ _t(v))
+
+
+def _eigh_joint(outs, xs, p):
+    gl, gv = output_grads(outs, 2)
+    return (eigh_backward(gl, gv, *_eigh(xs, p)),)
+
+
 for _i, _name in enumerate(("eigh_values", "eigh_vectors")):
-    defop(_name, "LinalgEighBackward0", lambda xs, p, i=_i: _eigh(xs, p)[i],
-          vjp=(_eigh_vjp(_i),), jvp=(_eigh_jvp(_i),), saved=("r",),
+    defop(_name, "LinalgEighBackward0", _matrix_output(_i == 1, lambda xs, p, i=_i: _eigh(xs, p)[i]),
+          vjp=(_eigh_vjp(_i),), jvp=(_eigh_jvp(_i),), saved=("r",), joint=_eigh_joint,
           formula=("d eigh(A)/dA = V (diag(gL) + skew(V^T gV) / (L_j - L_i)) V^T",),
           symbol="linalg.eigh", dtype_rule=SAME)
 
@@ -188,6 +228,9 @@ def np_svd(a, **options):
                                 "the matrix (torch.isfinite(A).all())") from None
     if options.get("compute_uv", True):
         u, s, vh = out
+        if a.size and takes_other_path(*a.shape[-2:]):
+            # (the signs of the vectors PyTorch's LAPACK gives: ops/svd_paths.py)
+            u, s, vh = mkl_path_svd(a, options.get("full_matrices", True))
         return u, _float32_zeros(s, a.shape), vh
     return _float32_zeros(out, a.shape)
 
@@ -197,39 +240,62 @@ def _svd(a, full):
 
 
 def svd_backward(gu, gs, gvh, u, s, vh):
-    """The gradient of A = U diag(S) Vh (reduced: k = min(m, n))."""
-    v = _t(vh)
-    ga = (u * gs[..., None, :]) @ vh
+    """PyTorch's svd_backward, in its order: the gradient of A = U diag(S) Vh
+    (reduced: k = min(m, n)) from gU, gS, gVh (None: none came)."""
+    m, n = u.shape[-2], vh.shape[-1]
+    if gu is None and gvh is None:
+        return u @ (gs[..., :, None] * vh) if m >= n else (u * gs[..., None, :]) @ vh
     sq = s * s
-    f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])    # 1 / (s_j^2 - s_i^2)
+    e = sq[..., None, :] - sq[..., :, None]          # s_j^2 - s_i^2
+    idx = np.arange(s.shape[-1])
+    e[..., idx, idx] = 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv_s = np.where(s == 0, 0, 1 / s)
-    if gu is not None:
-        j = f * (_t(u) @ gu)
-        ga = ga + u @ ((j + _t(j)) * s[..., None, :]) @ vh
-        if u.shape[-2] > u.shape[-1]:
-            ga = ga + (gu - u @ (_t(u) @ gu)) * inv_s[..., None, :] @ vh
-    if gvh is not None:
-        gv = _t(gvh)
-        k = f * (_t(v) @ gv)
-        ga = ga + u @ (s[..., :, None] * (k + _t(k))) @ vh
-        if v.shape[-2] > v.shape[-1]:
-            ga = ga + (u * inv_s[..., None, :]) @ _t(gv - v @ (_t(v) @ gv))
+        if gu is not None and gvh is not None:
+            ga = (_skew(_t(u) @ gu) * s[..., None, :] + s[..., :, None] * _skew(vh @ _t(gvh))) / e
+        elif gu is not None:
+            ga = _skew(_t(u) @ gu) * s[..., None, :] / e
+        else:
+            ga = s[..., :, None] * _skew(vh @ _t(gvh)) / e
+        if gs is not None:
+            ga[..., idx, idx] += gs
+        if m > n and gu is not None:
+            ga = u @ ga
+            gu_sinv = gu / s[..., None, :]
+            ga = (ga + gu_sinv - u @ (_t(u) @ gu_sinv)) @ vh
+        elif m < n and gvh is not None:
+            ga = ga @ vh
+            sinv_gvh = gvh / s[..., :, None]
+            ga = u @ (ga + sinv_gvh - (sinv_gvh @ _t(vh)) @ vh)
+        else:
+            ga = u @ (ga @ vh) if m >= n else (u @ ga) @ vh
     return ga
+
+
+def _skew(a):
+    return a - _t(a)
+
+
+def _svd_grads(grads, a, p):
+    """A's gradient from those of (U, S, Vh): PyTorch's LinalgSvdBackward0,
+    which with full_matrices=True keeps the first k columns of U (rows of
+    Vh) and their gradients, k = min(m, n)."""
+    gu, gs, gvh = grads
+    u, s, vh = _svd(a, False)
+    if p.get("full_matrices"):
+        k = s.shape[-1]
+        gu = None if gu is None else gu[..., :k]
+        gvh = None if gvh is None else gvh[..., :k, :]
+    return svd_backward(gu, gs, gvh, u, s, vh)
 
 
 def _svd_vjp(which):
     def rule(g, ans, xs, p):
-        a = xs[0]
-        if p.get("full_matrices") and which != 1 and a.shape[-1] != a.shape[-2]:
-            raise GradvizError(
-                "torch.linalg.svd: The derivative of U and Vh is not implemented when "
-                "full_matrices=True and the input is not square", kind=RUNTIME,
-                hint="pass full_matrices=False (torch.svd: some=True)")
-        u, s, vh = _svd(a, False)
-        return svd_backward(g if which == 0 else None, g if which == 1 else np.zeros_like(s),
-                            g if which == 2 else None, u, s, vh)
+        return _svd_grads([g if i == which else None for i in range(3)], xs[0], p)
     return rule
+
+
+def _svd_joint(outs, xs, p):
+    return (_svd_grads(output_grads(outs, 3), xs[0], p),)
 
 
 def _svd_jvp(which):
@@ -255,8 +321,9 @@ def _svd_jvp(which):
 
 for _i, _name in enumerate(("svd_u", "svd_s", "svd_vh")):
     defop(_name, "LinalgSvdBackward0",
-          lambda xs, p, i=_i: _svd(xs[0], p.get("full_matrices", False) and i != 1)[i],
-          vjp=(_svd_vjp(_i),), jvp=(_svd_jvp(_i),), saved=("r",),
+          _matrix_output(_i != 1, lambda xs, p, i=_i: _svd(xs[0], p.get("full_matrices", False)
+                                                           and i != 1)[i]),
+          vjp=(_svd_vjp(_i),), jvp=(_svd_jvp(_i),), saved=("r",), joint=_svd_joint,
           formula=("d svd(A)/dA = U (diag(gS) + sym(F o U^T gU) S + S sym(F o V^T gV)) Vh + ...",),
           symbol="linalg.svd", dtype_rule=SAME)
 
@@ -312,7 +379,22 @@ def _as_matrix(b, p):
 def _lstsq(xs, p):
     a, b = xs
     x = pinv(a, rtol=p.get("rcond")) @ _as_matrix(b, p)
-    return x[..., 0] if p.get("vector") else x
+    return _in_gels_buffer(x[..., 0] if p.get("vector") else x, a.shape[-2], p.get("vector"))
+
+
+def _in_gels_buffer(x, m: int, vector: bool):
+    """x, the solution for an A of m rows, as PyTorch's lstsq returns it:
+    the first n rows of the buffer of max(m, n) rows LAPACK solved in,
+    column-major (a batch of vectors: one after the other)."""
+    n = x.shape[-1] if vector else x.shape[-2]
+    rows = max(m, n)
+    if vector:
+        buf = np.zeros(x.shape[:-1] + (rows,), x.dtype)
+        buf[..., :n] = x
+        return buf[..., :n]
+    buf = column_major(np.zeros(x.shape[:-2] + (rows, x.shape[-1]), x.dtype))
+    buf[..., :n, :] = x
+    return buf[..., :n, :]
 
 
 def _lstsq_da(g, ans, xs, p):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .decomp import _t
+from .decomp import _t, lapack_result
 from .registry import SAME, defop, unbroadcast
 
 
@@ -69,8 +69,8 @@ def _st_jvp_a(t, ans, xs, p):
 
 
 defop("solve_triangular", "LinalgSolveTriangularBackward0",
-      lambda xs, p: solve_triangular(xs[0], xs[1], p["upper"], p.get("left", True),
-                                     p.get("unitriangular", False)),
+      lapack_result(lambda xs, p: solve_triangular(xs[0], xs[1], p["upper"], p.get("left", True),
+                                                   p.get("unitriangular", False))),
       vjp=(_st_vjp(0), _st_vjp(1)),
       jvp=(_st_jvp_a, lambda t, ans, xs, p: solve_triangular(
           xs[0], t, p["upper"], p.get("left", True), p.get("unitriangular", False))),
@@ -99,7 +99,7 @@ def _cs_grads(g, ans, xs, p):
 
 
 defop("cholesky_solve", "CholeskySolveBackward0",
-      lambda xs, p: cholesky_solve(xs[0], xs[1], p.get("upper", False)),
+      lapack_result(lambda xs, p: cholesky_solve(xs[0], xs[1], p.get("upper", False))),
       vjp=(lambda g, ans, xs, p: unbroadcast(_cs_grads(g, ans, xs, p)[0], xs[0].shape),
            lambda g, ans, xs, p: unbroadcast(_cs_grads(g, ans, xs, p)[1], xs[1].shape)),
       jvp=(lambda t, ans, xs, p: cholesky_solve(t, xs[1], p.get("upper", False)),
@@ -146,7 +146,8 @@ def _ts_jvp_a(t, ans, xs, p):
     return -_ts_solve((_t(dt) if p.get("transpose", False) else dt) @ ans, xs[1], p)
 
 
-defop("triangular_solve", "TriangularSolveBackward0", lambda xs, p: _ts_solve(xs[0], xs[1], p),
+defop("triangular_solve", "TriangularSolveBackward0",
+      lapack_result(lambda xs, p: _ts_solve(xs[0], xs[1], p)),
       vjp=(lambda g, ans, xs, p: _ts_grads(g, ans, xs, p)[0],
            lambda g, ans, xs, p: _ts_grads(g, ans, xs, p)[1]),
       jvp=(lambda t, ans, xs, p: _ts_solve(t, xs[1], p), _ts_jvp_a),
@@ -156,7 +157,7 @@ defop("triangular_solve", "TriangularSolveBackward0", lambda xs, p: _ts_solve(xs
 # (its second output, cloned_coefficient: A's copy over the batch, whose
 # gradient goes to the whole of A)
 defop("triangular_solve_clone", "TriangularSolveBackward0",
-      lambda xs, p: np.broadcast_to(xs[0], tuple(p["batch"]) + xs[0].shape[-2:]).copy(),
+      lapack_result(lambda xs, p: np.broadcast_to(xs[0], tuple(p["batch"]) + xs[0].shape[-2:])),
       vjp=(lambda g, ans, xs, p: unbroadcast(g, xs[0].shape),),
       jvp=(lambda t, ans, xs, p: np.broadcast_to(t, ans.shape),),
       formula=("d copy(A)/dA = G",), symbol="triangular_solve", dtype_rule=SAME)
