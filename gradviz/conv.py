@@ -158,9 +158,16 @@ def _check_shapes(fn, x4, w, bias, groups, padding, dilation) -> None:
                                "forward propagation primitive. Run workload with environment "
                                "variable ONEDNN_VERBOSE=all to get additional diagnostic "
                                "information.", kind=RUNTIME, hint=hint)
+        if len(w.shape) == 5:             # (slow_conv3d's words)
+            raise GradvizError(f"kernel size should be greater than zero, but got: "
+                               f"{_shape_text(w.shape[2:])} (TxHxW)", kind=RUNTIME, hint=hint)
         kh, kw = (1,) + w.shape[2:] if len(w.shape) == 3 else w.shape[2:]
         raise GradvizError(f"kernel size should be greater than zero, but got kernel_height: "
                            f"{kh} kernel_width: {kw}", kind=RUNTIME, hint=hint)
+
+
+# the spatial dims of a convolution's input and its kernel, by their number
+_SPATIAL = {1: ("L", "kernel"), 2: ("H, W", "kH, kW"), 3: ("D, H, W", "kD, kH, kW")}
 
 
 def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
@@ -176,14 +183,14 @@ def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
     if w.ndim < 3:
         raise GradvizError("weight should have at least three dimensions", kind=RUNTIME,
                            hint=f"a {fn} weight is (out_channels, in_channels / groups, "
-                                f"{'kernel' if nd == 1 else 'kH, kW'})")
+                                f"{_SPATIAL[nd][1]})")
     k = w.ndim - 2
     stride = _ints(fn, "stride", stride, nd)
     dilation = _ints(fn, "dilation", dilation, nd)
     if x.ndim not in (nd + 1, nd + 2):
         raise GradvizError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"{fn}, but got input of size: {list(x.shape)}", kind=RUNTIME,
-                           hint=f"{fn} takes (N, C, {'L' if nd == 1 else 'H, W'}) or the "
+                           hint=f"{fn} takes (N, C, {_SPATIAL[nd][0]}) or the "
                                 "same without the batch dim N")
     batched = x.ndim == nd + 2
     x4 = x.shape if batched else (1,) + x.shape
@@ -193,6 +200,10 @@ def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
     if pad is not None:
         x4 = x4[:2] + tuple(n + e for n, e in zip(x4[2:], reversed(pad[1::2])))
     _check_shapes(fn, x4, w, None if bias is None else bias.data, groups, padding, dilation)
+    if x.dtype == np.bool_ and w.dtype == np.bool_:
+        raise GradvizError(f"\"{'compute_columns3d' if nd == 3 else 'slow_conv2d_cpu'}\" not "
+                           "implemented for 'Bool'", kind="NotImplementedError",
+                           hint="convolve numbers: x.float() and w.float()")
     if not batched:
         input = F.f_unsqueeze(rt, input, 0)
     if pad is not None:
@@ -224,6 +235,11 @@ def f_conv1d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, grou
 def f_conv2d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """F.conv2d: (N, C, H, W) with weight (O, C / groups, kH, kW) -> (N, O, H', W')."""
     return _conv(rt, 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def f_conv3d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """F.conv3d: (N, C, D, H, W) with weight (O, C / groups, kD, kH, kW) -> (N, O, D', H', W')."""
+    return _conv(rt, 3, input, weight, bias, stride, padding, dilation, groups)
 
 
 # ---- F.pad -------------------------------------------------------------------------
@@ -598,9 +614,9 @@ def f_adaptive_avg_pool1d(rt, input, output_size):
 
 
 # torch.nn.functional.NAME -> its function; TORCH: those torch.NAME has too
-FUNCTIONS = {"conv1d": f_conv1d, "conv2d": f_conv2d, "pad": f_pad,
+FUNCTIONS = {"conv1d": f_conv1d, "conv2d": f_conv2d, "conv3d": f_conv3d, "pad": f_pad,
              "max_pool1d": f_max_pool1d, "max_pool2d": f_max_pool2d,
              "avg_pool1d": f_avg_pool1d, "avg_pool2d": f_avg_pool2d,
              "adaptive_avg_pool1d": f_adaptive_avg_pool1d,
              "adaptive_avg_pool2d": f_adaptive_avg_pool2d}
-TORCH = ("conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d")
+TORCH = ("conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d")

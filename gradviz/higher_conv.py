@@ -80,8 +80,8 @@ def _r_max_backward(rt, gg, node, i):
     return _op(rt, "view", picked, shape=where.shape)
 
 
-CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"),
-                             _r_conv),
+CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                              "conv_transpose2d", "conv_transpose3d"), _r_conv),
              **dict.fromkeys(("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"), _r_pool),
              "convolution_backward": _r_conv_backward,
              **dict.fromkeys(("avg_pool2d_backward", "adaptive_avg_pool2d_backward"),
