@@ -977,6 +977,7 @@ class BatchNorm1d:
     ATTRIBUTES = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked",
                   "num_features", "eps", "momentum", "affine", "track_running_stats")
     DIMS = (2, 3)           # the input's dims it takes
+    SHAPES = "(N, C) or (N, C, L)"
 
     def __init__(self, weight, bias, buffers: tuple, num_features: int, eps: float, momentum,
                  affine: bool, track: bool):
@@ -1012,9 +1013,8 @@ class BatchNorm1d:
         if x.data.ndim not in self.DIMS:
             want = " or ".join(f"{d}D" for d in self.DIMS)
             raise GradvizError(f"expected {want} input (got {x.data.ndim}D input)", kind=VALUE,
-                               hint=f"nn.{self.name} takes " + (
-                                   "(N, C) or (N, C, L)" if self.DIMS == (2, 3) else
-                                   "(N, C, H, W)") + " inputs, C = num_features")
+                               hint=f"nn.{self.name} takes {self.SHAPES} inputs, "
+                                    "C = num_features")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             # (counted before the call, as PyTorch's forward counts it)
@@ -1027,13 +1027,17 @@ class BatchNorm1d:
                                else None, self.weight, self.bias, use_batch, factor, self.eps)
 
 
-class BatchNorm2d(BatchNorm1d):
-    """nn.BatchNorm2d: BatchNorm1d's over (N, C, H, W) inputs, per channel."""
+def _batch_norm_rank(name: str, shape: str):
+    """nn.BatchNorm2d / nn.BatchNorm3d: BatchNorm1d's over inputs of `shape`
+    (N, C, ...), per channel."""
+    return type(name, (BatchNorm1d,), {
+        "__slots__": (), "__doc__": f"nn.{name}: BatchNorm1d's over {shape} inputs, per channel.",
+        "name": name, "type_name": f"torch.nn.modules.batchnorm.{name}",
+        "DIMS": (shape.count(",") + 1,), "SHAPES": shape})
 
-    __slots__ = ()
-    name = "BatchNorm2d"
-    type_name = "torch.nn.modules.batchnorm.BatchNorm2d"
-    DIMS = (4,)
+
+BatchNorm2d = _batch_norm_rank("BatchNorm2d", "(N, C, H, W)")
+BatchNorm3d = _batch_norm_rank("BatchNorm3d", "(N, C, D, H, W)")
 
 
 class LazyBatchNorm1d(BatchNorm1d):
@@ -1063,6 +1067,7 @@ class LazyBatchNorm1d(BatchNorm1d):
 
 
 LazyBatchNorm2d = _lazy_variant(BatchNorm2d, LazyBatchNorm1d, "LazyBatchNorm2d")
+LazyBatchNorm3d = _lazy_variant(BatchNorm3d, LazyBatchNorm1d, "LazyBatchNorm3d")
 
 
 def _batch_norm_state(rt, n: int, dt, affine: bool, bias: bool, track: bool) -> tuple:
@@ -1107,9 +1112,9 @@ def _batch_norm_maker(cls, lazy: bool = False):
 
 
 CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Unflatten, Dropout, Embedding,
-           LayerNorm, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Conv3d, ConvTranspose1d,
+           LayerNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, Conv1d, Conv2d, Conv3d, ConvTranspose1d,
            ConvTranspose2d, ConvTranspose3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyBatchNorm1d,
-           LazyBatchNorm2d, ModuleDict)
+           LazyBatchNorm2d, LazyBatchNorm3d, ModuleDict)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -1460,6 +1465,7 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
           BatchNorm1d.type_name: _batch_norm_maker(BatchNorm1d),
           BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d),
+          BatchNorm3d.type_name: _batch_norm_maker(BatchNorm3d),
           Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d),
           ConvTranspose1d.type_name: _conv_transpose_maker(ConvTranspose1d),
           ConvTranspose2d.type_name: _conv_transpose_maker(ConvTranspose2d),
@@ -1469,7 +1475,8 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           LazyConv2d.type_name: _conv_maker(LazyConv2d, lazy=True),
           LazyConv3d.type_name: _conv_maker(LazyConv3d, lazy=True),
           LazyBatchNorm1d.type_name: _batch_norm_maker(LazyBatchNorm1d, lazy=True),
-          LazyBatchNorm2d.type_name: _batch_norm_maker(LazyBatchNorm2d, lazy=True)}
+          LazyBatchNorm2d.type_name: _batch_norm_maker(LazyBatchNorm2d, lazy=True),
+          LazyBatchNorm3d.type_name: _batch_norm_maker(LazyBatchNorm3d, lazy=True)}
 
 
 def types() -> dict:
