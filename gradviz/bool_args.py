@@ -394,7 +394,7 @@ _CONV = ("(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride
          "{padding}, tuple of ints dilation = 1, int groups = 1)")
 NN = {name: forms(_CONV.format(padding="tuple of ints padding = 0"),
                   _CONV.format(padding='str padding = "valid"'))
-      for name in ("conv1d", "conv2d")}
+      for name in ("conv1d", "conv2d", "conv3d")}
 
 # torch.linalg's functions whose arguments are checked as PyTorch's parser
 # does (the interpreter's torch.linalg module takes these):

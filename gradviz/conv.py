@@ -158,9 +158,16 @@ def _check_shapes(fn, x4, w, bias, groups, padding, dilation) -> None:
                                "forward propagation primitive. Run workload with environment "
                                "variable ONEDNN_VERBOSE=all to get additional diagnostic "
                                "information.", kind=RUNTIME, hint=hint)
+        if len(w.shape) == 5:             # (slow_conv3d's words)
+            raise GradvizError(f"kernel size should be greater than zero, but got: "
+                               f"{_shape_text(w.shape[2:])} (TxHxW)", kind=RUNTIME, hint=hint)
         kh, kw = (1,) + w.shape[2:] if len(w.shape) == 3 else w.shape[2:]
         raise GradvizError(f"kernel size should be greater than zero, but got kernel_height: "
                            f"{kh} kernel_width: {kw}", kind=RUNTIME, hint=hint)
+
+
+# the spatial dims of a convolution's input and its kernel, by their number
+_SPATIAL = {1: ("L", "kernel"), 2: ("H, W", "kH, kW"), 3: ("D, H, W", "kD, kH, kW")}
 
 
 def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
@@ -176,14 +183,14 @@ def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
     if w.ndim < 3:
         raise GradvizError("weight should have at least three dimensions", kind=RUNTIME,
                            hint=f"a {fn} weight is (out_channels, in_channels / groups, "
-                                f"{'kernel' if nd == 1 else 'kH, kW'})")
+                                f"{_SPATIAL[nd][1]})")
     k = w.ndim - 2
     stride = _ints(fn, "stride", stride, nd)
     dilation = _ints(fn, "dilation", dilation, nd)
     if x.ndim not in (nd + 1, nd + 2):
         raise GradvizError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"{fn}, but got input of size: {list(x.shape)}", kind=RUNTIME,
-                           hint=f"{fn} takes (N, C, {'L' if nd == 1 else 'H, W'}) or the "
+                           hint=f"{fn} takes (N, C, {_SPATIAL[nd][0]}) or the "
                                 "same without the batch dim N")
     batched = x.ndim == nd + 2
     x4 = x.shape if batched else (1,) + x.shape
@@ -193,6 +200,10 @@ def _conv(rt, nd: int, input, weight, bias, stride, padding, dilation, groups):
     if pad is not None:
         x4 = x4[:2] + tuple(n + e for n, e in zip(x4[2:], reversed(pad[1::2])))
     _check_shapes(fn, x4, w, None if bias is None else bias.data, groups, padding, dilation)
+    if x.dtype == np.bool_ and w.dtype == np.bool_:
+        raise GradvizError(f"\"{'compute_columns3d' if nd == 3 else 'slow_conv2d_cpu'}\" not "
+                           "implemented for 'Bool'", kind="NotImplementedError",
+                           hint="convolve numbers: x.float() and w.float()")
     if not batched:
         input = F.f_unsqueeze(rt, input, 0)
     if pad is not None:
@@ -224,6 +235,11 @@ def f_conv1d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, grou
 def f_conv2d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """F.conv2d: (N, C, H, W) with weight (O, C / groups, kH, kW) -> (N, O, H', W')."""
     return _conv(rt, 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def f_conv3d(rt, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """F.conv3d: (N, C, D, H, W) with weight (O, C / groups, kD, kH, kW) -> (N, O, D', H', W')."""
+    return _conv(rt, 3, input, weight, bias, stride, padding, dilation, groups)
 
 
 # ---- F.pad -------------------------------------------------------------------------
@@ -444,7 +460,9 @@ def _output_size(fn: str, output_size, x, k: int) -> tuple:
                            f"{F.arg_type_name(output_size)}", kind=TYPE,
                            hint="output_size is a whole number, or one per dim")
     if len(size) != k:
-        raise GradvizError(f"{fn}: output_size must be {k}" if k == 2 else
+        raise GradvizError(f"{fn}(): internal error: output_size.size() must be {k}"
+                           if fn.startswith("adaptive_max") else
+                           f"{fn}: output_size must be {k}" if k == 2 else
                            f"{fn}() argument 'output_size' should contain one int (got "
                            f"{len(size)})", kind=RUNTIME, hint=f"{k} number(s): the output's size")
     # (None keeps the input's size along that dim)
@@ -456,21 +474,54 @@ def _output_size(fn: str, output_size, x, k: int) -> tuple:
     return size
 
 
+def list_with_default(fn: str, output_size, x):
+    """An adaptive 2-d or 3-d pooling's output_size as torch.nn.functional's
+    _list_with_default reads it before the C++ op: an int as it is, a
+    sequence with None for the input's size there (shorter than the input's
+    dims, else its ValueError)."""
+    if isinstance(output_size, int) or F.is_tensor(output_size):
+        return output_size
+    if not isinstance(output_size, (tuple, list, str)):
+        raise GradvizError(f"object of type '{F.arg_type_name(output_size)}' has no len()",
+                           kind=TYPE, hint="output_size is a whole number, or one per dim")
+    if x.ndim <= len(output_size):
+        raise GradvizError(f"Input dimension should be at least {len(output_size) + 1}",
+                           kind=VALUE, hint=f"{fn} pools (N, C, ...) or (C, ...) inputs")
+    lead = x.ndim - len(output_size)
+    return [x.shape[lead + i] if v is None else v for i, v in enumerate(output_size)]
+
+
 def adaptive_input_check(fn: str, x, got: str) -> None:
     """An adaptive 2-d pooling's input: 3-d or 4-d (PyTorch's message says
     `got` before the shape), float, its last two dims not empty."""
-    if x.ndim not in (3, 4):
-        raise GradvizError(f"{fn}(): Expected 3D or 4D tensor, {got} {list(x.shape)}",
-                           kind=RUNTIME, hint="it takes (N, C, H, W) or (C, H, W)")
+    adaptive_rank_check(fn, x, got, 2)
+    adaptive_dtype_check(fn, x)
+    adaptive_empty_check(fn, x, 2)
+
+
+def adaptive_rank_check(fn: str, x, got: str, k: int) -> None:
+    """An adaptive k-d pooling's input has k + 1 or k + 2 dims."""
+    if x.ndim not in (k + 1, k + 2):
+        raise GradvizError(f"{fn}(): Expected {k + 1}D or {k + 2}D tensor, {got} "
+                           f"{list(x.shape)}", kind=RUNTIME,
+                           hint=f"it takes (N, C, {_SPATIAL[k][0]}) or (C, {_SPATIAL[k][0]})")
+
+
+def adaptive_dtype_check(kernel: str, x) -> None:
+    """An adaptive pooling's input is float (kernel: the C++ kernel PyTorch names)."""
     if x.dtype.kind != "f":
-        raise GradvizError(f"\"{fn}\" not implemented for '{F.type_word(x.dtype)}'",
+        raise GradvizError(f"\"{kernel}\" not implemented for '{F.type_word(x.dtype)}'",
                            kind="NotImplementedError", hint="pool a float tensor: x.float()")
-    for d in (x.ndim - 2, x.ndim - 1):
+
+
+def adaptive_empty_check(fn: str, x, k: int) -> None:
+    """An adaptive k-d pooling's input has no empty pooled dim."""
+    for d in range(x.ndim - k, x.ndim):
         if x.shape[d] == 0:
             raise GradvizError(f"{fn}(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {list(x.shape)} with "
                                f"dimension {d} being empty", kind=RUNTIME,
-                               hint="each window pools at least one number: the last two "
+                               hint="each window pools at least one number: the pooled "
                                     "dims cannot be empty")
 
 
@@ -480,7 +531,8 @@ def f_adaptive_avg_pool2d(rt, input, output_size):
     over the last two dims (MeanBackward1)."""
     input = F._need_tensor(input, "adaptive_avg_pool2d")
     x = input.data
-    size = _output_size("adaptive_avg_pool2d", output_size, x, 2)
+    size = _output_size("adaptive_avg_pool2d",
+                        list_with_default("adaptive_avg_pool2d", output_size, x), x, 2)
     adaptive_input_check("adaptive_avg_pool2d", x, "but got")
     # (before the windows' index arrays, which are as long as the output)
     rt.tape.check_shape(x.shape[:-2] + size, "result")
@@ -598,9 +650,9 @@ def f_adaptive_avg_pool1d(rt, input, output_size):
 
 
 # torch.nn.functional.NAME -> its function; TORCH: those torch.NAME has too
-FUNCTIONS = {"conv1d": f_conv1d, "conv2d": f_conv2d, "pad": f_pad,
+FUNCTIONS = {"conv1d": f_conv1d, "conv2d": f_conv2d, "conv3d": f_conv3d, "pad": f_pad,
              "max_pool1d": f_max_pool1d, "max_pool2d": f_max_pool2d,
              "avg_pool1d": f_avg_pool1d, "avg_pool2d": f_avg_pool2d,
              "adaptive_avg_pool1d": f_adaptive_avg_pool1d,
              "adaptive_avg_pool2d": f_adaptive_avg_pool2d}
-TORCH = ("conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d")
+TORCH = ("conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
-from .conv import _ints, _shape_text, check_weight_groups, record_conv
+from .conv import _SPATIAL, _ints, _shape_text, check_weight_groups, record_conv
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops.conv import uses_onednn
 from .ops.conv_transpose import transposed_size
@@ -84,6 +84,9 @@ def _check_kernel(nd, x4, dtype, w, bias, stride, padding, output_padding, dilat
                                f"(torch.{F.type_word(w.dtype)}Tensor) should be the same or "
                                "input should be a MKLDNN tensor and weight is a dense tensor",
                                kind=RUNTIME, hint=hint_dtype)
+        if nd == 3 and any(d <= 0 for d in dilation):     # (oneDNN's 3-d check comes first)
+            raise GradvizError("dimensions are invalid", kind=RUNTIME,
+                               hint="dilation 1 is an ordinary kernel")
         if any(d <= 0 for d in dilation) or 0 in w.shape:
             raise GradvizError(ONEDNN_FAILED, kind=RUNTIME,
                                hint="dilation 1 or more, and a weight with no empty dim"
@@ -97,6 +100,9 @@ def _check_kernel(nd, x4, dtype, w, bias, stride, padding, output_padding, dilat
                                f"(torch.{F.type_word(bias.dtype)}Tensor) should be the same or "
                                "input should be a MKLDNN tensor and bias is a dense tensor",
                                kind=RUNTIME, hint=hint_dtype)
+        return
+    if nd == 3:
+        _check_slow_3d(x4, dtype, w, bias, stride, output_padding, dilation, size)
         return
     kernel = _pairs(nd, w.shape[2:])
     kh, kw = (1 if k is None else k for k in kernel)
@@ -141,6 +147,48 @@ def _check_kernel(nd, x4, dtype, w, bias, stride, padding, output_padding, dilat
                            f"output type {F.type_word(dtype)}", kind=RUNTIME, hint=hint_dtype)
 
 
+def _named(what: str, values: tuple, sep: str = " ") -> str:
+    """slow_conv_transpose3d's words for a parameter per dim: what_depth: 1 ..."""
+    return sep.join(f"{what}_{dim}: {v}" for dim, v in zip(("depth", "height", "width"), values))
+
+
+def _check_slow_3d(x4, dtype, w, bias, stride, output_padding, dilation, size) -> None:
+    """slow_conv_transpose3d's checks, in its order (it has no kernel size
+    check of its own: an empty kernel is an empty weight)."""
+    if any(d <= 0 for d in dilation):
+        raise GradvizError(f"dilation should be greater than zero, but got "
+                           f"{_named('dilation', dilation, ', ')}", kind=RUNTIME,
+                           hint="dilation 1 is an ordinary kernel")
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise GradvizError(f"output padding must be smaller than either stride or dilation, but "
+                           f"got {_named('output_padding', output_padding)} "
+                           f"{_named('stride', stride)} {_named('dilation', dilation)}",
+                           kind=RUNTIME, hint="output_padding picks one of the `stride` output "
+                                              "sizes that give this input size: less than the "
+                                              "stride (or the dilation)")
+    if 0 in w.shape:
+        raise GradvizError(f"non-empty 5D (n_output_plane x n_input_plane x kernel_depth x "
+                           f"kernel_height x kernel_width) tensor expected for weight, but got: "
+                           f"{list(w.shape)}", kind=RUNTIME,
+                           hint="a weight with no empty dim: (in_channels, out_channels / groups, "
+                                "kD, kH, kW)")
+    if x4[0] and any(n < 1 for n in size):
+        raise GradvizError(f"Given input size per channel: ({_shape_text(x4[2:])}). Calculated "
+                           f"output size per channel: ({_shape_text(size)}). Output size is too "
+                           "small", kind=RUNTIME,
+                           hint="the padding takes more than the output has: less padding")
+    # (it adds the bias in the input's dtype: a bias of another dtype is refused too)
+    for t in (w, bias):
+        if t is not None and t.dtype != dtype:
+            raise GradvizError(f"expected scalar type {F.type_word(dtype)} but found "
+                               f"{F.type_word(t.dtype)}", kind=RUNTIME,
+                               hint="make the weight and bias the input's dtype: w.float()")
+    if dtype.kind != "f" and dtype != np.int64:
+        raise GradvizError(f'"slow_conv_transpose3d_out_cpu" not implemented for '
+                           f"'{F.type_word(dtype)}'", kind="NotImplementedError",
+                           hint="convert first: x.float()")
+
+
 def _conv_transpose(rt, nd, input, weight, bias, stride, padding, output_padding, groups,
                     dilation):
     fn = f"conv_transpose{nd}d"
@@ -159,12 +207,12 @@ def _conv_transpose(rt, nd, input, weight, bias, stride, padding, output_padding
     if x.ndim not in (nd + 1, nd + 2):
         raise GradvizError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"{fn}, but got input of size: {list(x.shape)}", kind=RUNTIME,
-                           hint=f"{fn} takes (N, C, {'L' if nd == 1 else 'H, W'}) or the "
+                           hint=f"{fn} takes (N, C, {_SPATIAL[nd][0]}) or the "
                                 "same without the batch dim N")
     if w.ndim < 3:
         raise GradvizError("weight should have at least three dimensions", kind=RUNTIME,
                            hint=f"a {fn} weight is (in_channels, out_channels / groups, "
-                                f"{'kernel' if nd == 1 else 'kH, kW'})")
+                                f"{_SPATIAL[nd][1]})")
     batched = x.ndim == nd + 2
     x4 = x.shape if batched else (1,) + x.shape
     if w.ndim != x.ndim + (0 if batched else 1):
@@ -218,4 +266,13 @@ def f_conv_transpose2d(rt, input, weight, bias=None, stride=1, padding=0, output
                            dilation)
 
 
-FUNCTIONS = {"conv_transpose1d": f_conv_transpose1d, "conv_transpose2d": f_conv_transpose2d}
+def f_conv_transpose3d(rt, input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                       groups=1, dilation=1):
+    """F.conv_transpose3d: (N, C_in, D, H, W) with weight (C_in, C_out / groups,
+    kD, kH, kW) -> (N, C_out, D', H', W'), each output size as conv_transpose1d's."""
+    return _conv_transpose(rt, 3, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+FUNCTIONS = {"conv_transpose1d": f_conv_transpose1d, "conv_transpose2d": f_conv_transpose2d,
+             "conv_transpose3d": f_conv_transpose3d}

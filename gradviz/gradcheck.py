@@ -113,9 +113,9 @@ def _branch(name: str, xs, p, ans):
             return f(xs[0], axis=_axis(p)) if p["dim"] else None   # a 0-d input: one piece
         case "norm" | "std":
             return ans == 0
-        case "max_pool2d":
-            return pool.max_pool_branch(xs[0], p)
-        case "adaptive_max_pool2d":         # the order of the values decides each window's max
+        case "max_pool2d" | "max_pool3d":
+            return pool.max_pool_branch(xs[0], p, int(name[-2]))
+        case "adaptive_max_pool2d" | "adaptive_max_pool3d":     # the order of the values decides each window's max
             return np.argsort(np.asarray(xs[0]).ravel(), kind="stable")
         case "binary_cross_entropy":        # probabilities: 0 and 1 end its domain
             return (xs[0] <= 0) | (xs[0] >= 1)
@@ -185,9 +185,9 @@ def _at_kink(name: str, xs, p, ans) -> bool:
             return bool(np.any(np.sum(xs[0] == a, axis=_axis(p)) > 1))
         case "norm" | "std":        # a square root's, where it is 0
             return bool(np.any(ans == 0))
-        case "max_pool2d":          # a window with its max twice
-            return pool.max_pool_ties(xs[0], p)
-        case "adaptive_max_pool2d":  # a value twice (perhaps a window's max), or a NaN
+        case "max_pool2d" | "max_pool3d":       # a window with its max twice
+            return pool.max_pool_ties(xs[0], p, int(name[-2]))
+        case "adaptive_max_pool2d" | "adaptive_max_pool3d":  # a value twice (perhaps a window's max), or a NaN
             x = np.asarray(xs[0])
             return bool(np.isnan(x).any() or np.unique(x).size < x.size)
         case "binary_cross_entropy":        # the clamped logs of p = 0 or 1
@@ -226,7 +226,8 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "max_dim", "min_dim",
           "norm", "std", "binary_cross_entropy", "sign", "sgn", "floor", "ceil", "trunc",
           "round", "frac", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink",
-          "clamp_min", "clamp_max", "max_pool2d", "adaptive_max_pool2d", "clamp_tensor", "clamp_min_tensor",
+          "clamp_min", "clamp_max", "max_pool2d", "adaptive_max_pool2d", "max_pool3d",
+          "adaptive_max_pool3d", "clamp_tensor", "clamp_min_tensor",
           "clamp_max_tensor", "div_mode", "fmod", "remainder", "copysign", "logit",
           "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin", "fmax", "fmin",
           "angle")

@@ -218,7 +218,8 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
 
 
 # ConvolutionBackward0's ops: three edges, the last None without a bias
-_CONVS = ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d")
+_CONVS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d")
 
 
 def edge_args(node: Tensor, name: str) -> list | None:

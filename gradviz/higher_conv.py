@@ -11,6 +11,8 @@ None where PyTorch's gradient is undefined (not zeros).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .higher_order import _const, _op
@@ -67,24 +69,27 @@ def _r_max_backward(rt, gg, node, i):
     x = node.args[1].data
     if i == 1:
         return _const(rt, np.zeros_like(x), "zeros")
-    if node.op.name == "max_pool2d_backward":
+    k = int(node.op.name[-len("d_backward") - 1])        # (max_pool3d_backward: 3)
+    if node.op.name.startswith("max_pool"):
         from .ops.pool import max_pool_branch
-        where = max_pool_branch(x, node.params)
+        where = max_pool_branch(x, node.params, k)
     else:
         from .ops.im2col import adaptive_max_indices
         where = adaptive_max_indices(x)(node.params)
-    lead = x.shape[:-2]
-    flat = _op(rt, "view", gg, shape=lead + (x.shape[-2] * x.shape[-1],))
+    lead = x.shape[:-k]
+    flat = _op(rt, "view", gg, shape=lead + (math.prod(x.shape[-k:]),))
     index = np.ascontiguousarray(where.reshape(lead + (-1,)))
     picked = _op(rt, "gather", flat, dim=len(lead), index=index, grad_fn="GatherBackward0")
     return _op(rt, "view", picked, shape=where.shape)
 
 
-CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"),
-                             _r_conv),
-             **dict.fromkeys(("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"), _r_pool),
+CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                              "conv_transpose2d", "conv_transpose3d"), _r_conv),
+             **dict.fromkeys((f"{pool}{k}d" for pool in ("max_pool", "avg_pool",
+                                                         "adaptive_avg_pool") for k in (2, 3)),
+                             _r_pool),
              "convolution_backward": _r_conv_backward,
-             **dict.fromkeys(("avg_pool2d_backward", "adaptive_avg_pool2d_backward"),
-                             _r_linear_backward),
-             **dict.fromkeys(("max_pool2d_backward", "adaptive_max_pool2d_backward"),
-                             _r_max_backward)}
+             **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("avg_pool", "adaptive_avg_pool")
+                              for k in (2, 3)), _r_linear_backward),
+             **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("max_pool", "adaptive_max_pool")
+                              for k in (2, 3)), _r_max_backward)}

@@ -272,6 +272,7 @@ NN_VJPS = {
     "elu_scaled": _r_act_backward, "rrelu": _r_act_backward,
     "elu_scaled_backward": _r_act_backward_backward, "rrelu_backward": _r_act_backward_backward,
     "upsample_nearest": _r_pool, "upsample_linear": _r_pool, "adaptive_max_pool2d": _r_pool,
+    "adaptive_max_pool3d": _r_pool,
     "upsample_nearest_backward": _r_linear_backward,
     "upsample_linear_backward": _r_linear_backward,
     "soft_margin_loss": _r_loss, "sdpa_flash": _r_sdpa_flash,

@@ -4952,10 +4952,12 @@ def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
 _OPTIM_HINT = ("check the optimizer's settings (of the kinds PyTorch's documentation gives: "
                "lr=0.01, betas=(0.9, 0.999), etas=(0.5, 1.2))")
 # the class whose __init__ PyTorch's argument errors name, where it is a base
-_INIT_OWNERS = {"BatchNorm1d": "_BatchNorm", "BatchNorm2d": "_BatchNorm",
+_INIT_OWNERS = {**dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"), "_BatchNorm"),
                 **dict.fromkeys(("Dropout", "Dropout1d", "Dropout2d", "AlphaDropout"), "_DropoutNd"),
-                "InstanceNorm1d": "_InstanceNorm", "InstanceNorm2d": "_InstanceNorm",
-                "LazyBatchNorm1d": "_LazyNormBase", "LazyBatchNorm2d": "_LazyNormBase",
+                **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"),
+                                "_InstanceNorm"),
+                **dict.fromkeys(("LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"),
+                                "_LazyNormBase"),
                 # (their __init__ passes its arguments on to RNNBase's)
                 "RNN": "RNNBase", "GRU": "RNNBase", "LSTM": "RNNBase"}
 

@@ -13,6 +13,7 @@ from . import nn_functional as NF
 from . import nn_act_more as NA
 from . import nn_losses_more as NL
 from . import nn_vision as NV
+from . import pool3d
 from .errors import TYPE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
@@ -129,6 +130,14 @@ KINDS = {
                   _pool_text(("kernel_size", "stride", "padding"), singles=True)),
     "AvgPool2d": (_POOLING, conv.f_avg_pool2d, _AVG_POOL + (("divisor_override", None),),
                   _pool_text(("kernel_size", "stride", "padding"))),
+    "MaxPool3d": (_POOLING, pool3d.f_max_pool3d, _MAX_POOL, _MAX_POOL_TEXT),
+    "AvgPool3d": (_POOLING, pool3d.f_avg_pool3d, _AVG_POOL + (("divisor_override", None),),
+                  _pool_text(("kernel_size", "stride", "padding"))),
+    "AdaptiveAvgPool3d": (_POOLING, pool3d.f_adaptive_avg_pool3d,
+                          (("output_size", _REQUIRED),), True),
+    "AdaptiveMaxPool3d": (_POOLING, pool3d.f_adaptive_max_pool3d,
+                          (("output_size", _REQUIRED), ("return_indices", False)),
+                          lambda given: f"output_size={given['output_size']!r}"),
     "AdaptiveAvgPool1d": (_POOLING, conv.f_adaptive_avg_pool1d, (("output_size", _REQUIRED),),
                           True),
     "AdaptiveAvgPool2d": (_POOLING, conv.f_adaptive_avg_pool2d, (("output_size", _REQUIRED),),

@@ -134,6 +134,27 @@ def f_empty_strided(rt, size, stride, *, dtype=None, layout=None, device=None,
     here, PyTorch's are whatever the memory held)."""
     shape = _int_tuple("size", 1, size)
     steps = _int_tuple("stride", 2, stride)
+    return _strided(rt, shape, steps, F._dtype_arg(dtype) or rt.tape.default_dtype, device,
+                    requires_grad, "empty_strided")
+
+
+def m_new_empty_strided(rt, x, size, stride, *, dtype=None, layout=None, device=None,
+                        requires_grad=False, pin_memory=False):
+    """x.new_empty_strided(size, stride): torch.empty_strided's tensor, of
+    x's dtype unless given."""
+    shape = _int_tuple("size", 1, size, "new_empty_strided")
+    steps = _int_tuple("stride", 2, stride, "new_empty_strided")
+    if len(shape) == len(steps) and any(n < 0 for n in shape):
+        raise GradvizError(f"Trying to create tensor with negative dimension "
+                           f"{next(n for n in shape if n < 0)}: {list(shape)}", kind=RUNTIME,
+                           hint="sizes are 0 or more")
+    return _strided(rt, shape, steps, F._dtype_arg(F._dtype_of(x, dtype)), device, requires_grad,
+                    "new_empty_strided")
+
+
+def _strided(rt, shape: tuple, steps: tuple, dt, device, requires_grad, label: str):
+    """A new leaf of those sizes and strides (in elements) over zeroed
+    memory of its own, just large enough."""
     if len(shape) != len(steps):
         raise GradvizError(f"dimensionality of sizes ({len(shape)}) must match dimensionality "
                            f"of strides ({len(steps)})", kind=RUNTIME,
@@ -146,10 +167,9 @@ def f_empty_strided(rt, size, stride, *, dtype=None, layout=None, device=None,
     rt.tape.check_shape(shape)
     need = 0 if 0 in shape else 1 + sum((n - 1) * s for n, s in zip(shape, steps))
     rt.tape.check_size(need)
-    dt = F._dtype_arg(dtype) or rt.tape.default_dtype
     memory = np.zeros(need, dt)
     data = np.lib.stride_tricks.as_strided(memory, shape, [s * memory.itemsize for s in steps])
-    t = F._leaf(rt, data, requires_grad, "empty_strided")
+    t = F._leaf(rt, data, requires_grad, label)
     if any(s == 0 and n > 1 for n, s in zip(shape, steps)):
         t.meta = {**(t.meta or {}), "overlapping": True}    # (an element held twice)
     return t
@@ -173,7 +193,8 @@ def f_empty(rt, *sizes, size=None, dtype=None, requires_grad=False, memory_forma
 
 
 # the second argument of each function's example call in its hints
-_EXAMPLES = {"empty_strided": "(1, 2)", "empty_permuted": "(1, 0)"}
+_EXAMPLES = {"empty_strided": "(1, 2)", "empty_permuted": "(1, 0)",
+             "new_empty_strided": "(1, 2)"}
 
 
 def _int_tuple(arg: str, position: int, v, fname: str = "empty_strided") -> tuple:
@@ -182,7 +203,8 @@ def _int_tuple(arg: str, position: int, v, fname: str = "empty_strided") -> tupl
     if not isinstance(v, (tuple, list)):
         raise GradvizError(f"{fname}(): argument '{arg}' (position {position}) must be "
                            f"tuple of ints, not {F.arg_type_name(v)}", kind=TYPE,
-                           hint=f"e.g. torch.{fname}((2, 3), {_EXAMPLES[fname]})")
+                           hint=f"e.g. {'x.' if fname.startswith('new_') else 'torch.'}{fname}"
+                                f"((2, 3), {_EXAMPLES[fname]})")
     return F.int_list(fname, arg, (v,), position)
 
 
@@ -221,4 +243,5 @@ def f_empty_permuted(rt, size, physical_layout, *, dtype=None, layout=None, devi
 
 FUNCTIONS = {"empty_strided": f_empty_strided, "empty_permuted": f_empty_permuted,
              "clone": f_clone, "empty": f_empty}
-METHODS = {"contiguous": m_contiguous, "is_contiguous": m_is_contiguous, "clone": f_clone}
+METHODS = {"contiguous": m_contiguous, "is_contiguous": m_is_contiguous, "clone": f_clone,
+           "new_empty_strided": m_new_empty_strided}

@@ -572,7 +572,7 @@ class Conv2d:
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
-        fn = conv.f_conv2d if self.DIMS == 2 else conv.f_conv1d
+        fn = (conv.f_conv1d, conv.f_conv2d, conv.f_conv3d)[self.DIMS - 1]
         return fn(rt, x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                   self.groups)
 
@@ -584,6 +584,15 @@ class Conv1d(Conv2d):
     name = "Conv1d"
     type_name = "torch.nn.modules.conv.Conv1d"
     DIMS = 1
+
+
+class Conv3d(Conv2d):
+    """nn.Conv3d: Conv2d's over (N, C, D, H, W) inputs (F.conv3d)."""
+
+    __slots__ = ()
+    name = "Conv3d"
+    type_name = "torch.nn.modules.conv.Conv3d"
+    DIMS = 3
 
 
 class ConvTranspose2d(Conv2d):
@@ -614,7 +623,7 @@ class ConvTranspose2d(Conv2d):
         if output_size is not None:
             output_padding = _output_padding(rt, self, F._need_tensor(x, "conv_transpose").data,
                                              output_size)
-        fn = ct.f_conv_transpose2d if self.DIMS == 2 else ct.f_conv_transpose1d
+        fn = (ct.f_conv_transpose1d, ct.f_conv_transpose2d, ct.f_conv_transpose3d)[self.DIMS - 1]
         return fn(rt, x, self.weight, self.bias, self.stride, self.padding, output_padding,
                   self.groups, self.dilation)
 
@@ -626,6 +635,15 @@ class ConvTranspose1d(ConvTranspose2d):
     name = "ConvTranspose1d"
     type_name = "torch.nn.modules.conv.ConvTranspose1d"
     DIMS = 1
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """nn.ConvTranspose3d: ConvTranspose2d's over (N, C, D, H, W) inputs."""
+
+    __slots__ = ()
+    name = "ConvTranspose3d"
+    type_name = "torch.nn.modules.conv.ConvTranspose3d"
+    DIMS = 3
 
 
 def _transposed_args(m, args: list, kwargs: dict | None) -> tuple:
@@ -775,14 +793,15 @@ class LazyConv2d(Conv2d):
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
-        x = F._need_tensor(x, "conv2d" if self.DIMS == 2 else "conv1d")
+        x = F._need_tensor(x, f"conv{self.DIMS}d")
         unbatched, batched = self.DIMS + 1, self.DIMS + 2
         if x.data.ndim not in (unbatched, batched):
             raise GradvizError(f"Expected {unbatched}D (unbatched) or {batched}D (batched) input "
                                f"to {self.name}, but got input of size: "
                                f"torch.Size({list(x.data.shape)})", kind=RUNTIME,
-                               hint=f"a batch of {'images' if self.DIMS == 2 else 'sequences'}: "
-                                    f"(N, C, {'H, W' if self.DIMS == 2 else 'L'})")
+                               hint=f"a batch of "
+                                    f"{('sequences', 'images', 'volumes')[self.DIMS - 1]}: "
+                                    f"(N, C, {conv._SPATIAL[self.DIMS][0]})")
         self.in_channels = x.data.shape[1 if x.data.ndim == batched else 0]
         _channels_in_groups(self.in_channels, self.groups)
         self.weight, self.bias = _conv_parameters(
@@ -811,6 +830,7 @@ def _lazy_variant(becomes, lazy, name: str):
 
 
 LazyConv1d = _lazy_variant(Conv1d, LazyConv2d, "LazyConv1d")
+LazyConv3d = _lazy_variant(Conv3d, LazyConv2d, "LazyConv3d")
 
 
 def _channels_in_groups(c_in: int, groups: int) -> None:
@@ -957,6 +977,7 @@ class BatchNorm1d:
     ATTRIBUTES = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked",
                   "num_features", "eps", "momentum", "affine", "track_running_stats")
     DIMS = (2, 3)           # the input's dims it takes
+    SHAPES = "(N, C) or (N, C, L)"
 
     def __init__(self, weight, bias, buffers: tuple, num_features: int, eps: float, momentum,
                  affine: bool, track: bool):
@@ -992,9 +1013,8 @@ class BatchNorm1d:
         if x.data.ndim not in self.DIMS:
             want = " or ".join(f"{d}D" for d in self.DIMS)
             raise GradvizError(f"expected {want} input (got {x.data.ndim}D input)", kind=VALUE,
-                               hint=f"nn.{self.name} takes " + (
-                                   "(N, C) or (N, C, L)" if self.DIMS == (2, 3) else
-                                   "(N, C, H, W)") + " inputs, C = num_features")
+                               hint=f"nn.{self.name} takes {self.SHAPES} inputs, "
+                                    "C = num_features")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             # (counted before the call, as PyTorch's forward counts it)
@@ -1007,13 +1027,17 @@ class BatchNorm1d:
                                else None, self.weight, self.bias, use_batch, factor, self.eps)
 
 
-class BatchNorm2d(BatchNorm1d):
-    """nn.BatchNorm2d: BatchNorm1d's over (N, C, H, W) inputs, per channel."""
+def _batch_norm_rank(name: str, shape: str):
+    """nn.BatchNorm2d / nn.BatchNorm3d: BatchNorm1d's over inputs of `shape`
+    (N, C, ...), per channel."""
+    return type(name, (BatchNorm1d,), {
+        "__slots__": (), "__doc__": f"nn.{name}: BatchNorm1d's over {shape} inputs, per channel.",
+        "name": name, "type_name": f"torch.nn.modules.batchnorm.{name}",
+        "DIMS": (shape.count(",") + 1,), "SHAPES": shape})
 
-    __slots__ = ()
-    name = "BatchNorm2d"
-    type_name = "torch.nn.modules.batchnorm.BatchNorm2d"
-    DIMS = (4,)
+
+BatchNorm2d = _batch_norm_rank("BatchNorm2d", "(N, C, H, W)")
+BatchNorm3d = _batch_norm_rank("BatchNorm3d", "(N, C, D, H, W)")
 
 
 class LazyBatchNorm1d(BatchNorm1d):
@@ -1043,6 +1067,7 @@ class LazyBatchNorm1d(BatchNorm1d):
 
 
 LazyBatchNorm2d = _lazy_variant(BatchNorm2d, LazyBatchNorm1d, "LazyBatchNorm2d")
+LazyBatchNorm3d = _lazy_variant(BatchNorm3d, LazyBatchNorm1d, "LazyBatchNorm3d")
 
 
 def _batch_norm_state(rt, n: int, dt, affine: bool, bias: bool, track: bool) -> tuple:
@@ -1087,8 +1112,9 @@ def _batch_norm_maker(cls, lazy: bool = False):
 
 
 CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Unflatten, Dropout, Embedding,
-           LayerNorm, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
-           LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d, ModuleDict)
+           LayerNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, Conv1d, Conv2d, Conv3d, ConvTranspose1d,
+           ConvTranspose2d, ConvTranspose3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyBatchNorm1d,
+           LazyBatchNorm2d, LazyBatchNorm3d, ModuleDict)
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
@@ -1439,13 +1465,18 @@ MAKERS = {Linear.type_name: make_linear, LazyLinear.type_name: make_lazy_linear,
           Embedding.type_name: make_embedding, LayerNorm.type_name: make_layer_norm,
           BatchNorm1d.type_name: _batch_norm_maker(BatchNorm1d),
           BatchNorm2d.type_name: _batch_norm_maker(BatchNorm2d),
+          BatchNorm3d.type_name: _batch_norm_maker(BatchNorm3d),
           Conv1d.type_name: _conv_maker(Conv1d), Conv2d.type_name: _conv_maker(Conv2d),
           ConvTranspose1d.type_name: _conv_transpose_maker(ConvTranspose1d),
           ConvTranspose2d.type_name: _conv_transpose_maker(ConvTranspose2d),
+          Conv3d.type_name: _conv_maker(Conv3d),
+          ConvTranspose3d.type_name: _conv_transpose_maker(ConvTranspose3d),
           LazyConv1d.type_name: _conv_maker(LazyConv1d, lazy=True),
           LazyConv2d.type_name: _conv_maker(LazyConv2d, lazy=True),
+          LazyConv3d.type_name: _conv_maker(LazyConv3d, lazy=True),
           LazyBatchNorm1d.type_name: _batch_norm_maker(LazyBatchNorm1d, lazy=True),
-          LazyBatchNorm2d.type_name: _batch_norm_maker(LazyBatchNorm2d, lazy=True)}
+          LazyBatchNorm2d.type_name: _batch_norm_maker(LazyBatchNorm2d, lazy=True),
+          LazyBatchNorm3d.type_name: _batch_norm_maker(LazyBatchNorm3d, lazy=True)}
 
 
 def types() -> dict:

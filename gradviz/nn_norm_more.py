@@ -2,8 +2,8 @@
 U-Nets): F.group_norm (one NativeGroupNormBackward0 node, ops/group_norm.py)
 and F.instance_norm (composed as PyTorch's ATen composes it: a view to
 (1, N*C, ...), batch_norm in training mode, weight and bias repeated N
-times, a view back), and nn.GroupNorm, nn.InstanceNorm1d and
-nn.InstanceNorm2d (without running statistics)."""
+times, a view back), and nn.GroupNorm and nn.InstanceNorm1d/2d/3d
+(without running statistics)."""
 from __future__ import annotations
 
 import math
@@ -185,6 +185,13 @@ class InstanceNorm2d(InstanceNorm1d):
     NO_BATCH_DIM = 3
 
 
+class InstanceNorm3d(InstanceNorm1d):
+    __slots__ = ()
+    name = "InstanceNorm3d"
+    type_name = "torch.nn.modules.instancenorm.InstanceNorm3d"
+    NO_BATCH_DIM = 4
+
+
 def _instance_norm_maker(cls):
     def make(rt, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
              device=None, dtype=None):
@@ -203,8 +210,8 @@ def _instance_norm_maker(cls):
     return make
 
 
-CLASSES = (GroupNorm, InstanceNorm1d, InstanceNorm2d)
-MAKERS = {GroupNorm.type_name: make_group_norm,
-          InstanceNorm1d.type_name: _instance_norm_maker(InstanceNorm1d),
-          InstanceNorm2d.type_name: _instance_norm_maker(InstanceNorm2d)}
+CLASSES = (GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d)
+MAKERS = {cls.type_name: _instance_norm_maker(cls)
+          for cls in (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d)}
+MAKERS[GroupNorm.type_name] = make_group_norm
 FUNCTIONS = {"group_norm": f_group_norm, "instance_norm": f_instance_norm}

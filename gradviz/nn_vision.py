@@ -501,7 +501,8 @@ def f_adaptive_max_pool2d(rt, input, output_size, return_indices=False):
     (with return_indices, also each max's flat position h * W + w)."""
     input = F._need_tensor(input, "adaptive_max_pool2d")
     x = input.data
-    size = conv._output_size("adaptive_max_pool2d", output_size, x, 2)
+    size = conv._output_size("adaptive_max_pool2d",
+                             conv.list_with_default("adaptive_max_pool2d", output_size, x), x, 2)
     conv.adaptive_input_check("adaptive_max_pool2d", x, "but got:")
     rt.tape.check_shape((*x.shape[:-2], *size))       # (before the windows are walked)
     params = {"output_size": size}

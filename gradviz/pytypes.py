@@ -127,6 +127,8 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                             "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
                             "GRUCell", "LSTMCell", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d",
+                            "Conv3d", "ConvTranspose3d", "LazyConv3d", "BatchNorm3d",
+                            "LazyBatchNorm3d", "InstanceNorm3d",
                             "LazyBatchNorm2d", "MultiheadAttention",
                             "NonDynamicallyQuantizableLinear", "TransformerEncoderLayer",
                             "TransformerEncoder", "TransformerDecoderLayer",

@@ -1,5 +1,5 @@
-"""Convolutions, one node each as PyTorch records them: conv1d and conv2d
-(ConvolutionBackward0; inputs: the input, the weight and the bias where
+"""Convolutions, one node each as PyTorch records them: conv1d, conv2d and
+conv3d (ConvolutionBackward0; inputs: the input, the weight and the bias where
 given), and constant_pad_nd (F.pad, ConstantPadNdBackward0).
 
 A convolution's p: "stride", "padding", "dilation" (one int for every
@@ -85,9 +85,11 @@ def _kernel_major(x, w, p) -> bool:
 
 
 def uses_onednn(x_shape: tuple, w_shape: tuple, groups: int) -> bool:
-    """_kernel_major's rule on the shapes of the (batched) input and the weight."""
-    four = x_shape if len(x_shape) == 4 else x_shape[:2] + (1,) + x_shape[2:]
-    kh = w_shape[2] if len(w_shape) == 4 else 1
+    """_kernel_major's rule on the shapes of the (batched) input and the weight
+    (PyTorch's looks at the input's first four dims and the kernel's last
+    two, a 1-d convolution's as a 2-d one's of height 1)."""
+    four = x_shape[:4] if len(x_shape) >= 4 else x_shape[:2] + (1,) + x_shape[2:]
+    kh = w_shape[-2] if len(w_shape) >= 4 else 1
     return (groups > 1 or (w_shape[-1] > 3 and kh > 3) or x_shape[0] > 1
             or math.prod(four) > _MKLDNN_INPUT)
 
@@ -237,7 +239,7 @@ _CONV_FORMULA = ("d conv(x, w)/dx = the transposed convolution of g with w",
                  "d conv(x, w)/dw = g convolved with x's receptive fields",
                  "d conv(x, w)/db = sum of g per output channel")
 
-for _name in ("conv1d", "conv2d"):
+for _name in ("conv1d", "conv2d", "conv3d"):
     defop(_name, "ConvolutionBackward0", _conv_fwd, vjp=(_conv_dx, _conv_dw, _conv_db),
           jvp=_CONV_JVP, saved=("01", "01", "01"), formula=_CONV_FORMULA, symbol=_name,
           dtype_rule=SAME)

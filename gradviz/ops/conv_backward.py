@@ -16,6 +16,8 @@ linear in g (their gradient by g is the pooling of it), constant in x.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .pool import _adaptive_dx, _adaptive_fwd, _avg_dx, _avg_fwd, _max_dx, _max_jvp
@@ -113,13 +115,20 @@ def _zero_t(t, ans, xs, p):
     return np.zeros(ans.shape, ans.dtype)
 
 
-for _name, _grad_fn, _dx, _pool in (
-        ("max_pool2d", "MaxPool2DWithIndicesBackwardBackward0", _max_dx,
+def _poolings(k: int):
+    """The k-d poolings' (name, grad_fn of its backward, its backward, its
+    backward's derivative by g)."""
+    return (
+        (f"max_pool{k}d", f"MaxPool{k}DWithIndicesBackwardBackward0", partial(_max_dx, k=k),
          # (the max's gradient by g: g's numbers at the windows' maxima)
-         lambda gg, xs, p: _max_jvp(gg, np.empty(xs[0].shape, gg.dtype), [xs[1]], p)),
-        ("avg_pool2d", "AvgPool2DBackwardBackward0", _avg_dx, lambda gg, xs, p: _avg_fwd([gg], p)),
-        ("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackwardBackward0", _adaptive_dx,
-         lambda gg, xs, p: _adaptive_fwd([gg], p))):
+         lambda gg, xs, p: _max_jvp(gg, np.empty(xs[0].shape, gg.dtype), [xs[1]], p, k)),
+        (f"avg_pool{k}d", f"AvgPool{k}DBackwardBackward0", partial(_avg_dx, k=k),
+         lambda gg, xs, p: _avg_fwd([gg], p, k)),
+        (f"adaptive_avg_pool{k}d", f"AdaptiveAvgPool{k}DBackwardBackward0", _adaptive_dx,
+         lambda gg, xs, p: _adaptive_fwd([gg], p)))
+
+
+for _name, _grad_fn, _dx, _pool in _poolings(2) + _poolings(3):
     defop(f"{_name}_backward", _grad_fn,
           (lambda dx: lambda xs, p: dx(xs[0], None, [xs[1]], p))(_dx),
           vjp=((lambda pool: lambda gg, ans, xs, p: pool(gg, xs, p))(_pool), _zero_x),

@@ -69,7 +69,7 @@ _JVP = (lambda t, ans, xs, p: conv_transpose(t, xs[1], None, p),
         lambda t, ans, xs, p: np.broadcast_to(
             t.astype(ans.dtype).reshape((1, -1) + (1,) * (ans.ndim - 2)), ans.shape))
 
-for _name in ("conv_transpose1d", "conv_transpose2d"):
+for _name in ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
     defop(_name, "ConvolutionBackward0",
           lambda xs, p: conv_transpose(xs[0], xs[1], xs[2] if len(xs) > 2 else None, p),
           vjp=(_dx, _dw, _db), jvp=_JVP, saved=("01", "01", "01"),

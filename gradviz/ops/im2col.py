@@ -6,8 +6,11 @@ other's VJP (Im2ColBackward0, Col2ImBackward0); col2im adds overlapping
 blocks in PyTorch's order: by kernel offset, then by block."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .pool import adaptive_spans, adaptive_windows, flat_position
 from .registry import SAME, defop
 
 
@@ -75,46 +78,52 @@ defop("col2im", "Col2ImBackward0", lambda xs, p: _col2im(xs[0], p),
       symbol="F.fold", dtype_rule=SAME)
 
 
-# ---- adaptive_max_pool2d: p["output_size"]; windows [floor(i n / o), ceil((i + 1) n / o)) ----
+# ---- adaptive_max_pool2d / 3d: p["output_size"]; windows [floor(i n / o), ceil((i + 1) n / o)) ----
 # (here beside im2col: both gather an image's windows)
 
-def _window_bounds(n: int, o: int) -> list:
-    return [(i * n // o, -(-(i + 1) * n // o)) for i in range(o)]
-
-
 def adaptive_max_indices(x) -> callable:
-    """The flat position (h * W + w) of each window's max: the first in the
-    window's order, a NaN winning (PyTorch's `val > max || isnan(val)`)."""
+    """The flat position (over the pooled dims) of each window's max: the
+    first in the window's order, a NaN winning (PyTorch's
+    `val > max || isnan(val)`); a window of -inf only, its first position."""
     def indices(p):
-        oh, ow = p["output_size"]
-        h, w = x.shape[-2:]
-        planes = x.reshape(-1, h * w)
-        out = np.empty((planes.shape[0], oh, ow), np.int64)
-        for i, (h0, h1) in enumerate(_window_bounds(h, oh)):
-            for j, (w0, w1) in enumerate(_window_bounds(w, ow)):
-                pos = (np.arange(h0, h1)[:, None] * w + np.arange(w0, w1)[None, :]).reshape(-1)
-                window = planes[:, pos]
-                nan = np.isnan(window)
-                best = np.where(nan.any(axis=1), nan.argmax(axis=1), window.argmax(axis=1))
-                out[:, i, j] = pos[best]
-        return out.reshape(x.shape[:-2] + (oh, ow))
+        spans = adaptive_spans(x, p)
+        size = x.shape[x.ndim - len(spans):]
+        best = where = nan = None
+        for values, inside, at in adaptive_windows(x, spans):
+            flat = flat_position(at, size)
+            if best is None:
+                best, where = np.where(inside, values, -np.inf), np.broadcast_to(flat, values.shape)
+                nan = inside & np.isnan(values)
+                continue
+            take = inside & ~nan & ((values > best) | np.isnan(values))
+            best, where = np.where(take, values, best), np.where(take, flat, where)
+            nan |= inside & np.isnan(values)
+        if where is None:                 # (an empty output)
+            return np.zeros(x.shape[:x.ndim - len(spans)] + tuple(p["output_size"]), np.int64)
+        return np.ascontiguousarray(where, dtype=np.int64)
     return indices
+
+
+def _planes(a, k: int):
+    """a as (planes, positions) over its last k dims."""
+    # (sizes written out: an empty output has no -1 to infer)
+    return a.reshape(math.prod(a.shape[:a.ndim - k]), math.prod(a.shape[a.ndim - k:]))
 
 
 def _amax_fwd(xs, p):
     x = xs[0]
+    k = len(p["output_size"])
     idx = adaptive_max_indices(x)(p)
-    planes = x.reshape(-1, x.shape[-2] * x.shape[-1])
-    flat = idx.reshape(planes.shape[0], -1)
-    return np.take_along_axis(planes, flat, axis=1).reshape(idx.shape)
+    return np.take_along_axis(_planes(x, k), _planes(idx, k), axis=1).reshape(idx.shape)
 
 
 def _amax_vjp(g, ans, xs, p):
     """Each output's gradient added to its window's max, in the output's
     order (windows overlap when the size does not divide)."""
     x = xs[0]
-    flat = adaptive_max_indices(x)(p).reshape(-1, p["output_size"][0] * p["output_size"][1])
-    out = np.zeros((flat.shape[0], x.shape[-2] * x.shape[-1]), x.dtype)
+    k = len(p["output_size"])
+    flat = _planes(adaptive_max_indices(x)(p), k)
+    out = np.zeros(_planes(x, k).shape, x.dtype)
     np.add.at(out, (np.arange(flat.shape[0])[:, None], flat),
               np.asarray(g, x.dtype).reshape(flat.shape))
     return out.reshape(x.shape)
@@ -122,13 +131,13 @@ def _amax_vjp(g, ans, xs, p):
 
 def _amax_jvp(t, ans, xs, p):
     """The tangent at each window's max (of x)."""
-    x = xs[0]
-    flat = adaptive_max_indices(x)(p).reshape(-1, p["output_size"][0] * p["output_size"][1])
-    planes = np.asarray(t).reshape(flat.shape[0], -1)
-    return np.take_along_axis(planes, flat, axis=1).reshape(ans.shape)
+    k = len(p["output_size"])
+    flat = _planes(adaptive_max_indices(xs[0])(p), k)
+    return np.take_along_axis(_planes(np.asarray(t), k), flat, axis=1).reshape(ans.shape)
 
 
-defop("adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0", _amax_fwd, vjp=(_amax_vjp,),
-      jvp=(_amax_jvp,), saved=("0r",),
-      formula=("d adaptive_max_pool2d(x)/dx = g at each window's max",),
-      symbol="F.adaptive_max_pool2d", dtype_rule=SAME)
+for _k in (2, 3):
+    defop(f"adaptive_max_pool{_k}d", f"AdaptiveMaxPool{_k}DBackward0", _amax_fwd,
+          vjp=(_amax_vjp,), jvp=(_amax_jvp,), saved=("0r",),
+          formula=(f"d adaptive_max_pool{_k}d(x)/dx = g at each window's max",),
+          symbol=f"F.adaptive_max_pool{_k}d", dtype_rule=SAME)

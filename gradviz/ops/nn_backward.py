@@ -133,7 +133,8 @@ def _zero_x(gg, ans, xs, p):
 
 for _name, _grad_fn in (("upsample_nearest", _nearest_backward_name),
                         ("upsample_linear", _linear_backward_name),
-                        ("adaptive_max_pool2d", "AdaptiveMaxPool2DBackwardBackward0")):
+                        ("adaptive_max_pool2d", "AdaptiveMaxPool2DBackwardBackward0"),
+                        ("adaptive_max_pool3d", "AdaptiveMaxPool3DBackwardBackward0")):
     _fwd = OPS[_name]
     defop(f"{_name}_backward", _grad_fn,
           (lambda op: lambda xs, p: op.vjp[0](xs[0], None, [xs[1]], p))(_fwd),
