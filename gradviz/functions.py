@@ -3849,13 +3849,9 @@ def f_hash(rt, *args, **kwargs):
                                "tuple of those")
     if x.__class__.__name__ != "Instance":
         return hash(x)
-    from .classes import call_method, method_of     # (which imports this module)
+    from .classes import method_of, user_hash     # (which imports this module)
     if method_of(x, "__hash__") is not None:
-        value = call_method(rt, x, "__hash__", [])
-        if not isinstance(value, int):
-            raise GradvizError("__hash__ method should return an integer", kind=TYPE,
-                               hint="return an int from __hash__")
-        return hash(value)
+        return user_hash(rt, x)
     return f_id(rt, x) >> 4        # (object.__hash__ is the id over 16)
 
 
