@@ -1925,7 +1925,7 @@ def _reduction(name):
             dim = read_dims(dim)
         x = _need_tensor(x, name)
         if dtype is not None:      # computed in that dtype (PyTorch: one node, named for the op)
-            x = f_to(rt, x, _dtype_arg(dtype))
+            x = cast_within(rt, x, _dtype_arg(dtype))
         if name == "mean":
             if x.data.dtype.kind != "f":
                 raise GradvizError("mean(): could not infer output dtype. Input dtype must be "
@@ -2004,8 +2004,10 @@ def _extreme(name):
     return f
 
 
-def f_cumsum(rt, x, dim):
+def f_cumsum(rt, x, dim, *, dtype=None):
     x = _need_tensor(x, "cumsum")
+    if dtype is not None:
+        x = cast_within(rt, x, _dtype_arg(dtype))
     d = _dim(dim, x.data.ndim)
     return _keep_given(rt.apply(OPS["cumsum"], (x,), {"dim": d}), "dim", dim, d)
 
@@ -2082,7 +2084,7 @@ def _norm_in_dtype(rt, x: Tensor, dt: np.dtype) -> Tensor:
                            f"({SCALAR_TYPE_NAMES[x.data.dtype]}) should be convertible without "
                            f"narrowing to the specified dtype ({SCALAR_TYPE_NAMES[dt]})",
                            kind=RUNTIME, hint="dtype= widens only: torch.float64 for a float32 x")
-    return f_to(rt, x, dt)
+    return cast_within(rt, x, dt)
 
 
 def norm_params(x: Tensor, p, dim, keepdim) -> dict:
@@ -2671,8 +2673,10 @@ def _seq_op(name):
 def _softmax_like(name):
     op = OPS[name]
 
-    def f(rt, x, dim=None):
+    def f(rt, x, dim=None, dtype=None):
         x = _need_tensor(x, name)
+        if dtype is not None:        # (PyTorch's ToCopyBackward0 node, then the op's)
+            x = f_to(rt, x, _dtype_arg(dtype))
         if x.data.dtype.kind != "f":
             raise GradvizError(f'"{name}_lastdim_kernel_impl" not implemented for '
                                f"'{type_word(x.data.dtype)}'", kind="NotImplementedError",
@@ -2694,12 +2698,12 @@ def _nn_softmax_like(name):
     input, else 1) with its UserWarning."""
     plain = FUNCTIONS[name]
 
-    def f(rt, input, dim=None):
+    def f(rt, input, dim=None, _stacklevel=3, dtype=None):
         if dim is None and is_tensor(input):
             rt.log_event("user_warning", input, message=f"Implicit dimension choice for {name} "
                          "has been deprecated. Change the call to include dim=X as an argument.")
             dim = 0 if input.data.ndim in (0, 1, 3) else 1
-        return plain(rt, input, dim)
+        return plain(rt, input, dim, dtype)
     f.__name__ = name
     return f
 
@@ -2963,6 +2967,18 @@ def f_to(rt, x, dt):
     if x.data.dtype == dt:
         return x
     return rt.apply(OPS["to_dtype"], (x,), {"dtype": dt})
+
+
+def cast_within(rt, x: Tensor, dt: np.dtype) -> Tensor:
+    """x in the dtype= a reduction computes in (sum(dtype=), cumsum, norm):
+    PyTorch converts inside the op's one node, so the conversion is marked
+    to be left out of the graph's edges (next_functions: SumBackward1 ->
+    AccumulateGrad, no ToCopyBackward0); softmax's dtype= is a node of its
+    own there, f_to."""
+    out = f_to(rt, x, dt)
+    if out is not x and out.recorded:
+        out.meta = {**(out.meta or {}), "cast_within": True}
+    return out
 
 
 def f_clone(rt, x):
