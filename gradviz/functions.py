@@ -1880,9 +1880,9 @@ def f_where(rt, condition, input=_NOT_GIVEN, other=_NOT_GIVEN):
                                        "where(condition, input, other) picks from input or other")
     a, b = input, other
     if cond.data.dtype == np.uint8:        # (deprecated in PyTorch, still taken: nonzero holds)
-        rt.log_event("user_warning", cond, message=(
-            "where received a uint8 condition tensor. This behavior is deprecated and will be "
-            "removed in a future version of PyTorch. Use a boolean condition instead."))
+        warn_once(rt, cond, "where received a uint8 condition tensor. This behavior is "   # (TORCH_WARN_ONCE)
+                            "deprecated and will be removed in a future version of PyTorch. "
+                            "Use a boolean condition instead.")
         cond = rt.apply(OPS["ne"], (cond, 0))
     if cond.data.dtype != np.bool_:
         raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
@@ -2738,11 +2738,23 @@ def _loss_operands(input, target) -> tuple:
     return input, target
 
 
+def warn_target_size(rt, input: Tensor, target: Tensor) -> None:
+    """The UserWarning of PyTorch's Python losses (mse_loss, l1_loss, ...)
+    when the target's shape is not the input's."""
+    if input.data.shape != target.data.shape:
+        rt.log_event("user_warning", input, message=(
+            f"Using a target size (torch.Size({list(target.data.shape)})) that is different to "
+            f"the input size (torch.Size({list(input.data.shape)})). This will likely lead to "
+            "incorrect results due to broadcasting. Please ensure they have the same size."))
+
+
 def _broadcast_mixed(rt, input, target) -> tuple:
     """PyTorch's Python losses broadcast_tensors() their operands first: so
     a 0-d tensor of another dtype is no longer 0-d, and its dtype counts
     (mse_loss(half_x, torch.tensor(0.5)) is float32). Operands of one dtype
-    are left as they are (their result is the same)."""
+    are left as they are (their result is the same). Targets of another
+    shape are warned about first."""
+    warn_target_size(rt, input, target)
     if input.data.dtype == target.data.dtype or input.data.shape == target.data.shape:
         return input, target
     shape = broadcast_shape(input.data.shape, target.data.shape)
