@@ -66,15 +66,16 @@ class UserClass:
     a BuiltinBase), its attributes (methods: UserFunction or StaticMethod;
     class attributes), and what it is a kind of ("object", "function",
     "module": its builtin base's). op: the OpDef of a Function's nodes,
-    made at its first apply()."""
+    made at its first apply(). rt: the run that defined it (its instances'
+    __hash__ and __eq__ run the program's methods there)."""
 
-    __slots__ = ("name", "base", "attrs", "kind", "op", "fields", "__weakref__")
+    __slots__ = ("name", "base", "attrs", "kind", "op", "fields", "rt", "__weakref__")
 
     def __deepcopy__(self, memo):
         return self       # copy.deepcopy of a value naming it shares it, as Python does
 
-    def __init__(self, name: str, base, attrs: dict):
-        self.name, self.base, self.attrs = name, base, attrs
+    def __init__(self, name: str, base, attrs: dict, rt=None):
+        self.name, self.base, self.attrs, self.rt = name, base, attrs, rt
         self.fields = None        # the names its block annotates (for @dataclass)
         root = base
         while root.__class__ is UserClass:
@@ -148,6 +149,19 @@ class Instance:
         self.modules: dict = {}
         self.training = True
         self.initialized = cls.kind != "module"    # (Module.__init__ not run yet)
+
+    # Python's sets, dicts, lru_cache and `in` hash and compare an object
+    # with its class's __hash__ and __eq__: the host's do so through these.
+    def __hash__(self):
+        if method_of(self, "__hash__") is None or self.cls.rt is None:
+            return object.__hash__(self)
+        return user_hash(self.cls.rt, self)
+
+    def __eq__(self, other):
+        if self is other or method_of(self, "__eq__") is None or self.cls.rt is None:
+            return self is other or NotImplemented
+        out = call_method(self.cls.rt, self, "__eq__", [other])
+        return out if out is NotImplemented else self.cls.rt.truth(out)
 
 
 class Method:
@@ -244,14 +258,14 @@ def make_class(rt, stmt, bases: list, body: dict) -> UserClass:
     base = bases[0] if bases else OBJECT
     is_type = base.__class__.__name__ == "PyType"
     if is_type and base.name in layers.MAKERS:       # class MaskedCE(nn.CrossEntropyLoss)
-        return UserClass(stmt.name, base, body)
+        return UserClass(stmt.name, base, body, rt)
     if base.__class__ not in (UserClass, BuiltinBase):
         what = base.name if is_type else rt._kind(base)
         raise GradvizError(f"a class can derive from torch.nn.Module, torch.autograd.Function, "
                            f"object, a torch.nn loss, activation or pooling, or one of the "
                            f"program's classes, not {what}", kind=TYPE,
                            hint=_LAYER_HINT if is_type else None)
-    return UserClass(stmt.name, base, body)
+    return UserClass(stmt.name, base, body, rt)
 
 
 _LAYER_HINT = ("write the layer's parameters by hand: self.w = torch.nn.Parameter(torch.randn("
@@ -368,6 +382,15 @@ def unhashable(obj) -> bool:
     return False
 
 
+def user_hash(rt, obj) -> int:
+    """hash(obj) by its class's __hash__, which must give an int."""
+    value = call_method(rt, obj, "__hash__", [])
+    if not isinstance(value, int):
+        raise GradvizError("__hash__ method should return an integer", kind=TYPE,
+                           hint="return an int from __hash__")
+    return hash(value)
+
+
 def call_method(rt, obj, name: str, args: list):
     """obj.name(*args) for a method the class defines (method_of)."""
     return _call_attr(rt, method_of(obj, name), obj, args, {})
@@ -383,7 +406,9 @@ def operator(rt, sym: str, a, b):
         return NotImplemented
     for obj, other, name in ((a, b, names[0]), (b, a, names[1])):
         if method_of(obj, name) is not None:
-            return call_method(rt, obj, name, [other])
+            out = call_method(rt, obj, name, [other])
+            if out is not NotImplemented:       # (declined: the other's turn)
+                return out
     if sym == "!=" and (method_of(a, "__eq__") or method_of(b, "__eq__")):
         return not rt.truth(operator(rt, "==", a, b))
     if sym in ("==", "!="):

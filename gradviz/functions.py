@@ -1900,9 +1900,9 @@ def f_where(rt, condition, input=_NOT_GIVEN, other=_NOT_GIVEN):
                                        "where(condition, input, other) picks from input or other")
     a, b = input, other
     if cond.data.dtype == np.uint8:        # (deprecated in PyTorch, still taken: nonzero holds)
-        rt.log_event("user_warning", cond, message=(
-            "where received a uint8 condition tensor. This behavior is deprecated and will be "
-            "removed in a future version of PyTorch. Use a boolean condition instead."))
+        warn_once(rt, cond, "where received a uint8 condition tensor. This behavior is "   # (TORCH_WARN_ONCE)
+                            "deprecated and will be removed in a future version of PyTorch. "
+                            "Use a boolean condition instead.")
         cond = rt.apply(OPS["ne"], (cond, 0))
     if cond.data.dtype != np.bool_:
         raise GradvizError("where expected condition to be a boolean tensor, but got a tensor "
@@ -1945,7 +1945,7 @@ def _reduction(name):
             dim = read_dims(dim)
         x = _need_tensor(x, name)
         if dtype is not None:      # computed in that dtype (PyTorch: one node, named for the op)
-            x = f_to(rt, x, _dtype_arg(dtype))
+            x = cast_within(rt, x, _dtype_arg(dtype))
         if name == "mean":
             if x.data.dtype.kind != "f":
                 raise GradvizError("mean(): could not infer output dtype. Input dtype must be "
@@ -2038,7 +2038,7 @@ def f_cumsum(rt, x, dim, *, dtype=None):
         if x.requires_grad and dt.kind != "f":
             raise GradvizError(f"Autograd not support dtype: {type_word(dt)}", kind=RUNTIME,
                                hint="a gradient needs a float result: dtype=torch.float64")
-        x = f_to(rt, x, dt)
+        x = cast_within(rt, x, dt)
     p = {"dim": d, "dtype": dt.name} if dtype is not None and dt in NARROW_INTS else {"dim": d}
     return _keep_given(rt.apply(OPS["cumsum"], (x,), p), "dim", dim, d)
 
@@ -2115,7 +2115,7 @@ def _norm_in_dtype(rt, x: Tensor, dt: np.dtype) -> Tensor:
                            f"({SCALAR_TYPE_NAMES[x.data.dtype]}) should be convertible without "
                            f"narrowing to the specified dtype ({SCALAR_TYPE_NAMES[dt]})",
                            kind=RUNTIME, hint="dtype= widens only: torch.float64 for a float32 x")
-    return f_to(rt, x, dt)
+    return cast_within(rt, x, dt)
 
 
 def norm_params(x: Tensor, p, dim, keepdim) -> dict:
@@ -2704,8 +2704,10 @@ def _seq_op(name):
 def _softmax_like(name):
     op = OPS[name]
 
-    def f(rt, x, dim=None):
+    def f(rt, x, dim=None, dtype=None):
         x = _need_tensor(x, name)
+        if dtype is not None:        # (PyTorch's ToCopyBackward0 node, then the op's)
+            x = f_to(rt, x, _dtype_arg(dtype))
         if x.data.dtype.kind != "f":
             raise GradvizError(f'"{name}_lastdim_kernel_impl" not implemented for '
                                f"'{type_word(x.data.dtype)}'", kind="NotImplementedError",
@@ -2727,12 +2729,12 @@ def _nn_softmax_like(name):
     input, else 1) with its UserWarning."""
     plain = FUNCTIONS[name]
 
-    def f(rt, input, dim=None):
+    def f(rt, input, dim=None, _stacklevel=3, dtype=None):
         if dim is None and is_tensor(input):
             rt.log_event("user_warning", input, message=f"Implicit dimension choice for {name} "
                          "has been deprecated. Change the call to include dim=X as an argument.")
             dim = 0 if input.data.ndim in (0, 1, 3) else 1
-        return plain(rt, input, dim)
+        return plain(rt, input, dim, dtype)
     f.__name__ = name
     return f
 
@@ -2767,11 +2769,23 @@ def _loss_operands(input, target) -> tuple:
     return input, target
 
 
+def warn_target_size(rt, input: Tensor, target: Tensor) -> None:
+    """The UserWarning of PyTorch's Python losses (mse_loss, l1_loss, ...)
+    when the target's shape is not the input's."""
+    if input.data.shape != target.data.shape:
+        rt.log_event("user_warning", input, message=(
+            f"Using a target size (torch.Size({list(target.data.shape)})) that is different to "
+            f"the input size (torch.Size({list(input.data.shape)})). This will likely lead to "
+            "incorrect results due to broadcasting. Please ensure they have the same size."))
+
+
 def _broadcast_mixed(rt, input, target) -> tuple:
     """PyTorch's Python losses broadcast_tensors() their operands first: so
     a 0-d tensor of another dtype is no longer 0-d, and its dtype counts
     (mse_loss(half_x, torch.tensor(0.5)) is float32). Operands of one dtype
-    are left as they are (their result is the same)."""
+    are left as they are (their result is the same). Targets of another
+    shape are warned about first."""
+    warn_target_size(rt, input, target)
     if input.data.dtype == target.data.dtype or input.data.shape == target.data.shape:
         return input, target
     shape = broadcast_shape(input.data.shape, target.data.shape)
@@ -2996,6 +3010,18 @@ def f_to(rt, x, dt):
     if x.data.dtype == dt:
         return x
     return rt.apply(OPS["to_dtype"], (x,), {"dtype": dt})
+
+
+def cast_within(rt, x: Tensor, dt: np.dtype) -> Tensor:
+    """x in the dtype= a reduction computes in (sum(dtype=), cumsum, norm):
+    PyTorch converts inside the op's one node, so the conversion is marked
+    to be left out of the graph's edges (next_functions: SumBackward1 ->
+    AccumulateGrad, no ToCopyBackward0); softmax's dtype= is a node of its
+    own there, f_to."""
+    out = f_to(rt, x, dt)
+    if out is not x and out.recorded:
+        out.meta = {**(out.meta or {}), "cast_within": True}
+    return out
 
 
 def f_clone(rt, x):
@@ -3910,13 +3936,9 @@ def f_hash(rt, *args, **kwargs):
                                "tuple of those")
     if x.__class__.__name__ != "Instance":
         return hash(x)
-    from .classes import call_method, method_of     # (which imports this module)
+    from .classes import method_of, user_hash     # (which imports this module)
     if method_of(x, "__hash__") is not None:
-        value = call_method(rt, x, "__hash__", [])
-        if not isinstance(value, int):
-            raise GradvizError("__hash__ method should return an integer", kind=TYPE,
-                               hint="return an int from __hash__")
-        return hash(value)
+        return user_hash(rt, x)
     return f_id(rt, x) >> 4        # (object.__hash__ is the id over 16)
 
 

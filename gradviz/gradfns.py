@@ -99,6 +99,9 @@ def _edge_on(t, at: int, tape_nodes: list) -> tuple:
     if t.__class__ is not Tensor or not t.requires_grad:
         return (None, 0)
     m = t.meta
+    if m is not None and m.get("cast_within") and t.recorded:
+        # (the dtype= conversion PyTorch makes inside the op: its input's edge)
+        return _edge_on(t.args[0], at, tape_nodes)
     if t.recorded:
         if m is not None and m.get("written_at", -1) >= at:
             # a view written in place after this node was made: the edge is

@@ -734,6 +734,7 @@ def _module_tree() -> dict:
                 staticmethod=Function("staticmethod", classes.f_staticmethod),
                 property=Function("property", classes.f_property))
     glob["Ellipsis"] = Ellipsis         # (x[Ellipsis] is x[...])
+    glob["NotImplemented"] = NotImplemented     # (a class's __eq__ or __add__ declining)
     glob["__name__"] = "__main__"       # a program runs as a script: if __name__ == '__main__':
     glob.update(exceptions.EXCEPTION_TYPES)       # RuntimeError, ... (for except and raise)
     return glob
@@ -3339,6 +3340,9 @@ class Interpreter:
                         return True
                 elif v.__class__ in _PLAIN and item.__class__ in _PLAIN and v == item:
                     return True
+                elif classes.Instance in (v.__class__, item.__class__):     # its __eq__
+                    if self.truth(self.binary("==", v, item)):
+                        return True
                 elif v.__class__ is GradFn and v.same(item):   # PyTorch's one object
                     return True
             return False

@@ -207,7 +207,10 @@ def number(text: str, line: int, col: int) -> int | float:
             return float(text)
         return int(text)              # digits with underscores, or junk (ValueError)
     except ValueError:
-        raise _error(_bad_number_message(text), line, col, col + len(text),
+        message = _bad_number_message(text)
+        raise _error(message, line, col, col + len(text),
+                     "keep the real and imaginary parts apart, as two numbers or tensors"
+                     if message.startswith("complex") else
                      "numbers look like 3, 0.5, .5, 2. or 1e-3; put an operator or a "
                      "space between a number and a name") from None
 
@@ -234,7 +237,8 @@ def _bad_number_message(text: str) -> str:
     if head is not None and head.end() < len(text):
         return "invalid imaginary literal"         # (1jx)
     if head is not None:
-        return f"invalid number literal '{text}'"  # (1.5j: no complex literals here)
+        # (valid Python, 1.5j: gradviz has no complex numbers, nor complex tensors)
+        return f"complex literals ({text}) are not supported"
     return "invalid decimal literal"
 
 
@@ -242,11 +246,13 @@ def _string(text: str, source: str, line: int, col: int, base: int) -> str:
     """The value of a string piece (or the error for an unterminated one)."""
     if text in ("'", '"'):
         eol = _LINE_END.search(source, base + col).start()
-        raise _error("unterminated string", line, col, eol - base,
-                     f"close the string with a matching {text} on the same line")
+        raise _error(f"unterminated string literal (detected at line {line})", line, col,
+                     eol - base, f"close the string with a matching {text} on the same line")
     if text in ("'''", '"""'):
-        raise _error("unterminated triple-quoted string literal", line, col, col + 3,
-                     f"close the string with {text}")
+        # (Python reads on to the end of the source, whose line it names)
+        last = line + source.count("\n", base + col) - source.endswith("\n")
+        raise _error(f"unterminated triple-quoted string literal (detected at line {last})",
+                     line, col, col + 3, f"close the string with {text}")
     if text[:3] in ("'''", '"""'):
         # a docstring: Python keeps an unknown escape (\s) as it is, and a
         # backslash at the end of a line joins the lines

@@ -280,8 +280,7 @@ def f_chain_matmul(rt, *matrices):
         raise GradvizError("chain_matmul(): Expected one or more matrices", kind=RUNTIME,
                            hint="give the matrices to multiply: chain_matmul(A, B, C)")
     ts = [F._need_tensor(m, "chain_matmul", i + 1, "matrices") for i, m in enumerate(matrices)]
-    if not any(ev.get("message") == _CHAIN_MATMUL_WARNING for ev in rt.tape.events):
-        rt.log_event("user_warning", ts[0], message=_CHAIN_MATMUL_WARNING)
+    F.warn_once(rt, ts[0], _CHAIN_MATMUL_WARNING)       # (from a line of torch/functional.py)
     for t in ts:
         if t.data.ndim != 2:
             raise GradvizError(f"Tensor dimension is {t.data.ndim}, expected 2 instead.",

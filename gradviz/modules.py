@@ -558,8 +558,8 @@ class Conv2d:
             parts.append(f"padding={self.padding}")
         if self.dilation != (1,) * k:
             parts.append(f"dilation={self.dilation}")
-        if self.groups != 1:
-            parts.append(f"groups={self.groups}")
+        if _number_of(self.groups) != 1:
+            parts.append(f"groups={_number_of(self.groups)}")
         if self.bias is None:
             parts.append("bias=False")
         return f"{self.name}(" + ", ".join(parts) + ")"
@@ -574,7 +574,7 @@ class Conv2d:
         (x,) = _forward_args(self, args, kwargs)
         fn = (conv.f_conv1d, conv.f_conv2d, conv.f_conv3d)[self.DIMS - 1]
         return fn(rt, x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                  self.groups)
+                  _number_of(self.groups))
 
 
 class Conv1d(Conv2d):
@@ -625,7 +625,7 @@ class ConvTranspose2d(Conv2d):
                                              output_size)
         fn = (ct.f_conv_transpose1d, ct.f_conv_transpose2d, ct.f_conv_transpose3d)[self.DIMS - 1]
         return fn(rt, x, self.weight, self.bias, self.stride, self.padding, output_padding,
-                  self.groups, self.dilation)
+                  _number_of(self.groups), self.dilation)
 
 
 class ConvTranspose1d(ConvTranspose2d):
@@ -722,6 +722,8 @@ def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride,
     lazy: a LazyConv's, without in_channels (0 until its first call).
     transposed: a ConvTranspose's, whose weight has in_channels first (a
     size that is no int is named by its place in the weight's shape)."""
+    if groups.__class__ is Tensor and groups.data.dtype.kind in "iu" and groups.data.size == 1:
+        groups = _number_of(groups)      # (PyTorch's checks and sizes compute with it)
     if not isinstance(groups, (int, float)):
         # (PyTorch's Python compares it first: groups <= 0)
         raise GradvizError(f"'<=' not supported between instances of "
@@ -803,9 +805,10 @@ class LazyConv2d(Conv2d):
                                     f"{('sequences', 'images', 'volumes')[self.DIMS - 1]}: "
                                     f"(N, C, {conv._SPATIAL[self.DIMS][0]})")
         self.in_channels = x.data.shape[1 if x.data.ndim == batched else 0]
-        _channels_in_groups(self.in_channels, self.groups)
+        groups = _number_of(self.groups)
+        _channels_in_groups(self.in_channels, groups)
         self.weight, self.bias = _conv_parameters(
-            rt, (self.out_channels, self.in_channels // self.groups) + self.kernel_size,
+            rt, (self.out_channels, self.in_channels // groups) + self.kernel_size,
             self.out_channels if self.bias is not None else None, self.weight.dtype)
         return _materialized(self).call(self, rt, args, kwargs)
 
@@ -860,6 +863,7 @@ def _conv_maker(cls, lazy: bool = False):
         _no_0d_sizes(kernel_size, stride, padding, dilation)
         c_in, c_out, kernel, stride_, dilation_ = _conv_sizes(
             fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups, lazy)
+        given_groups, groups = groups, _number_of(groups)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise GradvizError(f"Invalid padding string '{padding}', should be one of "
@@ -890,7 +894,7 @@ def _conv_maker(cls, lazy: bool = False):
                                "out_channels": _given_channels(out_channels, c_out),
                                "kernel_size": kernel,
                                "stride": stride_, "padding": padding_, "dilation": dilation_,
-                               "groups": groups, "padding_mode": padding_mode})
+                               "groups": given_groups, "padding_mode": padding_mode})
     if lazy:
         def make_lazy(rt, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                       bias=True, padding_mode="zeros", device=None, dtype=None):
@@ -917,6 +921,7 @@ def _conv_transpose_maker(cls):
         c_in, c_out, kernel, stride_, dilation_ = _conv_sizes(
             fn, k, in_channels, out_channels, kernel_size, stride, dilation, groups,
             transposed=True)
+        given_groups, groups = groups, _number_of(groups)
         padding_ = conv._ints(fn, "padding", padding, k)
         output_padding_ = conv._ints(fn, "output_padding", output_padding, k)
         if device is not None:
@@ -927,7 +932,7 @@ def _conv_transpose_maker(cls):
                             "out_channels": _given_channels(out_channels, c_out),
                             "kernel_size": kernel,
                             "stride": stride_, "padding": padding_, "dilation": dilation_,
-                            "groups": groups, "padding_mode": padding_mode})
+                            "groups": given_groups, "padding_mode": padding_mode})
         m.output_padding = output_padding_
         return m
     make.__name__ = cls.name

@@ -99,11 +99,7 @@ def _broadcast_operands(rt, input, target) -> tuple:
     """torch.broadcast_tensors(input, target) as PyTorch's Python losses
     call it: an operand of another shape is expanded (ExpandBackward0)."""
     shape = broadcast_shape(input.data.shape, target.data.shape)
-    if input.data.shape != target.data.shape:
-        rt.log_event("user_warning", input, message=(
-            f"Using a target size (torch.Size({list(target.data.shape)})) that is different to "
-            f"the input size (torch.Size({list(input.data.shape)})). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size."))
+    F.warn_target_size(rt, input, target)
     return tuple(t if t.data.shape == shape else
                  rt.apply(OPS["expand"], (t,), {"shape": shape}) for t in (input, target))
 

@@ -430,12 +430,14 @@ def f_unfold(rt, input, kernel_size, dilation=1, padding=0, stride=1):
     p = _geometry(*_kernel_pairs("unfold", kernel_size, dilation, padding, stride))
     shape = input.data.shape
     if len(shape) < 3:
-        raise GradvizError(f"Dimension out of range (expected to be in range of "
-                           f"[{-max(len(shape), 1)}, {max(len(shape), 1) - 1}], but got 2)",
+        # (PyTorch's first read of a dim the input lacks: dim 1 of a 0-d, dim n of an n-d)
+        raise GradvizError("Dimension specified as 1 but tensor has no dimensions" if not shape
+                           else f"Dimension out of range (expected to be in range of "
+                                f"[{-len(shape)}, {len(shape) - 1}], but got {len(shape)})",
                            kind="IndexError", hint="unfold takes (N, C, H, W) or (C, H, W)")
     if len(shape) > 4 or 0 in shape[-3:]:
-        raise GradvizError(f"Expected 3D or 4D (batch mode) tensor input with possible 0 batch "
-                           f"size and non-zero dimensions, but got: {list(shape)}",
+        raise GradvizError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {list(shape)}",
                            kind=RUNTIME, hint="unfold takes (N, C, H, W) or (C, H, W)")
     size = shape[-2:]
     oh, ow = _blocks(size, p)
@@ -456,15 +458,12 @@ def f_fold(rt, input, output_size, kernel_size, dilation=1, padding=0, stride=1)
     image where their blocks overlap (col2im); one Col2ImBackward0 node."""
     input = _blocks_input("fold", input)
     size, *geometry = _kernel_pairs("fold", output_size, kernel_size, dilation, padding, stride)
-    if size[0] <= 0 or size[1] <= 0:
-        raise GradvizError(f"Expected output spatial size to be positive, but got: "
-                           f"output_size=({size[0]}, {size[1]}).", kind=RUNTIME,
-                           hint="the image's height and width are positive")
     p = _geometry(*geometry)
     shape = input.data.shape
     if len(shape) not in (2, 3) or 0 in shape[-2:]:
-        raise GradvizError(f"Expected 2D or 3D (batch mode) tensor for input with possible 0 "
-                           f"batch size and non-zero dimensions, but got: {list(shape)}",
+        raise GradvizError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(shape)}",
                            kind=RUNTIME, hint="fold takes (N, C * kh * kw, L) or (C * kh * kw, L)")
     kh, kw = p["kernel"]
     planes, length = shape[-2:]
@@ -486,6 +485,10 @@ def f_fold(rt, input, output_size, kernel_size, dilation=1, padding=0, stride=1)
                            f"{stride_text}, calculated shape of the array of sliding blocks as "
                            f"({bh}, {bw}), which is invalid.", kind=RUNTIME,
                            hint="the kernel (dilated) is larger than the padded output")
+    if size[0] <= 0 or size[1] <= 0:     # (after the blocks' checks, as col2im makes them)
+        raise GradvizError(f"Expected output spatial size to be positive, but got: "
+                           f"output_size=({size[0]}, {size[1]}).", kind=RUNTIME,
+                           hint="the image's height and width are positive")
     _float_blocks(input, "col2im_out_cpu")
     (ph, pw) = p["padding"]           # (the image and its padded copy, before they are made)
     for h, w in ((size[0], size[1]), (size[0] + 2 * ph, size[1] + 2 * pw)):

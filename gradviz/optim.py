@@ -43,8 +43,14 @@ class Optimizer:
         text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
             text += f"\nParameter Group {i}\n"
-            text += "".join(f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params")
+            text += "".join(f"    {k}: {_shown(group[k])}\n" for k in sorted(group) if k != "params")
         return text + ")"
+
+
+def _shown(value):
+    """A setting as PyTorch's f-string shows it: a 0-d tensor (a tensor lr)
+    by Tensor.__format__, which gives its item."""
+    return value.data.item() if value.__class__ is Tensor and value.data.ndim == 0 else value
 
 
 def _new_state():
@@ -283,7 +289,10 @@ def step(rt, opt: Optimizer, closure=None):
     try:
         for group in opt.param_groups:
             lr = group.get("lr")
-            if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+            if lr.__class__ is Tensor:
+                group = _with_number_lr(group, lr)
+                lr = group["lr"]
+            if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
                 # what PyTorch's step() meets first: -lr (a group added with lr=None)
                 raise GradvizError(f"bad operand type for unary -: '{type(lr).__name__}'",
                                    kind=TYPE, hint="give every parameter group a number as "
@@ -302,6 +311,15 @@ def step(rt, opt: Optimizer, closure=None):
     finally:
         tape.grad_enabled = enabled
     return loss
+
+
+def _with_number_lr(group: dict, lr: Tensor) -> dict:
+    """The group as the step computes with it when its lr is a tensor (PyTorch
+    takes one): the lr a numpy scalar of the tensor's dtype, so that lr /
+    bias_correction1 and the like round in that dtype, as the tensor's
+    arithmetic does."""
+    return {**group, "lr": lr.data.reshape(()).item() if lr.data.dtype.kind in "iub"
+            else lr.data.reshape(())[()]}
 
 
 def call_closure(rt, closure):
@@ -354,7 +372,8 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     if group["weight_decay"] != 0:
         if group["decoupled_weight_decay"]:           # param.mul_(1 - lr * weight_decay)
-            rt.update_in_place(p, "*", 1 - lr * group["weight_decay"], rt.span, "mul_")
+            # (float: a tensor lr's numpy scalar rounded in its dtype, as a number)
+            rt.update_in_place(p, "*", float(1 - lr * group["weight_decay"]), rt.span, "mul_")
         else:
             grad = _add(rt, grad, p, group["weight_decay"])
     state = opt.state.get(p)

@@ -497,9 +497,25 @@ class _Parser:
             if toks[self.i][0] == NEWLINE:
                 break
         if toks[self.i][0] != NEWLINE:
-            raise self.expected("end of line after the statement",
-                                hint="write one statement per line")
+            raise self.legacy_call(out[-1]) or self.expected(
+                "end of line after the statement", hint="write one statement per line")
         self.i += 1
+
+    def legacy_call(self, stmt) -> GradvizError | None:
+        """Python 2's `print x` (or `exec s`): Python's "Missing parentheses"
+        SyntaxError, from the name to the end of the line; else None."""
+        toks = self.toks
+        if stmt.__class__ is not ExprStmt or stmt.value.__class__ is not Name or \
+                stmt.value.id not in ("print", "exec") or toks[self.i][0] not in EXPR_START:
+            return None
+        end = self.i
+        while toks[end + 1][0] not in (NEWLINE, EOF):
+            end += 1
+        name = stmt.value.id
+        return GradvizError(f"Missing parentheses in call to '{name}'. Did you mean {name}(...)?",
+                            kind=SYNTAX, span=Span(stmt.span.line, stmt.span.col, toks[end][3],
+                                                   toks[end][5]),
+                            hint=f"{name} is a function: {name}(...)")
 
     def match_stmt_ahead(self) -> bool:
         """At a name 'match' (a soft keyword: also a name): is this line
@@ -750,6 +766,8 @@ class _Parser:
         self.i += 1
         test = self.named_expr()
         span = self.span_from(first)
+        if toks[self.i][0] == "=":
+            raise self.misplaced_assign(test) or self.expected("':'")
         body = self.block(first, first[0])
         orelse: tuple = ()
         kind = toks[self.i][0]
@@ -813,6 +831,8 @@ class _Parser:
         self.i += 1
         test = self.named_expr()
         span = self.span_from(first)
+        if self.toks[self.i][0] == "=":
+            raise self.misplaced_assign(test) or self.expected("':'")
         body = self.loop_block(first, "while")
         return While(test, body, span, self.loop_else())
 
@@ -1443,7 +1463,7 @@ class _Parser:
                 self.i += 1
                 return first   # keeps its own span, as in Python's ast
             else:
-                raise self.expected("',' or ')'", tok, items=True)
+                raise self.item_end_error(first, "')'", tok)
         else:
             self.i += 1
             items = []
@@ -1479,8 +1499,7 @@ class _Parser:
             key = self.starred_or_named()
             if toks[self.i][0] != ":" or key.__class__ is Starred or key.__class__ is NamedExpr:
                 return self.set_display(tok, key)
-            self.i += 1
-            value = self.expr()
+            value = self.dict_value()
         if toks[self.i][0] == "for":
             if key is None:
                 raise GradvizError("dict unpacking cannot be used in dict comprehension",
@@ -1518,7 +1537,7 @@ class _Parser:
             self.i += 1
             return (first, *self.items(close, opener, self.starred_or_named))
         if toks[self.i][0] != close:
-            raise self.expected(f"',' or '{close}'", opener, items=True)
+            raise self.item_end_error(first, f"'{close}'", opener)
         self.i += 1
         return (first,)
 
@@ -1533,8 +1552,16 @@ class _Parser:
         if toks[self.i][0] != ":":
             raise self.expected("':' after the dict's key", opener,
                                 hint="write each item as key: value")
+        return key, self.dict_value()
+
+    def dict_value(self):
+        """The value after a dict's key and its ':' (the current token)."""
+        colon = self.toks[self.i]
         self.i += 1
-        return key, self.expr()
+        if self.toks[self.i][0] in (",", "}"):
+            raise _error(colon, "expression expected after dictionary key and ':'",
+                         "write each item as key: value")
+        return self.expr()
 
     def comp_clauses(self, close: str, opener: tuple) -> tuple:
         """comp_for := 'for' loop_target expr ('if' expr)*
@@ -1569,9 +1596,34 @@ class _Parser:
             if toks[self.i][0] == ",":
                 self.i += 1
             elif toks[self.i][0] != close:
-                raise self.expected(f"',' or '{close}'", opener, items=True)
+                raise self.item_end_error(out[-1], f"'{close}'", opener)
         self.i += 1
         return out
+
+    def item_end_error(self, item, close: str, opener: tuple) -> GradvizError:
+        """The error where an item of a display ends in neither ',' nor its
+        close: a misplaced '=' ([1, x = 2]), else expected()."""
+        return self.misplaced_assign(item) or \
+            self.expected(f"',' or {close}", opener, items=True)
+
+    def misplaced_assign(self, item) -> GradvizError | None:
+        """Python's words for an '=' after an expression that is no target
+        there (`[1, x = 2]`, `if x = 2:`): "cannot assign to literal here"
+        for a literal, a call, ...; None when the token is no '='."""
+        tok = self.toks[self.i]
+        if tok[0] != "=" or item.__class__ is tuple or item.__class__ is Const:
+            return None
+        if item.__class__ is Name:
+            message = "invalid syntax. Maybe you meant '==' or ':=' instead of '='?"
+            span = Span(item.span.line, item.span.col, tok[3], tok[5])
+        else:
+            word = "comparison" if item.__class__ is BinOp and item.op in _COMPARISONS else \
+                WALRUS_WORDS.get(item.__class__, "expression")
+            message = f"cannot assign to {word} here. Maybe you meant '==' instead of '='?"
+            span = item.span
+        return GradvizError(message, kind=SYNTAX, span=span,
+                            hint="an item is a value: compare with ==, or bind a name with "
+                                 "(n := v)")
 
     def bad_prefix(self, tok: tuple, rbp: int):
         """Any token that cannot start an expression."""
@@ -1619,6 +1671,9 @@ class _Parser:
                              + (" unpacking" if unpacked else ""),
                              "put the positional arguments before the keyword arguments")
             elif kind == "*":                 # f(*xs): xs's items, one argument each
+                if keywords and any(k.name is None for k in keywords):
+                    raise _error(tok, "iterable argument unpacking follows keyword argument "
+                                 "unpacking", "put f(*xs) before f(**kw)")
                 self.i = i + 1
                 value = self.expr()
                 args.append(Starred(value, self.span_from(tok)))
@@ -1659,6 +1714,13 @@ class _Parser:
                 tok = toks[i]
             elif tok[0] != ")":
                 self.i = i
+                if tok[0] == "=":           # f(1 = 2), f(a.b = 2): Python's words
+                    raise GradvizError("expression cannot contain assignment, perhaps you "
+                                       "meant \"==\"?", kind=SYNTAX,
+                                       span=Span(args[-1].span.line, args[-1].span.col,
+                                                 tok[3], tok[5]),
+                                       hint="a keyword argument is a name: f(x=2); a "
+                                            "comparison is ==")
                 raise self.expected("',' or ')'", open_tok, items=True)
         self.i = i + 1
         node = _make(Call)

@@ -85,8 +85,8 @@ def _cache_key(args: tuple, kwargs: dict, typed: bool):
 def _cached(fn, maxsize, typed: bool):
     """fn with Python's lru_cache in front: results by the key of the call's
     arguments, the least recently used dropped past maxsize (None: never;
-    0 or less: nothing kept). An object's key is the object itself: its
-    class's own __hash__ and __eq__ are not consulted here."""
+    0 or less: nothing kept). An object's key is the object itself, found
+    by its class's own __hash__ and __eq__ when it has them, as in Python."""
     from .interpreter import function_name
     results: OrderedDict = OrderedDict()
 

@@ -25,6 +25,7 @@ from . import errors
 from .errors import TYPE, VALUE, GradvizError
 from .optim import Optimizer
 from .pytypes import SCHEDULER_NAMES
+from .tensor import Tensor
 
 ORDER_WARNING = (
     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
@@ -71,6 +72,15 @@ def _check_optimizer(optimizer) -> None:
                            hint=_USAGE)
 
 
+def _check_number_lrs(optimizer: Optimizer) -> None:
+    """The schedules here compute with numbers: an optimizer given a tensor
+    lr (PyTorch fills it in place at each step) is refused by name."""
+    if any(group.get("lr").__class__ is Tensor for group in optimizer.param_groups):
+        raise GradvizError("gradviz's learning-rate schedulers do not schedule a tensor lr",
+                           kind=TYPE, hint="give the optimizer a number: "
+                                           "torch.optim.SGD(params, lr=0.1)")
+
+
 class LRScheduler:
     """PyTorch's LRScheduler: last_epoch counts the steps (0 after the
     scheduler is made, which runs its first step), get_lr() the schedule's
@@ -79,6 +89,7 @@ class LRScheduler:
 
     def __init__(self, rt, optimizer, last_epoch: int = -1):
         _check_optimizer(optimizer)
+        _check_number_lrs(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -121,6 +132,12 @@ class LRScheduler:
         else:
             self.last_epoch = epoch
             closed = getattr(self, "_closed_form", None)
+            if closed is not None and epoch.__class__ is Tensor:
+                # (PyTorch's closed forms then compute a tensor lr, which
+                # these schedules do not hold)
+                raise GradvizError(f"gradviz's {type(self).__name__} takes a number epoch in "
+                                   "step(epoch), not a tensor", kind=TYPE,
+                                   hint="step(int(epoch)), or step() with no epoch")
             values = closed() if closed is not None else self.get_lr(rt)
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr

@@ -249,7 +249,7 @@ def f_cumprod(rt, input, dim, *, dtype=None):
         if x.requires_grad and dt.kind != "f":
             raise GradvizError(f"Autograd not support dtype: {F.type_word(dt)}", kind=RUNTIME,
                                hint="a gradient needs a float result: dtype=torch.float64")
-        x = F.f_to(rt, x, dt)
+        x = F.cast_within(rt, x, dt)
     p = {"dim": d, "dtype": dt.name} if dtype is not None and dt in F.NARROW_INTS else {"dim": d}
     return rt.apply(OPS["cumprod"], (x,), p)
 

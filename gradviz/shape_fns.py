@@ -121,8 +121,9 @@ def f_meshgrid(rt, *tensors, indexing=None):
         raise GradvizError("meshgrid expects a non-empty TensorList", kind=RUNTIME,
                            hint="give the tensors of the grid's axes: meshgrid(a, b)")
     if indexing is None:
-        rt.log_event("user_warning", ts[0], message="torch.meshgrid: in an upcoming release, "
-                     "it will be required to pass the indexing argument.")
+        # (given from a line of torch/functional.py: once a run, as Python shows it)
+        F.warn_once(rt, ts[0], "torch.meshgrid: in an upcoming release, it will be required to "
+                               "pass the indexing argument.")
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise GradvizError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but '
@@ -264,8 +265,10 @@ def _cross(rt, input, other, dim, fname):
     b = _need_tensor(other, fname, 2, "other")
     shape = broadcast_shape(a.data.shape, b.data.shape)
     if dim is None:                 # torch.cross: the first dim of size 3 (deprecated)
-        rt.log_event("user_warning", a, message="Using torch.cross without specifying the dim "
-                     "arg is deprecated.")
+        F.warn_once(rt, a, "Using torch.cross without specifying the dim arg is deprecated.\n"   # (TORCH_WARN_ONCE)
+                           "Please either pass the dim explicitly or simply use torch.linalg."
+                           "cross.\nThe default value of dim will change to agree with that of "
+                           "linalg.cross in a future release.")
         sizes = [i for i, n in enumerate(shape) if n == 3]
         if not sizes:
             raise GradvizError("no dimension of size 3 in input", kind=RUNTIME,

@@ -100,7 +100,7 @@ def f_logcumsumexp(rt, input, dim):
 def f_nansum(rt, input, dim=None, keepdim=False, *, dtype=None):
     x = F._need_tensor(input, "nansum")
     if dtype is not None:
-        x = F.f_to(rt, x, F._dtype_arg(dtype))
+        x = F.cast_within(rt, x, F._dtype_arg(dtype))
     p = {"dim": F._dims(dim, x.data.ndim), "keepdim": bool(keepdim)}
     return rt.apply(OPS["nansum"], (x,), p)
 

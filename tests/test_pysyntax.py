@@ -198,3 +198,31 @@ def test_a_bytes_literal_is_refused_where_it_is_written():
     err = info.value
     assert err.kind == "SyntaxError" and tuple(err.span) == (2, 5, 2, 11)
     assert "bytes literals" in err.message and "'abc'" in err.hint
+
+
+# CPython 3.11's own SyntaxError messages and places (line, column) for
+# mistakes learners make: gradviz says the same at the same spot
+SYNTAX_ERRORS = ["x = [1, 2 = 3]\n", "x = (1, a = 3)\n", "x = {1, a + 1 = 3}\n",
+                 "x = [f() = 3]\n", "f(1, 2 = 3)\n", "if x = 3:\n    pass\n",
+                 "while 1 = 3:\n    pass\n", "print 1\n", "print 'a', x\n", "exec 'x'\n",
+                 "x = {1:}\n", "x = {1: 2, 3:}\n", "f(**x, *y)\n",
+                 "x = 1\ny = 'abc\n", 'x = """abc\ny = 2\nz = 3\n', 'x = """abc\ny = 2\n\n\n']
+
+
+@pytest.mark.parametrize("src", SYNTAX_ERRORS)
+def test_syntax_errors_are_cpythons_at_its_spot(src):
+    with pytest.raises(SyntaxError) as python:
+        compile(src, "prog", "exec")
+    with pytest.raises(GradvizError) as ours:
+        gradviz.run_source(src, filename="prog", stdout=io.StringIO())
+    assert (ours.value.kind, ours.value.message) == ("SyntaxError", python.value.msg)
+    assert (ours.value.span.line, ours.value.span.col) == (python.value.lineno,
+                                                           python.value.offset)
+    assert ours.value.hint
+
+
+def test_a_complex_literal_is_refused_by_name_on_its_line():
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("x = 1\ny = 2 + 3j\n", filename="prog", stdout=io.StringIO())
+    assert info.value.message == "complex literals (3j) are not supported"
+    assert (info.value.span.line, info.value.span.col) == (2, 9)

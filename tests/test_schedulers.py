@@ -87,3 +87,26 @@ def test_get_lr_warns_as_pytorch_does():
     assert [m for e in rec.events if e["kind"] == "user_warning"
             for m in [e["message"]]] == ["To get the last learning rate computed by the "
                                          "scheduler, please use `get_last_lr()`."]
+
+
+
+def _type_error(program: str) -> str:
+    with pytest.raises(GradvizError) as info:
+        run("w = torch.ones(3, requires_grad=True)\n" + program)
+    assert info.value.kind == "TypeError"
+    return info.value.message
+
+
+# PyTorch schedules a tensor lr by filling it in place, and a closed form
+# given a tensor epoch computes a tensor lr: both refused by name here
+def test_a_tensor_lr_is_refused_by_name():
+    assert _type_error("opt = torch.optim.SGD([w], lr=torch.tensor(0.1))\n"
+                       "sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.5 ** e)\n") \
+        == "gradviz's learning-rate schedulers do not schedule a tensor lr"
+
+
+def test_a_tensor_epoch_of_a_closed_form_is_refused_by_name():
+    assert _type_error("opt = torch.optim.SGD([w], lr=0.1)\n"
+                       "sched = torch.optim.lr_scheduler.StepLR(opt, 2)\n"
+                       "sched.step(torch.tensor(4))\n") \
+        == "gradviz's StepLR takes a number epoch in step(epoch), not a tensor"
