@@ -5023,6 +5023,11 @@ NN_FUNCTIONAL.update(nn_vision.FUNCTIONS)
 FUNCTIONS.update({name: nn_vision.FUNCTIONS[name] for name in nn_vision.TORCH})
 FUNCTIONS["adaptive_max_pool1d"] = nn_vision.torch_adaptive_max_pool1d
 
+# F.affine_grid and F.grid_sample (spatial transformers), torch.grid_sampler and its kin
+from . import nn_sampling  # noqa: E402
+NN_FUNCTIONAL.update(nn_sampling.FUNCTIONS)
+FUNCTIONS.update(nn_sampling.TORCH)
+
 # F.selu, F.celu, F.glu, F.threshold, F.rrelu and F.gumbel_softmax
 from . import nn_act_more  # noqa: E402
 NN_FUNCTIONAL.update(nn_act_more.FUNCTIONS)

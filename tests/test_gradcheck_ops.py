@@ -804,6 +804,16 @@ INPUTS.update({
     "prelu": [case(away(3), anyv(1)), case(away(2, 3), anyv(3)), case(away(2, 3, 2), anyv(3)),
               case(away(2, 3, 2), anyv(1))],
     "block_diag": [case(anyv(2, 3), anyv(3), anyv()), case(anyv(1, 1), anyv(2, 2))],
+    # (ops/grid_sample.py: random positions, off the pixel borders where the
+    # interpolation has kinks; some outside the input, for the paddings)
+    "grid_sampler": [case(anyv(2, 2, 3, 4), anyv(2, 3, 2, 2, lo=-1.2, hi=1.2), mode=m, padding=pad,
+                          align_corners=a)
+                     for m in ("bilinear", "nearest", "bicubic")
+                     for pad in ("zeros", "border", "reflection") for a in (False, True)]
+    + [case(anyv(1, 2, 2, 3, 3), anyv(1, 2, 2, 1, 3, lo=-1.2, hi=1.2), mode="bilinear",
+            padding=pad, align_corners=a) for pad in ("zeros", "reflection") for a in (False, True)],
+    "affine_grid_generator": [case(anyv(2, 2, 3), size=(2, 1, 3, 4), align_corners=False),
+                              case(anyv(1, 3, 4), size=(1, 2, 2, 3, 2), align_corners=True)],
     # (ops/trilinear.py: rows of x1, the weight, rows of x2)
     "bilinear": [case(anyv(3, 2), anyv(4, 2, 3), anyv(3, 3)), case(anyv(1, 1), anyv(2, 1, 2), anyv(1, 2))],
     # (ops/embed_diag.py; dims normalised, as the function passes them)
