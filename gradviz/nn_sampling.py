@@ -41,7 +41,8 @@ def f_grid_sample(rt, input, grid, mode="bilinear", padding_mode="zeros", align_
         raise GradvizError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                            f"'border', or 'reflection', but got: '{padding_mode}'", kind=VALUE,
                            hint="padding_mode is 'zeros', 'border' or 'reflection'")
-    align = _align(rt, input, align_corners)
+    # (PyTorch warns before its C++ op refuses a non-tensor: gradviz needs the tensor)
+    align = _align(rt, F._need_tensor(input, "grid_sampler"), align_corners)
     return _grid_sampler(rt, "grid_sampler", input, grid, _MODES.index(mode),
                          _PADDINGS.index(padding_mode), align)
 

@@ -79,12 +79,17 @@ def _source(coord, size: int, p, scalar: bool):
     return pos, np.full(pos.shape, mult, pos.dtype)
 
 
+def _points(grid):
+    """The grid as (N, P, k): its output points in a row."""
+    return grid.reshape(grid.shape[0], int(np.prod(grid.shape[1:-1])), grid.shape[-1])
+
+
 def _positions(x, grid, p):
     """Per spatial axis of the input (in its order), the positions sampled
     (N, P) and their derivatives by the grid coordinate, P the output points."""
     sizes = x.shape[2:]
     k = len(sizes)
-    flat = grid.reshape(grid.shape[0], -1, k)
+    flat = _points(grid)
     # the grid's last axis names the input's spatial axes from the last one
     return [_source(np.ascontiguousarray(flat[..., k - 1 - a]), sizes[a], p, k == 3)
             for a in range(k)]
@@ -142,7 +147,7 @@ def _corner(idx, sizes, weight, dws):
 def _gather(x, flat, inside):
     """The input's values at one corner of every output point: (N, C, P),
     zero where the corner is outside."""
-    planes = x.reshape(x.shape[0], x.shape[1], -1)
+    planes = x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
     vals = np.take_along_axis(planes, flat[:, None, :], axis=2)
     return np.where(inside[:, None, :], vals, 0).astype(x.dtype)
 
@@ -169,7 +174,7 @@ def _grid_sample_input_vjp(g, ans, xs, p):
     if p["mode"] == "bicubic":
         return _bicubic_input_vjp(g, x, grid, p)
     n, c = x.shape[:2]
-    g = np.asarray(g, x.dtype).reshape(n, c, -1)
+    g = np.asarray(g, x.dtype).reshape(n, c, flat_size(grid))
     out = np.zeros((n, c, int(np.prod(x.shape[2:]))), x.dtype)
     rows = np.arange(n)[:, None, None]
     chans = np.arange(c)[None, :, None]
@@ -202,6 +207,18 @@ def _slopes(x, grid, p):
     return slopes
 
 
+def flat_size(grid) -> int:
+    return int(np.prod(grid.shape[1:-1]))
+
+
+def _running_total(terms):
+    """terms (N, K, P) added along K one after another in the dtype (cumsum
+    adds in order), as PyTorch's kernels accumulate; zeros when K is 0."""
+    if terms.shape[1] == 0:
+        return np.zeros((terms.shape[0], terms.shape[2]), terms.dtype)
+    return np.cumsum(terms, axis=1)[:, -1]
+
+
 def _grid_sample_grid_vjp(g, ans, xs, p):
     """d out / d grid: per spatial axis, the slope of the interpolation
     times the incoming gradient, summed over the channels, times
@@ -213,12 +230,12 @@ def _grid_sample_grid_vjp(g, ans, xs, p):
         return np.zeros_like(grid)
     n, c = x.shape[:2]
     k = grid.shape[-1]
-    g = np.asarray(g, x.dtype).reshape(n, c, -1)
+    g = np.asarray(g, x.dtype).reshape(n, c, flat_size(grid))
     derivs = [d for _, d in _positions(x, grid, p)]
-    out = np.empty(grid.reshape(n, -1, k).shape, x.dtype)
+    out = np.empty(_points(grid).shape, x.dtype)
     for a, slope in enumerate(_slopes(x, grid, p)):
         # (added over the channels one after another, as PyTorch's kernel)
-        out[..., k - 1 - a] = np.cumsum((slope * g).astype(x.dtype), axis=1)[:, -1] * derivs[a]
+        out[..., k - 1 - a] = _running_total((slope * g).astype(x.dtype)) * derivs[a]
     return out.reshape(grid.shape)
 
 
@@ -237,7 +254,7 @@ def _grid_sample_jvp_grid(t, ans, xs, p):
         return out.reshape(x.shape[:2] + grid.shape[1:-1])
     if p["mode"] == "bicubic":
         return _bicubic_grid_jvp(t, x, grid, p)
-    tangent = np.asarray(t, x.dtype).reshape(n, 1, -1, k)
+    tangent = np.asarray(t, x.dtype).reshape(n, 1, flat_size(grid), k)
     derivs = [d for _, d in _positions(x, grid, p)]
     for a, slope in enumerate(_slopes(x, grid, p)):
         out += slope * derivs[a][:, None, :] * tangent[..., k - 1 - a]
@@ -282,9 +299,8 @@ def _bicubic_taps(x, grid, p):
     """The 16 taps of each output point (y offset outer, x inner): their
     flat index, in-bounds mask, and (x, y) tap numbers; the x and y cubic
     weights and their gradients, and the unnormalizing scales."""
-    n = x.shape[0]
     height, width = x.shape[2:]
-    flat = grid.reshape(n, -1, 2)
+    flat = _points(grid)
     px, sx = _unnormalize(np.ascontiguousarray(flat[..., 0]), width, p["align_corners"])
     py, sy = _unnormalize(np.ascontiguousarray(flat[..., 1]), height, p["align_corners"])
     ix, iy = np.floor(px), np.floor(py)
@@ -330,7 +346,7 @@ def _bicubic_fwd(x, grid, p):
 def _bicubic_input_vjp(g, x, grid, p):
     taps, (xc, _, yc, _), _ = _bicubic_taps(x, grid, p)
     n, c = x.shape[:2]
-    g = np.asarray(g, x.dtype).reshape(n, c, -1)
+    g = np.asarray(g, x.dtype).reshape(n, c, flat_size(grid))
     out = np.zeros((n, c, int(np.prod(x.shape[2:]))), x.dtype)
     rows = np.arange(n)[:, None, None]
     chans = np.arange(c)[None, :, None]
@@ -356,12 +372,12 @@ def _bicubic_slope_terms(x, grid, p, g):
 
 def _bicubic_grid_vjp(g, x, grid, p):
     n, c = x.shape[:2]
-    g = np.asarray(g, x.dtype).reshape(n, c, -1)
+    g = np.asarray(g, x.dtype).reshape(n, c, flat_size(grid))
     gx, gy, (sx, sy) = _bicubic_slope_terms(x, grid, p, g)
-    out = np.empty(grid.reshape(n, -1, 2).shape, x.dtype)
+    out = np.empty(_points(grid).shape, x.dtype)
     for axis, terms, scale in ((0, gx, sx), (1, gy, sy)):
         # 0 - t1 - t2 - ... over channels and taps, in the kernel's order
-        total = np.cumsum(-terms.reshape(n, -1, terms.shape[-1]), axis=1)[:, -1]
+        total = _running_total(-terms.reshape(n, c * 16, terms.shape[-1]))
         out[..., axis] = total * scale
     return out.reshape(grid.shape)
 
@@ -369,7 +385,7 @@ def _bicubic_grid_vjp(g, x, grid, p):
 def _bicubic_grid_jvp(t, x, grid, p):
     n, c = x.shape[:2]
     gx, gy, (sx, sy) = _bicubic_slope_terms(x, grid, p, np.ones((), x.dtype))
-    tangent = np.asarray(t, x.dtype).reshape(n, 1, -1, 2)
+    tangent = np.asarray(t, x.dtype).reshape(n, 1, flat_size(grid), 2)
     out = -gx.sum(axis=2) * sx * tangent[..., 0] - gy.sum(axis=2) * sy * tangent[..., 1]
     return out.astype(x.dtype).reshape(x.shape[:2] + grid.shape[1:-1])
 
@@ -426,7 +442,7 @@ def _affine_fwd(xs, p):
 def _affine_vjp(g, ans, xs, p):
     theta = xs[0]
     base = _base_grid(p["size"], p["align_corners"], theta.dtype)
-    g = np.asarray(g, theta.dtype).reshape(theta.shape[0], -1, theta.shape[1])
+    g = np.asarray(g, theta.dtype).reshape(theta.shape[0], base.shape[0], theta.shape[1])
     if g.shape[1] == 0:
         return np.zeros_like(theta)
     # each entry a sum over the output points, added one after another in
