@@ -4988,6 +4988,7 @@ unary_fns.install()
 from . import nn_functional  # noqa: E402
 NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
 FUNCTIONS["rms_norm"] = nn_functional.f_rms_norm       # (torch.rms_norm is F.rms_norm)
+FUNCTIONS["embedding_renorm_"] = nn_functional.f_embedding_renorm_
 
 # torch.multinomial and x.multinomial (beside torch.distributions, which draw with it)
 from . import distributions  # noqa: E402
@@ -5027,6 +5028,10 @@ FUNCTIONS["adaptive_max_pool1d"] = nn_vision.torch_adaptive_max_pool1d
 from . import nn_sampling  # noqa: E402
 NN_FUNCTIONAL.update(nn_sampling.FUNCTIONS)
 FUNCTIONS.update(nn_sampling.TORCH)
+
+# F.embedding_bag (bags of embedding rows summed, averaged or maxed)
+from . import nn_bags  # noqa: E402
+NN_FUNCTIONAL.update(nn_bags.FUNCTIONS)
 
 # F.selu, F.celu, F.glu, F.threshold, F.rrelu and F.gumbel_softmax
 from . import nn_act_more  # noqa: E402

@@ -39,3 +39,4 @@ from . import lu  # noqa: F401  (torch.linalg.lu, lu_factor, lu_solve; torch.lu_
 from . import householder  # noqa: F401  (torch.geqrf, linalg.householder_product, ormqr)
 from . import ldl  # noqa: F401  (torch.linalg.ldl_factor, ldl_solve)
 from . import grid_sample  # noqa: F401  (F.grid_sample's and F.affine_grid's nodes)
+from . import embedding_bag  # noqa: F401  (F.embedding_bag's node)
