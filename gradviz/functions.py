@@ -5077,6 +5077,7 @@ unary_fns.install()
 from . import nn_functional  # noqa: E402
 NN_FUNCTIONAL.update(nn_functional.FUNCTIONS)
 FUNCTIONS["rms_norm"] = nn_functional.f_rms_norm       # (torch.rms_norm is F.rms_norm)
+FUNCTIONS["embedding_renorm_"] = nn_functional.f_embedding_renorm_
 
 # torch.multinomial and x.multinomial (beside torch.distributions, which draw with it)
 from . import distributions  # noqa: E402
@@ -5114,6 +5115,15 @@ from . import nn_vision  # noqa: E402
 NN_FUNCTIONAL.update(nn_vision.FUNCTIONS)
 FUNCTIONS.update({name: nn_vision.FUNCTIONS[name] for name in nn_vision.TORCH})
 FUNCTIONS["adaptive_max_pool1d"] = nn_vision.torch_adaptive_max_pool1d
+
+# F.affine_grid and F.grid_sample (spatial transformers), torch.grid_sampler and its kin
+from . import nn_sampling  # noqa: E402
+NN_FUNCTIONAL.update(nn_sampling.FUNCTIONS)
+FUNCTIONS.update(nn_sampling.TORCH)
+
+# F.embedding_bag (bags of embedding rows summed, averaged or maxed)
+from . import nn_bags  # noqa: E402
+NN_FUNCTIONAL.update(nn_bags.FUNCTIONS)
 
 # F.selu, F.celu, F.glu, F.threshold, F.rrelu and F.gumbel_softmax
 from . import nn_act_more  # noqa: E402

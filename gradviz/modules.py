@@ -427,26 +427,34 @@ def make_dropout(rt, p=0.5, inplace=False):
 
 
 class Embedding:
-    """nn.Embedding(num_embeddings, embedding_dim, padding_idx=None): a
-    table of vectors, weight drawn as PyTorch's normal_(0, 1) draws it (the
-    padding row zeros); a call is F.embedding(indices, weight)."""
+    """nn.Embedding(num_embeddings, embedding_dim, padding_idx=None,
+    max_norm=None, norm_type=2.0): a table of vectors, weight drawn as
+    PyTorch's normal_(0, 1) draws it (the padding row zeros); a call is
+    F.embedding(indices, weight, ...)."""
 
-    __slots__ = ("weight", "num_embeddings", "embedding_dim", "padding_idx", "training",
-                 "label")
+    __slots__ = ("weight", "num_embeddings", "embedding_dim", "padding_idx", "max_norm",
+                 "norm_type", "training", "label")
     name = "Embedding"
     type_name = "torch.nn.modules.sparse.Embedding"
-    ATTRIBUTES = ("weight", "num_embeddings", "embedding_dim", "padding_idx")
+    ATTRIBUTES = ("weight", "num_embeddings", "embedding_dim", "padding_idx", "max_norm",
+                  "norm_type")
 
-    def __init__(self, weight: Tensor, padding_idx: int | None):
+    def __init__(self, weight: Tensor, padding_idx: int | None, max_norm=None, norm_type=2.0):
         self.weight, self.padding_idx = weight, padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
         self.num_embeddings, self.embedding_dim = weight.data.shape
         self.training = True
         self.label = None
 
     @property
     def text(self) -> str:
-        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"Embedding({self.num_embeddings}, {self.embedding_dim}{pad})"
+        # (PyTorch's extra_repr: padding_idx, max_norm, norm_type when not 2)
+        extra = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            extra += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            extra += f", norm_type={self.norm_type}"
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim}{extra})"
 
     def children(self) -> list:
         return []
@@ -456,7 +464,7 @@ class Embedding:
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
-        return NF.f_embedding(rt, x, self.weight, self.padding_idx)
+        return NF.f_embedding(rt, x, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
 
 def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
@@ -464,9 +472,9 @@ def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm
                    _freeze=False, device=None, dtype=None):
     n = _size_arg("Embedding", "num_embeddings", num_embeddings, 1)
     d = _size_arg("Embedding", "embedding_dim", embedding_dim, 2)
-    if max_norm is not None or scale_grad_by_freq or sparse or _weight is not None or _freeze:
-        raise GradvizError("nn.Embedding(): max_norm=, scale_grad_by_freq=, sparse=, _weight= "
-                           "and _freeze= are not supported", kind=TYPE,
+    if scale_grad_by_freq or sparse or _weight is not None or _freeze:
+        raise GradvizError("nn.Embedding(): scale_grad_by_freq=, sparse=, _weight= and _freeze= "
+                           "are not supported", kind=TYPE,
                            hint="nn.Embedding(num_embeddings, embedding_dim, padding_idx)")
     if device is not None:
         F.check_device(device)
@@ -489,7 +497,7 @@ def make_embedding(rt, num_embeddings, embedding_dim, padding_idx=None, max_norm
         values[padding_idx] = 0                                # (under no_grad, as PyTorch's)
     weight = F._leaf(rt, values, True, "Parameter")
     weight.meta = {**(weight.meta or {}), "parameter": True}
-    return Embedding(weight, padding_idx)
+    return Embedding(weight, padding_idx, max_norm, norm_type)
 
 
 class LayerNorm:
@@ -1957,3 +1965,8 @@ MAKERS.update(_nn_norm_more.MAKERS)
 from . import nn_prelu as _nn_prelu  # noqa: E402
 CLASSES = CLASSES + _nn_prelu.CLASSES
 MAKERS.update(_nn_prelu.MAKERS)
+
+# nn.EmbeddingBag (nn_bag_module.py)
+from . import nn_bag_module as _nn_bag_module  # noqa: E402
+CLASSES = CLASSES + _nn_bag_module.CLASSES
+MAKERS.update(_nn_bag_module.MAKERS)

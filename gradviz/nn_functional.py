@@ -269,15 +269,56 @@ def f_pairwise_distance(rt, x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 # ---- embedding -----------------------------------------------------------------
 
+def embedding_renorm(rt, weight, indices, max_norm, norm_type) -> Tensor:
+    """torch.embedding_renorm_: each row of weight the indices name whose
+    norm_type-norm is over max_norm scaled, in place, by max_norm / (norm +
+    1e-7) (PyTorch's factor, in double; the rows multiplied in the dtype)."""
+    F._number_arg("embedding_renorm_", "max_norm", 3, max_norm, "float")
+    F._number_arg("embedding_renorm_", "norm_type", 4, norm_type, "float")
+    max_norm = float(max_norm)
+    w = weight.data
+    rows = np.unique(indices.data.reshape(-1))
+    if rows.size and (rows.min() < 0 or rows.max() >= w.shape[0]):
+        raise GradvizError("index out of range in self", kind=INDEX,
+                           hint=f"the weight has {w.shape[0]} rows: indices run from 0 to "
+                                f"{w.shape[0] - 1}")
+    wide = w[rows].astype(np.float64)
+    norm_type = float(norm_type)
+    # (each row's norm as PyTorch's row.norm(p) gives it: in the dtype)
+    norms = np.linalg.norm(wide, ord=norm_type, axis=1).astype(w.dtype).astype(np.float64)
+    scale = np.ones((w.shape[0], 1), w.dtype)
+    over = norms > max_norm
+    scale[rows[over], 0] = max_norm / (norms[over] + 1e-7)
+    return F.METHODS["mul_"](rt, weight, F._leaf(rt, scale, False, "tensor"))
+
+
+def renorm_rows(rt, weight, indices, max_norm, norm_type) -> None:
+    """F.embedding's max_norm=: the rows renormed in place without recording
+    (PyTorch's torch.no_grad() around embedding_renorm_)."""
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, False
+    try:
+        embedding_renorm(rt, weight, indices, max_norm, norm_type)
+    finally:
+        rt.tape.grad_enabled = enabled
+
+
+def f_embedding_renorm_(rt, input, indices, max_norm, norm_type):
+    """torch.embedding_renorm_(weight, indices, max_norm, norm_type)."""
+    weight = F._need_tensor(input, "embedding_renorm_")
+    indices = F._need_tensor(indices, "embedding_renorm_", 2, "indices")
+    return embedding_renorm(rt, weight, indices, max_norm, norm_type)
+
+
 def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                 scale_grad_by_freq=False, sparse=False):
     """F.embedding(indices, weight): weight's rows at the indices, shape
-    indices.shape + (embedding_dim,); one EmbeddingBackward0 node."""
+    indices.shape + (embedding_dim,); one EmbeddingBackward0 node. max_norm:
+    the rows picked renormed in place first."""
     input = F._need_tensor(input, "embedding", 2, "indices")
     weight = F._need_tensor(weight, "embedding", 1, "weight")
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise GradvizError("embedding(): max_norm=, scale_grad_by_freq= and sparse= are not "
-                           "supported", kind=TYPE, hint="F.embedding(indices, weight) picks rows")
+    if scale_grad_by_freq or sparse:
+        raise GradvizError("embedding(): scale_grad_by_freq= and sparse= are not supported",
+                           kind=TYPE, hint="F.embedding(indices, weight) picks rows")
     if weight.data.ndim != 2:
         raise GradvizError("'weight' must be 2-D", kind=RUNTIME,
                            hint="the weight is (num_embeddings, embedding_dim)")
@@ -304,6 +345,8 @@ def f_embedding(rt, input, weight, padding_idx=None, max_norm=None, norm_type=2.
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise GradvizError("index out of range in self", kind=INDEX,
                            hint=f"the weight has {n} rows: indices run from 0 to {n - 1}")
+    if max_norm is not None:
+        renorm_rows(rt, weight, input, max_norm, norm_type)
     return rt.apply(OPS["embedding"], (weight, input),
                     None if padding_idx is None else {"padding_idx": int(padding_idx)})
 

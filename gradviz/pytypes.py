@@ -135,7 +135,7 @@ NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "Modu
                             "TransformerDecoder", "Transformer",
                             "Dropout1d", "Dropout2d", "AlphaDropout", "GroupNorm",
                             "InstanceNorm1d", "InstanceNorm2d", "ModuleDict", "PReLU",
-                            "Bilinear"))
+                            "Bilinear", "EmbeddingBag"))
 
 def type_of(v, bound: dict):
     """type(v): a builtin type's Function from `bound` (the interpreter's

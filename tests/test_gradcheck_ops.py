@@ -830,6 +830,25 @@ INPUTS.update({
     "prelu": [case(away(3), anyv(1)), case(away(2, 3), anyv(3)), case(away(2, 3, 2), anyv(3)),
               case(away(2, 3, 2), anyv(1))],
     "block_diag": [case(anyv(2, 3), anyv(3), anyv()), case(anyv(1, 1), anyv(2, 2))],
+    # (ops/grid_sample.py: random positions, off the pixel borders where the
+    # interpolation has kinks; some outside the input, for the paddings)
+    "grid_sampler": [case(anyv(2, 2, 3, 4), anyv(2, 3, 2, 2, lo=-1.2, hi=1.2), mode=m, padding=pad,
+                          align_corners=a)
+                     for m in ("bilinear", "nearest", "bicubic")
+                     for pad in ("zeros", "border", "reflection") for a in (False, True)]
+    + [case(anyv(1, 2, 2, 3, 3), anyv(1, 2, 2, 1, 3, lo=-1.2, hi=1.2), mode="bilinear",
+            padding=pad, align_corners=a) for pad in ("zeros", "reflection") for a in (False, True)],
+    # (ops/embedding_bag.py: indices and offsets fixed, an empty bag among them; distinct
+    # values for max, so that no column ties)
+    "embedding_bag": [case(anyv(5, 3), num(np.array([0, 2, 4, 2, 1])), num(np.array([0, 2, 2])),
+                           mode=m, include_last=False, padding_idx=pad)
+                      for m in ("sum", "mean") for pad in (None, 2)]
+    + [case(distinct(5, 3), num(np.array([0, 2, 4, 2, 1])), num(np.array([0, 2, 2, 5])),
+            mode="max", include_last=True, padding_idx=None),
+       case(anyv(5, 3), num(np.array([0, 2, 4, 2, 1])), num(np.array([0, 3])), anyv(5),
+            mode="sum", include_last=False, padding_idx=4)],
+    "affine_grid_generator": [case(anyv(2, 2, 3), size=(2, 1, 3, 4), align_corners=False),
+                              case(anyv(1, 3, 4), size=(1, 2, 2, 3, 2), align_corners=True)],
     # (ops/trilinear.py: rows of x1, the weight, rows of x2)
     "bilinear": [case(anyv(3, 2), anyv(4, 2, 3), anyv(3, 3)), case(anyv(1, 1), anyv(2, 1, 2), anyv(1, 2))],
     # (ops/embed_diag.py; dims normalised, as the function passes them)

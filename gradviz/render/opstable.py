@@ -41,6 +41,9 @@ NAME_FORMS = {
     "geqrf_a": ("geqrf",), "geqrf_tau": ("geqrf",),
     "householder_product": ("linalg.householder_product", "orgqr"),
     "ldl_factor": ("linalg.ldl_factor", "linalg.ldl_factor_ex"), "ldl_solve": ("linalg.ldl_solve",),
+    "grid_sampler": ("grid_sample", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d"),
+    "affine_grid_generator": ("affine_grid", "affine_grid_generator"),
+    "embedding_bag": ("embedding_bag",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
