@@ -2145,11 +2145,10 @@ class Interpreter:
         whether t is a view at all (else t itself). Tensors with one root
         are one family: PyTorch's views of one base (a detach() or .data
         starts a family of its own)."""
-        inplace = self.tape.versions.inplace_nodes
         b = t
         viewed = False
         while b.op is not None and b.args and b.args[0].__class__ is Tensor:
-            if b.seq in inplace and b.data.base is not None:
+            if self._written_view(b):
                 b = b.args[0]            # an earlier write into this view: the view before
             elif (b.op.name in VIEW_OPS and not (b.params and b.params.get("advanced"))
                   and not unsafe_piece(b) and self._views_its_input(b)):
@@ -2262,7 +2261,8 @@ class Interpreter:
             del self.tape.versions.rewired[t.seq]
             return
         d, r = t.data, root.data
-        if not ((written or is_view(t) or _untracked_view(t)) and r.base is None
+        if not ((written or is_view(t) or self._written_view(t) or _untracked_view(t))
+                and r.base is None
                 and r.flags.c_contiguous and owner(d) is r and r.ndim):
             return
         key = np.unravel_index(_positions(r, d), r.shape)
@@ -2280,8 +2280,15 @@ class Interpreter:
         t.meta = t.meta or {}
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
+        t.meta["remade"] = True
         t.meta["replaced_by"] = new.seq
         self._rebind(t, new)
+
+    def _written_view(self, t: Tensor) -> bool:
+        """t is the node of an earlier write into a view (h after h.mul_(2)):
+        for PyTorch still a view of its base, whose grad_fn a later write
+        through the family makes again."""
+        return t.seq in self.tape.versions.inplace_nodes and t.data.base is not None
 
     def _windows_copy(self, base: Tensor, current: Tensor, compute) -> tuple:
         """For an in-place write with gradients into current, a view of base
