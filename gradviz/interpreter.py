@@ -2388,11 +2388,14 @@ class Interpreter:
         """Every name, list, tuple, dict and return value of the program that held
         old holds new. A tensor no other holder took (see aliased) is held by
         its own name at most: no look at every name (a long program of
-        in-place writes would take time quadratic in its length)."""
-        env = self.env
+        in-place writes would take time quadratic in its length), but at
+        that name in each scope (a function writing through a view of a
+        tensor its caller names: the base's new node is the caller's)."""
         if id(old) not in self.aliased:
-            if old.name is not None and env.get(old.name) is old:
-                env[old.name] = new
+            if old.name is not None:
+                for env in self.scopes:
+                    if env.get(old.name) is old:
+                        env[old.name] = new
             if new.name is None:
                 new.name = old.name
             return
