@@ -45,7 +45,7 @@ from .rng import DEFAULT_GENERATOR
 from .tape import Limits, RunOptions, Tape, result_dtype, timeout_error
 from .ops.shape import strip_leading_ones
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view, unsafe_piece
-from .versions import owner
+from .versions import owner, short_name
 
 SAVED_HOOKS_CONTEXTS = (saved_hooks.SavedTensorsHooks, saved_hooks.DisableSavedHooks)
 
@@ -1041,6 +1041,21 @@ NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that th
                 "to be tracked).")
 
 
+def _made_without_grad(t: Tensor) -> bool:
+    """t is a view that PyTorch marks as made in no_grad mode: made with
+    gradients off, or a view of such a view (views of it inherit the
+    mark), until the chain of views reaches memory of its own."""
+    while (t.op is not None and t.op.name in VIEW_OPS and t.args
+           and t.args[0].__class__ is Tensor and t.data.base is not None
+           and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)):
+        if t.meta is not None and "made_without_grad" in t.meta:
+            return True
+        if owner(t.data) is not owner(t.args[0].data):
+            return False
+        t = t.args[0]
+    return False
+
+
 def _viewed_leaf(t: Tensor) -> bool:
     """t, a leaf, was made by a view op of another tensor's memory (then
     requires_grad_() made it a leaf that requires grad)."""
@@ -1054,7 +1069,8 @@ def _untracked_view(t: Tensor) -> bool:
     makes t's grad_fn (AsStridedBackward0 of the base), as for a view that
     had one. Not a view made under no_grad(), nor a piece of a split
     (PyTorch refuses those then)."""
-    return (not t.requires_grad and _viewed_leaf(t) and (t.meta is None or "no_grad" not in t.meta)
+    return (not t.requires_grad and _viewed_leaf(t)
+            and (t.meta is None or "made_without_grad" not in t.meta)
             and multi_views.piece_of(t) is None)
 
 
@@ -2088,7 +2104,7 @@ class Interpreter:
         multi_views.check_write(current)    # (current may need no grad, the write does)
         self.inplace_check(current)
         self.inference_write_check(current)     # (a write autograd records: refused before it)
-        self._check_no_grad_view(current)
+        self._check_no_grad_view(current, grad=True)
         return self._write_recorded(current, compute, fills)
 
     def _write_recorded(self, current: Tensor, compute, fills: bool = False) -> Tensor:
@@ -2143,11 +2159,10 @@ class Interpreter:
         whether t is a view at all (else t itself). Tensors with one root
         are one family: PyTorch's views of one base (a detach() or .data
         starts a family of its own)."""
-        inplace = self.tape.versions.inplace_nodes
         b = t
         viewed = False
         while b.op is not None and b.args and b.args[0].__class__ is Tensor:
-            if b.seq in inplace and b.data.base is not None:
+            if self._written_view(b):
                 b = b.args[0]            # an earlier write into this view: the view before
             elif (b.op.name in VIEW_OPS and not (b.params and b.params.get("advanced"))
                   and not unsafe_piece(b) and self._views_its_input(b)):
@@ -2184,18 +2199,26 @@ class Interpreter:
             return None
         return b
 
-    def _check_no_grad_view(self, t: Tensor, cut: str | None = None) -> None:
-        """PyTorch refuses an in-place write with grad mode on into a view
-        made under no_grad() of a tensor that requires grad."""
-        if (self.tape.grad_enabled and not t.recorded and t.op is not None
-                and t.op.name in VIEW_OPS and t.data.base is not None
-                and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)
-                and t.args[0].__class__ is Tensor and t.args[0].requires_grad):
-            what = (f"Output 0 of {cut} is a view of a view which was created in no_grad mode "
-                    "and " if cut else "A view was created in no_grad mode and ")
-            raise GradvizError(what + NO_GRAD_VIEW,
-                               hint="take the view outside the no_grad() block, or write "
-                                    "into it inside the block")
+    def _check_no_grad_view(self, t: Tensor, cut: str | None = None,
+                            grad: bool | None = None) -> None:
+        """PyTorch refuses an in-place write that autograd records (grad:
+        the write needs gradients, by default t does) into a view made under
+        no_grad(), or a view of one, whichever tensor it views. cut: the
+        write goes into the part t[i] (a view of t, named so: Select)."""
+        if grad is None:
+            grad = t.requires_grad
+        if not (self.tape.grad_enabled and grad and _made_without_grad(t)):
+            return
+        # (PyTorch names the written view's grad_fn when it has one)
+        if cut is None and t.recorded:
+            cut = short_name(t.grad_fn_name)
+        elif not t.requires_grad:
+            cut = None
+        what = (f"Output 0 of {cut} is a view of a view which was created in no_grad mode "
+                "and " if cut else "A view was created in no_grad mode and ")
+        raise GradvizError(what + NO_GRAD_VIEW,
+                           hint="take the view outside the no_grad() block, or write "
+                                "into it inside the block")
 
     def _before_recorded_write(self, current: Tensor, base: Tensor | None) -> list:
         """An in-place write to current, about to be recorded out of place
@@ -2260,7 +2283,8 @@ class Interpreter:
             del self.tape.versions.rewired[t.seq]
             return
         d, r = t.data, root.data
-        if not ((written or is_view(t) or _untracked_view(t)) and r.base is None
+        if not ((written or is_view(t) or self._written_view(t) or _untracked_view(t))
+                and r.base is None
                 and r.flags.c_contiguous and owner(d) is r and r.ndim):
             return
         key = np.unravel_index(strides.positions(r, d), r.shape)
@@ -2278,8 +2302,15 @@ class Interpreter:
         t.meta = t.meta or {}
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
+        t.meta["remade"] = True
         t.meta["replaced_by"] = new.seq
         self._rebind(t, new)
+
+    def _written_view(self, t: Tensor) -> bool:
+        """t is the node of an earlier write into a view (h after h.mul_(2)):
+        for PyTorch still a view of its base, whose grad_fn a later write
+        through the family makes again."""
+        return t.seq in self.tape.versions.inplace_nodes and t.data.base is not None
 
     def _windows_copy(self, base: Tensor, current: Tensor, compute) -> tuple:
         """For an in-place write with gradients into current, a view of base
@@ -2379,11 +2410,14 @@ class Interpreter:
         """Every name, list, tuple, dict and return value of the program that held
         old holds new. A tensor no other holder took (see aliased) is held by
         its own name at most: no look at every name (a long program of
-        in-place writes would take time quadratic in its length)."""
-        env = self.env
+        in-place writes would take time quadratic in its length), but at
+        that name in each scope (a function writing through a view of a
+        tensor its caller names: the base's new node is the caller's)."""
         if id(old) not in self.aliased:
-            if old.name is not None and env.get(old.name) is old:
-                env[old.name] = new
+            if old.name is not None:
+                for env in self.scopes:
+                    if env.get(old.name) is old:
+                        env[old.name] = new
             if new.name is None:
                 new.name = old.name
             return
@@ -4192,9 +4226,9 @@ class Interpreter:
                 f"{functions.type_word(v.dtype)} for the source.",
                 hint=f"convert the value first: .to(torch.{t.dtype_name}) (a number needs "
                      "no conversion)")
-        self._check_no_grad_view(t, cut)
         record = self.tape.grad_enabled and t.data.dtype.kind == "f" and (
             t.requires_grad or (value.__class__ is Tensor and value.requires_grad))
+        self._check_no_grad_view(t, cut, record)
         if record:
             self.view_write_check(t, cut)
         self._check_writable(t, None if advanced else key)
@@ -4537,12 +4571,13 @@ class Interpreter:
     def inplace_check(self, t: Tensor):
         if t.requires_grad and self.tape.grad_enabled:
             multi_views.check_write(t)      # (before the leaf's errors, as PyTorch)
+            self._check_no_grad_view(t)
         if (t.requires_grad and self.tape.grad_enabled and not t.recorded
                 and (t.meta is None or "no_grad_view" not in t.meta)):   # (its own error)
             if _viewed_leaf(t):
                 # a view made a leaf (x = torch.arange(6.0)[1:].requires_grad_()):
                 # PyTorch asks about the view first
-                if t.meta is not None and t.meta.get("no_grad") is not None:
+                if t.meta is not None and "made_without_grad" in t.meta:
                     raise GradvizError("A view was created in no_grad mode and " + NO_GRAD_VIEW,
                                        hint="take the view outside the no_grad() block")
                 raise GradvizError("a view of a leaf Variable that requires grad is being used "

@@ -44,14 +44,14 @@ def node_name(grad_fn: str) -> str:
 def piece_of(t: Tensor) -> Tensor | None:
     """The piece of a split, chunk or unbind that t is, or that t views
     (through views of views: PyTorch's views of a piece are pieces for its
-    check too); None when there is none, or the piece was made under
-    no_grad() (PyTorch's no_grad view error then, see
+    check too); None when there is none, or the piece was made with
+    gradients off (PyTorch's no_grad view error then, see
     Interpreter._check_no_grad_view)."""
     while (t.op is not None and t.op.name in VIEW_OPS and t.args
            and t.args[0].__class__ is Tensor and t.data.base is not None
            and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)):
         if t.params and t.params.get("grad_fn") in MULTI_VIEW_GRAD_FNS:
-            return t if t.meta is None or t.meta.get("no_grad") is None else None
+            return t if t.meta is None or "made_without_grad" not in t.meta else None
         t = t.args[0]
     return None
 

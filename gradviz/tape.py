@@ -397,7 +397,7 @@ class Tape:
         # This runs once per op of the program: it is kept lean (no new empty
         # dict, the result Tensor's fields set once, here).
         ans = view_key = None
-        no_grad_view = False
+        no_grad_view = without_grad = False
         if params is None:
             p = NO_PARAMS
             if op.scalar is not None:
@@ -436,9 +436,11 @@ class Tape:
                 base = args[0]
                 if base.meta is not None and "version_key" in base.meta:
                     view_key = base.meta["version_key"]
-                if (not self.grad_enabled and base.requires_grad
-                        and not (p and p.get("advanced"))):
-                    no_grad_view = True
+                if not self.grad_enabled and not (p and p.get("advanced")):
+                    # PyTorch's view made in no_grad mode (its creation_meta),
+                    # which an in-place write with gradients refuses
+                    without_grad = True
+                    no_grad_view = base.requires_grad
         if ans.ndim > 1 and op.name in ITERATED and ans.base is None:
             ans = iterated_layout(op.name, ans, args)     # (PyTorch's layout, not numpy's)
         recorded = False
@@ -470,6 +472,8 @@ class Tape:
             # a view shares its base's version counter; only .data (and what
             # is made from it) has one that is not its memory's
             out.meta = {**(out.meta or {}), "version_key": view_key}
+        if without_grad:
+            out.meta = {**(out.meta or {}), "made_without_grad": True}
         if no_grad_view:
             # PyTorch's view under no_grad() of a tensor that requires grad:
             # a leaf that requires grad, with no edge to its base and none to

@@ -64,6 +64,19 @@ def _was_view(t) -> bool:
     return is_view(t) or t.meta is not None and t.meta.get("was_view", False)
 
 
+def _written_view_name(node) -> str:
+    """PyTorch's name in this message for node, the result of an in-place op
+    on a view, saved by that op: the view's grad_fn made just after the write
+    (AsStridedBackward0) while the view still has it, as after a write
+    through its family that the view was not used since (the interpreter
+    remade its node); else, that grad_fn gone (the view written again, or
+    dropped), the op's own name (SigmoidBackward0)."""
+    m = node.meta or {}
+    if m.get("remade"):
+        return REBASED_GRAD_FN
+    return m.get("grad_fn_name") or node.op.grad_fn_for(node)
+
+
 class Versions:
     """The in-place writes of one run, by the memory they changed."""
 
@@ -76,7 +89,10 @@ class Versions:
         self.writes: dict = {}      # key -> [(stamp, line), ...]
         self.latest: dict = {}      # key -> the newest tensor of that memory (its grad_fn
                                     # names it in the message)
-        self.inplace_nodes: set = set()   # seqs of ops that model an in-place op
+        # seq of each op that models an in-place op -> the stamp of its write
+        # (later than seq + 1 when a write through a view recorded the base's
+        # CopySlices node in between)
+        self.inplace_nodes: dict = {}
         self.initial: dict = {}     # key -> version a .grad starts at (autodiff._accumulate)
         # seq -> line: recorded tensors sharing memory with one that line
         # changed in place with grad on (see Interpreter._augassign)
@@ -134,9 +150,13 @@ class Versions:
             old.meta = m = {}
         m["version_key"] = k
         self.latest[k] = new
-        self.inplace_nodes.add(new.seq)
+        if new.data.base is not None:      # (a write into a view: named so by _raise)
+            if new.meta is None:
+                new.meta = {}
+            new.meta["on_view"] = True
         if bump:
             self.bump(new, line)
+        self.inplace_nodes[new.seq] = self.last
 
     def check(self, node, spec: str) -> None:
         """Raise PyTorch's error if a tensor node saved for one input's VJP
@@ -157,8 +177,8 @@ class Versions:
             if not stamps:
                 continue
             # the op saw the writes up to its own index (an in-place op's
-            # result: up to its own write, just after it)
-            seen = node.seq + 1 if own and inplace else node.seq
+            # result: up to its own write)
+            seen = self.inplace_nodes[node.seq] if own and inplace else node.seq
             expected = sum(1 for s, _ in stamps if s <= seen)
             if expected < len(stamps):
                 start = self.initial.get(k, 0)
@@ -235,6 +255,8 @@ class Versions:
             # (a saved view: PyTorch names its grad_fn as it is now, made
             # again on its base after the write, whichever tensor was written)
             grad_fn = REBASED_GRAD_FN if not own and _was_view(t) else maker.grad_fn_name
+            if own and node.meta is not None and node.meta.get("on_view"):
+                grad_fn = _written_view_name(node)
             what += f", which is output 0 of {short_name(grad_fn)},"
         used = node.span.line if node.span is not None else None
         name = t.name or "a tensor"
