@@ -5000,6 +5000,7 @@ NN_FUNCTIONAL.update(conv.FUNCTIONS)
 NN_FUNCTIONAL.update(conv_transpose.FUNCTIONS)
 FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})
 FUNCTIONS.update(conv_transpose.FUNCTIONS)
+FUNCTIONS.update(conv_transpose.TORCH_ONLY)
 from . import pool3d  # noqa: E402
 NN_FUNCTIONAL.update(pool3d.FUNCTIONS)
 FUNCTIONS.update({name: pool3d.FUNCTIONS[name] for name in pool3d.TORCH})

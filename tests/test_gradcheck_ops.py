@@ -341,6 +341,9 @@ INPUTS: dict[str, list] = {
                          case(anyv(2, 4, 3, 2), anyv(4, 1, 2, 3), stride=(1, 2), padding=(1, 0),
                               groups=2),
                          case(anyv(1, 1, 3, 3), anyv(1, 2, 2, 2), dilation=2, output_padding=1)],
+    # (time, batch, channels) with a (kernel, in, out) weight; padding, a negative one
+    "conv_tbc": [case(anyv(5, 2, 3), anyv(3, 3, 4), anyv(4), pad=1),
+                 case(anyv(6, 1, 2), anyv(2, 2, 3), anyv(3), pad=-1)],
     "conv_transpose3d": [case(anyv(1, 2, 2, 3, 2), anyv(2, 3, 2, 2, 2), anyv(3), stride=2,
                               output_padding=(1, 0, 1)),
                          case(anyv(1, 4, 2, 2, 3), anyv(4, 1, 2, 1, 2), padding=(1, 0, 0),
