@@ -678,12 +678,15 @@ INPUTS.update({
                          for s in ((), (3,), (2, 3)) for r in ("mean", "sum", "none")],
     "upsample_nearest": [case(anyv(1, 2, 3), size=(7,), scales=None, exact=False),
                          case(anyv(2, 1, 2, 3), size=(4, 6), scales=(2.0, 2.0), exact=False),
-                         case(anyv(1, 2, 3, 2), size=(5, 3), scales=None, exact=True)],
+                         case(anyv(1, 2, 3, 2), size=(5, 3), scales=None, exact=True),
+                         case(anyv(1, 1, 2, 3, 2), size=(3, 5, 4), scales=None, exact=False)],
     "upsample_linear": [case(anyv(1, 2, 4), size=(9,), scales=None, align_corners=a)
                         for a in (False, True)]
     + [case(anyv(2, 1, 3, 2), size=(5, 6), scales=None, align_corners=a) for a in (False, True)]
     + [case(anyv(1, 1, 2, 3), size=(5, 7), scales=(2.5, 2.5), align_corners=False),
-       case(anyv(1, 1, 4, 4), size=(90, 50), scales=None, align_corners=False)],
+       case(anyv(1, 1, 4, 4), size=(90, 50), scales=None, align_corners=False)]
+    + [case(anyv(1, 2, 2, 3, 2), size=(3, 5, 4), scales=None, align_corners=a)
+       for a in (False, True)],
     "pixel_shuffle": [case(anyv(1, 4, 2, 3), factor=2), case(anyv(9, 1, 2), factor=3)],
     "pixel_unshuffle": [case(anyv(1, 1, 4, 6), factor=2), case(anyv(2, 3, 3), factor=3)],
     "channel_shuffle": [case(anyv(1, 4, 2), groups=2), case(anyv(2, 6, 2, 1), groups=3)],
