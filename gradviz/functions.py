@@ -5001,8 +5001,9 @@ NN_FUNCTIONAL.update(conv_transpose.FUNCTIONS)
 FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})
 FUNCTIONS.update(conv_transpose.FUNCTIONS)
 FUNCTIONS.update(conv_transpose.TORCH_ONLY)
-from . import pool3d  # noqa: E402
+from . import pool3d, unpool  # noqa: E402
 NN_FUNCTIONAL.update(pool3d.FUNCTIONS)
+NN_FUNCTIONAL.update(unpool.FUNCTIONS)
 FUNCTIONS.update({name: pool3d.FUNCTIONS[name] for name in pool3d.TORCH})
 
 # F.scaled_dot_product_attention (its fused CPU kernel or its composite path)

@@ -388,6 +388,11 @@ INPUTS: dict[str, list] = {
     "max_pool3d": [case(distinct(1, 2, 4, 4, 3), kernel_size=2),
                    case(distinct(2, 3, 5, 4), kernel_size=(2, 3, 2), stride=(1, 2, 2),
                         padding=(1, 1, 0), dilation=(2, 1, 1), ceil_mode=True)],
+    # each number put back at its index (distinct indices, as a max pooling's)
+    "max_unpool2d": [case(anyv(1, 2, 2, 2), output_size=(4, 4),
+                          indices=np.array([[[[0, 3], [9, 14]], [[5, 2], [12, 15]]]]))],
+    "max_unpool3d": [case(anyv(2, 1, 2, 1), output_size=(2, 3, 2),
+                          indices=np.array([[[[0], [7]]], [[[11], [4]]]]))],
     "avg_pool3d": [case(anyv(1, 2, 4, 4, 3), kernel_size=2),
                    case(anyv(2, 3, 5, 5), kernel_size=3, stride=2, padding=1, ceil_mode=True,
                         count_include_pad=False),

@@ -6,11 +6,9 @@ other's VJP (Im2ColBackward0, Col2ImBackward0); col2im adds overlapping
 blocks in PyTorch's order: by kernel offset, then by block."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .pool import adaptive_spans, adaptive_windows, flat_position
+from .pool import adaptive_spans, adaptive_windows, flat_position, planes
 from .registry import SAME, defop
 
 
@@ -104,17 +102,11 @@ def adaptive_max_indices(x) -> callable:
     return indices
 
 
-def _planes(a, k: int):
-    """a as (planes, positions) over its last k dims."""
-    # (sizes written out: an empty output has no -1 to infer)
-    return a.reshape(math.prod(a.shape[:a.ndim - k]), math.prod(a.shape[a.ndim - k:]))
-
-
 def _amax_fwd(xs, p):
     x = xs[0]
     k = len(p["output_size"])
     idx = adaptive_max_indices(x)(p)
-    return np.take_along_axis(_planes(x, k), _planes(idx, k), axis=1).reshape(idx.shape)
+    return np.take_along_axis(planes(x, k), planes(idx, k), axis=1).reshape(idx.shape)
 
 
 def _amax_vjp(g, ans, xs, p):
@@ -122,8 +114,8 @@ def _amax_vjp(g, ans, xs, p):
     order (windows overlap when the size does not divide)."""
     x = xs[0]
     k = len(p["output_size"])
-    flat = _planes(adaptive_max_indices(x)(p), k)
-    out = np.zeros(_planes(x, k).shape, x.dtype)
+    flat = planes(adaptive_max_indices(x)(p), k)
+    out = np.zeros(planes(x, k).shape, x.dtype)
     np.add.at(out, (np.arange(flat.shape[0])[:, None], flat),
               np.asarray(g, x.dtype).reshape(flat.shape))
     return out.reshape(x.shape)
@@ -132,8 +124,8 @@ def _amax_vjp(g, ans, xs, p):
 def _amax_jvp(t, ans, xs, p):
     """The tangent at each window's max (of x)."""
     k = len(p["output_size"])
-    flat = _planes(adaptive_max_indices(xs[0])(p), k)
-    return np.take_along_axis(_planes(np.asarray(t), k), flat, axis=1).reshape(ans.shape)
+    flat = planes(adaptive_max_indices(xs[0])(p), k)
+    return np.take_along_axis(planes(np.asarray(t), k), flat, axis=1).reshape(ans.shape)
 
 
 for _k in (2, 3):
