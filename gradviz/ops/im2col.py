@@ -81,21 +81,20 @@ defop("col2im", "Col2ImBackward0", lambda xs, p: _col2im(xs[0], p),
 
 def adaptive_max_indices(x) -> callable:
     """The flat position (over the pooled dims) of each window's max: the
-    first in the window's order, a NaN winning (PyTorch's
-    `val > max || isnan(val)`); a window of -inf only, its first position."""
+    first in the window's order, or its last NaN (PyTorch's
+    `val > max || isnan(val)`: each NaN replaces the one before); a window
+    of -inf only, its first position."""
     def indices(p):
         spans = adaptive_spans(x, p)
         size = x.shape[x.ndim - len(spans):]
-        best = where = nan = None
+        best = where = None
         for values, inside, at in adaptive_windows(x, spans):
             flat = flat_position(at, size)
             if best is None:
                 best, where = np.where(inside, values, -np.inf), np.broadcast_to(flat, values.shape)
-                nan = inside & np.isnan(values)
                 continue
-            take = inside & ~nan & ((values > best) | np.isnan(values))
+            take = inside & ((values > best) | np.isnan(values))
             best, where = np.where(take, values, best), np.where(take, flat, where)
-            nan |= inside & np.isnan(values)
         if where is None:                 # (an empty output)
             return np.zeros(x.shape[:x.ndim - len(spans)] + tuple(p["output_size"]), np.int64)
         return np.ascontiguousarray(where, dtype=np.int64)

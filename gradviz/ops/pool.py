@@ -98,10 +98,22 @@ def _max_windows(x, p, k: int):
     return win.reshape(win.shape[:-k] + (math.prod(kernel),)), geo
 
 
+def _first_max_last_nan(win):
+    """Each window's (last axis) pick by PyTorch's `val > max || isnan(val)`:
+    its first largest number, or its last NaN (each NaN replaces the one
+    before)."""
+    at = np.argmax(win, axis=-1)
+    if win.dtype.kind != "f":
+        return at
+    nan = np.isnan(win)
+    last_nan = win.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    return np.where(nan.any(axis=-1), last_nan, at)
+
+
 def _argmax(x, p, k: int = 2):
     """(max, the flat position in x's last k dims of each window's first max)."""
     win, (kernel, stride, padding, dilation, _) = _max_windows(x, p, k)
-    at = np.argmax(win, axis=-1)
+    at = _first_max_last_nan(win)
     best = np.take_along_axis(win, at[..., None], axis=-1)[..., 0]
     starts = grid([np.arange(o) * s - q for o, s, q in zip(best.shape[-k:], stride, padding)])
     coords = [start + offset * d
