@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
-from .conv import _SPATIAL, _ints, _shape_text, check_weight_groups, record_conv
+from .conv import _SPATIAL, _conv, _ints, _shape_text, check_weight_groups, record_conv
 from .errors import RUNTIME, TYPE, GradvizError
+from .ops import OPS
 from .ops.conv import uses_onednn
 from .ops.conv_transpose import transposed_size
 
@@ -274,5 +275,106 @@ def f_conv_transpose3d(rt, input, weight, bias=None, stride=1, padding=0, output
                            dilation)
 
 
+# torch.convolution's geometry arguments (lists only) and their positions
+_GENERAL_LISTS = (("stride", 4), ("padding", 5), ("dilation", 6), ("output_padding", 8))
+
+
+def f_convolution(rt, input, weight, bias, stride, padding, dilation, transposed,
+                  output_padding, groups):
+    """torch.convolution: the entry all of F's convolutions reach, each
+    geometry argument a list, the input batched: F.conv1d/2d/3d's
+    convolution, or with transposed=True F.conv_transpose1d/2d/3d's."""
+    input = F._need_tensor(input, "convolution")
+    weight = F._need_tensor(weight, "convolution", 2, "weight")
+    if bias is not None:
+        bias = F._need_tensor(bias, "convolution", 3, "bias")
+    lists = dict(zip(("stride", "padding", "dilation", "output_padding"),
+                     (stride, padding, dilation, output_padding)))
+    for name, pos in _GENERAL_LISTS:
+        v = lists[name]
+        if not isinstance(v, (tuple, list)) or not all(
+                isinstance(e, int) and not isinstance(e, bool) for e in v):
+            raise GradvizError(f"convolution(): argument '{name}' (position {pos}) must be tuple "
+                               f"of ints, not {F.arg_type_name(v)}", kind=TYPE,
+                               hint=f"{name} is a list of ints here: {name}=[1, 1]")
+    for name, pos, v, want in (("transposed", 7, transposed, bool), ("groups", 9, groups, int)):
+        if not isinstance(v, want) or (want is int and isinstance(v, bool)):
+            raise GradvizError(f"convolution(): argument '{name}' (position {pos}) must be "
+                               f"{want.__name__}, not {F.arg_type_name(v)}", kind=TYPE,
+                               hint=f"{name} is a{'n' if want is int else ''} {want.__name__}")
+    return _general(rt, input, weight, bias, lists, transposed, groups)
+
+
+def _general(rt, input, weight, bias, lists: dict, transposed: bool, groups: int):
+    """torch.convolution's checks of the ranks and the lists' lengths, in
+    ATen's order, then the convolution of the weight's rank."""
+    x, w = input.data, weight.data
+    if w.ndim < 3:
+        raise GradvizError("weight should have at least three dimensions", kind=RUNTIME,
+                           hint="a weight is (out_channels, in_channels / groups, *kernel)")
+    nd = w.ndim - 2
+    for name, v in lists.items():
+        if len(v) not in (1, nd):
+            raise GradvizError(f"expected {name} to be a single integer value or a list of {nd} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{name}={list(v)}", kind=RUNTIME,
+                               hint=f"the weight has {nd} spatial dim(s): one {name} per dim")
+    if x.ndim != w.ndim:
+        raise GradvizError(f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight "
+                           f"{list(w.shape)}, but got {x.ndim}-dimensional input of size "
+                           f"{list(x.shape)} instead", kind=RUNTIME,
+                           hint="torch.convolution takes a batched input: (N, C, *size)")
+    if nd > 3:
+        raise GradvizError("unsupported ConvNd parameters", kind=RUNTIME,
+                           hint="convolutions have 1, 2 or 3 spatial dims")
+    if transposed:
+        return _conv_transpose(rt, nd, input, weight, bias, lists["stride"], lists["padding"],
+                               lists["output_padding"], groups, lists["dilation"])
+    return _conv(rt, nd, input, weight, bias, lists["stride"], lists["padding"],
+                 lists["dilation"], groups)
+
+
+# ---- conv_tbc ------------------------------------------------------------------------
+
+def f_conv_tbc(rt, input, weight, bias, pad=0):
+    """torch.conv_tbc / F.conv_tbc: a 1-d convolution of a (time, batch,
+    channels) input with a (kernel, in_channels, out_channels) weight,
+    padded by `pad` steps in time (ConvTbcBackward0)."""
+    input = F._need_tensor(input, "conv_tbc")
+    weight = F._need_tensor(weight, "conv_tbc", 2, "weight")
+    bias = F._need_tensor(bias, "conv_tbc", 3, "bias")
+    if isinstance(pad, bool) or not isinstance(pad, int):
+        raise GradvizError(f"conv_tbc(): argument 'pad' (position 4) must be int, not "
+                           f"{F.arg_type_name(pad)}", kind=TYPE, hint="pad is a whole number")
+    x, w, b = input.data, weight.data, bias.data
+    for ok, words in ((x.ndim == 3, "Input must have 3 dims: time, batch, in_channel"),
+                      (w.ndim == 3, "Weight tensor must have 3 dims: kernel_width, "
+                                    "in_channels, out_channels."),
+                      (b.ndim == 1, "Bias must be 1-D"),
+                      (x.shape[-1] == w.shape[1], "Input dim 2 (input channels) is not == dim 1 "
+                                                  "in the weight tensor"),
+                      (w.shape[-1] == b.shape[0], "Bias size must equal dim 2 in the weight "
+                                                  "tensor (output channels).")):
+        if not ok:
+            raise GradvizError(words, kind=RUNTIME, hint="conv_tbc takes (time, batch, in), "
+                                                          "(kernel, in, out) and (out,)")
+    size = (x.shape[0] + 2 * pad - w.shape[0] + 1, x.shape[1], w.shape[2])
+    if size[0] < 0:
+        raise GradvizError(f"Trying to create tensor with negative dimension {size[0]}: "
+                           f"{list(size)}", kind=RUNTIME,
+                           hint="the kernel is longer than the padded input")
+    if w.dtype != x.dtype and size[0] > 0:
+        raise GradvizError(f"self and mat2 must have the same dtype, but got "
+                           f"{F.type_word(x.dtype)} and {F.type_word(w.dtype)}", kind=RUNTIME,
+                           hint="make the weight the input's dtype: w.float()")
+    if b.dtype != x.dtype:
+        # (PyTorch copies the bias into the input's dtype first)
+        bias = F.f_to(rt, bias, x.dtype)
+    rt.tape.check_shape(size)
+    return rt.apply(OPS["conv_tbc"], (input, weight, bias), {"pad": pad} if pad else None)
+
+
 FUNCTIONS = {"conv_transpose1d": f_conv_transpose1d, "conv_transpose2d": f_conv_transpose2d,
-             "conv_transpose3d": f_conv_transpose3d}
+             "conv_transpose3d": f_conv_transpose3d, "conv_tbc": f_conv_tbc}
+# torch.NAME only (torch.nn.functional has no convolution)
+TORCH_ONLY = {"convolution": f_convolution}

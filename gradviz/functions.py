@@ -2332,6 +2332,20 @@ def m_resize(rt, x, *sizes):
     only reshapes (the same number of elements), a view of x whose node is
     PyTorch's Python-defined ResizeBackward."""
     rt.log_event("user_warning", x, message="non-inplace resize is deprecated")
+    return _autograd_resize(rt, x, sizes)
+
+
+def m_resize_as(rt, x, tensor):
+    """x.resize_as(t), deprecated (its warning): x.resize(*t.shape)."""
+    if tensor.__class__ is not Tensor:
+        raise GradvizError(f"'{arg_type_name(tensor)}' object has no attribute 'size'",
+                           kind="AttributeError", hint="x.resize_as(t) takes t's shape: a tensor")
+    rt.log_event("user_warning", x, message="non-inplace resize_as is deprecated")
+    return _autograd_resize(rt, x, tensor.data.shape)
+
+
+def _autograd_resize(rt, x, sizes):
+    """autograd's Resize of x to sizes: a view with ResizeBackward."""
     # (PyTorch multiplies the sizes as given: a tuple of them is no count)
     count = functools.reduce(lambda a, b: a * b, sizes) if sizes else 1
     if count.__class__ is not int or count != x.data.size:
@@ -5003,7 +5017,7 @@ METHODS = {
     "is_contiguous": strides.m_is_contiguous, "stride": keywords_seen(strides.m_stride),
     "storage_offset": strides.m_storage_offset,
     "is_inference": lambda rt, x: rt.tape.is_inference(x),
-    "view": m_view, "resize": m_resize, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
+    "view": m_view, "resize": m_resize, "resize_as": m_resize_as, "_is_view": m_is_view, "reshape": f_reshape, "flatten": m_flatten, "unflatten": m_unflatten,
     "detach": f_detach, "clone": f_clone,
     "expand": m_expand, "expand_as": m_expand_as, "repeat": m_repeat,
     **{name: _operator_method(name, sym) for name, sym in (
@@ -5090,8 +5104,10 @@ NN_FUNCTIONAL.update(conv.FUNCTIONS)
 NN_FUNCTIONAL.update(conv_transpose.FUNCTIONS)
 FUNCTIONS.update({name: conv.FUNCTIONS[name] for name in conv.TORCH})
 FUNCTIONS.update(conv_transpose.FUNCTIONS)
-from . import pool3d  # noqa: E402
+FUNCTIONS.update(conv_transpose.TORCH_ONLY)
+from . import pool3d, unpool  # noqa: E402
 NN_FUNCTIONAL.update(pool3d.FUNCTIONS)
+NN_FUNCTIONAL.update(unpool.FUNCTIONS)
 FUNCTIONS.update({name: pool3d.FUNCTIONS[name] for name in pool3d.TORCH})
 
 # F.scaled_dot_product_attention (its fused CPU kernel or its composite path)

@@ -425,7 +425,8 @@ class PassCheck:
     hooked: list = field(default_factory=list, repr=False)   # seqs of tensors with hooks
     padded: list = field(default_factory=list, repr=False)   # embeddings with a padding_idx
     # ops whose gradient is PyTorch's convention: eigh and cholesky's
-    # symmetric one (they read one triangle), a singular matrix's det's zero
+    # symmetric one (they read one triangle), a singular matrix's det's zero,
+    # as_strided_scatter's input's (PyTorch 2.13's, not the derivative)
     by_convention: list = field(default_factory=list, repr=False)
     forward_skipped: str | None = None     # why forward mode could not run (forward.without_jvp)
 
@@ -487,7 +488,8 @@ class GradChecker:
         check.padded = [t.seq for t in order if t.recorded and t.op.name == "embedding"
                         and "padding_idx" in t.params]
         check.by_convention = [t.seq for t in order if t.recorded and (
-            t.op.name in ONE_TRIANGLE_OPS or (t.op.name == "linalg_det" and np.any(t.data == 0)))]
+            t.op.name in ONE_TRIANGLE_OPS or (t.op.name == "linalg_det" and np.any(t.data == 0))
+            or t.op.name == "as_strided_scatter")]
         changed_at = rt.tape.changed_at
         if changed_at:
             check.changed = [n.seq for n in order if n.recorded and any(
@@ -667,7 +669,8 @@ def _judge_values(item: InputCheck, check: PassCheck, tol: float) -> None:
                        "({})"),
                       (check.padded, "an embedding's padding_idx row gets no gradient ({})"),
                       (check.by_convention, "eigh and cholesky give the symmetric gradient of "
-                       "the triangle they read, det of a singular matrix 0 ({})")):
+                       "the triangle they read, det of a singular matrix 0, as_strided_scatter's "
+                       "input the gradient where src is written ({})")):
         found = [seq for seq in seqs if seq in item.downstream]
         if found:
             item.status = CHANGED

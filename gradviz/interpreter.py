@@ -4840,9 +4840,9 @@ def _last_line(stmt) -> int:
 _SEQUENCES = (str, list, tuple)
 _ORDERED = frozenset((int, float, bool, str))   # the items of lists that compare by order
 # what to write instead of the torch modules' parts the language leaves out
-_LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Conv1d/2d, "
-           "nn.ConvTranspose1d/2d, nn.Embedding, "
-           "nn.LayerNorm, nn.BatchNorm1d/2d, nn.RNN, nn.GRU, nn.LSTM and their cells "
+_LINEAR = ("gradviz's layers with parameters are nn.Linear, nn.Conv1d/2d/3d, "
+           "nn.ConvTranspose1d/2d/3d, nn.Embedding, "
+           "nn.LayerNorm, nn.BatchNorm1d/2d/3d, nn.RNN, nn.GRU, nn.LSTM and their cells "
            "(and nn.Sequential "
            "of layers): "
            "write others by hand, W = torch.randn(3, 1, requires_grad=True) and x @ W + b, "
@@ -4864,19 +4864,18 @@ _OTHER_DTYPES = dict.fromkeys(
     "and bool (x.bool()), not bfloat16 or complex: use one of those")
 _MISSING_HINTS = {
     # (a namespace here, a class in PyTorch)
-    **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN", "Conv3d",
-                                                     "ConvTranspose3d")),
-                    _LINEAR),
+    **dict.fromkeys((f"torch.nn.{name}" for name in ("LSTM", "GRU", "RNN")), _LINEAR),
     "torch.optim": "torch.optim has SGD (with momentum, weight_decay, nesterov), Adam "
                    "(with betas, eps, weight_decay, amsgrad), AdamW, NAdam, RAdam, Adamax, "
                    "Adagrad, Adadelta, RMSprop, Rprop, ASGD and LBFGS here, and "
                    "torch.optim.lr_scheduler's schedules; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
     "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
-                "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.LazyConv1d, nn.LazyConv2d, "
-                "nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Embedding, "
-                "nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.LazyBatchNorm1d, "
-                "nn.LazyBatchNorm2d, nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
+                "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.LazyConv1d, nn.LazyConv2d, "
+                "nn.LazyConv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, "
+                "nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, "
+                "nn.LazyBatchNorm1d, nn.LazyBatchNorm2d, nn.LazyBatchNorm3d, "
+                "nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.GRUCell, nn.LSTMCell, "
                 "nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder, "
                 "nn.TransformerDecoderLayer, nn.TransformerDecoder, nn.Transformer, "
                 "nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.Flatten, nn.Unflatten, and "

@@ -13,7 +13,7 @@ from . import nn_functional as NF
 from . import nn_act_more as NA
 from . import nn_losses_more as NL
 from . import nn_vision as NV
-from . import pool3d
+from . import pool3d, unpool
 from .errors import TYPE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
@@ -48,6 +48,19 @@ def _pool_text(keys: tuple, singles: bool = False):
 
 _MAX_POOL_TEXT = _pool_text(("kernel_size", "stride", "padding", "dilation", "ceil_mode"))
 _LOSS_PARAMS = (("size_average", None), ("reduce", None), ("reduction", "mean"))
+
+
+def _unpool_text(k: int):
+    """nn.MaxUnpool{k}d's repr: its sizes as k-tuples (stride, when left
+    out, the kernel size), as its __init__ keeps them."""
+    def sized(v):
+        return tuple(v) if isinstance(v, (tuple, list)) else (v,) * k
+
+    def text(given: dict) -> str:
+        stride = given["stride"] if given["stride"] is not None else given["kernel_size"]
+        return (f"kernel_size={sized(given['kernel_size'])}, stride={sized(stride)}, "
+                f"padding={sized(given['padding'])}")
+    return text
 _UPSAMPLING = "torch.nn.modules.upsampling"
 _LP_POOL = (("norm_type", _REQUIRED), ("kernel_size", _REQUIRED), ("stride", None),
             ("ceil_mode", False))
@@ -131,6 +144,9 @@ KINDS = {
     "AvgPool2d": (_POOLING, conv.f_avg_pool2d, _AVG_POOL + (("divisor_override", None),),
                   _pool_text(("kernel_size", "stride", "padding"))),
     "MaxPool3d": (_POOLING, pool3d.f_max_pool3d, _MAX_POOL, _MAX_POOL_TEXT),
+    **{f"MaxUnpool{k}d": (_POOLING, unpool.FUNCTIONS[f"max_unpool{k}d"],
+                          (("kernel_size", _REQUIRED), ("stride", None), ("padding", 0)),
+                          _unpool_text(k)) for k in (1, 2, 3)},
     "AvgPool3d": (_POOLING, pool3d.f_avg_pool3d, _AVG_POOL + (("divisor_override", None),),
                   _pool_text(("kernel_size", "stride", "padding"))),
     "AdaptiveAvgPool3d": (_POOLING, pool3d.f_adaptive_avg_pool3d,
@@ -207,7 +223,10 @@ FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
                 "CosineEmbeddingLoss": ("input1", "input2", "target"),
                 "TripletMarginLoss": ("anchor", "positive", "negative"),
                 "GaussianNLLLoss": ("input", "target", "var"),
-                "PoissonNLLLoss": ("log_input", "target")}
+                "PoissonNLLLoss": ("log_input", "target"),
+                **dict.fromkeys((f"MaxUnpool{k}d" for k in (1, 2, 3)), ("input", "indices"))}
+# forward()'s arguments after those, which may be left out (passed on by name)
+FORWARD_OPTIONAL = dict.fromkeys((f"MaxUnpool{k}d" for k in (1, 2, 3)), ("output_size",))
 
 
 class Layer:
@@ -227,9 +246,10 @@ class Layer:
         self.training = True
 
     def call(self, rt, args: list, kwargs: dict | None):
-        if kwargs:
+        optional = FORWARD_OPTIONAL.get(self.name, ())
+        if any(k not in optional for k in kwargs or ()):
             raise GradvizError(f"{self.name}.forward() got an unexpected keyword argument "
-                               f"'{next(iter(kwargs))}'", kind=TYPE,
+                               f"'{next(k for k in kwargs if k not in optional)}'", kind=TYPE,
                                hint=f"call it on tensors only: {self.name.lower()}(x)")
         # forward(input) of an activation, forward(input, target) of a loss,
         # forward(x1, x2) of a distance
@@ -245,10 +265,13 @@ class Layer:
                                     "criterion(y_hat, y)" if wanted[0] == "input" and
                                len(wanted) == 2 else "it compares two tensors: sim(a, b)"
                                if len(wanted) == 2 else None)
-        if len(args) > len(wanted):
-            raise GradvizError(f"{self.name}.forward() takes {len(wanted) + 1} positional "
+        if len(args) > len(wanted) + len(optional):
+            most = len(wanted) + len(optional) + 1
+            takes = f"from {len(wanted) + 1} to {most}" if optional else str(most)
+            raise GradvizError(f"{self.name}.forward() takes {takes} positional "
                                f"arguments but {len(args) + 1} were given", kind=TYPE)
-        return self.fn(rt, *args, **self.kwargs)
+        extra = {**dict(zip(optional, args[len(wanted):])), **(kwargs or {})}
+        return self.fn(rt, *args[:len(wanted)], **extra, **self.kwargs)
 
 
 def layer_type(name: str):
@@ -259,12 +282,14 @@ def layer_type(name: str):
 
 # the class whose __init__ PyTorch's argument errors name, where it is a base
 _INIT_OWNERS = {
-    **dict.fromkeys(("AdaptiveAvgPool1d", "AdaptiveAvgPool2d"), "_AdaptiveAvgPoolNd"),
-    **dict.fromkeys(("AdaptiveMaxPool1d", "AdaptiveMaxPool2d"), "_AdaptiveMaxPoolNd"),
+    **dict.fromkeys(("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"),
+                    "_AdaptiveAvgPoolNd"),
+    **dict.fromkeys(("AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d"),
+                    "_AdaptiveMaxPoolNd"),
     **dict.fromkeys(("BCELoss", "MultiLabelSoftMarginLoss"), "_WeightedLoss"),
     **dict.fromkeys(("L1Loss", "MSELoss", "SoftMarginLoss"), "_Loss"),
     **dict.fromkeys(("LPPool1d", "LPPool2d"), "_LPPoolNd"),
-    **dict.fromkeys(("MaxPool1d", "MaxPool2d"), "_MaxPoolNd"),
+    **dict.fromkeys(("MaxPool1d", "MaxPool2d", "MaxPool3d"), "_MaxPoolNd"),
 }
 
 

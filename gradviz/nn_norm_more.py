@@ -3,7 +3,7 @@ U-Nets): F.group_norm (one NativeGroupNormBackward0 node, ops/group_norm.py)
 and F.instance_norm (composed as PyTorch's ATen composes it: a view to
 (1, N*C, ...), batch_norm in training mode, weight and bias repeated N
 times, a view back), and nn.GroupNorm and nn.InstanceNorm1d/2d/3d
-(without running statistics)."""
+(track_running_stats too)."""
 from __future__ import annotations
 
 import math
@@ -11,7 +11,7 @@ import math
 from . import functions as F
 from . import nn_functional as NF
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
-from .modules import _filled, _float_dtype, _forward_args
+from .modules import _batch_norm_state, _filled, _float_dtype, _forward_args
 from .ops import OPS
 
 
@@ -53,23 +53,43 @@ def f_group_norm(rt, input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def f_instance_norm(rt, input, running_mean=None, running_var=None, weight=None, bias=None,
                     use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Each channel of each sample normalized over its positions."""
+    """Each channel of each sample normalized over its positions (with
+    use_input_stats=False, by running_mean and running_var), as ATen
+    composes it: batch_norm of a (1, N*C, ...) view, the weight, bias and
+    running statistics repeated N times; the running statistics then take
+    the mean over the samples of their updated copies."""
     input = F._need_tensor(input, "instance_norm")
-    if running_mean is not None or running_var is not None or not use_input_stats:
-        raise GradvizError("instance_norm with running statistics is not supported", kind=TYPE,
-                           hint="gradviz normalizes by each sample's own statistics: leave "
-                                "running_mean/running_var out")
+    if (running_mean is None) != (running_var is None):
+        raise GradvizError("running_mean and running_var must either both be None or neither "
+                           "be None", kind=VALUE, hint="give both running statistics, or neither")
     shape = input.data.shape
     if use_input_stats and math.prod(shape[2:]) == 1:       # (a 0-d or 1-d input too)
         raise GradvizError(f"Expected more than 1 spatial element when training, got input "
                            f"size torch.Size({list(shape)})", kind=VALUE,
                            hint="instance norm averages over the positions: give more than one")
+    if not use_input_stats and running_mean is None:
+        raise GradvizError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false", kind=RUNTIME,
+                           hint="pass the running statistics, or use_input_stats=True")
     n = shape[0]
     flat = F.m_view(rt, F.m_contiguous(rt, input), 1, n * shape[1], *shape[2:])
-    weight, bias = (None if t is None else F.m_repeat(rt, F._need_tensor(t, "instance_norm"), n)
-                    for t in (weight, bias))
-    out = NF.f_batch_norm(rt, flat, None, None, weight, bias, True, momentum, eps)
+    weight, bias, mean, var = (
+        None if t is None else F.m_repeat(rt, F._need_tensor(t, "instance_norm"), n)
+        for t in (weight, bias, running_mean, running_var))
+    out = NF.f_batch_norm(rt, flat, mean, var, weight, bias, bool(use_input_stats), momentum,
+                          eps)
+    for stat, copies in ((running_mean, mean), (running_var, var)):
+        if stat is not None:
+            stat.data[...] = _mean_over_samples(copies.data.reshape(n, -1))
     return F.m_view(rt, out, *shape)
+
+
+def _mean_over_samples(rows):
+    """rows.mean(0) as PyTorch's kernel takes it: the rows added in turn."""
+    total = rows[0]
+    for row in rows[1:]:
+        total = total + row
+    return total / rows.dtype.type(len(rows))
 
 
 class _PerChannelAffine:
@@ -135,21 +155,39 @@ def make_group_norm(rt, num_groups, num_channels, eps=1e-5, affine=True, bias=Tr
 class InstanceNorm1d(_PerChannelAffine):
     """nn.InstanceNorm1d(num_features, eps=1e-5, momentum=0.1, affine=False,
     track_running_stats=False): F.instance_norm per sample and channel
-    (weight and bias with affine=True); an unbatched input gets a batch dim
-    for the call, as PyTorch's."""
+    (weight and bias with affine=True; with track_running_stats, the
+    buffers running_mean, running_var and num_batches_tracked, which
+    training updates and eval() normalizes by); an unbatched input gets a
+    batch dim for the call, as PyTorch's."""
 
-    __slots__ = ("weight", "bias", "num_features", "eps", "momentum", "affine", "training",
-                 "label")
+    __slots__ = ("weight", "bias", "num_features", "eps", "momentum", "affine",
+                 "track_running_stats", "running_mean", "running_var", "num_batches_tracked",
+                 "training", "label")
     name = "InstanceNorm1d"
     type_name = "torch.nn.modules.instancenorm.InstanceNorm1d"
-    ATTRIBUTES = ("weight", "bias", "num_features", "eps", "momentum", "affine")
+    ATTRIBUTES = ("weight", "bias", "num_features", "eps", "momentum", "affine",
+                  "track_running_stats", "running_mean", "running_var", "num_batches_tracked")
     NO_BATCH_DIM = 2
 
     @property
     def text(self) -> str:
         return (f"{self.name}({self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats=False)")
+                f"track_running_stats={self.track_running_stats})")
+
+    def own_buffers(self) -> list:
+        return [(k, b) for k, b in (("running_mean", self.running_mean),
+                                    ("running_var", self.running_var),
+                                    ("num_batches_tracked", self.num_batches_tracked))
+                if b is not None]
+
+    def _norm(self, rt, x):
+        """_InstanceNorm._apply_instance_norm: the batch's statistics unless
+        it tracks running ones and is in eval() mode (num_batches_tracked is
+        not counted, as PyTorch's does not)."""
+        return f_instance_norm(rt, x, self.running_mean, self.running_var, self.weight,
+                               self.bias, self.training or not self.track_running_stats,
+                               0.0 if self.momentum is None else self.momentum, self.eps)
 
     def call(self, rt, args: list, kwargs: dict | None):
         (x,) = _forward_args(self, args, kwargs)
@@ -171,11 +209,9 @@ class InstanceNorm1d(_PerChannelAffine):
                 "silence this warning by not passing in num_features, which is not used "
                 "because affine=False"))
         if x.data.ndim == dims:
-            out = f_instance_norm(rt, F.FUNCTIONS["unsqueeze"](rt, x, 0), weight=self.weight,
-                                  bias=self.bias, momentum=self.momentum, eps=self.eps)
+            out = self._norm(rt, F.FUNCTIONS["unsqueeze"](rt, x, 0))
             return F.FUNCTIONS["squeeze"](rt, out, 0)
-        return f_instance_norm(rt, x, weight=self.weight, bias=self.bias,
-                               momentum=self.momentum, eps=self.eps)
+        return self._norm(rt, x)
 
 
 class InstanceNorm2d(InstanceNorm1d):
@@ -195,17 +231,15 @@ class InstanceNorm3d(InstanceNorm1d):
 def _instance_norm_maker(cls):
     def make(rt, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
              device=None, dtype=None):
-        if track_running_stats:
-            raise GradvizError(f"{cls.name}(track_running_stats=True) is not supported",
-                               kind=TYPE, hint="gradviz's instance norm uses each sample's "
-                                               "own statistics")
         if device is not None:
             F.check_device(device)
         dt = _float_dtype(rt, dtype)
-        weight = _filled(rt, (num_features,), dt, 1.0, True, "Parameter") if affine else None
-        bias = _filled(rt, (num_features,), dt, 0.0, True, "Parameter") if affine else None
+        weight, bias, buffers = _batch_norm_state(rt, num_features, dt, bool(affine),
+                                                  bool(affine), bool(track_running_stats))
         return cls(weight, bias, num_features=num_features, eps=eps, momentum=momentum,
-                   affine=affine)
+                   affine=affine, track_running_stats=track_running_stats,
+                   running_mean=buffers[0], running_var=buffers[1],
+                   num_batches_tracked=buffers[2])
     make.__name__ = cls.name
     return make
 

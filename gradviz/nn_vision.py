@@ -1,6 +1,6 @@
 """torch.nn.functional's resizing layers of the CNN tutorials (U-Nets,
 super-resolution, GANs): F.interpolate (modes nearest, nearest-exact,
-linear, bilinear, area), its deprecated F.upsample, F.upsample_nearest and
+linear, bilinear, trilinear, area), its deprecated F.upsample, F.upsample_nearest and
 F.upsample_bilinear, F.pixel_shuffle and F.pixel_unshuffle, and F.unfold
 and F.fold (image patches as columns), with PyTorch's checks in the order
 of its Python and ATen. The ops are in ops/nn_more.py and ops/im2col.py."""
@@ -19,8 +19,8 @@ from .ops.nn_more import _CHANNELS_LAST_MAX
 _INTERPOLATING = "linear | bilinear | bicubic | trilinear"
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 # the modes gradviz runs, by the input's number of dims
-_SUPPORTED = {("nearest", 3), ("nearest", 4), ("nearest-exact", 3), ("nearest-exact", 4),
-              ("linear", 3), ("bilinear", 4), ("area", 3), ("area", 4)}
+_SUPPORTED = {(mode, n) for mode in ("nearest", "nearest-exact", "area") for n in (3, 4, 5)} | \
+    {("linear", 3), ("bilinear", 4), ("trilinear", 5)}
 _WRONG_DIMS = {"bilinear": 4, "trilinear": 5, "linear": 3}
 
 
@@ -135,8 +135,9 @@ def _bad_sizes(input, mode: str, dim: int, output_size, scales) -> GradvizError 
 
 def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                   recompute_scale_factor=None, antialias=False):
-    """F.interpolate: resize the spatial dims of an (N, C, L) or (N, C, H, W)
-    input; one Upsample...Backward0 node (area: adaptive average pooling)."""
+    """F.interpolate: resize the spatial dims of an (N, C, L), (N, C, H, W)
+    or (N, C, D, H, W) input; one Upsample...Backward0 node (area: adaptive
+    average pooling)."""
     input = F._need_tensor(input, "interpolate")
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -175,7 +176,7 @@ def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align
     if output_size is None:       # the C++ op's own size: the input's times the factor
         output_size = [int(input.data.shape[i + 2] * scales[i]) for i in range(dim)]
     if mode == "area":
-        pool = F.NN_FUNCTIONAL["adaptive_avg_pool1d" if dim == 1 else "adaptive_avg_pool2d"]
+        pool = F.NN_FUNCTIONAL[f"adaptive_avg_pool{dim}d"]
         return pool(rt, input, output_size[0] if dim == 1 else tuple(output_size))
     _check_sizes(input, output_size)
     # the result's size within the limits before the index arrays are made
@@ -183,7 +184,7 @@ def f_interpolate(rt, input, size=None, scale_factor=None, mode="nearest", align
     if input.data.dtype.kind != "f":
         # (named by the kernel that refuses it: the channels-last one for a
         # small 2-d output, else the one that computes the source indices)
-        linear = mode in ("linear", "bilinear")
+        linear = mode in ("linear", "bilinear", "trilinear")
         kernel = (f"upsample_{'bilinear' if linear else 'nearest'}2d_channels_last"
                   if dim == 2 and sum(output_size) <= _CHANNELS_LAST_MAX else
                   f"compute_indices_weights_{'linear' if linear else 'nearest'}")
@@ -202,14 +203,14 @@ def _mode_error(mode: str, ndim: int):
     if mode in _WRONG_DIMS and ndim in (3, 4, 5) and _WRONG_DIMS[mode] != ndim:
         raise GradvizError(f"Got {ndim}D input, but {mode} mode needs {_WRONG_DIMS[mode]}D input",
                            kind="NotImplementedError",
-                           hint="linear takes (N, C, L), bilinear (N, C, H, W)")
+                           hint="linear takes (N, C, L), bilinear (N, C, H, W), trilinear "
+                                "(N, C, D, H, W)")
     # (what PyTorch runs and gradviz does not; bicubic and lanczos of other
     # dims fall to PyTorch's "Input Error")
-    if (mode, ndim) in (("bicubic", 4), ("lanczos", 4), ("trilinear", 5)) or \
-            (ndim == 5 and mode in ("nearest", "nearest-exact", "area")):
+    if (mode, ndim) in (("bicubic", 4), ("lanczos", 4)):
         raise GradvizError(f"interpolate(mode='{mode}') of a {ndim}-d input is not supported",
-                           kind=TYPE, hint="gradviz resizes 3-d and 4-d inputs with nearest, "
-                                           "nearest-exact, linear, bilinear or area")
+                           kind=TYPE, hint="gradviz resizes with nearest, nearest-exact, "
+                                           "linear, bilinear, trilinear or area")
     raise GradvizError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {ndim}D) "
                        f"for the modes: {_MODES} (got {mode})", kind="NotImplementedError",
                        hint="a batch of images is (N, C, H, W); add the batch dim with "
@@ -221,7 +222,7 @@ def _check_sizes(input, output_size) -> None:
     ins = input.data.shape[2:]
     if all(s > 0 for s in ins) and all(s > 0 for s in output_size):
         return
-    names = ("W",) if len(ins) == 1 else ("H", "W")
+    names = ("D", "H", "W")[3 - len(ins):]
     text_in = ", ".join(f"{n}: {s}" for n, s in zip(names, ins))
     text_out = ", ".join(f"{n}: {s}" for n, s in zip(names, output_size))
     raise GradvizError(f"Input and output sizes should be greater than 0, but got input "

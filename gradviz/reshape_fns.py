@@ -553,6 +553,61 @@ def f_as_strided(rt, input, size, stride, storage_offset=None):
     stride = _ints(stride, "as_strided", "stride", 3, single=False)
     if storage_offset is not None:
         storage_offset = _int(storage_offset, "as_strided", "storage_offset", 4)
+    x_strides, x_offset = strides.layout(x)
+    offset = x_offset if storage_offset is None else storage_offset
+    if len(size) == len(stride) and all(s >= 0 for s in stride) and \
+            all(n >= 0 for n in size) and offset >= 0:
+        storage = _storage_size(x, x_strides, x_offset)
+    else:
+        storage = 0               # (the layout's own error comes first)
+    _check_layout(size, stride, offset, storage, x.data.itemsize)
+    rt.tape.check_shape(size)
+    out = rt.apply(OPS["as_strided"], (x,), {"size": size, "stride": stride,
+                                            "storage_offset": offset,
+                                            "input_layout": (x_strides, x_offset, storage)})
+    if any(s == 0 and n > 1 for n, s in zip(size, stride)):
+        out.meta = {**(out.meta or {}), "overlapping": True}     # (PyTorch's error on writes)
+    return out
+
+
+def f_as_strided_scatter(rt, input, src, size, stride, storage_offset=None):
+    """torch.as_strided_scatter(x, src, size, stride, storage_offset) /
+    x.as_strided_scatter(...): a copy of x (laid out as PyTorch's clone lays
+    it out) with src written where copy.as_strided(size, stride,
+    storage_offset) sees its memory (AsStridedScatterBackward0)."""
+    x = _need_tensor(input, "as_strided_scatter")
+    src = _need_tensor(src, "as_strided_scatter", 2, "src")
+    size = _ints(size, "as_strided_scatter", "size", 3, single=False)
+    stride = _ints(stride, "as_strided_scatter", "stride", 4, single=False)
+    offset = 0 if storage_offset is None else _int(storage_offset, "as_strided_scatter",
+                                                   "storage_offset", 5)
+    layout = strides.preserved_strides(x)
+    if x.requires_grad and layout != strides.contiguous_strides(x.data.shape):
+        raise GradvizError(
+            "!self.requires_grad() || self.is_contiguous() INTERNAL ASSERT FAILED at "
+            "\"/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp\":4754, please report "
+            "a bug to PyTorch. as_strided_scatter is currently only supported for contiguous "
+            "inputs", kind=RUNTIME, hint="scatter into a contiguous tensor: x.contiguous()")
+    _check_layout(size, stride, offset, x.data.size, x.data.itemsize)
+    if tuple(src.data.shape) != tuple(size):
+        raise GradvizError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.data.shape)}, slice size = {list(size)}", kind=RUNTIME,
+                           hint=f"src is the slice's shape: {tuple(size)}")
+    if any(s == 0 and n > 1 for n, s in zip(size, stride)):
+        raise GradvizError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.", kind=RUNTIME,
+                           hint="a stride of 0 writes one place twice: give each element its "
+                                "own place")
+    if src.data.dtype != x.data.dtype:          # (copy_ casts src to x's dtype)
+        src = F.f_to(rt, src, x.data.dtype)
+    return rt.apply(OPS["as_strided_scatter"], (x, src),
+                    {"size": size, "stride": stride, "storage_offset": offset,
+                     "layout": layout})
+
+
+def _check_layout(size, stride, offset: int, storage: int, item: int) -> None:
+    """as_strided's checks of a layout over a storage of `storage` elements."""
     if len(size) != len(stride):
         raise GradvizError("mismatch in length of strides and shape", kind=RUNTIME,
                            hint="give one stride per size")
@@ -562,26 +617,15 @@ def f_as_strided(rt, input, size, stride, storage_offset=None):
     if any(n < 0 for n in size):
         raise GradvizError(f"Storage size calculation overflowed with sizes={list(size)} and "
                            f"strides={list(stride)}", kind=RUNTIME, hint="sizes are 0 or more")
-    x_strides, x_offset = strides.layout(x)
-    offset = x_offset if storage_offset is None else storage_offset
     if offset < 0:
         raise GradvizError(f"Tensor: invalid storage offset {offset}", kind=RUNTIME,
                            hint="the offset counts elements from the storage's start")
-    storage = _storage_size(x, x_strides, x_offset)
     need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
     if need > storage:
-        item = x.data.itemsize
         raise GradvizError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
                            f"offset {offset}, and itemsize {item} requiring a storage size of "
                            f"{need * item} are out of bounds for storage of size {storage * item}",
-                           kind=RUNTIME, hint=f"x's storage holds {storage} elements")
-    rt.tape.check_shape(size)
-    out = rt.apply(OPS["as_strided"], (x,), {"size": size, "stride": stride,
-                                            "storage_offset": offset,
-                                            "input_layout": (x_strides, x_offset, storage)})
-    if any(s == 0 and n > 1 for n, s in zip(size, stride)):
-        out.meta = {**(out.meta or {}), "overlapping": True}     # (PyTorch's error on writes)
-    return out
+                           kind=RUNTIME, hint=f"the storage holds {storage} elements")
 
 
 def _storage_size(x, x_strides, x_offset) -> int:
@@ -601,7 +645,7 @@ def _storage_size(x, x_strides, x_offset) -> int:
 
 
 FUNCTIONS = {
-    "as_strided": f_as_strided,
+    "as_strided": f_as_strided, "as_strided_scatter": f_as_strided_scatter,
     "permute": f_permute, "ravel": f_ravel,
     "broadcast_to": f_broadcast_to, "broadcast_tensors": f_broadcast_tensors,
     "broadcast_shapes": f_broadcast_shapes,
@@ -622,7 +666,7 @@ FUNCTIONS = {
     "diagonal_scatter": f_diagonal_scatter,
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
-           for name in ("as_strided", "ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
+           for name in ("as_strided", "as_strided_scatter", "ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
                         "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "diagflat", "select",
                         "narrow_copy", "msort", "select_scatter", "slice_scatter",
                         "diagonal_scatter")}

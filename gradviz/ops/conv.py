@@ -269,3 +269,65 @@ defop("constant_pad_nd", "ConstantPadNdBackward0",
       jvp=(lambda t, ans, xs, p: pad_constant(t, p["pad"]),),
       formula=("d pad(x)/dx = g with the padding cut off",), symbol="pad", saves=False,
       dtype_rule=SAME)
+
+
+# ---- conv_tbc: (time, batch, channels) input, (kernel, in, out) weight; p["pad"] ----
+
+def _tbc_spans(x_len: int, out_len: int, kernel: int, pad: int):
+    """For each kernel position that overlaps the (padded) input: (k, the
+    input steps it reads, the output steps it adds to), as slices."""
+    for k in range(kernel):
+        i, o = max(0, k - pad), max(0, pad - k)
+        t = min(x_len + pad - k, out_len) - o
+        if t > 0:
+            yield k, slice(i, i + t), slice(o, o + t)
+
+
+def conv_tbc(x, w, b, p):
+    """The bias, then each kernel position's matmul added in turn (PyTorch's
+    conv_tbc: one addmm per kernel position)."""
+    out_len = x.shape[0] + 2 * p.get("pad", 0) - w.shape[0] + 1
+    out = np.empty((out_len, x.shape[1], w.shape[2]), x.dtype)
+    out[...] = b
+    for k, ins, outs in _tbc_spans(x.shape[0], out_len, w.shape[0], p.get("pad", 0)):
+        out[outs] = out[outs] + np.matmul(x[ins], w[k])
+    return out
+
+
+def _tbc_dx(g, ans, xs, p):
+    x, w = xs[0], xs[1]
+    dx = np.zeros(x.shape, x.dtype)
+    for k, ins, outs in _tbc_spans(x.shape[0], g.shape[0], w.shape[0], p.get("pad", 0)):
+        dx[ins] = dx[ins] + np.matmul(g[outs], w[k].T)
+    return dx
+
+
+def _tbc_dw(g, ans, xs, p):
+    x, w = xs[0], xs[1]
+    dw = np.zeros(w.shape, w.dtype)
+    for k, ins, outs in _tbc_spans(x.shape[0], g.shape[0], w.shape[0], p.get("pad", 0)):
+        dw[k] = dw[k] + x[ins].reshape(-1, x.shape[2]).T @ g[outs].reshape(-1, g.shape[2])
+    return dw
+
+
+def _sum_first(a):
+    """a summed over its first dim, in torch.sum's order where it has one."""
+    total = torch_sum(np.ascontiguousarray(a), (0,)) if a.dtype.kind == "f" else None
+    return np.sum(a, axis=0) if total is None else total.reshape(a.shape[1:])
+
+
+def _tbc_db(g, ans, xs, p):
+    """The sum over time, then over the batch (PyTorch's two sums)."""
+    return _sum_first(_sum_first(g)).astype(xs[2].dtype)
+
+
+defop("conv_tbc", "ConvTbcBackward0", lambda xs, p: conv_tbc(xs[0], xs[1], xs[2], p),
+      vjp=(_tbc_dx, _tbc_dw, _tbc_db),
+      jvp=(lambda t, ans, xs, p: conv_tbc(t, xs[1], np.zeros((), t.dtype), p),
+           lambda t, ans, xs, p: conv_tbc(xs[0], t, np.zeros((), t.dtype), p),
+           lambda t, ans, xs, p: np.broadcast_to(t, ans.shape).astype(ans.dtype)),
+      saved=("01", "01", "01"),
+      formula=("d conv_tbc(x, w)/dx = g times each kernel position's weight, transposed",
+               "d conv_tbc(x, w)/dw = each kernel position's inputs, transposed, times g",
+               "d conv_tbc(x, w)/db = sum of g over time and batch"),
+      symbol="conv_tbc", dtype_rule=SAME)

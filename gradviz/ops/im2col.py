@@ -6,11 +6,9 @@ other's VJP (Im2ColBackward0, Col2ImBackward0); col2im adds overlapping
 blocks in PyTorch's order: by kernel offset, then by block."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .pool import adaptive_spans, adaptive_windows, flat_position
+from .pool import adaptive_spans, adaptive_windows, flat_position, planes
 from .registry import SAME, defop
 
 
@@ -83,38 +81,31 @@ defop("col2im", "Col2ImBackward0", lambda xs, p: _col2im(xs[0], p),
 
 def adaptive_max_indices(x) -> callable:
     """The flat position (over the pooled dims) of each window's max: the
-    first in the window's order, a NaN winning (PyTorch's
-    `val > max || isnan(val)`); a window of -inf only, its first position."""
+    first in the window's order, or its last NaN (PyTorch's
+    `val > max || isnan(val)`: each NaN replaces the one before); a window
+    of -inf only, its first position."""
     def indices(p):
         spans = adaptive_spans(x, p)
         size = x.shape[x.ndim - len(spans):]
-        best = where = nan = None
+        best = where = None
         for values, inside, at in adaptive_windows(x, spans):
             flat = flat_position(at, size)
             if best is None:
                 best, where = np.where(inside, values, -np.inf), np.broadcast_to(flat, values.shape)
-                nan = inside & np.isnan(values)
                 continue
-            take = inside & ~nan & ((values > best) | np.isnan(values))
+            take = inside & ((values > best) | np.isnan(values))
             best, where = np.where(take, values, best), np.where(take, flat, where)
-            nan |= inside & np.isnan(values)
         if where is None:                 # (an empty output)
             return np.zeros(x.shape[:x.ndim - len(spans)] + tuple(p["output_size"]), np.int64)
         return np.ascontiguousarray(where, dtype=np.int64)
     return indices
 
 
-def _planes(a, k: int):
-    """a as (planes, positions) over its last k dims."""
-    # (sizes written out: an empty output has no -1 to infer)
-    return a.reshape(math.prod(a.shape[:a.ndim - k]), math.prod(a.shape[a.ndim - k:]))
-
-
 def _amax_fwd(xs, p):
     x = xs[0]
     k = len(p["output_size"])
     idx = adaptive_max_indices(x)(p)
-    return np.take_along_axis(_planes(x, k), _planes(idx, k), axis=1).reshape(idx.shape)
+    return np.take_along_axis(planes(x, k), planes(idx, k), axis=1).reshape(idx.shape)
 
 
 def _amax_vjp(g, ans, xs, p):
@@ -122,8 +113,8 @@ def _amax_vjp(g, ans, xs, p):
     order (windows overlap when the size does not divide)."""
     x = xs[0]
     k = len(p["output_size"])
-    flat = _planes(adaptive_max_indices(x)(p), k)
-    out = np.zeros(_planes(x, k).shape, x.dtype)
+    flat = planes(adaptive_max_indices(x)(p), k)
+    out = np.zeros(planes(x, k).shape, x.dtype)
     np.add.at(out, (np.arange(flat.shape[0])[:, None], flat),
               np.asarray(g, x.dtype).reshape(flat.shape))
     return out.reshape(x.shape)
@@ -132,8 +123,8 @@ def _amax_vjp(g, ans, xs, p):
 def _amax_jvp(t, ans, xs, p):
     """The tangent at each window's max (of x)."""
     k = len(p["output_size"])
-    flat = _planes(adaptive_max_indices(xs[0])(p), k)
-    return np.take_along_axis(_planes(np.asarray(t), k), flat, axis=1).reshape(ans.shape)
+    flat = planes(adaptive_max_indices(xs[0])(p), k)
+    return np.take_along_axis(planes(np.asarray(t), k), flat, axis=1).reshape(ans.shape)
 
 
 for _k in (2, 3):

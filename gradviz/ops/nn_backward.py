@@ -115,16 +115,12 @@ loss_backward._backward_op("soft_margin_loss", "SoftMarginLossBackwardBackward0"
 # the forward's node name, one Backward more (written out: the ops table
 # reads the names from these functions)
 def _nearest_backward_name(t) -> str:
-    return {"UpsampleNearest1DBackward0": "UpsampleNearest1DBackwardBackward0",
-            "UpsampleNearest2DBackward0": "UpsampleNearest2DBackwardBackward0",
-            "UpsampleNearestExact1DBackward0": "UpsampleNearestExact1DBackwardBackward0",
-            "UpsampleNearestExact2DBackward0": "UpsampleNearestExact2DBackwardBackward0",
-            }[OPS["upsample_nearest"].grad_fn_for(t)]
+    # (UpsampleNearest2DBackward0 -> UpsampleNearest2DBackwardBackward0: g has x's dims)
+    return OPS["upsample_nearest"].grad_fn_for(t)[:-1] + "Backward0"
 
 
 def _linear_backward_name(t) -> str:
-    return "UpsampleLinear1DBackwardBackward0" if t.args[0].data.ndim == 3 else \
-        "UpsampleBilinear2DBackwardBackward0"
+    return OPS["upsample_linear"].grad_fn_for(t)[:-1] + "Backward0"
 
 
 def _zero_x(gg, ans, xs, p):

@@ -1,11 +1,15 @@
 """One-node ops of torch.nn.functional's vision and metric-learning layers:
 soft_margin_loss, pixel_shuffle / pixel_unshuffle, and the upsamplings of
-F.interpolate (nearest, nearest-exact, linear, bilinear)."""
+F.interpolate (nearest, nearest-exact, linear, bilinear, trilinear)."""
 from __future__ import annotations
+
+import itertools
+from functools import reduce
 
 import numpy as np
 
 from .nn import _loss_total
+from .pool import flat_position, grid
 from .registry import FLOAT, OPS, SAME, defop
 
 
@@ -119,9 +123,7 @@ def _nearest_index(x, p) -> np.ndarray:
     """The flat source position (within one channel) of each output one."""
     ins, outs, scales = _spatial(x, p)
     axes = [_nearest_axis(i, o, s, p.get("exact", False)) for i, o, s in zip(ins, outs, scales)]
-    if len(axes) == 1:
-        return axes[0]
-    return (axes[0][:, None] * ins[1] + axes[1][None, :]).reshape(-1)
+    return np.broadcast_to(flat_position(grid(axes), ins), tuple(outs)).reshape(-1)
 
 
 def _nearest_fwd(xs, p):
@@ -188,27 +190,35 @@ def _linear_fwd(xs, p):
 
 def _linear_values(x, p):
     axes = _linear_axes(x, p)
-    if len(axes) == 1:
-        i0, i1, l0, l1 = axes[0]
-        return _fma(x[..., i0], l0, (x[..., i1] * l1).astype(x.dtype)).astype(x.dtype)
+    if len(axes) != 2 or sum(p["size"]) > _CHANNELS_LAST_MAX:
+        return _separable(x, axes)
+    # a small 2-d output: the channels-last kernel,
+    # fma(x11, w11, fma(x10, w10, fma(x00, w00, x01 * w01))), w = h * w lambdas
     (h0, h1, a0, a1), (w0, w1, b0, b1) = axes
     a0, a1 = a0[:, None], a1[:, None]
-    if sum(p["size"]) <= _CHANNELS_LAST_MAX:
-        # fma(x11, w11, fma(x10, w10, fma(x00, w00, x01 * w01))), w = h * w lambdas
-        def term(h, w, a, b):
-            return x[..., h, :][..., w], (a * b).astype(x.dtype)
-        x00, w00 = term(h0, w0, a0, b0)
-        x01, w01 = term(h0, w1, a0, b1)
-        x10, w10 = term(h1, w0, a1, b0)
-        x11, w11 = term(h1, w1, a1, b1)
-        out = _fma(x11, w11, _fma(x10, w10, _fma(x00, w00, (x01 * w01).astype(x.dtype))))
-        return out.astype(x.dtype)
 
-    # the generic kernel: along the width, then the height
-    def row(h):
-        r = x[..., h, :]
-        return _fma(r[..., w0], b0, (r[..., w1] * b1).astype(x.dtype))
-    return _fma(row(h0), a0, (row(h1) * a1).astype(x.dtype)).astype(x.dtype)
+    def term(h, w, a, b):
+        return x[..., h, :][..., w], (a * b).astype(x.dtype)
+    x00, w00 = term(h0, w0, a0, b0)
+    x01, w01 = term(h0, w1, a0, b1)
+    x10, w10 = term(h1, w0, a1, b0)
+    x11, w11 = term(h1, w1, a1, b1)
+    out = _fma(x11, w11, _fma(x10, w10, _fma(x00, w00, (x01 * w01).astype(x.dtype))))
+    return out.astype(x.dtype)
+
+
+def _separable(a, axes):
+    """PyTorch's generic linear kernel over the last len(axes) dims: along
+    the first of them, t0 * w0 + t1 * w1 (one fused multiply-add) of the
+    interpolations t0, t1 of the source slices along the rest."""
+    if not axes:
+        return a
+    i0, i1, l0, l1 = axes[0]
+    at = a.ndim - len(axes)
+    shape = (-1,) + (1,) * (len(axes) - 1)
+    t0 = _separable(np.take(a, i0, axis=at), axes[1:])
+    t1 = _separable(np.take(a, i1, axis=at), axes[1:])
+    return _fma(t0, l0.reshape(shape), (t1 * l1.reshape(shape)).astype(a.dtype)).astype(a.dtype)
 
 
 def _linear_vjp(g, ans, xs, p):
@@ -217,24 +227,23 @@ def _linear_vjp(g, ans, xs, p):
     x = xs[0]
     g = np.asarray(g, x.dtype).reshape(x.shape[0] * x.shape[1], -1)
     axes = _linear_axes(x, p)
-    if len(axes) == 1:
-        i0, i1, l0, l1 = axes[0]
-        index = np.stack([i0, i1], 1).reshape(-1)
-        weights = np.stack([l0, l1], 1).reshape(-1)
-        return _scatter_planes(x, index, np.repeat(g, 2, axis=1), weights)
-    (h0, h1, a0, a1), (w0, w1, b0, b1) = axes
-    width = x.shape[3]
-    # per output position, its four sources in PyTorch's order: 00, 01, 10, 11
-    index = np.stack([h0[:, None] * width + w0, h0[:, None] * width + w1,
-                      h1[:, None] * width + w0, h1[:, None] * width + w1], -1).reshape(-1)
-    weights = np.stack([a0[:, None] * b0, a0[:, None] * b1, a1[:, None] * b0,
-                        a1[:, None] * b1], -1).astype(x.dtype).reshape(-1)
-    return _scatter_planes(x, index, np.repeat(g, 4, axis=1), weights)
+    # per output position, its 2**k sources in PyTorch's order (00, 01, 10,
+    # 11 in 2-d), each weight the product of its lambdas, first dim's first
+    index, weights = [], []
+    for pick in itertools.product((0, 1), repeat=len(axes)):
+        index.append(flat_position(grid([a[c] for a, c in zip(axes, pick)]), x.shape[2:]))
+        weights.append(reduce(np.multiply, grid([a[2 + c] for a, c in zip(axes, pick)])))
+    return _scatter_planes(x, np.stack(index, -1).reshape(-1),
+                           np.repeat(g, 2 ** len(axes), axis=1),
+                           np.stack(weights, -1).astype(x.dtype).reshape(-1))
+
+
+# the linear modes' names, by the input's spatial dims
+_LINEAR_NAMES = {1: "Linear1D", 2: "Bilinear2D", 3: "Trilinear3D"}
 
 
 def _linear_grad_fn(t) -> str:
-    return "UpsampleLinear1DBackward0" if t.args[0].data.ndim == 3 else \
-        "UpsampleBilinear2DBackward0"
+    return f"Upsample{_LINEAR_NAMES[t.args[0].data.ndim - 2]}Backward0"
 
 
 defop("upsample_linear", _linear_grad_fn, _linear_fwd, vjp=(_linear_vjp,),

@@ -2,7 +2,8 @@
 records it: max_pool2d / max_pool3d (MaxPool2DWithIndicesBackward0,
 MaxPool3DWithIndicesBackward0), avg_pool2d / avg_pool3d (AvgPool2DBackward0,
 AvgPool3DBackward0) and adaptive_avg_pool2d / adaptive_avg_pool3d
-(AdaptiveAvgPool2DBackward0, AdaptiveAvgPool3DBackward0). The 1-d poolings
+(AdaptiveAvgPool2DBackward0, AdaptiveAvgPool3DBackward0), and max_unpool2d / max_unpool3d
+(MaxUnpool2DBackward0, MaxUnpool3DBackward0). The 1-d poolings
 are the 2-d ones between an unsqueeze and a squeeze, as PyTorch's are.
 
 p: "kernel_size"; "stride" (absent: the kernel size), "padding" (absent:
@@ -97,10 +98,22 @@ def _max_windows(x, p, k: int):
     return win.reshape(win.shape[:-k] + (math.prod(kernel),)), geo
 
 
+def _first_max_last_nan(win):
+    """Each window's (last axis) pick by PyTorch's `val > max || isnan(val)`:
+    its first largest number, or its last NaN (each NaN replaces the one
+    before)."""
+    at = np.argmax(win, axis=-1)
+    if win.dtype.kind != "f":
+        return at
+    nan = np.isnan(win)
+    last_nan = win.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    return np.where(nan.any(axis=-1), last_nan, at)
+
+
 def _argmax(x, p, k: int = 2):
     """(max, the flat position in x's last k dims of each window's first max)."""
     win, (kernel, stride, padding, dilation, _) = _max_windows(x, p, k)
-    at = np.argmax(win, axis=-1)
+    at = _first_max_last_nan(win)
     best = np.take_along_axis(win, at[..., None], axis=-1)[..., 0]
     starts = grid([np.arange(o) * s - q for o, s, q in zip(best.shape[-k:], stride, padding)])
     coords = [start + offset * d
@@ -299,3 +312,35 @@ for _k in (2, 3):
           vjp=(_adaptive_dx,), jvp=(lambda t, ans, xs, p: _adaptive_fwd([t], p),), saved=("0",),
           formula=("d adaptive_avg_pool(x)/dx = g / window size, spread over each window",),
           symbol=f"adaptive_avg_pool{_k}d", dtype_rule=SAME)
+
+
+# ---- max_unpool2d / 3d: p["indices"] (the input's shape), p["output_size"] (its last k dims) ----
+
+def planes(a, k: int):
+    """a as (planes, positions) over its last k dims."""
+    # (sizes written out: an empty array has no -1 to infer)
+    return a.reshape(math.prod(a.shape[:a.ndim - k]), math.prod(a.shape[a.ndim - k:]))
+
+
+def _unpool_fwd(xs, p):
+    x = xs[0]
+    size = p["output_size"]
+    k = len(size)
+    out = np.zeros((math.prod(x.shape[:-k]), math.prod(size)), x.dtype)
+    # (an index given twice keeps the later number, as PyTorch's loop writes them)
+    np.put_along_axis(out, planes(p["indices"], k), planes(x, k), axis=1)
+    return out.reshape(x.shape[:-k] + tuple(size))
+
+
+def _unpool_vjp(g, ans, xs, p):
+    """Each input number's gradient: g at the place it was put."""
+    k = len(p["output_size"])
+    return np.take_along_axis(planes(np.asarray(g), k), planes(p["indices"], k),
+                              axis=1).reshape(xs[0].shape)
+
+
+for _k in (2, 3):
+    defop(f"max_unpool{_k}d", f"MaxUnpool{_k}DBackward0", _unpool_fwd, vjp=(_unpool_vjp,),
+          jvp=(lambda t, ans, xs, p: _unpool_fwd([t], p),), saves=False,
+          formula=("d max_unpool(x)/dx = g at each number's index",),
+          symbol=f"F.max_unpool{_k}d", dtype_rule=SAME)

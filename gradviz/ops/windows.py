@@ -1,8 +1,12 @@
 """x.unfold(dim, size, step) as one node (UnfoldBackward0): the windows of
 `size` elements every `step` along dim, each a new last dim; and
 x.as_strided(size, stride, storage_offset) (AsStridedBackward0): any
-elements of x's memory. Both views of x, linear in x."""
+elements of x's memory. Both views of x, linear in x. And
+as_strided_scatter (AsStridedScatterBackward0): a copy of x with src written
+at such a layout of the copy's memory."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -111,3 +115,51 @@ defop("unfold", "UnfoldBackward0", _windows, vjp=(_add_back,),
       jvp=(lambda t, ans, xs, p: _windows([t], p).copy(),),
       formula=("gradient of each window added back where it was read",),
       symbol="unfold", saves=False, dtype_rule=SAME)
+
+
+# ---- as_strided_scatter(x, src, size, stride, storage_offset) ----------------------
+# p: "size", "stride", "storage_offset" (src's place in the copy's memory) and
+# "layout", the strides of x's copy (PyTorch's clone keeps a dense x's)
+
+def _copy_positions(x_shape, p) -> np.ndarray:
+    return positions(x_shape, p["layout"], 0)
+
+
+def _scatter_fwd(xs, p):
+    """A copy of x, its memory laid out as PyTorch's clone lays it out, with
+    src written at p's layout of that memory."""
+    x, src = xs[0], xs[1]
+    storage = np.zeros(x.size, x.dtype)
+    storage[_copy_positions(x.shape, p)] = x
+    storage[positions(p["size"], p["stride"], p["storage_offset"])] = src
+    return storage[_copy_positions(x.shape, p)]
+
+
+def _written(x_shape, p) -> np.ndarray:
+    """Which of x's elements src is written over."""
+    storage = np.zeros(math.prod(x_shape), bool)
+    storage[positions(p["size"], p["stride"], p["storage_offset"])] = True
+    return storage[_copy_positions(x_shape, p)]
+
+
+def _scatter_dx(g, ans, xs, p):
+    # NOTE: PyTorch 2.13's as_strided_scatter_backward gives x the gradient
+    # at the places src is written over (and zeros elsewhere), not at the
+    # places x is kept: its gradient, not the derivative
+    return np.where(_written(xs[0].shape, p), g, 0).astype(g.dtype)
+
+
+def _scatter_dsrc(g, ans, xs, p):
+    """g at the places src was written to, read as src's elements."""
+    storage = np.zeros(g.size, g.dtype)
+    storage[_copy_positions(g.shape, p)] = g
+    return storage[positions(p["size"], p["stride"], p["storage_offset"])]
+
+
+defop("as_strided_scatter", "AsStridedScatterBackward0", _scatter_fwd,
+      vjp=(_scatter_dx, _scatter_dsrc),
+      jvp=(lambda t, ans, xs, p: _scatter_fwd([t, np.zeros(xs[1].shape, t.dtype)], p),
+           lambda t, ans, xs, p: _scatter_fwd([np.zeros(ans.shape, t.dtype), t], p)),
+      formula=("PyTorch's: g where src is written (not the derivative, g elsewhere)",
+               "g read back at the elements of memory src was written to"),
+      symbol="as_strided_scatter", saves=False, dtype_rule=SAME)
