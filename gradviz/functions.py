@@ -708,7 +708,7 @@ PYTHON_LEVEL = frozenset("""
     unique unique_consecutive unravel_index backward register_hook
     register_post_accumulate_grad_hook unflatten matrix_rank use_deterministic_algorithms
     are_deterministic_algorithms_enabled is_deterministic_algorithms_warn_only_enabled
-    lu lstsq solve eig symeig""".split())
+    lu lstsq solve eig symeig svd_lowrank pca_lowrank""".split())
 # torch.nn.functional's functions that are PyTorch's own C functions
 # (F.conv2d is torch.conv2d): their argument errors are its argument parser's
 PARSED_NN_FUNCTIONAL = frozenset("""
@@ -5137,6 +5137,10 @@ LINALG.update(linalg_cond.LINALG)
 # torch.linalg.tensorinv, tensorsolve (linalg_tensor_fns.py)
 from . import linalg_tensor_fns  # noqa: E402
 LINALG.update(linalg_tensor_fns.LINALG)
+
+# torch.svd_lowrank, pca_lowrank (lowrank_fns.py)
+from . import lowrank_fns  # noqa: E402
+_install(lowrank_fns)
 
 # torch.geqrf, orgqr, ormqr and their methods, torch.linalg.householder_product
 # (householder_fns.py)
