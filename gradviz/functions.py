@@ -2051,6 +2051,11 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2
     if isinstance(dim, (tuple, list)) and not dim:
         dim = None                  # (vector_norm's empty dim list: all the dims)
+    if isinstance(p, str) and (p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2):
+        # (PyTorch's Python norm: linalg.matrix_norm over dim, or all the dims;
+        # its errors where they are not two)
+        dims = list(range(x.data.ndim)) if dim is None else [dim] if isinstance(dim, int) else dim
+        return LINALG["matrix_norm"](rt, x, p, dims, keepdim)
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
         return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
