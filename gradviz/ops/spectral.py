@@ -300,23 +300,35 @@ def _svd_joint(outs, xs, p):
 
 def _svd_jvp(which):
     def rule(t, ans, xs, p):
-        u, s, vh = _svd(xs[0], False)
-        v = _t(vh)
-        dp = _t(u) @ t @ v
-        if which == 1:
-            return np.diagonal(dp, axis1=-2, axis2=-1).copy()
-        sq = s * s
-        f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])
-        # the part outside U's (V's) span is there only when U (V) has more
-        # rows than columns, as in PyTorch's (square: none, and no division
-        # by a zero singular value)
-        m, n = t.shape[-2:]
-        if which == 0:
-            du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
-            return du + (t @ v - u @ dp) / s[..., None, :] if m > n else du
-        dv = v @ (f * (s[..., :, None] * dp + _t(dp) * s[..., None, :]))
-        return _t(dv + (_t(t) @ u - v @ _t(dp)) / s[..., None, :] if n > m else dv)
+        out = _reduced_svd_jvp(which, t, xs)
+        if which == 1 or out.shape == ans.shape:
+            return out
+        # full_matrices=True of a non-square A: PyTorch's linalg_svd_jvp pads
+        # U's tangent with zero columns, Vh's with zero rows
+        pad = np.zeros(ans.shape, ans.dtype)
+        pad[..., :out.shape[-2], :out.shape[-1]] = out
+        return pad
     return rule
+
+
+def _reduced_svd_jvp(which, t, xs):
+    """The tangent of output `which` of the reduced SVD of xs[0] for dA = t."""
+    u, s, vh = _svd(xs[0], False)
+    v = _t(vh)
+    dp = _t(u) @ t @ v
+    if which == 1:
+        return np.diagonal(dp, axis1=-2, axis2=-1).copy()
+    sq = s * s
+    f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])
+    # the part outside U's (V's) span is there only when U (V) has more
+    # rows than columns, as in PyTorch's (square: none, and no division
+    # by a zero singular value)
+    m, n = t.shape[-2:]
+    if which == 0:
+        du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
+        return du + (t @ v - u @ dp) / s[..., None, :] if m > n else du
+    dv = v @ (f * (s[..., :, None] * dp + _t(dp) * s[..., None, :]))
+    return _t(dv + (_t(t) @ u - v @ _t(dp)) / s[..., None, :] if n > m else dv)
 
 
 for _i, _name in enumerate(("svd_u", "svd_s", "svd_vh")):
