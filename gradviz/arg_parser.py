@@ -101,6 +101,12 @@ def _is_numpy(v) -> bool:
     return v.__class__.__name__ == "NumpyArray"
 
 
+# a form's word for PyTorch's unsized int[] (tensorsolve's dims): a tuple or
+# list only, where a sized one (sum's int[1] dim) takes a single int too;
+# printed as PyTorch prints both, "tuple of ints"
+UNSIZED_INTS = "int[]"
+
+
 class Param:
     __slots__ = ("name", "required", "kwonly", "kind", "takes", "none_ok", "aliases")
 
@@ -109,10 +115,11 @@ class Param:
         type_words, _, self.name = declared.rpartition(" ")
         self.required = not equals
         self.kwonly = kwonly
-        self.kind = TYPE_KINDS.get(type_words.rstrip("?"), "")
+        unsized = type_words.rstrip("?") == UNSIZED_INTS
+        self.kind = "ints" if unsized else TYPE_KINDS.get(type_words.rstrip("?"), "")
         if self.kind == "Tensor" and numbers_as_tensors:
             self.kind = "Tensor+"
-        self.takes = KINDS[self.kind]
+        self.takes = _is_int_list if unsized else KINDS[self.kind]
         self.none_ok = type_words.endswith("?") or default == "None" or not self.kind
         self.aliases = (self.name, *NUMPY_NAMES.get(self.name, ()))
 
@@ -129,7 +136,7 @@ class Form:
     PARSED = frozenset(("params", "min_args", "max_args", "max_pos", "varargs"))
 
     def __init__(self, text: str, numbers_as_tensors: bool = False, hidden: bool = False):
-        self.text = text.replace("? ", " ")         # (as PyTorch prints it)
+        self.text = text.replace("? ", " ").replace(UNSIZED_INTS, "tuple of ints")  # (as PyTorch prints it)
         self.hidden = hidden
         self._source = (text, numbers_as_tensors)
 

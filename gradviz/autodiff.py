@@ -152,9 +152,9 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
     of the time otherwise.)
     """
     wanted = set(inputs) if inputs is not None else None
-    node_pre = node_post = after = unpack = view = None
+    node_pre = node_post = after = unpack = view = groups = None
     if hooks is not None:
-        view = hooks.waiting
+        view, groups = hooks.waiting, hooks.groups
         hooks, node_pre, node_post, after, unpack = (hooks.tensor, hooks.pre, hooks.post,
                                                      hooks.after, hooks.unpack)
     needed = _between(_reachable(roots), wanted) if wanted is not None else None
@@ -350,7 +350,14 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                             steps.append(g)
                             steps.append(None)
                         continue
-                    vjp, variadic = (_picker(op.joint(outs, xs, p)),), True
+                    grouped = groups.get(m["output_group"]) if groups is not None else None
+                    if grouped is not None:
+                        outs = grouped.before(outs)
+                    vjp, variadic = (_picker(op.joint(outs, xs, p) if outs else
+                                             (None,) * len(args)),), True
+                    if grouped is not None:
+                        vjp = (_picker(grouped.after(_all_sent(
+                            node, g, ans, xs, p, vjp, True, same, needed, here), outs)),)
             if node_post is not None and node in node_post:
                 # its grad_fn's hooks see (and may replace) every gradient it sends
                 vjp = (_picker(node_post[node](
@@ -475,12 +482,15 @@ class PassHooks:
       unpack  recorded tensor -> f(ans, xs, scalar) -> (ans, xs): the values
               its VJPs read, as saved_tensors_hooks' unpack returns them"""
 
-    __slots__ = ("tensor", "pre", "post", "after", "unpack", "waiting")
+    __slots__ = ("tensor", "pre", "post", "after", "unpack", "waiting", "groups")
 
     def __init__(self, tensor=None, pre=None, post=None, after=None, unpack=None,
-                 waiting=None):
+                 waiting=None, groups=None):
         self.tensor, self.pre, self.post, self.after = tensor, pre, post, after
         self.unpack = unpack
+        # output group -> the hooks of a multi-output op's one node, which
+        # its group's last output to run calls (hooks.GroupHooks)
+        self.groups = groups
         # a Waiting the pass binds to its queue, for the pre hooks of nodes
         # that run as one group (a module's backward hooks: module_hooks)
         self.waiting = waiting

@@ -437,7 +437,7 @@ LINALG = {"norm": (F.f_linalg_norm, "linalg_norm",
           "tensorinv": ("tensorinv", "linalg_tensorinv",
                         forms("(Tensor input, int ind = 2, *, Tensor out = None)")),
           "tensorsolve": ("tensorsolve", "linalg_tensorsolve",
-                          forms("(Tensor input, Tensor other, tuple of ints? dims = None, *, "
+                          forms("(Tensor input, Tensor other, int[]? dims = None, *, "
                                 "Tensor out = None)")),
           "ldl_factor": ("ldl_factor", "linalg_ldl_factor",
                          forms("(Tensor input, *, bool hermitian = False, tuple of Tensors out = None)")),

@@ -709,7 +709,7 @@ PYTHON_LEVEL = frozenset("""
     unique unique_consecutive unravel_index backward register_hook
     register_post_accumulate_grad_hook unflatten matrix_rank use_deterministic_algorithms
     are_deterministic_algorithms_enabled is_deterministic_algorithms_warn_only_enabled
-    lu lstsq solve eig symeig""".split())
+    lu lstsq solve eig symeig svd_lowrank pca_lowrank""".split())
 # torch.nn.functional's functions that are PyTorch's own C functions
 # (F.conv2d is torch.conv2d): their argument errors are its argument parser's
 PARSED_NN_FUNCTIONAL = frozenset("""
@@ -2084,6 +2084,11 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2
     if isinstance(dim, (tuple, list)) and not dim:
         dim = None                  # (vector_norm's empty dim list: all the dims)
+    if isinstance(p, str) and (p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2):
+        # (PyTorch's Python norm: linalg.matrix_norm over dim, or all the dims;
+        # its errors where they are not two)
+        dims = list(range(x.data.ndim)) if dim is None else [dim] if isinstance(dim, int) else dim
+        return LINALG["matrix_norm"](rt, x, p, dims, keepdim)
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
         return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
@@ -5255,6 +5260,10 @@ LINALG.update(linalg_cond.LINALG)
 # torch.linalg.tensorinv, tensorsolve (linalg_tensor_fns.py)
 from . import linalg_tensor_fns  # noqa: E402
 LINALG.update(linalg_tensor_fns.LINALG)
+
+# torch.svd_lowrank, pca_lowrank (lowrank_fns.py)
+from . import lowrank_fns  # noqa: E402
+_install(lowrank_fns)
 
 # torch.geqrf, orgqr, ormqr and their methods, torch.linalg.householder_product
 # (householder_fns.py)

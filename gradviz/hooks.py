@@ -30,9 +30,31 @@ from .record import POST_LABEL, PRE_LABEL
 from .tensor import Tensor
 
 # PyTorch's nodes with several outputs, each of which gradviz records as a
-# node of its own: a hook there would see one output's gradient only
+# node of its own: a hook there would see one output's gradient only, but
+# where the outputs are one group (functions.numbered_outputs), whose node
+# the reverse pass runs once (PassHooks.groups)
 MULTI_OUTPUT = frozenset({"UnbindBackward0", "SplitBackward0", "SplitWithSizesBackward0",
                           "UnsafeSplitBackward0", "UnsafeSplitWithSizesBackward0"})
+
+
+def _group(t: Tensor, name: str):
+    """The output group of t's node named name (None: t is no output of one)."""
+    m = t.meta
+    if m is None or name != t.grad_fn_name:
+        return None
+    return m.get("output_group")
+
+
+def _group_members(rt, leader: Tensor) -> list:
+    """The outputs of the group whose output 0 is leader, in order (made one
+    after the other on the tape)."""
+    group = leader.meta["output_group"]
+    out = []
+    for t in rt.tape.nodes[leader.seq:]:
+        if (t.meta or {}).get("output_group") != group or t.meta.get("output_nr") != len(out):
+            break
+        out.append(t)
+    return out
 
 
 def node_hooks_of(rt, t: Tensor) -> dict:
@@ -58,7 +80,9 @@ def register(rt, fn: GradFn, hook, kind: str):
     from .functions import RemovableHandle
     method = "register_prehook" if kind == "pre" else "register_hook"
     t = fn.node
-    if t is None or (t.recorded and (fn.name in MULTI_OUTPUT or edge_args(t, fn.name) is None)):
+    if t is not None and t.recorded and _group(t, fn.name) is not None:
+        t = rt.tape.nodes[t.seq - t.meta["output_nr"]]    # (the group's hooks: its output 0's)
+    elif t is None or (t.recorded and (fn.name in MULTI_OUTPUT or edge_args(t, fn.name) is None)):
         raise GradvizError(
             f"{method}() on a {fn.name} node is not supported here", kind=RUNTIME,
             hint="gradviz draws this part of PyTorch's graph as one node where PyTorch has "
@@ -95,9 +119,12 @@ def pass_hooks(rt, accumulate: bool) -> PassHooks | None:
     leaf's node hooks run only where it accumulates (not in autograd.grad,
     where PyTorch runs no AccumulateGrad)."""
     tensor = {t: (lambda g, t=t: rt.run_hooks(t, g)) for t, h in rt.hooks.items() if h}
-    pre, post, after = {}, {}, {}
+    pre, post, after, groups = {}, {}, {}, {}
     for t, h in rt.node_hooks.items():
-        if t.recorded:
+        if t.recorded and _group(t, t.grad_fn_name) is not None:
+            if h["pre"] or h["post"]:
+                groups[t.meta["output_group"]] = GroupHooks(rt, t)
+        elif t.recorded:
             if h["pre"]:
                 pre[t] = lambda g, t=t: run_prehooks(rt, t, g)
             if h["post"]:
@@ -114,11 +141,39 @@ def pass_hooks(rt, accumulate: bool) -> PassHooks | None:
     if rt.anomaly == (True, True):       # detect_anomaly(): every node's NaNs checked
         from .anomaly import CheckEveryNode
         return PassHooks(tensor or None, pre or None, CheckEveryNode(post), after or None,
-                         unpack or None, waiting)
-    if not (tensor or pre or post or after or unpack):
+                         unpack or None, waiting, groups or None)
+    if not (tensor or pre or post or after or unpack or groups):
         return None
     return PassHooks(tensor or None, pre or None, post or None, after or None, unpack or None,
-                     waiting)
+                     waiting, groups or None)
+
+
+class GroupHooks:
+    """The node hooks of a multi-output op's one node, which the reverse pass
+    calls once for all its outputs (autodiff's group path): a pre-hook gets
+    and returns the gradients of every output (None: one that got none), a
+    hook those and what the node sends."""
+
+    def __init__(self, rt, leader: Tensor):
+        self.rt, self.leader = rt, leader
+        self.members = _group_members(rt, leader)
+
+    def before(self, outs: dict) -> dict:
+        """outs (output_nr -> (output, gradient)) after the pre-hooks."""
+        if not self.rt.node_hooks[self.leader]["pre"]:
+            return outs
+        grads = self.grads(outs)
+        grads = _call_hooks(self.rt, self.leader, "pre", grads, self.members)
+        return {k: (self.members[k], g) for k, g in enumerate(grads) if g is not None}
+
+    def after(self, sent: list, outs: dict) -> list:
+        """What the node sends each argument, after its hooks."""
+        if not self.rt.node_hooks[self.leader]["post"]:
+            return sent
+        return run_posthooks(self.rt, self.leader, sent, None, self.grads(outs))
+
+    def grads(self, outs: dict) -> list:
+        return [outs[k][1] if k in outs else None for k in range(len(self.members))]
 
 
 def _name(rt, fn) -> str:
@@ -203,14 +258,15 @@ def run_prehooks(rt, t: Tensor, g):
     return _call_hooks(rt, t, "pre", [g], [t])[0]
 
 
-def run_posthooks(rt, t: Tensor, sent: list, g) -> list:
+def run_posthooks(rt, t: Tensor, sent: list, g, outputs: list | None = None) -> list:
     """t's grad_fn hooks on what it sends (a list by argument of t's op),
-    as PyTorch's grad_inputs: one entry per edge of next_functions."""
+    as PyTorch's grad_inputs: one entry per edge of next_functions; their
+    grad_outputs [g], or outputs (a group's: every output's gradient)."""
     edges = edge_args(t, t.grad_fn_name)
     grads = [sent[i] if i is not None else None for i in edges]
     like = [t.args[i] if i is not None and t.args[i].__class__ is Tensor else None
             for i in edges]
-    grads = _call_hooks(rt, t, "post", grads, like, [g])
+    grads = _call_hooks(rt, t, "post", grads, like, [g] if outputs is None else outputs)
     sent = list(sent)
     for k, i in enumerate(edges):
         if i is not None:

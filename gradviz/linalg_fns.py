@@ -377,9 +377,16 @@ def f_matrix_rank(rt, A, tol=None, hermitian=False, *, atol=None, rtol=None):
     return _plain(rt, _rank(A.data, atol, rtol), "matrix_rank")
 
 
+# what each of lstsq's LAPACK drivers gives besides the solution: (the rank,
+# the singular values); the residuals come with all but gelsy's
+_DRIVERS = {"gelsy": (True, False), "gels": (False, False), "gelsd": (True, True),
+            "gelss": (True, True)}
+
+
 def f_lstsq(rt, A, B, rcond=None, *, driver=None):
-    """The least-squares solution of AX = B (PyTorch's default driver, gelsy:
-    residuals and singular_values come back empty)."""
+    """The least-squares solution of AX = B, and what PyTorch's driver
+    computes besides (gelsy, its default: the rank; gels: the residuals;
+    gelsd and gelss: the residuals, the rank and the singular values)."""
     A = _need_tensor(A, "linalg_lstsq", 1, "self")
     B = _need_tensor(B, "linalg_lstsq", 2, "b")
     a, b = A.data, B.data
@@ -401,18 +408,28 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
                            if vector else
                            "torch.linalg.lstsq: input.size(-2) should match other.size(-2)",
                            kind=RUNTIME, hint=f"B needs {a.shape[-2]} rows, one per row of A")
-    if driver not in (None, "gelsy"):
-        raise GradvizError(f"linalg.lstsq with driver={driver!r} is not supported here",
-                           kind=RUNTIME, hint="the default driver (gelsy) is")
+    driver = "gelsy" if driver is None else driver
+    if driver not in _DRIVERS:
+        raise GradvizError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, "
+                           "gelsd, gelss)", kind=RUNTIME, hint="driver='gelsy' (the default), "
+                           "'gels', 'gelsd' or 'gelss'")
     params = {"vector": vector, "rcond": None if rcond is None else
               F.float_arg("linalg_lstsq", "rcond", rcond, "rcond is a small number, or None")}
     solution = rt.apply(OPS["lstsq_solution"], (A, B), params)
-    empty = np.zeros((0,), a.dtype)
-    rank = _rank(a, None, params["rcond"])
-    residuals = rt.apply(OPS["lstsq_residuals"], (A, B))
+    ranked, with_values = _DRIVERS[driver]
+    rank = _rank(a, None, params["rcond"]) if ranked else np.zeros((0,), np.int64)
+    m, n = a.shape[-2:]
+    computed = m > n and driver != "gelsy" and (driver == "gels" or bool(np.all(rank == n)))
+    residuals = rt.apply(OPS["lstsq_residuals"], (A, B), {**params, "computed": computed})
+    values = _svdvals(a) if with_values else np.zeros((0,), a.dtype)
     return ReturnTypes("linalg_lstsq", solution, residuals,
-                       _plain(rt, rank, "lstsq.rank"), _plain(rt, empty, "lstsq.singular_values"),
+                       _plain(rt, rank, "lstsq.rank"), _plain(rt, values, "lstsq.singular_values"),
                        fields=("solution", "residuals", "rank", "singular_values"))
+
+
+def _svdvals(a):
+    from .ops.spectral import np_svd
+    return np_svd(a, compute_uv=False)
 
 
 # ---- matrix_power, multi_dot -------------------------------------------------

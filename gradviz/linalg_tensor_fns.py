@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from . import functions as F
-from .errors import GradvizError, RUNTIME, TYPE
+from .errors import GradvizError, RUNTIME
 from .linalg_fns import _zero_pivots, f_solve
 from .ops import OPS
 
@@ -61,11 +61,7 @@ def f_tensorsolve(rt, input, other, dims=None):
     B = F._need_tensor(other, "linalg_tensorsolve", 2, "other")
     ndim = A.data.ndim
     if dims is not None:
-        if not isinstance(dims, (tuple, list)):
-            # (PyTorch's int[] takes no single int, unlike a reduction's dim)
-            raise GradvizError(f"linalg_tensorsolve(): argument 'dims' must be tuple of ints, "
-                               f"not {F.arg_type_name(dims)}", kind=TYPE,
-                               hint="dims is a tuple: dims=(0,)")
+        # (a single int is refused before: PyTorch's unsized int[], bool_args)
         dims = tuple(dims)
         A = F.FUNCTIONS["movedim"](rt, A, dims, tuple(range(ndim - len(dims), ndim)))
     k = B.data.ndim

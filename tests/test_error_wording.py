@@ -24,6 +24,7 @@ WORDED = (
     "batch_norm_buffers_negative_size",
     "conv_groups_none_type_error",
     "pad_sequence_argument_types_first",
+    "linalg3_tensorsolve_dims_position",
 )
 
 

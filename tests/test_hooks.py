@@ -170,8 +170,6 @@ def test_post_accumulate_grad_hooks_run_as_the_leaf_is_done_in_pytorch_s_order()
 
 
 @pytest.mark.parametrize("src,words", [
-    ("x = ones(2, requires_grad=True)\na, b = x.unbind()\na.grad_fn.register_hook(print)\n",
-     "register_hook() on a UnbindBackward0 node is not supported here"),
     ("x = ones(2, requires_grad=True)\n(2 / x).grad_fn.register_prehook(print)\n",
      "register_prehook() on a MulBackward0 node is not supported here"),
     ("x = ones(2, requires_grad=True)\nx.register_post_accumulate_grad_hook(lambda p: 1)\n"

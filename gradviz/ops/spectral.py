@@ -300,23 +300,35 @@ def _svd_joint(outs, xs, p):
 
 def _svd_jvp(which):
     def rule(t, ans, xs, p):
-        u, s, vh = _svd(xs[0], False)
-        v = _t(vh)
-        dp = _t(u) @ t @ v
-        if which == 1:
-            return np.diagonal(dp, axis1=-2, axis2=-1).copy()
-        sq = s * s
-        f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])
-        # the part outside U's (V's) span is there only when U (V) has more
-        # rows than columns, as in PyTorch's (square: none, and no division
-        # by a zero singular value)
-        m, n = t.shape[-2:]
-        if which == 0:
-            du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
-            return du + (t @ v - u @ dp) / s[..., None, :] if m > n else du
-        dv = v @ (f * (s[..., :, None] * dp + _t(dp) * s[..., None, :]))
-        return _t(dv + (_t(t) @ u - v @ _t(dp)) / s[..., None, :] if n > m else dv)
+        out = _reduced_svd_jvp(which, t, xs)
+        if which == 1 or out.shape == ans.shape:
+            return out
+        # full_matrices=True of a non-square A: PyTorch's linalg_svd_jvp pads
+        # U's tangent with zero columns, Vh's with zero rows
+        pad = np.zeros(ans.shape, ans.dtype)
+        pad[..., :out.shape[-2], :out.shape[-1]] = out
+        return pad
     return rule
+
+
+def _reduced_svd_jvp(which, t, xs):
+    """The tangent of output `which` of the reduced SVD of xs[0] for dA = t."""
+    u, s, vh = _svd(xs[0], False)
+    v = _t(vh)
+    dp = _t(u) @ t @ v
+    if which == 1:
+        return np.diagonal(dp, axis1=-2, axis2=-1).copy()
+    sq = s * s
+    f = _off_diagonal_inverse(sq[..., None, :] - sq[..., :, None])
+    # the part outside U's (V's) span is there only when U (V) has more
+    # rows than columns, as in PyTorch's (square: none, and no division
+    # by a zero singular value)
+    m, n = t.shape[-2:]
+    if which == 0:
+        du = u @ (f * (dp * s[..., None, :] + s[..., :, None] * _t(dp)))
+        return du + (t @ v - u @ dp) / s[..., None, :] if m > n else du
+    dv = v @ (f * (s[..., :, None] * dp + _t(dp) * s[..., None, :]))
+    return _t(dv + (_t(t) @ u - v @ _t(dp)) / s[..., None, :] if n > m else dv)
 
 
 for _i, _name in enumerate(("svd_u", "svd_s", "svd_vh")):
@@ -421,10 +433,51 @@ defop("lstsq_solution", "LinalgLstsqBackward0", _lstsq, vjp=(_lstsq_da, _lstsq_d
       symbol="linalg.lstsq", dtype_rule=SAME)
 
 
-# gelsy (PyTorch's default driver) computes no residuals: an empty tensor,
-# recorded under the solution's node as PyTorch does
-defop("lstsq_residuals", "LinalgLstsqBackward0", lambda xs, p: np.zeros((0,), xs[0].dtype),
-      vjp=(lambda g, ans, xs, p: np.zeros_like(xs[0]), lambda g, ans, xs, p: np.zeros_like(xs[1])),
-      jvp=(lambda t, ans, xs, p: np.zeros_like(ans),) * 2, saved=("01", "01"),
-      formula=("d residuals/dA = 0 (none computed)", "d residuals/dB = 0 (none computed)"),
+def _misfit(xs, p):
+    """A X - B of the least-squares solution X (B as a matrix)."""
+    a, b = xs
+    x = pinv(a, rtol=p.get("rcond")) @ _as_matrix(b, p)
+    return a @ x - _as_matrix(b, p), x
+
+
+def _residuals(xs, p):
+    """The squared residuals ||A x_j - b_j||^2 of each column, where PyTorch
+    computes them (p["computed"]: a tall A, a driver other than gelsy, and
+    for gelsd/gelss every matrix of full rank); else an empty tensor."""
+    if not p.get("computed"):
+        return np.zeros((0,), xs[0].dtype)
+    r = _misfit(xs, p)[0]
+    return (r * r).sum(-2)
+
+
+def _residuals_vjp(i):
+    # at the least-squares solution the residual is flat in X: dA = 2 R X^T,
+    # dB = -2 R (R = A X - B), each column scaled by its gradient
+    def rule(g, ans, xs, p):
+        if not p.get("computed"):
+            return np.zeros_like(xs[i])
+        r, x = _misfit(xs, p)
+        gr = 2 * r * g[..., None, :]
+        if i == 0:
+            return unbroadcast(gr @ _t(x), xs[0].shape)
+        gb = -gr[..., 0] if p.get("vector") else -gr
+        return unbroadcast(gb, xs[1].shape)
+    return rule
+
+
+def _residuals_jvp(i):
+    def rule(t, ans, xs, p):
+        if not p.get("computed"):
+            return np.zeros_like(ans)
+        r, x = _misfit(xs, p)
+        dr = t @ x if i == 0 else -_as_matrix(t, p)
+        return 2 * (r * dr).sum(-2)
+    return rule
+
+
+# recorded under the solution's node, as PyTorch does
+defop("lstsq_residuals", "LinalgLstsqBackward0", _residuals,
+      vjp=(_residuals_vjp(0), _residuals_vjp(1)), jvp=(_residuals_jvp(0), _residuals_jvp(1)),
+      saved=("01", "01"),
+      formula=("d residuals/dA = 2 (AX - B) X^T", "d residuals/dB = -2 (AX - B)"),
       symbol="linalg.lstsq", dtype_rule=SAME)
