@@ -828,6 +828,9 @@ INPUTS.update({
                  for z in (False, True)]
     + [case(anyv(4, 2, 4, lo=-31.0, hi=-30.0), num(np.array([3, 1, 3])), input_lengths=(4, 2),
             target_lengths=(1, 2), blank=2, zero_infinity=False)],
+    # (ops/weight_norm.py: g one number per slice along dim 0 or the last dim)
+    "weight_norm": [case(anyv(3, 4), anyv(3, 1), dim=0), case(anyv(2, 3, 2), anyv(1, 1, 2), dim=2),
+                    case(anyv(4,), anyv(4), dim=0)],
     "affine_grid_generator": [case(anyv(2, 2, 3), size=(2, 1, 3, 4), align_corners=False),
                               case(anyv(1, 3, 4), size=(1, 2, 2, 3, 2), align_corners=True)],
     # (ops/trilinear.py: rows of x1, the weight, rows of x2)
