@@ -413,6 +413,8 @@ class ForwardRecorder:
             # mode 0
             "singular": [t.seq for t in order if t.recorded and t.op.name == "linalg_det"
                          and _near_singular(t)],
+            # ctc_loss: PyTorch's reverse mode adds exp(log_probs) to the derivative
+            "ctc": [t.seq for t in order if t.recorded and t.op.name == "ctc_loss"],
         }
         self.entries.append(entry)
         entry["skipped"] = without_jvp(order)

@@ -5146,6 +5146,15 @@ FUNCTIONS.update(nn_sampling.TORCH)
 from . import nn_bags  # noqa: E402
 NN_FUNCTIONAL.update(nn_bags.FUNCTIONS)
 
+# torch.norm_except_dim and torch._weight_norm (weight normalization's pieces)
+from . import weight_norm_fns  # noqa: E402
+FUNCTIONS.update(weight_norm_fns.FUNCTIONS)
+
+# F.ctc_loss (the loss of unaligned label sequences)
+from . import nn_ctc  # noqa: E402
+NN_FUNCTIONAL.update(nn_ctc.FUNCTIONS)
+FUNCTIONS.update(nn_ctc.TORCH)
+
 # F.selu, F.celu, F.glu, F.threshold, F.rrelu and F.gumbel_softmax
 from . import nn_act_more  # noqa: E402
 NN_FUNCTIONAL.update(nn_act_more.FUNCTIONS)

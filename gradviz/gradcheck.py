@@ -42,7 +42,7 @@ from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
 from .forward import (ONE_TRIANGLE_OPS, backward_graph, forward_gradients, graph_inputs, input_label,
                       max_abs_diff, reshaped_since_made, without_jvp)
-from .ops import order_stats, pool
+from .ops import grid_sample, order_stats, pool
 from .ops.reduce import _axis
 from .ops.registry import unbroadcast
 from .record import Record
@@ -137,6 +137,8 @@ def _branch(name: str, xs, p, ans):
             return order_stats.select_index(xs[0], p)
         case "cummax" | "cummin":
             return order_stats.running_index(xs[0], p["dim"], name == "cummax")
+        case "grid_sampler":
+            return grid_sample.sample_cells(xs[0], xs[1], p)[0]
     return None
 
 
@@ -208,6 +210,9 @@ def _at_kink(name: str, xs, p, ans) -> bool:
                 x, d = x.reshape(1, -1), -1
             ordered = np.sort(x, axis=d)
             return bool(np.any(np.diff(ordered, axis=d) == 0))
+        case "grid_sampler":        # a position on a pixel's edge or centre
+            cells, doubled = grid_sample.sample_cells(xs[0], xs[1], p)
+            return bool(np.any(cells == doubled))
     return False
 
 
@@ -230,7 +235,7 @@ KINKED = ("relu", "abs", "leaky_relu", "elu", "clamp", "maximum", "minimum", "ma
           "adaptive_max_pool3d", "clamp_tensor", "clamp_min_tensor",
           "clamp_max_tensor", "div_mode", "fmod", "remainder", "copysign", "logit",
           "median", "nanmedian", "quantile", "pick_dim", "cummax", "cummin", "fmax", "fmin",
-          "angle")
+          "angle", "grid_sampler")
 
 
 def _xs(node) -> list:
@@ -428,6 +433,8 @@ class PassCheck:
     # symmetric one (they read one triangle), a singular matrix's det's zero,
     # as_strided_scatter's input's (PyTorch 2.13's, not the derivative)
     by_convention: list = field(default_factory=list, repr=False)
+    # ctc_loss nodes: PyTorch's gradient is the derivative plus exp(log_probs)
+    ctc: list = field(default_factory=list, repr=False)
     forward_skipped: str | None = None     # why forward mode could not run (forward.without_jvp)
 
 
@@ -487,6 +494,7 @@ class GradChecker:
         check.hooked = [t.seq for t in order if hooks.hooked(rt, t)]
         check.padded = [t.seq for t in order if t.recorded and t.op.name == "embedding"
                         and "padding_idx" in t.params]
+        check.ctc = [t.seq for t in order if t.recorded and t.op.name == "ctc_loss"]
         check.by_convention = [t.seq for t in order if t.recorded and (
             t.op.name in ONE_TRIANGLE_OPS or (t.op.name == "linalg_det" and np.any(t.data == 0))
             or t.op.name == "as_strided_scatter")]
@@ -668,6 +676,8 @@ def _judge_values(item: InputCheck, check: PassCheck, tol: float) -> None:
                       (check.hooked, "a register_hook() changed the gradient on its way back "
                        "({})"),
                       (check.padded, "an embedding's padding_idx row gets no gradient ({})"),
+                      (check.ctc, "ctc_loss's gradient is the derivative plus exp(log_probs) "
+                       "({}; a log_softmax before it cancels that term)"),
                       (check.by_convention, "eigh and cholesky give the symmetric gradient of "
                        "the triangle they read, det of a singular matrix 0, as_strided_scatter's "
                        "input the gradient where src is written ({})")):

@@ -13,6 +13,7 @@ from . import nn_functional as NF
 from . import nn_act_more as NA
 from . import nn_losses_more as NL
 from . import nn_vision as NV
+from . import nn_ctc as NCTC
 from . import pool3d, unpool
 from .errors import TYPE, GradvizError
 
@@ -179,6 +180,8 @@ KINDS = {
     "MultiLabelSoftMarginLoss": (_LOSS, NL.f_multilabel_soft_margin_loss,
                                  (("weight", None),) + _LOSS_PARAMS, False),
     "SoftMarginLoss": (_LOSS, NL.f_soft_margin_loss, _LOSS_PARAMS, False),
+    "CTCLoss": (_LOSS, NCTC.f_ctc_loss,
+                (("blank", 0), ("reduction", "mean"), ("zero_infinity", False)), False),
     "Upsample": (_UPSAMPLING, NV.f_interpolate,
                  (("size", None), ("scale_factor", None), ("mode", "nearest"),
                   ("align_corners", None), ("recompute_scale_factor", None)),
@@ -224,6 +227,7 @@ FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
                 "TripletMarginLoss": ("anchor", "positive", "negative"),
                 "GaussianNLLLoss": ("input", "target", "var"),
                 "PoissonNLLLoss": ("log_input", "target"),
+                "CTCLoss": ("log_probs", "targets", "input_lengths", "target_lengths"),
                 **dict.fromkeys((f"MaxUnpool{k}d" for k in (1, 2, 3)), ("input", "indices"))}
 # forward()'s arguments after those, which may be left out (passed on by name)
 FORWARD_OPTIONAL = dict.fromkeys((f"MaxUnpool{k}d" for k in (1, 2, 3)), ("output_size",))

@@ -863,6 +863,16 @@ INPUTS.update({
             mode="max", include_last=True, padding_idx=None),
        case(anyv(5, 3), num(np.array([0, 2, 4, 2, 1])), num(np.array([0, 3])), anyv(5),
             mode="sum", include_last=False, padding_idx=4)],
+    # (ops/ctc.py: PyTorch's gradient is the derivative plus exp(log_probs); log-probabilities
+    # near -30 make that term vanish here, and conformance_extra pins it against PyTorch)
+    "ctc_loss": [case(anyv(5, 2, 3, lo=-31.0, hi=-30.0), num(np.array([[1, 2], [2, 2]])),
+                      input_lengths=(5, 4), target_lengths=(2, 2), blank=0, zero_infinity=z)
+                 for z in (False, True)]
+    + [case(anyv(4, 2, 4, lo=-31.0, hi=-30.0), num(np.array([3, 1, 3])), input_lengths=(4, 2),
+            target_lengths=(1, 2), blank=2, zero_infinity=False)],
+    # (ops/weight_norm.py: g one number per slice along dim 0 or the last dim)
+    "weight_norm": [case(anyv(3, 4), anyv(3, 1), dim=0), case(anyv(2, 3, 2), anyv(1, 1, 2), dim=2),
+                    case(anyv(4,), anyv(4), dim=0)],
     "affine_grid_generator": [case(anyv(2, 2, 3), size=(2, 1, 3, 4), align_corners=False),
                               case(anyv(1, 3, 4), size=(1, 2, 2, 3, 2), align_corners=True)],
     # (ops/trilinear.py: rows of x1, the weight, rows of x2)

@@ -40,3 +40,5 @@ from . import householder  # noqa: F401  (torch.geqrf, linalg.householder_produc
 from . import ldl  # noqa: F401  (torch.linalg.ldl_factor, ldl_solve)
 from . import grid_sample  # noqa: F401  (F.grid_sample's and F.affine_grid's nodes)
 from . import embedding_bag  # noqa: F401  (F.embedding_bag's node)
+from . import ctc  # noqa: F401  (F.ctc_loss's node)
+from . import weight_norm  # noqa: F401  (torch._weight_norm's fused node)

@@ -42,10 +42,12 @@ def _ranks(bag):
     return rank
 
 
-def _bag_sums(rows, bag, n_bags, scale=None):
-    """Per bag, its rows added one after another (each times its scale with
-    one rounding, where given): in rounds, round r adding each bag's r-th
-    row, so that one vector step adds a round."""
+def _bag_sums(rows, bag, n_bags, scale=None, fused=True):
+    """Per bag, its rows added one after another (each times its scale,
+    where given: with one rounding where fused, as PyTorch's fast kernel
+    does without a padding_idx; multiplied, then added, as its other one):
+    in rounds, round r adding each bag's r-th row, so that one vector step
+    adds a round."""
     out = np.zeros((n_bags, rows.shape[1]), rows.dtype)
     live = bag >= 0
     rank = _ranks(np.where(live, bag, n_bags))
@@ -54,8 +56,10 @@ def _bag_sums(rows, bag, n_bags, scale=None):
         b = bag[pick]
         if scale is None:
             out[b] = out[b] + rows[pick]
-        else:
+        elif fused:
             out[b] = _fma(rows[pick], scale[pick][:, None], out[b])
+        else:
+            out[b] = out[b] + (rows[pick] * scale[pick][:, None]).astype(rows.dtype)
     return out
 
 
@@ -82,7 +86,7 @@ def _forward(xs, p):
     bag, n_bags, counts = bags(idx, offsets, p)
     if p["mode"] == "max":
         return _max_rows(weight, idx, bag, n_bags)[0]
-    total = _bag_sums(weight[idx], bag, n_bags, psw)
+    total = _bag_sums(weight[idx], bag, n_bags, psw, fused=p.get("padding_idx") is None)
     if p["mode"] == "mean":
         total = np.where(counts[:, None] > 0, total / np.maximum(counts, 1)[:, None].astype(
             weight.dtype), 0).astype(weight.dtype)

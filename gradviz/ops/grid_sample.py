@@ -95,6 +95,19 @@ def _positions(x, grid, p):
             for a in range(k)]
 
 
+def sample_cells(x, grid, p):
+    """Where the op changes piece (for gradient checks): each grid
+    coordinate's position, unnormalized and doubled, and its floor. Bilinear
+    and bicubic change corners at whole positions, nearest its pick at
+    halves, and the paddings fold or clamp at either."""
+    sizes = x.shape[2:]
+    k = len(sizes)
+    flat = _points(np.asarray(grid, np.float64))
+    doubled = np.stack([2 * _unnormalize(flat[..., k - 1 - a], sizes[a], p["align_corners"])[0]
+                        for a in range(k)])
+    return np.floor(doubled), doubled
+
+
 # ---- the corners each output point reads -----------------------------------
 
 def _corners(x, grid, p):

@@ -32,6 +32,20 @@ from .torchfmt import format_compact
 MAX_ELEMS = 8                 # gradients up to this size are shown whole
 MAX_TANGENT_ROWS = 40         # nodes shown in a directional pass's table
 EXPR_CHARS = 32               # a longer source expression is shortened
+# the ops of a pass where PyTorch's two modes differ by design (the entry's
+# key, forward.ForwardRecorder's), and what the report says of them
+_BY_DESIGN = (
+    ("padded", "an embedding's padding_idx row gets no gradient in reverse mode (PyTorch's "
+               "convention); forward mode passes its tangent, as PyTorch's does"),
+    ("triangle", "eigh and cholesky read one triangle of a symmetric matrix: reverse mode gives "
+                 "PyTorch's symmetric gradient, forward mode each entry's own tangent, as "
+                 "PyTorch's do"),
+    ("singular", "det of a singular matrix: with create_graph reverse mode gives PyTorch's "
+                 "cofactor matrix (through the SVD), forward mode 0, as PyTorch's do"),
+    ("ctc", "ctc_loss: reverse mode gives PyTorch's gradient, the derivative plus "
+            "exp(log_probs) (a log_softmax before it cancels that term); forward mode the "
+            "derivative (PyTorch has none)"),
+)
 STATUS_STYLES = {"ok": "green", "kink": "yellow", "singular": "yellow", "FAIL": "bold red",
                  "skipped": "dim", "changed": "yellow"}
 WHY = "why deep learning uses reverse mode"
@@ -121,21 +135,10 @@ def print_forward_mode(record, console: Console | None = None) -> None:
                 console.print(Text(f"  a register_hook() ({names}) changed the gradient on its "
                                    "way back: reverse mode is PyTorch's .grad, forward mode the "
                                    "derivative (it runs no hooks)", style="yellow"))
-            if both and entry.get("padded") and not all(
-                    i.get("agree") is not False for i in entry["inputs"]):
-                console.print(Text("  an embedding's padding_idx row gets no gradient in reverse "
-                                   "mode (PyTorch's convention); forward mode passes its tangent, "
-                                   "as PyTorch's does", style="yellow"))
-            if both and entry.get("triangle") and not all(
-                    i.get("agree") is not False for i in entry["inputs"]):
-                console.print(Text("  eigh and cholesky read one triangle of a symmetric matrix: "
-                                   "reverse mode gives PyTorch's symmetric gradient, forward mode "
-                                   "each entry's own tangent, as PyTorch's do", style="yellow"))
-            if both and entry.get("singular") and not all(
-                    i.get("agree") is not False for i in entry["inputs"]):
-                console.print(Text("  det of a singular matrix: with create_graph reverse mode "
-                                   "gives PyTorch's cofactor matrix (through the SVD), forward "
-                                   "mode 0, as PyTorch's do", style="yellow"))
+            disagree = not all(i.get("agree") is not False for i in entry["inputs"])
+            for key, note in _BY_DESIGN:
+                if both and entry.get(key) and disagree:
+                    console.print(Text("  " + note, style="yellow"))
         console.print(Text(passes_summary(entry), style="italic"))
         console.print()
 
@@ -287,7 +290,8 @@ def print_check(report, console: Console | None = None) -> None:
                                "they were computed (e.g. through .data), or went through a "
                                "register_hook() that changed them: no rule is wrong, but the "
                                "result is not the derivative (nor is an embedding's padding_idx "
-                               "row's: no gradient, by PyTorch's convention)",
+                               "row's: no gradient, by PyTorch's convention; nor ctc_loss's: "
+                               "PyTorch's adds exp(log_probs))",
                                style="bold yellow"))
             return
         text = Text("✓ every gradient agrees", style="bold green")

@@ -44,6 +44,7 @@ NAME_FORMS = {
     "grid_sampler": ("grid_sample", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d"),
     "affine_grid_generator": ("affine_grid", "affine_grid_generator"),
     "embedding_bag": ("embedding_bag",),
+    "weight_norm": ("_weight_norm",),
 }
 # ops whose grad_fn name is chosen outside the op, by the indexing code:
 # their names are read from there
