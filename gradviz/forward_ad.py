@@ -342,12 +342,32 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     return tangents.get(t)
 
 
+def _by_formulas(rt, t: Tensor, order, tangents) -> Tensor | None:
+    """tangent_formulas.formula_tangent with grad mode on (the formulas'
+    ops are recorded, as PyTorch's are inside a no_grad() block too)."""
+    from .tangent_formulas import formula_tangent
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    try:
+        return formula_tangent(rt, t, order, tangents)
+    finally:
+        rt.tape.grad_enabled = enabled
+
+
 def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
     """t's tangent with a graph, where PyTorch's has one: t requires grad (a
     primal it comes from does, or another input of its ops), or a tangent it
     comes from does. None: no graph, or one the trick cannot give (a
     tangent of another dtype than its primal's, an in-place write)."""
     inputs = [a for n in order for a in n.args if a.__class__ is Tensor] + [t]
+    if t.requires_grad or any(v is not None and v.requires_grad
+                              for v in map(tangents.get, inputs)):
+        # PyTorch's formulas, where they are known for every op on the way
+        # (the trick's graph reaches the primals only through second
+        # derivatives: d * 3 would have none, PyTorch's AddBackward0 reads
+        # d's primal), from the tangents known (those computed before too)
+        by_formulas = _by_formulas(rt, t, order, tangents)
+        if by_formulas is not None:
+            return by_formulas
     seeds = {a: tangents[a] for a in inputs if a in tangents.made and tangents[a] is not None}
     if not seeds or any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
         return None
@@ -404,15 +424,17 @@ def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
         try:
             gs = f_grad(rt, t, duals, u, retain_graph=True, create_graph=True,
                         allow_unused=True)
+            pairs = [(g, tangents[d]) for g, d in zip(gs, duals) if g is not None]
+            if not pairs:
+                return FUNCTIONS["zeros_like"](rt, t)
+            # (the second pass runs the first's backward ops backward: one of
+            # them may have no graph backward either, masked_scatter_backward)
+            (jv,) = f_grad(rt, [g for g, _ in pairs], u, [v for _, v in pairs],
+                           retain_graph=True, create_graph=True, allow_unused=True)
         except GradvizError as exc:
             if not exc.message.startswith("create_graph=True is not supported"):
                 raise
             return None
-        pairs = [(g, tangents[d]) for g, d in zip(gs, duals) if g is not None]
-        if not pairs:
-            return FUNCTIONS["zeros_like"](rt, t)
-        (jv,) = f_grad(rt, [g for g, _ in pairs], u, [v for _, v in pairs],
-                       retain_graph=True, create_graph=True, allow_unused=True)
     finally:
         rt.tape.grad_enabled = enabled
         rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = held
