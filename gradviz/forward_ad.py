@@ -323,7 +323,7 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     """t's tangent in the open level (None: no level, or t depends on no
     dual tensor made in it)."""
     tangents = rt.dual_tangents
-    if not tangents:
+    if not tangents or t.data.dtype.kind not in "fc":     # (x.int() has none in PyTorch)
         return None
     known = tangents.get(t)
     if known is not None or t in tangents:
@@ -478,6 +478,8 @@ def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor.
     operands: the values kept of ops an in-place write changed since."""
     from .forward import node_tangent     # (here: a run without duals does not load it)
+    if n.data.dtype.kind not in "fc":
+        return None         # (an integer or bool result has no tangent: x.int().float() neither)
     if n.op.name in PRODUCT_FACTORS:
         _check_product_dtypes(n, tangents)
     total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
