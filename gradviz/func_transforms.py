@@ -587,8 +587,40 @@ def _stack(rt, stack, items, out_dim):
     return stack(rt, items, out_dim)
 
 
+def linearize(rt, func, *primals):
+    """torch.func.linearize: (func(*primals), jvp_fn), jvp_fn(*tangents)
+    giving jvp(func, primals, tangents)'s product. PyTorch traces func once
+    and replays the trace's JVP; here each jvp_fn call runs func again
+    (the same values for a function without side effects)."""
+    from .functions import FUNCTIONS
+    from .interpreter import Function
+    out, _ = jvp(rt, func, primals, tuple(FUNCTIONS["zeros_like"](rt, p) for p in primals))
+
+    def jvp_fn(rt, *tangents):
+        if len(tangents) != len(primals):
+            raise GradvizError(f"Expected the tangents {_tree_spec(tangents)} to have the same "
+                               f"argspec as the primals {_tree_spec(primals)}", kind=RUNTIME,
+                               hint="give jvp_fn one tangent per primal")
+        for k, (t, p) in enumerate(zip(tangents, primals)):
+            if _is_tensor(t) and t.data.shape != p.data.shape:
+                raise GradvizError(
+                    f"tangent:{k} with shape torch.Size({list(t.data.shape)}) in flattened "
+                    f"pytree doesn't match the shape torch.Size({list(p.data.shape)}) of the "
+                    "corresponding primal.", kind=RUNTIME,
+                    hint="give each tangent its primal's shape")
+        return jvp(rt, func, primals, tangents)[1]
+    return out, Function("jvp_fn", jvp_fn)
+
+
+def _tree_spec(items: tuple) -> str:
+    """PyTorch's TreeSpec of a tuple of tensors, as its errors print it."""
+    stars = ",\n  ".join("*" for _ in items)
+    return f"TreeSpec(tuple, None, [{stars}])"
+
+
 TRANSFORMS = {"grad": grad, "grad_and_value": grad_and_value, "vjp": vjp, "jvp": jvp,
-              "jacrev": jacrev, "jacfwd": jacfwd, "hessian": hessian, "vmap": vmap}
+              "jacrev": jacrev, "jacfwd": jacfwd, "hessian": hessian, "vmap": vmap,
+              "linearize": linearize}
 
 
 def members(Function) -> dict:
