@@ -420,15 +420,26 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
     for n in nums:
         _leaf(rt, args[n], fname)         # (its type check)
 
+    made = []       # f's output, when a pytree jacobian() does not take (a dict)
+
     def call(xs):
         call_args = list(args)
         for n, x in zip(nums, xs):
             call_args[n] = x
-        return rt.call_value(func, call_args)
+        out = rt.call_value(func, call_args)
+        if _is_tensor(out) or (out.__class__ is tuple and all(map(_is_tensor, out))):
+            return out
+        leaves = _flatten(out)
+        if not leaves or not all(map(_is_tensor, leaves)):
+            return out          # (jacobian()'s error)
+        made.append(out)
+        return tuple(leaves)
     inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
-    return _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
-                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                               forward_mode=forward_mode))
+    jac = _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
+                                              keep_if=lambda xs, o: _reaches_outside(o, xs),
+                                              forward_mode=forward_mode))
+    # the Jacobians of a pytree's leaves in its structure ({'s': ds/dx, ...})
+    return _unflatten(made[0], iter(jac)) if made else jac
 
 
 def jacrev(rt, func, argnums=0, *, has_aux=False, chunk_size=None):
