@@ -412,9 +412,6 @@ def _alias(rt, t):
 
 
 def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
-    if has_aux:
-        raise GradvizError(f"{fname} runs here without has_aux=", kind=RUNTIME,
-                           hint="return only the output from f")
     is_tuple, nums = _argnums(argnums, len(args))
     keep = _keep_graph(args)
     for n in nums:
@@ -427,6 +424,9 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
         for n, x in zip(nums, xs):
             call_args[n] = x
         out = rt.call_value(func, call_args)
+        if has_aux:
+            out = _split_aux(rt, out, made, xs, "jvp(f, primals, tangents)" if forward_mode
+                             else "vjp(f, *primals)")
         if _is_tensor(out) or (out.__class__ is tuple and all(map(_is_tensor, out))):
             return out
         leaves = _flatten(out)
@@ -439,7 +439,40 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
                                               forward_mode=forward_mode))
     # the Jacobians of a pytree's leaves in its structure ({'s': ds/dx, ...})
-    return _unflatten(made[0], iter(jac)) if made else jac
+    shape = [m for m in made if m.__class__ is not _Aux]
+    if shape:
+        jac = _unflatten(shape[0], iter(jac))
+    if has_aux:
+        aux = next(m for m in made if m.__class__ is _Aux)
+        return jac, _detach(rt, aux.value, keep or _reaches_outside(aux.value, aux.xs))
+    return jac
+
+
+class _Aux:
+    """The aux value f returned beside its output (has_aux=True), and the
+    inputs f was called with (what its graph may reach)."""
+
+    __slots__ = ("value", "xs")
+
+    def __init__(self, value, xs):
+        self.value, self.xs = value, xs
+
+
+def _split_aux(rt, out, made: list, xs, call: str):
+    """f's (output, aux) with has_aux=True: the output, aux kept in made;
+    PyTorch's errors (call: how they name the transform underneath)."""
+    if out.__class__ is not tuple or len(out) != 2:
+        raise GradvizError(f"{call}: output of function f should be a tuple: (output, aux) if "
+                           "has_aux is True", kind=RUNTIME,
+                           hint="return (output, something_else) from f")
+    out, aux = out
+    for t in _flatten(aux):
+        if not _is_tensor(t):
+            raise GradvizError(f"Expected tensors, got unsupported type <class "
+                               f"'{rt.type_name(t)}'>", kind=RUNTIME,
+                               hint="aux holds tensors (or tuples, lists or dicts of them)")
+    made.append(_Aux(aux, xs))
+    return out
 
 
 def jacrev(rt, func, argnums=0, *, has_aux=False, chunk_size=None):
