@@ -85,6 +85,21 @@ def exit_level(rt) -> None:
     rt.tape.on_write = None
 
 
+def f_enter_dual_level(rt):
+    """fwAD.enter_dual_level(): a level opened without a `with` block; its
+    number, 0."""
+    enter_level(rt)
+    return 0
+
+
+def f_exit_dual_level(rt, *, level=None):
+    """fwAD.exit_dual_level(): closes the open level (its tangents dropped)."""
+    if rt.dual_tangents is None:
+        raise GradvizError("Dual level must be a positive number.", kind=RUNTIME,
+                           hint="open one first: fwAD.enter_dual_level()")
+    exit_level(rt)
+
+
 def _before_write(rt, changed: list) -> None:
     """An in-place write is about to change the tensors `changed`. PyTorch
     computed each op's tangent when the op ran; here they are computed when
