@@ -121,6 +121,20 @@ def _product(rt, n: Tensor, ins: list) -> Tensor | None:
     return rt.apply(OPS["add"], (rt.apply(op, (ta, b), n.params), right))
 
 
+def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
+    """self_t + value * (tensor1_t * tensor2_p) + value * (tensor2_t * tensor1_p)
+    (PyTorch's maybe_multiply: no product for value 1)."""
+    (a, t1, t2), (ta, t1t, t2t) = n.args, ins
+    value = n.params.get("value", 1)
+    mul, add = OPS["mul"], OPS["add"]
+
+    def scaled(x):
+        return x if value == 1 else rt.apply(mul, (x, value))
+    left = rt.apply(add, (_or_zeros(rt, a, ta),
+                          scaled(rt.apply(mul, (_or_zeros(rt, t1, t1t), t2)))))
+    return rt.apply(add, (left, scaled(rt.apply(mul, (_or_zeros(rt, t2, t2t), t1)))))
+
+
 def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
     """old.copy_(tangent) as a new tensor: old's graph is cut there (CopyBackwards
     sends it zeros), as its value is."""
@@ -132,4 +146,4 @@ def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
 
 
 FORMULAS = {**dict.fromkeys(LINEAR_OPS, _linear), **dict.fromkeys(PRODUCT_OPS, _product),
-            "mul": _mul, "div": _div, "rdiv": _rdiv}
+            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul}
