@@ -85,6 +85,21 @@ def exit_level(rt) -> None:
     rt.tape.on_write = None
 
 
+def f_enter_dual_level(rt):
+    """fwAD.enter_dual_level(): a level opened without a `with` block; its
+    number, 0."""
+    enter_level(rt)
+    return 0
+
+
+def f_exit_dual_level(rt, *, level=None):
+    """fwAD.exit_dual_level(): closes the open level (its tangents dropped)."""
+    if rt.dual_tangents is None:
+        raise GradvizError("Dual level must be a positive number.", kind=RUNTIME,
+                           hint="open one first: fwAD.enter_dual_level()")
+    exit_level(rt)
+
+
 def _before_write(rt, changed: list) -> None:
     """An in-place write is about to change the tensors `changed`. PyTorch
     computed each op's tangent when the op ran; here they are computed when
@@ -323,7 +338,7 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     """t's tangent in the open level (None: no level, or t depends on no
     dual tensor made in it)."""
     tangents = rt.dual_tangents
-    if not tangents:
+    if not tangents or t.data.dtype.kind not in "fc":     # (x.int() has none in PyTorch)
         return None
     known = tangents.get(t)
     if known is not None or t in tangents:
@@ -342,12 +357,32 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     return tangents.get(t)
 
 
+def _by_formulas(rt, t: Tensor, order, tangents) -> Tensor | None:
+    """tangent_formulas.formula_tangent with grad mode on (the formulas'
+    ops are recorded, as PyTorch's are inside a no_grad() block too)."""
+    from .tangent_formulas import formula_tangent
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    try:
+        return formula_tangent(rt, t, order, tangents)
+    finally:
+        rt.tape.grad_enabled = enabled
+
+
 def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
     """t's tangent with a graph, where PyTorch's has one: t requires grad (a
     primal it comes from does, or another input of its ops), or a tangent it
     comes from does. None: no graph, or one the trick cannot give (a
     tangent of another dtype than its primal's, an in-place write)."""
     inputs = [a for n in order for a in n.args if a.__class__ is Tensor] + [t]
+    if t.requires_grad or any(v is not None and v.requires_grad
+                              for v in map(tangents.get, inputs)):
+        # PyTorch's formulas, where they are known for every op on the way
+        # (the trick's graph reaches the primals only through second
+        # derivatives: d * 3 would have none, PyTorch's AddBackward0 reads
+        # d's primal), from the tangents known (those computed before too)
+        by_formulas = _by_formulas(rt, t, order, tangents)
+        if by_formulas is not None:
+            return by_formulas
     seeds = {a: tangents[a] for a in inputs if a in tangents.made and tangents[a] is not None}
     if not seeds or any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
         return None
@@ -404,15 +439,17 @@ def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
         try:
             gs = f_grad(rt, t, duals, u, retain_graph=True, create_graph=True,
                         allow_unused=True)
+            pairs = [(g, tangents[d]) for g, d in zip(gs, duals) if g is not None]
+            if not pairs:
+                return FUNCTIONS["zeros_like"](rt, t)
+            # (the second pass runs the first's backward ops backward: one of
+            # them may have no graph backward either, masked_scatter_backward)
+            (jv,) = f_grad(rt, [g for g, _ in pairs], u, [v for _, v in pairs],
+                           retain_graph=True, create_graph=True, allow_unused=True)
         except GradvizError as exc:
             if not exc.message.startswith("create_graph=True is not supported"):
                 raise
             return None
-        pairs = [(g, tangents[d]) for g, d in zip(gs, duals) if g is not None]
-        if not pairs:
-            return FUNCTIONS["zeros_like"](rt, t)
-        (jv,) = f_grad(rt, [g for g, _ in pairs], u, [v for _, v in pairs],
-                       retain_graph=True, create_graph=True, allow_unused=True)
     finally:
         rt.tape.grad_enabled = enabled
         rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = held
@@ -456,6 +493,8 @@ def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor.
     operands: the values kept of ops an in-place write changed since."""
     from .forward import node_tangent     # (here: a run without duals does not load it)
+    if n.data.dtype.kind not in "fc":
+        return None         # (an integer or bool result has no tangent: x.int().float() neither)
     if n.op.name in PRODUCT_FACTORS:
         _check_product_dtypes(n, tangents)
     total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,

@@ -412,23 +412,67 @@ def _alias(rt, t):
 
 
 def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
-    if has_aux:
-        raise GradvizError(f"{fname} runs here without has_aux=", kind=RUNTIME,
-                           hint="return only the output from f")
     is_tuple, nums = _argnums(argnums, len(args))
     keep = _keep_graph(args)
     for n in nums:
         _leaf(rt, args[n], fname)         # (its type check)
 
+    made = []       # f's output, when a pytree jacobian() does not take (a dict)
+
     def call(xs):
         call_args = list(args)
         for n, x in zip(nums, xs):
             call_args[n] = x
-        return rt.call_value(func, call_args)
+        out = rt.call_value(func, call_args)
+        if has_aux:
+            out = _split_aux(rt, out, made, xs, "jvp(f, primals, tangents)" if forward_mode
+                             else "vjp(f, *primals)")
+        if _is_tensor(out) or (out.__class__ is tuple and all(map(_is_tensor, out))):
+            return out
+        leaves = _flatten(out)
+        if not leaves or not all(map(_is_tensor, leaves)):
+            return out          # (jacobian()'s error)
+        made.append(out)
+        return tuple(leaves)
     inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
-    return _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
-                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                               forward_mode=forward_mode))
+    jac = _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
+                                              keep_if=lambda xs, o: _reaches_outside(o, xs),
+                                              forward_mode=forward_mode))
+    # the Jacobians of a pytree's leaves in its structure ({'s': ds/dx, ...})
+    shape = [m for m in made if m.__class__ is not _Aux]
+    if shape:
+        jac = _unflatten(shape[0], iter(jac))
+    if has_aux:
+        aux = next(m for m in made if m.__class__ is _Aux)
+        return jac, _detach(rt, aux.value, keep or _reaches_outside(aux.value, aux.xs))
+    return jac
+
+
+class _Aux:
+    """The aux value f returned beside its output (has_aux=True), and the
+    inputs f was called with (what its graph may reach)."""
+
+    __slots__ = ("value", "xs")
+
+    def __init__(self, value, xs):
+        self.value, self.xs = value, xs
+
+
+def _split_aux(rt, out, made: list, xs, call: str):
+    """f's (output, aux) with has_aux=True: the output, aux kept in made;
+    PyTorch's errors (call: how they name the transform underneath)."""
+    if out.__class__ is not tuple or len(out) != 2:
+        raise GradvizError(f"{call}: output of function f should be a tuple: (output, aux) if "
+                           "has_aux is True", kind=RUNTIME,
+                           hint="return (output, something_else) from f")
+    out, aux = out
+    for t in _flatten(aux):
+        if not _is_tensor(t):
+            raise GradvizError(f"Expected tensors, got unsupported type <class "
+                               f"'{rt.type_name(t)}'>", kind=RUNTIME,
+                               hint="aux holds tensors (or tuples, lists or dicts of them)")
+    made.append(_Aux(aux, xs))
+    return out
 
 
 def jacrev(rt, func, argnums=0, *, has_aux=False, chunk_size=None):
@@ -587,8 +631,40 @@ def _stack(rt, stack, items, out_dim):
     return stack(rt, items, out_dim)
 
 
+def linearize(rt, func, *primals):
+    """torch.func.linearize: (func(*primals), jvp_fn), jvp_fn(*tangents)
+    giving jvp(func, primals, tangents)'s product. PyTorch traces func once
+    and replays the trace's JVP; here each jvp_fn call runs func again
+    (the same values for a function without side effects)."""
+    from .functions import FUNCTIONS
+    from .interpreter import Function
+    out, _ = jvp(rt, func, primals, tuple(FUNCTIONS["zeros_like"](rt, p) for p in primals))
+
+    def jvp_fn(rt, *tangents):
+        if len(tangents) != len(primals):
+            raise GradvizError(f"Expected the tangents {_tree_spec(tangents)} to have the same "
+                               f"argspec as the primals {_tree_spec(primals)}", kind=RUNTIME,
+                               hint="give jvp_fn one tangent per primal")
+        for k, (t, p) in enumerate(zip(tangents, primals)):
+            if _is_tensor(t) and t.data.shape != p.data.shape:
+                raise GradvizError(
+                    f"tangent:{k} with shape torch.Size({list(t.data.shape)}) in flattened "
+                    f"pytree doesn't match the shape torch.Size({list(p.data.shape)}) of the "
+                    "corresponding primal.", kind=RUNTIME,
+                    hint="give each tangent its primal's shape")
+        return jvp(rt, func, primals, tangents)[1]
+    return out, Function("jvp_fn", jvp_fn)
+
+
+def _tree_spec(items: tuple) -> str:
+    """PyTorch's TreeSpec of a tuple of tensors, as its errors print it."""
+    stars = ",\n  ".join("*" for _ in items)
+    return f"TreeSpec(tuple, None, [{stars}])"
+
+
 TRANSFORMS = {"grad": grad, "grad_and_value": grad_and_value, "vjp": vjp, "jvp": jvp,
-              "jacrev": jacrev, "jacfwd": jacfwd, "hessian": hessian, "vmap": vmap}
+              "jacrev": jacrev, "jacfwd": jacfwd, "hessian": hessian, "vmap": vmap,
+              "linearize": linearize}
 
 
 def members(Function) -> dict:

@@ -669,7 +669,9 @@ def _module_tree() -> dict:
     fw_ad = Module("torch.autograd.forward_ad", {
         "dual_level": Function("dual_level", forward_ad.f_dual_level),
         "make_dual": Function("make_dual", forward_ad.f_make_dual),
-        "unpack_dual": Function("unpack_dual", forward_ad.f_unpack_dual)})
+        "unpack_dual": Function("unpack_dual", forward_ad.f_unpack_dual),
+        "enter_dual_level": Function("enter_dual_level", forward_ad.f_enter_dual_level),
+        "exit_dual_level": Function("exit_dual_level", forward_ad.f_exit_dual_level)})
     graph = Module("torch.autograd.graph", {
         "saved_tensors_hooks": Function("saved_tensors_hooks", saved_hooks.f_saved_tensors_hooks),
         "save_on_cpu": Function("save_on_cpu", saved_hooks.f_save_on_cpu),

@@ -31,9 +31,18 @@ defop("softmax", "SoftmaxBackward0", lambda xs, p: _softmax(xs[0], p["dim"]),
       saved=("r",),
       formula=("d softmax(x)/dx = s * (g - sum(g*s))",), symbol="softmax", dtype_rule=FLOAT)
 
+def _log_softmax_jvp(t, ans, xs, p):
+    """PyTorch's: t - logsumexp_jvp(x, t), sum(e * t) / sum(e) with
+    e = exp(x - max(x)) (so that a tangent of ones gives exactly 0, as
+    cross_entropy's does in PyTorch; sum(softmax * t) is off by rounding)."""
+    x, dim = xs[0], p["dim"]
+    e = np.exp(x - np.max(x, axis=dim, keepdims=True)) if x.size else np.exp(x)
+    return t - np.sum(e * t, axis=dim, keepdims=True) / np.sum(e, axis=dim, keepdims=True)
+
+
 defop("log_softmax", "LogSoftmaxBackward0", lambda xs, p: _log_softmax(xs[0], p["dim"]),
       vjp=(lambda g, ans, xs, p: softmax_cpu.log_softmax_backward(g, ans, p["dim"]),),
-      jvp=(lambda t, ans, xs, p: t - np.sum(np.exp(ans) * t, axis=p["dim"], keepdims=True),),
+      jvp=(_log_softmax_jvp,),
       saved=("r",),
       formula=("d log_softmax(x)/dx = g - softmax(x) * sum(g)",), symbol="log_softmax",
       dtype_rule=FLOAT)
@@ -239,6 +248,23 @@ def _ce_grad_fn(t) -> str:
     return "DivBackward1" if p.get("reduction", "mean") == "mean" else "NegBackward0"
 
 
+def _ce_logits_jvp(t, ans, xs, p):
+    """The logits' tangent as PyTorch pushes it: log_softmax's JVP, then
+    nll_loss of that (minus the picked entries, summed, / N for 'mean'),
+    so a tangent of ones gives exactly 0; class probabilities and the
+    options: through the VJP."""
+    if _ce_options(xs, p) or xs[1].dtype != np.int64:
+        return _ce_jvp(_ce_vjp)(t, ans, xs, p)
+    axis = 0 if xs[0].ndim == 1 else 1
+    lt = _log_softmax_jvp(t, None, xs, {"dim": axis})
+    picked = -np.take_along_axis(lt, np.expand_dims(xs[1], axis), axis).squeeze(axis)
+    r = p.get("reduction", "mean")
+    if r == "none":
+        return picked.astype(ans.dtype)
+    total = np.sum(picked)
+    return np.asarray(total / picked.size if r == "mean" else total, dtype=ans.dtype)
+
+
 def _ce_weight_jvp(t, ans, xs, p):
     # (class probabilities) the loss is linear in the weight: itself of the tangent
     return ce_options.forward([xs[0], xs[1], t], p)
@@ -249,7 +275,7 @@ def _ce_weight_jvp(t, ans, xs, p):
 # or (logits, target, weight)
 defop("cross_entropy", _ce_grad_fn, _ce_fwd,
       vjp=(_ce_vjp, lambda g, ans, xs, p: _ce_target_vjp(g, xs, p), ce_options.vjp_weight),
-      jvp=(_ce_jvp(_ce_vjp), _ce_jvp(lambda g, ans, xs, p: _ce_target_vjp(g, xs, p)),
+      jvp=(_ce_logits_jvp, _ce_jvp(lambda g, ans, xs, p: _ce_target_vjp(g, xs, p)),
            _ce_weight_jvp),
       formula=("d CE(z,y)/dz = (softmax(z) - onehot(y)) / N", "d CE(z,p)/dp = -log_softmax(z) / N"), symbol="cross_entropy",
       dtype_rule=FLOAT, reads_unsaved=True)   # PyTorch saves log_softmax's result, not z

@@ -1,0 +1,149 @@
+"""PyTorch's forward-mode formulas run as recorded ops, for a tangent that
+keeps a graph where the double-backward trick leaves it none.
+
+forward_ad computes a tangent with a graph by the double-backward trick,
+whose graph reaches the primals only through second derivatives: a tangent
+linear in the duals (d * 3, d @ W, (d * 3).sum()) comes out without one. PyTorch
+runs each op's JVP formula on tensors, and its formulas read the primals:
+mul's is other_t * self_p + self_t * other_p (a missing tangent: zeros), so
+the tangent of d * 3 has a graph (AddBackward0) that reaches d's primal,
+which sends it zeros. Here the formulas of the ops that such chains are
+made of run as gradviz ops, op after op, from the duals' tangents; an op
+without a formula here gives up (None), and the trick's tangent stands.
+"""
+from __future__ import annotations
+
+from .ops import OPS
+from .tensor import Tensor
+
+# ops whose JVP is the op itself run on the tangents (a missing tangent of
+# an input it differentiates: zeros), PyTorch's formula for them too, so the
+# tangent's grad_fn is the op's (SumBackward0, ViewBackward0, CopySlices)
+LINEAR_OPS = frozenset({
+    "view", "reshape", "flatten", "index", "t", "transpose", "permute", "unsqueeze", "squeeze",
+    "expand", "flip", "roll", "repeat", "diagonal", "tril", "triu", "cat", "stack", "sum",
+    "mean", "cumsum", "neg", "add", "sub", "rsub", "where", "masked_scatter", "setitem",
+    "clone"})
+
+# in-place ops whose formula runs in place on the old tangent, named as the
+# op (masked_scatter_: MaskedScatterBackward0; a write x[i] = v through a
+# view: CopySlices); the others copy their new tangent into the old one
+OWN_INPLACE = frozenset({"setitem", "masked_scatter"})
+
+# matrix products, whose formula is A_t @ B_p + A_p @ B_t
+PRODUCT_OPS = frozenset({"matmul", "mm", "mv", "dot", "outer"})
+
+
+def formula_tangent(rt, t: Tensor, order: list, known: dict) -> Tensor | None:
+    """t's tangent by PyTorch's formulas run as recorded ops over order (the
+    ops from the tensors known has tangents of: known maps tensor ->
+    tangent), or None when an op of order has no formula here."""
+    # (an op with an integer or bool result, a comparison, has no tangent)
+    order = [n for n in order if n.data.dtype.kind in "fc"]
+    if any(n.op.name not in FORMULAS for n in order):
+        return None
+    tangents = dict(known)
+    inplace = rt.tape.versions.inplace_nodes
+    for n in order:
+        ins = [tangents.get(a) if a.__class__ is Tensor else None for a in n.args]
+        if all(v is None for v in ins):
+            continue
+        tangent = FORMULAS[n.op.name](rt, n, ins)
+        if n.seq in inplace and n.op.name not in OWN_INPLACE and ins[0] is not None:
+            # PyTorch's in-place op copies the new tangent into the old one
+            # (CopyBackwards, when either has a graph)
+            tangent = _copied(rt, ins[0], tangent)
+        tangents[n] = tangent
+    return tangents.get(t)
+
+
+def _zeros(rt, a):
+    from .functions import FUNCTIONS
+    return FUNCTIONS["zeros_like"](rt, a)
+
+
+def _or_zeros(rt, a, tangent):
+    """a's tangent, or what PyTorch stands in for a missing one: zeros
+    (0 for a number)."""
+    if tangent is not None:
+        return tangent
+    return _zeros(rt, a) if a.__class__ is Tensor else 0.0
+
+
+def _linear(rt, n: Tensor, ins: list) -> Tensor:
+    """The op on the tangents; the inputs it does not differentiate (a
+    condition, indices) as they are."""
+    op = n.op
+    args = tuple(a if (op.jvp[0] if op.variadic else op.jvp[i]) is None else _or_zeros(rt, a, v)
+                 for i, (a, v) in enumerate(zip(n.args, ins)))
+    return rt.apply(op, args, n.params)
+
+
+def _mul(rt, n: Tensor, ins: list) -> Tensor:
+    """other_t * self_p + self_t * other_p."""
+    (a, b), (ta, tb) = n.args, ins
+    mul = OPS["mul"]
+    return rt.apply(OPS["add"], (rt.apply(mul, (_or_zeros(rt, b, tb), a)),
+                                 rt.apply(mul, (_or_zeros(rt, a, ta), b))))
+
+
+def _div(rt, n: Tensor, ins: list) -> Tensor:
+    """(self_t - other_t * result) / other_p."""
+    (a, b), (ta, tb) = n.args, ins
+    top = rt.apply(OPS["sub"], (_or_zeros(rt, a, ta),
+                                rt.apply(OPS["mul"], (_or_zeros(rt, b, tb), n))))
+    return rt.apply(OPS["div"], (top, b))
+
+
+def _rdiv(rt, n: Tensor, ins: list) -> Tensor:
+    """a / x as PyTorch computes it, reciprocal(x) * a: mul's formula with
+    reciprocal's tangent -x_t * (r * r)."""
+    (a, x), (_, tx) = n.args, ins
+    mul = OPS["mul"]
+    r = rt.apply(OPS["rdiv"], (1.0, x))
+    r_t = rt.apply(mul, (rt.apply(OPS["neg"], (_or_zeros(rt, x, tx),)), rt.apply(mul, (r, r))))
+    return rt.apply(OPS["add"], (rt.apply(mul, (0.0, r)), rt.apply(mul, (r_t, a))))
+
+
+def _product(rt, n: Tensor, ins: list) -> Tensor | None:
+    """A_t @ B_p + A_p @ B_t; a vector times a matrix as PyTorch's matmul
+    computes it, the product of the unsqueezed vector squeezed at the end
+    (SqueezeBackward4): here one product of the two stacked side by side."""
+    (a, b), (ta, tb) = n.args, ins
+    ta, tb = _or_zeros(rt, a, ta), _or_zeros(rt, b, tb)
+    op = n.op
+    if op.name == "matmul" and a.data.ndim == 1 and b.data.ndim == 2:
+        cat = OPS["cat"]
+        return rt.apply(op, (rt.apply(cat, (ta, a), {"dim": 0}),
+                             rt.apply(cat, (b, tb), {"dim": 0})))
+    # (C++ evaluates the second term first: its dtype error is PyTorch's)
+    right = rt.apply(op, (a, tb), n.params)
+    return rt.apply(OPS["add"], (rt.apply(op, (ta, b), n.params), right))
+
+
+def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
+    """self_t + value * (tensor1_t * tensor2_p) + value * (tensor2_t * tensor1_p)
+    (PyTorch's maybe_multiply: no product for value 1)."""
+    (a, t1, t2), (ta, t1t, t2t) = n.args, ins
+    value = n.params.get("value", 1)
+    mul, add = OPS["mul"], OPS["add"]
+
+    def scaled(x):
+        return x if value == 1 else rt.apply(mul, (x, value))
+    left = rt.apply(add, (_or_zeros(rt, a, ta),
+                          scaled(rt.apply(mul, (_or_zeros(rt, t1, t1t), t2)))))
+    return rt.apply(add, (left, scaled(rt.apply(mul, (_or_zeros(rt, t2, t2t), t1)))))
+
+
+def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
+    """old.copy_(tangent) as a new tensor: old's graph is cut there (CopyBackwards
+    sends it zeros), as its value is."""
+    if not (old.requires_grad or tangent.requires_grad):
+        return tangent
+    whole = (slice(None),) * tangent.data.ndim
+    return rt.apply(OPS["setitem"], (old, tangent),
+                    {"index": whole, "advanced": False, "grad_fn": "CopyBackwards"})
+
+
+FORMULAS = {**dict.fromkeys(LINEAR_OPS, _linear), **dict.fromkeys(PRODUCT_OPS, _product),
+            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul}
