@@ -31,7 +31,8 @@ import numpy as np
 
 from . import functions as F
 from . import modules as M
-from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
+from .arg_parser import DIDNT_MATCH
+from .errors import ATTRIBUTE, FORMS_MESSAGE_CHARS, INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .rnn_utils import PackedSequence, narrow_rows as _rows
 from .selection import f_index_select
@@ -267,9 +268,8 @@ class RNNBase(_Recurrent):
                                    kind=ATTRIBUTE, hint=_STATE_HINT + ": one tensor")
             return
         if not isinstance(hx, (tuple, list)):
-            raise GradvizError(f"lstm() received an invalid combination of arguments - got "
-                               f"(Tensor, Tensor, {F.arg_type_name(hx)}, list, bool, int, float, "
-                               "bool, bool)", kind=TYPE, hint=_LSTM_STATE)
+            raise GradvizError(self._packed_lstm_forms_error(F.arg_type_name(hx)), kind=TYPE,
+                               hint=_LSTM_STATE, max_chars=FORMS_MESSAGE_CHARS)
         if len(hx) != 2:
             raise GradvizError("lstm expects two hidden states", kind=RUNTIME, hint=_LSTM_STATE)
         for h in hx:
@@ -278,6 +278,23 @@ class RNNBase(_Recurrent):
                 n = max(h.data.ndim, 1)
                 raise GradvizError(f"Dimension out of range (expected to be in range of [{-n}, "
                                    f"{n - 1}], but got 2)", kind=INDEX, hint=_STATE_HINT)
+
+    def _packed_lstm_forms_error(self, state: str) -> str:
+        """_VF.lstm's parser error for a packed input with a state of type
+        state (not a pair): neither of its forms takes the call, each
+        mismatch marked as PyTorch's message marks it."""
+        params = "list of [" + ", ".join(["Parameter"] * len(self.own_parameters())) + "]"
+        return (
+            f"lstm() received an invalid combination of arguments - got (Tensor, Tensor, {state}, "
+            "list, bool, int, float, bool, bool), but expected one of:\n"
+            " * (Tensor data, Tensor batch_sizes, tuple of Tensors hx, tuple of Tensors params, "
+            "bool has_biases, int num_layers, float dropout, bool train, bool bidirectional)\n"
+            f"{DIDNT_MATCH}arguments have invalid types: (Tensor, Tensor, !{state}!, !{params}!, "
+            "bool, int, float, bool, bool)\n"
+            " * (Tensor input, tuple of Tensors hx, tuple of Tensors params, bool has_biases, "
+            "int num_layers, float dropout, bool train, bool bidirectional, bool batch_first)\n"
+            f"{DIDNT_MATCH}arguments have invalid types: (Tensor, !Tensor!, !{state}!, "
+            f"!{params}!, !bool!, int, !float!, bool, bool)\n")
 
     def _check_input(self, x: Tensor, hx, batch: int) -> None:
         """check_forward_args: the input's dtype and size, the states' sizes."""
