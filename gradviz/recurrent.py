@@ -750,6 +750,18 @@ def _int_arg(name: str, v) -> int:
     return v
 
 
+def _as_float(v) -> None:
+    """Python's float(v) refusing v (a string that is no number, None, a
+    list): its error; numbers and tensors are checked after."""
+    if F.is_tensor(v) or isinstance(v, (int, float)):
+        return
+    try:
+        float(v)
+    except (TypeError, ValueError) as exc:
+        raise GradvizError(str(exc), kind=type(exc).__name__,
+                           hint="dropout=0.2: the chance a layer's output is zeroed") from None
+
+
 def _bool_arg(name: str, v) -> bool:
     if not isinstance(v, bool):
         raise GradvizError(f"{name} should be of type bool, got: {type(v).__name__}", kind=TYPE,
@@ -762,6 +774,7 @@ def _make_layer(cls, mode_of):
              dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None,
              nonlinearity="tanh"):
         mode = mode_of(nonlinearity)
+        _as_float(dropout)      # (RNNBase keeps float(dropout) before it checks it)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or \
                 not 0 <= dropout <= 1:
             raise GradvizError("dropout should be a number in range [0, 1] representing the "
@@ -771,13 +784,19 @@ def _make_layer(cls, mode_of):
         batch_first = _bool_arg("batch_first", batch_first)
         input_size = _int_arg("input_size", input_size)
         hidden_size = _int_arg("hidden_size", hidden_size)
-        if isinstance(num_layers, bool) or not isinstance(num_layers, int):
-            raise GradvizError(f"'{type(num_layers).__name__}' object cannot be interpreted as "
-                               "an integer", kind=TYPE, hint="num_layers is a whole number")
+        # (RNNBase compares num_layers <= 0, and only its loop over the
+        # layers, after the projection's checks, needs an int: range(2.5))
+        if not isinstance(num_layers, (int, float)):
+            raise GradvizError(f"'<=' not supported between instances of "
+                               f"'{F.arg_type_name(num_layers)}' and 'int'", kind=TYPE,
+                               hint="num_layers is a whole number")
         if num_layers <= 0:
             raise GradvizError("num_layers must be greater than zero", kind=VALUE,
                                hint="num_layers is at least 1")
         _check_proj_size(proj_size, hidden_size)
+        if not isinstance(num_layers, int):
+            raise GradvizError(f"'{type(num_layers).__name__}' object cannot be interpreted as "
+                               "an integer", kind=TYPE, hint="num_layers is a whole number")
         if device is not None:
             F.check_device(device)
         dt = M._float_dtype(rt, dtype)
