@@ -124,6 +124,12 @@ def int_list(fname: str, arg: str, args: tuple, position: int = 1) -> tuple:
     return tuple(out)
 
 
+def int_list_item_error(fname: str, arg: str, items: list, i: int) -> GradvizError:
+    """PyTorch's parser's TypeError for items[i] of a tuple of ints that is
+    no int (arg: the argument's name and place, "'output_size' (position 2)")."""
+    return _int_list_error(fname, arg, [items], items, i, False)
+
+
 def _int_list_error(fname, arg, args, items, i, packed) -> GradvizError:
     """int_list's TypeError for items[i], which is no int (arg: the
     argument's name and place, as the messages give them)."""
