@@ -3657,10 +3657,11 @@ class NoGrad:
     when it is made, as PyTorch's does: called alone, it sets it for the
     rest of the program)."""
 
-    __slots__ = ("enabled", "name")
+    __slots__ = ("enabled", "name", "prev")
 
-    def __init__(self, enabled: bool = False, name: str = "no_grad"):
+    def __init__(self, enabled: bool = False, name: str = "no_grad", prev=None):
         self.enabled, self.name = enabled, name
+        self.prev = prev        # set_grad_enabled's: the mode before it set its own
 
 
 def _context_or_decorated(rt, ctx: NoGrad, args: tuple, orig_func, owner: str):
@@ -3716,8 +3717,8 @@ def f_set_grad_enabled(rt, mode):
         raise GradvizError(f"set_grad_enabled(): argument 'mode' must be bool, not "
                            f"{type(mode).__name__}", kind=TYPE,
                            hint="write torch.set_grad_enabled(False)")
-    rt.tape.grad_enabled = mode
-    return NoGrad(mode, "set_grad_enabled")
+    prev, rt.tape.grad_enabled = rt.tape.grad_enabled, mode
+    return NoGrad(mode, "set_grad_enabled", prev)
 
 
 def f_is_grad_enabled(rt):

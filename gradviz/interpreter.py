@@ -2913,7 +2913,11 @@ class Interpreter:
         """fn decorated with a grad mode (torch.no_grad()(fn), @torch.no_grad):
         each call runs in it. A function the program defined keeps its name
         and its class; any other value is wrapped as PyTorch wraps it (a
-        value that cannot be called fails when the wrapper is called)."""
+        value that cannot be called fails when the wrapper is called).
+        set_grad_enabled(mode), which set the mode when it was made, puts
+        the mode before it back (its __call__ does: only the calls run in it)."""
+        if ctx.prev is not None:
+            self.tape.grad_enabled = ctx.prev
         if fn.__class__ is UserFunction:
             decorated = UserFunction(fn.defn, fn.defaults, fn.closure, fn.shift, grad_mode=ctx)
             decorated.owner, decorated.wrapped_name = fn.owner, fn.wrapped_name
