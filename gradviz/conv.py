@@ -450,23 +450,45 @@ def f_avg_pool2d(rt, input, kernel_size, stride=None, padding=0, ceil_mode=False
     return rt.apply(OPS["avg_pool2d"], (input,), params)
 
 
+def _with_defaults(size, x) -> list | int:
+    """torch.nn.functional's _list_with_default, which the 2-d adaptive
+    poolings (Python functions) run before PyTorch's parser reads the size:
+    a None takes the input's size along its dim; a value without a len()
+    is Python's TypeError ("object of type 'float' has no len()")."""
+    if isinstance(size, int):
+        return size
+    if F.is_tensor(size):
+        if size.data.ndim == 0:
+            raise GradvizError("len() of a 0-d tensor", kind=TYPE,
+                               hint="output_size is a whole number, or one per dim")
+        size = size.data.tolist()       # (its items: an int tensor's are ints)
+    if not isinstance(size, (tuple, list, str, dict, range)):
+        raise GradvizError(f"object of type '{F.arg_type_name(size)}' has no len()", kind=TYPE,
+                           hint="output_size is a whole number, or one per dim")
+    if x.ndim <= len(size):
+        raise GradvizError(f"Input dimension should be at least {len(size) + 1}", kind=VALUE,
+                           hint="one output size per pooled dim: the last two")
+    return [d if v is None else v for v, d in zip(size, x.shape[x.ndim - len(size):])]
+
+
 def _output_size(fn: str, output_size, x, k: int) -> tuple:
-    size = output_size
+    size = _with_defaults(output_size, x) if k == 2 else output_size
     if isinstance(size, int) and not isinstance(size, bool):
         size = (size,) * k
-    if not isinstance(size, (tuple, list)) or not all(
-            e is None or (isinstance(e, int) and not isinstance(e, bool)) for e in size):
-        raise GradvizError(f"{fn}(): argument 'output_size' must be tuple of ints, not "
-                           f"{F.arg_type_name(output_size)}", kind=TYPE,
+    if not isinstance(size, (tuple, list)):         # (PyTorch's parser: a tuple of ints)
+        raise GradvizError(f"{fn}(): argument 'output_size' (position 2) must be tuple of ints, "
+                           f"not {F.arg_type_name(size)}", kind=TYPE,
                            hint="output_size is a whole number, or one per dim")
+    for i, e in enumerate(size):
+        if isinstance(e, bool) or not isinstance(e, int):
+            raise F.int_list_item_error(fn, "'output_size' (position 2)", list(size), i)
     if len(size) != k:
         raise GradvizError(f"{fn}(): internal error: output_size.size() must be {k}"
                            if fn.startswith("adaptive_max") else
                            f"{fn}: output_size must be {k}" if k == 2 else
                            f"{fn}() argument 'output_size' should contain one int (got "
                            f"{len(size)})", kind=RUNTIME, hint=f"{k} number(s): the output's size")
-    # (None keeps the input's size along that dim)
-    size = tuple(x.shape[x.ndim - k + i] if e is None else e for i, e in enumerate(size))
+    size = tuple(size)
     if any(e < 0 for e in size):
         raise GradvizError(f"{fn}: elements of output_size must be greater than or equal to 0 "
                            f"but received {{{', '.join(map(str, size))}}}", kind=RUNTIME,

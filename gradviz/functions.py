@@ -125,6 +125,12 @@ def int_list(fname: str, arg: str, args: tuple, position: int = 1) -> tuple:
     return tuple(out)
 
 
+def int_list_item_error(fname: str, arg: str, items: list, i: int) -> GradvizError:
+    """PyTorch's parser's TypeError for items[i] of a tuple of ints that is
+    no int (arg: the argument's name and place, "'output_size' (position 2)")."""
+    return _int_list_error(fname, arg, [items], items, i, False)
+
+
 def _int_list_error(fname, arg, args, items, i, packed) -> GradvizError:
     """int_list's TypeError for items[i], which is no int (arg: the
     argument's name and place, as the messages give them)."""
@@ -3697,10 +3703,11 @@ class NoGrad:
     when it is made, as PyTorch's does: called alone, it sets it for the
     rest of the program)."""
 
-    __slots__ = ("enabled", "name")
+    __slots__ = ("enabled", "name", "prev")
 
-    def __init__(self, enabled: bool = False, name: str = "no_grad"):
+    def __init__(self, enabled: bool = False, name: str = "no_grad", prev=None):
         self.enabled, self.name = enabled, name
+        self.prev = prev        # set_grad_enabled's: the mode before it set its own
 
 
 def _context_or_decorated(rt, ctx: NoGrad, args: tuple, orig_func, owner: str):
@@ -3756,8 +3763,8 @@ def f_set_grad_enabled(rt, mode):
         raise GradvizError(f"set_grad_enabled(): argument 'mode' must be bool, not "
                            f"{type(mode).__name__}", kind=TYPE,
                            hint="write torch.set_grad_enabled(False)")
-    rt.tape.grad_enabled = mode
-    return NoGrad(mode, "set_grad_enabled")
+    prev, rt.tape.grad_enabled = rt.tape.grad_enabled, mode
+    return NoGrad(mode, "set_grad_enabled", prev)
 
 
 def f_is_grad_enabled(rt):

@@ -24,7 +24,7 @@ from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE
                      Span, did_you_mean, python_errors)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
+from .pytypes import (GRAD_MODES, LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
 from . import machine, pycollections, pyitertools, transformer_decoder, typehints
@@ -514,6 +514,7 @@ def _argument_error(name: str, exc: TypeError, hidden: int = 1,
         msg = functions.parser_words(name, msg, call)
     return GradvizError(f"{name}() {msg}", kind=TYPE,
                         hint="check the arguments (see `gradviz ops`)")
+
 
 
 def _decorator_call(self, orig_func):
@@ -2939,7 +2940,11 @@ class Interpreter:
         """fn decorated with a grad mode (torch.no_grad()(fn), @torch.no_grad):
         each call runs in it. A function the program defined keeps its name
         and its class; any other value is wrapped as PyTorch wraps it (a
-        value that cannot be called fails when the wrapper is called)."""
+        value that cannot be called fails when the wrapper is called).
+        set_grad_enabled(mode), which set the mode when it was made, puts
+        the mode before it back (its __call__ does: only the calls run in it)."""
+        if ctx.prev is not None:
+            self.tape.grad_enabled = ctx.prev
         if fn.__class__ is UserFunction:
             decorated = UserFunction(fn.defn, fn.defaults, fn.closure, fn.shift, grad_mode=ctx)
             decorated.owner, decorated.wrapped_name = fn.owner, fn.wrapped_name
@@ -2960,7 +2965,10 @@ class Interpreter:
         try:
             orig_func = _decorator_call(ctx, *args, **(kwargs or {}))
         except TypeError as exc:      # (Python's words for a call of that signature)
-            raise GradvizError(str(exc), kind=TYPE) from None
+            message = str(exc)
+            if ctx.name == "set_grad_enabled":      # (its own __call__, of that signature)
+                message = message.replace("_DecoratorContextManager.", "set_grad_enabled.")
+            raise GradvizError(message, kind=TYPE) from None
         return self.grad_mode_decorated(ctx, orig_func)
 
     def _define_class(self, stmt) -> None:
@@ -4532,6 +4540,8 @@ class Interpreter:
                 return f"<function {v.name} at {self.address(v)}>"
             if v.name.startswith("linalg_"):        # (torch._C._linalg's functions)
                 return f"<built-in function {v.name}>"
+            if v.name in GRAD_MODES and functions.FUNCTIONS.get(v.name) is v.impl:
+                return f"<class 'torch.autograd.grad_mode.{v.name}'>"   # (classes)
             # torch's are methods of one class (torch._C._VariableFunctions)
             return f"<built-in method {v.name} of type object at {self.address(GLOBALS['torch'])}>"
         if v.__class__ is UnboundMethod:

@@ -250,9 +250,10 @@ class Layer:
         self.training = True
 
     def call(self, rt, args: list, kwargs: dict | None):
+        forward = forward_name(self.name)
         optional = FORWARD_OPTIONAL.get(self.name, ())
         if any(k not in optional for k in kwargs or ()):
-            raise GradvizError(f"{self.name}.forward() got an unexpected keyword argument "
+            raise GradvizError(f"{forward}() got an unexpected keyword argument "
                                f"'{next(k for k in kwargs if k not in optional)}'", kind=TYPE,
                                hint=f"call it on tensors only: {self.name.lower()}(x)")
         # forward(input) of an activation, forward(input, target) of a loss,
@@ -262,7 +263,7 @@ class Layer:
             ("x1", "x2") if self.type_name.startswith(_DISTANCE) else ("input",))
         if len(args) < len(wanted):
             missing = wanted[len(args):]
-            raise GradvizError(f"{self.name}.forward() missing {len(missing)} required "
+            raise GradvizError(f"{forward}() missing {len(missing)} required "
                                f"positional argument{'s' if len(missing) > 1 else ''}: "
                                + " and ".join(f"'{m}'" for m in missing), kind=TYPE,
                                hint="a loss takes the prediction and the target: "
@@ -272,10 +273,26 @@ class Layer:
         if len(args) > len(wanted) + len(optional):
             most = len(wanted) + len(optional) + 1
             takes = f"from {len(wanted) + 1} to {most}" if optional else str(most)
-            raise GradvizError(f"{self.name}.forward() takes {takes} positional "
+            raise GradvizError(f"{forward}() takes {takes} positional "
                                f"arguments but {len(args) + 1} were given", kind=TYPE)
         extra = {**dict(zip(optional, args[len(wanted):])), **(kwargs or {})}
         return self.fn(rt, *args[:len(wanted)], **extra, **self.kwargs)
+
+
+# the class whose forward a layer runs in PyTorch, where it is not the
+# layer's own: its argument errors name it ("_BatchNorm.forward() missing
+# 1 required positional argument: 'input'")
+FORWARD_OWNERS = {
+    **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"), "_BatchNorm"),
+    **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), "_InstanceNorm"),
+    **dict.fromkeys(("UpsamplingNearest2d", "UpsamplingBilinear2d"), "Upsample"),
+    "ReLU6": "Hardtanh",
+}
+
+
+def forward_name(layer: str) -> str:
+    """How PyTorch's errors name a layer's forward: Linear.forward, _BatchNorm.forward."""
+    return f"{FORWARD_OWNERS.get(layer, layer)}.forward"
 
 
 def layer_type(name: str):

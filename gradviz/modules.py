@@ -1131,13 +1131,14 @@ CLASSES = (Linear, LazyLinear, Sequential, ModuleList, Flatten, Unflatten, Dropo
 
 
 def _forward_args(m, args: list, kwargs: dict | None) -> list:
+    forward = layers.forward_name(m.name)
     if kwargs:
-        raise GradvizError(f"{m.name}.forward() got an unexpected keyword argument "
+        raise GradvizError(f"{forward}() got an unexpected keyword argument "
                            f"'{next(iter(kwargs))}'", kind=TYPE, hint="call it on a tensor: net(x)")
     if len(args) != 1:
-        raise GradvizError(f"{m.name}.forward() takes 2 positional arguments but "
+        raise GradvizError(f"{forward}() takes 2 positional arguments but "
                            f"{len(args) + 1} were given" if args else
-                           f"{m.name}.forward() missing 1 required positional argument: 'input'",
+                           f"{forward}() missing 1 required positional argument: 'input'",
                            kind=TYPE, hint="call it on one tensor: net(x)")
     return args
 

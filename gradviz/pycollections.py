@@ -312,12 +312,23 @@ def _count(rt, c: Counter, key, new) -> None:
     dict_put(rt, c, key, new(c.get(key, 0)))
 
 
+# the values most_common(n) hands to Python's own (gradviz's others, a
+# tensor, are not numbers Python's comparisons know)
+_PLAIN_VALUES = (int, float, str, list, tuple, range, dict)
+
+
 def _most_common(rt, c, n=None):
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
+    """c.most_common(n). An n that is not an int goes where Python's takes
+    it (heapq.nlargest: n == 1, then n >= len(c), then a slice), so its
+    error is Python's ('>=' not supported between instances of 'list' and
+    'int'), or its result (1.0 is 1); a tensor is refused as an index."""
+    if n is not None and not isinstance(n, _PLAIN_VALUES):
         raise _error(f"'{type(n).__name__}' object cannot be interpreted as an integer",
                      "TypeError", "Counter")
     try:
-        return most_common(c, n)
+        if n is None or n.__class__ is int:
+            return most_common(c, n)
+        return collections.Counter(c).most_common(n)
     except TypeError as exc:    # counts that do not compare ('<' of a tuple and an int)
         raise _error(str(exc), "TypeError", "Counter") from None
 

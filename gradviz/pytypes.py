@@ -163,6 +163,8 @@ def type_of(v, bound: dict):
         return PyType(f"torch.return_types.{v.kind}")
     if cls_name == "Function" and bound.get(v.name) is v and v.name in _TYPE_BUILTINS:
         return bound["type"]                   # type(int)
+    if cls_name == "Function" and v.name in GRAD_MODES and _torch_function(v):
+        return bound["type"]                   # type(torch.no_grad): a class
     if cls_name == "BoundMethod" and v.obj.__class__.__name__ == "Tensor" and \
             v.name in _python_bound_methods():
         return PyType("method")                # x.lu, x.__rsub__: written in Python
@@ -174,6 +176,15 @@ def type_of(v, bound: dict):
         return PyType(numpy_type_name(v.array))
     name = _NAMES.get(cls_name, cls_name)
     return _TORCH_BY_NAME.get(name) or PyType(name)
+
+
+# torch's grad modes: classes in PyTorch (torch.no_grad prints as one, its type is type)
+GRAD_MODES = frozenset(("no_grad", "enable_grad", "inference_mode", "set_grad_enabled"))
+
+
+def _torch_function(v) -> bool:
+    from .functions import FUNCTIONS     # (functions imports this module)
+    return FUNCTIONS.get(v.name) is v.impl
 
 
 def _python_bound_methods() -> frozenset:

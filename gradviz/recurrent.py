@@ -31,7 +31,8 @@ import numpy as np
 
 from . import functions as F
 from . import modules as M
-from .errors import ATTRIBUTE, INDEX, RUNTIME, TYPE, VALUE, GradvizError
+from .arg_parser import DIDNT_MATCH
+from .errors import ATTRIBUTE, FORMS_MESSAGE_CHARS, INDEX, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .rnn_utils import PackedSequence, narrow_rows as _rows
 from .selection import f_index_select
@@ -267,9 +268,8 @@ class RNNBase(_Recurrent):
                                    kind=ATTRIBUTE, hint=_STATE_HINT + ": one tensor")
             return
         if not isinstance(hx, (tuple, list)):
-            raise GradvizError(f"lstm() received an invalid combination of arguments - got "
-                               f"(Tensor, Tensor, {F.arg_type_name(hx)}, list, bool, int, float, "
-                               "bool, bool)", kind=TYPE, hint=_LSTM_STATE)
+            raise GradvizError(self._packed_lstm_forms_error(F.arg_type_name(hx)), kind=TYPE,
+                               hint=_LSTM_STATE, max_chars=FORMS_MESSAGE_CHARS)
         if len(hx) != 2:
             raise GradvizError("lstm expects two hidden states", kind=RUNTIME, hint=_LSTM_STATE)
         for h in hx:
@@ -278,6 +278,23 @@ class RNNBase(_Recurrent):
                 n = max(h.data.ndim, 1)
                 raise GradvizError(f"Dimension out of range (expected to be in range of [{-n}, "
                                    f"{n - 1}], but got 2)", kind=INDEX, hint=_STATE_HINT)
+
+    def _packed_lstm_forms_error(self, state: str) -> str:
+        """_VF.lstm's parser error for a packed input with a state of type
+        state (not a pair): neither of its forms takes the call, each
+        mismatch marked as PyTorch's message marks it."""
+        params = "list of [" + ", ".join(["Parameter"] * len(self.own_parameters())) + "]"
+        return (
+            f"lstm() received an invalid combination of arguments - got (Tensor, Tensor, {state}, "
+            "list, bool, int, float, bool, bool), but expected one of:\n"
+            " * (Tensor data, Tensor batch_sizes, tuple of Tensors hx, tuple of Tensors params, "
+            "bool has_biases, int num_layers, float dropout, bool train, bool bidirectional)\n"
+            f"{DIDNT_MATCH}arguments have invalid types: (Tensor, Tensor, !{state}!, !{params}!, "
+            "bool, int, float, bool, bool)\n"
+            " * (Tensor input, tuple of Tensors hx, tuple of Tensors params, bool has_biases, "
+            "int num_layers, float dropout, bool train, bool bidirectional, bool batch_first)\n"
+            f"{DIDNT_MATCH}arguments have invalid types: (Tensor, !Tensor!, !{state}!, "
+            f"!{params}!, !bool!, int, !float!, bool, bool)\n")
 
     def _check_input(self, x: Tensor, hx, batch: int) -> None:
         """check_forward_args: the input's dtype and size, the states' sizes."""
@@ -733,6 +750,18 @@ def _int_arg(name: str, v) -> int:
     return v
 
 
+def _as_float(v) -> None:
+    """Python's float(v) refusing v (a string that is no number, None, a
+    list): its error; numbers and tensors are checked after."""
+    if F.is_tensor(v) or isinstance(v, (int, float)):
+        return
+    try:
+        float(v)
+    except (TypeError, ValueError) as exc:
+        raise GradvizError(str(exc), kind=type(exc).__name__,
+                           hint="dropout=0.2: the chance a layer's output is zeroed") from None
+
+
 def _bool_arg(name: str, v) -> bool:
     if not isinstance(v, bool):
         raise GradvizError(f"{name} should be of type bool, got: {type(v).__name__}", kind=TYPE,
@@ -745,6 +774,7 @@ def _make_layer(cls, mode_of):
              dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None,
              nonlinearity="tanh"):
         mode = mode_of(nonlinearity)
+        _as_float(dropout)      # (RNNBase keeps float(dropout) before it checks it)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or \
                 not 0 <= dropout <= 1:
             raise GradvizError("dropout should be a number in range [0, 1] representing the "
@@ -754,13 +784,19 @@ def _make_layer(cls, mode_of):
         batch_first = _bool_arg("batch_first", batch_first)
         input_size = _int_arg("input_size", input_size)
         hidden_size = _int_arg("hidden_size", hidden_size)
-        if isinstance(num_layers, bool) or not isinstance(num_layers, int):
-            raise GradvizError(f"'{type(num_layers).__name__}' object cannot be interpreted as "
-                               "an integer", kind=TYPE, hint="num_layers is a whole number")
+        # (RNNBase compares num_layers <= 0, and only its loop over the
+        # layers, after the projection's checks, needs an int: range(2.5))
+        if not isinstance(num_layers, (int, float)):
+            raise GradvizError(f"'<=' not supported between instances of "
+                               f"'{F.arg_type_name(num_layers)}' and 'int'", kind=TYPE,
+                               hint="num_layers is a whole number")
         if num_layers <= 0:
             raise GradvizError("num_layers must be greater than zero", kind=VALUE,
                                hint="num_layers is at least 1")
         _check_proj_size(proj_size, hidden_size)
+        if not isinstance(num_layers, int):
+            raise GradvizError(f"'{type(num_layers).__name__}' object cannot be interpreted as "
+                               "an integer", kind=TYPE, hint="num_layers is a whole number")
         if device is not None:
             F.check_device(device)
         dt = M._float_dtype(rt, dtype)

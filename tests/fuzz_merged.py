@@ -10,6 +10,11 @@ them beside its own):
   pack_sequence, pad_packed_sequence), PackedSequence through nn.RNN/GRU/LSTM,
   LSTM(proj_size=), nn.Transformer and its decoder layers with masks, causal
   flags, batch_first and norm_first, x.type_as;
+* ``gradmode``: the grad modes as decorators and wrappers (@torch.no_grad
+  with and without parentheses, torch.enable_grad()(f), torch.no_grad(f),
+  inference_mode, set_grad_enabled(False) on a def, which puts the mode
+  back), on defs, lambdas, methods and values that are no functions, nested
+  in with blocks of another mode, and what is on after each;
 * ``autograd``: torch.autograd.grad's materialize_grads=, is_grads_batched=
   and grad_outputs forms, torch.autograd.functional.vjp/jvp/vhp/hvp, a
   view's _base, _is_view(), output_nr, _version, a saved tensor's
@@ -471,3 +476,58 @@ def gen_autograd(r: random.Random) -> str:
     saved tensors' hooks, distributions' moments, the machine's switches."""
     prelude = AG_PRELUDE.format(seed=r.randrange(5))
     return _program(r, prelude, _ag_expr, AG_AFTER)
+
+
+# ---- gradmode --------------------------------------------------------------------
+
+GM_PRELUDE = """import torch
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+"""
+# what a grad mode decorates with, and what else its argument may be
+DECORATORS = ["torch.no_grad", "torch.no_grad()", "torch.enable_grad", "torch.enable_grad()",
+              "torch.inference_mode", "torch.inference_mode()", "torch.inference_mode(False)",
+              "torch.set_grad_enabled(False)", "torch.set_grad_enabled(True)"]
+CONTEXTS = ["torch.no_grad()", "torch.enable_grad()", "torch.set_grad_enabled(False)",
+            "torch.set_grad_enabled(True)", "torch.inference_mode()"]
+WRAPPED = ["lambda t: t * w", "lambda t: (t * t).sum()", "lambda t: t.exp()", "torch.exp", "print",
+           "None", "3", "x", "lambda: x * 2", "lambda t, s=2: t * s", "torch.int64", "abs"]
+BODIES = ["t * w", "(t * t).sum()", "t.exp()", "t.detach() * 2", "t.clone().mul_(2)",
+          "torch.is_grad_enabled()", "t.requires_grad"]
+
+
+def _gm_statement(r: random.Random, sane: float) -> str:
+    p = lambda pool, good: _pick(r, pool, sane, good)   # noqa: E731
+    deco = r.choice(DECORATORS)
+    kind = r.randrange(5)
+    if kind == 0:               # a decorated def, called now and perhaps in a with block
+        body = r.choice(BODIES)
+        call = p(["f()", "f(x, x)", "f(3)", "f(t=x)"], "f(x)")
+        outer = r.choice(["", "", f"with {r.choice(CONTEXTS)}:\n    "])
+        return (f"@{deco}\ndef f(t):\n    return {body}\n\n\n"
+                f"{outer}y = {call}\nprint(torch.is_grad_enabled())")
+    if kind == 1:               # a wrapper made by calling a mode (or its class) with a value
+        ctx = r.choice([d for d in DECORATORS if d.endswith(")")] + ["torch.no_grad",
+                                                                    "torch.enable_grad"])
+        wrapped = p(WRAPPED, "lambda t: t * w")
+        made = p([f"{ctx}({wrapped})", f"{ctx}({wrapped}, {wrapped})", f"{ctx}(orig_func={wrapped})",
+                  f"{ctx}()", f"{ctx}(None)"], f"{ctx}({wrapped})")
+        return f"g = {made}\nprint(torch.is_grad_enabled())\ny = g(x)"
+    if kind == 2:               # a method of a class
+        return (f"class M:\n    @{deco}\n    def step(self, t):\n        return t * w\n\n\n"
+                f"y = M().step(x)")
+    if kind == 3:               # a mode decorating inside another mode's block
+        return (f"with {r.choice(CONTEXTS)}:\n    h = {deco}(lambda t: t * 2)\n"
+                f"    print(torch.is_grad_enabled())\ny = h(x)")
+    return f"y = x * w\nprint(torch.is_grad_enabled(), {deco})" if "(" not in deco else \
+        f"k = {deco}\nprint(torch.is_grad_enabled())\ny = x * w"
+
+
+GM_AFTER = ["print(y)", "print(type(y).__name__, getattr(y, 'requires_grad', None))",
+            "z = (x * w).sum()\nz.backward()\nprint(x.grad, torch.is_grad_enabled())",
+            "print(torch.is_grad_enabled())"]
+
+
+def gen_gradmode(r: random.Random) -> str:
+    """The grad modes as decorators and wrappers, and the mode after each."""
+    return _newer_program(r, GM_PRELUDE, _gm_statement, GM_AFTER)

@@ -58,7 +58,7 @@ from gradviz.tape import Limits, RunOptions
 
 from fuzz_interop import gen_half, gen_hooks, gen_numpy
 from fuzz_features import gen_linalg, gen_pyfeat, gen_tensorops, gen_training
-from fuzz_merged import gen_autograd, gen_ints, gen_seqs
+from fuzz_merged import gen_autograd, gen_gradmode, gen_ints, gen_seqs
 from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,6 +295,7 @@ GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "deep": gen_deep, "huge": gen_huge, "typed": gen_typed, "calls": gen_call,
               "layers": gen_layers, "newer": gen_newer,
               "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd,
+              "gradmode": gen_gradmode,
               "tensorops": gen_tensorops, "linalg": gen_linalg, "training": gen_training,
               "pyfeat": gen_pyfeat, "numpy": gen_numpy, "half": gen_half, "hooks": gen_hooks}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
@@ -389,7 +390,8 @@ def test_the_merged_parts_generators_reach_what_they_fuzz():
     which run to the end."""
     for gen, words in ((gen_ints, ("torch.int8", "set_printoptions", ".byte()")),
                        (gen_seqs, ("pack_padded_sequence", "nn.Transformer", "proj_size")),
-                       (gen_autograd, ("vjp", "_version", "register_hooks", "is_grads_batched"))):
+                       (gen_autograd, ("vjp", "_version", "register_hooks", "is_grads_batched")),
+                       (gen_gradmode, ("@torch.no_grad\n", "set_grad_enabled(False)", "orig_func"))):
         programs = [gen(random.Random(i)) for i in range(80)]
         text = "".join(programs)
         assert all(w in text for w in words), gen.__name__
