@@ -29,9 +29,12 @@ _BASES = {
     "FutureWarning": "Warning", "RuntimeWarning": "Warning",
     # torch.linalg's error for a singular matrix (torch.linalg.LinAlgError)
     "_LinAlgError": "RuntimeError",
+    # a frozen dataclass's field set (dataclasses.FrozenInstanceError)
+    "FrozenInstanceError": "AttributeError",
 }
-# bare names, as in Python (torch's own only as torch.X)
-EXCEPTION_TYPES = {name: PyType(name) for name in _BASES if not name.startswith("_")}
+# bare names, as in Python (torch's own only as torch.X, a module's as module.X)
+EXCEPTION_TYPES = {name: PyType(name) for name in _BASES
+                   if not name.startswith("_") and name != "FrozenInstanceError"}
 # the values a KeyError made by the program shows by their repr (as Python)
 _PLAIN = frozenset((str, int, float, bool, tuple))
 
