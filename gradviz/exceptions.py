@@ -89,6 +89,15 @@ def make(t: PyType, args: list) -> ExceptionValue:
     return ExceptionValue(t.name, str(args[0]) if args else "")
 
 
+def check_cause(v) -> None:
+    """The cause of `raise exc from cause`: an exception, its class or None
+    (Python keeps it as exc.__cause__, which only its traceback shows)."""
+    if v is not None and v.__class__ is not ExceptionValue and \
+            not (v.__class__ is PyType and v.name in _BASES):
+        raise GradvizError("exception causes must derive from BaseException", kind=TYPE,
+                           hint="raise ValueError('...') from e, with e an exception (or None)")
+
+
 def to_error(v, current: GradvizError | None) -> GradvizError:
     """What `raise v` raises: an exception value, an exception class (made
     with no message), or (v None) the exception being handled again."""

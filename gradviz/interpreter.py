@@ -531,6 +531,15 @@ def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
                              f"bare {name}(xs, key=f) (or sorted(xs, key=f){pick})")
 
 
+def _docstring(fn) -> str | None:
+    """A program's function's __doc__: the string its block starts with
+    (a lambda's, or a block's that starts otherwise: None)."""
+    body = getattr(fn.defn, "body", None)
+    if body and body[0].__class__ is syntax.ExprStmt and body[0].value.__class__ is syntax.Str:
+        return body[0].value.value
+    return None
+
+
 def _bounded_int(v):
     if v.__class__ is int and v.bit_length() > MAX_INT_BITS:
         raise _int_too_large()
@@ -1405,6 +1414,8 @@ class Interpreter:
                             break
                     elif cls is syntax.Raise:
                         exc = None if stmt.exc is None else self.eval(stmt.exc)
+                        if stmt.cause is not None:      # (the cause is checked, then dropped)
+                            exceptions.check_cause(self.eval(stmt.cause))
                         raise exceptions.to_error(exc, self.handling[-1] if self.handling
                                                   else None)
                     elif cls is syntax.SetAttr:
@@ -3817,6 +3828,8 @@ class Interpreter:
                                                     UnboundMethod):
             # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
             return function_name(obj)
+        if attr == "__doc__" and obj.__class__ in (UserFunction, classes.Method):
+            return _docstring(obj if obj.__class__ is UserFunction else obj.fn)
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
