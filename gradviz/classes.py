@@ -897,9 +897,10 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
 
 # ---- how they print -----------------------------------------------------------------
 
-def text(rt, v) -> str:
+def text(rt, v, methods: tuple = ("__str__", "__repr__")) -> str:
     """str(v) of a class, an instance (its __str__ or __repr__ when the
-    class has one; a Module as PyTorch prints it), a method or a ctx."""
+    class has one; a Module as PyTorch prints it), a method or a ctx;
+    methods ("__repr__",): repr(v)."""
     cls = v.__class__
     if cls is UserClass:
         return f"<class '__main__.{v.name}'>"
@@ -916,7 +917,7 @@ def text(rt, v) -> str:
         return f"<super: <class '{v.after.name}'>, <{v.after.name} object>>"
     if cls is FunctionCtx:
         return f"<torch.autograd.function.{v.cls.name}Backward object at {rt.address(v)}>"
-    for name in ("__str__", "__repr__"):
+    for name in methods:
         _, method = v.cls.lookup(name)
         if method is not None:
             out = _call_attr(rt, method, v, [], {})

@@ -531,6 +531,24 @@ def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
                              f"bare {name}(xs, key=f) (or sorted(xs, key=f){pick})")
 
 
+class _Shown:
+    """Interpreter.shown: called, str(v) of a value the renderer does not
+    know (value_str); .repr(v), its repr."""
+
+    __slots__ = ("rt",)
+
+    def __init__(self, rt):
+        self.rt = rt
+
+    def __call__(self, v) -> str:
+        return self.rt.value_str(v)
+
+    def repr(self, v) -> str:
+        if v.__class__ is classes.Instance and v.cls.kind != "module":
+            return classes.text(self.rt, v, ("__repr__",))
+        return self.rt.value_str(v)
+
+
 def _docstring(fn) -> str | None:
     """A program's function's __doc__: the string its block starts with
     (a lambda's, or a block's that starts otherwise: None)."""
@@ -2688,14 +2706,14 @@ class Interpreter:
 
     def str_of(self, v) -> str:
         """str(v), as Python and PyTorch make it."""
-        return format_value(v, self.value_str)
+        return format_value(v, self.shown)
 
     def repr_of(self, v) -> str:
         """repr(v): str(v), but a string in quotes (and an exception as
         Python writes one: ValueError('message'))."""
         if v.__class__ is exceptions.ExceptionValue:
             return repr(v)
-        return repr_value(v, self.value_str)
+        return repr_value(v, self.shown)
 
     # loops, not comprehensions: a comprehension is one more Python frame per
     # level, and the deepest program the parser allows must stay far from
@@ -4406,7 +4424,13 @@ class Interpreter:
     def print(self, args, sep, end):
         if not isinstance(sep, str) or not isinstance(end, str):
             raise GradvizError("print(): sep and end must be strings", kind=TYPE)
-        self.out.write(print_args(args, sep, end, tensor_str=self.value_str))
+        self.out.write(print_args(args, sep, end, tensor_str=self.shown))
+
+    @property
+    def shown(self) -> "_Shown":
+        """value_str for the renderer, with the repr form of a program's
+        objects (repr(obj), an object in a list: its __repr__, not __str__)."""
+        return _Shown(self)
 
     def value_str(self, v) -> str:
         """str() of the values print() meets that are not plain Python ones.
