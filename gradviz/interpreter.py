@@ -3498,10 +3498,10 @@ class Interpreter:
                 self._check_sequence_size(seq, len(seq) * max(n, 0))
                 out = seq * n
                 return Size(out) if isinstance(seq, Size) else out
-            if not isinstance(n, _SEQUENCES):
-                raise GradvizError(f"can't multiply sequence by non-int of type "
-                                   f"'{self.type_name(n)}'", kind=TYPE,
-                                   hint="repeat a list or string by an int: [0.0] * 3")
+            # (two sequences too: [1] * 'a' names the second's type)
+            raise GradvizError(f"can't multiply sequence by non-int of type "
+                               f"'{self.type_name(n)}'", kind=TYPE,
+                               hint="repeat a list or string by an int: [0.0] * 3")
         raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}' "
                            f"and '{self.type_name(b)}'", kind=TYPE,
                            hint=NONE_HINT if a is None or b is None else None)
