@@ -6,6 +6,7 @@ from a program: there is no eval, no import, no access to Python objects.
 """
 from __future__ import annotations
 
+from collections import ChainMap
 import functools
 from contextlib import contextmanager
 import inspect
@@ -529,6 +530,10 @@ def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
                         "but expected one of:", kind=TYPE,
                         hint=f"torch.{name} takes no key=; Python's {name} with a key is the "
                              f"bare {name}(xs, key=f) (or sorted(xs, key=f){pick})")
+
+
+# the method of a program's class a unary operator calls
+_UNARY_METHODS = {"-": "__neg__", "+": "__pos__", "~": "__invert__"}
 
 
 class _Shown:
@@ -2943,13 +2948,15 @@ class Interpreter:
             if s.__class__ is syntax.FunctionDef:
                 attrs[s.name] = self._function(s, cls)
             elif s.__class__ is _Assign:
-                value = self.eval(s.value)
-                if not s.targets:
-                    attrs[s.target] = value
-                    continue
-                outer, self.env = self.env, attrs      # a, b = 1, 2: unpacked into them
+                # (the block's own names first, as Python's class block reads
+                # them: __rmul__ = __mul__; a, b = 1, 2 unpacked into them)
+                outer, self.env = self.env, ChainMap(attrs, self.env)
                 try:
-                    self._unpack(s.targets, value)
+                    value = self.eval(s.value)
+                    if s.targets:
+                        self._unpack(s.targets, value)
+                    else:
+                        attrs[s.target] = value
                 finally:
                     self.env = outer
         cls.fields = stmt.fields
@@ -3572,8 +3579,13 @@ class Interpreter:
                 return ~v
         if node.op in ("+", "-") and v.__class__ is pycollections.Counter:
             return pycollections.counter_unary(self, node.op, v)    # +c: its positive counts
+        method = _UNARY_METHODS.get(node.op)
+        if method is not None and classes.method_of(v, method) is not None:
+            return classes.call_method(self, v, method, [])         # the class's __neg__, ...
         raise GradvizError(f"bad operand type for unary {node.op}: '{self.type_name(v)}'",
-                           kind=TYPE)
+                           kind=TYPE, hint=f"unary {node.op} takes a number or a tensor (or an "
+                                           f"object whose class defines {method})"
+                           if method else None)
 
     def _call(self, node):
         func = node.func
