@@ -69,14 +69,16 @@ class UserClass:
     made at its first apply(). rt: the run that defined it (its instances'
     __hash__ and __eq__ run the program's methods there)."""
 
-    __slots__ = ("name", "base", "attrs", "kind", "op", "fields", "rt", "frozen",
+    __slots__ = ("name", "base", "attrs", "kind", "op", "fields", "run", "frozen",
                  "__weakref__")
 
     def __deepcopy__(self, memo):
         return self       # copy.deepcopy of a value naming it shares it, as Python does
 
     def __init__(self, name: str, base, attrs: dict, rt=None):
-        self.name, self.base, self.attrs, self.rt = name, base, attrs, rt
+        self.name, self.base, self.attrs = name, base, attrs
+        # (weakly: the run holds its classes, and a cycle would outlive it)
+        self.run = None if rt is None else weakref.ref(rt)
         self.fields = None        # the names its block annotates (for @dataclass)
         self.frozen = False       # @dataclass(frozen=True): its fields cannot be set
         root = base
@@ -85,6 +87,11 @@ class UserClass:
         # (a torch.nn layer's class, nn.CrossEntropyLoss, is a Module's)
         self.kind = root.kind if root.__class__ is BuiltinBase else "module"
         self.op = None
+
+    @property
+    def rt(self):
+        """The run that defined the class (None when it is over)."""
+        return None if self.run is None else self.run()
 
     def chain(self) -> list:
         """The class and its bases, nearest first (its MRO: one base each;

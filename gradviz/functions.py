@@ -3439,24 +3439,13 @@ NUMBERING_HINT = "number every field ({0} {1}) or none ({} {})"
 
 def str_format(rt, fmt: str, *args, **kwargs) -> str:
     """fmt.format(*args, **kwargs), as Python's str.format, for the fields
-    {}, {0} and {name} (with !conversion and :spec, which may hold fields),
-    each maybe followed by .attr and [key] ({0[1]}, {cfg.lr}). Values are
-    formatted as in an f-string (fstrings.format_field)."""
+    {}, {0} and {name} (with !conversion and :spec, which may hold fields);
+    {0.attr} and {0[i]} are not supported. Values are formatted as in an
+    f-string (fstrings.format_field)."""
     from .fstrings import format_field
     auto = [0, False]        # the next automatic index; whether a field was numbered
 
     def field(name: str):
-        import _string                    # (Python's own split of a field's name)
-        try:
-            first, rest = _string.formatter_field_name_split(name)
-        except ValueError as exc:         # "Empty attribute in format string", ...
-            raise GradvizError(str(exc), kind=VALUE, hint="{0.attr} or {0[key]}") from None
-        value = argument(first if first.__class__ is str else str(first))
-        for is_attr, key in rest:         # .attr reads an attribute; [key] an item
-            value = rt.attribute_of(value, key) if is_attr else rt.item_of(value, [key])
-        return value
-
-    def argument(name: str):
         if name == "":
             if auto[1]:
                 raise GradvizError("cannot switch from manual field specification to automatic "
@@ -3476,7 +3465,8 @@ def str_format(rt, fmt: str, *args, **kwargs) -> str:
             return kwargs[name]
         else:
             raise GradvizError(f"the format field {{{name}}} is not supported", kind=VALUE,
-                               hint="name an argument by position {0} or by name {x}")
+                               hint="name an argument by position {0} or by name {x}; "
+                                    "attributes and items are not supported")
         if index >= len(args):
             raise GradvizError(f"Replacement index {index} out of range for positional args "
                                "tuple", kind=INDEX, hint=f"the string has a field {{{index}}}, "
