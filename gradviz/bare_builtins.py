@@ -113,6 +113,9 @@ def _python_abs(rt, *args, **kwargs):
     if x.__class__ is NumpyArray:
         from .numpy_arrays import unary
         return unary(rt, "abs", x)
+    from .classes import call_method, method_of
+    if method_of(x, "__abs__") is not None:          # a program's class's own
+        return call_method(rt, x, "__abs__", [])
     raise GradvizError(f"bad operand type for abs(): '{rt.type_name(x)}'", kind=TYPE,
                        hint="abs() takes a number or a tensor")
 

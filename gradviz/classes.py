@@ -69,20 +69,29 @@ class UserClass:
     made at its first apply(). rt: the run that defined it (its instances'
     __hash__ and __eq__ run the program's methods there)."""
 
-    __slots__ = ("name", "base", "attrs", "kind", "op", "fields", "rt", "__weakref__")
+    __slots__ = ("name", "base", "attrs", "kind", "op", "fields", "run", "frozen",
+                 "__weakref__")
 
     def __deepcopy__(self, memo):
         return self       # copy.deepcopy of a value naming it shares it, as Python does
 
     def __init__(self, name: str, base, attrs: dict, rt=None):
-        self.name, self.base, self.attrs, self.rt = name, base, attrs, rt
+        self.name, self.base, self.attrs = name, base, attrs
+        # (weakly: the run holds its classes, and a cycle would outlive it)
+        self.run = None if rt is None else weakref.ref(rt)
         self.fields = None        # the names its block annotates (for @dataclass)
+        self.frozen = False       # @dataclass(frozen=True): its fields cannot be set
         root = base
         while root.__class__ is UserClass:
             root = root.base
         # (a torch.nn layer's class, nn.CrossEntropyLoss, is a Module's)
         self.kind = root.kind if root.__class__ is BuiltinBase else "module"
         self.op = None
+
+    @property
+    def rt(self):
+        """The run that defined the class (None when it is over)."""
+        return None if self.run is None else self.run()
 
     def chain(self) -> list:
         """The class and its bases, nearest first (its MRO: one base each;
@@ -162,6 +171,29 @@ class Instance:
             return self is other or NotImplemented
         out = call_method(self.cls.rt, self, "__eq__", [other])
         return out if out is NotImplemented else self.cls.rt.truth(out)
+
+    # (sorted(), max() and tuples of objects order them by the class's own)
+    def __lt__(self, other):
+        return _host_order(self, "__lt__", other)
+
+    def __le__(self, other):
+        return _host_order(self, "__le__", other)
+
+    def __gt__(self, other):
+        return _host_order(self, "__gt__", other)
+
+    def __ge__(self, other):
+        return _host_order(self, "__ge__", other)
+
+
+def _host_order(obj: Instance, name: str, other):
+    """obj < other (name: __lt__ ...) where the host compares: the class's
+    method, its truth; NotImplemented (the other's turn) without one."""
+    rt = obj.cls.rt
+    if rt is None or method_of(obj, name) is None:
+        return NotImplemented
+    out = call_method(rt, obj, name, [other])
+    return out if out is NotImplemented else rt.truth(out)
 
 
 class Method:
@@ -388,6 +420,10 @@ def user_hash(rt, obj) -> int:
     if not isinstance(value, int):
         raise GradvizError("__hash__ method should return an integer", kind=TYPE,
                            hint="return an int from __hash__")
+    # (as Python's type slot takes it: the int itself when a machine word
+    # holds it, -1 made -2; a bigger one by its hash)
+    if -2 ** 63 <= value < 2 ** 63:
+        return -2 if value == -1 else int(value)
     return hash(value)
 
 
@@ -570,9 +606,10 @@ def _base_init(rt, obj, *args, **kwargs):
     return None
 
 
-def set_attribute(rt, obj, attr: str, value) -> None:
+def set_attribute(rt, obj, attr: str, value, frozen_too: bool = False) -> None:
     """obj.attr = value on an instance, a class or a ctx (a tensor so held
-    has a holder more than its name: see Interpreter.aliased)."""
+    has a holder more than its name: see Interpreter.aliased); frozen_too:
+    object.__setattr__'s, which a frozen dataclass's __init__ sets with."""
     if value.__class__ is Tensor:
         rt.aliased.add(id(value))
     cls = obj.__class__
@@ -591,9 +628,22 @@ def set_attribute(rt, obj, attr: str, value) -> None:
     elif cls is Instance and obj.cls.kind == "module":
         _set_module_attribute(rt, obj, attr, value)
     elif cls is Instance:
+        if not frozen_too:
+            _check_not_frozen(obj, attr)
         obj.attrs[attr] = value
     else:
         raise GradvizError(f"cannot set {rt._kind(obj)}'s attribute '{attr}'", kind=ATTRIBUTE)
+
+
+def _check_not_frozen(obj: Instance, attr: str) -> None:
+    """A frozen dataclass's __setattr__: no field of it, and no attribute
+    of an object of that very class, is set (its __init__ sets them past
+    this, as Python's does with object.__setattr__)."""
+    for c in obj.cls.chain():
+        if c.__class__ is UserClass and c.frozen and (obj.cls is c or attr in c.fields):
+            raise GradvizError(f"cannot assign to field '{attr}'", kind="FrozenInstanceError",
+                               hint="a frozen dataclass's fields are set once, by __init__: "
+                                    "make a new object with the new values")
 
 
 def held_tensors(v):
@@ -854,9 +904,10 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
 
 # ---- how they print -----------------------------------------------------------------
 
-def text(rt, v) -> str:
+def text(rt, v, methods: tuple = ("__str__", "__repr__")) -> str:
     """str(v) of a class, an instance (its __str__ or __repr__ when the
-    class has one; a Module as PyTorch prints it), a method or a ctx."""
+    class has one; a Module as PyTorch prints it), a method or a ctx;
+    methods ("__repr__",): repr(v)."""
     cls = v.__class__
     if cls is UserClass:
         return f"<class '__main__.{v.name}'>"
@@ -873,7 +924,7 @@ def text(rt, v) -> str:
         return f"<super: <class '{v.after.name}'>, <{v.after.name} object>>"
     if cls is FunctionCtx:
         return f"<torch.autograd.function.{v.cls.name}Backward object at {rt.address(v)}>"
-    for name in ("__str__", "__repr__"):
+    for name in methods:
         _, method = v.cls.lookup(name)
         if method is not None:
             out = _call_attr(rt, method, v, [], {})

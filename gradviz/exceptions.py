@@ -29,9 +29,12 @@ _BASES = {
     "FutureWarning": "Warning", "RuntimeWarning": "Warning",
     # torch.linalg's error for a singular matrix (torch.linalg.LinAlgError)
     "_LinAlgError": "RuntimeError",
+    # a frozen dataclass's field set (dataclasses.FrozenInstanceError)
+    "FrozenInstanceError": "AttributeError",
 }
-# bare names, as in Python (torch's own only as torch.X)
-EXCEPTION_TYPES = {name: PyType(name) for name in _BASES if not name.startswith("_")}
+# bare names, as in Python (torch's own only as torch.X, a module's as module.X)
+EXCEPTION_TYPES = {name: PyType(name) for name in _BASES
+                   if not name.startswith("_") and name != "FrozenInstanceError"}
 # the values a KeyError made by the program shows by their repr (as Python)
 _PLAIN = frozenset((str, int, float, bool, tuple))
 
@@ -84,6 +87,15 @@ def make(t: PyType, args: list) -> ExceptionValue:
     if t.name == "KeyError" and args and (args[0] is None or args[0].__class__ in _PLAIN):
         return ExceptionValue(t.name, repr(args[0]))     # str(KeyError('w')) is "'w'"
     return ExceptionValue(t.name, str(args[0]) if args else "")
+
+
+def check_cause(v) -> None:
+    """The cause of `raise exc from cause`: an exception, its class or None
+    (Python keeps it as exc.__cause__, which only its traceback shows)."""
+    if v is not None and v.__class__ is not ExceptionValue and \
+            not (v.__class__ is PyType and v.name in _BASES):
+        raise GradvizError("exception causes must derive from BaseException", kind=TYPE,
+                           hint="raise ValueError('...') from e, with e an exception (or None)")
 
 
 def to_error(v, current: GradvizError | None) -> GradvizError:

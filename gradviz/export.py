@@ -165,7 +165,7 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
                  syntax.Yield: lambda s: [] if s.value is None else [s.value],
                  syntax.Assert: lambda s: [s.test] + ([] if s.msg is None else [s.msg]),
                  syntax.Try: lambda s: [h.type for h in s.handlers if h.type is not None],
-                 syntax.Raise: lambda s: [] if s.exc is None else [s.exc],
+                 syntax.Raise: lambda s: [e for e in (s.exc, s.cause) if e is not None],
                  syntax.Global: lambda s: [], syntax.Nonlocal: lambda s: [],
                  syntax.Delete: lambda s: list(s.targets)}[cls](stmt)
         if walrus:      # (n := v): n is the program's from this statement on

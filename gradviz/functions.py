@@ -4271,7 +4271,8 @@ class _ProgramOrder:
     """A sort key compared by the program's own `<` and truth, as Python's
     sort compares tensors: t < u is a bool tensor, true if its one value is
     (of more than one value, PyTorch's 'Boolean value of Tensor ... is
-    ambiguous')."""
+    ambiguous'); and objects, by their class's __lt__ (or Python's
+    TypeError, naming their classes)."""
 
     __slots__ = ("rt", "v")
 
@@ -4287,7 +4288,7 @@ def f_sorted(rt, items, *, key=None, reverse=False):
     key(item) when key is given), of numbers or of strings."""
     values = _py_sequence(list)(rt, items)
     keys = values if key is None else [rt.call_value(key, [v]) for v in values]
-    if any(is_tensor(k) for k in keys):
+    if any(is_tensor(k) or k.__class__.__name__ == "Instance" for k in keys):
         # sorted(x) of a tensor's 0-d rows, a list of tensors: compared with
         # the program's `<` and its truth, so a tensor of several values
         # fails as PyTorch's does ("Boolean value of Tensor ...")

@@ -6,6 +6,7 @@ from a program: there is no eval, no import, no access to Python objects.
 """
 from __future__ import annotations
 
+from collections import ChainMap
 import functools
 from contextlib import contextmanager
 import inspect
@@ -538,6 +539,37 @@ def _key_error(name: str, args: list, kwargs: dict) -> GradvizError:
                         "but expected one of:", kind=TYPE,
                         hint=f"torch.{name} takes no key=; Python's {name} with a key is the "
                              f"bare {name}(xs, key=f) (or sorted(xs, key=f){pick})")
+
+
+# the method of a program's class a unary operator calls
+_UNARY_METHODS = {"-": "__neg__", "+": "__pos__", "~": "__invert__"}
+
+
+class _Shown:
+    """Interpreter.shown: called, str(v) of a value the renderer does not
+    know (value_str); .repr(v), its repr."""
+
+    __slots__ = ("rt",)
+
+    def __init__(self, rt):
+        self.rt = rt
+
+    def __call__(self, v) -> str:
+        return self.rt.value_str(v)
+
+    def repr(self, v) -> str:
+        if v.__class__ is classes.Instance and v.cls.kind != "module":
+            return classes.text(self.rt, v, ("__repr__",))
+        return self.rt.value_str(v)
+
+
+def _docstring(fn) -> str | None:
+    """A program's function's __doc__: the string its block starts with
+    (a lambda's, or a block's that starts otherwise: None)."""
+    body = getattr(fn.defn, "body", None)
+    if body and body[0].__class__ is syntax.ExprStmt and body[0].value.__class__ is syntax.Str:
+        return body[0].value.value
+    return None
 
 
 def _bounded_int(v):
@@ -1419,6 +1451,8 @@ class Interpreter:
                             break
                     elif cls is syntax.Raise:
                         exc = None if stmt.exc is None else self.eval(stmt.exc)
+                        if stmt.cause is not None:      # (the cause is checked, then dropped)
+                            exceptions.check_cause(self.eval(stmt.cause))
                         raise exceptions.to_error(exc, self.handling[-1] if self.handling
                                                   else None)
                     elif cls is syntax.SetAttr:
@@ -2711,14 +2745,14 @@ class Interpreter:
 
     def str_of(self, v) -> str:
         """str(v), as Python and PyTorch make it."""
-        return format_value(v, self.value_str)
+        return format_value(v, self.shown)
 
     def repr_of(self, v) -> str:
         """repr(v): str(v), but a string in quotes (and an exception as
         Python writes one: ValueError('message'))."""
         if v.__class__ is exceptions.ExceptionValue:
             return repr(v)
-        return repr_value(v, self.value_str)
+        return repr_value(v, self.shown)
 
     # loops, not comprehensions: a comprehension is one more Python frame per
     # level, and the deepest program the parser allows must stay far from
@@ -2982,13 +3016,15 @@ class Interpreter:
             if s.__class__ is syntax.FunctionDef:
                 attrs[s.name] = self._function(s, cls)
             elif s.__class__ is _Assign:
-                value = self.eval(s.value)
-                if not s.targets:
-                    attrs[s.target] = value
-                    continue
-                outer, self.env = self.env, attrs      # a, b = 1, 2: unpacked into them
+                # (the block's own names first, as Python's class block reads
+                # them: __rmul__ = __mul__; a, b = 1, 2 unpacked into them)
+                outer, self.env = self.env, ChainMap(attrs, self.env)
                 try:
-                    self._unpack(s.targets, value)
+                    value = self.eval(s.value)
+                    if s.targets:
+                        self._unpack(s.targets, value)
+                    else:
+                        attrs[s.target] = value
                 finally:
                     self.env = outer
         cls.fields = stmt.fields
@@ -3537,10 +3573,10 @@ class Interpreter:
                 self._check_sequence_size(seq, len(seq) * max(n, 0))
                 out = seq * n
                 return Size(out) if isinstance(seq, Size) else out
-            if not isinstance(n, _SEQUENCES):
-                raise GradvizError(f"can't multiply sequence by non-int of type "
-                                   f"'{self.type_name(n)}'", kind=TYPE,
-                                   hint="repeat a list or string by an int: [0.0] * 3")
+            # (two sequences too: [1] * 'a' names the second's type)
+            raise GradvizError(f"can't multiply sequence by non-int of type "
+                               f"'{self.type_name(n)}'", kind=TYPE,
+                               hint="repeat a list or string by an int: [0.0] * 3")
         raise GradvizError(f"unsupported operand type(s) for {_said(sym)}: '{self.type_name(a)}' "
                            f"and '{self.type_name(b)}'", kind=TYPE,
                            hint=NONE_HINT if a is None or b is None else None)
@@ -3611,8 +3647,13 @@ class Interpreter:
                 return ~v
         if node.op in ("+", "-") and v.__class__ is pycollections.Counter:
             return pycollections.counter_unary(self, node.op, v)    # +c: its positive counts
+        method = _UNARY_METHODS.get(node.op)
+        if method is not None and classes.method_of(v, method) is not None:
+            return classes.call_method(self, v, method, [])         # the class's __neg__, ...
         raise GradvizError(f"bad operand type for unary {node.op}: '{self.type_name(v)}'",
-                           kind=TYPE)
+                           kind=TYPE, hint=f"unary {node.op} takes a number or a tensor (or an "
+                                           f"object whose class defines {method})"
+                           if method else None)
 
     def _call(self, node):
         func = node.func
@@ -3887,6 +3928,8 @@ class Interpreter:
                                                     UnboundMethod):
             # d2l's f'{trainer_fn.__name__}: ...' ('<lambda>' for a lambda)
             return function_name(obj)
+        if attr == "__doc__" and obj.__class__ in (UserFunction, classes.Method):
+            return _docstring(obj if obj.__class__ is UserFunction else obj.fn)
         if obj.__class__ is str and attr == "format":
             return BoundMethod("format", functions.str_format, obj)
         if obj.__class__ is list and attr == "append":   # losses.append(loss.item())
@@ -4466,7 +4509,13 @@ class Interpreter:
     def print(self, args, sep, end):
         if not isinstance(sep, str) or not isinstance(end, str):
             raise GradvizError("print(): sep and end must be strings", kind=TYPE)
-        self.out.write(print_args(args, sep, end, tensor_str=self.value_str))
+        self.out.write(print_args(args, sep, end, tensor_str=self.shown))
+
+    @property
+    def shown(self) -> "_Shown":
+        """value_str for the renderer, with the repr form of a program's
+        objects (repr(obj), an object in a list: its __repr__, not __str__)."""
+        return _Shown(self)
 
     def value_str(self, v) -> str:
         """str() of the values print() meets that are not plain Python ones.

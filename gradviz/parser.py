@@ -703,17 +703,23 @@ class _Parser:
         return tok[1]
 
     def with_stmt(self) -> With:
-        """with_stmt := 'with' expr ':' (simple_line | NEWLINE INDENT statement+ DEDENT)"""
+        """with_stmt := 'with' expr (',' expr)* ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
+        -- with a, b: is `with a:` around `with b:`, as Python runs it"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
-        context = self.expr()
+        contexts = [self.expr()]
+        while toks[self.i][0] == ",":
+            self.i += 1
+            contexts.append(self.expr())
         if toks[self.i][0] != ":":
             raise self.expected("':' after the 'with' context",
                                 hint="write 'with torch.no_grad():'")
         body = self.block(first, "with")
         end = body[-1].span
-        return With(context, body, Span(first[3], first[4], end.end_line, end.end_col))
+        for context in reversed(contexts):
+            body = (With(context, body, Span(first[3], first[4], end.end_line, end.end_col)),)
+        return body[0]
 
     def block(self, first: tuple, what: str) -> tuple:
         """block := ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
@@ -1062,9 +1068,13 @@ class _Parser:
         return (Global if first[0] == "global" else Nonlocal)(names, self.span_from(first))
 
     def raise_stmt(self, first: tuple) -> Raise:
-        """raise_stmt := 'raise' [expr]"""
+        """raise_stmt := 'raise' [expr ['from' expr]]"""
         exc = None if self.toks[self.i][0] == NEWLINE else self.expr()
-        return Raise(exc, self.span_from(first))
+        cause = None
+        if exc is not None and self.toks[self.i][0] == "from":
+            self.i += 1
+            cause = self.expr()
+        return Raise(exc, self.span_from(first), cause)
 
     def assert_stmt(self, first: tuple) -> Assert:
         """assert_stmt := 'assert' expr [',' expr]"""

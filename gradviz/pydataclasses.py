@@ -20,6 +20,7 @@ _HINT = ("@dataclass on a class whose block annotates its fields: lr: float = 0.
          "field(default_factory=list) for a list")
 # the names the generated methods read (their closure; the program cannot name them)
 _MISSING, _FACTORY = "__dataclass_missing__", "__dataclass_factory_{}__"
+_SET = "__dataclass_setattr__"          # object.__setattr__, for a frozen one's __init__
 _OPTIONS = ("init", "repr", "eq", "order", "unsafe_hash", "frozen", "match_args", "kw_only",
             "slots", "weakref_slot")
 
@@ -45,14 +46,19 @@ def _field(rt, *, default=_NOTHING, default_factory=_NOTHING, init=True, repr=Tr
 
 
 # the options that say which methods are made (init=False: the class's own
-# __init__ or none); the others are supported at their defaults only
-_MADE = ("init", "repr", "eq")
+# __init__ or none; order=True: __lt__ and the others; frozen=True: no field
+# set after __init__, and a __hash__ with eq); the others are supported at
+# their defaults only
+_MADE = ("init", "repr", "eq", "order", "unsafe_hash", "frozen")
+_ON = ("init", "repr", "eq")              # (made unless the option says False)
+_ORDER = ("__lt__", "__le__", "__gt__", "__ge__")
 
 
 def _dataclass(rt, cls=None, **options):
-    """@dataclass, @dataclass() and @dataclass(eq=False, ...): the class with
-    its methods (init=, repr= and eq= choose them; the other options are
-    supported at their defaults only)."""
+    """@dataclass, @dataclass() and @dataclass(eq=False, order=True, ...):
+    the class with its methods, chosen by init=, repr=, eq=, order=,
+    unsafe_hash= and frozen= (the other options are supported at their
+    defaults only)."""
     for name, value in options.items():
         if name not in _OPTIONS:
             raise GradvizError(f"dataclass() got an unexpected keyword argument '{name}'",
@@ -60,18 +66,24 @@ def _dataclass(rt, cls=None, **options):
         default = name in ("init", "repr", "eq", "match_args")
         if bool(value) != default and name not in _MADE:
             raise GradvizError(f"dataclass({name}={value!r}) is not supported here",
-                               kind=TYPE, hint="gradviz's dataclasses have the default "
-                                               "options, and init=, repr= and eq=")
-    made = frozenset(name for name in _MADE if options.get(name, True))
+                               kind=TYPE, hint="gradviz's dataclasses take init=, repr=, eq=, "
+                                               "order=, unsafe_hash= and frozen=")
+    made = frozenset(name for name in _MADE if options.get(name, name in _ON))
+    if "order" in made and "eq" not in made:
+        raise GradvizError("eq must be true if order is true", kind=VALUE,
+                           hint="order=True compares as eq does: leave eq=True")
     if cls is None:
         return _function("dataclass", lambda rt, c: make(rt, c, made))
     return make(rt, cls, made)
 
 
-def make(rt, cls, made: frozenset = frozenset(_MADE)):
+def make(rt, cls, made: frozenset = frozenset(_ON)):
     """The class, given Python's generated __init__, __repr__ and __eq__
-    (those of `made`: init, repr, eq), where its block defines none of its
-    own, as Python's dataclass leaves a method the class defines."""
+    (those of `made`: init, repr, eq; order's __lt__ ...; the __hash__ of
+    unsafe_hash, or of eq with frozen), where its block defines none of its
+    own, as Python's dataclass leaves a method the class defines (an order
+    method or an unsafe_hash's __hash__ the class defines is Python's
+    TypeError)."""
     from . import classes
     if cls.__class__ is not classes.UserClass or cls.fields is None:
         raise GradvizError("@dataclass decorates a class here", kind=TYPE, hint=_HINT)
@@ -102,27 +114,68 @@ def make(rt, cls, made: frozenset = frozenset(_MADE)):
         if value is not _NOTHING:
             defaults.append(value)
         names.append(name)
-    for kind, method in _methods(cls.name, names, closure).items():
-        if kind not in made or f"__{kind}__" in cls.attrs:
+    cls.frozen = "frozen" in made
+    if cls.frozen:
+        closure[_SET] = _function("__setattr__", _object_setattr)
+    own = set(cls.attrs)
+    for method, source in _methods(cls.name, names, closure, _wanted(cls, made)).items():
+        if method in own:
             continue
-        fn = rt.method_of_source(method, cls, tuple(defaults) if kind == "init" else (),
+        fn = rt.method_of_source(source, cls, tuple(defaults) if method == "__init__" else (),
                                  closure)
-        cls.attrs[fn.defn.name] = fn
+        cls.attrs[method] = fn
     return cls
 
 
-def _methods(name: str, fields: list, closure: dict) -> dict:
-    """The source of the class's __init__, __repr__ and __eq__, by option name."""
-    init = [f"    self.{f} = {_FACTORY.format(f)}() if {f} is {_MISSING} else {f}"
-            if _FACTORY.format(f) in closure else f"    self.{f} = {f}" for f in fields]
+def _wanted(cls, made: frozenset) -> list:
+    """The methods to make, by name (Python's table for __hash__: made with
+    unsafe_hash, or with eq and frozen where the class has none of its
+    own; the class's own order methods or unsafe_hash's __hash__ refused)."""
+    wanted = [f"__{kind}__" for kind in ("init", "repr", "eq") if kind in made]
+    clashes = []
+    if "order" in made:
+        wanted += _ORDER
+        clashes += _ORDER
+    if "unsafe_hash" in made:
+        wanted.append("__hash__")
+        clashes.append("__hash__")
+    elif "eq" in made and "frozen" in made:
+        wanted.append("__hash__")
+    for name in clashes:
+        if name in cls.attrs:
+            raise GradvizError(f"Cannot overwrite attribute {name} in class {cls.name}"
+                               + (". Consider using functools.total_ordering"
+                                  if name in _ORDER else ""), kind=TYPE,
+                               hint="leave the option out, or the class's own method")
+    return wanted
+
+
+def _object_setattr(rt, obj, name, value):
+    from .classes import set_attribute
+    set_attribute(rt, obj, name, value, frozen_too=True)
+
+
+def _methods(name: str, fields: list, closure: dict, wanted: list) -> dict:
+    """The source of the methods named in wanted (__init__, __repr__,
+    __eq__, __lt__ ..., __hash__), by name; a frozen class's __init__ sets
+    its fields with object.__setattr__, as Python's does."""
+    values = [f"{_FACTORY.format(f)}() if {f} is {_MISSING} else {f}"
+              if _FACTORY.format(f) in closure else f for f in fields]
+    init = [f"    {_SET}(self, '{f}', {v})" if _SET in closure else f"    self.{f} = {v}"
+            for f, v in zip(fields, values)]
     shown = ", ".join(f"{f}={{self.{f}!r}}" for f in fields)
     mine = ", ".join(f"self.{f}" for f in fields) + ("," if len(fields) == 1 else "")
     theirs = mine.replace("self.", "other.")
-    return {"init": f"def __init__({', '.join(['self', *fields])}):\n"
-                    + "\n".join(init or ["    pass"]) + "\n",
-            "repr": f"def __repr__(self):\n    return f\"{name}({shown})\"\n",
-            "eq": f"def __eq__(self, other):\n    return type(other) is type(self) and "
-                  f"({mine}) == ({theirs})\n"}
+    source = {"__init__": f"def __init__({', '.join(['self', *fields])}):\n"
+                          + "\n".join(init or ["    pass"]) + "\n",
+              "__repr__": f"def __repr__(self):\n    return f\"{name}({shown})\"\n",
+              "__eq__": f"def __eq__(self, other):\n    return type(other) is type(self) and "
+                        f"({mine}) == ({theirs})\n",
+              "__hash__": f"def __hash__(self):\n    return hash(({mine}))\n"}
+    for method, sym in zip(_ORDER, ("<", "<=", ">", ">=")):
+        source[method] = (f"def {method}(self, other):\n    if type(other) is type(self):\n"
+                          f"        return ({mine}) {sym} ({theirs})\n    return NotImplemented\n")
+    return {method: source[method] for method in wanted}
 
 
 def _type(rt, v):
@@ -136,4 +189,6 @@ def _function(name: str, impl):
 
 
 def members(function) -> dict:
-    return {"dataclass": function("dataclass", _dataclass), "field": function("field", _field)}
+    from .exceptions import PyType
+    return {"dataclass": function("dataclass", _dataclass), "field": function("field", _field),
+            "FrozenInstanceError": PyType("FrozenInstanceError")}

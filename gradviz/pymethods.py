@@ -122,7 +122,10 @@ def list_method(name: str):
                 at = next((k for k, v in enumerate(items) if _same(rt, v, value)), None)
                 if at is None:
                     what = "tuple" if isinstance(items, tuple) else "list"
-                    raise GradvizError(f"{what}.{name}(x): x not in {what}", kind=VALUE,
+                    # (Python 3.11's list.index names the value; the others do not)
+                    message = f"{rt.repr_of(value)} is not in list" \
+                        if (what, name) == ("list", "index") else f"{what}.{name}(x): x not in {what}"
+                    raise GradvizError(message, kind=VALUE,
                                        hint="ask `x in xs` first, which is False here")
                 if name == "index":
                     return at

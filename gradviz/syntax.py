@@ -455,9 +455,11 @@ class Try:
 
 @node
 class Raise:
-    """``raise`` (exc None: again, in an except block) or ``raise exc``."""
+    """``raise`` (exc None: again, in an except block), ``raise exc`` or
+    ``raise exc from cause``."""
     exc: object
     span: Span
+    cause: object = None
 
 
 @node

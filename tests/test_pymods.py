@@ -72,8 +72,8 @@ def test_a_copy_trains_apart_from_its_original():
 
 
 @pytest.mark.parametrize("src,hint", [
-    ("from dataclasses import dataclass\n@dataclass(frozen=True)\nclass C:\n    x: int = 1\n",
-     "the default options"),
+    ("from dataclasses import dataclass\n@dataclass(slots=True)\nclass C:\n    x: int = 1\n",
+     "take init=, repr=, eq=, order=, unsafe_hash= and frozen="),
     ("from dataclasses import dataclass\nC = dataclass(3)\n", "@dataclass on a class"),
     ("import copy\ncopy.copy(torch.ones(1))\n", "t.clone()"),
     ("from collections import defaultdict\nd = defaultdict(3)\n", "defaultdict(list)"),

@@ -533,7 +533,10 @@ def _value(v: Any, tensor_str: Callable[[Any], str] | None, top: bool) -> str:
     if v.__class__ in DICT_VIEWS:         # dict_keys(['w', 'b'])
         return f"{v.__class__.__name__}({_value(list(v), tensor_str, False)})"
     if tensor_str is not None:
-        return tensor_str(v)
+        # (repr's form of a value, and of one inside a container, is the
+        # callback's `repr` where it has one: a program's object's __repr__)
+        nested = None if top else getattr(tensor_str, "repr", None)
+        return (nested or tensor_str)(v)
     raise TypeError(f"cannot format value of type {type(v).__name__}")
 
 
