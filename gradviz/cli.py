@@ -170,7 +170,9 @@ def graph_options(fn):
                      default="both", show_default=True,
                      help="Draw the forward edges, the gradient edges, or both."),
         click.option("--rankdir", type=click.Choice(("TB", "LR", "BT", "RL")), default="TB",
-                     show_default=True, help="Direction of the graph: top to bottom, ..."),
+                     show_default=True,
+                     help="Direction of the graph: TB top to bottom, LR left to right (a "
+                          "wide slide), BT bottom to top, RL right to left."),
         click.option("--theme", type=click.Choice(("light", "dark", "print")), default="light",
                      show_default=True, help="Colours; print is black on white for papers."),
         click.option("--title", metavar="TEXT", help="A caption above the graph."),
