@@ -37,6 +37,14 @@ def _report(exc: GradvizError, source: str | None = None, filename: str | None =
     return exc.exit_code
 
 
+def _report_after_warnings(exc: GradvizError, record) -> int:
+    """The run's warnings, then its error: the order in which Python shows
+    them (a warning is printed when it is raised), so that the warning that
+    often explains the error ("not a leaf Tensor", before "'NoneType' object
+    has no attribute") is not read after it."""
+    warn_nonfinite(record)
+    return _report(exc)
+
 
 def _internal(exc: BaseException, debug: bool, line: int | None = None) -> int:
     """A bug: a short message naming the program line, traceback only with --debug."""
@@ -401,8 +409,9 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
             raise
         record = exc.record
         sys.stdout.flush()
-        code = _report(exc)
-    warn_nonfinite(record)
+        code = _report_after_warnings(exc, record)
+    else:
+        warn_nonfinite(record)
     # each output is written whole or not at all; the JSON of a failed run too
     if json_path:
         from .render.jsonout import record_json_parts
@@ -476,8 +485,9 @@ def render(file, output, fmt, limits, engine, **graph):
         if exc.record is None:       # a syntax error: nothing ran
             raise
         record = exc.record
-        code = _report(exc)
-    warn_nonfinite(record)
+        code = _report_after_warnings(exc, record)
+    else:
+        warn_nonfinite(record)
     if fmt == "json":
         from .render.jsonout import record_json_parts
         with _slow_step("writing the JSON"):
