@@ -899,7 +899,12 @@ class _Builder:
             if updates_itself(r.name, expr):
                 return _short(r.name + after_name(r.name, expr))
             return _short(f"{r.name} = {expr}")
-        return _short(expr) or r.name or r.id
+        if expr or r.name or r.of is None:
+            return _short(expr) or r.name or r.id
+        # a gradient a module's hook got has neither a name nor an expression:
+        # the argument the hook got it as says more than the table's id "n28"
+        made = hook_made(r.op)
+        return r.id if made is None else made[1]
 
     def _kind_words(self, r: NodeRecord) -> str:
         if r.kind == GRAD:
