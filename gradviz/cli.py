@@ -635,7 +635,9 @@ def ops(fmt):
         console.print(ops_table(width=console.width))
 
 
-@main.command()
+# (short_help: click's own stops at the first word ending in ".", which
+# here was "torch." of "torch. prefix")
+@main.command(short_help="Write FILE as a runnable PyTorch script.")
 @click.argument("file", type=str)
 @click.option("--torch", "to_torch", is_flag=True, required=True,
               help="Write a PyTorch script (the only export format so far).")
