@@ -37,6 +37,14 @@ def _report(exc: GradvizError, source: str | None = None, filename: str | None =
     return exc.exit_code
 
 
+def _report_after_warnings(exc: GradvizError, record) -> int:
+    """The run's warnings, then its error: the order in which Python shows
+    them (a warning is printed when it is raised), so that the warning that
+    often explains the error ("not a leaf Tensor", before "'NoneType' object
+    has no attribute") is not read after it."""
+    warn_nonfinite(record)
+    return _report(exc)
+
 
 def _internal(exc: BaseException, debug: bool, line: int | None = None) -> int:
     """A bug: a short message naming the program line, traceback only with --debug."""
@@ -170,7 +178,9 @@ def graph_options(fn):
                      default="both", show_default=True,
                      help="Draw the forward edges, the gradient edges, or both."),
         click.option("--rankdir", type=click.Choice(("TB", "LR", "BT", "RL")), default="TB",
-                     show_default=True, help="Direction of the graph: top to bottom, ..."),
+                     show_default=True,
+                     help="Direction of the graph: TB top to bottom, LR left to right (a "
+                          "wide slide), BT bottom to top, RL right to left."),
         click.option("--theme", type=click.Choice(("light", "dark", "print")), default="light",
                      show_default=True, help="Colours; print is black on white for papers."),
         click.option("--title", metavar="TEXT", help="A caption above the graph."),
@@ -399,8 +409,9 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
             raise
         record = exc.record
         sys.stdout.flush()
-        code = _report(exc)
-    warn_nonfinite(record)
+        code = _report_after_warnings(exc, record)
+    else:
+        warn_nonfinite(record)
     # each output is written whole or not at all; the JSON of a failed run too
     if json_path:
         from .render.jsonout import record_json_parts
@@ -474,8 +485,9 @@ def render(file, output, fmt, limits, engine, **graph):
         if exc.record is None:       # a syntax error: nothing ran
             raise
         record = exc.record
-        code = _report(exc)
-    warn_nonfinite(record)
+        code = _report_after_warnings(exc, record)
+    else:
+        warn_nonfinite(record)
     if fmt == "json":
         from .render.jsonout import record_json_parts
         with _slow_step("writing the JSON"):
@@ -623,7 +635,9 @@ def ops(fmt):
         console.print(ops_table(width=console.width))
 
 
-@main.command()
+# (short_help: click's own stops at the first word ending in ".", which
+# here was "torch." of "torch. prefix")
+@main.command(short_help="Write FILE as a runnable PyTorch script.")
 @click.argument("file", type=str)
 @click.option("--torch", "to_torch", is_flag=True, required=True,
               help="Write a PyTorch script (the only export format so far).")

@@ -90,6 +90,7 @@ class Step:
     before: np.ndarray | None = None  # LEAF: .grad before the pass (None: no .grad yet)
     after: np.ndarray | None = None   # LEAF: .grad after it
     sum_root: int | None = None       # SEED of y.sum(): the seq of y (implicit ones)
+    hooked: np.ndarray | None = None  # what arrived, when a hook changed it into g
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,10 +211,11 @@ def _pass_steps(record: Record, ev: dict, offset: int, before_after: dict) -> li
         s, g = step["node"], step["grad"]
         r = nodes[s]
         parts = tuple(arrivals.get(s, ()))
+        hooked = _hooked(parts, g)
         parts = parts if len(parts) > 1 else ()
         if r.kind != OP:
             ba = before_after.get((k, s))
-            add(kind=LEAF, node=s, g=g, parts=parts, sent=(),
+            add(kind=LEAF, node=s, g=g, parts=parts, sent=(), hooked=hooked,
                 before=None if ba is None else ba[0], after=None if ba is None else ba[1])
             continue
         sent = []
@@ -228,7 +230,7 @@ def _pass_steps(record: Record, ev: dict, offset: int, before_after: dict) -> li
                 if total is None:
                     total = _sum(v for _, v in join)
             sent.append(_sent(record, r, pos, a, value, g, received[a], n, join, total))
-        add(kind=NODE, node=s, g=g, parts=parts, sent=tuple(sent))
+        add(kind=NODE, node=s, g=g, parts=parts, sent=tuple(sent), hooked=hooked)
         for a in pruned_by.get(s, ()):
             add(kind=PRUNED, node=s, g=None, parts=(), sent=(), pruned=a,
                 branch=tuple(_branch(nodes, a, visited)))
@@ -395,6 +397,18 @@ def fmt(arr) -> str:
     return format_compact(arr, name, WHOLE_ELEMENTS)
 
 
+def _hooked(arrived: tuple, g) -> np.ndarray | None:
+    """The sum of what arrived at a node, when its gradient g is another
+    value: a hook (x.register_hook(lambda g: g * 10)) returned a new one."""
+    total = _sum(v for _, v in arrived)
+    if total is None or g is None:
+        return None
+    total, g = np.asarray(total), np.asarray(g)
+    if total.shape != g.shape or np.allclose(total, g, equal_nan=True):
+        return None
+    return total
+
+
 def _sum(values):
     total = None
     for v in values:
@@ -545,6 +559,11 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
 
 
 def _g_text(step: Step) -> str:
+    if step.hooked is not None:
+        # (the arrivals add up to what the hook got, not to g)
+        arrived = _sum_text(step.parts, step.hooked) if step.parts else fmt(step.hooked)
+        return (f"g = {arrived} {ARROW} {fmt(step.g)}: a hook changed it (what it "
+                "returns replaces the gradient)")
     if step.parts:
         return "g = " + _sum_text(step.parts, step.g)
     return f"g = {fmt(step.g)}"

@@ -533,6 +533,19 @@ def test_a_long_label_keeps_its_start_and_its_end():
     assert _short("short") == "short"
 
 
+def test_a_long_label_is_cut_between_words_and_once():
+    # "equires_grad=True)" read as a typo, and "x = " before an expression
+    # already cut made a title with two cuts ("[1.0, … … requires_grad")
+    from gradviz.render.dot import MAX_TEXT, _short
+    short = _short("x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)")
+    assert len(short) <= MAX_TEXT and short.endswith(" requires_grad=True)")
+    source = unescape(build_dot(record_of(
+        "x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)\n"
+        "(x * 2).sum().backward()\n")).source)
+    assert "x = torch.tensor([1.0, … requires_grad=True)" in source
+    assert "… …" not in source
+
+
 FROZEN = """torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
 for p in net[0].parameters():

@@ -490,3 +490,15 @@ def test_add_and_sub_with_alpha_show_alpha_in_the_local_derivative():
     plain = explain_record(run("x = torch.tensor([1.0], requires_grad=True)\n"
                                "(x + x - x).sum().backward()\n"))
     assert "d(a+b)/db = 1" in [s.formula for step in plain.steps for s in step.sent]
+
+
+def test_a_hook_that_changes_a_gradient_is_said_where_the_numbers_jump():
+    # x was sent [1., 2.] twice and its step showed g = [20., 40.] with no word why
+    ex = explain_record(run("x = tensor([1.0, 2.0], requires_grad=True)\n"
+                            "x.register_hook(lambda g: g * 10)\n(x * x).sum().backward()\n"))
+    leaf = ex.steps[-1]
+    assert leaf.kind == LEAF
+    (g_line,) = lines_of(ex, leaf, "g")
+    assert g_line.startswith("g = [1., 2.] + [1., 2.] = [2., 4.] → [20., 40.]: a hook changed it")
+    plain = explain_record(run(DOT))
+    assert all(step.hooked is None for step in plain.steps)

@@ -272,3 +272,10 @@ def test_dict_comprehension_names_stay_bare():
             "g = {t: torch.exp(mean) for t, mean in params.items() if t != 'b'}\n"
             "h = {'m': torch.mean, 'k': {torch.t: 1}}\n")
     assert body(to_torch(src)) == want
+
+
+def test_the_command_list_says_what_export_does_in_whole_words():
+    # (it listed "Write FILE as a runnable PyTorch script (names get their torch.")
+    listing = CliRunner().invoke(main, ["--help"]).output
+    line = next(ln for ln in listing.splitlines() if ln.strip().startswith("export"))
+    assert line.split(None, 1)[1] == "Write FILE as a runnable PyTorch script."

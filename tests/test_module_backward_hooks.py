@@ -45,6 +45,17 @@ def test_the_hook_nodes_are_drawn_with_the_module_and_the_gradients_its_hooks_go
     assert "grad_input[0] the Module.register_full_backward_hook() of" in dot
 
 
+def test_a_gradient_a_module_hook_got_is_titled_by_its_argument_not_its_id():
+    # (the box was titled by its node id, "n9", which only the tables show)
+    import re
+    record, _ = run(LAYER + "lin.register_full_backward_hook(lambda m, gi, go: None)\n"
+                    "lin(x).sum().backward()\n")
+    from gradviz.render.dot import to_dot
+    dot = to_dot(record).replace("\\ ", " ")
+    assert "{grad_input[0]\\ngrad_input[0] the Module" in dot
+    assert not re.search(r'label="\{n\d+\\n', dot)
+
+
 def test_a_module_called_without_hooks_records_no_hook_node():
     record, _ = run(LAYER + "h = lin.register_full_backward_hook(lambda m, gi, go: None)\n"
                     "h.remove()\nlin(x).sum().backward()\n")

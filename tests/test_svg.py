@@ -124,6 +124,13 @@ def test_run_writes_svg_and_dot(tmp_path):
     assert "u = y.detach()" in svg_texts(svg.read_text())
 
 
+def test_help_says_what_each_direction_is():
+    # (it said "top to bottom, ...", leaving LR, BT and RL to be guessed)
+    text = " ".join(CliRunner().invoke(cli.main, ["run", "--help"]).output.split())
+    for words in ("TB top to bottom", "LR left to right", "BT bottom to top", "RL right to left"):
+        assert words in text
+
+
 def test_svg_to_stdout_leaves_tables_out():
     result = CliRunner().invoke(cli.main, ["run", str(SAMPLES / "seed_scalar.txt"),
                                            "--svg", "-", "--engine", "embedded"])

@@ -130,7 +130,7 @@ def test_seed_detach_rows_show_names_ops_values_grads_and_flags():
     assert c["n5"]["op"] == ".grad of x" and c["n5"]["value"] == "[0., 1., 4., 9.]‡"   # as x.grad == u read it
     assert c["n6"]["shape"] == "[4] bool" and c["n6"]["value"] == "[True, True, True, True]"
     # the notes explain the marks and flags shown, once each
-    assert "¹ pruned: backward() skipped it (detached" in text
+    assert "¹ pruned: backward() skipped it — detached" in text
     assert text.count("not retained: PyTorch keeps .grad on leaves only") == 1
     assert "‡ changed in place later" in squash(text)
     assert "freed: backward() released its saved values" in text
@@ -165,9 +165,11 @@ def test_retain_grad_no_grad_and_broadcast():
     c = cells(text)
     assert c["n1"]["name = expr"] == "y = x * 2" and c["n1"]["op"] == "*"   # no grad_fn
     assert c["n1"]["flags"] == "leaf no_grad pruned¹"
-    assert "¹ pruned: backward() skipped it (made under no_grad())" in text
+    assert "¹ pruned: backward() skipped it — made under no_grad()" in text
     p = cells(section(text, "what flowed"), first="pass")
     assert p["backward #1"]["pruned"] == "y"
+    # a reason with parentheses of its own is not put inside more of them
+    assert "skipped it (" not in render_file(SAMPLES / "chain_rule.txt")
     c = cells(render_file(CONFORMANCE / "broadcast.txt"))
     assert (c["n2"]["shape"], c["n2"]["value"], c["n2"]["grad"]) == ("scalar", "2.", "21.")
     assert c["n0"]["grad"] == "[[2., 2., 2.], [2., 2., 2.]]"

@@ -44,3 +44,16 @@ def test_each_warning_shows_once_per_place_as_python_shows_pytorch_s(tmp_path):
     assert len(warned) == len(SHOWN)
     for shown, (line, words) in zip(warned, SHOWN):
         assert shown.startswith(f"{line}: UserWarning: {words}")
+
+
+def test_a_warning_comes_before_the_error_it_explains(tmp_path):
+    # Python prints a warning when it is raised, so before the traceback of a
+    # later error: here the warning says why y.grad is None
+    prog = tmp_path / "p.txt"
+    prog.write_text("x = torch.ones(3, requires_grad=True)\ny = x * 2\nprint(y.grad.zero_())\n")
+    for command in (["run", str(prog), "--no-tables"],
+                    ["render", str(prog), "-o", str(tmp_path / "p.dot")]):
+        result = CliRunner().invoke(cli.main, command)
+        assert result.exit_code == 1
+        err = result.stderr
+        assert 0 <= err.index("not a leaf Tensor") < err.index("error: 'NoneType' object")

@@ -555,16 +555,34 @@ def _short(text: str, limit: int = MAX_TEXT) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    head_room = (limit - 1) * 3 // 5
-    head = text[:head_room]
-    space = head.rfind(" ", head_room - 12)
-    if space > 0:
-        head = head[:space]
-    tail = text[len(text) - (limit - 3 - len(head)):]
-    space = tail.find(" ", 0, 12)
-    if space >= 0:
-        tail = tail[space + 1:]
+    head = _head(text, (limit - 1) * 3 // 5)
+    tail = _tail(text, limit - 3 - len(head))
+    if len(head) + len(tail) + 3 > limit:
+        # the tail kept its first word whole: the head makes the room
+        head = _head(text, limit - 3 - len(tail))
     return f"{head} … {tail}"
+
+
+def _head(text: str, room: int) -> str:
+    """text's first room characters, ending at a space near their end if
+    there is one."""
+    head = text[:room]
+    space = head.rfind(" ", room - 12)
+    return head[:space] if space > 0 else head
+
+
+def _tail(text: str, room: int) -> str:
+    """text's last room characters, not starting inside a word: a word cut
+    near its end is dropped, one cut near its start is kept whole (a label
+    reading "equires_grad=True)" looks like a typo in the program)."""
+    start = len(text) - room
+    if start > 0 and text[start - 1] != " ":
+        space = text.find(" ", start, start + 12)
+        if space < 0:
+            space = text.rfind(" ", start - 12, start)
+        if space >= 0:
+            start = space + 1
+    return text[start:]
 
 
 def _shape_text(shape: tuple) -> str:
@@ -874,12 +892,19 @@ class _Builder:
         return "intermediate"
 
     def _title(self, r: NodeRecord) -> str:
-        expr = _short(r.expr) if r.expr else ""
+        # (shortened once, whole: "x = " before an expression shortened on
+        # its own would be cut again, "… …")
+        expr = " ".join(r.expr.split()) if r.expr else ""
         if r.name and expr and expr != r.name:
             if updates_itself(r.name, expr):
                 return _short(r.name + after_name(r.name, expr))
             return _short(f"{r.name} = {expr}")
-        return expr or r.name or r.id
+        if expr or r.name or r.of is None:
+            return _short(expr) or r.name or r.id
+        # a gradient a module's hook got has neither a name nor an expression:
+        # the argument the hook got it as says more than the table's id "n28"
+        made = hook_made(r.op)
+        return r.id if made is None else made[1]
 
     def _kind_words(self, r: NodeRecord) -> str:
         if r.kind == GRAD:

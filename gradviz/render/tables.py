@@ -586,7 +586,9 @@ class _View:
         for reason, mark in self.pruned_notes.items():
             line = Text(_superscript(mark) + " ", style="yellow")
             line.append("pruned", style=FLAG_STYLES["pruned"])
-            line.append(f": backward() skipped it ({reason})", style="dim")
+            # (a dash, not parentheses: reasons have their own,
+            # "needs no gradient (requires_grad=False)")
+            line.append(f": backward() skipped it — {reason}", style="dim")
             out.append(line)
         if self.one is not None:
             k = self.one.pass_no
