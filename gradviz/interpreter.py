@@ -4278,6 +4278,13 @@ class Interpreter:
         """t[key] = value with gradients on: the op setitem on t before the
         write and the value, named as PyTorch names the node (and, when t is
         a view, its base's new node, as _augassign)."""
+        if cut and not advanced and strides.holds_twice(t.data):
+            # a part of overlapping windows (w[0] = v of w = x.unfold()):
+            # PyTorch writes that part alone, a view of what t views (as
+            # w[0].copy_(v) does), and t is made again after it (_remake_view)
+            t = self.apply(OPS["index"], (t,), {"index": key, "advanced": False,
+                                                 "grad_fn": f"{cut}Backward0"})
+            key, cut = (Ellipsis,), None
         if cut:
             grad_fn = "CopySlices"          # a write into a view of t
         elif advanced:
