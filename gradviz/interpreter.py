@@ -2127,15 +2127,18 @@ class Interpreter:
         if windows:
             result.args = tuple(copy if a is current else a for a in result.args)
             result.data = values
-        if fills and _repeats(current.data):
+        repeats = _repeats(current.data)       # (asked before _take_over copies it)
+        if fills and repeats:
             # (a masked fill: an element is changed where any of its
             # positions is, as PyTorch's kernel leaves it)
             result.data = strides.filled(current.data, result.data)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
-        if fills and _repeats(current.data):
+        if fills and repeats and (current if base is None else base).requires_grad:
             # PyTorch's backward of such a write copies the gradient into
-            # memory held twice: its error, there
+            # memory held twice: its error, there (only where the tensor
+            # written through needs that gradient: not for a value that
+            # requires grad filled into an expand of one that needs none)
             self.tape.versions.overlapped.update(
                 t.seq for t in (result, base_result) if t is not None)
         self._take_over(current, result, base, base_result)
@@ -2149,8 +2152,10 @@ class Interpreter:
         if root is not None:
             for t in family:
                 self._remake_view(t, root)
-        if windows:
-            # (PyTorch's windows after the write: AsStridedBackward0 of the base)
+        if windows or (base is not None and repeats):
+            # (PyTorch's windows, or expand, after the write: AsStridedBackward0
+            # of the base, whose gradient adds up over the positions that
+            # share an element)
             self._remake_view(result, base_result, written=True)
             return self._latest(result)
         return result
