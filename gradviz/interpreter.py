@@ -4287,9 +4287,7 @@ class Interpreter:
             # a part of overlapping windows (w[0] = v of w = x.unfold()):
             # PyTorch writes that part alone, a view of what t views (as
             # w[0].copy_(v) does), and t is made again after it (_remake_view)
-            t = self.apply(OPS["index"], (t,), {"index": key, "advanced": False,
-                                                 "grad_fn": f"{cut}Backward0"})
-            key, cut = (Ellipsis,), None
+            t, key, cut = self._part_view(t, key, cut), (Ellipsis,), None
         if cut:
             grad_fn = "CopySlices"          # a write into a view of t
         elif advanced:
@@ -4300,6 +4298,12 @@ class Interpreter:
             grad_fn = "CopyBackwards"       # all of t: copy_
         self._write_recorded(t, lambda: self.apply(
             OPS["setitem"], (t, value), {"index": key, "advanced": advanced, "grad_fn": grad_fn}))
+
+    def _part_view(self, t: Tensor, key: tuple, cut: str) -> Tensor:
+        """t[key], basic indexing, as the view PyTorch writes an item
+        assignment through (cut names its node: Select, Slice)."""
+        return self.apply(OPS["index"], (t,), {"index": key, "advanced": False,
+                                                "grad_fn": cut + "Backward0"})
 
     def index_tensor(self, t: Tensor, index: list):
         idx, advanced, grad_fn = self._index_key(t, index)
