@@ -3624,10 +3624,13 @@ class Interpreter:
                 kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
             if "axis" in kwargs or "keepdims" in kwargs:
                 kwargs = _numpy_names(fn, kwargs)
+            if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
+                # (checked first, with the other arguments still there: PyTorch's
+                # signatures take layout before device)
+                tensor_queries.check_layout(fn.name, kwargs["layout"], args, kwargs)
+                del kwargs["layout"]        # strided: nothing to do
             if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
-            if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
-                tensor_queries.check_layout(fn.name, kwargs.pop("layout"))  # strided: nothing to do
             if "pin_memory" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 tensor_queries.check_pin_memory(fn.name, kwargs.pop("pin_memory"))
             if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
