@@ -9,7 +9,7 @@ from sys import getrefcount
 
 import numpy as np
 
-from . import half
+from . import half, strides
 from .errors import RUNTIME, GradvizError
 from .ops.elementwise import passthrough
 from .ops.registry import broadcast_shape, unbroadcast
@@ -785,18 +785,22 @@ def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None, adopted=Non
     later backward adds one."""
     if t.grad is None:
         dt = t.data.dtype
+        laid_out = strides.grad_strides(t)
         if (adopted is not None and g.base is None and g.dtype == dt and g.shape == t.data.shape
-                and g.flags.writeable and g.flags.c_contiguous and getrefcount(g) <= refs):
+                and g.flags.writeable and g.flags.c_contiguous and getrefcount(g) <= refs
+                and laid_out is None):
             adopted.append(g)
         else:
             # a numpy scalar of t's dtype (a pass on 0-d tensors): asarray makes a
             # new array of it
             # (in C order, as PyTorch's AccumulateGrad lays out a new .grad
-            # like its leaf: x.t()'s transposed gradient is made contiguous)
+            # of a contiguous leaf: x.t()'s transposed gradient is made contiguous)
             g = _asarray(g) if g.__class__ is dt.type else np.array(g, dtype=dt, copy=True,
                                                                      order="C")
         gt = Tensor(g)
         gt.meta = {"grad_of": t.seq}
+        if laid_out is not None:        # (a dense leaf of other strides: its own)
+            strides.lay_out(gt, laid_out)
         t.grad = gt
         if fanin:
             n = fanin.get(t)

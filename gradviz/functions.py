@@ -1367,21 +1367,37 @@ def _dtype_of(x, dtype):
     return dtype if dtype is not None else DTYPE_OBJECTS[x.dtype_name]
 
 
-def m_new_ones(rt, x, *sizes, size=None, dtype=None, requires_grad=False):
+def new_options(fname: str, device, layout=None, pin_memory=False) -> None:
+    """device=, layout= and pin_memory= of x.new_zeros(...) and its kin: the
+    CPU, strided and unpinned memory, which change nothing; PyTorch's errors
+    for others."""
+    check_device(device)
+    tensor_queries.check_layout(fname, layout)
+    tensor_queries.check_pin_memory(fname, pin_memory)
+
+
+def m_new_ones(rt, x, *sizes, size=None, dtype=None, requires_grad=False, device=None,
+               layout=None, pin_memory=False):
+    new_options("new_ones", device, layout, pin_memory)
     return _filled("new_ones", 1)(rt, *sizes, size=size, dtype=_dtype_of(x, dtype),
                                   requires_grad=requires_grad)
 
 
-def m_new_zeros(rt, x, *sizes, size=None, dtype=None, requires_grad=False):
+def m_new_zeros(rt, x, *sizes, size=None, dtype=None, requires_grad=False, device=None,
+                layout=None, pin_memory=False):
+    new_options("new_zeros", device, layout, pin_memory)
     return _filled("new_zeros", 0)(rt, *sizes, size=size, dtype=_dtype_of(x, dtype),
                                    requires_grad=requires_grad)
 
 
-def m_new_full(rt, x, size, fill_value, *, dtype=None, requires_grad=False):
+def m_new_full(rt, x, size, fill_value, *, dtype=None, requires_grad=False, device=None,
+               layout=None, pin_memory=False):
+    new_options("new_full", device, layout, pin_memory)
     return f_full(rt, size, fill_value, dtype=_dtype_of(x, dtype), requires_grad=requires_grad)
 
 
-def m_new_tensor(rt, x, data, *, dtype=None, requires_grad=False):
+def m_new_tensor(rt, x, data, *, dtype=None, requires_grad=False, device=None):
+    new_options("new_tensor", device)
     return f_tensor(rt, data, dtype=_dtype_of(x, dtype), requires_grad=requires_grad)
 
 

@@ -2162,15 +2162,18 @@ class Interpreter:
         if windows:
             result.args = tuple(copy if a is current else a for a in result.args)
             result.data = values
-        if fills and _repeats(current.data):
+        repeats = _repeats(current.data)       # (asked before _take_over copies it)
+        if fills and repeats:
             # (a masked fill: an element is changed where any of its
             # positions is, as PyTorch's kernel leaves it)
             result.data = strides.filled(current.data, result.data)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
-        if fills and _repeats(current.data):
+        if fills and repeats and (current if base is None else base).requires_grad:
             # PyTorch's backward of such a write copies the gradient into
-            # memory held twice: its error, there
+            # memory held twice: its error, there (only where the tensor
+            # written through needs that gradient: not for a value that
+            # requires grad filled into an expand of one that needs none)
             self.tape.versions.overlapped.update(
                 t.seq for t in (result, base_result) if t is not None)
         self._take_over(current, result, base, base_result)
@@ -2184,8 +2187,10 @@ class Interpreter:
         if root is not None:
             for t in family:
                 self._remake_view(t, root)
-        if windows:
-            # (PyTorch's windows after the write: AsStridedBackward0 of the base)
+        if windows or (base is not None and repeats):
+            # (PyTorch's windows, or expand, after the write: AsStridedBackward0
+            # of the base, whose gradient adds up over the positions that
+            # share an element)
             self._remake_view(result, base_result, written=True)
             return self._latest(result)
         return result
@@ -3698,10 +3703,13 @@ class Interpreter:
                 kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
             if "axis" in kwargs or "keepdims" in kwargs:
                 kwargs = _numpy_names(fn, kwargs)
+            if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
+                # (checked first, with the other arguments still there: PyTorch's
+                # signatures take layout before device)
+                tensor_queries.check_layout(fn.name, kwargs["layout"], args, kwargs)
+                del kwargs["layout"]        # strided: nothing to do
             if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
-            if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
-                tensor_queries.check_layout(fn.name, kwargs.pop("layout"))  # strided: nothing to do
             if "pin_memory" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
                 tensor_queries.check_pin_memory(fn.name, kwargs.pop("pin_memory"))
             if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
@@ -4364,6 +4372,11 @@ class Interpreter:
         """t[key] = value with gradients on: the op setitem on t before the
         write and the value, named as PyTorch names the node (and, when t is
         a view, its base's new node, as _augassign)."""
+        if cut and not advanced and strides.holds_twice(t.data):
+            # a part of overlapping windows (w[0] = v of w = x.unfold()):
+            # PyTorch writes that part alone, a view of what t views (as
+            # w[0].copy_(v) does), and t is made again after it (_remake_view)
+            t, key, cut = self._part_view(t, key, cut), (Ellipsis,), None
         if cut:
             grad_fn = "CopySlices"          # a write into a view of t
         elif advanced:
@@ -4374,6 +4387,12 @@ class Interpreter:
             grad_fn = "CopyBackwards"       # all of t: copy_
         self._write_recorded(t, lambda: self.apply(
             OPS["setitem"], (t, value), {"index": key, "advanced": advanced, "grad_fn": grad_fn}))
+
+    def _part_view(self, t: Tensor, key: tuple, cut: str) -> Tensor:
+        """t[key], basic indexing, as the view PyTorch writes an item
+        assignment through (cut names its node: Select, Slice)."""
+        return self.apply(OPS["index"], (t,), {"index": key, "advanced": False,
+                                                "grad_fn": cut + "Backward0"})
 
     def index_tensor(self, t: Tensor, index: list):
         idx, advanced, grad_fn = self._index_key(t, index)

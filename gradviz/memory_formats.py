@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functions as F
-from . import strides
+from . import strides, tensor_queries
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
 from .render.torchfmt import MemoryFormat
@@ -134,6 +134,7 @@ def f_empty_strided(rt, size, stride, *, dtype=None, layout=None, device=None,
     here, PyTorch's are whatever the memory held)."""
     shape = _int_tuple("size", 1, size)
     steps = _int_tuple("stride", 2, stride)
+    tensor_queries.check_layout("empty_strided", layout)
     return _strided(rt, shape, steps, F._dtype_arg(dtype) or rt.tape.default_dtype, device,
                     requires_grad, "empty_strided")
 
@@ -172,6 +173,8 @@ def _strided(rt, shape: tuple, steps: tuple, dt, device, requires_grad, label: s
     t = F._leaf(rt, data, requires_grad, label)
     if any(s == 0 and n > 1 for n, s in zip(shape, steps)):
         t.meta = {**(t.meta or {}), "overlapping": True}    # (an element held twice)
+    if not data.size:               # (numpy keeps no strides of an empty array: kept here)
+        t.meta = {**(t.meta or {}), "layout": (tuple(steps), 0)}
     return t
 
 
@@ -216,6 +219,7 @@ def f_empty_permuted(rt, size, physical_layout, *, dtype=None, layout=None, devi
     the strides that order gives."""
     shape = _int_tuple("size", 1, size, "empty_permuted")
     order = _int_tuple("physical_layout", 2, physical_layout, "empty_permuted")
+    tensor_queries.check_layout("empty_permuted", layout)
     if len(shape) != len(order):
         raise GradvizError("Number of dimensions in size does not match the length of the "
                            f"physical_layout; i.e. len(size) = {len(shape)} is not equal to "

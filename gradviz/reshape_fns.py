@@ -385,8 +385,10 @@ def m_sum_to_size(rt, x, *size):
 
 # ---- new_empty, unravel_index ------------------------------------------------------
 
-def m_new_empty(rt, x, *sizes, size=None, dtype=None, requires_grad=False):
+def m_new_empty(rt, x, *sizes, size=None, dtype=None, requires_grad=False, device=None,
+                layout=None, pin_memory=False):
     """x.new_empty(2, 3): PyTorch leaves the values unset; here they are zeros."""
+    F.new_options("new_empty", device, layout, pin_memory)
     return F._filled("new_empty", 0)(rt, *sizes, size=size, dtype=F._dtype_of(x, dtype),
                                      requires_grad=requires_grad)
 

@@ -349,8 +349,9 @@ def m_masked_fill_(rt, x, mask, value):
                                f"broadcast shape {list(shape)}", kind=RUNTIME,
                                hint="in place, the mask must broadcast to x's own shape; "
                                     "x.masked_fill(mask, v) makes a new, bigger tensor")
-    fills = not is_tensor(value)
-    if fills and _repeats(x.data):
+    # (a value given as a 0-d tensor fills with one number too)
+    fills = not is_tensor(value) or not value.data.ndim
+    if _repeats(x.data):
         # PyTorch fills memory x holds at several places (an expand), with
         # this warning; with gradients its backward refuses the write
         rt.log_event("user_warning", x, message=EXPANDED_FILL_WARNING)

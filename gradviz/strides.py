@@ -227,6 +227,20 @@ def preserved_strides(x) -> tuple:
     return tuple(out)
 
 
+def grad_strides(t) -> tuple | None:
+    """The strides of a leaf t's new .grad where they are not C order:
+    PyTorch's AccumulateGrad lays it out as t when t is dense and no two
+    elements share memory (x.t().requires_grad_()); else (a slice with a
+    step, an expand) in C order, as for a contiguous t (None)."""
+    sizes = t.data.shape
+    if len(sizes) < 2:
+        return None
+    want = tuple(layout(t)[0])
+    if want == contiguous_strides(sizes) or not _dense(sizes, want):
+        return None
+    return want
+
+
 def _dense(sizes, strides) -> bool:
     """PyTorch's is_non_overlapping_and_dense: the elements fill a block of
     memory without gaps, each once (dims of size 1 not counted)."""

@@ -39,10 +39,21 @@ def check_pin_memory(fname: str, v) -> None:
                            f"{F.arg_type_name(v)}", kind=TYPE, hint="pin_memory=False, or leave it out")
 
 
-def check_layout(fname: str, v) -> None:
+# the makers PyTorch has several forms of: what is no layout fits none of them
+OVERLOADED_MAKERS = frozenset(("arange", "eye", "linspace", "logspace", "randint", "randperm",
+                               "rand", "randn", "rand_like", "randn_like", "randint_like",
+                               "normal"))
+
+
+def check_layout(fname: str, v, args: tuple = (), kwargs: dict | None = None) -> None:
     """layout= of a maker: torch.strided (or None), the only layout here;
-    PyTorch's TypeError for what is no layout."""
+    PyTorch's TypeError for what is no layout (of a maker with several
+    forms, its "invalid combination" for the call: args, kwargs)."""
     if v is not None and v.__class__ is not Layout:
+        if fname in OVERLOADED_MAKERS:
+            raise F.invalid_combination(fname, args, keywords=kwargs or {"layout": v},
+                                        hint="layout=torch.strided, the only layout of "
+                                             "tensors here")
         raise GradvizError(f"{fname}(): argument 'layout' must be torch.layout, not "
                            f"{F.arg_type_name(v)}", kind=TYPE,
                            hint="layout=torch.strided, the only layout of tensors here")
