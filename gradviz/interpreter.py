@@ -4950,7 +4950,8 @@ _MISSING_HINTS = {
                    "Adagrad, Adadelta, RMSprop, Rprop, ASGD and LBFGS here, and "
                    "torch.optim.lr_scheduler's schedules; "
                    "or update by hand: with torch.no_grad(): w -= lr * w.grad",
-    "torch.nn": "gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
+    "torch.nn": "write a layer gradviz lacks as a torch.nn.Module subclass whose weights "
+                "are torch.nn.Parameter(...); gradviz has nn.Parameter, nn.Module, nn.functional, nn.init, nn.Linear, "
                 "nn.LazyLinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.LazyConv1d, nn.LazyConv2d, "
                 "nn.LazyConv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, "
                 "nn.Embedding, nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, "

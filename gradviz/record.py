@@ -833,8 +833,18 @@ def _display_params(p) -> dict:
             v = str(np.dtype(v))
         if isinstance(v, tuple) and len(v) == 1 and k == "dim":
             v = v[0]
-        out[k] = v
+        out[k] = _plain(v)
     return out
+
+
+def _plain(v):
+    """A parameter as JSON can hold it: arrays (histogramdd's edges, a list
+    of them) and numpy numbers as lists and Python numbers."""
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v.tolist()
+    if isinstance(v, (list, tuple)) and any(isinstance(x, (np.ndarray, np.generic)) for x in v):
+        return [_plain(x) for x in v]
+    return v
 
 
 def dumps(obj, indent=2) -> str:

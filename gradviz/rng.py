@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -194,6 +193,8 @@ class CPUGenerator:
         transform a share each. (PyTorch's loop is serial, but gradviz emulates
         its float32 log and sincos pass by pass: a 512x512 float32 draw would
         take twice PyTorch's time on one core.)"""
+        # (imported here: concurrent.futures loads logging, a few ms of every start-up)
+        from concurrent.futures import ThreadPoolExecutor
         span = threads * 4 * _CHUNK
         with ThreadPoolExecutor(threads) as pool:
             for k in range(0, out.size, span):

@@ -249,7 +249,7 @@ def test_a_method_inherited_from_a_program_s_class():
 
 def test_a_layer_gradviz_lacks_is_refused_with_a_hint_to_write_the_module():
     with pytest.raises(GradvizError) as info:
-        run("t = torch.nn.Conv3d(3, 4, 2)\n")
+        run("t = torch.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5])\n")
     assert "torch.nn.Module" in info.value.hint and "Parameter" in info.value.hint
 
 
