@@ -93,6 +93,26 @@ def _upsample_text(given: dict, mode: str) -> str:
 def _bilinear_corners(rt, input, size=None, scale_factor=None):
     """nn.UpsamplingBilinear2d's call: bilinear with align_corners=True."""
     return NV.f_interpolate(rt, input, size, scale_factor, "bilinear", True)
+_PADDING = "torch.nn.modules.padding"
+
+
+def _const_pad(rt, input, padding, value=0.0):
+    """nn.ConstantPad{k}d's (nn.ZeroPad{k}d's) call: F.pad in constant mode."""
+    return conv.f_pad(rt, input, padding, "constant", value)
+
+
+def _pad_amounts(k: int):
+    """A padding layer's __init__ for its padding: a whole number made two
+    per padded dim (left, right, top, ...), anything else a tuple of it, as
+    PyTorch's _ntuple (a bad amount is F.pad's error at the first call)."""
+    def prepare(given: dict) -> None:
+        padding = given["padding"]
+        given["padding"] = tuple(padding) if isinstance(padding, (tuple, list)) \
+            else (padding,) * (2 * k)
+        given.setdefault("value", 0.0)      # (ZeroPad's: ConstantPad's of 0.0)
+    return prepare
+
+
 KINDS = {
     "ReLU": (_ACTIVATION, F.f_nn_relu, (("inplace", False),), "inplace"),
     "Sigmoid": (_ACTIVATION, F.FUNCTIONS["sigmoid"], (), False),
@@ -220,7 +240,16 @@ KINDS = {
                        (("downscale_factor", _REQUIRED),), True),
     "ChannelShuffle": ("torch.nn.modules.channelshuffle", NV.f_channel_shuffle,
                        (("groups", _REQUIRED),), True),
+    # ConstantPad1d(padding=(1, 2), value=3.5), ZeroPad2d((1, 1, 1, 1))
+    **{f"ConstantPad{k}d": (_PADDING, _const_pad, (("padding", _REQUIRED), ("value", _REQUIRED)),
+                            lambda given: f"padding={given['padding']!r}, value={given['value']!r}")
+       for k in (1, 2, 3)},
+    **{f"ZeroPad{k}d": (_PADDING, _const_pad, (("padding", _REQUIRED),),
+                        lambda given: repr(given["padding"])) for k in (1, 2, 3)},
 }
+# how a layer's __init__ changes its arguments before it keeps them
+_PREPARE = {f"{family}{k}d": _pad_amounts(k) for family in ("ConstantPad", "ZeroPad")
+            for k in (1, 2, 3)}
 # the arguments of forward() where they are not (input) or a loss's (input, target)
 FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
                 "CosineEmbeddingLoss": ("input1", "input2", "target"),
@@ -321,6 +350,8 @@ def maker(name: str):
         given = dict(bound.arguments)
         if module == _UPSAMPLING:
             given["scale_factor"] = _upsample_factor(given["scale_factor"])
+        if name in _PREPARE:
+            _PREPARE[name](given)
         if shown == "inplace":        # ReLU(), ReLU(inplace=True)
             text = "inplace=True" if given["inplace"] else ""
         elif callable(shown):
