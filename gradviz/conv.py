@@ -249,8 +249,9 @@ _PAD_MODES_HINT = "mode is one of 'constant', 'reflect', 'replicate' or 'circula
 
 
 def f_pad(rt, input, pad, mode="constant", value=None):
-    """F.pad in constant mode: pad[0], pad[1] added before and after the
-    last dim, pad[2], pad[3] the one before it, ...; negative amounts cut."""
+    """F.pad: pad[0], pad[1] added before and after the last dim, pad[2],
+    pad[3] the one before it, ...; negative amounts cut. In constant mode
+    (value), by reflection or by replication."""
     input = F._need_tensor(input, "pad")
     if not isinstance(pad, (tuple, list)) or not all(
             isinstance(e, int) and not isinstance(e, bool) for e in pad):
@@ -285,11 +286,46 @@ def f_pad(rt, input, pad, mode="constant", value=None):
                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)",
                 kind="NotImplementedError", hint="the input is (N, C, ...) or (C, ...) with "
                                                  "one pair of amounts per padded dim")
-        raise GradvizError(f"F.pad(mode='{mode}') is not supported", kind=VALUE,
-                           hint="gradviz pads with a constant: F.pad(x, pad, value=0.0)")
+        if mode == "circular":
+            raise GradvizError("F.pad(mode='circular') is not supported", kind=VALUE,
+                               hint="gradviz pads with a constant, by reflection or by "
+                                    "replication: mode='reflect'")
+        return _pad_by_mode(rt, input, tuple(pad), mode)
     if value is not None and value != 0:
         F._number_arg("pad", "value", 4, value)
     return constant_pad(rt, input, pad, value)
+
+
+_MODE_OPS = {"reflect": "reflection_pad", "replicate": "replication_pad"}
+
+
+def _pad_by_mode(rt, input, pad: tuple, mode: str):
+    """F.pad(mode='reflect' or 'replicate') of an input (checked: one or two
+    dims more than the padded ones), with PyTorch's errors for the sizes."""
+    x = input.data
+    k = len(pad) // 2
+    if any(n == 0 for n in x.shape[1:]):
+        raise GradvizError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "
+                           f"batch size and other non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}", kind=RUNTIME,
+                           hint="only the batch dim may be empty")
+    if mode == "reflect":
+        for i in range(k):
+            d = x.ndim - 1 - i
+            if max(pad[2 * i], pad[2 * i + 1]) >= x.shape[d]:
+                raise GradvizError(
+                    f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding "
+                    f"input dimension, but got: padding ({pad[2 * i]}, {pad[2 * i + 1]}) at "
+                    f"dimension {d} of input {list(x.shape)}", kind=RUNTIME,
+                    hint="a reflection mirrors the input: at most its size less one per side")
+    out = x.shape[-1] + pad[0] + pad[1]
+    if out < 1:
+        raise GradvizError(f"input (W: {x.shape[-1]}) is too small. Calculated output W: {out}",
+                           kind=RUNTIME, hint="negative padding cuts: keep at least one")
+    shape = x.shape[:x.ndim - k] + tuple(
+        x.shape[x.ndim - 1 - i] + pad[2 * i] + pad[2 * i + 1] for i in reversed(range(k)))
+    rt.tape.check_shape(shape)
+    return rt.apply(OPS[_MODE_OPS[mode]], (input,), {"pad": pad})
 
 
 def constant_pad(rt, input, pad, value):

@@ -96,21 +96,29 @@ def _bilinear_corners(rt, input, size=None, scale_factor=None):
 _PADDING = "torch.nn.modules.padding"
 
 
-def _const_pad(rt, input, padding, value=0.0):
-    """nn.ConstantPad{k}d's (nn.ZeroPad{k}d's) call: F.pad in constant mode."""
-    return conv.f_pad(rt, input, padding, "constant", value)
+def _padder(mode: str):
+    """A padding layer's call: F.pad in `mode` by its padding (and value)."""
+    def call(rt, input, padding, value=None):
+        return conv.f_pad(rt, input, padding, mode, value)
+    return call
 
 
-def _pad_amounts(k: int):
+def _pad_amounts(k: int, kept: dict):
     """A padding layer's __init__ for its padding: a whole number made two
     per padded dim (left, right, top, ...), anything else a tuple of it, as
-    PyTorch's _ntuple (a bad amount is F.pad's error at the first call)."""
+    PyTorch's _ntuple (a bad amount is F.pad's error at the first call);
+    `kept`: what else it keeps (ZeroPad's value, 0.0)."""
     def prepare(given: dict) -> None:
         padding = given["padding"]
         given["padding"] = tuple(padding) if isinstance(padding, (tuple, list)) \
             else (padding,) * (2 * k)
-        given.setdefault("value", 0.0)      # (ZeroPad's: ConstantPad's of 0.0)
+        given.update(kept)
     return prepare
+
+
+# the padding layers' families: their F.pad mode and what each keeps besides
+_PAD_FAMILIES = {"ConstantPad": ("constant", {}), "ZeroPad": ("constant", {"value": 0.0}),
+                 "ReflectionPad": ("reflect", {}), "ReplicationPad": ("replicate", {})}
 
 
 KINDS = {
@@ -240,16 +248,18 @@ KINDS = {
                        (("downscale_factor", _REQUIRED),), True),
     "ChannelShuffle": ("torch.nn.modules.channelshuffle", NV.f_channel_shuffle,
                        (("groups", _REQUIRED),), True),
-    # ConstantPad1d(padding=(1, 2), value=3.5), ZeroPad2d((1, 1, 1, 1))
-    **{f"ConstantPad{k}d": (_PADDING, _const_pad, (("padding", _REQUIRED), ("value", _REQUIRED)),
+    # ConstantPad1d(padding=(1, 2), value=3.5), ZeroPad2d((1, 1, 1, 1)), ReflectionPad1d((1, 1))
+    **{f"ConstantPad{k}d": (_PADDING, _padder("constant"),
+                            (("padding", _REQUIRED), ("value", _REQUIRED)),
                             lambda given: f"padding={given['padding']!r}, value={given['value']!r}")
        for k in (1, 2, 3)},
-    **{f"ZeroPad{k}d": (_PADDING, _const_pad, (("padding", _REQUIRED),),
-                        lambda given: repr(given["padding"])) for k in (1, 2, 3)},
+    **{f"{family}{k}d": (_PADDING, _padder(_PAD_FAMILIES[family][0]), (("padding", _REQUIRED),),
+                         lambda given: repr(given["padding"]))
+       for family in ("ZeroPad", "ReflectionPad", "ReplicationPad") for k in (1, 2, 3)},
 }
 # how a layer's __init__ changes its arguments before it keeps them
-_PREPARE = {f"{family}{k}d": _pad_amounts(k) for family in ("ConstantPad", "ZeroPad")
-            for k in (1, 2, 3)}
+_PREPARE = {f"{family}{k}d": _pad_amounts(k, kept)
+            for family, (_, kept) in _PAD_FAMILIES.items() for k in (1, 2, 3)}
 # the arguments of forward() where they are not (input) or a loss's (input, target)
 FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
                 "CosineEmbeddingLoss": ("input1", "input2", "target"),
