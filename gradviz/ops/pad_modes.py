@@ -41,12 +41,20 @@ def pad_by_mode(mode: str, x: np.ndarray, pad: tuple) -> np.ndarray:
 
 def unpad_by_mode(mode: str, g: np.ndarray, pad: tuple, shape: tuple) -> np.ndarray:
     """The gradient of pad_by_mode(x) for x of `shape`: each output's g
-    added into the position it copies, one padded dim at a time."""
-    for d, idx in reversed(list(_sources(mode, pad, shape))):
-        out = np.zeros(g.shape[:d] + (shape[d],) + g.shape[d + 1:], g.dtype)
-        np.add.at(np.moveaxis(out, d, 0), idx, np.moveaxis(g, d, 0))
-        g = out
-    return g
+    added into the position it copies, in the outputs' order (PyTorch's
+    kernel's, which fixes a float32 sum's last bit)."""
+    k = len(pad) // 2
+    spatial = shape[len(shape) - k:]
+    # each output position's source, as a flat index into x's padded dims
+    flat = np.zeros((1,) * k, np.int64)
+    for d, idx in _sources(mode, pad, shape):
+        axis = d - (len(shape) - k)
+        flat = flat + np.expand_dims(idx, tuple(a for a in range(k) if a != axis)) \
+            * int(np.prod(spatial[axis + 1:]))
+    lead = int(np.prod(shape[:len(shape) - k]))
+    out = np.zeros((lead, int(np.prod(spatial))), g.dtype)
+    np.add.at(out.T, flat.reshape(-1), g.reshape(lead, flat.size).T)
+    return out.reshape(shape)
 
 
 def _grad_fn(title: str, suffix: str):
