@@ -318,14 +318,27 @@ def _pad_by_mode(rt, input, pad: tuple, mode: str):
                     f"input dimension, but got: padding ({pad[2 * i]}, {pad[2 * i + 1]}) at "
                     f"dimension {d} of input {list(x.shape)}", kind=RUNTIME,
                     hint="a reflection mirrors the input: at most its size less one per side")
-    out = x.shape[-1] + pad[0] + pad[1]
-    if out < 1:
-        raise GradvizError(f"input (W: {x.shape[-1]}) is too small. Calculated output W: {out}",
-                           kind=RUNTIME, hint="negative padding cuts: keep at least one")
     shape = x.shape[:x.ndim - k] + tuple(
         x.shape[x.ndim - 1 - i] + pad[2 * i] + pad[2 * i + 1] for i in reversed(range(k)))
+    _check_cut(x.shape[-1], shape, k, mode)
     rt.tape.check_shape(shape)
     return rt.apply(OPS[_MODE_OPS[mode]], (input,), {"pad": pad})
+
+
+def _check_cut(width: int, shape: tuple, k: int, mode: str) -> None:
+    """PyTorch's errors for negative padding that cuts more than a padded
+    dim holds: each kernel's own words (1-d: no output at all)."""
+    hint = "negative padding cuts: at most the dim's size"
+    if k == 1 and shape[-1] < 1:
+        raise GradvizError(f"input (W: {width}) is too small. Calculated output W: "
+                           f"{shape[-1]}", kind=RUNTIME, hint=hint)
+    negative = next((n for n in shape if n < 0), None)
+    if negative is None:
+        return
+    if mode == "reflect" and k == 2:
+        raise GradvizError("numel: integer multiplication overflow", kind=RUNTIME, hint=hint)
+    raise GradvizError(f"Trying to create tensor with negative dimension {negative}: "
+                       f"{list(shape)}", kind=RUNTIME, hint=hint)
 
 
 def constant_pad(rt, input, pad, value):
