@@ -287,13 +287,64 @@ def f_pad(rt, input, pad, mode="constant", value=None):
                 kind="NotImplementedError", hint="the input is (N, C, ...) or (C, ...) with "
                                                  "one pair of amounts per padded dim")
         if mode == "circular":
-            raise GradvizError("F.pad(mode='circular') is not supported", kind=VALUE,
-                               hint="gradviz pads with a constant, by reflection or by "
-                                    "replication: mode='reflect'")
+            return _pad_circular(rt, input, tuple(pad))
         return _pad_by_mode(rt, input, tuple(pad), mode)
     if value is not None and value != 0:
         F._number_arg("pad", "value", 4, value)
     return constant_pad(rt, input, pad, value)
+
+
+def _slice(rt, x, d: int, start: int, stop: int):
+    """x.slice(d, start, stop): SliceBackward0, even over all of x."""
+    key = (slice(None),) * d + (slice(start, stop),)
+    return rt.apply(OPS["index"], (x,), {"index": key, "advanced": False,
+                                         "grad_fn": "SliceBackward0"})
+
+
+def _write(rt, out, key: tuple, src):
+    """out[key].copy_(src) (CopySlices), and out as the write left it."""
+    rt._store_item(out, list(key), src)
+    while out.meta is not None and "replaced_by" in out.meta:
+        out = rt.tape.nodes[out.meta["replaced_by"]]
+    return out
+
+
+def _pad_circular(rt, input, pad: tuple):
+    """F.pad(mode='circular') as PyTorch's _pad_circular records it: the
+    input copied into the middle of an empty tensor, then each side's
+    padding copied from the other end, one CopySlices per write."""
+    from .reshape_fns import m_new_empty
+    x = input.data
+    k = len(pad) // 2
+    shape = list(x.shape)
+    for i in range(k):
+        d = x.ndim - 1 - i
+        if pad[2 * i] > x.shape[d] or pad[2 * i + 1] > x.shape[d]:
+            raise GradvizError("Padding value causes wrapping around more than once.",
+                               kind=RUNTIME, hint="pad each side by at most the dim's size")
+        shape[d] += pad[2 * i] + pad[2 * i + 1]
+        if shape[d] < 0:
+            raise GradvizError("Negative padding value is resulting in an empty dimension",
+                               kind=RUNTIME, hint="negative padding cuts: at most the dim's size")
+    rt.tape.check_shape(tuple(shape))
+    out = m_new_empty(rt, input, tuple(shape))
+    key, src = [slice(None)] * x.ndim, input
+    for i in range(k):
+        d, lo, hi = x.ndim - 1 - i, pad[2 * i], pad[2 * i + 1]
+        key[d] = slice(max(lo, 0), shape[d] - max(hi, 0))
+        src = _slice(rt, src, d, max(-lo, 0), x.shape[d] - max(-hi, 0))
+    out = _write(rt, out, tuple(key), src)
+    for i in range(k):
+        d, lo, hi = x.ndim - 1 - i, pad[2 * i], pad[2 * i + 1]
+        lead = (slice(None),) * d
+        if lo > 0:
+            end = shape[d] - max(hi, 0)
+            out = _write(rt, out, lead + (slice(0, lo),), _slice(rt, out, d, end - lo, end))
+        if hi > 0:
+            start = max(lo, 0)
+            out = _write(rt, out, lead + (slice(shape[d] - hi, shape[d]),),
+                         _slice(rt, out, d, start, start + hi))
+    return out
 
 
 _MODE_OPS = {"reflect": "reflection_pad", "replicate": "replication_pad"}

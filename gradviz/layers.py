@@ -15,7 +15,7 @@ from . import nn_losses_more as NL
 from . import nn_vision as NV
 from . import nn_ctc as NCTC
 from . import pool3d, unpool
-from .errors import TYPE, GradvizError
+from .errors import TYPE, VALUE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
 # defaults, whether its repr shows them: ReLU(), Softplus(beta=1.0, ...), or
@@ -96,9 +96,15 @@ def _bilinear_corners(rt, input, size=None, scale_factor=None):
 _PADDING = "torch.nn.modules.padding"
 
 
-def _padder(mode: str):
-    """A padding layer's call: F.pad in `mode` by its padding (and value)."""
+def _padder(mode: str, k: int):
+    """A padding layer's call: F.pad in `mode` by its padding (and value);
+    nn.CircularPad{k}d checks the input's dims first, with its own error."""
     def call(rt, input, padding, value=None):
+        if mode == "circular" and F.is_tensor(input) and input.data.ndim not in (k + 1, k + 2):
+            raise GradvizError(f"expected {k + 1}D or {k + 2}D input (got {input.data.ndim}D "
+                               f"input)", kind=VALUE,
+                               hint=f"CircularPad{k}d pads (N, C, ...) or (C, ...) with {k} "
+                                    f"padded dim{'s' if k > 1 else ''}")
         return conv.f_pad(rt, input, padding, mode, value)
     return call
 
@@ -118,7 +124,8 @@ def _pad_amounts(k: int, kept: dict):
 
 # the padding layers' families: their F.pad mode and what each keeps besides
 _PAD_FAMILIES = {"ConstantPad": ("constant", {}), "ZeroPad": ("constant", {"value": 0.0}),
-                 "ReflectionPad": ("reflect", {}), "ReplicationPad": ("replicate", {})}
+                 "ReflectionPad": ("reflect", {}), "ReplicationPad": ("replicate", {}),
+                 "CircularPad": ("circular", {})}
 
 
 KINDS = {
@@ -249,13 +256,14 @@ KINDS = {
     "ChannelShuffle": ("torch.nn.modules.channelshuffle", NV.f_channel_shuffle,
                        (("groups", _REQUIRED),), True),
     # ConstantPad1d(padding=(1, 2), value=3.5), ZeroPad2d((1, 1, 1, 1)), ReflectionPad1d((1, 1))
-    **{f"ConstantPad{k}d": (_PADDING, _padder("constant"),
+    **{f"ConstantPad{k}d": (_PADDING, _padder("constant", k),
                             (("padding", _REQUIRED), ("value", _REQUIRED)),
                             lambda given: f"padding={given['padding']!r}, value={given['value']!r}")
        for k in (1, 2, 3)},
-    **{f"{family}{k}d": (_PADDING, _padder(_PAD_FAMILIES[family][0]), (("padding", _REQUIRED),),
-                         lambda given: repr(given["padding"]))
-       for family in ("ZeroPad", "ReflectionPad", "ReplicationPad") for k in (1, 2, 3)},
+    **{f"{family}{k}d": (_PADDING, _padder(_PAD_FAMILIES[family][0], k),
+                         (("padding", _REQUIRED),), lambda given: repr(given["padding"]))
+       for family in ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+       for k in (1, 2, 3)},
 }
 # how a layer's __init__ changes its arguments before it keeps them
 _PREPARE = {f"{family}{k}d": _pad_amounts(k, kept)
