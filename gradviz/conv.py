@@ -249,8 +249,9 @@ _PAD_MODES_HINT = "mode is one of 'constant', 'reflect', 'replicate' or 'circula
 
 
 def f_pad(rt, input, pad, mode="constant", value=None):
-    """F.pad in constant mode: pad[0], pad[1] added before and after the
-    last dim, pad[2], pad[3] the one before it, ...; negative amounts cut."""
+    """F.pad: pad[0], pad[1] added before and after the last dim, pad[2],
+    pad[3] the one before it, ...; negative amounts cut. In constant mode
+    (value), by reflection or by replication."""
     input = F._need_tensor(input, "pad")
     if not isinstance(pad, (tuple, list)) or not all(
             isinstance(e, int) and not isinstance(e, bool) for e in pad):
@@ -285,11 +286,110 @@ def f_pad(rt, input, pad, mode="constant", value=None):
                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)",
                 kind="NotImplementedError", hint="the input is (N, C, ...) or (C, ...) with "
                                                  "one pair of amounts per padded dim")
-        raise GradvizError(f"F.pad(mode='{mode}') is not supported", kind=VALUE,
-                           hint="gradviz pads with a constant: F.pad(x, pad, value=0.0)")
+        if mode == "circular":
+            return _pad_circular(rt, input, tuple(pad))
+        return _pad_by_mode(rt, input, tuple(pad), mode)
     if value is not None and value != 0:
         F._number_arg("pad", "value", 4, value)
     return constant_pad(rt, input, pad, value)
+
+
+def _slice(rt, x, d: int, start: int, stop: int):
+    """x.slice(d, start, stop): SliceBackward0, even over all of x."""
+    key = (slice(None),) * d + (slice(start, stop),)
+    return rt.apply(OPS["index"], (x,), {"index": key, "advanced": False,
+                                         "grad_fn": "SliceBackward0"})
+
+
+def _write(rt, out, key: tuple, src):
+    """out[key].copy_(src) (CopySlices), and out as the write left it."""
+    rt._store_item(out, list(key), src)
+    while out.meta is not None and "replaced_by" in out.meta:
+        out = rt.tape.nodes[out.meta["replaced_by"]]
+    return out
+
+
+def _pad_circular(rt, input, pad: tuple):
+    """F.pad(mode='circular') as PyTorch's _pad_circular records it: the
+    input copied into the middle of an empty tensor, then each side's
+    padding copied from the other end, one CopySlices per write."""
+    from .reshape_fns import m_new_empty
+    x = input.data
+    k = len(pad) // 2
+    shape = list(x.shape)
+    for i in range(k):
+        d = x.ndim - 1 - i
+        if pad[2 * i] > x.shape[d] or pad[2 * i + 1] > x.shape[d]:
+            raise GradvizError("Padding value causes wrapping around more than once.",
+                               kind=RUNTIME, hint="pad each side by at most the dim's size")
+        shape[d] += pad[2 * i] + pad[2 * i + 1]
+        if shape[d] < 0:
+            raise GradvizError("Negative padding value is resulting in an empty dimension",
+                               kind=RUNTIME, hint="negative padding cuts: at most the dim's size")
+    rt.tape.check_shape(tuple(shape))
+    out = m_new_empty(rt, input, tuple(shape))
+    key, src = [slice(None)] * x.ndim, input
+    for i in range(k):
+        d, lo, hi = x.ndim - 1 - i, pad[2 * i], pad[2 * i + 1]
+        key[d] = slice(max(lo, 0), shape[d] - max(hi, 0))
+        src = _slice(rt, src, d, max(-lo, 0), x.shape[d] - max(-hi, 0))
+    out = _write(rt, out, tuple(key), src)
+    for i in range(k):
+        d, lo, hi = x.ndim - 1 - i, pad[2 * i], pad[2 * i + 1]
+        lead = (slice(None),) * d
+        if lo > 0:
+            end = shape[d] - max(hi, 0)
+            out = _write(rt, out, lead + (slice(0, lo),), _slice(rt, out, d, end - lo, end))
+        if hi > 0:
+            start = max(lo, 0)
+            out = _write(rt, out, lead + (slice(shape[d] - hi, shape[d]),),
+                         _slice(rt, out, d, start, start + hi))
+    return out
+
+
+_MODE_OPS = {"reflect": "reflection_pad", "replicate": "replication_pad"}
+
+
+def _pad_by_mode(rt, input, pad: tuple, mode: str):
+    """F.pad(mode='reflect' or 'replicate') of an input (checked: one or two
+    dims more than the padded ones), with PyTorch's errors for the sizes."""
+    x = input.data
+    k = len(pad) // 2
+    if any(n == 0 for n in x.shape[1:]):
+        raise GradvizError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "
+                           f"batch size and other non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}", kind=RUNTIME,
+                           hint="only the batch dim may be empty")
+    if mode == "reflect":
+        for i in range(k):
+            d = x.ndim - 1 - i
+            if max(pad[2 * i], pad[2 * i + 1]) >= x.shape[d]:
+                raise GradvizError(
+                    f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding "
+                    f"input dimension, but got: padding ({pad[2 * i]}, {pad[2 * i + 1]}) at "
+                    f"dimension {d} of input {list(x.shape)}", kind=RUNTIME,
+                    hint="a reflection mirrors the input: at most its size less one per side")
+    shape = x.shape[:x.ndim - k] + tuple(
+        x.shape[x.ndim - 1 - i] + pad[2 * i] + pad[2 * i + 1] for i in reversed(range(k)))
+    _check_cut(x.shape[-1], shape, k, mode)
+    rt.tape.check_shape(shape)
+    return rt.apply(OPS[_MODE_OPS[mode]], (input,), {"pad": pad})
+
+
+def _check_cut(width: int, shape: tuple, k: int, mode: str) -> None:
+    """PyTorch's errors for negative padding that cuts more than a padded
+    dim holds: each kernel's own words (1-d: no output at all)."""
+    hint = "negative padding cuts: at most the dim's size"
+    if k == 1 and shape[-1] < 1:
+        raise GradvizError(f"input (W: {width}) is too small. Calculated output W: "
+                           f"{shape[-1]}", kind=RUNTIME, hint=hint)
+    negative = next((n for n in shape if n < 0), None)
+    if negative is None:
+        return
+    if mode == "reflect" and k == 2:
+        raise GradvizError("numel: integer multiplication overflow", kind=RUNTIME, hint=hint)
+    raise GradvizError(f"Trying to create tensor with negative dimension {negative}: "
+                       f"{list(shape)}", kind=RUNTIME, hint=hint)
 
 
 def constant_pad(rt, input, pad, value):

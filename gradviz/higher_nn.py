@@ -274,6 +274,9 @@ NN_VJPS = {
     "upsample_nearest": _r_pool, "upsample_linear": _r_pool, "adaptive_max_pool2d": _r_pool,
     "adaptive_max_pool3d": _r_pool,
     "upsample_nearest_backward": _r_linear_backward,
+    # (F.pad's reflect and replicate modes: their backward, then its padding of gg)
+    "reflection_pad": _r_pool, "replication_pad": _r_pool,
+    "reflection_pad_backward": _r_linear_backward, "replication_pad_backward": _r_linear_backward,
     "upsample_linear_backward": _r_linear_backward,
     "soft_margin_loss": _r_loss, "sdpa_flash": _r_sdpa_flash,
 }

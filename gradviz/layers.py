@@ -15,7 +15,7 @@ from . import nn_losses_more as NL
 from . import nn_vision as NV
 from . import nn_ctc as NCTC
 from . import pool3d, unpool
-from .errors import TYPE, GradvizError
+from .errors import TYPE, VALUE, GradvizError
 
 # name -> (module, the function it calls, its parameters with their
 # defaults, whether its repr shows them: ReLU(), Softplus(beta=1.0, ...), or
@@ -93,6 +93,41 @@ def _upsample_text(given: dict, mode: str) -> str:
 def _bilinear_corners(rt, input, size=None, scale_factor=None):
     """nn.UpsamplingBilinear2d's call: bilinear with align_corners=True."""
     return NV.f_interpolate(rt, input, size, scale_factor, "bilinear", True)
+_PADDING = "torch.nn.modules.padding"
+
+
+def _padder(mode: str, k: int):
+    """A padding layer's call: F.pad in `mode` by its padding (and value);
+    nn.CircularPad{k}d checks the input's dims first, with its own error."""
+    def call(rt, input, padding, value=None):
+        if mode == "circular" and F.is_tensor(input) and input.data.ndim not in (k + 1, k + 2):
+            raise GradvizError(f"expected {k + 1}D or {k + 2}D input (got {input.data.ndim}D "
+                               f"input)", kind=VALUE,
+                               hint=f"CircularPad{k}d pads (N, C, ...) or (C, ...) with {k} "
+                                    f"padded dim{'s' if k > 1 else ''}")
+        return conv.f_pad(rt, input, padding, mode, value)
+    return call
+
+
+def _pad_amounts(k: int, kept: dict):
+    """A padding layer's __init__ for its padding: a whole number made two
+    per padded dim (left, right, top, ...), anything else a tuple of it, as
+    PyTorch's _ntuple (a bad amount is F.pad's error at the first call);
+    `kept`: what else it keeps (ZeroPad's value, 0.0)."""
+    def prepare(given: dict) -> None:
+        padding = given["padding"]
+        given["padding"] = tuple(padding) if isinstance(padding, (tuple, list)) \
+            else (padding,) * (2 * k)
+        given.update(kept)
+    return prepare
+
+
+# the padding layers' families: their F.pad mode and what each keeps besides
+_PAD_FAMILIES = {"ConstantPad": ("constant", {}), "ZeroPad": ("constant", {"value": 0.0}),
+                 "ReflectionPad": ("reflect", {}), "ReplicationPad": ("replicate", {}),
+                 "CircularPad": ("circular", {})}
+
+
 KINDS = {
     "ReLU": (_ACTIVATION, F.f_nn_relu, (("inplace", False),), "inplace"),
     "Sigmoid": (_ACTIVATION, F.FUNCTIONS["sigmoid"], (), False),
@@ -220,7 +255,19 @@ KINDS = {
                        (("downscale_factor", _REQUIRED),), True),
     "ChannelShuffle": ("torch.nn.modules.channelshuffle", NV.f_channel_shuffle,
                        (("groups", _REQUIRED),), True),
+    # ConstantPad1d(padding=(1, 2), value=3.5), ZeroPad2d((1, 1, 1, 1)), ReflectionPad1d((1, 1))
+    **{f"ConstantPad{k}d": (_PADDING, _padder("constant", k),
+                            (("padding", _REQUIRED), ("value", _REQUIRED)),
+                            lambda given: f"padding={given['padding']!r}, value={given['value']!r}")
+       for k in (1, 2, 3)},
+    **{f"{family}{k}d": (_PADDING, _padder(_PAD_FAMILIES[family][0], k),
+                         (("padding", _REQUIRED),), lambda given: repr(given["padding"]))
+       for family in ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+       for k in (1, 2, 3)},
 }
+# how a layer's __init__ changes its arguments before it keeps them
+_PREPARE = {f"{family}{k}d": _pad_amounts(k, kept)
+            for family, (_, kept) in _PAD_FAMILIES.items() for k in (1, 2, 3)}
 # the arguments of forward() where they are not (input) or a loss's (input, target)
 FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
                 "CosineEmbeddingLoss": ("input1", "input2", "target"),
@@ -338,6 +385,8 @@ def maker(name: str):
         given = dict(bound.arguments)
         if module == _UPSAMPLING:
             given["scale_factor"] = _upsample_factor(given["scale_factor"])
+        if name in _PREPARE:
+            _PREPARE[name](given)
         if shown == "inplace":        # ReLU(), ReLU(inplace=True)
             text = "inplace=True" if given["inplace"] else ""
         elif callable(shown):

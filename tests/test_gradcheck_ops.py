@@ -381,6 +381,13 @@ INPUTS: dict[str, list] = {
                                 layout=(1, 3))],
     "constant_pad_nd": [case(anyv(2, 3), pad=(1, 2)), case(anyv(2, 3, 4), pad=(-1, 1, 2, 0),
                                                            value=1.5)],
+    # F.pad's reflect and replicate modes, and their backward (g, x) with x for its shape
+    **{mode: [case(anyv(2, 4), pad=(2, 1)), case(anyv(1, 3, 4), pad=(1, -1, 2, 1)),
+              case(anyv(1, 2, 3, 3), pad=(1, 0, 0, 2, 1, 1))]
+       for mode in ("reflection_pad", "replication_pad")},
+    **{f"{mode}_backward": [case(anyv(2, 7), anyv(2, 4), pad=(2, 1)),
+                            case(anyv(1, 6, 4), anyv(1, 3, 4), pad=(1, -1, 2, 1))]
+       for mode in ("reflection_pad", "replication_pad")},
     # (distinct values: no ties inside a window)
     "max_pool2d": [case(distinct(1, 2, 4, 4), kernel_size=2),
                    case(distinct(2, 5, 5), kernel_size=3, stride=2, padding=1, ceil_mode=True),

@@ -42,3 +42,4 @@ from . import grid_sample  # noqa: F401  (F.grid_sample's and F.affine_grid's no
 from . import embedding_bag  # noqa: F401  (F.embedding_bag's node)
 from . import ctc  # noqa: F401  (F.ctc_loss's node)
 from . import weight_norm  # noqa: F401  (torch._weight_norm's fused node)
+from . import pad_modes  # noqa: F401  (F.pad's reflect and replicate modes)
