@@ -415,6 +415,9 @@ class ForwardRecorder:
                          and _near_singular(t)],
             # ctc_loss: PyTorch's reverse mode adds exp(log_probs) to the derivative
             "ctc": [t.seq for t in order if t.recorded and t.op.name == "ctc_loss"],
+            # as_strided_scatter: PyTorch's reverse mode gives the input the
+            # gradient where src is written too (not the derivative)
+            "scatter": [t.seq for t in order if t.recorded and t.op.name == "as_strided_scatter"],
         }
         self.entries.append(entry)
         entry["skipped"] = without_jvp(order)

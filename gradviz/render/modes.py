@@ -34,7 +34,7 @@ MAX_TANGENT_ROWS = 40         # nodes shown in a directional pass's table
 EXPR_CHARS = 32               # a longer source expression is shortened
 # the ops of a pass where PyTorch's two modes differ by design (the entry's
 # key, forward.ForwardRecorder's), and what the report says of them
-_BY_DESIGN = (
+BY_DESIGN = (
     ("padded", "an embedding's padding_idx row gets no gradient in reverse mode (PyTorch's "
                "convention); forward mode passes its tangent, as PyTorch's does"),
     ("triangle", "eigh and cholesky read one triangle of a symmetric matrix: reverse mode gives "
@@ -45,6 +45,9 @@ _BY_DESIGN = (
     ("ctc", "ctc_loss: reverse mode gives PyTorch's gradient, the derivative plus "
             "exp(log_probs) (a log_softmax before it cancels that term); forward mode the "
             "derivative (PyTorch has none)"),
+    ("scatter", "as_strided_scatter: reverse mode gives PyTorch's gradient, which reaches the "
+                "input where src is written too (not the derivative); forward mode the "
+                "derivative, as PyTorch's does"),
 )
 STATUS_STYLES = {"ok": "green", "kink": "yellow", "singular": "yellow", "FAIL": "bold red",
                  "skipped": "dim", "changed": "yellow"}
@@ -136,7 +139,7 @@ def print_forward_mode(record, console: Console | None = None) -> None:
                                    "way back: reverse mode is PyTorch's .grad, forward mode the "
                                    "derivative (it runs no hooks)", style="yellow"))
             disagree = not all(i.get("agree") is not False for i in entry["inputs"])
-            for key, note in _BY_DESIGN:
+            for key, note in BY_DESIGN:
                 if both and entry.get(key) and disagree:
                     console.print(Text("  " + note, style="yellow"))
         console.print(Text(passes_summary(entry), style="italic"))
