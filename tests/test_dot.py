@@ -617,3 +617,33 @@ def test_gradient_edges_keep_one_width_when_sizes_are_alike():
     text = to_dot(record, legend=True)
     assert "penwidth=" not in "".join(l for l in text.splitlines() if 'class="gradient"' in l)
     assert "thicker" not in text
+
+
+SGD_STEPS = """torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+X = torch.randn(8, 2)
+y = torch.randn(8, 1)
+for _ in range(2):
+    opt.zero_grad()
+    loss = ((net(X) - y) ** 2).mean()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_an_optimizer_step_is_drawn_as_writes_of_its_parameters():
+    # each parameter's update was a box "opt.step() constant (no grad)" with
+    # no edge at all, and the .grad it read was titled opt.step()
+    dot = to_dot(record_of(SGD_STEPS), max_nodes=0)
+    edges = re.findall(r"^\s*(\w+) -> (\w+)", dot, re.M)
+    touched = {end for edge in edges for end in edge}
+    assert node_ids(dot) - touched == set()
+    text = unescape(dot)
+    assert "{opt.step()\n" not in text
+    assert text.count("SGD.step()  (line 10)") == 2           # one block per step
+    for name in ("net[0].weight", "net[0].bias", "net[2].weight", "net[2].bias"):
+        assert text.count("{" + name + ".grad\n") == 2
+        assert text.count("{" + name + " updated by opt.step()\n") == 2
+    # the transposed weight is told from the layer's output
+    assert text.count("{net[0].weight.T\n") == 2 and text.count("{net[0] in net(X)\n") == 2
