@@ -647,3 +647,17 @@ def test_an_optimizer_step_is_drawn_as_writes_of_its_parameters():
         assert text.count("{" + name + " updated by opt.step()\n") == 2
     # the transposed weight is told from the layer's output
     assert text.count("{net[0].weight.T\n") == 2 and text.count("{net[0] in net(X)\n") == 2
+
+
+def test_a_box_says_where_a_hook_changed_the_gradient_its_edges_brought():
+    # the edge into x said grad [1., 8., 27.], the box [10., 80., 270.], no word why
+    text = unescape(to_dot(record_of(
+        "x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+        "x.register_hook(lambda g: g * 10)\n(x ** 4 / 4).sum().backward()\n")))
+    assert "grad [ 1.,  8., 27.]" in text
+    assert "a hook changed it: [ 1.,  8., 27.] arrived → [ 10.,  80., 270.]" in text
+    # a hook that returns None (or the same gradient) changes nothing: no such line
+    for hook in ("lambda g: None", "lambda g: g"):
+        plain = to_dot(record_of("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                                 f"x.register_hook({hook})\n(x * x).sum().backward()\n"))
+        assert "a hook changed it" not in unescape(plain)
