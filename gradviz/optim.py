@@ -407,11 +407,12 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
             state["max_exp_avg_sq"] = _made(rt, np.zeros_like(p.data), "zeros_like")
     rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    rt.update_in_place(exp_avg, "+", None, rt.span, "lerp_",
-                       lambda: _made(rt, _lerp(exp_avg.data, grad.data, 1 - beta1), "lerp"))
+    rt.update_in_place(exp_avg, "+", None, rt.span, "lerp_", lambda: _made(
+        rt, _lerp(exp_avg.data, grad.data, 1 - beta1), "lerp", (exp_avg, grad, float(1 - beta1))))
     rt.update_in_place(exp_avg_sq, "*", beta2, rt.span, "mul_")
     rt.update_in_place(exp_avg_sq, "+", None, rt.span, "addcmul_", lambda: _made(
-        rt, _addcmul(exp_avg_sq.data, grad.data, grad.data, 1 - beta2), "addcmul"))
+        rt, _addcmul(exp_avg_sq.data, grad.data, grad.data, 1 - beta2), "addcmul",
+        (exp_avg_sq, grad, grad), value=1 - beta2))
     step = float(state["step"].data)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
@@ -420,12 +421,13 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
     if group["amsgrad"]:                  # torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
         biggest = state["max_exp_avg_sq"]
         rt.update_in_place(biggest, "+", None, rt.span, "maximum", lambda: _made(
-            rt, np.maximum(biggest.data, exp_avg_sq.data), "maximum"))
+            rt, np.maximum(biggest.data, exp_avg_sq.data), "maximum", (biggest, exp_avg_sq)))
         exp_avg_sq = biggest
     denom = rt.binary("/", rt.apply(OPS["sqrt"], (exp_avg_sq,)), bias_correction2_sqrt, rt.span)
     denom = rt.binary("+", denom, eps, rt.span)
     _update(rt, p, "addcdiv_", lambda: _made(
-        rt, _addcdiv(p.data, exp_avg.data, denom.data, -step_size), "addcdiv"))
+        rt, _addcdiv(p.data, exp_avg.data, denom.data, -step_size), "addcdiv",
+        (p, exp_avg, denom), value=-step_size))
 
 
 def _adagrad_state(rt, opt: Adagrad, group: dict, p: Tensor) -> dict:
@@ -447,10 +449,10 @@ def _adagrad_step(rt, opt: Adagrad, group: dict, p: Tensor) -> None:
     clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
     total = state["sum"]
     rt.update_in_place(total, "+", None, rt.span, "addcmul_", lambda: _made(
-        rt, _addcmul(total.data, grad.data, grad.data, 1), "addcmul"))
+        rt, _addcmul(total.data, grad.data, grad.data, 1), "addcmul", (total, grad, grad)))
     std = rt.binary("+", rt.apply(OPS["sqrt"], (total,)), group["eps"], rt.span)
     _update(rt, p, "addcdiv_", lambda: _made(
-        rt, _addcdiv(p.data, grad.data, std.data, -clr), "addcdiv"))
+        rt, _addcdiv(p.data, grad.data, std.data, -clr), "addcdiv", (p, grad, std), value=-clr))
 
 
 def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
@@ -469,12 +471,15 @@ def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
     alpha, square_avg = group["alpha"], state["square_avg"]
     rt.update_in_place(square_avg, "*", alpha, rt.span, "mul_")
     rt.update_in_place(square_avg, "+", None, rt.span, "addcmul_", lambda: _made(
-        rt, _addcmul(square_avg.data, grad.data, grad.data, 1 - alpha), "addcmul"))
+        rt, _addcmul(square_avg.data, grad.data, grad.data, 1 - alpha), "addcmul",
+        (square_avg, grad, grad), value=1 - alpha))
     if group["centered"]:
         grad_avg = state["grad_avg"]
-        rt.update_in_place(grad_avg, "+", None, rt.span, "lerp_",
-                           lambda: _made(rt, _lerp(grad_avg.data, grad.data, 1 - alpha), "lerp"))
-        avg = _made(rt, _addcmul(square_avg.data, grad_avg.data, grad_avg.data, -1), "addcmul")
+        rt.update_in_place(grad_avg, "+", None, rt.span, "lerp_", lambda: _made(
+            rt, _lerp(grad_avg.data, grad.data, 1 - alpha), "lerp",
+            (grad_avg, grad, float(1 - alpha))))
+        avg = _made(rt, _addcmul(square_avg.data, grad_avg.data, grad_avg.data, -1), "addcmul",
+                    (square_avg, grad_avg, grad_avg), value=-1)
     else:
         avg = square_avg
     avg = rt.binary("+", rt.apply(OPS["sqrt"], (avg,)), group["eps"], rt.span)
@@ -482,11 +487,12 @@ def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
         buf = state["momentum_buffer"]
         rt.update_in_place(buf, "*", group["momentum"], rt.span, "mul_")
         rt.update_in_place(buf, "+", None, rt.span, "addcdiv_", lambda: _made(
-            rt, _addcdiv(buf.data, grad.data, avg.data, 1), "addcdiv"))
+            rt, _addcdiv(buf.data, grad.data, avg.data, 1), "addcdiv", (buf, grad, avg)))
         _update(rt, p, "add_", lambda: _add(rt, p, buf, -group["lr"]))
     else:
         _update(rt, p, "addcdiv_", lambda: _made(
-            rt, _addcdiv(p.data, grad.data, avg.data, -group["lr"]), "addcdiv"))
+            rt, _addcdiv(p.data, grad.data, avg.data, -group["lr"]), "addcdiv",
+            (p, grad, avg), value=-group["lr"]))
 
 
 def _grad(rt, group: dict, p: Tensor) -> Tensor:
@@ -503,8 +509,17 @@ def _grad(rt, group: dict, p: Tensor) -> Tensor:
 _STEPS = {SGD: _sgd_step, Adam: _adam_step, Adagrad: _adagrad_step, RMSprop: _rmsprop_step}
 
 
-def _made(rt, value: np.ndarray, label: str) -> Tensor:
-    return rt.tape.add(Tensor(value), rt.span, label=label)
+def _made(rt, data: np.ndarray, label: str, inputs: tuple = (), **params) -> Tensor:
+    """A tensor the step makes: a new one (zeros_like), or, given the
+    inputs, the result of op `label` on them (addcdiv(p, exp_avg, denom,
+    value=-step_size)), made as the op would make it under no_grad so that
+    the picture draws its edges, its value the one computed here (the
+    kernel's roundings, to the last bit)."""
+    t = Tensor(data)
+    if not inputs:
+        return rt.tape.add(t, rt.span, label=label)
+    t.op, t.args, t.params = OPS[label], inputs, {k: float(v) for k, v in params.items()}
+    return rt.tape.add(t, rt.span)
 
 
 def _fma(a, b, c, dtype) -> np.ndarray:

@@ -632,13 +632,17 @@ for _ in range(2):
 """
 
 
+def unconnected(dot: str) -> set:
+    """The boxes no edge touches."""
+    edges = re.findall(r"^\s*(\w+) -> (\w+)", dot, re.M)
+    return node_ids(dot) - {end for edge in edges for end in edge}
+
+
 def test_an_optimizer_step_is_drawn_as_writes_of_its_parameters():
     # each parameter's update was a box "opt.step() constant (no grad)" with
     # no edge at all, and the .grad it read was titled opt.step()
     dot = to_dot(record_of(SGD_STEPS), max_nodes=0)
-    edges = re.findall(r"^\s*(\w+) -> (\w+)", dot, re.M)
-    touched = {end for edge in edges for end in edge}
-    assert node_ids(dot) - touched == set()
+    assert unconnected(dot) == set()
     text = unescape(dot)
     assert "{opt.step()\n" not in text
     assert text.count("SGD.step()  (line 10)") == 2           # one block per step
@@ -661,3 +665,12 @@ def test_a_box_says_where_a_hook_changed_the_gradient_its_edges_brought():
         plain = to_dot(record_of("x = torch.tensor([1., 2.], requires_grad=True)\n"
                                  f"x.register_hook({hook})\n(x * x).sum().backward()\n"))
         assert "a hook changed it" not in unescape(plain)
+
+
+@pytest.mark.parametrize("made", ["Adam(net.parameters(), lr=0.1, amsgrad=True)",
+                                  "Adagrad(net.parameters(), lr=0.1)",
+                                  "RMSprop(net.parameters(), lr=0.1, momentum=0.5, centered=True)"])
+def test_the_state_updates_of_an_optimizer_have_edges(made):
+    # Adam's lerp_, addcmul_ and addcdiv_ results were boxes without edges
+    source = SGD_STEPS.replace("SGD(net.parameters(), lr=0.1)", made)
+    assert unconnected(to_dot(record_of(source), max_nodes=0)) == set()
