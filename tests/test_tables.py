@@ -659,3 +659,10 @@ def test_an_optimizer_step_names_the_grads_it_read_and_the_parameters_it_wrote()
     assert c["n4"]["name = expr"] == "w updated by opt.step()"
     assert c["n4"]["op"] == "+ alpha=-0.5" and c["n4"]["value"] == "[0., 0.]"
     assert [n.inputs for n in rec.nodes][4] == ["n0", "n3"]
+
+
+def test_the_newer_optimizers_name_the_grads_they_read():
+    rec = run("w = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+              "opt = torch.optim.NAdam([w], lr=0.5)\n(w * w).sum().backward()\nopt.step()\n")
+    grads = [n.expr for n in rec.nodes if n.kind == "grad"]
+    assert grads == ["w.grad"]
