@@ -199,3 +199,13 @@ def test_a_big_record_is_written_from_columns():
     made = len(record.nodes) - record.nodes._items.count(None)
     assert made == len(record.variables) == 1
     assert text == json.dumps(record_to_dict(record))
+
+
+def test_a_parameter_holding_arrays_is_written_as_lists():
+    # histogramdd's edges (a tuple of arrays) made --json fail: not JSON serializable
+    record = gradviz.run_source("x = torch.tensor([[0.0, 1.0], [2.0, 0.5]])\n"
+                                "h = torch.histogramdd(x, bins=[2, 2])\n", stdout=io.StringIO())
+    data = record_to_dict(record)
+    assert record_to_json(record, indent=None) == json.dumps(data)
+    (edges,) = [n["params"]["edges"] for n in data["graph"]["nodes"] if "edges" in n["params"]][:1]
+    assert edges == [[0.0, 1.0, 2.0], [0.5, 0.75, 1.0]]
