@@ -2558,11 +2558,17 @@ class Interpreter:
         """fn() with gradients off, in a block of its own that the picture
         draws as a cluster titled `title` over the lines of defn (a custom
         Function's forward or backward: PyTorch runs them without grad)."""
+        span = defn.span
+        return self.run_in_block(title, fn, _new(Span, (span[0] + shift, span[1],
+                                                        _last_line(defn) + shift, span[3])))
+
+    def run_in_block(self, title: str, fn, span):
+        """fn() with gradients off, in a block of its own over span that the
+        picture draws as a cluster titled `title` (run_without_grad; an
+        optimizer's step(), which PyTorch runs under no_grad)."""
         tape = self.tape
         saved = (tape.grad_enabled, tape.no_grad_block)
-        span = defn.span
-        tape.no_grad_blocks.append(_new(Span, (span[0] + shift, span[1],
-                                               _last_line(defn) + shift, span[3])))
+        tape.no_grad_blocks.append(span)
         tape.no_grad_block = len(tape.no_grad_blocks) - 1
         tape.block_titles[tape.no_grad_block] = title
         tape.grad_enabled = False

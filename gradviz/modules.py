@@ -1782,6 +1782,9 @@ def f_linear(rt, x, weight, bias=None):
                            f"{x.data.ndim}D and {weight.data.ndim}D", kind=RUNTIME,
                            hint="give linear a vector or a batch, and a weight matrix")
     wt = rt.apply(OPS["t"], (weight,))
+    if weight.name is not None:
+        # (titled as the transposed weight, not as the layer's output)
+        wt.meta = {**(wt.meta or {}), "expr": f"{weight.name}.T"}
     if bias is None:
         return rt.apply(OPS["matmul"], (x, wt))
     if x.data.ndim == 2:

@@ -284,33 +284,34 @@ def step(rt, opt: Optimizer, closure=None):
         return optim_extra.lbfgs_step(rt, opt, closure)
     loss = None if closure is None else call_closure(rt, closure)
     opt.stepped = opt.stepped or opt.watched
-    tape = rt.tape
-    enabled, tape.grad_enabled = tape.grad_enabled, False     # (PyTorch's no_grad)
-    try:
-        for group in opt.param_groups:
-            lr = group.get("lr")
-            if lr.__class__ is Tensor:
-                group = _with_number_lr(group, lr)
-                lr = group["lr"]
-            if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
-                # what PyTorch's step() meets first: -lr (a group added with lr=None)
-                raise GradvizError(f"bad operand type for unary -: '{type(lr).__name__}'",
-                                   kind=TYPE, hint="give every parameter group a number as "
-                                                   "its lr (or leave lr out: the default's)")
-            for p in group["params"]:
-                if p.grad is not None:
-                    if p.data.dtype == np.float16:
-                        # (PyTorch's float16 add(alpha=) rounds alpha or not, by
-                        # where an element falls in its vector loop)
-                        raise GradvizError(
-                            "gradviz's optimizers do not update float16 parameters",
-                            kind=TYPE, hint="update by hand under torch.no_grad(): "
-                            "w -= lr * w.grad, or keep float32 parameters (the usual mixed "
-                            "precision: a float32 master copy, float16 in the forward pass)")
-                    _STEPS[opt.__class__](rt, opt, group, p)
-    finally:
-        tape.grad_enabled = enabled
+    # (PyTorch's no_grad: drawn as a block of its own, the step's writes in it)
+    rt.run_in_block(f"{type(opt).__name__}.step()", lambda: _step_groups(rt, opt), rt.span)
     return loss
+
+
+def _step_groups(rt, opt: Optimizer) -> None:
+    """The step of every parameter of every group that has a .grad."""
+    for group in opt.param_groups:
+        lr = group.get("lr")
+        if lr.__class__ is Tensor:
+            group = _with_number_lr(group, lr)
+            lr = group["lr"]
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
+            # what PyTorch's step() meets first: -lr (a group added with lr=None)
+            raise GradvizError(f"bad operand type for unary -: '{type(lr).__name__}'",
+                               kind=TYPE, hint="give every parameter group a number as "
+                                               "its lr (or leave lr out: the default's)")
+        for p in group["params"]:
+            if p.grad is not None:
+                if p.data.dtype == np.float16:
+                    # (PyTorch's float16 add(alpha=) rounds alpha or not, by
+                    # where an element falls in its vector loop)
+                    raise GradvizError(
+                        "gradviz's optimizers do not update float16 parameters",
+                        kind=TYPE, hint="update by hand under torch.no_grad(): "
+                        "w -= lr * w.grad, or keep float32 parameters (the usual mixed "
+                        "precision: a float32 master copy, float16 in the forward pass)")
+                _STEPS[opt.__class__](rt, opt, group, p)
 
 
 def _with_number_lr(group: dict, lr: Tensor) -> dict:
@@ -347,18 +348,39 @@ def _sgd_step(rt, opt: SGD, group: dict, p: Tensor) -> None:
             rt.update_in_place(buf, "+", None, rt.span, "add_",
                                lambda: _add(rt, buf, grad, 1 - group["dampening"]))
         grad = _add(rt, grad, buf, momentum) if group["nesterov"] else buf
-    rt.update_in_place(p, "+", None, rt.span, "add_", lambda: _add(rt, p, grad, -group["lr"]))
+    _update(rt, p, "add_", lambda: _add(rt, p, grad, -group["lr"]))
 
 
 def _add(rt, a: Tensor, b: Tensor, alpha) -> Tensor:
-    """a.add(b, alpha=alpha) as PyTorch's CPU kernel computes it: a + alpha * b
-    with one rounding (a fused multiply-add), alpha in a's dtype."""
-    x = a.data
-    if x.dtype == np.float32:
-        value = (x.astype(np.float64) + float(np.float32(alpha)) * b.data.astype(np.float64))
-    else:
-        value = x + alpha * b.data
-    return rt.tape.add(Tensor(np.asarray(value, dtype=x.dtype)), rt.span, label="add")
+    """a.add(b, alpha=alpha), the op a program's own add makes (PyTorch's CPU
+    kernel: a + alpha * b with one rounding, alpha in a's dtype), so that the
+    picture draws its edges from a and b. (A tensor lr's numpy scalar as the
+    number it is: the same value, shown as alpha=-0.1.)"""
+    if isinstance(alpha, np.floating):
+        alpha = float(alpha)
+    return rt.apply(OPS["add"], (a, b), {"alpha": alpha})
+
+
+def _update(rt, p: Tensor, label: str, compute) -> None:
+    """The step's in-place write of parameter p (p.add_(...) under no_grad),
+    compute() making its new value: that node is titled as p's new value
+    ("net[0].weight updated by opt.step()"), not as the step's call."""
+    def made():
+        new = compute()
+        if p.name is not None:
+            new.meta = {**(new.meta or {}), "expr": f"{p.name} updated by {{call}}"}
+        return new
+    rt.update_in_place(p, "+", None, rt.span, label, made)
+
+
+def _read_grad(rt, p: Tensor) -> Tensor:
+    """p.grad as the step reads it: when this is the first read, its node is
+    titled net[0].weight.grad (the step's call says which step it is)."""
+    first = len(rt.tape.nodes)
+    grad = rt.tensor_attribute(p, "grad")
+    if grad.seq >= first and p.name is not None:
+        grad.meta = {**(grad.meta or {}), "expr": f"{p.name}.grad"}
+    return grad
 
 
 def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
@@ -366,7 +388,7 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
     off): its step count a 0-d tensor of the default float dtype (PyTorch's
     _get_scalar_dtype: float64 only when that is the default), read as a
     Python float for the bias corrections, which are Python floats."""
-    grad = rt.tensor_attribute(p, "grad")
+    grad = _read_grad(rt, p)
     if group["maximize"]:
         grad = rt.apply(OPS["neg"], (grad,))
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -385,11 +407,12 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
             state["max_exp_avg_sq"] = _made(rt, np.zeros_like(p.data), "zeros_like")
     rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    rt.update_in_place(exp_avg, "+", None, rt.span, "lerp_",
-                       lambda: _made(rt, _lerp(exp_avg.data, grad.data, 1 - beta1), "lerp"))
+    rt.update_in_place(exp_avg, "+", None, rt.span, "lerp_", lambda: _made(
+        rt, _lerp(exp_avg.data, grad.data, 1 - beta1), "lerp", (exp_avg, grad, float(1 - beta1))))
     rt.update_in_place(exp_avg_sq, "*", beta2, rt.span, "mul_")
     rt.update_in_place(exp_avg_sq, "+", None, rt.span, "addcmul_", lambda: _made(
-        rt, _addcmul(exp_avg_sq.data, grad.data, grad.data, 1 - beta2), "addcmul"))
+        rt, _addcmul(exp_avg_sq.data, grad.data, grad.data, 1 - beta2), "addcmul",
+        (exp_avg_sq, grad, grad), value=1 - beta2))
     step = float(state["step"].data)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
@@ -398,12 +421,13 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
     if group["amsgrad"]:                  # torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
         biggest = state["max_exp_avg_sq"]
         rt.update_in_place(biggest, "+", None, rt.span, "maximum", lambda: _made(
-            rt, np.maximum(biggest.data, exp_avg_sq.data), "maximum"))
+            rt, np.maximum(biggest.data, exp_avg_sq.data), "maximum", (biggest, exp_avg_sq)))
         exp_avg_sq = biggest
     denom = rt.binary("/", rt.apply(OPS["sqrt"], (exp_avg_sq,)), bias_correction2_sqrt, rt.span)
     denom = rt.binary("+", denom, eps, rt.span)
-    rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
-        rt, _addcdiv(p.data, exp_avg.data, denom.data, -step_size), "addcdiv"))
+    _update(rt, p, "addcdiv_", lambda: _made(
+        rt, _addcdiv(p.data, exp_avg.data, denom.data, -step_size), "addcdiv",
+        (p, exp_avg, denom), value=-step_size))
 
 
 def _adagrad_state(rt, opt: Adagrad, group: dict, p: Tensor) -> dict:
@@ -425,10 +449,10 @@ def _adagrad_step(rt, opt: Adagrad, group: dict, p: Tensor) -> None:
     clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
     total = state["sum"]
     rt.update_in_place(total, "+", None, rt.span, "addcmul_", lambda: _made(
-        rt, _addcmul(total.data, grad.data, grad.data, 1), "addcmul"))
+        rt, _addcmul(total.data, grad.data, grad.data, 1), "addcmul", (total, grad, grad)))
     std = rt.binary("+", rt.apply(OPS["sqrt"], (total,)), group["eps"], rt.span)
-    rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
-        rt, _addcdiv(p.data, grad.data, std.data, -clr), "addcdiv"))
+    _update(rt, p, "addcdiv_", lambda: _made(
+        rt, _addcdiv(p.data, grad.data, std.data, -clr), "addcdiv", (p, grad, std), value=-clr))
 
 
 def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
@@ -447,12 +471,15 @@ def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
     alpha, square_avg = group["alpha"], state["square_avg"]
     rt.update_in_place(square_avg, "*", alpha, rt.span, "mul_")
     rt.update_in_place(square_avg, "+", None, rt.span, "addcmul_", lambda: _made(
-        rt, _addcmul(square_avg.data, grad.data, grad.data, 1 - alpha), "addcmul"))
+        rt, _addcmul(square_avg.data, grad.data, grad.data, 1 - alpha), "addcmul",
+        (square_avg, grad, grad), value=1 - alpha))
     if group["centered"]:
         grad_avg = state["grad_avg"]
-        rt.update_in_place(grad_avg, "+", None, rt.span, "lerp_",
-                           lambda: _made(rt, _lerp(grad_avg.data, grad.data, 1 - alpha), "lerp"))
-        avg = _made(rt, _addcmul(square_avg.data, grad_avg.data, grad_avg.data, -1), "addcmul")
+        rt.update_in_place(grad_avg, "+", None, rt.span, "lerp_", lambda: _made(
+            rt, _lerp(grad_avg.data, grad.data, 1 - alpha), "lerp",
+            (grad_avg, grad, float(1 - alpha))))
+        avg = _made(rt, _addcmul(square_avg.data, grad_avg.data, grad_avg.data, -1), "addcmul",
+                    (square_avg, grad_avg, grad_avg), value=-1)
     else:
         avg = square_avg
     avg = rt.binary("+", rt.apply(OPS["sqrt"], (avg,)), group["eps"], rt.span)
@@ -460,17 +487,18 @@ def _rmsprop_step(rt, opt: RMSprop, group: dict, p: Tensor) -> None:
         buf = state["momentum_buffer"]
         rt.update_in_place(buf, "*", group["momentum"], rt.span, "mul_")
         rt.update_in_place(buf, "+", None, rt.span, "addcdiv_", lambda: _made(
-            rt, _addcdiv(buf.data, grad.data, avg.data, 1), "addcdiv"))
-        rt.update_in_place(p, "+", None, rt.span, "add_", lambda: _add(rt, p, buf, -group["lr"]))
+            rt, _addcdiv(buf.data, grad.data, avg.data, 1), "addcdiv", (buf, grad, avg)))
+        _update(rt, p, "add_", lambda: _add(rt, p, buf, -group["lr"]))
     else:
-        rt.update_in_place(p, "+", None, rt.span, "addcdiv_", lambda: _made(
-            rt, _addcdiv(p.data, grad.data, avg.data, -group["lr"]), "addcdiv"))
+        _update(rt, p, "addcdiv_", lambda: _made(
+            rt, _addcdiv(p.data, grad.data, avg.data, -group["lr"]), "addcdiv",
+            (p, grad, avg), value=-group["lr"]))
 
 
 def _grad(rt, group: dict, p: Tensor) -> Tensor:
     """p's gradient as a step uses it: negated to maximize, plus
     weight_decay * p (grad.add(param, alpha=weight_decay))."""
-    grad = rt.tensor_attribute(p, "grad")
+    grad = _read_grad(rt, p)
     if group["maximize"]:
         grad = rt.apply(OPS["neg"], (grad,))
     if group["weight_decay"] != 0:
@@ -481,8 +509,17 @@ def _grad(rt, group: dict, p: Tensor) -> Tensor:
 _STEPS = {SGD: _sgd_step, Adam: _adam_step, Adagrad: _adagrad_step, RMSprop: _rmsprop_step}
 
 
-def _made(rt, value: np.ndarray, label: str) -> Tensor:
-    return rt.tape.add(Tensor(value), rt.span, label=label)
+def _made(rt, data: np.ndarray, label: str, inputs: tuple = (), **params) -> Tensor:
+    """A tensor the step makes: a new one (zeros_like), or, given the
+    inputs, the result of op `label` on them (addcdiv(p, exp_avg, denom,
+    value=-step_size)), made as the op would make it under no_grad so that
+    the picture draws its edges, its value the one computed here (the
+    kernel's roundings, to the last bit)."""
+    t = Tensor(data)
+    if not inputs:
+        return rt.tape.add(t, rt.span, label=label)
+    t.op, t.args, t.params = OPS[label], inputs, {k: float(v) for k, v in params.items()}
+    return rt.tape.add(t, rt.span)
 
 
 def _fma(a, b, c, dtype) -> np.ndarray:

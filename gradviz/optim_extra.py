@@ -18,7 +18,7 @@ import numpy as np
 from .errors import VALUE, GradvizError
 from .ops.summation import torch_sum
 from .optim import (Adam, Optimizer, _addcdiv, _addcmul, _check_numbers, _grad, _lerp, _made,
-                    _make, _params, f_adam)
+                    _make, _params, _read_grad, f_adam)
 from .tensor import Tensor
 
 
@@ -183,7 +183,7 @@ def _num(x: np.ndarray, value: float):
 def _adam_family_grad(rt, group: dict, p: Tensor) -> np.ndarray:
     """The gradient NAdam and RAdam use: negated to maximize; weight decay
     either decoupled (p.mul_(1 - lr * weight_decay)) or added to it."""
-    grad = rt.tensor_attribute(p, "grad").data
+    grad = _read_grad(rt, p).data
     if group["maximize"]:
         grad = -grad
     decay = group["weight_decay"]
@@ -298,7 +298,7 @@ def _rprop_step(rt, opt: Rprop, group: dict, p: Tensor) -> None:
     state = _state(rt, opt, p, prev=_zeros(p),
                    step_size=(np.full_like(x, group["lr"]), "full_like"))
     _count(rt, state)
-    grad = rt.tensor_attribute(p, "grad").data
+    grad = _read_grad(rt, p).data
     if group["maximize"]:
         grad = -grad
     etaminus, etaplus = (_num(x, e) for e in group["etas"])

@@ -403,8 +403,15 @@ def _expr_and_col(span, lines) -> tuple[str, int]:
 
 def _in_module(t: Tensor, place: tuple) -> tuple[str, int]:
     """A node a module made inside a call of another says which: "net[0] in
-    net(x)" (modules.py marks them), not only the call's text."""
-    module = (t.meta or _NO_META).get("module")
+    net(x)" (modules.py marks them), not only the call's text. A node that
+    stands for an expression the call's text does not show says that one
+    (meta "expr": net[0].weight.T in net(X), net[0].weight.grad read by
+    opt.step()), "{call}" in it the call's text."""
+    meta = t.meta or _NO_META
+    expr = meta.get("expr")
+    if expr is not None:
+        return expr.replace("{call}", place[0]), place[1]
+    module = meta.get("module")
     return place if module is None else (f"{module} in {place[0]}", place[1])
 
 
@@ -833,18 +840,8 @@ def _display_params(p) -> dict:
             v = str(np.dtype(v))
         if isinstance(v, tuple) and len(v) == 1 and k == "dim":
             v = v[0]
-        out[k] = _plain(v)
+        out[k] = v
     return out
-
-
-def _plain(v):
-    """A parameter as JSON can hold it: arrays (histogramdd's edges, a list
-    of them) and numpy numbers as lists and Python numbers."""
-    if isinstance(v, (np.ndarray, np.generic)):
-        return v.tolist()
-    if isinstance(v, (list, tuple)) and any(isinstance(x, (np.ndarray, np.generic)) for x in v):
-        return [_plain(x) for x in v]
-    return v
 
 
 def dumps(obj, indent=2) -> str:

@@ -617,3 +617,60 @@ def test_gradient_edges_keep_one_width_when_sizes_are_alike():
     text = to_dot(record, legend=True)
     assert "penwidth=" not in "".join(l for l in text.splitlines() if 'class="gradient"' in l)
     assert "thicker" not in text
+
+
+SGD_STEPS = """torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+X = torch.randn(8, 2)
+y = torch.randn(8, 1)
+for _ in range(2):
+    opt.zero_grad()
+    loss = ((net(X) - y) ** 2).mean()
+    loss.backward()
+    opt.step()
+"""
+
+
+def unconnected(dot: str) -> set:
+    """The boxes no edge touches."""
+    edges = re.findall(r"^\s*(\w+) -> (\w+)", dot, re.M)
+    return node_ids(dot) - {end for edge in edges for end in edge}
+
+
+def test_an_optimizer_step_is_drawn_as_writes_of_its_parameters():
+    # each parameter's update was a box "opt.step() constant (no grad)" with
+    # no edge at all, and the .grad it read was titled opt.step()
+    dot = to_dot(record_of(SGD_STEPS), max_nodes=0)
+    assert unconnected(dot) == set()
+    text = unescape(dot)
+    assert "{opt.step()\n" not in text
+    assert text.count("SGD.step()  (line 10)") == 2           # one block per step
+    for name in ("net[0].weight", "net[0].bias", "net[2].weight", "net[2].bias"):
+        assert text.count("{" + name + ".grad\n") == 2
+        assert text.count("{" + name + " updated by opt.step()\n") == 2
+    # the transposed weight is told from the layer's output
+    assert text.count("{net[0].weight.T\n") == 2 and text.count("{net[0] in net(X)\n") == 2
+
+
+def test_a_box_says_where_a_hook_changed_the_gradient_its_edges_brought():
+    # the edge into x said grad [1., 8., 27.], the box [10., 80., 270.], no word why
+    text = unescape(to_dot(record_of(
+        "x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+        "x.register_hook(lambda g: g * 10)\n(x ** 4 / 4).sum().backward()\n")))
+    assert "grad [ 1.,  8., 27.]" in text
+    assert "a hook changed it: [ 1.,  8., 27.] arrived → [ 10.,  80., 270.]" in text
+    # a hook that returns None (or the same gradient) changes nothing: no such line
+    for hook in ("lambda g: None", "lambda g: g"):
+        plain = to_dot(record_of("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                                 f"x.register_hook({hook})\n(x * x).sum().backward()\n"))
+        assert "a hook changed it" not in unescape(plain)
+
+
+@pytest.mark.parametrize("made", ["Adam(net.parameters(), lr=0.1, amsgrad=True)",
+                                  "Adagrad(net.parameters(), lr=0.1)",
+                                  "RMSprop(net.parameters(), lr=0.1, momentum=0.5, centered=True)"])
+def test_the_state_updates_of_an_optimizer_have_edges(made):
+    # Adam's lerp_, addcmul_ and addcdiv_ results were boxes without edges
+    source = SGD_STEPS.replace("SGD(net.parameters(), lr=0.1)", made)
+    assert unconnected(to_dot(record_of(source), max_nodes=0)) == set()

@@ -107,15 +107,15 @@ def test_the_same_input_twice_says_which_slot_each_contribution_came_from():
 
 
 def test_the_pieces_one_module_call_makes_are_told_apart_by_their_op():
-    """nn.Linear's .t() of its weight and its addmm are both "net[0] in
-    net(x)": the text names each by its op, so "B = ..." is not the step's
-    own node."""
+    """nn.Linear's .t() of its weight is titled as itself (net[0].weight.T)
+    and its addmm as the layer's output ("net[0] in net(x)", named by its
+    op too), so "B = ..." is not the step's own node."""
     ex = explain_record(run("torch.manual_seed(0)\nnet = nn.Sequential(nn.Linear(2, 2))\n"
                             "x = torch.ones(1, 2, requires_grad=True)\nnet(x).sum().backward()\n"))
     addmm = next(s for s in ex.steps if s.kind == NODE and ex.record.node(s.node).op == "addmm")
     text = " ".join(lines_of(ex, addmm))
-    assert "B = t of net[0] in net(x)" in text and "→ t of net[0] in net(x)" in text
-    assert ex.label(addmm.node) == "addmm of net[0] in net(x)"
+    assert "B = net[0].weight.T" in text and "→ net[0].weight.T" in text
+    assert ex.label(addmm.node) == "net[0] in net(x)"    # (no other node has its title)
     # a program's own expressions keep their text: x * i in a loop is one op
     loop = explain_record(run("w = tensor([1.0, 2.0], requires_grad=True)\ns = tensor(0.0)\n"
                               "for i in range(2):\n    s = s + (w * i).sum()\ns.backward()\n"))
@@ -459,9 +459,12 @@ def test_an_attention_layer_s_nodes_say_which_step_made_them():
                  "out, w = mha(x, x, x)\nout.sum().backward()\n")
     exprs = [n.expr for n in record.nodes if n.line == 4 and n.kind != "grad"]
     steps = {e.split(" in ")[0] for e in exprs}
+    # (the transposed weights are titled as themselves)
     assert steps == {"in-projection", "split into heads", "attention weights",
-                     "weights @ value", "out-projection"}, steps
-    assert exprs[0].startswith("in-projection") and exprs[-1] == "attention weights in mha(x, x, x)"
+                     "weights @ value", "out-projection", "mha.in_proj_weight.T",
+                     "mha.out_proj.weight.T"}, steps
+    made = [e for e in exprs if not e.endswith(".T")]
+    assert made[0].startswith("in-projection") and made[-1] == "attention weights in mha(x, x, x)"
 
 
 def test_an_encoder_s_nodes_say_which_layer_and_step_made_them():

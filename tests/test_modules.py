@@ -78,7 +78,8 @@ def test_the_nodes_of_a_sequential_say_which_module_made_them():
     record, _ = run("torch.manual_seed(0)\nnet = nn.Sequential(nn.Linear(3, 2), nn.Tanh())\n"
                     "y = net(torch.randn(4, 3))\ny.sum().backward()\n")
     made = [(n.grad_fn, n.expr) for n in record.nodes if n.grad_fn and n.line == 5]
-    assert made == [("TBackward0", "net[0] in net(torch.randn(4, 3))"),
+    # (the transposed weight is titled as itself, not as the layer's output)
+    assert made == [("TBackward0", "net[0].weight.T"),
                     ("AddmmBackward0", "net[0] in net(torch.randn(4, 3))"),
                     ("TanhBackward0", "net[1] in net(torch.randn(4, 3))")]
 

@@ -648,3 +648,21 @@ def test_a_gap_row_gives_the_lowest_and_highest_line_it_hides():
     gaps = [line for line in out.splitlines() if line.startswith("⋮")]
     assert gaps and all(re.search(r"\b4–5\b|\b[45]\b", g) for g in gaps)
     assert not any("5–4" in g for g in gaps)
+
+
+def test_an_optimizer_step_names_the_grads_it_read_and_the_parameters_it_wrote():
+    # the rows of a step were all "opt.step()": which .grad, which update?
+    rec = run("w = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+              "opt = torch.optim.SGD([w], lr=0.5)\n(w * w).sum().backward()\nopt.step()\n")
+    c = cells(render(rec, width=140))
+    assert c["n3"]["name = expr"] == "w.grad" and c["n3"]["op"] == ".grad of w"
+    assert c["n4"]["name = expr"] == "w updated by opt.step()"
+    assert c["n4"]["op"] == "+ alpha=-0.5" and c["n4"]["value"] == "[0., 0.]"
+    assert [n.inputs for n in rec.nodes][4] == ["n0", "n3"]
+
+
+def test_the_newer_optimizers_name_the_grads_they_read():
+    rec = run("w = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+              "opt = torch.optim.NAdam([w], lr=0.5)\n(w * w).sum().backward()\nopt.step()\n")
+    grads = [n.expr for n in rec.nodes if n.kind == "grad"]
+    assert grads == ["w.grad"]

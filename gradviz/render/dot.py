@@ -646,6 +646,7 @@ class _Builder:
         self.failed = record.failed_calls if view is None else []
         self.failed_roots = {s for ev in self.failed for s in ev["roots"]}
         self.in_seqs = self.cols.in_seqs     # per node, the seqs of its tensor inputs (ids "n<seq>")
+        self.hooked: dict = {}          # seq -> {pass: what arrived}, see _hooked
         self.lines: list[str] = []
         self.edge_out: list = []        # edge lines, or keys of merged edges
         self.fold_edges: dict = {}      # (src, dst, attrs) -> [label, count]
@@ -757,6 +758,7 @@ class _Builder:
                          and (2 * shown + 1 <= LABELLED_DEPTH
                               or self._longest_path() <= LABELLED_DEPTH))
         self.widths = {} if self.compact else self._grad_widths(contrib)
+        self.hooked = self._hooked(contrib)
         if self.compact:
             # Most boxes of a big picture have the intermediate look: as the
             # defaults of a subgraph around the boxes (not of the whole
@@ -1101,12 +1103,46 @@ class _Builder:
         args = [_number(consts[i]) if i in consts else "·" for i in range(total)]
         return f"{sym.lstrip('.')}({', '.join(args)})"
 
+    def _hooked(self, contrib: dict) -> dict:
+        """seq -> {pass: the sum of what arrived}, of the tensors whose hook
+        (x.register_hook(lambda g: g * 10)) returned another gradient than
+        the one that arrived: their edges say what arrived, their box what
+        the hook made of it, and the box says why they differ."""
+        ops = self.cols.op
+        held = {int(self.nodes[s].of[1:]) for s in seqs_where(map(eq, ops,
+                                                                 repeat(TENSOR_HOOK_LABEL)))
+                if self.nodes[s].of is not None}
+        arrived: dict = {}
+        for (s, pos), items in contrib.items():
+            a = self.in_seqs[s][pos]
+            if a in held:
+                per = arrived.setdefault(a, {})
+                for k, g in items:
+                    per[k] = g if k not in per else per[k] + g
+        out = {}
+        for a, per in arrived.items():
+            kept = self.nodes[a].grads_by_pass
+            changed = {k: g for k, g in per.items() if k in kept and np.shape(g) == np.shape(
+                kept[k]) and not np.allclose(g, kept[k], equal_nan=True)}
+            if changed:
+                out[a] = changed
+        return out
+
+    def _hook_lines(self, r: NodeRecord) -> list[str]:
+        """What a hook changed r's gradient from, in each pass it did."""
+        changed = self.hooked.get(r.seq, {})
+        return [f"a hook changed it{f' (#{k})' if self.multi else ''}: {self.fmt(g)} arrived "
+                f"→ {self.fmt(r.grads_by_pass[k])}" for k, g in changed.items()]
+
     def _grad_lines(self, r: NodeRecord) -> list[str]:
         if self.view is not None:
             line = self.view.grad_lines.get(r.seq)
             return line if isinstance(line, list) else [line] if line else []
         if r.kind in (GRAD, DETACHED) or not r.requires_grad:
             return []
+        return self._own_grad_lines(r) + self._hook_lines(r)
+
+    def _own_grad_lines(self, r: NodeRecord) -> list[str]:
         if r.is_leaf:
             return self._leaf_grad_lines(r)
         by_pass = r.grads_by_pass

@@ -34,6 +34,9 @@ def _plain(a):
         return a.tolist()
     if isinstance(a, np.generic):
         return a.item()
+    if isinstance(a, (tuple, list)):
+        # (a parameter holding arrays: histogramdd's edges, one per dim)
+        return [_plain(v) for v in a]
     return a
 
 
