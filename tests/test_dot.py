@@ -379,7 +379,7 @@ def test_a_failed_backward_after_an_inplace_change_and_in_a_loop():
                   "        loss.backward()\n    except RuntimeError:\n        pass\n")
     dot = to_dot(r)
     roots = [ev["roots"][0] for ev in r.failed_calls]
-    assert len(roots) == 4 and all(f'class="tensor failed root"' in node_line(dot, f"n{s}")
+    assert len(roots) == 4 and all('class="tensor failed root"' in node_line(dot, f"n{s}")
                                    for s in roots)
     assert dot.count("class=\"failed-note\"") == 1
     assert "and\\ so\\ 3\\ more\\ times\\ (outlined\\ in\\ red)" in dot

@@ -3,7 +3,6 @@ results on stdout and diagnostics on stderr, --version, shell completion."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
