@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 
 import numpy as np
 
@@ -166,46 +165,19 @@ class CPUGenerator:
             flat[:] = [self._serial_normal(mean, std) for _ in range(n)]
             return out
         whole = n - n % 16
-        threads = min(os.cpu_count() or 1, whole // (2 * _CHUNK))
-        if threads >= 2:
-            self._fill_threads(flat[:whole], dt, mean, std, threads)
-        else:
-            # the words drawn a chunk at a time (in the order of PyTorch's one
-            # pass), so that they and the temporaries stay in the cache
-            scratch = _scratch(whole, dt)
-            for k in range(0, whole, _CHUNK):
-                chunk = flat[k:min(k + _CHUNK, whole)]
-                _fill16(chunk, self.words(chunk.size, dt), dt, mean, std, scratch)
+        scratch = _Scratch(min(_CHUNK, n) // 2) if dt == F32 else None
+        # a chunk at a time: the words and the temporaries stay in the cache
+        # (the words come in the order of PyTorch's one pass)
+        for k in range(0, whole, _CHUNK):
+            chunk = flat[k:min(k + _CHUNK, whole)]
+            _fill16(chunk, self.words(chunk.size, dt), dt, mean, std, scratch)
         if whole != n:
             # PyTorch drew uniforms for the last n - whole too, then draws the
             # last 16 again and transforms them (the first of them overwrite
             # numbers already made)
             self.words(n - whole, dt)
-            _fill16(flat[n - 16:], self.words(16, dt), dt, mean, std, _scratch(16, dt))
+            _fill16(flat[n - 16:], self.words(16, dt), dt, mean, std, scratch)
         return out
-
-    def _fill_threads(self, out: np.ndarray, dt: np.dtype, mean: float, std: float,
-                      threads: int) -> None:
-        """normal()'s blocks of a big draw (out: a multiple of 16 numbers) on
-        several threads. Once their words are drawn the blocks are independent,
-        and numpy lets go of the interpreter's lock in each pass; so each round
-        draws the words of a few chunks per thread (in order), then the threads
-        transform a share each. (PyTorch's loop is serial, but gradviz emulates
-        its float32 log and sincos pass by pass: a 512x512 float32 draw would
-        take twice PyTorch's time on one core.)"""
-        # (imported here: concurrent.futures loads logging, a few ms of every start-up)
-        from concurrent.futures import ThreadPoolExecutor
-        span = threads * 4 * _CHUNK
-        with ThreadPoolExecutor(threads) as pool:
-            for k in range(0, out.size, span):
-                part = out[k:k + span]
-                w = self.words(part.size, dt)
-                per = w.size // part.size           # words per number: 1 or 2
-                share = -(-part.size // threads // _CHUNK) * _CHUNK
-                jobs = [(part[i:i + share], w[per * i:per * (i + share)])
-                        for i in range(0, part.size, share)]
-                # list(): a worker's exception is raised here
-                list(pool.map(lambda job: _fill_chunks(*job, dt, mean, std), jobs))
 
     def _half_normal(self, shape: tuple, mean: float, std: float) -> np.ndarray:
         """PyTorch's float16 normal_ of 16 numbers or more: its float32
@@ -272,21 +244,6 @@ DEFAULT_GENERATOR = TorchGenerator(default=True)
 
 
 TorchGenerator.__name__ = "Generator"
-
-
-def _scratch(n: int, dt: np.dtype) -> _Scratch | None:
-    """_fill16's buffers for blocks of up to n numbers of dtype dt."""
-    return _Scratch(min(_CHUNK, n) // 2) if dt == F32 else None
-
-
-def _fill_chunks(out: np.ndarray, w: np.ndarray, dt: np.dtype, mean: float, std: float) -> None:
-    """_fill16 of out (a multiple of 16 numbers) from its words w, a chunk at
-    a time, with buffers of its own (one thread's share of a draw)."""
-    per = w.size // out.size
-    scratch = _scratch(out.size, dt)
-    for k in range(0, out.size, _CHUNK):
-        chunk = out[k:k + _CHUNK]
-        _fill16(chunk, w[per * k:per * (k + chunk.size)], dt, mean, std, scratch)
 
 
 def _to_uniform(w: np.ndarray, dt: np.dtype, out: np.ndarray) -> None:
