@@ -636,6 +636,15 @@ def arguments_got(args, keywords: dict) -> str:
     return ", ".join(got + named) if got else "".join(f"{w}, " for w in named)
 
 
+def at_most_zero(value, hint: str) -> bool:
+    """value <= 0 as a layer's Python checks a size (groups, num_layers): a
+    value no number compares with is Python's TypeError."""
+    if not isinstance(value, (int, float)):
+        raise GradvizError(f"'<=' not supported between instances of "
+                           f"'{arg_type_name(value)}' and 'int'", kind=TYPE, hint=hint)
+    return value <= 0
+
+
 def arg_type_name(v) -> str:
     """The name PyTorch's argument errors give v's type: Tensor, int, list,
     the class of a module (ReLU) or of the program's object."""

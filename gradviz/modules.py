@@ -732,12 +732,8 @@ def _conv_sizes(fn: str, k: int, in_channels, out_channels, kernel_size, stride,
     size that is no int is named by its place in the weight's shape)."""
     if groups.__class__ is Tensor and groups.data.dtype.kind in "iu" and groups.data.size == 1:
         groups = _number_of(groups)      # (PyTorch's checks and sizes compute with it)
-    if not isinstance(groups, (int, float)):
-        # (PyTorch's Python compares it first: groups <= 0)
-        raise GradvizError(f"'<=' not supported between instances of "
-                           f"'{F.arg_type_name(groups)}' and 'int'", kind=TYPE,
-                           hint="groups splits the channels: a whole number, 1 or more")
-    if groups <= 0:
+    # (PyTorch's Python compares it first: groups <= 0)
+    if F.at_most_zero(groups, "groups splits the channels: a whole number, 1 or more"):
         raise GradvizError("groups must be a positive integer", kind=VALUE,
                            hint="groups splits the channels: 1 or more")
     # PyTorch checks the channels' division before it makes the weight of

@@ -786,11 +786,7 @@ def _make_layer(cls, mode_of):
         hidden_size = _int_arg("hidden_size", hidden_size)
         # (RNNBase compares num_layers <= 0, and only its loop over the
         # layers, after the projection's checks, needs an int: range(2.5))
-        if not isinstance(num_layers, (int, float)):
-            raise GradvizError(f"'<=' not supported between instances of "
-                               f"'{F.arg_type_name(num_layers)}' and 'int'", kind=TYPE,
-                               hint="num_layers is a whole number")
-        if num_layers <= 0:
+        if F.at_most_zero(num_layers, "num_layers is a whole number"):
             raise GradvizError("num_layers must be greater than zero", kind=VALUE,
                                hint="num_layers is at least 1")
         _check_proj_size(proj_size, hidden_size)
