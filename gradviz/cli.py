@@ -291,6 +291,12 @@ def _watchdog(seconds: float | None):
         yield
         return
     from .tape import timeout_error
+    # the limit is the program's, not gradviz's own start: the interpreter's
+    # modules are imported before the alarm is set (on a busy machine their
+    # import alone once took over a second, and an alarm inside an import
+    # said "the run took longer" of a program that never started)
+    from . import runner
+    del runner         # (imported for its modules' sake)
 
     def expire(signum, frame):
         raise timeout_error(seconds)

@@ -4,6 +4,8 @@ integer size, time. None of them may be reached by allocating first."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 
 import pytest
@@ -311,8 +313,11 @@ def test_timeout_through_the_cli(tmp_path):
     # one statement of about 1 TFLOP: seconds even where BLAS has AVX-512 (a
     # statement of 70 GFLOP once ended within the limit there), unless stopped;
     # its first line is quick (ones, not randn: on a loaded machine drawing
-    # nine million normal numbers took longer than the limit)
-    prog.write_text("x = ones(3000, 3000)\ny = " + " @ ".join(["x"] * 20) + "\n")
+    # nine million normal numbers took longer than the limit). It is 150
+    # products of 7 GFLOP, not 20 of 54: the run stops between two products,
+    # so the time past the limit is one product's, under a second even on a
+    # machine busy with other work (54 GFLOP products once took 8.5 s there)
+    prog.write_text("x = ones(1500, 1500)\ny = " + " @ ".join(["x"] * 150) + "\n")
     start = time.monotonic()
     result = CliRunner().invoke(cli.main, ["run", "--no-tables", "--timeout", "1", str(prog)])
     assert time.monotonic() - start < 6
@@ -350,3 +355,28 @@ def test_repeated_lists_count_against_one_budget_for_the_run():
     # each list is within the element limit; together they would fill the memory
     err = limit_error("keep = []\nfor i in range(100):\n    keep.append([0.0] * 10**6)\n")
     assert err.kind == LIMIT and "lists and dicts would make more than" in err.message
+
+
+def test_the_time_limit_starts_after_gradviz_has_imported_its_interpreter(tmp_path):
+    # (a new process: the alarm was once set before the interpreter's modules
+    # were imported, which on a busy machine took over a second, and
+    # `--timeout 1` then stopped a program that had not started, naming no line)
+    probe = (
+        "import signal, sys\n"
+        "from click.testing import CliRunner\n"
+        "from gradviz import cli\n"
+        "armed = []\n"
+        "real = signal.setitimer\n"
+        "def setitimer(which, seconds, *rest):\n"
+        "    if seconds:\n"
+        "        armed.append('gradviz.interpreter' in sys.modules)\n"
+        "    return real(which, seconds, *rest)\n"
+        "signal.setitimer = setitimer\n"
+        "result = CliRunner().invoke(cli.main, ['run', '--no-tables', '--timeout', '30', sys.argv[1]])\n"
+        "print(result.exit_code, armed)\n"
+    )
+    prog = tmp_path / "one.txt"
+    prog.write_text("x = 1\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(prog)], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["0", "[True]"], out
