@@ -589,7 +589,9 @@ def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, max_
             raise
         record = exc.record
         sys.stdout.flush()
-        code = _report(exc)
+        code = _report_after_warnings(exc, record)
+    else:
+        warn_nonfinite(record)       # PyTorch's warnings, as `gradviz run` shows them
     from .render.dot import AUTO_PASSES, AUTO_NODES
     passes = len(record.passes)
     if pass_no is None and passes > AUTO_PASSES and len(record.nodes) > AUTO_NODES:

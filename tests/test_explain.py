@@ -262,6 +262,20 @@ def test_a_failing_program_is_explained_up_to_the_failure():
     assert "backward() #1" in result.output and "Trying to backward" in result.output
 
 
+
+def test_explain_shows_the_runs_warnings_as_run_does(tmp_path):
+    # (PyTorch's UserWarning for a non-leaf's .grad, then gradviz's NaN line:
+    # `gradviz run` printed them and explain did not)
+    prog = tmp_path / "warn.txt"
+    prog.write_text("x = tensor([1.0, 2.0], requires_grad=True)\ny = x * 2\ny.sum().backward()\n"
+                    "print(y.grad)\nw = torch.log(x - 3)\nw.sum().backward()\n")
+    for command in ("explain", "run"):
+        result = cli(command, prog, "--color", "never")
+        assert result.exit_code == 0, result.output
+        assert "warning: line 4: UserWarning: The .grad attribute of a Tensor that is not a leaf" \
+            in result.stderr, command
+        assert "the first is torch.log(x - 3) at line 5 (nan)" in result.stderr, command
+
 # ---- the frames ----------------------------------------------------------------------
 
 
