@@ -5372,3 +5372,4 @@ binomial.install()
 # torch.set_default_tensor_type: older and other-layout API on dense tensors (tensor_compat.py)
 from . import tensor_compat  # noqa: E402
 tensor_compat.install()
+
