@@ -5373,3 +5373,6 @@ binomial.install()
 from . import tensor_compat  # noqa: E402
 tensor_compat.install()
 
+# torch.batch_norm_update_stats and SyncBatchNorm's CUDA-only pieces (batch_norm_fns.py)
+from . import batch_norm_fns  # noqa: E402
+FUNCTIONS.update(batch_norm_fns.FUNCTIONS)
