@@ -628,8 +628,10 @@ def f_as_strided_scatter(rt, input, src, size, stride, storage_offset=None):
                      "layout": layout})
 
 
-def _check_layout(size, stride, offset: int, storage: int, item: int) -> None:
-    """as_strided's checks of a layout over a storage of `storage` elements."""
+def _check_layout(size, stride, offset: int, storage: int, item: int, shown=None) -> None:
+    """as_strided's checks of a layout over a storage of `storage` elements
+    (shown: the strides the out-of-bounds error names, where those given
+    were not these: set_'s none, its contiguous ones)."""
     if len(size) != len(stride):
         raise GradvizError("mismatch in length of strides and shape", kind=RUNTIME,
                            hint="give one stride per size")
@@ -644,7 +646,8 @@ def _check_layout(size, stride, offset: int, storage: int, item: int) -> None:
                            hint="the offset counts elements from the storage's start")
     need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
     if need > storage:
-        raise GradvizError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+        raise GradvizError(f"setStorage: sizes {list(size)}, strides "
+                           f"{list(stride if shown is None else shown)}, storage "
                            f"offset {offset}, and itemsize {item} requiring a storage size of "
                            f"{need * item} are out of bounds for storage of size {storage * item}",
                            kind=RUNTIME, hint=f"the storage holds {storage} elements")
