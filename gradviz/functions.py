@@ -5367,3 +5367,12 @@ act_inplace_fns.install()
 # torch.binomial (binomial.py)
 from . import binomial  # noqa: E402
 binomial.install()
+
+# x.volatile, x.reinforce, x.dense_dim(), x.to_dense(), x.values(), x.as_subclass,
+# torch.set_default_tensor_type: older and other-layout API on dense tensors (tensor_compat.py)
+from . import tensor_compat  # noqa: E402
+tensor_compat.install()
+
+# torch.batch_norm_update_stats and SyncBatchNorm's CUDA-only pieces (batch_norm_fns.py)
+from . import batch_norm_fns  # noqa: E402
+FUNCTIONS.update(batch_norm_fns.FUNCTIONS)

@@ -1,7 +1,7 @@
 """In-place shape changes: x.t_(), x.transpose_(0, 1) (swapaxes_, swapdims_),
-x.squeeze_(dim or dims), x.unsqueeze_(dim), x.as_strided_(size, stride), and
+x.squeeze_(dim or dims), x.unsqueeze_(dim), x.as_strided_(size, stride),
 x.resize_(sizes) / resize_as_(y) (only of tensors that need no gradient,
-as in PyTorch).
+as in PyTorch) and x.set_(source) (another tensor's memory and layout).
 
 PyTorch changes the tensor's sizes and strides and leaves its memory alone:
 the values are those of the view x.t() (or transpose, squeeze, unsqueeze)
@@ -25,7 +25,8 @@ import numpy as np
 from . import functions as F
 from . import reshape_fns, strides
 from .errors import RUNTIME, GradvizError
-from .tensor import is_view
+from .ops.windows import strided_view
+from .tensor import CPP_TYPE_NAMES, is_view
 from .versions import owner
 
 
@@ -208,6 +209,55 @@ def _move_memory(rt, store: np.ndarray, grown: np.ndarray) -> None:
         t.data.flags.writeable = d.flags.writeable
 
 
+def m_set_(rt, x, source=None, storage_offset=None, size=None, stride=None):
+    """x.set_(source): x takes source's memory and layout (a write into
+    either is seen by the other); x.set_(source, storage_offset, size,
+    stride=None): that layout of source's memory, counted from its start;
+    x.set_(): x empty, on memory of its own. PyTorch records set_ with no
+    derivative; gradviz takes it of tensors that need no gradient (a leaf
+    that requires grad is PyTorch's in-place error)."""
+    if source is not None and not F.is_tensor(source):
+        raise F.invalid_combination("set_", [source], hint="x.set_(t): a tensor whose memory "
+                                                           "x takes")
+    if rt.tape.grad_enabled and (x.requires_grad or source is not None and source.requires_grad):
+        rt.inplace_check(x)
+        raise GradvizError("gradviz does not model set_() of tensors that require grad (PyTorch "
+                           "records it with no derivative)", kind=RUNTIME,
+                           hint="set_() under torch.no_grad(), or on .detach()ed tensors")
+    if source is not None and source.data.dtype != x.data.dtype:
+        raise GradvizError(f"Could not set tensor of type {CPP_TYPE_NAMES[source.data.dtype]} to "
+                           f"a tensor of type {CPP_TYPE_NAMES[x.data.dtype]}", kind=RUNTIME,
+                           hint="x.set_(t) takes a tensor of x's dtype")
+    rt.inference_write_check(x)
+    data, layout = _set_memory(x, source, storage_offset, size, stride)
+    rt.tape.versions.pin(x)            # (x keeps its counter on its new memory)
+    x.meta = {**(x.meta or {}), "layout": layout}
+    x.data = data
+    rt.tape.versions.bump(x, rt.line)
+    rt.log_event("inplace", x, op="set_")
+    return x
+
+
+def _set_memory(x, source, storage_offset, size, stride) -> tuple:
+    """(x's new array, its layout (strides, offset) in elements) for set_."""
+    if source is None:
+        return np.empty((0,), x.data.dtype), ((1,), 0)
+    if storage_offset is None and size is None:
+        return source.data.view(), strides.layout(source)
+    size = tuple(source.data.shape if size is None else
+                 reshape_fns._ints(size, "set_", "size", 3, single=False))
+    given = () if stride is None else \
+        tuple(reshape_fns._ints(stride, "set_", "stride", 4, single=False))
+    stride = given or strides.contiguous_strides(size)
+    offset = reshape_fns._int(storage_offset or 0, "set_", "storage_offset", 2)
+    src_strides, src_offset = strides.layout(source)
+    storage = reshape_fns._storage_size(source, src_strides, src_offset)
+    reshape_fns._check_layout(size, stride, offset, storage, x.data.itemsize, shown=given)
+    view = strided_view(source.data, size, tuple(s * x.data.itemsize for s in stride),
+                        offset * x.data.itemsize)
+    return view, (stride, offset)
+
+
 METHODS = {
     "t_": _in_place_form("t_", _t, lambda args, kw: "TBackward1"),
     **{name: _in_place_form(name, fn, lambda args, kw: "TransposeBackward1")
@@ -217,5 +267,5 @@ METHODS = {
     "squeeze_": _in_place_form("squeeze_", _squeeze, _squeeze_grad_fn),
     "as_strided_": _in_place_form("as_strided_", _as_strided,
                                   lambda args, kw: "AsStridedBackward1"),
-    "resize_": m_resize_, "resize_as_": m_resize_as_,
+    "resize_": m_resize_, "resize_as_": m_resize_as_, "set_": m_set_,
 }

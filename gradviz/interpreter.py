@@ -37,6 +37,7 @@ from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
 from . import tensor_queries  # (x.nbytes, x.layout, torch.strided)
 from . import memory_formats  # (torch.channels_last, ...)
+from . import tensor_compat  # (x.volatile)
 from . import inplace_views  # (out= resized as resize_ resizes)
 from . import strides  # (writes into views whose elements share memory)
 from .unbound_methods import UnboundMethod  # (torch.Tensor.mul)
@@ -2604,6 +2605,9 @@ class Interpreter:
         if t.__class__ is Module and (t.name, attr) in machine.SWITCHES:
             machine.set_switch(self, t.name, attr, value)
             return
+        if t.__class__ is Tensor and attr == "volatile":      # (removed: no effect)
+            tensor_compat.set_volatile(self, t)
+            return
         if t.__class__ is Tensor and (attr in TENSOR_ATTRIBUTES or
                                       attr in tensor_queries.ATTRIBUTES) and \
                 attr not in ("grad", "requires_grad", "data"):
@@ -4078,6 +4082,8 @@ class Interpreter:
                 return functions.f_transpose(self, t, -2, -1)
             case "ndim":
                 return t.data.ndim
+            case "volatile":
+                return tensor_compat.read_volatile(self, t)
         if attr in tensor_queries.ATTRIBUTES:         # x.nbytes, x.layout, x.is_cpu, ...
             return tensor_queries.ATTRIBUTES[attr](t)
         raise GradvizError(f"'Tensor' object has no attribute '{attr}'", kind=ATTRIBUTE,

@@ -1935,6 +1935,9 @@ INIT = {"normal_": _init("normal_", _normal), "uniform_": _init("uniform_", _uni
 from . import recurrent as _recurrent  # noqa: E402
 CLASSES = CLASSES + _recurrent.CLASSES
 MAKERS.update(_recurrent.MAKERS)
+# torch.lstm, gru, rnn_tanh, rnn_relu and their cells: the layers' functional forms
+from . import rnn_functions as _rnn_functions  # noqa: E402
+F.FUNCTIONS.update(_rnn_functions.FUNCTIONS)
 
 # nn.MultiheadAttention (mha.py)
 from . import mha as _mha  # noqa: E402

@@ -66,6 +66,8 @@ LEGACY_TENSOR_TYPES = {"FloatTensor": "float32", "DoubleTensor": "float64",
 LEGACY = {PyType(f"torch.{name}"): dt for name, dt in LEGACY_TENSOR_TYPES.items()}
 # reachable as torch.NAME
 TORCH_TYPES = {"Tensor": TENSOR, "Size": SIZE, "dtype": DTYPE,
+               # the types of torch.strided and of torch.contiguous_format
+               "layout": PyType("torch.layout"), "memory_format": PyType("torch.memory_format"),
                **{t.name[6:]: t for t in LEGACY}}
 
 _TORCH_BY_NAME = {t.name: t for t in TORCH_TYPES.values()}   # (type(x) is torch.Tensor)

@@ -572,6 +572,26 @@ def f_as_strided(rt, input, size, stride, storage_offset=None):
     return out
 
 
+def f_slice_inverse(rt, input, src, dim=0, start=None, end=None, step=1):
+    """torch.slice_inverse(x, base, dim, start, end, step) / x.slice_inverse(...):
+    for x a slice of base (base's start:end:step along dim), base again: x's
+    memory read at base's layout, a view of x (SliceInverseBackward0). Its
+    gradient: the slice of it to x, the rest (the slice zeroed) to base."""
+    x = _need_tensor(input, "slice_inverse")
+    base = _need_tensor(src, "slice_inverse", 2, "src")
+    dim = _int(dim, "slice_inverse", "dim", 3)
+    step = _int(step, "slice_inverse", "step", 6)
+    size = base.data.shape
+    stride, offset = strides.layout(base)
+    x_strides, x_offset = strides.layout(x)
+    storage = _storage_size(x, x_strides, x_offset)
+    _check_layout(size, stride, offset, storage, x.data.itemsize)
+    return rt.apply(OPS["slice_inverse"], (x, base), {
+        "size": size, "stride": stride, "storage_offset": offset,
+        "input_layout": (x_strides, x_offset, storage),
+        "dim": dim, "start": start, "end": end, "step": step})
+
+
 def f_as_strided_scatter(rt, input, src, size, stride, storage_offset=None):
     """torch.as_strided_scatter(x, src, size, stride, storage_offset) /
     x.as_strided_scatter(...): a copy of x (laid out as PyTorch's clone lays
@@ -608,8 +628,10 @@ def f_as_strided_scatter(rt, input, src, size, stride, storage_offset=None):
                      "layout": layout})
 
 
-def _check_layout(size, stride, offset: int, storage: int, item: int) -> None:
-    """as_strided's checks of a layout over a storage of `storage` elements."""
+def _check_layout(size, stride, offset: int, storage: int, item: int, shown=None) -> None:
+    """as_strided's checks of a layout over a storage of `storage` elements
+    (shown: the strides the out-of-bounds error names, where those given
+    were not these: set_'s none, its contiguous ones)."""
     if len(size) != len(stride):
         raise GradvizError("mismatch in length of strides and shape", kind=RUNTIME,
                            hint="give one stride per size")
@@ -624,7 +646,8 @@ def _check_layout(size, stride, offset: int, storage: int, item: int) -> None:
                            hint="the offset counts elements from the storage's start")
     need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
     if need > storage:
-        raise GradvizError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+        raise GradvizError(f"setStorage: sizes {list(size)}, strides "
+                           f"{list(stride if shown is None else shown)}, storage "
                            f"offset {offset}, and itemsize {item} requiring a storage size of "
                            f"{need * item} are out of bounds for storage of size {storage * item}",
                            kind=RUNTIME, hint=f"the storage holds {storage} elements")
@@ -648,6 +671,7 @@ def _storage_size(x, x_strides, x_offset) -> int:
 
 FUNCTIONS = {
     "as_strided": f_as_strided, "as_strided_scatter": f_as_strided_scatter,
+    "slice_inverse": f_slice_inverse,
     "permute": f_permute, "ravel": f_ravel,
     "broadcast_to": f_broadcast_to, "broadcast_tensors": f_broadcast_tensors,
     "broadcast_shapes": f_broadcast_shapes,
@@ -668,7 +692,7 @@ FUNCTIONS = {
     "diagonal_scatter": f_diagonal_scatter,
 }
 METHODS = {name: _as_method(name, FUNCTIONS[name])
-           for name in ("as_strided", "as_strided_scatter", "ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
+           for name in ("as_strided", "as_strided_scatter", "slice_inverse", "ravel", "movedim", "moveaxis", "swapaxes", "swapdims",
                         "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "diagflat", "select",
                         "narrow_copy", "msort", "select_scatter", "slice_scatter",
                         "diagonal_scatter")}

@@ -36,7 +36,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)
 # REBASED_GRAD_FN (Tape.before_inplace marks the tensor "rebased")
 VIEW_OPS = frozenset({"index", "reshape", "view", "flatten", "transpose", "T", "t", "unsqueeze",
                       "squeeze", "expand", "permute", "unfold", "diagonal",
-                      "as_strided"})
+                      "as_strided", "slice_inverse"})
 REBASED_GRAD_FN = "AsStridedBackward0"
 # the memo entry through which copy.deepcopy copies a tensor (pycopy)
 DEEPCOPY = "deepcopy of a tensor"

@@ -35,7 +35,14 @@ OUTSIDE = re.compile(
     r"flush_denormal|multiprocessing|profiler|cudagraph|from_file|frombuffer|save|load|"
     r"data_ptr|module_load|nested|padded|classproperty|unify_type|merge_type|typename|"
     r"get_file_path|device_module|lobpcg|_copy$|segment_reduce|hash_tensor|fake_quant|"
-    r"fused_|native_|while_loop|cond$|vmap|stft|istft|_window$)")
+    r"fused_|native_|while_loop|cond$|vmap|stft|istft|_window$|"
+    # complex numbers: gradviz's tensors are real
+    r"^complex$|^polar$|^view_as_(real|complex)$|^c(double|float|half)$|"
+    # sparse-only products (their first argument a sparse matrix) and quantization's
+    # parameter search
+    r"^[dhs]smm$|^hspmm$|^saddmm$|^smm$|^spmm$|^sspaddmm$|qparams|"
+    # first-class dimensions (functorch's Dim objects bound by x.index(positions, dims))
+    r"^index$)")
 
 
 def missing(names: list[str], program) -> list[str]:

@@ -1,6 +1,8 @@
 """The deprecated beta-first forms of addmm, addmv, addr, addbmm and
-baddbmm: the warning gradviz gives for each is PyTorch's, word for word
-(their values are pinned by tests/conformance_extra/*_deprecated.txt).
+baddbmm, and the removed or deprecated names that still warn (x.volatile,
+read and set; torch.set_default_tensor_type): the warning gradviz gives for
+each is PyTorch's, word for word (their values are pinned by
+tests/conformance_extra/*_deprecated.txt and tensor_legacy_dense_api.txt).
 PyTorch's warnings are recorded in deprecated_forms.expected.json by
 running this file (`python tests/test_deprecated_forms.py`, PyTorch
 installed): PyTorch gives them once a process, so each call runs in a Python
@@ -24,7 +26,9 @@ CALLS = ["torch.addmv(2, v, m, w)", "torch.addmv(2, v, 3, m, w)", "v.addmv(2, m,
          "v.addmv(2, 3, m, w)", "v.clone().addmv_(2, 3, m, w)", "torch.addr(2, M, v, w)",
          "M.addr(2, 3, v, w)", "M.clone().addr_(2, v, w)", "torch.addbmm(2, M, 3, B, B)",
          "M.addbmm(2, B, B)", "torch.baddbmm(2, BB, B, B)", "BB.baddbmm(2, 3, B, B)",
-         "BB.clone().baddbmm_(2, B, B)", "torch.addmm(2, M, M, M)", "M.addmm(2, 3, M, M)"]
+         "BB.clone().baddbmm_(2, B, B)", "torch.addmm(2, M, M, M)", "M.addmm(2, 3, M, M)",
+         "v.volatile", "v.volatile = False", "torch.set_default_tensor_type(torch.DoubleTensor)",
+         "torch.set_default_tensor_type('torch.HalfTensor')"]
 
 
 def gradviz_warnings(src: str) -> list:
@@ -34,7 +38,13 @@ def gradviz_warnings(src: str) -> list:
 
 @pytest.mark.parametrize("call", CALLS)
 def test_a_deprecated_form_warns_as_pytorch(call):
-    assert gradviz_warnings(SETUP + f"r = {call}\n") == json.loads(EXPECTED.read_text())[call]
+    assert gradviz_warnings(SETUP + _statement(call)) == json.loads(EXPECTED.read_text())[call]
+
+
+def _statement(call: str) -> str:
+    """The call as a line of the program: its value kept as r (an
+    assignment, such as a setter's, stands alone)."""
+    return f"{call}\n" if " = " in call else f"r = {call}\n"
 
 
 ORACLE = """
@@ -52,7 +62,7 @@ print(json.dumps([re.sub(r" [(]Triggered internally at .*[)]$", "", str(w.messag
 def record_pytorchs() -> None:
     said = {}
     for call in CALLS:
-        proc = subprocess.run([sys.executable, "-c", ORACLE, SETUP + f"r = {call}\n"],
+        proc = subprocess.run([sys.executable, "-c", ORACLE, SETUP + _statement(call)],
                               capture_output=True, text=True, check=True)
         said[call] = json.loads(proc.stdout)
     EXPECTED.write_text(json.dumps(said, indent=1) + "\n")

@@ -1,7 +1,8 @@
 """x.unfold(dim, size, step) as one node (UnfoldBackward0): the windows of
 `size` elements every `step` along dim, each a new last dim; and
 x.as_strided(size, stride, storage_offset) (AsStridedBackward0): any
-elements of x's memory. Both views of x, linear in x. And
+elements of x's memory; slice_inverse (SliceInverseBackward0), as_strided
+at another tensor's layout. Views of x, linear in x. And
 as_strided_scatter (AsStridedScatterBackward0): a copy of x with src written
 at such a layout of the copy's memory."""
 from __future__ import annotations
@@ -95,6 +96,30 @@ defop("as_strided", "AsStridedBackward0", _as_strided, vjp=(_as_strided_vjp,),
       jvp=(lambda t, ans, xs, p: _gathered(np.asarray(t), p),),
       formula=("gradient added back at the elements of memory it was read from",),
       symbol="as_strided", saves=False, dtype_rule=SAME)
+
+
+def _slice_key(g, p) -> tuple:
+    """The key of slice_inverse's slice (dim, start, end, step) in an array
+    of its result's shape."""
+    d = p["dim"] % g.ndim if g.ndim else 0
+    return (slice(None),) * d + (slice(p["start"], p["end"], p["step"]),)
+
+
+def _slice_inverse_src_vjp(g, ans, xs, p):
+    """The gradient outside the slice (slice_scatter of zeros over it)."""
+    out = np.array(g, copy=True)
+    out[_slice_key(out, p)] = 0
+    return out
+
+
+defop("slice_inverse", "SliceInverseBackward0", lambda xs, p: _as_strided(xs[:1], p),
+      vjp=(lambda g, ans, xs, p: np.asarray(g)[_slice_key(np.asarray(g), p)],
+           _slice_inverse_src_vjp),
+      jvp=(lambda t, ans, xs, p: _gathered(np.asarray(t), p),
+           lambda t, ans, xs, p: np.zeros(ans.shape, ans.dtype)),
+      formula=("the gradient's slice (dim, start:end:step)",
+               "the gradient outside the slice"),
+      symbol="slice_inverse", saves=False, dtype_rule=SAME)
 
 
 def _add_back(g, ans, xs, p):
