@@ -46,7 +46,7 @@ COMPUTED = frozenset({
     "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm",
     "addmm", "softmax", "softmax_backward_data", "mse_loss",
     "floor_divide", "div_mode", "remainder", "rremainder", "fmod", "logaddexp", "logaddexp2",
-    "prod", "cumsum",
+    "prod", "cumsum", "grid_sampler",
 })
 
 
@@ -253,7 +253,24 @@ def _cumsum(op, xs, p):
     return np.cumsum(x, axis=p["dim"], dtype=F32) + F32.type(0)
 
 
-FORWARDS = {"softmax": _softmax, "cumsum": _cumsum, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
+def _grid_sample(op, xs, p):
+    """F.grid_sample: float16 step by step (ops/grid_sample_half.py), for
+    a 4-d input, bilinear or nearest."""
+    from .ops import grid_sample_half
+    x, grid = xs
+    if x.ndim != 4 or p["mode"] == "bicubic":
+        raise refuse(op)
+    return grid_sample_half.forward(x.astype(F16), grid.astype(F16), p)
+
+
+def _grid_sample_vjp(which: str):
+    def rule(g, ans, xs, p):
+        from .ops import grid_sample_half
+        return getattr(grid_sample_half, which)(g, xs[0].astype(F16), xs[1].astype(F16), p)
+    return rule
+
+
+FORWARDS = {"softmax": _softmax, "grid_sampler": _grid_sample, "cumsum": _cumsum, "add": _numbers_as_half, "sub": _numbers_as_half, "rsub": _numbers_as_half,
             "pow": _numbers_as_half, "rdiv": _rdiv, "mse_loss": _mse,
             "floor_divide": _floor_divide, "div_mode": _floor_divide,
             "remainder": _numbers_as_half, "rremainder": _numbers_as_half,
@@ -350,6 +367,7 @@ _VJPS = {
     "logaddexp": (_lae_d(0), _lae_d(1)),
     "remainder": (None, _remainder_db),
     "prod": (_prod_dx,),
+    "grid_sampler": (_grid_sample_vjp("input_vjp"), _grid_sample_vjp("grid_vjp")),
 }
 _MERGED: dict = {}
 

@@ -83,12 +83,39 @@ def _r_max_backward(rt, gg, node, i):
     return _op(rt, "view", picked, shape=where.shape)
 
 
+def _r_grid_sample(rt, g, node, i):
+    """Gradient i of F.grid_sample: grid_sampler_backward of (g, input,
+    grid), PyTorch's GridSampler2DBackwardBackward0 (one node each here)."""
+    x, grid = node.args
+    if node.params["mode"] == "bicubic":
+        from .higher_order import _unsupported
+        raise _unsupported("grid_sampler", " with mode='bicubic'")
+    return _op(rt, "grid_sampler_backward", g, x, grid, output=("input", "grid")[i],
+               **node.params)
+
+
+def _r_grid_sample_backward(rt, gg, node, i):
+    """grid_sampler_backward's gradients as graph ops (a third derivative):
+    the input gradient's by g, the sampling of gg; by the input undefined
+    (None). The others have no op of their own here."""
+    which = node.params["output"]
+    if which == "input" and i == 1:
+        return None
+    if which == "input" and i == 0:
+        params = {k: v for k, v in node.params.items() if k != "output"}
+        return _op(rt, "grid_sampler", gg, node.args[2], **params)
+    from .higher_order import _unsupported
+    raise _unsupported("grid_sampler_backward",
+                       " (a third derivative through F.grid_sample)")
+
+
 CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d",
                               "conv_transpose2d", "conv_transpose3d"), _r_conv),
              **dict.fromkeys((f"{pool}{k}d" for pool in ("max_pool", "avg_pool",
                                                          "adaptive_avg_pool") for k in (2, 3)),
                              _r_pool),
              "convolution_backward": _r_conv_backward,
+             "grid_sampler": _r_grid_sample, "grid_sampler_backward": _r_grid_sample_backward,
              **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("avg_pool", "adaptive_avg_pool")
                               for k in (2, 3)), _r_linear_backward),
              **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("max_pool", "adaptive_max_pool")

@@ -32,6 +32,7 @@ from . import machine, pycollections, pyitertools, transformer_decoder, typehint
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, multi_views, rnn_utils
+from . import weight_hooks
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
@@ -688,7 +689,8 @@ def _module_tree() -> dict:
     nn = Module("torch.nn", {"functional": functional, "Parameter": PARAMETER, "init": init,
                              "utils": Module("torch.nn.utils", {
                                  "rnn": rnn,
-                                 **{k: Function(k, v) for k, v in grad_utils.FUNCTIONS.items()}}),
+                                 **{k: Function(k, v) for k, v in grad_utils.FUNCTIONS.items()},
+                                 **{k: Function(k, v) for k, v in weight_hooks.FUNCTIONS.items()}}),
                              "Module": classes.MODULE,
                              # (the global module hooks: torch.nn.modules.module.register_module_*)
                              "modules": Module("torch.nn.modules", {"module": Module(

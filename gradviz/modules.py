@@ -23,7 +23,7 @@ from . import half
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import conv_transpose as ct
-from . import layers, module_hooks, strides
+from . import layers, module_hooks, strides, weight_hooks
 from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
@@ -1205,9 +1205,9 @@ def _parameter_paths(m, buffers: bool | str = False) -> list:
                     reach = "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in attr.split("."))
                     out.append((name + attr, path + reach, p))
             continue
-        own = mod.own_parameters()
-        if buffers and hasattr(mod, "own_buffers"):       # (state_dict's: then the buffers)
-            own = own + mod.own_buffers()
+        # (state_dict's: then the buffers; a weight_norm's weight_g and weight_v
+        # in place of its weight)
+        own = weight_hooks.own_state(mod, bool(buffers))
         for attr, p in own:
             if id(p) not in seen:
                 seen.add(id(p))
@@ -1501,6 +1501,9 @@ def types() -> dict:
 def attribute(rt, m, attr: str):
     """m.attr of a module: its parameters and sizes, and Module's methods."""
     from .interpreter import BoundMethod
+    hooked = weight_hooks.attribute(m, attr)       # (m.weight_g after weight_norm)
+    if hooked is not None:
+        return hooked
     if isinstance(m, Linear) and attr in ("weight", "bias", "in_features",
                                                          "out_features"):
         return getattr(m, attr)

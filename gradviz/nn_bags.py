@@ -166,4 +166,69 @@ def f_embedding_bag(rt, input, weight, offsets=None, max_norm=None, norm_type=2,
                     {"mode": mode, "include_last": bool(include_last), "padding_idx": pad})
 
 
+# torch.embedding_bag's mode numbers
+_MODE_NUMBERS = {0: "sum", 1: "mean", 2: "max"}
+# the weight dtypes of ATen's fast sum, which leaves offset2bag empty
+_FAST_SUM = ("float32", "float16", "bfloat16")
+
+
+def f_torch_embedding_bag(rt, weight, indices, offsets, scale_grad_by_freq=False, mode=0,
+                          sparse=False, per_sample_weights=None, include_last_offset=False,
+                          padding_idx=None):
+    """torch.embedding_bag(weight, indices, offsets, ...): ATen's form, mode
+    a number (0 sum, 1 mean, 2 max), returning (output, offset2bag,
+    bag_size, max_indices) as its CPU kernel fills them."""
+    if isinstance(mode, bool) or not isinstance(mode, int):
+        raise GradvizError(f"embedding_bag(): argument 'mode' must be int, not "
+                           f"{F.arg_type_name(mode)}", kind="TypeError",
+                           hint="mode is 0 (sum), 1 (mean) or 2 (max)")
+    if mode not in _MODE_NUMBERS:
+        raise GradvizError("`mode` must be sum, mean, or max.", kind=RUNTIME,
+                           hint="mode is 0 (sum), 1 (mean) or 2 (max)")
+    if per_sample_weights is not None and mode != 0:
+        # (ATen's words; F.embedding_bag's Python check says it otherwise)
+        raise GradvizError("embedding_bag: per_sample_weights only supported with mode='sum'",
+                           kind=RUNTIME, hint="weight the samples with mode 0 (sum)")
+    indices = F._need_tensor(indices, "embedding_bag", 2, "indices")
+    offsets = F._need_tensor(offsets, "embedding_bag", 3, "offsets")
+    if indices.data.ndim != 1:
+        raise GradvizError("torch.embedding_bag of indices that are not 1-d is not supported "
+                           "here", kind=VALUE, hint="flatten them, with offsets where each "
+                                                    "bag starts")
+    output = f_embedding_bag(rt, indices, weight, offsets, None, 2, scale_grad_by_freq,
+                             _MODE_NUMBERS[mode], sparse, per_sample_weights,
+                             include_last_offset, padding_idx)
+    p = {"include_last": bool(include_last_offset),
+         "padding_idx": _padding_idx(padding_idx, weight.data.shape[0])}
+    return (output,) + _bag_records(rt, weight, indices, offsets, mode, p)
+
+
+def _bag_records(rt, weight, indices, offsets, mode: int, p: dict) -> tuple:
+    """embedding_bag's other outputs: offset2bag (each index's bag; empty
+    for the fast sum), bag_size (the entries each bag counts, padding
+    left out; zeros for sum) and max_indices (max: the row each maximum
+    came from, 0 for an empty bag; else bag_size again), in the indices'
+    dtype (int32 only when the offsets are too). p: the bags' options, as
+    the op takes them."""
+    from .ops.embedding_bag import _max_rows, bags
+    idx, offs = indices.data, offsets.data
+    dt = np.int32 if idx.dtype == np.int32 and offs.dtype == np.int32 else np.int64
+    bag, n_bags, counts = bags(idx, offs, p)
+    if mode == 0 and weight.data.dtype.name in _FAST_SUM and p["padding_idx"] is None:
+        offset2bag = np.zeros(0, dt)
+    else:
+        starts = np.zeros(idx.size + 1, dt)
+        np.add.at(starts, offs, 1)
+        starts[0] -= 1
+        offset2bag = np.cumsum(starts)[:idx.size].astype(dt)
+    bag_size = np.zeros(n_bags, dt) if mode == 0 else counts.astype(dt)
+    if mode == 2:
+        max_indices = np.maximum(_max_rows(weight.data, idx, bag, n_bags)[1], 0).astype(dt)
+    else:
+        max_indices = bag_size.copy()
+    return tuple(F._leaf(rt, a, False, "embedding_bag") for a in
+                 (offset2bag, bag_size, max_indices))
+
+
 FUNCTIONS = {"embedding_bag": f_embedding_bag}
+TORCH_FUNCTIONS = {"embedding_bag": f_torch_embedding_bag}

@@ -868,6 +868,18 @@ INPUTS.update({
                      for pad in ("zeros", "border", "reflection") for a in (False, True)]
     + [case(anyv(1, 2, 2, 3, 3), anyv(1, 2, 2, 1, 3, lo=-1.2, hi=1.2), mode="bilinear",
             padding=pad, align_corners=a) for pad in ("zeros", "reflection") for a in (False, True)],
+    # grid_sampler's gradients as ops (create_graph=True): (g, input, grid)
+    "grid_sampler_backward": [case(anyv(2, 2, 3, 2), anyv(2, 2, 3, 4),
+                                   anyv(2, 3, 2, 2, lo=-1.2, hi=1.2), mode=m, padding=pad,
+                                   align_corners=a, output=out)
+                              for m, pad, a in (("bilinear", "zeros", False),
+                                                ("bilinear", "border", True),
+                                                ("bilinear", "reflection", False),
+                                                ("nearest", "zeros", True))
+                              for out in ("input", "grid")]
+    + [case(anyv(1, 2, 2, 1, 3), anyv(1, 2, 2, 3, 3), anyv(1, 2, 1, 3, 3, lo=-1.2, hi=1.2),
+            mode="bilinear", padding="zeros", align_corners=a, output=out)
+       for a in (False, True) for out in ("input", "grid")],
     # (ops/embedding_bag.py: indices and offsets fixed, an empty bag among them; distinct
     # values for max, so that no column ties)
     "embedding_bag": [case(anyv(5, 3), num(np.array([0, 2, 4, 2, 1])), num(np.array([0, 2, 2])),

@@ -119,23 +119,31 @@ def _corners(x, grid, p):
     if p["mode"] == "nearest":
         idx = [np.rint(q).astype(np.int64) for q in pos]
         return [_corner(idx, sizes, np.ones_like(pos[0]), None)]
-    low = [np.floor(q) for q in pos]
+    low, sides = _sides(pos)
     one = pos[0].dtype.type(1)
-    # each axis's weight: the distance to the opposite side; the 2-d kernel
-    # takes the near side's as 1 - the far side's, the 3-d one as high - pos
-    far = [(q - lo).astype(q.dtype) for q, lo in zip(pos, low)]
-    if len(sizes) == 3:
-        near = [((lo + one) - q).astype(q.dtype) for q, lo in zip(pos, low)]
-    else:
-        near = [(one - f).astype(f.dtype) for f in far]
     out = []
-    for bits in itertools.product((0, 1), repeat=len(sizes)):
+    for bits, ws in sides:
         idx = [lo.astype(np.int64) + b for lo, b in zip(low, bits)]
-        ws = [f if b else n for f, n, b in zip(far, near, bits)]
         weight = _product(ws)
         dws = [np.where(b, one, -one) * _product(ws[:a] + ws[a + 1:]) for a, b in enumerate(bits)]
         out.append(_corner(idx, sizes, weight, dws))
     return out
+
+
+def _sides(pos):
+    """The cells' low corners (per axis) and, per corner (its bits: 0 the
+    near side, 1 the far one, along each axis), each axis's weight: the
+    distance to the opposite side; the 2-d kernel takes the near side's as
+    1 - the far side's, the 3-d one as high - pos."""
+    low = [np.floor(q) for q in pos]
+    one = pos[0].dtype.type(1)
+    far = [(q - lo).astype(q.dtype) for q, lo in zip(pos, low)]
+    if len(pos) == 3:
+        near = [((lo + one) - q).astype(q.dtype) for q, lo in zip(pos, low)]
+    else:
+        near = [(one - f).astype(f.dtype) for f in far]
+    return low, [(bits, [f if b else n for f, n, b in zip(far, near, bits)])
+                 for bits in itertools.product((0, 1), repeat=len(pos))]
 
 
 def _product(ws):
@@ -468,3 +476,134 @@ defop("affine_grid_generator", "AffineGridGeneratorBackward0", _affine_fwd,
       vjp=(_affine_vjp,), jvp=(lambda t, ans, xs, p: _affine_fwd([t], p),), saves=False,
       formula=("d grid/d theta = each output point's base coordinates (x, y[, z], 1)",),
       symbol="F.affine_grid", dtype_rule=SAME)
+
+
+# ---- grid_sampler's backward as an op (create_graph=True) ------------------------
+# Inputs (g, input, grid) as PyTorch's GridSampler2DBackwardBackward0 saves
+# them; p grid_sampler's own plus "output" ("input" or "grid": which
+# gradient; PyTorch makes both in one node, here each is a node of that
+# name). Both gradients are linear in g; the grid's is linear in the input
+# too; the input's does not depend on the input (undefined, None).
+
+def _sampler(p):
+    return {k: v for k, v in p.items() if k != "output"}
+
+
+def _sampler_backward(xs, p):
+    g, x, grid = xs
+    vjp = _grid_sample_input_vjp if p["output"] == "input" else _grid_sample_grid_vjp
+    return vjp(g, None, [x, grid], _sampler(p))
+
+
+def _sampler_backward_vjp_g(gg, ans, xs, p):
+    # <gg, d_input(g)> = <sample(gg), g>; <gg, d_grid(g)> = <the grid's JVP along gg, g>
+    _, x, grid = xs
+    if p["output"] == "input":
+        return _grid_sample_fwd([gg, grid], _sampler(p))
+    return _grid_sample_jvp_grid(gg, None, [x, grid], _sampler(p))
+
+
+def _along_tangent(x, grid, p, t):
+    """Per corner (flat, inside, dws), the tangent t of the grid (the
+    incoming gradient of the grid's gradient) taken along each axis:
+    sum over axes of t's coordinate, d position / d coordinate and d
+    weight / d position: how the corner's weight moves along t."""
+    k = x.ndim - 2
+    tk = _points(np.asarray(t, x.dtype))
+    derivs = [d for _, d in _positions(x, grid, p)]
+    for flat, inside, _, dws in _corners(x, grid, p):
+        moved = sum(tk[..., k - 1 - a] * derivs[a] * dws[a] for a in range(k))
+        yield flat, inside, moved
+
+
+def _weights_moved(g, x, grid, p, t):
+    """Each output gradient g times how its corner's weight moves as the
+    grid moves along t, added into the corner: the input gradient's change
+    along t, and (the same bilinear form) the grid gradient's by the input."""
+    if p["mode"] == "nearest":
+        return np.zeros_like(x)
+    n, c = x.shape[:2]
+    g = np.asarray(g, x.dtype).reshape(n, c, flat_size(grid))
+    out = np.zeros((n, c, int(np.prod(x.shape[2:]))), x.dtype)
+    rows, chans = np.arange(n)[:, None, None], np.arange(c)[None, :, None]
+    for flat, inside, moved in _along_tangent(x, grid, p, t):
+        part = (g * np.where(inside, moved, 0)[:, None, :]).astype(x.dtype)
+        np.add.at(out, (rows, chans, flat[:, None, :]), part)
+    return out.reshape(x.shape)
+
+
+def _mixed_second(g, x, grid, p, t):
+    """The grid gradient's change as the grid moves along t: the
+    interpolation's second derivatives (a corner's weight is linear along
+    each axis, so only the mixed ones, by two axes, are not 0) along t,
+    times g summed over the channels. Symmetric: its own VJP."""
+    if p["mode"] == "nearest":
+        return np.zeros_like(grid)
+    n, c = x.shape[:2]
+    k = x.ndim - 2
+    g = np.asarray(g, x.dtype).reshape(n, c, flat_size(grid))
+    tk = _points(np.asarray(t, x.dtype))
+    positions = _positions(x, grid, p)
+    derivs = [d for _, d in positions]
+    _, sides = _sides([pos for pos, _ in positions])
+    out = np.zeros(_points(grid).shape, x.dtype)
+    for (flat, inside, _, _), (bits, ws) in zip(_corners(x, grid, p), sides):
+        seen = (_gather(x, flat, inside) * g).sum(axis=1)     # (over the channels)
+        signs = [1 if b else -1 for b in bits]
+        for b in range(k):
+            for a in range(k):
+                if a == b:
+                    continue
+                rest = [ws[j] for j in range(k) if j not in (a, b)]
+                mixed = signs[a] * signs[b] * (rest[0] if rest else 1)
+                out[..., k - 1 - b] += seen * mixed * tk[..., k - 1 - a] * derivs[a] * derivs[b]
+    return out.reshape(grid.shape)
+
+
+def _sampler_backward_vjp_x(gg, ans, xs, p):
+    """The grid gradient's (linear in the input); the input gradient does
+    not depend on the input: undefined."""
+    g, x, grid = xs
+    return None if p["output"] == "input" else _weights_moved(g, x, grid, _sampler(p), gg)
+
+
+def _sampler_backward_vjp_grid(gg, ans, xs, p):
+    """The input gradient's: the grid gradient of sampling gg, given g;
+    the grid gradient's: its second derivatives along gg."""
+    g, x, grid = xs
+    if p["output"] == "input":
+        return _grid_sample_grid_vjp(g, None, [np.asarray(gg, x.dtype), grid], _sampler(p))
+    return _mixed_second(g, x, grid, _sampler(p), gg)
+
+
+def _sampler_backward_jvp_x(t, ans, xs, p):
+    g, _, grid = xs
+    if p["output"] == "input":
+        return np.zeros(ans.shape, ans.dtype)
+    return _grid_sample_grid_vjp(g, None, [np.asarray(t, ans.dtype), grid], _sampler(p))
+
+
+def _sampler_backward_jvp_grid(t, ans, xs, p):
+    g, x, grid = xs
+    if p["output"] == "input":
+        return _weights_moved(g, x, grid, _sampler(p), t)
+    return _mixed_second(g, x, grid, _sampler(p), t)
+
+
+def _sampler_backward_grad_fn(t) -> str:
+    return "GridSampler2DBackwardBackward0" if t.args[1].data.ndim == 4 else \
+        "GridSampler3DBackwardBackward0"
+
+
+defop("grid_sampler_backward", _sampler_backward_grad_fn, _sampler_backward,
+      vjp=(_sampler_backward_vjp_g, _sampler_backward_vjp_x, _sampler_backward_vjp_grid),
+      jvp=(lambda t, ans, xs, p: _sampler_backward([t, xs[1], xs[2]], p),
+           _sampler_backward_jvp_x, _sampler_backward_jvp_grid),
+      saved=("12", "02", "012"),
+      formula=("d grid_sampler_backward(g, input, grid)/dg = the sampling of the incoming "
+               "gradient (the input's), or the grid's JVP along it (the grid's)",
+               "d/dinput = for the grid's gradient, g times how each corner's weight "
+               "moves along the incoming gradient",
+               "d/dgrid = the grid gradient of sampling the incoming gradient (the input's), "
+               "or the interpolation's mixed second derivatives along it (the grid's)"),
+      symbol="grid_sampler_backward", dtype_rule=SAME)
