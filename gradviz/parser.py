@@ -146,8 +146,11 @@ def _parse_field(text: str, line: int, col: int):
     """The expression of an f-string's field, whose text starts at column
     ``col`` of ``line``: scanned after as many spaces, so that its tokens
     have the source's columns (the INDENT those make is dropped)."""
-    toks = [t for t in lexer.scan(" " * (col - 1) + text, line)
-            if t[0] != INDENT and t[0] != DEDENT]
+    if "\n" in text:
+        toks = _field_over_lines(text, line, col)
+    else:
+        toks = [t for t in lexer.scan(" " * (col - 1) + text, line)
+                if t[0] != INDENT and t[0] != DEDENT]
     parser = _Parser(toks, text)
     node = parser.exprlist()
     if toks[parser.i][0] != NEWLINE:
@@ -155,6 +158,19 @@ def _parse_field(text: str, line: int, col: int):
                               hint="an f-string field holds one expression, as {x.grad} "
                                    "or {loss.item():.4f}")
     return node
+
+
+def _field_over_lines(text: str, line: int, col: int) -> list:
+    """The tokens of a field of a triple-quoted f-string that goes over lines:
+    its lines are joined as inside brackets, so it is scanned in a pair of
+    them (right before the field, each field has its '{' there), which are
+    then dropped."""
+    toks = lexer.scan(" " * (col - 2) + "(" + text + ")", line)
+    toks = [t for t in toks if t[0] != INDENT and t[0] != DEDENT]
+    del toks[0]
+    closing = max(i for i, t in enumerate(toks) if t[0] == ")")
+    del toks[closing]
+    return toks
 
 
 def _no_starred_element(node) -> None:
@@ -345,7 +361,7 @@ class _Parser:
                                     span=Span(prev[3], prev[4], tok[3], tok[5]),
                                     hint="gradviz's strings are str: write the text itself, "
                                          f"{tok[1]}")
-            hint = "string prefixes like b'' and rf'' are not supported (f'', r'' and u'' are)"
+            hint = "string prefixes like b'' are not supported (f'', r'', rf'' and u'' are)"
         elif hint is None and kind in MISSING_OPERATOR:
             hint = "is an operator or a ',' missing before it?"
         elif hint is None:
@@ -1447,7 +1463,11 @@ class _Parser:
         """fstring := FSTRING    -- f"text {expr[=][!conversion][:spec]} text", as in Python"""
         self.i += 1
         _, text, _, line, col, end = tok
-        parts = fstrings.split(text[2:-1], line, col + 2, _parse_field)
+        prefix = len(text) - len(text.lstrip("fFrR"))       # f, rf, Fr ...
+        quotes = 3 if text[prefix:prefix + 3] in ("'''", '"""') else 1
+        body = text[prefix + quotes:-quotes].replace("\r\n", "\n")
+        parts = fstrings.split(body, line, col + prefix + quotes, _parse_field,
+                               raw="r" in text[:prefix].lower())
         return FString(parts, _new(Span, (line, col, line, end)))
 
     def paren(self, tok: tuple, rbp: int):

@@ -605,7 +605,7 @@ ERROR_CASES = [
     ("None = 1\nx = 0100\n", 2, "leading zeros"),
     ("x = (1 +\n)\ny = 0100\n", 3, "leading zeros"),
     ("if x:\ny = 1\n  z = 2\n    w = 3\n", 2, "indented block"),
-    ("x = rf'a'\n", 1, "found string"),
+    ("x = fb'a'\n", 1, "found string"),
     ("x = 1\ny = 07\n", 2, "leading zeros"),      # Python's SyntaxError (00 and 0.7 are fine)
     ("x = 1 := 2\n", 1, "invalid syntax"),
 ]
