@@ -120,10 +120,11 @@ class _Return(Exception):
 
 class _Yield(Exception):
     """A `yield`, on its way out of the generator's block to the consumer
-    (Interpreter.resume): the block's frames stay where they stopped."""
+    (Interpreter.resume): the block's frames stay where they stopped;
+    ``target`` takes what the generator is sent when it goes on."""
 
-    def __init__(self, value, delegate: bool):
-        self.value, self.delegate = value, delegate
+    def __init__(self, value, delegate: bool, target):
+        self.value, self.delegate, self.target = value, delegate, target
 
 
 class _Scope(dict):
@@ -1375,6 +1376,10 @@ class Interpreter:
                 it.close()            # (its loop's passes end here)
         frames.clear()
 
+    def close_generator(self, gen) -> None:
+        """gen.close(): the blocks where the generator stopped are left."""
+        self._unwind(gen.frames)
+
     def _frames(self, frames: list) -> None:
         deadline = self.deadline
         while frames:
@@ -1426,7 +1431,7 @@ class Interpreter:
                         raise _Return(None if stmt.value is None else self.eval(stmt.value))
                     elif cls is syntax.Yield:
                         raise _Yield(None if stmt.value is None else self.eval(stmt.value),
-                                     stmt.delegate)
+                                     stmt.delegate, stmt.target)
                     elif cls is syntax.FunctionDef:
                         self._define(stmt)
                     elif cls is syntax.ClassDef:
@@ -1576,20 +1581,25 @@ class Interpreter:
             if value.__class__ is Tensor:
                 self.aliased.add(id(value))
 
-    def resume(self, gen: "functions.FunctionGenerator"):
+    def resume(self, gen: "functions.FunctionGenerator", sent=None):
         """The next item of a generator function's call: its block runs from
         where it stopped to the next `yield`, with its own names, as
         call_function runs a call's block; StopIteration when the block ends
         (or returns). A `yield from` walks its iterable first. Its nodes are
         labelled with the passes of the loops around the next() that asked
-        for the item, then its own loops' (pass_prefix)."""
+        for the item, then its own loops' (pass_prefix). ``sent`` is the
+        value of the yield it stopped at (None for next(), v for send(v))."""
         fn = gen.fn
         while True:
             if gen.inner is not None:         # yield from: its items first
-                v = next(gen.inner, _DONE)
-                if v is not _DONE:
-                    return v
-                gen.inner = None
+                inner = gen.inner
+                try:                          # (what it is sent goes on to a generator)
+                    if sent is not None and inner.__class__ is functions.FunctionGenerator:
+                        return self.resume(inner, sent)
+                    return next(inner)
+                except StopIteration as stop:   # its value: the inner generator's return
+                    gen.inner = None
+                    sent = stop.value
             if gen.done:
                 raise StopIteration
             if gen.running:
@@ -1609,9 +1619,13 @@ class Interpreter:
                         if first:
                             self._bind_arguments(gen.local)
                         self._mark_pass()
+                        if gen.target is not None:    # got = yield v: got is what was sent
+                            target, gen.target = gen.target, None
+                            self._unpack(target, sent)
                         self._frames(gen.frames)
                         gen.done = True               # the end of its block
                     except _Yield as y:
+                        gen.target = y.target
                         if not y.delegate:
                             return y.value
                         gen.inner = iter(self._items(y.value, self.span))
@@ -3965,6 +3979,8 @@ class Interpreter:
         if obj.__class__ is set and attr in pymethods.SET_METHODS or \
                 obj.__class__ is frozenset and attr in pymethods.FROZENSET_METHODS:
             return BoundMethod(attr, pymethods.set_method(attr), obj)   # seen.add(fn)
+        if obj.__class__ is functions.FunctionGenerator and attr in functions.GENERATOR_METHODS:
+            return BoundMethod(attr, functions.GENERATOR_METHODS[attr], obj)   # gen.send(v)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":

@@ -55,7 +55,8 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
 # ':=' where Python takes none (the parser says why: see parser._walrus_error)
 UNSUPPORTED_OPERATORS = {":=": "an assignment expression needs parentheses here: (n := v)"}
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
-    "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own"),
+    "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own, "
+              "or take what the generator is sent as 'got = yield v'"),
     "*": ("can't use starred expression here",
           "'*' unpacks into a call, a list, a tuple or assignment targets: f(*xs), "
           "[*xs, 1], (*xs, 1), a, *rest = xs"),

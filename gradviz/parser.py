@@ -599,6 +599,8 @@ class _Parser:
                 return ExprStmt(left, self.span_from(first))
             if left.__class__ is Attribute or left.__class__ is Subscript:
                 self.i += 1                         # x.grad = None, x[0] = 1
+                if toks[self.i][0] == "yield":      # self.got = yield v
+                    return self.yield_stmt(first, left)
                 value = self.values()               # (self.shape = 2, 3 too)
                 if toks[self.i][0] == "=":          # x.a = b = v
                     return self.chained_assign(first, left, value)
@@ -615,6 +617,8 @@ class _Parser:
             else:
                 target = _target_text(names)
             self.i += 1
+        if toks[self.i][0] == "yield":              # got = yield v
+            return self.yield_stmt(first, names or target)
         value = self.values()
         if toks[self.i][0] == "=":
             return self.chained_assign(first, names or target, value)
@@ -1202,10 +1206,13 @@ class _Parser:
         value = None if toks[self.i][0] in (NEWLINE, ";") else self.values()
         return Return(value, self.span_from(first))
 
-    def yield_stmt(self) -> Yield:
-        """yield_stmt := 'yield' [exprlist] | 'yield' 'from' expr  -- in a function's
-        block, not in a try (the interpreter runs a try's blocks on a stack of
-        their own, which a generator could not leave and come back to)"""
+    def yield_stmt(self, start: tuple | None = None, target=None) -> Yield:
+        """yield_stmt := [assign_target '='] ('yield' [exprlist] | 'yield' 'from' expr)
+            -- in a function's block, not in a try; the target takes what it is sent
+
+        Not in a try: the interpreter runs a try's blocks on a stack of their
+        own, which a generator could not leave and come back to. With a
+        target (got = yield v), the target and the first token are parsed."""
         toks = self.toks
         first = toks[self.i]
         if not self.in_def:
@@ -1224,8 +1231,8 @@ class _Parser:
             value = None if toks[self.i][0] in (NEWLINE, ";") else self.values()
         if toks[self.i][0] == "=":
             raise _error(toks[self.i], "cannot assign to yield expression",
-                         "a yield's value cannot be used: write 'yield v' on a line of its own")
-        return Yield(value, self.span_from(first), delegate)
+                         "the value of a yield goes on the left of its '=': got = yield v")
+        return Yield(value, self.span_from(start or first), delegate, target)
 
     def jump(self) -> Jump:
         """'break' | 'continue' | 'pass'"""

@@ -483,7 +483,8 @@ def test_nodes_are_slotted_value_classes():
     assert not hasattr(call, "__dict__") and syntax.is_node(call) and not syntax.is_node(call.span)
     assert repr(twin.right) == "Num(value=2, span=Span(line=1, col=13, end_line=1, end_col=14))"
     jump = syntax.Yield(value=None, span=call.span)
-    assert jump.delegate is False and syntax.Yield.__match_args__ == ("value", "span", "delegate")
+    assert jump.delegate is False and syntax.Yield.__match_args__ == ("value", "span", "delegate",
+                                                                   "target")
     with pytest.raises(TypeError):
         hash(twin)                      # equality by value: unhashable, as a dataclass
 
