@@ -18,14 +18,15 @@ import weakref
 
 import numpy as np
 
-from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, functions, jacobians,
+from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, function_kinds,
+               functions, jacobians,
                kl, layers, modules, optim, products, pymethods, pyrandom, schedulers,
                syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean, python_errors)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import (GRAD_MODES, LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
+from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
 from . import machine, pycollections, pyitertools, transformer_decoder, typehints
@@ -777,6 +778,7 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+function_kinds.register(GLOBALS["torch"], Module, Function)
 
 
 
@@ -864,6 +866,7 @@ MODULES = {
     "itertools": Module("itertools", pyitertools.members(Function)),
     "__future__": Module("__future__", typehints.future_members()),
 }
+function_kinds.register(MODULES["math"], Module, Function)
 # Python's modules whose emulation (gradviz/py<name>.py, numpy's with
 # numpy_arrays.py and numpy_sizes.py) is loaded the first time a program
 # imports one: together a few ms of every start-up, for programs that
@@ -4626,12 +4629,14 @@ class Interpreter:
                 # Python's own, as Python shows them
                 return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
                         f"<built-in function {v.name}>")
-            if GLOBALS["F"].members.get(v.name) is v:   # torch.nn.functional's are Python's
-                return f"<function {v.name} at {self.address(v)}>"
+            kind = function_kinds.kind_of(v)      # torch.einsum, F.relu: Python functions
+            if kind is not None:
+                kind, name = kind
+                return (f"<function {name} at {self.address(v)}>" if kind == function_kinds.FUNCTION
+                        else f"<built-in function {name}>" if kind == function_kinds.BUILTIN
+                        else f"<class '{name}'>")
             if v.name.startswith("linalg_"):        # (torch._C._linalg's functions)
                 return f"<built-in function {v.name}>"
-            if v.name in GRAD_MODES and functions.FUNCTIONS.get(v.name) is v.impl:
-                return f"<class 'torch.autograd.grad_mode.{v.name}'>"   # (classes)
             # torch's are methods of one class (torch._C._VariableFunctions)
             return f"<built-in method {v.name} of type object at {self.address(GLOBALS['torch'])}>"
         if v.__class__ is UnboundMethod:
@@ -4884,6 +4889,10 @@ class Interpreter:
         if v.__class__ is BoundMethod and v.obj.__class__ is Tensor and \
                 v.name in functions.PYTHON_BOUND_METHODS:
             return "method"                # (x.lu, x.__rrshift__: written in Python)
+        if v.__class__ is Function and function_kinds.kind_of(v) is not None:
+            kind = function_kinds.kind_of(v)[0]      # F.relu: a function, torch.device a class
+            return "function" if kind == function_kinds.FUNCTION else \
+                "type" if kind == function_kinds.CLASS else "builtin_function_or_method"
         if isinstance(v, (Function, BoundMethod)):
             return "builtin_function_or_method"
         if v.__class__ is UserFunction:
