@@ -162,7 +162,9 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
                  syntax.FunctionDef: lambda s: list(s.decorators) + list(s.defaults),
                  syntax.ClassDef: lambda s: list(s.bases),
                  syntax.Return: lambda s: [] if s.value is None else [s.value],
-                 syntax.Yield: lambda s: [] if s.value is None else [s.value],
+                 syntax.Yield: lambda s: ([] if s.value is None else [s.value]) + (
+                     [s.target] if s.target.__class__ in (syntax.Attribute, syntax.Subscript)
+                     else []),
                  syntax.Assert: lambda s: [s.test] + ([] if s.msg is None else [s.msg]),
                  syntax.Try: lambda s: [h.type for h in s.handlers if h.type is not None],
                  syntax.Raise: lambda s: [e for e in (s.exc, s.cause) if e is not None],
@@ -186,6 +188,8 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
             assigned.update(syntax.target_names(stmt.targets))
         elif cls is syntax.AugAssign and stmt.target.__class__ is syntax.Name:
             assigned.add(stmt.target.id)
+        elif cls is syntax.Yield and stmt.target is not None:
+            assigned.update(syntax.target_names(stmt.target))
         elif cls is syntax.For:
             assigned.update(syntax.target_names(stmt.target))
         elif cls is syntax.ClassDef:

@@ -28,25 +28,36 @@ _WIDTHS = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[,_]?(?:\.(\d*))?")
 _ESCAPE = re.compile(r"\\(.)")
 
 
-def split(body: str, line: int, col: int, parse_expr) -> tuple:
+def split(body: str, line: int, col: int, parse_expr, raw: bool = False) -> tuple:
     """The parts of an f-string whose text between its quotes is ``body``,
     which starts at column ``col`` of ``line``: literal text (escapes
-    applied) and FormattedValue fields; ``parse_expr(text, line, col)``
-    parses a field's expression."""
-    reader = _Reader(body, line, col, parse_expr)
+    applied, unless the f-string is ``raw``, rf"...") and FormattedValue
+    fields; ``parse_expr(text, line, col)`` parses a field's expression."""
+    reader = _Reader(body, line, col, parse_expr, raw)
     parts, _ = reader.parts(0, in_spec=False)
     return parts
 
 
 class _Reader:
-    def __init__(self, body: str, line: int, col: int, parse_expr):
+    def __init__(self, body: str, line: int, col: int, parse_expr, raw: bool):
         self.body, self.line, self.col, self.parse_expr = body, line, col, parse_expr
+        self.raw = raw
+
+    def at(self, i: int) -> tuple[int, int]:
+        """The line and column of index ``i`` of the body (a triple-quoted
+        f-string's body goes over lines)."""
+        newline = self.body.rfind("\n", 0, i)
+        if newline < 0:
+            return self.line, self.col + i
+        return self.line + self.body.count("\n", 0, i), i - newline
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(*self.at(start), *self.at(end))
 
     def error(self, message: str, start: int, end: int | None = None,
               hint: str | None = None) -> GradvizError:
         end = start + 1 if end is None else end
-        return GradvizError(message, kind=SYNTAX, hint=hint,
-                            span=Span(self.line, self.col + start, self.line, self.col + end))
+        return GradvizError(message, kind=SYNTAX, hint=hint, span=self.span(start, end))
 
     def parts(self, i: int, in_spec: bool, depth: int = 0) -> tuple[tuple, int]:
         """The parts from index i to the end of the body (or, in a format
@@ -85,7 +96,9 @@ class _Reader:
                     continue
                 raise self.error("f-string: single '}' is not allowed", i,
                                  hint="write '}}' for a literal brace")
-            i += 2 if c == "\\" else 1
+            # (an escaped character is text, but not in a raw f-string:
+            # rf"\{x}" is a backslash, then a field)
+            i += 2 if c == "\\" and not self.raw else 1
         text.append(self.literal(start, min(i, n)))
         literal = "".join(text)
         if literal:
@@ -94,7 +107,7 @@ class _Reader:
 
     def literal(self, start: int, end: int) -> str:
         raw = self.body[start:end]
-        if "\\" not in raw:
+        if "\\" not in raw or self.raw:
             return raw
 
         def unescape(m: re.Match) -> str:
@@ -156,7 +169,7 @@ class _Reader:
             raise self.error("f-string: empty expression not allowed", opening, end + 1,
                              hint="put a value between the braces, or write '{{' and '}}' "
                                   "for literal braces")
-        value = self.parse_expr(source, self.line, self.col + opening + 1)
+        value = self.parse_expr(source, *self.at(opening + 1))
         debug = None
         i = end
         if body[i] == "=":
@@ -179,7 +192,7 @@ class _Reader:
         if i >= n or body[i] != "}":
             raise self.error("f-string: expecting '}'", opening, min(i, n),
                              hint="close the field with '}'")
-        span = Span(self.line, self.col + opening, self.line, self.col + i + 1)
+        span = self.span(opening, i + 1)
         return FormattedValue(value, conversion, spec, debug, span), i + 1
 
 

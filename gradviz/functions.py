@@ -4100,14 +4100,15 @@ class FunctionGenerator(_Stepped):
     more of it. The interpreter runs it (Interpreter.resume): `frames` is
     the statement stack where it stopped (None before the first item),
     `local` its names, `passes` the labels of its own loops running,
-    `inner` the iterator a `yield from` is walking."""
+    `inner` the iterator a `yield from` is walking, `target` what takes the
+    value of the yield it stopped at (got = yield v), if anything."""
 
-    __slots__ = ("local", "frames", "inner")
+    __slots__ = ("local", "frames", "inner", "target")
 
     def __init__(self, rt, fn, local):
         super().__init__(rt, fn)
         self.local = local
-        self.frames = self.inner = None
+        self.frames = self.inner = self.target = None
 
     def __next__(self):
         return self.rt.resume(self)
@@ -4223,11 +4224,41 @@ def f_next(rt, it, *default):
     except StopIteration as stop:
         if default:
             return default[0]
-        # a generator's `return v` is the message, as Python's StopIteration(v) shows it
-        value = stop.value
-        raise GradvizError("" if value is None else rt.str_of(value), kind="StopIteration",
-                           hint="the iterator has no more items: pass a default, "
-                                "next(it, None), or make a new iterator")
+        raise _stop_error(rt, stop) from None
+
+
+def _stop_error(rt, stop: StopIteration) -> GradvizError:
+    """The StopIteration of an iterator at its end: a generator's `return v`
+    is its message, as Python's StopIteration(v) shows it."""
+    value = stop.value
+    return GradvizError("" if value is None else rt.str_of(value), kind="StopIteration",
+                        hint="the iterator has no more items: pass a default, "
+                             "next(it, None), or make a new iterator")
+
+
+def _generator_send(rt, gen, value):
+    """gen.send(value): the generator goes on, its yield's value is value
+    (got = yield v), and gives its next item."""
+    if gen.frames is None and value is not None:
+        raise GradvizError("can't send non-None value to a just-started generator",
+                           kind=TYPE, hint="start it with next(gen) (or gen.send(None)) "
+                                           "first: it runs up to its first yield")
+    try:
+        return rt.resume(gen, value)
+    except StopIteration as stop:
+        raise _stop_error(rt, stop) from None
+
+
+def _generator_close(rt, gen) -> None:
+    """gen.close(): the generator stops where it is; it gives no more items."""
+    if gen.frames is not None and not gen.done:
+        rt.close_generator(gen)
+    gen.done = True
+
+
+# a generator function's generator's methods (gen.send(v), gen.close())
+GENERATOR_METHODS = {"send": _generator_send, "close": _generator_close,
+                     "__next__": lambda rt, gen: f_next(rt, gen)}
 
 
 def _attr_name(fname: str, name) -> str:

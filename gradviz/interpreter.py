@@ -18,14 +18,15 @@ import weakref
 
 import numpy as np
 
-from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, functions, jacobians,
+from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, function_kinds,
+               functions, jacobians,
                kl, layers, modules, optim, products, pymethods, pyrandom, schedulers,
                syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
                      Span, did_you_mean, python_errors)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
-from .pytypes import (GRAD_MODES, LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
+from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
 from . import machine, pycollections, pyitertools, transformer_decoder, typehints
@@ -122,10 +123,11 @@ class _Return(Exception):
 
 class _Yield(Exception):
     """A `yield`, on its way out of the generator's block to the consumer
-    (Interpreter.resume): the block's frames stay where they stopped."""
+    (Interpreter.resume): the block's frames stay where they stopped;
+    ``target`` takes what the generator is sent when it goes on."""
 
-    def __init__(self, value, delegate: bool):
-        self.value, self.delegate = value, delegate
+    def __init__(self, value, delegate: bool, target):
+        self.value, self.delegate, self.target = value, delegate, target
 
 
 class _Scope(dict):
@@ -779,6 +781,7 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+function_kinds.register(GLOBALS["torch"], Module, Function)
 
 
 
@@ -866,6 +869,7 @@ MODULES = {
     "itertools": Module("itertools", pyitertools.members(Function)),
     "__future__": Module("__future__", typehints.future_members()),
 }
+function_kinds.register(MODULES["math"], Module, Function)
 # Python's modules whose emulation (gradviz/py<name>.py, numpy's with
 # numpy_arrays.py and numpy_sizes.py) is loaded the first time a program
 # imports one: together a few ms of every start-up, for programs that
@@ -1378,6 +1382,10 @@ class Interpreter:
                 it.close()            # (its loop's passes end here)
         frames.clear()
 
+    def close_generator(self, gen) -> None:
+        """gen.close(): the blocks where the generator stopped are left."""
+        self._unwind(gen.frames)
+
     def _frames(self, frames: list) -> None:
         deadline = self.deadline
         while frames:
@@ -1429,7 +1437,7 @@ class Interpreter:
                         raise _Return(None if stmt.value is None else self.eval(stmt.value))
                     elif cls is syntax.Yield:
                         raise _Yield(None if stmt.value is None else self.eval(stmt.value),
-                                     stmt.delegate)
+                                     stmt.delegate, stmt.target)
                     elif cls is syntax.FunctionDef:
                         self._define(stmt)
                     elif cls is syntax.ClassDef:
@@ -1579,20 +1587,25 @@ class Interpreter:
             if value.__class__ is Tensor:
                 self.aliased.add(id(value))
 
-    def resume(self, gen: "functions.FunctionGenerator"):
+    def resume(self, gen: "functions.FunctionGenerator", sent=None):
         """The next item of a generator function's call: its block runs from
         where it stopped to the next `yield`, with its own names, as
         call_function runs a call's block; StopIteration when the block ends
         (or returns). A `yield from` walks its iterable first. Its nodes are
         labelled with the passes of the loops around the next() that asked
-        for the item, then its own loops' (pass_prefix)."""
+        for the item, then its own loops' (pass_prefix). ``sent`` is the
+        value of the yield it stopped at (None for next(), v for send(v))."""
         fn = gen.fn
         while True:
             if gen.inner is not None:         # yield from: its items first
-                v = next(gen.inner, _DONE)
-                if v is not _DONE:
-                    return v
-                gen.inner = None
+                inner = gen.inner
+                try:                          # (what it is sent goes on to a generator)
+                    if sent is not None and inner.__class__ is functions.FunctionGenerator:
+                        return self.resume(inner, sent)
+                    return next(inner)
+                except StopIteration as stop:   # its value: the inner generator's return
+                    gen.inner = None
+                    sent = stop.value
             if gen.done:
                 raise StopIteration
             if gen.running:
@@ -1612,9 +1625,13 @@ class Interpreter:
                         if first:
                             self._bind_arguments(gen.local)
                         self._mark_pass()
+                        if gen.target is not None:    # got = yield v: got is what was sent
+                            target, gen.target = gen.target, None
+                            self._unpack(target, sent)
                         self._frames(gen.frames)
                         gen.done = True               # the end of its block
                     except _Yield as y:
+                        gen.target = y.target
                         if not y.delegate:
                             return y.value
                         gen.inner = iter(self._items(y.value, self.span))
@@ -3971,6 +3988,8 @@ class Interpreter:
         if obj.__class__ is set and attr in pymethods.SET_METHODS or \
                 obj.__class__ is frozenset and attr in pymethods.FROZENSET_METHODS:
             return BoundMethod(attr, pymethods.set_method(attr), obj)   # seen.add(fn)
+        if obj.__class__ is functions.FunctionGenerator and attr in functions.GENERATOR_METHODS:
+            return BoundMethod(attr, functions.GENERATOR_METHODS[attr], obj)   # gen.send(v)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
@@ -4618,12 +4637,14 @@ class Interpreter:
                 # Python's own, as Python shows them
                 return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
                         f"<built-in function {v.name}>")
-            if GLOBALS["F"].members.get(v.name) is v:   # torch.nn.functional's are Python's
-                return f"<function {v.name} at {self.address(v)}>"
+            kind = function_kinds.kind_of(v)      # torch.einsum, F.relu: Python functions
+            if kind is not None:
+                kind, name = kind
+                return (f"<function {name} at {self.address(v)}>" if kind == function_kinds.FUNCTION
+                        else f"<built-in function {name}>" if kind == function_kinds.BUILTIN
+                        else f"<class '{name}'>")
             if v.name.startswith("linalg_"):        # (torch._C._linalg's functions)
                 return f"<built-in function {v.name}>"
-            if v.name in GRAD_MODES and functions.FUNCTIONS.get(v.name) is v.impl:
-                return f"<class 'torch.autograd.grad_mode.{v.name}'>"   # (classes)
             # torch's are methods of one class (torch._C._VariableFunctions)
             return f"<built-in method {v.name} of type object at {self.address(GLOBALS['torch'])}>"
         if v.__class__ is UnboundMethod:
@@ -4876,6 +4897,10 @@ class Interpreter:
         if v.__class__ is BoundMethod and v.obj.__class__ is Tensor and \
                 v.name in functions.PYTHON_BOUND_METHODS:
             return "method"                # (x.lu, x.__rrshift__: written in Python)
+        if v.__class__ is Function and function_kinds.kind_of(v) is not None:
+            kind = function_kinds.kind_of(v)[0]      # F.relu: a function, torch.device a class
+            return "function" if kind == function_kinds.FUNCTION else \
+                "type" if kind == function_kinds.CLASS else "builtin_function_or_method"
         if isinstance(v, (Function, BoundMethod)):
             return "builtin_function_or_method"
         if v.__class__ is UserFunction:

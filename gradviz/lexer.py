@@ -55,7 +55,8 @@ UNSUPPORTED = {   # keyword -> what it would start; the parser says these are mi
 # ':=' where Python takes none (the parser says why: see parser._walrus_error)
 UNSUPPORTED_OPERATORS = {":=": "an assignment expression needs parentheses here: (n := v)"}
 PREFIX_ERRORS = {   # tokens that cannot start an expression: (message, hint)
-    "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own"),
+    "yield": ("the value of a 'yield' cannot be used", "write 'yield v' on a line of its own, "
+              "or take what the generator is sent as 'got = yield v'"),
     "*": ("can't use starred expression here",
           "'*' unpacks into a call, a list, a tuple or assignment targets: f(*xs), "
           "[*xs, 1], (*xs, 1), a, *rest = xs"),
@@ -92,10 +93,16 @@ KINDS = frozenset((NAME, NUMBER, STRING, FSTRING, NEWLINE, INDENT, DEDENT, EOF))
 # Quantifiers are possessive (*+): no piece ever needs to give characters back,
 # and the engine then keeps no backtracking state.
 _PIECES = r"""
-    (?: [fFrRuU](?='|")(?!'''|\"\"\")              # f-string, raw or u'' string (its string follows)
-        (?:'[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'
+    (?: (?:[rR][fF]?|[fF][rR]?|[uU])(?='|")          # f-string, raw or u'' string (rf'', fR''...)
+        (?:'''(?:[^'\\]|\\.|'(?!''))*+'''          # over lines,
+          |\"\"\"(?:[^"\\]|\\.|"(?!\"\"))*+\"\"\"
+          |'[^'\\\r\n]*+(?:\\[^\r\n][^'\\\r\n]*+)*'   # or on one
           |"[^"\\\r\n]*+(?:\\[^\r\n][^"\\\r\n]*+)*")
       | [^\W\d]\w*+                                 # name or keyword
+      | (?:0[xX][0-9a-fA-F_]*+|0[oO][0-7_]*+|0[bB][01_]*+   # a number right before a keyword
+          |(?:[0-9][0-9_]*+(?:\.[0-9_]*+)?|\.[0-9][0-9_]*+)  # that may follow it (1if x else 2:
+           (?:[eE][+-]?[0-9][0-9_]*+)?[jJ]?)                 # Python reads 1 if, and warns)
+        (?=(?:and|else|for|not|or)(?!\w)|i[fns])   # (its words, as Python checks them)
       | [0-9][0-9_]*+                               # number, validated later: its digits, then
         (?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?         # one dot at most (0.5.sum() is 0.5 .sum()),
           |\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)           # or none after an exponent, a j or 0x
@@ -129,7 +136,11 @@ def _master(ascii_only: bool) -> re.Pattern:
 # A name or a number, cut as _PIECES cuts them in a line with no strings or
 # comments (the same alternatives, in ASCII): repeats finds a line's names
 # and numbers with it
-LEAF = (r"[^\W\d]\w*+|[0-9][0-9_]*+(?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?|\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)"
+LEAF = (r"[^\W\d]\w*+"
+        r"|(?:0[xX][0-9a-fA-F_]*+|0[oO][0-7_]*+|0[bB][01_]*+|(?:[0-9][0-9_]*+(?:\.[0-9_]*+)?"
+        r"|\.[0-9][0-9_]*+)(?:[eE][+-]?[0-9][0-9_]*+)?[jJ]?)"
+        r"(?=(?:and|else|for|not|or)(?!\w)|i[fns])"
+        r"|[0-9][0-9_]*+(?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?|\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)"
         r"|\.[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?")
 
 _ESCAPE = re.compile(r"\\(.)")
@@ -485,13 +496,8 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
     text = piece.rstrip(" \t\f")
     n = len(text)
     if cls == _NAME:
-        if text[-1] in "'\"" and n > 2:     # f"...", split by the parser
-            if text[0] in "rR":             # r"...": its backslashes kept, as they are
-                return STRING, text, text[2:-1], n, size, _IS_TOKEN
-            if text[0] in "uU":             # u"...": Python 2's unicode prefix, a plain str
-                return STRING, text, _string(text[1:], source, line, col + 1, base), n, size, \
-                    _IS_TOKEN
-            return FSTRING, text, None, n, size, _IS_TOKEN
+        if text[-1] in "'\"" and n > 2:     # a string with a prefix
+            return _prefixed(text, source, line, col, base) + (n, size, _lines(text))
         return _KIND_OF_NAME.get(text, NAME), text, None, n, size, _IS_TOKEN
     if cls == _OP:
         return text, text, None, n, size, _IS_TOKEN
@@ -527,6 +533,25 @@ def _piece(piece: str, source: str, line: int, col: int, base: int) -> tuple:
     if text in STRAY_CHARACTERS:
         return text, text, None, n, size, _IS_TOKEN
     raise _bad_piece(text, line, col)
+
+
+def _prefixed(text: str, source: str, line: int, col: int, base: int) -> tuple:
+    """The kind, text and value of a string with a prefix: an f-string (f, rf,
+    Fr ...) is split by the parser; r"..." keeps its backslashes as they are;
+    u"..." (Python 2's unicode prefix) is a plain str."""
+    prefix = text[:2].rstrip("'\"").lower()
+    if "f" in prefix:
+        return FSTRING, text, None
+    body = text[len(prefix):]
+    if prefix == "u":
+        return STRING, text, _string(body, source, line, col + 1, base)
+    quotes = 3 if body[:3] in ("'''", '"""') else 1
+    return STRING, text, body[quotes:-quotes].replace("\r\n", "\n")
+
+
+def _lines(text: str) -> int:
+    """What a string piece is: a token, or a string over lines (_IS_LINES)."""
+    return _IS_LINES if "\n" in text else _IS_TOKEN
 
 
 def _width(spaces: str) -> int:

@@ -146,8 +146,11 @@ def _parse_field(text: str, line: int, col: int):
     """The expression of an f-string's field, whose text starts at column
     ``col`` of ``line``: scanned after as many spaces, so that its tokens
     have the source's columns (the INDENT those make is dropped)."""
-    toks = [t for t in lexer.scan(" " * (col - 1) + text, line)
-            if t[0] != INDENT and t[0] != DEDENT]
+    if "\n" in text:
+        toks = _field_over_lines(text, line, col)
+    else:
+        toks = [t for t in lexer.scan(" " * (col - 1) + text, line)
+                if t[0] != INDENT and t[0] != DEDENT]
     parser = _Parser(toks, text)
     node = parser.exprlist()
     if toks[parser.i][0] != NEWLINE:
@@ -155,6 +158,19 @@ def _parse_field(text: str, line: int, col: int):
                               hint="an f-string field holds one expression, as {x.grad} "
                                    "or {loss.item():.4f}")
     return node
+
+
+def _field_over_lines(text: str, line: int, col: int) -> list:
+    """The tokens of a field of a triple-quoted f-string that goes over lines:
+    its lines are joined as inside brackets, so it is scanned in a pair of
+    them (right before the field, each field has its '{' there), which are
+    then dropped."""
+    toks = lexer.scan(" " * (col - 2) + "(" + text + ")", line)
+    toks = [t for t in toks if t[0] != INDENT and t[0] != DEDENT]
+    del toks[0]
+    closing = max(i for i, t in enumerate(toks) if t[0] == ")")
+    del toks[closing]
+    return toks
 
 
 def _no_starred_element(node) -> None:
@@ -345,7 +361,7 @@ class _Parser:
                                     span=Span(prev[3], prev[4], tok[3], tok[5]),
                                     hint="gradviz's strings are str: write the text itself, "
                                          f"{tok[1]}")
-            hint = "string prefixes like b'' and rf'' are not supported (f'', r'' and u'' are)"
+            hint = "string prefixes like b'' are not supported (f'', r'', rf'' and u'' are)"
         elif hint is None and kind in MISSING_OPERATOR:
             hint = "is an operator or a ',' missing before it?"
         elif hint is None:
@@ -583,6 +599,8 @@ class _Parser:
                 return ExprStmt(left, self.span_from(first))
             if left.__class__ is Attribute or left.__class__ is Subscript:
                 self.i += 1                         # x.grad = None, x[0] = 1
+                if toks[self.i][0] == "yield":      # self.got = yield v
+                    return self.yield_stmt(first, left)
                 value = self.values()               # (self.shape = 2, 3 too)
                 if toks[self.i][0] == "=":          # x.a = b = v
                     return self.chained_assign(first, left, value)
@@ -599,6 +617,8 @@ class _Parser:
             else:
                 target = _target_text(names)
             self.i += 1
+        if toks[self.i][0] == "yield":              # got = yield v
+            return self.yield_stmt(first, names or target)
         value = self.values()
         if toks[self.i][0] == "=":
             return self.chained_assign(first, names or target, value)
@@ -1186,10 +1206,13 @@ class _Parser:
         value = None if toks[self.i][0] in (NEWLINE, ";") else self.values()
         return Return(value, self.span_from(first))
 
-    def yield_stmt(self) -> Yield:
-        """yield_stmt := 'yield' [exprlist] | 'yield' 'from' expr  -- in a function's
-        block, not in a try (the interpreter runs a try's blocks on a stack of
-        their own, which a generator could not leave and come back to)"""
+    def yield_stmt(self, start: tuple | None = None, target=None) -> Yield:
+        """yield_stmt := [assign_target '='] ('yield' [exprlist] | 'yield' 'from' expr)
+            -- in a function's block, not in a try; the target takes what it is sent
+
+        Not in a try: the interpreter runs a try's blocks on a stack of their
+        own, which a generator could not leave and come back to. With a
+        target (got = yield v), the target and the first token are parsed."""
         toks = self.toks
         first = toks[self.i]
         if not self.in_def:
@@ -1208,8 +1231,8 @@ class _Parser:
             value = None if toks[self.i][0] in (NEWLINE, ";") else self.values()
         if toks[self.i][0] == "=":
             raise _error(toks[self.i], "cannot assign to yield expression",
-                         "a yield's value cannot be used: write 'yield v' on a line of its own")
-        return Yield(value, self.span_from(first), delegate)
+                         "the value of a yield goes on the left of its '=': got = yield v")
+        return Yield(value, self.span_from(start or first), delegate, target)
 
     def jump(self) -> Jump:
         """'break' | 'continue' | 'pass'"""
@@ -1447,7 +1470,11 @@ class _Parser:
         """fstring := FSTRING    -- f"text {expr[=][!conversion][:spec]} text", as in Python"""
         self.i += 1
         _, text, _, line, col, end = tok
-        parts = fstrings.split(text[2:-1], line, col + 2, _parse_field)
+        prefix = len(text) - len(text.lstrip("fFrR"))       # f, rf, Fr ...
+        quotes = 3 if text[prefix:prefix + 3] in ("'''", '"""') else 1
+        body = text[prefix + quotes:-quotes].replace("\r\n", "\n")
+        parts = fstrings.split(body, line, col + prefix + quotes, _parse_field,
+                               raw="r" in text[:prefix].lower())
         return FString(parts, _new(Span, (line, col, line, end)))
 
     def paren(self, tok: tuple, rbp: int):

@@ -167,6 +167,12 @@ def type_of(v, bound: dict):
         return bound["type"]                   # type(int)
     if cls_name == "Function" and v.name in GRAD_MODES and _torch_function(v):
         return bound["type"]                   # type(torch.no_grad): a class
+    if cls_name == "Function" and _function_kind(v) is not None:
+        kind = _function_kind(v)          # torch.einsum: a function; torch.device: a class
+        if kind == "function":
+            return PyType("function")
+        if kind == "class":
+            return bound["type"]
     if cls_name == "BoundMethod" and v.obj.__class__.__name__ == "Tensor" and \
             v.name in _python_bound_methods():
         return PyType("method")                # x.lu, x.__rsub__: written in Python
@@ -187,6 +193,12 @@ GRAD_MODES = frozenset(("no_grad", "enable_grad", "inference_mode", "set_grad_en
 def _torch_function(v) -> bool:
     from .functions import FUNCTIONS     # (functions imports this module)
     return FUNCTIONS.get(v.name) is v.impl
+
+
+def _function_kind(v) -> str | None:
+    from .function_kinds import kind_of     # (the interpreter fills its table)
+    kind = kind_of(v)
+    return None if kind is None else kind[0]
 
 
 def _python_bound_methods() -> frozenset:

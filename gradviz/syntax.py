@@ -557,10 +557,13 @@ class Return:
 @node
 class Yield:
     """``yield`` (value None), ``yield expr``, or ``yield from expr``
-    (delegate): a statement of its own; its function is a generator."""
+    (delegate): a statement of its own, or the value of an assignment
+    (``got = yield v``: target is what an Assign's targets are, a name or
+    a tuple of them, or an attribute or item); its function is a generator."""
     value: object
     span: Span
     delegate: bool = False
+    target: object = None
 
 
 def blocks(stmt) -> tuple:
@@ -621,6 +624,8 @@ def bound_names(body: tuple) -> set:
             names.update(target_names(s.targets))
         elif cls is AugAssign and s.target.__class__ is Name:
             names.add(s.target.id)
+        elif cls is Yield and s.target is not None:      # got = yield v
+            names.update(target_names(s.target))
         elif cls is For:
             names.update(target_names(s.target))
         elif cls is FunctionDef or cls is ClassDef:

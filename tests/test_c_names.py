@@ -27,13 +27,13 @@ METHOD_ONLY = {"unflatten"}
 def test_torch_functions_written_in_python_are_listed():
     wrong = [key for key, builtin in _functions(GLOBALS["torch"], torch)
              if builtin == (key in functions.PYTHON_LEVEL) and key not in METHOD_ONLY]
-    assert wrong == []
+    assert wrong == [], "\n".join(map(repr, wrong))
 
 
 def test_functional_c_functions_are_listed():
     wrong = [key for key, builtin in _functions(GLOBALS["F"], F)
              if builtin != (key in functions.PARSED_NN_FUNCTIONAL)]
-    assert wrong == []
+    assert wrong == [], "\n".join(map(repr, wrong))
 
 
 def test_linalg_and_special_functions_are_c_functions_by_their_parser_names():
@@ -43,3 +43,37 @@ def test_linalg_and_special_functions_are_c_functions_by_their_parser_names():
         for key, builtin in _functions(gradviz_module, getattr(torch, module)):
             assert builtin, f"torch.{module}.{key}"
             assert C_NAMES[gradviz_module.members[key]] == f"{module}_{key}"
+
+
+def _every_function(module):
+    """(module path, name, Function) of module's functions and its modules'."""
+    for key, v in module.members.items():
+        if v.__class__ is Function:
+            yield module.name, key, v
+        elif hasattr(v, "members") and v.name.startswith(module.name + "."):
+            yield from _every_function(v)
+
+
+def test_type_and_print_of_torch_functions_are_pytorch_s():
+    """type(f) and the start of print(f) (before its address) for every
+    function of gradviz's torch tree, as PyTorch's (function_kinds): one
+    program prints them all."""
+    import importlib
+    import io
+
+    import gradviz
+    lines, want = [], []
+    for path, key, _ in _every_function(GLOBALS["torch"]):
+        try:
+            real = getattr(importlib.import_module(path), key)
+        except (ImportError, AttributeError):
+            continue
+        if type(real).__name__ in ("VariableMeta", "_lru_cache_wrapper"):
+            continue
+        lines += [f"import {path}", f"print('{path}.{key}', type({path}.{key}).__name__, "
+                                    f"str({path}.{key}).split(' at ')[0])"]
+        want.append(f"{path}.{key} {type(real).__name__} {str(real).split(' at ')[0]}")
+    out = io.StringIO()
+    gradviz.run_source("\n".join(lines) + "\n", stdout=out)
+    wrong = set(out.getvalue().splitlines()) ^ set(want)
+    assert not wrong, "\n".join(sorted(wrong))

@@ -35,7 +35,7 @@ def test_yield_parses_as_a_statement_of_its_function():
     ("yield 1\n", "'yield' outside function"),
     ("def f():\n    try:\n        yield 1\n    finally:\n        pass\n",
      "'yield' inside a 'try' block is not supported"),
-    ("def f():\n    x = yield 1\n", "the value of a 'yield' cannot be used"),
+    ("def f():\n    x = 1 + (yield 1)\n", "the value of a 'yield' cannot be used"),
     ("def f():\n    print((yield))\n", "the value of a 'yield' cannot be used"),
 ])
 def test_yields_the_language_refuses(src, message):

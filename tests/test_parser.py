@@ -483,7 +483,8 @@ def test_nodes_are_slotted_value_classes():
     assert not hasattr(call, "__dict__") and syntax.is_node(call) and not syntax.is_node(call.span)
     assert repr(twin.right) == "Num(value=2, span=Span(line=1, col=13, end_line=1, end_col=14))"
     jump = syntax.Yield(value=None, span=call.span)
-    assert jump.delegate is False and syntax.Yield.__match_args__ == ("value", "span", "delegate")
+    assert jump.delegate is False and syntax.Yield.__match_args__ == ("value", "span", "delegate",
+                                                                   "target")
     with pytest.raises(TypeError):
         hash(twin)                      # equality by value: unhashable, as a dataclass
 
@@ -605,7 +606,7 @@ ERROR_CASES = [
     ("None = 1\nx = 0100\n", 2, "leading zeros"),
     ("x = (1 +\n)\ny = 0100\n", 3, "leading zeros"),
     ("if x:\ny = 1\n  z = 2\n    w = 3\n", 2, "indented block"),
-    ("x = rf'a'\n", 1, "found string"),
+    ("x = fb'a'\n", 1, "found string"),
     ("x = 1\ny = 07\n", 2, "leading zeros"),      # Python's SyntaxError (00 and 0.7 are fine)
     ("x = 1 := 2\n", 1, "invalid syntax"),
 ]
