@@ -419,26 +419,36 @@ def _in_gels_buffer(x, m: int, vector: bool):
     return buf[..., :n, :]
 
 
+# The solution's derivatives (PyTorch's linalg_lstsq_backward and
+# linalg_lstsq_solution_jvp) go through pinv(A) with pinv's own default
+# tolerance: rcond cuts the singular values of the solution, not of its
+# derivative.
+
 def _lstsq_da(g, ans, xs, p):
     a, b = xs
     gm, bm = _as_matrix(g, p), _as_matrix(b, p)
-    return unbroadcast(pinv_vjp(gm @ _t(bm), pinv(a, rtol=p.get("rcond")), a), a.shape)
+    return unbroadcast(pinv_vjp(gm @ _t(bm), pinv(a), a), a.shape)
 
 
 def _lstsq_db(g, ans, xs, p):
     a, b = xs
-    gb = _t(pinv(a, rtol=p.get("rcond"))) @ _as_matrix(g, p)
+    gb = _t(pinv(a)) @ _as_matrix(g, p)
     return unbroadcast(gb[..., 0] if p.get("vector") else gb, b.shape)
 
 
 def _lstsq_jvp_a(t, ans, xs, p):
     a, b = xs
-    x = pinv_jvp(t, pinv(a, rtol=p.get("rcond")), a) @ _as_matrix(b, p)
+    x = pinv_jvp(t, pinv(a), a) @ _as_matrix(b, p)
+    return x[..., 0] if p.get("vector") else x
+
+
+def _lstsq_jvp_b(t, ans, xs, p):
+    x = pinv(xs[0]) @ _as_matrix(t, p)
     return x[..., 0] if p.get("vector") else x
 
 
 defop("lstsq_solution", "LinalgLstsqBackward0", _lstsq, vjp=(_lstsq_da, _lstsq_db),
-      jvp=(_lstsq_jvp_a, lambda t, ans, xs, p: _lstsq([xs[0], t], p)), saved=("01", "01"),
+      jvp=(_lstsq_jvp_a, _lstsq_jvp_b), saved=("01", "01"),
       formula=("d lstsq(A,B)/dA = pinv's gradient for G B^T", "d lstsq(A,B)/dB = pinv(A)^T G"),
       symbol="linalg.lstsq", dtype_rule=SAME)
 
