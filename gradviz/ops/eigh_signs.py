@@ -23,6 +23,7 @@ in 30 at 8 x 8).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -43,6 +44,15 @@ def mkl_eigenvectors(a: np.ndarray, upper: bool) -> np.ndarray:
 
 
 def _syevd_vectors(a: np.ndarray, upper: bool) -> np.ndarray:
+    return _vectors_of_bytes(a.tobytes(), a.dtype.str, a.shape[-1], upper).copy()
+
+
+@lru_cache(maxsize=64)
+def _vectors_of_bytes(data: bytes, dtype: str, n: int, upper: bool) -> np.ndarray:
+    """The eigenvectors of the matrix of these bytes, once per matrix: the
+    forward, the backward and forward mode each ask for them, and the loops
+    here take milliseconds."""
+    a = np.frombuffer(data, dtype).reshape(n, n)
     if upper:
         # sytd2 with UPLO='U' reduces from the last column back: the lower
         # reduction of A with its rows and columns reversed

@@ -5,9 +5,10 @@ ops/decomp.py); the leading dims of the input are a batch.
 Eigenvectors and singular vectors are unique only up to their signs, and
 the signs are what the LAPACK routine's algorithm leaves: numpy's LAPACK
 makes PyTorch's (MKL's) choice except where ops/eigh_signs.py (eigh's
-vectors from 3 x 3 to 25 x 25) and ops/svd_paths.py (some SVD shapes) run
-MKL's path instead. A float32 matrix can still differ where MKL's float32
-rounding tips a sign.
+vectors from 3 x 3 to 25 x 25), ops/svd_paths.py (some SVD shapes) and
+ops/svd_float32.py (small float32 ones, in float32) run MKL's path
+instead. A float32 matrix can still differ where MKL's float32 rounding
+tips a sign.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..errors import GradvizError, RUNTIME
 from .decomp import LINALG_ERROR, _t, column_major, lapack_result
 from .registry import SAME, defop, output_grads, unbroadcast
 from .eigh_signs import SMLSIZ, mkl_eigenvectors
+from .svd_float32 import float32_vectors, runs_in_float32
 from .svd_paths import mkl_path_svd, takes_other_path
 
 
@@ -241,6 +243,9 @@ def np_svd(a, **options):
         if a.size and takes_other_path(*a.shape[-2:]):
             # (the signs of the vectors PyTorch's LAPACK gives: ops/svd_paths.py)
             u, s, vh = mkl_path_svd(a, options.get("full_matrices", True))
+        elif a.size and runs_in_float32(a):
+            # (a float32 matrix's vectors as MKL computes them: ops/svd_float32.py)
+            u, vh = float32_vectors(a, u, s, vh, options.get("full_matrices", True))
         return u, _float32_zeros(s, a.shape), vh
     return _float32_zeros(out, a.shape)
 
