@@ -431,7 +431,8 @@ class PassCheck:
     padded: list = field(default_factory=list, repr=False)   # embeddings with a padding_idx
     # ops whose gradient is PyTorch's convention: eigh and cholesky's
     # symmetric one (they read one triangle), a singular matrix's det's zero,
-    # as_strided_scatter's input's (PyTorch 2.13's, not the derivative)
+    # as_strided_scatter's input's (PyTorch 2.13's, not the derivative),
+    # lstsq's solution with rcond (its gradient ignores rcond)
     by_convention: list = field(default_factory=list, repr=False)
     # ctc_loss nodes: PyTorch's gradient is the derivative plus exp(log_probs)
     ctc: list = field(default_factory=list, repr=False)
@@ -497,7 +498,8 @@ class GradChecker:
         check.ctc = [t.seq for t in order if t.recorded and t.op.name == "ctc_loss"]
         check.by_convention = [t.seq for t in order if t.recorded and (
             t.op.name in ONE_TRIANGLE_OPS or (t.op.name == "linalg_det" and np.any(t.data == 0))
-            or t.op.name == "as_strided_scatter")]
+            or t.op.name == "as_strided_scatter"
+            or (t.op.name == "lstsq_solution" and t.params.get("rcond") is not None))]
         changed_at = rt.tape.changed_at
         if changed_at:
             check.changed = [n.seq for n in order if n.recorded and any(
@@ -680,7 +682,8 @@ def _judge_values(item: InputCheck, check: PassCheck, tol: float) -> None:
                        "({}; a log_softmax before it cancels that term)"),
                       (check.by_convention, "eigh and cholesky give the symmetric gradient of "
                        "the triangle they read, det of a singular matrix 0, as_strided_scatter's "
-                       "input the gradient where src is written ({})")):
+                       "input the gradient where src is written, lstsq with rcond that of pinv "
+                       "at pinv's own tolerance ({})")):
         found = [seq for seq in seqs if seq in item.downstream]
         if found:
             item.status = CHANGED

@@ -1,6 +1,6 @@
 """create_graph=True rules of the cross product, cdist and the matrix
 functions (inv, det, slogdet, solve, solve_triangular, cholesky,
-cholesky_solve, pinv, eigh, svd, diag_embed), each PyTorch's backward
+cholesky_solve, pinv, lstsq, eigh, svd, diag_embed), each PyTorch's backward
 formula (FunctionsManual's linalg_solve_backward, cholesky_backward,
 pinv_backward, linalg_eig_backward, svd_backward ...) written with graph
 ops, so the gradient's graph shows the nodes PyTorch records (where
@@ -236,6 +236,46 @@ def _r_pinv(rt, g, node, i):
     return _op(rt, "sub", _op(rt, "add", out, ph_k), mm(mm(ph_k, node), a))
 
 
+def _column(rt, t, node):
+    """t as a matrix: a vector right-hand side of lstsq as a column."""
+    return _op(rt, "unsqueeze", t, dim=t.data.ndim) if node.params.get("vector") else t
+
+
+def _r_lstsq_solution(rt, g, node, i):
+    # linalg_lstsq_backward with gX: P = pinv(A) (pinv's default tolerance,
+    # not rcond); gA = pinv_backward(gX B^H, P, A), gB = P^H gX
+    a, b = node.args
+    pinv_a = _shared(node, g, "pinv", lambda: _op(rt, "linalg_pinv", a))
+    gx = _column(rt, g, node)
+    if i == 0:
+        return _r_pinv(rt, _op(rt, "matmul", gx, _mT(rt, _column(rt, b, node))), pinv_a, 0)
+    gb = _op(rt, "matmul", _mT(rt, pinv_a), gx)
+    if node.params.get("vector"):
+        return _op(rt, "squeeze", gb, shape=gb.data.shape[:-1], dim=gb.data.ndim - 1)
+    return gb
+
+
+def _r_lstsq_residuals(rt, g, node, i):
+    # linalg_lstsq_backward with the residuals' gL: with R = A X - B (X the
+    # solution, PyTorch's node's other output), gA = ((R * gL) X^H) * 2 and
+    # gB = R * (gL * -2), gL along R's columns; none where lstsq gave no
+    # residuals
+    if not node.params.get("computed"):
+        return None
+    a, b = node.args
+    params = {k: node.params[k] for k in ("vector", "rcond")}
+    x = _column(rt, _op(rt, "lstsq_solution", a, b, **params), node)
+    misfit = _shared(node, g, "R", lambda: _op(rt, "sub", _op(rt, "matmul", a, x),
+                                                _column(rt, b, node)))
+    g_cols = _op(rt, "unsqueeze", g, dim=g.data.ndim - 1)
+    if i == 0:
+        return _scaled(rt, "mul", _op(rt, "matmul", _op(rt, "mul", misfit, g_cols), _mT(rt, x)), 2)
+    gb = _op(rt, "mul", misfit, _scaled(rt, "mul", g_cols, -2))
+    if node.params.get("vector"):
+        return _op(rt, "squeeze", gb, shape=gb.data.shape[:-1], dim=gb.data.ndim - 1)
+    return gb
+
+
 def _r_eigh_values(rt, g, node, i):
     # linalg_eig_backward (Hermitian), eigenvalues only: (V * gL[..., None, :]) @ V^H,
     # V the eigenvectors as a node of the graph (PyTorch's node's other output)
@@ -333,7 +373,8 @@ LINALG_VJPS = {
     "triangular_solve_clone": lambda rt, g, node, i: g,
     "linalg_cholesky": _r_cholesky, "cholesky_solve": _r_cholesky_solve,
     "cholesky_inverse": _r_cholesky_inverse,
-    "linalg_pinv": _r_pinv, "eigh_values": _r_eigh_values, "eigh_vectors": _r_eigh_vectors,
+    "linalg_pinv": _r_pinv, "lstsq_solution": _r_lstsq_solution,
+    "lstsq_residuals": _r_lstsq_residuals, "eigh_values": _r_eigh_values, "eigh_vectors": _r_eigh_vectors,
     "svd_s": _r_svd_s, "svd_u": _r_svd_vectors, "svd_vh": _r_svd_vectors,
 }
 

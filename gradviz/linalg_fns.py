@@ -15,7 +15,7 @@ from . import functions as F
 from .errors import RUNTIME, TYPE, GradvizError
 from .functions import ReturnTypes, _dim, _need_tensor, numbered_outputs
 from .ops import OPS
-from .tensor import Tensor
+from .tensor import SCALAR_TYPE_NAMES, Tensor
 
 MATRIX_NORM_ORDS = ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)
 
@@ -394,7 +394,8 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
         raise GradvizError("This function doesn't handle types other than float and double"
                            if a.dtype.kind != "f" else
                            f"torch.linalg.lstsq: Expected input and other to have the same dtype, "
-                           f"but got input's dtype {a.dtype} and other's dtype {b.dtype}",
+                           f"but got input's dtype {SCALAR_TYPE_NAMES[a.dtype]} and other's dtype "
+                           f"{SCALAR_TYPE_NAMES[b.dtype]}",
                            kind=RUNTIME, hint="float matrices of one dtype")
     if a.ndim < 2:
         raise GradvizError("torch.linalg.lstsq: input must have at least 2 dimensions.",
@@ -402,6 +403,11 @@ def f_lstsq(rt, A, B, rcond=None, *, driver=None):
     if b.ndim < 1:
         raise GradvizError("torch.linalg.lstsq: other must have at least 1 dimension.",
                            kind=RUNTIME, hint="B is a vector or a matrix of right-hand sides")
+    if not 0 <= a.ndim - b.ndim <= 1:
+        raise GradvizError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           "other.dim() and (input.dim() - other.dim()) <= 1", kind=RUNTIME,
+                           hint="B is one vector per matrix of A (one dim fewer) or one "
+                                "matrix per matrix of A (as many dims)")
     vector = b.ndim == a.ndim - 1
     if (b.shape[-1] if vector else b.shape[-2]) != a.shape[-2]:
         raise GradvizError("torch.linalg.lstsq: input.size(-2) should match other.size(-1)"

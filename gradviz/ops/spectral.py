@@ -2,10 +2,13 @@
 pinv and lstsq). One node per output, under PyTorch's one name (see
 ops/decomp.py); the leading dims of the input are a batch.
 
-Eigenvectors and singular vectors are unique only up to their signs:
-numpy's LAPACK (like PyTorch's) makes one choice, the same as PyTorch's for
-the matrices the tests check; a program whose result depends on the signs
-may differ from PyTorch's elsewhere.
+Eigenvectors and singular vectors are unique only up to their signs, and
+the signs are what the LAPACK routine's algorithm leaves: numpy's LAPACK
+makes PyTorch's (MKL's) choice except where ops/eigh_signs.py (eigh's
+vectors from 3 x 3 to 25 x 25), ops/svd_paths.py (some SVD shapes) and
+ops/svd_float32.py (small float32 ones, in float32) run MKL's path
+instead. A float32 matrix can still differ where MKL's float32 rounding
+tips a sign.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import numpy as np
 from ..errors import GradvizError, RUNTIME
 from .decomp import LINALG_ERROR, _t, column_major, lapack_result
 from .registry import SAME, defop, output_grads, unbroadcast
+from .eigh_signs import SMLSIZ, mkl_eigenvectors
+from .svd_float32 import float32_vectors, runs_in_float32
 from .svd_paths import mkl_path_svd, takes_other_path
 
 
@@ -125,22 +130,29 @@ for _i, _name in enumerate(("qr_q", "qr_r")):
 
 # ---- eigh ------------------------------------------------------------------
 
-def _eigh(xs, p):
+def _eigh(xs, p, vectors_signed=True):
+    """(eigenvalues, eigenvectors); vectors_signed: the eigenvectors with
+    the signs PyTorch's LAPACK gives them (ops/eigh_signs.py), not needed
+    where only the eigenvalues and their gradient are used."""
+    a = xs[0]
     try:
-        return np.linalg.eigh(xs[0], UPLO=p.get("UPLO", "L"))
+        w, v = np.linalg.eigh(a, UPLO=p.get("UPLO", "L"))
     except np.linalg.LinAlgError:       # (NaN or inf in the matrix)
         raise GradvizError("linalg.eigh: The algorithm failed to converge because the input "
                            "matrix is ill-conditioned or has too many repeated eigenvalues.",
                            kind=LINALG_ERROR,
                            hint="eigh needs finite numbers: look for the NaN or inf in the "
                                 "matrix (torch.isfinite(A).all())") from None
+    if vectors_signed and a.size and 3 <= a.shape[-1] <= SMLSIZ:
+        v = mkl_eigenvectors(a, p.get("UPLO", "L") == "U")
+    return w, v
 
 
 def _eigh_vjp(which):
     # PyTorch's formula (linalg_eig_backward, Hermitian): V (diag(gL) +
     # skew(V^T gV) / E) V^T, E_ij = L_j - L_i
     def rule(g, ans, xs, p):
-        w, v = _eigh(xs, p)
+        w, v = _eigh(xs, p, vectors_signed=which == 1)
         if which == 0:
             inner = np.zeros(v.shape, v.dtype)
             idx = np.arange(w.shape[-1])
@@ -154,7 +166,7 @@ def _eigh_vjp(which):
 
 def _eigh_jvp(which):
     def rule(t, ans, xs, p):
-        w, v = _eigh(xs, p)
+        w, v = _eigh(xs, p, vectors_signed=which == 1)
         inner = _t(v) @ t @ v
         if which == 0:
             return np.diagonal(inner, axis1=-2, axis2=-1).copy()
@@ -182,11 +194,11 @@ def eigh_backward(gl, gv, w, v):
 
 def _eigh_joint(outs, xs, p):
     gl, gv = output_grads(outs, 2)
-    return (eigh_backward(gl, gv, *_eigh(xs, p)),)
+    return (eigh_backward(gl, gv, *_eigh(xs, p, vectors_signed=gv is not None)),)
 
 
 for _i, _name in enumerate(("eigh_values", "eigh_vectors")):
-    defop(_name, "LinalgEighBackward0", _matrix_output(_i == 1, lambda xs, p, i=_i: _eigh(xs, p)[i]),
+    defop(_name, "LinalgEighBackward0", _matrix_output(_i == 1, lambda xs, p, i=_i: _eigh(xs, p, i == 1)[i]),
           vjp=(_eigh_vjp(_i),), jvp=(_eigh_jvp(_i),), saved=("r",), joint=_eigh_joint,
           formula=("d eigh(A)/dA = V (diag(gL) + skew(V^T gV) / (L_j - L_i)) V^T",),
           symbol="linalg.eigh", dtype_rule=SAME)
@@ -231,6 +243,9 @@ def np_svd(a, **options):
         if a.size and takes_other_path(*a.shape[-2:]):
             # (the signs of the vectors PyTorch's LAPACK gives: ops/svd_paths.py)
             u, s, vh = mkl_path_svd(a, options.get("full_matrices", True))
+        elif a.size and runs_in_float32(a):
+            # (a float32 matrix's vectors as MKL computes them: ops/svd_float32.py)
+            u, vh = float32_vectors(a, u, s, vh, options.get("full_matrices", True))
         return u, _float32_zeros(s, a.shape), vh
     return _float32_zeros(out, a.shape)
 
@@ -409,26 +424,36 @@ def _in_gels_buffer(x, m: int, vector: bool):
     return buf[..., :n, :]
 
 
+# The solution's derivatives (PyTorch's linalg_lstsq_backward and
+# linalg_lstsq_solution_jvp) go through pinv(A) with pinv's own default
+# tolerance: rcond cuts the singular values of the solution, not of its
+# derivative.
+
 def _lstsq_da(g, ans, xs, p):
     a, b = xs
     gm, bm = _as_matrix(g, p), _as_matrix(b, p)
-    return unbroadcast(pinv_vjp(gm @ _t(bm), pinv(a, rtol=p.get("rcond")), a), a.shape)
+    return unbroadcast(pinv_vjp(gm @ _t(bm), pinv(a), a), a.shape)
 
 
 def _lstsq_db(g, ans, xs, p):
     a, b = xs
-    gb = _t(pinv(a, rtol=p.get("rcond"))) @ _as_matrix(g, p)
+    gb = _t(pinv(a)) @ _as_matrix(g, p)
     return unbroadcast(gb[..., 0] if p.get("vector") else gb, b.shape)
 
 
 def _lstsq_jvp_a(t, ans, xs, p):
     a, b = xs
-    x = pinv_jvp(t, pinv(a, rtol=p.get("rcond")), a) @ _as_matrix(b, p)
+    x = pinv_jvp(t, pinv(a), a) @ _as_matrix(b, p)
+    return x[..., 0] if p.get("vector") else x
+
+
+def _lstsq_jvp_b(t, ans, xs, p):
+    x = pinv(xs[0]) @ _as_matrix(t, p)
     return x[..., 0] if p.get("vector") else x
 
 
 defop("lstsq_solution", "LinalgLstsqBackward0", _lstsq, vjp=(_lstsq_da, _lstsq_db),
-      jvp=(_lstsq_jvp_a, lambda t, ans, xs, p: _lstsq([xs[0], t], p)), saved=("01", "01"),
+      jvp=(_lstsq_jvp_a, _lstsq_jvp_b), saved=("01", "01"),
       formula=("d lstsq(A,B)/dA = pinv's gradient for G B^T", "d lstsq(A,B)/dB = pinv(A)^T G"),
       symbol="linalg.lstsq", dtype_rule=SAME)
 
@@ -455,7 +480,7 @@ def _residuals_vjp(i):
     # dB = -2 R (R = A X - B), each column scaled by its gradient
     def rule(g, ans, xs, p):
         if not p.get("computed"):
-            return np.zeros_like(xs[i])
+            return None     # (PyTorch's empty residuals send no gradient: A.grad stays None)
         r, x = _misfit(xs, p)
         gr = 2 * r * g[..., None, :]
         if i == 0:
