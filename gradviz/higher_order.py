@@ -393,9 +393,10 @@ def _r_mean(rt, g, node, i):
 
 def _r_extreme_all(rt, g, node, i):
     # NOTE: ties share the gradient evenly, as PyTorch's max()/min()
+    from .higher_math import evenly_distributed
     x = _x(node).data
-    mask = x == node.data
-    return _op(rt, "mul", g, _const(rt, (mask / mask.sum()).astype(x.dtype), "mask"))
+    mask = np.isnan(x) if np.isnan(node.data).any() else x == node.data
+    return evenly_distributed(rt, g, x, mask)
 
 
 def _r_prod(rt, g, node, i):
