@@ -357,15 +357,36 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     return tangents.get(t)
 
 
-def _by_formulas(rt, t: Tensor, order, tangents) -> Tensor | None:
+def _by_formulas(rt, t: Tensor, order, tangents, fallback=None,
+                 primal_grad_fn="Identity") -> Tensor | None:
     """tangent_formulas.formula_tangent with grad mode on (the formulas'
-    ops are recorded, as PyTorch's are inside a no_grad() block too)."""
+    ops are recorded, as PyTorch's are inside a no_grad() block too);
+    fallback: its tangent of an op without a formula."""
     from .tangent_formulas import formula_tangent
     enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
     try:
-        return formula_tangent(rt, t, order, tangents)
+        return formula_tangent(rt, t, order, tangents, fallback, primal_grad_fn)
     finally:
         rt.tape.grad_enabled = enabled
+
+
+def _op_tangent_by_trick(rt, n: Tensor, ins: list) -> Tensor | None:
+    """n's tangent from its inputs' tangents ins (tensors; None: none) by
+    the double-backward trick on n alone: n run again on its inputs, those
+    with a tangent that do not require grad as copies that do (the others
+    as they are, so the tangent's graph reaches them)."""
+    made, seeds = {}, {}
+    for a, v in zip(n.args, ins):
+        if v is None or a in made:
+            continue
+        made[a] = a if a.requires_grad else rt.tape.add(
+            Tensor(a.data, requires_grad=True), rt.span, label="make_dual", of=a.seq)
+        seeds[made[a]] = v
+    if any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
+        return None
+    args = tuple(made.get(a, a) if a.__class__ is Tensor else a for a in n.args)
+    again = rt.tape.apply(n.op, args, n.params, n.span)
+    return _tangent_with_graph(rt, again, list(seeds), seeds)
 
 
 def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
@@ -376,11 +397,12 @@ def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
     inputs = [a for n in order for a in n.args if a.__class__ is Tensor] + [t]
     if t.requires_grad or any(v is not None and v.requires_grad
                               for v in map(tangents.get, inputs)):
-        # PyTorch's formulas, where they are known for every op on the way
-        # (the trick's graph reaches the primals only through second
-        # derivatives: d * 3 would have none, PyTorch's AddBackward0 reads
-        # d's primal), from the tangents known (those computed before too)
-        by_formulas = _by_formulas(rt, t, order, tangents)
+        # PyTorch's formulas op by op (the trick on each op without one
+        # here: the whole chain's graph would reach the primals only through
+        # second derivatives, d * 3 would have none, PyTorch's AddBackward0
+        # reads d's primal), from the tangents known (those computed before
+        # too, ahead of an in-place write)
+        by_formulas = _by_formulas(rt, t, order, tangents, _op_tangent_by_trick)
         if by_formulas is not None:
             return by_formulas
     seeds = {a: tangents[a] for a in inputs if a in tangents.made and tangents[a] is not None}
@@ -463,6 +485,24 @@ def pushed_tangents(rt, outs, seeds: dict) -> list:
     tangents = dict(seeds)
     _fill(rt, outs, tangents)
     return [tangents.get(o) for o in outs]
+
+
+def formula_tangents(rt, outs, seeds: dict) -> list | None:
+    """The tangents of outs with a graph, by PyTorch's formulas op by op
+    (the trick on each op without one): torch.func.jvp's, when its result
+    keeps a graph. None: an op the trick cannot take (a tangent of another
+    dtype than its input's)."""
+    tangents = dict(seeds)
+    found = []
+    for o in outs:
+        order = ops_back_to([o], tangents)
+        tangent = tangents.get(o) if not order else _by_formulas(
+            rt, o, order, tangents, _op_tangent_by_trick, "AliasBackward0")
+        if tangent is None and order:
+            return None
+        found.append(tangent)
+        tangents[o] = tangent
+    return found
 
 
 def _fill(rt, tops, tangents: dict) -> None:
