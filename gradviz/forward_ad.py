@@ -304,17 +304,21 @@ def f_unpack_dual(rt, tensor, *, level=None):
                            f"{type(tensor).__name__}", kind=TYPE)
     if rt.dual_tangents is None:       # outside a level: the tensor itself, as in PyTorch
         return UnpackedDual(tensor, None)
-    primal = _view(rt, tensor, "primal")
+    primal = _view(rt, tensor, "primal", grad_fn="Identity")
     # the primal is PyTorch's plain view: no tangent (not the one of what it views)
     rt.dual_tangents[primal] = None
     rt.dual_tangents.primals.add(primal)
     return UnpackedDual(primal, tangent_of(rt, tensor))
 
 
-def _view(rt, t: Tensor, label: str) -> Tensor:
+def _view(rt, t: Tensor, label: str, grad_fn: str | None = None) -> Tensor:
     """A new tensor sharing t's value (PyTorch's view): recorded when t
-    requires grad (ViewBackward0; PyTorch's primal is an alias, <Identity>),
+    requires grad (make_dual's ViewBackward0; grad_fn: another node's
+    name, unpack_dual's primal is an alias, torch::autograd::Identity),
     else a leaf labelled with its maker."""
+    if t.requires_grad and grad_fn is not None:
+        from .tangent_formulas import alias
+        return alias(rt, t, grad_fn)
     if t.requires_grad:
         from .functions import f_reshape
         return f_reshape(rt, t, *t.data.shape)

@@ -4577,7 +4577,7 @@ class Interpreter:
             where = "torch.autograd.function." if v.node is not None and v.node.recorded \
                 and (v.node.op.custom or v.node.op.name == "backward_hook") \
                 and v.name == v.node.op.grad_fn or v.name == "ResizeBackward" else ""
-            return f"<{where}{v.name} object at {self.address(v)}>"
+            return f"<{where}{v.class_name} object at {self.address(v)}>"
         if v.__class__ in classes.PRINTED:
             return classes.text(self, v)
         if v.__class__ is layers.Layer or v.__class__ in modules.CLASSES:

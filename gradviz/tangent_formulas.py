@@ -105,8 +105,18 @@ def _primal(rt, a):
     it requires grad (the tangent's graph shows that node before a's)."""
     if a.__class__ is not Tensor or not a.requires_grad:
         return a
+    primal = alias(rt, a, _Primal.grad_fn)
+    if rt.dual_tangents is not None:
+        # (PyTorch's primal has no tangent: a gradient that reads it, a
+        # backward of the tangent's, has none from it)
+        rt.dual_tangents[primal] = None
+    return primal
+
+
+def alias(rt, a: Tensor, grad_fn: str) -> Tensor:
+    """a viewed whole, its node named grad_fn."""
     return rt.apply(OPS["index"], (a,), {"index": (Ellipsis,), "advanced": False,
-                                         "grad_fn": _Primal.grad_fn})
+                                         "grad_fn": grad_fn})
 
 
 def _linear(rt, n: Tensor, ins: list) -> Tensor:
