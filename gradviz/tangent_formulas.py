@@ -185,6 +185,39 @@ def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
                                                       _primal(rt, t1))))))
 
 
+def _einsum(rt, n: Tensor, ins: list) -> Tensor:
+    """einsum is linear in each operand: the sum over operands of the
+    einsum with that one's tangent in its place. PyTorch contracts a pair
+    with a bmm, whose tangent is A_t @ B_p + A_p @ B_t, and ends with the
+    bmm's view (ViewBackward0): here, for a pair with a label both sum
+    over, one einsum of the operands stacked along it ([A_t, A_p] with
+    [B_p, B_t]), the einsum node standing for PyTorch's steps as the
+    primal's does."""
+    from .ops.einsum import parse
+    xs = n.args
+    ts = [_or_zeros(rt, a, t) for a, t in zip(xs, ins)]
+    ps = [_primal(rt, a) for a in xs]
+    if len(xs) == 1:
+        return rt.apply(n.op, (ts[0],), n.params)
+    labels, out, _ = parse(n.params["equation"], [a.data.shape for a in xs])
+    if len(xs) == 2:
+        (la, lb), (a, b) = labels, xs
+        for c in la:
+            if c in out or la.count(c) != 1 or lb.count(c) != 1:
+                continue
+            i, j = la.index(c), lb.index(c)
+            if a.data.shape[i] == b.data.shape[j]:
+                cat = OPS["cat"]
+                return rt.apply(n.op, (rt.apply(cat, (ts[0], ps[0]), {"dim": i}),
+                                       rt.apply(cat, (ps[1], ts[1]), {"dim": j})), n.params)
+    terms = [rt.apply(n.op, tuple(ts[k] if k == i else ps[k] for k in range(len(xs))), n.params)
+             for i in range(len(xs))]
+    total = terms[0]
+    for term in terms[1:]:
+        total = rt.apply(OPS["add"], (total, term))
+    return total
+
+
 def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
     """old.copy_(tangent) as a new tensor: old's graph is cut there (CopyBackwards
     sends it zeros), as its value is."""
@@ -196,4 +229,4 @@ def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
 
 
 FORMULAS = {**dict.fromkeys(LINEAR_OPS, _linear), **dict.fromkeys(PRODUCT_OPS, _product),
-            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul}
+            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul, "einsum": _einsum}
