@@ -232,6 +232,12 @@ def run_backward(roots, seeds, retain_graph: bool, *, accumulate=True, inputs=No
                 grads[node] = g
                 if accumulate and node.recorded:      # backward(inputs=[y]) fills y.grad
                     _accumulate(node, g, versions)
+                if not accumulate and node.recorded and not any(
+                        a.__class__ is Tensor and a in needed for a in node.args):
+                    # autograd.grad takes an input's gradient at its edge: its
+                    # grad_fn runs only for an input behind it (nor checks
+                    # what it saved); backward(inputs=) runs it
+                    continue
             if not node.recorded:                     # a leaf: AccumulateGrad
                 if g is not None:                     # (None: a hook took it away)
                     if accumulate:

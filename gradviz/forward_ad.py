@@ -304,17 +304,21 @@ def f_unpack_dual(rt, tensor, *, level=None):
                            f"{type(tensor).__name__}", kind=TYPE)
     if rt.dual_tangents is None:       # outside a level: the tensor itself, as in PyTorch
         return UnpackedDual(tensor, None)
-    primal = _view(rt, tensor, "primal")
+    primal = _view(rt, tensor, "primal", grad_fn="Identity")
     # the primal is PyTorch's plain view: no tangent (not the one of what it views)
     rt.dual_tangents[primal] = None
     rt.dual_tangents.primals.add(primal)
     return UnpackedDual(primal, tangent_of(rt, tensor))
 
 
-def _view(rt, t: Tensor, label: str) -> Tensor:
+def _view(rt, t: Tensor, label: str, grad_fn: str | None = None) -> Tensor:
     """A new tensor sharing t's value (PyTorch's view): recorded when t
-    requires grad (ViewBackward0; PyTorch's primal is an alias, <Identity>),
+    requires grad (make_dual's ViewBackward0; grad_fn: another node's
+    name, unpack_dual's primal is an alias, torch::autograd::Identity),
     else a leaf labelled with its maker."""
+    if t.requires_grad and grad_fn is not None:
+        from .tangent_formulas import alias
+        return alias(rt, t, grad_fn)
     if t.requires_grad:
         from .functions import f_reshape
         return f_reshape(rt, t, *t.data.shape)
@@ -357,15 +361,36 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
     return tangents.get(t)
 
 
-def _by_formulas(rt, t: Tensor, order, tangents) -> Tensor | None:
+def _by_formulas(rt, t: Tensor, order, tangents, fallback=None,
+                 primal_grad_fn="Identity") -> Tensor | None:
     """tangent_formulas.formula_tangent with grad mode on (the formulas'
-    ops are recorded, as PyTorch's are inside a no_grad() block too)."""
+    ops are recorded, as PyTorch's are inside a no_grad() block too);
+    fallback: its tangent of an op without a formula."""
     from .tangent_formulas import formula_tangent
     enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
     try:
-        return formula_tangent(rt, t, order, tangents)
+        return formula_tangent(rt, t, order, tangents, fallback, primal_grad_fn)
     finally:
         rt.tape.grad_enabled = enabled
+
+
+def _op_tangent_by_trick(rt, n: Tensor, ins: list) -> Tensor | None:
+    """n's tangent from its inputs' tangents ins (tensors; None: none) by
+    the double-backward trick on n alone: n run again on its inputs, those
+    with a tangent that do not require grad as copies that do (the others
+    as they are, so the tangent's graph reaches them)."""
+    made, seeds = {}, {}
+    for a, v in zip(n.args, ins):
+        if v is None or a in made:
+            continue
+        made[a] = a if a.requires_grad else rt.tape.add(
+            Tensor(a.data, requires_grad=True), rt.span, label="make_dual", of=a.seq)
+        seeds[made[a]] = v
+    if any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
+        return None
+    args = tuple(made.get(a, a) if a.__class__ is Tensor else a for a in n.args)
+    again = rt.tape.apply(n.op, args, n.params, n.span)
+    return _tangent_with_graph(rt, again, list(seeds), seeds)
 
 
 def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
@@ -376,11 +401,12 @@ def _with_graph(rt, t: Tensor, order, tangents) -> Tensor | None:
     inputs = [a for n in order for a in n.args if a.__class__ is Tensor] + [t]
     if t.requires_grad or any(v is not None and v.requires_grad
                               for v in map(tangents.get, inputs)):
-        # PyTorch's formulas, where they are known for every op on the way
-        # (the trick's graph reaches the primals only through second
-        # derivatives: d * 3 would have none, PyTorch's AddBackward0 reads
-        # d's primal), from the tangents known (those computed before too)
-        by_formulas = _by_formulas(rt, t, order, tangents)
+        # PyTorch's formulas op by op (the trick on each op without one
+        # here: the whole chain's graph would reach the primals only through
+        # second derivatives, d * 3 would have none, PyTorch's AddBackward0
+        # reads d's primal), from the tangents known (those computed before
+        # too, ahead of an in-place write)
+        by_formulas = _by_formulas(rt, t, order, tangents, _op_tangent_by_trick)
         if by_formulas is not None:
             return by_formulas
     seeds = {a: tangents[a] for a in inputs if a in tangents.made and tangents[a] is not None}
@@ -456,6 +482,52 @@ def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
     return FUNCTIONS["zeros_like"](rt, t) if jv is None else jv
 
 
+def grad_tangents(rt, roots, gradients, inputs) -> dict:
+    """What backward() in a dual level adds to the tangents of the .grads it
+    adds into (leaf -> tangent array): PyTorch's backward formulas read the
+    dual tensors they saved, so a gradient has a tangent where they do (of
+    (d * d).sum(), 2 * d's), and adding it into an existing .grad in place
+    gives that .grad one (a first .grad is a detached copy: none). The
+    gradients are computed again with a graph, and their tangents pushed
+    forward over it; {} when no .grad is there to add into."""
+    from .autodiff import _reachable
+    from .functions import f_grad
+    level = rt.dual_tangents
+    if not level or not level.made:
+        return {}
+    wanted = inputs if inputs is not None else _reachable(roots)
+    leaves = [t for t in wanted if not t.recorded and t.grad is not None]
+    if not leaves:
+        return {}
+    # (a pass of its own: none of the program's hooks runs in it)
+    held = rt.hooks, rt.node_hooks, rt.module_bw, rt.packed
+    rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = {}, {}, {}, {}
+    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
+    try:
+        gs = f_grad(rt, list(roots), leaves, list(gradients), retain_graph=True,
+                    create_graph=True, allow_unused=True)
+    except GradvizError:
+        return {}           # (an op with no graph backward here: no tangent known)
+    finally:
+        rt.tape.grad_enabled = enabled
+        rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = held
+    found = {}
+    for leaf, g in zip(leaves, gs):
+        tangent = None if g is None else pushed_tangents(rt, [g], dict(level))[0]
+        if tangent is not None:
+            found[leaf] = tangent.data
+    return found
+
+
+def add_grad_tangents(rt, found: dict) -> None:
+    """After the pass: each .grad's tangent plus what grad_tangents found."""
+    level = rt.dual_tangents
+    for leaf, tangent in found.items():
+        old = level.get(leaf.grad)
+        _set_tangent(rt, leaf.grad, tangent.astype(leaf.grad.data.dtype) if old is None
+                     else old.data + tangent)
+
+
 def pushed_tangents(rt, outs, seeds: dict) -> list:
     """The tangents of outs (None: not computed from the seeds) pushed from
     seeds (tensor -> its tangent tensor) as a dual level pushes them:
@@ -463,6 +535,24 @@ def pushed_tangents(rt, outs, seeds: dict) -> list:
     tangents = dict(seeds)
     _fill(rt, outs, tangents)
     return [tangents.get(o) for o in outs]
+
+
+def formula_tangents(rt, outs, seeds: dict) -> list | None:
+    """The tangents of outs with a graph, by PyTorch's formulas op by op
+    (the trick on each op without one): torch.func.jvp's, when its result
+    keeps a graph. None: an op the trick cannot take (a tangent of another
+    dtype than its input's)."""
+    tangents = dict(seeds)
+    found = []
+    for o in outs:
+        order = ops_back_to([o], tangents)
+        tangent = tangents.get(o) if not order else _by_formulas(
+            rt, o, order, tangents, _op_tangent_by_trick, "AliasBackward0")
+        if tangent is None and order:
+            return None
+        found.append(tangent)
+        tangents[o] = tangent
+    return found
 
 
 def _fill(rt, tops, tangents: dict) -> None:

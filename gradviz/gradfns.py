@@ -78,6 +78,12 @@ class GradFn:
         return QUALIFIED_NAMES.get(self.name, self.name)
 
     @property
+    def class_name(self) -> str:
+        """Its Python class's name: a node PyTorch binds to no class of its
+        own (a primal's torch::autograd::Identity) is a CppFunction."""
+        return "CppFunction" if self.name == "Identity" else self.name
+
+    @property
     def next_functions(self) -> tuple:
         if self.edges is not None:
             return self.edges

@@ -17,6 +17,7 @@ import numpy as np
 
 from .higher_order import (_const, _keepdim, _one_minus, _op, _r_mean, _r_std, _r_var,
                            _r_zero, _scaled, _shared, _x)
+from .ops.decomp import GradModePasses
 from .tensor import Tensor
 
 
@@ -201,11 +202,18 @@ def _r_aminmax(rt, g, node, i):
 
 
 def _r_median_all(rt, g, node, i):
-    # evenly_distribute_backward: zeros.masked_fill(mask, grad / mask.sum())
     from .ops.order_stats import _same_as
     x = _x(node).data
-    mask = _same_as(x, node.data)
+    return evenly_distributed(rt, g, x, _same_as(x, node.data))
+
+
+def evenly_distributed(rt, g, x: np.ndarray, mask: np.ndarray):
+    """PyTorch's evenly_distribute_backward recorded: zeros.masked_fill(mask,
+    grad / mask.sum()); under a torch.func transform mask * (grad / mask.sum())
+    (see ops.reduce.evenly_distributed)."""
     share = _op(rt, "div", g, _const(rt, np.asarray(mask.sum(), np.int64), "count"))
+    if GradModePasses.depth:
+        return _op(rt, "mul", _const(rt, mask, "mask"), share)
     return _op(rt, "masked_fill", _const(rt, np.zeros_like(x), "zeros"),
                _const(rt, mask, "mask"), share)
 

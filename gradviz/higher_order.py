@@ -393,9 +393,10 @@ def _r_mean(rt, g, node, i):
 
 def _r_extreme_all(rt, g, node, i):
     # NOTE: ties share the gradient evenly, as PyTorch's max()/min()
+    from .higher_math import evenly_distributed
     x = _x(node).data
-    mask = x == node.data
-    return _op(rt, "mul", g, _const(rt, (mask / mask.sum()).astype(x.dtype), "mask"))
+    mask = np.isnan(x) if np.isnan(node.data).any() else x == node.data
+    return evenly_distributed(rt, g, x, mask)
 
 
 def _r_prod(rt, g, node, i):
@@ -983,11 +984,19 @@ def _check_supported(order) -> None:
                                else f" ({node.grad_fn_name})")
 
 
-def _graph_backward(rt, roots, seeds, retain_graph: bool):
+def _graph_backward(rt, roots, seeds, retain_graph: bool, inputs=None):
     """The reverse pass with every VJP recorded. Returns (grads: tensor ->
-    gradient Tensor, steps, pruned, order) like autodiff.run_backward."""
+    gradient Tensor, steps, pruned, order) like autodiff.run_backward.
+    inputs (autograd.grad's): the pass runs only the nodes on a path to
+    them, and an input's own node only for an input behind it."""
     order = backward_graph(roots)
     order.reverse()
+    ends = ()
+    if inputs is not None:
+        needed = autodiff._between(order, set(inputs))
+        order = [t for t in order if t in needed]
+        ends = {t for t in inputs if t.recorded and not any(
+            a.__class__ is Tensor and a in needed for a in t.args)}
     _check_supported(order)
     rt.no_hooks_with_graph(order)
     grads: dict = {}
@@ -1004,7 +1013,7 @@ def _graph_backward(rt, roots, seeds, retain_graph: bool):
             continue
         if hooked.get(node):       # its register_hook()s, on the gradient's Tensor
             g = grads[node] = rt.run_hooks(node, g)
-        if not node.recorded:
+        if not node.recorded or node in ends:
             steps.append((node, g.data, ()))
             continue
         op = node.op
@@ -1102,7 +1111,7 @@ def grad_with_graph(rt, outs, ins, gos, retain_graph, allow_unused=False) -> tup
     keep = True if retain_graph is None else bool(retain_graph)
     if rt.on_backward is not None:
         rt.on_backward(rt, "grad", outs, [s.data for s in seeds], ins)
-    grads, steps, pruned, order = _graph_backward(rt, outs, seeds, keep)
+    grads, steps, pruned, order = _graph_backward(rt, outs, seeds, keep, ins)
     result = []
     for k, t in enumerate(ins):
         g = grads.get(t)

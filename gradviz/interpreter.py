@@ -4604,7 +4604,7 @@ class Interpreter:
             where = "torch.autograd.function." if v.node is not None and v.node.recorded \
                 and (v.node.op.custom or v.node.op.name == "backward_hook") \
                 and v.name == v.node.op.grad_fn or v.name == "ResizeBackward" else ""
-            return f"<{where}{v.name} object at {self.address(v)}>"
+            return f"<{where}{v.class_name} object at {self.address(v)}>"
         if v.__class__ in classes.PRINTED:
             return classes.text(self, v)
         if v.__class__ is layers.Layer or v.__class__ in modules.CLASSES:
@@ -4763,6 +4763,7 @@ class Interpreter:
                 live[key] = (holder, g)
                 self.tape.before_inplace(g.data, g)
         self.tape.grad_tensors = live
+        dual = self.dual_tangents and forward_ad.grad_tangents(self, roots, gradients, inputs)
         adopted = []
         _, steps, pruned, order = autodiff.run_backward(roots, seeds, keep, inputs=inputs,
                                                         versions=self.tape.versions,
@@ -4776,6 +4777,8 @@ class Interpreter:
                 if s.__class__ is np.ndarray and id(s) in ids:
                     share(steps, i, s)
         self.log_pass("backward", roots, seeds, keep, steps, pruned, order, implicit)
+        if dual:
+            forward_ad.add_grad_tangents(self, dual)
 
     def hook_runners(self, accumulate: bool = True):
         """For a reverse pass: the hooks it runs (autodiff.PassHooks; None:

@@ -125,13 +125,21 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None
 
     def body():
         in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
-        xs = _preprocess(rt, ins, create_graph, True)
+        # (forward mode's inputs are PyTorch's dual tensors: they do not
+        # require grad, f's ops on them record nothing)
+        xs = _preprocess(rt, ins, create_graph, not forward_mode)
         vs = _v_or_single(rt, v, xs, in_tuple, "jvp", create_graph, ONE_INPUT)
         out_tuple, outs = _call(rt, func, xs, "jvp", strict)
         graph = create_graph or (keep_if is not None and keep_if(xs, outs))
-        if forward_mode and not graph:
-            from .forward_ad import pushed_tangents
-            res = _zeros_for_none(rt, pushed_tangents(rt, outs, dict(zip(xs, vs))), outs)
+        if forward_mode:
+            from .forward_ad import formula_tangents, pushed_tangents
+            seeds = dict(zip(xs, vs))
+            # with a graph, PyTorch's JVP formulas op by op (their graph is
+            # the tangent's: AddBackward0 for a product)
+            found = graph and formula_tangents(rt, outs, seeds)
+            if not found:
+                found = pushed_tangents(rt, outs, seeds)
+            res = _zeros_for_none(rt, found, outs)
             return _post(rt, outs, graph, out_tuple), _post(rt, res, graph, out_tuple)
         # torch.func.jvp's integer outputs (the indices of max(dim)) have
         # zero tangents; autograd.functional.jvp refuses them (zeros_like's error)

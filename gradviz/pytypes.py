@@ -158,7 +158,7 @@ def type_of(v, bound: dict):
     if cls_name == "UnboundMethod":
         return PyType(v.py_type_name)          # torch.Tensor.sum: a method_descriptor
     if cls_name == "GradFn":
-        return PyType(v.name)                  # <class 'MulBackward0'>
+        return PyType(v.class_name)            # <class 'MulBackward0'>
     if cls_name == "ExceptionValue":
         return PyType(v.kind)                  # <class 'RuntimeError'>
     if cls_name == "ReturnTypes":

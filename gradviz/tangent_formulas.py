@@ -13,6 +13,8 @@ without a formula here gives up (None), and the trick's tangent stands.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .ops import OPS
 from .tensor import Tensor
 
@@ -34,25 +36,50 @@ OWN_INPLACE = frozenset({"setitem", "masked_scatter"})
 PRODUCT_OPS = frozenset({"matmul", "mm", "mv", "dot", "outer"})
 
 
-def formula_tangent(rt, t: Tensor, order: list, known: dict) -> Tensor | None:
+class _Primal:
+    """The node a formula reads a primal that requires grad through: a dual
+    level's _fw_primal (torch::autograd::Identity), torch.func.jvp's
+    unwrapping (AliasBackward0)."""
+    grad_fn = "Identity"
+
+
+def formula_tangent(rt, t: Tensor, order: list, known: dict, fallback=None,
+                    primal_grad_fn: str = "Identity") -> Tensor | None:
     """t's tangent by PyTorch's formulas run as recorded ops over order (the
     ops from the tensors known has tangents of: known maps tensor ->
-    tangent), or None when an op of order has no formula here."""
+    tangent), or None when an op of order has no formula here and no
+    fallback(rt, n, ins) gives its tangent from its inputs' (ins)."""
     # (an op with an integer or bool result, a comparison, has no tangent)
     order = [n for n in order if n.data.dtype.kind in "fc"]
-    if any(n.op.name not in FORMULAS for n in order):
+    if fallback is None and any(n.op.name not in FORMULAS for n in order):
         return None
+    held, _Primal.grad_fn = _Primal.grad_fn, primal_grad_fn
+    try:
+        return _run_formulas(rt, t, order, known, fallback)
+    finally:
+        _Primal.grad_fn = held
+
+
+def _run_formulas(rt, t: Tensor, order: list, known: dict, fallback) -> Tensor | None:
     tangents = dict(known)
     inplace = rt.tape.versions.inplace_nodes
     for n in order:
         ins = [tangents.get(a) if a.__class__ is Tensor else None for a in n.args]
         if all(v is None for v in ins):
             continue
-        tangent = FORMULAS[n.op.name](rt, n, ins)
-        if n.seq in inplace and n.op.name not in OWN_INPLACE and ins[0] is not None:
+        old = ins[0]
+        copies = n.seq in inplace and n.op.name not in OWN_INPLACE and old is not None
+        if copies and old.requires_grad:
+            # (PyTorch's in-place formula reads a clone of the tangent it
+            # then overwrites: CloneBackward0)
+            ins[0] = rt.apply(OPS["clone"], (old,))
+        tangent = FORMULAS.get(n.op.name, fallback)(rt, n, ins)
+        if tangent is None:
+            return None
+        if copies:
             # PyTorch's in-place op copies the new tangent into the old one
             # (CopyBackwards, when either has a graph)
-            tangent = _copied(rt, ins[0], tangent)
+            tangent = _copied(rt, old, tangent)
         tangents[n] = tangent
     return tangents.get(t)
 
@@ -64,10 +91,32 @@ def _zeros(rt, a):
 
 def _or_zeros(rt, a, tangent):
     """a's tangent, or what PyTorch stands in for a missing one: zeros
-    (0 for a number)."""
+    (a 0-d tensor for a number: a tensor input of the op, first where it
+    is first)."""
     if tangent is not None:
         return tangent
-    return _zeros(rt, a) if a.__class__ is Tensor else 0.0
+    if a.__class__ is Tensor:
+        return _zeros(rt, a)
+    return rt.tape.add(Tensor(np.zeros((), np.float32)), rt.span, label="tangent")
+
+
+def _primal(rt, a):
+    """a as a formula reads it: through PyTorch's alias of the primal when
+    it requires grad (the tangent's graph shows that node before a's)."""
+    if a.__class__ is not Tensor or not a.requires_grad:
+        return a
+    primal = alias(rt, a, _Primal.grad_fn)
+    if rt.dual_tangents is not None:
+        # (PyTorch's primal has no tangent: a gradient that reads it, a
+        # backward of the tangent's, has none from it)
+        rt.dual_tangents[primal] = None
+    return primal
+
+
+def alias(rt, a: Tensor, grad_fn: str) -> Tensor:
+    """a viewed whole, its node named grad_fn."""
+    return rt.apply(OPS["index"], (a,), {"index": (Ellipsis,), "advanced": False,
+                                         "grad_fn": grad_fn})
 
 
 def _linear(rt, n: Tensor, ins: list) -> Tensor:
@@ -83,8 +132,8 @@ def _mul(rt, n: Tensor, ins: list) -> Tensor:
     """other_t * self_p + self_t * other_p."""
     (a, b), (ta, tb) = n.args, ins
     mul = OPS["mul"]
-    return rt.apply(OPS["add"], (rt.apply(mul, (_or_zeros(rt, b, tb), a)),
-                                 rt.apply(mul, (_or_zeros(rt, a, ta), b))))
+    return rt.apply(OPS["add"], (rt.apply(mul, (_or_zeros(rt, b, tb), _primal(rt, a))),
+                                 rt.apply(mul, (_or_zeros(rt, a, ta), _primal(rt, b)))))
 
 
 def _div(rt, n: Tensor, ins: list) -> Tensor:
@@ -92,7 +141,7 @@ def _div(rt, n: Tensor, ins: list) -> Tensor:
     (a, b), (ta, tb) = n.args, ins
     top = rt.apply(OPS["sub"], (_or_zeros(rt, a, ta),
                                 rt.apply(OPS["mul"], (_or_zeros(rt, b, tb), n))))
-    return rt.apply(OPS["div"], (top, b))
+    return rt.apply(OPS["div"], (top, _primal(rt, b)))
 
 
 def _rdiv(rt, n: Tensor, ins: list) -> Tensor:
@@ -117,8 +166,8 @@ def _product(rt, n: Tensor, ins: list) -> Tensor | None:
         return rt.apply(op, (rt.apply(cat, (ta, a), {"dim": 0}),
                              rt.apply(cat, (b, tb), {"dim": 0})))
     # (C++ evaluates the second term first: its dtype error is PyTorch's)
-    right = rt.apply(op, (a, tb), n.params)
-    return rt.apply(OPS["add"], (rt.apply(op, (ta, b), n.params), right))
+    right = rt.apply(op, (_primal(rt, a), tb), n.params)
+    return rt.apply(OPS["add"], (rt.apply(op, (ta, _primal(rt, b)), n.params), right))
 
 
 def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
@@ -131,8 +180,42 @@ def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
     def scaled(x):
         return x if value == 1 else rt.apply(mul, (x, value))
     left = rt.apply(add, (_or_zeros(rt, a, ta),
-                          scaled(rt.apply(mul, (_or_zeros(rt, t1, t1t), t2)))))
-    return rt.apply(add, (left, scaled(rt.apply(mul, (_or_zeros(rt, t2, t2t), t1)))))
+                          scaled(rt.apply(mul, (_or_zeros(rt, t1, t1t), _primal(rt, t2))))))
+    return rt.apply(add, (left, scaled(rt.apply(mul, (_or_zeros(rt, t2, t2t),
+                                                      _primal(rt, t1))))))
+
+
+def _einsum(rt, n: Tensor, ins: list) -> Tensor:
+    """einsum is linear in each operand: the sum over operands of the
+    einsum with that one's tangent in its place. PyTorch contracts a pair
+    with a bmm, whose tangent is A_t @ B_p + A_p @ B_t, and ends with the
+    bmm's view (ViewBackward0): here, for a pair with a label both sum
+    over, one einsum of the operands stacked along it ([A_t, A_p] with
+    [B_p, B_t]), the einsum node standing for PyTorch's steps as the
+    primal's does."""
+    from .ops.einsum import parse
+    xs = n.args
+    ts = [_or_zeros(rt, a, t) for a, t in zip(xs, ins)]
+    ps = [_primal(rt, a) for a in xs]
+    if len(xs) == 1:
+        return rt.apply(n.op, (ts[0],), n.params)
+    labels, out, _ = parse(n.params["equation"], [a.data.shape for a in xs])
+    if len(xs) == 2:
+        (la, lb), (a, b) = labels, xs
+        for c in la:
+            if c in out or la.count(c) != 1 or lb.count(c) != 1:
+                continue
+            i, j = la.index(c), lb.index(c)
+            if a.data.shape[i] == b.data.shape[j]:
+                cat = OPS["cat"]
+                return rt.apply(n.op, (rt.apply(cat, (ts[0], ps[0]), {"dim": i}),
+                                       rt.apply(cat, (ps[1], ts[1]), {"dim": j})), n.params)
+    terms = [rt.apply(n.op, tuple(ts[k] if k == i else ps[k] for k in range(len(xs))), n.params)
+             for i in range(len(xs))]
+    total = terms[0]
+    for term in terms[1:]:
+        total = rt.apply(OPS["add"], (total, term))
+    return total
 
 
 def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
@@ -146,4 +229,4 @@ def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
 
 
 FORMULAS = {**dict.fromkeys(LINEAR_OPS, _linear), **dict.fromkeys(PRODUCT_OPS, _product),
-            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul}
+            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul, "einsum": _einsum}

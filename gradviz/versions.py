@@ -46,7 +46,8 @@ QUALIFIED_NAMES = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
                    "CopySlices": "torch::autograd::CopySlices",
                    "CopyBackwards": "torch::autograd::CopyBackwards",
                    "NotImplemented": "torch::autograd::NotImplemented",
-                   "Error": "torch::autograd::Error"}
+                   "Error": "torch::autograd::Error",
+                   "Identity": "torch::autograd::Identity"}
 
 
 def short_name(grad_fn: str) -> str:

@@ -355,12 +355,14 @@ def _solve_vjp(i):
 
 
 def _solve_jvp_a(t, ans, xs, p):
-    # d(A X) = dA X + A dX = 0 (left), X dA + dX A = 0 (right)
+    # d(A X) = dA X + A dX = 0 (left), X dA + dX A = 0 (right); PyTorch
+    # solves for -dA X (its zero dB minus it), not the negated solution: its
+    # signed zeros
     if p.get("left", True):
         tx = t @ ans if not p.get("vector") else (t @ ans[..., None])[..., 0]
     else:
         tx = ans @ t
-    return -_solve([xs[0], tx], p)
+    return _solve([xs[0], -tx], p)
 
 
 defop("linalg_solve", "LinalgSolveExBackward0", _solve,

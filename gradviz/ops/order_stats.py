@@ -14,7 +14,7 @@ import numpy as np
 
 from .binary_more import lerp_values
 from .registry import FLOAT, OPS, SAME, defop
-from .reduce import _expand
+from .reduce import _expand, evenly_distributed
 
 
 # ---- median and nanmedian of all elements (the gradient shared by ties) -----------
@@ -43,8 +43,7 @@ def _same_as(x, ans):
 def _evenly_vjp(g, ans, xs, p):
     """PyTorch's evenly_distribute_backward: g shared by the elements equal to
     the result."""
-    mask = _same_as(xs[0], ans)
-    return (mask * (g / max(int(mask.sum()), 1))).astype(g.dtype)
+    return evenly_distributed(g, _same_as(xs[0], ans))
 
 
 def _evenly_jvp(t, ans, xs, p):

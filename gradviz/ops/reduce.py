@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .decomp import GradModePasses
 from .registry import BOOL, FLOAT, SAME, defop
 from .summation import reduced_shape, torch_sum
 
@@ -99,12 +100,22 @@ def _extreme_mask(xs, ans, p):
     return x == a
 
 
+def evenly_distributed(g, mask):
+    """PyTorch's evenly_distribute_backward: g shared by the elements of
+    mask. It writes the share into zeros (the others get +0), but under a
+    torch.func transform (its tensors are subclass-like) it multiplies,
+    mask * (g / count): -0. for a negative g."""
+    share = g / max(int(mask.sum()), 1)
+    if GradModePasses.depth:
+        return (mask * share).astype(g.dtype)
+    return np.where(mask, share, 0).astype(g.dtype)
+
+
 def _full_extreme_vjp(g, ans, xs, p):
     # NOTE: PyTorch's max()/min() over all elements split the gradient
-    # evenly between tied maxima (a NaN maximum: between the NaNs); the
-    # others get +0, not g * 0 (which is -0. for a negative g)
+    # evenly between tied maxima (a NaN maximum: between the NaNs)
     mask = np.isnan(xs[0]) if np.isnan(ans).any() else _extreme_mask(xs, ans, p)
-    return np.where(mask, g / mask.sum(), 0).astype(g.dtype)
+    return evenly_distributed(g, mask)
 
 
 for _name, _fn, _gf in (("max", np.max, "MaxBackward1"), ("min", np.min, "MinBackward1")):
