@@ -4790,7 +4790,11 @@ def m_register_hook(rt, x, hook):
 
 
 def m_retain_grad(rt, x):
-    multi_views.check_valid(x)          # (PyTorch reads x's grad_fn first)
+    if x.recorded:
+        # (PyTorch reads x's grad_fn first; a tensor without one is a leaf for
+        # it, and no view's grad_fn is made again: an untracked piece, or a
+        # view made under no_grad(), is left as it is)
+        multi_views.check_valid(x, rt.tape)
     if not x.requires_grad:
         raise GradvizError("can't retain_grad on Tensor that has requires_grad=False",
                            hint="only tensors that need a gradient can keep one")

@@ -1069,26 +1069,7 @@ def _overlaps(dst: np.ndarray, src: np.ndarray, full_ok: bool) -> bool:
     return a < b + src.nbytes and b < a + dst.nbytes
 
 
-NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that this use case is "
-                "ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
-                "both the view and the inplace either both inside the no_grad block (if you "
-                "don't want the inplace to be tracked) or both outside (if you want the inplace "
-                "to be tracked).")
-
-
-def _made_without_grad(t: Tensor) -> bool:
-    """t is a view that PyTorch marks as made in no_grad mode: made with
-    gradients off, or a view of such a view (views of it inherit the
-    mark), until the chain of views reaches memory of its own."""
-    while (t.op is not None and t.op.name in VIEW_OPS and t.args
-           and t.args[0].__class__ is Tensor and t.data.base is not None
-           and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)):
-        if t.meta is not None and "made_without_grad" in t.meta:
-            return True
-        if owner(t.data) is not owner(t.args[0].data):
-            return False
-        t = t.args[0]
-    return False
+NO_GRAD_VIEW = "is being modified inplace with grad mode enabled." + multi_views.NO_GRAD_TAIL
 
 
 def _viewed_leaf(t: Tensor) -> bool:
@@ -2249,7 +2230,7 @@ class Interpreter:
         write goes into the part t[i] (a view of t, named so: Select)."""
         if grad is None:
             grad = t.requires_grad
-        if not (self.tape.grad_enabled and grad and _made_without_grad(t)):
+        if not (self.tape.grad_enabled and grad and multi_views.made_without_grad(t)):
             return
         # (PyTorch names the written view's grad_fn when it has one)
         if cut is None and t.recorded:
@@ -2258,9 +2239,7 @@ class Interpreter:
             cut = None
         what = (f"Output 0 of {cut} is a view of a view which was created in no_grad mode "
                 "and " if cut else "A view was created in no_grad mode and ")
-        raise GradvizError(what + NO_GRAD_VIEW,
-                           hint="take the view outside the no_grad() block, or write "
-                                "into it inside the block")
+        raise GradvizError(what + NO_GRAD_VIEW, hint=multi_views.NO_GRAD_HINT)
 
     def _before_recorded_write(self, current: Tensor, base: Tensor | None) -> list:
         """An in-place write to current, about to be recorded out of place
@@ -2278,7 +2257,7 @@ class Interpreter:
         held = root = None
         family = []
         for t in tape.before_inplace(current.data, current):
-            piece = not t.recorded and _untracked_piece(t)
+            piece = not t.recorded and (_untracked_piece(t) or multi_views.made_without_grad(t))
             if t is not current and t is not base and (t.recorded or piece or _untracked_view(t)):
                 # another view of the memory the program still holds, or
                 # what current views when that is not known (base None):
@@ -2296,9 +2275,11 @@ class Interpreter:
                     continue
                 if piece:
                     # the base requires grad from now on, and so does t
-                    # for PyTorch, which refuses to read its grad_fn
+                    # for PyTorch, which refuses to read its grad_fn (a
+                    # view made under no_grad(): see multi_views.invalid)
                     t.requires_grad = True
-                    multi_views.invalidate(tape, t)
+                    if not multi_views.made_without_grad(t):
+                        multi_views.invalidate(tape, t)
                     continue
                 tape.versions.rewired[t.seq] = self.line
                 family.append(t)
@@ -2318,7 +2299,7 @@ class Interpreter:
         positions: their gradients add up there ("repeats"), as overlapping
         windows do. written: t is the node of a write into such windows,
         remade as well (_write_windows)."""
-        if t.seq in self.tape.invalid_views:
+        if (t.meta or {}).get("rebased") == multi_views.INVALID_GRAD_FN:
             # a piece of a split: PyTorch makes no new grad_fn, it refuses
             # the piece from now on; what was made from it before reads
             # it as it was made, rightly
@@ -2342,6 +2323,12 @@ class Interpreter:
             new.meta = {**(new.meta or {}), "overlapping": True}
         self.tape.versions.rewired.pop(t.seq, None)
         t.meta = t.meta or {}
+        # the grad_fn the view holds for PyTorch until it is next read
+        # (multi_views.regrow): the one of the write before, if t was not
+        # read since it was made again
+        new.meta = new.meta or {}
+        new.meta["regrows"] = t.meta.pop("regrows", t)
+        self.tape.lazy_views.add(new.seq)
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
         t.meta["remade"] = True
@@ -4041,7 +4028,7 @@ class Interpreter:
             case "requires_grad":
                 return t.requires_grad
             case "is_leaf":
-                multi_views.check_valid(t)        # (PyTorch reads its grad_fn)
+                multi_views.check_valid(t, self.tape)    # (PyTorch reads its grad_fn)
                 return t.is_leaf
             case "_base":
                 # the tensor a view was taken of (a view of a view: the first
@@ -4058,7 +4045,7 @@ class Interpreter:
             case "is_cuda":
                 return False
             case "grad_fn":
-                multi_views.check_valid(t)
+                multi_views.check_valid(t, self.tape)
                 return grad_fn_of(t, self.tape.nodes)
             case "data":
                 # shares t's memory but not its version count (PyTorch's .data:
@@ -4553,9 +4540,12 @@ class Interpreter:
                 if tangent is not None:      # PyTorch formats it: a 0-d one as its number
                     tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
                                self.value_str(tangent))
+            multi_views.regrow(v)          # (PyTorch's repr reads its grad_fn)
             grad_fn = v.grad_fn_name
-            if grad_fn is None and v.seq in self.tape.invalid_views:
-                grad_fn = multi_views.INVALID_GRAD_FN      # (an untracked piece, see above)
+            if grad_fn is None and v.seq in self.tape.lazy_views and \
+                    multi_views.invalid(self.tape, v):
+                # (an untracked piece, or a view made under no_grad(), see above)
+                grad_fn = multi_views.INVALID_GRAD_FN
             text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
                                  grad_fn=grad_fn, tangent=tangent,
                                  options=self.print_options,
