@@ -2365,8 +2365,12 @@ class Interpreter:
         after it): the base with result written at current's positions, as
         PyTorch's CopySlices (base before -> CopySlices <- the view after)."""
         key = np.unravel_index(strides.positions(base.data, current.data), base.data.shape)
-        return self.apply(OPS["setitem"], (base, result),
+        node = self.apply(OPS["setitem"], (base, result),
                           {"index": key, "advanced": False, "grad_fn": "CopySlices"})
+        # (its edges are the op's, gradfns: not those of a value written in
+        # by x[i] = v, which may be a view of the same memory)
+        node.meta = {**(node.meta or {}), "wraps_write": True}
+        return node
 
     def _take_over(self, current: Tensor, result: Tensor, base: Tensor | None = None,
                    base_result: Tensor | None = None) -> None:
