@@ -2150,6 +2150,10 @@ class Interpreter:
             result.data = strides.filled(current.data, result.data)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
+        if fills and repeats and base_result is not None and result.op.name == "masked_fill":
+            # each element from a position the fill wrote (see ops.shape._put)
+            base_result.params["written"] = np.broadcast_to(result.args[1].data,
+                                                            current.data.shape)
         if fills and repeats and (current if base is None else base).requires_grad:
             # PyTorch's backward of such a write copies the gradient into
             # memory held twice: its error, there (only where the tensor

@@ -24,10 +24,6 @@ KNOWN_CHECK_GAPS = {
                                    "grad in place to overlapping unfold() windows disagrees with "
                                    "the run (v's gradient: the run's 68 is PyTorch's and the "
                                    "derivative; the replay's differs by 32)",
-    "expand_masked_fill_tensor_value": "forward mode and the checks' replay of a value that "
-                                       "requires grad filled into an expand() whose positions "
-                                       "share elements give v 0; the run's 101101 is PyTorch's "
-                                       "and the derivative",
     "unfold_windows_item_assign": "forward mode through item assignments into overlapping "
                                   "unfold() windows gives r [0, 0, 30] in the second pass; the "
                                   "run's [0, 0, 60] is PyTorch's",
