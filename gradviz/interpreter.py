@@ -2143,6 +2143,9 @@ class Interpreter:
         if windows:
             result.args = tuple(copy if a is current else a for a in result.args)
             result.data = values
+            # (where PyTorch's forward mode differs from its reverse mode:
+            # forward.ForwardRecorder, gradcheck)
+            result.meta = {**(result.meta or {}), "windows": True}
         repeats = _repeats(current.data)       # (asked before _take_over copies it)
         if fills and repeats:
             # (a masked fill: an element is changed where any of its
