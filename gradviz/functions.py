@@ -4639,6 +4639,8 @@ def m_copy_(rt, x, src):
         while x.meta is not None and "replaced_by" in x.meta:     # (the node the write made)
             x = rt.tape.nodes[x.meta["replaced_by"]]
         return x
+    strides.check_input_overlap(x.data, src.data, True, "copy from a clone(): "
+                                                        "y[1:3].copy_(y[0:2].clone())")
     return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape), src)
 
 

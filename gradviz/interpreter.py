@@ -1054,21 +1054,6 @@ def _setitem_kind(shape: tuple, index: list) -> tuple[str | None, bool]:
     return cut, advanced
 
 
-def _overlaps(dst: np.ndarray, src: np.ndarray, full_ok: bool) -> bool:
-    """PyTorch's check that a copy's source and destination do not share
-    memory: only for two dense arrays (it cannot tell otherwise), by the
-    ranges of memory they span; the same range exactly is fine for copy_
-    (full_ok), not for index_put_."""
-    if not (src.flags.c_contiguous or src.flags.f_contiguous) or \
-            not (dst.flags.c_contiguous or dst.flags.f_contiguous) or not src.size or not dst.size:
-        return False
-    a = dst.__array_interface__["data"][0]
-    b = src.__array_interface__["data"][0]
-    if a == b and dst.nbytes == src.nbytes and dst.strides == src.strides:
-        return not full_ok
-    return a < b + src.nbytes and b < a + dst.nbytes
-
-
 NO_GRAD_VIEW = "is being modified inplace with grad mode enabled." + multi_views.NO_GRAD_TAIL
 
 
@@ -1130,7 +1115,28 @@ def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True
                            "PyTorch changes such an element once for each time the view "
                            "holds it", kind=RUNTIME,
                            hint="write into a clone(): w = w.clone(), or change x itself")
+    _check_input_overlap(current, result)
     _check_inplace_fit(current, result.data.shape, result.data.dtype)
+
+
+# in-place ops whose tensor arguments PyTorch reads as numbers (masked_fill_,
+# fill_ and index_fill_ with a 0-d value), checks on their own (item
+# assignment), or lets read what they write (masked_scatter_)
+_NO_INPUT_OVERLAP_CHECK = frozenset({"setitem", "masked_fill", "fill", "index_fill",
+                                     "masked_scatter"})
+
+
+def _check_input_overlap(current: Tensor, result: Tensor) -> None:
+    """PyTorch's refusal of an in-place op that reads a tensor sharing part
+    of current's memory (y[1:3] += y[0:2], y.mul_(y[0])): its kernel would
+    read elements it has already written. The same memory exactly (y.add_(y))
+    is fine."""
+    if result.op is None or result.op.name in _NO_INPUT_OVERLAP_CHECK:
+        return
+    for a in result.args:
+        if a.__class__ is Tensor and a is not current:
+            strides.check_input_overlap(current.data, a.data, True,
+                                        "read from a copy: y[1:3] += y[0:2].clone()")
 
 
 def _check_inplace_fit(current: Tensor, shape: tuple, dt: np.dtype) -> None:
@@ -4299,13 +4305,13 @@ class Interpreter:
         self._check_writable(t, None if advanced else key)
         part = t.data[key]
         shape = np.shape(part)
-        if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
-                _overlaps(t.data, v, False) if advanced else
-                part.__class__ is np.ndarray and _overlaps(part, v, True)):
-            raise GradvizError("unsupported operation: some elements of the input tensor and "
-                               "the written-to tensor refer to a single memory location. Please "
-                               "clone() the tensor before performing the operation.",
-                               hint="write from a copy: y[1:] = y[:2].clone()")
+        if value.__class__ is Tensor:
+            if advanced:
+                strides.check_input_overlap(t.data, v, False, "write from a copy: "
+                                                             "y[idx] = y[:2].clone()")
+            elif part.__class__ is np.ndarray:
+                strides.check_input_overlap(part, v, True, "write from a copy: "
+                                                           "y[1:] = y[:2].clone()")
         fitted = strip_leading_ones(v, len(shape))
         try:
             np.broadcast_to(fitted, shape)
