@@ -65,6 +65,13 @@ ONE_TRIANGLE_OPS = frozenset({"eigh_values", "eigh_vectors", "linalg_cholesky", 
                               "cholesky_inverse"})
 
 
+def windowed(order) -> list[int]:
+    """The seqs of the in-place writes with gradients into views that hold
+    an element at several positions (overlapping unfold() windows,
+    as_strided()) among order (Interpreter._write_recorded marks them)."""
+    return [t.seq for t in order if t.recorded and t.meta is not None and t.meta.get("windows")]
+
+
 def _near_singular(det: Tensor) -> bool:
     """Some matrix of det's batch goes through the SVD in PyTorch's reverse
     mode with grad mode on (|det| < 100 eps)."""
@@ -418,6 +425,10 @@ class ForwardRecorder:
             # as_strided_scatter: PyTorch's reverse mode gives the input the
             # gradient where src is written too (not the derivative)
             "scatter": [t.seq for t in order if t.recorded and t.op.name == "as_strided_scatter"],
+            # in-place writes with gradients into overlapping windows: PyTorch's
+            # reverse mode sums the gradient of a value over every position of
+            # an element, its forward mode takes one position's tangent
+            "windows": windowed(order),
         }
         self.entries.append(entry)
         entry["skipped"] = without_jvp(order)

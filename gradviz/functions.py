@@ -4670,6 +4670,8 @@ def m_copy_(rt, x, src):
         while x.meta is not None and "replaced_by" in x.meta:     # (the node the write made)
             x = rt.tape.nodes[x.meta["replaced_by"]]
         return x
+    strides.check_input_overlap(x.data, src.data, True, "copy from a clone(): "
+                                                        "y[1:3].copy_(y[0:2].clone())")
     return _write_in_place(rt, x, "copy_", lambda: np.broadcast_to(src.data, x.data.shape), src)
 
 
@@ -4821,7 +4823,11 @@ def m_register_hook(rt, x, hook):
 
 
 def m_retain_grad(rt, x):
-    multi_views.check_valid(x)          # (PyTorch reads x's grad_fn first)
+    if x.recorded:
+        # (PyTorch reads x's grad_fn first; a tensor without one is a leaf for
+        # it, and no view's grad_fn is made again: an untracked piece, or a
+        # view made under no_grad(), is left as it is)
+        multi_views.check_valid(x, rt.tape)
     if not x.requires_grad:
         raise GradvizError("can't retain_grad on Tensor that has requires_grad=False",
                            hint="only tensors that need a gradient can keep one")

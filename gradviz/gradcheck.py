@@ -41,7 +41,7 @@ import numpy as np
 from . import autodiff, classes, hooks
 from .errors import USAGE, GradvizError
 from .forward import (ONE_TRIANGLE_OPS, backward_graph, forward_gradients, graph_inputs, input_label,
-                      max_abs_diff, reshaped_since_made, without_jvp)
+                      max_abs_diff, reshaped_since_made, windowed, without_jvp)
 from .ops import grid_sample, order_stats, pool
 from .ops.reduce import _axis
 from .ops.registry import unbroadcast
@@ -436,6 +436,9 @@ class PassCheck:
     by_convention: list = field(default_factory=list, repr=False)
     # ctc_loss nodes: PyTorch's gradient is the derivative plus exp(log_probs)
     ctc: list = field(default_factory=list, repr=False)
+    # in-place writes into overlapping windows (forward.windowed): PyTorch's
+    # two modes differ there, and the replay writes each element once
+    windows: list = field(default_factory=list, repr=False)
     forward_skipped: str | None = None     # why forward mode could not run (forward.without_jvp)
 
 
@@ -496,6 +499,7 @@ class GradChecker:
         check.padded = [t.seq for t in order if t.recorded and t.op.name == "embedding"
                         and "padding_idx" in t.params]
         check.ctc = [t.seq for t in order if t.recorded and t.op.name == "ctc_loss"]
+        check.windows = windowed(order)
         check.by_convention = [t.seq for t in order if t.recorded and (
             t.op.name in ONE_TRIANGLE_OPS or (t.op.name == "linalg_det" and np.any(t.data == 0))
             or t.op.name == "as_strided_scatter"
@@ -629,6 +633,14 @@ def _close(a, b, tol: float) -> tuple[bool, float]:
     return err <= tol * scale, err
 
 
+# why the modes and finite differences differ through writes into overlapping
+# windows: the replay and forward mode make each element from one position
+WINDOWS_NOTE = ("an in-place write into overlapping windows ({}) changes an element once for "
+                "each position that holds it: PyTorch's reverse mode sends a written value the "
+                "gradient of every one of them, its forward mode (and this check's replay) "
+                "takes one position's")
+
+
 def _judge(item: InputCheck, check: PassCheck, tol: float) -> None:
     _judge_values(item, check, tol)
     notes = []
@@ -683,12 +695,14 @@ def _judge_values(item: InputCheck, check: PassCheck, tol: float) -> None:
                       (check.by_convention, "eigh and cholesky give the symmetric gradient of "
                        "the triangle they read, det of a singular matrix 0, as_strided_scatter's "
                        "input the gradient where src is written, lstsq with rcond that of pinv "
-                       "at pinv's own tolerance ({})")):
+                       "at pinv's own tolerance ({})"),
+                      (check.windows, WINDOWS_NOTE)):
         found = [seq for seq in seqs if seq in item.downstream]
         if found:
             item.status = CHANGED
-            item.reason = (why.format(", ".join(f"n{s}" for s in found))
-                           + ", as PyTorch's does, so its gradient is not the derivative")
+            item.reason = why.format(", ".join(f"n{s}" for s in found))
+            if why is not WINDOWS_NOTE:
+                item.reason += ", as PyTorch's does, so its gradient is not the derivative"
             return
     item.status = FAIL
     item.culprits = culprits

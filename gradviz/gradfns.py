@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import ATTRIBUTE, RUNTIME, GradvizError
 from .ops.nn import nll_grad_fn
-from .tensor import REBASED_GRAD_FN, Tensor
+from .tensor import Tensor
 from .versions import QUALIFIED_NAMES
 
 _NO_META: dict = {}
@@ -131,6 +131,11 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     op = node.op.name
     args = node.args
     at = node.seq + 1
+    if op == "setitem" or "object" in (node.meta or _NO_META):
+        # the node of an in-place write (x[i] = v, x.masked_fill_(m, x[0])):
+        # its inputs were read before it wrote, and a view of the memory it
+        # writes keeps the grad_fn it was made with for it (see _edge_on)
+        at = node.seq
 
     def _edge(t, at):
         return _edge_on(t, at, tape_nodes)
@@ -149,8 +154,7 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
         while base.meta is not None and "replaced_by" in base.meta:
             base = tape_nodes[base.meta["replaced_by"]]
         return (_edge(base, at),)
-    if op == "setitem" and args[1].__class__ is Tensor and (m := args[1].meta) is not None \
-            and m.get("rebased") == REBASED_GRAD_FN:
+    if op == "setitem" and (node.meta or _NO_META).get("wraps_write"):
         # the base's side of a write into its view (args[1], the view after
         # it): PyTorch's CopySlices wraps that write, and has its edges but
         # the view's own

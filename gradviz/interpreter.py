@@ -1061,41 +1061,7 @@ def _setitem_kind(shape: tuple, index: list) -> tuple[str | None, bool]:
     return cut, advanced
 
 
-def _overlaps(dst: np.ndarray, src: np.ndarray, full_ok: bool) -> bool:
-    """PyTorch's check that a copy's source and destination do not share
-    memory: only for two dense arrays (it cannot tell otherwise), by the
-    ranges of memory they span; the same range exactly is fine for copy_
-    (full_ok), not for index_put_."""
-    if not (src.flags.c_contiguous or src.flags.f_contiguous) or \
-            not (dst.flags.c_contiguous or dst.flags.f_contiguous) or not src.size or not dst.size:
-        return False
-    a = dst.__array_interface__["data"][0]
-    b = src.__array_interface__["data"][0]
-    if a == b and dst.nbytes == src.nbytes and dst.strides == src.strides:
-        return not full_ok
-    return a < b + src.nbytes and b < a + dst.nbytes
-
-
-NO_GRAD_VIEW = ("is being modified inplace with grad mode enabled. Given that this use case is "
-                "ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
-                "both the view and the inplace either both inside the no_grad block (if you "
-                "don't want the inplace to be tracked) or both outside (if you want the inplace "
-                "to be tracked).")
-
-
-def _made_without_grad(t: Tensor) -> bool:
-    """t is a view that PyTorch marks as made in no_grad mode: made with
-    gradients off, or a view of such a view (views of it inherit the
-    mark), until the chain of views reaches memory of its own."""
-    while (t.op is not None and t.op.name in VIEW_OPS and t.args
-           and t.args[0].__class__ is Tensor and t.data.base is not None
-           and not (t.params and t.params.get("advanced")) and not unsafe_piece(t)):
-        if t.meta is not None and "made_without_grad" in t.meta:
-            return True
-        if owner(t.data) is not owner(t.args[0].data):
-            return False
-        t = t.args[0]
-    return False
+NO_GRAD_VIEW = "is being modified inplace with grad mode enabled." + multi_views.NO_GRAD_TAIL
 
 
 def _viewed_leaf(t: Tensor) -> bool:
@@ -1156,7 +1122,28 @@ def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True
                            "PyTorch changes such an element once for each time the view "
                            "holds it", kind=RUNTIME,
                            hint="write into a clone(): w = w.clone(), or change x itself")
+    _check_input_overlap(current, result)
     _check_inplace_fit(current, result.data.shape, result.data.dtype)
+
+
+# in-place ops whose tensor arguments PyTorch reads as numbers (masked_fill_,
+# fill_ and index_fill_ with a 0-d value), checks on their own (item
+# assignment), or lets read what they write (masked_scatter_)
+_NO_INPUT_OVERLAP_CHECK = frozenset({"setitem", "masked_fill", "fill", "index_fill",
+                                     "masked_scatter"})
+
+
+def _check_input_overlap(current: Tensor, result: Tensor) -> None:
+    """PyTorch's refusal of an in-place op that reads a tensor sharing part
+    of current's memory (y[1:3] += y[0:2], y.mul_(y[0])): its kernel would
+    read elements it has already written. The same memory exactly (y.add_(y))
+    is fine."""
+    if result.op is None or result.op.name in _NO_INPUT_OVERLAP_CHECK:
+        return
+    for a in result.args:
+        if a.__class__ is Tensor and a is not current:
+            strides.check_input_overlap(current.data, a.data, True,
+                                        "read from a copy: y[1:3] += y[0:2].clone()")
 
 
 def _check_inplace_fit(current: Tensor, shape: tuple, dt: np.dtype) -> None:
@@ -2182,6 +2169,9 @@ class Interpreter:
         if windows:
             result.args = tuple(copy if a is current else a for a in result.args)
             result.data = values
+            # (where PyTorch's forward mode differs from its reverse mode:
+            # forward.ForwardRecorder, gradcheck)
+            result.meta = {**(result.meta or {}), "windows": True}
         repeats = _repeats(current.data)       # (asked before _take_over copies it)
         if fills and repeats:
             # (a masked fill: an element is changed where any of its
@@ -2189,6 +2179,10 @@ class Interpreter:
             result.data = strides.filled(current.data, result.data)
         base_result = None if base is None else \
             self._write_through_view(base, current, result)
+        if fills and repeats and base_result is not None and result.op.name == "masked_fill":
+            # each element from a position the fill wrote (see ops.shape._put)
+            base_result.params["written"] = np.broadcast_to(result.args[1].data,
+                                                            current.data.shape)
         if fills and repeats and (current if base is None else base).requires_grad:
             # PyTorch's backward of such a write copies the gradient into
             # memory held twice: its error, there (only where the tensor
@@ -2269,7 +2263,7 @@ class Interpreter:
         write goes into the part t[i] (a view of t, named so: Select)."""
         if grad is None:
             grad = t.requires_grad
-        if not (self.tape.grad_enabled and grad and _made_without_grad(t)):
+        if not (self.tape.grad_enabled and grad and multi_views.made_without_grad(t)):
             return
         # (PyTorch names the written view's grad_fn when it has one)
         if cut is None and t.recorded:
@@ -2278,9 +2272,7 @@ class Interpreter:
             cut = None
         what = (f"Output 0 of {cut} is a view of a view which was created in no_grad mode "
                 "and " if cut else "A view was created in no_grad mode and ")
-        raise GradvizError(what + NO_GRAD_VIEW,
-                           hint="take the view outside the no_grad() block, or write "
-                                "into it inside the block")
+        raise GradvizError(what + NO_GRAD_VIEW, hint=multi_views.NO_GRAD_HINT)
 
     def _before_recorded_write(self, current: Tensor, base: Tensor | None) -> list:
         """An in-place write to current, about to be recorded out of place
@@ -2298,7 +2290,7 @@ class Interpreter:
         held = root = None
         family = []
         for t in tape.before_inplace(current.data, current):
-            piece = not t.recorded and _untracked_piece(t)
+            piece = not t.recorded and (_untracked_piece(t) or multi_views.made_without_grad(t))
             if t is not current and t is not base and (t.recorded or piece or _untracked_view(t)):
                 # another view of the memory the program still holds, or
                 # what current views when that is not known (base None):
@@ -2316,9 +2308,11 @@ class Interpreter:
                     continue
                 if piece:
                     # the base requires grad from now on, and so does t
-                    # for PyTorch, which refuses to read its grad_fn
+                    # for PyTorch, which refuses to read its grad_fn (a
+                    # view made under no_grad(): see multi_views.invalid)
                     t.requires_grad = True
-                    multi_views.invalidate(tape, t)
+                    if not multi_views.made_without_grad(t):
+                        multi_views.invalidate(tape, t)
                     continue
                 tape.versions.rewired[t.seq] = self.line
                 family.append(t)
@@ -2338,7 +2332,7 @@ class Interpreter:
         positions: their gradients add up there ("repeats"), as overlapping
         windows do. written: t is the node of a write into such windows,
         remade as well (_write_windows)."""
-        if t.seq in self.tape.invalid_views:
+        if (t.meta or {}).get("rebased") == multi_views.INVALID_GRAD_FN:
             # a piece of a split: PyTorch makes no new grad_fn, it refuses
             # the piece from now on; what was made from it before reads
             # it as it was made, rightly
@@ -2362,6 +2356,12 @@ class Interpreter:
             new.meta = {**(new.meta or {}), "overlapping": True}
         self.tape.versions.rewired.pop(t.seq, None)
         t.meta = t.meta or {}
+        # the grad_fn the view holds for PyTorch until it is next read
+        # (multi_views.regrow): the one of the write before, if t was not
+        # read since it was made again
+        new.meta = new.meta or {}
+        new.meta["regrows"] = t.meta.pop("regrows", t)
+        self.tape.lazy_views.add(new.seq)
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
         t.meta["remade"] = True
@@ -2398,8 +2398,12 @@ class Interpreter:
         after it): the base with result written at current's positions, as
         PyTorch's CopySlices (base before -> CopySlices <- the view after)."""
         key = np.unravel_index(strides.positions(base.data, current.data), base.data.shape)
-        return self.apply(OPS["setitem"], (base, result),
+        node = self.apply(OPS["setitem"], (base, result),
                           {"index": key, "advanced": False, "grad_fn": "CopySlices"})
+        # (its edges are the op's, gradfns: not those of a value written in
+        # by x[i] = v, which may be a view of the same memory)
+        node.meta = {**(node.meta or {}), "wraps_write": True}
+        return node
 
     def _take_over(self, current: Tensor, result: Tensor, base: Tensor | None = None,
                    base_result: Tensor | None = None) -> None:
@@ -4066,7 +4070,7 @@ class Interpreter:
             case "requires_grad":
                 return t.requires_grad
             case "is_leaf":
-                multi_views.check_valid(t)        # (PyTorch reads its grad_fn)
+                multi_views.check_valid(t, self.tape)    # (PyTorch reads its grad_fn)
                 return t.is_leaf
             case "_base":
                 # the tensor a view was taken of (a view of a view: the first
@@ -4083,7 +4087,7 @@ class Interpreter:
             case "is_cuda":
                 return False
             case "grad_fn":
-                multi_views.check_valid(t)
+                multi_views.check_valid(t, self.tape)
                 return grad_fn_of(t, self.tape.nodes)
             case "data":
                 # shares t's memory but not its version count (PyTorch's .data:
@@ -4328,13 +4332,13 @@ class Interpreter:
         self._check_writable(t, None if advanced else key)
         part = t.data[key]
         shape = np.shape(part)
-        if value.__class__ is Tensor and np.may_share_memory(t.data, v) and (
-                _overlaps(t.data, v, False) if advanced else
-                part.__class__ is np.ndarray and _overlaps(part, v, True)):
-            raise GradvizError("unsupported operation: some elements of the input tensor and "
-                               "the written-to tensor refer to a single memory location. Please "
-                               "clone() the tensor before performing the operation.",
-                               hint="write from a copy: y[1:] = y[:2].clone()")
+        if value.__class__ is Tensor:
+            if advanced:
+                strides.check_input_overlap(t.data, v, False, "write from a copy: "
+                                                             "y[idx] = y[:2].clone()")
+            elif part.__class__ is np.ndarray:
+                strides.check_input_overlap(part, v, True, "write from a copy: "
+                                                           "y[1:] = y[:2].clone()")
         fitted = strip_leading_ones(v, len(shape))
         try:
             np.broadcast_to(fitted, shape)
@@ -4580,9 +4584,12 @@ class Interpreter:
                 if tangent is not None:      # PyTorch formats it: a 0-d one as its number
                     tangent = (repr(tangent.data.item()) if tangent.data.ndim == 0 else
                                self.value_str(tangent))
+            multi_views.regrow(v)          # (PyTorch's repr reads its grad_fn)
             grad_fn = v.grad_fn_name
-            if grad_fn is None and v.seq in self.tape.invalid_views:
-                grad_fn = multi_views.INVALID_GRAD_FN      # (an untracked piece, see above)
+            if grad_fn is None and v.seq in self.tape.lazy_views and \
+                    multi_views.invalid(self.tape, v):
+                # (an untracked piece, or a view made under no_grad(), see above)
+                grad_fn = multi_views.INVALID_GRAD_FN
             text = format_tensor(v.data, v.dtype_name, requires_grad=v.requires_grad,
                                  grad_fn=grad_fn, tangent=tangent,
                                  options=self.print_options,

@@ -626,3 +626,28 @@ def _compared(shape: tuple, steps: tuple, a: int, b: int) -> int:
 def _by_stride(shape: tuple, steps: tuple) -> list:
     """PyTorch's insertion sort of the dims, innermost first, by _compared."""
     return _insertion_sorted(len(shape), lambda a, b: _compared(shape, steps, a, b))
+
+
+def _overlaps(dst: np.ndarray, src: np.ndarray, full_ok: bool) -> bool:
+    """PyTorch's check that a copy's source and destination do not share
+    memory: only for two dense arrays (it cannot tell otherwise), by the
+    ranges of memory they span; the same range exactly is fine for copy_
+    (full_ok), not for index_put_."""
+    if not (src.flags.c_contiguous or src.flags.f_contiguous) or \
+            not (dst.flags.c_contiguous or dst.flags.f_contiguous) or not src.size or not dst.size:
+        return False
+    a = dst.__array_interface__["data"][0]
+    b = src.__array_interface__["data"][0]
+    if a == b and dst.nbytes == src.nbytes and dst.strides == src.strides:
+        return not full_ok
+    return a < b + src.nbytes and b < a + dst.nbytes
+
+
+def check_input_overlap(dst: np.ndarray, src: np.ndarray, full_ok: bool, hint: str) -> None:
+    """PyTorch's refusal of a write into dst that reads src, part of the
+    same memory (y[1:3] = y[0:2], y[1:3] += y[0:2]): its kernel would read
+    elements it has already written (see _overlaps)."""
+    if np.may_share_memory(dst, src) and _overlaps(dst, src, full_ok):
+        raise GradvizError("unsupported operation: some elements of the input tensor and the "
+                           "written-to tensor refer to a single memory location. Please clone() "
+                           "the tensor before performing the operation.", kind=RUNTIME, hint=hint)

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import half
 from .errors import LIMIT, RUNTIME, VALUE, GradvizError
-from .multi_views import check_edges, invalidate, piece_of
+from .multi_views import check_edges, invalidate, made_without_grad, piece_of, written_no_grad_view
 from .ops.registry import FLOAT, PROMOTE
 from .strides import ITERATED, iterated_layout
 from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view
@@ -185,9 +185,12 @@ class Tape:
         # reused), for nodes[:indexed]
         self.by_owner: dict[int, list[Tensor]] = {}
         self.indexed = 0
-        # seqs of the pieces of a split (or views of them) whose memory was
-        # written since they were made: no op may take them (multi_views)
-        self.invalid_views: set[int] = set()
+        # seqs of the views whose grad_fn PyTorch checks or makes again when
+        # it is next read (multi_views.check_valid): the pieces of a split
+        # (or views of them) whose memory was written since they were made,
+        # which no op may take, and the views made again after a write
+        # through their family (Interpreter._remake_view)
+        self.lazy_views: set[int] = set()
         self.elements = 0              # elements held by the tensors made so far
         self.max_total_elements = TOTAL_ELEMENTS_FACTOR * self.limits.max_elements
         self.items = 0                 # made by comprehensions (count_items)
@@ -388,6 +391,9 @@ class Tape:
                 # (ops made before this write still point at the node it was
                 # made as: its grad_fn in their next_functions, gradfns)
                 m.setdefault("written_at", len(self.nodes))
+            elif (not t.recorded and made_without_grad(t)
+                  and (writer is None or versions.key(t) == versions.key(writer))):
+                written_no_grad_view(self, t)
         if self.on_write is not None:
             self.on_write(changed)
         return changed
@@ -451,8 +457,8 @@ class Tape:
                     break
             if recorded and ans.dtype.kind != "f":
                 recorded = False          # an integer or bool result: PyTorch records none (x.long())
-            if recorded and self.invalid_views:
-                check_edges(self.invalid_views, args)
+            if recorded and self.lazy_views:
+                check_edges(self, args)
         nodes = self.nodes
         seq = len(nodes)
         if seq >= self.max_nodes:
@@ -525,8 +531,8 @@ class Tape:
         out.seq = seq
         out.requires_grad = out.recorded = (self.grad_enabled and op.differentiable
                                             and (a.requires_grad or b.requires_grad))
-        if out.recorded and self.invalid_views:
-            check_edges(self.invalid_views, (a, b))
+        if out.recorded and self.lazy_views:
+            check_edges(self, (a, b))
         out.freed = out.retains_grad = False
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}

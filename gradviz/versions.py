@@ -65,17 +65,28 @@ def _was_view(t) -> bool:
     return is_view(t) or t.meta is not None and t.meta.get("was_view", False)
 
 
-def _written_view_name(node) -> str:
+def _written_view_name(node, nodes: list) -> str:
     """PyTorch's name in this message for node, the result of an in-place op
     on a view, saved by that op: the view's grad_fn made just after the write
-    (AsStridedBackward0) while the view still has it, as after a write
-    through its family that the view was not used since (the interpreter
-    remade its node); else, that grad_fn gone (the view written again, or
-    dropped), the op's own name (SigmoidBackward0)."""
+    (AsStridedBackward0) while it lives, as after a write through its family
+    (the interpreter remade the view's node) until the view is read
+    (multi_views.regrow), or after that while a later op holds it; else,
+    that grad_fn gone (the view written again, or dropped), the op's own
+    name (SigmoidBackward0)."""
     m = node.meta or {}
-    if m.get("remade"):
+    if m.get("remade") and (not m.get("regrown") or _used_later(node, nodes)):
         return REBASED_GRAD_FN
     return m.get("grad_fn_name") or node.op.grad_fn_for(node)
+
+
+def _used_later(node, nodes: list) -> bool:
+    """An op after node takes it, other than the CopySlices of its own write
+    into the view's base (which holds the op's node, not the view's)."""
+    for n in nodes[node.seq + 1:]:
+        if n.args and any(a is node for a in n.args) and not (
+                n.op.name == "setitem" and n.params.get("grad_fn") == "CopySlices"):
+            return True
+    return False
 
 
 class Versions:
@@ -257,7 +268,7 @@ class Versions:
             # again on its base after the write, whichever tensor was written)
             grad_fn = REBASED_GRAD_FN if not own and _was_view(t) else maker.grad_fn_name
             if own and node.meta is not None and node.meta.get("on_view"):
-                grad_fn = _written_view_name(node)
+                grad_fn = _written_view_name(node, self.nodes)
             what += f", which is output 0 of {short_name(grad_fn)},"
         used = node.span.line if node.span is not None else None
         name = t.name or "a tensor"

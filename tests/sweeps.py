@@ -19,19 +19,7 @@ from gradviz.tensor import Tensor
 # corpus programs where the checks of a pass fail for a reason known and not
 # yet fixed (the run itself gives PyTorch's values and gradients: the case pins
 # them); each says why, and the closing notes list them
-KNOWN_CHECK_GAPS = {
-    "unfold_windows_inplace_grad": "the checks' replay of the node that adds a value that requires "
-                                   "grad in place to overlapping unfold() windows disagrees with "
-                                   "the run (v's gradient: the run's 68 is PyTorch's and the "
-                                   "derivative; the replay's differs by 32)",
-    "expand_masked_fill_tensor_value": "forward mode and the checks' replay of a value that "
-                                       "requires grad filled into an expand() whose positions "
-                                       "share elements give v 0; the run's 101101 is PyTorch's "
-                                       "and the derivative",
-    "unfold_windows_item_assign": "forward mode through item assignments into overlapping "
-                                  "unfold() windows gives r [0, 0, 30] in the second pass; the "
-                                  "run's [0, 0, 60] is PyTorch's",
-}
+KNOWN_CHECK_GAPS: dict[str, str] = {}
 
 def _param(v):
     """A parameter as the signature holds it: an array by its shape and

@@ -309,6 +309,9 @@ DIFFERING_BY_DESIGN = {
     "ctc": ("lp = tensor([[[-0.5, -1.0, -2.0]], [[-1.5, -0.3, -2.5]]], requires_grad=True)\n"
             "torch.nn.functional.ctc_loss(lp, tensor([[1]]), [2], [1]).backward()\n",
             "ctc_loss: reverse mode gives PyTorch's gradient"),
+    "windows": ("v = torch.tensor(0.5, requires_grad=True)\nz = torch.arange(6.0)\n"
+                "z.unfold(0, 2, 1).add_(v)\n(z * z).sum().backward()\n",
+                "an in-place write into overlapping windows"),
     "scatter": ("x = torch.zeros(6, requires_grad=True)\n"
                 "torch.as_strided_scatter(x, torch.ones(2), (2,), (2,), 1).sum().backward()\n",
                 "as_strided_scatter: reverse mode gives PyTorch's gradient"),

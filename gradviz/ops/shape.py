@@ -246,8 +246,20 @@ def strip_leading_ones(a, ndim: int):
 
 def _setitem_fwd(xs, p):
     out = xs[0].copy()
-    out[p["index"]] = xs[1]
+    _put(out, p, xs[1])
     return out
+
+
+def _put(out, p, v) -> None:
+    """out[index] = v; with p["written"] (a write through a view that holds
+    an element at several positions, which the op wrote at some of them: a
+    masked fill of an expand), an element takes its value from a position
+    written, as PyTorch's kernel leaves the memory, not from the last."""
+    idx = p["index"]
+    out[idx] = v
+    w = p.get("written")
+    if w is not None:
+        out[tuple(k[w] for k in idx)] = np.broadcast_to(v, w.shape)[w]
 
 
 def _setitem_vjp_self(g, ans, xs, p):
@@ -285,7 +297,7 @@ def _setitem_jvp_value(t, ans, xs, p):
     if p.get("advanced"):
         np.add.at(out, idx, np.broadcast_to(t, np.shape(out[idx])))
     else:
-        out[idx] = t
+        _put(out, p, t)
     return out
 
 

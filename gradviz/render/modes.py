@@ -48,6 +48,9 @@ BY_DESIGN = (
     ("scatter", "as_strided_scatter: reverse mode gives PyTorch's gradient, which reaches the "
                 "input where src is written too (not the derivative); forward mode the "
                 "derivative, as PyTorch's does"),
+    ("windows", "an in-place write into overlapping windows (unfold, as_strided): reverse mode "
+                "gives PyTorch's gradient, a value's summed over every position of an element; "
+                "forward mode takes the tangent of one position, as PyTorch's does"),
 )
 STATUS_STYLES = {"ok": "green", "kink": "yellow", "singular": "yellow", "FAIL": "bold red",
                  "skipped": "dim", "changed": "yellow"}
@@ -294,7 +297,9 @@ def print_check(report, console: Console | None = None) -> None:
                                "register_hook() that changed them: no rule is wrong, but the "
                                "result is not the derivative (nor is an embedding's padding_idx "
                                "row's: no gradient, by PyTorch's convention; nor ctc_loss's: "
-                               "PyTorch's adds exp(log_probs))",
+                               "PyTorch's adds exp(log_probs)); through a write into "
+                               "overlapping windows PyTorch's two modes differ: the table "
+                               "says why",
                                style="bold yellow"))
             return
         text = Text("✓ every gradient agrees", style="bold green")
