@@ -2965,14 +2965,9 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
                                hint="make the weight the logits' dtype: weight.float()")
         params = {}
     else:                                             # class indices (nll_loss_nd's checks)
+        from .nn_functional import class_index_checks
         _smoothing_range(smoothing)
-        _class_index_target(input, target, ignore_index)
-        if weight is not None:
-            from .nn_functional import _not_differentiable, _same_dtype
-            if weight.data.ndim != 1 or weight.data.size != classes:
-                raise _weight_size_error(classes, weight, "")
-            _same_dtype(weight, input)
-            _not_differentiable("nll_loss_forward", "weight", weight)
+        class_index_checks(input, target, weight, ignore_index)
         # (the default -100 in the target takes the options' path, which ignores it)
         ignored = ignore_index != -100 or bool((target.data == -100).any())
         params = {"ignore_index": ignore_index} if ignored else {}
@@ -3004,54 +2999,6 @@ def byte_class_target(rt, target: Tensor, input) -> Tensor:
             and target.data.shape != input.data.shape):
         return f_to(rt, target, np.dtype(np.int64))
     return target
-
-
-def spatial_target(x_shape: tuple, t_shape: tuple) -> None:
-    """PyTorch's checks of a target of class indices for an input (N, C, d1,
-    ...): one index per position, of shape (N, d1, ...) (nll_loss2d's
-    words for a 4-d input, nll_loss_nd's else)."""
-    want = [x_shape[0], *x_shape[2:]]
-    hint = f"one class index per position: a target of shape {want}"
-    if len(x_shape) == 4 and len(t_shape) != 3:
-        raise GradvizError("only batches of spatial targets supported (3D tensors) but got "
-                           f"targets of dimension: {len(t_shape)}", hint=hint)
-    if len(x_shape) == 4 and list(t_shape) != want:
-        raise GradvizError(f"size mismatch (got input: {list(x_shape)} , target: "
-                           f"{list(t_shape)}", hint=hint)
-    if list(t_shape) != want:
-        raise GradvizError(f"Expected target size {want}, got {list(t_shape)}", hint=hint)
-
-
-def _class_index_target(input: Tensor, target: Tensor, ignore_index: int = -100) -> None:
-    """PyTorch's checks of class indices for logits of another shape, in its
-    order: the batch sizes, the target's dims, its dtype, its values (the
-    first out of range, rows of ignore_index aside)."""
-    x_shape, t_shape = input.data.shape, target.data.shape
-    if input.data.ndim != 1 and (target.data.ndim == 0 or x_shape[0] != t_shape[0]):
-        raise GradvizError(f"Expected input batch_size ({x_shape[0]}) to match target "
-                           f"batch_size ({t_shape[0] if t_shape else 1}).", kind=VALUE,
-                           hint="the target holds one class index per row of the logits")
-    if input.data.ndim > 2:
-        spatial_target(x_shape, t_shape)
-    elif target.data.ndim > 1:
-        raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
-                           hint="class indices are one per row; class probabilities "
-                                f"have the logits' shape {list(x_shape)}")
-    if target.data.dtype != np.int64:
-        raise GradvizError(f"expected target dtype to be Long or Byte, but got "
-                           f"{type_word(target.data.dtype)}",
-                           hint="class indices are integers: make them with "
-                                "torch.tensor([0, 2]) or target.long()")
-    if input.data.ndim == 1 and target.data.ndim == 1:
-        raise GradvizError(f"size mismatch (got input: {list(x_shape)}, target: "
-                           f"{list(t_shape)})", hint="logits of one sample take one class "
-                                                     "index, a 0-d target")
-    c = x_shape[-1] if input.data.ndim == 1 else x_shape[1]
-    t = target.data.reshape(-1)
-    bad = t[(t != ignore_index) & ((t < 0) | (t >= c))]
-    if bad.size:
-        raise GradvizError(f"Target {int(bad[0])} is out of bounds.", kind=INDEX,
-                           hint=f"class indices run from 0 to {c - 1}")
 
 
 def f_to(rt, x, dt):
