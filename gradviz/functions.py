@@ -2855,17 +2855,25 @@ def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mea
     return rt.apply(OPS["mse_loss"], (input, target), _reduction_params(reduction))
 
 
+def _expanded_weight(rt, weight: Tensor, w: np.ndarray) -> Tensor:
+    """A loss's weight expanded to the input's shape (w): the weight itself
+    where it has that shape, else a new constant."""
+    return weight if w.shape == weight.data.shape else \
+        _leaf(rt, np.ascontiguousarray(w), False, "weight expanded")
+
+
 def _bce(name: str):
-    """F.binary_cross_entropy(_with_logits)(input, target, reduction=...), with
-    PyTorch's checks (weight= and pos_weight= are not supported)."""
+    """F.binary_cross_entropy(_with_logits)(input, target, weight=, reduction=,
+    and with logits pos_weight=), with PyTorch's checks."""
     op = OPS[name]
 
     def f(rt, input, target, weight=None, size_average=None, reduce=None, reduction="mean",
           pos_weight=None):
         input, target = _loss_operands(input, target)
-        if pos_weight is not None or (weight is not None and name != "binary_cross_entropy"):
-            raise GradvizError(f"{name}(): weight= and pos_weight= are not supported",
-                               kind=TYPE, hint="scale the loss terms by hand instead")
+        if pos_weight is not None and name == "binary_cross_entropy":
+            raise GradvizError("binary_cross_entropy() got an unexpected keyword argument "
+                               "'pos_weight'", kind=TYPE,
+                               hint="pos_weight= is binary_cross_entropy_with_logits's")
         reduction = _reduction_arg(size_average, reduce, reduction)
         if target.data.shape != input.data.shape:
             raise GradvizError(f"Target size (torch.Size({list(target.data.shape)})) must be the "
@@ -2886,13 +2894,13 @@ def _bce(name: str):
             raise GradvizError(f"result type Float can't be cast to the desired output type "
                                f"{type_word(other.data.dtype)}",
                                hint="targets are floats: 1.0, not 1")
+        if name != "binary_cross_entropy":
+            from .nn_functional import bce_logits_weights
+            return bce_logits_weights(rt, op, input, target, weight, pos_weight, reduction)
         args = (input, target)
         if weight is not None:
             from .nn_functional import bce_weight
-            w = bce_weight(rt, input, weight)
-            # (expanded to the input's shape: a new constant where it had another)
-            args += (weight if w.shape == weight.data.shape else
-                     _leaf(rt, np.ascontiguousarray(w), False, "weight expanded"),)
+            args += (_expanded_weight(rt, weight, bce_weight(rt, input, weight)),)
         return rt.apply(op, args, {"reduction": reduction})
     f.__name__ = name
     return f

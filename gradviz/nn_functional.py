@@ -248,6 +248,40 @@ def bce_weight(rt, input, weight):
     return np.broadcast_to(w, shape)
 
 
+def bce_logits_weights(rt, op, input, target, weight, pos_weight, reduction: str):
+    """binary_cross_entropy_with_logits's weight= and pos_weight=, checked
+    in PyTorch's order (its parser's types, autograd's refusal of either
+    requiring grad, then its kernel's broadcasts: pos_weight with the
+    target, the weight with the loss, each written into a loss of the
+    input's shape), expanded to the input's shape as constants; the op is
+    told which it was given."""
+    fn = "binary_cross_entropy_with_logits"
+    weight = None if weight is None else F._need_tensor(weight, fn, 3, "weight")
+    pos_weight = None if pos_weight is None else F._need_tensor(pos_weight, fn, 4, "pos_weight")
+    _not_differentiable(fn, "weight", weight)
+    _not_differentiable(fn, "pos_weight", pos_weight)
+    shape = input.data.shape
+    args, given = [input, target], ""
+    for t, other, code in ((pos_weight, target.data.shape, "p"), (weight, shape, "w")):
+        if t is None:
+            continue
+        # (pos_weight - 1) * target; the loss * weight
+        pair = (t.data.shape, other) if code == "p" else (other, t.data.shape)
+        wide = broadcast_shape(*pair)
+        if wide != shape:
+            raise GradvizError(f"output with shape {list(shape)} doesn't match the broadcast "
+                               f"shape {list(wide)}", kind=RUNTIME,
+                               hint="a weight broadcasts to the input's shape")
+        w = np.broadcast_to(t.data, shape).astype(input.data.dtype)
+        args.append(F._expanded_weight(rt, t, w) if t.data.dtype == w.dtype else
+                    F._leaf(rt, np.ascontiguousarray(w), False, "weight expanded"))
+        given += code
+    params = {"reduction": reduction}
+    if given:
+        params["weights"] = given
+    return rt.apply(op, tuple(args), params)
+
+
 # ---- distances -----------------------------------------------------------------
 
 def f_normalize(rt, input, p=2.0, dim=1, eps=1e-12, out=None):
