@@ -1682,6 +1682,11 @@ def _random(label, draw):
 
 # ---- ops ----------------------------------------------------------------
 
+# PyTorch's refusal of -x for a bool x (torch.neg, x.neg(), softmin's -input)
+NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def _unary(name):
     op = OPS[name]
 
@@ -1690,8 +1695,7 @@ def _unary(name):
         if x.__class__ is not Tensor:
             _need_tensor(x, name)
         if name == "neg" and x.data.dtype.kind == "b":
-            raise GradvizError("Negation, the `-` operator, on a bool tensor is not supported.",
-                               hint="use ~x or logical_not")
+            raise GradvizError(NEG_BOOL, hint="use ~x or logical_not")
         return rt.tape.apply(op, (x,), None, rt.span)
     f.__name__ = name
     return f

@@ -3640,8 +3640,7 @@ class Interpreter:
             if v.__class__ is Tensor:
                 self.span = self.where(node)
                 if v.data.dtype == np.bool_:
-                    raise GradvizError("Negation, the `-` operator, on a bool tensor is not "
-                                       "supported.", hint="use ~x or logical_not")
+                    raise GradvizError(functions.NEG_BOOL, hint="use ~x or logical_not")
                 return self.apply(OPS["neg"], (v,))
             if isinstance(v, (int, float)):
                 return -v
