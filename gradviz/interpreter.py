@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, functions, jacobians,
+from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, forward_ad, fstrings, functional_kinds, functions, jacobians,
                kl, layers, modules, optim, products, pymethods, pyrandom, schedulers,
                syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
@@ -478,6 +478,8 @@ def function_name(fn) -> str:
     """fn.__name__ of a function value (a def's, a method's, torch's)."""
     if fn.__class__ is classes.Method:
         fn = fn.fn
+    if fn.__class__ is Function and GLOBALS["F"].members.get(fn.name) is fn:
+        return functional_kinds.own_name(fn.name)
     return fn.name if fn.__class__ is UserFunction else fn.name.rsplit(".", 1)[-1]
 
 
@@ -809,9 +811,11 @@ DISPATCHED = {GLOBALS["F"].members[name]: (f"_{name}", f"{name}_with_indices")
 
 
 def _dispatched_name(fn, kwargs: dict) -> str:
-    """fn's name in Python's words for a bad call (see DISPATCHED)."""
+    """fn's name in Python's words for a bad call (see DISPATCHED; F.threshold
+    is _threshold)."""
     if fn not in DISPATCHED:
-        return fn.name
+        return functional_kinds.own_name(fn.name) if GLOBALS["F"].members.get(fn.name) is fn \
+            else fn.name
     return DISPATCHED[fn][(kwargs or {}).get("return_indices") is True]
 # those whose C name is not the name the program called them by
 # (torch.special.erf is special_erf): {function: (its name, its C name)}
@@ -4609,8 +4613,8 @@ class Interpreter:
                 # Python's own, as Python shows them
                 return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
                         f"<built-in function {v.name}>")
-            if GLOBALS["F"].members.get(v.name) is v:   # torch.nn.functional's are Python's
-                return f"<function {v.name} at {self.address(v)}>"
+            if GLOBALS["F"].members.get(v.name) is v:   # torch.nn.functional's, by their kind
+                return functional_kinds.text(v.name, self.address(v), self.address(GLOBALS["torch"]))
             if v.name.startswith("linalg_"):        # (torch._C._linalg's functions)
                 return f"<built-in function {v.name}>"
             if v.name in GRAD_MODES and functions.FUNCTIONS.get(v.name) is v.impl:
@@ -4867,6 +4871,9 @@ class Interpreter:
         if v.__class__ is BoundMethod and v.obj.__class__ is Tensor and \
                 v.name in functions.PYTHON_BOUND_METHODS:
             return "method"                # (x.lu, x.__rrshift__: written in Python)
+        if v.__class__ is Function and \
+                functional_kinds.is_python_function(v, GLOBALS["F"].members):
+            return "function"              # (F.relu, written in Python)
         if isinstance(v, (Function, BoundMethod)):
             return "builtin_function_or_method"
         if v.__class__ is UserFunction:

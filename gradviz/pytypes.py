@@ -9,6 +9,7 @@ known by the name Python prints for it (`<class 'torch.Tensor'>`).
 from __future__ import annotations
 
 from .errors import TYPE, GradvizError
+from .functional_kinds import is_python_function
 
 # the builtins that are Python's types (bound to Function objects in the
 # interpreter's globals), and the Python classes of their values
@@ -163,6 +164,8 @@ def type_of(v, bound: dict):
         return PyType(f"torch.return_types.{v.kind}")
     if cls_name == "Function" and bound.get(v.name) is v and v.name in _TYPE_BUILTINS:
         return bound["type"]                   # type(int)
+    if cls_name == "Function" and "F" in bound and is_python_function(v, bound["F"].members):
+        return PyType("function")              # F.relu: written in Python
     if cls_name == "Function" and v.name in GRAD_MODES and _torch_function(v):
         return bound["type"]                   # type(torch.no_grad): a class
     if cls_name == "BoundMethod" and v.obj.__class__.__name__ == "Tensor" and \
