@@ -2880,9 +2880,13 @@ def _bce(name: str):
                                hint="pos_weight= is binary_cross_entropy_with_logits's")
         reduction = _reduction_arg(size_average, reduce, reduction)
         if target.data.shape != input.data.shape:
-            raise GradvizError(f"Target size (torch.Size({list(target.data.shape)})) must be the "
-                               f"same as input size (torch.Size({list(input.data.shape)}))",
-                               kind=VALUE, hint="one target per input element")
+            t_size, x_size = list(target.data.shape), list(input.data.shape)
+            said = (f"Using a target size (torch.Size({t_size})) that is different to the input "
+                    f"size (torch.Size({x_size})) is deprecated. Please ensure they have the "
+                    f"same size.") if name == "binary_cross_entropy" else (
+                f"Target size (torch.Size({t_size})) must be the same as input size "
+                f"(torch.Size({x_size}))")
+            raise GradvizError(said, kind=VALUE, hint="one target per input element")
         if name == "binary_cross_entropy":
             for t in (input, target):
                 if t.data.dtype.kind != "f":
