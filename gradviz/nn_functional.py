@@ -156,7 +156,7 @@ def f_smooth_l1_loss(rt, input, target, size_average=None, reduce=None, reductio
     elsewhere; beta=0 is l1_loss (PyTorch's own switch)."""
     input, target = F._loss_operands(input, target)
     reduction = F._reduction_arg(size_average, reduce, reduction)
-    F._number_arg("smooth_l1_loss", "beta", None, beta)
+    F._number_arg("smooth_l1_loss", "beta", 4, beta, "float")
     if beta == 0.0:
         return F.f_l1_loss(rt, input, target, reduction=reduction)
     input, target = _broadcast_operands(rt, input, target)
@@ -169,21 +169,37 @@ def f_smooth_l1_loss(rt, input, target, size_average=None, reduce=None, reductio
 
 
 def f_huber_loss(rt, input, target, reduction="mean", delta=1.0, weight=None):
-    """F.huber_loss: 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere."""
+    """F.huber_loss: 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta)
+    elsewhere; with weight= PyTorch's Python composes it: the unreduced loss
+    times the weight, then its sum or mean."""
     input, target = F._loss_operands(input, target)
-    if weight is not None:
-        raise GradvizError("huber_loss(): weight= is not supported", kind=TYPE,
-                           hint="scale the loss terms by hand: "
-                                "(F.huber_loss(x, y, reduction='none') * w).mean()")
-    reduction = F._reduction_arg(None, None, reduction)
-    F._number_arg("huber_loss", "delta", None, delta)
-    input, target = _broadcast_operands(rt, input, target)
+    size = input.data.shape
+    operands = _broadcast_operands(rt, input, target)
+    if weight is None:
+        return _huber(rt, operands, F._reduction_arg(None, None, reduction), delta)
+    if not F.is_tensor(weight):
+        raise GradvizError(f"'{F.arg_type_name(weight)}' object has no attribute 'size'",
+                           kind="AttributeError", hint="the weight is a tensor of the input's shape")
+    if weight.data.shape != size:
+        raise GradvizError("Weights and input must have the same size.", kind=VALUE,
+                           hint=f"one weight per input element: shape {list(size)}")
+    weighted = F.FUNCTIONS["mul"](rt, _huber(rt, operands, "none", delta), weight)
+    if reduction == "none":
+        return weighted
+    if reduction in ("sum", "mean"):
+        return F.FUNCTIONS[reduction](rt, weighted)
+    raise GradvizError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                       "'sum'.", kind=VALUE, hint="reduction is 'mean', 'sum' or 'none'")
+
+
+def _huber(rt, operands: tuple, reduction: str, delta) -> Tensor:
+    """torch._C._nn.huber_loss of the broadcast input and target."""
+    F._number_arg("huber_loss", "delta", 4, delta, "float")
     if delta <= 0:
         raise GradvizError("huber_loss does not support non-positive values for delta.",
                            kind=RUNTIME, hint="delta is where the loss turns linear: > 0")
-    _float_pair(input, target, "huber_cpu")
-    return rt.apply(OPS["huber_loss"], (input, target),
-                    {"reduction": reduction, "delta": float(delta)})
+    _float_pair(*operands, "huber_cpu")
+    return rt.apply(OPS["huber_loss"], operands, {"reduction": reduction, "delta": float(delta)})
 
 
 def _xlogy_self(rt, t: Tensor) -> Tensor:
