@@ -2812,6 +2812,16 @@ def _reduction_params(reduction: str) -> dict | None:
     return None if reduction == "mean" else {"reduction": reduction}
 
 
+def python_tensor(v, attribute: str, hint: str) -> Tensor:
+    """v, which PyTorch's Python function first uses as a tensor through
+    attribute (input.dim(), input.norm(...)): a value that is no tensor is
+    Python's AttributeError there."""
+    if not is_tensor(v):
+        raise GradvizError(f"'{arg_type_name(v)}' object has no attribute '{attribute}'",
+                           kind="AttributeError", hint=hint)
+    return v
+
+
 def _loss_operands(input, target) -> tuple:
     """The tensors of F.mse_loss, l1_loss, binary_cross_entropy(_with_logits):
     Python functions in PyTorch, whose first act (target.size() ==

@@ -303,7 +303,7 @@ def bce_logits_weights(rt, op, input, target, weight, pos_weight, reduction: str
 def f_normalize(rt, input, p=2.0, dim=1, eps=1e-12, out=None):
     """F.normalize: input / max(||input||_p over dim, eps), as PyTorch
     composes it: norm, clamp_min, expand_as, div."""
-    input = F._need_tensor(input, "normalize")
+    input = F.python_tensor(input, "norm", "F.normalize(x) takes a tensor")
     if out is not None:
         raise GradvizError("normalize(out=...) is not supported", kind=TYPE,
                            hint="write y = F.normalize(x)")
