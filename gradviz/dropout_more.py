@@ -53,7 +53,7 @@ def feature_dropout(rt, input, p: float, training: bool):
 
 def _arguments(fn: str, input, p, inplace) -> tuple:
     """The float input and the probability, checked in PyTorch's order."""
-    p = _dropout_p(p)
+    p = _dropout_p(p, "float")
     if inplace:
         raise GradvizError(f"{fn}(inplace=True) is not supported", kind=VALUE,
                            hint=f"write x = F.{fn}(x, p) (not in place)")

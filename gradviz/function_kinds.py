@@ -24,7 +24,7 @@ PYTHON_FUNCTIONS = {
     unique unique_consecutive unravel_index use_deterministic_algorithms""".split()),
     "torch.nn.functional": frozenset("""
     adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d
-    adaptive_max_pool3d affine_grid alpha_dropout batch_norm binary_cross_entropy
+    adaptive_max_pool3d affine_grid alpha_dropout fractional_max_pool2d fractional_max_pool3d batch_norm binary_cross_entropy
     binary_cross_entropy_with_logits celu cosine_embedding_loss cross_entropy ctc_loss
     dropout dropout1d dropout2d elu embedding embedding_bag feature_alpha_dropout fold
     gaussian_nll_loss glu grid_sample group_norm gumbel_softmax hardsigmoid hardswish
@@ -99,7 +99,8 @@ PRINTED_NAMES = {
               "lu": _BOOLEAN_DISPATCH, "symeig": "_symeig"},
     "torch.nn.functional": {**dict.fromkeys(("max_pool1d", "max_pool2d", "max_pool3d",
                                              "adaptive_max_pool1d", "adaptive_max_pool2d",
-                                             "adaptive_max_pool3d"), _BOOLEAN_DISPATCH),
+                                             "adaptive_max_pool3d", "fractional_max_pool2d",
+                                             "fractional_max_pool3d"), _BOOLEAN_DISPATCH),
                             "threshold": "_threshold"},
     "torch.nn.utils": {"get_total_norm": "_get_total_norm",
                        "clip_grads_with_norm_": "_clip_grads_with_norm_"},
@@ -146,7 +147,27 @@ def register(module, module_cls, function_cls) -> None:
             KINDS[v] = (CLASS, classes[name])
 
 
+# what a grad mode makes of a value that is no function (torch.no_grad()([1.0])),
+# the interpreter's Function of this name
+DECORATED = "decorate_context"
+
+
 def kind_of(fn) -> tuple | None:
     """(kind, name) of a Function, or None for a C method of torch's
     function class (or a function gradviz has of its own)."""
+    if fn.name == DECORATED:
+        return FUNCTION, f"context_decorator.<locals>.{DECORATED}"
     return KINDS.get(fn)
+
+
+def own_name(fn) -> str | None:
+    """fn.__name__ of a Function this module knows, where the name it prints
+    with is not it (F.logsigmoid: log_sigmoid; F.max_pool2d prints as
+    boolean_dispatch's inner function but is named max_pool2d); None for a
+    class or a function it does not know."""
+    kind = kind_of(fn)
+    if kind is None or kind[0] == CLASS:
+        return None
+    if kind[1] == _BOOLEAN_DISPATCH:
+        return fn.name.rsplit(".", 1)[-1]
+    return kind[1].rsplit(".", 1)[-1]

@@ -1682,6 +1682,11 @@ def _random(label, draw):
 
 # ---- ops ----------------------------------------------------------------
 
+# PyTorch's refusal of -x for a bool x (torch.neg, x.neg(), softmin's -input)
+NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def _unary(name):
     op = OPS[name]
 
@@ -1690,8 +1695,7 @@ def _unary(name):
         if x.__class__ is not Tensor:
             _need_tensor(x, name)
         if name == "neg" and x.data.dtype.kind == "b":
-            raise GradvizError("Negation, the `-` operator, on a bool tensor is not supported.",
-                               hint="use ~x or logical_not")
+            raise GradvizError(NEG_BOOL, hint="use ~x or logical_not")
         return rt.tape.apply(op, (x,), None, rt.span)
     f.__name__ = name
     return f
@@ -2808,6 +2812,16 @@ def _reduction_params(reduction: str) -> dict | None:
     return None if reduction == "mean" else {"reduction": reduction}
 
 
+def python_tensor(v, attribute: str, hint: str) -> Tensor:
+    """v, which PyTorch's Python function first uses as a tensor through
+    attribute (input.dim(), input.norm(...)): a value that is no tensor is
+    Python's AttributeError there."""
+    if not is_tensor(v):
+        raise GradvizError(f"'{arg_type_name(v)}' object has no attribute '{attribute}'",
+                           kind="AttributeError", hint=hint)
+    return v
+
+
 def _loss_operands(input, target) -> tuple:
     """The tensors of F.mse_loss, l1_loss, binary_cross_entropy(_with_logits):
     Python functions in PyTorch, whose first act (target.size() ==
@@ -2855,22 +2869,34 @@ def f_mse_loss(rt, input, target, size_average=None, reduce=None, reduction="mea
     return rt.apply(OPS["mse_loss"], (input, target), _reduction_params(reduction))
 
 
+def _expanded_weight(rt, weight: Tensor, w: np.ndarray) -> Tensor:
+    """A loss's weight expanded to the input's shape (w): the weight itself
+    where it has that shape, else a new constant."""
+    return weight if w.shape == weight.data.shape else \
+        _leaf(rt, np.ascontiguousarray(w), False, "weight expanded")
+
+
 def _bce(name: str):
-    """F.binary_cross_entropy(_with_logits)(input, target, reduction=...), with
-    PyTorch's checks (weight= and pos_weight= are not supported)."""
+    """F.binary_cross_entropy(_with_logits)(input, target, weight=, reduction=,
+    and with logits pos_weight=), with PyTorch's checks."""
     op = OPS[name]
 
     def f(rt, input, target, weight=None, size_average=None, reduce=None, reduction="mean",
           pos_weight=None):
         input, target = _loss_operands(input, target)
-        if pos_weight is not None or (weight is not None and name != "binary_cross_entropy"):
-            raise GradvizError(f"{name}(): weight= and pos_weight= are not supported",
-                               kind=TYPE, hint="scale the loss terms by hand instead")
+        if pos_weight is not None and name == "binary_cross_entropy":
+            raise GradvizError("binary_cross_entropy() got an unexpected keyword argument "
+                               "'pos_weight'", kind=TYPE,
+                               hint="pos_weight= is binary_cross_entropy_with_logits's")
         reduction = _reduction_arg(size_average, reduce, reduction)
         if target.data.shape != input.data.shape:
-            raise GradvizError(f"Target size (torch.Size({list(target.data.shape)})) must be the "
-                               f"same as input size (torch.Size({list(input.data.shape)}))",
-                               kind=VALUE, hint="one target per input element")
+            t_size, x_size = list(target.data.shape), list(input.data.shape)
+            said = (f"Using a target size (torch.Size({t_size})) that is different to the input "
+                    f"size (torch.Size({x_size})) is deprecated. Please ensure they have the "
+                    f"same size.") if name == "binary_cross_entropy" else (
+                f"Target size (torch.Size({t_size})) must be the same as input size "
+                f"(torch.Size({x_size}))")
+            raise GradvizError(said, kind=VALUE, hint="one target per input element")
         if name == "binary_cross_entropy":
             for t in (input, target):
                 if t.data.dtype.kind != "f":
@@ -2886,13 +2912,13 @@ def _bce(name: str):
             raise GradvizError(f"result type Float can't be cast to the desired output type "
                                f"{type_word(other.data.dtype)}",
                                hint="targets are floats: 1.0, not 1")
+        if name != "binary_cross_entropy":
+            from .nn_functional import bce_logits_weights
+            return bce_logits_weights(rt, op, input, target, weight, pos_weight, reduction)
         args = (input, target)
         if weight is not None:
             from .nn_functional import bce_weight
-            w = bce_weight(rt, input, weight)
-            # (expanded to the input's shape: a new constant where it had another)
-            args += (weight if w.shape == weight.data.shape else
-                     _leaf(rt, np.ascontiguousarray(w), False, "weight expanded"),)
+            args += (_expanded_weight(rt, weight, bce_weight(rt, input, weight)),)
         return rt.apply(op, args, {"reduction": reduction})
     f.__name__ = name
     return f
@@ -2965,14 +2991,9 @@ def f_cross_entropy(rt, input, target, weight=None, size_average=None, ignore_in
                                hint="make the weight the logits' dtype: weight.float()")
         params = {}
     else:                                             # class indices (nll_loss_nd's checks)
+        from .nn_functional import class_index_checks
         _smoothing_range(smoothing)
-        _class_index_target(input, target, ignore_index)
-        if weight is not None:
-            from .nn_functional import _not_differentiable, _same_dtype
-            if weight.data.ndim != 1 or weight.data.size != classes:
-                raise _weight_size_error(classes, weight, "")
-            _same_dtype(weight, input)
-            _not_differentiable("nll_loss_forward", "weight", weight)
+        class_index_checks(input, target, weight, ignore_index)
         # (the default -100 in the target takes the options' path, which ignores it)
         ignored = ignore_index != -100 or bool((target.data == -100).any())
         params = {"ignore_index": ignore_index} if ignored else {}
@@ -3004,54 +3025,6 @@ def byte_class_target(rt, target: Tensor, input) -> Tensor:
             and target.data.shape != input.data.shape):
         return f_to(rt, target, np.dtype(np.int64))
     return target
-
-
-def spatial_target(x_shape: tuple, t_shape: tuple) -> None:
-    """PyTorch's checks of a target of class indices for an input (N, C, d1,
-    ...): one index per position, of shape (N, d1, ...) (nll_loss2d's
-    words for a 4-d input, nll_loss_nd's else)."""
-    want = [x_shape[0], *x_shape[2:]]
-    hint = f"one class index per position: a target of shape {want}"
-    if len(x_shape) == 4 and len(t_shape) != 3:
-        raise GradvizError("only batches of spatial targets supported (3D tensors) but got "
-                           f"targets of dimension: {len(t_shape)}", hint=hint)
-    if len(x_shape) == 4 and list(t_shape) != want:
-        raise GradvizError(f"size mismatch (got input: {list(x_shape)} , target: "
-                           f"{list(t_shape)}", hint=hint)
-    if list(t_shape) != want:
-        raise GradvizError(f"Expected target size {want}, got {list(t_shape)}", hint=hint)
-
-
-def _class_index_target(input: Tensor, target: Tensor, ignore_index: int = -100) -> None:
-    """PyTorch's checks of class indices for logits of another shape, in its
-    order: the batch sizes, the target's dims, its dtype, its values (the
-    first out of range, rows of ignore_index aside)."""
-    x_shape, t_shape = input.data.shape, target.data.shape
-    if input.data.ndim != 1 and (target.data.ndim == 0 or x_shape[0] != t_shape[0]):
-        raise GradvizError(f"Expected input batch_size ({x_shape[0]}) to match target "
-                           f"batch_size ({t_shape[0] if t_shape else 1}).", kind=VALUE,
-                           hint="the target holds one class index per row of the logits")
-    if input.data.ndim > 2:
-        spatial_target(x_shape, t_shape)
-    elif target.data.ndim > 1:
-        raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
-                           hint="class indices are one per row; class probabilities "
-                                f"have the logits' shape {list(x_shape)}")
-    if target.data.dtype != np.int64:
-        raise GradvizError(f"expected target dtype to be Long or Byte, but got "
-                           f"{type_word(target.data.dtype)}",
-                           hint="class indices are integers: make them with "
-                                "torch.tensor([0, 2]) or target.long()")
-    if input.data.ndim == 1 and target.data.ndim == 1:
-        raise GradvizError(f"size mismatch (got input: {list(x_shape)}, target: "
-                           f"{list(t_shape)})", hint="logits of one sample take one class "
-                                                     "index, a 0-d target")
-    c = x_shape[-1] if input.data.ndim == 1 else x_shape[1]
-    t = target.data.reshape(-1)
-    bad = t[(t != ignore_index) & ((t < 0) | (t >= c))]
-    if bad.size:
-        raise GradvizError(f"Target {int(bad[0])} is out of bounds.", kind=INDEX,
-                           hint=f"class indices run from 0 to {c - 1}")
 
 
 def f_to(rt, x, dt):

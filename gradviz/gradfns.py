@@ -32,7 +32,8 @@ _NO_META: dict = {}
 _SCALAR_ARGS = {"rsub", "pow", "lerp", "fmod", "remainder", "xlogy", "copysign"}
 # ops whose inputs past the first few are no inputs of PyTorch's node (a
 # class weight, a target of indices): how many are
-_WEIGHT_ARGS = {"nll_loss": 1, "embedding": 1, "binary_cross_entropy": 2}
+_WEIGHT_ARGS = {"nll_loss": 1, "embedding": 1, "binary_cross_entropy": 2, "soft_margin_loss": 1,
+                "binary_cross_entropy_with_logits": 2}
 
 
 class GradFn:

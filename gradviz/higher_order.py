@@ -449,9 +449,27 @@ def _r_norm(rt, g, node, i):
 
 
 def _r_bce_logits(rt, g, node, i):
-    # (sigmoid(x) - target) * grad, and -x * grad for the target; / n for a mean
-    x, t = node.args
-    d = _op(rt, "mul", _op(rt, "sub", _op(rt, "sigmoid", x), t) if i == 0 else _op(rt, "neg", x), g)
+    # PyTorch's binary_cross_entropy_with_logits_backward: sigmoid(x) - target,
+    # with pos_weight (pw * t + 1 - t) * sigmoid(x) - pw * t; for the target -x,
+    # with pos_weight log_sigmoid(-x) - log_sigmoid(x) * pw; times grad, then
+    # the weight, / n for a mean
+    x, t = node.args[:2]
+    given = dict(zip(node.params.get("weights", ""), node.args[2:]))
+    pw, w = given.get("p"), given.get("w")
+    if i == 0 and pw is None:
+        d = _op(rt, "sub", _op(rt, "sigmoid", x), t)
+    elif i == 0:
+        pt = _op(rt, "mul", pw, t)
+        d = _op(rt, "sub", _op(rt, "mul", _op(rt, "sub", _scaled(rt, "add", pt, 1), t),
+                               _op(rt, "sigmoid", x)), pt)
+    elif pw is None:
+        d = _op(rt, "neg", x)
+    else:
+        d = _op(rt, "sub", _op(rt, "logsigmoid", _op(rt, "neg", x)),
+                _op(rt, "mul", _op(rt, "logsigmoid", x), pw))
+    d = _op(rt, "mul", d, g)
+    if w is not None:
+        d = _op(rt, "mul", d, w)
     return _scaled(rt, "div", d, x.data.size) if node.params["reduction"] == "mean" else d
 
 

@@ -482,6 +482,8 @@ def function_name(fn) -> str:
     """fn.__name__ of a function value (a def's, a method's, torch's)."""
     if fn.__class__ is classes.Method:
         fn = fn.fn
+    if fn.__class__ is Function and function_kinds.own_name(fn) is not None:
+        return function_kinds.own_name(fn)
     return fn.name if fn.__class__ is UserFunction else fn.name.rsplit(".", 1)[-1]
 
 
@@ -815,9 +817,10 @@ DISPATCHED = {GLOBALS["F"].members[name]: (f"_{name}", f"{name}_with_indices")
 
 
 def _dispatched_name(fn, kwargs: dict) -> str:
-    """fn's name in Python's words for a bad call (see DISPATCHED)."""
+    """fn's name in Python's words for a bad call (see DISPATCHED; F.threshold
+    is _threshold)."""
     if fn not in DISPATCHED:
-        return fn.name
+        return function_kinds.own_name(fn) or fn.name
     return DISPATCHED[fn][(kwargs or {}).get("return_indices") is True]
 # those whose C name is not the name the program called them by
 # (torch.special.erf is special_erf): {function: (its name, its C name)}
@@ -3667,8 +3670,7 @@ class Interpreter:
             if v.__class__ is Tensor:
                 self.span = self.where(node)
                 if v.data.dtype == np.bool_:
-                    raise GradvizError("Negation, the `-` operator, on a bool tensor is not "
-                                       "supported.", hint="use ~x or logical_not")
+                    raise GradvizError(functions.NEG_BOOL, hint="use ~x or logical_not")
                 return self.apply(OPS["neg"], (v,))
             if isinstance(v, (int, float)):
                 return -v

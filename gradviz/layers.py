@@ -166,7 +166,7 @@ KINDS = {
     "BCELoss": (_LOSS, F.FUNCTIONS["binary_cross_entropy"], (("weight", None),) + _LOSS_PARAMS,
                 False),
     "BCEWithLogitsLoss": (_LOSS, F.FUNCTIONS["binary_cross_entropy_with_logits"],
-                          _LOSS_PARAMS, False),
+                          (("weight", None),) + _LOSS_PARAMS + (("pos_weight", None),), False),
     "NLLLoss": (_LOSS, NF.f_nll_loss, (("weight", None), ("size_average", None),
                                        ("ignore_index", -100), ("reduce", None),
                                        ("reduction", "mean")), False),

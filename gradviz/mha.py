@@ -149,23 +149,9 @@ def bind(name: str, args: list, kwargs: dict | None, params: tuple, required: in
 def make_multihead_attention(rt, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
                              add_zero_attn=False, kdim=None, vdim=None, batch_first=False,
                              device=None, dtype=None):
-    for what, v in (("embed_dim", embed_dim), ("num_heads", num_heads)):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise GradvizError(f"MultiheadAttention's {what} must be int, not "
-                               f"{F.arg_type_name(v)}", kind=TYPE,
-                               hint="nn.MultiheadAttention(embed_dim, num_heads): whole numbers")
-    if embed_dim <= 0 or num_heads <= 0:
-        raise GradvizError("embed_dim and num_heads must be greater than 0, got "
-                           f"embed_dim={embed_dim} and num_heads={num_heads} instead",
-                           kind=VALUE, hint="nn.MultiheadAttention(embed_dim, num_heads): "
-                                            "both 1 or more")
+    embed_dim, num_heads = _head_sizes(embed_dim, num_heads)
     kdim = embed_dim if kdim is None else kdim
     vdim = embed_dim if vdim is None else vdim
-    if (embed_dim // num_heads) * num_heads != embed_dim:
-        raise GradvizError("embed_dim must be divisible by num_heads", kind=_ASSERT,
-                           hint=f"each of the {num_heads} heads takes embed_dim / num_heads "
-                                f"features: {embed_dim} does not split evenly; try "
-                                f"num_heads={_divisor(embed_dim, num_heads)}")
     if device is not None:
         F.check_device(device)
     dt = M._float_dtype(rt, dtype)
@@ -196,6 +182,29 @@ def make_multihead_attention(rt, embed_dim, num_heads, dropout=0.0, bias=True, a
             t.data[...] = rt.rng.normal(t.data.shape, dt, 0.0, M._xavier_std(t, 1.0))
     return MultiheadAttention((e, kdim, vdim, num_heads), (dropout, bool(batch_first),
                                                            bool(add_zero_attn)), params, out_proj)
+
+
+def _head_sizes(embed_dim, num_heads) -> tuple:
+    """MultiheadAttention's checks of its sizes, made as its Python makes
+    them: each compared with 0 (a value no number compares with is Python's
+    TypeError), then embed_dim split into heads with // (a float that splits
+    evenly passes here, to fail as a size of torch.empty). An integer tensor
+    of one element is its value, as torch.empty takes it."""
+    embed_dim, num_heads = (int(v.data.item()) if F.is_tensor(v) and v.data.size == 1
+                            and v.data.dtype.kind in "iu" else v for v in (embed_dim, num_heads))
+    hint = "nn.MultiheadAttention(embed_dim, num_heads): whole numbers, both 1 or more"
+    if F.at_most_zero(embed_dim, hint) or F.at_most_zero(num_heads, hint):
+        raise GradvizError("embed_dim and num_heads must be greater than 0, got "
+                           f"embed_dim={embed_dim} and num_heads={num_heads} instead",
+                           kind=VALUE, hint=hint)
+    if (embed_dim // num_heads) * num_heads != embed_dim:
+        raise GradvizError("embed_dim must be divisible by num_heads", kind=_ASSERT,
+                           hint=f"each of the {num_heads} heads takes embed_dim / num_heads "
+                                f"features: {embed_dim} does not split evenly" + (
+                                    f"; try num_heads={_divisor(embed_dim, num_heads)}"
+                                    if isinstance(embed_dim, int) and isinstance(num_heads, int)
+                                    else ""))
+    return embed_dim, num_heads
 
 
 def _divisor(embed_dim: int, num_heads: int) -> int:

@@ -375,8 +375,18 @@ class Dropout(_WithoutParameters):
         return f_dropout(rt, x, self.p, self.training)
 
 
-def _dropout_p(p) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+def _dropout_p(p, zero: str = "int") -> float:
+    """A dropout probability checked as PyTorch's Python checks it, p < 0 or
+    p > 1: a value no number compares with is Python's TypeError, naming the
+    0 it is compared with (the modules' int 0, the functions' 0.0: zero="float");
+    a tensor of one element is its value."""
+    if F.is_tensor(p) and p.data.size == 1:
+        p = p.data.item()
+    if not isinstance(p, (int, float)):
+        raise GradvizError(f"'<' not supported between instances of '{F.arg_type_name(p)}' "
+                           f"and '{zero}'", kind=TYPE,
+                           hint="p is the chance that a number is zeroed: 0.5")
+    if not 0 <= p <= 1:
         raise GradvizError(f"dropout probability has to be between 0 and 1, but got {p}",
                            kind=VALUE, hint="p is the chance that a number is zeroed: 0.5")
     return float(p)
@@ -401,7 +411,7 @@ def f_dropout(rt, input, p=0.5, training=True, inplace=False):
     words, PyTorch's bernoulli_distribution), so a seeded program's masks
     are PyTorch's; recorded as MulBackward0 with the noise as a constant."""
     x = F._need_tensor(input, "dropout", 1, "input")
-    p = _dropout_p(p)
+    p = _dropout_p(p, "float")
     if inplace:
         raise GradvizError("dropout(inplace=True) is not supported", kind=VALUE,
                            hint="write x = F.dropout(x, p) (not in place)")

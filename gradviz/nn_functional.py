@@ -54,45 +54,84 @@ def f_nll_loss(rt, input, target, weight=None, size_average=None, ignore_index=-
                            hint="log-probabilities are (C,) or (N, C)")
     if weight is not None:
         weight = F._need_tensor(weight, "nll_loss_nd", 3, "weight")
-    if input.data.ndim >= 2 and (target.data.ndim == 0 or
-                                 input.data.shape[0] != target.data.shape[0]):
-        raise GradvizError(f"Expected input batch_size ({input.data.shape[0]}) to match target "
-                           f"batch_size ({target.data.shape[0] if target.data.ndim else 1}).",
-                           kind=VALUE, hint="the target holds one class index per row")
-    if input.data.ndim > 2:           # (N, C, d1, ...): an index per position
-        F.spatial_target(input.data.shape, target.data.shape)
-    elif target.data.ndim > 1:
-        raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
-                           hint="class indices are one per row")
-    if target.data.dtype != np.int64:
-        raise GradvizError(f"expected target dtype to be Long or Byte, but got "
-                           f"{F.type_word(target.data.dtype)}",
-                           hint="class indices are integers: target.long()")
-    classes = input.data.shape[0 if input.data.ndim == 1 else 1]
-    if weight is not None and (weight.data.ndim != 1 or weight.data.size != classes):
-        raise GradvizError(f"weight tensor should be defined either for all {classes} classes "
-                           f"or no classes but got weight tensor of shape: "
-                           f"{list(weight.data.shape)}", hint="one weight per class")
-    if input.data.ndim == 1 and target.data.ndim == 1 and target.data.size != 1:
-        raise GradvizError(f"For 1D input, 1D target must have size 1, but got target size: "
-                           f"{target.data.size}", kind=VALUE,
-                           hint="one sample (a 1-d input) takes one class index")
-    if input.data.dtype.kind != "f":
-        raise GradvizError(f"\"nll_loss_out_frame\" not implemented for "
-                           f"'{F.type_word(input.data.dtype)}'", kind="NotImplementedError",
-                           hint="nll_loss takes log-probabilities: F.log_softmax(z, dim=1)")
-    _same_dtype(weight, input)
-    _not_differentiable("nll_loss_forward", "weight", weight)
-    counted = target.data[target.data != ignore_index]
-    if counted.size and (counted.min() < 0 or counted.max() >= classes):
-        bad = counted[(counted < 0) | (counted >= classes)][0]
-        raise GradvizError(f"Target {int(bad)} is out of bounds.", kind=INDEX,
-                           hint=f"class indices run from 0 to {classes - 1}")
+    class_index_checks(input, target, weight, ignore_index)
     params = {"reduction": reduction} if reduction != "mean" else {}
     if ignore_index != -100:
         params["ignore_index"] = int(ignore_index)
     args = (input, target) if weight is None else (input, target, weight)
     return rt.apply(OPS["nll_loss"], args, params or None)
+
+
+def class_index_checks(input: Tensor, target: Tensor, weight, ignore_index: int) -> None:
+    """PyTorch's checks of a target of class indices and a weight for input
+    (log-probabilities or logits of another shape), in its order: those of
+    nll_loss_nd, then autograd's refusal of a weight that requires grad, then
+    the kernel's (nll_loss's for an input (C,) or (N, C), nll_loss2d's for
+    (N, C, d1, ...), which nll_loss_nd views as 4-d); the values come last."""
+    spatial = input.data.ndim > 2
+    _nll_loss_nd_checks(input.data.shape, target.data.shape)
+    _not_differentiable("nll_loss2d_forward" if spatial else "nll_loss_forward", "weight", weight)
+    if input.data.ndim == 4 and target.data.ndim != 3:
+        raise GradvizError("only batches of spatial targets supported (3D tensors) but got "
+                           f"targets of dimension: {target.data.ndim}",
+                           hint="one class index per position: a target (N, H, W)")
+    if not spatial and target.data.ndim > 1:
+        raise GradvizError("0D or 1D target tensor expected, multi-target not supported",
+                           hint="class indices are one per row; class probabilities have "
+                                f"the input's shape {list(input.data.shape)}")
+    if target.data.dtype != np.int64:
+        raise GradvizError(f"expected target dtype to be Long or Byte, but got "
+                           f"{F.type_word(target.data.dtype)}",
+                           hint="class indices are integers: target.long()")
+    if input.data.ndim == 1 and target.data.ndim == 1 and target.data.size != 1:
+        raise GradvizError(f"For 1D input, 1D target must have size 1, but got target size: "
+                           f"{target.data.size}", kind=VALUE,
+                           hint="one sample (a 1-d input) takes one class index")
+    classes = input.data.shape[0 if input.data.ndim == 1 else 1]
+    _class_weight_size(weight, classes, spatial)
+    want = [input.data.shape[0], *input.data.shape[2:]]
+    if input.data.ndim == 4 and list(target.data.shape) != want:
+        raise GradvizError(f"size mismatch (got input: {list(input.data.shape)} , target: "
+                           f"{list(target.data.shape)}", hint=f"a target of shape {want}")
+    if input.data.dtype.kind != "f":
+        frame = "nll_loss2d_forward_out_frame" if spatial else "nll_loss_out_frame"
+        raise GradvizError(f"\"{frame}\" not implemented for "
+                           f"'{F.type_word(input.data.dtype)}'", kind="NotImplementedError",
+                           hint="nll_loss takes log-probabilities: F.log_softmax(z, dim=1)")
+    _same_dtype(weight, input)
+    counted = target.data[target.data != ignore_index]
+    if counted.size and (counted.min() < 0 or counted.max() >= classes):
+        bad = counted[(counted < 0) | (counted >= classes)][0]
+        raise GradvizError(f"Target {int(bad)} is out of bounds.", kind=INDEX,
+                           hint=f"class indices run from 0 to {classes - 1}")
+
+
+def _nll_loss_nd_checks(x_shape: tuple, t_shape: tuple) -> None:
+    """nll_loss_nd's own checks, before it calls a kernel: the batch sizes
+    and the positions of an input (N, C, d1)
+    or (N, C, d1, d2, d3, ...) (nll_loss2d checks a 4-d one's itself)."""
+    if len(x_shape) != 1 and (not t_shape or x_shape[0] != t_shape[0]):
+        raise GradvizError(f"Expected input batch_size ({x_shape[0]}) to match target "
+                           f"batch_size ({t_shape[0] if t_shape else 1}).", kind=VALUE,
+                           hint="the target holds one class index per row")
+    want = [x_shape[0], *x_shape[2:]]
+    if (len(x_shape) == 3 or len(x_shape) > 4) and list(t_shape) != want:
+        raise GradvizError(f"Expected target size {want}, got {list(t_shape)}",
+                               hint=f"one class index per position: a target of shape {want}")
+
+
+def _class_weight_size(weight, classes: int, spatial: bool) -> None:
+    """The kernel's check of a weight per class: nll_loss2d counts its
+    elements, nll_loss wants them in one dim and names the count."""
+    if weight is None:
+        return
+    if spatial and weight.data.size != classes:
+        raise GradvizError("weight tensor should be defined either for all or no classes",
+                           hint=f"one weight per class: {classes} of them")
+    if not spatial and (weight.data.ndim != 1 or weight.data.size != classes):
+        raise GradvizError(f"weight tensor should be defined either for all {classes} classes "
+                           f"or no classes but got weight tensor of shape: "
+                           f"{list(weight.data.shape)}", hint="one weight per class")
 
 
 def _broadcast_operands(rt, input, target) -> tuple:
@@ -117,7 +156,7 @@ def f_smooth_l1_loss(rt, input, target, size_average=None, reduce=None, reductio
     elsewhere; beta=0 is l1_loss (PyTorch's own switch)."""
     input, target = F._loss_operands(input, target)
     reduction = F._reduction_arg(size_average, reduce, reduction)
-    F._number_arg("smooth_l1_loss", "beta", None, beta)
+    F._number_arg("smooth_l1_loss", "beta", 4, beta, "float")
     if beta == 0.0:
         return F.f_l1_loss(rt, input, target, reduction=reduction)
     input, target = _broadcast_operands(rt, input, target)
@@ -130,21 +169,37 @@ def f_smooth_l1_loss(rt, input, target, size_average=None, reduce=None, reductio
 
 
 def f_huber_loss(rt, input, target, reduction="mean", delta=1.0, weight=None):
-    """F.huber_loss: 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere."""
+    """F.huber_loss: 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta)
+    elsewhere; with weight= PyTorch's Python composes it: the unreduced loss
+    times the weight, then its sum or mean."""
     input, target = F._loss_operands(input, target)
-    if weight is not None:
-        raise GradvizError("huber_loss(): weight= is not supported", kind=TYPE,
-                           hint="scale the loss terms by hand: "
-                                "(F.huber_loss(x, y, reduction='none') * w).mean()")
-    reduction = F._reduction_arg(None, None, reduction)
-    F._number_arg("huber_loss", "delta", None, delta)
-    input, target = _broadcast_operands(rt, input, target)
+    size = input.data.shape
+    operands = _broadcast_operands(rt, input, target)
+    if weight is None:
+        return _huber(rt, operands, F._reduction_arg(None, None, reduction), delta)
+    if not F.is_tensor(weight):
+        raise GradvizError(f"'{F.arg_type_name(weight)}' object has no attribute 'size'",
+                           kind="AttributeError", hint="the weight is a tensor of the input's shape")
+    if weight.data.shape != size:
+        raise GradvizError("Weights and input must have the same size.", kind=VALUE,
+                           hint=f"one weight per input element: shape {list(size)}")
+    weighted = F.FUNCTIONS["mul"](rt, _huber(rt, operands, "none", delta), weight)
+    if reduction == "none":
+        return weighted
+    if reduction in ("sum", "mean"):
+        return F.FUNCTIONS[reduction](rt, weighted)
+    raise GradvizError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                       "'sum'.", kind=VALUE, hint="reduction is 'mean', 'sum' or 'none'")
+
+
+def _huber(rt, operands: tuple, reduction: str, delta) -> Tensor:
+    """torch._C._nn.huber_loss of the broadcast input and target."""
+    F._number_arg("huber_loss", "delta", 4, delta, "float")
     if delta <= 0:
         raise GradvizError("huber_loss does not support non-positive values for delta.",
                            kind=RUNTIME, hint="delta is where the loss turns linear: > 0")
-    _float_pair(input, target, "huber_cpu")
-    return rt.apply(OPS["huber_loss"], (input, target),
-                    {"reduction": reduction, "delta": float(delta)})
+    _float_pair(*operands, "huber_cpu")
+    return rt.apply(OPS["huber_loss"], operands, {"reduction": reduction, "delta": float(delta)})
 
 
 def _xlogy_self(rt, t: Tensor) -> Tensor:
@@ -209,12 +264,46 @@ def bce_weight(rt, input, weight):
     return np.broadcast_to(w, shape)
 
 
+def bce_logits_weights(rt, op, input, target, weight, pos_weight, reduction: str):
+    """binary_cross_entropy_with_logits's weight= and pos_weight=, checked
+    in PyTorch's order (its parser's types, autograd's refusal of either
+    requiring grad, then its kernel's broadcasts: pos_weight with the
+    target, the weight with the loss, each written into a loss of the
+    input's shape), expanded to the input's shape as constants; the op is
+    told which it was given."""
+    fn = "binary_cross_entropy_with_logits"
+    weight = None if weight is None else F._need_tensor(weight, fn, 3, "weight")
+    pos_weight = None if pos_weight is None else F._need_tensor(pos_weight, fn, 4, "pos_weight")
+    _not_differentiable(fn, "weight", weight)
+    _not_differentiable(fn, "pos_weight", pos_weight)
+    shape = input.data.shape
+    args, given = [input, target], ""
+    for t, other, code in ((pos_weight, target.data.shape, "p"), (weight, shape, "w")):
+        if t is None:
+            continue
+        # (pos_weight - 1) * target; the loss * weight
+        pair = (t.data.shape, other) if code == "p" else (other, t.data.shape)
+        wide = broadcast_shape(*pair)
+        if wide != shape:
+            raise GradvizError(f"output with shape {list(shape)} doesn't match the broadcast "
+                               f"shape {list(wide)}", kind=RUNTIME,
+                               hint="a weight broadcasts to the input's shape")
+        w = np.broadcast_to(t.data, shape).astype(input.data.dtype)
+        args.append(F._expanded_weight(rt, t, w) if t.data.dtype == w.dtype else
+                    F._leaf(rt, np.ascontiguousarray(w), False, "weight expanded"))
+        given += code
+    params = {"reduction": reduction}
+    if given:
+        params["weights"] = given
+    return rt.apply(op, tuple(args), params)
+
+
 # ---- distances -----------------------------------------------------------------
 
 def f_normalize(rt, input, p=2.0, dim=1, eps=1e-12, out=None):
     """F.normalize: input / max(||input||_p over dim, eps), as PyTorch
     composes it: norm, clamp_min, expand_as, div."""
-    input = F._need_tensor(input, "normalize")
+    input = F.python_tensor(input, "norm", "F.normalize(x) takes a tensor")
     if out is not None:
         raise GradvizError("normalize(out=...) is not supported", kind=TYPE,
                            hint="write y = F.normalize(x)")

@@ -75,8 +75,12 @@ def f_margin_ranking_loss(rt, input1, input2, target, margin=0, size_average=Non
                           reduce=None, reduction="mean"):
     """max(0, -y (x1 - x2) + margin): y = 1 where x1 should rank higher."""
     reduction = F._reduction_arg(size_average, reduce, reduction)
-    input1, input2, target = _need("margin_ranking_loss", ("input1", "input2", "target"),
-                                   (input1, input2, target))
+    # (its Python: input1.dim() != input2.dim() or input1.dim() != target.dim(),
+    # the sizes of all three in its message)
+    hint = "the two scores and the target (+1 or -1) are tensors of one shape"
+    for v in (input1, input2):
+        F.python_tensor(v, "dim", hint)
+    F.python_tensor(target, "dim" if input1.data.ndim == input2.data.ndim else "size", hint)
     if not input1.data.ndim == input2.data.ndim == target.data.ndim:
         raise GradvizError(
             f"margin_ranking_loss : All input tensors should have same dimension but got "

@@ -27,6 +27,9 @@ def f_kl_div(rt, input, target, reduction=0, *, log_target=False):
 
 
 def f_margin_ranking_loss(rt, input1, input2, target, margin=0.0, reduction=0):
+    # (torch's parser takes the tensors before anything reads them, as F's Python does)
+    for i, (name, v) in enumerate((("input1", input1), ("input2", input2), ("target", target))):
+        F._need_tensor(v, "margin_ranking_loss", i + 1, name)
     out = F.NN_FUNCTIONAL["margin_ranking_loss"](rt, input1, input2, target, margin,
                                                  reduction="none")
     return _reduced(rt, "margin_ranking_loss", out, reduction, 5)

@@ -185,9 +185,6 @@ def layer_modules(rt, attentions: int, sizes: tuple, activation) -> dict:
     self_attn and multihead_attn, a third norm and dropout), made in
     PyTorch's order, so their parameters are drawn from the seed as
     PyTorch draws them."""
-    if isinstance(activation, str) and activation not in ("relu", "gelu"):
-        raise GradvizError(f"activation should be relu/gelu, not {activation}", kind=RUNTIME,
-                           hint="activation='relu', 'gelu', or a function: F.gelu")
     d_model, nhead, dim_feedforward, dropout, eps, batch_first, bias, device, dtype = sizes
     made = {"device": device, "dtype": dtype}
     mods = {k: A.make_multihead_attention(rt, d_model, nhead, dropout=dropout, bias=bias,
@@ -200,6 +197,10 @@ def layer_modules(rt, attentions: int, sizes: tuple, activation) -> dict:
         mods[f"norm{i}"] = M.make_layer_norm(rt, d_model, eps=eps, bias=bias, **made)
     for i in range(1, attentions + 2):
         mods[f"dropout{i}"] = M.make_dropout(rt, dropout)
+    # (the name of the activation is looked up after the modules are made)
+    if isinstance(activation, str) and activation not in ("relu", "gelu"):
+        raise GradvizError(f"activation should be relu/gelu, not {activation}", kind=RUNTIME,
+                           hint="activation='relu', 'gelu', or a function: F.gelu")
     if M.is_module(activation):       # a module given as the activation is one of its modules
         mods["activation"] = activation
     return mods

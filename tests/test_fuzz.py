@@ -33,7 +33,9 @@ Categories:
   functions, interpolation, folds and norms; torch.linalg and torch.func;
   optimizers, lr schedulers, nn.utils, module hooks, detect_anomaly and
   torch.utils.data; Python's walrus, nonlocal, standard modules and the bare
-  builtins.
+  builtins;
+* ``losses`` (tests/fuzz_losses.py): every loss function and loss module
+  with its options, the distances, and the activations that take options.
 
 A program whose first line is ``# fuzz-mode: forward`` (or ``both``) runs
 as ``gradviz run --mode forward`` runs it; typed programs get one sometimes.
@@ -58,6 +60,7 @@ from gradviz.tape import Limits, RunOptions
 
 from fuzz_interop import gen_half, gen_hooks, gen_numpy
 from fuzz_features import gen_linalg, gen_pyfeat, gen_tensorops, gen_training
+from fuzz_losses import gen_losses
 from fuzz_merged import gen_autograd, gen_gradmode, gen_ints, gen_seqs
 from fuzz_newer import MODES, gen_layers, gen_newer, gen_recent
 
@@ -297,7 +300,8 @@ GENERATORS = {"bytes": gen_bytes, "tokens": gen_tokens, "mutant": gen_mutant,
               "recent": gen_recent, "ints": gen_ints, "seqs": gen_seqs, "autograd": gen_autograd,
               "gradmode": gen_gradmode,
               "tensorops": gen_tensorops, "linalg": gen_linalg, "training": gen_training,
-              "pyfeat": gen_pyfeat, "numpy": gen_numpy, "half": gen_half, "hooks": gen_hooks}
+              "pyfeat": gen_pyfeat, "numpy": gen_numpy, "half": gen_half, "hooks": gen_hooks,
+              "losses": gen_losses}
 MODE_LINE = re.compile(r"# fuzz-mode: (\w+)\n")
 
 
@@ -408,3 +412,13 @@ def test_the_interop_generators_reach_what_they_fuzz():
         text = "".join(programs)
         assert all(w in text for w in words), (gen.__name__, [w for w in words if w not in text])
         assert "ok" in {run_pipeline(p) for p in programs[:20]}, gen.__name__
+
+
+def test_the_losses_generator_reaches_what_it_fuzzes():
+    """losses makes programs of the loss functions, their modules and the
+    activations with options, some of which run to the end."""
+    programs = [gen_losses(random.Random(i)) for i in range(80)]
+    text = "".join(programs)
+    words = ("F.huber_loss", "nn.BCEWithLogitsLoss", "label_smoothing", "F.softplus", "margin=")
+    assert all(w in text for w in words), [w for w in words if w not in text]
+    assert "ok" in {run_pipeline(p) for p in programs[:20]}

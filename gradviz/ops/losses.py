@@ -47,7 +47,8 @@ def _nll_picked(xs, p):
     safe = np.where(keep, t, 0)
     picked = rows[np.arange(rows.shape[0]), safe]
     if len(xs) > 2:
-        w = np.where(keep, xs[2][safe], 0).astype(x.dtype)
+        # (nll_loss2d takes a weight of any shape with one element per class)
+        w = np.where(keep, xs[2].reshape(-1)[safe], 0).astype(x.dtype)
     else:
         w = keep.astype(x.dtype)
     return picked, w, keep

@@ -311,19 +311,36 @@ def _loss_jvp(vjp):
     return jvp
 
 
+def _bce_logits_inputs(xs, p):
+    """The input, the target, pos_weight and the weight (None where not
+    given; p["weights"] says which follow: "p", "w" or "pw")."""
+    given = dict(zip(p.get("weights", ""), xs[2:]))
+    return xs[0], xs[1], given.get("p"), given.get("w")
+
+
 def _bce_logits_fwd(xs, p):
-    x, t = xs
-    return _reduce((1 - t) * x - _log_sigmoid(x), p)
+    x, t, pw, w = _bce_logits_inputs(xs, p)
+    if pw is None:
+        loss = (1 - t) * x - _log_sigmoid(x)
+    else:
+        loss = (1 - t) * x - ((pw - 1) * t + 1) * _log_sigmoid(x)
+    return _reduce(loss if w is None else loss * w, p)
 
 
 def _bce_logits_dx(g, ans, xs, p):
-    x, t = xs
-    return _per_element((_sigmoid(x) - t) * g, p, x.size)
+    x, t, pw, w = _bce_logits_inputs(xs, p)
+    if pw is None:
+        d = (_sigmoid(x) - t) * g
+    else:                          # PyTorch's order: (pw t + 1 - t) sigmoid(x) - pw t
+        pt = pw * t
+        d = ((pt + 1 - t) * _sigmoid(x) - pt) * g
+    return _per_element(d if w is None else d * w, p, x.size)
 
 
 def _bce_logits_dt(g, ans, xs, p):
-    x, t = xs
-    return _per_element(-(x * g), p, t.size)
+    x, t, pw, w = _bce_logits_inputs(xs, p)
+    d = -(x * g) if pw is None else (_log_sigmoid(-x) - _log_sigmoid(x) * pw) * g
+    return _per_element(d if w is None else d * w, p, t.size)
 
 
 defop("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
