@@ -1151,7 +1151,8 @@ def text_of(rt, m) -> str:
         lines = [f"  ({key}): " + text.replace("\n", "\n  ") for key, text in zip(m.keys, texts)]
         return f"{m.name}(\n" + "\n".join(lines) + "\n)"
     if m.__class__ in CLASSES or m.__class__ is layers.Layer:
-        return m.text
+        md = _parametrize.of(m)
+        return m.text if md is None else _parametrize.text(rt, m, md)
     from . import classes
     return classes.text(rt, m)          # a torch.nn.Module subclass of the program's
 
@@ -1208,11 +1209,12 @@ def _parameter_paths(m, buffers: bool | str = False) -> list:
         # (state_dict's: then the buffers; a weight_norm's weight_g and weight_v
         # in place of its weight)
         own = weight_hooks.own_state(mod, bool(buffers))
+        own, kids = _parametrize.own_and_children(mod, own, mod.children())
         for attr, p in own:
             if id(p) not in seen:
                 seen.add(id(p))
                 out.append((name + attr, f"{path}.{attr}", p))
-        children = list(enumerate(mod.children()))
+        children = list(enumerate(kids))
         stack.extend((f"{name}{key}.", path + _reach(mod, i, key), sub)
                       for i, (key, sub) in reversed(children))
     return out
@@ -1502,6 +1504,10 @@ def attribute(rt, m, attr: str):
     """m.attr of a module: its parameters and sizes, and Module's methods."""
     from .interpreter import BoundMethod
     hooked = weight_hooks.attribute(m, attr)       # (m.weight_g after weight_norm)
+    if hooked is None:          # (m.parametrizations, a parametrized m.weight)
+        hooked = _parametrize.attribute(rt, m, attr)
+    if hooked is None and m.__class__ is _parametrize.ParametrizationList:
+        hooked = m.originals.get(attr)
     if hooked is not None:
         return hooked
     if isinstance(m, Linear) and attr in ("weight", "bias", "in_features",
@@ -1973,3 +1979,8 @@ MAKERS.update(_nn_prelu.MAKERS)
 from . import nn_bag_module as _nn_bag_module  # noqa: E402
 CLASSES = CLASSES + _nn_bag_module.CLASSES
 MAKERS.update(_nn_bag_module.MAKERS)
+
+# torch.nn.utils.parametrize's ParametrizationList and _WeightNorm (parametrize.py)
+from . import parametrize as _parametrize  # noqa: E402
+CLASSES = CLASSES + _parametrize.CLASSES
+NAMED_CONTAINERS = NAMED_CONTAINERS + (_parametrize.ParametrizationList,)
