@@ -152,7 +152,8 @@ CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d",
                                                          "adaptive_avg_pool") for k in (2, 3)),
                              _r_pool),
              "convolution_backward": _r_conv_backward,
-             "conv_tbc": _r_conv_tbc, "grid_sampler": _r_grid_sample, "grid_sampler_backward": _r_grid_sample_backward,
+             "conv_tbc": _r_conv_tbc, "grid_sampler": _r_grid_sample,
+             "grid_sampler_backward": _r_grid_sample_backward,
              **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("avg_pool", "adaptive_avg_pool")
                               for k in (2, 3)), _r_linear_backward),
              **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("max_pool", "adaptive_max_pool")

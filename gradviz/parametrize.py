@@ -162,7 +162,7 @@ def _first_originals(rt, module, name: str, parametrization) -> dict:
     from .weight_hooks import own_state
     own = dict(own_state(module))
     if name not in own or not hasattr(type(module), name):
-        raise GradvizError(f"Module '{module.name}' does not have a parameter, a buffer, or "
+        raise GradvizError(f"Module '{rt.str_of(module)}' does not have a parameter, a buffer, or "
                            f"a parametrized element with name '{name}'", kind=VALUE,
                            hint="parametrize one of its parameters: "
                                 + ", ".join(k for k in own))
