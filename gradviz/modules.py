@@ -1254,7 +1254,7 @@ def name_parameters(m, holder: str) -> None:
             if mod.label is None or mod.label.startswith("self."):
                 mod.label = path
             stack.extend((path + _reach(mod, i, key), sub)
-                         for i, (key, sub) in enumerate(mod.children()))
+                         for i, (key, sub) in enumerate(_kids(mod)))
         elif mod.__class__ is classes.Instance:
             stack.extend((f"{path}.{name}", sub) for name, sub in mod.modules.items())
 
@@ -1272,17 +1272,23 @@ def mark_made(rt, start: int, label: str) -> None:
             t.meta = {**t.meta, "module": label}
 
 
+def _kids(mod) -> list:
+    """(name, module) of a torch.nn module's children, a parametrized
+    layer's `parametrizations` last (as PyTorch's _modules hold it)."""
+    return _parametrize.own_and_children(mod, [], list(mod.children()))[1]
+
+
 def modules_in(m) -> list:
     """m and every module in it, children before their parent (the order
     Module.apply(fn) calls fn in)."""
     order, stack = [], [(m, False)]
     while stack:
         mod, expanded = stack.pop()
-        if expanded or mod.__class__ not in CLASSES or not mod.children():
+        if expanded or mod.__class__ not in CLASSES or not _kids(mod):
             order.append(mod)
             continue
         stack.append((mod, True))
-        stack.extend((sub, False) for _, sub in reversed(mod.children()))
+        stack.extend((sub, False) for _, sub in reversed(_kids(mod)))
     return order
 
 
@@ -1679,7 +1685,7 @@ def child_pairs(m) -> list:
     from . import classes
     if m.__class__ is classes.Instance:
         return list(m.modules.items())
-    return list(m.children()) if m.__class__ in CLASSES else []
+    return _kids(m) if m.__class__ in CLASSES else []
 
 
 def named_children(m) -> list:

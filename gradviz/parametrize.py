@@ -78,6 +78,12 @@ def of(m):
     return None
 
 
+def parametrized_type(m) -> str | None:
+    """type(m)'s name for a parametrized layer (the class PyTorch makes for
+    it), else None."""
+    return None if of(m) is None else f"torch.nn.utils.parametrize.{_PREFIX}{m.name}"
+
+
 def _call(rt, p, args: list):
     """p(*args) for a parametrization: a torch.nn module or the program's."""
     if modules.is_module(p) and p.__class__ is not modules.layers.Layer and \
