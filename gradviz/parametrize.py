@@ -16,6 +16,7 @@ subclasses are not parametrized here.
 """
 from __future__ import annotations
 
+from . import functions as F
 from . import modules, module_hooks
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .tensor import Tensor
@@ -64,7 +65,69 @@ class WeightNorm(modules._WithoutParameters):
         return f_norm_except_dim(rt, weight, 2, self.dim), weight
 
 
-CLASSES = (ParametrizationList, WeightNorm)
+class SpectralNorm(modules._WithoutParameters):
+    """torch.nn.utils.parametrizations._SpectralNorm: weight / sigma, sigma
+    the largest singular value of the weight as a matrix (dim first, the
+    rest flattened) by power iteration; its buffers _u and _v (drawn with
+    normal_, normalized, 15 steps when made) step on at each call in
+    training mode. A 1-d weight is normalized instead (no buffers)."""
+
+    __slots__ = ("dim", "n_power_iterations", "eps", "_u", "_v", "training", "label")
+    ATTRIBUTES = ("_u", "_v", "dim", "n_power_iterations", "eps")
+    name = "_SpectralNorm"
+    type_name = "torch.nn.utils.parametrizations._SpectralNorm"
+    text = "_SpectralNorm()"
+
+    def __init__(self, rt, weight: Tensor, n_power_iterations: int, dim: int, eps: float):
+        ndim = weight.data.ndim
+        self.dim = dim if dim >= 0 else dim + ndim
+        self.n_power_iterations, self.eps = n_power_iterations, eps
+        self.training, self.label = True, None
+        self._u = self._v = None
+        if ndim > 1:
+            rt._with_grad_off(lambda: self._start(rt, weight))
+
+    def _start(self, rt, weight: Tensor) -> None:
+        m = F.METHODS
+        mat = self._matrix(rt, weight)
+        self._u, self._v = (self._normalized(rt, m["normal_"](rt, m["new_empty"](rt, mat, n), 0, 1))
+                          for n in mat.data.shape)
+        self._power_method(rt, mat, 15)
+
+    def own_buffers(self) -> list:
+        return [] if self._u is None else [("_u", self._u), ("_v", self._v)]
+
+    def _matrix(self, rt, weight: Tensor) -> Tensor:
+        if self.dim != 0:
+            rest = [d for d in range(weight.data.ndim) if d != self.dim]
+            weight = F.METHODS["permute"](rt, weight, self.dim, *rest)
+        return F.METHODS["flatten"](rt, weight, 1)
+
+    def _normalized(self, rt, x: Tensor) -> Tensor:
+        from .nn_functional import f_normalize
+        return f_normalize(rt, x, 2.0, 0, self.eps)
+
+    def _power_method(self, rt, mat: Tensor, steps: int) -> None:
+        """u then v, written into the buffers (normalize(..., out=))."""
+        m = F.METHODS
+        for _ in range(steps):
+            m["copy_"](rt, self._u, self._normalized(rt, m["mv"](rt, mat, self._v)))
+            m["copy_"](rt, self._v, self._normalized(rt, m["mv"](rt, m["t"](rt, mat), self._u)))
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (weight,) = args
+        if weight.data.ndim == 1:
+            return self._normalized(rt, weight)
+        m = F.METHODS
+        mat = self._matrix(rt, weight)
+        if self.training:
+            rt._with_grad_off(lambda: self._power_method(rt, mat, self.n_power_iterations))
+        u, v = m["clone"](rt, self._u), m["clone"](rt, self._v)
+        sigma = m["vdot"](rt, u, m["mv"](rt, mat, v))
+        return rt.binary("/", weight, sigma)
+
+
+CLASSES = (ParametrizationList, WeightNorm, SpectralNorm)
 
 
 def of(m):
@@ -263,7 +326,24 @@ def f_weight_norm(rt, module, name="weight", dim=0):
                                       unsafe=True)
 
 
+def f_spectral_norm(rt, module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
+    """nn.utils.parametrizations.spectral_norm(module, name='weight',
+    n_power_iterations=1, eps=1e-12, dim=None): the tensor over its largest
+    singular value; dim None: 1 for the transposed convolutions, else 0."""
+    from .weight_hooks import own_state
+    _need_layer(rt, module, "spectral_norm")
+    weight = dict(own_state(module)).get(name)
+    if weight is None:
+        raise GradvizError(f"Module '{rt.str_of(module)}' has no parameter or buffer with name "
+                           f"'{name}'", kind=VALUE,
+                           hint="spectral_norm takes the name of one of its parameters")
+    if dim is None:
+        dim = 1 if module.name.startswith("ConvTranspose") else 0
+    return f_register_parametrization(rt, module, name,
+                                      SpectralNorm(rt, weight, n_power_iterations, dim, eps))
+
+
 FUNCTIONS = {"register_parametrization": f_register_parametrization,
              "is_parametrized": f_is_parametrized,
              "remove_parametrizations": f_remove_parametrizations}
-PARAMETRIZATIONS = {"weight_norm": f_weight_norm}
+PARAMETRIZATIONS = {"weight_norm": f_weight_norm, "spectral_norm": f_spectral_norm}
