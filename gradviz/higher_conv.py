@@ -87,26 +87,63 @@ def _r_grid_sample(rt, g, node, i):
     """Gradient i of F.grid_sample: grid_sampler_backward of (g, input,
     grid), PyTorch's GridSampler2DBackwardBackward0 (one node each here)."""
     x, grid = node.args
-    if node.params["mode"] == "bicubic":
-        from .higher_order import _unsupported
-        raise _unsupported("grid_sampler", " with mode='bicubic'")
     return _op(rt, "grid_sampler_backward", g, x, grid, output=("input", "grid")[i],
                **node.params)
 
 
 def _r_grid_sample_backward(rt, gg, node, i):
-    """grid_sampler_backward's gradients as graph ops (a third derivative):
-    the input gradient's by g, the sampling of gg; by the input undefined
-    (None). The others have no op of their own here."""
-    which = node.params["output"]
-    if which == "input" and i == 1:
+    """The input gradient's own gradients (a third derivative): by g the
+    sampling of gg, by the input none (undefined), by the grid the grid
+    gradient of sampling gg given g. (The grid gradient's: GRID_REFUSALS.)"""
+    g, _, grid = node.args
+    params = {k: v for k, v in node.params.items() if k != "output"}
+    if i == 0:
+        return _op(rt, "grid_sampler", gg, grid, **params)
+    if i == 1:
         return None
-    if which == "input" and i == 0:
-        params = {k: v for k, v in node.params.items() if k != "output"}
-        return _op(rt, "grid_sampler", gg, node.args[2], **params)
-    from .higher_order import _unsupported
-    raise _unsupported("grid_sampler_backward",
-                       " (a third derivative through F.grid_sample)")
+    return _op(rt, "grid_sampler_backward", g, gg, grid, output="grid", **params)
+
+
+# cases the rules above do not record, refused before anything is
+GRID_REFUSALS = {
+    "grid_sampler": lambda node: " with mode='bicubic'" if node.params["mode"] == "bicubic"
+    else None,
+    "grid_sampler_backward": lambda node: " of the grid's gradient (a third derivative "
+    "through F.grid_sample's grid)" if node.params["output"] == "grid" else None}
+
+
+def _tbc_steps(x, g, w, pad: int):
+    """conv_tbc_backward's loop: per kernel position k that overlaps, (k,
+    the input steps it reads, the output steps it writes, their count)."""
+    from .ops.conv import _tbc_spans
+    for k, ins, outs in _tbc_spans(x.data.shape[0], g.data.shape[0], w.data.shape[0], pad):
+        yield k, ins.start, outs.start, ins.stop - ins.start
+
+
+def _r_conv_tbc(rt, g, node, i):
+    """conv_tbc's gradients as PyTorch's conv_tbc_backward composes them
+    (its ATen ops recorded: CopySlices of in-place addmm_ into views of
+    zeros for the input's and the weight's, CopyBackwards of a copy_ of
+    two sums for the bias's)."""
+    from . import functions as F
+    x, w, b = node.args
+    pad = (node.params or {}).get("pad", 0)
+    m = F.METHODS
+    batch, c_in, c_out = x.data.shape[1], x.data.shape[2], w.data.shape[2]
+    if i == 2:
+        out = F.FUNCTIONS["zeros_like"](rt, b)
+        return m["copy_"](rt, out, m["sum"](rt, m["sum"](rt, g, 0, False), 0))
+    out = F.FUNCTIONS["zeros_like"](rt, x if i == 0 else w)
+    for k, start, at, n in _tbc_steps(x, g, w, pad):
+        out = rt._latest(out)       # (the zeros as the last write left them)
+        d_out = m["view"](rt, m["narrow"](rt, g, 0, at, n), n * batch, c_out)
+        if i == 0:
+            part = m["view"](rt, m["narrow"](rt, out, 0, start, n), n * batch, c_in)
+            m["addmm_"](rt, part, d_out, m["t"](rt, m["select"](rt, w, 0, k)))
+        else:
+            seen = m["t"](rt, m["view"](rt, m["narrow"](rt, x, 0, start, n), n * batch, c_in))
+            m["addmm_"](rt, m["select"](rt, out, 0, k), seen, d_out)
+    return rt._latest(out)
 
 
 CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -115,7 +152,8 @@ CONV_VJPS = {**dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d",
                                                          "adaptive_avg_pool") for k in (2, 3)),
                              _r_pool),
              "convolution_backward": _r_conv_backward,
-             "grid_sampler": _r_grid_sample, "grid_sampler_backward": _r_grid_sample_backward,
+             "conv_tbc": _r_conv_tbc, "grid_sampler": _r_grid_sample,
+             "grid_sampler_backward": _r_grid_sample_backward,
              **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("avg_pool", "adaptive_avg_pool")
                               for k in (2, 3)), _r_linear_backward),
              **dict.fromkeys((f"{pool}{k}d_backward" for pool in ("max_pool", "adaptive_max_pool")

@@ -906,7 +906,7 @@ REFUSALS = {"prod": lambda node: " with a zero in its input" if (_x(node).data =
 # the gathers' and cumprod's rules (their module reads this one's helpers)
 from .higher_select import SELECT_REFUSALS, SELECT_VJPS  # noqa: E402
 from .higher_losses import LOSS_ONLY_INPUTS, LOSS_VJPS  # noqa: E402
-from .higher_conv import CONV_VJPS  # noqa: E402
+from .higher_conv import CONV_VJPS, GRID_REFUSALS  # noqa: E402
 from .higher_nn import NN_ONLY_INPUTS, NN_REFUSALS, NN_VJPS  # noqa: E402
 from .higher_rnn import RNN_VJPS  # noqa: E402
 from .higher_math import MATH_REFUSALS, MATH_VJPS  # noqa: E402
@@ -934,6 +934,7 @@ GRAPH_VJPS.update(
 REFUSALS.update(SELECT_REFUSALS)
 REFUSALS.update(NN_REFUSALS)
 REFUSALS.update(MATH_REFUSALS)
+REFUSALS.update(GRID_REFUSALS)
 ONLY_INPUTS.update(LOSS_ONLY_INPUTS)
 ONLY_INPUTS.update(NN_ONLY_INPUTS)
 

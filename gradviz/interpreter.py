@@ -33,7 +33,7 @@ from . import machine, pycollections, pyitertools, transformer_decoder, typehint
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, multi_views, rnn_utils
-from . import weight_hooks
+from . import parametrize, weight_hooks
 from . import shape_fns  # (torch.linalg.cross)
 from . import func_transforms  # (torch.func)
 from . import special_fns  # (torch.special)
@@ -694,7 +694,13 @@ def _module_tree() -> dict:
                              "utils": Module("torch.nn.utils", {
                                  "rnn": rnn,
                                  **{k: Function(k, v) for k, v in grad_utils.FUNCTIONS.items()},
-                                 **{k: Function(k, v) for k, v in weight_hooks.FUNCTIONS.items()}}),
+                                 **{k: Function(k, v) for k, v in weight_hooks.FUNCTIONS.items()},
+                                 "parametrize": Module("torch.nn.utils.parametrize", {
+                                     k: Function(k, v) for k, v in parametrize.FUNCTIONS.items()}),
+                                 "parametrizations": Module(
+                                     "torch.nn.utils.parametrizations",
+                                     {k: Function(k, v)
+                                      for k, v in parametrize.PARAMETRIZATIONS.items()})}),
                              "Module": classes.MODULE,
                              # (the global module hooks: torch.nn.modules.module.register_module_*)
                              "modules": Module("torch.nn.modules", {"module": Module(
@@ -1213,6 +1219,7 @@ class Interpreter:
                  options: RunOptions | None = None):
         self.source = source
         self.module_hooks: dict = {}     # id(module) -> its forward hooks (module_hooks.py)
+        self.parametrized: set = set()   # id(module) of the parametrized layers (parametrize.py)
         self.anomaly = (False, True)     # detect_anomaly's (enabled, check_nan) (anomaly.py)
         self.hook_ids = 0
         self.out = out

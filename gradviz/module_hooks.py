@@ -215,6 +215,9 @@ def call(rt, module, args: list, kwargs: dict | None, run):
     BackwardHookFunction node (backward hooks), forward, forward hooks, the
     output through a second one, the deprecated backward hooks on the
     output's grad_fn."""
+    if rt.parametrized and id(module) in rt.parametrized:
+        from .parametrize import refresh        # (its forward reads the tensors made now)
+        refresh(rt, module)
     table = rt.module_hooks
     if not table:
         return run(args, kwargs)

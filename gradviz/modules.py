@@ -1161,7 +1161,8 @@ def text_of(rt, m) -> str:
         lines = [f"  ({key}): " + text.replace("\n", "\n  ") for key, text in zip(m.keys, texts)]
         return f"{m.name}(\n" + "\n".join(lines) + "\n)"
     if m.__class__ in CLASSES or m.__class__ is layers.Layer:
-        return m.text
+        md = _parametrize.of(m)
+        return m.text if md is None else _parametrize.text(rt, m, md)
     from . import classes
     return classes.text(rt, m)          # a torch.nn.Module subclass of the program's
 
@@ -1218,11 +1219,12 @@ def _parameter_paths(m, buffers: bool | str = False) -> list:
         # (state_dict's: then the buffers; a weight_norm's weight_g and weight_v
         # in place of its weight)
         own = weight_hooks.own_state(mod, bool(buffers))
+        own, kids = _parametrize.own_and_children(mod, own, mod.children())
         for attr, p in own:
             if id(p) not in seen:
                 seen.add(id(p))
                 out.append((name + attr, f"{path}.{attr}", p))
-        children = list(enumerate(mod.children()))
+        children = list(enumerate(kids))
         stack.extend((f"{name}{key}.", path + _reach(mod, i, key), sub)
                       for i, (key, sub) in reversed(children))
     return out
@@ -1262,7 +1264,7 @@ def name_parameters(m, holder: str) -> None:
             if mod.label is None or mod.label.startswith("self."):
                 mod.label = path
             stack.extend((path + _reach(mod, i, key), sub)
-                         for i, (key, sub) in enumerate(mod.children()))
+                         for i, (key, sub) in enumerate(_kids(mod)))
         elif mod.__class__ is classes.Instance:
             stack.extend((f"{path}.{name}", sub) for name, sub in mod.modules.items())
 
@@ -1280,17 +1282,23 @@ def mark_made(rt, start: int, label: str) -> None:
             t.meta = {**t.meta, "module": label}
 
 
+def _kids(mod) -> list:
+    """(name, module) of a torch.nn module's children, a parametrized
+    layer's `parametrizations` last (as PyTorch's _modules hold it)."""
+    return _parametrize.own_and_children(mod, [], list(mod.children()))[1]
+
+
 def modules_in(m) -> list:
     """m and every module in it, children before their parent (the order
     Module.apply(fn) calls fn in)."""
     order, stack = [], [(m, False)]
     while stack:
         mod, expanded = stack.pop()
-        if expanded or mod.__class__ not in CLASSES or not mod.children():
+        if expanded or mod.__class__ not in CLASSES or not _kids(mod):
             order.append(mod)
             continue
         stack.append((mod, True))
-        stack.extend((sub, False) for _, sub in reversed(mod.children()))
+        stack.extend((sub, False) for _, sub in reversed(_kids(mod)))
     return order
 
 
@@ -1512,6 +1520,10 @@ def attribute(rt, m, attr: str):
     """m.attr of a module: its parameters and sizes, and Module's methods."""
     from .interpreter import BoundMethod
     hooked = weight_hooks.attribute(m, attr)       # (m.weight_g after weight_norm)
+    if hooked is None:          # (m.parametrizations, a parametrized m.weight)
+        hooked = _parametrize.attribute(rt, m, attr)
+    if hooked is None and m.__class__ is _parametrize.ParametrizationList:
+        hooked = m.originals.get(attr)
     if hooked is not None:
         return hooked
     if isinstance(m, Linear) and attr in ("weight", "bias", "in_features",
@@ -1683,7 +1695,7 @@ def child_pairs(m) -> list:
     from . import classes
     if m.__class__ is classes.Instance:
         return list(m.modules.items())
-    return list(m.children()) if m.__class__ in CLASSES else []
+    return _kids(m) if m.__class__ in CLASSES else []
 
 
 def named_children(m) -> list:
@@ -1986,3 +1998,8 @@ MAKERS.update(_nn_prelu.MAKERS)
 from . import nn_bag_module as _nn_bag_module  # noqa: E402
 CLASSES = CLASSES + _nn_bag_module.CLASSES
 MAKERS.update(_nn_bag_module.MAKERS)
+
+# torch.nn.utils.parametrize's ParametrizationList and _WeightNorm (parametrize.py)
+from . import parametrize as _parametrize  # noqa: E402
+CLASSES = CLASSES + _parametrize.CLASSES
+NAMED_CONTAINERS = NAMED_CONTAINERS + (_parametrize.ParametrizationList,)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import copy
 
-from . import module_hooks
+from . import module_hooks, parametrize
+from .parametrize import OWNER
 from .errors import RUNTIME, TYPE, GradvizError
 from .tensor import DEEPCOPY
 
@@ -25,10 +26,17 @@ _NOT_LEAF = ("Only Tensors created explicitly by the user (graph leaves) support
 _SHALLOW = (list, dict, set)
 
 
-def leaf_copy(rt, t):
+def leaf_copy(rt, t, memo: dict):
     """A tensor's deepcopy: PyTorch's error for a result with a grad_fn; else
-    a new leaf with its values and requires_grad (and .grad, or parameter mark)."""
+    a new leaf with its values and requires_grad (and .grad, or parameter
+    mark). A parametrized layer's tensor (no attribute of PyTorch's layer,
+    which makes it at each read) is its values, marked with the copy of its
+    parametrizations."""
     from .functions import _leaf
+    if t.meta and OWNER in t.meta:
+        made = _leaf(rt, t.data.copy(), False, "deepcopy")
+        made.meta = {**(made.meta or {}), OWNER: copy.deepcopy(t.meta[OWNER], memo)}
+        return made
     if t.recorded:
         raise GradvizError(_NOT_LEAF, kind=RUNTIME,
                            hint="copy what made it, or its values: y.detach().clone()")
@@ -46,7 +54,8 @@ def f_deepcopy(rt, x, memo=None):
     if memo is not None:
         raise GradvizError("copy.deepcopy(x, memo) is not supported here", kind=TYPE,
                            hint="write copy.deepcopy(x)")
-    memo = {DEEPCOPY: lambda t: leaf_copy(rt, t)}
+    memo = {}
+    memo[DEEPCOPY] = lambda t: leaf_copy(rt, t, memo)
     try:
         out = copy.deepcopy(x, memo)
     except (TypeError, copy.Error, AttributeError) as exc:
@@ -55,6 +64,9 @@ def f_deepcopy(rt, x, memo=None):
                            hint="copy.deepcopy copies models, tensors, lists and dicts of "
                                 "them; model.load_state_dict(other.state_dict()) copies a "
                                 "model's weights") from exc
+    if rt.parametrized:        # (the copies of parametrized layers are, too)
+        rt.parametrized.update(id(v) for k, v in memo.items()
+                               if k in rt.parametrized and parametrize.of(v) is not None)
     if rt.module_hooks:
         # (the memo: id of each object copied -> its copy; its own entry
         # under id(memo) is the list that keeps the originals alive)

@@ -124,7 +124,7 @@ _NAMES.update(DISTRIBUTION_NAMES)
 
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
 # this module cannot import theirs (they import it)
-NN_CLASS_NAMES = frozenset(("Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
+NN_CLASS_NAMES = frozenset(("WeightNorm", "SpectralNorm", "ParametrizationList", "Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
                             "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm",
                             "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                             "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
@@ -179,7 +179,10 @@ def type_of(v, bound: dict):
     if cls_name == "Tensor" and v.meta is not None and v.meta.get("parameter"):
         return PARAMETER
     if cls_name in NN_CLASS_NAMES:
-        return PyType(v.type_name)             # <class 'torch.nn.modules.loss.MSELoss'>
+        from .parametrize import parametrized_type
+        # <class 'torch.nn.modules.loss.MSELoss'>; a parametrized layer's
+        # class is torch.nn.utils.parametrize.ParametrizedLinear
+        return PyType(parametrized_type(v) or v.type_name)
     if cls_name == "numpy.ndarray":        # (a NumpyArray: an array, a numpy scalar, ...)
         return PyType(numpy_type_name(v.array))
     name = _NAMES.get(cls_name, cls_name)
@@ -226,6 +229,8 @@ def is_instance(v, spec, bound: dict) -> bool:
     if v.__class__.__name__ in NN_CLASS_NAMES:
         from .classes import MODULE                   # nn.Linear(...) is an nn.Module too
         kinds = [t, MODULE]
+        if t.name != v.type_name:                     # (ParametrizedLinear is a Linear)
+            kinds.insert(1, PyType(v.type_name))
     if v.__class__.__name__ in OPTIMIZER_NAMES:
         kinds = [t, OPTIMIZER]
         if v.__class__.__name__ == "AdamW":           # a subclass of Adam in PyTorch
