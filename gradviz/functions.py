@@ -5178,7 +5178,6 @@ FUNCTIONS.update(nn_sampling.TORCH)
 # F.embedding_bag (bags of embedding rows summed, averaged or maxed)
 from . import nn_bags  # noqa: E402
 NN_FUNCTIONAL.update(nn_bags.FUNCTIONS)
-FUNCTIONS.update(nn_bags.TORCH)
 
 # torch.norm_except_dim and torch._weight_norm (weight normalization's pieces)
 from . import weight_norm_fns  # noqa: E402

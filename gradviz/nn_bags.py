@@ -8,9 +8,7 @@ import numpy as np
 
 from . import functions as F
 from . import nn_functional as NF
-from .arg_parser import forms
 from .autodiff import _size_str
-from .bool_args import checked
 from .errors import RUNTIME, VALUE, GradvizError
 from .ops import OPS
 
@@ -168,60 +166,4 @@ def f_embedding_bag(rt, input, weight, offsets=None, max_norm=None, norm_type=2,
                     {"mode": mode, "include_last": bool(include_last), "padding_idx": pad})
 
 
-# ---- torch.embedding_bag: ATen's form, with the bags' bookkeeping -------------------
-
-_MODE_NUMBERS = {0: "sum", 1: "mean", 2: "max"}
-
-
-def f_torch_embedding_bag(rt, weight, indices, offsets, scale_grad_by_freq=False, mode=0,
-                          sparse=False, per_sample_weights=None, include_last_offset=False,
-                          padding_idx=None):
-    """torch.embedding_bag(weight, indices, offsets, ...) (mode 0 sum, 1 mean,
-    2 max): F.embedding_bag's result, and the three integer tensors ATen
-    returns beside it (offset2bag, bag_size, max_indices)."""
-    if mode not in _MODE_NUMBERS:
-        raise GradvizError("`mode` must be sum, mean, or max.", kind=RUNTIME,
-                           hint="mode 0 (sum), 1 (mean) or 2 (max)")
-    out = f_embedding_bag(rt, indices, weight, offsets, None, 2, scale_grad_by_freq,
-                          _MODE_NUMBERS[mode], sparse, per_sample_weights, include_last_offset,
-                          padding_idx)
-    pad = _padding_idx(padding_idx, weight.data.shape[0])
-    aux = _bag_bookkeeping(indices.data, offsets.data, weight.data, mode, include_last_offset,
-                           pad)
-    return (out, *(F._leaf(rt, a, False, "embedding_bag") for a in aux))
-
-
-def _bag_bookkeeping(idx, offsets, weight, mode: int, include_last: bool, pad) -> tuple:
-    """ATen's offset2bag (each index's bag), bag_size (each bag's indices
-    but the padding ones, the last bag counted to the end of the indices)
-    and max_indices (max: each bag's row of the maximum per column, the
-    first of equal ones; mean: bag_size again); a sum makes them empty and
-    zeros (its fast path)."""
-    bags = offsets.size - 1 if include_last else offsets.size
-    if mode == 0:
-        zeros = np.zeros(bags, np.int64)
-        return np.zeros(0, np.int64), zeros, zeros.copy()
-    starts = offsets[:bags].astype(np.int64)
-    offset2bag = np.zeros(idx.size, np.int64)
-    np.add.at(offset2bag, starts[1:][starts[1:] < idx.size], 1)
-    offset2bag = np.cumsum(offset2bag)
-    kept = idx != pad if pad is not None else np.ones(idx.size, bool)
-    bag_size = np.bincount(offset2bag[kept], minlength=bags)[:bags].astype(np.int64)
-    if mode == 1:
-        return offset2bag, bag_size, bag_size.copy()
-    max_indices = np.zeros((bags, weight.shape[1]), np.int64)
-    for b in range(bags):
-        rows = idx[(offset2bag == b) & kept]
-        if rows.size:
-            max_indices[b] = rows[np.argmax(weight[rows], axis=0)]
-    return offset2bag, bag_size, max_indices
-
-
 FUNCTIONS = {"embedding_bag": f_embedding_bag}
-TORCH = {"embedding_bag": checked(
-    f_torch_embedding_bag, "embedding_bag",
-    forms("(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, "
-          "bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx)",
-          "(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq = False, "
-          "int mode = 0, bool sparse = False, Tensor? per_sample_weights = None, "
-          "bool include_last_offset = False)"), method=False)}
