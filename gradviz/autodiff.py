@@ -14,7 +14,7 @@ from .errors import RUNTIME, GradvizError
 from .ops.elementwise import passthrough
 from .ops.registry import broadcast_shape, unbroadcast
 from .tape import ELEMENTWISE_PARAMS, SCALAR_PARAMS, _plain_number, number_array
-from .tensor import Tensor
+from .tensor import Tensor, grad_dtype
 
 _ND = np.ndarray
 _asarray = np.asarray
@@ -790,7 +790,7 @@ def _accumulate(t: Tensor, g: np.ndarray, versions=None, fanin=None, adopted=Non
     place in the buffer it then keeps), a retain_grad() one at 0; each
     later backward adds one."""
     if t.grad is None:
-        dt = t.data.dtype
+        dt = grad_dtype(t) or g.dtype        # (x.grad_dtype = None: g's own)
         laid_out = strides.grad_strides(t)
         if (adopted is not None and g.base is None and g.dtype == dt and g.shape == t.data.shape
                 and g.flags.writeable and g.flags.c_contiguous and getrefcount(g) <= refs

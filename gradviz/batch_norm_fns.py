@@ -33,6 +33,12 @@ def f_batch_norm_update_stats(rt, input, running_mean, running_var, momentum):
         raise GradvizError(f"\"batch_norm_update_stats_cpu\" not implemented for "
                            f"'{F.type_word(x.dtype)}'", kind="NotImplementedError",
                            hint="the input is a float tensor: x.float()")
+    for t in stats:
+        if t is not None and t.data.size != x.shape[1]:
+            # (PyTorch's kernel checks nothing here: it reads and writes past them)
+            raise GradvizError(f"gradviz takes running statistics of one number per channel "
+                               f"({x.shape[1]}), got {t.data.size}", kind=RUNTIME,
+                               hint="running_mean and running_var hold one number per channel")
     given = [t.data.dtype for t in stats if t is not None]
     # (a half input with float32 statistics is the one "mixed" call PyTorch runs)
     mixed = x.dtype == np.float16 and given and all(d == _F32 for d in given)

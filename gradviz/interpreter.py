@@ -48,7 +48,7 @@ from .render.torchfmt import (DEFAULT_OPTIONS, DICTS, DICT_VIEWS, Device, DType,
 from .rng import DEFAULT_GENERATOR
 from .tape import Limits, RunOptions, Tape, result_dtype, timeout_error
 from .ops.shape import strip_leading_ones
-from .tensor import REBASED_GRAD_FN, VIEW_OPS, Tensor, is_view, unsafe_piece
+from .tensor import DTYPE_NAMES, REBASED_GRAD_FN, VIEW_OPS, Tensor, grad_dtype, is_view, unsafe_piece
 from .versions import owner, short_name
 
 SAVED_HOOKS_CONTEXTS = (saved_hooks.SavedTensorsHooks, saved_hooks.DisableSavedHooks)
@@ -2641,6 +2641,9 @@ class Interpreter:
         if t.__class__ is Tensor and attr == "volatile":      # (removed: no effect)
             tensor_compat.set_volatile(self, t)
             return
+        if t.__class__ is Tensor and attr == "grad_dtype":
+            tensor_compat.set_grad_dtype(self, t, value)
+            return
         if t.__class__ is Tensor and (attr in TENSOR_ATTRIBUTES or
                                       attr in tensor_queries.ATTRIBUTES) and \
                 attr not in ("grad", "requires_grad", "data"):
@@ -2719,13 +2722,14 @@ class Interpreter:
                                    f"'{list(t.data.shape)}'. Please ensure that the gradient "
                                    "and the tensor are the same size",
                                    hint="the gradient has the tensor's shape")
-            if value.data.dtype != t.data.dtype:
+            want = grad_dtype(t)
+            if want is not None and value.data.dtype != want:
                 raise GradvizError(
                     f"attempting to assign a gradient with dtype "
                     f"'{functions.cpp_type_word(value.data.dtype)}' to a tensor with grad_dtype "
-                    f"'{functions.type_word(t.data.dtype)}'"
+                    f"'{functions.type_word(want)}'"
                     ". The gradient must match the tensor's grad_dtype",
-                    hint=f"make it {t.dtype_name}: .to(torch.{t.dtype_name})")
+                    hint=f"make it {DTYPE_NAMES[want]}: .to(torch.{DTYPE_NAMES[want]})")
             if value.seq < 0:
                 self.tape.add(value, self.span)
             self.tape.grad_tensors[id(value)] = (t, value)   # backward adds into it in place
@@ -4118,6 +4122,8 @@ class Interpreter:
                 return t.data.ndim
             case "volatile":
                 return tensor_compat.read_volatile(self, t)
+            case "grad_dtype":
+                return tensor_compat.read_grad_dtype(self, t)
         if attr in tensor_queries.ATTRIBUTES:         # x.nbytes, x.layout, x.is_cpu, ...
             return tensor_queries.ATTRIBUTES[attr](t)
         raise GradvizError(f"'Tensor' object has no attribute '{attr}'", kind=ATTRIBUTE,

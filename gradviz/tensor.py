@@ -42,6 +42,13 @@ REBASED_GRAD_FN = "AsStridedBackward0"
 DEEPCOPY = "deepcopy of a tensor"
 
 
+def grad_dtype(t):
+    """The numpy dtype t's .grad takes: t's own unless the program set
+    x.grad_dtype (None there: whatever dtype the gradient has)."""
+    m = t.meta
+    return m["grad_dtype"] if m is not None and "grad_dtype" in m else t.data.dtype
+
+
 def is_view(t) -> bool:
     """t was made by a view op and shares its input's memory, as in PyTorch
     (basic indexing, reshape, transpose, ...; not advanced indexing). An

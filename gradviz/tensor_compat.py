@@ -1,5 +1,6 @@
 """What PyTorch keeps of its older API, and of its other layouts, on a
-dense tensor: x.volatile (removed: always False, with its warnings),
+dense tensor, and a leaf's grad_dtype: x.volatile (removed: always False,
+with its warnings),
 x.reinforce(reward) (removed: its error), x.dense_dim(), x.to_dense(),
 x.values() (sparse tensors only: its error), x.as_subclass(torch.Tensor)
 and torch.set_default_tensor_type (deprecated: set_default_dtype by a
@@ -11,6 +12,8 @@ from .arg_parser import forms
 from .bool_args import checked
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError
 from .pytypes import LEGACY, LEGACY_TENSOR_TYPES, PYTHON_TYPES, TENSOR
+from .render.torchfmt import DType
+from .tensor import DTYPE_NAMES, grad_dtype
 
 VOLATILE_READ = "volatile was removed (Variable.volatile is always False)"
 VOLATILE_SET = ("volatile was removed and now has no effect. Use `with torch.no_grad():` "
@@ -26,6 +29,29 @@ def read_volatile(rt, t) -> bool:
 def set_volatile(rt, t) -> None:
     """x.volatile = v: no effect (no_grad replaced it), said by a warning."""
     rt.log_event("user_warning", t, message=VOLATILE_SET)
+
+
+def read_grad_dtype(rt, t):
+    """x.grad_dtype: the dtype a leaf's .grad takes (its own unless set;
+    None: whatever the gradient's)."""
+    if not t.is_leaf:
+        raise GradvizError("grad_dtype can only be accessed on leaf tensors.", kind=RUNTIME,
+                           hint="a leaf's gradient dtype: ask the tensor you made")
+    dt = grad_dtype(t)
+    return None if dt is None else F.DTYPE_OBJECTS[DTYPE_NAMES[dt]]
+
+
+def set_grad_dtype(rt, t, value) -> None:
+    """x.grad_dtype = dtype (the engine casts the gradients it adds into
+    x.grad to it) or None (any dtype), on a leaf."""
+    if not t.is_leaf:
+        raise GradvizError("grad_dtype can only be set on leaf tensors.", kind=RUNTIME,
+                           hint="set it on the tensor you made")
+    if value is not None and value.__class__ is not DType:
+        raise GradvizError(f"grad_dtype must be a torch.dtype or None, but got "
+                           f"{F.arg_type_name(value)}", kind=RUNTIME,
+                           hint="x.grad_dtype = torch.float64, or None")
+    t.meta = {**(t.meta or {}), "grad_dtype": None if value is None else F._dtype_arg(value)}
 
 
 # Tensor.reinforce's error, word for word (PyTorch keeps the method to say it)

@@ -42,7 +42,10 @@ OUTSIDE = re.compile(
     # parameter search
     r"^[dhs]smm$|^hspmm$|^saddmm$|^smm$|^spmm$|^sspaddmm$|qparams|"
     # first-class dimensions (functorch's Dim objects bound by x.index(positions, dims))
-    r"^index$)")
+    r"^index$|"
+    # bfloat16: numpy has no such dtype, gradviz's tensors are never of it (x.bfloat16()
+    # says so, with the dtypes there are)
+    r"^bfloat16$)")
 
 
 def missing(names: list[str], program) -> list[str]:

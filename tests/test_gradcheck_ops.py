@@ -525,13 +525,14 @@ INPUTS: dict[str, list] = {
                         input_layout=((3, 1), 0, 6)),
                    case(anyv(6), size=(2, 3), stride=(1, 1), storage_offset=0,
                         input_layout=((1,), 0, 6))],
-    # slice_inverse(x, base) where x is the whole of base (a slice of a part is
-    # pinned against PyTorch in conformance_extra/slice_inverse: its base's
-    # gradient is what the slice leaves, not a derivative)
+    # slice_inverse(x, base): x the whole of base (a view of x's memory), and x
+    # base's slice 1:4 or [:, ::2] (memory of its own: base with x written there)
     "slice_inverse": [case(anyv(6), anyv(6), size=(6,), stride=(1,), storage_offset=0,
                            input_layout=((1,), 0, 6), dim=0, start=None, end=None, step=1),
-                      case(anyv(2, 3), anyv(2, 3), size=(2, 3), stride=(3, 1), storage_offset=0,
-                           input_layout=((3, 1), 0, 6), dim=1, start=0, end=3, step=1)],
+                      case(anyv(3), anyv(5), size=(5,), stride=(1,), storage_offset=0,
+                           input_layout=((1,), 1, 5), dim=0, start=1, end=4, step=1),
+                      case(anyv(2, 2), anyv(2, 3), size=(2, 3), stride=(3, 1), storage_offset=0,
+                           input_layout=((3, 2), 0, 6), dim=1, start=None, end=None, step=2)],
     # x.unfold's windows: overlapping, strided past the end, of a middle dim, of a 0-d tensor
     "unfold": [case(anyv(5), dim=0, size=3, step=1), case(anyv(2, 5), dim=1, size=2, step=2),
                case(anyv(3, 4, 2), dim=1, size=2, step=1), case(anyv(), dim=0, size=1, step=1)],

@@ -105,6 +105,31 @@ def _slice_key(g, p) -> tuple:
     return (slice(None),) * d + (slice(p["start"], p["end"], p["step"]),)
 
 
+def _slice_inverse(xs, p):
+    """base's layout over x's memory: a view, where x's memory is laid out
+    as when it was recorded. Else (a check's perturbed copies, memory of
+    their own) what that view holds when x is base's slice, as PyTorch's
+    gradients take it: base with x written at the slice."""
+    a = np.asarray(xs[0])
+    if _laid_out_as(a, p["input_layout"]):
+        return _as_strided([a], p)
+    out = np.array(xs[1], a.dtype, copy=True)
+    out[_slice_key(out, p)] = a
+    return out
+
+
+def _laid_out_as(a: np.ndarray, layout) -> bool:
+    """Whether a's memory is a storage of layout's size holding a at its
+    strides and offset (in elements)."""
+    strides, offset, size = layout
+    flat = _memory(a)
+    if flat is None or flat.size != size:
+        return False
+    start = a.__array_interface__["data"][0] - flat.__array_interface__["data"][0]
+    return start == offset * a.itemsize and all(
+        n < 2 or s == t * a.itemsize for n, s, t in zip(a.shape, a.strides, strides))
+
+
 def _slice_inverse_src_vjp(g, ans, xs, p):
     """The gradient outside the slice (slice_scatter of zeros over it)."""
     out = np.array(g, copy=True)
@@ -112,11 +137,17 @@ def _slice_inverse_src_vjp(g, ans, xs, p):
     return out
 
 
-defop("slice_inverse", "SliceInverseBackward0", lambda xs, p: _as_strided(xs[:1], p),
+def _slice_inverse_x_jvp(t, ans, xs, p):
+    """x's tangent at the slice, zeros elsewhere."""
+    out = np.zeros(ans.shape, ans.dtype)
+    out[_slice_key(out, p)] = t
+    return out
+
+
+defop("slice_inverse", "SliceInverseBackward0", _slice_inverse,
       vjp=(lambda g, ans, xs, p: np.asarray(g)[_slice_key(np.asarray(g), p)],
            _slice_inverse_src_vjp),
-      jvp=(lambda t, ans, xs, p: _gathered(np.asarray(t), p),
-           lambda t, ans, xs, p: np.zeros(ans.shape, ans.dtype)),
+      jvp=(_slice_inverse_x_jvp, lambda t, ans, xs, p: _slice_inverse_src_vjp(t, ans, xs, p)),
       formula=("the gradient's slice (dim, start:end:step)",
                "the gradient outside the slice"),
       symbol="slice_inverse", saves=False, dtype_rule=SAME)
