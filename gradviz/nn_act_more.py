@@ -85,7 +85,9 @@ def f_rrelu(rt, input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=Fal
 
 def rrelu(rt, input, lower, upper, training, rng):
     """F.rrelu and torch.rrelu_: training's slopes drawn from rng."""
-    x = _activation_input(input, "rrelu", "rrelu_with_noise_out_cpu")
+    # (in evaluation rrelu_with_noise is a leaky_relu: its kernel refuses the dtype)
+    x = _activation_input(input, "rrelu", "rrelu_with_noise_out_cpu" if training else
+                          "leaky_relu_cpu")
     F._number_arg("rrelu", "lower", 2, lower)
     F._number_arg("rrelu", "upper", 3, upper)
     if lower > upper:

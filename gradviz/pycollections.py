@@ -312,16 +312,18 @@ def _count(rt, c: Counter, key, new) -> None:
     dict_put(rt, c, key, new(c.get(key, 0)))
 
 
-# the values most_common(n) hands to Python's own (gradviz's others, a
-# tensor, are not numbers Python's comparisons know)
-_PLAIN_VALUES = (int, float, str, list, tuple, range, dict)
+# the values most_common(n) hands to Python's own (gradviz's others are not
+# numbers Python's comparisons know)
+_PLAIN_VALUES = (int, float, str, list, tuple, range, dict, set, frozenset)
 
 
 def _most_common(rt, c, n=None):
     """c.most_common(n). An n that is not an int goes where Python's takes
     it (heapq.nlargest: n == 1, then n >= len(c), then a slice), so its
     error is Python's ('>=' not supported between instances of 'list' and
-    'int'), or its result (1.0 is 1); a tensor is refused as an index."""
+    'int'), or its result (1.0 is 1); a tensor as well (_tensor_n)."""
+    if n.__class__.__name__ == "Tensor":
+        n = _tensor_n(n)
     if n is not None and not isinstance(n, _PLAIN_VALUES):
         raise _error(f"'{type(n).__name__}' object cannot be interpreted as an integer",
                      "TypeError", "Counter")
@@ -331,6 +333,22 @@ def _most_common(rt, c, n=None):
         return collections.Counter(c).most_common(n)
     except TypeError as exc:    # counts that do not compare ('<' of a tuple and an int)
         raise _error(str(exc), "TypeError", "Counter") from None
+
+
+def _tensor_n(n) -> int:
+    """A tensor n of most_common(n) where Python's heapq.nlargest takes it:
+    its truth in `n == 1` (a tensor of more elements has none), then as an
+    index (an integer tensor of one element is its value)."""
+    if n.data.size != 1:
+        raise _error("Boolean value of Tensor with more than one value is ambiguous",
+                     "RuntimeError", "Counter")
+    value = n.data.item()
+    if value == 1:
+        return 1
+    if n.data.dtype.kind not in "iub":
+        raise _error("only integer tensors of a single element can be converted to an index",
+                     "TypeError", "Counter")
+    return int(value)
 
 
 def _elements(rt, c):

@@ -25,9 +25,10 @@ A program PyTorch cannot run for a reason outside gradviz's scope is
 crash of the child, gradviz stopping at one of its limits (LimitError), or
 printed values of uninitialised memory (torch.empty). The child starts
 PyTorch's generator from seed 0, as gradviz's unseeded one starts, so that
-draws made before any manual_seed compare. A bare sum/max/min/abs/pow is tried both as torch's
-and as Python's (gradviz takes Python's for non-tensors, as a script that only
-imported torch does); either agreeing is agreement.
+draws made before any manual_seed compare. A bare sum/max/min/abs/pow is tried as torch's,
+as Python's, and as gradviz reads it (torch's for a tensor, Python's for
+anything else, as a script that only imported torch calls it; a program may
+use both kinds); any agreeing is agreement.
 
 Prints a Markdown table (programs, same, skipped, noise and differences by
 kind, per generator) and writes each differing program with both outputs to
@@ -93,16 +94,40 @@ def _alarm(signum, frame):
 
 # ---- the PyTorch side ---------------------------------------------------------
 
-def torch_namespace(shadow: bool) -> dict:
+def torch_namespace(shadow: str | None) -> dict:
+    """The oracle's names; shadow: None (a bare sum/max/min/abs/pow is
+    torch's), "python" (Python's builtin) or "mixed" (gradviz's rule: torch's
+    for a tensor, Python's otherwise; see gradviz/bare_builtins.py)."""
+    import builtins
+
     import torch
     import torch.nn.functional as F
     ns = {name: getattr(torch, name) for name in BARE if not (shadow and name in SHADOWING)}
+    if shadow == "mixed":
+        ns.update({name: _mixed(name, getattr(torch, name), getattr(builtins, name), torch.Tensor)
+                   for name in SHADOWING})
     ns.update(torch=torch, mse_loss=F.mse_loss, cross_entropy=F.cross_entropy,
               grad=torch.autograd.grad, float32=torch.float32, float64=torch.float64)
     return ns
 
 
-def _torch_child(src: str, shadow: bool) -> dict:
+def _mixed(name: str, torch_fn, builtin_fn, tensor_type):
+    """A bare name as gradviz reads it (bare_builtins._is_torch_call): torch's
+    function when the first argument (both of pow's) is a tensor and no
+    keyword of Python's own (key=, default=, start=) is given."""
+    def call(*args, **kwargs):
+        if name == "pow":
+            given = (*args[:2], kwargs.get("input"), kwargs.get("exponent"))
+        elif {"key", "default", "start"} & set(kwargs):
+            given = ()
+        else:
+            given = (args[0] if args else kwargs.get("input"),)
+        tensor = any(isinstance(v, tensor_type) for v in given)
+        return (torch_fn if tensor else builtin_fn)(*args, **kwargs)
+    return call
+
+
+def _torch_child(src: str, shadow: str | None) -> dict:
     import torch
     # gradviz's generator starts from seed 0 where a program draws before
     # any manual_seed (PyTorch's from a seed drawn anew each process): the
@@ -127,7 +152,7 @@ def _torch_child(src: str, shadow: bool) -> dict:
     return {"output": out.getvalue(), "error": error}
 
 
-def run_torch(src: str, timeout: float, shadow: bool = False) -> dict | None:
+def run_torch(src: str, timeout: float, shadow: str | None = None) -> dict | None:
     """The program's outcome under PyTorch, in a forked child; None when the
     child hung or died."""
     read, write = os.pipe()
@@ -249,9 +274,10 @@ def check(src: str, timeout: float, messages: bool) -> tuple[str, str, dict, dic
         return "skipped", "", got, want
     category, why = compare(got, want, messages)
     if category not in ("same", "noise") and SHADOW_CALL.search(src):
-        script = run_torch(src, timeout, shadow=True)
-        if script is not None and compare(got, script, messages)[0] in ("same", "noise"):
-            return "same", "", got, script
+        for shadow in ("python", "mixed"):
+            script = run_torch(src, timeout, shadow=shadow)
+            if script is not None and compare(got, script, messages)[0] in ("same", "noise"):
+                return "same", "", got, script
     return category, why, got, want
 
 
