@@ -778,6 +778,16 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+# Python's builtins a program does not have, and why (the hint of their NameError)
+_NO_CODE = "gradviz runs the program's own code only, not code in strings or other modules"
+_NO_SYSTEM = "gradviz programs do not read input or files, nor look into their own names"
+LEFT_OUT_BUILTINS = {
+    "complex": "gradviz's numbers and tensors are real: it has no complex numbers (nor 1j)",
+    **dict.fromkeys(("eval", "exec", "compile", "__import__"), _NO_CODE),
+    **dict.fromkeys(("open", "input", "globals", "locals", "vars"), _NO_SYSTEM),
+    **dict.fromkeys(("bytes", "bytearray", "memoryview"),
+                    "gradviz's strings are str: it has no bytes"),
+}
 function_kinds.register(GLOBALS["torch"], Module, Function)
 
 
@@ -3247,7 +3257,8 @@ class Interpreter:
         if v is not None:
             return v
         raise GradvizError(f"name '{name}' is not defined", kind=NAME, span=self.where(node),
-                           hint=did_you_mean(name, list(self.env) + list(GLOBALS))
+                           hint=LEFT_OUT_BUILTINS.get(name)
+                           or did_you_mean(name, list(self.env) + list(GLOBALS))
                            or "assign it first (name = ...) or check the spelling")
 
     def _named_expr(self, node):
