@@ -1855,7 +1855,8 @@ class Interpreter:
     def _unpack_items(self, value) -> tuple:
         """The items a tuple of targets takes from value."""
         if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS \
-                or value.__class__ in pymethods.SETS:
+                or value.__class__ in pymethods.SETS \
+                or isinstance(value, modules.Sequential):   # *hidden, last = net.layers
             return tuple(self._items(value, self.span))
         if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual, Size,
                                 rnn_utils.PackedSequence)
@@ -3134,7 +3135,7 @@ class Interpreter:
         if self.truth(self.eval(stmt.test)):
             return
         msg = "" if stmt.msg is None else self.str_of(self.eval(stmt.msg))
-        raise GradvizError(msg or "assertion failed", kind="AssertionError",
+        raise GradvizError(msg, kind="AssertionError",     # (str(e) of a bare assert is '')
                            hint="the condition after 'assert' was false")
 
     def _boolop(self, node):
@@ -3997,6 +3998,9 @@ class Interpreter:
             return BoundMethod(attr, functions.GENERATOR_METHODS[attr], obj)   # gen.send(v)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
+        if obj.__class__ is Function and obj.impl is functions.f_str and \
+                attr in pymethods.STR_METHODS:      # sorted(words, key=str.lower)
+            return Function(attr, pymethods.unbound_str_method(attr))
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
         if obj.__class__ is Function and obj.impl is pyitertools.chain and \
