@@ -132,14 +132,36 @@ class StaticMethod:
         self.fn = fn
 
 
-class Property:
-    """@property's result: a method read as an attribute (obj.area calls
-    it); it has no setter here, as a @property without one has none."""
+class ClassMethod:
+    """@classmethod's result: the function, called with the class first
+    (read from the class or from an instance of it)."""
 
     __slots__ = ("fn",)
 
     def __init__(self, fn):
         self.fn = fn
+
+
+class Property:
+    """@property's result: a method read as an attribute (obj.area calls
+    it); fset, the method @area.setter gave it, is called by obj.area = v
+    (None: a property without a setter, which refuses the assignment)."""
+
+    __slots__ = ("fn", "fset")
+
+    def __init__(self, fn, fset=None):
+        self.fn, self.fset = fn, fset
+
+
+def property_attribute(prop: Property, attr: str, function_cls):
+    """@area.setter (and .getter, .fget, .fset) of a property, or None."""
+    if attr == "setter":
+        return function_cls("setter", lambda rt, fset: Property(prop.fn, fset))
+    if attr == "getter":
+        return function_cls("getter", lambda rt, fn: Property(fn, prop.fset))
+    if attr in ("fget", "fset"):
+        return prop.fn if attr == "fget" else prop.fset
+    return None
 
 
 class Instance:
@@ -265,7 +287,8 @@ def new_object(args: list, kwargs: dict | None) -> PlainObject:
 
 CALLABLE = (UserClass, Instance, Method)
 HOLDERS = (Instance, UserClass, FunctionCtx)     # what holds tensors in attributes
-PRINTED = (UserClass, Instance, Method, Super, FunctionCtx, BuiltinBase, StaticMethod, PlainObject)
+PRINTED = (UserClass, Instance, Method, Super, FunctionCtx, BuiltinBase, StaticMethod, ClassMethod,
+           PlainObject)
 
 
 def _user_function():
@@ -494,6 +517,10 @@ def f_staticmethod(rt, fn):
     return fn if fn.__class__ is StaticMethod else StaticMethod(fn)
 
 
+def f_classmethod(rt, fn):
+    return ClassMethod(fn)
+
+
 def f_property(rt, fn):
     return Property(fn)
 
@@ -518,6 +545,8 @@ def get_attribute(rt, obj, attr: str):
         if attr == "apply" and obj.kind == "function":
             return _bound("apply", apply, obj)
         _, value = obj.lookup(attr)
+        if value.__class__ is ClassMethod:      # Account.empty('bob'): cls is Account
+            return Method(value.fn, obj)
         if value is not None or attr in _own_names(obj):
             return value.fn if value.__class__ is StaticMethod else value
         raise GradvizError(f"type object '{obj.name}' has no attribute '{attr}'",
@@ -547,6 +576,8 @@ def _instance_attribute(rt, obj: Instance, attr: str):
         _, value = obj.cls.lookup(attr)
         if value.__class__ is StaticMethod:
             return value.fn
+        if value.__class__ is ClassMethod:
+            return Method(value.fn, obj.cls)
         if value.__class__ is _user_function():
             return Method(value, obj)
         return value
@@ -622,6 +653,10 @@ def set_attribute(rt, obj, attr: str, value, frozen_too: bool = False) -> None:
                                hint="save tensors with ctx.save_for_backward(x)")
         obj.attrs[attr] = value
     elif cls is Instance and _property_of(obj, attr) is not None:
+        fset = _property_of(obj, attr).fset
+        if fset is not None:                  # its @attr.setter
+            rt.call_value(fset, [obj, value])
+            return
         raise GradvizError(f"property '{attr}' of '{obj.cls.name}' object has no setter",
                            kind=ATTRIBUTE, hint=f"{attr} is computed by its @property: set "
                                                 "what it reads instead")
@@ -920,6 +955,8 @@ def text(rt, v, methods: tuple = ("__str__", "__repr__")) -> str:
                 f"{text(rt, v.obj)}>")
     if cls is StaticMethod:
         return f"<staticmethod({rt.value_str(v.fn)})>"
+    if cls is ClassMethod:
+        return f"<classmethod({rt.value_str(v.fn)})>"
     if cls is Super:
         return f"<super: <class '{v.after.name}'>, <{v.after.name} object>>"
     if cls is FunctionCtx:

@@ -90,7 +90,8 @@ class GradvizError(Exception):
             # an error with no program (a missing file) names the tool, as compilers do
             filename = self.filename or "gradviz"
         # (a message of PyTorch's may end in a newline: str(e) keeps it, not the display)
-        message = self.message.rstrip("\n")
+        # (an exception with no message, a bare assert's, is shown by its kind)
+        message = self.message.rstrip("\n") or self.kind
         if self.span is None:
             head = f"{filename}: error: {message}"
             lines = [head]

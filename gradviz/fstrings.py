@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from .errors import LIMIT, SYNTAX, TYPE, VALUE, GradvizError, Span
-from .lexer import STRING_ESCAPES
+from .lexer import EscapeError, unescape
 from .render.torchfmt import NumpyArray
 from .syntax import FormattedValue
 
@@ -25,7 +25,6 @@ from .syntax import FormattedValue
 # (f"{x:999999999}" would otherwise make a gigabyte of spaces)
 MAX_FORMAT_WIDTH = 10_000
 _WIDTHS = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[,_]?(?:\.(\d*))?")
-_ESCAPE = re.compile(r"\\(.)")
 
 
 def split(body: str, line: int, col: int, parse_expr, raw: bool = False) -> tuple:
@@ -109,16 +108,11 @@ class _Reader:
         raw = self.body[start:end]
         if "\\" not in raw or self.raw:
             return raw
-
-        def unescape(m: re.Match) -> str:
-            ch = m.group(1)
-            if ch not in STRING_ESCAPES:
-                at = start + m.start()
-                raise self.error(f"unsupported escape '\\{ch}' in a string", at, at + 2,
-                                 "strings support only \\n \\t \\r \\0 \\\\ \\' and \\\"")
-            return STRING_ESCAPES[ch]
-
-        return _ESCAPE.sub(unescape, raw)
+        try:
+            return unescape(raw)
+        except EscapeError as exc:
+            raise self.error(str(exc), start + exc.start, start + exc.end, "write \\xhh, \\uhhhh or \\N{NAME}; a "
+                             "backslash itself is \\\\ (or the f-string raw: rf'...')") from None
 
     def field(self, opening: int, depth: int) -> tuple[FormattedValue, int]:
         """The field whose '{' is at index ``opening``; and the index after its '}'."""
@@ -206,7 +200,7 @@ def format_field(v, conversion: str | None, spec: str, str_of, repr_of, is_tenso
         v = str_of(v)
     elif conversion == "r":
         v = repr_of(v)
-    elif conversion == "a":
+    elif conversion == "a":            # (ascii(v))
         v = repr_of(v).encode("ascii", "backslashreplace").decode("ascii")
     _check_widths(spec)
     if is_tensor(v):

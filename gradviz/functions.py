@@ -3455,6 +3455,11 @@ def f_repr(rt, v):
     return rt.repr_of(v)
 
 
+def f_ascii(rt, v):
+    """Python's ascii(v): repr(v), its other than ASCII characters escaped."""
+    return rt.repr_of(v).encode("ascii", "backslashreplace").decode("ascii")
+
+
 def f_format(rt, v, spec=""):
     """Python's format(v, spec): what the field {v:spec} of an f-string gives
     (a 0-d tensor formats its number, another tensor takes no spec)."""
@@ -4375,7 +4380,7 @@ def _py_set(kind):
 
 
 PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_number(float),
-               "int": _py_number(int), "str": f_str, "repr": f_repr, "round": f_round,
+               "int": _py_number(int), "str": f_str, "repr": f_repr, "ascii": f_ascii, "round": f_round,
                "range": f_range, "enumerate": f_enumerate, "zip": f_zip, "id": f_id, "hash": f_hash, "slice": f_slice,
                "any": _py_any_all("any"), "all": _py_any_all("all"), "bool": f_bool,
                "list": _py_sequence(list), "tuple": _py_sequence(tuple), "type": f_type,

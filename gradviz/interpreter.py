@@ -780,6 +780,7 @@ def _module_tree() -> dict:
     glob.update(torch=torch, F=functional, object=classes.OBJECT,
                 super=Function("super", classes.f_super),
                 staticmethod=Function("staticmethod", classes.f_staticmethod),
+                classmethod=Function("classmethod", classes.f_classmethod),
                 property=Function("property", classes.f_property))
     glob["Ellipsis"] = Ellipsis         # (x[Ellipsis] is x[...])
     glob["NotImplemented"] = NotImplemented     # (a class's __eq__ or __add__ declining)
@@ -789,6 +790,16 @@ def _module_tree() -> dict:
 
 
 GLOBALS = _module_tree()
+# Python's builtins a program does not have, and why (the hint of their NameError)
+_NO_CODE = "gradviz runs the program's own code only, not code in strings or other modules"
+_NO_SYSTEM = "gradviz programs do not read input or files, nor look into their own names"
+LEFT_OUT_BUILTINS = {
+    "complex": "gradviz's numbers and tensors are real: it has no complex numbers (nor 1j)",
+    **dict.fromkeys(("eval", "exec", "compile", "__import__"), _NO_CODE),
+    **dict.fromkeys(("open", "input", "globals", "locals", "vars"), _NO_SYSTEM),
+    **dict.fromkeys(("bytes", "bytearray", "memoryview"),
+                    "gradviz's strings are str: it has no bytes"),
+}
 function_kinds.register(GLOBALS["torch"], Module, Function)
 
 
@@ -1845,7 +1856,8 @@ class Interpreter:
     def _unpack_items(self, value) -> tuple:
         """The items a tuple of targets takes from value."""
         if value.__class__ is Tensor or value.__class__ in DICTS or value.__class__ in DICT_VIEWS \
-                or value.__class__ in pymethods.SETS:
+                or value.__class__ in pymethods.SETS \
+                or isinstance(value, modules.Sequential):   # *hidden, last = net.layers
             return tuple(self._items(value, self.span))
         if (value.__class__ in (list, tuple, range, str, ReturnTypes, forward_ad.UnpackedDual, Size,
                                 rnn_utils.PackedSequence)
@@ -3002,17 +3014,18 @@ class Interpreter:
     def _define(self, stmt) -> None:
         self._bind(stmt.name, self._function(stmt))
 
-    def _function(self, stmt, owner=None):
+    def _function(self, stmt, owner=None, block_names=None):
         """def f(...): ..., its decorators applied from the nearest up: a
         grad mode (@torch.no_grad()) makes every call run in it; any other
         is called with the function, as Python does. owner: the class whose
-        block it is in (a method)."""
+        block it is in (a method), block_names the names that block has
+        bound so far, which its decorators read (@balance.setter)."""
         # (one defined in a call reads that call's names: its closure)
         fn = UserFunction(stmt, tuple(self.eval(e) for e in stmt.defaults),
                           self.env if len(self.scopes) > 1 else None, self.shift)
         fn.owner = owner
         for node in reversed(stmt.decorators):
-            deco = self.eval(node)
+            deco = self.eval(node) if block_names is None else self._eval_in(block_names, node)
             if deco.__class__ is NoGrad:
                 fn = self.grad_mode_decorated(deco, fn)
             else:
@@ -3021,6 +3034,15 @@ class Interpreter:
                 except GradvizError as exc:
                     raise exc.at(self.where(node))
         return fn
+
+    def _eval_in(self, names: dict, node):
+        """node's value where ``names`` come before the current ones (a
+        class's block)."""
+        outer, self.env = self.env, ChainMap(names, self.env)
+        try:
+            return self.eval(node)
+        finally:
+            self.env = outer
 
     def grad_mode_decorated(self, ctx: NoGrad, fn):
         """fn decorated with a grad mode (torch.no_grad()(fn), @torch.no_grad):
@@ -3066,7 +3088,7 @@ class Interpreter:
         cls = classes.make_class(self, stmt, bases, attrs)
         for s in stmt.body:           # (what the parser lets a class's block hold)
             if s.__class__ is syntax.FunctionDef:
-                attrs[s.name] = self._function(s, cls)
+                attrs[s.name] = self._function(s, cls, attrs)
             elif s.__class__ is _Assign:
                 # (the block's own names first, as Python's class block reads
                 # them: __rmul__ = __mul__; a, b = 1, 2 unpacked into them)
@@ -3148,7 +3170,7 @@ class Interpreter:
         if self.truth(self.eval(stmt.test)):
             return
         msg = "" if stmt.msg is None else self.str_of(self.eval(stmt.msg))
-        raise GradvizError(msg or "assertion failed", kind="AssertionError",
+        raise GradvizError(msg, kind="AssertionError",     # (str(e) of a bare assert is '')
                            hint="the condition after 'assert' was false")
 
     def _boolop(self, node):
@@ -3271,7 +3293,8 @@ class Interpreter:
         if v is not None:
             return v
         raise GradvizError(f"name '{name}' is not defined", kind=NAME, span=self.where(node),
-                           hint=did_you_mean(name, list(self.env) + list(GLOBALS))
+                           hint=LEFT_OUT_BUILTINS.get(name)
+                           or did_you_mean(name, list(self.env) + list(GLOBALS))
                            or "assign it first (name = ...) or check the spelling")
 
     def _named_expr(self, node):
@@ -4009,6 +4032,13 @@ class Interpreter:
             return BoundMethod(attr, functions.GENERATOR_METHODS[attr], obj)   # gen.send(v)
         if obj.__class__ is functions.RemovableHandle and attr == "remove":
             return BoundMethod("remove", lambda rt, h: h.remove(), obj)
+        if obj.__class__ is classes.Property:          # @balance.setter
+            v = classes.property_attribute(obj, attr, Function)
+            if v is not None or attr == "fset":
+                return v
+        if obj.__class__ is Function and obj.impl is functions.f_str and \
+                attr in pymethods.STR_METHODS:      # sorted(words, key=str.lower)
+            return Function(attr, pymethods.unbound_str_method(attr))
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
         if obj.__class__ is Function and obj.impl is pyitertools.chain and \
@@ -4236,6 +4266,24 @@ class Interpreter:
         if t.__class__ in DICTS and target.value.__class__ is _Name:
             self._name_item(target.value.id, _dict_key(index), value)   # params['w'] = ...
 
+    def _store_list_slice(self, t: list, where: slice, value) -> None:
+        """xs[a:b] = items (or xs[a:b:k], as many items as it selects): Python's
+        list slice assignment, its words when the counts differ."""
+        if value.__class__ is Tensor:
+            items = list(self._items(value, self.span))
+        elif isinstance(value, (list, tuple, range, str)) or value.__class__ in ITERATORS:
+            items = list(value)
+        else:
+            raise GradvizError("must assign iterable to extended slice" if where.step not in
+                               (None, 1) else "can only assign an iterable", kind=TYPE,
+                               hint="xs[a:b] = [...] takes a list of the new items")
+        try:
+            t[where] = items
+        except ValueError as exc:          # (an extended slice of another length)
+            raise GradvizError(str(exc), kind=VALUE) from None
+        for v in items:
+            self._mark_value_held(v)
+
     def _augassign_item(self, stmt):
         """y[i] += v as Python runs it: y[i] read, changed in place
         (y.__getitem__(i).__iadd__(v)), then written back (y.__setitem__):
@@ -4311,6 +4359,9 @@ class Interpreter:
                 raise GradvizError("list assignment index out of range", kind=INDEX)
             t[index[0]] = value
             self._mark_value_held(value)
+            return
+        if t.__class__ is list and len(index) == 1 and index[0].__class__ is slice:
+            self._store_list_slice(t, index[0], value)     # xs[2:4] = [...]
             return
         if t.__class__ is NumpyArray:
             _numpy_arrays().store(self, t, index, value)

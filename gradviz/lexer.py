@@ -24,6 +24,7 @@ import functools
 import itertools
 import keyword
 import re
+import unicodedata
 from typing import NamedTuple
 
 from .errors import LIMIT, SYNTAX, GradvizError, Span
@@ -40,7 +41,13 @@ EOF = "EOF"
 
 KEYWORDS = frozenset(keyword.kwlist)
 TAB_SIZE = 8
-STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"'}
+STRING_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a",
+                  "b": "\b", "f": "\f", "v": "\v", "\n": ""}   # (\ at a line's end joins lines)
+# an escape: \x41, \u00e9, \U0001F600 (fewer digits: an error), \N{DEGREE SIGN},
+# octal \101 or \0, or one character (one Python does not know stays as it is)
+_ESCAPE_PIECE = re.compile(r"\\(x[0-9a-fA-F]{0,2}|u[0-9a-fA-F]{0,4}|U[0-9a-fA-F]{0,8}"
+                           r"|N(?:\{[^}]*\})?|[0-7]{1,3}|.)", re.DOTALL)
+_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
 
 # what the language has, and what it does not (for the parser's messages)
 LANGUAGE = ("gradviz runs 'import torch', assignments (y = x * 2, a, b = ...), augmented "
@@ -143,7 +150,6 @@ LEAF = (r"[^\W\d]\w*+"
         r"|[0-9][0-9_]*+(?:\.\w*+(?:(?<=[eE])[+-][0-9]\w*+)?|\w*+(?:(?<=[eE])[+-][0-9]\w*+)?)"
         r"|\.[0-9]\w*+(?:(?<=[eE])[+-][0-9]\w*+)?")
 
-_ESCAPE = re.compile(r"\\(.)")
 _LINE_END = re.compile(r"[\r\n]|\Z")
 _NEWLINES = re.compile(r"\r\n|[\r\n]")
 
@@ -220,7 +226,8 @@ def number(text: str, line: int, col: int) -> int | float:
     except ValueError:
         message = _bad_number_message(text)
         raise _error(message, line, col, col + len(text),
-                     "keep the real and imaginary parts apart, as two numbers or tensors"
+                     "gradviz's numbers and tensors are real: keep the real and imaginary "
+                     "parts apart, as two numbers or tensors"
                      if message.startswith("complex") else
                      "numbers look like 3, 0.5, .5, 2. or 1e-3; put an operator or a "
                      "space between a number and a name") from None
@@ -253,6 +260,51 @@ def _bad_number_message(text: str) -> str:
     return "invalid decimal literal"
 
 
+class EscapeError(ValueError):
+    """A bad escape, in Python's words; start and end: where it is in the body."""
+
+    def __init__(self, message: str, start: int, end: int):
+        super().__init__(message)
+        self.start, self.end = start, end
+
+
+def unescape(body: str) -> str:
+    """The text of a string's body with its escapes applied, as Python
+    applies them; an EscapeError for a bad one."""
+    if "\\" not in body:
+        return body
+    return _ESCAPE_PIECE.sub(_escaped, body)
+
+
+def _escaped(m: re.Match) -> str:
+    piece = m.group(1)
+    head = piece[0]
+    simple = STRING_ESCAPES.get(piece)
+    if simple is not None:
+        return simple
+    if head in "01234567":
+        return chr(int(piece, 8))
+    if head in _HEX_DIGITS:
+        if len(piece) - 1 < _HEX_DIGITS[head]:
+            raise _escape_error(m, f"truncated \\{head}{'X' * _HEX_DIGITS[head]} escape")
+        if int(piece[1:], 16) > 0x10FFFF:
+            raise _escape_error(m, "illegal Unicode character")
+        return chr(int(piece[1:], 16))
+    if head == "N":
+        if len(piece) == 1:
+            raise _escape_error(m, "malformed \\N character escape")
+        try:
+            return unicodedata.lookup(piece[2:-1])
+        except KeyError:
+            raise _escape_error(m, "unknown Unicode character name") from None
+    return m.group(0)          # \d: Python keeps the backslash (and warns)
+
+
+def _escape_error(m: re.Match, what: str) -> EscapeError:
+    return EscapeError(f"(unicode error) 'unicodeescape' codec can't decode bytes in position "
+                       f"{m.start()}-{m.end() - 1}: {what}", m.start(), m.end())
+
+
 def _string(text: str, source: str, line: int, col: int, base: int) -> str:
     """The value of a string piece (or the error for an unterminated one)."""
     if text in ("'", '"'):
@@ -264,25 +316,13 @@ def _string(text: str, source: str, line: int, col: int, base: int) -> str:
         last = line + source.count("\n", base + col) - source.endswith("\n")
         raise _error(f"unterminated triple-quoted string literal (detected at line {last})",
                      line, col, col + 3, f"close the string with {text}")
-    if text[:3] in ("'''", '"""'):
-        # a docstring: Python keeps an unknown escape (\s) as it is, and a
-        # backslash at the end of a line joins the lines
-        body = text[3:-3].replace("\r\n", "\n").replace("\\\n", "")
-        if "\\" not in body:
-            return body
-        return _ESCAPE.sub(lambda m: STRING_ESCAPES.get(m.group(1), m.group(0)), body)
-    body = text[1:-1]
-    if "\\" not in body:
-        return body
-
-    def unescape(m: re.Match) -> str:
-        ch = m.group(1)
-        if ch not in STRING_ESCAPES:
-            raise _error(f"unsupported escape '\\{ch}' in a string", line, col,
-                         col + len(text), "strings support only \\n \\t \\r \\0 \\\\ \\' and \\\"")
-        return STRING_ESCAPES[ch]
-
-    return _ESCAPE.sub(unescape, body)
+    quotes = 3 if text[:3] in ("'''", '"""') else 1
+    try:
+        return unescape(text[quotes:-quotes].replace("\r\n", "\n"))
+    except EscapeError as exc:
+        raise _error(str(exc), line, col, col + len(text),
+                     "write \\xhh, \\uhhhh or \\N{NAME}; a backslash itself is \\\\ "
+                     "(or the string raw: r'...')") from None
 
 
 def scan(source: str, first_line: int = 1) -> list[tuple]:

@@ -316,11 +316,18 @@ def _step_groups(rt, opt: Optimizer) -> None:
 
 def _with_number_lr(group: dict, lr: Tensor) -> dict:
     """The group as the step computes with it when its lr is a tensor (PyTorch
-    takes one): the lr a numpy scalar of the tensor's dtype, so that lr /
-    bias_correction1 and the like round in that dtype, as the tensor's
-    arithmetic does."""
-    return {**group, "lr": lr.data.reshape(()).item() if lr.data.dtype.kind in "iub"
-            else lr.data.reshape(())[()]}
+    takes one)."""
+    return {**group, "lr": number_lr(lr)}
+
+
+def number_lr(lr):
+    """A setting as the arithmetic on it goes: a tensor's (a tensor lr) a
+    numpy scalar of the tensor's dtype, so that lr / bias_correction1 and
+    the like round in that dtype, as the tensor's arithmetic does; a number
+    itself."""
+    if lr.__class__ is not Tensor:
+        return lr
+    return lr.data.reshape(()).item() if lr.data.dtype.kind in "iub" else lr.data.reshape(())[()]
 
 
 def call_closure(rt, closure):

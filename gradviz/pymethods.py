@@ -47,7 +47,7 @@ def size_numel(rt, shape) -> int:
 def str_method(name: str):
     method = getattr(str, name)
 
-    def call(rt, text: str, *args):
+    def call(rt, text: str, *args, **kwargs):
         if name == "join":
             if len(args) != 1:
                 raise GradvizError(f"str.join() takes exactly one argument ({len(args)} given)",
@@ -67,8 +67,8 @@ def str_method(name: str):
             if name in _GROWING:
                 rt._check_string_size(sum(map(len, items)) + len(text) * len(items))
             return text.join(items)
-        for a in args:
-            if not (a is None or a.__class__ in (str, int, bool)):
+        for a in (*args, *kwargs.values()):
+            if not (a is None or a.__class__ in (str, int, bool) or _prefixes(name, a)):
                 raise GradvizError(f"{name}() argument must be str or int, not "
                                    f"{_type_name(a)}", kind=TYPE)
         if name in _GROWING:
@@ -77,11 +77,34 @@ def str_method(name: str):
                                            default=0))
             rt._check_string_size(max(width, longest))
         try:
-            return method(text, *args)
+            return method(text, *args, **kwargs)      # (s.split(maxsplit=1))
         except (TypeError, ValueError) as exc:
             raise GradvizError(str(exc), kind=type(exc).__name__) from None
     call.__name__ = name
     return call
+
+
+def unbound_str_method(name: str):
+    """str.NAME, called with the string first: str.lower(s) is s.lower()."""
+    method = str_method(name)
+
+    def call(rt, *args, **kwargs):
+        if not args:
+            raise GradvizError(f"unbound method str.{name}() needs an argument", kind=TYPE,
+                               hint=f"str.{name}(s) is s.{name}(): give the string first")
+        if args[0].__class__ is not str:
+            raise GradvizError(f"descriptor '{name}' for 'str' objects doesn't apply to a "
+                               f"'{_type_name(args[0])}' object", kind=TYPE,
+                               hint=f"str.{name}(s) takes a string")
+        return method(rt, *args, **kwargs)
+    call.__name__ = name
+    return call
+
+
+def _prefixes(name: str, v) -> bool:
+    """Whether v is the tuple of strings s.startswith(v) or s.endswith(v) tries
+    one by one (one of another type: Python's own TypeError)."""
+    return name in ("startswith", "endswith") and v.__class__ is tuple
 
 
 def list_method(name: str):

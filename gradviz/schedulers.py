@@ -23,7 +23,7 @@ from collections import Counter
 
 from . import errors
 from .errors import TYPE, VALUE, GradvizError
-from .optim import Optimizer
+from .optim import Optimizer, number_lr
 from .pytypes import SCHEDULER_NAMES
 from .tensor import Tensor
 
@@ -50,7 +50,30 @@ def _warn(rt, opt: Optimizer, message: str) -> None:
 
 
 def _lrs(opt: Optimizer, key: str = "lr") -> list:
-    return [group[key] for group in opt.param_groups]
+    """The groups' rates as the schedules compute with them (a tensor lr's
+    a numpy scalar of its dtype, see number_lr)."""
+    return [number_lr(group[key]) for group in opt.param_groups]
+
+
+def _last_lrs(rt, opt: Optimizer) -> list:
+    """What get_last_lr() gives: the groups' rates, a tensor lr's a copy of it
+    (PyTorch's clone, which never aliases the group's)."""
+    return [_copy(rt, group["lr"]) for group in opt.param_groups]
+
+
+def _copy(rt, lr):
+    if lr.__class__ is not Tensor:
+        return lr
+    return rt.tape.add(Tensor(lr.data.copy()), rt.span, label="clone")
+
+
+def _set_lr(group: dict, lr) -> None:
+    """A group's new rate: a tensor lr is filled with it in place (PyTorch's
+    fill_), so that the tensor the program holds sees it."""
+    if group["lr"].__class__ is Tensor:
+        group["lr"].data[...] = lr
+    else:
+        group["lr"] = lr
 
 
 def _per_group(name: str, opt: Optimizer, value) -> list:
@@ -72,11 +95,11 @@ def _check_optimizer(optimizer) -> None:
                            hint=_USAGE)
 
 
-def _check_number_lrs(optimizer: Optimizer) -> None:
-    """The schedules here compute with numbers: an optimizer given a tensor
-    lr (PyTorch fills it in place at each step) is refused by name."""
+def _check_number_lrs(optimizer: Optimizer, name: str) -> None:
+    """The schedules that compute with numbers only (OneCycleLR and the ones
+    that chain others): an optimizer given a tensor lr is refused by name."""
     if any(group.get("lr").__class__ is Tensor for group in optimizer.param_groups):
-        raise GradvizError("gradviz's learning-rate schedulers do not schedule a tensor lr",
+        raise GradvizError(f"gradviz's {name} does not schedule a tensor lr",
                            kind=TYPE, hint="give the optimizer a number: "
                                            "torch.optim.SGD(params, lr=0.1)")
 
@@ -85,15 +108,20 @@ class LRScheduler:
     """PyTorch's LRScheduler: last_epoch counts the steps (0 after the
     scheduler is made, which runs its first step), get_lr() the schedule's
     next rates from the current ones (chainable) and the closed form, when
-    a schedule has one, the rate at a given epoch."""
+    a schedule has one, the rate at a given epoch. A tensor lr is computed
+    with as a number of its dtype (number_lr) and filled in place."""
+
+    NUMBER_LRS_ONLY = False
 
     def __init__(self, rt, optimizer, last_epoch: int = -1):
         _check_optimizer(optimizer)
-        _check_number_lrs(optimizer)
+        if self.NUMBER_LRS_ONLY:
+            _check_number_lrs(optimizer, type(self).__name__)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                if "initial_lr" not in group:
+                    group["initial_lr"] = _copy(rt, group["lr"])
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -140,8 +168,8 @@ class LRScheduler:
                                    hint="step(int(epoch)), or step() with no epoch")
             values = closed() if closed is not None else self.get_lr(rt)
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = _lrs(self.optimizer)
+            _set_lr(group, lr)
+        self._last_lr = _last_lrs(rt, self.optimizer)
 
     def get_last_lr(self, rt) -> list:
         return list(self._last_lr)
@@ -189,8 +217,8 @@ class MultiplicativeLR(_LambdaBase):
     def get_lr(self, rt) -> list:
         if self._is_initial:
             return _lrs(self.optimizer)
-        return [group["lr"] * rt.call_value(fn, [self.last_epoch])
-                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [lr * rt.call_value(fn, [self.last_epoch])
+                for fn, lr in zip(self.lr_lambdas, _lrs(self.optimizer))]
 
 
 class StepLR(LRScheduler):
@@ -201,7 +229,7 @@ class StepLR(LRScheduler):
     def get_lr(self, rt) -> list:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _lrs(self.optimizer)
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return [lr * self.gamma for lr in _lrs(self.optimizer)]
 
     def _closed_form(self) -> list:
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
@@ -216,8 +244,8 @@ class MultiStepLR(LRScheduler):
     def get_lr(self, rt) -> list:
         if self.last_epoch not in self.milestones:
             return _lrs(self.optimizer)
-        return [group["lr"] * self.gamma ** self.milestones[self.last_epoch]
-                for group in self.optimizer.param_groups]
+        return [lr * self.gamma ** self.milestones[self.last_epoch]
+                for lr in _lrs(self.optimizer)]
 
     def _closed_form(self) -> list:
         milestones = sorted(self.milestones.elements())
@@ -235,10 +263,10 @@ class ConstantLR(LRScheduler):
 
     def get_lr(self, rt) -> list:
         if self.last_epoch == 0:
-            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+            return [lr * self.factor for lr in _lrs(self.optimizer)]
         if self.last_epoch != self.total_iters:
             return _lrs(self.optimizer)
-        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+        return [lr * (1.0 / self.factor) for lr in _lrs(self.optimizer)]
 
     def _closed_form(self) -> list:
         return [base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
@@ -261,13 +289,13 @@ class LinearLR(LRScheduler):
 
     def get_lr(self, rt) -> list:
         if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+            return [lr * self.start_factor for lr in _lrs(self.optimizer)]
         if self._is_initial or self.last_epoch > self.total_iters:
             return _lrs(self.optimizer)
         change = self.end_factor - self.start_factor
-        return [group["lr"] * (1.0 + change / (self.total_iters * self.start_factor
-                                               + (self.last_epoch - 1) * change))
-                for group in self.optimizer.param_groups]
+        return [lr * (1.0 + change / (self.total_iters * self.start_factor
+                                      + (self.last_epoch - 1) * change))
+                for lr in _lrs(self.optimizer)]
 
     def _closed_form(self) -> list:
         return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
@@ -283,7 +311,7 @@ class ExponentialLR(LRScheduler):
     def get_lr(self, rt) -> list:
         if self._is_initial:
             return _lrs(self.optimizer)
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return [lr * self.gamma for lr in _lrs(self.optimizer)]
 
     def _closed_form(self) -> list:
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
@@ -299,7 +327,7 @@ class PolynomialLR(LRScheduler):
             return _lrs(self.optimizer)
         decay = ((1.0 - self.last_epoch / self.total_iters)
                  / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
-        return [group["lr"] * decay for group in self.optimizer.param_groups]
+        return [lr * decay for lr in _lrs(self.optimizer)]
 
     def _closed_form(self) -> list:
         return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
@@ -312,19 +340,19 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(rt, optimizer, last_epoch)
 
     def get_lr(self, rt) -> list:
-        groups, eta_min, t_max = self.optimizer.param_groups, self.eta_min, self.T_max
+        lrs, eta_min, t_max = _lrs(self.optimizer), self.eta_min, self.T_max
         if self._is_initial:
-            return _lrs(self.optimizer)
+            return lrs
         if self._step_count == 1 and self.last_epoch > 0:
             return [eta_min + (base_lr - eta_min)
                     * (1 + math.cos((self.last_epoch) * math.pi / t_max)) / 2
                     for base_lr in self.base_lrs]
         if (self.last_epoch - 1 - t_max) % (2 * t_max) == 0:
-            return [group["lr"] + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-                    for base_lr, group in zip(self.base_lrs, groups)]
+            return [lr + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+                    for base_lr, lr in zip(self.base_lrs, lrs)]
         return [(1 + math.cos(math.pi * self.last_epoch / t_max))
                 / (1 + math.cos(math.pi * (self.last_epoch - 1) / t_max))
-                * (group["lr"] - eta_min) + eta_min for group in groups]
+                * (lr - eta_min) + eta_min for lr in lrs]
 
     def _closed_form(self) -> list:
         return [self.eta_min + (base_lr - self.eta_min)
@@ -374,11 +402,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
         for group, lr in zip(self.optimizer.param_groups, self.get_lr(rt)):
-            group["lr"] = lr
-        self._last_lr = _lrs(self.optimizer)
+            _set_lr(group, lr)
+        self._last_lr = _last_lrs(rt, self.optimizer)
 
 
 class OneCycleLR(LRScheduler):
+    NUMBER_LRS_ONLY = True        # (and SequentialLR, ChainedScheduler)
+
     def __init__(self, rt, optimizer, max_lr, total_steps=None, epochs=None,
                  steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
                  cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
@@ -493,7 +523,7 @@ class ReduceLROnPlateau(LRScheduler):
             self.default_min_lr, self.min_lrs = min_lr, [min_lr] * len(optimizer.param_groups)
         self.patience, self.cooldown, self.eps = patience, cooldown, eps
         self.last_epoch = 0
-        self._last_lr = _lrs(optimizer)
+        self._last_lr = _last_lrs(rt, optimizer)
         if mode not in ("min", "max"):
             raise GradvizError(f"mode {mode} is unknown!", kind=VALUE,
                                hint="mode='min' (a loss) or mode='max' (an accuracy)")
@@ -522,7 +552,7 @@ class ReduceLROnPlateau(LRScheduler):
         if self.num_bad_epochs > self.patience:
             self._reduce_lr()
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        self._last_lr = _lrs(self.optimizer)
+        self._last_lr = _last_lrs(rt, self.optimizer)
 
     def _reduce_lr(self) -> None:
         groups = self.optimizer.param_groups
@@ -536,10 +566,10 @@ class ReduceLROnPlateau(LRScheduler):
                     kind="RuntimeError", hint="give one min_lr for all groups")
             self.min_lrs = [self.default_min_lr] * len(groups)
         for i, group in enumerate(groups):
-            old_lr = float(group["lr"])
+            old_lr = float(number_lr(group["lr"]))
             new_lr = max(old_lr * self.factor, self.min_lrs[i])
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _set_lr(group, new_lr)
 
     def _is_better(self, a, best) -> bool:
         if self.mode == "min" and self.threshold_mode == "rel":
@@ -572,6 +602,8 @@ def _check_schedulers(name: str, optimizer, schedulers) -> None:
 
 class SequentialLR(LRScheduler):
     """One scheduler after another, switching at the milestones."""
+
+    NUMBER_LRS_ONLY = True
 
     def __init__(self, rt, optimizer, schedulers, milestones, last_epoch=-1):
         if len(schedulers) < 1:
@@ -608,6 +640,8 @@ class SequentialLR(LRScheduler):
 
 class ChainedScheduler(LRScheduler):
     """Several schedulers stepped together, each on the rates the one before left."""
+
+    NUMBER_LRS_ONLY = True
 
     def __init__(self, rt, schedulers, optimizer=None):
         if len(schedulers) < 1:

@@ -75,7 +75,7 @@ ERRORS = [   # (program, error kind, line, column, words of the message)
     ('print(f"{1 $ 2}")\n', "SyntaxError", 1, 12, "'$'"),
     # stricter than Python, which keeps an unknown escape (with a warning), as
     # for every string of the language
-    ('print(f"a\\qb")\n', "SyntaxError", 1, 10, "escape"),
+    ('print(f"a\\xqb")\n', "SyntaxError", 1, 10, "escape"),
     ('print(f"{undefined + 1}")\n', "NameError", 1, 10, "'undefined'"),
     ('y = tensor([1.0, 2.0])\nprint(f"{y:.2f}")\n', "TypeError", 2, 9, "Tensor.__format__"),
     ('print(f"{1.5:d}")\n', "ValueError", 1, 9, "Unknown format code 'd'"),

@@ -588,7 +588,7 @@ ERROR_CASES = [
     ("x @= 2\n", 1, "'@='"),
     ("1 += x\n", 1, "cannot use '+='"),
     ("x = '''a\n", 1, "unterminated triple-quoted"),
-    ("x = 'a\\q'\n", 1, "escape"),
+    ("x = 'a\\x4'\n", 1, "escape"),
     ("x = m[]\n", 1, "expected an index"),
     ("x = a.\n", 1, "attribute name"),
     ("x = a == not b\n", 1, "'not'"),

@@ -19,7 +19,7 @@ PACKAGE = Path(gradviz.__file__).parent
 # ---- unknown names and attributes --------------------------------------------
 
 NAMES = ["__class__", "__import__", "__builtins__", "eval", "exec", "compile", "open", "os",
-         "sys", "globals", "locals", "vars", "classmethod",
+         "sys", "globals", "locals", "vars",
          "breakpoint", "input", "help", "exit", "quit", "dir", "np", "numpy",
          "builtins", "importlib", "subprocess", "__file__", "__spec__",
          "__loader__", "rt", "self", "Tensor", "GLOBALS", "FUNCTIONS", "OPS"]
