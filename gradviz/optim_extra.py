@@ -17,8 +17,8 @@ import numpy as np
 
 from .errors import VALUE, GradvizError
 from .ops.summation import torch_sum
-from .optim import (Adam, Optimizer, _addcdiv, _addcmul, _check_numbers, _grad, _lerp, _made,
-                    _make, _params, _read_grad, f_adam)
+from .optim import (Adam, Optimizer, _addcdiv, _addcmul, _check_numbers, _fma, _grad, _lerp,
+                    _made, _make, _params, _read_grad, f_adam)
 from .tensor import Tensor
 
 
@@ -196,11 +196,9 @@ def _adam_family_grad(rt, group: dict, p: Tensor) -> np.ndarray:
 
 
 def _fused_add(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
-    """a.add(b, alpha=alpha): one rounding in float32 (a fused multiply-add)."""
-    if a.dtype == np.float32:
-        return np.asarray(a.astype(np.float64) + float(np.float32(alpha)) * b.astype(np.float64),
-                          np.float32)
-    return a + alpha * b
+    """a.add(b, alpha=alpha): one rounding (a fused multiply-add), alpha in
+    a's dtype."""
+    return _fma(_num(a, alpha), b, a, a.dtype)
 
 
 def _moments(rt, state: dict, grad: np.ndarray, beta1: float, beta2: float) -> None:
