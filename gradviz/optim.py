@@ -312,7 +312,37 @@ def _step_groups(rt, opt: Optimizer) -> None:
                         kind=TYPE, hint="update by hand under torch.no_grad(): "
                         "w -= lr * w.grad, or keep float32 parameters (the usual mixed "
                         "precision: a float32 master copy, float16 in the forward pass)")
+                _check_step_flags(rt, opt, group, p)
                 _STEPS[opt.__class__](rt, opt, group, p)
+
+
+# PyTorch's CPU devices list for capturable=True, and the state each
+# optimizer's assertion names beside params
+_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
+_CAPTURABLE_STATES = {"NAdam": "params, mu_products and state_steps",
+                      "ASGD": "params, mus, etas, and state_steps"}
+
+
+def _check_step_flags(rt, opt: Optimizer, group: dict, p: Tensor) -> None:
+    """The errors PyTorch's step gives on CPU for two flags: capturable=True
+    (CUDA-graph capture: its assertion that the tensors are on a capturable
+    device) and differentiable=True (the step runs with gradients on, so its
+    in-place write of a leaf parameter that requires grad is autograd's
+    error). Raised before the parameter's state is touched, where PyTorch
+    has made or advanced some of it (seen only by a program that catches
+    the error)."""
+    name = type(opt).__name__
+    if group.get("capturable"):
+        devices = _CAPTURABLE_DEVICES.replace(", 'xla'", "") if name == "Adadelta" \
+            else _CAPTURABLE_DEVICES
+        states = _CAPTURABLE_STATES.get(name, "params and state_steps")
+        raise GradvizError(f"If capturable=True, {states} must be on supported devices: "
+                           f"{devices}.", kind="AssertionError",
+                           hint="capturable is for CUDA graphs: leave it out (False) on the CPU")
+    if group.get("differentiable") and p.requires_grad:
+        raise GradvizError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.", hint="differentiable=True runs the step with gradients "
+                           "on, for differentiating through it: leave it out (False) to train")
 
 
 def _with_number_lr(group: dict, lr: Tensor) -> dict:
