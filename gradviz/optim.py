@@ -11,8 +11,11 @@ counts and record events as a hand-written update, so the tables and the
 picture show each step as one. The arithmetic is PyTorch's CPU kernels' in
 float32, to the last bit: lerp_ and addcmul_ round once (fused
 multiply-adds), addcdiv_ and the division by Adam's bias correction do not.
-(torch.sqrt is MKL's, 1 ulp off the exact root for about 0.6% of numbers;
-gradviz's is the exact root, so a long run can drift from PyTorch by an ulp.)
+(torch.sqrt is MKL's, 1 ulp off the exact root for about 0.6% of numbers
+on an AVX512 CPU and for about a fifth of float32 numbers (1.5% of float64
+ones) on an AVX2 CPU, measured on uniform numbers; gradviz's is the exact
+root, so a run can drift from PyTorch by an ulp, sooner on AVX2: RMSprop's
+and Adam's denominators, with the steps' other arithmetic bit for bit.)
 """
 from __future__ import annotations
 
