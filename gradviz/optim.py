@@ -11,8 +11,11 @@ counts and record events as a hand-written update, so the tables and the
 picture show each step as one. The arithmetic is PyTorch's CPU kernels' in
 float32, to the last bit: lerp_ and addcmul_ round once (fused
 multiply-adds), addcdiv_ and the division by Adam's bias correction do not.
-(torch.sqrt is MKL's, 1 ulp off the exact root for about 0.6% of numbers;
-gradviz's is the exact root, so a long run can drift from PyTorch by an ulp.)
+(torch.sqrt is MKL's, 1 ulp off the exact root for about 0.6% of numbers
+on an AVX512 CPU and for about a fifth of float32 numbers (1.5% of float64
+ones) on an AVX2 CPU, measured on uniform numbers; gradviz's is the exact
+root, so a run can drift from PyTorch by an ulp, sooner on AVX2: RMSprop's
+and Adam's denominators, with the steps' other arithmetic bit for bit.)
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import numpy as np
 from .errors import TYPE, VALUE, GradvizError
 from .ops import OPS
 from .pytypes import OPTIMIZER_NAMES
+from .rng import _fma64
 from .tensor import Tensor
 
 
@@ -311,7 +315,37 @@ def _step_groups(rt, opt: Optimizer) -> None:
                         kind=TYPE, hint="update by hand under torch.no_grad(): "
                         "w -= lr * w.grad, or keep float32 parameters (the usual mixed "
                         "precision: a float32 master copy, float16 in the forward pass)")
+                _check_step_flags(rt, opt, group, p)
                 _STEPS[opt.__class__](rt, opt, group, p)
+
+
+# PyTorch's CPU devices list for capturable=True, and the state each
+# optimizer's assertion names beside params
+_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
+_CAPTURABLE_STATES = {"NAdam": "params, mu_products and state_steps",
+                      "ASGD": "params, mus, etas, and state_steps"}
+
+
+def _check_step_flags(rt, opt: Optimizer, group: dict, p: Tensor) -> None:
+    """The errors PyTorch's step gives on CPU for two flags: capturable=True
+    (CUDA-graph capture: its assertion that the tensors are on a capturable
+    device) and differentiable=True (the step runs with gradients on, so its
+    in-place write of a leaf parameter that requires grad is autograd's
+    error). Raised before the parameter's state is touched, where PyTorch
+    has made or advanced some of it (seen only by a program that catches
+    the error)."""
+    name = type(opt).__name__
+    if group.get("capturable"):
+        devices = _CAPTURABLE_DEVICES.replace(", 'xla'", "") if name == "Adadelta" \
+            else _CAPTURABLE_DEVICES
+        states = _CAPTURABLE_STATES.get(name, "params and state_steps")
+        raise GradvizError(f"If capturable=True, {states} must be on supported devices: "
+                           f"{devices}.", kind="AssertionError",
+                           hint="capturable is for CUDA graphs: leave it out (False) on the CPU")
+    if group.get("differentiable") and p.requires_grad:
+        raise GradvizError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.", hint="differentiable=True runs the step with gradients "
+                           "on, for differentiating through it: leave it out (False) to train")
 
 
 def _with_number_lr(group: dict, lr: Tensor) -> dict:
@@ -530,12 +564,15 @@ def _made(rt, data: np.ndarray, label: str, inputs: tuple = (), **params) -> Ten
 
 
 def _fma(a, b, c, dtype) -> np.ndarray:
-    """a * b + c rounded once when dtype is float32 (a float32 product is
-    exact in float64; the sum's two roundings agree but in cases too rare to
-    matter); in float64, rounded twice."""
+    """a * b + c rounded once, as ATen's vectorized kernels' fused
+    multiply-adds: in float32 through float64 (a float32 product is exact
+    there; the sum's two roundings agree but in cases too rare to matter),
+    in float64 by the error-free product and sum (measured bit for bit
+    against PyTorch's float64 lerp_, addcmul_ and add(alpha=), where two
+    roundings differ in a seventh to a quarter of the numbers)."""
     if dtype == np.float32:
         return np.asarray(np.asarray(a, np.float64) * b + c, dtype=dtype)
-    return np.asarray(a * b + c, dtype=dtype)
+    return np.asarray(_fma64(np.asarray(a, np.float64), b, c), dtype=dtype)
 
 
 def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:

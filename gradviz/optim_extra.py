@@ -17,8 +17,9 @@ import numpy as np
 
 from .errors import VALUE, GradvizError
 from .ops.summation import torch_sum
-from .optim import (Adam, Optimizer, _addcdiv, _addcmul, _check_numbers, _grad, _lerp, _made,
-                    _make, _params, _read_grad, f_adam)
+from .ops import OPS
+from .optim import (Adam, Optimizer, _add, _addcdiv, _addcmul, _check_numbers, _fma, _grad,
+                    _lerp, _made, _make, _params, _read_grad, _update, f_adam)
 from .tensor import Tensor
 
 
@@ -148,9 +149,29 @@ def f_asgd(rt, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, 
 
 
 def _write(rt, t: Tensor, label: str, value) -> None:
-    """t.<label>(...) in place: value (computed) written into t."""
+    """t.<label>(...) in place: value (computed from Python numbers or,
+    in LBFGS, from flat copies the record does not hold) written into t."""
     value = np.asarray(value, dtype=t.data.dtype)
     rt.update_in_place(t, "+", None, rt.span, label, lambda: _made(rt, value, label.rstrip("_")))
+
+
+def _write_op(rt, t: Tensor, label: str, result, inputs: tuple, **params) -> None:
+    """t.<label>(...) in place, result its value (the kernel's roundings,
+    computed here): drawn as op label's node of inputs (t itself among them
+    where the op reads it), so that the picture has the edges from what the
+    write reads; a parameter's write (it requires grad) titled as its new
+    value (optim._update)."""
+    result = np.asarray(result, dtype=t.data.dtype)
+    made = (lambda: _made(rt, result, label.rstrip("_"), inputs, **params))
+    if t.requires_grad:
+        _update(rt, t, label, made)
+    else:
+        rt.update_in_place(t, "+", None, rt.span, label, made)
+
+
+def _scale(rt, t: Tensor, factor) -> None:
+    """t.mul_(factor): a number or a 0-d tensor, the program's own mul."""
+    rt.update_in_place(t, "*", factor, rt.span, "mul_")
 
 
 def _state(rt, opt: Optimizer, p: Tensor, **made) -> dict:
@@ -171,7 +192,7 @@ def _zeros(p: Tensor):
 
 def _count(rt, state: dict) -> float:
     """step_t += 1; the step count as a Python number (_get_value)."""
-    _write(rt, state["step"], "add_", state["step"].data + np.float32(1))
+    rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
     return float(state["step"].data)
 
 
@@ -180,40 +201,54 @@ def _num(x: np.ndarray, value: float):
     return x.dtype.type(value)
 
 
-def _adam_family_grad(rt, group: dict, p: Tensor) -> np.ndarray:
+def _adam_family_grad(rt, group: dict, p: Tensor) -> Tensor:
     """The gradient NAdam and RAdam use: negated to maximize; weight decay
     either decoupled (p.mul_(1 - lr * weight_decay)) or added to it."""
-    grad = _read_grad(rt, p).data
+    if group["weight_decay"] == 0 or not group["decoupled_weight_decay"]:
+        return _grad(rt, group, p)
+    grad = _read_grad(rt, p)
     if group["maximize"]:
-        grad = -grad
-    decay = group["weight_decay"]
-    if decay != 0:
-        if group["decoupled_weight_decay"]:
-            _write(rt, p, "mul_", p.data * _num(p.data, 1 - group["lr"] * decay))
-        else:
-            grad = _fused_add(grad, p.data, decay)
+        grad = rt.apply(OPS["neg"], (grad,))
+    factor = float(1 - group["lr"] * group["weight_decay"])
+    _update(rt, p, "mul_", lambda: rt.binary("*", p, factor, rt.span))
     return grad
 
 
 def _fused_add(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
-    """a.add(b, alpha=alpha): one rounding in float32 (a fused multiply-add)."""
-    if a.dtype == np.float32:
-        return np.asarray(a.astype(np.float64) + float(np.float32(alpha)) * b.astype(np.float64),
-                          np.float32)
-    return a + alpha * b
+    """a.add(b, alpha=alpha): one rounding (a fused multiply-add), alpha in
+    a's dtype."""
+    return _fma(_num(a, alpha), b, a, a.dtype)
 
 
-def _moments(rt, state: dict, grad: np.ndarray, beta1: float, beta2: float) -> None:
+def _moments(rt, state: dict, grad: Tensor, beta1: float, beta2: float) -> None:
     """exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)."""
     avg, avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    _write(rt, avg, "lerp_", _lerp(avg.data, grad, 1 - beta1))
-    _write(rt, avg_sq, "mul_", avg_sq.data * _num(avg_sq.data, beta2))
-    _write(rt, avg_sq, "addcmul_", _addcmul(avg_sq.data, grad, grad, 1 - beta2))
+    _write_op(rt, avg, "lerp_", _lerp(avg.data, grad.data, 1 - beta1),
+              (avg, grad, float(1 - beta1)))
+    _scale(rt, avg_sq, beta2)
+    _addcmul_into(rt, avg_sq, grad, grad, 1 - beta2)
+
+
+def _addcmul_into(rt, t: Tensor, t1: Tensor, t2: Tensor, value: float) -> None:
+    _write_op(rt, t, "addcmul_", _addcmul(t.data, t1.data, t2.data, value), (t, t1, t2),
+              value=value)
+
+
+def _addcdiv_into(rt, t: Tensor, t1: Tensor, t2: Tensor, value: float) -> None:
+    _write_op(rt, t, "addcdiv_", _addcdiv(t.data, t1.data, t2.data, value), (t, t1, t2),
+              value=value)
+
+
+def _plus(rt, t: Tensor, number) -> Tensor:
+    return rt.binary("+", t, number, rt.span)
+
+
+def _sqrt(rt, t: Tensor) -> Tensor:
+    return rt.apply(OPS["sqrt"], (t,))
 
 
 def _nadam_step(rt, opt: NAdam, group: dict, p: Tensor) -> None:
     """_single_tensor_nadam (capturable and differentiable off)."""
-    x = p.data
     state = _state(rt, opt, p, mu_product=(np.ones((), rt.tape.default_dtype), "ones"),
                    exp_avg=_zeros(p), exp_avg_sq=_zeros(p))
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -222,23 +257,20 @@ def _nadam_step(rt, opt: NAdam, group: dict, p: Tensor) -> None:
     grad = _adam_family_grad(rt, group, p)
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * group["momentum_decay"])))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * group["momentum_decay"])))
-    mu_product = state["mu_product"]
-    _write(rt, mu_product, "mul_", mu_product.data * _num(mu_product.data, mu))
+    _scale(rt, state["mu_product"], mu)
     _moments(rt, state, grad, beta1, beta2)
-    exp_avg_sq = state["exp_avg_sq"].data
-    denom = np.sqrt(exp_avg_sq / _num(exp_avg_sq, bias_correction2)) + _num(x, eps)
-    product = float(mu_product.data)
+    denom = rt.binary("/", state["exp_avg_sq"], bias_correction2, rt.span)
+    denom = _plus(rt, _sqrt(rt, denom), eps)
+    product = float(state["mu_product"].data)
     product_next = product * mu_next
-    _write(rt, p, "addcdiv_", _addcdiv(p.data, grad, denom, -lr * (1.0 - mu) / (1.0 - product)))
-    _write(rt, p, "addcdiv_", _addcdiv(p.data, state["exp_avg"].data, denom,
-                                       (-lr * mu_next) / (1.0 - product_next)))
+    _addcdiv_into(rt, p, grad, denom, -lr * (1.0 - mu) / (1.0 - product))
+    _addcdiv_into(rt, p, state["exp_avg"], denom, (-lr * mu_next) / (1.0 - product_next))
 
 
 def _radam_step(rt, opt: RAdam, group: dict, p: Tensor) -> None:
     """_single_tensor_radam (capturable and differentiable off): the
     adaptive step once the variance's rectification term rho_t passes 5,
     plain momentum before."""
-    x = p.data
     state = _state(rt, opt, p, exp_avg=_zeros(p), exp_avg_sq=_zeros(p))
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     step = _count(rt, state)
@@ -246,17 +278,18 @@ def _radam_step(rt, opt: RAdam, group: dict, p: Tensor) -> None:
     _moments(rt, state, grad, beta1, beta2)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
-    corrected = state["exp_avg"].data / _num(x, bias_correction1)
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-    update = corrected * _num(x, lr)
+    # (bias_corrected_exp_avg * lr [* adaptive_lr * rect], left to right)
+    update = rt.binary("*", rt.binary("/", state["exp_avg"], bias_correction1, rt.span), lr,
+                       rt.span)
     if rho_t > 5.0:
         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                 / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-        adaptive = _num(x, bias_correction2 ** 0.5) / (np.sqrt(state["exp_avg_sq"].data)
-                                                       + _num(x, eps))
-        update = update * adaptive * _num(x, rect)
-    _write(rt, p, "add_", _fused_add(p.data, update, -1.0))
+        adaptive = rt.binary("/", bias_correction2 ** 0.5,
+                             _plus(rt, _sqrt(rt, state["exp_avg_sq"]), eps), rt.span)
+        update = rt.binary("*", rt.binary("*", update, adaptive, rt.span), rect, rt.span)
+    _update(rt, p, "add_", lambda: _add(rt, p, update, -1.0))
 
 
 def _adamax_step(rt, opt: Adamax, group: dict, p: Tensor) -> None:
@@ -264,13 +297,16 @@ def _adamax_step(rt, opt: Adamax, group: dict, p: Tensor) -> None:
     state = _state(rt, opt, p, exp_avg=_zeros(p), exp_inf=_zeros(p))
     lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     step = _count(rt, state)
-    grad = _grad(rt, group, p).data
+    grad = _grad(rt, group, p)
     avg, inf = state["exp_avg"], state["exp_inf"]
-    _write(rt, avg, "lerp_", _lerp(avg.data, grad, 1 - beta1))
-    _write(rt, inf, "mul_", inf.data * _num(inf.data, beta2))
-    _write(rt, inf, "maximum", np.maximum(inf.data, np.abs(grad) + _num(grad, eps)))
+    _write_op(rt, avg, "lerp_", _lerp(avg.data, grad.data, 1 - beta1),
+              (avg, grad, float(1 - beta1)))
+    _scale(rt, inf, beta2)
+    # torch.maximum(exp_inf, grad.abs().add_(eps), out=exp_inf)
+    bound = _plus(rt, rt.apply(OPS["abs"], (grad,)), eps)
+    _write_op(rt, inf, "maximum", np.maximum(inf.data, bound.data), (inf, bound))
     clr = lr / (1 - beta1 ** step)
-    _write(rt, p, "addcdiv_", _addcdiv(p.data, avg.data, inf.data, -clr))
+    _addcdiv_into(rt, p, avg, inf, -clr)
 
 
 def _adadelta_step(rt, opt: Adadelta, group: dict, p: Tensor) -> None:
@@ -278,16 +314,17 @@ def _adadelta_step(rt, opt: Adadelta, group: dict, p: Tensor) -> None:
     squared gradients and squared updates."""
     state = _state(rt, opt, p, square_avg=_zeros(p), acc_delta=_zeros(p))
     _count(rt, state)
-    grad = _grad(rt, group, p).data
+    grad = _grad(rt, group, p)
     rho, eps = group["rho"], group["eps"]
     square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-    _write(rt, square_avg, "mul_", square_avg.data * _num(grad, rho))
-    _write(rt, square_avg, "addcmul_", _addcmul(square_avg.data, grad, grad, 1 - rho))
-    std = np.sqrt(square_avg.data + _num(grad, eps))
-    delta = np.sqrt(acc_delta.data + _num(grad, eps)) / std * grad
-    _write(rt, acc_delta, "mul_", acc_delta.data * _num(grad, rho))
-    _write(rt, acc_delta, "addcmul_", _addcmul(acc_delta.data, delta, delta, 1 - rho))
-    _write(rt, p, "add_", _fused_add(p.data, delta, -group["lr"]))
+    _scale(rt, square_avg, rho)
+    _addcmul_into(rt, square_avg, grad, grad, 1 - rho)
+    std = _sqrt(rt, _plus(rt, square_avg, eps))
+    delta = _sqrt(rt, _plus(rt, acc_delta, eps))
+    delta = rt.binary("*", rt.binary("/", delta, std, rt.span), grad, rt.span)
+    _scale(rt, acc_delta, rho)
+    _addcmul_into(rt, acc_delta, delta, delta, 1 - rho)
+    _update(rt, p, "add_", lambda: _add(rt, p, delta, -group["lr"]))
 
 
 def _rprop_step(rt, opt: Rprop, group: dict, p: Tensor) -> None:
@@ -298,41 +335,44 @@ def _rprop_step(rt, opt: Rprop, group: dict, p: Tensor) -> None:
     state = _state(rt, opt, p, prev=_zeros(p),
                    step_size=(np.full_like(x, group["lr"]), "full_like"))
     _count(rt, state)
-    grad = _read_grad(rt, p).data
+    grad = _read_grad(rt, p)
     if group["maximize"]:
-        grad = -grad
+        grad = rt.apply(OPS["neg"], (grad,))
     etaminus, etaplus = (_num(x, e) for e in group["etas"])
     low, high = (_num(x, s) for s in group["step_sizes"])
-    sign = np.sign(grad * state["prev"].data)
-    sign[sign > 0] = etaplus
-    sign[sign < 0] = etaminus
-    sign[sign == 0] = 1
+    sign = rt.apply(OPS["sign"], (rt.binary("*", grad, state["prev"], rt.span),))
+    # sign[sign.gt(0)] = etaplus; ...lt(0)... = etaminus; ...eq(0)... = 1
+    factor = np.where(sign.data > 0, etaplus, np.where(sign.data < 0, etaminus, _num(x, 1)))
+    _write_op(rt, sign, "masked_fill_", factor, (sign,))
     size = state["step_size"]
-    _write(rt, size, "mul_", size.data * sign)
-    _write(rt, size, "clamp_", np.minimum(np.maximum(size.data, low), high))
-    grad = grad.copy()
-    grad[sign == etaminus] = 0
-    _write(rt, p, "addcmul_", _addcmul(p.data, np.sign(grad), size.data, -1))
-    _write(rt, state["prev"], "copy_", grad)
+    rt.update_in_place(size, "*", sign, rt.span, "mul_")
+    _write_op(rt, size, "clamp_", np.minimum(np.maximum(size.data, low), high), (size,),
+              min=low, max=high)
+    # grad = grad.clone(); grad[sign.eq(etaminus)] = 0
+    grad = rt.apply(OPS["clone"], (grad,))
+    _write_op(rt, grad, "masked_fill_", np.where(sign.data == etaminus, 0, grad.data),
+              (grad, sign))
+    _addcmul_into(rt, p, rt.apply(OPS["sign"], (grad,)), size, -1)
+    _write_op(rt, state["prev"], "clone", grad.data, (grad,))
 
 
 def _asgd_step(rt, opt: ASGD, group: dict, p: Tensor) -> None:
     """_single_tensor_asgd: an SGD step with a decaying eta, and ax, the
     average of the parameter's values once t0 steps are past."""
-    x = p.data
     lr, lambd = group["lr"], group["lambd"]
     state = _state(rt, opt, p, eta=(np.asarray(lr, rt.tape.default_dtype), "as_tensor"),
                    mu=(np.ones((), rt.tape.default_dtype), "ones"), ax=_zeros(p))
     step = _count(rt, state)
-    grad = _grad(rt, group, p).data
+    grad = _grad(rt, group, p)
     eta = float(state["eta"].data)
-    _write(rt, p, "mul_", p.data * _num(x, 1 - lambd * eta))
-    _write(rt, p, "add_", _fused_add(p.data, grad, -eta))
+    _update(rt, p, "mul_", lambda: rt.binary("*", p, 1 - lambd * eta, rt.span))
+    _update(rt, p, "add_", lambda: _add(rt, p, grad, -eta))
     ax, mu = state["ax"], state["mu"]
-    if float(mu.data) != 1:
-        _write(rt, ax, "add_", ax.data + (p.data - ax.data) * _num(x, float(mu.data)))
-    else:
-        _write(rt, ax, "copy_", p.data)
+    if float(mu.data) != 1:                 # ax.add_(param.sub(ax).mul_(mu))
+        rt.update_in_place(ax, "+", rt.binary("*", rt.binary("-", p, ax, rt.span), mu, rt.span),
+                           rt.span, "add_")
+    else:                                   # ax.copy_(param)
+        _write_op(rt, ax, "clone", p.data, (p,))
     _write(rt, state["eta"], "copy_", lr / ((1 + lambd * lr * step) ** group["alpha"]))
     _write(rt, mu, "copy_", 1 / max(1, step - group["t0"]))
 

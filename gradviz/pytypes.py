@@ -111,7 +111,7 @@ _NAMES.update(OPTIMIZER_NAMES)
 SCHEDULER_NAMES = {name: f"torch.optim.lr_scheduler.{name}" for name in (
     "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
     "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
-    "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler")}
+    "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "CyclicLR")}
 LR_SCHEDULER = PyType("torch.optim.lr_scheduler.LRScheduler")
 _NAMES.update(SCHEDULER_NAMES)
 # torch.distributions' classes (distributions.py), each a Distribution

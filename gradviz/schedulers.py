@@ -406,6 +406,24 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = _last_lrs(rt, self.optimizer)
 
 
+def _uses_beta1(optimizer) -> bool:
+    """Whether a momentum-cycling schedule writes the optimizer's beta1
+    (Adam's kind) or its momentum (SGD's); PyTorch's error for neither."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise GradvizError("optimizer must support momentum or beta1 with "
+                           "`cycle_momentum` option enabled", kind=VALUE,
+                           hint="give cycle_momentum=False, or an optimizer with "
+                                "momentum (SGD) or betas (Adam)")
+    return "betas" in optimizer.defaults
+
+
+def _set_momentum(group: dict, momentum, use_beta1: bool) -> None:
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
 class OneCycleLR(LRScheduler):
     NUMBER_LRS_ONLY = True        # (and SequentialLR, ChainedScheduler)
 
@@ -456,12 +474,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise GradvizError("optimizer must support momentum or beta1 with "
-                                   "`cycle_momentum` option enabled", kind=VALUE,
-                                   hint="give cycle_momentum=False, or an optimizer with "
-                                        "momentum (SGD) or betas (Adam)")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _uses_beta1(optimizer)
             tops = _per_group("max_momentum", optimizer, max_momentum)
             bases = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
@@ -471,10 +484,7 @@ class OneCycleLR(LRScheduler):
         super().__init__(rt, optimizer, last_epoch)
 
     def _set_momentum(self, group: dict, momentum) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
+        _set_momentum(group, momentum, self.use_beta1)
 
     def _anneal(self, start, end, pct):
         if self.anneal_strategy == "cos":
@@ -499,6 +509,72 @@ class OneCycleLR(LRScheduler):
                         self._set_momentum(group, self._anneal(group[m0], group[m1], pct))
                     break
                 start_step = end_step
+        return lrs
+
+
+class CyclicLR(LRScheduler):
+    """PyTorch's CyclicLR: the rate goes from base_lr up to max_lr in
+    step_size_up steps and back in step_size_down, its height scaled by
+    the mode's function of the cycle (triangular, triangular2) or of the
+    step (exp_range), or by the program's scale_fn; the momentum the other
+    way round."""
+
+    def __init__(self, rt, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
+                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise GradvizError("mode is invalid and scale_fn is None", kind=VALUE,
+                               hint="mode='triangular', 'triangular2' or 'exp_range'")
+        self.mode, self.gamma, self.scale_fn, self.scale_mode = mode, gamma, scale_fn, scale_mode
+        if scale_fn is None:         # (the modes' own functions set their scale_mode)
+            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _uses_beta1(optimizer)
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for top, base, group in zip(self.max_momentums, self.base_momentums,
+                                            optimizer.param_groups):
+                    _set_momentum(group, top, self.use_beta1)
+                    group["max_momentum"], group["base_momentum"] = top, base
+        super().__init__(rt, optimizer, last_epoch)
+        self.base_lrs = base_lrs     # (after the first step, as PyTorch sets them)
+
+    def _scale(self, rt, x):
+        if self.scale_fn is not None:
+            return rt.call_value(self.scale_fn, [x])
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self, rt) -> list:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        scaled = self._scale(rt, cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base + (top - base) * scale_factor * scaled
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for base, top, group in zip(self.base_momentums, self.max_momentums,
+                                        self.optimizer.param_groups):
+                _set_momentum(group, top - (top - base) * scale_factor * scaled, self.use_beta1)
         return lrs
 
 
@@ -665,7 +741,7 @@ class ChainedScheduler(LRScheduler):
 
 CLASSES = (LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
            PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR,
-           ReduceLROnPlateau, SequentialLR, ChainedScheduler)
+           ReduceLROnPlateau, SequentialLR, ChainedScheduler, CyclicLR)
 NAMES = SCHEDULER_NAMES               # (pytypes names them for type() and isinstance)
 MAKERS = {NAMES[c.__name__]: c for c in CLASSES}
 _METHODS = ("step", "get_last_lr")

@@ -669,8 +669,16 @@ def test_a_box_says_where_a_hook_changed_the_gradient_its_edges_brought():
 
 @pytest.mark.parametrize("made", ["Adam(net.parameters(), lr=0.1, amsgrad=True)",
                                   "Adagrad(net.parameters(), lr=0.1)",
-                                  "RMSprop(net.parameters(), lr=0.1, momentum=0.5, centered=True)"])
+                                  "RMSprop(net.parameters(), lr=0.1, momentum=0.5, centered=True)",
+                                  "NAdam(net.parameters(), weight_decay=0.1, "
+                                  "decoupled_weight_decay=True)",
+                                  "RAdam(net.parameters(), betas=(0.5, 0.9))",
+                                  "Rprop(net.parameters(), maximize=True)",
+                                  "Adadelta(net.parameters(), weight_decay=0.1)",
+                                  "Adamax(net.parameters())"])
 def test_the_state_updates_of_an_optimizer_have_edges(made):
-    # Adam's lerp_, addcmul_ and addcdiv_ results were boxes without edges
+    # Adam's lerp_, addcmul_ and addcdiv_ results were boxes without edges;
+    # NAdam's, RAdam's, Rprop's, Adadelta's and Adamax's writes too (ASGD's
+    # eta and mu stay apart: its step reads them as Python numbers, .item())
     source = SGD_STEPS.replace("SGD(net.parameters(), lr=0.1)", made)
     assert unconnected(to_dot(record_of(source), max_nodes=0)) == set()
