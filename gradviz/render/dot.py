@@ -557,8 +557,11 @@ def _short(text: str, limit: int = MAX_TEXT) -> str:
         return text
     head = _head(text, (limit - 1) * 3 // 5)
     tail = _tail(text, limit - 3 - len(head))
+    while len(head) + len(tail) + 3 > limit and " " in tail:
+        # the tail kept its first word whole: it gives up words, since the
+        # head holds the tensor's name (lstm.bias_ih_l0, not lstm.bias)
+        tail = tail.split(" ", 1)[1]
     if len(head) + len(tail) + 3 > limit:
-        # the tail kept its first word whole: the head makes the room
         head = _head(text, limit - 3 - len(tail))
     return f"{head} … {tail}"
 
