@@ -155,6 +155,11 @@ def test_render_command(tmp_path):
     piped = runner.invoke(cli.main, ["render", str(SAMPLES / "seed_detach.txt"),
                                      "-o", "-", "--format", "dot", "--show", "backward"])
     assert piped.exit_code == 0 and piped.stdout.startswith("digraph gradviz {")
+    # `gradviz run --help` says `render FILE -o -` gives the picture alone
+    picture = runner.invoke(cli.main, ["render", str(SAMPLES / "seed_detach.txt"), "-o", "-",
+                                       "--engine", "embedded"])
+    assert picture.exit_code == 0, picture.output
+    assert svg_texts(picture.stdout)
     unknown = runner.invoke(cli.main, ["render", str(SAMPLES / "seed_detach.txt"),
                                        "-o", str(tmp_path / "g.png")])
     assert unknown.exit_code == 2 and "cannot tell the format" in unknown.output
