@@ -94,6 +94,7 @@ MIN_WIDTHS = {"name": 12, "op": 16, "shape": 12, "value": 13, "grad": 13,
               "flags": 13, "root": 14, "seed": 10, "pruned": 12, "graph": 17}
 DEFAULT_MIN_WIDTH = 12
 NAME_WIDTH = 12            # the name column gets no narrower while its text is wider
+LABEL_WORD_WIDTH = 16      # a word of a row's expression this long is not cut
 # a wrapped line of a value or grad (a matrix row in two) costs more than
 # one of a name or a flag list, when columns give up room
 WRAP_WEIGHTS = {"value": 3, "grad": 3, "name": 2}
@@ -400,6 +401,10 @@ class _View:
                 row = self._node_row(n)
                 if n.name:
                     names_width = max(names_width, cell_len(n.name))
+                # nor, up to a point, a word of an expression: "lin.weight.g"
+                # over "rad" reads as two names
+                words = [cell_len(w) for w in row[2].plain.split()]
+                names_width = max([names_width] + [w for w in words if w <= LABEL_WORD_WIDTH])
             rows.append([cell for cell, on in zip(row, keep) if on])
         mins = {**MIN_WIDTHS, "name": max(MIN_WIDTHS["name"], names_width)}
         return _build_table(heads, rows, [mins.get(k, DEFAULT_MIN_WIDTH) for k in keys],
