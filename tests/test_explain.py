@@ -221,6 +221,24 @@ def test_the_table_reads_at_80_columns():
     assert "z.sum().backward()" in table
 
 
+def test_a_long_grad_fn_breaks_where_a_word_starts(tmp_path):
+    # at 80 columns a module hook's node read "BackwardHookFunct" / "ionBackward"
+    p = tmp_path / "hooks.txt"
+    p.write_text("lin = nn.Linear(3, 2)\n"
+                 "lin.register_full_backward_hook(lambda m, gi, go: None)\n"
+                 "lin(torch.ones(1, 3, requires_grad=True)).sum().backward()\n")
+    result = cli("explain", p, "--color", "never", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "BackwardHook\n" in squash_right(result.output)
+    assert "FunctionBackward" in result.output and "ionBackward" not in \
+        result.output.replace("FunctionBackward", "")
+
+
+def squash_right(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
 def test_max_steps_keeps_the_first_and_last_rows(tmp_path):
     p = tmp_path / "chain.txt"
     p.write_text("x = tensor([1.0], requires_grad=True)\ny = x\n" + "y = y * 1.5\n" * 30

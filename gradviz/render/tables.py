@@ -231,7 +231,7 @@ class _Words:
             return self.text
         out = Text()
         for span_text, style in _pieces(self.text):
-            out.append(" ".join(_camel_lines(w, width) for w in span_text.split(" ")), style=style)
+            out.append(" ".join(camel_lines(w, width) for w in span_text.split(" ")), style=style)
         return out
 
 
@@ -250,7 +250,7 @@ def _pieces(text: Text) -> list[tuple[str, str]]:
     return out
 
 
-def _camel_lines(word: str, width: int) -> str:
+def camel_lines(word: str, width: int) -> str:
     """word on lines of at most width, broken before capitals where it can."""
     lines = []
     while cell_len(word) > width:
