@@ -466,6 +466,22 @@ def _operand(text: str) -> str:
     return text if text.isidentifier() else f"({text})"
 
 
+_GROUP = re.compile(r"\([^()\[\]{}]*\)|\[[^()\[\]{}]*\]|\{[^()\[\]{}]*\}")
+
+
+def _receiver(text: str) -> str:
+    """``text`` ready to take a method call: parenthesised unless it is one
+    primary, as h.pow(2) or x[0] ("(h.pow(2)).backward(...)" reads as if the
+    parentheses mattered)."""
+    outer = text
+    while True:                    # drop bracketed groups, innermost first
+        inner = _GROUP.sub("", outer)
+        if inner == outer:
+            break
+        outer = inner
+    return text if text and re.fullmatch(r"[\w.]*", outer) else f"({text})"
+
+
 def _ordinal(n: int) -> str:
     return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
 
@@ -513,7 +529,7 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
             ones = np.ones(rec.node(step.sum_root).shape, dtype=np.asarray(step.g).dtype)
             out.append(("note", f"{who} sums {y}, so it hands {y} the implicit ones "
                                 f"{fmt(ones)}: the same as "
-                                f"{_operand(y)}.backward(torch.ones_like({y}))"))
+                                f"{_receiver(y)}.backward(torch.ones_like({y}))"))
         return out
     if step.kind == PRUNED:
         a = rec.node(step.pruned)

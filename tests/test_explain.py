@@ -138,6 +138,15 @@ def test_pruned_branches_and_the_implicit_seed_are_steps_of_their_own():
     assert "implicit ones [1., 1., 1.]" in " ".join(lines_of(ex, seed))
 
 
+def test_the_implicit_ones_name_a_method_call_without_extra_parentheses():
+    ex = explain_record(run("h = tensor([1.0, 2.0], requires_grad=True)\n"
+                            "(h.pow(2)).sum().backward()\n"
+                            "(h * 2).sum().backward()\n"))
+    notes = [" ".join(lines_of(ex, s)) for s in ex.steps if s.kind == SEED]
+    assert "the same as h.pow(2).backward(torch.ones_like(h.pow(2)))" in notes[0]
+    assert "the same as (h * 2).backward(" in notes[1]
+
+
 def test_a_detach_is_a_pruned_step_with_its_reason():
     ex = explain_record(run((ROOT / "samples" / "seed_detach.txt").read_text()), 1)
     (pruned,) = [s for s in ex.steps if s.kind == PRUNED]
