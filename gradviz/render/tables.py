@@ -574,7 +574,7 @@ class _View:
         if n.pruned:
             reason = n.pruned_reason or "backward() did not need it"
             mark = self.pruned_notes.setdefault(reason, len(self.pruned_notes) + 1)
-            words.append(("pruned", "pruned" + _superscript(mark)))
+            words.append(("pruned", "pruned" + superscript(mark)))
         if n.freed:
             words.append(("freed", "freed"))
         text = Text()
@@ -589,7 +589,7 @@ class _View:
         """Notes on what the graph table shows (call after graph_table)."""
         out = []
         for reason, mark in self.pruned_notes.items():
-            line = Text(_superscript(mark) + " ", style="yellow")
+            line = Text(superscript(mark) + " ", style="yellow")
             line.append("pruned", style=FLAG_STYLES["pruned"])
             # (a dash, not parentheses: reasons have their own,
             # "needs no gradient (requires_grad=False)")
@@ -1114,7 +1114,7 @@ def _plain_label(n: NodeRecord) -> str:
     return n.name or _shorten(n.expr) or n.id
 
 
-def _superscript(k: int) -> str:
+def superscript(k: int) -> str:
     return SUPERSCRIPTS[k - 1] if k <= len(SUPERSCRIPTS) else f"^{k}"
 
 
