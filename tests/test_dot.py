@@ -554,6 +554,17 @@ def test_a_long_title_keeps_the_whole_name():
         assert len(short) <= MAX_TEXT and short.startswith(name + " = ")
 
 
+def test_a_name_bound_again_later_is_titled_old():
+    # the tables say "y (old)"; the picture had two boxes "y = x * x"
+    source = unescape(build_dot(record_of(
+        "x = torch.arange(4.0, requires_grad=True)\n"
+        "y = x * x\n"
+        "y.sum().backward()\n"
+        "y = x * x\n"
+        "y.sum().backward()\n")).source)
+    assert source.count("y (old) = x * x") == 1 and "y = x * x" in source
+
+
 FROZEN = """torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
 for p in net[0].parameters():

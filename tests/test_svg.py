@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(not layout._embedded_installed(),
 
 # what a reader must find in each seed's picture: names, values, grads
 EXPECTED = {
-    "seed_scalar": ["x = torch.arange(4.0)", "y = 2 * torch.dot(x, x)", "y = x.sum()",
+    "seed_scalar": ["x = torch.arange(4.0)", "y (old) = 2 * torch.dot(x, x)", "y = x.sum()",
                     "value  [0., 1., 2., 3.]", "value  28.", "grad  [1., 1., 1., 1.]",
                     "[ 0.,  4.,  8., 12.] (backward #1, line 9)", "DotBackward0"],
     "seed_nonscalar": ["y = x * x", "value  [0., 1., 4., 9.]", "grad  [0., 2., 4., 6.]",

@@ -284,7 +284,7 @@ class _View:
         self.wide = width >= WIDE
         self.expr_chars = EXPR_CHARS if self.wide else EXPR_CHARS_NARROW
         self.report = record.nonfinite      # NaN/inf, found once for every renderer
-        self.final = _final_bindings(record)
+        self.final = final_bindings(record)
         self.final_names = set(self.final.values())
         self.pruned_notes: dict[str, int] = {}   # reason -> note number
         self.flags_seen: dict[str, None] = {}
@@ -1085,7 +1085,7 @@ def _has_nonfinite(a) -> bool:
     return a.dtype.kind in "fc" and not bool(np.isfinite(a).all())
 
 
-def _final_bindings(record: Record) -> dict[int, str]:
+def final_bindings(record: Record) -> dict[int, str]:
     """seq -> the name bound to it at the end of the run."""
     ids = getattr(record, "variable_ids", None)
     if ids is not None:     # (record.variables would make a node record per name)
