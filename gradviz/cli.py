@@ -461,7 +461,7 @@ RENDER_FORMATS = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".json": "json"}
 @main.command()
 @click.argument("file", type=str)
 @click.option("-o", "--output", metavar="PATH", required=True,
-              help="Where to write: .svg, .dot or .json ('-' for stdout, with --format).")
+              help="Where to write: .svg, .dot or .json ('-' for stdout: SVG unless --format).")
 @click.option("--format", "fmt", type=click.Choice(("svg", "dot", "json")),
               help="Output format (default: from the suffix of -o).")
 @graph_options
@@ -478,7 +478,8 @@ def render(file, output, fmt, limits, engine, **graph):
     from .files import read_program, write_atomic
 
     if fmt is None:
-        fmt = RENDER_FORMATS.get(PurePath(output).suffix.lower()) if output != "-" else None
+        # stdout gets the picture: `gradviz run --help` points to `render FILE -o -`
+        fmt = RENDER_FORMATS.get(PurePath(output).suffix.lower()) if output != "-" else "svg"
         if fmt is None:
             raise click.UsageError(
                 f"cannot tell the format of {output!r}: name it .svg, .dot or .json, "

@@ -466,6 +466,22 @@ def _operand(text: str) -> str:
     return text if text.isidentifier() else f"({text})"
 
 
+_GROUP = re.compile(r"\([^()\[\]{}]*\)|\[[^()\[\]{}]*\]|\{[^()\[\]{}]*\}")
+
+
+def _receiver(text: str) -> str:
+    """``text`` ready to take a method call: parenthesised unless it is one
+    primary, as h.pow(2) or x[0] ("(h.pow(2)).backward(...)" reads as if the
+    parentheses mattered)."""
+    outer = text
+    while True:                    # drop bracketed groups, innermost first
+        inner = _GROUP.sub("", outer)
+        if inner == outer:
+            break
+        outer = inner
+    return text if text and re.fullmatch(r"[\w.]*", outer) else f"({text})"
+
+
 def _ordinal(n: int) -> str:
     return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
 
@@ -513,7 +529,7 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
             ones = np.ones(rec.node(step.sum_root).shape, dtype=np.asarray(step.g).dtype)
             out.append(("note", f"{who} sums {y}, so it hands {y} the implicit ones "
                                 f"{fmt(ones)}: the same as "
-                                f"{_operand(y)}.backward(torch.ones_like({y}))"))
+                                f"{_receiver(y)}.backward(torch.ones_like({y}))"))
         return out
     if step.kind == PRUNED:
         a = rec.node(step.pruned)
@@ -614,6 +630,8 @@ def print_explanation(ex: Explanation, console, max_steps: int = MAX_TABLE_STEPS
     from rich.table import Table
     from rich.text import Text
 
+    from .render.tables import camel_lines
+
     total = len(ex.steps)
     first = max_steps // 2
 
@@ -623,12 +641,15 @@ def print_explanation(ex: Explanation, console, max_steps: int = MAX_TABLE_STEPS
 
     styles = {"g": "bold", "rule": "cyan", "product": "", "sum": "bold yellow",
               "grad": "green", "seed": "magenta", "pruned": "dim", "note": "dim italic"}
+    # a quarter of the terminal: known here, so that a long grad_fn breaks
+    # where a word of it starts ("BackwardHook" / "FunctionBackward")
+    node_width = max(12, min(NODE_COLUMN, (console.width - 6) // 4))
     for p in ex.passes:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, show_lines=True,
                       header_style="bold", title=Text(pass_heading(p)), title_justify="left",
                       title_style="bold", expand=True)
         table.add_column("#", justify="right", no_wrap=True)
-        table.add_column("node", ratio=1, overflow="fold", min_width=12, max_width=NODE_COLUMN)
+        table.add_column("node", width=node_width, overflow="fold")
         table.add_column("upstream g · local derivative = sent", ratio=3, overflow="fold")
         gap = False
         for step in ex.steps_of(p.number):
@@ -642,7 +663,8 @@ def print_explanation(ex: Explanation, console, max_steps: int = MAX_TABLE_STEPS
                 continue
             head, words = step_heading(ex, step)
             node = Text(head, style="dim" if step.kind == PRUNED else "bold")
-            node.append("\n" + words, style="dim")
+            node.append("\n" + " ".join(camel_lines(w, node_width) for w in words.split(" ")),
+                        style="dim")
             body = Text()
             for i, (kind, text) in enumerate(step_lines(ex, step)):
                 if i:

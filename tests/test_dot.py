@@ -546,6 +546,25 @@ def test_a_long_label_is_cut_between_words_and_once():
     assert "… …" not in source
 
 
+def test_a_long_title_keeps_the_whole_name():
+    # the two biases of an nn.LSTM were both titled "lstm.bias … nn.LSTM(...)"
+    from gradviz.render.dot import MAX_TEXT, _short
+    for name in ("lstm.bias_ih_l0", "lstm.bias_hh_l0"):
+        short = _short(f"{name} = nn.LSTM(input_size=2, hidden_size=3)")
+        assert len(short) <= MAX_TEXT and short.startswith(name + " = ")
+
+
+def test_a_name_bound_again_later_is_titled_old():
+    # the tables say "y (old)"; the picture had two boxes "y = x * x"
+    source = unescape(build_dot(record_of(
+        "x = torch.arange(4.0, requires_grad=True)\n"
+        "y = x * x\n"
+        "y.sum().backward()\n"
+        "y = x * x\n"
+        "y.sum().backward()\n")).source)
+    assert source.count("y (old) = x * x") == 1 and "y = x * x" in source
+
+
 FROZEN = """torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
 for p in net[0].parameters():

@@ -138,6 +138,15 @@ def test_pruned_branches_and_the_implicit_seed_are_steps_of_their_own():
     assert "implicit ones [1., 1., 1.]" in " ".join(lines_of(ex, seed))
 
 
+def test_the_implicit_ones_name_a_method_call_without_extra_parentheses():
+    ex = explain_record(run("h = tensor([1.0, 2.0], requires_grad=True)\n"
+                            "(h.pow(2)).sum().backward()\n"
+                            "(h * 2).sum().backward()\n"))
+    notes = [" ".join(lines_of(ex, s)) for s in ex.steps if s.kind == SEED]
+    assert "the same as h.pow(2).backward(torch.ones_like(h.pow(2)))" in notes[0]
+    assert "the same as (h * 2).backward(" in notes[1]
+
+
 def test_a_detach_is_a_pruned_step_with_its_reason():
     ex = explain_record(run((ROOT / "samples" / "seed_detach.txt").read_text()), 1)
     (pruned,) = [s for s in ex.steps if s.kind == PRUNED]
@@ -219,6 +228,24 @@ def test_the_table_reads_at_80_columns():
         assert text in table
     # program text in the pass heading is not taken for markup
     assert "z.sum().backward()" in table
+
+
+def test_a_long_grad_fn_breaks_where_a_word_starts(tmp_path):
+    # at 80 columns a module hook's node read "BackwardHookFunct" / "ionBackward"
+    p = tmp_path / "hooks.txt"
+    p.write_text("lin = nn.Linear(3, 2)\n"
+                 "lin.register_full_backward_hook(lambda m, gi, go: None)\n"
+                 "lin(torch.ones(1, 3, requires_grad=True)).sum().backward()\n")
+    result = cli("explain", p, "--color", "never", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "BackwardHook\n" in squash_right(result.output)
+    assert "FunctionBackward" in result.output and "ionBackward" not in \
+        result.output.replace("FunctionBackward", "")
+
+
+def squash_right(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines())
 
 
 def test_max_steps_keeps_the_first_and_last_rows(tmp_path):

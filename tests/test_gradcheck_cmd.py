@@ -314,6 +314,20 @@ def test_a_wrong_rule_fails_in_the_sample(monkeypatch, vjp):
     assert item.culprits and item.culprits[0][1] == [f"{'VJP' if vjp else 'JVP'} of input 0"]
 
 
+def test_a_reason_is_a_note_under_the_table_at_80_columns(tmp_path):
+    # in the verdict column it read one word a line, "register_h" over "ook()"
+    f = tmp_path / "hook.txt"
+    f.write_text("w = tensor([0.5, -1.0], requires_grad=True)\n"
+                 "b = tensor(0.1, requires_grad=True)\n"
+                 "b.register_hook(lambda g: g * 2)\n"
+                 "(w * b).sum().backward()\n")
+    result = CliRunner().invoke(main, ["check", str(f), "--color", "never"],
+                                env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "changed¹" in result.output
+    assert "¹ b: a register_hook() changed the gradient" in result.output
+
+
 def test_the_sample_in_the_cli(tmp_path):
     f = tmp_path / "big.txt"
     f.write_text(BIG)

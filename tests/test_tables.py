@@ -348,6 +348,21 @@ def test_80_columns_keep_words_whole(name):
         assert re.search(r"(?<![\w.])" + re.escape(word) + r"(?![\w])", text), word
 
 
+def test_80_columns_keep_a_grad_tensors_name_whole():
+    # "lin.weight.grad" was cut into "lin.weight.g" over "rad": it has no
+    # name of its own, only its expression
+    text = render(run(
+        "lin = nn.Linear(3, 2)\n"
+        "x = torch.ones(1, 3, requires_grad=True)\n"
+        "h = lin(x)\n"
+        "loss = h.pow(2).sum()\n"
+        "loss.backward()\n"
+        "print(lin.weight.grad)\n"), width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for word in ("lin.weight.grad", "h.pow(2).sum()"):
+        assert word in text, word
+
+
 def test_fit_never_cuts_a_word_under_its_cap_and_prefers_cheap_wraps():
     header = [Text("a"), Text("b"), Text("c")]
     body = [[Text("short"), Text("MulBackward0 x"), Text("[1., 2., 3., 4., 5., 6.]")]] * 5

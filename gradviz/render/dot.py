@@ -557,8 +557,11 @@ def _short(text: str, limit: int = MAX_TEXT) -> str:
         return text
     head = _head(text, (limit - 1) * 3 // 5)
     tail = _tail(text, limit - 3 - len(head))
+    while len(head) + len(tail) + 3 > limit and " " in tail:
+        # the tail kept its first word whole: it gives up words, since the
+        # head holds the tensor's name (lstm.bias_ih_l0, not lstm.bias)
+        tail = tail.split(" ", 1)[1]
     if len(head) + len(tail) + 3 > limit:
-        # the tail kept its first word whole: the head makes the room
         head = _head(text, limit - 3 - len(tail))
     return f"{head} … {tail}"
 
@@ -636,6 +639,8 @@ class _Builder:
         self.nodes = record.nodes
         self.view = view
         self.memo = _memo(record)
+        self.final: dict[int, str] | None = None     # seq -> name at the end (see _old)
+        self.final_names: set[str] = set()
         self.cols: Columns = self._columns()
         self.count = len(self.cols.kind)    # the nodes drawn: all, or those before a PassView's pass
         self.passes = record.passes if view is None else [
@@ -893,6 +898,17 @@ class _Builder:
             return "const"
         return "intermediate"
 
+    def _old(self, r: NodeRecord) -> str:
+        """" (old)" when r's name was bound again later, as the tables say: two
+        boxes titled "y = x * x" read as one tensor drawn twice (a loop's
+        boxes say their step instead)."""
+        if self.final is None:
+            from .tables import final_bindings
+            self.final = final_bindings(self.record)
+            self.final_names = set(self.final.values())
+        rebound = self.final.get(r.seq) != r.name and r.name in self.final_names
+        return " (old)" if rebound and r.in_loop is None else ""
+
     def _title(self, r: NodeRecord) -> str:
         # (shortened once, whole: "x = " before an expression shortened on
         # its own would be cut again, "… …")
@@ -900,7 +916,7 @@ class _Builder:
         if r.name and expr and expr != r.name:
             if updates_itself(r.name, expr):
                 return _short(r.name + after_name(r.name, expr))
-            return _short(f"{r.name} = {expr}")
+            return _short(f"{r.name}{self._old(r)} = {expr}")
         if expr or r.name or r.of is None:
             return _short(expr) or r.name or r.id
         # a gradient a module's hook got has neither a name nor an expression:

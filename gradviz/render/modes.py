@@ -27,6 +27,7 @@ from rich.text import Text
 
 from ..record import after_name, updates_itself
 from ..tensor import DTYPE_NAMES
+from .tables import superscript
 from .torchfmt import format_compact
 
 MAX_ELEMS = 8                 # gradients up to this size are shown whole
@@ -267,16 +268,22 @@ def print_check(report, console: Console | None = None) -> None:
         for head in ("|Δ fd| (rel)", "|Δ fwd| (rel)"):
             table.add_column(head, justify="right", no_wrap=True)
         table.add_column("verdict", overflow="fold")
+        # a reason is a sentence: under the table, once, where the verdict
+        # column (the last, the narrowest) had it one word a line
+        reasons: dict[str, list[str]] = {}
         for i in p.inputs:
             verdict = Text(i.status, style=STATUS_STYLES.get(i.status, ""))
             if i.status != "FAIL" and i.reason:
-                verdict.append(f" ({i.reason})", style="dim")
+                reasons.setdefault(i.reason, []).append(i.name)
+                verdict.append(superscript(list(reasons).index(i.reason) + 1), style="dim")
             table.add_row(Text(i.name, style="bold"), Text(_shape(i.shape)),
                           _values(i.reverse),
                           _err(i.fd_abs, i.fd_rel) if i.numeric is not None else _NONE,
                           _err(i.fwd_abs, i.fwd_rel) if i.forward is not None else _NONE,
                           verdict)
         console.print(table)
+        for k, (reason, names) in enumerate(reasons.items(), 1):
+            console.print(Text(f"{superscript(k)} {', '.join(names)}: {reason}", style="dim"))
         sampled = any(i.sampled is not None for i in p.inputs)
         console.print(Text(p.forward_skipped or passes_summary(
             {"jvp_passes": p.jvp_passes, "reverse_passes": 1, "sampled": sampled}),

@@ -94,6 +94,7 @@ MIN_WIDTHS = {"name": 12, "op": 16, "shape": 12, "value": 13, "grad": 13,
               "flags": 13, "root": 14, "seed": 10, "pruned": 12, "graph": 17}
 DEFAULT_MIN_WIDTH = 12
 NAME_WIDTH = 12            # the name column gets no narrower while its text is wider
+LABEL_WORD_WIDTH = 16      # a word of a row's expression this long is not cut
 # a wrapped line of a value or grad (a matrix row in two) costs more than
 # one of a name or a flag list, when columns give up room
 WRAP_WEIGHTS = {"value": 3, "grad": 3, "name": 2}
@@ -230,7 +231,7 @@ class _Words:
             return self.text
         out = Text()
         for span_text, style in _pieces(self.text):
-            out.append(" ".join(_camel_lines(w, width) for w in span_text.split(" ")), style=style)
+            out.append(" ".join(camel_lines(w, width) for w in span_text.split(" ")), style=style)
         return out
 
 
@@ -249,7 +250,7 @@ def _pieces(text: Text) -> list[tuple[str, str]]:
     return out
 
 
-def _camel_lines(word: str, width: int) -> str:
+def camel_lines(word: str, width: int) -> str:
     """word on lines of at most width, broken before capitals where it can."""
     lines = []
     while cell_len(word) > width:
@@ -283,7 +284,7 @@ class _View:
         self.wide = width >= WIDE
         self.expr_chars = EXPR_CHARS if self.wide else EXPR_CHARS_NARROW
         self.report = record.nonfinite      # NaN/inf, found once for every renderer
-        self.final = _final_bindings(record)
+        self.final = final_bindings(record)
         self.final_names = set(self.final.values())
         self.pruned_notes: dict[str, int] = {}   # reason -> note number
         self.flags_seen: dict[str, None] = {}
@@ -400,6 +401,10 @@ class _View:
                 row = self._node_row(n)
                 if n.name:
                     names_width = max(names_width, cell_len(n.name))
+                # nor, up to a point, a word of an expression: "lin.weight.g"
+                # over "rad" reads as two names
+                words = [cell_len(w) for w in row[2].plain.split()]
+                names_width = max([names_width] + [w for w in words if w <= LABEL_WORD_WIDTH])
             rows.append([cell for cell, on in zip(row, keep) if on])
         mins = {**MIN_WIDTHS, "name": max(MIN_WIDTHS["name"], names_width)}
         return _build_table(heads, rows, [mins.get(k, DEFAULT_MIN_WIDTH) for k in keys],
@@ -569,7 +574,7 @@ class _View:
         if n.pruned:
             reason = n.pruned_reason or "backward() did not need it"
             mark = self.pruned_notes.setdefault(reason, len(self.pruned_notes) + 1)
-            words.append(("pruned", "pruned" + _superscript(mark)))
+            words.append(("pruned", "pruned" + superscript(mark)))
         if n.freed:
             words.append(("freed", "freed"))
         text = Text()
@@ -584,7 +589,7 @@ class _View:
         """Notes on what the graph table shows (call after graph_table)."""
         out = []
         for reason, mark in self.pruned_notes.items():
-            line = Text(_superscript(mark) + " ", style="yellow")
+            line = Text(superscript(mark) + " ", style="yellow")
             line.append("pruned", style=FLAG_STYLES["pruned"])
             # (a dash, not parentheses: reasons have their own,
             # "needs no gradient (requires_grad=False)")
@@ -1080,7 +1085,7 @@ def _has_nonfinite(a) -> bool:
     return a.dtype.kind in "fc" and not bool(np.isfinite(a).all())
 
 
-def _final_bindings(record: Record) -> dict[int, str]:
+def final_bindings(record: Record) -> dict[int, str]:
     """seq -> the name bound to it at the end of the run."""
     ids = getattr(record, "variable_ids", None)
     if ids is not None:     # (record.variables would make a node record per name)
@@ -1109,7 +1114,7 @@ def _plain_label(n: NodeRecord) -> str:
     return n.name or _shorten(n.expr) or n.id
 
 
-def _superscript(k: int) -> str:
+def superscript(k: int) -> str:
     return SUPERSCRIPTS[k - 1] if k <= len(SUPERSCRIPTS) else f"^{k}"
 
 
