@@ -362,14 +362,14 @@ def tangent_of(rt, t: Tensor) -> Tensor | None:
 
 
 def _by_formulas(rt, t: Tensor, order, tangents, fallback=None,
-                 primal_grad_fn="Identity") -> Tensor | None:
+                 primal_grad_fn="Identity", plain=frozenset()) -> Tensor | None:
     """tangent_formulas.formula_tangent with grad mode on (the formulas'
     ops are recorded, as PyTorch's are inside a no_grad() block too);
     fallback: its tangent of an op without a formula."""
     from .tangent_formulas import formula_tangent
     enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
     try:
-        return formula_tangent(rt, t, order, tangents, fallback, primal_grad_fn)
+        return formula_tangent(rt, t, order, tangents, fallback, primal_grad_fn, plain)
     finally:
         rt.tape.grad_enabled = enabled
 
@@ -379,6 +379,10 @@ def _op_tangent_by_trick(rt, n: Tensor, ins: list) -> Tensor | None:
     the double-backward trick on n alone: n run again on its inputs, those
     with a tangent that do not require grad as copies that do (the others
     as they are, so the tangent's graph reaches them)."""
+    from .tangent_formulas import has_graph
+    if not any(map(has_graph, list(n.args) + ins)):
+        # (nothing here has a graph in PyTorch: torch.func.jvp's inputs)
+        return _push(rt, n, {a: v for a, v in zip(n.args, ins) if v is not None})
     made, seeds = {}, {}
     for a, v in zip(n.args, ins):
         if v is None or a in made:
@@ -537,17 +541,23 @@ def pushed_tangents(rt, outs, seeds: dict) -> list:
     return [tangents.get(o) for o in outs]
 
 
-def formula_tangents(rt, outs, seeds: dict) -> list | None:
+def formula_tangents(rt, outs, seeds: dict, plain_inputs=()) -> list | None:
     """The tangents of outs with a graph, by PyTorch's formulas op by op
     (the trick on each op without one): torch.func.jvp's, when its result
     keeps a graph. None: an op the trick cannot take (a tangent of another
-    dtype than its input's)."""
+    dtype than its input's). plain_inputs: seeds that require grad here
+    only for a transform inside f to differentiate through them (PyTorch's
+    dual inputs do not): what the formulas read of them has no graph."""
     tangents = dict(seeds)
+    plain = set(plain_inputs)
+    for n in ops_back_to(outs, seeds):
+        if all(a in plain or not a.requires_grad for a in n.args if a.__class__ is Tensor):
+            plain.add(n)
     found = []
     for o in outs:
         order = ops_back_to([o], tangents)
         tangent = tangents.get(o) if not order else _by_formulas(
-            rt, o, order, tangents, _op_tangent_by_trick, "AliasBackward0")
+            rt, o, order, tangents, _op_tangent_by_trick, "AliasBackward0", plain)
         if tangent is None and order:
             return None
         found.append(tangent)

@@ -125,9 +125,9 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None
 
     def body():
         in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
-        # (forward mode's inputs are PyTorch's dual tensors: they do not
-        # require grad, f's ops on them record nothing)
-        xs = _preprocess(rt, ins, create_graph, not forward_mode)
+        # (forward mode's inputs require grad too: a transform inside f,
+        # torch.func.grad, differentiates through them)
+        xs = _preprocess(rt, ins, create_graph, True)
         vs = _v_or_single(rt, v, xs, in_tuple, "jvp", create_graph, ONE_INPUT)
         out_tuple, outs = _call(rt, func, xs, "jvp", strict)
         graph = create_graph or (keep_if is not None and keep_if(xs, outs))
@@ -136,7 +136,8 @@ def jvp(rt, func, inputs, v=None, create_graph=False, strict=False, keep_if=None
             seeds = dict(zip(xs, vs))
             # with a graph, PyTorch's JVP formulas op by op (their graph is
             # the tangent's: AddBackward0 for a product)
-            found = graph and formula_tangents(rt, outs, seeds)
+            found = graph and formula_tangents(
+                rt, outs, seeds, [x for x, p in zip(xs, ins) if not p.requires_grad])
             if not found:
                 found = pushed_tangents(rt, outs, seeds)
             res = _zeros_for_none(rt, found, outs)

@@ -41,10 +41,14 @@ class _Primal:
     level's _fw_primal (torch::autograd::Identity), torch.func.jvp's
     unwrapping (AliasBackward0)."""
     grad_fn = "Identity"
+    # torch.func.jvp's: the tensors that require grad only because the
+    # transform's inputs do here (PyTorch's dual inputs do not): read
+    # without a graph
+    plain = frozenset()
 
 
 def formula_tangent(rt, t: Tensor, order: list, known: dict, fallback=None,
-                    primal_grad_fn: str = "Identity") -> Tensor | None:
+                    primal_grad_fn: str = "Identity", plain=frozenset()) -> Tensor | None:
     """t's tangent by PyTorch's formulas run as recorded ops over order (the
     ops from the tensors known has tangents of: known maps tensor ->
     tangent), or None when an op of order has no formula here and no
@@ -53,11 +57,12 @@ def formula_tangent(rt, t: Tensor, order: list, known: dict, fallback=None,
     order = [n for n in order if n.data.dtype.kind in "fc"]
     if fallback is None and any(n.op.name not in FORMULAS for n in order):
         return None
-    held, _Primal.grad_fn = _Primal.grad_fn, primal_grad_fn
+    held = _Primal.grad_fn, _Primal.plain
+    _Primal.grad_fn, _Primal.plain = primal_grad_fn, plain
     try:
         return _run_formulas(rt, t, order, known, fallback)
     finally:
-        _Primal.grad_fn = held
+        _Primal.grad_fn, _Primal.plain = held
 
 
 def _run_formulas(rt, t: Tensor, order: list, known: dict, fallback) -> Tensor | None:
@@ -105,12 +110,20 @@ def _primal(rt, a):
     it requires grad (the tangent's graph shows that node before a's)."""
     if a.__class__ is not Tensor or not a.requires_grad:
         return a
+    if a in _Primal.plain:
+        from .functions import f_detach
+        return f_detach(rt, a)
     primal = alias(rt, a, _Primal.grad_fn)
     if rt.dual_tangents is not None:
         # (PyTorch's primal has no tangent: a gradient that reads it, a
         # backward of the tangent's, has none from it)
         rt.dual_tangents[primal] = None
     return primal
+
+
+def has_graph(a) -> bool:
+    """a requires grad, and not only as one of _Primal.plain."""
+    return a.__class__ is Tensor and a.requires_grad and a not in _Primal.plain
 
 
 def alias(rt, a: Tensor, grad_fn: str) -> Tensor:
