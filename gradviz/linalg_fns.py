@@ -617,13 +617,16 @@ def f_matrix_norm(rt, A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     return F.FUNCTIONS["amax" if ord > 0 else "amin"](rt, sums, d1, keepdim)
 
 
-def f_vector_norm_ord(rt, x, ord, dim, keepdim):
-    """A vector norm of an order other than 1 and 2 (those are the norm op's)."""
+def f_vector_norm_ord(rt, x, ord, dim, keepdim, grad_fn=None):
+    """A vector norm of an order other than 1 and 2 (those are the norm op's);
+    grad_fn names its node where PyTorch's caller is not linalg.vector_norm."""
     if x.data.dtype.kind != "f":
         raise GradvizError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {F.type_word(x.data.dtype)}", kind=RUNTIME,
                            hint="make it float first: x.float()")
     params = {"dim": F._dims(dim, x.data.ndim), "keepdim": bool(keepdim), "ord": float(ord)}
+    if grad_fn is not None:
+        params["grad_fn"] = grad_fn
     return rt.apply(OPS["vector_norm_ord"], (x,), params)
 
 

@@ -168,8 +168,6 @@ def f_embedding_bag(rt, input, weight, offsets=None, max_norm=None, norm_type=2,
 
 # torch.embedding_bag's mode numbers
 _MODE_NUMBERS = {0: "sum", 1: "mean", 2: "max"}
-# the weight dtypes of ATen's fast sum, which leaves offset2bag empty
-_FAST_SUM = ("float32", "float16", "bfloat16")
 
 
 def f_torch_embedding_bag(rt, weight, indices, offsets, scale_grad_by_freq=False, mode=0,
@@ -210,15 +208,15 @@ def _bag_records(rt, weight, indices, offsets, mode: int, p: dict) -> tuple:
     came from, 0 for an empty bag; else bag_size again), in the indices'
     dtype (int32 only when the offsets are too). p: the bags' options, as
     the op takes them."""
-    from .ops.embedding_bag import _max_rows, bags
+    from .ops.embedding_bag import FAST_SUM, _max_rows, bags
     idx, offs = indices.data, offsets.data
     dt = np.int32 if idx.dtype == np.int32 and offs.dtype == np.int32 else np.int64
     bag, n_bags, counts = bags(idx, offs, p)
-    if mode == 0 and weight.data.dtype.name in _FAST_SUM and p["padding_idx"] is None:
-        offset2bag = np.zeros(0, dt)
+    if mode == 0 and weight.data.dtype.name in FAST_SUM and p["padding_idx"] is None:
+        offset2bag = np.zeros(0, dt)      # (the fast sum leaves it empty)
     else:
         starts = np.zeros(idx.size + 1, dt)
-        np.add.at(starts, offs, 1)
+        np.add.at(starts, offs[:n_bags], 1)     # (past include_last's end: the last bag's)
         starts[0] -= 1
         offset2bag = np.cumsum(starts)[:idx.size].astype(dt)
     bag_size = np.zeros(n_bags, dt) if mode == 0 else counts.astype(dt)

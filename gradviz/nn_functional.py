@@ -352,8 +352,11 @@ def f_pairwise_distance(rt, x1, x2, p=2.0, eps=1e-6, keepdim=False):
     if diff.recorded:         # at::add(Tensor, Scalar) in C++: PyTorch's AddBackward1
         diff.meta = {**(diff.meta or {}), "rebased": "AddBackward1"}
     # at::norm, not linalg.vector_norm: PyTorch's name for its node
-    params = {**F.norm_params(diff, p, last, keepdim), "grad_fn": "NormBackward1"}
-    return rt.apply(OPS["norm"], (diff,), params)
+    if p in (1, 2):
+        params = {**F.norm_params(diff, p, last, keepdim), "grad_fn": "NormBackward1"}
+        return rt.apply(OPS["norm"], (diff,), params)
+    # (any other order, inf and 0 among them: the other norms' op)
+    return F.linalg_fns.f_vector_norm_ord(rt, diff, p, last, keepdim, grad_fn="NormBackward1")
 
 
 # ---- embedding -----------------------------------------------------------------

@@ -57,8 +57,9 @@ def _need(fn: str, names: tuple, values: tuple) -> tuple:
 
 
 def _margin(fn: str, margin, pos: int) -> float:
-    F._number_arg(fn, "margin", pos, margin, "float")
-    return float(margin)
+    """The margin as PyTorch's parser reads a float: a number, or a 0-d
+    tensor that does not require grad (its value; no gradient reaches it)."""
+    return NF._float_arg(fn, "margin", pos, margin)
 
 
 def _size_text(t: Tensor) -> str:

@@ -16,15 +16,18 @@ import numpy as np
 from .nn_more import _fma
 from .registry import SAME, defop
 
+# the weight dtypes of ATen's fast sum (index_select_add's fast path)
+FAST_SUM = ("float32", "float16", "bfloat16")
+
 
 def bags(idx, offsets, p):
     """The bag of each index (-1: in none, or a padding entry), the number of
-    bags, and each bag's count of entries."""
+    bags, and each bag's count of entries. As PyTorch's offset2bag, the
+    indices past the last offset (include_last) are the last bag's: its
+    count, gradient and slow kernels take them (see _summed_bags)."""
     n_bags = offsets.size - 1 if p.get("include_last") else offsets.size
     pos = np.arange(idx.size)
     bag = np.searchsorted(offsets[:n_bags], pos, side="right") - 1
-    if p.get("include_last") and offsets.size:
-        bag[pos >= offsets[-1]] = -1
     pad = p.get("padding_idx")
     if pad is not None:
         bag[idx == pad] = -1
@@ -80,13 +83,25 @@ def _max_rows(weight, idx, bag, n_bags):
     return np.where(arg >= 0, values, 0).astype(weight.dtype), arg
 
 
+def _summed_bags(bag, weight, offsets, p):
+    """The bags a sum adds the rows of: PyTorch's fast kernel (a float32,
+    half or bfloat16 weight, no padding_idx) stops at the last offset
+    (include_last), its other one adds the indices past it to the last bag
+    (which a mean still divides by its count to the end of the indices)."""
+    fast = weight.dtype.name in FAST_SUM and p.get("padding_idx") is None
+    if not (fast and p.get("include_last") and offsets.size):
+        return bag
+    return np.where(np.arange(bag.size) >= offsets[-1], -1, bag)
+
+
 def _forward(xs, p):
     weight, idx, offsets = xs[:3]
     psw = xs[3] if len(xs) > 3 else None
     bag, n_bags, counts = bags(idx, offsets, p)
     if p["mode"] == "max":
         return _max_rows(weight, idx, bag, n_bags)[0]
-    total = _bag_sums(weight[idx], bag, n_bags, psw, fused=p.get("padding_idx") is None)
+    total = _bag_sums(weight[idx], _summed_bags(bag, weight, offsets, p), n_bags, psw,
+                      fused=p.get("padding_idx") is None)
     if p["mode"] == "mean":
         total = np.where(counts[:, None] > 0, total / np.maximum(counts, 1)[:, None].astype(
             weight.dtype), 0).astype(weight.dtype)

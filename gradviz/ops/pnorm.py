@@ -65,7 +65,8 @@ def _jvp(t, ans, xs, p):
     return np.asarray(_reduce(np.sum, t * grad, p), ans.dtype)
 
 
-defop("vector_norm_ord", "LinalgVectorNormBackward0", _forward, vjp=(_vjp,), jvp=(_jvp,),
+# (p["grad_fn"]: NormBackward1 where PyTorch calls at::norm: pairwise_distance)
+defop("vector_norm_ord", lambda t: t.params.get("grad_fn", "LinalgVectorNormBackward0"), _forward, vjp=(_vjp,), jvp=(_jvp,),
       saved=("0r",), formula=("d ||x||_p/dx = sign(x) |x|^(p-1) / ||x||^(p-1) (inf: the largest "
                               "|x|, ties sharing; 0: none)",),
       symbol="linalg.vector_norm", dtype_rule=SAME)
