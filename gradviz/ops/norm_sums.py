@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .. import sleef
 from .summation import _in_turn, reduced_shape
 
 # binary_kernel_reduce splits one sum between threads past this many numbers
@@ -128,3 +129,43 @@ def _fma_square_f32(acc, a):
     nudge = (err != 0) & even
     total[nudge] = np.nextafter(total[nudge], total[nudge] + err[nudge])
     return total.astype(np.float32)
+
+
+def vec_sum_of_squares(rows) -> np.ndarray:
+    """Each row's sum of squares as vec::map_reduce_all adds it (the fused
+    weight_norm's kernel along dim 0): the first vector of squares, then each
+    further vector added lane by lane, the leftovers into their lanes, then
+    the lanes added as a tree (halves, then pairs; float64's in turn); a
+    row shorter than a vector adds its squares in turn."""
+    lanes = 32 // rows.dtype.itemsize
+    m, n = rows.shape
+    squares = rows * rows
+    if n < lanes:
+        return _in_turn(squares[:, 0], np.ascontiguousarray(squares[:, 1:].T))
+    whole = n - n % lanes
+    vectors = np.moveaxis(squares[:, :whole].reshape(m, -1, lanes), 1, 0)
+    acc = _in_turn(vectors[0], vectors[1:])                  # (rows, lanes)
+    tail = squares[:, whole:]
+    acc[:, :tail.shape[1]] += tail
+    if rows.dtype != np.float32:            # (the tree is float32's AVX2 shuffles)
+        return _in_turn(acc[:, 0], np.ascontiguousarray(acc[:, 1:].T))
+    while acc.shape[1] > 1:
+        half = acc.shape[1] // 2
+        acc = acc[:, :half] + acc[:, half:]
+    return acc[:, 0]
+
+
+def column_sum_of_squares(rows) -> np.ndarray:
+    """Each column's sum of squares as the fused weight_norm's kernel along
+    the last dim adds it: parallel_for gives each of sleef.THREADS threads a
+    run of rows, which it adds into its own buffer with fused multiply-adds;
+    the buffers are then added in turn."""
+    m = rows.shape[0]
+    part = -(-m // min(sleef.THREADS, m))
+    total = np.zeros(rows.shape[1], rows.dtype)
+    for lo in range(0, m, part):
+        buffer = np.zeros_like(total)
+        for row in rows[lo:lo + part]:
+            buffer = _fma_square(buffer, row)
+        total = total + buffer
+    return total
