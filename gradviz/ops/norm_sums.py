@@ -80,10 +80,14 @@ def _reduces_last_block(shape, axes) -> bool:
 
 
 def _rows_sum(rows_x, rows_t, squares: bool) -> np.ndarray:
+    """Each row's sum along a contiguous last dim."""
     if squares:
         return _fused_sum_of_squares(rows_x)
     if rows_x.size > _SERIAL_MAX and rows_x.shape[0] == 1:
-        return None
+        # one long sum: each thread adds its share from 0, then the shares
+        # are added in turn
+        shares = [_serial(rows_t[:, lo:hi]) for lo, hi in sleef._parts(rows_t.shape[1], _SERIAL_MAX)]
+        return _in_turn(np.zeros(1, rows_t.dtype), np.stack(shares))
     return _serial(rows_t)
 
 
