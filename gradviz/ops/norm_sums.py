@@ -11,8 +11,6 @@ dims, adds |x|, x*x or |x|^p to a running sum in memory order, one by one.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
-
 import numpy as np
 
 from .. import sleef
@@ -117,8 +115,38 @@ def _fma_square(acc, a):
     """acc + a*a rounded once, as a fused multiply-add."""
     if acc.dtype == np.float32:
         return _fma_square_f32(acc, a)
-    exact = (Fraction(float(s)) + Fraction(float(v)) ** 2 for s, v in zip(acc, a))
-    return np.fromiter((float(e) for e in exact), np.float64, len(acc))
+    return _fma_square_f64(acc, a)
+
+
+def _two_sum(a, b):
+    """(s, e): s = a + b rounded, e its error (s + e == a + b exactly)."""
+    s = a + b
+    back = s - a
+    return s, (a - (s - back)) + (b - back)
+
+
+def _round_to_odd(s, err):
+    """s (a rounded sum whose error is err) rounded to odd instead: an
+    inexact s keeps its last bit set, so that rounding it again to fewer
+    bits rounds as the exact sum would."""
+    nudge = (err != 0) & ((s.view(np.int64) & 1) == 0)
+    s = s.copy()
+    s[nudge] = np.nextafter(s[nudge], s[nudge] + err[nudge])
+    return s
+
+
+def _fma_square_f64(acc, a):
+    """float64 acc + a*a rounded once (Boldo and Melquiond's emulated fma):
+    a*a split exactly into p + e (Veltkamp's halves of a), acc + p into
+    s + t, and s + (t + e rounded to odd) rounded to nearest."""
+    p = a * a
+    big = a * 134217729.0                       # 2**27 + 1
+    high = big - (big - a)
+    low = a - high
+    e = ((high * high - p) + 2 * high * low) + low * low
+    s, t = _two_sum(acc, p)
+    u, w = _two_sum(t, e)
+    return s + _round_to_odd(u, w)
 
 
 def _fma_square_f32(acc, a):
@@ -126,13 +154,7 @@ def _fma_square_f32(acc, a):
     rounded to odd (an inexact sum keeps its last bit set) rounds to float32
     as the exact sum would, with no double rounding."""
     s, p = acc.astype(np.float64), a.astype(np.float64) * a.astype(np.float64)
-    total = s + p
-    back = total - s
-    err = (s - (total - back)) + (p - back)      # total + err == s + p exactly
-    even = (total.view(np.int64) & 1) == 0
-    nudge = (err != 0) & even
-    total[nudge] = np.nextafter(total[nudge], total[nudge] + err[nudge])
-    return total.astype(np.float32)
+    return _round_to_odd(*_two_sum(s, p)).astype(np.float32)
 
 
 def vec_sum_of_squares(rows) -> np.ndarray:
