@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from .norm_sums import reduces_ones_only
+from .reduce import kept_shape, norm_sum
 from .registry import SAME, defop
 
 
@@ -23,9 +25,19 @@ def _kept(a, p):
     return np.expand_dims(a, p["dim"])
 
 
+def _pow(a, exponent):
+    """a ** exponent by the C library's pow, as PyTorch's kernel: numpy's
+    ** with a number takes a square root for 0.5 and a product for 2, which
+    can differ from pow in the last bit."""
+    a = np.asarray(a)
+    return np.power(a, np.full(a.shape, exponent, a.dtype))
+
+
 def _forward(xs, p):
     x, order = xs[0], p["ord"]
     ax = np.abs(x)
+    if order != 0 and reduces_ones_only(x, p.get("dim")):
+        return kept_shape(ax, p)
     if order == math.inf:
         out = _reduce(np.max, ax, p)
     elif order == -math.inf:
@@ -34,7 +46,9 @@ def _forward(xs, p):
         out = _reduce(np.sum, (x != 0).astype(x.dtype), p)
     else:
         with np.errstate(divide="ignore"):
-            out = _reduce(np.sum, ax ** x.dtype.type(order), p) ** x.dtype.type(1 / order)
+            terms = _pow(ax, order)
+            total = norm_sum(terms, x, p.get("dim"), p.get("keepdim", False), squares=False)
+            out = _pow(total, x.dtype.type(1) / x.dtype.type(order))   # (in the float type, as PyTorch)
     return np.asarray(out, x.dtype)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from .decomp import GradModePasses
 from .registry import BOOL, FLOAT, SAME, defop
+from .norm_sums import reduces_ones_only, torch_norm_sum
 from .summation import reduced_shape, torch_sum
 
 
@@ -217,11 +218,29 @@ defop("prod", lambda t: "ProdBackward0" if t.params.get("dim") is None else "Pro
 # p["ord"]: 1 for the 1-norm (sum of |x|), else the 2-norm
 def _norm_fwd(xs, p):
     x = xs[0]
-    if p.get("ord") == 1:
-        return np.asarray(np.sum(np.abs(x), axis=p.get("dim"), keepdims=p.get("keepdim", False)),
-                          dtype=x.dtype)
-    return np.asarray(np.sqrt(np.sum(x * x, axis=p.get("dim"), keepdims=p.get("keepdim", False))),
-                      dtype=x.dtype)
+    if reduces_ones_only(x, p.get("dim")):
+        return kept_shape(np.abs(x), p)
+    one = p.get("ord") == 1
+    terms = np.abs(x) if one else x * x
+    total = norm_sum(terms, x, p.get("dim"), p.get("keepdim", False), squares=not one)
+    return np.asarray(total if one else np.sqrt(total), dtype=x.dtype)
+
+
+def kept_shape(a, p):
+    """a (x's shape) as the reduction's result: the reduced dims (all of
+    size 1) dropped unless keepdim."""
+    if p.get("keepdim"):
+        return a
+    return a.reshape(reduced_shape(a.shape, p.get("dim"), False))
+
+
+def norm_sum(terms, x, dim, keepdim, squares):
+    """The sum of a norm's terms over dim, in PyTorch's order where
+    norm_sums.py models it (the last bit of a float32 norm depends on it)."""
+    total = torch_norm_sum(terms, x, dim, squares)
+    if total is None:
+        return np.sum(terms, axis=dim, keepdims=keepdim)
+    return total if keepdim else total.reshape(reduced_shape(x.shape, dim, False))
 
 
 def _norm_vjp(g, ans, xs, p):
