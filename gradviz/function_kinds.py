@@ -20,7 +20,8 @@ PYTHON_FUNCTIONS = {
     get_default_device get_rng_state initial_seed
     is_deterministic_algorithms_warn_only_enabled is_tensor lstsq lu manual_seed
     matrix_rank meshgrid norm pca_lowrank seed set_default_device set_default_dtype
-    set_printoptions set_rng_state solve split svd_lowrank symeig tensordot typename
+    set_default_tensor_type set_printoptions set_rng_state solve split svd_lowrank symeig
+    tensordot typename
     unique unique_consecutive unravel_index use_deterministic_algorithms""".split()),
     "torch.nn.functional": frozenset("""
     adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d
@@ -42,7 +43,12 @@ PYTHON_FUNCTIONS = {
     pack_padded_sequence pack_sequence pad_packed_sequence pad_sequence""".split()),
     "torch.nn.utils": frozenset("""
     clip_grad_norm_ clip_grad_value_ clip_grads_with_norm_ get_total_norm
-    parameters_to_vector vector_to_parameters""".split()),
+    parameters_to_vector vector_to_parameters remove_spectral_norm remove_weight_norm
+    spectral_norm weight_norm""".split()),
+    "torch.nn.utils.parametrizations": frozenset("""
+    spectral_norm weight_norm""".split()),
+    "torch.nn.utils.parametrize": frozenset("""
+    is_parametrized register_parametrization remove_parametrizations""".split()),
     "torch.nn.modules.module": frozenset("""
     register_module_backward_hook register_module_forward_hook
     register_module_forward_pre_hook register_module_full_backward_hook

@@ -724,7 +724,7 @@ PYTHON_LEVEL = frozenset("""
     unique unique_consecutive unravel_index backward register_hook
     register_post_accumulate_grad_hook unflatten matrix_rank use_deterministic_algorithms
     are_deterministic_algorithms_enabled is_deterministic_algorithms_warn_only_enabled
-    lu lstsq solve eig symeig svd_lowrank pca_lowrank""".split())
+    lu lstsq solve eig symeig svd_lowrank pca_lowrank set_default_tensor_type""".split())
 # torch.nn.functional's functions that are PyTorch's own C functions
 # (F.conv2d is torch.conv2d): their argument errors are its argument parser's
 PARSED_NN_FUNCTIONAL = frozenset("""
