@@ -486,52 +486,6 @@ def _tangent_with_graph(rt, t: Tensor, duals, tangents) -> Tensor | None:
     return FUNCTIONS["zeros_like"](rt, t) if jv is None else jv
 
 
-def grad_tangents(rt, roots, gradients, inputs) -> dict:
-    """What backward() in a dual level adds to the tangents of the .grads it
-    adds into (leaf -> tangent array): PyTorch's backward formulas read the
-    dual tensors they saved, so a gradient has a tangent where they do (of
-    (d * d).sum(), 2 * d's), and adding it into an existing .grad in place
-    gives that .grad one (a first .grad is a detached copy: none). The
-    gradients are computed again with a graph, and their tangents pushed
-    forward over it; {} when no .grad is there to add into."""
-    from .autodiff import _reachable
-    from .functions import f_grad
-    level = rt.dual_tangents
-    if not level or not level.made:
-        return {}
-    wanted = inputs if inputs is not None else _reachable(roots)
-    leaves = [t for t in wanted if not t.recorded and t.grad is not None]
-    if not leaves:
-        return {}
-    # (a pass of its own: none of the program's hooks runs in it)
-    held = rt.hooks, rt.node_hooks, rt.module_bw, rt.packed
-    rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = {}, {}, {}, {}
-    enabled, rt.tape.grad_enabled = rt.tape.grad_enabled, True
-    try:
-        gs = f_grad(rt, list(roots), leaves, list(gradients), retain_graph=True,
-                    create_graph=True, allow_unused=True)
-    except GradvizError:
-        return {}           # (an op with no graph backward here: no tangent known)
-    finally:
-        rt.tape.grad_enabled = enabled
-        rt.hooks, rt.node_hooks, rt.module_bw, rt.packed = held
-    found = {}
-    for leaf, g in zip(leaves, gs):
-        tangent = None if g is None else pushed_tangents(rt, [g], dict(level))[0]
-        if tangent is not None:
-            found[leaf] = tangent.data
-    return found
-
-
-def add_grad_tangents(rt, found: dict) -> None:
-    """After the pass: each .grad's tangent plus what grad_tangents found."""
-    level = rt.dual_tangents
-    for leaf, tangent in found.items():
-        old = level.get(leaf.grad)
-        _set_tangent(rt, leaf.grad, tangent.astype(leaf.grad.data.dtype) if old is None
-                     else old.data + tangent)
-
-
 def pushed_tangents(rt, outs, seeds: dict) -> list:
     """The tangents of outs (None: not computed from the seeds) pushed from
     seeds (tensor -> its tangent tensor) as a dual level pushes them:

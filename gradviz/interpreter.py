@@ -4836,7 +4836,6 @@ class Interpreter:
                 live[key] = (holder, g)
                 self.tape.before_inplace(g.data, g)
         self.tape.grad_tensors = live
-        dual = self.dual_tangents and forward_ad.grad_tangents(self, roots, gradients, inputs)
         adopted = []
         _, steps, pruned, order = autodiff.run_backward(roots, seeds, keep, inputs=inputs,
                                                         versions=self.tape.versions,
@@ -4850,8 +4849,6 @@ class Interpreter:
                 if s.__class__ is np.ndarray and id(s) in ids:
                     share(steps, i, s)
         self.log_pass("backward", roots, seeds, keep, steps, pruned, order, implicit)
-        if dual:
-            forward_ad.add_grad_tangents(self, dual)
 
     def hook_runners(self, accumulate: bool = True):
         """For a reverse pass: the hooks it runs (autodiff.PassHooks; None:
