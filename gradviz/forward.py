@@ -36,9 +36,12 @@ MAX_NODE_VISITS = 2_000_000
 # "agree within float32 rounding": |f - r| <= RTOL |r| + SCALE_TOL max|r| + ATOL;
 # float16's steps round to 11 bits (its eps is 9.8e-4, as float32's 1.2e-7):
 # a gradient that cancels to about 0 is noise of 1e-4 there, and one below
-# its smallest normal number underflows in one mode's order, not the other's
+# its smallest normal number underflows in one mode's order, not the other's.
+# A float16 gradient summed in float16 (as PyTorch's grid_sample kernel adds
+# each point's share) is off by a few of its largest terms' steps: 4e-3 of
+# the scale (a grid gradient of scale 28.6: 0.056 apart in the two orders)
 AGREE_TOL = {"float32": (1e-4, 1e-5, 1e-6), "float64": (1e-9, 1e-10, 1e-12),
-             "float16": (1e-2, 1e-3, 1e-3)}
+             "float16": (1e-2, 4e-3, 1e-3)}
 
 
 # ---- the engine -------------------------------------------------------------
