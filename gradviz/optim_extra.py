@@ -280,7 +280,11 @@ def _radam_step(rt, opt: RAdam, group: dict, p: Tensor) -> None:
     bias_correction2 = 1 - beta2 ** step
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-    # (bias_corrected_exp_avg * lr [* adaptive_lr * rect], left to right)
+    # (bias_corrected_exp_avg * lr [* adaptive_lr * rect], left to right; a
+    # tensor lr's numpy scalar as the number it is: the product rounds in the
+    # parameter's dtype either way)
+    if isinstance(lr, np.floating):
+        lr = float(lr)
     update = rt.binary("*", rt.binary("/", state["exp_avg"], bias_correction1, rt.span), lr,
                        rt.span)
     if rho_t > 5.0:
