@@ -10,19 +10,17 @@ objects by where they sit in its module tree (register), and type(),
 print() and error messages look them up here (kind_of)."""
 from __future__ import annotations
 
+from .functions import PYTHON_LEVEL
+
 FUNCTION, BUILTIN, CLASS = "function", "builtin", "class"
 
 # torch's functions written in Python, by module
 PYTHON_FUNCTIONS = {
-    "torch": frozenset("""
-    are_deterministic_algorithms_enabled atleast_1d atleast_2d atleast_3d block_diag
-    broadcast_shapes broadcast_tensors cartesian_prod cdist chain_matmul eig einsum
-    get_default_device get_rng_state initial_seed
-    is_deterministic_algorithms_warn_only_enabled is_tensor lstsq lu manual_seed
-    matrix_rank meshgrid norm pca_lowrank seed set_default_device set_default_dtype
-    set_default_tensor_type set_printoptions set_rng_state solve split svd_lowrank symeig
-    tensordot typename
-    unique unique_consecutive unravel_index use_deterministic_algorithms""".split()),
+    # (the argument parser's list of torch's Python functions, less the
+    # names it holds for Tensor methods and torch.nn.functional's losses)
+    "torch": PYTHON_LEVEL - frozenset("""
+    backward register_hook register_post_accumulate_grad_hook unflatten grad mse_loss
+    cross_entropy binary_cross_entropy""".split()),
     "torch.nn.functional": frozenset("""
     adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d
     adaptive_max_pool3d affine_grid alpha_dropout fractional_max_pool2d fractional_max_pool3d batch_norm binary_cross_entropy
