@@ -228,9 +228,9 @@ def _need_layer(rt, module, fn: str):
 def _first_originals(rt, module, name: str, parametrization) -> dict:
     """The originals of a tensor's first parametrization: right_inverse's
     (several: original0, original1, ...), else the parameter itself."""
-    from .weight_hooks import own_state
+    from .weight_hooks import holds_tensor, own_state
     own = dict(own_state(module))
-    if name not in own or not hasattr(type(module), name):
+    if name not in own or not holds_tensor(module, name):
         raise GradvizError(f"Module '{rt.str_of(module)}' does not have a parameter, a buffer, or "
                            f"a parametrized element with name '{name}'", kind=VALUE,
                            hint="parametrize one of its parameters: "

@@ -68,6 +68,15 @@ class _Recurrent:
         except KeyError:
             raise AttributeError(attr) from None
 
+    def __setattr__(self, attr, value):
+        # a parameter set by its name (weight_norm's hook setting weight_hh_l0)
+        # is the one the next call reads, as PyTorch's RNNBase.__setattr__
+        # keeps its _flat_weights
+        if attr in (getattr(self, "weights", None) or ()):
+            self.weights[attr] = value
+            return
+        object.__setattr__(self, attr, value)
+
     def children(self) -> list:
         return []
 

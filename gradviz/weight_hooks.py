@@ -106,11 +106,18 @@ def _take_parameter(rt, m, name: str, fn: str, keyed: bool = False) -> Tensor:
             raise GradvizError(repr(name), kind="KeyError", hint=hint)
         raise GradvizError(f"'{m.name}' object has no attribute '{name}'", kind=ATTRIBUTE,
                            hint=f"{hint}: " + ", ".join(own))
-    if not hasattr(type(m), name):
+    if not holds_tensor(m, name):
         raise GradvizError(f"{fn} of {m.name}'s '{name}' is not supported here", kind=TYPE,
                            hint="weight_norm and spectral_norm work on a module's 'weight' "
                                 "and 'bias'")
     return own[name]
+
+
+def holds_tensor(m, name: str) -> bool:
+    """Whether `name` is one of a torch.nn module's own tensors, which a
+    hook or a parametrization can make: a slot of its class (Linear's
+    weight) or a recurrent layer's parameter by name (LSTM's weight_hh_l0)."""
+    return hasattr(type(m), name) or name in (getattr(m, "weights", None) or ())
 
 
 def _add(rt, m, hook: WeightHook, name: str, t: Tensor, buffer: bool = False) -> None:
@@ -196,9 +203,23 @@ def _norm_weight(rt, hook: WeightHook, module, args=None):
     return w
 
 
+# PyTorch's FutureWarning of the older weight_norm: given from a line of
+# PyTorch's own, so Python's default filter shows it once a run, before the
+# function's errors
+DEPRECATED_WARNING = ("`torch.nn.utils.weight_norm` is deprecated in favor of "
+                      "`torch.nn.utils.parametrizations.weight_norm`.")
+
+
+def _warn_deprecated(rt) -> None:
+    if not any(ev.get("message") == DEPRECATED_WARNING for ev in rt.tape.events):
+        rt.tape.events.append({"kind": "user_warning", "line": rt.line,
+                               "category": "FutureWarning", "message": DEPRECATED_WARNING})
+
+
 def f_weight_norm(rt, module, name="weight", dim=0):
     """nn.utils.weight_norm(module, name='weight', dim=0): returns module.
     dim None: one norm of the whole weight."""
+    _warn_deprecated(rt)
     hook = _register(rt, module, "weight_norm", name, {"dim": -1 if dim is None else dim},
                      "weight_norm")
     from .weight_norm_fns import f_norm_except_dim

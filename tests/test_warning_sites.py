@@ -57,3 +57,21 @@ def test_a_warning_comes_before_the_error_it_explains(tmp_path):
         assert result.exit_code == 1
         err = result.stderr
         assert 0 <= err.index("not a leaf Tensor") < err.index("error: 'NoneType' object")
+
+
+def test_the_older_weight_norm_warns_once_a_run_before_its_errors(tmp_path):
+    # PyTorch gives its FutureWarning from a line of its own (Python shows it
+    # once a process), before the function's checks; spectral_norm and the
+    # parametrizations' weight_norm give none
+    prog = tmp_path / "p.txt"
+    prog.write_text("a = nn.utils.weight_norm(nn.Linear(2, 2))\n"
+                    "b = nn.utils.spectral_norm(nn.Linear(2, 2))\n"
+                    "c = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2))\n"
+                    "d = nn.utils.weight_norm(nn.LSTM(2, 2), name='weight_hh_l0')\n"
+                    "nn.utils.weight_norm(a)\n")
+    result = CliRunner().invoke(cli.main, ["run", str(prog), "--no-tables"])
+    assert result.exit_code == 1
+    warned = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
+    assert warned == ["warning: line 1: FutureWarning: `torch.nn.utils.weight_norm` is "
+                      "deprecated in favor of `torch.nn.utils.parametrizations.weight_norm`."]
+    assert "Cannot register two weight_norm hooks on the same parameter weight" in result.stderr
