@@ -13,7 +13,6 @@ one matrix takes degree 18 for each, as PyTorch's. A 1x1 matrix is exp of
 its entry, as in PyTorch."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -138,7 +137,8 @@ def _scaled_t18(a, norm, theta):
     """Degree 18 of a / 2^s, squared s times (s from the norm)."""
     dt = a.dtype.type
     with np.errstate(divide="ignore"):
-        s = int(max(0.0, math.ceil(float(np.log2(dt(norm) / dt(theta))))))
+        # (a zero matrix's log2 is -inf: ATen's max(0, ceil(...)) is 0 then)
+        s = int(max(0.0, np.ceil(np.log2(dt(norm) / dt(theta)))))
     out = _t18(a / dt(2.0 ** s))
     for _ in range(s):
         out = _mm(out, out)
