@@ -44,7 +44,7 @@ PYTHON_FUNCTIONS = {
     parameters_to_vector vector_to_parameters remove_spectral_norm remove_weight_norm
     spectral_norm weight_norm""".split()),
     "torch.nn.utils.parametrizations": frozenset("""
-    spectral_norm weight_norm""".split()),
+    orthogonal spectral_norm weight_norm""".split()),
     "torch.nn.utils.parametrize": frozenset("""
     is_parametrized register_parametrization remove_parametrizations""".split()),
     "torch.nn.modules.module": frozenset("""

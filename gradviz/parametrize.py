@@ -16,6 +16,8 @@ subclasses are not parametrized here.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from . import functions as F
 from . import modules, module_hooks
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
@@ -127,7 +129,141 @@ class SpectralNorm(modules._WithoutParameters):
         return rt.binary("/", weight, sigma)
 
 
-CLASSES = (ParametrizationList, WeightNorm, SpectralNorm)
+def _m(rt, name: str, *args, **kwargs):
+    """x.name(*args) as a program's call makes it (its nodes, its bits)."""
+    return F.METHODS[name](rt, *args, **kwargs)
+
+
+def _mT(rt, x: Tensor) -> Tensor:
+    """x.mT (and x.mH of a real tensor): the last two dims swapped, a view."""
+    return _m(rt, "transpose", x, -2, -1)
+
+
+# the maps orthogonal() takes, in the order of PyTorch's _OrthMaps enum
+ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+class Orthogonal(modules._WithoutParameters):
+    """torch.nn.utils.parametrizations._Orthogonal: a matrix (or a batch)
+    with orthonormal columns (rows, when wide) made from the original by
+    orthogonal_map, then (use_trivialization) turned by the buffer `base`,
+    the orthogonalized weight the parametrization started from; the original
+    starts as -I, which each map takes to I."""
+
+    __slots__ = ("shape", "orthogonal_map", "base", "trivial", "training", "label")
+    ATTRIBUTES = ("base",)
+    name = "_Orthogonal"
+    type_name = "torch.nn.utils.parametrizations._Orthogonal"
+    text = "_Orthogonal()"
+
+    def __init__(self, weight: Tensor, orthogonal_map: str, use_trivialization: bool):
+        if weight.data.dtype.kind == "c" and orthogonal_map == "householder":
+            raise GradvizError("The householder parametrization does not support complex "
+                               "tensors.", kind=VALUE,
+                               hint="orthogonal_map='matrix_exp' or 'cayley' for a complex "
+                                    "weight")
+        self.shape, self.orthogonal_map = weight.data.shape, orthogonal_map
+        self.trivial = use_trivialization
+        self.base = None
+        self.training, self.label = True, None
+
+    def own_buffers(self) -> list:
+        return [("base", self.base)] if self.trivial else []
+
+    def call(self, rt, args: list, kwargs: dict | None):
+        (x,) = args
+        n, k = x.data.shape[-2:]
+        transposed = n < k
+        if transposed:
+            x, n, k = _mT(rt, x), k, n
+        if self.orthogonal_map == "householder":
+            q = self._householder(rt, x)
+        else:
+            q = self._skew_map(rt, x, n, k)
+        if self.trivial:
+            q = _m(rt, "matmul", self.base, q)
+        return _mT(rt, q) if transposed else q
+
+    def _skew_map(self, rt, x: Tensor, n: int, k: int) -> Tensor:
+        """matrix_exp or the Cayley map of the skew-symmetric A made of the
+        lower triangle (a tall x padded with zero columns to square); the
+        first k columns."""
+        x = _m(rt, "tril", x)
+        if n != k:
+            pad = _m(rt, "expand", _m(rt, "new_zeros", x, n, n - k), *x.data.shape[:-2], -1, -1)
+            x = F.FUNCTIONS["cat"](rt, [x, pad], dim=-1)
+        a = rt.binary("-", x, _mT(rt, x))
+        if self.orthogonal_map == "matrix_exp":
+            q = F.LINALG["matrix_exp"](rt, a)
+        else:
+            eye = F.f_eye(rt, n, dtype=F.DTYPE_OBJECTS[a.dtype_name])
+            q = F.LINALG["solve"](rt, F.FUNCTIONS["add"](rt, eye, a, alpha=-0.5),
+                                  F.FUNCTIONS["add"](rt, eye, a, alpha=0.5))
+        return _m(rt, "narrow", q, -1, 0, k) if n != k else q
+
+    def _householder(self, rt, x: Tensor) -> Tensor:
+        """The product of the reflectors below the diagonal, each column's
+        sign that of the diagonal (as an int: -1, 0 or 1)."""
+        a = _m(rt, "tril", x, -1)
+        tau = rt.binary("/", 2.0, rt.binary("+", 1.0, _m(rt, "sum", rt.binary("*", a, a), -2)))
+        q = F.LINALG["householder_product"](rt, a, tau)
+        signs = _m(rt, "unsqueeze", _m(rt, "int", _m(rt, "diagonal", x, 0, -2, -1)), -2)
+        return rt.binary("*", q, signs)
+
+    def right_inverse(self, rt, q: Tensor):
+        """The original for the weight q (without a gradient): -I, with base
+        q orthogonalized (tall: completed to square by randn columns);
+        without the trivialization, householder's reflectors of q (None for
+        the other maps, which cannot: the original stays)."""
+        n, k = q.data.shape[-2:]
+        transposed = n < k
+        start = q
+        if transposed:
+            q, n, k = _mT(rt, q), k, n
+        if not self.trivial:
+            return self._reflectors(rt, q, transposed) if self.orthogonal_map == \
+                "householder" else None
+        if n != k:
+            extra = F.FUNCTIONS["randn"](rt, *q.data.shape[:-2], n, n - k,
+                                         dtype=F.DTYPE_OBJECTS[q.dtype_name])
+            q = _orthogonalized(rt, F.FUNCTIONS["cat"](rt, [q, extra], dim=-1))
+        elif _is_orthogonal(rt, q):
+            q = _m(rt, "clone", q)
+        else:
+            q = _orthogonalized(rt, q)
+        self.base = q
+        neg_eye = F.FUNCTIONS["zeros_like"](rt, start)
+        _m(rt, "fill_", _m(rt, "diagonal", neg_eye, 0, -2, -1), -1.0)
+        return neg_eye
+
+    def _reflectors(self, rt, q: Tensor, transposed: bool) -> Tensor:
+        """geqrf's reflectors of q, the diagonal's signs where the original
+        holds the columns' signs (flipped where tau is 0)."""
+        a, tau = F.FUNCTIONS["geqrf"](rt, q)
+        diag = _m(rt, "diagonal", a, 0, -2, -1)
+        _m(rt, "sign_", diag)
+        diag.data[tau.data == 0.0] *= -1
+        return _mT(rt, a) if transposed else a
+
+
+def _is_orthogonal(rt, q: Tensor) -> bool:
+    """PyTorch's _is_orthogonal: q^H q within 10 n eps of I."""
+    n, k = q.data.shape[-2:]
+    eye = F.f_eye(rt, k, dtype=F.DTYPE_OBJECTS[q.dtype_name])
+    eps = 10.0 * n * float(np.finfo(q.data.dtype).eps)
+    return F.FUNCTIONS["allclose"](rt, _m(rt, "matmul", _mT(rt, q), q), eye, atol=eps)
+
+
+def _orthogonalized(rt, a: Tensor) -> Tensor:
+    """PyTorch's _make_orthogonal: the Q of a tall a's QR with R's diagonal
+    non-negative (Q's columns times the signs of geqrf's diagonal)."""
+    x, tau = F.FUNCTIONS["geqrf"](rt, a)
+    q = F.LINALG["householder_product"](rt, x, tau)
+    return _m(rt, "mul_", q, _m(rt, "unsqueeze", _m(rt, "sgn", _m(rt, "diagonal", x, 0, -2, -1)),
+                                -2))
+
+
+CLASSES = (ParametrizationList, WeightNorm, SpectralNorm, Orthogonal)
 
 
 def of(m):
@@ -236,6 +372,12 @@ def _first_originals(rt, module, name: str, parametrization) -> dict:
                            hint="parametrize one of its parameters: "
                                 + ", ".join(k for k in own))
     original = own[name]
+    if parametrization.__class__ is Orthogonal:
+        new = rt._with_grad_off(lambda: parametrization.right_inverse(rt, original))
+        if new is not None:
+            # (original.set_(new): the same parameter, an optimizer's still)
+            np.copyto(original.data, new.data)
+        return {"original": original}
     if parametrization.__class__ is not WeightNorm:
         return {"original": original}
     g, v = rt._with_grad_off(lambda: parametrization.right_inverse(rt, original))
@@ -343,7 +485,41 @@ def f_spectral_norm(rt, module, name="weight", n_power_iterations=1, eps=1e-12, 
                                       SpectralNorm(rt, weight, n_power_iterations, dim, eps))
 
 
+def f_orthogonal(rt, module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """nn.utils.parametrizations.orthogonal(module, name='weight',
+    orthogonal_map=None, *, use_trivialization=True): the tensor (a matrix
+    or a batch) with orthonormal columns, or rows when wide; the map by
+    default matrix_exp for a square or complex one, else householder."""
+    _need_layer(rt, module, "orthogonal")
+    weight = attribute(rt, module, name) or module_tensor(module, name)
+    if weight.__class__ is not Tensor:
+        raise GradvizError(f"Module '{rt.str_of(module)}' has no parameter or buffer with name "
+                           f"'{name}'", kind=VALUE,
+                           hint="orthogonal takes the name of one of its parameters")
+    if weight.data.ndim < 2:
+        raise GradvizError(f"Expected a matrix or batch of matrices. Got a tensor of "
+                           f"{weight.data.ndim} dimensions.", kind=VALUE,
+                           hint="orthogonal works on a weight of two or more dims")
+    if orthogonal_map is None:
+        square = weight.data.shape[-2] == weight.data.shape[-1]
+        orthogonal_map = "matrix_exp" if square or weight.data.dtype.kind == "c" \
+            else "householder"
+    if orthogonal_map not in ORTHOGONAL_MAPS:
+        raise GradvizError('orthogonal_map has to be one of "matrix_exp", "cayley", '
+                           f'"householder". Got: {rt.str_of(orthogonal_map)}', kind=VALUE,
+                           hint="leave it out for the default")
+    orth = Orthogonal(weight, orthogonal_map, bool(use_trivialization))
+    return f_register_parametrization(rt, module, name, orth, unsafe=True)
+
+
+def module_tensor(module, name: str):
+    """getattr(module, name, None) of a torch.nn layer's own tensor."""
+    from .weight_hooks import own_state
+    return dict(own_state(module, buffers=True)).get(name)
+
+
 FUNCTIONS = {"register_parametrization": f_register_parametrization,
              "is_parametrized": f_is_parametrized,
              "remove_parametrizations": f_remove_parametrizations}
-PARAMETRIZATIONS = {"weight_norm": f_weight_norm, "spectral_norm": f_spectral_norm}
+PARAMETRIZATIONS = {"weight_norm": f_weight_norm, "spectral_norm": f_spectral_norm,
+                    "orthogonal": f_orthogonal}

@@ -124,7 +124,7 @@ _NAMES.update(DISTRIBUTION_NAMES)
 
 # the classes of torch.nn's modules (layers.Layer, modules.py's): by name, as
 # this module cannot import theirs (they import it)
-NN_CLASS_NAMES = frozenset(("WeightNorm", "SpectralNorm", "ParametrizationList", "Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
+NN_CLASS_NAMES = frozenset(("WeightNorm", "SpectralNorm", "Orthogonal", "ParametrizationList", "Layer", "Linear", "LazyLinear", "Sequential", "ModuleList",
                             "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm",
                             "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d",
                             "ConvTranspose2d", "RNN", "GRU", "LSTM", "RNNCell",
