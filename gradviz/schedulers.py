@@ -95,15 +95,6 @@ def _check_optimizer(optimizer) -> None:
                            hint=_USAGE)
 
 
-def _check_number_lrs(optimizer: Optimizer, name: str) -> None:
-    """The schedules that compute with numbers only (OneCycleLR and the ones
-    that chain others): an optimizer given a tensor lr is refused by name."""
-    if any(group.get("lr").__class__ is Tensor for group in optimizer.param_groups):
-        raise GradvizError(f"gradviz's {name} does not schedule a tensor lr",
-                           kind=TYPE, hint="give the optimizer a number: "
-                                           "torch.optim.SGD(params, lr=0.1)")
-
-
 class LRScheduler:
     """PyTorch's LRScheduler: last_epoch counts the steps (0 after the
     scheduler is made, which runs its first step), get_lr() the schedule's
@@ -111,12 +102,8 @@ class LRScheduler:
     a schedule has one, the rate at a given epoch. A tensor lr is computed
     with as a number of its dtype (number_lr) and filled in place."""
 
-    NUMBER_LRS_ONLY = False
-
     def __init__(self, rt, optimizer, last_epoch: int = -1):
         _check_optimizer(optimizer)
-        if self.NUMBER_LRS_ONLY:
-            _check_number_lrs(optimizer, type(self).__name__)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -175,7 +162,11 @@ class LRScheduler:
         return list(self._last_lr)
 
     def get_lr(self, rt) -> list:
-        raise NotImplementedError
+        # (PyTorch's base class's, reached when SequentialLR switches to a
+        # ChainedScheduler: it has no schedule of its own)
+        raise GradvizError("", kind="NotImplementedError",
+                           hint="a ChainedScheduler has no schedule of its own: put the "
+                                "schedulers it chains in SequentialLR's list instead")
 
 
 class _LambdaBase(LRScheduler):
@@ -425,7 +416,8 @@ def _set_momentum(group: dict, momentum, use_beta1: bool) -> None:
 
 
 class OneCycleLR(LRScheduler):
-    NUMBER_LRS_ONLY = True        # (and SequentialLR, ChainedScheduler)
+    """The rate from max_lr / div_factor up to max_lr and down (the group's
+    own lr, a tensor too, only filled with it), the momentum the other way."""
 
     def __init__(self, rt, optimizer, max_lr, total_steps=None, epochs=None,
                  steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
@@ -679,8 +671,6 @@ def _check_schedulers(name: str, optimizer, schedulers) -> None:
 class SequentialLR(LRScheduler):
     """One scheduler after another, switching at the milestones."""
 
-    NUMBER_LRS_ONLY = True
-
     def __init__(self, rt, optimizer, schedulers, milestones, last_epoch=-1):
         if len(schedulers) < 1:
             raise GradvizError("SequentialLR expects at least one scheduler, but got no "
@@ -696,9 +686,8 @@ class SequentialLR(LRScheduler):
         self._schedulers, self._milestones = list(schedulers), list(milestones)
         self.last_epoch, self.optimizer = last_epoch + 1, optimizer
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        for s in self._schedulers:            # (their own first steps undone)
-            s.last_epoch -= 1
+            _set_lr(group, number_lr(group["initial_lr"]))   # (a tensor lr filled)
+        _undo_first_steps(self._schedulers)
         first = self._schedulers[bisect_right(self._milestones, 0)]
         first._initial_step(rt)
         self._last_lr = first.get_last_lr(rt)
@@ -714,10 +703,18 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr(rt)
 
 
+def _undo_first_steps(schedulers: list) -> None:
+    """PyTorch's recursive_undo: each scheduler's own first step undone, a
+    chained one's for each it chains."""
+    for s in schedulers:
+        if isinstance(s, ChainedScheduler):
+            _undo_first_steps(s._schedulers)
+        else:
+            s.last_epoch -= 1
+
+
 class ChainedScheduler(LRScheduler):
     """Several schedulers stepped together, each on the rates the one before left."""
-
-    NUMBER_LRS_ONLY = True
 
     def __init__(self, rt, schedulers, optimizer=None):
         if len(schedulers) < 1:
@@ -731,12 +728,12 @@ class ChainedScheduler(LRScheduler):
         optimizer = optimizer or schedulers[0].optimizer
         _check_schedulers("ChainedScheduler", optimizer, schedulers)
         self._schedulers, self.optimizer = list(schedulers), optimizer
-        self._last_lr = _lrs(self._schedulers[-1].optimizer)
+        self._last_lr = _last_lrs(rt, self._schedulers[-1].optimizer)
 
     def step(self, rt) -> None:
         for scheduler in self._schedulers:
             scheduler.step(rt)
-        self._last_lr = _lrs(self._schedulers[-1].optimizer)
+        self._last_lr = _last_lrs(rt, self._schedulers[-1].optimizer)
 
 
 CLASSES = (LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,

@@ -97,16 +97,10 @@ def _type_error(program: str) -> str:
     return info.value.message
 
 
-# PyTorch schedules a tensor lr by filling it in place (gradviz's chainable
-# schedules too: conformance_extra/pyworld2_scheduler_tensor_lr), and a
-# closed form given a tensor epoch computes a tensor lr: OneCycleLR and the
-# schedules that chain others, and the tensor epoch, are refused by name here
-def test_a_tensor_lr_of_one_cycle_is_refused_by_name():
-    assert _type_error("opt = torch.optim.SGD([w], lr=torch.tensor(0.1))\n"
-                       "sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.5, total_steps=5)\n") \
-        == "gradviz's OneCycleLR does not schedule a tensor lr"
-
-
+# PyTorch schedules a tensor lr by filling it in place (every schedule here
+# too: conformance_extra/pyworld2_scheduler_tensor_lr, lr_sched_*_tensor_lr),
+# and a closed form given a tensor epoch computes a tensor lr: the tensor
+# epoch is refused by name here
 def test_a_tensor_epoch_of_a_closed_form_is_refused_by_name():
     assert _type_error("opt = torch.optim.SGD([w], lr=0.1)\n"
                        "sched = torch.optim.lr_scheduler.StepLR(opt, 2)\n"
