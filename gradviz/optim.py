@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import TYPE, VALUE, GradvizError
+from .errors import RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
 from .pytypes import OPTIMIZER_NAMES
 from .rng import _fma64
@@ -144,6 +144,8 @@ def f_sgd(rt, params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nestero
 def f_adam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
            foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
            decoupled_weight_decay=False):
+    if lr.__class__ is Tensor and foreach and not capturable:
+        raise GradvizError(FOREACH_TENSOR_LR, kind=VALUE, hint=_FOREACH_HINT)
     # (in PyTorch's order: lr, eps, the betas, weight_decay)
     _check_numbers(rt, (lr, "learning rate"), (eps, "epsilon value"))
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -160,6 +162,13 @@ def f_adam(rt, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, am
                 "capturable": capturable, "differentiable": differentiable, "fused": fused,
                 "decoupled_weight_decay": decoupled_weight_decay}
     return _make(rt, Adam, _params(rt, params, "Adam"), defaults)
+
+
+# Adam's (and AdamW's) foreach implementation takes no tensor lr: refused
+# when made with one (ValueError), and at a step when a group's lr was made
+# a tensor after (RuntimeError)
+FOREACH_TENSOR_LR = "lr as a Tensor is not supported for capturable=False and foreach=True"
+_FOREACH_HINT = "leave foreach out (the single-tensor step takes a tensor lr), or give lr a number"
 
 
 def f_adagrad(rt, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
@@ -298,6 +307,7 @@ def _step_groups(rt, opt: Optimizer) -> None:
     for group in opt.param_groups:
         lr = group.get("lr")
         if lr.__class__ is Tensor:
+            _check_foreach_lr(rt, opt, group)
             group = _with_number_lr(group, lr)
             lr = group["lr"]
         if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
@@ -324,6 +334,9 @@ def _step_groups(rt, opt: Optimizer) -> None:
 _CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
 _CAPTURABLE_STATES = {"NAdam": "params, mu_products and state_steps",
                       "ASGD": "params, mus, etas, and state_steps"}
+# the foreach implementations that word the assertion their own way: the
+# devices without 'xla' (NAdam's list with one more comma)
+_FOREACH_CAPTURABLE = ("Adam", "AdamW", "NAdam", "RAdam", "Adamax", "ASGD")
 
 
 def _check_step_flags(rt, opt: Optimizer, group: dict, p: Tensor) -> None:
@@ -335,10 +348,13 @@ def _check_step_flags(rt, opt: Optimizer, group: dict, p: Tensor) -> None:
     has made or advanced some of it (seen only by a program that catches
     the error)."""
     name = type(opt).__name__
+    foreach = group.get("foreach") and name in _FOREACH_CAPTURABLE
     if group.get("capturable"):
-        devices = _CAPTURABLE_DEVICES.replace(", 'xla'", "") if name == "Adadelta" \
+        devices = _CAPTURABLE_DEVICES.replace(", 'xla'", "") if name == "Adadelta" or foreach \
             else _CAPTURABLE_DEVICES
         states = _CAPTURABLE_STATES.get(name, "params and state_steps")
+        if foreach and name == "NAdam":
+            states = "params, mu_products, and state_steps"
         raise GradvizError(f"If capturable=True, {states} must be on supported devices: "
                            f"{devices}.", kind="AssertionError",
                            hint="capturable is for CUDA graphs: leave it out (False) on the CPU")
@@ -346,6 +362,17 @@ def _check_step_flags(rt, opt: Optimizer, group: dict, p: Tensor) -> None:
         raise GradvizError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.", hint="differentiable=True runs the step with gradients "
                            "on, for differentiating through it: leave it out (False) to train")
+
+
+def _check_foreach_lr(rt, opt: Optimizer, group: dict) -> None:
+    """Adam's foreach step refuses a group whose lr was made a tensor after
+    the optimizer, at the first parameter with a gradient (its state made
+    first, as PyTorch's _init_group makes it)."""
+    first = next((p for p in group["params"] if p.grad is not None), None)
+    if type(opt).__name__ in ("Adam", "AdamW") and group.get("foreach") and \
+            not group.get("capturable") and first is not None:
+        _adam_state(rt, opt, group, first)
+        raise GradvizError(FOREACH_TENSOR_LR, kind=RUNTIME, hint=_FOREACH_HINT)
 
 
 def _with_number_lr(group: dict, lr: Tensor) -> dict:
@@ -424,6 +451,18 @@ def _read_grad(rt, p: Tensor) -> Tensor:
     return grad
 
 
+def _adam_state(rt, opt: Adam, group: dict, p: Tensor) -> dict:
+    """p's state, made at its first step: the step count and the averages."""
+    state = opt.state.get(p)
+    if state is None:
+        state = opt.state[p] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
+                                "exp_avg": _made(rt, np.zeros_like(p.data), "zeros_like"),
+                                "exp_avg_sq": _made(rt, np.zeros_like(p.data), "zeros_like")}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _made(rt, np.zeros_like(p.data), "zeros_like")
+    return state
+
+
 def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
     """_single_tensor_adam on one parameter (capturable and differentiable
     off): its step count a 0-d tensor of the default float dtype (PyTorch's
@@ -439,13 +478,7 @@ def _adam_step(rt, opt: Adam, group: dict, p: Tensor) -> None:
             rt.update_in_place(p, "*", float(1 - lr * group["weight_decay"]), rt.span, "mul_")
         else:
             grad = _add(rt, grad, p, group["weight_decay"])
-    state = opt.state.get(p)
-    if state is None:
-        state = opt.state[p] = {"step": _made(rt, np.zeros((), rt.tape.default_dtype), "zeros"),
-                                    "exp_avg": _made(rt, np.zeros_like(p.data), "zeros_like"),
-                                    "exp_avg_sq": _made(rt, np.zeros_like(p.data), "zeros_like")}
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = _made(rt, np.zeros_like(p.data), "zeros_like")
+    state = _adam_state(rt, opt, group, p)
     rt.update_in_place(state["step"], "+", 1, rt.span, "add_")
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
     rt.update_in_place(exp_avg, "+", None, rt.span, "lerp_", lambda: _made(
