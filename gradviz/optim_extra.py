@@ -149,8 +149,8 @@ def f_asgd(rt, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, 
 
 
 def _write(rt, t: Tensor, label: str, value) -> None:
-    """t.<label>(...) in place: value (computed from Python numbers or,
-    in LBFGS, from flat copies the record does not hold) written into t."""
+    """t.<label>(...) in place: value (LBFGS's, computed from flat copies
+    the record does not hold) written into t."""
     value = np.asarray(value, dtype=t.data.dtype)
     rt.update_in_place(t, "+", None, rt.span, label, lambda: _made(rt, value, label.rstrip("_")))
 
@@ -375,10 +375,22 @@ def _asgd_step(rt, opt: ASGD, group: dict, p: Tensor) -> None:
     if float(mu.data) != 1:                 # ax.add_(param.sub(ax).mul_(mu))
         rt.update_in_place(ax, "+", rt.binary("*", rt.binary("-", p, ax, rt.span), mu, rt.span),
                            rt.span, "add_")
-    else:                                   # ax.copy_(param)
-        _write_op(rt, ax, "clone", p.data, (p,))
-    _write(rt, state["eta"], "copy_", lr / ((1 + lambd * lr * step) ** group["alpha"]))
-    _write(rt, mu, "copy_", 1 / max(1, step - group["t0"]))
+    else:
+        _copy_into(rt, ax, p.data, p)
+    _copy_into(rt, state["eta"], lr / ((1 + lambd * lr * step) ** group["alpha"]))
+    _copy_into(rt, mu, 1 / max(1, step - group["t0"]))
+
+
+def _copy_into(rt, t: Tensor, value, source: Tensor | None = None) -> None:
+    """t.copy_(source) (ASGD's ax.copy_(param)), or t.copy_(as_tensor(value))
+    of a number the step computed from its count (eta and mu, which it reads
+    back as numbers): drawn as a fill of t's value before (with source), so
+    that the state's values are a chain of edges, as the other optimizers'
+    state writes are."""
+    result = np.asarray(value, dtype=t.data.dtype)
+    inputs, params = ((t,), {"value": float(result)}) if source is None else ((t, source), {})
+    rt.update_in_place(t, "+", None, rt.span, "copy_",
+                       lambda: _made(rt, result, "fill", inputs, **params))
 
 
 class LBFGS(Optimizer):

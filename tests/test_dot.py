@@ -694,10 +694,12 @@ def test_a_box_says_where_a_hook_changed_the_gradient_its_edges_brought():
                                   "RAdam(net.parameters(), betas=(0.5, 0.9))",
                                   "Rprop(net.parameters(), maximize=True)",
                                   "Adadelta(net.parameters(), weight_decay=0.1)",
-                                  "Adamax(net.parameters())"])
+                                  "Adamax(net.parameters())",
+                                  "ASGD(net.parameters(), t0=1)", "ASGD(net.parameters())"])
 def test_the_state_updates_of_an_optimizer_have_edges(made):
     # Adam's lerp_, addcmul_ and addcdiv_ results were boxes without edges;
-    # NAdam's, RAdam's, Rprop's, Adadelta's and Adamax's writes too (ASGD's
-    # eta and mu stay apart: its step reads them as Python numbers, .item())
+    # NAdam's, RAdam's, Rprop's, Adadelta's and Adamax's writes too, and
+    # ASGD's eta and mu (numbers its step computes from the count, written by
+    # copy_: drawn as fills of the values before) and ax's first zeros
     source = SGD_STEPS.replace("SGD(net.parameters(), lr=0.1)", made)
     assert unconnected(to_dot(record_of(source), max_nodes=0)) == set()
