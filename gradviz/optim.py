@@ -377,8 +377,12 @@ def _check_foreach_lr(rt, opt: Optimizer, group: dict) -> None:
 
 def _with_number_lr(group: dict, lr: Tensor) -> dict:
     """The group as the step computes with it when its lr is a tensor (PyTorch
-    takes one)."""
-    return {**group, "lr": number_lr(lr)}
+    takes one); the tensor itself under TENSOR_LR, for the foreach steps that
+    compute with it as a tensor."""
+    return {**group, "lr": number_lr(lr), TENSOR_LR: lr}
+
+
+TENSOR_LR = "tensor lr"      # (a key no program's group has: it holds no spaces)
 
 
 def number_lr(lr):

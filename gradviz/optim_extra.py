@@ -18,8 +18,8 @@ import numpy as np
 from .errors import VALUE, GradvizError
 from .ops.summation import torch_sum
 from .ops import OPS
-from .optim import (Adam, Optimizer, _add, _addcdiv, _addcmul, _check_numbers, _fma, _grad,
-                    _lerp, _made, _make, _params, _read_grad, _update, f_adam)
+from .optim import (TENSOR_LR, Adam, Optimizer, _add, _addcdiv, _addcmul, _check_numbers, _fma,
+                    _grad, _lerp, _made, _make, _params, _read_grad, _update, f_adam)
 from .tensor import Tensor
 
 
@@ -309,7 +309,9 @@ def _adamax_step(rt, opt: Adamax, group: dict, p: Tensor) -> None:
     # torch.maximum(exp_inf, grad.abs().add_(eps), out=exp_inf)
     bound = _plus(rt, rt.apply(OPS["abs"], (grad,)), eps)
     _write_op(rt, inf, "maximum", np.maximum(inf.data, bound.data), (inf, bound))
-    clr = lr / (1 - beta1 ** step)
+    # (the foreach step reads a tensor lr as a Python float, _get_value(lr):
+    # the division in float64, where the single-tensor one is the tensor's)
+    clr = (float(lr) if group.get("foreach") else lr) / (1 - beta1 ** step)
     _addcdiv_into(rt, p, avg, inf, -clr)
 
 
@@ -368,6 +370,9 @@ def _asgd_step(rt, opt: ASGD, group: dict, p: Tensor) -> None:
                    mu=(np.ones((), rt.tape.default_dtype), "ones"), ax=_zeros(p))
     step = _count(rt, state)
     grad = _grad(rt, group, p)
+    if group.get("foreach"):
+        _asgd_foreach(rt, group, p, state, grad)
+        return
     eta = float(state["eta"].data)
     _update(rt, p, "mul_", lambda: rt.binary("*", p, 1 - lambd * eta, rt.span))
     _update(rt, p, "add_", lambda: _add(rt, p, grad, -eta))
@@ -379,6 +384,24 @@ def _asgd_step(rt, opt: ASGD, group: dict, p: Tensor) -> None:
         _copy_into(rt, ax, p.data, p)
     _copy_into(rt, state["eta"], lr / ((1 + lambd * lr * step) ** group["alpha"]))
     _copy_into(rt, mu, 1 / max(1, step - group["t0"]))
+
+
+def _asgd_foreach(rt, group: dict, p: Tensor, state: dict, grad: Tensor) -> None:
+    """_multi_tensor_asgd's arithmetic, another than the single-tensor
+    step's: p.addcmul_(grad + lambd * p, eta, value=-1), ax.addcmul_(p - ax,
+    mu) at every step, and eta computed on the step count as a tensor
+    (lr / ((1 + lambd * lr * step) ** alpha), in its dtype)."""
+    lr, lambd = group.get(TENSOR_LR, group["lr"]), group["lambd"]
+    eta, mu, ax = state["eta"], state["mu"], state["ax"]
+    scaled = _add(rt, grad, p, lambd)
+    _write_op(rt, p, "addcmul_", _addcmul(p.data, scaled.data, eta.data, -1), (p, scaled, eta),
+              value=-1)
+    _addcmul_into(rt, ax, rt.binary("-", p, ax, rt.span), mu, 1)
+    decay = rt.binary("*", rt.binary("*", lambd, lr, rt.span), state["step"], rt.span)
+    new_eta = rt.binary("/", lr, rt.binary("**", rt.binary("+", 1, decay, rt.span),
+                                           group["alpha"], rt.span), rt.span)
+    _copy_into(rt, eta, new_eta.data, new_eta)
+    _copy_into(rt, mu, 1 / max(1, float(state["step"].data) - group["t0"]))
 
 
 def _copy_into(rt, t: Tensor, value, source: Tensor | None = None) -> None:

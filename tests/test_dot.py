@@ -695,7 +695,8 @@ def test_a_box_says_where_a_hook_changed_the_gradient_its_edges_brought():
                                   "Rprop(net.parameters(), maximize=True)",
                                   "Adadelta(net.parameters(), weight_decay=0.1)",
                                   "Adamax(net.parameters())",
-                                  "ASGD(net.parameters(), t0=1)", "ASGD(net.parameters())"])
+                                  "ASGD(net.parameters(), t0=1)", "ASGD(net.parameters())",
+                                  "ASGD(net.parameters(), lr=torch.tensor(0.1), foreach=True)"])
 def test_the_state_updates_of_an_optimizer_have_edges(made):
     # Adam's lerp_, addcmul_ and addcdiv_ results were boxes without edges;
     # NAdam's, RAdam's, Rprop's, Adadelta's and Adamax's writes too, and
