@@ -142,6 +142,12 @@ FAILED_NOTES = 3            # notes at backward() calls that failed and were cau
 OVERLAYS = ("error", "failed")  # looks drawn over a tensor's own (see _look_key)
 
 CENTER, LEFT = "\\n", "\\l"   # Graphviz line breaks: centred, left-aligned
+# the legend's items in the ranks it has with rankdir LR or RL, each rank's
+# items in order down the picture (see _Builder._sideways_legend)
+_LEGEND_COLUMNS = (("const", "param", "inter", "root", "freed", "folded", "nograd"),
+                   ("op", "grad", "detached", "seed", "pruned", "error", "failed"))
+# the legend's edges left out then: each would add two ranks across
+_LEGEND_CHAIN = ("    lg_op -> lg_inter;", "    lg_inter -> lg_root;")
 
 # Control characters (a newline is a line break instead) become spaces.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -1636,6 +1642,9 @@ class _Builder:
             "    lg_error -> lg_failed [style=invis];",
             "    lg_pruned -> lg_nograd [style=invis];",
         ]
+        sideways = self.opts["rankdir"] in ("LR", "RL")
+        if sideways:
+            edges = self._sideways_legend(edges)
         if not self.labelled:
             # no edge may carry a label here (see LABELLED_EDGES): the
             # captions of the legend's edges are one text instead
@@ -1649,9 +1658,31 @@ class _Builder:
                 lines.insert(2, "(in a big picture, also the forward edge)")
             text = _lines(lines, LEFT)
             out.append(f'    lg_edges [shape=plaintext fontcolor="{th.muted}" label="{text}"];')
-            edges.append("    lg_nograd -> lg_edges [style=invis];")
+            edges.append("    lg_failed -> lg_edges [style=invis];" if sideways
+                         else "    lg_nograd -> lg_edges [style=invis];")
         out += edges
         out.append("  }")
+
+    @staticmethod
+    def _sideways_legend(edges: list[str]) -> list[str]:
+        """The legend's edges for rankdir LR and RL: there ranks run across,
+        and the key, a chain of edges (parameter -> op -> intermediate ->
+        root -> seed) down a few ranks for TB, became one wide row (1,680
+        points of the detach sample's 2,765; an edge spans two ranks in a
+        picture with edge labels). Here every edge joins the first rank to
+        the second, items stacked down each (_LEGEND_COLUMNS): the chain's
+        op -> intermediate -> root links, which say nothing the picture
+        does not, are left out, and invisible edges order each rank.
+        (Not edges within one rank: the embedded Graphviz left such edges
+        out, or their labels.)"""
+        out = [e for e in edges if "style=invis" not in e and e not in _LEGEND_CHAIN]
+        for column in _LEGEND_COLUMNS:
+            ids = [f"lg_{name}" for name in column]
+            out.append(f"    {{rank=same; {' '.join(ids)}}}")
+            # (a flat edge puts its head above its tail)
+            out += [f"    {lower} -> {upper} [style=invis];"
+                    for upper, lower in zip(ids, ids[1:])]
+        return out
 
 
 __all__ = ["DEFAULT_MAX_NODES", "DotResult", "PassView", "RANKDIRS", "SHOW", "build_dot",
