@@ -701,3 +701,42 @@ def test_the_state_updates_of_an_optimizer_have_edges(made):
     # eta and mu stay apart: its step reads them as Python numbers, .item())
     source = SGD_STEPS.replace("SGD(net.parameters(), lr=0.1)", made)
     assert unconnected(to_dot(record_of(source), max_nodes=0)) == set()
+
+
+JACREV = ("x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+          "from torch.func import jacrev\n"
+          "print(jacrev(torch.sin)(x))\n")
+
+
+def test_a_torch_func_transform_is_one_box_around_the_programs_function():
+    # jacrev drew its three autograd.grad passes op by op: cos and * three
+    # times, a seed box each, 2,200 points wide for a 3-element sin
+    record = record_of(JACREV)
+    result = build_dot(record)
+    text = unescape(result.source)
+    assert text.count("SinBackward0") == 1             # the program's function, once
+    assert "CosBackward0" not in text and 'class="seed"' not in text
+    assert text.count('class="folded"') == 1
+    assert "torch.func.jacrev: jacrev(torch.sin)(x) · line 3" in text
+    assert "3 autograd.grad() passes inside (#1–#3)" in text
+    assert "--expand-transforms" in result.note
+    assert "nodes folded into summaries" not in text   # (not a --max-nodes fold)
+    # and every op, on asking
+    full = unescape(to_dot(record, expand_transforms=True))
+    assert full.count("CosBackward0") == 3 and full.count('class="seed"') == 3
+    assert 'class="folded"' not in full
+
+
+def test_what_leaves_a_transform_stays_outside_its_box():
+    # grad's result g is used by the program (g.sum().backward()): its box
+    # and the program's backward through it are drawn
+    record = record_of("from torch.func import grad\n"
+                       "def f(x):\n"
+                       "    return (x ** 3).sum()\n"
+                       "w = torch.tensor([1., 2.], requires_grad=True)\n"
+                       "g = grad(f)(w)\n"
+                       "g.sum().backward()\n")
+    text = unescape(to_dot(record))
+    assert "g = grad(f)(w)" in text and "PowBackward0" in text
+    assert "torch.func.grad: grad(f)(w)" in text
+    assert text.count('class="seed"') == 1 and "backward() #2, line 6" in text

@@ -329,3 +329,23 @@ def test_the_legend_is_compact_when_the_graph_runs_across(rankdir):
     assert width < 600 and width < height
     for key in ("parameter", "backward() root", "✂ detach", ".grad tensor", "shaded block"):
         assert key in svg_texts(svg)
+
+
+def svg_width(path: Path) -> float:
+    return float(ET.parse(path).getroot().get("width").removesuffix("pt"))
+
+
+def test_a_jacobian_by_torch_func_fits_a_slide(tmp_path):
+    # every op of jacrev's three passes side by side: 2,200 points wide
+    program = tmp_path / "jac.txt"
+    program.write_text("x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+                       "from torch.func import jacrev\n"
+                       "print(jacrev(torch.sin)(x))\n")
+    widths = []
+    for extra in ([], ["--expand-transforms"]):
+        out = tmp_path / f"jac{len(extra)}.svg"
+        result = CliRunner().invoke(cli.main, ["run", str(program), "--no-tables", "--engine",
+                                               "embedded", "--svg", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        widths.append(svg_width(out))
+    assert widths[0] < 700 < 1500 < widths[1]

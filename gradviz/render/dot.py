@@ -74,7 +74,7 @@ from ..record import (CONST, DETACHED, GRAD, OP, PARAM, TENSOR_HOOK_LABEL, NodeR
                       hook_made, node_column, node_input_seqs, step_node_seqs, updates_itself,
                       after_name)
 from ..tensor import DTYPE_NAMES
-from .fold import Columns, Group, counts_text, fold, seqs_where
+from .fold import FOLD_MIN, Columns, Group, counts_text, describe, fold, seqs_where
 from .style import SANS, THEMES, Look, Theme, get_theme
 from .torchfmt import format_compact
 
@@ -148,6 +148,18 @@ _LEGEND_COLUMNS = (("const", "param", "inter", "root", "freed", "folded", "nogra
                    ("op", "grad", "detached", "seed", "pruned", "error", "failed"))
 # the legend's edges left out then: each would add two ranks across
 _LEGEND_CHAIN = ("    lg_op -> lg_inter;", "    lg_inter -> lg_root;")
+
+# what each torch.func transform computes, in a box standing for its passes
+# (_Builder._fold_transforms)
+_TRANSFORM_WORDS = {
+    "jacrev": "row i of the Jacobian: the gradient of output i (reverse mode)",
+    "jacfwd": "column j of the Jacobian: the derivative along input j",
+    "hessian": "jacfwd(jacrev(f)): the derivatives of the gradient",
+    "grad": "the gradient of f's scalar output",
+    "grad_and_value": "the gradient of f's scalar output, and the output",
+    "vjp_fn": "the cotangent times the Jacobian (a vector-Jacobian product)",
+    "jvp": "the Jacobian times the tangent (a Jacobian-vector product)",
+}
 
 # Control characters (a newline is a line break instead) become spaces.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -359,7 +371,8 @@ def to_dot(record: Record, **options) -> str:
 
 def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
                   title: str | None = None, legend: bool = False,
-                  max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None) -> dict:
+                  max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None,
+                  expand_transforms: bool = False) -> dict:
     """Validate graph options; raises GradvizError (usage) naming the bad one."""
     from ..errors import USAGE, GradvizError
 
@@ -378,13 +391,14 @@ def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
         raise GradvizError(f"pass_no must be a pass number (1, 2, ...), 'last' or 'all', not "
                            f"{pass_no!r}", kind=USAGE)
     return {"show": show, "rankdir": rankdir, "theme": theme, "title": title,
-            "legend": bool(legend), "max_nodes": max_nodes, "pass_no": pass_no}
+            "legend": bool(legend), "max_nodes": max_nodes, "pass_no": pass_no,
+            "expand_transforms": bool(expand_transforms)}
 
 
 def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
               theme: str = "light", title: str | None = None, legend: bool = False,
               max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None,
-              view: PassView | None = None) -> DotResult:
+              view: PassView | None = None, expand_transforms: bool = False) -> DotResult:
     """Draw ``record`` as DOT (see the module docstring for the picture).
 
     ``show``: forward | backward | both; ``rankdir``: LR | TB | BT | RL;
@@ -393,9 +407,12 @@ def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
     more tensors than this (0: never); ``pass_no``: draw only that pass's
     subgraph (pass_view: 1, 2, ... or "last"; "all": every pass); by default
     a training loop's last pass only (AUTO_PASSES), said in the note;
-    ``view``: one pass only (PassView).
+    ``view``: one pass only (PassView); ``expand_transforms``: draw every
+    op a torch.func transform ran (by default, one box per transform call
+    stands for its own passes: see _Builder._fold_transforms).
     """
-    opts = check_options(show, rankdir, theme, title, legend, max_nodes, pass_no)
+    opts = check_options(show, rankdir, theme, title, legend, max_nodes, pass_no,
+                         expand_transforms)
     auto = None
     if pass_no is None and view is None and max_nodes and len(record.passes) > AUTO_PASSES \
             and len(record.nodes) > AUTO_NODES:
@@ -695,6 +712,11 @@ class _Builder:
         only = None if self.view is None else self.view.only
         folded = fold(self.cols, self.opts["max_nodes"]) if only is None else None
         self.group_of, self.groups = folded if folded else ([-1] * count, [])
+        self.inside: set = set()        # passes run inside a transform's box (no seed box)
+        # (not in a PassView: explain's frames restyle every gradient edge)
+        if not folded and self.view is None and not self.opts["expand_transforms"]:
+            self._fold_transforms()
+        by_max_nodes = [g for g in self.groups if not g.title]
         hidden = sum(len(g.members) for g in self.groups)
         shown = count - hidden + len(self.groups)
         self.cut_out = only is not None      # nodes outside a PassView's `only` are left out
@@ -720,9 +742,13 @@ class _Builder:
         elif self.compact:
             self._oid = self._tid
         notes = []
-        if self.groups:
+        if len(by_max_nodes) < len(self.groups):
+            inner = sum(len(g.members) for g in self.groups if g.title)
+            notes.append(f"drew what torch.func's transforms ran inside ({inner:,} nodes) as "
+                         "one box per call: --expand-transforms draws them")
+        if by_max_nodes:
             everything = Counter()
-            for g in self.groups:
+            for g in by_max_nodes:
                 everything.update(g.counts)
             notes.append(f"folded {hidden:,} of {count:,} nodes into {len(self.groups)} "
                          f"summary node{'s' if len(self.groups) != 1 else ''} "
@@ -744,7 +770,7 @@ class _Builder:
         if self.opts.get("auto_passes"):
             label.append(f"(backward pass #{self.view.pass_no} of {self.opts['auto_passes']:,}: "
                          "the loop's last step; --pass all draws every pass)")
-        if self.groups:
+        if by_max_nodes:
             label.append(f"({hidden:,} nodes folded into summaries: --max-nodes 0 shows all)")
         graph = (f'  graph [rankdir={self.opts["rankdir"]} bgcolor="{th.background}" '
                  f'fontname="{SANS}" fontsize=16 fontcolor="{th.text}" nodesep=0.3 '
@@ -803,6 +829,73 @@ class _Builder:
             self._legend()
         out.append("}\n")
         return DotResult("\n".join(out), "; ".join(notes) or None, hidden)
+
+    def _fold_transforms(self) -> None:
+        """One summary box for what each torch.func transform call ran
+        inside (record.transforms): jacrev(torch.sin)(x) drew the 3
+        autograd.grad passes of its rows op by op, 2,200 points wide, where
+        a learner wants to see the program's function once, and the
+        transform as one thing. Shown are the program's own function (its
+        forward ops), and what comes out of the transform (what a later
+        node uses, or a variable holds, or its last result); the rest folds
+        into a box that says what the transform did, and its passes get no
+        seed boxes."""
+        count, cols = self.count, self.cols
+        spans = self.record.transforms
+        if not spans:
+            return
+        last_use = self._last_uses()
+        shown = set(cols.finals).union(cols.errors)
+        for k, span in enumerate(spans):
+            first, stop = span["first"], min(span["stop"], count)
+            if stop - first < FOLD_MIN:
+                continue
+            own = set()
+            for a, b in span["own"]:
+                own.update(range(a, b))
+            # (the inputs made before the function ran stay: folding them
+            # too would draw box -> function -> box, a loop)
+            start = min(min(own), stop) if own else first
+            members = [s for s in range(start, stop - 1)
+                       if s not in own and last_use[s] < stop and s not in shown
+                       and self.group_of[s] == -1]
+            if len(members) < FOLD_MIN:
+                continue
+            self._transform_group(k, span, members)
+
+    def _last_uses(self) -> list:
+        """Per seq, the last seq that uses it (an op's input, the source of
+        a detached copy or a .grad tensor), or -1."""
+        last = [-1] * self.count
+        for t, ins in enumerate(self.in_seqs):
+            for a in ins:
+                last[a] = t
+        for t, a in chain(self.cols.detached.items(), self.cols.grad_of.items()):
+            last[a] = max(last[a], t)
+        return last
+
+    def _transform_group(self, k: int, span: dict, members: list) -> None:
+        """Fold members into a box titled by the transform call (see _fold_transforms)."""
+        first, stop = span["first"], span["stop"]
+        passes = [ev["pass"] for ev in self.passes
+                  if ev["roots"] and all(first <= r < stop for r in ev["roots"])]
+        self.inside.update(passes)
+        result = self.nodes[stop - 1]
+        call = _short(result.expr or span["kind"])
+        title = [f"torch.func.{span['kind']}: {call}" + (f" · line {result.line}"
+                                                         if result.line else "")]
+        if span["kind"] in _TRANSFORM_WORDS:
+            title.append(_TRANSFORM_WORDS[span["kind"]])
+        if passes:
+            n = len(passes)
+            title.append(f"{n} autograd.grad() pass{'es' if n != 1 else ''} inside "
+                         f"(#{passes[0]}{f'–#{passes[-1]}' if n > 1 else ''})")
+        g = len(self.groups)
+        for s in members:
+            self.group_of[s] = g
+        # (a "fold" id: its edges merge as a summary's do, see _edge)
+        group = Group(f"fold_func{k + 1}", members, None, title=tuple(title))
+        self.groups += describe([group], self.cols)
 
     def _longest_path(self) -> int:
         """Nodes on the longest path of the picture (summary nodes count once).
@@ -1233,7 +1326,10 @@ class _Builder:
         what = "ops" if g.all_ops else "nodes"
         first, last = g.first_line, g.last_line
         lines = [f"… {len(g.members):,} {what} folded …", counts_text(g.counts)]
-        if first:
+        if g.title:
+            lines = [*g.title, f"{len(g.members):,} {what} inside: {counts_text(g.counts)}",
+                     "(--expand-transforms draws them)"]
+        elif first:
             lines.append(f"line {first}" if first == last else f"lines {first}–{last}")
         self._place(g.no_grad, f'{g.gid} [{self.looks["folded"]} class="folded" '
                                f'label="{_lines(lines, CENTER)}"];')
@@ -1519,6 +1615,8 @@ class _Builder:
     def _seeds(self) -> None:
         for ev in self.passes:
             k = ev["pass"]
+            if k in self.inside:
+                continue
             what = "backward()" if ev["kind"] == "backward" else "autograd.grad()"
             lines = [f"{what} #{k}, line {ev['line']}" if self.multi
                      else f"{what}, line {ev['line']}"]
