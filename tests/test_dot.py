@@ -565,6 +565,19 @@ def test_a_name_bound_again_later_is_titled_old():
     assert source.count("y (old) = x * x") == 1 and "y = x * x" in source
 
 
+def test_a_loops_boxes_name_their_step_as_the_tables_do():
+    # the title said "loss = ..." for every step and the step in small print
+    record = record_of("w = torch.tensor(1.0, requires_grad=True)\n"
+                       "for step in range(3):\n"
+                       "    loss = (w * 2).sum()\n"
+                       "    loss.backward()\n")
+    source = unescape(build_dot(record).source)
+    for k in range(3):
+        assert f"loss (step={k}) = (w * 2).sum()\nbackward() starts here · scalar · line 3\n" \
+            in source
+    assert "(old)" not in source
+
+
 FROZEN = """torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
 for p in net[0].parameters():

@@ -998,15 +998,24 @@ class _Builder:
         return "intermediate"
 
     def _old(self, r: NodeRecord) -> str:
-        """" (old)" when r's name was bound again later, as the tables say: two
-        boxes titled "y = x * x" read as one tensor drawn twice (a loop's
-        boxes say their step instead)."""
+        """Which of the tensors r's name bound this is, as the tables say:
+        the loop pass that made it (" (step=0)": each step's loss alike), or
+        outside a loop " (old)" when the name was bound again later (two
+        boxes titled "y = x * x" read as one tensor drawn twice)."""
+        if r.in_loop:
+            return f" ({r.in_loop})"
         if self.final is None:
             from .tables import final_bindings
             self.final = final_bindings(self.record)
             self.final_names = set(self.final.values())
         rebound = self.final.get(r.seq) != r.name and r.name in self.final_names
-        return " (old)" if rebound and r.in_loop is None else ""
+        return " (old)" if rebound else ""
+
+    def _step_in_title(self, r: NodeRecord) -> bool:
+        """Whether r's title says its loop pass (see _old and _title)."""
+        expr = " ".join(r.expr.split()) if r.expr else ""
+        return bool(r.in_loop and r.name and expr and expr != r.name
+                    and not updates_itself(r.name, expr))
 
     def _title(self, r: NodeRecord) -> str:
         # (shortened once, whole: "x = " before an expression shortened on
@@ -1015,7 +1024,9 @@ class _Builder:
         if r.name and expr and expr != r.name:
             if updates_itself(r.name, expr):
                 return _short(r.name + after_name(r.name, expr))
-            return _short(f"{r.name}{self._old(r)} = {expr}")
+            which = self._old(r)
+            # (the step beside the name takes no room from the expression)
+            return _short(f"{r.name}{which} = {expr}", MAX_TEXT + len(which) * bool(r.in_loop))
         if expr or r.name or r.of is None:
             return _short(expr) or r.name or r.id
         # a gradient a module's hook got has neither a name nor an expression:
@@ -1058,7 +1069,8 @@ class _Builder:
         if r.dtype != "float32":
             parts.append(r.dtype)
         if r.line:
-            parts.append(f"line {r.line}" + (f" ({r.in_loop})" if r.in_loop else ""))
+            step = r.in_loop and not self._step_in_title(r)
+            parts.append(f"line {r.line}" + (f" ({r.in_loop})" if step else ""))
         return " · ".join(parts)
 
     def _who(self, node_id: str | None) -> str:
