@@ -35,10 +35,10 @@ class _State:
     """How many differentiating transforms are running (inside one, results
     keep their graph: the outer one differentiates them again), and how many
     vmaps; the tape spans the program's own functions made while the
-    outermost one runs (see _run)."""
+    outermost differentiating one runs (see _run), or None."""
     depth = 0
     vmaps = 0
-    own: list = []
+    own: list | None = None
 
 
 BACKWARD_INSIDE = ("backward() called inside a functorch transform. This is not supported, please "
@@ -233,7 +233,7 @@ def _run(rt, body, kind: str):
     transform's own passes as one box."""
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, True
-    outermost = _State.depth == 0
+    outermost = _State.depth == 0 and _State.vmaps == 0
     if outermost:
         first, own_before = len(tape.nodes), _State.own
         _State.own = []
@@ -255,7 +255,7 @@ def _call_own(rt, func, args: list):
     """func(*args) for a transform: the tape span it makes is noted as the
     program's own function (see _run), unless func is another transform's
     result (hessian's jacrev, grad(grad(f))), whose own call of f notes it."""
-    if getattr(getattr(func, "impl", None), "transform", None) is not None:
+    if _State.own is None or getattr(getattr(func, "impl", None), "transform", None) is not None:
         return rt.call_value(func, args)
     start = len(rt.tape.nodes)
     try:
@@ -638,20 +638,36 @@ def _leaf_dim(where: str, x, d: int) -> int:
 def _vmap_loop(rt, func, args, dims, size, out_dims):
     from .functions import FUNCTIONS
     unbind, stack = FUNCTIONS["unbind"], FUNCTIONS["stack"]
+    first_seq = len(rt.tape.nodes)
     # per argument: None (not batched), or one tuple of slices per tensor in it
     slices = [None if d is None else [unbind(rt, t, d) for t in _leaves(x)]
               for x, d in zip(args, dims)]
     results = []
     saved, rt._rng = rt._rng, _NoRandom()      # (randomness='error')
+    outermost = _State.depth == 0 and _State.vmaps == 0
+    tape = rt.tape
+    calls = []          # the tape span of each slice's call of f
     try:
         _State.vmaps += 1
         for i in range(size):
             call_args = [x if s is None else _like(x, [per[i] for per in s])
                          for x, s in zip(args, slices)]
+            start = len(tape.nodes)
             results.append(rt.call_value(func, call_args))
+            calls.append((start, len(tape.nodes)))
     finally:
         _State.vmaps -= 1
         rt._rng = saved
+    out = _stacked(rt, stack, results, out_dims)
+    if outermost:
+        # (a picture draws f for the first slice; see _run)
+        tape.transforms.append({"kind": "vmap", "first": first_seq, "stop": len(tape.nodes),
+                                "own": calls[:1], "slices": size})
+    return out
+
+
+def _stacked(rt, stack, results: list, out_dims):
+    """vmap's results: each slice's outputs stacked along out_dims."""
     first = results[0]
     if isinstance(first, dict):
         return {k: _stack(rt, stack, [r[k] for r in results], out_dims) for k in first}

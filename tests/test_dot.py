@@ -753,3 +753,16 @@ def test_what_leaves_a_transform_stays_outside_its_box():
     assert "g = grad(f)(w)" in text and "PowBackward0" in text
     assert "torch.func.grad: grad(f)(w)" in text
     assert text.count('class="seed"') == 1 and "backward() #2, line 6" in text
+
+
+def test_vmap_draws_its_function_for_the_first_slice():
+    # gradviz runs f once per slice: 4 slices drew f 4 times side by side
+    record = record_of("x = torch.arange(8.).reshape(4, 2).requires_grad_()\n"
+                       "y = torch.func.vmap(lambda r: (r * 2).sum())(x)\n"
+                       "y.sum().backward()\n")
+    text = unescape(to_dot(record))
+    assert text.count("MulBackward0") == 1 and text.count("SumBackward0") == 2
+    assert "f drawn for its first slice: gradviz runs it once per slice (4)" in text
+    assert "StackBackward0" in text and "y = torch.func.vmap(lambda r: (r * 2).sum())(x)" in text
+    full = unescape(to_dot(record, expand_transforms=True))
+    assert full.count("MulBackward0") == 4

@@ -678,6 +678,7 @@ class _Builder:
         self.lines: list[str] = []
         self.edge_out: list = []        # edge lines, or keys of merged edges
         self.fold_edges: dict = {}      # (src, dst, attrs) -> [label, count]
+        self.cuts_into: set = set()     # (source, summary box) of the detach cuts drawn
         th = self.theme
         self.fwd_attrs = "style=invis" if self.show == "backward" else ""
         self.grad_attrs = (f'dir=back arrowtail={th.gradient_arrow} style={th.gradient_style} '
@@ -853,15 +854,31 @@ class _Builder:
             own = set()
             for a, b in span["own"]:
                 own.update(range(a, b))
-            # (the inputs made before the function ran stay: folding them
-            # too would draw box -> function -> box, a loop)
-            start = min(min(own), stop) if own else first
-            members = [s for s in range(start, stop - 1)
-                       if s not in own and last_use[s] < stop and s not in shown
-                       and self.group_of[s] == -1]
+            # what was made for the function before it ran (the copies of
+            # its arguments it differentiates, vmap's first slices) stays:
+            # folded, it would draw box -> function -> box, a loop
+            feeds = self._made_for(own, first)
+            members = [s for s in range(first, stop - 1)
+                       if s not in own and s not in feeds and last_use[s] < stop
+                       and s not in shown and self.group_of[s] == -1]
             if len(members) < FOLD_MIN:
                 continue
             self._transform_group(k, span, members)
+
+    def _made_for(self, own: set, first: int) -> set:
+        """The seqs from ``first`` on, made before the first of ``own``, that
+        the nodes of ``own`` were computed from (a walk, no recursion)."""
+        if not own:
+            return set()
+        lo, in_seqs = min(own), self.in_seqs
+        found: set = set()
+        todo = [a for s in own for a in in_seqs[s] if first <= a < lo]
+        while todo:
+            a = todo.pop()
+            if a not in found:
+                found.add(a)
+                todo.extend(b for b in in_seqs[a] if first <= b < lo)
+        return found
 
     def _last_uses(self) -> list:
         """Per seq, the last seq that uses it (an op's input, the source of
@@ -884,7 +901,10 @@ class _Builder:
         call = _short(result.expr or span["kind"])
         title = [f"torch.func.{span['kind']}: {call}" + (f" · line {result.line}"
                                                          if result.line else "")]
-        if span["kind"] in _TRANSFORM_WORDS:
+        if span["kind"] == "vmap":
+            title.append(f"f drawn for its first slice: gradviz runs it once per slice "
+                         f"({span['slices']:,}), PyTorch batches them")
+        elif span["kind"] in _TRANSFORM_WORDS:
             title.append(_TRANSFORM_WORDS[span["kind"]])
         if passes:
             n = len(passes)
@@ -1609,6 +1629,12 @@ class _Builder:
         src, dst = self._tid(int(r.detached_from[1:])), self._tid(r.seq)
         if src == dst or src is HIDDEN or dst is HIDDEN:
             return
+        if dst.startswith("fold"):
+            # one cut into a summary box from each source (vmap's copies of
+            # w, one per slice, drew a pair of scissors each)
+            if (src, dst) in self.cuts_into:
+                return
+            self.cuts_into.add((src, dst))
         cut = f"cut{r.seq}"
         caption = "value shared,\ngradient stops"
         text = esc("✂ " + how) if self.labelled else esc(f"✂ {how}\n{caption}")
