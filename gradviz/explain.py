@@ -509,11 +509,10 @@ def node_title(r: NodeRecord) -> str:
     if r.name and r.kind != OP:
         return r.name
     expr = _short(r.expr, TITLE_CHARS) if r.expr else ""
+    step = f" ({r.in_loop})" if r.in_loop else ""       # which pass of a loop
     if r.name and expr and expr != r.name:
-        title = f"{r.name} = {expr}"
-    else:
-        title = expr or r.name or r.id
-    return f"{title} ({r.in_loop})" if r.in_loop else title   # which pass of a loop
+        return f"{r.name}{step} = {expr}"      # (by the name, as the tables say it)
+    return (expr or r.name or r.id) + step
 
 
 def op_words(r: NodeRecord) -> str:
