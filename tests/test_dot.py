@@ -578,6 +578,14 @@ def test_a_loops_boxes_name_their_step_as_the_tables_do():
     assert "(old)" not in source
 
 
+def test_a_functions_own_name_is_titled_with_the_function():
+    # grad(f)(x) titled the copy of x it differentiates "x (old) = grad(f)(x)"
+    source = unescape(to_dot(record_of("def f(x):\n    return (x ** 3).sum()\n"
+                                       "x = torch.tensor([1., 2.])\n"
+                                       "print(torch.func.grad(f)(x))\n")))
+    assert "x (in f) = torch.func.grad(f)(x)" in source and "(old)" not in source
+
+
 FROZEN = """torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
 for p in net[0].parameters():

@@ -181,6 +181,15 @@ def test_a_loop_names_each_steps_tensor_by_its_step():
         f"loss (step={k}) ({i})" for k, i in enumerate(losses)]
 
 
+def test_a_functions_own_name_says_the_function_not_old():
+    # f's parameter x took the name of the tensor f(x * 2) passed: "x (old) = x * 2"
+    # read as if the program had bound its x again
+    c = cells(render(run("def f(x):\n    return x.sin()\n"
+                         "x = torch.tensor([1., 2.], requires_grad=True)\n"
+                         "y = f(x * 2)\ny.sum().backward()\n")))
+    assert c["n1"]["name = expr"] == "x (in f) = x * 2" and c["n0"]["name = expr"] == "x"
+
+
 def test_retain_grad_no_grad_and_broadcast():
     c = cells(render_file(CONFORMANCE / "retain_grad.txt"))
     assert c["n1"]["grad"] == squash("[ 1.3333, -2.6667,  4.0000]")

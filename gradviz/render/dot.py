@@ -1018,18 +1018,14 @@ class _Builder:
         return "intermediate"
 
     def _old(self, r: NodeRecord) -> str:
-        """Which of the tensors r's name bound this is, as the tables say:
-        the loop pass that made it (" (step=0)": each step's loss alike), or
-        outside a loop " (old)" when the name was bound again later (two
-        boxes titled "y = x * x" read as one tensor drawn twice)."""
-        if r.in_loop:
-            return f" ({r.in_loop})"
+        """Which of the tensors r's name bound this is, as the tables say
+        (tables.binding_note): " (step=0)", " (in f)" or " (old)" (two boxes
+        titled "y = x * x" read as one tensor drawn twice)."""
+        from .tables import binding_note, final_bindings
         if self.final is None:
-            from .tables import final_bindings
             self.final = final_bindings(self.record)
             self.final_names = set(self.final.values())
-        rebound = self.final.get(r.seq) != r.name and r.name in self.final_names
-        return " (old)" if rebound else ""
+        return binding_note(self.record, r, self.final, self.final_names)
 
     def _step_in_title(self, r: NodeRecord) -> bool:
         """Whether r's title says its loop pass (see _old and _title)."""
@@ -1045,8 +1041,9 @@ class _Builder:
             if updates_itself(r.name, expr):
                 return _short(r.name + after_name(r.name, expr))
             which = self._old(r)
-            # (the step beside the name takes no room from the expression)
-            return _short(f"{r.name}{which} = {expr}", MAX_TEXT + len(which) * bool(r.in_loop))
+            # (a step or function beside the name takes no room from the expression)
+            room = MAX_TEXT + (len(which) if which not in ("", " (old)") else 0)
+            return _short(f"{r.name}{which} = {expr}", room)
         if expr or r.name or r.of is None:
             return _short(expr) or r.name or r.id
         # a gradient a module's hook got has neither a name nor an expression:

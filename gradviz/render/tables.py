@@ -447,10 +447,9 @@ class _View:
         pass that made it (``loss (step=0)``, each step's loss alike), or
         outside a loop ``(old)`` when the name was bound again later."""
         text = Text(n.name or "", style="bold")
-        if n.name and n.in_loop:
-            text.append(f" ({n.in_loop})", style="dim italic")
-        elif n.name and self.final.get(n.seq) != n.name and n.name in self.final_names:
-            text.append(" (old)", style="dim")
+        if n.name:
+            text.append(binding_note(self.record, n, self.final, self.final_names),
+                        style="dim italic" if n.in_loop else "dim")
         return text
 
     def _label(self, n: NodeRecord) -> Text:
@@ -1089,6 +1088,23 @@ def _rows_on_lines(s: str) -> str:
 def _has_nonfinite(a) -> bool:
     a = np.asarray(a)
     return a.dtype.kind in "fc" and not bool(np.isfinite(a).all())
+
+
+def binding_note(record: Record, n: NodeRecord, final: dict, final_names: set) -> str:
+    """Which of the tensors n's name bound n is, as the tables and the
+    picture say it after the name: the loop pass that made it
+    (" (step=0)": each step's loss alike); a function's own name for it
+    when the program names another tensor so (" (in f)": f's parameter x
+    is not the program's x); else " (old)" when the name was bound again
+    later (final, final_names: see final_bindings)."""
+    other = final.get(n.seq) != n.name and n.name in final_names
+    where = getattr(record, "local_names", {}).get(n.seq) if other else None
+    parts = [f"in {where}"] if where else []
+    if n.in_loop:
+        parts.append(n.in_loop)
+    elif other and not where:
+        parts.append("old")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def final_bindings(record: Record) -> dict[int, str]:
