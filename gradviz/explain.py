@@ -299,8 +299,9 @@ def _placeholders(record: Record, r: NodeRecord) -> dict:
     out = {}
     for i, v in enumerate(_formula_vars(r.formula)):
         arg = args[i] if i < len(args) else None
+        # (not a program's g: g is the explanation's incoming gradient)
         if (v in letters and arg in program and args.count(arg) == 1
-                and (arg == v or arg not in words)):
+                and arg not in UPSTREAM_NAMES and (arg == v or arg not in words)):
             out[v] = arg
     taken = {*program, *words, *out.values()}
     for v in letters:

@@ -124,6 +124,11 @@ def test_a_formulas_letters_never_read_as_the_programs_names():
     rules = [text for step in ex.steps for kind, text in step_lines(ex, step) if kind == "rule"]
     assert rules[0] == "→ x * x (as u): d sum(u)/du_i = 1"
     assert rules[1] == "→ x (as a): d(a*b)/da = b, with b = x"
+    # nor is the explanation's g (the incoming gradient) written for a program's g
+    ex = explain_record(run("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                            "g = x * x\ng.sum().backward()\n"))
+    rules = [text for step in ex.steps for kind, text in step_lines(ex, step) if kind == "rule"]
+    assert rules[0] == "→ g (as u): d sum(u)/du_i = 1"
 
 
 def test_the_pieces_one_module_call_makes_are_told_apart_by_their_op():
