@@ -167,7 +167,8 @@ def _limits(kwargs):
 
 def graph_options(fn):
     """Add the picture options (--engine, --legend, --show, --rankdir,
-    --theme, --title, --max-nodes); the command receives them as keywords."""
+    --theme, --title, --max-nodes, --pass, --expand-transforms); the command
+    receives them as keywords."""
     options = (
         click.option("--engine", type=click.Choice(("auto", "system", "embedded")),
                      default="auto", show_default=True,
@@ -187,6 +188,9 @@ def graph_options(fn):
         click.option("--max-nodes", type=click.IntRange(min=0), default=300,
                      show_default=True, metavar="N",
                      help="Fold long chains into summary nodes above N tensors (0: never)."),
+        click.option("--expand-transforms", is_flag=True,
+                     help="Draw every op torch.func's transforms (jacrev, grad, vjp, ...) run "
+                          "inside, instead of one box per transform call."),
         click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last|all",
                      help="Draw only the N-th backward()/autograd.grad() call's subgraph "
                           "(one step of a training loop) with its gradients; all: every "
@@ -219,7 +223,7 @@ class PassNumber(click.ParamType):
 def _graph_kwargs(kwargs: dict) -> dict:
     """The picture options of a command, for render.dot.build_dot."""
     return {k: kwargs[k] for k in ("show", "rankdir", "theme", "title", "legend", "max_nodes",
-                                   "pass_no")}
+                                   "pass_no", "expand_transforms")}
 
 
 def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",

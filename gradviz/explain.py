@@ -51,6 +51,10 @@ SPREADING = ("sum", "mean", "max", "min", "amax", "amin", "prod", "norm", "std",
 UPSTREAM_NAMES = ("G", "g")
 _DVAR = re.compile(r"/d([A-Za-z]+)")
 _WORD = re.compile(r"[A-Za-z]\w*")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+# letters for a formula's argument whose own letter the program uses for
+# something else (see _placeholders)
+FRESH_LETTERS = "uvwpqrstkmh"
 # glyphs of the terminal and the pictures
 TIMES, ARROW, CUT = "·", "→", "✂"
 
@@ -179,7 +183,7 @@ def _pass_steps(record: Record, ev: dict, offset: int, before_after: dict) -> li
         r = nodes[step["node"]]
         src = node_label(r, record.shared_exprs)
         targets = [a for a, _ in step["sent"]]
-        names = _formula_vars(r.formula)
+        names = _formula_names(record, r)
         argpos = _arg_positions(r)
         for (a, g), pos in zip(step["sent"], _positions(r, step["sent"])):
             label = src
@@ -270,6 +274,74 @@ def _formula_vars(formula: tuple) -> list[str]:
     return out
 
 
+def _formula_names(record: Record, r: NodeRecord) -> list[str]:
+    """The name each of r's formulas gives its argument, as the
+    explanation writes it (see _placeholders)."""
+    rename = _placeholders(record, r)
+    return [rename.get(v, v) for v in _formula_vars(r.formula)]
+
+
+def _placeholders(record: Record, r: NodeRecord) -> dict:
+    """How to write the letters r's formulas give their arguments
+    (``d sum(x)/dx_i``) so that none reads as another of the program's
+    names: an argument the program names once is written by its name
+    (``d sum(z)/dz_i``); a letter the program uses for another tensor
+    becomes a free one (``u``), which the explanation ties to its argument
+    ("→ x * x (as u)"). Before, chain_rule's ``a = x * x`` read
+    "→ x (as a): d(a*b)/da = b, with b = x". Returns {letter: new}."""
+    letters = [v for v in dict.fromkeys(_formula_vars(r.formula))
+               if v and v not in UPSTREAM_NAMES]
+    if not letters:
+        return {}
+    program = _program_names(record)
+    args = _arg_texts(record, r)
+    words = {w for f in r.formula for w in _WORD.findall(f)}
+    out = {}
+    for i, v in enumerate(_formula_vars(r.formula)):
+        arg = args[i] if i < len(args) else None
+        # (not a program's g: g is the explanation's incoming gradient)
+        if (v in letters and arg in program and args.count(arg) == 1
+                and arg not in UPSTREAM_NAMES and (arg == v or arg not in words)):
+            out[v] = arg
+    taken = {*program, *words, *out.values()}
+    for v in letters:
+        if v not in out and v in program | set(out.values()):
+            pool = FRESH_LETTERS.upper() if v.isupper() else FRESH_LETTERS
+            out[v] = new = next((c for c in pool if c not in taken), v + "_")
+            taken.add(new)
+    return {v: new for v, new in out.items() if new != v}
+
+
+def _program_names(record: Record) -> frozenset:
+    """The plain names the program binds to tensors (kept on the record)."""
+    memo = record.__dict__
+    names = memo.get("_explain_names")
+    if names is None:
+        names = memo["_explain_names"] = frozenset(
+            n for n in (*record.nodes.column("name"), *record.variable_ids)
+            if n and _NAME.fullmatch(n))
+    return names
+
+
+def _renamed(text: str, rename: dict) -> str:
+    """text with each formula letter renamed (its derivative ``dx`` and
+    its elements ``x_i`` too); other words untouched."""
+    if not rename:
+        return text
+
+    def word(m):
+        w = m.group()
+        for d in ("", "d"):
+            rest = w[len(d):] if w.startswith(d) else None
+            if not rest:
+                continue
+            for v, new in rename.items():
+                if rest == v or rest.startswith(v + "_"):
+                    return d + new + rest[len(v):]
+        return w
+    return _WORD.sub(word, text)
+
+
 def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: int,
           arrivals: int, join, total) -> Sent:
     formula, var, bindings, product = "", "", (), ""
@@ -277,8 +349,8 @@ def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: i
         argpos = _arg_positions(r)
         ap = argpos[pos] if pos < len(argpos) else pos
         fi = min(ap, len(r.formula) - 1)
-        formula = r.formula[fi]
-        names = _formula_vars(r.formula)
+        formula = _renamed(r.formula[fi], _placeholders(record, r))
+        names = _formula_names(record, r)
         var = names[fi] if fi < len(names) else ""
         if "=" in formula:
             rhs = formula.split("=", 1)[1].strip()
@@ -438,11 +510,10 @@ def node_title(r: NodeRecord) -> str:
     if r.name and r.kind != OP:
         return r.name
     expr = _short(r.expr, TITLE_CHARS) if r.expr else ""
+    step = f" ({r.in_loop})" if r.in_loop else ""       # which pass of a loop
     if r.name and expr and expr != r.name:
-        title = f"{r.name} = {expr}"
-    else:
-        title = expr or r.name or r.id
-    return f"{title} ({r.in_loop})" if r.in_loop else title   # which pass of a loop
+        return f"{r.name}{step} = {expr}"      # (by the name, as the tables say it)
+    return (expr or r.name or r.id) + step
 
 
 def op_words(r: NodeRecord) -> str:
@@ -551,8 +622,9 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
     r = rec.node(step.node)
     for sent in step.sent:
         to = ex.label(sent.to)
-        if sent.var and sum(1 for x in step.sent if x.to == sent.to) > 1:
-            to += f" (as {sent.var})"
+        if sent.var and (to != sent.var and sent.var in sent.formula
+                         or sum(1 for x in step.sent if x.to == sent.to) > 1):
+            to += f" (as {sent.var})"      # the formula's name for it
         rule = sent.formula or "its local derivative"
         if sent.bindings:
             rule += ", with " + ", ".join(sent.bindings)

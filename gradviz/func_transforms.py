@@ -34,9 +34,11 @@ RANDOM_IN_VMAP = ("vmap: called random operation while in randomness error mode.
 class _State:
     """How many differentiating transforms are running (inside one, results
     keep their graph: the outer one differentiates them again), and how many
-    vmaps."""
+    vmaps; the tape spans the program's own functions made while the
+    outermost differentiating one runs (see _run), or None."""
     depth = 0
     vmaps = 0
+    own: list | None = None
 
 
 BACKWARD_INSIDE = ("backward() called inside a functorch transform. This is not supported, please "
@@ -161,10 +163,7 @@ def _leaf(rt, x, fname: str):
     """The differentiated copy of x: a view of x if x requires grad (so the
     graph reaches x), else a detached copy that requires grad."""
     from .functions import f_detach, m_requires_grad_, m_view
-    if not _is_tensor(x):
-        raise GradvizError(f"Thing passed to transform API must be Tensor, got {type(x)}",
-                           kind=VALUE, hint=f"{fname} differentiates tensors: pass "
-                                            "torch.tensor(...)")
+    _check_input(x, fname)
     if not x.requires_grad:
         return m_requires_grad_(rt, f_detach(rt, x))
     # PyTorch wraps x at a new level, with no op of the graph between: a
@@ -173,6 +172,14 @@ def _leaf(rt, x, fname: str):
     view = m_view(rt, x, *x.data.shape)
     view.meta = {**(view.meta or {}), "transform_input": True}
     return view
+
+
+def _check_input(x, fname: str) -> None:
+    """PyTorch's error for an argument a transform cannot differentiate."""
+    if not _is_tensor(x):
+        raise GradvizError(f"Thing passed to transform API must be Tensor, got {type(x)}",
+                           kind=VALUE, hint=f"{fname} differentiates tensors: pass "
+                                            "torch.tensor(...)")
 
 
 def _keep_graph(xs) -> bool:
@@ -198,6 +205,12 @@ def _reaches_outside(outs, xs) -> bool:
     return False
 
 
+def _transform(kind: str, fn):
+    """fn, a transform's result, marked as one (see _call_own)."""
+    fn.transform = kind
+    return fn
+
+
 def _detach(rt, v, keep: bool):
     """v (a tensor, or a tuple/list of them) without its graph unless keep."""
     from .functions import f_detach
@@ -212,10 +225,18 @@ def _detach(rt, v, keep: bool):
     return v
 
 
-def _run(rt, body):
-    """body() with grad mode on, counted as a differentiating transform."""
+def _run(rt, body, kind: str):
+    """body() with grad mode on, counted as a differentiating transform.
+    The outermost one notes on the tape what it made (Tape.transforms:
+    "kind" of transform, "first" and "stop" seq, and the "own" spans where
+    the program's function ran), so that a picture can draw the
+    transform's own passes as one box."""
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, True
+    outermost = _State.depth == 0 and _State.vmaps == 0
+    if outermost:
+        first, own_before = len(tape.nodes), _State.own
+        _State.own = []
     _State.depth += 1
     GradModePasses.depth += 1
     try:
@@ -224,6 +245,23 @@ def _run(rt, body):
         _State.depth -= 1
         GradModePasses.depth -= 1
         tape.grad_enabled = enabled
+        if outermost:
+            tape.transforms.append({"kind": kind, "first": first, "stop": len(tape.nodes),
+                                    "own": _State.own})
+            _State.own = own_before
+
+
+def _call_own(rt, func, args: list):
+    """func(*args) for a transform: the tape span it makes is noted as the
+    program's own function (see _run), unless func is another transform's
+    result (hessian's jacrev, grad(grad(f))), whose own call of f notes it."""
+    if _State.own is None or getattr(getattr(func, "impl", None), "transform", None) is not None:
+        return rt.call_value(func, args)
+    start = len(rt.tape.nodes)
+    try:
+        return rt.call_value(func, args)
+    finally:
+        _State.own.append((start, len(rt.tape.nodes)))
 
 
 def _grads(rt, out, xs, grad_outputs, keep: bool) -> list:
@@ -241,19 +279,19 @@ def _grads(rt, out, xs, grad_outputs, keep: bool) -> list:
 def grad_and_value(rt, func, argnums=0, has_aux=False):
     """torch.func.grad_and_value: a function giving (gradient, value)."""
     def transformed(rt, *args):
-        return _grad_and_value(rt, func, argnums, has_aux, list(args))
+        return _grad_and_value(rt, func, argnums, has_aux, list(args), "grad_and_value")
     return transformed
 
 
 def grad(rt, func, argnums=0, has_aux=False):
     """torch.func.grad: a function giving the gradient of func's scalar output."""
     def transformed(rt, *args):
-        g, value = _grad_and_value(rt, func, argnums, has_aux, list(args))
+        g, value = _grad_and_value(rt, func, argnums, has_aux, list(args), "grad")
         return (g, value[1]) if has_aux else g
     return transformed
 
 
-def _grad_and_value(rt, func, argnums, has_aux, args):
+def _grad_and_value(rt, func, argnums, has_aux, args, kind: str):
     from .jacobians import _type_name
     is_tuple, nums = _argnums(argnums, len(args))
     keep = _keep_graph(args)
@@ -266,7 +304,7 @@ def _grad_and_value(rt, func, argnums, has_aux, args):
         call_args = list(args)
         for n, per_arg in zip(nums, xs_per_arg):
             call_args[n] = _like(args[n], per_arg)
-        out = rt.call_value(func, call_args)
+        out = _call_own(rt, func, call_args)
         aux = None
         if has_aux:
             if not isinstance(out, tuple) or len(out) != 2:
@@ -290,7 +328,7 @@ def _grad_and_value(rt, func, argnums, has_aux, args):
         g = tuple(gs) if is_tuple else gs[0]
         value = (out, aux) if has_aux else out
         return _detach(rt, g, keep_graph), _detach(rt, value, keep_graph)
-    return _run(rt, body)
+    return _run(rt, body, kind)
 
 
 def vjp(rt, func, *primals, has_aux=False):
@@ -300,7 +338,7 @@ def vjp(rt, func, *primals, has_aux=False):
 
     def body():
         xs = [_leaf(rt, x, "vjp") for x in primals]
-        out = rt.call_value(func, list(xs))
+        out = _call_own(rt, func, list(xs))
         aux = None
         if has_aux:
             if not isinstance(out, tuple) or len(out) != 2:
@@ -310,7 +348,7 @@ def vjp(rt, func, *primals, has_aux=False):
             out, aux = out
         _output_leaves(rt, out, "vjp(f, *primals)")
         return xs, out, aux
-    xs, out, aux = _run(rt, body)
+    xs, out, aux = _run(rt, body, "vjp")
     keep = keep or _reaches_outside(out, xs)
 
     def vjp_fn(rt, cotangents):
@@ -328,7 +366,7 @@ def vjp(rt, func, *primals, has_aux=False):
             # the gradients keep their graph to it, as PyTorch's
             graph = keep or any(_is_tensor(c) and c.requires_grad for c in cts)
             return tuple(_detach(rt, _grads(rt, outs, xs, cts, graph), graph))
-        return _run(rt, inner)
+        return _run(rt, inner, "vjp_fn")
     from .interpreter import Function
     res = (_detach(rt, out, keep), Function("vjp_fn", vjp_fn))
     return res + (_detach(rt, aux, keep),) if has_aux else res
@@ -358,13 +396,13 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
 
     def flat(rt, *xs):
         # f's output as the tensor or tuple of tensors products.jvp takes
-        out = rt.call_value(func, list(xs))
+        out = _call_own(rt, func, list(xs))
         made.append(out)
         return out if _is_tensor(out) else tuple(_output_leaves(rt, out, "jvp(f, primals, tangents)"))
     f = Function("f", flat)
     outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep,
                                                keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                               forward_mode=True))
+                                               forward_mode=True), "jvp")
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
@@ -411,11 +449,11 @@ def _alias(rt, t):
     return t
 
 
-def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
+def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False, kind=None):
     is_tuple, nums = _argnums(argnums, len(args))
     keep = _keep_graph(args)
     for n in nums:
-        _leaf(rt, args[n], fname)         # (its type check)
+        _check_input(args[n], fname)
 
     made = []       # f's output, when a pytree jacobian() does not take (a dict)
 
@@ -423,7 +461,7 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
         call_args = list(args)
         for n, x in zip(nums, xs):
             call_args[n] = x
-        out = rt.call_value(func, call_args)
+        out = _call_own(rt, func, call_args)
         if has_aux:
             out = _split_aux(rt, out, made, xs, "jvp(f, primals, tangents)" if forward_mode
                              else "vjp(f, *primals)")
@@ -437,7 +475,7 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
     inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
     jac = _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                              forward_mode=forward_mode))
+                                              forward_mode=forward_mode), kind or fname)
     # the Jacobians of a pytree's leaves in its structure ({'s': ds/dx, ...})
     shape = [m for m in made if m.__class__ is not _Aux]
     if shape:
@@ -491,8 +529,9 @@ def jacfwd(rt, func, argnums=0, has_aux=False, *, randomness="error"):
 def hessian(rt, func, argnums=0):
     """torch.func.hessian: jacfwd(jacrev(func, argnums), argnums)."""
     from .interpreter import Function
-    inner = Function("jacrev", jacrev(rt, func, argnums))
-    return jacfwd(rt, inner, argnums)
+    inner = Function("jacrev", _transform("jacrev", jacrev(rt, func, argnums)))
+    return lambda rt, *args: _jacobian(rt, inner, argnums, False, list(args), "jacfwd",
+                                       forward_mode=True, kind="hessian")
 
 
 class _NoRandom:
@@ -599,20 +638,36 @@ def _leaf_dim(where: str, x, d: int) -> int:
 def _vmap_loop(rt, func, args, dims, size, out_dims):
     from .functions import FUNCTIONS
     unbind, stack = FUNCTIONS["unbind"], FUNCTIONS["stack"]
+    first_seq = len(rt.tape.nodes)
     # per argument: None (not batched), or one tuple of slices per tensor in it
     slices = [None if d is None else [unbind(rt, t, d) for t in _leaves(x)]
               for x, d in zip(args, dims)]
     results = []
     saved, rt._rng = rt._rng, _NoRandom()      # (randomness='error')
+    outermost = _State.depth == 0 and _State.vmaps == 0
+    tape = rt.tape
+    calls = []          # the tape span of each slice's call of f
     try:
         _State.vmaps += 1
         for i in range(size):
             call_args = [x if s is None else _like(x, [per[i] for per in s])
                          for x, s in zip(args, slices)]
+            start = len(tape.nodes)
             results.append(rt.call_value(func, call_args))
+            calls.append((start, len(tape.nodes)))
     finally:
         _State.vmaps -= 1
         rt._rng = saved
+    out = _stacked(rt, stack, results, out_dims)
+    if outermost:
+        # (a picture draws f for the first slice; see _run)
+        tape.transforms.append({"kind": "vmap", "first": first_seq, "stop": len(tape.nodes),
+                                "own": calls[:1], "slices": size})
+    return out
+
+
+def _stacked(rt, stack, results: list, out_dims):
+    """vmap's results: each slice's outputs stacked along out_dims."""
     first = results[0]
     if isinstance(first, dict):
         return {k: _stack(rt, stack, [r[k] for r in results], out_dims) for k in first}
@@ -683,7 +738,9 @@ def members(Function) -> dict:
                 msg = user_arg_counts(str(exc))
                 raise GradvizError(msg, kind=TYPE, hint=f"torch.func.{name}(func, ...) takes the "
                                    "function to transform first, then its options") from None
-            return Function(name, res) if isinstance(res, types.FunctionType) else res
+            if isinstance(res, types.FunctionType):
+                return Function(name, _transform(name, res))
+            return res
         return Function(name, impl)
     from .func_call import functional_call, stack_module_state
     return {**{k: wrap(k, v) for k, v in TRANSFORMS.items()},

@@ -1881,14 +1881,23 @@ class Interpreter:
             name = stmt.target
             self.env[name] = value
             if value.__class__ is Tensor:
-                if value.name is None:
-                    value.name = name
-                elif value.name != name:
-                    self.aliased.add(id(value))
+                self._name_tensor(value, name)
             elif value.__class__ in _HOLDERS:
                 self._mark_held(value, name)
             elif value.__class__ in modules.CLASSES or value.__class__ is classes.Instance:
                 modules.name_parameters(value, name)
+
+    def _name_tensor(self, value: Tensor, name: str) -> None:
+        """A tensor bound to name takes it as its name if it has none; a
+        function's own name for it is noted with the function (its x is
+        not the program's x: Tape.local_names); a second name makes it
+        aliased."""
+        if value.name is None:
+            value.name = name
+            if len(self.scopes) > 1 and self.calls and value.seq >= 0:
+                self.tape.local_names[value.seq] = self.calls[-1].qualname
+        elif value.name != name:
+            self.aliased.add(id(value))
 
     def _chained_assign(self, stmt):
         """a = b = v: v once, bound to a, then to b (Python's order)."""
@@ -1900,10 +1909,7 @@ class Interpreter:
         # shadowing a function name is allowed, as in Python
         self.env[name] = value
         if value.__class__ is Tensor:
-            if value.name is None:
-                value.name = name
-            elif value.name != name:        # a second name for it (see aliased)
-                self.aliased.add(id(value))
+            self._name_tensor(value, name)
         elif value.__class__ in _HOLDERS:
             self._mark_held(value, name)
         elif value.__class__ in modules.CLASSES or value.__class__ is classes.Instance:

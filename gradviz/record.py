@@ -544,6 +544,8 @@ class Record:
     error_tensors: list = field(default_factory=list, repr=False)
     snapshots: dict = field(default_factory=dict, repr=False)   # seq -> value before in-place writes
     loop_marks: list = field(default_factory=list, repr=False)  # Tape.loop_marks
+    transforms: list = field(default_factory=list, repr=False)  # Tape.transforms
+    local_names: dict = field(default_factory=dict, repr=False)  # Tape.local_names
     # forward mode, when asked for (run --mode forward|both): {"mode",
     # "direction", "passes": [per reverse pass: "pass", "kind", "line",
     # "roots", "outputs", "jvp_passes", "reverse_passes" (1), "skipped",

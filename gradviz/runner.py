@@ -135,7 +135,8 @@ def _make_record(rt: Interpreter, text, filename, error, program) -> Record:
                   raw_events=rt.tape.events,
                   no_grad_blocks=[(s.line, s.end_line) for s in rt.tape.no_grad_blocks],
                   block_titles=rt.tape.block_titles,
-                  error_tensors=error_tensors, loop_marks=rt.tape.loop_marks)
+                  error_tensors=error_tensors, loop_marks=rt.tape.loop_marks,
+                  transforms=rt.tape.transforms, local_names=rt.tape.local_names)
 
 
 def _tensors_on_line(rt, program, line) -> list[int]:

@@ -173,6 +173,11 @@ class Tape:
         # where each pass of a loop starts on the tape: (first seq, "i=1"),
         # and (seq, None) where the loops end (see Interpreter._loop)
         self.loop_marks: list = []
+        # seq -> the function whose own name a tensor took (Interpreter._name_tensor)
+        self.local_names: dict[int, str] = {}
+        # what each outermost torch.func transform call made on the tape
+        # (func_transforms._run): [{"kind", "first", "stop", "own"}]
+        self.transforms: list = []
         self.changed_at: dict[int, int] = {}   # seq -> tape length at its first in-place write
         # id -> (holder, .grad tensor) of the .grads the program has seen
         self.grad_tensors: dict = {}

@@ -565,6 +565,27 @@ def test_a_name_bound_again_later_is_titled_old():
     assert source.count("y (old) = x * x") == 1 and "y = x * x" in source
 
 
+def test_a_loops_boxes_name_their_step_as_the_tables_do():
+    # the title said "loss = ..." for every step and the step in small print
+    record = record_of("w = torch.tensor(1.0, requires_grad=True)\n"
+                       "for step in range(3):\n"
+                       "    loss = (w * 2).sum()\n"
+                       "    loss.backward()\n")
+    source = unescape(build_dot(record).source)
+    for k in range(3):
+        assert f"loss (step={k}) = (w * 2).sum()\nbackward() starts here · scalar · line 3\n" \
+            in source
+    assert "(old)" not in source
+
+
+def test_a_functions_own_name_is_titled_with_the_function():
+    # grad(f)(x) titled the copy of x it differentiates "x (old) = grad(f)(x)"
+    source = unescape(to_dot(record_of("def f(x):\n    return (x ** 3).sum()\n"
+                                       "x = torch.tensor([1., 2.])\n"
+                                       "print(torch.func.grad(f)(x))\n")))
+    assert "x (in f) = torch.func.grad(f)(x)" in source and "(old)" not in source
+
+
 FROZEN = """torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
 for p in net[0].parameters():
@@ -704,3 +725,55 @@ def test_the_state_updates_of_an_optimizer_have_edges(made):
     # copy_: drawn as fills of the values before) and ax's first zeros
     source = SGD_STEPS.replace("SGD(net.parameters(), lr=0.1)", made)
     assert unconnected(to_dot(record_of(source), max_nodes=0)) == set()
+
+
+JACREV = ("x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+          "from torch.func import jacrev\n"
+          "print(jacrev(torch.sin)(x))\n")
+
+
+def test_a_torch_func_transform_is_one_box_around_the_programs_function():
+    # jacrev drew its three autograd.grad passes op by op: cos and * three
+    # times, a seed box each, 2,200 points wide for a 3-element sin
+    record = record_of(JACREV)
+    result = build_dot(record)
+    text = unescape(result.source)
+    assert text.count("SinBackward0") == 1             # the program's function, once
+    assert "CosBackward0" not in text and 'class="seed"' not in text
+    assert text.count('class="folded"') == 1
+    assert "torch.func.jacrev: jacrev(torch.sin)(x) · line 3" in text
+    assert "3 autograd.grad() passes inside (#1–#3)" in text
+    assert "--expand-transforms" in result.note
+    assert "nodes folded into summaries" not in text   # (not a --max-nodes fold)
+    # and every op, on asking
+    full = unescape(to_dot(record, expand_transforms=True))
+    assert full.count("CosBackward0") == 3 and full.count('class="seed"') == 3
+    assert 'class="folded"' not in full
+
+
+def test_what_leaves_a_transform_stays_outside_its_box():
+    # grad's result g is used by the program (g.sum().backward()): its box
+    # and the program's backward through it are drawn
+    record = record_of("from torch.func import grad\n"
+                       "def f(x):\n"
+                       "    return (x ** 3).sum()\n"
+                       "w = torch.tensor([1., 2.], requires_grad=True)\n"
+                       "g = grad(f)(w)\n"
+                       "g.sum().backward()\n")
+    text = unescape(to_dot(record))
+    assert "g = grad(f)(w)" in text and "PowBackward0" in text
+    assert "torch.func.grad: grad(f)(w)" in text
+    assert text.count('class="seed"') == 1 and "backward() #2, line 6" in text
+
+
+def test_vmap_draws_its_function_for_the_first_slice():
+    # gradviz runs f once per slice: 4 slices drew f 4 times side by side
+    record = record_of("x = torch.arange(8.).reshape(4, 2).requires_grad_()\n"
+                       "y = torch.func.vmap(lambda r: (r * 2).sum())(x)\n"
+                       "y.sum().backward()\n")
+    text = unescape(to_dot(record))
+    assert text.count("MulBackward0") == 1 and text.count("SumBackward0") == 2
+    assert "f drawn for its first slice: gradviz runs it once per slice (4)" in text
+    assert "StackBackward0" in text and "y = torch.func.vmap(lambda r: (r * 2).sum())(x)" in text
+    full = unescape(to_dot(record, expand_transforms=True))
+    assert full.count("MulBackward0") == 4

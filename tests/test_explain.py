@@ -103,7 +103,32 @@ def test_a_branch_join_shows_the_sum_where_the_last_contribution_arrives():
 def test_the_same_input_twice_says_which_slot_each_contribution_came_from():
     ex = explain_record(run((ROOT / "samples" / "chain_rule.txt").read_text()))
     leaf = ex.steps[-1]
-    assert [src for src, _ in leaf.parts] == ["a, as a", "a, as b"]
+    assert [src for src, _ in leaf.parts] == ["a, as u", "a, as v"]
+
+
+def test_a_formulas_letters_never_read_as_the_programs_names():
+    # chain_rule binds x, a, b, c, z: its a = x * x read "→ x (as a):
+    # d(a*b)/da = b, with b = x", and sum's "d sum(x)/dx_i" was about z
+    ex = explain_record(run((ROOT / "samples" / "chain_rule.txt").read_text()))
+    rules = [text for step in ex.steps for kind, text in step_lines(ex, step) if kind == "rule"]
+    assert rules == ["→ z: d sum(z)/dz_i = 1",
+                     "→ sin(a) (as u): d(u+b)/du = 1",      # b: the program's b
+                     "→ a: d sin(a)/da = cos(a)",
+                     "→ x (as u): d(u*v)/du = v, with v = x",
+                     "→ x (as v): d(u*v)/dv = u, with u = x"]
+    assert "g · cos(a) = " in " ".join(text for step in ex.steps
+                                       for _, text in step_lines(ex, step))
+    # a letter the program does not use stays, tied to its argument
+    ex = explain_record(run("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                            "(x * x).sum().backward()\n"))
+    rules = [text for step in ex.steps for kind, text in step_lines(ex, step) if kind == "rule"]
+    assert rules[0] == "→ x * x (as u): d sum(u)/du_i = 1"
+    assert rules[1] == "→ x (as a): d(a*b)/da = b, with b = x"
+    # nor is the explanation's g (the incoming gradient) written for a program's g
+    ex = explain_record(run("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                            "g = x * x\ng.sum().backward()\n"))
+    rules = [text for step in ex.steps for kind, text in step_lines(ex, step) if kind == "rule"]
+    assert rules[0] == "→ g (as u): d sum(u)/du_i = 1"
 
 
 def test_the_pieces_one_module_call_makes_are_told_apart_by_their_op():
@@ -224,7 +249,7 @@ def test_the_table_reads_at_80_columns():
     assert result.exit_code == 0, result.output
     table = result.output.split("backward() #1", 1)[1]
     assert max(len(line) for line in table.splitlines()) <= 80
-    for text in ("d(a*b)/da = b", "✂ b", "x.grad = None →", "x has all 2 contributions"):
+    for text in ("d(u*v)/du = v", "✂ b", "x.grad = None →", "x has all 2 contributions"):
         assert text in table
     # program text in the pass heading is not taken for markup
     assert "z.sum().backward()" in table
@@ -528,8 +553,8 @@ def test_add_and_sub_with_alpha_show_alpha_in_the_local_derivative():
                             "z = torch.sub(torch.add(x, y, alpha=2.5), x, alpha=2)\n"
                             "z.sum().backward()\n"))
     formulas = [s.formula for step in ex.steps for s in step.sent]
-    assert "d(a+alpha*b)/db = alpha = 2.5" in formulas
-    assert "d(a-alpha*b)/db = -alpha = -2" in formulas
+    assert "d(x+alpha*y)/dy = alpha = 2.5" in formulas
+    assert "d(a-alpha*x)/dx = -alpha = -2" in formulas
     # plain operators keep the formulas without alpha
     plain = explain_record(run("x = torch.tensor([1.0], requires_grad=True)\n"
                                "(x + x - x).sum().backward()\n"))

@@ -314,18 +314,37 @@ def test_a_wrong_rule_fails_in_the_sample(monkeypatch, vjp):
     assert item.culprits and item.culprits[0][1] == [f"{'VJP' if vjp else 'JVP'} of input 0"]
 
 
-def test_a_reason_is_a_note_under_the_table_at_80_columns(tmp_path):
-    # in the verdict column it read one word a line, "register_h" over "ook()"
-    f = tmp_path / "hook.txt"
-    f.write_text("w = tensor([0.5, -1.0], requires_grad=True)\n"
-                 "b = tensor(0.1, requires_grad=True)\n"
-                 "b.register_hook(lambda g: g * 2)\n"
-                 "(w * b).sum().backward()\n")
+def check_at_80_columns(tmp_path, source: str) -> str:
+    """`gradviz check`'s output for source in an 80-column terminal."""
+    f = tmp_path / "program.txt"
+    f.write_text(source)
     result = CliRunner().invoke(main, ["check", str(f), "--color", "never"],
                                 env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
-    assert "changed¹" in result.output
-    assert "¹ b: a register_hook() changed the gradient" in result.output
+    return result.output
+
+
+def test_a_reason_is_a_note_under_the_table_at_80_columns(tmp_path):
+    # in the verdict column it read one word a line, "register_h" over "ook()"
+    output = check_at_80_columns(tmp_path, "w = tensor([0.5, -1.0], requires_grad=True)\n"
+                                           "b = tensor(0.1, requires_grad=True)\n"
+                                           "b.register_hook(lambda g: g * 2)\n"
+                                           "(w * b).sum().backward()\n")
+    assert "changed¹" in output
+    assert "¹ b: a register_hook() changed the gradient" in output
+
+
+def test_parameter_names_and_verdicts_stay_whole_at_80_columns(tmp_path):
+    # rich shared the width out by content: "lstm.weight" over "_ih_l0"
+    output = check_at_80_columns(tmp_path, "torch.manual_seed(0)\n"
+                                           "lstm = nn.LSTM(3, 4)\n"
+                                           "out, (h, c) = lstm(torch.randn(5, 1, 3))\n"
+                                           "out.sum().backward()\n")
+    rows = [line.split() for line in output.splitlines() if line.startswith("lstm.")]
+    assert [row[0] for row in rows] == ["lstm.weight_ih_l0", "lstm.weight_hh_l0",
+                                        "lstm.bias_ih_l0", "lstm.bias_hh_l0"]
+    assert all(row[-1] == "ok" for row in rows)
+    assert max(map(len, output.splitlines())) <= 80
 
 
 def test_the_sample_in_the_cli(tmp_path):

@@ -303,3 +303,49 @@ def _decode_png(data: bytes) -> tuple[int, int, list]:
         prev = line
     pixels = [tuple(row[i:i + channels]) for row in rows for i in range(0, stride, channels)]
     return width, height, pixels
+
+
+def legend_size(svg: str) -> tuple[float, float]:
+    """The width and height (points) of the legend's frame in an SVG."""
+    root = ET.fromstring(svg.encode("utf-8"))
+    ns = "{http://www.w3.org/2000/svg}"
+    for g in root.iter(f"{ns}g"):
+        if g.findtext(f"{ns}title") == "cluster_legend":
+            frame = next(el for el in g if el.tag in (f"{ns}path", f"{ns}polygon"))
+            numbers = frame.get("d") or frame.get("points")
+            xy = [float(v) for v in numbers.replace("M", " ").replace("C", " ")
+                  .replace(",", " ").split()]
+            xs, ys = xy[0::2], xy[1::2]
+            return max(xs) - min(xs), max(ys) - min(ys)
+    raise AssertionError("no legend in the picture")
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "RL"])
+def test_the_legend_is_compact_when_the_graph_runs_across(rankdir):
+    # it was laid out as in TB, where its chain of edges runs down: across,
+    # that chain made it one row 1,680 points wide and 193 high
+    svg = to_svg(record_of("seed_detach"), engine="embedded", legend=True, rankdir=rankdir)
+    width, height = legend_size(svg)
+    assert width < 600 and width < height
+    for key in ("parameter", "backward() root", "✂ detach", ".grad tensor", "shaded block"):
+        assert key in svg_texts(svg)
+
+
+def svg_width(path: Path) -> float:
+    return float(ET.parse(path).getroot().get("width").removesuffix("pt"))
+
+
+def test_a_jacobian_by_torch_func_fits_a_slide(tmp_path):
+    # every op of jacrev's three passes side by side: 2,200 points wide
+    program = tmp_path / "jac.txt"
+    program.write_text("x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+                       "from torch.func import jacrev\n"
+                       "print(jacrev(torch.sin)(x))\n")
+    widths = []
+    for extra in ([], ["--expand-transforms"]):
+        out = tmp_path / f"jac{len(extra)}.svg"
+        result = CliRunner().invoke(cli.main, ["run", str(program), "--no-tables", "--engine",
+                                               "embedded", "--svg", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        widths.append(svg_width(out))
+    assert widths[0] < 700 < 1500 < widths[1]

@@ -156,6 +156,40 @@ def test_seed_scalar_and_nonscalar():
     assert p["backward #2"]["gradient="] == "[1., 1., 1., 1.]"
 
 
+STEPS = """torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+X, y = torch.randn(4, 2), torch.randn(4, 1)
+for step in range(3):
+    opt.zero_grad()
+    loss = nn.functional.mse_loss(model(X), y)
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_a_loop_names_each_steps_tensor_by_its_step():
+    # steps 0 and 1 were "loss (old) = ... (step=0)", the last "loss = ... (step=2)"
+    record = run(STEPS)
+    c = cells(render(record, 140))
+    losses = [n.id for n in record.nodes if n.name == "loss"]
+    assert [c[i]["name = expr"].split(" = ")[0] for i in losses] == [
+        f"loss (step={k})" for k in range(3)]
+    assert all(c[i]["name = expr"].count("step=") == 1 for i in losses)
+    p = cells(section(render(record, 140), "what flowed in each backward pass"), first="pass")
+    assert [p[f"backward #{k + 1}"]["root"] for k in range(3)] == [
+        f"loss (step={k}) ({i})" for k, i in enumerate(losses)]
+
+
+def test_a_functions_own_name_says_the_function_not_old():
+    # f's parameter x took the name of the tensor f(x * 2) passed: "x (old) = x * 2"
+    # read as if the program had bound its x again
+    c = cells(render(run("def f(x):\n    return x.sin()\n"
+                         "x = torch.tensor([1., 2.], requires_grad=True)\n"
+                         "y = f(x * 2)\ny.sum().backward()\n")))
+    assert c["n1"]["name = expr"] == "x (in f) = x * 2" and c["n0"]["name = expr"] == "x"
+
+
 def test_retain_grad_no_grad_and_broadcast():
     c = cells(render_file(CONFORMANCE / "retain_grad.txt"))
     assert c["n1"]["grad"] == squash("[ 1.3333, -2.6667,  4.0000]")

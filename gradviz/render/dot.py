@@ -74,7 +74,7 @@ from ..record import (CONST, DETACHED, GRAD, OP, PARAM, TENSOR_HOOK_LABEL, NodeR
                       hook_made, node_column, node_input_seqs, step_node_seqs, updates_itself,
                       after_name)
 from ..tensor import DTYPE_NAMES
-from .fold import Columns, Group, counts_text, fold, seqs_where
+from .fold import FOLD_MIN, Columns, Group, counts_text, describe, fold, seqs_where
 from .style import SANS, THEMES, Look, Theme, get_theme
 from .torchfmt import format_compact
 
@@ -142,6 +142,24 @@ FAILED_NOTES = 3            # notes at backward() calls that failed and were cau
 OVERLAYS = ("error", "failed")  # looks drawn over a tensor's own (see _look_key)
 
 CENTER, LEFT = "\\n", "\\l"   # Graphviz line breaks: centred, left-aligned
+# the legend's items in the ranks it has with rankdir LR or RL, each rank's
+# items in order down the picture (see _Builder._sideways_legend)
+_LEGEND_COLUMNS = (("const", "param", "inter", "root", "freed", "folded", "nograd"),
+                   ("op", "grad", "detached", "seed", "pruned", "error", "failed"))
+# the legend's edges left out then: each would add two ranks across
+_LEGEND_CHAIN = ("    lg_op -> lg_inter;", "    lg_inter -> lg_root;")
+
+# what each torch.func transform computes, in a box standing for its passes
+# (_Builder._fold_transforms)
+_TRANSFORM_WORDS = {
+    "jacrev": "row i of the Jacobian: the gradient of output i (reverse mode)",
+    "jacfwd": "column j of the Jacobian: the derivative along input j",
+    "hessian": "jacfwd(jacrev(f)): the derivatives of the gradient",
+    "grad": "the gradient of f's scalar output",
+    "grad_and_value": "the gradient of f's scalar output, and the output",
+    "vjp_fn": "the cotangent times the Jacobian (a vector-Jacobian product)",
+    "jvp": "the Jacobian times the tangent (a Jacobian-vector product)",
+}
 
 # Control characters (a newline is a line break instead) become spaces.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -353,7 +371,8 @@ def to_dot(record: Record, **options) -> str:
 
 def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
                   title: str | None = None, legend: bool = False,
-                  max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None) -> dict:
+                  max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None,
+                  expand_transforms: bool = False) -> dict:
     """Validate graph options; raises GradvizError (usage) naming the bad one."""
     from ..errors import USAGE, GradvizError
 
@@ -372,13 +391,14 @@ def check_options(show: str = "both", rankdir: str = "TB", theme: str = "light",
         raise GradvizError(f"pass_no must be a pass number (1, 2, ...), 'last' or 'all', not "
                            f"{pass_no!r}", kind=USAGE)
     return {"show": show, "rankdir": rankdir, "theme": theme, "title": title,
-            "legend": bool(legend), "max_nodes": max_nodes, "pass_no": pass_no}
+            "legend": bool(legend), "max_nodes": max_nodes, "pass_no": pass_no,
+            "expand_transforms": bool(expand_transforms)}
 
 
 def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
               theme: str = "light", title: str | None = None, legend: bool = False,
               max_nodes: int = DEFAULT_MAX_NODES, pass_no: int | str | None = None,
-              view: PassView | None = None) -> DotResult:
+              view: PassView | None = None, expand_transforms: bool = False) -> DotResult:
     """Draw ``record`` as DOT (see the module docstring for the picture).
 
     ``show``: forward | backward | both; ``rankdir``: LR | TB | BT | RL;
@@ -387,9 +407,12 @@ def build_dot(record: Record, *, show: str = "both", rankdir: str = "TB",
     more tensors than this (0: never); ``pass_no``: draw only that pass's
     subgraph (pass_view: 1, 2, ... or "last"; "all": every pass); by default
     a training loop's last pass only (AUTO_PASSES), said in the note;
-    ``view``: one pass only (PassView).
+    ``view``: one pass only (PassView); ``expand_transforms``: draw every
+    op a torch.func transform ran (by default, one box per transform call
+    stands for its own passes: see _Builder._fold_transforms).
     """
-    opts = check_options(show, rankdir, theme, title, legend, max_nodes, pass_no)
+    opts = check_options(show, rankdir, theme, title, legend, max_nodes, pass_no,
+                         expand_transforms)
     auto = None
     if pass_no is None and view is None and max_nodes and len(record.passes) > AUTO_PASSES \
             and len(record.nodes) > AUTO_NODES:
@@ -655,6 +678,7 @@ class _Builder:
         self.lines: list[str] = []
         self.edge_out: list = []        # edge lines, or keys of merged edges
         self.fold_edges: dict = {}      # (src, dst, attrs) -> [label, count]
+        self.cuts_into: set = set()     # (source, summary box) of the detach cuts drawn
         th = self.theme
         self.fwd_attrs = "style=invis" if self.show == "backward" else ""
         self.grad_attrs = (f'dir=back arrowtail={th.gradient_arrow} style={th.gradient_style} '
@@ -689,6 +713,11 @@ class _Builder:
         only = None if self.view is None else self.view.only
         folded = fold(self.cols, self.opts["max_nodes"]) if only is None else None
         self.group_of, self.groups = folded if folded else ([-1] * count, [])
+        self.inside: set = set()        # passes run inside a transform's box (no seed box)
+        # (not in a PassView: explain's frames restyle every gradient edge)
+        if not folded and self.view is None and not self.opts["expand_transforms"]:
+            self._fold_transforms()
+        by_max_nodes = [g for g in self.groups if not g.title]
         hidden = sum(len(g.members) for g in self.groups)
         shown = count - hidden + len(self.groups)
         self.cut_out = only is not None      # nodes outside a PassView's `only` are left out
@@ -714,9 +743,13 @@ class _Builder:
         elif self.compact:
             self._oid = self._tid
         notes = []
-        if self.groups:
+        if len(by_max_nodes) < len(self.groups):
+            inner = sum(len(g.members) for g in self.groups if g.title)
+            notes.append(f"drew what torch.func's transforms ran inside ({inner:,} nodes) as "
+                         "one box per call: --expand-transforms draws them")
+        if by_max_nodes:
             everything = Counter()
-            for g in self.groups:
+            for g in by_max_nodes:
                 everything.update(g.counts)
             notes.append(f"folded {hidden:,} of {count:,} nodes into {len(self.groups)} "
                          f"summary node{'s' if len(self.groups) != 1 else ''} "
@@ -738,7 +771,7 @@ class _Builder:
         if self.opts.get("auto_passes"):
             label.append(f"(backward pass #{self.view.pass_no} of {self.opts['auto_passes']:,}: "
                          "the loop's last step; --pass all draws every pass)")
-        if self.groups:
+        if by_max_nodes:
             label.append(f"({hidden:,} nodes folded into summaries: --max-nodes 0 shows all)")
         graph = (f'  graph [rankdir={self.opts["rankdir"]} bgcolor="{th.background}" '
                  f'fontname="{SANS}" fontsize=16 fontcolor="{th.text}" nodesep=0.3 '
@@ -797,6 +830,92 @@ class _Builder:
             self._legend()
         out.append("}\n")
         return DotResult("\n".join(out), "; ".join(notes) or None, hidden)
+
+    def _fold_transforms(self) -> None:
+        """One summary box for what each torch.func transform call ran
+        inside (record.transforms): jacrev(torch.sin)(x) drew the 3
+        autograd.grad passes of its rows op by op, 2,200 points wide, where
+        a learner wants to see the program's function once, and the
+        transform as one thing. Shown are the program's own function (its
+        forward ops), and what comes out of the transform (what a later
+        node uses, or a variable holds, or its last result); the rest folds
+        into a box that says what the transform did, and its passes get no
+        seed boxes."""
+        count, cols = self.count, self.cols
+        spans = self.record.transforms
+        if not spans:
+            return
+        last_use = self._last_uses()
+        shown = set(cols.finals).union(cols.errors)
+        for k, span in enumerate(spans):
+            first, stop = span["first"], min(span["stop"], count)
+            if stop - first < FOLD_MIN:
+                continue
+            own = set()
+            for a, b in span["own"]:
+                own.update(range(a, b))
+            # what was made for the function before it ran (the copies of
+            # its arguments it differentiates, vmap's first slices) stays:
+            # folded, it would draw box -> function -> box, a loop
+            feeds = self._made_for(own, first)
+            members = [s for s in range(first, stop - 1)
+                       if s not in own and s not in feeds and last_use[s] < stop
+                       and s not in shown and self.group_of[s] == -1]
+            if len(members) < FOLD_MIN:
+                continue
+            self._transform_group(k, span, members)
+
+    def _made_for(self, own: set, first: int) -> set:
+        """The seqs from ``first`` on, made before the first of ``own``, that
+        the nodes of ``own`` were computed from (a walk, no recursion)."""
+        if not own:
+            return set()
+        lo, in_seqs = min(own), self.in_seqs
+        found: set = set()
+        todo = [a for s in own for a in in_seqs[s] if first <= a < lo]
+        while todo:
+            a = todo.pop()
+            if a not in found:
+                found.add(a)
+                todo.extend(b for b in in_seqs[a] if first <= b < lo)
+        return found
+
+    def _last_uses(self) -> list:
+        """Per seq, the last seq that uses it (an op's input, the source of
+        a detached copy or a .grad tensor), or -1."""
+        last = [-1] * self.count
+        for t, ins in enumerate(self.in_seqs):
+            for a in ins:
+                last[a] = t
+        for t, a in chain(self.cols.detached.items(), self.cols.grad_of.items()):
+            last[a] = max(last[a], t)
+        return last
+
+    def _transform_group(self, k: int, span: dict, members: list) -> None:
+        """Fold members into a box titled by the transform call (see _fold_transforms)."""
+        first, stop = span["first"], span["stop"]
+        passes = [ev["pass"] for ev in self.passes
+                  if ev["roots"] and all(first <= r < stop for r in ev["roots"])]
+        self.inside.update(passes)
+        result = self.nodes[stop - 1]
+        call = _short(result.expr or span["kind"])
+        title = [f"torch.func.{span['kind']}: {call}" + (f" · line {result.line}"
+                                                         if result.line else "")]
+        if span["kind"] == "vmap":
+            title.append(f"f drawn for its first slice: gradviz runs it once per slice "
+                         f"({span['slices']:,}), PyTorch batches them")
+        elif span["kind"] in _TRANSFORM_WORDS:
+            title.append(_TRANSFORM_WORDS[span["kind"]])
+        if passes:
+            n = len(passes)
+            title.append(f"{n} autograd.grad() pass{'es' if n != 1 else ''} inside "
+                         f"(#{passes[0]}{f'–#{passes[-1]}' if n > 1 else ''})")
+        g = len(self.groups)
+        for s in members:
+            self.group_of[s] = g
+        # (a "fold" id: its edges merge as a summary's do, see _edge)
+        group = Group(f"fold_func{k + 1}", members, None, title=tuple(title))
+        self.groups += describe([group], self.cols)
 
     def _longest_path(self) -> int:
         """Nodes on the longest path of the picture (summary nodes count once).
@@ -899,15 +1018,20 @@ class _Builder:
         return "intermediate"
 
     def _old(self, r: NodeRecord) -> str:
-        """" (old)" when r's name was bound again later, as the tables say: two
-        boxes titled "y = x * x" read as one tensor drawn twice (a loop's
-        boxes say their step instead)."""
+        """Which of the tensors r's name bound this is, as the tables say
+        (tables.binding_note): " (step=0)", " (in f)" or " (old)" (two boxes
+        titled "y = x * x" read as one tensor drawn twice)."""
+        from .tables import binding_note, final_bindings
         if self.final is None:
-            from .tables import final_bindings
             self.final = final_bindings(self.record)
             self.final_names = set(self.final.values())
-        rebound = self.final.get(r.seq) != r.name and r.name in self.final_names
-        return " (old)" if rebound and r.in_loop is None else ""
+        return binding_note(self.record, r, self.final, self.final_names)
+
+    def _step_in_title(self, r: NodeRecord) -> bool:
+        """Whether r's title says its loop pass (see _old and _title)."""
+        expr = " ".join(r.expr.split()) if r.expr else ""
+        return bool(r.in_loop and r.name and expr and expr != r.name
+                    and not updates_itself(r.name, expr))
 
     def _title(self, r: NodeRecord) -> str:
         # (shortened once, whole: "x = " before an expression shortened on
@@ -916,7 +1040,10 @@ class _Builder:
         if r.name and expr and expr != r.name:
             if updates_itself(r.name, expr):
                 return _short(r.name + after_name(r.name, expr))
-            return _short(f"{r.name}{self._old(r)} = {expr}")
+            which = self._old(r)
+            # (a step or function beside the name takes no room from the expression)
+            room = MAX_TEXT + (len(which) if which not in ("", " (old)") else 0)
+            return _short(f"{r.name}{which} = {expr}", room)
         if expr or r.name or r.of is None:
             return _short(expr) or r.name or r.id
         # a gradient a module's hook got has neither a name nor an expression:
@@ -959,7 +1086,8 @@ class _Builder:
         if r.dtype != "float32":
             parts.append(r.dtype)
         if r.line:
-            parts.append(f"line {r.line}" + (f" ({r.in_loop})" if r.in_loop else ""))
+            step = r.in_loop and not self._step_in_title(r)
+            parts.append(f"line {r.line}" + (f" ({r.in_loop})" if step else ""))
         return " · ".join(parts)
 
     def _who(self, node_id: str | None) -> str:
@@ -1227,7 +1355,10 @@ class _Builder:
         what = "ops" if g.all_ops else "nodes"
         first, last = g.first_line, g.last_line
         lines = [f"… {len(g.members):,} {what} folded …", counts_text(g.counts)]
-        if first:
+        if g.title:
+            lines = [*g.title, f"{len(g.members):,} {what} inside: {counts_text(g.counts)}",
+                     "(--expand-transforms draws them)"]
+        elif first:
             lines.append(f"line {first}" if first == last else f"lines {first}–{last}")
         self._place(g.no_grad, f'{g.gid} [{self.looks["folded"]} class="folded" '
                                f'label="{_lines(lines, CENTER)}"];')
@@ -1495,6 +1626,12 @@ class _Builder:
         src, dst = self._tid(int(r.detached_from[1:])), self._tid(r.seq)
         if src == dst or src is HIDDEN or dst is HIDDEN:
             return
+        if dst.startswith("fold"):
+            # one cut into a summary box from each source (vmap's copies of
+            # w, one per slice, drew a pair of scissors each)
+            if (src, dst) in self.cuts_into:
+                return
+            self.cuts_into.add((src, dst))
         cut = f"cut{r.seq}"
         caption = "value shared,\ngradient stops"
         text = esc("✂ " + how) if self.labelled else esc(f"✂ {how}\n{caption}")
@@ -1513,6 +1650,8 @@ class _Builder:
     def _seeds(self) -> None:
         for ev in self.passes:
             k = ev["pass"]
+            if k in self.inside:
+                continue
             what = "backward()" if ev["kind"] == "backward" else "autograd.grad()"
             lines = [f"{what} #{k}, line {ev['line']}" if self.multi
                      else f"{what}, line {ev['line']}"]
@@ -1636,6 +1775,9 @@ class _Builder:
             "    lg_error -> lg_failed [style=invis];",
             "    lg_pruned -> lg_nograd [style=invis];",
         ]
+        sideways = self.opts["rankdir"] in ("LR", "RL")
+        if sideways:
+            edges = self._sideways_legend(edges)
         if not self.labelled:
             # no edge may carry a label here (see LABELLED_EDGES): the
             # captions of the legend's edges are one text instead
@@ -1649,9 +1791,31 @@ class _Builder:
                 lines.insert(2, "(in a big picture, also the forward edge)")
             text = _lines(lines, LEFT)
             out.append(f'    lg_edges [shape=plaintext fontcolor="{th.muted}" label="{text}"];')
-            edges.append("    lg_nograd -> lg_edges [style=invis];")
+            edges.append("    lg_failed -> lg_edges [style=invis];" if sideways
+                         else "    lg_nograd -> lg_edges [style=invis];")
         out += edges
         out.append("  }")
+
+    @staticmethod
+    def _sideways_legend(edges: list[str]) -> list[str]:
+        """The legend's edges for rankdir LR and RL: there ranks run across,
+        and the key, a chain of edges (parameter -> op -> intermediate ->
+        root -> seed) down a few ranks for TB, became one wide row (1,680
+        points of the detach sample's 2,765; an edge spans two ranks in a
+        picture with edge labels). Here every edge joins the first rank to
+        the second, items stacked down each (_LEGEND_COLUMNS): the chain's
+        op -> intermediate -> root links, which say nothing the picture
+        does not, are left out, and invisible edges order each rank.
+        (Not edges within one rank: the embedded Graphviz left such edges
+        out, or their labels.)"""
+        out = [e for e in edges if "style=invis" not in e and e not in _LEGEND_CHAIN]
+        for column in _LEGEND_COLUMNS:
+            ids = [f"lg_{name}" for name in column]
+            out.append(f"    {{rank=same; {' '.join(ids)}}}")
+            # (a flat edge puts its head above its tail)
+            out += [f"    {lower} -> {upper} [style=invis];"
+                    for upper, lower in zip(ids, ids[1:])]
+        return out
 
 
 __all__ = ["DEFAULT_MAX_NODES", "DotResult", "PassView", "RANKDIRS", "SHOW", "build_dot",

@@ -74,6 +74,7 @@ class Group:
     all_ops: bool = True        # every member is an op's result
     first_line: int = 0         # the members' source lines, min and max
     last_line: int = 0
+    title: tuple = ()           # lines saying what the group is, instead of "… folded …"
 
 
 def seqs_where(flags) -> list:
@@ -247,6 +248,11 @@ def _runs(no_grad: list, kept: list):
         yield start, n
 
 
+def describe(groups: list, cols: Columns) -> list:
+    """Fill in what each group's members are (returns groups)."""
+    return _described(groups, cols, list(map(eq, cols.kind, repeat(OP))))
+
+
 def _described(groups: list, cols: Columns, is_op: list) -> list:
     """Fill in what each group's members are."""
     label = None        # per seq, its op, or its kind when not an op's result
@@ -276,4 +282,5 @@ def counts_text(counts: Counter) -> str:
     return ", ".join(parts)
 
 
-__all__ = ["Columns", "FOLD_KEEP", "FOLD_MIN", "Group", "counts_text", "fold", "seqs_where"]
+__all__ = ["Columns", "FOLD_KEEP", "FOLD_MIN", "Group", "counts_text", "describe", "fold",
+           "seqs_where"]

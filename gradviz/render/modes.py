@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -63,6 +64,20 @@ def _table(*heads: str) -> Table:
     for h in heads:
         table.add_column(h, overflow="fold")
     return table
+
+
+NAME_SHARE = 2               # an input column takes at most 1/NAME_SHARE of the width
+
+
+def _keep_whole(column, names: list[str], width: int) -> None:
+    """Give a column room for its longest name: rich shares the width out
+    by content, and at 80 columns it cut nn.LSTM's parameters ("lstm.weight"
+    over "_ih_l0"), which read as two names, and then the verdict ("o" over
+    "k"). A name longer than half the terminal still folds."""
+    longest = max((cell_len(n) for n in names), default=0)
+    column.min_width = min(longest, width // NAME_SHARE)
+    # (rich narrows the widest wrapping column first, below its min_width)
+    column.no_wrap = longest <= column.min_width
 
 
 def _values(a) -> Text:
@@ -265,9 +280,11 @@ def print_check(report, console: Console | None = None) -> None:
                           for r in p.roots)
         console.print(Text(f"{p.kind} #{p.pass_no} (line {p.line}) of {roots}", style="bold"))
         table = _table("input", "shape", "gradient (reverse mode)")
+        _keep_whole(table.columns[0], [i.name for i in p.inputs], console.width)
         for head in ("|Δ fd| (rel)", "|Δ fwd| (rel)"):
-            table.add_column(head, justify="right", no_wrap=True)
+            table.add_column(head, justify="right")
         table.add_column("verdict", overflow="fold")
+        _keep_whole(table.columns[-1], [i.status + "¹" for i in p.inputs], console.width)
         # a reason is a sentence: under the table, once, where the verdict
         # column (the last, the narrowest) had it one word a line
         reasons: dict[str, list[str]] = {}

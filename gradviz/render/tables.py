@@ -24,8 +24,9 @@ it), a parameter the loop updates with the value that pass computed with
 Visual legend:
 
 * names bold, ``= expression`` dim (``torch.`` dropped, long ones cut with
-  ``…``; none for a named leaf: the op and value columns say it all); a row
-  whose name was rebound later says ``(old)``;
+  ``…``; none for a named leaf: the op and value columns say it all); a
+  name says the loop pass that made its tensor (``loss (step=0)``), and
+  outside a loop ``(old)`` when it was rebound later;
 * values and grads: the whole tensor up to 8 elements (a matrix one row per
   line), else ``min … max, mean`` (``format_compact``); bold red when they
   hold NaN/inf; ``‡`` on a value changed in place later (shown as it was
@@ -442,14 +443,18 @@ class _View:
                 Text(f"({ops})", style="italic"), Text(""), Text(""), Text(""), Text("")]
 
     def _name(self, n: NodeRecord) -> Text:
+        """The name, and which of the tensors it named this is: the loop
+        pass that made it (``loss (step=0)``, each step's loss alike), or
+        outside a loop ``(old)`` when the name was bound again later."""
         text = Text(n.name or "", style="bold")
-        if n.name and self.final.get(n.seq) != n.name and n.name in self.final_names:
-            text.append(" (old)", style="dim")
+        if n.name:
+            text.append(binding_note(self.record, n, self.final, self.final_names),
+                        style="dim italic" if n.in_loop else "dim")
         return text
 
     def _label(self, n: NodeRecord) -> Text:
         text = self._label_text(n)
-        if n.in_loop:                  # which pass of a loop made it
+        if n.in_loop and not n.name:   # which pass of a loop made it (a name says it)
             text.append(f" ({n.in_loop})", style="dim italic")
         return text
 
@@ -1083,6 +1088,23 @@ def _rows_on_lines(s: str) -> str:
 def _has_nonfinite(a) -> bool:
     a = np.asarray(a)
     return a.dtype.kind in "fc" and not bool(np.isfinite(a).all())
+
+
+def binding_note(record: Record, n: NodeRecord, final: dict, final_names: set) -> str:
+    """Which of the tensors n's name bound n is, as the tables and the
+    picture say it after the name: the loop pass that made it
+    (" (step=0)": each step's loss alike); a function's own name for it
+    when the program names another tensor so (" (in f)": f's parameter x
+    is not the program's x); else " (old)" when the name was bound again
+    later (final, final_names: see final_bindings)."""
+    other = final.get(n.seq) != n.name and n.name in final_names
+    where = getattr(record, "local_names", {}).get(n.seq) if other else None
+    parts = [f"in {where}"] if where else []
+    if n.in_loop:
+        parts.append(n.in_loop)
+    elif other and not where:
+        parts.append("old")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def final_bindings(record: Record) -> dict[int, str]:
