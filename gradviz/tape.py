@@ -514,7 +514,30 @@ class Tape:
         t = x.__class__
         if t is not y.__class__ or t not in self.scalar_types:
             return self.apply(op, (a, b), None, span)
-        ans = _asarray(f(x, y))
+        return self._scalar_node(op, (a, b), _asarray(f(x, y)),
+                                 a.requires_grad or b.requires_grad, span)
+
+    def apply_one(self, op, a: Tensor, span=None) -> Tensor:
+        """apply(op, (a,)) for one tensor (tanh(x), x.exp()), with a 0-d
+        tensor of a float dtype first, as apply_pair does for two."""
+        f = op.scalar
+        x = a.data
+        if f is None or x.ndim:
+            return self.apply(op, (a,), None, span)
+        x = x[()]
+        if x.__class__ not in self.scalar_types:
+            return self.apply(op, (a,), None, span)
+        ans = f(x)
+        if ans.__class__ is _ND or ans.dtype.kind != "f":
+            # (not a float scalar: apply() knows what to make of it)
+            return self.apply(op, (a,), None, span)
+        return self._scalar_node(op, (a,), _asarray(ans), a.requires_grad, span)
+
+    def _scalar_node(self, op, args: tuple, ans: np.ndarray, requires_grad: bool,
+                     span) -> Tensor:
+        """The node of op on 0-d float tensors args whose value is ans (a
+        0-d array of their dtype), made as apply() makes it (requires_grad:
+        one of args requires grad)."""
         self.elements += 1
         if self.elements > self.max_total_elements:
             self.count_elements(0)        # raises the limit error
@@ -525,21 +548,21 @@ class Tape:
         out = _new_tensor(Tensor)       # every slot is set here, as in apply()
         out.data = ans
         out.op = op
-        out.args = (a, b)
+        out.args = args
         out.params = SCALAR_PARAMS
         out.span = span
         out.seq = seq
-        out.requires_grad = out.recorded = (self.grad_enabled and op.differentiable
-                                            and (a.requires_grad or b.requires_grad))
-        if out.recorded and self.lazy_views:
-            check_edges(self, (a, b))
+        out.requires_grad = out.recorded = recorded = (self.grad_enabled and op.differentiable
+                                                       and requires_grad)
+        if recorded and self.lazy_views:
+            check_edges(self, args)
         out.freed = out.retains_grad = False
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}
         nodes.append(out)
-        if out.recorded and self.inference_blocks:
+        if recorded and self.inference_blocks:
             self.check_inference_saved(out)
-        if out.recorded and self.pack_saved is not None:
+        if recorded and self.pack_saved is not None:
             self.pack_saved(out)
         return out
 
