@@ -1696,7 +1696,7 @@ def _unary(name):
             _need_tensor(x, name)
         if name == "neg" and x.data.dtype.kind == "b":
             raise GradvizError(NEG_BOOL, hint="use ~x or logical_not")
-        return rt.tape.apply(op, (x,), None, rt.span)
+        return rt.tape.apply_pair(op, x, None, rt.span)
     f.__name__ = name
     return f
 

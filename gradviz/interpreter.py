@@ -616,6 +616,9 @@ class Function:
 # torch.tensor(np.float64(1.5)) is float64); the others take it as PyTorch's
 # argument parser does, as the Python number it holds
 _NUMPY_AWARE = frozenset(("tensor", "as_tensor", "from_numpy", "asarray", "is_tensor"))
+# the keywords of a call that _call looks at before the call itself
+_SPECIAL_KEYWORDS = frozenset({"axis", "keepdims", "layout", "device", "pin_memory", "out"})
+
 _TORCH_IMPLS = frozenset(v for k, v in {**FUNCTIONS, **NN_FUNCTIONAL}.items()
                          if k not in _NUMPY_AWARE and callable(v))
 
@@ -3776,22 +3779,24 @@ class Interpreter:
                                        span=self.where(kw),
                                        hint="give each keyword argument once")
                 kwargs[kw.name] = v.value if v.__class__ is _Const else self._operand(v)
-            if "axis" in kwargs or "keepdims" in kwargs:
-                kwargs = _numpy_names(fn, kwargs)
-            if "layout" in kwargs and fn.__class__ is Function and fn.name in _LAYOUT_MAKERS:
-                # (checked first, with the other arguments still there: PyTorch's
-                # signatures take layout before device)
-                tensor_queries.check_layout(fn.name, kwargs["layout"], args, kwargs)
-                del kwargs["layout"]        # strided: nothing to do
-            if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
-                functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
-            if "pin_memory" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
-                tensor_queries.check_pin_memory(fn.name, kwargs.pop("pin_memory"))
-            if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
-                span = node.span
-                self.span = _new(Span, (span[0] + self.shift, span[1],
-                                        span[2] + self.shift, span[3]))
-                return self._call_with_out(fn, args, kwargs)
+            if not _SPECIAL_KEYWORDS.isdisjoint(kwargs):     # (one look for all of them)
+                if "axis" in kwargs or "keepdims" in kwargs:
+                    kwargs = _numpy_names(fn, kwargs)
+                if "layout" in kwargs and fn.__class__ is Function and \
+                        fn.name in _LAYOUT_MAKERS:
+                    # (checked first, with the other arguments still there: PyTorch's
+                    # signatures take layout before device)
+                    tensor_queries.check_layout(fn.name, kwargs["layout"], args, kwargs)
+                    del kwargs["layout"]        # strided: nothing to do
+                if "device" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
+                    functions.check_device(kwargs.pop("device"))    # the CPU: nothing to do
+                if "pin_memory" in kwargs and fn.__class__ is Function and fn.name in _MAKERS:
+                    tensor_queries.check_pin_memory(fn.name, kwargs.pop("pin_memory"))
+                if "out" in kwargs and fn.__class__ is Function and fn.name in OUT_FUNCTIONS:
+                    span = node.span
+                    self.span = _new(Span, (span[0] + self.shift, span[1],
+                                            span[2] + self.shift, span[3]))
+                    return self._call_with_out(fn, args, kwargs)
         if self.default_device is not None and fn.__class__ is Function and fn.name in _MAKERS:
             functions.check_device(self.default_device)     # (torch.set_default_device('cuda'))
         span = node.span                  # self.where(node), inline
@@ -3805,33 +3810,36 @@ class Interpreter:
         a bound method kept in a variable is called as a value (Python's
         errors name their class otherwise: TensorBase.exp(), Tensor.exp())."""
         cls = fn.__class__
-        if cls is UnboundMethod:          # torch.Tensor.mul(x, 2) is x.mul(2)
-            fn.receiver(args, lambda v: v.__class__ is Tensor, self.type_name)
-            fn = BoundMethod(fn.name, fn.impl, args.pop(0))
-            cls, looked_up = BoundMethod, True
-        if cls is BoundMethod:
-            args.insert(0, fn.obj)
-        elif cls is UserFunction:
-            return self.call_function(fn, args, kwargs or {})
-        elif cls in classes.CALLABLE:      # model(x), Polynomial3(), self.forward(x)
-            return classes.call(self, fn, args, kwargs or {})
-        elif cls is PyType:
-            return _make_type(self, fn, args, kwargs)
-        elif cls is NoGrad:               # torch.no_grad()(f): f decorated with it
-            return self._grad_mode_call(fn, args, kwargs)
-        elif fn is classes.OBJECT:         # o = object(), a sentinel
-            return classes.new_object(args, kwargs)
-        elif cls is NumpyArray:          # np.float32(2.5)
-            from .pynumpy import call_type
-            return call_type(self, fn.array, args, kwargs)
-        elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
-            return module_hooks.call(self, fn, args, kwargs, lambda a, k: fn.call(self, a, k))
-        elif cls is Tensor:
-            raise GradvizError("'Tensor' object is not callable", kind=TYPE,
-                               hint="a tensor is a value, not a function: d.mean, d.variance "
-                                    "and x.shape are read without ()")
-        elif cls is not Function:
-            raise self._not_callable(fn, _MISSING_HINTS.get(fn.name) if cls is Module else None)
+        if cls is not Function:           # (a torch function, the commonest, goes straight on)
+            if cls is UnboundMethod:      # torch.Tensor.mul(x, 2) is x.mul(2)
+                fn.receiver(args, lambda v: v.__class__ is Tensor, self.type_name)
+                fn = BoundMethod(fn.name, fn.impl, args.pop(0))
+                cls, looked_up = BoundMethod, True
+            if cls is BoundMethod:
+                args.insert(0, fn.obj)
+            elif cls is UserFunction:
+                return self.call_function(fn, args, kwargs or {})
+            elif cls in classes.CALLABLE:      # model(x), Polynomial3(), self.forward(x)
+                return classes.call(self, fn, args, kwargs or {})
+            elif cls is PyType:
+                return _make_type(self, fn, args, kwargs)
+            elif cls is NoGrad:               # torch.no_grad()(f): f decorated with it
+                return self._grad_mode_call(fn, args, kwargs)
+            elif fn is classes.OBJECT:         # o = object(), a sentinel
+                return classes.new_object(args, kwargs)
+            elif cls is NumpyArray:          # np.float32(2.5)
+                from .pynumpy import call_type
+                return call_type(self, fn.array, args, kwargs)
+            elif cls is layers.Layer or cls in modules.CLASSES:   # criterion(y, t), net(x)
+                return module_hooks.call(self, fn, args, kwargs,
+                                         lambda a, k: fn.call(self, a, k))
+            elif cls is Tensor:
+                raise GradvizError("'Tensor' object is not callable", kind=TYPE,
+                                   hint="a tensor is a value, not a function: d.mean, "
+                                        "d.variance and x.shape are read without ()")
+            else:
+                raise self._not_callable(fn, _MISSING_HINTS.get(fn.name) if cls is Module
+                                         else None)
         if fn.impl in _TORCH_IMPLS or (cls is BoundMethod and fn.obj.__class__ is Tensor):
             _numpy_scalars_as_numbers(args, kwargs, fn.impl)
         if kwargs and "key" in kwargs and fn.name in ("max", "min") and \

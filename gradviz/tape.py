@@ -500,26 +500,40 @@ class Tape:
             self.pack_saved(out)
         return out
 
-    def apply_pair(self, op, a: Tensor, b: Tensor, span=None) -> Tensor:
-        """apply(op, (a, b)) for two tensors (the interpreter's `a * b`),
-        with the commonest case of a graph of scalars first: two 0-d tensors
-        of one float dtype, and an op with a `scalar` function. That is
-        _elementwise's case, inline, and the result is made as apply()
-        makes it, without apply()'s other cases: on such a graph this is
-        nearly every op. (A 0-d array's [()] is a numpy scalar of its
-        dtype's type, which tells both dtypes, and that both are 0-d, at
-        once.) Kept apart from apply() so that its other cases do not pay
-        for the test."""
+    def apply_pair(self, op, a: Tensor, b: Tensor | None, span=None) -> Tensor:
+        """apply(op, (a, b)) for two tensors (the interpreter's `a * b`), or
+        apply(op, (a,)) for b None (tanh(x)), with the commonest case of a
+        graph of scalars first: 0-d tensors of one float dtype, and an op
+        with a `scalar` function. That is _elementwise's case, inline, and
+        the result is made as apply() makes it, without apply()'s other
+        cases: on such a graph this is nearly every op. (A 0-d array's [()]
+        is a numpy scalar of its dtype's type, which tells both dtypes, and
+        that both are 0-d, at once.) Kept apart from apply() so that its
+        other cases do not pay for the test; one function for both arities,
+        as a call more would cost a binary operator a tenth of its time."""
         f = op.scalar
         x = a.data
         if f is None or x.ndim:
-            return self.apply(op, (a, b), None, span)
+            return self.apply(op, (a,) if b is None else (a, b), None, span)
         x = x[()]
-        y = b.data[()]
         t = x.__class__
-        if t is not y.__class__ or t not in self.scalar_types:
-            return self.apply(op, (a, b), None, span)
-        ans = _asarray(f(x, y))
+        if b is None:
+            if t not in self.scalar_types:
+                return self.apply(op, (a,), None, span)
+            ans = f(x)
+            if ans.__class__ is _ND or ans.dtype.kind != "f":
+                # (not a float scalar: apply() knows what to make of it)
+                return self.apply(op, (a,), None, span)
+            args = (a,)
+            requires_grad = a.requires_grad
+        else:
+            y = b.data[()]
+            if t is not y.__class__ or t not in self.scalar_types:
+                return self.apply(op, (a, b), None, span)
+            ans = f(x, y)
+            args = (a, b)
+            requires_grad = a.requires_grad or b.requires_grad
+        ans = _asarray(ans)
         self.elements += 1
         if self.elements > self.max_total_elements:
             self.count_elements(0)        # raises the limit error
@@ -530,21 +544,21 @@ class Tape:
         out = _new_tensor(Tensor)       # every slot is set here, as in apply()
         out.data = ans
         out.op = op
-        out.args = (a, b)
+        out.args = args
         out.params = SCALAR_PARAMS
         out.span = span
         out.seq = seq
-        out.requires_grad = out.recorded = (self.grad_enabled and op.differentiable
-                                            and (a.requires_grad or b.requires_grad))
-        if out.recorded and self.lazy_views:
-            check_edges(self, (a, b))
+        out.requires_grad = out.recorded = recorded = (self.grad_enabled and op.differentiable
+                                                       and requires_grad)
+        if recorded and self.lazy_views:
+            check_edges(self, args)
         out.freed = out.retains_grad = False
         out.grad = out.name = None
         out.meta = None if self.no_grad_block is None else {"no_grad": self.no_grad_block}
         nodes.append(out)
-        if out.recorded and self.inference_blocks:
+        if recorded and self.inference_blocks:
             self.check_inference_saved(out)
-        if out.recorded and self.pack_saved is not None:
+        if recorded and self.pack_saved is not None:
             self.pack_saved(out)
         return out
 

@@ -334,3 +334,43 @@ def test_node_records_read_each_pass_once():
     made = list(nodes)
     assert len(made) > 600 and len(made[0].grads_by_pass) == 300
     assert sum(n.visited for n in made) == 601      # w and each pass's two nodes
+
+
+@pytest.mark.parametrize("default_float", ["float32", "float64"])
+def test_the_one_tensor_scalar_path_makes_the_node_apply_makes(default_float):
+    """Tape.apply_pair(op, x, None), torch's one-tensor functions' path for
+    a 0-d float tensor, gives the node apply(op, (x,)) gives (value, dtype,
+    params, grad_fn and grad mode), and leaves other tensors to apply()."""
+    from gradviz.tape import Tape
+    from gradviz.tensor import Tensor
+    values = {np.float32: 0.75, np.float64: -1.25, np.float16: 0.5, np.int64: 3, np.bool_: True}
+    compared = 0
+    with np.errstate(all="ignore"):
+        for op in OPS.values():
+            if op.scalar is None or len(op.vjp) != 1:
+                continue
+            for dtype, v in values.items():
+                for requires_grad in (True, False) if dtype in (np.float32, np.float64) \
+                        else (False,):
+                    for grad_enabled, block in ((True, None), (False, 0)):
+                        made = []
+                        for how in ("apply", "apply_pair"):
+                            tape = Tape(default_float=default_float)
+                            tape.grad_enabled, tape.no_grad_block = grad_enabled, block
+                            x = tape.add(Tensor(np.array(v, dtype), requires_grad))
+                            try:
+                                made.append(tape.apply(op, (x,)) if how == "apply"
+                                            else tape.apply_pair(op, x, None))
+                            except Exception as exc:    # (an op that refuses the dtype)
+                                made.append(type(exc))
+                        a, b = made
+                        if not isinstance(a, Tensor):
+                            assert a == b, op.name
+                            continue
+                        assert (a.data.dtype, a.data.shape, a.data.tobytes()) == \
+                            (b.data.dtype, b.data.shape, b.data.tobytes()), op.name
+                        assert (a.params is b.params, a.recorded, a.requires_grad, a.meta,
+                                a.op, a.seq) == (True, b.recorded, b.requires_grad, b.meta,
+                                                 b.op, b.seq), op.name
+                        compared += 1
+    assert compared > 100

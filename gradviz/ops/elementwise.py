@@ -109,6 +109,8 @@ def _alpha_check(xs, p):
 
 def _scaled_by_alpha(g, ans, xs, p):
     """other's gradient: g * alpha (PyTorch's maybe_multiply: g itself for 1)."""
+    if not p:                   # (the operators' a + b: no alpha, once per op of such a graph)
+        return g
     alpha = _alpha(p)
     return g if alpha == 1 else g * g.dtype.type(alpha)
 
