@@ -540,8 +540,12 @@ def get_attribute(rt, obj, attr: str):
     if cls is Instance:
         return _instance_attribute(rt, obj, attr)
     if cls is UserClass:
-        if attr == "__name__":
+        if attr in ("__name__", "__qualname__"):
             return obj.name
+        if attr == "__bases__":
+            return (obj.base,)
+        if attr == "__mro__":
+            return mro(obj)
         if attr == "apply" and obj.kind == "function":
             return _bound("apply", apply, obj)
         _, value = obj.lookup(attr)
@@ -559,6 +563,13 @@ def get_attribute(rt, obj, attr: str):
         raise GradvizError(f"type object '{obj.name.rsplit('.', 1)[-1]}' has no attribute "
                            f"'{attr}'", kind=ATTRIBUTE)
     return _ctx_attribute(rt, obj, attr)
+
+
+def mro(cls: UserClass) -> tuple:
+    """cls.__mro__: its chain of bases, ending in object (as Python's does;
+    torch's classes in it stand for the bases PyTorch's have between them)."""
+    chain = cls.chain()
+    return (*chain, OBJECT) if chain[-1] is not OBJECT else tuple(chain)
 
 
 def _own_names(cls: UserClass) -> set:

@@ -356,6 +356,33 @@ def _list_append(rt, lst: list, value) -> None:
     rt._mark_value_held(value)
 
 
+# Python's types whose methods a program reads from the type (str.lower,
+# list.append): each type's methods, and the bound method of a name
+_DESCRIPTOR_OWNERS = {
+    "str": (str, lambda name: name in pymethods.STR_METHODS, pymethods.str_method),
+    "list": (list, lambda name: name in pymethods.LIST_METHODS or name == "append",
+             lambda name: _list_append if name == "append" else pymethods.list_method(name)),
+    "tuple": (tuple, pymethods.TUPLE_METHODS.__contains__, pymethods.list_method),
+    "dict": (dict, pymethods.DICT_METHODS.__contains__, pymethods.dict_method),
+    "set": (set, pymethods.SET_METHODS.__contains__, pymethods.set_method),
+    "frozenset": (frozenset, pymethods.FROZENSET_METHODS.__contains__, pymethods.set_method)}
+# one value per type and name, so that `str.lower is str.lower` holds as in Python
+_DESCRIPTORS: dict = {}
+
+
+def _method_descriptor(owner: str, name: str):
+    """owner.name (str.lower, list.append) as a function taking the receiver
+    first, or None when gradviz has no such method."""
+    made = _DESCRIPTORS.get((owner, name))
+    if made is None:
+        cls, has, bound = _DESCRIPTOR_OWNERS[owner]
+        if not has(name):
+            return None
+        made = _DESCRIPTORS[owner, name] = Function(name, pymethods.unbound_method(
+            cls, name, bound(name)))
+    return made
+
+
 def _pass_label(target, item, n: int, walks: str | None = None) -> str:
     """How a node says which pass of a loop made it: "i=1" for a for loop
     (or a comprehension's clause) over numbers, target its name ("i=1,
@@ -4036,9 +4063,11 @@ class Interpreter:
             v = classes.property_attribute(obj, attr, Function)
             if v is not None or attr == "fset":
                 return v
-        if obj.__class__ is Function and obj.impl is functions.f_str and \
-                attr in pymethods.STR_METHODS:      # sorted(words, key=str.lower)
-            return Function(attr, pymethods.unbound_str_method(attr))
+        if obj.__class__ is Function and obj.name in _DESCRIPTOR_OWNERS and \
+                PY_BUILTINS.get(obj.name) is obj.impl:     # sorted(words, key=str.lower)
+            method = _method_descriptor(obj.name, attr)
+            if method is not None:
+                return method
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
         if obj.__class__ is Function and obj.impl is pyitertools.chain and \
@@ -4706,6 +4735,8 @@ class Interpreter:
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
         if v.__class__ is Function:
+            if hasattr(v.impl, "method_of"):        # str.lower, list.append
+                return f"<method '{v.name}' of '{v.impl.method_of}' objects>"
             if PY_BUILTINS.get(v.name) is v.impl:
                 # Python's own, as Python shows them
                 return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
@@ -4970,6 +5001,8 @@ class Interpreter:
         if v.__class__ is BoundMethod and v.obj.__class__ is Tensor and \
                 v.name in functions.PYTHON_BOUND_METHODS:
             return "method"                # (x.lu, x.__rrshift__: written in Python)
+        if v.__class__ is Function and hasattr(v.impl, "method_of"):
+            return "method_descriptor"         # (str.lower)
         if v.__class__ is Function and function_kinds.kind_of(v) is not None:
             kind = function_kinds.kind_of(v)[0]      # F.relu: a function, torch.device a class
             return "function" if kind == function_kinds.FUNCTION else \
