@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import layers, module_hooks, modules
+from . import exceptions, layers, module_hooks, modules
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
 from .ops.registry import OpDef
 from .tensor import Tensor
@@ -84,8 +84,10 @@ class UserClass:
         root = base
         while root.__class__ is UserClass:
             root = root.base
-        # (a torch.nn layer's class, nn.CrossEntropyLoss, is a Module's)
-        self.kind = root.kind if root.__class__ is BuiltinBase else "module"
+        # (a torch.nn layer's class, nn.CrossEntropyLoss, is a Module's; one of
+        # Python's exception classes, ValueError, makes an exception class)
+        self.kind = root.kind if root.__class__ is BuiltinBase else \
+            "exception" if exceptions.is_exception_type(root) else "module"
         self.op = None
 
     @property
@@ -101,7 +103,9 @@ class UserClass:
             out.append(c)
             c = c.base
         out.append(c)
-        if c.__class__ is not BuiltinBase:
+        if exceptions.is_exception_type(c):     # ValueError, Exception, BaseException
+            out.extend(c.__class__(kind) for kind in exceptions.ancestors(c.name)[1:])
+        elif c.__class__ is not BuiltinBase:
             out.append(MODULE)
         elif c is ITERABLE_DATASET:                  # (an IterableDataset is a Dataset)
             out.append(DATASET)
@@ -170,7 +174,7 @@ class Instance:
     the order they were set (parameters(), state_dict(), its print)."""
 
     __slots__ = ("cls", "attrs", "params", "buffers", "transient", "modules", "training",
-                 "initialized")
+                 "initialized", "args")
 
     def __init__(self, cls: UserClass):
         self.cls, self.attrs = cls, {}
@@ -180,6 +184,7 @@ class Instance:
         self.modules: dict = {}
         self.training = True
         self.initialized = cls.kind != "module"    # (Module.__init__ not run yet)
+        self.args: tuple = ()         # an exception's e.args (BaseException's)
 
     # Python's sets, dicts, lru_cache and `in` hash and compare an object
     # with its class's __hash__ and __eq__: the host's do so through these.
@@ -313,6 +318,8 @@ def make_class(rt, stmt, bases: list, body: dict) -> UserClass:
     base = bases[0] if bases else OBJECT
     is_type = base.__class__.__name__ == "PyType"
     if is_type and base.name in layers.MAKERS:       # class MaskedCE(nn.CrossEntropyLoss)
+        return UserClass(stmt.name, base, body, rt)
+    if exceptions.is_exception_type(base):           # class ShapeError(ValueError)
         return UserClass(stmt.name, base, body, rt)
     if base.__class__ not in (UserClass, BuiltinBase):
         what = base.name if is_type else rt._kind(base)
@@ -480,6 +487,15 @@ def _construct(rt, cls: UserClass, args: list, kwargs: dict):
     if cls.kind == "function":     # (PyTorch warns that it should not be made)
         return obj
     _, init = cls.lookup("__init__")
+    if cls.kind == "exception":
+        # (BaseException.__new__ keeps the call's arguments as e.args, whatever
+        # the class's __init__ then does)
+        if kwargs:
+            raise GradvizError(f"{cls.name}() takes no keyword arguments", kind=TYPE,
+                               hint="give the exception its message as a positional argument")
+        obj.args = tuple(args)
+        if init is None:
+            return obj
     if init is None and cls.layer() is not None:
         _layer_init(rt, obj, *args, **kwargs)
         return obj
@@ -594,6 +610,8 @@ def _instance_attribute(rt, obj: Instance, attr: str):
         return value
     if attr == "__class__":
         return obj.cls
+    if attr == "args" and obj.cls.kind == "exception":
+        return obj.args
     if obj.cls.kind == "module":
         if attr == "training":
             return obj.training
@@ -619,21 +637,69 @@ def _missing_hint(obj: Instance, attr: str) -> str | None:
 
 
 def _super_attribute(rt, sup: Super, attr: str):
-    chain = sup.after.chain()
     obj = sup.obj
     _, value = sup.after.lookup(attr, 1)
     if value is not None:
         if value.__class__ is StaticMethod:
             return value.fn
         return Method(value, obj) if value.__class__ is _user_function() else value
-    root = chain[-1]
     if sup.after.layer() is not None and attr in ("__init__", "forward"):
         return _bound(attr, _layer_init if attr == "__init__" else _layer_forward, obj)
+    if sup.after.kind == "exception" and attr in _EXCEPTION_METHODS:
+        return _bound(attr, _EXCEPTION_METHODS[attr], obj)
     if attr == "__init__":
         return _bound("__init__", _base_init, obj)
-    if root.kind == "module" and obj.__class__ is Instance and attr in MODULE_METHODS:
+    if sup.after.kind == "module" and obj.__class__ is Instance and attr in MODULE_METHODS:
         return _bound(attr, MODULE_METHODS[attr], obj)
     raise GradvizError(f"'super' object has no attribute '{attr}'", kind=ATTRIBUTE)
+
+
+def _exception_init(rt, obj, *args, **kwargs):
+    """BaseException.__init__ (through super()): its arguments become e.args."""
+    if kwargs:
+        raise GradvizError(f"{obj.cls.name}() takes no keyword arguments",
+                           kind=TYPE, hint="give the message as a positional argument")
+    obj.args = args
+    return None
+
+
+# BaseException's methods a program's exception class reaches through super()
+_EXCEPTION_METHODS = {"__init__": _exception_init,
+                      "__str__": lambda rt, obj: _exception_text(rt, obj, ("__str__",), True),
+                      "__repr__": lambda rt, obj: _exception_text(rt, obj, ("__repr__",), True)}
+
+
+def _exception_text(rt, obj: Instance, methods: tuple, base: bool = False) -> str:
+    """str(e) (methods ("__str__", ...)) or repr(e) of a program's exception:
+    its class's own method, else BaseException's (base: BaseException's
+    only): str is the one argument's str (the arguments' tuple, of more
+    than one; "" of none), repr the class's name and the arguments."""
+    _, method = obj.cls.lookup(methods[0])
+    if method is not None and not base:
+        return _text_from(rt, method, obj, methods[0])
+    args = obj.args
+    if methods[0] == "__str__" and len(args) == 1 and \
+            any(c.__class__ is not UserClass and c.name == "KeyError" for c in obj.cls.chain()):
+        return rt.repr_of(args[0])        # (KeyError's str is its key's repr)
+    if methods[0] == "__str__":
+        return "" if not args else rt.str_of(args[0] if len(args) == 1 else args)
+    inner = rt.repr_of(args[0]) if len(args) == 1 else rt.repr_of(args)[1:-1]
+    return f"{obj.cls.name}({inner})"
+
+
+def raised(rt, v) -> GradvizError | None:
+    """The error `raise v` raises for the program's exception class or an
+    instance of it (the class is called without arguments, as Python
+    does); None for any other v. Its kind is the class's name, its message
+    str(e), and it carries e to the handler that catches it."""
+    if not exceptions.program_exception(v):
+        return None
+    if v.__class__ is UserClass:
+        v = _construct(rt, v, [], {})
+    error = GradvizError(_exception_text(rt, v, ("__str__",)), kind=v.cls.name,
+                         hint="raised by the program's raise statement")
+    error.value = v
+    return error
 
 
 def _base_init(rt, obj, *args, **kwargs):
@@ -972,17 +1038,24 @@ def text(rt, v, methods: tuple = ("__str__", "__repr__")) -> str:
         return f"<super: <class '{v.after.name}'>, <{v.after.name} object>>"
     if cls is FunctionCtx:
         return f"<torch.autograd.function.{v.cls.name}Backward object at {rt.address(v)}>"
+    if v.cls.kind == "exception":      # (BaseException's __str__ does not fall back to __repr__)
+        return _exception_text(rt, v, methods)
     for name in methods:
         _, method = v.cls.lookup(name)
         if method is not None:
-            out = _call_attr(rt, method, v, [], {})
-            if out.__class__ is not str:
-                raise GradvizError(f"{name} returned non-string (type {rt.type_name(out)})",
-                                   kind=TYPE, hint=f"{name} returns a string")
-            return out
+            return _text_from(rt, method, v, name)
     if v.cls.kind == "module":
         return _module_text(rt, v)
     return f"<__main__.{v.cls.name} object at {rt.address(v)}>"
+
+
+def _text_from(rt, method, obj: Instance, name: str) -> str:
+    """What the class's __str__ or __repr__ (name) returns for obj: a string."""
+    out = _call_attr(rt, method, obj, [], {})
+    if out.__class__ is not str:
+        raise GradvizError(f"{name} returned non-string (type {rt.type_name(out)})",
+                           kind=TYPE, hint=f"{name} returns a string")
+    return out
 
 
 def _module_text(rt, m: Instance) -> str:

@@ -62,6 +62,9 @@ class GradvizError(Exception):
         self.span = span
         self.hint = hint
         self.record = None  # the record of the run so far, set by run_source
+        # the program's own exception object (an instance of its class
+        # E(ValueError)) that a raise of it carries to the `except E as e`
+        self.value = None
         # where the function the error happened in was called from, innermost
         # first ("in f(), called on line 12"), as a traceback would say
         self.calls: list[str] = []

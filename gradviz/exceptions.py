@@ -55,7 +55,21 @@ class ExceptionValue:
 
 
 def catchable(exc: GradvizError) -> bool:
-    return exc.kind in _BASES
+    return exc.kind in _BASES or exc.value is not None
+
+
+def is_exception_type(t) -> bool:
+    """Whether t is one of Python's exception classes (a base a program's
+    exception class can name)."""
+    return t.__class__ is PyType and t.name in _BASES
+
+
+def program_exception(v) -> bool:
+    """Whether v is one of the program's exception classes (class
+    E(ValueError)) or an instance of one."""
+    kind = v.__class__.__name__
+    return (kind == "UserClass" and v.kind == "exception" or
+            kind == "Instance" and v.cls.kind == "exception")
 
 
 def ancestors(kind: str) -> list[str]:
@@ -67,15 +81,18 @@ def ancestors(kind: str) -> list[str]:
 
 
 def catches(spec, exc: GradvizError) -> bool:
-    """Whether `except spec` catches exc (spec a class or a tuple of them)."""
-    line = ancestors(exc.kind)
+    """Whether `except spec` catches exc (spec a class or a tuple of them):
+    one of the classes of the exception's chain (a program's exception's:
+    its class, the program's classes above it, then Python's)."""
+    line = exc.value.cls.chain() if exc.value is not None else \
+        [PyType(kind) for kind in ancestors(exc.kind)]
     found = False
     for s in flat_types(spec):
-        if s.__class__ is not PyType or s.name not in _BASES:
+        if not (is_exception_type(s) or program_exception(s)):
             raise GradvizError("catching classes that do not inherit from BaseException is not "
                                "allowed", kind=TYPE,
                                hint="name an exception class: except RuntimeError as e:")
-        found = found or s.name in line
+        found = found or any(s is c or s == c for c in line)
     return found
 
 
@@ -93,7 +110,7 @@ def check_cause(v) -> None:
     """The cause of `raise exc from cause`: an exception, its class or None
     (Python keeps it as exc.__cause__, which only its traceback shows)."""
     if v is not None and v.__class__ is not ExceptionValue and \
-            not (v.__class__ is PyType and v.name in _BASES):
+            not is_exception_type(v) and not program_exception(v):
         raise GradvizError("exception causes must derive from BaseException", kind=TYPE,
                            hint="raise ValueError('...') from e, with e an exception (or None)")
 

@@ -1499,8 +1499,8 @@ class Interpreter:
                         exc = None if stmt.exc is None else self.eval(stmt.exc)
                         if stmt.cause is not None:      # (the cause is checked, then dropped)
                             exceptions.check_cause(self.eval(stmt.cause))
-                        raise exceptions.to_error(exc, self.handling[-1] if self.handling
-                                                  else None)
+                        raise classes.raised(self, exc) or exceptions.to_error(
+                            exc, self.handling[-1] if self.handling else None)
                     elif cls is syntax.SetAttr:
                         self._setattr(stmt)
                     elif cls is syntax.SetItem:
@@ -3023,7 +3023,8 @@ class Interpreter:
                                          "message": exc.message})
                 env = self.env
                 if handler.name is not None:
-                    self._bind(handler.name, exceptions.ExceptionValue(exc.kind, exc.message))
+                    self._bind(handler.name, exc.value if exc.value is not None else
+                               exceptions.ExceptionValue(exc.kind, exc.message))
                 self.handling.append(exc)
                 try:
                     self._execute(handler.body, shift)

@@ -282,6 +282,9 @@ def is_subclass(cls, spec, bound: dict) -> bool:
         kinds = [cls, OBJECT]
     elif kind == "PyType":
         kinds = [cls, OBJECT]
+        from .exceptions import ancestors, is_exception_type   # (which imports this module)
+        if is_exception_type(cls):                    # issubclass(KeyError, LookupError)
+            kinds = [PyType(k) for k in ancestors(cls.name)] + [OBJECT]
         if cls.name.startswith("torch.nn.modules."):        # nn.Linear, nn.ReLU, ...
             kinds.append(MODULE)
         elif cls.name in OPTIMIZER_NAMES.values():
