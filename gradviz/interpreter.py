@@ -29,7 +29,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import machine, pycollections, pyitertools, transformer_decoder, typehints
+from . import machine, pycollections, pyitertools, pymatch, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, multi_views, rnn_utils
@@ -1457,6 +1457,11 @@ class Interpreter:
                         break
                     elif cls is syntax.If:
                         block = self._branch(stmt)
+                        if block:
+                            frames.append((iter(block), None, self.shift, False))
+                            break
+                    elif cls is syntax.Match:
+                        block = pymatch.case_block(self, stmt)
                         if block:
                             frames.append((iter(block), None, self.shift, False))
                             break

@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import fstrings, lexer, repeats, scopes, syntax
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
+from .parser_match import MatchParser
 from .syntax import REQUIRED
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
@@ -320,7 +321,7 @@ def _python_words(what: str, found: str) -> str:
     return "invalid syntax"
 
 
-class _Parser:
+class _Parser(MatchParser):
     __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named", "annotated")
 
     def __init__(self, toks: list[tuple], source: str):
@@ -498,9 +499,8 @@ class _Parser:
                          f"'{kind}' without an 'if' before it: an '{kind}' follows the block "
                          "of an 'if' (or an 'elif'), in the same column as the 'if'")
         if kind == NAME and toks[self.i][1] == "match" and self.match_stmt_ahead():
-            raise _error(toks[self.i], "the 'match' statement is not supported",
-                         "write it as if/elif/else: `if command == 'go': ...` for `case 'go':`, "
-                         "`elif x in (1, 2):` for `case 1 | 2:`, `else:` for `case _:`")
+            out.append(self.match_stmt())
+            return
         if kind == INDENT:
             raise _error(toks[self.i], "unexpected indent", "only the body of a block ('with', "
                          "'if', 'for', 'while') is indented; start this line in the same "

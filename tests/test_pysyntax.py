@@ -165,7 +165,58 @@ OTHERS = [
 ]
 
 
-@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS)
+MATCH = [
+    # match and case stay names elsewhere (soft keywords)
+    "match = [1]\ncase = 2\nprint(match, case, match[0])\nmatch[0] = 3\nmatch.append(case)\n"
+    "print(match)\n",
+    "def match(v):\n    return v\nmatch (1)\nprint(match(2))\n",
+    # literal, capture, wildcard, or, as, guards
+    "for v in [0, 1, 'go', None, 2.5, -3, 7]:\n    match v:\n        case 0 | 1:\n"
+    "            print('bit')\n        case 'go':\n            print('go')\n"
+    "        case None:\n            print('none')\n        case -3:\n            print('neg')\n"
+    "        case float() as f if f > 2:\n            print('float', f)\n"
+    "        case n:\n            print('other', n)\n",
+    # sequences, stars, nested, mappings with **rest, tuple subjects
+    "for v in [[1, 2], (1, 2, 3, 4), [1, [2, 3]], 'ab', {'a': 1, 'b': 2}, {'x': 0}, []]:\n"
+    "    match v:\n        case [a, [b, c]]:\n            print('nested', a, b, c)\n"
+    "        case [a, b]:\n            print('pair', a, b)\n"
+    "        case (first, *mid, last):\n            print(first, mid, last)\n"
+    "        case {'a': 1, **rest}:\n            print('a', rest)\n"
+    "        case {}:\n            print('a mapping')\n        case []:\n            print('empty')\n"
+    "        case _:\n            print('no', v)\n",
+    "match 1, 2:\n    case (a, b):\n        print(a + b)\n",
+    # classes: __match_args__, keywords, builtins' self-matching, dataclasses
+    "class P:\n    __match_args__ = ('x', 'y')\n    def __init__(self, x, y):\n"
+    "        self.x = x\n        self.y = y\nfor p in [P(0, 0), P(1, 0), P(1, 2), 5]:\n"
+    "    match p:\n        case P(0, 0):\n            print('origin')\n"
+    "        case P(x, y=0):\n            print('x axis', x)\n"
+    "        case P(x=x, y=y) if x < y:\n            print('above', x, y)\n"
+    "        case int(n):\n            print('int', n)\n",
+    "import dataclasses\n@dataclasses.dataclass\nclass D:\n    a: int\n    b: int = 2\n"
+    "match D(1):\n    case D(a, b):\n        print(a, b)\n",
+    # names bound by a case whose guard fails stay bound, as in Python
+    "match [1, 2]:\n    case [a, b] if a > b:\n        pass\n    case _:\n        print(a, b)\n",
+    # Python's errors: at run time
+    "class Q:\n    pass\nmatch Q():\n    case Q(1):\n        pass\n",
+    "match 3:\n    case int(1, 2):\n        pass\n",
+    "f = len\nmatch 1:\n    case f():\n        pass\n",
+    # and before anything runs
+    "print('first')\nmatch 1:\n    case x:\n        pass\n    case 2:\n        pass\n",
+    "match 1:\n    case _:\n        pass\n    case 2:\n        pass\n",
+    "match 1:\n    case x | 1:\n        pass\n",
+    "match 1:\n    case [x, x]:\n        pass\n",
+    "match 1:\n    case [x] | [y]:\n        pass\n",
+    "match 1:\n    case {'a': 1, 'a': 2}:\n        pass\n",
+    "match 1:\n    case [*a, *b]:\n        pass\n",
+    "match 1:\n    case P(x=1, x=2):\n        pass\n",
+    "match 1:\n    case 1 as _:\n        pass\n",
+    "match 1:\n    case P(x=1, 2):\n        pass\n",
+    "match 1:\n    case *a:\n        pass\n",
+    "match 1:\n    case (*a):\n        pass\n",
+]
+
+
+@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS + MATCH)
 def test_as_python_runs_it(src):
     assert gradviz_says(src) == python_says(src)
 
@@ -177,14 +228,9 @@ def test_the_walrus_binds_in_the_function_around_a_comprehension():
     assert gradviz_says(src) == python_says(src) == "2 program\n"
 
 
-def test_a_match_statement_is_refused_on_its_line_with_if_elif_instead():
+def test_a_match_statement_runs_as_python_runs_it_on_its_lines():
     src = "x = 3\nmatch x:\n    case 3:\n        print('three')\n    case _:\n        pass\n"
-    with pytest.raises(GradvizError) as info:
-        gradviz.run_source(src)
-    err = info.value
-    assert err.kind == "SyntaxError" and err.span.line == 2
-    assert "'match' statement is not supported" in err.message
-    assert "if/elif/else" in err.hint
+    assert gradviz_says(src) == python_says(src) == "three\n"
 
 
 def test_max_with_a_key_is_pythons_and_torch_max_with_one_is_torchs_error():
