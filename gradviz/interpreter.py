@@ -2819,6 +2819,11 @@ class Interpreter:
     def _num(self, node):
         return node.value
 
+    def _imaginary(self, node):
+        raise GradvizError(f"complex literals ({node.text}) are not supported", kind=LIMIT,
+                           hint="gradviz's numbers and tensors are real: keep the real and "
+                                "imaginary parts apart, as two numbers or tensors")
+
     def _fstring(self, node):
         out = []
         for part in node.parts:
@@ -5194,6 +5199,7 @@ _EVAL = {
     syntax.FString: Interpreter._fstring, syntax.DictExpr: Interpreter._dict,
     syntax.DictComp: Interpreter._dictcomp, syntax.SetExpr: Interpreter._set,
     syntax.SetComp: Interpreter._setcomp, syntax.NamedExpr: Interpreter._named_expr,
+    syntax.Imaginary: Interpreter._imaginary,
 }
 
 

@@ -13,6 +13,8 @@ meets Python's recursion limit and later tree walkers may recurse too.
 """
 from __future__ import annotations
 
+import re
+
 from . import fstrings, lexer, repeats, scopes, syntax
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
@@ -21,7 +23,7 @@ from .syntax import REQUIRED
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Imaginary, Raise, Repeat, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, NamedExpr, Nonlocal, Num, Program,
                      Return, SetAttr, SetComp, SetExpr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
@@ -106,7 +108,39 @@ def parse(source: str, filename: str = "<string>") -> Program:
                                hint="split it into smaller statements") from None
     if "nonlocal" in source:        # (Python's checks of it, before anything runs)
         scopes.check(program)
+    if _IMAGINARY.search(source):
+        _imaginary_literals(program)
     return program
+
+
+# a number piece that may be an imaginary literal (a string holding one is walked for nothing)
+_IMAGINARY = re.compile(r"[\d.][jJ]")
+
+
+def _imaginary_literals(program: Program) -> None:
+    """Each imaginary literal's Num (1j, its value a complex) made an
+    Imaginary node, in place: it fails where it runs (gradviz has no complex
+    numbers), so the lines before it run first, as in Python."""
+    for stmt in program.body:
+        _swap_imaginaries(stmt.stmt if stmt.__class__ is Repeat else stmt, program.source)
+
+
+def _swap_imaginaries(node, source: str):
+    """node, or its Imaginary when it is one's Num; the nodes below it swapped
+    in place (a recursion as deep as the tree: MAX_NESTING bounds it)."""
+    cls = node.__class__
+    if cls is tuple:
+        return tuple(_swap_imaginaries(item, source) for item in node)
+    if cls is Num and node.value.__class__ is complex:
+        span = node.span
+        text = source.split("\n")[span.line - 1][span.col - 1:span.end_col - 1]
+        return Imaginary(text, span)
+    if syntax.is_node(node) and not isinstance(node, syntax._Leaf):
+        for field in cls.__slots__:
+            child = getattr(node, field)
+            if child.__class__ is tuple or syntax.is_node(child):
+                setattr(node, field, _swap_imaginaries(child, source))
+    return node
 
 
 def _tokens(source: str) -> list[tuple]:

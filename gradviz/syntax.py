@@ -154,6 +154,15 @@ class Name(_Leaf):
 
 
 @node
+class Imaginary:
+    """An imaginary literal (1j, 2.5j): valid Python, which gradviz has no
+    value for (its numbers and tensors are real); evaluating it fails there.
+    text: as written."""
+    text: str
+    span: Span
+
+
+@node
 class Compare:
     """A chain of comparisons, ``a < b <= c``: ``a < b and b <= c`` with b
     evaluated once, as Python does (a lone ``a < b`` is a BinOp)."""

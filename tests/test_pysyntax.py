@@ -275,8 +275,26 @@ def test_syntax_errors_are_cpythons_at_its_spot(src):
     assert ours.value.hint
 
 
-def test_a_complex_literal_is_refused_by_name_on_its_line():
+def test_a_complex_literal_is_refused_by_name_on_its_line_after_the_lines_before_it():
+    out = io.StringIO()
     with pytest.raises(GradvizError) as info:
-        gradviz.run_source("x = 1\ny = 2 + 3j\n", filename="prog", stdout=io.StringIO())
+        gradviz.run_source("x = 1\nprint(x)\ny = 2 + 3j\n", filename="prog", stdout=out)
+    assert out.getvalue() == "1\n"
     assert info.value.message == "complex literals (3j) are not supported"
-    assert (info.value.span.line, info.value.span.col) == (2, 9)
+    assert (info.value.span.line, info.value.span.col) == (3, 9)
+    # gradviz's limit, not a Python error: no except runs past it
+    assert info.value.kind == "LimitError"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("def f():\n    return 1.5e3J\ntry:\n    f()\nexcept Exception:\n"
+                           "    pass\n", filename="prog", stdout=io.StringIO())
+    assert info.value.message == "complex literals (1.5e3J) are not supported"
+    assert info.value.span.line == 2
+
+
+@pytest.mark.parametrize("src", ["print('a')\nz = 1j\n", "match 2:\n    case 1j:\n        pass\n",
+                                 "def f(a=2j):\n    pass\n", "print(f'{1j}')\n",
+                                 "x = [-1j for i in range(2)]\n"])
+def test_complex_literals_anywhere_fail_where_they_run(src):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, filename="prog", stdout=io.StringIO())
+    assert info.value.message.startswith("complex literals (") and info.value.kind == "LimitError"
