@@ -4099,15 +4099,17 @@ class GeneratorExpression(_Stepped):
     no more of them. `walk` is the Python generator that walks its clauses
     (Interpreter._clauses), `env` the names where it was made (`fn` the
     function whose call made it, or None), `own` its loop names' values
-    between items, `passes` its clauses' pass labels."""
+    between items, `passes` its clauses' pass labels; `names` what a lambda
+    made in it reads (Interpreter._names_for_functions), None until one is."""
 
-    __slots__ = ("node", "env", "shift", "walk", "own")
+    __slots__ = ("node", "env", "shift", "walk", "own", "names")
 
     def __init__(self, rt, node, env: dict, fn, shift: int):
         super().__init__(rt, fn)
         self.node, self.env, self.shift = node, env, shift
         self.walk = None
         self.own: dict = {}
+        self.names = None
 
     def __next__(self):
         return self.rt.genexp_step(self)

@@ -411,6 +411,42 @@ def _saved_names(env: dict, clauses: tuple) -> dict:
     return {name: env.get(name, _DONE) for name in names}
 
 
+class _ComprehensionNames(dict):
+    """What a lambda made in a comprehension reads besides its own names:
+    the comprehension's loop names (their value at each pass, then their
+    last, as Python's closure cells over the comprehension's scope), then
+    those of the scope around it (``around``: an enclosing comprehension's,
+    a call's names, or None at the program's level, read live). depth: the
+    call it runs in (len(Interpreter.scopes))."""
+
+    __slots__ = ("around", "depth")
+
+    def __init__(self, around, depth: int):
+        super().__init__()
+        self.around, self.depth = around, depth
+
+    def items(self):
+        """Its own names first (a call takes the first of each name), then
+        those around it."""
+        yield from dict.items(self)
+        if self.around is not None:
+            yield from self.around.items()
+
+
+def _makes_functions(node) -> bool:
+    """Whether a comprehension's expressions hold a lambda (an explicit stack)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.__class__ is tuple:
+            stack.extend(n)
+        elif n.__class__ is syntax.Lambda:
+            return True
+        elif syntax.is_node(n) and not isinstance(n, syntax._Leaf):
+            stack.extend(getattr(n, field) for field in n.__class__.__slots__)
+    return False
+
+
 def _restore_names(env: dict, saved: dict) -> None:
     for name, value in saved.items():
         if value is _DONE:
@@ -1275,6 +1311,10 @@ class Interpreter:
         # running (the last is self.env)
         self.scopes: list = [self.env]
         self.calls: list = []          # the UserFunction of each call running
+        # the names of the list, set and dict comprehensions running that make
+        # functions (a lambda in one reads its loop names: _ComprehensionNames)
+        self.comprehension_names: list = []
+        self.makes_functions: dict = {}   # id of a comprehension -> whether it holds a lambda
         self.loop_passes: list = []    # the pass of each loop running, outermost first
         # in a generator's block: the passes of the loops running around the
         # next() that resumed it, which label its nodes first (resume)
@@ -2919,7 +2959,7 @@ class Interpreter:
             self.tape.check_size(len(out) + 1, "list")   # (range(10**9) is long)
             self.tape.count_items(1)     # (and comprehensions in comprehensions)
             out.append(self.eval(node.elt))
-        self._comprehension(node.clauses, add)
+        self._comprehension(node, add)
         return out
 
     def _dictcomp(self, node):
@@ -2929,30 +2969,61 @@ class Interpreter:
         def add():
             key = self.eval(node.key)
             pymethods.dict_put(self, out, key, self.eval(node.value))
-        self._comprehension(node.clauses, add)
+        self._comprehension(node, add)
         return out
 
     def _setcomp(self, node):
         """{elt for target in iter if cond ...}: its elements."""
         out: set = set()
-        self._comprehension(node.clauses, lambda: pymethods.set_add(self, out, self.eval(node.elt)))
+        self._comprehension(node, lambda: pymethods.set_add(self, out, self.eval(node.elt)))
         return out
 
-    def _comprehension(self, clauses: tuple, add) -> None:
+    def _comprehension(self, node, add) -> None:
         """A comprehension's clauses, as Python runs them, add() called for
         each item (see _clauses); the loop names are the comprehension's
-        own: a name of the program they shadow has its value again after it."""
+        own: a name of the program they shadow has its value again after it.
+        A lambda made in it reads them from a _ComprehensionNames."""
+        clauses = node.clauses
         env = self.env
         saved = _saved_names(env, clauses)
         passes = self.loop_passes
         depth = len(passes)
+        names = self._names_for_functions(node)
         try:
             for _ in self._clauses(clauses, self._clause_items(clauses[0][1]), passes):
+                if names is not None:
+                    names.update((name, env[name]) for name in saved if name in env)
                 add()
         finally:
+            if names is not None:
+                self.comprehension_names.pop()
             del passes[depth:]
             self._mark_pass()
             _restore_names(env, saved)
+
+    def _names_for_functions(self, node, names=None):
+        """The _ComprehensionNames a comprehension's lambdas read (a
+        generator expression's own, ``names``, once made), pushed on
+        comprehension_names; None when it makes none."""
+        makes = self.makes_functions.get(id(node))
+        if makes is None:
+            makes = self.makes_functions[id(node)] = _makes_functions(node)
+        if not makes:
+            return None
+        if names is None:
+            names = _ComprehensionNames(self._closure(), len(self.scopes))
+        names.depth = len(self.scopes)
+        self.comprehension_names.append(names)
+        return names
+
+    def _closure(self):
+        """The names a function made here reads besides its own: the
+        innermost comprehension's running in this call (a lambda in it), or
+        the call's (None at the program's level, whose names are read live)."""
+        names = self.comprehension_names
+        if names and names[-1].depth == len(self.scopes):
+            return names[-1]
+        return self.env if len(self.scopes) > 1 else None
 
     def _clause_items(self, source):
         """The iterator of a comprehension's clause over source."""
@@ -3238,8 +3309,7 @@ class Interpreter:
     def _lambda(self, node):
         defn = node.defn
         defaults = tuple(self.eval(e) for e in defn.defaults)
-        return UserFunction(defn, defaults, self.env if len(self.scopes) > 1 else None,
-                            self.shift)
+        return UserFunction(defn, defaults, self._closure(), self.shift)
 
     def _genexp(self, node):
         """(elt for x in xs ...): a generator that computes each item when it
@@ -3285,7 +3355,15 @@ class Interpreter:
             if next(gen.walk, _DONE) is _DONE:
                 gen.done = True
                 raise StopIteration
-            return self.eval(gen.node.elt)
+            names = self._names_for_functions(gen.node, gen.names)
+            if names is None:
+                return self.eval(gen.node.elt)
+            gen.names = names           # (one for all its items: they share the loop names)
+            names.update((name, env[name]) for name in saved if name in env)
+            try:
+                return self.eval(gen.node.elt)
+            finally:
+                self.comprehension_names.pop()
         except GradvizError as exc:
             gen.done = True
             if exc.kind == "StopIteration":

@@ -216,7 +216,24 @@ MATCH = [
 ]
 
 
-@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS + MATCH)
+# a lambda made in a comprehension reads the comprehension's loop names (their
+# last values once it is done), then the names around it, live
+COMPREHENSION_CLOSURES = [
+    "late = [lambda: k for k in (1, 2, 3)]\nk = 100\nprint([f() for f in late])\n",
+    "def f():\n    a = 1\n    fs = [lambda: a + j for j in range(3)]\n    a = 10\n"
+    "    return [g() for g in fs]\nprint(f())\n",
+    "gs = list(lambda: m for m in 'ab')\nprint([g() for g in gs])\n",
+    "d = {n: (lambda: n) for n in range(2)}\ns = {(lambda: v) for v in [5]}\n"
+    "print(d[0](), [f() for f in s])\n",
+    "def h():\n    return [[lambda: (a, b) for b in range(2)] for a in range(2)]\n"
+    "print([[f() for f in row] for row in h()])\n",
+    "print([(lambda: i * 2)() for i in range(3)], [(lambda i=i: i)() for i in range(2)])\n",
+    "g = (lambda: i for i in range(3))\nfirst = next(g)\nprint(first(), next(g)(), first())\n",
+]
+
+
+@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS + MATCH
+                         + COMPREHENSION_CLOSURES)
 def test_as_python_runs_it(src):
     assert gradviz_says(src) == python_says(src)
 
