@@ -612,6 +612,8 @@ def _instance_attribute(rt, obj: Instance, attr: str):
         return obj.cls
     if attr == "args" and obj.cls.kind == "exception":
         return obj.args
+    if attr == "__cause__" and obj.cls.kind == "exception":
+        return None                 # (raise ... from c sets it among its attributes)
     if obj.cls.kind == "module":
         if attr == "training":
             return obj.training

@@ -65,6 +65,8 @@ class GradvizError(Exception):
         # the program's own exception object (an instance of its class
         # E(ValueError)) that a raise of it carries to the `except E as e`
         self.value = None
+        # what `raise ... from cause` named (the exception's __cause__)
+        self.cause = None
         # where the function the error happened in was called from, innermost
         # first ("in f(), called on line 12"), as a traceback would say
         self.calls: list[str] = []

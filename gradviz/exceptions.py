@@ -43,10 +43,11 @@ class ExceptionValue:
     """An exception a program holds (`except RuntimeError as e`, or made by
     calling its class): str() is its message, as Python's."""
 
-    __slots__ = ("kind", "message")
+    __slots__ = ("kind", "message", "cause")
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str, cause=None):
         self.kind, self.message = kind, message
+        self.cause = cause          # its __cause__ (raise ... from cause)
 
     def __repr__(self) -> str:
         if self.kind == "KeyError" and self.message:
@@ -106,13 +107,15 @@ def make(t: PyType, args: list) -> ExceptionValue:
     return ExceptionValue(t.name, str(args[0]) if args else "")
 
 
-def check_cause(v) -> None:
-    """The cause of `raise exc from cause`: an exception, its class or None
-    (Python keeps it as exc.__cause__, which only its traceback shows)."""
+def check_cause(v):
+    """The cause of `raise exc from cause`: an exception, or None (one of
+    Python's exception classes is made into one; a program's class is
+    called by the caller); Python's TypeError for anything else."""
     if v is not None and v.__class__ is not ExceptionValue and \
             not is_exception_type(v) and not program_exception(v):
         raise GradvizError("exception causes must derive from BaseException", kind=TYPE,
                            hint="raise ValueError('...') from e, with e an exception (or None)")
+    return ExceptionValue(v.name, "") if is_exception_type(v) else v
 
 
 def to_error(v, current: GradvizError | None) -> GradvizError:

@@ -1542,10 +1542,13 @@ class Interpreter:
                             break
                     elif cls is syntax.Raise:
                         exc = None if stmt.exc is None else self.eval(stmt.exc)
-                        if stmt.cause is not None:      # (the cause is checked, then dropped)
+                        cause = None if stmt.cause is None else \
                             exceptions.check_cause(self.eval(stmt.cause))
-                        raise classes.raised(self, exc) or exceptions.to_error(
+                        error = classes.raised(self, exc) or exceptions.to_error(
                             exc, self.handling[-1] if self.handling else None)
+                        if stmt.cause is not None:       # (e.__cause__ in the handler)
+                            self._set_cause(error, cause)
+                        raise error
                     elif cls is syntax.SetAttr:
                         self._setattr(stmt)
                     elif cls is syntax.SetItem:
@@ -3105,7 +3108,7 @@ class Interpreter:
                 env = self.env
                 if handler.name is not None:
                     self._bind(handler.name, exc.value if exc.value is not None else
-                               exceptions.ExceptionValue(exc.kind, exc.message))
+                               exceptions.ExceptionValue(exc.kind, exc.message, exc.cause))
                 self.handling.append(exc)
                 try:
                     self._execute(handler.body, shift)
@@ -3119,6 +3122,15 @@ class Interpreter:
         finally:
             if stmt.finalbody:
                 self._execute(stmt.finalbody, shift)
+
+    def _set_cause(self, error: GradvizError, cause) -> None:
+        """`raise ... from cause`: the exception's __cause__ (a program's
+        exception class is called, as Python does)."""
+        if cause.__class__ is classes.UserClass:
+            cause = classes.raised(self, cause).value
+        if error.value is not None:          # the program's exception object holds it
+            error.value.attrs["__cause__"] = cause
+        error.cause = cause
 
     def _define(self, stmt) -> None:
         self._bind(stmt.name, self._function(stmt))
@@ -4107,6 +4119,8 @@ class Interpreter:
             return _numpy_arrays().attribute(self, obj, attr, BoundMethod)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
             return (obj.message,) if obj.message else ()
+        if obj.__class__ is exceptions.ExceptionValue and attr == "__cause__":
+            return obj.cause
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
             return obj.name.rsplit(".", 1)[-1]
         if obj.__class__ is PyType and obj in (TENSOR, PARAMETER):
