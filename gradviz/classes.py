@@ -1016,6 +1016,37 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
                   "forward": _m_forward, **module_hooks.METHODS}
 
 
+# ---- context managers --------------------------------------------------------------
+
+def enter_context(rt, obj: Instance):
+    """`with obj:` of the program's object: its __enter__()'s value (Python's
+    TypeError when its class lacks __enter__ or __exit__)."""
+    _, enter = obj.cls.lookup("__enter__")
+    _, leave = obj.cls.lookup("__exit__")
+    if enter is None or leave is None:
+        missed = "" if enter is None else " (missed __exit__ method)"
+        raise GradvizError(f"'{obj.cls.name}' object does not support the context manager "
+                           f"protocol{missed}", kind=TYPE,
+                           hint="define __enter__(self) and __exit__(self, kind, value, tb)")
+    return _call_attr(rt, enter, obj, [], {})
+
+
+def exit_context(rt, obj: Instance, error) -> bool:
+    """Leave `with obj:`: its __exit__(kind, value, traceback), of the error
+    that leaves the block (None: none, all three None); whether it returned
+    a true value (which ends the error, as in Python)."""
+    _, leave = obj.cls.lookup("__exit__")
+    if error is None:
+        args = [None, None, None]
+    else:
+        value = error.value if error.value is not None else \
+            exceptions.ExceptionValue(error.kind, error.message, error.cause)
+        kind = value.cls if error.value is not None else \
+            exceptions.PyType(error.kind)
+        args = [kind, value, None]
+    return rt.truth(_call_attr(rt, leave, obj, args, {}))
+
+
 # ---- how they print -----------------------------------------------------------------
 
 def text(rt, v, methods: tuple = ("__str__", "__repr__")) -> str:

@@ -191,7 +191,7 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
             assigned.add(stmt.target.id)
         elif cls is syntax.Yield and stmt.target is not None:
             assigned.update(syntax.target_names(stmt.target))
-        elif cls is syntax.For:
+        elif cls is syntax.For or (cls is syntax.With and stmt.target is not None):
             assigned.update(syntax.target_names(stmt.target))
         elif cls is syntax.Match:
             assigned.update(name for case in stmt.cases

@@ -1441,11 +1441,41 @@ class Interpreter:
         `return` as a _Return, a break as a _LoopJump, an error a try may
         catch) undoes the `with` blocks it was in."""
         frames = [(iter(body), None, shift, False)]
-        try:
-            self._frames(frames)
-        except BaseException:
-            self._unwind(frames)
-            raise
+        while True:
+            try:
+                self._frames(frames)
+                return
+            except GradvizError as exc:
+                # (the program's context managers see the error, and may end it)
+                if not (exceptions.catchable(exc) and self._exit_suppresses(frames, exc)):
+                    self._unwind(frames)
+                    raise
+            except BaseException:
+                self._unwind(frames)
+                raise
+
+    def _exit_suppresses(self, frames: list, exc: GradvizError) -> bool:
+        """Leave the blocks of a frame stack up to the innermost `with` block
+        of the program's context manager, whose __exit__ is told of exc: True
+        when it returns a true value (the error ends there, and the frames
+        left go on after that block); False when no such block is left."""
+        while frames:
+            it, ctx, _, loop = frames.pop()
+            if loop:
+                it.close()
+            if ctx is None:
+                continue
+            if ctx[2].__class__ is not classes.Instance:
+                self._leave_with(ctx)
+                continue
+            self.tape.grad_enabled, self.tape.no_grad_block = ctx[0], ctx[1]
+            if classes.exit_context(self, ctx[2], exc):
+                # (the record keeps it, as an except block's: see _try)
+                self.tape.events.append({"kind": "caught", "line": exc.span.line if exc.span
+                                         else self.line, "type": exc.kind,
+                                         "message": exc.message})
+                return True
+        return False
 
     def _unwind(self, frames: list) -> None:
         """Leave the blocks of a frame stack that an error (or a generator's
@@ -2637,9 +2667,18 @@ class Interpreter:
             self.tape.grad_enabled = saved
 
     def _enter_with(self, stmt):
-        """Enter a `with` block's context; True if it opened a dual level, the
-        context of saved tensor hooks (saved_hooks), else False."""
+        """Enter a `with` block's context, its `as` target bound to what it
+        gives; True if it opened a dual level, the context of saved tensor
+        hooks (saved_hooks), the program's object whose __exit__ leaves it,
+        else False."""
         ctx = self.eval(stmt.context)
+        if ctx.__class__ is classes.Instance:       # the program's context manager
+            entered = classes.enter_context(self, ctx)
+            if stmt.target is not None:
+                self._unpack(stmt.target, entered)
+            return ctx
+        if stmt.target is not None:     # (torch's context managers give None; dual_level its level, 0)
+            self._unpack(stmt.target, 0 if ctx.__class__ is forward_ad.DualLevel else None)
         if ctx.__class__ is forward_ad.DualLevel:
             forward_ad.enter_level(self)
             return True
@@ -2701,7 +2740,9 @@ class Interpreter:
     def _leave_with(self, ctx: tuple) -> None:
         """Leave a `with` block: the grad mode before it; a dual level closed."""
         self.tape.grad_enabled, self.tape.no_grad_block, dual = ctx
-        if dual is True:
+        if dual.__class__ is classes.Instance:
+            classes.exit_context(self, dual, None)
+        elif dual is True:
             forward_ad.exit_level(self)
         elif dual.__class__ is anomaly.AnomalyMode:
             anomaly.leave(self, dual)

@@ -78,7 +78,8 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     **dict.fromkeys("$?`", "gradviz programs use Python syntax, which has no such operator"),
     "=": "'=' assigns a value; to compare two values use '=='",
     "for": "a comprehension is written in brackets: [f(x) for x in xs] or (f(x) for x in xs)",
-    "as": "'as' is not supported: write 'with torch.no_grad():'",
+    "as": "'as' names what a with, an except or an import gives: with Timer() as t:, "
+          "except ValueError as e:, import numpy as np",
     ":=": "an assignment expression needs parentheses here: (n := v)",
     **{op: f"the augmented assignments are += -= *= /= **= //= %= |= &= ^= <<= >>=; write "
            f"x = x {op[:-1]} y" for op in ("@=",)}}

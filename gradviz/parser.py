@@ -757,23 +757,33 @@ class _Parser(MatchParser):
         return tok[1]
 
     def with_stmt(self) -> With:
-        """with_stmt := 'with' expr (',' expr)* ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
-        -- with a, b: is `with a:` around `with b:`, as Python runs it"""
+        """with_stmt := 'with' with_item (',' with_item)* ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
+        -- with a, b: is `with a:` around `with b:`, as Python runs it
+        with_item := expr ['as' target_item]"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
-        contexts = [self.expr()]
+        contexts = [self.with_item()]
         while toks[self.i][0] == ",":
             self.i += 1
-            contexts.append(self.expr())
+            contexts.append(self.with_item())
         if toks[self.i][0] != ":":
             raise self.expected("':' after the 'with' context",
                                 hint="write 'with torch.no_grad():'")
         body = self.block(first, "with")
         end = body[-1].span
-        for context in reversed(contexts):
-            body = (With(context, body, Span(first[3], first[4], end.end_line, end.end_col)),)
+        for context, target in reversed(contexts):
+            body = (With(context, body, Span(first[3], first[4], end.end_line, end.end_col),
+                         target),)
         return body[0]
+
+    def with_item(self) -> tuple:
+        """(the context's expression, its 'as' target or None)."""
+        context = self.expr()
+        if self.toks[self.i][0] != "as":
+            return context, None
+        self.i += 1
+        return context, self.target_item()
 
     def block(self, first: tuple, what: str) -> tuple:
         """block := ':' (simple_line | NEWLINE INDENT statement+ DEDENT)

@@ -404,10 +404,13 @@ class Import:
 
 @node
 class With:
-    """``with no_grad():`` / ``with torch.no_grad():`` and its block."""
+    """``with no_grad():`` / ``with torch.no_grad():`` and its block;
+    ``with Timer() as t:`` binds what the context's __enter__ gives to target
+    (a name or a tuple of targets, as a for loop's)."""
     context: object  # the expression after `with`
     body: tuple
     span: Span
+    target: object = None
 
 
 @node
@@ -766,7 +769,7 @@ def bound_names(body: tuple) -> set:
             names.add(s.target.id)
         elif cls is Yield and s.target is not None:      # got = yield v
             names.update(target_names(s.target))
-        elif cls is For:
+        elif cls is For or (cls is With and s.target is not None):
             names.update(target_names(s.target))
         elif cls is FunctionDef or cls is ClassDef:
             names.add(s.name)

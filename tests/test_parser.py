@@ -593,7 +593,7 @@ ERROR_CASES = [
     ("x = a.\n", 1, "attribute name"),
     ("x = a == not b\n", 1, "'not'"),
     ("x = a \\ b\n", 1, "backslash"),
-    ("with no_grad() as g:\n    y = 1\n", 1, "':'"),
+    ("with no_grad() as g\n    y = 1\n", 1, "':'"),
     ("with no_grad():\ny = 1\n", 2, "indented block"),
     ("with no_grad():\n", 2, "indented block"),
     ("with no_grad():\n    y = 1\n  z = 2\n", 3, "unindent does not match"),

@@ -232,8 +232,30 @@ COMPREHENSION_CLOSURES = [
 ]
 
 
+# the program's context managers: __enter__'s value bound by 'as', __exit__
+# told of the error that leaves the block (a true value ends it there)
+CONTEXT_MANAGERS = [
+    "class C:\n    def __enter__(self):\n        print('enter')\n        return 5\n"
+    "    def __exit__(self, kind, value, tb):\n        print('exit', kind, value, tb)\n"
+    "with C() as v:\n    print(v)\nwith C() as (a), C():\n    pass\n",
+    "class S:\n    def __enter__(self):\n        return self\n"
+    "    def __exit__(self, kind, value, tb):\n        print(kind.__name__, value.args)\n"
+    "        return True\ndef f():\n    with S():\n        raise ValueError('k')\n"
+    "    print('after')\n    with S():\n        [][1]\n    return 1\nprint(f())\n",
+    "class L:\n    def __enter__(self):\n        return self\n"
+    "    def __exit__(self, *exc):\n        print('exit', exc)\n"
+    "for i in range(3):\n    with L():\n        if i == 1:\n            continue\n"
+    "        if i == 2:\n            break\ndef g():\n    with L():\n        return 'r'\n"
+    "print(g())\n",
+    "class P:\n    def __enter__(self):\n        return self\n"
+    "    def __exit__(self, *exc):\n        return False\nwith P():\n    raise ValueError('out')\n",
+    "class A:\n    pass\nwith A():\n    pass\n",
+    "class B:\n    def __enter__(self):\n        return 1\nwith B() as b:\n    pass\n",
+]
+
+
 @pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS + MATCH
-                         + COMPREHENSION_CLOSURES)
+                         + COMPREHENSION_CLOSURES + CONTEXT_MANAGERS)
 def test_as_python_runs_it(src):
     assert gradviz_says(src) == python_says(src)
 
