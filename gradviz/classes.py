@@ -1040,7 +1040,7 @@ def exit_context(rt, obj: Instance, error) -> bool:
         args = [None, None, None]
     else:
         value = error.value if error.value is not None else \
-            exceptions.ExceptionValue(error.kind, error.message, error.cause)
+            exceptions.ExceptionValue(error.kind, error.message, error.cause, error.exc_args)
         kind = value.cls if error.value is not None else \
             exceptions.PyType(error.kind)
         args = [kind, value, None]

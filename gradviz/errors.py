@@ -67,6 +67,9 @@ class GradvizError(Exception):
         self.value = None
         # what `raise ... from cause` named (the exception's __cause__)
         self.cause = None
+        # the exception's e.args where they are not (message,): a KeyError's
+        # key, whose repr is the message (None: (message,), or () without one)
+        self.exc_args = None
         # where the function the error happened in was called from, innermost
         # first ("in f(), called on line 12"), as a traceback would say
         self.calls: list[str] = []

@@ -43,11 +43,19 @@ class ExceptionValue:
     """An exception a program holds (`except RuntimeError as e`, or made by
     calling its class): str() is its message, as Python's."""
 
-    __slots__ = ("kind", "message", "cause")
+    __slots__ = ("kind", "message", "cause", "exc_args")
 
-    def __init__(self, kind: str, message: str, cause=None):
+    def __init__(self, kind: str, message: str, cause=None, exc_args=None):
         self.kind, self.message = kind, message
         self.cause = cause          # its __cause__ (raise ... from cause)
+        self.exc_args = exc_args    # its e.args, where not (message,) (see GradvizError)
+
+    @property
+    def args(self) -> tuple:
+        """e.args: the arguments it was made with."""
+        if self.exc_args is not None:
+            return self.exc_args
+        return (self.message,) if self.message else ()
 
     def __repr__(self) -> str:
         if self.kind == "KeyError" and self.message:
@@ -103,7 +111,8 @@ def make(t: PyType, args: list) -> ExceptionValue:
         raise GradvizError(f"{t.name}() takes one message here", kind=TYPE,
                            hint=f'write raise {t.name}("what went wrong")')
     if t.name == "KeyError" and args and (args[0] is None or args[0].__class__ in _PLAIN):
-        return ExceptionValue(t.name, repr(args[0]))     # str(KeyError('w')) is "'w'"
+        # (str(KeyError('w')) is "'w'", its args ('w',))
+        return ExceptionValue(t.name, repr(args[0]), exc_args=(args[0],))
     return ExceptionValue(t.name, str(args[0]) if args else "")
 
 
@@ -131,4 +140,6 @@ def to_error(v, current: GradvizError | None) -> GradvizError:
     if v.__class__ is not ExceptionValue:
         raise GradvizError("exceptions must derive from BaseException", kind=TYPE,
                            hint='raise an exception: raise ValueError("what went wrong")')
-    return GradvizError(v.message, kind=v.kind, hint="raised by the program's raise statement")
+    error = GradvizError(v.message, kind=v.kind, hint="raised by the program's raise statement")
+    error.exc_args = v.exc_args
+    return error

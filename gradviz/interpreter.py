@@ -3149,7 +3149,8 @@ class Interpreter:
                 env = self.env
                 if handler.name is not None:
                     self._bind(handler.name, exc.value if exc.value is not None else
-                               exceptions.ExceptionValue(exc.kind, exc.message, exc.cause))
+                               exceptions.ExceptionValue(exc.kind, exc.message, exc.cause,
+                                                         exc.exc_args))
                 self.handling.append(exc)
                 try:
                     self._execute(handler.body, shift)
@@ -4159,7 +4160,7 @@ class Interpreter:
         if obj.__class__ is NumpyArray:         # a.shape, a.sum(axis=0), a.T
             return _numpy_arrays().attribute(self, obj, attr, BoundMethod)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
-            return (obj.message,) if obj.message else ()
+            return obj.args
         if obj.__class__ is exceptions.ExceptionValue and attr == "__cause__":
             return obj.cause
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__

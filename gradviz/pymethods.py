@@ -399,7 +399,9 @@ def key_error(rt, d: dict, key) -> GradvizError:
     elif key.__class__.__name__ == "Tensor":
         hints.insert(0, "a tensor is a key as that very tensor (by identity), not by its "
                         "values, as in PyTorch")
-    return GradvizError(rt.repr_of(key), kind=KEY, hint=first + "; ".join(hints))
+    error = GradvizError(rt.repr_of(key), kind=KEY, hint=first + "; ".join(hints))
+    error.exc_args = (key,)        # (e.args is the key itself)
+    return error
 
 
 def dict_equal(rt, a: dict, b: dict) -> bool:
