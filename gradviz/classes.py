@@ -741,6 +741,8 @@ def set_attribute(rt, obj, attr: str, value, frozen_too: bool = False) -> None:
                                                 "what it reads instead")
     elif cls is Instance and obj.cls.kind == "module":
         _set_module_attribute(rt, obj, attr, value)
+    elif cls is Instance and obj.cls.kind == "exception" and attr == "args":
+        obj.args = tuple(rt._items(value, rt.span))    # (BaseException's: str(e) reads it)
     elif cls is Instance:
         if not frozen_too:
             _check_not_frozen(obj, attr)
