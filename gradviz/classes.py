@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import layers, module_hooks, modules
+from . import exceptions, layers, module_hooks, modules
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
 from .ops.registry import OpDef
 from .tensor import Tensor
@@ -84,8 +84,10 @@ class UserClass:
         root = base
         while root.__class__ is UserClass:
             root = root.base
-        # (a torch.nn layer's class, nn.CrossEntropyLoss, is a Module's)
-        self.kind = root.kind if root.__class__ is BuiltinBase else "module"
+        # (a torch.nn layer's class, nn.CrossEntropyLoss, is a Module's; one of
+        # Python's exception classes, ValueError, makes an exception class)
+        self.kind = root.kind if root.__class__ is BuiltinBase else \
+            "exception" if exceptions.is_exception_type(root) else "module"
         self.op = None
 
     @property
@@ -101,7 +103,9 @@ class UserClass:
             out.append(c)
             c = c.base
         out.append(c)
-        if c.__class__ is not BuiltinBase:
+        if exceptions.is_exception_type(c):     # ValueError, Exception, BaseException
+            out.extend(c.__class__(kind) for kind in exceptions.ancestors(c.name)[1:])
+        elif c.__class__ is not BuiltinBase:
             out.append(MODULE)
         elif c is ITERABLE_DATASET:                  # (an IterableDataset is a Dataset)
             out.append(DATASET)
@@ -170,7 +174,7 @@ class Instance:
     the order they were set (parameters(), state_dict(), its print)."""
 
     __slots__ = ("cls", "attrs", "params", "buffers", "transient", "modules", "training",
-                 "initialized")
+                 "initialized", "args")
 
     def __init__(self, cls: UserClass):
         self.cls, self.attrs = cls, {}
@@ -180,6 +184,7 @@ class Instance:
         self.modules: dict = {}
         self.training = True
         self.initialized = cls.kind != "module"    # (Module.__init__ not run yet)
+        self.args: tuple = ()         # an exception's e.args (BaseException's)
 
     # Python's sets, dicts, lru_cache and `in` hash and compare an object
     # with its class's __hash__ and __eq__: the host's do so through these.
@@ -313,6 +318,8 @@ def make_class(rt, stmt, bases: list, body: dict) -> UserClass:
     base = bases[0] if bases else OBJECT
     is_type = base.__class__.__name__ == "PyType"
     if is_type and base.name in layers.MAKERS:       # class MaskedCE(nn.CrossEntropyLoss)
+        return UserClass(stmt.name, base, body, rt)
+    if exceptions.is_exception_type(base):           # class ShapeError(ValueError)
         return UserClass(stmt.name, base, body, rt)
     if base.__class__ not in (UserClass, BuiltinBase):
         what = base.name if is_type else rt._kind(base)
@@ -480,6 +487,15 @@ def _construct(rt, cls: UserClass, args: list, kwargs: dict):
     if cls.kind == "function":     # (PyTorch warns that it should not be made)
         return obj
     _, init = cls.lookup("__init__")
+    if cls.kind == "exception":
+        # (BaseException.__new__ keeps the call's arguments as e.args, whatever
+        # the class's __init__ then does)
+        if kwargs:
+            raise GradvizError(f"{cls.name}() takes no keyword arguments", kind=TYPE,
+                               hint="give the exception its message as a positional argument")
+        obj.args = tuple(args)
+        if init is None:
+            return obj
     if init is None and cls.layer() is not None:
         _layer_init(rt, obj, *args, **kwargs)
         return obj
@@ -540,8 +556,12 @@ def get_attribute(rt, obj, attr: str):
     if cls is Instance:
         return _instance_attribute(rt, obj, attr)
     if cls is UserClass:
-        if attr == "__name__":
+        if attr in ("__name__", "__qualname__"):
             return obj.name
+        if attr == "__bases__":
+            return (obj.base,)
+        if attr == "__mro__":
+            return mro(obj)
         if attr == "apply" and obj.kind == "function":
             return _bound("apply", apply, obj)
         _, value = obj.lookup(attr)
@@ -559,6 +579,13 @@ def get_attribute(rt, obj, attr: str):
         raise GradvizError(f"type object '{obj.name.rsplit('.', 1)[-1]}' has no attribute "
                            f"'{attr}'", kind=ATTRIBUTE)
     return _ctx_attribute(rt, obj, attr)
+
+
+def mro(cls: UserClass) -> tuple:
+    """cls.__mro__: its chain of bases, ending in object (as Python's does;
+    torch's classes in it stand for the bases PyTorch's have between them)."""
+    chain = cls.chain()
+    return (*chain, OBJECT) if chain[-1] is not OBJECT else tuple(chain)
 
 
 def _own_names(cls: UserClass) -> set:
@@ -583,6 +610,10 @@ def _instance_attribute(rt, obj: Instance, attr: str):
         return value
     if attr == "__class__":
         return obj.cls
+    if attr == "args" and obj.cls.kind == "exception":
+        return obj.args
+    if attr == "__cause__" and obj.cls.kind == "exception":
+        return None                 # (raise ... from c sets it among its attributes)
     if obj.cls.kind == "module":
         if attr == "training":
             return obj.training
@@ -608,21 +639,69 @@ def _missing_hint(obj: Instance, attr: str) -> str | None:
 
 
 def _super_attribute(rt, sup: Super, attr: str):
-    chain = sup.after.chain()
     obj = sup.obj
     _, value = sup.after.lookup(attr, 1)
     if value is not None:
         if value.__class__ is StaticMethod:
             return value.fn
         return Method(value, obj) if value.__class__ is _user_function() else value
-    root = chain[-1]
     if sup.after.layer() is not None and attr in ("__init__", "forward"):
         return _bound(attr, _layer_init if attr == "__init__" else _layer_forward, obj)
+    if sup.after.kind == "exception" and attr in _EXCEPTION_METHODS:
+        return _bound(attr, _EXCEPTION_METHODS[attr], obj)
     if attr == "__init__":
         return _bound("__init__", _base_init, obj)
-    if root.kind == "module" and obj.__class__ is Instance and attr in MODULE_METHODS:
+    if sup.after.kind == "module" and obj.__class__ is Instance and attr in MODULE_METHODS:
         return _bound(attr, MODULE_METHODS[attr], obj)
     raise GradvizError(f"'super' object has no attribute '{attr}'", kind=ATTRIBUTE)
+
+
+def _exception_init(rt, obj, *args, **kwargs):
+    """BaseException.__init__ (through super()): its arguments become e.args."""
+    if kwargs:
+        raise GradvizError(f"{obj.cls.name}() takes no keyword arguments",
+                           kind=TYPE, hint="give the message as a positional argument")
+    obj.args = args
+    return None
+
+
+# BaseException's methods a program's exception class reaches through super()
+_EXCEPTION_METHODS = {"__init__": _exception_init,
+                      "__str__": lambda rt, obj: _exception_text(rt, obj, ("__str__",), True),
+                      "__repr__": lambda rt, obj: _exception_text(rt, obj, ("__repr__",), True)}
+
+
+def _exception_text(rt, obj: Instance, methods: tuple, base: bool = False) -> str:
+    """str(e) (methods ("__str__", ...)) or repr(e) of a program's exception:
+    its class's own method, else BaseException's (base: BaseException's
+    only): str is the one argument's str (the arguments' tuple, of more
+    than one; "" of none), repr the class's name and the arguments."""
+    _, method = obj.cls.lookup(methods[0])
+    if method is not None and not base:
+        return _text_from(rt, method, obj, methods[0])
+    args = obj.args
+    if methods[0] == "__str__" and len(args) == 1 and \
+            any(c.__class__ is not UserClass and c.name == "KeyError" for c in obj.cls.chain()):
+        return rt.repr_of(args[0])        # (KeyError's str is its key's repr)
+    if methods[0] == "__str__":
+        return "" if not args else rt.str_of(args[0] if len(args) == 1 else args)
+    inner = rt.repr_of(args[0]) if len(args) == 1 else rt.repr_of(args)[1:-1]
+    return f"{obj.cls.name}({inner})"
+
+
+def raised(rt, v) -> GradvizError | None:
+    """The error `raise v` raises for the program's exception class or an
+    instance of it (the class is called without arguments, as Python
+    does); None for any other v. Its kind is the class's name, its message
+    str(e), and it carries e to the handler that catches it."""
+    if not exceptions.program_exception(v):
+        return None
+    if v.__class__ is UserClass:
+        v = _construct(rt, v, [], {})
+    error = GradvizError(_exception_text(rt, v, ("__str__",)), kind=v.cls.name,
+                         hint="raised by the program's raise statement")
+    error.value = v
+    return error
 
 
 def _base_init(rt, obj, *args, **kwargs):
@@ -662,6 +741,8 @@ def set_attribute(rt, obj, attr: str, value, frozen_too: bool = False) -> None:
                                                 "what it reads instead")
     elif cls is Instance and obj.cls.kind == "module":
         _set_module_attribute(rt, obj, attr, value)
+    elif cls is Instance and obj.cls.kind == "exception" and attr == "args":
+        obj.args = tuple(rt._items(value, rt.span))    # (BaseException's: str(e) reads it)
     elif cls is Instance:
         if not frozen_too:
             _check_not_frozen(obj, attr)
@@ -937,6 +1018,37 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
                   "forward": _m_forward, **module_hooks.METHODS}
 
 
+# ---- context managers --------------------------------------------------------------
+
+def enter_context(rt, obj: Instance):
+    """`with obj:` of the program's object: its __enter__()'s value (Python's
+    TypeError when its class lacks __enter__ or __exit__)."""
+    _, enter = obj.cls.lookup("__enter__")
+    _, leave = obj.cls.lookup("__exit__")
+    if enter is None or leave is None:
+        missed = "" if enter is None else " (missed __exit__ method)"
+        raise GradvizError(f"'{obj.cls.name}' object does not support the context manager "
+                           f"protocol{missed}", kind=TYPE,
+                           hint="define __enter__(self) and __exit__(self, kind, value, tb)")
+    return _call_attr(rt, enter, obj, [], {})
+
+
+def exit_context(rt, obj: Instance, error) -> bool:
+    """Leave `with obj:`: its __exit__(kind, value, traceback), of the error
+    that leaves the block (None: none, all three None); whether it returned
+    a true value (which ends the error, as in Python)."""
+    _, leave = obj.cls.lookup("__exit__")
+    if error is None:
+        args = [None, None, None]
+    else:
+        value = error.value if error.value is not None else \
+            exceptions.ExceptionValue(error.kind, error.message, error.cause, error.exc_args)
+        kind = value.cls if error.value is not None else \
+            exceptions.PyType(error.kind)
+        args = [kind, value, None]
+    return rt.truth(_call_attr(rt, leave, obj, args, {}))
+
+
 # ---- how they print -----------------------------------------------------------------
 
 def text(rt, v, methods: tuple = ("__str__", "__repr__")) -> str:
@@ -961,17 +1073,24 @@ def text(rt, v, methods: tuple = ("__str__", "__repr__")) -> str:
         return f"<super: <class '{v.after.name}'>, <{v.after.name} object>>"
     if cls is FunctionCtx:
         return f"<torch.autograd.function.{v.cls.name}Backward object at {rt.address(v)}>"
+    if v.cls.kind == "exception":      # (BaseException's __str__ does not fall back to __repr__)
+        return _exception_text(rt, v, methods)
     for name in methods:
         _, method = v.cls.lookup(name)
         if method is not None:
-            out = _call_attr(rt, method, v, [], {})
-            if out.__class__ is not str:
-                raise GradvizError(f"{name} returned non-string (type {rt.type_name(out)})",
-                                   kind=TYPE, hint=f"{name} returns a string")
-            return out
+            return _text_from(rt, method, v, name)
     if v.cls.kind == "module":
         return _module_text(rt, v)
     return f"<__main__.{v.cls.name} object at {rt.address(v)}>"
+
+
+def _text_from(rt, method, obj: Instance, name: str) -> str:
+    """What the class's __str__ or __repr__ (name) returns for obj: a string."""
+    out = _call_attr(rt, method, obj, [], {})
+    if out.__class__ is not str:
+        raise GradvizError(f"{name} returned non-string (type {rt.type_name(out)})",
+                           kind=TYPE, hint=f"{name} returns a string")
+    return out
 
 
 def _module_text(rt, m: Instance) -> str:

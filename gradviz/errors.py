@@ -62,6 +62,14 @@ class GradvizError(Exception):
         self.span = span
         self.hint = hint
         self.record = None  # the record of the run so far, set by run_source
+        # the program's own exception object (an instance of its class
+        # E(ValueError)) that a raise of it carries to the `except E as e`
+        self.value = None
+        # what `raise ... from cause` named (the exception's __cause__)
+        self.cause = None
+        # the exception's e.args where they are not (message,): a KeyError's
+        # key, whose repr is the message (None: (message,), or () without one)
+        self.exc_args = None
         # where the function the error happened in was called from, innermost
         # first ("in f(), called on line 12"), as a traceback would say
         self.calls: list[str] = []

@@ -43,10 +43,19 @@ class ExceptionValue:
     """An exception a program holds (`except RuntimeError as e`, or made by
     calling its class): str() is its message, as Python's."""
 
-    __slots__ = ("kind", "message")
+    __slots__ = ("kind", "message", "cause", "exc_args")
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str, cause=None, exc_args=None):
         self.kind, self.message = kind, message
+        self.cause = cause          # its __cause__ (raise ... from cause)
+        self.exc_args = exc_args    # its e.args, where not (message,) (see GradvizError)
+
+    @property
+    def args(self) -> tuple:
+        """e.args: the arguments it was made with."""
+        if self.exc_args is not None:
+            return self.exc_args
+        return (self.message,) if self.message else ()
 
     def __repr__(self) -> str:
         if self.kind == "KeyError" and self.message:
@@ -55,7 +64,21 @@ class ExceptionValue:
 
 
 def catchable(exc: GradvizError) -> bool:
-    return exc.kind in _BASES
+    return exc.kind in _BASES or exc.value is not None
+
+
+def is_exception_type(t) -> bool:
+    """Whether t is one of Python's exception classes (a base a program's
+    exception class can name)."""
+    return t.__class__ is PyType and t.name in _BASES
+
+
+def program_exception(v) -> bool:
+    """Whether v is one of the program's exception classes (class
+    E(ValueError)) or an instance of one."""
+    kind = v.__class__.__name__
+    return (kind == "UserClass" and v.kind == "exception" or
+            kind == "Instance" and v.cls.kind == "exception")
 
 
 def ancestors(kind: str) -> list[str]:
@@ -67,15 +90,18 @@ def ancestors(kind: str) -> list[str]:
 
 
 def catches(spec, exc: GradvizError) -> bool:
-    """Whether `except spec` catches exc (spec a class or a tuple of them)."""
-    line = ancestors(exc.kind)
+    """Whether `except spec` catches exc (spec a class or a tuple of them):
+    one of the classes of the exception's chain (a program's exception's:
+    its class, the program's classes above it, then Python's)."""
+    line = exc.value.cls.chain() if exc.value is not None else \
+        [PyType(kind) for kind in ancestors(exc.kind)]
     found = False
     for s in flat_types(spec):
-        if s.__class__ is not PyType or s.name not in _BASES:
+        if not (is_exception_type(s) or program_exception(s)):
             raise GradvizError("catching classes that do not inherit from BaseException is not "
                                "allowed", kind=TYPE,
                                hint="name an exception class: except RuntimeError as e:")
-        found = found or s.name in line
+        found = found or any(s is c or s == c for c in line)
     return found
 
 
@@ -85,17 +111,20 @@ def make(t: PyType, args: list) -> ExceptionValue:
         raise GradvizError(f"{t.name}() takes one message here", kind=TYPE,
                            hint=f'write raise {t.name}("what went wrong")')
     if t.name == "KeyError" and args and (args[0] is None or args[0].__class__ in _PLAIN):
-        return ExceptionValue(t.name, repr(args[0]))     # str(KeyError('w')) is "'w'"
+        # (str(KeyError('w')) is "'w'", its args ('w',))
+        return ExceptionValue(t.name, repr(args[0]), exc_args=(args[0],))
     return ExceptionValue(t.name, str(args[0]) if args else "")
 
 
-def check_cause(v) -> None:
-    """The cause of `raise exc from cause`: an exception, its class or None
-    (Python keeps it as exc.__cause__, which only its traceback shows)."""
+def check_cause(v):
+    """The cause of `raise exc from cause`: an exception, or None (one of
+    Python's exception classes is made into one; a program's class is
+    called by the caller); Python's TypeError for anything else."""
     if v is not None and v.__class__ is not ExceptionValue and \
-            not (v.__class__ is PyType and v.name in _BASES):
+            not is_exception_type(v) and not program_exception(v):
         raise GradvizError("exception causes must derive from BaseException", kind=TYPE,
                            hint="raise ValueError('...') from e, with e an exception (or None)")
+    return ExceptionValue(v.name, "") if is_exception_type(v) else v
 
 
 def to_error(v, current: GradvizError | None) -> GradvizError:
@@ -111,4 +140,6 @@ def to_error(v, current: GradvizError | None) -> GradvizError:
     if v.__class__ is not ExceptionValue:
         raise GradvizError("exceptions must derive from BaseException", kind=TYPE,
                            hint='raise an exception: raise ValueError("what went wrong")')
-    return GradvizError(v.message, kind=v.kind, hint="raised by the program's raise statement")
+    error = GradvizError(v.message, kind=v.kind, hint="raised by the program's raise statement")
+    error.exc_args = v.exc_args
+    return error

@@ -169,6 +169,7 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
                  syntax.Try: lambda s: [h.type for h in s.handlers if h.type is not None],
                  syntax.Raise: lambda s: [e for e in (s.exc, s.cause) if e is not None],
                  syntax.Global: lambda s: [], syntax.Nonlocal: lambda s: [],
+                 syntax.Match: lambda s: [s.subject, *syntax.pattern_values(s)],
                  syntax.Delete: lambda s: list(s.targets)}[cls](stmt)
         if walrus:      # (n := v): n is the program's from this statement on
             assigned.update(syntax.named_targets(tuple(exprs)))
@@ -190,8 +191,11 @@ def _edits(program: syntax.Program, bare: set | None = None) -> list[tuple]:
             assigned.add(stmt.target.id)
         elif cls is syntax.Yield and stmt.target is not None:
             assigned.update(syntax.target_names(stmt.target))
-        elif cls is syntax.For:
+        elif cls is syntax.For or (cls is syntax.With and stmt.target is not None):
             assigned.update(syntax.target_names(stmt.target))
+        elif cls is syntax.Match:
+            assigned.update(name for case in stmt.cases
+                            for name in syntax.pattern_names(case.pattern))
         elif cls is syntax.ClassDef:
             assigned.add(stmt.name)
         elif cls is syntax.FunctionDef:

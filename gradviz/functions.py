@@ -3923,8 +3923,46 @@ def f_enumerate(rt, x, start=0):
     return enumerate(_walkable(rt, x, "enumerate"), start)
 
 
-def f_zip(rt, *xs):
-    return zip(*(_walkable(rt, x, "zip") for x in xs))
+def f_zip(rt, *xs, strict=False):
+    walked = [_walkable(rt, x, "zip") for x in xs]
+    if strict and len(walked) > 1:
+        walked = _strict(walked)
+    return zip(*walked)
+
+
+def _strict(walked: list) -> list:
+    """zip(..., strict=True)'s iterables: each as it was, but one that ends
+    before the first is Python's ValueError there, and so is one that goes
+    on when the first has ended (the zip stays Python's own, printed and
+    typed as one)."""
+    iters = [iter(w) for w in walked]
+    first_done = []
+
+    def others_end():
+        first_done.append(True)
+        for k, it in enumerate(iters[1:], start=2):
+            if next(it, _ENDED) is not _ENDED:
+                raise _zip_length_error(k, "longer")
+
+    def first():
+        yield from iters[0]
+        others_end()
+
+    def other(k: int, it):
+        yield from it
+        if not first_done:
+            raise _zip_length_error(k, "shorter")
+
+    return [first(), *(other(k, it) for k, it in enumerate(iters[1:], start=2))]
+
+
+_ENDED = object()
+
+
+def _zip_length_error(k: int, how: str) -> GradvizError:
+    before = "argument 1" if k == 2 else f"arguments 1-{k - 1}"
+    return GradvizError(f"zip() argument {k} is {how} than {before}", kind=VALUE,
+                        hint="zip(..., strict=True) walks iterables of one length")
 
 
 def f_id(rt, x):
@@ -4099,15 +4137,17 @@ class GeneratorExpression(_Stepped):
     no more of them. `walk` is the Python generator that walks its clauses
     (Interpreter._clauses), `env` the names where it was made (`fn` the
     function whose call made it, or None), `own` its loop names' values
-    between items, `passes` its clauses' pass labels."""
+    between items, `passes` its clauses' pass labels; `names` what a lambda
+    made in it reads (Interpreter._names_for_functions), None until one is."""
 
-    __slots__ = ("node", "env", "shift", "walk", "own")
+    __slots__ = ("node", "env", "shift", "walk", "own", "names")
 
     def __init__(self, rt, node, env: dict, fn, shift: int):
         super().__init__(rt, fn)
         self.node, self.env, self.shift = node, env, shift
         self.walk = None
         self.own: dict = {}
+        self.names = None
 
     def __next__(self):
         return self.rt.genexp_step(self)

@@ -29,7 +29,7 @@ from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTIN
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
                       PyType)
 from . import hooks, saved_hooks
-from . import machine, pycollections, pyitertools, transformer_decoder, typehints
+from . import machine, pycollections, pyitertools, pymatch, transformer_decoder, typehints
 from .gradfns import GradFn, SavedTensor, grad_fn_of, saved_attribute
 from .ops import OPS
 from . import anomaly, bare_builtins, bool_args, grad_utils, module_hooks, multi_views, rnn_utils
@@ -356,6 +356,33 @@ def _list_append(rt, lst: list, value) -> None:
     rt._mark_value_held(value)
 
 
+# Python's types whose methods a program reads from the type (str.lower,
+# list.append): each type's methods, and the bound method of a name
+_DESCRIPTOR_OWNERS = {
+    "str": (str, lambda name: name in pymethods.STR_METHODS, pymethods.str_method),
+    "list": (list, lambda name: name in pymethods.LIST_METHODS or name == "append",
+             lambda name: _list_append if name == "append" else pymethods.list_method(name)),
+    "tuple": (tuple, pymethods.TUPLE_METHODS.__contains__, pymethods.list_method),
+    "dict": (dict, pymethods.DICT_METHODS.__contains__, pymethods.dict_method),
+    "set": (set, pymethods.SET_METHODS.__contains__, pymethods.set_method),
+    "frozenset": (frozenset, pymethods.FROZENSET_METHODS.__contains__, pymethods.set_method)}
+# one value per type and name, so that `str.lower is str.lower` holds as in Python
+_DESCRIPTORS: dict = {}
+
+
+def _method_descriptor(owner: str, name: str):
+    """owner.name (str.lower, list.append) as a function taking the receiver
+    first, or None when gradviz has no such method."""
+    made = _DESCRIPTORS.get((owner, name))
+    if made is None:
+        cls, has, bound = _DESCRIPTOR_OWNERS[owner]
+        if not has(name):
+            return None
+        made = _DESCRIPTORS[owner, name] = Function(name, pymethods.unbound_method(
+            cls, name, bound(name)))
+    return made
+
+
 def _pass_label(target, item, n: int, walks: str | None = None) -> str:
     """How a node says which pass of a loop made it: "i=1" for a for loop
     (or a comprehension's clause) over numbers, target its name ("i=1,
@@ -382,6 +409,42 @@ def _saved_names(env: dict, clauses: tuple) -> dict:
     for target, _, _ in clauses:
         names.update(syntax.target_names(target))
     return {name: env.get(name, _DONE) for name in names}
+
+
+class _ComprehensionNames(dict):
+    """What a lambda made in a comprehension reads besides its own names:
+    the comprehension's loop names (their value at each pass, then their
+    last, as Python's closure cells over the comprehension's scope), then
+    those of the scope around it (``around``: an enclosing comprehension's,
+    a call's names, or None at the program's level, read live). depth: the
+    call it runs in (len(Interpreter.scopes))."""
+
+    __slots__ = ("around", "depth")
+
+    def __init__(self, around, depth: int):
+        super().__init__()
+        self.around, self.depth = around, depth
+
+    def items(self):
+        """Its own names first (a call takes the first of each name), then
+        those around it."""
+        yield from dict.items(self)
+        if self.around is not None:
+            yield from self.around.items()
+
+
+def _makes_functions(node) -> bool:
+    """Whether a comprehension's expressions hold a lambda (an explicit stack)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.__class__ is tuple:
+            stack.extend(n)
+        elif n.__class__ is syntax.Lambda:
+            return True
+        elif syntax.is_node(n) and not isinstance(n, syntax._Leaf):
+            stack.extend(getattr(n, field) for field in n.__class__.__slots__)
+    return False
 
 
 def _restore_names(env: dict, saved: dict) -> None:
@@ -1251,6 +1314,10 @@ class Interpreter:
         # running (the last is self.env)
         self.scopes: list = [self.env]
         self.calls: list = []          # the UserFunction of each call running
+        # the names of the list, set and dict comprehensions running that make
+        # functions (a lambda in one reads its loop names: _ComprehensionNames)
+        self.comprehension_names: list = []
+        self.makes_functions: dict = {}   # id of a comprehension -> whether it holds a lambda
         self.loop_passes: list = []    # the pass of each loop running, outermost first
         # in a generator's block: the passes of the loops running around the
         # next() that resumed it, which label its nodes first (resume)
@@ -1377,11 +1444,41 @@ class Interpreter:
         `return` as a _Return, a break as a _LoopJump, an error a try may
         catch) undoes the `with` blocks it was in."""
         frames = [(iter(body), None, shift, False)]
-        try:
-            self._frames(frames)
-        except BaseException:
-            self._unwind(frames)
-            raise
+        while True:
+            try:
+                self._frames(frames)
+                return
+            except GradvizError as exc:
+                # (the program's context managers see the error, and may end it)
+                if not (exceptions.catchable(exc) and self._exit_suppresses(frames, exc)):
+                    self._unwind(frames)
+                    raise
+            except BaseException:
+                self._unwind(frames)
+                raise
+
+    def _exit_suppresses(self, frames: list, exc: GradvizError) -> bool:
+        """Leave the blocks of a frame stack up to the innermost `with` block
+        of the program's context manager, whose __exit__ is told of exc: True
+        when it returns a true value (the error ends there, and the frames
+        left go on after that block); False when no such block is left."""
+        while frames:
+            it, ctx, _, loop = frames.pop()
+            if loop:
+                it.close()
+            if ctx is None:
+                continue
+            if ctx[2].__class__ is not classes.Instance:
+                self._leave_with(ctx)
+                continue
+            self.tape.grad_enabled, self.tape.no_grad_block = ctx[0], ctx[1]
+            if classes.exit_context(self, ctx[2], exc):
+                # (the record keeps it, as an except block's: see _try)
+                self.tape.events.append({"kind": "caught", "line": exc.span.line if exc.span
+                                         else self.line, "type": exc.kind,
+                                         "message": exc.message})
+                return True
+        return False
 
     def _unwind(self, frames: list) -> None:
         """Leave the blocks of a frame stack that an error (or a generator's
@@ -1436,6 +1533,11 @@ class Interpreter:
                         if block:
                             frames.append((iter(block), None, self.shift, False))
                             break
+                    elif cls is syntax.Match:
+                        block = pymatch.case_block(self, stmt)
+                        if block:
+                            frames.append((iter(block), None, self.shift, False))
+                            break
                     elif cls is syntax.While or cls is syntax.For:
                         frames.append((self._loop(stmt, span, self.shift), None, self.shift,
                                        True))
@@ -1473,10 +1575,13 @@ class Interpreter:
                             break
                     elif cls is syntax.Raise:
                         exc = None if stmt.exc is None else self.eval(stmt.exc)
-                        if stmt.cause is not None:      # (the cause is checked, then dropped)
+                        cause = None if stmt.cause is None else \
                             exceptions.check_cause(self.eval(stmt.cause))
-                        raise exceptions.to_error(exc, self.handling[-1] if self.handling
-                                                  else None)
+                        error = classes.raised(self, exc) or exceptions.to_error(
+                            exc, self.handling[-1] if self.handling else None)
+                        if stmt.cause is not None:       # (e.__cause__ in the handler)
+                            self._set_cause(error, cause)
+                        raise error
                     elif cls is syntax.SetAttr:
                         self._setattr(stmt)
                     elif cls is syntax.SetItem:
@@ -2571,9 +2676,18 @@ class Interpreter:
             self.tape.grad_enabled = saved
 
     def _enter_with(self, stmt):
-        """Enter a `with` block's context; True if it opened a dual level, the
-        context of saved tensor hooks (saved_hooks), else False."""
+        """Enter a `with` block's context, its `as` target bound to what it
+        gives; True if it opened a dual level, the context of saved tensor
+        hooks (saved_hooks), the program's object whose __exit__ leaves it,
+        else False."""
         ctx = self.eval(stmt.context)
+        if ctx.__class__ is classes.Instance:       # the program's context manager
+            entered = classes.enter_context(self, ctx)
+            if stmt.target is not None:
+                self._unpack(stmt.target, entered)
+            return ctx
+        if stmt.target is not None:     # (torch's context managers give None; dual_level its level, 0)
+            self._unpack(stmt.target, 0 if ctx.__class__ is forward_ad.DualLevel else None)
         if ctx.__class__ is forward_ad.DualLevel:
             forward_ad.enter_level(self)
             return True
@@ -2635,7 +2749,9 @@ class Interpreter:
     def _leave_with(self, ctx: tuple) -> None:
         """Leave a `with` block: the grad mode before it; a dual level closed."""
         self.tape.grad_enabled, self.tape.no_grad_block, dual = ctx
-        if dual is True:
+        if dual.__class__ is classes.Instance:
+            classes.exit_context(self, dual, None)
+        elif dual is True:
             forward_ad.exit_level(self)
         elif dual.__class__ is anomaly.AnomalyMode:
             anomaly.leave(self, dual)
@@ -2796,6 +2912,11 @@ class Interpreter:
     def _num(self, node):
         return node.value
 
+    def _imaginary(self, node):
+        raise GradvizError(f"complex literals ({node.text}) are not supported", kind=LIMIT,
+                           hint="gradviz's numbers and tensors are real: keep the real and "
+                                "imaginary parts apart, as two numbers or tensors")
+
     def _fstring(self, node):
         out = []
         for part in node.parts:
@@ -2891,7 +3012,7 @@ class Interpreter:
             self.tape.check_size(len(out) + 1, "list")   # (range(10**9) is long)
             self.tape.count_items(1)     # (and comprehensions in comprehensions)
             out.append(self.eval(node.elt))
-        self._comprehension(node.clauses, add)
+        self._comprehension(node, add)
         return out
 
     def _dictcomp(self, node):
@@ -2901,30 +3022,61 @@ class Interpreter:
         def add():
             key = self.eval(node.key)
             pymethods.dict_put(self, out, key, self.eval(node.value))
-        self._comprehension(node.clauses, add)
+        self._comprehension(node, add)
         return out
 
     def _setcomp(self, node):
         """{elt for target in iter if cond ...}: its elements."""
         out: set = set()
-        self._comprehension(node.clauses, lambda: pymethods.set_add(self, out, self.eval(node.elt)))
+        self._comprehension(node, lambda: pymethods.set_add(self, out, self.eval(node.elt)))
         return out
 
-    def _comprehension(self, clauses: tuple, add) -> None:
+    def _comprehension(self, node, add) -> None:
         """A comprehension's clauses, as Python runs them, add() called for
         each item (see _clauses); the loop names are the comprehension's
-        own: a name of the program they shadow has its value again after it."""
+        own: a name of the program they shadow has its value again after it.
+        A lambda made in it reads them from a _ComprehensionNames."""
+        clauses = node.clauses
         env = self.env
         saved = _saved_names(env, clauses)
         passes = self.loop_passes
         depth = len(passes)
+        names = self._names_for_functions(node)
         try:
             for _ in self._clauses(clauses, self._clause_items(clauses[0][1]), passes):
+                if names is not None:
+                    names.update((name, env[name]) for name in saved if name in env)
                 add()
         finally:
+            if names is not None:
+                self.comprehension_names.pop()
             del passes[depth:]
             self._mark_pass()
             _restore_names(env, saved)
+
+    def _names_for_functions(self, node, names=None):
+        """The _ComprehensionNames a comprehension's lambdas read (a
+        generator expression's own, ``names``, once made), pushed on
+        comprehension_names; None when it makes none."""
+        makes = self.makes_functions.get(id(node))
+        if makes is None:
+            makes = self.makes_functions[id(node)] = _makes_functions(node)
+        if not makes:
+            return None
+        if names is None:
+            names = _ComprehensionNames(self._closure(), len(self.scopes))
+        names.depth = len(self.scopes)
+        self.comprehension_names.append(names)
+        return names
+
+    def _closure(self):
+        """The names a function made here reads besides its own: the
+        innermost comprehension's running in this call (a lambda in it), or
+        the call's (None at the program's level, whose names are read live)."""
+        names = self.comprehension_names
+        if names and names[-1].depth == len(self.scopes):
+            return names[-1]
+        return self.env if len(self.scopes) > 1 else None
 
     def _clause_items(self, source):
         """The iterator of a comprehension's clause over source."""
@@ -3005,7 +3157,9 @@ class Interpreter:
                                          "message": exc.message})
                 env = self.env
                 if handler.name is not None:
-                    self._bind(handler.name, exceptions.ExceptionValue(exc.kind, exc.message))
+                    self._bind(handler.name, exc.value if exc.value is not None else
+                               exceptions.ExceptionValue(exc.kind, exc.message, exc.cause,
+                                                         exc.exc_args))
                 self.handling.append(exc)
                 try:
                     self._execute(handler.body, shift)
@@ -3019,6 +3173,15 @@ class Interpreter:
         finally:
             if stmt.finalbody:
                 self._execute(stmt.finalbody, shift)
+
+    def _set_cause(self, error: GradvizError, cause) -> None:
+        """`raise ... from cause`: the exception's __cause__ (a program's
+        exception class is called, as Python does)."""
+        if cause.__class__ is classes.UserClass:
+            cause = classes.raised(self, cause).value
+        if error.value is not None:          # the program's exception object holds it
+            error.value.attrs["__cause__"] = cause
+        error.cause = cause
 
     def _define(self, stmt) -> None:
         self._bind(stmt.name, self._function(stmt))
@@ -3209,8 +3372,7 @@ class Interpreter:
     def _lambda(self, node):
         defn = node.defn
         defaults = tuple(self.eval(e) for e in defn.defaults)
-        return UserFunction(defn, defaults, self.env if len(self.scopes) > 1 else None,
-                            self.shift)
+        return UserFunction(defn, defaults, self._closure(), self.shift)
 
     def _genexp(self, node):
         """(elt for x in xs ...): a generator that computes each item when it
@@ -3256,7 +3418,15 @@ class Interpreter:
             if next(gen.walk, _DONE) is _DONE:
                 gen.done = True
                 raise StopIteration
-            return self.eval(gen.node.elt)
+            names = self._names_for_functions(gen.node, gen.names)
+            if names is None:
+                return self.eval(gen.node.elt)
+            gen.names = names           # (one for all its items: they share the loop names)
+            names.update((name, env[name]) for name in saved if name in env)
+            try:
+                return self.eval(gen.node.elt)
+            finally:
+                self.comprehension_names.pop()
         except GradvizError as exc:
             gen.done = True
             if exc.kind == "StopIteration":
@@ -4004,7 +4174,9 @@ class Interpreter:
         if obj.__class__ is NumpyArray:         # a.shape, a.sum(axis=0), a.T
             return _numpy_arrays().attribute(self, obj, attr, BoundMethod)
         if obj.__class__ is exceptions.ExceptionValue and attr == "args":
-            return (obj.message,) if obj.message else ()
+            return obj.args
+        if obj.__class__ is exceptions.ExceptionValue and attr == "__cause__":
+            return obj.cause
         if obj.__class__ is PyType and attr == "__name__":     # type(e).__name__
             return obj.name.rsplit(".", 1)[-1]
         if obj.__class__ is PyType and obj in (TENSOR, PARAMETER):
@@ -4050,9 +4222,11 @@ class Interpreter:
             v = classes.property_attribute(obj, attr, Function)
             if v is not None or attr == "fset":
                 return v
-        if obj.__class__ is Function and obj.impl is functions.f_str and \
-                attr in pymethods.STR_METHODS:      # sorted(words, key=str.lower)
-            return Function(attr, pymethods.unbound_str_method(attr))
+        if obj.__class__ is Function and obj.name in _DESCRIPTOR_OWNERS and \
+                PY_BUILTINS.get(obj.name) is obj.impl:     # sorted(words, key=str.lower)
+            method = _method_descriptor(obj.name, attr)
+            if method is not None:
+                return method
         if obj.__class__ is Function and obj.impl is functions.f_dict and attr == "fromkeys":
             return Function("fromkeys", pymethods.dict_fromkeys)
         if obj.__class__ is Function and obj.impl is pyitertools.chain and \
@@ -4720,6 +4894,8 @@ class Interpreter:
         if v.__class__ is Module:
             return f"<module '{v.name}'>"
         if v.__class__ is Function:
+            if hasattr(v.impl, "method_of"):        # str.lower, list.append
+                return f"<method '{v.name}' of '{v.impl.method_of}' objects>"
             if PY_BUILTINS.get(v.name) is v.impl:
                 # Python's own, as Python shows them
                 return (f"<class '{v.name}'>" if v.name in _PY_TYPES else
@@ -4984,6 +5160,8 @@ class Interpreter:
         if v.__class__ is BoundMethod and v.obj.__class__ is Tensor and \
                 v.name in functions.PYTHON_BOUND_METHODS:
             return "method"                # (x.lu, x.__rrshift__: written in Python)
+        if v.__class__ is Function and hasattr(v.impl, "method_of"):
+            return "method_descriptor"         # (str.lower)
         if v.__class__ is Function and function_kinds.kind_of(v) is not None:
             kind = function_kinds.kind_of(v)[0]      # F.relu: a function, torch.device a class
             return "function" if kind == function_kinds.FUNCTION else \
@@ -5169,6 +5347,7 @@ _EVAL = {
     syntax.FString: Interpreter._fstring, syntax.DictExpr: Interpreter._dict,
     syntax.DictComp: Interpreter._dictcomp, syntax.SetExpr: Interpreter._set,
     syntax.SetComp: Interpreter._setcomp, syntax.NamedExpr: Interpreter._named_expr,
+    syntax.Imaginary: Interpreter._imaginary,
 }
 
 

@@ -20,6 +20,7 @@ to build than an object, and a 30,000-line program has ~300,000 tokens);
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import keyword
@@ -77,7 +78,8 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
     **dict.fromkeys("$?`", "gradviz programs use Python syntax, which has no such operator"),
     "=": "'=' assigns a value; to compare two values use '=='",
     "for": "a comprehension is written in brackets: [f(x) for x in xs] or (f(x) for x in xs)",
-    "as": "'as' is not supported: write 'with torch.no_grad():'",
+    "as": "'as' names what a with, an except or an import gives: with Timer() as t:, "
+          "except ValueError as e:, import numpy as np",
     ":=": "an assignment expression needs parentheses here: (n := v)",
     **{op: f"the augmented assignments are += -= *= /= **= //= %= |= &= ^= <<= >>=; write "
            f"x = x {op[:-1]} y" for op in ("@=",)}}
@@ -203,8 +205,9 @@ def _error(message: str, line: int, col: int, end_col: int, hint: str | None = N
     return GradvizError(message, kind=kind, span=Span(line, col, line, end_col), hint=hint)
 
 
-def number(text: str, line: int, col: int) -> int | float:
-    """The value of a number piece (or the error for a bad one, at ``line``, ``col``)."""
+def number(text: str, line: int, col: int) -> int | float | complex:
+    """The value of a number piece (or the error for a bad one, at ``line``,
+    ``col``); an imaginary literal's is a complex."""
     if text[0] == "0" and len(text) > 1 and text.replace("_", "").isdigit() \
             and text.strip("0_"):
         raise _error("leading zeros in decimal integer literals are not permitted; use an 0o "
@@ -224,11 +227,12 @@ def number(text: str, line: int, col: int) -> int | float:
             return float(text)
         return int(text)              # digits with underscores, or junk (ValueError)
     except ValueError:
-        message = _bad_number_message(text)
-        raise _error(message, line, col, col + len(text),
-                     "gradviz's numbers and tensors are real: keep the real and imaginary "
-                     "parts apart, as two numbers or tensors"
-                     if message.startswith("complex") else
+        if _IMAGINARY_HEAD.fullmatch(text):
+            # valid Python: the parser makes it a node that fails where it runs
+            # (gradviz has no complex numbers), so that the lines before it run
+            with contextlib.suppress(ValueError):       # (1_j: an underscore misplaced)
+                return complex(text)
+        raise _error(_bad_number_message(text), line, col, col + len(text),
                      "numbers look like 3, 0.5, .5, 2. or 1e-3; put an operator or a "
                      "space between a number and a name") from None
 
@@ -254,9 +258,6 @@ def _bad_number_message(text: str) -> str:
     head = _IMAGINARY_HEAD.match(text)
     if head is not None and head.end() < len(text):
         return "invalid imaginary literal"         # (1jx)
-    if head is not None:
-        # (valid Python, 1.5j: gradviz has no complex numbers, nor complex tensors)
-        return f"complex literals ({text}) are not supported"
     return "invalid decimal literal"
 
 

@@ -13,14 +13,17 @@ meets Python's recursion limit and later tree walkers may recurse too.
 """
 from __future__ import annotations
 
+import re
+
 from . import fstrings, lexer, repeats, scopes, syntax
 from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
+from .parser_match import MatchParser
 from .syntax import REQUIRED
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
                     NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
                     UNSUPPORTED_OPERATORS)
-from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
+from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Imaginary, Raise, Repeat, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, NamedExpr, Nonlocal, Num, Program,
                      Return, SetAttr, SetComp, SetExpr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
                      With)
@@ -105,7 +108,39 @@ def parse(source: str, filename: str = "<string>") -> Program:
                                hint="split it into smaller statements") from None
     if "nonlocal" in source:        # (Python's checks of it, before anything runs)
         scopes.check(program)
+    if _IMAGINARY.search(source):
+        _imaginary_literals(program)
     return program
+
+
+# a number piece that may be an imaginary literal (a string holding one is walked for nothing)
+_IMAGINARY = re.compile(r"[\d.][jJ]")
+
+
+def _imaginary_literals(program: Program) -> None:
+    """Each imaginary literal's Num (1j, its value a complex) made an
+    Imaginary node, in place: it fails where it runs (gradviz has no complex
+    numbers), so the lines before it run first, as in Python."""
+    for stmt in program.body:
+        _swap_imaginaries(stmt.stmt if stmt.__class__ is Repeat else stmt, program.source)
+
+
+def _swap_imaginaries(node, source: str):
+    """node, or its Imaginary when it is one's Num; the nodes below it swapped
+    in place (a recursion as deep as the tree: MAX_NESTING bounds it)."""
+    cls = node.__class__
+    if cls is tuple:
+        return tuple(_swap_imaginaries(item, source) for item in node)
+    if cls is Num and node.value.__class__ is complex:
+        span = node.span
+        text = source.split("\n")[span.line - 1][span.col - 1:span.end_col - 1]
+        return Imaginary(text, span)
+    if syntax.is_node(node) and not isinstance(node, syntax._Leaf):
+        for field in cls.__slots__:
+            child = getattr(node, field)
+            if child.__class__ is tuple or syntax.is_node(child):
+                setattr(node, field, _swap_imaginaries(child, source))
+    return node
 
 
 def _tokens(source: str) -> list[tuple]:
@@ -320,7 +355,7 @@ def _python_words(what: str, found: str) -> str:
     return "invalid syntax"
 
 
-class _Parser:
+class _Parser(MatchParser):
     __slots__ = ("toks", "i", "depth", "source", "loops", "in_def", "tries", "named", "annotated")
 
     def __init__(self, toks: list[tuple], source: str):
@@ -498,9 +533,8 @@ class _Parser:
                          f"'{kind}' without an 'if' before it: an '{kind}' follows the block "
                          "of an 'if' (or an 'elif'), in the same column as the 'if'")
         if kind == NAME and toks[self.i][1] == "match" and self.match_stmt_ahead():
-            raise _error(toks[self.i], "the 'match' statement is not supported",
-                         "write it as if/elif/else: `if command == 'go': ...` for `case 'go':`, "
-                         "`elif x in (1, 2):` for `case 1 | 2:`, `else:` for `case _:`")
+            out.append(self.match_stmt())
+            return
         if kind == INDENT:
             raise _error(toks[self.i], "unexpected indent", "only the body of a block ('with', "
                          "'if', 'for', 'while') is indented; start this line in the same "
@@ -723,23 +757,33 @@ class _Parser:
         return tok[1]
 
     def with_stmt(self) -> With:
-        """with_stmt := 'with' expr (',' expr)* ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
-        -- with a, b: is `with a:` around `with b:`, as Python runs it"""
+        """with_stmt := 'with' with_item (',' with_item)* ':' (simple_line | NEWLINE INDENT statement+ DEDENT)
+        -- with a, b: is `with a:` around `with b:`, as Python runs it
+        with_item := expr ['as' target_item]"""
         toks = self.toks
         first = toks[self.i]
         self.i += 1
-        contexts = [self.expr()]
+        contexts = [self.with_item()]
         while toks[self.i][0] == ",":
             self.i += 1
-            contexts.append(self.expr())
+            contexts.append(self.with_item())
         if toks[self.i][0] != ":":
             raise self.expected("':' after the 'with' context",
                                 hint="write 'with torch.no_grad():'")
         body = self.block(first, "with")
         end = body[-1].span
-        for context in reversed(contexts):
-            body = (With(context, body, Span(first[3], first[4], end.end_line, end.end_col)),)
+        for context, target in reversed(contexts):
+            body = (With(context, body, Span(first[3], first[4], end.end_line, end.end_col),
+                         target),)
         return body[0]
+
+    def with_item(self) -> tuple:
+        """(the context's expression, its 'as' target or None)."""
+        context = self.expr()
+        if self.toks[self.i][0] != "as":
+            return context, None
+        self.i += 1
+        return context, self.target_item()
 
     def block(self, first: tuple, what: str) -> tuple:
         """block := ':' (simple_line | NEWLINE INDENT statement+ DEDENT)

@@ -115,6 +115,8 @@ def make(rt, cls, made: frozenset = frozenset(_ON)):
             defaults.append(value)
         names.append(name)
     cls.frozen = "frozen" in made
+    if "__match_args__" not in cls.attrs:       # (case Point(x, y): matches its fields)
+        cls.attrs["__match_args__"] = tuple(names)
     if cls.frozen:
         closure[_SET] = _function("__setattr__", _object_setattr)
     own = set(cls.attrs)

@@ -84,20 +84,25 @@ def str_method(name: str):
     return call
 
 
-def unbound_str_method(name: str):
-    """str.NAME, called with the string first: str.lower(s) is s.lower()."""
-    method = str_method(name)
+def unbound_method(owner: type, name: str, method):
+    """owner.NAME (str.lower, list.append, dict.get): the method ``method``
+    (its bound form, called with the receiver first) called with the
+    receiver as its first argument: str.lower(s) is s.lower(). It prints as
+    Python's method descriptor does (<method 'lower' of 'str' objects>):
+    ``method_of`` names its class."""
+    kind = owner.__name__
 
     def call(rt, *args, **kwargs):
         if not args:
-            raise GradvizError(f"unbound method str.{name}() needs an argument", kind=TYPE,
-                               hint=f"str.{name}(s) is s.{name}(): give the string first")
-        if args[0].__class__ is not str:
-            raise GradvizError(f"descriptor '{name}' for 'str' objects doesn't apply to a "
+            raise GradvizError(f"unbound method {kind}.{name}() needs an argument", kind=TYPE,
+                               hint=f"{kind}.{name}(v) is v.{name}(): give the {kind} first")
+        if not isinstance(args[0], owner):
+            raise GradvizError(f"descriptor '{name}' for '{kind}' objects doesn't apply to a "
                                f"'{_type_name(args[0])}' object", kind=TYPE,
-                               hint=f"str.{name}(s) takes a string")
+                               hint=f"{kind}.{name}(v) takes a {kind}")
         return method(rt, *args, **kwargs)
     call.__name__ = name
+    call.method_of = kind
     return call
 
 
@@ -394,7 +399,9 @@ def key_error(rt, d: dict, key) -> GradvizError:
     elif key.__class__.__name__ == "Tensor":
         hints.insert(0, "a tensor is a key as that very tensor (by identity), not by its "
                         "values, as in PyTorch")
-    return GradvizError(rt.repr_of(key), kind=KEY, hint=first + "; ".join(hints))
+    error = GradvizError(rt.repr_of(key), kind=KEY, hint=first + "; ".join(hints))
+    error.exc_args = (key,)        # (e.args is the key itself)
+    return error
 
 
 def dict_equal(rt, a: dict, b: dict) -> bool:

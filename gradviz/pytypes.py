@@ -165,6 +165,8 @@ def type_of(v, bound: dict):
         return PyType(f"torch.return_types.{v.kind}")
     if cls_name == "Function" and bound.get(v.name) is v and v.name in _TYPE_BUILTINS:
         return bound["type"]                   # type(int)
+    if cls_name == "Function" and hasattr(v.impl, "method_of"):
+        return PyType("method_descriptor")     # str.lower
     if cls_name == "Function" and v.name in GRAD_MODES and _torch_function(v):
         return bound["type"]                   # type(torch.no_grad): a class
     if cls_name == "Function" and _function_kind(v) is not None:
@@ -280,6 +282,9 @@ def is_subclass(cls, spec, bound: dict) -> bool:
         kinds = [cls, OBJECT]
     elif kind == "PyType":
         kinds = [cls, OBJECT]
+        from .exceptions import ancestors, is_exception_type   # (which imports this module)
+        if is_exception_type(cls):                    # issubclass(KeyError, LookupError)
+            kinds = [PyType(k) for k in ancestors(cls.name)] + [OBJECT]
         if cls.name.startswith("torch.nn.modules."):        # nn.Linear, nn.ReLU, ...
             kinds.append(MODULE)
         elif cls.name in OPTIMIZER_NAMES.values():

@@ -154,6 +154,15 @@ class Name(_Leaf):
 
 
 @node
+class Imaginary:
+    """An imaginary literal (1j, 2.5j): valid Python, which gradviz has no
+    value for (its numbers and tensors are real); evaluating it fails there.
+    text: as written."""
+    text: str
+    span: Span
+
+
+@node
 class Compare:
     """A chain of comparisons, ``a < b <= c``: ``a < b and b <= c`` with b
     evaluated once, as Python does (a lone ``a < b`` is a BinOp)."""
@@ -395,10 +404,13 @@ class Import:
 
 @node
 class With:
-    """``with no_grad():`` / ``with torch.no_grad():`` and its block."""
+    """``with no_grad():`` / ``with torch.no_grad():`` and its block;
+    ``with Timer() as t:`` binds what the context's __enter__ gives to target
+    (a name or a tuple of targets, as a for loop's)."""
     context: object  # the expression after `with`
     body: tuple
     span: Span
+    target: object = None
 
 
 @node
@@ -566,6 +578,135 @@ class Yield:
     target: object = None
 
 
+# ---- the match statement -------------------------------------------------
+# A pattern is one of the Match* nodes below; `case` runs the first of a
+# match's cases whose pattern fits the subject (and whose guard holds).
+
+@node
+class MatchValue:
+    """A literal (``1``, ``-2.5``, ``"go"``) or a dotted name's value
+    (``Color.RED``): the subject equals it (``==``); None, True and False:
+    the subject is it (``is``)."""
+    value: object
+    span: Span
+
+
+@node
+class MatchAs:
+    """``name`` (a capture: any subject, bound to name), ``_`` (name None:
+    any subject, nothing bound), or ``pattern as name``."""
+    pattern: object      # None: a bare capture or the wildcard
+    name: str | None
+    span: Span
+
+
+@node
+class MatchStar:
+    """``*rest`` in a sequence pattern (``*_``: name None)."""
+    name: str | None
+    span: Span
+
+
+@node
+class MatchSequence:
+    """``[p, q]``, ``(p, q)`` or ``p, q``: a sequence (not a string) of as
+    many items, each fitting its pattern (one MatchStar takes the rest)."""
+    patterns: tuple
+    span: Span
+
+
+@node
+class MatchMapping:
+    """``{"k": p, **rest}``: a mapping with those keys, each value fitting
+    its pattern (rest: a dict of the other items)."""
+    keys: tuple          # MatchValue nodes
+    patterns: tuple
+    rest: str | None
+    span: Span
+
+
+@node
+class MatchClass:
+    """``Point(p, y=q)``: an instance of the class (an expression: a name or
+    a dotted name) whose attributes fit the patterns: the positional ones by
+    the class's __match_args__ (a builtin type's one: the subject itself)."""
+    cls: object
+    patterns: tuple
+    kwd_names: tuple
+    kwd_patterns: tuple
+    span: Span
+
+
+@node
+class MatchOr:
+    """``p | q``: the first alternative that fits."""
+    patterns: tuple
+    span: Span
+
+
+@node
+class MatchCase:
+    """``case pattern [if guard]:`` and its block (the span is the header's)."""
+    pattern: object
+    guard: object
+    body: tuple
+    span: Span
+
+
+@node
+class Match:
+    """``match subject:`` and its cases (the span is the header's)."""
+    subject: object
+    cases: tuple
+    span: Span
+
+
+def pattern_names(pattern) -> list:
+    """The names a pattern binds, in order (an explicit stack)."""
+    names = []
+    stack = [pattern]
+    while stack:
+        p = stack.pop()
+        cls = p.__class__
+        if cls is MatchAs or cls is MatchStar:
+            if p.name is not None:
+                names.append(p.name)
+            if cls is MatchAs and p.pattern is not None:
+                stack.append(p.pattern)
+        elif cls is MatchMapping:
+            if p.rest is not None:
+                names.append(p.rest)
+            stack.extend(reversed(p.patterns))
+        elif cls is MatchClass:
+            stack.extend(reversed(p.patterns + p.kwd_patterns))
+        elif cls is MatchSequence or cls is MatchOr:
+            stack.extend(reversed(p.patterns))
+    return names
+
+
+def pattern_values(stmt: Match) -> list:
+    """The expressions of a match statement's cases: the values and classes
+    its patterns name (Color.RED, Point) and its guards."""
+    found = []
+    stack = [case.pattern for case in stmt.cases]
+    found.extend(case.guard for case in stmt.cases if case.guard is not None)
+    while stack:
+        p = stack.pop()
+        cls = p.__class__
+        if cls is MatchValue:
+            found.append(p.value)
+        elif cls is MatchAs and p.pattern is not None:
+            stack.append(p.pattern)
+        elif cls is MatchMapping:
+            stack.extend(p.keys + p.patterns)
+        elif cls is MatchClass:
+            found.append(p.cls)
+            stack.extend(p.patterns + p.kwd_patterns)
+        elif cls is MatchSequence or cls is MatchOr:
+            stack.extend(p.patterns)
+    return found
+
+
 def blocks(stmt) -> tuple:
     """The blocks of statements nested in stmt: none for a simple statement."""
     cls = stmt.__class__
@@ -577,6 +718,8 @@ def blocks(stmt) -> tuple:
         return (stmt.body, stmt.orelse)
     if cls is Try:
         return (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody)
+    if cls is Match:
+        return tuple(case.body for case in stmt.cases)
     return ()
 
 
@@ -626,12 +769,14 @@ def bound_names(body: tuple) -> set:
             names.add(s.target.id)
         elif cls is Yield and s.target is not None:      # got = yield v
             names.update(target_names(s.target))
-        elif cls is For:
+        elif cls is For or (cls is With and s.target is not None):
             names.update(target_names(s.target))
         elif cls is FunctionDef or cls is ClassDef:
             names.add(s.name)
         elif cls is Try:
             names.update(h.name for h in s.handlers if h.name is not None)
+        elif cls is Match:
+            names.update(name for case in s.cases for name in pattern_names(case.pattern))
     names.update(named_targets(body))
     return names
 
@@ -688,6 +833,8 @@ def header(stmt) -> tuple:
         return stmt.defaults
     if cls is ClassDef:
         return stmt.bases
+    if cls is Match:
+        return (stmt.subject,)
     return ()
 
 

@@ -26,11 +26,12 @@ REGENERATE = "python scripts/make_dsl_docs.py"
 
 def grammar_rules() -> list[str]:
     """The grammar: the rule lines of the parser's method docstrings, in the
-    order the methods are defined."""
+    order the methods are defined (the parser's own, then its mixins')."""
     from gradviz import parser
 
     lines: list[str] = []
-    for member in vars(parser._Parser).values():
+    members = [m for cls in parser._Parser.__mro__[:-1] for m in vars(cls).values()]
+    for member in members:
         doc = inspect.getdoc(member) if inspect.isfunction(member) else None
         if not doc or ":=" not in doc:
             continue

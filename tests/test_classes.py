@@ -247,6 +247,12 @@ def test_a_method_inherited_from_a_program_s_class():
     assert run(INHERITED)[1].split() == ["10", "True", "True", "False"]
 
 
+def test_bases_and_mro_are_the_language_s_classes():
+    src = ("class A:\n    pass\nclass B(A):\n    pass\n"
+           "print(B.__bases__[0] is A, B.__mro__[-1] is object, len(B.__mro__))\n")
+    assert run(src)[1].split() == ["True", "True", "3"]
+
+
 def test_a_layer_gradviz_lacks_is_refused_with_a_hint_to_write_the_module():
     with pytest.raises(GradvizError) as info:
         run("t = torch.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5])\n")
@@ -254,7 +260,9 @@ def test_a_layer_gradviz_lacks_is_refused_with_a_hint_to_write_the_module():
 
 
 def test_a_program_s_instance_reaches_no_python_attribute():
-    for expr in ("a.__dict__", "A.__bases__", "a.__init__.__func__", "A.attrs", "a.cls"):
+    # (A.__bases__ is Python's too, and gives the language's own classes: see
+    # test_bases_and_mro_are_the_language_s_classes)
+    for expr in ("a.__dict__", "a.__init__.__func__", "A.attrs", "a.cls"):
         src = f"class A:\n    def __init__(self):\n        self.v = 1\na = A()\ny = {expr}\n"
         with pytest.raises(GradvizError) as info:
             run(src)

@@ -165,7 +165,97 @@ OTHERS = [
 ]
 
 
-@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS)
+MATCH = [
+    # match and case stay names elsewhere (soft keywords)
+    "match = [1]\ncase = 2\nprint(match, case, match[0])\nmatch[0] = 3\nmatch.append(case)\n"
+    "print(match)\n",
+    "def match(v):\n    return v\nmatch (1)\nprint(match(2))\n",
+    # literal, capture, wildcard, or, as, guards
+    "for v in [0, 1, 'go', None, 2.5, -3, 7]:\n    match v:\n        case 0 | 1:\n"
+    "            print('bit')\n        case 'go':\n            print('go')\n"
+    "        case None:\n            print('none')\n        case -3:\n            print('neg')\n"
+    "        case float() as f if f > 2:\n            print('float', f)\n"
+    "        case n:\n            print('other', n)\n",
+    # sequences, stars, nested, mappings with **rest, tuple subjects
+    "for v in [[1, 2], (1, 2, 3, 4), [1, [2, 3]], 'ab', {'a': 1, 'b': 2}, {'x': 0}, []]:\n"
+    "    match v:\n        case [a, [b, c]]:\n            print('nested', a, b, c)\n"
+    "        case [a, b]:\n            print('pair', a, b)\n"
+    "        case (first, *mid, last):\n            print(first, mid, last)\n"
+    "        case {'a': 1, **rest}:\n            print('a', rest)\n"
+    "        case {}:\n            print('a mapping')\n        case []:\n            print('empty')\n"
+    "        case _:\n            print('no', v)\n",
+    "match 1, 2:\n    case (a, b):\n        print(a + b)\n",
+    # classes: __match_args__, keywords, builtins' self-matching, dataclasses
+    "class P:\n    __match_args__ = ('x', 'y')\n    def __init__(self, x, y):\n"
+    "        self.x = x\n        self.y = y\nfor p in [P(0, 0), P(1, 0), P(1, 2), 5]:\n"
+    "    match p:\n        case P(0, 0):\n            print('origin')\n"
+    "        case P(x, y=0):\n            print('x axis', x)\n"
+    "        case P(x=x, y=y) if x < y:\n            print('above', x, y)\n"
+    "        case int(n):\n            print('int', n)\n",
+    "import dataclasses\n@dataclasses.dataclass\nclass D:\n    a: int\n    b: int = 2\n"
+    "match D(1):\n    case D(a, b):\n        print(a, b)\n",
+    # names bound by a case whose guard fails stay bound, as in Python
+    "match [1, 2]:\n    case [a, b] if a > b:\n        pass\n    case _:\n        print(a, b)\n",
+    # Python's errors: at run time
+    "class Q:\n    pass\nmatch Q():\n    case Q(1):\n        pass\n",
+    "match 3:\n    case int(1, 2):\n        pass\n",
+    "f = len\nmatch 1:\n    case f():\n        pass\n",
+    # and before anything runs
+    "print('first')\nmatch 1:\n    case x:\n        pass\n    case 2:\n        pass\n",
+    "match 1:\n    case _:\n        pass\n    case 2:\n        pass\n",
+    "match 1:\n    case x | 1:\n        pass\n",
+    "match 1:\n    case [x, x]:\n        pass\n",
+    "match 1:\n    case [x] | [y]:\n        pass\n",
+    "match 1:\n    case {'a': 1, 'a': 2}:\n        pass\n",
+    "match 1:\n    case [*a, *b]:\n        pass\n",
+    "match 1:\n    case P(x=1, x=2):\n        pass\n",
+    "match 1:\n    case 1 as _:\n        pass\n",
+    "match 1:\n    case P(x=1, 2):\n        pass\n",
+    "match 1:\n    case *a:\n        pass\n",
+    "match 1:\n    case (*a):\n        pass\n",
+]
+
+
+# a lambda made in a comprehension reads the comprehension's loop names (their
+# last values once it is done), then the names around it, live
+COMPREHENSION_CLOSURES = [
+    "late = [lambda: k for k in (1, 2, 3)]\nk = 100\nprint([f() for f in late])\n",
+    "def f():\n    a = 1\n    fs = [lambda: a + j for j in range(3)]\n    a = 10\n"
+    "    return [g() for g in fs]\nprint(f())\n",
+    "gs = list(lambda: m for m in 'ab')\nprint([g() for g in gs])\n",
+    "d = {n: (lambda: n) for n in range(2)}\ns = {(lambda: v) for v in [5]}\n"
+    "print(d[0](), [f() for f in s])\n",
+    "def h():\n    return [[lambda: (a, b) for b in range(2)] for a in range(2)]\n"
+    "print([[f() for f in row] for row in h()])\n",
+    "print([(lambda: i * 2)() for i in range(3)], [(lambda i=i: i)() for i in range(2)])\n",
+    "g = (lambda: i for i in range(3))\nfirst = next(g)\nprint(first(), next(g)(), first())\n",
+]
+
+
+# the program's context managers: __enter__'s value bound by 'as', __exit__
+# told of the error that leaves the block (a true value ends it there)
+CONTEXT_MANAGERS = [
+    "class C:\n    def __enter__(self):\n        print('enter')\n        return 5\n"
+    "    def __exit__(self, kind, value, tb):\n        print('exit', kind, value, tb)\n"
+    "with C() as v:\n    print(v)\nwith C() as (a), C():\n    pass\n",
+    "class S:\n    def __enter__(self):\n        return self\n"
+    "    def __exit__(self, kind, value, tb):\n        print(kind.__name__, value.args)\n"
+    "        return True\ndef f():\n    with S():\n        raise ValueError('k')\n"
+    "    print('after')\n    with S():\n        [][1]\n    return 1\nprint(f())\n",
+    "class L:\n    def __enter__(self):\n        return self\n"
+    "    def __exit__(self, *exc):\n        print('exit', exc)\n"
+    "for i in range(3):\n    with L():\n        if i == 1:\n            continue\n"
+    "        if i == 2:\n            break\ndef g():\n    with L():\n        return 'r'\n"
+    "print(g())\n",
+    "class P:\n    def __enter__(self):\n        return self\n"
+    "    def __exit__(self, *exc):\n        return False\nwith P():\n    raise ValueError('out')\n",
+    "class A:\n    pass\nwith A():\n    pass\n",
+    "class B:\n    def __enter__(self):\n        return 1\nwith B() as b:\n    pass\n",
+]
+
+
+@pytest.mark.parametrize("src", WALRUS + NONLOCAL + SHIFTS + PARAMETERS + SORTING + OTHERS + MATCH
+                         + COMPREHENSION_CLOSURES + CONTEXT_MANAGERS)
 def test_as_python_runs_it(src):
     assert gradviz_says(src) == python_says(src)
 
@@ -177,14 +267,9 @@ def test_the_walrus_binds_in_the_function_around_a_comprehension():
     assert gradviz_says(src) == python_says(src) == "2 program\n"
 
 
-def test_a_match_statement_is_refused_on_its_line_with_if_elif_instead():
+def test_a_match_statement_runs_as_python_runs_it_on_its_lines():
     src = "x = 3\nmatch x:\n    case 3:\n        print('three')\n    case _:\n        pass\n"
-    with pytest.raises(GradvizError) as info:
-        gradviz.run_source(src)
-    err = info.value
-    assert err.kind == "SyntaxError" and err.span.line == 2
-    assert "'match' statement is not supported" in err.message
-    assert "if/elif/else" in err.hint
+    assert gradviz_says(src) == python_says(src) == "three\n"
 
 
 def test_max_with_a_key_is_pythons_and_torch_max_with_one_is_torchs_error():
@@ -229,8 +314,26 @@ def test_syntax_errors_are_cpythons_at_its_spot(src):
     assert ours.value.hint
 
 
-def test_a_complex_literal_is_refused_by_name_on_its_line():
+def test_a_complex_literal_is_refused_by_name_on_its_line_after_the_lines_before_it():
+    out = io.StringIO()
     with pytest.raises(GradvizError) as info:
-        gradviz.run_source("x = 1\ny = 2 + 3j\n", filename="prog", stdout=io.StringIO())
+        gradviz.run_source("x = 1\nprint(x)\ny = 2 + 3j\n", filename="prog", stdout=out)
+    assert out.getvalue() == "1\n"
     assert info.value.message == "complex literals (3j) are not supported"
-    assert (info.value.span.line, info.value.span.col) == (2, 9)
+    assert (info.value.span.line, info.value.span.col) == (3, 9)
+    # gradviz's limit, not a Python error: no except runs past it
+    assert info.value.kind == "LimitError"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("def f():\n    return 1.5e3J\ntry:\n    f()\nexcept Exception:\n"
+                           "    pass\n", filename="prog", stdout=io.StringIO())
+    assert info.value.message == "complex literals (1.5e3J) are not supported"
+    assert info.value.span.line == 2
+
+
+@pytest.mark.parametrize("src", ["print('a')\nz = 1j\n", "match 2:\n    case 1j:\n        pass\n",
+                                 "def f(a=2j):\n    pass\n", "print(f'{1j}')\n",
+                                 "x = [-1j for i in range(2)]\n"])
+def test_complex_literals_anywhere_fail_where_they_run(src):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, filename="prog", stdout=io.StringIO())
+    assert info.value.message.startswith("complex literals (") and info.value.kind == "LimitError"
