@@ -46,6 +46,11 @@ class OpDef:
     # writes at backward (versions.py): "0", "1" inputs, "r" the result; a
     # callable(node) -> that tuple where it depends on the call; () nothing
     saved: tuple | Callable = ()
+    # the order PyTorch's backward unpacks (and so checks) what it saved,
+    # where that is not the order of `saved`: its node's fields, the inputs
+    # by their argument names alphabetically (other_ before self_, tensor1_
+    # before tensor2_), then the result; "" keeps `saved`'s order
+    saved_order: str = ""
     # its VJPs read inputs (or the result) that PyTorch does not save, as it
     # saves an intermediate of its own instead (the reciprocal of `2 / x`,
     # cross_entropy's log-probabilities): after an in-place write they read
