@@ -114,11 +114,14 @@ def output_grads(outs: dict, n: int) -> list:
 NOT_IMPLEMENTED = "NotImplemented"      # the grad_fn of an op with no derivative
 
 
-def no_derivative(aten: str, inputs: int = 2) -> dict:
+def no_derivative(aten: str, inputs: int = 2, named: str | None = None) -> dict:
     """defop's arguments for an op PyTorch records without a derivative
-    (`x // 2`): grad_fn NotImplemented, and rules that raise its error."""
+    (`x // 2`): grad_fn NotImplemented, and rules that raise its error
+    (which names it named, where that is not aten::NAME: set_'s node is
+    made by hand)."""
     def rule(*_):
-        raise GradvizError(f"derivative for aten::{aten} is not implemented", kind=RUNTIME,
+        raise GradvizError(f"derivative for {named or 'aten::' + aten} is not implemented",
+                           kind=RUNTIME,
                            hint="this op has no gradient in PyTorch; compute it on "
                                 ".detach()ed values")
     return {"grad_fn": NOT_IMPLEMENTED, "vjp": (rule,) * inputs, "jvp": (rule,) * inputs,
