@@ -2178,18 +2178,28 @@ class Interpreter:
         once PyTorch's checks passed."""
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
-        family = self._before_recorded_write(current, base)
-        copy = None
-        if not fills and base is not None and strides.holds_twice(current.data):
-            # (made before the write's op, which reads them)
-            copy, values = self._windows_copy(base, current, compute)
-        result = compute()
-        windows = copy is not None and any(a is current for a in result.args) and not (
-            # w[0] = v: PyTorch writes the part w[0], which may hold each element once
-            result.op.name == "setitem" and result.params["grad_fn"] == "CopySlices")
-        self._check_result(current, result, fills=fills, windows=windows)
-        if windows:
+        copy = values = None
+        if base is not None and (fills or not strides.holds_twice(current.data)):
+            # (made before the write marks the views of the memory: the
+            # write's op keeps its edges to them as they were made)
+            copy = self._part_of_base(base, current)
+        try:
+            family = self._before_recorded_write(current, base)
+            if not fills and base is not None and copy is None:
+                # (made before the write's op, which reads them)
+                copy, values = self._windows_copy(base, current, compute)
+            result = compute()
+            windows = values is not None and any(a is current for a in result.args) and not (
+                # w[0] = v: PyTorch writes the part w[0], which may hold each element once
+                result.op.name == "setitem" and result.params["grad_fn"] == "CopySlices")
+            self._check_result(current, result, fills=fills, windows=windows)
+        except GradvizError:
+            if copy is not None and values is None:
+                self.tape.discard(copy)        # (a refused write leaves no node)
+            raise
+        if windows or (values is None and copy is not None):
             result.args = tuple(copy if a is current else a for a in result.args)
+        if windows:
             result.data = values
             # (where PyTorch's forward mode differs from its reverse mode:
             # forward.ForwardRecorder, gradcheck)
@@ -2223,10 +2233,11 @@ class Interpreter:
         if root is not None:
             for t in family:
                 self._remake_view(t, root)
-        if windows or (base is not None and repeats):
-            # (PyTorch's windows, or expand, after the write: AsStridedBackward0
-            # of the base, whose gradient adds up over the positions that
-            # share an element)
+        if base is not None:
+            # the view after the write is PyTorch's AsStridedBackward0 of the
+            # base's CopySlices (for windows or an expand, its gradient adds
+            # up over the positions that share an element): its hooks and
+            # retain_grad() see only what reaches it from its uses from now on
             self._remake_view(result, base_result, written=True)
             return self._latest(result)
         return result
@@ -2377,6 +2388,9 @@ class Interpreter:
         if _repeats(d):        # (PyTorch's error for writes into all of an expand stays)
             new.meta = {**(new.meta or {}), "overlapping": True}
         self.tape.versions.rewired.pop(t.seq, None)
+        if t.retains_grad:   # (retain_grad() follows the view to its new grad_fn)
+            new.retains_grad, new.grad = True, t.grad
+            t.retains_grad, t.grad = False, None
         t.meta = t.meta or {}
         # the grad_fn the view holds for PyTorch until it is next read
         # (multi_views.regrow): the one of the write before, if t was not
@@ -2414,6 +2428,17 @@ class Interpreter:
         values = np.array(current.data)
         np.copyto(base.data, memory)
         return copy, values
+
+    def _part_of_base(self, base: Tensor, current: Tensor) -> Tensor:
+        """For an in-place write with gradients into current, a view of base:
+        current's elements read from base, which the write's op takes in
+        current's place, as PyTorch's CopySlices runs the op on its base's
+        gradient at the view's positions: current's own node (its
+        SliceBackward0) sees none of that gradient, nor do its hooks."""
+        key = np.unravel_index(strides.positions(base.data, current.data), base.data.shape)
+        # (named by the view op that made current: SliceBackward0)
+        return self.apply(OPS["index"], (base,), {"index": key, "advanced": False,
+                                                  "grad_fn": current.op.grad_fn_for(current)})
 
     def _write_through_view(self, base: Tensor, current: Tensor, result: Tensor) -> Tensor:
         """The base's side of a write into its view current (result: current
