@@ -4789,6 +4789,9 @@ def m_register_hook(rt, x, hook):
     backward pass (or autograd.grad), before it reaches x.grad (a leaf's),
     x's retained grad or the ops before x; what it returns, unless None,
     is the gradient from there on (see Interpreter.run_hooks)."""
+    # (PyTorch reads x's grad_fn first: a piece of a split, or a view made
+    # under no_grad(), written since it was made is refused, see m_retain_grad)
+    multi_views.check_valid(x, rt.tape)
     if not x.requires_grad:
         raise GradvizError("cannot register a hook on a tensor that doesn't require gradient",
                            hint="call x.requires_grad_() first, or hook a tensor made from one "
