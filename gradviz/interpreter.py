@@ -1128,12 +1128,7 @@ def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True
     but for a fill with one number (fills: zero_(), fill_(v)); and
     gradviz's refusal of a recorded write into a view whose elements share
     memory (recorded False: the write is not recorded)."""
-    if not fills and current.meta is not None and current.meta.get("overlapping"):
-        raise GradvizError("unsupported operation: more than one element of the written-to "
-                           "tensor refers to a single memory location. Please clone() the "
-                           "tensor before performing the operation.",
-                           hint="this tensor repeats values over its elements (an expand(), "
-                                "or a gradient of a sum()); write y = y.clone() first")
+    _check_not_overlapping(current, fills)
     if recorded and not fills and strides.holds_twice(current.data):
         # (PyTorch runs the op once per element of the view, so a value seen
         # k times is changed k times over; gradviz changes it once)
@@ -1144,6 +1139,32 @@ def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True
                            hint="write into a clone(): w = w.clone(), or change x itself")
     _check_input_overlap(current, result)
     _check_inplace_fit(current, result.data.shape, result.data.dtype)
+
+
+def _check_not_overlapping(current: Tensor, fills: bool) -> None:
+    """PyTorch's refusal of a write (but a fill with one number) into a
+    tensor that repeats memory over its elements: an expand(), or a view of
+    one that still repeats it (e.unsqueeze(0); not e[0])."""
+    if not fills and _repeats_memory(current):
+        raise GradvizError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.",
+                           hint="this tensor repeats values over its elements (an expand(), "
+                                "or a gradient of a sum()); write y = y.clone() first")
+
+
+def _repeats_memory(t: Tensor) -> bool:
+    """t is marked as repeating memory (functions.m_expand), or is a view
+    with a stride 0 of such a tensor."""
+    if t.meta is not None and t.meta.get("overlapping"):
+        return True
+    if not _repeats(t.data):
+        return False
+    while t.op is not None and t.op.name in VIEW_OPS and t.args and t.args[0].__class__ is Tensor:
+        t = t.args[0]
+        if t.meta is not None and t.meta.get("overlapping"):
+            return True
+    return False
 
 
 # in-place ops whose tensor arguments PyTorch reads as numbers (masked_fill_,
@@ -2176,6 +2197,8 @@ class Interpreter:
     def _write_recorded(self, current: Tensor, compute, fills: bool = False) -> Tensor:
         """record_inplace's write, and item assignment's (_setitem_recorded),
         once PyTorch's checks passed."""
+        # (its kernel's refusal, before the write marks the views of the memory)
+        _check_not_overlapping(current, fills)
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
         copy = values = None
@@ -2397,6 +2420,11 @@ class Interpreter:
         # read since it was made again
         new.meta = new.meta or {}
         new.meta["regrows"] = t.meta.pop("regrows", t)
+        if not written:
+            # (PyTorch's view keeps its list of hooks through a grad_fn made
+            # again: functions.m_register_hook; a write into the view itself
+            # starts a new one)
+            new.meta["remade_from"] = t
         self.tape.lazy_views.add(new.seq)
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
