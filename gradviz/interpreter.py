@@ -2040,6 +2040,11 @@ class Interpreter:
         compute, with gradients off only: makes the new value instead (an
         optimizer's fused p.add_(g, alpha=-lr))."""
         tape = self.tape
+        if value.__class__ is Tensor and value is not current and compute is None:
+            # (PyTorch's kernel checks its operands' memory before their shapes:
+            # y.mul_(y[1:]) is this error, not the broadcast one)
+            strides.check_input_overlap(current.data, value.data, True,
+                                        "read from a copy: y[1:3] += y[0:2].clone()")
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
             return self.record_inplace(current, lambda: self.binary(sym, current, value, span))
