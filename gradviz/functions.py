@@ -4829,15 +4829,34 @@ def m_register_hook(rt, x, hook):
     backward pass (or autograd.grad), before it reaches x.grad (a leaf's),
     x's retained grad or the ops before x; what it returns, unless None,
     is the gradient from there on (see Interpreter.run_hooks)."""
+    # (PyTorch reads x's grad_fn first: a piece of a split, or a view made
+    # under no_grad(), written since it was made is refused, see m_retain_grad)
+    multi_views.check_valid(x, rt.tape)
     if not x.requires_grad:
         raise GradvizError("cannot register a hook on a tensor that doesn't require gradient",
                            hint="call x.requires_grad_() first, or hook a tensor made from one "
                                 "that requires grad")
-    hooks = rt.hooks.setdefault(x, [])
+    held = _hooks_holder(rt, x)
+    hooks = rt.hooks.setdefault(held, [])
     entry = [hook]             # (a list: one hook registered twice is two entries)
     hooks.append(entry)
-    rt.log_event("register_hook", x)
+    rt.log_event("register_hook", held)
     return RemovableHandle(hooks, entry)
+
+
+def _hooks_holder(rt, x):
+    """The node whose hooks x's register_hook() adds to: x, but for a view
+    whose grad_fn was made again after a write through its family, the
+    node its hooks were first registered on, if any (PyTorch's view keeps
+    its list of hooks, on the grad_fn it had then: a hook registered after
+    the write does not fire where one registered before does not)."""
+    held = x
+    t = x
+    while t.meta is not None and "remade_from" in t.meta:
+        t = t.meta["remade_from"]
+        if t in rt.hooks:
+            held = t
+    return held
 
 
 def m_retain_grad(rt, x):

@@ -174,7 +174,9 @@ def _edges(node: Tensor, name: str, tape_nodes: list) -> tuple:
     if name == "MulBackward1" or name == "DivBackward1":
         # a Scalar overload (higher_order._scaled): the number is no input
         return tuple(_edge(a, at) for a in args if a.__class__ is Tensor)
-    if name == "NotImplemented":      # (an op with no derivative: edges to what needs one)
+    if name == "NotImplemented" and op != "set_":
+        # (an op with no derivative: edges to what needs one; set_'s node,
+        # made by hand, keeps one per input)
         return tuple(e for e in (_edge(a, at) for a in args) if e[0] is not None)
     if op in ("mul", "add") and args[0].__class__ is not Tensor:
         args = args[::-1]             # `2 * x` is x.__rmul__(2): x.mul(2)
@@ -253,7 +255,7 @@ def edge_args(node: Tensor, name: str) -> list | None:
     every = list(range(len(args)))
     if name == "MulBackward1" or name == "DivBackward1" or op in _SCALAR_ARGS:
         return [i for i in every if args[i].__class__ is Tensor]
-    if name == "NotImplemented":
+    if name == "NotImplemented" and op != "set_":
         return [i for i in every if args[i].__class__ is Tensor and args[i].requires_grad]
     if op in ("mul", "add") and args[0].__class__ is not Tensor:
         return every[::-1]

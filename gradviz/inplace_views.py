@@ -25,6 +25,7 @@ import numpy as np
 from . import functions as F
 from . import reshape_fns, strides
 from .errors import RUNTIME, GradvizError
+from .ops import OPS
 from .ops.windows import strided_view
 from .tensor import CPP_TYPE_NAMES, is_view
 from .versions import owner
@@ -213,21 +214,27 @@ def m_set_(rt, x, source=None, storage_offset=None, size=None, stride=None):
     """x.set_(source): x takes source's memory and layout (a write into
     either is seen by the other); x.set_(source, storage_offset, size,
     stride=None): that layout of source's memory, counted from its start;
-    x.set_(): x empty, on memory of its own. PyTorch records set_ with no
-    derivative; gradviz takes it of tensors that need no gradient (a leaf
-    that requires grad is PyTorch's in-place error)."""
+    x.set_(): x empty, on memory of its own. With gradients PyTorch records
+    it with no derivative (grad_fn NotImplemented, whose backward is an
+    error): its edges go to x before and, for set_(source), to source (the
+    forms with a storage offset take source's storage, which has none)."""
     if source is not None and not F.is_tensor(source):
         raise F.invalid_combination("set_", [source], hint="x.set_(t): a tensor whose memory "
                                                            "x takes")
-    if rt.tape.grad_enabled and (x.requires_grad or source is not None and source.requires_grad):
-        rt.inplace_check(x)
-        raise GradvizError("gradviz does not model set_() of tensors that require grad (PyTorch "
-                           "records it with no derivative)", kind=RUNTIME,
-                           hint="set_() under torch.no_grad(), or on .detach()ed tensors")
     if source is not None and source.data.dtype != x.data.dtype:
         raise GradvizError(f"Could not set tensor of type {CPP_TYPE_NAMES[source.data.dtype]} to "
                            f"a tensor of type {CPP_TYPE_NAMES[x.data.dtype]}", kind=RUNTIME,
                            hint="x.set_(t) takes a tensor of x's dtype")
+    edges = (x,) if source is None or storage_offset is not None or size is not None \
+        else (x, source)
+    if rt.tape.grad_enabled and any(t.requires_grad for t in edges):
+        rt.inplace_check(x)
+        if is_view(x):
+            raise GradvizError("gradviz does not model set_() with gradients of a view (PyTorch "
+                               "records it as a write into the view's base)", kind=RUNTIME,
+                               hint="set_() a clone() of the view, or under torch.no_grad()")
+        rt.inference_write_check(x)
+        return _set_recorded(rt, x, edges, *_set_memory(x, source, storage_offset, size, stride))
     rt.inference_write_check(x)
     data, layout = _set_memory(x, source, storage_offset, size, stride)
     rt.tape.versions.pin(x)            # (x keeps its counter on its new memory)
@@ -236,6 +243,26 @@ def m_set_(rt, x, source=None, storage_offset=None, size=None, stride=None):
     rt.tape.versions.bump(x, rt.line)
     rt.log_event("inplace", x, op="set_")
     return x
+
+
+def _set_recorded(rt, x, edges: tuple, data: np.ndarray, layout: tuple):
+    """x.set_() with gradients: its node (no derivative) on the new memory
+    becomes x for the program (names, id(), retain_grad()), with x's own
+    version counter, one write further (the new memory's counter is left
+    alone: PyTorch's tensor keeps its counter)."""
+    versions = rt.tape.versions
+    versions.pin(x)
+    new = rt.apply(OPS["set_"], edges, {"memory": data})
+    new.data = data
+    new.meta = {**(new.meta or {}), "layout": layout, "version_key": x.meta["version_key"],
+                "object": x.meta.get("object", x)}
+    if x.retains_grad:             # (retain_grad() follows the tensor to its new node)
+        new.retains_grad, x.retains_grad = True, False
+    versions.replaced(x, new, rt.line)
+    x.meta["replaced_by"] = new.seq
+    rt.log_event("inplace", new, op="set_")
+    rt._rebind(x, new)
+    return new
 
 
 def _set_memory(x, source, storage_offset, size, stride) -> tuple:

@@ -1194,12 +1194,7 @@ def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True
     but for a fill with one number (fills: zero_(), fill_(v)); and
     gradviz's refusal of a recorded write into a view whose elements share
     memory (recorded False: the write is not recorded)."""
-    if not fills and current.meta is not None and current.meta.get("overlapping"):
-        raise GradvizError("unsupported operation: more than one element of the written-to "
-                           "tensor refers to a single memory location. Please clone() the "
-                           "tensor before performing the operation.",
-                           hint="this tensor repeats values over its elements (an expand(), "
-                                "or a gradient of a sum()); write y = y.clone() first")
+    _check_not_overlapping(current, fills)
     if recorded and not fills and strides.holds_twice(current.data):
         # (PyTorch runs the op once per element of the view, so a value seen
         # k times is changed k times over; gradviz changes it once)
@@ -1210,6 +1205,32 @@ def _check_inplace_result(current: Tensor, result: Tensor, recorded: bool = True
                            hint="write into a clone(): w = w.clone(), or change x itself")
     _check_input_overlap(current, result)
     _check_inplace_fit(current, result.data.shape, result.data.dtype)
+
+
+def _check_not_overlapping(current: Tensor, fills: bool) -> None:
+    """PyTorch's refusal of a write (but a fill with one number) into a
+    tensor that repeats memory over its elements: an expand(), or a view of
+    one that still repeats it (e.unsqueeze(0); not e[0])."""
+    if not fills and _repeats_memory(current):
+        raise GradvizError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.",
+                           hint="this tensor repeats values over its elements (an expand(), "
+                                "or a gradient of a sum()); write y = y.clone() first")
+
+
+def _repeats_memory(t: Tensor) -> bool:
+    """t is marked as repeating memory (functions.m_expand), or is a view
+    with a stride 0 of such a tensor."""
+    if t.meta is not None and t.meta.get("overlapping"):
+        return True
+    if not _repeats(t.data):
+        return False
+    while t.op is not None and t.op.name in VIEW_OPS and t.args and t.args[0].__class__ is Tensor:
+        t = t.args[0]
+        if t.meta is not None and t.meta.get("overlapping"):
+            return True
+    return False
 
 
 # in-place ops whose tensor arguments PyTorch reads as numbers (masked_fill_,
@@ -2133,6 +2154,11 @@ class Interpreter:
         compute, with gradients off only: makes the new value instead (an
         optimizer's fused p.add_(g, alpha=-lr))."""
         tape = self.tape
+        if value.__class__ is Tensor and value is not current and compute is None:
+            # (PyTorch's kernel checks its operands' memory before their shapes:
+            # y.mul_(y[1:]) is this error, not the broadcast one)
+            strides.check_input_overlap(current.data, value.data, True,
+                                        "read from a copy: y[1:3] += y[0:2].clone()")
         if tape.grad_enabled and (current.requires_grad
                                   or (value.__class__ is Tensor and value.requires_grad)):
             return self.record_inplace(current, lambda: self.binary(sym, current, value, span))
@@ -2290,20 +2316,32 @@ class Interpreter:
     def _write_recorded(self, current: Tensor, compute, fills: bool = False) -> Tensor:
         """record_inplace's write, and item assignment's (_setitem_recorded),
         once PyTorch's checks passed."""
+        # (its kernel's refusal, before the write marks the views of the memory)
+        _check_not_overlapping(current, fills)
         base = self._view_base(current)
         rebased = current.meta is not None and "rebased" in current.meta
-        family = self._before_recorded_write(current, base)
-        copy = None
-        if not fills and base is not None and strides.holds_twice(current.data):
-            # (made before the write's op, which reads them)
-            copy, values = self._windows_copy(base, current, compute)
-        result = compute()
-        windows = copy is not None and any(a is current for a in result.args) and not (
-            # w[0] = v: PyTorch writes the part w[0], which may hold each element once
-            result.op.name == "setitem" and result.params["grad_fn"] == "CopySlices")
-        self._check_result(current, result, fills=fills, windows=windows)
-        if windows:
+        copy = values = None
+        if base is not None and (fills or not strides.holds_twice(current.data)):
+            # (made before the write marks the views of the memory: the
+            # write's op keeps its edges to them as they were made)
+            copy = self._part_of_base(base, current)
+        try:
+            family = self._before_recorded_write(current, base)
+            if not fills and base is not None and copy is None:
+                # (made before the write's op, which reads them)
+                copy, values = self._windows_copy(base, current, compute)
+            result = compute()
+            windows = values is not None and any(a is current for a in result.args) and not (
+                # w[0] = v: PyTorch writes the part w[0], which may hold each element once
+                result.op.name == "setitem" and result.params["grad_fn"] == "CopySlices")
+            self._check_result(current, result, fills=fills, windows=windows)
+        except GradvizError:
+            if copy is not None and values is None:
+                self.tape.discard(copy)        # (a refused write leaves no node)
+            raise
+        if windows or (values is None and copy is not None):
             result.args = tuple(copy if a is current else a for a in result.args)
+        if windows:
             result.data = values
             # (where PyTorch's forward mode differs from its reverse mode:
             # forward.ForwardRecorder, gradcheck)
@@ -2337,10 +2375,11 @@ class Interpreter:
         if root is not None:
             for t in family:
                 self._remake_view(t, root)
-        if windows or (base is not None and repeats):
-            # (PyTorch's windows, or expand, after the write: AsStridedBackward0
-            # of the base, whose gradient adds up over the positions that
-            # share an element)
+        if base is not None:
+            # the view after the write is PyTorch's AsStridedBackward0 of the
+            # base's CopySlices (for windows or an expand, its gradient adds
+            # up over the positions that share an element): its hooks and
+            # retain_grad() see only what reaches it from its uses from now on
             self._remake_view(result, base_result, written=True)
             return self._latest(result)
         return result
@@ -2491,12 +2530,20 @@ class Interpreter:
         if _repeats(d):        # (PyTorch's error for writes into all of an expand stays)
             new.meta = {**(new.meta or {}), "overlapping": True}
         self.tape.versions.rewired.pop(t.seq, None)
+        if t.retains_grad:   # (retain_grad() follows the view to its new grad_fn)
+            new.retains_grad, new.grad = True, t.grad
+            t.retains_grad, t.grad = False, None
         t.meta = t.meta or {}
         # the grad_fn the view holds for PyTorch until it is next read
         # (multi_views.regrow): the one of the write before, if t was not
         # read since it was made again
         new.meta = new.meta or {}
         new.meta["regrows"] = t.meta.pop("regrows", t)
+        if not written:
+            # (PyTorch's view keeps its list of hooks through a grad_fn made
+            # again: functions.m_register_hook; a write into the view itself
+            # starts a new one)
+            new.meta["remade_from"] = t
         self.tape.lazy_views.add(new.seq)
         t.meta.pop("rebased", None)       # the node before keeps its name
         t.meta["was_view"] = True
@@ -2528,6 +2575,17 @@ class Interpreter:
         values = np.array(current.data)
         np.copyto(base.data, memory)
         return copy, values
+
+    def _part_of_base(self, base: Tensor, current: Tensor) -> Tensor:
+        """For an in-place write with gradients into current, a view of base:
+        current's elements read from base, which the write's op takes in
+        current's place, as PyTorch's CopySlices runs the op on its base's
+        gradient at the view's positions: current's own node (its
+        SliceBackward0) sees none of that gradient, nor do its hooks."""
+        key = np.unravel_index(strides.positions(base.data, current.data), base.data.shape)
+        # (named by the view op that made current: SliceBackward0)
+        return self.apply(OPS["index"], (base,), {"index": key, "advanced": False,
+                                                  "grad_fn": current.op.grad_fn_for(current)})
 
     def _write_through_view(self, base: Tensor, current: Tensor, result: Tensor) -> Tensor:
         """The base's side of a write into its view current (result: current

@@ -833,7 +833,8 @@ def _display_params(p) -> dict:
         return {}
     out = {}
     for k, v in p.items():
-        if k in ("grad_fn", "advanced", "ctx", "symbol", "input_layout") or v is None or \
+        # (set_'s "memory": the array its node takes, not an argument)
+        if k in ("grad_fn", "advanced", "ctx", "symbol", "input_layout", "memory") or v is None or \
                 (k == "keepdim" and not v):
             continue
         if k == "index":

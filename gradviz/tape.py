@@ -433,6 +433,11 @@ class Tape:
                 if a.__class__ is int and not -_INT64_END <= a < _INT64_END:
                     fargs = uint64_operands(args)
                     break
+            if self.lazy_views and self.grad_enabled and op.differentiable and any(
+                    a.__class__ is Tensor and a.requires_grad for a in args):
+                # (PyTorch reads its inputs' grad_fns before its kernel runs:
+                # a stale view is refused before the op's own errors)
+                check_edges(self, args)
             ans = self._forward(op, fargs, p)
             size = ans.size
             if size > self.max_elements:

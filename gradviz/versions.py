@@ -223,12 +223,20 @@ class Versions:
             return
         if callable(spec):
             spec = spec(node)
+        saved = []
         i = -1
         for a in node.args:
             i += 1
             if i < len(spec) and a.__class__ is node.__class__ and a.requires_grad and (
                     a.recorded or a.meta is None or a.meta.get("grad_since", -1) <= node.seq):
-                self.check(node, spec[i])
+                saved.append(spec[i])
+        order = node.op.saved_order
+        if order:
+            # (the first of them written since is the one PyTorch's error names)
+            every = "".join(saved)
+            saved = ["".join(c for c in order if c in every)]
+        for s in saved:
+            self.check(node, s)
 
     def check_rewired(self, node) -> None:
         if node.seq in self.overlapped:

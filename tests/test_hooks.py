@@ -200,3 +200,17 @@ def test_the_picture_links_a_node_hook_s_gradient_to_the_hooked_tensor():
     # a dotted link from y (n1) to each gradient the hook got (gi: n3, go: n4)
     assert dot.count('class="grad-link" label="grad_fn.register_hook') == 2
     assert "n1 -> n3 [style=dotted" in dot and r"grad_fn.register_hook()\ of\ y" in dot
+
+
+def test_a_view_remade_after_a_write_through_its_base_keeps_its_hooks():
+    """PyTorch's view keeps its list of hooks when its grad_fn is made again
+    after a write through its base: a hook registered after the write joins
+    the one registered before, on the grad_fn the view had then, which the
+    pass does not reach (neither fires). PyTorch's output, pinned here: a
+    hook registered on such a view with none before can crash PyTorch 2.13
+    (a use after free), so no oracle case runs this."""
+    src = ("w = torch.ones(4, 6, requires_grad=True)\nx = w * 2\nv = x.narrow(0, 1, 2)\n"
+           "v.register_hook(lambda g: print('before', g.sum().item()))\nx.mul_(2.0)\n"
+           "h = v.register_hook(lambda g: print('after', g.sum().item()))\n"
+           "(v * 3).sum().backward()\nprint(w.grad.sum().item(), v.grad_fn.name())\n")
+    assert run(src)[1] == "144.0 AsStridedBackward0\n"

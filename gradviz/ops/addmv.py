@@ -79,5 +79,6 @@ _bias_plus("addr", np.multiply.outer,
            _addr_check)
 
 # vdot(a, b): dot for real vectors (its checks and rules), named as PyTorch names it
+# (its node unpacks other_ before self_, unlike dot's self_ and tensor_)
 OPS["vdot"] = dataclasses.replace(OPS["dot"], name="vdot", grad_fn="VdotBackward0",
-                                  symbol="vdot")
+                                  symbol="vdot", saved_order="10")

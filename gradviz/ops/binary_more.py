@@ -61,7 +61,7 @@ def _fmod_other(g, ans, xs, p):
 
 
 defop("fmod", _fmod_grad_fn, _fmod_fwd, vjp=(passthrough, _fmod_other),
-      jvp=(lambda t, ans, xs, p: t, _fmod_other), saved=("", "01"),
+      jvp=(lambda t, ans, xs, p: t, _fmod_other), saved=("", "01"), saved_order="10",
       formula=("d fmod(a,b)/da = 1", "d fmod(a,b)/db = -trunc(a/b)"),
       check=_int_divisor_check, common_dtype=True)
 
@@ -94,7 +94,7 @@ defop("lerp", _lerp_grad_fn, _lerp_fwd,
            lambda g, ans, xs, p: g * (xs[1] - xs[0])),
       jvp=(lambda t, ans, xs, p: t * (1 - xs[2]), lambda t, ans, xs, p: t * xs[2],
            lambda t, ans, xs, p: t * (xs[1] - xs[0])),
-      saved=("2", "2", "01"),
+      saved=("2", "2", "01"), saved_order="102",
       formula=("d lerp(a,b,w)/da = 1 - w", "d lerp(a,b,w)/db = w", "d lerp(a,b,w)/dw = b - a"),
       check=bcast_check)
 
@@ -117,7 +117,7 @@ defop("addcmul", "AddcmulBackward0", _addc_fwd(False),
            lambda g, ans, xs, p: g * xs[1] * p.get("value", 1)),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: t * xs[2] * p.get("value", 1),
            lambda t, ans, xs, p: t * xs[1] * p.get("value", 1)),
-      saved=("", "2", "1"), formula=("d addcmul(a,t1,t2,value=v)/da = 1", "d/dt1 = v t2",
+      saved=("", "2", "1"), saved_order="12", formula=("d addcmul(a,t1,t2,value=v)/da = 1", "d/dt1 = v t2",
                                      "d/dt2 = v t1"), check=bcast_check)
 
 defop("addcdiv", "AddcdivBackward0", _addc_fwd(True),
@@ -125,7 +125,7 @@ defop("addcdiv", "AddcdivBackward0", _addc_fwd(True),
            lambda g, ans, xs, p: -g * (p.get("value", 1) * xs[1] / xs[2]) / xs[2]),
       jvp=(lambda t, ans, xs, p: t, lambda t, ans, xs, p: t * (p.get("value", 1) / xs[2]),
            lambda t, ans, xs, p: -t * (p.get("value", 1) * xs[1] / xs[2]) / xs[2]),
-      saved=("", "2", "12"), formula=("d addcdiv(a,t1,t2,value=v)/da = 1", "d/dt1 = v/t2",
+      saved=("", "2", "12"), saved_order="12", formula=("d addcdiv(a,t1,t2,value=v)/da = 1", "d/dt1 = v/t2",
                                       "d/dt2 = -v t1/t2^2"), check=bcast_check)
 
 
@@ -134,7 +134,7 @@ defop("addcdiv", "AddcdivBackward0", _addc_fwd(True),
 defop("hypot", "HypotBackward0", lambda xs, p: np.hypot(xs[0], xs[1]),
       vjp=(lambda g, ans, xs, p: g * xs[0] / ans, lambda g, ans, xs, p: g * xs[1] / ans),
       jvp=(lambda t, ans, xs, p: t * (xs[0] / ans), lambda t, ans, xs, p: t * (xs[1] / ans)),
-      saved=("0r", "1r"), formula=("d hypot(a,b)/da = a/hypot", "d hypot(a,b)/db = b/hypot"),
+      saved=("0r", "1r"), saved_order="10r", formula=("d hypot(a,b)/da = a/hypot", "d hypot(a,b)/db = b/hypot"),
       check=bcast_check, common_dtype=True)
 
 
@@ -203,7 +203,7 @@ def _xlogy_other(g, ans, xs, p):
 
 
 defop("xlogy", _xlogy_grad_fn, _xlogy_fwd, vjp=(_xlogy_self, _xlogy_other),
-      jvp=(_xlogy_self, _xlogy_other), saved=("01", "01"),
+      jvp=(_xlogy_self, _xlogy_other), saved=("01", "01"), saved_order="10",
       formula=("d xlogy(x,y)/dx = log(y) (0 where x = 0 and y <= 0)", "d xlogy(x,y)/dy = x/y"),
       dtype_rule=FLOAT, check=bcast_check, common_dtype=True)
 

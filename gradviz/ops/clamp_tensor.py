@@ -42,8 +42,10 @@ def _masked(mask):
 
 def _def(name, fwd, saved, formula, symbol):
     rules = tuple(_masked(m) for m in MASKS[name])
+    # (PyTorch's node unpacks max_, min_, self_: the inputs backwards)
     defop(name, lambda t: t.params.get("grad_fn", "ClampBackward0"), fwd, vjp=rules, jvp=rules,
-          saved=saved, formula=formula, symbol=symbol, check=bcast_check)
+          saved=saved, saved_order="210"[-len(MASKS[name]):], formula=formula, symbol=symbol,
+          check=bcast_check)
 
 
 _def("clamp_tensor", lambda xs, p: _clamp(xs[0], xs[1], xs[2]), ("012",) * 3,

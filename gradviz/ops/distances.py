@@ -69,7 +69,7 @@ def _dist_tangent(sign):
 
 
 defop("dist", "DistBackward0", _dist_fwd, vjp=(_dist_input, _dist_other),
-      jvp=(_dist_tangent(1), _dist_tangent(-1)), saved=("01r", "01r"), check=bcast_check,
+      jvp=(_dist_tangent(1), _dist_tangent(-1)), saved=("01r", "01r"), saved_order="10r", check=bcast_check,
       common_dtype=True,
       formula=("d ||a-b||_p/da = sign(a-b) |a-b|^(p-1) / ||a-b||^(p-1)",
                "d ||a-b||_p/db = -sign(a-b) |a-b|^(p-1) / ||a-b||^(p-1)"))

@@ -323,7 +323,7 @@ def _pow_db(g, ans, xs, p):
 defop("pow", _pow_grad_fn, lambda xs, p: _power(xs[0], xs[1]),
       vjp=(_pow_da, _pow_db),
       jvp=(lambda t, ans, xs, p: _pow_da(t, ans, xs, p), lambda t, ans, xs, p: _pow_db(t, ans, xs, p)),
-      saved=_pow_saved, formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check, common_dtype=True,
+      saved=_pow_saved, saved_order="10r", formula=("d(a^b)/da = b*a^(b-1)", "d(a^b)/db = a^b*log(a)"), symbol="**", check=bcast_check, common_dtype=True,
       uncast_bool=True)
 
 
@@ -371,7 +371,7 @@ defop("maximum", "MaximumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] > x
            lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] < xs[0]).astype(g.dtype)),
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] < xs[1]).astype(t.dtype),
            lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] < xs[0]).astype(t.dtype)),
-      saved=("01", "01"), formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
+      saved=("01", "01"), saved_order="10", formula=("d max(a,b)/da = [a>b] (+1/2 on ties)", "d max(a,b)/db = [b>a] (+1/2 on ties)"),
       symbol="maximum", check=bcast_check, common_dtype=True)
 
 defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < xs[0]),
@@ -379,7 +379,7 @@ defop("minimum", "MinimumBackward0", lambda xs, p: _pick(xs[0], xs[1], xs[1] < x
            lambda g, ans, xs, p: _tie_split(xs[0], xs[1], g, xs[1] > xs[0]).astype(g.dtype)),
       jvp=(lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[0] > xs[1]).astype(t.dtype),
            lambda t, ans, xs, p: _tie_split(xs[0], xs[1], t, xs[1] > xs[0]).astype(t.dtype)),
-      saved=("01", "01"), formula=("d min(a,b)/da = [a<b] (+1/2 on ties)", "d min(a,b)/db = [b<a] (+1/2 on ties)"),
+      saved=("01", "01"), saved_order="10", formula=("d min(a,b)/da = [a<b] (+1/2 on ties)", "d min(a,b)/db = [b<a] (+1/2 on ties)"),
       symbol="minimum", check=bcast_check, common_dtype=True)
 
 # where(cond, a, b): cond is argument 0 and never differentiable

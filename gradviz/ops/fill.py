@@ -2,13 +2,15 @@
 a number (FillBackward0) or a 0-d tensor (FillBackward1, whose gradient is
 the sum of the output's); x.fill_(value) in the graph the same, as
 FillBackward2 and FillBackward3. Argument checks are in fill_fns.py.
+x.set_(source) with gradients: x takes source's memory, recorded with no
+derivative (inplace_views.m_set_ hands the node its new array).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .reduce import _sum_fwd
-from .registry import SAME, defop
+from .registry import SAME, defop, no_derivative
 
 
 def _fill(xs, p):
@@ -30,3 +32,8 @@ defop("fill", _grad_fn, _fill,
            lambda t, ans, xs, p: np.full(ans.shape, t, ans.dtype)),
       saves=False, dtype_rule=SAME,
       formula=("d fill(x, v)/dx = 0", "d fill(x, v)/dv = 1 per element"))
+
+
+# (its edges: x before, and source for set_(source); the values are p["memory"])
+defop("set_", forward=lambda xs, p: p["memory"], dtype_rule=SAME,
+      **no_derivative("set_", named="set_"))

@@ -157,6 +157,9 @@ def _matmul_check(form):
     return check
 
 
+# dot(self, tensor) and mv(self, vec) unpack self first (versions.check_node)
+_SAVED_ORDER = {"dot": "01", "mv": "01"}
+
 for _name, _sym in (("matmul", "@"), ("dot", "dot"), ("mv", "mv"), ("mm", "mm")):
     defop(_name, _matmul_grad_fn if _name == "matmul" else _name.capitalize() + "Backward0",
           lambda xs, p: np.asarray(_mm(xs[0], xs[1])),
@@ -164,7 +167,7 @@ for _name, _sym in (("matmul", "@"), ("dot", "dot"), ("mv", "mv"), ("mm", "mm"))
                lambda g, ans, xs, p: _unbatch(_mm_db(g, ans, xs, p), xs[1].shape)),
           jvp=(lambda t, ans, xs, p: np.asarray(np.matmul(t, xs[1])),
                lambda t, ans, xs, p: np.asarray(np.matmul(xs[0], t))),
-          saved=("1", "0"),
+          saved=("1", "0"), saved_order=_SAVED_ORDER.get(_name, ""),
           formula=("d(A@B)/dA = G @ B^T", "d(A@B)/dB = A^T @ G"), symbol=_sym,
           check=_matmul_check(_name))
 

@@ -46,6 +46,11 @@ class OpDef:
     # writes at backward (versions.py): "0", "1" inputs, "r" the result; a
     # callable(node) -> that tuple where it depends on the call; () nothing
     saved: tuple | Callable = ()
+    # the order PyTorch's backward unpacks (and so checks) what it saved,
+    # where that is not the order of `saved`: its node's fields, the inputs
+    # by their argument names alphabetically (other_ before self_, tensor1_
+    # before tensor2_), then the result; "" keeps `saved`'s order
+    saved_order: str = ""
     # its VJPs read inputs (or the result) that PyTorch does not save, as it
     # saves an intermediate of its own instead (the reciprocal of `2 / x`,
     # cross_entropy's log-probabilities): after an in-place write they read
@@ -109,11 +114,14 @@ def output_grads(outs: dict, n: int) -> list:
 NOT_IMPLEMENTED = "NotImplemented"      # the grad_fn of an op with no derivative
 
 
-def no_derivative(aten: str, inputs: int = 2) -> dict:
+def no_derivative(aten: str, inputs: int = 2, named: str | None = None) -> dict:
     """defop's arguments for an op PyTorch records without a derivative
-    (`x // 2`): grad_fn NotImplemented, and rules that raise its error."""
+    (`x // 2`): grad_fn NotImplemented, and rules that raise its error
+    (which names it named, where that is not aten::NAME: set_'s node is
+    made by hand)."""
     def rule(*_):
-        raise GradvizError(f"derivative for aten::{aten} is not implemented", kind=RUNTIME,
+        raise GradvizError(f"derivative for {named or 'aten::' + aten} is not implemented",
+                           kind=RUNTIME,
                            hint="this op has no gradient in PyTorch; compute it on "
                                 ".detach()ed values")
     return {"grad_fn": NOT_IMPLEMENTED, "vjp": (rule,) * inputs, "jvp": (rule,) * inputs,

@@ -338,6 +338,6 @@ defop("atan2", "Atan2Backward0", _atan2_fwd,
            lambda g, ans, xs, p: _atan2_grads(g, *xs)[1]),
       jvp=(lambda t, ans, xs, p: _atan2_grads(t, *xs)[0],
            lambda t, ans, xs, p: _atan2_grads(t, *xs)[1]),
-      saved=("01", "01"), formula=("d atan2(a,b)/da = b/(a^2+b^2)",
+      saved=("01", "01"), saved_order="10", formula=("d atan2(a,b)/da = b/(a^2+b^2)",
                                    "d atan2(a,b)/db = -a/(a^2+b^2)"),
       dtype_rule=FLOAT, check=bcast_check, common_dtype=True)

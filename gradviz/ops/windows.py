@@ -85,11 +85,19 @@ def _gathered(a, p):
 
 def _as_strided_vjp(g, ans, xs, p):
     """Each element's gradient added at its place in the storage, read back
-    at x's elements' places (an element seen twice gets both)."""
+    at x's elements' places (an element seen twice gets both); where x holds
+    a place of the storage more than once (x an expand), each of them gets
+    its share, as PyTorch's as_strided_backward divides by the count."""
     strides, offset, size = p["input_layout"]
     storage = np.zeros(size, g.dtype)
     np.add.at(storage, positions(p["size"], p["stride"], p["storage_offset"]), g)
-    return storage[positions(xs[0].shape, strides, offset)]
+    at = positions(xs[0].shape, strides, offset)
+    out = storage[at]
+    if at.size:
+        count = np.bincount(at.ravel(), minlength=size)
+        if count.max() > 1:
+            out = (out / count[at]).astype(g.dtype, copy=False)
+    return out
 
 
 defop("as_strided", "AsStridedBackward0", _as_strided, vjp=(_as_strided_vjp,),
