@@ -110,10 +110,10 @@ def parse(source: str, filename: str = "<string>") -> Program:
 
 def _tokens(source: str) -> list[tuple]:
     """The program's tokens; when the lexer fails at a line, an unexpected
-    indent on an earlier line is the error instead, as Python reports it
-    (its parser stops at that INDENT token; any other syntax error of its
-    gives way to an error its tokenizer then finds in the rest of the
-    source: `None = 1` before `x = 0100` is the leading zeros' error)."""
+    indent or a missing indented block on an earlier line is the error
+    instead, as Python reports it (its parser stops there; any other syntax
+    error of its gives way to an error its tokenizer then finds in the rest
+    of the source: `None = 1` before `x = 0100` is the leading zeros' error)."""
     try:
         return lexer.scan(source)
     except GradvizError as exc:
@@ -130,10 +130,17 @@ def _tokens(source: str) -> list[tuple]:
         try:
             _Parser(toks, source).program()
         except GradvizError as first:
-            if first.message == "unexpected indent" and first.span is not None \
+            if _indentation_error(first) and first.span is not None \
                     and first.span.line <= line and first.span != exc.span:
                 raise first from None
         raise
+
+
+def _indentation_error(exc: GradvizError) -> bool:
+    """Whether a parse error is one of Python's IndentationErrors, which its
+    parser raises at once, before its tokenizer reads on."""
+    return exc.message == "unexpected indent" or \
+        exc.message.startswith("expected an indented block")
 
 
 def _parse_run(text: str, first_line: int) -> tuple:

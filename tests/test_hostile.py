@@ -149,6 +149,40 @@ def test_argument_counts_do_not_count_hidden_arguments():
     assert "unexpected keyword argument 'rt'" in info.value.message
 
 
+# ---- tabs mixed with spaces: Python's TabError, on the line Python names ----------
+
+MIXED_INDENTS = [
+    # a tab after four spaces: looks aligned where a tab is 4 columns wide
+    "def f(a):\n    b = a * 2\n\treturn b\nprint(f(1))\n",
+    # a tab and 8 spaces: the same width at tab size 8, still refused
+    "if True:\n\tx = 1\n        y = 2\n",
+    "if True:\n    x = 1\n    y = 2\n\tprint(x)\n",
+    # the missing block on line 3 is Python's error, before the tabs of line 5
+    "x = 1\nif x:\nif x:\n y = 1\n\ty = 1\n",
+    # consistent: a tab-indented block inside a space-indented one
+    "if True:\n    if True:\n    \tx = 1\n    \ty = 2\nprint(x)\n",
+    "if True:\n\tx = 1\n\ty = 2\nprint(x)\n",
+]
+
+
+@pytest.mark.parametrize("src", MIXED_INDENTS, ids=range(len(MIXED_INDENTS)))
+def test_tabs_mixed_with_spaces_are_refused_as_python_refuses_them(src):
+    try:
+        compile(src, "prog.txt", "exec")
+        python_error = None
+    except SyntaxError as exc:
+        python_error = (type(exc).__name__, exc.lineno)
+    try:
+        gradviz.run_source(src, stdout=io.StringIO())
+        ours = None
+    except GradvizError as exc:
+        assert exc.kind == "SyntaxError"
+        tab = "inconsistent use of tabs and spaces in indentation" in exc.message
+        ours = ("TabError" if tab else "IndentationError", exc.span.line)
+        assert not tab or "all with spaces" in exc.hint
+    assert ours == python_error
+
+
 def test_messages_quoting_huge_values_stay_short():
     src = "l = arange(100000.0).tolist()\ny = exp(l)"
     start = time.process_time()
