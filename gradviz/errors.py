@@ -32,6 +32,8 @@ MAX_MESSAGE_CHARS = 600
 # kept whole: randint's four are 1,100 characters)
 FORMS_MESSAGE_CHARS = 4000
 SNIPPET_CHARS = 200          # of a long source line, shown under the message
+REPEATS_SHOWN = 3            # of one call line in a row (Python's traceback shows 3)
+CALLS_SHOWN = 20             # call lines under an error, at most
 
 
 class Span(NamedTuple):
@@ -101,10 +103,31 @@ class GradvizError(Exception):
             src_lines = source.splitlines() if source else []
             if 0 < sp.line <= len(src_lines):
                 lines.extend(_snippet(src_lines[sp.line - 1], sp))
-        lines.extend(self.calls)
+        lines.extend(_calls_shown(self.calls))
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+
+def _calls_shown(calls: list[str]) -> list[str]:
+    """The call lines under an error, short whatever the depth: a line that
+    repeats the one before is shown REPEATS_SHOWN times in a row and then
+    counted, as Python's traceback does, and of more than CALLS_SHOWN
+    lines left (two functions calling each other) the innermost and
+    outermost halves are shown."""
+    out: list[str] = []
+    run = 0                  # lines in a row equal to this one
+    for i, call in enumerate(calls):
+        run = run + 1 if i and call == calls[i - 1] else 1
+        if run <= REPEATS_SHOWN:
+            out.append(call)
+        elif i + 1 == len(calls) or calls[i + 1] != call:
+            more = run - REPEATS_SHOWN
+            out.append(f"  [previous line repeated {more} more time{'s' if more > 1 else ''}]")
+    if len(out) > CALLS_SHOWN:
+        half = CALLS_SHOWN // 2
+        out[half:-half] = [f"  [{len(out) - 2 * half} more lines]"]
+    return out
 
 
 def _snippet(raw: str, sp: Span) -> list[str]:

@@ -192,6 +192,25 @@ def test_messages_quoting_huge_values_stay_short():
     assert len(info.value.message) < 300 and len(info.value.hint or "") < 300
 
 
+def test_a_runaway_recursion_is_told_in_a_few_lines():
+    """Python's traceback shows a line repeated 3 times, then counts the
+    rest; two functions calling each other are cut in the middle."""
+    src = "def f(n):\n    return f(n + 1)\nf(0)\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    lines = info.value.format().splitlines()
+    calls = [line for line in lines if line.startswith(("  in ", "  ["))]
+    assert calls[:3] == ["  in f(), called on line 2"] * 3
+    assert calls[3].startswith("  [previous line repeated ") and calls[3].endswith(" more times]")
+    assert calls[4:] == ["  in f(), called on line 3"]
+    mutual = "def g(n):\n    return f(n)\ndef f(n):\n    return g(n + 1)\nf(0)\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(mutual, stdout=io.StringIO())
+    text = info.value.format()
+    assert len(text.splitlines()) < 30 and "more lines]" in text
+    assert text.splitlines()[-2] == "  in f(), called on line 5"
+
+
 # ---- the CLI's one error policy -------------------------------------------------------
 
 GOOD = "x = arange(3.0, requires_grad=True)\ny = (x * x).sum()\ny.backward()\nprint(x.grad)\n"
