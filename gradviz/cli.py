@@ -105,9 +105,9 @@ def _run_guarded(fn, args, kwargs, debug) -> int:
     except GradvizError as exc:
         _flush()
         return _report(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _flush()
-        click.echo("gradviz: interrupted", err=True)
+        click.echo(f"gradviz: interrupted{_where_interrupted(exc)}", err=True)
         return EXIT_INTERRUPTED
     except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise                      # usage errors: click prints them, exit 2
@@ -127,6 +127,15 @@ def _run_guarded(fn, args, kwargs, debug) -> int:
     except Exception as exc:
         _flush()
         return _internal(exc, debug)
+
+
+def _where_interrupted(exc: KeyboardInterrupt) -> str:
+    """" while running line N of FILE" for a Ctrl-C while the program ran
+    (the line a loop that never ends was at), else nothing."""
+    line = getattr(exc, "gradviz_line", None)
+    if not line:
+        return ""
+    return f" while running line {line} of {exc.gradviz_file}"
 
 
 def _flush() -> None:

@@ -268,6 +268,9 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path, monkeypatch):
     result = invoke(tmp_path, "x = ones(2)\nx += 1\n")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr and "Traceback" not in result.stderr
+    # where the program was: the line a loop that never ends was at
+    assert result.stderr.startswith("gradviz: interrupted while running line 2 of ")
+    assert "prog.txt" in result.stderr
 
 
 def test_a_broken_import_is_an_internal_error_not_a_traceback(tmp_path, monkeypatch):
