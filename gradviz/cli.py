@@ -407,14 +407,14 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
     if _one_stdout(json=json_path, svg=svg_path, dot=dot_path):
         no_tables = True
     options = _mode_options(mode, direction)
+    from .files import check_outputs, read_program, write_atomic
+    check_outputs(file, {"--json": json_path, "--svg": svg_path, "--dot": dot_path})
     if watch:
         from .watch import WatchUsageError, watch_run
         try:
             return watch_run(click.get_current_context(), file)
         except WatchUsageError as exc:
             raise click.UsageError(str(exc)) from None
-    from .files import read_program, write_atomic
-
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
@@ -484,7 +484,7 @@ def render(file, output, fmt, limits, engine, **graph):
     statement highlighted, and the exit status is 1."""
     from pathlib import PurePath
 
-    from .files import read_program, write_atomic
+    from .files import check_outputs, read_program, write_atomic
 
     if fmt is None:
         # stdout gets the picture: `gradviz run --help` points to `render FILE -o -`
@@ -493,6 +493,7 @@ def render(file, output, fmt, limits, engine, **graph):
             raise click.UsageError(
                 f"cannot tell the format of {output!r}: name it .svg, .dot or .json, "
                 "or give --format")
+    check_outputs(file, {"-o": output})
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
@@ -585,10 +586,13 @@ def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, max_
 
     A program that fails is explained up to the failure (exit 1)."""
     from .explain import explain_record, print_explanation
-    from .files import read_program, write_atomic
+    from .files import check_folder, check_outputs, read_program, write_atomic
     from .runner import run_source
 
     to_stdout = html_path == "-"
+    check_outputs(file, {"--html": html_path})
+    if frames_dir:
+        check_folder(frames_dir, "--svg-frames")
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
@@ -665,8 +669,9 @@ def ops(fmt):
 def export(file, to_torch, output):
     """Write FILE as a runnable PyTorch script (names get their torch. prefix)."""
     from .export import to_torch as export_torch
-    from .files import read_program, write_atomic
+    from .files import check_outputs, read_program, write_atomic
 
+    check_outputs(file, {"-o": output})
     source = read_program(file)
     try:
         script = export_torch(source, file)

@@ -81,6 +81,73 @@ def _looks_utf16(data: bytes) -> bool:
     return False
 
 
+def check_outputs(program: str, outputs: dict) -> None:
+    """Before a run, the errors its outputs would end in after it (a long
+    run should not end in "cannot write"): a path that is a directory, in a
+    directory that does not exist or cannot be written, the program file
+    itself, or given to two options (the second would replace the first).
+    ``outputs``: each option as the user wrote it (--svg) and its path
+    (None: not asked for; '-': stdout)."""
+    seen = {} if program == "-" else {os.path.realpath(program): f"the program {program}"}
+    for option, path in outputs.items():
+        if path is None or str(path) == "-":
+            continue
+        problem = _output_problem(path, OUTPUT_EXAMPLES.get(option))
+        if problem is not None:
+            raise GradvizError(problem[0], kind=FILE, hint=problem[1])
+        where = os.path.realpath(path)
+        if where in seen:
+            raise GradvizError(f"{option} {path} would replace {seen[where]}", kind=FILE,
+                               hint=f"give {option} a file name of its own")
+        seen[where] = f"the output of {option}"
+
+
+def check_folder(path, option: str) -> None:
+    """Before a run, as check_outputs: a folder for outputs, made if missing
+    (--svg-frames), can be made and written into."""
+    path = str(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise GradvizError(f"{option} {path}: that is a file, not a folder", kind=FILE,
+                           hint="name a new folder (it is made), or an existing one")
+    # the nearest folder that exists is where the rest are made
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise GradvizError(f"{option} {path}: {existing} is a file, not a folder",
+                           kind=FILE, hint="give a path in a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise GradvizError(f"{option} {path}: the folder {existing} is not writable",
+                           kind=FILE, hint="write into a folder of yours, e.g. a new one "
+                                           "in the current directory")
+
+
+# a file name for the hint of an output path that is a directory
+OUTPUT_EXAMPLES = {"--svg": "graph.svg", "--dot": "graph.dot", "--json": "record.json",
+                   "--html": "steps.html"}
+
+
+def _output_problem(path, example: str | None = None) -> tuple[str, str] | None:
+    """Why ``path`` cannot be written, and what to do, or None. ``example``:
+    a file name for the hint when the path is a directory."""
+    path = str(path)
+    if os.path.isdir(path):
+        return (f"cannot write {path}: it is a directory",
+                f"name a file in it, e.g. {os.path.join(path, example)}" if example
+                else "name a file in it")
+    directory = os.path.dirname(path) or "."
+    if not os.path.exists(directory):
+        return (f"cannot write {path}: no such directory {directory}",
+                f"make the directory first (mkdir -p {directory}), or write elsewhere")
+    if not os.path.isdir(directory):
+        return (f"cannot write {path}: {directory} is a file, not a directory",
+                "give a path in a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return (f"cannot write {path}: the directory {directory} is not writable",
+                "write into a directory of yours, e.g. the current one")
+    return None
+
+
 def write_atomic(path, data: str | bytes | list[str]) -> None:
     """Write a file all at once, or not at all ('-' writes to stdout). A
     list of strings is written piece by piece (never joined: see
@@ -99,13 +166,14 @@ def write_atomic(path, data: str | bytes | list[str]) -> None:
 
     p = Path(path)
     directory = p.parent if str(p.parent) else Path(".")
-    if not directory.is_dir():
-        raise GradvizError(f"cannot write {path}: no such directory {directory}", kind=FILE)
+    problem = _output_problem(path)
+    if problem is not None:
+        raise GradvizError(problem[0], kind=FILE, hint=problem[1])
     mode = "wb" if isinstance(data, bytes) else "w"
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise GradvizError(f"cannot write {path}: {exc.strerror}", kind=FILE) from None
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
             if isinstance(data, list):
@@ -128,5 +196,13 @@ def write_atomic(path, data: str | bytes | list[str]) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise GradvizError(f"cannot write {path}: {exc.strerror}", kind=FILE) from None
+            raise _write_error(path, exc) from None
         raise
+
+
+def _write_error(path, exc: OSError) -> GradvizError:
+    """The error of a write that failed (a full disk, a directory made
+    read-only after the run started)."""
+    return GradvizError(f"cannot write {path}: {exc.strerror}", kind=FILE,
+                        hint="check the directory's permissions and the free space on its "
+                             "disk, or write elsewhere")

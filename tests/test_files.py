@@ -128,6 +128,60 @@ def test_output_into_missing_directory(tmp_path):
     assert "cannot write" in result.stderr and "out.json" in result.stderr
 
 
+# what a careless output path meets: the error comes before the run (a long
+# run must not end in "cannot write"), so nothing is printed or written
+
+def _refused_before_the_run(result, words: str, hint: str):
+    assert_file_error(result, "", words)
+    assert hint in result.stderr, result.stderr
+    assert result.stdout == ""              # the program did not run
+
+
+def test_output_paths_are_checked_before_the_run(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    missing = tmp_path / "no" / "out.svg"
+    _refused_before_the_run(run_cli(prog, "--svg", missing),
+                            f"cannot write {missing}: no such directory", "mkdir -p ")
+    _refused_before_the_run(run_cli(prog, "--svg", tmp_path),
+                            f"cannot write {tmp_path}: it is a directory",
+                            f"e.g. {tmp_path / 'graph.svg'}")
+    _refused_before_the_run(run_cli(prog, "--json", prog / "out.json"),
+                            "is a file, not a directory", "give a path in a directory")
+
+
+def test_two_outputs_or_the_program_on_one_path_are_refused(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    out = tmp_path / "out"
+    _refused_before_the_run(run_cli(prog, "--json", out, "--svg", tmp_path / "." / "out"),
+                            "would replace the output of --json", "give --svg a file name")
+    assert not out.exists()
+    _refused_before_the_run(run_cli(prog, "--json", prog), "would replace the program",
+                            "give --json a file name")
+    result = CliRunner().invoke(cli.main, ["export", "--torch", str(prog), "-o", str(prog)])
+    assert_file_error(result, "p.txt", "-o ")
+    assert prog.read_text() == GOOD                  # not overwritten
+
+
+def test_a_directory_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    # (as root every directory is writable: os.access is what the check asks)
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    real = os.access
+    monkeypatch.setattr(files.os, "access",
+                        lambda path, mode: False if str(path) == str(tmp_path / "ro")
+                        else real(path, mode))
+    (tmp_path / "ro").mkdir()
+    _refused_before_the_run(run_cli(prog, "--svg", tmp_path / "ro" / "g.svg"),
+                            "is not writable", "a directory of yours")
+    result = CliRunner().invoke(cli.main, ["explain", str(prog),
+                                           "--svg-frames", str(tmp_path / "ro" / "frames")])
+    assert_file_error(result, "frames", "is not writable")
+    result = CliRunner().invoke(cli.main, ["explain", str(prog), "--svg-frames", str(prog)])
+    assert_file_error(result, "p.txt", "that is a file, not a folder")
+
+
 def test_json_of_a_failing_run_is_written(tmp_path):
     prog = tmp_path / "p.txt"
     prog.write_text(FAILING)
