@@ -369,6 +369,14 @@ class _Program(click.Group):
         gc.disable()
         return super().__call__(*args, **kwargs)
 
+    def resolve_command(self, ctx, args):
+        # `gradviz prog.txt`, as one runs `python prog.py`: say the command
+        if args and self.get_command(ctx, args[0]) is None and os.path.isfile(args[0]):
+            import shlex
+            raise click.UsageError(f"No such command {args[0]!r}: to run the program, write "
+                                   f"{ctx.command_path} run {shlex.quote(args[0])}", ctx)
+        return super().resolve_command(ctx, args)
+
 
 @click.group(cls=_Program, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gradviz")

@@ -233,6 +233,16 @@ def test_exit_codes(tmp_path):
     assert usage.exit_code == 2
 
 
+def test_a_program_named_without_a_command_is_told_the_command(tmp_path):
+    path = tmp_path / "my prog.txt"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(cli.main, [str(path)], prog_name="gradviz")
+    assert result.exit_code == 2
+    assert f"to run the program, write gradviz run '{path}'" in result.stderr
+    # (a word that is no file still gets click's own message)
+    assert "Did you mean 'run'" in CliRunner().invoke(cli.main, ["runn"]).stderr
+
+
 def _boom(*args, **kwargs):
     raise ZeroDivisionError("a bug deep inside")
 
