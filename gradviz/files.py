@@ -49,18 +49,56 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     if b"\x00" in data:
         raise GradvizError(f"{where} looks like a binary file (it contains NUL bytes)",
                            kind=FILE, hint="a program is plain text, one statement per line")
+    encoding = _declared_encoding(data, where)
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         # utf-8-sig counts from after a byte order mark
         bad = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
         line = data[:bad].count(b"\n") + 1
-        raise GradvizError(f"{where} is not UTF-8 text (bad byte at line {line})", kind=FILE,
+        name = "UTF-8" if encoding == "utf-8-sig" else encoding
+        raise GradvizError(f"{where} is not {name} text (bad byte at line {line})", kind=FILE,
                            hint="save the file as UTF-8") from None
     if not text.strip():
         raise GradvizError(f"{where} is empty", kind=FILE,
                            hint="write a program, e.g. x = arange(4.0, requires_grad=True)")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _declared_encoding(data: bytes, where: str) -> str:
+    """The encoding to read a program in: UTF-8, or the one a coding comment
+    on its first or second line names (``# -*- coding: latin-1 -*-``, PEP
+    263), as Python reads a file; the second line counts only after a first
+    that is blank or a comment."""
+    end = data.find(b"\n", data.find(b"\n") + 1)
+    if b"coding" not in (data if end < 0 else data[:end]):
+        return "utf-8-sig"          # (the common case, without a regex)
+    import codecs
+    import re
+
+    bom = data.startswith(codecs.BOM_UTF8)
+    first, _, rest = data[3 if bom else 0:].partition(b"\n")
+    lines = [first]
+    if re.match(rb"[ \t\f]*(#|\r?$)", first):
+        lines.append(rest.partition(b"\n")[0])
+    for line in lines:
+        m = re.match(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", line)
+        if m is None:
+            continue
+        name = m.group(1).decode("ascii", "replace")
+        try:
+            codec = codecs.lookup(name).name
+        except LookupError:
+            raise GradvizError(f"{where}: unknown encoding: {name}", kind=FILE,
+                               hint="name a known one in the coding comment "
+                                    "(utf-8, latin-1, cp1252), or delete it") from None
+        if codec == "utf-8":
+            break
+        if bom:                     # (Python's words)
+            raise GradvizError(f"{where}: encoding problem: {name} with BOM", kind=FILE,
+                               hint="delete the coding comment: the file is UTF-8")
+        return codec
+    return "utf-8-sig"
 
 
 def _looks_utf16(data: bytes) -> bool:

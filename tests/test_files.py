@@ -112,6 +112,37 @@ def test_utf8_bom_and_crlf_are_fine(tmp_path):
     assert result.stdout == "tensor([0., 2., 4., 6.])\n"
 
 
+CODING_COMMENTS = [   # (the program's bytes, what it prints or None when Python refuses it)
+    (b"# -*- coding: latin-1 -*-\ns = 'caf\xe9'\nprint(s, len(s))\n", "caf\u00e9 4\n"),
+    (b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nprint('\x80')\n", "\u20ac\n"),
+    (b"# coding=utf-8\nprint('\xc3\xa9')\n", "\u00e9\n"),
+    (b"\xef\xbb\xbf# coding: utf-8\nprint(1)\n", "1\n"),
+    # a coding comment after a line of code is a comment
+    (b"print(1)\n# coding: latin-1\nprint('\xe9')\n", None),
+    (b"# coding: no-such-codec\nprint(1)\n", None),
+    (b"\xef\xbb\xbf# coding: latin-1\nprint(1)\n", None),
+    (b"# coding: ascii\nprint('\xc3\xa9')\n", None),
+]
+
+
+@pytest.mark.parametrize("data, printed", CODING_COMMENTS, ids=range(len(CODING_COMMENTS)))
+def test_a_coding_comment_is_read_as_python_reads_it(tmp_path, data, printed):
+    try:
+        compile(data, "p.txt", "exec")
+        python_reads_it = True
+    except SyntaxError:
+        python_reads_it = False
+    assert python_reads_it == (printed is not None)
+    path = tmp_path / "p.txt"
+    path.write_bytes(data)
+    result = run_cli(path)
+    if printed is None:
+        assert_file_error(result, "p.txt", "")
+    else:
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == printed
+
+
 def test_read_program_errors_are_file_kind(tmp_path):
     with pytest.raises(GradvizError) as info:
         files.read_program(tmp_path / "missing.txt")
