@@ -174,6 +174,33 @@ def did_you_mean(word: str, choices) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+# the hint of a call with arguments the function does not take
+ARGUMENTS_HINT = "check the arguments (see `gradviz ops`)"
+
+
+def argument_hint(message: str, names) -> str:
+    """The hint of an argument error: for a keyword the function does not
+    take, the one it takes that is spelt nearly so (reqires_grad=True:
+    "did you mean 'requires_grad'?"); else ARGUMENTS_HINT. ``names``: the
+    function's keywords (called only for such an error)."""
+    start = message.find("unexpected keyword argument '")
+    if start < 0:
+        return ARGUMENTS_HINT
+    key = message[start + len("unexpected keyword argument '"):].split("'", 1)[0]
+    return did_you_mean(key, [n for n in names() if n != "rt"]) or ARGUMENTS_HINT
+
+
+def signature_names(fn):
+    """A function for argument_hint: the names of fn's parameters."""
+    def names():
+        import inspect
+        try:
+            return list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            return []
+    return names
+
+
 def _clip(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     text = str(text)
     if len(text) <= max_chars:

@@ -183,6 +183,28 @@ def test_tabs_mixed_with_spaces_are_refused_as_python_refuses_them(src):
     assert ours == python_error
 
 
+MISSPELT_KEYWORDS = [   # (the call, the keyword the hint names)
+    ("x = torch.ones(2, reqires_grad=True)", "requires_grad"),
+    ("x = torch.tensor([1.0], requries_grad=True)", "requires_grad"),
+    ("x = torch.nn.Linear(2, 3, bais=False)", "bias"),
+    ("x = torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=0.1, momentm=0.9)",
+     "momentum"),
+    ("x = torch.ones(2, requires_grad=True)\nx.sum().backward(retain_grpah=True)",
+     "retain_graph"),
+    ("x = F.cross_entropy(torch.randn(2, 3), torch.tensor([0, 1]), reduce_tion='sum')",
+     "reduction"),
+    ("x = torch.ones(2).sum(dimm=0)", "dim"),
+]
+
+
+@pytest.mark.parametrize("src, keyword", MISSPELT_KEYWORDS, ids=range(len(MISSPELT_KEYWORDS)))
+def test_a_misspelt_keyword_gets_the_one_meant(src, keyword):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == "TypeError"
+    assert info.value.hint == f"did you mean '{keyword}'?"
+
+
 def test_messages_quoting_huge_values_stay_short():
     src = "l = arange(100000.0).tolist()\ny = exp(l)"
     start = time.process_time()
