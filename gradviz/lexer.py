@@ -660,10 +660,36 @@ def _bad_piece(text: str, line: int, col: int) -> GradvizError:
         return _error("unexpected character '!'", line, col, col + 1,
                       "to negate a condition use 'not'; 'not equal' is '!='")
     ch = text[0]
-    shown = f"'{ch}'" if ch.isprintable() and not ch.isspace() else repr(ch)
-    return _error(f"unexpected character {shown}", line, col, col + 1,
-                  "gradviz programs use Python syntax: names, numbers, strings, brackets "
-                  "and the operators + - * / ** @ == != < <= > >=")
+    code = f"U+{ord(ch):04X}"
+    # (Python's words)
+    message = f"invalid character '{ch}' ({code})" if ch.isprintable() else \
+        f"invalid non-printable character {code}"
+    return _error(message, line, col, col + 1, _pasted_hint(ch))
+
+
+# characters a document, a slide or a web page puts where Python's go (smart
+# quotes, a typographic minus), and what to type instead; NFKC gives the rest
+# (a no-break space, the full-width = and brackets of an East Asian keyboard)
+LOOKALIKES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
+              "\u2032": "'", "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*",
+              "\u00f7": "/", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u2026": "..."}
+
+
+def _pasted_hint(ch: str) -> str:
+    """The hint for a character no token has: most come with a program
+    copied from a document or a web page, so name what to type instead."""
+    plain = LOOKALIKES.get(ch) or unicodedata.normalize("NFKC", ch)
+    if plain != ch and plain.isascii():
+        if plain.isspace():
+            return ("a space that is not a plain one (copied from a document or a web "
+                    "page?): type a plain space instead")
+        return (f"'{ch}' is not Python's {plain} (copied from a document or a "
+                f"slide?): type {plain} instead")
+    if unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp", "Cc"):
+        return ("an invisible character (copied from a web page or a document?): delete it "
+                "(it is at the caret)")
+    return ("gradviz programs use Python syntax: names, numbers, strings, brackets "
+            "and the operators + - * / ** @ == != < <= > >=")
 
 
 def describe(tok: tuple) -> str:

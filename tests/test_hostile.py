@@ -205,6 +205,28 @@ def test_a_misspelt_keyword_gets_the_one_meant(src, keyword):
     assert info.value.hint == f"did you mean '{keyword}'?"
 
 
+PASTED = [   # (a line copied from a document or a web page, what the hint says to do)
+    ("print(\u201chello\u201d)", 'type " instead'),
+    ("x = 3 \u2212 1", "type - instead"),
+    ("x = 3 \u00d7 2", "type * instead"),
+    ("x \uff1d 1", "type = instead"),
+    ("if True:\n\u00a0\u00a0x = 1", "type a plain space instead"),
+    ("x = 1\u200b", "delete it"),
+    ("x = 1 \u00a7 2", "Python syntax"),
+]
+
+
+@pytest.mark.parametrize("src, hint", PASTED, ids=range(len(PASTED)))
+def test_a_pasted_lookalike_character_is_named_with_what_to_type(src, hint):
+    with pytest.raises(SyntaxError) as python:
+        compile(src, "p", "exec")
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.message == python.value.msg       # Python's words
+    assert info.value.span.line == python.value.lineno
+    assert hint in info.value.hint
+
+
 def test_messages_quoting_huge_values_stay_short():
     src = "l = arange(100000.0).tolist()\ny = exp(l)"
     start = time.process_time()
