@@ -59,6 +59,11 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
         name = "UTF-8" if encoding == "utf-8-sig" else encoding
         raise GradvizError(f"{where} is not {name} text (bad byte at line {line})", kind=FILE,
                            hint="save the file as UTF-8") from None
+    if text.lstrip().startswith("{") and '"nbformat"' in text and '"cells"' in text:
+        # (Python would run the JSON as a dict, and stop at its first null)
+        raise GradvizError(f"{where} is a Jupyter notebook (JSON), not a program", kind=FILE,
+                           hint=f"save its code as a script first (jupyter nbconvert --to "
+                                f"script {where}), or copy the code of its cells into a file")
     if not text.strip():
         raise GradvizError(f"{where} is empty", kind=FILE,
                            hint="write a program, e.g. x = arange(4.0, requires_grad=True)")

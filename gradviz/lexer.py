@@ -84,6 +84,9 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
 # a notebook's line copied into a program (%matplotlib inline, !pip install d2l)
 NOTEBOOK_HINT = ("a notebook's magic or shell command (%matplotlib inline, !pip install ...) "
                  "is not Python: delete the line")
+# a Python session copied with its prompts (>>> x = torch.ones(2))
+SESSION_HINT = ("this is a copy of an interactive session: delete the '>>> ' and '... ' "
+                "prompts, and the lines of output between them")
 MISSING_OPERATOR = frozenset(   # found right after a whole expression
     (NAME, NUMBER, STRING, FSTRING, "(", "[", "{"))
 

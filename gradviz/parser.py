@@ -18,8 +18,8 @@ from .errors import LIMIT, SYNTAX, GradvizError, Span
 from .gcpause import gc_paused
 from .syntax import REQUIRED
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
-                    NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
-                    UNSUPPORTED_OPERATORS)
+                    NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, SESSION_HINT, STRING,
+                    UNSUPPORTED, UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Raise, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, NamedExpr, Nonlocal, Num, Program,
                      Return, SetAttr, SetComp, SetExpr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
@@ -360,7 +360,8 @@ class _Parser:
         kind = tok[0]
         where = f" to close '{opener[1]}' opened at line {opener[3]} col {opener[4]}" \
             if opener else ""
-        if kind in FOUND_HINTS and hint is not NOTEBOOK_HINT:    # (!pip: a notebook's line)
+        # (!pip: a notebook's line; >>>: a session's)
+        if kind in FOUND_HINTS and hint is not NOTEBOOK_HINT and hint is not SESSION_HINT:
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
             if prev[1].lower() in ("b", "br", "rb"):
@@ -1675,8 +1676,11 @@ class _Parser:
             raise _error(tok, f"{UNSUPPORTED[tok[0]]} are not supported", LANGUAGE)
         if tok[0] in PREFIX_ERRORS:
             raise _error(tok, *PREFIX_ERRORS[tok[0]])
-        if tok[0] in ("%", "!") and (self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)):
+        line_start = self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)
+        if tok[0] in ("%", "!") and line_start:
             raise self.expected("an expression", hint=NOTEBOOK_HINT)
+        if tok[0] == ">>" and line_start and self.toks[self.i + 1][0] == ">":    # (>>>)
+            raise self.expected("an expression", hint=SESSION_HINT)
         raise self.expected("an expression", hint="write a value, a name or a call here")
 
     def call(self, func, first: tuple, open_tok: tuple) -> Call:

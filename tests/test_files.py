@@ -143,6 +143,17 @@ def test_a_coding_comment_is_read_as_python_reads_it(tmp_path, data, printed):
         assert result.stdout == printed
 
 
+def test_a_notebook_is_named_with_how_to_get_its_code(tmp_path):
+    notebook = {"cells": [{"cell_type": "code", "source": [GOOD], "metadata": {},
+                           "outputs": [], "execution_count": None}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "lesson.ipynb"
+    path.write_text(json.dumps(notebook, indent=1))
+    result = run_cli(path)
+    assert_file_error(result, "lesson.ipynb", "is a Jupyter notebook (JSON), not a program")
+    assert "jupyter nbconvert --to script" in result.stderr
+
+
 def test_read_program_errors_are_file_kind(tmp_path):
     with pytest.raises(GradvizError) as info:
         files.read_program(tmp_path / "missing.txt")

@@ -227,6 +227,14 @@ def test_a_pasted_lookalike_character_is_named_with_what_to_type(src, hint):
     assert hint in info.value.hint
 
 
+def test_a_copied_session_is_told_to_lose_its_prompts():
+    src = "import torch\n>>> x = torch.ones(2)\n>>> x\ntensor([1., 1.])\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.span.line == 2 and info.value.message == "invalid syntax"
+    assert "delete the '>>> ' and '... ' prompts" in info.value.hint
+
+
 def test_messages_quoting_huge_values_stay_short():
     src = "l = arange(100000.0).tolist()\ny = exp(l)"
     start = time.process_time()
