@@ -256,10 +256,21 @@ def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",
         write_atomic(svg_path, svg)
 
 
+# the steps after the run under way, innermost last: a timeout in one names
+# it (the program ran to its end: "the run took longer" would blame it)
+_steps: list[str] = []
+
+
+@contextlib.contextmanager
 def _slow_step(description: str):
     """A progress line on stderr for a step that runs over a second."""
     from .progress import SlowStep
-    return SlowStep(description)
+    _steps.append(description)
+    try:
+        with SlowStep(description):
+            yield
+    finally:
+        _steps.pop()
 
 
 def run_with_progress(source: str, filename: str, stdout=None, **options):
@@ -308,7 +319,7 @@ def _watchdog(seconds: float | None):
     del runner         # (imported for its modules' sake)
 
     def expire(signum, frame):
-        raise timeout_error(seconds)
+        raise timeout_error(seconds, _steps[-1] if _steps else None)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

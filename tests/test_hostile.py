@@ -335,6 +335,23 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path, monkeypatch):
     assert "prog.txt" in result.stderr
 
 
+def test_a_timeout_after_the_run_names_the_step_not_the_program(tmp_path, monkeypatch):
+    from gradviz.render import dot
+
+    def slow_drawing(*args, **kwargs):
+        time.sleep(30)                # (the timeout's alarm ends it)
+    monkeypatch.setattr(dot, "build_dot", slow_drawing)
+    svg = tmp_path / "g.svg"
+    start = time.monotonic()
+    result = invoke(tmp_path, GOOD, "--timeout", "2", "--svg", str(svg))
+    assert time.monotonic() - start < 20
+    assert result.exit_code == 1 and not svg.exists()
+    assert result.stdout == "tensor([0., 2., 4.])\n"          # the program ran
+    assert "error: drawing the graph took longer than the time limit of 2 s (the program " \
+        "itself ran to its end)" in result.stderr
+    assert "--max-nodes N" in result.stderr
+
+
 def test_a_broken_import_is_an_internal_error_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "gradviz.runner", None)    # import fails
     result = invoke(tmp_path, GOOD)
