@@ -213,6 +213,11 @@ def write_atomic(path, data: str | bytes | list[str]) -> None:
     if problem is not None:
         raise GradvizError(problem[0], kind=FILE, hint=problem[1])
     mode = "wb" if isinstance(data, bytes) else "w"
+    if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+        # a device, a pipe or a link (/dev/stdout, /dev/null, a named pipe) is
+        # written into: replacing it would put a plain file in its place
+        _write_into(path, data, mode)
+        return
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
@@ -241,6 +246,20 @@ def write_atomic(path, data: str | bytes | list[str]) -> None:
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from None
         raise
+
+
+def _write_into(path, data: str | bytes | list[str], mode: str) -> None:
+    """Write into an existing file that is not a plain one, in place."""
+    try:
+        with open(path, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            if isinstance(data, list):
+                f.writelines(data)
+            else:
+                f.write(data)
+    except BrokenPipeError:
+        raise                  # (a reader that went away: the CLI ends quietly)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
 
 
 def _write_error(path, exc: OSError) -> GradvizError:

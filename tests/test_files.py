@@ -224,6 +224,27 @@ def test_a_directory_that_cannot_be_written_is_named(tmp_path, monkeypatch):
     assert_file_error(result, "p.txt", "that is a file, not a folder")
 
 
+def test_a_pipe_or_a_link_given_as_output_is_written_into_not_replaced(tmp_path):
+    """--svg /dev/stdout, a named pipe, a link: replacing such a path with a
+    new file (as root, /dev/stdout itself) would break it."""
+    import threading
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    target = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert run_cli(prog, "--json", link).exit_code == 0
+    assert link.is_symlink() and json.loads(target.read_text())["error"] is None
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    assert run_cli(prog, "--json", fifo).exit_code == 0
+    reader.join(timeout=30)
+    assert fifo.is_fifo() and json.loads(got[0])["error"] is None
+
+
 def test_json_of_a_failing_run_is_written(tmp_path):
     prog = tmp_path / "p.txt"
     prog.write_text(FAILING)
