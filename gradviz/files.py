@@ -139,6 +139,8 @@ def check_outputs(program: str, outputs: dict) -> None:
         if problem is not None:
             raise GradvizError(problem[0], kind=FILE, hint=problem[1])
         where = os.path.realpath(path)
+        if os.path.exists(where) and not os.path.isfile(where):
+            continue            # (--svg /dev/null --json /dev/null: written into, both)
         if where in seen:
             raise GradvizError(f"{option} {path} would replace {seen[where]}", kind=FILE,
                                hint=f"give {option} a file name of its own")

@@ -243,6 +243,8 @@ def test_a_pipe_or_a_link_given_as_output_is_written_into_not_replaced(tmp_path)
     assert run_cli(prog, "--json", fifo).exit_code == 0
     reader.join(timeout=30)
     assert fifo.is_fifo() and json.loads(got[0])["error"] is None
+    # (two outputs into one device: both written, neither replaces the other)
+    assert run_cli(prog, "--json", os.devnull, "--svg", os.devnull).exit_code == 0
 
 
 def test_json_of_a_failing_run_is_written(tmp_path):
