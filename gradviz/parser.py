@@ -697,6 +697,11 @@ class _Parser:
         names = []
         while True:
             tok = toks[self.i]
+            if tok[0] == "*" and not names:       # (Python's, not the language's)
+                raise _error(tok, f"'from {module} import *' is not supported",
+                             "torch's functions are there without it: delete the line "
+                             "(of another module, import the names used: "
+                             "from math import sqrt, pi)")
             if tok[0] != NAME:
                 raise self.expected("a name to import", hint="write e.g. 'from torch import nn'")
             self.i += 1

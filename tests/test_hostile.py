@@ -235,6 +235,15 @@ def test_a_copied_session_is_told_to_lose_its_prompts():
     assert "delete the '>>> ' and '... ' prompts" in info.value.hint
 
 
+def test_import_star_is_said_to_be_unsupported_not_invalid():
+    # (it is Python: 'invalid syntax' sent a reader looking for a typo)
+    compile("from torch import *\n", "p", "exec")
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("from torch import *\nx = ones(2)\n", stdout=io.StringIO())
+    assert info.value.message == "'from torch import *' is not supported"
+    assert "delete the line" in info.value.hint and info.value.span.line == 1
+
+
 def test_messages_quoting_huge_values_stay_short():
     src = "l = arange(100000.0).tolist()\ny = exp(l)"
     start = time.process_time()
