@@ -131,11 +131,13 @@ def _run_guarded(fn, args, kwargs, debug) -> int:
 
 def _where_interrupted(exc: KeyboardInterrupt) -> str:
     """" while running line N of FILE" for a Ctrl-C while the program ran
-    (the line a loop that never ends was at), else nothing."""
+    (the line a loop that never ends was at), " while laying out the graph"
+    in a step after it, else nothing."""
     line = getattr(exc, "gradviz_line", None)
-    if not line:
-        return ""
-    return f" while running line {line} of {exc.gradviz_file}"
+    if line:
+        return f" while running line {line} of {exc.gradviz_file}"
+    step = getattr(exc, "gradviz_step", None)
+    return f" while {step} (the program itself ran to its end)" if step else ""
 
 
 def _flush() -> None:
@@ -269,6 +271,9 @@ def _slow_step(description: str):
     try:
         with SlowStep(description):
             yield
+    except KeyboardInterrupt as exc:
+        exc.gradviz_step = description      # (for the message: _where_interrupted)
+        raise
     finally:
         _steps.pop()
 

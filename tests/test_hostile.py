@@ -360,6 +360,14 @@ def test_a_timeout_after_the_run_names_the_step_not_the_program(tmp_path, monkey
         "itself ran to its end)" in result.stderr
     assert "--max-nodes N" in result.stderr
 
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(dot, "build_dot", interrupted)
+    result = invoke(tmp_path, GOOD, "--svg", str(svg))
+    assert result.exit_code == 130
+    assert result.stderr == ("gradviz: interrupted while drawing the graph (the program itself "
+                             "ran to its end)\n")
+
 
 def test_a_broken_import_is_an_internal_error_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "gradviz.runner", None)    # import fails
