@@ -26,8 +26,7 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     else:
         where = str(path)
         if not os.path.exists(path):
-            raise GradvizError(f"no such file: {where}", kind=FILE,
-                               hint="check the path; use - to read the program from stdin")
+            raise GradvizError(f"no such file: {where}", kind=FILE, hint=_missing_hint(where))
         if os.path.isdir(path):
             raise GradvizError(f"{where} is a directory, not a program file", kind=FILE,
                                hint="name a .txt file with the program in it")
@@ -68,6 +67,34 @@ def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
         raise GradvizError(f"{where} is empty", kind=FILE,
                            hint="write a program, e.g. x = arange(4.0, requires_grad=True)")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _missing_hint(path: str) -> str:
+    """The hint for a program file that is not there: the file (or the
+    directory) of a name nearly so, as a typo makes, or where to look."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        close = _close_name(directory)
+        return f"there is no directory {directory}" + (
+            f": did you mean {os.path.join(close, os.path.basename(path))}?" if close
+            else ": check the path")
+    close = _close_name(path)
+    if close:
+        return f"did you mean {close}?"
+    return "check the path; use - to read the program from stdin"
+
+
+def _close_name(path: str) -> str | None:
+    """The path of the entry of path's directory named nearly as path, or None."""
+    import difflib
+
+    directory, name = os.path.split(path)
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return None
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.7)
+    return os.path.join(directory, close[0]) if close else None
 
 
 def _declared_encoding(data: bytes, where: str) -> str:

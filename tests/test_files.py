@@ -35,6 +35,17 @@ def test_missing_file(tmp_path):
     assert_file_error(run_cli(path), "nope.txt", "no such file")
 
 
+def test_a_misspelt_file_or_directory_gets_the_one_meant(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "detach.txt").write_text(GOOD)
+    result = run_cli(tmp_path / "lessons" / "detatch.txt")
+    assert_file_error(result, "detatch.txt", "no such file")
+    assert f"hint: did you mean {tmp_path / 'lessons' / 'detach.txt'}?" in result.stderr
+    result = run_cli(tmp_path / "lesons" / "detach.txt")
+    assert f"hint: there is no directory {tmp_path / 'lesons'}: did you mean " \
+        f"{tmp_path / 'lessons' / 'detach.txt'}?" in result.stderr
+
+
 def test_directory(tmp_path):
     assert_file_error(run_cli(tmp_path), str(tmp_path), "is a directory")
 
