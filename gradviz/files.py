@@ -75,9 +75,11 @@ def _missing_hint(path: str) -> str:
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         close = _close_name(directory)
-        return f"there is no directory {directory}" + (
-            f": did you mean {os.path.join(close, os.path.basename(path))}?" if close
-            else ": check the path")
+        if close is None:
+            return f"there is no directory {directory}: check the path"
+        meant = os.path.join(close, os.path.basename(path))
+        return f"there is no directory {directory}: did you mean " + (
+            meant if os.path.exists(meant) else f"the directory {close}") + "?"
     close = _close_name(path)
     if close:
         return f"did you mean {close}?"
