@@ -21,6 +21,9 @@ MAX_SOURCE_BYTES = 5_000_000    # --max-file-size
 def read_program(path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     """The text of a program file ('-' for stdin)."""
     if str(path) == "-":
+        if sys.stdin.isatty():     # (else a new user waits on a silent terminal)
+            print("gradviz: reading the program from the terminal; end it with Ctrl-D",
+                  file=sys.stderr)
         data = sys.stdin.buffer.read(max_bytes + 1)
         where = "<stdin>"
     else:

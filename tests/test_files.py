@@ -115,6 +115,18 @@ def test_stdin_is_read():
     assert result.stdout == "tensor([0., 2., 4., 6.])\n"
 
 
+def test_a_program_typed_at_the_terminal_is_asked_for(monkeypatch, capsys):
+    import io
+
+    class Terminal(io.TextIOWrapper):
+        def isatty(self):
+            return True
+    monkeypatch.setattr(sys, "stdin", Terminal(io.BytesIO(GOOD.encode())))
+    assert files.read_program("-") == GOOD
+    assert "end it with Ctrl-D" in capsys.readouterr().err
+    assert run_cli("-", input=GOOD).stderr == ""            # (not from a pipe)
+
+
 def test_utf8_bom_and_crlf_are_fine(tmp_path):
     path = tmp_path / "dos.txt"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
