@@ -22,7 +22,7 @@ ints one by one too (torch.ones(2, 3), x.view(2, 3)), as PyTorch's does.
 
 from __future__ import annotations
 
-from .errors import FORMS_MESSAGE_CHARS, TYPE, GradvizError
+from .errors import FORMS_MESSAGE_CHARS, TYPE, GradvizError, argument_hint, did_you_mean
 from .rng import TorchGenerator
 from .tensor import Tensor
 
@@ -198,8 +198,16 @@ def check(fname: str, overloads: tuple, args: tuple, kw: dict, seen: set) -> Non
     from .functions import _number_hint
     listed = [form for form in overloads if not form.hidden]
     raise GradvizError(invalid_combination(fname, listed, args, kw), kind=TYPE,
-                       hint=_number_hint(fname, args) or f"see the forms of {fname} (`gradviz ops`)",
+                       hint=_misspelt_keyword(listed, kw) or _number_hint(fname, args)
+                       or f"see the forms of {fname} (`gradviz ops`)",
                        max_chars=FORMS_MESSAGE_CHARS)
+
+
+def _misspelt_keyword(forms: list, kw: dict) -> str | None:
+    """'did you mean 'dim'?' for a keyword no form takes (x.sum(dmi=0))."""
+    names = {a for form in forms for p in form.params for a in p.aliases}
+    unknown = [k for k in kw if k not in names]
+    return did_you_mean(unknown[0], names) if unknown else None
 
 
 def _looked_at(v):
@@ -337,7 +345,9 @@ def _extra_keyword(fname: str, form: Form, kw: dict, nargs: int):
     for key in kw:
         at = next((i for i, p in enumerate(form.params) if key in p.aliases), None)
         if at is None:
-            raise _error(f"{fname}() got an unexpected keyword argument '{key}'")
+            message = f"{fname}() got an unexpected keyword argument '{key}'"
+            raise GradvizError(message, kind=TYPE, hint=argument_hint(
+                message, lambda: [a for p in form.params for a in p.aliases]))
         if at < nargs:
             raise _error(f"{fname}() got multiple values for argument '{key}'")
     raise AssertionError("no extra keyword")        # (parse counted one)

@@ -105,9 +105,9 @@ def _run_guarded(fn, args, kwargs, debug) -> int:
     except GradvizError as exc:
         _flush()
         return _report(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _flush()
-        click.echo("gradviz: interrupted", err=True)
+        click.echo(f"gradviz: interrupted{_where_interrupted(exc)}", err=True)
         return EXIT_INTERRUPTED
     except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise                      # usage errors: click prints them, exit 2
@@ -127,6 +127,17 @@ def _run_guarded(fn, args, kwargs, debug) -> int:
     except Exception as exc:
         _flush()
         return _internal(exc, debug)
+
+
+def _where_interrupted(exc: KeyboardInterrupt) -> str:
+    """" while running line N of FILE" for a Ctrl-C while the program ran
+    (the line a loop that never ends was at), " while laying out the graph"
+    in a step after it, else nothing."""
+    line = getattr(exc, "gradviz_line", None)
+    if line:
+        return f" while running line {line} of {exc.gradviz_file}"
+    step = getattr(exc, "gradviz_step", None)
+    return f" while {step} (the program itself ran to its end)" if step else ""
 
 
 def _flush() -> None:
@@ -251,10 +262,24 @@ def write_graph(record, *, dot_path=None, svg_path=None, engine="auto",
         write_atomic(svg_path, svg)
 
 
+# the steps after the run under way, innermost last: a timeout in one names
+# it (the program ran to its end: "the run took longer" would blame it)
+_steps: list[str] = []
+
+
+@contextlib.contextmanager
 def _slow_step(description: str):
     """A progress line on stderr for a step that runs over a second."""
     from .progress import SlowStep
-    return SlowStep(description)
+    _steps.append(description)
+    try:
+        with SlowStep(description):
+            yield
+    except KeyboardInterrupt as exc:
+        exc.gradviz_step = description      # (for the message: _where_interrupted)
+        raise
+    finally:
+        _steps.pop()
 
 
 def run_with_progress(source: str, filename: str, stdout=None, **options):
@@ -303,7 +328,7 @@ def _watchdog(seconds: float | None):
     del runner         # (imported for its modules' sake)
 
     def expire(signum, frame):
-        raise timeout_error(seconds)
+        raise timeout_error(seconds, _steps[-1] if _steps else None)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -364,6 +389,14 @@ class _Program(click.Group):
         gc.disable()
         return super().__call__(*args, **kwargs)
 
+    def resolve_command(self, ctx, args):
+        # `gradviz prog.txt`, as one runs `python prog.py`: say the command
+        if args and self.get_command(ctx, args[0]) is None and os.path.isfile(args[0]):
+            import shlex
+            raise click.UsageError(f"No such command {args[0]!r}: to run the program, write "
+                                   f"{ctx.command_path} run {shlex.quote(args[0])}", ctx)
+        return super().resolve_command(ctx, args)
+
 
 @click.group(cls=_Program, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gradviz")
@@ -402,14 +435,14 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
     if _one_stdout(json=json_path, svg=svg_path, dot=dot_path):
         no_tables = True
     options = _mode_options(mode, direction)
+    from .files import check_outputs, read_program, write_atomic
+    check_outputs(file, {"--json": json_path, "--svg": svg_path, "--dot": dot_path})
     if watch:
         from .watch import WatchUsageError, watch_run
         try:
             return watch_run(click.get_current_context(), file)
         except WatchUsageError as exc:
             raise click.UsageError(str(exc)) from None
-    from .files import read_program, write_atomic
-
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
@@ -479,7 +512,7 @@ def render(file, output, fmt, limits, engine, **graph):
     statement highlighted, and the exit status is 1."""
     from pathlib import PurePath
 
-    from .files import read_program, write_atomic
+    from .files import check_outputs, read_program, write_atomic
 
     if fmt is None:
         # stdout gets the picture: `gradviz run --help` points to `render FILE -o -`
@@ -488,6 +521,7 @@ def render(file, output, fmt, limits, engine, **graph):
             raise click.UsageError(
                 f"cannot tell the format of {output!r}: name it .svg, .dot or .json, "
                 "or give --format")
+    check_outputs(file, {"-o": output})
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
@@ -580,10 +614,13 @@ def explain(file, pass_no, frames_dir, html_path, theme, engine, max_nodes, max_
 
     A program that fails is explained up to the failure (exit 1)."""
     from .explain import explain_record, print_explanation
-    from .files import read_program, write_atomic
+    from .files import check_folder, check_outputs, read_program, write_atomic
     from .runner import run_source
 
     to_stdout = html_path == "-"
+    check_outputs(file, {"--html": html_path})
+    if frames_dir:
+        check_folder(frames_dir, "--svg-frames")
     source = read_program(file, limits.max_source_bytes)
     code = EXIT_OK
     try:
@@ -660,8 +697,9 @@ def ops(fmt):
 def export(file, to_torch, output):
     """Write FILE as a runnable PyTorch script (names get their torch. prefix)."""
     from .export import to_torch as export_torch
-    from .files import read_program, write_atomic
+    from .files import check_outputs, read_program, write_atomic
 
+    check_outputs(file, {"-o": output})
     source = read_program(file)
     try:
         script = export_torch(source, file)

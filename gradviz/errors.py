@@ -32,6 +32,8 @@ MAX_MESSAGE_CHARS = 600
 # kept whole: randint's four are 1,100 characters)
 FORMS_MESSAGE_CHARS = 4000
 SNIPPET_CHARS = 200          # of a long source line, shown under the message
+REPEATS_SHOWN = 3            # of one call line in a row (Python's traceback shows 3)
+CALLS_SHOWN = 20             # call lines under an error, at most
 
 
 class Span(NamedTuple):
@@ -109,10 +111,31 @@ class GradvizError(Exception):
             src_lines = source.splitlines() if source else []
             if 0 < sp.line <= len(src_lines):
                 lines.extend(_snippet(src_lines[sp.line - 1], sp))
-        lines.extend(self.calls)
+        lines.extend(_calls_shown(self.calls))
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+
+def _calls_shown(calls: list[str]) -> list[str]:
+    """The call lines under an error, short whatever the depth: a line that
+    repeats the one before is shown REPEATS_SHOWN times in a row and then
+    counted, as Python's traceback does, and of more than CALLS_SHOWN
+    lines left (two functions calling each other) the innermost and
+    outermost halves are shown."""
+    out: list[str] = []
+    run = 0                  # lines in a row equal to this one
+    for i, call in enumerate(calls):
+        run = run + 1 if i and call == calls[i - 1] else 1
+        if run <= REPEATS_SHOWN:
+            out.append(call)
+        elif i + 1 == len(calls) or calls[i + 1] != call:
+            more = run - REPEATS_SHOWN
+            out.append(f"  [previous line repeated {more} more time{'s' if more > 1 else ''}]")
+    if len(out) > CALLS_SHOWN:
+        half = CALLS_SHOWN // 2
+        out[half:-half] = [f"  [{len(out) - 2 * half} more lines]"]
+    return out
 
 
 def _snippet(raw: str, sp: Span) -> list[str]:
@@ -157,6 +180,33 @@ def did_you_mean(word: str, choices) -> str | None:
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.7)
     return f"did you mean '{close[0]}'?" if close else None
+
+
+# the hint of a call with arguments the function does not take
+ARGUMENTS_HINT = "check the arguments (see `gradviz ops`)"
+
+
+def argument_hint(message: str, names) -> str:
+    """The hint of an argument error: for a keyword the function does not
+    take, the one it takes that is spelt nearly so (reqires_grad=True:
+    "did you mean 'requires_grad'?"); else ARGUMENTS_HINT. ``names``: the
+    function's keywords (called only for such an error)."""
+    start = message.find("unexpected keyword argument '")
+    if start < 0:
+        return ARGUMENTS_HINT
+    key = message[start + len("unexpected keyword argument '"):].split("'", 1)[0]
+    return did_you_mean(key, [n for n in names() if n != "rt"]) or ARGUMENTS_HINT
+
+
+def signature_names(fn):
+    """A function for argument_hint: the names of fn's parameters."""
+    def names():
+        import inspect
+        try:
+            return list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            return []
+    return names
 
 
 def _clip(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:

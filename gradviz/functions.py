@@ -21,7 +21,8 @@ import numpy as np
 from . import (arg_parser, autodiff, forward_ad, hooks, pycollections, pyitertools, pymethods,
                pytypes, strides)
 from . import multi_views  # (retain_grad() of a piece of a split)
-from .errors import INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError
+from .errors import (INDEX, KEY, LIMIT, RUNTIME, TYPE, VALUE, GradvizError, argument_hint,
+                     signature_names)
 from .data import (INDEXED, SAMPLERS, DataLoader, IndexWalk, LoaderIter, SampleWalk,
                    size as data_size)
 from .forward_ad import UnpackedDual
@@ -669,7 +670,10 @@ _SHADOWED_BUILTINS = {"min": "min(a, b)", "max": "max(a, b)", "sum": "sum(items)
 
 def _number_hint(fname, values) -> str | None:
     """The hint of an error about Python values given where a tensor is
-    needed: make one; for numbers, Python's builtin of the same name."""
+    needed: make one; for numbers, Python's builtin of the same name. (None
+    without values: x.sum(dmi=0) was given none.)"""
+    if not values:
+        return None
     instead = _SHADOWED_BUILTINS.get(fname)
     first = values[0] if values else None
     if not any(isinstance(v, (int, float, list)) for v in values):
@@ -955,19 +959,20 @@ def _takes_words(impl, given: int, hidden: int) -> str:
             f"{'was' if given == 1 else 'were'} given")
 
 
-def init_argument_error(name: str, exc: TypeError, rt_is_self: bool) -> GradvizError:
+def init_argument_error(name: str, exc: TypeError, rt_is_self: bool, fn=None) -> GradvizError:
     """Python's TypeError for a class called with arguments its __init__
     does not take (`Normal.__init__() missing 1 required positional
     argument: 'scale'`), as the program sees the class: the interpreter
     argument is hidden (where it stands for self, as in a maker function,
-    the counts are already the program's)."""
+    the counts are already the program's; fn: what was called, whose
+    keywords a misspelt one is matched with)."""
     msg = str(exc).split("() ", 1)[-1]
     if not rt_is_self:
         msg = user_arg_counts(msg)
     elif "argument 'rt'" in msg:
         msg = "got an unexpected keyword argument 'rt'"
     return GradvizError(f"{name}.__init__() {msg}", kind=TYPE,
-                        hint="check the arguments (see `gradviz ops`)")
+                        hint=argument_hint(msg, signature_names(fn)))
 
 
 def invalid_combination(fname, args, hint=None, keywords=None) -> GradvizError:
@@ -3229,7 +3234,7 @@ def reverse_call(call: str):
                 name = fn.__name__.removeprefix("f_")
                 if name.startswith("m_"):
                     name = "Tensor." + name.removeprefix("m_")
-                raise _argument_error(name, exc) from None
+                raise _argument_error(name, exc, fn=fn) from None
         return logged
     return decorate
 

@@ -23,7 +23,7 @@ from . import (autodiff, classes, data, distributions, dtypeinfo, exceptions, fo
                kl, layers, modules, optim, products, pymethods, pyrandom, schedulers,
                syntax)
 from .errors import (ATTRIBUTE, IMPORT, INDEX, LIMIT, NAME, RUNTIME, TYPE, VALUE, GradvizError,
-                     Span, did_you_mean, python_errors)
+                     Span, argument_hint, did_you_mean, python_errors, signature_names)
 from .functions import (FUNCTIONS, ITERATORS, METHODS, NN_FUNCTIONAL, PY_BUILTINS, NoGrad,
                         ReturnTypes)
 from .pytypes import (LEGACY, LR_SCHEDULER, OPTIMIZER, OPTIMIZER_NAMES, PARAMETER, SIZE, TENSOR, TORCH_TYPES,
@@ -571,19 +571,21 @@ def _at_the_call(exc: TypeError) -> bool:
 
 
 def _argument_error(name: str, exc: TypeError, hidden: int = 1,
-                    parsed: bool = False, call: tuple | None = None) -> GradvizError:
+                    parsed: bool = False, call: tuple | None = None,
+                    fn=None) -> GradvizError:
     """A function called with arguments it does not take, in Python's words
     for the user's call ("one_hot() got multiple values for argument
     'num_classes'", "f() takes 1 positional argument but 2 were given";
     hidden: the arguments the program does not count, functions.user_arg_counts;
     parsed: a torch function, whose missing arguments PyTorch words its way;
     call: its (impl, args, kwargs), for the argument it left out, which
-    PyTorch names before a keyword it does not take)."""
+    PyTorch names before a keyword it does not take; fn: the function
+    called, when not call's, whose keywords a misspelt one is matched with)."""
     msg = functions.user_arg_counts(functions.call_wording(exc), hidden)
     if parsed:
         msg = functions.parser_words(name, msg, call)
-    return GradvizError(f"{name}() {msg}", kind=TYPE,
-                        hint="check the arguments (see `gradviz ops`)")
+    return GradvizError(f"{name}() {msg}", kind=TYPE, hint=argument_hint(
+        msg, signature_names(fn if call is None else call[0])))
 
 
 
@@ -5414,7 +5416,7 @@ def _bound_call(name: str, fn, rt, args, kwargs):
     try:
         inspect.signature(fn).bind(rt, *args, **(kwargs or {}))
     except TypeError as exc:
-        raise _argument_error(name, exc) from None
+        raise _argument_error(name, exc, fn=fn) from None
     return fn(rt, *args, **(kwargs or {}))
 
 
@@ -5427,7 +5429,7 @@ def _init_call(name: str, fn, rt, args, kwargs, rt_is_self: bool = True):
     except TypeError as exc:
         if exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
             raise                         # (deeper than the call itself: not the arguments)
-        raise functions.init_argument_error(name, exc, rt_is_self=rt_is_self) from None
+        raise functions.init_argument_error(name, exc, rt_is_self=rt_is_self, fn=fn) from None
 
 
 # (an optimizer's odd settings fail in PyTorch's Python code: the same errors here)

@@ -86,6 +86,9 @@ FOUND_HINTS = {   # the hint for an unexpected token, by its kind
 # a notebook's line copied into a program (%matplotlib inline, !pip install d2l)
 NOTEBOOK_HINT = ("a notebook's magic or shell command (%matplotlib inline, !pip install ...) "
                  "is not Python: delete the line")
+# a Python session copied with its prompts (>>> x = torch.ones(2))
+SESSION_HINT = ("this is a copy of an interactive session: delete the '>>> ' and '... ' "
+                "prompts, and the lines of output between them")
 MISSING_OPERATOR = frozenset(   # found right after a whole expression
     (NAME, NUMBER, STRING, FSTRING, "(", "[", "{"))
 
@@ -357,6 +360,10 @@ def _scan_pieces(pieces, toks: list, source: str, first_line: int) -> None:
     brackets: list[tuple] = []   # the tokens of the brackets still open
     opened = brackets.append
     indents = [0]
+    alts = [0]                   # the same indentations, tabs counted as one column
+    # with a tab in the source, each line's indentation is also checked as
+    # Python does, with tabs as one column (see _indentation)
+    tabs = "\t" in source
     bol = True                   # at the start of a logical line: indentation matters
     indent = 0
     for kind, text, value, width, size, what in pieces:
@@ -375,8 +382,8 @@ def _scan_pieces(pieces, toks: list, source: str, first_line: int) -> None:
             if what == _IS_OPEN or what == _IS_CLOSE:
                 if bol:
                     bol = False
-                    if indent != indents[-1]:
-                        _indentation(indent, indents, append, line, col)
+                    if indent != indents[-1] or tabs:
+                        _indentation(indent, indents, alts, append, line, col)
                 tok = (kind, text, None, line, col, col + 1)
                 if what == _IS_OPEN:
                     opened(tok)
@@ -396,8 +403,8 @@ def _scan_pieces(pieces, toks: list, source: str, first_line: int) -> None:
             if what == _IS_LINES:    # a string over lines: the token, then its last line
                 if bol:
                     bol = False
-                    if indent != indents[-1]:
-                        _indentation(indent, indents, append, line, col)
+                    if indent != indents[-1] or tabs:
+                        _indentation(indent, indents, alts, append, line, col)
                 append((kind, text, value, line, col, col + 3))
                 line += text.count("\n")
                 col = size - text.rindex("\n")
@@ -414,15 +421,15 @@ def _scan_pieces(pieces, toks: list, source: str, first_line: int) -> None:
                 # a bad number or string that starts a line: a wrong
                 # indentation before it is the first error
                 if bol and _CLASS.get(text[0]) in (_NUM, _DOT, _STR):
-                    _indentation(indent, indents, append, line, col)
+                    _indentation(indent, indents, alts, append, line, col)
                 _piece(text, source, line, col,
                        _line_base(source, line - first_line + 1))   # raises
             col += size
             continue
         if bol:
             bol = False
-            if indent != indents[-1]:
-                _indentation(indent, indents, append, line, col)
+            if indent != indents[-1] or tabs:
+                _indentation(indent, indents, alts, append, line, col)
         append((kind, text, value, line, col, col + width))
         col += size
     if brackets:
@@ -600,18 +607,39 @@ def _width(spaces: str) -> int:
     return len(spaces.expandtabs(TAB_SIZE)) if "\t" in spaces else len(spaces)
 
 
-def _indentation(indent: int, indents: list, append, line: int, col: int) -> None:
-    """Emit the INDENT or DEDENTs for a logical line starting at ``col``."""
+def _indentation(indent: int, indents: list, alts: list, append, line: int,
+                 col: int) -> None:
+    """Emit the INDENT or DEDENTs for a logical line starting at ``col``.
+
+    As Python's tokenizer, the indentation is read twice, tabs to the next
+    multiple of 8 (``indent``) and tabs as one column (``col - 1``, its
+    characters): when the two readings disagree on whether a line is
+    indented more, less or the same as its block, the program mixes tabs
+    and spaces in a way that only looks right in some editors, and Python
+    refuses it with a TabError."""
+    alt = col - 1
     if indent > indents[-1]:
+        if alt <= alts[-1]:
+            raise _tab_error(line, col)
         indents.append(indent)
+        alts.append(alt)
         append((INDENT, "", None, line, 1, col))
         return
     while indent < indents[-1]:
         indents.pop()
+        alts.pop()
         append((DEDENT, "", None, line, col, col))
     if indent != indents[-1]:
         raise _error("unindent does not match any outer indentation level", line, 1, col,
                      f"indent line {line} exactly like the block it belongs to")
+    if alt != alts[-1]:
+        raise _tab_error(line, col)
+
+
+def _tab_error(line: int, col: int) -> GradvizError:
+    return _error("inconsistent use of tabs and spaces in indentation", line, 1, col,
+                  f"indent line {line} and the lines of its block all with spaces (or "
+                  "all with tabs); editors show a tab 2, 4 or 8 columns wide")
 
 
 def _close_error(text: str, brackets: list, line: int, col: int) -> GradvizError:
@@ -636,10 +664,36 @@ def _bad_piece(text: str, line: int, col: int) -> GradvizError:
         return _error("unexpected character '!'", line, col, col + 1,
                       "to negate a condition use 'not'; 'not equal' is '!='")
     ch = text[0]
-    shown = f"'{ch}'" if ch.isprintable() and not ch.isspace() else repr(ch)
-    return _error(f"unexpected character {shown}", line, col, col + 1,
-                  "gradviz programs use Python syntax: names, numbers, strings, brackets "
-                  "and the operators + - * / ** @ == != < <= > >=")
+    code = f"U+{ord(ch):04X}"
+    # (Python's words)
+    message = f"invalid character '{ch}' ({code})" if ch.isprintable() else \
+        f"invalid non-printable character {code}"
+    return _error(message, line, col, col + 1, _pasted_hint(ch))
+
+
+# characters a document, a slide or a web page puts where Python's go (smart
+# quotes, a typographic minus), and what to type instead; NFKC gives the rest
+# (a no-break space, the full-width = and brackets of an East Asian keyboard)
+LOOKALIKES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
+              "\u2032": "'", "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*",
+              "\u00f7": "/", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u2026": "..."}
+
+
+def _pasted_hint(ch: str) -> str:
+    """The hint for a character no token has: most come with a program
+    copied from a document or a web page, so name what to type instead."""
+    plain = LOOKALIKES.get(ch) or unicodedata.normalize("NFKC", ch)
+    if plain != ch and plain.isascii():
+        if plain.isspace():
+            return ("a space that is not a plain one (copied from a document or a web "
+                    "page?): type a plain space instead")
+        return (f"'{ch}' is not Python's {plain} (copied from a document or a "
+                f"slide?): type {plain} instead")
+    if unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp", "Cc"):
+        return ("an invisible character (copied from a web page or a document?): delete it "
+                "(it is at the caret)")
+    return ("gradviz programs use Python syntax: names, numbers, strings, brackets "
+            "and the operators + - * / ** @ == != < <= > >=")
 
 
 def describe(tok: tuple) -> str:

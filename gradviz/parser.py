@@ -21,8 +21,8 @@ from .gcpause import gc_paused
 from .parser_match import MatchParser
 from .syntax import REQUIRED
 from .lexer import (DEDENT, EOF, FOUND_HINTS, FSTRING, INDENT, LANGUAGE, MISSING_OPERATOR,
-                    NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, STRING, UNSUPPORTED,
-                    UNSUPPORTED_OPERATORS)
+                    NAME, NEWLINE, NOTEBOOK_HINT, NUMBER, PREFIX_ERRORS, SESSION_HINT, STRING,
+                    UNSUPPORTED, UNSUPPORTED_OPERATORS)
 from .syntax import (Assert, Assign, BoolOp, ClassDef, Compare, Delete, DictComp, DictExpr, ExceptHandler, Global, IfExp, Imaginary, Raise, Repeat, Try, Attribute, AugAssign, BinOp, Call, Const, ExprStmt, For, FString,
                      ChainedAssign, FunctionDef, GeneratorExp, If, Import, Jump, Keyword, Lambda, ListComp, ListExpr, Name, NamedExpr, Nonlocal, Num, Program,
                      Return, SetAttr, SetComp, SetExpr, SetItem, Slice, Starred, Str, Subscript, TupleExpr, UnaryOp, While, Yield,
@@ -145,10 +145,10 @@ def _swap_imaginaries(node, source: str):
 
 def _tokens(source: str) -> list[tuple]:
     """The program's tokens; when the lexer fails at a line, an unexpected
-    indent on an earlier line is the error instead, as Python reports it
-    (its parser stops at that INDENT token; any other syntax error of its
-    gives way to an error its tokenizer then finds in the rest of the
-    source: `None = 1` before `x = 0100` is the leading zeros' error)."""
+    indent or a missing indented block on an earlier line is the error
+    instead, as Python reports it (its parser stops there; any other syntax
+    error of its gives way to an error its tokenizer then finds in the rest
+    of the source: `None = 1` before `x = 0100` is the leading zeros' error)."""
     try:
         return lexer.scan(source)
     except GradvizError as exc:
@@ -165,10 +165,17 @@ def _tokens(source: str) -> list[tuple]:
         try:
             _Parser(toks, source).program()
         except GradvizError as first:
-            if first.message == "unexpected indent" and first.span is not None \
+            if _indentation_error(first) and first.span is not None \
                     and first.span.line <= line and first.span != exc.span:
                 raise first from None
         raise
+
+
+def _indentation_error(exc: GradvizError) -> bool:
+    """Whether a parse error is one of Python's IndentationErrors, which its
+    parser raises at once, before its tokenizer reads on."""
+    return exc.message == "unexpected indent" or \
+        exc.message.startswith("expected an indented block")
 
 
 def _parse_run(text: str, first_line: int) -> tuple:
@@ -388,7 +395,8 @@ class _Parser(MatchParser):
         kind = tok[0]
         where = f" to close '{opener[1]}' opened at line {opener[3]} col {opener[4]}" \
             if opener else ""
-        if kind in FOUND_HINTS and hint is not NOTEBOOK_HINT:    # (!pip: a notebook's line)
+        # (!pip: a notebook's line; >>>: a session's)
+        if kind in FOUND_HINTS and hint is not NOTEBOOK_HINT and hint is not SESSION_HINT:
             hint = FOUND_HINTS[kind]
         elif kind == STRING and prev[0] == NAME and prev[5] == tok[4]:
             if prev[1].lower() in ("b", "br", "rb"):
@@ -723,6 +731,11 @@ class _Parser(MatchParser):
         names = []
         while True:
             tok = toks[self.i]
+            if tok[0] == "*" and not names:       # (Python's, not the language's)
+                raise _error(tok, f"'from {module} import *' is not supported",
+                             "torch's functions are there without it: delete the line "
+                             "(of another module, import the names used: "
+                             "from math import sqrt, pi)")
             if tok[0] != NAME:
                 raise self.expected("a name to import", hint="write e.g. 'from torch import nn'")
             self.i += 1
@@ -1712,8 +1725,11 @@ class _Parser(MatchParser):
             raise _error(tok, f"{UNSUPPORTED[tok[0]]} are not supported", LANGUAGE)
         if tok[0] in PREFIX_ERRORS:
             raise _error(tok, *PREFIX_ERRORS[tok[0]])
-        if tok[0] in ("%", "!") and (self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)):
+        line_start = self.i == 0 or self.toks[self.i - 1][0] in (NEWLINE, INDENT, DEDENT)
+        if tok[0] in ("%", "!") and line_start:
             raise self.expected("an expression", hint=NOTEBOOK_HINT)
+        if tok[0] == ">>" and line_start and self.toks[self.i + 1][0] == ">":    # (>>>)
+            raise self.expected("an expression", hint=SESSION_HINT)
         raise self.expected("an expression", hint="write a value, a name or a call here")
 
     def call(self, func, first: tuple, open_tok: tuple) -> Call:

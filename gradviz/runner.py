@@ -51,6 +51,10 @@ def run_source(text: str, filename: str = "<string>", stdout=None, limits=None,
                 rt.run(program)
             except GradvizError as exc:
                 error = exc
+            except KeyboardInterrupt as exc:
+                # Ctrl-C: the CLI says where the program was (a loop that never ends)
+                exc.gradviz_line, exc.gradviz_file = rt.line, filename
+                raise
             except Exception as exc:
                 exc.gradviz_line = rt.line
                 exc.add_note(f"(while running line {rt.line} of {filename})")

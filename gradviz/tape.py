@@ -90,11 +90,19 @@ MAX_DIM_SIZE = 2**63 - 1
 TOTAL_ELEMENTS_FACTOR = 10
 
 
-def timeout_error(seconds: float) -> GradvizError:
-    """The error of a run that took longer than --timeout."""
-    return GradvizError(f"the run took longer than the time limit of {seconds:g} s",
-                        kind=LIMIT, hint="raise the limit with --timeout SECONDS "
-                                         "(0 means no limit), or make the program smaller")
+def timeout_error(seconds: float, step: str | None = None) -> GradvizError:
+    """The error of a run that took longer than --timeout, or of the
+    ``step`` after it that did ("laying out the graph")."""
+    if step is None:
+        return GradvizError(f"the run took longer than the time limit of {seconds:g} s",
+                            kind=LIMIT, hint="raise the limit with --timeout SECONDS "
+                                             "(0 means no limit), or make the program smaller")
+    draw_less = ("; or draw less: --max-nodes N folds long chains, --pass last draws one "
+                 "step of a loop") if "graph" in step else ""
+    return GradvizError(f"{step} took longer than the time limit of {seconds:g} s (the "
+                        "program itself ran to its end)", kind=LIMIT,
+                        hint="raise the limit with --timeout SECONDS (0 means no limit)"
+                             + draw_less)
 
 
 def result_dtype(args, default_float: np.dtype = _F32) -> np.dtype:

@@ -35,6 +35,17 @@ def test_missing_file(tmp_path):
     assert_file_error(run_cli(path), "nope.txt", "no such file")
 
 
+def test_a_misspelt_file_or_directory_gets_the_one_meant(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "detach.txt").write_text(GOOD)
+    result = run_cli(tmp_path / "lessons" / "detatch.txt")
+    assert_file_error(result, "detatch.txt", "no such file")
+    assert f"hint: did you mean {tmp_path / 'lessons' / 'detach.txt'}?" in result.stderr
+    result = run_cli(tmp_path / "lesons" / "detach.txt")
+    assert f"hint: there is no directory {tmp_path / 'lesons'}: did you mean " \
+        f"{tmp_path / 'lessons' / 'detach.txt'}?" in result.stderr
+
+
 def test_directory(tmp_path):
     assert_file_error(run_cli(tmp_path), str(tmp_path), "is a directory")
 
@@ -104,12 +115,66 @@ def test_stdin_is_read():
     assert result.stdout == "tensor([0., 2., 4., 6.])\n"
 
 
+def test_a_program_typed_at_the_terminal_is_asked_for(monkeypatch, capsys):
+    import io
+
+    class Terminal(io.TextIOWrapper):
+        def isatty(self):
+            return True
+    monkeypatch.setattr(sys, "stdin", Terminal(io.BytesIO(GOOD.encode())))
+    assert files.read_program("-") == GOOD
+    assert "end it with Ctrl-D" in capsys.readouterr().err
+    assert run_cli("-", input=GOOD).stderr == ""            # (not from a pipe)
+
+
 def test_utf8_bom_and_crlf_are_fine(tmp_path):
     path = tmp_path / "dos.txt"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
     result = run_cli(path)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "tensor([0., 2., 4., 6.])\n"
+
+
+CODING_COMMENTS = [   # (the program's bytes, what it prints or None when Python refuses it)
+    (b"# -*- coding: latin-1 -*-\ns = 'caf\xe9'\nprint(s, len(s))\n", "caf\u00e9 4\n"),
+    (b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nprint('\x80')\n", "\u20ac\n"),
+    (b"# coding=utf-8\nprint('\xc3\xa9')\n", "\u00e9\n"),
+    (b"\xef\xbb\xbf# coding: utf-8\nprint(1)\n", "1\n"),
+    # a coding comment after a line of code is a comment
+    (b"print(1)\n# coding: latin-1\nprint('\xe9')\n", None),
+    (b"# coding: no-such-codec\nprint(1)\n", None),
+    (b"\xef\xbb\xbf# coding: latin-1\nprint(1)\n", None),
+    (b"# coding: ascii\nprint('\xc3\xa9')\n", None),
+]
+
+
+@pytest.mark.parametrize("data, printed", CODING_COMMENTS, ids=range(len(CODING_COMMENTS)))
+def test_a_coding_comment_is_read_as_python_reads_it(tmp_path, data, printed):
+    try:
+        compile(data, "p.txt", "exec")
+        python_reads_it = True
+    except SyntaxError:
+        python_reads_it = False
+    assert python_reads_it == (printed is not None)
+    path = tmp_path / "p.txt"
+    path.write_bytes(data)
+    result = run_cli(path)
+    if printed is None:
+        assert_file_error(result, "p.txt", "")
+    else:
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == printed
+
+
+def test_a_notebook_is_named_with_how_to_get_its_code(tmp_path):
+    notebook = {"cells": [{"cell_type": "code", "source": [GOOD], "metadata": {},
+                           "outputs": [], "execution_count": None}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "lesson.ipynb"
+    path.write_text(json.dumps(notebook, indent=1))
+    result = run_cli(path)
+    assert_file_error(result, "lesson.ipynb", "is a Jupyter notebook (JSON), not a program")
+    assert "jupyter nbconvert --to script" in result.stderr
 
 
 def test_read_program_errors_are_file_kind(tmp_path):
@@ -126,6 +191,83 @@ def test_output_into_missing_directory(tmp_path):
     result = run_cli(prog, "--json", tmp_path / "no" / "such" / "out.json")
     assert result.exit_code == 2
     assert "cannot write" in result.stderr and "out.json" in result.stderr
+
+
+# what a careless output path meets: the error comes before the run (a long
+# run must not end in "cannot write"), so nothing is printed or written
+
+def _refused_before_the_run(result, words: str, hint: str):
+    assert_file_error(result, "", words)
+    assert hint in result.stderr, result.stderr
+    assert result.stdout == ""              # the program did not run
+
+
+def test_output_paths_are_checked_before_the_run(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    missing = tmp_path / "no" / "out.svg"
+    _refused_before_the_run(run_cli(prog, "--svg", missing),
+                            f"cannot write {missing}: no such directory", "mkdir -p ")
+    _refused_before_the_run(run_cli(prog, "--svg", tmp_path),
+                            f"cannot write {tmp_path}: it is a directory",
+                            f"e.g. {tmp_path / 'graph.svg'}")
+    _refused_before_the_run(run_cli(prog, "--json", prog / "out.json"),
+                            "is a file, not a directory", "give a path in a directory")
+
+
+def test_two_outputs_or_the_program_on_one_path_are_refused(tmp_path):
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    out = tmp_path / "out"
+    _refused_before_the_run(run_cli(prog, "--json", out, "--svg", tmp_path / "." / "out"),
+                            "would replace the output of --json", "give --svg a file name")
+    assert not out.exists()
+    _refused_before_the_run(run_cli(prog, "--json", prog), "would replace the program",
+                            "give --json a file name")
+    result = CliRunner().invoke(cli.main, ["export", "--torch", str(prog), "-o", str(prog)])
+    assert_file_error(result, "p.txt", "-o ")
+    assert prog.read_text() == GOOD                  # not overwritten
+
+
+def test_a_directory_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    # (as root every directory is writable: os.access is what the check asks)
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    real = os.access
+    monkeypatch.setattr(files.os, "access",
+                        lambda path, mode: False if str(path) == str(tmp_path / "ro")
+                        else real(path, mode))
+    (tmp_path / "ro").mkdir()
+    _refused_before_the_run(run_cli(prog, "--svg", tmp_path / "ro" / "g.svg"),
+                            "is not writable", "a directory of yours")
+    result = CliRunner().invoke(cli.main, ["explain", str(prog),
+                                           "--svg-frames", str(tmp_path / "ro" / "frames")])
+    assert_file_error(result, "frames", "is not writable")
+    result = CliRunner().invoke(cli.main, ["explain", str(prog), "--svg-frames", str(prog)])
+    assert_file_error(result, "p.txt", "that is a file, not a folder")
+
+
+def test_a_pipe_or_a_link_given_as_output_is_written_into_not_replaced(tmp_path):
+    """--svg /dev/stdout, a named pipe, a link: replacing such a path with a
+    new file (as root, /dev/stdout itself) would break it."""
+    import threading
+    prog = tmp_path / "p.txt"
+    prog.write_text(GOOD)
+    target = tmp_path / "real.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert run_cli(prog, "--json", link).exit_code == 0
+    assert link.is_symlink() and json.loads(target.read_text())["error"] is None
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    assert run_cli(prog, "--json", fifo).exit_code == 0
+    reader.join(timeout=30)
+    assert fifo.is_fifo() and json.loads(got[0])["error"] is None
+    # (two outputs into one device: both written, neither replaces the other)
+    assert run_cli(prog, "--json", os.devnull, "--svg", os.devnull).exit_code == 0
 
 
 def test_json_of_a_failing_run_is_written(tmp_path):

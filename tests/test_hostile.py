@@ -149,6 +149,101 @@ def test_argument_counts_do_not_count_hidden_arguments():
     assert "unexpected keyword argument 'rt'" in info.value.message
 
 
+# ---- tabs mixed with spaces: Python's TabError, on the line Python names ----------
+
+MIXED_INDENTS = [
+    # a tab after four spaces: looks aligned where a tab is 4 columns wide
+    "def f(a):\n    b = a * 2\n\treturn b\nprint(f(1))\n",
+    # a tab and 8 spaces: the same width at tab size 8, still refused
+    "if True:\n\tx = 1\n        y = 2\n",
+    "if True:\n    x = 1\n    y = 2\n\tprint(x)\n",
+    # the missing block on line 3 is Python's error, before the tabs of line 5
+    "x = 1\nif x:\nif x:\n y = 1\n\ty = 1\n",
+    # consistent: a tab-indented block inside a space-indented one
+    "if True:\n    if True:\n    \tx = 1\n    \ty = 2\nprint(x)\n",
+    "if True:\n\tx = 1\n\ty = 2\nprint(x)\n",
+]
+
+
+@pytest.mark.parametrize("src", MIXED_INDENTS, ids=range(len(MIXED_INDENTS)))
+def test_tabs_mixed_with_spaces_are_refused_as_python_refuses_them(src):
+    try:
+        compile(src, "prog.txt", "exec")
+        python_error = None
+    except SyntaxError as exc:
+        python_error = (type(exc).__name__, exc.lineno)
+    try:
+        gradviz.run_source(src, stdout=io.StringIO())
+        ours = None
+    except GradvizError as exc:
+        assert exc.kind == "SyntaxError"
+        tab = "inconsistent use of tabs and spaces in indentation" in exc.message
+        ours = ("TabError" if tab else "IndentationError", exc.span.line)
+        assert not tab or "all with spaces" in exc.hint
+    assert ours == python_error
+
+
+MISSPELT_KEYWORDS = [   # (the call, the keyword the hint names)
+    ("x = torch.ones(2, reqires_grad=True)", "requires_grad"),
+    ("x = torch.tensor([1.0], requries_grad=True)", "requires_grad"),
+    ("x = torch.nn.Linear(2, 3, bais=False)", "bias"),
+    ("x = torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=0.1, momentm=0.9)",
+     "momentum"),
+    ("x = torch.ones(2, requires_grad=True)\nx.sum().backward(retain_grpah=True)",
+     "retain_graph"),
+    ("x = F.cross_entropy(torch.randn(2, 3), torch.tensor([0, 1]), reduce_tion='sum')",
+     "reduction"),
+    ("x = torch.ones(2).sum(dimm=0)", "dim"),
+]
+
+
+@pytest.mark.parametrize("src, keyword", MISSPELT_KEYWORDS, ids=range(len(MISSPELT_KEYWORDS)))
+def test_a_misspelt_keyword_gets_the_one_meant(src, keyword):
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.kind == "TypeError"
+    assert info.value.hint == f"did you mean '{keyword}'?"
+
+
+PASTED = [   # (a line copied from a document or a web page, what the hint says to do)
+    ("print(\u201chello\u201d)", 'type " instead'),
+    ("x = 3 \u2212 1", "type - instead"),
+    ("x = 3 \u00d7 2", "type * instead"),
+    ("x \uff1d 1", "type = instead"),
+    ("if True:\n\u00a0\u00a0x = 1", "type a plain space instead"),
+    ("x = 1\u200b", "delete it"),
+    ("x = 1 \u00a7 2", "Python syntax"),
+]
+
+
+@pytest.mark.parametrize("src, hint", PASTED, ids=range(len(PASTED)))
+def test_a_pasted_lookalike_character_is_named_with_what_to_type(src, hint):
+    with pytest.raises(SyntaxError) as python:
+        compile(src, "p", "exec")
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.message == python.value.msg       # Python's words
+    assert info.value.span.line == python.value.lineno
+    assert hint in info.value.hint
+
+
+def test_a_copied_session_is_told_to_lose_its_prompts():
+    src = "import torch\n>>> x = torch.ones(2)\n>>> x\ntensor([1., 1.])\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    assert info.value.span.line == 2 and info.value.message == "invalid syntax"
+    assert "delete the '>>> ' and '... ' prompts" in info.value.hint
+
+
+def test_import_star_is_said_to_be_unsupported_not_invalid():
+    # (it is Python: 'invalid syntax' sent a reader looking for a typo)
+    compile("from torch import *\n", "p", "exec")
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source("from torch import *\nx = ones(2)\n", stdout=io.StringIO())
+    assert info.value.message == "'from torch import *' is not supported"
+    assert "delete the line" in info.value.hint and info.value.span.line == 1
+
+
 def test_messages_quoting_huge_values_stay_short():
     src = "l = arange(100000.0).tolist()\ny = exp(l)"
     start = time.process_time()
@@ -156,6 +251,25 @@ def test_messages_quoting_huge_values_stay_short():
         gradviz.run_source(src, stdout=io.StringIO())
     assert time.process_time() - start < 2
     assert len(info.value.message) < 300 and len(info.value.hint or "") < 300
+
+
+def test_a_runaway_recursion_is_told_in_a_few_lines():
+    """Python's traceback shows a line repeated 3 times, then counts the
+    rest; two functions calling each other are cut in the middle."""
+    src = "def f(n):\n    return f(n + 1)\nf(0)\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(src, stdout=io.StringIO())
+    lines = info.value.format().splitlines()
+    calls = [line for line in lines if line.startswith(("  in ", "  ["))]
+    assert calls[:3] == ["  in f(), called on line 2"] * 3
+    assert calls[3].startswith("  [previous line repeated ") and calls[3].endswith(" more times]")
+    assert calls[4:] == ["  in f(), called on line 3"]
+    mutual = "def g(n):\n    return f(n)\ndef f(n):\n    return g(n + 1)\nf(0)\n"
+    with pytest.raises(GradvizError) as info:
+        gradviz.run_source(mutual, stdout=io.StringIO())
+    text = info.value.format()
+    assert len(text.splitlines()) < 30 and "more lines]" in text
+    assert text.splitlines()[-2] == "  in f(), called on line 5"
 
 
 # ---- the CLI's one error policy -------------------------------------------------------
@@ -178,6 +292,16 @@ def test_exit_codes(tmp_path):
     assert syntax.exit_code == 2 and "prog.txt:1:" in syntax.stderr
     usage = CliRunner().invoke(cli.main, ["run", "--no-such-flag", "x.txt"])
     assert usage.exit_code == 2
+
+
+def test_a_program_named_without_a_command_is_told_the_command(tmp_path):
+    path = tmp_path / "my prog.txt"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(cli.main, [str(path)], prog_name="gradviz")
+    assert result.exit_code == 2
+    assert f"to run the program, write gradviz run '{path}'" in result.stderr
+    # (a word that is no file still gets click's own message)
+    assert "Did you mean 'run'" in CliRunner().invoke(cli.main, ["runn"]).stderr
 
 
 def _boom(*args, **kwargs):
@@ -215,6 +339,34 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path, monkeypatch):
     result = invoke(tmp_path, "x = ones(2)\nx += 1\n")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr and "Traceback" not in result.stderr
+    # where the program was: the line a loop that never ends was at
+    assert result.stderr.startswith("gradviz: interrupted while running line 2 of ")
+    assert "prog.txt" in result.stderr
+
+
+def test_a_timeout_after_the_run_names_the_step_not_the_program(tmp_path, monkeypatch):
+    from gradviz.render import dot
+
+    def slow_drawing(*args, **kwargs):
+        time.sleep(30)                # (the timeout's alarm ends it)
+    monkeypatch.setattr(dot, "build_dot", slow_drawing)
+    svg = tmp_path / "g.svg"
+    start = time.monotonic()
+    result = invoke(tmp_path, GOOD, "--timeout", "2", "--svg", str(svg))
+    assert time.monotonic() - start < 20
+    assert result.exit_code == 1 and not svg.exists()
+    assert result.stdout == "tensor([0., 2., 4.])\n"          # the program ran
+    assert "error: drawing the graph took longer than the time limit of 2 s (the program " \
+        "itself ran to its end)" in result.stderr
+    assert "--max-nodes N" in result.stderr
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(dot, "build_dot", interrupted)
+    result = invoke(tmp_path, GOOD, "--svg", str(svg))
+    assert result.exit_code == 130
+    assert result.stderr == ("gradviz: interrupted while drawing the graph (the program itself "
+                             "ran to its end)\n")
 
 
 def test_a_broken_import_is_an_internal_error_not_a_traceback(tmp_path, monkeypatch):
