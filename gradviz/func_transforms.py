@@ -37,6 +37,21 @@ class _State:
     vmaps."""
     depth = 0
     vmaps = 0
+    # the running differentiating transforms, innermost last: (forward
+    # mode, the tape's length when it started)
+    levels = []
+
+
+def hidden_grad(rt, t: Tensor) -> bool:
+    """Whether t requires grad here but not in PyTorch: made inside a
+    torch.func transform while the innermost one running is in forward mode
+    (jvp, jacfwd). There the ops make tensors at the transforms' levels,
+    which do not require grad at a forward-mode one (requires_grad False,
+    grad_fn None, a leaf): those of its inputs, of an outer transform's, of
+    a closure's tensor that requires grad."""
+    if not (_State.levels and t.requires_grad):
+        return False
+    return _State.levels[-1][0] and t.seq >= _State.levels[0][1]
 
 
 BACKWARD_INSIDE = ("backward() called inside a functorch transform. This is not supported, please "
@@ -212,16 +227,19 @@ def _detach(rt, v, keep: bool):
     return v
 
 
-def _run(rt, body):
-    """body() with grad mode on, counted as a differentiating transform."""
+def _run(rt, body, forward: bool = False):
+    """body() with grad mode on, counted as a differentiating transform
+    (forward: one in forward mode)."""
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, True
     _State.depth += 1
+    _State.levels.append((forward, len(tape.nodes)))
     GradModePasses.depth += 1
     try:
         return body()
     finally:
         _State.depth -= 1
+        _State.levels.pop()
         GradModePasses.depth -= 1
         tape.grad_enabled = enabled
 
@@ -364,7 +382,7 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
     f = Function("f", flat)
     outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep,
                                                keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                               forward_mode=True))
+                                               forward_mode=True), forward=True)
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
@@ -437,7 +455,7 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
     inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
     jac = _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                              forward_mode=forward_mode))
+                                              forward_mode=forward_mode), forward=forward_mode)
     # the Jacobians of a pytree's leaves in its structure ({'s': ds/dx, ...})
     shape = [m for m in made if m.__class__ is not _Aux]
     if shape:
