@@ -158,11 +158,30 @@ def before_plain_write(rt, current: Tensor, after) -> None:
     # is its own: copy_ of a float64 dual gives a float32 tensor a float64 one)
     value = new.data if new.__class__ is Tensor else np.asarray(new)
     dtype = value.dtype if old is None else old.data.dtype
-    if new.__class__ is Tensor and value.dtype == dtype and value.shape == current.data.shape:
+    if _writes_into(old, new):
+        _write_tangent(rt, old, np.broadcast_to(value, current.data.shape))
+    elif new.__class__ is Tensor and value.dtype == dtype and value.shape == current.data.shape:
         level[current] = new
     else:
         _set_tangent(rt, current, np.array(np.broadcast_to(value, current.data.shape), dtype))
     _spread(rt, current, np.broadcast_to(value, current.data.shape), aliases, olds)
+
+
+def _writes_into(old, new) -> bool:
+    """Whether a write's new tangent goes into the old tangent tensor, as
+    PyTorch's in-place formula writes it (so that a tangent the program
+    holds, t = unpack_dual(d).tangent, changes with d.mul_(2)): when there
+    is one and neither has a graph (a graph's write would be recorded)."""
+    return (old is not None and not old.requires_grad and old.data.flags.writeable
+            and not (new.__class__ is Tensor and new.requires_grad))
+
+
+def _write_tangent(rt, old: Tensor, value: np.ndarray) -> None:
+    """value into the tangent tensor old, in place: its views and aliases
+    see it and its version counts the write, as PyTorch's."""
+    rt.tape.before_inplace(old.data, old)
+    np.copyto(old.data, value, casting="unsafe")
+    rt.tape.versions.bump(old, rt.line)
 
 
 def _set_tangent(rt, t: Tensor, value: np.ndarray) -> None:
@@ -218,7 +237,11 @@ def _spread(rt, current: Tensor, value: np.ndarray, aliases: list, olds: list) -
         if hit.any():
             tangent = np.zeros_like(t.data) if old is None else old.data.copy()
             tangent[hit] = flat[idx[hit]]
-            _set_tangent(rt, t, tangent)
+            if _writes_into(old, None):
+                # (PyTorch's tangent of a view is a view of its base's)
+                _write_tangent(rt, old, tangent)
+            else:
+                _set_tangent(rt, t, tangent)
 
 
 def _within(places: np.ndarray, memory: np.ndarray) -> bool:
