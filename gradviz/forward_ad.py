@@ -401,18 +401,27 @@ def _op_tangent_by_trick(rt, n: Tensor, ins: list) -> Tensor | None:
     """n's tangent from its inputs' tangents ins (tensors; None: none) by
     the double-backward trick on n alone: n run again on its inputs, those
     with a tangent that do not require grad as copies that do (the others
-    as they are, so the tangent's graph reaches them)."""
-    from .tangent_formulas import has_graph
+    as they are, so the tangent's graph reaches them; those whose primal
+    PyTorch's formula reads, through the node it reads it with, first in
+    the tangent's graph: sin's CosBackward0 then Identity)."""
+    from .tangent_formulas import has_graph, primal, primals_read
     if not any(map(has_graph, list(n.args) + ins)):
         # (nothing here has a graph in PyTorch: torch.func.jvp's inputs)
         return _push(rt, n, {a: v for a, v in zip(n.args, ins) if v is not None})
+    reads = primals_read(n)
     made, seeds = {}, {}
-    for a, v in zip(n.args, ins):
-        if v is None or a in made:
+    for i, (a, v) in enumerate(zip(n.args, ins)):
+        read = i in reads and has_graph(a)
+        if a.__class__ is not Tensor or a in made or (v is None and not read):
             continue
-        made[a] = a if a.requires_grad else rt.tape.add(
-            Tensor(a.data, requires_grad=True), rt.span, label="make_dual", of=a.seq)
-        seeds[made[a]] = v
+        if not a.requires_grad:
+            made[a] = rt.tape.add(Tensor(a.data, requires_grad=True), rt.span,
+                                  label="make_dual", of=a.seq)
+        else:
+            # (differentiated at the primal: no backward of its node on the way)
+            made[a] = primal(rt, a) if read else a
+        if v is not None:
+            seeds[made[a]] = v
     if any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
         return None
     args = tuple(made.get(a, a) if a.__class__ is Tensor else a for a in n.args)
