@@ -121,8 +121,10 @@ def _gather_vjp(g, ans, xs, p):
     if x.ndim == 0:
         return np.asarray(g.sum(), g.dtype)
     # sort's and topk's indices do not repeat: PyTorch's backward of theirs
-    # scatters the gradient into zeros (value_selecting_reduction_backward)
-    return _scatter_add(g, x.shape, p["dim"], index, add=p["grad_fn"] == "GatherBackward0")
+    # scatters the gradient into zeros (value_selecting_reduction_backward);
+    # gather's adds it (its op as gather_backward's too: ScatterAddBackward0)
+    return _scatter_add(g, x.shape, p["dim"], index,
+                        add=p["grad_fn"] in ("GatherBackward0", "ScatterAddBackward0"))
 
 
 # the grad_fn is the caller's: GatherBackward0, SortBackward0/1, TopkBackward0
