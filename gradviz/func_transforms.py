@@ -175,13 +175,13 @@ def _argnums(argnums, nargs: int) -> tuple[bool, tuple]:
 def _leaf(rt, x, fname: str):
     """The differentiated copy of x: a view of x if x requires grad (so the
     graph reaches x), else a detached copy that requires grad."""
-    from .functions import f_detach, m_requires_grad_, m_view
+    from .functions import m_view
     if not _is_tensor(x):
         raise GradvizError(f"Thing passed to transform API must be Tensor, got {type(x)}",
                            kind=VALUE, hint=f"{fname} differentiates tensors: pass "
                                             "torch.tensor(...)")
     if not x.requires_grad:
-        return m_requires_grad_(rt, f_detach(rt, x))
+        return products.fresh_leaf(rt, x)
     # PyTorch wraps x at a new level, with no op of the graph between: a
     # gradient through this view passes as it is (no ViewBackward0 of it in
     # a double backward)
@@ -208,6 +208,8 @@ def _reaches_outside(outs, xs) -> bool:
             continue
         seen.add(id(t))
         if not t.recorded:
+            if (t.meta or {}).get("transform_leaf"):
+                continue       # an inner transform's input (its graph ends there)
             return True        # a leaf that requires grad, not one of xs
         stack.extend(a for a in t.args if a.__class__ is Tensor and a.requires_grad)
     return False
