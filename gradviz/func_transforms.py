@@ -435,18 +435,26 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
     is_tuple, nums = _argnums(argnums, len(args))
     keep = _keep_graph(args)
     for n in nums:
-        _leaf(rt, args[n], fname)         # (its type check)
+        for t in _leaves(args[n]) if isinstance(args[n], (dict, tuple, list)) else [args[n]]:
+            _leaf(rt, t, fname)         # (its type check)
+    # a differentiated argument may be a pytree (a model's parameters as a
+    # dict): the Jacobians are then per leaf, in its structure
+    pytree = not all(_is_tensor(args[n]) for n in nums)
+    counts = [len(_leaves(args[n])) for n in nums]
 
     made = []       # f's output, when a pytree jacobian() does not take (a dict)
+    tupled = []     # whether jacobian() was given a tuple of outputs
 
     def call(xs):
-        call_args = list(args)
-        for n, x in zip(nums, xs):
-            call_args[n] = x
+        call_args = _with_arguments(args, nums, counts, xs) if pytree else list(args)
+        if not pytree:
+            for n, x in zip(nums, xs):
+                call_args[n] = x
         out = rt.call_value(func, call_args)
         if has_aux:
             out = _split_aux(rt, out, made, xs, "jvp(f, primals, tangents)" if forward_mode
                              else "vjp(f, *primals)")
+        tupled.append(not _is_tensor(out))
         if _is_tensor(out) or (out.__class__ is tuple and all(map(_is_tensor, out))):
             return out
         leaves = _flatten(out)
@@ -454,10 +462,19 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
             return out          # (jacobian()'s error)
         made.append(out)
         return tuple(leaves)
-    inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
+    if pytree:
+        inputs = tuple(t for n in nums for t in _leaves(args[n]))
+    else:
+        inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
     jac = _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
                                               forward_mode=forward_mode), forward=forward_mode)
+    if pytree:
+        def per_argument(per_input):
+            grouped = _with_arguments(args, nums, counts, per_input)
+            found = [grouped[n] for n in nums]
+            return tuple(found) if is_tuple else found[0]
+        jac = tuple(map(per_argument, jac)) if tupled[0] else per_argument(jac)
     # the Jacobians of a pytree's leaves in its structure ({'s': ds/dx, ...})
     shape = [m for m in made if m.__class__ is not _Aux]
     if shape:
@@ -466,6 +483,16 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False):
         aux = next(m for m in made if m.__class__ is _Aux)
         return jac, _detach(rt, aux.value, keep or _reaches_outside(aux.value, aux.xs))
     return jac
+
+
+def _with_arguments(args, nums, counts, flat) -> list:
+    """args with the arguments at nums made again in their structures (each
+    of counts leaves) from the items of flat, in order."""
+    items = iter(flat)
+    out = list(args)
+    for n, count in zip(nums, counts):
+        out[n] = _like(args[n], [next(items) for _ in range(count)])
+    return out
 
 
 class _Aux:
