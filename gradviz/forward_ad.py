@@ -251,8 +251,15 @@ def _within(places: np.ndarray, memory: np.ndarray) -> bool:
 
 def result_tangent(rt, result: Tensor):
     """before_plain_write's after() of a write whose new value is result, an
-    op on current and the other inputs: result's tangent."""
-    return lambda old: tangent_of(rt, result)
+    op on current and the other inputs: result's tangent (y.mul_(y)'s as
+    PyTorch's in-place formula computes it, see op_tangent)."""
+    def after(old):
+        args = result.args
+        if (old is not None and result.op is not None and result.op.name == "mul"
+                and len(args) == 2 and args[0] is args[1]):
+            return _squared_tangent(old, args[0].data).astype(old.dtype)
+        return tangent_of(rt, result)
+    return after
 
 
 def item_tangent(rt, t: Tensor, key, value):
@@ -578,16 +585,36 @@ def ops_back_to(tops, known) -> list[Tensor]:
 def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor.
     operands: the values kept of ops an in-place write changed since."""
-    from .forward import node_tangent     # (here: a run without duals does not load it)
     if n.data.dtype.kind not in "fc":
         return None         # (an integer or bool result has no tangent: x.int().float() neither)
     if n.op.name in PRODUCT_FACTORS:
         _check_product_dtypes(n, tangents)
-    total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
-                         operands=operands, dtype=_tangent_dtype(n, tangents))
+    total = op_tangent(rt, n, lambda a: None if (t := tangents.get(a)) is None else t.data,
+                       operands=operands, dtype=_tangent_dtype(n, tangents))
     if total is None:
         return None
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
+
+
+def op_tangent(rt, n: Tensor, tangent_of, versions=None, operands=None, dtype=None):
+    """forward.node_tangent (n's tangent, an array, from its inputs'
+    tangent_of(input)) as PyTorch's dual tensors compute it: y.mul_(y) (y
+    *= y) by its in-place formula, self_t.mul_(other_p).add_(other_t *
+    original_self_p), whose other_t is self_t, read after the mul_ changed
+    it: t p + (t p) p, not 2 t p."""
+    from .forward import node_tangent, op_operands   # (a run without duals does not load it)
+    total = node_tangent(n, tangent_of, versions, operands, dtype=dtype)
+    if (total is None or n.op.name != "mul" or len(n.args) != 2 or n.args[0] is not n.args[1]
+            or n.seq not in rt.tape.versions.inplace_nodes):
+        return total
+    p = ((operands or {}).get(n) or op_operands(n, versions))[1][0]
+    return _squared_tangent(tangent_of(n.args[0]), p).astype(total.dtype)
+
+
+def _squared_tangent(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The tangent PyTorch gives y.mul_(y), y's tangent t and value p before."""
+    scaled = t * p
+    return scaled + scaled * p
 
 
 # matrix products: the positions of their two factors A and B

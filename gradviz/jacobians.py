@@ -111,8 +111,8 @@ def forward_blocks(rt, outs, xs) -> list[list[Tensor]] | None:
     rules (a custom autograd.Function), or when the columns would cost more
     than forward mode's budget and more than the rows: the rows are
     computed instead."""
-    from .forward import MAX_NODE_VISITS, node_tangent, without_jvp
-    from .forward_ad import ops_back_to
+    from .forward import MAX_NODE_VISITS, without_jvp
+    from .forward_ad import op_tangent, ops_back_to
     from .ops.registry import jvp_memo
     order = ops_back_to(outs, set(xs))
     if without_jvp(order) is not None:
@@ -136,7 +136,7 @@ def forward_blocks(rt, outs, xs) -> list[list[Tensor]] | None:
                 tangents = {**zeros, x: unit.reshape(x.data.shape)}
                 for n in order:
                     if n not in tangents:
-                        t = node_tangent(n, tangents.get, versions, operands)
+                        t = op_tangent(rt, n, tangents.get, versions, operands)
                         if t is not None:
                             tangents[n] = t
                 for per_out, o in zip(blocks, outs):
