@@ -210,6 +210,23 @@ def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
                                                       primal(rt, t1))))))
 
 
+def _addmm(rt, n: Tensor, ins: list) -> Tensor:
+    """maybe_multiply(self_t, beta) + maybe_multiply(mat1_t @ mat2_p, alpha)
+    + maybe_multiply(mat1_p @ mat2_t, alpha) (F.linear's one node on a
+    2-d input: AddBackward0 over the bias's zeros and the products)."""
+    (s, a, b), (ts, ta, tb) = n.args, ins
+    from .higher_order import _scaled
+    beta, alpha = n.params.get("beta", 1), n.params.get("alpha", 1)
+    mm, add = OPS["mm"], OPS["add"]
+
+    def scaled(x, k):        # (a C++ Scalar: MulBackward1)
+        return x if k == 1 else _scaled(rt, "mul", x, k)
+    left = rt.apply(add, (scaled(_or_zeros(rt, s, ts), beta),
+                          scaled(rt.apply(mm, (_or_zeros(rt, a, ta), primal(rt, b))), alpha)))
+    return rt.apply(add, (left, scaled(rt.apply(mm, (primal(rt, a), _or_zeros(rt, b, tb))),
+                                       alpha)))
+
+
 def _einsum(rt, n: Tensor, ins: list) -> Tensor:
     """einsum is linear in each operand: the sum over operands of the
     einsum with that one's tangent in its place. PyTorch contracts a pair
@@ -254,4 +271,5 @@ def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
 
 
 FORMULAS = {**dict.fromkeys(LINEAR_OPS, _linear), **dict.fromkeys(PRODUCT_OPS, _product),
-            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul, "einsum": _einsum}
+            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul, "einsum": _einsum,
+            "addmm": _addmm}
