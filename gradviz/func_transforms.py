@@ -370,15 +370,16 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
                            "3 tensors, tangents also must be.", kind=RUNTIME,
                            hint="give one tangent per primal")
     _check_jvp_pairs(rt, primals, tangents)
-    if has_aux or strict:
-        raise GradvizError("torch.func.jvp runs here without has_aux= and strict=",
-                           kind=RUNTIME, hint="leave out has_aux= and strict=")
+    # (strict=True changes nothing in PyTorch's torch.func.jvp)
     keep = _keep_graph(primals)
     made = []       # f's output, whose structure the results take
+    auxes = []      # with has_aux=True, the aux f returned beside it
 
     def flat(rt, *xs):
         # f's output as the tensor or tuple of tensors products.jvp takes
         out = rt.call_value(func, list(xs))
+        if has_aux:
+            out = _split_aux(rt, out, auxes, xs, "jvp(f, primals, tangents)")
         made.append(out)
         return out if _is_tensor(out) else tuple(_output_leaves(rt, out, "jvp(f, primals, tangents)"))
     f = Function("f", flat)
@@ -388,9 +389,12 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
-    if _is_tensor(made[0]):
+    if not _is_tensor(made[0]):
+        outs, jvps = _unflatten(made[0], iter(outs)), _unflatten(made[0], iter(jvps))
+    if not has_aux:
         return outs, jvps
-    return _unflatten(made[0], iter(outs)), _unflatten(made[0], iter(jvps))
+    aux = auxes[0]
+    return outs, jvps, _detach(rt, aux.value, keep or _reaches_outside(aux.value, aux.xs))
 
 
 def _output_leaves(rt, out, call: str) -> list:
