@@ -364,11 +364,16 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
             raise GradvizError(f"jvp(f, primals, tangents): Expected {what} to be a tuple. "
                                f"E.g. it should be valid to call f(*{what}).", kind=RUNTIME,
                                hint=f"wrap the tensor in a tuple: ({what[:-1]},)")
-    if len(primals) != len(tangents):
+    if _tree_spec_of(primals) != _tree_spec_of(tangents):
         raise GradvizError("jvp(f, primals, tangents): Expected primals and tangents to have "
                            "the same python structure. For example, if primals is a tuple of "
-                           "3 tensors, tangents also must be.", kind=RUNTIME,
-                           hint="give one tangent per primal")
+                           "3 tensors, tangents also must be. Got primals with structure "
+                           f"{_tree_spec_of(primals)} and tangents with structure "
+                           f"{_tree_spec_of(tangents)}", kind=RUNTIME,
+                           hint="give one tangent per primal, in the primals' structure")
+    # a primal may be a pytree (a dict of parameters): its tensors are the
+    # duals, f is called with the structure made again
+    structure, primals, tangents = primals, tuple(_flatten(primals)), tuple(_flatten(tangents))
     _check_jvp_pairs(rt, primals, tangents)
     # (strict=True changes nothing in PyTorch's torch.func.jvp)
     keep = _keep_graph(primals)
@@ -377,7 +382,7 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
 
     def flat(rt, *xs):
         # f's output as the tensor or tuple of tensors products.jvp takes
-        out = rt.call_value(func, list(xs))
+        out = rt.call_value(func, list(_unflatten(structure, iter(xs))))
         if has_aux:
             out = _split_aux(rt, out, auxes, xs, "jvp(f, primals, tangents)")
         made.append(out)
@@ -413,6 +418,20 @@ def _output_leaves(rt, out, call: str) -> list:
                                f"unsupported type <class '{rt.type_name(t)}'>", kind=RUNTIME,
                                hint="return tensors (or tuples, lists or dicts of them) from f")
     return leaves
+
+
+def _tree_spec_of(v, depth: int = 1) -> str:
+    """A pytree's structure as PyTorch's TreeSpec prints it:
+    TreeSpec(tuple, None, [*, TreeSpec(dict, ['a'], [*])]), each item after
+    the first on a line of its own, indented two spaces a level."""
+    if isinstance(v, dict):
+        kind, context, items = "dict", repr(list(v.keys())), list(v.values())
+    elif isinstance(v, (tuple, list)):
+        kind, context, items = type(v).__name__, "None", list(v)
+    else:
+        return "*"
+    inner = (",\n" + "  " * depth).join(_tree_spec_of(x, depth + 1) for x in items)
+    return f"TreeSpec({kind}, {context}, [{inner}])"
 
 
 def _check_jvp_pairs(rt, primals, tangents) -> None:
