@@ -599,8 +599,8 @@ def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None
         sizes = []
         for x, d in zip(args, dims):
             if d is not None:
-                sizes.extend(t.data.shape[d] for t in _leaves(x))
-                size = sizes[0]
+                sizes.extend(t.data.shape[e] for t, e in zip(_leaves(x), d) if e is not None)
+                size = sizes[0] if sizes else None
         if size is None:
             raise GradvizError(where + "at least one input must be batched: in_dims is None "
                                "for every input", kind=VALUE,
@@ -640,12 +640,17 @@ def _in_dims(where: str, in_dims, args) -> list:
         if d is None:
             out.append(d)
             continue
-        leaf_dims = {_leaf_dim(where, x, d) for x in _leaves(arg)}
-        if len(leaf_dims) > 1:
-            raise GradvizError(where + "the tensors of one input must share their in_dim "
-                               "here (gradviz batches a dict or tuple input along one dim)",
-                               kind=VALUE, hint="give tensors with the same number of dims")
-        out.append(leaf_dims.pop() if leaf_dims else d)
+        leaves = _leaves(arg)
+        # an input that is a dict, tuple or list takes one in_dim for all its
+        # tensors, or one each in its structure ({'weight': 0, 'bias': None})
+        per_leaf = _leaves(d) if isinstance(d, (dict, tuple, list)) else [d] * len(leaves)
+        if len(per_leaf) != len(leaves):
+            raise GradvizError(where + "in_dims is not compatible with the structure of "
+                               f"`inputs`. in_dims has structure {_tree_spec_of(in_dims)} but "
+                               f"inputs has structure {_tree_spec_of(tuple(args))}.",
+                               kind=VALUE, hint="give an input's in_dims its structure")
+        out.append([None if e is None else _leaf_dim(where, x, e)
+                    for x, e in zip(leaves, per_leaf)])
     return out
 
 
@@ -669,15 +674,18 @@ def _leaf_dim(where: str, x, d: int) -> int:
 def _vmap_loop(rt, func, args, dims, size, out_dims):
     from .functions import FUNCTIONS
     unbind, stack = FUNCTIONS["unbind"], FUNCTIONS["stack"]
-    # per argument: None (not batched), or one tuple of slices per tensor in it
-    slices = [None if d is None else [unbind(rt, t, d) for t in _leaves(x)]
+    # per argument: None (not batched), or per tensor in it its slices (None:
+    # that tensor is not batched)
+    slices = [None if d is None else [None if e is None else unbind(rt, t, e)
+                                      for t, e in zip(_leaves(x), d)]
               for x, d in zip(args, dims)]
     results = []
     saved, rt._rng = rt._rng, _NoRandom()      # (randomness='error')
     try:
         _State.vmaps += 1
         for i in range(size):
-            call_args = [x if s is None else _like(x, [per[i] for per in s])
+            call_args = [x if s is None else
+                         _like(x, [t if per is None else per[i] for t, per in zip(_leaves(x), s)])
                          for x, s in zip(args, slices)]
             results.append(rt.call_value(func, call_args))
     finally:
