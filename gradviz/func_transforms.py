@@ -43,15 +43,39 @@ class _State:
 
 
 def hidden_grad(rt, t: Tensor) -> bool:
-    """Whether t requires grad here but not in PyTorch: made inside a
-    torch.func transform while the innermost one running is in forward mode
-    (jvp, jacfwd). There the ops make tensors at the transforms' levels,
-    which do not require grad at a forward-mode one (requires_grad False,
-    grad_fn None, a leaf): those of its inputs, of an outer transform's, of
-    a closure's tensor that requires grad."""
+    """Whether t requires grad here but not in PyTorch, whose transforms make
+    tensors at their levels: made inside a torch.func transform while the
+    innermost one running is in forward mode (jvp, jacfwd), where none
+    requires grad (those of its inputs, of an outer transform's, of a
+    closure's tensor that requires grad), or in reverse mode (grad, jacrev,
+    vjp) from no transform's input (w * 2 of a closure's w)."""
     if not (_State.levels and t.requires_grad):
         return False
-    return _State.levels[-1][0] and t.seq >= _State.levels[0][1]
+    forward, start = _State.levels[-1]
+    if forward:
+        return t.seq >= _State.levels[0][1]
+    return t.seq >= start and not _from_transform_input(t, start)
+
+
+def _from_transform_input(t: Tensor, start: int) -> bool:
+    """Whether t was computed from a transform's input (or from a leaf that
+    requires grad the program made since start): a walk back over the
+    recorded inputs that require grad, with a stack."""
+    seen, stack = set(), [t]
+    while stack:
+        a = stack.pop()
+        if id(a) in seen:
+            continue
+        seen.add(id(a))
+        meta = a.meta or {}
+        if meta.get("transform_leaf") or meta.get("transform_input"):
+            return True
+        if not a.recorded:
+            if a.seq >= start:
+                return True
+            continue
+        stack.extend(b for b in a.args if b.__class__ is Tensor and b.requires_grad)
+    return False
 
 
 BACKWARD_INSIDE = ("backward() called inside a functorch transform. This is not supported, please "
