@@ -158,11 +158,30 @@ def before_plain_write(rt, current: Tensor, after) -> None:
     # is its own: copy_ of a float64 dual gives a float32 tensor a float64 one)
     value = new.data if new.__class__ is Tensor else np.asarray(new)
     dtype = value.dtype if old is None else old.data.dtype
-    if new.__class__ is Tensor and value.dtype == dtype and value.shape == current.data.shape:
+    if _writes_into(old, new):
+        _write_tangent(rt, old, np.broadcast_to(value, current.data.shape))
+    elif new.__class__ is Tensor and value.dtype == dtype and value.shape == current.data.shape:
         level[current] = new
     else:
         _set_tangent(rt, current, np.array(np.broadcast_to(value, current.data.shape), dtype))
     _spread(rt, current, np.broadcast_to(value, current.data.shape), aliases, olds)
+
+
+def _writes_into(old, new) -> bool:
+    """Whether a write's new tangent goes into the old tangent tensor, as
+    PyTorch's in-place formula writes it (so that a tangent the program
+    holds, t = unpack_dual(d).tangent, changes with d.mul_(2)): when there
+    is one and neither has a graph (a graph's write would be recorded)."""
+    return (old is not None and not old.requires_grad and old.data.flags.writeable
+            and not (new.__class__ is Tensor and new.requires_grad))
+
+
+def _write_tangent(rt, old: Tensor, value: np.ndarray) -> None:
+    """value into the tangent tensor old, in place: its views and aliases
+    see it and its version counts the write, as PyTorch's."""
+    rt.tape.before_inplace(old.data, old)
+    np.copyto(old.data, value, casting="unsafe")
+    rt.tape.versions.bump(old, rt.line)
 
 
 def _set_tangent(rt, t: Tensor, value: np.ndarray) -> None:
@@ -218,7 +237,11 @@ def _spread(rt, current: Tensor, value: np.ndarray, aliases: list, olds: list) -
         if hit.any():
             tangent = np.zeros_like(t.data) if old is None else old.data.copy()
             tangent[hit] = flat[idx[hit]]
-            _set_tangent(rt, t, tangent)
+            if _writes_into(old, None):
+                # (PyTorch's tangent of a view is a view of its base's)
+                _write_tangent(rt, old, tangent)
+            else:
+                _set_tangent(rt, t, tangent)
 
 
 def _within(places: np.ndarray, memory: np.ndarray) -> bool:
@@ -228,8 +251,15 @@ def _within(places: np.ndarray, memory: np.ndarray) -> bool:
 
 def result_tangent(rt, result: Tensor):
     """before_plain_write's after() of a write whose new value is result, an
-    op on current and the other inputs: result's tangent."""
-    return lambda old: tangent_of(rt, result)
+    op on current and the other inputs: result's tangent (y.mul_(y)'s as
+    PyTorch's in-place formula computes it, see op_tangent)."""
+    def after(old):
+        args = result.args
+        if (old is not None and result.op is not None and result.op.name == "mul"
+                and len(args) == 2 and args[0] is args[1]):
+            return _squared_tangent(old, args[0].data).astype(old.dtype)
+        return tangent_of(rt, result)
+    return after
 
 
 def item_tangent(rt, t: Tensor, key, value):
@@ -378,18 +408,27 @@ def _op_tangent_by_trick(rt, n: Tensor, ins: list) -> Tensor | None:
     """n's tangent from its inputs' tangents ins (tensors; None: none) by
     the double-backward trick on n alone: n run again on its inputs, those
     with a tangent that do not require grad as copies that do (the others
-    as they are, so the tangent's graph reaches them)."""
-    from .tangent_formulas import has_graph
+    as they are, so the tangent's graph reaches them; those whose primal
+    PyTorch's formula reads, through the node it reads it with, first in
+    the tangent's graph: sin's CosBackward0 then Identity)."""
+    from .tangent_formulas import has_graph, primal, primals_read
     if not any(map(has_graph, list(n.args) + ins)):
         # (nothing here has a graph in PyTorch: torch.func.jvp's inputs)
         return _push(rt, n, {a: v for a, v in zip(n.args, ins) if v is not None})
+    reads = primals_read(n)
     made, seeds = {}, {}
-    for a, v in zip(n.args, ins):
-        if v is None or a in made:
+    for i, (a, v) in enumerate(zip(n.args, ins)):
+        read = i in reads and has_graph(a)
+        if a.__class__ is not Tensor or a in made or (v is None and not read):
             continue
-        made[a] = a if a.requires_grad else rt.tape.add(
-            Tensor(a.data, requires_grad=True), rt.span, label="make_dual", of=a.seq)
-        seeds[made[a]] = v
+        if not a.requires_grad:
+            made[a] = rt.tape.add(Tensor(a.data, requires_grad=True), rt.span,
+                                  label="make_dual", of=a.seq)
+        else:
+            # (differentiated at the primal: no backward of its node on the way)
+            made[a] = primal(rt, a) if read else a
+        if v is not None:
+            seeds[made[a]] = v
     if any(v.data.dtype != d.data.dtype for d, v in seeds.items()):
         return None
     args = tuple(made.get(a, a) if a.__class__ is Tensor else a for a in n.args)
@@ -546,16 +585,36 @@ def ops_back_to(tops, known) -> list[Tensor]:
 def _push(rt, n: Tensor, tangents: dict, operands=None) -> Tensor | None:
     """n's tangent from its inputs' (forward.node_tangent), as a tensor.
     operands: the values kept of ops an in-place write changed since."""
-    from .forward import node_tangent     # (here: a run without duals does not load it)
     if n.data.dtype.kind not in "fc":
         return None         # (an integer or bool result has no tangent: x.int().float() neither)
     if n.op.name in PRODUCT_FACTORS:
         _check_product_dtypes(n, tangents)
-    total = node_tangent(n, lambda a: None if (t := tangents.get(a)) is None else t.data,
-                         operands=operands, dtype=_tangent_dtype(n, tangents))
+    total = op_tangent(rt, n, lambda a: None if (t := tangents.get(a)) is None else t.data,
+                       operands=operands, dtype=_tangent_dtype(n, tangents))
     if total is None:
         return None
     return rt.tape.add(Tensor(np.array(total)), n.span, label="tangent", of=n.seq)
+
+
+def op_tangent(rt, n: Tensor, tangent_of, versions=None, operands=None, dtype=None):
+    """forward.node_tangent (n's tangent, an array, from its inputs'
+    tangent_of(input)) as PyTorch's dual tensors compute it: y.mul_(y) (y
+    *= y) by its in-place formula, self_t.mul_(other_p).add_(other_t *
+    original_self_p), whose other_t is self_t, read after the mul_ changed
+    it: t p + (t p) p, not 2 t p."""
+    from .forward import node_tangent, op_operands   # (a run without duals does not load it)
+    total = node_tangent(n, tangent_of, versions, operands, dtype=dtype)
+    if (total is None or n.op.name != "mul" or len(n.args) != 2 or n.args[0] is not n.args[1]
+            or n.seq not in rt.tape.versions.inplace_nodes):
+        return total
+    p = ((operands or {}).get(n) or op_operands(n, versions))[1][0]
+    return _squared_tangent(tangent_of(n.args[0]), p).astype(total.dtype)
+
+
+def _squared_tangent(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The tangent PyTorch gives y.mul_(y), y's tangent t and value p before."""
+    scaled = t * p
+    return scaled + scaled * p
 
 
 # matrix products: the positions of their two factors A and B

@@ -39,6 +39,45 @@ class _State:
     depth = 0
     vmaps = 0
     own: list | None = None
+    # the running differentiating transforms, innermost last: (forward
+    # mode, the tape's length when it started)
+    levels = []
+
+
+def hidden_grad(rt, t: Tensor) -> bool:
+    """Whether t requires grad here but not in PyTorch, whose transforms make
+    tensors at their levels: made inside a torch.func transform while the
+    innermost one running is in forward mode (jvp, jacfwd), where none
+    requires grad (those of its inputs, of an outer transform's, of a
+    closure's tensor that requires grad), or in reverse mode (grad, jacrev,
+    vjp) from no transform's input (w * 2 of a closure's w)."""
+    if not (_State.levels and t.requires_grad):
+        return False
+    forward, start = _State.levels[-1]
+    if forward:
+        return t.seq >= _State.levels[0][1]
+    return t.seq >= start and not _from_transform_input(t, start)
+
+
+def _from_transform_input(t: Tensor, start: int) -> bool:
+    """Whether t was computed from a transform's input (or from a leaf that
+    requires grad the program made since start): a walk back over the
+    recorded inputs that require grad, with a stack."""
+    seen, stack = set(), [t]
+    while stack:
+        a = stack.pop()
+        if id(a) in seen:
+            continue
+        seen.add(id(a))
+        meta = a.meta or {}
+        if meta.get("transform_leaf") or meta.get("transform_input"):
+            return True
+        if not a.recorded:
+            if a.seq >= start:
+                return True
+            continue
+        stack.extend(b for b in a.args if b.__class__ is Tensor and b.requires_grad)
+    return False
 
 
 BACKWARD_INSIDE = ("backward() called inside a functorch transform. This is not supported, please "
@@ -162,10 +201,10 @@ def _argnums(argnums, nargs: int) -> tuple[bool, tuple]:
 def _leaf(rt, x, fname: str):
     """The differentiated copy of x: a view of x if x requires grad (so the
     graph reaches x), else a detached copy that requires grad."""
-    from .functions import f_detach, m_requires_grad_, m_view
+    from .functions import m_view
     _check_input(x, fname)
     if not x.requires_grad:
-        return m_requires_grad_(rt, f_detach(rt, x))
+        return products.fresh_leaf(rt, x)
     # PyTorch wraps x at a new level, with no op of the graph between: a
     # gradient through this view passes as it is (no ViewBackward0 of it in
     # a double backward)
@@ -200,6 +239,8 @@ def _reaches_outside(outs, xs) -> bool:
             continue
         seen.add(id(t))
         if not t.recorded:
+            if (t.meta or {}).get("transform_leaf"):
+                continue       # an inner transform's input (its graph ends there)
             return True        # a leaf that requires grad, not one of xs
         stack.extend(a for a in t.args if a.__class__ is Tensor and a.requires_grad)
     return False
@@ -225,12 +266,12 @@ def _detach(rt, v, keep: bool):
     return v
 
 
-def _run(rt, body, kind: str):
-    """body() with grad mode on, counted as a differentiating transform.
-    The outermost one notes on the tape what it made (Tape.transforms:
-    "kind" of transform, "first" and "stop" seq, and the "own" spans where
-    the program's function ran), so that a picture can draw the
-    transform's own passes as one box."""
+def _run(rt, body, kind: str, forward: bool = False):
+    """body() with grad mode on, counted as a differentiating transform
+    (forward: one in forward mode). The outermost one notes on the tape
+    what it made (Tape.transforms: "kind" of transform, "first" and "stop"
+    seq, and the "own" spans where the program's function ran), so that a
+    picture can draw the transform's own passes as one box."""
     tape = rt.tape
     enabled, tape.grad_enabled = tape.grad_enabled, True
     outermost = _State.depth == 0 and _State.vmaps == 0
@@ -238,11 +279,13 @@ def _run(rt, body, kind: str):
         first, own_before = len(tape.nodes), _State.own
         _State.own = []
     _State.depth += 1
+    _State.levels.append((forward, len(tape.nodes)))
     GradModePasses.depth += 1
     try:
         return body()
     finally:
         _State.depth -= 1
+        _State.levels.pop()
         GradModePasses.depth -= 1
         tape.grad_enabled = enabled
         if outermost:
@@ -382,33 +425,42 @@ def jvp(rt, func, primals, tangents, *, strict=False, has_aux=False):
             raise GradvizError(f"jvp(f, primals, tangents): Expected {what} to be a tuple. "
                                f"E.g. it should be valid to call f(*{what}).", kind=RUNTIME,
                                hint=f"wrap the tensor in a tuple: ({what[:-1]},)")
-    if len(primals) != len(tangents):
+    if _tree_spec_of(primals) != _tree_spec_of(tangents):
         raise GradvizError("jvp(f, primals, tangents): Expected primals and tangents to have "
                            "the same python structure. For example, if primals is a tuple of "
-                           "3 tensors, tangents also must be.", kind=RUNTIME,
-                           hint="give one tangent per primal")
+                           "3 tensors, tangents also must be. Got primals with structure "
+                           f"{_tree_spec_of(primals)} and tangents with structure "
+                           f"{_tree_spec_of(tangents)}", kind=RUNTIME,
+                           hint="give one tangent per primal, in the primals' structure")
+    # a primal may be a pytree (a dict of parameters): its tensors are the
+    # duals, f is called with the structure made again
+    structure, primals, tangents = primals, tuple(_flatten(primals)), tuple(_flatten(tangents))
     _check_jvp_pairs(rt, primals, tangents)
-    if has_aux or strict:
-        raise GradvizError("torch.func.jvp runs here without has_aux= and strict=",
-                           kind=RUNTIME, hint="leave out has_aux= and strict=")
+    # (strict=True changes nothing in PyTorch's torch.func.jvp)
     keep = _keep_graph(primals)
     made = []       # f's output, whose structure the results take
+    auxes = []      # with has_aux=True, the aux f returned beside it
 
     def flat(rt, *xs):
         # f's output as the tensor or tuple of tensors products.jvp takes
-        out = _call_own(rt, func, list(xs))
+        out = _call_own(rt, func, list(_unflatten(structure, iter(xs))))
+        if has_aux:
+            out = _split_aux(rt, out, auxes, xs, "jvp(f, primals, tangents)")
         made.append(out)
         return out if _is_tensor(out) else tuple(_output_leaves(rt, out, "jvp(f, primals, tangents)"))
     f = Function("f", flat)
     outs, jvps = _run(rt, lambda: products.jvp(rt, f, primals, tangents, create_graph=keep,
                                                keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                               forward_mode=True), "jvp")
+                                               forward_mode=True), "jvp", forward=True)
     # PyTorch's forward-mode levels hand each output back through an alias
     # (grad_fn AliasBackward0) when it has a graph
     outs = tuple(_alias(rt, o) for o in outs) if isinstance(outs, tuple) else _alias(rt, outs)
-    if _is_tensor(made[0]):
+    if not _is_tensor(made[0]):
+        outs, jvps = _unflatten(made[0], iter(outs)), _unflatten(made[0], iter(jvps))
+    if not has_aux:
         return outs, jvps
-    return _unflatten(made[0], iter(outs)), _unflatten(made[0], iter(jvps))
+    aux = auxes[0]
+    return outs, jvps, _detach(rt, aux.value, keep or _reaches_outside(aux.value, aux.xs))
 
 
 def _output_leaves(rt, out, call: str) -> list:
@@ -427,6 +479,20 @@ def _output_leaves(rt, out, call: str) -> list:
                                f"unsupported type <class '{rt.type_name(t)}'>", kind=RUNTIME,
                                hint="return tensors (or tuples, lists or dicts of them) from f")
     return leaves
+
+
+def _tree_spec_of(v, depth: int = 1) -> str:
+    """A pytree's structure as PyTorch's TreeSpec prints it:
+    TreeSpec(tuple, None, [*, TreeSpec(dict, ['a'], [*])]), each item after
+    the first on a line of its own, indented two spaces a level."""
+    if isinstance(v, dict):
+        kind, context, items = "dict", repr(list(v.keys())), list(v.values())
+    elif isinstance(v, (tuple, list)):
+        kind, context, items = type(v).__name__, "None", list(v)
+    else:
+        return "*"
+    inner = (",\n" + "  " * depth).join(_tree_spec_of(x, depth + 1) for x in items)
+    return f"TreeSpec({kind}, {context}, [{inner}])"
 
 
 def _check_jvp_pairs(rt, primals, tangents) -> None:
@@ -453,18 +519,26 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False, kind=
     is_tuple, nums = _argnums(argnums, len(args))
     keep = _keep_graph(args)
     for n in nums:
-        _check_input(args[n], fname)
+        for t in _leaves(args[n]) if isinstance(args[n], (dict, tuple, list)) else [args[n]]:
+            _check_input(t, fname)
+    # a differentiated argument may be a pytree (a model's parameters as a
+    # dict): the Jacobians are then per leaf, in its structure
+    pytree = not all(_is_tensor(args[n]) for n in nums)
+    counts = [len(_leaves(args[n])) for n in nums]
 
     made = []       # f's output, when a pytree jacobian() does not take (a dict)
+    tupled = []     # whether jacobian() was given a tuple of outputs
 
     def call(xs):
-        call_args = list(args)
-        for n, x in zip(nums, xs):
-            call_args[n] = x
+        call_args = _with_arguments(args, nums, counts, xs) if pytree else list(args)
+        if not pytree:
+            for n, x in zip(nums, xs):
+                call_args[n] = x
         out = _call_own(rt, func, call_args)
         if has_aux:
             out = _split_aux(rt, out, made, xs, "jvp(f, primals, tangents)" if forward_mode
                              else "vjp(f, *primals)")
+        tupled.append(not _is_tensor(out))
         if _is_tensor(out) or (out.__class__ is tuple and all(map(_is_tensor, out))):
             return out
         leaves = _flatten(out)
@@ -472,10 +546,20 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False, kind=
             return out          # (jacobian()'s error)
         made.append(out)
         return tuple(leaves)
-    inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
+    if pytree:
+        inputs = tuple(t for n in nums for t in _leaves(args[n]))
+    else:
+        inputs = tuple(args[n] for n in nums) if is_tuple else args[nums[0]]
     jac = _run(rt, lambda: jacobians.jacobian(rt, call, inputs, create_graph=keep,
                                               keep_if=lambda xs, o: _reaches_outside(o, xs),
-                                              forward_mode=forward_mode), kind or fname)
+                                              forward_mode=forward_mode), kind or fname,
+               forward=forward_mode)
+    if pytree:
+        def per_argument(per_input):
+            grouped = _with_arguments(args, nums, counts, per_input)
+            found = [grouped[n] for n in nums]
+            return tuple(found) if is_tuple else found[0]
+        jac = tuple(map(per_argument, jac)) if tupled[0] else per_argument(jac)
     # the Jacobians of a pytree's leaves in its structure ({'s': ds/dx, ...})
     shape = [m for m in made if m.__class__ is not _Aux]
     if shape:
@@ -484,6 +568,16 @@ def _jacobian(rt, func, argnums, has_aux, args, fname, forward_mode=False, kind=
         aux = next(m for m in made if m.__class__ is _Aux)
         return jac, _detach(rt, aux.value, keep or _reaches_outside(aux.value, aux.xs))
     return jac
+
+
+def _with_arguments(args, nums, counts, flat) -> list:
+    """args with the arguments at nums made again in their structures (each
+    of counts leaves) from the items of flat, in order."""
+    items = iter(flat)
+    out = list(args)
+    for n, count in zip(nums, counts):
+        out[n] = _like(args[n], [next(items) for _ in range(count)])
+    return out
 
 
 class _Aux:
@@ -568,8 +662,8 @@ def vmap(rt, func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None
         sizes = []
         for x, d in zip(args, dims):
             if d is not None:
-                sizes.extend(t.data.shape[d] for t in _leaves(x))
-                size = sizes[0]
+                sizes.extend(t.data.shape[e] for t, e in zip(_leaves(x), d) if e is not None)
+                size = sizes[0] if sizes else None
         if size is None:
             raise GradvizError(where + "at least one input must be batched: in_dims is None "
                                "for every input", kind=VALUE,
@@ -609,12 +703,17 @@ def _in_dims(where: str, in_dims, args) -> list:
         if d is None:
             out.append(d)
             continue
-        leaf_dims = {_leaf_dim(where, x, d) for x in _leaves(arg)}
-        if len(leaf_dims) > 1:
-            raise GradvizError(where + "the tensors of one input must share their in_dim "
-                               "here (gradviz batches a dict or tuple input along one dim)",
-                               kind=VALUE, hint="give tensors with the same number of dims")
-        out.append(leaf_dims.pop() if leaf_dims else d)
+        leaves = _leaves(arg)
+        # an input that is a dict, tuple or list takes one in_dim for all its
+        # tensors, or one each in its structure ({'weight': 0, 'bias': None})
+        per_leaf = _leaves(d) if isinstance(d, (dict, tuple, list)) else [d] * len(leaves)
+        if len(per_leaf) != len(leaves):
+            raise GradvizError(where + "in_dims is not compatible with the structure of "
+                               f"`inputs`. in_dims has structure {_tree_spec_of(in_dims)} but "
+                               f"inputs has structure {_tree_spec_of(tuple(args))}.",
+                               kind=VALUE, hint="give an input's in_dims its structure")
+        out.append([None if e is None else _leaf_dim(where, x, e)
+                    for x, e in zip(leaves, per_leaf)])
     return out
 
 
@@ -639,8 +738,10 @@ def _vmap_loop(rt, func, args, dims, size, out_dims):
     from .functions import FUNCTIONS
     unbind, stack = FUNCTIONS["unbind"], FUNCTIONS["stack"]
     first_seq = len(rt.tape.nodes)
-    # per argument: None (not batched), or one tuple of slices per tensor in it
-    slices = [None if d is None else [unbind(rt, t, d) for t in _leaves(x)]
+    # per argument: None (not batched), or per tensor in it its slices (None:
+    # that tensor is not batched)
+    slices = [None if d is None else [None if e is None else unbind(rt, t, e)
+                                      for t, e in zip(_leaves(x), d)]
               for x, d in zip(args, dims)]
     results = []
     saved, rt._rng = rt._rng, _NoRandom()      # (randomness='error')
@@ -650,7 +751,8 @@ def _vmap_loop(rt, func, args, dims, size, out_dims):
     try:
         _State.vmaps += 1
         for i in range(size):
-            call_args = [x if s is None else _like(x, [per[i] for per in s])
+            call_args = [x if s is None else
+                         _like(x, [t if per is None else per[i] for t, per in zip(_leaves(x), s)])
                          for x, s in zip(args, slices)]
             start = len(tape.nodes)
             results.append(rt.call_value(func, call_args))

@@ -4359,10 +4359,10 @@ class Interpreter:
             case "device":
                 return Device("cpu")
             case "requires_grad":
-                return t.requires_grad
+                return t.requires_grad and not func_transforms.hidden_grad(self, t)
             case "is_leaf":
                 multi_views.check_valid(t, self.tape)    # (PyTorch reads its grad_fn)
-                return t.is_leaf
+                return t.is_leaf or func_transforms.hidden_grad(self, t)
             case "_base":
                 # the tensor a view was taken of (a view of a view: the first
                 # one's base), None for a tensor that is no view
@@ -4379,6 +4379,8 @@ class Interpreter:
                 return False
             case "grad_fn":
                 multi_views.check_valid(t, self.tape)
+                if func_transforms.hidden_grad(self, t):
+                    return None
                 return grad_fn_of(t, self.tape.nodes)
             case "data":
                 # shares t's memory but not its version count (PyTorch's .data:

@@ -39,7 +39,8 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
     they, and give func an input that requires grad as it is, where
     autograd.functional's jacobian gives it a view. forward_mode: torch.func.jacfwd,
     whose Jacobian without a graph is built by columns, see forward_blocks.)"""
-    from .functions import FUNCTIONS, f_detach, f_grad, f_reshape, m_requires_grad_
+    from .functions import FUNCTIONS, f_detach, f_grad, f_reshape
+    from .products import _preprocess, fresh_leaf
     if strict or vectorize or strategy != "reverse-mode":
         raise GradvizError("jacobian() runs here as PyTorch's default does: strict=False, "
                            "vectorize=False, strategy='reverse-mode'", kind=RUNTIME,
@@ -53,11 +54,10 @@ def jacobian(rt, func, inputs, create_graph=False, strict=False, vectorize=False
             # PyTorch's _grad_preprocess: a detached copy that requires grad
             # (with create_graph, a view of an input that requires grad: the
             # function sees grad_fn=<ViewBackward0>)
-            from .products import _preprocess
             xs = _preprocess(rt, ins, create_graph, need_graph=True)
         else:       # (torch.func's transforms: an input that requires grad as it is)
             xs = [x if rt.truth(create_graph) and x.requires_grad
-                  else m_requires_grad_(rt, f_detach(rt, x)) for x in ins]
+                  else fresh_leaf(rt, x) for x in ins]
         out_tuple, outs = _as_tuple(call(xs), "outputs of the user-provided function",
                                     "jacobian")
         create_graph = create_graph or (keep_if is not None and keep_if(xs, outs))
@@ -111,8 +111,8 @@ def forward_blocks(rt, outs, xs) -> list[list[Tensor]] | None:
     rules (a custom autograd.Function), or when the columns would cost more
     than forward mode's budget and more than the rows: the rows are
     computed instead."""
-    from .forward import MAX_NODE_VISITS, node_tangent, without_jvp
-    from .forward_ad import ops_back_to
+    from .forward import MAX_NODE_VISITS, without_jvp
+    from .forward_ad import op_tangent, ops_back_to
     from .ops.registry import jvp_memo
     order = ops_back_to(outs, set(xs))
     if without_jvp(order) is not None:
@@ -136,7 +136,7 @@ def forward_blocks(rt, outs, xs) -> list[list[Tensor]] | None:
                 tangents = {**zeros, x: unit.reshape(x.data.shape)}
                 for n in order:
                     if n not in tangents:
-                        t = node_tangent(n, tangents.get, versions, operands)
+                        t = op_tangent(rt, n, tangents.get, versions, operands)
                         if t is not None:
                             tangents[n] = t
                 for per_out, o in zip(blocks, outs):

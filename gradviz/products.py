@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from .errors import RUNTIME, GradvizError
 from .jacobians import _as_tuple
+from .tensor import Tensor
+
+
+def fresh_leaf(rt, x: Tensor, need_graph: bool = True) -> Tensor:
+    """A detached copy of x that requires grad: a transform's input, marked
+    so that an outer transform does not take it for a closure's tensor its
+    result keeps a graph to (func_transforms._reaches_outside)."""
+    from .functions import f_detach, m_requires_grad_
+    leaf = m_requires_grad_(rt, f_detach(rt, x), need_graph)
+    leaf.meta = {**(leaf.meta or {}), "transform_leaf": True}
+    return leaf
 
 
 def _preprocess(rt, xs, create_graph: bool, need_graph: bool) -> list:
     """PyTorch's _grad_preprocess: a new tensor for each input (a view of one
     that requires grad under create_graph, else a detached copy). Python's
     `and` asks create_graph's truth: a tensor of several values is ambiguous."""
-    from .functions import f_detach, m_requires_grad_, m_view
+    from .functions import m_view
     return [m_view(rt, x, *x.data.shape) if rt.truth(create_graph) and x.requires_grad else
-            m_requires_grad_(rt, f_detach(rt, x), need_graph) for x in xs]
+            fresh_leaf(rt, x, need_graph) for x in xs]
 
 
 def _validate_v(v, other, other_tuple: bool) -> None:

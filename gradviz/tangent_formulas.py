@@ -105,7 +105,7 @@ def _or_zeros(rt, a, tangent):
     return rt.tape.add(Tensor(np.zeros((), np.float32)), rt.span, label="tangent")
 
 
-def _primal(rt, a):
+def primal(rt, a):
     """a as a formula reads it: through PyTorch's alias of the primal when
     it requires grad (the tangent's graph shows that node before a's)."""
     if a.__class__ is not Tensor or not a.requires_grad:
@@ -119,6 +119,18 @@ def _primal(rt, a):
         # backward of the tangent's, has none from it)
         rt.dual_tangents[primal] = None
     return primal
+
+
+def primals_read(n: Tensor) -> frozenset:
+    """The positions of n's inputs whose primals PyTorch's JVP formula for
+    n's op reads, as its backward saves them (sin's self: self_t *
+    self_p.cos(); exp reads its result, self_t * result, and no input)."""
+    from .gradfns import SAVED
+    entry = SAVED.get(n.grad_fn_name)
+    if entry is None:
+        return frozenset()
+    names = entry[1]
+    return frozenset(i for i, name in enumerate(("_saved_self", "_saved_other")) if name in names)
 
 
 def has_graph(a) -> bool:
@@ -145,8 +157,8 @@ def _mul(rt, n: Tensor, ins: list) -> Tensor:
     """other_t * self_p + self_t * other_p."""
     (a, b), (ta, tb) = n.args, ins
     mul = OPS["mul"]
-    return rt.apply(OPS["add"], (rt.apply(mul, (_or_zeros(rt, b, tb), _primal(rt, a))),
-                                 rt.apply(mul, (_or_zeros(rt, a, ta), _primal(rt, b)))))
+    return rt.apply(OPS["add"], (rt.apply(mul, (_or_zeros(rt, b, tb), primal(rt, a))),
+                                 rt.apply(mul, (_or_zeros(rt, a, ta), primal(rt, b)))))
 
 
 def _div(rt, n: Tensor, ins: list) -> Tensor:
@@ -154,7 +166,7 @@ def _div(rt, n: Tensor, ins: list) -> Tensor:
     (a, b), (ta, tb) = n.args, ins
     top = rt.apply(OPS["sub"], (_or_zeros(rt, a, ta),
                                 rt.apply(OPS["mul"], (_or_zeros(rt, b, tb), n))))
-    return rt.apply(OPS["div"], (top, _primal(rt, b)))
+    return rt.apply(OPS["div"], (top, primal(rt, b)))
 
 
 def _rdiv(rt, n: Tensor, ins: list) -> Tensor:
@@ -179,8 +191,8 @@ def _product(rt, n: Tensor, ins: list) -> Tensor | None:
         return rt.apply(op, (rt.apply(cat, (ta, a), {"dim": 0}),
                              rt.apply(cat, (b, tb), {"dim": 0})))
     # (C++ evaluates the second term first: its dtype error is PyTorch's)
-    right = rt.apply(op, (_primal(rt, a), tb), n.params)
-    return rt.apply(OPS["add"], (rt.apply(op, (ta, _primal(rt, b)), n.params), right))
+    right = rt.apply(op, (primal(rt, a), tb), n.params)
+    return rt.apply(OPS["add"], (rt.apply(op, (ta, primal(rt, b)), n.params), right))
 
 
 def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
@@ -193,9 +205,26 @@ def _addcmul(rt, n: Tensor, ins: list) -> Tensor:
     def scaled(x):
         return x if value == 1 else rt.apply(mul, (x, value))
     left = rt.apply(add, (_or_zeros(rt, a, ta),
-                          scaled(rt.apply(mul, (_or_zeros(rt, t1, t1t), _primal(rt, t2))))))
+                          scaled(rt.apply(mul, (_or_zeros(rt, t1, t1t), primal(rt, t2))))))
     return rt.apply(add, (left, scaled(rt.apply(mul, (_or_zeros(rt, t2, t2t),
-                                                      _primal(rt, t1))))))
+                                                      primal(rt, t1))))))
+
+
+def _addmm(rt, n: Tensor, ins: list) -> Tensor:
+    """maybe_multiply(self_t, beta) + maybe_multiply(mat1_t @ mat2_p, alpha)
+    + maybe_multiply(mat1_p @ mat2_t, alpha) (F.linear's one node on a
+    2-d input: AddBackward0 over the bias's zeros and the products)."""
+    (s, a, b), (ts, ta, tb) = n.args, ins
+    from .higher_order import _scaled
+    beta, alpha = n.params.get("beta", 1), n.params.get("alpha", 1)
+    mm, add = OPS["mm"], OPS["add"]
+
+    def scaled(x, k):        # (a C++ Scalar: MulBackward1)
+        return x if k == 1 else _scaled(rt, "mul", x, k)
+    left = rt.apply(add, (scaled(_or_zeros(rt, s, ts), beta),
+                          scaled(rt.apply(mm, (_or_zeros(rt, a, ta), primal(rt, b))), alpha)))
+    return rt.apply(add, (left, scaled(rt.apply(mm, (primal(rt, a), _or_zeros(rt, b, tb))),
+                                       alpha)))
 
 
 def _einsum(rt, n: Tensor, ins: list) -> Tensor:
@@ -209,7 +238,7 @@ def _einsum(rt, n: Tensor, ins: list) -> Tensor:
     from .ops.einsum import parse
     xs = n.args
     ts = [_or_zeros(rt, a, t) for a, t in zip(xs, ins)]
-    ps = [_primal(rt, a) for a in xs]
+    ps = [primal(rt, a) for a in xs]
     if len(xs) == 1:
         return rt.apply(n.op, (ts[0],), n.params)
     labels, out, _ = parse(n.params["equation"], [a.data.shape for a in xs])
@@ -242,4 +271,5 @@ def _copied(rt, old: Tensor, tangent: Tensor) -> Tensor:
 
 
 FORMULAS = {**dict.fromkeys(LINEAR_OPS, _linear), **dict.fromkeys(PRODUCT_OPS, _product),
-            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul, "einsum": _einsum}
+            "mul": _mul, "div": _div, "rdiv": _rdiv, "addcmul": _addcmul, "einsum": _einsum,
+            "addmm": _addmm}

@@ -130,6 +130,12 @@ def _cumprod_jvp(t, ans, xs, p):
     if x.ndim == 0:
         return t
     d = p["dim"]
+    if not (x == 0).any():
+        # PyTorch's formula without zeros: cumsum(t / x) * result (its signed
+        # zeros: -0 where the sum cancels and the result is negative)
+        q = t / x
+        acc = np.float64 if q.dtype == np.float32 else q.dtype
+        return (np.cumsum(q, axis=d, dtype=acc).astype(q.dtype) * ans).astype(t.dtype)
     tm = np.moveaxis(t, d, -1).astype(np.float64)
     out = np.einsum("...ji,...i->...j", _cumprod_jacobian(x, d), tm)
     return np.moveaxis(out, -1, d).astype(t.dtype)

@@ -90,14 +90,19 @@ _linear("trace", "TraceBackward0", _trace_fwd, _trace_vjp, "d trace(x)/dx = iden
 
 # ---- gathers along a dim: gather, and sort's and topk's values ----------------
 
-def _scatter_add(g, shape, dim, index):
-    """zeros of shape with g added at index along dim (repeats add up)."""
+def _scatter_add(g, shape, dim, index, add: bool = True):
+    """zeros of shape with g added at index along dim (repeats add up);
+    add=False: written there, as PyTorch's scatter_ writes (a -0 of g stays
+    -0, where adding it to zero gives +0)."""
     out = np.zeros(shape, g.dtype)
     if not index.size:
         return out
     where = list(np.indices(index.shape, sparse=True))
     where[dim] = index
-    np.add.at(out, tuple(where), g)
+    if add:
+        np.add.at(out, tuple(where), g)
+    else:
+        out[tuple(where)] = g
     return out
 
 
@@ -115,7 +120,11 @@ def _gather_vjp(g, ans, xs, p):
     x, index = xs[0], p["index"]
     if x.ndim == 0:
         return np.asarray(g.sum(), g.dtype)
-    return _scatter_add(g, x.shape, p["dim"], index)
+    # sort's and topk's indices do not repeat: PyTorch's backward of theirs
+    # scatters the gradient into zeros (value_selecting_reduction_backward);
+    # gather's adds it (its op as gather_backward's too: ScatterAddBackward0)
+    return _scatter_add(g, x.shape, p["dim"], index,
+                        add=p["grad_fn"] in ("GatherBackward0", "ScatterAddBackward0"))
 
 
 # the grad_fn is the caller's: GatherBackward0, SortBackward0/1, TopkBackward0
