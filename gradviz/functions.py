@@ -4392,6 +4392,36 @@ PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_
                **{f.__name__: _python_builtin(f.__name__, f, "int") for f in (hex, oct, bin, chr)},
                "ord": _python_builtin("ord", ord, "str"),
                "divmod": _python_builtin("divmod", divmod, "number")}
+# Python's builtins that take no keyword at all (CPython checks that before
+# it counts the arguments: oct(1, 2, x=1) is "oct() takes no keyword arguments")
+NO_KEYWORD_BUILTINS = frozenset("""format len float repr ascii range id hash slice any all
+bool list tuple isinstance issubclass reversed iter next set frozenset map filter getattr
+hasattr setattr callable hex oct bin chr ord divmod""".split())
+# the keywords of Python's builtins that take some, and the name their
+# errors say (sorted's is list.sort's): any other is "'k' is an invalid
+# keyword argument for print()"
+BUILTIN_KEYWORDS = {"print": ("print", {"sep", "end", "file", "flush"}),
+                    "int": ("int", {"base"}), "str": ("str", {"object", "encoding", "errors"}),
+                    "enumerate": ("enumerate", {"iterable", "start"}),
+                    "zip": ("zip", {"strict"}), "round": ("round", {"number", "ndigits"}),
+                    "sorted": ("sort", {"key", "reverse"})}
+
+
+def builtin_keyword_error(name: str, kwargs: dict) -> GradvizError | None:
+    """Python's TypeError for its builtin NAME given keywords it does not
+    take, None where it takes them all."""
+    if name in NO_KEYWORD_BUILTINS:
+        return GradvizError(f"{name}() takes no keyword arguments", kind=TYPE,
+                            hint=f"pass {name}()'s arguments by position")
+    said, known = BUILTIN_KEYWORDS.get(name, (name, None))
+    unknown = [k for k in kwargs if known is not None and k not in known]
+    if unknown:
+        return GradvizError(f"'{unknown[0]}' is an invalid keyword argument for {said}()",
+                            kind=TYPE, hint=f"{name}() takes " + ", ".join(
+                                f"{k}=" for k in sorted(known)))
+    return None
+
+
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}

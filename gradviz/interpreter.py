@@ -3833,6 +3833,11 @@ class Interpreter:
             # torch.max(xs, key=f): Python's max was meant (before torch's
             # argument checks, which know no key=)
             raise _key_error(fn.name, args, kwargs)
+        if kwargs and PY_BUILTINS.get(fn.name) is fn.impl:
+            # (Python's words, before the builtin reads its arguments)
+            error = functions.builtin_keyword_error(fn.name, kwargs)
+            if error is not None:
+                raise error
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except GradvizError as exc:
