@@ -3470,23 +3470,24 @@ def f_format(rt, v, spec=""):
     return format_field(v, None, spec, rt.str_of, rt.repr_of, is_tensor)
 
 
-def f_round(rt, x, ndigits=None):
+def f_round(rt, number, ndigits=None):
     """Python's round() of a number (half to even); not of a tensor."""
-    if is_tensor(x):
+    if is_tensor(number):
         raise GradvizError("type Tensor doesn't define __round__ method", kind=TYPE,
                            hint="round its number: round(x.item(), 4), or x.round() "
                                 "for a tensor")
-    if x.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
+    if number.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
         from .numpy_arrays import python_round
-        return python_round(rt, x, ndigits)
-    if not isinstance(x, (int, float)):
-        raise GradvizError(f"type {rt.type_name(x)} doesn't define __round__ method", kind=TYPE,
+        return python_round(rt, number, ndigits)
+    if not isinstance(number, (int, float)):
+        raise GradvizError(f"type {rt.type_name(number)} doesn't define __round__ method",
+                           kind=TYPE,
                            hint="round() takes a number")
     if not (ndigits is None or isinstance(ndigits, int)):
         raise GradvizError(f"'{rt.type_name(ndigits)}' object cannot be interpreted as an "
                            "integer", kind=TYPE, hint="round(x, 2): the digits are an int")
     try:
-        return round(x) if ndigits is None else round(x, ndigits)
+        return round(number) if ndigits is None else round(number, ndigits)
     except (ValueError, OverflowError) as exc:      # round(nan), round(inf)
         raise GradvizError(str(exc), kind=VALUE if isinstance(exc, ValueError) else RUNTIME,
                            hint="NaN and inf have no nearest integer; round(x, 2) keeps a "
@@ -4405,6 +4406,58 @@ BUILTIN_KEYWORDS = {"print": ("print", {"sep", "end", "file", "flush"}),
                     "enumerate": ("enumerate", {"iterable", "start"}),
                     "zip": ("zip", {"strict"}), "round": ("round", {"number", "ndigits"}),
                     "sorted": ("sort", {"key", "reverse"})}
+
+
+# how many arguments Python's builtins take (least, most) and how CPython
+# words a call with too few or too many: "one", its METH_O functions' "len()
+# takes exactly one argument (2 given)"; "expected", _PyArg_CheckPositional's
+# "getattr expected at least 2 arguments, got 1"; else the words for none
+# given of those that count keywords too ("int() takes at most 2 arguments (3 given)")
+_ONE, _EXPECTED = "one", "expected"
+BUILTIN_COUNTS = {
+    **{n: (1, 1, _ONE) for n in "len repr ascii id hash any all callable hex oct bin chr ord".split()},
+    **{n: (0, 1, _EXPECTED) for n in "float bool list tuple set frozenset dict".split()},
+    **{n: (2, 2, _EXPECTED) for n in "isinstance issubclass hasattr filter divmod".split()},
+    **{n: (1, 2, _EXPECTED) for n in "format iter next".split()},
+    "range": (1, 3, _EXPECTED), "slice": (1, 3, _EXPECTED), "getattr": (2, 3, _EXPECTED),
+    "setattr": (3, 3, _EXPECTED), "sorted": (1, 1, _EXPECTED), "reversed": (1, 1, _EXPECTED),
+    "int": (0, 2, ""), "str": (0, 3, ""),
+    "round": (1, 2, "round() missing required argument 'number' (pos 1)"),
+    "enumerate": (1, 2, "enumerate() missing required argument 'iterable'"),
+    "map": (2, None, "map() must have at least two arguments."),
+    "print": (0, None, ""), "zip": (0, None, ""),       # (for their keywords)
+}
+
+
+def builtin_count_error(name: str, nargs: int, kwargs: dict | None) -> GradvizError | None:
+    """Python's TypeError for its builtin NAME given nargs positional
+    arguments it does not take that many of (BUILTIN_COUNTS), None where it
+    takes them."""
+    least, most, words = BUILTIN_COUNTS[name]
+    given = nargs if words in (_ONE, _EXPECTED) else nargs + len(kwargs or ())
+    if least <= given and (most is None or given <= most):
+        return None
+    if words == _ONE:
+        msg = f"{name}() takes exactly one argument ({given} given)"
+    elif words == _EXPECTED:
+        bound = "" if least == most else "at least " if given < least else "at most "
+        n = least if given < least else most
+        msg = f"{name} expected {bound}{n} argument{'' if n == 1 else 's'}, got {given}"
+    else:
+        msg = words if given < least else f"{name}() takes at most {most} arguments ({given} given)"
+    return GradvizError(msg, kind=TYPE, hint=f"check {name}()'s arguments")
+
+
+def builtin_call_error(name: str, nargs: int, kwargs: dict | None) -> GradvizError | None:
+    """Python's TypeError for its builtin NAME (of BUILTIN_COUNTS) called
+    with nargs positional arguments and kwargs, None where it takes them:
+    one that counts its keywords with its arguments (int, round) counts
+    first, the others check their keywords first."""
+    counts_keywords = BUILTIN_COUNTS[name][2] not in (_ONE, _EXPECTED)
+    count = builtin_count_error(name, nargs, kwargs)
+    if count is not None and counts_keywords:
+        return count
+    return (kwargs and builtin_keyword_error(name, kwargs)) or count
 
 
 def builtin_keyword_error(name: str, kwargs: dict) -> GradvizError | None:
