@@ -198,6 +198,16 @@ def int64_sizes(fname: str, arg: str | None, sizes) -> None:
         int64_size(fname, arg, pos, s)
 
 
+def int64_ints(fname: str, arg: str, v) -> None:
+    """PyTorch's error for an int-list argument (a kernel_size, a stride)
+    holding an int past int64: a lone int is the ValueError of its
+    unpacking, a list's item its parser's TypeError naming arg."""
+    if v.__class__ is int:
+        int64_size(fname, None, 1, v)
+    elif isinstance(v, (tuple, list)):
+        int64_sizes(fname, arg, v)
+
+
 _VALUE_KINDS = {"Module": "module", "Function": "function", "BoundMethod": "method",
                 "GradFn": "grad_fn"}
 
