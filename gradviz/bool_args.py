@@ -395,6 +395,14 @@ _CONV = ("(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride
 NN = {name: forms(_CONV.format(padding="tuple of ints padding = 0"),
                   _CONV.format(padding='str padding = "valid"'))
       for name in ("conv1d", "conv2d", "conv3d")}
+# (the average poolings are PyTorch's C functions, F's called directly: their
+# bools and ints are checked before their input is)
+_AVG_POOL = ("(Tensor input, tuple of ints kernel_size, tuple of ints stride = None, "
+             "tuple of ints padding = 0, bool ceil_mode = False, bool count_include_pad = True"
+             "{more})")
+NN.update(avg_pool1d=forms(_AVG_POOL.format(more="")),
+          **{name: forms(_AVG_POOL.format(more=", int? divisor_override = None"))
+             for name in ("avg_pool2d", "avg_pool3d")})
 
 # torch.linalg's functions whose arguments are checked as PyTorch's parser
 # does (the interpreter's torch.linalg module takes these):
