@@ -386,6 +386,10 @@ TABLE = {
                          forms("(bool upper = False)")),
     "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
                  forms("(Tensor LU_data, Tensor LU_pivots)")),
+    "searchsorted": (forms(*[f"(Tensor sorted_sequence, {values}, *, bool out_int32 = False, "
+                             "bool right = False, str? side = None, Tensor? sorter = None, "
+                             "Tensor out = None)" for values in ("Tensor input", "Number self")]),
+                     None),
 }
 
 # torch.nn.functional's functions (torch.NAME's too) checked as PyTorch's

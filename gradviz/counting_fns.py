@@ -178,8 +178,8 @@ def _lookup(rt, boundaries: np.ndarray, values, right: bool, out_int32: bool, la
 def _values(v, fname):
     if is_tensor(v):
         return v.data
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return np.asarray(v)
+    if isinstance(v, (int, float)):          # (a bool is a Number to PyTorch's parser: 0 or 1)
+        return np.asarray(int(v) if v.__class__ is bool else v)
     raise GradvizError(f"{fname}(): argument 'input' must be Tensor or a number, not "
                        f"{F.arg_type_name(v)}", kind=TYPE, hint="the values to look up")
 
