@@ -2117,6 +2117,7 @@ def _arg_extreme(name: str):
 
 def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     x = _need_tensor(input, "norm")
+    _vector_norm_call(x, p, dim, keepdim, dtype)
     if dtype is not None:
         x = _norm_in_dtype(rt, x, _dtype_arg(dtype))
     if p == "fro" and is_tensor(dim) and dim.data.ndim == 0:
@@ -2137,6 +2138,33 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
         return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
+
+
+_NORM_SEEN: set = set()     # (arg_parser.check's: the calls it has taken)
+
+
+def _vector_norm_call(x, p, dim, keepdim, dtype) -> None:
+    """The checks of PyTorch's Python torch.norm on its way to
+    linalg.vector_norm(x, p, dim, keepdim, dtype=dtype): an int dim made
+    [dim], len(dim) taken for p='fro' (a float dim has none), and that call
+    checked by PyTorch's parser (m.norm(1, dim=2.5): its dim must be ints).
+    A str p other than 'fro' (or 'fro' over more than two dims) goes to
+    linalg.matrix_norm(x, p, dim or all the dims, keepdim, dtype=dtype)."""
+    from .bool_args import LINALG     # (it imports this module)
+    dims = [dim] if dim.__class__ is int else dim
+    name = "vector_norm"
+    if isinstance(p, str):
+        if p == "fro" and dim.__class__ is float:
+            raise GradvizError("object of type 'float' has no len()", kind=TYPE,
+                               hint="give the dim as an int: x.norm(dim=0)")
+        if p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2:
+            name = "matrix_norm"
+            dims = list(range(x.data.ndim)) if dim is None else dims
+    args = [x, p if name == "matrix_norm" else 2 if p is None or p == "fro" else p, dims,
+            keepdim]
+    arg_parser.check(f"linalg_{name}", LINALG[name][2], args, {"dtype": dtype}, _NORM_SEEN)
+    if isinstance(dims, (tuple, list)):
+        int64_sizes(f"linalg_{name}", "dim", dims)
 
 
 def f_torch_norm(rt, input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
