@@ -152,12 +152,15 @@ def f_gelu(rt, input, *args, approximate="none"):
 
 
 def f_hardtanh(rt, input, min_val=-1.0, max_val=1.0, inplace=False):
-    x = F._need_tensor(input, "hardtanh")
-    F._number_arg("hardtanh", "min_val", 2, min_val)
-    F._number_arg("hardtanh", "max_val", 3, max_val)
-    if min_val > max_val:
+    # (PyTorch's Python hardtanh compares its bounds with Python's > first:
+    # F.hardtanh(x, None) is that comparison's TypeError, before x is checked)
+    if rt.truth(rt.binary(">", min_val, max_val)):
         raise GradvizError("min_val cannot be greater than max_val", kind=VALUE,
                            hint=f"swap them: F.hardtanh(x, {max_val}, {min_val})")
+    x = F._need_tensor(input, "hardtanh")
+    min_val, max_val = (F._tensor_number(v) for v in (min_val, max_val))
+    F._number_arg("hardtanh", "min_val", 2, min_val)
+    F._number_arg("hardtanh", "max_val", 3, max_val)
     return _maybe_in_place(rt, x, inplace, "hardtanh", lambda: rt.apply(
         OPS["hardtanh"], (x,), {"min": min_val, "max": max_val}))
 
