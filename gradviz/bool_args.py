@@ -161,6 +161,13 @@ TABLE = {
               forms("(Tensor other, *, Number alpha = 1)", numbers_as_tensors=True,
                     deprecated=("(Number alpha, Tensor other)",)))
        for name in ("add", "sub")},
+    # (the comparisons: a tensor or a Number other; x.ge('a', y) fits neither)
+    **{name: (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                    "(Tensor input, Number other, *, Tensor out = None)"),
+              forms("(Tensor other)", "(Number other)"))
+       for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+    "bincount": (forms("(Tensor input, Tensor? weights = None, int minlength = 0)"),
+                 forms("(Tensor? weights = None, int minlength = 0)")),
     "mul": (forms("(Tensor input, Tensor other, *, Tensor out = None)", numbers_as_tensors=True),
             forms("(Tensor other)", numbers_as_tensors=True)),
     "div": (forms("(Tensor input, Tensor other, *, Tensor out = None)",

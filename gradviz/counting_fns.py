@@ -78,6 +78,7 @@ def f_bincount(rt, input, weights=None, minlength=0):
         raise GradvizError("bincount only supports 1-d non-negative integral inputs.",
                            kind=RUNTIME, hint=f"bincount counts {INT_HINT}, 0 or more, "
                                               "in a 1-d tensor (x.flatten())")
+    minlength = F.read_int(minlength)       # (a 0-d integer tensor is its int)
     if isinstance(minlength, bool) or not isinstance(minlength, int):
         raise GradvizError(f"bincount(): argument 'minlength' (position 3) must be int, not "
                            f"{F.arg_type_name(minlength)}", kind=TYPE, hint="minlength=10")

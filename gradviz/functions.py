@@ -666,6 +666,8 @@ def arg_type_name(v) -> str:
         return v.cls.name
     if v.__class__.__name__ in pytypes.NN_CLASS_NAMES:
         return v.name
+    if v.__class__ is ReturnTypes:          # (its C type's full name: x.max(0)'s)
+        return f"torch.return_types.{v.kind}"
     from .fstrings import _type_name
     return _type_name(v)
 
