@@ -3138,13 +3138,43 @@ def f_split(rt, x, split_size_or_sections, dim=0):
     """torch.split / x.split: pieces of split_size (the last smaller), or of
     the sizes listed (SplitWithSizesBackward0)."""
     x = _need_tensor(x, "split", 1, "self")
-    return split_pieces(rt, x, split_size_or_sections, dim, SPLIT_GRAD_FNS)
+    return m_split(rt, x, split_size_or_sections, dim)
 
 
 def m_split(rt, x, split_size, dim=0):
     """x.split: torch.split, whose size PyTorch's Tensor.split (written in
     Python) names split_size (x.split(split_size=2))."""
+    split_size = _vf_split_check(x, split_size, dim)
     return split_pieces(rt, x, split_size, dim, SPLIT_GRAD_FNS)
+
+
+_SPLIT_FORMS = {"split": arg_parser.forms("(Tensor input, int split_size, int dim = 0)",
+                                          "(Tensor input, tuple of ints split_size, int dim = 0)"),
+                "split_with_sizes": arg_parser.forms(
+                    "(Tensor input, tuple of ints split_sizes, int dim = 0)")}
+_SPLIT_SEEN: set = set()        # (arg_parser.check's: the calls it has taken)
+
+
+def _vf_split_check(x, size, dim):
+    """The call PyTorch's Tensor.split (written in Python) makes, checked by
+    its parser: _VF.split for an int (a one-element tensor as its int),
+    _VF.split_with_sizes for anything else (x.split(2.5) is the latter's
+    'must be tuple of ints, not float'). The size, as that call takes it."""
+    if size.__class__ is Tensor:
+        if size.data.size != 1:
+            raise GradvizError("split_with_sizes(): argument 'split_sizes' (position 2) must be "
+                               "tuple of ints, not Tensor", kind=TYPE,
+                               hint="give the sizes as a list: x.split(t.tolist())")
+        size = int(size.data.item())
+    elif isinstance(size, (tuple, list)):
+        size = size.__class__(map(_read_dim_item, size))       # (items by their __index__)
+    name = "split" if isinstance(size, int) else "split_with_sizes"
+    arg_parser.check(name, _SPLIT_FORMS[name], (x, size, dim), {}, _SPLIT_SEEN)
+    if size.__class__ is int:
+        int64_size(name, None, 1, size)
+    elif isinstance(size, (tuple, list)):
+        int64_sizes(name, "split_sizes", size)
+    return size
 
 
 def split_pieces(rt, x, sizes, dim, grad_fns: tuple) -> tuple:
