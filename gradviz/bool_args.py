@@ -166,6 +166,12 @@ TABLE = {
                     "(Tensor input, Number other, *, Tensor out = None)"),
               forms("(Tensor other)", "(Number other)"))
        for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+    **{name: (forms(*[f"(Tensor input, {q} q, int? dim = None, bool keepdim = False, *, "
+                        'str interpolation = "linear", Tensor out = None)'
+                        for q in ("Tensor", "float")]),
+              forms(*[f"({q} q, int? dim = None, bool keepdim = False, *, "
+                      'str interpolation = "linear")' for q in ("Tensor", "float")]))
+       for name in ("quantile", "nanquantile")},
     "bincount": (forms("(Tensor input, Tensor? weights = None, int minlength = 0)"),
                  forms("(Tensor? weights = None, int minlength = 0)")),
     "mul": (forms("(Tensor input, Tensor other, *, Tensor out = None)", numbers_as_tensors=True),
