@@ -166,12 +166,12 @@ TABLE = {
                     "(Tensor input, Number other, *, Tensor out = None)"),
               forms("(Tensor other)", "(Number other)"))
        for name in ("eq", "ne", "lt", "le", "gt", "ge")},
-    **{name: (forms(*[f"(Tensor input, {q} q, int? dim = None, bool keepdim = False, *, "
-                        'str interpolation = "linear", Tensor out = None)'
-                        for q in ("Tensor", "float")]),
-              forms(*[f"({q} q, int? dim = None, bool keepdim = False, *, "
-                      'str interpolation = "linear")' for q in ("Tensor", "float")]))
-       for name in ("quantile", "nanquantile")},
+    "floor_divide": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                           "(Tensor input, Number other)"),
+                     forms("(Tensor other)", "(Number other)")),
+    "div_": (None, forms("(Tensor other)", "(Tensor other, *, str? rounding_mode)",
+                         "(Number other, *, str? rounding_mode)", numbers_as_tensors=True)),
+    "pow_": (None, forms("(Tensor exponent)", "(Number exponent)")),
     "bincount": (forms("(Tensor input, Tensor? weights = None, int minlength = 0)"),
                  forms("(Tensor? weights = None, int minlength = 0)")),
     "mul": (forms("(Tensor input, Tensor other, *, Tensor out = None)", numbers_as_tensors=True),
@@ -253,11 +253,12 @@ TABLE = {
     "narrow": (forms("(Tensor input, int dim, Tensor start, int length)",
                      "(Tensor input, int dim, int start, int length)"),
                forms("(int dim, Tensor start, int length)", "(int dim, int start, int length)")),
-    "quantile": (forms(*[f"(Tensor input, {q} q, int dim = None, bool keepdim = False, *, "
-                         'str interpolation = "linear", Tensor out = None)'
-                         for q in ("Tensor", "float")]),
-                 forms(*[f"({q} q, int dim = None, bool keepdim = False, *, "
-                         'str interpolation = "linear")' for q in ("Tensor", "float")])),
+    **{name: (forms(*[f"(Tensor input, {q} q, int dim = None, bool keepdim = False, *, "
+                        'str interpolation = "linear", Tensor out = None)'
+                        for q in ("Tensor", "float")]),
+              forms(*[f"({q} q, int dim = None, bool keepdim = False, *, "
+                      'str interpolation = "linear")' for q in ("Tensor", "float")]))
+       for name in ("quantile", "nanquantile")},
     "repeat_interleave": (forms("(Tensor input, Tensor repeats, int dim = None, *, "
                                 "int output_size = None)",
                                 "(Tensor repeats, *, int output_size = None)",
@@ -322,7 +323,8 @@ TABLE = {
     # (the in-place methods of the same two forms: x.true_divide_() fits neither)
     **{f"{name}_": (None, forms("(Tensor other)", "(Number other)"))
        for name in ("true_divide", "bitwise_and", "bitwise_or", "bitwise_xor",
-                    "bitwise_left_shift", "bitwise_right_shift", "copysign")},
+                    "bitwise_left_shift", "bitwise_right_shift", "copysign", "fmod",
+                    "remainder", "floor_divide")},
     "isin": (forms(*[f"({first}, {second}, *, bool assume_unique = False, bool invert = False, "
                      "Tensor out = None)"
                      for first, second in (("Tensor elements", "Tensor test_elements"),
