@@ -4568,10 +4568,19 @@ def _number_arg(fn: str, name: str, position: int | None, v, kind: str = "Number
                            f"not {type(v).__name__}", kind=TYPE)
 
 
+def number_value(fn: str, name: str, position: int | None, v):
+    """The number of an argument PyTorch's parser reads as a Number (a
+    Scalar): a number, or the one a 0-d tensor without a gradient holds
+    (F.celu(x, alpha=torch.tensor(0.5))); else _number_arg's error."""
+    v = _tensor_number(v)
+    _number_arg(fn, name, position, v)
+    return v
+
+
 def f_softplus(rt, x, beta=1.0, threshold=20.0):
     x = _float_input(x, "softplus")
-    _number_arg("softplus", "beta", None, beta)
-    _number_arg("softplus", "threshold", None, threshold)
+    beta = number_value("softplus", "beta", None, beta)
+    threshold = number_value("softplus", "threshold", None, threshold)
     p = {} if (beta, threshold) == (1.0, 20.0) else {"beta": float(beta),
                                                       "threshold": float(threshold)}
     return rt.apply(OPS["softplus"], (x,), p or None)
@@ -4583,18 +4592,18 @@ def _no_inplace(name: str, inplace) -> None:
                            hint=f"write y = F.{name}(x) (relu alone has inplace=True here)")
 
 
-def f_leaky_relu(rt, x, negative_slope=0.01, inplace=False):
+def f_leaky_relu(rt, input, negative_slope=0.01, inplace=False):
     _no_inplace("leaky_relu", inplace)
-    x = _float_input(x, "leaky_relu")
-    _number_arg("leaky_relu", "negative_slope", 2, negative_slope)
+    x = _float_input(input, "leaky_relu")
+    negative_slope = number_value("leaky_relu", "negative_slope", 2, negative_slope)
     p = None if negative_slope == 0.01 else {"negative_slope": float(negative_slope)}
     return rt.apply(OPS["leaky_relu"], (x,), p)
 
 
-def f_elu(rt, x, alpha=1.0, inplace=False):
+def f_elu(rt, input, alpha=1.0, inplace=False):
     _no_inplace("elu", inplace)
-    x = _float_input(x, "elu")
-    _number_arg("elu", "alpha", 2, alpha)
+    x = _float_input(input, "elu")
+    alpha = number_value("elu", "alpha", 2, alpha)
     return rt.apply(OPS["elu"], (x,), None if alpha == 1.0 else {"alpha": float(alpha)})
 
 

@@ -187,7 +187,7 @@ def f_tanhshrink(rt, input):
 def _shrink(name: str):
     def f(rt, input, lambd=0.5):
         x = _activation_input(input, name, "softshrink_check" if name == "softshrink" else None)
-        F._number_arg(name, "lambd", 2, lambd)
+        lambd = F.number_value(name, "lambd", 2, lambd)
         if name == "softshrink" and lambd < 0:
             top = "3.40282e+38" if x.data.dtype.itemsize == 4 else "1.79769e+308"
             raise GradvizError(f"lambda must be in range [0, {top}] for input dtype "
