@@ -500,9 +500,11 @@ def install() -> None:
         if method_forms:
             F.METHODS[name] = checked(F.METHODS[name], name, method_forms, method=True)
     for name, overloads in NN.items():
-        # (torch.conv2d is F.conv2d: one check for both)
-        function = checked(F.NN_FUNCTIONAL[name], name, overloads, method=False)
-        F.NN_FUNCTIONAL[name] = F.FUNCTIONS[name] = function
+        # (torch.conv2d is F.conv2d: one check for both; F.avg_pool2d has no torch.NAME)
+        function = F.NN_FUNCTIONAL[name] = checked(F.NN_FUNCTIONAL[name], name, overloads,
+                                                   method=False)
+        if name in F.FUNCTIONS:
+            F.FUNCTIONS[name] = function
 
 
 def linalg_function(name: str):
