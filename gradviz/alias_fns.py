@@ -181,7 +181,10 @@ IN_PLACE_FUNCTIONS = (
 
 def install() -> None:
     """Add the aliases to functions.py's tables (after every op's module)."""
-    F.METHODS.update({name + "_": compare_in_place(name) for name in COMPARISONS})
+    # (x.ge_() fits neither of PyTorch's two forms: its invalid combination)
+    F.METHODS.update({name + "_": checked(compare_in_place(name), name + "_",
+                                          forms("(Tensor other)", "(Number other)"), method=True)
+                      for name in COMPARISONS})
     F.METHODS.update({name + "_": F._in_place(name) for name in SAME_SHAPE_IN_PLACE})
     for alias, name in ALIASES.items():
         F.FUNCTIONS[alias] = renamed(F.FUNCTIONS[name], name, alias)

@@ -318,12 +318,14 @@ def _is_int(v) -> bool:
 
 def _too_many(fname: str, form: Form, nargs: int):
     # (PyTorch's min_args counts a required keyword-only argument too:
-    # x.sort(0, True, True) "takes from 1 to 0 positional arguments")
+    # x.sort(0, True, True) "takes from 1 to 0 positional arguments"; its
+    # range is "were" whatever the count: x.sort(0, dim=-1, stable=True))
     if form.min_args != form.max_pos:
-        takes = f"from {form.min_args} to {form.max_pos} positional arguments"
+        takes, were = f"from {form.min_args} to {form.max_pos} positional arguments", "were"
     else:
         takes = f"{form.max_pos} positional argument{'' if form.max_pos == 1 else 's'}"
-    raise _error(f"{fname}() takes {takes} but {nargs} {'was' if nargs == 1 else 'were'} given")
+        were = "was" if nargs == 1 else "were"
+    raise _error(f"{fname}() takes {takes} but {nargs} {were} given")
 
 
 def _missing(fname: str, form: Form, start: int):

@@ -161,6 +161,19 @@ TABLE = {
               forms("(Tensor other, *, Number alpha = 1)", numbers_as_tensors=True,
                     deprecated=("(Number alpha, Tensor other)",)))
        for name in ("add", "sub")},
+    # (the comparisons: a tensor or a Number other; x.ge('a', y) fits neither)
+    **{name: (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                    "(Tensor input, Number other, *, Tensor out = None)"),
+              forms("(Tensor other)", "(Number other)"))
+       for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+    "floor_divide": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
+                           "(Tensor input, Number other)"),
+                     forms("(Tensor other)", "(Number other)")),
+    "div_": (None, forms("(Tensor other)", "(Tensor other, *, str? rounding_mode)",
+                         "(Number other, *, str? rounding_mode)", numbers_as_tensors=True)),
+    "pow_": (None, forms("(Tensor exponent)", "(Number exponent)")),
+    "bincount": (forms("(Tensor input, Tensor? weights = None, int minlength = 0)"),
+                 forms("(Tensor? weights = None, int minlength = 0)")),
     "mul": (forms("(Tensor input, Tensor other, *, Tensor out = None)", numbers_as_tensors=True),
             forms("(Tensor other)", numbers_as_tensors=True)),
     "div": (forms("(Tensor input, Tensor other, *, Tensor out = None)",
@@ -240,11 +253,12 @@ TABLE = {
     "narrow": (forms("(Tensor input, int dim, Tensor start, int length)",
                      "(Tensor input, int dim, int start, int length)"),
                forms("(int dim, Tensor start, int length)", "(int dim, int start, int length)")),
-    "quantile": (forms(*[f"(Tensor input, {q} q, int dim = None, bool keepdim = False, *, "
-                         'str interpolation = "linear", Tensor out = None)'
-                         for q in ("Tensor", "float")]),
-                 forms(*[f"({q} q, int dim = None, bool keepdim = False, *, "
-                         'str interpolation = "linear")' for q in ("Tensor", "float")])),
+    **{name: (forms(*[f"(Tensor input, {q} q, int dim = None, bool keepdim = False, *, "
+                        'str interpolation = "linear", Tensor out = None)'
+                        for q in ("Tensor", "float")]),
+              forms(*[f"({q} q, int dim = None, bool keepdim = False, *, "
+                      'str interpolation = "linear")' for q in ("Tensor", "float")]))
+       for name in ("quantile", "nanquantile")},
     "repeat_interleave": (forms("(Tensor input, Tensor repeats, int dim = None, *, "
                                 "int output_size = None)",
                                 "(Tensor repeats, *, int output_size = None)",
@@ -309,7 +323,8 @@ TABLE = {
     # (the in-place methods of the same two forms: x.true_divide_() fits neither)
     **{f"{name}_": (None, forms("(Tensor other)", "(Number other)"))
        for name in ("true_divide", "bitwise_and", "bitwise_or", "bitwise_xor",
-                    "bitwise_left_shift", "bitwise_right_shift", "copysign")},
+                    "bitwise_left_shift", "bitwise_right_shift", "copysign", "fmod",
+                    "remainder", "floor_divide")},
     "isin": (forms(*[f"({first}, {second}, *, bool assume_unique = False, bool invert = False, "
                      "Tensor out = None)"
                      for first, second in (("Tensor elements", "Tensor test_elements"),
@@ -386,6 +401,10 @@ TABLE = {
                          forms("(bool upper = False)")),
     "lu_solve": (forms("(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out = None)"),
                  forms("(Tensor LU_data, Tensor LU_pivots)")),
+    "searchsorted": (forms(*[f"(Tensor sorted_sequence, {values}, *, bool out_int32 = False, "
+                             "bool right = False, str? side = None, Tensor? sorter = None, "
+                             "Tensor out = None)" for values in ("Tensor input", "Number self")]),
+                     None),
 }
 
 # torch.nn.functional's functions (torch.NAME's too) checked as PyTorch's
@@ -395,6 +414,14 @@ _CONV = ("(Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride
 NN = {name: forms(_CONV.format(padding="tuple of ints padding = 0"),
                   _CONV.format(padding='str padding = "valid"'))
       for name in ("conv1d", "conv2d", "conv3d")}
+# (the average poolings are PyTorch's C functions, F's called directly: their
+# bools and ints are checked before their input is)
+_AVG_POOL = ("(Tensor input, tuple of ints kernel_size, tuple of ints stride = None, "
+             "tuple of ints padding = 0, bool ceil_mode = False, bool count_include_pad = True"
+             "{more})")
+NN.update(avg_pool1d=forms(_AVG_POOL.format(more="")),
+          **{name: forms(_AVG_POOL.format(more=", int? divisor_override = None"))
+             for name in ("avg_pool2d", "avg_pool3d")})
 
 # torch.linalg's functions whose arguments are checked as PyTorch's parser
 # does (the interpreter's torch.linalg module takes these):
@@ -473,9 +500,11 @@ def install() -> None:
         if method_forms:
             F.METHODS[name] = checked(F.METHODS[name], name, method_forms, method=True)
     for name, overloads in NN.items():
-        # (torch.conv2d is F.conv2d: one check for both)
-        function = checked(F.NN_FUNCTIONAL[name], name, overloads, method=False)
-        F.NN_FUNCTIONAL[name] = F.FUNCTIONS[name] = function
+        # (torch.conv2d is F.conv2d: one check for both; F.avg_pool2d has no torch.NAME)
+        function = F.NN_FUNCTIONAL[name] = checked(F.NN_FUNCTIONAL[name], name, overloads,
+                                                   method=False)
+        if name in F.FUNCTIONS:
+            F.FUNCTIONS[name] = function
 
 
 def linalg_function(name: str):

@@ -17,6 +17,7 @@ from .ops.pool import pool_out
 def _ints(fn: str, name: str, v, k: int) -> tuple:
     """An int or a list of ints, as one int per spatial dim (a single one
     stands for all, as PyTorch's expand_param_if_needed)."""
+    F.int64_ints(fn, name, v)
     if isinstance(v, int) and not isinstance(v, bool):
         return (v,) * k
     if isinstance(v, (tuple, list)) and v and all(
@@ -419,6 +420,7 @@ def constant_pad(rt, input, pad, value):
 
 def _pool_pair(fn: str, name: str, v, what: str) -> tuple:
     """A pooling's kernel_size, stride, padding or dilation as a pair."""
+    F.int64_ints(fn, name, v)
     if isinstance(v, int) and not isinstance(v, bool):
         return (v, v)
     if isinstance(v, (tuple, list)) and all(isinstance(e, int) and not isinstance(e, bool)
@@ -582,6 +584,7 @@ def _output_size(fn: str, output_size, x, k: int) -> tuple:
     for i, e in enumerate(size):
         if isinstance(e, bool) or not isinstance(e, int):
             raise F.int_list_item_error(fn, "'output_size' (position 2)", list(size), i)
+    F.int64_ints(fn, "output_size", output_size if output_size.__class__ is int else size)
     if len(size) != k:
         raise GradvizError(f"{fn}(): internal error: output_size.size() must be {k}"
                            if fn.startswith("adaptive_max") else
@@ -704,6 +707,7 @@ def _check_types(fn: str, given: dict, keywords=frozenset()) -> None:
         elif not isinstance(v, int):
             raise GradvizError(f"{where} must be tuple of ints, not {F.arg_type_name(v)}",
                                kind=TYPE, hint=hint)
+        F.int64_ints(fn, name, v)
 
 
 def _one(fn: str, name: str, v, default=None):

@@ -78,6 +78,7 @@ def f_bincount(rt, input, weights=None, minlength=0):
         raise GradvizError("bincount only supports 1-d non-negative integral inputs.",
                            kind=RUNTIME, hint=f"bincount counts {INT_HINT}, 0 or more, "
                                               "in a 1-d tensor (x.flatten())")
+    minlength = F.read_int(minlength)       # (a 0-d integer tensor is its int)
     if isinstance(minlength, bool) or not isinstance(minlength, int):
         raise GradvizError(f"bincount(): argument 'minlength' (position 3) must be int, not "
                            f"{F.arg_type_name(minlength)}", kind=TYPE, hint="minlength=10")
@@ -178,8 +179,8 @@ def _lookup(rt, boundaries: np.ndarray, values, right: bool, out_int32: bool, la
 def _values(v, fname):
     if is_tensor(v):
         return v.data
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return np.asarray(v)
+    if isinstance(v, (int, float)):          # (a bool is a Number to PyTorch's parser: 0 or 1)
+        return np.asarray(int(v) if v.__class__ is bool else v)
     raise GradvizError(f"{fname}(): argument 'input' must be Tensor or a number, not "
                        f"{F.arg_type_name(v)}", kind=TYPE, hint="the values to look up")
 

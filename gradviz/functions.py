@@ -199,6 +199,16 @@ def int64_sizes(fname: str, arg: str | None, sizes) -> None:
         int64_size(fname, arg, pos, s)
 
 
+def int64_ints(fname: str, arg: str, v) -> None:
+    """PyTorch's error for an int-list argument (a kernel_size, a stride)
+    holding an int past int64: a lone int is the ValueError of its
+    unpacking, a list's item its parser's TypeError naming arg."""
+    if v.__class__ is int:
+        int64_size(fname, None, 1, v)
+    elif isinstance(v, (tuple, list)):
+        int64_sizes(fname, arg, v)
+
+
 _VALUE_KINDS = {"Module": "module", "Function": "function", "BoundMethod": "method",
                 "GradFn": "grad_fn"}
 
@@ -657,6 +667,8 @@ def arg_type_name(v) -> str:
         return v.cls.name
     if v.__class__.__name__ in pytypes.NN_CLASS_NAMES:
         return v.name
+    if v.__class__ is ReturnTypes:          # (its C type's full name: x.max(0)'s)
+        return f"torch.return_types.{v.kind}"
     from .fstrings import _type_name
     return _type_name(v)
 
@@ -2112,6 +2124,7 @@ def _arg_extreme(name: str):
 
 def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     x = _need_tensor(input, "norm")
+    _vector_norm_call(x, p, dim, keepdim, dtype)
     if dtype is not None:
         x = _norm_in_dtype(rt, x, _dtype_arg(dtype))
     if p == "fro" and is_tensor(dim) and dim.data.ndim == 0:
@@ -2132,6 +2145,33 @@ def f_norm(rt, input, p="fro", dim=None, keepdim=False, dtype=None):
     if p not in (1, 2, "fro") and isinstance(p, (int, float)) and not isinstance(p, bool):
         return linalg_fns.f_vector_norm_ord(rt, x, p, dim, keepdim)     # inf, 0, 3, ...
     return rt.apply(OPS["norm"], (x,), norm_params(x, p, dim, keepdim))
+
+
+_NORM_SEEN: set = set()     # (arg_parser.check's: the calls it has taken)
+
+
+def _vector_norm_call(x, p, dim, keepdim, dtype) -> None:
+    """The checks of PyTorch's Python torch.norm on its way to
+    linalg.vector_norm(x, p, dim, keepdim, dtype=dtype): an int dim made
+    [dim], len(dim) taken for p='fro' (a float dim has none), and that call
+    checked by PyTorch's parser (m.norm(1, dim=2.5): its dim must be ints).
+    A str p other than 'fro' (or 'fro' over more than two dims) goes to
+    linalg.matrix_norm(x, p, dim or all the dims, keepdim, dtype=dtype)."""
+    from .bool_args import LINALG     # (it imports this module)
+    dims = [dim] if dim.__class__ is int else dim
+    name = "vector_norm"
+    if isinstance(p, str):
+        if p == "fro" and dim.__class__ is float:
+            raise GradvizError("object of type 'float' has no len()", kind=TYPE,
+                               hint="give the dim as an int: x.norm(dim=0)")
+        if p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2:
+            name = "matrix_norm"
+            dims = list(range(x.data.ndim)) if dim is None else dims
+    args = [x, p if name == "matrix_norm" else 2 if p is None or p == "fro" else p, dims,
+            keepdim]
+    arg_parser.check(f"linalg_{name}", LINALG[name][2], args, {"dtype": dtype}, _NORM_SEEN)
+    if isinstance(dims, (tuple, list)):
+        int64_sizes(f"linalg_{name}", "dim", dims)
 
 
 def f_torch_norm(rt, input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
@@ -3103,13 +3143,43 @@ def f_split(rt, x, split_size_or_sections, dim=0):
     """torch.split / x.split: pieces of split_size (the last smaller), or of
     the sizes listed (SplitWithSizesBackward0)."""
     x = _need_tensor(x, "split", 1, "self")
-    return split_pieces(rt, x, split_size_or_sections, dim, SPLIT_GRAD_FNS)
+    return m_split(rt, x, split_size_or_sections, dim)
 
 
 def m_split(rt, x, split_size, dim=0):
     """x.split: torch.split, whose size PyTorch's Tensor.split (written in
     Python) names split_size (x.split(split_size=2))."""
+    split_size = _vf_split_check(x, split_size, dim)
     return split_pieces(rt, x, split_size, dim, SPLIT_GRAD_FNS)
+
+
+_SPLIT_FORMS = {"split": arg_parser.forms("(Tensor input, int split_size, int dim = 0)",
+                                          "(Tensor input, tuple of ints split_size, int dim = 0)"),
+                "split_with_sizes": arg_parser.forms(
+                    "(Tensor input, tuple of ints split_sizes, int dim = 0)")}
+_SPLIT_SEEN: set = set()        # (arg_parser.check's: the calls it has taken)
+
+
+def _vf_split_check(x, size, dim):
+    """The call PyTorch's Tensor.split (written in Python) makes, checked by
+    its parser: _VF.split for an int (a one-element tensor as its int),
+    _VF.split_with_sizes for anything else (x.split(2.5) is the latter's
+    'must be tuple of ints, not float'). The size, as that call takes it."""
+    if size.__class__ is Tensor:
+        if size.data.size != 1:
+            raise GradvizError("split_with_sizes(): argument 'split_sizes' (position 2) must be "
+                               "tuple of ints, not Tensor", kind=TYPE,
+                               hint="give the sizes as a list: x.split(t.tolist())")
+        size = int(size.data.item())
+    elif isinstance(size, (tuple, list)):
+        size = size.__class__(map(_read_dim_item, size))       # (items by their __index__)
+    name = "split" if isinstance(size, int) else "split_with_sizes"
+    arg_parser.check(name, _SPLIT_FORMS[name], (x, size, dim), {}, _SPLIT_SEEN)
+    if size.__class__ is int:
+        int64_size(name, None, 1, size)
+    elif isinstance(size, (tuple, list)):
+        int64_sizes(name, "split_sizes", size)
+    return size
 
 
 def split_pieces(rt, x, sizes, dim, grad_fns: tuple) -> tuple:
@@ -3475,23 +3545,24 @@ def f_format(rt, v, spec=""):
     return format_field(v, None, spec, rt.str_of, rt.repr_of, is_tensor)
 
 
-def f_round(rt, x, ndigits=None):
+def f_round(rt, number, ndigits=None):
     """Python's round() of a number (half to even); not of a tensor."""
-    if is_tensor(x):
+    if is_tensor(number):
         raise GradvizError("type Tensor doesn't define __round__ method", kind=TYPE,
                            hint="round its number: round(x.item(), 4), or x.round() "
                                 "for a tensor")
-    if x.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
+    if number.__class__ is NumpyArray:       # numpy's __round__ (a numpy scalar's, an array's)
         from .numpy_arrays import python_round
-        return python_round(rt, x, ndigits)
-    if not isinstance(x, (int, float)):
-        raise GradvizError(f"type {rt.type_name(x)} doesn't define __round__ method", kind=TYPE,
+        return python_round(rt, number, ndigits)
+    if not isinstance(number, (int, float)):
+        raise GradvizError(f"type {rt.type_name(number)} doesn't define __round__ method",
+                           kind=TYPE,
                            hint="round() takes a number")
     if not (ndigits is None or isinstance(ndigits, int)):
         raise GradvizError(f"'{rt.type_name(ndigits)}' object cannot be interpreted as an "
                            "integer", kind=TYPE, hint="round(x, 2): the digits are an int")
     try:
-        return round(x) if ndigits is None else round(x, ndigits)
+        return round(number) if ndigits is None else round(number, ndigits)
     except (ValueError, OverflowError) as exc:      # round(nan), round(inf)
         raise GradvizError(str(exc), kind=VALUE if isinstance(exc, ValueError) else RUNTIME,
                            hint="NaN and inf have no nearest integer; round(x, 2) keeps a "
@@ -4437,6 +4508,88 @@ PY_BUILTINS = {"print": f_print, "format": f_format, "len": f_len, "float": _py_
                **{f.__name__: _python_builtin(f.__name__, f, "int") for f in (hex, oct, bin, chr)},
                "ord": _python_builtin("ord", ord, "str"),
                "divmod": _python_builtin("divmod", divmod, "number")}
+# Python's builtins that take no keyword at all (CPython checks that before
+# it counts the arguments: oct(1, 2, x=1) is "oct() takes no keyword arguments")
+NO_KEYWORD_BUILTINS = frozenset("""format len float repr ascii range id hash slice any all
+bool list tuple isinstance issubclass reversed iter next set frozenset map filter getattr
+hasattr setattr callable hex oct bin chr ord divmod""".split())
+# the keywords of Python's builtins that take some, and the name their
+# errors say (sorted's is list.sort's): any other is "'k' is an invalid
+# keyword argument for print()"
+BUILTIN_KEYWORDS = {"print": ("print", {"sep", "end", "file", "flush"}),
+                    "int": ("int", {"base"}), "str": ("str", {"object", "encoding", "errors"}),
+                    "enumerate": ("enumerate", {"iterable", "start"}),
+                    "zip": ("zip", {"strict"}), "round": ("round", {"number", "ndigits"}),
+                    "sorted": ("sort", {"key", "reverse"})}
+
+
+# how many arguments Python's builtins take (least, most) and how CPython
+# words a call with too few or too many: "one", its METH_O functions' "len()
+# takes exactly one argument (2 given)"; "expected", _PyArg_CheckPositional's
+# "getattr expected at least 2 arguments, got 1"; else the words for none
+# given of those that count keywords too ("int() takes at most 2 arguments (3 given)")
+_ONE, _EXPECTED = "one", "expected"
+BUILTIN_COUNTS = {
+    **{n: (1, 1, _ONE) for n in "len repr ascii id hash any all callable hex oct bin chr ord".split()},
+    **{n: (0, 1, _EXPECTED) for n in "float bool list tuple set frozenset dict".split()},
+    **{n: (2, 2, _EXPECTED) for n in "isinstance issubclass hasattr filter divmod".split()},
+    **{n: (1, 2, _EXPECTED) for n in "format iter next".split()},
+    "range": (1, 3, _EXPECTED), "slice": (1, 3, _EXPECTED), "getattr": (2, 3, _EXPECTED),
+    "setattr": (3, 3, _EXPECTED), "sorted": (1, 1, _EXPECTED), "reversed": (1, 1, _EXPECTED),
+    "int": (0, 2, ""), "str": (0, 3, ""),
+    "round": (1, 2, "round() missing required argument 'number' (pos 1)"),
+    "enumerate": (1, 2, "enumerate() missing required argument 'iterable'"),
+    "map": (2, None, "map() must have at least two arguments."),
+    "print": (0, None, ""), "zip": (0, None, ""),       # (for their keywords)
+}
+
+
+def builtin_count_error(name: str, nargs: int, kwargs: dict | None) -> GradvizError | None:
+    """Python's TypeError for its builtin NAME given nargs positional
+    arguments it does not take that many of (BUILTIN_COUNTS), None where it
+    takes them."""
+    least, most, words = BUILTIN_COUNTS[name]
+    given = nargs if words in (_ONE, _EXPECTED) else nargs + len(kwargs or ())
+    if least <= given and (most is None or given <= most):
+        return None
+    if words == _ONE:
+        msg = f"{name}() takes exactly one argument ({given} given)"
+    elif words == _EXPECTED:
+        bound = "" if least == most else "at least " if given < least else "at most "
+        n = least if given < least else most
+        msg = f"{name} expected {bound}{n} argument{'' if n == 1 else 's'}, got {given}"
+    else:
+        msg = words if given < least else f"{name}() takes at most {most} arguments ({given} given)"
+    return GradvizError(msg, kind=TYPE, hint=f"check {name}()'s arguments")
+
+
+def builtin_call_error(name: str, nargs: int, kwargs: dict | None) -> GradvizError | None:
+    """Python's TypeError for its builtin NAME (of BUILTIN_COUNTS) called
+    with nargs positional arguments and kwargs, None where it takes them:
+    one that counts its keywords with its arguments (int, round) counts
+    first, the others check their keywords first."""
+    counts_keywords = BUILTIN_COUNTS[name][2] not in (_ONE, _EXPECTED)
+    count = builtin_count_error(name, nargs, kwargs)
+    if count is not None and counts_keywords:
+        return count
+    return (kwargs and builtin_keyword_error(name, kwargs)) or count
+
+
+def builtin_keyword_error(name: str, kwargs: dict) -> GradvizError | None:
+    """Python's TypeError for its builtin NAME given keywords it does not
+    take, None where it takes them all."""
+    if name in NO_KEYWORD_BUILTINS:
+        return GradvizError(f"{name}() takes no keyword arguments", kind=TYPE,
+                            hint=f"pass {name}()'s arguments by position")
+    said, known = BUILTIN_KEYWORDS.get(name, (name, None))
+    unknown = [k for k in kwargs if known is not None and k not in known]
+    if unknown:
+        return GradvizError(f"'{unknown[0]}' is an invalid keyword argument for {said}()",
+                            kind=TYPE, hint=f"{name}() takes " + ", ".join(
+                                f"{k}=" for k in sorted(known)))
+    return None
+
+
 # Python's types as dtype= arguments, as PyTorch maps them
 PY_TYPE_DTYPES = {PY_BUILTINS["float"]: np.dtype(np.float64),
                   PY_BUILTINS["int"]: np.dtype(np.int64), f_bool: np.dtype(np.bool_)}
@@ -4460,10 +4613,19 @@ def _number_arg(fn: str, name: str, position: int | None, v, kind: str = "Number
                            f"not {type(v).__name__}", kind=TYPE)
 
 
+def number_value(fn: str, name: str, position: int | None, v):
+    """The number of an argument PyTorch's parser reads as a Number (a
+    Scalar): a number, or the one a 0-d tensor without a gradient holds
+    (F.celu(x, alpha=torch.tensor(0.5))); else _number_arg's error."""
+    v = _tensor_number(v)
+    _number_arg(fn, name, position, v)
+    return v
+
+
 def f_softplus(rt, x, beta=1.0, threshold=20.0):
     x = _float_input(x, "softplus")
-    _number_arg("softplus", "beta", None, beta)
-    _number_arg("softplus", "threshold", None, threshold)
+    beta = number_value("softplus", "beta", None, beta)
+    threshold = number_value("softplus", "threshold", None, threshold)
     p = {} if (beta, threshold) == (1.0, 20.0) else {"beta": float(beta),
                                                       "threshold": float(threshold)}
     return rt.apply(OPS["softplus"], (x,), p or None)
@@ -4475,18 +4637,18 @@ def _no_inplace(name: str, inplace) -> None:
                            hint=f"write y = F.{name}(x) (relu alone has inplace=True here)")
 
 
-def f_leaky_relu(rt, x, negative_slope=0.01, inplace=False):
+def f_leaky_relu(rt, input, negative_slope=0.01, inplace=False):
     _no_inplace("leaky_relu", inplace)
-    x = _float_input(x, "leaky_relu")
-    _number_arg("leaky_relu", "negative_slope", 2, negative_slope)
+    x = _float_input(input, "leaky_relu")
+    negative_slope = number_value("leaky_relu", "negative_slope", 2, negative_slope)
     p = None if negative_slope == 0.01 else {"negative_slope": float(negative_slope)}
     return rt.apply(OPS["leaky_relu"], (x,), p)
 
 
-def f_elu(rt, x, alpha=1.0, inplace=False):
+def f_elu(rt, input, alpha=1.0, inplace=False):
     _no_inplace("elu", inplace)
-    x = _float_input(x, "elu")
-    _number_arg("elu", "alpha", 2, alpha)
+    x = _float_input(input, "elu")
+    alpha = number_value("elu", "alpha", 2, alpha)
     return rt.apply(OPS["elu"], (x,), None if alpha == 1.0 else {"alpha": float(alpha)})
 
 

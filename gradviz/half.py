@@ -46,7 +46,7 @@ COMPUTED = frozenset({
     "sigmoid", "sum", "mean", "matmul", "mm", "mv", "dot", "bmm",
     "addmm", "softmax", "softmax_backward_data", "mse_loss",
     "floor_divide", "div_mode", "remainder", "rremainder", "fmod", "logaddexp", "logaddexp2",
-    "prod", "cumsum", "grid_sampler",
+    "prod", "cumsum", "grid_sampler", "norm",
 })
 
 
@@ -56,7 +56,7 @@ def refuse(op) -> GradvizError:
         f"gradviz does not compute {op.symbol.lstrip('.')} on float16 tensors", kind=TYPE,
         hint="convert to float32 first with .float() (and back with .half() if you need "
              "float16 after it); float16 is computed for arithmetic, pow, exp, log, sqrt, "
-             "sin, cos, tanh, sigmoid, relu, sum, mean, cumsum, matmul, F.linear, softmax "
+             "sin, cos, tanh, sigmoid, relu, sum, mean, cumsum, norm, matmul, F.linear, softmax "
              "(along the last dimension), mse_loss and the shape and indexing ops")
 
 
@@ -353,6 +353,15 @@ def _prod_dx(g, ans, xs, p):
     return _expand(g, xs, p) * r(_prod_vjp(np.ones_like(g), ans, xs, p))
 
 
+def _norm_dx(g, ans, xs, p):
+    """PyTorch's 2-norm gradient grad * (self / norm), the quotient a
+    float16 tensor (the 1-norm's, grad * sgn(x), is exact)."""
+    from .ops.reduce import _expand, _norm_vjp
+    if p.get("ord") == 1:
+        return _norm_vjp(g, ans, xs, p)
+    return _expand(g, xs, p) * r(_norm_vjp(np.ones_like(g), ans, xs, p))
+
+
 _VJPS = {
     "expm1": (lambda g, ans, xs, p: g * r(ans + 1),),
     "reciprocal": (lambda g, ans, xs, p: -g * r(ans * ans),),
@@ -367,6 +376,7 @@ _VJPS = {
     "logaddexp": (_lae_d(0), _lae_d(1)),
     "remainder": (None, _remainder_db),
     "prod": (_prod_dx,),
+    "norm": (_norm_dx,),
     "grid_sampler": (_grid_sample_vjp("input_vjp"), _grid_sample_vjp("grid_vjp")),
 }
 _MERGED: dict = {}

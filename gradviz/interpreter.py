@@ -4077,6 +4077,8 @@ class Interpreter:
             # torch.max(xs, key=f): Python's max was meant (before torch's
             # argument checks, which know no key=)
             raise _key_error(fn.name, args, kwargs)
+        if fn.name in functions.BUILTIN_COUNTS and PY_BUILTINS[fn.name] is fn.impl:
+            self._check_builtin_call(fn.name, args, kwargs)
         try:
             return fn.impl(self, *args, **kwargs) if kwargs else fn.impl(self, *args)
         except GradvizError as exc:
@@ -4101,6 +4103,15 @@ class Interpreter:
                 raise _argument_error(C_NAMES.get(fn) or _dispatched_name(fn, kwargs), exc,
                                       parsed=fn in C_NAMES, call=(fn.impl, args, kwargs)) from None
             raise
+
+    @staticmethod
+    def _check_builtin_call(name: str, args: list, kwargs: dict | None) -> None:
+        """Python's errors for its builtin NAME called with keywords or a
+        count of arguments it does not take, in CPython's words (which
+        differ from a Python function's), before the builtin reads them."""
+        error = functions.builtin_call_error(name, len(args), kwargs)
+        if error is not None:
+            raise error
 
     def _bad_index(self, i) -> GradvizError:
         """PyTorch's error for x[i] with an i no index takes: a string is

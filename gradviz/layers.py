@@ -114,7 +114,7 @@ def _pad_amounts(k: int, kept: dict):
     per padded dim (left, right, top, ...), anything else a tuple of it, as
     PyTorch's _ntuple (a bad amount is F.pad's error at the first call);
     `kept`: what else it keeps (ZeroPad's value, 0.0)."""
-    def prepare(given: dict) -> None:
+    def prepare(rt, given: dict) -> None:
         padding = given["padding"]
         given["padding"] = tuple(padding) if isinstance(padding, (tuple, list)) \
             else (padding,) * (2 * k)
@@ -265,9 +265,20 @@ KINDS = {
        for family in ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad")
        for k in (1, 2, 3)},
 }
-# how a layer's __init__ changes its arguments before it keeps them
-_PREPARE = {f"{family}{k}d": _pad_amounts(k, kept)
-            for family, (_, kept) in _PAD_FAMILIES.items() for k in (1, 2, 3)}
+def _hardtanh_bounds(rt, given: dict) -> None:
+    """nn.Hardtanh's __init__: its bounds compared with Python's <= (None's
+    TypeError), a max_val not above min_val its AssertionError."""
+    low, high = given["min_val"], given["max_val"]
+    if rt.truth(rt.binary("<=", high, low)):
+        raise GradvizError(f"max_val ({rt.str_of(high)}) must be greater than min_val "
+                           f"({rt.str_of(low)})", kind="AssertionError",
+                           hint="nn.Hardtanh(min_val, max_val) with min_val < max_val")
+
+
+# how a layer's __init__ changes (or checks) its arguments before it keeps them
+_PREPARE = {**{f"{family}{k}d": _pad_amounts(k, kept)
+               for family, (_, kept) in _PAD_FAMILIES.items() for k in (1, 2, 3)},
+            "Hardtanh": _hardtanh_bounds}
 # the arguments of forward() where they are not (input) or a loss's (input, target)
 FORWARD_ARGS = {"MarginRankingLoss": ("input1", "input2", "target"),
                 "CosineEmbeddingLoss": ("input1", "input2", "target"),
@@ -386,7 +397,7 @@ def maker(name: str):
         if module == _UPSAMPLING:
             given["scale_factor"] = _upsample_factor(given["scale_factor"])
         if name in _PREPARE:
-            _PREPARE[name](given)
+            _PREPARE[name](rt, given)
         if shown == "inplace":        # ReLU(), ReLU(inplace=True)
             text = "inplace=True" if given["inplace"] else ""
         elif callable(shown):

@@ -41,7 +41,7 @@ def f_selu(rt, input, inplace=False):
 def f_celu(rt, input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
     _no_inplace("celu", inplace)
-    F._number_arg("celu", "alpha", 2, alpha)
+    alpha = F.number_value("celu", "alpha", 2, alpha)
     if alpha == 0:
         raise GradvizError("ZeroDivisionError: alpha cannot be 0 for CELU", kind=RUNTIME,
                            hint="alpha sets the negative part's scale: not 0")
@@ -70,8 +70,8 @@ def f_threshold(rt, input, threshold, value, inplace=False):
     """x where x > threshold, else value."""
     _no_inplace("threshold", inplace)
     x = F._need_tensor(input, "threshold")
-    F._number_arg("threshold", "threshold", 2, threshold)
-    F._number_arg("threshold", "value", 3, value)
+    threshold = F.number_value("threshold", "threshold", 2, threshold)
+    value = F.number_value("threshold", "value", 3, value)
     return rt.apply(OPS["threshold"], (x,), {"threshold": threshold, "value": value})
 
 

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from . import arg_parser
 from . import functions as F
 from . import nn_functional as NF
 from .errors import RUNTIME, TYPE, VALUE, GradvizError
@@ -177,6 +178,11 @@ def f_triplet_margin_loss(rt, anchor, positive, negative, margin=1.0, p=2, eps=1
 
 # ---- likelihood losses ----------------------------------------------------------
 
+_POISSON_FORM = arg_parser.forms("(Tensor input, Tensor target, bool log_input, bool full, "
+                                 "float eps, int reduction)")
+_POISSON_SEEN: set = set()      # (arg_parser.check's: the calls it has taken)
+
+
 def f_poisson_nll_loss(rt, input, target, log_input=True, full=False, size_average=None,
                        eps=1e-8, reduce=None, reduction="mean"):
     """exp(x) - y x (log_input, x the log-rate), else x - y log(x + eps);
@@ -184,8 +190,14 @@ def f_poisson_nll_loss(rt, input, target, log_input=True, full=False, size_avera
     if size_average is not None or reduce is not None:
         reduction = F._reduction_arg(size_average, reduce, reduction)
     if reduction not in ("none", "mean", "sum"):
-        raise GradvizError(f"{reduction} is not a valid value for reduction", kind=VALUE,
-                           hint="reduction is 'mean' (the default), 'sum' or 'none'")
+        # (PyTorch's Python words it with reduction + "...": a non-str is that +'s TypeError)
+        raise GradvizError(rt.binary("+", reduction, " is not a valid value for reduction"),
+                           kind=VALUE, hint="reduction is 'mean' (the default), 'sum' or 'none'")
+    # (then torch.poisson_nll_loss(input, target, log_input, full, eps, reduction),
+    # whose parser checks them all)
+    arg_parser.check("poisson_nll_loss", _POISSON_FORM, (input, target, log_input, full, eps, 1),
+                     {}, _POISSON_SEEN)
+    eps = F._tensor_number(eps)         # (a 0-d tensor is the float it holds)
     input, target = _need("poisson_nll_loss", ("input", "target"), (input, target))
     fn = F.FUNCTIONS
     if log_input:

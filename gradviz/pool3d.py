@@ -65,6 +65,7 @@ def _geometry(fn: str, kernel_size, stride, padding, dilation=1, keywords=frozen
             raise GradvizError(f"{where} must be tuple of ints, not {F.arg_type_name(v)}",
                                kind=TYPE, hint=f"{name} is a whole number, or three: "
                                                "(depth, height, width)")
+        F.int64_ints(fn, name, v)
     return tuple(_triple(fn, name, v) for name, v in given.items())
 
 
@@ -181,6 +182,7 @@ def _adaptive_size(fn: str, output_size, x) -> tuple:
         raise GradvizError(f"{fn}(): argument 'output_size' (position 2) must be tuple of ints, "
                            f"not {F.arg_type_name(output_size)}", kind=TYPE,
                            hint="output_size is a whole number, or three")
+    F.int64_ints(fn, "output_size", size)
     size = _triple_size(size)
     if len(size) != 3:
         raise GradvizError(f"{fn}: output_size must be 3" if fn == "adaptive_avg_pool3d" else

@@ -40,8 +40,12 @@ def _ints(v, fname: str, arg: str, pos: int, single=True) -> tuple:
         return (v,)
     if isinstance(v, (tuple, list)):
         items = tuple(v)
-        if all(isinstance(d, int) and not isinstance(d, bool) for d in items):
+        bad = next((i for i, d in enumerate(items) if isinstance(d, bool) or
+                    not isinstance(d, int)), None)
+        if bad is None:
             return items
+        # (PyTorch's parser's words for the item: its place in the list)
+        raise F.int_list_item_error(fname, f"'{arg}' (position {pos})", list(items), bad)
     raise GradvizError(f"{fname}(): argument '{arg}' (position {pos}) must be tuple of ints, "
                        f"not {F.arg_type_name(v)}", kind=TYPE,
                        hint=f"give {arg} as a tuple, e.g. ({v if isinstance(v, int) else 0},)")

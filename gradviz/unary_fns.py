@@ -152,12 +152,15 @@ def f_gelu(rt, input, *args, approximate="none"):
 
 
 def f_hardtanh(rt, input, min_val=-1.0, max_val=1.0, inplace=False):
-    x = F._need_tensor(input, "hardtanh")
-    F._number_arg("hardtanh", "min_val", 2, min_val)
-    F._number_arg("hardtanh", "max_val", 3, max_val)
-    if min_val > max_val:
+    # (PyTorch's Python hardtanh compares its bounds with Python's > first:
+    # F.hardtanh(x, None) is that comparison's TypeError, before x is checked)
+    if rt.truth(rt.binary(">", min_val, max_val)):
         raise GradvizError("min_val cannot be greater than max_val", kind=VALUE,
                            hint=f"swap them: F.hardtanh(x, {max_val}, {min_val})")
+    x = F._need_tensor(input, "hardtanh")
+    min_val, max_val = (F._tensor_number(v) for v in (min_val, max_val))
+    F._number_arg("hardtanh", "min_val", 2, min_val)
+    F._number_arg("hardtanh", "max_val", 3, max_val)
     return _maybe_in_place(rt, x, inplace, "hardtanh", lambda: rt.apply(
         OPS["hardtanh"], (x,), {"min": min_val, "max": max_val}))
 
@@ -184,7 +187,7 @@ def f_tanhshrink(rt, input):
 def _shrink(name: str):
     def f(rt, input, lambd=0.5):
         x = _activation_input(input, name, "softshrink_check" if name == "softshrink" else None)
-        F._number_arg(name, "lambd", 2, lambd)
+        lambd = F.number_value(name, "lambd", 2, lambd)
         if name == "softshrink" and lambd < 0:
             top = "3.40282e+38" if x.data.dtype.itemsize == 4 else "1.79769e+308"
             raise GradvizError(f"lambda must be in range [0, {top}] for input dtype "

@@ -15,7 +15,9 @@ does. The two runs are then compared:
 
 * the printed output, exactly (the first differing line is reported; a
   difference only in float32 noise, as tests/test_differential.py allows it,
-  is counted apart as "noise");
+  is counted apart as "noise"; a set of strings, "{'valid', 'same'}", is
+  compared with its items sorted: its order is Python's hash order, which
+  differs from one process to the next);
 * whether both failed, and if so the exception's type and the line it was
   raised on (--messages: and the first line of its message as well).
 
@@ -76,6 +78,10 @@ SHADOW_CALL = re.compile(r"(?<![\w.])(?:sum|max|min|abs|pow)\(")
 # what differs by nature, not by a bug: an object's address; Python's
 # subclasses of SyntaxError (gradviz names every parse error SyntaxError)
 ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+# a set of strings in a message is in Python's hash order, which differs from
+# process to process (PyTorch's own "should be one of {'valid', 'same'}" too):
+# compared with its items sorted
+STRING_SET = re.compile(r"\{'[^'{}]*'(?:, '[^'{}]*')+\}")
 SYNTAX_KINDS = {"IndentationError": "SyntaxError", "TabError": "SyntaxError"}
 # PyTorch's intra-op threads in a fresh process (the parent runs on one,
 # which forked children inherit, so they set this back: get_num_threads())
@@ -220,6 +226,10 @@ def first_difference(got: str, want: str) -> str:
     return "output: trailing newline"
 
 
+def _sorted_sets(text: str) -> str:
+    return STRING_SET.sub(lambda m: "{" + ", ".join(sorted(m[0][1:-1].split(", "))) + "}", text)
+
+
 def compare(got: dict, want: dict, messages: bool) -> tuple[str, str]:
     """(category, what differs): "same", "noise" or one of KINDS."""
     ge, we = got["error"], want["error"]
@@ -234,9 +244,9 @@ def compare(got: dict, want: dict, messages: bool) -> tuple[str, str]:
             return "error type", f"gradviz {ge}, torch {we}"
         if ge["line"] != we["line"]:
             return "error line", f"gradviz {ge}, torch {we}"
-        if messages and ge["message"] != we["message"]:
+        if messages and _sorted_sets(ge["message"]) != _sorted_sets(we["message"]):
             return "error message", f"gradviz {ge['message']!r}, torch {we['message']!r}"
-    g_out, w_out = (ADDRESS.sub(" at 0x...>", r["output"]) for r in (got, want))
+    g_out, w_out = (_sorted_sets(ADDRESS.sub(" at 0x...>", r["output"])) for r in (got, want))
     if g_out != w_out:
         if same_print(g_out, w_out):
             return "noise", first_difference(g_out, w_out)

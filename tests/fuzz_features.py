@@ -187,6 +187,19 @@ OPS = [
     ("F.prelu", ["T:X4", "T:tensor([0.25])"], {}),
     ("nn.Bilinear(3, 3, 2)", ["T:x", "T:m"], {}),
     ("F.bilinear", ["T:x", "T:m", "T:torch.ones(2, 3, 3)"], {"bias": "T:None"}),
+    # (calls whose arguments PyTorch's parser, or its Python wrapper, checks in an order of its own)
+    ("x.norm", ["F:1"], {"dim": "D:1", "keepdim": "B:False"}),
+    ("torch.norm", ["T:x", "S:'fro'"], {"dim": "D:None", "keepdim": "B:False"}),
+    ("F.hardtanh", ["T:x"], {"min_val": "F:-0.5", "max_val": "F:0.5"}),
+    ("nn.Hardtanh(-0.5, 0.5)", ["T:x"], {}),
+    ("torch.bucketize", ["T:v", "T:tensor([0.0, 1.0])"], {"right": "B:False"}),
+    ("i.bincount", [], {"weights": "T:None", "minlength": "N:0"}),
+    ("x.ge", ["T:v"], {}),
+    ("torch.eq", ["T:x", "F:0.5"], {}),
+    ("F.poisson_nll_loss", ["T:x", "T:m.abs()"], {"log_input": "B:True", "full": "B:False",
+                                                  "eps": "F:1e-8"}),
+    ("F.avg_pool2d", ["T:X4", "I:2"], {"ceil_mode": "B:False", "count_include_pad": "B:True"}),
+    ("F.avg_pool1d", ["T:x.unsqueeze(0)", "I:2"], {"stride": "I:1", "ceil_mode": "B:False"}),
 ]
 # class rows: the module's constructor is fuzzed, then it is called on a tensor
 CTORS = [
@@ -561,7 +574,11 @@ VALUES = ["[3, 1, 2]", "[]", "(1.5, -2)", "[x, x]", "x", "v", "[v, v * 2]", "'ab
 BARE = ["sum({a})", "sum({a}, {b})", "max({a})", "max({a}, {b})", "min({a})", "min({a}, key=abs)",
         "abs({a})", "pow({a}, {b})", "pow({a}, {b}, 3)", "max({a}, default=0)", "min({a}, {b}, {b})",
         "sum({a}, start={b})", "round({a})", "divmod({a}, {b})", "sorted({a})", "any({a})",
-        "sorted({a}, key=lambda t: -t)", "list(reversed({a}))", "len({a})", "max(*{a})"]
+        "sorted({a}, key=lambda t: -t)", "list(reversed({a}))", "len({a})", "max(*{a})",
+        # (builtins given keywords or counts they do not take: CPython's words differ by builtin)
+        "len({a}, {b})", "oct({b}, key={a})", "getattr({a})", "list(enumerate({a}, {b}, 3))",
+        "isinstance({a})", "next(iter({a}), {b}, 3)", "range({b}, step={b})", "format({a}, x={b})",
+        "hasattr({a})", "round({b}, 1, 2)", "any()", "divmod({b})", "sorted({a}, {b})"]
 PYSNIPPETS = [
     # walrus
     "if (n := len({a})) > 1:\n    print(n)\nys = [z for t in range(3) if (z := t * 2) > 1]\nprint(ys, z)",
