@@ -276,7 +276,8 @@ def pass_pictures(ex: Explanation, *, theme: str = "light", engine: str = "auto"
         several = len(ex.record.passes) > 1
         only = pass_nodes(ex.record, p.number) if several else None
         bare = pass_bare(ex.record, p.number) if several else frozenset()
-        dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes,
+        # (every op drawn: the frames restyle each gradient edge of the pass)
+        dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes, expand_transforms=True,
                         view=PassView(p.number, longest, upto, only, bare=bare)).source
         svg = dot_to_svg(dot, engine=engine, timeout=timeout, leave_running=leave_running)
         out.append(PassPicture(p.number, steps, states, longest, theme, _cut(svg)))
