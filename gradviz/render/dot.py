@@ -242,9 +242,7 @@ def _pass_subgraph(record: Record, pass_no: int) -> tuple:
     ev = next(e for e in record.passes if e["pass"] == pass_no)
     reached = set(step_node_seqs(ev["steps"]))
     reached.update(ev["roots"])
-    cols = memo.get("columns")
-    if cols is None:
-        cols = memo["columns"] = _node_columns(record)
+    cols = node_columns(record)
     in_seqs, detached = cols.in_seqs, cols.detached
     # the step: what was made after the previous pass's roots (a loop's
     # previous loss); the first pass's step is the whole program before it
@@ -546,6 +544,15 @@ def _node_columns(record: Record) -> Columns:
             finals=sorted({int(nid[1:]) for nid in record.variable_ids.values()}))
 
 
+def node_columns(record: Record) -> Columns:
+    """_node_columns(record), made once per record (see _memo)."""
+    memo = _memo(record)
+    cols = memo.get("columns")
+    if cols is None:
+        cols = memo["columns"] = _node_columns(record)
+    return cols
+
+
 def _memo(record: Record) -> dict:
     """What drawing a record computes once and keeps on it: the input
     seqs of its nodes and the text of its values and gradients. A record
@@ -679,9 +686,7 @@ class _Builder:
         self.texts: dict = self.memo.setdefault("texts", {})
 
     def _columns(self) -> Columns:
-        whole = self.memo.get("columns")
-        if whole is None:
-            whole = self.memo["columns"] = _node_columns(self.record)
+        whole = node_columns(self.record)
         upto = None if self.view is None else self.view.upto
         return whole if upto is None else whole.head(upto)
 
@@ -1755,4 +1760,4 @@ class _Builder:
 
 
 __all__ = ["DEFAULT_MAX_NODES", "DotResult", "PassView", "RANKDIRS", "SHOW", "build_dot",
-           "check_options", "esc", "fmt", "to_dot"]
+           "check_options", "esc", "fmt", "node_columns", "to_dot"]
