@@ -329,7 +329,7 @@ def upstream_names(record: Record) -> dict:
     memo = record.__dict__
     names = memo.get("_explain_upstream")
     if names is None:
-        program = _program_names(record)
+        program = _bound_names(record)
         names = memo["_explain_upstream"] = {
             v: next((c for c in (v, *UPSTREAM_FALLBACKS[v]) if c not in program),
                     v + "_" * (1 + max((len(n) for n in program), default=0)))
@@ -344,13 +344,24 @@ def _upstream_renamed(record: Record, text: str) -> str:
 
 
 def _program_names(record: Record) -> frozenset:
-    """The plain names the program binds to tensors (kept on the record)."""
+    """The plain ASCII names the program binds to tensors (the ones a
+    formula's letters can be; kept on the record)."""
     memo = record.__dict__
     names = memo.get("_explain_names")
     if names is None:
-        names = memo["_explain_names"] = frozenset(
+        names = memo["_explain_names"] = frozenset(filter(_NAME.fullmatch,
+                                                          _bound_names(record)))
+    return names
+
+
+def _bound_names(record: Record) -> frozenset:
+    """Every plain name the program binds to tensors, γ too (kept on the record)."""
+    memo = record.__dict__
+    names = memo.get("_explain_bound")
+    if names is None:
+        names = memo["_explain_bound"] = frozenset(
             n for n in (*record.nodes.column("name"), *record.variable_ids)
-            if n and _NAME.fullmatch(n))
+            if n and n.isidentifier())
     return names
 
 

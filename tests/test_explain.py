@@ -148,6 +148,10 @@ def test_the_incoming_gradient_is_never_written_as_a_programs_name(tmp_path):
     (tmp_path / "g.txt").write_text(src)
     out = cli("explain", tmp_path / "g.txt", "--color", "never").output
     assert "upstream γ · local derivative" in out and "γ is the gradient that reached" in out
+    # nor as a program's γ (a name too)
+    ex = explain_record(run("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                            "g = x * x\nγ = g.sum()\nγ.backward()\n"))
+    assert ex.g == "δ" and lines_of(ex, ex.steps[0], "g") == ["δ = 1."]
     # a program without g keeps g
     ex = explain_record(run(DOT))
     assert ex.g == "g" and lines_of(ex, ex.steps[0], "g") == ["g = 1."]
