@@ -736,6 +736,9 @@ def test_a_torch_func_transform_call_is_one_row_as_it_is_one_box():
     assert row["grad"].startswith("20 nodes inside (reshape ×4,")
     assert row["flags"] == "3 grad() passes (#1–#3)"
     assert "ƒ: what one torch.func transform call ran inside" in text
+    # (a pass's root with no row of its own says where it is)
+    assert cells(text.split("what flowed")[1], "pass")["grad() #2"]["root"] == \
+        "jacrev(sin)(x) (n9, inside ƒ)"
     full = render(run(JACREV), expand_transforms=True)
     assert "CosBackward0" in full and "ƒ" not in full
     # a loop of grad steps: one row per step's call, with the step

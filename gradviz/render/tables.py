@@ -289,6 +289,7 @@ class _View:
         self.seqs = range(len(self.nodes)) if one is None else sorted(one.only)
         # seq of the row standing for a transform call -> its TransformFold
         self.transforms: dict = {}
+        self.in_transform: set = set()      # the seqs of those rows (no row of their own)
         if record.transforms and not expand_transforms:
             self.seqs = self._fold_transforms()
         # the backward() calls that failed (not with --pass: they are no pass)
@@ -317,10 +318,11 @@ class _View:
                                 None if only is None else only.__contains__)
         if not folds:
             return self.seqs
-        hidden = set()
+        hidden = self.in_transform
         for f in folds:
             self.transforms[f.members[0]] = f
-            hidden.update(f.members[1:])
+            hidden.update(f.members)
+        hidden.difference_update(self.transforms)
         return [s for s in self.seqs if s not in hidden]
 
     # ---- header -----------------------------------------------------------
@@ -857,7 +859,9 @@ class _View:
             if i:
                 roots.append(", ")
             roots.append_text(self._short_label(r))
-            roots.append(f" ({r.id})", style="dim")
+            # (a root inside a transform call has no row of its own: its ƒ row says it)
+            inside = ", inside ƒ" if seq in self.in_transform or seq in self.transforms else ""
+            roots.append(f" ({r.id}{inside})", style="dim")
         return roots
 
     def _failed_row(self, ev: dict, roots: Text) -> list:
