@@ -200,8 +200,9 @@ def graph_options(fn):
                      show_default=True, metavar="N",
                      help="Fold long chains into summary nodes above N tensors (0: never)."),
         click.option("--expand-transforms", is_flag=True,
-                     help="Draw every op torch.func's transforms (jacrev, grad, vjp, ...) run "
-                          "inside, instead of one box per transform call."),
+                     help="Draw (and list in the table) every op torch.func's transforms "
+                          "(jacrev, grad, vjp, ...) run inside, instead of one box (one row) "
+                          "per transform call."),
         click.option("--pass", "pass_no", type=PassNumber(), metavar="N|last|all",
                      help="Draw only the N-th backward()/autograd.grad() call's subgraph "
                           "(one step of a training loop) with its gradients; all: every "
@@ -473,7 +474,8 @@ def run(file, no_tables, json_path, svg_path, dot_path, watch, mode, direction, 
         # second for a few hundred thousand nodes); then the rows shown
         with _slow_step("preparing the tables"):
             prepare_tables(record)
-        print_tables(record, console=console, pass_no=graph["pass_no"])
+        print_tables(record, console=console, pass_no=graph["pass_no"],
+                     expand_transforms=graph["expand_transforms"])
         if record.forward_mode is not None:
             from .render.modes import print_forward_mode
             print_forward_mode(record, console)

@@ -55,6 +55,9 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 # letters for a formula's argument whose own letter the program uses for
 # something else (see _placeholders)
 FRESH_LETTERS = "uvwpqrstkmh"
+# what the explanation calls the incoming gradient instead of g (and a
+# formula's G) when the program binds that name itself (see upstream_names)
+UPSTREAM_FALLBACKS = {"g": ("γ", "δ", "ĝ"), "G": ("Γ", "Δ", "Ĝ")}
 # glyphs of the terminal and the pictures
 TIMES, ARROW, CUT = "·", "→", "✂"
 
@@ -131,6 +134,11 @@ class Explanation:
 
     def title(self, seq: int) -> str:
         return node_title(self.record.node(seq))
+
+    @property
+    def g(self) -> str:
+        """The name of the incoming gradient in the text (see upstream_names)."""
+        return upstream_names(self.record)["g"]
 
 
 # --------------------------------------------------------------------------
@@ -312,14 +320,48 @@ def _placeholders(record: Record, r: NodeRecord) -> dict:
     return {v: new for v, new in out.items() if new != v}
 
 
+def upstream_names(record: Record) -> dict:
+    """{"g": ..., "G": ...}: how the text writes the incoming gradient (g)
+    and a formula's name for it as a matrix (G). g and G unless the program
+    binds that name to a tensor: `g = x * x` read "g = 1." for the seed, as
+    if the program's g were 1; then a letter no program name is (γ, Γ, ...).
+    """
+    memo = record.__dict__
+    names = memo.get("_explain_upstream")
+    if names is None:
+        program = _bound_names(record)
+        names = memo["_explain_upstream"] = {
+            v: next((c for c in (v, *UPSTREAM_FALLBACKS[v]) if c not in program),
+                    v + "_" * (1 + max((len(n) for n in program), default=0)))
+            for v in UPSTREAM_NAMES}
+    return names
+
+
+def _upstream_renamed(record: Record, text: str) -> str:
+    """A formula's text with g and G as the explanation writes them."""
+    rename = {v: new for v, new in upstream_names(record).items() if new != v}
+    return _renamed(text, rename)
+
+
 def _program_names(record: Record) -> frozenset:
-    """The plain names the program binds to tensors (kept on the record)."""
+    """The plain ASCII names the program binds to tensors (the ones a
+    formula's letters can be; kept on the record)."""
     memo = record.__dict__
     names = memo.get("_explain_names")
     if names is None:
-        names = memo["_explain_names"] = frozenset(
+        names = memo["_explain_names"] = frozenset(filter(_NAME.fullmatch,
+                                                          _bound_names(record)))
+    return names
+
+
+def _bound_names(record: Record) -> frozenset:
+    """Every plain name the program binds to tensors, γ too (kept on the record)."""
+    memo = record.__dict__
+    names = memo.get("_explain_bound")
+    if names is None:
+        names = memo["_explain_bound"] = frozenset(
             n for n in (*record.nodes.column("name"), *record.variable_ids)
-            if n and _NAME.fullmatch(n))
+            if n and n.isidentifier())
     return names
 
 
@@ -349,14 +391,17 @@ def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: i
         argpos = _arg_positions(r)
         ap = argpos[pos] if pos < len(argpos) else pos
         fi = min(ap, len(r.formula) - 1)
-        formula = _renamed(r.formula[fi], _placeholders(record, r))
+        local = _renamed(r.formula[fi], _placeholders(record, r))
+        formula = _upstream_renamed(record, local)
+        up = upstream_names(record)
         names = _formula_names(record, r)
         var = names[fi] if fi < len(names) else ""
         if "=" in formula:
             rhs = formula.split("=", 1)[1].strip()
-            words = dict.fromkeys(_WORD.findall(rhs))
+            # (its words before g and G are renamed: they may be no ASCII letters then)
+            words = dict.fromkeys(_WORD.findall(local.split("=", 1)[1]))
             args = _arg_texts(record, r)
-            bound = ["G = g"] if "G" in words else []
+            bound = [f"{up['G']} = {up['g']}"] if "G" in words else []
             for i, name in enumerate(names):
                 if (name and name in words and i < len(args) and name not in UPSTREAM_NAMES
                         and args[i] != name):      # no "with a = a"
@@ -366,7 +411,7 @@ def _sent(record: Record, r: NodeRecord, pos: int, to: int, value, g, arrival: i
                 product = rhs
             else:
                 bare = re.fullmatch(r"\[[^\]]*\]", rhs) or not re.search(r"[\s+\-*/]", rhs)
-                product = f"g {TIMES} " + (rhs if bare else f"({rhs})")
+                product = f"{up['g']} {TIMES} " + (rhs if bare else f"({rhs})")
                 # the multiply itself, when the local derivative is one argument
                 if rhs in names:
                     factor = _arg_value_text(record, r, names.index(rhs))
@@ -584,7 +629,7 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
         p = ex.pass_info(step.pass_no)
         r = rec.node(step.node)
         who = ex.label(step.node)
-        out.append(("g", f"g = {fmt(step.g)}"))
+        out.append(("g", f"{ex.g} = {fmt(step.g)}"))
         w = _operand(who)
         if p.implicit:
             out.append(("seed", f"the implicit seed: {who} is a scalar, and d{w}/d{w} = 1"))
@@ -615,7 +660,7 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
         else:
             out.append(("note", "backward never enters it: no gradient is computed there"))
         return out
-    out.append(("g", _g_text(step)))
+    out.append(("g", _g_text(step, ex.g)))
     if step.kind == LEAF:
         out.append(("grad", _leaf_text(ex, step)))
         return out
@@ -646,15 +691,16 @@ def step_lines(ex: Explanation, step: Step) -> list[tuple[str, str]]:
     return out
 
 
-def _g_text(step: Step) -> str:
+def _g_text(step: Step, g: str) -> str:
+    """"g = ...", g as the explanation names the incoming gradient."""
     if step.hooked is not None:
         # (the arrivals add up to what the hook got, not to g)
         arrived = _sum_text(step.parts, step.hooked) if step.parts else fmt(step.hooked)
-        return (f"g = {arrived} {ARROW} {fmt(step.g)}: a hook changed it (what it "
+        return (f"{g} = {arrived} {ARROW} {fmt(step.g)}: a hook changed it (what it "
                 "returns replaces the gradient)")
     if step.parts:
-        return "g = " + _sum_text(step.parts, step.g)
-    return f"g = {fmt(step.g)}"
+        return f"{g} = " + _sum_text(step.parts, step.g)
+    return f"{g} = {fmt(step.g)}"
 
 
 def _sum_text(parts, total) -> str:
@@ -664,12 +710,12 @@ def _sum_text(parts, total) -> str:
 def _leaf_text(ex: Explanation, step: Step) -> str:
     who = ex.label(step.node)
     if ex.pass_info(step.pass_no).kind == "grad":
-        return f"autograd.grad() returns g for {who}; {who}.grad is left as it was"
+        return f"autograd.grad() returns {ex.g} for {who}; {who}.grad is left as it was"
     if step.before is None:
         return f"{who}.grad = None {ARROW} {fmt(step.after)} (AccumulateGrad)"
     why = ("it was zeroed before this pass" if not np.any(step.before)
            else "gradients add up over passes until zeroed")
-    return f"{who}.grad += g: {fmt(step.before)} {ARROW} {fmt(step.after)} ({why})"
+    return f"{who}.grad += {ex.g}: {fmt(step.before)} {ARROW} {fmt(step.after)} ({why})"
 
 
 def _prune_reason(r: NodeRecord) -> str:
@@ -722,7 +768,8 @@ def print_explanation(ex: Explanation, console, max_steps: int = MAX_TABLE_STEPS
                       title_style="bold", expand=True)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("node", width=node_width, overflow="fold")
-        table.add_column("upstream g · local derivative = sent", ratio=3, overflow="fold")
+        table.add_column(f"upstream {ex.g} {TIMES} local derivative = sent", ratio=3,
+                         overflow="fold")
         gap = False
         for step in ex.steps_of(p.number):
             if not shown(step.number):
@@ -748,11 +795,12 @@ def print_explanation(ex: Explanation, console, max_steps: int = MAX_TABLE_STEPS
         console.print(table)
         console.print()
     n = len(ex.steps)
-    console.print(Text(f"{n:,} step{'s' if n != 1 else ''}: g is the gradient that reached the "
-                       "node; each input gets g times the local derivative, and where "
+    g = ex.g
+    console.print(Text(f"{n:,} step{'s' if n != 1 else ''}: {g} is the gradient that reached "
+                       f"the node; each input gets {g} times the local derivative, and where "
                        "branches join the contributions add up.", style="dim"))
 
 
 __all__ = ["Explanation", "LEAF", "NODE", "PRUNED", "PassInfo", "SEED", "Sent", "Step",
            "explain_record", "node_label", "node_title", "op_words", "pass_heading",
-           "print_explanation", "step_heading", "step_lines"]
+           "print_explanation", "step_heading", "step_lines", "upstream_names"]

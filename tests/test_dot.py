@@ -751,6 +751,36 @@ def test_a_torch_func_transform_is_one_box_around_the_programs_function():
     assert 'class="folded"' not in full
 
 
+GRAD_STEPS = ("from torch.func import grad\n"
+              "w = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+              "x = torch.tensor([0.5, -1., 2.])\n"
+              "def loss(w):\n"
+              "    return ((w * x).sum() - 1.) ** 2\n"
+              "for step in range(10):\n"
+              "    gw = grad(loss)(w)\n"
+              "    w = w - 0.1 * gw\n")
+
+
+def test_a_transform_is_one_box_in_a_loops_last_step_and_under_max_nodes():
+    # the last-pass picture of a loop of grad steps, and the --max-nodes
+    # fold, drew what grad ran inside op by op (its ExpandBackward0, ...)
+    record = record_of(GRAD_STEPS)
+    result = build_dot(record)
+    assert "drew the last of the 10 backward passes" in result.note
+    text = unescape(result.source)
+    assert "torch.func.grad: grad(loss)(w) · line 7" in text
+    assert "ExpandBackward0" not in text and text.count('class="folded"') == 1
+    assert "ExpandBackward0" in unescape(to_dot(record, expand_transforms=True))
+    result = build_dot(record, pass_no="all", max_nodes=40)
+    text = unescape(result.source)
+    assert text.count("torch.func.grad: grad(loss)(w)") == 10
+    assert "ExpandBackward0" not in text
+    assert "nodes folded into summaries" in text and "--expand-transforms" in result.note
+    # (the --max-nodes fold counts its own summaries only)
+    folded = re.findall(r"… (\d+) ops folded …", text)
+    assert f"folded {sum(map(int, folded))} of 132 nodes" in result.note
+
+
 def test_what_leaves_a_transform_stays_outside_its_box():
     # grad's result g is used by the program (g.sum().backward()): its box
     # and the program's backward through it are drawn

@@ -131,6 +131,32 @@ def test_a_formulas_letters_never_read_as_the_programs_names():
     assert rules[0] == "→ g (as u): d sum(u)/du_i = 1"
 
 
+def test_the_incoming_gradient_is_never_written_as_a_programs_name(tmp_path):
+    # a program's g (and G) read as the incoming gradient: the seed step said
+    # "g = 1." of `g = x * x`, and mm's "A^T @ G, with G = g, A = G" of the
+    # program's G
+    src = ("x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\n"
+           "G = x.softmax(0)\ng = G @ x\ng.sum().backward()\n")
+    ex = explain_record(run(src))
+    text = [t for step in ex.steps for _, t in step_lines(ex, step)]
+    assert ex.g == "γ" and text[0] == "γ = 1."
+    assert "→ x: d(A@x)/dx = A^T @ Γ, with Γ = γ, A = G" in text
+    assert "→ x: d softmax(x)/dx = s * (γ - sum(γ*s))" in text
+    assert not any(t.startswith("g = ") or "G = g" in t for t in text)
+    states = frame_states(ex, ex.steps)
+    assert states[0].texts[ex.steps[-1].node] == "γ = ?  (not reached yet)"
+    (tmp_path / "g.txt").write_text(src)
+    out = cli("explain", tmp_path / "g.txt", "--color", "never").output
+    assert "upstream γ · local derivative" in out and "γ is the gradient that reached" in out
+    # nor as a program's γ (a name too)
+    ex = explain_record(run("x = torch.tensor([1., 2.], requires_grad=True)\n"
+                            "g = x * x\nγ = g.sum()\nγ.backward()\n"))
+    assert ex.g == "δ" and lines_of(ex, ex.steps[0], "g") == ["δ = 1."]
+    # a program without g keeps g
+    ex = explain_record(run(DOT))
+    assert ex.g == "g" and lines_of(ex, ex.steps[0], "g") == ["g = 1."]
+
+
 def test_the_pieces_one_module_call_makes_are_told_apart_by_their_op():
     """nn.Linear's .t() of its weight is titled as itself (net[0].weight.T)
     and its addmm as the layer's output ("net[0] in net(x)", named by its
@@ -568,6 +594,7 @@ def test_a_hook_that_changes_a_gradient_is_said_where_the_numbers_jump():
     leaf = ex.steps[-1]
     assert leaf.kind == LEAF
     (g_line,) = lines_of(ex, leaf, "g")
-    assert g_line.startswith("g = [1., 2.] + [1., 2.] = [2., 4.] → [20., 40.]: a hook changed it")
+    # (the hook's own g is a name of the program: the text's is γ)
+    assert g_line.startswith("γ = [1., 2.] + [1., 2.] = [2., 4.] → [20., 40.]: a hook changed it")
     plain = explain_record(run(DOT))
     assert all(step.hooked is None for step in plain.steps)

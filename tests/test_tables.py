@@ -479,6 +479,7 @@ class _ChainRecord:
                                   for s in range(seq, -1, -1)],
                         "leaf_grads": {0: nodes[0].grad}}]
         self.variables = {"x": nodes[0], "w": nodes[1], "y": nodes[-2], "loss": nodes[-1]}
+        self.transforms = []      # (no torch.func transform calls: Record.transforms)
         self.nonfinite = nonfinite_report(self)
 
     @property
@@ -715,3 +716,48 @@ def test_the_newer_optimizers_name_the_grads_they_read():
               "opt = torch.optim.NAdam([w], lr=0.5)\n(w * w).sum().backward()\nopt.step()\n")
     grads = [n.expr for n in rec.nodes if n.kind == "grad"]
     assert grads == ["w.grad"]
+
+
+JACREV = ("x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+          "from torch.func import jacrev\n"
+          "print(jacrev(torch.sin)(x))\n")
+
+
+def test_a_torch_func_transform_call_is_one_row_as_it_is_one_box():
+    # jacrev(torch.sin)(x) listed 23 rows: its three autograd.grad passes op
+    # by op (the picture draws them as one box)
+    text = render(run(JACREV))
+    rows = [line.split()[0] for line in text.split("─\n", 1)[1].splitlines()
+            if line[:1] in ("n", "ƒ") and line[1:2] in ("", " ") + tuple("0123456789")]
+    assert rows == ["n0", "n1", "ƒ", "n22"]            # x, sin (the program's), the call, J
+    row = cells(text)["ƒ"]
+    assert row["name = expr"] == "jacrev(sin)(x)" and row["op"] == "torch.func.jacrev"
+    assert row["value"] == "row i of the Jacobian: the gradient of output i (reverse mode)"
+    assert row["grad"].startswith("20 nodes inside (reshape ×4,")
+    assert row["flags"] == "3 grad() passes (#1–#3)"
+    assert "ƒ: what one torch.func transform call ran inside" in text
+    # (a pass's root with no row of its own says where it is)
+    assert cells(text.split("what flowed")[1], "pass")["grad() #2"]["root"] == \
+        "jacrev(sin)(x) (n9, inside ƒ)"
+    full = render(run(JACREV), expand_transforms=True)
+    assert "CosBackward0" in full and "ƒ" not in full
+    # a loop of grad steps: one row per step's call, with the step
+    src = ("from torch.func import grad\n"
+           "w = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+           "def loss(w):\n    return (w * w).sum()\n"
+           "for step in range(3):\n    w = w - 0.1 * grad(loss)(w)\n")
+    text = render(run(src))
+    assert text.count("torch.func.grad") == 3 and "ExpandBackward0" not in text
+    assert cells(text)["ƒ"]["name = expr"] == "grad(loss)(w) (step=0)"     # (the first)
+
+
+def test_run_expand_transforms_lists_every_op_of_a_transform(tmp_path):
+    from click.testing import CliRunner
+    from gradviz import cli
+    prog = tmp_path / "jac.txt"
+    prog.write_text(JACREV)
+    run_ = CliRunner().invoke
+    out = run_(cli.main, ["run", str(prog)], env={"COLUMNS": "100"}).output
+    assert "torch.func.jacrev" in out and "CosBackward0" not in out
+    out = run_(cli.main, ["run", str(prog), "--expand-transforms"], env={"COLUMNS": "100"}).output
+    assert "torch.func.jacrev" not in out and out.count("CosBackward0") == 3

@@ -74,9 +74,10 @@ from ..record import (CONST, DETACHED, GRAD, OP, PARAM, TENSOR_HOOK_LABEL, NodeR
                       hook_made, node_column, node_input_seqs, step_node_seqs, updates_itself,
                       after_name)
 from ..tensor import DTYPE_NAMES
-from .fold import FOLD_MIN, Columns, Group, counts_text, describe, fold, seqs_where
+from .fold import Columns, Group, counts_text, describe, fold, seqs_where
 from .style import SANS, THEMES, Look, Theme, get_theme
 from .torchfmt import format_compact
+from .transforms import TransformFold, transform_folds
 
 SHOW = ("forward", "backward", "both")
 RANKDIRS = ("LR", "TB", "BT", "RL")
@@ -148,18 +149,6 @@ _LEGEND_COLUMNS = (("const", "param", "inter", "root", "freed", "folded", "nogra
                    ("op", "grad", "detached", "seed", "pruned", "error", "failed"))
 # the legend's edges left out then: each would add two ranks across
 _LEGEND_CHAIN = ("    lg_op -> lg_inter;", "    lg_inter -> lg_root;")
-
-# what each torch.func transform computes, in a box standing for its passes
-# (_Builder._fold_transforms)
-_TRANSFORM_WORDS = {
-    "jacrev": "row i of the Jacobian: the gradient of output i (reverse mode)",
-    "jacfwd": "column j of the Jacobian: the derivative along input j",
-    "hessian": "jacfwd(jacrev(f)): the derivatives of the gradient",
-    "grad": "the gradient of f's scalar output",
-    "grad_and_value": "the gradient of f's scalar output, and the output",
-    "vjp_fn": "the cotangent times the Jacobian (a vector-Jacobian product)",
-    "jvp": "the Jacobian times the tangent (a Jacobian-vector product)",
-}
 
 # Control characters (a newline is a line break instead) become spaces.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -253,9 +242,7 @@ def _pass_subgraph(record: Record, pass_no: int) -> tuple:
     ev = next(e for e in record.passes if e["pass"] == pass_no)
     reached = set(step_node_seqs(ev["steps"]))
     reached.update(ev["roots"])
-    cols = memo.get("columns")
-    if cols is None:
-        cols = memo["columns"] = _node_columns(record)
+    cols = node_columns(record)
     in_seqs, detached = cols.in_seqs, cols.detached
     # the step: what was made after the previous pass's roots (a loop's
     # previous loss); the first pass's step is the whole program before it
@@ -557,6 +544,15 @@ def _node_columns(record: Record) -> Columns:
             finals=sorted({int(nid[1:]) for nid in record.variable_ids.values()}))
 
 
+def node_columns(record: Record) -> Columns:
+    """_node_columns(record), made once per record (see _memo)."""
+    memo = _memo(record)
+    cols = memo.get("columns")
+    if cols is None:
+        cols = memo["columns"] = _node_columns(record)
+    return cols
+
+
 def _memo(record: Record) -> dict:
     """What drawing a record computes once and keeps on it: the input
     seqs of its nodes and the text of its values and gradients. A record
@@ -690,9 +686,7 @@ class _Builder:
         self.texts: dict = self.memo.setdefault("texts", {})
 
     def _columns(self) -> Columns:
-        whole = self.memo.get("columns")
-        if whole is None:
-            whole = self.memo["columns"] = _node_columns(self.record)
+        whole = node_columns(self.record)
         upto = None if self.view is None else self.view.upto
         return whole if upto is None else whole.head(upto)
 
@@ -711,13 +705,18 @@ class _Builder:
     def build(self) -> DotResult:
         th, count = self.theme, self.count
         only = None if self.view is None else self.view.only
-        folded = fold(self.cols, self.opts["max_nodes"]) if only is None else None
+        # the transforms' boxes first: the --max-nodes fold (not in a
+        # PassView) leaves their members to them
+        boxes = [] if self.opts["expand_transforms"] else self._transform_folds(only)
+        taken = frozenset(s for f in boxes for s in f.members)
+        folded = (fold(self.cols, self.opts["max_nodes"], taken, len(boxes)) if only is None
+                  else None)
         self.group_of, self.groups = folded if folded else ([-1] * count, [])
         self.inside: set = set()        # passes run inside a transform's box (no seed box)
-        # (not in a PassView: explain's frames restyle every gradient edge)
-        if not folded and self.view is None and not self.opts["expand_transforms"]:
-            self._fold_transforms()
+        for f in boxes:
+            self._transform_group(f, self.record.transforms[f.number - 1])
         by_max_nodes = [g for g in self.groups if not g.title]
+        by_fold = sum(len(g.members) for g in by_max_nodes)
         hidden = sum(len(g.members) for g in self.groups)
         shown = count - hidden + len(self.groups)
         self.cut_out = only is not None      # nodes outside a PassView's `only` are left out
@@ -751,8 +750,8 @@ class _Builder:
             everything = Counter()
             for g in by_max_nodes:
                 everything.update(g.counts)
-            notes.append(f"folded {hidden:,} of {count:,} nodes into {len(self.groups)} "
-                         f"summary node{'s' if len(self.groups) != 1 else ''} "
+            notes.append(f"folded {by_fold:,} of {count:,} nodes into {len(by_max_nodes)} "
+                         f"summary node{'s' if len(by_max_nodes) != 1 else ''} "
                          f"({counts_text(everything)}) to stay under "
                          f"--max-nodes {self.opts['max_nodes']}; --max-nodes 0 shows all"
                          + ("; for one step of the loop: --pass last (or --pass N)"
@@ -772,7 +771,7 @@ class _Builder:
             label.append(f"(backward pass #{self.view.pass_no} of {self.opts['auto_passes']:,}: "
                          "the loop's last step; --pass all draws every pass)")
         if by_max_nodes:
-            label.append(f"({hidden:,} nodes folded into summaries: --max-nodes 0 shows all)")
+            label.append(f"({by_fold:,} nodes folded into summaries: --max-nodes 0 shows all)")
         graph = (f'  graph [rankdir={self.opts["rankdir"]} bgcolor="{th.background}" '
                  f'fontname="{SANS}" fontsize=16 fontcolor="{th.text}" nodesep=0.3 '
                  f'ranksep=0.4 pad=0.25 newrank=true')
@@ -831,90 +830,32 @@ class _Builder:
         out.append("}\n")
         return DotResult("\n".join(out), "; ".join(notes) or None, hidden)
 
-    def _fold_transforms(self) -> None:
+    def _transform_folds(self, only) -> list:
         """One summary box for what each torch.func transform call ran
         inside (record.transforms): jacrev(torch.sin)(x) drew the 3
         autograd.grad passes of its rows op by op, 2,200 points wide, where
         a learner wants to see the program's function once, and the
-        transform as one thing. Shown are the program's own function (its
-        forward ops), and what comes out of the transform (what a later
-        node uses, or a variable holds, or its last result); the rest folds
-        into a box that says what the transform did, and its passes get no
-        seed boxes."""
-        count, cols = self.count, self.cols
-        spans = self.record.transforms
-        if not spans:
-            return
-        last_use = self._last_uses()
-        shown = set(cols.finals).union(cols.errors)
-        for k, span in enumerate(spans):
-            first, stop = span["first"], min(span["stop"], count)
-            if stop - first < FOLD_MIN:
-                continue
-            own = set()
-            for a, b in span["own"]:
-                own.update(range(a, b))
-            # what was made for the function before it ran (the copies of
-            # its arguments it differentiates, vmap's first slices) stays:
-            # folded, it would draw box -> function -> box, a loop
-            feeds = self._made_for(own, first)
-            members = [s for s in range(first, stop - 1)
-                       if s not in own and s not in feeds and last_use[s] < stop
-                       and s not in shown and self.group_of[s] == -1]
-            if len(members) < FOLD_MIN:
-                continue
-            self._transform_group(k, span, members)
+        transform as one thing. Shown are the program's own function and
+        what comes out of the transform (render/transforms.py); the rest
+        folds into a box that says what the transform did, and its passes
+        get no seed boxes. In a PassView (--pass N, a loop's last step)
+        the box holds what of the call the pass's subgraph has."""
+        free = None if only is None else only.__contains__
+        return transform_folds(self.record.transforms, self.passes, self.cols, free)
 
-    def _made_for(self, own: set, first: int) -> set:
-        """The seqs from ``first`` on, made before the first of ``own``, that
-        the nodes of ``own`` were computed from (a walk, no recursion)."""
-        if not own:
-            return set()
-        lo, in_seqs = min(own), self.in_seqs
-        found: set = set()
-        todo = [a for s in own for a in in_seqs[s] if first <= a < lo]
-        while todo:
-            a = todo.pop()
-            if a not in found:
-                found.add(a)
-                todo.extend(b for b in in_seqs[a] if first <= b < lo)
-        return found
-
-    def _last_uses(self) -> list:
-        """Per seq, the last seq that uses it (an op's input, the source of
-        a detached copy or a .grad tensor), or -1."""
-        last = [-1] * self.count
-        for t, ins in enumerate(self.in_seqs):
-            for a in ins:
-                last[a] = t
-        for t, a in chain(self.cols.detached.items(), self.cols.grad_of.items()):
-            last[a] = max(last[a], t)
-        return last
-
-    def _transform_group(self, k: int, span: dict, members: list) -> None:
-        """Fold members into a box titled by the transform call (see _fold_transforms)."""
-        first, stop = span["first"], span["stop"]
-        passes = [ev["pass"] for ev in self.passes
-                  if ev["roots"] and all(first <= r < stop for r in ev["roots"])]
-        self.inside.update(passes)
-        result = self.nodes[stop - 1]
-        call = _short(result.expr or span["kind"])
-        title = [f"torch.func.{span['kind']}: {call}" + (f" · line {result.line}"
-                                                         if result.line else "")]
-        if span["kind"] == "vmap":
-            title.append(f"f drawn for its first slice: gradviz runs it once per slice "
-                         f"({span['slices']:,}), PyTorch batches them")
-        elif span["kind"] in _TRANSFORM_WORDS:
-            title.append(_TRANSFORM_WORDS[span["kind"]])
-        if passes:
-            n = len(passes)
-            title.append(f"{n} autograd.grad() pass{'es' if n != 1 else ''} inside "
-                         f"(#{passes[0]}{f'–#{passes[-1]}' if n > 1 else ''})")
+    def _transform_group(self, f: TransformFold, span: dict) -> None:
+        """Fold f's members into a box titled by the transform call."""
+        self.inside.update(f.passes)
+        result = self.nodes[f.result]
+        call = _short(result.expr or f.kind)
+        title = [f"torch.func.{f.kind}: {call}" + (f" · line {result.line}"
+                                                   if result.line else "")]
+        title += filter(None, (f.words(span.get("slices")), f.passes_text()))
         g = len(self.groups)
-        for s in members:
+        for s in f.members:
             self.group_of[s] = g
         # (a "fold" id: its edges merge as a summary's do, see _edge)
-        group = Group(f"fold_func{k + 1}", members, None, title=tuple(title))
+        group = Group(f"fold_func{f.number}", f.members, None, title=tuple(title))
         self.groups += describe([group], self.cols)
 
     def _longest_path(self) -> int:
@@ -1819,4 +1760,4 @@ class _Builder:
 
 
 __all__ = ["DEFAULT_MAX_NODES", "DotResult", "PassView", "RANKDIRS", "SHOW", "build_dot",
-           "check_options", "esc", "fmt", "to_dot"]
+           "check_options", "esc", "fmt", "node_columns", "to_dot"]

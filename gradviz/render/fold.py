@@ -83,15 +83,19 @@ def seqs_where(flags) -> list:
     return list(compress(count(), flags))
 
 
-def fold(cols: Columns, max_nodes: int):
+def fold(cols: Columns, max_nodes: int, taken: frozenset = frozenset(), boxes: int = 0):
     """(group index per seq, or -1 when shown; the groups), or None when
-    nothing needs folding (``max_nodes`` 0, or not more records than it)."""
+    nothing needs folding (``max_nodes`` 0, or not more records than it).
+    ``taken``: seqs already in ``boxes`` other summaries (a torch.func
+    transform's, render/transforms.py): no group takes them, and a run of
+    step 2 stops at them."""
     n = len(cols.kind)
-    if max_nodes == 0 or n <= max_nodes:
+    shown = n - len(taken) + boxes
+    if max_nodes == 0 or shown <= max_nodes:
         return None
     is_op = list(map(eq, cols.kind, repeat(OP)))
     protected = list(map(not_, is_op))
-    for s in chain(cols.roots, cols.errors, cols.finals):
+    for s in chain(cols.roots, cols.errors, cols.finals, taken):
         protected[s] = True
 
     # Step 1: chains.
@@ -108,15 +112,15 @@ def fold(cols: Columns, max_nodes: int):
             group_of[s] = g
         groups.append(Group(f"fold{g + 1}", middle, cols.no_grad[middle[0]]))
         hidden += len(middle)
-    if n - hidden + len(groups) <= max_nodes:
+    if shown - hidden + len(groups) <= max_nodes:
         return group_of, _described(groups, cols, is_op)
 
     # Step 2: still too many. A run is an interval of the creation order,
     # so folding it cannot make a cycle.
     keep = max(1, (max_nodes - 1) // 2)
-    kept = _most_telling(cols, groups, keep)
+    kept = _most_telling(cols, groups, keep, taken)
     groups, group_of = [], [-1] * n
-    for start, stop in _runs(cols.no_grad, kept):
+    for start, stop in _runs(cols.no_grad, kept, taken):
         if stop - start < 2:
             continue    # shown as itself: its summary would take as much room
         g = len(groups)
@@ -184,12 +188,13 @@ def _consumers(cols: Columns) -> list:
     return consumers
 
 
-def _most_telling(cols: Columns, folded: list, keep: int) -> list:
+def _most_telling(cols: Columns, folded: list, keep: int, taken: frozenset) -> list:
     """The ``keep`` records to keep in step 2 (fewer when there are not so
     many): by tier (0: backward roots, errors; 1: final variables,
     parameters; 2: detached copies, .grad tensors, named results; 3: the
     rest), then nearest the start or end of the program, then by seq.
-    Records folded by step 1 (the members of ``folded``) are not kept."""
+    Records folded by step 1 (the members of ``folded``) or ``taken`` are
+    not kept."""
     n = len(cols.kind)
     # each assignment below is of a better tier than the ones before it
     tier = [3 if name is None else 2 for name in cols.name]
@@ -203,9 +208,8 @@ def _most_telling(cols: Columns, folded: list, keep: int) -> list:
         tier[s] = 1
     for s in chain(cols.roots, cols.errors):
         tier[s] = 0
-    for g in folded:
-        for s in g.members:
-            tier[s] = 4         # not a candidate
+    for s in chain(taken, *(g.members for g in folded)):
+        tier[s] = 4             # not a candidate
     kept: list = []
     for t in range(4):
         if len(kept) == keep:
@@ -232,12 +236,12 @@ def _nearest_ends(seqs: list, n: int, k: int) -> list:
     return out
 
 
-def _runs(no_grad: list, kept: list):
+def _runs(no_grad: list, kept: list, taken: frozenset = frozenset()):
     """(start, stop) of each run of step 2: a longest interval of the
-    creation order with no kept record in it, in one no_grad block (or
-    none). A run ends at a kept record or where the block changes."""
+    creation order with no kept or taken record in it, in one no_grad block
+    (or none). A run ends at such a record or where the block changes."""
     n = len(no_grad)
-    kept_set = set(kept)
+    kept_set = set(kept).union(taken)
     changes = compress(range(1, n), map(ne, islice(no_grad, 1, None), no_grad))
     start = 0
     for cut in sorted(kept_set.union(changes)):

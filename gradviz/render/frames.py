@@ -40,7 +40,8 @@ LIT_WIDTH = 3.5             # gradient edges sent at this step
 # node has (amber would pass for a detached copy)
 ACTIVE = {"light": ("#db2777", "#fce7f3"), "dark": ("#f472b6", "#831843"),
           "print": ("black", "#e0e0e0")}
-NOT_YET = "g = ?  (not reached yet)"
+# (after the name of the incoming gradient, explain.upstream_names)
+NOT_YET = "= ?  (not reached yet)"
 # relative widths of narrow characters in Helvetica, to pick the longest text
 _NARROW = frozenset(" .,:;[]()|!'il1-")
 
@@ -102,29 +103,30 @@ def frame_states(ex: Explanation, steps: list[Step]) -> list[FrameState]:
                 lit.append(edge)
         texts = {}
         for seq in involved:
-            texts[seq] = _node_text(grad_pass, done.get(seq), received.get(seq, ()),
+            texts[seq] = _node_text(ex.g, grad_pass, done.get(seq), received.get(seq, ()),
                                     expected.get(seq, 0), leaves.get(seq))
         out.append(FrameState(texts, set(shown), tuple(lit), active))
     return out
 
 
-def _node_text(grad_pass: bool, step: Step | None, got, expected: int,
+def _node_text(g: str, grad_pass: bool, step: Step | None, got, expected: int,
                leaf: Step | None) -> str:
+    """A node's gradient field; g: the incoming gradient's name."""
     if step is not None and step.kind == LEAF:
         if grad_pass:
-            return f"g = {fmt(step.g)}  (returned by grad())"
+            return f"{g} = {fmt(step.g)}  (returned by grad())"
         before = "None" if step.before is None else fmt(step.before)
         return f".grad  {before} → {fmt(step.after)}"
     if step is not None:
-        return f"g = {fmt(step.g)}"
+        return f"{g} = {fmt(step.g)}"
     if not got:
-        text = NOT_YET
+        text = f"{g} {NOT_YET}"
     else:
         total = got[0]
         for v in got[1:]:
             total = total + v
-        text = (f"g so far = {fmt(np.asarray(total))}  ({len(got)} of {expected})"
-                if len(got) < expected else f"g = {fmt(np.asarray(total))}")
+        text = (f"{g} so far = {fmt(np.asarray(total))}  ({len(got)} of {expected})"
+                if len(got) < expected else f"{g} = {fmt(np.asarray(total))}")
     if leaf is not None and leaf.before is not None:
         # a .grad from an earlier pass is there all along: say so
         return f".grad  {fmt(leaf.before)};  {text}"
@@ -274,7 +276,8 @@ def pass_pictures(ex: Explanation, *, theme: str = "light", engine: str = "auto"
         several = len(ex.record.passes) > 1
         only = pass_nodes(ex.record, p.number) if several else None
         bare = pass_bare(ex.record, p.number) if several else frozenset()
-        dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes,
+        # (every op drawn: the frames restyle each gradient edge of the pass)
+        dot = build_dot(ex.record, theme=theme, max_nodes=max_nodes, expand_transforms=True,
                         view=PassView(p.number, longest, upto, only, bare=bare)).source
         svg = dot_to_svg(dot, engine=engine, timeout=timeout, leave_running=leave_running)
         out.append(PassPicture(p.number, steps, states, longest, theme, _cut(svg)))

@@ -282,8 +282,8 @@ def explanation_html(ex: Explanation, pictures: list, *, theme: str = "light",
     parts += [
         "</div>",
         "</main>",
-        "<footer>g is the gradient that reached a node; each input gets g times the local "
-        "derivative, and where branches join the contributions add up. Keys: "
+        f"<footer>{e(ex.g)} is the gradient that reached a node; each input gets {e(ex.g)} "
+        "times the local derivative, and where branches join the contributions add up. Keys: "
         "<kbd>←</kbd> <kbd>→</kbd> step, <kbd>Home</kbd> <kbd>End</kbd> first and last, "
         "<kbd>z</kbd> zoom. In the picture the step's node is outlined in pink; gradient "
         "edges appear as they are sent.</footer>",
@@ -302,7 +302,7 @@ def _lines_html(ex: Explanation, st) -> str:
     out = []
     for kind, text in step_lines(ex, st):
         if kind == "g" and st.parts:
-            out.append(f'<li class="g">g = {_column_sum(st.parts, st.g)}</li>')
+            out.append(f'<li class="g">{_esc(ex.g)} = {_column_sum(st.parts, st.g)}</li>')
         elif kind == "product":
             # a derivation, one equals sign per line: g · b / = values / = result
             first, *rest = text.split(" = ")

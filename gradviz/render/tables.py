@@ -48,6 +48,12 @@ follows the value). Column widths are fitted to the terminal so that names,
 grad_fn names and flags are never cut and as few lines as possible wrap;
 values wrap after a comma with their brackets' indentation.
 
+A torch.func transform call (jacrev(torch.sin)(x): three autograd.grad
+passes, 20 tensors) is one row, as its picture is one box
+(render/transforms.py): what it computed, how many ops it ran and its
+passes; the rows of the program's own function and of its results stay.
+``expand_transforms`` (``--expand-transforms``) lists every op.
+
 Big graphs: at most ``max_rows`` node rows (the first ones, the last ones,
 and within a quarter of the budget the ones a reader looks for: failing
 rows, backward roots, the first NaN, named tensors, parameters); each gap is
@@ -130,6 +136,8 @@ CELL_NOTES = {
     "accumulated": "(accumulated): the .grad holds earlier passes' gradients too (no "
                    "zero_() since): more than pass #N's gradient",
     "not reached": "not reached: pass #N sent no gradient here",
+    "transform": "ƒ: what one torch.func transform call ran inside, as one row "
+                 "(--expand-transforms lists every op)",
 }
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
 NAN_STYLE = "bold red"
@@ -153,13 +161,15 @@ def prepare_tables(record: Record) -> None:
 
 
 def print_tables(record: Record, console: Console | None = None,
-                 max_rows: int = MAX_ROWS, pass_no: int | str | None = None) -> None:
+                 max_rows: int = MAX_ROWS, pass_no: int | str | None = None,
+                 expand_transforms: bool = False) -> None:
     """Print the header, graph table, gradient timeline, passes and warnings
     of ``record`` to ``console`` (a new stdout Console by default); at most
     ``max_rows`` node rows. ``pass_no`` (1, 2, ... or "last", as ``--pass``)
     shows one backward pass as its picture does: the nodes of its subgraph
     (dot.pass_view), the gradient of that pass, each leaf's .grad after it,
-    the timeline around it and its row of the passes."""
+    the timeline around it and its row of the passes. ``expand_transforms``:
+    a row per op a torch.func transform ran, not one per call."""
     console = console or Console()
     width = console.width
     one = None
@@ -170,7 +180,7 @@ def print_tables(record: Record, console: Console | None = None,
         check_options(pass_no=pass_no)
         one = pass_view(record, pass_no)
     with gc_paused():
-        view = _View(record, max(4, max_rows), width, one)
+        view = _View(record, max(4, max_rows), width, one, expand_transforms)
         console.print(view.header(), highlight=False)
         if view.nodes:
             console.print(view.graph_table())
@@ -268,7 +278,8 @@ _LAZY = (_Tensor, _Words)        # cells laid out once their column's width is k
 class _View:
     """What the tables show, computed once per record."""
 
-    def __init__(self, record: Record, max_rows: int, width: int, one: PassView | None = None):
+    def __init__(self, record: Record, max_rows: int, width: int, one: PassView | None = None,
+                 expand_transforms: bool = False):
         self.record = record
         # records of the rows shown only: counts over every node read columns
         self.nodes: list[NodeRecord] = record.nodes
@@ -276,6 +287,11 @@ class _View:
         # --pass: one pass's subgraph (seqs ascending), its gradients and values
         self.one = one
         self.seqs = range(len(self.nodes)) if one is None else sorted(one.only)
+        # seq of the row standing for a transform call -> its TransformFold
+        self.transforms: dict = {}
+        self.in_transform: set = set()      # the seqs of those rows (no row of their own)
+        if record.transforms and not expand_transforms:
+            self.seqs = self._fold_transforms()
         # the backward() calls that failed (not with --pass: they are no pass)
         self.failed = ([e for e in self.events if e["kind"] == "failed"] if one is None
                        else [])
@@ -290,6 +306,24 @@ class _View:
         self.pruned_notes: dict[str, int] = {}   # reason -> note number
         self.flags_seen: dict[str, None] = {}
         self.notes_seen: dict[str, None] = {}
+
+    def _fold_transforms(self) -> list:
+        """self.seqs with each transform call's inside as one row, at its
+        first member's place (see render/transforms.py)."""
+        from .dot import node_columns
+        from .transforms import transform_folds
+        only = None if self.one is None else self.one.only
+        folds = transform_folds(self.record.transforms, self.record.passes,
+                                node_columns(self.record),
+                                None if only is None else only.__contains__)
+        if not folds:
+            return self.seqs
+        hidden = self.in_transform
+        for f in folds:
+            self.transforms[f.members[0]] = f
+            hidden.update(f.members)
+        hidden.difference_update(self.transforms)
+        return [s for s in self.seqs if s not in hidden]
 
     # ---- header -----------------------------------------------------------
     def column(self, name: str) -> list:
@@ -364,7 +398,7 @@ class _View:
         wanted.update((seq, None) for seq in sorted(self.final))
         params = map(and_, self.column("is_leaf"), self.column("requires_grad"))
         wanted.update(dict.fromkeys(compress(seqs, params)))
-        if self.one is not None:          # (as positions among the pass's rows)
+        if not isinstance(rows, range):     # (as positions among the rows shown)
             where = {s: i for i, s in enumerate(rows)}
             wanted = {where[s]: None for s in wanted if s in where}
         pinned = list(wanted)[:self.max_rows // 4]
@@ -397,6 +431,8 @@ class _View:
         for item in self.shown_rows():
             if isinstance(item, tuple):
                 row = self._gap_row(*item)
+            elif item in self.transforms:
+                row = self._transform_row(self.transforms[item])
             else:
                 n = self.nodes[item]
                 row = self._node_row(n)
@@ -420,11 +456,39 @@ class _View:
         return [ident, line, self._label(n), _Words(self._op_cell(n)), _shape_cell(n),
                 self._value_cell(n), self._grad_cell(n), self._flags(n)]
 
+    def _transform_row(self, f) -> list:
+        """The row of a transform call's inside (a TransformFold): the call,
+        what it computed, how many ops it ran, its passes."""
+        from .fold import Group, counts_text, describe
+        from .dot import node_columns
+        (group,) = describe([Group("", f.members, None)], node_columns(self.record))
+        result = self.nodes[f.result]
+        span = self.record.transforms[f.number - 1]
+        what = "ops" if group.all_ops else "nodes"
+        self.notes_seen["transform"] = None
+        passes = len(f.passes)
+        passes = (f"{passes} grad() pass{'es' if passes != 1 else ''} (#{f.passes[0]}"
+                  + (f"–#{f.passes[-1]})" if passes > 1 else ")") if passes else "")
+        return [Text("ƒ", style="dim"), Text(str(result.line or ""), style="dim"),
+                self._call_label(result, f.kind), _Words(Text(f"torch.func.{f.kind}")), Text(""),
+                Text(f.words(span.get("slices")), style="italic"),
+                Text(f"{len(f.members):,} {what} inside ({counts_text(group.counts)})",
+                     style="italic"),
+                Text(passes, style="italic")]
+
+    def _call_label(self, result: NodeRecord, kind: str) -> Text:
+        """A transform row's name cell: the call, and the loop pass that made it."""
+        text = Text(_shorten(result.expr or kind, self.expr_chars), style="italic")
+        if result.in_loop:
+            text.append(f" ({result.in_loop})", style="dim italic")
+        return text
+
     def _gap_row(self, start: int, stop: int) -> list:
         """The row of the rows from position start to stop (see shown_rows)."""
         ops = self.column("op")
         hidden = self.seqs[start:stop]
-        counts = Counter(ops[hidden[0]:hidden[-1] + 1] if self.one is None
+        whole = isinstance(self.seqs, range)       # (the rows hidden are every seq between)
+        counts = Counter(ops[hidden[0]:hidden[-1] + 1] if whole
                          else map(ops.__getitem__, hidden))
         ops = ", ".join(f"{op} ×{k:,}" for op, k in counts.most_common(GAP_TOP_OPS))
         if len(counts) > GAP_TOP_OPS:
@@ -432,7 +496,7 @@ class _View:
         # the lines they were made on, lowest to highest (a loop's pass runs
         # back up to its first line: first and last node would read "34–31")
         made_on = self.column("line")
-        made_on = [made_on[s] for s in (range(hidden[0], hidden[-1] + 1) if self.one is None
+        made_on = [made_on[s] for s in (range(hidden[0], hidden[-1] + 1) if whole
                                         else hidden)]
         made_on = [n for n in made_on if n]
         first, last = (min(made_on), max(made_on)) if made_on else (0, 0)
@@ -795,7 +859,9 @@ class _View:
             if i:
                 roots.append(", ")
             roots.append_text(self._short_label(r))
-            roots.append(f" ({r.id})", style="dim")
+            # (a root inside a transform call has no row of its own: its ƒ row says it)
+            inside = ", inside ƒ" if seq in self.in_transform or seq in self.transforms else ""
+            roots.append(f" ({r.id}{inside})", style="dim")
         return roots
 
     def _failed_row(self, ev: dict, roots: Text) -> list:
