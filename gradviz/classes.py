@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import exceptions, layers, module_hooks, modules
+from . import exceptions, layers, module_convert, module_hooks, modules
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
 from .ops.registry import OpDef
 from .tensor import Tensor
@@ -892,25 +892,30 @@ def named_parameters(obj: Instance, buffers: bool | str = False) -> list:
 
 def _m_parameters(rt, obj, recurse=True):
     from .functions import Generator
-    return Generator([p for _, p in named_parameters(obj)])
+    return Generator([p for _, p in modules.own_or_all(named_parameters(obj), recurse)])
 
 
-def _m_named_parameters(rt, obj, prefix="", recurse=True):
+def _m_named_parameters(rt, obj, prefix="", recurse=True, remove_duplicate=True):
     from .functions import Generator
-    return Generator([(prefix + ("." if prefix else "") + n, p) for n, p in named_parameters(obj)])
+    prefix = prefix + "." if prefix else ""
+    return Generator([(prefix + n, p)
+                      for n, p in modules.own_or_all(named_parameters(obj), recurse)])
+
+
+def _own_buffers(obj, recurse) -> list:
+    return modules.own_or_all(modules.named_buffers(named_parameters(obj, "all"),
+                                                    named_parameters(obj)), recurse)
 
 
 def _m_buffers(rt, obj, recurse=True):
     from .functions import Generator
-    return Generator([b for _, b in modules.named_buffers(named_parameters(obj, "all"),
-                                                          named_parameters(obj))])
+    return Generator([b for _, b in _own_buffers(obj, recurse)])
 
 
-def _m_named_buffers(rt, obj, prefix="", recurse=True):
+def _m_named_buffers(rt, obj, prefix="", recurse=True, remove_duplicate=True):
     from .functions import Generator
     prefix = prefix + "." if prefix else ""
-    return Generator([(prefix + n, b) for n, b in
-                      modules.named_buffers(named_parameters(obj, "all"), named_parameters(obj))])
+    return Generator([(prefix + n, b) for n, b in _own_buffers(obj, recurse)])
 
 
 def _m_zero_grad(rt, obj, set_to_none=True):
@@ -940,13 +945,6 @@ def _m_train(rt, obj, mode=True):
 
 def _m_eval(rt, obj):
     return _m_train(rt, obj, False)
-
-
-def _m_to(rt, obj, *args, **kwargs):
-    from .functions import check_device
-    for a in (*args, *kwargs.values()):
-        check_device(a)
-    return obj
 
 
 def _m_forward(rt, obj, *args, **kwargs):
@@ -1014,8 +1012,9 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
                   "requires_grad_": _m_requires_grad_,
                   "parameters": _m_parameters, "named_parameters": _m_named_parameters,
                   "buffers": _m_buffers, "named_buffers": _m_named_buffers,
-                  "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,
-                  "forward": _m_forward, **module_hooks.METHODS}
+                  "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval,
+                  "forward": _m_forward, **module_hooks.METHODS,
+                  **module_convert.METHODS}
 
 
 # ---- context managers --------------------------------------------------------------
