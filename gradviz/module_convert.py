@@ -49,9 +49,20 @@ def _convert(rt, m, dt: np.dtype, floats_only: bool = True):
                                hint="convert a module to a floating dtype: net.double()")
         for held in (t, t.grad):
             if held is not None and held.data.dtype != stored:
-                # (rounded through dt first: half() keeps float16's values)
-                held.data = held.data.astype(dt).astype(stored)
+                _replace(rt, held, held.data.astype(dt).astype(stored))
     return m
+
+
+def _replace(rt, t: Tensor, data: np.ndarray) -> None:
+    """t on new memory holding data (PyTorch's param.data = converted):
+    its version counter kept, a later in-place write to it seen (the
+    picture shows the value as made). The rounding through dt is half()'s
+    float16 values, kept in the float64 mode too."""
+    versions = rt.tape.versions
+    version = versions.count(t)
+    t.data = data
+    versions.start(t, version)
+    rt.tape.moved(t)
 
 
 def _double(rt, m):
