@@ -1776,7 +1776,7 @@ METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
 # the methods nn.Module itself defines, which PyTorch's argument errors name
 # Module.NAME() (forward is each class's own)
 MODULE_METHODS = (frozenset(METHODS) - {"forward"}) | frozenset(module_hooks.METHODS) | \
-    frozenset(("register_buffer",))
+    frozenset(("register_buffer", "register_parameter"))
 
 
 def _extend(rt, m, modules):
