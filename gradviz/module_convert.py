@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import GradvizError, RUNTIME, TYPE
 from . import functions as F
+from . import memory_formats, strides
 from .tensor import Tensor
 
 ATTRIBUTE = "AttributeError"
@@ -36,33 +37,48 @@ def _stored(rt, dt: np.dtype) -> np.dtype:
     return dt
 
 
-def _convert(rt, m, dt: np.dtype, floats_only: bool = True):
+def _convert(rt, m, dt: np.dtype | None, floats_only: bool = True, fmt=None):
     """Each tensor of m in dtype dt (only the floating ones: an integer
-    buffer, BatchNorm's num_batches_tracked, stays); returns m."""
-    stored = _stored(rt, dt)
+    buffer, BatchNorm's num_batches_tracked, stays), and its 4-d and 5-d
+    ones laid out in memory format fmt (net.to(memory_format=
+    torch.channels_last)); returns m."""
+    if fmt is memory_formats.PRESERVE:
+        fmt = None
     for _, t in _tensors(m):
-        if floats_only and t.data.dtype.kind != "f":
-            continue
-        if t.requires_grad and dt.kind != "f":      # (.type(torch.int64) on a parameter)
+        cast = dt is not None and (not floats_only or t.data.dtype.kind == "f")
+        if t.requires_grad and cast and dt.kind != "f":      # (.type(torch.int64))
             raise GradvizError("data set to a tensor that requires gradients must be floating "
                                "point or complex dtype", kind=RUNTIME,
                                hint="convert a module to a floating dtype: net.double()")
+        relayout = fmt is not None and t.data.ndim in (4, 5)
         for held in (t, t.grad):
-            if held is not None and held.data.dtype != stored:
-                _replace(rt, held, held.data.astype(dt).astype(stored))
+            if held is not None and (cast or relayout):
+                _convert_tensor(rt, held, dt if cast else None, fmt if relayout else None)
     return m
 
 
-def _replace(rt, t: Tensor, data: np.ndarray) -> None:
-    """t on new memory holding data (PyTorch's param.data = converted):
-    its version counter kept, a later in-place write to it seen (the
-    picture shows the value as made). The rounding through dt is half()'s
-    float16 values, kept in the float64 mode too."""
+def _convert_tensor(rt, t: Tensor, dt: np.dtype | None, fmt) -> None:
+    """t's data in dtype dt and memory format fmt (None: as it is), on new
+    memory where either changes (PyTorch's param.data = converted): its
+    version counter kept, a later in-place write to it seen (the picture
+    shows the value as made). The rounding through dt is half()'s float16
+    values, kept in the float64 mode too."""
+    old = t.data
     versions = rt.tape.versions
-    version = versions.count(t)
-    t.data = data
-    versions.start(t, version)
-    rt.tape.moved(t)
+    version = versions.count(t)             # (of the memory t leaves)
+    want = None
+    if fmt is not None:
+        memory_formats.check_rank(fmt, old.ndim)
+        want = memory_formats.format_strides(fmt, old.shape)
+        if strides.layout(t)[0] == want:
+            want = None
+    if dt is not None and old.dtype != _stored(rt, dt):
+        t.data = old.astype(dt).astype(_stored(rt, dt))
+    if want is not None:
+        strides.lay_out(t, want)
+    if t.data is not old:
+        versions.start(t, version)
+        rt.tape.moved(t)
 
 
 def _double(rt, m):
@@ -104,12 +120,13 @@ def _to(rt, m, *args, device=None, dtype=None, non_blocking=False, copy=False,
         elif a.__class__ is not bool:               # (non_blocking given by position)
             device = a
     dt = F._dtype_arg(dtype)
+    fmt = None if memory_format is None else memory_formats.need_format("to", memory_format)
     if dt is not None and dt.kind != "f":
         raise GradvizError("nn.Module.to only accepts floating point or complex dtypes, but got "
                            f"desired dtype=torch.{dt.name}", kind=TYPE,
                            hint="a module's parameters are floating: net.to(torch.float64)")
     _device(rt, m, device)
-    return m if dt is None else _convert(rt, m, dt)
+    return _convert(rt, m, dt, fmt=fmt)
 
 
 def _type(rt, m, dst_type):
