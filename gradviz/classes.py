@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import exceptions, layers, module_hooks, modules
+from . import exceptions, layers, module_convert, module_hooks, modules
 from .errors import ATTRIBUTE, RUNTIME, TYPE, GradvizError, did_you_mean
 from .ops.registry import OpDef
 from .tensor import Tensor
@@ -824,6 +824,46 @@ def _set_module_attribute(rt, obj: Instance, attr: str, value) -> None:
         obj.attrs[attr] = value
 
 
+def _check_name(rt, obj: Instance, name, kind: str, own: dict) -> None:
+    """PyTorch's checks of the name register_buffer() and
+    register_parameter() are given: a string, no dot, not empty, not an
+    attribute of another kind (own: those of this kind, which may be set
+    again)."""
+    if name.__class__ is not str:
+        raise GradvizError(f"{kind} name should be a string. Got {rt.type_name(name)}",
+                           kind=TYPE, hint=f"self.register_{kind}('name', t)")
+    taken = any(name in where for where in (obj.params, obj.buffers, obj.modules, obj.attrs)
+                if where is not own) or name in _own_names(obj.cls)
+    problem = (f'{kind} name can\'t contain "."' if "." in name else
+               f'{kind} name can\'t be empty string ""' if name == "" else
+               f"attribute '{name}' already exists" if name not in own and taken else None)
+    if problem is not None:
+        raise GradvizError(repr(problem), kind="KeyError",
+                           hint=f"name a {kind} as a new attribute of the module")
+
+
+def _m_register_parameter(rt, obj, name, param):
+    """Module.register_parameter(name, param): as self.<name> = param for a
+    Parameter; None keeps the name's place among the parameters (listed by
+    none of parameters(), state_dict()) until a Parameter is set there."""
+    if not obj.initialized:
+        raise GradvizError("cannot assign parameter before Module.__init__() call",
+                           kind=ATTRIBUTE, hint="call super().__init__() first in __init__")
+    from .functions import legacy_type
+    _check_name(rt, obj, name, "parameter", obj.params)
+    if param is not None and not _is_parameter(param):
+        what = legacy_type(param.data.dtype) if param.__class__ is Tensor else \
+            rt.type_name(param)
+        raise GradvizError(f"cannot assign '{what}' object to parameter '{name}' "
+                           "(torch.nn.Parameter or None required)", kind=TYPE,
+                           hint="wrap it: torch.nn.Parameter(t)")
+    if param is None:
+        obj.attrs.pop(name, None)
+        obj.params[name] = None
+    else:
+        _set_module_attribute(rt, obj, name, param)
+
+
 def _m_register_buffer(rt, obj, name, tensor, persistent=True):
     """Module.register_buffer(name, tensor, persistent=True): a tensor of the
     module's state that is no parameter (running statistics): in
@@ -832,18 +872,7 @@ def _m_register_buffer(rt, obj, name, tensor, persistent=True):
     if not obj.initialized:
         raise GradvizError("cannot assign buffer before Module.__init__() call",
                            kind=ATTRIBUTE, hint="call super().__init__() first in __init__")
-    if name.__class__ is not str:
-        raise GradvizError(f"buffer name should be a string. Got {rt.type_name(name)}",
-                           kind=TYPE, hint="self.register_buffer('running_mean', t)")
-    problem = ('buffer name can\'t contain "."' if "." in name else
-               'buffer name can\'t be empty string ""' if name == "" else
-               f"attribute '{name}' already exists"
-               if name not in obj.buffers and (name in obj.params or name in obj.modules or
-                                               name in obj.attrs or name in _own_names(obj.cls))
-               else None)
-    if problem is not None:
-        raise GradvizError(repr(problem), kind="KeyError",
-                           hint="name a buffer as a new attribute of the module")
+    _check_name(rt, obj, name, "buffer", obj.buffers)
     if tensor is not None and tensor.__class__ is not Tensor:
         raise GradvizError(f"cannot assign '{rt.type_name(tensor)}' object to buffer '{name}' "
                            "(torch Tensor or None required)", kind=TYPE,
@@ -878,7 +907,7 @@ def named_parameters(obj: Instance, buffers: bool | str = False) -> list:
                     seen.add(id(p))
                     out.append((name, p))
             continue
-        own = list(m.params.items())
+        own = [(name, p) for name, p in m.params.items() if p is not None]
         if buffers:
             own += [(name, b) for name, b in m.buffers.items()
                     if b is not None and (buffers == "all" or name not in m.transient)]
@@ -892,25 +921,30 @@ def named_parameters(obj: Instance, buffers: bool | str = False) -> list:
 
 def _m_parameters(rt, obj, recurse=True):
     from .functions import Generator
-    return Generator([p for _, p in named_parameters(obj)])
+    return Generator([p for _, p in modules.own_or_all(named_parameters(obj), recurse)])
 
 
-def _m_named_parameters(rt, obj, prefix="", recurse=True):
+def _m_named_parameters(rt, obj, prefix="", recurse=True, remove_duplicate=True):
     from .functions import Generator
-    return Generator([(prefix + ("." if prefix else "") + n, p) for n, p in named_parameters(obj)])
+    prefix = prefix + "." if prefix else ""
+    return Generator([(prefix + n, p)
+                      for n, p in modules.own_or_all(named_parameters(obj), recurse)])
+
+
+def _own_buffers(obj, recurse) -> list:
+    return modules.own_or_all(modules.named_buffers(named_parameters(obj, "all"),
+                                                    named_parameters(obj)), recurse)
 
 
 def _m_buffers(rt, obj, recurse=True):
     from .functions import Generator
-    return Generator([b for _, b in modules.named_buffers(named_parameters(obj, "all"),
-                                                          named_parameters(obj))])
+    return Generator([b for _, b in _own_buffers(obj, recurse)])
 
 
-def _m_named_buffers(rt, obj, prefix="", recurse=True):
+def _m_named_buffers(rt, obj, prefix="", recurse=True, remove_duplicate=True):
     from .functions import Generator
     prefix = prefix + "." if prefix else ""
-    return Generator([(prefix + n, b) for n, b in
-                      modules.named_buffers(named_parameters(obj, "all"), named_parameters(obj))])
+    return Generator([(prefix + n, b) for n, b in _own_buffers(obj, recurse)])
 
 
 def _m_zero_grad(rt, obj, set_to_none=True):
@@ -940,13 +974,6 @@ def _m_train(rt, obj, mode=True):
 
 def _m_eval(rt, obj):
     return _m_train(rt, obj, False)
-
-
-def _m_to(rt, obj, *args, **kwargs):
-    from .functions import check_device
-    for a in (*args, *kwargs.values()):
-        check_device(a)
-    return obj
 
 
 def _m_forward(rt, obj, *args, **kwargs):
@@ -1006,7 +1033,9 @@ def _m_apply(rt, obj, fn):
 
 
 MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_dict,
-                  "add_module": _m_add_module, "register_buffer": _m_register_buffer,
+                  "add_module": _m_add_module, "register_module": _m_add_module,
+                  "register_buffer": _m_register_buffer,
+                  "register_parameter": _m_register_parameter,
                   "children": modules.METHODS["children"],
                   "named_children": modules.METHODS["named_children"],
                   "modules": modules.METHODS["modules"],
@@ -1014,8 +1043,9 @@ MODULE_METHODS = {"state_dict": _m_state_dict, "load_state_dict": _m_load_state_
                   "requires_grad_": _m_requires_grad_,
                   "parameters": _m_parameters, "named_parameters": _m_named_parameters,
                   "buffers": _m_buffers, "named_buffers": _m_named_buffers,
-                  "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval, "to": _m_to,
-                  "forward": _m_forward, **module_hooks.METHODS}
+                  "zero_grad": _m_zero_grad, "train": _m_train, "eval": _m_eval,
+                  "forward": _m_forward, **module_hooks.METHODS,
+                  **module_convert.METHODS}
 
 
 # ---- context managers --------------------------------------------------------------

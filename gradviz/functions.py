@@ -5236,11 +5236,17 @@ def m_type(rt, x, dtype=None):
     d2l's accuracy() writes y_hat.type(y.dtype)."""
     if dtype is None:
         return TYPE_NAMES[x.dtype_name]
+    return f_to(rt, x, type_target(rt, dtype))
+
+
+def type_target(rt, dtype) -> np.dtype:
+    """The dtype x.type(dtype) and net.type(dtype) cast to: a dtype,
+    torch.LongTensor, 'torch.LongTensor', or torch.Tensor (the default)."""
     from .pytypes import LEGACY, PyType
     if dtype.__class__ is PyType and dtype in LEGACY:     # x.type(torch.LongTensor)
         dtype = DTYPE_OBJECTS[LEGACY[dtype]]
     elif dtype.__class__ is PyType and dtype.name == "torch.Tensor":
-        return f_to(rt, x, rt.tape.default_dtype)          # x.type(torch.Tensor): the default
+        return rt.tape.default_dtype                       # x.type(torch.Tensor): the default
     elif not isinstance(dtype, (str, DType)):             # x.type(float): not a dtype here
         name = getattr(dtype, "name", type(dtype).__name__)
         raise GradvizError(f"invalid type: '{name}'", kind=VALUE,
@@ -5253,7 +5259,7 @@ def m_type(rt, x, dtype=None):
                                hint="write a dtype, x.type(torch.float64), or one of "
                                     + ", ".join(repr(n) for n in TYPE_NAMES.values()))
         dtype = DTYPE_OBJECTS[names[dtype]]
-    return f_to(rt, x, _dtype_arg(dtype))
+    return _dtype_arg(dtype)
 
 
 def m_type_as(rt, x, other):

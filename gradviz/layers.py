@@ -465,13 +465,15 @@ def attribute(rt, m: Layer, attr: str):
     """m.attr of nn.ReLU(), nn.MSELoss(), ...: training, its keyword
     arguments (reduction, dim, negative_slope, ...), Module's methods (it has
     no parameters) and the forward hooks."""
-    from . import module_hooks
+    from . import module_convert, module_hooks
     from .interpreter import BoundMethod
     if attr == "training":
         return m.training
     if attr in m.kwargs:
         return m.kwargs[attr]
-    method = METHODS.get(attr) or module_hooks.METHODS.get(attr)
+    # (net.cuda(), net.double(), ... leave a module without tensors as it is)
+    method = METHODS.get(attr) or module_hooks.METHODS.get(attr) or \
+        module_convert.METHODS.get(attr)
     if method is None:
         raise GradvizError(f"'{m.name}' object has no attribute '{attr}'", kind="AttributeError",
                            hint=f"an {m.name} has training, "

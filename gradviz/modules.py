@@ -23,7 +23,7 @@ from . import half
 from . import functions as F
 from . import conv  # noqa: I001  (after functions, which imports it at its end)
 from . import conv_transpose as ct
-from . import layers, module_hooks, strides, weight_hooks
+from . import layers, module_convert, module_hooks, strides, weight_hooks
 from . import nn_functional as NF
 from .errors import INDEX, KEY, RUNTIME, TYPE, VALUE, GradvizError
 from .ops import OPS
@@ -1551,12 +1551,20 @@ def attribute(rt, m, attr: str):
     return BoundMethod(attr, method, m)
 
 
+def own_or_all(pairs: list, recurse) -> list:
+    """(name, tensor) pairs of a module and its submodules; recurse=False:
+    the module's own (a submodule's names have a dot: parameters(recurse=
+    False) of a Sequential is empty)."""
+    return pairs if recurse else [(n, p) for n, p in pairs if "." not in n]
+
+
 def _parameters(rt, m, recurse=True):
-    return F.Generator([p for _, p in named_parameters(m)])
+    return F.Generator([p for _, p in own_or_all(named_parameters(m), recurse)])
 
 
-def _named_parameters(rt, m, prefix="", recurse=True):
-    return F.Generator(named_parameters(m, prefix + "." if prefix else ""))
+def _named_parameters(rt, m, prefix="", recurse=True, remove_duplicate=True):
+    prefix = prefix + "." if prefix else ""
+    return F.Generator([(prefix + n, p) for n, p in own_or_all(named_parameters(m), recurse)])
 
 
 def named_buffers(state: list, params: list) -> list:
@@ -1571,12 +1579,12 @@ def _all_buffers(m) -> list:
 
 
 def _buffers(rt, m, recurse=True):
-    return F.Generator([b for _, b in _all_buffers(m)])
+    return F.Generator([b for _, b in own_or_all(_all_buffers(m), recurse)])
 
 
-def _named_buffers(rt, m, prefix="", recurse=True):
+def _named_buffers(rt, m, prefix="", recurse=True, remove_duplicate=True):
     prefix = prefix + "." if prefix else ""
-    return F.Generator([(prefix + n, b) for n, b in _all_buffers(m)])
+    return F.Generator([(prefix + n, b) for n, b in own_or_all(_all_buffers(m), recurse)])
 
 
 def _zero_grad(rt, m, set_to_none=True):
@@ -1762,13 +1770,13 @@ METHODS = {"parameters": _parameters, "named_parameters": _named_parameters,
            "forward": _forward, "children": _children, "add_module": _add_module,
            "register_module": _add_module, "requires_grad_": _requires_grad_,
            "named_children": _named_children, "modules": _modules,
-           "named_modules": _named_modules}
+           "named_modules": _named_modules, **module_convert.METHODS}
 
 
 # the methods nn.Module itself defines, which PyTorch's argument errors name
 # Module.NAME() (forward is each class's own)
 MODULE_METHODS = (frozenset(METHODS) - {"forward"}) | frozenset(module_hooks.METHODS) | \
-    frozenset(("to", "register_buffer"))
+    frozenset(("register_buffer", "register_parameter"))
 
 
 def _extend(rt, m, modules):

@@ -35,6 +35,25 @@ def _same_dtype(weight, input) -> None:
                            hint="make the weight the input's dtype: weight.float()")
 
 
+def norm_params_dtype(input, params) -> None:
+    """PyTorch's CPU check of a norm's weight and bias against its input
+    (layer_norm, group_norm): of the input's dtype, or float32 for a
+    float16 or float32 input (its "mixed dtype": a float64 module given a
+    float32 input); nn.LayerNorm(4) given a float64 input is refused."""
+    given = [t for t in params if t is not None]
+    if not given or given[0].data.dtype == input.data.dtype:
+        for t in given:
+            _same_dtype(t, input)
+        return
+    hint = "convert the module to the input's dtype: norm.double(), or the input: x.float()"
+    if input.data.dtype not in (F.F16, F.F32):
+        raise GradvizError("mixed dtype (CPU): all inputs must share same datatype.",
+                           kind=RUNTIME, hint=hint)
+    if any(t.data.dtype != F.F32 for t in given):
+        raise GradvizError("mixed dtype (CPU): expect parameter to have scalar type of Float",
+                           kind=RUNTIME, hint=hint)
+
+
 # ---- losses --------------------------------------------------------------------
 
 def f_nll_loss(rt, input, target, weight=None, size_average=None, ignore_index=-100,
@@ -505,11 +524,10 @@ def f_layer_norm(rt, input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = _normalized_shape("layer_norm", input, normalized_shape, affine,
                               ("weight" if "w" in which else "bias", "bias"), "*, ")
     x = input.data
+    norm_params_dtype(input, affine)
     if x.dtype.kind != "f":
         raise GradvizError(f"\"LayerNormKernelImpl\" not implemented for '{F.type_word(x.dtype)}'",
                            kind=RUNTIME, hint="layer_norm takes a float tensor: x.float()")
-    for t in affine:
-        _same_dtype(t, input)
     return rt.apply(OPS["layer_norm"], (input,) + affine,
                     {"dims": len(shape), "eps": float(eps), "affine": which})
 

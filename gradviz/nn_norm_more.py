@@ -40,6 +40,7 @@ def f_group_norm(rt, input, num_groups, weight=None, bias=None, eps=1e-5):
                                f"channels in input, but got {name} of shape "
                                f"{list(t.data.shape)} and input of shape {list(x.shape)}",
                                kind=RUNTIME, hint=f"one {name} per channel: {channels}")
+    NF.norm_params_dtype(input, affine)
     if x.dtype.kind != "f":
         raise GradvizError(f"\"GroupNormKernelImpl\" not implemented for "
                            f"'{F.type_word(x.dtype)}'", kind="NotImplementedError",

@@ -8,6 +8,7 @@ from . import functions as F
 from .errors import RUNTIME, TYPE, GradvizError
 from .ops import OPS
 from .tape import result_dtype
+from .tensor import CPP_TYPE_NAMES
 
 KERNEL_ERROR = "NotImplementedError"
 SQRT1_2 = 0.7071067811865476
@@ -142,6 +143,18 @@ def f_softmax2d(rt, input):
     return F.FUNCTIONS["softmax"](rt, x, -3)
 
 
+def _bilinear_dtypes(x1, x2, w, bias) -> None:
+    """PyTorch's first check of F.bilinear's tensors (a float32 nn.Bilinear
+    given float64 inputs): one dtype, named as C++ types."""
+    named = [("input1", x1), ("input2", x2), ("weight", w)] + \
+        ([] if bias is None else [("bias", bias)])
+    if len({t.data.dtype for _, t in named}) > 1:
+        got = ", ".join(f"{name}: {CPP_TYPE_NAMES[t.data.dtype]}" for name, t in named)
+        raise GradvizError(f"All tensors must have the same dtype, got {got}", kind=RUNTIME,
+                           hint="convert the module to the inputs' dtype: bilinear.double(), "
+                                "or the inputs: x.float()")
+
+
 @F.keywords_seen
 def f_bilinear(rt, input1, input2, weight, bias=None, *, keywords=frozenset()):
     """F.bilinear: x1 and x2 viewed as rows, one TrilinearBackward0, the
@@ -154,6 +167,7 @@ def f_bilinear(rt, input1, input2, weight, bias=None, *, keywords=frozenset()):
         raise GradvizError(f"bilinear(): argument 'bias'{where} must be Tensor, not "
                            f"{F.arg_type_name(bias)}", kind="TypeError",
                            hint="bias is a tensor of one number per output, or None")
+    _bilinear_dtypes(x1, x2, w, bias)
     if w.data.ndim != 3 or x1.data.ndim == 0 or x2.data.ndim == 0:
         raise GradvizError("bilinear(): weight must be 3-d and the inputs at least 1-d",
                            kind=RUNTIME, hint="weight is (out, in1, in2); x1 (..., in1), "

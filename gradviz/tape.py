@@ -345,6 +345,13 @@ class Tape:
                 holder[key] = grad.copy()
         self.shared_grads.clear()
 
+    def moved(self, t: Tensor) -> None:
+        """t's data is an array of its own now (net.double() converts a
+        parameter so): a later in-place write to it finds t in the index
+        of before_inplace, if t was indexed on its old array."""
+        if t.seq is not None and t.seq < self.indexed and t.data.base is None:
+            self.by_owner.setdefault(id(t.data), []).append(t)
+
     def before_inplace(self, arr: np.ndarray, writer: Tensor | None = None) -> list:
         """Snapshot every tensor whose value an in-place write to arr changes
         (arr itself, views of it, and what it is a view of); returns them.
