@@ -458,7 +458,9 @@ class _View:
 
     def _transform_row(self, f) -> list:
         """The row of a transform call's inside (a TransformFold): the call,
-        what it computed, how many ops it ran, its passes."""
+        what it computed, how many ops it ran, its passes. (The op cell says
+        "jacrev (torch.func)": "torch.func.jacrev" is one word longer than
+        the op column of an 80-column table, which broke it mid-name.)"""
         from .fold import Group, counts_text, describe
         from .dot import node_columns
         (group,) = describe([Group("", f.members, None)], node_columns(self.record))
@@ -470,7 +472,7 @@ class _View:
         passes = (f"{passes} grad() pass{'es' if passes != 1 else ''} (#{f.passes[0]}"
                   + (f"–#{f.passes[-1]})" if passes > 1 else ")") if passes else "")
         return [Text("ƒ", style="dim"), Text(str(result.line or ""), style="dim"),
-                self._call_label(result, f.kind), _Words(Text(f"torch.func.{f.kind}")), Text(""),
+                self._call_label(result, f.kind), _Words(Text(f"{f.kind} (torch.func)")), Text(""),
                 Text(f.words(span.get("slices")), style="italic"),
                 Text(f"{len(f.members):,} {what} inside ({counts_text(group.counts)})",
                      style="italic"),
