@@ -761,3 +761,11 @@ def test_run_expand_transforms_lists_every_op_of_a_transform(tmp_path):
     assert "(torch.func)" in out and "CosBackward0" not in out
     out = run_(cli.main, ["run", str(prog), "--expand-transforms"], env={"COLUMNS": "100"}).output
     assert "(torch.func)" not in out and out.count("CosBackward0") == 3
+
+
+def test_a_long_name_breaks_before_a_capital_or_after_an_underscore():
+    # (the op counts of a torch.func row at 80 columns read 'index_backwar' / 'd ×3')
+    from gradviz.render.tables import camel_lines
+    assert camel_lines("LinalgVectorNormBackward0", 18) == "LinalgVectorNorm\nBackward0"
+    assert camel_lines("index_backward", 10) == "index_\nbackward"
+    assert camel_lines("abcdefghijkl", 5) == "abcde\nfghij\nkl"

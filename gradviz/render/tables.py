@@ -262,10 +262,12 @@ def _pieces(text: Text) -> list[tuple[str, str]]:
 
 
 def camel_lines(word: str, width: int) -> str:
-    """word on lines of at most width, broken before capitals where it can."""
+    """word on lines of at most width, broken before capitals or after an
+    underscore where it can ("index_" / "backward")."""
     lines = []
     while cell_len(word) > width:
-        cut = max((i for i in range(1, width + 1) if word[i].isupper()), default=width)
+        cut = max((i for i in range(1, width + 1) if word[i].isupper() or word[i - 1] == "_"),
+                  default=width)
         lines.append(word[:cut])
         word = word[cut:]
     lines.append(word)
@@ -474,8 +476,8 @@ class _View:
         return [Text("ƒ", style="dim"), Text(str(result.line or ""), style="dim"),
                 self._call_label(result, f.kind), _Words(Text(f"{f.kind} (torch.func)")), Text(""),
                 Text(f.words(span.get("slices")), style="italic"),
-                Text(f"{len(f.members):,} {what} inside ({counts_text(group.counts)})",
-                     style="italic"),
+                _Words(Text(f"{len(f.members):,} {what} inside ({counts_text(group.counts)})",
+                            style="italic")),
                 Text(passes, style="italic")]
 
     def _call_label(self, result: NodeRecord, kind: str) -> Text:
